@@ -1,0 +1,42 @@
+// ECMA-419 UDP socket (embedded:io/socket/udp) on the host's descriptors.
+// read() returns an ArrayBuffer with .address and .port, or undefined.
+import * as native from "ivxs/socket-native";
+
+export default class UDP {
+	#fd;
+	#onReadable;
+	#onError;
+	constructor(options = {}) {
+		const { port = 0, address, onReadable, onError } = options;
+		this.#fd = native.udp(address, port);
+		this.#onReadable = onReadable;
+		this.#onError = onError;
+		if (onReadable || onError)
+			native.watch(this.#fd, 1, (mask) => this.#ready(mask));
+	}
+	get format() { return "buffer"; }
+	get port() { return native.localPort(this.#check()); }
+	#check() {
+		if (this.#fd < 0) throw new Error("closed");
+		return this.#fd;
+	}
+	#ready(mask) {
+		if (mask & 4) {
+			const error = native.error(this.#fd);
+			if (error) return this.#onError?.call(this, new Error(error));
+		}
+		this.#onReadable?.call(this, 1);
+	}
+	read() {
+		return native.recvfrom(this.#check());
+	}
+	write(buffer, address, port) {
+		native.sendto(this.#check(), buffer, address, port);
+	}
+	close() {
+		if (this.#fd < 0) return;
+		native.close(this.#fd);
+		this.#fd = -1;
+	}
+}
+Object.freeze(UDP.prototype);

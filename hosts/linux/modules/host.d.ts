@@ -1,0 +1,17 @@
+declare module "ivxs/host" {
+	export interface XsMemory {
+		chunks: number; chunksPeak: number; slots: number; slotsPeak: number;
+		reserved: number; reservedPeak: number;
+		native: Record<string, { bytes: number; peak: number }>;
+	}
+	export function memory(): XsMemory;
+	export function report(why?: string): void;
+	export function exit(code?: number): void;
+	export function argv(): string[];
+	export function nowMicroseconds(): number;
+	export function collectGarbage(): void;
+	export const log: {
+		error(message: unknown): void; warn(message: unknown): void;
+		info(message: unknown): void; debug(message: unknown): void;
+	};
+}

@@ -1,0 +1,150 @@
+/*
+ * Host services for the app: the global trace(), memory accounting
+ * (XS heap + bytes each native module holds), log levels, exit, argv.
+ * JS side: hosts/linux/modules/host.js (module "ivxs/host").
+ */
+#include "xsmc.h"
+#include "xsHost.h"
+#include "host.h"
+#include "machine.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static ivxs_mem_counter *gCounters;
+int ivxs_argc;
+char **ivxs_argv;
+
+void ivxs_mem_register(ivxs_mem_counter *counter)
+{
+	ivxs_mem_counter *c;
+	for (c = gCounters; c; c = c->next)
+		if (c == counter)
+			return;
+	counter->next = gCounters;
+	gCounters = counter;
+}
+
+void ivxs_mem_add(ivxs_mem_counter *counter, int64_t delta)
+{
+	counter->bytes += delta;
+	if (counter->bytes > counter->peak)
+		counter->peak = counter->bytes;
+}
+
+ivxs_mem_counter *ivxs_mem_first(void)
+{
+	return gCounters;
+}
+
+int ivxs_memory_report_enabled;
+
+void ivxs_memory_report(const char *why)
+{
+	ivxs_xs_memory m;
+	ivxs_mem_counter *c;
+	if (!ivxs_memory_report_enabled && strcmp(why, "SIGUSR1"))
+		return;
+	ivxs_machine_memory(&m);
+	fprintf(stderr, "ivxs memory (%s): xs chunks %zu (peak %zu), xs slots %zu (peak %zu), xs reserved %zu (peak %zu)",
+		why, m.chunks_used, m.chunks_peak, m.slots_used, m.slots_peak, m.reserved, m.reserved_peak);
+	for (c = gCounters; c; c = c->next)
+		fprintf(stderr, ", %s %lld (peak %lld)", c->name, (long long)c->bytes, (long long)c->peak);
+	fputc('\n', stderr);
+}
+
+/* trace(...values): writes each value's string form to stdout, no newline
+ * added (Moddable's convention). */
+void xs_trace(xsMachine *the)
+{
+	int i, argc = xsmcArgc;
+	for (i = 0; i < argc; i++)
+		fputs(xsmcToString(xsArg(i)), stdout);
+	fflush(stdout);
+}
+
+void ivxs_host_install_globals(xsMachine *the)
+{
+	xsResult = xsNewHostFunction(xs_trace, 1);
+	xsmcSet(xsGlobal, xsID("trace"), xsResult);
+}
+
+static void setNumber(xsMachine *the, const char *name, double value)
+{
+	xsmcSetNumber(xsVar(1), value);
+	xsmcSet(xsResult, xsID(name), xsVar(1));
+}
+
+/* memory() -> { xs: {chunks, chunksPeak, slots, slotsPeak, reserved, reservedPeak}, native: { name: {bytes, peak} } } */
+void xs_host_memory(xsMachine *the)
+{
+	ivxs_xs_memory m;
+	ivxs_mem_counter *c;
+	xsmcVars(3);
+	ivxs_machine_memory(&m);
+	xsVar(0) = xsResult = xsmcNewObject();
+	setNumber(the, "chunks", (double)m.chunks_used);
+	setNumber(the, "chunksPeak", (double)m.chunks_peak);
+	setNumber(the, "slots", (double)m.slots_used);
+	setNumber(the, "slotsPeak", (double)m.slots_peak);
+	setNumber(the, "reserved", (double)m.reserved);
+	setNumber(the, "reservedPeak", (double)m.reserved_peak);
+	xsVar(2) = xsmcNewObject();
+	for (c = gCounters; c; c = c->next) {
+		xsResult = xsmcNewObject();
+		setNumber(the, "bytes", (double)c->bytes);
+		setNumber(the, "peak", (double)c->peak);
+		xsmcSet(xsVar(2), xsID(c->name), xsResult);
+	}
+	xsResult = xsVar(0);
+	xsmcSet(xsResult, xsID("native"), xsVar(2));
+}
+
+void xs_host_report(xsMachine *the)
+{
+	int was = ivxs_memory_report_enabled;
+	ivxs_memory_report_enabled = 1;
+	ivxs_memory_report(xsmcArgc > 0 ? xsmcToString(xsArg(0)) : "report");
+	ivxs_memory_report_enabled = was;
+}
+
+void xs_host_exit(xsMachine *the)
+{
+	int code = xsmcArgc > 0 ? xsmcToInteger(xsArg(0)) : 0;
+	fflush(stdout);
+	ivxs_loop_stop(code);
+}
+
+void xs_host_argv(xsMachine *the)
+{
+	int i;
+	xsmcVars(1);
+	xsResult = xsNewArray(0);
+	for (i = 0; i < ivxs_argc; i++) {
+		xsmcSetString(xsVar(0), ivxs_argv[i]);
+		xsCall1(xsResult, xsID("push"), xsVar(0));
+	}
+}
+
+void xs_host_log(xsMachine *the)
+{
+	int level = xsmcToInteger(xsArg(0));
+	if (level < IVXS_LOG_ERROR || level > IVXS_LOG_DEBUG)
+		xsRangeError("invalid log level");
+	ivxs_log(level, "%s", xsmcToString(xsArg(1)));
+}
+
+void xs_host_log_level(xsMachine *the)
+{
+	xsmcSetInteger(xsResult, ivxs_log_level);
+}
+
+void xs_host_now_us(xsMachine *the)
+{
+	xsmcSetNumber(xsResult, (double)ivxs_now_us());
+}
+
+void xs_host_gc(xsMachine *the)
+{
+	xsCollectGarbage();
+}

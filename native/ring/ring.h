@@ -1,0 +1,143 @@
+/*
+ * GOP ring buffer — portable core (no XS headers, no clocks, no I/O).
+ *
+ * One writer (a capture thread, or the VM thread) pushes encoded frames into a
+ * single arena allocated at creation. Many readers each keep their own cursor
+ * and read zero-copy views of the arena. The writer never waits for readers:
+ * when space (arena bytes or index slots) runs out it evicts the oldest whole
+ * GOP. A reader that was overtaken learns how many frames it lost and resumes
+ * at the next key frame.
+ *
+ * Zero-copy and a non-blocking writer mean a view can be overwritten while a
+ * reader still uses it. Views are therefore validated seqlock-style: use the
+ * bytes, then call ivxs_ring_view_valid(); if it returns 0 the bytes may be torn
+ * and must be discarded (the next read reports the loss). A reader never
+ * *accepts* a torn frame.
+ *
+ * Thread model: ivxs_ring_push() from exactly one thread at a time; readers from
+ * any thread (each reader from one thread at a time). Status codes: 0 or a
+ * positive count on success, a negative IVXS_RING_E* on error.
+ */
+#ifndef IVXS_RING_H
+#define IVXS_RING_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum {
+	IVXS_FRAME_AUDIO = 0,
+	IVXS_FRAME_VIDEO = 1
+} ivxs_frame_type;
+
+typedef enum {
+	IVXS_CODEC_H264 = 1,
+	IVXS_CODEC_H265 = 2,
+	IVXS_CODEC_AAC = 3
+} ivxs_codec;
+
+enum {
+	IVXS_RING_OK = 0,
+	IVXS_RING_EARG = -1,      /* bad argument (NULL, zero size, bad option) */
+	IVXS_RING_ENOMEM = -2,    /* arena or index could not be allocated */
+	IVXS_RING_ETOOBIG = -3,   /* frame larger than the arena can ever hold */
+	IVXS_RING_ENEEDKEY = -4,  /* first video frame (or first after reset) is not a key frame */
+	IVXS_RING_ETIME = -5,     /* timestamp earlier than the previous frame of the same type */
+	IVXS_RING_ECODEC = -6,    /* codec does not match the frame type, or unknown */
+	IVXS_RING_EREADERS = -7,  /* no free reader slot */
+	IVXS_RING_ENOFRAME = -8,  /* open: no key frame matches (ring empty, or T newer than all) */
+	IVXS_RING_EEMPTY = -9     /* zero-length frame */
+};
+
+/* Returns a short fixed English message for a status code. */
+const char *ivxs_ring_strerror(int status);
+
+/* Where the arena lives is a build-time choice; these hooks let the
+ * platform place it (PSRAM through heap_caps_malloc on ESP32-S3). NULL
+ * hooks mean malloc/free. */
+typedef struct {
+	void *(*alloc)(size_t bytes, void *ctx);
+	void (*free)(void *p, void *ctx);
+	void *ctx;
+} ivxs_ring_allocator;
+
+typedef struct {
+	size_t arena_bytes;      /* payload arena, bytes (required, > 0) */
+	uint32_t max_frames;     /* index slots; 0 = derive from arena_bytes */
+	uint32_t max_readers;    /* reader slots; 0 = 8 */
+	const ivxs_ring_allocator *allocator; /* NULL = malloc/free */
+} ivxs_ring_config;
+
+/* Suggested arena for a largest-expected GOP: room for 2 full GOPs plus
+ * audio slack, so that a pre-roll GOP survives while the next is written. */
+size_t ivxs_ring_arena_for_gop(size_t max_gop_bytes);
+
+typedef struct ivxs_ring ivxs_ring;
+typedef struct ivxs_ring_reader ivxs_ring_reader;
+
+int ivxs_ring_create(ivxs_ring **out, const ivxs_ring_config *config);
+/* Frees everything; sets *ring to NULL; harmless on NULL. Readers must be
+ * closed (or abandoned: their slots die with the ring). */
+void ivxs_ring_destroy(ivxs_ring **ring);
+
+/* Shaped like the seed's iv_cs_push_stream: type, codec, key flag, timestamp
+ * (ms), payload. Copies the payload into the arena (the only copy). Never
+ * blocks on readers. On error the ring's contents are unchanged. */
+int ivxs_ring_push(ivxs_ring *ring, ivxs_frame_type type, ivxs_codec codec,
+		int key, uint64_t timestamp_ms, const void *data, size_t size);
+
+/* Called (from the writer's thread) after each successful push; used by a
+ * binding to wake its event loop. One callback per ring; NULL clears it. */
+void ivxs_ring_set_notify(ivxs_ring *ring, void (*notify)(void *ctx), void *ctx);
+
+typedef enum {
+	IVXS_RING_AT_NEWEST_KEY = 0,   /* live: newest key frame */
+	IVXS_RING_AT_TIME = 1          /* pre-roll: oldest key frame with ts >= T */
+} ivxs_ring_start;
+
+int ivxs_ring_reader_open(ivxs_ring *ring, ivxs_ring_start start,
+		uint64_t time_ms, ivxs_ring_reader **out);
+/* Releases the slot; sets *reader to NULL; harmless on NULL. */
+void ivxs_ring_reader_close(ivxs_ring_reader **reader);
+
+typedef struct {
+	const uint8_t *data;     /* zero-copy: points into the arena */
+	uint32_t size;
+	uint8_t type;            /* ivxs_frame_type */
+	uint8_t codec;           /* ivxs_codec */
+	uint8_t key;
+	uint64_t timestamp_ms;
+	uint64_t seq;            /* frame sequence number, from 0, never reused */
+	uint64_t gop;            /* GOP sequence number (increments at each video key frame) */
+	uint32_t lost;           /* frames this reader lost just before this one (overtaken) */
+	/* private: validation token */
+	uint64_t pos_;
+} ivxs_ring_view;
+
+/* 1 = a frame was read into *view, 0 = nothing new yet, <0 error. */
+int ivxs_ring_read(ivxs_ring_reader *reader, ivxs_ring_view *view);
+/* 1 if the bytes of *view were not overwritten up to now, 0 if they may be torn. */
+int ivxs_ring_view_valid(const ivxs_ring *ring, const ivxs_ring_view *view);
+
+typedef struct {
+	uint64_t frames_pushed;
+	uint64_t frames_evicted;
+	uint64_t gops_evicted;
+	uint64_t bytes_pushed;
+	uint32_t frames_held;        /* frames in the ring now */
+	uint64_t bytes_held;         /* payload bytes in the ring now */
+	uint64_t oldest_ts, newest_ts;
+	size_t arena_bytes;
+	size_t footprint_bytes;      /* everything this ring allocated */
+	uint32_t readers_open;
+} ivxs_ring_stats;
+
+void ivxs_ring_get_stats(const ivxs_ring *ring, ivxs_ring_stats *out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
