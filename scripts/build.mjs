@@ -41,7 +41,7 @@ export function readRegistry(file) {
 		});
 }
 
-function generate() {
+export function generate() {
 	const hostModules = readRegistry("hosts/linux/modules.txt");
 	const nativeModules = readRegistry("native/modules.txt");
 	const names = new Set();

@@ -44,7 +44,10 @@ enum {
 	IVXS_RING_EARG = -1,      /* bad argument (NULL, zero size, bad option) */
 	IVXS_RING_ENOMEM = -2,    /* arena or index could not be allocated */
 	IVXS_RING_ETOOBIG = -3,   /* frame larger than the arena can ever hold */
-	IVXS_RING_ENEEDKEY = -4,  /* first video frame (or first after reset) is not a key frame */
+	IVXS_RING_ENEEDKEY = -4,  /* first video frame (or first after reset) is not a key frame;
+	                           * also: the frame would have to evict its own GOP (the GOP
+	                           * outgrew the ring) — non-key video is then refused until
+	                           * the next key frame (README "GOP larger than the ring") */
 	IVXS_RING_ETIME = -5,     /* timestamp earlier than the previous frame of the same type */
 	IVXS_RING_ECODEC = -6,    /* codec does not match the frame type, or unknown */
 	IVXS_RING_EREADERS = -7,  /* no free reader slot */
@@ -108,11 +111,14 @@ typedef struct {
 	uint32_t size;
 	uint8_t type;            /* ivxs_frame_type */
 	uint8_t codec;           /* ivxs_codec */
-	uint8_t key;
+	uint8_t key;             /* random-access point: a video key frame, or any audio
+	                          * frame in a ring that has never seen video */
 	uint64_t timestamp_ms;
 	uint64_t seq;            /* frame sequence number, from 0, never reused */
-	uint64_t gop;            /* GOP sequence number (increments at each video key frame) */
-	uint32_t lost;           /* frames this reader lost just before this one (overtaken) */
+	uint64_t gop;            /* GOP sequence number, from 0 (increments at each video key frame;
+	                          * at each audio frame in a ring that has never seen video) */
+	uint32_t lost;           /* frames this reader lost just before this one (overtaken):
+	                          * seq - (previous view's seq + 1); saturates at UINT32_MAX */
 	/* private: validation token */
 	uint64_t pos_;
 } ivxs_ring_view;

@@ -1,0 +1,267 @@
+/**
+ * H.265 / HEVC: NAL types, SPS parsing (ITU-T H.265 7.3.2.2, 7.3.3, 7.3.7, E.2.1), the codec
+ * string of ISO/IEC 14496-15 Annex E (e.g. "hvc1.1.6.L93.B0") and the
+ * HEVCDecoderConfigurationRecord (14496-15 8.3.3.1): the MP4 `hvcC` payload and the
+ * enhanced-FLV HEVC sequence start.
+ */
+import { BitReader, removeEmulationPrevention } from "./bit-reader.js";
+import { BitstreamError, TruncatedError } from "./errors.js";
+
+export const H265_NAL = {
+  BLA_W_LP: 16,
+  IDR_W_RADL: 19,
+  IDR_N_LP: 20,
+  CRA: 21,
+  RSV_IRAP_23: 23,
+  VPS: 32,
+  SPS: 33,
+  PPS: 34,
+  AUD: 35,
+  EOS: 36,
+  EOB: 37,
+  FILLER: 38,
+  PREFIX_SEI: 39,
+  SUFFIX_SEI: 40,
+} as const;
+
+/** IRAP pictures (BLA, IDR, CRA, reserved IRAP) are random-access points. */
+export function isH265Irap(type: number): boolean {
+  return type >= 16 && type <= 23;
+}
+
+export interface H265Sps {
+  profileSpace: number;
+  tierFlag: number;
+  profileIdc: number;
+  profileCompatibilityFlags: number; // 32 bits, unsigned
+  constraintIndicatorFlags: Uint8Array; // 6 bytes
+  levelIdc: number;
+  maxSubLayers: number;
+  temporalIdNesting: boolean;
+  spsId: number;
+  chromaFormatIdc: number;
+  bitDepthLuma: number;
+  bitDepthChroma: number;
+  codedWidth: number;
+  codedHeight: number;
+  /** Display size after the conformance window. */
+  width: number;
+  height: number;
+  /** Frames per second from VUI timing (time_scale / num_units_in_tick), if present. */
+  frameRate?: number;
+}
+
+function skipScalingListData(r: BitReader): void {
+  for (let sizeId = 0; sizeId < 4; sizeId++) {
+    for (let matrixId = 0; matrixId < 6; matrixId += sizeId === 3 ? 3 : 1) {
+      if (!r.flag()) {
+        r.ue(); // scaling_list_pred_matrix_id_delta
+      } else {
+        const coefNum = Math.min(64, 1 << (4 + (sizeId << 1)));
+        if (sizeId > 1) r.se();
+        for (let i = 0; i < coefNum; i++) r.se();
+      }
+    }
+  }
+}
+
+/** Parses an SPS NAL unit (with its 2-byte header). Throws TruncatedError / BitstreamError. */
+export function parseH265Sps(nal: Uint8Array): H265Sps {
+  if (nal.length < 16) throw new TruncatedError("H.265 SPS too short");
+  if (((nal[0] >> 1) & 0x3f) !== H265_NAL.SPS) throw new BitstreamError("not an H.265 SPS");
+  const rbsp = removeEmulationPrevention(nal);
+  const r = new BitReader(rbsp, 2);
+  r.skip(4); // sps_video_parameter_set_id
+  const maxSubLayersMinus1 = r.u(3);
+  if (maxSubLayersMinus1 > 6) throw new BitstreamError("sps_max_sub_layers_minus1 out of range");
+  const temporalIdNesting = r.flag();
+  // profile_tier_level(1, maxSubLayersMinus1)
+  const profileSpace = r.u(2);
+  const tierFlag = r.u(1);
+  const profileIdc = r.u(5);
+  const profileCompatibilityFlags = r.u(32);
+  const ptlByte = r.bitPosition >> 3; // byte aligned here (2 + 1 + 1 + 4 bytes)
+  if (ptlByte + 7 > rbsp.length) throw new TruncatedError("H.265 SPS too short");
+  const constraintIndicatorFlags = rbsp.slice(ptlByte, ptlByte + 6);
+  r.skip(48);
+  const levelIdc = r.u(8);
+  const subProfile: boolean[] = [];
+  const subLevel: boolean[] = [];
+  for (let i = 0; i < maxSubLayersMinus1; i++) {
+    subProfile.push(r.flag());
+    subLevel.push(r.flag());
+  }
+  if (maxSubLayersMinus1 > 0) r.skip(2 * (8 - maxSubLayersMinus1));
+  for (let i = 0; i < maxSubLayersMinus1; i++) {
+    if (subProfile[i]) r.skip(88);
+    if (subLevel[i]) r.skip(8);
+  }
+  const spsId = r.ueMax(15, "sps_seq_parameter_set_id");
+  const chromaFormatIdc = r.ueMax(3, "chroma_format_idc");
+  let separateColourPlane = false;
+  if (chromaFormatIdc === 3) separateColourPlane = r.flag();
+  const codedWidth = r.ueMax(16888, "pic_width_in_luma_samples");
+  const codedHeight = r.ueMax(16888, "pic_height_in_luma_samples");
+  if (codedWidth === 0 || codedHeight === 0) throw new BitstreamError("zero picture size");
+  let width = codedWidth;
+  let height = codedHeight;
+  if (r.flag()) {
+    const left = r.ue();
+    const right = r.ue();
+    const top = r.ue();
+    const bottom = r.ue();
+    const chromaArray = separateColourPlane ? 0 : chromaFormatIdc;
+    const subW = chromaArray === 1 || chromaArray === 2 ? 2 : 1;
+    const subH = chromaArray === 1 ? 2 : 1;
+    width = codedWidth - subW * (left + right);
+    height = codedHeight - subH * (top + bottom);
+    if (width <= 0 || height <= 0) throw new BitstreamError("conformance window larger than picture");
+  }
+  const bitDepthLuma = r.ueMax(8, "bit_depth_luma_minus8") + 8;
+  const bitDepthChroma = r.ueMax(8, "bit_depth_chroma_minus8") + 8;
+  const log2MaxPocLsb = r.ueMax(12, "log2_max_pic_order_cnt_lsb_minus4") + 4;
+  const orderingInfo = r.flag();
+  for (let i = orderingInfo ? 0 : maxSubLayersMinus1; i <= maxSubLayersMinus1; i++) {
+    r.ue();
+    r.ue();
+    r.ue();
+  }
+  r.ue(); // log2_min_luma_coding_block_size_minus3
+  r.ue(); // log2_diff_max_min_luma_coding_block_size
+  r.ue(); // log2_min_luma_transform_block_size_minus2
+  r.ue(); // log2_diff_max_min_luma_transform_block_size
+  r.ue(); // max_transform_hierarchy_depth_inter
+  r.ue(); // max_transform_hierarchy_depth_intra
+  if (r.flag() && r.flag()) skipScalingListData(r);
+  r.skip(2); // amp_enabled_flag, sample_adaptive_offset_enabled_flag
+  if (r.flag()) {
+    r.skip(8); // pcm bit depths
+    r.ue();
+    r.ue();
+    r.skip(1);
+  }
+  const numStRps = r.ueMax(64, "num_short_term_ref_pic_sets");
+  const numDeltaPocs: number[] = [];
+  for (let i = 0; i < numStRps; i++) {
+    let interPred = false;
+    if (i !== 0) interPred = r.flag();
+    if (interPred) {
+      r.skip(1); // delta_rps_sign
+      r.ue(); // abs_delta_rps_minus1
+      const ref = numDeltaPocs[i - 1];
+      let count = 0;
+      for (let j = 0; j <= ref; j++) {
+        const used = r.flag();
+        const useDelta = used ? true : r.flag();
+        if (useDelta) count++;
+      }
+      numDeltaPocs.push(count);
+    } else {
+      const neg = r.ueMax(16, "num_negative_pics");
+      const pos = r.ueMax(16, "num_positive_pics");
+      for (let j = 0; j < neg + pos; j++) {
+        r.ue();
+        r.skip(1);
+      }
+      numDeltaPocs.push(neg + pos);
+    }
+  }
+  if (r.flag()) {
+    const numLt = r.ueMax(32, "num_long_term_ref_pics_sps");
+    for (let i = 0; i < numLt; i++) r.skip(log2MaxPocLsb + 1);
+  }
+  r.skip(2); // sps_temporal_mvp_enabled_flag, strong_intra_smoothing_enabled_flag
+  const sps: H265Sps = {
+    profileSpace, tierFlag, profileIdc, profileCompatibilityFlags, constraintIndicatorFlags, levelIdc,
+    maxSubLayers: maxSubLayersMinus1 + 1, temporalIdNesting, spsId, chromaFormatIdc, bitDepthLuma,
+    bitDepthChroma, codedWidth, codedHeight, width, height,
+  };
+  if (r.flag()) {
+    // vui_parameters()
+    if (r.flag()) {
+      if (r.u(8) === 255) r.skip(32);
+    }
+    if (r.flag()) r.skip(1);
+    if (r.flag()) {
+      r.skip(4);
+      if (r.flag()) r.skip(24);
+    }
+    if (r.flag()) {
+      r.ue();
+      r.ue();
+    }
+    r.skip(3); // neutral_chroma_indication, field_seq, frame_field_info_present
+    if (r.flag()) {
+      r.ue();
+      r.ue();
+      r.ue();
+      r.ue();
+    }
+    if (r.flag()) {
+      const unitsInTick = r.u(32);
+      const timeScale = r.u(32);
+      if (unitsInTick > 0 && timeScale > 0) sps.frameRate = timeScale / unitsInTick;
+    }
+  }
+  return sps;
+}
+
+function hexUpper(v: number): string {
+  return v.toString(16).toUpperCase();
+}
+
+/** ISO/IEC 14496-15 Annex E codec string, e.g. "hvc1.1.6.L93.B0". */
+export function hevcCodecString(sps: H265Sps): string {
+  const space = ["", "A", "B", "C"][sps.profileSpace];
+  let reversed = 0;
+  for (let i = 0; i < 32; i++) {
+    if (((sps.profileCompatibilityFlags >>> i) & 1) !== 0) reversed |= 1 << (31 - i);
+  }
+  let s = "hvc1." + space + sps.profileIdc + "." + hexUpper(reversed >>> 0) + "." +
+    (sps.tierFlag ? "H" : "L") + sps.levelIdc;
+  const c = sps.constraintIndicatorFlags;
+  let last = c.length;
+  while (last > 0 && c[last - 1] === 0) last--;
+  for (let i = 0; i < last; i++) s += "." + hexUpper(c[i]);
+  return s;
+}
+
+/** HEVCDecoderConfigurationRecord with 4-byte NAL lengths and complete VPS/SPS/PPS arrays. */
+export function buildHevcDecoderConfig(
+  vpsList: Uint8Array[], spsList: Uint8Array[], ppsList: Uint8Array[], sps: H265Sps,
+): Uint8Array {
+  const arrays: [number, Uint8Array[]][] = [[H265_NAL.VPS, vpsList], [H265_NAL.SPS, spsList], [H265_NAL.PPS, ppsList]];
+  let size = 23;
+  for (const [, list] of arrays) {
+    size += 3;
+    for (const n of list) size += 2 + n.length;
+  }
+  const out = new Uint8Array(size);
+  const dv = new DataView(out.buffer);
+  out[0] = 1;
+  out[1] = (sps.profileSpace << 6) | (sps.tierFlag << 5) | sps.profileIdc;
+  dv.setUint32(2, sps.profileCompatibilityFlags);
+  out.set(sps.constraintIndicatorFlags, 6);
+  out[12] = sps.levelIdc;
+  dv.setUint16(13, 0xf000); // min_spatial_segmentation_idc = 0
+  out[15] = 0xfc; // parallelismType = 0 (unknown)
+  out[16] = 0xfc | sps.chromaFormatIdc;
+  out[17] = 0xf8 | (sps.bitDepthLuma - 8);
+  out[18] = 0xf8 | (sps.bitDepthChroma - 8);
+  dv.setUint16(19, 0); // avgFrameRate unknown
+  out[21] = (sps.maxSubLayers << 3) | ((sps.temporalIdNesting ? 1 : 0) << 2) | 3; // constantFrameRate 0, lengthSizeMinusOne 3
+  out[22] = arrays.length;
+  let o = 23;
+  for (const [type, list] of arrays) {
+    out[o++] = 0x80 | type; // array_completeness = 1
+    dv.setUint16(o, list.length);
+    o += 2;
+    for (const n of list) {
+      dv.setUint16(o, n.length);
+      o += 2;
+      out.set(n, o);
+      o += n.length;
+    }
+  }
+  return out;
+}

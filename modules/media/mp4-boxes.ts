@@ -1,0 +1,235 @@
+/**
+ * ISO BMFF boxes for fragmented MP4 (ISO/IEC 14496-12, 14496-14, 14496-15): the init segment
+ * (ftyp + moov with empty sample tables + mvex) and the moof/mdat header of a fragment.
+ * Sample payloads are never copied: `fragmentChunks` returns one small header buffer sliced into
+ * views plus the caller's NAL / AAC subarrays.
+ */
+import { ByteWriter } from "./byte-writer.js";
+import type { AudioConfig } from "./audio.js";
+import type { VideoConfig } from "./video.js";
+
+export const VIDEO_TRACK_ID = 1;
+export const AUDIO_TRACK_ID = 2;
+export const VIDEO_TIMESCALE = 90000;
+
+const MATRIX = [0x00010000, 0, 0, 0, 0x00010000, 0, 0, 0, 0x40000000];
+
+function matrix(w: ByteWriter): void {
+  for (const v of MATRIX) w.u32(v);
+}
+
+function videoSampleEntry(w: ByteWriter, v: VideoConfig): void {
+  const e = w.begin(v.codec === "h264" ? "avc1" : "hvc1");
+  w.zeros(6).u16(1); // reserved, data_reference_index
+  w.u16(0).u16(0).zeros(12); // pre_defined, reserved, pre_defined
+  w.u16(v.width).u16(v.height);
+  w.u32(0x00480000).u32(0x00480000).u32(0).u16(1); // resolutions, reserved, frame_count
+  w.zeros(32); // compressorname
+  w.u16(0x0018).u16(0xffff); // depth, pre_defined = -1
+  const c = w.begin(v.codec === "h264" ? "avcC" : "hvcC");
+  w.bytes(v.decoderConfig);
+  w.end(c);
+  w.end(e);
+}
+
+function audioSampleEntry(w: ByteWriter, a: AudioConfig): void {
+  const e = w.begin("mp4a");
+  w.zeros(6).u16(1);
+  w.zeros(8); // reserved
+  w.u16(a.channels).u16(16).u16(0).u16(0);
+  w.u32(a.sampleRate <= 0xffff ? a.sampleRate * 65536 : 0);
+  // esds: ES_Descriptor > DecoderConfigDescriptor > DecoderSpecificInfo, SLConfigDescriptor
+  const esds = w.beginFull("esds", 0, 0);
+  const ascLen = a.asc.length;
+  const dcdLen = 13 + 2 + ascLen;
+  const esLen = 3 + 2 + dcdLen + 3;
+  w.u8(0x03).u8(esLen).u16(AUDIO_TRACK_ID).u8(0);
+  w.u8(0x04).u8(dcdLen).u8(0x40).u8(0x15).u24(0).u32(0).u32(0);
+  w.u8(0x05).u8(ascLen).bytes(a.asc);
+  w.u8(0x06).u8(1).u8(0x02);
+  w.end(esds);
+  w.end(e);
+}
+
+function trak(w: ByteWriter, id: number, video: VideoConfig | undefined, audio: AudioConfig | undefined): void {
+  const t = w.begin("trak");
+  const tkhd = w.beginFull("tkhd", 0, 3);
+  w.u32(0).u32(0).u32(id).u32(0).u32(0); // creation, modification, track_ID, reserved, duration
+  w.zeros(8).u16(0).u16(0).u16(audio ? 0x0100 : 0).u16(0);
+  matrix(w);
+  w.u32(video ? video.width * 65536 : 0).u32(video ? video.height * 65536 : 0);
+  w.end(tkhd);
+  const mdia = w.begin("mdia");
+  const mdhd = w.beginFull("mdhd", 0, 0);
+  w.u32(0).u32(0).u32(video ? VIDEO_TIMESCALE : audio!.sampleRate).u32(0);
+  w.u16(0x55c4).u16(0); // language "und"
+  w.end(mdhd);
+  const hdlr = w.beginFull("hdlr", 0, 0);
+  w.u32(0).fourcc(video ? "vide" : "soun").zeros(12);
+  const name = video ? "VideoHandler" : "SoundHandler";
+  for (let i = 0; i < name.length; i++) w.u8(name.charCodeAt(i));
+  w.u8(0);
+  w.end(hdlr);
+  const minf = w.begin("minf");
+  if (video) {
+    const vmhd = w.beginFull("vmhd", 0, 1);
+    w.u16(0).zeros(6);
+    w.end(vmhd);
+  } else {
+    const smhd = w.beginFull("smhd", 0, 0);
+    w.u16(0).u16(0);
+    w.end(smhd);
+  }
+  const dinf = w.begin("dinf");
+  const dref = w.beginFull("dref", 0, 0);
+  w.u32(1);
+  w.end(w.beginFull("url ", 0, 1));
+  w.end(dref);
+  w.end(dinf);
+  const stbl = w.begin("stbl");
+  const stsd = w.beginFull("stsd", 0, 0);
+  w.u32(1);
+  if (video) videoSampleEntry(w, video);
+  else audioSampleEntry(w, audio!);
+  w.end(stsd);
+  const stts = w.beginFull("stts", 0, 0);
+  w.u32(0);
+  w.end(stts);
+  const stsc = w.beginFull("stsc", 0, 0);
+  w.u32(0);
+  w.end(stsc);
+  const stsz = w.beginFull("stsz", 0, 0);
+  w.u32(0).u32(0);
+  w.end(stsz);
+  const stco = w.beginFull("stco", 0, 0);
+  w.u32(0);
+  w.end(stco);
+  w.end(stbl);
+  w.end(minf);
+  w.end(mdia);
+  w.end(t);
+}
+
+/** ftyp + moov for the given tracks (video id 1, audio id 2). */
+export function initSegment(video: VideoConfig | undefined, audio: AudioConfig | undefined): Uint8Array {
+  const w = new ByteWriter(1024);
+  const ftyp = w.begin("ftyp");
+  w.fourcc("iso5").u32(512).fourcc("iso5").fourcc("iso6").fourcc("mp41");
+  w.end(ftyp);
+  const moov = w.begin("moov");
+  const mvhd = w.beginFull("mvhd", 0, 0);
+  w.u32(0).u32(0).u32(1000).u32(0); // creation, modification, timescale, duration
+  w.u32(0x00010000).u16(0x0100).zeros(10);
+  matrix(w);
+  w.zeros(24).u32(3); // pre_defined, next_track_ID
+  w.end(mvhd);
+  if (video) trak(w, VIDEO_TRACK_ID, video, undefined);
+  if (audio) trak(w, AUDIO_TRACK_ID, undefined, audio);
+  const mvex = w.begin("mvex");
+  for (const id of [video ? VIDEO_TRACK_ID : 0, audio ? AUDIO_TRACK_ID : 0]) {
+    if (id === 0) continue;
+    const trex = w.beginFull("trex", 0, 0);
+    w.u32(id).u32(1).u32(0).u32(0).u32(0);
+    w.end(trex);
+  }
+  w.end(mvex);
+  w.end(moov);
+  return w.finish().slice();
+}
+
+export interface VideoSample {
+  nals: Uint8Array[];
+  size: number;
+  duration: number;
+  cts: number;
+  key: boolean;
+}
+
+export interface AudioSample {
+  payload: Uint8Array;
+  duration: number;
+}
+
+export interface TrackRun<S> {
+  baseDts: number;
+  samples: S[];
+}
+
+const SYNC_FLAGS = 0x02000000; // sample_depends_on = 2 (no dependencies)
+const NON_SYNC_FLAGS = 0x01010000; // sample_depends_on = 1, sample_is_non_sync_sample = 1
+
+/**
+ * moof + mdat of one fragment as a scatter list: one header view (moof + mdat header), then per
+ * video NAL a 4-byte length view and the NAL itself, then the AAC payloads.
+ */
+export function fragmentChunks(
+  sequence: number, video: TrackRun<VideoSample> | undefined, audio: TrackRun<AudioSample> | undefined,
+): Uint8Array[] {
+  let nalCount = 0;
+  let videoBytes = 0;
+  let audioBytes = 0;
+  let useCts = false;
+  let negativeCts = false;
+  if (video) {
+    for (const s of video.samples) {
+      nalCount += s.nals.length;
+      videoBytes += s.size;
+      if (s.cts !== 0) useCts = true;
+      if (s.cts < 0) negativeCts = true;
+    }
+  }
+  if (audio) for (const s of audio.samples) audioBytes += s.payload.length;
+  const videoTraf = video ? 8 + 16 + 20 + 20 + video.samples.length * (useCts ? 16 : 12) : 0;
+  const audioTraf = audio ? 8 + 16 + 20 + 20 + audio.samples.length * 8 : 0;
+  const moofSize = 8 + 16 + videoTraf + audioTraf;
+  const headerSize = moofSize + 8;
+  const w = new ByteWriter(headerSize + nalCount * 4);
+  const moof = w.begin("moof");
+  const mfhd = w.beginFull("mfhd", 0, 0);
+  w.u32(sequence);
+  w.end(mfhd);
+  if (video) {
+    const traf = w.begin("traf");
+    const tfhd = w.beginFull("tfhd", 0, 0x020000); // default-base-is-moof
+    w.u32(VIDEO_TRACK_ID).end(tfhd);
+    const tfdt = w.beginFull("tfdt", 1, 0);
+    w.u64(video.baseDts).end(tfdt);
+    const trun = w.beginFull("trun", negativeCts ? 1 : 0, 0x000001 | 0x000100 | 0x000200 | 0x000400 | (useCts ? 0x000800 : 0));
+    w.u32(video.samples.length).i32(headerSize);
+    for (const s of video.samples) {
+      w.u32(s.duration).u32(s.size).u32(s.key ? SYNC_FLAGS : NON_SYNC_FLAGS);
+      if (useCts) w.i32(s.cts);
+    }
+    w.end(trun);
+    w.end(traf);
+  }
+  if (audio) {
+    const traf = w.begin("traf");
+    const tfhd = w.beginFull("tfhd", 0, 0x020000);
+    w.u32(AUDIO_TRACK_ID).end(tfhd);
+    const tfdt = w.beginFull("tfdt", 1, 0);
+    w.u64(audio.baseDts).end(tfdt);
+    const trun = w.beginFull("trun", 0, 0x000001 | 0x000100 | 0x000200);
+    w.u32(audio.samples.length).i32(headerSize + videoBytes);
+    for (const s of audio.samples) w.u32(s.duration).u32(s.payload.length);
+    w.end(trun);
+    w.end(traf);
+  }
+  w.end(moof);
+  w.u32(8 + videoBytes + audioBytes).fourcc("mdat");
+  const buf = w.buf;
+  const chunks: Uint8Array[] = [buf.subarray(0, headerSize)];
+  if (video) {
+    const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+    let p = headerSize;
+    for (const s of video.samples) {
+      for (const nal of s.nals) {
+        dv.setUint32(p, nal.length);
+        chunks.push(buf.subarray(p, p + 4), nal);
+        p += 4;
+      }
+    }
+  }
+  if (audio) for (const s of audio.samples) chunks.push(s.payload);
+  return chunks;
+}

@@ -1,0 +1,134 @@
+/**
+ * Codec-neutral view of an H.264/H.265 access unit and of the decoder configuration derived
+ * from its parameter sets, shared by the fMP4 and FLV muxers.
+ *
+ * Samples keep every NAL except parameter sets (SPS/PPS/VPS — they live in avcC/hvcC and the
+ * sequence headers) and access unit delimiters. Parameter sets are only taken from key frames
+ * (IDR for H.264, IRAP for H.265); a key frame whose parameter sets differ byte-wise from the
+ * current configuration starts a new configuration (new init segment / FLV sequence header).
+ */
+import { scanNalUnits, type VideoCodec } from "./annexb.js";
+import { BitstreamError, MissingParameterSetError, TruncatedError } from "./errors.js";
+import { avcCodecString, buildAvcDecoderConfig, H264_NAL, parseH264Sps } from "./h264.js";
+import { buildHevcDecoderConfig, H265_NAL, hevcCodecString, isH265Irap, parseH265Sps } from "./h265.js";
+
+export interface VideoFrame {
+  /** NAL units stored in the sample (subarrays of the input). */
+  nals: Uint8Array[];
+  /** Sum over `nals` of 4 + length: the sample size with 4-byte length prefixes. */
+  sampleSize: number;
+  key: boolean;
+  vps: Uint8Array[];
+  sps: Uint8Array[];
+  pps: Uint8Array[];
+}
+
+export interface VideoConfig {
+  codec: VideoCodec;
+  vps: Uint8Array[];
+  sps: Uint8Array[];
+  pps: Uint8Array[];
+  width: number;
+  height: number;
+  frameRate?: number;
+  /** RFC 6381 / 14496-15 codec string. */
+  codecString: string;
+  /** avcC / hvcC payload (AVC/HEVCDecoderConfigurationRecord). */
+  decoderConfig: Uint8Array;
+}
+
+function pushUnique(list: Uint8Array[], nal: Uint8Array): void {
+  for (const x of list) if (bytesEqual(x, nal)) return;
+  list.push(nal);
+}
+
+export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function listsEqual(a: Uint8Array[], b: Uint8Array[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (!bytesEqual(a[i], b[i])) return false;
+  return true;
+}
+
+/**
+ * Splits and classifies one Annex-B access unit. Throws EmptyFrameError, BitstreamError
+ * (garbage, forbidden bit, no slice) or TruncatedError (NAL shorter than its header).
+ */
+export function analyzeAccessUnit(codec: VideoCodec, au: Uint8Array): VideoFrame {
+  const spans = scanNalUnits(au);
+  const frame: VideoFrame = { nals: [], sampleSize: 0, key: false, vps: [], sps: [], pps: [] };
+  let slices = 0;
+  for (let i = 0; i < spans.length; i += 3) {
+    const nal = au.subarray(spans[i + 1], spans[i + 2]);
+    if (codec === "h264") {
+      const t = nal[0] & 0x1f;
+      if (nal.length < 2 && t !== H264_NAL.END_OF_SEQUENCE && t !== H264_NAL.END_OF_STREAM) {
+        throw new TruncatedError("H.264 NAL unit truncated");
+      }
+      if (t === H264_NAL.SPS) { pushUnique(frame.sps, nal); continue; }
+      if (t === H264_NAL.PPS) { pushUnique(frame.pps, nal); continue; }
+      if (t === H264_NAL.AUD) continue;
+      if (t >= 1 && t <= 5) {
+        slices++;
+        if (t === H264_NAL.IDR) frame.key = true;
+      }
+    } else {
+      if (nal.length < 2) throw new TruncatedError("H.265 NAL header truncated");
+      const t = (nal[0] >> 1) & 0x3f;
+      if (nal.length < 3 && t !== H265_NAL.EOS && t !== H265_NAL.EOB) throw new TruncatedError("H.265 NAL unit truncated");
+      if (t === H265_NAL.VPS) { pushUnique(frame.vps, nal); continue; }
+      if (t === H265_NAL.SPS) { pushUnique(frame.sps, nal); continue; }
+      if (t === H265_NAL.PPS) { pushUnique(frame.pps, nal); continue; }
+      if (t === H265_NAL.AUD) continue;
+      if (t < 32) {
+        slices++;
+        if (isH265Irap(t)) frame.key = true;
+      }
+    }
+    frame.nals.push(nal);
+    frame.sampleSize += 4 + nal.length;
+  }
+  if (slices === 0) throw new BitstreamError("access unit without a slice NAL unit");
+  return frame;
+}
+
+/**
+ * Returns the configuration for a key frame: `current` when the frame carries no parameter sets
+ * or the same ones, otherwise a new configuration (parameter sets missing from the frame are
+ * taken from `current`). Throws MissingParameterSetError when some set is known from neither,
+ * and TruncatedError / BitstreamError for a malformed SPS.
+ */
+export function configForKeyFrame(codec: VideoCodec, frame: VideoFrame, current: VideoConfig | undefined): VideoConfig {
+  const vps = codec === "h265" && frame.vps.length > 0 ? frame.vps : current ? current.vps : [];
+  const sps = frame.sps.length > 0 ? frame.sps : current ? current.sps : [];
+  const pps = frame.pps.length > 0 ? frame.pps : current ? current.pps : [];
+  if (current && current.codec === codec && listsEqual(vps, current.vps) && listsEqual(sps, current.sps) && listsEqual(pps, current.pps)) {
+    return current;
+  }
+  if (sps.length === 0 || pps.length === 0 || (codec === "h265" && vps.length === 0)) {
+    throw new MissingParameterSetError(codec === "h265" ? "key frame without VPS/SPS/PPS" : "key frame without SPS/PPS");
+  }
+  // Parameter sets are stored in the config and outlive the access unit: copy these few bytes.
+  const own = (l: Uint8Array[]) => l.map((n) => n.slice());
+  if (codec === "h264") {
+    const info = parseH264Sps(sps[0]);
+    const s = own(sps);
+    const p = own(pps);
+    return {
+      codec, vps: [], sps: s, pps: p, width: info.width, height: info.height, frameRate: info.frameRate,
+      codecString: avcCodecString(info), decoderConfig: buildAvcDecoderConfig(s, p, info),
+    };
+  }
+  const info = parseH265Sps(sps[0]);
+  const v = own(vps);
+  const s = own(sps);
+  const p = own(pps);
+  return {
+    codec, vps: v, sps: s, pps: p, width: info.width, height: info.height, frameRate: info.frameRate,
+    codecString: hevcCodecString(info), decoderConfig: buildHevcDecoderConfig(v, s, p, info),
+  };
+}

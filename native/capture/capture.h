@@ -1,0 +1,304 @@
+/*
+ * Capture sources — portable core (no XS headers).
+ *
+ * Capture turns encoded media into frames and pushes them into the GOP ring
+ * (ivxs_ring_push). Pieces:
+ *   - an incremental Annex-B access-unit splitter for H.264 and H.265;
+ *   - an incremental ADTS frame splitter for AAC;
+ *   - a file source: Annex-B video (+ optional ADTS audio) files, split,
+ *     timestamped, paced in real time (or as fast as possible), looped;
+ *   - JPEG stills matched to the clip position (snapshots);
+ *   - a V4L2 source for cameras that deliver H.264 (Linux only).
+ *
+ * Portability: the splitters, timestamp/pacing arithmetic and JPEG checks need
+ * only <stdint.h>/<string.h>. The file source uses stdio and is driven by
+ * ivxs_capture_prepare/step/finish on any platform; time is injected
+ * (ivxs_capture_clock). Threads (ivxs_capture_start/stop), the default clock,
+ * the stills folder listing and V4L2 are the Linux part. Compile with
+ * -DIVXS_CAPTURE_CORE_ONLY for the splitters alone.
+ *
+ * Status codes: 0 or a positive count on success, a negative IVXS_CAPTURE_E*
+ * (range -100 … -199) on error. Ring codes (-1 … -99) pass through unchanged
+ * where a ring call failed; ivxs_capture_strerror() knows both.
+ */
+#ifndef IVXS_CAPTURE_H
+#define IVXS_CAPTURE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "ring.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum {
+	IVXS_CAPTURE_OK = 0,
+	IVXS_CAPTURE_EARG = -100,        /* bad argument or option */
+	IVXS_CAPTURE_ENOMEM = -101,      /* allocation at start failed */
+	IVXS_CAPTURE_EOPEN = -102,       /* file or device cannot be opened */
+	IVXS_CAPTURE_EREAD = -103,       /* read error */
+	IVXS_CAPTURE_ENOSTART = -104,    /* no Annex-B start code in the probe window */
+	IVXS_CAPTURE_ENOKEY = -105,      /* no key frame in the probe window */
+	IVXS_CAPTURE_ETOOBIG = -106,     /* access unit larger than the maximum (dropped) */
+	IVXS_CAPTURE_EGARBAGE = -107,    /* bytes that are not NAL units (skipped) */
+	IVXS_CAPTURE_ETRUNC = -108,      /* stream ends inside a frame (dropped) */
+	IVXS_CAPTURE_EADTS = -109,       /* bad ADTS header or no ADTS frame (resynchronising) */
+	IVXS_CAPTURE_ECODEC = -110,      /* codec unknown or unsupported */
+	IVXS_CAPTURE_ESTATE = -111,      /* already running, or not prepared */
+	IVXS_CAPTURE_ETHREAD = -112,     /* thread could not be created */
+	IVXS_CAPTURE_ENOTDEV = -113,     /* not a V4L2 device */
+	IVXS_CAPTURE_ECAPS = -114,       /* device cannot stream video capture */
+	IVXS_CAPTURE_EFORMAT = -115,     /* device does not deliver H.264 */
+	IVXS_CAPTURE_EIO = -116,         /* device ioctl, mmap or poll failed */
+	IVXS_CAPTURE_ENOSTILL = -117,    /* no stills: folder missing, empty or not configured */
+	IVXS_CAPTURE_EJPEG = -118,       /* still is not a complete JPEG (SOI/EOI) */
+	IVXS_CAPTURE_ENOSPACE = -119,    /* caller's buffer is too small */
+	IVXS_CAPTURE_EUNSUPPORTED = -120 /* not available on this platform */
+};
+
+/* Short fixed English message for a capture or ring status code. */
+const char *ivxs_capture_strerror(int status);
+
+/* ------------------------------------------------------------------------ */
+/* Annex-B access-unit splitter (H.264 / H.265)                              */
+/* ------------------------------------------------------------------------ */
+
+/* Bytes of the splitter's buffer beyond the largest access unit. */
+#define IVXS_AU_LOOKAHEAD 16
+
+typedef struct {
+	const uint8_t *data;     /* Annex-B bytes, start codes included */
+	size_t size;
+	int key;                 /* IDR (H.264 type 5) / IRAP (H.265 16..23) present */
+	int has_params;          /* SPS+PPS (H.264) / VPS+SPS+PPS (H.265) present */
+	uint32_t nal_count;
+	uint64_t nal_types;      /* bit n set: a NAL of type n is present */
+} ivxs_au;
+
+/* All fields private. One AU is assembled at a time in a caller buffer; the
+ * AU handed out by ivxs_au_next() stays valid until the next call on the
+ * splitter. No allocation. */
+typedef struct {
+	ivxs_codec codec;
+	uint8_t *buf;
+	size_t cap, max_au;
+	size_t head, len;        /* live bytes are buf[head, len) */
+	size_t au_start, nal_sc, hdr, scan;
+	uint8_t started, hdr_pending, skipping, ended, done, garbage_seen, trunc_pending,
+		garbage_pending;
+	uint32_t cur_count;
+	uint64_t cur_types;
+	uint8_t cur_vcl, cur_key;
+	uint64_t aus, errors, dropped, skipped_bytes;
+} ivxs_au_splitter;
+
+/* buf_size must exceed IVXS_AU_LOOKAHEAD; the largest AU is
+ * buf_size - IVXS_AU_LOOKAHEAD bytes. Codec: IVXS_CODEC_H264 or _H265. */
+int ivxs_au_init(ivxs_au_splitter *s, ivxs_codec codec, void *buf, size_t buf_size);
+/* Forget all state and buffered bytes (new stream, e.g. after a rewind). */
+void ivxs_au_reset(ivxs_au_splitter *s);
+size_t ivxs_au_max(const ivxs_au_splitter *s);
+/* Copy in up to len bytes; returns how many were taken (0 when full: call
+ * ivxs_au_next until it returns 0, then feed the rest). */
+size_t ivxs_au_feed(ivxs_au_splitter *s, const void *data, size_t len);
+/* Zero-copy alternative to feed: write up to *avail bytes at the returned
+ * pointer (e.g. fread into it), then ivxs_au_commit(n). */
+uint8_t *ivxs_au_space(ivxs_au_splitter *s, size_t *avail);
+void ivxs_au_commit(ivxs_au_splitter *s, size_t n);
+/* No more input: the last NAL ends at the last byte. */
+void ivxs_au_end(ivxs_au_splitter *s);
+/* 1: *out is a complete AU; 0: need more input (or, after end, finished);
+ * <0: IVXS_CAPTURE_EGARBAGE / ETOOBIG / ETRUNC — the bad bytes were dropped
+ * and splitting resumes at the next AU boundary (call again). */
+int ivxs_au_next(ivxs_au_splitter *s, ivxs_au *out);
+/* 1 after end once everything was handed out. */
+int ivxs_au_finished(const ivxs_au_splitter *s);
+
+/* Describe a buffer already known to hold one AU (e.g. a V4L2 buffer):
+ * NAL types, key, params. Returns the NAL count (0: no start code). */
+int ivxs_au_describe(ivxs_codec codec, const void *data, size_t size, ivxs_au *out);
+
+/* ------------------------------------------------------------------------ */
+/* ADTS splitter (AAC)                                                      */
+/* ------------------------------------------------------------------------ */
+
+#define IVXS_ADTS_MAX_FRAME 8191                  /* 13-bit frame_length */
+#define IVXS_ADTS_BUF (IVXS_ADTS_MAX_FRAME + 25)  /* a frame + the next header */
+
+typedef struct {
+	const uint8_t *data;     /* whole ADTS frame, header included */
+	size_t size;
+	uint32_t sample_rate;
+	uint16_t samples;        /* 1024 per raw data block */
+	uint8_t channels;        /* channel_configuration (0 = in a PCE) */
+	uint8_t object_type;     /* AAC audio object type (profile + 1; 2 = AAC-LC) */
+	uint8_t header_size;     /* 7, or 9 with CRC */
+} ivxs_adts_frame;
+
+typedef struct {
+	uint8_t buf[IVXS_ADTS_BUF];
+	size_t head, len;
+	uint8_t ended, synced, in_error, trunc_reported;
+	uint64_t frames, errors, skipped_bytes;
+} ivxs_adts_splitter;
+
+void ivxs_adts_init(ivxs_adts_splitter *s);
+size_t ivxs_adts_feed(ivxs_adts_splitter *s, const void *data, size_t len);
+uint8_t *ivxs_adts_space(ivxs_adts_splitter *s, size_t *avail);
+void ivxs_adts_commit(ivxs_adts_splitter *s, size_t n);
+void ivxs_adts_end(ivxs_adts_splitter *s);
+/* 1: *out is a frame; 0: need more input (or finished after end);
+ * <0: IVXS_CAPTURE_EADTS (once per bad run) or ETRUNC (stream ends mid-frame).
+ * While in sync, a valid header's frame_length is trusted; to (re)gain sync
+ * (at the start and after a bad header) a frame must be followed by another
+ * sync word (or the end of the stream). */
+int ivxs_adts_next(ivxs_adts_splitter *s, ivxs_adts_frame *out);
+/* Parse a 7-byte header: 1 valid (fields in *out, data/size unset), 0 not. */
+int ivxs_adts_parse_header(const uint8_t *h, size_t avail, ivxs_adts_frame *out);
+
+/* ------------------------------------------------------------------------ */
+/* Timestamp / pacing arithmetic and JPEG checks                            */
+/* ------------------------------------------------------------------------ */
+
+/* Offset of video frame n from the stream start, µs (fps = num/den). */
+uint64_t ivxs_capture_video_offset_us(uint64_t n, uint32_t fps_num, uint32_t fps_den);
+/* Offset of an audio frame starting at sample s, µs. */
+uint64_t ivxs_capture_audio_offset_us(uint64_t samples, uint32_t rate);
+/* 1 if data starts with SOI (FFD8FF) and ends with EOI (FFD9), trailing
+ * zero/whitespace padding allowed. */
+int ivxs_capture_jpeg_valid(const void *data, size_t size);
+/* Which still (0-based) belongs to a clip position: floor(seconds) mod count. */
+uint32_t ivxs_capture_still_index(uint64_t clip_pos_us, uint32_t count);
+
+#ifndef IVXS_CAPTURE_CORE_ONLY
+/* ------------------------------------------------------------------------ */
+/* Sources                                                                  */
+/* ------------------------------------------------------------------------ */
+
+/* Injected time. now_us: a monotonic clock in µs. sleep_until_us: block until
+ * now_us() >= t (may return early; the caller re-checks). wall_ms: wall-clock
+ * ms used as the default base timestamp (NULL: platform default, or 0). */
+typedef struct {
+	uint64_t (*now_us)(void *ctx);
+	void (*sleep_until_us)(void *ctx, uint64_t t_us);
+	uint64_t (*wall_ms)(void *ctx);
+	void *ctx;
+} ivxs_capture_clock;
+
+/* The Linux default: CLOCK_MONOTONIC + clock_nanosleep(TIMER_ABSTIME),
+ * CLOCK_REALTIME for wall_ms. NULL on other platforms. */
+const ivxs_capture_clock *ivxs_capture_default_clock(void);
+
+typedef struct {
+	ivxs_frame_type type;
+	ivxs_codec codec;
+	int key;
+	uint64_t timestamp_ms;
+	const uint8_t *data;
+	size_t size;
+	uint64_t index;          /* frame number of this type since start */
+	uint64_t loop;           /* completed loops of this stream's file */
+	uint64_t scheduled_us;   /* clock time it was due (file source, real time) */
+	uint64_t pushed_us;      /* clock time of the push */
+} ivxs_capture_frame;
+
+/* Called on the capture thread after each ivxs_ring_push with its result. */
+typedef void (*ivxs_capture_observer)(void *ctx, const ivxs_capture_frame *frame,
+		int ring_status);
+
+typedef enum {
+	IVXS_CAPTURE_PACE_REALTIME = 0,  /* push each frame at its time */
+	IVXS_CAPTURE_PACE_FAST = 1       /* as fast as possible (timestamps unchanged) */
+} ivxs_capture_pace;
+
+typedef struct {
+	const char *video_path;      /* Annex-B H.264 or H.265 (required) */
+	ivxs_codec video_codec;      /* 0: from the extension (.h264/.264/.avc,
+	                                .h265/.265/.hevc), else from the first NAL */
+	const char *audio_path;      /* ADTS AAC (optional) */
+	const char *stills_dir;      /* folder of *.jpg, one per second of clip (optional) */
+	uint32_t fps_num, fps_den;   /* video frame rate; 0 → 25/1 */
+	ivxs_capture_pace pace;
+	int once;                    /* 1: stop at EOF; 0: loop forever */
+	int start_ms_set;            /* 1: use start_ms as the first timestamp */
+	uint64_t start_ms;           /* otherwise wall-clock ms at start */
+	size_t max_au_bytes;         /* 0 → 1 MiB */
+	size_t read_chunk;           /* bytes per read; 0 → 64 KiB */
+	size_t probe_bytes;          /* key frame must appear this early; 0 → 4 MiB */
+	const ivxs_capture_clock *clock;  /* NULL → default clock */
+	ivxs_capture_observer observer;   /* optional */
+	void *observer_ctx;
+} ivxs_capture_file_config;
+
+typedef struct {
+	const char *device;          /* e.g. /dev/video0 */
+	uint32_t width, height;      /* 0: keep the device's */
+	uint32_t fps_num, fps_den;   /* 0: keep the device's */
+	uint32_t buffers;            /* mmap buffers; 0 → 4 */
+	int start_ms_set;
+	uint64_t start_ms;
+	const ivxs_capture_clock *clock;
+	ivxs_capture_observer observer;
+	void *observer_ctx;
+} ivxs_capture_v4l2_config;
+
+typedef struct ivxs_capture ivxs_capture;
+
+typedef struct {
+	uint64_t frames_pushed;      /* accepted by the ring */
+	uint64_t video_frames, audio_frames, key_frames;
+	uint64_t bytes_pushed;
+	uint64_t loops;              /* video file restarts */
+	uint64_t dropped;            /* frames not pushed: split errors, ring errors,
+	                                video before the first key frame */
+	uint64_t ring_errors;
+	int last_ring_error;
+	uint64_t split_errors;       /* splitter errors (garbage, oversize, truncation) */
+	int last_split_error;
+	int fatal_error;             /* why the thread ended early (0: it did not) */
+	uint64_t max_late_us;        /* worst push lateness vs schedule (real-time pacing) */
+	int running;
+	uint32_t stills;             /* stills found at start */
+} ivxs_capture_stats;
+
+/* Create a source (copies the config; opens nothing). The ring must outlive
+ * the source. */
+int ivxs_capture_create_file(ivxs_capture **out, ivxs_ring *ring,
+		const ivxs_capture_file_config *config);
+int ivxs_capture_create_v4l2(ivxs_capture **out, ivxs_ring *ring,
+		const ivxs_capture_v4l2_config *config);
+/* Stops if running, frees; sets *c to NULL; harmless on NULL. */
+void ivxs_capture_destroy(ivxs_capture **c);
+
+/* Open, allocate, validate (probe), then run on a new thread (Linux).
+ * Errors from opening and probing are returned here. A second start while
+ * running is IVXS_CAPTURE_ESTATE. Stopped sources can be started again: the
+ * clip restarts and timestamps continue after the last pushed ones. */
+int ivxs_capture_start(ivxs_capture *c);
+/* Ask the thread to end, join it, close and free. Harmless when stopped. */
+void ivxs_capture_stop(ivxs_capture *c);
+
+/* Threadless driving (any platform, file source): prepare = start without a
+ * thread; step pushes one frame (sleeping until it is due under real-time
+ * pacing): 1 pushed or dropped, 0 finished (once), <0 fatal; finish = stop. */
+int ivxs_capture_prepare(ivxs_capture *c);
+int ivxs_capture_step(ivxs_capture *c);
+void ivxs_capture_finish(ivxs_capture *c);
+
+void ivxs_capture_get_stats(const ivxs_capture *c, ivxs_capture_stats *out);
+
+/* The JPEG still for the current clip position (file source): index =
+ * seconds into the clip (of the last video frame pushed) mod still count.
+ * Copies it into buf; *len = its size (also set on ENOSPACE); *ts_ms = the
+ * timestamp of that last video frame (the start timestamp before any).
+ * Safe to call from another thread while running. */
+int ivxs_capture_still(ivxs_capture *c, void *buf, size_t cap, size_t *len,
+		uint64_t *ts_ms);
+
+#endif /* IVXS_CAPTURE_CORE_ONLY */
+
+#ifdef __cplusplus
+}
+#endif
+#endif

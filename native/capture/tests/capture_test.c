@@ -1,0 +1,1497 @@
+/*
+ * Capture tests: splitters on real fixture files, error paths, pacing with a
+ * fake clock and with the real clock, looping, start/stop/restart, stills,
+ * V4L2 open errors.
+ *
+ * Usage: capture_test [fixtures-dir]     (or env IVXS_FIXTURES; default
+ * fixtures/media). A missing fixture FAILS the tests that need it.
+ * Env IVXS_PACING_SECONDS: real-clock pacing run length (default 2).
+ * Expected frame counts come from ffprobe when it is installed, otherwise from
+ * a table of the known fixture files.
+ *
+ * Prints one line per test and ends with "N passed, M failed".
+ */
+#include "capture.h"
+#include "ring.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+/* ---- tiny harness -------------------------------------------------------- */
+
+static int g_pass, g_fail, t_failed;
+static char t_msg[512];
+
+#define CHECK(cond) do { if (!(cond)) { fail_at(__LINE__, "%s", #cond); return; } } while (0)
+#define CHECKF(cond, ...) do { if (!(cond)) { fail_at(__LINE__, __VA_ARGS__); return; } } while (0)
+
+static void fail_at(int line, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+	if (t_failed)
+		return;
+	t_failed = 1;
+	n = snprintf(t_msg, sizeof(t_msg), "line %d: ", line);
+	va_start(ap, fmt);
+	vsnprintf(t_msg + n, sizeof(t_msg) - (size_t)n, fmt, ap);
+	va_end(ap);
+}
+
+static void run(const char *name, void (*fn)(void))
+{
+	t_failed = 0;
+	t_msg[0] = 0;
+	fn();
+	if (t_failed) {
+		g_fail++;
+		printf("FAIL %s: %s\n", name, t_msg);
+	} else {
+		g_pass++;
+		printf("ok   %s\n", name);
+	}
+	fflush(stdout);
+}
+
+/* ---- fixtures ------------------------------------------------------------ */
+
+static char g_dir[1024];
+static char g_tmp[256];
+
+typedef struct {
+	const char *names[4];
+	int frames;          /* known count, used when ffprobe is missing */
+	int keys;            /* known key-frame count (0: not checked) */
+} fixture_def;
+
+/* Roles; the first existing name wins. */
+static const fixture_def FX_H264 = { { "h264-main-640x480.h264", "clip_h264.h264", NULL }, 60, 4 };
+static const fixture_def FX_H265 = { { "h265-main-640x480.h265", "clip_h265.h265", NULL }, 60, 4 };
+static const fixture_def FX_H264B = { { "h264-bframes-320x240.h264", NULL }, 30, 2 };
+static const fixture_def FX_AAC = { { "aac-lc-16k-mono.aac", "clip.aac", NULL }, 64, 0 };
+
+static int exists(const char *p)
+{
+	struct stat st;
+	return stat(p, &st) == 0;
+}
+
+/* Fills path; 0 if no candidate exists (the caller fails). */
+static int fixture(const fixture_def *d, char *path, size_t cap, const char **name)
+{
+	int i;
+	for (i = 0; i < 4 && d->names[i]; i++) {
+		snprintf(path, cap, "%s/%s", g_dir, d->names[i]);
+		if (exists(path)) {
+			if (name)
+				*name = d->names[i];
+			return 1;
+		}
+	}
+	snprintf(path, cap, "%s/%s", g_dir, d->names[0]);
+	return 0;
+}
+
+#define NEED_FIXTURE(def, path) \
+	char path[1200]; \
+	CHECKF(fixture(&(def), path, sizeof(path), NULL), "missing fixture %s", path)
+
+static int fixture_stills(char *path, size_t cap)
+{
+	snprintf(path, cap, "%s/stills", g_dir);
+	return exists(path);
+}
+
+static uint8_t *slurp(const char *path, size_t *n)
+{
+	FILE *f = fopen(path, "rb");
+	uint8_t *b;
+	long sz;
+	if (!f)
+		return NULL;
+	fseek(f, 0, SEEK_END);
+	sz = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	b = malloc(sz > 0 ? (size_t)sz : 1);
+	if (b && fread(b, 1, (size_t)sz, f) != (size_t)sz) {
+		free(b);
+		b = NULL;
+	}
+	fclose(f);
+	*n = (size_t)sz;
+	return b;
+}
+
+static int spit(const char *path, const void *data, size_t n)
+{
+	FILE *f = fopen(path, "wb");
+	size_t w;
+	if (!f)
+		return 0;
+	w = fwrite(data, 1, n, f);
+	fclose(f);
+	return w == n;
+}
+
+/* Expected count from ffprobe (video frames / audio packets), else the table. */
+static int expected_count(const char *path, const fixture_def *d, int audio)
+{
+	char cmd[1400], out[64] = {0};
+	FILE *p;
+	if (!exists("/usr/bin/ffprobe") && !exists("/usr/local/bin/ffprobe"))
+		return d->frames;
+	if (audio)
+		snprintf(cmd, sizeof(cmd), "ffprobe -v error -count_packets -select_streams a:0 "
+			"-show_entries stream=nb_read_packets -of csv=p=0 '%s' 2>/dev/null", path);
+	else
+		snprintf(cmd, sizeof(cmd), "ffprobe -v error -count_frames -select_streams v:0 "
+			"-show_entries stream=nb_read_frames -of csv=p=0 '%s' 2>/dev/null", path);
+	p = popen(cmd, "r");
+	if (!p)
+		return d->frames;
+	if (!fgets(out, sizeof(out), p))
+		out[0] = 0;
+	pclose(p);
+	return out[0] ? atoi(out) : d->frames;
+}
+
+/* ---- splitting helpers ---------------------------------------------------- */
+
+#define MAX_AUS 4096
+
+typedef struct {
+	int n;
+	size_t size[MAX_AUS];
+	uint32_t hash[MAX_AUS];
+	uint8_t key[MAX_AUS], params[MAX_AUS];
+	size_t bytes;
+	int errors, err_garbage, err_toobig, err_trunc, err_adts, err_other;
+	uint32_t rate;
+	uint8_t channels;
+	uint64_t samples;
+} split_result;
+
+static uint32_t fnv(const uint8_t *b, size_t n)
+{
+	uint32_t h = 2166136261u;
+	while (n--)
+		h = (h ^ *b++) * 16777619u;
+	return h;
+}
+
+static void note_err(split_result *r, int e)
+{
+	r->errors++;
+	if (e == IVXS_CAPTURE_EGARBAGE) r->err_garbage++;
+	else if (e == IVXS_CAPTURE_ETOOBIG) r->err_toobig++;
+	else if (e == IVXS_CAPTURE_ETRUNC) r->err_trunc++;
+	else if (e == IVXS_CAPTURE_EADTS) r->err_adts++;
+	else r->err_other++;
+}
+
+static void drain_au(ivxs_au_splitter *s, split_result *r)
+{
+	ivxs_au au;
+	int k;
+	while ((k = ivxs_au_next(s, &au)) != 0) {
+		if (k < 0) {
+			note_err(r, k);
+			continue;
+		}
+		if (r->n < MAX_AUS) {
+			r->size[r->n] = au.size;
+			r->hash[r->n] = fnv(au.data, au.size);
+			r->key[r->n] = (uint8_t)au.key;
+			r->params[r->n] = (uint8_t)au.has_params;
+		}
+		r->n++;
+		r->bytes += au.size;
+	}
+}
+
+/* chunk == 0: pseudo-random chunk sizes 1..8191. */
+static void split_au(ivxs_codec codec, const uint8_t *data, size_t n, size_t chunk,
+		size_t max_au, split_result *r)
+{
+	static uint8_t buf[(2u << 20) + IVXS_AU_LOOKAHEAD];
+	ivxs_au_splitter s;
+	size_t off = 0;
+	uint32_t rng = 12345;
+	memset(r, 0, sizeof(*r));
+	if (ivxs_au_init(&s, codec, buf, (max_au ? max_au : (2u << 20)) + IVXS_AU_LOOKAHEAD) != 0) {
+		r->err_other = 1000;
+		return;
+	}
+	while (off < n) {
+		size_t want = chunk;
+		if (!want) {
+			rng = rng * 1103515245u + 12345u;
+			want = 1 + (rng >> 8) % 8191;
+		}
+		if (want > n - off)
+			want = n - off;
+		while (want) {
+			size_t t = ivxs_au_feed(&s, data + off, want);
+			off += t;
+			want -= t;
+			drain_au(&s, r);
+		}
+	}
+	ivxs_au_end(&s);
+	drain_au(&s, r);
+	if (!ivxs_au_finished(&s))
+		r->err_other++;
+}
+
+static void split_adts(const uint8_t *data, size_t n, size_t chunk, split_result *r)
+{
+	static ivxs_adts_splitter s;
+	ivxs_adts_frame f;
+	size_t off = 0;
+	int k;
+	memset(r, 0, sizeof(*r));
+	ivxs_adts_init(&s);
+	for (;;) {
+		while ((k = ivxs_adts_next(&s, &f)) != 0) {
+			if (k < 0) {
+				note_err(r, k);
+				continue;
+			}
+			if (r->n < MAX_AUS) {
+				r->size[r->n] = f.size;
+				r->hash[r->n] = fnv(f.data, f.size);
+			}
+			r->n++;
+			r->bytes += f.size;
+			r->rate = f.sample_rate;
+			r->channels = f.channels;
+			r->samples += f.samples;
+		}
+		if (s.ended)
+			break;
+		if (off >= n) {
+			ivxs_adts_end(&s);
+			continue;
+		}
+		{
+			size_t want = chunk < n - off ? chunk : n - off;
+			off += ivxs_adts_feed(&s, data + off, want);
+		}
+	}
+}
+
+static int same_aus(const split_result *a, const split_result *b)
+{
+	int i;
+	if (a->n != b->n || a->errors != b->errors)
+		return 0;
+	for (i = 0; i < a->n && i < MAX_AUS; i++)
+		if (a->size[i] != b->size[i] || a->hash[i] != b->hash[i] || a->key[i] != b->key[i])
+			return 0;
+	return 1;
+}
+
+/* Facts about a fixture, from splitting it: frames, key pattern, audio rate. */
+typedef struct {
+	int frames, keys;
+	uint8_t key[MAX_AUS];
+	uint32_t rate;
+} media_info;
+
+static int media_facts(const char *path, ivxs_codec codec, media_info *m)
+{
+	size_t n;
+	uint8_t *data = slurp(path, &n);
+	split_result *r = calloc(1, sizeof(*r));
+	int i;
+	memset(m, 0, sizeof(*m));
+	if (!data || !r) {
+		free(data);
+		free(r);
+		return 0;
+	}
+	if (codec == IVXS_CODEC_AAC)
+		split_adts(data, n, 65536, r);
+	else
+		split_au(codec, data, n, 65536, 0, r);
+	m->frames = r->n < MAX_AUS ? r->n : MAX_AUS;
+	for (i = 0; i < m->frames; i++) {
+		m->key[i] = r->key[i];
+		m->keys += r->key[i];
+	}
+	m->rate = r->rate;
+	free(r);
+	free(data);
+	return m->frames > 0;
+}
+
+/* ---- splitter tests ------------------------------------------------------ */
+
+static void check_video_fixture(const fixture_def *d, ivxs_codec codec)
+{
+	char path[1200];
+	uint8_t *data;
+	size_t n;
+	split_result *r = calloc(1, sizeof(*r));
+	int expect, keys = 0, i;
+	if (!fixture(d, path, sizeof(path), NULL)) {
+		free(r);
+		CHECKF(0, "missing fixture %s", path);
+	}
+	data = slurp(path, &n);
+	if (!data) {
+		free(r);
+		CHECKF(0, "cannot read %s", path);
+	}
+	expect = expected_count(path, d, 0);
+	split_au(codec, data, n, 65536, 0, r);
+	for (i = 0; i < r->n; i++) {
+		keys += r->key[i];
+		if (r->key[i] && !r->params[i]) {
+			fail_at(__LINE__, "key AU %d lacks its parameter sets", i);
+			break;
+		}
+	}
+	if (!t_failed) {
+		if (r->n != expect)
+			fail_at(__LINE__, "%d AUs, ffprobe says %d", r->n, expect);
+		else if (r->errors)
+			fail_at(__LINE__, "%d splitter errors", r->errors);
+		else if (!r->key[0])
+			fail_at(__LINE__, "first AU is not a key frame");
+		else if (d->keys && keys != d->keys)
+			fail_at(__LINE__, "%d key AUs, expected %d", keys, d->keys);
+		else if (r->bytes != n)
+			fail_at(__LINE__, "AUs hold %zu of %zu bytes", r->bytes, n);
+	}
+	free(r);
+	free(data);
+}
+
+static void t_h264_fixture(void) { check_video_fixture(&FX_H264, IVXS_CODEC_H264); }
+static void t_h265_fixture(void) { check_video_fixture(&FX_H265, IVXS_CODEC_H265); }
+static void t_h264_bframes_fixture(void) { check_video_fixture(&FX_H264B, IVXS_CODEC_H264); }
+
+static void check_chunking(const fixture_def *d, ivxs_codec codec)
+{
+	char path[1200];
+	uint8_t *data;
+	size_t n;
+	split_result *big = calloc(1, sizeof(*big)), *one = calloc(1, sizeof(*one)),
+		*rnd = calloc(1, sizeof(*rnd));
+	int ok1, ok2;
+	if (!fixture(d, path, sizeof(path), NULL) || !(data = slurp(path, &n))) {
+		free(big); free(one); free(rnd);
+		CHECKF(0, "missing fixture %s", path);
+	}
+	split_au(codec, data, n, n, 0, big);
+	split_au(codec, data, n, 1, 0, one);
+	split_au(codec, data, n, 0, 0, rnd);
+	ok1 = same_aus(big, one);
+	ok2 = same_aus(big, rnd);
+	free(data);
+	if (!ok1 || !ok2)
+		fail_at(__LINE__, "whole-file %d AUs, 1-byte %d AUs (%s), random chunks %d AUs (%s)",
+			big->n, one->n, ok1 ? "same" : "differ", rnd->n, ok2 ? "same" : "differ");
+	else if (big->n < 2)
+		fail_at(__LINE__, "too few AUs");
+	free(big); free(one); free(rnd);
+}
+
+static void t_h264_byte_at_a_time(void) { check_chunking(&FX_H264, IVXS_CODEC_H264); }
+static void t_h265_byte_at_a_time(void) { check_chunking(&FX_H265, IVXS_CODEC_H265); }
+
+/* space/commit (zero-copy) gives the same AUs as feed */
+static void t_space_commit(void)
+{
+	NEED_FIXTURE(FX_H265, path);
+	size_t n, off = 0;
+	uint8_t *data = slurp(path, &n);
+	static uint8_t buf[(1u << 20) + IVXS_AU_LOOKAHEAD];
+	ivxs_au_splitter s;
+	split_result *a = calloc(1, sizeof(*a)), *b = calloc(1, sizeof(*b));
+	int same;
+	CHECK(data && a && b);
+	split_au(IVXS_CODEC_H265, data, n, 4096, 0, a);
+	CHECK(ivxs_au_init(&s, IVXS_CODEC_H265, buf, sizeof(buf)) == 0);
+	while (off < n) {
+		size_t avail, take;
+		uint8_t *p = ivxs_au_space(&s, &avail);
+		take = avail < 777 ? avail : 777;
+		if (take > n - off)
+			take = n - off;
+		memcpy(p, data + off, take);
+		ivxs_au_commit(&s, take);
+		off += take;
+		drain_au(&s, b);
+	}
+	ivxs_au_end(&s);
+	drain_au(&s, b);
+	same = same_aus(a, b);
+	free(a); free(b); free(data);
+	CHECK(same);
+}
+
+/* describe() on each AU agrees with the splitter */
+static void t_describe(void)
+{
+	NEED_FIXTURE(FX_H264, path);
+	size_t n;
+	uint8_t *data = slurp(path, &n);
+	static uint8_t buf[(1u << 20) + IVXS_AU_LOOKAHEAD];
+	ivxs_au_splitter s;
+	ivxs_au au, d;
+	int k, count = 0;
+	CHECK(data);
+	CHECK(ivxs_au_init(&s, IVXS_CODEC_H264, buf, sizeof(buf)) == 0);
+	CHECK(ivxs_au_feed(&s, data, n) == n);
+	ivxs_au_end(&s);
+	while ((k = ivxs_au_next(&s, &au)) == 1) {
+		ivxs_au_describe(IVXS_CODEC_H264, au.data, au.size, &d);
+		if (d.key != au.key || d.nal_types != au.nal_types || d.nal_count != au.nal_count) {
+			free(data);
+			CHECKF(0, "AU %d: describe disagrees", count);
+		}
+		count++;
+	}
+	free(data);
+	CHECK(k == 0 && count > 0);
+}
+
+static void t_garbage_at_start(void)
+{
+	NEED_FIXTURE(FX_H264, path);
+	size_t n;
+	uint8_t *data = slurp(path, &n), *g;
+	const char junk[] = "this is not a NAL unit \x01\x02\x03\xff";
+	split_result *a = calloc(1, sizeof(*a)), *b = calloc(1, sizeof(*b));
+	int ok;
+	CHECK(data && a && b);
+	g = malloc(n + sizeof(junk));
+	memcpy(g, junk, sizeof(junk));
+	memcpy(g + sizeof(junk), data, n);
+	split_au(IVXS_CODEC_H264, data, n, 1000, 0, a);
+	split_au(IVXS_CODEC_H264, g, n + sizeof(junk), 1000, 0, b);
+	ok = b->err_garbage == 1 && b->errors == 1 && b->n == a->n && b->bytes == a->bytes;
+	{
+		int an = a->n, bn = b->n, be = b->errors;
+		free(a); free(b); free(data); free(g);
+		CHECKF(ok, "clean %d AUs; with junk %d AUs, %d errors", an, bn, be);
+	}
+}
+
+/* A start code followed by a forbidden-bit header between two AUs: the AU
+ * before it is complete, the AU after it is found again. */
+static void t_garbage_mid_stream(void)
+{
+	NEED_FIXTURE(FX_H265, path);
+	size_t n, cut = 0, acc = 0;
+	uint8_t *data = slurp(path, &n), *g;
+	static const uint8_t bad[] = { 0, 0, 1, 0xff, 0xff, 0x12, 0x34, 0x56, 0, 0, 1, 0x80, 0x01, 0x77 };
+	split_result *a = calloc(1, sizeof(*a)), *b = calloc(1, sizeof(*b));
+	int i, ok;
+	CHECK(data && a && b);
+	split_au(IVXS_CODEC_H265, data, n, 4096, 0, a);
+	for (i = 0; i < 10; i++)
+		acc += a->size[i];
+	cut = acc;   /* insert after AU 10 */
+	g = malloc(n + sizeof(bad));
+	memcpy(g, data, cut);
+	memcpy(g + cut, bad, sizeof(bad));
+	memcpy(g + cut + sizeof(bad), data + cut, n - cut);
+	split_au(IVXS_CODEC_H265, g, n + sizeof(bad), 333, 0, b);
+	ok = b->err_garbage == 1 && b->errors == 1 && b->n == a->n;
+	for (i = 0; ok && i < a->n; i++)
+		ok = a->hash[i] == b->hash[i];
+	{
+		int an = a->n, bn = b->n, be = b->errors;
+		free(a); free(b); free(data); free(g);
+		CHECKF(ok, "clean %d AUs; with garbage %d AUs, %d errors (want same AUs, 1 error)", an, bn, be);
+	}
+}
+
+/* AUs above max are reported and skipped; all others come out intact. */
+static void t_oversize_au(void)
+{
+	NEED_FIXTURE(FX_H264, path);
+	size_t n, max = 0, limit;
+	uint8_t *data = slurp(path, &n);
+	split_result *a = calloc(1, sizeof(*a)), *b = calloc(1, sizeof(*b));
+	int i, j = 0, big = 0, ok = 1;
+	CHECK(data && a && b);
+	split_au(IVXS_CODEC_H264, data, n, 4096, 0, a);
+	for (i = 0; i < a->n; i++)
+		if (a->size[i] > max)
+			max = a->size[i];
+	limit = max / 2;   /* the key frames are far larger than P frames */
+	for (i = 0; i < a->n; i++)
+		big += a->size[i] > limit;
+	split_au(IVXS_CODEC_H264, data, n, 1500, limit, b);
+	for (i = 0; i < a->n && ok; i++) {
+		if (a->size[i] > limit)
+			continue;
+		ok = j < b->n && b->hash[j] == a->hash[i];
+		j++;
+	}
+	ok = ok && big > 0 && b->err_toobig == big && b->errors == big && b->n == a->n - big;
+	{
+		int bn = b->n, be = b->errors, an = a->n;
+		free(a); free(b); free(data);
+		CHECKF(ok, "limit %zu: %d of %d AUs too big; got %d AUs, %d errors", limit, big, an, bn, be);
+	}
+}
+
+static void t_truncated(void)
+{
+	NEED_FIXTURE(FX_H264, path);
+	size_t n, acc = 0;
+	uint8_t *data = slurp(path, &n);
+	split_result *a = calloc(1, sizeof(*a)), *b = calloc(1, sizeof(*b)), *c = calloc(1, sizeof(*c));
+	int i, last_key = -1, ok1, ok2, bn, cn, be, ce;
+	CHECK(data && a && b && c);
+	split_au(IVXS_CODEC_H264, data, n, 4096, 0, a);
+	for (i = 0; i < a->n; i++)
+		if (a->key[i])
+			last_key = i;
+	for (i = 0; i < last_key; i++)
+		acc += a->size[i];
+	/* 1: cut inside the parameter sets of the last key AU */
+	split_au(IVXS_CODEC_H264, data, acc + 12, 100, 0, b);
+	ok1 = b->n == last_key && b->err_trunc == 1 && b->errors == 1;
+	/* 2: cut right after a start code */
+	{
+		uint8_t *g = malloc(acc + 4);
+		memcpy(g, data, acc);
+		memcpy(g + acc, "\0\0\0\1", 4);
+		split_au(IVXS_CODEC_H264, g, acc + 4, 100, 0, c);
+		free(g);
+	}
+	ok2 = c->n == last_key && c->err_trunc == 1 && c->errors == 1;
+	bn = b->n; cn = c->n; be = b->errors; ce = c->errors;
+	free(a); free(b); free(c); free(data);
+	CHECKF(ok1 && ok2, "want %d AUs + 1 ETRUNC; cut in SPS: %d AUs %d errors; after start code: %d AUs %d errors",
+		last_key, bn, be, cn, ce);
+}
+
+static void t_no_start_code(void)
+{
+	static uint8_t junk[300000];
+	split_result *r = calloc(1, sizeof(*r));
+	int ok;
+	memset(junk, 0xAA, sizeof(junk));
+	split_au(IVXS_CODEC_H264, junk, sizeof(junk), 5000, 0, r);
+	ok = r->n == 0 && r->err_garbage == 1 && r->errors == 1;
+	free(r);
+	CHECK(ok);
+}
+
+static void t_au_bad_args(void)
+{
+	ivxs_au_splitter s;
+	uint8_t b[64];
+	CHECK(ivxs_au_init(&s, IVXS_CODEC_AAC, b, sizeof(b)) == IVXS_CAPTURE_EARG);
+	CHECK(ivxs_au_init(&s, IVXS_CODEC_H264, b, 8) == IVXS_CAPTURE_EARG);
+	CHECK(ivxs_au_init(NULL, IVXS_CODEC_H264, b, sizeof(b)) == IVXS_CAPTURE_EARG);
+	CHECK(ivxs_au_init(&s, IVXS_CODEC_H264, b, sizeof(b)) == 0);
+	CHECK(ivxs_au_max(&s) == sizeof(b) - IVXS_AU_LOOKAHEAD);
+}
+
+static void t_adts_fixture(void)
+{
+	NEED_FIXTURE(FX_AAC, path);
+	size_t n;
+	uint8_t *data = slurp(path, &n);
+	split_result *a = calloc(1, sizeof(*a)), *b = calloc(1, sizeof(*b));
+	int expect = expected_count(path, &FX_AAC, 1), ok, same, an;
+	CHECK(data && a && b);
+	split_adts(data, n, 65536, a);
+	split_adts(data, n, 1, b);
+	same = same_aus(a, b);
+	ok = a->n == expect && a->errors == 0 && a->bytes == n && a->rate > 0 && a->samples == (uint64_t)a->n * 1024;
+	an = a->n;
+	free(a); free(b); free(data);
+	CHECKF(ok, "%d frames, ffprobe says %d", an, expect);
+	CHECKF(same, "1-byte feeding differs");
+}
+
+static void t_adts_resync(void)
+{
+	NEED_FIXTURE(FX_AAC, path);
+	size_t n, off = 0;
+	uint8_t *data = slurp(path, &n), *g;
+	static const uint8_t junk[] = { 0x12, 0xFF, 0xF1, 0x00, 0xFF, 0x00, 0x55, 0xFF, 0xFF, 0xAA, 0x01, 0x02 };
+	split_result *a = calloc(1, sizeof(*a)), *b = calloc(1, sizeof(*b)), *c = calloc(1, sizeof(*c));
+	int i, ok1 = 1, ok2, an, bn, cn, be, ce;
+	CHECK(data && a && b && c);
+	split_adts(data, n, 4096, a);
+	/* 1: garbage between frame 20 and 21: nothing lost, one EADTS */
+	for (i = 0; i < 21; i++)
+		off += a->size[i];
+	g = malloc(n + sizeof(junk));
+	memcpy(g, data, off);
+	memcpy(g + off, junk, sizeof(junk));
+	memcpy(g + off + sizeof(junk), data + off, n - off);
+	split_adts(g, n + sizeof(junk), 1000, b);
+	ok1 = b->n == a->n && b->err_adts == 1 && b->errors == 1;
+	for (i = 0; ok1 && i < a->n; i++)
+		ok1 = a->hash[i] == b->hash[i];
+	/* 2: frame 30's sync word broken: that frame is lost, one EADTS */
+	memcpy(g, data, n);
+	for (off = 0, i = 0; i < 30; i++)
+		off += a->size[i];
+	g[off + 1] = 0x00;
+	split_adts(g, n, 333, c);
+	ok2 = c->n == a->n - 1 && c->err_adts == 1 && c->errors == 1;
+	an = a->n; bn = b->n; cn = c->n; be = b->errors; ce = c->errors;
+	free(a); free(b); free(c); free(data); free(g);
+	CHECKF(ok1 && ok2, "clean %d; junk inserted: %d frames %d errors; broken header: %d frames %d errors",
+		an, bn, be, cn, ce);
+}
+
+static void t_adts_truncated(void)
+{
+	NEED_FIXTURE(FX_AAC, path);
+	size_t n;
+	uint8_t *data = slurp(path, &n);
+	split_result *a = calloc(1, sizeof(*a)), *b = calloc(1, sizeof(*b));
+	int ok, bn, be;
+	CHECK(data && a && b);
+	split_adts(data, n, 4096, a);
+	split_adts(data, n - a->size[a->n - 1] / 2, 100, b);
+	ok = b->n == a->n - 1 && b->err_trunc == 1 && b->errors == 1;
+	bn = b->n; be = b->errors;
+	free(a); free(b); free(data);
+	CHECKF(ok, "%d frames %d errors", bn, be);
+}
+
+static void t_pacing_math(void)
+{
+	CHECK(ivxs_capture_video_offset_us(0, 25, 1) == 0);
+	CHECK(ivxs_capture_video_offset_us(1, 25, 1) == 40000);
+	CHECK(ivxs_capture_video_offset_us(15, 15, 1) == 1000000);
+	CHECK(ivxs_capture_video_offset_us(1, 30000, 1001) == 33366);
+	CHECK(ivxs_capture_video_offset_us(30000, 30000, 1001) == 1001000000ull);
+	CHECK(ivxs_capture_video_offset_us(1000000000ull, 25, 1) == 40000000000000ull);
+	CHECK(ivxs_capture_audio_offset_us(1024, 48000) == 21333);
+	CHECK(ivxs_capture_audio_offset_us(16000, 16000) == 1000000);
+	CHECK(ivxs_capture_still_index(999999, 4) == 0);
+	CHECK(ivxs_capture_still_index(1000000, 4) == 1);
+	CHECK(ivxs_capture_still_index(5500000, 4) == 1);
+	CHECK(ivxs_capture_still_index(5500000, 0) == 0);
+}
+
+static void t_strerror(void)
+{
+	int e;
+	for (e = IVXS_CAPTURE_EARG; e >= IVXS_CAPTURE_EUNSUPPORTED; e--)
+		CHECKF(strcmp(ivxs_capture_strerror(e), "unknown error") != 0, "no message for %d", e);
+	CHECK(strcmp(ivxs_capture_strerror(IVXS_RING_ENEEDKEY), "unknown error") != 0);
+	CHECK(strcmp(ivxs_capture_strerror(-150), "unknown error") == 0);
+}
+
+/* ---- sources: fake clock, observer --------------------------------------- */
+
+typedef struct {
+	_Atomic uint64_t now;
+	_Atomic uint64_t sleeps;
+} fake_clock;
+
+static uint64_t fake_now(void *ctx) { return atomic_load(&((fake_clock *)ctx)->now); }
+static void fake_sleep(void *ctx, uint64_t t)
+{
+	fake_clock *f = ctx;
+	atomic_fetch_add(&f->sleeps, 1);
+	if (t > atomic_load(&f->now))
+		atomic_store(&f->now, t);
+}
+static uint64_t fake_wall(void *ctx) { (void)ctx; return 1700000000000ull; }
+
+#define MAX_REC 20000
+
+typedef struct {
+	uint8_t type, key;
+	int status;
+	uint64_t ts, index, loop, sched, pushed;
+	size_t size;
+} rec;
+
+typedef struct {
+	rec r[MAX_REC];
+	_Atomic int n;
+	int stop_after;      /* observer sets done when n reaches it */
+	atomic_int done;
+} recorder;
+
+static void observe(void *ctx, const ivxs_capture_frame *f, int status)
+{
+	recorder *R = ctx;
+	int i = atomic_load(&R->n);
+	if (i < MAX_REC) {
+		R->r[i].type = (uint8_t)f->type;
+		R->r[i].key = (uint8_t)f->key;
+		R->r[i].status = status;
+		R->r[i].ts = f->timestamp_ms;
+		R->r[i].index = f->index;
+		R->r[i].loop = f->loop;
+		R->r[i].sched = f->scheduled_us;
+		R->r[i].pushed = f->pushed_us;
+		R->r[i].size = f->size;
+		atomic_store(&R->n, i + 1);
+	}
+	if (R->stop_after && i + 1 >= R->stop_after)
+		atomic_store(&R->done, 1);
+}
+
+static void msleep(unsigned ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+	nanosleep(&ts, NULL);
+}
+
+static int wait_for(atomic_int *flag, unsigned ms)
+{
+	unsigned i;
+	for (i = 0; i < ms && !atomic_load(flag); i++)
+		msleep(1);
+	return atomic_load(flag);
+}
+
+static ivxs_ring *make_ring(size_t bytes)
+{
+	ivxs_ring *r = NULL;
+	ivxs_ring_config cfg;
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.arena_bytes = bytes;
+	cfg.max_frames = 65536;
+	return ivxs_ring_create(&r, &cfg) == 0 ? r : NULL;
+}
+
+static uint32_t fps_of(const char *name)
+{
+	/* fixtures/media clips are 15 fps; the /tmp fallbacks 25 */
+	return strstr(name, "clip_") ? 25 : 15;
+}
+
+/* Frames read back from the ring (from the oldest key frame). */
+static int ring_count(ivxs_ring *ring, int *video, int *audio, uint64_t *last_vts)
+{
+	ivxs_ring_reader *rd = NULL;
+	ivxs_ring_view v;
+	int n = 0, k;
+	*video = *audio = 0;
+	*last_vts = 0;
+	if (ivxs_ring_reader_open(ring, IVXS_RING_AT_TIME, 0, &rd) != 0)
+		return -1;
+	while ((k = ivxs_ring_read(rd, &v)) == 1) {
+		n++;
+		if (v.type == IVXS_FRAME_VIDEO) {
+			(*video)++;
+			*last_vts = v.timestamp_ms;
+		} else {
+			(*audio)++;
+		}
+	}
+	ivxs_ring_reader_close(&rd);
+	return k < 0 ? k : n;
+}
+
+/* Fake-clock pacing on the capture thread: every push happens exactly at its
+ * scheduled time; the schedule follows the frame rate / sample count;
+ * timestamps continue across loops. */
+static void t_fake_clock_pacing_and_loop(void)
+{
+	NEED_FIXTURE(FX_H264, vpath);
+	NEED_FIXTURE(FX_AAC, apath);
+	const char *vname = NULL;
+	static fake_clock fc;
+	static recorder R;
+	ivxs_capture_clock clk = { fake_now, fake_sleep, fake_wall, &fc };
+	ivxs_capture_file_config cfg;
+	ivxs_capture *cap = NULL;
+	ivxs_capture_stats st;
+	ivxs_ring *ring = make_ring(64u << 20);
+	uint32_t fps;
+	uint64_t t0 = 5000000, base = 1000, prev_sched = 0, vnext = 0, anext = 0, asamples = 0;
+	int i, n, videos = 0, audios = 0, rv, ra, rn;
+	uint64_t last_vts_ring;
+	static media_info vm, am;
+	CHECK(ring);
+	CHECK(media_facts(vpath, IVXS_CODEC_H264, &vm) && media_facts(apath, IVXS_CODEC_AAC, &am));
+	fixture(&FX_H264, vpath, sizeof(vpath), &vname);
+	fps = fps_of(vname);
+	atomic_store(&fc.now, t0);
+	memset(&R, 0, sizeof(R));
+	R.stop_after = 3 * vm.frames + 3 * vm.frames * (int)(am.rate / 1024) / (int)fps + 50;  /* > 3 loops */
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.video_path = vpath;
+	cfg.audio_path = apath;
+	cfg.fps_num = fps;
+	cfg.fps_den = 1;
+	cfg.start_ms_set = 1;
+	cfg.start_ms = base;
+	cfg.clock = &clk;
+	cfg.observer = observe;
+	cfg.observer_ctx = &R;
+	CHECK(ivxs_capture_create_file(&cap, ring, &cfg) == 0);
+	CHECK(ivxs_capture_start(cap) == 0);
+	wait_for(&R.done, 10000);
+	ivxs_capture_stop(cap);
+	ivxs_capture_get_stats(cap, &st);
+	n = atomic_load(&R.n);
+	for (i = 0; i < n; i++) {
+		rec *r = &R.r[i];
+		uint64_t off;
+		if (r->status != 0)
+			CHECKF(0, "frame %d: ring said %s", i, ivxs_capture_strerror(r->status));
+		if (r->pushed != r->sched)
+			CHECKF(0, "frame %d pushed at %llu, scheduled %llu", i,
+				(unsigned long long)r->pushed, (unsigned long long)r->sched);
+		if (r->sched < prev_sched)
+			CHECKF(0, "frame %d scheduled before frame %d", i, i - 1);
+		prev_sched = r->sched;
+		if (r->type == IVXS_FRAME_VIDEO) {
+			off = ivxs_capture_video_offset_us(vnext, fps, 1);
+			if (r->index != vnext)
+				CHECKF(0, "video index %llu, want %llu", (unsigned long long)r->index, (unsigned long long)vnext);
+			if (r->key != vm.key[vnext % (uint64_t)vm.frames])
+				CHECKF(0, "video frame %llu key=%d", (unsigned long long)vnext, r->key);
+			vnext++;
+			videos++;
+		} else {
+			off = ivxs_capture_audio_offset_us(asamples, am.rate);
+			if (r->index != asamples)
+				CHECKF(0, "audio sample index %llu, want %llu", (unsigned long long)r->index, (unsigned long long)asamples);
+			asamples += 1024;
+			anext++;
+			audios++;
+		}
+		if (r->sched != t0 + off)
+			CHECKF(0, "frame %d scheduled at +%llu us, want +%llu", i,
+				(unsigned long long)(r->sched - t0), (unsigned long long)off);
+		if (r->ts != base + off / 1000)
+			CHECKF(0, "frame %d ts %llu, want %llu", i, (unsigned long long)r->ts,
+				(unsigned long long)(base + off / 1000));
+	}
+	rn = ring_count(ring, &rv, &ra, &last_vts_ring);
+	ivxs_capture_destroy(&cap);
+	ivxs_ring_destroy(&ring);
+	CHECKF(n >= R.stop_after, "only %d frames observed", n);
+	CHECKF(st.loops >= 3, "%llu loops", (unsigned long long)st.loops);
+	CHECKF(st.frames_pushed == (uint64_t)n && st.ring_errors == 0 && st.dropped == 0 && st.split_errors == 0,
+		"stats: pushed %llu (observed %d), ring errors %llu, dropped %llu",
+		(unsigned long long)st.frames_pushed, n, (unsigned long long)st.ring_errors, (unsigned long long)st.dropped);
+	CHECKF(rn == n && rv == videos && ra == audios, "ring holds %d (%d video %d audio), pushed %d (%d/%d)",
+		rn, rv, ra, n, videos, audios);
+	CHECK(st.max_late_us == 0);
+	CHECK(!st.running);
+}
+
+/* As fast as possible, threadless (prepare/step): timestamps identical to the
+ * real-time schedule, the clock never sleeps; once mode ends at EOF. */
+static void t_fast_threadless_once(void)
+{
+	NEED_FIXTURE(FX_H265, vpath);
+	static fake_clock fc;
+	static recorder R;
+	ivxs_capture_clock clk = { fake_now, fake_sleep, fake_wall, &fc };
+	ivxs_capture_file_config cfg;
+	ivxs_capture *cap = NULL;
+	ivxs_ring *ring = make_ring(16u << 20);
+	ivxs_capture_stats st;
+	int r, steps = 0, i, n;
+	static media_info vm;
+	CHECK(ring);
+	CHECK(media_facts(vpath, IVXS_CODEC_H265, &vm));
+	atomic_store(&fc.now, 42);
+	atomic_store(&fc.sleeps, 0);
+	memset(&R, 0, sizeof(R));
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.video_path = vpath;
+	cfg.pace = IVXS_CAPTURE_PACE_FAST;
+	cfg.once = 1;
+	cfg.clock = &clk;
+	cfg.observer = observe;
+	cfg.observer_ctx = &R;
+	/* no fps: default 25; no start_ms: the (fake) wall clock */
+	CHECK(ivxs_capture_create_file(&cap, ring, &cfg) == 0);
+	CHECK(ivxs_capture_prepare(cap) == 0);
+	CHECK(ivxs_capture_prepare(cap) == IVXS_CAPTURE_ESTATE);
+	while ((r = ivxs_capture_step(cap)) == 1)
+		steps++;
+	ivxs_capture_get_stats(cap, &st);
+	ivxs_capture_finish(cap);
+	CHECK(ivxs_capture_step(cap) == IVXS_CAPTURE_ESTATE);
+	ivxs_capture_destroy(&cap);
+	ivxs_ring_destroy(&ring);
+	n = atomic_load(&R.n);
+	CHECKF(r == 0, "step ended with %d", r);
+	CHECKF(steps == vm.frames && n == steps, "%d steps, %d pushes, %d frames", steps, n, vm.frames);
+	CHECK(atomic_load(&fc.sleeps) == 0 && atomic_load(&fc.now) == 42);
+	for (i = 0; i < n; i++)
+		CHECKF(R.r[i].ts == 1700000000000ull + (uint64_t)i * 40 && R.r[i].sched == 0,
+			"frame %d ts %llu", i, (unsigned long long)R.r[i].ts);
+	CHECK(st.loops == 0 && st.key_frames == (uint64_t)vm.keys);
+}
+
+/* Real clock: every frame within 5 ms of its schedule. */
+static void t_realtime_pacing(void)
+{
+	NEED_FIXTURE(FX_H264, vpath);
+	NEED_FIXTURE(FX_AAC, apath);
+	static recorder R;
+	const char *env = getenv("IVXS_PACING_SECONDS");
+	double secs = env ? atof(env) : 2.0;
+	ivxs_capture_file_config cfg;
+	ivxs_capture *cap = NULL;
+	ivxs_ring *ring = make_ring(64u << 20);
+	ivxs_capture_stats st;
+	const char *vname = NULL;
+	int i, n, worst_i = -1;
+	uint64_t worst = 0;
+	CHECK(ring);
+	if (secs <= 0)
+		secs = 2.0;
+	fixture(&FX_H264, vpath, sizeof(vpath), &vname);
+	memset(&R, 0, sizeof(R));
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.video_path = vpath;
+	cfg.audio_path = apath;
+	cfg.fps_num = fps_of(vname);
+	cfg.observer = observe;
+	cfg.observer_ctx = &R;
+	CHECK(ivxs_capture_create_file(&cap, ring, &cfg) == 0);
+	CHECK(ivxs_capture_start(cap) == 0);
+	msleep((unsigned)(secs * 1000));
+	ivxs_capture_stop(cap);
+	ivxs_capture_get_stats(cap, &st);
+	ivxs_capture_destroy(&cap);
+	ivxs_ring_destroy(&ring);
+	n = atomic_load(&R.n);
+	for (i = 0; i < n; i++) {
+		uint64_t d;
+		CHECKF(R.r[i].pushed >= R.r[i].sched, "frame %d pushed early", i);
+		d = R.r[i].pushed - R.r[i].sched;
+		if (d > worst) {
+			worst = d;
+			worst_i = i;
+		}
+	}
+	CHECKF(worst <= 5000, "frame %d pushed %llu us late", worst_i, (unsigned long long)worst);
+	/* about secs * (fps + audio rate / 1024) frames */
+	CHECKF(n >= (int)(secs * (fps_of(vname) + 15) * 0.9), "only %d frames in %.1f s", n, secs);
+	CHECK(st.ring_errors == 0);
+	printf("     (%.1f s, %d frames, worst lateness %llu us)\n", secs, n, (unsigned long long)worst);
+}
+
+static void t_start_stop_restart(void)
+{
+	NEED_FIXTURE(FX_H264, vpath);
+	static recorder R;
+	ivxs_capture_file_config cfg;
+	ivxs_capture *cap = NULL;
+	ivxs_ring *ring = make_ring(16u << 20);
+	ivxs_capture_stats st;
+	struct timespec a, b;
+	int n1, n2, i;
+	double stop_ms;
+	CHECK(ring);
+	memset(&R, 0, sizeof(R));
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.video_path = vpath;
+	cfg.fps_num = 1;   /* 1 fps: stop must not wait for the next frame */
+	cfg.start_ms_set = 1;
+	cfg.start_ms = 0;
+	cfg.observer = observe;
+	cfg.observer_ctx = &R;
+	CHECK(ivxs_capture_create_file(&cap, ring, &cfg) == 0);
+	ivxs_capture_stop(cap);                       /* stop before start: harmless */
+	CHECK(ivxs_capture_start(cap) == 0);
+	CHECK(ivxs_capture_start(cap) == IVXS_CAPTURE_ESTATE);
+	ivxs_capture_get_stats(cap, &st);
+	CHECK(st.running == 1);
+	msleep(150);
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	ivxs_capture_stop(cap);
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	stop_ms = (double)(b.tv_sec - a.tv_sec) * 1e3 + (double)(b.tv_nsec - a.tv_nsec) / 1e6;
+	ivxs_capture_stop(cap);                       /* twice: harmless */
+	ivxs_capture_get_stats(cap, &st);
+	n1 = atomic_load(&R.n);
+	CHECK(st.running == 0);
+	CHECKF(n1 == 1, "%d frames in 150 ms at 1 fps", n1);
+	CHECKF(stop_ms < 100, "stop took %.1f ms", stop_ms);
+	/* restart: same fixed start_ms, timestamps must still go forward */
+	ivxs_capture_destroy(&cap);
+	CHECK(cap == NULL);
+	ivxs_capture_destroy(&cap);                   /* NULL: harmless */
+	cfg.fps_num = 50;
+	cfg.start_ms = 5000;
+	CHECK(ivxs_capture_create_file(&cap, ring, &cfg) == 0);
+	for (i = 0; i < 3; i++) {
+		CHECK(ivxs_capture_start(cap) == 0);
+		msleep(120);
+		ivxs_capture_stop(cap);
+	}
+	ivxs_capture_get_stats(cap, &st);
+	ivxs_capture_destroy(&cap);
+	ivxs_ring_destroy(&ring);
+	n2 = atomic_load(&R.n);
+	CHECKF(n2 - n1 >= 9, "only %d frames over 3 restarts", n2 - n1);
+	for (i = n1 + 1; i < n2; i++)
+		CHECKF(R.r[i].ts > R.r[i - 1].ts && R.r[i].status == 0,
+			"frame %d ts %llu after %llu (status %d)", i, (unsigned long long)R.r[i].ts,
+			(unsigned long long)R.r[i - 1].ts, R.r[i].status);
+	CHECK(st.ring_errors == 0);
+}
+
+/* once mode on the thread: ends by itself; start again reaps and restarts */
+static void t_once_thread_ends(void)
+{
+	NEED_FIXTURE(FX_H265, vpath);
+	static recorder R;
+	ivxs_capture_file_config cfg;
+	ivxs_capture *cap = NULL;
+	ivxs_ring *ring = make_ring(16u << 20);
+	ivxs_capture_stats st;
+	int i;
+	static media_info vm;
+	CHECK(ring);
+	CHECK(media_facts(vpath, IVXS_CODEC_H265, &vm));
+	memset(&R, 0, sizeof(R));
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.video_path = vpath;
+	cfg.pace = IVXS_CAPTURE_PACE_FAST;
+	cfg.once = 1;
+	cfg.observer = observe;
+	cfg.observer_ctx = &R;
+	CHECK(ivxs_capture_create_file(&cap, ring, &cfg) == 0);
+	CHECK(ivxs_capture_start(cap) == 0);
+	for (i = 0; i < 2000; i++) {
+		ivxs_capture_get_stats(cap, &st);
+		if (!st.running)
+			break;
+		msleep(1);
+	}
+	CHECK(!st.running && st.frames_pushed == (uint64_t)vm.frames && st.fatal_error == 0);
+	CHECK(ivxs_capture_start(cap) == 0);          /* reaps the finished thread */
+	ivxs_capture_stop(cap);
+	ivxs_capture_destroy(&cap);
+	ivxs_ring_destroy(&ring);
+}
+
+static void t_open_errors(void)
+{
+	char vpath[1200], apath[1200], p[512];
+	ivxs_capture_file_config cfg;
+	ivxs_capture *cap = NULL;
+	ivxs_ring *ring = make_ring(1u << 20);
+	int r;
+	CHECK(ring);
+	CHECKF(fixture(&FX_H264, vpath, sizeof(vpath), NULL), "missing fixture %s", vpath);
+	CHECKF(fixture(&FX_AAC, apath, sizeof(apath), NULL), "missing fixture %s", apath);
+	memset(&cfg, 0, sizeof(cfg));
+	/* argument errors */
+	CHECK(ivxs_capture_create_file(&cap, ring, &cfg) == IVXS_CAPTURE_EARG);
+	cfg.video_path = "/nonexistent/dir/x.h264";
+	CHECK(ivxs_capture_create_file(&cap, NULL, &cfg) == IVXS_CAPTURE_EARG);
+	cfg.video_codec = IVXS_CODEC_AAC;
+	CHECK(ivxs_capture_create_file(&cap, ring, &cfg) == IVXS_CAPTURE_ECODEC);
+	cfg.video_codec = 0;
+	/* missing video file */
+	CHECK(ivxs_capture_create_file(&cap, ring, &cfg) == 0);
+	r = ivxs_capture_start(cap);
+	CHECKF(r == IVXS_CAPTURE_EOPEN, "missing file: %s", ivxs_capture_strerror(r));
+	ivxs_capture_destroy(&cap);
+	/* text file: no start codes */
+	snprintf(p, sizeof(p), "%s/text.h264", g_tmp);
+	CHECK(spit(p, "hello, this is not video at all\n", 32));
+	cfg.video_path = p;
+	CHECK(ivxs_capture_create_file(&cap, ring, &cfg) == 0);
+	r = ivxs_capture_start(cap);
+	CHECKF(r == IVXS_CAPTURE_ENOSTART, "text file: %s", ivxs_capture_strerror(r));
+	ivxs_capture_destroy(&cap);
+	/* empty file */
+	snprintf(p, sizeof(p), "%s/empty.h265", g_tmp);
+	CHECK(spit(p, "", 0));
+	CHECK(ivxs_capture_create_file(&cap, ring, &cfg) == 0);
+	r = ivxs_capture_start(cap);
+	CHECKF(r == IVXS_CAPTURE_ENOSTART, "empty file: %s", ivxs_capture_strerror(r));
+	ivxs_capture_destroy(&cap);
+	/* start codes, but no key frame: the fixture without its IDR AUs */
+	{
+		size_t n, w = 0;
+		uint8_t *data = slurp(vpath, &n), *g;
+		static uint8_t buf[(1u << 20) + IVXS_AU_LOOKAHEAD];
+		ivxs_au_splitter s;
+		ivxs_au au;
+		CHECK(data);
+		g = malloc(n);
+		ivxs_au_init(&s, IVXS_CODEC_H264, buf, sizeof(buf));
+		ivxs_au_feed(&s, data, n);
+		ivxs_au_end(&s);
+		while (ivxs_au_next(&s, &au) == 1)
+			if (!au.key) {
+				memcpy(g + w, au.data, au.size);
+				w += au.size;
+			}
+		snprintf(p, sizeof(p), "%s/nokey.264", g_tmp);
+		spit(p, g, w);
+		free(g);
+		free(data);
+		CHECK(ivxs_capture_create_file(&cap, ring, &cfg) == 0);
+		r = ivxs_capture_start(cap);
+		CHECKF(r == IVXS_CAPTURE_ENOKEY, "no key frame: %s", ivxs_capture_strerror(r));
+		ivxs_capture_destroy(&cap);
+	}
+	/* unknown extension, H.264 content: detected from the bytes */
+	{
+		size_t n;
+		uint8_t *data = slurp(vpath, &n);
+		CHECK(data);
+		snprintf(p, sizeof(p), "%s/video.bin", g_tmp);
+		spit(p, data, n);
+		free(data);
+		CHECK(ivxs_capture_create_file(&cap, ring, &cfg) == 0);
+		cfg.pace = IVXS_CAPTURE_PACE_FAST;
+		r = ivxs_capture_prepare(cap);
+		CHECKF(r == 0, "codec sniffing: %s", ivxs_capture_strerror(r));
+		ivxs_capture_finish(cap);
+		ivxs_capture_destroy(&cap);
+		cfg.pace = IVXS_CAPTURE_PACE_REALTIME;
+	}
+	/* bad audio: the video file given as ADTS; missing audio file */
+	cfg.video_path = vpath;
+	cfg.audio_path = vpath;
+	CHECK(ivxs_capture_create_file(&cap, ring, &cfg) == 0);
+	r = ivxs_capture_start(cap);
+	CHECKF(r == IVXS_CAPTURE_EADTS, "H.264 as ADTS: %s", ivxs_capture_strerror(r));
+	ivxs_capture_destroy(&cap);
+	cfg.audio_path = "/nonexistent.aac";
+	CHECK(ivxs_capture_create_file(&cap, ring, &cfg) == 0);
+	r = ivxs_capture_start(cap);
+	CHECKF(r == IVXS_CAPTURE_EOPEN, "missing audio: %s", ivxs_capture_strerror(r));
+	/* after a failed start, a good start works */
+	ivxs_capture_destroy(&cap);
+	cfg.audio_path = apath;
+	CHECK(ivxs_capture_create_file(&cap, ring, &cfg) == 0);
+	CHECK(ivxs_capture_start(cap) == 0);
+	ivxs_capture_destroy(&cap);
+	ivxs_ring_destroy(&ring);
+}
+
+static void t_oversize_in_source(void)
+{
+	NEED_FIXTURE(FX_H264, vpath);
+	static recorder R;
+	ivxs_capture_file_config cfg;
+	ivxs_capture *cap = NULL;
+	ivxs_ring *ring = make_ring(16u << 20);
+	ivxs_capture_stats st;
+	int r, i, n;
+	CHECK(ring);
+	memset(&R, 0, sizeof(R));
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.video_path = vpath;
+	cfg.pace = IVXS_CAPTURE_PACE_FAST;
+	cfg.once = 1;
+	cfg.max_au_bytes = 2000;  /* every key frame is larger: probe finds none */
+	CHECK(ivxs_capture_create_file(&cap, ring, &cfg) == 0);
+	r = ivxs_capture_start(cap);
+	ivxs_capture_destroy(&cap);
+	CHECKF(r == IVXS_CAPTURE_ENOKEY, "tiny max AU: %s", ivxs_capture_strerror(r));
+	/* Reorder the GOPs so that the one with the smallest key frame comes
+	 * first, and pick a limit between the smallest and largest key frame:
+	 * the probe succeeds and a later key frame is too big. */
+	{
+		size_t nb, off = 0, kmin = (size_t)-1, kmax = 0, w = 0, pos[64] = {0};
+		uint8_t *data = slurp(vpath, &nb), *g;
+		split_result *a = calloc(1, sizeof(*a));
+		int gops = 0, gmin = 0, gi;
+		CHECK(data && a);
+		split_au(IVXS_CODEC_H264, data, nb, 65536, 0, a);
+		for (i = 0; i < a->n; i++) {
+			if (a->key[i] && gops < 63) {
+				pos[gops] = off;
+				if (a->size[i] < kmin) {
+					kmin = a->size[i];
+					gmin = gops;
+				}
+				if (a->size[i] > kmax)
+					kmax = a->size[i];
+				gops++;
+			}
+			off += a->size[i];
+		}
+		pos[gops] = nb;
+		free(a);
+		g = malloc(nb);
+		memcpy(g, data + pos[gmin], pos[gmin + 1] - pos[gmin]);
+		w = pos[gmin + 1] - pos[gmin];
+		for (gi = 0; gi < gops; gi++)
+			if (gi != gmin) {
+				memcpy(g + w, data + pos[gi], pos[gi + 1] - pos[gi]);
+				w += pos[gi + 1] - pos[gi];
+			}
+		snprintf(vpath, sizeof(vpath), "%s/reordered.h264", g_tmp);
+		spit(vpath, g, w);
+		free(g);
+		free(data);
+		CHECKF(kmax > kmin + 2, "key frames all the same size (%zu)", kmin);
+		cfg.max_au_bytes = (kmin + kmax) / 2;
+	}
+	cfg.video_path = vpath;
+	cfg.observer = observe;
+	cfg.observer_ctx = &R;
+	CHECK(ivxs_capture_create_file(&cap, ring, &cfg) == 0);
+	CHECK(ivxs_capture_prepare(cap) == 0);
+	while ((r = ivxs_capture_step(cap)) == 1)
+		;
+	ivxs_capture_get_stats(cap, &st);
+	ivxs_capture_finish(cap);
+	ivxs_capture_destroy(&cap);
+	ivxs_ring_destroy(&ring);
+	n = atomic_load(&R.n);
+	CHECK(r == 0);
+	CHECKF(st.split_errors >= 1 && st.last_split_error == IVXS_CAPTURE_ETOOBIG, "split errors %llu",
+		(unsigned long long)st.split_errors);
+	/* the GOP after an oversize key frame is dropped until the next key */
+	CHECKF(st.dropped >= 15, "dropped %llu", (unsigned long long)st.dropped);
+	CHECK(st.ring_errors == 0);
+	for (i = 1; i < n; i++)
+		CHECK(R.r[i].ts > R.r[i - 1].ts);
+}
+
+/* ---- stills -------------------------------------------------------------- */
+
+static void t_stills(void)
+{
+	NEED_FIXTURE(FX_H264, vpath);
+	char sdir[1200], spath[1300];
+	const char *vname = NULL;
+	static uint8_t buf[1 << 20];
+	ivxs_capture_file_config cfg;
+	ivxs_capture *cap = NULL;
+	ivxs_ring *ring = make_ring(16u << 20);
+	size_t len = 0, expn;
+	uint64_t ts = 0;
+	uint8_t *expect;
+	uint32_t fps;
+	int r, i, want_idx, nstills = 0;
+	static media_info vm;
+	DIR *dd;
+	struct dirent *e;
+	CHECK(ring);
+	CHECKF(fixture_stills(sdir, sizeof(sdir)), "missing fixture %s", sdir);
+	CHECK(media_facts(vpath, IVXS_CODEC_H264, &vm));
+	dd = opendir(sdir);
+	CHECK(dd);
+	while ((e = readdir(dd)) != NULL)
+		nstills += strstr(e->d_name, ".jpg") != NULL;
+	closedir(dd);
+	CHECK(nstills > 0);
+	fixture(&FX_H264, vpath, sizeof(vpath), &vname);
+	fps = fps_of(vname);
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.video_path = vpath;
+	cfg.stills_dir = sdir;
+	cfg.fps_num = fps;
+	cfg.pace = IVXS_CAPTURE_PACE_FAST;
+	cfg.start_ms_set = 1;
+	cfg.start_ms = 10000;
+	CHECK(ivxs_capture_create_file(&cap, ring, &cfg) == 0);
+	CHECK(ivxs_capture_still(cap, buf, sizeof(buf), &len, &ts) == IVXS_CAPTURE_ESTATE);
+	CHECK(ivxs_capture_prepare(cap) == 0);
+	/* before any frame: still 0 */
+	r = ivxs_capture_still(cap, buf, sizeof(buf), &len, &ts);
+	CHECKF(r == 0 && ts == 10000, "first still: %d ts %llu", r, (unsigned long long)ts);
+	/* walk 2.5 loops; check the still at several positions */
+	for (i = 0; i < vm.frames * 5 / 2; i++) {
+		CHECK(ivxs_capture_step(cap) == 1);
+		if (i % 7 != 0)
+			continue;
+		want_idx = (int)((uint32_t)(i % vm.frames) / fps) % nstills;
+		r = ivxs_capture_still(cap, buf, sizeof(buf), &len, &ts);
+		CHECKF(r == want_idx, "after video frame %d: still %d (%s), want %d", i, r,
+			r < 0 ? ivxs_capture_strerror(r) : "", want_idx);
+		CHECK(ts == 10000 + ivxs_capture_video_offset_us((uint64_t)i, fps, 1) / 1000);
+		snprintf(spath, sizeof(spath), "%s/%04d.jpg", sdir, want_idx + 1);
+		expect = slurp(spath, &expn);
+		CHECKF(expect && expn == len && memcmp(expect, buf, len) == 0, "bytes differ from %s", spath);
+		free(expect);
+		CHECK(ivxs_capture_jpeg_valid(buf, len));
+	}
+	/* buffer too small */
+	r = ivxs_capture_still(cap, buf, 100, &len, &ts);
+	CHECK(r == IVXS_CAPTURE_ENOSPACE && len > 100);
+	ivxs_capture_finish(cap);
+	ivxs_capture_destroy(&cap);
+	ivxs_ring_destroy(&ring);
+}
+
+static void t_stills_errors(void)
+{
+	NEED_FIXTURE(FX_H264, vpath);
+	char d[600], p[700];
+	static uint8_t buf[65536];
+	ivxs_capture_file_config cfg;
+	ivxs_capture *cap = NULL;
+	ivxs_ring *ring = make_ring(4u << 20);
+	size_t len;
+	uint64_t ts;
+	int r;
+	CHECK(ring);
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.video_path = vpath;
+	cfg.pace = IVXS_CAPTURE_PACE_FAST;
+	/* not configured */
+	CHECK(ivxs_capture_create_file(&cap, ring, &cfg) == 0);
+	CHECK(ivxs_capture_prepare(cap) == 0);
+	r = ivxs_capture_still(cap, buf, sizeof(buf), &len, &ts);
+	CHECK(r == IVXS_CAPTURE_ENOSTILL);
+	ivxs_capture_destroy(&cap);
+	/* missing folder */
+	cfg.stills_dir = "/nonexistent/stills";
+	CHECK(ivxs_capture_create_file(&cap, ring, &cfg) == 0);
+	CHECK(ivxs_capture_prepare(cap) == 0);
+	r = ivxs_capture_still(cap, buf, sizeof(buf), &len, &ts);
+	CHECKF(r == IVXS_CAPTURE_ENOSTILL, "missing folder: %s", ivxs_capture_strerror(r));
+	ivxs_capture_destroy(&cap);
+	/* empty folder (other files only) */
+	snprintf(d, sizeof(d), "%s/empty_stills", g_tmp);
+	mkdir(d, 0755);
+	snprintf(p, sizeof(p), "%s/readme.txt", d);
+	spit(p, "x", 1);
+	cfg.stills_dir = d;
+	CHECK(ivxs_capture_create_file(&cap, ring, &cfg) == 0);
+	CHECK(ivxs_capture_prepare(cap) == 0);
+	r = ivxs_capture_still(cap, buf, sizeof(buf), &len, &ts);
+	CHECKF(r == IVXS_CAPTURE_ENOSTILL, "empty folder: %s", ivxs_capture_strerror(r));
+	ivxs_capture_destroy(&cap);
+	/* a truncated JPEG */
+	snprintf(d, sizeof(d), "%s/bad_stills", g_tmp);
+	mkdir(d, 0755);
+	snprintf(p, sizeof(p), "%s/0001.jpg", d);
+	spit(p, "\xff\xd8\xff\xe0\x00\x10JFIF\x00 cut short", 21);
+	cfg.stills_dir = d;
+	CHECK(ivxs_capture_create_file(&cap, ring, &cfg) == 0);
+	CHECK(ivxs_capture_prepare(cap) == 0);
+	r = ivxs_capture_still(cap, buf, sizeof(buf), &len, &ts);
+	CHECKF(r == IVXS_CAPTURE_EJPEG, "bad JPEG: %s", ivxs_capture_strerror(r));
+	ivxs_capture_destroy(&cap);
+	ivxs_ring_destroy(&ring);
+	CHECK(!ivxs_capture_jpeg_valid("\xff\xd8", 2));
+	CHECK(ivxs_capture_jpeg_valid("\xff\xd8\xff\xe0\xff\xd9\0\0", 8));
+}
+
+/* ---- V4L2 ---------------------------------------------------------------- */
+
+static void t_v4l2_errors(void)
+{
+	ivxs_capture_v4l2_config cfg;
+	ivxs_capture *cap = NULL;
+	ivxs_ring *ring = make_ring(1u << 20);
+	char p[600];
+	int r;
+	CHECK(ring);
+	memset(&cfg, 0, sizeof(cfg));
+	CHECK(ivxs_capture_create_v4l2(&cap, ring, &cfg) == IVXS_CAPTURE_EARG);
+	cfg.device = "/dev/video-does-not-exist";
+	CHECK(ivxs_capture_create_v4l2(&cap, ring, &cfg) == 0);
+	r = ivxs_capture_start(cap);
+	CHECKF(r == IVXS_CAPTURE_EOPEN, "missing device: %s", ivxs_capture_strerror(r));
+	ivxs_capture_stop(cap);
+	ivxs_capture_destroy(&cap);
+	cfg.device = "/dev/null";
+	CHECK(ivxs_capture_create_v4l2(&cap, ring, &cfg) == 0);
+	r = ivxs_capture_start(cap);
+	CHECKF(r == IVXS_CAPTURE_ENOTDEV, "/dev/null: %s", ivxs_capture_strerror(r));
+	CHECK(ivxs_capture_still(cap, p, sizeof(p), &(size_t){0}, NULL) == IVXS_CAPTURE_EUNSUPPORTED);
+	CHECK(ivxs_capture_prepare(cap) == IVXS_CAPTURE_EUNSUPPORTED);
+	ivxs_capture_destroy(&cap);
+	snprintf(p, sizeof(p), "%s/regular-file", g_tmp);
+	spit(p, "x", 1);
+	cfg.device = p;
+	CHECK(ivxs_capture_create_v4l2(&cap, ring, &cfg) == 0);
+	r = ivxs_capture_start(cap);
+	CHECKF(r == IVXS_CAPTURE_ENOTDEV, "regular file: %s", ivxs_capture_strerror(r));
+	ivxs_capture_destroy(&cap);
+	cfg.buffers = 1000;
+	cfg.device = "/dev/null";
+	CHECK(ivxs_capture_create_v4l2(&cap, ring, &cfg) == IVXS_CAPTURE_EARG);
+	ivxs_ring_destroy(&ring);
+}
+
+/* ---- main ---------------------------------------------------------------- */
+
+static void rm_tree(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	char p[1024];
+	if (!d)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		struct stat st;
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		snprintf(p, sizeof(p), "%s/%s", dir, e->d_name);
+		if (stat(p, &st) == 0 && S_ISDIR(st.st_mode))
+			rm_tree(p);
+		else
+			unlink(p);
+	}
+	closedir(d);
+	rmdir(dir);
+}
+
+int main(int argc, char **argv)
+{
+	const char *dir = argc > 1 ? argv[1] : getenv("IVXS_FIXTURES");
+	snprintf(g_dir, sizeof(g_dir), "%s", dir && dir[0] ? dir : "fixtures/media");
+	snprintf(g_tmp, sizeof(g_tmp), "/tmp/ivxs-capture-test-XXXXXX");
+	if (!mkdtemp(g_tmp)) {
+		perror("mkdtemp");
+		return 2;
+	}
+	printf("fixtures: %s\n", g_dir);
+	run("h264 fixture: AU count matches ffprobe, key AUs carry SPS/PPS", t_h264_fixture);
+	run("h265 fixture: AU count matches ffprobe, key AUs carry VPS/SPS/PPS", t_h265_fixture);
+	run("h264 with B-frames: AU count matches ffprobe", t_h264_bframes_fixture);
+	run("h264: 1-byte and random chunks give the same AUs as one chunk", t_h264_byte_at_a_time);
+	run("h265: 1-byte and random chunks give the same AUs as one chunk", t_h265_byte_at_a_time);
+	run("space/commit feeding gives the same AUs as feed", t_space_commit);
+	run("describe() agrees with the splitter", t_describe);
+	run("garbage before the first start code: one EGARBAGE, no AU lost", t_garbage_at_start);
+	run("bad NAL header mid-stream: one EGARBAGE, no AU lost", t_garbage_mid_stream);
+	run("AU above the maximum: ETOOBIG each, the rest intact", t_oversize_au);
+	run("truncated stream: AUs before it, then one ETRUNC", t_truncated);
+	run("no start code at all: one EGARBAGE, no AU", t_no_start_code);
+	run("splitter argument checks", t_au_bad_args);
+	run("adts fixture: frame count matches ffprobe, 1-byte feeding same", t_adts_fixture);
+	run("adts resync after junk and after a broken header", t_adts_resync);
+	run("adts truncated final frame: ETRUNC", t_adts_truncated);
+	run("pacing arithmetic", t_pacing_math);
+	run("strerror covers every code", t_strerror);
+	run("fake clock: each push exactly at its schedule, loops keep ts increasing", t_fake_clock_pacing_and_loop);
+	run("as fast as possible, threadless, once: no sleeps, 25 fps default ts", t_fast_threadless_once);
+	run("real clock: every frame within 5 ms of schedule", t_realtime_pacing);
+	run("start/stop/restart; stop is prompt and repeatable", t_start_stop_restart);
+	run("once mode: thread ends at EOF; start again works", t_once_thread_ends);
+	run("open errors: missing, text, empty, no key frame, bad ADTS", t_open_errors);
+	run("oversize AUs in the source: dropped to next key frame", t_oversize_in_source);
+	run("stills follow the clip position", t_stills);
+	run("stills errors: none configured, missing, empty, bad JPEG", t_stills_errors);
+	run("v4l2: missing device, /dev/null, regular file", t_v4l2_errors);
+	rm_tree(g_tmp);
+	printf("%d passed, %d failed\n", g_pass, g_fail);
+	return g_fail ? 1 : 0;
+}

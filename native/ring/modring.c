@@ -1,0 +1,397 @@
+/*
+ * XS binding of the GOP ring (native/ring/ring.js). The ring's core is
+ * ring.c; this file adapts it to JS: options, errors, zero-copy frame views
+ * (host buffers over the arena) and onReadable notifications.
+ *
+ * A C writer thread calls ivxs_ring_push() directly; the ring's notify hook
+ * posts one coalesced wake-up to the loop, which calls each reader's
+ * onReadable. Frame views keep the JS Ring alive (a property on each view),
+ * so the arena is freed only when no view can reach it: close() releases the
+ * readers at once, the arena goes with the last reference (GC).
+ */
+#include "xsmc.h"
+#include "xsHost.h"
+#include "host.h"
+#include "ring.h"
+#include "modring.h"
+
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct RingRecord RingRecord;
+
+typedef struct {
+	RingRecord *ring;
+	ivxs_ring_reader *reader;
+	xsSlot self;
+	xsSlot onReadable;
+	int hasCallback;
+} ReaderRecord;
+
+struct RingRecord {
+	ivxs_ring *ring;
+	atomic_int notifyPending;   /* a wake-up is queued on the loop */
+	int dead;                   /* destructor ran while a wake-up was queued */
+	int closed;
+	uint32_t maxReaders;
+	ReaderRecord **readers;
+	size_t footprint;
+};
+
+static ivxs_mem_counter gRingMemory = { "ring", 0, 0, NULL };
+
+static void throwStatus(xsMachine *the, int status)
+{
+	switch (status) {
+	case IVXS_RING_EARG:
+	case IVXS_RING_ECODEC:
+	case IVXS_RING_EEMPTY:
+		xsTypeError("ring: %s", ivxs_ring_strerror(status));
+		break;
+	case IVXS_RING_ETOOBIG:
+	case IVXS_RING_ETIME:
+	case IVXS_RING_ENEEDKEY:
+	case IVXS_RING_EREADERS:
+	case IVXS_RING_ENOFRAME:
+		xsRangeError("ring: %s", ivxs_ring_strerror(status));
+		break;
+	default:
+		xsUnknownError("ring: %s", ivxs_ring_strerror(status));
+	}
+}
+
+static void freeRecord(RingRecord *record)
+{
+	ivxs_ring_destroy(&record->ring);
+	ivxs_mem_add(&gRingMemory, -(int64_t)record->footprint);
+	free(record->readers);
+	free(record);
+}
+
+/* Loop thread: deliver one coalesced wake-up to every reader with a callback. */
+static void deliver(void *ctx)
+{
+	RingRecord *record = ctx;
+	xsMachine *the = ivxs_the();
+	uint32_t i;
+	atomic_store(&record->notifyPending, 0);
+	if (record->dead) {
+		freeRecord(record);
+		return;
+	}
+	for (i = 0; i < record->maxReaders && !record->closed; i++) {
+		ReaderRecord *reader = record->readers[i];
+		if (!reader || !reader->hasCallback)
+			continue;
+		xsBeginHost(the);
+		{
+			xsTry {
+				xsCallFunction0(reader->onReadable, reader->self);
+			}
+			xsCatch {
+				ivxs_uncaught(the);
+			}
+		}
+		xsEndHost(the);
+	}
+}
+
+/* Writer thread (any): after each push. */
+static void onPush(void *ctx)
+{
+	RingRecord *record = ctx;
+	if (atomic_exchange(&record->notifyPending, 1) == 0) {
+		if (ivxs_loop_post(deliver, record) < 0)
+			atomic_store(&record->notifyPending, 0);   /* queue full: the next push retries */
+	}
+}
+
+void xs_ring_destructor(void *data)
+{
+	RingRecord *record = data;
+	if (!record)
+		return;
+	ivxs_ring_set_notify(record->ring, NULL, NULL);
+	if (atomic_load(&record->notifyPending))
+		record->dead = 1;   /* deliver() frees it */
+	else
+		freeRecord(record);
+}
+
+static int optionInteger(xsMachine *the, const char *name, double *out)
+{
+	if (!xsmcHas(xsArg(0), xsID(name)))
+		return 0;
+	xsmcGet(xsVar(0), xsArg(0), xsID(name));
+	if (xsmcTypeOf(xsVar(0)) == xsUndefinedType)
+		return 0;
+	*out = xsmcToNumber(xsVar(0));
+	if (!(*out >= 0) || *out != (double)(uint64_t)*out)
+		xsRangeError("ring: invalid %s", name);
+	return 1;
+}
+
+/* new Ring({ maxGopBytes | arenaBytes, maxFrames, maxReaders }) */
+void xs_ring_constructor(xsMachine *the)
+{
+	ivxs_ring_config config;
+	ivxs_ring_stats stats;
+	RingRecord *record;
+	double value;
+	int status;
+	memset(&config, 0, sizeof(config));
+	xsmcVars(1);
+	if (xsmcArgc < 1 || xsmcTypeOf(xsArg(0)) != xsReferenceType)
+		xsTypeError("ring: options required");
+	if (optionInteger(the, "arenaBytes", &value))
+		config.arena_bytes = (size_t)value;
+	else if (optionInteger(the, "maxGopBytes", &value))
+		config.arena_bytes = ivxs_ring_arena_for_gop((size_t)value);
+	else
+		xsTypeError("ring: maxGopBytes or arenaBytes required");
+	if (optionInteger(the, "maxFrames", &value))
+		config.max_frames = (uint32_t)value;
+	if (optionInteger(the, "maxReaders", &value))
+		config.max_readers = (uint32_t)value;
+	record = calloc(1, sizeof(RingRecord));
+	if (!record)
+		xsUnknownError("ring: no memory");
+	status = ivxs_ring_create(&record->ring, &config);
+	if (status < 0) {
+		free(record);
+		throwStatus(the, status);
+	}
+	ivxs_ring_get_stats(record->ring, &stats);
+	record->maxReaders = config.max_readers ? config.max_readers : 8;
+	record->readers = calloc(record->maxReaders, sizeof(ReaderRecord *));
+	if (!record->readers) {
+		ivxs_ring_destroy(&record->ring);
+		free(record);
+		xsUnknownError("ring: no memory");
+	}
+	record->footprint = stats.footprint_bytes + sizeof(RingRecord) + record->maxReaders * (sizeof(ReaderRecord *) + sizeof(ReaderRecord));
+	ivxs_mem_register(&gRingMemory);
+	ivxs_mem_add(&gRingMemory, (int64_t)record->footprint);
+	ivxs_ring_set_notify(record->ring, onPush, record);
+	xsmcSetHostData(xsThis, record);
+}
+
+static RingRecord *getRing(xsMachine *the, xsSlot *slot)
+{
+	RingRecord *record = xsmcGetHostData(*slot);
+	if (!record || record->closed)
+		xsUnknownError("ring: closed");
+	return record;
+}
+
+ivxs_ring *ivxs_ring_from_js(xsMachine *the, xsSlot *ring)
+{
+	return getRing(the, ring)->ring;
+}
+
+/* push(type, codec, key, timestampMs, data) */
+void xs_ring_push(xsMachine *the)
+{
+	RingRecord *record = getRing(the, &xsThis);
+	void *data;
+	xsUnsignedValue size;
+	double timestamp = xsmcToNumber(xsArg(3));
+	int status;
+	if (!(timestamp >= 0) || timestamp > 9007199254740991.0)
+		xsRangeError("ring: invalid timestamp");
+	xsmcGetBufferReadable(xsArg(4), &data, &size);
+	status = ivxs_ring_push(record->ring, (ivxs_frame_type)xsmcToInteger(xsArg(0)), (ivxs_codec)xsmcToInteger(xsArg(1)),
+		xsmcTest(xsArg(2)), (uint64_t)timestamp, data, size);
+	if (status < 0)
+		throwStatus(the, status);
+}
+
+static void setNumber(xsMachine *the, xsSlot *object, const char *name, double value)
+{
+	xsmcSetNumber(xsVar(0), value);
+	xsmcSet(*object, xsID(name), xsVar(0));
+}
+
+void xs_ring_stats(xsMachine *the)
+{
+	RingRecord *record = getRing(the, &xsThis);
+	ivxs_ring_stats s;
+	xsmcVars(1);
+	ivxs_ring_get_stats(record->ring, &s);
+	xsResult = xsmcNewObject();
+	setNumber(the, &xsResult, "framesPushed", (double)s.frames_pushed);
+	setNumber(the, &xsResult, "framesEvicted", (double)s.frames_evicted);
+	setNumber(the, &xsResult, "gopsEvicted", (double)s.gops_evicted);
+	setNumber(the, &xsResult, "bytesPushed", (double)s.bytes_pushed);
+	setNumber(the, &xsResult, "framesHeld", (double)s.frames_held);
+	setNumber(the, &xsResult, "bytesHeld", (double)s.bytes_held);
+	setNumber(the, &xsResult, "oldestTimestamp", (double)s.oldest_ts);
+	setNumber(the, &xsResult, "newestTimestamp", (double)s.newest_ts);
+	setNumber(the, &xsResult, "arenaBytes", (double)s.arena_bytes);
+	setNumber(the, &xsResult, "footprintBytes", (double)record->footprint);
+	setNumber(the, &xsResult, "readersOpen", (double)s.readers_open);
+}
+
+static void closeReader(xsMachine *the, ReaderRecord *reader)
+{
+	uint32_t i;
+	if (!reader->reader)
+		return;
+	ivxs_ring_reader_close(&reader->reader);
+	for (i = 0; i < reader->ring->maxReaders; i++)
+		if (reader->ring->readers[i] == reader)
+			reader->ring->readers[i] = NULL;
+	if (reader->hasCallback) {
+		xsForget(reader->onReadable);
+		xsForget(reader->self);
+		reader->hasCallback = 0;
+	}
+}
+
+void xs_ring_close(xsMachine *the)
+{
+	RingRecord *record = xsmcGetHostData(xsThis);
+	uint32_t i;
+	if (!record || record->closed)
+		return;
+	for (i = 0; i < record->maxReaders; i++)
+		if (record->readers[i])
+			closeReader(the, record->readers[i]);
+	ivxs_ring_set_notify(record->ring, NULL, NULL);
+	record->closed = 1;   /* the arena stays until no frame view can reach it */
+}
+
+void xs_ring_reader_destructor(void *data)
+{
+	ReaderRecord *reader = data;
+	if (!reader)
+		return;
+	/* Only reached once the reader is unreachable, so it has no callback
+	 * remembered; its slot may still be open if the app never closed it. */
+	if (reader->reader) {
+		uint32_t i;
+		ivxs_ring_reader_close(&reader->reader);
+		for (i = 0; i < reader->ring->maxReaders; i++)
+			if (reader->ring->readers[i] == reader)
+				reader->ring->readers[i] = NULL;
+	}
+	free(reader);
+}
+
+/* new RingReader(ring, { at: "live" | "time", time, onReadable }) */
+void xs_ring_reader_constructor(xsMachine *the)
+{
+	RingRecord *ring;
+	ReaderRecord *reader;
+	ivxs_ring_start start = IVXS_RING_AT_NEWEST_KEY;
+	double time = 0;
+	uint32_t i;
+	int status;
+	xsmcVars(2);
+	if (xsmcArgc < 1 || xsmcTypeOf(xsArg(0)) != xsReferenceType)
+		xsTypeError("ring reader: ring required");
+	ring = getRing(the, &xsArg(0));
+	if (xsmcArgc > 1 && xsmcTypeOf(xsArg(1)) == xsReferenceType) {
+		xsmcGet(xsVar(0), xsArg(1), xsID("at"));
+		if (xsmcTypeOf(xsVar(0)) != xsUndefinedType) {
+			const char *at = xsmcToString(xsVar(0));
+			if (!strcmp(at, "time"))
+				start = IVXS_RING_AT_TIME;
+			else if (strcmp(at, "live"))
+				xsRangeError("ring reader: at must be \"live\" or \"time\"");
+		}
+		xsmcGet(xsVar(0), xsArg(1), xsID("time"));
+		if (start == IVXS_RING_AT_TIME) {
+			time = xsmcToNumber(xsVar(0));
+			if (!(time >= 0))
+				xsRangeError("ring reader: invalid time");
+		}
+		xsmcGet(xsVar(1), xsArg(1), xsID("onReadable"));
+	}
+	for (i = 0; i < ring->maxReaders && ring->readers[i]; i++)
+		;
+	if (i == ring->maxReaders)
+		throwStatus(the, IVXS_RING_EREADERS);
+	reader = calloc(1, sizeof(ReaderRecord));
+	if (!reader)
+		xsUnknownError("ring: no memory");
+	status = ivxs_ring_reader_open(ring->ring, start, (uint64_t)time, &reader->reader);
+	if (status < 0) {
+		free(reader);
+		throwStatus(the, status);
+	}
+	reader->ring = ring;
+	ring->readers[i] = reader;
+	xsmcSetHostData(xsThis, reader);
+	/* The reader keeps its Ring alive (and so the arena and the record). */
+	xsmcSet(xsThis, xsID("ring"), xsArg(0));
+	reader->self = xsThis;
+	if (xsmcArgc > 1 && xsmcIsInstanceOf(xsVar(1), xsFunctionPrototype)) {
+		reader->onReadable = xsVar(1);
+		reader->hasCallback = 1;
+		xsRemember(reader->onReadable);
+		xsRemember(reader->self);
+	}
+}
+
+static ReaderRecord *getReader(xsMachine *the)
+{
+	ReaderRecord *reader = xsmcGetHostData(xsThis);
+	if (!reader || !reader->reader || reader->ring->closed)
+		xsUnknownError("ring reader: closed");
+	return reader;
+}
+
+/* read() -> { data, type, codec, key, timestamp, seq, gop, lost, token } or undefined.
+ * data is a zero-copy view of the arena: use it, then check valid(frame). */
+void xs_ring_reader_read(xsMachine *the)
+{
+	ReaderRecord *reader = getReader(the);
+	ivxs_ring_view view;
+	int status = ivxs_ring_read(reader->reader, &view);
+	if (status < 0)
+		throwStatus(the, status);
+	if (status == 0)
+		return;
+	xsmcVars(3);
+	xsmcGet(xsVar(2), xsThis, xsID("ring"));
+	xsVar(1) = xsNewHostObject(NULL);
+	xsmcSetHostBuffer(xsVar(1), (void *)view.data, (xsIntegerValue)view.size);
+	xsmcSet(xsVar(1), xsID("ring"), xsVar(2));   /* a view keeps the arena alive */
+	xsResult = xsmcNewObject();
+	xsmcSet(xsResult, xsID("buffer"), xsVar(1));
+	setNumber(the, &xsResult, "type", view.type);
+	setNumber(the, &xsResult, "codec", view.codec);
+	xsmcSetBoolean(xsVar(0), view.key);
+	xsmcSet(xsResult, xsID("key"), xsVar(0));
+	setNumber(the, &xsResult, "timestamp", (double)view.timestamp_ms);
+	setNumber(the, &xsResult, "seq", (double)view.seq);
+	setNumber(the, &xsResult, "gop", (double)view.gop);
+	setNumber(the, &xsResult, "lost", view.lost);
+	setNumber(the, &xsResult, "size", view.size);
+	setNumber(the, &xsResult, "token", (double)view.pos_);
+}
+
+/* valid(frame) -> true if the frame's bytes were not overwritten since read() */
+void xs_ring_reader_valid(xsMachine *the)
+{
+	ReaderRecord *reader = getReader(the);
+	ivxs_ring_view view;
+	memset(&view, 0, sizeof(view));
+	xsmcVars(1);
+	xsmcGet(xsVar(0), xsArg(0), xsID("token"));
+	view.pos_ = (uint64_t)xsmcToNumber(xsVar(0));
+	xsmcGet(xsVar(0), xsArg(0), xsID("size"));
+	view.size = (uint32_t)xsmcToInteger(xsVar(0));
+	view.data = (const uint8_t *)"";   /* validity depends on the position only; data must be non-NULL */
+	xsmcSetBoolean(xsResult, ivxs_ring_view_valid(reader->ring->ring, &view));
+}
+
+void xs_ring_reader_close(xsMachine *the)
+{
+	ReaderRecord *reader = xsmcGetHostData(xsThis);
+	if (!reader)
+		return;
+	closeReader(the, reader);
+}

@@ -1,0 +1,39 @@
+declare module "ring" {
+	export const FrameType: { readonly audio: 0; readonly video: 1 };
+	export const Codec: { readonly h264: 1; readonly h265: 2; readonly aac: 3 };
+	export interface RingOptions {
+		/** Largest expected GOP, bytes: the arena is sized from it. */
+		maxGopBytes?: number;
+		/** Arena size, bytes (instead of maxGopBytes). */
+		arenaBytes?: number;
+		maxFrames?: number;
+		maxReaders?: number;
+	}
+	export interface RingStats {
+		framesPushed: number; framesEvicted: number; gopsEvicted: number; bytesPushed: number;
+		framesHeld: number; bytesHeld: number; oldestTimestamp: number; newestTimestamp: number;
+		arenaBytes: number; footprintBytes: number; readersOpen: number;
+	}
+	export interface Frame {
+		data: Uint8Array; type: number; codec: number; key: boolean; timestamp: number;
+		seq: number; gop: number; lost: number; size: number; token: number;
+	}
+	export class Ring {
+		constructor(options: RingOptions);
+		push(type: number, codec: number, key: boolean, timestamp: number, data: ArrayBuffer | ArrayBufferView): void;
+		stats(): RingStats;
+		close(): void;
+	}
+	export interface ReaderOptions {
+		at?: "live" | "time";
+		time?: number;
+		onReadable?: (this: RingReader) => void;
+	}
+	export class RingReader {
+		constructor(ring: Ring, options?: ReaderOptions);
+		read(): Frame | undefined;
+		valid(frame: Frame): boolean;
+		close(): void;
+	}
+	export default Ring;
+}

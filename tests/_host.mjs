@@ -1,0 +1,39 @@
+// Helpers for tests that run the XS host (build/bin/ivxs).
+import { spawn } from "node:child_process";
+import { existsSync, readdirSync } from "node:fs";
+import { dirname, join, relative, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+export const build = join(root, "build");
+export const hostBinary = join(build, "bin", "ivxs");
+
+// Runs the host; resolves with { code, signal, stdout, stderr }. Kills it
+// after timeoutMs (a test must never hang CI).
+export function runHost(args, { timeoutMs = 60_000, env, cwd, onStdout } = {}) {
+	return new Promise((resolvePromise, reject) => {
+		const child = spawn(hostBinary, args, { cwd: cwd ?? root, env: { ...process.env, ...env } });
+		let stdout = "", stderr = "";
+		child.stdout.setEncoding("utf8");
+		child.stderr.setEncoding("utf8");
+		child.stdout.on("data", (chunk) => { stdout += chunk; onStdout?.(chunk, child); });
+		child.stderr.on("data", (chunk) => { stderr += chunk; });
+		const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+		child.on("error", reject);
+		child.on("close", (code, signal) => {
+			clearTimeout(timer);
+			resolvePromise({ code, signal, stdout, stderr, child });
+		});
+	});
+}
+
+// Compiled test files to run on XS, as module keys: the unit tests (also
+// run under Node) and the XS-only tests of native modules.
+export function xsTestKeys() {
+	return ["unit", "xs-only"].flatMap((folder) => {
+		const dir = join(build, "ts", "tests", folder);
+		if (!existsSync(dir)) return [];
+		return readdirSync(dir).filter((f) => f.endsWith(".test.js")).sort()
+			.map((f) => relative(join(build, "ts"), join(dir, f)).replace(/\.js$/, ""));
+	});
+}

@@ -1,0 +1,2 @@
+function nothing() @ "xs_not_linked";
+export default function () { nothing(); }

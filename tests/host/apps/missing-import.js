@@ -1,0 +1,2 @@
+import thing from "no/such/module";
+export default function () { thing(); }

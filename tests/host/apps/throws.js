@@ -1,0 +1,6 @@
+function deep() {
+	throw new TypeError("boom");
+}
+export default function main() {
+	deep();
+}

@@ -1,0 +1,189 @@
+// The headless XS host: timers, sockets, storage, errors, snapshots, memory.
+import test from "ava";
+import { createServer } from "node:net";
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { runHost, root, build } from "../_host.mjs";
+
+const apps = ["-m", join(root, "tests/host/apps"), "-m", join(build, "mods")];
+const app = (name, extra = [], options) => runHost([...apps, ...extra, name], options);
+
+function tempDir(t) {
+	const dir = mkdtempSync(join(tmpdir(), "ivxs-host-"));
+	t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+	return dir;
+}
+
+test("timers fire in deadline order, ties in creation order, with clear and schedule", async (t) => {
+	const { code, stdout } = await app("timers");
+	t.is(code, 0);
+	t.true(stdout.includes("job,0,10,10b,r1,rescheduled,r2,30,r3\n"), stdout);
+	t.true(stdout.includes("elapsed ok"));
+	t.true(stdout.includes("RangeError: Timer.set: invalid delay"));
+	t.true(stdout.includes("TypeError: Timer.set: callback must be a function"));
+});
+
+test("UDP datagrams go through loopback with their sender address", async (t) => {
+	const { code, stdout } = await app("udp");
+	t.is(code, 0);
+	t.true(stdout.includes("got 3 [1,2,3] from 127.0.0.1\ngot 2 [4,5] from 127.0.0.1\ngot 1400 [7,7,7,7] from 127.0.0.1\nclosed\n"), stdout);
+	t.true(stdout.includes("RangeError: sendto: invalid address"));
+	t.true(stdout.includes("RangeError: udp: invalid port"));
+});
+
+test("TCP through the listener echoes 200 KiB intact with back-pressure", async (t) => {
+	const { code, stdout } = await app("tcp-echo");
+	t.is(code, 0);
+	t.true(stdout.includes("echoed 204800 bytes intact"), stdout);
+	t.true(stdout.includes("Error: not connected"));
+});
+
+test("a TCP client talks to a real Node server, and a refused connection is an error", async (t) => {
+	const server = createServer((socket) => socket.on("data", (data) => socket.end(`echo ${data}`)));
+	await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+	t.teardown(() => server.close());
+	const { code, stdout } = await runHost([...apps, "tcp-client", "--", String(server.address().port)]);
+	t.is(code, 0);
+	t.true(stdout.includes("reply: echo hi\n"), stdout);
+	t.regex(stdout, /refused: Connection refused/);
+});
+
+test("an uncaught exception exits 1 with the message, file and line", async (t) => {
+	const { code, stderr } = await app("throws");
+	t.is(code, 1);
+	t.regex(stderr, /uncaught exception: TypeError: boom\n at deep \(.*tests\/host\/apps\/throws\.js:2\)\n at main \(.*throws\.js:5\)/);
+});
+
+test("an exception in a timer callback is fatal too", async (t) => {
+	const { code, stdout, stderr } = await app("timer-throws");
+	t.is(code, 1);
+	t.is(stdout, "before\n");
+	t.regex(stderr, /uncaught exception: TypeError: .*null.*\n at .*timer-throws\.js:3/);
+});
+
+test("an unhandled rejection exits 1 with the reason and where it came from", async (t) => {
+	const { code, stderr } = await app("rejects");
+	t.is(code, 1);
+	t.regex(stderr, /unhandled rejection: RangeError: nobody listens\n at .*rejects\.js:3/);
+});
+
+test("a syntax error names the file and line", async (t) => {
+	const { code, stderr } = await app("syntax");
+	t.is(code, 1);
+	t.regex(stderr, /syntax\.js:2: error: missing expression/);
+});
+
+for (const [name, pattern] of [
+	["missing-import", /module not found: no\/such\/module/],
+	["missing-host", /host function xs_not_linked is not linked into this host/],
+	["no-such-entry", /module not found: no-such-entry/],
+]) {
+	test(`${name}: one clear line, no crash`, async (t) => {
+		const { code, signal, stderr } = await app(name);
+		t.is(signal, null);
+		t.is(code, 1);
+		t.regex(stderr, pattern);
+		t.true(stderr.trim().split("\n").length <= 2, stderr);
+	});
+}
+
+for (const [args, pattern] of [
+	[["--bogus", "x"], /unknown option --bogus/],
+	[["--heap-limit", "12", "x"], /invalid --heap-limit 12/],
+	[["--log-level", "loud", "x"], /invalid --log-level loud/],
+	[["--snapshot"], /needs a value/],
+	[[], /no entry module given/],
+	[["a", "b"], /unexpected argument b/],
+]) {
+	test(`bad command line ${JSON.stringify(args)} gets a one-line error and exit 2`, async (t) => {
+		const { code, stderr } = await runHost(args);
+		t.is(code, 2);
+		t.regex(stderr, pattern);
+		t.is(stderr.trim().split("\n").length, 1);
+	});
+}
+
+test("--help prints the usage and exits 0", async (t) => {
+	const { code, stdout } = await runHost(["--help"]);
+	t.is(code, 0);
+	t.regex(stdout, /usage: ivxs/);
+});
+
+test("running out of the heap limit is a clean fatal error, not a crash", async (t) => {
+	const { code, signal, stderr } = await app("memory-hog", ["--heap-limit", "2m"]);
+	t.is(signal, null);
+	t.is(code, 2);
+	t.regex(stderr, /memory full/);
+});
+
+test("a snapshot boots and prints exactly what the source boot prints", async (t) => {
+	const dir = tempDir(t);
+	const file = join(dir, "hello.xss");
+	const source = await app("hello");
+	t.is(source.code, 0);
+	t.is(source.stdout, "hello from ivxs\njob 42\ntimer fired\n");
+	const written = await app("hello", ["-w", file, "-p", "timer"]);
+	t.is(written.code, 0, written.stderr);
+	const booted = await runHost(["-s", file]);
+	t.is(booted.code, 0, booted.stderr);
+	t.is(booted.stdout, source.stdout);
+	// deterministic: the same build writes the same bytes
+	const again = join(dir, "again.xss");
+	await app("hello", ["-w", again, "-p", "timer"]);
+	t.deepEqual(readFileSync(again), readFileSync(file));
+});
+
+test("corrupt, truncated, foreign and missing snapshots are refused with one line", async (t) => {
+	const dir = tempDir(t);
+	const good = join(dir, "good.xss");
+	t.is((await app("hello", ["-w", good])).code, 0);
+	const bytes = readFileSync(good);
+	const cases = {
+		corrupt: (() => { const b = Buffer.from(bytes); b[b.length - 100] ^= 0xff; return b; })(),
+		truncated: bytes.subarray(0, bytes.length / 2),
+		foreign: (() => { const b = Buffer.from(bytes); const at = b.indexOf("ivxs/xs-"); b[at + 5] = 0x5a; return b; })(),
+		garbage: Buffer.from("not a snapshot at all"),
+		empty: Buffer.alloc(0),
+	};
+	for (const [name, content] of Object.entries(cases)) {
+		const file = join(dir, `${name}.xss`);
+		writeFileSync(file, content);
+		const { code, signal, stderr } = await runHost(["-s", file]);
+		t.is(signal, null, name);
+		t.is(code, 2, name);
+		t.is(stderr.trim().split("\n").length, 1, `${name}: ${stderr}`);
+	}
+	const missing = await runHost(["-s", join(dir, "nope.xss")]);
+	t.is(missing.code, 2);
+	t.regex(missing.stderr, /cannot open snapshot/);
+});
+
+test("preferences persist across runs and refuse bad keys and values", async (t) => {
+	const dir = tempDir(t);
+	const write = await runHost([...apps, "--data", dir, "prefs", "--", "write"]);
+	t.is(write.code, 0, write.stderr);
+	t.regex(write.stdout, /RangeError: Preference.set: invalid key/);
+	t.regex(write.stdout, /TypeError/);
+	const read = await runHost([...apps, "--data", dir, "prefs", "--", "read"]);
+	t.is(read.code, 0, read.stderr);
+	t.is(read.stdout, "porch 25 true [1,2,3] undefined\nblob,enabled,fps,name\n");
+});
+
+test("--memory-report prints the XS heap and native bytes at exit; SIGUSR1 any time", async (t) => {
+	const { code, stderr } = await app("hello", ["--memory-report"]);
+	t.is(code, 0);
+	t.regex(stderr, /ivxs memory \(exit\): xs chunks \d+ \(peak \d+\), xs slots \d+ \(peak \d+\), xs reserved \d+ \(peak \d+\), timer \d+/);
+	let signalled = false;
+	const idle = await runHost([...apps, "idle"], {
+		timeoutMs: 10_000,
+		onStdout(chunk, child) {
+			if (chunk.includes("ready") && !signalled) {
+				signalled = true;
+				child.kill("SIGUSR1");
+				setTimeout(() => child.kill("SIGTERM"), 300);
+			}
+		},
+	});
+	t.regex(idle.stderr, /ivxs memory \(SIGUSR1\): xs chunks \d+/);
+});

@@ -1,0 +1,41 @@
+// The portable C cores' own test programs, built plain and with
+// AddressSanitizer + UBSan (native/Makefile), each run and its closing
+// "N passed, N failed" line checked.
+import test from "ava";
+import { execFileSync, spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { build, root } from "./_host.mjs";
+
+execFileSync("make", ["-s", "-C", join(root, "native"), `BUILD=${build}`, "-j2"], { stdio: "inherit" });
+
+const programs = ["ring_test", "capture_test"].filter((name) => existsSync(join(build, "ctest", name)));
+
+function run(binary) {
+	return new Promise((resolve) => {
+		const child = spawn(binary, [], {
+			cwd: root,
+			env: { ...process.env, IVXS_FIXTURES: join(root, "fixtures/media"), ASAN_OPTIONS: "detect_leaks=1", UBSAN_OPTIONS: "print_stacktrace=1" },
+		});
+		let output = "";
+		child.stdout.on("data", (d) => { output += d; });
+		child.stderr.on("data", (d) => { output += d; });
+		const timer = setTimeout(() => child.kill("SIGKILL"), 240_000);
+		child.on("close", (code, signal) => { clearTimeout(timer); resolve({ code, signal, output }); });
+	});
+}
+
+for (const name of programs) {
+	for (const variant of ["", "-sanitize"]) {
+		test(`C core: ${name}${variant}`, async (t) => {
+			const { code, signal, output } = await run(join(build, "ctest", name + variant));
+			const summary = output.match(/^(\d+) passed, (\d+) failed$/m);
+			t.truthy(summary, `no summary line:\n${output.slice(-3000)}`);
+			t.log(summary?.[0]);
+			t.is(signal, null, output.slice(-3000));
+			t.is(code, 0, output.slice(-3000));
+			t.is(Number(summary?.[2]), 0, output.slice(-3000));
+			t.true(Number(summary?.[1]) > 0);
+		});
+	}
+}
