@@ -10,8 +10,7 @@
  * readers at once, the arena goes with the last reference (GC).
  */
 #include "xsmc.h"
-#include "xsHost.h"
-#include "host.h"
+#include "ivxs_host.h"
 #include "ring.h"
 #include "modring.h"
 
@@ -40,6 +39,26 @@ struct RingRecord {
 };
 
 static ivxs_mem_counter gRingMemory = { "ring", 0, 0, NULL };
+
+/* Where the arena lives is a build-time choice: PSRAM on ESP32-S3 boards
+ * (manifest define ring.psram -> MODDEF_RING_PSRAM), plain heap elsewhere. */
+#if defined(ESP_PLATFORM) && defined(MODDEF_RING_PSRAM) && MODDEF_RING_PSRAM
+#include "esp_heap_caps.h"
+static void *arenaAlloc(size_t bytes, void *ctx)
+{
+	(void)ctx;
+	return heap_caps_malloc(bytes, MALLOC_CAP_SPIRAM | MALLOC_CAP_8BIT);
+}
+static void arenaFree(void *p, void *ctx)
+{
+	(void)ctx;
+	heap_caps_free(p);
+}
+static const ivxs_ring_allocator gArenaAllocator = { arenaAlloc, arenaFree, NULL };
+#define kArenaAllocator (&gArenaAllocator)
+#else
+#define kArenaAllocator NULL
+#endif
 
 static void throwStatus(xsMachine *the, int status)
 {
@@ -141,6 +160,7 @@ void xs_ring_constructor(xsMachine *the)
 	double value;
 	int status;
 	memset(&config, 0, sizeof(config));
+	ivxs_host_attach(the);
 	xsmcVars(1);
 	if (xsmcArgc < 1 || xsmcTypeOf(xsArg(0)) != xsReferenceType)
 		xsTypeError("ring: options required");
@@ -154,6 +174,7 @@ void xs_ring_constructor(xsMachine *the)
 		config.max_frames = (uint32_t)value;
 	if (optionInteger(the, "maxReaders", &value))
 		config.max_readers = (uint32_t)value;
+	config.allocator = kArenaAllocator;
 	record = calloc(1, sizeof(RingRecord));
 	if (!record)
 		xsUnknownError("ring: no memory");

@@ -71,14 +71,13 @@ typedef struct {
 typedef void (*ivxs_ring_notify_fn)(void *ctx);
 
 struct ivxs_ring_reader {
-	ivxs_ring *ring;
-	atomic_int used;
-	uint32_t pad0_;
 	/* reader thread only: */
 	uint64_t next;       /* cursor: next seq to read */
 	uint64_t lost;       /* frames skipped, not yet reported */
 	uint64_t head_seen;  /* frames before this were published (cached head) */
-	uint8_t pad_[kCacheLine - sizeof(void *) - 2 * sizeof(uint32_t) - 3 * sizeof(uint64_t)];
+	ivxs_ring *ring;
+	atomic_int used;
+	uint8_t pad_[kCacheLine - 3 * sizeof(uint64_t) - sizeof(void *) - sizeof(atomic_int)];
 };
 
 struct ivxs_ring {
@@ -126,9 +125,14 @@ struct ivxs_ring {
 	uint8_t w_need_key;          /* non-key video is refused until a key frame */
 	uint8_t pad4_[kCacheLine];
 
-	/* --- notify hook: written by set_notify (any thread), read by push --- */
-	_Atomic(ivxs_ring_notify_fn) notify;
-	_Atomic(void *) notify_ctx;
+	/* --- notify hook: written by set_notify (any thread), read by push.
+	 * Two slots and a generation: set_notify fills the idle slot, then
+	 * publishes gen + 1 (slot = gen & 1). --- */
+	struct {
+		_Atomic(ivxs_ring_notify_fn) fn;
+		_Atomic(void *) ctx;
+	} notify[2];
+	_Atomic uint64_t notify_gen;
 };
 
 /* ------------------------------------------------------------------------ */
@@ -281,8 +285,11 @@ int ivxs_ring_create(ivxs_ring **out, const ivxs_ring_config *config)
 	atomic_init(&r->st_oldest_ts, 0);
 	atomic_init(&r->st_newest_ts, 0);
 	atomic_init(&r->st_readers_open, 0);
-	atomic_init(&r->notify, (ivxs_ring_notify_fn)NULL);
-	atomic_init(&r->notify_ctx, NULL);
+	for (i = 0; i < 2; i++) {
+		atomic_init(&r->notify[i].fn, (ivxs_ring_notify_fn)NULL);
+		atomic_init(&r->notify[i].ctx, NULL);
+	}
+	atomic_init(&r->notify_gen, 0);
 	for (i = 0; i < readers; i++) {
 		r->readers[i].ring = r;
 		atomic_init(&r->readers[i].used, 0);
@@ -311,34 +318,39 @@ void ivxs_ring_destroy(ivxs_ring **ring)
 	al.free(r, al.ctx);
 }
 
-/* The (callback, ctx) pair is switched so that push never calls a callback
- * with another callback's ctx: clear, then ctx, then callback (release);
- * push re-reads the callback after the ctx (see call_notify). One setter at a
+/* The (callback, ctx) pair is double-buffered under a 64-bit generation so
+ * that push never calls a callback with another pair's ctx, and never waits
+ * for a setter (a setter preempted half-way is harmless). One setter at a
  * time. A callback that already started may still be running when this
  * returns. */
 void ivxs_ring_set_notify(ivxs_ring *ring, void (*notify)(void *ctx), void *ctx)
 {
+	uint64_t g;
+	int k;
 	if (!ring)
 		return;
-	atomic_store_explicit(&ring->notify, (ivxs_ring_notify_fn)NULL, memory_order_relaxed);
-	atomic_store_explicit(&ring->notify_ctx, notify ? ctx : NULL, memory_order_release);
-	if (notify)
-		atomic_store_explicit(&ring->notify, notify, memory_order_release);
+	g = atomic_load_explicit(&ring->notify_gen, memory_order_relaxed);
+	k = (int)((g + 1) & 1);
+	/* order the previous publication before rewriting the idle slot */
+	atomic_thread_fence(memory_order_release);
+	atomic_store_explicit(&ring->notify[k].fn, notify, memory_order_relaxed);
+	atomic_store_explicit(&ring->notify[k].ctx, notify ? ctx : NULL, memory_order_relaxed);
+	atomic_store_explicit(&ring->notify_gen, g + 1, memory_order_release);
 }
 
 static void call_notify(ivxs_ring *r)
 {
 	for (;;) {
-		ivxs_ring_notify_fn f = atomic_load_explicit(&r->notify, memory_order_acquire);
-		void *ctx;
-		if (!f)
-			return;
-		ctx = atomic_load_explicit(&r->notify_ctx, memory_order_acquire);
-		if (atomic_load_explicit(&r->notify, memory_order_relaxed) == f) {
-			f(ctx);
+		uint64_t g = atomic_load_explicit(&r->notify_gen, memory_order_acquire);
+		ivxs_ring_notify_fn f = atomic_load_explicit(&r->notify[g & 1].fn, memory_order_relaxed);
+		void *ctx = atomic_load_explicit(&r->notify[g & 1].ctx, memory_order_relaxed);
+		atomic_thread_fence(memory_order_acquire);
+		if (atomic_load_explicit(&r->notify_gen, memory_order_relaxed) == g) {
+			if (f)
+				f(ctx);
 			return;
 		}
-		/* set_notify ran in between: read the new pair */
+		/* a set_notify completed meanwhile: read the new pair */
 	}
 }
 

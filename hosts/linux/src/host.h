@@ -16,16 +16,8 @@ enum { IVXS_LOG_ERROR = 0, IVXS_LOG_WARN, IVXS_LOG_INFO, IVXS_LOG_DEBUG };
 extern int ivxs_log_level;
 void ivxs_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* ---- memory accounting: bytes each native module holds ---- */
-/* A module registers a counter once (static storage) and adds/subtracts. */
-typedef struct ivxs_mem_counter {
-	const char *name;
-	int64_t bytes;
-	int64_t peak;
-	struct ivxs_mem_counter *next;
-} ivxs_mem_counter;
-void ivxs_mem_register(ivxs_mem_counter *counter);
-void ivxs_mem_add(ivxs_mem_counter *counter, int64_t delta);
+#include "ivxs_host.h"   /* the part native modules see */
+
 /* Walks the registered counters (for the report and host.memory()). */
 ivxs_mem_counter *ivxs_mem_first(void);
 
@@ -35,7 +27,6 @@ uint64_t ivxs_now_us(void);
 
 /* ---- event loop ---- */
 typedef void (*ivxs_fd_callback)(void *ctx, int fd, int events);
-typedef void (*ivxs_post_callback)(void *ctx);
 
 int ivxs_loop_init(void);
 void ivxs_loop_deinit(void);
@@ -43,17 +34,11 @@ void ivxs_loop_deinit(void);
  * Returns 0, or -1 when the watch table is full. Loop thread only. */
 int ivxs_loop_watch(int fd, int events, ivxs_fd_callback callback, void *ctx);
 void ivxs_loop_unwatch(int fd);
-/* From any thread: run callback(ctx) on the loop thread soon. Never blocks;
- * returns -1 if the queue is full (the caller coalesces and retries). */
-int ivxs_loop_post(ivxs_post_callback callback, void *ctx);
 /* Runs until there is nothing left to wait for (no timers, no watches, no
  * holds) or ivxs_loop_stop() is called. */
 void ivxs_loop_run(void);
 void ivxs_loop_stop(int exit_code);
 int ivxs_loop_exit_code(void);
-/* A hold keeps the loop alive while something external may still post
- * (e.g. an open ring reader with a C writer, a capture thread). */
-void ivxs_loop_hold(int delta);
 
 /* Timers (loop thread). A timer fires callback(ctx) at its deadline. */
 typedef struct ivxs_timer ivxs_timer;
@@ -76,13 +61,4 @@ void ivxs_run_jobs(void);
 /* Prints the memory report (XS heap + native counters) to stderr. */
 void ivxs_memory_report(const char *why);
 
-#endif
-
-/* ---- calling into XS from the loop ---- */
-#if defined(__XSMC_H__) || defined(__XS__)
-/* The one machine of this host (loop thread only). */
-xsMachine *ivxs_the(void);
-/* Inside xsCatch: prints the exception with file:line and stops the loop
- * with exit code 1 (an uncaught exception in a callback is fatal). */
-void ivxs_uncaught(xsMachine *the);
 #endif

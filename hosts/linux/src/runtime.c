@@ -46,6 +46,11 @@ xsMachine *ivxs_the(void)
 	return ivxs_machine_instance;
 }
 
+void ivxs_host_attach(xsMachine *the)
+{
+	(void)the;   /* one machine per process: already known */
+}
+
 int ivxs_machine_create(const ivxs_machine_options *options)
 {
 	xsMachine *the;

@@ -917,6 +917,26 @@ static int race_push(ivxs_ring *r, uint64_t seq)
 			pattern(seq), race_size(seq));
 }
 
+/* Two notify callbacks, each checking it got its own ctx, swapped by the
+ * main thread while the writer pushes. */
+typedef struct { int tag; uint64_t calls, mismatches; } notify_ctx;
+
+static void notify_a(void *ctx)
+{
+	notify_ctx *c = (notify_ctx *)ctx;
+	if (c->tag != 'A')
+		c->mismatches++;
+	c->calls++;
+}
+
+static void notify_b(void *ctx)
+{
+	notify_ctx *c = (notify_ctx *)ctx;
+	if (c->tag != 'B')
+		c->mismatches++;
+	c->calls++;
+}
+
 static void *race_writer(void *arg)
 {
 	race_shared *sh = (race_shared *)arg;
@@ -1002,6 +1022,7 @@ static void test_threaded_race(void)
 	pthread_t wt, rt[kRaceReaders];
 	const char *env = getenv("RING_RACE_FRAMES");
 	uint64_t total_invalid = 0, total_lost = 0;
+	notify_ctx na = { 'A', 0, 0 }, nb = { 'B', 0, 0 };
 	int i;
 	memset(&sh, 0, sizeof(sh));
 	memset(rr, 0, sizeof(rr));
@@ -1031,7 +1052,23 @@ static void test_threaded_race(void)
 			abort();
 	if (pthread_create(&wt, NULL, race_writer, &sh) != 0)
 		abort();
+	{
+		unsigned flips = 0;
+		while (!atomic_load(&sh.done)) {
+			if (flips & 1)
+				ivxs_ring_set_notify(sh.ring, notify_b, &nb);
+			else
+				ivxs_ring_set_notify(sh.ring, notify_a, &na);
+			flips++;
+			if ((flips & 63) == 0)
+				sched_yield();
+		}
+	}
 	pthread_join(wt, NULL);
+	ivxs_ring_set_notify(sh.ring, NULL, NULL);
+	/* calls counters are the writer's: read after the join */
+	CHECK_EQ(na.mismatches + nb.mismatches, 0);
+	CHECK(na.calls + nb.calls > 0 && na.calls + nb.calls < sh.total);
 	for (i = 0; i < kRaceReaders; i++)
 		pthread_join(rt[i], NULL);
 	CHECK_EQ(atomic_load(&sh.writer_errors), 0);

@@ -1,0 +1,42 @@
+/*
+ * What native modules may ask of the host they run in. Two implementations:
+ * hosts/linux/src (the headless Linux host) and native/common/
+ * ivxs_host_moddable.c (Moddable SDK builds: ESP32-S3, mcsim).
+ *
+ * Only the VM thread calls into XS: other threads hand work over with
+ * ivxs_loop_post(), which never blocks.
+ */
+#ifndef IVXS_HOST_API_H
+#define IVXS_HOST_API_H
+
+#include <stdint.h>
+
+/* ---- memory accounting: bytes each native module holds ---- */
+/* A module registers a counter once (static storage) and adds/subtracts. */
+typedef struct ivxs_mem_counter {
+	const char *name;
+	int64_t bytes;
+	int64_t peak;
+	struct ivxs_mem_counter *next;
+} ivxs_mem_counter;
+void ivxs_mem_register(ivxs_mem_counter *counter);
+void ivxs_mem_add(ivxs_mem_counter *counter, int64_t delta);
+
+/* From any thread: run callback(ctx) on the VM thread soon. Never blocks;
+ * returns -1 if it could not be queued (the caller coalesces and retries). */
+typedef void (*ivxs_post_callback)(void *ctx);
+int ivxs_loop_post(ivxs_post_callback callback, void *ctx);
+/* Keeps the loop alive while something outside JS may still post. */
+void ivxs_loop_hold(int delta);
+
+#if defined(__XSMC_H__) || defined(__XS__)
+/* The VM's machine (VM thread only). A binding calls ivxs_host_attach(the)
+ * in its constructor so hosts that can't know the machine learn it. */
+xsMachine *ivxs_the(void);
+void ivxs_host_attach(xsMachine *the);
+/* Inside xsCatch: prints the exception with file:line and stops the app
+ * with exit code 1 (an uncaught exception in a callback is fatal). */
+void ivxs_uncaught(xsMachine *the);
+#endif
+
+#endif
