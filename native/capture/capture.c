@@ -678,8 +678,10 @@ uint32_t ivxs_capture_still_index(uint64_t clip_pos_us, uint32_t count)
 #include <fcntl.h>
 #include <poll.h>
 #include <unistd.h>
+#include <sched.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <linux/videodev2.h>
 #endif
@@ -701,6 +703,7 @@ struct ivxs_capture {
 	void *observer_ctx;
 	int start_ms_set;
 	uint64_t start_ms;
+	int rt_priority;
 
 	/* file config */
 	char *video_path, *audio_path, *stills_dir;
@@ -743,7 +746,7 @@ struct ivxs_capture {
 	atomic_int running;
 	_Atomic uint64_t st_frames, st_video, st_audio, st_key, st_bytes, st_loops;
 	_Atomic uint64_t st_dropped, st_ring_errors, st_split_errors, st_max_late;
-	atomic_int st_last_ring, st_last_split, st_fatal;
+	atomic_int st_last_ring, st_last_split, st_fatal, st_rt;
 	_Atomic uint64_t clip_pos_us, last_video_ts, first_ts;
 
 #ifdef __linux__
@@ -860,6 +863,7 @@ int ivxs_capture_create_file(ivxs_capture **out, ivxs_ring *ring,
 	c->observer_ctx = cfg->observer_ctx;
 	c->start_ms_set = cfg->start_ms_set;
 	c->start_ms = cfg->start_ms;
+	c->rt_priority = cfg->rt_priority;
 	c->codec = cfg->video_codec;
 	c->fps_num = cfg->fps_num ? cfg->fps_num : 25;
 	c->fps_den = cfg->fps_num ? (cfg->fps_den ? cfg->fps_den : 1) : 1;
@@ -910,6 +914,7 @@ int ivxs_capture_create_v4l2(ivxs_capture **out, ivxs_ring *ring,
 	c->observer_ctx = cfg->observer_ctx;
 	c->start_ms_set = cfg->start_ms_set;
 	c->start_ms = cfg->start_ms;
+	c->rt_priority = cfg->rt_priority;
 	c->vcodec = IVXS_CODEC_H264;
 	c->width = cfg->width;
 	c->height = cfg->height;
@@ -1392,6 +1397,7 @@ void ivxs_capture_get_stats(const ivxs_capture *c, ivxs_capture_stats *o)
 	o->fatal_error = atomic_load_explicit(&m->st_fatal, RELAXED);
 	o->max_late_us = atomic_load_explicit(&m->st_max_late, RELAXED);
 	o->running = atomic_load_explicit(&m->running, RELAXED);
+	o->realtime = atomic_load_explicit(&m->st_rt, RELAXED);
 	o->stills = m->nstills;
 }
 
@@ -1798,6 +1804,18 @@ requeue:
 static void *capture_thread(void *arg)
 {
 	ivxs_capture *c = arg;
+	/* Pacing precision: no timer slack; optionally a real-time priority
+	 * (on a loaded machine wake-ups are otherwise late by milliseconds). */
+	(void)prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);
+	atomic_store(&c->st_rt, 0);
+	if (c->rt_priority > 0) {
+		struct sched_param sp;
+		int lo = sched_get_priority_min(SCHED_FIFO), hi = sched_get_priority_max(SCHED_FIFO);
+		memset(&sp, 0, sizeof(sp));
+		sp.sched_priority = c->rt_priority < lo ? lo : c->rt_priority > hi ? hi : c->rt_priority;
+		if (pthread_setschedparam(pthread_self(), SCHED_FIFO, &sp) == 0)
+			atomic_store(&c->st_rt, 1);
+	}
 	while (!atomic_load_explicit(&c->stop_req, memory_order_acquire)) {
 		int r = c->kind == KIND_FILE ? file_step(c) : v4l2_step(c);
 		if (r < 0) {

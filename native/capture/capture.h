@@ -229,6 +229,8 @@ typedef struct {
 	const ivxs_capture_clock *clock;  /* NULL → default clock */
 	ivxs_capture_observer observer;   /* optional */
 	void *observer_ctx;
+	int rt_priority;             /* >0: try SCHED_FIFO at this priority for the
+	                                thread (best effort; see stats.realtime) */
 } ivxs_capture_file_config;
 
 typedef struct {
@@ -241,6 +243,7 @@ typedef struct {
 	const ivxs_capture_clock *clock;
 	ivxs_capture_observer observer;
 	void *observer_ctx;
+	int rt_priority;             /* as for the file source */
 } ivxs_capture_v4l2_config;
 
 typedef struct ivxs_capture ivxs_capture;
@@ -259,6 +262,7 @@ typedef struct {
 	int fatal_error;             /* why the thread ended early (0: it did not) */
 	uint64_t max_late_us;        /* worst push lateness vs schedule (real-time pacing) */
 	int running;
+	int realtime;                /* the thread got the SCHED_FIFO priority asked for */
 	uint32_t stills;             /* stills found at start */
 } ivxs_capture_stats;
 

@@ -39,4 +39,10 @@ void ivxs_host_attach(xsMachine *the);
 void ivxs_uncaught(xsMachine *the);
 #endif
 
+#ifdef __XSMC_H__
+/* object[name] = value (a number), with scratch as the temporary slot. */
+#define ivxs_set_number(object, name, value, scratch) \
+	(xsmcSetNumber(scratch, (double)(value)), xsmcSet(object, xsID(name), scratch))
+#endif
+
 #endif

@@ -23,6 +23,9 @@ typedef struct RingRecord RingRecord;
 typedef struct {
 	RingRecord *ring;
 	ivxs_ring_reader *reader;
+	int pending;                /* opened before a matching key frame existed */
+	ivxs_ring_start start;
+	uint64_t time;
 	xsSlot self;
 	xsSlot onReadable;
 	int hasCallback;
@@ -31,7 +34,7 @@ typedef struct {
 struct RingRecord {
 	ivxs_ring *ring;
 	atomic_int notifyPending;   /* a wake-up is queued on the loop */
-	int dead;                   /* destructor ran while a wake-up was queued */
+	int refs;                   /* the JS Ring + each C writer (VM thread only) */
 	int closed;
 	uint32_t maxReaders;
 	ReaderRecord **readers;
@@ -95,7 +98,7 @@ static void deliver(void *ctx)
 	xsMachine *the = ivxs_the();
 	uint32_t i;
 	atomic_store(&record->notifyPending, 0);
-	if (record->dead) {
+	if (!record->refs) {
 		freeRecord(record);
 		return;
 	}
@@ -126,16 +129,22 @@ static void onPush(void *ctx)
 	}
 }
 
+/* Frees the record once nothing can reach it: no JS Ring, no C writer (their
+ * threads are stopped before they release), no queued wake-up. */
+static void unref(RingRecord *record)
+{
+	if (--record->refs > 0)
+		return;
+	ivxs_ring_set_notify(record->ring, NULL, NULL);
+	if (!atomic_load(&record->notifyPending))
+		freeRecord(record);   /* else deliver() frees it */
+}
+
 void xs_ring_destructor(void *data)
 {
 	RingRecord *record = data;
-	if (!record)
-		return;
-	ivxs_ring_set_notify(record->ring, NULL, NULL);
-	if (atomic_load(&record->notifyPending))
-		record->dead = 1;   /* deliver() frees it */
-	else
-		freeRecord(record);
+	if (record)
+		unref(record);
 }
 
 static int optionInteger(xsMachine *the, const char *name, double *out)
@@ -194,6 +203,7 @@ void xs_ring_constructor(xsMachine *the)
 	record->footprint = stats.footprint_bytes + sizeof(RingRecord) + record->maxReaders * (sizeof(ReaderRecord *) + sizeof(ReaderRecord));
 	ivxs_mem_register(&gRingMemory);
 	ivxs_mem_add(&gRingMemory, (int64_t)record->footprint);
+	record->refs = 1;
 	ivxs_ring_set_notify(record->ring, onPush, record);
 	xsmcSetHostData(xsThis, record);
 }
@@ -209,6 +219,21 @@ static RingRecord *getRing(xsMachine *the, xsSlot *slot)
 ivxs_ring *ivxs_ring_from_js(xsMachine *the, xsSlot *ring)
 {
 	return getRing(the, ring)->ring;
+}
+
+ivxs_ring *ivxs_ring_retain(xsMachine *the, xsSlot *ring, void **token)
+{
+	RingRecord *record = getRing(the, ring);
+	record->refs++;
+	*token = record;
+	return record->ring;
+}
+
+void ivxs_ring_release(void **token)
+{
+	if (*token)
+		unref(*token);
+	*token = NULL;
 }
 
 /* push(type, codec, key, timestampMs, data) */
@@ -228,12 +253,6 @@ void xs_ring_push(xsMachine *the)
 		throwStatus(the, status);
 }
 
-static void setNumber(xsMachine *the, xsSlot *object, const char *name, double value)
-{
-	xsmcSetNumber(xsVar(0), value);
-	xsmcSet(*object, xsID(name), xsVar(0));
-}
-
 void xs_ring_stats(xsMachine *the)
 {
 	RingRecord *record = getRing(the, &xsThis);
@@ -241,24 +260,25 @@ void xs_ring_stats(xsMachine *the)
 	xsmcVars(1);
 	ivxs_ring_get_stats(record->ring, &s);
 	xsResult = xsmcNewObject();
-	setNumber(the, &xsResult, "framesPushed", (double)s.frames_pushed);
-	setNumber(the, &xsResult, "framesEvicted", (double)s.frames_evicted);
-	setNumber(the, &xsResult, "gopsEvicted", (double)s.gops_evicted);
-	setNumber(the, &xsResult, "bytesPushed", (double)s.bytes_pushed);
-	setNumber(the, &xsResult, "framesHeld", (double)s.frames_held);
-	setNumber(the, &xsResult, "bytesHeld", (double)s.bytes_held);
-	setNumber(the, &xsResult, "oldestTimestamp", (double)s.oldest_ts);
-	setNumber(the, &xsResult, "newestTimestamp", (double)s.newest_ts);
-	setNumber(the, &xsResult, "arenaBytes", (double)s.arena_bytes);
-	setNumber(the, &xsResult, "footprintBytes", (double)record->footprint);
-	setNumber(the, &xsResult, "readersOpen", (double)s.readers_open);
+	ivxs_set_number(xsResult, "framesPushed", (double)s.frames_pushed, xsVar(0));
+	ivxs_set_number(xsResult, "framesEvicted", (double)s.frames_evicted, xsVar(0));
+	ivxs_set_number(xsResult, "gopsEvicted", (double)s.gops_evicted, xsVar(0));
+	ivxs_set_number(xsResult, "bytesPushed", (double)s.bytes_pushed, xsVar(0));
+	ivxs_set_number(xsResult, "framesHeld", (double)s.frames_held, xsVar(0));
+	ivxs_set_number(xsResult, "bytesHeld", (double)s.bytes_held, xsVar(0));
+	ivxs_set_number(xsResult, "oldestTimestamp", (double)s.oldest_ts, xsVar(0));
+	ivxs_set_number(xsResult, "newestTimestamp", (double)s.newest_ts, xsVar(0));
+	ivxs_set_number(xsResult, "arenaBytes", (double)s.arena_bytes, xsVar(0));
+	ivxs_set_number(xsResult, "footprintBytes", (double)record->footprint, xsVar(0));
+	ivxs_set_number(xsResult, "readersOpen", (double)s.readers_open, xsVar(0));
 }
 
 static void closeReader(xsMachine *the, ReaderRecord *reader)
 {
 	uint32_t i;
-	if (!reader->reader)
+	if (!reader->reader && !reader->pending)
 		return;
+	reader->pending = 0;
 	ivxs_ring_reader_close(&reader->reader);
 	for (i = 0; i < reader->ring->maxReaders; i++)
 		if (reader->ring->readers[i] == reader)
@@ -290,7 +310,7 @@ void xs_ring_reader_destructor(void *data)
 		return;
 	/* Only reached once the reader is unreachable, so it has no callback
 	 * remembered; its slot may still be open if the app never closed it. */
-	if (reader->reader) {
+	if (reader->reader || reader->pending) {
 		uint32_t i;
 		ivxs_ring_reader_close(&reader->reader);
 		for (i = 0; i < reader->ring->maxReaders; i++)
@@ -337,11 +357,17 @@ void xs_ring_reader_constructor(xsMachine *the)
 	reader = calloc(1, sizeof(ReaderRecord));
 	if (!reader)
 		xsUnknownError("ring: no memory");
+	/* No matching key frame yet (an empty ring, or T in the future): the
+	 * reader waits for one instead of failing, as a live viewer would. */
 	status = ivxs_ring_reader_open(ring->ring, start, (uint64_t)time, &reader->reader);
-	if (status < 0) {
+	if (status == IVXS_RING_ENOFRAME)
+		reader->pending = 1;
+	else if (status < 0) {
 		free(reader);
 		throwStatus(the, status);
 	}
+	reader->start = start;
+	reader->time = (uint64_t)time;
 	reader->ring = ring;
 	ring->readers[i] = reader;
 	xsmcSetHostData(xsThis, reader);
@@ -359,7 +385,7 @@ void xs_ring_reader_constructor(xsMachine *the)
 static ReaderRecord *getReader(xsMachine *the)
 {
 	ReaderRecord *reader = xsmcGetHostData(xsThis);
-	if (!reader || !reader->reader || reader->ring->closed)
+	if (!reader || (!reader->reader && !reader->pending) || reader->ring->closed)
 		xsUnknownError("ring reader: closed");
 	return reader;
 }
@@ -370,7 +396,16 @@ void xs_ring_reader_read(xsMachine *the)
 {
 	ReaderRecord *reader = getReader(the);
 	ivxs_ring_view view;
-	int status = ivxs_ring_read(reader->reader, &view);
+	int status;
+	if (reader->pending) {
+		status = ivxs_ring_reader_open(reader->ring->ring, reader->start, reader->time, &reader->reader);
+		if (status == IVXS_RING_ENOFRAME)
+			return;   /* still waiting for a key frame */
+		if (status < 0)
+			throwStatus(the, status);
+		reader->pending = 0;
+	}
+	status = ivxs_ring_read(reader->reader, &view);
 	if (status < 0)
 		throwStatus(the, status);
 	if (status == 0)
@@ -382,16 +417,16 @@ void xs_ring_reader_read(xsMachine *the)
 	xsmcSet(xsVar(1), xsID("ring"), xsVar(2));   /* a view keeps the arena alive */
 	xsResult = xsmcNewObject();
 	xsmcSet(xsResult, xsID("buffer"), xsVar(1));
-	setNumber(the, &xsResult, "type", view.type);
-	setNumber(the, &xsResult, "codec", view.codec);
+	ivxs_set_number(xsResult, "type", view.type, xsVar(0));
+	ivxs_set_number(xsResult, "codec", view.codec, xsVar(0));
 	xsmcSetBoolean(xsVar(0), view.key);
 	xsmcSet(xsResult, xsID("key"), xsVar(0));
-	setNumber(the, &xsResult, "timestamp", (double)view.timestamp_ms);
-	setNumber(the, &xsResult, "seq", (double)view.seq);
-	setNumber(the, &xsResult, "gop", (double)view.gop);
-	setNumber(the, &xsResult, "lost", view.lost);
-	setNumber(the, &xsResult, "size", view.size);
-	setNumber(the, &xsResult, "token", (double)view.pos_);
+	ivxs_set_number(xsResult, "timestamp", (double)view.timestamp_ms, xsVar(0));
+	ivxs_set_number(xsResult, "seq", (double)view.seq, xsVar(0));
+	ivxs_set_number(xsResult, "gop", (double)view.gop, xsVar(0));
+	ivxs_set_number(xsResult, "lost", view.lost, xsVar(0));
+	ivxs_set_number(xsResult, "size", view.size, xsVar(0));
+	ivxs_set_number(xsResult, "token", (double)view.pos_, xsVar(0));
 }
 
 /* valid(frame) -> true if the frame's bytes were not overwritten since read() */
@@ -399,6 +434,8 @@ void xs_ring_reader_valid(xsMachine *the)
 {
 	ReaderRecord *reader = getReader(the);
 	ivxs_ring_view view;
+	if (reader->pending)
+		xsTypeError("ring reader: no frame read yet");
 	memset(&view, 0, sizeof(view));
 	xsmcVars(1);
 	xsmcGet(xsVar(0), xsArg(0), xsID("token"));

@@ -6,4 +6,8 @@
 #include "ring.h"
 /* The C ring behind a JS Ring; throws if it is not an open Ring. */
 ivxs_ring *ivxs_ring_from_js(xsMachine *the, xsSlot *ring);
+/* For a C writer (another thread): keeps the C ring alive even if the JS
+ * Ring is collected first. Stop the writer, then release (VM thread). */
+ivxs_ring *ivxs_ring_retain(xsMachine *the, xsSlot *ring, void **token);
+void ivxs_ring_release(void **token);
 #endif

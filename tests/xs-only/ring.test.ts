@@ -79,7 +79,23 @@ test("a pre-roll reader starts at the oldest key frame at or after T", (t) => {
 	t.is(preroll.read()!.timestamp, 2000);
 	const live = new RingReader(ring, { at: "live" });
 	t.is(live.read()!.timestamp, 2000);
-	t.throws(() => new RingReader(ring, { at: "time", time: 5000 }), { instanceOf: RangeError });
+	const future = new RingReader(ring, { at: "time", time: 5000 });
+	t.is(future.read(), undefined, "waits for a key frame at or after T");
+	ring.push(FrameType.video, Codec.h264, true, 5000, key(50));
+	t.is(future.read()!.timestamp, 5000);
+	ring.close();
+});
+
+test("a live reader opened on an empty ring waits for the first key frame", (t) => {
+	const ring = new Ring({ arenaBytes: 8192 });
+	const live = new RingReader(ring, { at: "live" });
+	t.is(live.read(), undefined);
+	ring.push(FrameType.audio, Codec.aac, false, 0, new Uint8Array([0xff, 0xf1]));
+	ring.push(FrameType.video, Codec.h264, true, 10, key(1));
+	const first = live.read()!;
+	t.true(first.key);
+	t.is(first.timestamp, 10);
+	live.close();
 	ring.close();
 });
 

@@ -44,7 +44,7 @@ int ivxs_loop_exit_code(void);
 typedef struct ivxs_timer ivxs_timer;
 typedef void (*ivxs_timer_callback)(void *ctx);
 struct ivxs_timer {
-	uint64_t deadline_ms;
+	uint64_t deadline_us;   /* µs, so a timer never fires before its delay */
 	uint32_t interval_ms;   /* 0 = one-shot */
 	uint32_t order;         /* ties fire in creation order */
 	ivxs_timer_callback callback;

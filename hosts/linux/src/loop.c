@@ -201,7 +201,7 @@ void ivxs_timer_disarm(ivxs_timer *timer)
 static void insertTimer(ivxs_timer *timer)
 {
 	ivxs_timer **link = &gTimers;
-	while (*link && (*link)->deadline_ms <= timer->deadline_ms)
+	while (*link && (*link)->deadline_us <= timer->deadline_us)
 		link = &(*link)->next;
 	timer->next = *link;
 	*link = timer;
@@ -212,7 +212,7 @@ void ivxs_timer_arm(ivxs_timer *timer, uint32_t delay_ms, uint32_t interval_ms)
 {
 	if (timer->armed)
 		ivxs_timer_disarm(timer);
-	timer->deadline_ms = ivxs_now_ms() + delay_ms;
+	timer->deadline_us = ivxs_now_us() + (uint64_t)delay_ms * 1000u;
 	timer->interval_ms = interval_ms;
 	timer->order = gTimerOrder++;
 	insertTimer(timer);
@@ -220,11 +220,11 @@ void ivxs_timer_arm(ivxs_timer *timer, uint32_t delay_ms, uint32_t interval_ms)
 
 static void runTimers(void)
 {
-	uint64_t now = ivxs_now_ms();
+	uint64_t now = ivxs_now_us();
 	/* Fire only timers due now; a timer re-armed by its callback waits for the
 	 * next pass, so a 0 ms repeat cannot starve I/O. */
 	uint32_t limit = gTimerOrder;
-	while (gTimers && gTimers->deadline_ms <= now && !gStopped) {
+	while (gTimers && gTimers->deadline_us <= now && !gStopped) {
 		ivxs_timer *timer = gTimers;
 		if ((int32_t)(timer->order - limit) >= 0)
 			break;
@@ -232,9 +232,9 @@ static void runTimers(void)
 		timer->next = NULL;
 		timer->armed = 0;
 		if (timer->interval_ms) {
-			timer->deadline_ms += timer->interval_ms;
-			if (timer->deadline_ms < now)
-				timer->deadline_ms = now;   /* late: don't burst to catch up */
+			timer->deadline_us += (uint64_t)timer->interval_ms * 1000u;
+			if (timer->deadline_us < now)
+				timer->deadline_us = now;   /* late: don't burst to catch up */
 			insertTimer(timer);
 		}
 		timer->callback(timer->ctx);
@@ -277,8 +277,9 @@ void ivxs_loop_run(void)
 		if (!gTimers && !gWatchCount && gHolds <= 0 && !postsPending())
 			break;
 		if (gTimers) {
-			uint64_t now = ivxs_now_ms();
-			timeout = gTimers->deadline_ms > now ? (int)(gTimers->deadline_ms - now) : 0;
+			uint64_t now = ivxs_now_us();
+			/* round up: waking early would only spin */
+			timeout = gTimers->deadline_us > now ? (int)((gTimers->deadline_us - now + 999) / 1000) : 0;
 		}
 		fds[0].fd = gWakeFd;
 		fds[0].events = POLLIN;

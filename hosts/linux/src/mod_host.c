@@ -69,12 +69,6 @@ void ivxs_host_install_globals(xsMachine *the)
 	xsmcSet(xsGlobal, xsID("trace"), xsResult);
 }
 
-static void setNumber(xsMachine *the, const char *name, double value)
-{
-	xsmcSetNumber(xsVar(1), value);
-	xsmcSet(xsResult, xsID(name), xsVar(1));
-}
-
 /* memory() -> { xs: {chunks, chunksPeak, slots, slotsPeak, reserved, reservedPeak}, native: { name: {bytes, peak} } } */
 void xs_host_memory(xsMachine *the)
 {
@@ -83,17 +77,17 @@ void xs_host_memory(xsMachine *the)
 	xsmcVars(3);
 	ivxs_machine_memory(&m);
 	xsVar(0) = xsResult = xsmcNewObject();
-	setNumber(the, "chunks", (double)m.chunks_used);
-	setNumber(the, "chunksPeak", (double)m.chunks_peak);
-	setNumber(the, "slots", (double)m.slots_used);
-	setNumber(the, "slotsPeak", (double)m.slots_peak);
-	setNumber(the, "reserved", (double)m.reserved);
-	setNumber(the, "reservedPeak", (double)m.reserved_peak);
+	ivxs_set_number(xsResult, "chunks", (double)m.chunks_used, xsVar(1));
+	ivxs_set_number(xsResult, "chunksPeak", (double)m.chunks_peak, xsVar(1));
+	ivxs_set_number(xsResult, "slots", (double)m.slots_used, xsVar(1));
+	ivxs_set_number(xsResult, "slotsPeak", (double)m.slots_peak, xsVar(1));
+	ivxs_set_number(xsResult, "reserved", (double)m.reserved, xsVar(1));
+	ivxs_set_number(xsResult, "reservedPeak", (double)m.reserved_peak, xsVar(1));
 	xsVar(2) = xsmcNewObject();
 	for (c = gCounters; c; c = c->next) {
 		xsResult = xsmcNewObject();
-		setNumber(the, "bytes", (double)c->bytes);
-		setNumber(the, "peak", (double)c->peak);
+		ivxs_set_number(xsResult, "bytes", (double)c->bytes, xsVar(1));
+		ivxs_set_number(xsResult, "peak", (double)c->peak, xsVar(1));
 		xsmcSet(xsVar(2), xsID(c->name), xsResult);
 	}
 	xsResult = xsVar(0);

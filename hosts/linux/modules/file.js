@@ -1,0 +1,33 @@
+// ivxs/file — whole-file reads and append-only writers (scatter-list writes)
+// on the Linux host. Recordings and demo output go through FileWriter.
+function read(path) @ "xs_file_read";
+function open(path, truncate) @ "xs_file_open";
+function writev(fd, chunks) @ "xs_file_writev";
+function close(fd) @ "xs_file_close";
+export function makeDirectory(path) @ "xs_file_mkdir";
+
+export function readFile(path) {
+	return read(String(path));
+}
+
+export class FileWriter {
+	#fd;
+	#written = 0;
+	constructor(path, { truncate = true } = {}) {
+		this.#fd = open(String(path), truncate);
+	}
+	get written() { return this.#written; }
+	// write(...chunks) or write(chunksArray): every chunk is written, or it throws.
+	write(...chunks) {
+		if (this.#fd < 0) throw new Error("closed");
+		const list = chunks.length === 1 && Array.isArray(chunks[0]) ? chunks[0] : chunks;
+		this.#written += writev(this.#fd, list);
+	}
+	close() {
+		if (this.#fd < 0) return;
+		const fd = this.#fd;
+		this.#fd = -1;
+		close(fd);
+	}
+}
+Object.freeze(FileWriter.prototype);

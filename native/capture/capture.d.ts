@@ -1,0 +1,37 @@
+declare module "capture" {
+	import type { Ring } from "ring";
+	export interface CaptureOptions {
+		ring: Ring;
+		/** Annex-B H.264/H.265 file (file source). */
+		video?: string;
+		/** ADTS AAC file (optional). */
+		audio?: string;
+		/** Folder of JPEG stills, one per second of the clip (optional). */
+		stills?: string;
+		codec?: "h264" | "h265";
+		fps?: number;
+		pace?: "realtime" | "fast";
+		/** Stop at the end of the file instead of looping. */
+		once?: boolean;
+		/** First timestamp, ms (default: wall clock at start). */
+		startTime?: number;
+		/** V4L2 device path (instead of video). */
+		device?: string;
+		width?: number;
+		height?: number;
+	}
+	export interface CaptureStats {
+		framesPushed: number; videoFrames: number; audioFrames: number; keyFrames: number;
+		bytesPushed: number; loops: number; dropped: number; ringErrors: number; splitErrors: number;
+		maxLateMicroseconds: number; stills: number; running: boolean; error?: string;
+	}
+	export class Capture {
+		constructor(options: CaptureOptions);
+		start(): void;
+		stop(): void;
+		stats(): CaptureStats;
+		still(): { data: ArrayBuffer; timestamp: number };
+		close(): void;
+	}
+	export default Capture;
+}

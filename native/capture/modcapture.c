@@ -1,0 +1,224 @@
+/*
+ * XS binding of the capture source (native/capture/capture.js): a file or
+ * V4L2 source that pushes into a Ring from its own thread. The JS object
+ * keeps its Ring alive (a property), so the ring outlives the source.
+ */
+#include "xsmc.h"
+#include "ivxs_host.h"
+#include "capture.h"
+#include "modring.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+	ivxs_capture *capture;
+	void *ringToken;   /* keeps the C ring alive until the thread is stopped */
+	char source[512];  /* file or device, for error messages */
+} CaptureRecord;
+
+static ivxs_mem_counter gCaptureMemory = { "capture", 0, 0, NULL };
+
+static void throwStatus(xsMachine *the, int status)
+{
+	switch (status) {
+	case IVXS_CAPTURE_EARG:
+	case IVXS_CAPTURE_ECODEC:
+		xsTypeError("capture: %s", ivxs_capture_strerror(status));
+		break;
+	case IVXS_CAPTURE_ESTATE:
+		xsRangeError("capture: %s", ivxs_capture_strerror(status));
+		break;
+	default:
+		xsUnknownError("capture: %s", ivxs_capture_strerror(status));
+	}
+}
+
+void xs_capture_destructor(void *data)
+{
+	CaptureRecord *record = data;
+	if (!record)
+		return;
+	ivxs_capture_destroy(&record->capture);   /* stops and joins the thread */
+	ivxs_ring_release(&record->ringToken);
+	ivxs_mem_add(&gCaptureMemory, -(int64_t)sizeof(CaptureRecord));
+	free(record);
+}
+
+/* Reads an optional string option into buffer; returns buffer or NULL. */
+static const char *stringOption(xsMachine *the, const char *name, char *buffer, size_t size)
+{
+	xsmcGet(xsVar(0), xsArg(0), xsID(name));
+	if (xsmcTypeOf(xsVar(0)) == xsUndefinedType)
+		return NULL;
+	xsmcToStringBuffer(xsVar(0), buffer, (xsIntegerValue)size);
+	return buffer;
+}
+
+static double numberOption(xsMachine *the, const char *name, double fallback)
+{
+	double value;
+	xsmcGet(xsVar(0), xsArg(0), xsID(name));
+	if (xsmcTypeOf(xsVar(0)) == xsUndefinedType)
+		return fallback;
+	value = xsmcToNumber(xsVar(0));
+	if (!(value >= 0) || value > 4294967295.0)
+		xsRangeError("capture: invalid %s", name);
+	return value;
+}
+
+/* new Capture({ ring, video | device, audio, stills, codec, fps, pace, once, startTime, width, height }) */
+void xs_capture_constructor(xsMachine *the)
+{
+	char video[512], audio[512], stills[512], device[256], codecName[16], pace[16];
+	CaptureRecord *record;
+	ivxs_ring *ring;
+	int status;
+	xsmcVars(2);
+	ivxs_host_attach(the);
+	if (xsmcArgc < 1 || xsmcTypeOf(xsArg(0)) != xsReferenceType)
+		xsTypeError("capture: options required");
+	xsmcGet(xsVar(1), xsArg(0), xsID("ring"));
+	if (xsmcTypeOf(xsVar(1)) != xsReferenceType)
+		xsTypeError("capture: ring required");
+	(void)ivxs_ring_from_js(the, &xsVar(1));   /* throws unless an open Ring */
+	record = calloc(1, sizeof(CaptureRecord));
+	if (!record)
+		xsUnknownError("capture: no memory");
+	xsmcSetHostData(xsThis, record);   /* the destructor frees it if we throw below */
+	ring = ivxs_ring_retain(the, &xsVar(1), &record->ringToken);
+	ivxs_mem_register(&gCaptureMemory);
+	ivxs_mem_add(&gCaptureMemory, sizeof(CaptureRecord));
+	xsmcSet(xsThis, xsID("ring"), xsVar(1));
+	if (stringOption(the, "device", device, sizeof(device))) {
+		ivxs_capture_v4l2_config config;
+		memset(&config, 0, sizeof(config));
+		config.device = device;
+		snprintf(record->source, sizeof(record->source), "%s", device);
+		config.width = (uint32_t)numberOption(the, "width", 0);
+		config.height = (uint32_t)numberOption(the, "height", 0);
+		config.fps_num = (uint32_t)numberOption(the, "fps", 0);
+		config.fps_den = config.fps_num ? 1 : 0;
+		xsmcGet(xsVar(0), xsArg(0), xsID("startTime"));
+		if (xsmcTypeOf(xsVar(0)) != xsUndefinedType) {
+			config.start_ms_set = 1;
+			config.start_ms = (uint64_t)numberOption(the, "startTime", 0);
+		}
+		status = ivxs_capture_create_v4l2(&record->capture, ring, &config);
+	}
+	else {
+		ivxs_capture_file_config config;
+		memset(&config, 0, sizeof(config));
+		config.video_path = stringOption(the, "video", video, sizeof(video));
+		if (!config.video_path)
+			xsTypeError("capture: video (a file) or device required");
+		snprintf(record->source, sizeof(record->source), "%s", video);
+		config.audio_path = stringOption(the, "audio", audio, sizeof(audio));
+		config.stills_dir = stringOption(the, "stills", stills, sizeof(stills));
+		if (stringOption(the, "codec", codecName, sizeof(codecName))) {
+			if (!strcmp(codecName, "h264"))
+				config.video_codec = IVXS_CODEC_H264;
+			else if (!strcmp(codecName, "h265"))
+				config.video_codec = IVXS_CODEC_H265;
+			else
+				xsRangeError("capture: codec must be \"h264\" or \"h265\"");
+		}
+		config.fps_num = (uint32_t)numberOption(the, "fps", 0);
+		config.fps_den = config.fps_num ? 1 : 0;
+		if (stringOption(the, "pace", pace, sizeof(pace))) {
+			if (!strcmp(pace, "fast"))
+				config.pace = IVXS_CAPTURE_PACE_FAST;
+			else if (strcmp(pace, "realtime"))
+				xsRangeError("capture: pace must be \"realtime\" or \"fast\"");
+		}
+		xsmcGet(xsVar(0), xsArg(0), xsID("once"));
+		config.once = xsmcTest(xsVar(0));
+		xsmcGet(xsVar(0), xsArg(0), xsID("startTime"));
+		if (xsmcTypeOf(xsVar(0)) != xsUndefinedType) {
+			config.start_ms_set = 1;
+			config.start_ms = (uint64_t)numberOption(the, "startTime", 0);
+		}
+		status = ivxs_capture_create_file(&record->capture, ring, &config);
+	}
+	if (status < 0)
+		throwStatus(the, status);
+}
+
+static CaptureRecord *getRecord(xsMachine *the)
+{
+	CaptureRecord *record = xsmcGetHostData(xsThis);
+	if (!record || !record->capture)
+		xsUnknownError("capture: closed");
+	return record;
+}
+
+void xs_capture_start(xsMachine *the)
+{
+	CaptureRecord *record = getRecord(the);
+	int status = ivxs_capture_start(record->capture);
+	if (status < 0)
+		xsUnknownError("capture: %s: %s", record->source, ivxs_capture_strerror(status));
+}
+
+void xs_capture_stop(xsMachine *the)
+{
+	CaptureRecord *record = getRecord(the);
+	ivxs_capture_stop(record->capture);
+}
+
+void xs_capture_close(xsMachine *the)
+{
+	CaptureRecord *record = xsmcGetHostData(xsThis);
+	if (record && record->capture) {
+		ivxs_capture_destroy(&record->capture);
+		ivxs_ring_release(&record->ringToken);
+	}
+}
+
+void xs_capture_stats(xsMachine *the)
+{
+	CaptureRecord *record = getRecord(the);
+	ivxs_capture_stats s;
+	xsmcVars(1);
+	ivxs_capture_get_stats(record->capture, &s);
+	xsResult = xsmcNewObject();
+	ivxs_set_number(xsResult, "framesPushed", (double)s.frames_pushed, xsVar(0));
+	ivxs_set_number(xsResult, "videoFrames", (double)s.video_frames, xsVar(0));
+	ivxs_set_number(xsResult, "audioFrames", (double)s.audio_frames, xsVar(0));
+	ivxs_set_number(xsResult, "keyFrames", (double)s.key_frames, xsVar(0));
+	ivxs_set_number(xsResult, "bytesPushed", (double)s.bytes_pushed, xsVar(0));
+	ivxs_set_number(xsResult, "loops", (double)s.loops, xsVar(0));
+	ivxs_set_number(xsResult, "dropped", (double)s.dropped, xsVar(0));
+	ivxs_set_number(xsResult, "ringErrors", (double)s.ring_errors, xsVar(0));
+	ivxs_set_number(xsResult, "splitErrors", (double)s.split_errors, xsVar(0));
+	ivxs_set_number(xsResult, "maxLateMicroseconds", (double)s.max_late_us, xsVar(0));
+	ivxs_set_number(xsResult, "stills", s.stills, xsVar(0));
+	xsmcSetBoolean(xsVar(0), s.running);
+	xsmcSet(xsResult, xsID("running"), xsVar(0));
+	if (s.fatal_error) {
+		xsmcSetString(xsVar(0), (char *)ivxs_capture_strerror(s.fatal_error));
+		xsmcSet(xsResult, xsID("error"), xsVar(0));
+	}
+}
+
+/* still() -> { data: ArrayBuffer, timestamp } : the JPEG matching the clip now */
+void xs_capture_still(xsMachine *the)
+{
+	CaptureRecord *record = getRecord(the);
+	size_t length = 64 * 1024, capacity;
+	uint64_t timestamp = 0;
+	int status;
+	xsmcVars(2);
+	do {   /* a still larger than the guess reports its size: retry once with it */
+		capacity = length;
+		xsmcSetArrayBuffer(xsVar(1), NULL, (xsIntegerValue)capacity);
+		status = ivxs_capture_still(record->capture, xsmcToArrayBuffer(xsVar(1)), capacity, &length, &timestamp);
+	} while (status == IVXS_CAPTURE_ENOSPACE && length > capacity);
+	if (status < 0)
+		throwStatus(the, status);
+	xsmcSetArrayBufferLength(xsVar(1), (xsIntegerValue)length);
+	xsResult = xsmcNewObject();
+	xsmcSet(xsResult, xsID("data"), xsVar(1));
+	ivxs_set_number(xsResult, "timestamp", (double)timestamp, xsVar(0));
+}
