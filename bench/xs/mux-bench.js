@@ -5,11 +5,14 @@
 import { readFile } from "ivxs/file";
 import { argv } from "ivxs/host";
 import { benchMux } from "modules/media/bench-mux";
+import { scan } from "annexb";
+import { useNativeScanner } from "modules/media/annexb";
 
 const dir = "fixtures/media/";
 const load = (name) => new Uint8Array(readFile(dir + name));
 
 export default function main() {
+	useNativeScanner(scan);   // as the app does on XS: NAL scanning in C
 	const args = argv();
 	const iterations = Number(args[0]) || 20;
 	const warmup = args.length > 1 ? Number(args[1]) : 2;

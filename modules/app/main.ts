@@ -17,7 +17,8 @@ import { Capture } from "capture";
 import { FileWriter, makeDirectory } from "ivxs/file";
 import { argv, memory } from "ivxs/host";
 import Timer from "timer";
-import { Fmp4Muxer, FlvMuxer, MediaError } from "../media/index.js";
+import { scan as scanAnnexB } from "annexb";
+import { Fmp4Muxer, FlvMuxer, MediaError, useNativeScanner } from "../media/index.js";
 
 export const EMBEDDED_DEFAULTS = Object.freeze({
 	maxGopBytes: 512 * 1024,
@@ -62,6 +63,7 @@ export function parseArguments(args: string[]): DemoOptions {
 }
 
 export default function main(): void {
+	useNativeScanner(scanAnnexB);   // NAL scanning in C: the byte loop XS is slow at
 	const options = parseArguments(argv());
 	makeDirectory(options.out);
 	const mp4File = new FileWriter(`${options.out}/live.mp4`);

@@ -32,11 +32,45 @@ export function findStartCode(data: Uint8Array, from: number): number {
 }
 
 /**
+ * A scanner in C (native/annexb, module "annexb" on XS) with the same contract as
+ * scanNalUnitsJs, returning the triples or a negative error code. XS runs the byte loop
+ * ~100x slower than C, so an XS app installs it at start; Node keeps the JS version.
+ */
+export type NativeNalScanner = (data: Uint8Array) => number[] | number;
+let nativeScanner: NativeNalScanner | undefined;
+
+/** Installs (or, with undefined, removes) the native scanner. */
+export function useNativeScanner(scanner: NativeNalScanner | undefined): void {
+  nativeScanner = scanner;
+}
+
+// Error codes of native/annexb/annexb.h, in order from -1.
+const NATIVE_ERRORS: ReadonlyArray<() => Error> = [
+  () => new EmptyFrameError("empty Annex-B buffer"),
+  () => new BitstreamError("no start code found"),
+  () => new BitstreamError("garbage before first start code"),
+  () => new BitstreamError("empty NAL unit between start codes"),
+  () => new TruncatedError("start code at end of data"),
+  () => new BitstreamError("forbidden_zero_bit set in NAL header"),
+  () => new BitstreamError("too many NAL units in one access unit"),
+];
+
+/**
  * Scans an Annex-B buffer. Returns a flat list of triples
  * [startCodeOffset, nalStart, nalEnd] (nalEnd exclusive, trailing zeros trimmed).
  * The start-code offset includes a leading zero byte of a 4-byte start code.
  */
 export function scanNalUnits(data: Uint8Array): number[] {
+  if (nativeScanner) {
+    const result = nativeScanner(data);
+    if (typeof result !== "number") return result;
+    throw (NATIVE_ERRORS[-result - 1] ?? (() => new BitstreamError(`Annex-B scan failed (${result})`)))();
+  }
+  return scanNalUnitsJs(data);
+}
+
+/** The JS scanner (the reference the C one is tested against). */
+export function scanNalUnitsJs(data: Uint8Array): number[] {
   const n = data.length;
   if (n === 0) throw new EmptyFrameError("empty Annex-B buffer");
   let sc = findStartCode(data, 0);

@@ -1,7 +1,10 @@
 /** ivxs media layer: Annex-B/ADTS parsing, fragmented MP4 and FLV muxers. */
 export * from "./errors.js";
 export { BitReader, removeEmulationPrevention } from "./bit-reader.js";
-export { findStartCode, isVcl, nalType, scanNalUnits, splitAccessUnits, splitNalUnits, type VideoCodec } from "./annexb.js";
+export {
+  findStartCode, isVcl, nalType, scanNalUnits, scanNalUnitsJs, splitAccessUnits, splitNalUnits, useNativeScanner,
+  type NativeNalScanner, type VideoCodec,
+} from "./annexb.js";
 export { avcCodecString, buildAvcDecoderConfig, H264_NAL, parseH264Sps, type H264Sps } from "./h264.js";
 export { buildHevcDecoderConfig, H265_NAL, hevcCodecString, isH265Irap, parseH265Sps, type H265Sps } from "./h265.js";
 export {
