@@ -45,3 +45,17 @@ test("demo: bad arguments get a clear error", async (t) => {
 	t.is(code, 1);
 	t.regex(stderr, /--codec must be h264 or h265/);
 });
+
+test("demo: the app with its native modules boots from a heap snapshot (production) and records the same way", async (t) => {
+	const out = mkdtempSync(join(tmpdir(), "ivxs-demo-snap-"));
+	t.teardown(() => rmSync(out, { recursive: true, force: true }));
+	const snapshot = join(out, "app.xss");
+	const written = await runHost(["-w", snapshot, "-p", "timer,ring,capture,annexb,ivxs/file,ivxs/host", "modules/app/main"]);
+	t.is(written.code, 0, written.stderr);
+	const { code, stdout, stderr } = await runHost(["-s", snapshot, "--", "--seconds", "2", "--out", out]);
+	t.is(code, 0, stderr);
+	const [, video, audio] = stdout.match(/frames (\d+) video, (\d+) audio/).map(Number);
+	t.true(video > 0 && audio > 0);
+	const mp4 = probe(join(out, "live.mp4"));
+	t.deepEqual(mp4.map((s) => Number(s.nb_read_frames)), [video, audio]);
+});

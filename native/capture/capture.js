@@ -1,13 +1,28 @@
 // Capture source (native/capture): plays an Annex-B H.264/H.265 file (and an
 // ADTS AAC file) into a Ring from its own thread, paced in real time, looping;
 // or streams a V4L2 camera that delivers H.264. See native/capture/README.md.
-export class Capture @ "xs_capture_destructor" {
-	constructor(options) @ "xs_capture_constructor";
-	start() @ "xs_capture_start";
-	stop() @ "xs_capture_stop";
-	stats() @ "xs_capture_stats";
-	still() @ "xs_capture_still";
-	close() @ "xs_capture_close";
+// A plain class over a native host object, so apps can preload it into a
+// heap snapshot (see ring.js).
+import { nativeRing } from "ring";
+
+function create(options) @ "xs_capture_create";
+function start(capture) @ "xs_capture_start";
+function stop(capture) @ "xs_capture_stop";
+function stats(capture) @ "xs_capture_stats";
+function still(capture) @ "xs_capture_still";
+function close(capture) @ "xs_capture_close";
+
+export class Capture {
+	#capture;
+	constructor(options) {
+		if (options === null || typeof options !== "object") throw new TypeError("capture: options required");
+		this.#capture = create({ ...options, ring: nativeRing(options.ring) });
+	}
+	start() { start(this.#capture); }
+	stop() { stop(this.#capture); }
+	stats() { return stats(this.#capture); }
+	still() { return still(this.#capture); }
+	close() { close(this.#capture); }
 }
 Object.freeze(Capture.prototype);
 export default Capture;

@@ -68,8 +68,8 @@ static double numberOption(xsMachine *the, const char *name, double fallback)
 	return value;
 }
 
-/* new Capture({ ring, video | device, audio, stills, codec, fps, pace, once, startTime, width, height }) */
-void xs_capture_constructor(xsMachine *the)
+/* create({ ring (native), video | device, audio, stills, codec, fps, pace, once, startTime, width, height }) */
+void xs_capture_create(xsMachine *the)
 {
 	char video[512], audio[512], stills[512], device[256], codecName[16], pace[16];
 	CaptureRecord *record;
@@ -86,11 +86,12 @@ void xs_capture_constructor(xsMachine *the)
 	record = calloc(1, sizeof(CaptureRecord));
 	if (!record)
 		xsUnknownError("capture: no memory");
-	xsmcSetHostData(xsThis, record);   /* the destructor frees it if we throw below */
+	xsResult = xsNewHostObject(xs_capture_destructor);
+	xsmcSetHostData(xsResult, record);   /* the destructor frees it if we throw below */
 	ring = ivxs_ring_retain(the, &xsVar(1), &record->ringToken);
 	ivxs_mem_register(&gCaptureMemory);
 	ivxs_mem_add(&gCaptureMemory, sizeof(CaptureRecord));
-	xsmcSet(xsThis, xsID("ring"), xsVar(1));
+	xsmcSet(xsResult, xsID("ring"), xsVar(1));
 	if (stringOption(the, "device", device, sizeof(device))) {
 		ivxs_capture_v4l2_config config;
 		memset(&config, 0, sizeof(config));
@@ -147,7 +148,7 @@ void xs_capture_constructor(xsMachine *the)
 
 static CaptureRecord *getRecord(xsMachine *the)
 {
-	CaptureRecord *record = xsmcGetHostData(xsThis);
+	CaptureRecord *record = xsmcGetHostData(xsArg(0));
 	if (!record || !record->capture)
 		xsUnknownError("capture: closed");
 	return record;
@@ -169,7 +170,7 @@ void xs_capture_stop(xsMachine *the)
 
 void xs_capture_close(xsMachine *the)
 {
-	CaptureRecord *record = xsmcGetHostData(xsThis);
+	CaptureRecord *record = xsmcGetHostData(xsArg(0));
 	if (record && record->capture) {
 		ivxs_capture_destroy(&record->capture);
 		ivxs_ring_release(&record->ringToken);

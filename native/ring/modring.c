@@ -8,6 +8,10 @@
  * onReadable. Frame views keep the JS Ring alive (a property on each view),
  * so the arena is freed only when no view can reach it: close() releases the
  * readers at once, the arena goes with the last reference (GC).
+ *
+ * The JS classes (ring.js) are plain classes over these host objects: a class
+ * declared with a host destructor cannot go into an XS heap snapshot, and the
+ * app's modules are preloaded into one.
  */
 #include "xsmc.h"
 #include "ivxs_host.h"
@@ -160,8 +164,8 @@ static int optionInteger(xsMachine *the, const char *name, double *out)
 	return 1;
 }
 
-/* new Ring({ maxGopBytes | arenaBytes, maxFrames, maxReaders }) */
-void xs_ring_constructor(xsMachine *the)
+/* create({ maxGopBytes | arenaBytes, maxFrames, maxReaders }) -> native ring */
+void xs_ring_create(xsMachine *the)
 {
 	ivxs_ring_config config;
 	ivxs_ring_stats stats;
@@ -205,7 +209,8 @@ void xs_ring_constructor(xsMachine *the)
 	ivxs_mem_add(&gRingMemory, (int64_t)record->footprint);
 	record->refs = 1;
 	ivxs_ring_set_notify(record->ring, onPush, record);
-	xsmcSetHostData(xsThis, record);
+	xsResult = xsNewHostObject(xs_ring_destructor);
+	xsmcSetHostData(xsResult, record);
 }
 
 static RingRecord *getRing(xsMachine *the, xsSlot *slot)
@@ -236,26 +241,26 @@ void ivxs_ring_release(void **token)
 	*token = NULL;
 }
 
-/* push(type, codec, key, timestampMs, data) */
+/* push(ring, type, codec, key, timestampMs, data) */
 void xs_ring_push(xsMachine *the)
 {
-	RingRecord *record = getRing(the, &xsThis);
+	RingRecord *record = getRing(the, &xsArg(0));
 	void *data;
 	xsUnsignedValue size;
-	double timestamp = xsmcToNumber(xsArg(3));
+	double timestamp = xsmcToNumber(xsArg(4));
 	int status;
 	if (!(timestamp >= 0) || timestamp > 9007199254740991.0)
 		xsRangeError("ring: invalid timestamp");
-	xsmcGetBufferReadable(xsArg(4), &data, &size);
-	status = ivxs_ring_push(record->ring, (ivxs_frame_type)xsmcToInteger(xsArg(0)), (ivxs_codec)xsmcToInteger(xsArg(1)),
-		xsmcTest(xsArg(2)), (uint64_t)timestamp, data, size);
+	xsmcGetBufferReadable(xsArg(5), &data, &size);
+	status = ivxs_ring_push(record->ring, (ivxs_frame_type)xsmcToInteger(xsArg(1)), (ivxs_codec)xsmcToInteger(xsArg(2)),
+		xsmcTest(xsArg(3)), (uint64_t)timestamp, data, size);
 	if (status < 0)
 		throwStatus(the, status);
 }
 
 void xs_ring_stats(xsMachine *the)
 {
-	RingRecord *record = getRing(the, &xsThis);
+	RingRecord *record = getRing(the, &xsArg(0));
 	ivxs_ring_stats s;
 	xsmcVars(1);
 	ivxs_ring_get_stats(record->ring, &s);
@@ -292,7 +297,7 @@ static void closeReader(xsMachine *the, ReaderRecord *reader)
 
 void xs_ring_close(xsMachine *the)
 {
-	RingRecord *record = xsmcGetHostData(xsThis);
+	RingRecord *record = xsmcGetHostData(xsArg(0));
 	uint32_t i;
 	if (!record || record->closed)
 		return;
@@ -320,8 +325,9 @@ void xs_ring_reader_destructor(void *data)
 	free(reader);
 }
 
-/* new RingReader(ring, { at: "live" | "time", time, onReadable }) */
-void xs_ring_reader_constructor(xsMachine *the)
+/* createReader(ring, { at: "live" | "time", time, onReadable }, owner) -> native
+ * reader; onReadable is called with `this` = owner (the JS RingReader). */
+void xs_ring_reader_create(xsMachine *the)
 {
 	RingRecord *ring;
 	ReaderRecord *reader;
@@ -370,10 +376,11 @@ void xs_ring_reader_constructor(xsMachine *the)
 	reader->time = (uint64_t)time;
 	reader->ring = ring;
 	ring->readers[i] = reader;
-	xsmcSetHostData(xsThis, reader);
-	/* The reader keeps its Ring alive (and so the arena and the record). */
-	xsmcSet(xsThis, xsID("ring"), xsArg(0));
-	reader->self = xsThis;
+	xsResult = xsNewHostObject(xs_ring_reader_destructor);
+	xsmcSetHostData(xsResult, reader);
+	/* The reader keeps its ring alive (and so the arena and the record). */
+	xsmcSet(xsResult, xsID("ring"), xsArg(0));
+	reader->self = xsmcArgc > 2 ? xsArg(2) : xsResult;
 	if (xsmcArgc > 1 && xsmcIsInstanceOf(xsVar(1), xsFunctionPrototype)) {
 		reader->onReadable = xsVar(1);
 		reader->hasCallback = 1;
@@ -384,7 +391,7 @@ void xs_ring_reader_constructor(xsMachine *the)
 
 static ReaderRecord *getReader(xsMachine *the)
 {
-	ReaderRecord *reader = xsmcGetHostData(xsThis);
+	ReaderRecord *reader = xsmcGetHostData(xsArg(0));
 	if (!reader || (!reader->reader && !reader->pending) || reader->ring->closed)
 		xsUnknownError("ring reader: closed");
 	return reader;
@@ -411,7 +418,7 @@ void xs_ring_reader_read(xsMachine *the)
 	if (status == 0)
 		return;
 	xsmcVars(3);
-	xsmcGet(xsVar(2), xsThis, xsID("ring"));
+	xsmcGet(xsVar(2), xsArg(0), xsID("ring"));
 	xsVar(1) = xsNewHostObject(NULL);
 	xsmcSetHostBuffer(xsVar(1), (void *)view.data, (xsIntegerValue)view.size);
 	xsmcSet(xsVar(1), xsID("ring"), xsVar(2));   /* a view keeps the arena alive */
@@ -438,9 +445,9 @@ void xs_ring_reader_valid(xsMachine *the)
 		xsTypeError("ring reader: no frame read yet");
 	memset(&view, 0, sizeof(view));
 	xsmcVars(1);
-	xsmcGet(xsVar(0), xsArg(0), xsID("token"));
+	xsmcGet(xsVar(0), xsArg(1), xsID("token"));
 	view.pos_ = (uint64_t)xsmcToNumber(xsVar(0));
-	xsmcGet(xsVar(0), xsArg(0), xsID("size"));
+	xsmcGet(xsVar(0), xsArg(1), xsID("size"));
 	view.size = (uint32_t)xsmcToInteger(xsVar(0));
 	view.data = (const uint8_t *)"";   /* validity depends on the position only; data must be non-NULL */
 	xsmcSetBoolean(xsResult, ivxs_ring_view_valid(reader->ring->ring, &view));
@@ -448,7 +455,7 @@ void xs_ring_reader_valid(xsMachine *the)
 
 void xs_ring_reader_close(xsMachine *the)
 {
-	ReaderRecord *reader = xsmcGetHostData(xsThis);
+	ReaderRecord *reader = xsmcGetHostData(xsArg(0));
 	if (!reader)
 		return;
 	closeReader(the, reader);

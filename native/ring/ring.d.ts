@@ -35,5 +35,7 @@ declare module "ring" {
 		valid(frame: Frame): boolean;
 		close(): void;
 	}
+	/** The native host object behind a Ring, for native modules that write from C. */
+	export function nativeRing(ring: Ring): object;
 	export default Ring;
 }

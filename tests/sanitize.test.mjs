@@ -1,0 +1,63 @@
+// The host itself — XS engine, loop, bindings, native modules — built with
+// AddressSanitizer + UBSan (build/bin/ivxs-sanitize) and run through the XS
+// tests of the native modules, the host apps and the demo.
+import test from "ava";
+import { execFileSync, spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { build, root, xsTestKeys } from "./_host.mjs";
+
+execFileSync("make", ["-s", "-C", join(root, "hosts/linux"), "-j2", "VARIANT=sanitize", `BUILD=${build}`, `ROOT=${root}`], { stdio: "inherit" });
+const binary = join(build, "bin", "ivxs-sanitize");
+
+function run(args) {
+	return new Promise((resolve) => {
+		const child = spawn(binary, args, {
+			cwd: root,
+			env: { ...process.env, ASAN_OPTIONS: "detect_leaks=1:abort_on_error=0", UBSAN_OPTIONS: "print_stacktrace=1:halt_on_error=1" },
+		});
+		let stdout = "", stderr = "";
+		child.stdout.on("data", (d) => { stdout += d; });
+		child.stderr.on("data", (d) => { stderr += d; });
+		const timer = setTimeout(() => child.kill("SIGKILL"), 240_000);
+		child.on("close", (code, signal) => { clearTimeout(timer); resolve({ code, signal, stdout, stderr }); });
+	});
+}
+
+function clean(t, { code, signal, stderr }, expectedCode = 0) {
+	t.false(/AddressSanitizer|LeakSanitizer|runtime error:/.test(stderr), stderr.slice(-4000));
+	t.is(signal, null);
+	t.is(code, expectedCode, stderr.slice(-2000));
+}
+
+for (const key of xsTestKeys().filter((k) => k.startsWith("tests/xs-only/"))) {
+	test(`sanitized host: ${key.replace("tests/", "")}`, async (t) => {
+		const result = await run(["ivxs/test-runner", "--", key]);
+		clean(t, result);
+		t.regex(result.stdout, /@@ivxs-done \{"passed":\d+,"failed":0\}/);
+	});
+}
+
+for (const app of ["timers", "udp", "tcp-echo", "hello"]) {
+	test(`sanitized host: the ${app} app`, async (t) => {
+		clean(t, await run(["-m", "tests/host/apps", "-m", join(build, "mods"), app]));
+	});
+}
+
+test("sanitized host: an uncaught exception exits cleanly with its report", async (t) => {
+	const result = await run(["-m", "tests/host/apps", "-m", join(build, "mods"), "throws"]);
+	clean(t, result, 1);
+	t.regex(result.stderr, /uncaught exception: TypeError: boom/);
+});
+
+test("sanitized host: the demo records 2 s, and boots from a snapshot", async (t) => {
+	const out = mkdtempSync(join(tmpdir(), "ivxs-san-"));
+	t.teardown(() => rmSync(out, { recursive: true, force: true }));
+	const source = await run(["modules/app/main", "--", "--seconds", "2", "--out", out]);
+	clean(t, source);
+	t.regex(source.stdout, /rejected 0, torn 0/);
+	const snapshot = join(out, "app.xss");
+	clean(t, await run(["-w", snapshot, "-p", "timer,ring,capture,annexb", "modules/app/main"]));
+	clean(t, await run(["-s", snapshot, "--", "--seconds", "1", "--out", out]));
+});
