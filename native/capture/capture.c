@@ -737,6 +737,7 @@ struct ivxs_capture {
 
 	/* stills (listed at start) */
 	char *stills_block;
+	size_t stills_bytes;        /* both stills allocations, for footprint_bytes */
 	char **stills;
 	uint32_t nstills;
 	int stills_error;
@@ -1399,6 +1400,10 @@ void ivxs_capture_get_stats(const ivxs_capture *c, ivxs_capture_stats *o)
 	o->running = atomic_load_explicit(&m->running, RELAXED);
 	o->realtime = atomic_load_explicit(&m->st_rt, RELAXED);
 	o->stills = m->nstills;
+	/* What this source holds now (the VM thread starts and stops it, so the
+	 * buffers do not change under this read). */
+	o->footprint_bytes = sizeof(*m) + (m->vbuf ? m->max_au + IVXS_AU_LOOKAHEAD : 0) +
+		(m->as ? sizeof(*m->as) : 0) + (m->stills ? m->stills_bytes : 0);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -1478,6 +1483,7 @@ static void list_stills(ivxs_capture *c)
 	}
 	c->stills = malloc(count * sizeof(char *));
 	c->stills_block = malloc(bytes);
+	c->stills_bytes = count * sizeof(char *) + bytes;
 	if (!c->stills || !c->stills_block) {
 		closedir(d);
 		free_stills(c);

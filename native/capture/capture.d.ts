@@ -23,7 +23,7 @@ declare module "capture" {
 	export interface CaptureStats {
 		framesPushed: number; videoFrames: number; audioFrames: number; keyFrames: number;
 		bytesPushed: number; loops: number; dropped: number; ringErrors: number; splitErrors: number;
-		maxLateMicroseconds: number; stills: number; running: boolean; error?: string;
+		maxLateMicroseconds: number; stills: number; footprintBytes: number; running: boolean; error?: string;
 	}
 	export class Capture {
 		constructor(options: CaptureOptions);

@@ -264,6 +264,7 @@ typedef struct {
 	int running;
 	int realtime;                /* the thread got the SCHED_FIFO priority asked for */
 	uint32_t stills;             /* stills found at start */
+	size_t footprint_bytes;      /* memory this source holds now (struct, buffers, stills list) */
 } ivxs_capture_stats;
 
 /* Create a source (copies the config; opens nothing). The ring must outlive

@@ -16,9 +16,23 @@ typedef struct {
 	ivxs_capture *capture;
 	void *ringToken;   /* keeps the C ring alive until the thread is stopped */
 	char source[512];  /* file or device, for error messages */
+	int64_t counted;   /* bytes of this source in the "capture" memory counter */
 } CaptureRecord;
 
 static ivxs_mem_counter gCaptureMemory = { "capture", 0, 0, NULL };
+
+/* Brings the memory counter in line with what the source holds now. */
+static void account(CaptureRecord *record)
+{
+	ivxs_capture_stats s;
+	int64_t now = (int64_t)sizeof(CaptureRecord);
+	if (record->capture) {
+		ivxs_capture_get_stats(record->capture, &s);
+		now += (int64_t)s.footprint_bytes;
+	}
+	ivxs_mem_add(&gCaptureMemory, now - record->counted);
+	record->counted = now;
+}
 
 static void throwStatus(xsMachine *the, int status)
 {
@@ -42,7 +56,7 @@ void xs_capture_destructor(void *data)
 		return;
 	ivxs_capture_destroy(&record->capture);   /* stops and joins the thread */
 	ivxs_ring_release(&record->ringToken);
-	ivxs_mem_add(&gCaptureMemory, -(int64_t)sizeof(CaptureRecord));
+	ivxs_mem_add(&gCaptureMemory, -record->counted);
 	free(record);
 }
 
@@ -90,7 +104,7 @@ void xs_capture_create(xsMachine *the)
 	xsmcSetHostData(xsResult, record);   /* the destructor frees it if we throw below */
 	ring = ivxs_ring_retain(the, &xsVar(1), &record->ringToken);
 	ivxs_mem_register(&gCaptureMemory);
-	ivxs_mem_add(&gCaptureMemory, sizeof(CaptureRecord));
+	account(record);
 	xsmcSet(xsResult, xsID("ring"), xsVar(1));
 	if (stringOption(the, "device", device, sizeof(device))) {
 		ivxs_capture_v4l2_config config;
@@ -144,6 +158,7 @@ void xs_capture_create(xsMachine *the)
 	}
 	if (status < 0)
 		throwStatus(the, status);
+	account(record);
 }
 
 static CaptureRecord *getRecord(xsMachine *the)
@@ -158,6 +173,7 @@ void xs_capture_start(xsMachine *the)
 {
 	CaptureRecord *record = getRecord(the);
 	int status = ivxs_capture_start(record->capture);
+	account(record);
 	if (status < 0)
 		xsUnknownError("capture: %s: %s", record->source, ivxs_capture_strerror(status));
 }
@@ -166,6 +182,7 @@ void xs_capture_stop(xsMachine *the)
 {
 	CaptureRecord *record = getRecord(the);
 	ivxs_capture_stop(record->capture);
+	account(record);
 }
 
 void xs_capture_close(xsMachine *the)
@@ -174,6 +191,7 @@ void xs_capture_close(xsMachine *the)
 	if (record && record->capture) {
 		ivxs_capture_destroy(&record->capture);
 		ivxs_ring_release(&record->ringToken);
+		account(record);
 	}
 }
 
@@ -195,6 +213,7 @@ void xs_capture_stats(xsMachine *the)
 	ivxs_set_number(xsResult, "splitErrors", (double)s.split_errors, xsVar(0));
 	ivxs_set_number(xsResult, "maxLateMicroseconds", (double)s.max_late_us, xsVar(0));
 	ivxs_set_number(xsResult, "stills", s.stills, xsVar(0));
+	ivxs_set_number(xsResult, "footprintBytes", (double)s.footprint_bytes, xsVar(0));
 	xsmcSetBoolean(xsVar(0), s.running);
 	xsmcSet(xsResult, xsID("running"), xsVar(0));
 	if (s.fatal_error) {

@@ -5,6 +5,7 @@ import { Ring, RingReader, FrameType, Codec } from "ring";
 import type { Frame } from "ring";
 import { Capture } from "capture";
 import Timer from "timer";
+import { memory } from "ivxs/host";
 
 const h264 = "fixtures/media/h264-main-640x480.h264";
 const aac = "fixtures/media/aac-lc-16k-mono.aac";
@@ -89,6 +90,21 @@ test("missing and malformed files are clear errors", (t) => {
 	t.throws(() => new Capture({ ring, video: h264, codec: "vp8" as any }), { instanceOf: RangeError });
 	t.throws(() => new Capture({ ring, video: h264, pace: "slow" as any }), { instanceOf: RangeError });
 	t.throws(() => new Capture({ ring: {} as any, video: h264 }));
+	ring.close();
+});
+
+test("what a running source holds shows in the host's memory accounting", (t) => {
+	const ring = new Ring({ maxGopBytes: 512 * 1024 });
+	const before = memory().native.capture?.bytes ?? 0;
+	const capture = new Capture({ ring, video: h264, stills: "fixtures/media/stills" });
+	capture.start();
+	const running = capture.stats().footprintBytes;
+	t.true(running > 1024 * 1024, "the 1 MiB access-unit buffer is counted");
+	t.true(memory().native.capture.bytes - before >= running);
+	capture.stop();
+	t.true(capture.stats().footprintBytes < running, "stop frees the buffers");
+	capture.close();
+	t.true(memory().native.capture.bytes - before < 4096, "close frees all but the small record (freed by GC)");
 	ring.close();
 });
 
