@@ -17,7 +17,16 @@ typedef struct {
 	void *ringToken;   /* keeps the C ring alive until the thread is stopped */
 	char source[512];  /* file or device, for error messages */
 	int64_t counted;   /* bytes of this source in the "capture" memory counter */
+	int holding;       /* keeps the host loop alive while the thread may push */
 } CaptureRecord;
+
+static void hold(CaptureRecord *record, int on)
+{
+	if (on != record->holding) {
+		ivxs_loop_hold(on ? 1 : -1);
+		record->holding = on;
+	}
+}
 
 static ivxs_mem_counter gCaptureMemory = { "capture", 0, 0, NULL };
 
@@ -56,6 +65,7 @@ void xs_capture_destructor(void *data)
 		return;
 	ivxs_capture_destroy(&record->capture);   /* stops and joins the thread */
 	ivxs_ring_release(&record->ringToken);
+	hold(record, 0);
 	ivxs_mem_add(&gCaptureMemory, -record->counted);
 	free(record);
 }
@@ -176,12 +186,14 @@ void xs_capture_start(xsMachine *the)
 	account(record);
 	if (status < 0)
 		xsUnknownError("capture: %s: %s", record->source, ivxs_capture_strerror(status));
+	hold(record, 1);
 }
 
 void xs_capture_stop(xsMachine *the)
 {
 	CaptureRecord *record = getRecord(the);
 	ivxs_capture_stop(record->capture);
+	hold(record, 0);
 	account(record);
 }
 
@@ -191,6 +203,7 @@ void xs_capture_close(xsMachine *the)
 	if (record && record->capture) {
 		ivxs_capture_destroy(&record->capture);
 		ivxs_ring_release(&record->ringToken);
+		hold(record, 0);
 		account(record);
 	}
 }

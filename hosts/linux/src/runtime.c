@@ -95,9 +95,14 @@ void ivxs_report_value(xsMachine *the, xsSlot *value, const char *prefix)
 		}
 	}
 	xsEndHost(the);
-	/* XS stacks end with a newline; keep one line per frame */
+	/* XS stacks end with a newline; keep one line per frame. XS marks errors
+	 * thrown from C with "(host): ", which says nothing to the reader. */
 	{
-		size_t n = strlen(message);
+		char *at;
+		size_t n;
+		while ((at = strstr(message, "(host): ")))
+			memmove(at, at + 8, strlen(at + 8) + 1);
+		n = strlen(message);
 		while (n && message[n - 1] == '\n')
 			message[--n] = 0;
 	}
