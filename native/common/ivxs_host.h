@@ -21,6 +21,8 @@ typedef struct ivxs_mem_counter {
 } ivxs_mem_counter;
 void ivxs_mem_register(ivxs_mem_counter *counter);
 void ivxs_mem_add(ivxs_mem_counter *counter, int64_t delta);
+/* Walks the registered counters (for reports). */
+ivxs_mem_counter *ivxs_mem_first(void);
 
 /* From any thread: run callback(ctx) on the VM thread soon. Never blocks;
  * returns -1 if it could not be queued (the caller coalesces and retries). */

@@ -1,33 +1,14 @@
 /*
  * ivxs_host.h for Moddable SDK builds (ESP32-S3 boards, the mcsim simulator).
  * Work from other threads reaches the VM through modMessagePostToMachine();
- * memory counters are kept (no report printer: read them from a debugger or
- * expose them in the app). Written against the Moddable SDK's mc.xs.h /
+ * memory counters live in ivxs_mem.c (no report printer here: read them from
+ * a debugger or expose them in the app). Written against the Moddable SDK's mc.xs.h /
  * modMessage API; it cannot be compiled on the CI machines (no SDK there).
  */
 #include "xsmc.h"
 #include "mc.xs.h"
 #include "xsHost.h"
 #include "ivxs_host.h"
-
-static ivxs_mem_counter *gCounters;
-
-void ivxs_mem_register(ivxs_mem_counter *counter)
-{
-	ivxs_mem_counter *c;
-	for (c = gCounters; c; c = c->next)
-		if (c == counter)
-			return;
-	counter->next = gCounters;
-	gCounters = counter;
-}
-
-void ivxs_mem_add(ivxs_mem_counter *counter, int64_t delta)
-{
-	counter->bytes += delta;
-	if (counter->bytes > counter->peak)
-		counter->peak = counter->bytes;
-}
 
 typedef struct {
 	ivxs_post_callback callback;

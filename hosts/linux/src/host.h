@@ -18,9 +18,6 @@ void ivxs_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 
 
 #include "ivxs_host.h"   /* the part native modules see */
 
-/* Walks the registered counters (for the report and host.memory()). */
-ivxs_mem_counter *ivxs_mem_first(void);
-
 /* ---- monotonic time ---- */
 uint64_t ivxs_now_ms(void);
 uint64_t ivxs_now_us(void);

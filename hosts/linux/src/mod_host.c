@@ -11,31 +11,8 @@
 #include <stdio.h>
 #include <string.h>
 
-static ivxs_mem_counter *gCounters;
 int ivxs_argc;
 char **ivxs_argv;
-
-void ivxs_mem_register(ivxs_mem_counter *counter)
-{
-	ivxs_mem_counter *c;
-	for (c = gCounters; c; c = c->next)
-		if (c == counter)
-			return;
-	counter->next = gCounters;
-	gCounters = counter;
-}
-
-void ivxs_mem_add(ivxs_mem_counter *counter, int64_t delta)
-{
-	counter->bytes += delta;
-	if (counter->bytes > counter->peak)
-		counter->peak = counter->bytes;
-}
-
-ivxs_mem_counter *ivxs_mem_first(void)
-{
-	return gCounters;
-}
 
 int ivxs_memory_report_enabled;
 
@@ -48,7 +25,7 @@ void ivxs_memory_report(const char *why)
 	ivxs_machine_memory(&m);
 	fprintf(stderr, "ivxs memory (%s): xs chunks %zu (peak %zu), xs slots %zu (peak %zu), xs reserved %zu (peak %zu)",
 		why, m.chunks_used, m.chunks_peak, m.slots_used, m.slots_peak, m.reserved, m.reserved_peak);
-	for (c = gCounters; c; c = c->next)
+	for (c = ivxs_mem_first(); c; c = c->next)
 		fprintf(stderr, ", %s %lld (peak %lld)", c->name, (long long)c->bytes, (long long)c->peak);
 	fputc('\n', stderr);
 }
@@ -84,7 +61,7 @@ void xs_host_memory(xsMachine *the)
 	ivxs_set_number(xsResult, "reserved", (double)m.reserved, xsVar(1));
 	ivxs_set_number(xsResult, "reservedPeak", (double)m.reserved_peak, xsVar(1));
 	xsVar(2) = xsmcNewObject();
-	for (c = gCounters; c; c = c->next) {
+	for (c = ivxs_mem_first(); c; c = c->next) {
 		xsResult = xsmcNewObject();
 		ivxs_set_number(xsResult, "bytes", (double)c->bytes, xsVar(1));
 		ivxs_set_number(xsResult, "peak", (double)c->peak, xsVar(1));
