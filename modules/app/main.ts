@@ -78,6 +78,7 @@ export default function main(): void {
 		sink: (chunks, info) => {
 			mp4File.write(chunks);
 			if (info.type === "fragment") fragments++;
+			else trace(`  init segment: ${info.width}x${info.height} codecs ${info.codecs}\n`);
 		},
 	});
 	const flv = new FlvMuxer({ video: options.codec, audio: true, sink: (chunks) => flvFile.write(chunks) });
