@@ -187,3 +187,33 @@ test("--memory-report prints the XS heap and native bytes at exit; SIGUSR1 any t
 	});
 	t.regex(idle.stderr, /ivxs memory \(SIGUSR1\): xs chunks \d+/);
 });
+
+test("an HTTP/1.1 server in JS on the ECMA-419 listener answers Node's fetch", async (t) => {
+	let resolvePort;
+	const port = new Promise((resolve) => { resolvePort = resolve; });
+	const server = runHost([...apps, "http-server", "--", "2"], {
+		onStdout(chunk) {
+			const match = chunk.match(/listening (\d+)/);
+			if (match) resolvePort(Number(match[1]));
+		},
+	});
+	const base = `http://127.0.0.1:${await port}`;
+	const first = await fetch(`${base}/status`);
+	t.is(first.status, 200);
+	t.is(await first.text(), "GET /status from ivxs\n");
+	const second = await fetch(`${base}/snapshot`, { method: "POST", body: "x" });
+	t.is(await second.text(), "POST /snapshot from ivxs\n");
+	const { code } = await server;
+	t.is(code, 0);
+});
+
+test("--log-level filters the app's log; Timer.delay blocks for its time", async (t) => {
+	const quiet = await app("logging");
+	t.is(quiet.code, 0);
+	t.is(quiet.stdout, "delay ok\n");
+	t.is(quiet.stderr, "ivxs error: an error\nivxs warn: a warning\n");
+	const chatty = await app("logging", ["--log-level", "debug"]);
+	t.is(chatty.stderr, "ivxs error: an error\nivxs warn: a warning\nivxs info: some info\nivxs debug: a detail\n");
+	const silent = await app("logging", ["--log-level", "error"]);
+	t.is(silent.stderr, "ivxs error: an error\n");
+});

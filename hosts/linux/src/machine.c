@@ -25,6 +25,7 @@ extern void xs_trace(txMachine *the);
 /* runtime.c (the parts written against xs.h) */
 extern void ivxs_report_value(txMachine *the, txSlot *value, const char *prefix);
 extern int ivxs_import(const char *name, int callDefault);
+extern void ivxs_seed_random(void);
 extern int ivxs_jobs_pending;
 
 /* ---------- state (one machine per process) ---------- */
@@ -36,9 +37,7 @@ typedef struct BuilderBlock {
 } BuilderBlock;
 
 txMachine *ivxs_machine_instance;   /* shared with runtime.c */
-#define gMachine ivxs_machine_instance
 ivxs_machine_options ivxs_machine_options_in_use;
-#define gOptions ivxs_machine_options_in_use
 static char gError[512];
 static BuilderBlock *gBuilderBlocks;       /* XS keeps pointers to builders: never freed before the machine */
 static BuilderBlock *gPendingBlock;        /* handed to buildHosts by fxRunScript */
@@ -72,7 +71,7 @@ typedef struct {
 static void *accountedAlloc(size_t size)
 {
 	AllocHeader *header;
-	if (gOptions.heap_limit && gReserved + size > gOptions.heap_limit)
+	if (ivxs_machine_options_in_use.heap_limit && gReserved + size > ivxs_machine_options_in_use.heap_limit)
 		return NULL;   /* XS aborts with "memory full" */
 	header = c_malloc(sizeof(AllocHeader) + size);
 	if (!header)
@@ -123,11 +122,11 @@ void ivxs_machine_memory(ivxs_xs_memory *out)
 	memset(out, 0, sizeof(*out));
 	out->reserved = gReserved;
 	out->reserved_peak = gReservedPeak;
-	if (gMachine) {
-		out->chunks_used = (size_t)gMachine->currentChunksSize;
-		out->chunks_peak = (size_t)gMachine->peakChunksSize;
-		out->slots_used = (size_t)gMachine->currentHeapCount * sizeof(txSlot);
-		out->slots_peak = (size_t)gMachine->peakHeapCount * sizeof(txSlot);
+	if (ivxs_machine_instance) {
+		out->chunks_used = (size_t)ivxs_machine_instance->currentChunksSize;
+		out->chunks_peak = (size_t)ivxs_machine_instance->peakChunksSize;
+		out->slots_used = (size_t)ivxs_machine_instance->currentHeapCount * sizeof(txSlot);
+		out->slots_peak = (size_t)ivxs_machine_instance->peakHeapCount * sizeof(txSlot);
 	}
 }
 
@@ -240,8 +239,8 @@ static int findModuleFile(const char *key, char *path, size_t size)
 {
 	int i;
 	struct stat st;
-	for (i = 0; i < gOptions.module_root_count; i++) {
-		if (snprintf(path, size, "%s/%s.js", gOptions.module_roots[i], key) >= (int)size)
+	for (i = 0; i < ivxs_machine_options_in_use.module_root_count; i++) {
+		if (snprintf(path, size, "%s/%s.js", ivxs_machine_options_in_use.module_roots[i], key) >= (int)size)
 			continue;
 		if (stat(path, &st) == 0 && S_ISREG(st.st_mode))
 			return 1;
@@ -355,8 +354,8 @@ void fxLoadModule(txMachine *the, txSlot *module, txID moduleID)
 	txString key = fxGetKeyName(the, moduleID);
 	txScript *script;
 	if (!findModuleFile(key, path, sizeof(path)))
-		mxReferenceError("module not found: %s (searched %s%s)", key, gOptions.module_roots[0] ? gOptions.module_roots[0] : "nothing",
-			gOptions.module_root_count > 1 ? " and more roots" : "");
+		mxReferenceError("module not found: %s (searched %s%s)", key, ivxs_machine_options_in_use.module_roots[0] ? ivxs_machine_options_in_use.module_roots[0] : "nothing",
+			ivxs_machine_options_in_use.module_root_count > 1 ? " and more roots" : "");
 	script = parseModuleFile(the, path);
 	if (!script)
 		mxSyntaxError("%s: cannot parse module", path);
@@ -375,7 +374,6 @@ void fxLoadModule(txMachine *the, txSlot *module, txID moduleID)
 /* ---------- machine ---------- */
 
 extern void ivxs_machine_delete_instance(void);
-extern void ivxs_seed_random(void);
 
 void ivxs_machine_delete(void)
 {
@@ -478,7 +476,7 @@ static int readU32(FILE *f, uint32_t *v) { return fread(v, 4, 1, f) == 1 ? 0 : -
 
 int ivxs_machine_write_snapshot(const char *path, const char *entry, const char *const *preload, int preload_count)
 {
-	txMachine *the = gMachine;
+	txMachine *the = ivxs_machine_instance;
 	char signature[128], tmp[C_PATH_MAX];
 	txSnapshot snapshot;
 	SnapshotStream stream;
@@ -551,7 +549,7 @@ int ivxs_machine_read_snapshot(const ivxs_machine_options *options, const char *
 	txSnapshot snapshot;
 	SnapshotStream stream;
 	FILE *file;
-	gOptions = *options;
+	ivxs_machine_options_in_use = *options;
 	ivxs_seed_random();
 	file = fopen(path, "rb");
 	if (!file) {
@@ -611,9 +609,9 @@ int ivxs_machine_read_snapshot(const ivxs_machine_options *options, const char *
 	snapshot.read = snapshotRead;
 	stream.file = file;
 	snapshot.stream = &stream;
-	gMachine = fxReadSnapshot(&snapshot, "ivxs", NULL);
+	ivxs_machine_instance = fxReadSnapshot(&snapshot, "ivxs", NULL);
 	fclose(file);
-	if (!gMachine || snapshot.error) {
+	if (!ivxs_machine_instance || snapshot.error) {
 		setError("%s: XS could not read the snapshot (error %d)", path, snapshot.error);
 		return -1;
 	}

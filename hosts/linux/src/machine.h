@@ -39,7 +39,4 @@ typedef struct {
 } ivxs_xs_memory;
 void ivxs_machine_memory(ivxs_xs_memory *out);
 
-/* Prints an exception value (message, then stack with file:line). */
-void ivxs_machine_report_exception(void *machine, const char *prefix);
-
 #endif
