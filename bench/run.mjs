@@ -48,8 +48,9 @@
  *      build/bench/capture_bench [$IVXS_CAPTURE_BENCH_ARGS]   (cwd = repo root; env
  *          IVXS_FIXTURES=<repo>/fixtures/media)
  *    (3 s real-time paced H.264+AAC: thread CPU per media second; 20000 frames unpaced: CPU per
- *    frame; Annex-B splitter MB/s; IVXS_BENCH_SECONDS changes the 3 s.) Its JSON is included as
- *    is. No target was set: "meets": null (not judged; listed in "not_judged").
+ *    frame; Annex-B splitter MB/s; run.mjs sets IVXS_BENCH_SECONDS=10.) Its JSON is included as
+ *    is, plus "pacing": worst push lateness over the 10 s, target <= 5 ms. Thread CPU has no
+ *    target (reported only).
  *    Missing source -> {"skipped": ...}.
  */
 import { execFileSync, spawn } from "node:child_process";
@@ -365,12 +366,18 @@ function benchCapture() {
 		"native/ring/ring.c", "native/capture/capture.c", src, "-o", `${OUT}/capture_bench`]);
 	const args = (process.env.IVXS_CAPTURE_BENCH_ARGS ?? "").split(/\s+/).filter(Boolean);
 	log(`capture: running build/bench/capture_bench ${args.join(" ")}`);
-	const env = { ...process.env, IVXS_FIXTURES: join(root, "fixtures/media") };
+	// Real-time pacing over the 10 s the media issue asks for (the C test allows 1 % of frames
+	// past 5 ms on a busy machine; this is the strict figure).
+	const env = { IVXS_BENCH_SECONDS: "10", ...process.env, IVXS_FIXTURES: join(root, "fixtures/media") };
 	const data = lastJson(run(`${OUT}/capture_bench`, args, { timeout: 90000, env }));
-	// No target was set for this figure: reported, not judged (meets: null), unless the program
-	// judges itself.
-	const meets = typeof data.meets === "boolean" ? data.meets : null;
-	return { ...data, ...(meets === null ? { target: data.target ?? "none set (reported only)", meets: null } : {}) };
+	const pacing = {
+		seconds: data.realtime?.wall_s,
+		max_late_us: data.realtime?.max_late_us,
+		target: "max lateness <= 5000 us over 10 s of real-time pacing",
+		meets: data.realtime?.max_late_us <= 5000,
+	};
+	// Thread CPU had no target: reported, not judged.
+	return { ...data, pacing, cpu_target: "none set (reported only)", meets: pacing.meets };
 }
 
 // Share of all CPUs idle over `ms` (from /proc/stat): other load on the machine skews every figure.

@@ -5,7 +5,7 @@ import { Ring, RingReader, FrameType, Codec } from "ring";
 import type { Frame } from "ring";
 import { Capture } from "capture";
 import Timer from "timer";
-import { memory } from "ivxs/host";
+import { memory, collectGarbage } from "ivxs/host";
 
 const h264 = "fixtures/media/h264-main-640x480.h264";
 const aac = "fixtures/media/aac-lc-16k-mono.aac";
@@ -95,6 +95,7 @@ test("missing and malformed files are clear errors", (t) => {
 
 test("what a running source holds shows in the host's memory accounting", (t) => {
 	const ring = new Ring({ maxGopBytes: 512 * 1024 });
+	collectGarbage();   // earlier tests' sources are freed now, not in the middle of this one
 	const before = memory().native.capture?.bytes ?? 0;
 	const capture = new Capture({ ring, video: h264, stills: "fixtures/media/stills" });
 	capture.start();
