@@ -9,21 +9,21 @@
  * the end it writes a snapshot still and a summary.
  *
  *   ivxs modules/app/main -- [--seconds 10] [--out build/demo] [--codec h264|h265]
- *                            [--video F] [--audio F] [--stills DIR] [--fps 15]
+ *                            [--video F] [--audio F] [--stills DIR] [--fps N (default: from the SPS)]
  */
 import { Ring, RingReader, FrameType } from "ring";
 import type { Frame } from "ring";
 import { Capture } from "capture";
-import { FileWriter, makeDirectory } from "ivxs/file";
+import { FileWriter, makeDirectory, readFile } from "ivxs/file";
 import { argv, memory } from "ivxs/host";
 import Timer from "timer";
 import { scan as scanAnnexB } from "annexb";
-import { Fmp4Muxer, FlvMuxer, MediaError, useNativeScanner } from "../media/index.js";
+import { Fmp4Muxer, FlvMuxer, MediaError, probeVideo, useNativeScanner } from "../media/index.js";
 
 export const EMBEDDED_DEFAULTS = Object.freeze({
 	maxGopBytes: 512 * 1024,
 	seconds: 10,
-	fps: 15,   // the sample clips' rate (fixtures/media/make.sh)
+	fps: 25,   // when --fps is not given and the SPS carries no VUI timing
 	out: "build/demo",
 	codec: "h264" as "h264" | "h265",
 });
@@ -35,7 +35,7 @@ interface DemoOptions {
 	video: string;
 	audio: string;
 	stills: string;
-	fps: number;
+	fps?: number;
 }
 
 export function parseArguments(args: string[]): DemoOptions {
@@ -50,7 +50,7 @@ export function parseArguments(args: string[]): DemoOptions {
 	if (codec !== "h264" && codec !== "h265") throw new RangeError(`demo: --codec must be h264 or h265`);
 	const seconds = Number(options.seconds ?? EMBEDDED_DEFAULTS.seconds);
 	if (!(seconds > 0)) throw new RangeError(`demo: --seconds must be a positive number`);
-	if (!(Number(options.fps ?? EMBEDDED_DEFAULTS.fps) > 0)) throw new RangeError(`demo: --fps must be a positive number`);
+	if (options.fps !== undefined && !(Number(options.fps) > 0)) throw new RangeError(`demo: --fps must be a positive number`);
 	return {
 		seconds,
 		codec,
@@ -58,18 +58,21 @@ export function parseArguments(args: string[]): DemoOptions {
 		video: options.video ?? `fixtures/media/${codec}-main-640x480.${codec}`,
 		audio: options.audio ?? "fixtures/media/aac-lc-16k-mono.aac",
 		stills: options.stills ?? "fixtures/media/stills",
-		fps: Number(options.fps ?? EMBEDDED_DEFAULTS.fps),
+		fps: options.fps === undefined ? undefined : Number(options.fps),
 	};
 }
 
 export default function main(): void {
 	useNativeScanner(scanAnnexB);   // NAL scanning in C: the byte loop XS is slow at
 	const options = parseArguments(argv());
+	// The clip's own frame rate, from its SPS (first 256 KB), unless given.
+	const probe = probeVideo(new Uint8Array(readFile(options.video, { maxBytes: 256 * 1024 })), options.codec);
+	const fps = options.fps ?? probe.frameRate ?? EMBEDDED_DEFAULTS.fps;
 	makeDirectory(options.out);
 	const mp4File = new FileWriter(`${options.out}/live.mp4`);
 	const flvFile = new FileWriter(`${options.out}/live.flv`);
 	const ring = new Ring({ maxGopBytes: EMBEDDED_DEFAULTS.maxGopBytes });
-	const capture = new Capture({ ring, video: options.video, audio: options.audio, stills: options.stills, codec: options.codec, fps: options.fps });
+	const capture = new Capture({ ring, video: options.video, audio: options.audio, stills: options.stills, codec: options.codec, fps });
 	let fragments = 0, videoFrames = 0, audioFrames = 0, rejected = 0, torn = 0;
 	const fmp4 = new Fmp4Muxer({
 		video: options.codec,
@@ -114,7 +117,7 @@ export default function main(): void {
 		},
 	});
 	capture.start();
-	trace(`ivxs demo: ${options.codec} 640x480 + AAC, ring ${ring.stats().arenaBytes} bytes, ${options.seconds} s into ${options.out}/\n`);
+	trace(`ivxs demo: ${options.video}: ${probe.codecString} ${probe.width}x${probe.height} at ${fps} fps${options.fps ? "" : probe.frameRate ? " (from the SPS)" : " (default)"} + AAC, ring ${ring.stats().arenaBytes} bytes, ${options.seconds} s into ${options.out}/\n`);
 
 	const started = Date.now();
 	const progress = Timer.repeat(() => {

@@ -15,3 +15,4 @@ export { analyzeAccessUnit, bytesEqual, configForKeyFrame, type VideoConfig, typ
 export { checkTimestamps, type TimelineOptions } from "./timeline.js";
 export { Fmp4Muxer, type Fmp4MuxerOptions, type Fmp4Sink, type FragmentInfo, type InitInfo } from "./fmp4-muxer.js";
 export { FlvMuxer, type FlvInfo, type FlvMuxerOptions, type FlvSink } from "./flv-muxer.js";
+export { probeVideo, type VideoProbe } from "./probe.js";

@@ -1,5 +1,6 @@
 declare module "ivxs/file" {
-	export function readFile(path: string): ArrayBuffer;
+	/** The whole file, or its first maxBytes. */
+	export function readFile(path: string, options?: { maxBytes?: number }): ArrayBuffer;
 	export function makeDirectory(path: string): void;
 	export class FileWriter {
 		constructor(path: string, options?: { truncate?: boolean });

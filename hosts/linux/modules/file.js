@@ -1,13 +1,15 @@
 // ivxs/file — whole-file reads and append-only writers (scatter-list writes)
 // on the Linux host. Recordings and demo output go through FileWriter.
-function read(path) @ "xs_file_read";
+function read(path, maxBytes) @ "xs_file_read";
 function open(path, truncate) @ "xs_file_open";
 function writev(fd, chunks) @ "xs_file_writev";
 function close(fd) @ "xs_file_close";
 export function makeDirectory(path) @ "xs_file_mkdir";
 
-export function readFile(path) {
-	return read(String(path));
+// readFile(path, { maxBytes }): the whole file, or its first maxBytes.
+export function readFile(path, { maxBytes = Infinity } = {}) {
+	if (!(maxBytes >= 0)) throw new RangeError("readFile: invalid maxBytes");
+	return read(String(path), maxBytes);
 }
 
 export class FileWriter {

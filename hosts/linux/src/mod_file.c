@@ -18,22 +18,28 @@
 
 #define kMaxIov 64
 
-/* readFile(path) -> ArrayBuffer */
+/* read(path, maxBytes) -> ArrayBuffer of the file, or of its first maxBytes */
 void xs_file_read(xsMachine *the)
 {
 	const char *path = xsmcToString(xsArg(0));
+	double limit = xsmcToNumber(xsArg(1));
 	struct stat st;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t got = 0, n;
+	ssize_t got = 0, n, size;
 	if (fd < 0)
 		xsUnknownError("%s: %s", path, strerror(errno));
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > 256 * 1024 * 1024) {
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 		close(fd);
-		xsUnknownError("%s: not a regular file of at most 256 MiB", path);
+		xsUnknownError("%s: not a regular file", path);
 	}
-	xsmcSetArrayBuffer(xsResult, NULL, (xsIntegerValue)st.st_size);
-	while (got < st.st_size) {
-		n = read(fd, (uint8_t *)xsmcToArrayBuffer(xsResult) + got, (size_t)(st.st_size - got));
+	size = st.st_size < limit ? (ssize_t)st.st_size : (ssize_t)limit;
+	if (size > 256 * 1024 * 1024) {
+		close(fd);
+		xsUnknownError("%s: more than 256 MiB: read a part (maxBytes)", path);
+	}
+	xsmcSetArrayBuffer(xsResult, NULL, (xsIntegerValue)size);
+	while (got < size) {
+		n = read(fd, (uint8_t *)xsmcToArrayBuffer(xsResult) + got, (size_t)(size - got));
 		if (n <= 0) {
 			int error = n < 0 ? errno : EIO;
 			close(fd);
