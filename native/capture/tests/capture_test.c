@@ -1047,7 +1047,7 @@ static uint64_t late_median(const recorder *r, int n)
 /* Real clock: frames within 5 ms of their schedule. The machines are shared
  * (CI builds the sanitized host and runs Chromium at the same time) and a
  * vCPU can stall for tens of ms even under SCHED_FIFO, so the test allows 2 %
- * of frames past 5 ms, and asks that none is early and that the median is
+ * of frames (at least 3: a short sanitized run has few) past 5 ms, and asks that none is early and that the median is
  * under 1 ms (absolute scheduling: a late frame does not delay the next).
  * The strict figure — the worst lateness over 10 s, target 5 ms — is a
  * benchmark (npm run bench). */
@@ -1098,7 +1098,7 @@ static void t_realtime_pacing(void)
 			worst_i = i;
 		}
 	}
-	CHECKF(over * 50 <= n, "%d of %d frames more than 5 ms late, worst %llu us (frame %d; SCHED_FIFO %s)", over, n,
+	CHECKF(over * 50 <= n || over <= 3, "%d of %d frames more than 5 ms late, worst %llu us (frame %d; SCHED_FIFO %s)", over, n,
 		(unsigned long long)worst, worst_i, rt ? "on" : "not permitted");
 	CHECKF(late_median(&R, n) <= 1000, "median lateness %llu us (SCHED_FIFO %s)",
 		(unsigned long long)late_median(&R, n), rt ? "on" : "not permitted");
@@ -1454,56 +1454,50 @@ static void t_stills(void)
 	ivxs_ring_destroy(&ring);
 }
 
-static void t_stills_errors(void)
+/* Status of ivxs_capture_still() for a source prepared with stills_dir
+ * (NULL: not configured); -1000 if the source could not be prepared. */
+static int still_status(ivxs_ring *ring, const char *vpath, const char *stills_dir)
 {
-	NEED_FIXTURE(FX_H264, vpath);
-	char d[600], p[700];
 	static uint8_t buf[65536];
 	ivxs_capture_file_config cfg;
 	ivxs_capture *cap = NULL;
-	ivxs_ring *ring = make_ring(4u << 20);
 	size_t len;
 	uint64_t ts;
-	int r;
-	CHECK(ring);
+	int r = -1000;
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.video_path = vpath;
 	cfg.pace = IVXS_CAPTURE_PACE_FAST;
-	/* not configured */
-	CHECK(ivxs_capture_create_file(&cap, ring, &cfg) == 0);
-	CHECK(ivxs_capture_prepare(cap) == 0);
-	r = ivxs_capture_still(cap, buf, sizeof(buf), &len, &ts);
-	CHECK(r == IVXS_CAPTURE_ENOSTILL);
+	cfg.stills_dir = stills_dir;
+	if (ivxs_capture_create_file(&cap, ring, &cfg) == 0 && ivxs_capture_prepare(cap) == 0)
+		r = ivxs_capture_still(cap, buf, sizeof(buf), &len, &ts);
 	ivxs_capture_destroy(&cap);
-	/* missing folder */
-	cfg.stills_dir = "/nonexistent/stills";
-	CHECK(ivxs_capture_create_file(&cap, ring, &cfg) == 0);
-	CHECK(ivxs_capture_prepare(cap) == 0);
-	r = ivxs_capture_still(cap, buf, sizeof(buf), &len, &ts);
-	CHECKF(r == IVXS_CAPTURE_ENOSTILL, "missing folder: %s", ivxs_capture_strerror(r));
-	ivxs_capture_destroy(&cap);
-	/* empty folder (other files only) */
-	snprintf(d, sizeof(d), "%s/empty_stills", g_tmp);
-	mkdir(d, 0755);
-	snprintf(p, sizeof(p), "%s/readme.txt", d);
+	return r;
+}
+
+static void t_stills_errors(void)
+{
+	NEED_FIXTURE(FX_H264, vpath);
+	char empty[600], bad[600], p[700];
+	ivxs_ring *ring = make_ring(4u << 20);
+	int r;
+	CHECK(ring);
+	/* an empty folder (other files only) and one with a truncated JPEG */
+	snprintf(empty, sizeof(empty), "%s/empty_stills", g_tmp);
+	mkdir(empty, 0755);
+	snprintf(p, sizeof(p), "%s/readme.txt", empty);
 	spit(p, "x", 1);
-	cfg.stills_dir = d;
-	CHECK(ivxs_capture_create_file(&cap, ring, &cfg) == 0);
-	CHECK(ivxs_capture_prepare(cap) == 0);
-	r = ivxs_capture_still(cap, buf, sizeof(buf), &len, &ts);
-	CHECKF(r == IVXS_CAPTURE_ENOSTILL, "empty folder: %s", ivxs_capture_strerror(r));
-	ivxs_capture_destroy(&cap);
-	/* a truncated JPEG */
-	snprintf(d, sizeof(d), "%s/bad_stills", g_tmp);
-	mkdir(d, 0755);
-	snprintf(p, sizeof(p), "%s/0001.jpg", d);
+	snprintf(bad, sizeof(bad), "%s/bad_stills", g_tmp);
+	mkdir(bad, 0755);
+	snprintf(p, sizeof(p), "%s/0001.jpg", bad);
 	spit(p, "\xff\xd8\xff\xe0\x00\x10JFIF\x00 cut short", 21);
-	cfg.stills_dir = d;
-	CHECK(ivxs_capture_create_file(&cap, ring, &cfg) == 0);
-	CHECK(ivxs_capture_prepare(cap) == 0);
-	r = ivxs_capture_still(cap, buf, sizeof(buf), &len, &ts);
+	r = still_status(ring, vpath, NULL);
+	CHECKF(r == IVXS_CAPTURE_ENOSTILL, "not configured: %s", ivxs_capture_strerror(r));
+	r = still_status(ring, vpath, "/nonexistent/stills");
+	CHECKF(r == IVXS_CAPTURE_ENOSTILL, "missing folder: %s", ivxs_capture_strerror(r));
+	r = still_status(ring, vpath, empty);
+	CHECKF(r == IVXS_CAPTURE_ENOSTILL, "empty folder: %s", ivxs_capture_strerror(r));
+	r = still_status(ring, vpath, bad);
 	CHECKF(r == IVXS_CAPTURE_EJPEG, "bad JPEG: %s", ivxs_capture_strerror(r));
-	ivxs_capture_destroy(&cap);
 	ivxs_ring_destroy(&ring);
 	CHECK(!ivxs_capture_jpeg_valid("\xff\xd8", 2));
 	CHECK(ivxs_capture_jpeg_valid("\xff\xd8\xff\xe0\xff\xd9\0\0", 8));
