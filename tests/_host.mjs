@@ -8,11 +8,12 @@ export const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 export const build = join(root, "build");
 export const hostBinary = join(build, "bin", "ivxs");
 
-// Runs the host; resolves with { code, signal, stdout, stderr }. Kills it
-// after timeoutMs (a test must never hang CI).
-export function runHost(args, { timeoutMs = 60_000, env, cwd, onStdout } = {}) {
+// Runs the host (or another test program: `binary`); resolves with
+// { code, signal, stdout, stderr }. Kills it after timeoutMs (a test must
+// never hang CI).
+export function runHost(args, { timeoutMs = 60_000, env, cwd, onStdout, binary = hostBinary } = {}) {
 	return new Promise((resolvePromise, reject) => {
-		const child = spawn(hostBinary, args, { cwd: cwd ?? root, env: { ...process.env, ...env } });
+		const child = spawn(binary, args, { cwd: cwd ?? root, env: { ...process.env, ...env } });
 		let stdout = "", stderr = "";
 		child.stdout.setEncoding("utf8");
 		child.stderr.setEncoding("utf8");

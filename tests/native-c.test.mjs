@@ -2,28 +2,20 @@
 // AddressSanitizer + UBSan (native/Makefile), each run and its closing
 // "N passed, N failed" line checked.
 import test from "ava";
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { build, root } from "./_host.mjs";
+import { build, root, runHost } from "./_host.mjs";
 
 execFileSync("make", ["-s", "-C", join(root, "native"), `BUILD=${build}`, "-j2"], { stdio: "inherit" });
 
 const programs = ["ring_test", "capture_test", "annexb_test"].filter((name) => existsSync(join(build, "ctest", name)));
 
-function run(binary, env = {}) {
-	return new Promise((resolve) => {
-		const child = spawn(binary, [], {
-			cwd: root,
-			env: { ...process.env, IVXS_FIXTURES: join(root, "fixtures/media"), ASAN_OPTIONS: "detect_leaks=1", UBSAN_OPTIONS: "print_stacktrace=1", ...env },
-		});
-		let output = "";
-		child.stdout.on("data", (d) => { output += d; });
-		child.stderr.on("data", (d) => { output += d; });
-		const timer = setTimeout(() => child.kill("SIGKILL"), 240_000);
-		child.on("close", (code, signal) => { clearTimeout(timer); resolve({ code, signal, output }); });
-	});
-}
+const run = (binary, env = {}) => runHost([], {
+	binary,
+	timeoutMs: 240_000,
+	env: { IVXS_FIXTURES: join(root, "fixtures/media"), ASAN_OPTIONS: "detect_leaks=1", UBSAN_OPTIONS: "print_stacktrace=1", ...env },
+}).then(({ code, signal, stdout, stderr }) => ({ code, signal, output: stdout + stderr }));
 
 for (const name of programs) {
 	for (const variant of ["", "-sanitize"]) {

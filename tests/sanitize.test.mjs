@@ -2,28 +2,20 @@
 // AddressSanitizer + UBSan (build/bin/ivxs-sanitize) and run through the XS
 // tests of the native modules, the host apps and the demo.
 import test from "ava";
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { build, root, xsTestKeys } from "./_host.mjs";
+import { build, root, runHost, xsTestKeys } from "./_host.mjs";
 
 execFileSync("make", ["-s", "-C", join(root, "hosts/linux"), "-j2", "VARIANT=sanitize", `BUILD=${build}`, `ROOT=${root}`], { stdio: "inherit" });
 const binary = join(build, "bin", "ivxs-sanitize");
 
-function run(args) {
-	return new Promise((resolve) => {
-		const child = spawn(binary, args, {
-			cwd: root,
-			env: { ...process.env, ASAN_OPTIONS: "detect_leaks=1:abort_on_error=0", UBSAN_OPTIONS: "print_stacktrace=1:halt_on_error=1" },
-		});
-		let stdout = "", stderr = "";
-		child.stdout.on("data", (d) => { stdout += d; });
-		child.stderr.on("data", (d) => { stderr += d; });
-		const timer = setTimeout(() => child.kill("SIGKILL"), 240_000);
-		child.on("close", (code, signal) => { clearTimeout(timer); resolve({ code, signal, stdout, stderr }); });
-	});
-}
+const run = (args) => runHost(args, {
+	binary,
+	timeoutMs: 240_000,
+	env: { ASAN_OPTIONS: "detect_leaks=1:abort_on_error=0", UBSAN_OPTIONS: "print_stacktrace=1:halt_on_error=1" },
+});
 
 function clean(t, { code, signal, stderr }, expectedCode = 0) {
 	t.false(/AddressSanitizer|LeakSanitizer|runtime error:/.test(stderr), stderr.slice(-4000));

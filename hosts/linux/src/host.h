@@ -19,7 +19,6 @@ void ivxs_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 
 #include "ivxs_host.h"   /* the part native modules see */
 
 /* ---- monotonic time ---- */
-uint64_t ivxs_now_ms(void);
 uint64_t ivxs_now_us(void);
 
 /* ---- event loop ---- */

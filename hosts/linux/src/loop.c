@@ -66,11 +66,6 @@ uint64_t ivxs_now_us(void)
 	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
-uint64_t ivxs_now_ms(void)
-{
-	return ivxs_now_us() / 1000u;
-}
-
 static void onSignalReport(int sig)
 {
 	(void)sig;
