@@ -1,15 +1,20 @@
 /*
- * ivxs benchmarks: `npm run bench` (= node scripts/build.mjs --quiet && node bench/run.mjs).
+ * ivxs benchmarks: `npm run bench` (= node scripts/build.mjs --quiet && node bench/run.mjs); one or more
+ * sections only: `node bench/run.mjs xs_heap capture`.
  * Prints ONE JSON object on stdout; progress goes to stderr. Run from anywhere (it chdirs to the
  * repo root). Every ratio is against a baseline measured in the same run. Each figure carries
  * "target" and a boolean "meets"; "all_meet" at the end ANDs them.
  *
  * Figures and the exact commands behind them:
  *
+ * C benchmarks (bench/<module>_bench.c) are compiled with their module's C core as
+ * native/modules.txt defines it (scripts/native-modules.mjs: the folder's .c files minus the
+ * mod*.c binding, plus the cores of the modules it uses), e.g. for the ring:
+ *      gcc -std=c11 -D_GNU_SOURCE -O2 -pthread -Inative/ring bench/ring_bench.c native/ring/ring.c \
+ *          -o build/bench/ring_bench
+ *
  * 1. ring — GOP ring write+read throughput vs memcpy of the same bytes (bench/ring_bench.c;
  *    one writer, 3 readers, 1 KiB and 64 KiB frames; best of 3 repetitions inside the program):
- *      gcc -std=c11 -O2 -pthread -Inative/ring native/ring/ring.c bench/ring_bench.c \
- *          -o build/bench/ring_bench
  *      build/bench/ring_bench            (3 times; per case the run with the median ratio)
  *    ratio = ring_MBps / memcpy_MBps. Targets: ratio >= 0.5 (1 KiB), >= 0.85 (64 KiB).
  *    "lost" = frames readers missed because the writer overtook them (the writer never waits).
@@ -42,9 +47,7 @@
  *    cost per video frame (all its muxing time / 60) is reported too.
  *    Targets: <= 50 us per video frame on XS; payloadBytesCopied == 0 (every case, both engines).
  *
- * 5. capture — capture thread CPU (bench/capture_bench.c, if present):
- *      gcc -std=c11 -D_GNU_SOURCE -O2 -pthread -Inative/ring -Inative/capture native/ring/ring.c \
- *          native/capture/capture.c bench/capture_bench.c -o build/bench/capture_bench
+ * 5. capture — capture thread CPU (bench/capture_bench.c, if present, with capture's core):
  *      build/bench/capture_bench [$IVXS_CAPTURE_BENCH_ARGS]   (cwd = repo root; env
  *          IVXS_FIXTURES=<repo>/fixtures/media)
  *    (3 s real-time paced H.264+AAC: thread CPU per media second; 20000 frames unpaced: CPU per
@@ -52,12 +55,23 @@
  *    is, plus "pacing": worst push lateness over the 10 s, target <= 5 ms. Thread CPU has no
  *    target (reported only).
  *    Missing source -> {"skipped": ...}.
+ *
+ * 6. xs_heap — XS heap figures on this 64-bit host and on the 32-bit one (build/bin/ivxs-m32,
+ *    gcc -m32, built here if needed: hosts/linux/Makefile VARIANT=m32). A board's XS is 32-bit
+ *    (slots half the size), so the m32 figures are the ones to compare with a device:
+ *      demo:  build/bin/ivxs{,-m32} --memory-report modules/app/main -- --seconds 5 --out build/bench/demo-<bits>
+ *             ("XS heap peak" = chunks peak + slots peak, as the demo prints it, and the
+ *             --memory-report line at exit)
+ *      hello: build/bin/ivxs{,-m32} --memory-report -m tests/host/apps -m build/mods hello
+ *    Reported only (no target); m32_over_m64 = 32-bit figure / 64-bit figure.
  */
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import os from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { buildHost } from "../scripts/build.mjs";
+import { nativeModules } from "../scripts/native-modules.mjs";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 process.chdir(root);
@@ -97,16 +111,25 @@ function failure(e) {
 	return { error: String(e && e.message ? e.message.split("\n")[0] : e), ...(stderr ? { stderr } : {}), meets: false };
 }
 
+// Compiles bench/<module>_bench.c with the module's C core; returns the program's path.
+function compileBench(specifier) {
+	const m = nativeModules().find((x) => x.specifier === specifier);
+	if (!m) throw new Error(`${specifier} is not in native/modules.txt`);
+	const program = `${OUT}/${specifier}_bench`;
+	log(`${specifier}: compiling bench/${specifier}_bench.c with ${m.core.join(" ")}`);
+	run("gcc", ["-std=c11", "-D_GNU_SOURCE", "-O2", "-pthread", ...m.includes.map((i) => `-I${i}`),
+		`bench/${specifier}_bench.c`, ...m.core, "-o", program]);
+	return program;
+}
+
 // ---------------------------------------------------------------- 1. ring
 function benchRing() {
-	log("ring: compiling bench/ring_bench.c");
-	run("gcc", ["-std=c11", "-O2", "-pthread", "-Inative/ring", "native/ring/ring.c", "bench/ring_bench.c",
-		"-o", `${OUT}/ring_bench`]);
+	const program = compileBench("ring");
 	const reps = 3;
 	log(`ring: running ${reps} times (~2 s each)`);
 	const t0 = Date.now();
 	const runs = [];
-	for (let i = 0; i < reps; i++) runs.push(lastJson(run(`${OUT}/ring_bench`, [], { timeout: 150000 })));
+	for (let i = 0; i < reps; i++) runs.push(lastJson(run(program, [], { timeout: 150000 })));
 	const targets = { ring_1k: 0.5, ring_64k: 0.85 };
 	const out = { runs: reps, pick: "per case, the run with the median ratio (each run is best of 3 inside ring_bench)" };
 	let meets = true;
@@ -361,15 +384,13 @@ async function benchMuxAll({ xsIterations = 100, xsWarmup = 5, xsReps = 3, nodeI
 function benchCapture() {
 	const src = "bench/capture_bench.c";
 	if (!existsSync(join(root, src))) return { skipped: `${src} missing` };
-	log("capture: compiling bench/capture_bench.c");
-	run("gcc", ["-std=c11", "-D_GNU_SOURCE", "-O2", "-pthread", "-Inative/ring", "-Inative/capture",
-		"native/ring/ring.c", "native/capture/capture.c", src, "-o", `${OUT}/capture_bench`]);
+	const program = compileBench("capture");
 	const args = (process.env.IVXS_CAPTURE_BENCH_ARGS ?? "").split(/\s+/).filter(Boolean);
-	log(`capture: running build/bench/capture_bench ${args.join(" ")}`);
+	log(`capture: running ${program} ${args.join(" ")}`);
 	// Real-time pacing over the 10 s the media issue asks for (the C test allows 1 % of frames
 	// past 5 ms on a busy machine; this is the strict figure).
 	const env = { IVXS_BENCH_SECONDS: "10", ...process.env, IVXS_FIXTURES: join(root, "fixtures/media") };
-	const data = lastJson(run(`${OUT}/capture_bench`, args, { timeout: 90000, env }));
+	const data = lastJson(run(program, args, { timeout: 90000, env }));
 	const pacing = {
 		seconds: data.realtime?.wall_s,
 		max_late_us: data.realtime?.max_late_us,
@@ -378,6 +399,50 @@ function benchCapture() {
 	};
 	// Thread CPU had no target: reported, not judged.
 	return { ...data, pacing, cpu_target: "none set (reported only)", meets: pacing.meets };
+}
+
+// ---------------------------------------------------------------- 6. XS heap, 64 and 32 bits
+// "ivxs memory (exit): xs chunks N (peak N), xs slots N (peak N), xs reserved N (peak N), <native> N (peak N)…"
+function parseMemoryReport(stderr) {
+	const line = stderr.split("\n").find((l) => l.startsWith("ivxs memory (exit):"));
+	if (!line) throw new Error(`no --memory-report line in: ${JSON.stringify(stderr.slice(-300))}`);
+	const out = {};
+	for (const [, name, bytes, peak] of line.matchAll(/([\w ]+?) (\d+) \(peak (\d+)\)/g)) {
+		const key = name.trim().replace(/^xs /, "xs_").replace(/\W/g, "_");
+		out[key] = Number(bytes);
+		out[`${key}_peak`] = Number(peak);
+	}
+	return out;
+}
+
+function xsHeap(binary, bits, seconds) {
+	const demo = spawnSync(binary, ["--memory-report", "modules/app/main", "--", "--seconds", String(seconds),
+		"--out", `${OUT}/demo-${bits}`], { cwd: root, encoding: "utf8", timeout: (seconds + 30) * 1000 });
+	if (demo.status !== 0) throw new Error(`${binary} demo exited ${demo.status}: ${demo.stderr.trim().slice(-300)}`);
+	const peak = demo.stdout.match(/XS heap peak (\d+) bytes/);
+	if (!peak) throw new Error(`${binary} demo: no "XS heap peak" line`);
+	const hello = spawnSync(binary, ["--memory-report", "-m", "tests/host/apps", "-m", "build/mods", "hello"],
+		{ cwd: root, encoding: "utf8", timeout: 30000 });
+	if (hello.status !== 0) throw new Error(`${binary} hello exited ${hello.status}: ${hello.stderr.trim()}`);
+	return { binary, demo: { xs_heap_peak: Number(peak[1]), ...parseMemoryReport(demo.stderr) }, hello: parseMemoryReport(hello.stderr) };
+}
+
+function benchXsHeap(seconds = 5) {
+	log("xs_heap: building the 32-bit host (make -C hosts/linux VARIANT=m32)");
+	const t0 = Date.now();
+	const host32 = relative(root, buildHost("m32", { stdio: ["ignore", "ignore", "pipe"], encoding: "utf8" }));
+	const buildSeconds = round((Date.now() - t0) / 1000, 1);
+	log(`xs_heap: the demo for ${seconds} s and the hello app, on 64 and 32 bits`);
+	const m64 = xsHeap(IVXS, 64, seconds);
+	const m32 = xsHeap(host32, 32, seconds);
+	const ratio = (a, b) => Object.fromEntries(Object.entries(a).filter(([k]) => /^xs_/.test(k) && b[k] > 0).map(([k, v]) => [k, round(v / b[k])]));
+	return {
+		measure: `bytes; demo: ${seconds} s of modules/app/main (xs_heap_peak = chunks peak + slots peak, as the demo prints); hello: tests/host/apps/hello.js; both from --memory-report at exit`,
+		m64, m32,
+		m32_over_m64: { demo: ratio(m32.demo, m64.demo), hello: ratio(m32.hello, m64.hello) },
+		m32_make_seconds: buildSeconds,
+		target: "none (reported only): the 32-bit figures are what a board's XS needs",
+	};
 }
 
 // Share of all CPUs idle over `ms` (from /proc/stat): other load on the machine skews every figure.
@@ -414,7 +479,12 @@ async function main() {
 		["idle_rss", () => benchRss()],
 		["mux", () => benchMuxAll()],
 		["capture", benchCapture],
+		["xs_heap", () => benchXsHeap()],
 	];
+	// `node bench/run.mjs xs_heap capture` runs only those sections.
+	const only = process.argv.slice(2);
+	for (const name of only) if (!sections.some(([n]) => n === name)) throw new Error(`no section "${name}" (${sections.map(([n]) => n).join(", ")})`);
+	if (only.length) sections.splice(0, sections.length, ...sections.filter(([n]) => only.includes(n)));
 	for (const [name, fn] of sections) {
 		const t0 = Date.now();
 		try { result[name] = await fn(); } catch (e) { log(`${name}: FAILED: ${e.message}`); result[name] = failure(e); }

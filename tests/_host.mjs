@@ -3,10 +3,28 @@ import { spawn } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { buildHost } from "../scripts/build.mjs";
 
 export const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 export const build = join(root, "build");
-export const hostBinary = join(build, "bin", "ivxs");
+export let hostBinary = join(build, "bin", "ivxs");
+
+// Points runHost() and hostBinary at another build of the host from now on:
+// tests/m32.test.mjs runs the host's test files again on the 32-bit host.
+export function useHostBinary(path) {
+	hostBinary = path;
+}
+
+// Builds a variant of the host (hosts/linux/Makefile: sanitize, m32),
+// incrementally; returns its path, or throws with make's own message.
+export function buildHostVariant(variant) {
+	try {
+		return buildHost(variant, { stdio: ["ignore", "pipe", "pipe"], encoding: "utf8" });
+	}
+	catch (error) {
+		throw new Error(`building the ${variant} host failed:\n${error.stderr || error.message}`);
+	}
+}
 
 // Runs the host (or another test program: `binary`); resolves with
 // { code, signal, stdout, stderr }. Kills it after timeoutMs (a test must

@@ -2,14 +2,13 @@
 // AddressSanitizer + UBSan (build/bin/ivxs-sanitize) and run through the XS
 // tests of the native modules, the host apps and the demo.
 import test from "ava";
-import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { build, root, runHost, xsTestKeys } from "./_host.mjs";
+import { nativeModules } from "../scripts/native-modules.mjs";
+import { build, buildHostVariant, runHost, xsTestKeys } from "./_host.mjs";
 
-execFileSync("make", ["-s", "-C", join(root, "hosts/linux"), "-j2", "VARIANT=sanitize", `BUILD=${build}`, `ROOT=${root}`], { stdio: "inherit" });
-const binary = join(build, "bin", "ivxs-sanitize");
+const binary = buildHostVariant("sanitize");
 
 const run = (args) => runHost(args, {
 	binary,
@@ -50,6 +49,7 @@ test("sanitized host: the demo records 2 s, and boots from a snapshot", async (t
 	clean(t, source);
 	t.regex(source.stdout, /rejected 0, torn 0/);
 	const snapshot = join(out, "app.xss");
-	clean(t, await run(["-w", snapshot, "-p", "timer,ring,capture,annexb", "modules/app/main"]));
+	const preload = ["timer", ...nativeModules().map((m) => m.specifier)].join(",");
+	clean(t, await run(["-w", snapshot, "-p", preload, "modules/app/main"]));
 	clean(t, await run(["-s", snapshot, "--", "--seconds", "1", "--out", out]));
 });

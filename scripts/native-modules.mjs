@@ -1,0 +1,85 @@
+// Everything the build, the tests and the bench need to know about the native
+// modules, derived from one list (native/modules.txt) and the files in each
+// module's folder — so adding a module is its folder plus one line there:
+//   - the host compiles every .c file of the folder (core + mod*.c binding);
+//   - the core is the folder's .c files minus the mod*.c bindings, plus the
+//     cores of the modules it declares it uses (third column onwards);
+//   - every tests/*_test.c is one C test program over the core;
+//   - the portable files (compiled for a microcontroller) are the core's files
+//     except those named *_linux.c, which need Linux (V4L2, threads, files).
+import { existsSync, readFileSync, readdirSync } from "node:fs";
+import { basename, dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+
+// A registry line: "<specifier> <js file> [more columns]"; '#' starts a comment.
+export function readRegistry(file) {
+	return readFileSync(join(root, file), "utf8").split("\n")
+		.map((line) => line.replace(/#.*/, "").trim()).filter(Boolean)
+		.map((line) => {
+			const [specifier, js, ...rest] = line.split(/\s+/);
+			if (!specifier || !js || !existsSync(join(root, js)))
+				throw new Error(`${file}: bad line "${line}" (expected "<specifier> <existing js file>")`);
+			return { specifier, js, rest };
+		});
+}
+
+const cFiles = (folder) => existsSync(join(root, folder))
+	? readdirSync(join(root, folder)).filter((f) => f.endsWith(".c")).sort().map((f) => `${folder}/${f}`)
+	: [];
+
+export const isBinding = (file) => /^mod.*\.c$/.test(basename(file));
+export const isLinuxOnly = (file) => file.endsWith("_linux.c");
+
+// [{ specifier, js, folder, uses, sources, ownCore, core, portable, includes, testsFolder, tests }],
+// in the order of native/modules.txt. Paths are relative to the repository root.
+// `uses` is transitive; `core` and `includes` cover the module and what it uses;
+// `sources`, `ownCore` and `portable` the module's own files only.
+export function nativeModules(file = "native/modules.txt") {
+	const lines = readRegistry(file);
+	const bySpecifier = new Map(lines.map((line) => [line.specifier, line]));
+	const closure = (specifier, trail = []) => {
+		if (trail.includes(specifier)) throw new Error(`${file}: modules use each other in a cycle: ${[...trail, specifier].join(" -> ")}`);
+		const line = bySpecifier.get(specifier);
+		const out = [];
+		for (const used of line.rest) {
+			if (!bySpecifier.has(used)) throw new Error(`${file}: ${specifier} uses "${used}", which is not a native module listed there`);
+			for (const name of [used, ...closure(used, [...trail, specifier])]) if (!out.includes(name)) out.push(name);
+		}
+		return out;
+	};
+	const ownCore = (specifier) => cFiles(dirname(bySpecifier.get(specifier).js)).filter((f) => !isBinding(f));
+	const modules = lines.map(({ specifier, js }) => {
+		const folder = dirname(js);
+		const uses = closure(specifier);
+		const core = [...ownCore(specifier), ...uses.flatMap(ownCore)];
+		const testsFolder = `${folder}/tests`;
+		return {
+			specifier, js, folder, uses,
+			sources: cFiles(folder),
+			ownCore: ownCore(specifier),
+			core,
+			portable: ownCore(specifier).filter((f) => !isLinuxOnly(f)),
+			includes: [folder, ...uses.map((u) => dirname(bySpecifier.get(u).js))],
+			testsFolder: existsSync(join(root, testsFolder)) ? testsFolder : null,
+			tests: cFiles(testsFolder).filter((f) => f.endsWith("_test.c")),
+		};
+	});
+	const programs = new Map();
+	for (const m of modules)
+		for (const test of m.tests) {
+			const name = basename(test, ".c");
+			if (programs.has(name)) throw new Error(`${file}: two C test programs are named ${name} (${programs.get(name)}, ${test})`);
+			programs.set(name, test);
+		}
+	return modules;
+}
+
+// The C test programs: [{ name, module, source, sources, includes }], each
+// built from its *_test.c and its module's core.
+export function cTestPrograms(modules = nativeModules()) {
+	return modules.flatMap((m) => m.tests.map((source) => ({
+		name: basename(source, ".c"), module: m.specifier, source, sources: [source, ...m.core], includes: m.includes,
+	})));
+}

@@ -1,0 +1,76 @@
+// The 32-bit host (build/bin/ivxs-m32, gcc -m32 from Debian's gcc-multilib).
+// A board's XS has 32-bit pointers, and its slots are half the size of this
+// machine's: the 32-bit host's memory figures are the ones that compare with a
+// device, and pointer-width bugs (size_t, printf formats, casts) show up here.
+// The host's own tests, the demo's and the XS tests (tests/unit and
+// tests/xs-only through the XS test runner) run again on it, unchanged.
+import test from "ava";
+import { execFileSync } from "node:child_process";
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { host32 } from "./_m32-host.mjs";   // first: the files below declare their tests on the 32-bit host
+import "./host/host.test.mjs";
+import "./demo.test.mjs";
+import "./xs-unit.test.mjs";
+import { build, root, runHost } from "./_host.mjs";
+
+const host64 = join(build, "bin", "ivxs");
+
+function tempDir(t) {
+	const dir = mkdtempSync(join(tmpdir(), "ivxs-m32-"));
+	t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+	return dir;
+}
+
+test("m32: the 32-bit host is an ELF32 x86 program", (t) => {
+	const header = readFileSync(host32).subarray(0, 20);
+	t.is(header.toString("latin1", 1, 4), "ELF");
+	t.is(header[4], 1, "EI_CLASS: ELFCLASS32");
+	t.is(header.readUInt16LE(18), 3, "e_machine: EM_386");
+});
+
+// XS heap peak of a 2 s demo run, from the demo's own summary line.
+async function demoHeapPeak(t, binary) {
+	const out = tempDir(t);
+	const { code, stdout, stderr } = await runHost(["modules/app/main", "--", "--seconds", "2", "--out", out], { binary });
+	t.is(code, 0, stderr);
+	return Number(stdout.match(/XS heap peak (\d+) bytes/)[1]);
+}
+
+test("m32: the demo's XS heap is smaller on 32 bits than on 64 (what a board would need)", async (t) => {
+	const peak64 = await demoHeapPeak(t, host64);
+	const peak32 = await demoHeapPeak(t, host32);
+	t.log(`demo XS heap peak: ${peak64} bytes on 64 bits, ${peak32} bytes on 32 bits`);
+	t.true(peak32 < peak64 * 0.9, `${peak32} is not smaller than ${peak64}`);
+});
+
+test("m32: snapshots are tied to the architecture: each host refuses the other's", async (t) => {
+	const dir = tempDir(t);
+	const apps = ["-m", join(root, "tests/host/apps"), "-m", join(build, "mods")];
+	for (const [writer, reader] of [[host64, host32], [host32, host64]]) {
+		const file = join(dir, "hello.xss");
+		const written = await runHost([...apps, "-w", file, "-p", "timer", "hello"], { binary: writer });
+		t.is(written.code, 0, written.stderr);
+		t.is((await runHost(["-s", file], { binary: writer })).code, 0);
+		const { code, signal, stderr } = await runHost(["-s", file], { binary: reader });
+		t.is(signal, null);
+		t.is(code, 2, stderr);
+		t.is(stderr.trim().split("\n").length, 1, stderr);
+	}
+});
+
+test("m32: without gcc-multilib the 32-bit build stops with one line naming the Debian package", (t) => {
+	// A compiler that cannot do -m32, as gcc without gcc-multilib; a scratch
+	// build folder, so the real one is not touched.
+	const dir = tempDir(t);
+	const cc = join(dir, "cc");
+	writeFileSync(cc, "#!/bin/sh\nfor a in \"$@\"; do [ \"$a\" = -m32 ] && { echo 'fatal error: bits/libc-header-start.h: No such file or directory' >&2; exit 1; }; done\nexec gcc \"$@\"\n");
+	chmodSync(cc, 0o755);
+	mkdirSync(join(dir, "build/gen"), { recursive: true });
+	copyFileSync(join(build, "gen/natives.mk"), join(dir, "build/gen/natives.mk"));
+	const error = t.throws(() => execFileSync("make", ["-s", "-C", join(root, "hosts/linux"), "VARIANT=m32", `CC=${cc}`,
+		`BUILD=${join(dir, "build")}`, `XS=${join(build, "xs")}`, `ROOT=${root}`], { stdio: "pipe", encoding: "utf8" }));
+	t.regex(error.stderr, /install Debian's gcc-multilib \(apt-get install gcc-multilib\)/);
+	t.notRegex(error.stderr, /libc-header-start/);
+});
