@@ -6,7 +6,7 @@
 // tests/xs-only through the XS test runner) run again on it, unchanged.
 import test from "ava";
 import { execFileSync } from "node:child_process";
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { host32 } from "./_m32-host.mjs";   // first: the files below declare their tests on the 32-bit host
@@ -58,6 +58,28 @@ test("m32: snapshots are tied to the architecture: each host refuses the other's
 		t.is(code, 2, stderr);
 		t.is(stderr.trim().split("\n").length, 1, stderr);
 	}
+});
+
+test("m32: files past 2 GiB: the 32-bit host reads one's head and appends to it (64-bit file offsets)", async (t) => {
+	// A recording on a 32-bit Linux camera passes 2 GiB within hours. The file
+	// is sparse: 3 GiB long, four bytes stored.
+	const dir = tempDir(t);
+	const big = join(dir, "big.bin");
+	writeFileSync(big, "head");
+	truncateSync(big, 3 * 2 ** 30);
+	writeFileSync(join(dir, "bigfile.js"), `import { FileWriter, readFile } from "ivxs/file";
+export default function () {
+	trace(String.fromCharCode(...new Uint8Array(readFile(${JSON.stringify(big)}, { maxBytes: 4 }))) + "\\n");
+	const writer = new FileWriter(${JSON.stringify(big)}, { truncate: false });
+	writer.write(new Uint8Array([1, 2, 3]));
+	writer.close();
+	trace("appended\\n");
+}
+`);
+	const { code, stdout, stderr } = await runHost(["-m", dir, "-m", join(build, "mods"), "bigfile"]);
+	t.is(code, 0, stderr);
+	t.is(stdout, "head\nappended\n");
+	t.is(statSync(big).size, 3 * 2 ** 30 + 3);
 });
 
 test("m32: without gcc-multilib the 32-bit build stops with one line naming the Debian package", (t) => {
