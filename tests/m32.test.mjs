@@ -82,6 +82,17 @@ export default function () {
 	t.is(statSync(big).size, 3 * 2 ** 30 + 3);
 });
 
+test("m32: a --heap-limit beyond the 32-bit address space is refused, not truncated", async (t) => {
+	// 4096m would become 0 ("no limit") in a 32-bit size_t, 5000m 904 MiB.
+	for (const size of ["4096m", "5000m", "4194304k"]) {
+		const { code, stderr } = await runHost(["--heap-limit", size, "-m", join(root, "tests/host/apps"), "-m", join(build, "mods"), "hello"]);
+		t.is(code, 2, `${size}: ${stderr}`);
+		t.regex(stderr, new RegExp(`invalid --heap-limit ${size}`));
+	}
+	const { code } = await runHost(["--heap-limit", "4095m", "-m", join(root, "tests/host/apps"), "-m", join(build, "mods"), "hello"]);
+	t.is(code, 0);
+});
+
 test("m32: without gcc-multilib the 32-bit build stops with one line naming the Debian package", (t) => {
 	// A compiler that cannot do -m32, as gcc without gcc-multilib; a scratch
 	// build folder, so the real one is not touched.

@@ -56,7 +56,7 @@ static int parseSize(const char *text, size_t *out)
 		value *= 1024, end++;
 	else if (*end == 'm' || *end == 'M')
 		value *= 1024 * 1024, end++;
-	if (*end || value < 64 * 1024)
+	if (*end || value < 64 * 1024 || value > SIZE_MAX)   /* 32-bit hosts: no silent truncation */
 		return -1;
 	*out = (size_t)value;
 	return 0;
