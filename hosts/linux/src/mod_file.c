@@ -32,11 +32,13 @@ void xs_file_read(xsMachine *the)
 		close(fd);
 		xsUnknownError("%s: not a regular file", path);
 	}
-	size = st.st_size < limit ? (ssize_t)st.st_size : (ssize_t)limit;
-	if (size > 256 * 1024 * 1024) {
+	if (limit > (double)st.st_size)
+		limit = (double)st.st_size;
+	if (limit > 256 * 1024 * 1024) {   /* checked before the cast: a 32-bit ssize_t would wrap */
 		close(fd);
 		xsUnknownError("%s: more than 256 MiB: read a part (maxBytes)", path);
 	}
+	size = (ssize_t)limit;
 	xsmcSetArrayBuffer(xsResult, NULL, (xsIntegerValue)size);
 	while (got < size) {
 		n = read(fd, (uint8_t *)xsmcToArrayBuffer(xsResult) + got, (size_t)(size - got));
