@@ -1040,6 +1040,7 @@ static uint64_t fake_wall(void *ctx) { (void)ctx; return 1700000000000ull; }
 typedef struct {
 	uint8_t type, key;
 	int status;
+	uint32_t info;
 	uint64_t ts, index, loop, sched, pushed;
 	size_t size;
 } rec;
@@ -1065,6 +1066,7 @@ static void observe(void *ctx, const ivxs_capture_frame *f, int status)
 		R->r[i].sched = f->scheduled_us;
 		R->r[i].pushed = f->pushed_us;
 		R->r[i].size = f->size;
+		R->r[i].info = f->info;
 		atomic_store(&R->n, i + 1);
 	}
 	if (R->stop_after && i + 1 >= R->stop_after)
@@ -1277,9 +1279,17 @@ static void t_fast_threadless_once(void)
 	CHECKF(r == 0, "step ended with %d", r);
 	CHECKF(steps == vm.frames && n == steps, "%d steps, %d pushes, %d frames", steps, n, vm.frames);
 	CHECK(atomic_load(&fc.sleeps) == 0 && atomic_load(&fc.now) == 42);
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
+		uint32_t info = R.r[i].info;
 		CHECKF(R.r[i].ts == 1700000000000ull + (uint64_t)i * 40 && R.r[i].sched == 0,
 			"frame %d ts %llu", i, (unsigned long long)R.r[i].ts);
+		/* the AU's classification travels with the frame to the sink */
+		CHECKF((info & IVXS_AU_INFO_H265) && (info & IVXS_AU_INFO_VCL) && IVXS_AU_INFO_COUNT(info) >= 1 &&
+			!!(info & IVXS_AU_INFO_KEY) == R.r[i].key, "frame %d info %#x", i, info);
+		if (R.r[i].key)
+			CHECKF((info & IVXS_AU_INFO_PARAMS) && IVXS_AU_INFO_COUNT(info) >= 4 &&
+				IVXS_AU_INFO_VCL_TYPE(info) >= 16 && IVXS_AU_INFO_VCL_TYPE(info) <= 21, "key frame %d info %#x", i, info);
+	}
 	CHECK(st.loops == 0 && st.key_frames == (uint64_t)vm.keys);
 }
 
@@ -1855,7 +1865,7 @@ int main(int argc, char **argv)
 	run("pacing arithmetic", t_pacing_math);
 	run("strerror covers every code", t_strerror);
 	run("fake clock: each push exactly at its schedule, loops keep ts increasing", t_fake_clock_pacing_and_loop);
-	run("as fast as possible, threadless, once: no sleeps, 25 fps default ts", t_fast_threadless_once);
+	run("as fast as possible, threadless, once: no sleeps, 25 fps default ts, AU info to the sink", t_fast_threadless_once);
 	run("real clock: frames within 5 ms of schedule (98 %, median under 1 ms)", t_realtime_pacing);
 	run("start/stop/restart; stop is prompt and repeatable", t_start_stop_restart);
 	run("once mode: thread ends at EOF; start again works", t_once_thread_ends);
