@@ -250,17 +250,13 @@ int cap_v4l2_step(ivxs_capture *c)
 	f.codec = IVXS_CODEC_H264;
 	f.data = (const uint8_t *)c->maps[b.index] + 0;
 	f.size = b.bytesused;
-	if (b.flags & V4L2_BUF_FLAG_KEYFRAME) {
-		f.key = 1;
-	} else {
-		f.key = 0;
-	}
 	{
-		/* the AU info word travels with the frame; the driver's key flag wins */
+		/* The AU info word travels with the frame. Key: the driver's flag,
+		 * else an IDR found in the buffer. */
 		ivxs_au info;
 		ivxs_au_describe(IVXS_CODEC_H264, f.data, f.size, &info);
+		f.key = (b.flags & V4L2_BUF_FLAG_KEYFRAME) || info.key;
 		f.info = info.info | (f.key ? IVXS_AU_INFO_KEY : 0);
-		f.key = f.key || info.key;
 	}
 	/* Timestamps: the buffer's (monotonic on modern drivers) relative to the
 	 * first buffer, else the injected clock; never going back. */
