@@ -3,11 +3,11 @@
 // hosts/moddable/README.md), and the Moddable host's VM wake-up (post.c)
 // is tested as a portable core, plain and under ThreadSanitizer and ASan.
 import test from "ava";
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
-import { root } from "./_host.mjs";
+import { hostBinary, root } from "./_host.mjs";
 
 const readJson = (path) => JSON.parse(readFileSync(join(root, path), "utf8"));
 const rootManifest = readJson("manifest.json");
@@ -145,6 +145,21 @@ test("manifest: strip [] for mods, and a mod manifest that builds the app layer 
 			t.true(specifier.startsWith("app/") && host[specifier] === path, `${platform}: "${specifier}" is an app module the mod overrides`);
 		}
 	}
+});
+
+test("the board app starts on XS (here on the Linux host, through its platform layer)", async (t) => {
+	// It runs until a camera source exists: stop it once it says it waits.
+	const child = spawn(hostBinary, ["--log-level", "info", "modules/app/board"], { cwd: root });
+	let log = "";
+	const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
+	child.stderr.setEncoding("utf8");
+	child.stderr.on("data", (chunk) => {
+		log += chunk;
+		if (log.includes("waiting for a camera source")) child.kill("SIGTERM");
+	});
+	await new Promise((done) => child.on("close", done));
+	clearTimeout(timer);
+	t.regex(log, /ivxs info: ivxs board: h264, ring \d+ bytes; waiting for a camera source/);
 });
 
 // The Moddable C: every header a listed C file includes is found (mcconfig adds

@@ -11,7 +11,7 @@ import Timer from "timer";
 import { scan as scanAnnexB } from "annexb";
 import { Fmp4Muxer, FlvMuxer, useNativeScanner } from "../media/index.js";
 import { MuxerFeed } from "./feed.js";
-import { argv, log, memory } from "ivxs/platform";
+import { log, memory } from "ivxs/platform";
 
 export const BOARD_DEFAULTS = Object.freeze({
 	maxGopBytes: 512 * 1024,   // the embedded default largest GOP, as in the demo
@@ -21,7 +21,7 @@ export const BOARD_DEFAULTS = Object.freeze({
 
 export default function main(): void {
 	useNativeScanner(scanAnnexB);
-	const codec = argv().includes("h265") ? "h265" : BOARD_DEFAULTS.codec;
+	const codec = BOARD_DEFAULTS.codec;   // the camera source will say
 	const ring = new Ring({ maxGopBytes: BOARD_DEFAULTS.maxGopBytes });
 	let mp4Bytes = 0, flvBytes = 0, torn = 0;
 	const count = (chunks: (ArrayBuffer | ArrayBufferView)[]) => {

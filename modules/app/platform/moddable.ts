@@ -70,10 +70,12 @@ export function memory() {
 	return hostMemory();
 }
 
-// Frozen: the module is preloaded, so what its functions reach must be.
+// As the Linux host's --log-level: the manifest's config.logLevel, default
+// "warn". Frozen: the module is preloaded, so what its functions reach must be.
 const levels = Object.freeze(["error", "warn", "info", "debug"] as const);
 function write(level: number, message: unknown) {
-	if (level <= Number(config.logLevel ?? 2)) trace(`[${levels[level]}] ${String(message)}\n`);
+	const shown = levels.indexOf(config.logLevel ?? "warn");
+	if (level <= (shown < 0 ? 1 : shown)) trace(`[${levels[level]}] ${String(message)}\n`);
 }
 Object.freeze(write);
 export const log = Object.freeze({
