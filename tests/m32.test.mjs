@@ -2,8 +2,9 @@
 // A board's XS has 32-bit pointers, and its slots are half the size of this
 // machine's: the 32-bit host's memory figures are the ones that compare with a
 // device, and pointer-width bugs (size_t, printf formats, casts) show up here.
-// The host's own tests, the demo's and the XS tests (tests/unit and
-// tests/xs-only through the XS test runner) run again on it, unchanged.
+// The host's own tests, the demo's, the XS tests (tests/unit and
+// tests/xs-only through the XS test runner) and those of the capture binding
+// and the long Annex-B clip run again on it, unchanged.
 import test from "ava";
 import { execFileSync } from "node:child_process";
 import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from "node:fs";
@@ -13,6 +14,8 @@ import { host32 } from "./_m32-host.mjs";   // first: the files below declare th
 import "./host/host.test.mjs";
 import "./demo.test.mjs";
 import "./xs-unit.test.mjs";
+import "./capture-binding.test.mjs";
+import "./annexb-clip.test.mjs";
 import { build, root, runHost } from "./_host.mjs";
 
 const host64 = join(build, "bin", "ivxs");

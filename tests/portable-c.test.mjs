@@ -1,7 +1,8 @@
 // The portable C of every native module compiles for a 32-bit microcontroller
 // (Cortex-M4, newlib headers, -Werror) with no OS underneath: no ESP-IDF here,
 // so this is as far as these machines can check the device build. Portable
-// means the module's core files not named *_linux.c (scripts/native-modules.mjs).
+// means the module's core files not named *_linux.c (scripts/native-modules.mjs);
+// a file with a Linux part fences it with #ifdef __linux__ (native/capture).
 //
 // It must also need no library calls for atomics: a Cortex-M4 does 1, 2 and
 // 4-byte atomics in line (LDREX/STREX), so an undefined __atomic_* or __sync_*
@@ -27,11 +28,8 @@ const compiled = new Map();
 function compile(m, file) {
 	if (!compiled.has(file)) {
 		const object = join(dir, `${m.specifier.replace(/\W/g, "_")}-${basename(file, ".c")}.o`);
-		// IVXS_<MODULE>_CORE_ONLY: until native/capture is split by concern
-		// (issue 6 §4), capture.c fences its Linux half with it.
-		const define = `-DIVXS_${basename(m.folder).toUpperCase()}_CORE_ONLY`;
 		compiled.set(file, exec("arm-none-eabi-gcc", ["-std=c11", "-mcpu=cortex-m4", "-mthumb", "-Os", "-Wall", "-Wextra", "-Werror",
-			...m.includes.map((i) => `-I${i}`), define, "-c", file, "-o", object], { cwd: root }).then(() => object));
+			...m.includes.map((i) => `-I${i}`), "-c", file, "-o", object], { cwd: root }).then(() => object));
 	}
 	return compiled.get(file);
 }
