@@ -1,9 +1,12 @@
 // Builds everything from a fresh clone with Node, gcc and make only:
 //   1. the XS engine sources, from the pinned npm package (scripts/fetch-xs.mjs);
-//   2. the module registries -> build/mods/<specifier>.js and the generated
-//      host-function table (build/gen/host_table.c);
+//   2. the module registries -> build/mods/<specifier>.js, the generated
+//      host-function table (build/gen/host_table.c) and the make variables for
+//      the host's native sources and the C test programs (build/gen/*.mk), all
+//      derived from native/modules.txt (scripts/native-modules.mjs);
 //   3. the TypeScript (build/ts);
-//   4. the host executable with every native module (hosts/linux/Makefile).
+//   4. the host executable with every native module (hosts/linux/Makefile),
+//      and with `--variant sanitize` / `--variant m32` those hosts too (npm test).
 // Each step only redoes what changed. `--quiet` prints only errors.
 import { execFileSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
