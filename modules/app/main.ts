@@ -11,7 +11,7 @@
  *   ivxs modules/app/main -- [--seconds 10] [--out build/demo] [--codec h264|h265]
  *                            [--video F] [--audio F] [--stills DIR] [--fps N (default: from the SPS)]
  */
-import { Ring, RingReader, FrameType } from "ring";
+import { Ring, RingReader, FrameType, intact } from "ring";
 import type { Frame } from "ring";
 import { Capture } from "capture";
 import { FileWriter, makeDirectory, readFile } from "ivxs/file";
@@ -74,17 +74,29 @@ export default function main(): void {
 	const ring = new Ring({ maxGopBytes: EMBEDDED_DEFAULTS.maxGopBytes });
 	const capture = new Capture({ ring, video: options.video, audio: options.audio, stills: options.stills, codec: options.codec, fps });
 	let fragments = 0, videoFrames = 0, audioFrames = 0, rejected = 0, torn = 0;
+	// Zero-copy output (native/ring/README.md "Zero-copy output"): the muxers'
+	// chunks view ring frames, which the capture thread may overwrite while the
+	// muxer holds them (a whole GOP). Write, then check: a fragment with an
+	// overwritten view is truncated away and counted (torn), never kept.
+	const emit = (file: FileWriter, chunks: Uint8Array[]): boolean => {
+		const before = file.written;
+		file.write(chunks);
+		if (intact(chunks)) return true;
+		file.truncate(before);
+		torn++;
+		return false;
+	};
 	const fmp4 = new Fmp4Muxer({
 		video: options.codec,
 		audio: true,
 		onJump: "discontinuity",
 		sink: (chunks, info) => {
-			mp4File.write(chunks);
+			if (!emit(mp4File, chunks)) return;
 			if (info.type === "fragment") fragments++;
 			else trace(`  init segment: ${info.width}x${info.height} codecs ${info.codecs}\n`);
 		},
 	});
-	const flv = new FlvMuxer({ video: options.codec, audio: true, sink: (chunks) => flvFile.write(chunks) });
+	const flv = new FlvMuxer({ video: options.codec, audio: true, sink: (chunks) => { emit(flvFile, chunks); } });
 
 	const feed = (frame: Frame) => {
 		try {
@@ -109,11 +121,7 @@ export default function main(): void {
 	const reader = new RingReader(ring, {
 		at: "live",
 		onReadable() {
-			for (let frame = this.read(); frame; frame = this.read()) {
-				feed(frame);
-				// Seqlock check: were the bytes overwritten while we used them?
-				if (!this.valid(frame)) torn++;
-			}
+			for (let frame = this.read(); frame; frame = this.read()) feed(frame);
 		},
 	});
 	capture.start();
@@ -140,7 +148,7 @@ export default function main(): void {
 		capture.close();
 		const m = memory();
 		trace(`done: ${options.out}/live.mp4 (${mp4File.written} bytes, ${fragments} fragments), ${options.out}/live.flv (${flvFile.written} bytes), ${options.out}/still.jpg\n`);
-		trace(`  frames ${videoFrames} video, ${audioFrames} audio, rejected ${rejected}, torn ${torn}; XS heap peak ${m.chunksPeak + m.slotsPeak} bytes, ring ${m.native.ring?.peak ?? 0} bytes\n`);
+		trace(`  frames ${videoFrames} video, ${audioFrames} audio, rejected ${rejected}, torn ${torn}, lost ${reader.lost}; XS heap peak ${m.chunksPeak + m.slotsPeak} bytes, ring ${m.native.ring?.peak ?? 0} bytes\n`);
 		ring.close();
 	}, 1000);
 }

@@ -7,6 +7,8 @@ declare module "ivxs/file" {
 		readonly written: number;
 		write(...chunks: (ArrayBuffer | ArrayBufferView)[]): void;
 		write(chunks: (ArrayBuffer | ArrayBufferView)[]): void;
+		/** Cuts what this writer wrote back to `length` bytes (a past `written`); the next write goes there. */
+		truncate(length: number): void;
 		close(): void;
 	}
 }

@@ -4,6 +4,7 @@ function read(path, maxBytes) @ "xs_file_read";
 function open(path, truncate) @ "xs_file_open";
 function writev(fd, chunks) @ "xs_file_writev";
 function close(fd) @ "xs_file_close";
+function truncate(fd, bytes) @ "xs_file_truncate";
 export function makeDirectory(path) @ "xs_file_mkdir";
 
 // readFile(path, { maxBytes }): the whole file, or its first maxBytes.
@@ -24,6 +25,15 @@ export class FileWriter {
 		if (this.#fd < 0) throw new Error("closed");
 		const list = chunks.length === 1 && Array.isArray(chunks[0]) ? chunks[0] : chunks;
 		this.#written += writev(this.#fd, list);
+	}
+	// truncate(length): cut what this writer wrote back to `length` bytes (a
+	// past value of `written`); the next write goes there. A sink's rollback
+	// of a fragment it must not emit (native/ring/README.md "Zero-copy output").
+	truncate(length) {
+		if (this.#fd < 0) throw new Error("closed");
+		if (!(Number.isInteger(length) && length >= 0 && length <= this.#written)) throw new RangeError("truncate: invalid length");
+		truncate(this.#fd, this.#written - length);
+		this.#written = length;
 	}
 	close() {
 		if (this.#fd < 0) return;

@@ -110,6 +110,23 @@ void xs_file_writev(xsMachine *the)
 	xsmcSetNumber(xsResult, total);
 }
 
+/* truncate(fd, bytes): drops the file's last `bytes` bytes; the next write
+ * goes where they were (also for a writer that does not append) */
+void xs_file_truncate(xsMachine *the)
+{
+	int fd = xsmcToInteger(xsArg(0));
+	double drop = xsmcToNumber(xsArg(1));
+	struct stat st;
+	off_t length;
+	if (fstat(fd, &st) < 0)
+		xsUnknownError("truncate: %s", strerror(errno));
+	if (!(drop >= 0 && drop <= (double)st.st_size))
+		xsRangeError("truncate: invalid length");
+	length = st.st_size - (off_t)drop;
+	if (ftruncate(fd, length) < 0 || lseek(fd, length, SEEK_SET) < 0)
+		xsUnknownError("truncate: %s", strerror(errno));
+}
+
 void xs_file_close(xsMachine *the)
 {
 	int fd = xsmcToInteger(xsArg(0));
