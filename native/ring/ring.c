@@ -73,9 +73,9 @@ typedef struct {
  * preempted half-way never makes a reader spin (a plain seqlock would, on a
  * single core with a higher-priority reader). */
 enum { kHeadLo, kHeadHi, kRapLo, kRapHi, kBytesPushedLo, kBytesPushedHi, kBytesHeldLo,
-	kBytesHeldHi, kOldestLo, kOldestHi, kNewestLo, kNewestHi, kEvFramesLo, kEvFramesHi,
-	kEvGopsLo, kEvGopsHi, kHeadWords };
-enum { kTailSeqLo, kTailSeqHi, kTailPosLo, kTailPosHi, kTailWords };
+	kBytesHeldHi, kNewestLo, kNewestHi, kHeadWords };
+enum { kTailSeqLo, kTailSeqHi, kTailPosLo, kTailPosHi, kOldestLo, kOldestHi, kEvFramesLo,
+	kEvFramesHi, kEvGopsLo, kEvGopsHi, kTailWords };
 
 typedef struct {
 	atomic_uint gen;
@@ -487,21 +487,53 @@ static void desc_store(ring_desc *d, uint64_t seq, const frame_info *fi)
 	} \
 } while (0)
 
-static void load_tail(const ivxs_ring *ring, uint64_t *seq, uint64_t *pos)
-{
-	ivxs_ring *r = (ivxs_ring *)ring;   /* atomic loads take non-const pointers in C11 */
-	uint32_t w[kTailWords];
-	SNAPSHOT(r->tail, kTailWords, w);
-	if (seq)
-		*seq = join64(w[kTailSeqLo], w[kTailSeqHi]);
-	if (pos)
-		*pos = join64(w[kTailPosLo], w[kTailPosHi]);
-}
+/* One 64-bit value (words lo, lo + 1) of the current publication of a block;
+ * plain locals, no copy through memory (a 64-bit load of two 32-bit stores
+ * just made would stall on store forwarding, on the read path of every frame). */
+#define LOAD64(block, lo, out) do { \
+	for (;;) { \
+		unsigned g_ = atomic_load_explicit(&(block).gen, memory_order_acquire); \
+		uint32_t lo_ = atomic_load_explicit(&(block).w[g_ & 1][lo], memory_order_relaxed); \
+		uint32_t hi_ = atomic_load_explicit(&(block).w[g_ & 1][(lo) + 1], memory_order_relaxed); \
+		atomic_thread_fence(memory_order_acquire); \
+		if (atomic_load_explicit(&(block).gen, memory_order_relaxed) == g_) { \
+			(out) = join64(lo_, hi_); \
+			break; \
+		} \
+	} \
+} while (0)
 
-static void load_head(const ivxs_ring *ring, uint32_t w[kHeadWords])
+/* Any thread. (Atomic loads take non-const pointers in C11.) */
+static inline uint64_t load_tail_pos(const ivxs_ring *ring)
 {
 	ivxs_ring *r = (ivxs_ring *)ring;
-	SNAPSHOT(r->head, kHeadWords, w);
+	uint64_t v;
+	LOAD64(r->tail, kTailPosLo, v);
+	return v;
+}
+
+static inline uint64_t load_tail_seq(const ivxs_ring *ring)
+{
+	ivxs_ring *r = (ivxs_ring *)ring;
+	uint64_t v;
+	LOAD64(r->tail, kTailSeqLo, v);
+	return v;
+}
+
+static inline uint64_t load_head_seq(const ivxs_ring *ring)
+{
+	ivxs_ring *r = (ivxs_ring *)ring;
+	uint64_t v;
+	LOAD64(r->head, kHeadLo, v);
+	return v;
+}
+
+static inline uint64_t load_last_rap1(const ivxs_ring *ring)
+{
+	ivxs_ring *r = (ivxs_ring *)ring;
+	uint64_t v;
+	LOAD64(r->head, kRapLo, v);
+	return v;
 }
 
 #define SPLIT(w, lo, v) ((w)[lo] = (uint32_t)(v), (w)[(lo) + 1] = (uint32_t)((uint64_t)(v) >> 32))
@@ -514,11 +546,20 @@ static void publish_head(ivxs_ring *r)
 	SPLIT(w, kRapLo, r->w_have_rap ? r->w_last_rap + 1 : 0);
 	SPLIT(w, kBytesPushedLo, r->w_bytes_pushed);
 	SPLIT(w, kBytesHeldLo, r->w_bytes_held);
-	SPLIT(w, kOldestLo, r->w_oldest_ts);
 	SPLIT(w, kNewestLo, r->w_newest_ts);
+	PUBLISH(r->head, kHeadWords, w);
+}
+
+/* Writer: the tail words (and the eviction stats) after an eviction. */
+static void publish_tail(ivxs_ring *r, uint64_t tail_seq, uint64_t tail_pos)
+{
+	uint32_t w[kTailWords];
+	SPLIT(w, kTailSeqLo, tail_seq);
+	SPLIT(w, kTailPosLo, tail_pos);
+	SPLIT(w, kOldestLo, r->w_oldest_ts);
 	SPLIT(w, kEvFramesLo, r->w_frames_evicted);
 	SPLIT(w, kEvGopsLo, r->w_gops_evicted);
-	PUBLISH(r->head, kHeadWords, w);
+	PUBLISH(r->tail, kTailWords, w);
 }
 
 static void payload_copy(uint8_t *dst, const uint8_t *src, size_t n)
@@ -536,19 +577,6 @@ static void payload_copy(uint8_t *dst, const uint8_t *src, size_t n)
 /* Writer */
 
 
-int ivxs_ring_push(ivxs_ring *ring, ivxs_frame_type type, ivxs_codec codec,
-		int key, uint64_t timestamp_ms, const void *data, size_t size)
-{
-	ivxs_ring_frame frame;
-	frame.type = type;
-	frame.codec = codec;
-	frame.key = key;
-	frame.timestamp_ms = timestamp_ms;
-	frame.info = 0;
-	frame.data = data;
-	frame.size = size;
-	return ivxs_ring_push_frame(ring, &frame);
-}
 
 int ivxs_ring_writer_claim(ivxs_ring *ring)
 {
@@ -565,15 +593,10 @@ void ivxs_ring_writer_release(ivxs_ring *ring)
 		atomic_store_explicit(&ring->writer, 0, memory_order_release);
 }
 
-int ivxs_ring_push_frame(ivxs_ring *ring, const ivxs_ring_frame *frame)
+static inline int push(ivxs_ring *ring, ivxs_frame_type type, ivxs_codec codec, int key,
+		uint64_t timestamp_ms, uint32_t info, const void *data, size_t size)
 {
 	ivxs_ring *r = ring;
-	ivxs_frame_type type;
-	ivxs_codec codec;
-	int key;
-	uint64_t timestamp_ms;
-	const void *data;
-	size_t size;
 	frame_info fi;
 	uint64_t h, t, s, need, off, n, tpos;
 	uint32_t tslot;
@@ -581,14 +604,8 @@ int ivxs_ring_push_frame(ivxs_ring *ring, const ivxs_ring_frame *frame)
 	int video, rap;
 	unsigned ti;
 
-	if (!r || !frame)
+	if (!r)
 		return IVXS_RING_EARG;
-	type = frame->type;
-	codec = frame->codec;
-	key = frame->key;
-	timestamp_ms = frame->timestamp_ms;
-	data = frame->data;
-	size = frame->size;
 	if (type == IVXS_FRAME_VIDEO) {
 		if (codec != IVXS_CODEC_H264 && codec != IVXS_CODEC_H265)
 			return IVXS_RING_ECODEC;
@@ -663,20 +680,17 @@ int ivxs_ring_push_frame(ivxs_ring *ring, const ivxs_ring_frame *frame)
 		r->w_bytes_held -= ev_bytes;
 		r->w_frames_evicted += ev_frames;
 		r->w_gops_evicted += ev_gops;
+		r->w_oldest_ts = (t != h) ? peek_ts(&r->desc[tslot]) : timestamp_ms;
 		/* Publish the new tail BEFORE any evicted byte or slot is reused. */
-		{
-			uint32_t w[kTailWords];
-			SPLIT(w, kTailSeqLo, t);
-			SPLIT(w, kTailPosLo, tpos);
-			PUBLISH(r->tail, kTailWords, w);
-		}
+		publish_tail(r, t, tpos);
 		atomic_thread_fence(memory_order_release);
-		if (t != h)
-			r->w_oldest_ts = peek_ts(&r->desc[tslot]);
 	}
 	if (t == h) {   /* empty: this frame becomes the oldest */
 		r->w_tail_pos = s;
-		r->w_oldest_ts = timestamp_ms;
+		if (!ev_frames) {   /* the very first frame (frames leave only by eviction) */
+			r->w_oldest_ts = timestamp_ms;
+			publish_tail(r, t, s);
+		}
 	}
 
 	payload_copy(r->arena + off, (const uint8_t *)data, size);
@@ -690,7 +704,7 @@ int ivxs_ring_push_frame(ivxs_ring *ring, const ivxs_ring_frame *frame)
 	fi.prev_delta = 0;
 	fi.size = (uint32_t)size;
 	fi.meta = (uint32_t)type | ((uint32_t)codec << 8) | (rap ? kMetaRap : 0);
-	fi.info = frame->info;
+	fi.info = info;
 	if (r->w_have_rap && h - r->w_last_rap <= UINT32_MAX) {
 		fi.prev_delta = (uint32_t)(h - r->w_last_rap);
 		fi.meta |= kMetaHasPrev;
@@ -715,10 +729,24 @@ int ivxs_ring_push_frame(ivxs_ring *ring, const ivxs_ring_frame *frame)
 		r->w_need_key = 0;
 	}
 	r->w_newest_ts = timestamp_ms;
-	publish_head(r);   /* the frame, head_seq, last_rap1 and the stats at once */
+	publish_head(r);   /* the frame, head_seq, last_rap1 and the push stats at once */
 
 	call_notify(r);
 	return IVXS_RING_OK;
+}
+
+int ivxs_ring_push_frame(ivxs_ring *ring, const ivxs_ring_frame *frame)
+{
+	if (!frame)
+		return IVXS_RING_EARG;
+	return push(ring, frame->type, frame->codec, frame->key, frame->timestamp_ms, frame->info,
+			frame->data, frame->size);
+}
+
+int ivxs_ring_push(ivxs_ring *ring, ivxs_frame_type type, ivxs_codec codec,
+		int key, uint64_t timestamp_ms, const void *data, size_t size)
+{
+	return push(ring, type, codec, key, timestamp_ms, 0, data, size);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -728,12 +756,10 @@ static int find_start(const ivxs_ring *r, ivxs_ring_start start, uint64_t time_m
 {
 	int attempt;
 	for (attempt = 0; attempt < 16; attempt++) {
-		uint32_t hw[kHeadWords];
 		uint64_t k1, k, best = 0;
 		int have_best = 0, newest_gone = 0;
 		frame_info fi;
-		load_head(r, hw);
-		k1 = join64(hw[kRapLo], hw[kRapHi]);
+		k1 = load_last_rap1(r);
 		if (k1 == 0)
 			return IVXS_RING_ENOFRAME;
 		k = k1 - 1;
@@ -744,9 +770,7 @@ static int find_start(const ivxs_ring *r, ivxs_ring_start start, uint64_t time_m
 		/* Walk back along the key frames (prev links) while ts >= T. */
 		for (;;) {
 			/* The slot may still hold an evicted frame: check the tail too. */
-			uint64_t tail;
-			load_tail(r, &tail, NULL);
-			if (SEQ_LT(k, tail) || !desc_load(r, k, &fi)) {
+			if (SEQ_LT(k, load_tail_seq(r)) || !desc_load(r, k, &fi)) {
 				/* evicted or being reused: everything older is gone too */
 				newest_gone = !have_best;
 				break;
@@ -831,11 +855,9 @@ int ivxs_ring_read(ivxs_ring_reader *reader, ivxs_ring_view *view)
 	r = reader->ring;
 	seq = reader->next;
 	for (;;) {
-		uint64_t t, tpos;
+		uint64_t t;
 		if (SEQ_GE(seq, reader->head_seen)) {
-			uint32_t hw[kHeadWords];
-			load_head(r, hw);
-			reader->head_seen = join64(hw[kHeadLo], hw[kHeadHi]);
+			reader->head_seen = load_head_seq(r);
 			if (SEQ_GE(seq, reader->head_seen)) {
 				reader->lost += seq - reader->next;
 				reader->next = seq;
@@ -844,15 +866,12 @@ int ivxs_ring_read(ivxs_ring_reader *reader, ivxs_ring_view *view)
 		}
 		/* seq < head: its slot was filled. It is ours iff the slot was not
 		 * reused and its bytes were not evicted. */
-		if (desc_load(r, seq, &fi)) {
-			load_tail(r, NULL, &tpos);
-			if (SEQ_GE(fi.pos, tpos))
-				break;
-		}
+		if (desc_load(r, seq, &fi) && SEQ_GE(fi.pos, load_tail_pos(r)))
+			break;
 		/* Overtaken: resume at the tail, which is always a random-access
 		 * point. (The writer publishes the tail before reusing a slot, so the
 		 * tail seen here is past seq.) */
-		load_tail(r, &t, NULL);
+		t = load_tail_seq(r);
 		if (SEQ_LT(seq, t))
 			seq = t;
 	}
@@ -882,14 +901,14 @@ int ivxs_ring_view_valid(const ivxs_ring *ring, const ivxs_ring_view *view)
 		return 0;
 	/* Order the caller's reads of the bytes before the tail check. */
 	atomic_thread_fence(memory_order_acquire);
-	load_tail(ring, NULL, &tp);
+	tp = load_tail_pos(ring);
 	return SEQ_GE(view->pos_, tp) ? 1 : 0;
 }
 
 void ivxs_ring_get_stats(const ivxs_ring *ring, ivxs_ring_stats *out)
 {
 	ivxs_ring *r = (ivxs_ring *)ring;   /* atomic loads take non-const pointers in C11 */
-	uint32_t hw[kHeadWords];
+	uint32_t hw[kHeadWords], tw[kTailWords];
 	uint64_t t, h;
 	if (!out)
 		return;
@@ -897,17 +916,18 @@ void ivxs_ring_get_stats(const ivxs_ring *ring, ivxs_ring_stats *out)
 	if (!r)
 		return;
 	/* head first: a tail published later is only newer, never past head */
-	load_head(r, hw);
-	load_tail(r, &t, NULL);
+	SNAPSHOT(r->head, kHeadWords, hw);
+	SNAPSHOT(r->tail, kTailWords, tw);
 	h = join64(hw[kHeadLo], hw[kHeadHi]);
+	t = join64(tw[kTailSeqLo], tw[kTailSeqHi]);
 	out->frames_pushed = h;
-	out->frames_evicted = join64(hw[kEvFramesLo], hw[kEvFramesHi]);
-	out->gops_evicted = join64(hw[kEvGopsLo], hw[kEvGopsHi]);
+	out->frames_evicted = join64(tw[kEvFramesLo], tw[kEvFramesHi]);
+	out->gops_evicted = join64(tw[kEvGopsLo], tw[kEvGopsHi]);
 	out->bytes_pushed = join64(hw[kBytesPushedLo], hw[kBytesPushedHi]);
 	out->frames_held = SEQ_LT(t, h) ? (uint32_t)(h - t) : 0;
 	out->bytes_held = join64(hw[kBytesHeldLo], hw[kBytesHeldHi]);
 	if (out->frames_held) {
-		out->oldest_ts = join64(hw[kOldestLo], hw[kOldestHi]);
+		out->oldest_ts = join64(tw[kOldestLo], tw[kOldestHi]);
 		out->newest_ts = join64(hw[kNewestLo], hw[kNewestHi]);
 	}
 	out->arena_bytes = (size_t)r->asize;
