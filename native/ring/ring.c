@@ -77,15 +77,13 @@ enum { kHeadLo, kHeadHi, kRapLo, kRapHi, kBytesPushedLo, kBytesPushedHi, kBytesH
 enum { kTailSeqLo, kTailSeqHi, kTailPosLo, kTailPosHi, kOldestLo, kOldestHi, kEvFramesLo,
 	kEvFramesHi, kEvGopsLo, kEvGopsHi, kTailWords };
 
+#define kPubWords 10
 typedef struct {
 	atomic_uint gen;
-	atomic_uint w[2][kHeadWords];
-} pub_head;
+	atomic_uint w[2][kPubWords];
+} pub_block;
 
-typedef struct {
-	atomic_uint gen;
-	atomic_uint w[2][kTailWords];
-} pub_tail;
+_Static_assert(kHeadWords <= kPubWords && kTailWords <= kPubWords, "publication block too small");
 
 typedef struct {
 	uint64_t pos, ts, gop;
@@ -125,9 +123,9 @@ struct ivxs_ring {
 	 * tail: tail_seq = oldest present seq (always a random-access point);
 	 * bytes before tail_pos may be overwritten. Republished at each eviction,
 	 * on its own cache lines: readers validate against it at every frame. */
-	pub_head head;
+	pub_block head;
 	uint8_t pad1_[kCacheLine];
-	pub_tail tail;
+	pub_block tail;
 	uint8_t pad2_[kCacheLine];
 
 	atomic_uint st_readers_open;
@@ -487,53 +485,21 @@ static void desc_store(ring_desc *d, uint64_t seq, const frame_info *fi)
 	} \
 } while (0)
 
-/* One 64-bit value (words lo, lo + 1) of the current publication of a block;
- * plain locals, no copy through memory (a 64-bit load of two 32-bit stores
- * just made would stall on store forwarding, on the read path of every frame). */
-#define LOAD64(block, lo, out) do { \
-	for (;;) { \
-		unsigned g_ = atomic_load_explicit(&(block).gen, memory_order_acquire); \
-		uint32_t lo_ = atomic_load_explicit(&(block).w[g_ & 1][lo], memory_order_relaxed); \
-		uint32_t hi_ = atomic_load_explicit(&(block).w[g_ & 1][(lo) + 1], memory_order_relaxed); \
-		atomic_thread_fence(memory_order_acquire); \
-		if (atomic_load_explicit(&(block).gen, memory_order_relaxed) == g_) { \
-			(out) = join64(lo_, hi_); \
-			break; \
-		} \
-	} \
-} while (0)
-
-/* Any thread. (Atomic loads take non-const pointers in C11.) */
-static inline uint64_t load_tail_pos(const ivxs_ring *ring)
+/* Any thread: one 64-bit value (words lo, lo + 1) of the current
+ * publication of a block; plain locals, no copy through memory (a 64-bit load
+ * of two 32-bit stores just made would stall on store forwarding, on the read
+ * path of every frame). */
+static inline uint64_t load64(const pub_block *block, int lo)
 {
-	ivxs_ring *r = (ivxs_ring *)ring;
-	uint64_t v;
-	LOAD64(r->tail, kTailPosLo, v);
-	return v;
-}
-
-static inline uint64_t load_tail_seq(const ivxs_ring *ring)
-{
-	ivxs_ring *r = (ivxs_ring *)ring;
-	uint64_t v;
-	LOAD64(r->tail, kTailSeqLo, v);
-	return v;
-}
-
-static inline uint64_t load_head_seq(const ivxs_ring *ring)
-{
-	ivxs_ring *r = (ivxs_ring *)ring;
-	uint64_t v;
-	LOAD64(r->head, kHeadLo, v);
-	return v;
-}
-
-static inline uint64_t load_last_rap1(const ivxs_ring *ring)
-{
-	ivxs_ring *r = (ivxs_ring *)ring;
-	uint64_t v;
-	LOAD64(r->head, kRapLo, v);
-	return v;
+	pub_block *b = (pub_block *)block;   /* atomic loads take non-const pointers in C11 */
+	for (;;) {
+		unsigned g = atomic_load_explicit(&b->gen, memory_order_acquire);
+		uint32_t l = atomic_load_explicit(&b->w[g & 1][lo], memory_order_relaxed);
+		uint32_t h = atomic_load_explicit(&b->w[g & 1][lo + 1], memory_order_relaxed);
+		atomic_thread_fence(memory_order_acquire);
+		if (atomic_load_explicit(&b->gen, memory_order_relaxed) == g)
+			return join64(l, h);
+	}
 }
 
 #define SPLIT(w, lo, v) ((w)[lo] = (uint32_t)(v), (w)[(lo) + 1] = (uint32_t)((uint64_t)(v) >> 32))
@@ -759,7 +725,7 @@ static int find_start(const ivxs_ring *r, ivxs_ring_start start, uint64_t time_m
 		uint64_t k1, k, best = 0;
 		int have_best = 0, newest_gone = 0;
 		frame_info fi;
-		k1 = load_last_rap1(r);
+		k1 = load64(&r->head, kRapLo);
 		if (k1 == 0)
 			return IVXS_RING_ENOFRAME;
 		k = k1 - 1;
@@ -770,7 +736,7 @@ static int find_start(const ivxs_ring *r, ivxs_ring_start start, uint64_t time_m
 		/* Walk back along the key frames (prev links) while ts >= T. */
 		for (;;) {
 			/* The slot may still hold an evicted frame: check the tail too. */
-			if (SEQ_LT(k, load_tail_seq(r)) || !desc_load(r, k, &fi)) {
+			if (SEQ_LT(k, load64(&r->tail, kTailSeqLo)) || !desc_load(r, k, &fi)) {
 				/* evicted or being reused: everything older is gone too */
 				newest_gone = !have_best;
 				break;
@@ -857,7 +823,7 @@ int ivxs_ring_read(ivxs_ring_reader *reader, ivxs_ring_view *view)
 	for (;;) {
 		uint64_t t;
 		if (SEQ_GE(seq, reader->head_seen)) {
-			reader->head_seen = load_head_seq(r);
+			reader->head_seen = load64(&r->head, kHeadLo);
 			if (SEQ_GE(seq, reader->head_seen)) {
 				reader->lost += seq - reader->next;
 				reader->next = seq;
@@ -866,12 +832,12 @@ int ivxs_ring_read(ivxs_ring_reader *reader, ivxs_ring_view *view)
 		}
 		/* seq < head: its slot was filled. It is ours iff the slot was not
 		 * reused and its bytes were not evicted. */
-		if (desc_load(r, seq, &fi) && SEQ_GE(fi.pos, load_tail_pos(r)))
+		if (desc_load(r, seq, &fi) && SEQ_GE(fi.pos, load64(&r->tail, kTailPosLo)))
 			break;
 		/* Overtaken: resume at the tail, which is always a random-access
 		 * point. (The writer publishes the tail before reusing a slot, so the
 		 * tail seen here is past seq.) */
-		t = load_tail_seq(r);
+		t = load64(&r->tail, kTailSeqLo);
 		if (SEQ_LT(seq, t))
 			seq = t;
 	}
@@ -901,7 +867,7 @@ int ivxs_ring_view_valid(const ivxs_ring *ring, const ivxs_ring_view *view)
 		return 0;
 	/* Order the caller's reads of the bytes before the tail check. */
 	atomic_thread_fence(memory_order_acquire);
-	tp = load_tail_pos(ring);
+	tp = load64(&ring->tail, kTailPosLo);
 	return SEQ_GE(view->pos_, tp) ? 1 : 0;
 }
 
