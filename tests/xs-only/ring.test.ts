@@ -272,7 +272,7 @@ test("push reads every argument before it takes the data pointer (a valueOf that
 			// the frame's bytes while push is running.
 			garbage.length = 0;
 			collectGarbage();
-			for (let i = 0; i < 32; i++) garbage.push(new Uint8Array(512).fill(0xee));
+			for (let i = 0; i < 128; i++) garbage.push(new Uint8Array(512).fill(0xee));   // lands where the bytes were
 			return value;
 		},
 	});
