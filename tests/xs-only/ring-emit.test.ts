@@ -81,10 +81,13 @@ test("a C writer laps a slow consumer: zero torn bytes out, every frame emitted 
 			droppedFragments++;
 		}
 	};
-	let gop: Frame[] = [];
+	let gop: Frame[] = [], infoMismatches = 0;
 	const take = () => {
 		for (let f = reader.read(); f; f = reader.read()) {
 			if (first < 0) first = f.seq;
+			// Capture's info word (native/annexb/annexb.h IVXS_AU_INFO_*): key, VCL, one NAL unit, its nal_unit_type.
+			const info = (f.key ? 1 : 0) | 4 | (1 << 8) | ((f.key ? 5 : 1) << 16);
+			if (f.info !== info && infoMismatches++ < 3) t.log(`frame ${f.seq}: key ${f.key}, info 0x${f.info.toString(16)}`);
 			if (f.key && gop.length) {
 				emit(gop);
 				gop = [];
@@ -117,4 +120,5 @@ test("a C writer laps a slow consumer: zero torn bytes out, every frame emitted 
 	t.true(reader.lost > 0, "the writer did overtake the reader");
 	t.true(fragments > 0);
 	t.true(unchecked.torn > 0, "without the check, torn bytes would have gone out");
+	t.is(infoMismatches, 0, "every frame carries capture's classification of its access unit");
 });
