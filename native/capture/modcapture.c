@@ -114,7 +114,6 @@ void xs_capture_create(xsMachine *the)
 {
 	char video[512], audio[512], stills[512], device[256], codecName[16], pace[16];
 	CaptureRecord *record;
-	ivxs_ring *ring;
 	int status;
 	xsmcVars(2);
 	ivxs_host_attach(the);
@@ -129,7 +128,6 @@ void xs_capture_create(xsMachine *the)
 		xsUnknownError("capture: no memory");
 	xsResult = xsNewHostObject(xs_capture_destructor);
 	xsmcSetHostData(xsResult, record);   /* the destructor frees it if we throw below */
-	ring = ivxs_ring_retain(the, &xsVar(1), &record->ringToken);
 	ivxs_mem_register(&gCaptureMemory);
 	account(record);
 	xsmcSet(xsResult, xsID("ring"), xsVar(1));
@@ -148,7 +146,8 @@ void xs_capture_create(xsMachine *the)
 			config.start_ms = (uint64_t)numberOption(the, "startTime", 0);
 		}
 		config.sink = pushToRing;
-		config.sink_ctx = ring;
+		/* Last: the ring's one writer from here (a bad option above leaves it free) */
+		config.sink_ctx = ivxs_ring_retain(the, &xsVar(1), &record->ringToken);
 		status = ivxs_capture_create_v4l2(&record->capture, &config);
 	}
 	else {
@@ -184,11 +183,14 @@ void xs_capture_create(xsMachine *the)
 			config.start_ms = (uint64_t)numberOption(the, "startTime", 0);
 		}
 		config.sink = pushToRing;
-		config.sink_ctx = ring;
+		/* Last: the ring's one writer from here (a bad option above leaves it free) */
+		config.sink_ctx = ivxs_ring_retain(the, &xsVar(1), &record->ringToken);
 		status = ivxs_capture_create_file(&record->capture, &config);
 	}
-	if (status < 0)
+	if (status < 0) {
+		ivxs_ring_release(&record->ringToken);
 		throwStatus(the, status);
+	}
 	account(record);
 }
 

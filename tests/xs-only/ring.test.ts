@@ -299,6 +299,9 @@ test("push reads every argument before it takes the data pointer (a valueOf that
 
 test("one writer per ring: a second Capture, or push while a Capture holds the ring, is an error", (t) => {
 	const ring = new Ring({ maxGopBytes: 512 * 1024 });
+	// A Capture whose construction fails does not keep the ring.
+	t.throws(() => new Capture({ ring, video: "fixtures/media/h264-main-640x480.h264", codec: "vp8" as any }), { instanceOf: RangeError });
+	t.throws(() => new Capture({ ring, video: "fixtures/media/nope.h264", fps: -1 } as any));
 	const capture = new Capture({ ring, video: "fixtures/media/h264-main-640x480.h264" });
 	t.throws(() => ring.push(FrameType.video, Codec.h264, true, 0, key(0)), { message: /another writer holds the ring/ });
 	t.throws(() => new Capture({ ring, video: "fixtures/media/h264-main-640x480.h264" }), { message: /another writer holds the ring/ });
