@@ -90,7 +90,16 @@ for (const [name, pattern] of [
 
 for (const [args, pattern] of [
 	[["--bogus", "x"], /unknown option --bogus/],
-	[["--heap-limit", "12", "x"], /invalid --heap-limit 12/],
+	[["--heap-limit", "12", "x"], /invalid --heap-limit 12 \(a size from 64k to 16g/],
+	[["--heap-limit", "-1", "x"], /invalid --heap-limit -1 /],
+	[["--heap-limit", "18446744073709551617", "x"], /invalid --heap-limit 18446744073709551617 /],
+	[["--heap-limit", "17179869184k", "x"], /invalid --heap-limit 17179869184k /],
+	[["--heap-limit", "1t", "x"], /invalid --heap-limit 1t /],
+	[["--heap-limit", "17592186044417m", "x"], /invalid --heap-limit 17592186044417m /],
+	[["--heap-limit", " 4m", "x"], /invalid --heap-limit  4m /],
+	[["--heap-limit", "17g", "x"], /invalid --heap-limit 17g /],
+	[["-p", Array.from({ length: 257 }, (_, i) => `m${i}`).join(","), "x"], /too many modules to preload \(at most 256\)/],
+	[[..."123456789".split("").flatMap((n) => ["-m", `root${n}`]), "x"], /too many module roots \(at most 8\): root9/],
 	[["--log-level", "loud", "x"], /invalid --log-level loud/],
 	[["--snapshot"], /needs a value/],
 	[[], /no entry module given/],

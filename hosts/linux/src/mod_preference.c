@@ -20,8 +20,6 @@
 #define kNameMax 63
 #define kValueMax (64 * 1024)
 
-const char *ivxs_data_dir = "ivxs-data";
-
 static void checkName(xsMachine *the, const char *name, const char *what)
 {
 	size_t i, n = strlen(name);
@@ -42,10 +40,10 @@ static void makePath(xsMachine *the, char *path, size_t size, int withKey)
 	if (withKey) {
 		xsmcToStringBuffer(xsArg(1), key, sizeof(key));
 		checkName(the, key, "key");
-		snprintf(path, size, "%s/%s/%s", ivxs_data_dir, domain, key);
+		snprintf(path, size, "%s/%s/%s", ivxs_config.data_dir, domain, key);
 	}
 	else
-		snprintf(path, size, "%s/%s", ivxs_data_dir, domain);
+		snprintf(path, size, "%s/%s", ivxs_config.data_dir, domain);
 }
 
 static int writeAll(int fd, const void *data, size_t size)
@@ -75,7 +73,7 @@ void xs_preference_set(xsMachine *the)
 	xsUnsignedValue bufferSize;
 	void *buffer;
 	makePath(the, path, sizeof(path), 0);
-	mkdir(ivxs_data_dir, 0755);
+	mkdir(ivxs_config.data_dir, 0755);
 	mkdir(path, 0755);
 	makePath(the, path, sizeof(path), 1);
 	switch (xsmcTypeOf(xsArg(2))) {
