@@ -2,19 +2,10 @@
 // snapshots, snapshot targets that are not regular files, internal modules.
 import test from "ava";
 import { execFileSync } from "node:child_process";
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { copyFileSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { runHost, root, build } from "../_host.mjs";
-
-const apps = ["-m", join(root, "tests/host/apps"), "-m", join(build, "mods")];
-const app = (name, extra = [], options) => runHost([...apps, ...extra, name], options);
-
-function tempDir(t) {
-	const dir = mkdtempSync(join(tmpdir(), "ivxs-bounds-"));
-	t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-	return dir;
-}
+import { apps, app, tempDir } from "./_apps.mjs";
 
 test("a JavaScript stack overflow is a catchable RangeError, twice, and the app goes on", async (t) => {
 	const { code, signal, stdout, stderr } = await app("hostile-json");

@@ -1,19 +1,10 @@
 // The headless XS host: timers, sockets, storage, errors, snapshots, memory.
 import test from "ava";
 import { createServer } from "node:net";
-import { copyFileSync, mkdtempSync, readFileSync, writeFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { runHost, root, build } from "../_host.mjs";
-
-const apps = ["-m", join(root, "tests/host/apps"), "-m", join(build, "mods")];
-const app = (name, extra = [], options) => runHost([...apps, ...extra, name], options);
-
-function tempDir(t) {
-	const dir = mkdtempSync(join(tmpdir(), "ivxs-host-"));
-	t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-	return dir;
-}
+import { apps, app, tempDir } from "./_apps.mjs";
 
 test("timers fire in deadline order, ties in creation order, with clear and schedule", async (t) => {
 	const { code, stdout } = await app("timers");
