@@ -125,6 +125,17 @@ void ivxs_snapshot_delete(void);
  * a long path without losing its sentence. Returns out. */
 const char *ivxs_shorten(const char *text, size_t keep, char *out, size_t size);
 
+#ifdef __XSMC_H__
+/* ---- host objects (handle.c) ----
+ * The record behind a host object made with `hooks`, validated against them
+ * (Moddable's xsmcGetHostDataValidate pattern): anything else — another kind
+ * of host object, a plain object, a number such as a descriptor — is a
+ * TypeError "not a <kind>". NULL once the object was closed. */
+void *ivxs_handle_get(xsMachine *the, xsSlot *slot, const xsHostHooks *hooks, const char *kind);
+/* Same, but a closed object is an Error "closed". */
+void *ivxs_handle_open(xsMachine *the, xsSlot *slot, const xsHostHooks *hooks, const char *kind);
+#endif
+
 #ifdef __XSALL__
 /* ---- engine-side declarations (files that include xsAll.h) ---- */
 typedef struct {

@@ -1,14 +1,6 @@
 // Hostile input a camera may get from the network: a stack overflow must be a
 // catchable RangeError, and the app must go on afterwards.
-function attempt(name, run) {
-	try {
-		run();
-		trace(`${name}: no error\n`);
-	}
-	catch (error) {
-		trace(`${name}: ${error.name}: ${error.message}\n`);
-	}
-}
+import { attempt } from "./attempt.js";
 
 export default function () {
 	const depth = 100000;
