@@ -170,6 +170,36 @@ test("preferences persist across runs and refuse bad keys and values", async (t)
 	t.is(read.stdout, "porch 25 true [1,2,3] undefined\nblob,enabled,fps,name\n");
 });
 
+test("preferences hold the ESP32's limits: 15-byte names, 3,999-byte strings, ArrayBuffers of at most 19,986 bytes, 32-bit integers", async (t) => {
+	const dir = tempDir(t);
+	const { code, stdout, stderr } = await runHost([...apps, "--data", dir, "prefs-limits"]);
+	t.is(code, 0, stderr);
+	const nvs = "(the ESP32's NVS limit)";
+	t.is(stdout, [
+		"key of 15: no error",
+		`key of 16: RangeError: Preference.set: invalid key: 1 to 15 bytes ${nvs}`,
+		"domain of 15: no error",
+		`domain of 16: RangeError: Preference.set: invalid domain: 1 to 15 bytes ${nvs}`,
+		`empty key: RangeError: Preference.set: invalid key: 1 to 15 bytes ${nvs}`,
+		"string of 3999 bytes: no error",
+		`string of 4000 bytes: RangeError: Preference.set: string longer than 3999 bytes ${nvs}`,
+		`2000 two-byte characters: RangeError: Preference.set: string longer than 3999 bytes ${nvs}`,
+		"ArrayBuffer of 19986: no error",
+		"ArrayBuffer of 19987: RangeError: Preference.set: ArrayBuffer larger than 19986 bytes (the ESP32's NVS partition)",
+		"Uint8Array: TypeError: Preference.set: unsupported value type (an ArrayBuffer, not a view: as on the ESP32)",
+		"DataView: TypeError: Preference.set: unsupported value type (an ArrayBuffer, not a view: as on the ESP32)",
+		"float: RangeError: Preference.set: only 32-bit integers are stored",
+		"2 ** 31: RangeError: Preference.set: only 32-bit integers are stored",
+		"-(2 ** 31): no error",
+		"NaN: RangeError: Preference.set: only 32-bit integers are stored",
+		"null: TypeError: Preference.set: unsupported value type",
+		"read back: 3999 19986 -2147483648",
+		"b19986,kkkkkkkkkkkkkkk,s3999,small",
+		"key",
+		"",
+	].join("\n"));
+});
+
 test("--memory-report prints the XS heap and native bytes at exit; SIGUSR1 any time", async (t) => {
 	const { code, stderr } = await app("hello", ["--memory-report"]);
 	t.is(code, 0);
