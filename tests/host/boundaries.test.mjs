@@ -12,7 +12,7 @@ test("a JavaScript stack overflow is a catchable RangeError, twice, and the app 
 	t.is(signal, null);
 	t.is(code, 0, stderr);
 	for (const round of [1, 2])
-		for (const what of ["nested arrays", "nested objects", "reviver", "recursion", "apply", "spread"])
+		for (const what of ["nested arrays", "nested objects", "reviver", "eval", "recursion", "apply", "spread"])
 			t.true(stdout.includes(`round ${round} ${what}: RangeError: stack overflow\n`), `${round} ${what}:\n${stdout}`);
 	t.true(stdout.endsWith("after: 3\njobs still run\n"), stdout);
 });

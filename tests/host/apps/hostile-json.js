@@ -10,6 +10,7 @@ export default function () {
 		attempt(`round ${round} nested arrays`, () => JSON.parse(arrays));
 		attempt(`round ${round} nested objects`, () => JSON.parse(objects));
 		attempt(`round ${round} reviver`, () => JSON.parse(arrays, (key, value) => value));
+		attempt(`round ${round} eval`, () => (0, eval)("(".repeat(depth) + "1" + ")".repeat(depth)));
 		attempt(`round ${round} recursion`, function recurse() { recurse(); });
 		attempt(`round ${round} apply`, () => Math.max.apply(null, new Array(100000).fill(1)));
 		attempt(`round ${round} spread`, () => String.fromCharCode(...new Array(100000).fill(65)));
