@@ -106,6 +106,9 @@ void ivxs_host_install_globals(void);
 /* A garbage collection asked for by the host (never interrupted by a
  * stack-overflow RangeError). */
 void ivxs_collect_garbage(void);
+/* Brackets engine work that must not be unwound (delta +1 / -1): a stack
+ * overflow inside is fatal instead of a RangeError. */
+void ivxs_overflow_is_fatal(int delta);
 
 /* ---- memory (memory.c) ---- */
 typedef struct {

@@ -11,7 +11,8 @@
  * from the network. The error is built with the C stack limit lowered by
  * kOverflowReserve (XS's limit already keeps 128 KiB in hand) and thrown to the
  * nearest catch. It stays fatal where unwinding would corrupt the engine: in
- * the middle of a garbage collection, or while an overflow is being thrown.
+ * the middle of a garbage collection or a snapshot write (both mark the
+ * heap), or while an overflow is being thrown.
  */
 #include "xsAll.h"
 #include "host.h"
@@ -26,7 +27,7 @@ ivxs_host_config ivxs_config = {
 txMachine *ivxs_machine_instance;
 static char gError[512];
 static int gJobsPending;
-static int gCollecting;       /* a collection the host asked for is running */
+static int gCritical;         /* a host-asked collection or snapshot write is running */
 static int gThrowingOverflow;
 
 static txCreation gCreation = {
@@ -94,12 +95,17 @@ void ivxs_machine_delete(void)
 	ivxs_snapshot_delete();
 }
 
+void ivxs_overflow_is_fatal(int delta)
+{
+	gCritical += delta;
+}
+
 /* A collection asked for by the host (snapshot writing, collectGarbage()). */
 void ivxs_collect_garbage(void)
 {
-	gCollecting++;
+	ivxs_overflow_is_fatal(1);
 	fxCollectGarbage(ivxs_machine_instance);
-	gCollecting--;
+	ivxs_overflow_is_fatal(-1);
 }
 
 /* ---------- platform hooks ---------- */
@@ -160,8 +166,8 @@ static const char *describeExit(int status)
 /* Whether a stack overflow can be thrown as a RangeError here. */
 static int overflowIsCatchable(txMachine *the)
 {
-	if (gThrowingOverflow || gCollecting || (the->collectFlag & XS_ORGANIC_FLAG))
-		return 0;   /* unwinding a collection would leave the heap half marked */
+	if (gThrowingOverflow || gCritical || (the->collectFlag & XS_ORGANIC_FLAG))
+		return 0;   /* unwinding a collection or a snapshot walk would leave the heap half marked */
 	return the->firstJump != C_NULL && the->stackLimit != C_NULL;
 }
 

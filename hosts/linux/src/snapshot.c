@@ -191,7 +191,9 @@ int ivxs_snapshot_write(const char *path, const char *entry, const char *const *
 	snapshot.write = streamWrite;
 	snapshot.stream = &stream;
 	ivxs_collect_garbage();
+	ivxs_overflow_is_fatal(1);
 	status = failed ? 0 : fxWriteSnapshot(the, &snapshot);
+	ivxs_overflow_is_fatal(-1);
 	if (status && !snapshot.error)
 		failed = fwrite(&stream.hash, 8, 1, stream.file) != 1;
 	if (fclose(stream.file) != 0 || failed || !status || snapshot.error) {
