@@ -7,7 +7,7 @@ import { apps, tempDir } from "./_apps.mjs";
 
 const app = (name, args, options) => runHost([...apps, name, "--", ...args], options);
 
-test("close() is idempotent and final, truncate() rolls back, forged handles are TypeErrors", async (t) => {
+test("close() is idempotent and final, truncate() rolls back, forged handles are TypeErrors, wrapped integers RangeErrors", async (t) => {
 	const dir = tempDir(t);
 	const { code, stdout, stderr } = await app("handles", [dir]);
 	t.is(code, 0, stderr);
@@ -24,6 +24,8 @@ test("close() is idempotent and final, truncate() rolls back, forged handles are
 		"Timer.clear of a plain object: TypeError: Timer.clear: not a timer",
 		"Timer.schedule of a number: TypeError: Timer.schedule: not a timer",
 		"UDP read after close: Error: closed",
+		"UDP on port 2 ** 32 + 80: RangeError: udp: invalid port",
+		"Listener with a backlog of 2 ** 32 + 1: RangeError: listen: invalid backlog",
 		"stdout still open",
 		"the same connection taken twice: TypeError: adopt: connection already taken",
 		"done",

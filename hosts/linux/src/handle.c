@@ -1,7 +1,8 @@
 /*
  * Host objects as handles: what JS holds for a descriptor, a timer or a
  * socket is an object whose hooks say what it is, never a number it could
- * forge. Every binding function fetches its record through here.
+ * forge. Every binding function fetches its record through here, and its
+ * integer arguments through ivxs_to_int().
  */
 #include "xsmc.h"
 #include "host.h"
@@ -26,4 +27,12 @@ void *ivxs_handle_open(xsMachine *the, xsSlot *slot, const xsHostHooks *hooks, c
 	if (!data)
 		xsUnknownError("closed");
 	return data;
+}
+
+int32_t ivxs_to_int(xsMachine *the, xsSlot *slot, int32_t min, int32_t max, const char *what)
+{
+	double value = xsmcToNumber(*slot);
+	if (!(value >= min && value <= max) || value != (double)(int32_t)value)
+		xsRangeError("invalid %s", what);
+	return (int32_t)value;
 }

@@ -137,6 +137,9 @@ const char *ivxs_shorten(const char *text, size_t keep, char *out, size_t size);
 void *ivxs_handle_get(xsMachine *the, xsSlot *slot, const xsHostHooks *hooks, const char *kind);
 /* Same, but a closed object is an Error "closed". */
 void *ivxs_handle_open(xsMachine *the, xsSlot *slot, const xsHostHooks *hooks, const char *kind);
+/* An integer argument in [min, max], or RangeError "invalid <what>": never
+ * a value wrapped modulo 2^32 (xsmcToInteger(2 ** 32 + 80) is 80). */
+int32_t ivxs_to_int(xsMachine *the, xsSlot *slot, int32_t min, int32_t max, const char *what);
 #endif
 
 #ifdef __XSALL__

@@ -156,9 +156,7 @@ void xs_file_writev(xsMachine *the)
 	double total = 0;
 	xsmcVars(3);
 	xsmcGet(xsVar(0), xsArg(1), xsID("length"));
-	count = xsmcToInteger(xsVar(0));
-	if (count < 0)
-		xsRangeError("invalid chunk list");
+	count = ivxs_to_int(the, &xsVar(0), 0, 1 << 20, "chunk list");
 	xsmcSetNewArray(xsVar(1), count);
 	for (i = 0; i < count; i++) {
 		xsmcGetIndex(xsVar(0), xsArg(1), i);

@@ -66,7 +66,7 @@ void xs_host_report(xsMachine *the)
 
 void xs_host_exit(xsMachine *the)
 {
-	int code = xsmcArgc > 0 ? xsmcToInteger(xsArg(0)) : 0;
+	int code = xsmcArgc > 0 ? ivxs_to_int(the, &xsArg(0), 0, 255, "exit code") : 0;
 	fflush(stdout);
 	ivxs_loop_stop(code);
 }
@@ -84,9 +84,7 @@ void xs_host_argv(xsMachine *the)
 
 void xs_host_log(xsMachine *the)
 {
-	int level = xsmcToInteger(xsArg(0));
-	if (level < IVXS_LOG_ERROR || level > IVXS_LOG_DEBUG)
-		xsRangeError("invalid log level");
+	int level = ivxs_to_int(the, &xsArg(0), IVXS_LOG_ERROR, IVXS_LOG_DEBUG, "log level");
 	ivxs_log(level, "%s", xsmcToString(xsArg(1)));
 }
 

@@ -56,14 +56,13 @@ static SocketRecord *getSocket(xsMachine *the, xsSlot *slot)
 	return ivxs_handle_open(the, slot, &gSocketHooks, "socket");
 }
 
-static void toAddress(xsMachine *the, xsSlot *address, int port, struct sockaddr_in *out)
+/* address, then port (both may run JS); the address text is used at once. */
+static void toAddress(xsMachine *the, xsSlot *address, xsSlot *port, struct sockaddr_in *out)
 {
 	const char *text;
 	memset(out, 0, sizeof(*out));
 	out->sin_family = AF_INET;
-	if (port < 0 || port > 65535)
-		xsRangeError("invalid port");
-	out->sin_port = htons((uint16_t)port);
+	out->sin_port = htons((uint16_t)ivxs_to_int(the, port, 0, 65535, "port"));
 	if (xsmcTypeOf(*address) == xsUndefinedType) {
 		out->sin_addr.s_addr = htonl(INADDR_ANY);
 		return;
@@ -94,7 +93,10 @@ static int newSocket(xsMachine *the, int type)
 /* xsResult = a new socket object owning fd (closed here if that fails). */
 static void wrap(xsMachine *the, int fd)
 {
-	SocketRecord *record = calloc(1, sizeof(SocketRecord));
+	SocketRecord *record;
+	xsResult = xsNewHostObject(NULL);
+	xsSetHostHooks(xsResult, &gSocketHooks);
+	record = calloc(1, sizeof(SocketRecord));
 	if (!record) {
 		close(fd);
 		xsUnknownError("no memory");
@@ -102,9 +104,7 @@ static void wrap(xsMachine *the, int fd)
 	record->fd = fd;
 	ivxs_mem_register(&gSocketMemory);
 	ivxs_mem_add(&gSocketMemory, sizeof(SocketRecord));
-	xsResult = xsNewHostObject(NULL);
 	xsmcSetHostData(xsResult, record);
-	xsSetHostHooks(xsResult, &gSocketHooks);
 }
 
 /* udp(address, port) -> socket */
@@ -112,7 +112,7 @@ void xs_socket_udp(xsMachine *the)
 {
 	struct sockaddr_in sin;
 	int fd;
-	toAddress(the, &xsArg(0), xsmcToInteger(xsArg(1)), &sin);
+	toAddress(the, &xsArg(0), &xsArg(1), &sin);
 	fd = newSocket(the, SOCK_DGRAM);
 	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0)
 		throwErrno(the, "bind", fd);
@@ -126,7 +126,7 @@ void xs_socket_connect(xsMachine *the)
 	int fd, one = 1;
 	if (xsmcTypeOf(xsArg(0)) == xsUndefinedType)
 		xsRangeError("address required");
-	toAddress(the, &xsArg(0), xsmcToInteger(xsArg(1)), &sin);
+	toAddress(the, &xsArg(0), &xsArg(1), &sin);
 	fd = newSocket(the, SOCK_STREAM);
 	if (xsmcTest(xsArg(2)))
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
@@ -140,10 +140,8 @@ void xs_socket_listen(xsMachine *the)
 {
 	struct sockaddr_in sin;
 	int fd, one = 1;
-	int backlog = xsmcToInteger(xsArg(2));
-	toAddress(the, &xsArg(0), xsmcToInteger(xsArg(1)), &sin);
-	if (backlog < 1 || backlog > 4096)
-		xsRangeError("invalid backlog");
+	int backlog = ivxs_to_int(the, &xsArg(2), 1, 4096, "backlog");
+	toAddress(the, &xsArg(0), &xsArg(1), &sin);
 	fd = newSocket(the, SOCK_STREAM);
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0)
@@ -230,7 +228,7 @@ void xs_socket_sendto(xsMachine *the)
 	void *data;
 	xsUnsignedValue size;
 	/* address and port first: their conversions may run JS and move the buffer */
-	toAddress(the, &xsArg(2), xsmcToInteger(xsArg(3)), &to);
+	toAddress(the, &xsArg(2), &xsArg(3), &to);
 	xsmcGetBufferReadable(xsArg(1), &data, &size);
 	if (sendto(fd, data, size, 0, (struct sockaddr *)&to, sizeof(to)) < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
 		throwErrno(the, "sendto", -1);
@@ -240,11 +238,9 @@ void xs_socket_sendto(xsMachine *the)
  * nothing is readable, null at end of stream */
 void xs_socket_read(xsMachine *the)
 {
-	int count = xsmcToInteger(xsArg(1));
+	int count = ivxs_to_int(the, &xsArg(1), 1, 64 * 1024 * 1024, "count");
 	int fd = getSocket(the, &xsArg(0))->fd;
 	ssize_t got;
-	if (count <= 0)
-		xsRangeError("invalid count");
 	xsmcSetArrayBuffer(xsResult, NULL, count);
 	got = recv(fd, xsmcToArrayBuffer(xsResult), (size_t)count, 0);
 	if (got < 0) {
@@ -264,7 +260,7 @@ void xs_socket_read(xsMachine *the)
 /* write(socket, buffer, offset) -> bytes written (0 when the kernel is full) */
 void xs_socket_write(xsMachine *the)
 {
-	int offset = xsmcToInteger(xsArg(2));   /* before the data pointer: may run JS */
+	int offset = ivxs_to_int(the, &xsArg(2), 0, INT32_MAX, "offset");   /* before the data pointer: may run JS */
 	int fd = getSocket(the, &xsArg(0))->fd;
 	void *data;
 	xsUnsignedValue size;
@@ -340,7 +336,7 @@ static void unwatch(xsMachine *the, SocketRecord *record)
 /* watch(socket, mask, callback(mask)): mask 1 readable, 2 writable; 0 stops. */
 void xs_socket_watch(xsMachine *the)
 {
-	int mask = xsmcToInteger(xsArg(1));
+	int mask = ivxs_to_int(the, &xsArg(1), 0, 3, "mask");
 	SocketRecord *record = getSocket(the, &xsArg(0));
 	int events = ((mask & 1) ? POLLIN : 0) | ((mask & 2) ? POLLOUT : 0);
 	if (!events) {

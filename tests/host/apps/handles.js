@@ -42,6 +42,8 @@ export default function () {
 	udp.close();
 	udp.close();
 	attempt("UDP read after close", () => udp.read());
+	attempt("UDP on port 2 ** 32 + 80", () => new UDP({ port: 2 ** 32 + 80 }));
+	attempt("Listener with a backlog of 2 ** 32 + 1", () => new Listener({ port: 0, backlog: 2 ** 32 + 1 }));
 
 	// An accepted connection is taken once; closing cancels its callbacks.
 	const listener = new Listener({ port: 0, address: "127.0.0.1", onReadable() {
