@@ -43,8 +43,8 @@
  *    Targets: <= 50 us per video frame on XS; payloadBytesCopied == 0 (every case, both engines).
  *
  * 5. capture — capture thread CPU (bench/capture_bench.c, if present):
- *      gcc -std=c11 -D_GNU_SOURCE -O2 -pthread -Inative/ring -Inative/capture native/ring/ring.c \
- *          native/capture/capture.c bench/capture_bench.c -o build/bench/capture_bench
+ *      gcc -std=c11 -D_GNU_SOURCE -O2 -pthread -Inative/ring -Inative/capture -Inative/annexb native/ring/ring.c \
+ *          native/annexb/annexb.c native/capture/[!m]*.c bench/capture_bench.c -o build/bench/capture_bench
  *      build/bench/capture_bench [$IVXS_CAPTURE_BENCH_ARGS]   (cwd = repo root; env
  *          IVXS_FIXTURES=<repo>/fixtures/media)
  *    (3 s real-time paced H.264+AAC: thread CPU per media second; 20000 frames unpaced: CPU per
@@ -54,7 +54,7 @@
  *    Missing source -> {"skipped": ...}.
  */
 import { execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import os from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -362,8 +362,11 @@ function benchCapture() {
 	const src = "bench/capture_bench.c";
 	if (!existsSync(join(root, src))) return { skipped: `${src} missing` };
 	log("capture: compiling bench/capture_bench.c");
-	run("gcc", ["-std=c11", "-D_GNU_SOURCE", "-O2", "-pthread", "-Inative/ring", "-Inative/capture",
-		"native/ring/ring.c", "native/capture/capture.c", src, "-o", `${OUT}/capture_bench`]);
+	// the capture core is every .c in native/capture but the binding, plus the Annex-B core
+	const capture = readdirSync(join(root, "native/capture")).filter((f) => f.endsWith(".c") && !f.startsWith("mod"))
+		.map((f) => `native/capture/${f}`);
+	run("gcc", ["-std=c11", "-D_GNU_SOURCE", "-O2", "-pthread", "-Inative/ring", "-Inative/capture", "-Inative/annexb",
+		"native/ring/ring.c", "native/annexb/annexb.c", ...capture, src, "-o", `${OUT}/capture_bench`]);
 	const args = (process.env.IVXS_CAPTURE_BENCH_ARGS ?? "").split(/\s+/).filter(Boolean);
 	log(`capture: running build/bench/capture_bench ${args.join(" ")}`);
 	// Real-time pacing over the 10 s the media issue asks for (the C test allows 1 % of frames
