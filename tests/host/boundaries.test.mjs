@@ -17,6 +17,16 @@ test("a JavaScript stack overflow is a catchable RangeError, twice, and the app 
 	t.true(stdout.endsWith("after: 3\njobs still run\n"), stdout);
 });
 
+test("a module nested deeper than the C stack allows is a syntax error with its line, not a crash", async (t) => {
+	const dir = tempDir(t);
+	writeFileSync(join(dir, "deep.js"), `export default ${"[".repeat(100000)}${"]".repeat(100000)};\n`);
+	const { code, signal, stderr } = await runHost(["-m", dir, "deep"]);
+	t.is(signal, null);
+	t.is(code, 1);
+	t.regex(stderr, /deep\.js:1: error: stack overflow\n/);
+	t.regex(stderr, /SyntaxError: .*deep\.js: cannot parse module\n/);
+});
+
 test("an app cannot import the host's internal socket module; the ECMA-419 classes still can", async (t) => {
 	const { code, stdout } = await app("internal-import");
 	t.is(code, 0);
