@@ -93,7 +93,7 @@ test("m32: a --heap-limit beyond the 32-bit address space is refused, not trunca
 		t.is(code, 2, `${size}: ${stderr}`);
 		t.regex(stderr, new RegExp(`invalid --heap-limit ${size}`));
 	}
-	const { code } = await runHost(["--heap-limit", "4095m", "-m", join(root, "tests/host/apps"), "-m", join(build, "mods"), "hello"]);
+	const { code } = await runHost(["--heap-limit", "1g", "-m", join(root, "tests/host/apps"), "-m", join(build, "mods"), "hello"]);
 	t.is(code, 0);
 });
 

@@ -16,7 +16,7 @@
  * memory come from the platform layer "ivxs/platform" (platform.d.ts).
  * Boards run modules/app/board.ts.
  */
-import { Ring, RingReader } from "ring";
+import { Ring, RingReader, intact } from "ring";
 import type { Frame } from "ring";
 import { Capture } from "capture";
 import { FileWriter, argv, makeDirectory, memory, readFile } from "ivxs/platform";
@@ -79,17 +79,29 @@ export default function main(): void {
 	const ring = new Ring({ maxGopBytes: EMBEDDED_DEFAULTS.maxGopBytes });
 	const capture = new Capture({ ring, video: options.video, audio: options.audio, stills: options.stills, codec: options.codec, fps });
 	let fragments = 0, torn = 0;
+	// Zero-copy output (native/ring/README.md "Zero-copy output"): the muxers'
+	// chunks view ring frames, which the capture thread may overwrite while the
+	// muxer holds them (a whole GOP). Write, then check: a fragment with an
+	// overwritten view is truncated away and counted (torn), never kept.
+	const emit = (file: FileWriter, chunks: Uint8Array[]): boolean => {
+		const before = file.written;
+		file.write(chunks);
+		if (intact(chunks)) return true;
+		file.truncate(before);
+		torn++;
+		return false;
+	};
 	const fmp4 = new Fmp4Muxer({
 		video: options.codec,
 		audio: true,
 		onJump: "discontinuity",
 		sink: (chunks, info) => {
-			mp4File.write(chunks);
+			if (!emit(mp4File, chunks)) return;
 			if (info.type === "fragment") fragments++;
 			else trace(`  init segment: ${info.width}x${info.height} codecs ${info.codecs}\n`);
 		},
 	});
-	const flv = new FlvMuxer({ video: options.codec, audio: true, sink: (chunks) => flvFile.write(chunks) });
+	const flv = new FlvMuxer({ video: options.codec, audio: true, sink: (chunks) => { emit(flvFile, chunks); } });
 
 	// The muxers keep their state when they refuse a frame: log and go on.
 	const feeder = new MuxerFeed([fmp4, flv], (frame, error) => trace(`demo: frame ${frame.seq} rejected: ${error.message}\n`));
@@ -98,11 +110,7 @@ export default function main(): void {
 	const reader = new RingReader(ring, {
 		at: "live",
 		onReadable() {
-			for (let frame = this.read(); frame; frame = this.read()) {
-				feed(frame);
-				// Seqlock check: were the bytes overwritten while we used them?
-				if (!this.valid(frame)) torn++;
-			}
+			for (let frame = this.read(); frame; frame = this.read()) feed(frame);
 		},
 	});
 	capture.start();
@@ -129,7 +137,7 @@ export default function main(): void {
 		capture.close();
 		const m = memory();
 		trace(`done: ${options.out}/live.mp4 (${mp4File.written} bytes, ${fragments} fragments), ${options.out}/live.flv (${flvFile.written} bytes), ${options.out}/still.jpg\n`);
-		trace(`  frames ${feeder.videoFrames} video, ${feeder.audioFrames} audio, rejected ${feeder.rejected}, torn ${torn}; XS heap peak ${m.chunksPeak + m.slotsPeak} bytes, ring ${m.native.ring?.peak ?? 0} bytes\n`);
+		trace(`  frames ${feeder.videoFrames} video, ${feeder.audioFrames} audio, rejected ${feeder.rejected}, torn ${torn}, lost ${reader.lost}; XS heap peak ${m.chunksPeak + m.slotsPeak} bytes, ring ${m.native.ring?.peak ?? 0} bytes\n`);
 		ring.close();
 	}, 1000);
 }

@@ -15,6 +15,9 @@ declare module "ivxs/platform" {
 		readonly written: number;
 		write(chunks: (ArrayBuffer | ArrayBufferView)[]): void;
 		write(...chunks: (ArrayBuffer | ArrayBufferView)[]): void;
+		/** Takes back what was written after `length` (a past `written`): a sink's rollback
+		 * of a fragment with a torn ring view (native/ring/README.md "Zero-copy output"). */
+		truncate(length: number): void;
 		close(): void;
 	}
 	/** The app's arguments: the command line on Linux, the manifest's config.args on Moddable. */

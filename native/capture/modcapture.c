@@ -45,13 +45,19 @@ static void account(CaptureRecord *record)
 	record->counted = now;
 }
 
-/* The sink: each frame into the ring (the capture thread is its one writer).
- * TODO: switch to ivxs_ring_push_frame(ring, &frame) so frame->info
- * (IVXS_AU_INFO_*) reaches JS as frame.info. */
+/* The sink: each frame into the ring (the capture thread is its one writer),
+ * with its info word (IVXS_AU_INFO_*), which JS reads as frame.info. */
 static int pushToRing(void *ctx, const ivxs_capture_frame *frame)
 {
-	return ivxs_ring_push(ctx, frame->type, frame->codec, frame->key, frame->timestamp_ms,
-		frame->data, frame->size);
+	ivxs_ring_frame f;
+	f.type = frame->type;
+	f.codec = frame->codec;
+	f.key = frame->key;
+	f.timestamp_ms = frame->timestamp_ms;
+	f.info = frame->info;
+	f.data = frame->data;
+	f.size = frame->size;
+	return ivxs_ring_push_frame(ctx, &f);
 }
 
 static void throwStatus(xsMachine *the, int status)
@@ -108,7 +114,6 @@ void xs_capture_create(xsMachine *the)
 {
 	char video[512], audio[512], stills[512], device[256], codecName[16], pace[16];
 	CaptureRecord *record;
-	ivxs_ring *ring;
 	int status;
 	xsmcVars(2);
 	ivxs_host_attach(the);
@@ -123,7 +128,6 @@ void xs_capture_create(xsMachine *the)
 		xsUnknownError("capture: no memory");
 	xsResult = xsNewHostObject(xs_capture_destructor);
 	xsmcSetHostData(xsResult, record);   /* the destructor frees it if we throw below */
-	ring = ivxs_ring_retain(the, &xsVar(1), &record->ringToken);
 	ivxs_mem_register(&gCaptureMemory);
 	account(record);
 	xsmcSet(xsResult, xsID("ring"), xsVar(1));
@@ -142,7 +146,8 @@ void xs_capture_create(xsMachine *the)
 			config.start_ms = (uint64_t)numberOption(the, "startTime", 0);
 		}
 		config.sink = pushToRing;
-		config.sink_ctx = ring;
+		/* Last: the ring's one writer from here (a bad option above leaves it free) */
+		config.sink_ctx = ivxs_ring_retain(the, &xsVar(1), &record->ringToken);
 		status = ivxs_capture_create_v4l2(&record->capture, &config);
 	}
 	else {
@@ -178,11 +183,14 @@ void xs_capture_create(xsMachine *the)
 			config.start_ms = (uint64_t)numberOption(the, "startTime", 0);
 		}
 		config.sink = pushToRing;
-		config.sink_ctx = ring;
+		/* Last: the ring's one writer from here (a bad option above leaves it free) */
+		config.sink_ctx = ivxs_ring_retain(the, &xsVar(1), &record->ringToken);
 		status = ivxs_capture_create_file(&record->capture, &config);
 	}
-	if (status < 0)
+	if (status < 0) {
+		ivxs_ring_release(&record->ringToken);
 		throwStatus(the, status);
+	}
 	account(record);
 }
 

@@ -30,6 +30,9 @@ export function makeDirectory(path: string): void {
 export class FileWriter {
 	#file: File | undefined;
 	#written = 0;
+	// The last write, gathered but not yet in the file: truncate() can take it
+	// back (Moddable's File cannot shrink a file). Written at the next write or close.
+	#pending: ArrayBuffer | undefined;
 	constructor(path: string) {
 		// Moddable's File opens for writing without truncating: start afresh.
 		if (File.exists(path)) File.delete(path);
@@ -51,12 +54,26 @@ export class FileWriter {
 			gathered.set(ArrayBuffer.isView(chunk) ? new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength) : new Uint8Array(chunk), at);
 			at += chunk.byteLength;
 		}
-		file.write(gathered.buffer);
+		this.#flush();
+		this.#pending = gathered.buffer;
 		this.#written += total;
 	}
+	truncate(length: number): void {
+		if (!this.#file) throw new Error("closed");
+		if (length === this.#written) return;
+		const pending = this.#pending;
+		if (!pending || length !== this.#written - pending.byteLength) throw new RangeError("truncate: only the last write can be taken back");
+		this.#pending = undefined;
+		this.#written = length;
+	}
 	close(): void {
+		if (this.#file) this.#flush();
 		this.#file?.close();
 		this.#file = undefined;
+	}
+	#flush(): void {
+		if (this.#pending) this.#file!.write(this.#pending);
+		this.#pending = undefined;
 	}
 }
 
