@@ -12,6 +12,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { host32 } from "./_m32-host.mjs";   // first: the files below declare their tests on the 32-bit host
 import "./host/host.test.mjs";
+import "./host/handles.test.mjs";
+import "./host/boundaries.test.mjs";
 import "./demo.test.mjs";
 import "./xs-unit.test.mjs";
 import "./capture-binding.test.mjs";
