@@ -89,9 +89,12 @@ function run(command, args, options = {}) {
 // pointer width of a board). Objects are kept per variant, so each is incremental.
 export const hostVariants = { release: "ivxs", sanitize: "ivxs-sanitize", m32: "ivxs-m32" };
 
+// Two test files may ask for the same variant at once: flock(1) (util-linux)
+// makes the second wait instead of compiling the same objects in parallel.
 export function buildHost(variant = "release", options = {}) {
 	if (!(variant in hostVariants)) throw new Error(`unknown host variant "${variant}" (${Object.keys(hostVariants).join(", ")})`);
-	run("make", ["-s", "-C", "hosts/linux", "-j2", `VARIANT=${variant}`, `BUILD=${buildDir}`, `ROOT=${root}`], options);
+	mkdirSync(buildDir, { recursive: true });
+	run("flock", [join(buildDir, `.${variant}.lock`), "make", "-s", "-C", "hosts/linux", "-j2", `VARIANT=${variant}`, `BUILD=${buildDir}`, `ROOT=${root}`], options);
 	return join(buildDir, "bin", hostVariants[variant]);
 }
 

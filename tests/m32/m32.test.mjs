@@ -2,31 +2,19 @@
 // A board's XS has 32-bit pointers, and its slots are half the size of this
 // machine's: the 32-bit host's memory figures are the ones that compare with a
 // device, and pointer-width bugs (size_t, printf formats, casts) show up here.
-// The host's own tests, the demo's, the XS tests (tests/unit and
-// tests/xs-only through the XS test runner) and those of the capture binding
-// and the long Annex-B clip run again on it, unchanged.
+// The host's, the demo's, the XS tests (tests/unit and tests/xs-only through
+// the XS test runner) and others run again on it, unchanged, from the other
+// files of this folder; here, what is particular to 32 bits.
 import test from "ava";
-import { execFileSync } from "node:child_process";
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { execFile } from "node:child_process";
+import { chmodSync, copyFileSync, mkdirSync, readFileSync, statSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { host32 } from "./_m32-host.mjs";   // first: the files below declare their tests on the 32-bit host
-import "./host/host.test.mjs";
-import "./host/handles.test.mjs";
-import "./host/boundaries.test.mjs";
-import "./demo.test.mjs";
-import "./xs-unit.test.mjs";
-import "./capture-binding.test.mjs";
-import "./annexb-clip.test.mjs";
-import { build, root, runHost } from "./_host.mjs";
+import { promisify } from "node:util";
+import { build, root, runHost } from "../_host.mjs";
+import { tempDir } from "../host/_apps.mjs";
+import { host32 } from "./_host32.mjs";
 
 const host64 = join(build, "bin", "ivxs");
-
-function tempDir(t) {
-	const dir = mkdtempSync(join(tmpdir(), "ivxs-m32-"));
-	t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-	return dir;
-}
 
 test("m32: the 32-bit host is an ELF32 x86 program", (t) => {
 	const header = readFileSync(host32).subarray(0, 20);
@@ -99,17 +87,18 @@ test("m32: a --heap-limit beyond the 32-bit address space is refused, not trunca
 	t.is(code, 0);
 });
 
-test("m32: without gcc-multilib the 32-bit build stops with one line naming the Debian package", (t) => {
+test("m32: without gcc-multilib the 32-bit build stops with one line naming the Debian package", async (t) => {
 	// A compiler that cannot do -m32, as gcc without gcc-multilib; a scratch
-	// build folder, so the real one is not touched.
+	// build folder, so the real one is not touched. Run asynchronously: the
+	// other tests of this file watch host processes in real time.
 	const dir = tempDir(t);
 	const cc = join(dir, "cc");
 	writeFileSync(cc, "#!/bin/sh\nfor a in \"$@\"; do [ \"$a\" = -m32 ] && { echo 'fatal error: bits/libc-header-start.h: No such file or directory' >&2; exit 1; }; done\nexec gcc \"$@\"\n");
 	chmodSync(cc, 0o755);
 	mkdirSync(join(dir, "build/gen"), { recursive: true });
 	copyFileSync(join(build, "gen/natives.mk"), join(dir, "build/gen/natives.mk"));
-	const error = t.throws(() => execFileSync("make", ["-s", "-C", join(root, "hosts/linux"), "VARIANT=m32", `CC=${cc}`,
-		`BUILD=${join(dir, "build")}`, `XS=${join(build, "xs")}`, `ROOT=${root}`], { stdio: "pipe", encoding: "utf8" }));
+	const error = await t.throwsAsync(promisify(execFile)("make", ["-s", "-C", join(root, "hosts/linux"), "VARIANT=m32", `CC=${cc}`,
+		`BUILD=${join(dir, "build")}`, `XS=${join(build, "xs")}`, `ROOT=${root}`]));
 	t.regex(error.stderr, /install Debian's gcc-multilib \(apt-get install gcc-multilib\)/);
 	t.notRegex(error.stderr, /libc-header-start/);
 });

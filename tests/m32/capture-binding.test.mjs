@@ -1,0 +1,3 @@
+// capture-binding.test.mjs again, on the 32-bit host (tests/m32/_host32.mjs).
+import "./_host32.mjs";
+import "../capture-binding.test.mjs";

@@ -1,0 +1,3 @@
+// host/handles.test.mjs again, on the 32-bit host (tests/m32/_host32.mjs).
+import "./_host32.mjs";
+import "../host/handles.test.mjs";

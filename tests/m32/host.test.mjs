@@ -1,0 +1,3 @@
+// host/host.test.mjs again, on the 32-bit host (tests/m32/_host32.mjs).
+import "./_host32.mjs";
+import "../host/host.test.mjs";

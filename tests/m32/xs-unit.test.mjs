@@ -1,0 +1,3 @@
+// xs-unit.test.mjs again, on the 32-bit host (tests/m32/_host32.mjs).
+import "./_host32.mjs";
+import "../xs-unit.test.mjs";
