@@ -18,7 +18,7 @@ import { FileWriter, makeDirectory, readFile } from "ivxs/file";
 import { argv, memory } from "ivxs/host";
 import Timer from "timer";
 import { scan as scanAnnexB } from "annexb";
-import { Fmp4Muxer, FlvMuxer, MediaError, probeVideo, useNativeScanner } from "../media/index.js";
+import { AudioTrack, Fmp4Muxer, FlvMuxer, MediaError, probeVideo, useNativeScanner, VideoTrack } from "../media/index.js";
 
 export const EMBEDDED_DEFAULTS = Object.freeze({
 	maxGopBytes: 512 * 1024,
@@ -85,17 +85,23 @@ export default function main(): void {
 		},
 	});
 	const flv = new FlvMuxer({ video: options.codec, audio: true, sink: (chunks) => flvFile.write(chunks) });
+	// Process once, mux many: each frame is analysed once by its track, and both muxers take the
+	// unit. Ring frames carry capture's AU info word (frame.info), which spares a second scan.
+	const videoTrack = new VideoTrack({ codec: options.codec, onJump: "discontinuity" });
+	const audioTrack = new AudioTrack({ onJump: "discontinuity" });
 
 	const feed = (frame: Frame) => {
 		try {
 			if (frame.type === FrameType.video) {
-				fmp4.writeVideo(frame.data, frame.timestamp);
-				flv.writeVideo(frame.data, frame.timestamp);
+				const unit = videoTrack.process(frame.data, frame.timestamp, frame.timestamp, (frame as { info?: number }).info);
+				fmp4.writeVideoUnit(unit);
+				flv.writeVideoUnit(unit);
 				videoFrames++;
 			}
 			else {
-				fmp4.writeAudio(frame.data, frame.timestamp);
-				flv.writeAudio(frame.data, frame.timestamp);
+				const unit = audioTrack.process(frame.data, frame.timestamp);
+				fmp4.writeAudioUnit(unit);
+				flv.writeAudioUnit(unit);
 				audioFrames++;
 			}
 		}

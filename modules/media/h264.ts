@@ -4,7 +4,7 @@
  * which is both the MP4 `avcC` payload and the FLV AVC sequence header.
  */
 import { BitReader, removeEmulationPrevention } from "./bit-reader.js";
-import { BitstreamError, TruncatedError } from "./errors.js";
+import { BitstreamError, TruncatedError, UnsupportedError } from "./errors.js";
 
 export const H264_NAL = {
   SLICE: 1,
@@ -155,6 +155,13 @@ export function parseH264Sps(nal: Uint8Array): H264Sps {
   return sps;
 }
 
+/** Throws UnsupportedError when a NAL of `list` is longer than a 16-bit length field holds. */
+export function checkNalLengths(box: string, kind: string, list: Uint8Array[]): void {
+  for (const n of list) {
+    if (n.length > 0xffff) throw new UnsupportedError(`${box} holds ${kind} units of at most 65535 bytes, got ${n.length}`);
+  }
+}
+
 function hex2(v: number): string {
   return (v < 16 ? "0" : "") + v.toString(16);
 }
@@ -166,6 +173,12 @@ export function avcCodecString(sps: H264Sps): string {
 
 /** AVCDecoderConfigurationRecord with 4-byte NAL lengths. */
 export function buildAvcDecoderConfig(spsList: Uint8Array[], ppsList: Uint8Array[], sps: H264Sps): Uint8Array {
+  // The record's fields: numOfSequenceParameterSets is 5 bits, numOfPictureParameterSets 8 bits,
+  // every length 16 bits. Refuse what it cannot hold rather than write a corrupt record.
+  if (spsList.length > 31) throw new UnsupportedError(`avcC holds at most 31 SPS, got ${spsList.length}`);
+  if (ppsList.length > 255) throw new UnsupportedError(`avcC holds at most 255 PPS, got ${ppsList.length}`);
+  checkNalLengths("avcC", "SPS", spsList);
+  checkNalLengths("avcC", "PPS", ppsList);
   const high = sps.profileIdc === 100 || sps.profileIdc === 110 || sps.profileIdc === 122 || sps.profileIdc === 144;
   let size = 7 + (high ? 4 : 0);
   for (const s of spsList) size += 2 + s.length;

@@ -5,7 +5,8 @@
  * enhanced-FLV HEVC sequence start.
  */
 import { BitReader, removeEmulationPrevention } from "./bit-reader.js";
-import { BitstreamError, TruncatedError } from "./errors.js";
+import { BitstreamError, TruncatedError, UnsupportedError } from "./errors.js";
+import { checkNalLengths } from "./h264.js";
 
 export const H265_NAL = {
   BLA_W_LP: 16,
@@ -231,6 +232,12 @@ export function buildHevcDecoderConfig(
   vpsList: Uint8Array[], spsList: Uint8Array[], ppsList: Uint8Array[], sps: H265Sps,
 ): Uint8Array {
   const arrays: [number, Uint8Array[]][] = [[H265_NAL.VPS, vpsList], [H265_NAL.SPS, spsList], [H265_NAL.PPS, ppsList]];
+  // numNalus and nalUnitLength are 16-bit fields: refuse what the record cannot hold.
+  for (const [type, list] of arrays) {
+    const kind = type === H265_NAL.VPS ? "VPS" : type === H265_NAL.SPS ? "SPS" : "PPS";
+    if (list.length > 0xffff) throw new UnsupportedError(`hvcC holds at most 65535 ${kind} units, got ${list.length}`);
+    checkNalLengths("hvcC", kind, list);
+  }
   let size = 23;
   for (const [, list] of arrays) {
     size += 3;

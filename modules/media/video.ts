@@ -37,9 +37,15 @@ export interface VideoConfig {
   decoderConfig: Uint8Array;
 }
 
-function pushUnique(list: Uint8Array[], nal: Uint8Array): void {
-  for (const x of list) if (bytesEqual(x, nal)) return;
+const NONE: Uint8Array[] = [];
+Object.freeze(NONE);
+
+/** `list` with `nal` added unless a byte-equal one is there (a new list when `list` is NONE). */
+function pushUnique(list: Uint8Array[], nal: Uint8Array): Uint8Array[] {
+  for (const x of list) if (bytesEqual(x, nal)) return list;
+  if (list === NONE) return [nal];
   list.push(nal);
+  return list;
 }
 
 export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
@@ -60,39 +66,54 @@ function listsEqual(a: Uint8Array[], b: Uint8Array[]): boolean {
  */
 export function analyzeAccessUnit(codec: VideoCodec, au: Uint8Array): VideoFrame {
   const spans = scanNalUnits(au);
-  const frame: VideoFrame = { nals: [], sampleSize: 0, key: false, vps: [], sps: [], pps: [] };
+  // Parameter-set lists are made only when the unit has some (most have none).
+  const frame: VideoFrame = { nals: [], sampleSize: 0, key: false, vps: NONE, sps: NONE, pps: NONE };
+  const nals = frame.nals;
+  const h264 = codec === "h264";
+  let sampleSize = 0;
   let slices = 0;
   for (let i = 0; i < spans.length; i += 3) {
-    const nal = au.subarray(spans[i + 1], spans[i + 2]);
-    if (codec === "h264") {
-      const t = nal[0] & 0x1f;
-      if (nal.length < 2 && t !== H264_NAL.END_OF_SEQUENCE && t !== H264_NAL.END_OF_STREAM) {
+    const start = spans[i + 1];
+    const length = spans[i + 2] - start;
+    const b = au[start];
+    if (h264) {
+      const t = b & 0x1f;
+      if (length < 2 && t !== H264_NAL.END_OF_SEQUENCE && t !== H264_NAL.END_OF_STREAM) {
         throw new TruncatedError("H.264 NAL unit truncated");
       }
-      if (t === H264_NAL.SPS) { pushUnique(frame.sps, nal); continue; }
-      if (t === H264_NAL.PPS) { pushUnique(frame.pps, nal); continue; }
-      if (t === H264_NAL.AUD) continue;
       if (t >= 1 && t <= 5) {
         slices++;
         if (t === H264_NAL.IDR) frame.key = true;
-      }
+      } else if (t === H264_NAL.SPS) {
+        frame.sps = pushUnique(frame.sps, au.subarray(start, start + length));
+        continue;
+      } else if (t === H264_NAL.PPS) {
+        frame.pps = pushUnique(frame.pps, au.subarray(start, start + length));
+        continue;
+      } else if (t === H264_NAL.AUD) continue;
     } else {
-      if (nal.length < 2) throw new TruncatedError("H.265 NAL header truncated");
-      const t = (nal[0] >> 1) & 0x3f;
-      if (nal.length < 3 && t !== H265_NAL.EOS && t !== H265_NAL.EOB) throw new TruncatedError("H.265 NAL unit truncated");
-      if (t === H265_NAL.VPS) { pushUnique(frame.vps, nal); continue; }
-      if (t === H265_NAL.SPS) { pushUnique(frame.sps, nal); continue; }
-      if (t === H265_NAL.PPS) { pushUnique(frame.pps, nal); continue; }
-      if (t === H265_NAL.AUD) continue;
+      if (length < 2) throw new TruncatedError("H.265 NAL header truncated");
+      const t = (b >> 1) & 0x3f;
+      if (length < 3 && t !== H265_NAL.EOS && t !== H265_NAL.EOB) throw new TruncatedError("H.265 NAL unit truncated");
       if (t < 32) {
         slices++;
         if (isH265Irap(t)) frame.key = true;
-      }
+      } else if (t === H265_NAL.VPS) {
+        frame.vps = pushUnique(frame.vps, au.subarray(start, start + length));
+        continue;
+      } else if (t === H265_NAL.SPS) {
+        frame.sps = pushUnique(frame.sps, au.subarray(start, start + length));
+        continue;
+      } else if (t === H265_NAL.PPS) {
+        frame.pps = pushUnique(frame.pps, au.subarray(start, start + length));
+        continue;
+      } else if (t === H265_NAL.AUD) continue;
     }
-    frame.nals.push(nal);
-    frame.sampleSize += 4 + nal.length;
+    nals.push(au.subarray(start, start + length));
+    sampleSize += 4 + length;
   }
   if (slices === 0) throw new BitstreamError("access unit without a slice NAL unit");
+  frame.sampleSize = sampleSize;
   return frame;
 }
 
