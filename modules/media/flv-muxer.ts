@@ -60,44 +60,57 @@ export interface FlvMuxerOptions extends TimelineOptions {
 const TAG_AUDIO = 8;
 const TAG_VIDEO = 9;
 const HVC1 = [0x68, 0x76, 0x63, 0x31];
+const HVC1_U32 = 0x68766331;
 const MAX_DATA_SIZE = 0xffffff;
 const MAX_CTS = 0x7fffff;
 
-function tagHeader(b: Uint8Array, type: number, dataSize: number, ts: number): void {
-  b[0] = type;
-  b[1] = (dataSize >>> 16) & 0xff;
-  b[2] = (dataSize >>> 8) & 0xff;
-  b[3] = dataSize & 0xff;
-  const t = ts >>> 0; // FLV timestamps wrap at 2^32 ms (TimestampExtended holds bits 24..31)
-  b[4] = (t >>> 16) & 0xff;
-  b[5] = (t >>> 8) & 0xff;
-  b[6] = t & 0xff;
-  b[7] = (t >>> 24) & 0xff;
-  b[8] = 0;
-  b[9] = 0;
-  b[10] = 0;
+// Small per-tag headers are carved out of shared append-only slabs: one allocation and one
+// DataView per 4 KiB instead of one buffer per tag (XS pays per allocation). A slab is never
+// written again once carved, so the views handed to sinks stay valid as long as they are held.
+const SLAB_BYTES = 4096;
+let slab = new Uint8Array(SLAB_BYTES);
+let slabView = new DataView(slab.buffer);
+let slabUsed = 0;
+
+/** Reserves `n` bytes (n <= SLAB_BYTES) of the current slab; returns their offset in `slab`. */
+function carve(n: number): number {
+  if (slabUsed + n > SLAB_BYTES) {
+    slab = new Uint8Array(SLAB_BYTES);
+    slabView = new DataView(slab.buffer);
+    slabUsed = 0;
+  }
+  const p = slabUsed;
+  slabUsed += n;
+  return p;
 }
 
-function u32(b: Uint8Array, o: number, v: number): void {
-  b[o] = (v >>> 24) & 0xff;
-  b[o + 1] = (v >>> 16) & 0xff;
-  b[o + 2] = (v >>> 8) & 0xff;
-  b[o + 3] = v & 0xff;
+/**
+ * Writes the 11-byte tag header at `p` of the slab and the first byte after it (`next`).
+ * Timestamps wrap at 2^32 ms: the low 24 bits, then TimestampExtended (bits 24..31).
+ */
+function tagHeader(p: number, type: number, dataSize: number, ts: number, next: number): void {
+  const t = ts >>> 0;
+  slabView.setUint32(p, (type << 24) | dataSize);
+  slabView.setUint32(p + 4, ((t << 8) | (t >>> 24)) >>> 0);
+  slabView.setUint32(p + 8, next); // StreamID 0 (3 bytes), then `next`
 }
 
-/** PreviousTagSize as its own 4-byte chunk. */
-function tagSize(v: number): Uint8Array {
-  const b = new Uint8Array(4);
-  u32(b, 0, v);
-  return b;
+/** A 4-byte big-endian number (NAL length, PreviousTagSize) as its own chunk. */
+function u32Chunk(v: number): Uint8Array {
+  const p = carve(4);
+  slabView.setUint32(p, v);
+  return slab.subarray(p, p + 4);
 }
 
 /** A complete tag (header + body + PreviousTagSize) for a small body that is copied in. */
 function smallTag(type: number, ts: number, body: Uint8Array): Uint8Array {
   const t = new Uint8Array(11 + body.length + 4);
-  tagHeader(t, type, body.length, ts);
+  const dv = new DataView(t.buffer);
+  const u = ts >>> 0;
+  dv.setUint32(0, (type << 24) | body.length);
+  dv.setUint32(4, ((u << 8) | (u >>> 24)) >>> 0);
   t.set(body, 11);
-  u32(t, 11 + body.length, 11 + body.length);
+  dv.setUint32(11 + body.length, 11 + body.length);
   return t;
 }
 
@@ -161,38 +174,35 @@ export class FlvMuxer extends MuxerInput {
     // --- validated: commit ---
     this.origin = origin;
     this.#lastVideoTs = ts;
-    const chunks: Uint8Array[] = [];
-    const fileHeader = this.#fileHeader(chunks);
-    if (seq) chunks.push(this.#videoSequenceHeader(config, ts));
+    let pre: Uint8Array[] | undefined;
+    const fileHeader = !this.#headerWritten;
+    if (fileHeader || seq) {
+      pre = [];
+      this.#fileHeader(pre);
+      if (seq) pre.push(this.#videoSequenceHeader(config, ts));
+    }
     this.#videoConfig = config;
     this.#videoStarted = true;
 
     const nals = u.nals;
-    // Tag header, video tag header and the first NAL length in one small buffer; each further
-    // NAL gets a 4-byte length chunk; PreviousTagSize closes the tag.
-    const head = new Uint8Array(11 + vh + 4);
-    tagHeader(head, TAG_VIDEO, dataSize, ts);
+    // Tag header, video tag header and the first NAL length in one slab view; each further NAL
+    // gets a 4-byte length chunk; PreviousTagSize closes the tag.
     const frameType = u.key ? 1 : 2;
-    let o = 11;
+    const headSize = 11 + vh + 4;
+    const p = carve(headSize);
     if (hevc) {
-      head[o++] = 0x80 | (frameType << 4) | (exX ? 3 : 1);
-      head[o++] = HVC1[0];
-      head[o++] = HVC1[1];
-      head[o++] = HVC1[2];
-      head[o++] = HVC1[3];
+      tagHeader(p, TAG_VIDEO, dataSize, ts, 0x80 | (frameType << 4) | (exX ? 3 : 1));
+      slabView.setUint32(p + 12, HVC1_U32);
+      if (!exX) slabView.setUint32(p + 16, (cts << 8) >>> 0); // SI24 (then the NAL length's first byte, rewritten below)
     } else {
-      head[o++] = (frameType << 4) | 7;
-      head[o++] = 1; // AVC NALU
+      tagHeader(p, TAG_VIDEO, dataSize, ts, (frameType << 4) | 7);
+      slabView.setUint32(p + 12, ((1 << 24) | (cts & 0xffffff)) >>> 0); // AVC NALU, CompositionTime SI24
     }
-    if (!exX) {
-      head[o++] = (cts >> 16) & 0xff;
-      head[o++] = (cts >> 8) & 0xff;
-      head[o++] = cts & 0xff;
-    }
-    u32(head, o, nals[0].length);
-    chunks.push(head, nals[0]);
-    for (let i = 1; i < nals.length; i++) chunks.push(tagSize(nals[i].length), nals[i]);
-    chunks.push(tagSize(11 + dataSize));
+    slabView.setUint32(p + headSize - 4, nals[0].length);
+    const chunks: Uint8Array[] = fileHeader || seq ? pre! : [];
+    chunks.push(slab.subarray(p, p + headSize), nals[0]);
+    for (let i = 1; i < nals.length; i++) chunks.push(u32Chunk(nals[i].length), nals[i]);
+    chunks.push(u32Chunk(11 + dataSize));
     this.#sink(chunks, { type: "flv", fileHeader, sequenceHeader: seq, track: "video", key: u.key, timestampMs: ts });
   }
 
@@ -220,11 +230,10 @@ export class FlvMuxer extends MuxerInput {
       chunks.push(smallTag(TAG_AUDIO, ts, body));
     }
     this.#audioConfig = config;
-    const head = new Uint8Array(11 + 2);
-    tagHeader(head, TAG_AUDIO, 2 + payload.length, ts);
-    head[11] = 0xaf;
-    head[12] = 1;
-    chunks.push(head, payload, tagSize(11 + 2 + payload.length));
+    const p = carve(13);
+    tagHeader(p, TAG_AUDIO, 2 + payload.length, ts, 0xaf);
+    slab[p + 12] = 1; // AAC raw
+    chunks.push(slab.subarray(p, p + 13), payload, u32Chunk(11 + 2 + payload.length));
     this.#sink(chunks, { type: "flv", fileHeader, sequenceHeader: seq, track: "audio", key: true, timestampMs: ts });
     return true;
   }

@@ -23,18 +23,19 @@ export interface VideoFrame {
   pps: Uint8Array[];
 }
 
+/** A decoder configuration: frozen, shared by tracks and muxers (compared by identity). */
 export interface VideoConfig {
-  codec: VideoCodec;
-  vps: Uint8Array[];
-  sps: Uint8Array[];
-  pps: Uint8Array[];
-  width: number;
-  height: number;
-  frameRate?: number;
+  readonly codec: VideoCodec;
+  readonly vps: readonly Uint8Array[];
+  readonly sps: readonly Uint8Array[];
+  readonly pps: readonly Uint8Array[];
+  readonly width: number;
+  readonly height: number;
+  readonly frameRate?: number;
   /** RFC 6381 / 14496-15 codec string. */
-  codecString: string;
-  /** avcC / hvcC payload (AVC/HEVCDecoderConfigurationRecord). */
-  decoderConfig: Uint8Array;
+  readonly codecString: string;
+  /** avcC / hvcC payload (AVC/HEVCDecoderConfigurationRecord); do not modify. */
+  readonly decoderConfig: Uint8Array;
 }
 
 const NONE: Uint8Array[] = [];
@@ -54,7 +55,7 @@ export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   return true;
 }
 
-function listsEqual(a: Uint8Array[], b: Uint8Array[]): boolean {
+function listsEqual(a: readonly Uint8Array[], b: readonly Uint8Array[]): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (!bytesEqual(a[i], b[i])) return false;
   return true;
@@ -127,29 +128,51 @@ export function configForKeyFrame(codec: VideoCodec, frame: VideoFrame, current:
   const vps = codec === "h265" && frame.vps.length > 0 ? frame.vps : current ? current.vps : [];
   const sps = frame.sps.length > 0 ? frame.sps : current ? current.sps : [];
   const pps = frame.pps.length > 0 ? frame.pps : current ? current.pps : [];
-  if (current && current.codec === codec && listsEqual(vps, current.vps) && listsEqual(sps, current.sps) && listsEqual(pps, current.pps)) {
-    return current;
-  }
+  if (current && sameSets(current, codec, vps, sps, pps)) return current;
+  // A camera's streams repeat their configuration: a recent one with the same sets is reused
+  // (configurations are frozen, so tracks and muxers can share them).
+  for (let i = 0; i < recent.length; i++) if (sameSets(recent[i], codec, vps, sps, pps)) return recent[i];
+  const config = newConfig(codec, vps, sps, pps);
+  if (recent.length >= RECENT_CONFIGS) recent.pop();
+  recent.unshift(config);
+  return config;
+}
+
+const RECENT_CONFIGS = 4;
+const recent: VideoConfig[] = [];
+
+function sameSets(c: VideoConfig, codec: VideoCodec, vps: readonly Uint8Array[], sps: readonly Uint8Array[], pps: readonly Uint8Array[]): boolean {
+  return c.codec === codec && listsEqual(vps, c.vps) && listsEqual(sps, c.sps) && listsEqual(pps, c.pps);
+}
+
+function freeze(c: VideoConfig): VideoConfig {
+  Object.freeze(c.vps);
+  Object.freeze(c.sps);
+  Object.freeze(c.pps);
+  return Object.freeze(c);
+}
+
+function newConfig(codec: VideoCodec, vps: readonly Uint8Array[], sps: readonly Uint8Array[], pps: readonly Uint8Array[]): VideoConfig {
   if (sps.length === 0 || pps.length === 0 || (codec === "h265" && vps.length === 0)) {
     throw new MissingParameterSetError(codec === "h265" ? "key frame without VPS/SPS/PPS" : "key frame without SPS/PPS");
   }
   // Parameter sets are stored in the config and outlive the access unit: copy these few bytes.
-  const own = (l: Uint8Array[]) => l.map((n) => n.slice());
+  const own = (l: readonly Uint8Array[]) => l.map((n) => n.slice());
   if (codec === "h264") {
     const info = parseH264Sps(sps[0]);
     const s = own(sps);
     const p = own(pps);
-    return {
+    return freeze({
       codec, vps: [], sps: s, pps: p, width: info.width, height: info.height, frameRate: info.frameRate,
       codecString: avcCodecString(info), decoderConfig: buildAvcDecoderConfig(s, p, info),
-    };
+    });
   }
   const info = parseH265Sps(sps[0]);
   const v = own(vps);
   const s = own(sps);
   const p = own(pps);
-  return {
+  return freeze({
     codec, vps: v, sps: s, pps: p, width: info.width, height: info.height, frameRate: info.frameRate,
     codecString: hevcCodecString(info), decoderConfig: buildHevcDecoderConfig(v, s, p, info),
-  };
+  });
 }

@@ -135,3 +135,28 @@ export function capture(): Captured & { sink: (c: Uint8Array[], info: any) => vo
   const c: Captured = { chunks: [], infos: [] };
   return { ...c, sink: (chunks: Uint8Array[], info: any) => { c.chunks.push(chunks); c.infos.push(info); } };
 }
+
+/** Strict FLV reader for the tests: every tag with its PreviousTagSize checked. */
+export interface Tag {
+  type: number;
+  size: number;
+  ts: number;
+  body: Uint8Array;
+}
+
+export function parseFlv(b: Uint8Array): Tag[] {
+  if (b[0] !== 0x46 || b[1] !== 0x4c || b[2] !== 0x56) throw new Error("no FLV header");
+  const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  let p = 9;
+  if (dv.getUint32(p) !== 0) throw new Error("PreviousTagSize0");
+  p += 4;
+  const tags: Tag[] = [];
+  while (p < b.length) {
+    const size = (b[p + 1] << 16) | (b[p + 2] << 8) | b[p + 3];
+    const ts = ((b[p + 7] << 24) | (b[p + 4] << 16) | (b[p + 5] << 8) | b[p + 6]) >>> 0;
+    tags.push({ type: b[p], size, ts, body: b.subarray(p + 11, p + 11 + size) });
+    if (dv.getUint32(p + 11 + size) !== 11 + size) throw new Error("PreviousTagSize");
+    p += 11 + size + 4;
+  }
+  return tags;
+}
