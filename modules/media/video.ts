@@ -9,8 +9,8 @@
  */
 import { scanNalUnits, type VideoCodec } from "./annexb.js";
 import { BitstreamError, MissingParameterSetError, TruncatedError } from "./errors.js";
-import { avcCodecString, buildAvcDecoderConfig, H264_NAL, parseH264Sps } from "./h264.js";
-import { buildHevcDecoderConfig, H265_NAL, hevcCodecString, isH265Irap, parseH265Sps } from "./h265.js";
+import { avcCodecString, buildAvcDecoderConfig, H264_NAL, h264PpsIds, parseH264Sps } from "./h264.js";
+import { buildHevcDecoderConfig, H265_NAL, h265PpsIds, h265VpsId, hevcCodecString, isH265Irap, parseH265Sps } from "./h265.js";
 
 export interface VideoFrame {
   /** NAL units stored in the sample (subarrays of the input). */
@@ -152,6 +152,13 @@ function freeze(c: VideoConfig): VideoConfig {
   return Object.freeze(c);
 }
 
+/** Every PPS must refer to an SPS of the configuration (else the stream cannot be decoded). */
+function checkReferences(spsIds: number[], ppsSpsIds: number[]): void {
+  for (const id of ppsSpsIds) {
+    if (spsIds.indexOf(id) < 0) throw new MissingParameterSetError(`PPS refers to SPS ${id}, which is missing`);
+  }
+}
+
 function newConfig(codec: VideoCodec, vps: readonly Uint8Array[], sps: readonly Uint8Array[], pps: readonly Uint8Array[]): VideoConfig {
   if (sps.length === 0 || pps.length === 0 || (codec === "h265" && vps.length === 0)) {
     throw new MissingParameterSetError(codec === "h265" ? "key frame without VPS/SPS/PPS" : "key frame without SPS/PPS");
@@ -160,6 +167,7 @@ function newConfig(codec: VideoCodec, vps: readonly Uint8Array[], sps: readonly 
   const own = (l: readonly Uint8Array[]) => l.map((n) => n.slice());
   if (codec === "h264") {
     const info = parseH264Sps(sps[0]);
+    checkReferences(sps.map((n) => (n === sps[0] ? info.spsId : parseH264Sps(n).spsId)), pps.map((n) => h264PpsIds(n).spsId));
     const s = own(sps);
     const p = own(pps);
     return freeze({
@@ -168,6 +176,12 @@ function newConfig(codec: VideoCodec, vps: readonly Uint8Array[], sps: readonly 
     });
   }
   const info = parseH265Sps(sps[0]);
+  const spsInfo = sps.map((n) => (n === sps[0] ? info : parseH265Sps(n)));
+  checkReferences(spsInfo.map((x) => x.spsId), pps.map((n) => h265PpsIds(n).spsId));
+  const vpsIds = vps.map(h265VpsId);
+  for (const x of spsInfo) {
+    if (vpsIds.indexOf(x.vpsId) < 0) throw new MissingParameterSetError(`SPS refers to VPS ${x.vpsId}, which is missing`);
+  }
   const v = own(vps);
   const s = own(sps);
   const p = own(pps);

@@ -2,9 +2,10 @@
 // a key frame with 256 PPS (258 NAL units), and an FLV sequence header beyond 16 MiB.
 import test from "ava";
 import { media } from "./_media.mjs";
+import { h264Pps } from "../../build/ts/tests/unit/_media-helpers.js";
 
 function ppsList(count) {
-  return Array.from({ length: count }, (_, i) => new Uint8Array([0x68, 0x80 | (i >> 8), i & 0xff, 0xef, 0x3c, 0x80]));
+  return Array.from({ length: count }, (_, i) => h264Pps(i));
 }
 
 function annexB(nals) {

@@ -160,3 +160,32 @@ export function parseFlv(b: Uint8Array): Tag[] {
   }
   return tags;
 }
+
+/** NAL unit from a header byte and RBSP bits ("0"/"1"), with stop bit and emulation prevention. */
+export function nalFromBits(header: number[], bits: string): Uint8Array {
+  bits += "1";
+  while (bits.length % 8 !== 0) bits += "0";
+  const out: number[] = header.slice();
+  let zeros = 0;
+  for (let i = 0; i < bits.length; i += 8) {
+    const b = parseInt(bits.slice(i, i + 8), 2);
+    if (zeros >= 2 && b <= 3) {
+      out.push(3);
+      zeros = 0;
+    }
+    out.push(b);
+    zeros = b === 0 ? zeros + 1 : 0;
+  }
+  return new Uint8Array(out);
+}
+
+/** Exp-Golomb ue(v) as bits. */
+export function ueBits(v: number): string {
+  const s = (v + 1).toString(2);
+  return "0".repeat(s.length - 1) + s;
+}
+
+/** An H.264 PPS with pic_parameter_set_id `id` referring to SPS 0 (otherwise x264's H264_PPS_640). */
+export function h264Pps(id: number): Uint8Array {
+  return nalFromBits([0x68], ueBits(id) + ueBits(0) + "10111100111100");
+}

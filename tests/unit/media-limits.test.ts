@@ -6,7 +6,7 @@ import { MAX_DURATION_MS } from "../../modules/media/timeline.js";
 import { AudioTrack, VideoTrack } from "../../modules/media/track.js";
 import { configForKeyFrame } from "../../modules/media/video.js";
 import {
-  annexB, capture, concat, findBox, h264Au, h264Slice, h265Slice, H264_AUD, H264_PPS_640, H264_SPS_640, H265_PPS,
+  annexB, capture, concat, findBox, h264Pps, h264Au, h264Slice, h265Slice, H264_AUD, H264_PPS_640, H264_SPS_640, H265_PPS,
   H265_SPS_640, H265_VPS_640, parseBoxes, parseFlv,
 } from "./_media-helpers.js";
 
@@ -21,19 +21,10 @@ function grown(ps: Uint8Array, size: number): Uint8Array {
   return out;
 }
 
-/** `count` distinct H.264 PPS (pic_parameter_set_id i) as NAL units; the bits after the id are x264's. */
+/** `count` distinct H.264 PPS (pic_parameter_set_id 0 .. count - 1). */
 export function h264PpsList(count: number): Uint8Array[] {
   const list: Uint8Array[] = [];
-  for (let i = 0; i < count; i++) {
-    const n = new Uint8Array(6);
-    n[0] = 0x68;
-    n[1] = 0x80 | (i >> 8); // ids differ in the payload: the bytes differ, which is what the muxer compares
-    n[2] = i & 0xff;
-    n[3] = 0xef;
-    n[4] = 0x3c;
-    n[5] = 0x80;
-    list.push(n);
-  }
+  for (let i = 0; i < count; i++) list.push(h264Pps(i));
   return list;
 }
 
