@@ -208,7 +208,7 @@ export class FlvMuxer extends MuxerInput {
 
   /** Adds one audio unit from an AudioTrack (shared with other muxers); see writeAudio. */
   writeAudioUnit(u: AudioUnit): boolean {
-    this.checkOpen(this.audio, "audio");
+    if (this.ended || !this.audio) this.checkOpen(this.audio, "audio"); // throws
     if (this.video && !this.#videoStarted) return false;
     if (!this.#audioStarted && this.origin !== undefined && u.ptsMs < this.origin) return false;
     const origin = this.origin ?? u.ptsMs;
@@ -219,7 +219,7 @@ export class FlvMuxer extends MuxerInput {
     this.#audioStarted = true;
     const ts = Math.round(u.ptsMs - origin);
     const chunks: Uint8Array[] = [];
-    const fileHeader = this.#fileHeader(chunks);
+    const fileHeader = !this.#headerWritten && this.#fileHeader(chunks);
     const config = u.config;
     const seq = config !== this.#audioConfig;
     if (seq) {

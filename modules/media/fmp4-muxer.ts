@@ -153,7 +153,7 @@ export class Fmp4Muxer extends MuxerInput {
 
   /** Adds one audio unit from an AudioTrack (shared with other muxers); see writeAudio. */
   writeAudioUnit(u: AudioUnit): boolean {
-    this.checkOpen(this.audio, "audio");
+    if (this.ended || !this.audio) this.checkOpen(this.audio, "audio"); // throws
     if (this.video && !this.#videoStarted) return false;
     if (!this.#audioStarted && this.origin !== undefined && u.ptsMs < this.origin) return false;
     const config = u.config;

@@ -86,7 +86,7 @@ export abstract class MuxerInput {
    * (the unit's DTS for the first frame); the caller commits it to `origin`.
    */
   protected videoOrigin(u: VideoUnit, started: boolean): number {
-    this.checkOpen(this.video, "video");
+    if (this.ended || !this.video) this.checkOpen(this.video, "video"); // throws
     if (u.config.codec !== this.video) throw new MuxerStateError(`muxer video track is ${this.video}, unit is ${u.config.codec}`);
     if (!started && !u.key) throw new NoKeyFrameError("video must start with a key frame");
     const origin = this.origin ?? u.dtsMs;
