@@ -199,10 +199,16 @@ export class FlvMuxer extends MuxerInput {
       slabView.setUint32(p + 12, ((1 << 24) | (cts & 0xffffff)) >>> 0); // AVC NALU, CompositionTime SI24
     }
     slabView.setUint32(p + headSize - 4, nals[0].length);
-    const chunks: Uint8Array[] = fileHeader || seq ? pre! : [];
-    chunks.push(slab.subarray(p, p + headSize), nals[0]);
-    for (let i = 1; i < nals.length; i++) chunks.push(u32Chunk(nals[i].length), nals[i]);
-    chunks.push(u32Chunk(11 + dataSize));
+    const head = slab.subarray(p, p + headSize);
+    let chunks: Uint8Array[];
+    if (pre === undefined && nals.length === 1) {
+      chunks = [head, nals[0], u32Chunk(11 + dataSize)]; // the usual tag: one literal, no pushes
+    } else {
+      chunks = pre ?? [];
+      chunks.push(head, nals[0]);
+      for (let i = 1; i < nals.length; i++) chunks.push(u32Chunk(nals[i].length), nals[i]);
+      chunks.push(u32Chunk(11 + dataSize));
+    }
     this.#sink(chunks, { type: "flv", fileHeader, sequenceHeader: seq, track: "video", key: u.key, timestampMs: ts });
   }
 
@@ -218,22 +224,34 @@ export class FlvMuxer extends MuxerInput {
     this.origin = origin;
     this.#audioStarted = true;
     const ts = Math.round(u.ptsMs - origin);
-    const chunks: Uint8Array[] = [];
-    const fileHeader = !this.#headerWritten && this.#fileHeader(chunks);
     const config = u.config;
     const seq = config !== this.#audioConfig;
-    if (seq) {
-      const body = new Uint8Array(2 + config.asc.length);
-      body[0] = 0xaf;
-      body[1] = 0;
-      body.set(config.asc, 2);
-      chunks.push(smallTag(TAG_AUDIO, ts, body));
+    const fileHeader = !this.#headerWritten;
+    let pre: Uint8Array[] | undefined;
+    if (fileHeader || seq) {
+      pre = [];
+      this.#fileHeader(pre);
+      if (seq) {
+        const body = new Uint8Array(2 + config.asc.length);
+        body[0] = 0xaf;
+        body[1] = 0;
+        body.set(config.asc, 2);
+        pre.push(smallTag(TAG_AUDIO, ts, body));
+      }
     }
     this.#audioConfig = config;
     const p = carve(13);
     tagHeader(p, TAG_AUDIO, 2 + payload.length, ts, 0xaf);
     slab[p + 12] = 1; // AAC raw
-    chunks.push(slab.subarray(p, p + 13), payload, u32Chunk(11 + 2 + payload.length));
+    const head = slab.subarray(p, p + 13);
+    const tail = u32Chunk(11 + 2 + payload.length);
+    let chunks: Uint8Array[];
+    if (pre === undefined) {
+      chunks = [head, payload, tail];
+    } else {
+      chunks = pre;
+      chunks.push(head, payload, tail);
+    }
     this.#sink(chunks, { type: "flv", fileHeader, sequenceHeader: seq, track: "audio", key: true, timestampMs: ts });
     return true;
   }

@@ -126,7 +126,16 @@ export function parseH264Sps(nal: Uint8Array): H264Sps {
     frameMbsOnly, codedWidth, codedHeight, width, height, sarWidth: 1, sarHeight: 1,
   };
   if (r.flag()) parseVui(r, sps, maxRefFrames);
+  checkStopBit(r);
   return sps;
+}
+
+/**
+ * The RBSP's stop bit must follow the last field: a field read past it (a damaged length or
+ * flag earlier on) is what decoders report as an overread. Bytes after it are not looked at.
+ */
+export function checkStopBit(r: BitReader): void {
+  if (r.bit() !== 1) throw new BitstreamError("rbsp_stop_one_bit missing: fields run past the end of the SPS");
 }
 
 const I32 = 2 ** 31 - 1;

@@ -6,7 +6,7 @@
  */
 import { BitReader, removeEmulationPrevention } from "./bit-reader.js";
 import { BitstreamError, TruncatedError, UnsupportedError } from "./errors.js";
-import { checkNalLengths, parseVuiHead } from "./h264.js";
+import { checkNalLengths, checkStopBit, parseVuiHead } from "./h264.js";
 
 export const H265_NAL = {
   BLA_W_LP: 16,
@@ -269,6 +269,7 @@ export function parseH265Sps(nal: Uint8Array): H265Sps {
     bitDepthChroma, codedWidth, codedHeight, width, height,
   };
   if (r.flag()) parseVui(r, sps, maxSubLayersMinus1);
+  if (!r.flag()) checkStopBit(r); // sps_extension_present_flag: extensions are not parsed
   return sps;
 }
 

@@ -15,10 +15,10 @@ interface H264Fields {
   vui?: string;
 }
 
-/** A Baseline 320x240 H.264 SPS (poc type 2), with optional VUI bits. */
-function h264Sps(f: H264Fields = {}): Uint8Array {
+/** A Baseline 320x240 H.264 SPS (poc type 2), with optional VUI bits and `extra` bits before the stop bit. */
+function h264Sps(f: H264Fields = {}, extra = ""): Uint8Array {
   const bits = u(66, 8) + u(0xc0, 8) + u(30, 8) + ueBits(0) + ueBits(0) + ueBits(2) + ueBits(f.refFrames ?? 1) + "0" +
-    ueBits(19) + ueBits(14) + "1" + "1" + "0" + (f.vui === undefined ? "0" : "1" + f.vui);
+    ueBits(19) + ueBits(14) + "1" + "1" + "0" + (f.vui === undefined ? "0" : "1" + f.vui) + extra;
   return nalFromBits([0x67], bits);
 }
 
@@ -62,6 +62,12 @@ test("H.264: a VUI cut short is a TruncatedError", (t) => {
   t.throws(() => parseH264Sps(whole.subarray(0, whole.length - 3)), { instanceOf: TruncatedError });
 });
 
+test("H.264: fields that run past the RBSP stop bit are refused", (t) => {
+  // A zero bit where the stop bit belongs: a decoder reads the fields past the SPS ("overread").
+  t.throws(() => parseH264Sps(h264Sps({ vui: vui({ restriction: [2, 1, 16, 16, 0, 1] }) }, "0")), { instanceOf: BitstreamError, message: /rbsp_stop_one_bit/ });
+  t.throws(() => parseH265Sps(h265Sps({}, "0")), { instanceOf: BitstreamError, message: /rbsp_stop_one_bit/ });
+});
+
 test("a PPS must refer to an SPS the configuration carries", (t) => {
   const frame = (pps: Uint8Array) => ({ nals: [h264Slice(true, 40, 1)], sampleSize: 48, key: true, vps: [], sps: [h264Sps()], pps: [pps] });
   t.is(configForKeyFrame("h264", frame(h264Pps(0)), undefined).width, 320);
@@ -79,14 +85,14 @@ interface H265Fields {
 }
 
 /** A Main 640x480 H.265 SPS with PCM enabled (CTB 64, min CB 8), with optional VUI bits. */
-function h265Sps(f: H265Fields = {}): Uint8Array {
+function h265Sps(f: H265Fields = {}, extra = ""): Uint8Array {
   const bits = u(f.vpsId ?? 0, 4) + u(0, 3) + "1" +
     u(f.profileSpace ?? 0, 2) + "0" + u(1, 5) + u(0x60000000, 32) + "1001" + u(0, 44) + u(90, 8) +
     ueBits(0) + ueBits(1) + ueBits(f.width ?? 640) + ueBits(480) + "0" + ueBits(0) + ueBits(0) + ueBits(4) +
     "1" + ueBits(4) + ueBits(2) + ueBits(0) +
     ueBits(0) + ueBits(f.ctbDiff ?? 3) + ueBits(0) + ueBits(3) + ueBits(2) + ueBits(2) +
     "0" + "0" + "1" + "1" + u(f.pcmLumaMinus1 ?? 7, 4) + u(7, 4) + ueBits(0) + ueBits(1) + "0" +
-    ueBits(0) + "0" + "1" + "1" + (f.vui === undefined ? "0" : "1" + f.vui) + "0";
+    ueBits(0) + "0" + "1" + "1" + (f.vui === undefined ? "0" : "1" + f.vui) + "0" + extra;
   return nalFromBits([0x42, 0x01], bits);
 }
 
