@@ -31,7 +31,7 @@ import type { VideoCodec } from "./annexb.js";
 import type { AudioConfig } from "./audio.js";
 import { TimestampError } from "./errors.js";
 import {
-  fragmentChunks, initSegment, VIDEO_TIMESCALE, type AudioSample, type TrackRun, type VideoSample,
+  fragmentChunks, initSegment, VIDEO_TIMESCALE, type AudioRun, type VideoRun,
 } from "./mp4-boxes.js";
 import { checkDurationOption, type TimelineOptions } from "./timeline.js";
 import { MuxerInput } from "./muxer-input.js";
@@ -72,13 +72,6 @@ export interface Fmp4MuxerOptions extends TimelineOptions {
   fragmentDurationMs?: number;
 }
 
-interface HeldVideo extends VideoSample {
-  dts: number;
-}
-
-interface HeldAudio extends AudioSample {
-  dts: number;
-}
 
 // Largest mdat payload of one fragment: trun's data_offset is a signed 32-bit field.
 const MAX_FRAGMENT_BYTES = 0x7fffffff - 0x10000;
@@ -97,14 +90,19 @@ export class Fmp4Muxer extends MuxerInput {
   #initWritten = false;
   // video track
   #videoStarted = false;
-  #heldVideo: HeldVideo | undefined;
-  #videoRun: TrackRun<VideoSample> | undefined;
+  // The last unit waits for the next one to give its duration (no per-frame object: XS pays per
+  // allocation, and the unit already holds what the sample needs).
+  #heldVideo: VideoUnit | undefined;
+  #heldVideoDts = 0;
+  #heldVideoCts = 0;
+  #videoRun: VideoRun | undefined;
   #videoRunDuration = 0;
   #lastVideoDuration = 0;
   // audio track
   #audioStarted = false;
-  #heldAudio: HeldAudio | undefined;
-  #audioRun: TrackRun<AudioSample> | undefined;
+  #heldAudio: Uint8Array | undefined;
+  #heldAudioDts = 0;
+  #audioRun: AudioRun | undefined;
   #audioRunDuration = 0;
   #lastAudioDuration = 0;
   // mdat bytes of the runs (held samples included)
@@ -130,14 +128,15 @@ export class Fmp4Muxer extends MuxerInput {
     const cts = Math.round((u.ptsMs - origin) * 90) - dts;
     if (cts > 0x7fffffff) throw new TimestampError("PTS - DTS beyond the 32-bit composition offset");
     const held = this.#heldVideo;
-    if (held && dts <= held.dts) throw new TimestampError("timestamp not increasing at 90 kHz");
+    const heldDts = this.#heldVideoDts;
+    if (held && dts <= heldDts) throw new TimestampError("timestamp not increasing at 90 kHz");
     // A gap this muxer cannot write as one duration (units it refused in between) is a jump too.
-    const jump = u.discontinuity || (held !== undefined && dts - held.dts > U32_MAX);
+    const jump = u.discontinuity || (held !== undefined && dts - heldDts > U32_MAX);
     // --- validated: commit ---
     this.origin = origin;
     if (held) {
       this.#heldVideo = undefined;
-      this.#pushVideo(held, jump ? this.#lastVideoDuration || this.#defaultVideoDuration() : dts - held.dts);
+      this.#pushVideo(held, jump ? this.#lastVideoDuration || this.#defaultVideoDuration() : dts - heldDts);
     }
     const configChanged = config !== this.#videoConfig;
     if (jump || (configChanged && (this.#initWritten || this.#videoRun)) || this.#runBytes + u.sampleSize > MAX_FRAGMENT_BYTES) {
@@ -148,7 +147,9 @@ export class Fmp4Muxer extends MuxerInput {
     this.#videoConfig = config;
     this.#videoStarted = true;
     this.#runBytes += u.sampleSize;
-    this.#heldVideo = { nals: u.nals, size: u.sampleSize, duration: 0, cts, key: u.key, dts };
+    this.#heldVideo = u;
+    this.#heldVideoDts = dts;
+    this.#heldVideoCts = cts;
   }
 
   /** Adds one audio unit from an AudioTrack (shared with other muxers); see writeAudio. */
@@ -162,13 +163,14 @@ export class Fmp4Muxer extends MuxerInput {
     if (u.ptsMs < origin) throw new TimestampError("timestamp before stream origin");
     const dts = Math.round(((u.ptsMs - origin) * config.sampleRate) / 1000);
     const held = this.#heldAudio;
-    if (held && !configChanged && dts <= held.dts) throw new TimestampError("timestamp not increasing at audio rate");
-    const jump = u.discontinuity || (held !== undefined && dts - held.dts > U32_MAX);
+    const heldDts = this.#heldAudioDts;
+    if (held && !configChanged && dts <= heldDts) throw new TimestampError("timestamp not increasing at audio rate");
+    const jump = u.discontinuity || (held !== undefined && dts - heldDts > U32_MAX);
     // --- validated: commit ---
     this.origin = origin;
     if (held) {
       this.#heldAudio = undefined;
-      this.#pushAudio(held, !jump && !configChanged ? dts - held.dts : this.#lastAudioDuration || 1024);
+      this.#pushAudio(held, !jump && !configChanged ? dts - heldDts : this.#lastAudioDuration || 1024);
     }
     if (jump || (configChanged && (this.#initWritten || this.#audioRun)) || this.#runBytes + u.payload.length > MAX_FRAGMENT_BYTES) {
       this.#flushRuns();
@@ -179,7 +181,8 @@ export class Fmp4Muxer extends MuxerInput {
     this.#audioConfig = config;
     this.#audioStarted = true;
     this.#runBytes += u.payload.length;
-    this.#heldAudio = { payload: u.payload, duration: 0, dts };
+    this.#heldAudio = u.payload;
+    this.#heldAudioDts = dts;
     return true;
   }
 
@@ -219,25 +222,28 @@ export class Fmp4Muxer extends MuxerInput {
     return fps && fps > 0 && fps < 1000 ? Math.round(VIDEO_TIMESCALE / fps) : 3600;
   }
 
-  #pushVideo(h: HeldVideo, duration: number): void {
-    h.duration = duration;
+  #pushVideo(u: VideoUnit, duration: number): void {
     this.#lastVideoDuration = duration;
-    if (!this.#videoRun) {
-      this.#videoRun = { baseDts: h.dts, samples: [] };
+    let run = this.#videoRun;
+    if (!run) {
+      run = this.#videoRun = { baseDts: this.#heldVideoDts, samples: [], durations: [], cts: [] };
       this.#videoRunDuration = 0;
     }
-    this.#videoRun.samples.push(h);
+    run.samples.push(u);
+    run.durations.push(duration);
+    run.cts.push(this.#heldVideoCts);
     this.#videoRunDuration += duration;
   }
 
-  #pushAudio(h: HeldAudio, duration: number): void {
-    h.duration = duration;
+  #pushAudio(payload: Uint8Array, duration: number): void {
     this.#lastAudioDuration = duration;
-    if (!this.#audioRun) {
-      this.#audioRun = { baseDts: h.dts, samples: [] };
+    let run = this.#audioRun;
+    if (!run) {
+      run = this.#audioRun = { baseDts: this.#heldAudioDts, payloads: [], durations: [] };
       this.#audioRunDuration = 0;
     }
-    this.#audioRun.samples.push(h);
+    run.payloads.push(payload);
+    run.durations.push(duration);
     this.#audioRunDuration += duration;
   }
 
@@ -246,7 +252,7 @@ export class Fmp4Muxer extends MuxerInput {
     const video = this.#videoRun;
     const audio = this.#audioRun;
     // The held samples stay: they start the next fragment.
-    this.#runBytes = (this.#heldVideo ? this.#heldVideo.size : 0) + (this.#heldAudio ? this.#heldAudio.payload.length : 0);
+    this.#runBytes = (this.#heldVideo ? this.#heldVideo.sampleSize : 0) + (this.#heldAudio ? this.#heldAudio.length : 0);
     if (!video && !audio) return;
     this.#videoRun = undefined;
     this.#audioRun = undefined;
@@ -273,7 +279,7 @@ export class Fmp4Muxer extends MuxerInput {
       durationMs: video ? this.#videoRunDuration / 90 : (this.#audioRunDuration * 1000) / rate,
       key: video ? video.samples[0].key : true,
       videoSamples: video ? video.samples.length : 0,
-      audioSamples: audio ? audio.samples.length : 0,
+      audioSamples: audio ? audio.payloads.length : 0,
     });
   }
 }

@@ -161,22 +161,27 @@ function buildInitSegment(video: VideoConfig | undefined, audio: AudioConfig | u
   return w.finish().slice();
 }
 
-export interface VideoSample {
-  nals: Uint8Array[];
-  size: number;
-  duration: number;
-  cts: number;
-  key: boolean;
+/** What a video sample needs from its unit (track.ts VideoUnit has it). */
+export interface VideoSampleData {
+  readonly nals: readonly Uint8Array[];
+  /** Sum over `nals` of 4 + length. */
+  readonly sampleSize: number;
+  readonly key: boolean;
 }
 
-export interface AudioSample {
-  payload: Uint8Array;
-  duration: number;
-}
-
-export interface TrackRun<S> {
+/** The video samples of one fragment: units and, per sample, duration and composition offset. */
+export interface VideoRun {
   baseDts: number;
-  samples: S[];
+  samples: VideoSampleData[];
+  durations: number[];
+  cts: number[];
+}
+
+/** The audio samples of one fragment: raw AAC payloads and their durations. */
+export interface AudioRun {
+  baseDts: number;
+  payloads: Uint8Array[];
+  durations: number[];
 }
 
 const SYNC_FLAGS = 0x02000000; // sample_depends_on = 2 (no dependencies)
@@ -216,7 +221,7 @@ function trafHead(dv: DataView, p: number, trafSize: number, trackId: number, ba
  * straight through one DataView (the sizes are known up front): this runs per fragment on XS.
  */
 export function fragmentChunks(
-  sequence: number, video: TrackRun<VideoSample> | undefined, audio: TrackRun<AudioSample> | undefined,
+  sequence: number, video: VideoRun | undefined, audio: AudioRun | undefined,
 ): Uint8Array[] {
   let nalCount = 0;
   let videoBytes = 0;
@@ -224,19 +229,19 @@ export function fragmentChunks(
   let useCts = false;
   let negativeCts = false;
   const vs = video ? video.samples : undefined;
-  const as = audio ? audio.samples : undefined;
+  const as = audio ? audio.payloads : undefined;
   if (vs) {
+    const cts = video!.cts;
     for (let i = 0; i < vs.length; i++) {
-      const s = vs[i];
-      nalCount += s.nals.length;
-      videoBytes += s.size;
-      if (s.cts !== 0) {
+      nalCount += vs[i].nals.length;
+      videoBytes += vs[i].sampleSize;
+      if (cts[i] !== 0) {
         useCts = true;
-        if (s.cts < 0) negativeCts = true;
+        if (cts[i] < 0) negativeCts = true;
       }
     }
   }
-  if (as) for (let i = 0; i < as.length; i++) audioBytes += as[i].payload.length;
+  if (as) for (let i = 0; i < as.length; i++) audioBytes += as[i].length;
   const videoTrun = vs ? 20 + vs.length * (useCts ? 16 : 12) : 0;
   const audioTrun = as ? 20 + as.length * 8 : 0;
   const videoTraf = vs ? 8 + 16 + 20 + videoTrun : 0;
@@ -256,13 +261,15 @@ export function fragmentChunks(
     dv.setUint32(p, vs.length);
     dv.setInt32(p + 4, headerSize);
     p += 8;
+    const durations = video!.durations;
+    const cts = video!.cts;
     for (let i = 0; i < vs.length; i++) {
       const s = vs[i];
-      dv.setUint32(p, s.duration);
-      dv.setUint32(p + 4, s.size);
+      dv.setUint32(p, durations[i]);
+      dv.setUint32(p + 4, s.sampleSize);
       dv.setUint32(p + 8, s.key ? SYNC_FLAGS : NON_SYNC_FLAGS);
       if (useCts) {
-        dv.setInt32(p + 12, s.cts);
+        dv.setInt32(p + 12, cts[i]);
         p += 16;
       } else {
         p += 12;
@@ -275,10 +282,10 @@ export function fragmentChunks(
     dv.setUint32(p, as.length);
     dv.setInt32(p + 4, headerSize + videoBytes);
     p += 8;
+    const durations = audio!.durations;
     for (let i = 0; i < as.length; i++) {
-      const s = as[i];
-      dv.setUint32(p, s.duration);
-      dv.setUint32(p + 4, s.payload.length);
+      dv.setUint32(p, durations[i]);
+      dv.setUint32(p + 4, as[i].length);
       p += 8;
     }
   }
@@ -295,6 +302,6 @@ export function fragmentChunks(
       }
     }
   }
-  if (as) for (let i = 0; i < as.length; i++) chunks.push(as[i].payload);
+  if (as) for (let i = 0; i < as.length; i++) chunks.push(as[i]);
   return chunks;
 }
