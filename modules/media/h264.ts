@@ -131,11 +131,15 @@ export function parseH264Sps(nal: Uint8Array): H264Sps {
 }
 
 /**
- * The RBSP's stop bit must follow the last field: a field read past it (a damaged length or
- * flag earlier on) is what decoders report as an overread. Bytes after it are not looked at.
+ * The RBSP's stop bit must follow the last field, then zero bits to the byte boundary: a field
+ * read past it (a damaged length or flag earlier on) is what decoders report as an overread.
+ * Whole bytes after it are not looked at.
  */
 export function checkStopBit(r: BitReader): void {
   if (r.bit() !== 1) throw new BitstreamError("rbsp_stop_one_bit missing: fields run past the end of the SPS");
+  while ((r.bitPosition & 7) !== 0) {
+    if (r.bit() !== 0) throw new BitstreamError("rbsp_alignment_zero_bit is not 0");
+  }
 }
 
 const I32 = 2 ** 31 - 1;

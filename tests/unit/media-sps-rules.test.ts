@@ -66,6 +66,9 @@ test("H.264: fields that run past the RBSP stop bit are refused", (t) => {
   // A zero bit where the stop bit belongs: a decoder reads the fields past the SPS ("overread").
   t.throws(() => parseH264Sps(h264Sps({ vui: vui({ restriction: [2, 1, 16, 16, 0, 1] }) }, "0")), { instanceOf: BitstreamError, message: /rbsp_stop_one_bit/ });
   t.throws(() => parseH265Sps(h265Sps({}, "0")), { instanceOf: BitstreamError, message: /rbsp_stop_one_bit/ });
+  const aligned = h264Sps();
+  aligned[aligned.length - 1] |= 1; // a one among the alignment bits after the stop bit
+  t.throws(() => parseH264Sps(aligned), { instanceOf: BitstreamError, message: /rbsp_alignment_zero_bit/ });
 });
 
 test("a PPS must refer to an SPS the configuration carries", (t) => {
