@@ -67,10 +67,12 @@ const MAX_CTS = 0x7fffff;
 // Small per-tag headers are carved out of shared append-only slabs: one allocation and one
 // DataView per 4 KiB instead of one buffer per tag (XS pays per allocation). A slab is never
 // written again once carved, so the views handed to sinks stay valid as long as they are held.
+// The first slab is made at run time, on the first tag: a buffer made while a Moddable build
+// preloads this module would live in flash, read-only.
 const SLAB_BYTES = 4096;
-let slab = new Uint8Array(SLAB_BYTES);
+let slab = new Uint8Array(0);
 let slabView = new DataView(slab.buffer);
-let slabUsed = 0;
+let slabUsed = SLAB_BYTES;
 
 /** Reserves `n` bytes (n <= SLAB_BYTES) of the current slab; returns their offset in `slab`. */
 function carve(n: number): number {
