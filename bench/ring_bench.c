@@ -1,23 +1,35 @@
 /*
- * GOP ring throughput vs plain memcpy, printed as JSON on stdout.
+ * GOP ring cost vs plain memcpy, printed as JSON on stdout.
  *
  *   gcc -std=c11 -O2 -pthread -Inative/ring native/ring/ring.c bench/ring_bench.c -o ring_bench
  *
- * For each frame size (1 KiB, 64 KiB):
- *   ring:   one writer (this thread) pushes N frames (a key frame every 30)
- *           into an 8 MiB ring while 3 reader threads each read every frame
- *           they can as a zero-copy view, touch its first and last byte and
- *           validate it with ivxs_ring_view_valid(). Idle readers sleep 50 us
- *           (a stand-in for the event-loop wake-up). The clock runs from the
- *           first push until the writer is done and every reader has drained.
- *   memcpy: the same N frames copied once from the same source into an 8 MiB
- *           buffer with the same placement (contiguous, wrap at the end) —
- *           the copy the writer has to do anyway. Single thread, same run.
- *   ratio = ring_MBps / memcpy_MBps (MB = 10^6 bytes).
- * Readers that fall behind are overtaken (counted in "lost"); the writer never
- * waits. Each measurement is the best of 3 repetitions.
- * With 2+ CPUs the writer is pinned to CPU 0 and the readers to the other
- * CPUs (as on a dual-core camera: capture on one core, consumers on the
+ * For each frame size (1 KiB, 64 KiB), three measurements of N frames (a key
+ * frame every 30) through an 8 MiB ring, each against a plain memcpy of the
+ * same frames into an 8 MiB buffer with the same placement (contiguous, wrap
+ * at the end) — the copy the writer has to do anyway:
+ *
+ *   phases (loss-free, the figure the targets apply to): one thread pushes a
+ *     batch of frames that fills half the arena, then one reader reads every
+ *     one of them as a zero-copy view, touches its first and last byte and
+ *     validates it (ivxs_ring_view_valid); repeat. Push and read+validate are
+ *     timed apart: ns per frame each. No frame can be lost (checked: lost 0,
+ *     invalid 0, every frame read). A memcpy of each batch with the same
+ *     placement is timed beside it; per kind, the fastest batch of all
+ *     repetitions is kept (the least disturbed on a shared machine).
+ *     ratio = memcpy_ns / (push_ns + read_validate_ns):
+ *     moving a frame through the ring to a consumer vs copying it once.
+ *   bounded (loss-free, concurrent): one writer, 3 reader threads reading as
+ *     above; the harness (not the ring) holds the writer back while a reader
+ *     is more than half an arena behind, so nobody is overtaken (checked).
+ *     ratio = ring_MBps / memcpy_MBps over the whole run.
+ *   lossy (concurrent, the writer never waits): as bounded without the
+ *     hold-back. Readers that fall behind are overtaken and skip frames,
+ *     which makes this ratio look better the more they lose: reported with
+ *     its loss count, never held against a target.
+ *
+ * Every measurement is the best of kReps repetitions (the machine may be
+ * shared). With 2+ CPUs the writer is pinned to CPU 0 and the readers to the
+ * other CPUs (as on a dual-core camera: capture on one core, consumers on the
  * other); the memcpy baseline runs on CPU 0 too. "pinned" says if it was.
  */
 #define _GNU_SOURCE   /* CPU affinity (Linux); everything else is POSIX */
@@ -36,7 +48,7 @@
 #define kReaders 3
 #define kGop 30
 #define kSource (1u << 20)
-#define kReps 3
+#define kReps 5
 
 static uint8_t *g_source;
 static int g_pinned, g_ncpu;
@@ -76,6 +88,7 @@ typedef struct {
 	atomic_int *done;
 	uint64_t total;
 	uint64_t read, valid, invalid, lost, sum;
+	_Atomic uint64_t progress;   /* frames done (seq + 1), for the bounded writer */
 } reader_arg;
 
 static void *reader_main(void *p)
@@ -93,6 +106,7 @@ static void *reader_main(void *p)
 				a->valid++;
 			else
 				a->invalid++;
+			atomic_store_explicit(&a->progress, v.seq + 1, memory_order_relaxed);
 			if (v.seq + 1 == a->total)
 				break;
 			continue;
@@ -121,7 +135,8 @@ typedef struct {
 	uint64_t read, valid, invalid, lost;
 } ring_result;
 
-static int run_ring(size_t frame, uint64_t frames, ring_result *res)
+/* bounded: the writer never gets more than `lead` frames ahead of any reader */
+static int run_ring(size_t frame, uint64_t frames, uint64_t lead, ring_result *res)
 {
 	ivxs_ring *ring = NULL;
 	ivxs_ring_config cfg;
@@ -144,6 +159,7 @@ static int run_ring(size_t frame, uint64_t frames, ring_result *res)
 		ra[k].ring = ring;
 		ra[k].done = &done;
 		ra[k].total = frames;
+		atomic_init(&ra[k].progress, 1);
 		if (ivxs_ring_reader_open(ring, IVXS_RING_AT_TIME, 0, &ra[k].rd) != IVXS_RING_OK)
 			return -1;
 	}
@@ -153,6 +169,11 @@ static int run_ring(size_t frame, uint64_t frames, ring_result *res)
 		pin(th[k], 1, g_ncpu - 1);
 	}
 	for (i = 1; i < frames; i++) {
+		if (lead) {
+			for (k = 0; k < kReaders; k++)
+				while (i - atomic_load_explicit(&ra[k].progress, memory_order_relaxed) >= lead)
+					sched_yield();
+		}
 		if (ivxs_ring_push(ring, IVXS_FRAME_VIDEO, IVXS_CODEC_H264, i % kGop == 0, i,
 				frame_src(i, frame), frame) != IVXS_RING_OK)
 			return -1;
@@ -168,6 +189,71 @@ static int run_ring(size_t frame, uint64_t frames, ring_result *res)
 		ivxs_ring_reader_close(&ra[k].rd);
 	}
 	res->seconds = now_s() - t0;
+	ivxs_ring_destroy(&ring);
+	return 0;
+}
+
+typedef struct {
+	double copy_ns, push_ns, read_ns;   /* per frame: the fastest batch (least disturbed) */
+	uint64_t read, invalid, lost;
+} phase_result;
+
+/* phases: copy a batch of frames (half an arena) with memcpy, push the same
+ * batch, read it all with one reader; each timed apart, batch after batch.
+ * The fastest batch of each kind is kept: on a shared machine the minimum is
+ * the figure least disturbed by other processes. */
+static int run_phases(size_t frame, uint64_t frames, uint8_t *arena, phase_result *res)
+{
+	ivxs_ring *ring = NULL;
+	ivxs_ring_reader *rd = NULL;
+	ivxs_ring_config cfg;
+	ivxs_ring_view v;
+	uint64_t i = 0, batch = (kArena / 2) / frame, sum = 0, pos = 0;
+	memset(&cfg, 0, sizeof(cfg));
+	memset(res, 0, sizeof(*res));
+	res->copy_ns = res->push_ns = res->read_ns = 1e18;
+	cfg.arena_bytes = kArena;
+	if (ivxs_ring_create(&ring, &cfg) != IVXS_RING_OK)
+		return -1;
+	while (i < frames) {
+		uint64_t n = frames - i < batch ? frames - i : batch, j;
+		double t0 = now_s(), t;
+		for (j = 0; j < n; j++) {   /* the baseline: the same placement as the ring's */
+			size_t off = (size_t)(pos % kArena);
+			if (off + frame > kArena) {
+				pos += kArena - off;
+				off = 0;
+			}
+			memcpy(arena + off, frame_src(i + j, frame), frame);
+			pos += frame;
+		}
+		__asm__ volatile("" : : "r"(arena) : "memory");
+		if ((t = (now_s() - t0) / (double)n * 1e9) < res->copy_ns)
+			res->copy_ns = t;
+		t0 = now_s();
+		for (j = 0; j < n; j++)
+			if (ivxs_ring_push(ring, IVXS_FRAME_VIDEO, IVXS_CODEC_H264, (i + j) % kGop == 0, i + j,
+					frame_src(i + j, frame), frame) != IVXS_RING_OK)
+				return -1;
+		if ((t = (now_s() - t0) / (double)n * 1e9) < res->push_ns)
+			res->push_ns = t;
+		if (!rd && ivxs_ring_reader_open(ring, IVXS_RING_AT_TIME, 0, &rd) != IVXS_RING_OK)
+			return -1;
+		t0 = now_s();
+		for (j = 0; j < n; j++) {
+			if (ivxs_ring_read(rd, &v) != 1)
+				return -1;
+			res->lost += v.lost;
+			sum += (uint64_t)v.data[0] + v.data[v.size - 1];
+			res->invalid += !ivxs_ring_view_valid(ring, &v);
+		}
+		if ((t = (now_s() - t0) / (double)n * 1e9) < res->read_ns)
+			res->read_ns = t;
+		res->read += n;
+		i += n;
+	}
+	__asm__ volatile("" : : "r"(sum) : "memory");
+	ivxs_ring_reader_close(&rd);
 	ivxs_ring_destroy(&ring);
 	return 0;
 }
@@ -217,30 +303,58 @@ int main(void)
 	memset(arena, 0, kArena);
 	printf("{");
 	for (c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
-		double best_ring = 1e9, best_copy = 1e9, bytes;
-		ring_result best_res, res;
+		double copy = 1e9, bounded = 1e9, lossy = 1e9, bytes, n = (double)cases[c].frames, t;
+		phase_result best_ph, ph;
+		ring_result best_b, best_l, res;
+		uint64_t lead = (kArena / 2) / cases[c].frame;
 		int rep;
-		memset(&best_res, 0, sizeof(best_res));
+		memset(&best_ph, 0, sizeof(best_ph));
+		best_ph.copy_ns = best_ph.push_ns = best_ph.read_ns = 1e18;
+		memset(&best_b, 0, sizeof(best_b));
+		memset(&best_l, 0, sizeof(best_l));
 		for (rep = 0; rep < kReps; rep++) {
-			double t = run_memcpy(cases[c].frame, cases[c].frames, arena);
-			if (t < best_copy)
-				best_copy = t;
-			if (run_ring(cases[c].frame, cases[c].frames, &res) != 0)
+			if ((t = run_memcpy(cases[c].frame, cases[c].frames, arena)) < copy)
+				copy = t;
+			if (run_phases(cases[c].frame, cases[c].frames, arena, &ph) != 0)
 				return 1;
-			if (res.seconds < best_ring) {
-				best_ring = res.seconds;
-				best_res = res;
+			if (ph.copy_ns < best_ph.copy_ns)
+				best_ph.copy_ns = ph.copy_ns;
+			if (ph.push_ns < best_ph.push_ns)
+				best_ph.push_ns = ph.push_ns;
+			if (ph.read_ns < best_ph.read_ns)
+				best_ph.read_ns = ph.read_ns;
+			best_ph.read = ph.read;
+			best_ph.invalid += ph.invalid;
+			best_ph.lost += ph.lost;
+			if (run_ring(cases[c].frame, cases[c].frames, lead, &res) != 0)
+				return 1;
+			if (res.seconds < bounded) {
+				bounded = res.seconds;
+				best_b = res;
+			}
+			if (run_ring(cases[c].frame, cases[c].frames, 0, &res) != 0)
+				return 1;
+			if (res.seconds < lossy) {
+				lossy = res.seconds;
+				best_l = res;
 			}
 		}
-		bytes = (double)cases[c].frame * (double)cases[c].frames;
-		printf("%s\"%s\":{\"frame_bytes\":%zu,\"frames\":%llu,\"readers\":%d,\"pinned\":%s,"
-				"\"ring_MBps\":%.0f,\"memcpy_MBps\":%.0f,\"ratio\":%.3f,"
-				"\"reads\":%llu,\"valid\":%llu,\"invalid\":%llu,\"lost\":%llu}",
+		bytes = (double)cases[c].frame * n;
+		printf("%s\"%s\":{\"frame_bytes\":%zu,\"frames\":%llu,\"pinned\":%s,"
+				"\"phases\":{\"memcpy_ns\":%.1f,\"push_ns\":%.1f,\"read_validate_ns\":%.1f,\"ratio\":%.3f,"
+				"\"reads\":%llu,\"invalid\":%llu,\"lost\":%llu},"
+				"\"bounded\":{\"readers\":%d,\"ring_MBps\":%.0f,\"memcpy_MBps\":%.0f,\"ratio\":%.3f,"
+				"\"reads\":%llu,\"invalid\":%llu,\"lost\":%llu},"
+				"\"lossy\":{\"readers\":%d,\"ring_MBps\":%.0f,\"ratio\":%.3f,"
+				"\"reads\":%llu,\"invalid\":%llu,\"lost\":%llu}}",
 				c ? "," : "", cases[c].name, cases[c].frame, (unsigned long long)cases[c].frames,
-				kReaders, g_pinned ? "true" : "false", bytes / best_ring / 1e6, bytes / best_copy / 1e6,
-				best_copy / best_ring,
-				(unsigned long long)best_res.read, (unsigned long long)best_res.valid,
-				(unsigned long long)best_res.invalid, (unsigned long long)best_res.lost);
+				g_pinned ? "true" : "false",
+				best_ph.copy_ns, best_ph.push_ns, best_ph.read_ns, best_ph.copy_ns / (best_ph.push_ns + best_ph.read_ns),
+				(unsigned long long)best_ph.read, (unsigned long long)best_ph.invalid, (unsigned long long)best_ph.lost,
+				kReaders, bytes / bounded / 1e6, bytes / copy / 1e6, copy / bounded,
+				(unsigned long long)best_b.read, (unsigned long long)best_b.invalid, (unsigned long long)best_b.lost,
+				kReaders, bytes / lossy / 1e6, copy / lossy,
+				(unsigned long long)best_l.read, (unsigned long long)best_l.invalid, (unsigned long long)best_l.lost);
 		fflush(stdout);
 	}
 	printf("}\n");

@@ -11,7 +11,9 @@ import { root } from "./_host.mjs";
 const cores = [
 	["ring", "native/ring/ring.c", []],
 	["annexb", "native/annexb/annexb.c", []],
-	["capture splitters and pacing maths", "native/capture/capture.c", ["-DIVXS_CAPTURE_CORE_ONLY"]],
+	["capture AU splitter", "native/capture/au_splitter.c", ["-DIVXS_CAPTURE_CORE_ONLY"]],
+	["capture ADTS splitter", "native/capture/adts_splitter.c", ["-DIVXS_CAPTURE_CORE_ONLY"]],
+	["capture pacing maths", "native/capture/capture_common.c", ["-DIVXS_CAPTURE_CORE_ONLY"]],
 ];
 
 for (const [name, file, defines] of cores) {

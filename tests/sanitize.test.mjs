@@ -31,7 +31,7 @@ for (const key of xsTestKeys().filter((k) => k.startsWith("tests/xs-only/"))) {
 	});
 }
 
-for (const app of ["timers", "udp", "tcp-echo", "hello"]) {
+for (const app of ["timers", "udp", "tcp-echo", "hello", "hostile-json", "internal-import"]) {
 	test(`sanitized host: the ${app} app`, async (t) => {
 		clean(t, await run(["-m", "tests/host/apps", "-m", join(build, "mods"), app]));
 	});

@@ -10,15 +10,20 @@
  *
  *   ivxs modules/app/main -- [--seconds 10] [--out build/demo] [--codec h264|h265]
  *                            [--video F] [--audio F] [--stills DIR] [--fps N (default: from the SPS)]
+ *
+ * It runs on the headless Linux host and in Moddable's simulator (mcsim: the
+ * arguments come from manifest.json's config.args); files, arguments and
+ * memory come from the platform layer "ivxs/platform" (platform.d.ts).
+ * Boards run modules/app/board.ts.
  */
-import { Ring, RingReader, FrameType } from "ring";
+import { Ring, RingReader, intact } from "ring";
 import type { Frame } from "ring";
 import { Capture } from "capture";
-import { FileWriter, makeDirectory, readFile } from "ivxs/file";
-import { argv, memory } from "ivxs/host";
+import { FileWriter, argv, makeDirectory, memory, readFile } from "ivxs/platform";
 import Timer from "timer";
 import { scan as scanAnnexB } from "annexb";
-import { AudioTrack, Fmp4Muxer, FlvMuxer, MediaError, probeVideo, useNativeScanner, VideoTrack } from "../media/index.js";
+import { Fmp4Muxer, FlvMuxer, probeVideo, useNativeScanner } from "../media/index.js";
+import { MuxerFeed } from "./feed.js";
 
 export const EMBEDDED_DEFAULTS = Object.freeze({
 	maxGopBytes: 512 * 1024,
@@ -73,53 +78,39 @@ export default function main(): void {
 	const flvFile = new FileWriter(`${options.out}/live.flv`);
 	const ring = new Ring({ maxGopBytes: EMBEDDED_DEFAULTS.maxGopBytes });
 	const capture = new Capture({ ring, video: options.video, audio: options.audio, stills: options.stills, codec: options.codec, fps });
-	let fragments = 0, videoFrames = 0, audioFrames = 0, rejected = 0, torn = 0;
+	let fragments = 0, torn = 0;
+	// Zero-copy output (native/ring/README.md "Zero-copy output"): the muxers'
+	// chunks view ring frames, which the capture thread may overwrite while the
+	// muxer holds them (a whole GOP). Write, then check: a fragment with an
+	// overwritten view is truncated away and counted (torn), never kept.
+	const emit = (file: FileWriter, chunks: Uint8Array[]): boolean => {
+		const before = file.written;
+		file.write(chunks);
+		if (intact(chunks)) return true;
+		file.truncate(before);
+		torn++;
+		return false;
+	};
 	const fmp4 = new Fmp4Muxer({
 		video: options.codec,
 		audio: true,
 		onJump: "discontinuity",
 		sink: (chunks, info) => {
-			mp4File.write(chunks);
+			if (!emit(mp4File, chunks)) return;
 			if (info.type === "fragment") fragments++;
 			else trace(`  init segment: ${info.width}x${info.height} codecs ${info.codecs}\n`);
 		},
 	});
-	const flv = new FlvMuxer({ video: options.codec, audio: true, sink: (chunks) => flvFile.write(chunks) });
-	// Process once, mux many: each frame is analysed once by its track, and both muxers take the
-	// unit. Ring frames carry capture's AU info word (frame.info), which spares a second scan.
-	const videoTrack = new VideoTrack({ codec: options.codec, onJump: "discontinuity" });
-	const audioTrack = new AudioTrack({ onJump: "discontinuity" });
+	const flv = new FlvMuxer({ video: options.codec, audio: true, sink: (chunks) => { emit(flvFile, chunks); } });
 
-	const feed = (frame: Frame) => {
-		try {
-			if (frame.type === FrameType.video) {
-				const unit = videoTrack.process(frame.data, frame.timestamp, frame.timestamp, (frame as { info?: number }).info);
-				fmp4.writeVideoUnit(unit);
-				flv.writeVideoUnit(unit);
-				videoFrames++;
-			}
-			else {
-				const unit = audioTrack.process(frame.data, frame.timestamp);
-				fmp4.writeAudioUnit(unit);
-				flv.writeAudioUnit(unit);
-				audioFrames++;
-			}
-		}
-		catch (error) {
-			if (!(error instanceof MediaError)) throw error;
-			rejected++;   // the muxers keep their state: log and go on
-			trace(`demo: frame ${frame.seq} rejected: ${error.message}\n`);
-		}
-	};
+	// The muxers keep their state when they refuse a frame: log and go on.
+	const feeder = new MuxerFeed(options.codec, [fmp4, flv], (frame, error) => trace(`demo: frame ${frame.seq} rejected: ${error.message}\n`));
+	const feed = (frame: Frame) => feeder.feed(frame);
 	// A live viewer: starts at the newest key frame, wakes when capture pushes.
 	const reader = new RingReader(ring, {
 		at: "live",
 		onReadable() {
-			for (let frame = this.read(); frame; frame = this.read()) {
-				feed(frame);
-				// Seqlock check: were the bytes overwritten while we used them?
-				if (!this.valid(frame)) torn++;
-			}
+			for (let frame = this.read(); frame; frame = this.read()) feed(frame);
 		},
 	});
 	capture.start();
@@ -129,7 +120,7 @@ export default function main(): void {
 	const progress = Timer.repeat(() => {
 		const s = capture.stats();
 		const elapsed = Math.round((Date.now() - started) / 1000);
-		trace(`  ${elapsed} s: ${videoFrames} video + ${audioFrames} audio frames, ${fragments} fMP4 fragments, ${mp4File.written} + ${flvFile.written} bytes, capture late ≤ ${s.maxLateMicroseconds} µs\n`);
+		trace(`  ${elapsed} s: ${feeder.videoFrames} video + ${feeder.audioFrames} audio frames, ${fragments} fMP4 fragments, ${mp4File.written} + ${flvFile.written} bytes, capture late ≤ ${s.maxLateMicroseconds} µs\n`);
 		if (Date.now() - started < options.seconds * 1000) return;
 		Timer.clear(progress);
 		const still = capture.still();   // the picture matching the clip now
@@ -146,7 +137,7 @@ export default function main(): void {
 		capture.close();
 		const m = memory();
 		trace(`done: ${options.out}/live.mp4 (${mp4File.written} bytes, ${fragments} fragments), ${options.out}/live.flv (${flvFile.written} bytes), ${options.out}/still.jpg\n`);
-		trace(`  frames ${videoFrames} video, ${audioFrames} audio, rejected ${rejected}, torn ${torn}; XS heap peak ${m.chunksPeak + m.slotsPeak} bytes, ring ${m.native.ring?.peak ?? 0} bytes\n`);
+		trace(`  frames ${feeder.videoFrames} video, ${feeder.audioFrames} audio, rejected ${feeder.rejected}, torn ${torn}, lost ${reader.lost}; XS heap peak ${m.chunksPeak + m.slotsPeak} bytes, ring ${m.native.ring?.peak ?? 0} bytes\n`);
 		ring.close();
 	}, 1000);
 }

@@ -1,27 +1,115 @@
-/* XS binding of the Annex-B scanner (module "annexb"): scan(bytes) returns
- * the triples as an Array of numbers, or a negative error code that the
- * TypeScript side turns into its documented error classes. */
+/* XS binding of the Annex-B core (module "annexb"):
+ *   scan(bytes) -> [sc, start, end, ...] of every NAL unit, or a negative
+ *     IVXS_ANNEXB_E* code (the TypeScript side throws its documented errors);
+ *   accessUnits(bytes, codec) -> [start, end, info, ...] of every access unit
+ *     (codec "h264" | "h265"), or a negative code.
+ * No count limit: a first pass counts, the array is made to size, a second
+ * pass fills it. Allocating the array can move the bytes (the garbage
+ * collector compacts), so the cursors keep offsets and the data pointer is
+ * taken again for every batch. */
 #include "xsmc.h"
 #include "annexb.h"
 
-#define kMaxNals 256   /* an access unit with more NAL units is refused (EFULL) */
+#include <string.h>
+
+#define kBatch 64   /* spans gathered in C between two re-reads of the data pointer */
+
+static const uint8_t *bytesOf(xsMachine *the, size_t *size)
+{
+	void *data;
+	xsUnsignedValue length;
+	xsmcGetBufferReadable(xsArg(0), &data, &length);
+	*size = length;
+	return data;
+}
+
+/* One result triple per call: 1 written, 0 no more, <0 an IVXS_ANNEXB_E* code. */
+typedef int (*NextTriple)(void *state, const uint8_t *data, size_t size, uint32_t triple[3]);
+
+/* Counts the triples, makes xsResult an Array of exactly that many, fills it;
+ * or sets xsResult to the error code. reset puts the state back to the start. */
+static void collect(xsMachine *the, NextTriple next, void *state, void (*reset)(void *state))
+{
+	uint32_t batch[3 * kBatch];
+	const uint8_t *data;
+	size_t size;
+	int r, i, n = 0, filled = 0;
+	xsmcVars(1);
+	data = bytesOf(the, &size);
+	while ((r = next(state, data, size, batch)) == 1)
+		n++;
+	if (r < 0) {
+		xsmcSetInteger(xsResult, r);
+		return;
+	}
+	xsResult = xsNewArray(3 * n);   /* may move the bytes: data is taken again below */
+	reset(state);
+	while (filled < n) {
+		int k = 0;
+		data = bytesOf(the, &size);
+		while (k < kBatch && next(state, data, size, batch + 3 * k) == 1)
+			k++;
+		if (k == 0)
+			xsUnknownError("annexb: bytes changed during scan");
+		for (i = 0; i < 3 * k; i++) {
+			xsmcSetInteger(xsVar(0), (xsIntegerValue)batch[i]);
+			xsmcSetIndex(xsResult, 3 * filled + i, xsVar(0));
+		}
+		filled += k;
+	}
+}
+
+static int nextNal(void *state, const uint8_t *data, size_t size, uint32_t triple[3])
+{
+	ivxs_annexb_span span;
+	int r = ivxs_annexb_next_nal(data, size, state, &span);
+	if (r == 1) {
+		triple[0] = span.sc;
+		triple[1] = span.start;
+		triple[2] = span.end;
+	}
+	return r;
+}
+
+static void resetNal(void *state)
+{
+	ivxs_annexb_cursor_init(state);
+}
 
 void xs_annexb_scan(xsMachine *the)
 {
-	uint32_t spans[3 * kMaxNals];
-	void *data;
-	xsUnsignedValue size;
-	int count, i;
-	xsmcGetBufferReadable(xsArg(0), &data, &size);
-	count = ivxs_annexb_scan(data, size, spans, kMaxNals);
-	if (count < 0) {
-		xsmcSetInteger(xsResult, count);
-		return;
-	}
-	xsmcVars(1);
-	xsResult = xsNewArray(3 * count);
-	for (i = 0; i < 3 * count; i++) {
-		xsmcSetInteger(xsVar(0), (xsIntegerValue)spans[i]);
-		xsmcSetIndex(xsResult, i, xsVar(0));
-	}
+	ivxs_annexb_cursor cursor;
+	ivxs_annexb_cursor_init(&cursor);
+	collect(the, nextNal, &cursor, resetNal);
+}
+
+typedef struct {
+	ivxs_annexb_au_cursor cursor;
+	int codec;
+} AuState;
+
+static int nextAu(void *state, const uint8_t *data, size_t size, uint32_t triple[3])
+{
+	AuState *au = state;
+	return ivxs_annexb_next_au(au->codec, data, size, &au->cursor, &triple[0], &triple[1], &triple[2]);
+}
+
+static void resetAu(void *state)
+{
+	ivxs_annexb_au_cursor_init(&((AuState *)state)->cursor);
+}
+
+void xs_annexb_accessUnits(xsMachine *the)
+{
+	AuState state;
+	char name[8];
+	xsmcToStringBuffer(xsArg(1), name, sizeof(name));   /* arguments first, bytes last */
+	if (!strcmp(name, "h264"))
+		state.codec = IVXS_ANNEXB_H264;
+	else if (!strcmp(name, "h265"))
+		state.codec = IVXS_ANNEXB_H265;
+	else
+		xsTypeError("annexb: codec must be \"h264\" or \"h265\"");
+	resetAu(&state);
+	collect(the, nextAu, &state, resetAu);
 }

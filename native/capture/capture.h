@@ -1,8 +1,8 @@
 /*
  * Capture sources — portable core (no XS headers).
  *
- * Capture turns encoded media into frames and pushes them into the GOP ring
- * (ivxs_ring_push). Pieces:
+ * Capture turns encoded media into frames and hands them to a sink callback
+ * (the XS binding's sink pushes them into the GOP ring). Pieces:
  *   - an incremental Annex-B access-unit splitter for H.264 and H.265;
  *   - an incremental ADTS frame splitter for AAC;
  *   - a file source: Annex-B video (+ optional ADTS audio) files, split,
@@ -10,12 +10,15 @@
  *   - JPEG stills matched to the clip position (snapshots);
  *   - a V4L2 source for cameras that deliver H.264 (Linux only).
  *
- * Portability: the splitters, timestamp/pacing arithmetic and JPEG checks need
- * only <stdint.h>/<string.h>. The file source uses stdio and is driven by
- * ivxs_capture_prepare/step/finish on any platform; time is injected
- * (ivxs_capture_clock). Threads (ivxs_capture_start/stop), the default clock,
- * the stills folder listing and V4L2 are the Linux part. Compile with
- * -DIVXS_CAPTURE_CORE_ONLY for the splitters alone.
+ * Files: au_splitter.c, adts_splitter.c and capture_common.c are the
+ * portable core (only <stdint.h>/<string.h>, plus native/annexb); the
+ * sources are capture_source.c (common), file_source.c, stills.c,
+ * v4l2_source.c and capture_thread.c (capture_internal.h). The file source
+ * uses stdio and is driven by ivxs_capture_prepare/step/finish on any
+ * platform; time is injected (ivxs_capture_clock). Threads
+ * (ivxs_capture_start/stop), the default clock, the stills folder listing and
+ * V4L2 are the Linux part. -DIVXS_CAPTURE_CORE_ONLY leaves the source API out
+ * of this header.
  *
  * Status codes: 0 or a positive count on success, a negative IVXS_CAPTURE_E*
  * (range -100 … -199) on error. Ring codes (-1 … -99) pass through unchanged
@@ -27,6 +30,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "ring.h"
+#include "annexb.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -70,26 +74,28 @@ const char *ivxs_capture_strerror(int status);
 typedef struct {
 	const uint8_t *data;     /* Annex-B bytes, start codes included */
 	size_t size;
-	int key;                 /* IDR (H.264 type 5) / IRAP (H.265 16..23) present */
+	int key;                 /* IDR (H.264 type 5) / IRAP (H.265 16..23, layer 0) present */
 	int has_params;          /* SPS+PPS (H.264) / VPS+SPS+PPS (H.265) present */
 	uint32_t nal_count;
 	uint64_t nal_types;      /* bit n set: a NAL of type n is present */
+	uint32_t info;           /* IVXS_AU_INFO_* (native/annexb/annexb.h) */
 } ivxs_au;
 
 /* All fields private. One AU is assembled at a time in a caller buffer; the
  * AU handed out by ivxs_au_next() stays valid until the next call on the
- * splitter. No allocation. */
+ * splitter. No allocation. Boundaries and NAL classes come from native/annexb
+ * (the rules the XS binding and the scanner use): the splitter never hands
+ * out an AU that ivxs_annexb_scan rejects. Every call makes progress: after
+ * ivxs_au_next returns 0 (not finished), ivxs_au_space has room. */
 typedef struct {
 	ivxs_codec codec;
 	uint8_t *buf;
 	size_t cap, max_au;
 	size_t head, len;        /* live bytes are buf[head, len) */
-	size_t au_start, nal_sc, hdr, scan;
-	uint8_t started, hdr_pending, skipping, ended, done, garbage_seen, trunc_pending,
-		garbage_pending;
-	uint32_t cur_count;
-	uint64_t cur_types;
-	uint8_t cur_vcl, cur_key;
+	size_t au_start, nal_sc, hdr, scan, bad_sc;
+	uint8_t started, hdr_pending, skipping, ended, done, garbage_pending, trunc_pending,
+		garbage_seen, zero_hdr;
+	ivxs_annexb_au cur;
 	uint64_t aus, errors, dropped, skipped_bytes;
 } ivxs_au_splitter;
 
@@ -200,12 +206,21 @@ typedef struct {
 	uint64_t index;          /* frame number of this type since start */
 	uint64_t loop;           /* completed loops of this stream's file */
 	uint64_t scheduled_us;   /* clock time it was due (file source, real time) */
-	uint64_t pushed_us;      /* clock time of the push */
+	uint64_t pushed_us;      /* clock time it went to the sink */
+	uint32_t info;           /* video: IVXS_AU_INFO_* (annexb.h); audio: 0 */
 } ivxs_capture_frame;
 
-/* Called on the capture thread after each ivxs_ring_push with its result. */
+/* Where frames go (capture never touches a ring itself: the XS binding's sink
+ * pushes into one, a test's sink records). Called on the capture thread; the
+ * frame's bytes are valid during the call only. Returns 0 when the frame was
+ * taken, or a negative status: counted as a drop (stats.ring_errors,
+ * last_ring_error); after a failed video frame the source waits for the next
+ * key frame (the decoder would miss a reference). */
+typedef int (*ivxs_capture_sink)(void *ctx, const ivxs_capture_frame *frame);
+
+/* Called on the capture thread after each sink call with its result. */
 typedef void (*ivxs_capture_observer)(void *ctx, const ivxs_capture_frame *frame,
-		int ring_status);
+		int sink_status);
 
 typedef enum {
 	IVXS_CAPTURE_PACE_REALTIME = 0,  /* push each frame at its time */
@@ -227,6 +242,8 @@ typedef struct {
 	size_t read_chunk;           /* bytes per read; 0 → 64 KiB */
 	size_t probe_bytes;          /* key frame must appear this early; 0 → 4 MiB */
 	const ivxs_capture_clock *clock;  /* NULL → default clock */
+	ivxs_capture_sink sink;           /* required */
+	void *sink_ctx;
 	ivxs_capture_observer observer;   /* optional */
 	void *observer_ctx;
 	int rt_priority;             /* >0: try SCHED_FIFO at this priority for the
@@ -241,6 +258,8 @@ typedef struct {
 	int start_ms_set;
 	uint64_t start_ms;
 	const ivxs_capture_clock *clock;
+	ivxs_capture_sink sink;      /* required */
+	void *sink_ctx;
 	ivxs_capture_observer observer;
 	void *observer_ctx;
 	int rt_priority;             /* as for the file source */
@@ -249,14 +268,14 @@ typedef struct {
 typedef struct ivxs_capture ivxs_capture;
 
 typedef struct {
-	uint64_t frames_pushed;      /* accepted by the ring */
+	uint64_t frames_pushed;      /* taken by the sink */
 	uint64_t video_frames, audio_frames, key_frames;
 	uint64_t bytes_pushed;
 	uint64_t loops;              /* video file restarts */
-	uint64_t dropped;            /* frames not pushed: split errors, ring errors,
+	uint64_t dropped;            /* frames not pushed: split errors, sink errors,
 	                                video before the first key frame */
-	uint64_t ring_errors;
-	int last_ring_error;
+	uint64_t ring_errors;        /* frames the sink refused */
+	int last_ring_error;         /* its last status */
 	uint64_t split_errors;       /* splitter errors (garbage, oversize, truncation) */
 	int last_split_error;
 	int fatal_error;             /* why the thread ended early (0: it did not) */
@@ -267,12 +286,10 @@ typedef struct {
 	size_t footprint_bytes;      /* memory this source holds now (struct, buffers, stills list) */
 } ivxs_capture_stats;
 
-/* Create a source (copies the config; opens nothing). The ring must outlive
- * the source. */
-int ivxs_capture_create_file(ivxs_capture **out, ivxs_ring *ring,
-		const ivxs_capture_file_config *config);
-int ivxs_capture_create_v4l2(ivxs_capture **out, ivxs_ring *ring,
-		const ivxs_capture_v4l2_config *config);
+/* Create a source (copies the config; opens nothing). What the sink writes
+ * to must outlive the source. */
+int ivxs_capture_create_file(ivxs_capture **out, const ivxs_capture_file_config *config);
+int ivxs_capture_create_v4l2(ivxs_capture **out, const ivxs_capture_v4l2_config *config);
 /* Stops if running, frees; sets *c to NULL; harmless on NULL. */
 void ivxs_capture_destroy(ivxs_capture **c);
 

@@ -1,7 +1,9 @@
 /*
  * XS binding of the capture source (native/capture/capture.js): a file or
- * V4L2 source that pushes into a Ring from its own thread. The JS object
- * keeps its Ring alive (a property), so the ring outlives the source.
+ * V4L2 source whose frames go into a Ring from the capture thread. The core
+ * emits frames to a sink; this binding's sink pushes them into the ring. The
+ * JS object keeps its Ring alive (a property) and the record holds a C
+ * reference (ivxs_ring_retain), so the ring outlives the source.
  */
 #include "xsmc.h"
 #include "ivxs_host.h"
@@ -41,6 +43,21 @@ static void account(CaptureRecord *record)
 	}
 	ivxs_mem_add(&gCaptureMemory, now - record->counted);
 	record->counted = now;
+}
+
+/* The sink: each frame into the ring (the capture thread is its one writer),
+ * with its info word (IVXS_AU_INFO_*), which JS reads as frame.info. */
+static int pushToRing(void *ctx, const ivxs_capture_frame *frame)
+{
+	ivxs_ring_frame f;
+	f.type = frame->type;
+	f.codec = frame->codec;
+	f.key = frame->key;
+	f.timestamp_ms = frame->timestamp_ms;
+	f.info = frame->info;
+	f.data = frame->data;
+	f.size = frame->size;
+	return ivxs_ring_push_frame(ctx, &f);
 }
 
 static void throwStatus(xsMachine *the, int status)
@@ -97,7 +114,6 @@ void xs_capture_create(xsMachine *the)
 {
 	char video[512], audio[512], stills[512], device[256], codecName[16], pace[16];
 	CaptureRecord *record;
-	ivxs_ring *ring;
 	int status;
 	xsmcVars(2);
 	ivxs_host_attach(the);
@@ -112,7 +128,6 @@ void xs_capture_create(xsMachine *the)
 		xsUnknownError("capture: no memory");
 	xsResult = xsNewHostObject(xs_capture_destructor);
 	xsmcSetHostData(xsResult, record);   /* the destructor frees it if we throw below */
-	ring = ivxs_ring_retain(the, &xsVar(1), &record->ringToken);
 	ivxs_mem_register(&gCaptureMemory);
 	account(record);
 	xsmcSet(xsResult, xsID("ring"), xsVar(1));
@@ -130,7 +145,10 @@ void xs_capture_create(xsMachine *the)
 			config.start_ms_set = 1;
 			config.start_ms = (uint64_t)numberOption(the, "startTime", 0);
 		}
-		status = ivxs_capture_create_v4l2(&record->capture, ring, &config);
+		config.sink = pushToRing;
+		/* Last: the ring's one writer from here (a bad option above leaves it free) */
+		config.sink_ctx = ivxs_ring_retain(the, &xsVar(1), &record->ringToken);
+		status = ivxs_capture_create_v4l2(&record->capture, &config);
 	}
 	else {
 		ivxs_capture_file_config config;
@@ -164,17 +182,40 @@ void xs_capture_create(xsMachine *the)
 			config.start_ms_set = 1;
 			config.start_ms = (uint64_t)numberOption(the, "startTime", 0);
 		}
-		status = ivxs_capture_create_file(&record->capture, ring, &config);
+		config.sink = pushToRing;
+		/* Last: the ring's one writer from here (a bad option above leaves it free) */
+		config.sink_ctx = ivxs_ring_retain(the, &xsVar(1), &record->ringToken);
+		status = ivxs_capture_create_file(&record->capture, &config);
 	}
-	if (status < 0)
+	if (status < 0) {
+		ivxs_ring_release(&record->ringToken);
 		throwStatus(the, status);
+	}
 	account(record);
+}
+
+/* The record of a Capture host object made by xs_capture_create; any other
+ * object (another binding's host object, a plain object) is a TypeError. */
+static CaptureRecord *hostRecord(xsMachine *the)
+{
+	CaptureRecord *volatile record = NULL;
+	if (xsmcArgc > 0 && xsmcTypeOf(xsArg(0)) == xsReferenceType) {
+		xsTry {
+			record = xsmcGetHostDataValidate(xsArg(0), (void *)xs_capture_destructor);
+		}
+		xsCatch {
+			record = NULL;
+		}
+	}
+	if (!record)
+		xsTypeError("capture: not a Capture");
+	return record;
 }
 
 static CaptureRecord *getRecord(xsMachine *the)
 {
-	CaptureRecord *record = xsmcGetHostData(xsArg(0));
-	if (!record || !record->capture)
+	CaptureRecord *record = hostRecord(the);
+	if (!record->capture)
 		xsUnknownError("capture: closed");
 	return record;
 }
@@ -199,8 +240,8 @@ void xs_capture_stop(xsMachine *the)
 
 void xs_capture_close(xsMachine *the)
 {
-	CaptureRecord *record = xsmcGetHostData(xsArg(0));
-	if (record && record->capture) {
+	CaptureRecord *record = hostRecord(the);
+	if (record->capture) {
 		ivxs_capture_destroy(&record->capture);
 		ivxs_ring_release(&record->ringToken);
 		hold(record, 0);
@@ -235,22 +276,41 @@ void xs_capture_stats(xsMachine *the)
 	}
 }
 
-/* still() -> { data: ArrayBuffer, timestamp } : the JPEG matching the clip now */
+/* still() -> { data: ArrayBuffer, timestamp } : the JPEG matching the clip now.
+ * The buffer is allocated at the still's exact size (a plain ArrayBuffer
+ * cannot be shrunk): ask the size, allocate, read; the clip may move on to
+ * another still in between, then ask again. */
 void xs_capture_still(xsMachine *the)
 {
 	CaptureRecord *record = getRecord(the);
-	size_t length = 64 * 1024, capacity;
+	uint8_t probe;
+	size_t length = 0, capacity;
 	uint64_t timestamp = 0;
-	int status;
+	int status, tries;
 	xsmcVars(2);
-	do {   /* a still larger than the guess reports its size: retry once with it */
+	for (tries = 0; ; tries++) {
+		status = ivxs_capture_still(record->capture, &probe, 0, &length, &timestamp);
+		if (status != IVXS_CAPTURE_ENOSPACE)
+			break;   /* an error (an empty file is not a JPEG either) */
 		capacity = length;
+		if (capacity > 0x7fffffff)
+			xsRangeError("capture: still too large");
 		xsmcSetArrayBuffer(xsVar(1), NULL, (xsIntegerValue)capacity);
 		status = ivxs_capture_still(record->capture, xsmcToArrayBuffer(xsVar(1)), capacity, &length, &timestamp);
-	} while (status == IVXS_CAPTURE_ENOSPACE && length > capacity);
+		if (status >= 0 && length != capacity) {
+			if (tries < 3)
+				continue;
+			/* the stills keep changing under us: copy the bytes read (both
+			 * pointers taken after the allocation, which may move them) */
+			xsmcSetArrayBuffer(xsVar(0), NULL, (xsIntegerValue)length);
+			memcpy(xsmcToArrayBuffer(xsVar(0)), xsmcToArrayBuffer(xsVar(1)), length);
+			xsVar(1) = xsVar(0);
+		}
+		if (status != IVXS_CAPTURE_ENOSPACE || tries >= 3)
+			break;
+	}
 	if (status < 0)
 		throwStatus(the, status);
-	xsmcSetArrayBufferLength(xsVar(1), (xsIntegerValue)length);
 	xsResult = xsmcNewObject();
 	xsmcSet(xsResult, xsID("data"), xsVar(1));
 	ivxs_set_number(xsResult, "timestamp", (double)timestamp, xsVar(0));

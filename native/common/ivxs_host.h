@@ -1,7 +1,7 @@
 /*
  * What native modules may ask of the host they run in. Two implementations:
- * hosts/linux/src (the headless Linux host) and native/common/
- * ivxs_host_moddable.c (Moddable SDK builds: ESP32-S3, mcsim).
+ * hosts/linux/src (the headless Linux host) and hosts/moddable (Moddable SDK
+ * builds: ESP32-S3, mcsim).
  *
  * Only the VM thread calls into XS: other threads hand work over with
  * ivxs_loop_post(), which never blocks.

@@ -9,6 +9,14 @@
  * so the arena is freed only when no view can reach it: close() releases the
  * readers at once, the arena goes with the last reference (GC).
  *
+ * Lifetimes: the RingRecord is reference-counted (VM thread only): the JS
+ * Ring, each JS reader and each C writer hold one reference, so the garbage
+ * collector may destroy a ring and its readers in any order.
+ *
+ * Every function checks its host objects against the hooks of their kind
+ * (ring, reader, frame buffer): anything else is a TypeError, never
+ * reinterpreted.
+ *
  * The JS classes (ring.js) are plain classes over these host objects: a class
  * declared with a host destructor cannot go into an XS heap snapshot, and the
  * app's modules are preloaded into one.
@@ -22,10 +30,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define kMaxReaders 1024
+
+#ifndef xsmcSetHostHooks   /* Moddable's xsmc.h has it; the host's XS (xsnap) only the fx call */
+#define xsmcSetHostHooks(_SLOT, _HOOKS) fxSetHostHooks(the, &_SLOT, _HOOKS)
+#endif
+
 typedef struct RingRecord RingRecord;
 
 typedef struct {
-	RingRecord *ring;
+	RingRecord *ring;           /* a counted reference, dropped by the destructor */
 	ivxs_ring_reader *reader;
 	int pending;                /* opened before a matching key frame existed */
 	ivxs_ring_start start;
@@ -38,7 +52,7 @@ typedef struct {
 struct RingRecord {
 	ivxs_ring *ring;
 	atomic_int notifyPending;   /* a wake-up is queued on the loop */
-	int refs;                   /* the JS Ring + each C writer (VM thread only) */
+	int refs;                   /* the JS Ring + each JS reader + each C writer (VM thread only) */
 	int closed;
 	uint32_t maxReaders;
 	ReaderRecord **readers;
@@ -46,6 +60,39 @@ struct RingRecord {
 };
 
 static ivxs_mem_counter gRingMemory = { "ring", 0, 0, NULL };
+
+void xs_ring_destructor(void *data);
+void xs_ring_reader_destructor(void *data);
+
+/* One hook table per kind of host object: the validation key. */
+static const xsHostHooks kRingHooks = { xs_ring_destructor, NULL, NULL };
+static const xsHostHooks kReaderHooks = { xs_ring_reader_destructor, NULL, NULL };
+static const xsHostHooks kFrameHooks = { NULL, NULL, NULL };   /* a frame's bytes: a host buffer over the arena */
+
+/* The host data of `slot` if it is a host object with these hooks, else NULL
+ * (never throws). */
+static void *hostDataIf(xsMachine *the, xsSlot *slot, const xsHostHooks *hooks)
+{
+	void *data = NULL;
+	if (xsmcTypeOf(*slot) != xsReferenceType)
+		return NULL;
+	xsTry {
+		data = xsmcGetHostDataValidate(*slot, (void *)hooks);
+	}
+	xsCatch {
+		data = NULL;
+	}
+	return data;
+}
+
+/* The host data of `slot`, which must be a host object with these hooks. */
+static void *hostData(xsMachine *the, xsSlot *slot, const xsHostHooks *hooks, const char *what)
+{
+	void *data = hostDataIf(the, slot, hooks);
+	if (!data)
+		xsTypeError("ring: not a %s", what);
+	return data;
+}
 
 /* Where the arena lives is a build-time choice: PSRAM on ESP32-S3 boards
  * (manifest define ring.psram -> MODDEF_RING_PSRAM), plain heap elsewhere. */
@@ -81,6 +128,9 @@ static void throwStatus(xsMachine *the, int status)
 	case IVXS_RING_EREADERS:
 	case IVXS_RING_ENOFRAME:
 		xsRangeError("ring: %s", ivxs_ring_strerror(status));
+		break;
+	case IVXS_RING_EBUSY:
+		xsUnknownError("ring: %s (one writer at a time: a Capture owns this ring)", ivxs_ring_strerror(status));
 		break;
 	default:
 		xsUnknownError("ring: %s", ivxs_ring_strerror(status));
@@ -151,17 +201,34 @@ void xs_ring_destructor(void *data)
 		unref(record);
 }
 
-static int optionInteger(xsMachine *the, const char *name, double *out)
+#define kMaxSafeInteger 9007199254740991.0   /* 2^53 - 1: every integer below is exact */
+
+/* An integer in [min, max] (max <= 2^53 - 1), checked before any cast. */
+static double integerIn(xsMachine *the, xsSlot *slot, double min, double max, const char *name)
+{
+	double value = xsmcToNumber(*slot);
+	if (!(value >= min && value <= max) || value != (double)(int64_t)value)
+		xsRangeError("ring: invalid %s", name);
+	return value;
+}
+
+static int optionInteger(xsMachine *the, const char *name, double min, double max, double *out)
 {
 	if (!xsmcHas(xsArg(0), xsID(name)))
 		return 0;
 	xsmcGet(xsVar(0), xsArg(0), xsID(name));
 	if (xsmcTypeOf(xsVar(0)) == xsUndefinedType)
 		return 0;
-	*out = xsmcToNumber(xsVar(0));
-	if (!(*out >= 0) || *out != (double)(uint64_t)*out)
-		xsRangeError("ring: invalid %s", name);
+	*out = integerIn(the, &xsVar(0), min, max, name);
 	return 1;
+}
+
+/* Largest arena: what size_t holds here, and at most 2^48 (positions stay
+ * exact and far from wrapping); a 32-bit board is limited by its memory. */
+static double maxArenaBytes(void)
+{
+	double limit = 281474976710656.0;
+	return ((double)SIZE_MAX < limit) ? (double)SIZE_MAX : limit;
 }
 
 /* create({ maxGopBytes | arenaBytes, maxFrames, maxReaders }) -> native ring */
@@ -177,15 +244,15 @@ void xs_ring_create(xsMachine *the)
 	xsmcVars(1);
 	if (xsmcArgc < 1 || xsmcTypeOf(xsArg(0)) != xsReferenceType)
 		xsTypeError("ring: options required");
-	if (optionInteger(the, "arenaBytes", &value))
+	if (optionInteger(the, "arenaBytes", 1, maxArenaBytes(), &value))
 		config.arena_bytes = (size_t)value;
-	else if (optionInteger(the, "maxGopBytes", &value))
+	else if (optionInteger(the, "maxGopBytes", 1, maxArenaBytes() / 4, &value))
 		config.arena_bytes = ivxs_ring_arena_for_gop((size_t)value);
 	else
 		xsTypeError("ring: maxGopBytes or arenaBytes required");
-	if (optionInteger(the, "maxFrames", &value))
+	if (optionInteger(the, "maxFrames", 1, UINT32_MAX, &value))
 		config.max_frames = (uint32_t)value;
-	if (optionInteger(the, "maxReaders", &value))
+	if (optionInteger(the, "maxReaders", 1, kMaxReaders, &value))
 		config.max_readers = (uint32_t)value;
 	config.allocator = kArenaAllocator;
 	record = calloc(1, sizeof(RingRecord));
@@ -209,13 +276,15 @@ void xs_ring_create(xsMachine *the)
 	ivxs_mem_add(&gRingMemory, (int64_t)record->footprint);
 	record->refs = 1;
 	ivxs_ring_set_notify(record->ring, onPush, record);
-	xsResult = xsNewHostObject(xs_ring_destructor);
+	xsResult = xsNewHostObject(NULL);
+	xsmcSetHostHooks(xsResult, &kRingHooks);
 	xsmcSetHostData(xsResult, record);
 }
 
+/* An open ring: TypeError if `slot` is not a ring, Error if it is closed. */
 static RingRecord *getRing(xsMachine *the, xsSlot *slot)
 {
-	RingRecord *record = xsmcGetHostData(*slot);
+	RingRecord *record = hostData(the, slot, &kRingHooks, "Ring");
 	if (!record || record->closed)
 		xsUnknownError("ring: closed");
 	return record;
@@ -226,9 +295,14 @@ ivxs_ring *ivxs_ring_from_js(xsMachine *the, xsSlot *ring)
 	return getRing(the, ring)->ring;
 }
 
+/* The ring's one writer from now on (single-writer rule): a second writer,
+ * or JS push while this one holds it, is an error. */
 ivxs_ring *ivxs_ring_retain(xsMachine *the, xsSlot *ring, void **token)
 {
 	RingRecord *record = getRing(the, ring);
+	int status = ivxs_ring_writer_claim(record->ring);
+	if (status < 0)
+		throwStatus(the, status);
 	record->refs++;
 	*token = record;
 	return record->ring;
@@ -236,24 +310,41 @@ ivxs_ring *ivxs_ring_retain(xsMachine *the, xsSlot *ring, void **token)
 
 void ivxs_ring_release(void **token)
 {
-	if (*token)
-		unref(*token);
+	RingRecord *record = *token;
 	*token = NULL;
+	if (!record)
+		return;
+	ivxs_ring_writer_release(record->ring);
+	unref(record);
 }
 
-/* push(ring, type, codec, key, timestampMs, data) */
+/* push(ring, type, codec, key, timestampMs, data, info) */
 void xs_ring_push(xsMachine *the)
 {
-	RingRecord *record = getRing(the, &xsArg(0));
-	void *data;
+	RingRecord *record;
+	ivxs_ring_frame frame;
 	xsUnsignedValue size;
-	double timestamp = xsmcToNumber(xsArg(4));
+	void *data;
 	int status;
-	if (!(timestamp >= 0) || timestamp > 9007199254740991.0)
-		xsRangeError("ring: invalid timestamp");
+	/* Every conversion first (a valueOf may run JS and the GC, which moves
+	 * buffers); the data pointer last, used at once. */
+	(void)hostData(the, &xsArg(0), &kRingHooks, "Ring");
+	memset(&frame, 0, sizeof(frame));
+	frame.type = (ivxs_frame_type)integerIn(the, &xsArg(1), 0, 255, "frame type");
+	frame.codec = (ivxs_codec)integerIn(the, &xsArg(2), 0, 255, "codec");
+	frame.key = xsmcTest(xsArg(3));
+	frame.timestamp_ms = (uint64_t)integerIn(the, &xsArg(4), 0, kMaxSafeInteger, "timestamp");
+	if (xsmcArgc > 6 && xsmcTypeOf(xsArg(6)) != xsUndefinedType)
+		frame.info = (uint32_t)integerIn(the, &xsArg(6), 0, UINT32_MAX, "info");
+	record = getRing(the, &xsArg(0));   /* a valueOf may have closed it */
+	status = ivxs_ring_writer_claim(record->ring);
+	if (status < 0)
+		throwStatus(the, status);
 	xsmcGetBufferReadable(xsArg(5), &data, &size);
-	status = ivxs_ring_push(record->ring, (ivxs_frame_type)xsmcToInteger(xsArg(1)), (ivxs_codec)xsmcToInteger(xsArg(2)),
-		xsmcTest(xsArg(3)), (uint64_t)timestamp, data, size);
+	frame.data = data;
+	frame.size = size;
+	status = ivxs_ring_push_frame(record->ring, &frame);
+	ivxs_ring_writer_release(record->ring);
 	if (status < 0)
 		throwStatus(the, status);
 }
@@ -297,7 +388,7 @@ static void closeReader(xsMachine *the, ReaderRecord *reader)
 
 void xs_ring_close(xsMachine *the)
 {
-	RingRecord *record = xsmcGetHostData(xsArg(0));
+	RingRecord *record = hostData(the, &xsArg(0), &kRingHooks, "Ring");
 	uint32_t i;
 	if (!record || record->closed)
 		return;
@@ -314,7 +405,9 @@ void xs_ring_reader_destructor(void *data)
 	if (!reader)
 		return;
 	/* Only reached once the reader is unreachable, so it has no callback
-	 * remembered; its slot may still be open if the app never closed it. */
+	 * remembered; its slot may still be open if the app never closed it.
+	 * The ring is still there: this reader holds a reference to it, even if
+	 * the JS Ring was collected earlier in the same sweep. */
 	if (reader->reader || reader->pending) {
 		uint32_t i;
 		ivxs_ring_reader_close(&reader->reader);
@@ -322,6 +415,7 @@ void xs_ring_reader_destructor(void *data)
 			if (reader->ring->readers[i] == reader)
 				reader->ring->readers[i] = NULL;
 	}
+	unref(reader->ring);
 	free(reader);
 }
 
@@ -351,11 +445,12 @@ void xs_ring_reader_create(xsMachine *the)
 		xsmcGet(xsVar(0), xsArg(1), xsID("time"));
 		if (start == IVXS_RING_AT_TIME) {
 			time = xsmcToNumber(xsVar(0));
-			if (!(time >= 0))
+			if (!(time >= 0 && time <= kMaxSafeInteger))
 				xsRangeError("ring reader: invalid time");
 		}
 		xsmcGet(xsVar(1), xsArg(1), xsID("onReadable"));
 	}
+	ring = getRing(the, &xsArg(0));   /* a getter may have closed it */
 	for (i = 0; i < ring->maxReaders && ring->readers[i]; i++)
 		;
 	if (i == ring->maxReaders)
@@ -375,8 +470,10 @@ void xs_ring_reader_create(xsMachine *the)
 	reader->start = start;
 	reader->time = (uint64_t)time;
 	reader->ring = ring;
+	ring->refs++;
 	ring->readers[i] = reader;
-	xsResult = xsNewHostObject(xs_ring_reader_destructor);
+	xsResult = xsNewHostObject(NULL);
+	xsmcSetHostHooks(xsResult, &kReaderHooks);
 	xsmcSetHostData(xsResult, reader);
 	/* The reader keeps its ring alive (and so the arena and the record). */
 	xsmcSet(xsResult, xsID("ring"), xsArg(0));
@@ -391,7 +488,7 @@ void xs_ring_reader_create(xsMachine *the)
 
 static ReaderRecord *getReader(xsMachine *the)
 {
-	ReaderRecord *reader = xsmcGetHostData(xsArg(0));
+	ReaderRecord *reader = hostData(the, &xsArg(0), &kReaderHooks, "RingReader");
 	if (!reader || (!reader->reader && !reader->pending) || reader->ring->closed)
 		xsUnknownError("ring reader: closed");
 	return reader;
@@ -419,9 +516,17 @@ void xs_ring_reader_read(xsMachine *the)
 		return;
 	xsmcVars(3);
 	xsmcGet(xsVar(2), xsArg(0), xsID("ring"));
+	/* The frame's bytes: a host buffer over the arena, with the frame hooks.
+	 * It carries what validation needs, read-only: its ring (which also
+	 * keeps the arena alive) and its byte position, as two 32-bit halves. */
 	xsVar(1) = xsNewHostObject(NULL);
+	xsmcSetHostHooks(xsVar(1), &kFrameHooks);
 	xsmcSetHostBuffer(xsVar(1), (void *)view.data, (xsIntegerValue)view.size);
-	xsmcSet(xsVar(1), xsID("ring"), xsVar(2));   /* a view keeps the arena alive */
+	xsmcDefine(xsVar(1), xsID("ring"), xsVar(2), xsDontDelete | xsDontSet | xsDontEnum);
+	xsmcSetNumber(xsVar(0), (double)(uint32_t)(view.pos_ >> 32));
+	xsmcDefine(xsVar(1), xsID("positionHigh"), xsVar(0), xsDontDelete | xsDontSet | xsDontEnum);
+	xsmcSetNumber(xsVar(0), (double)(uint32_t)view.pos_);
+	xsmcDefine(xsVar(1), xsID("positionLow"), xsVar(0), xsDontDelete | xsDontSet | xsDontEnum);
 	xsResult = xsmcNewObject();
 	xsmcSet(xsResult, xsID("buffer"), xsVar(1));
 	ivxs_set_number(xsResult, "type", view.type, xsVar(0));
@@ -433,29 +538,87 @@ void xs_ring_reader_read(xsMachine *the)
 	ivxs_set_number(xsResult, "gop", (double)view.gop, xsVar(0));
 	ivxs_set_number(xsResult, "lost", view.lost, xsVar(0));
 	ivxs_set_number(xsResult, "size", view.size, xsVar(0));
-	ivxs_set_number(xsResult, "token", (double)view.pos_, xsVar(0));
+	ivxs_set_number(xsResult, "info", view.info, xsVar(0));
 }
 
-/* valid(frame) -> true if the frame's bytes were not overwritten since read() */
+/* 1/0 if `buffer` (a slot that may be anything) is a frame buffer whose bytes
+ * are still intact / were overwritten; -1 if it is not a frame buffer.
+ * `ring`, if not NULL, receives its RingRecord. Uses `scratch`. */
+static int frameIntact(xsMachine *the, xsSlot *buffer, xsSlot *scratch, RingRecord **ring)
+{
+	ivxs_ring_view view;
+	RingRecord *record;
+	uint32_t high, low;
+	void *data = hostDataIf(the, buffer, &kFrameHooks);
+	if (!data)
+		return -1;
+	/* Set by read() only, read-only since: the ring is a ring. */
+	xsmcGet(*scratch, *buffer, xsID("positionHigh"));
+	high = (uint32_t)xsmcToNumber(*scratch);
+	xsmcGet(*scratch, *buffer, xsID("positionLow"));
+	low = (uint32_t)xsmcToNumber(*scratch);
+	xsmcGet(*scratch, *buffer, xsID("ring"));
+	record = hostData(the, scratch, &kRingHooks, "Ring");
+	if (ring)
+		*ring = record;
+	memset(&view, 0, sizeof(view));
+	view.data = data;
+	view.pos_ = ((uint64_t)high << 32) | low;
+	return ivxs_ring_view_valid(record->ring, &view);
+}
+
+/* valid(reader, frame) -> true if the frame's bytes were not overwritten since read() */
 void xs_ring_reader_valid(xsMachine *the)
 {
 	ReaderRecord *reader = getReader(the);
-	ivxs_ring_view view;
-	if (reader->pending)
-		xsTypeError("ring reader: no frame read yet");
-	memset(&view, 0, sizeof(view));
-	xsmcVars(1);
-	xsmcGet(xsVar(0), xsArg(1), xsID("token"));
-	view.pos_ = (uint64_t)xsmcToNumber(xsVar(0));
-	xsmcGet(xsVar(0), xsArg(1), xsID("size"));
-	view.size = (uint32_t)xsmcToInteger(xsVar(0));
-	view.data = (const uint8_t *)"";   /* validity depends on the position only; data must be non-NULL */
-	xsmcSetBoolean(xsResult, ivxs_ring_view_valid(reader->ring->ring, &view));
+	RingRecord *ring = NULL;
+	int intact;
+	xsmcVars(2);
+	if (xsmcArgc < 2 || xsmcTypeOf(xsArg(1)) != xsReferenceType)
+		xsTypeError("ring reader: not a frame");
+	xsmcGet(xsVar(0), xsArg(1), xsID("buffer"));
+	intact = frameIntact(the, &xsVar(0), &xsVar(1), &ring);
+	if (intact < 0)
+		xsTypeError("ring reader: not a frame");
+	if (ring != reader->ring)
+		xsTypeError("ring reader: a frame of another ring");
+	xsmcSetBoolean(xsResult, intact);
+}
+
+/* intact(chunks) -> true if every chunk (Uint8Array, other views, ArrayBuffer)
+ * that is a view of a ring frame still holds the frame's bytes; other chunks
+ * are ignored. Call it after the bytes were put somewhere reversible and
+ * before committing them (README "Zero-copy output"). */
+void xs_ring_intact(xsMachine *the)
+{
+	xsIntegerValue i, count;
+	int intact = 1;
+	xsmcVars(3);
+	if (xsmcArgc < 1 || !xsmcIsInstanceOf(xsArg(0), xsArrayPrototype))
+		xsTypeError("ring: intact(chunks) takes an array");
+	xsmcGet(xsVar(0), xsArg(0), xsID("length"));
+	count = xsmcToInteger(xsVar(0));
+	for (i = 0; i < count && intact; i++) {
+		xsmcGetIndex(xsVar(0), xsArg(0), i);
+		if (xsmcTypeOf(xsVar(0)) != xsReferenceType || xsmcIsInstanceOf(xsVar(0), xsArrayBufferPrototype))
+			continue;
+		/* A view's buffer, or the chunk itself (a frame buffer). */
+		if (xsmcHas(xsVar(0), xsID("buffer"))) {
+			xsmcGet(xsVar(1), xsVar(0), xsID("buffer"));
+			if (xsmcTypeOf(xsVar(1)) != xsReferenceType || xsmcIsInstanceOf(xsVar(1), xsArrayBufferPrototype))
+				continue;
+		}
+		else
+			xsVar(1) = xsVar(0);
+		if (frameIntact(the, &xsVar(1), &xsVar(2), NULL) == 0)
+			intact = 0;
+	}
+	xsmcSetBoolean(xsResult, intact);
 }
 
 void xs_ring_reader_close(xsMachine *the)
 {
-	ReaderRecord *reader = xsmcGetHostData(xsArg(0));
+	ReaderRecord *reader = hostData(the, &xsArg(0), &kReaderHooks, "RingReader");
 	if (!reader)
 		return;
 	closeReader(the, reader);

@@ -48,24 +48,46 @@
 #define kMetaRap 0x10000u       /* random-access point: starts a GOP */
 #define kMetaHasPrev 0x20000u   /* the previous random-access point is at seq - w[kPrevDelta] */
 
+/* Only 32-bit atomics, anywhere: a 64-bit atomic is a library call (a lock,
+ * on ESP-IDF a critical section) on Cortex-M and Xtensa. 64-bit values are
+ * stored as lo/hi halves and made consistent by a 32-bit version word. */
+
 /* Descriptor words: 64-bit values as lo/hi halves; kOff = pos % arena (so no
  * reader divides); kPrevDelta links random-access points for AT_TIME. */
-enum { kPosLo, kPosHi, kTsLo, kTsHi, kGopLo, kGopHi, kOff, kPrevDelta, kSize, kMeta, kWords };
+enum { kSeqLo, kSeqHi, kPosLo, kPosHi, kTsLo, kTsHi, kGopLo, kGopHi, kOff, kPrevDelta, kSize,
+	kMeta, kInfo, kWords };
 
-/* One index slot. Fields are 32-bit relaxed atomics (lock-free on every
- * target); consistency comes from the seqlock on `seq`: the slot holds frame
- * `seq` iff seq reads the same before and after the fields were copied.
- * 48 bytes. */
+/* One index slot: a seqlock. The writer makes `ver` odd, writes the words,
+ * makes it even again; a reader accepts a copy of the words iff it read the
+ * same even `ver` before and after, and the copy's seq is the one it wants.
+ * A slot that was never written holds seq UINT64_MAX. 56 bytes. */
 typedef struct {
-	_Atomic uint64_t seq;
-	_Atomic uint32_t w[kWords];
+	atomic_uint ver;
+	atomic_uint w[kWords];
 } ring_desc;
 
-#define kSeqWriting UINT64_MAX
+/* Values published by the single writer to every reader: two copies and a
+ * generation. The writer fills the idle copy, then publishes gen + 1 (copy =
+ * gen & 1); a reader copies the current one and retries only if gen moved
+ * meanwhile, i.e. only because the writer completed a publication. A writer
+ * preempted half-way never makes a reader spin (a plain seqlock would, on a
+ * single core with a higher-priority reader). */
+enum { kHeadLo, kHeadHi, kRapLo, kRapHi, kBytesPushedLo, kBytesPushedHi, kBytesHeldLo,
+	kBytesHeldHi, kNewestLo, kNewestHi, kHeadWords };
+enum { kTailSeqLo, kTailSeqHi, kTailPosLo, kTailPosHi, kOldestLo, kOldestHi, kEvFramesLo,
+	kEvFramesHi, kEvGopsLo, kEvGopsHi, kTailWords };
+
+#define kPubWords 10
+typedef struct {
+	atomic_uint gen;
+	atomic_uint w[2][kPubWords];
+} pub_block;
+
+_Static_assert(kHeadWords <= kPubWords && kTailWords <= kPubWords, "publication block too small");
 
 typedef struct {
 	uint64_t pos, ts, gop;
-	uint32_t off, prev_delta, size, meta;
+	uint32_t off, prev_delta, size, meta, info;
 } frame_info;
 
 typedef void (*ivxs_ring_notify_fn)(void *ctx);
@@ -94,18 +116,20 @@ struct ivxs_ring {
 	size_t footprint;
 	uint8_t pad0_[kCacheLine];
 
-	/* --- published by the writer, read by everyone --- */
-	_Atomic uint64_t head_seq;   /* frames [tail_seq, head_seq) are present */
-	_Atomic uint64_t last_rap1;  /* newest random-access seq + 1; 0 = none */
-	uint8_t pad1_[kCacheLine - 2 * sizeof(uint64_t)];
-	_Atomic uint64_t tail_seq;   /* oldest present seq (always a random-access point) */
-	_Atomic uint64_t tail_pos;   /* bytes before this position may be overwritten */
-	uint8_t pad2_[kCacheLine - 2 * sizeof(uint64_t)];
+	/* --- published by the writer, read by everyone ---
+	 * head: frames [tail_seq, head_seq) are present; last_rap1 = newest
+	 * random-access seq + 1 (0 = none); and the stats (frames pushed =
+	 * head_seq). Republished at every push.
+	 * tail: tail_seq = oldest present seq (always a random-access point);
+	 * bytes before tail_pos may be overwritten. Republished at each eviction,
+	 * on its own cache lines: readers validate against it at every frame. */
+	pub_block head;
+	uint8_t pad1_[kCacheLine];
+	pub_block tail;
+	uint8_t pad2_[kCacheLine];
 
-	/* --- stats: written by the writer (relaxed), read by get_stats --- */
-	_Atomic uint64_t st_frames_pushed, st_frames_evicted, st_gops_evicted;
-	_Atomic uint64_t st_bytes_pushed, st_bytes_held, st_oldest_ts, st_newest_ts;
 	atomic_uint st_readers_open;
+	atomic_int writer;           /* 1 while a writer holds the claim */
 	uint8_t pad3_[kCacheLine];
 
 	/* --- writer-private state (only the pushing thread touches it) --- */
@@ -118,6 +142,7 @@ struct ivxs_ring {
 	uint64_t w_last_rap;         /* valid when w_have_rap */
 	uint64_t w_gop_next;
 	uint64_t w_bytes_held;
+	uint64_t w_oldest_ts, w_newest_ts;
 	uint64_t w_last_ts[2];
 	uint8_t w_have_ts[2];
 	uint8_t w_have_rap;
@@ -132,7 +157,7 @@ struct ivxs_ring {
 		_Atomic(ivxs_ring_notify_fn) fn;
 		_Atomic(void *) ctx;
 	} notify[2];
-	_Atomic uint64_t notify_gen;
+	atomic_uint notify_gen;
 };
 
 /* ------------------------------------------------------------------------ */
@@ -150,6 +175,7 @@ const char *ivxs_ring_strerror(int status)
 	case IVXS_RING_EREADERS: return "no free reader slot";
 	case IVXS_RING_ENOFRAME: return "no matching key frame";
 	case IVXS_RING_EEMPTY: return "empty frame";
+	case IVXS_RING_EBUSY: return "another writer holds the ring";
 	default: return (status > 0) ? "ok" : "unknown error";
 	}
 }
@@ -273,18 +299,17 @@ int ivxs_ring_create(ivxs_ring **out, const ivxs_ring_config *config)
 	r->allocator = al;
 	r->footprint = block + config->arena_bytes;
 
-	atomic_init(&r->head_seq, 0);
-	atomic_init(&r->last_rap1, 0);
-	atomic_init(&r->tail_seq, 0);
-	atomic_init(&r->tail_pos, 0);
-	atomic_init(&r->st_frames_pushed, 0);
-	atomic_init(&r->st_frames_evicted, 0);
-	atomic_init(&r->st_gops_evicted, 0);
-	atomic_init(&r->st_bytes_pushed, 0);
-	atomic_init(&r->st_bytes_held, 0);
-	atomic_init(&r->st_oldest_ts, 0);
-	atomic_init(&r->st_newest_ts, 0);
+	atomic_init(&r->head.gen, 0);
+	atomic_init(&r->tail.gen, 0);
+	for (i = 0; i < 2; i++) {
+		int k;
+		for (k = 0; k < kHeadWords; k++)
+			atomic_init(&r->head.w[i][k], 0);
+		for (k = 0; k < kTailWords; k++)
+			atomic_init(&r->tail.w[i][k], 0);
+	}
 	atomic_init(&r->st_readers_open, 0);
+	atomic_init(&r->writer, 0);
 	for (i = 0; i < 2; i++) {
 		atomic_init(&r->notify[i].fn, (ivxs_ring_notify_fn)NULL);
 		atomic_init(&r->notify[i].ctx, NULL);
@@ -296,9 +321,9 @@ int ivxs_ring_create(ivxs_ring **out, const ivxs_ring_config *config)
 	}
 	for (i = 0; i < frames; i++) {
 		int k;
-		atomic_init(&r->desc[i].seq, kSeqWriting);
+		atomic_init(&r->desc[i].ver, 0);
 		for (k = 0; k < kWords; k++)
-			atomic_init(&r->desc[i].w[k], 0);
+			atomic_init(&r->desc[i].w[k], (k == kSeqLo || k == kSeqHi) ? UINT32_MAX : 0);
 	}
 	r->w_need_key = 1;
 	*out = r;
@@ -318,14 +343,14 @@ void ivxs_ring_destroy(ivxs_ring **ring)
 	al.free(r, al.ctx);
 }
 
-/* The (callback, ctx) pair is double-buffered under a 64-bit generation so
+/* The (callback, ctx) pair is double-buffered under a 32-bit generation so
  * that push never calls a callback with another pair's ctx, and never waits
  * for a setter (a setter preempted half-way is harmless). One setter at a
  * time. A callback that already started may still be running when this
  * returns. */
 void ivxs_ring_set_notify(ivxs_ring *ring, void (*notify)(void *ctx), void *ctx)
 {
-	uint64_t g;
+	unsigned g;
 	int k;
 	if (!ring)
 		return;
@@ -341,7 +366,7 @@ void ivxs_ring_set_notify(ivxs_ring *ring, void (*notify)(void *ctx), void *ctx)
 static void call_notify(ivxs_ring *r)
 {
 	for (;;) {
-		uint64_t g = atomic_load_explicit(&r->notify_gen, memory_order_acquire);
+		unsigned g = atomic_load_explicit(&r->notify_gen, memory_order_acquire);
 		ivxs_ring_notify_fn f = atomic_load_explicit(&r->notify[g & 1].fn, memory_order_relaxed);
 		void *ctx = atomic_load_explicit(&r->notify[g & 1].ctx, memory_order_relaxed);
 		atomic_thread_fence(memory_order_acquire);
@@ -381,13 +406,15 @@ static int desc_load(const ivxs_ring *r, uint64_t seq, frame_info *fi)
 {
 	ring_desc *d = &r->desc[slot_of(r, seq)];
 	uint32_t w[kWords];
+	unsigned v;
 	int k;
-	if (atomic_load_explicit(&d->seq, memory_order_acquire) != seq)
+	v = atomic_load_explicit(&d->ver, memory_order_acquire);
+	if (v & 1)
 		return 0;
 	for (k = 0; k < kWords; k++)
 		w[k] = W_LOAD(d, k);
 	atomic_thread_fence(memory_order_acquire);
-	if (atomic_load_explicit(&d->seq, memory_order_relaxed) != seq)
+	if (atomic_load_explicit(&d->ver, memory_order_relaxed) != v || join64(w[kSeqLo], w[kSeqHi]) != seq)
 		return 0;
 	fi->pos = join64(w[kPosLo], w[kPosHi]);
 	fi->ts = join64(w[kTsLo], w[kTsHi]);
@@ -396,6 +423,7 @@ static int desc_load(const ivxs_ring *r, uint64_t seq, frame_info *fi)
 	fi->prev_delta = w[kPrevDelta];
 	fi->size = w[kSize];
 	fi->meta = w[kMeta];
+	fi->info = w[kInfo];
 	return 1;
 }
 
@@ -412,8 +440,11 @@ static inline uint64_t peek_ts(const ring_desc *d)
 
 static void desc_store(ring_desc *d, uint64_t seq, const frame_info *fi)
 {
-	atomic_store_explicit(&d->seq, kSeqWriting, memory_order_relaxed);
+	unsigned v = atomic_load_explicit(&d->ver, memory_order_relaxed);   /* even: ours only */
+	atomic_store_explicit(&d->ver, v + 1, memory_order_relaxed);
 	atomic_thread_fence(memory_order_release);
+	W_STORE(d, kSeqLo, seq);
+	W_STORE(d, kSeqHi, seq >> 32);
 	W_STORE(d, kPosLo, fi->pos);
 	W_STORE(d, kPosHi, fi->pos >> 32);
 	W_STORE(d, kTsLo, fi->ts);
@@ -424,7 +455,77 @@ static void desc_store(ring_desc *d, uint64_t seq, const frame_info *fi)
 	W_STORE(d, kPrevDelta, fi->prev_delta);
 	W_STORE(d, kSize, fi->size);
 	W_STORE(d, kMeta, fi->meta);
-	atomic_store_explicit(&d->seq, seq, memory_order_release);
+	W_STORE(d, kInfo, fi->info);
+	atomic_store_explicit(&d->ver, v + 2, memory_order_release);
+}
+
+/* Writer: fill the idle copy, publish it. The fence orders every earlier
+ * publication (and what readers may still be copying) before the idle copy is
+ * rewritten. */
+#define PUBLISH(block, nwords, values) do { \
+	unsigned g_ = atomic_load_explicit(&(block).gen, memory_order_relaxed) + 1; \
+	int k_; \
+	atomic_thread_fence(memory_order_release); \
+	for (k_ = 0; k_ < (nwords); k_++) \
+		atomic_store_explicit(&(block).w[g_ & 1][k_], (values)[k_], memory_order_relaxed); \
+	atomic_store_explicit(&(block).gen, g_, memory_order_release); \
+} while (0)
+
+/* Any thread: a consistent copy of the current publication. Retries only
+ * when the writer completed a publication meanwhile. */
+#define SNAPSHOT(block, nwords, out) do { \
+	for (;;) { \
+		unsigned g_ = atomic_load_explicit(&(block).gen, memory_order_acquire); \
+		int k_; \
+		for (k_ = 0; k_ < (nwords); k_++) \
+			(out)[k_] = atomic_load_explicit(&(block).w[g_ & 1][k_], memory_order_relaxed); \
+		atomic_thread_fence(memory_order_acquire); \
+		if (atomic_load_explicit(&(block).gen, memory_order_relaxed) == g_) \
+			break; \
+	} \
+} while (0)
+
+/* Any thread: one 64-bit value (words lo, lo + 1) of the current
+ * publication of a block; plain locals, no copy through memory (a 64-bit load
+ * of two 32-bit stores just made would stall on store forwarding, on the read
+ * path of every frame). */
+static inline uint64_t load64(const pub_block *block, int lo)
+{
+	pub_block *b = (pub_block *)block;   /* atomic loads take non-const pointers in C11 */
+	for (;;) {
+		unsigned g = atomic_load_explicit(&b->gen, memory_order_acquire);
+		uint32_t l = atomic_load_explicit(&b->w[g & 1][lo], memory_order_relaxed);
+		uint32_t h = atomic_load_explicit(&b->w[g & 1][lo + 1], memory_order_relaxed);
+		atomic_thread_fence(memory_order_acquire);
+		if (atomic_load_explicit(&b->gen, memory_order_relaxed) == g)
+			return join64(l, h);
+	}
+}
+
+#define SPLIT(w, lo, v) ((w)[lo] = (uint32_t)(v), (w)[(lo) + 1] = (uint32_t)((uint64_t)(v) >> 32))
+
+/* Writer: the head words (and stats) after a push. */
+static void publish_head(ivxs_ring *r)
+{
+	uint32_t w[kHeadWords];
+	SPLIT(w, kHeadLo, r->w_head);
+	SPLIT(w, kRapLo, r->w_have_rap ? r->w_last_rap + 1 : 0);
+	SPLIT(w, kBytesPushedLo, r->w_bytes_pushed);
+	SPLIT(w, kBytesHeldLo, r->w_bytes_held);
+	SPLIT(w, kNewestLo, r->w_newest_ts);
+	PUBLISH(r->head, kHeadWords, w);
+}
+
+/* Writer: the tail words (and the eviction stats) after an eviction. */
+static void publish_tail(ivxs_ring *r, uint64_t tail_seq, uint64_t tail_pos)
+{
+	uint32_t w[kTailWords];
+	SPLIT(w, kTailSeqLo, tail_seq);
+	SPLIT(w, kTailPosLo, tail_pos);
+	SPLIT(w, kOldestLo, r->w_oldest_ts);
+	SPLIT(w, kEvFramesLo, r->w_frames_evicted);
+	SPLIT(w, kEvGopsLo, r->w_gops_evicted);
+	PUBLISH(r->tail, kTailWords, w);
 }
 
 static void payload_copy(uint8_t *dst, const uint8_t *src, size_t n)
@@ -441,11 +542,25 @@ static void payload_copy(uint8_t *dst, const uint8_t *src, size_t n)
 /* ------------------------------------------------------------------------ */
 /* Writer */
 
-#define RELAXED_STORE(a, v) atomic_store_explicit(&(a), (v), memory_order_relaxed)
-#define RELAXED_LOAD(a) atomic_load_explicit(&(a), memory_order_relaxed)
 
-int ivxs_ring_push(ivxs_ring *ring, ivxs_frame_type type, ivxs_codec codec,
-		int key, uint64_t timestamp_ms, const void *data, size_t size)
+
+int ivxs_ring_writer_claim(ivxs_ring *ring)
+{
+	if (!ring)
+		return IVXS_RING_EARG;
+	if (atomic_exchange_explicit(&ring->writer, 1, memory_order_acquire))
+		return IVXS_RING_EBUSY;
+	return IVXS_RING_OK;
+}
+
+void ivxs_ring_writer_release(ivxs_ring *ring)
+{
+	if (ring)
+		atomic_store_explicit(&ring->writer, 0, memory_order_release);
+}
+
+static inline int push(ivxs_ring *ring, ivxs_frame_type type, ivxs_codec codec, int key,
+		uint64_t timestamp_ms, uint32_t info, const void *data, size_t size)
 {
 	ivxs_ring *r = ring;
 	frame_info fi;
@@ -531,18 +646,17 @@ int ivxs_ring_push(ivxs_ring *ring, ivxs_frame_type type, ivxs_codec codec,
 		r->w_bytes_held -= ev_bytes;
 		r->w_frames_evicted += ev_frames;
 		r->w_gops_evicted += ev_gops;
+		r->w_oldest_ts = (t != h) ? peek_ts(&r->desc[tslot]) : timestamp_ms;
 		/* Publish the new tail BEFORE any evicted byte or slot is reused. */
-		atomic_store_explicit(&r->tail_seq, t, memory_order_relaxed);
-		atomic_store_explicit(&r->tail_pos, tpos, memory_order_release);
+		publish_tail(r, t, tpos);
 		atomic_thread_fence(memory_order_release);
-		RELAXED_STORE(r->st_frames_evicted, r->w_frames_evicted);
-		RELAXED_STORE(r->st_gops_evicted, r->w_gops_evicted);
-		if (t != h)
-			RELAXED_STORE(r->st_oldest_ts, peek_ts(&r->desc[tslot]));
 	}
 	if (t == h) {   /* empty: this frame becomes the oldest */
 		r->w_tail_pos = s;
-		RELAXED_STORE(r->st_oldest_ts, timestamp_ms);
+		if (!ev_frames) {   /* the very first frame (frames leave only by eviction) */
+			r->w_oldest_ts = timestamp_ms;
+			publish_tail(r, t, s);
+		}
 	}
 
 	payload_copy(r->arena + off, (const uint8_t *)data, size);
@@ -556,16 +670,15 @@ int ivxs_ring_push(ivxs_ring *ring, ivxs_frame_type type, ivxs_codec codec,
 	fi.prev_delta = 0;
 	fi.size = (uint32_t)size;
 	fi.meta = (uint32_t)type | ((uint32_t)codec << 8) | (rap ? kMetaRap : 0);
+	fi.info = info;
 	if (r->w_have_rap && h - r->w_last_rap <= UINT32_MAX) {
 		fi.prev_delta = (uint32_t)(h - r->w_last_rap);
 		fi.meta |= kMetaHasPrev;
 	}
 	desc_store(&r->desc[r->w_head_slot], h, &fi);
-	atomic_store_explicit(&r->head_seq, h + 1, memory_order_release);
 	if (rap) {
 		r->w_last_rap = h;
 		r->w_have_rap = 1;
-		atomic_store_explicit(&r->last_rap1, h + 1, memory_order_release);
 	}
 
 	r->w_head = h + 1;
@@ -581,13 +694,25 @@ int ivxs_ring_push(ivxs_ring *ring, ivxs_frame_type type, ivxs_codec codec,
 		r->w_video_seen = 1;
 		r->w_need_key = 0;
 	}
-	RELAXED_STORE(r->st_frames_pushed, h + 1);
-	RELAXED_STORE(r->st_bytes_pushed, r->w_bytes_pushed);
-	RELAXED_STORE(r->st_bytes_held, r->w_bytes_held);
-	RELAXED_STORE(r->st_newest_ts, timestamp_ms);
+	r->w_newest_ts = timestamp_ms;
+	publish_head(r);   /* the frame, head_seq, last_rap1 and the push stats at once */
 
 	call_notify(r);
 	return IVXS_RING_OK;
+}
+
+int ivxs_ring_push_frame(ivxs_ring *ring, const ivxs_ring_frame *frame)
+{
+	if (!frame)
+		return IVXS_RING_EARG;
+	return push(ring, frame->type, frame->codec, frame->key, frame->timestamp_ms, frame->info,
+			frame->data, frame->size);
+}
+
+int ivxs_ring_push(ivxs_ring *ring, ivxs_frame_type type, ivxs_codec codec,
+		int key, uint64_t timestamp_ms, const void *data, size_t size)
+{
+	return push(ring, type, codec, key, timestamp_ms, 0, data, size);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -597,10 +722,10 @@ static int find_start(const ivxs_ring *r, ivxs_ring_start start, uint64_t time_m
 {
 	int attempt;
 	for (attempt = 0; attempt < 16; attempt++) {
-		uint64_t k1 = atomic_load_explicit(&r->last_rap1, memory_order_acquire);
-		uint64_t k, best = 0;
+		uint64_t k1, k, best = 0;
 		int have_best = 0, newest_gone = 0;
 		frame_info fi;
+		k1 = load64(&r->head, kRapLo);
 		if (k1 == 0)
 			return IVXS_RING_ENOFRAME;
 		k = k1 - 1;
@@ -611,8 +736,7 @@ static int find_start(const ivxs_ring *r, ivxs_ring_start start, uint64_t time_m
 		/* Walk back along the key frames (prev links) while ts >= T. */
 		for (;;) {
 			/* The slot may still hold an evicted frame: check the tail too. */
-			if (SEQ_LT(k, atomic_load_explicit(&r->tail_seq, memory_order_acquire))
-					|| !desc_load(r, k, &fi)) {
+			if (SEQ_LT(k, load64(&r->tail, kTailSeqLo)) || !desc_load(r, k, &fi)) {
 				/* evicted or being reused: everything older is gone too */
 				newest_gone = !have_best;
 				break;
@@ -699,7 +823,7 @@ int ivxs_ring_read(ivxs_ring_reader *reader, ivxs_ring_view *view)
 	for (;;) {
 		uint64_t t;
 		if (SEQ_GE(seq, reader->head_seen)) {
-			reader->head_seen = atomic_load_explicit(&r->head_seq, memory_order_acquire);
+			reader->head_seen = load64(&r->head, kHeadLo);
 			if (SEQ_GE(seq, reader->head_seen)) {
 				reader->lost += seq - reader->next;
 				reader->next = seq;
@@ -708,13 +832,12 @@ int ivxs_ring_read(ivxs_ring_reader *reader, ivxs_ring_view *view)
 		}
 		/* seq < head: its slot was filled. It is ours iff the slot was not
 		 * reused and its bytes were not evicted. */
-		if (desc_load(r, seq, &fi)
-				&& SEQ_GE(fi.pos, atomic_load_explicit(&r->tail_pos, memory_order_acquire)))
+		if (desc_load(r, seq, &fi) && SEQ_GE(fi.pos, load64(&r->tail, kTailPosLo)))
 			break;
 		/* Overtaken: resume at the tail, which is always a random-access
-		 * point. (The writer publishes tail_seq before tail_pos and before
-		 * reusing a slot, so the tail seen here is past seq.) */
-		t = atomic_load_explicit(&r->tail_seq, memory_order_acquire);
+		 * point. (The writer publishes the tail before reusing a slot, so the
+		 * tail seen here is past seq.) */
+		t = load64(&r->tail, kTailSeqLo);
 		if (SEQ_LT(seq, t))
 			seq = t;
 	}
@@ -726,6 +849,7 @@ int ivxs_ring_read(ivxs_ring_reader *reader, ivxs_ring_view *view)
 	view->timestamp_ms = fi.ts;
 	view->seq = seq;
 	view->gop = fi.gop;
+	view->info = fi.info;
 	{
 		uint64_t lost = reader->lost + (seq - reader->next);
 		view->lost = lost > UINT32_MAX ? UINT32_MAX : (uint32_t)lost;
@@ -743,30 +867,34 @@ int ivxs_ring_view_valid(const ivxs_ring *ring, const ivxs_ring_view *view)
 		return 0;
 	/* Order the caller's reads of the bytes before the tail check. */
 	atomic_thread_fence(memory_order_acquire);
-	tp = atomic_load_explicit(&ring->tail_pos, memory_order_relaxed);
+	tp = load64(&ring->tail, kTailPosLo);
 	return SEQ_GE(view->pos_, tp) ? 1 : 0;
 }
 
 void ivxs_ring_get_stats(const ivxs_ring *ring, ivxs_ring_stats *out)
 {
 	ivxs_ring *r = (ivxs_ring *)ring;   /* atomic loads take non-const pointers in C11 */
+	uint32_t hw[kHeadWords], tw[kTailWords];
 	uint64_t t, h;
 	if (!out)
 		return;
 	memset(out, 0, sizeof(*out));
 	if (!r)
 		return;
-	t = atomic_load_explicit(&r->tail_seq, memory_order_acquire);
-	h = atomic_load_explicit(&r->head_seq, memory_order_acquire);
-	out->frames_pushed = RELAXED_LOAD(r->st_frames_pushed);
-	out->frames_evicted = RELAXED_LOAD(r->st_frames_evicted);
-	out->gops_evicted = RELAXED_LOAD(r->st_gops_evicted);
-	out->bytes_pushed = RELAXED_LOAD(r->st_bytes_pushed);
+	/* head first: a tail published later is only newer, never past head */
+	SNAPSHOT(r->head, kHeadWords, hw);
+	SNAPSHOT(r->tail, kTailWords, tw);
+	h = join64(hw[kHeadLo], hw[kHeadHi]);
+	t = join64(tw[kTailSeqLo], tw[kTailSeqHi]);
+	out->frames_pushed = h;
+	out->frames_evicted = join64(tw[kEvFramesLo], tw[kEvFramesHi]);
+	out->gops_evicted = join64(tw[kEvGopsLo], tw[kEvGopsHi]);
+	out->bytes_pushed = join64(hw[kBytesPushedLo], hw[kBytesPushedHi]);
 	out->frames_held = SEQ_LT(t, h) ? (uint32_t)(h - t) : 0;
-	out->bytes_held = RELAXED_LOAD(r->st_bytes_held);
+	out->bytes_held = join64(hw[kBytesHeldLo], hw[kBytesHeldHi]);
 	if (out->frames_held) {
-		out->oldest_ts = RELAXED_LOAD(r->st_oldest_ts);
-		out->newest_ts = RELAXED_LOAD(r->st_newest_ts);
+		out->oldest_ts = join64(tw[kOldestLo], tw[kOldestHi]);
+		out->newest_ts = join64(hw[kNewestLo], hw[kNewestHi]);
 	}
 	out->arena_bytes = (size_t)r->asize;
 	out->footprint_bytes = r->footprint;

@@ -15,12 +15,17 @@ declare module "ring" {
 		arenaBytes: number; footprintBytes: number; readersOpen: number;
 	}
 	export interface Frame {
+		/** The frame's bytes (a host buffer over the arena, which `data` views); it
+		 * carries what valid() and intact() check. */
+		buffer: object;
 		data: Uint8Array; type: number; codec: number; key: boolean; timestamp: number;
-		seq: number; gop: number; lost: number; size: number; token: number;
+		seq: number; gop: number; lost: number; size: number;
+		/** The pusher's opaque 32-bit word (capture: the access unit's NAL classification). */
+		info: number;
 	}
 	export class Ring {
 		constructor(options: RingOptions);
-		push(type: number, codec: number, key: boolean, timestamp: number, data: ArrayBuffer | ArrayBufferView): void;
+		push(type: number, codec: number, key: boolean, timestamp: number, data: ArrayBuffer | ArrayBufferView, info?: number): void;
 		stats(): RingStats;
 		close(): void;
 	}
@@ -31,10 +36,16 @@ declare module "ring" {
 	}
 	export class RingReader {
 		constructor(ring: Ring, options?: ReaderOptions);
+		/** Frames lost so far because the writer overtook this reader. */
+		readonly lost: number;
 		read(): Frame | undefined;
 		valid(frame: Frame): boolean;
 		close(): void;
 	}
+	/** True if every chunk that is a view of a ring frame still holds that frame's bytes
+	 * (other chunks are ignored). Check after the bytes went somewhere reversible,
+	 * before committing them; see native/ring/README.md "Zero-copy output". */
+	export function intact(chunks: ReadonlyArray<ArrayBuffer | ArrayBufferView>): boolean;
 	/** The native host object behind a Ring, for native modules that write from C. */
 	export function nativeRing(ring: Ring): object;
 	export default Ring;

@@ -15,7 +15,9 @@
  * *accepts* a torn frame.
  *
  * Thread model: ivxs_ring_push() from exactly one thread at a time; readers from
- * any thread (each reader from one thread at a time). Status codes: 0 or a
+ * any thread (each reader from one thread at a time). A writer that runs on its
+ * own thread (capture) claims the ring first (ivxs_ring_writer_claim), so that a
+ * second writer is refused instead of racing it. Status codes: 0 or a
  * positive count on success, a negative IVXS_RING_E* on error.
  */
 #ifndef IVXS_RING_H
@@ -52,7 +54,8 @@ enum {
 	IVXS_RING_ECODEC = -6,    /* codec does not match the frame type, or unknown */
 	IVXS_RING_EREADERS = -7,  /* no free reader slot */
 	IVXS_RING_ENOFRAME = -8,  /* open: no key frame matches (ring empty, or T newer than all) */
-	IVXS_RING_EEMPTY = -9     /* zero-length frame */
+	IVXS_RING_EEMPTY = -9,    /* zero-length frame */
+	IVXS_RING_EBUSY = -10     /* another writer holds the ring (ivxs_ring_writer_claim) */
 };
 
 /* Returns a short fixed English message for a status code. */
@@ -86,11 +89,34 @@ int ivxs_ring_create(ivxs_ring **out, const ivxs_ring_config *config);
  * closed (or abandoned: their slots die with the ring). */
 void ivxs_ring_destroy(ivxs_ring **ring);
 
-/* Shaped like the seed's iv_cs_push_stream: type, codec, key flag, timestamp
- * (ms), payload. Copies the payload into the arena (the only copy). Never
- * blocks on readers. On error the ring's contents are unchanged. */
+/* One frame to push. `info` is an opaque word stored with the frame and
+ * handed back in every view (capture puts the access unit's NAL
+ * classification there, so that consumers need not scan again). */
+typedef struct {
+	ivxs_frame_type type;
+	ivxs_codec codec;
+	int key;
+	uint64_t timestamp_ms;
+	uint32_t info;
+	const void *data;
+	size_t size;
+} ivxs_ring_frame;
+
+/* Copies the payload into the arena (the only copy). Never blocks on
+ * readers. On error the ring's contents are unchanged. */
+int ivxs_ring_push_frame(ivxs_ring *ring, const ivxs_ring_frame *frame);
+
+/* Shaped like the seed's iv_cs_push_stream: ivxs_ring_push_frame with info 0. */
 int ivxs_ring_push(ivxs_ring *ring, ivxs_frame_type type, ivxs_codec codec,
 		int key, uint64_t timestamp_ms, const void *data, size_t size);
+
+/* The single-writer rule, enforced: a writer claims the ring before its
+ * first push and releases it when it has stopped pushing. 0, or EBUSY if
+ * another writer holds it (EARG on NULL). Any thread; one atomic exchange,
+ * never a wait. ivxs_ring_push itself does not check (it stays a plain
+ * single-writer path): a binding that pushes for JS claims around the push. */
+int ivxs_ring_writer_claim(ivxs_ring *ring);
+void ivxs_ring_writer_release(ivxs_ring *ring);
 
 /* Called (from the writer's thread) after each successful push; used by a
  * binding to wake its event loop. One callback per ring; NULL clears it. */
@@ -117,6 +143,7 @@ typedef struct {
 	uint64_t seq;            /* frame sequence number, from 0, never reused */
 	uint64_t gop;            /* GOP sequence number, from 0 (increments at each video key frame;
 	                          * at each audio frame in a ring that has never seen video) */
+	uint32_t info;           /* the pusher's opaque word (ivxs_ring_frame.info) */
 	uint32_t lost;           /* frames this reader lost just before this one (overtaken):
 	                          * seq - (previous view's seq + 1); saturates at UINT32_MAX */
 	/* private: validation token */

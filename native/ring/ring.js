@@ -5,13 +5,20 @@
 // XS cannot put a class with a host destructor into a heap snapshot, and apps
 // preload this module into one.
 function create(options) @ "xs_ring_create";
-function push(ring, type, codec, key, timestamp, data) @ "xs_ring_push";
+function push(ring, type, codec, key, timestamp, data, info) @ "xs_ring_push";
 function stats(ring) @ "xs_ring_stats";
 function close(ring) @ "xs_ring_close";
 function createReader(ring, options, owner) @ "xs_ring_reader_create";
 function read(reader) @ "xs_ring_reader_read";
 function valid(reader, frame) @ "xs_ring_reader_valid";
 function closeReader(reader) @ "xs_ring_reader_close";
+
+// intact(chunks): true if every chunk of a scatter list (Uint8Array and other
+// views, ArrayBuffers) that is a view of a ring frame still holds that
+// frame's bytes; other chunks are ignored. The zero-copy output contract
+// (README "Zero-copy output"): put the bytes somewhere reversible, check
+// intact(), then commit — or roll back and count the dropped fragment.
+export function intact(chunks) @ "xs_ring_intact";
 
 export const FrameType = Object.freeze({ audio: 0, video: 1 });
 export const Codec = Object.freeze({ h264: 1, h265: 2, aac: 3 });
@@ -23,8 +30,9 @@ export class Ring {
 	constructor(options) {
 		this.#ring = create(options);
 	}
-	push(type, codec, key, timestamp, data) {
-		push(this.#ring, type, codec, key, timestamp, data);
+	// info: an optional 32-bit word stored with the frame (frame.info).
+	push(type, codec, key, timestamp, data, info) {
+		push(this.#ring, type, codec, key, timestamp, data, info);
 	}
 	stats() {
 		return stats(this.#ring);
@@ -51,12 +59,19 @@ export function nativeRing(ring) {
 // reader.valid(frame) before trusting what you made from them.
 export class RingReader {
 	#reader;
+	#lost = 0;
 	constructor(ring, options = {}) {
 		this.#reader = createReader(nativeOf(ring), options, this);
 	}
+	// Frames this reader lost so far because the writer overtook it (the sum
+	// of every frame's `lost`).
+	get lost() { return this.#lost; }
 	read() {
 		const frame = read(this.#reader);
-		if (frame) frame.data = new Uint8Array(frame.buffer);
+		if (frame) {
+			frame.data = new Uint8Array(frame.buffer);
+			this.#lost += frame.lost;
+		}
 		return frame;
 	}
 	valid(frame) {

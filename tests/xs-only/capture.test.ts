@@ -83,14 +83,16 @@ test("start, stop and restart cleanly; a second start while running is refused",
 });
 
 test("missing and malformed files are clear errors", (t) => {
-	const ring = new Ring({ maxGopBytes: 512 * 1024 });
-	t.throws(() => new Capture({ ring, video: "fixtures/media/nope.h264" }).start(), { message: /nope\.h264: cannot open/ });
-	t.throws(() => new Capture({ ring, video: "fixtures/media/stills/0001.jpg", codec: "h264" }).start(), { message: /0001\.jpg/ });
-	t.throws(() => new Capture({ ring } as any), { instanceOf: TypeError });
-	t.throws(() => new Capture({ ring, video: h264, codec: "vp8" as any }), { instanceOf: RangeError });
-	t.throws(() => new Capture({ ring, video: h264, pace: "slow" as any }), { instanceOf: RangeError });
+	// One ring per Capture: a Capture is its ring's one writer until closed.
+	const rings: Ring[] = [];
+	const ring = () => (rings[rings.length] = new Ring({ maxGopBytes: 64 * 1024 }));
+	t.throws(() => new Capture({ ring: ring(), video: "fixtures/media/nope.h264" }).start(), { message: /nope\.h264: cannot open/ });
+	t.throws(() => new Capture({ ring: ring(), video: "fixtures/media/stills/0001.jpg", codec: "h264" }).start(), { message: /0001\.jpg/ });
+	t.throws(() => new Capture({ ring: ring() } as any), { instanceOf: TypeError });
+	t.throws(() => new Capture({ ring: ring(), video: h264, codec: "vp8" as any }), { instanceOf: RangeError });
+	t.throws(() => new Capture({ ring: ring(), video: h264, pace: "slow" as any }), { instanceOf: RangeError });
 	t.throws(() => new Capture({ ring: {} as any, video: h264 }));
-	ring.close();
+	for (const r of rings) r.close();
 });
 
 test("what a running source holds shows in the host's memory accounting", (t) => {

@@ -1,9 +1,14 @@
 // ivxs/file — whole-file reads and append-only writers (scatter-list writes)
 // on the Linux host. Recordings and demo output go through FileWriter.
+//
+// FileWriter is a plain class over a host object that owns the descriptor
+// (snapshot-safe, like native/ring): JS never sees the descriptor, close() is
+// idempotent, and garbage collection closes a writer nobody closed.
 function read(path, maxBytes) @ "xs_file_read";
 function open(path, truncate) @ "xs_file_open";
-function writev(fd, chunks) @ "xs_file_writev";
-function close(fd) @ "xs_file_close";
+function writev(writer, chunks) @ "xs_file_writev";
+function truncate(writer, length) @ "xs_file_truncate";
+function close(writer) @ "xs_file_close";
 export function makeDirectory(path) @ "xs_file_mkdir";
 
 // readFile(path, { maxBytes }): the whole file, or its first maxBytes.
@@ -13,23 +18,33 @@ export function readFile(path, { maxBytes = Infinity } = {}) {
 }
 
 export class FileWriter {
-	#fd;
+	#writer;
 	#written = 0;
 	constructor(path, { truncate = true } = {}) {
-		this.#fd = open(String(path), truncate);
+		this.#writer = open(String(path), truncate);
 	}
+	// Bytes written through this writer (truncate() sets it back).
 	get written() { return this.#written; }
 	// write(...chunks) or write(chunksArray): every chunk is written, or it throws.
 	write(...chunks) {
-		if (this.#fd < 0) throw new Error("closed");
+		if (!this.#writer) throw new Error("closed");
 		const list = chunks.length === 1 && Array.isArray(chunks[0]) ? chunks[0] : chunks;
-		this.#written += writev(this.#fd, list);
+		this.#written += writev(this.#writer, list);
+	}
+	// truncate(length): shrinks back to an earlier `written` (0 ≤ length ≤ written),
+	// e.g. to roll back a fragment that turned out torn; later writes follow it.
+	truncate(length) {
+		if (!this.#writer) throw new Error("closed");
+		if (!Number.isInteger(length) || length < 0 || length > this.#written)
+			throw new RangeError(`truncate: invalid length ${length} (0 to ${this.#written})`);
+		truncate(this.#writer, length);
+		this.#written = length;
 	}
 	close() {
-		if (this.#fd < 0) return;
-		const fd = this.#fd;
-		this.#fd = -1;
-		close(fd);
+		if (!this.#writer) return;
+		const writer = this.#writer;
+		this.#writer = undefined;
+		close(writer);
 	}
 }
 Object.freeze(FileWriter.prototype);

@@ -1,15 +1,18 @@
-// Descriptor-level socket primitives (module "ivxs/socket-native"), used by the
-// ECMA-419 classes in embedded/io/socket/*.js. Not for application code.
+// Socket primitives (module "ivxs/socket-native") under the ECMA-419 classes
+// in embedded/io/socket/*.js. Internal to the host: the loader refuses it to
+// apps. A socket is a host object, never a descriptor number; close() is
+// idempotent and garbage collection closes a socket nobody holds.
 export function udp(address, port) @ "xs_socket_udp";
 export function connect(address, port, nodelay) @ "xs_socket_connect";
 export function listen(address, port, backlog) @ "xs_socket_listen";
-export function accept(fd) @ "xs_socket_accept";
-export function available(fd) @ "xs_socket_available";
-export function recvfrom(fd) @ "xs_socket_recvfrom";
-export function sendto(fd, buffer, address, port) @ "xs_socket_sendto";
-export function read(fd, count) @ "xs_socket_read";
-export function write(fd, buffer, offset) @ "xs_socket_write";
-export function error(fd) @ "xs_socket_error";
-export function localPort(fd) @ "xs_socket_local_port";
-export function watch(fd, mask, callback) @ "xs_socket_watch";
-export function close(fd) @ "xs_socket_close";
+export function accept(socket) @ "xs_socket_accept";
+export function adopt(socket) @ "xs_socket_adopt";
+export function available(socket) @ "xs_socket_available";
+export function recvfrom(socket) @ "xs_socket_recvfrom";
+export function sendto(socket, buffer, address, port) @ "xs_socket_sendto";
+export function read(socket, count) @ "xs_socket_read";
+export function write(socket, buffer, offset) @ "xs_socket_write";
+export function error(socket) @ "xs_socket_error";
+export function localPort(socket) @ "xs_socket_local_port";
+export function watch(socket, mask, callback) @ "xs_socket_watch";
+export function close(socket) @ "xs_socket_close";

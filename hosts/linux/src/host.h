@@ -1,9 +1,21 @@
 /*
- * ivxs headless Linux host — what the host's parts share.
+ * ivxs headless Linux host — the one internal header of hosts/linux/src.
  *
  * One XS machine, one event-loop thread. Only the loop thread calls into XS;
  * other threads (capture, ring writers) hand work over with ivxs_loop_post(),
  * which wakes the loop through an eventfd.
+ *
+ * The host's files, by concern:
+ *   main.c      command line -> ivxs_config
+ *   machine.c   the machine: creation, platform hooks, abort (stack overflow), jobs
+ *   memory.c    XS chunk/slot allocation, accounting, the heap limit, reports
+ *   loader.c    module resolution and loading, host-function binding, internal modules
+ *   snapshot.c  the snapshot file format
+ *   runtime.c   what is written against the public xs.h API (import, reporting)
+ *   loop.c      poll loop, timers, posts from other threads, logging
+ *   mod_*.c     the host's own modules (xsmc)
+ * Files that include the engine's internals (xsAll.h) see the extra section at
+ * the end; everything else sees only plain C types.
  */
 #ifndef IVXS_HOST_H
 #define IVXS_HOST_H
@@ -11,12 +23,25 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* ---- logging (stderr), filtered by --log-level ---- */
-enum { IVXS_LOG_ERROR = 0, IVXS_LOG_WARN, IVXS_LOG_INFO, IVXS_LOG_DEBUG };
-extern int ivxs_log_level;
-void ivxs_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
 #include "ivxs_host.h"   /* the part native modules see */
+
+/* ---- settings: one record, filled by main() before the machine exists ---- */
+#define IVXS_MAX_MODULE_ROOTS 8
+typedef struct {
+	const char *module_roots[IVXS_MAX_MODULE_ROOTS];   /* searched for <key>.js, in order */
+	int module_root_count;
+	size_t heap_limit;          /* bytes of chunks + slots XS may take; 0 = no limit */
+	int log_level;              /* IVXS_LOG_* */
+	const char *data_dir;       /* preference storage */
+	int memory_report;          /* print the memory report at exit */
+	int app_argc;               /* arguments after "--" */
+	char **app_argv;
+} ivxs_host_config;
+extern ivxs_host_config ivxs_config;
+
+/* ---- logging (stderr), filtered by ivxs_config.log_level ---- */
+enum { IVXS_LOG_ERROR = 0, IVXS_LOG_WARN, IVXS_LOG_INFO, IVXS_LOG_DEBUG };
+void ivxs_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* ---- monotonic time ---- */
 uint64_t ivxs_now_us(void);
@@ -51,10 +76,85 @@ struct ivxs_timer {
 void ivxs_timer_arm(ivxs_timer *timer, uint32_t delay_ms, uint32_t interval_ms);
 void ivxs_timer_disarm(ivxs_timer *timer);
 
-/* Runs XS promise jobs until none are left (loop thread). */
+/* ---- the machine (machine.c, snapshot.c, runtime.c) ---- */
+/* One line describing why the last call failed. */
+const char *ivxs_machine_error(void);
+void ivxs_machine_set_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int ivxs_machine_create(void);
+void ivxs_machine_delete(void);
+/* Boots from a snapshot file written by ivxs_snapshot_write(); fills entry
+ * (the module to run). Returns -1 with a one-line error for a missing,
+ * corrupt or mismatched file. */
+int ivxs_snapshot_read(const char *path, char *entry, size_t entry_size);
+/* Imports the preload modules and the entry, then writes the heap to a
+ * regular file (never over a device, FIFO or directory). */
+int ivxs_snapshot_write(const char *path, const char *entry, const char *const *preload, int preload_count);
+/* Imports a module (and calls its default export when asked and it is a
+ * function). Returns 0, or prints the exception and returns 1. */
+int ivxs_import(const char *name, int call_default);
+/* Runs XS promise jobs until none are left, then checks for unhandled
+ * rejections (loop thread). */
 void ivxs_run_jobs(void);
+/* fxQueuePromiseJobs -> a job is pending. */
+void ivxs_jobs_queued(void);
+/* Prints "prefix: <stack or string>" for the machine's current exception. */
+void ivxs_report_exception(const char *prefix);
+/* Seeds Math.random (c_rand) so runs differ. */
+void ivxs_seed_random(void);
+/* Installs the global trace() (mod_host.c). */
+void ivxs_host_install_globals(void);
+/* A garbage collection asked for by the host (never interrupted by a
+ * stack-overflow RangeError). */
+void ivxs_collect_garbage(void);
+/* Brackets engine work that must not be unwound (delta +1 / -1): a stack
+ * overflow inside is fatal instead of a RangeError. */
+void ivxs_overflow_is_fatal(int delta);
 
-/* Prints the memory report (XS heap + native counters) to stderr. */
-void ivxs_memory_report(const char *why);
+/* ---- memory (memory.c) ---- */
+typedef struct {
+	size_t chunks_used, chunks_peak;       /* bytes in XS chunks */
+	size_t slots_used, slots_peak;         /* bytes in XS slots */
+	size_t reserved, reserved_peak;        /* bytes XS took from the system */
+} ivxs_xs_memory;
+void ivxs_machine_memory(ivxs_xs_memory *out);
+/* Prints the memory report (XS heap + native counters) to stderr when
+ * --memory-report is on, or always for why == "SIGUSR1" / force. */
+void ivxs_memory_report(const char *why, int force);
+
+/* ---- the loader (loader.c) and snapshots (snapshot.c) ---- */
+void ivxs_loader_delete(void);
+void ivxs_snapshot_delete(void);
+/* Shortens text to its last `keep` bytes behind "...", so a message names
+ * a long path without losing its sentence. Returns out. */
+const char *ivxs_shorten(const char *text, size_t keep, char *out, size_t size);
+
+#ifdef __XSMC_H__
+/* ---- host objects (handle.c) ----
+ * The record behind a host object made with `hooks`, validated against them
+ * (Moddable's xsmcGetHostDataValidate pattern): anything else — another kind
+ * of host object, a plain object, a number such as a descriptor — is a
+ * TypeError "not a <kind>". NULL once the object was closed. */
+void *ivxs_handle_get(xsMachine *the, xsSlot *slot, const xsHostHooks *hooks, const char *kind);
+/* Same, but a closed object is an Error "closed". */
+void *ivxs_handle_open(xsMachine *the, xsSlot *slot, const xsHostHooks *hooks, const char *kind);
+/* An integer argument in [min, max], or RangeError "invalid <what>": never
+ * a value wrapped modulo 2^32 (xsmcToInteger(2 ** 32 + 80) is 80). */
+int32_t ivxs_to_int(xsMachine *the, xsSlot *slot, int32_t min, int32_t max, const char *what);
+#endif
+
+#ifdef __XSALL__
+/* ---- engine-side declarations (files that include xsAll.h) ---- */
+typedef struct {
+	const char *name;
+	txCallback callback;
+} ivxs_host_function;
+/* Generated by scripts/build.mjs from every registered module's .js file,
+ * sorted by name. Its order is also the snapshot's callback table. */
+extern const ivxs_host_function ivxs_host_functions[];
+extern const int ivxs_host_function_count;
+extern txMachine *ivxs_machine_instance;
+void xs_trace(txMachine *the);            /* the global trace() */
+void ivxs_build_hosts(txMachine *the);    /* binds a module's host functions */
+#endif
 
 #endif

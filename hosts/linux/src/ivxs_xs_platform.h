@@ -2,7 +2,8 @@
  * XS platform header for the ivxs headless Linux host (passed to the engine
  * as -DXSPLATFORM="ivxs_xs_platform.h"). The engine's own lin_xs.h pulls in
  * GLib; this one needs only libc and pthreads. The host supplies the eight
- * platform hooks in machine.c; everything else uses the engine defaults.
+ * platform hooks (machine.c, memory.c, loader.c); everything else uses the
+ * engine defaults.
  */
 #ifndef IVXS_XS_PLATFORM_H
 #define IVXS_XS_PLATFORM_H

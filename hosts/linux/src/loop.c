@@ -44,13 +44,11 @@ static unsigned gPostHead, gPostCount;
 static int gStopped, gExitCode, gHolds;
 static volatile sig_atomic_t gReportRequested;
 
-int ivxs_log_level = IVXS_LOG_WARN;
-
 void ivxs_log(int level, const char *fmt, ...)
 {
 	static const char *names[] = { "error", "warn", "info", "debug" };
 	va_list ap;
-	if (level > ivxs_log_level)
+	if (level > ivxs_config.log_level)
 		return;
 	fprintf(stderr, "ivxs %s: ", names[level]);
 	va_start(ap, fmt);
@@ -267,7 +265,7 @@ void ivxs_loop_run(void)
 			break;
 		if (gReportRequested) {
 			gReportRequested = 0;
-			ivxs_memory_report("SIGUSR1");
+			ivxs_memory_report("SIGUSR1", 1);
 		}
 		if (!gTimers && !gWatchCount && gHolds <= 0 && !postsPending())
 			break;

@@ -6,7 +6,6 @@
  * code, 2 bad command line, missing module or bad snapshot.
  */
 #include "host.h"
-#include "machine.h"
 
 #include <errno.h>
 #include <libgen.h>
@@ -16,10 +15,10 @@
 #include <string.h>
 #include <unistd.h>
 
-extern int ivxs_argc;
-extern char **ivxs_argv;
-extern int ivxs_memory_report_enabled;
-extern const char *ivxs_data_dir;
+#define kMaxPreload 256
+#define kHeapLimitMin ((unsigned long long)64 * 1024)
+/* XS chunk sizes are 32-bit; a 32-bit host cannot address more than 2 GiB of heap. */
+#define kHeapLimitMax (sizeof(size_t) > 4 ? (unsigned long long)16 << 30 : (unsigned long long)2 << 30)
 
 static void usage(FILE *out)
 {
@@ -29,7 +28,8 @@ static void usage(FILE *out)
 		"  -s, --snapshot FILE        boot from a heap snapshot (the entry is stored in it)\n"
 		"  -w, --write-snapshot FILE  preload modules and the entry, write a snapshot, exit\n"
 		"  -p, --preload LIST         comma-separated modules to preload (with -w)\n"
-		"      --heap-limit SIZE      most bytes the XS heap may take (e.g. 512k, 4m)\n"
+		"      --heap-limit SIZE      most bytes the XS heap may take, 64k to 16g (e.g. 512k,\n"
+		"                             4m); without it the heap is not limited\n"
 		"      --log-level LEVEL      error | warn | info | debug (default warn)\n"
 		"      --memory-report        print memory accounting at exit (SIGUSR1: any time)\n"
 		"      --data DIR             persistent storage folder (default ./ivxs-data)\n"
@@ -44,34 +44,40 @@ static int fail(const char *fmt, const char *arg)
 	return 2;
 }
 
-static int parseSize(const char *text, size_t *out)
+/* A size in bytes with an optional k/m/g suffix, digits only (no sign, no
+ * spaces): "-1" or a value that would wrap is an error, never "no limit". */
+static int parseSize(const char *text, unsigned long long min, unsigned long long max, size_t *out)
 {
-	char *end;
-	unsigned long long value;
-	errno = 0;
-	value = strtoull(text, &end, 10);
-	if (errno || end == text)
+	unsigned long long value = 0, scale = 1;
+	const char *p = text;
+	if (*p < '0' || *p > '9')
 		return -1;
-	if (*end == 'k' || *end == 'K')
-		value *= 1024, end++;
-	else if (*end == 'm' || *end == 'M')
-		value *= 1024 * 1024, end++;
-	if (*end || value < 64 * 1024)
+	for (; *p >= '0' && *p <= '9'; p++) {
+		if (value > (max - (unsigned long long)(*p - '0')) / 10)
+			return -1;
+		value = value * 10 + (unsigned long long)(*p - '0');
+	}
+	if (*p == 'k' || *p == 'K')
+		scale = 1024, p++;
+	else if (*p == 'm' || *p == 'M')
+		scale = 1024 * 1024, p++;
+	else if (*p == 'g' || *p == 'G')
+		scale = 1024 * 1024 * 1024, p++;
+	if (*p || value > max / scale || value * scale < min)
 		return -1;
-	*out = (size_t)value;
+	*out = (size_t)(value * scale);
 	return 0;
 }
 
 int main(int argc, char **argv)
 {
-	ivxs_machine_options options;
+	ivxs_host_config *config = &ivxs_config;
 	static char defaultRoots[2][PATH_MAX];
 	const char *entry = NULL, *snapshot = NULL, *writeSnapshot = NULL;
-	char *preloadList = NULL, *preload[256];
+	char *preloadList = NULL, *preload[kMaxPreload];
 	char snapshotEntry[PATH_MAX];
 	int preloadCount = 0, i, status;
 
-	memset(&options, 0, sizeof(options));
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		const char *value = (i + 1 < argc) ? argv[i + 1] : NULL;
@@ -84,25 +90,26 @@ int main(int argc, char **argv)
 			return 0;
 		}
 		if (!strcmp(a, "--memory-report")) {
-			ivxs_memory_report_enabled = 1;
+			config->memory_report = 1;
 			continue;
 		}
 		if (a[0] == '-' && !value)
 			return fail("option %s needs a value (see --help)", a);
 		if (!strcmp(a, "-m") || !strcmp(a, "--modules")) {
-			if (options.module_root_count == 8)
-				return fail("too many module roots (%s)", value);
-			options.module_roots[options.module_root_count++] = value;
+			if (config->module_root_count == IVXS_MAX_MODULE_ROOTS)
+				return fail("too many module roots (at most 8): %s", value);
+			config->module_roots[config->module_root_count++] = value;
 		}
 		else if (!strcmp(a, "-s") || !strcmp(a, "--snapshot"))
 			snapshot = value;
 		else if (!strcmp(a, "-w") || !strcmp(a, "--write-snapshot"))
 			writeSnapshot = value;
 		else if (!strcmp(a, "-p") || !strcmp(a, "--preload"))
-			preloadList = strdup(value);
+			free(preloadList), preloadList = strdup(value);
 		else if (!strcmp(a, "--heap-limit")) {
-			if (parseSize(value, &options.heap_limit) < 0)
-				return fail("invalid --heap-limit %s (a size of at least 64k, like 512k or 4m)", value);
+			if (parseSize(value, kHeapLimitMin, kHeapLimitMax, &config->heap_limit) < 0)
+				return fail(sizeof(size_t) > 4 ? "invalid --heap-limit %s (a size from 64k to 16g, like 512k or 4m)"
+					: "invalid --heap-limit %s (a size from 64k to 2g, like 512k or 4m)", value);
 		}
 		else if (!strcmp(a, "--log-level")) {
 			static const char *levels[] = { "error", "warn", "info", "debug" };
@@ -111,10 +118,10 @@ int main(int argc, char **argv)
 				;
 			if (l == 4)
 				return fail("invalid --log-level %s (error, warn, info or debug)", value);
-			ivxs_log_level = l;
+			config->log_level = l;
 		}
 		else if (!strcmp(a, "--data"))
-			ivxs_data_dir = value;
+			config->data_dir = value;
 		else if (a[0] == '-')
 			return fail("unknown option %s (see --help)", a);
 		else if (!entry) {
@@ -125,15 +132,15 @@ int main(int argc, char **argv)
 			return fail("unexpected argument %s (app arguments go after --)", a);
 		i++;
 	}
-	ivxs_argc = argc - i;
-	ivxs_argv = argv + i;
+	config->app_argc = argc - i;
+	config->app_argv = argv + i;
 	if (snapshot && writeSnapshot)
 		return fail("%s", "--snapshot and --write-snapshot do not go together");
 	if (!entry && !snapshot)
 		return fail("%s", "no entry module given (see --help)");
 	if (entry && strlen(entry) >= sizeof(snapshotEntry))
 		return fail("entry name too long: %s", entry);
-	if (!options.module_root_count) {
+	if (!config->module_root_count) {
 		/* <build>/bin/ivxs -> <build>/ts and <build>/mods */
 		char self[PATH_MAX];
 		ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
@@ -142,16 +149,22 @@ int main(int argc, char **argv)
 			char *dir = dirname(dirname(self));
 			snprintf(defaultRoots[0], PATH_MAX, "%s/ts", dir);
 			snprintf(defaultRoots[1], PATH_MAX, "%s/mods", dir);
-			options.module_roots[0] = defaultRoots[0];
-			options.module_roots[1] = defaultRoots[1];
-			options.module_root_count = 2;
+			config->module_roots[0] = defaultRoots[0];
+			config->module_roots[1] = defaultRoots[1];
+			config->module_root_count = 2;
 		}
 	}
 	if (preloadList) {
 		char *save, *item;
-		for (item = strtok_r(preloadList, ",", &save); item && preloadCount < 256; item = strtok_r(NULL, ",", &save))
-			if (*item)
-				preload[preloadCount++] = item;
+		for (item = strtok_r(preloadList, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
+			if (!*item)
+				continue;
+			if (preloadCount == kMaxPreload) {
+				free(preloadList);
+				return fail("%s", "too many modules to preload (at most 256)");
+			}
+			preload[preloadCount++] = item;
+		}
 	}
 	if (ivxs_loop_init() < 0)
 		return fail("%s", "cannot create the event loop");
@@ -159,15 +172,15 @@ int main(int argc, char **argv)
 	if (snapshot) {
 		if (entry)
 			return fail("entry %s given with --snapshot (the snapshot names its entry)", entry);
-		if (ivxs_machine_read_snapshot(&options, snapshot, snapshotEntry, sizeof(snapshotEntry)) < 0)
+		if (ivxs_snapshot_read(snapshot, snapshotEntry, sizeof(snapshotEntry)) < 0)
 			return fail("%s", ivxs_machine_error());
 		entry = snapshotEntry;
 	}
-	else if (ivxs_machine_create(&options) < 0)
+	else if (ivxs_machine_create() < 0)
 		return fail("%s", ivxs_machine_error());
 
 	if (writeSnapshot) {
-		status = ivxs_machine_write_snapshot(writeSnapshot, entry, (const char *const *)preload, preloadCount);
+		status = ivxs_snapshot_write(writeSnapshot, entry, (const char *const *)preload, preloadCount);
 		if (status < 0)
 			fprintf(stderr, "ivxs: %s\n", ivxs_machine_error());
 		ivxs_machine_delete();
@@ -175,13 +188,13 @@ int main(int argc, char **argv)
 		free(preloadList);
 		return status < 0 ? 2 : 0;
 	}
-	status = ivxs_machine_run_entry(entry);
+	status = ivxs_import(entry, 1);
 	if (status == 0) {
 		ivxs_loop_run();
 		status = ivxs_loop_exit_code();
 	}
 	fflush(stdout);
-	ivxs_memory_report("exit");
+	ivxs_memory_report("exit", 0);
 	ivxs_machine_delete();
 	ivxs_loop_deinit();
 	free(preloadList);

@@ -3,7 +3,15 @@
  * and append-only writers for recordings and demo output. Writes are
  * scatter lists (writev) so muxer output goes out without joining buffers.
  * A full disk or any write error throws with the OS's reason; what was
- * written before stays.
+ * written before stays, and truncate() rolls a torn fragment back.
+ *
+ * A writer is a host object (hooks gFileHooks) owning its descriptor: JS
+ * never sees the number, close() is idempotent, and garbage collection
+ * closes a writer nobody closed.
+ *
+ * Bindings read every argument (which may run JS: a getter, valueOf, and
+ * with it the garbage collector, which moves strings and buffers) before they
+ * take a pointer into one.
  */
 #define _GNU_SOURCE
 #include "xsmc.h"
@@ -11,29 +19,55 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
 #define kMaxIov 64
+#define kMaxRead (256 * 1024 * 1024)
+
+typedef struct {
+	int fd;
+	off_t base;   /* the file's size when opened: truncate() lengths count from here */
+} FileRecord;
+
+static void xs_file_destructor(void *data);
+static const xsHostHooks gFileHooks = { xs_file_destructor, NULL, NULL };
+static ivxs_mem_counter gFileMemory = { "file", 0, 0, NULL };
+
+static void xs_file_destructor(void *data)
+{
+	FileRecord *record = data;
+	if (!record)
+		return;
+	close(record->fd);
+	ivxs_mem_add(&gFileMemory, -(int64_t)sizeof(FileRecord));
+	free(record);
+}
 
 /* read(path, maxBytes) -> ArrayBuffer of the file, or of its first maxBytes */
 void xs_file_read(xsMachine *the)
 {
-	const char *path = xsmcToString(xsArg(0));
-	double limit = xsmcToNumber(xsArg(1));
+	char path[PATH_MAX];
+	double limit = xsmcToNumber(xsArg(1));   /* may run JS: before anything is held */
 	struct stat st;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	ssize_t got = 0, n, size;
+	int fd;
+	xsmcToStringBuffer(xsArg(0), path, sizeof(path));
+	if (!(limit >= 0))
+		xsRangeError("invalid maxBytes");
+	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		xsUnknownError("%s: %s", path, strerror(errno));
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 		close(fd);
 		xsUnknownError("%s: not a regular file", path);
 	}
-	size = st.st_size < limit ? (ssize_t)st.st_size : (ssize_t)limit;
-	if (size > 256 * 1024 * 1024) {
+	size = (double)st.st_size < limit ? (ssize_t)st.st_size : (ssize_t)limit;
+	if (size > kMaxRead) {
 		close(fd);
 		xsUnknownError("%s: more than 256 MiB: read a part (maxBytes)", path);
 	}
@@ -42,6 +76,8 @@ void xs_file_read(xsMachine *the)
 		n = read(fd, (uint8_t *)xsmcToArrayBuffer(xsResult) + got, (size_t)(size - got));
 		if (n <= 0) {
 			int error = n < 0 ? errno : EIO;
+			if (n < 0 && error == EINTR)
+				continue;
 			close(fd);
 			xsUnknownError("%s: %s", path, strerror(error));
 		}
@@ -50,76 +86,136 @@ void xs_file_read(xsMachine *the)
 	close(fd);
 }
 
-/* open(path, truncate) -> fd for appending */
+/* open(path, truncate) -> writer */
 void xs_file_open(xsMachine *the)
 {
-	const char *path = xsmcToString(xsArg(0));
-	int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | (xsmcTest(xsArg(1)) ? O_TRUNC : O_APPEND), 0644);
+	char path[PATH_MAX];
+	int truncate = xsmcTest(xsArg(1));
+	FileRecord *record;
+	struct stat st;
+	int fd;
+	xsmcToStringBuffer(xsArg(0), path, sizeof(path));
+	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | (truncate ? O_TRUNC : O_APPEND), 0644);
 	if (fd < 0)
 		xsUnknownError("%s: %s", path, strerror(errno));
-	xsmcSetInteger(xsResult, fd);
+	record = calloc(1, sizeof(FileRecord));
+	if (!record || fstat(fd, &st) < 0) {
+		int error = record ? errno : ENOMEM;
+		free(record);
+		close(fd);
+		xsUnknownError("%s: %s", path, strerror(error));
+	}
+	record->fd = fd;
+	record->base = S_ISREG(st.st_mode) ? st.st_size : 0;
+	ivxs_mem_register(&gFileMemory);
+	ivxs_mem_add(&gFileMemory, sizeof(FileRecord));
+	xsResult = xsNewHostObject(NULL);
+	xsmcSetHostData(xsResult, record);
+	xsSetHostHooks(xsResult, &gFileHooks);
 }
 
-/* writev(fd, chunks[]) -> bytes written: every chunk, or throws */
+static int writeAll(int fd, struct iovec *iov, int n, double *total)
+{
+	size_t want = 0;
+	int i;
+	for (i = 0; i < n; i++)
+		want += iov[i].iov_len;
+	while (want) {
+		ssize_t put = writev(fd, iov, n);
+		if (put < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		*total += (double)put;
+		want -= (size_t)put;
+		while (put > 0 && n > 0) {
+			if ((size_t)put >= iov[0].iov_len) {
+				put -= (ssize_t)iov[0].iov_len;
+				memmove(iov, iov + 1, sizeof(struct iovec) * (size_t)--n);
+			}
+			else {
+				iov[0].iov_base = (uint8_t *)iov[0].iov_base + put;
+				iov[0].iov_len -= (size_t)put;
+				put = 0;
+			}
+		}
+	}
+	return 0;
+}
+
+/* writev(writer, chunks[]) -> bytes written: every chunk, or throws.
+ * First every chunk is fetched (a getter may run JS and collect garbage) and
+ * checked into a private array; only then are data pointers taken, and
+ * nothing between them and writev() runs JS. */
 void xs_file_writev(xsMachine *the)
 {
-	int fd = xsmcToInteger(xsArg(0));
+	FileRecord *record;
 	struct iovec iov[kMaxIov];
 	int count, i, done = 0;
 	double total = 0;
-	xsmcVars(1);
+	xsmcVars(3);
 	xsmcGet(xsVar(0), xsArg(1), xsID("length"));
-	count = xsmcToInteger(xsVar(0));
+	count = ivxs_to_int(the, &xsVar(0), 0, 1 << 20, "chunk list");
+	xsmcSetNewArray(xsVar(1), count);
+	for (i = 0; i < count; i++) {
+		xsmcGetIndex(xsVar(0), xsArg(1), i);
+		if (xsmcTypeOf(xsVar(0)) != xsReferenceType)
+			xsTypeError("chunk %d is not a buffer", i);
+		xsmcSetIndex(xsVar(1), i, xsVar(0));
+	}
+	record = ivxs_handle_open(the, &xsArg(0), &gFileHooks, "file writer");
 	while (done < count) {
 		int n = count - done > kMaxIov ? kMaxIov : count - done;
-		size_t want = 0;
-		ssize_t put;
 		for (i = 0; i < n; i++) {
 			void *data;
 			xsUnsignedValue size;
-			xsmcGetIndex(xsVar(0), xsArg(1), done + i);
-			xsmcGetBufferReadable(xsVar(0), &data, &size);
+			xsmcGetIndex(xsVar(2), xsVar(1), done + i);
+			xsmcGetBufferReadable(xsVar(2), &data, &size);
 			iov[i].iov_base = data;
 			iov[i].iov_len = size;
-			want += size;
 		}
-		/* Data pointers stay valid: nothing below runs JS or collects. */
-		while (want) {
-			put = writev(fd, iov, n);
-			if (put < 0) {
-				if (errno == EINTR)
-					continue;
-				xsUnknownError("write: %s", strerror(errno));
-			}
-			total += (double)put;
-			want -= (size_t)put;
-			while (put > 0 && n > 0) {
-				if ((size_t)put >= iov[0].iov_len) {
-					put -= (ssize_t)iov[0].iov_len;
-					memmove(iov, iov + 1, sizeof(struct iovec) * (size_t)--n);
-				}
-				else {
-					iov[0].iov_base = (uint8_t *)iov[0].iov_base + put;
-					iov[0].iov_len -= (size_t)put;
-					put = 0;
-				}
-			}
-		}
-		done += count - done > kMaxIov ? kMaxIov : count - done;
+		if (writeAll(record->fd, iov, n, &total) < 0)
+			xsUnknownError("write: %s", strerror(errno));
+		done += n;
 	}
 	xsmcSetNumber(xsResult, total);
 }
 
+/* truncate(writer, length): the file shrinks back to `length` bytes past its
+ * size at open, and later writes continue from there. */
+void xs_file_truncate(xsMachine *the)
+{
+	double length = xsmcToNumber(xsArg(1));
+	FileRecord *record = ivxs_handle_open(the, &xsArg(0), &gFileHooks, "file writer");
+	struct stat st;
+	off_t to;
+	if (!(length >= 0) || length != (double)(int64_t)length || fstat(record->fd, &st) < 0 || (double)record->base + length > (double)st.st_size)
+		xsRangeError("invalid length");
+	to = record->base + (off_t)length;
+	if (ftruncate(record->fd, to) < 0 || lseek(record->fd, to, SEEK_SET) < 0)
+		xsUnknownError("truncate: %s", strerror(errno));
+}
+
+/* close(writer): idempotent */
 void xs_file_close(xsMachine *the)
 {
-	int fd = xsmcToInteger(xsArg(0));
-	if (fd >= 0 && close(fd) < 0)
+	FileRecord *record = ivxs_handle_get(the, &xsArg(0), &gFileHooks, "file writer");
+	int fd;
+	if (!record)
+		return;
+	xsmcSetHostData(xsArg(0), NULL);
+	fd = record->fd;
+	ivxs_mem_add(&gFileMemory, -(int64_t)sizeof(FileRecord));
+	free(record);
+	if (close(fd) < 0 && errno != EINTR)
 		xsUnknownError("close: %s", strerror(errno));
 }
 
 void xs_file_mkdir(xsMachine *the)
 {
-	const char *path = xsmcToString(xsArg(0));
+	char path[PATH_MAX];
+	xsmcToStringBuffer(xsArg(0), path, sizeof(path));
 	if (mkdir(path, 0755) < 0 && errno != EEXIST)
 		xsUnknownError("%s: %s", path, strerror(errno));
 }

@@ -6,29 +6,9 @@
 #include "xsmc.h"
 #include "xsHost.h"
 #include "host.h"
-#include "machine.h"
 
 #include <stdio.h>
 #include <string.h>
-
-int ivxs_argc;
-char **ivxs_argv;
-
-int ivxs_memory_report_enabled;
-
-void ivxs_memory_report(const char *why)
-{
-	ivxs_xs_memory m;
-	ivxs_mem_counter *c;
-	if (!ivxs_memory_report_enabled && strcmp(why, "SIGUSR1"))
-		return;
-	ivxs_machine_memory(&m);
-	fprintf(stderr, "ivxs memory (%s): xs chunks %zu (peak %zu), xs slots %zu (peak %zu), xs reserved %zu (peak %zu)",
-		why, m.chunks_used, m.chunks_peak, m.slots_used, m.slots_peak, m.reserved, m.reserved_peak);
-	for (c = ivxs_mem_first(); c; c = c->next)
-		fprintf(stderr, ", %s %lld (peak %lld)", c->name, (long long)c->bytes, (long long)c->peak);
-	fputc('\n', stderr);
-}
 
 /* trace(...values): writes each value's string form to stdout, no newline
  * added (Moddable's convention). */
@@ -40,10 +20,13 @@ void xs_trace(xsMachine *the)
 	fflush(stdout);
 }
 
-void ivxs_host_install_globals(xsMachine *the)
+void ivxs_host_install_globals(void)
 {
+	xsMachine *the = ivxs_the();
+	xsBeginHost(the);
 	xsResult = xsNewHostFunction(xs_trace, 1);
 	xsmcSet(xsGlobal, xsID("trace"), xsResult);
+	xsEndHost(the);
 }
 
 /* memory() -> { xs: {chunks, chunksPeak, slots, slotsPeak, reserved, reservedPeak}, native: { name: {bytes, peak} } } */
@@ -73,15 +56,17 @@ void xs_host_memory(xsMachine *the)
 
 void xs_host_report(xsMachine *the)
 {
-	int was = ivxs_memory_report_enabled;
-	ivxs_memory_report_enabled = 1;
-	ivxs_memory_report(xsmcArgc > 0 ? xsmcToString(xsArg(0)) : "report");
-	ivxs_memory_report_enabled = was;
+	char why[64];
+	if (xsmcArgc > 0)
+		xsmcToStringBuffer(xsArg(0), why, sizeof(why));
+	else
+		strcpy(why, "report");
+	ivxs_memory_report(why, 1);
 }
 
 void xs_host_exit(xsMachine *the)
 {
-	int code = xsmcArgc > 0 ? xsmcToInteger(xsArg(0)) : 0;
+	int code = xsmcArgc > 0 ? ivxs_to_int(the, &xsArg(0), 0, 255, "exit code") : 0;
 	fflush(stdout);
 	ivxs_loop_stop(code);
 }
@@ -91,23 +76,21 @@ void xs_host_argv(xsMachine *the)
 	int i;
 	xsmcVars(1);
 	xsResult = xsNewArray(0);
-	for (i = 0; i < ivxs_argc; i++) {
-		xsmcSetString(xsVar(0), ivxs_argv[i]);
+	for (i = 0; i < ivxs_config.app_argc; i++) {
+		xsmcSetString(xsVar(0), ivxs_config.app_argv[i]);
 		xsCall1(xsResult, xsID("push"), xsVar(0));
 	}
 }
 
 void xs_host_log(xsMachine *the)
 {
-	int level = xsmcToInteger(xsArg(0));
-	if (level < IVXS_LOG_ERROR || level > IVXS_LOG_DEBUG)
-		xsRangeError("invalid log level");
+	int level = ivxs_to_int(the, &xsArg(0), IVXS_LOG_ERROR, IVXS_LOG_DEBUG, "log level");
 	ivxs_log(level, "%s", xsmcToString(xsArg(1)));
 }
 
 void xs_host_log_level(xsMachine *the)
 {
-	xsmcSetInteger(xsResult, ivxs_log_level);
+	xsmcSetInteger(xsResult, ivxs_config.log_level);
 }
 
 void xs_host_now_us(xsMachine *the)
@@ -117,5 +100,5 @@ void xs_host_now_us(xsMachine *the)
 
 void xs_host_gc(xsMachine *the)
 {
-	xsCollectGarbage();
+	ivxs_collect_garbage();
 }

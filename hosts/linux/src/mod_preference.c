@@ -3,6 +3,16 @@
  * device state. One file per key under <data>/<domain>/<key>, written to a
  * temporary file, fsynced and renamed, so a crash or a full disk leaves the
  * previous value intact. Values: boolean, integer, string, ArrayBuffer.
+ *
+ * The limits are the ESP32's (Moddable's esp32 preference on ESP-IDF NVS), so
+ * what a board would refuse fails here too, in CI:
+ *   - domain (NVS namespace) and key: 1 to 15 bytes (NVS_KEY_NAME_MAX_SIZE 16
+ *     with the NUL); here also only [A-Za-z0-9_.-], as they name files;
+ *   - strings: at most 3,999 bytes of UTF-8 (NVS: 4,000 with the NUL);
+ *   - numbers: 32-bit integers only (the board stores i32: "float unsupported");
+ *   - buffers: an ArrayBuffer only (the board refuses typed arrays and
+ *     DataViews), at most kBlobMax bytes: NVS allows 97.6% of the partition
+ *     less 4,000 bytes, and hosts/esp32s3/partitions.csv gives nvs 0x6000.
  */
 #define _GNU_SOURCE
 #include "xsmc.h"
@@ -12,40 +22,49 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define kNameMax 63
-#define kValueMax (64 * 1024)
+#define kNameMax 15
+#define kStringMax 3999
+#define kNvsPartitionBytes 0x6000
+#define kBlobMax ((kNvsPartitionBytes * 976) / 1000 - 4000)
+#define kValueMax (64 * 1024)   /* what get() reads back (older files) */
 
-const char *ivxs_data_dir = "ivxs-data";
-
-static void checkName(xsMachine *the, const char *name, const char *what)
+/* Copies a domain or key name into out (kNameMax + 1 bytes), or throws. */
+static void getName(xsMachine *the, xsSlot *slot, char *out, const char *what)
 {
-	size_t i, n = strlen(name);
+	const char *text = xsmcToString(*slot);
+	size_t i, n = strlen(text);
 	if (!n || n > kNameMax)
-		xsRangeError("invalid %s", what);
+		xsRangeError("invalid %s: 1 to %d bytes (the ESP32's NVS limit)", what, kNameMax);
 	for (i = 0; i < n; i++) {
-		char c = name[i];
+		char c = text[i];
 		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-' || (c == '.' && i > 0)))
-			xsRangeError("invalid %s", what);
+			xsRangeError("invalid %s: letters, digits, '_', '-' and '.'", what);
 	}
+	memcpy(out, text, n + 1);
 }
 
+/* Reads domain (and key) before anything else: their conversion may run JS. */
 static void makePath(xsMachine *the, char *path, size_t size, int withKey)
 {
 	char domain[kNameMax + 1], key[kNameMax + 1];
-	xsmcToStringBuffer(xsArg(0), domain, sizeof(domain));
-	checkName(the, domain, "domain");
+	int length;
+	getName(the, &xsArg(0), domain, "domain");
 	if (withKey) {
-		xsmcToStringBuffer(xsArg(1), key, sizeof(key));
-		checkName(the, key, "key");
-		snprintf(path, size, "%s/%s/%s", ivxs_data_dir, domain, key);
+		getName(the, &xsArg(1), key, "key");
+		length = snprintf(path, size, "%s/%s/%s.tmp", ivxs_config.data_dir, domain, key);
+		path[length - 4] = 0;   /* room for the temporary file's name checked too */
 	}
 	else
-		snprintf(path, size, "%s/%s", ivxs_data_dir, domain);
+		length = snprintf(path, size, "%s/%s", ivxs_config.data_dir, domain);
+	if (length < 0 || (size_t)length >= size)
+		xsRangeError("data folder path too long");
 }
 
 static int writeAll(int fd, const void *data, size_t size)
@@ -66,7 +85,7 @@ static int writeAll(int fd, const void *data, size_t size)
 
 void xs_preference_set(xsMachine *the)
 {
-	char path[512], tmp[520], tag;
+	char dir[512], path[512], tmp[520], tag;
 	const void *data;
 	size_t size;
 	int32_t integer;
@@ -74,9 +93,7 @@ void xs_preference_set(xsMachine *the)
 	int fd, error;
 	xsUnsignedValue bufferSize;
 	void *buffer;
-	makePath(the, path, sizeof(path), 0);
-	mkdir(ivxs_data_dir, 0755);
-	mkdir(path, 0755);
+	makePath(the, dir, sizeof(dir), 0);
 	makePath(the, path, sizeof(path), 1);
 	switch (xsmcTypeOf(xsArg(2))) {
 	case xsBooleanType:
@@ -93,7 +110,7 @@ void xs_preference_set(xsMachine *the)
 		break;
 	case xsNumberType: {
 		double n = xsmcToNumber(xsArg(2));
-		if (n != (double)(int32_t)n)
+		if (!(n >= INT32_MIN && n <= INT32_MAX) || n != (double)(int32_t)n)
 			xsRangeError("only 32-bit integers are stored");
 		tag = 'i';
 		integer = (int32_t)n;
@@ -105,9 +122,15 @@ void xs_preference_set(xsMachine *the)
 		tag = 's';
 		data = xsmcToString(xsArg(2));
 		size = strlen(data);
+		if (size > kStringMax)
+			xsRangeError("string longer than %d bytes (the ESP32's NVS limit)", kStringMax);
 		break;
 	case xsReferenceType:
+		if (!xsmcIsInstanceOf(xsArg(2), xsArrayBufferPrototype))
+			xsTypeError("unsupported value type (an ArrayBuffer, not a view: as on the ESP32)");
 		xsmcGetBufferReadable(xsArg(2), &buffer, &bufferSize);
+		if (bufferSize > kBlobMax)
+			xsRangeError("ArrayBuffer larger than %d bytes (the ESP32's NVS partition)", kBlobMax);
 		tag = 'a';
 		data = buffer;
 		size = bufferSize;
@@ -116,8 +139,8 @@ void xs_preference_set(xsMachine *the)
 		xsTypeError("unsupported value type");
 		return;
 	}
-	if (size > kValueMax)
-		xsRangeError("value too large");
+	mkdir(ivxs_config.data_dir, 0755);
+	mkdir(dir, 0755);
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0)

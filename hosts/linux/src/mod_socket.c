@@ -1,7 +1,14 @@
 /*
- * Descriptor-level socket primitives for the ECMA-419 socket classes, which
- * are written in JS on top (modules/embedded/io/socket/ *.js). Non-blocking
- * IPv4 sockets; readiness comes from the host loop through watch().
+ * Socket primitives for the ECMA-419 socket classes, which are written in JS
+ * on top (modules/embedded/io/socket/ *.js). Non-blocking IPv4 sockets;
+ * readiness comes from the host loop through watch().
+ *
+ * A socket is a host object (hooks gSocketHooks), never a descriptor number:
+ * JS cannot name another object's descriptor, close() is idempotent and
+ * cancels the watch, and garbage collection closes a socket nobody holds.
+ * While watched, the object and its callback are remembered (the loop can
+ * still call it), as Moddable's sockets are while open.
+ * Module "ivxs/socket-native" is internal: only the host's modules import it.
  */
 #define _GNU_SOURCE
 #include "xsmc.h"
@@ -14,28 +21,48 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
-#define kMaxFd 1024
-
 typedef struct {
+	int fd;
+	int watching;       /* self and callback remembered */
+	int adopted;        /* an accepted connection taken by a TCP object */
+	xsSlot self;
 	xsSlot callback;
-	int watching;
-} WatchRecord;
+} SocketRecord;
 
-static WatchRecord gWatches[kMaxFd];
+static void xs_socket_destructor(void *data);
+static const xsHostHooks gSocketHooks = { xs_socket_destructor, NULL, NULL };
+static ivxs_mem_counter gSocketMemory = { "socket", 0, 0, NULL };
 
-static void toAddress(xsMachine *the, xsSlot *address, int port, struct sockaddr_in *out)
+static void xs_socket_destructor(void *data)
+{
+	SocketRecord *record = data;
+	if (!record)
+		return;
+	if (record->watching)
+		ivxs_loop_unwatch(record->fd);   /* machine teardown: forgetting is moot */
+	close(record->fd);
+	ivxs_mem_add(&gSocketMemory, -(int64_t)sizeof(SocketRecord));
+	free(record);
+}
+
+static SocketRecord *getSocket(xsMachine *the, xsSlot *slot)
+{
+	return ivxs_handle_open(the, slot, &gSocketHooks, "socket");
+}
+
+/* address, then port (both may run JS); the address text is used at once. */
+static void toAddress(xsMachine *the, xsSlot *address, xsSlot *port, struct sockaddr_in *out)
 {
 	const char *text;
 	memset(out, 0, sizeof(*out));
 	out->sin_family = AF_INET;
-	if (port < 0 || port > 65535)
-		xsRangeError("invalid port");
-	out->sin_port = htons((uint16_t)port);
+	out->sin_port = htons((uint16_t)ivxs_to_int(the, port, 0, 65535, "port"));
 	if (xsmcTypeOf(*address) == xsUndefinedType) {
 		out->sin_addr.s_addr = htonl(INADDR_ANY);
 		return;
@@ -55,99 +82,118 @@ static void throwErrno(xsMachine *the, const char *what, int fd)
 	xsUnknownError("%s: %s", what, strerror(error));
 }
 
-static int checkFd(xsMachine *the, xsSlot *slot)
-{
-	int fd = xsmcToInteger(*slot);
-	if (fd < 0 || fd >= kMaxFd)
-		xsRangeError("invalid socket");
-	return fd;
-}
-
 static int newSocket(xsMachine *the, int type)
 {
 	int fd = socket(AF_INET, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		throwErrno(the, "socket", -1);
-	if (fd >= kMaxFd) {
-		close(fd);
-		xsRangeError("too many sockets");
-	}
 	return fd;
 }
 
-/* udp(address, port) -> fd */
+/* xsResult = a new socket object owning fd (closed here if that fails). */
+static void wrap(xsMachine *the, int fd)
+{
+	SocketRecord *record;
+	xsResult = xsNewHostObject(NULL);
+	xsSetHostHooks(xsResult, &gSocketHooks);
+	record = calloc(1, sizeof(SocketRecord));
+	if (!record) {
+		close(fd);
+		xsUnknownError("no memory");
+	}
+	record->fd = fd;
+	ivxs_mem_register(&gSocketMemory);
+	ivxs_mem_add(&gSocketMemory, sizeof(SocketRecord));
+	xsmcSetHostData(xsResult, record);
+}
+
+/* udp(address, port) -> socket */
 void xs_socket_udp(xsMachine *the)
 {
 	struct sockaddr_in sin;
 	int fd;
-	toAddress(the, &xsArg(0), xsmcToInteger(xsArg(1)), &sin);
+	toAddress(the, &xsArg(0), &xsArg(1), &sin);
 	fd = newSocket(the, SOCK_DGRAM);
 	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0)
 		throwErrno(the, "bind", fd);
-	xsmcSetInteger(xsResult, fd);
+	wrap(the, fd);
 }
 
-/* connect(address, port, nodelay) -> fd (connection in progress) */
+/* connect(address, port, nodelay) -> socket (connection in progress) */
 void xs_socket_connect(xsMachine *the)
 {
 	struct sockaddr_in sin;
 	int fd, one = 1;
 	if (xsmcTypeOf(xsArg(0)) == xsUndefinedType)
 		xsRangeError("address required");
-	toAddress(the, &xsArg(0), xsmcToInteger(xsArg(1)), &sin);
+	toAddress(the, &xsArg(0), &xsArg(1), &sin);
 	fd = newSocket(the, SOCK_STREAM);
 	if (xsmcTest(xsArg(2)))
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0 && errno != EINPROGRESS)
 		throwErrno(the, "connect", fd);
-	xsmcSetInteger(xsResult, fd);
+	wrap(the, fd);
 }
 
-/* listen(address, port, backlog) -> fd */
+/* listen(address, port, backlog) -> socket */
 void xs_socket_listen(xsMachine *the)
 {
 	struct sockaddr_in sin;
 	int fd, one = 1;
-	toAddress(the, &xsArg(0), xsmcToInteger(xsArg(1)), &sin);
+	int backlog = ivxs_to_int(the, &xsArg(2), 1, 4096, "backlog");
+	toAddress(the, &xsArg(0), &xsArg(1), &sin);
 	fd = newSocket(the, SOCK_STREAM);
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0)
 		throwErrno(the, "bind", fd);
-	if (listen(fd, xsmcToInteger(xsArg(2))) < 0)
+	if (listen(fd, backlog) < 0)
 		throwErrno(the, "listen", fd);
-	xsmcSetInteger(xsResult, fd);
+	wrap(the, fd);
 }
 
-/* accept(fd) -> fd, or undefined when none is pending */
+/* accept(listener) -> socket, or undefined when none is pending */
 void xs_socket_accept(xsMachine *the)
 {
-	int fd = checkFd(the, &xsArg(0));
-	int client = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	SocketRecord *listener = getSocket(the, &xsArg(0));
+	int client = accept4(listener->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 	if (client < 0) {
 		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ECONNABORTED)
 			return;
 		throwErrno(the, "accept", -1);
 	}
-	if (client >= kMaxFd) {
-		close(client);
-		return;
-	}
-	xsmcSetInteger(xsResult, client);
+	wrap(the, client);
 }
 
-/* available(fd) -> bytes readable now */
+/* adopt(socket) -> socket: an accepted connection for a TCP object (once). */
+void xs_socket_adopt(xsMachine *the)
+{
+	SocketRecord *record = getSocket(the, &xsArg(0));
+	int type = 0, listening = 0;
+	socklen_t length = sizeof(type);
+	getsockopt(record->fd, SOL_SOCKET, SO_TYPE, &type, &length);
+	length = sizeof(listening);
+	getsockopt(record->fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &length);
+	if (type != SOCK_STREAM || listening)
+		xsTypeError("not an accepted connection");
+	if (record->adopted)
+		xsTypeError("connection already taken");
+	record->adopted = 1;
+	xsResult = xsArg(0);
+}
+
+/* available(socket) -> bytes readable now */
 void xs_socket_available(xsMachine *the)
 {
-	int fd = checkFd(the, &xsArg(0)), count = 0;
+	int fd = getSocket(the, &xsArg(0))->fd, count = 0;
 	if (ioctl(fd, FIONREAD, &count) < 0)
 		count = 0;
 	xsmcSetInteger(xsResult, count);
 }
 
-/* recvfrom(fd) -> ArrayBuffer with .address and .port, or undefined */
+/* recvfrom(socket) -> ArrayBuffer with .address and .port, or undefined */
 void xs_socket_recvfrom(xsMachine *the)
 {
-	int fd = checkFd(the, &xsArg(0)), size = 0;
+	int fd = getSocket(the, &xsArg(0))->fd, size = 0;
 	struct sockaddr_in from;
 	socklen_t fromLength = sizeof(from);
 	char text[INET_ADDRSTRLEN];
@@ -174,28 +220,27 @@ void xs_socket_recvfrom(xsMachine *the)
 	xsmcSet(xsResult, xsID("port"), xsVar(0));
 }
 
-/* sendto(fd, buffer, address, port) */
+/* sendto(socket, buffer, address, port) */
 void xs_socket_sendto(xsMachine *the)
 {
-	int fd = checkFd(the, &xsArg(0));
+	int fd = getSocket(the, &xsArg(0))->fd;
 	struct sockaddr_in to;
 	void *data;
 	xsUnsignedValue size;
+	/* address and port first: their conversions may run JS and move the buffer */
+	toAddress(the, &xsArg(2), &xsArg(3), &to);
 	xsmcGetBufferReadable(xsArg(1), &data, &size);
-	toAddress(the, &xsArg(2), xsmcToInteger(xsArg(3)), &to);
 	if (sendto(fd, data, size, 0, (struct sockaddr *)&to, sizeof(to)) < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
 		throwErrno(the, "sendto", -1);
 }
 
-/* read(fd, count) -> ArrayBuffer (may be shorter), undefined when nothing
- * is readable, null at end of stream */
+/* read(socket, count) -> ArrayBuffer (may be shorter), undefined when
+ * nothing is readable, null at end of stream */
 void xs_socket_read(xsMachine *the)
 {
-	int fd = checkFd(the, &xsArg(0));
-	int count = xsmcToInteger(xsArg(1));
+	int count = ivxs_to_int(the, &xsArg(1), 1, 64 * 1024 * 1024, "count");
+	int fd = getSocket(the, &xsArg(0))->fd;
 	ssize_t got;
-	if (count <= 0)
-		xsRangeError("invalid count");
 	xsmcSetArrayBuffer(xsResult, NULL, count);
 	got = recv(fd, xsmcToArrayBuffer(xsResult), (size_t)count, 0);
 	if (got < 0) {
@@ -212,11 +257,11 @@ void xs_socket_read(xsMachine *the)
 	xsmcSetArrayBufferLength(xsResult, (xsIntegerValue)got);
 }
 
-/* write(fd, buffer, offset) -> bytes written (0 when the kernel is full) */
+/* write(socket, buffer, offset) -> bytes written (0 when the kernel is full) */
 void xs_socket_write(xsMachine *the)
 {
-	int fd = checkFd(the, &xsArg(0));
-	int offset = xsmcToInteger(xsArg(2));
+	int offset = ivxs_to_int(the, &xsArg(2), 0, INT32_MAX, "offset");   /* before the data pointer: may run JS */
+	int fd = getSocket(the, &xsArg(0))->fd;
 	void *data;
 	xsUnsignedValue size;
 	ssize_t put;
@@ -234,10 +279,10 @@ void xs_socket_write(xsMachine *the)
 	xsmcSetInteger(xsResult, (xsIntegerValue)put);
 }
 
-/* error(fd) -> pending socket error text, or undefined */
+/* error(socket) -> pending socket error text, or undefined */
 void xs_socket_error(xsMachine *the)
 {
-	int fd = checkFd(the, &xsArg(0)), error = 0;
+	int fd = getSocket(the, &xsArg(0))->fd, error = 0;
 	socklen_t length = sizeof(error);
 	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length) < 0)
 		error = errno;
@@ -245,10 +290,10 @@ void xs_socket_error(xsMachine *the)
 		xsmcSetString(xsResult, strerror(error));
 }
 
-/* local(fd) -> port */
+/* localPort(socket) -> port */
 void xs_socket_local_port(xsMachine *the)
 {
-	int fd = checkFd(the, &xsArg(0));
+	int fd = getSocket(the, &xsArg(0))->fd;
 	struct sockaddr_in sin;
 	socklen_t length = sizeof(sin);
 	if (getsockname(fd, (struct sockaddr *)&sin, &length) < 0)
@@ -258,13 +303,14 @@ void xs_socket_local_port(xsMachine *the)
 
 static void onReady(void *ctx, int fd, int events)
 {
+	SocketRecord *record = ctx;
 	xsMachine *the = ivxs_the();
-	(void)ctx;
-	if (!gWatches[fd].watching)
+	(void)fd;
+	if (!record->watching)
 		return;
 	xsBeginHost(the);
 	{
-		xsSlot callback = gWatches[fd].callback;
+		xsSlot callback = record->callback;
 		xsTry {
 			xsmcVars(1);
 			xsmcSetInteger(xsVar(0), ((events & POLLIN) ? 1 : 0) | ((events & POLLOUT) ? 2 : 0) | ((events & (POLLERR | POLLHUP)) ? 4 : 0));
@@ -277,39 +323,47 @@ static void onReady(void *ctx, int fd, int events)
 	xsEndHost(the);
 }
 
-static void unwatch(xsMachine *the, int fd)
+static void unwatch(xsMachine *the, SocketRecord *record)
 {
-	if (gWatches[fd].watching) {
-		ivxs_loop_unwatch(fd);
-		xsForget(gWatches[fd].callback);
-		gWatches[fd].watching = 0;
+	if (record->watching) {
+		ivxs_loop_unwatch(record->fd);
+		xsForget(record->self);
+		xsForget(record->callback);
+		record->watching = 0;
 	}
 }
 
-/* watch(fd, mask, callback(mask)): mask 1 readable, 2 writable; 0 stops. */
+/* watch(socket, mask, callback(mask)): mask 1 readable, 2 writable; 0 stops. */
 void xs_socket_watch(xsMachine *the)
 {
-	int fd = checkFd(the, &xsArg(0));
-	int mask = xsmcToInteger(xsArg(1));
+	int mask = ivxs_to_int(the, &xsArg(1), 0, 3, "mask");
+	SocketRecord *record = getSocket(the, &xsArg(0));
 	int events = ((mask & 1) ? POLLIN : 0) | ((mask & 2) ? POLLOUT : 0);
 	if (!events) {
-		unwatch(the, fd);
+		unwatch(the, record);
 		return;
 	}
-	if (gWatches[fd].watching)
-		xsForget(gWatches[fd].callback);
-	gWatches[fd].callback = xsArg(2);
-	xsRemember(gWatches[fd].callback);
-	gWatches[fd].watching = 1;
-	if (ivxs_loop_watch(fd, events, onReady, NULL) < 0) {
-		unwatch(the, fd);
+	if (!xsmcIsInstanceOf(xsArg(2), xsFunctionPrototype))
+		xsTypeError("callback must be a function");
+	unwatch(the, record);
+	record->self = xsArg(0);
+	record->callback = xsArg(2);
+	xsRemember(record->self);
+	xsRemember(record->callback);
+	record->watching = 1;
+	if (ivxs_loop_watch(record->fd, events, onReady, record) < 0) {
+		unwatch(the, record);
 		xsRangeError("too many watched sockets");
 	}
 }
 
+/* close(socket): idempotent; cancels the watch, so no callback follows. */
 void xs_socket_close(xsMachine *the)
 {
-	int fd = checkFd(the, &xsArg(0));
-	unwatch(the, fd);
-	close(fd);
+	SocketRecord *record = ivxs_handle_get(the, &xsArg(0), &gSocketHooks, "socket");
+	if (!record)
+		return;
+	unwatch(the, record);
+	xsmcSetHostData(xsArg(0), NULL);
+	xs_socket_destructor(record);
 }

@@ -18,6 +18,8 @@ typedef struct {
 } TimerRecord;
 
 static ivxs_mem_counter gTimerMemory = { "timer", 0, 0, NULL };
+void xs_timer_destructor(void *data);
+static const xsHostHooks gTimerHooks = { xs_timer_destructor, NULL, NULL };
 
 static void keep(xsMachine *the, TimerRecord *record, int on)
 {
@@ -83,8 +85,9 @@ static void create(xsMachine *the, uint32_t delay, uint32_t interval)
 		xsUnknownError("no memory");
 	ivxs_mem_register(&gTimerMemory);
 	ivxs_mem_add(&gTimerMemory, sizeof(TimerRecord));
-	xsResult = xsNewHostObject(xs_timer_destructor);
+	xsResult = xsNewHostObject(NULL);
 	xsmcSetHostData(xsResult, record);
+	xsSetHostHooks(xsResult, &gTimerHooks);
 	record->self = xsResult;
 	record->callback = xsArg(0);
 	record->timer.callback = fire;
@@ -109,9 +112,7 @@ void xs_timer_repeat(xsMachine *the)
 
 static TimerRecord *getRecord(xsMachine *the)
 {
-	if (xsmcTypeOf(xsArg(0)) != xsReferenceType)
-		xsTypeError("invalid timer");
-	return xsmcGetHostData(xsArg(0));
+	return ivxs_handle_get(the, &xsArg(0), &gTimerHooks, "timer");
 }
 
 void xs_timer_schedule(xsMachine *the)
@@ -131,9 +132,9 @@ void xs_timer_schedule(xsMachine *the)
 void xs_timer_clear(xsMachine *the)
 {
 	TimerRecord *record;
-	if (xsmcTypeOf(xsArg(0)) != xsReferenceType)
+	if (xsmcTypeOf(xsArg(0)) == xsUndefinedType || xsmcTypeOf(xsArg(0)) == xsNullType)
 		return;   /* clearing nothing is harmless */
-	record = xsmcGetHostData(xsArg(0));
+	record = getRecord(the);
 	if (!record)
 		return;
 	ivxs_timer_disarm(&record->timer);

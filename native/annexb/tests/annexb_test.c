@@ -78,6 +78,102 @@ static int testRandomAgainstReference(void)
 	return 1;
 }
 
+/* The classification rules, one row per rule of the standards. */
+typedef struct {
+	const char *name;
+	int codec;
+	uint8_t h[3];
+	size_t avail;
+	uint8_t valid, vcl, key, starts;
+} ClassCase;
+
+static const ClassCase kClasses[] = {
+	{ "H.264 IDR, first_mb 0", IVXS_ANNEXB_H264, { 0x65, 0x88 }, 2, 1, 1, 1, 1 },
+	{ "H.264 IDR, first_mb > 0", IVXS_ANNEXB_H264, { 0x65, 0x40 }, 2, 1, 1, 1, 0 },
+	{ "H.264 partition A, first_mb 0", IVXS_ANNEXB_H264, { 0x22, 0x80 }, 2, 1, 1, 0, 1 },
+	{ "H.264 partition B never starts (slice_id)", IVXS_ANNEXB_H264, { 0x23, 0x80 }, 2, 1, 1, 0, 0 },
+	{ "H.264 partition C never starts (slice_id)", IVXS_ANNEXB_H264, { 0x24, 0x80 }, 2, 1, 1, 0, 0 },
+	{ "H.264 slice without its slice-header byte", IVXS_ANNEXB_H264, { 0x41 }, 1, 1, 1, 0, 0 },
+	{ "H.264 SEI", IVXS_ANNEXB_H264, { 0x06 }, 1, 1, 0, 0, 1 },
+	{ "H.264 AUD", IVXS_ANNEXB_H264, { 0x09 }, 1, 1, 0, 0, 1 },
+	{ "H.264 prefix NAL (14)", IVXS_ANNEXB_H264, { 0x0e }, 1, 1, 0, 0, 1 },
+	{ "H.264 end of sequence (10)", IVXS_ANNEXB_H264, { 0x0a }, 1, 1, 0, 0, 0 },
+	{ "H.264 slice extension (20)", IVXS_ANNEXB_H264, { 0x14, 0x80 }, 2, 1, 0, 0, 0 },
+	{ "H.264 forbidden bit", IVXS_ANNEXB_H264, { 0xe5, 0x88 }, 2, 0, 1, 1, 1 },
+	{ "H.265 IDR_W_RADL, first slice", IVXS_ANNEXB_H265, { 0x26, 0x01, 0x80 }, 3, 1, 1, 1, 1 },
+	{ "H.265 CRA, later slice segment", IVXS_ANNEXB_H265, { 0x2a, 0x01, 0x00 }, 3, 1, 1, 1, 0 },
+	{ "H.265 reserved IRAP 23 is key", IVXS_ANNEXB_H265, { 0x2e, 0x01, 0x80 }, 3, 1, 1, 1, 1 },
+	{ "H.265 reserved VCL 30 with the flag", IVXS_ANNEXB_H265, { 0x3c, 0x01, 0x80 }, 3, 1, 1, 0, 1 },
+	{ "H.265 layer-1 slice never starts", IVXS_ANNEXB_H265, { 0x02, 0x09, 0x80 }, 3, 1, 1, 0, 0 },
+	{ "H.265 layer-1 IDR is no key", IVXS_ANNEXB_H265, { 0x26, 0x09, 0x80 }, 3, 1, 1, 0, 0 },
+	{ "H.265 layer-1 VPS never starts", IVXS_ANNEXB_H265, { 0x40, 0x09 }, 2, 1, 0, 0, 0 },
+	{ "H.265 layer 32 (high bit in byte 0)", IVXS_ANNEXB_H265, { 0x41, 0x01 }, 2, 1, 0, 0, 0 },
+	{ "H.265 VPS", IVXS_ANNEXB_H265, { 0x40, 0x01 }, 2, 1, 0, 0, 1 },
+	{ "H.265 prefix SEI", IVXS_ANNEXB_H265, { 0x4e, 0x01 }, 2, 1, 0, 0, 1 },
+	{ "H.265 suffix SEI", IVXS_ANNEXB_H265, { 0x50, 0x01 }, 2, 1, 0, 0, 0 },
+	{ "H.265 reserved 41", IVXS_ANNEXB_H265, { 0x52, 0x01 }, 2, 1, 0, 0, 1 },
+	{ "H.265 unspecified 48", IVXS_ANNEXB_H265, { 0x60, 0x01 }, 2, 1, 0, 0, 1 },
+	{ "H.265 EOS", IVXS_ANNEXB_H265, { 0x48, 0x01 }, 2, 1, 0, 0, 0 },
+	{ "H.265 temporal id plus 1 == 0", IVXS_ANNEXB_H265, { 0x02, 0x00, 0x80 }, 3, 0, 1, 0, 1 },
+	{ "H.265 one-byte header", IVXS_ANNEXB_H265, { 0x40 }, 1, 0, 0, 0, 1 },
+};
+
+static int testClass(const ClassCase *c)
+{
+	ivxs_annexb_nal n;
+	ivxs_annexb_classify(c->codec, c->h, c->avail, &n);
+	CHECK(n.valid == c->valid && n.vcl == c->vcl && n.key == c->key && n.starts_au == c->starts,
+		"%s: valid %d vcl %d key %d starts %d", c->name, n.valid, n.vcl, n.key, n.starts_au);
+	return 1;
+}
+
+/* No limit on the NAL count: 5000 NAL units scan one by one, and the cursor
+ * keeps offsets only (the buffer may move between calls). */
+static int testManyNalsAndMovingBuffer(void)
+{
+	static uint8_t a[5000 * 5], b[5000 * 5];
+	ivxs_annexb_cursor cursor;
+	ivxs_annexb_span span;
+	size_t i;
+	int n = 0, r;
+	for (i = 0; i < 5000; i++) {
+		a[5 * i] = 0; a[5 * i + 1] = 0; a[5 * i + 2] = 1; a[5 * i + 3] = 0x41; a[5 * i + 4] = 0x9a;
+	}
+	memcpy(b, a, sizeof(a));
+	ivxs_annexb_cursor_init(&cursor);
+	while ((r = ivxs_annexb_next_nal(n % 2 ? a : b, sizeof(a), &cursor, &span)) == 1) {
+		CHECK(span.start == 5u * (uint32_t)n + 3 && span.end == 5u * (uint32_t)n + 5, "NAL %d", n);
+		n++;
+	}
+	CHECK(r == 0 && n == 5000, "r %d, %d NAL units", r, n);
+	CHECK(ivxs_annexb_next_nal(a, sizeof(a), &cursor, &span) == 0, "done stays done");
+	return 1;
+}
+
+/* The AU grouping and its info word on a small H.265 stream. */
+static int testGroupingInfo(void)
+{
+	static const uint8_t s[] = {
+		0, 0, 0, 1, 0x40, 0x01, 0x0c, 0, 0, 1, 0x42, 0x01, 0x01, 0, 0, 1, 0x44, 0x01, 0xc0,
+		0, 0, 1, 0x26, 0x01, 0x80, 0x11, 0, 0, 1, 0x02, 0x01, 0x80, 0x22, 0, 0, 1, 0x4e, 0x01, 0x05 };
+	ivxs_annexb_au_cursor cursor;
+	uint32_t start, end, info;
+	ivxs_annexb_au_cursor_init(&cursor);
+	CHECK(ivxs_annexb_next_au(IVXS_ANNEXB_H265, s, sizeof(s), &cursor, &start, &end, &info) == 1, "AU 1");
+	CHECK(start == 0 && end == 26, "AU 1 spans %u..%u", start, end);
+	CHECK(info == (IVXS_AU_INFO_KEY | IVXS_AU_INFO_PARAMS | IVXS_AU_INFO_VCL | IVXS_AU_INFO_VPS |
+		IVXS_AU_INFO_SPS | IVXS_AU_INFO_PPS | IVXS_AU_INFO_H265 | (4u << IVXS_AU_INFO_COUNT_SHIFT) |
+		(19u << IVXS_AU_INFO_VCL_TYPE_SHIFT)), "AU 1 info %#x", info);
+	CHECK(ivxs_annexb_next_au(IVXS_ANNEXB_H265, s, sizeof(s), &cursor, &start, &end, &info) == 1, "AU 2");
+	CHECK(start == 26 && end == 33 && IVXS_AU_INFO_VCL_TYPE(info) == 1 && !(info & IVXS_AU_INFO_KEY), "AU 2 %u..%u %#x", start, end, info);
+	CHECK(ivxs_annexb_next_au(IVXS_ANNEXB_H265, s, sizeof(s), &cursor, &start, &end, &info) == 1, "AU 3");
+	CHECK(start == 33 && end == sizeof(s) && info == (IVXS_AU_INFO_SEI | IVXS_AU_INFO_H265 | (1u << IVXS_AU_INFO_COUNT_SHIFT)),
+		"a trailing SEI is an AU without a picture: %#x", info);
+	CHECK(ivxs_annexb_next_au(IVXS_ANNEXB_H265, s, sizeof(s), &cursor, &start, &end, &info) == 0, "end");
+	CHECK(ivxs_annexb_next_au(3, s, sizeof(s), &cursor, &start, &end, &info) == IVXS_ANNEXB_ECODEC, "codec");
+	return 1;
+}
+
 int main(void)
 {
 	size_t i;
@@ -86,8 +182,15 @@ int main(void)
 		printf("%s %s\n", ok ? "ok  " : "FAIL", kCases[i].name);
 		ok ? gPassed++ : gFailed++;
 	}
+	for (i = 0; i < sizeof(kClasses) / sizeof(kClasses[0]); i++) {
+		int ok = testClass(&kClasses[i]);
+		printf("%s classify: %s\n", ok ? "ok  " : "FAIL", kClasses[i].name);
+		ok ? gPassed++ : gFailed++;
+	}
 #define RUN(fn, title) do { int ok = fn(); printf("%s %s\n", ok ? "ok  " : "FAIL", title); ok ? gPassed++ : gFailed++; } while (0)
 	RUN(testFull, "more NAL units than room is an error");
+	RUN(testManyNalsAndMovingBuffer, "5000 NAL units, one at a time, the buffer moving between calls");
+	RUN(testGroupingInfo, "access units and their info word");
 	RUN(testRandomAgainstReference, "memchr scan agrees with a byte-at-a-time reference (20000 buffers)");
 	printf("%d passed, %d failed\n", gPassed, gFailed);
 	return gFailed ? 1 : 0;

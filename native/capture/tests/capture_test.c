@@ -677,6 +677,243 @@ static void t_fuzz(void)
 		bad1, bad2, bad3);
 }
 
+/* ---- progress and agreement with the Annex-B scanner ---------------------- */
+
+static int wait_for(atomic_int *flag, unsigned ms);
+static ivxs_ring *make_ring(size_t bytes);
+static int create_file(ivxs_capture **out, ivxs_ring *ring, ivxs_capture_file_config *cfg);
+
+/* Feeds data the way the file source does (space/commit, reads of at most
+ * chunk bytes). Returns the AU count, or -1 when the splitter stalls: it
+ * returned 0 before the end and had no room for more input. Every AU must
+ * scan cleanly with the same NAL count (else -2). */
+static int drive_checked(ivxs_codec codec, const uint8_t *d, size_t n, size_t max_au, size_t chunk,
+		int *errors)
+{
+	static uint8_t buf[(1u << 20) + IVXS_AU_LOOKAHEAD];
+	static uint32_t spans[3 * 4096];
+	ivxs_au_splitter s;
+	ivxs_au au;
+	size_t off = 0;
+	int aus = 0, r;
+	*errors = 0;
+	if (ivxs_au_init(&s, codec, buf, max_au + IVXS_AU_LOOKAHEAD) != 0)
+		return -3;
+	for (;;) {
+		size_t avail, k;
+		uint8_t *p;
+		while ((r = ivxs_au_next(&s, &au)) != 0) {
+			if (r < 0) {
+				(*errors)++;
+				continue;
+			}
+			aus++;
+			if (au.data < s.buf || au.data + au.size > s.buf + s.cap || au.size > max_au ||
+					ivxs_annexb_scan(au.data, au.size, spans, 4096) != (int)au.nal_count)
+				return -2;
+		}
+		if (ivxs_au_finished(&s))
+			return aus;
+		p = ivxs_au_space(&s, &avail);
+		if (avail == 0)
+			return -1;
+		k = n - off < avail ? n - off : avail;
+		if (k > chunk)
+			k = chunk;
+		if (k == 0) {
+			ivxs_au_end(&s);
+			continue;
+		}
+		memcpy(p, d + off, k);
+		ivxs_au_commit(&s, k);
+		off += k;
+	}
+}
+
+/* An oversize key AU of L payload bytes, a P slice, a key AU. */
+static size_t oversize_stream(uint8_t *d, size_t L)
+{
+	static const uint8_t idr[] = { 0, 0, 0, 1, 0x65, 0x88 }, p[] = { 0, 0, 1, 0x41, 0x9a },
+		idr3[] = { 0, 0, 1, 0x65, 0x88 };
+	size_t n = 0;
+	memcpy(d, idr, sizeof(idr));
+	n += sizeof(idr);
+	memset(d + n, 0xaa, L);
+	n += L;
+	memcpy(d + n, p, sizeof(p));
+	n += sizeof(p);
+	memset(d + n, 0xab, 40);
+	n += 40;
+	memcpy(d + n, idr3, sizeof(idr3));
+	n += sizeof(idr3);
+	memset(d + n, 0xac, 40);
+	return n + 40;
+}
+
+/* The livelock: skipping an oversize AU, a start code lands in the last
+ * bytes of the full buffer (L = 2 * max + 19 put it there). */
+static void t_oversize_progress(void)
+{
+	static const size_t maxes[] = { 64, 100, 1000, 4000, 30000, 65000, 65520 };
+	static uint8_t d[300000];
+	size_t i, L;
+	int errors, r;
+	for (i = 0; i < sizeof(maxes) / sizeof(maxes[0]); i++)
+		for (L = 2 * maxes[i] + 3; L <= 2 * maxes[i] + 35; L++) {
+			size_t n = oversize_stream(d, L);
+			r = drive_checked(IVXS_CODEC_H264, d, n, maxes[i], 64u << 10, &errors);
+			CHECKF(r != -1, "max %zu, L %zu: the splitter stalls with a full buffer", maxes[i], L);
+			CHECKF(r == 2 && errors == 1, "max %zu, L %zu: %d AUs, %d errors", maxes[i], L, r, errors);
+		}
+}
+
+typedef struct {
+	const char *path;
+	size_t max_au;
+	atomic_int done;
+	int result;
+} prepare_job;
+
+static void *prepare_thread(void *arg)
+{
+	prepare_job *job = arg;
+	ivxs_ring *ring = make_ring(1u << 20);
+	ivxs_capture_file_config cfg;
+	ivxs_capture *cap = NULL;
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.video_path = job->path;
+	cfg.video_codec = IVXS_CODEC_H264;
+	cfg.pace = IVXS_CAPTURE_PACE_FAST;
+	cfg.once = 1;
+	cfg.max_au_bytes = job->max_au;
+	job->result = create_file(&cap, ring, &cfg);
+	if (job->result == 0)
+		job->result = ivxs_capture_prepare(cap);
+	ivxs_capture_finish(cap);
+	ivxs_capture_destroy(&cap);
+	ivxs_ring_destroy(&ring);
+	atomic_store(&job->done, 1);
+	return NULL;
+}
+
+/* The same through ivxs_capture_prepare (the probe), with a timeout so that
+ * a livelock fails the test instead of hanging it. */
+static void t_oversize_prepare_returns(void)
+{
+	static const size_t maxes[] = { 64, 1000, 65000 };
+	static uint8_t d[200000];
+	static prepare_job jobs[3];
+	static char paths[3][300];
+	size_t i;
+	for (i = 0; i < 3; i++) {
+		pthread_t th;
+		size_t n = oversize_stream(d, 2 * maxes[i] + 19);
+		snprintf(paths[i], sizeof(paths[i]), "%s/oversize-%zu.h264", g_tmp, maxes[i]);
+		CHECK(spit(paths[i], d, n));
+		jobs[i].path = paths[i];
+		jobs[i].max_au = maxes[i];
+		atomic_store(&jobs[i].done, 0);
+		CHECK(pthread_create(&th, NULL, prepare_thread, &jobs[i]) == 0);
+		if (!wait_for(&jobs[i].done, 10000)) {
+			pthread_detach(th);   /* spinning for ever: leave it, fail */
+			CHECKF(0, "max %zu: ivxs_capture_prepare did not return within 10 s", maxes[i]);
+		}
+		pthread_join(th, NULL);
+		CHECKF(jobs[i].result == 0, "max %zu: prepare said %s", maxes[i], ivxs_capture_strerror(jobs[i].result));
+	}
+}
+
+typedef struct {
+	const char *name;
+	ivxs_codec codec;
+	uint8_t bytes[48];
+	size_t size;
+	int aus, errors;          /* from the splitter */
+	uint32_t nals[4];         /* NAL count of each AU */
+} agree_case;
+
+#define SC4 0, 0, 0, 1
+#define SC3 0, 0, 1
+static const agree_case kAgree[] = {
+	/* the scanner rejects an empty NAL: the splitter must not emit one */
+	{ "one-byte 00 NAL before a 4-byte start code", IVXS_CODEC_H264,
+		{ SC4, 0x65, 0x88, 0x11, SC3, 0x00, SC4, 0x41, 0x9a, 0x22 }, 18, 2, 1, { 1, 1 } },
+	{ "00 NAL right before a 3-byte start code", IVXS_CODEC_H264,
+		{ SC4, 0x65, 0x88, 0x11, SC3, SC3, 0x41, 0x9a, 0x22 }, 16, 2, 1, { 1, 1 } },
+	{ "a type-0 NAL with data is a NAL", IVXS_CODEC_H264,
+		{ SC4, 0x65, 0x88, 0x11, SC3, 0x00, 0x05, SC4, 0x41, 0x9a, 0x22 }, 19, 2, 0, { 2, 1 } },
+	{ "start code and zeros at the end", IVXS_CODEC_H264,
+		{ SC4, 0x65, 0x88, 0x11, SC3, 0x00, 0x00 }, 12, 1, 1, { 1 } },
+	/* partitions B and C carry slice_id, not first_mb_in_slice */
+	{ "H.264 partitions A, B, C are one picture", IVXS_CODEC_H264,
+		{ SC4, 0x22, 0x80, 0x11, SC3, 0x23, 0x80, 0x11, SC3, 0x24, 0x80, 0x11, SC3, 0x21, 0x80, 0x11 }, 25, 2, 0, { 3, 1 } },
+	{ "H.264 one-byte slice at the end is part of the AU", IVXS_CODEC_H264,
+		{ SC4, 0x65, 0x88, 0x11, SC3, 0x41 }, 11, 1, 0, { 2 } },
+	/* H.265: only nuh_layer_id 0 starts an AU */
+	{ "H.265 layer-1 slice with first_slice_segment_in_pic_flag", IVXS_CODEC_H265,
+		{ SC4, 0x26, 0x01, 0x80, 0x11, SC3, 0x02, 0x09, 0x80, 0x11, SC3, 0x02, 0x01, 0x80, 0x11 }, 23, 2, 0, { 2, 1 } },
+	{ "H.265 layer-1 SPS after a picture", IVXS_CODEC_H265,
+		{ SC4, 0x26, 0x01, 0x80, 0x11, SC3, 0x42, 0x09, 0x11, SC3, 0x02, 0x01, 0x80, 0x11 }, 22, 2, 0, { 2, 1 } },
+	{ "H.265 nuh_temporal_id_plus1 0 is not a NAL header", IVXS_CODEC_H265,
+		{ SC4, 0x26, 0x01, 0x80, 0x11, SC3, 0x02, 0x00, 0x80, 0x11, SC3, 0x02, 0x01, 0x80, 0x11 }, 23, 2, 1, { 1, 1 } },
+	{ "H.265 reserved VCL type 24 with the first-slice flag", IVXS_CODEC_H265,
+		{ SC4, 0x26, 0x01, 0x80, 0x11, SC3, 0x30, 0x01, 0x80, 0x11 }, 14, 2, 0, { 1, 1 } },
+};
+
+/* The splitter and the scanner agree; on streams the scanner accepts, the
+ * splitter's AUs are the whole-buffer grouping's (native/annexb). */
+static void t_agree_cases(void)
+{
+	size_t i, chunk;
+	for (i = 0; i < sizeof(kAgree) / sizeof(kAgree[0]); i++) {
+		const agree_case *c = &kAgree[i];
+		for (chunk = 1; chunk <= c->size; chunk++) {
+			static uint8_t buf[4096];
+			ivxs_au_splitter s;
+			ivxs_au au;
+			uint32_t spans[12];
+			size_t off = 0;
+			int aus = 0, errors = 0, r;
+			CHECK(ivxs_au_init(&s, c->codec, buf, sizeof(buf)) == 0);
+			for (;;) {
+				while ((r = ivxs_au_next(&s, &au)) != 0) {
+					if (r < 0) {
+						errors++;
+						continue;
+					}
+					CHECKF(aus < 4, "%s: too many AUs", c->name);
+					CHECKF(ivxs_annexb_scan(au.data, au.size, spans, 4) == (int)au.nal_count,
+						"%s (chunk %zu): AU %d does not scan as %u NAL units", c->name, chunk, aus, au.nal_count);
+					CHECKF(au.nal_count == c->nals[aus], "%s (chunk %zu): AU %d has %u NAL units, expected %u",
+						c->name, chunk, aus, au.nal_count, c->nals[aus]);
+					CHECK(IVXS_AU_INFO_COUNT(au.info) == au.nal_count);
+					aus++;
+				}
+				if (ivxs_au_finished(&s))
+					break;
+				if (off == c->size) {
+					ivxs_au_end(&s);
+					continue;
+				}
+				off += ivxs_au_feed(&s, c->bytes + off, chunk < c->size - off ? chunk : c->size - off);
+			}
+			CHECKF(aus == c->aus && errors == c->errors, "%s (chunk %zu): %d AUs, %d errors; expected %d, %d",
+				c->name, chunk, aus, errors, c->aus, c->errors);
+		}
+		if (!c->errors) {
+			ivxs_annexb_au_cursor cur;
+			uint32_t start, end, info;
+			int n = 0;
+			ivxs_annexb_au_cursor_init(&cur);
+			while (ivxs_annexb_next_au((int)c->codec, c->bytes, c->size, &cur, &start, &end, &info) == 1) {
+				CHECKF(n < 4 && IVXS_AU_INFO_COUNT(info) == c->nals[n], "%s: grouping AU %d", c->name, n);
+				n++;
+			}
+			CHECKF(n == c->aus, "%s: the whole-buffer grouping finds %d AUs", c->name, n);
+		}
+	}
+}
+
 static void t_au_bad_args(void)
 {
 	ivxs_au_splitter s;
@@ -803,6 +1040,7 @@ static uint64_t fake_wall(void *ctx) { (void)ctx; return 1700000000000ull; }
 typedef struct {
 	uint8_t type, key;
 	int status;
+	uint32_t info;
 	uint64_t ts, index, loop, sched, pushed;
 	size_t size;
 } rec;
@@ -828,6 +1066,7 @@ static void observe(void *ctx, const ivxs_capture_frame *f, int status)
 		R->r[i].sched = f->scheduled_us;
 		R->r[i].pushed = f->pushed_us;
 		R->r[i].size = f->size;
+		R->r[i].info = f->info;
 		atomic_store(&R->n, i + 1);
 	}
 	if (R->stop_after && i + 1 >= R->stop_after)
@@ -846,6 +1085,27 @@ static int wait_for(atomic_int *flag, unsigned ms)
 	for (i = 0; i < ms && !atomic_load(flag); i++)
 		msleep(1);
 	return atomic_load(flag);
+}
+
+/* The binding's sink, as modcapture.c has it: frames into a ring. */
+static int ring_sink(void *ctx, const ivxs_capture_frame *f)
+{
+	return ivxs_ring_push(ctx, f->type, f->codec, f->key, f->timestamp_ms, f->data, f->size);
+}
+
+/* Sources on a ring (NULL ring: no sink). */
+static int create_file(ivxs_capture **out, ivxs_ring *ring, ivxs_capture_file_config *cfg)
+{
+	cfg->sink = ring ? ring_sink : NULL;
+	cfg->sink_ctx = ring;
+	return ivxs_capture_create_file(out, cfg);
+}
+
+static int create_v4l2(ivxs_capture **out, ivxs_ring *ring, ivxs_capture_v4l2_config *cfg)
+{
+	cfg->sink = ring ? ring_sink : NULL;
+	cfg->sink_ctx = ring;
+	return ivxs_capture_create_v4l2(out, cfg);
 }
 
 static ivxs_ring *make_ring(size_t bytes)
@@ -924,7 +1184,7 @@ static void t_fake_clock_pacing_and_loop(void)
 	cfg.clock = &clk;
 	cfg.observer = observe;
 	cfg.observer_ctx = &R;
-	CHECK(ivxs_capture_create_file(&cap, ring, &cfg) == 0);
+	CHECK(create_file(&cap, ring, &cfg) == 0);
 	CHECK(ivxs_capture_start(cap) == 0);
 	wait_for(&R.done, 10000);
 	ivxs_capture_stop(cap);
@@ -1005,7 +1265,7 @@ static void t_fast_threadless_once(void)
 	cfg.observer = observe;
 	cfg.observer_ctx = &R;
 	/* no fps: default 25; no start_ms: the (fake) wall clock */
-	CHECK(ivxs_capture_create_file(&cap, ring, &cfg) == 0);
+	CHECK(create_file(&cap, ring, &cfg) == 0);
 	CHECK(ivxs_capture_prepare(cap) == 0);
 	CHECK(ivxs_capture_prepare(cap) == IVXS_CAPTURE_ESTATE);
 	while ((r = ivxs_capture_step(cap)) == 1)
@@ -1019,9 +1279,17 @@ static void t_fast_threadless_once(void)
 	CHECKF(r == 0, "step ended with %d", r);
 	CHECKF(steps == vm.frames && n == steps, "%d steps, %d pushes, %d frames", steps, n, vm.frames);
 	CHECK(atomic_load(&fc.sleeps) == 0 && atomic_load(&fc.now) == 42);
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
+		uint32_t info = R.r[i].info;
 		CHECKF(R.r[i].ts == 1700000000000ull + (uint64_t)i * 40 && R.r[i].sched == 0,
 			"frame %d ts %llu", i, (unsigned long long)R.r[i].ts);
+		/* the AU's classification travels with the frame to the sink */
+		CHECKF((info & IVXS_AU_INFO_H265) && (info & IVXS_AU_INFO_VCL) && IVXS_AU_INFO_COUNT(info) >= 1 &&
+			!!(info & IVXS_AU_INFO_KEY) == R.r[i].key, "frame %d info %#x", i, info);
+		if (R.r[i].key)
+			CHECKF((info & IVXS_AU_INFO_PARAMS) && IVXS_AU_INFO_COUNT(info) >= 4 &&
+				IVXS_AU_INFO_VCL_TYPE(info) >= 16 && IVXS_AU_INFO_VCL_TYPE(info) <= 21, "key frame %d info %#x", i, info);
+	}
 	CHECK(st.loops == 0 && st.key_frames == (uint64_t)vm.keys);
 }
 
@@ -1077,7 +1345,7 @@ static void t_realtime_pacing(void)
 	cfg.observer = observe;
 	cfg.observer_ctx = &R;
 	cfg.rt_priority = 10;   /* best effort: SCHED_FIFO if permitted */
-	CHECK(ivxs_capture_create_file(&cap, ring, &cfg) == 0);
+	CHECK(create_file(&cap, ring, &cfg) == 0);
 	CHECK(ivxs_capture_start(cap) == 0);
 	msleep((unsigned)(secs * 1000));
 	ivxs_capture_get_stats(cap, &st);
@@ -1129,7 +1397,7 @@ static void t_start_stop_restart(void)
 	cfg.start_ms = 0;
 	cfg.observer = observe;
 	cfg.observer_ctx = &R;
-	CHECK(ivxs_capture_create_file(&cap, ring, &cfg) == 0);
+	CHECK(create_file(&cap, ring, &cfg) == 0);
 	ivxs_capture_stop(cap);                       /* stop before start: harmless */
 	CHECK(ivxs_capture_start(cap) == 0);
 	CHECK(ivxs_capture_start(cap) == IVXS_CAPTURE_ESTATE);
@@ -1152,7 +1420,7 @@ static void t_start_stop_restart(void)
 	ivxs_capture_destroy(&cap);                   /* NULL: harmless */
 	cfg.fps_num = 50;
 	cfg.start_ms = 5000;
-	CHECK(ivxs_capture_create_file(&cap, ring, &cfg) == 0);
+	CHECK(create_file(&cap, ring, &cfg) == 0);
 	for (i = 0; i < 3; i++) {
 		CHECK(ivxs_capture_start(cap) == 0);
 		msleep(120);
@@ -1190,7 +1458,7 @@ static void t_once_thread_ends(void)
 	cfg.once = 1;
 	cfg.observer = observe;
 	cfg.observer_ctx = &R;
-	CHECK(ivxs_capture_create_file(&cap, ring, &cfg) == 0);
+	CHECK(create_file(&cap, ring, &cfg) == 0);
 	CHECK(ivxs_capture_start(cap) == 0);
 	for (i = 0; i < 2000; i++) {
 		ivxs_capture_get_stats(cap, &st);
@@ -1217,14 +1485,14 @@ static void t_open_errors(void)
 	CHECKF(fixture(&FX_AAC, apath, sizeof(apath), NULL), "missing fixture %s", apath);
 	memset(&cfg, 0, sizeof(cfg));
 	/* argument errors */
-	CHECK(ivxs_capture_create_file(&cap, ring, &cfg) == IVXS_CAPTURE_EARG);
+	CHECK(create_file(&cap, ring, &cfg) == IVXS_CAPTURE_EARG);
 	cfg.video_path = "/nonexistent/dir/x.h264";
-	CHECK(ivxs_capture_create_file(&cap, NULL, &cfg) == IVXS_CAPTURE_EARG);
+	CHECK(create_file(&cap, NULL, &cfg) == IVXS_CAPTURE_EARG);
 	cfg.video_codec = IVXS_CODEC_AAC;
-	CHECK(ivxs_capture_create_file(&cap, ring, &cfg) == IVXS_CAPTURE_ECODEC);
+	CHECK(create_file(&cap, ring, &cfg) == IVXS_CAPTURE_ECODEC);
 	cfg.video_codec = 0;
 	/* missing video file */
-	CHECK(ivxs_capture_create_file(&cap, ring, &cfg) == 0);
+	CHECK(create_file(&cap, ring, &cfg) == 0);
 	r = ivxs_capture_start(cap);
 	CHECKF(r == IVXS_CAPTURE_EOPEN, "missing file: %s", ivxs_capture_strerror(r));
 	ivxs_capture_destroy(&cap);
@@ -1232,14 +1500,14 @@ static void t_open_errors(void)
 	snprintf(p, sizeof(p), "%s/text.h264", g_tmp);
 	CHECK(spit(p, "hello, this is not video at all\n", 32));
 	cfg.video_path = p;
-	CHECK(ivxs_capture_create_file(&cap, ring, &cfg) == 0);
+	CHECK(create_file(&cap, ring, &cfg) == 0);
 	r = ivxs_capture_start(cap);
 	CHECKF(r == IVXS_CAPTURE_ENOSTART, "text file: %s", ivxs_capture_strerror(r));
 	ivxs_capture_destroy(&cap);
 	/* empty file */
 	snprintf(p, sizeof(p), "%s/empty.h265", g_tmp);
 	CHECK(spit(p, "", 0));
-	CHECK(ivxs_capture_create_file(&cap, ring, &cfg) == 0);
+	CHECK(create_file(&cap, ring, &cfg) == 0);
 	r = ivxs_capture_start(cap);
 	CHECKF(r == IVXS_CAPTURE_ENOSTART, "empty file: %s", ivxs_capture_strerror(r));
 	ivxs_capture_destroy(&cap);
@@ -1264,7 +1532,7 @@ static void t_open_errors(void)
 		spit(p, g, w);
 		free(g);
 		free(data);
-		CHECK(ivxs_capture_create_file(&cap, ring, &cfg) == 0);
+		CHECK(create_file(&cap, ring, &cfg) == 0);
 		r = ivxs_capture_start(cap);
 		CHECKF(r == IVXS_CAPTURE_ENOKEY, "no key frame: %s", ivxs_capture_strerror(r));
 		ivxs_capture_destroy(&cap);
@@ -1277,7 +1545,7 @@ static void t_open_errors(void)
 		snprintf(p, sizeof(p), "%s/video.bin", g_tmp);
 		spit(p, data, n);
 		free(data);
-		CHECK(ivxs_capture_create_file(&cap, ring, &cfg) == 0);
+		CHECK(create_file(&cap, ring, &cfg) == 0);
 		cfg.pace = IVXS_CAPTURE_PACE_FAST;
 		r = ivxs_capture_prepare(cap);
 		CHECKF(r == 0, "codec sniffing: %s", ivxs_capture_strerror(r));
@@ -1288,18 +1556,18 @@ static void t_open_errors(void)
 	/* bad audio: the video file given as ADTS; missing audio file */
 	cfg.video_path = vpath;
 	cfg.audio_path = vpath;
-	CHECK(ivxs_capture_create_file(&cap, ring, &cfg) == 0);
+	CHECK(create_file(&cap, ring, &cfg) == 0);
 	r = ivxs_capture_start(cap);
 	CHECKF(r == IVXS_CAPTURE_EADTS, "H.264 as ADTS: %s", ivxs_capture_strerror(r));
 	ivxs_capture_destroy(&cap);
 	cfg.audio_path = "/nonexistent.aac";
-	CHECK(ivxs_capture_create_file(&cap, ring, &cfg) == 0);
+	CHECK(create_file(&cap, ring, &cfg) == 0);
 	r = ivxs_capture_start(cap);
 	CHECKF(r == IVXS_CAPTURE_EOPEN, "missing audio: %s", ivxs_capture_strerror(r));
 	/* after a failed start, a good start works */
 	ivxs_capture_destroy(&cap);
 	cfg.audio_path = apath;
-	CHECK(ivxs_capture_create_file(&cap, ring, &cfg) == 0);
+	CHECK(create_file(&cap, ring, &cfg) == 0);
 	CHECK(ivxs_capture_start(cap) == 0);
 	ivxs_capture_destroy(&cap);
 	ivxs_ring_destroy(&ring);
@@ -1321,7 +1589,7 @@ static void t_oversize_in_source(void)
 	cfg.pace = IVXS_CAPTURE_PACE_FAST;
 	cfg.once = 1;
 	cfg.max_au_bytes = 2000;  /* every key frame is larger: probe finds none */
-	CHECK(ivxs_capture_create_file(&cap, ring, &cfg) == 0);
+	CHECK(create_file(&cap, ring, &cfg) == 0);
 	r = ivxs_capture_start(cap);
 	ivxs_capture_destroy(&cap);
 	CHECKF(r == IVXS_CAPTURE_ENOKEY, "tiny max AU: %s", ivxs_capture_strerror(r));
@@ -1368,7 +1636,7 @@ static void t_oversize_in_source(void)
 	cfg.video_path = vpath;
 	cfg.observer = observe;
 	cfg.observer_ctx = &R;
-	CHECK(ivxs_capture_create_file(&cap, ring, &cfg) == 0);
+	CHECK(create_file(&cap, ring, &cfg) == 0);
 	CHECK(ivxs_capture_prepare(cap) == 0);
 	while ((r = ivxs_capture_step(cap)) == 1)
 		;
@@ -1424,7 +1692,7 @@ static void t_stills(void)
 	cfg.pace = IVXS_CAPTURE_PACE_FAST;
 	cfg.start_ms_set = 1;
 	cfg.start_ms = 10000;
-	CHECK(ivxs_capture_create_file(&cap, ring, &cfg) == 0);
+	CHECK(create_file(&cap, ring, &cfg) == 0);
 	CHECK(ivxs_capture_still(cap, buf, sizeof(buf), &len, &ts) == IVXS_CAPTURE_ESTATE);
 	CHECK(ivxs_capture_prepare(cap) == 0);
 	/* before any frame: still 0 */
@@ -1468,7 +1736,7 @@ static int still_status(ivxs_ring *ring, const char *vpath, const char *stills_d
 	cfg.video_path = vpath;
 	cfg.pace = IVXS_CAPTURE_PACE_FAST;
 	cfg.stills_dir = stills_dir;
-	if (ivxs_capture_create_file(&cap, ring, &cfg) == 0 && ivxs_capture_prepare(cap) == 0)
+	if (create_file(&cap, ring, &cfg) == 0 && ivxs_capture_prepare(cap) == 0)
 		r = ivxs_capture_still(cap, buf, sizeof(buf), &len, &ts);
 	ivxs_capture_destroy(&cap);
 	return r;
@@ -1514,15 +1782,15 @@ static void t_v4l2_errors(void)
 	int r;
 	CHECK(ring);
 	memset(&cfg, 0, sizeof(cfg));
-	CHECK(ivxs_capture_create_v4l2(&cap, ring, &cfg) == IVXS_CAPTURE_EARG);
+	CHECK(create_v4l2(&cap, ring, &cfg) == IVXS_CAPTURE_EARG);
 	cfg.device = "/dev/video-does-not-exist";
-	CHECK(ivxs_capture_create_v4l2(&cap, ring, &cfg) == 0);
+	CHECK(create_v4l2(&cap, ring, &cfg) == 0);
 	r = ivxs_capture_start(cap);
 	CHECKF(r == IVXS_CAPTURE_EOPEN, "missing device: %s", ivxs_capture_strerror(r));
 	ivxs_capture_stop(cap);
 	ivxs_capture_destroy(&cap);
 	cfg.device = "/dev/null";
-	CHECK(ivxs_capture_create_v4l2(&cap, ring, &cfg) == 0);
+	CHECK(create_v4l2(&cap, ring, &cfg) == 0);
 	r = ivxs_capture_start(cap);
 	CHECKF(r == IVXS_CAPTURE_ENOTDEV, "/dev/null: %s", ivxs_capture_strerror(r));
 	CHECK(ivxs_capture_still(cap, p, sizeof(p), &(size_t){0}, NULL) == IVXS_CAPTURE_EUNSUPPORTED);
@@ -1531,13 +1799,13 @@ static void t_v4l2_errors(void)
 	snprintf(p, sizeof(p), "%s/regular-file", g_tmp);
 	spit(p, "x", 1);
 	cfg.device = p;
-	CHECK(ivxs_capture_create_v4l2(&cap, ring, &cfg) == 0);
+	CHECK(create_v4l2(&cap, ring, &cfg) == 0);
 	r = ivxs_capture_start(cap);
 	CHECKF(r == IVXS_CAPTURE_ENOTDEV, "regular file: %s", ivxs_capture_strerror(r));
 	ivxs_capture_destroy(&cap);
 	cfg.buffers = 1000;
 	cfg.device = "/dev/null";
-	CHECK(ivxs_capture_create_v4l2(&cap, ring, &cfg) == IVXS_CAPTURE_EARG);
+	CHECK(create_v4l2(&cap, ring, &cfg) == IVXS_CAPTURE_EARG);
 	ivxs_ring_destroy(&ring);
 }
 
@@ -1587,6 +1855,9 @@ int main(int argc, char **argv)
 	run("truncated stream: AUs before it, then one ETRUNC", t_truncated);
 	run("no start code at all: one EGARBAGE, no AU", t_no_start_code);
 	run("splitter argument checks", t_au_bad_args);
+	run("oversize AU with a start code at the end of the full buffer: no stall", t_oversize_progress);
+	run("prepare returns on that stream (10 s timeout)", t_oversize_prepare_returns);
+	run("splitter, scanner and grouping agree on the cases they once disagreed on", t_agree_cases);
 	run("mutated streams: splitters finish, every byte accounted for", t_fuzz);
 	run("adts fixture: frame count matches ffprobe, 1-byte feeding same", t_adts_fixture);
 	run("adts resync after junk and after a broken header", t_adts_resync);
@@ -1594,7 +1865,7 @@ int main(int argc, char **argv)
 	run("pacing arithmetic", t_pacing_math);
 	run("strerror covers every code", t_strerror);
 	run("fake clock: each push exactly at its schedule, loops keep ts increasing", t_fake_clock_pacing_and_loop);
-	run("as fast as possible, threadless, once: no sleeps, 25 fps default ts", t_fast_threadless_once);
+	run("as fast as possible, threadless, once: no sleeps, 25 fps default ts, AU info to the sink", t_fast_threadless_once);
 	run("real clock: frames within 5 ms of schedule (98 %, median under 1 ms)", t_realtime_pacing);
 	run("start/stop/restart; stop is prompt and repeatable", t_start_stop_restart);
 	run("once mode: thread ends at EOF; start again works", t_once_thread_ends);

@@ -679,9 +679,9 @@ static void test_stats(void)
 	CHECK_EQ(st.bytes_held, 0);
 	CHECK_EQ(st.oldest_ts, 0);
 	CHECK_EQ(st.arena_bytes, 100000);
-	/* arena + 128 derived slots (100000/512 rounded down to 2^n) * 48 + 4 reader slots * 64 + header */
-	CHECK(st.footprint_bytes > 100000 + 128 * 48 + 4 * 64);
-	CHECK(st.footprint_bytes < 100000 + 128 * 48 + 4 * 64 + 1024);
+	/* arena + 128 derived slots (100000/512 rounded down to 2^n) * 56 + 4 reader slots * 64 + header */
+	CHECK(st.footprint_bytes > 100000 + 128 * 56 + 4 * 64);
+	CHECK(st.footprint_bytes < 100000 + 128 * 56 + 4 * 64 + 1024);
 	CHECK_EQ(push_v(r, 1, 40, 0, 1000), IVXS_RING_OK);
 	CHECK_EQ(push_a(r, 35, 1, 100), IVXS_RING_OK);
 	CHECK_EQ(push_v(r, 0, 80, 2, 500), IVXS_RING_OK);
@@ -877,6 +877,88 @@ done:
 	return;
 }
 
+/* Byte positions and byte counters are 64-bit values published as 32-bit
+ * halves: carry them past 2^32 and check every frame and counter. */
+static void test_positions_past_4gib(void)
+{
+	const size_t n = 64 * 1024;
+	const uint64_t frames = ((1ull << 32) / n) + 64;
+	ivxs_ring *r = ring_new(256 * 1024, 0, 1);
+	ivxs_ring_reader *rd = NULL;
+	ivxs_ring_view v, old;
+	ivxs_ring_stats st;
+	uint64_t i;
+	CHECK(r);
+	CHECK_EQ(push_v(r, 1, 0, 0, n), IVXS_RING_OK);
+	CHECK_EQ(ivxs_ring_reader_open(r, IVXS_RING_AT_TIME, 0, &rd), IVXS_RING_OK);
+	CHECK_EQ(ivxs_ring_read(rd, &old), 1);
+	for (i = 1; i < frames; i++) {
+		CHECK_EQ(push_v(r, i % 2 == 0, i, i, n), IVXS_RING_OK);
+		CHECK_EQ(ivxs_ring_read(rd, &v), 1);
+		CHECK_EQ(v.seq, i);
+		CHECK_EQ(v.lost, 0);
+		CHECK(v.data[0] == pattern(i)[0] && v.data[n - 1] == pattern(i)[n - 1]);
+		CHECK(ivxs_ring_view_valid(r, &v));
+	}
+	CHECK(!ivxs_ring_view_valid(r, &old));   /* 4 GiB later the first frame is long gone */
+	ivxs_ring_get_stats(r, &st);
+	CHECK_EQ(st.frames_pushed, frames);
+	CHECK_EQ(st.bytes_pushed, frames * n);
+	CHECK(st.bytes_pushed > (1ull << 32));
+	CHECK_EQ(st.newest_ts, frames - 1);
+	CHECK_EQ(st.bytes_held, (uint64_t)st.frames_held * n);
+done:
+	ivxs_ring_reader_close(&rd);
+	ivxs_ring_destroy(&r);
+}
+
+static void test_writer_claim(void)
+{
+	ivxs_ring *r = ring_new(4096, 0, 1);
+	CHECK(r);
+	CHECK_EQ(ivxs_ring_writer_claim(NULL), IVXS_RING_EARG);
+	CHECK_EQ(ivxs_ring_writer_claim(r), IVXS_RING_OK);
+	CHECK_EQ(ivxs_ring_writer_claim(r), IVXS_RING_EBUSY);   /* a second writer is refused */
+	CHECK(strcmp(ivxs_ring_strerror(IVXS_RING_EBUSY), "another writer holds the ring") == 0);
+	ivxs_ring_writer_release(r);
+	CHECK_EQ(ivxs_ring_writer_claim(r), IVXS_RING_OK);      /* free again after release */
+	ivxs_ring_writer_release(r);
+	ivxs_ring_writer_release(NULL);
+done:
+	ivxs_ring_destroy(&r);
+}
+
+static void test_info_word(void)
+{
+	ivxs_ring *r = ring_new(8192, 0, 1);
+	ivxs_ring_reader *rd = NULL;
+	ivxs_ring_view v;
+	ivxs_ring_frame f;
+	CHECK(r);
+	memset(&f, 0, sizeof(f));
+	f.type = IVXS_FRAME_VIDEO;
+	f.codec = IVXS_CODEC_H265;
+	f.key = 1;
+	f.timestamp_ms = 7;
+	f.info = 0xdeadbeefu;
+	f.data = pattern(1);
+	f.size = 100;
+	CHECK_EQ(ivxs_ring_push_frame(r, &f), IVXS_RING_OK);
+	CHECK_EQ(ivxs_ring_push_frame(r, NULL), IVXS_RING_EARG);
+	CHECK_EQ(push_v(r, 0, 8, 2, 50), IVXS_RING_OK);         /* the wrapper stores info 0 */
+	CHECK_EQ(ivxs_ring_reader_open(r, IVXS_RING_AT_TIME, 0, &rd), IVXS_RING_OK);
+	CHECK_EQ(ivxs_ring_read(rd, &v), 1);
+	CHECK_EQ(v.info, 0xdeadbeefu);
+	CHECK_EQ(v.codec, IVXS_CODEC_H265);
+	CHECK_EQ(v.timestamp_ms, 7);
+	CHECK(matches(v.data, v.size, 1));
+	CHECK_EQ(ivxs_ring_read(rd, &v), 1);
+	CHECK_EQ(v.info, 0);
+done:
+	ivxs_ring_reader_close(&rd);
+	ivxs_ring_destroy(&r);
+}
+
 /* ------------------------------------------------------------------------ */
 /* Threaded race: one writer, three readers, small arena. */
 
@@ -909,12 +991,20 @@ static size_t race_size(uint64_t seq)
 static int race_type(uint64_t seq) { return (seq % 4 == 2) ? IVXS_FRAME_AUDIO : IVXS_FRAME_VIDEO; }
 static int race_key(uint64_t seq) { return seq % kRaceGop == 0; }
 
+static uint32_t race_info(uint64_t seq) { return (uint32_t)(seq * 2246822519u) ^ 0x5bd1e995u; }
+
 static int race_push(ivxs_ring *r, uint64_t seq)
 {
 	int audio = race_type(seq) == IVXS_FRAME_AUDIO;
-	return ivxs_ring_push(r, audio ? IVXS_FRAME_AUDIO : IVXS_FRAME_VIDEO,
-			audio ? IVXS_CODEC_AAC : IVXS_CODEC_H265, race_key(seq), seq,
-			pattern(seq), race_size(seq));
+	ivxs_ring_frame f;
+	f.type = audio ? IVXS_FRAME_AUDIO : IVXS_FRAME_VIDEO;
+	f.codec = audio ? IVXS_CODEC_AAC : IVXS_CODEC_H265;
+	f.key = race_key(seq);
+	f.timestamp_ms = seq;
+	f.info = race_info(seq);
+	f.data = pattern(seq);
+	f.size = race_size(seq);
+	return ivxs_ring_push_frame(r, &f);
 }
 
 /* Two notify callbacks, each checking it got its own ctx, swapped by the
@@ -998,7 +1088,7 @@ static void *race_reader_main(void *arg)
 		/* Metadata is seqlock-validated inside read(): always exact. */
 		if (v.size != race_size(v.seq) || v.timestamp_ms != v.seq || v.type != race_type(v.seq)
 				|| v.key != (uint8_t)(race_type(v.seq) == IVXS_FRAME_VIDEO && race_key(v.seq))
-				|| v.gop != v.seq / kRaceGop)
+				|| v.gop != v.seq / kRaceGop || v.info != race_info(v.seq))
 			rr->meta_errors++;
 		copy_view(buf, v.data, v.size);
 		if (ivxs_ring_view_valid(sh->ring, &v)) {
@@ -1120,6 +1210,9 @@ int main(void)
 		{ "custom allocator is used, failures do not leak", test_custom_allocator },
 		{ "an invalidated view is reported, the next read accounts the loss", test_invalid_view_then_lost },
 		{ "arena_for_gop sizing", test_arena_for_gop },
+		{ "positions and byte counters past 4 GiB (64-bit values in 32-bit halves)", test_positions_past_4gib },
+		{ "one writer at a time: a second claim is EBUSY until release", test_writer_claim },
+		{ "the info word travels with the frame (push_frame), push stores 0", test_info_word },
 		{ "threaded race: no torn frame is ever accepted", test_threaded_race },
 	};
 	size_t i;

@@ -5,20 +5,20 @@ import * as native from "ivxs/socket-native";
 const kPendingLimit = 16;
 
 export default class Listener {
-	#fd;
+	#socket;
 	#pending = [];
 	#onReadable;
 	constructor(options = {}) {
 		const { port = 0, address, onReadable, backlog = kPendingLimit } = options;
-		this.#fd = native.listen(address, port, backlog);
+		this.#socket = native.listen(address, port, backlog);
 		this.#onReadable = onReadable;
-		native.watch(this.#fd, 1, () => this.#accept());
+		native.watch(this.#socket, 1, () => this.#accept());
 	}
-	get port() { return native.localPort(this.#fd); }
+	get port() { return native.localPort(this.#socket); }
 	#accept() {
-		for (let fd = native.accept(this.#fd); fd !== undefined; fd = native.accept(this.#fd)) {
-			if (this.#pending.length >= kPendingLimit) native.close(fd);   // shed load, don't grow
-			else this.#pending.push(fd);
+		for (let socket = native.accept(this.#socket); socket !== undefined; socket = native.accept(this.#socket)) {
+			if (this.#pending.length >= kPendingLimit) native.close(socket);   // shed load, don't grow
+			else this.#pending.push(socket);
 		}
 		if (this.#pending.length) this.#onReadable?.call(this, this.#pending.length);
 	}
@@ -26,11 +26,11 @@ export default class Listener {
 		return this.#pending.shift();
 	}
 	close() {
-		if (this.#fd < 0) return;
-		for (const fd of this.#pending) native.close(fd);
+		if (!this.#socket) return;
+		for (const socket of this.#pending) native.close(socket);
 		this.#pending = [];
-		native.close(this.#fd);
-		this.#fd = -1;
+		native.close(this.#socket);
+		this.#socket = undefined;
 	}
 }
 Object.freeze(Listener.prototype);

@@ -1,4 +1,4 @@
-// ECMA-419 TCP socket (embedded:io/socket/tcp) on the host's descriptors.
+// ECMA-419 TCP socket (embedded:io/socket/tcp) on the host's sockets (host objects).
 // write() queues what the kernel does not take, up to kQueueLimit bytes, and
 // throws beyond it; onWritable(count) reports the room when it frees.
 import * as native from "ivxs/socket-native";
@@ -6,7 +6,7 @@ import * as native from "ivxs/socket-native";
 const kQueueLimit = 64 * 1024;
 
 export default class TCP {
-	#fd = -1;
+	#socket;
 	#connected = false;
 	#queue = [];
 	#queued = 0;
@@ -18,21 +18,21 @@ export default class TCP {
 		this.#onWritable = options.onWritable;
 		this.#onError = options.onError;
 		if (options.from !== undefined) {
-			this.#fd = options.from;
+			this.#socket = native.adopt(options.from);   // an accepted connection, nothing else
 			this.#connected = true;
 		}
 		else
-			this.#fd = native.connect(options.address, options.port, options.nodelay);
+			this.#socket = native.connect(options.address, options.port, options.nodelay);
 		this.#update();
 		if (this.#connected && this.#onWritable)
 			this.#update(true);
 	}
 	get format() { return "buffer"; }
 	#update(wantWritable = false) {
-		if (this.#fd < 0) return;
+		if (!this.#socket) return;
 		const mask = (this.#connected && (this.#onReadable || this.#onError) ? 1 : 0) |
 			(!this.#connected || this.#queued || wantWritable ? 2 : 0);
-		native.watch(this.#fd, mask, (m) => this.#ready(m));
+		native.watch(this.#socket, mask, (m) => this.#ready(m));
 	}
 	#fail(message) {
 		const onError = this.#onError;
@@ -41,7 +41,7 @@ export default class TCP {
 	}
 	#ready(mask) {
 		if (!this.#connected) {
-			const error = native.error(this.#fd);
+			const error = native.error(this.#socket);
 			if (error) return this.#fail(error);
 			if (!(mask & 2)) return;
 			this.#connected = true;
@@ -51,23 +51,23 @@ export default class TCP {
 		}
 		if (mask & 2) {
 			this.#flush();
-			if (this.#fd < 0) return;
+			if (!this.#socket) return;
 			if (!this.#queued) {
 				this.#update();
 				this.#onWritable?.call(this, kQueueLimit);
-				if (this.#fd < 0) return;
+				if (!this.#socket) return;
 			}
 		}
 		if (mask & 5) {
-			const count = native.available(this.#fd);
-			if (!count) return this.#fail(native.error(this.#fd) ?? "disconnected");
+			const count = native.available(this.#socket);
+			if (!count) return this.#fail(native.error(this.#socket) ?? "disconnected");
 			this.#onReadable?.call(this, count);
 		}
 	}
 	#flush() {
 		while (this.#queue.length) {
 			const chunk = this.#queue[0];
-			const wrote = native.write(this.#fd, chunk, 0);
+			const wrote = native.write(this.#socket, chunk, 0);
 			this.#queued -= wrote;
 			if (wrote < chunk.byteLength) {
 				this.#queue[0] = chunk.slice(wrote);
@@ -77,26 +77,26 @@ export default class TCP {
 		}
 	}
 	read(what) {
-		if (this.#fd < 0) throw new Error("closed");
+		if (!this.#socket) throw new Error("closed");
 		if (typeof what === "object") {
 			const bytes = ArrayBuffer.isView(what) ? new Uint8Array(what.buffer, what.byteOffset, what.byteLength) : new Uint8Array(what);
-			const data = native.read(this.#fd, bytes.byteLength);
+			const data = native.read(this.#socket, bytes.byteLength);
 			if (!data) return 0;
 			bytes.set(new Uint8Array(data));
 			return data.byteLength;
 		}
-		const count = what ?? native.available(this.#fd);
+		const count = what ?? native.available(this.#socket);
 		if (!count) return undefined;
-		const data = native.read(this.#fd, count);
+		const data = native.read(this.#socket, count);
 		return data ?? undefined;
 	}
 	write(buffer) {
-		if (this.#fd < 0) throw new Error("closed");
+		if (!this.#socket) throw new Error("closed");
 		if (!this.#connected) throw new Error("not connected");
 		const bytes = ArrayBuffer.isView(buffer) ? new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength) : new Uint8Array(buffer);
 		if (bytes.byteLength > kQueueLimit - this.#queued) throw new Error("write exceeds writable bytes");
 		let wrote = 0;
-		if (!this.#queued) wrote = native.write(this.#fd, bytes, 0);
+		if (!this.#queued) wrote = native.write(this.#socket, bytes, 0);
 		if (wrote < bytes.byteLength) {
 			this.#queue.push(bytes.slice(wrote));
 			this.#queued += bytes.byteLength - wrote;
@@ -105,9 +105,9 @@ export default class TCP {
 		return kQueueLimit - this.#queued;
 	}
 	close() {
-		if (this.#fd < 0) return;
-		native.close(this.#fd);
-		this.#fd = -1;
+		if (!this.#socket) return;
+		native.close(this.#socket);
+		this.#socket = undefined;
 		this.#queue = [];
 		this.#queued = 0;
 	}

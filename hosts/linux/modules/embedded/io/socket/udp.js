@@ -1,28 +1,28 @@
-// ECMA-419 UDP socket (embedded:io/socket/udp) on the host's descriptors.
+// ECMA-419 UDP socket (embedded:io/socket/udp) on the host's sockets (host objects).
 // read() returns an ArrayBuffer with .address and .port, or undefined.
 import * as native from "ivxs/socket-native";
 
 export default class UDP {
-	#fd;
+	#socket;
 	#onReadable;
 	#onError;
 	constructor(options = {}) {
 		const { port = 0, address, onReadable, onError } = options;
-		this.#fd = native.udp(address, port);
+		this.#socket = native.udp(address, port);
 		this.#onReadable = onReadable;
 		this.#onError = onError;
 		if (onReadable || onError)
-			native.watch(this.#fd, 1, (mask) => this.#ready(mask));
+			native.watch(this.#socket, 1, (mask) => this.#ready(mask));
 	}
 	get format() { return "buffer"; }
 	get port() { return native.localPort(this.#check()); }
 	#check() {
-		if (this.#fd < 0) throw new Error("closed");
-		return this.#fd;
+		if (!this.#socket) throw new Error("closed");
+		return this.#socket;
 	}
 	#ready(mask) {
 		if (mask & 4) {
-			const error = native.error(this.#fd);
+			const error = native.error(this.#socket);
 			if (error) return this.#onError?.call(this, new Error(error));
 		}
 		this.#onReadable?.call(this, 1);
@@ -34,9 +34,9 @@ export default class UDP {
 		native.sendto(this.#check(), buffer, address, port);
 	}
 	close() {
-		if (this.#fd < 0) return;
-		native.close(this.#fd);
-		this.#fd = -1;
+		if (!this.#socket) return;
+		native.close(this.#socket);
+		this.#socket = undefined;
 	}
 }
 Object.freeze(UDP.prototype);

@@ -1,0 +1,8 @@
+declare module "ivxs/moddable" {
+	export interface XsMemory {
+		chunks: number; chunksPeak: number; slots: number; slotsPeak: number;
+		native: Record<string, { bytes: number; peak: number }>;
+	}
+	/** XS heap (bytes) in use and at peak, and each native module's counter. */
+	export function memory(): XsMemory;
+}

@@ -1,0 +1,250 @@
+/* Tests of the Moddable hosts' VM wake-up (post.c): coalescing, a full slot
+ * array, a refused wake-up, no allocation, and a multi-threaded run where
+ * posters race the drain and the host refuses some wake-ups: every post
+ * that said OK runs exactly once. Ends with "N passed, N failed". */
+#include "post.h"
+
+#include <pthread.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int gPassed, gFailed;
+
+#define CHECK(cond, ...) do { if (!(cond)) { printf("  FAIL %s:%d: ", __FILE__, __LINE__); printf(__VA_ARGS__); printf("\n"); return 0; } } while (0)
+
+/* Linked with -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc: counts the
+ * allocations made while gCountAllocations is set (single-threaded tests). */
+static int gCountAllocations, gAllocations;
+void *__real_malloc(size_t size);
+void *__real_calloc(size_t count, size_t size);
+void *__real_realloc(void *p, size_t size);
+void *__wrap_malloc(size_t size) { gAllocations += gCountAllocations; return __real_malloc(size); }
+void *__wrap_calloc(size_t count, size_t size) { gAllocations += gCountAllocations; return __real_calloc(count, size); }
+void *__wrap_realloc(void *p, size_t size) { gAllocations += gCountAllocations; return __real_realloc(p, size); }
+
+/* A host whose queue takes `room` wake-ups, then refuses. */
+typedef struct {
+	int wakes, refused, room;
+} FakeHost;
+
+static int fakeWake(void *ctx)
+{
+	FakeHost *host = ctx;
+	if (host->room <= 0) {
+		host->refused++;
+		return -1;
+	}
+	host->room--;
+	host->wakes++;
+	return 0;
+}
+
+static int gRuns[IVXS_POST_SLOTS + 4];
+static void countRun(void *ctx)
+{
+	gRuns[(intptr_t)ctx]++;
+}
+
+static int testCoalesces(void)
+{
+	ivxs_post_queue queue;
+	FakeHost host = { 0, 0, 100 };
+	memset(gRuns, 0, sizeof(gRuns));
+	ivxs_post_init(&queue, fakeWake, &host);
+	gCountAllocations = 1;
+	gAllocations = 0;
+	CHECK(ivxs_post_push(&queue, countRun, (void *)0) == IVXS_POST_OK, "first post");
+	CHECK(ivxs_post_push(&queue, countRun, (void *)1) == IVXS_POST_OK, "second post");
+	CHECK(ivxs_post_push(&queue, countRun, (void *)2) == IVXS_POST_OK, "third post");
+	gCountAllocations = 0;
+	CHECK(gAllocations == 0, "a post allocated %d times", gAllocations);
+	CHECK(host.wakes == 1, "three posts before a drain make one wake-up, got %d", host.wakes);
+	CHECK(ivxs_post_drain(&queue) == 3, "the drain runs all three");
+	CHECK(gRuns[0] == 1 && gRuns[1] == 1 && gRuns[2] == 1, "each callback once");
+	CHECK(ivxs_post_drain(&queue) == 0, "a second drain runs nothing");
+	CHECK(ivxs_post_push(&queue, countRun, (void *)0) == IVXS_POST_OK, "post after the drain");
+	CHECK(host.wakes == 2, "a post after the drain wakes again, got %d", host.wakes);
+	return 1;
+}
+
+static int testFull(void)
+{
+	ivxs_post_queue queue;
+	FakeHost host = { 0, 0, 100 };
+	int i;
+	memset(gRuns, 0, sizeof(gRuns));
+	ivxs_post_init(&queue, fakeWake, &host);
+	for (i = 0; i < IVXS_POST_SLOTS; i++)
+		CHECK(ivxs_post_push(&queue, countRun, (void *)(intptr_t)i) == IVXS_POST_OK, "post %d", i);
+	CHECK(ivxs_post_push(&queue, countRun, (void *)(intptr_t)IVXS_POST_SLOTS) == IVXS_POST_EFULL, "slot %d: full", IVXS_POST_SLOTS);
+	CHECK(atomic_load(&queue.full) == 1, "the refusal is counted");
+	CHECK(ivxs_post_drain(&queue) == IVXS_POST_SLOTS, "the drain runs every slot");
+	CHECK(gRuns[IVXS_POST_SLOTS] == 0, "the refused post never runs");
+	CHECK(ivxs_post_push(&queue, countRun, (void *)0) == IVXS_POST_OK, "slots are free again");
+	return 1;
+}
+
+static int testRefusedWake(void)
+{
+	ivxs_post_queue queue;
+	FakeHost host = { 0, 0, 0 };
+	memset(gRuns, 0, sizeof(gRuns));
+	ivxs_post_init(&queue, fakeWake, &host);
+	CHECK(ivxs_post_push(&queue, countRun, (void *)0) == IVXS_POST_EWAKE, "a refused wake-up fails the post");
+	CHECK(atomic_load(&queue.wakeFailures) >= 1, "and is counted");
+	CHECK(ivxs_post_drain(&queue) == 0, "the withdrawn post does not run");
+	host.room = 1;
+	CHECK(ivxs_post_push(&queue, countRun, (void *)1) == IVXS_POST_OK, "the retry is queued");
+	CHECK(ivxs_post_drain(&queue) == 1 && gRuns[1] == 1 && gRuns[0] == 0, "only the retry runs");
+	/* A slot published by another poster while a wake-up was pending, whose
+	 * wake-up then fails, is taken over by the next successful one. */
+	host.room = 0;
+	atomic_store(&queue.wakePending, 1);   /* as if a wake-up were under way */
+	CHECK(ivxs_post_push(&queue, countRun, (void *)2) == IVXS_POST_OK, "post behind a pending wake-up");
+	atomic_store(&queue.wakePending, 0);   /* ... which the host refused */
+	host.room = 1;
+	CHECK(ivxs_post_push(&queue, countRun, (void *)3) == IVXS_POST_OK, "the next post wakes");
+	CHECK(ivxs_post_drain(&queue) == 2 && gRuns[2] == 1 && gRuns[3] == 1, "both run");
+	CHECK(strcmp(ivxs_post_strerror(IVXS_POST_EWAKE), "the host's message queue refused the wake-up") == 0, "strerror");
+	return 1;
+}
+
+/* ---- threads: posters like the ring (a pending flag per poster), a VM thread ---- */
+#define kPosters 4
+#define kPostsEach 5000
+
+typedef struct {
+	ivxs_post_queue queue;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	int wakes;            /* wake-ups granted, not yet drained */
+	unsigned seed;
+	atomic_int stop;
+	atomic_int pending[kPosters];
+	atomic_long queued[kPosters];
+	atomic_long ran[kPosters];
+} Stress;
+
+static Stress gStress;
+
+static int stressWake(void *ctx)
+{
+	Stress *s = ctx;
+	int refuse;
+	pthread_mutex_lock(&s->lock);
+	s->seed = s->seed * 1103515245u + 12345u;
+	refuse = (s->seed >> 16) % 8 == 0;   /* one wake-up in eight refused */
+	if (!refuse) {
+		s->wakes++;
+		pthread_cond_signal(&s->cond);
+	}
+	pthread_mutex_unlock(&s->lock);
+	return refuse ? -1 : 0;
+}
+
+static void stressRun(void *ctx)
+{
+	intptr_t id = (intptr_t)ctx;
+	atomic_fetch_add(&gStress.ran[id], 1);
+	atomic_store(&gStress.pending[id], 0);
+}
+
+static void *vmThread(void *arg)
+{
+	Stress *s = arg;
+	for (;;) {
+		pthread_mutex_lock(&s->lock);
+		while (!s->wakes && !atomic_load(&s->stop))
+			pthread_cond_wait(&s->cond, &s->lock);
+		if (!s->wakes && atomic_load(&s->stop)) {
+			pthread_mutex_unlock(&s->lock);
+			return NULL;
+		}
+		s->wakes--;
+		pthread_mutex_unlock(&s->lock);
+		ivxs_post_drain(&s->queue);
+	}
+}
+
+static void *posterThread(void *arg)
+{
+	intptr_t id = (intptr_t)arg;
+	long posts = 0;
+	while (posts < kPostsEach) {
+		if (atomic_exchange(&gStress.pending[id], 1)) {
+			sched_yield();   /* coalesced: one outstanding per poster */
+			continue;
+		}
+		if (ivxs_post_push(&gStress.queue, stressRun, (void *)id) == IVXS_POST_OK)
+			atomic_fetch_add(&gStress.queued[id], 1);
+		else
+			atomic_store(&gStress.pending[id], 0);
+		posts++;
+	}
+	return NULL;
+}
+
+static int testThreads(void)
+{
+	pthread_t vm, posters[kPosters];
+	long queued = 0, ran = 0;
+	int i;
+	memset(&gStress, 0, sizeof(gStress));
+	pthread_mutex_init(&gStress.lock, NULL);
+	pthread_cond_init(&gStress.cond, NULL);
+	gStress.seed = 12345u;
+	ivxs_post_init(&gStress.queue, stressWake, &gStress);
+	pthread_create(&vm, NULL, vmThread, &gStress);
+	for (i = 0; i < kPosters; i++)
+		pthread_create(&posters[i], NULL, posterThread, (void *)(intptr_t)i);
+	for (i = 0; i < kPosters; i++)
+		pthread_join(posters[i], NULL);
+	/* Slots stranded by a refused wake-up run at the next successful one. */
+	gStress.seed = 1u;   /* (1 * 1103515245 + 12345) >> 16 % 8 != 0: granted */
+	while (ivxs_post_push(&gStress.queue, stressRun, (void *)0) != IVXS_POST_OK)
+		;
+	atomic_fetch_add(&gStress.queued[0], 1);
+	pthread_mutex_lock(&gStress.lock);
+	atomic_store(&gStress.stop, 1);
+	pthread_cond_signal(&gStress.cond);
+	pthread_mutex_unlock(&gStress.lock);
+	pthread_join(vm, NULL);
+	ivxs_post_drain(&gStress.queue);
+	for (i = 0; i < kPosters; i++) {
+		CHECK(atomic_load(&gStress.queued[i]) == atomic_load(&gStress.ran[i]),
+			"poster %d: %ld posts said OK, %ld ran", i, (long)atomic_load(&gStress.queued[i]), (long)atomic_load(&gStress.ran[i]));
+		queued += atomic_load(&gStress.queued[i]);
+		ran += atomic_load(&gStress.ran[i]);
+	}
+	printf("  threads: %ld posts queued and run, %u wake-ups refused, %u full\n",
+		ran, atomic_load(&gStress.queue.wakeFailures), atomic_load(&gStress.queue.full));
+	CHECK(queued > kPosters, "posts went through");
+	CHECK(atomic_load(&gStress.queue.wakeFailures) > 0, "some wake-ups were refused");
+	return 1;
+}
+
+int main(void)
+{
+	static const struct { const char *name; int (*run)(void); } kTests[] = {
+		{ "posts before a drain share one wake-up; no allocation", testCoalesces },
+		{ "a full slot array refuses, then recovers", testFull },
+		{ "a refused wake-up withdraws the post; stranded slots run later", testRefusedWake },
+		{ "threads: every post that said OK runs exactly once", testThreads },
+	};
+	size_t i;
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	for (i = 0; i < sizeof(kTests) / sizeof(kTests[0]); i++) {
+		if (kTests[i].run()) {
+			gPassed++;
+			printf("ok %s\n", kTests[i].name);
+		}
+		else {
+			gFailed++;
+			printf("not ok %s\n", kTests[i].name);
+		}
+	}
+	printf("%d passed, %d failed\n", gPassed, gFailed);
+	return gFailed ? 1 : 0;
+}

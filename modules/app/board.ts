@@ -1,0 +1,49 @@
+/*
+ * The board app (ESP32-S3): what the camera demo (main.ts) does minus the
+ * Linux-only parts (capture plays files; the demo writes files). The GOP ring's
+ * arena is in PSRAM (hosts/esp32s3/manifest.json: defines.ring.psram); a live
+ * reader feeds both muxers, whose output is counted (the network consumers of
+ * later issues take it from there). The board's camera source comes with a
+ * later issue: until it pushes, the app reports that it waits.
+ */
+import { Ring, RingReader } from "ring";
+import Timer from "timer";
+import { scan as scanAnnexB } from "annexb";
+import { Fmp4Muxer, FlvMuxer, useNativeScanner } from "../media/index.js";
+import { MuxerFeed } from "./feed.js";
+import { log, memory } from "ivxs/platform";
+
+export const BOARD_DEFAULTS = Object.freeze({
+	maxGopBytes: 512 * 1024,   // the embedded default largest GOP, as in the demo
+	codec: "h264" as "h264" | "h265",
+	reportSeconds: 10,
+});
+
+export default function main(): void {
+	useNativeScanner(scanAnnexB);
+	const codec = BOARD_DEFAULTS.codec;   // the camera source will say
+	const ring = new Ring({ maxGopBytes: BOARD_DEFAULTS.maxGopBytes });
+	let mp4Bytes = 0, flvBytes = 0, torn = 0;
+	const count = (chunks: (ArrayBuffer | ArrayBufferView)[]) => {
+		let bytes = 0;
+		for (const chunk of chunks) bytes += chunk.byteLength;
+		return bytes;
+	};
+	const fmp4 = new Fmp4Muxer({ video: codec, audio: true, onJump: "discontinuity", sink: (chunks) => { mp4Bytes += count(chunks); } });
+	const flv = new FlvMuxer({ video: codec, audio: true, sink: (chunks) => { flvBytes += count(chunks); } });
+	const feeder = new MuxerFeed(codec, [fmp4, flv], (frame, error) => log.warn(`board: frame ${frame.seq} rejected: ${error.message}`));
+	new RingReader(ring, {
+		at: "live",
+		onReadable() {
+			for (let frame = this.read(); frame; frame = this.read()) {
+				feeder.feed(frame);
+				if (!this.valid(frame)) torn++;
+			}
+		},
+	});
+	log.info(`ivxs board: ${codec}, ring ${ring.stats().arenaBytes} bytes; waiting for a camera source`);
+	Timer.repeat(() => {
+		const m = memory();
+		log.info(`${feeder.videoFrames} video + ${feeder.audioFrames} audio frames, ${mp4Bytes} fMP4 + ${flvBytes} FLV bytes, rejected ${feeder.rejected}, torn ${torn}; XS heap peak ${m.chunksPeak + m.slotsPeak} bytes, ring ${m.native.ring?.peak ?? 0} bytes`);
+	}, BOARD_DEFAULTS.reportSeconds * 1000);
+}

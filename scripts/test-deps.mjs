@@ -1,0 +1,91 @@
+// Makes sure the machine has what `npm test` needs beyond Node, gcc and make,
+// and installs what is missing from Debian's packages. Each need is probed by
+// doing what the tests do (running a tool, compiling a tiny program), not by
+// asking the package manager, so a tool that is present but broken is found too.
+//
+// Installing needs root (or password-less sudo) and apt-get. Where the script
+// cannot install, it names the packages and exits 1, before any test runs.
+//   node scripts/test-deps.mjs            check, install what is missing
+//   node scripts/test-deps.mjs --check    check only (exit 1 if something is missing)
+import { execFileSync, spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+const scratch = mkdtempSync(join(tmpdir(), "ivxs-deps-"));
+const hello = join(scratch, "hello.c");
+writeFileSync(hello, "int main(void) { return 0; }\n");
+const fuzzTarget = join(scratch, "fuzz.c");
+writeFileSync(fuzzTarget, "#include <stdint.h>\n#include <stddef.h>\n"
+	+ "int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n) { (void)d; (void)n; return 0; }\n");
+
+const succeeds = (command, args) => spawnSync(command, args, { stdio: "ignore", cwd: scratch }).status === 0;
+const compiles = (compiler, flags, source = hello) => succeeds(compiler, [...flags, source, "-o", join(scratch, "a.out")]);
+
+// What the tests need: why, how to tell it is there, and the Debian packages.
+const needs = [
+	{ what: "ffprobe/ffmpeg (independent media checks)", ok: () => succeeds("ffprobe", ["-version"]) && succeeds("ffmpeg", ["-version"]),
+		packages: ["ffmpeg"] },
+	{ what: "Chromium (playback in a real browser)", ok: () => succeeds("chromium", ["--version"]),
+		packages: ["chromium"] },
+	{ what: "gcc sanitizers (ASan + UBSan builds of the cores and the host)",
+		ok: () => compiles("gcc", ["-fsanitize=address,undefined"]), packages: ["libasan8", "libubsan1"] },
+	{ what: "32-bit gcc (the -m32 host: board-sized XS heap figures)", ok: () => compiles("gcc", ["-m32"]),
+		packages: ["gcc-multilib"] },
+	{ what: "Cortex-M compiler (MCU compile check of the portable C)",
+		ok: () => compiles("arm-none-eabi-gcc", ["-mcpu=cortex-m4", "-mthumb", "--specs=nosys.specs"]),
+		packages: ["gcc-arm-none-eabi", "libnewlib-arm-none-eabi"] },
+	{ what: "clang with libFuzzer (fuzz harnesses of the C parsers)",
+		ok: () => compiles("clang", ["-fsanitize=fuzzer,address,undefined"], fuzzTarget),
+		packages: ["clang", "libclang-rt-14-dev"] },
+];
+
+function missing() {
+	return needs.filter((need) => !need.ok());
+}
+
+function installer() {
+	if (!succeeds("apt-get", ["--version"])) return null;
+	if (process.getuid?.() === 0) return [];
+	return succeeds("sudo", ["-n", "true"]) ? ["sudo", "-n"] : null;
+}
+
+function install(packages) {
+	const prefix = installer();
+	if (!prefix) return false;
+	const run = (args) => {
+		const [command, ...rest] = [...prefix, ...args];
+		execFileSync(command, rest, { stdio: ["ignore", "ignore", "inherit"], env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } });
+	};
+	console.log(`[test-deps] installing from Debian: ${packages.join(" ")} (a few minutes the first time)`);
+	run(["apt-get", "update", "-qq"]);
+	run(["apt-get", "install", "-y", "-qq", ...packages]);
+	return true;
+}
+
+function main() {
+	let lacking = missing();
+	if (lacking.length && !process.argv.includes("--check")) {
+		const packages = [...new Set(lacking.flatMap((need) => need.packages))];
+		try {
+			if (!install(packages))
+				console.error("[test-deps] cannot install: needs root or password-less sudo, and apt-get");
+		}
+		catch (error) {
+			console.error(`[test-deps] apt-get failed: ${error.message.split("\n")[0]}`);
+		}
+		lacking = missing();
+	}
+	if (!lacking.length) return 0;
+	console.error("[test-deps] the tests need, and this machine lacks:");
+	for (const need of lacking) console.error(`  - ${need.what}: Debian package(s) ${need.packages.join(", ")}`);
+	console.error(`[test-deps] install them (e.g. sudo apt-get install ${[...new Set(lacking.flatMap((need) => need.packages))].join(" ")}) and run npm test again`);
+	return 1;
+}
+
+try {
+	process.exitCode = main();
+}
+finally {
+	rmSync(scratch, { recursive: true, force: true });
+}

@@ -1,0 +1,236 @@
+// Moddable builds, checked without the Moddable SDK (which CI cannot build):
+// the manifests say what mcconfig/mcrun 8.2.3 were measured to need (see
+// hosts/moddable/README.md), and the Moddable host's VM wake-up (post.c)
+// is tested as a portable core, plain and under ThreadSanitizer and ASan.
+import test from "ava";
+import { execFileSync, spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, relative, resolve } from "node:path";
+import { hostBinary, root } from "./_host.mjs";
+
+const readJson = (path) => JSON.parse(readFileSync(join(root, path), "utf8"));
+const rootManifest = readJson("manifest.json");
+const modManifest = readJson("modules/app/mod/manifest.json");
+const boardManifestPath = rootManifest.platforms["esp32/esp32s3"].include;
+const boardManifest = readJson(boardManifestPath);
+const platforms = ["lin", "esp32/esp32s3"];
+// Moddable's own modules the apps may import (from the SDK's manifests).
+const moddableModules = new Set(["timer", "file", "mc/config"]);
+// Modules that exist only on Linux: the headless host's, and capture (plays files).
+const linuxOnly = ["capture", "ivxs/file", "ivxs/host", "ivxs/socket-native"];
+
+// The module map one platform sees: the root's modules, then its platform
+// section's ("*" lists concatenated), each path resolved against its manifest.
+function modulesFor(manifest, manifestDir, platform) {
+	const merged = { "*": [] };
+	for (const section of [manifest, manifest.platforms?.[platform] ?? {}])
+		for (const [specifier, value] of Object.entries(section.modules ?? {})) {
+			// $(MODDABLE) paths are the SDK's: kept as written.
+			const paths = (Array.isArray(value) ? value : [value]).map((p) => (p.startsWith("$(") ? p : resolve(root, manifestDir, p)));
+			if (specifier === "*") merged["*"].push(...paths.filter((p) => !p.startsWith("$(")));
+			else merged[specifier] = paths[0];
+		}
+	return merged;
+}
+
+const sourceOf = (base) => [".ts", ".js", ".d.ts", ""].map((ext) => base + ext).find((p) => existsSync(p) && statSync(p).isFile());
+
+function importsOf(file) {
+	const text = readFileSync(file, "utf8");
+	return [...text.matchAll(/(?:^|\n)\s*(?:import|export)\s[^;]*?from\s+"([^"]+)"|(?:^|\n)\s*import\s+"([^"]+)"/g)].map((m) => m[1] ?? m[2]);
+}
+
+// Every module a platform's app reaches, following relative imports; bare
+// specifiers must be in the platform's module map or be Moddable's own.
+function checkApp(t, platform) {
+	const modules = modulesFor(rootManifest, ".", platform);
+	const main = { ...rootManifest.creation, ...rootManifest.platforms[platform].creation }.main;
+	t.truthy(main, `${platform}: creation.main is set`);
+	t.truthy(modules[main], `${platform}: its main module "${main}" is in its module map`);
+	const wildcardDirs = Object.entries(modules).filter(([s]) => s.endsWith("/*")).map(([, p]) => p.slice(0, -1));
+	const seen = new Set(), bare = new Set();
+	const visit = (file) => {
+		if (seen.has(file)) return;
+		seen.add(file);
+		for (const specifier of importsOf(file)) {
+			if (specifier.startsWith(".")) {
+				const target = sourceOf(resolve(dirname(file), specifier).replace(/\.js$/, ""));
+				t.truthy(target, `${relative(root, file)}: ${specifier} exists`);
+				t.true(wildcardDirs.some((dir) => target.startsWith(dir)) || Object.values(modules).some((p) => sourceOf(p) === target),
+					`${relative(root, file)}: ${specifier} is built by the ${platform} manifest`);
+				visit(target);
+			}
+			else bare.add(specifier);
+		}
+	};
+	visit(sourceOf(modules[main]));
+	for (const specifier of ["ivxs/platform"]) if (modules[specifier]) visit(sourceOf(modules[specifier]));
+	for (const specifier of bare)
+		t.true(specifier in modules || moddableModules.has(specifier) || specifier.startsWith("embedded:"),
+			`${platform}: "${specifier}" (imported by its app) is in its module map`);
+	return { modules, bare, files: seen };
+}
+
+test("manifest: mcsim (lin) runs the camera demo through the platform layer", (t) => {
+	t.is(rootManifest.creation.main, undefined, "no main for every platform: each platform names its own app");
+	const { modules, bare } = checkApp(t, "lin");
+	t.is(relative(root, modules["app/main"]), "modules/app/main");
+	t.true(bare.has("ivxs/platform") && bare.has("capture"));
+	t.is(relative(root, modules["ivxs/platform"]), "modules/app/platform/moddable");
+	t.deepEqual(rootManifest.platforms.lin.config.args.length % 2, 0, "config.args are --name value pairs");
+});
+
+test("manifest: the board builds an app of its own, without Linux-only modules", (t) => {
+	const { modules, bare, files } = checkApp(t, "esp32/esp32s3");
+	t.is(relative(root, modules["app/board"]), "modules/app/board");
+	for (const name of linuxOnly) {
+		t.false(name in modules, `esp32: no module "${name}"`);
+		t.false(bare.has(name), `esp32: the board app does not import "${name}"`);
+	}
+	t.false("app/main" in modules, "the Linux demo is not built for boards");
+	t.false(modules["*"].some((p) => p.includes("/native/capture/")), "no capture C on boards");
+	t.false([...files].some((f) => f.endsWith("modules/app/main.ts")));
+});
+
+test("manifest: PSRAM, flash and partitions for the ESP32-S3 board", (t) => {
+	const dir = dirname(boardManifestPath);
+	t.is(boardManifest.defines?.ring?.psram, 1, "the board manifest puts the ring's arena in PSRAM");
+	// A platform's include is merged before the manifest that includes it, so a
+	// root value would win over the board's.
+	t.is(rootManifest.defines?.ring?.psram, undefined, "the root manifest does not set ring.psram");
+	t.is(rootManifest.platforms["esp32/esp32s3"].defines?.ring?.psram, undefined);
+	// build paths in an included manifest resolve against its own folder.
+	const sdkconfigDir = join(root, dir, boardManifest.build.SDKCONFIGPATH);
+	const partitions = join(root, dir, boardManifest.build.PARTITIONS_FILE);
+	t.true(existsSync(join(sdkconfigDir, "sdkconfig.defaults")), `${relative(root, sdkconfigDir)}/sdkconfig.defaults exists`);
+	t.true(existsSync(partitions), `${relative(root, partitions)} exists`);
+	const options = new Map(readFileSync(join(sdkconfigDir, "sdkconfig.defaults"), "utf8").split("\n")
+		.filter((l) => /^CONFIG_/.test(l)).map((l) => l.split("=")));
+	t.is(options.get("CONFIG_SPIRAM"), "y");
+	// Moddable's base sets FLASHSIZE_4MB=y; mcconfig merges by name, so a
+	// different size must switch 4MB off or both stay set.
+	const sizes = [...options].filter(([name, value]) => /^CONFIG_ESPTOOLPY_FLASHSIZE_\d+MB$/.test(name) && value === "y");
+	t.is(sizes.length, 1, "one flash size");
+	const flashBytes = Number(sizes[0][0].match(/(\d+)MB$/)[1]) * 1024 * 1024;
+	if (flashBytes !== 4 * 1024 * 1024) t.is(options.get("CONFIG_ESPTOOLPY_FLASHSIZE_4MB"), "n");
+	// Lines Moddable 8.2.3's esp32s3 base file holds only as comments
+	// ("# NAME=y"): mcconfig matches ours against the comment and keeps it commented.
+	for (const name of ["CONFIG_SPIRAM_USE_CAPS_ALLOC"]) t.false(options.has(name), `${name} would be dropped by mcconfig`);
+	let end = 0, mods = 0;
+	for (const line of readFileSync(partitions, "utf8").split("\n")) {
+		if (!line.trim() || line.startsWith("#")) continue;
+		const [, type, subtype, offset, size] = line.split(",").map((s) => s.trim());
+		end = Math.max(end, Number(offset) + Number(size));
+		if (type === "0x40" && subtype === "1") mods++;
+	}
+	t.true(end <= flashBytes, `partitions end at ${end}, within ${flashBytes} bytes of flash`);
+	t.is(mods, 1, "one XS mods partition (type 0x40, subtype 1)");
+});
+
+test("manifest: strip [] for mods, and a mod manifest that builds the app layer with mcrun", (t) => {
+	t.deepEqual(rootManifest.strip, [], "mods need every language feature the host would strip");
+	for (const [name, section] of Object.entries(rootManifest.platforms)) t.is(section.strip, undefined, `${name}: no strip of its own`);
+	t.is(boardManifest.strip, undefined);
+	const includes = [modManifest.include].flat();
+	t.true(includes.includes("$(MODDABLE)/examples/manifest_mod.json"));
+	for (const platform of platforms) {
+		const modules = modulesFor(modManifest, "modules/app/mod", platform);
+		const host = modulesFor(rootManifest, ".", platform);
+		t.deepEqual(modules["*"], [], `${platform}: a mod has no native code`);
+		const main = { ...rootManifest.creation, ...rootManifest.platforms[platform].creation }.main;
+		t.is(modules[main], host[main], `${platform}: the mod ships the host's main module, which it overrides`);
+		for (const [specifier, path] of Object.entries(modules)) {
+			if (specifier === "*" || path.endsWith(".d.ts")) continue;   // types only: the host has the module
+			t.true(specifier.startsWith("app/") && host[specifier] === path, `${platform}: "${specifier}" is an app module the mod overrides`);
+		}
+	}
+});
+
+test("the board app starts on XS (here on the Linux host, through its platform layer)", async (t) => {
+	// It runs until a camera source exists: stop it once it says it waits.
+	const child = spawn(hostBinary, ["--log-level", "info", "modules/app/board"], { cwd: root });
+	let log = "";
+	const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
+	child.stderr.setEncoding("utf8");
+	child.stderr.on("data", (chunk) => {
+		log += chunk;
+		if (log.includes("waiting for a camera source")) child.kill("SIGTERM");
+	});
+	await new Promise((done) => child.on("close", done));
+	clearTimeout(timer);
+	t.regex(log, /ivxs info: ivxs board: h264, ring \d+ bytes; waiting for a camera source/);
+});
+
+// The Moddable C: every header a listed C file includes is found (mcconfig adds
+// -I only for folders whose .h a modules entry names), and files on xsmc.h use
+// no name xsmc.h poisons (list from the SDK 8.2.3's xsmc.h).
+const poisoned = ("xsTypeOf xsIsCallable xsToBoolean xsToInteger xsToUnsigned xsToNumber xsToString xsToStringBuffer xsArrayBuffer "
+	+ "xsArrayBufferResizable xsGetArrayBufferData xsSetArrayBufferData xsToArrayBuffer xsGetArrayBufferLength xsGetArrayBufferMaxLength "
+	+ "xsSetArrayBufferLength xsIsInstanceOf xsToReference xsHas xsHasIndex xsGet xsGetAt xsGetIndex xsSet xsSetAt xsSetIndex xsDefine "
+	+ "xsDelete xsDeleteAt xsTest xsGetHostBufferLength xsPetrifyHostBuffer xsSetHostBuffer xsGetHostData xsSetHostData "
+	+ "xsGetHostDataValidate xsGetHostChunk xsSetHostChunk xsGetHostChunkValidate xsVars").split(" ");
+
+function repoHeaders(dir = root, out = new Map()) {
+	for (const name of readdirSync(dir)) {
+		if (name === "node_modules" || name === "build" || name.startsWith(".")) continue;
+		const path = join(dir, name);
+		if (statSync(path).isDirectory()) repoHeaders(path, out);
+		else if (name.endsWith(".h")) out.set(name, [...(out.get(name) ?? []), path]);
+	}
+	return out;
+}
+
+test("manifest: the C of Moddable builds finds its headers and uses xsmc forms", (t) => {
+	const headers = repoHeaders();
+	for (const platform of platforms) {
+		const entries = modulesFor(rootManifest, ".", platform)["*"];
+		const includeDirs = new Set(entries.filter((p) => existsSync(`${p}.h`)).map((p) => dirname(p)));
+		for (const entry of entries) {
+			t.true(existsSync(`${entry}.c`) || existsSync(`${entry}.h`), `${relative(root, entry)}: a .c or .h`);
+			if (!existsSync(`${entry}.c`)) continue;
+			const text = readFileSync(`${entry}.c`, "utf8");
+			for (const [, header] of text.matchAll(/#include\s+"([^"]+)"/g)) {
+				const inRepo = headers.get(header);
+				if (!inRepo) continue;   // the SDK's or a generated header
+				t.true(existsSync(join(dirname(entry), header)) || inRepo.some((p) => includeDirs.has(dirname(p))),
+					`${platform}: ${relative(root, entry)}.c includes "${header}": its folder must be named by a modules entry`);
+			}
+			if (/#include\s+"xsmc\.h"/.test(text))
+				for (const name of poisoned)
+					t.false(new RegExp(`\\b${name}\\b`).test(text.replace(/\/\*[\s\S]*?\*\//g, "")), `${relative(root, entry)}.c uses ${name}, which xsmc.h poisons`);
+		}
+	}
+});
+
+// ---- hosts/moddable/post.c: the VM wake-up, allocation-free and non-blocking ----
+const postSources = ["hosts/moddable/tests/post_test.c", "hosts/moddable/post.c"];
+const cflags = ["-std=c11", "-D_GNU_SOURCE", "-g", "-Wall", "-Wextra", "-Werror", "-pthread", "-Inative/common", "-Ihosts/moddable",
+	"-Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc"];
+const variants = [
+	["plain", ["-O2"]],
+	["ThreadSanitizer", ["-O1", "-fsanitize=thread"]],
+	["AddressSanitizer + UBSan", ["-O1", "-fsanitize=address,undefined", "-fno-sanitize=alignment", "-fno-sanitize-recover=all"]],
+];
+
+for (const [name, flags] of variants) {
+	test(`post.c: its C tests pass (${name})`, (t) => {
+		const dir = mkdtempSync(join(tmpdir(), "ivxs-post-"));
+		t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+		const binary = join(dir, "post_test");
+		execFileSync("gcc", [...cflags, ...flags, ...postSources, "-o", binary], { cwd: root });
+		const output = execFileSync(binary, { encoding: "utf8", timeout: 120_000 });
+		t.log(output.trim().split("\n").filter((l) => l.startsWith("  ")).join("\n"));
+		t.regex(output, /^4 passed, 0 failed$/m);
+	});
+}
+
+test("post.c compiles for Cortex-M4 with no library calls (no malloc, no atomic helpers)", (t) => {
+	const dir = mkdtempSync(join(tmpdir(), "ivxs-post-arm-"));
+	t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+	const object = join(dir, "post.o");
+	execFileSync("arm-none-eabi-gcc", ["-std=c11", "-mcpu=cortex-m4", "-mthumb", "-Os", "-Wall", "-Wextra", "-Werror",
+		"-Inative/common", "-Ihosts/moddable", "-c", "hosts/moddable/post.c", "-o", object], { cwd: root });
+	const undefinedSymbols = execFileSync("arm-none-eabi-nm", ["-u", object], { encoding: "utf8" }).trim();
+	t.is(undefinedSymbols, "", "post.o calls nothing outside itself");
+});
