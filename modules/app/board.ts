@@ -31,7 +31,7 @@ export default function main(): void {
 	};
 	const fmp4 = new Fmp4Muxer({ video: codec, audio: true, onJump: "discontinuity", sink: (chunks) => { mp4Bytes += count(chunks); } });
 	const flv = new FlvMuxer({ video: codec, audio: true, sink: (chunks) => { flvBytes += count(chunks); } });
-	const feeder = new MuxerFeed([fmp4, flv], (frame, error) => log.warn(`board: frame ${frame.seq} rejected: ${error.message}`));
+	const feeder = new MuxerFeed(codec, [fmp4, flv], (frame, error) => log.warn(`board: frame ${frame.seq} rejected: ${error.message}`));
 	new RingReader(ring, {
 		at: "live",
 		onReadable() {

@@ -1,15 +1,18 @@
 /*
  * Ring frames into muxers, shared by the camera demo (main.ts) and the board
- * app (board.ts): each frame goes to every muxer; a frame a muxer refuses (a
- * MediaError) is counted and reported, and the muxers keep their state.
+ * app (board.ts). Process once, mux many: each frame is analysed once by its
+ * track (modules/media/track.ts; the ring frame's info word, capture's NAL
+ * classification, spares a second scan) and the unit goes to every muxer. A
+ * frame the track or a muxer refuses (a MediaError) is counted and reported,
+ * and the tracks and muxers keep their state.
  */
 import { FrameType } from "ring";
 import type { Frame } from "ring";
-import { MediaError } from "../media/index.js";
+import { AudioTrack, MediaError, VideoTrack, type AudioUnit, type VideoCodec, type VideoUnit } from "../media/index.js";
 
 export interface FrameWriter {
-	writeVideo(data: Uint8Array, timestamp: number): void;
-	writeAudio(data: Uint8Array, timestamp: number): unknown;
+	writeVideoUnit(unit: VideoUnit): void;
+	writeAudioUnit(unit: AudioUnit): unknown;
 }
 
 export class MuxerFeed {
@@ -18,18 +21,25 @@ export class MuxerFeed {
 	rejected = 0;
 	#muxers: readonly FrameWriter[];
 	#onRejected: (frame: Frame, error: MediaError) => void;
-	constructor(muxers: readonly FrameWriter[], onRejected: (frame: Frame, error: MediaError) => void) {
+	#video: VideoTrack;
+	#audio: AudioTrack;
+	constructor(codec: VideoCodec, muxers: readonly FrameWriter[], onRejected: (frame: Frame, error: MediaError) => void) {
 		this.#muxers = muxers;
 		this.#onRejected = onRejected;
+		// A timestamp jump is a discontinuity (fMP4 starts a new fragment; FLV writes the new time).
+		this.#video = new VideoTrack({ codec, onJump: "discontinuity" });
+		this.#audio = new AudioTrack({ onJump: "discontinuity" });
 	}
 	feed(frame: Frame): void {
 		try {
 			if (frame.type === FrameType.video) {
-				for (const muxer of this.#muxers) muxer.writeVideo(frame.data, frame.timestamp);
+				const unit = this.#video.process(frame.data, frame.timestamp, frame.timestamp, frame.info);
+				for (const muxer of this.#muxers) muxer.writeVideoUnit(unit);
 				this.videoFrames++;
 			}
 			else {
-				for (const muxer of this.#muxers) muxer.writeAudio(frame.data, frame.timestamp);
+				const unit = this.#audio.process(frame.data, frame.timestamp);
+				for (const muxer of this.#muxers) muxer.writeAudioUnit(unit);
 				this.audioFrames++;
 			}
 		}

@@ -104,7 +104,7 @@ export default function main(): void {
 	const flv = new FlvMuxer({ video: options.codec, audio: true, sink: (chunks) => { emit(flvFile, chunks); } });
 
 	// The muxers keep their state when they refuse a frame: log and go on.
-	const feeder = new MuxerFeed([fmp4, flv], (frame, error) => trace(`demo: frame ${frame.seq} rejected: ${error.message}\n`));
+	const feeder = new MuxerFeed(options.codec, [fmp4, flv], (frame, error) => trace(`demo: frame ${frame.seq} rejected: ${error.message}\n`));
 	const feed = (frame: Frame) => feeder.feed(frame);
 	// A live viewer: starts at the newest key frame, wakes when capture pushes.
 	const reader = new RingReader(ring, {

@@ -7,17 +7,60 @@
  * emitted bytes whose chunk is a view of the input buffers: 0 means no payload was copied.
  * headerBytes = all other emitted bytes (boxes, tag headers, length prefixes, sequence headers).
  * Both are per iteration.
+ *
+ * bothUsPerFrame: the demo's shape — one VideoTrack + AudioTrack (track.ts) processing each frame
+ * once and feeding both muxers; bothInfoUsPerFrame: the same with capture's AU info word passed
+ * along (as ring frames carry it), here derived once before timing by auInfoOf().
  */
-import { splitAccessUnits, type VideoCodec } from "./annexb.js";
+import { scanNalUnits, splitAccessUnits, type VideoCodec } from "./annexb.js";
 import { parseAdtsFrame, splitAdtsFrames } from "./aac.js";
 import { FlvMuxer } from "./flv-muxer.js";
 import { Fmp4Muxer } from "./fmp4-muxer.js";
+import { AU_INFO, AudioTrack, VideoTrack } from "./track.js";
 import { analyzeAccessUnit } from "./video.js";
+
+/**
+ * The AU info word capture attaches to a frame (native/annexb/annexb.h), from the JS analysis:
+ * the benchmark's stand-in for frames read from the ring.
+ */
+export function auInfoOf(codec: VideoCodec, au: Uint8Array): number {
+  const spans = scanNalUnits(au);
+  const count = spans.length / 3;
+  let info = (count > 255 ? 255 : count) << AU_INFO.COUNT_SHIFT;
+  if (codec === "h265") info |= AU_INFO.H265;
+  for (let i = 0; i < spans.length; i += 3) {
+    const b = au[spans[i + 1]];
+    const t = codec === "h264" ? b & 0x1f : (b >> 1) & 0x3f;
+    const vcl = codec === "h264" ? t >= 1 && t <= 5 : t < 32;
+    if (vcl && (info & AU_INFO.VCL) === 0) info |= AU_INFO.VCL | (t << AU_INFO.VCL_TYPE_SHIFT);
+    if (codec === "h264") {
+      if (t === 5) info |= AU_INFO.KEY;
+      else if (t === 7) info |= AU_INFO.SPS;
+      else if (t === 8) info |= AU_INFO.PPS;
+      else if (t === 9) info |= AU_INFO.AUD;
+      else if (t === 6) info |= AU_INFO.SEI;
+    } else {
+      if (t >= 16 && t <= 23) info |= AU_INFO.KEY;
+      else if (t === 32) info |= AU_INFO.VPS;
+      else if (t === 33) info |= AU_INFO.SPS;
+      else if (t === 34) info |= AU_INFO.PPS;
+      else if (t === 35) info |= AU_INFO.AUD;
+      else if (t === 39 || t === 40) info |= AU_INFO.SEI;
+    }
+  }
+  const all = AU_INFO.SPS | AU_INFO.PPS | (codec === "h265" ? AU_INFO.VPS : 0);
+  if ((info & all) === all) info |= AU_INFO.PARAMS;
+  return info;
+}
 
 export interface BenchResult {
   frames: number;
   fmp4UsPerFrame: number;
   flvUsPerFrame: number;
+  /** One track stage feeding both muxers, per frame (video + audio). */
+  bothUsPerFrame: number;
+  /** The same with the AU info word passed along. */
+  bothInfoUsPerFrame: number;
   payloadBytesCopied: number;
   headerBytes: number;
   fmp4HeaderBytes: number;
@@ -72,11 +115,48 @@ export function benchMux(video: Uint8Array, audio: Uint8Array, iterations: numbe
   const flvCopied = expectedPayload - fromInput / iterations;
   const flvHeader = other / iterations;
 
+  const infos = aus.map((au) => auInfoOf(codec, au));
+  const both = (withInfo: boolean) => {
+    const video = new VideoTrack({ codec });
+    const audioTrack = new AudioTrack();
+    const f = new Fmp4Muxer({ video: codec, audio: hasAudio, sink });
+    const l = new FlvMuxer({ video: codec, audio: hasAudio, sink });
+    let vi = 0;
+    let ai = 0;
+    while (vi < aus.length || ai < aacs.length) {
+      const vt = (vi * 1000) / fps;
+      const at = (ai * 1024 * 1000) / rate;
+      if (vi < aus.length && (ai >= aacs.length || vt <= at)) {
+        const u = video.process(aus[vi], vt, vt, withInfo ? infos[vi] : undefined);
+        vi++;
+        f.writeVideoUnit(u);
+        l.writeVideoUnit(u);
+      } else {
+        const u = audioTrack.process(aacs[ai++], at);
+        f.writeAudioUnit(u);
+        l.writeAudioUnit(u);
+      }
+    }
+    f.end();
+    l.end();
+  };
+  fromInput = 0;
+  other = 0;
+  t0 = Date.now();
+  for (let i = 0; i < iterations; i++) both(false);
+  const bothMs = Date.now() - t0;
+  const bothCopied = 2 * expectedPayload - fromInput / iterations;
+  t0 = Date.now();
+  for (let i = 0; i < iterations; i++) both(true);
+  const bothInfoMs = Date.now() - t0;
+
   return {
     frames,
+    bothUsPerFrame: (bothMs * 1000) / (iterations * frames),
+    bothInfoUsPerFrame: (bothInfoMs * 1000) / (iterations * frames),
     fmp4UsPerFrame: (fmp4Ms * 1000) / (iterations * frames),
     flvUsPerFrame: (flvMs * 1000) / (iterations * frames),
-    payloadBytesCopied: fmp4Copied + flvCopied,
+    payloadBytesCopied: fmp4Copied + flvCopied + bothCopied,
     headerBytes: fmp4Header + flvHeader,
     fmp4HeaderBytes: fmp4Header,
     flvHeaderBytes: flvHeader,

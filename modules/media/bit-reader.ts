@@ -73,6 +73,20 @@ export class BitReader {
     return (k & 1) === 1 ? (k + 1) / 2 : -(k / 2);
   }
 
+  /** se(v) that must lie in [min, max], else BitstreamError naming the field. */
+  seRange(min: number, max: number, field: string): number {
+    const v = this.se();
+    if (v < min || v > max) throw new BitstreamError(`${field} out of range: ${v}`);
+    return v;
+  }
+
+  /** u(n) that must be <= max, else BitstreamError naming the field. */
+  uMax(n: number, max: number, field: string): number {
+    const v = this.u(n);
+    if (v > max) throw new BitstreamError(`${field} out of range: ${v}`);
+    return v;
+  }
+
   /** ue(v) that must be <= max, else BitstreamError naming the field. */
   ueMax(max: number, field: string): number {
     const v = this.ue();

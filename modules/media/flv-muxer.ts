@@ -23,14 +23,19 @@
  *
  * A changed SPS/PPS(/VPS) at a key frame, or a changed AAC config, writes a new sequence header
  * before the frame. No onMetaData script tag is written (decoders use the sequence headers).
- * Errors and start rules are those of the fMP4 muxer (see errors.ts, timeline.ts).
+ * Errors and start rules are those of the fMP4 muxer (see errors.ts, timeline.ts), and so are
+ * the two ways in: raw frames (`writeVideo`/`writeAudio`, through the muxer's own tracks) or
+ * units of shared tracks (`writeVideoUnit`/`writeAudioUnit`, see track.ts). What a tag cannot
+ * hold is refused before anything is written: a tag body over 16 MiB - 1 (DataSize is 24 bits,
+ * UnsupportedError) and PTS - DTS beyond ±2^23 ms (CompositionTime is SI24, TimestampError).
  */
 import type { VideoCodec } from "./annexb.js";
-import { parseAdtsFrame } from "./aac.js";
-import { audioConfigFor, type AudioConfig } from "./audio.js";
-import { MuxerStateError, NoKeyFrameError } from "./errors.js";
-import { checkTimestamps, type TimelineOptions } from "./timeline.js";
-import { analyzeAccessUnit, configForKeyFrame, type VideoConfig } from "./video.js";
+import type { AudioConfig } from "./audio.js";
+import { TimestampError, UnsupportedError } from "./errors.js";
+import type { TimelineOptions } from "./timeline.js";
+import { MuxerInput } from "./muxer-input.js";
+import type { AudioUnit, VideoUnit } from "./track.js";
+import type { VideoConfig } from "./video.js";
 
 export interface FlvInfo {
   type: "flv";
@@ -55,177 +60,201 @@ export interface FlvMuxerOptions extends TimelineOptions {
 const TAG_AUDIO = 8;
 const TAG_VIDEO = 9;
 const HVC1 = [0x68, 0x76, 0x63, 0x31];
+const HVC1_U32 = 0x68766331;
+const MAX_DATA_SIZE = 0xffffff;
+const MAX_CTS = 0x7fffff;
 
-function tagHeader(b: Uint8Array, type: number, dataSize: number, ts: number): void {
-  b[0] = type;
-  b[1] = (dataSize >>> 16) & 0xff;
-  b[2] = (dataSize >>> 8) & 0xff;
-  b[3] = dataSize & 0xff;
-  const t = ts >>> 0;
-  b[4] = (t >>> 16) & 0xff;
-  b[5] = (t >>> 8) & 0xff;
-  b[6] = t & 0xff;
-  b[7] = (t >>> 24) & 0xff;
-  b[8] = 0;
-  b[9] = 0;
-  b[10] = 0;
+// Small per-tag headers are carved out of shared append-only slabs: one allocation and one
+// DataView per 4 KiB instead of one buffer per tag (XS pays per allocation). A slab is never
+// written again once carved, so the views handed to sinks stay valid as long as they are held.
+// The first slab is made at run time, on the first tag: a buffer made while a Moddable build
+// preloads this module would live in flash, read-only.
+const SLAB_BYTES = 4096;
+let slab = new Uint8Array(0);
+let slabView = new DataView(slab.buffer);
+let slabUsed = SLAB_BYTES;
+
+/** Reserves `n` bytes (n <= SLAB_BYTES) of the current slab; returns their offset in `slab`. */
+function carve(n: number): number {
+  if (slabUsed + n > SLAB_BYTES) {
+    slab = new Uint8Array(SLAB_BYTES);
+    slabView = new DataView(slab.buffer);
+    slabUsed = 0;
+  }
+  const p = slabUsed;
+  slabUsed += n;
+  return p;
 }
 
-function u32(b: Uint8Array, o: number, v: number): void {
-  b[o] = (v >>> 24) & 0xff;
-  b[o + 1] = (v >>> 16) & 0xff;
-  b[o + 2] = (v >>> 8) & 0xff;
-  b[o + 3] = v & 0xff;
+/**
+ * Writes the 11-byte tag header at `p` of the slab and the first byte after it (`next`).
+ * Timestamps wrap at 2^32 ms: the low 24 bits, then TimestampExtended (bits 24..31).
+ */
+function tagHeader(p: number, type: number, dataSize: number, ts: number, next: number): void {
+  const t = ts >>> 0;
+  slabView.setUint32(p, (type << 24) | dataSize);
+  slabView.setUint32(p + 4, ((t << 8) | (t >>> 24)) >>> 0);
+  slabView.setUint32(p + 8, next); // StreamID 0 (3 bytes), then `next`
+}
+
+/** A 4-byte big-endian number (NAL length, PreviousTagSize) as its own chunk. */
+function u32Chunk(v: number): Uint8Array {
+  const p = carve(4);
+  slabView.setUint32(p, v);
+  return slab.subarray(p, p + 4);
 }
 
 /** A complete tag (header + body + PreviousTagSize) for a small body that is copied in. */
 function smallTag(type: number, ts: number, body: Uint8Array): Uint8Array {
   const t = new Uint8Array(11 + body.length + 4);
-  tagHeader(t, type, body.length, ts);
+  const dv = new DataView(t.buffer);
+  const u = ts >>> 0;
+  dv.setUint32(0, (type << 24) | body.length);
+  dv.setUint32(4, ((u << 8) | (u >>> 24)) >>> 0);
   t.set(body, 11);
-  u32(t, 11 + body.length, 11 + body.length);
+  dv.setUint32(11 + body.length, 11 + body.length);
   return t;
 }
 
-export class FlvMuxer {
-  private readonly opts: FlvMuxerOptions;
-  private readonly sink: FlvSink;
-  private headerWritten = false;
-  private ended = false;
-  private origin: number | undefined;
-  private videoConfig: VideoConfig | undefined;
-  private audioConfig: AudioConfig | undefined;
-  private videoStarted = false;
-  private audioStarted = false;
-  private lastVideoDtsMs: number | undefined;
-  private lastAudioMs: number | undefined;
-  private lastVideoTs = 0;
+/** Body size of the video sequence header tag for `c`. */
+function videoSequenceHeaderSize(c: VideoConfig): number {
+  return 5 + c.decoderConfig.length;
+}
+
+export class FlvMuxer extends MuxerInput {
+  readonly #sink: FlvSink;
+  #headerWritten = false;
+  #videoConfig: VideoConfig | undefined;
+  #audioConfig: AudioConfig | undefined;
+  #videoStarted = false;
+  #audioStarted = false;
+  #lastVideoTs = 0;
 
   constructor(opts: FlvMuxerOptions) {
-    if (!opts.video && !opts.audio) throw new MuxerStateError("muxer needs a video or an audio track");
-    this.opts = opts;
-    this.sink = opts.sink;
+    super(opts);
+    this.#sink = opts.sink;
   }
 
-  private fileHeader(chunks: Uint8Array[]): boolean {
-    if (this.headerWritten) return false;
-    this.headerWritten = true;
+
+  #fileHeader(chunks: Uint8Array[]): boolean {
+    if (this.#headerWritten) return false;
+    this.#headerWritten = true;
     const h = new Uint8Array(13);
-    h.set([0x46, 0x4c, 0x56, 1, (this.opts.audio ? 4 : 0) | (this.opts.video ? 1 : 0), 0, 0, 0, 9, 0, 0, 0, 0]);
+    h.set([0x46, 0x4c, 0x56, 1, (this.audio ? 4 : 0) | (this.video ? 1 : 0), 0, 0, 0, 9, 0, 0, 0, 0]);
     chunks.push(h);
     return true;
   }
 
-  private videoSequenceHeader(c: VideoConfig, ts: number): Uint8Array {
+  #videoSequenceHeader(c: VideoConfig, ts: number): Uint8Array {
     const d = c.decoderConfig;
+    const body = new Uint8Array(videoSequenceHeaderSize(c));
     if (c.codec === "h264") {
-      const body = new Uint8Array(5 + d.length);
       body[0] = 0x17;
       body[1] = 0; // AVC sequence header; CompositionTime 0
-      body.set(d, 5);
-      return smallTag(TAG_VIDEO, ts, body);
+    } else {
+      body[0] = 0x80 | (1 << 4) | 0; // ExHeader, key frame, SequenceStart
+      body.set(HVC1, 1);
     }
-    const body = new Uint8Array(5 + d.length);
-    body[0] = 0x80 | (1 << 4) | 0; // ExHeader, key frame, SequenceStart
-    body.set(HVC1, 1);
     body.set(d, 5);
     return smallTag(TAG_VIDEO, ts, body);
   }
 
-  /** Adds one Annex-B access unit; see Fmp4Muxer.writeVideo for the rules. */
-  writeVideo(au: Uint8Array, ptsMs: number, dtsMs: number = ptsMs): void {
-    if (this.ended) throw new MuxerStateError("muxer has ended");
-    const codec = this.opts.video;
-    if (!codec) throw new MuxerStateError("muxer has no video track");
-    const frame = analyzeAccessUnit(codec, au);
-    if (!this.videoStarted && !frame.key) throw new NoKeyFrameError("video must start with a key frame");
-    const config = frame.key ? configForKeyFrame(codec, frame, this.videoConfig) : this.videoConfig!;
-    checkTimestamps(ptsMs, dtsMs, this.origin, this.lastVideoDtsMs, this.opts);
-    // --- validated: commit ---
-    const origin = this.origin ?? dtsMs;
-    this.origin = origin;
-    this.lastVideoDtsMs = dtsMs;
-    const ts = Math.round(dtsMs - origin);
-    const cts = Math.round(ptsMs - origin) - ts;
-    this.lastVideoTs = ts;
-    const chunks: Uint8Array[] = [];
-    const fileHeader = this.fileHeader(chunks);
-    const seq = config !== this.videoConfig;
-    if (seq) chunks.push(this.videoSequenceHeader(config, ts));
-    this.videoConfig = config;
-    this.videoStarted = true;
-
-    const nals = frame.nals;
-    const hevc = codec === "h265";
+  /** Adds one video unit from a VideoTrack (shared with other muxers). */
+  writeVideoUnit(u: VideoUnit): void {
+    const origin = this.videoOrigin(u, this.#videoStarted);
+    const config = u.key ? u.config : this.#videoConfig!;
+    const ts = Math.round(u.dtsMs - origin);
+    const cts = Math.round(u.ptsMs - origin) - ts;
+    if (cts > MAX_CTS) throw new TimestampError("PTS - DTS beyond the 24-bit FLV CompositionTime");
+    const hevc = this.video === "h265";
     const exX = hevc && cts === 0; // CodedFramesX: no CompositionTime field
     const vh = exX ? 5 : hevc ? 8 : 5;
-    const dataSize = vh + frame.sampleSize;
-    const head = new Uint8Array(11 + vh + 4 * nals.length + 4);
-    tagHeader(head, TAG_VIDEO, dataSize, ts);
-    const frameType = frame.key ? 1 : 2;
-    let o = 11;
+    const dataSize = vh + u.sampleSize;
+    if (dataSize > MAX_DATA_SIZE) throw new UnsupportedError(`video frame of ${u.sampleSize} bytes exceeds an FLV tag`);
+    const seq = config !== this.#videoConfig;
+    if (seq && videoSequenceHeaderSize(config) > MAX_DATA_SIZE) throw new UnsupportedError("parameter sets exceed an FLV tag");
+    // --- validated: commit ---
+    this.origin = origin;
+    this.#lastVideoTs = ts;
+    let pre: Uint8Array[] | undefined;
+    const fileHeader = !this.#headerWritten;
+    if (fileHeader || seq) {
+      pre = [];
+      this.#fileHeader(pre);
+      if (seq) pre.push(this.#videoSequenceHeader(config, ts));
+    }
+    this.#videoConfig = config;
+    this.#videoStarted = true;
+
+    const nals = u.nals;
+    // Tag header, video tag header and the first NAL length in one slab view; each further NAL
+    // gets a 4-byte length chunk; PreviousTagSize closes the tag.
+    const frameType = u.key ? 1 : 2;
+    const headSize = 11 + vh + 4;
+    const p = carve(headSize);
     if (hevc) {
-      head[o++] = 0x80 | (frameType << 4) | (exX ? 3 : 1);
-      head[o++] = HVC1[0];
-      head[o++] = HVC1[1];
-      head[o++] = HVC1[2];
-      head[o++] = HVC1[3];
+      tagHeader(p, TAG_VIDEO, dataSize, ts, 0x80 | (frameType << 4) | (exX ? 3 : 1));
+      slabView.setUint32(p + 12, HVC1_U32);
+      if (!exX) slabView.setUint32(p + 16, (cts << 8) >>> 0); // SI24 (then the NAL length's first byte, rewritten below)
     } else {
-      head[o++] = (frameType << 4) | 7;
-      head[o++] = 1; // AVC NALU
+      tagHeader(p, TAG_VIDEO, dataSize, ts, (frameType << 4) | 7);
+      slabView.setUint32(p + 12, ((1 << 24) | (cts & 0xffffff)) >>> 0); // AVC NALU, CompositionTime SI24
     }
-    if (!exX) {
-      head[o++] = (cts >> 16) & 0xff;
-      head[o++] = (cts >> 8) & 0xff;
-      head[o++] = cts & 0xff;
+    slabView.setUint32(p + headSize - 4, nals[0].length);
+    const head = slab.subarray(p, p + headSize);
+    let chunks: Uint8Array[];
+    if (pre === undefined && nals.length === 1) {
+      chunks = [head, nals[0], u32Chunk(11 + dataSize)]; // the usual tag: one literal, no pushes
+    } else {
+      chunks = pre ?? [];
+      chunks.push(head, nals[0]);
+      for (let i = 1; i < nals.length; i++) chunks.push(u32Chunk(nals[i].length), nals[i]);
+      chunks.push(u32Chunk(11 + dataSize));
     }
-    // First NAL length shares the header view; the others are 4-byte views of the same buffer.
-    u32(head, o, nals[0].length);
-    chunks.push(head.subarray(0, o + 4), nals[0]);
-    o += 4;
-    for (let i = 1; i < nals.length; i++) {
-      u32(head, o, nals[i].length);
-      chunks.push(head.subarray(o, o + 4), nals[i]);
-      o += 4;
-    }
-    u32(head, o, 11 + dataSize);
-    chunks.push(head.subarray(o, o + 4));
-    this.sink(chunks, { type: "flv", fileHeader, sequenceHeader: seq, track: "video", key: frame.key, timestampMs: ts });
+    this.#sink(chunks, { type: "flv", fileHeader, sequenceHeader: seq, track: "video", key: u.key, timestampMs: ts });
   }
 
-  /** Adds one ADTS frame; returns false when dropped before the video track started. */
-  writeAudio(adts: Uint8Array, ptsMs: number): boolean {
-    if (this.ended) throw new MuxerStateError("muxer has ended");
-    if (!this.opts.audio) throw new MuxerStateError("muxer has no audio track");
-    const { header, payload } = parseAdtsFrame(adts);
-    if (this.opts.video && !this.videoStarted) return false;
-    if (!this.audioStarted && this.origin !== undefined && Number.isFinite(ptsMs) && ptsMs < this.origin) return false;
-    const config = audioConfigFor(header, this.audioConfig);
-    checkTimestamps(ptsMs, ptsMs, this.origin, this.lastAudioMs, this.opts);
+  /** Adds one audio unit from an AudioTrack (shared with other muxers); see writeAudio. */
+  writeAudioUnit(u: AudioUnit): boolean {
+    if (this.ended || !this.audio) this.checkOpen(this.audio, "audio"); // throws
+    if (this.video && !this.#videoStarted) return false;
+    if (!this.#audioStarted && this.origin !== undefined && u.ptsMs < this.origin) return false;
+    const origin = this.origin ?? u.ptsMs;
+    if (u.ptsMs < origin) throw new TimestampError("timestamp before stream origin");
+    const payload = u.payload;
     // --- validated: commit ---
-    const origin = this.origin ?? ptsMs;
     this.origin = origin;
-    this.lastAudioMs = ptsMs;
-    this.audioStarted = true;
-    const ts = Math.round(ptsMs - origin);
-    const chunks: Uint8Array[] = [];
-    const fileHeader = this.fileHeader(chunks);
-    const seq = config !== this.audioConfig;
-    if (seq) {
-      const body = new Uint8Array(2 + config.asc.length);
-      body[0] = 0xaf;
-      body[1] = 0;
-      body.set(config.asc, 2);
-      chunks.push(smallTag(TAG_AUDIO, ts, body));
+    this.#audioStarted = true;
+    const ts = Math.round(u.ptsMs - origin);
+    const config = u.config;
+    const seq = config !== this.#audioConfig;
+    const fileHeader = !this.#headerWritten;
+    let pre: Uint8Array[] | undefined;
+    if (fileHeader || seq) {
+      pre = [];
+      this.#fileHeader(pre);
+      if (seq) {
+        const body = new Uint8Array(2 + config.asc.length);
+        body[0] = 0xaf;
+        body[1] = 0;
+        body.set(config.asc, 2);
+        pre.push(smallTag(TAG_AUDIO, ts, body));
+      }
     }
-    this.audioConfig = config;
-    const head = new Uint8Array(11 + 2 + 4);
-    tagHeader(head, TAG_AUDIO, 2 + payload.length, ts);
-    head[11] = 0xaf;
-    head[12] = 1;
-    u32(head, 13, 11 + 2 + payload.length);
-    chunks.push(head.subarray(0, 13), payload, head.subarray(13, 17));
-    this.sink(chunks, { type: "flv", fileHeader, sequenceHeader: seq, track: "audio", key: true, timestampMs: ts });
+    this.#audioConfig = config;
+    const p = carve(13);
+    tagHeader(p, TAG_AUDIO, 2 + payload.length, ts, 0xaf);
+    slab[p + 12] = 1; // AAC raw
+    const head = slab.subarray(p, p + 13);
+    const tail = u32Chunk(11 + 2 + payload.length);
+    let chunks: Uint8Array[];
+    if (pre === undefined) {
+      chunks = [head, payload, tail];
+    } else {
+      chunks = pre;
+      chunks.push(head, payload, tail);
+    }
+    this.#sink(chunks, { type: "flv", fileHeader, sequenceHeader: seq, track: "audio", key: true, timestampMs: ts });
     return true;
   }
 
@@ -233,12 +262,12 @@ export class FlvMuxer {
   end(): void {
     if (this.ended) return;
     this.ended = true;
-    if (!this.videoConfig) return;
-    const body = this.videoConfig.codec === "h264"
+    if (!this.#videoConfig) return;
+    const body = this.#videoConfig.codec === "h264"
       ? new Uint8Array([0x17, 2, 0, 0, 0])
       : new Uint8Array([0x80 | (1 << 4) | 2, HVC1[0], HVC1[1], HVC1[2], HVC1[3]]);
-    this.sink([smallTag(TAG_VIDEO, this.lastVideoTs, body)], {
-      type: "flv", fileHeader: false, sequenceHeader: false, track: "end", key: false, timestampMs: this.lastVideoTs,
+    this.#sink([smallTag(TAG_VIDEO, this.#lastVideoTs, body)], {
+      type: "flv", fileHeader: false, sequenceHeader: false, track: "end", key: false, timestampMs: this.#lastVideoTs,
     });
   }
 }

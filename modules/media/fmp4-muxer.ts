@@ -18,16 +18,25 @@
  * Start: with a video track, the first video frame must be a key frame with parameter sets
  * (NoKeyFrameError / MissingParameterSetError otherwise) and audio frames before it are dropped
  * (writeAudio returns false). Any thrown MediaError rejects only that frame.
+ *
+ * Input: `writeVideo`/`writeAudio` take raw frames and run them through the muxer's own tracks
+ * (track.ts); `writeVideoUnit`/`writeAudioUnit` take units a shared VideoTrack/AudioTrack made
+ * once for several muxers (the track's maxJumpMs/onJump then apply, not the muxer's).
+ * Options are range-checked (RangeError): durations in (0, MAX_DURATION_MS] ms (a sample
+ * duration must fit the 32-bit `trun` field at 96 kHz), maxJumpMs in [0, MAX_DURATION_MS].
+ * Decode times go into 64-bit `tfdt` boxes; a fragment is cut before its `mdat` would pass 2 GiB
+ * (the 32-bit signed data offsets of `trun`).
  */
 import type { VideoCodec } from "./annexb.js";
-import { parseAdtsFrame } from "./aac.js";
-import { audioConfigFor, type AudioConfig } from "./audio.js";
-import { MuxerStateError, NoKeyFrameError, TimestampError } from "./errors.js";
+import type { AudioConfig } from "./audio.js";
+import { TimestampError } from "./errors.js";
 import {
-  fragmentChunks, initSegment, VIDEO_TIMESCALE, type AudioSample, type TrackRun, type VideoSample,
+  fragmentChunks, initSegment, VIDEO_TIMESCALE, type AudioRun, type VideoRun,
 } from "./mp4-boxes.js";
-import { checkTimestamps, type TimelineOptions } from "./timeline.js";
-import { analyzeAccessUnit, configForKeyFrame, type VideoConfig } from "./video.js";
+import { checkDurationOption, type TimelineOptions } from "./timeline.js";
+import { MuxerInput } from "./muxer-input.js";
+import type { AudioUnit, VideoUnit } from "./track.js";
+import type { VideoConfig } from "./video.js";
 
 export interface InitInfo {
   type: "init";
@@ -63,212 +72,214 @@ export interface Fmp4MuxerOptions extends TimelineOptions {
   fragmentDurationMs?: number;
 }
 
-interface HeldVideo {
-  sample: VideoSample;
-  dts: number;
-}
 
-interface HeldAudio {
-  sample: AudioSample;
-  dts: number;
-}
+// Largest mdat payload of one fragment: trun's data_offset is a signed 32-bit field.
+const MAX_FRAGMENT_BYTES = 0x7fffffff - 0x10000;
+const U32_MAX = 0xffffffff;
 
-export class Fmp4Muxer {
-  private readonly opts: Fmp4MuxerOptions;
-  private readonly sink: Fmp4Sink;
-  private origin: number | undefined;
-  private ended = false;
-  private sequence = 0;
+export class Fmp4Muxer extends MuxerInput {
+  readonly #sink: Fmp4Sink;
+  readonly #gop: boolean;
+  readonly #fragmentDuration: number;
+  #sequence = 0;
   // configuration
-  private videoConfig: VideoConfig | undefined;
-  private audioConfig: AudioConfig | undefined;
-  private initVideo: VideoConfig | undefined;
-  private initAudio: AudioConfig | undefined;
-  private initWritten = false;
+  #videoConfig: VideoConfig | undefined;
+  #audioConfig: AudioConfig | undefined;
+  #initVideo: VideoConfig | undefined;
+  #initAudio: AudioConfig | undefined;
+  #initWritten = false;
   // video track
-  private videoStarted = false;
-  private lastVideoDtsMs: number | undefined;
-  private heldVideo: HeldVideo | undefined;
-  private videoRun: TrackRun<VideoSample> | undefined;
-  private videoRunDuration = 0;
-  private lastVideoDuration = 0;
+  #videoStarted = false;
+  // The last unit waits for the next one to give its duration (no per-frame object: XS pays per
+  // allocation, and the unit already holds what the sample needs).
+  #heldVideo: VideoUnit | undefined;
+  #heldVideoDts = 0;
+  #heldVideoCts = 0;
+  #videoRun: VideoRun | undefined;
+  #videoRunDuration = 0;
+  #lastVideoDuration = 0;
   // audio track
-  private audioStarted = false;
-  private lastAudioMs: number | undefined;
-  private heldAudio: HeldAudio | undefined;
-  private audioRun: TrackRun<AudioSample> | undefined;
-  private audioRunDuration = 0;
-  private lastAudioDuration = 0;
+  #audioStarted = false;
+  #heldAudio: Uint8Array | undefined;
+  #heldAudioDts = 0;
+  #audioRun: AudioRun | undefined;
+  #audioRunDuration = 0;
+  #lastAudioDuration = 0;
+  // mdat bytes of the runs (held samples included)
+  #runBytes = 0;
 
   constructor(opts: Fmp4MuxerOptions) {
-    if (!opts.video && !opts.audio) throw new MuxerStateError("muxer needs a video or an audio track");
-    this.opts = opts;
-    this.sink = opts.sink;
+    super(opts);
+    if (opts.fragment !== undefined && opts.fragment !== "gop" && opts.fragment !== "duration") {
+      throw new RangeError(`fragment must be "gop" or "duration", got ${String(opts.fragment)}`);
+    }
+    checkDurationOption("fragmentDurationMs", opts.fragmentDurationMs);
+    this.#sink = opts.sink;
+    this.#gop = (opts.fragment ?? "gop") === "gop";
+    this.#fragmentDuration = opts.fragmentDurationMs ?? 1000;
   }
 
-  /**
-   * Adds one Annex-B access unit. `dtsMs` defaults to `ptsMs` (no B-frames).
-   * Throws a MediaError and ignores the frame when it is malformed or out of order.
-   */
-  writeVideo(au: Uint8Array, ptsMs: number, dtsMs: number = ptsMs): void {
-    if (this.ended) throw new MuxerStateError("muxer has ended");
-    const codec = this.opts.video;
-    if (!codec) throw new MuxerStateError("muxer has no video track");
-    const frame = analyzeAccessUnit(codec, au);
-    if (!this.videoStarted && !frame.key) throw new NoKeyFrameError("video must start with a key frame");
-    const config = frame.key ? configForKeyFrame(codec, frame, this.videoConfig) : this.videoConfig!;
-    const jump = checkTimestamps(ptsMs, dtsMs, this.origin, this.lastVideoDtsMs, this.opts);
-    const origin = this.origin ?? dtsMs;
-    const dts = Math.round((dtsMs - origin) * 90);
-    const cts = Math.round((ptsMs - origin) * 90) - dts;
-    const held = this.heldVideo;
-    if (held && dts <= held.dts) throw new TimestampError("timestamp not increasing at 90 kHz");
+  /** Adds one video unit from a VideoTrack (shared with other muxers). */
+  writeVideoUnit(u: VideoUnit): void {
+    const origin = this.videoOrigin(u, this.#videoStarted);
+    // Parameter sets are taken from key frames only.
+    const config = u.key ? u.config : this.#videoConfig!;
+    const dts = Math.round((u.dtsMs - origin) * 90);
+    const cts = Math.round((u.ptsMs - origin) * 90) - dts;
+    if (cts > 0x7fffffff) throw new TimestampError("PTS - DTS beyond the 32-bit composition offset");
+    const held = this.#heldVideo;
+    const heldDts = this.#heldVideoDts;
+    if (held && dts <= heldDts) throw new TimestampError("timestamp not increasing at 90 kHz");
+    // A gap this muxer cannot write as one duration (units it refused in between) is a jump too.
+    const jump = u.discontinuity || (held !== undefined && dts - heldDts > U32_MAX);
     // --- validated: commit ---
     this.origin = origin;
-    this.lastVideoDtsMs = dtsMs;
     if (held) {
-      this.heldVideo = undefined;
-      this.pushVideo(held, jump ? this.lastVideoDuration || this.defaultVideoDuration() : dts - held.dts);
+      this.#heldVideo = undefined;
+      this.#pushVideo(held, jump ? this.#lastVideoDuration || this.#defaultVideoDuration() : dts - heldDts);
     }
-    const configChanged = config !== this.videoConfig;
-    if (jump || (configChanged && (this.initWritten || this.videoRun))) {
-      this.flushRuns();
-    } else if (this.videoRun) {
-      const mode = this.opts.fragment ?? "gop";
-      if (mode === "gop" ? frame.key : this.videoRunDuration >= (this.opts.fragmentDurationMs ?? 1000) * 90) {
-        this.flushRuns();
-      }
+    const configChanged = config !== this.#videoConfig;
+    if (jump || (configChanged && (this.#initWritten || this.#videoRun)) || this.#runBytes + u.sampleSize > MAX_FRAGMENT_BYTES) {
+      this.#flushRuns();
+    } else if (this.#videoRun) {
+      if (this.#gop ? u.key : this.#videoRunDuration >= this.#fragmentDuration * 90) this.#flushRuns();
     }
-    this.videoConfig = config;
-    this.videoStarted = true;
-    this.heldVideo = { sample: { nals: frame.nals, size: frame.sampleSize, duration: 0, cts, key: frame.key }, dts };
+    this.#videoConfig = config;
+    this.#videoStarted = true;
+    this.#runBytes += u.sampleSize;
+    this.#heldVideo = u;
+    this.#heldVideoDts = dts;
+    this.#heldVideoCts = cts;
   }
 
-  /**
-   * Adds one complete ADTS frame (header stripped in the output). Returns false when the frame
-   * was dropped because the video track has not started yet (or it precedes the stream origin
-   * before any audio was accepted). Throws a MediaError and ignores the frame when malformed.
-   */
-  writeAudio(adts: Uint8Array, ptsMs: number): boolean {
-    if (this.ended) throw new MuxerStateError("muxer has ended");
-    if (!this.opts.audio) throw new MuxerStateError("muxer has no audio track");
-    const { header, payload } = parseAdtsFrame(adts);
-    if (this.opts.video && !this.videoStarted) return false;
-    if (!this.audioStarted && this.origin !== undefined && Number.isFinite(ptsMs) && ptsMs < this.origin) return false;
-    const config = audioConfigFor(header, this.audioConfig);
-    const configChanged = config !== this.audioConfig;
-    const jump = checkTimestamps(ptsMs, ptsMs, this.origin, this.lastAudioMs, this.opts);
-    const origin = this.origin ?? ptsMs;
-    const dts = Math.round(((ptsMs - origin) * config.sampleRate) / 1000);
-    const held = this.heldAudio;
-    if (held && !configChanged && dts <= held.dts) throw new TimestampError("timestamp not increasing at audio rate");
+  /** Adds one audio unit from an AudioTrack (shared with other muxers); see writeAudio. */
+  writeAudioUnit(u: AudioUnit): boolean {
+    if (this.ended || !this.audio) this.checkOpen(this.audio, "audio"); // throws
+    if (this.video && !this.#videoStarted) return false;
+    if (!this.#audioStarted && this.origin !== undefined && u.ptsMs < this.origin) return false;
+    const config = u.config;
+    const configChanged = config !== this.#audioConfig;
+    const origin = this.origin ?? u.ptsMs;
+    if (u.ptsMs < origin) throw new TimestampError("timestamp before stream origin");
+    const dts = Math.round(((u.ptsMs - origin) * config.sampleRate) / 1000);
+    const held = this.#heldAudio;
+    const heldDts = this.#heldAudioDts;
+    if (held && !configChanged && dts <= heldDts) throw new TimestampError("timestamp not increasing at audio rate");
+    const jump = u.discontinuity || (held !== undefined && dts - heldDts > U32_MAX);
     // --- validated: commit ---
     this.origin = origin;
-    this.lastAudioMs = ptsMs;
     if (held) {
-      this.heldAudio = undefined;
-      const exact = !jump && !configChanged;
-      this.pushAudio(held, exact ? dts - held.dts : this.lastAudioDuration || header.samplesPerFrame);
+      this.#heldAudio = undefined;
+      this.#pushAudio(held, !jump && !configChanged ? dts - heldDts : this.#lastAudioDuration || 1024);
     }
-    if (jump || (configChanged && (this.initWritten || this.audioRun))) {
-      this.flushRuns();
-    } else if (!this.opts.video && this.audioRun &&
-      this.audioRunDuration * 1000 >= (this.opts.fragmentDurationMs ?? 1000) * config.sampleRate) {
-      this.flushRuns();
+    if (jump || (configChanged && (this.#initWritten || this.#audioRun)) || this.#runBytes + u.payload.length > MAX_FRAGMENT_BYTES) {
+      this.#flushRuns();
+    } else if (!this.video && this.#audioRun &&
+      this.#audioRunDuration * 1000 >= this.#fragmentDuration * config.sampleRate) {
+      this.#flushRuns();
     }
-    this.audioConfig = config;
-    this.audioStarted = true;
-    this.heldAudio = { sample: { payload, duration: 0 }, dts };
+    this.#audioConfig = config;
+    this.#audioStarted = true;
+    this.#runBytes += u.payload.length;
+    this.#heldAudio = u.payload;
+    this.#heldAudioDts = dts;
     return true;
   }
 
   /**
    * Ends the current fragment now, including the held-back frames; their duration is
-   * `durationMs` when given, else the previous frame's duration.
+   * `durationMs` when given (in (0, MAX_DURATION_MS], else RangeError), else the previous
+   * frame's duration.
    */
   flush(durationMs?: number): void {
+    checkDurationOption("flush duration", durationMs);
     if (this.ended) return;
-    const hv = this.heldVideo;
+    const hv = this.#heldVideo;
     if (hv) {
-      this.heldVideo = undefined;
-      const d = durationMs !== undefined && durationMs > 0 ? Math.round(durationMs * 90) : this.lastVideoDuration || this.defaultVideoDuration();
-      this.pushVideo(hv, d);
+      this.#heldVideo = undefined;
+      this.#pushVideo(hv, durationMs !== undefined ? Math.max(1, Math.round(durationMs * 90)) : this.#lastVideoDuration || this.#defaultVideoDuration());
     }
-    const ha = this.heldAudio;
+    const ha = this.#heldAudio;
     if (ha) {
-      this.heldAudio = undefined;
-      const rate = this.audioConfig!.sampleRate;
-      const d = durationMs !== undefined && durationMs > 0 ? Math.round((durationMs * rate) / 1000) : this.lastAudioDuration || 1024;
-      this.pushAudio(ha, d);
+      this.#heldAudio = undefined;
+      const rate = this.#audioConfig!.sampleRate;
+      this.#pushAudio(ha, durationMs !== undefined ? Math.max(1, Math.round((durationMs * rate) / 1000)) : this.#lastAudioDuration || 1024);
     }
-    this.flushRuns();
+    this.#flushRuns();
   }
 
   /** Flushes and ends the stream; further writes throw MuxerStateError. */
   end(durationMs?: number): void {
+    checkDurationOption("end duration", durationMs);
     if (this.ended) return;
     this.flush(durationMs);
     this.ended = true;
   }
 
-  private defaultVideoDuration(): number {
-    const fps = this.videoConfig?.frameRate;
+
+  #defaultVideoDuration(): number {
+    const fps = this.#videoConfig?.frameRate;
     return fps && fps > 0 && fps < 1000 ? Math.round(VIDEO_TIMESCALE / fps) : 3600;
   }
 
-  private pushVideo(h: HeldVideo, duration: number): void {
-    h.sample.duration = duration;
-    this.lastVideoDuration = duration;
-    if (!this.videoRun) {
-      this.videoRun = { baseDts: h.dts, samples: [] };
-      this.videoRunDuration = 0;
+  #pushVideo(u: VideoUnit, duration: number): void {
+    this.#lastVideoDuration = duration;
+    let run = this.#videoRun;
+    if (!run) {
+      run = this.#videoRun = { baseDts: this.#heldVideoDts, samples: [], durations: [], cts: [] };
+      this.#videoRunDuration = 0;
     }
-    this.videoRun.samples.push(h.sample);
-    this.videoRunDuration += duration;
+    run.samples.push(u);
+    run.durations.push(duration);
+    run.cts.push(this.#heldVideoCts);
+    this.#videoRunDuration += duration;
   }
 
-  private pushAudio(h: HeldAudio, duration: number): void {
-    h.sample.duration = duration;
-    this.lastAudioDuration = duration;
-    if (!this.audioRun) {
-      this.audioRun = { baseDts: h.dts, samples: [] };
-      this.audioRunDuration = 0;
+  #pushAudio(payload: Uint8Array, duration: number): void {
+    this.#lastAudioDuration = duration;
+    let run = this.#audioRun;
+    if (!run) {
+      run = this.#audioRun = { baseDts: this.#heldAudioDts, payloads: [], durations: [] };
+      this.#audioRunDuration = 0;
     }
-    this.audioRun.samples.push(h.sample);
-    this.audioRunDuration += duration;
+    run.payloads.push(payload);
+    run.durations.push(duration);
+    this.#audioRunDuration += duration;
   }
 
   /** Writes the collected samples as one fragment (preceded by an init segment when needed). */
-  private flushRuns(): void {
-    const video = this.videoRun;
-    const audio = this.audioRun;
+  #flushRuns(): void {
+    const video = this.#videoRun;
+    const audio = this.#audioRun;
+    // The held samples stay: they start the next fragment.
+    this.#runBytes = (this.#heldVideo ? this.#heldVideo.sampleSize : 0) + (this.#heldAudio ? this.#heldAudio.length : 0);
     if (!video && !audio) return;
-    this.videoRun = undefined;
-    this.audioRun = undefined;
-    if (!this.initWritten || this.initVideo !== this.videoConfig || this.initAudio !== this.audioConfig) {
-      this.initWritten = true;
-      this.initVideo = this.videoConfig;
-      this.initAudio = this.audioConfig;
-      const v = this.videoConfig;
-      const a = this.audioConfig;
+    this.#videoRun = undefined;
+    this.#audioRun = undefined;
+    if (!this.#initWritten || this.#initVideo !== this.#videoConfig || this.#initAudio !== this.#audioConfig) {
+      this.#initWritten = true;
+      this.#initVideo = this.#videoConfig;
+      this.#initAudio = this.#audioConfig;
+      const v = this.#videoConfig;
+      const a = this.#audioConfig;
       const codecs: string[] = [];
       if (v) codecs.push(v.codecString);
       if (a) codecs.push(a.codecString);
-      this.sink([initSegment(v, a)], {
+      this.#sink([initSegment(v, a)], {
         type: "init", codecs: codecs.join(","), width: v?.width, height: v?.height, sampleRate: a?.sampleRate,
       });
     }
-    this.sequence++;
-    const chunks = fragmentChunks(this.sequence, video, audio);
-    const rate = this.audioConfig ? this.audioConfig.sampleRate : 1000;
-    this.sink(chunks, {
+    this.#sequence++;
+    const chunks = fragmentChunks(this.#sequence, video, audio);
+    const rate = this.#audioConfig ? this.#audioConfig.sampleRate : 1000;
+    this.#sink(chunks, {
       type: "fragment",
-      sequence: this.sequence,
+      sequence: this.#sequence,
       startMs: video ? video.baseDts / 90 : (audio!.baseDts * 1000) / rate,
-      durationMs: video ? this.videoRunDuration / 90 : (this.audioRunDuration * 1000) / rate,
+      durationMs: video ? this.#videoRunDuration / 90 : (this.#audioRunDuration * 1000) / rate,
       key: video ? video.samples[0].key : true,
       videoSamples: video ? video.samples.length : 0,
-      audioSamples: audio ? audio.samples.length : 0,
+      audioSamples: audio ? audio.payloads.length : 0,
     });
   }
 }

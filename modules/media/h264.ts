@@ -4,7 +4,7 @@
  * which is both the MP4 `avcC` payload and the FLV AVC sequence header.
  */
 import { BitReader, removeEmulationPrevention } from "./bit-reader.js";
-import { BitstreamError, TruncatedError } from "./errors.js";
+import { BitstreamError, TruncatedError, UnsupportedError } from "./errors.js";
 
 export const H264_NAL = {
   SLICE: 1,
@@ -48,8 +48,7 @@ function skipScalingList(r: BitReader, size: number): void {
   let next = 8;
   for (let j = 0; j < size; j++) {
     if (next !== 0) {
-      const delta = r.se();
-      if (delta < -128 || delta > 127) throw new BitstreamError("delta_scale out of range");
+      const delta = r.seRange(-128, 127, "delta_scale");
       next = (last + delta + 256) % 256;
     }
     last = next === 0 ? last : next;
@@ -92,13 +91,14 @@ export function parseH264Sps(nal: Uint8Array): H264Sps {
   if (pocType === 0) {
     r.ueMax(12, "log2_max_pic_order_cnt_lsb_minus4");
   } else if (pocType === 1) {
-    r.skip(1);
-    r.se();
-    r.se();
+    r.skip(1); // delta_pic_order_always_zero_flag
+    r.seRange(-I32, I32, "offset_for_non_ref_pic");
+    r.seRange(-I32, I32, "offset_for_top_to_bottom_field");
     const cycle = r.ueMax(255, "num_ref_frames_in_pic_order_cnt_cycle");
-    for (let i = 0; i < cycle; i++) r.se();
+    for (let i = 0; i < cycle; i++) r.seRange(-I32, I32, "offset_for_ref_frame");
   }
-  r.ueMax(32, "max_num_ref_frames");
+  // MaxDpbFrames is at most 16 (A.3.1 h, A.3.2 f), whatever the level.
+  const maxRefFrames = r.ueMax(MAX_DPB_FRAMES, "max_num_ref_frames");
   r.skip(1); // gaps_in_frame_num_value_allowed_flag
   const widthMbs = r.ueMax(1023, "pic_width_in_mbs_minus1") + 1;
   const heightMapUnits = r.ueMax(1023, "pic_height_in_map_units_minus1") + 1;
@@ -125,34 +125,112 @@ export function parseH264Sps(nal: Uint8Array): H264Sps {
     profileIdc, constraintFlags, levelIdc, spsId, chromaFormatIdc, bitDepthLuma, bitDepthChroma,
     frameMbsOnly, codedWidth, codedHeight, width, height, sarWidth: 1, sarHeight: 1,
   };
-  if (r.flag()) {
-    // vui_parameters()
-    if (r.flag()) {
-      const idc = r.u(8);
-      if (idc === 255) {
-        sps.sarWidth = r.u(16);
-        sps.sarHeight = r.u(16);
-      } else if (idc < SAR_TABLE.length && idc > 0) {
-        sps.sarWidth = SAR_TABLE[idc][0];
-        sps.sarHeight = SAR_TABLE[idc][1];
-      }
-    }
-    if (r.flag()) r.skip(1); // overscan
-    if (r.flag()) {
-      r.skip(4); // video_format, video_full_range_flag
-      if (r.flag()) r.skip(24); // colour description
-    }
-    if (r.flag()) {
-      r.ue();
-      r.ue();
-    }
-    if (r.flag()) {
-      const unitsInTick = r.u(32);
-      const timeScale = r.u(32);
-      if (unitsInTick > 0 && timeScale > 0) sps.frameRate = timeScale / (2 * unitsInTick);
-    }
-  }
+  if (r.flag()) parseVui(r, sps, maxRefFrames);
+  checkStopBit(r);
   return sps;
+}
+
+/**
+ * The RBSP's stop bit must follow the last field, then zero bits to the byte boundary: a field
+ * read past it (a damaged length or flag earlier on) is what decoders report as an overread.
+ * Whole bytes after it are not looked at.
+ */
+export function checkStopBit(r: BitReader): void {
+  if (r.bit() !== 1) throw new BitstreamError("rbsp_stop_one_bit missing: fields run past the end of the SPS");
+  while ((r.bitPosition & 7) !== 0) {
+    if (r.bit() !== 0) throw new BitstreamError("rbsp_alignment_zero_bit is not 0");
+  }
+}
+
+const I32 = 2 ** 31 - 1;
+const MAX_DPB_FRAMES = 16;
+
+/**
+ * The start both standards' VUI share (H.264 E.1.1, H.265 E.2.1): aspect ratio (17..254
+ * reserved), overscan, video signal type, chroma sample locations (0..5). Returns the sample
+ * aspect ratio when one is given.
+ */
+export function parseVuiHead(r: BitReader): [number, number] | undefined {
+  let sar: [number, number] | undefined;
+  if (r.flag()) {
+    const idc = r.u(8);
+    if (idc === 255) sar = [r.u(16), r.u(16)];
+    else if (idc >= SAR_TABLE.length) throw new BitstreamError(`aspect_ratio_idc ${idc} is reserved`);
+    else if (idc > 0) sar = [SAR_TABLE[idc][0], SAR_TABLE[idc][1]];
+  }
+  if (r.flag()) r.skip(1); // overscan_appropriate_flag
+  if (r.flag()) {
+    r.skip(4); // video_format, video_full_range_flag
+    if (r.flag()) r.skip(24); // colour description
+  }
+  if (r.flag()) {
+    r.ueMax(5, "chroma_sample_loc_type_top_field");
+    r.ueMax(5, "chroma_sample_loc_type_bottom_field");
+  }
+  return sar;
+}
+
+/** hrd_parameters() (E.1.2) with the ranges of E.2.2. */
+function skipHrd(r: BitReader): void {
+  const cpbCnt = r.ueMax(31, "cpb_cnt_minus1") + 1;
+  r.skip(8); // bit_rate_scale, cpb_size_scale
+  for (let i = 0; i < cpbCnt; i++) {
+    r.ueMax(2 ** 32 - 2, "bit_rate_value_minus1");
+    r.ueMax(2 ** 32 - 2, "cpb_size_value_minus1");
+    r.skip(1); // cbr_flag
+  }
+  r.skip(20); // initial_cpb_removal_delay_length_minus1 .. time_offset_length
+}
+
+/**
+ * vui_parameters() (E.1.1) with the constraints of E.2.1: reserved aspect_ratio_idc (17..254),
+ * chroma sample location types above 5, zero timing values, out-of-range bitstream restriction
+ * fields. Every field is read, so an SPS cut short is a TruncatedError as in a decoder.
+ */
+function parseVui(r: BitReader, sps: H264Sps, maxRefFrames: number): void {
+  const sar = parseVuiHead(r);
+  if (sar) {
+    sps.sarWidth = sar[0];
+    sps.sarHeight = sar[1];
+  }
+  if (r.flag()) {
+    const unitsInTick = r.u(32);
+    const timeScale = r.u(32);
+    if (unitsInTick === 0 || timeScale === 0) throw new BitstreamError("num_units_in_tick and time_scale must be greater than 0");
+    sps.frameRate = timeScale / (2 * unitsInTick);
+    r.skip(1); // fixed_frame_rate_flag
+  }
+  const nalHrd = r.flag();
+  if (nalHrd) skipHrd(r);
+  const vclHrd = r.flag();
+  if (vclHrd) skipHrd(r);
+  if (nalHrd || vclHrd) r.skip(1); // low_delay_hrd_flag
+  r.skip(1); // pic_struct_present_flag
+  if (r.flag()) {
+    // bitstream_restriction
+    r.skip(1); // motion_vectors_over_pic_boundaries_flag
+    r.ueMax(16, "max_bytes_per_pic_denom");
+    r.ueMax(16, "max_bits_per_mb_denom");
+    r.ueMax(16, "log2_max_mv_length_horizontal");
+    r.ueMax(16, "log2_max_mv_length_vertical");
+    const reorder = r.ueMax(MAX_DPB_FRAMES, "max_num_reorder_frames");
+    const buffering = r.ueMax(MAX_DPB_FRAMES, "max_dec_frame_buffering");
+    if (reorder > buffering) throw new BitstreamError("max_num_reorder_frames larger than max_dec_frame_buffering");
+    if (buffering < maxRefFrames) throw new BitstreamError("max_dec_frame_buffering smaller than max_num_ref_frames");
+  }
+}
+
+/** pic_parameter_set_id and seq_parameter_set_id of a PPS NAL unit (7.3.2.2). */
+export function h264PpsIds(nal: Uint8Array): { ppsId: number; spsId: number } {
+  const r = new BitReader(removeEmulationPrevention(nal), 1);
+  return { ppsId: r.ueMax(255, "pic_parameter_set_id"), spsId: r.ueMax(31, "seq_parameter_set_id") };
+}
+
+/** Throws UnsupportedError when a NAL of `list` is longer than a 16-bit length field holds. */
+export function checkNalLengths(box: string, kind: string, list: Uint8Array[]): void {
+  for (const n of list) {
+    if (n.length > 0xffff) throw new UnsupportedError(`${box} holds ${kind} units of at most 65535 bytes, got ${n.length}`);
+  }
 }
 
 function hex2(v: number): string {
@@ -166,6 +244,12 @@ export function avcCodecString(sps: H264Sps): string {
 
 /** AVCDecoderConfigurationRecord with 4-byte NAL lengths. */
 export function buildAvcDecoderConfig(spsList: Uint8Array[], ppsList: Uint8Array[], sps: H264Sps): Uint8Array {
+  // The record's fields: numOfSequenceParameterSets is 5 bits, numOfPictureParameterSets 8 bits,
+  // every length 16 bits. Refuse what it cannot hold rather than write a corrupt record.
+  if (spsList.length > 31) throw new UnsupportedError(`avcC holds at most 31 SPS, got ${spsList.length}`);
+  if (ppsList.length > 255) throw new UnsupportedError(`avcC holds at most 255 PPS, got ${ppsList.length}`);
+  checkNalLengths("avcC", "SPS", spsList);
+  checkNalLengths("avcC", "PPS", ppsList);
   const high = sps.profileIdc === 100 || sps.profileIdc === 110 || sps.profileIdc === 122 || sps.profileIdc === 144;
   let size = 7 + (high ? 4 : 0);
   for (const s of spsList) size += 2 + s.length;

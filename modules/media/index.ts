@@ -12,7 +12,8 @@ export {
 } from "./aac.js";
 export { audioConfigFor, type AudioConfig } from "./audio.js";
 export { analyzeAccessUnit, bytesEqual, configForKeyFrame, type VideoConfig, type VideoFrame } from "./video.js";
-export { checkTimestamps, type TimelineOptions } from "./timeline.js";
+export { checkTimestamps, checkTimelineOptions, MAX_DURATION_MS, MAX_TIMESTAMP_MS, type TimelineOptions } from "./timeline.js";
+export { AU_INFO, AudioTrack, VideoTrack, type AudioTrackOptions, type AudioUnit, type VideoTrackOptions, type VideoUnit } from "./track.js";
 export { Fmp4Muxer, type Fmp4MuxerOptions, type Fmp4Sink, type FragmentInfo, type InitInfo } from "./fmp4-muxer.js";
 export { FlvMuxer, type FlvInfo, type FlvMuxerOptions, type FlvSink } from "./flv-muxer.js";
 export { probeVideo, type VideoProbe } from "./probe.js";

@@ -110,8 +110,32 @@ function trak(w: ByteWriter, id: number, video: VideoConfig | undefined, audio: 
   w.end(t);
 }
 
-/** ftyp + moov for the given tracks (video id 1, audio id 2). */
+// The last init segments built, by configuration pair: a camera's streams and clips repeat the
+// same configuration, and building the box tree costs XS ~150 µs. The key names every input.
+const INIT_CACHE_SIZE = 4;
+const initCache: { key: string; bytes: Uint8Array }[] = [];
+
+function initKey(video: VideoConfig | undefined, audio: AudioConfig | undefined): string {
+  let key = "";
+  if (video) key += video.codec + "," + video.width + "," + video.height + "," + String.fromCharCode.apply(null, video.decoderConfig as unknown as number[]);
+  key += "|";
+  if (audio) key += audio.sampleRate + "," + audio.channels + "," + audio.asc[0] + "," + audio.asc[1] + "," + audio.asc.length;
+  return key;
+}
+
+/** ftyp + moov for the given tracks (video id 1, audio id 2); do not modify the result. */
 export function initSegment(video: VideoConfig | undefined, audio: AudioConfig | undefined): Uint8Array {
+  // Large records are not cached (the key would be large too, and apply() takes it as arguments).
+  if (video && video.decoderConfig.length > 512) return buildInitSegment(video, audio);
+  const key = initKey(video, audio);
+  for (let i = 0; i < initCache.length; i++) if (initCache[i].key === key) return initCache[i].bytes;
+  const bytes = buildInitSegment(video, audio);
+  if (initCache.length >= INIT_CACHE_SIZE) initCache.pop();
+  initCache.unshift({ key, bytes });
+  return bytes;
+}
+
+function buildInitSegment(video: VideoConfig | undefined, audio: AudioConfig | undefined): Uint8Array {
   const w = new ByteWriter(1024);
   const ftyp = w.begin("ftyp");
   w.fourcc("iso5").u32(512).fourcc("iso5").fourcc("iso6").fourcc("mp41");
@@ -137,99 +161,147 @@ export function initSegment(video: VideoConfig | undefined, audio: AudioConfig |
   return w.finish().slice();
 }
 
-export interface VideoSample {
-  nals: Uint8Array[];
-  size: number;
-  duration: number;
-  cts: number;
-  key: boolean;
+/** What a video sample needs from its unit (track.ts VideoUnit has it). */
+export interface VideoSampleData {
+  readonly nals: readonly Uint8Array[];
+  /** Sum over `nals` of 4 + length. */
+  readonly sampleSize: number;
+  readonly key: boolean;
 }
 
-export interface AudioSample {
-  payload: Uint8Array;
-  duration: number;
-}
-
-export interface TrackRun<S> {
+/** The video samples of one fragment: units and, per sample, duration and composition offset. */
+export interface VideoRun {
   baseDts: number;
-  samples: S[];
+  samples: VideoSampleData[];
+  durations: number[];
+  cts: number[];
+}
+
+/** The audio samples of one fragment: raw AAC payloads and their durations. */
+export interface AudioRun {
+  baseDts: number;
+  payloads: Uint8Array[];
+  durations: number[];
 }
 
 const SYNC_FLAGS = 0x02000000; // sample_depends_on = 2 (no dependencies)
 const NON_SYNC_FLAGS = 0x01010000; // sample_depends_on = 1, sample_is_non_sync_sample = 1
+const MOOF = 0x6d6f6f66;
+const MFHD = 0x6d666864;
+const TRAF = 0x74726166;
+const TFHD = 0x74666864;
+const TFDT = 0x74666474;
+const TRUN = 0x7472756e;
+const MDAT = 0x6d646174;
+
+/** Writes box header `size`/`type`, then version/flags when `vf` is given; returns the next offset. */
+function box(dv: DataView, p: number, size: number, type: number, vf = -1): number {
+  dv.setUint32(p, size);
+  dv.setUint32(p + 4, type);
+  if (vf < 0) return p + 8;
+  dv.setUint32(p + 8, vf);
+  return p + 12;
+}
+
+/** traf header (tfhd with default-base-is-moof, tfdt v1 with a 64-bit time); returns the trun offset. */
+function trafHead(dv: DataView, p: number, trafSize: number, trackId: number, baseDts: number): number {
+  p = box(dv, p, trafSize, TRAF);
+  p = box(dv, p, 16, TFHD, 0x020000);
+  dv.setUint32(p, trackId);
+  p = box(dv, p + 4, 20, TFDT, 0x01000000);
+  const hi = Math.floor(baseDts / 4294967296);
+  dv.setUint32(p, hi);
+  dv.setUint32(p + 4, baseDts - hi * 4294967296);
+  return p + 8;
+}
 
 /**
  * moof + mdat of one fragment as a scatter list: one header view (moof + mdat header), then per
- * video NAL a 4-byte length view and the NAL itself, then the AAC payloads.
+ * video NAL a 4-byte length view and the NAL itself, then the AAC payloads. Fields are written
+ * straight through one DataView (the sizes are known up front): this runs per fragment on XS.
  */
 export function fragmentChunks(
-  sequence: number, video: TrackRun<VideoSample> | undefined, audio: TrackRun<AudioSample> | undefined,
+  sequence: number, video: VideoRun | undefined, audio: AudioRun | undefined,
 ): Uint8Array[] {
   let nalCount = 0;
   let videoBytes = 0;
   let audioBytes = 0;
   let useCts = false;
   let negativeCts = false;
-  if (video) {
-    for (const s of video.samples) {
-      nalCount += s.nals.length;
-      videoBytes += s.size;
-      if (s.cts !== 0) useCts = true;
-      if (s.cts < 0) negativeCts = true;
+  const vs = video ? video.samples : undefined;
+  const as = audio ? audio.payloads : undefined;
+  if (vs) {
+    const cts = video!.cts;
+    for (let i = 0; i < vs.length; i++) {
+      nalCount += vs[i].nals.length;
+      videoBytes += vs[i].sampleSize;
+      if (cts[i] !== 0) {
+        useCts = true;
+        if (cts[i] < 0) negativeCts = true;
+      }
     }
   }
-  if (audio) for (const s of audio.samples) audioBytes += s.payload.length;
-  const videoTraf = video ? 8 + 16 + 20 + 20 + video.samples.length * (useCts ? 16 : 12) : 0;
-  const audioTraf = audio ? 8 + 16 + 20 + 20 + audio.samples.length * 8 : 0;
+  if (as) for (let i = 0; i < as.length; i++) audioBytes += as[i].length;
+  const videoTrun = vs ? 20 + vs.length * (useCts ? 16 : 12) : 0;
+  const audioTrun = as ? 20 + as.length * 8 : 0;
+  const videoTraf = vs ? 8 + 16 + 20 + videoTrun : 0;
+  const audioTraf = as ? 8 + 16 + 20 + audioTrun : 0;
   const moofSize = 8 + 16 + videoTraf + audioTraf;
   const headerSize = moofSize + 8;
-  const w = new ByteWriter(headerSize + nalCount * 4);
-  const moof = w.begin("moof");
-  const mfhd = w.beginFull("mfhd", 0, 0);
-  w.u32(sequence);
-  w.end(mfhd);
-  if (video) {
-    const traf = w.begin("traf");
-    const tfhd = w.beginFull("tfhd", 0, 0x020000); // default-base-is-moof
-    w.u32(VIDEO_TRACK_ID).end(tfhd);
-    const tfdt = w.beginFull("tfdt", 1, 0);
-    w.u64(video.baseDts).end(tfdt);
-    const trun = w.beginFull("trun", negativeCts ? 1 : 0, 0x000001 | 0x000100 | 0x000200 | 0x000400 | (useCts ? 0x000800 : 0));
-    w.u32(video.samples.length).i32(headerSize);
-    for (const s of video.samples) {
-      w.u32(s.duration).u32(s.size).u32(s.key ? SYNC_FLAGS : NON_SYNC_FLAGS);
-      if (useCts) w.i32(s.cts);
+  const buf = new Uint8Array(headerSize + nalCount * 4);
+  const dv = new DataView(buf.buffer);
+  let p = box(dv, 0, moofSize, MOOF);
+  p = box(dv, p, 16, MFHD, 0);
+  dv.setUint32(p, sequence);
+  p += 4;
+  if (vs) {
+    p = trafHead(dv, p, videoTraf, VIDEO_TRACK_ID, video!.baseDts);
+    const flags = 0x000001 | 0x000100 | 0x000200 | 0x000400 | (useCts ? 0x000800 : 0);
+    p = box(dv, p, videoTrun, TRUN, (negativeCts ? 0x01000000 : 0) | flags);
+    dv.setUint32(p, vs.length);
+    dv.setInt32(p + 4, headerSize);
+    p += 8;
+    const durations = video!.durations;
+    const cts = video!.cts;
+    for (let i = 0; i < vs.length; i++) {
+      const s = vs[i];
+      dv.setUint32(p, durations[i]);
+      dv.setUint32(p + 4, s.sampleSize);
+      dv.setUint32(p + 8, s.key ? SYNC_FLAGS : NON_SYNC_FLAGS);
+      if (useCts) {
+        dv.setInt32(p + 12, cts[i]);
+        p += 16;
+      } else {
+        p += 12;
+      }
     }
-    w.end(trun);
-    w.end(traf);
   }
-  if (audio) {
-    const traf = w.begin("traf");
-    const tfhd = w.beginFull("tfhd", 0, 0x020000);
-    w.u32(AUDIO_TRACK_ID).end(tfhd);
-    const tfdt = w.beginFull("tfdt", 1, 0);
-    w.u64(audio.baseDts).end(tfdt);
-    const trun = w.beginFull("trun", 0, 0x000001 | 0x000100 | 0x000200);
-    w.u32(audio.samples.length).i32(headerSize + videoBytes);
-    for (const s of audio.samples) w.u32(s.duration).u32(s.payload.length);
-    w.end(trun);
-    w.end(traf);
+  if (as) {
+    p = trafHead(dv, p, audioTraf, AUDIO_TRACK_ID, audio!.baseDts);
+    p = box(dv, p, audioTrun, TRUN, 0x000001 | 0x000100 | 0x000200);
+    dv.setUint32(p, as.length);
+    dv.setInt32(p + 4, headerSize + videoBytes);
+    p += 8;
+    const durations = audio!.durations;
+    for (let i = 0; i < as.length; i++) {
+      dv.setUint32(p, durations[i]);
+      dv.setUint32(p + 4, as[i].length);
+      p += 8;
+    }
   }
-  w.end(moof);
-  w.u32(8 + videoBytes + audioBytes).fourcc("mdat");
-  const buf = w.buf;
+  p = box(dv, p, 8 + videoBytes + audioBytes, MDAT);
   const chunks: Uint8Array[] = [buf.subarray(0, headerSize)];
-  if (video) {
-    const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-    let p = headerSize;
-    for (const s of video.samples) {
-      for (const nal of s.nals) {
+  if (vs) {
+    for (let i = 0; i < vs.length; i++) {
+      const nals = vs[i].nals;
+      for (let j = 0; j < nals.length; j++) {
+        const nal = nals[j];
         dv.setUint32(p, nal.length);
         chunks.push(buf.subarray(p, p + 4), nal);
         p += 4;
       }
     }
   }
-  if (audio) for (const s of audio.samples) chunks.push(s.payload);
+  if (as) for (let i = 0; i < as.length; i++) chunks.push(as[i]);
   return chunks;
 }

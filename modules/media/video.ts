@@ -9,8 +9,8 @@
  */
 import { scanNalUnits, type VideoCodec } from "./annexb.js";
 import { BitstreamError, MissingParameterSetError, TruncatedError } from "./errors.js";
-import { avcCodecString, buildAvcDecoderConfig, H264_NAL, parseH264Sps } from "./h264.js";
-import { buildHevcDecoderConfig, H265_NAL, hevcCodecString, isH265Irap, parseH265Sps } from "./h265.js";
+import { avcCodecString, buildAvcDecoderConfig, H264_NAL, h264PpsIds, parseH264Sps } from "./h264.js";
+import { buildHevcDecoderConfig, H265_NAL, h265PpsIds, h265VpsId, hevcCodecString, isH265Irap, parseH265Sps } from "./h265.js";
 
 export interface VideoFrame {
   /** NAL units stored in the sample (subarrays of the input). */
@@ -23,23 +23,30 @@ export interface VideoFrame {
   pps: Uint8Array[];
 }
 
+/** A decoder configuration: frozen, shared by tracks and muxers (compared by identity). */
 export interface VideoConfig {
-  codec: VideoCodec;
-  vps: Uint8Array[];
-  sps: Uint8Array[];
-  pps: Uint8Array[];
-  width: number;
-  height: number;
-  frameRate?: number;
+  readonly codec: VideoCodec;
+  readonly vps: readonly Uint8Array[];
+  readonly sps: readonly Uint8Array[];
+  readonly pps: readonly Uint8Array[];
+  readonly width: number;
+  readonly height: number;
+  readonly frameRate?: number;
   /** RFC 6381 / 14496-15 codec string. */
-  codecString: string;
-  /** avcC / hvcC payload (AVC/HEVCDecoderConfigurationRecord). */
-  decoderConfig: Uint8Array;
+  readonly codecString: string;
+  /** avcC / hvcC payload (AVC/HEVCDecoderConfigurationRecord); do not modify. */
+  readonly decoderConfig: Uint8Array;
 }
 
-function pushUnique(list: Uint8Array[], nal: Uint8Array): void {
-  for (const x of list) if (bytesEqual(x, nal)) return;
+const NONE: Uint8Array[] = [];
+Object.freeze(NONE);
+
+/** `list` with `nal` added unless a byte-equal one is there (a new list when `list` is NONE). */
+function pushUnique(list: Uint8Array[], nal: Uint8Array): Uint8Array[] {
+  for (const x of list) if (bytesEqual(x, nal)) return list;
+  if (list === NONE) return [nal];
   list.push(nal);
+  return list;
 }
 
 export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
@@ -48,7 +55,7 @@ export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   return true;
 }
 
-function listsEqual(a: Uint8Array[], b: Uint8Array[]): boolean {
+function listsEqual(a: readonly Uint8Array[], b: readonly Uint8Array[]): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (!bytesEqual(a[i], b[i])) return false;
   return true;
@@ -60,39 +67,54 @@ function listsEqual(a: Uint8Array[], b: Uint8Array[]): boolean {
  */
 export function analyzeAccessUnit(codec: VideoCodec, au: Uint8Array): VideoFrame {
   const spans = scanNalUnits(au);
-  const frame: VideoFrame = { nals: [], sampleSize: 0, key: false, vps: [], sps: [], pps: [] };
+  // Parameter-set lists are made only when the unit has some (most have none).
+  const frame: VideoFrame = { nals: [], sampleSize: 0, key: false, vps: NONE, sps: NONE, pps: NONE };
+  const nals = frame.nals;
+  const h264 = codec === "h264";
+  let sampleSize = 0;
   let slices = 0;
   for (let i = 0; i < spans.length; i += 3) {
-    const nal = au.subarray(spans[i + 1], spans[i + 2]);
-    if (codec === "h264") {
-      const t = nal[0] & 0x1f;
-      if (nal.length < 2 && t !== H264_NAL.END_OF_SEQUENCE && t !== H264_NAL.END_OF_STREAM) {
+    const start = spans[i + 1];
+    const length = spans[i + 2] - start;
+    const b = au[start];
+    if (h264) {
+      const t = b & 0x1f;
+      if (length < 2 && t !== H264_NAL.END_OF_SEQUENCE && t !== H264_NAL.END_OF_STREAM) {
         throw new TruncatedError("H.264 NAL unit truncated");
       }
-      if (t === H264_NAL.SPS) { pushUnique(frame.sps, nal); continue; }
-      if (t === H264_NAL.PPS) { pushUnique(frame.pps, nal); continue; }
-      if (t === H264_NAL.AUD) continue;
       if (t >= 1 && t <= 5) {
         slices++;
         if (t === H264_NAL.IDR) frame.key = true;
-      }
+      } else if (t === H264_NAL.SPS) {
+        frame.sps = pushUnique(frame.sps, au.subarray(start, start + length));
+        continue;
+      } else if (t === H264_NAL.PPS) {
+        frame.pps = pushUnique(frame.pps, au.subarray(start, start + length));
+        continue;
+      } else if (t === H264_NAL.AUD) continue;
     } else {
-      if (nal.length < 2) throw new TruncatedError("H.265 NAL header truncated");
-      const t = (nal[0] >> 1) & 0x3f;
-      if (nal.length < 3 && t !== H265_NAL.EOS && t !== H265_NAL.EOB) throw new TruncatedError("H.265 NAL unit truncated");
-      if (t === H265_NAL.VPS) { pushUnique(frame.vps, nal); continue; }
-      if (t === H265_NAL.SPS) { pushUnique(frame.sps, nal); continue; }
-      if (t === H265_NAL.PPS) { pushUnique(frame.pps, nal); continue; }
-      if (t === H265_NAL.AUD) continue;
+      if (length < 2) throw new TruncatedError("H.265 NAL header truncated");
+      const t = (b >> 1) & 0x3f;
+      if (length < 3 && t !== H265_NAL.EOS && t !== H265_NAL.EOB) throw new TruncatedError("H.265 NAL unit truncated");
       if (t < 32) {
         slices++;
         if (isH265Irap(t)) frame.key = true;
-      }
+      } else if (t === H265_NAL.VPS) {
+        frame.vps = pushUnique(frame.vps, au.subarray(start, start + length));
+        continue;
+      } else if (t === H265_NAL.SPS) {
+        frame.sps = pushUnique(frame.sps, au.subarray(start, start + length));
+        continue;
+      } else if (t === H265_NAL.PPS) {
+        frame.pps = pushUnique(frame.pps, au.subarray(start, start + length));
+        continue;
+      } else if (t === H265_NAL.AUD) continue;
     }
-    frame.nals.push(nal);
-    frame.sampleSize += 4 + nal.length;
+    nals.push(au.subarray(start, start + length));
+    sampleSize += 4 + length;
   }
   if (slices === 0) throw new BitstreamError("access unit without a slice NAL unit");
+  frame.sampleSize = sampleSize;
   return frame;
 }
 
@@ -106,29 +128,65 @@ export function configForKeyFrame(codec: VideoCodec, frame: VideoFrame, current:
   const vps = codec === "h265" && frame.vps.length > 0 ? frame.vps : current ? current.vps : [];
   const sps = frame.sps.length > 0 ? frame.sps : current ? current.sps : [];
   const pps = frame.pps.length > 0 ? frame.pps : current ? current.pps : [];
-  if (current && current.codec === codec && listsEqual(vps, current.vps) && listsEqual(sps, current.sps) && listsEqual(pps, current.pps)) {
-    return current;
+  if (current && sameSets(current, codec, vps, sps, pps)) return current;
+  // A camera's streams repeat their configuration: a recent one with the same sets is reused
+  // (configurations are frozen, so tracks and muxers can share them).
+  for (let i = 0; i < recent.length; i++) if (sameSets(recent[i], codec, vps, sps, pps)) return recent[i];
+  const config = newConfig(codec, vps, sps, pps);
+  if (recent.length >= RECENT_CONFIGS) recent.pop();
+  recent.unshift(config);
+  return config;
+}
+
+const RECENT_CONFIGS = 4;
+const recent: VideoConfig[] = [];
+
+function sameSets(c: VideoConfig, codec: VideoCodec, vps: readonly Uint8Array[], sps: readonly Uint8Array[], pps: readonly Uint8Array[]): boolean {
+  return c.codec === codec && listsEqual(vps, c.vps) && listsEqual(sps, c.sps) && listsEqual(pps, c.pps);
+}
+
+function freeze(c: VideoConfig): VideoConfig {
+  Object.freeze(c.vps);
+  Object.freeze(c.sps);
+  Object.freeze(c.pps);
+  return Object.freeze(c);
+}
+
+/** Every PPS must refer to an SPS of the configuration (else the stream cannot be decoded). */
+function checkReferences(spsIds: number[], ppsSpsIds: number[]): void {
+  for (const id of ppsSpsIds) {
+    if (spsIds.indexOf(id) < 0) throw new MissingParameterSetError(`PPS refers to SPS ${id}, which is missing`);
   }
+}
+
+function newConfig(codec: VideoCodec, vps: readonly Uint8Array[], sps: readonly Uint8Array[], pps: readonly Uint8Array[]): VideoConfig {
   if (sps.length === 0 || pps.length === 0 || (codec === "h265" && vps.length === 0)) {
     throw new MissingParameterSetError(codec === "h265" ? "key frame without VPS/SPS/PPS" : "key frame without SPS/PPS");
   }
   // Parameter sets are stored in the config and outlive the access unit: copy these few bytes.
-  const own = (l: Uint8Array[]) => l.map((n) => n.slice());
+  const own = (l: readonly Uint8Array[]) => l.map((n) => n.slice());
   if (codec === "h264") {
     const info = parseH264Sps(sps[0]);
+    checkReferences(sps.map((n) => (n === sps[0] ? info.spsId : parseH264Sps(n).spsId)), pps.map((n) => h264PpsIds(n).spsId));
     const s = own(sps);
     const p = own(pps);
-    return {
+    return freeze({
       codec, vps: [], sps: s, pps: p, width: info.width, height: info.height, frameRate: info.frameRate,
       codecString: avcCodecString(info), decoderConfig: buildAvcDecoderConfig(s, p, info),
-    };
+    });
   }
   const info = parseH265Sps(sps[0]);
+  const spsInfo = sps.map((n) => (n === sps[0] ? info : parseH265Sps(n)));
+  checkReferences(spsInfo.map((x) => x.spsId), pps.map((n) => h265PpsIds(n).spsId));
+  const vpsIds = vps.map(h265VpsId);
+  for (const x of spsInfo) {
+    if (vpsIds.indexOf(x.vpsId) < 0) throw new MissingParameterSetError(`SPS refers to VPS ${x.vpsId}, which is missing`);
+  }
   const v = own(vps);
   const s = own(sps);
   const p = own(pps);
-  return {
+  return freeze({
     codec, vps: v, sps: s, pps: p, width: info.width, height: info.height, frameRate: info.frameRate,
     codecString: hevcCodecString(info), decoderConfig: buildHevcDecoderConfig(v, s, p, info),
-  };
+  });
 }

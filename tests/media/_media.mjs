@@ -141,3 +141,15 @@ export function parseFlv(b) {
   }
   return tags;
 }
+
+/** Deterministic PRNG (mulberry32) for mutation tests: same seed, same inputs. */
+export function rng(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

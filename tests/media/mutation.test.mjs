@@ -2,7 +2,7 @@
 // Every failure must be a documented MediaError subclass, and the output produced so far must
 // stay parseable (mp4box for fMP4, our strict reader for FLV) with one sample per accepted frame.
 import test from "ava";
-import { audioFrames, concatBytes, fixture, media, parseFlv, parseMp4, videoFrames, cleanup } from "./_media.mjs";
+import { audioFrames, concatBytes, fixture, media, parseFlv, parseMp4, rng, videoFrames, cleanup } from "./_media.mjs";
 
 test.after.always(cleanup);
 
@@ -11,17 +11,6 @@ const seen = new Map(); // error class name -> count
 
 function note(e) {
   seen.set(e.name, (seen.get(e.name) || 0) + 1);
-}
-
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function mutate(r, data, codec) {

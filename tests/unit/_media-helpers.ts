@@ -135,3 +135,57 @@ export function capture(): Captured & { sink: (c: Uint8Array[], info: any) => vo
   const c: Captured = { chunks: [], infos: [] };
   return { ...c, sink: (chunks: Uint8Array[], info: any) => { c.chunks.push(chunks); c.infos.push(info); } };
 }
+
+/** Strict FLV reader for the tests: every tag with its PreviousTagSize checked. */
+export interface Tag {
+  type: number;
+  size: number;
+  ts: number;
+  body: Uint8Array;
+}
+
+export function parseFlv(b: Uint8Array): Tag[] {
+  if (b[0] !== 0x46 || b[1] !== 0x4c || b[2] !== 0x56) throw new Error("no FLV header");
+  const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  let p = 9;
+  if (dv.getUint32(p) !== 0) throw new Error("PreviousTagSize0");
+  p += 4;
+  const tags: Tag[] = [];
+  while (p < b.length) {
+    const size = (b[p + 1] << 16) | (b[p + 2] << 8) | b[p + 3];
+    const ts = ((b[p + 7] << 24) | (b[p + 4] << 16) | (b[p + 5] << 8) | b[p + 6]) >>> 0;
+    tags.push({ type: b[p], size, ts, body: b.subarray(p + 11, p + 11 + size) });
+    if (dv.getUint32(p + 11 + size) !== 11 + size) throw new Error("PreviousTagSize");
+    p += 11 + size + 4;
+  }
+  return tags;
+}
+
+/** NAL unit from a header byte and RBSP bits ("0"/"1"), with stop bit and emulation prevention. */
+export function nalFromBits(header: number[], bits: string): Uint8Array {
+  bits += "1";
+  while (bits.length % 8 !== 0) bits += "0";
+  const out: number[] = header.slice();
+  let zeros = 0;
+  for (let i = 0; i < bits.length; i += 8) {
+    const b = parseInt(bits.slice(i, i + 8), 2);
+    if (zeros >= 2 && b <= 3) {
+      out.push(3);
+      zeros = 0;
+    }
+    out.push(b);
+    zeros = b === 0 ? zeros + 1 : 0;
+  }
+  return new Uint8Array(out);
+}
+
+/** Exp-Golomb ue(v) as bits. */
+export function ueBits(v: number): string {
+  const s = (v + 1).toString(2);
+  return "0".repeat(s.length - 1) + s;
+}
+
+/** An H.264 PPS with pic_parameter_set_id `id` referring to SPS 0 (otherwise x264's H264_PPS_640). */
+export function h264Pps(id: number): Uint8Array {
+  return nalFromBits([0x68], ueBits(id) + ueBits(0) + "10111100111100");
+}

@@ -1,0 +1,96 @@
+/**
+ * What both muxers share on their input side: option checks common to them, their own
+ * VideoTrack/AudioTrack for raw frames (`writeVideo`/`writeAudio`), and the open/track checks of
+ * `writeVideoUnit`/`writeAudioUnit`, which subclasses implement.
+ */
+import type { VideoCodec } from "./annexb.js";
+import { MuxerStateError, NoKeyFrameError, TimestampError } from "./errors.js";
+import { checkTimelineOptions, type TimelineOptions } from "./timeline.js";
+import { AudioTrack, VideoTrack, type AudioUnit, type VideoUnit } from "./track.js";
+
+export interface MuxerInputOptions extends TimelineOptions {
+  video?: VideoCodec;
+  audio?: boolean;
+  sink: unknown;
+}
+
+export abstract class MuxerInput {
+  protected readonly video: VideoCodec | undefined;
+  protected readonly audio: boolean;
+  protected ended = false;
+  /** The stream origin (ms): the first accepted frame's DTS; output times are relative to it. */
+  protected origin: number | undefined;
+  readonly #videoTrack: VideoTrack | undefined;
+  readonly #audioTrack: AudioTrack | undefined;
+
+  constructor(opts: MuxerInputOptions) {
+    if (!opts.video && !opts.audio) throw new MuxerStateError("muxer needs a video or an audio track");
+    if (typeof opts.sink !== "function") throw new TypeError("sink must be a function");
+    checkTimelineOptions(opts);
+    const timeline = { maxJumpMs: opts.maxJumpMs, onJump: opts.onJump };
+    this.#videoTrack = opts.video ? new VideoTrack({ ...timeline, codec: opts.video }) : undefined;
+    this.#audioTrack = opts.audio ? new AudioTrack(timeline) : undefined;
+    this.video = opts.video || undefined;
+    this.audio = !!opts.audio;
+  }
+
+  /**
+   * Adds one Annex-B access unit through the muxer's own track. `dtsMs` defaults to `ptsMs` (no
+   * B-frames); `info` is capture's AU info word (track.ts), optional. Throws a MediaError and
+   * ignores the frame when it is malformed or out of order.
+   */
+  writeVideo(au: Uint8Array, ptsMs: number, dtsMs: number = ptsMs, info?: number): void {
+    const track = this.#videoTrack;
+    this.checkOpen(track, "video");
+    const unit = track!.process(au, ptsMs, dtsMs, info);
+    try {
+      this.writeVideoUnit(unit);
+    } catch (e) {
+      track!.undo(); // the frame is rejected as a whole
+      throw e;
+    }
+  }
+
+  /**
+   * Adds one complete ADTS frame through the muxer's own track. Returns false when the frame was
+   * dropped because the video track has not started yet (or it precedes the stream origin before
+   * any audio was accepted). Throws a MediaError and ignores the frame when malformed.
+   */
+  writeAudio(adts: Uint8Array, ptsMs: number): boolean {
+    const track = this.#audioTrack;
+    this.checkOpen(track, "audio");
+    const unit = track!.process(adts, ptsMs);
+    try {
+      return this.writeAudioUnit(unit);
+    } catch (e) {
+      track!.undo();
+      throw e;
+    }
+  }
+
+  /** Adds one video unit from a VideoTrack (shared with other muxers). */
+  abstract writeVideoUnit(u: VideoUnit): void;
+
+  /** Adds one audio unit from an AudioTrack (shared with other muxers); see writeAudio. */
+  abstract writeAudioUnit(u: AudioUnit): boolean;
+
+  /** Throws MuxerStateError after end() or for a track the muxer was not made with. */
+  protected checkOpen(track: unknown, kind: string): void {
+    if (this.ended) throw new MuxerStateError("muxer has ended");
+    if (!track) throw new MuxerStateError(`muxer has no ${kind} track`);
+  }
+
+  /**
+   * The checks every muxer makes on a video unit before using it: open, a video track of the
+   * unit's codec, started at a key frame, not before the stream origin. Returns the origin
+   * (the unit's DTS for the first frame); the caller commits it to `origin`.
+   */
+  protected videoOrigin(u: VideoUnit, started: boolean): number {
+    if (this.ended || !this.video) this.checkOpen(this.video, "video"); // throws
+    if (u.config.codec !== this.video) throw new MuxerStateError(`muxer video track is ${this.video}, unit is ${u.config.codec}`);
+    if (!started && !u.key) throw new NoKeyFrameError("video must start with a key frame");
+    const origin = this.origin ?? u.dtsMs;
+    if (u.dtsMs < origin) throw new TimestampError("timestamp before stream origin");
+    return origin;
+  }
+}

@@ -1,0 +1,205 @@
+/**
+ * The track stage: "process once, mux many" (mediamtx's format processor → outputs split).
+ *
+ * A VideoTrack turns each Annex-B access unit into a VideoUnit once — NAL split, key-frame and
+ * parameter-set analysis (a changed SPS/PPS/VPS at a key frame gives a new VideoConfig), the
+ * timestamp rules of timeline.ts — and any number of muxers consume that unit
+ * (`writeVideoUnit`). An AudioTrack does the same for ADTS frames (AudioUnit, `writeAudioUnit`).
+ * Units and configurations are immutable once returned: muxers keep them (fMP4 holds a GOP),
+ * compare configurations by identity, and copy no payload (`nals` and `payload` are subarrays of
+ * the input, which must stay unchanged while a muxer holds them).
+ *
+ * `process` either returns a unit and advances the track, or throws a MediaError and changes
+ * nothing. A video track starts at a key frame with its parameter sets (NoKeyFrameError /
+ * MissingParameterSetError before).
+ *
+ * Frames from capture carry `info`, capture's classification of the access unit (the AU info
+ * word, IVXS_AU_INFO_* of native/annexb/annexb.h). With it the track skips what capture already
+ * knows: a single-NAL access unit without parameter sets (the usual inter frame) is not scanned
+ * again. Without it (or for another codec) the track scans. The word is trusted: pass only what
+ * capture produced for this very buffer.
+ */
+import { parseAdtsFrame } from "./aac.js";
+import type { VideoCodec } from "./annexb.js";
+import { audioConfigFor, type AudioConfig } from "./audio.js";
+import { BitstreamError, NoKeyFrameError, TruncatedError } from "./errors.js";
+import { checkTimelineOptions, checkTimestamps, type TimelineOptions } from "./timeline.js";
+import { analyzeAccessUnit, configForKeyFrame, type VideoConfig } from "./video.js";
+
+/** The AU info word (native/annexb/annexb.h, IVXS_AU_INFO_*): bits the track reads. */
+export const AU_INFO = {
+  KEY: 1 << 0,
+  PARAMS: 1 << 1,
+  VCL: 1 << 2,
+  VPS: 1 << 3,
+  SPS: 1 << 4,
+  PPS: 1 << 5,
+  AUD: 1 << 6,
+  SEI: 1 << 7,
+  COUNT_SHIFT: 8,
+  COUNT_MASK: 0xff << 8,
+  VCL_TYPE_SHIFT: 16,
+  VCL_TYPE_MASK: 0x3f << 16,
+  H265: 1 << 22,
+} as const;
+
+// Info words that let the track skip the scan: one VCL NAL, no parameter set, no AUD.
+const INFO_ONE_NAL = 1 << AU_INFO.COUNT_SHIFT;
+const INFO_FAST_MASK = AU_INFO.COUNT_MASK | AU_INFO.VCL | AU_INFO.VPS | AU_INFO.SPS | AU_INFO.PPS | AU_INFO.AUD | AU_INFO.H265;
+
+export interface VideoUnit {
+  /** NAL units of the sample (subarrays of the input): no parameter sets, no AUD. */
+  readonly nals: Uint8Array[];
+  /** Sum over `nals` of 4 + length: the sample size with 4-byte length prefixes. */
+  readonly sampleSize: number;
+  readonly key: boolean;
+  /** The configuration in force for this unit (a new object when a key frame changed it). */
+  readonly config: VideoConfig;
+  readonly ptsMs: number;
+  readonly dtsMs: number;
+  /** DTS jumped by more than maxJumpMs (onJump "discontinuity"). */
+  readonly discontinuity: boolean;
+}
+
+export interface AudioUnit {
+  /** Raw AAC frame (subarray of the ADTS input, header stripped). */
+  readonly payload: Uint8Array;
+  readonly config: AudioConfig;
+  readonly ptsMs: number;
+  readonly discontinuity: boolean;
+}
+
+export interface VideoTrackOptions extends TimelineOptions {
+  codec: VideoCodec;
+}
+
+export type AudioTrackOptions = TimelineOptions;
+
+export class VideoTrack {
+  readonly codec: VideoCodec;
+  #maxJump: number;
+  #discontinuity: boolean;
+  #config: VideoConfig | undefined;
+  #lastDtsMs: number | undefined;
+  #undoConfig: VideoConfig | undefined;
+  #undoDtsMs: number | undefined;
+  #fastInfo: number;
+  #minNal: number;
+
+  constructor(opts: VideoTrackOptions) {
+    if (opts.codec !== "h264" && opts.codec !== "h265") throw new RangeError(`video codec must be "h264" or "h265", got ${String(opts.codec)}`);
+    checkTimelineOptions(opts);
+    this.codec = opts.codec;
+    this.#maxJump = opts.maxJumpMs ?? 10000;
+    this.#discontinuity = opts.onJump === "discontinuity";
+    this.#fastInfo = INFO_ONE_NAL | AU_INFO.VCL | (opts.codec === "h265" ? AU_INFO.H265 : 0);
+    this.#minNal = opts.codec === "h265" ? 3 : 2;
+  }
+
+  /** The configuration of the last key frame (undefined before the first). */
+  get config(): VideoConfig | undefined {
+    return this.#config;
+  }
+
+  /**
+   * Analyses one Annex-B access unit (`dtsMs` defaults to `ptsMs`; `info` is capture's AU info
+   * word, optional). Throws a MediaError and changes nothing when the unit is rejected.
+   */
+  process(au: Uint8Array, ptsMs: number, dtsMs: number = ptsMs, info?: number): VideoUnit {
+    const jump = checkTimestamps(ptsMs, dtsMs, this.#lastDtsMs, this.#maxJump, this.#discontinuity);
+    let nals: Uint8Array[];
+    let sampleSize: number;
+    let key: boolean;
+    let config = this.#config;
+    const start = au[2] === 1 ? 3 : 4;
+    if (info !== undefined && (info & INFO_FAST_MASK) === this.#fastInfo && config !== undefined &&
+      au[0] === 0 && au[1] === 0 && au[start - 1] === 1 && (start === 3 || au[2] === 0)) {
+      // One VCL NAL right after the AU's first start code (capture's AUs begin with it).
+      let end = au.length;
+      while (end > start && au[end - 1] === 0) end--;
+      if (end - start < this.#minNal) throw new TruncatedError("NAL unit truncated");
+      if ((au[start] & 0x80) !== 0) throw new BitstreamError("forbidden_zero_bit set in NAL header");
+      const nal = au.subarray(start, end);
+      nals = [nal];
+      sampleSize = 4 + nal.length;
+      key = (info & AU_INFO.KEY) !== 0;
+    } else {
+      const frame = analyzeAccessUnit(this.codec, au);
+      if (frame.key) config = configForKeyFrame(this.codec, frame, config);
+      else if (config === undefined) throw new NoKeyFrameError("video must start with a key frame");
+      nals = frame.nals;
+      sampleSize = frame.sampleSize;
+      key = frame.key;
+    }
+    // --- validated: commit ---
+    this.#undoConfig = this.#config;
+    this.#undoDtsMs = this.#lastDtsMs;
+    this.#config = config;
+    this.#lastDtsMs = dtsMs;
+    return { nals, sampleSize, key, config: config!, ptsMs, dtsMs, discontinuity: jump };
+  }
+
+  /** Takes back the last `process` (a muxer that owns this track refused the unit). */
+  undo(): void {
+    this.#config = this.#undoConfig;
+    this.#lastDtsMs = this.#undoDtsMs;
+  }
+}
+
+export class AudioTrack {
+  #maxJump: number;
+  #discontinuity: boolean;
+  #config: AudioConfig | undefined;
+  #lastMs: number | undefined;
+  #undoConfig: AudioConfig | undefined;
+  #undoMs: number | undefined;
+  // Header bytes 1, 2 and the top bits of 3 of the last frame: equal bytes, same config.
+  #b1 = -1;
+  #b2 = -1;
+  #b3 = -1;
+
+  constructor(opts: AudioTrackOptions = {}) {
+    checkTimelineOptions(opts);
+    this.#maxJump = opts.maxJumpMs ?? 10000;
+    this.#discontinuity = opts.onJump === "discontinuity";
+  }
+
+  get config(): AudioConfig | undefined {
+    return this.#config;
+  }
+
+  /** Analyses one complete ADTS frame. Throws a MediaError and changes nothing when rejected. */
+  process(adts: Uint8Array, ptsMs: number): AudioUnit {
+    const jump = checkTimestamps(ptsMs, ptsMs, this.#lastMs, this.#maxJump, this.#discontinuity);
+    let config = this.#config;
+    let payload: Uint8Array;
+    const n = adts.length;
+    // Fast path: the same fixed header as the last frame (validated then), one raw data block,
+    // frame_length equal to the input; anything else goes through the full parser.
+    const headerLength = (this.#b1 & 1) !== 0 ? 7 : 9;
+    if (n > headerLength && adts[0] === 0xff && adts[1] === this.#b1 && adts[2] === this.#b2 &&
+      (adts[3] & 0xc0) === this.#b3 && (adts[6] & 3) === 0 &&
+      (((adts[3] & 3) << 11) | (adts[4] << 3) | (adts[5] >> 5)) === n) {
+      payload = adts.subarray(headerLength, n);
+    } else {
+      const frame = parseAdtsFrame(adts);
+      config = audioConfigFor(frame.header, config);
+      payload = frame.payload;
+    }
+    // --- validated: commit ---
+    this.#undoConfig = this.#config;
+    this.#undoMs = this.#lastMs;
+    this.#config = config;
+    this.#lastMs = ptsMs;
+    this.#b1 = adts[1];
+    this.#b2 = adts[2];
+    this.#b3 = adts[3] & 0xc0;
+    return { payload, config: config!, ptsMs, discontinuity: jump };
+  }
+
+  undo(): void {
+    this.#config = this.#undoConfig;
+    this.#lastMs = this.#undoMs;
+    this.#b1 = -1; // the next frame takes the full path
+  }
+}
