@@ -36,6 +36,39 @@
 
 enum { KIND_FILE = 1, KIND_V4L2 = 2 };
 
+/* A 64-bit value that one thread (the capture thread) writes and any thread
+ * reads, with 32-bit atomics only: Cortex-M and Xtensa have no lock-free
+ * 64-bit atomics (C11's _Atomic uint64_t becomes __atomic_*_8 library calls,
+ * a lock on ESP-IDF). Two copies and a generation: the writer fills the copy
+ * readers are not pointed at, then moves the generation; a reader retries
+ * only when a publication completed while it read, so it never waits on a
+ * writer preempted half-way (one core). */
+typedef struct {
+	atomic_uint gen;
+	atomic_uint half[2][2];   /* [copy][lo, hi] */
+} cap_u64;
+
+static inline uint64_t cap_u64_get(const cap_u64 *v)
+{
+	cap_u64 *m = (cap_u64 *)v;   /* C11 atomic loads take non-const pointers */
+	for (;;) {
+		unsigned g = atomic_load_explicit(&m->gen, memory_order_acquire);
+		uint32_t lo = atomic_load_explicit(&m->half[g & 1][0], memory_order_relaxed);
+		uint32_t hi = atomic_load_explicit(&m->half[g & 1][1], memory_order_relaxed);
+		atomic_thread_fence(memory_order_acquire);
+		if (atomic_load_explicit(&m->gen, memory_order_relaxed) == g)
+			return ((uint64_t)hi << 32) | lo;
+	}
+}
+
+static inline void cap_u64_set(cap_u64 *v, uint64_t x)
+{
+	unsigned g = atomic_load_explicit(&v->gen, memory_order_relaxed) + 1;
+	atomic_store_explicit(&v->half[g & 1][0], (uint32_t)x, memory_order_relaxed);
+	atomic_store_explicit(&v->half[g & 1][1], (uint32_t)(x >> 32), memory_order_relaxed);
+	atomic_store_explicit(&v->gen, g, memory_order_release);
+}
+
 struct ivxs_capture {
 	int kind;
 	ivxs_capture_sink sink;
@@ -87,10 +120,10 @@ struct ivxs_capture {
 	/* shared with other threads */
 	atomic_int stop_req;
 	atomic_int running;
-	_Atomic uint64_t st_frames, st_video, st_audio, st_key, st_bytes, st_loops;
-	_Atomic uint64_t st_dropped, st_ring_errors, st_split_errors, st_max_late;
+	cap_u64 st_frames, st_video, st_audio, st_key, st_bytes, st_loops;
+	cap_u64 st_dropped, st_ring_errors, st_split_errors, st_max_late;
 	atomic_int st_last_ring, st_last_split, st_fatal, st_rt;
-	_Atomic uint64_t clip_pos_us, last_video_ts, first_ts;
+	cap_u64 clip_pos_us, last_video_ts;
 
 #ifdef __linux__
 	pthread_t thread;
@@ -107,10 +140,8 @@ struct ivxs_capture {
 };
 
 #define RELAXED memory_order_relaxed
-#define ST_ADD(c, f, v) atomic_fetch_add_explicit(&(c)->f, (v), RELAXED)
-
-#define RELAXED memory_order_relaxed
-#define ST_ADD(c, f, v) atomic_fetch_add_explicit(&(c)->f, (v), RELAXED)
+/* Only the capture thread changes a counter, so read-add-publish is enough. */
+#define ST_ADD(c, f, v) cap_u64_set(&(c)->f, cap_u64_get(&(c)->f) + (uint64_t)(v))
 
 /* capture_source.c */
 char *cap_dup_str(const char *s);

@@ -112,9 +112,9 @@ void cap_emit(ivxs_capture *c, ivxs_capture_frame *f)
 			ST_ADD(c, st_key, 1);
 	}
 	if (f->scheduled_us && f->pushed_us > f->scheduled_us) {
-		uint64_t late = f->pushed_us - f->scheduled_us, m = atomic_load_explicit(&c->st_max_late, RELAXED);
-		if (late > m)
-			atomic_store_explicit(&c->st_max_late, late, RELAXED);
+		uint64_t late = f->pushed_us - f->scheduled_us;
+		if (late > cap_u64_get(&c->st_max_late))
+			cap_u64_set(&c->st_max_late, late);
 	}
 	if (c->observer)
 		c->observer(c->observer_ctx, f, r);
@@ -126,19 +126,19 @@ void ivxs_capture_get_stats(const ivxs_capture *c, ivxs_capture_stats *o)
 	memset(o, 0, sizeof(*o));
 	if (!c)
 		return;
-	o->frames_pushed = atomic_load_explicit(&m->st_frames, RELAXED);
-	o->video_frames = atomic_load_explicit(&m->st_video, RELAXED);
-	o->audio_frames = atomic_load_explicit(&m->st_audio, RELAXED);
-	o->key_frames = atomic_load_explicit(&m->st_key, RELAXED);
-	o->bytes_pushed = atomic_load_explicit(&m->st_bytes, RELAXED);
-	o->loops = atomic_load_explicit(&m->st_loops, RELAXED);
-	o->dropped = atomic_load_explicit(&m->st_dropped, RELAXED);
-	o->ring_errors = atomic_load_explicit(&m->st_ring_errors, RELAXED);
+	o->frames_pushed = cap_u64_get(&m->st_frames);
+	o->video_frames = cap_u64_get(&m->st_video);
+	o->audio_frames = cap_u64_get(&m->st_audio);
+	o->key_frames = cap_u64_get(&m->st_key);
+	o->bytes_pushed = cap_u64_get(&m->st_bytes);
+	o->loops = cap_u64_get(&m->st_loops);
+	o->dropped = cap_u64_get(&m->st_dropped);
+	o->ring_errors = cap_u64_get(&m->st_ring_errors);
 	o->last_ring_error = atomic_load_explicit(&m->st_last_ring, RELAXED);
-	o->split_errors = atomic_load_explicit(&m->st_split_errors, RELAXED);
+	o->split_errors = cap_u64_get(&m->st_split_errors);
 	o->last_split_error = atomic_load_explicit(&m->st_last_split, RELAXED);
 	o->fatal_error = atomic_load_explicit(&m->st_fatal, RELAXED);
-	o->max_late_us = atomic_load_explicit(&m->st_max_late, RELAXED);
+	o->max_late_us = cap_u64_get(&m->st_max_late);
 	o->running = atomic_load_explicit(&m->running, RELAXED);
 	o->realtime = atomic_load_explicit(&m->st_rt, RELAXED);
 	o->stills = m->nstills;

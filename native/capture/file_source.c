@@ -333,10 +333,9 @@ int cap_file_prepare(ivxs_capture *c)
 	c->a_samples = c->a_pass_frames = c->a_loops = 0;
 	c->base_ms = cap_pick_base_ms(c);
 	c->t0_us = cap_now_us(c);
-	atomic_store(&c->clip_pos_us, 0);
-	atomic_store(&c->first_ts, c->base_ms);
+	cap_u64_set(&c->clip_pos_us, 0);
 	if (!c->ever_pushed)
-		atomic_store(&c->last_video_ts, c->base_ms);
+		cap_u64_set(&c->last_video_ts, c->base_ms);
 	c->prepared = 1;
 	return IVXS_CAPTURE_OK;
 fail:
@@ -402,16 +401,15 @@ int cap_file_step(ivxs_capture *c)
 		f.data = c->vau.data;
 		f.size = c->vau.size;
 		f.index = c->v_index;
-		f.loop = atomic_load_explicit(&c->st_loops, RELAXED);
+		f.loop = cap_u64_get(&c->st_loops);
 		if (skip) {
 			ST_ADD(c, st_dropped, 1);
 		} else {
 			if (f.key)
 				c->need_key = 0;
 			cap_emit(c, &f);
-			atomic_store_explicit(&c->last_video_ts, f.timestamp_ms, RELAXED);
-			atomic_store_explicit(&c->clip_pos_us,
-				ivxs_capture_video_offset_us(c->v_in_loop, c->fps_num, c->fps_den), RELAXED);
+			cap_u64_set(&c->last_video_ts, f.timestamp_ms);
+			cap_u64_set(&c->clip_pos_us, ivxs_capture_video_offset_us(c->v_in_loop, c->fps_num, c->fps_den));
 		}
 		c->v_index++;
 		c->v_in_loop++;

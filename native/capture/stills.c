@@ -96,9 +96,9 @@ int ivxs_capture_still(ivxs_capture *c, void *buf, size_t cap, size_t *len, uint
 		return IVXS_CAPTURE_ESTATE;
 	if (!c->nstills)
 		return c->stills_error ? c->stills_error : IVXS_CAPTURE_ENOSTILL;
-	idx = ivxs_capture_still_index(atomic_load_explicit(&c->clip_pos_us, RELAXED), c->nstills);
+	idx = ivxs_capture_still_index(cap_u64_get(&c->clip_pos_us), c->nstills);
 	if (ts_ms)
-		*ts_ms = atomic_load_explicit(&c->last_video_ts, RELAXED);
+		*ts_ms = cap_u64_get(&c->last_video_ts);
 	f = fopen(c->stills[idx], "rb");
 	if (!f)
 		return IVXS_CAPTURE_EOPEN;

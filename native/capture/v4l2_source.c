@@ -281,7 +281,7 @@ int cap_v4l2_step(ivxs_capture *c)
 		c->last_ts = ts;
 		c->resume_ms = ts + 1;
 		c->ever_pushed = 1;
-		atomic_store_explicit(&c->last_video_ts, ts, RELAXED);
+		cap_u64_set(&c->last_video_ts, ts);
 	}
 requeue:
 	if (xioctl(c->fd, VIDIOC_QBUF, &b) < 0)
