@@ -11,7 +11,8 @@ import { Capture } from "capture";
 import { FileWriter, readFile, makeDirectory } from "ivxs/file";
 import Timer from "timer";
 
-const dir = "build/test-out/ring-emit";
+// A folder of its own per run: the 64- and 32-bit hosts run this test at the same time.
+const dir = `build/test-out/ring-emit-${Date.now()}-${Math.floor(Math.random() * 1e9)}`;
 const wait = (ms: number) => new Promise((resolve) => Timer.set(resolve, ms));
 const kUnits = 240, kGop = 8;
 const aud = new Uint8Array([0, 0, 0, 1, 0x09, 0xf0]);   // an access unit delimiter: the fragment's own header bytes
