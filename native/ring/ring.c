@@ -141,6 +141,8 @@ struct ivxs_ring {
 	/* --- writer-private state (only the pushing thread touches it) --- */
 	uint64_t w_head, w_tail;     /* private copies of head_seq / tail_seq */
 	uint32_t w_head_slot, w_tail_slot;
+	unsigned w_head_ver;         /* the (even) version of every slot from w_head_slot on: 2 per lap */
+	unsigned w_head_gen;         /* head.gen, without reading it back */
 	uint64_t w_pos;              /* next free byte position */
 	uint64_t w_off;              /* w_pos % arena */
 	uint64_t w_tail_pos;         /* pos of the oldest frame (when not empty) */
@@ -448,9 +450,11 @@ static inline uint64_t peek_ts(const ring_desc *d)
 	return join64(W_LOAD(d, kTsLo), W_LOAD(d, kTsHi));
 }
 
-static void desc_store(ring_desc *d, uint64_t seq, const frame_info *fi)
+/* `v` is the slot's current (even) version: the writer knows it without
+ * reading the line back (a load there would wait for the line; the stores
+ * need not). */
+static void desc_store(ring_desc *d, unsigned v, uint64_t seq, const frame_info *fi)
 {
-	unsigned v = atomic_load_explicit(&d->ver, memory_order_relaxed);   /* even: ours only */
 	atomic_store_explicit(&d->ver, v + 1, memory_order_relaxed);
 	atomic_thread_fence(memory_order_release);
 	W_STORE(d, kSeqLo, seq);
@@ -520,7 +524,7 @@ static inline uint64_t load64(const pub_block *block, int lo)
 #define PUB_STORE64(w, lo, v) (PUB_STORE(w, lo, v), PUB_STORE(w, (lo) + 1, (uint64_t)(v) >> 32))
 static inline void publish_head(ivxs_ring *r)
 {
-	unsigned g = atomic_load_explicit(&r->head.gen, memory_order_relaxed) + 1;
+	unsigned g = ++r->w_head_gen;
 	atomic_uint *w = r->head.w[g & 1];
 	uint64_t rap1 = r->w_have_rap ? r->w_last_rap + 1 : 0;
 	atomic_thread_fence(memory_order_release);
@@ -691,7 +695,7 @@ static inline int push(ivxs_ring *ring, ivxs_frame_type type, ivxs_codec codec, 
 		fi.prev_delta = (uint32_t)(h - r->w_last_rap);
 		fi.meta |= kMetaHasPrev;
 	}
-	desc_store(&r->desc[r->w_head_slot], h, &fi);
+	desc_store(&r->desc[r->w_head_slot], r->w_head_ver, h, &fi);
 	if (rap) {
 		r->w_last_rap = h;
 		r->w_have_rap = 1;
@@ -699,6 +703,8 @@ static inline int push(ivxs_ring *ring, ivxs_frame_type type, ivxs_codec codec, 
 
 	r->w_head = h + 1;
 	r->w_head_slot = slot_next(r, r->w_head_slot);
+	if (r->w_head_slot == 0)
+		r->w_head_ver += 2;   /* every slot was written once more */
 	r->w_pos = s + n;
 	off += n;
 	r->w_off = (off == r->asize) ? 0 : off;
