@@ -66,7 +66,12 @@ enum { kSeqLo, kSeqHi, kPosLo, kPosHi, kTsLo, kTsHi, kGopLo, kGopHi, kOff, kPrev
 typedef struct {
 	atomic_uint ver;
 	atomic_uint w[kWords];
-	uint32_t pad_[15 - kWords];
+	/* Writer-private, outside the seqlock (no reader looks at it): in the
+	 * slot of a random-access point, the number of frames of its GOP, set
+	 * when the next random-access point is pushed. Eviction steps a whole
+	 * GOP through it instead of reading every frame's line. */
+	uint32_t gop_frames;
+	uint32_t spare_[14 - kWords];
 } ring_desc;
 
 _Static_assert(sizeof(ring_desc) == kCacheLine, "a descriptor is one cache line");
@@ -148,6 +153,8 @@ struct ivxs_ring {
 	uint64_t w_tail_pos;         /* pos of the oldest frame (when not empty) */
 	uint64_t w_frames_evicted, w_gops_evicted, w_bytes_pushed;
 	uint64_t w_last_rap;         /* valid when w_have_rap */
+	uint32_t w_last_rap_slot;
+	uint64_t w_pad_at, w_pad_len;   /* the newest end-of-arena skip: its position and length */
 	uint64_t w_gop_next;
 	uint64_t w_bytes_held;
 	uint64_t w_oldest_ts, w_newest_ts;
@@ -584,9 +591,9 @@ static inline int push(ivxs_ring *ring, ivxs_frame_type type, ivxs_codec codec, 
 {
 	ivxs_ring *r = ring;
 	frame_info fi;
-	uint64_t h, t, s, need, off, n, tpos;
+	uint64_t h, t, s, need, off, n, tpos, g;
 	uint32_t tslot;
-	uint64_t ev_frames = 0, ev_bytes = 0, ev_gops = 0;
+	uint64_t ev_frames = 0, ev_gops = 0;
 	int video, rap;
 	unsigned ti;
 
@@ -646,12 +653,16 @@ static inline int push(ivxs_ring *ring, ivxs_frame_type type, ivxs_codec codec, 
 				r->w_need_key = 1;
 			return IVXS_RING_ENEEDKEY;
 		}
-		do {   /* one whole GOP: up to the next random-access point */
-			ev_bytes += W_LOAD(&r->desc[tslot], kSize);
-			ev_frames++;
-			t++;
-			tslot = slot_next(r, tslot);
-		} while (t != h && !(W_LOAD(&r->desc[tslot], kMeta) & kMetaRap));
+		/* One whole GOP, up to the next random-access point. The tail is
+		 * one; its GOP's length was recorded when the next one was pushed,
+		 * and the newest GOP runs up to h. */
+		g = (t == r->w_last_rap) ? h - t : r->desc[tslot].gop_frames;
+		if (g - 1 >= h - t)   /* 1..h-t: a bad length must not walk the writer past head */
+			g = h - t;
+		ev_frames += g;
+		t += g;
+		g += tslot;   /* g <= frames held <= max_frames: one wrap at most */
+		tslot = (uint32_t)(g >= r->max_frames ? g - r->max_frames : g);
 		ev_gops++;
 		if (t != h)
 			tpos = peek_pos(&r->desc[tslot]);
@@ -663,7 +674,6 @@ static inline int push(ivxs_ring *ring, ivxs_frame_type type, ivxs_codec codec, 
 		r->w_tail = t;
 		r->w_tail_slot = tslot;
 		r->w_tail_pos = tpos;
-		r->w_bytes_held -= ev_bytes;
 		r->w_frames_evicted += ev_frames;
 		r->w_gops_evicted += ev_gops;
 		r->w_oldest_ts = (t != h) ? peek_ts(&r->desc[tslot]) : timestamp_ms;
@@ -697,8 +707,17 @@ static inline int push(ivxs_ring *ring, ivxs_frame_type type, ivxs_codec codec, 
 	}
 	desc_store(&r->desc[r->w_head_slot], r->w_head_ver, h, &fi);
 	if (rap) {
+		/* close the previous GOP if it is still held (h - w_last_rap fits:
+		 * a GOP never holds more than max_frames frames) */
+		if (r->w_have_rap && SEQ_GE(r->w_last_rap, t))
+			r->desc[r->w_last_rap_slot].gop_frames = (uint32_t)(h - r->w_last_rap);
 		r->w_last_rap = h;
+		r->w_last_rap_slot = r->w_head_slot;
 		r->w_have_rap = 1;
+	}
+	if (s != r->w_pos) {   /* skipped the end of the arena */
+		r->w_pad_at = r->w_pos;
+		r->w_pad_len = s - r->w_pos;
 	}
 
 	r->w_head = h + 1;
@@ -708,7 +727,10 @@ static inline int push(ivxs_ring *ring, ivxs_frame_type type, ivxs_codec codec, 
 	r->w_pos = s + n;
 	off += n;
 	r->w_off = (off == r->asize) ? 0 : off;
-	r->w_bytes_held += n;
+	/* Bytes held, from positions: the held frames are contiguous but for at
+	 * most one skip (they span at most one arena, and a skip is followed by
+	 * a frame at the start of the next lap). */
+	r->w_bytes_held = s + n - r->w_tail_pos - (SEQ_GE(r->w_pad_at, r->w_tail_pos) ? r->w_pad_len : 0);
 	r->w_bytes_pushed += n;
 	r->w_last_ts[ti] = timestamp_ms;
 	r->w_have_ts[ti] = 1;
