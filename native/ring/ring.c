@@ -60,9 +60,9 @@ enum { kSeqLo, kSeqHi, kPosLo, kPosHi, kTsLo, kTsHi, kGopLo, kGopHi, kOff, kPrev
 /* One index slot: a seqlock. The writer makes `ver` odd, writes the words,
  * makes it even again; a reader accepts a copy of the words iff it read the
  * same even `ver` before and after, and the copy's seq is the one it wants.
- * A slot that was never written holds seq UINT64_MAX. 64 bytes, one cache
- * line (the index is line-aligned): the writer and a reader each touch one
- * line per frame, not two for most slots as with 56 bytes. */
+ * A slot that was never written holds seq UINT64_MAX. 64 bytes with the
+ * writer's GOP length word, one cache line (the index is line-aligned): no
+ * slot straddles two lines. */
 typedef struct {
 	atomic_uint ver;
 	atomic_uint w[kWords];
