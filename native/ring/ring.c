@@ -109,7 +109,8 @@ struct ivxs_ring_reader {
 	uint64_t head_seen;  /* frames before this were published (cached head) */
 	ivxs_ring *ring;
 	atomic_int used;
-	uint8_t pad_[kCacheLine - 3 * sizeof(uint64_t) - sizeof(void *) - sizeof(atomic_int)];
+	uint32_t next_slot;  /* slot of `next`: no modulo per read when max_frames is not 2^n */
+	uint8_t pad_[kCacheLine - 3 * sizeof(uint64_t) - sizeof(void *) - sizeof(atomic_int) - sizeof(uint32_t)];
 };
 
 struct ivxs_ring {
@@ -419,11 +420,11 @@ static inline uint32_t slot_next(const ivxs_ring *r, uint32_t slot)
 	return (slot + 1 == r->max_frames) ? 0 : slot + 1;
 }
 
-/* Seqlock read of the slot of `seq`: 1 and *fi filled iff the slot held frame
- * `seq` for the whole copy. Any thread. */
-static int desc_load(const ivxs_ring *r, uint64_t seq, frame_info *fi)
+/* Seqlock read of `slot` (the slot of `seq`): 1 and *fi filled iff the slot
+ * held frame `seq` for the whole copy. Any thread. */
+static int desc_load(const ivxs_ring *r, uint32_t slot, uint64_t seq, frame_info *fi)
 {
-	ring_desc *d = &r->desc[slot_of(r, seq)];
+	ring_desc *d = &r->desc[slot];
 	uint32_t seq_lo, seq_hi;
 	unsigned v;
 	v = atomic_load_explicit(&d->ver, memory_order_acquire);
@@ -780,7 +781,7 @@ static int find_start(const ivxs_ring *r, ivxs_ring_start start, uint64_t time_m
 		/* Walk back along the key frames (prev links) while ts >= T. */
 		for (;;) {
 			/* The slot may still hold an evicted frame: check the tail too. */
-			if (SEQ_LT(k, load64(&r->tail, kTailSeqLo)) || !desc_load(r, k, &fi)) {
+			if (SEQ_LT(k, load64(&r->tail, kTailSeqLo)) || !desc_load(r, slot_of(r, k), k, &fi)) {
 				/* evicted or being reused: everything older is gone too */
 				newest_gone = !have_best;
 				break;
@@ -834,6 +835,7 @@ int ivxs_ring_reader_open(ivxs_ring *ring, ivxs_ring_start start,
 		return st;
 	}
 	rd->next = seq;
+	rd->next_slot = slot_of(ring, seq);
 	rd->lost = 0;
 	rd->head_seen = seq;
 	atomic_fetch_add_explicit(&ring->st_readers_open, 1, memory_order_relaxed);
@@ -857,6 +859,7 @@ int ivxs_ring_read(ivxs_ring_reader *reader, ivxs_ring_view *view)
 	const ivxs_ring *r;
 	frame_info fi;
 	uint64_t seq;
+	uint32_t slot;
 
 	if (!reader || !view)
 		return IVXS_RING_EARG;
@@ -864,6 +867,7 @@ int ivxs_ring_read(ivxs_ring_reader *reader, ivxs_ring_view *view)
 		return IVXS_RING_EARG;
 	r = reader->ring;
 	seq = reader->next;
+	slot = reader->next_slot;
 	for (;;) {
 		uint64_t t;
 		if (SEQ_GE(seq, reader->head_seen)) {
@@ -871,19 +875,22 @@ int ivxs_ring_read(ivxs_ring_reader *reader, ivxs_ring_view *view)
 			if (SEQ_GE(seq, reader->head_seen)) {
 				reader->lost += seq - reader->next;
 				reader->next = seq;
+				reader->next_slot = slot;
 				return 0;
 			}
 		}
 		/* seq < head: its slot was filled. It is ours iff the slot was not
 		 * reused and its bytes were not evicted. */
-		if (desc_load(r, seq, &fi) && SEQ_GE(fi.pos, load64(&r->tail, kTailPosLo)))
+		if (desc_load(r, slot, seq, &fi) && SEQ_GE(fi.pos, load64(&r->tail, kTailPosLo)))
 			break;
 		/* Overtaken: resume at the tail, which is always a random-access
 		 * point. (The writer publishes the tail before reusing a slot, so the
 		 * tail seen here is past seq.) */
 		t = load64(&r->tail, kTailSeqLo);
-		if (SEQ_LT(seq, t))
+		if (SEQ_LT(seq, t)) {
 			seq = t;
+			slot = slot_of(r, seq);
+		}
 	}
 	view->data = r->arena + fi.off;
 	view->size = fi.size;
@@ -901,6 +908,7 @@ int ivxs_ring_read(ivxs_ring_reader *reader, ivxs_ring_view *view)
 	view->pos_ = fi.pos;
 	reader->lost = 0;
 	reader->next = seq + 1;
+	reader->next_slot = slot_next(r, slot);
 	return 1;
 }
 
