@@ -60,11 +60,21 @@ enum { kSeqLo, kSeqHi, kPosLo, kPosHi, kTsLo, kTsHi, kGopLo, kGopHi, kOff, kPrev
 /* One index slot: a seqlock. The writer makes `ver` odd, writes the words,
  * makes it even again; a reader accepts a copy of the words iff it read the
  * same even `ver` before and after, and the copy's seq is the one it wants.
- * A slot that was never written holds seq UINT64_MAX. 56 bytes. */
+ * A slot that was never written holds seq UINT64_MAX. 64 bytes with the
+ * writer's GOP length word, one cache line (the index is line-aligned): no
+ * slot straddles two lines. */
 typedef struct {
 	atomic_uint ver;
 	atomic_uint w[kWords];
+	/* Writer-private, outside the seqlock (no reader looks at it): in the
+	 * slot of a random-access point, the number of frames of its GOP, set
+	 * when the next random-access point is pushed. Eviction steps a whole
+	 * GOP through it instead of reading every frame's line. */
+	uint32_t gop_frames;
+	uint32_t spare_[14 - kWords];
 } ring_desc;
+
+_Static_assert(sizeof(ring_desc) == kCacheLine, "a descriptor is one cache line");
 
 /* Values published by the single writer to every reader: two copies and a
  * generation. The writer fills the idle copy, then publishes gen + 1 (copy =
@@ -99,11 +109,13 @@ struct ivxs_ring_reader {
 	uint64_t head_seen;  /* frames before this were published (cached head) */
 	ivxs_ring *ring;
 	atomic_int used;
-	uint8_t pad_[kCacheLine - 3 * sizeof(uint64_t) - sizeof(void *) - sizeof(atomic_int)];
+	uint32_t next_slot;  /* slot of `next`: no modulo per read when max_frames is not 2^n */
+	uint8_t pad_[kCacheLine - 3 * sizeof(uint64_t) - sizeof(void *) - sizeof(atomic_int) - sizeof(uint32_t)];
 };
 
 struct ivxs_ring {
 	/* --- immutable after create --- */
+	void *block;               /* the control block as allocated (this struct is line-aligned in it) */
 	uint8_t *arena;
 	uint64_t asize;            /* arena bytes */
 	uint32_t max_frames;
@@ -135,11 +147,15 @@ struct ivxs_ring {
 	/* --- writer-private state (only the pushing thread touches it) --- */
 	uint64_t w_head, w_tail;     /* private copies of head_seq / tail_seq */
 	uint32_t w_head_slot, w_tail_slot;
+	unsigned w_head_ver;         /* the (even) version of every slot from w_head_slot on: 2 per lap */
+	unsigned w_head_gen;         /* head.gen, without reading it back */
 	uint64_t w_pos;              /* next free byte position */
 	uint64_t w_off;              /* w_pos % arena */
 	uint64_t w_tail_pos;         /* pos of the oldest frame (when not empty) */
 	uint64_t w_frames_evicted, w_gops_evicted, w_bytes_pushed;
 	uint64_t w_last_rap;         /* valid when w_have_rap */
+	uint32_t w_last_rap_slot;
+	uint64_t w_pad_at, w_pad_len;   /* the newest end-of-arena skip: its position and length */
 	uint64_t w_gop_next;
 	uint64_t w_bytes_held;
 	uint64_t w_oldest_ts, w_newest_ts;
@@ -268,13 +284,16 @@ int ivxs_ring_create(ivxs_ring **out, const ivxs_ring_config *config)
 	}
 	readers = config->max_readers ? config->max_readers : kDefaultReaders;
 
-	/* One block: header, reader slots, index. Sizes checked for overflow. */
+	/* One block: header, reader slots, index, and room to start them on a
+	 * cache line (the allocator may give less alignment). Sizes checked for
+	 * overflow. */
 	head_bytes = (sizeof(ivxs_ring) + kCacheLine - 1) & ~(size_t)(kCacheLine - 1);
 	if (!mul_size(readers, sizeof(ivxs_ring_reader), &readers_bytes)
 			|| !mul_size(frames, sizeof(ring_desc), &desc_bytes)
 			|| !add_size(&block, head_bytes)
 			|| !add_size(&block, readers_bytes)
-			|| !add_size(&block, desc_bytes))
+			|| !add_size(&block, desc_bytes)
+			|| !add_size(&block, kCacheLine - 1))
 		return IVXS_RING_ENOMEM;
 
 	mem = (uint8_t *)al.alloc(block, al.ctx);
@@ -287,15 +306,16 @@ int ivxs_ring_create(ivxs_ring **out, const ivxs_ring_config *config)
 	}
 	memset(mem, 0, block);
 
-	r = (ivxs_ring *)mem;
+	r = (ivxs_ring *)(mem + ((kCacheLine - (uintptr_t)mem % kCacheLine) % kCacheLine));
+	r->block = mem;
 	r->arena = arena;
 	r->asize = config->arena_bytes;
 	r->max_frames = frames;
 	r->max_readers = readers;
 	r->slot_pow2 = (frames & (frames - 1)) == 0;
 	r->slot_mask = frames - 1;
-	r->readers = (ivxs_ring_reader *)(mem + head_bytes);
-	r->desc = (ring_desc *)(mem + head_bytes + readers_bytes);
+	r->readers = (ivxs_ring_reader *)((uint8_t *)r + head_bytes);
+	r->desc = (ring_desc *)((uint8_t *)r + head_bytes + readers_bytes);
 	r->allocator = al;
 	r->footprint = block + config->arena_bytes;
 
@@ -340,7 +360,7 @@ void ivxs_ring_destroy(ivxs_ring **ring)
 	*ring = NULL;
 	al = r->allocator;
 	al.free(r->arena, al.ctx);
-	al.free(r, al.ctx);
+	al.free(r->block, al.ctx);
 }
 
 /* The (callback, ctx) pair is double-buffered under a 32-bit generation so
@@ -400,31 +420,31 @@ static inline uint32_t slot_next(const ivxs_ring *r, uint32_t slot)
 	return (slot + 1 == r->max_frames) ? 0 : slot + 1;
 }
 
-/* Seqlock read of the slot of `seq`: 1 and *fi filled iff the slot held frame
- * `seq` for the whole copy. Any thread. */
-static int desc_load(const ivxs_ring *r, uint64_t seq, frame_info *fi)
+/* Seqlock read of `slot` (the slot of `seq`): 1 and *fi filled iff the slot
+ * held frame `seq` for the whole copy. Any thread. */
+static int desc_load(const ivxs_ring *r, uint32_t slot, uint64_t seq, frame_info *fi)
 {
-	ring_desc *d = &r->desc[slot_of(r, seq)];
-	uint32_t w[kWords];
+	ring_desc *d = &r->desc[slot];
+	uint32_t seq_lo, seq_hi;
 	unsigned v;
-	int k;
 	v = atomic_load_explicit(&d->ver, memory_order_acquire);
 	if (v & 1)
 		return 0;
-	for (k = 0; k < kWords; k++)
-		w[k] = W_LOAD(d, k);
+	/* Word by word into locals (no loop, no array through memory): the read
+	 * path of every frame. */
+	seq_lo = W_LOAD(d, kSeqLo);
+	seq_hi = W_LOAD(d, kSeqHi);
+	fi->pos = join64(W_LOAD(d, kPosLo), W_LOAD(d, kPosHi));
+	fi->ts = join64(W_LOAD(d, kTsLo), W_LOAD(d, kTsHi));
+	fi->gop = join64(W_LOAD(d, kGopLo), W_LOAD(d, kGopHi));
+	fi->off = W_LOAD(d, kOff);
+	fi->prev_delta = W_LOAD(d, kPrevDelta);
+	fi->size = W_LOAD(d, kSize);
+	fi->meta = W_LOAD(d, kMeta);
+	fi->info = W_LOAD(d, kInfo);
 	atomic_thread_fence(memory_order_acquire);
-	if (atomic_load_explicit(&d->ver, memory_order_relaxed) != v || join64(w[kSeqLo], w[kSeqHi]) != seq)
-		return 0;
-	fi->pos = join64(w[kPosLo], w[kPosHi]);
-	fi->ts = join64(w[kTsLo], w[kTsHi]);
-	fi->gop = join64(w[kGopLo], w[kGopHi]);
-	fi->off = w[kOff];
-	fi->prev_delta = w[kPrevDelta];
-	fi->size = w[kSize];
-	fi->meta = w[kMeta];
-	fi->info = w[kInfo];
-	return 1;
+	/* *fi is the caller's; it is used only when this returns 1 */
+	return atomic_load_explicit(&d->ver, memory_order_relaxed) == v && join64(seq_lo, seq_hi) == seq;
 }
 
 /* Writer-only peeks at its own descriptors (stable: nobody else writes). */
@@ -438,9 +458,11 @@ static inline uint64_t peek_ts(const ring_desc *d)
 	return join64(W_LOAD(d, kTsLo), W_LOAD(d, kTsHi));
 }
 
-static void desc_store(ring_desc *d, uint64_t seq, const frame_info *fi)
+/* `v` is the slot's current (even) version: the writer knows it without
+ * reading the line back (a load there would wait for the line; the stores
+ * need not). */
+static void desc_store(ring_desc *d, unsigned v, uint64_t seq, const frame_info *fi)
 {
-	unsigned v = atomic_load_explicit(&d->ver, memory_order_relaxed);   /* even: ours only */
 	atomic_store_explicit(&d->ver, v + 1, memory_order_relaxed);
 	atomic_thread_fence(memory_order_release);
 	W_STORE(d, kSeqLo, seq);
@@ -504,16 +526,22 @@ static inline uint64_t load64(const pub_block *block, int lo)
 
 #define SPLIT(w, lo, v) ((w)[lo] = (uint32_t)(v), (w)[(lo) + 1] = (uint32_t)((uint64_t)(v) >> 32))
 
-/* Writer: the head words (and stats) after a push. */
-static void publish_head(ivxs_ring *r)
+/* Writer: the head words (and stats) after a push: PUBLISH written out word
+ * by word (once per frame; the loop over an array cost ~70 instructions). */
+#define PUB_STORE(w, k, v) atomic_store_explicit(&(w)[k], (uint32_t)(v), memory_order_relaxed)
+#define PUB_STORE64(w, lo, v) (PUB_STORE(w, lo, v), PUB_STORE(w, (lo) + 1, (uint64_t)(v) >> 32))
+static inline void publish_head(ivxs_ring *r)
 {
-	uint32_t w[kHeadWords];
-	SPLIT(w, kHeadLo, r->w_head);
-	SPLIT(w, kRapLo, r->w_have_rap ? r->w_last_rap + 1 : 0);
-	SPLIT(w, kBytesPushedLo, r->w_bytes_pushed);
-	SPLIT(w, kBytesHeldLo, r->w_bytes_held);
-	SPLIT(w, kNewestLo, r->w_newest_ts);
-	PUBLISH(r->head, kHeadWords, w);
+	unsigned g = ++r->w_head_gen;
+	atomic_uint *w = r->head.w[g & 1];
+	uint64_t rap1 = r->w_have_rap ? r->w_last_rap + 1 : 0;
+	atomic_thread_fence(memory_order_release);
+	PUB_STORE64(w, kHeadLo, r->w_head);
+	PUB_STORE64(w, kRapLo, rap1);
+	PUB_STORE64(w, kBytesPushedLo, r->w_bytes_pushed);
+	PUB_STORE64(w, kBytesHeldLo, r->w_bytes_held);
+	PUB_STORE64(w, kNewestLo, r->w_newest_ts);
+	atomic_store_explicit(&r->head.gen, g, memory_order_release);
 }
 
 /* Writer: the tail words (and the eviction stats) after an eviction. */
@@ -564,9 +592,9 @@ static inline int push(ivxs_ring *ring, ivxs_frame_type type, ivxs_codec codec, 
 {
 	ivxs_ring *r = ring;
 	frame_info fi;
-	uint64_t h, t, s, need, off, n, tpos;
+	uint64_t h, t, s, need, off, n, tpos, g;
 	uint32_t tslot;
-	uint64_t ev_frames = 0, ev_bytes = 0, ev_gops = 0;
+	uint64_t ev_frames = 0, ev_gops = 0;
 	int video, rap;
 	unsigned ti;
 
@@ -626,12 +654,16 @@ static inline int push(ivxs_ring *ring, ivxs_frame_type type, ivxs_codec codec, 
 				r->w_need_key = 1;
 			return IVXS_RING_ENEEDKEY;
 		}
-		do {   /* one whole GOP: up to the next random-access point */
-			ev_bytes += W_LOAD(&r->desc[tslot], kSize);
-			ev_frames++;
-			t++;
-			tslot = slot_next(r, tslot);
-		} while (t != h && !(W_LOAD(&r->desc[tslot], kMeta) & kMetaRap));
+		/* One whole GOP, up to the next random-access point. The tail is
+		 * one; its GOP's length was recorded when the next one was pushed,
+		 * and the newest GOP runs up to h. */
+		g = (t == r->w_last_rap) ? h - t : r->desc[tslot].gop_frames;
+		if (g - 1 >= h - t)   /* 1..h-t: a bad length must not walk the writer past head */
+			g = h - t;
+		ev_frames += g;
+		t += g;
+		g += tslot;   /* g <= frames held <= max_frames: one wrap at most */
+		tslot = (uint32_t)(g >= r->max_frames ? g - r->max_frames : g);
 		ev_gops++;
 		if (t != h)
 			tpos = peek_pos(&r->desc[tslot]);
@@ -643,7 +675,6 @@ static inline int push(ivxs_ring *ring, ivxs_frame_type type, ivxs_codec codec, 
 		r->w_tail = t;
 		r->w_tail_slot = tslot;
 		r->w_tail_pos = tpos;
-		r->w_bytes_held -= ev_bytes;
 		r->w_frames_evicted += ev_frames;
 		r->w_gops_evicted += ev_gops;
 		r->w_oldest_ts = (t != h) ? peek_ts(&r->desc[tslot]) : timestamp_ms;
@@ -675,18 +706,32 @@ static inline int push(ivxs_ring *ring, ivxs_frame_type type, ivxs_codec codec, 
 		fi.prev_delta = (uint32_t)(h - r->w_last_rap);
 		fi.meta |= kMetaHasPrev;
 	}
-	desc_store(&r->desc[r->w_head_slot], h, &fi);
+	desc_store(&r->desc[r->w_head_slot], r->w_head_ver, h, &fi);
 	if (rap) {
+		/* close the previous GOP if it is still held (h - w_last_rap fits:
+		 * a GOP never holds more than max_frames frames) */
+		if (r->w_have_rap && SEQ_GE(r->w_last_rap, t))
+			r->desc[r->w_last_rap_slot].gop_frames = (uint32_t)(h - r->w_last_rap);
 		r->w_last_rap = h;
+		r->w_last_rap_slot = r->w_head_slot;
 		r->w_have_rap = 1;
+	}
+	if (s != r->w_pos) {   /* skipped the end of the arena */
+		r->w_pad_at = r->w_pos;
+		r->w_pad_len = s - r->w_pos;
 	}
 
 	r->w_head = h + 1;
 	r->w_head_slot = slot_next(r, r->w_head_slot);
+	if (r->w_head_slot == 0)
+		r->w_head_ver += 2;   /* every slot was written once more */
 	r->w_pos = s + n;
 	off += n;
 	r->w_off = (off == r->asize) ? 0 : off;
-	r->w_bytes_held += n;
+	/* Bytes held, from positions: the held frames are contiguous but for at
+	 * most one skip (they span at most one arena, and a skip is followed by
+	 * a frame at the start of the next lap). */
+	r->w_bytes_held = s + n - r->w_tail_pos - (SEQ_GE(r->w_pad_at, r->w_tail_pos) ? r->w_pad_len : 0);
 	r->w_bytes_pushed += n;
 	r->w_last_ts[ti] = timestamp_ms;
 	r->w_have_ts[ti] = 1;
@@ -736,7 +781,7 @@ static int find_start(const ivxs_ring *r, ivxs_ring_start start, uint64_t time_m
 		/* Walk back along the key frames (prev links) while ts >= T. */
 		for (;;) {
 			/* The slot may still hold an evicted frame: check the tail too. */
-			if (SEQ_LT(k, load64(&r->tail, kTailSeqLo)) || !desc_load(r, k, &fi)) {
+			if (SEQ_LT(k, load64(&r->tail, kTailSeqLo)) || !desc_load(r, slot_of(r, k), k, &fi)) {
 				/* evicted or being reused: everything older is gone too */
 				newest_gone = !have_best;
 				break;
@@ -790,6 +835,7 @@ int ivxs_ring_reader_open(ivxs_ring *ring, ivxs_ring_start start,
 		return st;
 	}
 	rd->next = seq;
+	rd->next_slot = slot_of(ring, seq);
 	rd->lost = 0;
 	rd->head_seen = seq;
 	atomic_fetch_add_explicit(&ring->st_readers_open, 1, memory_order_relaxed);
@@ -813,6 +859,7 @@ int ivxs_ring_read(ivxs_ring_reader *reader, ivxs_ring_view *view)
 	const ivxs_ring *r;
 	frame_info fi;
 	uint64_t seq;
+	uint32_t slot;
 
 	if (!reader || !view)
 		return IVXS_RING_EARG;
@@ -820,6 +867,7 @@ int ivxs_ring_read(ivxs_ring_reader *reader, ivxs_ring_view *view)
 		return IVXS_RING_EARG;
 	r = reader->ring;
 	seq = reader->next;
+	slot = reader->next_slot;
 	for (;;) {
 		uint64_t t;
 		if (SEQ_GE(seq, reader->head_seen)) {
@@ -827,19 +875,22 @@ int ivxs_ring_read(ivxs_ring_reader *reader, ivxs_ring_view *view)
 			if (SEQ_GE(seq, reader->head_seen)) {
 				reader->lost += seq - reader->next;
 				reader->next = seq;
+				reader->next_slot = slot;
 				return 0;
 			}
 		}
 		/* seq < head: its slot was filled. It is ours iff the slot was not
 		 * reused and its bytes were not evicted. */
-		if (desc_load(r, seq, &fi) && SEQ_GE(fi.pos, load64(&r->tail, kTailPosLo)))
+		if (desc_load(r, slot, seq, &fi) && SEQ_GE(fi.pos, load64(&r->tail, kTailPosLo)))
 			break;
 		/* Overtaken: resume at the tail, which is always a random-access
 		 * point. (The writer publishes the tail before reusing a slot, so the
 		 * tail seen here is past seq.) */
 		t = load64(&r->tail, kTailSeqLo);
-		if (SEQ_LT(seq, t))
+		if (SEQ_LT(seq, t)) {
 			seq = t;
+			slot = slot_of(r, seq);
+		}
 	}
 	view->data = r->arena + fi.off;
 	view->size = fi.size;
@@ -857,6 +908,7 @@ int ivxs_ring_read(ivxs_ring_reader *reader, ivxs_ring_view *view)
 	view->pos_ = fi.pos;
 	reader->lost = 0;
 	reader->next = seq + 1;
+	reader->next_slot = slot_next(r, slot);
 	return 1;
 }
 
