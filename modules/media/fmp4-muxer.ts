@@ -76,6 +76,8 @@ export interface Fmp4MuxerOptions extends TimelineOptions {
 // Largest mdat payload of one fragment: trun's data_offset is a signed 32-bit field.
 const MAX_FRAGMENT_BYTES = 0x7fffffff - 0x10000;
 const U32_MAX = 0xffffffff;
+// XS looks a method up through the Math object's property list on every call.
+const round = Math.round;
 
 export class Fmp4Muxer extends MuxerInput {
   readonly #sink: Fmp4Sink;
@@ -124,8 +126,8 @@ export class Fmp4Muxer extends MuxerInput {
     const origin = this.videoOrigin(u, this.#videoStarted);
     // Parameter sets are taken from key frames only.
     const config = u.key ? u.config : this.#videoConfig!;
-    const dts = Math.round((u.dtsMs - origin) * 90);
-    const cts = Math.round((u.ptsMs - origin) * 90) - dts;
+    const dts = round((u.dtsMs - origin) * 90);
+    const cts = round((u.ptsMs - origin) * 90) - dts;
     if (cts > 0x7fffffff) throw new TimestampError("PTS - DTS beyond the 32-bit composition offset");
     const held = this.#heldVideo;
     const heldDts = this.#heldVideoDts;
@@ -161,7 +163,7 @@ export class Fmp4Muxer extends MuxerInput {
     const configChanged = config !== this.#audioConfig;
     const origin = this.origin ?? u.ptsMs;
     if (u.ptsMs < origin) throw new TimestampError("timestamp before stream origin");
-    const dts = Math.round(((u.ptsMs - origin) * config.sampleRate) / 1000);
+    const dts = round(((u.ptsMs - origin) * config.sampleRate) / 1000);
     const held = this.#heldAudio;
     const heldDts = this.#heldAudioDts;
     if (held && !configChanged && dts <= heldDts) throw new TimestampError("timestamp not increasing at audio rate");
@@ -197,13 +199,13 @@ export class Fmp4Muxer extends MuxerInput {
     const hv = this.#heldVideo;
     if (hv) {
       this.#heldVideo = undefined;
-      this.#pushVideo(hv, durationMs !== undefined ? Math.max(1, Math.round(durationMs * 90)) : this.#lastVideoDuration || this.#defaultVideoDuration());
+      this.#pushVideo(hv, durationMs !== undefined ? Math.max(1, round(durationMs * 90)) : this.#lastVideoDuration || this.#defaultVideoDuration());
     }
     const ha = this.#heldAudio;
     if (ha) {
       this.#heldAudio = undefined;
       const rate = this.#audioConfig!.sampleRate;
-      this.#pushAudio(ha, durationMs !== undefined ? Math.max(1, Math.round((durationMs * rate) / 1000)) : this.#lastAudioDuration || 1024);
+      this.#pushAudio(ha, durationMs !== undefined ? Math.max(1, round((durationMs * rate) / 1000)) : this.#lastAudioDuration || 1024);
     }
     this.#flushRuns();
   }
@@ -219,7 +221,7 @@ export class Fmp4Muxer extends MuxerInput {
 
   #defaultVideoDuration(): number {
     const fps = this.#videoConfig?.frameRate;
-    return fps && fps > 0 && fps < 1000 ? Math.round(VIDEO_TIMESCALE / fps) : 3600;
+    return fps && fps > 0 && fps < 1000 ? round(VIDEO_TIMESCALE / fps) : 3600;
   }
 
   #pushVideo(u: VideoUnit, duration: number): void {

@@ -23,7 +23,7 @@ import { parseAdtsFrame } from "./aac.js";
 import type { VideoCodec } from "./annexb.js";
 import { audioConfigFor, type AudioConfig } from "./audio.js";
 import { BitstreamError, NoKeyFrameError, TruncatedError } from "./errors.js";
-import { checkTimelineOptions, checkTimestamps, type TimelineOptions } from "./timeline.js";
+import { checkTimelineOptions, checkTimestamps, MAX_TIMESTAMP_MS, type TimelineOptions } from "./timeline.js";
 import { analyzeAccessUnit, configForKeyFrame, type VideoConfig } from "./video.js";
 
 /** The AU info word (native/annexb/annexb.h, IVXS_AU_INFO_*): bits the track reads. */
@@ -105,38 +105,42 @@ export class VideoTrack {
    * Analyses one Annex-B access unit (`dtsMs` defaults to `ptsMs`; `info` is capture's AU info
    * word, optional). Throws a MediaError and changes nothing when the unit is rejected.
    */
-  process(au: Uint8Array, ptsMs: number, dtsMs: number = ptsMs, info?: number): VideoUnit {
-    const jump = checkTimestamps(ptsMs, dtsMs, this.#lastDtsMs, this.#maxJump, this.#discontinuity);
-    let nals: Uint8Array[];
-    let sampleSize: number;
-    let key: boolean;
+  process(au: Uint8Array, ptsMs: number, dtsMs?: number, info?: number): VideoUnit {
+    if (dtsMs === undefined) dtsMs = ptsMs;
+    // The usual frame (PTS = DTS, a little after the last one, within range) skips the full
+    // timestamp rules: XS pays for every call.
+    const last = this.#lastDtsMs;
+    const jump = ptsMs === dtsMs && last !== undefined && dtsMs > last && dtsMs - last <= this.#maxJump && dtsMs <= MAX_TIMESTAMP_MS
+      ? false
+      : checkTimestamps(ptsMs, dtsMs, last, this.#maxJump, this.#discontinuity);
     let config = this.#config;
-    const start = au[2] === 1 ? 3 : 4;
     if (info !== undefined && (info & INFO_FAST_MASK) === this.#fastInfo && config !== undefined &&
-      au[0] === 0 && au[1] === 0 && au[start - 1] === 1 && (start === 3 || au[2] === 0)) {
+      au[0] === 0 && au[1] === 0) {
       // One VCL NAL right after the AU's first start code (capture's AUs begin with it).
-      let end = au.length;
-      while (end > start && au[end - 1] === 0) end--;
-      if (end - start < this.#minNal) throw new TruncatedError("NAL unit truncated");
-      if ((au[start] & 0x80) !== 0) throw new BitstreamError("forbidden_zero_bit set in NAL header");
-      const nal = au.subarray(start, end);
-      nals = [nal];
-      sampleSize = 4 + nal.length;
-      key = (info & AU_INFO.KEY) !== 0;
-    } else {
-      const frame = analyzeAccessUnit(this.codec, au);
-      if (frame.key) config = configForKeyFrame(this.codec, frame, config);
-      else if (config === undefined) throw new NoKeyFrameError("video must start with a key frame");
-      nals = frame.nals;
-      sampleSize = frame.sampleSize;
-      key = frame.key;
+      const start = au[2] === 1 ? 3 : au[2] === 0 && au[3] === 1 ? 4 : 0;
+      if (start !== 0) {
+        let end = au.length;
+        while (end > start && au[end - 1] === 0) end--;
+        if (end - start < this.#minNal) throw new TruncatedError("NAL unit truncated");
+        if ((au[start] & 0x80) !== 0) throw new BitstreamError("forbidden_zero_bit set in NAL header");
+        const nal = au.subarray(start, end);
+        this.#commit(config, dtsMs);
+        return { nals: [nal], sampleSize: 4 + end - start, key: (info & AU_INFO.KEY) !== 0, config, ptsMs, dtsMs, discontinuity: jump };
+      }
     }
-    // --- validated: commit ---
+    const frame = analyzeAccessUnit(this.codec, au);
+    if (frame.key) config = configForKeyFrame(this.codec, frame, config);
+    else if (config === undefined) throw new NoKeyFrameError("video must start with a key frame");
+    this.#commit(config, dtsMs);
+    return { nals: frame.nals, sampleSize: frame.sampleSize, key: frame.key, config, ptsMs, dtsMs, discontinuity: jump };
+  }
+
+  // --- validated: commit ---
+  #commit(config: VideoConfig, dtsMs: number): void {
     this.#undoConfig = this.#config;
     this.#undoDtsMs = this.#lastDtsMs;
     this.#config = config;
     this.#lastDtsMs = dtsMs;
-    return { nals, sampleSize, key, config: config!, ptsMs, dtsMs, discontinuity: jump };
   }
 
   /** Takes back the last `process` (a muxer that owns this track refused the unit). */
@@ -170,30 +174,35 @@ export class AudioTrack {
 
   /** Analyses one complete ADTS frame. Throws a MediaError and changes nothing when rejected. */
   process(adts: Uint8Array, ptsMs: number): AudioUnit {
-    const jump = checkTimestamps(ptsMs, ptsMs, this.#lastMs, this.#maxJump, this.#discontinuity);
+    const last = this.#lastMs;
+    const jump = last !== undefined && ptsMs > last && ptsMs - last <= this.#maxJump && ptsMs <= MAX_TIMESTAMP_MS
+      ? false
+      : checkTimestamps(ptsMs, ptsMs, last, this.#maxJump, this.#discontinuity);
     let config = this.#config;
     let payload: Uint8Array;
     const n = adts.length;
     // Fast path: the same fixed header as the last frame (validated then), one raw data block,
     // frame_length equal to the input; anything else goes through the full parser.
-    const headerLength = (this.#b1 & 1) !== 0 ? 7 : 9;
-    if (n > headerLength && adts[0] === 0xff && adts[1] === this.#b1 && adts[2] === this.#b2 &&
-      (adts[3] & 0xc0) === this.#b3 && (adts[6] & 3) === 0 &&
-      (((adts[3] & 3) << 11) | (adts[4] << 3) | (adts[5] >> 5)) === n) {
+    const b1 = this.#b1;
+    const headerLength = (b1 & 1) !== 0 ? 7 : 9;
+    const b3 = adts[3];
+    if (n > headerLength && adts[0] === 0xff && adts[1] === b1 && adts[2] === this.#b2 &&
+      (b3 & 0xc0) === this.#b3 && (adts[6] & 3) === 0 &&
+      (((b3 & 3) << 11) | (adts[4] << 3) | (adts[5] >> 5)) === n) {
       payload = adts.subarray(headerLength, n);
     } else {
       const frame = parseAdtsFrame(adts);
       config = audioConfigFor(frame.header, config);
       payload = frame.payload;
+      this.#b1 = adts[1];
+      this.#b2 = adts[2];
+      this.#b3 = b3 & 0xc0;
     }
     // --- validated: commit ---
     this.#undoConfig = this.#config;
-    this.#undoMs = this.#lastMs;
+    this.#undoMs = last;
     this.#config = config;
     this.#lastMs = ptsMs;
-    this.#b1 = adts[1];
-    this.#b2 = adts[2];
-    this.#b3 = adts[3] & 0xc0;
     return { payload, config: config!, ptsMs, discontinuity: jump };
   }
 
