@@ -43,9 +43,20 @@ export const AU_INFO = {
   H265: 1 << 22,
 } as const;
 
-// Info words that let the track skip the scan: one VCL NAL, no parameter set, no AUD.
+// Info words that let the track skip the scan: one VCL NAL, no parameter set; or an AUD and
+// one VCL NAL (what encoders that write AUDs emit for every inter frame).
 const INFO_ONE_NAL = 1 << AU_INFO.COUNT_SHIFT;
+const INFO_TWO_NALS = 2 << AU_INFO.COUNT_SHIFT;
 const INFO_FAST_MASK = AU_INFO.COUNT_MASK | AU_INFO.VCL | AU_INFO.VPS | AU_INFO.SPS | AU_INFO.PPS | AU_INFO.AUD | AU_INFO.H265;
+// An AUD is 2 (H.264) or 3 (H.265) bytes; its next start code is searched this far at most.
+const AUD_SEARCH = 16;
+
+/** The offset after the start code at 0 (00 00 01 or 00 00 00 01), or 0. */
+function afterStartCode(au: Uint8Array): number {
+  if (au[0] !== 0 || au[1] !== 0) return 0;
+  const b2 = au[2];
+  return b2 === 1 ? 3 : b2 === 0 && au[3] === 1 ? 4 : 0;
+}
 
 export interface VideoUnit {
   /** NAL units of the sample (subarrays of the input): no parameter sets, no AUD. */
@@ -84,6 +95,7 @@ export class VideoTrack {
   #undoConfig: VideoConfig | undefined;
   #undoDtsMs: number | undefined;
   #fastInfo: number;
+  #fastAudInfo: number;
   #minNal: number;
 
   constructor(opts: VideoTrackOptions) {
@@ -93,6 +105,7 @@ export class VideoTrack {
     this.#maxJump = opts.maxJumpMs ?? 10000;
     this.#discontinuity = opts.onJump === "discontinuity";
     this.#fastInfo = INFO_ONE_NAL | AU_INFO.VCL | (opts.codec === "h265" ? AU_INFO.H265 : 0);
+    this.#fastAudInfo = INFO_TWO_NALS | AU_INFO.VCL | AU_INFO.AUD | (opts.codec === "h265" ? AU_INFO.H265 : 0);
     this.#minNal = opts.codec === "h265" ? 3 : 2;
   }
 
@@ -114,18 +127,20 @@ export class VideoTrack {
       ? false
       : checkTimestamps(ptsMs, dtsMs, last, this.#maxJump, this.#discontinuity);
     let config = this.#config;
-    if (info !== undefined && (info & INFO_FAST_MASK) === this.#fastInfo && config !== undefined &&
-      au[0] === 0 && au[1] === 0) {
-      // One VCL NAL right after the AU's first start code (capture's AUs begin with it).
-      const start = au[2] === 1 ? 3 : au[2] === 0 && au[3] === 1 ? 4 : 0;
+    const fast = info === undefined || config === undefined ? 0 : info & INFO_FAST_MASK;
+    if (fast !== 0 && (fast === this.#fastInfo || fast === this.#fastAudInfo)) {
+      // One VCL NAL (after an AUD) right after the AU's first start code (capture's AUs begin
+      // with it); anything unexpected goes to the full analysis.
+      let start = afterStartCode(au);
+      if (start !== 0 && fast === this.#fastAudInfo) start = this.#afterAud(au, start);
       if (start !== 0) {
         let end = au.length;
         while (end > start && au[end - 1] === 0) end--;
         if (end - start < this.#minNal) throw new TruncatedError("NAL unit truncated");
         if ((au[start] & 0x80) !== 0) throw new BitstreamError("forbidden_zero_bit set in NAL header");
         const nal = au.subarray(start, end);
-        this.#commit(config, dtsMs);
-        return { nals: [nal], sampleSize: 4 + end - start, key: (info & AU_INFO.KEY) !== 0, config, ptsMs, dtsMs, discontinuity: jump };
+        this.#commit(config!, dtsMs);
+        return { nals: [nal], sampleSize: 4 + end - start, key: (info! & AU_INFO.KEY) !== 0, config: config!, ptsMs, dtsMs, discontinuity: jump };
       }
     }
     const frame = analyzeAccessUnit(this.codec, au);
@@ -133,6 +148,24 @@ export class VideoTrack {
     else if (config === undefined) throw new NoKeyFrameError("video must start with a key frame");
     this.#commit(config, dtsMs);
     return { nals: frame.nals, sampleSize: frame.sampleSize, key: frame.key, config, ptsMs, dtsMs, discontinuity: jump };
+  }
+
+  /**
+   * For an AUD at `start`: the offset of the NAL after it (past its start code), or 0 when the
+   * bytes are not a well-formed AUD followed closely by a start code.
+   */
+  #afterAud(au: Uint8Array, start: number): number {
+    const b = au[start];
+    if (this.codec === "h264" ? (b & 0x9f) !== 9 : (b & 0xfe) !== 0x46) return 0;
+    const n = au.length - 3;
+    const last = start + AUD_SEARCH < n ? start + AUD_SEARCH : n;
+    for (let i = start + 1; i < last; i++) {
+      if (au[i] !== 0 || au[i + 1] !== 0 || au[i + 2] !== 1) continue;
+      let end = i;
+      while (au[end - 1] === 0) end--;
+      return end - start >= this.#minNal ? i + 3 : 0;
+    }
+    return 0;
   }
 
   // --- validated: commit ---
