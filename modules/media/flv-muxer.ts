@@ -72,15 +72,19 @@ const MAX_CTS = 0x7fffff;
 // The first slab is made at run time, on the first tag: a buffer made while a Moddable build
 // preloads this module would live in flash, read-only.
 const SLAB_BYTES = 4096;
+// Views are made with `new Uint8Array(slabBuffer, …)`: on XS a third cheaper than `subarray`,
+// which looks up the species constructor.
 let slab = new Uint8Array(0);
-let slabView = new DataView(slab.buffer);
+let slabBuffer = slab.buffer;
+let slabView = new DataView(slabBuffer);
 let slabUsed = SLAB_BYTES;
 
 /** Reserves `n` bytes (n <= SLAB_BYTES) of the current slab; returns their offset in `slab`. */
 function carve(n: number): number {
   if (slabUsed + n > SLAB_BYTES) {
     slab = new Uint8Array(SLAB_BYTES);
-    slabView = new DataView(slab.buffer);
+    slabBuffer = slab.buffer;
+    slabView = new DataView(slabBuffer);
     slabUsed = 0;
   }
   const p = slabUsed;
@@ -103,7 +107,7 @@ function tagHeader(dv: DataView, p: number, type: number, dataSize: number, ts: 
 function u32Chunk(v: number): Uint8Array {
   const p = carve(4);
   slabView.setUint32(p, v);
-  return slab.subarray(p, p + 4);
+  return new Uint8Array(slabBuffer, p, 4);
 }
 
 /** A complete tag (header + body + PreviousTagSize) for a small body that is copied in. */
@@ -206,9 +210,8 @@ export class FlvMuxer extends MuxerInput {
     }
     dv.setUint32(p + headSize - 4, nal0.length);
     dv.setUint32(p + headSize, 11 + dataSize);
-    const s = slab;
-    const head = s.subarray(p, p + headSize);
-    const tail = s.subarray(p + headSize, p + headSize + 4);
+    const head = new Uint8Array(slabBuffer, p, headSize);
+    const tail = new Uint8Array(slabBuffer, p + headSize, 4);
     let chunks: Uint8Array[];
     if (pre === undefined && nals.length === 1) {
       chunks = [head, nal0, tail]; // the usual tag: one literal, no pushes
@@ -254,10 +257,9 @@ export class FlvMuxer extends MuxerInput {
     const size = payload.length;
     tagHeader(dv, p, TAG_AUDIO, 2 + size, ts, 0xaf);
     dv.setUint32(p + 13, 13 + size); // PreviousTagSize
-    const s = slab;
-    s[p + 12] = 1; // AAC raw
-    const head = s.subarray(p, p + 13);
-    const tail = s.subarray(p + 13, p + 17);
+    slab[p + 12] = 1; // AAC raw
+    const head = new Uint8Array(slabBuffer, p, 13);
+    const tail = new Uint8Array(slabBuffer, p + 13, 4);
     let chunks: Uint8Array[];
     if (pre === undefined) {
       chunks = [head, payload, tail];

@@ -290,14 +290,15 @@ export function fragmentChunks(
     }
   }
   p = box(dv, p, 8 + videoBytes + audioBytes, MDAT);
-  const chunks: Uint8Array[] = [buf.subarray(0, headerSize)];
+  const ab = buf.buffer;
+  const chunks: Uint8Array[] = [new Uint8Array(ab, 0, headerSize)];
   if (vs) {
     for (let i = 0; i < vs.length; i++) {
       const nals = vs[i].nals;
       for (let j = 0; j < nals.length; j++) {
         const nal = nals[j];
         dv.setUint32(p, nal.length);
-        chunks.push(buf.subarray(p, p + 4), nal);
+        chunks.push(new Uint8Array(ab, p, 4), nal); // cheaper than subarray on XS
         p += 4;
       }
     }
