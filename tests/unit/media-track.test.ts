@@ -89,30 +89,33 @@ test("the info word's fast path still refuses a damaged NAL header", (t) => {
   t.is(u.nals[0][0], 0x41);
 });
 
-test("with the info word, an AUD and one VCL NAL are not scanned again, and a damaged AUD still is", (t) => {
+test.serial("with the info word, an AUD and one VCL NAL are not scanned again, and a damaged AUD still is", (t) => {
   let scans = 0;
   useNativeScanner((data) => {
     scans++;
     return scanNalUnitsJs(data);
   });
-  t.teardown(() => useNativeScanner(undefined));
-  for (const codec of ["h264", "h265"] as const) {
-    const vt = new VideoTrack({ codec });
-    const key = codec === "h264" ? h264Au(true, 1) : h265Au(true, 1);
-    vt.process(key, 0, 0, auInfoOf(codec, key));
-    const slice = codec === "h264" ? h264Slice(false, 20, 2) : h265Slice(false, 20, 2);
-    const inter = annexB([codec === "h264" ? H264_AUD : H265_AUD, slice]);
-    const info = auInfoOf(codec, inter);
-    t.is(info & AU_INFO.AUD, AU_INFO.AUD);
-    scans = 0;
-    const u = vt.process(inter, 40, 40, info);
-    t.is(scans, 0, `${codec}: no scan`);
-    t.deepEqual(Array.from(u.nals[0]), Array.from(slice));
-    t.is(u.sampleSize, 4 + slice.length);
-    // An AUD one byte short: the track scans and refuses it as without the info word.
-    const short = annexB([codec === "h264" ? hex("09") : hex("4601"), slice]);
-    t.throws(() => vt.process(short, 80, 80, info), { instanceOf: TruncatedError });
-    t.is(scans, 1, `${codec}: a damaged AUD is scanned`);
+  try {
+    for (const codec of ["h264", "h265"] as const) {
+      const vt = new VideoTrack({ codec });
+      const key = codec === "h264" ? h264Au(true, 1) : h265Au(true, 1);
+      vt.process(key, 0, 0, auInfoOf(codec, key));
+      const slice = codec === "h264" ? h264Slice(false, 20, 2) : h265Slice(false, 20, 2);
+      const inter = annexB([codec === "h264" ? H264_AUD : H265_AUD, slice]);
+      const info = auInfoOf(codec, inter);
+      t.is(info & AU_INFO.AUD, AU_INFO.AUD);
+      scans = 0;
+      const u = vt.process(inter, 40, 40, info);
+      t.is(scans, 0, `${codec}: no scan`);
+      t.deepEqual(Array.from(u.nals[0]), Array.from(slice));
+      t.is(u.sampleSize, 4 + slice.length);
+      // An AUD one byte short: the track scans and refuses it as without the info word.
+      const short = annexB([codec === "h264" ? hex("09") : hex("4601"), slice]);
+      t.throws(() => vt.process(short, 80, 80, info), { instanceOf: TruncatedError });
+      t.is(scans, 1, `${codec}: a damaged AUD is scanned`);
+    }
+  } finally {
+    useNativeScanner(undefined);
   }
 });
 
