@@ -1,17 +1,20 @@
 // Muxing cost on XS: run by bench/run.mjs as
 //   build/bin/ivxs -m bench/xs -m build/ts -m build/mods mux-bench -- <iterations> [warmup]
 // Prints one JSON line: { h264: BenchResult, h265: BenchResult, h264VideoOnly, h265VideoOnly }.
+// The A/V cases also carry `feed`: the demo's shape measured on ring frames (mux-feed-bench.js:
+// the real capture's frames and info words, through the app's MuxerFeed into both muxers).
 // Paths are relative to the cwd (the repo root).
 import { readFile } from "ivxs/file";
 import { argv } from "ivxs/host";
 import { benchMux } from "modules/media/bench-mux";
 import { scan } from "annexb";
 import { useNativeScanner } from "modules/media/annexb";
+import { captureFrames, feedFrames } from "mux-feed-bench";
 
 const dir = "fixtures/media/";
 const load = (name) => new Uint8Array(readFile(dir + name));
 
-export default function main() {
+export default async function main() {
 	useNativeScanner(scan);   // as the app does on XS: NAL scanning in C
 	const args = argv();
 	const iterations = Number(args[0]) || 20;
@@ -30,6 +33,11 @@ export default function main() {
 	for (const [name, video, audio, codec] of cases) {
 		if (warmup > 0) benchMux(video, audio, warmup, codec, 15);
 		result[name] = benchMux(video, audio, iterations, codec, 15);
+		if (audio.length > 0) {
+			const frames = await captureFrames(codec);
+			if (warmup > 0) feedFrames(codec, frames, warmup);
+			result[name].feed = feedFrames(codec, frames, iterations);
+		}
 	}
 	trace(JSON.stringify(result) + "\n");
 }

@@ -31,15 +31,17 @@ export class MuxerFeed {
 		this.#audio = new AudioTrack({ onJump: "discontinuity" });
 	}
 	feed(frame: Frame): void {
+		const muxers = this.#muxers;
 		try {
 			if (frame.type === FrameType.video) {
 				const unit = this.#video.process(frame.data, frame.timestamp, frame.timestamp, frame.info);
-				for (const muxer of this.#muxers) muxer.writeVideoUnit(unit);
+				// Indexed loops: for-of makes an iterator and a result object per step on XS.
+				for (let i = 0; i < muxers.length; i++) muxers[i].writeVideoUnit(unit);
 				this.videoFrames++;
 			}
 			else {
 				const unit = this.#audio.process(frame.data, frame.timestamp);
-				for (const muxer of this.#muxers) muxer.writeAudioUnit(unit);
+				for (let i = 0; i < muxers.length; i++) muxers[i].writeAudioUnit(unit);
 				this.audioFrames++;
 			}
 		}

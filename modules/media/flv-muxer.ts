@@ -57,6 +57,8 @@ export interface FlvMuxerOptions extends TimelineOptions {
   sink: FlvSink;
 }
 
+// XS looks a method up through the Math object's property list on every call.
+const round = Math.round;
 const TAG_AUDIO = 8;
 const TAG_VIDEO = 9;
 const HVC1 = [0x68, 0x76, 0x63, 0x31];
@@ -70,15 +72,19 @@ const MAX_CTS = 0x7fffff;
 // The first slab is made at run time, on the first tag: a buffer made while a Moddable build
 // preloads this module would live in flash, read-only.
 const SLAB_BYTES = 4096;
+// Views are made with `new Uint8Array(slabBuffer, …)`: on XS a third cheaper than `subarray`,
+// which looks up the species constructor.
 let slab = new Uint8Array(0);
-let slabView = new DataView(slab.buffer);
+let slabBuffer = slab.buffer;
+let slabView = new DataView(slabBuffer);
 let slabUsed = SLAB_BYTES;
 
 /** Reserves `n` bytes (n <= SLAB_BYTES) of the current slab; returns their offset in `slab`. */
 function carve(n: number): number {
   if (slabUsed + n > SLAB_BYTES) {
     slab = new Uint8Array(SLAB_BYTES);
-    slabView = new DataView(slab.buffer);
+    slabBuffer = slab.buffer;
+    slabView = new DataView(slabBuffer);
     slabUsed = 0;
   }
   const p = slabUsed;
@@ -90,18 +96,18 @@ function carve(n: number): number {
  * Writes the 11-byte tag header at `p` of the slab and the first byte after it (`next`).
  * Timestamps wrap at 2^32 ms: the low 24 bits, then TimestampExtended (bits 24..31).
  */
-function tagHeader(p: number, type: number, dataSize: number, ts: number, next: number): void {
+function tagHeader(dv: DataView, p: number, type: number, dataSize: number, ts: number, next: number): void {
   const t = ts >>> 0;
-  slabView.setUint32(p, (type << 24) | dataSize);
-  slabView.setUint32(p + 4, ((t << 8) | (t >>> 24)) >>> 0);
-  slabView.setUint32(p + 8, next); // StreamID 0 (3 bytes), then `next`
+  dv.setUint32(p, (type << 24) | dataSize);
+  dv.setUint32(p + 4, ((t << 8) | (t >>> 24)) >>> 0);
+  dv.setUint32(p + 8, next); // StreamID 0 (3 bytes), then `next`
 }
 
 /** A 4-byte big-endian number (NAL length, PreviousTagSize) as its own chunk. */
 function u32Chunk(v: number): Uint8Array {
   const p = carve(4);
   slabView.setUint32(p, v);
-  return slab.subarray(p, p + 4);
+  return new Uint8Array(slabBuffer, p, 4);
 }
 
 /** A complete tag (header + body + PreviousTagSize) for a small body that is copied in. */
@@ -163,8 +169,8 @@ export class FlvMuxer extends MuxerInput {
   writeVideoUnit(u: VideoUnit): void {
     const origin = this.videoOrigin(u, this.#videoStarted);
     const config = u.key ? u.config : this.#videoConfig!;
-    const ts = Math.round(u.dtsMs - origin);
-    const cts = Math.round(u.ptsMs - origin) - ts;
+    const ts = round(u.dtsMs - origin);
+    const cts = round(u.ptsMs - origin) - ts;
     if (cts > MAX_CTS) throw new TimestampError("PTS - DTS beyond the 24-bit FLV CompositionTime");
     const hevc = this.video === "h265";
     const exX = hevc && cts === 0; // CodedFramesX: no CompositionTime field
@@ -187,29 +193,33 @@ export class FlvMuxer extends MuxerInput {
     this.#videoStarted = true;
 
     const nals = u.nals;
-    // Tag header, video tag header and the first NAL length in one slab view; each further NAL
-    // gets a 4-byte length chunk; PreviousTagSize closes the tag.
+    const nal0 = nals[0];
+    // Tag header, video tag header and the first NAL length in one slab view, PreviousTagSize
+    // right after it (one carve); each further NAL gets a 4-byte length chunk.
     const frameType = u.key ? 1 : 2;
     const headSize = 11 + vh + 4;
-    const p = carve(headSize);
+    const p = carve(headSize + 4);
+    const dv = slabView;
     if (hevc) {
-      tagHeader(p, TAG_VIDEO, dataSize, ts, 0x80 | (frameType << 4) | (exX ? 3 : 1));
-      slabView.setUint32(p + 12, HVC1_U32);
-      if (!exX) slabView.setUint32(p + 16, (cts << 8) >>> 0); // SI24 (then the NAL length's first byte, rewritten below)
+      tagHeader(dv, p, TAG_VIDEO, dataSize, ts, 0x80 | (frameType << 4) | (exX ? 3 : 1));
+      dv.setUint32(p + 12, HVC1_U32);
+      if (!exX) dv.setUint32(p + 16, (cts << 8) >>> 0); // SI24 (then the NAL length's first byte, rewritten below)
     } else {
-      tagHeader(p, TAG_VIDEO, dataSize, ts, (frameType << 4) | 7);
-      slabView.setUint32(p + 12, ((1 << 24) | (cts & 0xffffff)) >>> 0); // AVC NALU, CompositionTime SI24
+      tagHeader(dv, p, TAG_VIDEO, dataSize, ts, (frameType << 4) | 7);
+      dv.setUint32(p + 12, ((1 << 24) | (cts & 0xffffff)) >>> 0); // AVC NALU, CompositionTime SI24
     }
-    slabView.setUint32(p + headSize - 4, nals[0].length);
-    const head = slab.subarray(p, p + headSize);
+    dv.setUint32(p + headSize - 4, nal0.length);
+    dv.setUint32(p + headSize, 11 + dataSize);
+    const head = new Uint8Array(slabBuffer, p, headSize);
+    const tail = new Uint8Array(slabBuffer, p + headSize, 4);
     let chunks: Uint8Array[];
     if (pre === undefined && nals.length === 1) {
-      chunks = [head, nals[0], u32Chunk(11 + dataSize)]; // the usual tag: one literal, no pushes
+      chunks = [head, nal0, tail]; // the usual tag: one literal, no pushes
     } else {
       chunks = pre ?? [];
-      chunks.push(head, nals[0]);
+      chunks.push(head, nal0);
       for (let i = 1; i < nals.length; i++) chunks.push(u32Chunk(nals[i].length), nals[i]);
-      chunks.push(u32Chunk(11 + dataSize));
+      chunks.push(tail);
     }
     this.#sink(chunks, { type: "flv", fileHeader, sequenceHeader: seq, track: "video", key: u.key, timestampMs: ts });
   }
@@ -225,7 +235,7 @@ export class FlvMuxer extends MuxerInput {
     // --- validated: commit ---
     this.origin = origin;
     this.#audioStarted = true;
-    const ts = Math.round(u.ptsMs - origin);
+    const ts = round(u.ptsMs - origin);
     const config = u.config;
     const seq = config !== this.#audioConfig;
     const fileHeader = !this.#headerWritten;
@@ -242,11 +252,14 @@ export class FlvMuxer extends MuxerInput {
       }
     }
     this.#audioConfig = config;
-    const p = carve(13);
-    tagHeader(p, TAG_AUDIO, 2 + payload.length, ts, 0xaf);
+    const p = carve(13 + 4);
+    const dv = slabView;
+    const size = payload.length;
+    tagHeader(dv, p, TAG_AUDIO, 2 + size, ts, 0xaf);
+    dv.setUint32(p + 13, 13 + size); // PreviousTagSize
     slab[p + 12] = 1; // AAC raw
-    const head = slab.subarray(p, p + 13);
-    const tail = u32Chunk(11 + 2 + payload.length);
+    const head = new Uint8Array(slabBuffer, p, 13);
+    const tail = new Uint8Array(slabBuffer, p + 13, 4);
     let chunks: Uint8Array[];
     if (pre === undefined) {
       chunks = [head, payload, tail];

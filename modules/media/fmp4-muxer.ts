@@ -76,6 +76,8 @@ export interface Fmp4MuxerOptions extends TimelineOptions {
 // Largest mdat payload of one fragment: trun's data_offset is a signed 32-bit field.
 const MAX_FRAGMENT_BYTES = 0x7fffffff - 0x10000;
 const U32_MAX = 0xffffffff;
+// XS looks a method up through the Math object's property list on every call.
+const round = Math.round;
 
 export class Fmp4Muxer extends MuxerInput {
   readonly #sink: Fmp4Sink;
@@ -95,14 +97,17 @@ export class Fmp4Muxer extends MuxerInput {
   #heldVideo: VideoUnit | undefined;
   #heldVideoDts = 0;
   #heldVideoCts = 0;
-  #videoRun: VideoRun | undefined;
+  // The fragment's samples; the arrays are kept from fragment to fragment (on XS a growing array
+  // reallocates, and the fragment's record would be one more object per GOP). Entries past
+  // `count` are the last fragments' until overwritten: at most a GOP of units held a while longer.
+  readonly #videoRun: VideoRun = { baseDts: 0, count: 0, samples: [], durations: [], cts: [] };
   #videoRunDuration = 0;
   #lastVideoDuration = 0;
   // audio track
   #audioStarted = false;
   #heldAudio: Uint8Array | undefined;
   #heldAudioDts = 0;
-  #audioRun: AudioRun | undefined;
+  readonly #audioRun: AudioRun = { baseDts: 0, count: 0, payloads: [], durations: [] };
   #audioRunDuration = 0;
   #lastAudioDuration = 0;
   // mdat bytes of the runs (held samples included)
@@ -124,8 +129,8 @@ export class Fmp4Muxer extends MuxerInput {
     const origin = this.videoOrigin(u, this.#videoStarted);
     // Parameter sets are taken from key frames only.
     const config = u.key ? u.config : this.#videoConfig!;
-    const dts = Math.round((u.dtsMs - origin) * 90);
-    const cts = Math.round((u.ptsMs - origin) * 90) - dts;
+    const dts = round((u.dtsMs - origin) * 90);
+    const cts = round((u.ptsMs - origin) * 90) - dts;
     if (cts > 0x7fffffff) throw new TimestampError("PTS - DTS beyond the 32-bit composition offset");
     const held = this.#heldVideo;
     const heldDts = this.#heldVideoDts;
@@ -139,9 +144,9 @@ export class Fmp4Muxer extends MuxerInput {
       this.#pushVideo(held, jump ? this.#lastVideoDuration || this.#defaultVideoDuration() : dts - heldDts);
     }
     const configChanged = config !== this.#videoConfig;
-    if (jump || (configChanged && (this.#initWritten || this.#videoRun)) || this.#runBytes + u.sampleSize > MAX_FRAGMENT_BYTES) {
+    if (jump || (configChanged && (this.#initWritten || this.#videoRun.count > 0)) || this.#runBytes + u.sampleSize > MAX_FRAGMENT_BYTES) {
       this.#flushRuns();
-    } else if (this.#videoRun) {
+    } else if (this.#videoRun.count > 0) {
       if (this.#gop ? u.key : this.#videoRunDuration >= this.#fragmentDuration * 90) this.#flushRuns();
     }
     this.#videoConfig = config;
@@ -161,7 +166,7 @@ export class Fmp4Muxer extends MuxerInput {
     const configChanged = config !== this.#audioConfig;
     const origin = this.origin ?? u.ptsMs;
     if (u.ptsMs < origin) throw new TimestampError("timestamp before stream origin");
-    const dts = Math.round(((u.ptsMs - origin) * config.sampleRate) / 1000);
+    const dts = round(((u.ptsMs - origin) * config.sampleRate) / 1000);
     const held = this.#heldAudio;
     const heldDts = this.#heldAudioDts;
     if (held && !configChanged && dts <= heldDts) throw new TimestampError("timestamp not increasing at audio rate");
@@ -172,9 +177,9 @@ export class Fmp4Muxer extends MuxerInput {
       this.#heldAudio = undefined;
       this.#pushAudio(held, !jump && !configChanged ? dts - heldDts : this.#lastAudioDuration || 1024);
     }
-    if (jump || (configChanged && (this.#initWritten || this.#audioRun)) || this.#runBytes + u.payload.length > MAX_FRAGMENT_BYTES) {
+    if (jump || (configChanged && (this.#initWritten || this.#audioRun.count > 0)) || this.#runBytes + u.payload.length > MAX_FRAGMENT_BYTES) {
       this.#flushRuns();
-    } else if (!this.video && this.#audioRun &&
+    } else if (!this.video && this.#audioRun.count > 0 &&
       this.#audioRunDuration * 1000 >= this.#fragmentDuration * config.sampleRate) {
       this.#flushRuns();
     }
@@ -197,13 +202,13 @@ export class Fmp4Muxer extends MuxerInput {
     const hv = this.#heldVideo;
     if (hv) {
       this.#heldVideo = undefined;
-      this.#pushVideo(hv, durationMs !== undefined ? Math.max(1, Math.round(durationMs * 90)) : this.#lastVideoDuration || this.#defaultVideoDuration());
+      this.#pushVideo(hv, durationMs !== undefined ? Math.max(1, round(durationMs * 90)) : this.#lastVideoDuration || this.#defaultVideoDuration());
     }
     const ha = this.#heldAudio;
     if (ha) {
       this.#heldAudio = undefined;
       const rate = this.#audioConfig!.sampleRate;
-      this.#pushAudio(ha, durationMs !== undefined ? Math.max(1, Math.round((durationMs * rate) / 1000)) : this.#lastAudioDuration || 1024);
+      this.#pushAudio(ha, durationMs !== undefined ? Math.max(1, round((durationMs * rate) / 1000)) : this.#lastAudioDuration || 1024);
     }
     this.#flushRuns();
   }
@@ -219,43 +224,53 @@ export class Fmp4Muxer extends MuxerInput {
 
   #defaultVideoDuration(): number {
     const fps = this.#videoConfig?.frameRate;
-    return fps && fps > 0 && fps < 1000 ? Math.round(VIDEO_TIMESCALE / fps) : 3600;
+    return fps && fps > 0 && fps < 1000 ? round(VIDEO_TIMESCALE / fps) : 3600;
   }
 
   #pushVideo(u: VideoUnit, duration: number): void {
     this.#lastVideoDuration = duration;
-    let run = this.#videoRun;
-    if (!run) {
-      run = this.#videoRun = { baseDts: this.#heldVideoDts, samples: [], durations: [], cts: [] };
+    const run = this.#videoRun;
+    const i = run.count++;
+    if (i === 0) {
+      run.baseDts = this.#heldVideoDts;
       this.#videoRunDuration = 0;
     }
-    run.samples.push(u);
-    run.durations.push(duration);
-    run.cts.push(this.#heldVideoCts);
+    run.samples[i] = u;
+    run.durations[i] = duration;
+    run.cts[i] = this.#heldVideoCts;
     this.#videoRunDuration += duration;
   }
 
   #pushAudio(payload: Uint8Array, duration: number): void {
     this.#lastAudioDuration = duration;
-    let run = this.#audioRun;
-    if (!run) {
-      run = this.#audioRun = { baseDts: this.#heldAudioDts, payloads: [], durations: [] };
+    const run = this.#audioRun;
+    const i = run.count++;
+    if (i === 0) {
+      run.baseDts = this.#heldAudioDts;
       this.#audioRunDuration = 0;
     }
-    run.payloads.push(payload);
-    run.durations.push(duration);
+    run.payloads[i] = payload;
+    run.durations[i] = duration;
     this.#audioRunDuration += duration;
   }
 
   /** Writes the collected samples as one fragment (preceded by an init segment when needed). */
   #flushRuns(): void {
-    const video = this.#videoRun;
-    const audio = this.#audioRun;
+    const vr = this.#videoRun;
+    const ar = this.#audioRun;
     // The held samples stay: they start the next fragment.
     this.#runBytes = (this.#heldVideo ? this.#heldVideo.sampleSize : 0) + (this.#heldAudio ? this.#heldAudio.length : 0);
-    if (!video && !audio) return;
-    this.#videoRun = undefined;
-    this.#audioRun = undefined;
+    const videoSamples = vr.count;
+    const audioSamples = ar.count;
+    if (videoSamples === 0 && audioSamples === 0) return;
+    // The fragment is made first (from the runs, before they are emptied); a sink that throws
+    // loses the fragment, as it loses its init segment.
+    const video = videoSamples > 0 ? vr : undefined;
+    const audio = audioSamples > 0 ? ar : undefined;
+    const chunks = fragmentChunks(this.#sequence + 1, video, audio);
+    const key = video ? vr.samples[0].key : true;
+    vr.count = 0;
+    ar.count = 0;
     if (!this.#initWritten || this.#initVideo !== this.#videoConfig || this.#initAudio !== this.#audioConfig) {
       this.#initWritten = true;
       this.#initVideo = this.#videoConfig;
@@ -270,16 +285,15 @@ export class Fmp4Muxer extends MuxerInput {
       });
     }
     this.#sequence++;
-    const chunks = fragmentChunks(this.#sequence, video, audio);
     const rate = this.#audioConfig ? this.#audioConfig.sampleRate : 1000;
     this.#sink(chunks, {
       type: "fragment",
       sequence: this.#sequence,
-      startMs: video ? video.baseDts / 90 : (audio!.baseDts * 1000) / rate,
+      startMs: video ? vr.baseDts / 90 : (ar.baseDts * 1000) / rate,
       durationMs: video ? this.#videoRunDuration / 90 : (this.#audioRunDuration * 1000) / rate,
-      key: video ? video.samples[0].key : true,
-      videoSamples: video ? video.samples.length : 0,
-      audioSamples: audio ? audio.payloads.length : 0,
+      key,
+      videoSamples,
+      audioSamples,
     });
   }
 }

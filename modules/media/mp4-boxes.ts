@@ -169,17 +169,22 @@ export interface VideoSampleData {
   readonly key: boolean;
 }
 
-/** The video samples of one fragment: units and, per sample, duration and composition offset. */
+/**
+ * The video samples of one fragment: units and, per sample, duration and composition offset.
+ * The first `count` entries of the arrays are the fragment's (a muxer reuses the arrays).
+ */
 export interface VideoRun {
   baseDts: number;
+  count: number;
   samples: VideoSampleData[];
   durations: number[];
   cts: number[];
 }
 
-/** The audio samples of one fragment: raw AAC payloads and their durations. */
+/** The audio samples of one fragment: raw AAC payloads and their durations (first `count`). */
 export interface AudioRun {
   baseDts: number;
+  count: number;
   payloads: Uint8Array[];
   durations: number[];
 }
@@ -230,9 +235,11 @@ export function fragmentChunks(
   let negativeCts = false;
   const vs = video ? video.samples : undefined;
   const as = audio ? audio.payloads : undefined;
+  const vn = video ? video.count : 0;
+  const an = audio ? audio.count : 0;
   if (vs) {
     const cts = video!.cts;
-    for (let i = 0; i < vs.length; i++) {
+    for (let i = 0; i < vn; i++) {
       nalCount += vs[i].nals.length;
       videoBytes += vs[i].sampleSize;
       if (cts[i] !== 0) {
@@ -241,9 +248,9 @@ export function fragmentChunks(
       }
     }
   }
-  if (as) for (let i = 0; i < as.length; i++) audioBytes += as[i].length;
-  const videoTrun = vs ? 20 + vs.length * (useCts ? 16 : 12) : 0;
-  const audioTrun = as ? 20 + as.length * 8 : 0;
+  if (as) for (let i = 0; i < an; i++) audioBytes += as[i].length;
+  const videoTrun = vs ? 20 + vn * (useCts ? 16 : 12) : 0;
+  const audioTrun = as ? 20 + an * 8 : 0;
   const videoTraf = vs ? 8 + 16 + 20 + videoTrun : 0;
   const audioTraf = as ? 8 + 16 + 20 + audioTrun : 0;
   const moofSize = 8 + 16 + videoTraf + audioTraf;
@@ -258,12 +265,12 @@ export function fragmentChunks(
     p = trafHead(dv, p, videoTraf, VIDEO_TRACK_ID, video!.baseDts);
     const flags = 0x000001 | 0x000100 | 0x000200 | 0x000400 | (useCts ? 0x000800 : 0);
     p = box(dv, p, videoTrun, TRUN, (negativeCts ? 0x01000000 : 0) | flags);
-    dv.setUint32(p, vs.length);
+    dv.setUint32(p, vn);
     dv.setInt32(p + 4, headerSize);
     p += 8;
     const durations = video!.durations;
     const cts = video!.cts;
-    for (let i = 0; i < vs.length; i++) {
+    for (let i = 0; i < vn; i++) {
       const s = vs[i];
       dv.setUint32(p, durations[i]);
       dv.setUint32(p + 4, s.sampleSize);
@@ -279,29 +286,30 @@ export function fragmentChunks(
   if (as) {
     p = trafHead(dv, p, audioTraf, AUDIO_TRACK_ID, audio!.baseDts);
     p = box(dv, p, audioTrun, TRUN, 0x000001 | 0x000100 | 0x000200);
-    dv.setUint32(p, as.length);
+    dv.setUint32(p, an);
     dv.setInt32(p + 4, headerSize + videoBytes);
     p += 8;
     const durations = audio!.durations;
-    for (let i = 0; i < as.length; i++) {
+    for (let i = 0; i < an; i++) {
       dv.setUint32(p, durations[i]);
       dv.setUint32(p + 4, as[i].length);
       p += 8;
     }
   }
   p = box(dv, p, 8 + videoBytes + audioBytes, MDAT);
-  const chunks: Uint8Array[] = [buf.subarray(0, headerSize)];
+  const ab = buf.buffer;
+  const chunks: Uint8Array[] = [new Uint8Array(ab, 0, headerSize)];
   if (vs) {
-    for (let i = 0; i < vs.length; i++) {
+    for (let i = 0; i < vn; i++) {
       const nals = vs[i].nals;
       for (let j = 0; j < nals.length; j++) {
         const nal = nals[j];
         dv.setUint32(p, nal.length);
-        chunks.push(buf.subarray(p, p + 4), nal);
+        chunks.push(new Uint8Array(ab, p, 4), nal); // cheaper than subarray on XS
         p += 4;
       }
     }
   }
-  if (as) for (let i = 0; i < as.length; i++) chunks.push(as[i]);
+  if (as) for (let i = 0; i < an; i++) chunks.push(as[i]);
   return chunks;
 }

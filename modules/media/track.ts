@@ -23,7 +23,7 @@ import { parseAdtsFrame } from "./aac.js";
 import type { VideoCodec } from "./annexb.js";
 import { audioConfigFor, type AudioConfig } from "./audio.js";
 import { BitstreamError, NoKeyFrameError, TruncatedError } from "./errors.js";
-import { checkTimelineOptions, checkTimestamps, type TimelineOptions } from "./timeline.js";
+import { checkTimelineOptions, checkTimestamps, MAX_TIMESTAMP_MS, type TimelineOptions } from "./timeline.js";
 import { analyzeAccessUnit, configForKeyFrame, type VideoConfig } from "./video.js";
 
 /** The AU info word (native/annexb/annexb.h, IVXS_AU_INFO_*): bits the track reads. */
@@ -43,9 +43,20 @@ export const AU_INFO = {
   H265: 1 << 22,
 } as const;
 
-// Info words that let the track skip the scan: one VCL NAL, no parameter set, no AUD.
+// Info words that let the track skip the scan: one VCL NAL, no parameter set; or an AUD and
+// one VCL NAL (what encoders that write AUDs emit for every inter frame).
 const INFO_ONE_NAL = 1 << AU_INFO.COUNT_SHIFT;
+const INFO_TWO_NALS = 2 << AU_INFO.COUNT_SHIFT;
 const INFO_FAST_MASK = AU_INFO.COUNT_MASK | AU_INFO.VCL | AU_INFO.VPS | AU_INFO.SPS | AU_INFO.PPS | AU_INFO.AUD | AU_INFO.H265;
+// An AUD is 2 (H.264) or 3 (H.265) bytes; its next start code is searched this far at most.
+const AUD_SEARCH = 16;
+
+/** The offset after the start code at 0 (00 00 01 or 00 00 00 01), or 0. */
+function afterStartCode(au: Uint8Array): number {
+  if (au[0] !== 0 || au[1] !== 0) return 0;
+  const b2 = au[2];
+  return b2 === 1 ? 3 : b2 === 0 && au[3] === 1 ? 4 : 0;
+}
 
 export interface VideoUnit {
   /** NAL units of the sample (subarrays of the input): no parameter sets, no AUD. */
@@ -84,6 +95,7 @@ export class VideoTrack {
   #undoConfig: VideoConfig | undefined;
   #undoDtsMs: number | undefined;
   #fastInfo: number;
+  #fastAudInfo: number;
   #minNal: number;
 
   constructor(opts: VideoTrackOptions) {
@@ -93,6 +105,7 @@ export class VideoTrack {
     this.#maxJump = opts.maxJumpMs ?? 10000;
     this.#discontinuity = opts.onJump === "discontinuity";
     this.#fastInfo = INFO_ONE_NAL | AU_INFO.VCL | (opts.codec === "h265" ? AU_INFO.H265 : 0);
+    this.#fastAudInfo = INFO_TWO_NALS | AU_INFO.VCL | AU_INFO.AUD | (opts.codec === "h265" ? AU_INFO.H265 : 0);
     this.#minNal = opts.codec === "h265" ? 3 : 2;
   }
 
@@ -105,38 +118,62 @@ export class VideoTrack {
    * Analyses one Annex-B access unit (`dtsMs` defaults to `ptsMs`; `info` is capture's AU info
    * word, optional). Throws a MediaError and changes nothing when the unit is rejected.
    */
-  process(au: Uint8Array, ptsMs: number, dtsMs: number = ptsMs, info?: number): VideoUnit {
-    const jump = checkTimestamps(ptsMs, dtsMs, this.#lastDtsMs, this.#maxJump, this.#discontinuity);
-    let nals: Uint8Array[];
-    let sampleSize: number;
-    let key: boolean;
+  process(au: Uint8Array, ptsMs: number, dtsMs?: number, info?: number): VideoUnit {
+    if (dtsMs === undefined) dtsMs = ptsMs;
+    // The usual frame (PTS = DTS, a little after the last one, within range) skips the full
+    // timestamp rules: XS pays for every call.
+    const last = this.#lastDtsMs;
+    const jump = ptsMs === dtsMs && last !== undefined && dtsMs > last && dtsMs - last <= this.#maxJump && dtsMs <= MAX_TIMESTAMP_MS
+      ? false
+      : checkTimestamps(ptsMs, dtsMs, last, this.#maxJump, this.#discontinuity);
     let config = this.#config;
-    const start = au[2] === 1 ? 3 : 4;
-    if (info !== undefined && (info & INFO_FAST_MASK) === this.#fastInfo && config !== undefined &&
-      au[0] === 0 && au[1] === 0 && au[start - 1] === 1 && (start === 3 || au[2] === 0)) {
-      // One VCL NAL right after the AU's first start code (capture's AUs begin with it).
-      let end = au.length;
-      while (end > start && au[end - 1] === 0) end--;
-      if (end - start < this.#minNal) throw new TruncatedError("NAL unit truncated");
-      if ((au[start] & 0x80) !== 0) throw new BitstreamError("forbidden_zero_bit set in NAL header");
-      const nal = au.subarray(start, end);
-      nals = [nal];
-      sampleSize = 4 + nal.length;
-      key = (info & AU_INFO.KEY) !== 0;
-    } else {
-      const frame = analyzeAccessUnit(this.codec, au);
-      if (frame.key) config = configForKeyFrame(this.codec, frame, config);
-      else if (config === undefined) throw new NoKeyFrameError("video must start with a key frame");
-      nals = frame.nals;
-      sampleSize = frame.sampleSize;
-      key = frame.key;
+    const fast = info === undefined || config === undefined ? 0 : info & INFO_FAST_MASK;
+    if (fast !== 0 && (fast === this.#fastInfo || fast === this.#fastAudInfo)) {
+      // One VCL NAL (after an AUD) right after the AU's first start code (capture's AUs begin
+      // with it); anything unexpected goes to the full analysis.
+      let start = afterStartCode(au);
+      if (start !== 0 && fast === this.#fastAudInfo) start = this.#afterAud(au, start);
+      if (start !== 0) {
+        let end = au.length;
+        while (end > start && au[end - 1] === 0) end--;
+        if (end - start < this.#minNal) throw new TruncatedError("NAL unit truncated");
+        if ((au[start] & 0x80) !== 0) throw new BitstreamError("forbidden_zero_bit set in NAL header");
+        const nal = au.subarray(start, end);
+        this.#commit(config!, dtsMs);
+        return { nals: [nal], sampleSize: 4 + end - start, key: (info! & AU_INFO.KEY) !== 0, config: config!, ptsMs, dtsMs, discontinuity: jump };
+      }
     }
-    // --- validated: commit ---
+    const frame = analyzeAccessUnit(this.codec, au);
+    if (frame.key) config = configForKeyFrame(this.codec, frame, config);
+    else if (config === undefined) throw new NoKeyFrameError("video must start with a key frame");
+    this.#commit(config, dtsMs);
+    return { nals: frame.nals, sampleSize: frame.sampleSize, key: frame.key, config, ptsMs, dtsMs, discontinuity: jump };
+  }
+
+  /**
+   * For an AUD at `start`: the offset of the NAL after it (past its start code), or 0 when the
+   * bytes are not a well-formed AUD followed closely by a start code.
+   */
+  #afterAud(au: Uint8Array, start: number): number {
+    const b = au[start];
+    if (this.codec === "h264" ? (b & 0x9f) !== 9 : (b & 0xfe) !== 0x46) return 0;
+    const n = au.length - 3;
+    const last = start + AUD_SEARCH < n ? start + AUD_SEARCH : n;
+    for (let i = start + 1; i < last; i++) {
+      if (au[i] !== 0 || au[i + 1] !== 0 || au[i + 2] !== 1) continue;
+      let end = i;
+      while (au[end - 1] === 0) end--;
+      return end - start >= this.#minNal ? i + 3 : 0;
+    }
+    return 0;
+  }
+
+  // --- validated: commit ---
+  #commit(config: VideoConfig, dtsMs: number): void {
     this.#undoConfig = this.#config;
     this.#undoDtsMs = this.#lastDtsMs;
     this.#config = config;
     this.#lastDtsMs = dtsMs;
-    return { nals, sampleSize, key, config: config!, ptsMs, dtsMs, discontinuity: jump };
   }
 
   /** Takes back the last `process` (a muxer that owns this track refused the unit). */
@@ -170,30 +207,35 @@ export class AudioTrack {
 
   /** Analyses one complete ADTS frame. Throws a MediaError and changes nothing when rejected. */
   process(adts: Uint8Array, ptsMs: number): AudioUnit {
-    const jump = checkTimestamps(ptsMs, ptsMs, this.#lastMs, this.#maxJump, this.#discontinuity);
+    const last = this.#lastMs;
+    const jump = last !== undefined && ptsMs > last && ptsMs - last <= this.#maxJump && ptsMs <= MAX_TIMESTAMP_MS
+      ? false
+      : checkTimestamps(ptsMs, ptsMs, last, this.#maxJump, this.#discontinuity);
     let config = this.#config;
     let payload: Uint8Array;
     const n = adts.length;
     // Fast path: the same fixed header as the last frame (validated then), one raw data block,
     // frame_length equal to the input; anything else goes through the full parser.
-    const headerLength = (this.#b1 & 1) !== 0 ? 7 : 9;
-    if (n > headerLength && adts[0] === 0xff && adts[1] === this.#b1 && adts[2] === this.#b2 &&
-      (adts[3] & 0xc0) === this.#b3 && (adts[6] & 3) === 0 &&
-      (((adts[3] & 3) << 11) | (adts[4] << 3) | (adts[5] >> 5)) === n) {
+    const b1 = this.#b1;
+    const headerLength = (b1 & 1) !== 0 ? 7 : 9;
+    const b3 = adts[3];
+    if (n > headerLength && adts[0] === 0xff && adts[1] === b1 && adts[2] === this.#b2 &&
+      (b3 & 0xc0) === this.#b3 && (adts[6] & 3) === 0 &&
+      (((b3 & 3) << 11) | (adts[4] << 3) | (adts[5] >> 5)) === n) {
       payload = adts.subarray(headerLength, n);
     } else {
       const frame = parseAdtsFrame(adts);
       config = audioConfigFor(frame.header, config);
       payload = frame.payload;
+      this.#b1 = adts[1];
+      this.#b2 = adts[2];
+      this.#b3 = b3 & 0xc0;
     }
     // --- validated: commit ---
     this.#undoConfig = this.#config;
-    this.#undoMs = this.#lastMs;
+    this.#undoMs = last;
     this.#config = config;
     this.#lastMs = ptsMs;
-    this.#b1 = adts[1];
-    this.#b2 = adts[2];
-    this.#b3 = adts[3] & 0xc0;
     return { payload, config: config!, ptsMs, discontinuity: jump };
   }
 

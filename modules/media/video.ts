@@ -43,7 +43,7 @@ Object.freeze(NONE);
 
 /** `list` with `nal` added unless a byte-equal one is there (a new list when `list` is NONE). */
 function pushUnique(list: Uint8Array[], nal: Uint8Array): Uint8Array[] {
-  for (const x of list) if (bytesEqual(x, nal)) return list;
+  for (let i = 0; i < list.length; i++) if (bytesEqual(list[i], nal)) return list; // for-of allocates on XS
   if (list === NONE) return [nal];
   list.push(nal);
   return list;

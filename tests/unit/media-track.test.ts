@@ -5,7 +5,7 @@ import { BitstreamError, MuxerStateError, NoKeyFrameError, TimestampError, Trunc
 import { FlvMuxer } from "../../modules/media/flv-muxer.js";
 import { Fmp4Muxer } from "../../modules/media/fmp4-muxer.js";
 import { AU_INFO, AudioTrack, VideoTrack } from "../../modules/media/track.js";
-import { adts, annexB, capture, concat, h264Au, h264Slice, h265Au, H264_AUD } from "./_media-helpers.js";
+import { adts, annexB, capture, concat, h264Au, h264Slice, h265Au, h265Slice, hex, H264_AUD, H265_AUD } from "./_media-helpers.js";
 
 interface Frame {
   video: boolean;
@@ -87,6 +87,36 @@ test("the info word's fast path still refuses a damaged NAL header", (t) => {
   const u = vt.process(two, 40, 40, info | AU_INFO.H265);
   t.is(u.nals.length, 1);
   t.is(u.nals[0][0], 0x41);
+});
+
+test.serial("with the info word, an AUD and one VCL NAL are not scanned again, and a damaged AUD still is", (t) => {
+  let scans = 0;
+  useNativeScanner((data) => {
+    scans++;
+    return scanNalUnitsJs(data);
+  });
+  try {
+    for (const codec of ["h264", "h265"] as const) {
+      const vt = new VideoTrack({ codec });
+      const key = codec === "h264" ? h264Au(true, 1) : h265Au(true, 1);
+      vt.process(key, 0, 0, auInfoOf(codec, key));
+      const slice = codec === "h264" ? h264Slice(false, 20, 2) : h265Slice(false, 20, 2);
+      const inter = annexB([codec === "h264" ? H264_AUD : H265_AUD, slice]);
+      const info = auInfoOf(codec, inter);
+      t.is(info & AU_INFO.AUD, AU_INFO.AUD);
+      scans = 0;
+      const u = vt.process(inter, 40, 40, info);
+      t.is(scans, 0, `${codec}: no scan`);
+      t.deepEqual(Array.from(u.nals[0]), Array.from(slice));
+      t.is(u.sampleSize, 4 + slice.length);
+      // An AUD one byte short: the track scans and refuses it as without the info word.
+      const short = annexB([codec === "h264" ? hex("09") : hex("4601"), slice]);
+      t.throws(() => vt.process(short, 80, 80, info), { instanceOf: TruncatedError });
+      t.is(scans, 1, `${codec}: a damaged AUD is scanned`);
+    }
+  } finally {
+    useNativeScanner(undefined);
+  }
 });
 
 test("a refused frame leaves the track as it was", (t) => {
