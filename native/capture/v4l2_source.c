@@ -56,6 +56,16 @@ static int xioctl(int fd, unsigned long req, void *arg)
 	return r;
 }
 
+/* An ioctl on mmap buffer `index` of the capture queue (query, queue). */
+static int buffer_ioctl(ivxs_capture *c, unsigned long req, unsigned index, struct v4l2_buffer *b)
+{
+	memset(b, 0, sizeof(*b));
+	b->type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
+	b->memory = V4L2_MEMORY_MMAP;
+	b->index = index;
+	return xioctl(c->fd, req, b);
+}
+
 void cap_v4l2_close(ivxs_capture *c)
 {
 	unsigned i;
@@ -171,11 +181,7 @@ int cap_v4l2_prepare(ivxs_capture *c)
 	c->nbufs = rb.count > V4L2_MAX_BUFFERS ? V4L2_MAX_BUFFERS : rb.count;
 	for (i = 0; i < c->nbufs; i++) {
 		struct v4l2_buffer b;
-		memset(&b, 0, sizeof(b));
-		b.type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
-		b.memory = V4L2_MEMORY_MMAP;
-		b.index = i;
-		if (xioctl(c->fd, VIDIOC_QUERYBUF, &b) < 0) {
+		if (buffer_ioctl(c, VIDIOC_QUERYBUF, i, &b) < 0) {
 			r = IVXS_CAPTURE_EIO;
 			goto fail;
 		}
@@ -189,11 +195,7 @@ int cap_v4l2_prepare(ivxs_capture *c)
 	}
 	for (i = 0; i < c->nbufs; i++) {
 		struct v4l2_buffer b;
-		memset(&b, 0, sizeof(b));
-		b.type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
-		b.memory = V4L2_MEMORY_MMAP;
-		b.index = i;
-		if (xioctl(c->fd, VIDIOC_QBUF, &b) < 0) {
+		if (buffer_ioctl(c, VIDIOC_QBUF, i, &b) < 0) {
 			r = IVXS_CAPTURE_EIO;
 			goto fail;
 		}
