@@ -49,6 +49,10 @@ export interface FlvInfo {
   timestampMs: number;
 }
 
+/**
+ * Called synchronously for every output. `info` is one object per muxer, rewritten for each
+ * call: it is valid until the sink returns (copy what you need to keep). The chunks stay valid.
+ */
 export type FlvSink = (chunks: Uint8Array[], info: FlvInfo) => void;
 
 export interface FlvMuxerOptions extends TimelineOptions {
@@ -135,6 +139,8 @@ export class FlvMuxer extends MuxerInput {
   #videoStarted = false;
   #audioStarted = false;
   #lastVideoTs = 0;
+  // One info object rewritten per tag: an object literal costs XS ~600 instructions a property.
+  readonly #info: FlvInfo = { type: "flv", fileHeader: false, sequenceHeader: false, track: "video", key: false, timestampMs: 0 };
 
   constructor(opts: FlvMuxerOptions) {
     super(opts);
@@ -163,6 +169,16 @@ export class FlvMuxer extends MuxerInput {
     }
     body.set(d, 5);
     return smallTag(TAG_VIDEO, ts, body);
+  }
+
+  #emit(chunks: Uint8Array[], fileHeader: boolean, seq: boolean, track: FlvInfo["track"], key: boolean, ts: number): void {
+    const info = this.#info;
+    info.fileHeader = fileHeader;
+    info.sequenceHeader = seq;
+    info.track = track;
+    info.key = key;
+    info.timestampMs = ts;
+    this.#sink(chunks, info);
   }
 
   /** Adds one video unit from a VideoTrack (shared with other muxers). */
@@ -221,7 +237,13 @@ export class FlvMuxer extends MuxerInput {
       for (let i = 1; i < nals.length; i++) chunks.push(u32Chunk(nals[i].length), nals[i]);
       chunks.push(tail);
     }
-    this.#sink(chunks, { type: "flv", fileHeader, sequenceHeader: seq, track: "video", key: u.key, timestampMs: ts });
+    const info = this.#info; // inline #emit: XS pays per call
+    info.fileHeader = fileHeader;
+    info.sequenceHeader = seq;
+    info.track = "video";
+    info.key = u.key;
+    info.timestampMs = ts;
+    this.#sink(chunks, info);
   }
 
   /** Adds one audio unit from an AudioTrack (shared with other muxers); see writeAudio. */
@@ -267,7 +289,13 @@ export class FlvMuxer extends MuxerInput {
       chunks = pre;
       chunks.push(head, payload, tail);
     }
-    this.#sink(chunks, { type: "flv", fileHeader, sequenceHeader: seq, track: "audio", key: true, timestampMs: ts });
+    const info = this.#info; // inline #emit: XS pays per call
+    info.fileHeader = fileHeader;
+    info.sequenceHeader = seq;
+    info.track = "audio";
+    info.key = true;
+    info.timestampMs = ts;
+    this.#sink(chunks, info);
     return true;
   }
 
@@ -279,8 +307,6 @@ export class FlvMuxer extends MuxerInput {
     const body = this.#videoConfig.codec === "h264"
       ? new Uint8Array([0x17, 2, 0, 0, 0])
       : new Uint8Array([0x80 | (1 << 4) | 2, HVC1[0], HVC1[1], HVC1[2], HVC1[3]]);
-    this.#sink([smallTag(TAG_VIDEO, this.#lastVideoTs, body)], {
-      type: "flv", fileHeader: false, sequenceHeader: false, track: "end", key: false, timestampMs: this.#lastVideoTs,
-    });
+    this.#emit([smallTag(TAG_VIDEO, this.#lastVideoTs, body)], false, false, "end", false, this.#lastVideoTs);
   }
 }
