@@ -78,3 +78,22 @@ test("FLV rejects bad frames and continues", (t) => {
   const tags = parseFlv(concat(cap.chunks.flat()));
   t.is(tags.length, 5);
 });
+
+test("the sink's info is one object per muxer, right while the sink runs (valid until it returns)", (t) => {
+  const seen: unknown[] = [];
+  const copies: unknown[] = [];
+  const m = new FlvMuxer({
+    video: "h264", audio: true, sink: (_chunks, info) => { seen.push(info); copies.push({ ...info }); },
+  });
+  m.writeVideo(h264Au(true, 1), 1000);
+  m.writeAudio(adts(10), 1010);
+  m.writeVideo(h264Au(false, 2), 1040);
+  m.end();
+  t.is(new Set(seen).size, 1);
+  t.deepEqual(copies, [
+    { type: "flv", fileHeader: true, sequenceHeader: true, track: "video", key: true, timestampMs: 0 },
+    { type: "flv", fileHeader: false, sequenceHeader: true, track: "audio", key: true, timestampMs: 10 },
+    { type: "flv", fileHeader: false, sequenceHeader: false, track: "video", key: false, timestampMs: 40 },
+    { type: "flv", fileHeader: false, sequenceHeader: false, track: "end", key: false, timestampMs: 40 },
+  ]);
+});
