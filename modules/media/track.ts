@@ -5,9 +5,12 @@
  * parameter-set analysis (a changed SPS/PPS/VPS at a key frame gives a new VideoConfig), the
  * timestamp rules of timeline.ts — and any number of muxers consume that unit
  * (`writeVideoUnit`). An AudioTrack does the same for ADTS frames (AudioUnit, `writeAudioUnit`).
- * Units and configurations are immutable once returned: muxers keep them (fMP4 holds a GOP),
- * compare configurations by identity, and copy no payload (`nals` and `payload` are subarrays of
- * the input, which must stay unchanged while a muxer holds them).
+ * Video units and configurations are immutable once returned: muxers keep them (fMP4 holds a
+ * GOP), compare configurations by identity, and copy no payload (`nals` and `payload` are views
+ * of the input, which must stay unchanged while a muxer holds them). An AudioTrack returns one
+ * unit object per track, rewritten by each `process`: an AudioUnit is valid until the track's
+ * next `process` (an object literal costs XS ~600 instructions a property); consumers keep its
+ * fields (fMP4 keeps `payload` and `config`), never the unit.
  *
  * `process` either returns a unit and advances the track, or throws a MediaError and changes
  * nothing. A video track starts at a key frame with its parameter sets (NoKeyFrameError /
@@ -72,6 +75,7 @@ export interface VideoUnit {
   readonly discontinuity: boolean;
 }
 
+/** One per AudioTrack, rewritten by each `process`: valid until the track's next call. */
 export interface AudioUnit {
   /** Raw AAC frame (subarray of the ADTS input, header stripped). */
   readonly payload: Uint8Array;
@@ -195,6 +199,8 @@ export class AudioTrack {
   #b1 = -1;
   #b2 = -1;
   #b3 = -1;
+  // The unit handed out by every `process`, rewritten (valid until the next call, see above).
+  readonly #unit: { -readonly [K in keyof AudioUnit]: AudioUnit[K] } = { payload: new Uint8Array(0), config: undefined!, ptsMs: 0, discontinuity: false };
 
   constructor(opts: AudioTrackOptions = {}) {
     checkTimelineOptions(opts);
@@ -237,7 +243,12 @@ export class AudioTrack {
     this.#undoMs = last;
     this.#config = config;
     this.#lastMs = ptsMs;
-    return { payload, config: config!, ptsMs, discontinuity: jump };
+    const u = this.#unit;
+    u.payload = payload;
+    u.config = config!;
+    u.ptsMs = ptsMs;
+    u.discontinuity = jump;
+    return u;
   }
 
   undo(): void {

@@ -134,6 +134,22 @@ test("a refused frame leaves the track as it was", (t) => {
   t.is(at.process(adts(10), 64).payload.length, 10);
 });
 
+test("an AudioTrack hands out one unit object, rewritten by each process (valid until the next)", (t) => {
+  const at = new AudioTrack();
+  const first = at.process(adts(10), 0);
+  const config = first.config;
+  t.is(first.payload.length, 10);
+  const second = at.process(adts(12), 64);
+  t.is(second, first);
+  t.is(second.payload.length, 12);
+  t.is(second.ptsMs, 64);
+  t.is(second.config, config);
+  // A refused frame changes nothing, the unit included.
+  t.throws(() => at.process(adts(10), 64), { instanceOf: TimestampError });
+  t.is(second.ptsMs, 64);
+  t.is(second.payload.length, 12);
+});
+
 test("a muxer refuses a unit of another codec, and units after end()", (t) => {
   const u = new VideoTrack({ codec: "h265" }).process(h265Au(true, 1), 0);
   const m = new Fmp4Muxer({ video: "h264", sink: () => {} });
