@@ -51,7 +51,9 @@ export interface FlvInfo {
 
 /**
  * Called synchronously for every output. `info` is one object per muxer, rewritten for each
- * call: it is valid until the sink returns (copy what you need to keep). The chunks stay valid.
+ * call, and so is the `chunks` array of the usual tag: both are valid until the sink returns
+ * (copy what you need to keep; XS pays ~600 instructions a property or element for a literal).
+ * The views in `chunks` stay valid (slab bytes are never rewritten; payloads are the input's).
  */
 export type FlvSink = (chunks: Uint8Array[], info: FlvInfo) => void;
 
@@ -140,6 +142,8 @@ export class FlvMuxer extends MuxerInput {
   #audioStarted = false;
   #lastVideoTs = 0;
   // One info object rewritten per tag: an object literal costs XS ~600 instructions a property.
+  // The chunks of the usual tag (header, payload, PreviousTagSize), rewritten per tag.
+  readonly #three: Uint8Array[] = [slab, slab, slab];
   readonly #info: FlvInfo = { type: "flv", fileHeader: false, sequenceHeader: false, track: "video", key: false, timestampMs: 0 };
 
   constructor(opts: FlvMuxerOptions) {
@@ -230,7 +234,10 @@ export class FlvMuxer extends MuxerInput {
     const tail = new Uint8Array(slabBuffer, p + headSize, 4);
     let chunks: Uint8Array[];
     if (pre === undefined && nals.length === 1) {
-      chunks = [head, nal0, tail]; // the usual tag: one literal, no pushes
+      chunks = this.#three; // the usual tag: the muxer's array, no literal, no pushes
+      chunks[0] = head;
+      chunks[1] = nal0;
+      chunks[2] = tail;
     } else {
       chunks = pre ?? [];
       chunks.push(head, nal0);
@@ -284,7 +291,10 @@ export class FlvMuxer extends MuxerInput {
     const tail = new Uint8Array(slabBuffer, p + 13, 4);
     let chunks: Uint8Array[];
     if (pre === undefined) {
-      chunks = [head, payload, tail];
+      chunks = this.#three;
+      chunks[0] = head;
+      chunks[1] = payload;
+      chunks[2] = tail;
     } else {
       chunks = pre;
       chunks.push(head, payload, tail);
