@@ -49,6 +49,12 @@ export interface FlvInfo {
   timestampMs: number;
 }
 
+/**
+ * Called synchronously for every output. `info` is one object per muxer, rewritten for each
+ * call, and so is the `chunks` array of the usual tag: both are valid until the sink returns
+ * (copy what you need to keep; XS pays ~600 instructions a property or element for a literal).
+ * The views in `chunks` stay valid (slab bytes are never rewritten; payloads are the input's).
+ */
 export type FlvSink = (chunks: Uint8Array[], info: FlvInfo) => void;
 
 export interface FlvMuxerOptions extends TimelineOptions {
@@ -135,6 +141,10 @@ export class FlvMuxer extends MuxerInput {
   #videoStarted = false;
   #audioStarted = false;
   #lastVideoTs = 0;
+  // One info object rewritten per tag: an object literal costs XS ~600 instructions a property.
+  // The chunks of the usual tag (header, payload, PreviousTagSize), rewritten per tag.
+  readonly #three: Uint8Array[] = [slab, slab, slab];
+  readonly #info: FlvInfo = { type: "flv", fileHeader: false, sequenceHeader: false, track: "video", key: false, timestampMs: 0 };
 
   constructor(opts: FlvMuxerOptions) {
     super(opts);
@@ -163,6 +173,16 @@ export class FlvMuxer extends MuxerInput {
     }
     body.set(d, 5);
     return smallTag(TAG_VIDEO, ts, body);
+  }
+
+  #emit(chunks: Uint8Array[], fileHeader: boolean, seq: boolean, track: FlvInfo["track"], key: boolean, ts: number): void {
+    const info = this.#info;
+    info.fileHeader = fileHeader;
+    info.sequenceHeader = seq;
+    info.track = track;
+    info.key = key;
+    info.timestampMs = ts;
+    this.#sink(chunks, info);
   }
 
   /** Adds one video unit from a VideoTrack (shared with other muxers). */
@@ -214,14 +234,23 @@ export class FlvMuxer extends MuxerInput {
     const tail = new Uint8Array(slabBuffer, p + headSize, 4);
     let chunks: Uint8Array[];
     if (pre === undefined && nals.length === 1) {
-      chunks = [head, nal0, tail]; // the usual tag: one literal, no pushes
+      chunks = this.#three; // the usual tag: the muxer's array, no literal, no pushes
+      chunks[0] = head;
+      chunks[1] = nal0;
+      chunks[2] = tail;
     } else {
       chunks = pre ?? [];
       chunks.push(head, nal0);
       for (let i = 1; i < nals.length; i++) chunks.push(u32Chunk(nals[i].length), nals[i]);
       chunks.push(tail);
     }
-    this.#sink(chunks, { type: "flv", fileHeader, sequenceHeader: seq, track: "video", key: u.key, timestampMs: ts });
+    const info = this.#info; // inline #emit: XS pays per call
+    info.fileHeader = fileHeader;
+    info.sequenceHeader = seq;
+    info.track = "video";
+    info.key = u.key;
+    info.timestampMs = ts;
+    this.#sink(chunks, info);
   }
 
   /** Adds one audio unit from an AudioTrack (shared with other muxers); see writeAudio. */
@@ -262,12 +291,21 @@ export class FlvMuxer extends MuxerInput {
     const tail = new Uint8Array(slabBuffer, p + 13, 4);
     let chunks: Uint8Array[];
     if (pre === undefined) {
-      chunks = [head, payload, tail];
+      chunks = this.#three;
+      chunks[0] = head;
+      chunks[1] = payload;
+      chunks[2] = tail;
     } else {
       chunks = pre;
       chunks.push(head, payload, tail);
     }
-    this.#sink(chunks, { type: "flv", fileHeader, sequenceHeader: seq, track: "audio", key: true, timestampMs: ts });
+    const info = this.#info; // inline #emit: XS pays per call
+    info.fileHeader = fileHeader;
+    info.sequenceHeader = seq;
+    info.track = "audio";
+    info.key = true;
+    info.timestampMs = ts;
+    this.#sink(chunks, info);
     return true;
   }
 
@@ -279,8 +317,6 @@ export class FlvMuxer extends MuxerInput {
     const body = this.#videoConfig.codec === "h264"
       ? new Uint8Array([0x17, 2, 0, 0, 0])
       : new Uint8Array([0x80 | (1 << 4) | 2, HVC1[0], HVC1[1], HVC1[2], HVC1[3]]);
-    this.#sink([smallTag(TAG_VIDEO, this.#lastVideoTs, body)], {
-      type: "flv", fileHeader: false, sequenceHeader: false, track: "end", key: false, timestampMs: this.#lastVideoTs,
-    });
+    this.#emit([smallTag(TAG_VIDEO, this.#lastVideoTs, body)], false, false, "end", false, this.#lastVideoTs);
   }
 }

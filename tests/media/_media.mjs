@@ -55,7 +55,7 @@ export function audioFrames(file = "aac-lc-16k-mono.aac") {
 export function mux(Kind, opts, video = [], audio = []) {
   const chunks = [];
   const infos = [];
-  const m = new Kind({ ...opts, sink: (c, info) => { chunks.push(...c); infos.push({ info, chunks: c }); } });
+  const m = new Kind({ ...opts, sink: (c, info) => { chunks.push(...c); infos.push({ info: { ...info }, chunks: c.slice() }); } });
   let vi = 0;
   let ai = 0;
   while (vi < video.length || ai < audio.length) {

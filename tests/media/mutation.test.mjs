@@ -126,7 +126,7 @@ function corruptStream(r, video, audio, codec, rate) {
 function runMuxer(t, Kind, codec, v, a) {
   const chunks = [];
   const infos = [];
-  const m = new Kind({ video: codec, audio: a.length > 0, sink: (c, info) => { chunks.push(c); infos.push(info); } });
+  const m = new Kind({ video: codec, audio: a.length > 0, sink: (c, info) => { chunks.push(c.slice()); infos.push({ ...info }); } });
   let acceptedVideo = 0;
   let acceptedAudio = 0;
   let vi = 0;

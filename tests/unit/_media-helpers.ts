@@ -133,7 +133,7 @@ export interface Captured {
 
 export function capture(): Captured & { sink: (c: Uint8Array[], info: any) => void } {
   const c: Captured = { chunks: [], infos: [] };
-  return { ...c, sink: (chunks: Uint8Array[], info: any) => { c.chunks.push(chunks); c.infos.push(info); } };
+  return { ...c, sink: (chunks: Uint8Array[], info: any) => { c.chunks.push(chunks.slice()); c.infos.push({ ...info }); } };
 }
 
 /** Strict FLV reader for the tests: every tag with its PreviousTagSize checked. */

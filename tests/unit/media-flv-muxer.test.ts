@@ -78,3 +78,32 @@ test("FLV rejects bad frames and continues", (t) => {
   const tags = parseFlv(concat(cap.chunks.flat()));
   t.is(tags.length, 5);
 });
+
+test("the sink's info and usual chunks array are the muxer's, right while the sink runs (valid until it returns)", (t) => {
+  const seen: unknown[] = [];
+  const copies: unknown[] = [];
+  const arrays: Uint8Array[][] = [];
+  const m = new FlvMuxer({
+    video: "h264", audio: true, sink: (chunks, info) => { arrays.push(chunks); seen.push(info); copies.push({ ...info }); },
+  });
+  m.writeVideo(h264Au(true, 1), 1000);
+  m.writeAudio(adts(10), 1010);
+  m.writeVideo(h264Au(false, 2), 1040);
+  const inter = arrays[2].slice();
+  m.writeAudio(adts(11), 1074);
+  m.end();
+  t.is(new Set(seen).size, 1);
+  // The usual tags (no file or sequence header before them) share one array, rewritten.
+  t.is(arrays[3], arrays[2]);
+  t.is(inter.length, 3);
+  t.is(arrays[3].length, 3);
+  t.is(arrays[3][1].length, 11);
+  t.not(inter[1], arrays[3][1]);
+  t.deepEqual(copies, [
+    { type: "flv", fileHeader: true, sequenceHeader: true, track: "video", key: true, timestampMs: 0 },
+    { type: "flv", fileHeader: false, sequenceHeader: true, track: "audio", key: true, timestampMs: 10 },
+    { type: "flv", fileHeader: false, sequenceHeader: false, track: "video", key: false, timestampMs: 40 },
+    { type: "flv", fileHeader: false, sequenceHeader: false, track: "audio", key: true, timestampMs: 74 },
+    { type: "flv", fileHeader: false, sequenceHeader: false, track: "end", key: false, timestampMs: 40 },
+  ]);
+});

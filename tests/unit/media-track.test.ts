@@ -119,6 +119,47 @@ test.serial("with the info word, an AUD and one VCL NAL are not scanned again, a
   }
 });
 
+test("with the info word, AUD variants give what the full analysis gives", (t) => {
+  for (const codec of ["h264", "h265"] as const) {
+    const aud = codec === "h264" ? H264_AUD : H265_AUD;
+    const slice = codec === "h264" ? h264Slice(false, 20, 2) : h265Slice(false, 20, 2);
+    const sc3 = hex("000001");
+    const sc4 = hex("00000001");
+    const variants = [
+      concat([sc4, aud, sc3, slice]),
+      concat([sc4, aud, sc4, slice]),
+      concat([sc3, aud, hex("00"), sc4, slice]), // trailing zero after the AUD
+      concat([sc4, aud.subarray(0, aud.length - 1), hex("00"), sc3, slice]), // AUD's last byte 0
+      concat([sc4, aud, hex("0000"), sc4, slice]),
+      concat([sc4, aud, hex("000002"), sc3, slice]), // no start code where expected
+      concat([sc4, aud, sc3]), // nothing after the AUD
+    ];
+    for (const [i, au] of variants.entries()) {
+      const key = codec === "h264" ? h264Au(true, 1) : h265Au(true, 1);
+      const withInfo = new VideoTrack({ codec });
+      const without = new VideoTrack({ codec });
+      withInfo.process(key, 0, 0, auInfoOf(codec, key));
+      without.process(key, 0);
+      const info = AU_INFO.VCL | AU_INFO.AUD | (2 << AU_INFO.COUNT_SHIFT) | (codec === "h265" ? AU_INFO.H265 : 0);
+      let expected: unknown;
+      try {
+        const u = without.process(au, 40);
+        expected = { nals: u.nals.map((n) => Array.from(n)), size: u.sampleSize };
+      } catch (e) {
+        expected = (e as Error).constructor.name;
+      }
+      let actual: unknown;
+      try {
+        const u = withInfo.process(au, 40, 40, info);
+        actual = { nals: u.nals.map((n) => Array.from(n)), size: u.sampleSize };
+      } catch (e) {
+        actual = (e as Error).constructor.name;
+      }
+      t.deepEqual(actual, expected, `${codec} variant ${i}`);
+    }
+  }
+});
+
 test("a refused frame leaves the track as it was", (t) => {
   const vt = new VideoTrack({ codec: "h264" });
   t.throws(() => vt.process(h264Au(false, 1), 0), { instanceOf: NoKeyFrameError });
@@ -132,6 +173,22 @@ test("a refused frame leaves the track as it was", (t) => {
   at.process(adts(10), 0);
   t.throws(() => at.process(adts(10), 0), { instanceOf: TimestampError });
   t.is(at.process(adts(10), 64).payload.length, 10);
+});
+
+test("an AudioTrack hands out one unit object, rewritten by each process (valid until the next)", (t) => {
+  const at = new AudioTrack();
+  const first = at.process(adts(10), 0);
+  const config = first.config;
+  t.is(first.payload.length, 10);
+  const second = at.process(adts(12), 64);
+  t.is(second, first);
+  t.is(second.payload.length, 12);
+  t.is(second.ptsMs, 64);
+  t.is(second.config, config);
+  // A refused frame changes nothing, the unit included.
+  t.throws(() => at.process(adts(10), 64), { instanceOf: TimestampError });
+  t.is(second.ptsMs, 64);
+  t.is(second.payload.length, 12);
 });
 
 test("a muxer refuses a unit of another codec, and units after end()", (t) => {
