@@ -2,7 +2,7 @@
  * ivxs_host.h for Moddable SDK builds: ESP32-S3 boards and mcsim (`lin`).
  *
  * Other threads (capture, C ring writers) wake the VM through post.c: a fixed
- * slot array and at most one wake-up in flight, so a post neither allocates
+ * slot array, posts sharing a granted wake-up, so a post neither allocates
  * nor blocks. The wake-up itself:
  * - ESP32: modMessagePostToMachineFromISR() — no message body (nothing to
  *   malloc) and xQueueSendToBackFromISR() never waits; a full queue fails and

@@ -2,18 +2,32 @@
  * Allocation-free, non-blocking wake-up of the VM thread (post.h).
  *
  * A slot goes FREE -> FILLING (the poster owns it) -> READY (published with
- * seq_cst) -> TAKEN (the drain owns it) -> FREE. A poster whose wake-up was
- * refused withdraws its own slot (READY -> FREE) unless the drain took it.
+ * seq_cst) -> TAKEN (the drain owns it) -> FREE. A poster whose own wake-up
+ * was refused withdraws its slot (READY -> FREE) unless a drain took it. The
+ * state word carries a generation that each drain moves on, so a withdrawal
+ * can never hit the slot after a drain took it and another poster reused it
+ * (an ABA the first version had: a poster told "withdrawn" whose callback
+ * ran, and another poster told "queued" whose callback never did).
  *
- * No lost wake-up: the drain clears wakePending before it scans; a poster
- * publishes READY before it tests-and-sets wakePending. Either the scan sees
- * the slot, or the poster sees wakePending clear and wakes again.
+ * No lost post: `scheduled` counts wake-ups the host GRANTED minus drains
+ * that have STARTED (a poster adds 1 after its grant, a drain takes 1 away
+ * before it scans; the two may come in either order, so it can dip below 0,
+ * never above the truth). A poster that published READY and then sees
+ * scheduled > 0 knows a granted drain has yet to start: that drain's scan
+ * comes after its decrement, which comes after this poster's load in the
+ * seq_cst order, so it sees the slot. Otherwise the poster asks for its own
+ * wake-up. Nobody ever relies on a wake-up that may still be refused (the
+ * first version coalesced on a wake-up *requested*, and a refusal then
+ * stranded the slots that had relied on it until some later post).
  */
 #include "post.h"
 
 #include <stddef.h>
 
-enum { kFree = 0, kFilling, kReady, kTaken };
+enum { kFree = 0, kFilling, kReady, kTaken, kKindMask = 3, kGeneration = 4 };
+
+#define KIND(state) ((state) & kKindMask)
+#define WITH(state, kind) (((state) & ~kKindMask) | (kind))
 
 void ivxs_post_init(ivxs_post_queue *queue, ivxs_post_wake wake, void *wakeCtx)
 {
@@ -23,82 +37,59 @@ void ivxs_post_init(ivxs_post_queue *queue, ivxs_post_wake wake, void *wakeCtx)
 		queue->slots[i].callback = NULL;
 		queue->slots[i].ctx = NULL;
 	}
-	atomic_init(&queue->wakePending, 0);
+	atomic_init(&queue->scheduled, 0);
 	atomic_init(&queue->full, 0);
 	atomic_init(&queue->wakeFailures, 0);
 	queue->wake = wake;
 	queue->wakeCtx = wakeCtx;
 }
 
-static int anyReady(ivxs_post_queue *queue)
-{
-	int i;
-	for (i = 0; i < IVXS_POST_SLOTS; i++)
-		if (atomic_load(&queue->slots[i].state) == kReady)
-			return 1;
-	return 0;
-}
-
-/* Schedules a drain unless one is already pending; 0 when one is. */
-static int wakeOnce(ivxs_post_queue *queue)
-{
-	if (atomic_exchange(&queue->wakePending, 1))
-		return 0;
-	if (queue->wake(queue->wakeCtx) == 0)
-		return 0;
-	atomic_fetch_add(&queue->wakeFailures, 1);
-	atomic_store(&queue->wakePending, 0);
-	return -1;
-}
-
 int ivxs_post_push(ivxs_post_queue *queue, ivxs_post_callback callback, void *ctx)
 {
 	ivxs_post_slot *slot = NULL;
-	int status = IVXS_POST_OK;
-	int i;
+	int expected = 0, i;
 	for (i = 0; i < IVXS_POST_SLOTS && !slot; i++) {
-		int expected = kFree;
-		if (atomic_compare_exchange_strong(&queue->slots[i].state, &expected, kFilling))
+		expected = atomic_load(&queue->slots[i].state);
+		if (KIND(expected) == kFree &&
+				atomic_compare_exchange_strong(&queue->slots[i].state, &expected, WITH(expected, kFilling)))
 			slot = &queue->slots[i];
 	}
 	if (!slot) {
 		atomic_fetch_add(&queue->full, 1);
-		status = IVXS_POST_EFULL;
+		return IVXS_POST_EFULL;
 	}
-	else {
-		slot->callback = callback;
-		slot->ctx = ctx;
-		atomic_store(&slot->state, kReady);
-		if (wakeOnce(queue) < 0) {
-			int expected = kReady;
-			/* Withdraw ours: the caller retries. A drain that already took
-			 * it runs it, so then it counts as queued. */
-			if (atomic_compare_exchange_strong(&slot->state, &expected, kFree))
-				status = IVXS_POST_EWAKE;
-			/* Others may have published relying on our wake-up: one more
-			 * try for them; else the next successful wake-up runs them. */
-			if (anyReady(queue))
-				(void)wakeOnce(queue);
-		}
+	slot->callback = callback;
+	slot->ctx = ctx;
+	expected = WITH(expected, kReady);   /* this generation's READY: what a withdrawal expects */
+	atomic_store(&slot->state, expected);
+	if (atomic_load(&queue->scheduled) > 0)
+		return IVXS_POST_OK;   /* a granted drain has yet to start: it will see the slot */
+	if (queue->wake(queue->wakeCtx) == 0) {
+		atomic_fetch_add(&queue->scheduled, 1);
+		return IVXS_POST_OK;
 	}
-	return status;
+	atomic_fetch_add(&queue->wakeFailures, 1);
+	if (atomic_compare_exchange_strong(&slot->state, &expected, WITH(expected, kFree)))
+		return IVXS_POST_EWAKE;   /* withdrawn: nothing queued, the caller retries */
+	return IVXS_POST_OK;          /* a drain (someone else's wake-up) already took it */
 }
 
 unsigned ivxs_post_drain(ivxs_post_queue *queue)
 {
 	unsigned ran = 0;
 	int i;
-	atomic_store(&queue->wakePending, 0);
+	atomic_fetch_sub(&queue->scheduled, 1);
 	for (i = 0; i < IVXS_POST_SLOTS; i++) {
 		ivxs_post_slot *slot = &queue->slots[i];
-		int expected = kReady;
+		int expected = atomic_load(&slot->state);
 		ivxs_post_callback callback;
 		void *ctx;
-		if (!atomic_compare_exchange_strong(&slot->state, &expected, kTaken))
+		if (KIND(expected) != kReady || !atomic_compare_exchange_strong(&slot->state, &expected, WITH(expected, kTaken)))
 			continue;
 		callback = slot->callback;
 		ctx = slot->ctx;
-		atomic_store(&slot->state, kFree);   /* free before running: the callback may post again */
+		/* Free, in the next generation, before running: the callback may post again. */
+		atomic_store(&slot->state, (int)(((unsigned)expected + kGeneration) & ~(unsigned)kKindMask) | kFree);
 		callback(ctx);
 		ran++;
 	}

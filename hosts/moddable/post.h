@@ -1,14 +1,15 @@
 /*
  * The wake-up of a Moddable host's VM thread from other threads, without
  * allocation and without blocking: a fixed array of slots (callback, ctx)
- * and one wake-up in flight at a time. Portable core: C11 atomics only, no XS
+ * and one wake-up per batch of posts (posts made while a granted drain has
+ * yet to start share it). Portable core: C11 atomics only, no XS
  * headers; the host injects `wake` (ESP32: a non-blocking post to the
  * machine's message queue; mcsim: lin's worker-job queue).
  *
  * Contract of ivxs_post_push() (any thread, bounded: at most kSlots
- * compare-and-swaps and two calls of `wake`, which must not block):
- *   IVXS_POST_OK     callback(ctx) runs once on the VM thread, at the latest
- *                    at the next successful wake-up;
+ * compare-and-swaps and one call of `wake`, which must not block):
+ *   IVXS_POST_OK     callback(ctx) runs once on the VM thread, at a drain
+ *                    that a granted wake-up has already scheduled;
  *   IVXS_POST_EFULL  every slot is taken: nothing queued, retry later;
  *   IVXS_POST_EWAKE  the host's queue refused the wake-up: nothing queued,
  *                    retry later (the ring retries at its next push).
@@ -41,7 +42,7 @@ typedef struct {
 
 typedef struct {
 	ivxs_post_slot slots[IVXS_POST_SLOTS];
-	atomic_int wakePending;        /* a wake-up is scheduled and its drain has not started */
+	atomic_int scheduled;          /* wake-ups granted minus drains started (post.c) */
 	ivxs_post_wake wake;
 	void *wakeCtx;
 	atomic_uint full;              /* posts refused: every slot taken */
@@ -52,7 +53,7 @@ typedef struct {
 void ivxs_post_init(ivxs_post_queue *queue, ivxs_post_wake wake, void *wakeCtx);
 /* Any thread. */
 int ivxs_post_push(ivxs_post_queue *queue, ivxs_post_callback callback, void *ctx);
-/* VM thread, from the wake-up: runs the queued callbacks; returns how many. */
+/* VM thread, once per granted wake-up: runs the queued callbacks; returns how many. */
 unsigned ivxs_post_drain(ivxs_post_queue *queue);
 const char *ivxs_post_strerror(int status);
 
