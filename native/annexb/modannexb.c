@@ -3,10 +3,11 @@
  *     IVXS_ANNEXB_E* code (the TypeScript side throws its documented errors);
  *   accessUnits(bytes, codec) -> [start, end, info, ...] of every access unit
  *     (codec "h264" | "h265"), or a negative code.
- * No count limit: a first pass counts, the array is made to size, a second
- * pass fills it. Allocating the array can move the bytes (the garbage
- * collector compacts), so the cursors keep offsets and the data pointer is
- * taken again for every batch. */
+ * No count limit: a first pass counts (keeping the first kBatch results), the
+ * array is made to size and filled; only a buffer with more than kBatch
+ * results is walked a second time. Allocating the array can move the bytes
+ * (the garbage collector compacts), so the cursors keep offsets and the data
+ * pointer is taken again for every batch of that second walk. */
 #include "xsmc.h"
 #include "annexb.h"
 
@@ -26,23 +27,37 @@ static const uint8_t *bytesOf(xsMachine *the, size_t *size)
 /* One result triple per call: 1 written, 0 no more, <0 an IVXS_ANNEXB_E* code. */
 typedef int (*NextTriple)(void *state, const uint8_t *data, size_t size, uint32_t triple[3]);
 
+/* Stores k triples from batch at triple index `at` of xsResult. */
+static void store(xsMachine *the, const uint32_t *batch, int at, int k)
+{
+	int i;
+	for (i = 0; i < 3 * k; i++) {
+		xsmcSetInteger(xsVar(0), (xsIntegerValue)batch[i]);
+		xsmcSetIndex(xsResult, 3 * at + i, xsVar(0));
+	}
+}
+
 /* Counts the triples, makes xsResult an Array of exactly that many, fills it;
  * or sets xsResult to the error code. reset puts the state back to the start. */
 static void collect(xsMachine *the, NextTriple next, void *state, void (*reset)(void *state))
 {
-	uint32_t batch[3 * kBatch];
+	uint32_t batch[3 * kBatch], spare[3];
 	const uint8_t *data;
 	size_t size;
-	int r, i, n = 0, filled = 0;
+	int r, n = 0, filled = 0;
 	xsmcVars(1);
 	data = bytesOf(the, &size);
-	while ((r = next(state, data, size, batch)) == 1)
+	while ((r = next(state, data, size, n < kBatch ? batch + 3 * n : spare)) == 1)
 		n++;
 	if (r < 0) {
 		xsmcSetInteger(xsResult, r);
 		return;
 	}
 	xsResult = xsNewArray(3 * n);   /* may move the bytes: data is taken again below */
+	if (n <= kBatch) {   /* the usual access unit: everything is in batch already */
+		store(the, batch, 0, n);
+		return;
+	}
 	reset(state);
 	while (filled < n) {
 		int k = 0;
@@ -51,10 +66,7 @@ static void collect(xsMachine *the, NextTriple next, void *state, void (*reset)(
 			k++;
 		if (k == 0)
 			xsUnknownError("annexb: bytes changed during scan");
-		for (i = 0; i < 3 * k; i++) {
-			xsmcSetInteger(xsVar(0), (xsIntegerValue)batch[i]);
-			xsmcSetIndex(xsResult, 3 * filled + i, xsVar(0));
-		}
+		store(the, batch, filled, k);
 		filled += k;
 	}
 }
