@@ -47,6 +47,7 @@ function cTestsMakefile(modules) {
 			`CTEST_${p.name}_SRCS := ${rooted(p.sources)}`,
 			`CTEST_${p.name}_HDRS := ${rooted([...p.includes, dirname(p.source)].flatMap(headers))}`,
 			`CTEST_${p.name}_INCLUDES := ${p.includes.map((i) => `-I$(ROOT)/${i}`).join(" ")}`,
+			`CTEST_${p.name}_LIBS := ${p.libs.join(" ")}`,
 		]),
 		"",
 	].join("\n");
@@ -75,8 +76,9 @@ export function generate() {
 	writeIfChanged(join(buildDir, "gen", "host_table.c"), table);
 	const sources = modules.flatMap((m) => m.sources.map((f) => `$(ROOT)/${f}`));
 	const includes = modules.map((m) => `-I$(ROOT)/${m.folder}`);
+	const libs = [...new Set(modules.flatMap((m) => m.libs))];
 	writeIfChanged(join(buildDir, "gen", "natives.mk"),
-		`NATIVE_SRCS := ${sources.join(" ")}\nNATIVE_INCLUDES := ${includes.join(" ")}\n`);
+		`NATIVE_SRCS := ${sources.join(" ")}\nNATIVE_INCLUDES := ${includes.join(" ")}\nNATIVE_LIBS := ${libs.join(" ")}\n`);
 	writeIfChanged(join(buildDir, "gen", "ctests.mk"), cTestsMakefile(modules));
 }
 

@@ -6,7 +6,9 @@
 //     cores of the modules it declares it uses (third column onwards);
 //   - every tests/*_test.c is one C test program over the core;
 //   - the portable files (compiled for a microcontroller) are the core's files
-//     except those named *_linux.c, which need Linux (V4L2, threads, files).
+//     except those named *_linux.c, which need Linux (V4L2, threads, files);
+//   - a column "-l<name>" links a system library with the core (its C tests and
+//     the host): p2p's crypto is Debian's mbedTLS (-lmbedcrypto).
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -32,12 +34,15 @@ const cFiles = (folder) => existsSync(join(root, folder))
 export const isBinding = (file) => /^mod.*\.c$/.test(basename(file));
 export const isLinuxOnly = (file) => file.endsWith("_linux.c");
 
-// [{ specifier, js, folder, uses, sources, ownCore, core, portable, includes, testsFolder, tests }],
+// [{ specifier, js, folder, uses, libs, sources, ownCore, core, portable, includes, testsFolder, tests }],
 // in the order of native/modules.txt. Paths are relative to the repository root.
 // `uses` is transitive; `core` and `includes` cover the module and what it uses;
-// `sources`, `ownCore` and `portable` the module's own files only.
+// `sources`, `ownCore` and `portable` the module's own files only; `libs`
+// ("-lmbedcrypto", …) the system libraries of the module and what it uses.
 export function nativeModules(file = "native/modules.txt") {
-	const lines = readRegistry(file);
+	const lines = readRegistry(file).map((line) => ({
+		...line, libs: line.rest.filter((c) => c.startsWith("-l")), rest: line.rest.filter((c) => !c.startsWith("-l")),
+	}));
 	const bySpecifier = new Map(lines.map((line) => [line.specifier, line]));
 	const closure = (specifier, trail = []) => {
 		if (trail.includes(specifier)) throw new Error(`${file}: modules use each other in a cycle: ${[...trail, specifier].join(" -> ")}`);
@@ -55,8 +60,9 @@ export function nativeModules(file = "native/modules.txt") {
 		const uses = closure(specifier);
 		const core = [...ownCore(specifier), ...uses.flatMap(ownCore)];
 		const testsFolder = `${folder}/tests`;
+		const libs = [...new Set([specifier, ...uses].flatMap((u) => bySpecifier.get(u).libs))];
 		return {
-			specifier, js, folder, uses,
+			specifier, js, folder, uses, libs,
 			sources: cFiles(folder),
 			ownCore: ownCore(specifier),
 			core,
@@ -76,10 +82,10 @@ export function nativeModules(file = "native/modules.txt") {
 	return modules;
 }
 
-// The C test programs: [{ name, module, source, sources, includes }], each
+// The C test programs: [{ name, module, source, sources, includes, libs }], each
 // built from its *_test.c and its module's core.
 export function cTestPrograms(modules = nativeModules()) {
 	return modules.flatMap((m) => m.tests.map((source) => ({
-		name: basename(source, ".c"), module: m.specifier, source, sources: [source, ...m.core], includes: m.includes,
+		name: basename(source, ".c"), module: m.specifier, source, sources: [source, ...m.core], includes: m.includes, libs: m.libs,
 	})));
 }

@@ -19,6 +19,8 @@ const fuzzTarget = join(scratch, "fuzz.c");
 writeFileSync(fuzzTarget, "#include <stdint.h>\n#include <stddef.h>\n"
 	+ "int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n) { (void)d; (void)n; return 0; }\n");
 
+const mbedtlsProbe = join(scratch, "mbedtls.c");
+writeFileSync(mbedtlsProbe, "#include <mbedtls/gcm.h>\nint main(void) { mbedtls_gcm_context g; mbedtls_gcm_init(&g); mbedtls_gcm_free(&g); return 0; }\n");
 const succeeds = (command, args) => spawnSync(command, args, { stdio: "ignore", cwd: scratch }).status === 0;
 const compiles = (compiler, flags, source = hello) => succeeds(compiler, [...flags, source, "-o", join(scratch, "a.out")]);
 
@@ -35,6 +37,9 @@ const needs = [
 	{ what: "Cortex-M compiler (MCU compile check of the portable C)",
 		ok: () => compiles("arm-none-eabi-gcc", ["-mcpu=cortex-m4", "-mthumb", "--specs=nosys.specs"]),
 		packages: ["gcc-arm-none-eabi", "libnewlib-arm-none-eabi"] },
+	{ what: "mbedTLS crypto, 64- and 32-bit (the P2P transport's core, its tests and the -m32 host)",
+		ok: () => [[], ["-m32"]].every((m) => succeeds("gcc", [...m, mbedtlsProbe, "-lmbedcrypto", "-o", join(scratch, "a.out")])),
+		packages: ["libmbedtls-dev", "libmbedtls-dev:i386"] },
 	{ what: "clang with libFuzzer (fuzz harnesses of the C parsers)",
 		ok: () => compiles("clang", ["-fsanitize=fuzzer,address,undefined"], fuzzTarget),
 		packages: ["clang", "libclang-rt-14-dev"] },
@@ -58,6 +63,8 @@ function install(packages) {
 		execFileSync(command, rest, { stdio: ["ignore", "ignore", "inherit"], env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } });
 	};
 	console.log(`[test-deps] installing from Debian: ${packages.join(" ")} (a few minutes the first time)`);
+	// 32-bit libraries (name:i386) need the architecture enabled before the update
+	if (packages.some((p) => p.endsWith(":i386"))) run(["dpkg", "--add-architecture", "i386"]);
 	run(["apt-get", "update", "-qq"]);
 	run(["apt-get", "install", "-y", "-qq", ...packages]);
 	return true;

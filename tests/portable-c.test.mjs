@@ -28,8 +28,11 @@ const compiled = new Map();
 function compile(m, file) {
 	if (!compiled.has(file)) {
 		const object = join(dir, `${m.specifier.replace(/\W/g, "_")}-${basename(file, ".c")}.o`);
+		// A module that links a system library (p2p: mbedTLS) finds its headers in Debian's
+		// /usr/include, searched after newlib's own; a board's SDK (ESP-IDF) brings its copy.
+		const system = m.libs.length ? ["-idirafter", "/usr/include"] : [];
 		compiled.set(file, exec("arm-none-eabi-gcc", ["-std=c11", "-mcpu=cortex-m4", "-mthumb", "-Os", "-Wall", "-Wextra", "-Werror",
-			...m.includes.map((i) => `-I${i}`), "-c", file, "-o", object], { cwd: root }).then(() => object));
+			...m.includes.map((i) => `-I${i}`), ...system, "-c", file, "-o", object], { cwd: root }).then(() => object));
 	}
 	return compiled.get(file);
 }

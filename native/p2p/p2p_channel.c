@@ -1,0 +1,720 @@
+/*
+ * P2P transport — channels: the outgoing frame channel (server: media,
+ * client: voice) cut zero-copy from a frame source, the incoming one
+ * reassembled, and the command stream (reliable, in order, both ways).
+ * Per channel: bytes unsent, rates, acknowledged bytes, watermark events.
+ *
+ * Frames are partially reliable: a chunk that is lost is sent again until
+ * the frame's deadline (capture time + deadline_ms); then the frame is given
+ * up, and so is a frame whose bytes the source overwrote (the zero-copy
+ * contract of native/ring: encrypt from the source, check intact, then send
+ * — or drop the packet and count). After either, the sender asks the source
+ * for the next key frame: the frames in between depend on what was lost.
+ * Each frame chunk carries the sender's floor (its oldest frame still being
+ * sent), so the receiver stops waiting for what was given up.
+ */
+#include "p2p_internal.h"
+
+#include <string.h>
+
+#define kMaxPulls 256          /* frames looked at per fill (stale ones are skipped) */
+
+static int txFrameChannel(const ivxs_p2p_session *s)
+{
+	return s->p2p->cfg.role == IVXS_P2P_SERVER ? IVXS_P2P_CH_MEDIA : IVXS_P2P_CH_VOICE;
+}
+
+static int rxFrameChannel(const ivxs_p2p_session *s)
+{
+	return s->p2p->cfg.role == IVXS_P2P_SERVER ? IVXS_P2P_CH_VOICE : IVXS_P2P_CH_MEDIA;
+}
+
+static int bitGet(const uint32_t *b, uint32_t i)
+{
+	return (int)((b[i / 32] >> (i % 32)) & 1u);
+}
+
+static void bitSet(uint32_t *b, uint32_t i)
+{
+	b[i / 32] |= 1u << (i % 32);
+}
+
+static void bitClear(uint32_t *b, uint32_t i)
+{
+	b[i / 32] &= ~(1u << (i % 32));
+}
+
+void p2p_chan_meter(p2p_meter *m, uint32_t now)
+{
+	uint32_t steps = 0;
+	if (P2P_DIFF(now, m->bucket_ms) >= 100 * P2P_METER) {
+		memset(m->sent, 0, sizeof(m->sent));
+		memset(m->acked, 0, sizeof(m->acked));
+		m->bucket_ms = now;
+		return;
+	}
+	while (P2P_DIFF(now, m->bucket_ms) >= 100 && steps++ < P2P_METER) {
+		m->cur = (m->cur + 1) % P2P_METER;
+		m->sent[m->cur] = m->acked[m->cur] = 0;
+		m->bucket_ms += 100;
+	}
+}
+
+void p2p_chan_init(ivxs_p2p_session *s, uint32_t now)
+{
+	uint32_t i;
+	p2p_ftx *t = &s->ftx;
+	p2p_frx *r = &s->frx;
+	for (i = 0; i < t->n; i++)
+		t->slots[i].used = 0;
+	t->base = t->next = 0;
+	t->limit = t->n;
+	t->need_key = 1;
+	t->src = NULL;
+	t->unsent = 0;
+	for (i = 0; i < r->n; i++)
+		r->slots[i].used = 0;
+	r->next = 0;
+	r->lost = 0;
+	s->cmd.tx_base = s->cmd.tx_head = 0;
+	s->cmd.d_tail = s->cmd.d_count = 0;
+	s->cmd.unsent = 0;
+	s->cmd.rx_off = 0;
+	s->cmd.nranges = 0;
+	memset(s->chan, 0, sizeof(s->chan));
+	for (i = 0; i < IVXS_P2P_CHANNELS; i++)
+		s->chan[i].meter.bucket_ms = now;
+	s->rr = 0;
+}
+
+void p2p_chan_release(ivxs_p2p_session *s)
+{
+	p2p_free(s->p2p, s->cmd.tx);
+	p2p_free(s->p2p, s->cmd.rx);
+	s->cmd.tx = s->cmd.rx = NULL;
+}
+
+/* ---------------------------------------------------------------- frames out */
+
+static p2p_ftx_slot *ftxSlot(const p2p_ftx *t, uint32_t seq)
+{
+	return &t->slots[seq % t->n];
+}
+
+static uint32_t chunkLen(const p2p_ftx_slot *f, uint32_t idx)
+{
+	uint32_t off = idx * IVXS_P2P_CHUNK;
+	return f->f.size - off < IVXS_P2P_CHUNK ? f->f.size - off : IVXS_P2P_CHUNK;
+}
+
+enum { kDone, kGivenUp, kTorn, kSkipped };
+
+static void ftxRelease(ivxs_p2p_session *s, p2p_ftx_slot *f, int outcome)
+{
+	p2p_ftx *t = &s->ftx;
+	ivxs_p2p_channel_stats *st = &s->chan[txFrameChannel(s)].st;
+	uint32_t i;
+	for (i = f->nsent; i < f->nchunks; i++)
+		t->unsent -= chunkLen(f, i);
+	f->used = 0;
+	if (outcome == kDone)
+		st->frames_sent++;
+	else if (outcome == kTorn)
+		st->frames_torn++;
+	else if (outcome == kGivenUp)
+		st->frames_given_up++;
+	else
+		st->frames_skipped++;
+}
+
+/* A frame leaves the slots. One that was not delivered takes with it the
+ * later frames of its stream (same flags) up to the next key frame: they
+ * depend on it. The source is then asked for a key frame. */
+static void ftxFinish(ivxs_p2p_session *s, p2p_ftx_slot *f, int outcome)
+{
+	p2p_ftx *t = &s->ftx;
+	uint32_t seq;
+	ftxRelease(s, f, outcome);
+	if (outcome != kDone) {
+		for (seq = f->seq + 1; seq != t->next; seq++) {
+			p2p_ftx_slot *later = ftxSlot(t, seq);
+			if (!later->used || later->f.flags != f->f.flags)
+				continue;
+			if (later->f.key)
+				break;
+			ftxRelease(s, later, kSkipped);
+		}
+		t->need_key = 1;
+	}
+	while (t->base != t->next && !ftxSlot(t, t->base)->used)
+		t->base++;
+}
+
+static void ftxFill(ivxs_p2p_session *s, uint32_t now)
+{
+	p2p_ftx *t = &s->ftx;
+	ivxs_p2p_channel_stats *st = &s->chan[txFrameChannel(s)].st;
+	uint32_t pulls = 0;
+	while (t->src && t->next - t->base < t->limit && pulls++ < kMaxPulls) {
+		ivxs_p2p_frame f;
+		p2p_ftx_slot *slot;
+		uint32_t nchunks;
+		if (t->src->next(t->src->ctx, t->need_key, &f) <= 0)
+			break;
+		if (!f.size || !f.data)
+			continue;
+		if (P2P_GE(now, f.time_ms + s->p2p->cfg.deadline_ms / 2)) {
+			/* half its deadline gone before it was sent: the viewer fell behind (this frame
+			 * would likely be given up half-way); jump to a key frame */
+			st->frames_skipped++;
+			t->need_key = 1;
+			continue;
+		}
+		nchunks = (f.size + IVXS_P2P_CHUNK - 1) / IVXS_P2P_CHUNK;
+		if (nchunks > IVXS_P2P_MAX_FRAME_CHUNKS) {
+			st->frames_given_up++;
+			t->need_key = 1;
+			continue;
+		}
+		slot = ftxSlot(t, t->next);
+		memset(slot, 0, sizeof(*slot));
+		slot->f = f;
+		slot->seq = t->next++;
+		slot->deadline = f.time_ms + s->p2p->cfg.deadline_ms;
+		slot->nchunks = (uint16_t)nchunks;
+		slot->used = 1;
+		t->unsent += f.size;
+		t->need_key = 0;
+	}
+}
+
+/* The first chunk of a frame that needs sending (lost ones first), or -1. */
+static int ftxChunk(const p2p_ftx_slot *f)
+{
+	uint32_t w, i;
+	for (w = 0; w * 32 < f->nsent; w++) {
+		uint32_t missing = ~f->sent[w];
+		if (!missing)
+			continue;
+		for (i = w * 32; i < (w + 1) * 32 && i < f->nsent; i++)
+			if (!bitGet(f->sent, i))
+				return (int)i;
+	}
+	return f->nsent < f->nchunks ? (int)f->nsent : -1;
+}
+
+static int pickFrame(ivxs_p2p_session *s, uint8_t *head, size_t room, size_t *head_len, const uint8_t **body,
+		size_t *body_len, p2p_sent *rec)
+{
+	p2p_ftx *t = &s->ftx;
+	uint32_t seq;
+	if (room < P2P_FRAME_HDR)
+		return 0;
+	for (seq = t->base; seq != t->next; seq++) {
+		p2p_ftx_slot *f = ftxSlot(t, seq);
+		p2p_frame_chunk c;
+		int idx;
+		if (!f->used || (idx = ftxChunk(f)) < 0)
+			continue;
+		c.chan = (uint8_t)txFrameChannel(s);
+		c.seq = f->seq;
+		c.ts = f->f.ts_ms;
+		c.key = f->f.key ? 1 : 0;
+		c.flags = f->f.flags;
+		c.total = f->f.size;
+		c.off = (uint32_t)idx * IVXS_P2P_CHUNK;
+		c.floor = t->base;
+		c.len = chunkLen(f, (uint32_t)idx);
+		p2p_wire_frame_hdr(head, &c);
+		*head_len = P2P_FRAME_HDR;
+		*body = f->f.data + c.off;
+		*body_len = c.len;
+		rec->carry = P2P_CARRY_FRAME;
+		rec->a = f->seq;
+		rec->b = (uint16_t)idx;
+		rec->len = (uint16_t)c.len;
+		return 1;
+	}
+	return 0;
+}
+
+/* ---------------------------------------------------------------- commands out */
+
+static int pickCmd(ivxs_p2p_session *s, uint8_t *head, size_t room, size_t *head_len, const uint8_t **body,
+		size_t *body_len, p2p_sent *rec)
+{
+	p2p_cmd *c = &s->cmd;
+	uint32_t i;
+	if (room < P2P_CMD_HDR || !c->tx)
+		return 0;
+	for (i = 0; i < c->d_count; i++) {
+		uint32_t k = (c->d_tail + i) % P2P_CMD_DESCS;
+		const p2p_cdesc *d = &c->desc[k];
+		if (d->state != P2P_CD_UNSENT)
+			continue;
+		p2p_wire_cmd_hdr(head, d->off, d->len);
+		*head_len = P2P_CMD_HDR;
+		*body = c->tx + d->off % P2P_CMD_WINDOW;
+		*body_len = d->len;
+		rec->carry = P2P_CARRY_CMD;
+		rec->a = d->off;
+		rec->b = (uint16_t)k;
+		rec->len = d->len;
+		return 1;
+	}
+	return 0;
+}
+
+int p2p_chan_pick(ivxs_p2p_session *s, uint32_t now, uint8_t *head, size_t head_room, size_t *head_len,
+		const uint8_t **body, size_t *body_len, p2p_sent *rec)
+{
+	uint32_t k;
+	ftxFill(s, now);
+	/* round robin: a long video frame does not hold a command back, nor the reverse */
+	for (k = 0; k < 2; k++) {
+		uint32_t which = (s->rr + k) % 2;
+		int got = which == 0 ? pickCmd(s, head, head_room, head_len, body, body_len, rec)
+				: pickFrame(s, head, head_room, head_len, body, body_len, rec);
+		if (got) {
+			s->rr = which + 1;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+int p2p_chan_has_data(const ivxs_p2p_session *s, uint32_t now)
+{
+	const p2p_ftx *t = &s->ftx;
+	uint32_t seq, i;
+	(void)now;
+	for (i = 0; s->cmd.tx && i < s->cmd.d_count; i++)
+		if (s->cmd.desc[(s->cmd.d_tail + i) % P2P_CMD_DESCS].state == P2P_CD_UNSENT)
+			return 1;
+	for (seq = t->base; seq != t->next; seq++) {
+		const p2p_ftx_slot *f = ftxSlot(t, seq);
+		if (f->used && ftxChunk(f) >= 0)
+			return 1;
+	}
+	return 0;
+}
+
+int p2p_chan_body_intact(ivxs_p2p_session *s, const p2p_sent *rec)
+{
+	const p2p_ftx_slot *f;
+	if (rec->carry != P2P_CARRY_FRAME)
+		return 1;
+	f = ftxSlot(&s->ftx, rec->a);
+	return s->ftx.src && s->ftx.src->intact ? s->ftx.src->intact(s->ftx.src->ctx, &f->f) == 1 : 1;
+}
+
+int p2p_chan_commit(ivxs_p2p_session *s, const p2p_sent *rec, int intact, uint32_t now)
+{
+	p2p_chan *ch;
+	(void)now;
+	if (rec->carry == P2P_CARRY_FRAME) {
+		p2p_ftx_slot *f = ftxSlot(&s->ftx, rec->a);
+		ch = &s->chan[txFrameChannel(s)];
+		if (!intact) {
+			ftxFinish(s, f, kTorn);
+			return 0;
+		}
+		bitSet(f->sent, rec->b);
+		if (rec->b == f->nsent) {
+			f->nsent++;
+			s->ftx.unsent -= rec->len;
+		}
+		else
+			ch->st.retransmits++;
+	}
+	else if (rec->carry == P2P_CARRY_CMD) {
+		p2p_cdesc *d = &s->cmd.desc[rec->b];
+		ch = &s->chan[IVXS_P2P_CH_COMMAND];
+		d->state = P2P_CD_FLIGHT;
+		if (d->ever)
+			ch->st.retransmits++;
+		else {
+			d->ever = 1;
+			s->cmd.unsent -= d->len;
+		}
+	}
+	else
+		return 1;
+	p2p_chan_meter(&ch->meter, now);
+	ch->meter.sent[ch->meter.cur] += rec->len;
+	return 1;
+}
+
+static void credit(ivxs_p2p_session *s, int channel, uint32_t bytes, uint32_t now)
+{
+	p2p_chan *ch = &s->chan[channel];
+	ch->st.acked_bytes += bytes;
+	p2p_chan_meter(&ch->meter, now);
+	ch->meter.acked[ch->meter.cur] += bytes;
+}
+
+void p2p_chan_on_acked(ivxs_p2p_session *s, const p2p_sent *rec, uint32_t now)
+{
+	if (rec->carry == P2P_CARRY_FRAME) {
+		p2p_ftx_slot *f = ftxSlot(&s->ftx, rec->a);
+		if (!f->used || f->seq != rec->a || bitGet(f->acked, rec->b))
+			return;   /* finished (given up, torn) meanwhile, or acknowledged twice */
+		bitSet(f->acked, rec->b);
+		credit(s, txFrameChannel(s), rec->len, now);
+		if (++f->nacked == f->nchunks)
+			ftxFinish(s, f, kDone);
+	}
+	else if (rec->carry == P2P_CARRY_CMD) {
+		p2p_cmd *c = &s->cmd;
+		p2p_cdesc *d = &c->desc[rec->b];
+		if (!c->tx || d->off != rec->a || d->state == P2P_CD_ACKED)
+			return;
+		d->state = P2P_CD_ACKED;
+		credit(s, IVXS_P2P_CH_COMMAND, rec->len, now);
+		while (c->d_count && c->desc[c->d_tail].state == P2P_CD_ACKED) {
+			c->tx_base += c->desc[c->d_tail].len;
+			c->d_tail = (c->d_tail + 1) % P2P_CMD_DESCS;
+			c->d_count--;
+		}
+	}
+}
+
+void p2p_chan_on_lost(ivxs_p2p_session *s, const p2p_sent *rec)
+{
+	if (rec->carry == P2P_CARRY_FRAME) {
+		p2p_ftx_slot *f = ftxSlot(&s->ftx, rec->a);
+		if (f->used && f->seq == rec->a && !bitGet(f->acked, rec->b))
+			bitClear(f->sent, rec->b);
+	}
+	else if (rec->carry == P2P_CARRY_CMD) {
+		p2p_cdesc *d = &s->cmd.desc[rec->b];
+		if (s->cmd.tx && d->off == rec->a && d->state == P2P_CD_FLIGHT)
+			d->state = P2P_CD_UNSENT;
+	}
+}
+
+/* Copies into the command ring, wrapping at its end. */
+static void ringCopy(uint8_t *ring, uint32_t off, const uint8_t *src, uint32_t len)
+{
+	uint32_t at = off % P2P_CMD_WINDOW, first = P2P_CMD_WINDOW - at < len ? P2P_CMD_WINDOW - at : len;
+	memcpy(ring + at, src, first);
+	memcpy(ring, src + first, len - first);
+}
+
+int ivxs_p2p_command(ivxs_p2p_session *s, int kind, uint16_t id, const uint8_t *data, uint32_t size, uint32_t now)
+{
+	p2p_cmd *c;
+	uint8_t hdr[P2P_MSG_HDR];
+	uint32_t total, need = 0, off, end;
+	int status = IVXS_P2P_EARG;
+	if (!s || (kind != IVXS_P2P_REQUEST && kind != IVXS_P2P_REPLY) || (!data && size))
+		goto done;
+	c = &s->cmd;
+	status = IVXS_P2P_ESTATE;
+	if (s->state != P2P_S_OPEN || s->close_pending)
+		goto done;
+	status = IVXS_P2P_ETOOBIG;
+	if (size > IVXS_P2P_MAX_COMMAND)
+		goto done;
+	total = P2P_MSG_HDR + size;
+	/* chunks break at IVXS_P2P_CHUNK and at the ring's end, so none wraps */
+	for (off = c->tx_head, end = c->tx_head + total; off != end; need++) {
+		uint32_t room = P2P_CMD_WINDOW - off % P2P_CMD_WINDOW, len = end - off;
+		if (len > IVXS_P2P_CHUNK)
+			len = IVXS_P2P_CHUNK;
+		off += len < room ? len : room;
+	}
+	status = IVXS_P2P_EAGAIN;
+	if (c->tx_head - c->tx_base + total > P2P_CMD_WINDOW || c->d_count + need > P2P_CMD_DESCS)
+		goto done;
+	/* an app-fed channel above its high watermark takes nothing until it is below low */
+	if (s->p2p->cfg.high && s->chan[IVXS_P2P_CH_COMMAND].level == 2)
+		goto done;
+	status = IVXS_P2P_ENOMEM;
+	if (!c->tx && !(c->tx = p2p_alloc(s->p2p, P2P_CMD_WINDOW)))
+		goto done;
+	hdr[0] = (uint8_t)kind;
+	p2p_put16(hdr + 1, id);
+	p2p_put16(hdr + 3, size);
+	ringCopy(c->tx, c->tx_head, hdr, P2P_MSG_HDR);
+	if (size)
+		ringCopy(c->tx, c->tx_head + P2P_MSG_HDR, data, size);
+	for (off = c->tx_head, end = c->tx_head + total; off != end;) {
+		uint32_t room = P2P_CMD_WINDOW - off % P2P_CMD_WINDOW, len = end - off;
+		p2p_cdesc *d = &c->desc[(c->d_tail + c->d_count++) % P2P_CMD_DESCS];
+		if (len > IVXS_P2P_CHUNK)
+			len = IVXS_P2P_CHUNK;
+		if (len > room)
+			len = room;
+		d->off = off;
+		d->len = (uint16_t)len;
+		d->state = P2P_CD_UNSENT;
+		d->ever = 0;
+		off += len;
+	}
+	c->tx_head = end;
+	c->unsent += total;
+	s->chan[IVXS_P2P_CH_COMMAND].st.frames_sent++;
+	p2p_chan_tick(s, now);
+	status = 0;
+done:
+	return status;
+}
+
+/* ---------------------------------------------------------------- incoming */
+
+int p2p_chan_check_frame(const ivxs_p2p_session *s, const p2p_frame_chunk *c)
+{
+	uint32_t want;
+	if (c->chan != rxFrameChannel(s))
+		return IVXS_P2P_EPROTO;
+	if (!c->total || c->off % IVXS_P2P_CHUNK || c->off >= c->total
+			|| (c->total + IVXS_P2P_CHUNK - 1) / IVXS_P2P_CHUNK > IVXS_P2P_MAX_FRAME_CHUNKS)
+		return IVXS_P2P_EPROTO;
+	want = c->total - c->off < IVXS_P2P_CHUNK ? c->total - c->off : IVXS_P2P_CHUNK;
+	return c->len == want ? 0 : IVXS_P2P_EPROTO;
+}
+
+static void frxDrop(p2p_frx *r, uint32_t upto)
+{
+	uint32_t gap = upto - r->next, i;
+	if (gap >= r->n) {
+		for (i = 0; i < r->n; i++)
+			r->slots[i].used = 0;
+	}
+	else {
+		for (i = r->next; i != upto; i++)
+			r->slots[i % r->n].used = 0;
+	}
+	/* frames never completed: reported with the next frame delivered */
+	r->lost += gap;
+	r->next = upto;
+}
+
+void p2p_chan_on_frame(ivxs_p2p_session *s, const p2p_frame_chunk *c)
+{
+	p2p_frx *r = &s->frx;
+	p2p_frx_slot *f;
+	uint32_t idx = c->off / IVXS_P2P_CHUNK;
+	if (s->p2p->cfg.role == IVXS_P2P_SERVER && !(s->rights & IVXS_P2P_RIGHT_TALK))
+		return;   /* acknowledged, not delivered: the ticket does not allow talkback */
+	if (P2P_LT(r->next, c->floor))
+		frxDrop(r, c->floor);           /* the sender gave these up */
+	if (P2P_LT(c->seq, r->next))
+		goto deliver;                   /* late or duplicate */
+	if (c->seq - r->next >= r->n)
+		frxDrop(r, c->seq - r->n + 1);  /* no room: the oldest incomplete frames go */
+	f = &r->slots[c->seq % r->n];
+	if (!f->used || f->seq != c->seq) {
+		memset(f->bits, 0, sizeof(f->bits));
+		f->used = 1;
+		f->seq = c->seq;
+		f->total = c->total;
+		f->ts = c->ts;
+		f->key = c->key;
+		f->flags = c->flags;
+		f->nchunks = (uint16_t)((c->total + IVXS_P2P_CHUNK - 1) / IVXS_P2P_CHUNK);
+		f->got = 0;
+		f->got_bytes = 0;
+	}
+	if (f->total != c->total || c->total > r->slot_bytes) {
+		/* larger than this side reassembles, or inconsistent: the frame is lost */
+		if (c->total > r->slot_bytes && c->seq == r->next) {
+			f->used = 0;
+			frxDrop(r, r->next + 1);
+		}
+		goto deliver;
+	}
+	if (!bitGet(f->bits, idx)) {
+		memcpy(f->buf + c->off, c->data, c->len);
+		bitSet(f->bits, idx);
+		f->got++;
+		f->got_bytes += c->len;
+	}
+deliver:
+	while (1) {
+		p2p_frx_slot *d = &r->slots[r->next % r->n];
+		uint32_t lost;
+		if (!d->used || d->seq != r->next || d->got != d->nchunks || s->close_pending)
+			break;
+		lost = r->lost;
+		r->lost = 0;
+		d->used = 0;
+		r->next++;
+		if (s->p2p->cfg.cb.frame)
+			s->p2p->cfg.cb.frame(s->p2p->cfg.cb.ctx, s, rxFrameChannel(s), d->buf, d->total, d->ts, d->key, lost);
+	}
+}
+
+int p2p_chan_check_cmd(ivxs_p2p_session *s, const p2p_cmd_chunk *c)
+{
+	int32_t rel = P2P_DIFF(c->off, s->cmd.rx_off);
+	if (rel + (int64_t)c->len > P2P_CMD_WINDOW)
+		return IVXS_P2P_EPROTO;   /* beyond the window the sender may use */
+	if (rel + (int64_t)c->len <= 0)
+		return 0;
+	if (!s->cmd.rx && !(s->cmd.rx = p2p_alloc(s->p2p, P2P_CMD_WINDOW)))
+		return IVXS_P2P_ENOMEM;   /* not acknowledged: the peer sends it again */
+	return 0;
+}
+
+static void rangeAdd(p2p_cmd *c, uint32_t lo, uint32_t hi)
+{
+	uint32_t i = 0, j;
+	while (i < c->nranges && c->rhi[i] < lo)
+		i++;
+	if (i < c->nranges && c->rlo[i] <= hi) {
+		/* overlaps or touches range i: widen it, then swallow the ones it reaches */
+		if (lo < c->rlo[i])
+			c->rlo[i] = lo;
+		if (hi > c->rhi[i])
+			c->rhi[i] = hi;
+		for (j = i + 1; j < c->nranges && c->rlo[j] <= c->rhi[i]; j++)
+			if (c->rhi[j] > c->rhi[i])
+				c->rhi[i] = c->rhi[j];
+		memmove(&c->rlo[i + 1], &c->rlo[j], (c->nranges - j) * sizeof(c->rlo[0]));
+		memmove(&c->rhi[i + 1], &c->rhi[j], (c->nranges - j) * sizeof(c->rhi[0]));
+		c->nranges -= j - i - 1;
+		return;
+	}
+	/* A sender cuts the window into at most 16 chunks (fewer ranges than this);
+	 * only a peer that cuts its own stream into slivers gets here, and loses them. */
+	if (c->nranges == P2P_CMD_RANGES)
+		return;
+	memmove(&c->rlo[i + 1], &c->rlo[i], (c->nranges - i) * sizeof(c->rlo[0]));
+	memmove(&c->rhi[i + 1], &c->rhi[i], (c->nranges - i) * sizeof(c->rhi[0]));
+	c->rlo[i] = lo;
+	c->rhi[i] = hi;
+	c->nranges++;
+}
+
+void p2p_chan_on_cmd(ivxs_p2p_session *s, const p2p_cmd_chunk *c)
+{
+	p2p_cmd *m = &s->cmd;
+	int32_t rel = P2P_DIFF(c->off, m->rx_off);
+	uint32_t skip = rel < 0 ? (uint32_t)-rel : 0, i;
+	if (rel + (int64_t)c->len <= 0 || !m->rx)
+		return;
+	memcpy(m->rx + rel + skip, c->data + skip, c->len - skip);
+	rangeAdd(m, (uint32_t)rel + skip, (uint32_t)rel + c->len);
+	while (m->nranges && m->rlo[0] == 0 && m->rhi[0] >= P2P_MSG_HDR && !s->close_pending) {
+		uint32_t len = p2p_get16(m->rx + 3), kind = m->rx[0], used = P2P_MSG_HDR + len, end;
+		uint16_t id = (uint16_t)p2p_get16(m->rx + 1);
+		if ((kind != IVXS_P2P_REQUEST && kind != IVXS_P2P_REPLY) || len > IVXS_P2P_MAX_COMMAND) {
+			s->close_pending = 1;
+			s->close_status = IVXS_P2P_EPROTO;
+			return;
+		}
+		if (m->rhi[0] < used)
+			break;
+		if ((s->p2p->cfg.role == IVXS_P2P_CLIENT || (s->rights & IVXS_P2P_RIGHT_COMMAND)) && s->p2p->cfg.cb.command)
+			s->p2p->cfg.cb.command(s->p2p->cfg.cb.ctx, s, (int)kind, id, m->rx + P2P_MSG_HDR, len);
+		end = m->rhi[m->nranges - 1];
+		memmove(m->rx, m->rx + used, end - used);
+		for (i = 0; i < m->nranges; i++) {
+			m->rlo[i] = m->rlo[i] > used ? m->rlo[i] - used : 0;
+			m->rhi[i] -= used;
+		}
+		if (m->rhi[0] == 0) {
+			memmove(&m->rlo[0], &m->rlo[1], (m->nranges - 1) * sizeof(m->rlo[0]));
+			memmove(&m->rhi[0], &m->rhi[1], (m->nranges - 1) * sizeof(m->rhi[0]));
+			m->nranges--;
+		}
+		m->rx_off += used;
+	}
+}
+
+/* ---------------------------------------------------------------- timers, stats */
+
+void p2p_chan_watermarks(ivxs_p2p_session *s)
+{
+	const ivxs_p2p_config *cfg = &s->p2p->cfg;
+	int channels[2] = { IVXS_P2P_CH_COMMAND, txFrameChannel(s) }, i;
+	if (!cfg->low && !cfg->warn && !cfg->high)
+		return;
+	for (i = 0; i < 2; i++) {
+		p2p_chan *ch = &s->chan[channels[i]];
+		uint64_t b = ch->st.send_buffered;
+		/* one event per crossing: a jump from below warn to above high is both */
+		if (cfg->warn && b > cfg->warn && ch->level < 1) {
+			ch->level = 1;
+			p2p_event(s, IVXS_P2P_EV_WATERMARK_WARN, channels[i]);
+		}
+		if (cfg->high && b > cfg->high && ch->level < 2) {
+			ch->level = 2;
+			p2p_event(s, IVXS_P2P_EV_WATERMARK_HIGH, channels[i]);
+		}
+		if (b < cfg->low && ch->level > 0) {
+			ch->level = 0;
+			p2p_event(s, IVXS_P2P_EV_WATERMARK_LOW, channels[i]);
+		}
+	}
+}
+
+void p2p_chan_tick(ivxs_p2p_session *s, uint32_t now)
+{
+	p2p_ftx *t = &s->ftx;
+	uint32_t seq;
+	int i;
+	for (seq = t->base; seq != t->next; seq++) {
+		p2p_ftx_slot *f = ftxSlot(t, seq);
+		if (f->used && P2P_GE(now, f->deadline))
+			ftxFinish(s, f, kGivenUp);
+	}
+	/* the command buffers exist only while commands are under way */
+	if (s->cmd.tx && s->cmd.d_count == 0) {
+		p2p_free(s->p2p, s->cmd.tx);
+		s->cmd.tx = NULL;
+	}
+	if (s->cmd.rx && s->cmd.nranges == 0) {
+		p2p_free(s->p2p, s->cmd.rx);
+		s->cmd.rx = NULL;
+	}
+	for (i = 0; i < IVXS_P2P_CHANNELS; i++)
+		p2p_chan_meter(&s->chan[i].meter, now);
+	s->chan[IVXS_P2P_CH_COMMAND].st.send_buffered = s->cmd.unsent;
+	s->chan[txFrameChannel(s)].st.send_buffered = t->unsent
+			+ (t->src && t->src->pending ? t->src->pending(t->src->ctx) : 0);
+	p2p_chan_watermarks(s);
+}
+
+int ivxs_p2p_channel_stats_get(const ivxs_p2p_session *s, int channel, ivxs_p2p_channel_stats *out)
+{
+	const p2p_chan *ch;
+	uint64_t acked = 0;
+	uint32_t i;
+	if (!s || !out || channel < 0 || channel >= IVXS_P2P_CHANNELS || s->state == P2P_S_FREE)
+		return IVXS_P2P_EARG;
+	ch = &s->chan[channel];
+	*out = ch->st;
+	for (i = 0; i < P2P_METER; i++)
+		acked += ch->meter.acked[i];
+	out->avg_rate = acked;
+	out->inst_rate = ch->meter.sent[(ch->meter.cur + P2P_METER - 1) % P2P_METER] * 10;
+	return 0;
+}
+
+int ivxs_p2p_attach_frames(ivxs_p2p_session *s, const ivxs_p2p_frame_source *source)
+{
+	uint32_t seq;
+	int status = IVXS_P2P_EARG;
+	if (!s || s->state == P2P_S_FREE || (source && (!source->next || !source->intact)))
+		goto done;
+	status = IVXS_P2P_ERIGHTS;
+	if (source && s->p2p->cfg.role == IVXS_P2P_SERVER && !(s->rights & (IVXS_P2P_RIGHT_LIVE | IVXS_P2P_RIGHT_PLAYBACK)))
+		goto done;
+	/* frames in flight came from the old source: only it can say whether they are intact */
+	for (seq = s->ftx.base; seq != s->ftx.next; seq++)
+		if (ftxSlot(&s->ftx, seq)->used)
+			ftxFinish(s, ftxSlot(&s->ftx, seq), kGivenUp);
+	s->ftx.base = s->ftx.next;
+	if (source) {
+		s->ftx.src_copy = *source;
+		s->ftx.src = &s->ftx.src_copy;
+	}
+	else
+		s->ftx.src = NULL;
+	status = 0;
+done:
+	return status;
+}

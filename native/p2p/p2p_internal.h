@@ -1,0 +1,324 @@
+/*
+ * P2P transport — the core's private structures, shared by its files:
+ *   p2p_wire.c      byte order, packet and frame codecs
+ *   p2p_crypto.c    mbedTLS: X25519, HKDF, AES-128-GCM, HMAC (the only file that includes mbedTLS)
+ *   p2p_ticket.c    tickets and pre-shared keys
+ *   p2p_session.c   endpoint, sessions, handshake, input, keep-alive, migration, send loop
+ *   p2p_reliable.c  packet numbers, replay window, ACK ranges, RTT/RTO, loss detection
+ *   p2p_cc.c        congestion control (BBR-style) and pacing
+ *   p2p_channel.c   frame channels (media/voice) and the command stream, stats, watermarks
+ */
+#ifndef IVXS_P2P_INTERNAL_H
+#define IVXS_P2P_INTERNAL_H
+
+#include "p2p.h"
+
+/* Wrap-safe comparisons of u32 times and sequence numbers. */
+#define P2P_LT(a, b) ((int32_t)((uint32_t)(a) - (uint32_t)(b)) < 0)
+#define P2P_LE(a, b) ((int32_t)((uint32_t)(a) - (uint32_t)(b)) <= 0)
+#define P2P_GE(a, b) (!P2P_LT(a, b))
+#define P2P_DIFF(a, b) ((int32_t)((uint32_t)(a) - (uint32_t)(b)))
+
+/* ---- wire ---- */
+#define P2P_CID 8
+#define P2P_PUB 32
+#define P2P_TAG 16
+#define P2P_KEY 16
+#define P2P_IV 12
+#define P2P_DATA_HDR 13        /* type, cid[8], pn u32 */
+#define P2P_HELLO_FIXED 43     /* type, cid[8], pub[32], ticket length u16 */
+#define P2P_HELLO_BODY (P2P_HELLO_FIXED + IVXS_P2P_TICKET_BYTES + 1)   /* ... ticket, rx frames u8 */
+#define P2P_REPLY_BYTES 66     /* type, client cid, server cid, pub, rx frames u8, tag */
+#define P2P_REJECT_BYTES 10    /* type, client cid, code */
+#define P2P_PLAIN_MAX (IVXS_P2P_MTU - P2P_DATA_HDR - P2P_TAG)
+#define P2P_CMD_WINDOW (IVXS_P2P_MAX_COMMAND + 64)  /* command stream window, bytes (both ends) */
+#define P2P_ACK_RANGES 16
+#define P2P_WINDOW 128         /* replay / ACK window, packets */
+
+enum { P2P_PKT_HELLO = 1, P2P_PKT_REPLY = 2, P2P_PKT_DATA = 3, P2P_PKT_REJECT = 4 };
+enum { P2P_F_PAD = 0x00, P2P_F_PING = 0x01, P2P_F_ACK = 0x02, P2P_F_CLOSE = 0x03, P2P_F_FRAME = 0x10, P2P_F_CMD = 0x11 };
+#define P2P_FRAME_HDR 26
+#define P2P_CMD_HDR 7
+#define P2P_MSG_HDR 5          /* command message: kind u8, id u16, length u16 */
+
+void p2p_put16(uint8_t *p, uint32_t v);
+void p2p_put32(uint8_t *p, uint32_t v);
+void p2p_put64(uint8_t *p, uint64_t v);
+uint32_t p2p_get16(const uint8_t *p);
+uint32_t p2p_get32(const uint8_t *p);
+uint64_t p2p_get64(const uint8_t *p);
+
+typedef struct {
+	uint32_t largest;
+	uint32_t delay_ms;
+	uint32_t nranges;          /* ranges below, highest first */
+	uint32_t lo[P2P_ACK_RANGES + 1], hi[P2P_ACK_RANGES + 1];
+} p2p_ack;
+
+typedef struct {
+	uint8_t chan, key, flags;
+	uint32_t seq, ts, total, off, floor, len;
+	const uint8_t *data;
+} p2p_frame_chunk;
+
+typedef struct {
+	uint32_t off, len;
+	const uint8_t *data;
+} p2p_cmd_chunk;
+
+/* One parsed frame of a decrypted packet. */
+typedef struct {
+	uint8_t type;
+	uint8_t code;              /* CLOSE */
+	p2p_ack ack;
+	p2p_frame_chunk fc;
+	p2p_cmd_chunk cc;
+} p2p_item;
+
+/* Reads the frame at *pos of plain[0..len); 1 = one frame, 0 = end, < 0 malformed. */
+int p2p_wire_next(const uint8_t *plain, size_t len, size_t *pos, p2p_item *out);
+size_t p2p_wire_ack(uint8_t *p, const p2p_ack *a);
+size_t p2p_wire_ack_size(const p2p_ack *a);
+void p2p_wire_frame_hdr(uint8_t *p, const p2p_frame_chunk *c);
+void p2p_wire_cmd_hdr(uint8_t *p, uint32_t off, uint32_t len);
+
+/* ---- crypto (p2p_crypto.c) ---- */
+typedef struct p2p_aead p2p_aead;
+size_t p2p_aead_size(void);
+int p2p_aead_init(p2p_aead *a, const uint8_t key[P2P_KEY], const uint8_t iv[P2P_IV]);
+void p2p_aead_free(p2p_aead *a);
+/* Encrypts head (a multiple of 16 bytes, or the whole plaintext) then body into out; tag after. */
+int p2p_aead_seal(p2p_aead *a, uint32_t pn, const uint8_t *aad, size_t aad_len, const uint8_t *head, size_t head_len,
+		const uint8_t *body, size_t body_len, uint8_t *out, uint8_t tag[P2P_TAG]);
+int p2p_aead_open(p2p_aead *a, uint32_t pn, const uint8_t *aad, size_t aad_len, const uint8_t *in, size_t len,
+		const uint8_t tag[P2P_TAG], uint8_t *out);
+typedef int (*p2p_random_fn)(void *ctx, uint8_t *out, size_t size);
+int p2p_x25519_keypair(p2p_random_fn rnd, void *ctx, uint8_t priv[32], uint8_t pub[32]);
+int p2p_x25519_shared(p2p_random_fn rnd, void *ctx, const uint8_t priv[32], const uint8_t peer[32], uint8_t shared[32]);
+int p2p_hmac_sha256(const uint8_t *key, size_t key_len, const uint8_t *a, size_t a_len, const uint8_t *b, size_t b_len,
+		uint8_t out[32]);
+int p2p_sha256(const uint8_t *a, size_t a_len, const uint8_t *b, size_t b_len, uint8_t out[32]);
+int p2p_hkdf(const uint8_t *salt, size_t salt_len, const uint8_t *ikm, size_t ikm_len, const uint8_t *info, size_t info_len,
+		uint8_t *out, size_t out_len);
+int p2p_equal(const uint8_t *a, const uint8_t *b, size_t n);   /* constant time */
+void p2p_wipe(void *p, size_t n);
+
+/* ---- reliability (p2p_reliable.c) ---- */
+enum { P2P_SENT_FREE = 0, P2P_SENT_FLIGHT = 1 };
+enum { P2P_CARRY_NONE = 0, P2P_CARRY_FRAME = 1, P2P_CARRY_CMD = 2 };
+
+typedef struct {
+	uint32_t pn;
+	uint32_t sent_ms;
+	uint32_t a;                /* frame seq, or command stream offset */
+	uint16_t b;                /* frame chunk index, or command descriptor index */
+	uint16_t len;              /* payload bytes carried */
+	uint16_t bytes;            /* datagram bytes */
+	uint8_t state, carry, app_limited;
+	uint32_t delivered_ms;     /* congestion control's delivery state at send */
+	uint64_t delivered;
+} p2p_sent;
+
+typedef struct {
+	uint32_t next_pn;          /* next packet number to send */
+	uint32_t lo_pn;            /* packets below are acknowledged or lost */
+	uint32_t largest_acked;
+	int any_acked;
+	p2p_sent *sent;
+	uint32_t nsent;
+	uint32_t in_flight_bytes, in_flight_packets;
+	uint32_t srtt, rttvar, rto, min_rtt, backoff;
+	int have_rtt;
+	/* receive side: replay and ACK window */
+	uint32_t rx_largest;
+	int rx_any;
+	uint64_t rx_bits[2];       /* bit i: packet rx_largest - i was received */
+	uint32_t rx_largest_ms;    /* when rx_largest arrived (ACK delay) */
+	uint32_t ack_pending;      /* ack-eliciting packets received since the last ACK sent */
+	uint32_t ack_due_ms;
+} p2p_rel;
+
+/* ---- congestion control (p2p_cc.c) ---- */
+#define P2P_BW_BUCKETS 10      /* the bandwidth filter: max over 10 x 200 ms */
+typedef struct {
+	uint64_t delivered;
+	uint32_t delivered_ms;
+	uint64_t round_end_delivered;
+	uint32_t round;
+	uint64_t bw[P2P_BW_BUCKETS];
+	uint32_t bw_ms;            /* start of the current bucket */
+	uint32_t bw_cur;
+	uint64_t btl_bw;
+	uint32_t min_rtt, min_rtt_ms;
+	int mode;
+	uint32_t cycle, cycle_ms;
+	uint64_t full_bw;
+	uint32_t full_rounds;
+	uint64_t pacing_rate;
+	uint32_t cwnd;
+	int64_t credit;            /* pacing credit, bytes */
+	uint32_t credit_ms;
+} p2p_cc;
+
+void p2p_cc_init(p2p_cc *cc, uint32_t now);
+void p2p_cc_on_ack(p2p_cc *cc, const p2p_sent *p, uint32_t in_flight, uint32_t min_rtt, uint32_t srtt, uint32_t now);
+void p2p_cc_on_send(p2p_cc *cc, p2p_sent *p, uint32_t bytes, uint32_t in_flight_before, uint32_t now);
+/* 0 = may send `bytes` now; otherwise the milliseconds to wait. */
+uint32_t p2p_cc_wait(p2p_cc *cc, uint32_t bytes, uint32_t in_flight, uint32_t now);
+
+/* ---- channels (p2p_channel.c) ---- */
+#define P2P_BITWORDS (IVXS_P2P_MAX_FRAME_CHUNKS / 32)
+typedef struct {
+	ivxs_p2p_frame f;
+	uint32_t seq, deadline;
+	uint16_t nchunks, nacked, nsent;   /* nsent: chunks [0, nsent) were sent at least once (in order) */
+	uint8_t used;
+	uint32_t sent[P2P_BITWORDS], acked[P2P_BITWORDS];
+} p2p_ftx_slot;
+
+typedef struct {
+	p2p_ftx_slot *slots;
+	uint32_t n;
+	uint32_t base, next;       /* frames [base, next) are in the slots (free slots were finished) */
+	uint32_t limit;            /* frames in flight at most: ours and the peer's reassembly slots */
+	int need_key;
+	const ivxs_p2p_frame_source *src;
+	ivxs_p2p_frame_source src_copy;
+	uint64_t unsent;           /* bytes of frames in the slots not sent once */
+} p2p_ftx;
+
+typedef struct {
+	uint32_t seq, total, ts, got_bytes;
+	uint16_t nchunks, got;
+	uint8_t used, key, flags;
+	uint32_t bits[P2P_BITWORDS];
+	uint8_t *buf;
+} p2p_frx_slot;
+
+typedef struct {
+	p2p_frx_slot *slots;
+	uint32_t n, slot_bytes;
+	uint32_t next;             /* next frame to deliver */
+	uint32_t lost;             /* frames given up since the last delivery */
+	int started;
+} p2p_frx;
+
+enum { P2P_CD_UNSENT = 0, P2P_CD_FLIGHT = 1, P2P_CD_ACKED = 2 };
+typedef struct {
+	uint32_t off;
+	uint16_t len;
+	uint8_t state;
+	uint8_t ever;              /* sent at least once */
+} p2p_cdesc;
+
+#define P2P_CMD_DESCS 64
+#define P2P_CMD_RANGES 32
+typedef struct {
+	uint8_t *tx;               /* P2P_CMD_WINDOW bytes, allocated on first use, freed when idle */
+	uint32_t tx_base, tx_head; /* stream offsets: [base, head) queued, not all acknowledged */
+	p2p_cdesc desc[P2P_CMD_DESCS];
+	uint32_t d_tail, d_count;  /* descriptors of [tx_base, tx_head), oldest at d_tail */
+	uint64_t unsent;
+	uint8_t *rx;               /* P2P_CMD_WINDOW bytes: rx[0] is stream offset rx_off */
+	uint32_t rx_off;
+	uint32_t nranges;
+	uint32_t rlo[P2P_CMD_RANGES], rhi[P2P_CMD_RANGES];   /* received, relative to rx_off, sorted, disjoint */
+} p2p_cmd;
+
+#define P2P_METER 10           /* buckets of 100 ms */
+typedef struct {
+	uint32_t bucket_ms;        /* start of the current bucket */
+	uint64_t sent[P2P_METER], acked[P2P_METER];
+	uint32_t cur;
+} p2p_meter;
+
+typedef struct {
+	ivxs_p2p_channel_stats st;
+	p2p_meter meter;
+	int level;                 /* 0 normal, 1 above warn, 2 above high */
+} p2p_chan;
+
+/* ---- sessions (p2p_session.c) ---- */
+enum { P2P_S_FREE = 0, P2P_S_HELLO = 1, P2P_S_ACCEPTED = 2, P2P_S_OPEN = 3 };
+
+struct ivxs_p2p_session {
+	ivxs_p2p *p2p;
+	int state;
+	uint8_t local_cid[P2P_CID], peer_cid[P2P_CID];
+	ivxs_p2p_addr addr;
+	uint32_t rights;
+	uint8_t viewer_id[IVXS_P2P_ID_BYTES];
+	/* handshake */
+	uint8_t priv[32], pub[32];
+	uint8_t ticket[IVXS_P2P_TICKET_BYTES];
+	uint8_t psk[IVXS_P2P_PSK_BYTES];
+	uint8_t reply[P2P_REPLY_BYTES];
+	uint32_t start_ms, hello_ms, hello_interval;
+	p2p_aead *tx_aead, *rx_aead;
+	p2p_rel rel;
+	p2p_cc cc;
+	p2p_ftx ftx;
+	p2p_frx frx;
+	p2p_cmd cmd;
+	p2p_chan chan[IVXS_P2P_CHANNELS];
+	uint32_t last_rx_ms, last_ping_ms;
+	uint32_t rr;               /* round robin between channels */
+	int close_pending;         /* closed from a callback: freed when the call returns */
+	int close_status;
+	uint64_t packets_sent, packets_received, packets_lost, bytes_sent, bytes_received;
+	uint64_t dropped_auth, dropped_replay, dropped_trunc, bogus_acks;
+	size_t footprint;
+};
+
+struct ivxs_p2p {
+	ivxs_p2p_config cfg;
+	ivxs_p2p_allocator alloc;
+	uint8_t secret[64];
+	size_t secret_len;
+	uint64_t unix_s;
+	int have_time;
+	ivxs_p2p_session *sessions;
+	uint32_t nsessions;
+	uint32_t rr;
+	int busy;                  /* inside input/tick: closes are deferred */
+	ivxs_p2p_stats st;
+	uint8_t pkt[IVXS_P2P_MTU];           /* datagram being built */
+	uint8_t plain[IVXS_P2P_MTU];         /* decrypted datagram / frame headers being built */
+	size_t footprint;
+};
+
+void *p2p_alloc(ivxs_p2p *p, size_t bytes);
+void p2p_free(ivxs_p2p *p, void *ptr);
+void p2p_event(ivxs_p2p_session *s, ivxs_p2p_event ev, int arg);
+
+/* reliability */
+void p2p_rel_init(p2p_rel *r);
+int p2p_rel_rx_check(const p2p_rel *r, uint32_t pn);
+void p2p_rel_rx_mark(p2p_rel *r, uint32_t pn, int eliciting, uint32_t now);
+int p2p_rel_ack_build(p2p_rel *r, uint32_t now, p2p_ack *out);
+int p2p_rel_on_ack(ivxs_p2p_session *s, const p2p_ack *a, uint32_t now);
+void p2p_rel_detect_loss(ivxs_p2p_session *s, uint32_t now);
+uint32_t p2p_rel_next_timer(const ivxs_p2p_session *s, uint32_t now);
+p2p_sent *p2p_rel_slot(p2p_rel *r);   /* the record for next_pn, or NULL if it is still in flight */
+
+/* channels */
+void p2p_chan_init(ivxs_p2p_session *s, uint32_t now);
+void p2p_chan_release(ivxs_p2p_session *s);
+void p2p_chan_tick(ivxs_p2p_session *s, uint32_t now);
+/* Fills pending data into one packet; 1 = a data frame was written (*head, *body set), 0 = nothing. */
+int p2p_chan_pick(ivxs_p2p_session *s, uint32_t now, uint8_t *head, size_t head_room, size_t *head_len,
+		const uint8_t **body, size_t *body_len, p2p_sent *rec);
+/* After encryption: 1 if the body was intact (the packet may go), 0 if torn (drop it). */
+int p2p_chan_commit(ivxs_p2p_session *s, const p2p_sent *rec, int intact_needed, uint32_t now);
+int p2p_chan_body_intact(ivxs_p2p_session *s, const p2p_sent *rec);
+void p2p_chan_on_acked(ivxs_p2p_session *s, const p2p_sent *rec, uint32_t now);
+void p2p_chan_on_lost(ivxs_p2p_session *s, const p2p_sent *rec);
+int p2p_chan_check_frame(const ivxs_p2p_session *s, const p2p_frame_chunk *c);
+int p2p_chan_check_cmd(ivxs_p2p_session *s, const p2p_cmd_chunk *c);
+void p2p_chan_on_frame(ivxs_p2p_session *s, const p2p_frame_chunk *c);
+void p2p_chan_on_cmd(ivxs_p2p_session *s, const p2p_cmd_chunk *c);
+void p2p_chan_meter(p2p_meter *m, uint32_t now);
+void p2p_chan_watermarks(ivxs_p2p_session *s);
+int p2p_chan_has_data(const ivxs_p2p_session *s, uint32_t now);
+
+#endif

@@ -1,0 +1,177 @@
+/*
+ * P2P transport — byte order and the frames inside a decrypted packet
+ * (PROTOCOL.md "Frames"). Every multi-byte field is big-endian. The parser
+ * checks every length against the bytes that are there before it reads.
+ */
+#include "p2p_internal.h"
+
+#include <string.h>
+
+void p2p_put16(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+void p2p_put32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+void p2p_put64(uint8_t *p, uint64_t v)
+{
+	p2p_put32(p, (uint32_t)(v >> 32));
+	p2p_put32(p + 4, (uint32_t)v);
+}
+
+uint32_t p2p_get16(const uint8_t *p)
+{
+	return ((uint32_t)p[0] << 8) | p[1];
+}
+
+uint32_t p2p_get32(const uint8_t *p)
+{
+	return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
+}
+
+uint64_t p2p_get64(const uint8_t *p)
+{
+	return ((uint64_t)p2p_get32(p) << 32) | p2p_get32(p + 4);
+}
+
+size_t p2p_wire_ack_size(const p2p_ack *a)
+{
+	return 9 + 2 * (size_t)a->nranges;
+}
+
+/* type, largest u32, delay u16, extra ranges u8, first range u8, then (gap u8, length u8) each. */
+size_t p2p_wire_ack(uint8_t *p, const p2p_ack *a)
+{
+	uint32_t i;
+	p[0] = P2P_F_ACK;
+	p2p_put32(p + 1, a->largest);
+	p2p_put16(p + 5, a->delay_ms > 0xffff ? 0xffff : a->delay_ms);
+	p[7] = (uint8_t)a->nranges;
+	p[8] = (uint8_t)(a->hi[0] - a->lo[0]);
+	for (i = 1; i <= a->nranges; i++) {
+		p[7 + 2 * i] = (uint8_t)(a->lo[i - 1] - a->hi[i] - 2);
+		p[8 + 2 * i] = (uint8_t)(a->hi[i] - a->lo[i]);
+	}
+	return p2p_wire_ack_size(a);
+}
+
+/* type, chan, seq, ts, key, flags, total, off, floor, length, data */
+void p2p_wire_frame_hdr(uint8_t *p, const p2p_frame_chunk *c)
+{
+	p[0] = P2P_F_FRAME;
+	p[1] = c->chan;
+	p2p_put32(p + 2, c->seq);
+	p2p_put32(p + 6, c->ts);
+	p[10] = c->key;
+	p[11] = c->flags;
+	p2p_put32(p + 12, c->total);
+	p2p_put32(p + 16, c->off);
+	p2p_put32(p + 20, c->floor);
+	p2p_put16(p + 24, c->len);
+}
+
+void p2p_wire_cmd_hdr(uint8_t *p, uint32_t off, uint32_t len)
+{
+	p[0] = P2P_F_CMD;
+	p2p_put32(p + 1, off);
+	p2p_put16(p + 5, len);
+}
+
+static int parseAck(const uint8_t *p, size_t room, p2p_ack *a)
+{
+	uint32_t i;
+	if (room < 9)
+		return IVXS_P2P_ETRUNC;
+	a->largest = p2p_get32(p + 1);
+	a->delay_ms = p2p_get16(p + 5);
+	a->nranges = p[7];
+	if (a->nranges > P2P_ACK_RANGES)
+		return IVXS_P2P_EPROTO;
+	if (room < p2p_wire_ack_size(a))
+		return IVXS_P2P_ETRUNC;
+	a->hi[0] = a->largest;
+	if (p[8] > a->largest)
+		return IVXS_P2P_EPROTO;
+	a->lo[0] = a->largest - p[8];
+	for (i = 1; i <= a->nranges; i++) {
+		uint32_t gap = p[7 + 2 * i], len = p[8 + 2 * i];
+		/* next range ends gap + 2 below the previous one's start: no underflow */
+		if (a->lo[i - 1] < gap + 2 + len)
+			return IVXS_P2P_EPROTO;
+		a->hi[i] = a->lo[i - 1] - gap - 2;
+		a->lo[i] = a->hi[i] - len;
+	}
+	return 0;
+}
+
+int p2p_wire_next(const uint8_t *plain, size_t len, size_t *pos, p2p_item *out)
+{
+	const uint8_t *p;
+	size_t room, need;
+	int status = 1;
+	/* PAD bytes are skipped (the sender aligns frame headers for the cipher) */
+	while (*pos < len && plain[*pos] == P2P_F_PAD)
+		(*pos)++;
+	if (*pos >= len)
+		return 0;
+	p = plain + *pos;
+	room = len - *pos;
+	out->type = p[0];
+	switch (p[0]) {
+	case P2P_F_PING:
+		need = 1;
+		break;
+	case P2P_F_CLOSE:
+		need = 2;
+		if (room >= need)
+			out->code = p[1];
+		break;
+	case P2P_F_ACK:
+		status = parseAck(p, room, &out->ack);
+		need = status < 0 ? room + 1 : p2p_wire_ack_size(&out->ack);
+		if (status == 0)
+			status = 1;
+		break;
+	case P2P_F_FRAME:
+		need = P2P_FRAME_HDR;
+		if (room < need)
+			break;
+		out->fc.chan = p[1];
+		out->fc.seq = p2p_get32(p + 2);
+		out->fc.ts = p2p_get32(p + 6);
+		out->fc.key = p[10];
+		out->fc.flags = p[11];
+		out->fc.total = p2p_get32(p + 12);
+		out->fc.off = p2p_get32(p + 16);
+		out->fc.floor = p2p_get32(p + 20);
+		out->fc.len = p2p_get16(p + 24);
+		out->fc.data = p + P2P_FRAME_HDR;
+		need += out->fc.len;
+		break;
+	case P2P_F_CMD:
+		need = P2P_CMD_HDR;
+		if (room < need)
+			break;
+		out->cc.off = p2p_get32(p + 1);
+		out->cc.len = p2p_get16(p + 5);
+		out->cc.data = p + P2P_CMD_HDR;
+		need += out->cc.len;
+		break;
+	default:
+		return IVXS_P2P_EPROTO;   /* unknown frame type: the whole packet is refused */
+	}
+	if (status < 0)
+		return status;
+	if (room < need)
+		return IVXS_P2P_ETRUNC;
+	*pos += need;
+	return 1;
+}

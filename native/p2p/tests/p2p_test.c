@@ -1,0 +1,1482 @@
+/*
+ * Tests for the P2P transport core: a camera endpoint and a viewer endpoint
+ * wired back to back through an in-test link (delay, jitter, loss, bandwidth,
+ * blocking, tampering, NAT rebinding), driven by a fake clock that starts
+ * just before the u32 wrap, so every timer crosses it. Media comes from a real
+ * GOP ring (native/ring) through p2p_ring_source.c.
+ *
+ * Prints one line per test and ends with "N passed, M failed".
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include "p2p_internal.h"
+#include "p2p_ring_source.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ------------------------------------------------------------------------ */
+/* Tiny harness (as native/ring/tests/ring_test.c) */
+
+static int g_passed, g_failed;
+static int g_test_failed;
+static char g_note[512];
+
+#define CHECK(cond) do { \
+	if (!(cond)) { \
+		if (!g_test_failed) \
+			snprintf(g_note, sizeof(g_note), "line %d: %.200s", __LINE__, #cond); \
+		g_test_failed = 1; \
+		goto done; \
+	} \
+} while (0)
+
+#define CHECK_EQ(a, b) do { \
+	long long a_ = (long long)(a), b_ = (long long)(b); \
+	if (a_ != b_) { \
+		if (!g_test_failed) \
+			snprintf(g_note, sizeof(g_note), "line %d: %.120s == %lld, expected %lld", __LINE__, #a, a_, b_); \
+		g_test_failed = 1; \
+		goto done; \
+	} \
+} while (0)
+
+#define NOTE(...) snprintf(g_note, sizeof(g_note), __VA_ARGS__)
+
+static void teardown(void);
+
+static void run(const char *name, void (*fn)(void))
+{
+	const char *only = getenv("P2P_ONLY");
+	if (only && !strstr(name, only))
+		return;
+	g_test_failed = 0;
+	g_note[0] = 0;
+	fn();
+	teardown();
+	if (g_test_failed) {
+		g_failed++;
+		printf("FAIL %s: %s\n", name, g_note);
+	}
+	else {
+		g_passed++;
+		printf("ok   %s%s%s\n", name, g_note[0] ? " — " : "", g_note);
+	}
+	fflush(stdout);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Deterministic randomness: crypto (a test only!) and the link */
+
+static uint64_t g_crypto_rng = 0x9e3779b97f4a7c15ull;
+static uint64_t g_link_rng = 1;
+
+static uint64_t xorshift(uint64_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return *s;
+}
+
+static int testRandom(void *ctx, uint8_t *out, size_t n)
+{
+	size_t i;
+	(void)ctx;
+	for (i = 0; i < n; i++)
+		out[i] = (uint8_t)(xorshift(&g_crypto_rng) >> 24);
+	return 0;
+}
+
+static uint32_t linkRand(uint32_t below)
+{
+	return (uint32_t)(xorshift(&g_link_rng) >> 11) % below;
+}
+
+/* ------------------------------------------------------------------------ */
+/* The world: two endpoints, a link, a ring */
+
+#define SRV 0
+#define CLI 1
+#define MAX_QUEUE 20000
+#define START_MS (UINT32_MAX - 1500u)   /* the clock wraps 1.5 s into every test */
+/* The ring's timestamps are 64-bit and never go back: media time is the fake
+ * clock unwrapped, 1000 s at the start; the ring source maps it back. */
+#define RING_T0 1000000u
+#define RING_OFFSET ((int64_t)START_MS - RING_T0)
+static uint32_t g_now;
+static uint32_t ringTime(void)
+{
+	return g_now - START_MS + RING_T0;
+}
+
+typedef struct {
+	int to;
+	uint32_t at;
+	ivxs_p2p_addr from;
+	uint16_t size;
+	uint8_t data[IVXS_P2P_MTU];
+} packet;
+
+typedef struct {
+	uint32_t delay_ms, jitter_ms;
+	uint32_t loss_permille;
+	int blocked;
+	uint64_t bandwidth;        /* bytes/s, 0 = unlimited */
+	uint64_t queue_bytes;      /* drop-tail limit of the bottleneck queue */
+	uint64_t busy_until_us;
+	/* returns 0 to drop; may change the bytes */
+	int (*tamper)(int dir, uint8_t *data, uint16_t *size);
+	uint64_t sent, dropped, bytes;
+} direction;
+
+typedef struct {
+	int id;
+	ivxs_p2p_session *session;
+	int events[8];
+	int closed_status;
+	uint32_t closed_at;
+	uint32_t connected_at;
+	/* frames received */
+	uint32_t frames, frame_bad, frames_lost, first_delivered, keys;
+	int32_t last_number;
+	uint32_t first_after_gap_key, gaps;
+	uint64_t frame_bytes;
+	uint32_t latency_max;
+	/* commands received */
+	uint32_t cmds, cmd_bad, next_cmd_id;
+	int reply;                 /* server: answer each request */
+} side;
+
+typedef struct {
+	ivxs_p2p *ep[2];
+	side sides[2];
+	packet *queue;
+	uint32_t nqueue;
+	direction dir[2];          /* dir[SRV]: towards the server (client -> server), dir[CLI]: towards the client */
+	ivxs_p2p_addr srv_addr, cli_addr;
+	uint64_t misrouted;
+	/* bytes the server sent / received before it heard CONNECTED (anti-amplification) */
+	uint64_t srv_sent_unverified, srv_rcvd_unverified;
+	/* media */
+	ivxs_ring *ring;
+	ivxs_p2p_ring_source rsrc;
+	ivxs_p2p_frame_source src;
+	int producing;
+	uint32_t produced, next_produce, frame_interval, gop, key_bytes, delta_bytes;
+	/* capture of packets for replay tests */
+	uint8_t captured[IVXS_P2P_MTU];
+	uint16_t captured_size;
+	int capture_dir;
+	int capture_now;
+	uint32_t captured_at;
+} world;
+
+static world W;
+static const uint8_t kSecret[] = "device secret of camera 0001, 32b";
+static uint8_t kDeviceId[IVXS_P2P_ID_BYTES] = "CAM-0001";
+static uint8_t kViewerId[IVXS_P2P_ID_BYTES] = "viewer-42";
+#define NOW_S 1800000000ull
+
+static void enqueue(int to, const ivxs_p2p_addr *from, const uint8_t *data, size_t size)
+{
+	direction *d = &W.dir[to];
+	packet *p;
+	uint16_t n = (uint16_t)size;
+	uint8_t copy[IVXS_P2P_MTU];
+	uint64_t now_us = (uint64_t)(g_now - START_MS) * 1000, depart_us;
+	d->sent++;
+	d->bytes += size;
+	if (size > IVXS_P2P_MTU) {
+		d->dropped++;
+		return;
+	}
+	memcpy(copy, data, size);
+	if (W.capture_now && W.capture_dir == to) {
+		memcpy(W.captured, data, size);
+		W.captured_size = n;
+		W.captured_at = g_now;
+		W.capture_now = 0;
+	}
+	if (d->blocked || (d->loss_permille && linkRand(1000) < d->loss_permille) || (d->tamper && !d->tamper(to, copy, &n))
+			|| W.nqueue == MAX_QUEUE) {
+		d->dropped++;
+		return;
+	}
+	depart_us = now_us;
+	if (d->bandwidth) {
+		if (d->busy_until_us > now_us && (d->busy_until_us - now_us) * d->bandwidth / 1000000 > d->queue_bytes) {
+			d->dropped++;
+			return;
+		}
+		depart_us = (d->busy_until_us > now_us ? d->busy_until_us : now_us) + n * 1000000ull / d->bandwidth;
+		d->busy_until_us = depart_us;
+	}
+	p = &W.queue[W.nqueue++];
+	p->to = to;
+	p->at = START_MS + (uint32_t)(depart_us / 1000) + d->delay_ms + (d->jitter_ms ? linkRand(d->jitter_ms + 1) : 0);
+	p->from = *from;
+	p->size = n;
+	memcpy(p->data, copy, n);
+}
+
+static int addrIs(const ivxs_p2p_addr *a, const ivxs_p2p_addr *b)
+{
+	return a->len == b->len && !memcmp(a->bytes, b->bytes, a->len);
+}
+
+static void cbSend(void *ctx, const ivxs_p2p_addr *to, const uint8_t *data, size_t size)
+{
+	side *s = ctx;
+	if (s->id == SRV) {
+		if (!W.sides[SRV].connected_at)
+			W.srv_sent_unverified += size;
+		/* the NAT forgets the old mapping: only the client's current address reaches it */
+		if (!addrIs(to, &W.cli_addr)) {
+			W.misrouted++;
+			return;
+		}
+		enqueue(CLI, &W.srv_addr, data, size);
+	}
+	else
+		enqueue(SRV, &W.cli_addr, data, size);
+}
+
+static void cbEvent(void *ctx, ivxs_p2p_session *session, ivxs_p2p_event ev, int arg)
+{
+	side *s = ctx;
+	s->events[ev]++;
+	if (ev == IVXS_P2P_EV_CONNECTED) {
+		s->session = session;
+		s->connected_at = g_now ? g_now : 1;
+	}
+	if (ev == IVXS_P2P_EV_CLOSED) {
+		s->closed_status = arg;
+		s->closed_at = g_now;
+		s->session = NULL;
+	}
+}
+
+/* Frame k: 4 bytes k, then byte i = (k * 7 + i) & 0xff. */
+static void fillFrame(uint8_t *buf, uint32_t k, uint32_t size)
+{
+	uint32_t i;
+	p2p_put32(buf, k);
+	for (i = 4; i < size; i++)
+		buf[i] = (uint8_t)(k * 7 + i);
+}
+
+static void cbFrame(void *ctx, ivxs_p2p_session *session, int channel, const uint8_t *data, uint32_t size, uint32_t ts,
+		int key, uint32_t lost)
+{
+	side *s = ctx;
+	uint32_t k, i;
+	(void)session;
+	(void)channel;
+	if (size < 4) {
+		s->frame_bad++;
+		return;
+	}
+	k = p2p_get32(data);
+	for (i = 4; i < size; i++)
+		if (data[i] != (uint8_t)(k * 7 + i)) {
+			s->frame_bad++;
+			return;
+		}
+	if ((int32_t)k <= s->last_number)
+		s->frame_bad++;   /* out of order or twice */
+	if (s->frames && (int32_t)k != s->last_number + 1) {
+		if (getenv("P2P_DEBUG"))
+			fprintf(stderr, "t=%u gap: frame %u after %d (key %d, lost %u)\n", g_now - START_MS, k, s->last_number, key, lost);
+		s->gaps++;
+		if (key)
+			s->first_after_gap_key++;
+	}
+	if (P2P_DIFF(ringTime(), ts) > (int32_t)s->latency_max)
+		s->latency_max = (uint32_t)P2P_DIFF(ringTime(), ts);
+	s->last_number = (int32_t)k;
+	s->frames++;
+	s->frames_lost += lost;
+	s->frame_bytes += size;
+	s->keys += key ? 1 : 0;
+}
+
+/* Command message i: payload length (i * 977) % 16385, byte j = (i + j) & 0xff. */
+static uint32_t cmdLen(uint32_t i)
+{
+	return (i * 977u) % (IVXS_P2P_MAX_COMMAND + 1);
+}
+
+static void cbCommand(void *ctx, ivxs_p2p_session *session, int kind, uint16_t id, const uint8_t *data, uint32_t size)
+{
+	side *s = ctx;
+	uint32_t j;
+	if (id != s->next_cmd_id || size != cmdLen(id)) {
+		if (getenv("P2P_DEBUG"))
+			fprintf(stderr, "side %d command id %u (want %u) size %u (want %u)\n", s->id, id, s->next_cmd_id, size, cmdLen(id));
+		s->cmd_bad++;
+	}
+	for (j = 0; j < size; j++)
+		if (data[j] != (uint8_t)(id + j)) {
+			s->cmd_bad++;
+			break;
+		}
+	s->next_cmd_id = id + 1u;
+	s->cmds++;
+	if (s->reply && kind == IVXS_P2P_REQUEST) {
+		/* the reply echoes the request, from inside the callback */
+		if (ivxs_p2p_command(session, IVXS_P2P_REPLY, id, data, size, g_now) != 0)
+			s->cmd_bad++;
+	}
+}
+
+static void deliver(void)
+{
+	uint32_t i, kept = 0;
+	for (i = 0; i < W.nqueue; i++) {
+		packet *p = &W.queue[i];
+		if (P2P_LE(p->at, g_now)) {
+			packet copy = *p;   /* input may send, which appends to the queue */
+			int status = ivxs_p2p_input(W.ep[copy.to], &copy.from, copy.data, copy.size, g_now);
+			if (status < 0 && getenv("P2P_DEBUG"))
+				fprintf(stderr, "t=%u to %d: %d bytes dropped: %s\n", g_now - START_MS, copy.to, copy.size, ivxs_p2p_strerror(status));
+			if (copy.to == SRV && !W.sides[SRV].connected_at)
+				W.srv_rcvd_unverified += copy.size;
+		}
+		else
+			W.queue[kept++] = *p;
+	}
+	/* packets appended during delivery sit after the old end: move them down */
+	if (W.nqueue > i) {
+		memmove(&W.queue[kept], &W.queue[i], (W.nqueue - i) * sizeof(packet));
+		kept += W.nqueue - i;
+	}
+	W.nqueue = kept;
+}
+
+static void produce(void)
+{
+	static uint8_t buf[300000];
+	uint32_t k = W.produced, size;
+	int key = k % W.gop == 0;
+	size = key ? W.key_bytes : W.delta_bytes;
+	fillFrame(buf, k, size);
+	if (ivxs_ring_push(W.ring, IVXS_FRAME_VIDEO, IVXS_CODEC_H264, key, ringTime(), buf, size) == 0)
+		W.produced++;
+}
+
+static void step(uint32_t ms)
+{
+	uint32_t i;
+	for (i = 0; i < ms; i++) {
+		g_now++;
+		if (W.producing && P2P_GE(g_now, W.next_produce)) {
+			produce();
+			W.next_produce += W.frame_interval;
+		}
+		deliver();
+		ivxs_p2p_tick(W.ep[SRV], g_now);
+		if (W.ep[CLI])
+			ivxs_p2p_tick(W.ep[CLI], g_now);
+	}
+}
+
+static ivxs_p2p_channel_stats chanStats(int who, int channel);
+static ivxs_p2p_session_stats sessStats(int who);
+
+/* step(), printing the camera's view every 500 ms when P2P_DEBUG is set */
+static void stepTraced(uint32_t ms)
+{
+	uint32_t k;
+	for (k = 0; k < ms; k += 500) {
+		ivxs_p2p_session_stats ss = sessStats(SRV);
+		ivxs_p2p_channel_stats cs = chanStats(SRV, IVXS_P2P_CH_MEDIA);
+		if (getenv("P2P_DEBUG"))
+			fprintf(stderr, "t=%u srtt %u min %u rto %u bw %llu pace %llu cwnd %u flight %u sent %llu lost %llu rtx %llu "
+					"frames %u acked %llu given up %llu skipped %llu/%llu\n",
+					k, ss.srtt_ms, ss.min_rtt_ms, ss.rto_ms, (unsigned long long)ss.bandwidth, (unsigned long long)ss.pacing_rate,
+					ss.cwnd_bytes, ss.in_flight_bytes, (unsigned long long)ss.packets_sent, (unsigned long long)ss.packets_lost,
+					(unsigned long long)cs.retransmits, W.sides[CLI].frames, (unsigned long long)cs.acked_bytes,
+					(unsigned long long)cs.frames_given_up, (unsigned long long)cs.frames_skipped, (unsigned long long)W.rsrc.skipped);
+		step(ms - k < 500 ? ms - k : 500);
+	}
+}
+
+typedef struct {
+	uint32_t rights;
+	int64_t expiry_offset_s;
+	const uint8_t *device_id;   /* the ticket's; NULL = the camera's */
+	const uint8_t *secret;      /* the ticket's; NULL = the camera's */
+	ivxs_p2p_config srv, cli;   /* overrides (zero fields keep defaults) */
+	uint32_t delay_ms;
+	int no_connect;
+} options;
+
+static uint8_t g_ticket[IVXS_P2P_TICKET_BYTES], g_psk[IVXS_P2P_PSK_BYTES];
+
+static void addr(ivxs_p2p_addr *a, const char *name)
+{
+	memset(a, 0, sizeof(*a));
+	a->len = (uint8_t)strlen(name);
+	memcpy(a->bytes, name, a->len);
+}
+
+static int setup(const options *o)
+{
+	ivxs_p2p_config c;
+	ivxs_p2p_ticket t;
+	ivxs_ring_config rc;
+	int status, i;
+	memset(&W, 0, sizeof(W));
+	W.queue = malloc(MAX_QUEUE * sizeof(packet));
+	if (!W.queue)
+		return -1;
+	g_now = START_MS;
+	g_link_rng = 12345;
+	for (i = 0; i < 2; i++) {
+		W.sides[i].id = i;
+		W.sides[i].last_number = -1;
+		W.dir[i].delay_ms = o->delay_ms ? o->delay_ms : 20;
+	}
+	addr(&W.srv_addr, "camera:4000");
+	addr(&W.cli_addr, "viewer:5000");
+
+	c = o->srv;
+	c.role = IVXS_P2P_SERVER;
+	c.device_secret = kSecret;
+	c.device_secret_len = sizeof(kSecret) - 1;
+	memcpy(c.device_id, kDeviceId, IVXS_P2P_ID_BYTES);
+	c.cb.send = cbSend;
+	c.cb.event = cbEvent;
+	c.cb.frame = cbFrame;
+	c.cb.command = cbCommand;
+	c.cb.random = testRandom;
+	c.cb.ctx = &W.sides[SRV];
+	if ((status = ivxs_p2p_create(&W.ep[SRV], &c)) != 0)
+		return status;
+	ivxs_p2p_set_unix_time(W.ep[SRV], NOW_S);
+
+	c = o->cli;
+	c.role = IVXS_P2P_CLIENT;
+	c.cb.send = cbSend;
+	c.cb.event = cbEvent;
+	c.cb.frame = cbFrame;
+	c.cb.command = cbCommand;
+	c.cb.random = testRandom;
+	c.cb.ctx = &W.sides[CLI];
+	if ((status = ivxs_p2p_create(&W.ep[CLI], &c)) != 0)
+		return status;
+
+	memset(&rc, 0, sizeof(rc));
+	rc.arena_bytes = 4u << 20;
+	if ((status = ivxs_ring_create(&W.ring, &rc)) != 0)
+		return status;
+	W.frame_interval = 33;
+	W.gop = 30;
+	W.key_bytes = 20000;
+	W.delta_bytes = 2000;
+
+	memset(&t, 0, sizeof(t));
+	memcpy(t.device_id, o->device_id ? o->device_id : kDeviceId, IVXS_P2P_ID_BYTES);
+	memcpy(t.viewer_id, kViewerId, IVXS_P2P_ID_BYTES);
+	t.rights = o->rights ? o->rights : IVXS_P2P_RIGHT_LIVE | IVXS_P2P_RIGHT_TALK | IVXS_P2P_RIGHT_COMMAND;
+	t.expiry_s = (uint64_t)((int64_t)NOW_S + (o->expiry_offset_s ? o->expiry_offset_s : 3600));
+	if ((status = ivxs_p2p_ticket_mint(o->secret ? o->secret : kSecret, sizeof(kSecret) - 1, &t, g_ticket, g_psk)) != 0)
+		return status;
+	if (o->no_connect)
+		return 0;
+	return ivxs_p2p_connect(W.ep[CLI], &W.srv_addr, g_ticket, sizeof(g_ticket), g_psk, g_now, &W.sides[CLI].session);
+}
+
+static void teardown(void)
+{
+	ivxs_p2p_destroy(&W.ep[SRV]);
+	ivxs_p2p_destroy(&W.ep[CLI]);
+	ivxs_p2p_ring_source_close(&W.rsrc);
+	ivxs_ring_destroy(&W.ring);
+	free(W.queue);
+	W.queue = NULL;
+}
+
+/* Starts the ring, the producer and the server's media from it. */
+static int startMedia(void)
+{
+	int status;
+	W.producing = 1;
+	W.next_produce = g_now + 1;
+	step(2);
+	if ((status = ivxs_p2p_ring_source_init(&W.rsrc, W.ring, RING_OFFSET, &W.src)) != 0)
+		return status;
+	return ivxs_p2p_attach_frames(W.sides[SRV].session, &W.src);
+}
+
+static ivxs_p2p_channel_stats chanStats(int who, int channel)
+{
+	ivxs_p2p_channel_stats st;
+	memset(&st, 0, sizeof(st));
+	if (W.sides[who].session)
+		ivxs_p2p_channel_stats_get(W.sides[who].session, channel, &st);
+	return st;
+}
+
+static ivxs_p2p_session_stats sessStats(int who)
+{
+	ivxs_p2p_session_stats st;
+	memset(&st, 0, sizeof(st));
+	if (W.sides[who].session)
+		ivxs_p2p_session_stats_get(W.sides[who].session, &st);
+	return st;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Tests */
+
+static void test_ticket_codes(void)
+{
+	ivxs_p2p_ticket t, got;
+	uint8_t ticket[IVXS_P2P_TICKET_BYTES], psk[32], psk2[32];
+	uint8_t other[IVXS_P2P_ID_BYTES] = "CAM-0002";
+	memset(&t, 0, sizeof(t));
+	memcpy(t.device_id, kDeviceId, sizeof(kDeviceId));
+	memcpy(t.viewer_id, kViewerId, sizeof(kViewerId));
+	t.rights = IVXS_P2P_RIGHT_LIVE | IVXS_P2P_RIGHT_COMMAND;
+	t.expiry_s = NOW_S + 60;
+	CHECK_EQ(ivxs_p2p_ticket_mint(kSecret, sizeof(kSecret) - 1, &t, ticket, psk), 0);
+	CHECK_EQ(ivxs_p2p_ticket_verify(kSecret, sizeof(kSecret) - 1, kDeviceId, NOW_S, ticket, sizeof(ticket), &got, psk2), 0);
+	CHECK(!memcmp(psk, psk2, 32));
+	CHECK_EQ(got.rights, t.rights);
+	CHECK(!memcmp(got.viewer_id, kViewerId, sizeof(kViewerId)));
+	CHECK_EQ(got.expiry_s, NOW_S + 60);
+	/* expired: at and after the expiry second */
+	CHECK_EQ(ivxs_p2p_ticket_verify(kSecret, sizeof(kSecret) - 1, kDeviceId, NOW_S + 60, ticket, sizeof(ticket), &got, psk2),
+			IVXS_P2P_ETICKET_EXPIRED);
+	/* another camera */
+	CHECK_EQ(ivxs_p2p_ticket_verify(kSecret, sizeof(kSecret) - 1, other, NOW_S, ticket, sizeof(ticket), &got, psk2),
+			IVXS_P2P_ETICKET_DEVICE);
+	/* another secret = forged */
+	CHECK_EQ(ivxs_p2p_ticket_verify((const uint8_t *)"other", 5, kDeviceId, NOW_S, ticket, sizeof(ticket), &got, psk2),
+			IVXS_P2P_ETICKET_FORGED);
+	/* rights raised by the holder = forged */
+	ticket[1] |= IVXS_P2P_RIGHT_TALK;
+	CHECK_EQ(ivxs_p2p_ticket_verify(kSecret, sizeof(kSecret) - 1, kDeviceId, NOW_S, ticket, sizeof(ticket), &got, psk2),
+			IVXS_P2P_ETICKET_FORGED);
+	ticket[1] &= (uint8_t)~IVXS_P2P_RIGHT_TALK;
+	/* expiry pushed back by the holder = forged */
+	ticket[11] ^= 1;
+	CHECK_EQ(ivxs_p2p_ticket_verify(kSecret, sizeof(kSecret) - 1, kDeviceId, NOW_S, ticket, sizeof(ticket), &got, psk2),
+			IVXS_P2P_ETICKET_FORGED);
+	ticket[11] ^= 1;
+	CHECK_EQ(ivxs_p2p_ticket_verify(kSecret, sizeof(kSecret) - 1, kDeviceId, NOW_S, ticket, sizeof(ticket) - 1, &got, psk2),
+			IVXS_P2P_ETICKET_FORMAT);
+	ticket[0] = 2;
+	CHECK_EQ(ivxs_p2p_ticket_verify(kSecret, sizeof(kSecret) - 1, kDeviceId, NOW_S, ticket, sizeof(ticket), &got, psk2),
+			IVXS_P2P_ETICKET_FORMAT);
+	CHECK(strcmp(ivxs_p2p_strerror(IVXS_P2P_ETICKET_EXPIRED), ivxs_p2p_strerror(IVXS_P2P_ETICKET_FORGED)) != 0);
+	CHECK(strcmp(ivxs_p2p_strerror(IVXS_P2P_EWEAKKEY), "weak key") == 0);
+done:
+	return;
+}
+
+/* A known vector pins the derivation the cloud must reproduce (README "Tickets"). */
+static void test_ticket_vector(void)
+{
+	ivxs_p2p_ticket t;
+	uint8_t ticket[IVXS_P2P_TICKET_BYTES], psk[32], key[32], mac[32];
+	static const char label[] = "ivxs p2p ticket v1";
+	memset(&t, 0, sizeof(t));
+	memcpy(t.device_id, kDeviceId, sizeof(kDeviceId));
+	memcpy(t.viewer_id, kViewerId, sizeof(kViewerId));
+	t.rights = 5;
+	t.expiry_s = 0x0102030405060708ull;
+	CHECK_EQ(ivxs_p2p_ticket_mint(kSecret, sizeof(kSecret) - 1, &t, ticket, psk), 0);
+	CHECK_EQ(ticket[0], 1);
+	CHECK_EQ(ticket[1], 5);
+	CHECK_EQ(ticket[4], 1);
+	CHECK_EQ(ticket[11], 8);
+	CHECK(!memcmp(ticket + 12, kDeviceId, 16));
+	CHECK(!memcmp(ticket + 28, kViewerId, 16));
+	CHECK_EQ(p2p_hmac_sha256(kSecret, sizeof(kSecret) - 1, (const uint8_t *)label, sizeof(label) - 1, NULL, 0, key), 0);
+	CHECK_EQ(p2p_hmac_sha256(key, 32, ticket, 44, NULL, 0, mac), 0);
+	CHECK(!memcmp(mac, ticket + 44, 32));
+	CHECK_EQ(p2p_hmac_sha256(key, 32, (const uint8_t *)"ivxs p2p psk v1", 15, mac, 32, mac), 0);
+	CHECK(!memcmp(mac, psk, 32));
+done:
+	return;
+}
+
+static void test_handshake(void)
+{
+	options o;
+	ivxs_p2p_session_stats st;
+	ivxs_p2p_stats es;
+	memset(&o, 0, sizeof(o));
+	CHECK_EQ(setup(&o), 0);
+	step(19);
+	/* nothing before the hello arrives */
+	CHECK_EQ(W.sides[SRV].events[IVXS_P2P_EV_CONNECTED], 0);
+	step(25);
+	/* one round trip: the viewer is connected when the reply arrives (40 ms) */
+	CHECK_EQ(W.sides[CLI].events[IVXS_P2P_EV_CONNECTED], 1);
+	CHECK_EQ(W.sides[SRV].events[IVXS_P2P_EV_CONNECTED], 0);
+	step(25);
+	/* the server trusts the viewer after its first packet proves the keys */
+	CHECK_EQ(W.sides[SRV].events[IVXS_P2P_EV_CONNECTED], 1);
+	/* no amplification: the server answered with fewer bytes than it got */
+	CHECK(W.srv_sent_unverified > 0);
+	CHECK(W.srv_sent_unverified * 10 < W.srv_rcvd_unverified);
+	CHECK_EQ(ivxs_p2p_session_stats_get(W.sides[SRV].session, &st), 0);
+	CHECK_EQ(st.rights, IVXS_P2P_RIGHT_LIVE | IVXS_P2P_RIGHT_TALK | IVXS_P2P_RIGHT_COMMAND);
+	CHECK(!memcmp(st.viewer_id, kViewerId, sizeof(kViewerId)));
+	ivxs_p2p_stats_get(W.ep[SRV], &es);
+	CHECK_EQ(es.sessions_open, 1);
+	CHECK_EQ(es.hellos, 1);
+	/* stays up on keep-alive alone across the clock's wrap */
+	step(20000);
+	CHECK_EQ(W.sides[SRV].events[IVXS_P2P_EV_CLOSED], 0);
+	CHECK_EQ(W.sides[CLI].events[IVXS_P2P_EV_CLOSED], 0);
+	/* a local close reaches the peer */
+	CHECK_EQ(ivxs_p2p_close(W.sides[CLI].session, g_now), 0);
+	CHECK_EQ(W.sides[CLI].events[IVXS_P2P_EV_CLOSED], 1);
+	step(30);
+	CHECK_EQ(W.sides[SRV].events[IVXS_P2P_EV_CLOSED], 1);
+	CHECK_EQ(W.sides[SRV].closed_status, 0);
+	ivxs_p2p_stats_get(W.ep[SRV], &es);
+	CHECK_EQ(es.sessions_open, 0);
+	NOTE("server sent %llu bytes for %llu before verifying the viewer", (unsigned long long)W.srv_sent_unverified,
+			(unsigned long long)W.srv_rcvd_unverified);
+done:
+	return;
+}
+
+static void refused(int64_t expiry, const uint8_t *device, const uint8_t *secret, int want, int counter)
+{
+	options o;
+	ivxs_p2p_stats es;
+	uint64_t counts[4];
+	memset(&o, 0, sizeof(o));
+	o.expiry_offset_s = expiry;
+	o.device_id = device;
+	o.secret = secret;
+	CHECK_EQ(setup(&o), 0);
+	step(100);
+	CHECK_EQ(W.sides[CLI].events[IVXS_P2P_EV_CONNECTED], 0);
+	CHECK_EQ(W.sides[SRV].events[IVXS_P2P_EV_CONNECTED], 0);
+	CHECK_EQ(W.sides[CLI].events[IVXS_P2P_EV_CLOSED], 1);
+	CHECK_EQ(W.sides[CLI].closed_status, want);
+	ivxs_p2p_stats_get(W.ep[SRV], &es);
+	CHECK_EQ(es.sessions_open, 0);
+	counts[0] = es.refused_expired;
+	counts[1] = es.refused_device;
+	counts[2] = es.refused_forged;
+	counts[3] = es.refused_format;
+	CHECK_EQ(counts[counter], 1);
+	CHECK_EQ(counts[0] + counts[1] + counts[2] + counts[3], 1);
+done:
+	return;
+}
+
+static void test_refused_expired(void)
+{
+	refused(-1, NULL, NULL, IVXS_P2P_ETICKET_EXPIRED, 0);
+}
+
+static void test_refused_wrong_device(void)
+{
+	static const uint8_t other[IVXS_P2P_ID_BYTES] = "CAM-0002";
+	refused(0, other, NULL, IVXS_P2P_ETICKET_DEVICE, 1);
+}
+
+static void test_refused_forged(void)
+{
+	refused(0, NULL, (const uint8_t *)"another secret of the same size!!", IVXS_P2P_ETICKET_FORGED, 2);
+}
+
+/* A viewer with a valid ticket but not its psk (a stolen ticket) never gets keys. */
+static void test_stolen_ticket(void)
+{
+	options o;
+	memset(&o, 0, sizeof(o));
+	o.no_connect = 1;
+	CHECK_EQ(setup(&o), 0);
+	g_psk[0] ^= 1;
+	CHECK_EQ(ivxs_p2p_connect(W.ep[CLI], &W.srv_addr, g_ticket, sizeof(g_ticket), g_psk, g_now, &W.sides[CLI].session), 0);
+	step(6000);
+	CHECK_EQ(W.sides[CLI].events[IVXS_P2P_EV_CONNECTED], 0);
+	CHECK_EQ(W.sides[SRV].events[IVXS_P2P_EV_CONNECTED], 0);
+	CHECK_EQ(W.sides[CLI].closed_status, IVXS_P2P_ETIMEOUT);
+done:
+	return;
+}
+
+/* Lost hellos and replies are repeated; a repeated hello gets the same reply (no new keys). */
+static void test_handshake_loss(void)
+{
+	options o;
+	ivxs_p2p_stats es;
+	memset(&o, 0, sizeof(o));
+	CHECK_EQ(setup(&o), 0);
+	W.dir[CLI].blocked = 1;          /* replies lost */
+	step(700);
+	W.dir[CLI].blocked = 0;
+	step(1200);
+	CHECK_EQ(W.sides[CLI].events[IVXS_P2P_EV_CONNECTED], 1);
+	CHECK_EQ(W.sides[SRV].events[IVXS_P2P_EV_CONNECTED], 1);
+	ivxs_p2p_stats_get(W.ep[SRV], &es);
+	CHECK(es.hellos >= 3);
+	CHECK_EQ(es.sessions_open, 1);
+done:
+	return;
+}
+
+static uint8_t g_reply1[P2P_REPLY_BYTES];
+static int g_grab_reply;
+
+static int grabReply(int dir, uint8_t *data, uint16_t *size)
+{
+	(void)dir;
+	if (g_grab_reply && *size == P2P_REPLY_BYTES) {
+		memcpy(g_reply1, data, P2P_REPLY_BYTES);
+		g_grab_reply = 0;
+	}
+	return 1;
+}
+
+/* Each session has its own ephemeral keys: the second session's server key
+ * differs, and a packet of the first is rejected by the second. */
+static void test_fresh_keys(void)
+{
+	options o;
+	uint8_t first[P2P_REPLY_BYTES], old[IVXS_P2P_MTU];
+	uint16_t old_size;
+	ivxs_p2p_session_stats st;
+	memset(&o, 0, sizeof(o));
+	CHECK_EQ(setup(&o), 0);
+	W.dir[CLI].tamper = grabReply;
+	g_grab_reply = 1;
+	step(100);
+	memcpy(first, g_reply1, sizeof(first));
+	W.capture_dir = SRV;
+	W.capture_now = 1;
+	CHECK_EQ(ivxs_p2p_command(W.sides[CLI].session, IVXS_P2P_REQUEST, 0, NULL, 0, g_now), 0);
+	step(100);
+	memcpy(old, W.captured, W.captured_size);
+	old_size = W.captured_size;
+	CHECK_EQ(ivxs_p2p_close(W.sides[CLI].session, g_now), 0);
+	step(100);
+	g_grab_reply = 1;
+	CHECK_EQ(ivxs_p2p_connect(W.ep[CLI], &W.srv_addr, g_ticket, sizeof(g_ticket), g_psk, g_now, &W.sides[CLI].session), 0);
+	step(100);
+	CHECK_EQ(W.sides[SRV].events[IVXS_P2P_EV_CONNECTED], 2);
+	CHECK(memcmp(first + 17, g_reply1 + 17, P2P_PUB) != 0);
+	CHECK(memcmp(first + 9, g_reply1 + 9, P2P_CID) != 0);
+	/* the old packet, readdressed to the new session: authentication fails */
+	memcpy(old + 1, g_reply1 + 9, P2P_CID);
+	CHECK_EQ(ivxs_p2p_input(W.ep[SRV], &W.cli_addr, old, old_size, g_now), IVXS_P2P_EAUTH);
+	CHECK_EQ(ivxs_p2p_session_stats_get(W.sides[SRV].session, &st), 0);
+	CHECK_EQ(st.dropped_auth, 1);
+done:
+	return;
+}
+
+/* Requests both ways... the viewer asks, the camera echoes from its callback. */
+static void commandsOver(uint32_t loss, uint32_t jitter, uint32_t count, uint32_t outstanding)
+{
+	options o;
+	uint32_t i, sent = 0, waited = 0;
+	static uint8_t buf[IVXS_P2P_MAX_COMMAND];
+	ivxs_p2p_channel_stats st;
+	memset(&o, 0, sizeof(o));
+	CHECK_EQ(setup(&o), 0);
+	step(100);
+	CHECK(W.sides[SRV].session);
+	W.sides[SRV].reply = 1;
+	W.dir[SRV].loss_permille = W.dir[CLI].loss_permille = loss;
+	W.dir[SRV].jitter_ms = W.dir[CLI].jitter_ms = jitter;
+	/* request/reply: a few requests outstanding at most (the camera replies from its callback,
+	 * and its reply buffer holds 16 KiB + 64 bytes) */
+	while (sent < count && waited < 60000) {
+		int status;
+		uint32_t len = cmdLen(sent);
+		if (sent >= W.sides[CLI].cmds + outstanding) {
+			step(1);
+			waited++;
+			continue;
+		}
+		for (i = 0; i < len; i++)
+			buf[i] = (uint8_t)(sent + i);
+		status = ivxs_p2p_command(W.sides[CLI].session, IVXS_P2P_REQUEST, (uint16_t)sent, buf, len, g_now);
+		if (status == 0)
+			sent++;
+		else {
+			CHECK_EQ(status, IVXS_P2P_EAGAIN);
+			step(1);
+			waited++;
+		}
+	}
+	step(5000);
+	CHECK_EQ(W.sides[SRV].cmds, count);
+	CHECK_EQ(W.sides[SRV].cmd_bad, 0);
+	CHECK_EQ(W.sides[CLI].cmds, count);
+	CHECK_EQ(W.sides[CLI].cmd_bad, 0);
+	st = chanStats(CLI, IVXS_P2P_CH_COMMAND);
+	CHECK_EQ(st.send_buffered, 0);
+	if (loss)
+		CHECK(st.retransmits > 0);
+	/* idle again: the command buffers are given back */
+	CHECK_EQ(sessStats(SRV).footprint_bytes, W.sides[SRV].session->footprint);
+	NOTE("%u requests + replies, %llu retransmitted chunks", count, (unsigned long long)st.retransmits);
+done:
+	return;
+}
+
+static void test_commands(void)
+{
+	commandsOver(0, 0, 40, 2);
+}
+
+static void test_commands_lossy_reordered(void)
+{
+	commandsOver(50, 25, 40, 1);
+}
+
+static void streamOver(uint32_t loss, uint32_t jitter, uint32_t seconds, uint32_t deadline)
+{
+	options o;
+	ivxs_p2p_channel_stats st;
+	memset(&o, 0, sizeof(o));
+	o.srv.deadline_ms = deadline;
+	o.delay_ms = 30;
+	CHECK_EQ(setup(&o), 0);
+	step(200);
+	CHECK_EQ(startMedia(), 0);
+	W.dir[SRV].loss_permille = W.dir[CLI].loss_permille = loss;
+	W.dir[SRV].jitter_ms = W.dir[CLI].jitter_ms = jitter;
+	stepTraced(seconds * 1000);
+	W.producing = 0;
+	step(2000);
+	st = chanStats(SRV, IVXS_P2P_CH_MEDIA);
+	CHECK_EQ(W.sides[CLI].frame_bad, 0);
+	CHECK_EQ(st.frames_torn, 0);
+	CHECK_EQ(st.frames_given_up, 0);
+	CHECK_EQ(W.sides[CLI].frames, W.produced - (uint32_t)W.rsrc.skipped);
+	CHECK_EQ(st.frames_sent, W.sides[CLI].frames);
+	CHECK_EQ(st.acked_bytes, W.sides[CLI].frame_bytes);
+	if (loss)
+		CHECK(st.retransmits > 0);
+	NOTE("%u frames, %llu retransmitted chunks, latency max %u ms", W.sides[CLI].frames, (unsigned long long)st.retransmits,
+			W.sides[CLI].latency_max);
+done:
+	return;
+}
+
+static void test_media_clean(void)
+{
+	streamOver(0, 0, 4, 0);
+}
+
+static void test_media_loss_recovered(void)
+{
+	/* 5 % loss each way, reordering: every frame arrives, whole and in order */
+	streamOver(50, 20, 6, 2000);
+}
+
+static int g_flip_next;
+
+static int flipOne(int dir, uint8_t *data, uint16_t *size)
+{
+	(void)dir;
+	if (g_flip_next && *size > 100 && (data[0] & 15) == P2P_PKT_DATA) {
+		data[*size / 2] ^= 0x40;
+		g_flip_next = 0;
+	}
+	return 1;
+}
+
+/* Forged (altered), replayed and truncated packets are dropped and counted;
+ * the stream goes on whole. */
+static void test_forged_replayed_truncated(void)
+{
+	options o;
+	ivxs_p2p_session_stats st;
+	ivxs_p2p_stats es;
+	uint32_t cut, frames;
+	int status;
+	memset(&o, 0, sizeof(o));
+	CHECK_EQ(setup(&o), 0);
+	step(100);
+	CHECK_EQ(startMedia(), 0);
+	step(500);
+	/* forged: one bit of a packet to the viewer */
+	W.dir[CLI].tamper = flipOne;
+	g_flip_next = 1;
+	step(200);
+	CHECK_EQ(g_flip_next, 0);
+	CHECK_EQ(sessStats(CLI).dropped_auth, 1);
+	/* replayed: a packet the server already took */
+	W.capture_dir = SRV;
+	W.capture_now = 1;
+	step(200);
+	CHECK_EQ(W.capture_now, 0);
+	frames = W.sides[SRV].cmds;
+	status = ivxs_p2p_input(W.ep[SRV], &W.cli_addr, W.captured, W.captured_size, g_now);
+	CHECK_EQ(status, IVXS_P2P_EREPLAY);
+	CHECK_EQ(sessStats(SRV).dropped_replay, 1);
+	CHECK_EQ(W.sides[SRV].cmds, frames);
+	/* truncated: every prefix */
+	for (cut = 0; cut < W.captured_size; cut++) {
+		status = ivxs_p2p_input(W.ep[SRV], &W.cli_addr, W.captured, cut, g_now);
+		CHECK(status < 0);
+	}
+	/* a valid packet with a forged header byte (connection id, packet number) */
+	W.captured[9] ^= 0x80;
+	CHECK(ivxs_p2p_input(W.ep[SRV], &W.cli_addr, W.captured, W.captured_size, g_now) < 0);
+	step(2000);
+	W.producing = 0;
+	step(1500);
+	st = sessStats(SRV);
+	CHECK(st.dropped_auth + st.dropped_replay + st.dropped_trunc >= 2);
+	ivxs_p2p_stats_get(W.ep[SRV], &es);
+	CHECK(es.dropped_trunc > 0);
+	CHECK_EQ(W.sides[CLI].frame_bad, 0);
+	CHECK_EQ(W.sides[CLI].frames, W.produced - (uint32_t)W.rsrc.skipped);
+	CHECK_EQ(W.sides[SRV].events[IVXS_P2P_EV_CLOSED], 0);
+done:
+	return;
+}
+
+/* A viewer that never acknowledges: the camera's memory stays what it was,
+ * frames are given up at their deadline, and keep-alive ends the session. */
+static void test_never_acks(void)
+{
+	options o;
+	ivxs_p2p_stats before, after;
+	ivxs_p2p_session_stats st;
+	ivxs_p2p_channel_stats cs;
+	uint32_t blocked_at, max_flight = 0, i;
+	memset(&o, 0, sizeof(o));
+	o.srv.keepalive_interval_ms = 2000;
+	o.srv.keepalive_attempts = 3;
+	o.cli.keepalive_off = 1;
+	CHECK_EQ(setup(&o), 0);
+	step(100);
+	CHECK_EQ(startMedia(), 0);
+	ivxs_p2p_stats_get(W.ep[SRV], &before);
+	step(300);
+	W.dir[SRV].blocked = 1;   /* nothing from the viewer reaches the camera */
+	blocked_at = g_now;
+	for (i = 0; i < 5500 && W.sides[SRV].session; i += 10) {
+		step(10);
+		st = sessStats(SRV);
+		if (st.in_flight_bytes > max_flight)
+			max_flight = st.in_flight_bytes;
+		cs = chanStats(SRV, IVXS_P2P_CH_MEDIA);
+		CHECK(cs.send_buffered <= 16u * W.key_bytes);
+		ivxs_p2p_stats_get(W.ep[SRV], &after);
+		CHECK_EQ(after.footprint_bytes, before.footprint_bytes);
+		if (i == 3000)
+			CHECK(cs.frames_given_up + cs.frames_skipped > 10);
+	}
+	CHECK(max_flight <= 64u * IVXS_P2P_MTU);
+	step(1000);
+	CHECK_EQ(W.sides[SRV].events[IVXS_P2P_EV_CLOSED], 1);
+	CHECK_EQ(W.sides[SRV].closed_status, IVXS_P2P_ETIMEOUT);
+	/* dead within interval x attempts of the last packet heard */
+	CHECK(P2P_DIFF(W.sides[SRV].closed_at, blocked_at) <= 6000 + 40);
+	CHECK(P2P_DIFF(W.sides[SRV].closed_at, blocked_at) >= 6000 - 40);
+	NOTE("peak in flight %u bytes; endpoint footprint %zu bytes throughout", max_flight, before.footprint_bytes);
+done:
+	return;
+}
+
+/* An authenticated peer that acknowledges packets never sent: ignored, counted. */
+static void test_ack_of_unsent(void)
+{
+	options o;
+	ivxs_p2p_session *c, *sv;
+	ivxs_p2p_channel_stats before, after;
+	uint8_t plain[32], pkt[IVXS_P2P_MTU];
+	p2p_ack a;
+	size_t n;
+	uint32_t pn;
+	memset(&o, 0, sizeof(o));
+	CHECK_EQ(setup(&o), 0);
+	step(100);
+	CHECK_EQ(startMedia(), 0);
+	step(500);
+	c = W.sides[CLI].session;
+	sv = W.sides[SRV].session;
+	before = chanStats(SRV, IVXS_P2P_CH_MEDIA);
+	/* the viewer's own keys seal an ACK of the server's next 100 packets */
+	memset(&a, 0, sizeof(a));
+	a.largest = sv->rel.next_pn + 100;
+	a.lo[0] = sv->rel.next_pn - 5;
+	a.hi[0] = a.largest;
+	n = p2p_wire_ack(plain, &a);
+	pn = c->rel.next_pn++;
+	pkt[0] = (IVXS_P2P_VERSION << 4) | P2P_PKT_DATA;
+	memcpy(pkt + 1, c->peer_cid, P2P_CID);
+	p2p_put32(pkt + 9, pn);
+	CHECK_EQ(p2p_aead_seal(c->tx_aead, pn, pkt, P2P_DATA_HDR, plain, n, NULL, 0, pkt + P2P_DATA_HDR, pkt + P2P_DATA_HDR + n), 0);
+	CHECK_EQ(ivxs_p2p_input(W.ep[SRV], &W.cli_addr, pkt, P2P_DATA_HDR + n + P2P_TAG, g_now), 0);
+	after = chanStats(SRV, IVXS_P2P_CH_MEDIA);
+	CHECK_EQ(sessStats(SRV).bogus_acks, 1);
+	CHECK_EQ(after.acked_bytes, before.acked_bytes);
+	CHECK_EQ(after.frames_sent, before.frames_sent);
+	step(2000);
+	W.producing = 0;
+	step(1000);
+	CHECK_EQ(W.sides[CLI].frame_bad, 0);
+	CHECK_EQ(W.sides[CLI].frames, W.produced - (uint32_t)W.rsrc.skipped);
+done:
+	return;
+}
+
+/* The viewer's link goes dark for 1.5 s: frames past their deadline are not
+ * sent again, the camera skips to the next key frame, and the viewer resumes
+ * there with live latency. */
+static void test_deadline_skip(void)
+{
+	options o;
+	ivxs_p2p_channel_stats st;
+	uint32_t frames_before, lat_after;
+	memset(&o, 0, sizeof(o));
+	o.srv.deadline_ms = 400;
+	CHECK_EQ(setup(&o), 0);
+	step(100);
+	CHECK_EQ(startMedia(), 0);
+	step(1000);
+	frames_before = W.sides[CLI].frames;
+	CHECK(frames_before > 20);
+	W.dir[CLI].blocked = 1;
+	step(1500);
+	W.dir[CLI].blocked = 0;
+	W.sides[CLI].latency_max = 0;
+	step(3000);
+	lat_after = W.sides[CLI].latency_max;
+	st = chanStats(SRV, IVXS_P2P_CH_MEDIA);
+	CHECK(st.frames_given_up + st.frames_skipped > 0);
+	CHECK(W.rsrc.skipped > 0);   /* frames passed over in the ring to reach a key frame */
+	CHECK(W.sides[CLI].gaps >= 1);
+	/* the camera resumed at a key frame (a frame the viewer had whole before its
+	 * predecessor was given up is still delivered, with `lost` saying so) */
+	CHECK(W.rsrc.jumps >= 1);
+	CHECK(W.sides[CLI].first_after_gap_key >= 1);
+	CHECK(W.sides[CLI].frames_lost > 0);
+	CHECK_EQ(W.sides[CLI].frame_bad, 0);
+	CHECK(lat_after <= 400);
+	NOTE("given up %llu, skipped %llu (+%llu in the ring), latency after the outage <= %u ms",
+			(unsigned long long)st.frames_given_up, (unsigned long long)st.frames_skipped,
+			(unsigned long long)W.rsrc.skipped, lat_after);
+done:
+	return;
+}
+
+/* A frame overwritten in the ring before it was acknowledged is given up and
+ * counted, never sent torn. */
+static void test_torn_frames(void)
+{
+	options o;
+	ivxs_ring_config rc;
+	ivxs_p2p_channel_stats st;
+	memset(&o, 0, sizeof(o));
+	o.srv.deadline_ms = 5000;   /* the deadline must not be what saves us */
+	CHECK_EQ(setup(&o), 0);
+	ivxs_ring_destroy(&W.ring);
+	memset(&rc, 0, sizeof(rc));
+	rc.arena_bytes = 96 * 1024;   /* a few GOPs: the writer laps unacknowledged frames quickly */
+	CHECK_EQ(ivxs_ring_create(&W.ring, &rc), 0);
+	W.frame_interval = 5;
+	W.gop = 10;
+	step(100);
+	CHECK_EQ(startMedia(), 0);
+	step(500);
+	/* the viewer's acks stop: chunks wait for retransmission while the ring wraps */
+	W.dir[CLI].loss_permille = 300;
+	W.dir[SRV].blocked = 1;
+	step(700);
+	W.dir[SRV].blocked = 0;
+	step(2000);
+	W.producing = 0;
+	step(3000);
+	st = chanStats(SRV, IVXS_P2P_CH_MEDIA);
+	if (getenv("P2P_DEBUG"))
+		fprintf(stderr, "torn %llu given up %llu skipped %llu ring skipped %llu overtaken %llu delivered %u produced %u\n",
+				(unsigned long long)st.frames_torn, (unsigned long long)st.frames_given_up, (unsigned long long)st.frames_skipped,
+				(unsigned long long)W.rsrc.skipped, (unsigned long long)W.rsrc.overtaken, W.sides[CLI].frames, W.produced);
+	CHECK(st.frames_torn > 0);
+	CHECK_EQ(W.sides[CLI].frame_bad, 0);
+	CHECK(W.sides[CLI].frames > 50);
+	NOTE("%llu frames torn in the ring and given up, %u delivered whole", (unsigned long long)st.frames_torn,
+			W.sides[CLI].frames);
+done:
+	return;
+}
+
+/* The viewer's address changes (NAT rebinding): one authenticated packet from
+ * the new address moves the session; frames keep coming. */
+static void test_migration(void)
+{
+	options o;
+	uint32_t frames;
+	memset(&o, 0, sizeof(o));
+	CHECK_EQ(setup(&o), 0);
+	step(100);
+	CHECK_EQ(startMedia(), 0);
+	step(1000);
+	addr(&W.cli_addr, "viewer:61000");
+	step(100);
+	CHECK_EQ(W.sides[SRV].events[IVXS_P2P_EV_ADDR_CHANGED], 1);
+	frames = W.sides[CLI].frames;
+	step(1000);
+	CHECK(W.sides[CLI].frames >= frames + 25);
+	CHECK_EQ(W.sides[CLI].frame_bad, 0);
+	CHECK_EQ(W.sides[SRV].events[IVXS_P2P_EV_CLOSED], 0);
+	/* a replayed packet from the old address does not move it back */
+	W.capture_dir = SRV;
+	W.capture_now = 1;
+	step(100);
+	CHECK_EQ(W.capture_now, 0);
+	{
+		ivxs_p2p_addr old;
+		addr(&old, "viewer:5000");
+		if (getenv("P2P_DEBUG"))
+			fprintf(stderr, "captured %u bytes type %u pn %u largest %u at %u, now %u\n", W.captured_size, W.captured[0],
+					p2p_get32(W.captured + 9), W.sides[SRV].session->rel.rx_largest, W.captured_at - START_MS, g_now - START_MS);
+		CHECK_EQ(ivxs_p2p_input(W.ep[SRV], &old, W.captured, W.captured_size, g_now), IVXS_P2P_EREPLAY);
+	}
+	CHECK_EQ(W.sides[SRV].events[IVXS_P2P_EV_ADDR_CHANGED], 1);
+	NOTE("%llu packets sent to the old address after the change", (unsigned long long)W.misrouted);
+done:
+	return;
+}
+
+/* The link dies: both ends detect it within interval x attempts. */
+static void test_keepalive_death(void)
+{
+	options o;
+	uint32_t cut;
+	memset(&o, 0, sizeof(o));
+	o.srv.keepalive_interval_ms = o.cli.keepalive_interval_ms = 1000;
+	o.srv.keepalive_attempts = o.cli.keepalive_attempts = 3;
+	CHECK_EQ(setup(&o), 0);
+	step(100);
+	step(5000);   /* idle: keep-alive alone holds the session */
+	CHECK_EQ(W.sides[SRV].events[IVXS_P2P_EV_CLOSED], 0);
+	CHECK_EQ(W.sides[CLI].events[IVXS_P2P_EV_CLOSED], 0);
+	W.dir[SRV].blocked = W.dir[CLI].blocked = 1;
+	cut = g_now;
+	step(3100);
+	CHECK_EQ(W.sides[SRV].events[IVXS_P2P_EV_CLOSED], 1);
+	CHECK_EQ(W.sides[CLI].events[IVXS_P2P_EV_CLOSED], 1);
+	CHECK_EQ(W.sides[SRV].closed_status, IVXS_P2P_ETIMEOUT);
+	CHECK_EQ(W.sides[CLI].closed_status, IVXS_P2P_ETIMEOUT);
+	CHECK(P2P_DIFF(W.sides[SRV].closed_at, cut) <= 3000);
+	CHECK(P2P_DIFF(W.sides[CLI].closed_at, cut) <= 3000);
+	CHECK(P2P_DIFF(W.sides[SRV].closed_at, cut) >= 1900);
+done:
+	return;
+}
+
+/* Watermark crossings are reported once per crossing. */
+static void test_watermarks(void)
+{
+	options o;
+	uint32_t i;
+	static uint8_t buf[4000];
+	memset(&o, 0, sizeof(o));
+	o.cli.low = 1000;
+	o.cli.warn = 2000;
+	o.cli.high = 3000;
+	CHECK_EQ(setup(&o), 0);
+	step(100);
+	memset(buf, 0, sizeof(buf));
+	/* 4005 bytes unsent at once: above warn and above high */
+	CHECK_EQ(ivxs_p2p_command(W.sides[CLI].session, IVXS_P2P_REQUEST, 0, buf, sizeof(buf), g_now), 0);
+	CHECK_EQ(W.sides[CLI].events[IVXS_P2P_EV_WATERMARK_WARN], 1);
+	CHECK_EQ(W.sides[CLI].events[IVXS_P2P_EV_WATERMARK_HIGH], 1);
+	CHECK_EQ(W.sides[CLI].events[IVXS_P2P_EV_WATERMARK_LOW], 0);
+	CHECK_EQ(chanStats(CLI, IVXS_P2P_CH_COMMAND).send_buffered, 4005);
+	/* above high, the app-fed channel takes nothing more */
+	CHECK_EQ(ivxs_p2p_command(W.sides[CLI].session, IVXS_P2P_REQUEST, 1, buf, sizeof(buf), g_now), IVXS_P2P_EAGAIN);
+	/* staying above does not repeat the events */
+	for (i = 0; i < 10; i++)
+		ivxs_p2p_channel_stats_get(W.sides[CLI].session, IVXS_P2P_CH_COMMAND, NULL);
+	CHECK_EQ(W.sides[CLI].events[IVXS_P2P_EV_WATERMARK_HIGH], 1);
+	step(500);
+	CHECK_EQ(W.sides[CLI].events[IVXS_P2P_EV_WATERMARK_LOW], 1);
+	CHECK_EQ(W.sides[CLI].events[IVXS_P2P_EV_WATERMARK_WARN], 1);
+	CHECK_EQ(W.sides[CLI].events[IVXS_P2P_EV_WATERMARK_HIGH], 1);
+	CHECK_EQ(chanStats(CLI, IVXS_P2P_CH_COMMAND).send_buffered, 0);
+	CHECK_EQ(W.sides[SRV].cmds, 1);
+	/* the next crossing is reported again */
+	CHECK_EQ(ivxs_p2p_command(W.sides[CLI].session, IVXS_P2P_REQUEST, 1, buf, 2500, g_now), 0);
+	CHECK_EQ(W.sides[CLI].events[IVXS_P2P_EV_WATERMARK_WARN], 2);
+	CHECK_EQ(W.sides[CLI].events[IVXS_P2P_EV_WATERMARK_HIGH], 1);
+done:
+	return;
+}
+
+/* The ticket's rights are enforced by the camera. */
+static void test_rights(void)
+{
+	options o;
+	static uint8_t buf[10];
+	memset(&o, 0, sizeof(o));
+	o.rights = IVXS_P2P_RIGHT_PLAYBACK;
+	CHECK_EQ(setup(&o), 0);
+	step(100);
+	memset(buf, 0, sizeof(buf));
+	CHECK(W.sides[SRV].session);
+	W.next_produce = g_now + 1;
+	/* playback only: live media is allowed through playback, commands are not delivered */
+	CHECK_EQ(ivxs_p2p_command(W.sides[CLI].session, IVXS_P2P_REQUEST, 0, buf, cmdLen(0), g_now), 0);
+	step(200);
+	CHECK_EQ(W.sides[SRV].cmds, 0);
+	teardown();
+	o.rights = IVXS_P2P_RIGHT_COMMAND;
+	CHECK_EQ(setup(&o), 0);
+	step(100);
+	W.producing = 1;
+	W.next_produce = g_now + 1;
+	step(50);
+	CHECK_EQ(ivxs_p2p_ring_source_init(&W.rsrc, W.ring, RING_OFFSET, &W.src), 0);
+	CHECK_EQ(ivxs_p2p_attach_frames(W.sides[SRV].session, &W.src), IVXS_P2P_ERIGHTS);
+	/* voice without the talk right is not delivered */
+	CHECK_EQ(ivxs_p2p_attach_frames(W.sides[CLI].session, &W.src), 0);
+	step(500);
+	CHECK_EQ(W.sides[SRV].frames, 0);
+	CHECK(chanStats(CLI, IVXS_P2P_CH_VOICE).acked_bytes > 0);
+done:
+	return;
+}
+
+/* Talkback: voice frames from the viewer reach the camera. */
+static void test_voice(void)
+{
+	options o;
+	memset(&o, 0, sizeof(o));
+	CHECK_EQ(setup(&o), 0);
+	W.key_bytes = W.delta_bytes = 320;   /* 20 ms of G.711 */
+	W.frame_interval = 20;
+	W.gop = 1;
+	step(100);
+	W.producing = 1;
+	W.next_produce = g_now + 1;
+	step(2);
+	CHECK_EQ(ivxs_p2p_ring_source_init(&W.rsrc, W.ring, RING_OFFSET, &W.src), 0);
+	CHECK_EQ(ivxs_p2p_attach_frames(W.sides[CLI].session, &W.src), 0);
+	step(2000);
+	W.producing = 0;
+	step(500);
+	CHECK_EQ(W.sides[SRV].frame_bad, 0);
+	CHECK_EQ(W.sides[SRV].frames, W.produced);
+	CHECK(W.sides[SRV].frames >= 95);
+	CHECK(W.sides[SRV].latency_max <= 60);
+done:
+	return;
+}
+
+/* Congestion control on a 300 KB/s bottleneck with a 30 KB queue: a sender
+ * with more to send than the link takes fills it without building a long
+ * queue, and random loss does not collapse it. */
+static void ccOver(uint32_t loss, uint32_t *goodput, uint32_t *srtt)
+{
+	options o;
+	ivxs_p2p_channel_stats st0, st1;
+	ivxs_p2p_session_stats ss;
+	memset(&o, 0, sizeof(o));
+	o.srv.deadline_ms = 3000;
+	o.srv.max_in_flight = 256;
+	o.delay_ms = 30;
+	CHECK_EQ(setup(&o), 0);
+	W.dir[CLI].bandwidth = 300000;
+	W.dir[CLI].queue_bytes = 30000;
+	W.dir[CLI].loss_permille = loss;
+	W.key_bytes = W.delta_bytes = 40000;   /* 1.2 MB/s offered: 4x the link */
+	W.gop = 1;
+	step(100);
+	CHECK_EQ(startMedia(), 0);
+	stepTraced(3000);
+	st0 = chanStats(SRV, IVXS_P2P_CH_MEDIA);
+	stepTraced(5000);
+	st1 = chanStats(SRV, IVXS_P2P_CH_MEDIA);
+	ss = sessStats(SRV);
+	*goodput = (uint32_t)((st1.acked_bytes - st0.acked_bytes) / 5);
+	*srtt = ss.srtt_ms;
+	CHECK_EQ(W.sides[CLI].frame_bad, 0);
+done:
+	return;
+}
+
+static void test_cc_bottleneck(void)
+{
+	uint32_t goodput = 0, srtt = 0, lossy = 0, lossy_srtt = 0;
+	ccOver(0, &goodput, &srtt);
+	CHECK(!g_test_failed);
+	teardown();
+	ccOver(50, &lossy, &lossy_srtt);
+	CHECK(!g_test_failed);
+	if (getenv("P2P_DEBUG"))
+		fprintf(stderr, "goodput %u srtt %u lossy %u srtt %u\n", goodput, srtt, lossy, lossy_srtt);
+	NOTE("goodput %u B/s clean (srtt %u ms), %u B/s with 5%% loss (srtt %u ms), link 300000 B/s", goodput, srtt, lossy,
+			lossy_srtt);
+	CHECK(goodput >= 300000 * 70 / 100);
+	CHECK(srtt <= 60 + 150);
+	CHECK(lossy >= 300000 * 50 / 100);
+done:
+	return;
+}
+
+/* Memory per viewer on the camera, as allocated at creation. */
+static void test_memory(void)
+{
+	options o;
+	ivxs_p2p_session_stats st;
+	ivxs_p2p_stats es;
+	size_t steady;
+	static uint8_t buf[IVXS_P2P_MAX_COMMAND];
+	memset(&o, 0, sizeof(o));
+	CHECK_EQ(setup(&o), 0);
+	step(100);
+	CHECK_EQ(ivxs_p2p_session_stats_get(W.sides[SRV].session, &st), 0);
+	steady = st.footprint_bytes;
+	ivxs_p2p_stats_get(W.ep[SRV], &es);
+	/* 4 sessions' pools, all at creation */
+	CHECK(es.footprint_bytes >= 4 * steady);
+	CHECK(steady <= 16 * 1024);
+	memset(buf, 0, sizeof(buf));
+	W.sides[SRV].reply = 1;
+	W.dir[CLI].blocked = 1;   /* the reply stays buffered */
+	CHECK_EQ(ivxs_p2p_command(W.sides[CLI].session, IVXS_P2P_REQUEST, 0, buf, cmdLen(0), g_now), 0);
+	step(100);
+	CHECK_EQ(ivxs_p2p_session_stats_get(W.sides[SRV].session, &st), 0);
+	NOTE("camera per viewer: %zu bytes steady, %zu with a command under way (endpoint of 4: %zu)", steady,
+			st.footprint_bytes, es.footprint_bytes);
+done:
+	return;
+}
+
+/* Allocation failures at creation leave nothing behind (ASan checks leaks). */
+static int g_fail_after;
+
+static void *failingAlloc(size_t n, void *ctx)
+{
+	(void)ctx;
+	return g_fail_after-- > 0 ? malloc(n) : NULL;
+}
+
+static void plainFree(void *p, void *ctx)
+{
+	(void)ctx;
+	free(p);
+}
+
+static void test_create_failures(void)
+{
+	ivxs_p2p_config c;
+	ivxs_p2p_allocator a = { failingAlloc, plainFree, NULL };
+	ivxs_p2p *p = NULL;
+	int i, status = -1;
+	memset(&c, 0, sizeof(c));
+	c.role = IVXS_P2P_SERVER;
+	c.device_secret = kSecret;
+	c.device_secret_len = 8;
+	c.cb.send = cbSend;
+	c.cb.random = testRandom;
+	c.allocator = &a;
+	for (i = 0; i < 40 && status != 0; i++) {
+		g_fail_after = i;
+		status = ivxs_p2p_create(&p, &c);
+		CHECK(status == 0 || status == IVXS_P2P_ENOMEM);
+		CHECK(status == 0 || p == NULL);
+	}
+	CHECK_EQ(status, 0);
+	ivxs_p2p_destroy(&p);
+	CHECK(p == NULL);
+	c.cb.random = NULL;
+	CHECK_EQ(ivxs_p2p_create(&p, &c), IVXS_P2P_EARG);
+	c.cb.random = testRandom;
+	c.max_in_flight = 4;
+	CHECK_EQ(ivxs_p2p_create(&p, &c), IVXS_P2P_EARG);
+done:
+	ivxs_p2p_destroy(&p);
+}
+
+/* ACK ranges survive the trip through the wire format. */
+static void test_ack_codec(void)
+{
+	p2p_rel r;
+	p2p_sent sent[8];
+	p2p_ack a, b;
+	p2p_item it;
+	uint8_t buf[64];
+	size_t n, pos = 0;
+	uint32_t pns[] = { 1000, 1001, 1002, 1005, 1006, 1010, 1100, 1127 }, i;
+	memset(&r, 0, sizeof(r));
+	r.sent = sent;
+	r.nsent = 8;
+	p2p_rel_init(&r);
+	for (i = 0; i < sizeof(pns) / sizeof(pns[0]); i++)
+		p2p_rel_rx_mark(&r, pns[i], 1, 0);
+	CHECK_EQ(p2p_rel_rx_check(&r, 1005), IVXS_P2P_EREPLAY);
+	CHECK_EQ(p2p_rel_rx_check(&r, 1004), 0);
+	CHECK_EQ(p2p_rel_rx_check(&r, 999), IVXS_P2P_EREPLAY);   /* 128 behind: too old */
+	CHECK_EQ(p2p_rel_ack_build(&r, 0, &a), 1);
+	CHECK_EQ(a.nranges, 4);   /* 5 ranges: the first and 4 more */
+	n = p2p_wire_ack(buf, &a);
+	CHECK_EQ(p2p_wire_next(buf, n, &pos, &it), 1);
+	CHECK_EQ(pos, n);
+	b = it.ack;
+	CHECK_EQ(b.nranges, a.nranges);
+	for (i = 0; i <= a.nranges; i++) {
+		CHECK_EQ(b.lo[i], a.lo[i]);
+		CHECK_EQ(b.hi[i], a.hi[i]);
+	}
+	CHECK_EQ(b.lo[4], 1000);
+	CHECK_EQ(b.hi[4], 1002);
+	CHECK_EQ(b.hi[0], 1127);
+	/* a range reaching below packet 0 is malformed */
+	a.largest = a.hi[0] = 5;
+	a.lo[0] = 0;
+	a.nranges = 0;
+	n = p2p_wire_ack(buf, &a);
+	buf[8] = 6;
+	pos = 0;
+	CHECK(p2p_wire_next(buf, n, &pos, &it) < 0);
+done:
+	return;
+}
+
+int main(void)
+{
+	run("ticket: mint, verify, distinct refusals", test_ticket_codes);
+	run("ticket: the documented derivation", test_ticket_vector);
+	run("ack ranges: window, replay, wire codec", test_ack_codec);
+	run("create: allocation failures, bad configs", test_create_failures);
+	run("handshake: one round trip, no amplification, close", test_handshake);
+	run("handshake: lost replies, repeated hello", test_handshake_loss);
+	run("handshake: expired ticket refused", test_refused_expired);
+	run("handshake: wrong-device ticket refused", test_refused_wrong_device);
+	run("handshake: forged ticket refused", test_refused_forged);
+	run("handshake: a ticket without its psk gets no keys", test_stolen_ticket);
+	run("keys: fresh per session", test_fresh_keys);
+	run("commands: request/reply up to 16 KiB, in order", test_commands);
+	run("commands: 5% loss and reordering, all delivered in order", test_commands_lossy_reordered);
+	run("media: from the ring, every frame whole", test_media_clean);
+	run("media: 5% loss and reordering recovered", test_media_loss_recovered);
+	run("packets: forged, replayed, truncated", test_forged_replayed_truncated);
+	run("peer never acknowledges: memory bounded, dead by keep-alive", test_never_acks);
+	run("peer acknowledges what was never sent", test_ack_of_unsent);
+	run("media: deadline passed, skip to the key frame", test_deadline_skip);
+	run("media: overwritten in the ring before acked, never sent torn", test_torn_frames);
+	run("address change: session migrates", test_migration);
+	run("keep-alive: dead peer within interval x attempts", test_keepalive_death);
+	run("watermarks: once per crossing", test_watermarks);
+	run("rights: enforced by the camera", test_rights);
+	run("voice: talkback frames to the camera", test_voice);
+	run("congestion control: bottleneck filled, loss tolerated", test_cc_bottleneck);
+	run("memory per viewer", test_memory);
+	printf("%d passed, %d failed\n", g_passed, g_failed);
+	return g_failed ? 1 : 0;
+}
