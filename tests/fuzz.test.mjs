@@ -1,5 +1,6 @@
-// The libFuzzer harness over the Annex-B core and capture's splitters
-// (native/fuzz): a bounded run here, longer with `npm run fuzz`
+// The libFuzzer harnesses (native/fuzz): the Annex-B core and capture's
+// splitters, and the P2P transport's packets and handshake: a bounded run
+// here, longer with `npm run fuzz`
 // (IVXS_FUZZ_SECONDS). Progress (no stall, bounded results per byte) and the
 // invariants are checked inside the harness; a failure leaves its input in
 // build/fuzz/crashes. Needs clang + libFuzzer (Debian: clang, libclang-rt-14-dev).
@@ -8,12 +9,14 @@ import { buildFuzzer, runFuzzer } from "../native/fuzz/run.mjs";
 
 const runs = Number(process.env.IVXS_FUZZ_RUNS ?? 15_000);
 
-test(`the splitters and the scanner hold their invariants on ${runs} fuzzed inputs`, async (t) => {
-	buildFuzzer();   // throws, naming the Debian packages, when clang or libFuzzer is missing
-	const { code, signal, output, executions } = await runFuzzer({ runs });
-	const failure = output.split("\n").filter((l) => /check failed|ERROR: |SUMMARY|runtime error|artifact_prefix/.test(l)).join("\n");
-	t.is(signal, null, failure || output.slice(-3000));
-	t.is(code, 0, failure || output.slice(-3000));
-	t.true(executions >= runs, `${executions} inputs run`);
-	t.log(`${executions} inputs`);
-});
+for (const [name, what] of [["splitters", "the splitters and the scanner"], ["p2p", "the P2P packets and handshake"]]) {
+	test(`${what} hold their invariants on ${runs} fuzzed inputs`, async (t) => {
+		buildFuzzer(name);   // throws, naming the Debian packages, when clang or libFuzzer is missing
+		const { code, signal, output, executions } = await runFuzzer({ name, runs });
+		const failure = output.split("\n").filter((l) => /check failed|ERROR: |SUMMARY|runtime error|artifact_prefix/.test(l)).join("\n");
+		t.is(signal, null, failure || output.slice(-3000));
+		t.is(code, 0, failure || output.slice(-3000));
+		t.true(executions >= runs, `${executions} inputs run`);
+		t.log(`${executions} inputs`);
+	});
+}

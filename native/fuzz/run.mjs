@@ -1,18 +1,44 @@
-// Builds and runs the libFuzzer harness over the Annex-B core and capture's
-// splitters (native/fuzz/splitters_fuzz.c). Used by tests/fuzz.test.mjs
-// (a bounded number of inputs in `npm test`) and by `npm run fuzz`
-// (IVXS_FUZZ_SECONDS, default 180; IVXS_FUZZ_JOBS, default 1).
+// Builds and runs the libFuzzer harnesses: "splitters" over the Annex-B core
+// and capture's splitters (native/fuzz/splitters_fuzz.c), "p2p" over every
+// packet of the P2P transport and its handshake (native/fuzz/p2p_fuzz.c).
+// Used by tests/fuzz.test.mjs (a bounded number of inputs in `npm test`) and
+// by `npm run fuzz` (each harness IVXS_FUZZ_SECONDS, default 180; IVXS_FUZZ_JOBS,
+// default 1; IVXS_FUZZ_HARNESS=name for one only; IVXS_FUZZ_RUNS=n for a count
+// of inputs instead of a time).
 // Needs Debian's clang 14 with libFuzzer: apt-get install clang libclang-rt-14-dev.
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
-const out = join(root, "build", "fuzz");
-export const binary = join(out, "splitters_fuzz");
-const sources = ["native/fuzz/splitters_fuzz.c", "native/annexb/annexb.c", "native/capture/au_splitter.c",
-	"native/capture/adts_splitter.c", "native/capture/capture_common.c"];
+const outRoot = join(root, "build", "fuzz");
+const folderFiles = (folder, ext) => readdirSync(join(root, folder)).filter((f) => f.endsWith(ext) && !/^mod/.test(f))
+	.sort().map((f) => `${folder}/${f}`);
+
+// Each harness: its sources (and the headers they depend on), flags, largest input, seeds.
+export const harnesses = {
+	splitters: {
+		sources: () => ["native/fuzz/splitters_fuzz.c", "native/annexb/annexb.c", "native/capture/au_splitter.c",
+			"native/capture/adts_splitter.c", "native/capture/capture_common.c"],
+		headers: () => ["native/annexb/annexb.h", "native/capture/capture.h", "native/ring/ring.h"],
+		flags: ["-DIVXS_CAPTURE_CORE_ONLY", "-Inative/annexb", "-Inative/capture", "-Inative/ring"],
+		libs: [],
+		maxLen: 24000,
+		seeds: (dir) => writeSplitterSeeds(dir),
+	},
+	p2p: {
+		sources: () => ["native/fuzz/p2p_fuzz.c", ...folderFiles("native/p2p", ".c"), "native/ring/ring.c"],
+		headers: () => [...folderFiles("native/p2p", ".h"), "native/ring/ring.h"],
+		flags: ["-Inative/p2p", "-Inative/ring"],
+		libs: ["-lmbedcrypto"],
+		maxLen: 4096,
+		seeds: (dir) => writeP2pSeeds(dir),
+	},
+};
+const outOf = (name) => join(outRoot, name);
+const binaryOf = (name) => join(outRoot, `${name}_fuzz`);
+export const binary = binaryOf("splitters");
 const missing = "the fuzz harness needs clang with libFuzzer: install the Debian packages clang and libclang-rt-14-dev " +
 	"(apt-get install clang libclang-rt-14-dev)";
 
@@ -23,16 +49,18 @@ function findClang() {
 	throw new Error(`${missing}: no clang found`);
 }
 
-/** Compiles the harness when a source is newer than the binary; returns its path. */
-export function buildFuzzer() {
+/** Compiles a harness when a source is newer than its binary; returns its path. */
+export function buildFuzzer(name = "splitters") {
 	const cc = findClang();
-	mkdirSync(out, { recursive: true });
-	const inputs = [...sources, "native/annexb/annexb.h", "native/capture/capture.h", "native/ring/ring.h"].map((s) => join(root, s));
+	const harness = harnesses[name];
+	const binary = binaryOf(name);
+	mkdirSync(outRoot, { recursive: true });
+	const inputs = [...harness.sources(), ...harness.headers(), "native/fuzz/run.mjs"].map((s) => join(root, s));
 	const newest = Math.max(...inputs.map((p) => statSync(p).mtimeMs));
 	if (existsSync(binary) && statSync(binary).mtimeMs >= newest) return binary;
 	const result = spawnSync(cc, ["-std=c11", "-D_GNU_SOURCE", "-g", "-O1", "-fsanitize=fuzzer,address,undefined",
-		"-fno-sanitize-recover=all", "-DIVXS_CAPTURE_CORE_ONLY", "-Inative/annexb", "-Inative/capture", "-Inative/ring",
-		...sources, "-o", binary], { cwd: root, encoding: "utf8" });
+		"-fno-sanitize-recover=all", ...harness.flags, ...harness.sources(), "-o", binary, ...harness.libs],
+	{ cwd: root, encoding: "utf8" });
 	if (result.status !== 0) {
 		const text = `${result.stdout}${result.stderr}`;
 		if (/libclang_rt\.fuzzer|fuzzer.*not found|cannot find.*fuzzer/i.test(text)) throw new Error(`${missing}\n${text}`);
@@ -41,8 +69,8 @@ export function buildFuzzer() {
 	return binary;
 }
 
-// Seeds: the head of every fixture behind a header that picks codec, sizes and chunking.
-function writeSeeds(dir) {
+// Splitter seeds: the head of every fixture behind a header that picks codec, sizes and chunking.
+function writeSplitterSeeds(dir) {
 	mkdirSync(dir, { recursive: true });
 	const media = join(root, "fixtures/media");
 	const seeds = [
@@ -60,17 +88,44 @@ function writeSeeds(dir) {
 	}
 }
 
+// P2P seeds (native/fuzz/p2p_fuzz.c): records of well-formed frames for each mode.
+function writeP2pSeeds(dir) {
+	mkdirSync(dir, { recursive: true });
+	const record = (flags, bytes) => Buffer.concat([Buffer.from([flags, bytes.length >> 8, bytes.length & 0xff]), bytes]);
+	const u16 = (v) => [v >> 8, v & 0xff];
+	const u32 = (v) => [v >>> 24, (v >> 16) & 0xff, (v >> 8) & 0xff, v & 0xff];
+	const ack = (largest, first) => Buffer.from([0x02, ...u32(largest), 0, 5, 1, first, 2, 3]);
+	const frame = (chan, seq, total, off, len, floor = 0) => Buffer.concat([Buffer.from([0x10, chan, ...u32(seq), ...u32(1234),
+		seq === 0 ? 1 : 0, 1, ...u32(total), ...u32(off), ...u32(floor), ...u16(len)]), Buffer.alloc(len, seq)]);
+	const command = (off, message) => Buffer.concat([Buffer.from([0x11, ...u32(off), ...u16(message.length)]), message]);
+	const request = (id, payload) => Buffer.concat([Buffer.from([1, ...u16(id), ...u16(payload.length)]), payload]);
+	const seeds = [
+		[0, record(1, ack(3, 2)), record(3, Buffer.from([0x01])), record(0, frame(2, 0, 300, 0, 300))],
+		[0, record(0, command(0, request(7, Buffer.from("status?")))), record(16 | 32, command(0, request(7, Buffer.from("x"))))],
+		[0, record(0, Buffer.concat([Buffer.alloc(5), ack(1, 0), Buffer.from([0x03, 0])]))],
+		[1, record(0, frame(1, 0, 2000, 1088, 912)), record(5, frame(1, 0, 2000, 0, 1088)), record(0, frame(1, 3, 100, 0, 100, 2))],
+		[1, record(0, command(0, Buffer.concat([Buffer.from([2, 0, 9, 0, 3]), Buffer.from("yes")])))],
+		[2, record(2, Buffer.alloc(4)), record(0, Buffer.from([0x13, ...Buffer.alloc(40)]))],
+		[2, record(6, Buffer.from([0xff, 0xff, 0xff]))],
+		[3, record(2, Buffer.alloc(0)), record(6, Buffer.from([0, 0, 0, 0, 1])), record(0, Buffer.from([0x14, ...Buffer.alloc(8), 5]))],
+		[4, Buffer.concat([Buffer.from([1, 13, 0, 0]), Buffer.alloc(72)])],
+	];
+	seeds.forEach(([mode, ...records], i) => writeFileSync(join(dir, `seed-${i}`), Buffer.concat([Buffer.from([mode]), ...records])));
+}
+
 /**
- * Runs the fuzzer: { runs } inputs or { seconds }. Resolves to { code, output, executions };
- * a crash or a failed check gives a non-zero code and the reproducer in build/fuzz/crashes.
+ * Runs a fuzzer: { name, runs } inputs or { name, seconds }. Resolves to { code, output, executions };
+ * a crash or a failed check gives a non-zero code and the reproducer in build/fuzz/<name>/crashes.
  */
-export function runFuzzer({ runs, seconds, jobs = 1 } = {}) {
-	const corpus = join(out, "corpus");
-	const seeds = join(out, "seeds");
-	const crashes = join(out, "crashes");
+export function runFuzzer({ name = "splitters", runs, seconds, jobs = 1 } = {}) {
+	const harness = harnesses[name];
+	const binary = binaryOf(name);
+	const corpus = join(outOf(name), "corpus");
+	const seeds = join(outOf(name), "seeds");
+	const crashes = join(outOf(name), "crashes");
 	for (const d of [corpus, crashes]) mkdirSync(d, { recursive: true });
-	writeSeeds(seeds);
-	const args = [`-max_len=24000`, "-timeout=20", "-rss_limit_mb=2048", "-print_final_stats=1",
+	harness.seeds(seeds);
+	const args = [`-max_len=${harness.maxLen}`, "-timeout=20", "-rss_limit_mb=2048", "-print_final_stats=1",
 		`-artifact_prefix=${crashes}/`, corpus, seeds];
 	if (runs !== undefined) args.unshift(`-runs=${runs}`);
 	if (seconds !== undefined) args.unshift(`-max_total_time=${seconds}`);
@@ -88,18 +143,28 @@ export function runFuzzer({ runs, seconds, jobs = 1 } = {}) {
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
-	const seconds = Number(process.env.IVXS_FUZZ_SECONDS ?? 180);
+	const runs = process.env.IVXS_FUZZ_RUNS === undefined ? undefined : Number(process.env.IVXS_FUZZ_RUNS);
+	const seconds = runs === undefined ? Number(process.env.IVXS_FUZZ_SECONDS ?? 180) : undefined;
 	const jobs = Number(process.env.IVXS_FUZZ_JOBS ?? 1);
-	try {
-		buildFuzzer();
+	const names = process.env.IVXS_FUZZ_HARNESS ? [process.env.IVXS_FUZZ_HARNESS] : Object.keys(harnesses);
+	let failed = false;
+	for (const name of names) {
+		if (!harnesses[name]) {
+			console.error(`no fuzz harness "${name}" (${Object.keys(harnesses).join(", ")})`);
+			process.exit(2);
+		}
+		try {
+			buildFuzzer(name);
+		}
+		catch (error) {
+			console.error(error.message);
+			process.exit(2);
+		}
+		console.log(`fuzzing ${name} for ${runs === undefined ? `${seconds} s (IVXS_FUZZ_SECONDS)` : `${runs} inputs (IVXS_FUZZ_RUNS)`}`);
+		const { code, output, executions } = await runFuzzer({ name, runs, seconds, jobs });
+		console.log(output.split("\n").filter((l) => /^(#\d+\s+DONE|stat::|==\d+==|check failed|SUMMARY)/.test(l)).join("\n"));
+		console.log(`${name}: ${executions} inputs, exit ${code}${code ? ` (reproducer in build/fuzz/${name}/crashes)` : ""}`);
+		failed ||= code !== 0;
 	}
-	catch (error) {
-		console.error(error.message);
-		process.exit(2);
-	}
-	console.log(`fuzzing the Annex-B core and capture's splitters for ${seconds} s (IVXS_FUZZ_SECONDS)`);
-	const { code, output, executions } = await runFuzzer({ seconds, jobs });
-	console.log(output.split("\n").filter((l) => /^(#\d+\s+DONE|stat::|==\d+==|check failed|SUMMARY)/.test(l)).join("\n"));
-	console.log(`${executions} inputs, exit ${code}${code ? " (reproducer in build/fuzz/crashes)" : ""}`);
-	process.exit(code ? 1 : 0);
+	process.exit(failed ? 1 : 0);
 }

@@ -592,9 +592,10 @@ void p2p_chan_on_cmd(ivxs_p2p_session *s, const p2p_cmd_chunk *c)
 {
 	p2p_cmd *m = &s->cmd;
 	int32_t rel = P2P_DIFF(c->off, m->rx_off);
-	uint32_t skip = rel < 0 ? (uint32_t)-rel : 0, i;
-	if (rel + (int64_t)c->len <= 0 || !m->rx)
-		return;
+	uint32_t skip, i;
+	if (rel + (int64_t)c->len <= 0 || !c->len || !m->rx)
+		return;   /* old, empty, or (no buffer) nothing to keep */
+	skip = rel < 0 ? 0u - (uint32_t)rel : 0;   /* here rel > -65536: no overflow */
 	memcpy(m->rx + rel + skip, c->data + skip, c->len - skip);
 	rangeAdd(m, (uint32_t)rel + skip, (uint32_t)rel + c->len);
 	while (m->nranges && m->rlo[0] == 0 && m->rhi[0] >= P2P_MSG_HDR && !s->close_pending) {

@@ -989,36 +989,43 @@ done:
 	return;
 }
 
+/* Seals frames with the viewer's own keys, as a misbehaving (but authenticated) viewer would. */
+static int fromViewer(const uint8_t *plain, size_t n)
+{
+	ivxs_p2p_session *c = W.sides[CLI].session;
+	uint8_t pkt[IVXS_P2P_MTU];
+	uint32_t pn = c->rel.next_pn++;
+	pkt[0] = (IVXS_P2P_VERSION << 4) | P2P_PKT_DATA;
+	memcpy(pkt + 1, c->peer_cid, P2P_CID);
+	p2p_put32(pkt + 9, pn);
+	if (p2p_aead_seal(c->tx_aead, pn, pkt, P2P_DATA_HDR, plain, n, NULL, 0, pkt + P2P_DATA_HDR, pkt + P2P_DATA_HDR + n))
+		return IVXS_P2P_ECRYPTO;
+	return ivxs_p2p_input(W.ep[SRV], &W.cli_addr, pkt, P2P_DATA_HDR + n + P2P_TAG, g_now);
+}
+
 /* An authenticated peer that acknowledges packets never sent: ignored, counted. */
 static void test_ack_of_unsent(void)
 {
 	options o;
-	ivxs_p2p_session *c, *sv;
+	ivxs_p2p_session *sv;
 	ivxs_p2p_channel_stats before, after;
-	uint8_t plain[32], pkt[IVXS_P2P_MTU];
+	uint8_t plain[32];
 	p2p_ack a;
 	size_t n;
-	uint32_t pn;
 	memset(&o, 0, sizeof(o));
 	CHECK_EQ(setup(&o), 0);
 	step(100);
 	CHECK_EQ(startMedia(), 0);
 	step(500);
-	c = W.sides[CLI].session;
 	sv = W.sides[SRV].session;
 	before = chanStats(SRV, IVXS_P2P_CH_MEDIA);
-	/* the viewer's own keys seal an ACK of the server's next 100 packets */
+	/* an ACK of the server's next 100 packets (and 5 real ones) */
 	memset(&a, 0, sizeof(a));
 	a.largest = sv->rel.next_pn + 100;
 	a.lo[0] = sv->rel.next_pn - 5;
 	a.hi[0] = a.largest;
 	n = p2p_wire_ack(plain, &a);
-	pn = c->rel.next_pn++;
-	pkt[0] = (IVXS_P2P_VERSION << 4) | P2P_PKT_DATA;
-	memcpy(pkt + 1, c->peer_cid, P2P_CID);
-	p2p_put32(pkt + 9, pn);
-	CHECK_EQ(p2p_aead_seal(c->tx_aead, pn, pkt, P2P_DATA_HDR, plain, n, NULL, 0, pkt + P2P_DATA_HDR, pkt + P2P_DATA_HDR + n), 0);
-	CHECK_EQ(ivxs_p2p_input(W.ep[SRV], &W.cli_addr, pkt, P2P_DATA_HDR + n + P2P_TAG, g_now), 0);
+	CHECK_EQ(fromViewer(plain, n), 0);
 	after = chanStats(SRV, IVXS_P2P_CH_MEDIA);
 	CHECK_EQ(sessStats(SRV).bogus_acks, 1);
 	CHECK_EQ(after.acked_bytes, before.acked_bytes);
@@ -1028,6 +1035,35 @@ static void test_ack_of_unsent(void)
 	step(1000);
 	CHECK_EQ(W.sides[CLI].frame_bad, 0);
 	CHECK_EQ(W.sides[CLI].frames, W.produced - (uint32_t)W.rsrc.skipped);
+done:
+	return;
+}
+
+/* Found by the fuzzer: an empty command chunk must not leave an empty
+ * received range behind (it broke the ranges' order invariant); a chunk
+ * 2^31 bytes behind is old data, not an overflow (UBSan aborted on it). */
+static void test_empty_command_chunk(void)
+{
+	options o;
+	uint8_t plain[P2P_CMD_HDR + 8];
+	memset(&o, 0, sizeof(o));
+	CHECK_EQ(setup(&o), 0);
+	step(100);
+	p2p_wire_cmd_hdr(plain, 3, 0);   /* inside the window, past what was received */
+	CHECK_EQ(fromViewer(plain, P2P_CMD_HDR), 0);
+	CHECK_EQ(W.sides[SRV].session->cmd.nranges, 0);
+	p2p_wire_cmd_hdr(plain, 0x80000000u, 1);
+	CHECK_EQ(fromViewer(plain, P2P_CMD_HDR + 1), 0);
+	CHECK_EQ(W.sides[SRV].session->cmd.nranges, 0);
+	/* a real request after it still arrives */
+	p2p_wire_cmd_hdr(plain, 0, 5);
+	plain[P2P_CMD_HDR] = IVXS_P2P_REQUEST;
+	p2p_put16(plain + P2P_CMD_HDR + 1, 0);
+	p2p_put16(plain + P2P_CMD_HDR + 3, 0);
+	CHECK_EQ(fromViewer(plain, P2P_CMD_HDR + 5), 0);
+	CHECK_EQ(W.sides[SRV].cmds, 1);
+	CHECK_EQ(W.sides[SRV].cmd_bad, 0);
+	CHECK_EQ(W.sides[SRV].session->cmd.nranges, 0);
 done:
 	return;
 }
@@ -1468,6 +1504,7 @@ int main(void)
 	run("packets: forged, replayed, truncated", test_forged_replayed_truncated);
 	run("peer never acknowledges: memory bounded, dead by keep-alive", test_never_acks);
 	run("peer acknowledges what was never sent", test_ack_of_unsent);
+	run("commands: an empty chunk leaves no empty range", test_empty_command_chunk);
 	run("media: deadline passed, skip to the key frame", test_deadline_skip);
 	run("media: overwritten in the ring before acked, never sent torn", test_torn_frames);
 	run("address change: session migrates", test_migration);
