@@ -76,7 +76,7 @@ void p2p_chan_init(ivxs_p2p_session *s, uint32_t now)
 		r->slots[i].used = 0;
 	r->next = 0;
 	r->lost = 0;
-	s->cmd.tx_base = s->cmd.tx_head = 0;
+	s->cmd.tx_base = s->cmd.tx_head = s->cmd.tx_head_pos = 0;
 	s->cmd.d_tail = s->cmd.d_count = 0;
 	s->cmd.unsent = 0;
 	s->cmd.rx_off = 0;
@@ -254,7 +254,7 @@ static int pickCmd(ivxs_p2p_session *s, uint8_t *head, size_t room, size_t *head
 			continue;
 		p2p_wire_cmd_hdr(head, d->off, d->len);
 		*head_len = P2P_CMD_HDR;
-		*body = c->tx + d->off % P2P_CMD_WINDOW;
+		*body = c->tx + d->pos;
 		*body_len = d->len;
 		rec->carry = P2P_CARRY_CMD;
 		rec->a = d->off;
@@ -393,19 +393,20 @@ void p2p_chan_on_lost(ivxs_p2p_session *s, const p2p_sent *rec)
 	}
 }
 
-/* Copies into the command ring, wrapping at its end. */
-static void ringCopy(uint8_t *ring, uint32_t off, const uint8_t *src, uint32_t len)
+/* Copies into the command ring at index `at`, wrapping at its end; returns the index after. */
+static uint32_t ringCopy(uint8_t *ring, uint32_t at, const uint8_t *src, uint32_t len)
 {
-	uint32_t at = off % P2P_CMD_WINDOW, first = P2P_CMD_WINDOW - at < len ? P2P_CMD_WINDOW - at : len;
+	uint32_t first = P2P_CMD_WINDOW - at < len ? P2P_CMD_WINDOW - at : len;
 	memcpy(ring + at, src, first);
 	memcpy(ring, src + first, len - first);
+	return (at + len) % P2P_CMD_WINDOW;
 }
 
 int ivxs_p2p_command(ivxs_p2p_session *s, int kind, uint16_t id, const uint8_t *data, uint32_t size, uint32_t now)
 {
 	p2p_cmd *c;
 	uint8_t hdr[P2P_MSG_HDR];
-	uint32_t total, need = 0, off, end;
+	uint32_t total, need = 0, off, end, pos;
 	int status = IVXS_P2P_EARG;
 	if (!s || (kind != IVXS_P2P_REQUEST && kind != IVXS_P2P_REPLY) || (!data && size))
 		goto done;
@@ -418,11 +419,14 @@ int ivxs_p2p_command(ivxs_p2p_session *s, int kind, uint16_t id, const uint8_t *
 		goto done;
 	total = P2P_MSG_HDR + size;
 	/* chunks break at IVXS_P2P_CHUNK and at the ring's end, so none wraps */
-	for (off = c->tx_head, end = c->tx_head + total; off != end; need++) {
-		uint32_t room = P2P_CMD_WINDOW - off % P2P_CMD_WINDOW, len = end - off;
+	for (off = c->tx_head, pos = c->tx_head_pos, end = c->tx_head + total; off != end; need++) {
+		uint32_t room = P2P_CMD_WINDOW - pos, len = end - off;
 		if (len > IVXS_P2P_CHUNK)
 			len = IVXS_P2P_CHUNK;
-		off += len < room ? len : room;
+		if (len > room)
+			len = room;
+		off += len;
+		pos = (pos + len) % P2P_CMD_WINDOW;
 	}
 	status = IVXS_P2P_EAGAIN;
 	if (c->tx_head - c->tx_base + total > P2P_CMD_WINDOW || c->d_count + need > P2P_CMD_DESCS)
@@ -436,23 +440,26 @@ int ivxs_p2p_command(ivxs_p2p_session *s, int kind, uint16_t id, const uint8_t *
 	hdr[0] = (uint8_t)kind;
 	p2p_put16(hdr + 1, id);
 	p2p_put16(hdr + 3, size);
-	ringCopy(c->tx, c->tx_head, hdr, P2P_MSG_HDR);
+	pos = ringCopy(c->tx, c->tx_head_pos, hdr, P2P_MSG_HDR);
 	if (size)
-		ringCopy(c->tx, c->tx_head + P2P_MSG_HDR, data, size);
-	for (off = c->tx_head, end = c->tx_head + total; off != end;) {
-		uint32_t room = P2P_CMD_WINDOW - off % P2P_CMD_WINDOW, len = end - off;
+		ringCopy(c->tx, pos, data, size);
+	for (off = c->tx_head, pos = c->tx_head_pos, end = c->tx_head + total; off != end;) {
+		uint32_t room = P2P_CMD_WINDOW - pos, len = end - off;
 		p2p_cdesc *d = &c->desc[(c->d_tail + c->d_count++) % P2P_CMD_DESCS];
 		if (len > IVXS_P2P_CHUNK)
 			len = IVXS_P2P_CHUNK;
 		if (len > room)
 			len = room;
 		d->off = off;
+		d->pos = (uint16_t)pos;
 		d->len = (uint16_t)len;
 		d->state = P2P_CD_UNSENT;
 		d->ever = 0;
 		off += len;
+		pos = (pos + len) % P2P_CMD_WINDOW;
 	}
 	c->tx_head = end;
+	c->tx_head_pos = pos;
 	c->unsent += total;
 	s->chan[IVXS_P2P_CH_COMMAND].st.frames_sent++;
 	p2p_chan_tick(s, now);

@@ -205,7 +205,8 @@ typedef struct {
 
 enum { P2P_CD_UNSENT = 0, P2P_CD_FLIGHT = 1, P2P_CD_ACKED = 2 };
 typedef struct {
-	uint32_t off;
+	uint32_t off;              /* stream offset (wraps at 2^32) */
+	uint16_t pos;              /* where its bytes are in the ring (2^32 is no multiple of its size) */
 	uint16_t len;
 	uint8_t state;
 	uint8_t ever;              /* sent at least once */
@@ -216,6 +217,7 @@ typedef struct {
 typedef struct {
 	uint8_t *tx;               /* P2P_CMD_WINDOW bytes, allocated on first use, freed when idle */
 	uint32_t tx_base, tx_head; /* stream offsets: [base, head) queued, not all acknowledged */
+	uint32_t tx_head_pos;      /* ring index of tx_head */
 	p2p_cdesc desc[P2P_CMD_DESCS];
 	uint32_t d_tail, d_count;  /* descriptors of [tx_base, tx_head), oldest at d_tail */
 	uint64_t unsent;

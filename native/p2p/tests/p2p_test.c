@@ -147,6 +147,8 @@ typedef struct {
 	/* commands received */
 	uint32_t cmds, cmd_bad, next_cmd_id;
 	int reply;                 /* server: answer each request */
+	int pending_reply;         /* a reply that did not fit yet */
+	uint16_t pending_id;
 } side;
 
 typedef struct {
@@ -325,8 +327,14 @@ static void cbCommand(void *ctx, ivxs_p2p_session *session, int kind, uint16_t i
 	s->next_cmd_id = id + 1u;
 	s->cmds++;
 	if (s->reply && kind == IVXS_P2P_REQUEST) {
-		/* the reply echoes the request, from inside the callback */
-		if (ivxs_p2p_command(session, IVXS_P2P_REPLY, id, data, size, g_now) != 0)
+		/* the reply echoes the request, from inside the callback; when the reply
+		 * buffer still holds an unacknowledged reply, later (as an app would) */
+		int status = s->pending_reply ? IVXS_P2P_EAGAIN : ivxs_p2p_command(session, IVXS_P2P_REPLY, id, data, size, g_now);
+		if (status == IVXS_P2P_EAGAIN && !s->pending_reply) {
+			s->pending_reply = 1;
+			s->pending_id = id;
+		}
+		else if (status != 0)
 			s->cmd_bad++;
 	}
 }
@@ -376,6 +384,15 @@ static void step(uint32_t ms)
 			W.next_produce += W.frame_interval;
 		}
 		deliver();
+		if (W.sides[SRV].pending_reply && W.sides[SRV].session) {
+			static uint8_t echo[IVXS_P2P_MAX_COMMAND];
+			uint16_t id = W.sides[SRV].pending_id;
+			uint32_t j, len = cmdLen(id);
+			for (j = 0; j < len; j++)
+				echo[j] = (uint8_t)(id + j);
+			if (ivxs_p2p_command(W.sides[SRV].session, IVXS_P2P_REPLY, id, echo, len, g_now) == 0)
+				W.sides[SRV].pending_reply = 0;
+		}
 		ivxs_p2p_tick(W.ep[SRV], g_now);
 		if (W.ep[CLI])
 			ivxs_p2p_tick(W.ep[CLI], g_now);
@@ -780,7 +797,7 @@ done:
 }
 
 /* Requests both ways... the viewer asks, the camera echoes from its callback. */
-static void commandsOver(uint32_t loss, uint32_t jitter, uint32_t count, uint32_t outstanding)
+static void commandsOver(uint32_t loss, uint32_t jitter, uint32_t count, uint32_t outstanding, uint32_t stream_start)
 {
 	options o;
 	uint32_t i, sent = 0, waited = 0;
@@ -790,6 +807,13 @@ static void commandsOver(uint32_t loss, uint32_t jitter, uint32_t count, uint32_
 	CHECK_EQ(setup(&o), 0);
 	step(100);
 	CHECK(W.sides[SRV].session);
+	if (stream_start) {
+		/* both command streams start just before their u32 offsets wrap */
+		W.sides[CLI].session->cmd.tx_base = W.sides[CLI].session->cmd.tx_head = stream_start;
+		W.sides[SRV].session->cmd.rx_off = stream_start;
+		W.sides[SRV].session->cmd.tx_base = W.sides[SRV].session->cmd.tx_head = stream_start;
+		W.sides[CLI].session->cmd.rx_off = stream_start;
+	}
 	W.sides[SRV].reply = 1;
 	W.dir[SRV].loss_permille = W.dir[CLI].loss_permille = loss;
 	W.dir[SRV].jitter_ms = W.dir[CLI].jitter_ms = jitter;
@@ -832,12 +856,17 @@ done:
 
 static void test_commands(void)
 {
-	commandsOver(0, 0, 40, 2);
+	commandsOver(0, 0, 40, 2, 0);
 }
 
 static void test_commands_lossy_reordered(void)
 {
-	commandsOver(50, 25, 40, 1);
+	commandsOver(50, 25, 40, 1, 0);
+}
+
+static void test_commands_offset_wrap(void)
+{
+	commandsOver(20, 10, 40, 1, UINT32_MAX - 100000u);
 }
 
 static void streamOver(uint32_t loss, uint32_t jitter, uint32_t seconds, uint32_t deadline)
@@ -1499,6 +1528,7 @@ int main(void)
 	run("keys: fresh per session", test_fresh_keys);
 	run("commands: request/reply up to 16 KiB, in order", test_commands);
 	run("commands: 5% loss and reordering, all delivered in order", test_commands_lossy_reordered);
+	run("commands: stream offsets wrap", test_commands_offset_wrap);
 	run("media: from the ring, every frame whole", test_media_clean);
 	run("media: 5% loss and reordering recovered", test_media_loss_recovered);
 	run("packets: forged, replayed, truncated", test_forged_replayed_truncated);
