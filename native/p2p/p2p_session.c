@@ -106,6 +106,10 @@ static int applyDefaults(ivxs_p2p_config *c)
 			|| c->rx_frame_bytes > (uint32_t)IVXS_P2P_MAX_FRAME_CHUNKS * IVXS_P2P_CHUNK
 			|| c->deadline_ms > 60000 || c->keepalive_interval_ms > 600000 || c->keepalive_attempts > 100)
 		return IVXS_P2P_EARG;
+	/* frame numbers wrap at 2^32 and pick their slot modulo these: powers of two keep
+	 * consecutive numbers in distinct slots across the wrap */
+	if ((c->tx_frames & (c->tx_frames - 1)) || (c->rx_frames & (c->rx_frames - 1)))
+		return IVXS_P2P_EARG;
 	return 0;
 }
 

@@ -869,7 +869,7 @@ static void test_commands_offset_wrap(void)
 	commandsOver(20, 10, 40, 1, UINT32_MAX - 100000u);
 }
 
-static void streamOver(uint32_t loss, uint32_t jitter, uint32_t seconds, uint32_t deadline)
+static void streamOver(uint32_t loss, uint32_t jitter, uint32_t seconds, uint32_t deadline, uint32_t first_frame)
 {
 	options o;
 	ivxs_p2p_channel_stats st;
@@ -878,6 +878,11 @@ static void streamOver(uint32_t loss, uint32_t jitter, uint32_t seconds, uint32_
 	o.delay_ms = 30;
 	CHECK_EQ(setup(&o), 0);
 	step(200);
+	if (first_frame) {
+		/* frame numbers start just before they wrap */
+		W.sides[SRV].session->ftx.base = W.sides[SRV].session->ftx.next = first_frame;
+		W.sides[CLI].session->frx.next = first_frame;
+	}
 	CHECK_EQ(startMedia(), 0);
 	W.dir[SRV].loss_permille = W.dir[CLI].loss_permille = loss;
 	W.dir[SRV].jitter_ms = W.dir[CLI].jitter_ms = jitter;
@@ -899,15 +904,20 @@ done:
 	return;
 }
 
+static void test_media_seq_wrap(void)
+{
+	streamOver(30, 10, 4, 2000, UINT32_MAX - 40u);
+}
+
 static void test_media_clean(void)
 {
-	streamOver(0, 0, 4, 0);
+	streamOver(0, 0, 4, 0, 0);
 }
 
 static void test_media_loss_recovered(void)
 {
 	/* 5 % loss each way, reordering: every frame arrives, whole and in order */
-	streamOver(50, 20, 6, 2000);
+	streamOver(50, 20, 6, 2000, 0);
 }
 
 static int g_flip_next;
@@ -1464,6 +1474,12 @@ static void test_create_failures(void)
 	c.cb.random = testRandom;
 	c.max_in_flight = 4;
 	CHECK_EQ(ivxs_p2p_create(&p, &c), IVXS_P2P_EARG);
+	c.max_in_flight = 0;
+	c.tx_frames = 10;   /* frame numbers wrap: slots must be a power of two */
+	CHECK_EQ(ivxs_p2p_create(&p, &c), IVXS_P2P_EARG);
+	c.tx_frames = 32;
+	c.rx_frames = 6;
+	CHECK_EQ(ivxs_p2p_create(&p, &c), IVXS_P2P_EARG);
 done:
 	ivxs_p2p_destroy(&p);
 }
@@ -1531,6 +1547,7 @@ int main(void)
 	run("commands: stream offsets wrap", test_commands_offset_wrap);
 	run("media: from the ring, every frame whole", test_media_clean);
 	run("media: 5% loss and reordering recovered", test_media_loss_recovered);
+	run("media: frame numbers wrap", test_media_seq_wrap);
 	run("packets: forged, replayed, truncated", test_forged_replayed_truncated);
 	run("peer never acknowledges: memory bounded, dead by keep-alive", test_never_acks);
 	run("peer acknowledges what was never sent", test_ack_of_unsent);
