@@ -1,13 +1,57 @@
 declare module "p2p" {
+	import type { Ring } from "ring";
 	export const VERSION: 1;
 	export const MTU: 1200;
 	export const TICKET_BYTES: 76;
 	export const PSK_BYTES: 32;
 	export const MAX_COMMAND: 16384;
-	export const TICKET_LABEL: string;
-	export const PSK_LABEL: string;
 	export const Rights: Readonly<{ live: 1; playback: 2; talk: 4; command: 8 }>;
 	export const Channel: Readonly<{ command: 0; media: 1; voice: 2 }>;
+	export const Kind: Readonly<{ request: 1; reply: 2 }>;
 	export const Event: Readonly<{ connected: 1; closed: 2; addrChanged: 3; watermarkLow: 4; watermarkWarn: 5; watermarkHigh: 6 }>;
 	export const Status: Readonly<Record<string, number>>;
+	export type Bytes = ArrayBuffer | ArrayBufferView;
+	export interface Handler {
+		send?(address: ArrayBuffer, datagram: ArrayBuffer): void;
+		event?(session: number, event: number, arg: number): void;
+		frame?(session: number, channel: number, bytes: ArrayBuffer, timestamp: number, key: boolean, lost: number): void;
+		command?(session: number, kind: number, id: number, bytes: ArrayBuffer): void;
+	}
+	export interface Options {
+		role: "camera" | "viewer";
+		deviceSecret?: Bytes;
+		deviceId?: string;
+		maxSessions?: number;
+		deadlineMs?: number;
+		rxFrameBytes?: number;
+		keepAlive?: { intervalS: number; attempts: number };
+		low?: number;
+		warn?: number;
+		high?: number;
+	}
+	export interface ChannelStats {
+		sendBuffered: number; instRate: number; avgRate: number; ackedBytes: number;
+		framesSent: number; framesGivenUp: number; framesTorn: number; framesSkipped: number; retransmits: number;
+	}
+	export interface SessionStats {
+		srttMs: number; minRttMs: number; rtoMs: number; bandwidth: number; pacingRate: number;
+		packetsSent: number; packetsReceived: number; packetsLost: number; droppedAuth: number; droppedReplay: number;
+		rights: number; footprintBytes: number;
+	}
+	export function mintTicket(secret: Bytes, deviceId: string, viewerId: string, rights: number, expiryS: number): [ArrayBuffer, ArrayBuffer];
+	export class Endpoint {
+		constructor(options: Options, handler: Handler);
+		setUnixTime(seconds: number): void;
+		input(address: Bytes, datagram: Bytes, now: number): number;
+		tick(now: number): number;
+		connect(address: Bytes, ticket: Bytes, psk: Bytes, now: number): number;
+		command(session: number, kind: number, id: number, bytes: Bytes, now: number): number;
+		attachRing(session: number, ring: Ring, timeOffsetMs?: number): void;
+		detach(session: number): void;
+		closeSession(session: number, now: number): void;
+		channelStats(session: number, channel: number): ChannelStats;
+		sessionStats(session: number): SessionStats;
+		close(): void;
+	}
+	export default Endpoint;
 }

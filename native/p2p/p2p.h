@@ -198,6 +198,10 @@ int ivxs_p2p_attach_frames(ivxs_p2p_session *s, const ivxs_p2p_frame_source *sou
 /* Queues a command message (copied). EAGAIN when the buffer has no room. */
 int ivxs_p2p_command(ivxs_p2p_session *s, int kind, uint16_t id, const uint8_t *data, uint32_t size, uint32_t now);
 
+/* A session's slot number (0 … max_sessions − 1), and back (NULL if the slot is free). */
+int ivxs_p2p_session_index(const ivxs_p2p_session *s);
+ivxs_p2p_session *ivxs_p2p_session_at(ivxs_p2p *p2p, uint32_t index);
+
 /* Sends a close and frees the slot (CLOSED event). */
 int ivxs_p2p_close(ivxs_p2p_session *s, uint32_t now);
 

@@ -1,8 +1,29 @@
 // The P2P transport (native/p2p): an encrypted, congestion-controlled UDP
 // transport whose portable C core (p2p.h) sends media straight from the GOP
-// ring. The XS binding comes with the P2P API; this module holds the
-// protocol's constants (native/p2p/PROTOCOL.md), shared by the binding, the
-// tests and the cloud, which mints tickets with the same derivation.
+// ring. The wire format is native/p2p/PROTOCOL.md.
+//
+// Endpoint is a plain class over a native host object (not `class X @ "…"`):
+// XS cannot put a class with a host destructor into a heap snapshot, and apps
+// preload this module into one. The core never keeps a callback: every call
+// that may call back passes the handler, and the core calls it inside that
+// call (send, event, frame, command).
+import { nativeRing } from "ring";
+
+function create(options) @ "xs_p2p_create";
+function destroy(p2p) @ "xs_p2p_destroy";
+function setUnixTime(p2p, seconds) @ "xs_p2p_set_unix_time";
+function input(p2p, handler, address, datagram, now) @ "xs_p2p_input";
+function tick(p2p, handler, now) @ "xs_p2p_tick";
+function connect(p2p, handler, address, ticket, psk, now) @ "xs_p2p_connect";
+function command(p2p, handler, session, kind, id, bytes, now) @ "xs_p2p_command";
+function attachRing(p2p, session, ring, timeOffsetMs) @ "xs_p2p_attach_ring";
+function detach(p2p, session) @ "xs_p2p_detach";
+function closeSession(p2p, handler, session, now) @ "xs_p2p_close_session";
+function channelStats(p2p, session, channel) @ "xs_p2p_channel_stats";
+function sessionStats(p2p, session) @ "xs_p2p_session_stats";
+// mintTicket(deviceSecret, deviceId, viewerId, rights, expiryS) -> [ticket, psk]:
+// what the cloud does (PROTOCOL.md "Tickets"); for tests and tools.
+export function mintTicket(secret, deviceId, viewerId, rights, expiryS) @ "xs_p2p_mint_ticket";
 
 export const VERSION = 1;
 export const MTU = 1200;
@@ -10,20 +31,68 @@ export const TICKET_BYTES = 76;
 export const PSK_BYTES = 32;
 export const MAX_COMMAND = 16384;
 
-// Ticket MAC key: HMAC-SHA256(key = device secret, TICKET_LABEL);
-// pre-shared key: HMAC-SHA256(ticket MAC key, PSK_LABEL + ticket MAC).
-export const TICKET_LABEL = "ivxs p2p ticket v1";
-export const PSK_LABEL = "ivxs p2p psk v1";
-
 export const Rights = Object.freeze({ live: 1, playback: 2, talk: 4, command: 8 });
 export const Channel = Object.freeze({ command: 0, media: 1, voice: 2 });
+export const Kind = Object.freeze({ request: 1, reply: 2 });
 export const Event = Object.freeze({
 	connected: 1, closed: 2, addrChanged: 3, watermarkLow: 4, watermarkWarn: 5, watermarkHigh: 6,
 });
-
-// Status codes of the core (ivxs_p2p_strerror), also the REJECT packet's code (negated).
+// Status codes of the core (ivxs_p2p_strerror): input() returns them for dropped datagrams,
+// command() returns again (-14) when the buffer is full; the others are thrown.
 export const Status = Object.freeze({
 	ok: 0, arg: -1, nomem: -2, crypto: -3, ticketForged: -4, ticketExpired: -5, ticketDevice: -6,
 	ticketFormat: -7, trunc: -8, replay: -9, auth: -10, noSession: -11, full: -12, state: -13,
 	again: -14, tooBig: -15, version: -16, closed: -17, rights: -18, proto: -19, timeout: -20, weakKey: -21,
 });
+
+// handler: { send(address: ArrayBuffer, datagram: ArrayBuffer), event(session, event, arg),
+//   frame(session, channel, bytes: ArrayBuffer, timestamp, key, lost), command(session, kind, id, bytes) }
+// Times are milliseconds of any origin (taken modulo 2^32).
+export class Endpoint {
+	#p2p;
+	#handler;
+	#rings = [];
+	constructor(options, handler) {
+		this.#p2p = create(options);
+		this.#handler = handler;
+	}
+	setUnixTime(seconds) {
+		setUnixTime(this.#p2p, seconds);
+	}
+	input(address, datagram, now) {
+		return input(this.#p2p, this.#handler, address, datagram, now);
+	}
+	tick(now) {
+		return tick(this.#p2p, this.#handler, now);
+	}
+	connect(address, ticket, psk, now) {
+		return connect(this.#p2p, this.#handler, address, ticket, psk, now);
+	}
+	command(session, kind, id, bytes, now) {
+		return command(this.#p2p, this.#handler, session, kind, id, bytes, now);
+	}
+	// The session's outgoing frames (camera: media) from the ring, zero-copy.
+	attachRing(session, ring, timeOffsetMs = 0) {
+		attachRing(this.#p2p, session, nativeRing(ring), timeOffsetMs);
+		this.#rings[session] = ring;
+	}
+	detach(session) {
+		detach(this.#p2p, session);
+		this.#rings[session] = undefined;
+	}
+	closeSession(session, now) {
+		closeSession(this.#p2p, this.#handler, session, now);
+	}
+	channelStats(session, channel) {
+		return channelStats(this.#p2p, session, channel);
+	}
+	sessionStats(session) {
+		return sessionStats(this.#p2p, session);
+	}
+	close() {
+		destroy(this.#p2p);
+		this.#rings = [];
+	}
+}
+Object.freeze(Endpoint.prototype);
+export default Endpoint;

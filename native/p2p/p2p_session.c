@@ -853,6 +853,18 @@ int ivxs_p2p_close(ivxs_p2p_session *s, uint32_t now)
 	return 0;
 }
 
+int ivxs_p2p_session_index(const ivxs_p2p_session *s)
+{
+	return s ? (int)(s - s->p2p->sessions) : IVXS_P2P_EARG;
+}
+
+ivxs_p2p_session *ivxs_p2p_session_at(ivxs_p2p *p, uint32_t index)
+{
+	if (!p || index >= p->nsessions || p->sessions[index].state == P2P_S_FREE)
+		return NULL;
+	return &p->sessions[index];
+}
+
 /* ---------------------------------------------------------------- stats */
 
 int ivxs_p2p_session_stats_get(const ivxs_p2p_session *s, ivxs_p2p_session_stats *out)

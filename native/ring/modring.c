@@ -318,6 +318,22 @@ void ivxs_ring_release(void **token)
 	unref(record);
 }
 
+ivxs_ring *ivxs_ring_hold(xsMachine *the, xsSlot *ring, void **token)
+{
+	RingRecord *record = getRing(the, ring);
+	record->refs++;
+	*token = record;
+	return record->ring;
+}
+
+void ivxs_ring_unhold(void **token)
+{
+	RingRecord *record = *token;
+	*token = NULL;
+	if (record)
+		unref(record);
+}
+
 /* push(ring, type, codec, key, timestampMs, data, info) */
 void xs_ring_push(xsMachine *the)
 {

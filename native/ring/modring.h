@@ -10,4 +10,8 @@ ivxs_ring *ivxs_ring_from_js(xsMachine *the, xsSlot *ring);
  * Ring is collected first. Stop the writer, then release (VM thread). */
 ivxs_ring *ivxs_ring_retain(xsMachine *the, xsSlot *ring, void **token);
 void ivxs_ring_release(void **token);
+/* For a C reader in another native module (p2p): keeps the C ring alive, not
+ * claiming the writer, until ivxs_ring_unhold (VM thread, or a destructor). */
+ivxs_ring *ivxs_ring_hold(xsMachine *the, xsSlot *ring, void **token);
+void ivxs_ring_unhold(void **token);
 #endif

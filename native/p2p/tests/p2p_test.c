@@ -864,6 +864,32 @@ static void test_commands_lossy_reordered(void)
 	commandsOver(50, 25, 40, 1, 0);
 }
 
+/* The largest message after smaller ones (it wraps around the ring's end). */
+static void test_command_largest(void)
+{
+	options o;
+	static const uint32_t sizes[] = { 0, 1, 1088, 1089, 5000, IVXS_P2P_MAX_COMMAND, IVXS_P2P_MAX_COMMAND };
+	static uint8_t buf[IVXS_P2P_MAX_COMMAND];
+	uint32_t i, j, got = 0;
+	memset(&o, 0, sizeof(o));
+	CHECK_EQ(setup(&o), 0);
+	step(100);
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		int status, tries = 0;
+		for (j = 0; j < sizes[i]; j++)
+			buf[j] = (uint8_t)(j * 13 + i);
+		while ((status = ivxs_p2p_command(W.sides[CLI].session, IVXS_P2P_REQUEST, (uint16_t)i, buf, sizes[i], g_now))
+				== IVXS_P2P_EAGAIN && tries++ < 2000)
+			step(1);
+		CHECK_EQ(status, 0);
+		step(150);
+		got = W.sides[SRV].cmds;
+		CHECK_EQ(got, i + 1);
+	}
+done:
+	return;
+}
+
 static void test_commands_offset_wrap(void)
 {
 	commandsOver(20, 10, 40, 1, UINT32_MAX - 100000u);
@@ -1544,6 +1570,7 @@ int main(void)
 	run("keys: fresh per session", test_fresh_keys);
 	run("commands: request/reply up to 16 KiB, in order", test_commands);
 	run("commands: 5% loss and reordering, all delivered in order", test_commands_lossy_reordered);
+	run("commands: the largest message after smaller ones", test_command_largest);
 	run("commands: stream offsets wrap", test_commands_offset_wrap);
 	run("media: from the ring, every frame whole", test_media_clean);
 	run("media: 5% loss and reordering recovered", test_media_loss_recovered);

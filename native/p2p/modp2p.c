@@ -1,0 +1,617 @@
+/*
+ * XS binding of the P2P transport core (native/p2p/p2p.js). The core is
+ * p2p_*.c; this file adapts it to JS: options, status codes as exceptions,
+ * datagrams and frames as ArrayBuffers, sessions as slot numbers.
+ *
+ * Callbacks: every function that can make the core call back (input, tick,
+ * connect, command, closeSession) takes the JS handler as its second
+ * argument ({ send, event, frame, command } methods) and the core calls it
+ * synchronously, inside that call. Nothing is remembered between calls, so
+ * the garbage collector owns every lifetime: the endpoint's destructor frees
+ * the core, closes the ring readers and lets go of the rings (it holds a
+ * counted reference on each attached ring, so a Ring collected in the same
+ * sweep is freed after its reader). An exception in a handler is fatal
+ * (ivxs_uncaught), as in every ivxs callback: it must not unwind through the
+ * core.
+ *
+ * Every function checks its host object against the endpoint's hooks.
+ */
+#include "xsmc.h"
+#include "ivxs_host.h"
+#include "modring.h"
+#include "p2p.h"
+#include "p2p_ring_source.h"
+
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#if defined(ESP_PLATFORM)
+#include "esp_random.h"
+#elif defined(__linux__)
+#include <sys/random.h>
+#endif
+
+#ifndef xsmcSetHostHooks   /* Moddable's xsmc.h has it; the host's XS (xsnap) only the fx call */
+#define xsmcSetHostHooks(_SLOT, _HOOKS) fxSetHostHooks(the, &_SLOT, _HOOKS)
+#endif
+
+#define kMaxSessions 64
+
+typedef struct {
+	ivxs_p2p_ring_source source;
+	void *ring;                 /* ivxs_ring_hold token, NULL when nothing is attached */
+} Attached;
+
+typedef struct {
+	ivxs_p2p *p2p;
+	xsMachine *the;
+	xsSlot *handler;            /* the current call's handler argument (NULL outside calls) */
+	uint32_t sessions;
+	Attached attached[kMaxSessions];
+	size_t footprint;
+} P2PRecord;
+
+static ivxs_mem_counter gP2PMemory = { "p2p", 0, 0, NULL };
+
+void xs_p2p_destructor(void *data);
+static const xsHostHooks kP2PHooks = { xs_p2p_destructor, NULL, NULL };
+
+static void detach(P2PRecord *r, uint32_t session)
+{
+	Attached *a = &r->attached[session];
+	ivxs_p2p_session *s = ivxs_p2p_session_at(r->p2p, session);
+	if (s)
+		ivxs_p2p_attach_frames(s, NULL);
+	if (a->ring) {
+		ivxs_p2p_ring_source_close(&a->source);
+		ivxs_ring_unhold(&a->ring);
+	}
+}
+
+static void destroyRecord(P2PRecord *r)
+{
+	uint32_t i;
+	for (i = 0; i < r->sessions; i++)
+		detach(r, i);
+	ivxs_p2p_destroy(&r->p2p);
+	if (r->footprint)
+		ivxs_mem_add(&gP2PMemory, -(int64_t)r->footprint);
+	r->footprint = 0;
+}
+
+void xs_p2p_destructor(void *data)
+{
+	P2PRecord *r = data;
+	if (!r)
+		return;
+	destroyRecord(r);
+	free(r);
+}
+
+static P2PRecord *getRecord(xsMachine *the)
+{
+	P2PRecord *volatile r = NULL;   /* set inside xsTry: volatile across its longjmp */
+	if (xsmcTypeOf(xsArg(0)) == xsReferenceType) {
+		xsTry {
+			r = xsmcGetHostDataValidate(xsArg(0), (void *)&kP2PHooks);
+		}
+		xsCatch {
+			r = NULL;
+		}
+	}
+	if (!r)
+		xsTypeError("p2p: not an endpoint");
+	if (!r->p2p)
+		xsUnknownError("p2p: closed");
+	return r;
+}
+
+static void throwStatus(xsMachine *the, int status)
+{
+	if (status == IVXS_P2P_EARG || status == IVXS_P2P_ETICKET_FORMAT)
+		xsTypeError("p2p: %s", ivxs_p2p_strerror(status));
+	if (status == IVXS_P2P_ETOOBIG || status == IVXS_P2P_EFULL)
+		xsRangeError("p2p: %s", ivxs_p2p_strerror(status));
+	xsUnknownError("p2p: %s", ivxs_p2p_strerror(status));
+}
+
+#define kMaxSafeInteger 9007199254740991.0
+
+static double integerIn(xsMachine *the, xsSlot *slot, double min, double max, const char *name)
+{
+	double value = xsmcToNumber(*slot);
+	if (!(value >= min && value <= max) || value != (double)(int64_t)value)
+		xsRangeError("p2p: invalid %s", name);
+	return value;
+}
+
+/* Milliseconds of any origin: taken modulo 2^32 (the core's clock wraps). */
+static uint32_t nowArg(xsMachine *the, int i)
+{
+	double value = xsmcToNumber(xsArg(i));
+	if (!(value >= 0 && value <= kMaxSafeInteger))
+		xsRangeError("p2p: invalid time");
+	return (uint32_t)(uint64_t)value;
+}
+
+static uint32_t sessionArg(xsMachine *the, P2PRecord *r, int i)
+{
+	return (uint32_t)integerIn(the, &xsArg(i), 0, r->sessions - 1, "session");
+}
+
+static ivxs_p2p_session *openSession(xsMachine *the, P2PRecord *r, int i)
+{
+	ivxs_p2p_session *s = ivxs_p2p_session_at(r->p2p, sessionArg(the, r, i));
+	if (!s)
+		xsUnknownError("p2p: no such session");
+	return s;
+}
+
+/* Bytes of a buffer argument (ArrayBuffer or view): taken last, used at once. */
+static const uint8_t *bytesArg(xsMachine *the, xsSlot *slot, size_t *size)
+{
+	void *data;
+	xsUnsignedValue length;
+	xsmcGetBufferReadable(*slot, &data, &length);
+	*size = length;
+	return data;
+}
+
+static void addressArg(xsMachine *the, xsSlot *slot, ivxs_p2p_addr *out)
+{
+	size_t size;
+	const uint8_t *bytes = bytesArg(the, slot, &size);
+	if (size > sizeof(out->bytes))
+		xsRangeError("p2p: address longer than %d bytes", (int)sizeof(out->bytes));
+	memset(out, 0, sizeof(*out));
+	out->len = (uint8_t)size;
+	memcpy(out->bytes, bytes, size);
+}
+
+/* ---------------------------------------------------------------- callbacks into JS */
+
+static int onRandom(void *ctx, uint8_t *out, size_t size)
+{
+	(void)ctx;
+#if defined(ESP_PLATFORM)
+	esp_fill_random(out, size);
+	return 0;
+#elif defined(__linux__)
+	while (size) {
+		ssize_t n = getrandom(out, size, 0);
+		if (n <= 0)
+			return -1;
+		out += n;
+		size -= (size_t)n;
+	}
+	return 0;
+#else
+#error "p2p: no random source for this platform"
+#endif
+}
+
+/* Calls handler[name](args...) with the current call's handler; the
+ * arguments are in xsVar(1 …) of the calling host function. */
+static void callHandler(P2PRecord *r, const char *name, int argc)
+{
+	xsMachine *the = r->the;
+	if (!r->handler)
+		return;
+	xsmcGet(xsVar(0), *r->handler, xsID(name));
+	if (xsmcTypeOf(xsVar(0)) == xsUndefinedType)
+		return;   /* the handler does not want these */
+	xsTry {
+		if (argc == 2)
+			xsCallFunction2(xsVar(0), *r->handler, xsVar(1), xsVar(2));
+		else if (argc == 3)
+			xsCallFunction3(xsVar(0), *r->handler, xsVar(1), xsVar(2), xsVar(3));
+		else if (argc == 4)
+			xsCallFunction4(xsVar(0), *r->handler, xsVar(1), xsVar(2), xsVar(3), xsVar(4));
+		else
+			xsCallFunction6(xsVar(0), *r->handler, xsVar(1), xsVar(2), xsVar(3), xsVar(4), xsVar(5), xsVar(6));
+	}
+	xsCatch {
+		ivxs_uncaught(the);
+	}
+}
+
+static void onSend(void *ctx, const ivxs_p2p_addr *to, const uint8_t *data, size_t size)
+{
+	P2PRecord *r = ctx;
+	xsMachine *the = r->the;
+	xsmcSetArrayBuffer(xsVar(1), (void *)to->bytes, to->len);
+	xsmcSetArrayBuffer(xsVar(2), (void *)data, (xsUnsignedValue)size);
+	callHandler(r, "send", 2);
+}
+
+static void onEvent(void *ctx, ivxs_p2p_session *s, ivxs_p2p_event ev, int arg)
+{
+	P2PRecord *r = ctx;
+	xsMachine *the = r->the;
+	int index = ivxs_p2p_session_index(s);
+	/* a closed session's ring reader goes with it */
+	if (ev == IVXS_P2P_EV_CLOSED && index >= 0 && (uint32_t)index < r->sessions && r->attached[index].ring) {
+		ivxs_p2p_ring_source_close(&r->attached[index].source);
+		ivxs_ring_unhold(&r->attached[index].ring);
+	}
+	xsmcSetInteger(xsVar(1), index);
+	xsmcSetInteger(xsVar(2), (xsIntegerValue)ev);
+	xsmcSetInteger(xsVar(3), arg);
+	callHandler(r, "event", 3);
+}
+
+static void onFrame(void *ctx, ivxs_p2p_session *s, int channel, const uint8_t *data, uint32_t size, uint32_t ts, int key,
+		uint32_t lost)
+{
+	P2PRecord *r = ctx;
+	xsMachine *the = r->the;
+	xsmcSetInteger(xsVar(1), ivxs_p2p_session_index(s));
+	xsmcSetInteger(xsVar(2), channel);
+	xsmcSetArrayBuffer(xsVar(3), (void *)data, size);
+	xsmcSetNumber(xsVar(4), (double)ts);
+	xsmcSetBoolean(xsVar(5), key);
+	xsmcSetNumber(xsVar(6), (double)lost);
+	callHandler(r, "frame", 6);
+}
+
+static void onCommand(void *ctx, ivxs_p2p_session *s, int kind, uint16_t id, const uint8_t *data, uint32_t size)
+{
+	P2PRecord *r = ctx;
+	xsMachine *the = r->the;
+	xsmcSetInteger(xsVar(1), ivxs_p2p_session_index(s));
+	xsmcSetInteger(xsVar(2), kind);
+	xsmcSetInteger(xsVar(3), id);
+	xsmcSetArrayBuffer(xsVar(4), (void *)data, size);
+	callHandler(r, "command", 4);
+}
+
+/* Sets the handler for the duration of a call that may call back; returns the previous one. */
+static xsSlot *enter(xsMachine *the, P2PRecord *r)
+{
+	xsSlot *previous = r->handler;
+	xsmcVars(7);
+	r->the = the;
+	r->handler = &xsArg(1);
+	return previous;
+}
+
+/* ---------------------------------------------------------------- functions */
+
+/* The numeric options of create(): name, range, the config field they set. */
+static const struct {
+	const char *name;
+	double min, max;
+	size_t field;
+} kOptions[] = {
+	{ "maxSessions", 1, kMaxSessions, offsetof(ivxs_p2p_config, max_sessions) },
+	{ "deadlineMs", 1, 60000, offsetof(ivxs_p2p_config, deadline_ms) },
+	{ "rxFrameBytes", 1, IVXS_P2P_MAX_FRAME_CHUNKS * IVXS_P2P_CHUNK, offsetof(ivxs_p2p_config, rx_frame_bytes) },
+	{ "low", 0, UINT32_MAX, offsetof(ivxs_p2p_config, low) },
+	{ "warn", 0, UINT32_MAX, offsetof(ivxs_p2p_config, warn) },
+	{ "high", 0, UINT32_MAX, offsetof(ivxs_p2p_config, high) },
+};
+
+/* create({ role: "camera" | "viewer", deviceSecret, deviceId, maxSessions, deadlineMs,
+ *   keepAlive: { intervalS, attempts } (either 0: off), low, warn, high, rxFrameBytes }) -> native */
+void xs_p2p_create(xsMachine *the)
+{
+	ivxs_p2p_config c;
+	ivxs_p2p_stats st;
+	P2PRecord *r;
+	double v;
+	int status;
+	size_t i;
+	uint8_t secret[64];
+	memset(&c, 0, sizeof(c));
+	ivxs_host_attach(the);
+	xsmcVars(2);
+	if (xsmcArgc < 1 || xsmcTypeOf(xsArg(0)) != xsReferenceType)
+		xsTypeError("p2p: options required");
+	xsmcGet(xsVar(0), xsArg(0), xsID("role"));
+	if (xsmcTypeOf(xsVar(0)) != xsStringType)
+		xsTypeError("p2p: role must be \"camera\" or \"viewer\"");
+	if (!strcmp(xsmcToString(xsVar(0)), "camera"))
+		c.role = IVXS_P2P_SERVER;
+	else if (!strcmp(xsmcToString(xsVar(0)), "viewer"))
+		c.role = IVXS_P2P_CLIENT;
+	else
+		xsTypeError("p2p: role must be \"camera\" or \"viewer\"");
+	for (i = 0; i < sizeof(kOptions) / sizeof(kOptions[0]); i++) {
+		xsmcGet(xsVar(0), xsArg(0), xsID(kOptions[i].name));
+		if (xsmcTypeOf(xsVar(0)) != xsUndefinedType)
+			*(uint32_t *)((uint8_t *)&c + kOptions[i].field) = (uint32_t)integerIn(the, &xsVar(0), kOptions[i].min,
+					kOptions[i].max, kOptions[i].name);
+	}
+	xsmcGet(xsVar(0), xsArg(0), xsID("keepAlive"));
+	if (xsmcTypeOf(xsVar(0)) == xsReferenceType) {
+		xsmcGet(xsVar(1), xsVar(0), xsID("intervalS"));
+		v = integerIn(the, &xsVar(1), 0, 600, "keepAlive.intervalS");
+		c.keepalive_interval_ms = (uint32_t)v * 1000;
+		xsmcGet(xsVar(1), xsVar(0), xsID("attempts"));
+		c.keepalive_attempts = (uint32_t)integerIn(the, &xsVar(1), 0, 100, "keepAlive.attempts");
+		/* SPEC §2: either 0 disables it */
+		c.keepalive_off = !c.keepalive_interval_ms || !c.keepalive_attempts;
+	}
+	if (c.role == IVXS_P2P_SERVER) {
+		size_t size;
+		const uint8_t *bytes;
+		xsmcGet(xsVar(0), xsArg(0), xsID("deviceId"));
+		if (xsmcTypeOf(xsVar(0)) != xsStringType || strlen(xsmcToString(xsVar(0))) > IVXS_P2P_ID_BYTES)
+			xsTypeError("p2p: deviceId must be a string of at most 16 bytes");
+		memcpy(c.device_id, xsmcToString(xsVar(0)), strlen(xsmcToString(xsVar(0))));
+		xsmcGet(xsVar(0), xsArg(0), xsID("deviceSecret"));
+		if (xsmcTypeOf(xsVar(0)) != xsReferenceType)
+			xsTypeError("p2p: deviceSecret required");
+		bytes = bytesArg(the, &xsVar(0), &size);
+		if (!size || size > sizeof(secret))
+			xsRangeError("p2p: deviceSecret of 1 to 64 bytes");
+		memcpy(secret, bytes, size);
+		c.device_secret = secret;
+		c.device_secret_len = size;
+	}
+	r = calloc(1, sizeof(P2PRecord));
+	if (!r)
+		xsUnknownError("p2p: no memory");
+	c.cb.send = onSend;
+	c.cb.event = onEvent;
+	c.cb.frame = onFrame;
+	c.cb.command = onCommand;
+	c.cb.random = onRandom;
+	c.cb.ctx = r;
+	status = ivxs_p2p_create(&r->p2p, &c);
+	memset(secret, 0, sizeof(secret));
+	if (status) {
+		free(r);
+		throwStatus(the, status);
+	}
+	r->sessions = c.role == IVXS_P2P_SERVER ? (c.max_sessions ? c.max_sessions : 4) : 1;
+	ivxs_p2p_stats_get(r->p2p, &st);
+	r->footprint = st.footprint_bytes + sizeof(P2PRecord);
+	ivxs_mem_register(&gP2PMemory);
+	ivxs_mem_add(&gP2PMemory, (int64_t)r->footprint);
+	xsResult = xsNewHostObject(NULL);
+	xsmcSetHostHooks(xsResult, &kP2PHooks);
+	xsmcSetHostData(xsResult, r);
+}
+
+/* destroy(native): frees the core now (the object stays, closed). */
+void xs_p2p_destroy(xsMachine *the)
+{
+	P2PRecord *r = getRecord(the);
+	if (r->handler)
+		xsUnknownError("p2p: cannot close an endpoint from its own callback");
+	destroyRecord(r);
+}
+
+/* setUnixTime(native, seconds) */
+void xs_p2p_set_unix_time(xsMachine *the)
+{
+	P2PRecord *r = getRecord(the);
+	ivxs_p2p_set_unix_time(r->p2p, (uint64_t)integerIn(the, &xsArg(1), 0, kMaxSafeInteger, "time"));
+}
+
+/* input(native, handler, address, datagram, now) -> status (0 or a negative code: dropped) */
+void xs_p2p_input(xsMachine *the)
+{
+	P2PRecord *r = getRecord(the);
+	ivxs_p2p_addr from;
+	uint32_t now = nowArg(the, 4);
+	const uint8_t *data;
+	size_t size;
+	xsSlot *previous;
+	addressArg(the, &xsArg(2), &from);
+	previous = enter(the, r);
+	data = bytesArg(the, &xsArg(3), &size);
+	/* the datagram may move if a handler allocates: the core reads it before any callback */
+	{
+		uint8_t copy[IVXS_P2P_MTU];
+		int status = IVXS_P2P_ETRUNC;
+		if (size <= sizeof(copy)) {
+			memcpy(copy, data, size);
+			status = ivxs_p2p_input(r->p2p, &from, copy, size, now);
+		}
+		r->handler = previous;
+		xsmcSetInteger(xsResult, status);
+	}
+}
+
+/* tick(native, handler, now) -> milliseconds until it wants to run again */
+void xs_p2p_tick(xsMachine *the)
+{
+	P2PRecord *r = getRecord(the);
+	uint32_t now = nowArg(the, 2), wait;
+	xsSlot *previous = enter(the, r);
+	wait = ivxs_p2p_tick(r->p2p, now);
+	r->handler = previous;
+	xsmcSetInteger(xsResult, (xsIntegerValue)wait);
+}
+
+/* connect(native, handler, address, ticket, psk, now) -> session */
+void xs_p2p_connect(xsMachine *the)
+{
+	P2PRecord *r = getRecord(the);
+	ivxs_p2p_addr to;
+	ivxs_p2p_session *s = NULL;
+	uint8_t ticket[IVXS_P2P_TICKET_BYTES], psk[IVXS_P2P_PSK_BYTES];
+	uint32_t now = nowArg(the, 5);
+	const uint8_t *bytes;
+	size_t size;
+	xsSlot *previous;
+	int status;
+	addressArg(the, &xsArg(2), &to);
+	bytes = bytesArg(the, &xsArg(3), &size);
+	if (size != sizeof(ticket))
+		xsTypeError("p2p: a ticket is %d bytes", IVXS_P2P_TICKET_BYTES);
+	memcpy(ticket, bytes, size);
+	bytes = bytesArg(the, &xsArg(4), &size);
+	if (size != sizeof(psk))
+		xsTypeError("p2p: a psk is %d bytes", IVXS_P2P_PSK_BYTES);
+	memcpy(psk, bytes, size);
+	previous = enter(the, r);
+	status = ivxs_p2p_connect(r->p2p, &to, ticket, sizeof(ticket), psk, now, &s);
+	r->handler = previous;
+	memset(psk, 0, sizeof(psk));
+	if (status)
+		throwStatus(the, status);
+	xsmcSetInteger(xsResult, ivxs_p2p_session_index(s));
+}
+
+/* command(native, handler, session, kind, id, bytes, now) -> 0, or EAGAIN (-14): no room now */
+void xs_p2p_command(xsMachine *the)
+{
+	P2PRecord *r = getRecord(the);
+	ivxs_p2p_session *s = openSession(the, r, 2);
+	int kind = (int)integerIn(the, &xsArg(3), 1, 2, "kind");
+	uint16_t id = (uint16_t)integerIn(the, &xsArg(4), 0, 65535, "id");
+	uint32_t now = nowArg(the, 6);
+	const uint8_t *bytes;
+	size_t size;
+	xsSlot *previous = enter(the, r);
+	int status;
+	bytes = bytesArg(the, &xsArg(5), &size);
+	if (size > IVXS_P2P_MAX_COMMAND) {
+		r->handler = previous;
+		xsRangeError("p2p: a command is at most %d bytes", IVXS_P2P_MAX_COMMAND);
+	}
+	/* the core copies the bytes before it calls back */
+	status = ivxs_p2p_command(s, kind, id, bytes, (uint32_t)size, now);
+	r->handler = previous;
+	if (status && status != IVXS_P2P_EAGAIN)
+		throwStatus(the, status);
+	xsmcSetInteger(xsResult, status);
+}
+
+/* attachRing(native, session, ring (native), timeOffsetMs): the session's outgoing
+ * frames come from the ring's newest key frame on, zero-copy; frame.time_ms =
+ * ring timestamp + timeOffsetMs (the clock of `now`). */
+void xs_p2p_attach_ring(xsMachine *the)
+{
+	P2PRecord *r = getRecord(the);
+	ivxs_p2p_session *s = openSession(the, r, 1);
+	uint32_t index = (uint32_t)ivxs_p2p_session_index(s);
+	double offset = xsmcToNumber(xsArg(3));
+	ivxs_p2p_frame_source src;
+	void *token = NULL;
+	ivxs_ring *ring;
+	int status;
+	if (!(offset >= -kMaxSafeInteger && offset <= kMaxSafeInteger) || offset != (double)(int64_t)offset)
+		xsRangeError("p2p: invalid timeOffsetMs");
+	ring = ivxs_ring_hold(the, &xsArg(2), &token);
+	detach(r, index);
+	status = ivxs_p2p_ring_source_init(&r->attached[index].source, ring, (int64_t)offset, &src);
+	if (status) {
+		ivxs_ring_unhold(&token);
+		xsUnknownError("p2p: the ring has no free reader");
+	}
+	status = ivxs_p2p_attach_frames(s, &src);
+	if (status) {
+		ivxs_p2p_ring_source_close(&r->attached[index].source);
+		ivxs_ring_unhold(&token);
+		throwStatus(the, status);
+	}
+	r->attached[index].ring = token;
+}
+
+/* detach(native, session) */
+void xs_p2p_detach(xsMachine *the)
+{
+	P2PRecord *r = getRecord(the);
+	detach(r, sessionArg(the, r, 1));
+}
+
+/* closeSession(native, handler, session, now) */
+void xs_p2p_close_session(xsMachine *the)
+{
+	P2PRecord *r = getRecord(the);
+	ivxs_p2p_session *s = openSession(the, r, 2);
+	uint32_t now = nowArg(the, 3);
+	xsSlot *previous = enter(the, r);
+	ivxs_p2p_close(s, now);
+	r->handler = previous;
+}
+
+typedef struct {
+	const char *name;
+	uint64_t value;
+} Field;
+
+/* xsResult = { name: value, ... } */
+static void fields(xsMachine *the, const Field *f, size_t n)
+{
+	size_t i;
+	xsmcVars(1);
+	xsmcSetNewObject(xsResult);
+	for (i = 0; i < n; i++)
+		ivxs_set_number(xsResult, f[i].name, (double)f[i].value, xsVar(0));
+}
+
+/* channelStats(native, session, channel) -> { sendBuffered, instRate, avgRate, ackedBytes, ... } */
+void xs_p2p_channel_stats(xsMachine *the)
+{
+	P2PRecord *r = getRecord(the);
+	ivxs_p2p_session *s = openSession(the, r, 1);
+	ivxs_p2p_channel_stats st;
+	int channel = (int)integerIn(the, &xsArg(2), 0, IVXS_P2P_CHANNELS - 1, "channel");
+	ivxs_p2p_channel_stats_get(s, channel, &st);
+	{
+		const Field f[] = {
+			{ "sendBuffered", st.send_buffered }, { "instRate", st.inst_rate }, { "avgRate", st.avg_rate },
+			{ "ackedBytes", st.acked_bytes }, { "framesSent", st.frames_sent }, { "framesGivenUp", st.frames_given_up },
+			{ "framesTorn", st.frames_torn }, { "framesSkipped", st.frames_skipped }, { "retransmits", st.retransmits },
+		};
+		fields(the, f, sizeof(f) / sizeof(f[0]));
+	}
+}
+
+/* sessionStats(native, session) -> { srttMs, ..., rights, footprintBytes } */
+void xs_p2p_session_stats(xsMachine *the)
+{
+	P2PRecord *r = getRecord(the);
+	ivxs_p2p_session *s = openSession(the, r, 1);
+	ivxs_p2p_session_stats st;
+	ivxs_p2p_session_stats_get(s, &st);
+	{
+		const Field f[] = {
+			{ "srttMs", st.srtt_ms }, { "minRttMs", st.min_rtt_ms }, { "rtoMs", st.rto_ms }, { "bandwidth", st.bandwidth },
+			{ "pacingRate", st.pacing_rate }, { "packetsSent", st.packets_sent }, { "packetsReceived", st.packets_received },
+			{ "packetsLost", st.packets_lost }, { "droppedAuth", st.dropped_auth }, { "droppedReplay", st.dropped_replay },
+			{ "rights", st.rights }, { "footprintBytes", st.footprint_bytes },
+		};
+		fields(the, f, sizeof(f) / sizeof(f[0]));
+	}
+}
+
+/* mintTicket(secret, deviceId, viewerId, rights, expiryS) -> [ticket, psk] (ArrayBuffers) */
+void xs_p2p_mint_ticket(xsMachine *the)
+{
+	ivxs_p2p_ticket t;
+	uint8_t ticket[IVXS_P2P_TICKET_BYTES], psk[IVXS_P2P_PSK_BYTES], secret[64];
+	const uint8_t *bytes;
+	size_t size;
+	int i, status;
+	memset(&t, 0, sizeof(t));
+	xsmcVars(1);
+	for (i = 1; i <= 2; i++) {
+		const char *id;
+		if (xsmcTypeOf(xsArg(i)) != xsStringType || strlen(xsmcToString(xsArg(i))) > IVXS_P2P_ID_BYTES)
+			xsTypeError("p2p: ids are strings of at most 16 bytes");
+		id = xsmcToString(xsArg(i));
+		memcpy(i == 1 ? t.device_id : t.viewer_id, id, strlen(id));
+	}
+	t.rights = (uint32_t)integerIn(the, &xsArg(3), 0, 15, "rights");
+	t.expiry_s = (uint64_t)integerIn(the, &xsArg(4), 0, kMaxSafeInteger, "expiry");
+	bytes = bytesArg(the, &xsArg(0), &size);
+	if (!size || size > sizeof(secret))
+		xsRangeError("p2p: a secret of 1 to 64 bytes");
+	memcpy(secret, bytes, size);
+	status = ivxs_p2p_ticket_mint(secret, size, &t, ticket, psk);
+	memset(secret, 0, sizeof(secret));
+	if (status)
+		throwStatus(the, status);
+	xsResult = xsNewArray(2);
+	xsmcSetArrayBuffer(xsVar(0), ticket, sizeof(ticket));
+	xsmcSetIndex(xsResult, 0, xsVar(0));
+	xsmcSetArrayBuffer(xsVar(0), psk, sizeof(psk));
+	xsmcSetIndex(xsResult, 1, xsVar(0));
+}

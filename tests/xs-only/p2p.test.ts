@@ -1,0 +1,187 @@
+// The P2P transport through its XS binding (runs on the XS host only: "p2p" is
+// native): a camera and a viewer endpoint in one VM, wired back to back by a
+// JS link with a fake clock. The core's own behaviour is tested in C
+// (native/p2p/tests/p2p_test.c); this covers the binding: options, handlers,
+// buffers, a ring attached to a session, errors, and lifetimes under the GC.
+import test from "ava";
+import { Endpoint, mintTicket, Rights, Channel, Kind, Event, Status, MAX_COMMAND } from "p2p";
+import { Ring, FrameType, Codec } from "ring";
+import { collectGarbage } from "ivxs/host";
+
+const cameraAddress = new Uint8Array([10, 0, 0, 1, 0x0f, 0xa0]).buffer;
+const viewerAddress = new Uint8Array([10, 0, 0, 2, 0x13, 0x88]).buffer;
+const secret = new Uint8Array(32).fill(0x5a);
+const NOW_S = 1_800_000_000;
+
+type Packet = { to: number; from: ArrayBuffer; data: ArrayBuffer; at: number };
+
+// Frame k: 4 bytes k, then byte i = (k * 7 + i) & 0xff.
+function frameBytes(k: number, size: number): Uint8Array {
+	const bytes = new Uint8Array(size);
+	new DataView(bytes.buffer).setUint32(0, k);
+	for (let i = 4; i < size; i++) bytes[i] = (k * 7 + i) & 0xff;
+	return bytes;
+}
+
+function frameOk(bytes: Uint8Array): number {
+	const k = new DataView(bytes.buffer, bytes.byteOffset).getUint32(0);
+	for (let i = 4; i < bytes.length; i++) if (bytes[i] !== ((k * 7 + i) & 0xff)) return -1;
+	return k;
+}
+
+class World {
+	now = 0xffff_ff00;   // the core's clock wraps 256 ms in
+	queue: Packet[] = [];
+	events: Array<Array<[number, number, number]>> = [[], []];
+	frames: number[] = [];
+	bad = 0;
+	requests: Array<[number, Uint8Array]> = [];
+	replies: Array<[number, Uint8Array]> = [];
+	camera: Endpoint;
+	viewer: Endpoint;
+	session = -1;   // the camera's session for the viewer
+	pending: [number, number, ArrayBuffer] | undefined;
+	constructor(rights = Rights.live | Rights.command, expiry = NOW_S + 60) {
+		this.camera = new Endpoint({ role: "camera", deviceId: "CAM-0001", deviceSecret: secret, maxSessions: 2 }, {
+			send: (_to, data) => this.queue.push({ to: 1, from: cameraAddress, data, at: this.now + 20 }),
+			event: (session, event, arg) => {
+				this.events[0].push([session, event, arg]);
+				if (event === Event.connected) this.session = session;
+			},
+			command: (session, kind, id, bytes) => {
+				this.requests.push([id, new Uint8Array(bytes)]);
+				// the reply from inside the callback; later if the previous one is still unacknowledged
+				if (kind === Kind.request && this.camera.command(session, Kind.reply, id, bytes, this.now) === Status.again)
+					this.pending = [session, id, bytes];
+			},
+		});
+		this.camera.setUnixTime(NOW_S);
+		this.viewer = new Endpoint({ role: "viewer" }, {
+			send: (_to, data) => this.queue.push({ to: 0, from: viewerAddress, data, at: this.now + 20 }),
+			event: (session, event, arg) => this.events[1].push([session, event, arg]),
+			frame: (_session, channel, bytes, _timestamp, _key, _lost) => {
+				const k = channel === Channel.media ? frameOk(new Uint8Array(bytes)) : -1;
+				if (k < 0) this.bad++;
+				else this.frames.push(k);
+			},
+			command: (_session, _kind, id, bytes) => this.replies.push([id, new Uint8Array(bytes)]),
+		});
+		const [ticket, psk] = mintTicket(secret, "CAM-0001", "viewer-7", rights, expiry);
+		this.viewer.connect(cameraAddress, ticket, psk, this.now);
+	}
+	step(ms: number, each?: () => void) {
+		for (let i = 0; i < ms; i++) {
+			this.now++;
+			each?.();
+			if (this.pending && this.camera.command(this.pending[0], Kind.reply, this.pending[1], this.pending[2], this.now) === 0)
+				this.pending = undefined;
+			const due = this.queue.filter((p) => p.at <= this.now);
+			this.queue = this.queue.filter((p) => p.at > this.now);
+			for (const p of due) (p.to === 0 ? this.camera : this.viewer).input(p.from, p.data, this.now);
+			this.camera.tick(this.now);
+			this.viewer.tick(this.now);
+		}
+	}
+	has(side: number, event: number) {
+		return this.events[side].filter(([, e]) => e === event);
+	}
+}
+
+test("a viewer with a ticket connects; requests and replies cross in order", (t) => {
+	const w = new World();
+	w.step(100);
+	t.is(w.has(0, Event.connected).length, 1);
+	t.is(w.has(1, Event.connected).length, 1);
+	const sizes = [0, 1, 1088, 1089, 5000, MAX_COMMAND];
+	sizes.forEach((size, id) => {
+		const bytes = new Uint8Array(size).map((_, i) => (i * 13 + id) & 0xff);
+		// again (-14) while the previous request is unacknowledged and both do not fit 16 KiB + 64
+		while (w.viewer.command(0, Kind.request, id, bytes, w.now) === Status.again) w.step(5);
+		w.step(150);
+	});
+	w.step(500);
+	t.deepEqual(w.requests.map(([id, b]) => [id, b.length]), sizes.map((size, id) => [id, size]));
+	t.deepEqual(w.replies.map(([id, b]) => [id, b.length]), sizes.map((size, id) => [id, size]));
+	t.deepEqual(w.replies[4][1], w.requests[4][1]);
+	t.true(w.camera.channelStats(w.session, Channel.command).ackedBytes >= sizes.reduce((a, b) => a + b, 0));
+	t.is(w.camera.sessionStats(w.session).rights, Rights.live | Rights.command);
+	w.viewer.closeSession(0, w.now);
+	w.step(50);
+	t.deepEqual(w.has(0, Event.closed), [[w.session, Event.closed, 0]]);
+	w.camera.close();
+	w.viewer.close();
+});
+
+test("media from a Ring reaches the viewer whole, with rates", (t) => {
+	const w = new World();
+	w.step(100);
+	const ring = new Ring({ maxGopBytes: 256 * 1024 });
+	let k = 0;
+	const push = () => {
+		if (w.now % 33 !== 0) return;
+		const size = k % 30 === 0 ? 20_000 : 2_000;
+		ring.push(FrameType.video, Codec.h264, k % 30 === 0, w.now, frameBytes(k, size));
+		k++;
+	};
+	while (k === 0) w.step(1, push);   // the first (key) frame
+	// ring timestamps are the clock of `now` here: offset 0
+	w.camera.attachRing(w.session, ring, 0);
+	w.step(2000, push);
+	const stats = w.camera.channelStats(w.session, Channel.media);
+	w.step(500);
+	t.is(w.bad, 0);
+	t.true(w.frames.length >= 55, `${w.frames.length} frames`);
+	t.deepEqual(w.frames, w.frames.map((_, i) => w.frames[0] + i), "in order, none missing");
+	t.is(w.frames[0], 0);
+	t.true(stats.avgRate > 20_000, `avgRate ${stats.avgRate}`);
+	t.true(stats.ackedBytes > 100_000);
+	t.true(w.camera.sessionStats(w.session).footprintBytes < 16 * 1024);
+	w.camera.detach(w.session);
+	w.camera.close();
+	w.viewer.close();
+	ring.close();
+});
+
+test("an expired ticket is refused with its own status", (t) => {
+	const w = new World(Rights.live, NOW_S - 1);
+	w.step(100);
+	t.deepEqual(w.has(1, Event.closed).map(([, , arg]) => arg), [Status.ticketExpired]);
+	t.is(w.has(0, Event.connected).length, 0);
+	w.camera.close();
+	w.viewer.close();
+});
+
+test("bad arguments are TypeError or RangeError; a closed endpoint refuses calls", (t) => {
+	t.throws(() => new Endpoint({ role: "router" } as never, {}), { instanceOf: TypeError });
+	t.throws(() => new Endpoint({ role: "camera", deviceId: "CAM", deviceSecret: new Uint8Array(0) }, {}), { instanceOf: RangeError });
+	t.throws(() => new Endpoint({ role: "camera", deviceId: "an id longer than 16", deviceSecret: secret }, {}), { instanceOf: TypeError });
+	const w = new World();
+	w.step(100);
+	t.throws(() => w.viewer.command(0, Kind.request, 1, new Uint8Array(MAX_COMMAND + 1), w.now), { instanceOf: RangeError });
+	t.throws(() => w.viewer.command(0, 3, 1, new Uint8Array(1), w.now), { instanceOf: RangeError });
+	t.throws(() => w.viewer.command(5, Kind.request, 1, new Uint8Array(1), w.now), { instanceOf: RangeError });
+	t.throws(() => w.viewer.connect(cameraAddress, new Uint8Array(75), new Uint8Array(32), w.now), { instanceOf: TypeError });
+	t.throws(() => w.camera.attachRing(w.session, {} as never), { instanceOf: TypeError });
+	t.is(w.camera.input(viewerAddress, new Uint8Array([0x13, 1, 2]), w.now), Status.trunc);
+	t.is(w.camera.input(viewerAddress, new Uint8Array(40).fill(0x13), w.now), Status.noSession);
+	w.camera.close();
+	t.throws(() => w.camera.tick(w.now), { message: /closed/ });
+	w.viewer.close();
+});
+
+test("endpoints and their rings can be collected in any order", (t) => {
+	for (let round = 0; round < 3; round++) {
+		let w: World | undefined = new World();
+		w.step(100);
+		let ring: Ring | undefined = new Ring({ maxGopBytes: 64 * 1024 });
+		ring.push(FrameType.video, Codec.h264, true, w.now, frameBytes(0, 3000));
+		w.camera.attachRing(w.session, ring, 0);
+		w.step(30);
+		if (round === 1) ring.close();
+		ring = undefined;
+		w = undefined;   // endpoints, handlers and the ring become garbage in one sweep
+		collectGarbage();
+	}
+	collectGarbage();
+	t.pass();
+});
