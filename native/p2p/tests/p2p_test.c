@@ -6,6 +6,8 @@
  * GOP ring (native/ring) through p2p_ring_source.c.
  *
  * Prints one line per test and ends with "N passed, M failed".
+ * P2P_ONLY=<text> runs the tests whose name contains it; P2P_DEBUG=1 traces
+ * the link and the camera's congestion state every 500 ms.
  */
 #define _POSIX_C_SOURCE 200809L
 
