@@ -103,6 +103,8 @@ export function build(variants = []) {
 	generate();
 	log("typescript");
 	run(process.execPath, [join(root, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.json"]);
+	log("typescript (cloud)");
+	run(process.execPath, [join(root, "node_modules/typescript/bin/tsc"), "-p", "cloud/tsconfig.json"]);
 	for (const variant of ["release", ...variants]) {
 		log(variant === "release" ? "host" : `host (${variant})`);
 		buildHost(variant);
