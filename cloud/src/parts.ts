@@ -2,6 +2,7 @@
 // earlier ones set on the context, e.g. `ctx.bus`).
 import type { CloudContext } from "./context.js";
 import * as health from "./ops/health.js";
+import "./devices/registry.js";
 
 export interface Part {
 	install(ctx: CloudContext): Promise<void> | void;
