@@ -1,8 +1,21 @@
 // The parts of the service, installed in this order (later parts may use what
-// earlier ones set on the context, e.g. `ctx.bus`).
+// earlier ones set on the context, e.g. `ctx.bus`). One line per part; the
+// blank lines keep parallel edits from touching each other.
 import type { CloudContext } from "./context.js";
 import * as health from "./ops/health.js";
 import "./devices/registry.js";
+
+// control imports (ccontrol)
+
+// users imports (ccontrol)
+
+// ingest imports (cingest)
+
+// recordings imports (cstore)
+
+// playback imports (cplay)
+
+// console imports (cconsole)
 
 export interface Part {
 	install(ctx: CloudContext): Promise<void> | void;
@@ -10,4 +23,16 @@ export interface Part {
 
 export const parts: Part[] = [
 	health,
+
+	// control (ccontrol)
+
+	// users (ccontrol)
+
+	// ingest (cingest)
+
+	// recordings, retention (cstore)
+
+	// playback, snapshots, events (cplay)
+
+	// console (cconsole)
 ];
