@@ -1,0 +1,155 @@
+// TCP (any IP traffic) across the emulated link: two network namespaces, each with a TUN device,
+// joined by tests/p2p/tunrelay.c through the link emulator's UDP relay. Every IP packet from one
+// namespace to the other is one datagram through the relay, so it meets the same model (delay,
+// loss, bandwidth, …) as the UDP transport's datagrams do.
+//
+//   namespace A (10.77.<n>.1)          this process                 namespace B (10.77.<n>.2)
+//   ivxsp2p ⇄ tunrelay ⇄ udp ⇄ Relay face a ─ab model→ face b ⇄ udp ⇄ tunrelay ⇄ ivxsp2p
+//
+// Needs root (namespaces, TUN, setns) and gcc (the helper is compiled on first use into
+// build/p2p/). Namespaces are named ivxs-p2p-<pid>-<n>-{a,b}; close() removes them, an exit
+// hook removes them if the process ends first, and openTunLink() removes any left by a dead
+// process.
+import { spawn, spawnSync, execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, statSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import { Relay } from "./link.mjs";
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+const SOURCE = join(root, "tests/p2p/tunrelay.c");
+const HELPER = join(root, "build/p2p/tunrelay");
+const DEVICE = "ivxsp2p";
+const NAME = /^ivxs-p2p-(\d+)-\d+-[ab]$/;
+// The namespaces this process created and not yet removed: the exit hook's list.
+const live = new Set();
+let opened = 0;
+
+// { ok: true } or { ok: false, reason } — why TUN links cannot run here.
+export function tunAvailable() {
+	if (process.platform !== "linux") return { ok: false, reason: "needs Linux (network namespaces, TUN)" };
+	if (process.getuid?.() !== 0) return { ok: false, reason: "needs root (network namespaces, TUN devices, setns): run as root, as CI does" };
+	if (!existsSync("/dev/net/tun")) return { ok: false, reason: "no /dev/net/tun" };
+	const ip = spawnSync("ip", ["netns", "list"], { encoding: "utf8" });
+	if (ip.status !== 0) return { ok: false, reason: `ip netns does not work: ${(ip.stderr || ip.error?.message || "").trim()}` };
+	return { ok: true };
+}
+
+function ip(args) {
+	return execFileSync("ip", args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+}
+
+function removeNamespaces(names) {
+	for (const name of names) {
+		spawnSync("ip", ["netns", "del", name], { stdio: "ignore" });
+		live.delete(name);
+	}
+}
+
+process.on("exit", () => removeNamespaces([...live]));
+
+function alive(pid) {
+	try {
+		process.kill(pid, 0);
+		return true;
+	} catch (e) {
+		return e.code === "EPERM";
+	}
+}
+
+// Namespaces left behind by a harness that was killed before it could clean up.
+export function removeStaleNamespaces() {
+	const stale = ip(["netns", "list"]).split("\n").map((l) => l.split(" ")[0])
+		.filter((n) => NAME.test(n) && !alive(Number(NAME.exec(n)[1])));
+	removeNamespaces(stale);
+	return stale;
+}
+
+export function compileHelper() {
+	if (existsSync(HELPER) && statSync(HELPER).mtimeMs >= statSync(SOURCE).mtimeMs) return HELPER;
+	mkdirSync(dirname(HELPER), { recursive: true });
+	execFileSync("gcc", ["-std=c11", "-O2", "-Wall", "-Wextra", "-Werror", SOURCE, "-o", HELPER], { stdio: ["ignore", "pipe", "pipe"] });
+	return HELPER;
+}
+
+function waitReady(child) {
+	return new Promise((resolvePromise, reject) => {
+		let stderr = "";
+		child.stderr.on("data", (d) => { stderr += d; });
+		const lines = createInterface({ input: child.stdout });
+		const onExit = (code) => reject(new Error(`tunrelay exited ${code}: ${stderr.trim()}`));
+		child.once("exit", onExit);
+		lines.once("line", (line) => {
+			child.off("exit", onExit);
+			const m = /^ready (\d+) (\d+)$/.exec(line);
+			if (!m) return reject(new Error(`tunrelay said ${JSON.stringify(line)}`));
+			resolvePromise([Number(m[1]), Number(m[2])]);
+		});
+	});
+}
+
+// Opens a link: { a, b, relay, spawn, sysctl, close }. a and b are { ns, address } (address is
+// the IPv4 address inside that namespace); `ab` and `ba` are LinkModel options per direction.
+export async function openTunLink({ ab = {}, ba = {}, seed = 1, mtu = 1500 } = {}) {
+	const why = tunAvailable();
+	if (!why.ok) throw new Error(`TUN link unavailable: ${why.reason}`);
+	removeStaleNamespaces();
+	const helperPath = compileHelper();
+	const n = opened++;
+	const subnet = `10.77.${n % 250}`;
+	const ns = { a: `ivxs-p2p-${process.pid}-${n}-a`, b: `ivxs-p2p-${process.pid}-${n}-b` };
+	const children = new Set();
+	let relay = null;
+	let helper = null;
+	const close = async () => {
+		for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
+		if (helper && helper.exitCode === null) {
+			helper.stdin.end();
+			const exited = new Promise((r) => helper.once("exit", r));
+			const timer = setTimeout(() => helper.kill("SIGKILL"), 1000);
+			await exited;
+			clearTimeout(timer);
+		}
+		await relay?.close();
+		removeNamespaces([ns.a, ns.b]);
+	};
+	try {
+		for (const name of [ns.a, ns.b]) {
+			ip(["netns", "add", name]);
+			live.add(name);
+		}
+		relay = await Relay.open({ ab, ba, seed });
+		helper = spawn(helperPath, [ns.a, ns.b, String(relay.face("a").port), String(relay.face("b").port)], { stdio: ["pipe", "pipe", "pipe"] });
+		const [portA, portB] = await waitReady(helper);
+		relay.setPeer("a", { address: "127.0.0.1", port: portA });
+		relay.setPeer("b", { address: "127.0.0.1", port: portB });
+		const addr = { a: `${subnet}.1`, b: `${subnet}.2` };
+		for (const side of ["a", "b"]) {
+			ip(["-n", ns[side], "link", "set", "lo", "up"]);
+			ip(["-n", ns[side], "link", "set", DEVICE, "mtu", String(mtu), "up"]);
+			ip(["-n", ns[side], "addr", "add", `${addr[side]}/24`, "dev", DEVICE]);
+		}
+		return {
+			a: { ns: ns.a, address: addr.a },
+			b: { ns: ns.b, address: addr.b },
+			relay,
+			// Runs a program inside a side's namespace; the link kills it on close().
+			spawn(side, cmd, args = [], options = {}) {
+				const child = spawn("ip", ["netns", "exec", ns[side], cmd, ...args], { stdio: ["ignore", "pipe", "pipe"], ...options });
+				children.add(child);
+				child.once("exit", () => children.delete(child));
+				return child;
+			},
+			// Reads (value undefined) or sets a sysctl inside a side's namespace.
+			sysctl(side, key, value) {
+				const args = value === undefined ? ["-n", key] : ["-qw", `${key}=${value}`];
+				return execFileSync("ip", ["netns", "exec", ns[side], "sysctl", ...args], { encoding: "utf8" }).trim();
+			},
+			close,
+		};
+	} catch (e) {
+		await close();
+		throw e;
+	}
+}
