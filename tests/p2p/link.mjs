@@ -100,6 +100,7 @@ export class LinkModel {
 		this.counters = {
 			sent: 0, sentBytes: 0, delivered: 0, deliveredBytes: 0, duplicated: 0, reordered: 0,
 			dropped: Object.fromEntries(DROP_REASONS.map((r) => [r, 0])), queuePeakBytes: 0, badStatePackets: 0,
+			lateMsMax: 0, lateMsTotal: 0,
 		};
 	}
 
@@ -160,9 +161,14 @@ export class LinkModel {
 		return { at: [arrival] };
 	}
 
-	delivered(size) {
-		this.counters.delivered++;
-		this.counters.deliveredBytes += size;
+	// lateMs: how much later than the model said the copy actually left (the relay's timer and
+	// event-loop delay): the emulator's own error, reported so a loaded machine shows.
+	delivered(size, lateMs = 0) {
+		const c = this.counters;
+		c.delivered++;
+		c.deliveredBytes += size;
+		c.lateMsTotal += lateMs;
+		if (lateMs > c.lateMsMax) c.lateMsMax = lateMs;
 	}
 
 	// A datagram that never reached the link (sent to a stale NAT mapping): counted as sent and
@@ -381,17 +387,17 @@ export class Relay {
 		this.#timer = null;
 		this.#timerAt = Infinity;
 		if (this.#closed) return;
-		// setTimeout wakes up to a millisecond late and never early by more than its rounding:
-		// deliver everything due within half a millisecond.
-		const now = this.now() + 0.5;
+		// Never early: a timer can wake a fraction of a millisecond before its time (libuv counts
+		// whole milliseconds); what is not yet due waits for the next one.
+		const now = this.now();
 		while (this.#schedule.size && this.#schedule.peek().at <= now) {
-			const { item } = this.#schedule.pop();
+			const { at, item } = this.#schedule.pop();
 			const out = this.#faces[item.side];
 			if (!out.peer) {
 				item.model.drop("no_peer");
 				continue;
 			}
-			item.model.delivered(item.msg.length);
+			item.model.delivered(item.msg.length, Math.max(0, now - at));
 			out.socket.send(item.msg, out.peer.port, out.peer.address);
 		}
 		this.#arm();

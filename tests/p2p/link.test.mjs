@@ -143,7 +143,8 @@ test("bad options are refused", (t) => {
 
 function socket(address = "127.0.0.1") {
 	return new Promise((resolve) => {
-		const s = dgram.createSocket("udp4");
+		// A big receive buffer: a burst must not overflow the test's own socket.
+		const s = dgram.createSocket({ type: "udp4", recvBufferSize: 4 << 20 });
 		s.bind(0, address, () => resolve(s));
 	});
 }
@@ -165,20 +166,19 @@ async function echoServer({ sticky = false } = {}) {
 }
 
 // Sends `n` pings from a client through the relay every `gapMs`; resolves with each ping's RTT
-// (ms, or null when it never came back within waitMs).
-async function pings(relay, client, n, gapMs, { waitMs = 400, onSent } = {}) {
-	const sent = new Map();
+// (ms, or null when it never came back within waitMs). `sentAt` receives each send time.
+async function pings(relay, client, n, gapMs, { waitMs = 400, onSent, sentAt = [] } = {}) {
 	const rtt = new Array(n).fill(null);
 	const onMessage = (msg) => {
 		const i = msg.readUInt32BE(0);
-		if (sent.has(i) && rtt[i] === null) rtt[i] = performance.now() - sent.get(i);
+		if (sentAt[i] !== undefined && rtt[i] === null) rtt[i] = performance.now() - sentAt[i];
 	};
 	client.on("message", onMessage);
 	for (let i = 0; i < n; i++) {
 		const msg = Buffer.alloc(100);
 		msg.writeUInt32BE(i, 0);
 		const { address, port } = relay.face("a");
-		sent.set(i, performance.now());
+		sentAt[i] = performance.now();
 		client.send(msg, port, address);
 		await onSent?.(i);
 		await new Promise((r) => setTimeout(r, gapMs));
@@ -196,8 +196,9 @@ test.serial("relay: a round trip takes the two one-way delays", async (t) => {
 	const rtt = await pings(relay, client, 40, 10);
 	t.true(rtt.every((x) => x !== null));
 	const s = [...rtt].sort((a, b) => a - b);
-	t.true(s[0] >= 59, `min RTT ${s[0]}`);   // each hop may fire up to 0.5 ms early (timer rounding)
-	t.true(s[20] < 70, `median RTT ${s[20]}`);
+	t.true(s[0] >= 60, `min RTT ${s[0]}`);
+	// Upper bounds are loose (a loaded machine delays timers) but below a doubled delay (120).
+	t.true(s[20] < 100, `median RTT ${s[20]}`);
 	const c = relay.counters();
 	t.is(c.ab.delivered, 40);
 	t.is(c.ba.delivered, 40);
@@ -218,8 +219,10 @@ test.serial("relay: a bandwidth cap spreads a burst at the link rate", async (t)
 	t.is(arrivals.length, 100);
 	// 100 × 8000 bits at 2 Mbit/s: 400 ms from the first send to the last arrival.
 	const span = arrivals.at(-1) - t0;
-	t.true(span >= 395 && span < 460, `burst took ${span} ms`);
-	t.is(relay.counters().ab.queuePeakBytes > 90000, true);
+	t.true(span >= 395 && span < 480, `burst took ${span} ms`);
+	// (How full the queue got depends on how fast this loaded machine hands the burst over; the
+	// model test pins the exact figure.)
+	t.true(relay.counters().ab.queuePeakBytes > 0 && relay.counters().ab.queuePeakBytes <= 100000);
 });
 
 test.serial("relay: losses happen in the relay and are counted by reason", async (t) => {
@@ -234,7 +237,8 @@ test.serial("relay: losses happen in the relay and are counted by reason", async
 		client.send(Buffer.alloc(200), port, address);
 		if (i % 100 === 99) await new Promise((r) => setTimeout(r, 5));
 	}
-	await new Promise((r) => setTimeout(r, 300));
+	// Until everything the relay delivered has been read (a loaded machine may take a while).
+	for (let i = 0; i < 100 && received < relay.counters().ab.delivered; i++) await new Promise((r) => setTimeout(r, 20));
 	const c = relay.counters().ab;
 	t.is(c.sent, 2000);
 	t.is(c.delivered, received);
@@ -248,25 +252,28 @@ test.serial("relay: NAT rebinding moves the source the far side sees; the old ma
 	const relay = await Relay.open({ ab: { delayMs: 5 }, ba: { delayMs: 5 }, b: { peer: follow.peer } });
 	const client = await socket();
 	t.teardown(() => closeAll(relay, client, follow.s));
+	// Phases with nothing in flight at the switch (what is in flight then is lost, as on a real
+	// NAT; how much depends on this machine's load, so it is left out).
 	const before = relay.face("b");
-	let after;
-	const rtt = await pings(relay, client, 40, 10, { onSent: async (i) => { if (i === 19) after = await relay.rebind("b", { address: "127.0.0.2" }); } });
-	t.not(after.port, undefined);
+	const rtt = await pings(relay, client, 20, 10, { waitMs: 300 });
+	const after = await relay.rebind("b", { address: "127.0.0.2" });
 	t.is(after.address, "127.0.0.2");
-	t.true(follow.seen.slice(0, 19).every((x) => x === `127.0.0.1:${before.port}`));
-	t.true(follow.seen.slice(-10).every((x) => x === `127.0.0.2:${after.port}`), follow.seen.slice(-10).join(" "));
-	// A server that follows the new address keeps answering (at most the replies in flight
-	// during the switch are lost).
-	t.true(rtt.filter((x) => x === null).length <= 1, `lost ${rtt.filter((x) => x === null).length}`);
+	t.not(after.port, before.port);
+	rtt.push(...await pings(relay, client, 20, 10, { waitMs: 300 }));
+	t.deepEqual(follow.seen, [...new Array(20).fill(`127.0.0.1:${before.port}`), ...new Array(20).fill(`127.0.0.2:${after.port}`)]);
+	// A server that follows the new address keeps answering.
+	t.true(rtt.every((x) => x !== null), `lost ${rtt.filter((x) => x === null).length}`);
+	t.is(relay.counters().ba.dropped.stale_mapping, 0);
 
 	// A server that keeps answering the old address is cut off, and the relay says why.
 	const sticky = await echoServer({ sticky: true });
 	const relay2 = await Relay.open({ b: { peer: sticky.peer } });
 	t.teardown(() => closeAll(relay2, sticky.s));
-	const rtt2 = await pings(relay2, client, 20, 5, { onSent: async (i) => { if (i === 9) await relay2.rebind("b"); } });
-	t.true(rtt2.slice(0, 9).every((x) => x !== null));
-	t.true(rtt2.slice(11).every((x) => x === null));
-	t.true(relay2.counters().ba.dropped.stale_mapping >= 9);
+	t.true((await pings(relay2, client, 10, 5, { waitMs: 300 })).every((x) => x !== null));
+	await relay2.rebind("b");
+	t.true((await pings(relay2, client, 10, 5, { waitMs: 300 })).every((x) => x === null));
+	t.is(relay2.counters().ba.dropped.stale_mapping, 10);
+	t.is(sticky.seen.length, 20);   // the server did receive them, from the new mapping
 });
 
 test.serial("relay: with graceMs the old mapping keeps forwarding for that long", async (t) => {
@@ -275,9 +282,14 @@ test.serial("relay: with graceMs the old mapping keeps forwarding for that long"
 	const client = await socket();
 	t.teardown(() => closeAll(relay, client, sticky.s));
 	let rebindAt = 0;
-	const rtt = await pings(relay, client, 40, 10, { onSent: async (i) => { if (i === 4) { rebindAt = i; await relay.rebind("b", { graceMs: 150 }); } } });
-	// ~15 pings within the grace period come back, the ones after it do not.
-	t.true(rtt.slice(0, rebindAt + 10).every((x) => x !== null));
-	t.true(rtt.slice(rebindAt + 20).every((x) => x === null));
-	t.true(relay.counters().ba.dropped.stale_mapping >= 15);
+	const sentAt = [];
+	const graceMs = 150;
+	const rtt = await pings(relay, client, 40, 10, { sentAt, onSent: async (i) => { if (i === 4) { await relay.rebind("b", { graceMs }); rebindAt = performance.now(); } } });
+	// Judged by send time, not ping count (a loaded machine stretches the 10 ms gaps): pings sent
+	// well inside the grace period come back, pings sent well after it do not.
+	const inside = rtt.filter((x, i) => sentAt[i] < rebindAt + graceMs - 40);
+	const after = rtt.filter((x, i) => sentAt[i] > rebindAt + graceMs + 40);
+	t.true(inside.length >= 5 && inside.every((x) => x !== null), `inside ${inside}`);
+	t.true(after.length > 0 && after.every((x) => x === null), `after ${after}`);
+	t.true(relay.counters().ba.dropped.stale_mapping >= after.length);
 });

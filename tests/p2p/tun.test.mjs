@@ -36,11 +36,12 @@ tunTest("TCP across the TUN link sees the configured delay", async (t) => {
 	const link = await withServer(t, { ab: { delayMs: 30 }, ba: { delayMs: 30 } });
 	const r = await firstJson(link.spawn("a", process.execPath, [probe, "rtt", link.b.address, "7000", "20"]));
 	// connect() returns after SYN → SYN-ACK: one round trip.
-	t.true(r.connectMs >= 59 && r.connectMs < 90, `connect ${r.connectMs} ms`);
+	// Upper bounds are loose (a loaded machine delays timers) but below a doubled delay (120 ms).
+	t.true(r.connectMs >= 60 && r.connectMs < 110, `connect ${r.connectMs} ms`);
 	const s = [...r.rtts].sort((a, b) => a - b);
 	t.log(`connect ${r.connectMs.toFixed(1)} ms, echo RTT min ${s[0].toFixed(1)} median ${s[10].toFixed(1)} max ${s.at(-1).toFixed(1)} ms`);
-	t.true(s[0] >= 59, `min RTT ${s[0]}`);
-	t.true(s[10] < 75, `median RTT ${s[10]}`);
+	t.true(s[0] >= 60, `min RTT ${s[0]}`);
+	t.true(s[10] < 100, `median RTT ${s[10]}`);
 	const c = link.relay.counters();
 	t.true(c.ab.delivered >= 22 && c.ba.delivered >= 22, JSON.stringify(c));
 });

@@ -1,0 +1,59 @@
+// The p2p benchmark's harness (bench/p2p/run.mjs) measures what it says: a short TCP stream over
+// TUN links whose outcome is known in advance. Needs root, like tun.test.mjs.
+import test from "ava";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { decodeHeader, encodeHeader, framesFromFixture, readFramesFile, writeFramesFile } from "../../bench/p2p/frames.mjs";
+import { runOne } from "../../bench/p2p/run.mjs";
+import { transports } from "../../bench/p2p/transports.mjs";
+import { build, root } from "../_host.mjs";
+import { tunAvailable } from "./tun.mjs";
+
+const available = tunAvailable();
+const tunTest = available.ok ? test.serial : (title) => test.skip(`${title} — SKIPPED: ${available.reason}`, () => {});
+const tcp = transports.find((t) => t.name === "tcp");
+
+async function framesFile() {
+	mkdirSync(join(build, "p2p"), { recursive: true });
+	const frames = await framesFromFixture(join(root, "fixtures/media/h264-main-640x480.h264"), join(build, "ts/modules/media/annexb.js"));
+	const file = join(build, "p2p/test-frames.bin");
+	writeFramesFile(file, frames);
+	return { frames, file };
+}
+
+test("the frames file and the frame header round-trip", async (t) => {
+	const { frames, file } = await framesFile();
+	t.is(frames.length, 60);
+	t.is(frames.filter((f) => f.key).length, 4);   // GOP 15
+	const back = readFramesFile(file);
+	t.deepEqual(back.map((f) => [f.key, Buffer.from(f.payload).toString("hex")]), frames.map((f) => [f.key, Buffer.from(f.payload).toString("hex")]));
+	const h = decodeHeader(encodeHeader(1234, 0xfffffffe, 123456789012345n, true));
+	t.deepEqual(h, { size: 1234, seq: 0xfffffffe, captureNs: 123456789012345n, key: true });
+});
+
+tunTest("harness: TCP on a clean 30 ms link delivers every frame intact, on time, about 30 ms late", async (t) => {
+	const { file } = await framesFile();
+	const r = await runOne(tcp, { name: "clean", model: { delayMs: 30 } }, { framesFile: file, seconds: 2, drainMs: 500, seed: 1 });
+	t.log(JSON.stringify(r.latency_ms), `goodput ${r.goodput_kbps} kbit/s, handshake ${r.handshake_ms} ms`);
+	t.is(r.frames, 30);
+	t.is(r.frames_received, 30);
+	t.is(r.frames_corrupt, 0);
+	t.is(r.on_time_share, 1);
+	t.true(r.latency_ms.min_received >= 30, `min ${r.latency_ms.min_received}`);
+	// Upper bounds loose for a loaded machine, but below twice the configured delay.
+	t.true(r.latency_ms.p50 < 55, `p50 ${r.latency_ms.p50}`);
+	t.true(r.handshake_ms >= 60 && r.handshake_ms < 115, `handshake ${r.handshake_ms}`);
+	t.true(Math.abs(r.goodput_kbps - r.stream_kbps) / r.stream_kbps < 0.1, `goodput ${r.goodput_kbps} vs ${r.stream_kbps}`);
+});
+
+tunTest("harness: a link slower than the stream shows as growing latency and frames never received", async (t) => {
+	const { frames, file } = await framesFile();
+	const bitrate = (frames.reduce((n, f) => n + f.payload.length, 0) * 8 * 15) / frames.length;
+	const r = await runOne(tcp, { name: "slow", model: { delayMs: 10, rateBps: 0.5 * bitrate, queueBytes: 15000 } }, { framesFile: file, seconds: 3, drainMs: 300, seed: 1 });
+	t.log(JSON.stringify(r.latency_ms), `received ${r.frames_received}/${r.frames}, goodput ${r.goodput_kbps} kbit/s of ${r.stream_kbps}`);
+	// Half the rate: about half the frames arrive, the rest are counted (p99 null = never received).
+	t.true(r.frames_received < 0.75 * r.frames && r.frames_received > 0.25 * r.frames, `${r.frames_received}`);
+	t.is(r.latency_ms.p99, null);
+	t.true(r.goodput_kbps <= 0.5 * bitrate / 1000 * 1.05, `goodput ${r.goodput_kbps}`);
+	t.true(r.on_time_share < 0.5);
+});
