@@ -52,7 +52,7 @@ export function burstyLoss(loss, meanBurst) {
 	return { pGoodBad: (loss * pBadGood) / (1 - loss), pBadGood, lossGood: 0, lossBad: 1 };
 }
 
-const DROP_REASONS = ["queue", "loss", "burst", "no_peer", "stale_mapping"];
+const DROP_REASONS = ["queue", "loss", "burst", "no_peer", "stale_mapping", "no_mapping"];
 
 function probability(name, p) {
 	if (!(p >= 0 && p <= 1)) throw new RangeError(`${name} must be a probability`);
@@ -171,8 +171,8 @@ export class LinkModel {
 		if (lateMs > c.lateMsMax) c.lateMsMax = lateMs;
 	}
 
-	// A datagram that never reached the link (sent to a stale NAT mapping): counted as sent and
-	// dropped, without taking the PRNG draws of a packet that crossed the link.
+	// A datagram that never reached the link (sent to a stale NAT mapping, refused by a filter):
+	// counted as sent and dropped, without taking the PRNG draws of a packet that crossed it.
 	refuse(size, reason) {
 		this.counters.sent++;
 		this.counters.sentBytes += size;
@@ -269,6 +269,7 @@ export class Relay {
 	#faces = {};
 	#old = [];
 	#schedule = new Schedule();
+	#filters = { ab: null, ba: null };
 	#timer = null;
 	#timerAt = Infinity;
 	#closed = false;
@@ -309,6 +310,14 @@ export class Relay {
 
 	peer(side) {
 		return this.#face(side).peer;
+	}
+
+	// Installs a per-direction packet filter, run on each datagram as it reaches the relay,
+	// before the link model: fn(msg, now) returns the datagram to carry (possibly rewritten) or a
+	// drop reason (a string, counted like the model's own). tun.mjs's NAT is one.
+	setFilter(dir, fn) {
+		if (dir !== "ab" && dir !== "ba") throw new RangeError(`no direction "${dir}" (ab or ba)`);
+		this.#filters[dir] = fn;
 	}
 
 	counters() {
@@ -368,6 +377,11 @@ export class Relay {
 			while (live.replacedBy) live = live.replacedBy;
 		}
 		if (live.learn) live.peer = { address: rinfo.address, port: rinfo.port };
+		if (this.#filters[dir]) {
+			const out = this.#filters[dir](msg, now);
+			if (typeof out === "string") return void model.refuse(msg.length, out);
+			msg = out;
+		}
 		const fate = model.offer(now, msg.length);
 		if (fate.drop) return;
 		const out = this.#faces[face.side === "a" ? "b" : "a"];

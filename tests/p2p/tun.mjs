@@ -89,9 +89,103 @@ function waitReady(child) {
 	});
 }
 
-// Opens a link: { a, b, relay, spawn, sysctl, close }. a and b are { ns, address } (address is
+// A NAT in front of side A for UDP over IPv4 (TCP and the rest pass untouched): A's datagrams
+// leave with an external source (address, port) from a mapping, and datagrams to that external
+// (address, port) come back to A's own. Port-preserving at first. rebind() gives every mapping a
+// new external port (and address, if asked), as a NAT that re-maps does: B sees A's datagrams
+// from the new source, and what B sends to the old one is dropped as stale_mapping once graceMs
+// have passed. Datagrams to an address:port never mapped are dropped as no_mapping.
+// Rewritten datagrams carry UDP checksum 0 (allowed for IPv4: "no checksum").
+export class UdpNat {
+	#inside;
+	#external;
+	#out = new Map();   // A's port -> external port
+	#in = new Map();    // "external address:port" -> { port: A's port, staleAfter }
+	#nextPort = 40000;
+	rebinds = 0;
+
+	constructor(insideAddress) {
+		this.#inside = insideAddress;
+		this.#external = insideAddress;
+	}
+
+	get external() {
+		return this.#external;
+	}
+
+	// A → B: rewrite the source.
+	outbound(msg) {
+		const ihl = udpHeader(msg);
+		if (ihl < 0 || ipText(msg, 12) !== this.#inside) return msg;
+		const port = msg.readUInt16BE(ihl);
+		let external = this.#out.get(port);
+		if (external === undefined) {
+			external = this.#in.has(`${this.#external}:${port}`) ? this.#allocate() : port;
+			this.#map(port, external);
+		}
+		setIp(msg, 12, this.#external);
+		msg.writeUInt16BE(external, ihl);
+		msg.writeUInt16BE(0, ihl + 6);
+		return msg;
+	}
+
+	// B → A: rewrite the destination, or refuse.
+	inbound(msg, now) {
+		const ihl = udpHeader(msg);
+		if (ihl < 0) return msg;
+		const entry = this.#in.get(`${ipText(msg, 16)}:${msg.readUInt16BE(ihl + 2)}`);
+		if (!entry) return ipText(msg, 16) === this.#inside || ipText(msg, 16) === this.#external ? "no_mapping" : msg;
+		if (now >= entry.staleAfter) return "stale_mapping";
+		setIp(msg, 16, this.#inside);
+		msg.writeUInt16BE(entry.port, ihl + 2);
+		msg.writeUInt16BE(0, ihl + 6);
+		return msg;
+	}
+
+	rebind(now, { address, graceMs = 0 } = {}) {
+		for (const entry of this.#in.values()) entry.staleAfter = Math.min(entry.staleAfter, now + graceMs);
+		if (address) this.#external = address;
+		const ports = [...this.#out.keys()];
+		this.#out.clear();
+		for (const port of ports) this.#map(port, this.#allocate());
+		this.rebinds++;
+	}
+
+	#map(port, external) {
+		this.#out.set(port, external);
+		this.#in.set(`${this.#external}:${external}`, { port, staleAfter: Infinity });
+	}
+
+	#allocate() {
+		while (this.#in.has(`${this.#external}:${this.#nextPort}`)) this.#nextPort++;
+		return this.#nextPort++;
+	}
+}
+
+// Offset of the UDP header in an IPv4 UDP packet, or -1.
+function udpHeader(msg) {
+	if (msg.length < 20 || msg[0] >> 4 !== 4 || msg[9] !== 17) return -1;
+	const ihl = (msg[0] & 15) * 4;
+	return msg.length >= ihl + 8 ? ihl : -1;
+}
+
+const ipText = (msg, at) => `${msg[at]}.${msg[at + 1]}.${msg[at + 2]}.${msg[at + 3]}`;
+
+// Writes an IPv4 address into the header and recomputes the header checksum.
+function setIp(msg, at, text) {
+	text.split(".").forEach((x, i) => { msg[at + i] = Number(x); });
+	const ihl = (msg[0] & 15) * 4;
+	msg.writeUInt16BE(0, 10);
+	let sum = 0;
+	for (let i = 0; i < ihl; i += 2) sum += msg.readUInt16BE(i);
+	while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
+	msg.writeUInt16BE(~sum & 0xffff, 10);
+}
+
+// Opens a link: { a, b, relay, nat, spawn, sysctl, close }. a and b are { ns, address } (address is
 // the IPv4 address inside that namespace); `ab` and `ba` are LinkModel options per direction.
-export async function openTunLink({ ab = {}, ba = {}, seed = 1, mtu = 1500 } = {}) {
+// With nat: true, a UdpNat sits in front of A (link.nat; link.rebind() re-maps it).
+export async function openTunLink({ ab = {}, ba = {}, seed = 1, mtu = 1500, nat = false } = {}) {
 	const why = tunAvailable();
 	if (!why.ok) throw new Error(`TUN link unavailable: ${why.reason}`);
 	removeStaleNamespaces();
@@ -130,10 +224,23 @@ export async function openTunLink({ ab = {}, ba = {}, seed = 1, mtu = 1500 } = {
 			ip(["-n", ns[side], "link", "set", DEVICE, "mtu", String(mtu), "up"]);
 			ip(["-n", ns[side], "addr", "add", `${addr[side]}/24`, "dev", DEVICE]);
 		}
+		const udpNat = nat ? new UdpNat(addr.a) : null;
+		if (udpNat) {
+			relay.setFilter("ab", (msg) => udpNat.outbound(msg));
+			relay.setFilter("ba", (msg, now) => udpNat.inbound(msg, now));
+		}
 		return {
 			a: { ns: ns.a, address: addr.a },
 			b: { ns: ns.b, address: addr.b },
 			relay,
+			nat: udpNat,
+			// NAT rebinding (nat: true): A's UDP flows get new external ports, and with
+			// newAddress the external address moves to <subnet>.3 (B reaches it through its TUN).
+			rebind({ newAddress = false, graceMs = 0 } = {}) {
+				if (!udpNat) throw new Error("rebind() needs openTunLink({ nat: true })");
+				udpNat.rebind(relay.now(), { address: newAddress ? `${subnet}.${3 + udpNat.rebinds}` : undefined, graceMs });
+				return udpNat.external;
+			},
 			// Runs a program inside a side's namespace; the link kills it on close().
 			spawn(side, cmd, args = [], options = {}) {
 				const child = spawn("ip", ["netns", "exec", ns[side], cmd, ...args], { stdio: ["ignore", "pipe", "pipe"], ...options });

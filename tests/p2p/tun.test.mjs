@@ -6,9 +6,9 @@ import { spawn, spawnSync } from "node:child_process";
 import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import { openTunLink, removeStaleNamespaces, tunAvailable } from "./tun.mjs";
+import { UdpNat, openTunLink, removeStaleNamespaces, tunAvailable } from "./tun.mjs";
 
-const probe = join(dirname(fileURLToPath(import.meta.url)), "_tcp-probe.mjs");
+const probe = join(dirname(fileURLToPath(import.meta.url)), "_probe.mjs");
 const available = tunAvailable();
 const tunTest = available.ok ? test.serial : (title) => test.skip(`${title} — SKIPPED: ${available.reason}`, () => {});
 
@@ -76,4 +76,104 @@ tunTest("closing a TUN link removes its namespaces; namespaces of a dead harness
 	t.true(namespaces().includes(name));
 	t.true(removeStaleNamespaces().includes(name));
 	t.false(namespaces().includes(name));
+});
+
+// Pings from A through the NAT to a UDP echo server in B; the NAT re-maps half-way.
+async function natRun(t, { sticky, newAddress }) {
+	const link = await openTunLink({ ab: { delayMs: 5 }, ba: { delayMs: 5 }, nat: true });
+	t.teardown(() => link.close());
+	const server = link.spawn("b", process.execPath, [probe, "udp-server", link.b.address, "7001", sticky ? "sticky" : "follow"]);
+	const sources = [];
+	await new Promise((resolve, reject) => {
+		createInterface({ input: server.stdout }).on("line", (line) => {
+			const o = JSON.parse(line);
+			if (o.ready) resolve();
+			if (o.source) sources.push(o.source);
+		});
+		server.once("exit", (code) => reject(new Error(`udp-server exited ${code}`)));
+	});
+	const pinger = firstJson(link.spawn("a", process.execPath, [probe, "udp-pings", link.b.address, "7001", "60", "20"]));
+	await new Promise((r) => setTimeout(r, 600));
+	const rebindNs = process.hrtime.bigint();
+	const external = link.rebind({ newAddress });
+	const { sent, back } = await pinger;
+	// Pings sent well before or well after the switch (what is in flight at it may be lost).
+	const before = sent.map((s, i) => [BigInt(s), back[i]]).filter(([s]) => s < rebindNs - 50_000_000n);
+	const after = sent.map((s, i) => [BigInt(s), back[i]]).filter(([s]) => s > rebindNs + 50_000_000n);
+	return { link, sources, external, before, after };
+}
+
+tunTest("a NAT rebinding on the TUN link: a UDP peer that follows the new source keeps the flow", async (t) => {
+	const { link, sources, external, before, after } = await natRun(t, { sticky: false, newAddress: false });
+	t.is(external, link.a.address);   // same address, new port
+	t.is(sources.length, 2, sources.join(" "));
+	t.true(sources.every((s) => s.startsWith(`${link.a.address}:`)));
+	t.true(Number(sources[1].split(":")[1]) >= 40000);
+	t.true(before.length > 10 && before.every(([, b]) => b !== null));
+	t.true(after.length > 10 && after.every(([, b]) => b !== null), `${after.filter(([, b]) => b === null).length} lost`);
+	t.is(link.nat.rebinds, 1);
+});
+
+tunTest("a NAT rebinding to a new address on the TUN link: a peer that keeps the old source is cut off", async (t) => {
+	const { link, sources, external, before, after } = await natRun(t, { sticky: true, newAddress: true });
+	t.not(external, link.a.address);
+	t.deepEqual(sources.map((s) => s.split(":")[0]), [link.a.address, external]);
+	t.true(before.length > 10 && before.every(([, b]) => b !== null));
+	t.true(after.length > 10 && after.every(([, b]) => b === null));
+	t.true(link.relay.counters().ba.dropped.stale_mapping >= after.length);
+});
+
+// An IPv4 UDP packet (20-byte header with a valid checksum, 8-byte UDP header, 4 bytes).
+function udpPacket(src, sport, dst, dport) {
+	const p = Buffer.alloc(32);
+	p[0] = 0x45;
+	p.writeUInt16BE(32, 2);
+	p[8] = 64;
+	p[9] = 17;
+	src.split(".").forEach((x, i) => { p[12 + i] = Number(x); });
+	dst.split(".").forEach((x, i) => { p[16 + i] = Number(x); });
+	p.writeUInt16BE(sport, 20);
+	p.writeUInt16BE(dport, 22);
+	p.writeUInt16BE(12, 24);
+	p.writeUInt16BE(0x1234, 26);
+	p.writeUInt16BE(ipChecksum(p), 10);
+	return p;
+}
+
+function ipChecksum(p) {
+	let sum = 0;
+	for (let i = 0; i < 20; i += 2) if (i !== 10) sum += p.readUInt16BE(i);
+	while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
+	return ~sum & 0xffff;
+}
+
+const ip = (p, at) => [...p.subarray(at, at + 4)].join(".");
+
+test("UdpNat: maps A's flows, re-maps them on rebind, refuses stale and unmapped destinations", (t) => {
+	const nat = new UdpNat("10.77.0.1");
+	const out = nat.outbound(udpPacket("10.77.0.1", 5000, "10.77.0.2", 7000));
+	t.is(out.readUInt16BE(20), 5000);   // port-preserving at first
+	t.is(out.readUInt16BE(26), 0);      // checksum "none"
+	const back = nat.inbound(udpPacket("10.77.0.2", 7000, "10.77.0.1", 5000), 0);
+	t.is(back.readUInt16BE(22), 5000);
+	t.is(nat.inbound(udpPacket("10.77.0.2", 7000, "10.77.0.1", 5001), 0), "no_mapping");
+	// A packet not from A, or not UDP, passes untouched.
+	const other = udpPacket("10.77.0.9", 1, "10.77.0.2", 2);
+	t.is(nat.outbound(Buffer.from(other)).compare(other), 0);
+	const tcp = udpPacket("10.77.0.1", 5000, "10.77.0.2", 7000);
+	tcp[9] = 6;
+	t.is(nat.outbound(Buffer.from(tcp)).compare(tcp), 0);
+
+	nat.rebind(100, { address: "10.77.0.3", graceMs: 50 });
+	const moved = nat.outbound(udpPacket("10.77.0.1", 5000, "10.77.0.2", 7000));
+	t.is(ip(moved, 12), "10.77.0.3");
+	t.true(moved.readUInt16BE(20) >= 40000);
+	t.is(moved.readUInt16BE(10), ipChecksum(moved), "the IP header checksum is recomputed");
+	const toNew = nat.inbound(udpPacket("10.77.0.2", 7000, "10.77.0.3", moved.readUInt16BE(20)), 200);
+	t.is(ip(toNew, 16), "10.77.0.1");
+	t.is(toNew.readUInt16BE(22), 5000);
+	t.is(toNew.readUInt16BE(10), ipChecksum(toNew));
+	// The old mapping: alive during the grace period, stale after it.
+	t.not(typeof nat.inbound(udpPacket("10.77.0.2", 7000, "10.77.0.1", 5000), 120), "string");
+	t.is(nat.inbound(udpPacket("10.77.0.2", 7000, "10.77.0.1", 5000), 150), "stale_mapping");
 });
