@@ -4,7 +4,7 @@ import test from "ava";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { decodeHeader, encodeHeader, framesFromFixture, readFramesFile, writeFramesFile } from "../../bench/p2p/frames.mjs";
-import { runOne } from "../../bench/p2p/run.mjs";
+import { floorOf, runOne } from "../../bench/p2p/run.mjs";
 import { transports } from "../../bench/p2p/transports.mjs";
 import { build, root } from "../_host.mjs";
 import { tunAvailable } from "./tun.mjs";
@@ -29,6 +29,17 @@ test("the frames file and the frame header round-trip", async (t) => {
 	t.deepEqual(back.map((f) => [f.key, Buffer.from(f.payload).toString("hex")]), frames.map((f) => [f.key, Buffer.from(f.payload).toString("hex")]));
 	const h = decodeHeader(encodeHeader(1234, 0xfffffffe, 123456789012345n, true));
 	t.deepEqual(h, { size: 1234, seq: 0xfffffffe, captureNs: 123456789012345n, key: true });
+});
+
+test("the latency floor: the one-way delay plus serialisation at the link rate, frames queued in order", async (t) => {
+	const { frames } = await framesFile();
+	const free = floorOf(frames, { model: { delayMs: 30 } }, 4);
+	t.deepEqual(free.latency_ms, { p50: 30, p95: 30, p99: 30, max: 30 });
+	// At 100 kbit/s the 3940-byte first key frame alone takes 315.2 ms; the frames behind it wait.
+	const slow = floorOf(frames, { model: { delayMs: 30, rateBps: 100_000 } }, 4);
+	t.is(frames[0].payload.length, 3940);
+	t.true(slow.latency_ms.max >= 30 + 315.2);
+	t.true(slow.on_time_share < 1);
 });
 
 tunTest("harness: TCP on a clean 30 ms link delivers every frame intact, on time, about 30 ms late", async (t) => {
