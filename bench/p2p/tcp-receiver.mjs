@@ -1,6 +1,6 @@
 // The TCP baseline's receiver: accepts one connection, reassembles frames from the byte
 // stream and prints, per frame, when its last byte arrived and whether its payload matches the
-// frames file. Prints {"ready": true} once listening.
+// frames file. Prints {"ready": true} once listening; runs until killed or its stdin closes.
 //   node tcp-receiver.mjs --listen <host>:<port> --frames <file>
 import net from "node:net";
 import { HEADER_BYTES, decodeHeader, parseArgs, print, readFramesFile } from "./frames.mjs";
@@ -8,6 +8,8 @@ import { HEADER_BYTES, decodeHeader, parseArgs, print, readFramesFile } from "./
 const o = parseArgs(process.argv.slice(2));
 const [host, port] = o.listen.split(":");
 const frames = readFramesFile(o.frames);
+// The harness holds our stdin: when it goes away (killed), so do we.
+process.stdin.on("end", () => process.exit(0)).resume();
 
 const server = net.createServer((socket) => {
 	server.close();

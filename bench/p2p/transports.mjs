@@ -9,7 +9,8 @@
 //     {"seq": n, "capture_ns": "<ns>", "recv_ns": "<ns>", "bytes": n, "intact": true|false}
 //   capture_ns is the value carried with the frame over the wire, recv_ns the CLOCK_MONOTONIC
 //   time its last byte arrived; intact says the payload equals the frames file's. It runs until
-//   the harness kills it.
+//   the harness kills it, and exits when its stdin (a pipe from the harness) closes, so it never
+//   outlives a harness that was killed.
 // - sender argv: from sender({ connect: "<addr>:<port>", frames, fps, seconds, drainMs });
 //   optional first line {"connected": true, "connect_ms": x} (handshake time); then one line per
 //   frame of the schedule (seq = 0 … fps × seconds − 1, frame seq % count of the frames file,

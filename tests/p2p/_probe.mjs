@@ -15,6 +15,9 @@ import { performance } from "node:perf_hooks";
 const [mode, address, portText, countText] = process.argv.slice(2);
 const port = Number(portText);
 const print = (o) => process.stdout.write(`${JSON.stringify(o)}\n`);
+// A server runs until killed, or until its stdin (held by the harness) closes: it never
+// outlives a harness that was killed.
+if (mode.endsWith("server")) process.stdin.on("end", () => process.exit(0)).resume();
 
 if (mode === "server") {
 	const server = net.createServer((s) => {

@@ -48,6 +48,13 @@ function removeNamespaces(names) {
 }
 
 process.on("exit", () => removeNamespaces([...live]));
+// On SIGINT/SIGTERM (a test runner's timeout, ^C): remove them, then die of the same signal.
+for (const signal of ["SIGINT", "SIGTERM"]) {
+	process.once(signal, () => {
+		removeNamespaces([...live]);
+		process.kill(process.pid, signal);
+	});
+}
 
 function alive(pid) {
 	try {
@@ -241,9 +248,11 @@ export async function openTunLink({ ab = {}, ba = {}, seed = 1, mtu = 1500, nat 
 				udpNat.rebind(relay.now(), { address: newAddress ? `${subnet}.${3 + udpNat.rebinds}` : undefined, graceMs });
 				return udpNat.external;
 			},
-			// Runs a program inside a side's namespace; the link kills it on close().
+			// Runs a program inside a side's namespace; the link kills it on close(). Its stdin is a
+			// pipe from this process: programs that exit when it closes (the probes, the benchmark's
+			// receivers) do not outlive a harness that was killed.
 			spawn(side, cmd, args = [], options = {}) {
-				const child = spawn("ip", ["netns", "exec", ns[side], cmd, ...args], { stdio: ["ignore", "pipe", "pipe"], ...options });
+				const child = spawn("ip", ["netns", "exec", ns[side], cmd, ...args], { stdio: ["pipe", "pipe", "pipe"], ...options });
 				children.add(child);
 				child.once("exit", () => children.delete(child));
 				return child;

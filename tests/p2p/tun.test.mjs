@@ -78,6 +78,39 @@ tunTest("closing a TUN link removes its namespaces; namespaces of a dead harness
 	t.false(namespaces().includes(name));
 });
 
+// A harness process with a link open, killed by `signal`: what does it leave behind?
+async function killHarness(signal) {
+	const child = spawn(process.execPath, [join(dirname(probe), "_harness-child.mjs")], { stdio: ["ignore", "pipe", "pipe"] });
+	const info = await firstJson(child);
+	const gone = new Promise((r) => child.once("exit", r));
+	child.kill(signal);
+	await gone;
+	// The server inside the namespace goes when its stdin (held by the dead harness) closes.
+	let serverAlive = true;
+	for (let i = 0; i < 50 && serverAlive; i++) {
+		await new Promise((r) => setTimeout(r, 20));
+		serverAlive = spawnSync("ps", ["-o", "pid=", "--ppid", String(info.server)], { encoding: "utf8" }).stdout.trim() !== ""
+			|| spawnSync("kill", ["-0", String(info.server)]).status === 0;
+	}
+	return { ...info, serverAlive };
+}
+
+tunTest("a harness killed by SIGTERM removes its namespaces and leaves no process behind", async (t) => {
+	const r = await killHarness("SIGTERM");
+	t.false(namespaces().includes(r.a));
+	t.false(namespaces().includes(r.b));
+	t.false(r.serverAlive);
+});
+
+tunTest("a harness killed by SIGKILL leaves empty namespaces, which the next link removes", async (t) => {
+	const r = await killHarness("SIGKILL");
+	t.false(r.serverAlive);
+	t.true(namespaces().includes(r.a), "SIGKILL cannot be caught: the names stay until the next openTunLink");
+	t.true(removeStaleNamespaces().includes(r.a));
+	t.false(namespaces().includes(r.a));
+	t.false(namespaces().includes(r.b));
+});
+
 // Pings from A through the NAT to a UDP echo server in B; the NAT re-maps half-way.
 async function natRun(t, { sticky, newAddress }) {
 	const link = await openTunLink({ ab: { delayMs: 5 }, ba: { delayMs: 5 }, nat: true });
@@ -93,13 +126,16 @@ async function natRun(t, { sticky, newAddress }) {
 		server.once("exit", (code) => reject(new Error(`udp-server exited ${code}`)));
 	});
 	const pinger = firstJson(link.spawn("a", process.execPath, [probe, "udp-pings", link.b.address, "7001", "60", "20"]));
-	await new Promise((r) => setTimeout(r, 600));
+	// Re-map 300 ms after the first ping reached the server (starting a process in a namespace
+	// takes a while on a loaded machine).
+	while (sources.length === 0) await new Promise((r) => setTimeout(r, 10));
+	await new Promise((r) => setTimeout(r, 300));
 	const rebindNs = process.hrtime.bigint();
 	const external = link.rebind({ newAddress });
 	const { sent, back } = await pinger;
 	// Pings sent well before or well after the switch (what is in flight at it may be lost).
-	const before = sent.map((s, i) => [BigInt(s), back[i]]).filter(([s]) => s < rebindNs - 50_000_000n);
-	const after = sent.map((s, i) => [BigInt(s), back[i]]).filter(([s]) => s > rebindNs + 50_000_000n);
+	const before = sent.map((s, i) => [BigInt(s), back[i]]).filter(([s]) => s < rebindNs - 100_000_000n);
+	const after = sent.map((s, i) => [BigInt(s), back[i]]).filter(([s]) => s > rebindNs + 100_000_000n);
 	return { link, sources, external, before, after };
 }
 
@@ -109,8 +145,8 @@ tunTest("a NAT rebinding on the TUN link: a UDP peer that follows the new source
 	t.is(sources.length, 2, sources.join(" "));
 	t.true(sources.every((s) => s.startsWith(`${link.a.address}:`)));
 	t.true(Number(sources[1].split(":")[1]) >= 40000);
-	t.true(before.length > 10 && before.every(([, b]) => b !== null));
-	t.true(after.length > 10 && after.every(([, b]) => b !== null), `${after.filter(([, b]) => b === null).length} lost`);
+	t.true(before.length >= 5 && before.every(([, b]) => b !== null), `before: ${before.length}, ${before.filter(([, b]) => b === null).length} lost`);
+	t.true(after.length >= 10 && after.every(([, b]) => b !== null), `after: ${after.length}, ${after.filter(([, b]) => b === null).length} lost`);
 	t.is(link.nat.rebinds, 1);
 });
 
@@ -118,8 +154,8 @@ tunTest("a NAT rebinding to a new address on the TUN link: a peer that keeps the
 	const { link, sources, external, before, after } = await natRun(t, { sticky: true, newAddress: true });
 	t.not(external, link.a.address);
 	t.deepEqual(sources.map((s) => s.split(":")[0]), [link.a.address, external]);
-	t.true(before.length > 10 && before.every(([, b]) => b !== null));
-	t.true(after.length > 10 && after.every(([, b]) => b === null));
+	t.true(before.length >= 5 && before.every(([, b]) => b !== null), `before: ${before.length}, ${before.filter(([, b]) => b === null).length} lost`);
+	t.true(after.length >= 10 && after.every(([, b]) => b === null), `after: ${after.length}, ${after.filter(([, b]) => b !== null).length} answered`);
 	t.true(link.relay.counters().ba.dropped.stale_mapping >= after.length);
 });
 
