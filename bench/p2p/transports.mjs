@@ -58,15 +58,29 @@ function tcp(name, congestionControl) {
 	};
 }
 
+// A reference only (udp-raw.mjs): datagrams with no recovery and no congestion control.
+const udpRaw = {
+	name: "udp-raw",
+	description: "reference only, not the issue's transport: frames in <= 1200-byte datagrams, no retransmission, no congestion control",
+	available: () => ({ ok: true }),
+	receiver: ({ listen, frames }) => [process.execPath, here("./udp-raw.mjs"), "receiver", "--listen", listen, "--frames", frames],
+	sender: ({ connect, frames, fps, seconds, drainMs }) => [process.execPath, here("./udp-raw.mjs"), "sender", "--connect", connect,
+		"--frames", frames, "--fps", String(fps), "--seconds", String(seconds), "--drain-ms", String(drainMs)],
+};
+
 export const transports = [
 	tcp("tcp", "cubic"),
 	tcp("tcp-bbr", "bbr"),
+	udpRaw,
 ];
 
+// Measured only when asked for (IVXS_P2P_TRANSPORTS): keeps the section within ~3 minutes.
+const OPTIONAL = new Set(["tcp-bbr", "udp-raw"]);
+
 // The transports a run measures: IVXS_P2P_TRANSPORTS=tcp,tcp-bbr,… or, by default, every
-// transport but the extra TCP variant (keeps the section within ~3 minutes).
+// transport but the optional ones.
 export function selectTransports(env = process.env) {
-	const names = env.IVXS_P2P_TRANSPORTS ? env.IVXS_P2P_TRANSPORTS.split(",").map((s) => s.trim()) : transports.map((t) => t.name).filter((n) => n !== "tcp-bbr");
+	const names = env.IVXS_P2P_TRANSPORTS ? env.IVXS_P2P_TRANSPORTS.split(",").map((s) => s.trim()) : transports.map((t) => t.name).filter((n) => !OPTIONAL.has(n));
 	for (const n of names) if (!transports.some((t) => t.name === n)) throw new Error(`no p2p transport "${n}" (${transports.map((t) => t.name).join(", ")})`);
 	return transports.filter((t) => names.includes(t.name));
 }

@@ -12,6 +12,7 @@ import { tunAvailable } from "./tun.mjs";
 const available = tunAvailable();
 const tunTest = available.ok ? test.serial : (title) => test.skip(`${title} — SKIPPED: ${available.reason}`, () => {});
 const tcp = transports.find((t) => t.name === "tcp");
+const udpRaw = transports.find((t) => t.name === "udp-raw");
 
 async function framesFile() {
 	mkdirSync(join(build, "p2p"), { recursive: true });
@@ -67,4 +68,19 @@ tunTest("harness: a link slower than the stream shows as growing latency and fra
 	t.is(r.latency_ms.p99, null);
 	t.true(r.goodput_kbps <= 0.5 * bitrate / 1000 * 1.05, `goodput ${r.goodput_kbps}`);
 	t.true(r.on_time_share < 0.5);
+});
+
+tunTest("harness: a datagram transport fits the same contract; frames it loses count as never received", async (t) => {
+	const { file } = await framesFile();
+	const clean = await runOne(udpRaw, { name: "clean", model: { delayMs: 20 } }, { framesFile: file, seconds: 2, drainMs: 300, seed: 1 });
+	t.is(clean.frames_received, 30);
+	t.true(clean.latency_ms.min_received >= 20 && clean.latency_ms.p50 < 40, JSON.stringify(clean.latency_ms));
+	t.is(clean.handshake_ms, null);
+	// 20 % datagram loss, no recovery: a frame of k datagrams survives with 0.8^k.
+	const lossy = await runOne(udpRaw, { name: "lossy", model: { delayMs: 20, loss: 0.2 } }, { framesFile: file, seconds: 2, drainMs: 300, seed: 3 });
+	t.log(`udp-raw at 20 % loss: ${lossy.frames_received}/30 frames, ${lossy.link_counters.ab.dropped.loss} datagrams lost`);
+	t.true(lossy.frames_received < 30 && lossy.frames_received > 10);
+	t.is(lossy.frames_corrupt, 0);
+	t.is(lossy.link_counters.ab.dropped.loss > 0, true);
+	t.is(lossy.latency_ms.max, null);
 });
