@@ -75,3 +75,11 @@ export function parseArgs(argv) {
 }
 
 export const print = (o) => process.stdout.write(`${JSON.stringify(o, (k, v) => (typeof v === "bigint" ? String(v) : v))}\n`);
+
+export const monotonicNs = () => process.hrtime.bigint();
+
+// Resolves at CLOCK_MONOTONIC time `ns`, never before (a timer may wake a fraction of a
+// millisecond early): a sender must not send a frame before its capture time.
+export async function sleepUntil(ns) {
+	while (monotonicNs() < ns) await new Promise((r) => setTimeout(r, Math.max(1, Math.ceil(Number(ns - monotonicNs()) / 1e6))));
+}

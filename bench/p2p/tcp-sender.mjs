@@ -5,19 +5,14 @@
 // frame and a last {"done": true, …} after --drain-ms.
 //   node tcp-sender.mjs --connect <host>:<port> --frames <file> --fps 15 --seconds 10 --drain-ms 2000
 import net from "node:net";
-import { encodeHeader, parseArgs, print, readFramesFile } from "./frames.mjs";
+import { encodeHeader, monotonicNs, parseArgs, print, readFramesFile, sleepUntil } from "./frames.mjs";
 
 const o = parseArgs(process.argv.slice(2));
 const [host, port] = o.connect.split(":");
 const frames = readFramesFile(o.frames);
 const fps = Number(o.fps);
 const count = Math.round(Number(o.seconds) * fps);
-const now = () => process.hrtime.bigint();
-// Never early (a timer may wake a fraction of a millisecond before its time): a frame is not
-// written before its capture time.
-async function sleepUntil(ns) {
-	while (now() < ns) await new Promise((r) => setTimeout(r, Math.max(1, Math.ceil(Number(ns - now()) / 1e6))));
-}
+const now = monotonicNs;
 
 const t0 = now();
 const socket = net.connect({ host, port: Number(port), noDelay: true });

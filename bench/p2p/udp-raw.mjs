@@ -7,13 +7,13 @@
 // Datagram: the frame header of frames.mjs (size, seq, capture time, flags), then u16 BE
 // fragment index, u16 BE fragment count, then the fragment.
 import dgram from "node:dgram";
-import { HEADER_BYTES, decodeHeader, encodeHeader, parseArgs, print, readFramesFile } from "./frames.mjs";
+import { HEADER_BYTES, decodeHeader, encodeHeader, monotonicNs, parseArgs, print, readFramesFile, sleepUntil } from "./frames.mjs";
 
 const CHUNK = 1200;
 const [role, ...rest] = process.argv.slice(2);
 const o = parseArgs(rest);
 const frames = readFramesFile(o.frames);
-const now = () => process.hrtime.bigint();
+const now = monotonicNs;
 
 if (role === "receiver") {
 	process.stdin.on("end", () => process.exit(0)).resume();
@@ -45,9 +45,6 @@ if (role === "receiver") {
 	const count = Math.round(Number(o.seconds) * fps);
 	const socket = dgram.createSocket({ type: "udp4", sendBufferSize: 1 << 20 });
 	await new Promise((r) => socket.connect(Number(port), host, r));
-	const sleepUntil = async (ns) => {
-		while (now() < ns) await new Promise((r) => setTimeout(r, Math.max(1, Math.ceil(Number(ns - now()) / 1e6))));
-	};
 	const start = now() + 50_000_000n;
 	for (let seq = 0; seq < count; seq++) {
 		const capture = start + BigInt(Math.round((seq * 1e9) / fps));
