@@ -189,7 +189,7 @@ function setIp(msg, at, text) {
 	msg.writeUInt16BE(~sum & 0xffff, 10);
 }
 
-// Opens a link: { a, b, relay, nat, spawn, sysctl, close }. a and b are { ns, address } (address is
+// Opens a link: { a, b, relay, nat, rebind, spawn, close }. a and b are { ns, address } (address is
 // the IPv4 address inside that namespace); `ab` and `ba` are LinkModel options per direction.
 // With nat: true, a UdpNat sits in front of A (link.nat; link.rebind() re-maps it).
 export async function openTunLink({ ab = {}, ba = {}, seed = 1, mtu = 1500, nat = false } = {}) {
@@ -256,11 +256,6 @@ export async function openTunLink({ ab = {}, ba = {}, seed = 1, mtu = 1500, nat 
 				children.add(child);
 				child.once("exit", () => children.delete(child));
 				return child;
-			},
-			// Reads (value undefined) or sets a sysctl inside a side's namespace.
-			sysctl(side, key, value) {
-				const args = value === undefined ? ["-n", key] : ["-qw", `${key}=${value}`];
-				return execFileSync("ip", ["netns", "exec", ns[side], "sysctl", ...args], { encoding: "utf8" }).trim();
 			},
 			close,
 		};
