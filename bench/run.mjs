@@ -87,6 +87,7 @@
  *    root): the 15 fps fixture looped for 10 s per link, 60 ms RTT with 0/2/5 % random and 5 %
  *    bursty loss at 1.25x the stream, 0.8x, 5 % loss uncapped. Frame latency p50/p95/p99, on time
  *    (<= 400 ms), goodput: see bench/p2p/run.mjs. Judged only once a "udp" transport is listed.
+ *    Not root (no namespaces) -> {"skipped": ...}.
  */
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";

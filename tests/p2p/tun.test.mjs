@@ -109,6 +109,7 @@ tunTest("a harness killed by SIGTERM removes its namespaces and leaves no proces
 });
 
 tunTest("a harness killed by SIGKILL leaves empty namespaces, which the next link removes", async (t) => {
+	t.teardown(() => removeStaleNamespaces());
 	const r = await killHarness("SIGKILL");
 	t.false(r.serverAlive);
 	t.true(namespaces().includes(r.a), "SIGKILL cannot be caught: the names stay until the next openTunLink");
