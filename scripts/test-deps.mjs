@@ -38,6 +38,8 @@ const needs = [
 	{ what: "clang with libFuzzer (fuzz harnesses of the C parsers)",
 		ok: () => compiles("clang", ["-fsanitize=fuzzer,address,undefined"], fuzzTarget),
 		packages: ["clang", "libclang-rt-14-dev"] },
+	{ what: "iproute2 (TUN link tests of tests/p2p: network namespaces)", ok: () => succeeds("ip", ["netns", "list"]),
+		packages: ["iproute2"] },
 ];
 
 function missing() {
