@@ -1,0 +1,166 @@
+// Servers for the network tests of modules/net (tests/net.test.mjs): a Node HTTP server with
+// the routes tests/net/http.test.ts asks for, a raw TCP server that answers with broken
+// responses, a closed port, a port that never completes a connection, and an aedes MQTT broker.
+import { spawn } from "node:child_process";
+import { createHash } from "node:crypto";
+import http from "node:http";
+import net from "node:net";
+import { once } from "node:events";
+
+const listen = async (server) => {
+	server.listen(0, "127.0.0.1");
+	await once(server, "listening");
+	return server.address().port;
+};
+
+export async function httpServer() {
+	let connections = 0;
+	const log = new Map();
+	const server = http.createServer((req, res) => {
+		const url = new URL(req.url, "http://x");
+		const path = url.pathname;
+		res.setHeader("X-Connection", String(req.socket.connectionId));
+		if (path === "/hello") {
+			res.setHeader("Content-Type", "text/plain");
+			return res.end("hello");
+		}
+		if (path === "/echo") {
+			const tag = url.searchParams.get("tag");
+			if (tag) log.set(tag, { complete: false });
+			const hash = createHash("sha256");
+			const parts = [];
+			let length = 0;
+			req.on("data", (data) => {
+				hash.update(data);
+				length += data.length;
+				if (length < 4096) parts.push(data);
+			});
+			req.on("end", () => {
+				if (tag) log.set(tag, { complete: true });
+				res.setHeader("Content-Type", "application/json");
+				res.end(JSON.stringify({
+					method: req.method, length, sha256: hash.digest("hex"), chunked: req.headers["transfer-encoding"] === "chunked",
+					trailers: req.trailers, headers: req.headers, body: length < 4096 ? Buffer.concat(parts).toString("utf8") : undefined,
+				}));
+			});
+			return;
+		}
+		if (path === "/log") return res.end(JSON.stringify(log.get(url.searchParams.get("tag")) ?? null));
+		if (path === "/chunked") {
+			res.writeHead(200, { Trailer: "X-Checksum" });
+			res.write("one,");
+			res.write("two,");
+			res.write("three");
+			res.addTrailers({ "X-Checksum": "13" });
+			return res.end();
+		}
+		if (path === "/big") return res.end(Buffer.alloc(Number(url.searchParams.get("size")), 7));
+		if (path === "/close") {
+			res.setHeader("Connection", "close");
+			return res.end("bye");
+		}
+		if (path === "/drop-after") {
+			res.on("finish", () => req.socket.destroy());
+			return res.end("x");
+		}
+		if (path === "/reject-early") {
+			res.writeHead(401, { "Content-Type": "application/json" });
+			return res.end('{"error":"bad signature"}');
+		}
+		if (path === "/slow") return;   // never answers
+		res.writeHead(404);
+		res.end();
+	});
+	server.on("connection", (socket) => { socket.connectionId = ++connections; });
+	server.keepAliveTimeout = 5000;
+	const port = await listen(server);
+	return { port, close: () => { server.closeAllConnections(); server.close(); } };
+}
+
+// A TCP proxy to `port` that reads nothing from a new connection for `pauseMs`: the kernel's
+// buffers fill and the client has to wait (backpressure). Node's HTTP server reads its sockets
+// below the stream API, so pausing one of its sockets would not stop it; a proxy does.
+export async function pausingProxy(port, pauseMs) {
+	const sockets = new Set();
+	const server = net.createServer((client) => {
+		const upstream = net.connect(port, "127.0.0.1");
+		for (const s of [client, upstream]) {
+			sockets.add(s);
+			s.on("error", () => { client.destroy(); upstream.destroy(); });
+			s.on("close", () => sockets.delete(s));
+		}
+		upstream.pipe(client);
+		// No 'data' listener until then: the socket buffers a little and stops reading.
+		setTimeout(() => client.pipe(upstream), pauseMs);
+	});
+	const proxyPort = await listen(server);
+	return { port: proxyPort, close: () => { for (const s of sockets) s.destroy(); server.close(); } };
+}
+
+// Answers by the request's path with broken or unusual responses.
+export async function rawServer() {
+	const answers = {
+		"/garbage": (s) => s.end("HTTX/1.1 200 OK\r\n\r\n"),
+		"/bad-chunk": (s) => s.write("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n"),
+		"/bad-length": (s) => s.write("HTTP/1.1 200 OK\r\nContent-Length: -5\r\n\r\n"),
+		"/truncated": (s) => s.end("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nabc"),
+		"/reset": (s) => { s.write("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nabc"); setTimeout(() => s.resetAndDestroy(), 50); },
+		"/silent-close": (s) => s.end(),
+		"/big-head": (s) => s.write(`HTTP/1.1 200 OK\r\nX-Big: ${"a".repeat(5000)}\r\n\r\n`),
+		"/until-close": (s) => s.end("HTTP/1.1 200 OK\r\n\r\nall of it"),
+	};
+	const sockets = new Set();
+	const server = net.createServer((socket) => {
+		sockets.add(socket);
+		socket.on("close", () => sockets.delete(socket));
+		socket.on("error", () => {});
+		let text = "";
+		socket.on("data", (data) => {
+			text += data.toString("latin1");
+			if (!text.includes("\r\n\r\n")) return;
+			const path = text.split(" ")[1];
+			(answers[path] ?? ((s) => s.end("HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n")))(socket);
+		});
+	});
+	const port = await listen(server);
+	return { port, close: () => { for (const s of sockets) s.destroy(); server.close(); } };
+}
+
+// A port nothing listens on.
+export async function closedPort() {
+	const server = net.createServer();
+	const port = await listen(server);
+	server.close();
+	await once(server, "close");
+	return port;
+}
+
+// A port whose connections never complete: a listener with a full backlog that never accepts
+// (Linux then drops further SYNs). Node always accepts, so a small Python program holds it.
+export async function blackhole() {
+	const program = [
+		"import socket, sys, time",
+		"s = socket.socket(); s.bind(('127.0.0.1', 0)); s.listen(0)",
+		"port = s.getsockname()[1]; fill = []",
+		"for i in range(3):",
+		"    c = socket.socket(); c.setblocking(False)",
+		"    try: c.connect(('127.0.0.1', port))",
+		"    except BlockingIOError: pass",
+		"    fill.append(c)",
+		"time.sleep(0.2); print(port, flush=True)",
+		"sys.stdin.read()",
+	].join("\n");
+	const child = spawn("python3", ["-c", program], { stdio: ["pipe", "pipe", "inherit"] });
+	const [line] = await once(child.stdout, "data");
+	return { port: Number(String(line).trim()), close: () => child.kill() };
+}
+
+// The bytes tests/net/http.test.ts streams: chunk k is 40,000 bytes of k and 25,000 of 3k (mod 256).
+export function streamDigest(total) {
+	const hash = createHash("sha256");
+	for (let k = 0, sent = 0; sent < total; k++, sent += 65000) {
+		hash.update(Buffer.alloc(40000, k & 255));
+		hash.update(Buffer.alloc(25000, (k * 3) & 255));
+	}
+	return hash.digest("hex");
+}

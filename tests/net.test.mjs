@@ -1,0 +1,38 @@
+// modules/net on the XS host against real servers in this Node process: each XS test file
+// (tests/net/*.test.ts, compiled to build/ts/tests/net) runs once with the servers' ports as its
+// argument; every XS test's result is logged here and any failure fails the ava test.
+import test from "ava";
+import { runHost } from "./_host.mjs";
+import { blackhole, closedPort, httpServer, pausingProxy, rawServer, streamDigest } from "./_net-servers.mjs";
+
+// Runs one XS test file; returns the per-test results.
+async function runXs(t, key, config) {
+	const { code, signal, stdout, stderr } = await runHost(["ivxs/test-runner", "--", key, JSON.stringify(config)], { timeoutMs: 120_000 });
+	const lines = stdout.split("\n");
+	const results = lines.filter((l) => l.startsWith("@@ivxs-test ")).map((l) => JSON.parse(l.slice(12)));
+	const doneLine = lines.find((l) => l.startsWith("@@ivxs-done "));
+	const done = doneLine ? JSON.parse(doneLine.slice(12)) : undefined;
+	t.truthy(done, `no summary from the XS host (exit ${code}${signal ? ", " + signal : ""}):\n${stderr}`);
+	t.falsy(done?.loadError, done?.loadError);
+	t.true(results.length > 0, "no tests ran");
+	for (const r of results) {
+		t.log(`${r.ok ? "✔" : "✘"} ${r.title}`);
+		for (const line of r.logs ?? []) t.log(`    ${line}`);
+	}
+	const failed = results.filter((r) => !r.ok);
+	t.deepEqual(failed.map((r) => `${r.title}: ${r.error}`), []);
+	return results;
+}
+
+test("xs › net/http: the HTTP client against Node servers", async (t) => {
+	const http = await httpServer();
+	const slow = await pausingProxy(http.port, 1000);
+	const raw = await rawServer();
+	const hole = await blackhole();
+	t.teardown(() => { http.close(); slow.close(); raw.close(); hole.close(); });
+	const streamBytes = 65000 * 160;   // more than loopback buffers hold (about 4.3 MB here)
+	await runXs(t, "tests/net/http.test", {
+		http: http.port, slow: slow.port, raw: raw.port, closed: await closedPort(), blackhole: hole.port,
+		streamBytes, streamSha256: streamDigest(streamBytes),
+	});
+});
