@@ -164,3 +164,100 @@ export function streamDigest(total) {
 	}
 	return hash.digest("hex");
 }
+
+// An aedes MQTT broker behind a proxy the tests control, and an HTTP control endpoint the XS
+// test calls (with the HTTP client under test):
+//   POST /publish?topic=…&retain=1   publishes the body (QoS 1) from the broker
+//   GET  /log?topic=…                what was published on that topic (wills included), in order
+//   GET  /received?topic=…           PUBLISH packets clients sent on it, with their DUP flags
+//   GET  /pings?id=…                 PINGREQs from that client
+//   POST /drop?id=…                  the broker drops that client's connection (no DISCONNECT: its will goes out)
+//   POST /freeze?on=1|0              the proxy stops forwarding (both ways) / forwards again
+//   POST /cut                        the proxy closes every connection
+// User name "bad" is refused with return code 4.
+export async function mqttBroker() {
+	const { default: Aedes } = await import("aedes");
+	const aedes = new Aedes();
+	const log = [], received = [], pings = new Map();
+	aedes.authenticate = (client, username, password, done) => {
+		if (username === "bad") {
+			const error = new Error("bad user name or password");
+			error.returnCode = 4;
+			return done(error, false);
+		}
+		done(null, true);
+	};
+	aedes.authorizePublish = (client, packet, done) => {
+		received.push({ topic: packet.topic, dup: !!packet.dup, qos: packet.qos, payload: packet.payload.toString() });
+		done(null);
+	};
+	aedes.on("publish", (packet, client) => {
+		if (!packet.topic.startsWith("$SYS"))
+			log.push({ topic: packet.topic, payload: packet.payload.toString(), retain: !!packet.retain, client: client?.id ?? null });
+	});
+	aedes.on("ping", (packet, client) => pings.set(client.id, (pings.get(client.id) ?? 0) + 1));
+	const brokerServer = net.createServer(aedes.handle);
+	const brokerPort = await listen(brokerServer);
+
+	let frozen = false;
+	const pairs = new Set();
+	const proxy = net.createServer((client) => {
+		const upstream = net.connect(brokerPort, "127.0.0.1");
+		const pair = [client, upstream];
+		pairs.add(pair);
+		const end = () => { client.destroy(); upstream.destroy(); pairs.delete(pair); };
+		for (const [from, to] of [[client, upstream], [upstream, client]]) {
+			from.on("data", (data) => { if (!frozen) to.write(data); });
+			// Frozen, the proxy passes nothing on, a close neither (the broker's own keep-alive
+			// would otherwise tell the client); /cut closes what is left.
+			from.on("error", () => { if (!frozen) end(); });
+			from.on("close", () => { if (!frozen) end(); });
+		}
+	});
+	const proxyPort = await listen(proxy);
+
+	const control = http.createServer((req, res) => {
+		const url = new URL(req.url, "http://x");
+		const q = (name) => url.searchParams.get(name);
+		const parts = [];
+		req.on("data", (d) => parts.push(d));
+		req.on("end", () => {
+			const reply = (value) => { res.setHeader("Content-Type", "application/json"); res.end(JSON.stringify(value ?? null)); };
+			switch (url.pathname) {
+			case "/publish":
+				return aedes.publish({ cmd: "publish", topic: q("topic"), payload: Buffer.concat(parts), qos: 1, retain: q("retain") === "1", dup: false },
+					() => reply({ ok: true }));
+			case "/log": return reply(log.filter((e) => e.topic === q("topic")));
+			case "/received": return reply(received.filter((e) => e.topic === q("topic")));
+			case "/pings": return reply(pings.get(q("id")) ?? 0);
+			case "/drop": {
+				const client = aedes.clients[q("id")];
+				client?.conn.destroy();
+				return reply({ dropped: !!client });
+			}
+			case "/freeze":
+				frozen = q("on") === "1";
+				return reply({ frozen });
+			case "/cut":
+				for (const [a, b] of pairs) { a.destroy(); b.destroy(); }
+				pairs.clear();
+				return reply({ ok: true });
+			default:
+				res.writeHead(404);
+				res.end();
+			}
+		});
+	});
+	const controlPort = await listen(control);
+	return {
+		brokerPort, proxyPort, controlPort,
+		close: () => {
+			for (const [a, b] of pairs) { a.destroy(); b.destroy(); }
+			control.closeAllConnections();
+			control.close();
+			proxy.close();
+			brokerServer.close();
+			aedes.close();
+		},
+	};
+}

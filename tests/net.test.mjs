@@ -3,7 +3,7 @@
 // argument; every XS test's result is logged here and any failure fails the ava test.
 import test from "ava";
 import { runHost } from "./_host.mjs";
-import { blackhole, closedPort, httpServer, pausingProxy, rawServer, streamDigest } from "./_net-servers.mjs";
+import { blackhole, closedPort, httpServer, mqttBroker, pausingProxy, rawServer, streamDigest } from "./_net-servers.mjs";
 
 // Runs one XS test file; returns the per-test results.
 async function runXs(t, key, config) {
@@ -35,4 +35,10 @@ test("xs › net/http: the HTTP client against Node servers", async (t) => {
 		http: http.port, slow: slow.port, raw: raw.port, closed: await closedPort(), blackhole: hole.port,
 		streamBytes, streamSha256: streamDigest(streamBytes),
 	});
+});
+
+test("xs › net/mqtt: the MQTT client against aedes", async (t) => {
+	const broker = await mqttBroker();
+	t.teardown(() => broker.close());
+	await runXs(t, "tests/net/mqtt.test", { broker: broker.brokerPort, proxy: broker.proxyPort, control: broker.controlPort, closed: await closedPort() });
 });
