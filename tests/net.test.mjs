@@ -3,7 +3,7 @@
 // argument; every XS test's result is logged here and any failure fails the ava test.
 import test from "ava";
 import { runHost } from "./_host.mjs";
-import { blackhole, closedPort, httpServer, mqttBroker, pausingProxy, rawServer, streamDigest } from "./_net-servers.mjs";
+import { blackhole, closedPort, httpServer, mqttBroker, pausingProxy, rawServer, signingServer, streamDigest } from "./_net-servers.mjs";
 
 // Runs one XS test file; returns the per-test results.
 async function runXs(t, key, config) {
@@ -41,4 +41,11 @@ test("xs › net/mqtt: the MQTT client against aedes", async (t) => {
 	const broker = await mqttBroker();
 	t.teardown(() => broker.close());
 	await runXs(t, "tests/net/mqtt.test", { broker: broker.brokerPort, proxy: broker.proxyPort, control: broker.controlPort, closed: await closedPort() });
+});
+
+test("xs › net/signing: signed requests (ivxs/crypto) against a verifier written from cloud/PROTOCOL.md", async (t) => {
+	const device = { deviceId: "cam1", secret: "s3cret-s3cret-s3cret-s3cret-s3cret-42" };
+	const server = await signingServer(device);
+	t.teardown(() => server.close());
+	await runXs(t, "tests/net/signing.test", { port: server.port, ...device });
 });
