@@ -4,6 +4,12 @@
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import http from "node:http";
+import https from "node:https";
+import tls from "node:tls";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import net from "node:net";
 import { once } from "node:events";
 
@@ -13,12 +19,16 @@ const listen = async (server) => {
 	return server.address().port;
 };
 
-export async function httpServer() {
+// `tls`: { key, cert } for an HTTPS server with the same routes.
+export async function httpServer({ tls: secure } = {}) {
 	let connections = 0;
 	const log = new Map();
-	const server = http.createServer((req, res) => {
+	const seen = new Set();
+	const handler = (req, res) => {
 		const url = new URL(req.url, "http://x");
 		const path = url.pathname;
+		if (path === "/seen") return res.end(JSON.stringify(seen.has(url.searchParams.get("path"))));
+		seen.add(path);
 		res.setHeader("X-Connection", String(req.socket.connectionId));
 		if (path === "/hello") {
 			res.setHeader("Content-Type", "text/plain");
@@ -70,8 +80,9 @@ export async function httpServer() {
 		if (path === "/slow") return;   // never answers
 		res.writeHead(404);
 		res.end();
-	});
-	server.on("connection", (socket) => { socket.connectionId = ++connections; });
+	};
+	const server = secure ? https.createServer(secure, handler) : http.createServer(handler);
+	server.on(secure ? "secureConnection" : "connection", (socket) => { socket.connectionId = ++connections; });
 	server.keepAliveTimeout = 5000;
 	const port = await listen(server);
 	return { port, close: () => { server.closeAllConnections(); server.close(); } };
@@ -175,7 +186,7 @@ export function streamDigest(total) {
 //   POST /freeze?on=1|0              the proxy stops forwarding (both ways) / forwards again
 //   POST /cut                        the proxy closes every connection
 // User name "bad" is refused with return code 4.
-export async function mqttBroker() {
+export async function mqttBroker({ tls: secure } = {}) {
 	const { default: Aedes } = await import("aedes");
 	const aedes = new Aedes();
 	const log = [], received = [], pings = new Map();
@@ -198,6 +209,8 @@ export async function mqttBroker() {
 	aedes.on("ping", (packet, client) => pings.set(client.id, (pings.get(client.id) ?? 0) + 1));
 	const brokerServer = net.createServer(aedes.handle);
 	const brokerPort = await listen(brokerServer);
+	const tlsServer = secure ? tls.createServer(secure, aedes.handle) : undefined;
+	const tlsPort = tlsServer ? await listen(tlsServer) : undefined;
 
 	let frozen = false;
 	const pairs = new Set();
@@ -250,8 +263,9 @@ export async function mqttBroker() {
 	});
 	const controlPort = await listen(control);
 	return {
-		brokerPort, proxyPort, controlPort,
+		brokerPort, proxyPort, controlPort, tlsPort,
 		close: () => {
+			tlsServer?.close();
 			for (const [a, b] of pairs) { a.destroy(); b.destroy(); }
 			control.closeAllConnections();
 			control.close();
@@ -306,4 +320,24 @@ export async function signingServer({ deviceId, secret }) {
 	});
 	const port = await listen(server);
 	return { port, close: () => { server.closeAllConnections(); server.close(); } };
+}
+
+// A test PKI made with the openssl CLI: a CA, a server certificate it signed for "localhost"
+// (EC P-256), and a second CA that signed nothing here. PEM texts; the folder is removed.
+export function testPki() {
+	const dir = mkdtempSync(join(tmpdir(), "ivxs-pki-"));
+	const openssl = (...args) => execFileSync("openssl", args, { cwd: dir, stdio: ["ignore", "ignore", "pipe"] });
+	const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"];
+	try {
+		for (const name of ["ca", "wrong-ca"])
+			openssl("req", "-x509", ...ec, "-keyout", `${name}.key`, "-out", `${name}.pem`, "-days", "2", "-subj", `/CN=ivxs test ${name}`);
+		openssl("req", ...ec, "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=localhost");
+		writeFileSync(join(dir, "server.ext"), "subjectAltName=DNS:localhost\nbasicConstraints=CA:FALSE\n");
+		openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out", "server.pem", "-days", "2", "-extfile", "server.ext");
+		const read = (f) => readFileSync(join(dir, f), "utf8");
+		return { ca: read("ca.pem"), wrongCa: read("wrong-ca.pem"), key: read("server.key"), cert: read("server.pem") };
+	}
+	finally {
+		rmSync(dir, { recursive: true, force: true });
+	}
 }

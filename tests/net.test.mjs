@@ -3,7 +3,7 @@
 // argument; every XS test's result is logged here and any failure fails the ava test.
 import test from "ava";
 import { runHost } from "./_host.mjs";
-import { blackhole, closedPort, httpServer, mqttBroker, pausingProxy, rawServer, signingServer, streamDigest } from "./_net-servers.mjs";
+import { blackhole, closedPort, httpServer, mqttBroker, pausingProxy, rawServer, signingServer, streamDigest, testPki } from "./_net-servers.mjs";
 
 // Runs one XS test file; returns the per-test results.
 async function runXs(t, key, config) {
@@ -48,4 +48,14 @@ test("xs › net/signing: signed requests (ivxs/crypto) against a verifier writt
 	const server = await signingServer(device);
 	t.teardown(() => server.close());
 	await runXs(t, "tests/net/signing.test", { port: server.port, ...device });
+});
+
+test("xs › net/tls: TLS on mbedTLS under HTTP and MQTT, against Node HTTPS and aedes over TLS", async (t) => {
+	const pki = testPki();
+	const secure = { key: pki.key, cert: pki.cert };
+	const server = await httpServer({ tls: secure });
+	const plain = await httpServer();
+	const broker = await mqttBroker({ tls: secure });
+	t.teardown(() => { server.close(); plain.close(); broker.close(); });
+	await runXs(t, "tests/net/tls.test", { https: server.port, plain: plain.port, mqtts: broker.tlsPort, ca: pki.ca, wrongCa: pki.wrongCa });
 });

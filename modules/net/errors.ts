@@ -66,6 +66,14 @@ export class AbortedError extends NetError {
 	}
 }
 
+/** The TLS handshake or session failed: above all, a server certificate that does not verify. */
+export class TlsError extends NetError {
+	constructor(message: string, cause?: unknown) {
+		super("tls", message, cause);
+		this.name = "TlsError";
+	}
+}
+
 /** Another socket-level failure (unreachable network, …): the socket's own message is kept. */
 export class SocketError extends NetError {
 	constructor(message: string, cause?: unknown) {
@@ -80,6 +88,7 @@ export class SocketError extends NetError {
  */
 export function socketFailure(what: string, error: unknown, connected: boolean): NetError {
 	const text = error instanceof Error ? error.message : error === undefined ? "" : String(error);
+	if (/^TLS /.test(text) && !/reset by peer/.test(text)) return new TlsError(`${what}: ${text}`, error);
 	if (/refused/i.test(text)) return new ConnectionRefusedError(`${what}: connection refused`, error);
 	if (/reset|disconnected|broken pipe|closed|EOF/i.test(text) || (!text && connected))
 		return new ConnectionResetError(`${what}: connection ${/reset/i.test(text) ? "reset" : "closed"} by the peer`, error);
