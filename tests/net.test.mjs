@@ -13,6 +13,7 @@ async function runXs(t, key, config) {
 	const doneLine = lines.find((l) => l.startsWith("@@ivxs-done "));
 	const done = doneLine ? JSON.parse(doneLine.slice(12)) : undefined;
 	t.truthy(done, `no summary from the XS host (exit ${code}${signal ? ", " + signal : ""}):\n${stderr}`);
+	t.false(/AddressSanitizer|LeakSanitizer|runtime error:/.test(stderr), stderr.slice(-4000));   // tests/net-sanitized.test.mjs
 	t.falsy(done?.loadError, done?.loadError);
 	t.true(results.length > 0, "no tests ran");
 	for (const r of results) {

@@ -291,7 +291,10 @@ export class HttpClient {
 	close(): void {
 		this.#closed = true;
 		const error = new AbortedError("client closed");
-		for (const exchange of this.#queue.splice(0)) this.#settle(exchange, error);
+		// Swapped, not splice(0): XS's splice of an empty array memcpys from NULL (UBSan says so).
+		const queued = this.#queue;
+		this.#queue = [];
+		for (const exchange of queued) this.#settle(exchange, error);
 		if (this.#active) this._fail(this.#active, error);
 		this.#connection?.close(error);
 		this.#connection = undefined;

@@ -358,7 +358,9 @@ export class MqttClient {
 		const connection = this.#connection;
 		this.#connection = undefined;
 		connection?.close(error);
-		for (const p of this.#queue.splice(0)) (p as Uint8Array & { done?: Pending }).done?.reject(error);
+		const queued = this.#queue;   // swapped, not splice(0) (see http-client.ts)
+		this.#queue = [];
+		for (const p of queued) (p as Uint8Array & { done?: Pending }).done?.reject(error);
 		for (const waiter of this.#acks.values()) waiter.reject(error);
 		this.#acks.clear();
 		if (next === State.Closed) {

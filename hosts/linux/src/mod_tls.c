@@ -8,8 +8,9 @@
  * socket object too (validated, its descriptor looked up then), so a closed socket is an error,
  * never a write to a reused descriptor number.
  *
- * mbedTLS allocates with calloc inside; what a session holds is measured as the change in
- * glibc's allocated bytes around its creation and handshake, and counted under "tls".
+ * mbedTLS allocates with calloc inside (Debian's build has no MBEDTLS_PLATFORM_MEMORY hook); what
+ * a session holds is measured as the change in the allocator's bytes in use around its creation
+ * and handshake (on the loop thread, where nothing else allocates meanwhile), counted under "tls".
  */
 #include "xsmc.h"
 #include "xsHost.h"
@@ -42,14 +43,22 @@ static ivxs_mem_counter gTlsMemory = { "tls", 0, 0, NULL };
 static void xs_tls_destructor(void *data);
 static const xsHostHooks gTlsHooks = { xs_tls_destructor, NULL, NULL };
 
+/* Under AddressSanitizer malloc is the sanitizer's, and mallinfo2() knows nothing of it. */
+extern size_t __sanitizer_get_current_allocated_bytes(void) __attribute__((weak));
+
 static int64_t heapInUse(void)
 {
-	struct mallinfo2 info = mallinfo2();
+	struct mallinfo2 info;
+	if (__sanitizer_get_current_allocated_bytes)
+		return (int64_t)__sanitizer_get_current_allocated_bytes();
+	info = mallinfo2();
 	return (int64_t)info.uordblks;
 }
 
 static void count(TlsRecord *record, int64_t delta)
 {
+	if (delta < 0)
+		delta = 0;   /* another thread freed meanwhile: a measurement, never a negative count */
 	record->counted += delta;
 	ivxs_mem_add(&gTlsMemory, delta);
 }
