@@ -32,12 +32,16 @@ export interface ConnectionOptions {
 	connectTimeout?: number;
 }
 
+/**
+ * What a connection reports to its owner. The clients implement it with methods of their own
+ * (not closures made per connection: each would cost the XS heap about 350 bytes).
+ */
 export interface ConnectionEvents {
-	onConnect(): void;
+	connectionOpened(): void;
 	/** Bytes from the peer: a view valid during the call only. */
-	onData(bytes: Uint8Array): void;
+	connectionData(bytes: Uint8Array): void;
 	/** The connection failed or the peer closed it; called once, the connection is closed. */
-	onClose(error: NetError): void;
+	connectionClosed(error: NetError): void;
 }
 
 export class Connection {
@@ -60,23 +64,36 @@ export class Connection {
 		this.address = options.address;
 		this.port = options.port;
 		const Socket = options.socket ?? (TCP as unknown as SocketConstructor);
-		const connection = this;
 		this.#arm("connect", options.connectTimeout ?? 10_000);
 		try {
-			this.#socket = new Socket({
-				...options.socketOptions,
-				address: options.address,
-				port: options.port,
-				nodelay: true,
-				onReadable(count: number) { connection.#readable(count); },
-				onWritable(count: number) { connection.#onWritable(count); },
-				onError(error?: unknown) { connection.#fail(socketFailure(`${options.address}:${options.port}`, error, connection.#connected)); },
-			});
+			this.#socket = new Socket(Connection.#socketOptions(this, options));
 		}
 		catch (error) {
 			this.#stopTimer();
 			throw socketFailure(`${options.address}:${options.port}`, error, false);
 		}
+	}
+
+	// One set of callbacks for every connection, reaching theirs through the ECMA-419 `target`
+	// option: a closure costs XS about 350 bytes (64-bit), and this runs on a microcontroller.
+	static #readableCallback(this: { target: Connection }, count: number): void { this.target.#readable(count); }
+	static #writableCallback(this: { target: Connection }, count: number): void { this.target.#onWritable(count); }
+	static #errorCallback(this: { target: Connection }, error?: unknown): void {
+		const connection = this.target;
+		connection.#fail(socketFailure(`${connection.address}:${connection.port}`, error, connection.#connected));
+	}
+
+	static #socketOptions(connection: Connection, options: ConnectionOptions): Record<string, unknown> {
+		return {
+			...options.socketOptions,
+			address: options.address,
+			port: options.port,
+			nodelay: true,
+			target: connection,
+			onReadable: Connection.#readableCallback,
+			onWritable: Connection.#writableCallback,
+			onError: Connection.#errorCallback,
+		};
 	}
 
 	get connected(): boolean { return this.#connected; }
@@ -108,7 +125,7 @@ export class Connection {
 		});
 	}
 
-	/** Closes now; a pending send is rejected with `error` (no onClose for a close the owner asked for). */
+	/** Closes now; a pending send is rejected with `error` (no connectionClosed for a close the owner asked for). */
 	close(error?: NetError): void {
 		const socket = this.#socket;
 		if (!socket) return;
@@ -125,7 +142,7 @@ export class Connection {
 	#fail(error: NetError): void {
 		if (!this.#socket) return;
 		this.close(error);
-		this.#events.onClose(error);
+		this.#events.connectionClosed(error);
 	}
 
 	#arm(phase: string, ms: number): void {
@@ -153,7 +170,7 @@ export class Connection {
 		if (!socket) return;
 		this.#lastActivity = Date.now();
 		const data = socket.read(count);
-		if (data instanceof ArrayBuffer && data.byteLength) this.#events.onData(new Uint8Array(data));
+		if (data instanceof ArrayBuffer && data.byteLength) this.#events.connectionData(new Uint8Array(data));
 	}
 
 	#onWritable(count: number): void {
@@ -163,7 +180,7 @@ export class Connection {
 			this.#connected = true;
 			this.#stopTimer();
 			this.setIdleTimeout(this.#idleMs, this.#timeoutPhase === "connect" ? "idle" : this.#timeoutPhase);
-			this.#events.onConnect();
+			this.#events.connectionOpened();
 			if (!this.#socket) return;
 		}
 		this.#pump();

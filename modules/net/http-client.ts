@@ -16,7 +16,7 @@
  *   are gone: the caller resends from its ring).
  */
 import { asciiEncode, type Chunks, totalLength, utf8Decode, utf8Encode } from "./bytes.js";
-import { Connection, type ConnectionOptions } from "./connection.js";
+import { Connection, type ConnectionEvents, type ConnectionOptions } from "./connection.js";
 import { AbortedError, ConnectionResetError, LimitError, NetError, ProtocolError } from "./errors.js";
 import { type HeaderMap, ResponseParser, type ResponseHead } from "./http-parser.js";
 
@@ -237,7 +237,7 @@ export class BodyStream {
 	}
 }
 
-export class HttpClient {
+export class HttpClient implements ConnectionEvents {
 	#options: HttpClientOptions;
 	#host: string;
 	#connection: Connection | undefined;
@@ -350,12 +350,15 @@ export class HttpClient {
 	}
 
 	#connect(): Connection {
-		return new Connection(this.#options, {
-			onConnect: () => {},
-			onData: (bytes) => this.#data(bytes),
-			onClose: (error) => this.#lost(error),
-		});
+		return new Connection(this.#options, this);
 	}
+
+	/** @internal (ConnectionEvents) */
+	connectionOpened(): void {}
+	/** @internal (ConnectionEvents) */
+	connectionData(bytes: Uint8Array): void { this.#data(bytes); }
+	/** @internal (ConnectionEvents) */
+	connectionClosed(error: NetError): void { this.#lost(error); }
 
 	/** @internal: queue pieces of the active exchange (head and fixed body go in one send). */
 	async _send(exchange: Exchange, pieces: Chunks): Promise<void> {

@@ -17,7 +17,7 @@
 import Timer from "timer";
 import { backoffDelay } from "./backoff.js";
 import { utf8Decode, utf8Encode } from "./bytes.js";
-import { Connection, type ConnectionOptions } from "./connection.js";
+import { Connection, type ConnectionEvents, type ConnectionOptions } from "./connection.js";
 import { AbortedError, LimitError, NetError, ProtocolError, TimeoutError } from "./errors.js";
 import {
 	checkFilter, checkTopic, CONNACK_REASONS, DISCONNECT, encodeConnect, encodePuback, encodePublish, encodeSubscribe,
@@ -66,7 +66,7 @@ interface Outgoing extends Pending { topic: Uint8Array; payload: Uint8Array; ret
 
 const enum State { Idle, Connecting, Connected, Waiting, Closed }
 
-export class MqttClient {
+export class MqttClient implements ConnectionEvents {
 	#options: MqttClientOptions;
 	#state = State.Idle;
 	#connection: Connection | undefined;
@@ -188,11 +188,7 @@ export class MqttClient {
 		this.#state = State.Connecting;
 		this.#decoder = new PacketDecoder(this.#options.maxPacketBytes ?? 65536);
 		try {
-			this.#connection = new Connection(this.#options, {
-				onConnect: () => this.#sendConnect(),
-				onData: (bytes) => this.#data(bytes),
-				onClose: (error) => this.#lost(error),
-			});
+			this.#connection = new Connection(this.#options, this);
 		}
 		catch (error) {
 			this.#lost(error as NetError);
@@ -201,6 +197,13 @@ export class MqttClient {
 		// Until CONNACK, the connect timeout covers the whole handshake.
 		this.#connection.setIdleTimeout(this.#options.connectTimeout ?? 10_000, "connect");
 	}
+
+	/** @internal (ConnectionEvents) */
+	connectionOpened(): void { this.#sendConnect(); }
+	/** @internal (ConnectionEvents) */
+	connectionData(bytes: Uint8Array): void { this.#data(bytes); }
+	/** @internal (ConnectionEvents) */
+	connectionClosed(error: NetError): void { this.#lost(error); }
 
 	#sendConnect(): void {
 		const o = this.#options;

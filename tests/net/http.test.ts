@@ -187,6 +187,6 @@ test("memory per connection (XS heap, measured)", async (t) => {
 	const perConnection = Math.round(((after.chunks - before.chunks) + (after.slots - before.slots)) / count);
 	for (const http of clients) t.true(http.connected);
 	t.log(`XS heap per kept-alive HTTP connection: ${perConnection} bytes (chunks ${(after.chunks - before.chunks) / count}, slots ${(after.slots - before.slots) / count})`);
-	t.true(perConnection < 6144, `${perConnection} bytes per connection`);
+	t.true(perConnection < 4096, `${perConnection} bytes per connection`);
 	for (const http of clients) http.close();
 });

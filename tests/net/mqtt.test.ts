@@ -172,7 +172,7 @@ test("memory per MQTT connection (XS heap, measured)", async (t) => {
 	const after = memory();
 	const perConnection = Math.round(((after.chunks - before.chunks) + (after.slots - before.slots)) / count);
 	t.log(`XS heap per connected MQTT client (one subscription): ${perConnection} bytes`);
-	t.true(perConnection < 8192, `${perConnection} bytes per connection`);
+	t.true(perConnection < 4096, `${perConnection} bytes per connection`);
 	for (const client of clients) await client.close();
 	control.close();
 });

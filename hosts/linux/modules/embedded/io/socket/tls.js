@@ -34,6 +34,7 @@ export default class TLSSocket {
 		this.#onReadable = options.onReadable;
 		this.#onWritable = options.onWritable;
 		this.#onError = options.onError;
+		if (options.target !== undefined) this.target = options.target;   // ECMA-419: for shared callbacks
 		this.#session = tls.session(secure.ca, host);
 		try {
 			this.#socket = native.connect(options.address ?? (host === "localhost" ? "127.0.0.1" : host), options.port, options.nodelay);
