@@ -60,3 +60,24 @@ test("xs › net/tls: TLS on mbedTLS under HTTP and MQTT, against Node HTTPS and
 	t.teardown(() => { server.close(); plain.close(); broker.close(); });
 	await runXs(t, "tests/net/tls.test", { https: server.port, plain: plain.port, mqtts: broker.tlsPort, ca: pki.ca, wrongCa: pki.wrongCa });
 });
+
+test("xs › net/mqtt: a camera killed mid-session leaves its last will (and its retained presence flips)", async (t) => {
+	const broker = await mqttBroker();
+	t.teardown(() => broker.close());
+	const control = `http://127.0.0.1:${broker.controlPort}`;
+	const presence = async () => (await (await fetch(`${control}/log?topic=ivxs/cam-kill/presence`)).json()).map((e) => [e.payload, e.retain]);
+	let killed = false;
+	const run = runHost(["tests/net/will-app", "--", JSON.stringify({ port: broker.brokerPort, clientId: "cam-kill" })], {
+		timeoutMs: 30_000,
+		onStdout(chunk, child) {
+			if (!killed && chunk.includes("@@connected")) {
+				killed = true;
+				child.kill("SIGKILL");
+			}
+		},
+	});
+	const { signal, stderr } = await run;
+	t.is(signal, "SIGKILL", stderr);
+	for (let i = 0; i < 100 && (await presence()).length < 2; i++) await new Promise((r) => setTimeout(r, 20));
+	t.deepEqual(await presence(), [['{"online":true}', true], ['{"online":false}', true]], "online from the camera, then its will from the broker");
+});
