@@ -127,7 +127,7 @@ test("a QoS 1 message not acknowledged is sent again with DUP after the reconnec
 test("keep-alive: PINGREQs while idle; a broker that stops answering is a keepalive TimeoutError and a reconnect", async (t) => {
 	const { client, disconnects, connects } = mqtt({ clientId: "cam-ka", keepAlive: 1, pingTimeout: 400 });
 	await client.connect();
-	await delay(2300);
+	await delay(3000);   // pings at about 1–1.25 s and 2–2.5 s (a 250 ms tick), with room for a loaded machine
 	t.true((await call("/pings?id=cam-ka")) >= 2, "PINGREQ about once a second");
 	await call("/freeze?on=1");
 	await until("the keepalive timeout", () => disconnects.length > 0, 4000);

@@ -108,3 +108,29 @@ test("UTF-8 round trips, including astral characters and bad input", (t) => {
 	t.false(utf8Decode(new Uint8Array([0xc0, 0x80])).includes("\u0000"), "overlong forms are refused");
 	t.throws(() => asciiEncode("é"), { instanceOf: TypeError });
 });
+
+test("hostile bytes: the parser only ever fails with NetErrors", (t) => {
+	let seed = 0x1234567;
+	const next = () => {
+		seed ^= seed << 13; seed >>>= 0;
+		seed ^= seed >>> 17;
+		seed ^= seed << 5; seed >>>= 0;
+		return seed;
+	};
+	const base = asciiEncode("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nX-A: 1\r\n\r\n5\r\nhello\r\n0\r\nX-T: 2\r\n\r\n");
+	let refused = 0, parsed = 0;
+	for (let round = 0; round < 300; round++) {
+		const bytes = base.slice();
+		for (let flips = 1 + (next() % 3); flips > 0; flips--) bytes[next() % bytes.length] = next() & 255;
+		const parser = new ResponseParser({ onHead() {}, onData() {}, onEnd() { parsed++; } }, { maxHeaderBytes: 256 });
+		try {
+			for (let at = 0; at < bytes.length && !parser.done; at += 7) parser.push(bytes.subarray(at, at + 7));
+		}
+		catch (error) {
+			refused++;
+			if (!(error instanceof ProtocolError || error instanceof LimitError)) t.fail(`round ${round}: ${(error as Error)?.name}: ${(error as Error)?.message}`);
+		}
+	}
+	t.log(`300 mutated responses: ${refused} refused, ${parsed} parsed to the end`);
+	t.true(refused > 0 && parsed > 0);
+});

@@ -103,3 +103,30 @@ test("reconnect backoff doubles to the ceiling, with jitter between half and all
 	t.deepEqual([0, 1, 2, 3, 4].map((a) => backoffDelay(a, 1000, 5000, 0)), [500, 1000, 2000, 2500, 2500]);
 	t.is(backoffDelay(1000, 1000, 60000, 0.5), 45000, "no overflow for a long outage");
 });
+
+test("hostile bytes: the decoders only ever fail with NetErrors (no TypeError, no RangeError, no hang)", (t) => {
+	// A small deterministic generator (xorshift32): the same corpus on Node and XS.
+	let seed = 0x2545f491;
+	const next = () => {
+		seed ^= seed << 13; seed >>>= 0;
+		seed ^= seed >>> 17;
+		seed ^= seed << 5; seed >>>= 0;
+		return seed;
+	};
+	const valid = [0x20, 0x02, 0x00, 0x00, 0x30, 0x05, 0x00, 0x01, 0x61, 0x62, 0x63, 0x90, 0x03, 0x00, 0x01, 0x01, 0xd0, 0x00];
+	let failures = 0, packets = 0;
+	for (let round = 0; round < 400; round++) {
+		const bytes = new Uint8Array(valid);
+		for (let flips = 1 + (next() % 4); flips > 0; flips--) bytes[next() % bytes.length] = next() & 255;
+		const decoder = new PacketDecoder(4096);
+		try {
+			for (let at = 0; at < bytes.length; at += 1 + (next() % 5)) decoder.push(bytes.subarray(at, at + 1 + (next() % 5)), () => { packets++; });
+		}
+		catch (error) {
+			failures++;
+			if (!(error instanceof ProtocolError || error instanceof LimitError)) t.fail(`round ${round}: ${(error as Error)?.name}: ${(error as Error)?.message}`);
+		}
+	}
+	t.log(`400 mutated streams: ${failures} refused, ${packets} packets decoded`);
+	t.true(failures > 0 && packets > 0);
+});
