@@ -40,6 +40,8 @@ const needs = [
 	{ what: "mbedTLS, 64- and 32-bit (the Linux host's ivxs/crypto and TLS sockets)",
 		ok: () => [[], ["-m32"]].every((m) => succeeds("gcc", [...m, mbedtlsHost, "-lmbedtls", "-lmbedx509", "-lmbedcrypto", "-o", join(scratch, "a.out")])),
 		packages: ["libmbedtls-dev", "libmbedtls-dev:i386"] },
+	{ what: "openssl and python3 (the network tests' certificates and a port that never accepts)",
+		ok: () => succeeds("openssl", ["version"]) && succeeds("python3", ["-c", "import socket"]), packages: ["openssl", "python3"] },
 	{ what: "clang with libFuzzer (fuzz harnesses of the C parsers)",
 		ok: () => compiles("clang", ["-fsanitize=fuzzer,address,undefined"], fuzzTarget),
 		packages: ["clang", "libclang-rt-14-dev"] },
