@@ -33,13 +33,43 @@ typedef struct {
 	mbedtls_ssl_context ssl;
 	mbedtls_ssl_config config;
 	mbedtls_x509_crt ca;
-	mbedtls_entropy_context entropy;
-	mbedtls_ctr_drbg_context drbg;
 	int fd;              /* the socket's descriptor during a call, -1 otherwise */
 	int64_t counted;
 } TlsRecord;
 
 static ivxs_mem_counter gTlsMemory = { "tls", 0, 0, NULL };
+
+/* One random generator for every session, seeded once: Debian's entropy context alone is about
+ * 38 KB, which per connection doubled what a session holds. Sessions run on the loop thread
+ * only, so sharing needs no lock. Kept for the life of the process (counted once under "tls"). */
+typedef struct {
+	mbedtls_entropy_context entropy;
+	mbedtls_ctr_drbg_context drbg;
+} RandomRecord;
+static RandomRecord *gRandom;
+
+static mbedtls_ctr_drbg_context *sharedRandom(void)
+{
+	static const char personal[] = "ivxs tls";
+	RandomRecord *random;
+	if (gRandom)
+		return &gRandom->drbg;
+	random = calloc(1, sizeof(RandomRecord));
+	if (!random)
+		return NULL;
+	mbedtls_entropy_init(&random->entropy);
+	mbedtls_ctr_drbg_init(&random->drbg);
+	if (mbedtls_ctr_drbg_seed(&random->drbg, mbedtls_entropy_func, &random->entropy, (const unsigned char *)personal, sizeof(personal) - 1)) {
+		mbedtls_ctr_drbg_free(&random->drbg);
+		mbedtls_entropy_free(&random->entropy);
+		free(random);
+		return NULL;
+	}
+	ivxs_mem_register(&gTlsMemory);
+	ivxs_mem_add(&gTlsMemory, sizeof(RandomRecord));
+	gRandom = random;
+	return &gRandom->drbg;
+}
 static void xs_tls_destructor(void *data);
 static const xsHostHooks gTlsHooks = { xs_tls_destructor, NULL, NULL };
 
@@ -55,10 +85,12 @@ static int64_t heapInUse(void)
 	return (int64_t)info.uordblks;
 }
 
+/* A handshake allocates in one call and frees in a later one: deltas of either sign count. The
+ * record's total never goes below zero (another thread may have freed meanwhile). */
 static void count(TlsRecord *record, int64_t delta)
 {
-	if (delta < 0)
-		delta = 0;   /* another thread freed meanwhile: a measurement, never a negative count */
+	if (record->counted + delta < 0)
+		delta = -record->counted;
 	record->counted += delta;
 	ivxs_mem_add(&gTlsMemory, delta);
 }
@@ -68,8 +100,6 @@ static void freeRecord(TlsRecord *record)
 	mbedtls_ssl_free(&record->ssl);
 	mbedtls_ssl_config_free(&record->config);
 	mbedtls_x509_crt_free(&record->ca);
-	mbedtls_ctr_drbg_free(&record->drbg);
-	mbedtls_entropy_free(&record->entropy);
 	ivxs_mem_add(&gTlsMemory, -record->counted);
 	free(record);
 }
@@ -131,11 +161,13 @@ static TlsRecord *getSession(xsMachine *the, xsSlot *slot)
 void xs_tls_session(xsMachine *the)
 {
 	TlsRecord *record;
+	mbedtls_ctr_drbg_context *random = sharedRandom();
 	int64_t before = heapInUse();
 	int status;
 	size_t caSize;
 	char *caText, *hostName;
-	static const char personal[] = "ivxs tls";
+	if (!random)
+		xsUnknownError("TLS: the random generator could not be seeded");
 	if (xsmcTypeOf(xsArg(0)) != xsStringType)
 		xsTypeError("CA certificates must be PEM text");
 	if (xsmcTypeOf(xsArg(1)) != xsStringType || !*xsmcToString(xsArg(1)))
@@ -147,8 +179,6 @@ void xs_tls_session(xsMachine *the)
 	mbedtls_ssl_init(&record->ssl);
 	mbedtls_ssl_config_init(&record->config);
 	mbedtls_x509_crt_init(&record->ca);
-	mbedtls_entropy_init(&record->entropy);
-	mbedtls_ctr_drbg_init(&record->drbg);
 	ivxs_mem_register(&gTlsMemory);
 	/* Copies: the parse and set_hostname calls below may not run JS, but keep no pointer into XS. */
 	caText = strdup(xsmcToString(xsArg(0)));
@@ -171,13 +201,11 @@ void xs_tls_session(xsMachine *the)
 		mbedtls_strerror(status, text, sizeof(text));
 		xsRangeError("invalid CA certificates: %s", text);
 	}
-	status = mbedtls_ctr_drbg_seed(&record->drbg, mbedtls_entropy_func, &record->entropy, (const unsigned char *)personal, sizeof(personal) - 1);
-	if (!status)
-		status = mbedtls_ssl_config_defaults(&record->config, MBEDTLS_SSL_IS_CLIENT, MBEDTLS_SSL_TRANSPORT_STREAM, MBEDTLS_SSL_PRESET_DEFAULT);
+	status = mbedtls_ssl_config_defaults(&record->config, MBEDTLS_SSL_IS_CLIENT, MBEDTLS_SSL_TRANSPORT_STREAM, MBEDTLS_SSL_PRESET_DEFAULT);
 	if (!status) {
 		mbedtls_ssl_conf_authmode(&record->config, MBEDTLS_SSL_VERIFY_REQUIRED);
 		mbedtls_ssl_conf_ca_chain(&record->config, &record->ca, NULL);
-		mbedtls_ssl_conf_rng(&record->config, mbedtls_ctr_drbg_random, &record->drbg);
+		mbedtls_ssl_conf_rng(&record->config, mbedtls_ctr_drbg_random, random);
 		mbedtls_ssl_conf_min_version(&record->config, MBEDTLS_SSL_MAJOR_VERSION_3, MBEDTLS_SSL_MINOR_VERSION_3);   /* TLS 1.2 */
 		status = mbedtls_ssl_setup(&record->ssl, &record->config);
 	}
