@@ -119,6 +119,8 @@ export async function rawServer() {
 		"/silent-close": (s) => s.end(),
 		"/big-head": (s) => s.write(`HTTP/1.1 200 OK\r\nX-Big: ${"a".repeat(5000)}\r\n\r\n`),
 		"/until-close": (s) => s.end("HTTP/1.1 200 OK\r\n\r\nall of it"),
+		"/extra": (s) => s.write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokHTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nforged"),
+		"/after-extra": (s) => s.write("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nfresh"),
 	};
 	const sockets = new Set();
 	const server = net.createServer((socket) => {

@@ -339,13 +339,11 @@ export class HttpClient implements ConnectionEvents {
 		}
 		connection!.setIdleTimeout(this.#options.idleTimeout ?? 30_000);
 		exchange.newParser(this.#options.maxHeaderBytes ?? 8192, (done, trailers) => this.#ended(done, trailers));
-		const pieces = [exchange.head, ...exchange.body];
-		if (exchange.streamed) {
-			this._send(exchange, pieces).catch(() => {});
-			exchange.startedResolve();
-			return;
-		}
-		this._send(exchange, pieces).then(() => { exchange.requestComplete = true; }, () => {});
+		// A fixed body is complete once sent; a stream's is complete at end(). Failures reach the
+		// exchange through the connection, so these promises are only marked handled.
+		const sent = this._send(exchange, [exchange.head, ...exchange.body]);
+		if (exchange.streamed) sent.catch(() => {});
+		else sent.then(() => { exchange.requestComplete = true; }, () => {});
 		exchange.startedResolve();
 	}
 
@@ -432,7 +430,9 @@ export class HttpClient implements ConnectionEvents {
 		exchange.resolve(exchange.result(trailers));
 		// Later writes of a stream answered early find the exchange finished.
 		exchange.failure ??= new AbortedError("the server answered before the request body was complete");
-		this.#next();
+		// The next request starts after #data has seen the rest of these bytes: bytes beyond the
+		// response drop the connection first, instead of being read as the next one's answer.
+		Promise.resolve().then(() => this.#next());
 	}
 
 	#lost(error: NetError): void {

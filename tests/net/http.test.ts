@@ -163,6 +163,14 @@ test("malformed responses are ProtocolErrors; resets are ConnectionResetErrors; 
 	t.is(untilClose.text(), "all of it");
 });
 
+test("bytes after a response are never taken as the next response: the connection is dropped", async (t) => {
+	const http = new HttpClient({ address, port: config.raw, idleTimeout: 2000, keepAliveTimeout: 10_000 });
+	const [first, second] = await Promise.all([http.request({ path: "/extra" }), http.request({ path: "/after-extra" })]);
+	t.is(first.text(), "ok");
+	t.is(second.text(), "fresh", "the queued request went out on a new connection, not read from the forged bytes");
+	http.close();
+});
+
 test("bad requests are refused before anything is sent", (t) => {
 	const http = client();
 	t.throws(() => http.request({ path: "/x", headers: { "X-Evil": "a\r\nInjected: 1" } }), { instanceOf: TypeError });
