@@ -19,6 +19,8 @@ const fuzzTarget = join(scratch, "fuzz.c");
 writeFileSync(fuzzTarget, "#include <stdint.h>\n#include <stddef.h>\n"
 	+ "int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n) { (void)d; (void)n; return 0; }\n");
 
+const mbedtlsHost = join(scratch, "mbedtls-host.c");
+writeFileSync(mbedtlsHost, "#include <mbedtls/md.h>\n#include <mbedtls/ssl.h>\nint main(void) { mbedtls_ssl_context s; mbedtls_ssl_init(&s); mbedtls_ssl_free(&s); return mbedtls_md_info_from_type(MBEDTLS_MD_SHA256) == 0; }\n");
 const succeeds = (command, args) => spawnSync(command, args, { stdio: "ignore", cwd: scratch }).status === 0;
 const compiles = (compiler, flags, source = hello) => succeeds(compiler, [...flags, source, "-o", join(scratch, "a.out")]);
 
@@ -35,6 +37,11 @@ const needs = [
 	{ what: "Cortex-M compiler (MCU compile check of the portable C)",
 		ok: () => compiles("arm-none-eabi-gcc", ["-mcpu=cortex-m4", "-mthumb", "--specs=nosys.specs"]),
 		packages: ["gcc-arm-none-eabi", "libnewlib-arm-none-eabi"] },
+	{ what: "mbedTLS, 64- and 32-bit (the Linux host's ivxs/crypto and TLS sockets)",
+		ok: () => [[], ["-m32"]].every((m) => succeeds("gcc", [...m, mbedtlsHost, "-lmbedtls", "-lmbedx509", "-lmbedcrypto", "-o", join(scratch, "a.out")])),
+		packages: ["libmbedtls-dev", "libmbedtls-dev:i386"] },
+	{ what: "openssl and python3 (the network tests' certificates and a port that never accepts)",
+		ok: () => succeeds("openssl", ["version"]) && succeeds("python3", ["-c", "import socket"]), packages: ["openssl", "python3"] },
 	{ what: "clang with libFuzzer (fuzz harnesses of the C parsers)",
 		ok: () => compiles("clang", ["-fsanitize=fuzzer,address,undefined"], fuzzTarget),
 		packages: ["clang", "libclang-rt-14-dev"] },
