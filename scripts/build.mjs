@@ -99,6 +99,8 @@ export function buildHost(variant = "release", options = {}) {
 }
 
 export function build(variants = []) {
+	// Debian packages the host links (mbedTLS): installed here so `npm install` works on a fresh machine.
+	run(process.execPath, [join(root, "scripts/test-deps.mjs"), "--build"]);
 	fetchXs(buildDir, log);
 	generate();
 	log("typescript");
