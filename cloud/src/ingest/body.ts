@@ -15,10 +15,7 @@ export class BodyCutError extends HttpError {
 export function readHashed(req: IncomingMessage, limit: number): Promise<{ body: Buffer; sha256: string }> {
 	return new Promise((resolve, reject) => {
 		const declared = req.headers["content-length"] === undefined ? NaN : Number(req.headers["content-length"]);
-		if (declared > limit) {
-			req.socket.destroySoon?.();
-			return reject(new HttpError(413, `body of ${declared} bytes is over the limit of ${limit}`));
-		}
+		if (declared > limit) return reject(new HttpError(413, `body of ${declared} bytes is over the limit of ${limit}`, { connection: "close" }));
 		const hash = createHash("sha256");
 		const chunks: Buffer[] = [];
 		let length = 0, done = false;
