@@ -134,9 +134,11 @@ export class Camera {
 
 	async close(): Promise<void> {
 		this.#stopped = true;
-		if (this.#mqtt) {
-			await this.#mqtt.publishAsync(`ivxs/${this.options.device}/presence`, JSON.stringify({ online: false, time: Date.now() }), { qos: 1, retain: true }).catch(() => {});
-			await this.#mqtt.endAsync();
+		const control = this.#mqtt;
+		this.#mqtt = undefined;
+		if (control) {
+			if (control.connected) await control.publishAsync(`ivxs/${this.options.device}/presence`, JSON.stringify({ online: false, time: Date.now() }), { qos: 1, retain: true }).catch(() => {});
+			await control.endAsync(true);
 		}
 		this.uploader.close();
 	}
@@ -224,12 +226,12 @@ export class Camera {
 		const time = String(Math.floor(Date.now() / 1000) + this.uploader.clockOffsetS);
 		const nonce = randomBytes(16).toString("hex");
 		const mac = createHmac("sha256", signingKey(this.options.secret)).update(`MQTT\n${device}\n${time}\n${nonce}`).digest("hex");
-		this.#mqtt = await mqtt.connectAsync(url, {
+		const client = this.#mqtt = await mqtt.connectAsync(url, {
 			clientId: device, username: device, password: `${time}:${nonce}:${mac}`, protocolVersion: 4, keepalive: 60, clean: true,
 			reconnectPeriod: 2000,
 			will: { topic: `ivxs/${device}/presence`, payload: Buffer.from(JSON.stringify({ online: false })), qos: 1, retain: true },
 		});
-		this.#mqtt.on("message", (topic, payload) => {
+		client.on("message", (topic, payload) => {
 			if (topic !== `ivxs/${device}/plan`) return;
 			let plan: any;
 			try {
@@ -243,9 +245,9 @@ export class Camera {
 			this.#push = plan.push === true && (!channels || channels.includes(this.options.channel ?? 0));
 			this.onPlan(plan);
 		});
-		const online = () => void this.#mqtt!.publishAsync(`ivxs/${device}/presence`, JSON.stringify({ online: true, time: Date.now() }), { qos: 1, retain: true }).catch(() => {});
-		this.#mqtt.on("connect", online);
-		await this.#mqtt.subscribeAsync([`ivxs/${device}/plan`, `ivxs/${device}/cmd`], { qos: 1 });
+		const online = () => void client.publishAsync(`ivxs/${device}/presence`, JSON.stringify({ online: true, time: Date.now() }), { qos: 1, retain: true }).catch(() => {});
+		client.on("connect", online);
+		await client.subscribeAsync([`ivxs/${device}/plan`, `ivxs/${device}/cmd`], { qos: 1 });
 		online();
 	}
 
