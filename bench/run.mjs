@@ -97,6 +97,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { buildHost } from "../scripts/build.mjs";
 import { nativeModules } from "../scripts/native-modules.mjs";
 import { benchP2p } from "./p2p/run.mjs";
+import { benchCloud } from "./cloud/ingest.mjs";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 process.chdir(root);
@@ -549,6 +550,7 @@ async function main() {
 		["capture", benchCapture],
 		["xs_heap", () => benchXsHeap()],
 		["p2p", () => benchP2p({ log })],
+		["cloud", () => benchCloud({ root, log })], // bench/cloud/ingest.mjs
 	];
 	// `node bench/run.mjs xs_heap capture` runs only those sections.
 	const only = process.argv.slice(2);
