@@ -101,10 +101,14 @@ export function buildHost(variant = "release", options = {}) {
 }
 
 export function build(variants = []) {
+	// Debian packages the host links (mbedTLS): installed here so `npm install` works on a fresh machine.
+	run(process.execPath, [join(root, "scripts/test-deps.mjs"), "--build"]);
 	fetchXs(buildDir, log);
 	generate();
 	log("typescript");
 	run(process.execPath, [join(root, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.json"]);
+	log("typescript (cloud)");
+	run(process.execPath, [join(root, "node_modules/typescript/bin/tsc"), "-p", "cloud/tsconfig.json"]);
 	for (const variant of ["release", ...variants]) {
 		log(variant === "release" ? "host" : `host (${variant})`);
 		buildHost(variant);

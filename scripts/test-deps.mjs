@@ -7,6 +7,7 @@
 // cannot install, it names the packages and exits 1, before any test runs.
 //   node scripts/test-deps.mjs            check, install what is missing
 //   node scripts/test-deps.mjs --check    check only (exit 1 if something is missing)
+//   node scripts/test-deps.mjs --build    only what the host build needs (scripts/build.mjs runs this)
 import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -19,8 +20,8 @@ const fuzzTarget = join(scratch, "fuzz.c");
 writeFileSync(fuzzTarget, "#include <stdint.h>\n#include <stddef.h>\n"
 	+ "int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n) { (void)d; (void)n; return 0; }\n");
 
-const mbedtlsProbe = join(scratch, "mbedtls.c");
-writeFileSync(mbedtlsProbe, "#include <mbedtls/gcm.h>\nint main(void) { mbedtls_gcm_context g; mbedtls_gcm_init(&g); mbedtls_gcm_free(&g); return 0; }\n");
+const mbedtlsHost = join(scratch, "mbedtls-host.c");
+writeFileSync(mbedtlsHost, "#include <mbedtls/md.h>\n#include <mbedtls/ssl.h>\nint main(void) { mbedtls_ssl_context s; mbedtls_ssl_init(&s); mbedtls_ssl_free(&s); return mbedtls_md_info_from_type(MBEDTLS_MD_SHA256) == 0; }\n");
 const succeeds = (command, args) => spawnSync(command, args, { stdio: "ignore", cwd: scratch }).status === 0;
 const compiles = (compiler, flags, source = hello) => succeeds(compiler, [...flags, source, "-o", join(scratch, "a.out")]);
 
@@ -37,16 +38,26 @@ const needs = [
 	{ what: "Cortex-M compiler (MCU compile check of the portable C)",
 		ok: () => compiles("arm-none-eabi-gcc", ["-mcpu=cortex-m4", "-mthumb", "--specs=nosys.specs"]),
 		packages: ["gcc-arm-none-eabi", "libnewlib-arm-none-eabi"] },
-	{ what: "mbedTLS crypto, 64- and 32-bit (the P2P transport's core, its tests and the -m32 host)",
-		ok: () => [[], ["-m32"]].every((m) => succeeds("gcc", [...m, mbedtlsProbe, "-lmbedcrypto", "-o", join(scratch, "a.out")])),
-		packages: ["libmbedtls-dev", "libmbedtls-dev:i386"] },
+	{ what: "mbedTLS (the Linux host links it: ivxs/crypto, TLS sockets)", build: true,
+		ok: () => succeeds("gcc", [mbedtlsHost, "-lmbedtls", "-lmbedx509", "-lmbedcrypto", "-o", join(scratch, "a.out")]),
+		packages: ["libmbedtls-dev"] },
+	{ what: "32-bit mbedTLS (the -m32 host)",
+		ok: () => succeeds("gcc", ["-m32", mbedtlsHost, "-lmbedtls", "-lmbedx509", "-lmbedcrypto", "-o", join(scratch, "a.out")]),
+		packages: ["libmbedtls-dev:i386"] },
+	{ what: "openssl and python3 (the network tests' certificates and a port that never accepts)",
+		ok: () => succeeds("openssl", ["version"]) && succeeds("python3", ["-c", "import socket"]), packages: ["openssl", "python3"] },
 	{ what: "clang with libFuzzer (fuzz harnesses of the C parsers)",
 		ok: () => compiles("clang", ["-fsanitize=fuzzer,address,undefined"], fuzzTarget),
 		packages: ["clang", "libclang-rt-14-dev"] },
+	{ what: "iproute2 (TUN link tests of tests/p2p: network namespaces)", ok: () => succeeds("ip", ["netns", "list"]),
+		packages: ["iproute2"] },
 ];
 
+// `--build`: only what building the host needs (run by scripts/build.mjs, so
+// `npm install` on a fresh machine can build before `npm test` installs the rest).
 function missing() {
-	return needs.filter((need) => !need.ok());
+	const buildOnly = process.argv.includes("--build");
+	return needs.filter((need) => (!buildOnly || need.build) && !need.ok());
 }
 
 function installer() {

@@ -140,6 +140,8 @@ void *ivxs_handle_open(xsMachine *the, xsSlot *slot, const xsHostHooks *hooks, c
 /* An integer argument in [min, max], or RangeError "invalid <what>": never
  * a value wrapped modulo 2^32 (xsmcToInteger(2 ** 32 + 80) is 80). */
 int32_t ivxs_to_int(xsMachine *the, xsSlot *slot, int32_t min, int32_t max, const char *what);
+/* The descriptor behind an open socket object (mod_socket.c), for the TLS sessions. */
+int ivxs_socket_fd(xsMachine *the, xsSlot *slot);
 #endif
 
 #ifdef __XSALL__

@@ -28,6 +28,7 @@ typedef struct {
 
 static const char *const kInternalModules[] = {
 	"ivxs/socket-native",
+	"ivxs/tls-native",
 };
 #define kInternalModuleCount ((int)(sizeof(kInternalModules) / sizeof(kInternalModules[0])))
 

@@ -56,6 +56,12 @@ static SocketRecord *getSocket(xsMachine *the, xsSlot *slot)
 	return ivxs_handle_open(the, slot, &gSocketHooks, "socket");
 }
 
+/* The descriptor of an open socket object, for other host modules (TLS); validated as above. */
+int ivxs_socket_fd(xsMachine *the, xsSlot *slot)
+{
+	return getSocket(the, slot)->fd;
+}
+
 /* address, then port (both may run JS); the address text is used at once. */
 static void toAddress(xsMachine *the, xsSlot *address, xsSlot *port, struct sockaddr_in *out)
 {

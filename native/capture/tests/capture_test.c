@@ -1419,7 +1419,9 @@ static void t_start_stop_restart(void)
 	n1 = atomic_load(&R.n);
 	CHECK(st.running == 0);
 	CHECKF(n1 == 1, "%d frames in 150 ms at 1 fps", n1);
-	CHECKF(stop_ms < 100, "stop took %.1f ms", stop_ms);
+	/* The next frame is 1000 ms away: under half of that proves stop did not
+	 * wait for it, with room for a loaded machine (200 ms seen at load 10). */
+	CHECKF(stop_ms < 500, "stop took %.1f ms", stop_ms);
 	/* restart: same fixed start_ms, timestamps must still go forward */
 	ivxs_capture_destroy(&cap);
 	CHECK(cap == NULL);

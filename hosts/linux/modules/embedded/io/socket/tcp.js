@@ -17,6 +17,7 @@ export default class TCP {
 		this.#onReadable = options.onReadable;
 		this.#onWritable = options.onWritable;
 		this.#onError = options.onError;
+		if (options.target !== undefined) this.target = options.target;   // ECMA-419: for shared callbacks
 		if (options.from !== undefined) {
 			this.#socket = native.adopt(options.from);   // an accepted connection, nothing else
 			this.#connected = true;

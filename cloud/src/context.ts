@@ -1,0 +1,37 @@
+// What every part of the service is given: configuration, logger, metadata,
+// object store, router, metrics, the control channel, and a place to register
+// work to finish at shutdown. Parts are installed in order by server.ts; each
+// exports `install(ctx)`.
+import type { Logger } from "pino";
+import type { Config } from "./config.js";
+import type { Db } from "./meta/db.js";
+import type { ObjectStore } from "./storage/object-store.js";
+import type { Router } from "./http/router.js";
+import type { Metrics } from "./ops/metrics.js";
+import type { Socket } from "node:net";
+
+/** The control channel as the service sees it (embedded aedes or an external broker). */
+export interface ControlBus {
+	publish(topic: string, payload: string | Buffer, options?: { retain?: boolean; qos?: 0 | 1 }): Promise<void>;
+	/** `pattern` uses MQTT wildcards (+, #). */
+	subscribe(pattern: string, handler: (topic: string, payload: Buffer) => void): Promise<void>;
+}
+
+export interface CloudContext {
+	readonly config: Config;
+	readonly log: Logger;
+	readonly db: Db;
+	readonly store: ObjectStore;
+	readonly router: Router;
+	readonly metrics: Metrics;
+	/** A random id per running instance (logs, leases). */
+	readonly instanceId: string;
+	/** Set by the control part once connected. */
+	bus?: ControlBus;
+	/** Set by the embedded broker: takes a raw socket whose first byte is an MQTT CONNECT. */
+	mqttSocket?: (socket: Socket) => void;
+	/** Runs at shutdown, in reverse order of registration; each may finish work in flight. */
+	onStop(task: () => Promise<void> | void): void;
+	/** Periodic work (retention, file assembly); stopped at shutdown. */
+	every(ms: number, task: () => Promise<void> | void): void;
+}

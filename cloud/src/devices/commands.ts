@@ -1,0 +1,48 @@
+// `npm run cloud -- device add <id> [--name N] [--channels N]`, `device list`, `device remove <id>`.
+import type { Command } from "../commands.js";
+import { openDatabase } from "../meta/db.js";
+import { addDevice, DeviceError, listDevices, removeDevice } from "./registry.js";
+
+export const device: Command = {
+	usage: "add <id> [--name NAME] [--channels N] | list | remove <id>",
+	run(config, args) {
+		const [verb, id] = args;
+		const flag = (name: string) => {
+			const at = args.indexOf(`--${name}`);
+			return at >= 0 ? args[at + 1] : undefined;
+		};
+		const db = openDatabase(config.metadataFile);
+		try {
+			if (verb === "add" && id) {
+				const channels = flag("channels");
+				const created = addDevice(db, { id, name: flag("name"), channels: channels === undefined ? undefined : Number(channels) });
+				console.log(JSON.stringify({ id: created.id, secret: created.secret, name: created.name, channels: created.channels }));
+				console.error(`device ${created.id} added; its secret is shown only now`);
+				return 0;
+			}
+			if (verb === "list") {
+				for (const d of listDevices(db)) console.log(`${d.id}\t${d.name}\t${d.channels} channel(s)${d.disabled ? "\tdisabled" : ""}`);
+				return 0;
+			}
+			if (verb === "remove" && id) {
+				if (!removeDevice(db, id)) {
+					console.error(`no device ${id}`);
+					return 1;
+				}
+				return 0;
+			}
+			console.error(`usage: npm run cloud -- device ${device.usage}`);
+			return 2;
+		}
+		catch (error) {
+			if (error instanceof DeviceError) {
+				console.error(`device: ${error.message}`);
+				return 1;
+			}
+			throw error;
+		}
+		finally {
+			db.close();
+		}
+	},
+};

@@ -1,0 +1,52 @@
+// ISO BMFF box walking: the one place that reads box headers (size, type,
+// 64-bit largesize), bounds-checked against the buffer. Everything that
+// validates, indexes or rewrites MP4 in the cloud walks boxes through this.
+export class Mp4Error extends Error {
+	override name = "Mp4Error";
+}
+
+export interface Box {
+	type: string;
+	/** Offset of the box header in the buffer. */
+	start: number;
+	/** Offset of the payload (after size, type and any largesize). */
+	body: number;
+	/** Offset just past the box. */
+	end: number;
+}
+
+/** The boxes laid end to end in buf[start, end); throws Mp4Error on a header that does not fit. */
+export function readBoxes(buf: Uint8Array, start = 0, end = buf.length): Box[] {
+	const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+	const boxes: Box[] = [];
+	let at = start;
+	while (at < end) {
+		if (end - at < 8) throw new Mp4Error(`truncated box header at byte ${at}`);
+		let size = view.getUint32(at);
+		const type = String.fromCharCode(buf[at + 4], buf[at + 5], buf[at + 6], buf[at + 7]);
+		if (!/^[\x20-\x7e]{4}$/.test(type)) throw new Mp4Error(`box at byte ${at} has a non-printable type`);
+		let body = at + 8;
+		if (size === 1) {
+			if (end - at < 16) throw new Mp4Error(`truncated largesize of '${type}' at byte ${at}`);
+			const large = view.getBigUint64(at + 8);
+			if (large > BigInt(end - at)) throw new Mp4Error(`box '${type}' at byte ${at} runs past its container (${large} bytes)`);
+			size = Number(large);
+			body = at + 16;
+		}
+		else if (size === 0) size = end - at; // to the end of the container
+		if (size < body - at) throw new Mp4Error(`box '${type}' at byte ${at} is smaller than its header`);
+		if (size > end - at) throw new Mp4Error(`box '${type}' at byte ${at} runs past its container (${size} bytes, ${end - at} left)`);
+		boxes.push({ type, start: at, body, end: at + size });
+		at += size;
+	}
+	return boxes;
+}
+
+/** The first child of `box` with `type`, or undefined. `skip` = bytes of full-box or other fields before the children. */
+export function child(buf: Uint8Array, box: Box, type: string, skip = 0): Box | undefined {
+	return readBoxes(buf, box.body + skip, box.end).find((b) => b.type === type);
+}
+
+export function children(buf: Uint8Array, box: Box, type: string, skip = 0): Box[] {
+	return readBoxes(buf, box.body + skip, box.end).filter((b) => b.type === type);
+}

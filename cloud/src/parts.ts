@@ -1,0 +1,40 @@
+// The parts of the service, installed in this order (later parts may use what
+// earlier ones set on the context, e.g. `ctx.bus`). One line per part; the
+// blank lines keep parallel edits from touching each other.
+import type { CloudContext } from "./context.js";
+import * as health from "./ops/health.js";
+import "./devices/registry.js";
+
+// control imports (ccontrol)
+
+// users imports (ccontrol)
+
+// ingest imports (cingest)
+import * as ingest from "./ingest/index.js";
+
+// recordings imports (cstore)
+
+// playback imports (cplay)
+
+// console imports (cconsole)
+
+export interface Part {
+	install(ctx: CloudContext): Promise<void> | void;
+}
+
+export const parts: Part[] = [
+	health,
+
+	// control (ccontrol)
+
+	// users (ccontrol)
+
+	// ingest (cingest)
+	ingest,
+
+	// recordings, retention (cstore)
+
+	// playback, snapshots, events (cplay)
+
+	// console (cconsole)
+];

@@ -1,0 +1,137 @@
+// One service instance: opens the metadata and the object store, installs the
+// parts (each adds its routes, tables and periodic work), and listens on one
+// port. In the embedded mode the same port also carries MQTT: the first byte
+// of a connection tells them apart (0x10 is an MQTT CONNECT; HTTP starts with
+// a method name), so a newcomer has one address to open and to configure.
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer as createTlsServer, type TLSSocket } from "node:tls";
+import { createServer as createNetServer, type Server as NetServer, type Socket } from "node:net";
+import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { pino, type Logger } from "pino";
+import type { Config } from "./config.js";
+import type { CloudContext } from "./context.js";
+import { openDatabase } from "./meta/db.js";
+import { Router } from "./http/router.js";
+import { Metrics } from "./ops/metrics.js";
+import { openObjectStore } from "./storage/open.js";
+import { parts } from "./parts.js";
+
+export interface Cloud {
+	readonly ctx: CloudContext;
+	/** The bound address, e.g. http://127.0.0.1:8080 */
+	readonly url: string;
+	readonly port: number;
+	stop(): Promise<void>;
+}
+
+export async function startCloud(config: Config, log: Logger = pino({ level: config.logLevel })): Promise<Cloud> {
+	const stopTasks: (() => Promise<void> | void)[] = [];
+	const timers: NodeJS.Timeout[] = [];
+	const db = openDatabase(config.metadataFile);
+	stopTasks.push(() => void db.close());
+	const store = await openObjectStore(config);
+	stopTasks.push(() => store.close());
+	const router = new Router();
+	const ctx: CloudContext = {
+		config, log, db, store, router, metrics: new Metrics(), instanceId: randomBytes(6).toString("hex"),
+		onStop: (task) => void stopTasks.push(task),
+		every: (ms, task) => {
+			let running = false;
+			const timer = setInterval(async () => {
+				if (running) return;
+				running = true;
+				try {
+					await task();
+				}
+				catch (error) {
+					log.error({ err: error }, "periodic task failed");
+				}
+				finally {
+					running = false;
+				}
+			}, ms);
+			timer.unref();
+			timers.push(timer);
+		},
+	};
+	const http = createHttpServer({ requestTimeout: 0, headersTimeout: 30_000, keepAliveTimeout: 65_000 }, (req, res) => serve(ctx, req, res));
+	const front = listenFront(ctx, http);
+	try {
+		for (const part of parts) await part.install(ctx);
+		await new Promise<void>((resolve, reject) => {
+			front.once("error", reject);
+			front.listen(config.port, config.host, () => resolve());
+		});
+	}
+	catch (error) {
+		await runStop(stopTasks, log);
+		throw error;
+	}
+	const address = front.address();
+	const port = typeof address === "object" && address ? address.port : config.port;
+	const shownHost = config.host === "0.0.0.0" || config.host === "::" ? "127.0.0.1" : config.host;
+	const url = `${config.tlsCert ? "https" : "http"}://${shownHost}:${port}`;
+	log.info({ url, instance: ctx.instanceId, storage: store.kind, mqtt: config.mqtt }, "cloud listening");
+	let stopping: Promise<void> | undefined;
+	return {
+		ctx, url, port,
+		stop: () => stopping ??= (async () => {
+			for (const timer of timers) clearInterval(timer);
+			// Stop taking new connections; requests in flight finish (or are cut by
+			// closeAllConnections after the parts had their say in stopTasks).
+			front.close();
+			http.closeIdleConnections();
+			await runStop(stopTasks, log);
+			http.closeAllConnections();
+			log.info({ instance: ctx.instanceId }, "cloud stopped");
+		})(),
+	};
+}
+
+async function runStop(tasks: (() => Promise<void> | void)[], log: Logger) {
+	for (const task of tasks.reverse()) {
+		try {
+			await task();
+		}
+		catch (error) {
+			log.error({ err: error }, "shutdown task failed");
+		}
+	}
+	tasks.length = 0;
+}
+
+function serve(ctx: CloudContext, req: IncomingMessage, res: ServerResponse) {
+	const started = process.hrtime.bigint();
+	res.on("finish", () => {
+		const ms = Number(process.hrtime.bigint() - started) / 1e6;
+		ctx.metrics.inc("ivxs_http_requests_total", "HTTP requests answered, by status class", { status: `${Math.floor(res.statusCode / 100)}xx` });
+		if (res.statusCode >= 500 || ms > 1000) ctx.log.warn({ method: req.method, url: req.url?.split("?")[0], status: res.statusCode, ms }, "slow or failed request");
+		else ctx.log.debug({ method: req.method, url: req.url?.split("?")[0], status: res.statusCode, ms }, "request");
+	});
+	void ctx.router.handle(req, res, ctx.log);
+}
+
+/** The listening socket: plain or TLS, sniffing MQTT from HTTP when the broker is embedded. */
+function listenFront(ctx: CloudContext, http: Server): NetServer {
+	const dispatch = (socket: Socket | TLSSocket) => {
+		socket.once("readable", () => {
+			const first: Buffer | null = socket.read(1);
+			if (!first) {
+				if (!socket.readableEnded) dispatch(socket);
+				return;
+			}
+			socket.unshift(first);
+			if (first[0] === 0x10 && ctx.mqttSocket) ctx.mqttSocket(socket);
+			else http.emit("connection", socket);
+		});
+		socket.on("error", () => socket.destroy());
+	};
+	const { tlsCert, tlsKey } = ctx.config;
+	if (tlsCert && tlsKey) {
+		const tls = createTlsServer({ cert: readFileSync(tlsCert), key: readFileSync(tlsKey) }, dispatch);
+		tls.on("tlsClientError", (error) => ctx.log.debug({ err: error }, "TLS handshake failed"));
+		return tls;
+	}
+	return createNetServer({ pauseOnConnect: false }, dispatch);
+}

@@ -1,0 +1,155 @@
+// Objects as files under one folder. A put writes a temporary file, fsyncs it
+// and renames it into place, so a reader (or a restarted service) sees either
+// nothing or the whole object. Multipart uploads collect their parts in a
+// temporary folder and become visible only at `complete`.
+import { mkdir, open, readdir, rename, rm, stat, writeFile } from "node:fs/promises";
+import { dirname, join, relative, sep } from "node:path";
+import { randomBytes } from "node:crypto";
+import type { Readable } from "node:stream";
+import { NotFoundError, type MultipartUpload, type ObjectInfo, type ObjectStore, type Range } from "./object-store.js";
+
+const checkKey = (key: string) => {
+	if (!/^[A-Za-z0-9][A-Za-z0-9._/-]*$/.test(key) || key.split("/").some((part) => part === "" || part === "." || part === ".."))
+		throw new Error(`unsafe object key ${JSON.stringify(key)}`);
+	return key;
+};
+
+export class DiskStore implements ObjectStore {
+	readonly kind = "disk";
+	readonly #root: string;
+	readonly #temp: string;
+
+	constructor(root: string) {
+		this.#root = join(root, "objects");
+		this.#temp = join(root, "tmp");
+	}
+
+	async init(): Promise<void> {
+		await mkdir(this.#root, { recursive: true });
+		// Left-overs of a crash: never visible, safe to drop.
+		await rm(this.#temp, { recursive: true, force: true });
+		await mkdir(this.#temp, { recursive: true });
+	}
+
+	#path(key: string) {
+		return join(this.#root, ...checkKey(key).split("/"));
+	}
+
+	async #publish(temp: string, key: string) {
+		const path = this.#path(key);
+		await mkdir(dirname(path), { recursive: true });
+		await rename(temp, path);
+	}
+
+	async put(key: string, body: Buffer): Promise<void> {
+		const temp = join(this.#temp, randomBytes(8).toString("hex"));
+		const file = await open(temp, "w");
+		try {
+			await file.writeFile(body);
+			await file.sync();
+		}
+		finally {
+			await file.close();
+		}
+		await this.#publish(temp, key);
+	}
+
+	async get(key: string, range?: Range): Promise<Buffer> {
+		const stream = await this.getStream(key, range);
+		const chunks: Buffer[] = [];
+		for await (const chunk of stream) chunks.push(chunk as Buffer);
+		return Buffer.concat(chunks);
+	}
+
+	async getStream(key: string, range?: Range): Promise<Readable> {
+		const path = this.#path(key);
+		// Open first, so a missing object is a NotFoundError, not a stream error later.
+		const handle = await open(path, "r").catch((error) => {
+			throw error.code === "ENOENT" ? new NotFoundError(key) : error;
+		});
+		// The handle's own stream closes the handle once (a numeric fd closed by the stream and
+		// again by handle.close() failed reads with EBADF).
+		return handle.createReadStream({ autoClose: true, start: range?.start, end: range?.end });
+	}
+
+	async head(key: string): Promise<ObjectInfo | undefined> {
+		try {
+			const info = await stat(this.#path(key));
+			return { key, size: info.size, modified: info.mtime };
+		}
+		catch (error) {
+			if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+			throw error;
+		}
+	}
+
+	async delete(key: string): Promise<void> {
+		await rm(this.#path(key), { force: true });
+	}
+
+	async *list(prefix: string): AsyncIterable<ObjectInfo> {
+		const walk = async function* (folder: string, root: string): AsyncIterable<ObjectInfo> {
+			let entries;
+			try {
+				entries = await readdir(folder, { withFileTypes: true });
+			}
+			catch {
+				return;
+			}
+			for (const entry of entries.sort((a, b) => (a.name < b.name ? -1 : 1))) {
+				const path = join(folder, entry.name);
+				if (entry.isDirectory()) yield* walk(path, root);
+				else {
+					const info = await stat(path).catch(() => undefined);
+					if (info) yield { key: relative(root, path).split(sep).join("/"), size: info.size, modified: info.mtime };
+				}
+			}
+		};
+		for await (const info of walk(this.#root, this.#root)) if (info.key.startsWith(prefix)) yield info;
+	}
+
+	async createMultipart(key: string): Promise<MultipartUpload> {
+		checkKey(key);
+		const folder = join(this.#temp, `mp-${randomBytes(8).toString("hex")}`);
+		await mkdir(folder);
+		const parts = new Set<number>();
+		return {
+			key,
+			uploadPart: async (partNumber, body) => {
+				if (!Number.isInteger(partNumber) || partNumber < 1 || partNumber > 10000) throw new RangeError(`part number ${partNumber} outside 1..10000`);
+				await writeFile(join(folder, String(partNumber)), body);
+				parts.add(partNumber);
+			},
+			complete: async () => {
+				const whole = join(folder, "whole");
+				const out = await open(whole, "w");
+				try {
+					for (const partNumber of [...parts].sort((a, b) => a - b)) {
+						const input = await open(join(folder, String(partNumber)), "r");
+						try {
+							for await (const chunk of input.createReadStream({ autoClose: false })) await out.write(chunk as Buffer);
+						}
+						finally {
+							await input.close();
+						}
+					}
+					await out.sync();
+				}
+				finally {
+					await out.close();
+				}
+				await this.#publish(whole, key);
+				await rm(folder, { recursive: true, force: true });
+			},
+			abort: async () => {
+				await rm(folder, { recursive: true, force: true });
+			},
+		};
+	}
+
+	async presignGet(): Promise<string | undefined> {
+		return undefined;
+	}
+
+	async close(): Promise<void> {}
+}

@@ -1,0 +1,199 @@
+// ECMA-419 TLS socket (embedded:io/socket/tcp/tls) on mbedTLS: the TCP socket's interface
+// (onReadable/onWritable/onError, read, write, close) over a verified TLS 1.2 session.
+//   new TLSSocket({ address?, port, host, secure: { ca }, onReadable, onWritable, onError })
+// `secure.ca` (PEM text) and `host` (the name the certificate must carry) are required: the
+// server is always verified, and there is no plaintext fallback — a failed verification is an
+// onError with "TLS certificate verification failed: …". onWritable first fires after the
+// handshake. Decrypted bytes wait in the socket until read(); write() queues up to kQueueLimit
+// bytes (as the TCP socket does) and throws beyond.
+import * as native from "ivxs/socket-native";
+import * as tls from "ivxs/tls-native";
+
+const kQueueLimit = 64 * 1024;
+const kReadSize = 16 * 1024;   // one TLS record at most
+const CONNECTING = 0, HANDSHAKE = 1, OPEN = 2;
+
+export default class TLSSocket {
+	#socket;
+	#session;
+	#state = CONNECTING;
+	#queue = [];
+	#queued = 0;
+	#inbox = [];
+	#inboxBytes = 0;
+	#onReadable;
+	#onWritable;
+	#onError;
+	constructor(options = {}) {
+		const secure = options.secure;
+		if (!secure || typeof secure.ca !== "string" || !secure.ca)
+			throw new TypeError("TLS needs secure.ca: the CA certificates (PEM) that verify the server");
+		const host = options.host ?? secure.serverName;
+		if (typeof host !== "string" || !host)
+			throw new TypeError("TLS needs host: the name the server's certificate must carry");
+		this.#onReadable = options.onReadable;
+		this.#onWritable = options.onWritable;
+		this.#onError = options.onError;
+		if (options.target !== undefined) this.target = options.target;   // ECMA-419: for shared callbacks
+		this.#session = tls.session(secure.ca, host);
+		try {
+			this.#socket = native.connect(options.address ?? (host === "localhost" ? "127.0.0.1" : host), options.port, options.nodelay);
+		}
+		catch (error) {
+			tls.close(this.#session);
+			this.#session = undefined;
+			throw error;
+		}
+		this.#watch(2);
+	}
+	get format() { return "buffer"; }
+	#watch(mask) {
+		native.watch(this.#socket, mask, (m) => this.#ready(m));
+	}
+	#update() {
+		if (this.#socket) this.#watch(1 | (this.#queued ? 2 : 0));   // always reading: data, close_notify, EOF
+	}
+	#fail(message) {
+		message = String(message).replace(/^\w+: (?=TLS )/, "");   // XS names the native function first
+		const onError = this.#onError;
+		this.close();
+		onError?.call(this, new Error(message));
+	}
+	#ready(mask) {
+		if (this.#state === CONNECTING) {
+			const error = native.error(this.#socket);
+			if (error) return this.#fail(error);
+			if (!(mask & 2)) return;
+			this.#state = HANDSHAKE;
+		}
+		if (this.#state === HANDSHAKE) return this.#handshake();
+		if (mask & 2) {
+			this.#flush();
+			if (!this.#socket) return;
+			if (!this.#queued) {
+				this.#update();
+				this.#onWritable?.call(this, kQueueLimit);
+				if (!this.#socket) return;
+			}
+		}
+		if (mask & 5) this.#receive();
+	}
+	#handshake() {
+		let want;
+		try {
+			want = tls.handshake(this.#session, this.#socket);
+		}
+		catch (error) {
+			return this.#fail(error.message);
+		}
+		if (want) return this.#watch(want);
+		this.#state = OPEN;
+		this.#update();
+		this.#onWritable?.call(this, kQueueLimit);
+	}
+	#receive() {
+		// Decrypts what arrived — and what mbedTLS already holds, which poll() cannot see.
+		let closed = false;
+		for (;;) {
+			let data;
+			try {
+				data = tls.read(this.#session, this.#socket, kReadSize);
+			}
+			catch (error) {
+				return this.#fail(error.message);
+			}
+			if (data === null) {
+				closed = true;
+				break;
+			}
+			if (data === undefined) break;
+			this.#inbox.push(data);
+			this.#inboxBytes += data.byteLength;
+		}
+		if (this.#inboxBytes) this.#onReadable?.call(this, this.#inboxBytes);
+		if (closed && this.#socket) this.#fail("disconnected");   // after the last bytes were offered
+	}
+	#flush() {
+		while (this.#queue.length) {
+			const chunk = this.#queue[0];
+			let wrote;
+			try {
+				wrote = tls.write(this.#session, this.#socket, chunk);
+			}
+			catch (error) {
+				return this.#fail(error.message);
+			}
+			if (!wrote) return;   // the same bytes again when the socket has room (mbedTLS's rule)
+			this.#queued -= wrote;
+			if (wrote < chunk.byteLength) this.#queue[0] = chunk.subarray(wrote);
+			else this.#queue.shift();
+		}
+	}
+	read(count) {
+		if (!this.#socket) throw new Error("closed");
+		if (!this.#inboxBytes) return undefined;
+		let want = typeof count === "number" ? count : this.#inboxBytes;
+		const head = this.#inbox[0];
+		if (head.byteLength <= want && (this.#inbox.length === 1 || head.byteLength === want)) {
+			this.#inbox.shift();
+			this.#inboxBytes -= head.byteLength;
+			return head;
+		}
+		want = Math.min(want, this.#inboxBytes);
+		const out = new Uint8Array(want);
+		let at = 0;
+		while (at < want) {
+			const chunk = new Uint8Array(this.#inbox[0]);
+			const n = Math.min(chunk.byteLength, want - at);
+			out.set(chunk.subarray(0, n), at);
+			at += n;
+			if (n === chunk.byteLength) this.#inbox.shift();
+			else this.#inbox[0] = chunk.slice(n).buffer;
+		}
+		this.#inboxBytes -= want;
+		return out.buffer;
+	}
+	write(buffer) {
+		if (!this.#socket) throw new Error("closed");
+		if (this.#state !== OPEN) throw new Error("not connected");
+		const bytes = ArrayBuffer.isView(buffer) ? new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength) : new Uint8Array(buffer);
+		if (bytes.byteLength > kQueueLimit - this.#queued) throw new Error("write exceeds writable bytes");
+		let wrote = 0;
+		if (!this.#queued) {
+			try {
+				while (wrote < bytes.byteLength) {
+					const n = tls.write(this.#session, this.#socket, bytes.subarray(wrote));
+					if (!n) break;
+					wrote += n;
+				}
+			}
+			catch (error) {
+				this.#fail(error.message);
+				throw new Error("closed");
+			}
+		}
+		if (wrote < bytes.byteLength) {
+			this.#queue.push(bytes.slice(wrote));
+			this.#queued += bytes.byteLength - wrote;
+			this.#update();
+		}
+		return kQueueLimit - this.#queued;
+	}
+	close() {
+		if (!this.#socket) return;
+		const socket = this.#socket;
+		this.#socket = undefined;
+		try {
+			tls.close(this.#session, socket);
+		}
+		finally {
+			this.#session = undefined;
+			native.close(socket);
+			this.#queue = [];
+			this.#queued = 0;
+			this.#inbox = [];
+			this.#inboxBytes = 0;
+		}
+	}
+}
+Object.freeze(TLSSocket.prototype);

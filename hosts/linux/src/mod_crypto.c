@@ -1,0 +1,143 @@
+/*
+ * ivxs/crypto: SHA-256 and HMAC-SHA256 on mbedTLS (Debian's libmbedtls-dev, the library
+ * Moddable and ESP-IDF use), for signing requests (cloud/PROTOCOL.md §2). XS runs byte loops
+ * about 20 times slower than Node, so hashing a segment in JS would cost more than sending it.
+ *
+ * A context is a host object (validated against its hooks); update() takes strings (their
+ * UTF-8 bytes: XS strings are UTF-8) and any buffer, including views of host buffers (ring
+ * frames), hashed in place. finish() returns the 32-byte digest as an ArrayBuffer and starts the
+ * context over (same key for HMAC), so one context signs many messages. close() frees it (twice
+ * is harmless); garbage collection frees one nobody closed.
+ */
+#include "xsmc.h"
+#include "xsHost.h"
+#include "host.h"
+
+#include <mbedtls/md.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+	mbedtls_md_context_t md;
+	int hmac;
+	int64_t counted;
+} CryptoRecord;
+
+static ivxs_mem_counter gCryptoMemory = { "crypto", 0, 0, NULL };
+void xs_crypto_destructor(void *data);
+static const xsHostHooks gCryptoHooks = { xs_crypto_destructor, NULL, NULL };
+
+static void freeRecord(CryptoRecord *record)
+{
+	mbedtls_md_free(&record->md);
+	ivxs_mem_add(&gCryptoMemory, -record->counted);
+	free(record);
+}
+
+void xs_crypto_destructor(void *data)
+{
+	if (data)
+		freeRecord(data);
+}
+
+/* The bytes of a string (UTF-8) or a buffer. Call last: the pointer is valid until JS runs. */
+static void bytesOf(xsMachine *the, xsSlot *slot, const unsigned char **data, size_t *size)
+{
+	if (xsmcTypeOf(*slot) == xsStringType) {
+		const char *text = xsmcToString(*slot);
+		*data = (const unsigned char *)text;
+		*size = strlen(text);
+		return;
+	}
+	{   /* an ArrayBuffer, a byte view (Uint8Array, DataView) or a host buffer; else a TypeError */
+		void *bytes;
+		xsUnsignedValue length;
+		xsmcGetBufferReadable(*slot, &bytes, &length);
+		*data = bytes;
+		*size = length;
+	}
+}
+
+/* create(algorithm, key?) -> context: a digest, or an HMAC when a key is given. */
+void xs_crypto_create(xsMachine *the)
+{
+	CryptoRecord *record;
+	const mbedtls_md_info_t *info;
+	const unsigned char *key = NULL;
+	size_t keySize = 0;
+	int hmac = xsmcArgc > 1 && xsmcTypeOf(xsArg(1)) != xsUndefinedType;
+	int status;
+	if (xsmcTypeOf(xsArg(0)) != xsStringType || strcmp(xsmcToString(xsArg(0)), "SHA256"))
+		xsRangeError("unsupported algorithm (SHA256 only)");
+	info = mbedtls_md_info_from_type(MBEDTLS_MD_SHA256);
+	record = calloc(1, sizeof(CryptoRecord));
+	if (!record)
+		xsUnknownError("no memory");
+	mbedtls_md_init(&record->md);
+	record->hmac = hmac;
+	status = mbedtls_md_setup(&record->md, info, hmac);
+	ivxs_mem_register(&gCryptoMemory);
+	/* The record, the SHA-256 state and, for HMAC, the inner and outer pads. */
+	record->counted = (int64_t)sizeof(CryptoRecord) + 112 + (hmac ? 2 * 64 : 0);
+	ivxs_mem_add(&gCryptoMemory, record->counted);
+	if (!status) {
+		if (hmac) {
+			xsTry {
+				bytesOf(the, &xsArg(1), &key, &keySize);
+			}
+			xsCatch {
+				freeRecord(record);
+				xsThrow(xsException);
+			}
+			status = mbedtls_md_hmac_starts(&record->md, key, keySize);
+		}
+		else
+			status = mbedtls_md_starts(&record->md);
+	}
+	if (status) {
+		freeRecord(record);
+		xsUnknownError("mbedTLS could not start SHA-256");
+	}
+	xsResult = xsNewHostObject(NULL);
+	xsmcSetHostData(xsResult, record);
+	xsSetHostHooks(xsResult, &gCryptoHooks);
+}
+
+/* update(context, data): data is a string (UTF-8) or a buffer. */
+void xs_crypto_update(xsMachine *the)
+{
+	CryptoRecord *record = ivxs_handle_open(the, &xsArg(0), &gCryptoHooks, "crypto context");
+	const unsigned char *data;
+	size_t size;
+	int status;
+	bytesOf(the, &xsArg(1), &data, &size);
+	if (!size)
+		return;
+	status = record->hmac ? mbedtls_md_hmac_update(&record->md, data, size) : mbedtls_md_update(&record->md, data, size);
+	if (status)
+		xsUnknownError("mbedTLS update failed");
+}
+
+/* finish(context) -> ArrayBuffer(32); the context starts over. */
+void xs_crypto_finish(xsMachine *the)
+{
+	CryptoRecord *record = ivxs_handle_open(the, &xsArg(0), &gCryptoHooks, "crypto context");
+	unsigned char digest[32];
+	int status;
+	status = record->hmac ? mbedtls_md_hmac_finish(&record->md, digest) : mbedtls_md_finish(&record->md, digest);
+	if (!status)
+		status = record->hmac ? mbedtls_md_hmac_reset(&record->md) : mbedtls_md_starts(&record->md);
+	if (status)
+		xsUnknownError("mbedTLS finish failed");
+	xsmcSetArrayBuffer(xsResult, digest, sizeof(digest));
+}
+
+/* close(context): frees it; harmless twice. */
+void xs_crypto_close(xsMachine *the)
+{
+	CryptoRecord *record = ivxs_handle_get(the, &xsArg(0), &gCryptoHooks, "crypto context");
+	if (!record)
+		return;
+	xsmcSetHostData(xsArg(0), NULL);
+	freeRecord(record);
+}

@@ -1,0 +1,120 @@
+/**
+ * Byte helpers that XS lacks (no TextEncoder/TextDecoder there): UTF-8 both ways, ASCII for
+ * protocol text, hex. Protocol text (request lines, headers, MQTT topics) is short, so plain loops
+ * are fine; payload bytes never pass through here.
+ */
+
+/** A scatter list: views that go to the socket in order, never joined into one buffer. */
+export type Chunks = readonly Uint8Array[];
+
+// Strings are walked by code point (for…of): XS keeps strings as UTF-8 and its charCodeAt returns
+// whole code points ("😀".length is 1 there), where Node has UTF-16 surrogate pairs.
+
+export function utf8Length(text: string): number {
+	let length = 0;
+	for (const ch of text) {
+		const c = ch.codePointAt(0)!;
+		length += c < 0x80 ? 1 : c < 0x800 ? 2 : c < 0x10000 ? 3 : 4;
+	}
+	return length;
+}
+
+/** Writes text as UTF-8 at `offset` (lone surrogates become U+FFFD); returns the end offset. */
+export function utf8Write(text: string, into: Uint8Array, offset: number): number {
+	let o = offset;
+	for (const ch of text) {
+		let c = ch.codePointAt(0)!;
+		if (c < 0x80) into[o++] = c;
+		else if (c < 0x800) {
+			into[o++] = 0xc0 | (c >> 6);
+			into[o++] = 0x80 | (c & 0x3f);
+		}
+		else if (c < 0x10000) {
+			if (c >= 0xd800 && c < 0xe000) c = 0xfffd;
+			into[o++] = 0xe0 | (c >> 12);
+			into[o++] = 0x80 | ((c >> 6) & 0x3f);
+			into[o++] = 0x80 | (c & 0x3f);
+		}
+		else {
+			into[o++] = 0xf0 | (c >> 18);
+			into[o++] = 0x80 | ((c >> 12) & 0x3f);
+			into[o++] = 0x80 | ((c >> 6) & 0x3f);
+			into[o++] = 0x80 | (c & 0x3f);
+		}
+	}
+	return o;
+}
+
+export function utf8Encode(text: string): Uint8Array {
+	const bytes = new Uint8Array(utf8Length(text));
+	utf8Write(text, bytes, 0);
+	return bytes;
+}
+
+/** Decodes UTF-8; malformed sequences become U+FFFD (never throws: it decodes what peers send). */
+export function utf8Decode(bytes: Uint8Array): string {
+	let text = "";
+	let run: number[] = [];
+	const flush = () => {
+		text += String.fromCodePoint.apply(null, run);
+		run = [];
+	};
+	for (let i = 0; i < bytes.length;) {
+		const b = bytes[i];
+		let c = 0xfffd, n = 1;
+		if (b < 0x80) c = b;
+		else if ((b & 0xe0) === 0xc0 && i + 1 < bytes.length && (bytes[i + 1] & 0xc0) === 0x80) {
+			c = ((b & 0x1f) << 6) | (bytes[i + 1] & 0x3f);
+			n = 2;
+			if (c < 0x80) c = 0xfffd;
+		}
+		else if ((b & 0xf0) === 0xe0 && i + 2 < bytes.length && (bytes[i + 1] & 0xc0) === 0x80 && (bytes[i + 2] & 0xc0) === 0x80) {
+			c = ((b & 0x0f) << 12) | ((bytes[i + 1] & 0x3f) << 6) | (bytes[i + 2] & 0x3f);
+			n = 3;
+			if (c < 0x800 || (c >= 0xd800 && c < 0xe000)) c = 0xfffd;
+		}
+		else if ((b & 0xf8) === 0xf0 && i + 3 < bytes.length && (bytes[i + 1] & 0xc0) === 0x80 && (bytes[i + 2] & 0xc0) === 0x80 && (bytes[i + 3] & 0xc0) === 0x80) {
+			c = ((b & 0x07) << 18) | ((bytes[i + 1] & 0x3f) << 12) | ((bytes[i + 2] & 0x3f) << 6) | (bytes[i + 3] & 0x3f);
+			n = 4;
+			if (c < 0x10000 || c > 0x10ffff) c = 0xfffd;
+		}
+		i += n;
+		run.push(c);
+		if (run.length >= 4096) flush();
+	}
+	flush();
+	return text;
+}
+
+/** Protocol text (ASCII) to bytes; anything outside 0x20–0x7e other than TAB is refused. */
+export function asciiEncode(text: string): Uint8Array {
+	const bytes = new Uint8Array(text.length);
+	for (let i = 0; i < text.length; i++) {
+		const c = text.charCodeAt(i);
+		if (c > 0x7e || (c < 0x20 && c !== 9 && c !== 10 && c !== 13)) throw new TypeError(`not protocol text: character ${c} at ${i}`);
+		bytes[i] = c;
+	}
+	return bytes;
+}
+
+/** Bytes to a string, one character per byte (latin1): for parsing protocol text. */
+export function latin1Decode(bytes: Uint8Array, start = 0, end = bytes.length): string {
+	let text = "";
+	for (let i = start; i < end; i += 4096)
+		text += String.fromCharCode.apply(null, Array.prototype.slice.call(bytes, i, Math.min(end, i + 4096)) as number[]);
+	return text;
+}
+
+const HEX = "0123456789abcdef";
+export function toHex(bytes: Uint8Array | ArrayBuffer): string {
+	const view = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
+	let text = "";
+	for (let i = 0; i < view.length; i++) text += HEX[view[i] >> 4] + HEX[view[i] & 15];
+	return text;
+}
+
+export function totalLength(chunks: Chunks): number {
+	let total = 0;
+	for (const chunk of chunks) total += chunk.byteLength;
+	return total;
+}

@@ -1,0 +1,224 @@
+/**
+ * One stream connection over an ECMA-419 socket (TCP, or a TLS socket with the same interface),
+ * shared by the HTTP and MQTT clients: connect and idle timeouts, writes of scatter lists with
+ * backpressure, reads handed to a consumer, and every failure turned into one NetError, reported
+ * once.
+ *
+ * Writes: `send(pieces)` hands each view to the socket as it is (a view is split into subarrays
+ * when it is larger than the room the socket reports — never copied into a joined buffer) and
+ * resolves once the socket took the last byte; the rest waits for onWritable. One send at a time.
+ */
+import TCP from "embedded:io/socket/tcp";
+import Timer from "timer";
+import type { Chunks } from "./bytes.js";
+import { AbortedError, NetError, socketFailure, TimeoutError } from "./errors.js";
+
+/** The ECMA-419 socket interface the clients need (TCP, TLS). */
+export interface StreamSocket {
+	read(count?: number): ArrayBuffer | number | undefined;
+	write(buffer: Uint8Array): number | void;
+	close(): void;
+}
+export type SocketConstructor = new (options: Record<string, unknown>) => StreamSocket;
+
+export interface ConnectionOptions {
+	address: string;
+	port: number;
+	/** Another socket class with the TCP interface (e.g. a TLS socket); default embedded:io/socket/tcp. */
+	socket?: SocketConstructor;
+	/** More options for the socket's constructor (e.g. `secure` for TLS). */
+	socketOptions?: Record<string, unknown>;
+	/** Milliseconds to establish the connection (default 10 s). */
+	connectTimeout?: number;
+}
+
+/**
+ * What a connection reports to its owner. The clients implement it with methods of their own
+ * (not closures made per connection: each would cost the XS heap about 350 bytes).
+ */
+export interface ConnectionEvents {
+	connectionOpened(): void;
+	/** Bytes from the peer: a view valid during the call only. */
+	connectionData(bytes: Uint8Array): void;
+	/** The connection failed or the peer closed it; called once, the connection is closed. */
+	connectionClosed(error: NetError): void;
+}
+
+export class Connection {
+	#socket: StreamSocket | undefined;
+	#events: ConnectionEvents;
+	#connected = false;
+	#writable = 0;
+	#pieces: Uint8Array[] = [];
+	#piece = 0;
+	#sent: { resolve: () => void; reject: (error: NetError) => void } | undefined;
+	#timer: Timer | undefined;
+	#timeoutPhase = "";
+	#idleMs = 0;
+	#lastActivity = 0;
+	readonly address: string;
+	readonly port: number;
+
+	constructor(options: ConnectionOptions, events: ConnectionEvents) {
+		this.#events = events;
+		this.address = options.address;
+		this.port = options.port;
+		const Socket = options.socket ?? (TCP as unknown as SocketConstructor);
+		this.#arm("connect", options.connectTimeout ?? 10_000);
+		try {
+			this.#socket = new Socket(Connection.#socketOptions(this, options));
+		}
+		catch (error) {
+			this.#stopTimer();
+			throw socketFailure(`${options.address}:${options.port}`, error, false);
+		}
+	}
+
+	// One set of callbacks for every connection, reaching theirs through the ECMA-419 `target`
+	// option: a closure costs XS about 350 bytes (64-bit), and this runs on a microcontroller.
+	static #readableCallback(this: { target: Connection }, count: number): void { this.target.#readable(count); }
+	static #writableCallback(this: { target: Connection }, count: number): void { this.target.#onWritable(count); }
+	static #errorCallback(this: { target: Connection }, error?: unknown): void {
+		const connection = this.target;
+		connection.#fail(socketFailure(`${connection.address}:${connection.port}`, error, connection.#connected));
+	}
+
+	static #socketOptions(connection: Connection, options: ConnectionOptions): Record<string, unknown> {
+		return {
+			...options.socketOptions,
+			address: options.address,
+			port: options.port,
+			nodelay: true,
+			target: connection,
+			onReadable: Connection.#readableCallback,
+			onWritable: Connection.#writableCallback,
+			onError: Connection.#errorCallback,
+		};
+	}
+
+	get connected(): boolean { return this.#connected; }
+	get closed(): boolean { return !this.#socket; }
+	/** Whether a send() is waiting for the socket. */
+	get sending(): boolean { return this.#sent !== undefined; }
+
+	/**
+	 * Fails the connection when neither side moved a byte for `ms` (0: never). The timer is
+	 * re-armed lazily: activity only stamps a time, so a busy connection costs no timer calls.
+	 */
+	setIdleTimeout(ms: number, phase = "idle"): void {
+		this.#idleMs = ms;
+		this.#lastActivity = Date.now();
+		if (!this.#connected) return;
+		this.#stopTimer();
+		if (ms > 0) this.#arm(phase, ms);
+	}
+
+	/** Hands the views to the socket in order; resolves when it took the last byte. */
+	send(pieces: Chunks): Promise<void> {
+		if (!this.#socket) return Promise.reject(new AbortedError("connection closed"));
+		if (this.#sent) return Promise.reject(new Error("a send is already in progress"));
+		this.#pieces = pieces.slice();   // an array of views (split views replace entries), not bytes
+		this.#piece = 0;
+		return new Promise<void>((resolve, reject) => {
+			this.#sent = { resolve, reject };
+			if (this.#connected) this.#pump();
+		});
+	}
+
+	/** Closes now; a pending send is rejected with `error` (no connectionClosed for a close the owner asked for). */
+	close(error?: NetError): void {
+		const socket = this.#socket;
+		if (!socket) return;
+		this.#socket = undefined;
+		this.#connected = false;
+		this.#stopTimer();
+		socket.close();
+		this.#pieces = [];
+		const sent = this.#sent;
+		this.#sent = undefined;
+		sent?.reject(error ?? new AbortedError("connection closed"));
+	}
+
+	#fail(error: NetError): void {
+		if (!this.#socket) return;
+		this.close(error);
+		this.#events.connectionClosed(error);
+	}
+
+	#arm(phase: string, ms: number): void {
+		this.#timeoutPhase = phase;
+		this.#timer = Timer.set(() => this.#expired(), ms);
+	}
+
+	#stopTimer(): void {
+		if (this.#timer !== undefined) Timer.clear(this.#timer);
+		this.#timer = undefined;
+	}
+
+	#expired(): void {
+		this.#timer = undefined;
+		if (this.#timeoutPhase !== "connect") {
+			const left = this.#lastActivity + this.#idleMs - Date.now();
+			if (left > 0) return this.#arm(this.#timeoutPhase, left);
+		}
+		const what = this.#timeoutPhase === "connect" ? "connecting to" : `no data for ${this.#idleMs} ms from`;
+		this.#fail(new TimeoutError(this.#timeoutPhase, `${what} ${this.address}:${this.port}`));
+	}
+
+	#readable(count: number): void {
+		const socket = this.#socket;
+		if (!socket) return;
+		this.#lastActivity = Date.now();
+		const data = socket.read(count);
+		if (data instanceof ArrayBuffer && data.byteLength) this.#events.connectionData(new Uint8Array(data));
+	}
+
+	#onWritable(count: number): void {
+		if (!this.#socket) return;
+		this.#writable = count;
+		if (!this.#connected) {
+			this.#connected = true;
+			this.#stopTimer();
+			this.setIdleTimeout(this.#idleMs, this.#timeoutPhase === "connect" ? "idle" : this.#timeoutPhase);
+			this.#events.connectionOpened();
+			if (!this.#socket) return;
+		}
+		this.#pump();
+	}
+
+	#pump(): void {
+		const socket = this.#socket;
+		while (socket && this.#sent && this.#writable > 0) {
+			if (this.#piece >= this.#pieces.length) {
+				const sent = this.#sent;
+				this.#sent = undefined;
+				this.#pieces = [];
+				sent.resolve();
+				return;
+			}
+			let view = this.#pieces[this.#piece];
+			if (view.byteLength > this.#writable) {
+				// Only what fits now; the rest stays a view of the same bytes.
+				this.#pieces[this.#piece] = view.subarray(this.#writable);
+				view = view.subarray(0, this.#writable);
+			}
+			else this.#piece++;
+			if (!view.byteLength) continue;
+			this.#lastActivity = Date.now();
+			let room: number | void;
+			try {
+				room = socket.write(view);
+			}
+			catch (error) {
+				return this.#fail(socketFailure(`${this.address}:${this.port}`, error, true));
+			}
+			this.#writable = typeof room === "number" ? room : this.#writable - view.byteLength;
+		}
+		if (socket && this.#sent && this.#piece >= this.#pieces.length) {
+			const sent = this.#sent;
+			this.#sent = undefined;
+			this.#pieces = [];
+			sent.resolve();
+		}
+	}
+}

@@ -1,0 +1,96 @@
+/**
+ * Errors of the network layer: one base class with `name`, `code` and `cause`, one subclass per
+ * kind of failure, so callers decide on the class (retry a reset, not a refused signature) and
+ * logs say what happened in one line.
+ */
+
+export class NetError extends Error {
+	/** A short stable word for logs and metrics: "refused", "reset", "timeout", … */
+	readonly code: string;
+	constructor(code: string, message: string, cause?: unknown) {
+		super(message);
+		this.name = "NetError";
+		this.code = code;
+		if (cause !== undefined) (this as { cause?: unknown }).cause = cause;
+	}
+}
+
+/** Nobody listens at the address (TCP RST to the SYN). */
+export class ConnectionRefusedError extends NetError {
+	constructor(message: string, cause?: unknown) {
+		super("refused", message, cause);
+		this.name = "ConnectionRefusedError";
+	}
+}
+
+/** The peer reset or closed the connection before the exchange was complete. */
+export class ConnectionResetError extends NetError {
+	constructor(message: string, cause?: unknown) {
+		super("reset", message, cause);
+		this.name = "ConnectionResetError";
+	}
+}
+
+/** Connecting, or waiting for the peer, took longer than allowed. */
+export class TimeoutError extends NetError {
+	/** "connect" | "idle" | "keepalive" — which timer fired. */
+	readonly phase: string;
+	constructor(phase: string, message: string) {
+		super("timeout", message);
+		this.name = "TimeoutError";
+		this.phase = phase;
+	}
+}
+
+/** The peer sent bytes that break the protocol (a malformed status line, a bad chunk size, …). */
+export class ProtocolError extends NetError {
+	constructor(message: string) {
+		super("protocol", message);
+		this.name = "ProtocolError";
+	}
+}
+
+/** Something exceeded a configured limit (header bytes, body bytes, packet size). */
+export class LimitError extends NetError {
+	constructor(message: string) {
+		super("limit", message);
+		this.name = "LimitError";
+	}
+}
+
+/** The operation was cancelled by the caller (close(), abort(), a failed check of the data). */
+export class AbortedError extends NetError {
+	constructor(message: string) {
+		super("aborted", message);
+		this.name = "AbortedError";
+	}
+}
+
+/** The TLS handshake or session failed: above all, a server certificate that does not verify. */
+export class TlsError extends NetError {
+	constructor(message: string, cause?: unknown) {
+		super("tls", message, cause);
+		this.name = "TlsError";
+	}
+}
+
+/** Another socket-level failure (unreachable network, …): the socket's own message is kept. */
+export class SocketError extends NetError {
+	constructor(message: string, cause?: unknown) {
+		super("socket", message, cause);
+		this.name = "SocketError";
+	}
+}
+
+/**
+ * Turns what a socket's onError reported into one of the classes above. ECMA-419 leaves the
+ * argument open: the Linux host passes an Error with strerror's text, others may pass nothing.
+ */
+export function socketFailure(what: string, error: unknown, connected: boolean): NetError {
+	const text = error instanceof Error ? error.message : error === undefined ? "" : String(error);
+	if (/^TLS /.test(text) && !/reset by peer/.test(text)) return new TlsError(`${what}: ${text}`, error);
+	if (/refused/i.test(text)) return new ConnectionRefusedError(`${what}: connection refused`, error);
+	if (/reset|disconnected|broken pipe|closed|EOF/i.test(text) || (!text && connected))
+		return new ConnectionResetError(`${what}: connection ${/reset/i.test(text) ? "reset" : "closed"} by the peer`, error);
+	return new SocketError(`${what}: ${text || "socket error"}`, error);
+}

@@ -1,0 +1,180 @@
+/**
+ * The device side of cloud/PROTOCOL.md §1, §2 and §5: the signing key, signed request headers,
+ * streamed bodies hashed on the way out and closed with the two trailers, and the MQTT password.
+ *
+ * The hashing is injected (`SigningCrypto`): on the Linux host pass `ivxs/crypto` (C, mbedTLS);
+ * on a Moddable build an adapter over the SDK's crypt module; under Node, node:crypto. So this
+ * file runs the same everywhere and never hashes in JS.
+ */
+import { type Chunks, toHex } from "./bytes.js";
+import type { BodyStream, HttpClient, HttpResponse } from "./http-client.js";
+
+type Bytes = string | Uint8Array | ArrayBuffer;
+
+export interface SigningDigest {
+	update(data: Bytes | readonly Bytes[]): unknown;
+	digest(): ArrayBuffer;
+	close(): void;
+}
+
+export interface SigningCrypto {
+	hmacSha256(key: Bytes, data: Bytes | readonly Bytes[]): ArrayBuffer;
+	Digest: new () => SigningDigest;
+}
+
+export interface SignerOptions {
+	/** Unix seconds now (default Date.now()); the cloud refuses more than 300 s off. */
+	clock?: () => number;
+	/** A fresh nonce, 16–64 hex digits (default: 32 from Math.random and a counter). */
+	nonce?: () => string;
+}
+
+const ID = /^[a-z0-9][a-z0-9_-]{0,63}$/;
+let counter = 0;
+
+function defaultNonce(): string {
+	// Unique, not secret: the nonce only stops replays (the signature covers it).
+	counter = (counter + 1) >>> 0;
+	let text = counter.toString(16).padStart(8, "0");
+	while (text.length < 32) text += Math.floor(Math.random() * 0x10000).toString(16).padStart(4, "0");
+	return text;
+}
+
+export class DeviceSigner {
+	readonly deviceId: string;
+	#key: ArrayBuffer;
+	#crypto: SigningCrypto;
+	#clock: () => number;
+	#nonce: () => string;
+	/** Seconds to add to the clock: set from the cloud's X-Ivxs-Time after a 401. */
+	clockOffset = 0;
+
+	constructor(deviceId: string, secret: string, crypto: SigningCrypto, options: SignerOptions = {}) {
+		if (!ID.test(deviceId)) throw new TypeError(`bad device id ${JSON.stringify(deviceId)}`);
+		if (typeof secret !== "string" || secret.length < 32) throw new TypeError("the device secret must be a string of at least 32 characters");
+		this.deviceId = deviceId;
+		this.#crypto = crypto;
+		this.#key = crypto.hmacSha256(secret, "ivxs device v1");
+		this.#clock = options.clock ?? (() => Math.floor(Date.now() / 1000));
+		this.#nonce = options.nonce ?? defaultNonce;
+	}
+
+	#now(): number {
+		return this.#clock() + this.clockOffset;
+	}
+
+	/** The §2 headers for a request whose body hash is known (hex), or "STREAMING". */
+	sign(method: string, path: string, contentSha256: string): { headers: Record<string, string>; signature: string } {
+		const time = this.#now();
+		const nonce = this.#nonce();
+		if (!/^[0-9a-f]{16,64}$/.test(nonce)) throw new TypeError("a nonce must be 16 to 64 lower-case hex digits");
+		const text = ["IVXS-HMAC-SHA256", method, path, String(time), nonce, contentSha256].join("\n");
+		const signature = toHex(this.#crypto.hmacSha256(this.#key, text));
+		return {
+			signature,
+			headers: {
+				Authorization: `IVXS-HMAC-SHA256 Device=${this.deviceId}, Time=${time}, Nonce=${nonce}, Signature=${signature}`,
+				"X-Ivxs-Content-Sha256": contentSha256,
+			},
+		};
+	}
+
+	/** Hex SHA-256 of a body (a scatter list is hashed view by view). */
+	bodyHash(body: Bytes | Chunks): string {
+		const digest = new this.#crypto.Digest();
+		try {
+			digest.update(body as Bytes | readonly Bytes[]);
+			return toHex(digest.digest());
+		}
+		finally {
+			digest.close();
+		}
+	}
+
+	/** The trailer signature of a streamed body (§2). */
+	trailerSignature(signature: string, bodySha256: string): string {
+		return toHex(this.#crypto.hmacSha256(this.#key, `${signature}\n${bodySha256}`));
+	}
+
+	/** The MQTT CONNECT password (§5): call it at every connect (it carries the time). */
+	mqttPassword(): string {
+		const time = this.#now();
+		const nonce = this.#nonce();
+		return `${time}:${nonce}:${toHex(this.#crypto.hmacSha256(this.#key, `MQTT\n${this.deviceId}\n${time}\n${nonce}`))}`;
+	}
+
+	/** After a 401 with X-Ivxs-Time, adopts the cloud's clock for later signatures. */
+	adoptCloudTime(response: HttpResponse): boolean {
+		const time = Number(response.headers["x-ivxs-time"]);
+		if (response.status !== 401 || !Number.isInteger(time)) return false;
+		this.clockOffset += time - this.#now();
+		return true;
+	}
+
+	/** Sends a signed request with a fixed body. */
+	request(client: HttpClient, options: { method?: string; path: string; headers?: Record<string, string>; body?: Uint8Array | string | Chunks }): Promise<HttpResponse> {
+		const method = options.method ?? (options.body === undefined ? "GET" : "PUT");
+		const { headers } = this.sign(method, options.path, this.bodyHash(options.body ?? ""));
+		return client.request({ ...options, method, headers: { ...options.headers, ...headers } });
+	}
+
+	/** Starts a signed streamed request: the body is hashed as it is written; end() sends the trailers. */
+	stream(client: HttpClient, options: { method?: string; path: string; headers?: Record<string, string> }): SignedStream {
+		const method = options.method ?? "PUT";
+		const { headers, signature } = this.sign(method, options.path, "STREAMING");
+		const stream = client.stream({ method, path: options.path, headers: { ...options.headers, ...headers },
+			trailers: ["X-Ivxs-Content-Sha256", "X-Ivxs-Trailer-Signature"] });
+		return new SignedStream(this, stream, signature, new this.#crypto.Digest());
+	}
+}
+
+/** A streamed request whose body hash and trailer signature are computed on the way out. */
+export class SignedStream {
+	#signer: DeviceSigner;
+	#stream: BodyStream;
+	#signature: string;
+	#digest: SigningDigest | undefined;
+	#writing = false;
+
+	constructor(signer: DeviceSigner, stream: BodyStream, signature: string, digest: SigningDigest) {
+		this.#signer = signer;
+		this.#stream = stream;
+		this.#signature = signature;
+		this.#digest = digest;
+	}
+
+	get response(): Promise<HttpResponse> { return this.#stream.response; }
+
+	/** As BodyStream.write: the views are hashed (in C) and sent, never joined. */
+	async write(chunks: Chunks | Uint8Array, verify?: () => boolean): Promise<void> {
+		if (!this.#digest) throw new Error("write after end");
+		// Checked here too: a write refused by the stream must not have been hashed.
+		if (this.#writing) throw new Error("write while a write is pending: await each write");
+		this.#writing = true;
+		try {
+			this.#digest.update(chunks instanceof Uint8Array ? chunks : chunks as readonly Uint8Array[]);
+			await this.#stream.write(chunks, verify);
+		}
+		finally {
+			this.#writing = false;
+		}
+	}
+
+	end(): Promise<HttpResponse> {
+		const digest = this.#digest;
+		if (!digest) return this.#stream.end();
+		this.#digest = undefined;
+		const hash = toHex(digest.digest());
+		digest.close();
+		return this.#stream.end({
+			"X-Ivxs-Content-Sha256": hash,
+			"X-Ivxs-Trailer-Signature": this.#signer.trailerSignature(this.#signature, hash),
+		});
+	}
+
+	abort(reason?: string): void {
+		this.#digest?.close();
+		this.#digest = undefined;
+		this.#stream.abort(reason);
+	}
+}

@@ -1,0 +1,200 @@
+// The HTTP client on the XS host against Node servers started by tests/net.test.mjs (their
+// ports come as the second argument: JSON). Runs on XS only (real sockets, the host's timers).
+import test from "ava";
+import { argv, collectGarbage, memory } from "ivxs/host";
+import { HttpClient, type HttpResponse } from "../../modules/net/http-client.js";
+import { AbortedError, ConnectionRefusedError, ConnectionResetError, LimitError, ProtocolError, TimeoutError } from "../../modules/net/errors.js";
+import { utf8Encode } from "../../modules/net/bytes.js";
+
+interface Config { http: number; slow: number; raw: number; closed: number; blackhole: number; streamSha256: string; streamBytes: number }
+const config = JSON.parse(argv()[1]) as Config;
+const address = "127.0.0.1";
+const client = (options: Record<string, unknown> = {}) => new HttpClient({ address, port: config.http, ...options });
+const raw = (path: string, options: Record<string, unknown> = {}) =>
+	new HttpClient({ address, port: config.raw, idleTimeout: 2000, ...options }).request({ path });
+const json = (r: HttpResponse) => r.json() as Record<string, any>;
+
+test("a GET gets status, headers and body; the connection is reused", async (t) => {
+	const http = client();
+	const first = await http.request({ path: "/hello" });
+	t.is(first.status, 200);
+	t.is(first.reason, "OK");
+	t.is(first.text(), "hello");
+	t.is(first.headers["content-type"], "text/plain");
+	const second = await http.request({ path: "/hello" });
+	t.is(second.headers["x-connection"], first.headers["x-connection"], "the second request went over the same connection");
+	t.true(http.connected);
+	http.close();
+});
+
+test("requests queue and run one after the other over one connection", async (t) => {
+	const http = client();
+	const responses = await Promise.all([1, 2, 3, 4].map((n) => http.request({ path: `/hello?n=${n}` })));
+	t.deepEqual(responses.map((r) => r.text()), ["hello", "hello", "hello", "hello"]);
+	t.is(new Set(responses.map((r) => r.headers["x-connection"])).size, 1);
+	http.close();
+});
+
+test("a fixed body from a string, bytes or a scatter list arrives whole", async (t) => {
+	const http = client();
+	const text = json(await http.request({ method: "PUT", path: "/echo", body: "grüße" }));
+	t.is(text.length, 7);
+	t.is(text.body, "grüße");
+	t.is(text.chunked, false);
+	const parts = [utf8Encode("ab"), new Uint8Array(0), utf8Encode("cde").subarray(1)];
+	const scattered = json(await http.request({ method: "POST", path: "/echo", body: parts, headers: { "X-Test": "1" } }));
+	t.is(scattered.body, "abde");
+	t.is(scattered.method, "POST");
+	t.is(scattered.headers["x-test"], "1");
+	http.close();
+});
+
+test("a chunked response with trailers is parsed", async (t) => {
+	const http = client();
+	const r = await http.request({ path: "/chunked" });
+	t.is(r.text(), "one,two,three");
+	t.is(r.trailers["x-checksum"], "13");
+	http.close();
+});
+
+test("a response body can be streamed out instead of buffered, and a buffered one is limited", async (t) => {
+	const http = client({ maxBodyBytes: 1000 });
+	let received = 0;
+	const r = await http.request({ path: "/big?size=200000", onData(bytes) { received += bytes.byteLength; } });
+	t.is(r.status, 200);
+	t.is(received, 200000);
+	t.is(r.body.byteLength, 0);
+	await t.throwsAsync(http.request({ path: "/big?size=5000" }), { instanceOf: LimitError, message: /larger than 1000/ });
+	t.is((await http.request({ path: "/hello" })).text(), "hello", "the client recovers on a new connection");
+	http.close();
+});
+
+test("a streamed body with trailers: scatter lists, backpressure, trailers after the body", async (t) => {
+	const http = client({ port: config.slow });   // a server that reads nothing for its first second
+	const stream = http.stream({ method: "PUT", path: "/echo", trailers: ["X-Ivxs-Content-Sha256", "X-Ivxs-Trailer-Signature"] });
+	// Two buffers reused for every chunk: a write resolves once the socket took the views, so
+	// the buffers may be refilled right after — what the server hashes proves nothing was lost.
+	const a = new Uint8Array(40000), b = new Uint8Array(30000);
+	let slowest = 0, sent = 0;
+	for (let k = 0; sent < config.streamBytes; k++) {
+		a.fill(k & 255);
+		b.fill((k * 3) & 255);
+		const start = Date.now();
+		await stream.write([a, b.subarray(0, 25000)]);
+		slowest = Math.max(slowest, Date.now() - start);
+		sent += 65000;
+	}
+	const r = json(await stream.end({ "X-Ivxs-Content-Sha256": "abc", "X-Ivxs-Trailer-Signature": "def" }));
+	t.is(r.length, config.streamBytes);
+	t.is(r.sha256, config.streamSha256);
+	t.is(r.chunked, true);
+	t.deepEqual(r.trailers, { "x-ivxs-content-sha256": "abc", "x-ivxs-trailer-signature": "def" });
+	t.is(r.headers.trailer, "X-Ivxs-Content-Sha256, X-Ivxs-Trailer-Signature");
+	t.log(`a write waited up to ${slowest} ms while the server did not read (backpressure)`);
+	t.true(slowest >= 500, `writes never waited (${slowest} ms): no backpressure`);
+	http.close();
+});
+
+test("a write whose views changed while sent aborts the request: the server gets a broken body", async (t) => {
+	const http = client();
+	const stream = http.stream({ method: "PUT", path: "/echo?tag=torn" });
+	await stream.write([utf8Encode("fine")], () => true);
+	await t.throwsAsync(stream.write([utf8Encode("torn")], () => false), { instanceOf: AbortedError });
+	await t.throwsAsync(stream.response, { instanceOf: AbortedError });
+	const log = json(await http.request({ path: "/log?tag=torn" }));
+	t.is(log.complete, false, "the server saw the body cut, not a complete request");
+	http.close();
+});
+
+test("a server answering before the body ends (401) resolves the response", async (t) => {
+	const http = client();
+	const stream = http.stream({ method: "PUT", path: "/reject-early" });
+	const response = await stream.response.then((r) => r, (e) => e);
+	t.is((response as HttpResponse).status, 401);
+	await t.throwsAsync(stream.write([new Uint8Array(10)]), { instanceOf: AbortedError });
+	t.is((await http.request({ path: "/hello" })).text(), "hello");
+	http.close();
+});
+
+test("Connection: close is honoured, and a kept-alive connection closed by the server is replaced", async (t) => {
+	const http = client({ keepAliveTimeout: 60_000 });
+	const closing = await http.request({ path: "/close" });
+	t.is(closing.text(), "bye");
+	t.false(http.connected);
+	const first = await http.request({ path: "/hello" });
+	await http.request({ path: "/drop-after" });   // the server closes this connection once it answered
+	const again = await http.request({ path: "/hello" });
+	t.is(again.text(), "hello");
+	t.not(again.headers["x-connection"], first.headers["x-connection"]);
+	http.close();
+});
+
+test("a refused connection is a ConnectionRefusedError", async (t) => {
+	const http = new HttpClient({ address, port: config.closed });
+	await t.throwsAsync(http.request({ path: "/" }), { instanceOf: ConnectionRefusedError, message: /refused/ });
+	http.close();
+});
+
+test("a connection that never completes is a TimeoutError (connect)", async (t) => {
+	const http = new HttpClient({ address, port: config.blackhole, connectTimeout: 300 });
+	const start = Date.now();
+	const error = await t.throwsAsync(http.request({ path: "/" }), { instanceOf: TimeoutError, message: /connecting/ });
+	t.is((error as TimeoutError).phase, "connect");
+	t.true(Date.now() - start < 2000);
+	http.close();
+});
+
+test("a server that stops talking is a TimeoutError (idle)", async (t) => {
+	const http = client({ idleTimeout: 300 });
+	const error = await t.throwsAsync(http.request({ path: "/slow" }), { instanceOf: TimeoutError, message: /no data for 300 ms/ });
+	t.is((error as TimeoutError).phase, "idle");
+	http.close();
+});
+
+test("malformed responses are ProtocolErrors; resets are ConnectionResetErrors; big heads LimitErrors", async (t) => {
+	await t.throwsAsync(raw("/garbage"), { instanceOf: ProtocolError, message: /status line/ });
+	await t.throwsAsync(raw("/bad-chunk"), { instanceOf: ProtocolError, message: /chunk size/ });
+	await t.throwsAsync(raw("/bad-length"), { instanceOf: ProtocolError, message: /content-length/ });
+	await t.throwsAsync(raw("/truncated"), { instanceOf: ConnectionResetError, message: /closed in the middle of the response/ });
+	await t.throwsAsync(raw("/reset"), { instanceOf: ConnectionResetError, message: /reset/ });
+	await t.throwsAsync(raw("/silent-close"), { instanceOf: ConnectionResetError, message: /closed before a response/ });
+	await t.throwsAsync(raw("/big-head", { maxHeaderBytes: 4096 }), { instanceOf: LimitError, message: /4096/ });
+	const untilClose = await raw("/until-close");
+	t.is(untilClose.text(), "all of it");
+});
+
+test("bytes after a response are never taken as the next response: the connection is dropped", async (t) => {
+	const http = new HttpClient({ address, port: config.raw, idleTimeout: 2000, keepAliveTimeout: 10_000 });
+	const [first, second] = await Promise.all([http.request({ path: "/extra" }), http.request({ path: "/after-extra" })]);
+	t.is(first.text(), "ok");
+	t.is(second.text(), "fresh", "the queued request went out on a new connection, not read from the forged bytes");
+	http.close();
+});
+
+test("bad requests are refused before anything is sent", (t) => {
+	const http = client();
+	t.throws(() => http.request({ path: "/x", headers: { "X-Evil": "a\r\nInjected: 1" } }), { instanceOf: TypeError });
+	t.throws(() => http.request({ path: "/a b" }), { instanceOf: TypeError });
+	t.throws(() => http.request({ path: "/x", headers: { "Content-Length": "3" } }), { instanceOf: TypeError });
+	t.throws(() => new HttpClient({ address, port: 0 }), { instanceOf: TypeError });
+	http.close();
+});
+
+test("memory per connection (XS heap, measured)", async (t) => {
+	const count = 8;
+	collectGarbage();
+	const before = memory();
+	const clients: HttpClient[] = [];
+	for (let i = 0; i < count; i++) {
+		const http = client();
+		await http.request({ path: "/hello" });   // connected, idle, kept alive
+		clients.push(http);
+	}
+	collectGarbage();
+	const after = memory();
+	const perConnection = Math.round(((after.chunks - before.chunks) + (after.slots - before.slots)) / count);
+	for (const http of clients) t.true(http.connected);
+	t.log(`XS heap per kept-alive HTTP connection: ${perConnection} bytes (chunks ${(after.chunks - before.chunks) / count}, slots ${(after.slots - before.slots) / count})`);
+	t.true(perConnection < 4096, `${perConnection} bytes per connection`);
+	for (const http of clients) http.close();
+});

@@ -1,0 +1,17 @@
+// An XS app for tests/net.test.mjs: connects to the broker with a last will, says so on stdout,
+// then idles until the test kills the process (SIGKILL: the socket dies, no DISCONNECT).
+import { argv } from "ivxs/host";
+import Timer from "timer";
+import { MqttClient } from "../../modules/net/mqtt-client.js";
+
+export default async function main() {
+	const { port, clientId } = JSON.parse(argv()[0]) as { port: number; clientId: string };
+	const client = new MqttClient({
+		address: "127.0.0.1", port, clientId, reconnect: false,
+		will: { topic: `ivxs/${clientId}/presence`, payload: '{"online":false}', qos: 1, retain: true },
+	});
+	await client.connect();
+	await client.publish(`ivxs/${clientId}/presence`, '{"online":true}', { qos: 1, retain: true });
+	trace("@@connected\n");
+	Timer.repeat(() => {}, 60_000);
+}
