@@ -235,16 +235,19 @@ test.serial("relay: losses happen in the relay and are counted by reason", async
 	const { address, port } = relay.face("a");
 	for (let i = 0; i < 2000; i++) {
 		client.send(Buffer.alloc(200), port, address);
-		if (i % 100 === 99) await new Promise((r) => setTimeout(r, 5));
+		if (i % 20 === 19) await new Promise((r) => setTimeout(r, 2));
 	}
 	// Until everything the relay delivered has been read (a loaded machine may take a while).
 	for (let i = 0; i < 100 && received < relay.counters().ab.delivered; i++) await new Promise((r) => setTimeout(r, 20));
 	const c = relay.counters().ab;
-	t.is(c.sent, 2000);
+	// Loopback UDP itself may drop a few datagrams on a loaded machine (27 of 2000
+	// once, at load 8) before the relay sees them: the relay's accounting is
+	// judged on what reached it.
+	t.true(c.sent > 1900 && c.sent <= 2000, `${c.sent} reached the relay`);
 	t.is(c.delivered, received);
 	t.is(c.sent, c.delivered + c.dropped.loss + c.dropped.burst);
-	t.true(Math.abs(c.dropped.loss / 2000 - 0.2) < 0.04);
-	t.true(Math.abs(c.dropped.burst / (2000 - c.dropped.loss) - 0.1) < 0.04);
+	t.true(Math.abs(c.dropped.loss / c.sent - 0.2) < 0.04);
+	t.true(Math.abs(c.dropped.burst / (c.sent - c.dropped.loss) - 0.1) < 0.04);
 });
 
 test.serial("relay: NAT rebinding moves the source the far side sees; the old mapping goes dead", async (t) => {
