@@ -12,6 +12,7 @@ import "./devices/registry.js";
 // ingest imports (cingest)
 
 // recordings imports (cstore)
+import * as recordings from "./recordings/index.js";
 
 // playback imports (cplay)
 
@@ -31,6 +32,7 @@ export const parts: Part[] = [
 	// ingest (cingest)
 
 	// recordings, retention (cstore)
+	recordings,
 
 	// playback, snapshots, events (cplay)
 
