@@ -13,6 +13,7 @@ import "./devices/registry.js";
 
 // recordings imports (cstore)
 import * as recordings from "./recordings/index.js";
+import * as retention from "./retention/index.js";
 
 // playback imports (cplay)
 
@@ -32,7 +33,7 @@ export const parts: Part[] = [
 	// ingest (cingest)
 
 	// recordings, retention (cstore)
-	recordings,
+	recordings, retention,
 
 	// playback, snapshots, events (cplay)
 

@@ -13,6 +13,7 @@ import { openDatabase } from "../../build/node/cloud/src/meta/db.js";
 import { openObjectStore } from "../../build/node/cloud/src/storage/open.js";
 import { Metrics } from "../../build/node/cloud/src/ops/metrics.js";
 import "../../build/node/cloud/src/recordings/index.js";
+import "../../build/node/cloud/src/retention/index.js";
 
 const made = new Map();
 
