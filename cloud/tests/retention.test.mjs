@@ -4,7 +4,7 @@
 // is never cut.
 import test from "ava";
 import { randomBytes } from "node:crypto";
-import { runRetention, storedBytes, retentionDaysOf } from "../../build/node/cloud/src/retention/index.js";
+import { runRetention, storedBytes, retentionDaysOf, purgeDeletedRows } from "../../build/node/cloud/src/retention/index.js";
 import { assembleClosed } from "../../build/node/cloud/src/recordings/assemble.js";
 import { listFiles } from "../../build/node/cloud/src/recordings/files.js";
 import { holdLease } from "../../build/node/cloud/src/recordings/lease.js";
@@ -142,6 +142,20 @@ test("a read in progress is not cut when its object is deleted", async (t) => {
 	t.is(await sweepTombstones(cloud.ctx, NOW + 10_000), 1);
 	t.is(await cloud.ctx.store.head(key), undefined);
 	t.true((await readAll(reading)).equals(body));
+});
+
+test("rows of deleted recordings are forgotten a day after their grace, live ones never", async (t) => {
+	const cloud = await bareCloud(t, { deleteGraceS: 600, urlLifetimeS: 60 });
+	const { db } = cloud.ctx;
+	otherTables(db);
+	await addSegments(cloud, "cam1", "s1", [NOW - 30 * day, NOW - day]);
+	await addSnapshot(cloud, "cam1", NOW - 30 * day);
+	t.like(runRetention(cloud.ctx, NOW), { segments: 1, snapshots: 1 });
+	t.is(purgeDeletedRows(cloud.ctx, NOW + day + 599_000), 0, "not yet");
+	t.is(purgeDeletedRows(cloud.ctx, NOW + day + 600_000), 2);
+	t.deepEqual(db.prepare("SELECT seq, deleted FROM segments").all(), [{ seq: 1, deleted: null }]);
+	t.is(db.prepare("SELECT COUNT(*) AS n FROM snapshots").get().n, 0);
+	t.is(purgeDeletedRows(cloud.ctx, NOW + 100 * day), 0);
 });
 
 test("only the lease holder runs retention", async (t) => {

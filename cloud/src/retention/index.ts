@@ -121,7 +121,26 @@ function dropEmptyFiles(db: Db, now: number, keys: Set<string>): number {
 	return empty.length;
 }
 
+/**
+ * Forgets rows deleted more than a day past their grace (their objects are
+ * gone by then), so the metadata stays bounded by the retention. Returns how many.
+ */
+export function purgeDeletedRows(ctx: CloudContext, now = Date.now()): number {
+	const { db } = ctx;
+	const before = now - graceMs(ctx) - dayMs;
+	let purged = 0;
+	db.transaction(() => {
+		for (const table of ["segments", "files", "snapshots"]) {
+			if (tableExists(db, table)) purged += db.prepare(`DELETE FROM ${table} WHERE deleted IS NOT NULL AND deleted <= ?`).run(before).changes;
+		}
+	}).immediate();
+	if (purged) ctx.metrics.inc("ivxs_retention_purged_rows_total", "Rows of deleted recordings and snapshots forgotten after their grace");
+	return purged;
+}
+
 export function install(ctx: CloudContext): void {
 	ctx.metrics.gauge("ivxs_stored_bytes", "Bytes of recordings and snapshots kept (live rows)", () => storedBytes(ctx.db));
-	ctx.every(retentionEveryMs, () => void runRetention(ctx));
+	ctx.every(retentionEveryMs, () => {
+		if (runRetention(ctx)) purgeDeletedRows(ctx);
+	});
 }
