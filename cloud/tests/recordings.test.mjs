@@ -2,7 +2,7 @@
 // MP4 each (checked with ffprobe), segments repointed into the file, the old
 // segment objects deleted only after the grace period; one instance at a time.
 import test from "ava";
-import { assembleClosed } from "../../build/node/cloud/src/recordings/assemble.js";
+import { assembleClosed, partSizeFor } from "../../build/node/cloud/src/recordings/assemble.js";
 import { listFiles, compactUtc, windowOf } from "../../build/node/cloud/src/recordings/files.js";
 import { holdLease } from "../../build/node/cloud/src/recordings/lease.js";
 import { sweepTombstones } from "../../build/node/cloud/src/storage/tombstones.js";
@@ -29,6 +29,15 @@ test("file names are the seed's <device>-<channel>_<start>_<end> with compact UT
 	t.is(w.start, Date.UTC(2026, 10, 22, 12, 0));
 	t.is(w.end, Date.UTC(2026, 10, 22, 13, 30));
 	t.is(cloud.config.fileName, "{name}_{start}_{end}");
+});
+
+test("multipart parts: ≥ 5 MiB, and few enough (≤ 10,000) for any file", (t) => {
+	const MiB = 1024 * 1024;
+	t.is(partSizeFor(1000), 5 * MiB);
+	t.is(partSizeFor(40_000 * MiB), 5 * MiB, "40 GB fits in 8,000 parts of 5 MiB");
+	t.is(partSizeFor(80_000 * MiB), Math.ceil(80_000 * MiB / 9999));
+	// Parts are cut after the segment that reaches the size, so each holds ≥ size bytes: ≤ total/size parts + the last.
+	for (const total of [5 * MiB, 49_999 * MiB, 200_000 * MiB]) t.true(Math.floor(total / partSizeFor(total)) + 1 <= 10_000, `${total}`);
 });
 
 test("a closed window becomes one playable MP4; its segments point into it; old objects go after the grace", async (t) => {

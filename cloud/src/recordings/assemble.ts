@@ -53,6 +53,15 @@ class Abandoned extends Error {
 	override name = "Abandoned";
 }
 
+/**
+ * The part size for a file of `total` bytes: at least 5 MiB (S3's minimum for
+ * all parts but the last), and large enough that the parts number ≤ 10,000
+ * even though each may overshoot by up to one segment.
+ */
+export function partSizeFor(total: number, minimum = minPartBytes): number {
+	return Math.max(minimum, Math.ceil(total / (maxParts - 1)));
+}
+
 const inFlight = new WeakMap<CloudContext, Promise<unknown>>();
 
 /** Assembles every closed window (when this instance holds the upkeep lease); returns the files made. */
@@ -113,8 +122,7 @@ async function assembleWindow(ctx: CloudContext, group: Group, options: Assemble
 	if (!segments.length) return false;
 	const init = await store.get(group.init_key);
 	const total = init.length + segments.reduce((sum, segment) => sum + segment.bytes, 0);
-	// Parts of at least 5 MiB, and large enough that the file needs ≤ 10,000 of them.
-	const partBytes = Math.max(options.partBytes ?? minPartBytes, Math.ceil(total / (maxParts - 1)));
+	const partBytes = partSizeFor(total, options.partBytes);
 
 	// The row first (state 'assembling', this instance as holder): a second
 	// recording of the same window (late segments) gets its own name.
