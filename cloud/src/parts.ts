@@ -13,6 +13,8 @@ import "./devices/registry.js";
 import * as ingest from "./ingest/index.js";
 
 // recordings imports (cstore)
+import * as recordings from "./recordings/index.js";
+import * as retention from "./retention/index.js";
 
 // playback imports (cplay)
 
@@ -33,6 +35,7 @@ export const parts: Part[] = [
 	ingest,
 
 	// recordings, retention (cstore)
+	recordings, retention,
 
 	// playback, snapshots, events (cplay)
 
