@@ -3,13 +3,14 @@
 // one metadata file and one data folder.
 import test from "ava";
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { cloudFor } from "./_cloud.mjs";
+import { cloudFor, deviceIn } from "./_cloud.mjs";
 import { connectDevice, eventually } from "./_mqtt.mjs";
 import { addToken } from "../../build/node/cloud/src/users/store.js";
+import { mqttPassword } from "../../build/node/cloud/src/control/auth.js";
 
 const mosquittoBinary = ["mosquitto", "/usr/sbin/mosquitto"].find((path) => /mosquitto version/.test(spawnSync(path, ["-h"], { encoding: "utf8" }).stdout ?? ""));
 
@@ -20,12 +21,14 @@ const freePort = () => new Promise((resolve) => {
 	});
 });
 
-async function startMosquitto(t) {
+async function startMosquitto(t, extra = (dir) => "") {
 	if (!mosquittoBinary) throw new Error("mosquitto is not installed (node scripts/test-deps.mjs installs it)");
 	const dir = mkdtempSync(join(tmpdir(), "ivxs-mosquitto-"));
+	// Started as root, mosquitto drops to its own user: let it read its files here.
+	chmodSync(dir, 0o755);
 	const port = await freePort();
 	const config = join(dir, "mosquitto.conf");
-	writeFileSync(config, `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\nlog_dest stderr\nlog_type error\n`);
+	writeFileSync(config, `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\nlog_dest stderr\nlog_type error\n${extra(dir)}`);
 	const broker = spawn(mosquittoBinary, ["-c", config], { stdio: ["ignore", "ignore", "pipe"] });
 	let log = "";
 	broker.stderr.on("data", (chunk) => (log += chunk));
@@ -116,4 +119,79 @@ test("two cloud instances sharing metadata, data folder and broker: a viewer on 
 	t.true((await (await onB("/v1/devices/cam-2i")).json()).online);
 	camera.stream.destroy();
 	await eventually(async () => (await (await onB("/v1/devices/cam-2i")).json()).online === false);
+});
+
+test("mosquitto-go-auth HTTP backend: /v1/mqtt/auth/{user,superuser,acl} sign devices in per §5 and confine them to their topics", async (t) => {
+	const broker = await startMosquitto(t);
+	const cloud = await cloudFor(t, { mqtt: broker.replace("//", "//ivxs-cloud:service-password-1@"), adminPassword: "admin-secret-1" });
+	const device = await (await admin(cloud)("/v1/devices", { method: "POST", body: { id: "cam-ga" } })).json();
+	deviceIn(cloud, "cam-gb");
+	const ask = async (what, params, form = false) => {
+		const res = await fetch(`${cloud.url}/v1/mqtt/auth/${what}`, form
+			? { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: new URLSearchParams(params).toString() }
+			: { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(params) });
+		const body = await res.json();
+		t.is(body.Ok, res.status === 200);
+		return res.status;
+	};
+	const password = mqttPassword(device.id, device.secret);
+	t.is(await ask("user", { username: "cam-ga", password, clientid: "cam-ga" }), 200);
+	t.is(await ask("user", { username: "cam-ga", password, clientid: "cam-ga" }), 403, "a replayed password");
+	t.is(await ask("user", { username: "cam-ga", password: mqttPassword(device.id, device.secret), clientid: "cam-ga" }, true), 200, "form parameters");
+	t.is(await ask("user", { username: "cam-ga", password: mqttPassword(device.id, "y".repeat(32)), clientid: "cam-ga" }), 403);
+	t.is(await ask("user", { username: "cam-ga", password: mqttPassword(device.id, device.secret), clientid: "cam-gb" }), 403);
+	t.is(await ask("user", { username: "ivxs-cloud", password: "service-password-1" }), 200);
+	t.is(await ask("user", { username: "ivxs-cloud", password: "guess" }), 403);
+	t.is(await ask("superuser", { username: "ivxs-cloud" }), 200);
+	t.is(await ask("superuser", { username: "cam-ga" }), 403);
+	const acl = (username, topic, acc, clientid = username) => ask("acl", { username, clientid, topic, acc });
+	t.is(await acl("cam-ga", "ivxs/cam-ga/event", 2), 200);
+	t.is(await acl("cam-ga", "ivxs/cam-ga/presence", 2), 200);
+	t.is(await acl("cam-ga", "ivxs/cam-gb/event", 2), 403);
+	t.is(await acl("cam-ga", "ivxs/cam-ga/plan", 2), 403);
+	t.is(await acl("cam-ga", "ivxs/cam-ga/plan", 4), 200);
+	t.is(await acl("cam-ga", "ivxs/cam-ga/cmd", 1), 200);
+	t.is(await acl("cam-ga", "ivxs/#", 4), 403);
+	t.is(await acl("cam-ga", "ivxs/cam-gb/plan", 1), 403);
+	t.is(await acl("cam-ga", "ivxs/cam-ga/event", 2, "cam-gb"), 403);
+	t.is(await acl("cam-zz", "ivxs/cam-zz/event", 2), 403);
+	t.is(await acl("ivxs-cloud", "ivxs/cam-ga/plan", 2), 200);
+	t.is((await fetch(`${cloud.url}/v1/mqtt/auth/user`, { method: "POST", body: "{" })).status, 400);
+});
+
+test("the go-auth endpoints exist only with an external broker", async (t) => {
+	const cloud = await cloudFor(t, { adminPassword: "admin-secret-1" });
+	t.is((await fetch(`${cloud.url}/v1/mqtt/auth/user`, { method: "POST", body: "{}" })).status, 404);
+});
+
+test("the ACL file of PROTOCOL.md §5 (per-device certificates' recipe) confines devices on mosquitto", async (t) => {
+	const protocol = readFileSync(join(import.meta.dirname, "../PROTOCOL.md"), "utf8");
+	const aclText = /```\n\s*(pattern write ivxs\/%u\/presence[^`]*)```/.exec(protocol)[1].replace(/^ +/gm, "");
+	// Here the user name stands for the certificate's CN (use_identity_as_username): anonymous
+	// clients with a user name, so the test needs no PKI; the ACL file is the documented one.
+	const broker = await startMosquitto(t, (dir) => {
+		writeFileSync(join(dir, "acl"), aclText);
+		return `acl_file ${join(dir, "acl")}\n`;
+	});
+	const cloud = await cloudFor(t, { mqtt: broker.replace("//", "//ivxs-cloud:x@"), adminPassword: "admin-secret-1" });
+	const api = admin(cloud);
+	const a = await (await api("/v1/devices", { method: "POST", body: { id: "cam-aa" } })).json();
+	await (await api("/v1/devices", { method: "POST", body: { id: "cam-bb" } })).json();
+	const events = [];
+	await cloud.ctx.bus.subscribe("ivxs/+/event", (topic, payload) => events.push(JSON.parse(payload).id));
+	const camera = await connectDevice(broker, a);
+	t.teardown(() => camera.end(true));
+	// mosquitto grants a v3.1.1 subscription the ACL denies, and then delivers nothing on it.
+	await camera.subscribeAsync(["ivxs/cam-aa/plan", "ivxs/cam-bb/plan", "ivxs/#"], { qos: 1 });
+	t.like(JSON.parse(await camera.next("ivxs/cam-aa/plan")), { rev: 1 });
+	await camera.publishAsync("ivxs/cam-bb/event", JSON.stringify({ id: "forged" }), { qos: 1 });
+	await camera.publishAsync("ivxs/cam-aa/event", JSON.stringify({ id: "mine" }), { qos: 1 });
+	await eventually(() => events.includes("mine"));
+	await new Promise((resolve) => setTimeout(resolve, 100));
+	t.deepEqual(events, ["mine"]);
+	t.deepEqual([...new Set(camera.messages.map((m) => m.topic))], ["ivxs/cam-aa/plan"]);
+	await camera.online();
+	await eventually(async () => (await (await api("/v1/devices/cam-aa")).json()).online);
+	t.is((await api("/v1/devices/cam-aa/plan", { method: "PUT", body: { mode: "none" } })).status, 200);
+	t.like(JSON.parse(await camera.next("ivxs/cam-aa/plan", (p) => JSON.parse(p).rev === 2)), { mode: "none", push: false });
 });
