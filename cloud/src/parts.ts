@@ -14,6 +14,7 @@ import "./devices/registry.js";
 // recordings imports (cstore)
 
 // playback imports (cplay)
+import * as playback from "./playback/index.js";
 
 // console imports (cconsole)
 
@@ -33,6 +34,7 @@ export const parts: Part[] = [
 	// recordings, retention (cstore)
 
 	// playback, snapshots, events (cplay)
+	playback,
 
 	// console (cconsole)
 ];
