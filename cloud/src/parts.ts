@@ -10,6 +10,7 @@ import "./devices/registry.js";
 // users imports (ccontrol)
 
 // ingest imports (cingest)
+import * as ingest from "./ingest/index.js";
 
 // recordings imports (cstore)
 
@@ -30,6 +31,7 @@ export const parts: Part[] = [
 	// users (ccontrol)
 
 	// ingest (cingest)
+	ingest,
 
 	// recordings, retention (cstore)
 
