@@ -13,10 +13,12 @@ import * as users from "./users/index.js";
 import * as devices from "./devices/routes.js";
 
 // ingest imports (cingest)
+import * as ingest from "./ingest/index.js";
 
 // recordings imports (cstore)
 
 // playback imports (cplay)
+import * as playback from "./playback/index.js";
 
 // console imports (cconsole)
 
@@ -35,10 +37,12 @@ export const parts: Part[] = [
 	devices,
 
 	// ingest (cingest)
+	ingest,
 
 	// recordings, retention (cstore)
 
 	// playback, snapshots, events (cplay)
+	playback,
 
 	// console (cconsole)
 ];

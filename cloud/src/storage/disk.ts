@@ -2,7 +2,6 @@
 // and renames it into place, so a reader (or a restarted service) sees either
 // nothing or the whole object. Multipart uploads collect their parts in a
 // temporary folder and become visible only at `complete`.
-import { createReadStream } from "node:fs";
 import { mkdir, open, readdir, rename, rm, stat, writeFile } from "node:fs/promises";
 import { dirname, join, relative, sep } from "node:path";
 import { randomBytes } from "node:crypto";
@@ -68,7 +67,9 @@ export class DiskStore implements ObjectStore {
 		const handle = await open(path, "r").catch((error) => {
 			throw error.code === "ENOENT" ? new NotFoundError(key) : error;
 		});
-		return createReadStream("", { fd: handle.fd, autoClose: true, start: range?.start, end: range?.end }).on("close", () => void handle.close().catch(() => {}));
+		// The handle's own stream closes the handle once (a numeric fd closed by the stream and
+		// again by handle.close() failed reads with EBADF).
+		return handle.createReadStream({ autoClose: true, start: range?.start, end: range?.end });
 	}
 
 	async head(key: string): Promise<ObjectInfo | undefined> {
