@@ -11,6 +11,13 @@ import { addUser, checkPassword, countUsers, createSession, deleteSession, findU
 // takes as long as for a wrong password (no user-name probing by timing).
 let decoy: string | undefined;
 
+const firstPasswords = new WeakMap<CloudContext, string>();
+
+/** The random password given to `admin` at this instance's first start, for the CLI to print once. */
+export function firstAdminPassword(ctx: CloudContext): string | undefined {
+	return firstPasswords.get(ctx);
+}
+
 export function install(ctx: CloudContext): void {
 	firstAdmin(ctx);
 	const secure = ctx.config.tlsCert || ctx.config.publicUrl?.startsWith("https:") ? "; Secure" : "";
@@ -58,7 +65,7 @@ function firstAdmin(ctx: CloudContext): void {
 	}
 	if (given) ctx.log.warn("created user admin with the password of IVXS_CLOUD_ADMIN_PASSWORD");
 	else {
-		ctx.log.warn("no users yet: created user admin with a random password (printed once on stdout)");
-		console.log(`ivxs cloud: first start — sign in as "admin" with password ${password} (shown only now; change users with npm run cloud -- user …)`);
+		ctx.log.warn("no users yet: created user admin with a random password (printed once on stdout by npm run cloud)");
+		firstPasswords.set(ctx, password);
 	}
 }
