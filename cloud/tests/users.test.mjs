@@ -123,3 +123,15 @@ test("signed URLs speak for their viewer: grants are still checked at request ti
 	revokeDevice(cloud.ctx.db, "alice", "cam-mine");
 	t.is((await fetch(`${cloud.url}${mine}`)).status, 403);
 });
+
+test("password guessing: after 10 failures for a user from one address, sign-in is refused (429) even with the right password", async (t) => {
+	const cloud = await cloudFor(t, { adminPassword: "first-secret-1" });
+	addUser(cloud.ctx.db, "bob", "bob-password");
+	for (let i = 0; i < 10; i++) t.is((await signIn(cloud, "admin", `guess-${i}`)).status, 401);
+	const limited = await signIn(cloud, "admin", "first-secret-1");
+	t.is(limited.status, 429);
+	t.regex((await limited.json()).error, /too many failed sign-ins for admin: try again in \d+ s/);
+	t.true(Number(limited.headers.get("retry-after")) > 800);
+	// Another user is not locked out by admin's guesses.
+	t.is((await signIn(cloud, "bob", "bob-password")).status, 200);
+});
