@@ -22,6 +22,9 @@ const freePort = () => new Promise((resolve) => {
 	});
 });
 
+// The running brokers by URL, so a test can stop and restart one (same port, same config).
+const brokers = new Map();
+
 async function startMosquitto(t, extra = (dir) => "") {
 	if (!mosquittoBinary) throw new Error("mosquitto is not installed (node scripts/test-deps.mjs installs it)");
 	const dir = mkdtempSync(join(tmpdir(), "ivxs-mosquitto-"));
@@ -30,22 +33,33 @@ async function startMosquitto(t, extra = (dir) => "") {
 	const port = await freePort();
 	const config = join(dir, "mosquitto.conf");
 	writeFileSync(config, `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\nlog_dest stderr\nlog_type error\n${extra(dir)}`);
-	const broker = spawn(mosquittoBinary, ["-c", config], { stdio: ["ignore", "ignore", "pipe"] });
-	let log = "";
-	broker.stderr.on("data", (chunk) => (log += chunk));
-	t.teardown(() => {
+	const url = `mqtt://127.0.0.1:${port}`;
+	let broker;
+	const start = async () => {
+		broker = spawn(mosquittoBinary, ["-c", config], { stdio: ["ignore", "ignore", "pipe"] });
+		let log = "";
+		broker.stderr.on("data", (chunk) => (log += chunk));
+		await eventually(() => new Promise((resolve) => {
+			const socket = connect(port, "127.0.0.1", () => {
+				socket.destroy();
+				resolve(true);
+			}).once("error", () => resolve(false));
+		}), 5000).catch(() => {
+			throw new Error(`mosquitto did not listen on ${port}: ${log}`);
+		});
+	};
+	const stop = () => new Promise((resolve) => {
+		if (broker.exitCode !== null) return resolve();
+		broker.once("exit", resolve);
 		broker.kill("SIGTERM");
+	});
+	t.teardown(async () => {
+		await stop();
 		rmSync(dir, { recursive: true, force: true });
 	});
-	await eventually(() => new Promise((resolve) => {
-		const socket = connect(port, "127.0.0.1", () => {
-			socket.destroy();
-			resolve(true);
-		}).once("error", () => resolve(false));
-	}), 5000).catch(() => {
-		throw new Error(`mosquitto did not listen on ${port}: ${log}`);
-	});
-	return `mqtt://127.0.0.1:${port}`;
+	await start();
+	brokers.set(url, { start, stop });
+	return url;
 }
 
 /** mosquitto and two cloud instances sharing it, one metadata file and one data folder. */
@@ -228,4 +242,28 @@ test("two instances end to end: the simulated camera uploads to A and takes its 
 	t.true((await clip.arrayBuffer()).byteLength > 10_000);
 	await camera.close();
 	await eventually(async () => (await (await onB("/v1/devices/cam-e2e")).json()).online === false);
+});
+
+test("the broker going away: health says so, a plan change is stored and answered at once, and published when the broker is back (retained plans restored)", async (t) => {
+	const url = await startMosquitto(t);
+	const broker = brokers.get(url);
+	const cloud = await cloudFor(t, { mqtt: url, adminPassword: "admin-secret-1" });
+	const api = admin(cloud);
+	const device = await (await api("/v1/devices", { method: "POST", body: { id: "cam-out" } })).json();
+	t.like(await (await fetch(`${cloud.url}/healthz`)).json(), { ok: true, mqttConnected: true });
+	await broker.stop();
+	await eventually(async () => (await (await fetch(`${cloud.url}/healthz`)).json()).mqttConnected === false);
+	const started = Date.now();
+	const put = await api("/v1/devices/cam-out/plan", { method: "PUT", body: { mode: "event" } });
+	t.is(put.status, 200);
+	t.like(await put.json(), { rev: 2, mode: "event", published: false });
+	t.true(Date.now() - started < 1000, "answered without waiting for the broker");
+	// mosquitto comes back empty (no persistence): the cloud gives it every plan again.
+	await broker.start();
+	await eventually(async () => (await (await fetch(`${cloud.url}/healthz`)).json()).mqttConnected, 10_000);
+	const camera = await connectDevice(url, device);
+	t.teardown(() => camera.end(true));
+	await camera.subscribeAsync("ivxs/cam-out/plan", { qos: 1 });
+	t.like(JSON.parse(await camera.next("ivxs/cam-out/plan")), { rev: 2, mode: "event" });
+	t.like(await (await api("/v1/devices/cam-out/plan", { method: "PUT", body: { mode: "none" } })).json(), { rev: 3, published: true });
 });

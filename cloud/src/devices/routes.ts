@@ -64,7 +64,7 @@ export function install(ctx: CloudContext): void {
 			if (error instanceof DeviceError) throw new HttpError(/already exists/.test(error.message) ? 409 : 400, error.message);
 			throw error;
 		}
-		await ensurePlan(ctx, device.id);
+		await ensurePlan(ctx, device.id).catch((error) => ctx.log.warn({ err: error, device: device.id }, "default plan stored, not yet published"));
 		ctx.log.info({ device: device.id }, "device added");
 		sendJson(res, 201, { ...describe(ctx, device, viewer), secret: device.secret }, { location: `/v1/devices/${device.id}` });
 	});
@@ -76,7 +76,7 @@ export function install(ctx: CloudContext): void {
 		removeDevice(ctx.db, params.id);
 		forgetDevice(ctx.db, params.id);
 		forgetPresence(ctx.db, params.id);
-		await forgetPlan(ctx, params.id);
+		await forgetPlan(ctx, params.id).catch((error) => ctx.log.warn({ err: error, device: params.id }, "retained plan not cleared"));
 		disconnectDevice(ctx, params.id);
 		ctx.log.info({ device: params.id }, "device removed");
 		res.writeHead(204).end();
@@ -95,8 +95,12 @@ export function install(ctx: CloudContext): void {
 		const { rev: _rev, ...base } = current;
 		const { rev: expectRev, ...fields } = change;
 		const plan = writePlan(ctx.db, device.id, mergePlan(base, fields, device.channels), expectRev as number | undefined);
-		await publishPlan(ctx, device.id, plan);
-		ctx.log.info({ device: device.id, rev: plan.rev, mode: plan.mode }, "plan changed");
-		sendJson(res, 200, plan);
+		// Stored either way; when the broker is away it is published on reconnection.
+		const published = await publishPlan(ctx, device.id, plan).then(() => true, (error) => {
+			ctx.log.warn({ err: error, device: device.id, rev: plan.rev }, "plan stored, not yet published");
+			return false;
+		});
+		ctx.log.info({ device: device.id, rev: plan.rev, mode: plan.mode, published }, "plan changed");
+		sendJson(res, 200, { ...plan, published });
 	});
 }
