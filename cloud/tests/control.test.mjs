@@ -1,4 +1,7 @@
 import test from "ava";
+import { execFileSync } from "node:child_process";
+import { rmSync } from "node:fs";
+import { cli } from "./_serve.mjs";
 import { cloudFor, deviceIn } from "./_cloud.mjs";
 import { connectDevice, eventually, mqttUrlOf } from "./_mqtt.mjs";
 import { mqttPassword } from "../../build/node/cloud/src/control/auth.js";
@@ -44,6 +47,7 @@ test("a device added by an admin gets its default plan retained; presence and pl
 
 test("a reconnecting camera gets the current plan without asking, also after a cloud restart", async (t) => {
 	const first = await cloudFor(t, { adminPassword }, { keep: true });
+	t.teardown(() => rmSync(first.dataDir, { recursive: true, force: true }));
 	const device = deviceIn(first, "cam-r");
 	let camera = await connectDevice(mqttUrlOf(first), device);
 	// Added from the CLI (no plan yet): its first "online" gets it the default plan.
@@ -190,4 +194,19 @@ test("the device listing links the last snapshot with a signed URL once the snap
 	t.like(lastSnapshot, { channel: 1, time: 1_700_000_060_000 });
 	t.regex(lastSnapshot.url, /^\/v1\/snapshots\/cam-snap\/1\/1700000060000\.jpg\?exp=\d+&user=admin&admin=1&sig=[A-Za-z0-9_-]{43}$/);
 	t.deepEqual(verifySignedUrl(cloud.ctx, new URL(lastSnapshot.url, "http://x")), { user: "admin", admin: true });
+});
+
+test("device remove from the CLI also forgets its plan, presence and grants", async (t) => {
+	const first = await cloudFor(t, { adminPassword }, { keep: true });
+	t.teardown(() => rmSync(first.dataDir, { recursive: true, force: true }));
+	const api = await adminOf(first);
+	await api("/v1/devices", { method: "POST", body: { id: "cam-gone" } });
+	addUser(first.ctx.db, "viewer", "viewer-password");
+	grantDevice(first.ctx.db, "viewer", "cam-gone");
+	await first.stop();
+	execFileSync(process.execPath, [cli, "device", "remove", "cam-gone", "--data", first.dataDir]);
+	const second = await cloudFor(t, { adminPassword, dataDir: first.dataDir });
+	for (const table of ["plans", "grants", "presence"]) t.falsy(second.ctx.db.prepare(`SELECT 1 FROM ${table} WHERE device = 'cam-gone'`).get(), table);
+	deviceIn(second, "cam-gone");
+	t.like(await (await (await adminOf(second))("/v1/devices/cam-gone/plan")).json(), { rev: 0 });
 });
