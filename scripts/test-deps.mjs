@@ -51,6 +51,9 @@ const needs = [
 		packages: ["clang", "libclang-rt-14-dev"] },
 	{ what: "iproute2 (TUN link tests of tests/p2p: network namespaces)", ok: () => succeeds("ip", ["netns", "list"]),
 		packages: ["iproute2"] },
+	{ what: "mosquitto (the external MQTT broker of the cloud's scale tests; `mosquitto -h` exits 3, so its banner is the probe)",
+		ok: () => ["mosquitto", "/usr/sbin/mosquitto"].some((path) => /mosquitto version/.test(spawnSync(path, ["-h"], { encoding: "utf8" }).stdout ?? "")),
+		packages: ["mosquitto"] },
 ];
 
 // `--build`: only what building the host needs (run by scripts/build.mjs, so

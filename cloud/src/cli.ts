@@ -5,6 +5,7 @@
 import { loadConfig, ConfigError, type Config } from "./config.js";
 import { startCloud } from "./server.js";
 import { commands } from "./commands.js";
+import { firstAdminPassword } from "./users/index.js";
 
 function options(args: string[]): { overrides: Partial<Config>; file?: string; rest: string[] } {
 	const overrides: Partial<Config> = {};
@@ -16,6 +17,8 @@ function options(args: string[]): { overrides: Partial<Config>; file?: string; r
 		else if (arg === "--host") overrides.host = value, i++;
 		else if (arg === "--data") overrides.dataDir = value, i++;
 		else if (arg === "--config") file = value, i++;
+		else if (arg === "--tls-cert") overrides.tlsCert = value, i++;
+		else if (arg === "--tls-key") overrides.tlsKey = value, i++;
 		else rest.push(arg);
 	}
 	return { overrides, file, rest };
@@ -25,17 +28,20 @@ async function main(argv: string[]) {
 	const [command = "serve", ...args] = argv[0]?.startsWith("--") ? ["serve", ...argv] : argv;
 	const { overrides, file, rest } = options(args);
 	if (command === "help" || command === "--help") {
-		console.log("usage: npm run cloud -- [serve] [--port N] [--host H] [--data DIR] [--config FILE]");
+		console.log("usage: npm run cloud -- [serve] [--port N] [--host H] [--data DIR] [--config FILE] [--tls-cert PEM --tls-key PEM]");
 		for (const [name, entry] of Object.entries(commands)) console.log(`       npm run cloud -- ${name} ${entry.usage}`);
 		return 0;
 	}
 	const config = loadConfig(overrides, process.env, file);
 	if (command === "serve") {
 		const cloud = await startCloud(config);
+		const password = firstAdminPassword(cloud.ctx);
+		if (password) console.log(`ivxs cloud: first start — sign in as "admin" with password ${password} (shown only now; manage users with npm run cloud -- user …)`);
 		console.log(`ivxs cloud: ${cloud.url}  (console: ${cloud.url}/, data: ${config.dataDir})`);
 		const stop = async (signal: string) => {
-			console.log(`ivxs cloud: ${signal}, finishing uploads in flight…`);
+			console.log(`ivxs cloud: ${signal}, finishing uploads in flight (up to ${config.shutdownGraceS} s)…`);
 			await cloud.stop();
+			console.log("ivxs cloud: stopped");
 			process.exit(0);
 		};
 		process.once("SIGINT", () => void stop("SIGINT"));

@@ -6,8 +6,12 @@ import * as health from "./ops/health.js";
 import "./devices/registry.js";
 
 // control imports (ccontrol)
+import * as control from "./control/index.js";
 
 // users imports (ccontrol)
+import * as users from "./users/index.js";
+import * as userAdmin from "./users/admin.js";
+import * as devices from "./devices/routes.js";
 
 // ingest imports (cingest)
 import * as ingest from "./ingest/index.js";
@@ -17,6 +21,7 @@ import * as recordings from "./recordings/index.js";
 import * as retention from "./retention/index.js";
 
 // playback imports (cplay)
+import * as playback from "./playback/index.js";
 
 // console imports (cconsole)
 
@@ -28,8 +33,12 @@ export const parts: Part[] = [
 	health,
 
 	// control (ccontrol)
+	control,
 
 	// users (ccontrol)
+	users,
+	userAdmin,
+	devices,
 
 	// ingest (cingest)
 	ingest,
@@ -38,6 +47,7 @@ export const parts: Part[] = [
 	recordings, retention,
 
 	// playback, snapshots, events (cplay)
+	playback,
 
 	// console (cconsole)
 ];

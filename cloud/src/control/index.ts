@@ -1,0 +1,62 @@
+// The control part, installed first: connects the control bus (the embedded
+// broker on the service's own port, or an external broker) and sets
+// `ctx.bus`, follows device presence, keeps plans published.
+import type { CloudContext } from "../context.js";
+import { startEmbeddedBroker } from "./embedded.js";
+import { connectExternalBroker } from "./external.js";
+import { installGoAuth } from "./go-auth.js";
+import { followPresence, onlineCount } from "./presence.js";
+import { publishPlan, readPlan } from "./plans.js";
+
+const disconnectors = new WeakMap<CloudContext, (device: string) => void>();
+const connectedChecks = new WeakMap<CloudContext, () => boolean>();
+
+/** Whether the control channel can reach devices now (the embedded broker is up, or the external one connected). */
+export function controlConnected(ctx: CloudContext): boolean {
+	return connectedChecks.get(ctx)?.() ?? false;
+}
+
+/** Cuts a device's control connection, when this instance holds it (embedded broker). */
+export function disconnectDevice(ctx: CloudContext, device: string): void {
+	disconnectors.get(ctx)?.(device);
+}
+
+/** Publishes every stored plan again, each read just before it is sent. */
+async function republishPlans(ctx: CloudContext): Promise<void> {
+	for (const { device } of ctx.db.prepare("SELECT device FROM plans ORDER BY device").all() as { device: string }[]) {
+		const plan = readPlan(ctx.db, device);
+		if (plan) await publishPlan(ctx, device, plan);
+	}
+}
+
+export async function install(ctx: CloudContext): Promise<void> {
+	let connections: () => number;
+	if (ctx.config.mqtt === "embedded") {
+		const broker = startEmbeddedBroker(ctx);
+		ctx.bus = broker.bus;
+		ctx.mqttSocket = broker.take;
+		connections = broker.connections;
+		disconnectors.set(ctx, broker.disconnect);
+		connectedChecks.set(ctx, () => true);
+		// This instance is the broker: nobody is connected before it starts or after it stops.
+		const allOffline = () => void ctx.db.prepare("UPDATE presence SET online = 0, since = ? WHERE online = 1").run(Date.now());
+		allOffline();
+		ctx.onStop(async () => {
+			await broker.close();
+			allOffline();
+		});
+		// The embedded broker keeps retained messages in memory: give it back every plan.
+		await republishPlans(ctx);
+	}
+	else {
+		const broker = await connectExternalBroker(ctx, () => republishPlans(ctx));
+		ctx.bus = broker.bus;
+		connections = () => (broker.connected() ? 1 : 0);
+		connectedChecks.set(ctx, broker.connected);
+		ctx.onStop(() => broker.close());
+		installGoAuth(ctx);
+	}
+	await followPresence(ctx);
+	ctx.metrics.gauge("ivxs_devices_online", "Devices whose last presence says online", () => onlineCount(ctx.db));
+	ctx.metrics.gauge("ivxs_mqtt_connections", "MQTT connections to this instance's broker (embedded) or to the external broker (0/1)", () => connections());
+}
