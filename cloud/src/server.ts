@@ -62,7 +62,10 @@ export async function startCloud(config: Config, log: Logger = pino({ level: con
 		if (requests.draining) res.setHeader("connection", "close");
 		serve(ctx, req, res);
 	});
-	const front = listenFront(ctx, http);
+	// The HTTP server never listens itself (the front socket hands it connections), so
+	// it does not track them: closeIdle/AllConnections would miss keep-alive sockets.
+	const connections = new HttpConnections();
+	const front = listenFront(ctx, http, connections);
 	try {
 		for (const part of parts) await part.install(ctx);
 		await new Promise<void>((resolve, reject) => {
@@ -87,12 +90,14 @@ export async function startCloud(config: Config, log: Logger = pino({ level: con
 			// Stop taking new connections; requests in flight (uploads) get up to
 			// shutdownGraceS to finish, then the parts stop (the broker closes, work
 			// is abandoned cleanly) and whatever connection is left is cut.
+			// Keep-alive sockets stay open meanwhile: one may carry a request whose
+			// headers are not parsed yet; requests during the drain are answered with
+			// `connection: close`.
 			front.close();
-			http.closeIdleConnections();
-			const left = await requests.drain(config.shutdownGraceS * 1000, () => http.closeIdleConnections());
+			const left = await requests.drain(config.shutdownGraceS * 1000);
 			if (left) log.warn({ requests: left, graceS: config.shutdownGraceS }, "shutdown: cutting requests still in flight");
 			await runStop(stopTasks, log);
-			http.closeAllConnections();
+			connections.closeAll();
 			log.info({ instance: ctx.instanceId }, "cloud stopped");
 		})(),
 	};
@@ -113,7 +118,7 @@ class InFlight {
 	}
 
 	/** Resolves with the number of requests still in flight (0 when all finished in time). */
-	async drain(graceMs: number, onFinished: () => void): Promise<number> {
+	async drain(graceMs: number): Promise<number> {
 		this.draining = true;
 		for (const res of this.#answering) if (!res.headersSent) res.setHeader("connection", "close");
 		const until = Date.now() + graceMs;
@@ -126,7 +131,6 @@ class InFlight {
 				};
 			});
 			this.#wake = undefined;
-			onFinished();
 		}
 		return this.#answering.size;
 	}
@@ -155,8 +159,22 @@ function serve(ctx: CloudContext, req: IncomingMessage, res: ServerResponse) {
 	void ctx.router.handle(req, res, ctx.log);
 }
 
+/** The sockets handed to the HTTP server, cut at the end of a shutdown. */
+class HttpConnections {
+	#open = new Set<Socket>();
+
+	add(socket: Socket) {
+		this.#open.add(socket);
+		socket.once("close", () => this.#open.delete(socket));
+	}
+
+	closeAll() {
+		for (const socket of this.#open) socket.destroy();
+	}
+}
+
 /** The listening socket: plain or TLS, sniffing MQTT from HTTP when the broker is embedded. */
-function listenFront(ctx: CloudContext, http: Server): NetServer {
+function listenFront(ctx: CloudContext, http: Server, connections: HttpConnections): NetServer {
 	const dispatch = (socket: Socket | TLSSocket) => {
 		socket.once("readable", () => {
 			const first: Buffer | null = socket.read(1);
@@ -166,7 +184,10 @@ function listenFront(ctx: CloudContext, http: Server): NetServer {
 			}
 			socket.unshift(first);
 			if (first[0] === 0x10 && ctx.mqttSocket) ctx.mqttSocket(socket);
-			else http.emit("connection", socket);
+			else {
+				connections.add(socket);
+				http.emit("connection", socket);
+			}
 		});
 		socket.on("error", () => socket.destroy());
 	};
