@@ -128,6 +128,7 @@ typedef struct {
 	uint32_t nsent;
 	uint32_t in_flight_bytes, in_flight_packets;
 	uint32_t srtt, rttvar, rto, min_rtt, backoff;
+	uint32_t progress_ms;      /* when an ACK last acknowledged new packets (restarts the RTO, RFC 6298 5.3) */
 	int have_rtt;
 	/* receive side: replay and ACK window */
 	uint32_t rx_largest;
