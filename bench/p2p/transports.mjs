@@ -103,9 +103,12 @@ export const udp = {
 			return { ok: false, reason: `cannot build bench/p2p/udp-p2p.c (gcc, libmbedtls-dev): ${String(e.stderr || e.message).trim().split("\n")[0]}` };
 		}
 	},
-	receiver: ({ listen, frames }) => [compileUdpDriver(), "receiver", "--listen", listen, "--frames", frames, "--secret", secret],
+	receiver: ({ listen, frames }) => [compileUdpDriver(), "receiver", "--listen", listen, "--frames", frames, "--secret", secret,
+		...(process.env.IVXS_P2P_UDP_RX_FRAMES ? ["--rx-frames", process.env.IVXS_P2P_UDP_RX_FRAMES, "--rx-frame-bytes", String(64 * 1024)] : [])],
 	sender: ({ connect, frames, fps, seconds, drainMs }) => [compileUdpDriver(), "sender", "--connect", connect, "--frames", frames,
-		"--fps", String(fps), "--seconds", String(seconds), "--drain-ms", String(drainMs), "--secret", secret],
+		"--fps", String(fps), "--seconds", String(seconds), "--drain-ms", String(drainMs), "--secret", secret,
+		// the core's media deadline (default 600 ms); IVXS_P2P_UDP_DEADLINE_MS measures another
+		...(process.env.IVXS_P2P_UDP_DEADLINE_MS ? ["--deadline-ms", process.env.IVXS_P2P_UDP_DEADLINE_MS] : [])],
 };
 
 export const transports = [

@@ -4,7 +4,7 @@
  *
  *   udp-p2p receiver --listen <addr>:<port> --frames <file> --secret <hex>
  *   udp-p2p sender --connect <addr>:<port> --frames <file> --fps 15 --seconds 10
- *                  --drain-ms 2000 --secret <hex>
+ *                  --drain-ms 2000 --secret <hex> [--deadline-ms n]
  *
  * The sender plays the camera: an IVXS_P2P_SERVER endpoint, frames of the
  * frames file pushed into a GOP ring (native/ring) at their capture time, the
@@ -114,14 +114,21 @@ static uint64_t get64(const uint8_t *p)
 	return (uint64_t)get32(p) << 32 | get32(p + 4);
 }
 
-static const char *arg(int argc, char **argv, const char *name)
+static const char *opt(int argc, char **argv, const char *name)
 {
 	int i;
 	for (i = 2; i + 1 < argc; i += 2)
 		if (!strcmp(argv[i] + 2, name) && !strncmp(argv[i], "--", 2))
 			return argv[i + 1];
-	die("missing argument --", name);
 	return NULL;
+}
+
+static const char *arg(int argc, char **argv, const char *name)
+{
+	const char *value = opt(argc, argv, name);
+	if (!value)
+		die("missing argument --", name);
+	return value;
 }
 
 static void read_frames(const char *path, frames_file *ff)
@@ -341,16 +348,18 @@ static void cam_event(void *ctx, ivxs_p2p_session *s, ivxs_p2p_event ev, int arg
 	}
 }
 
-static void cam_receive(camera *cam)
+/* Hands every waiting datagram to the core; returns how many. */
+static int cam_receive(camera *cam)
 {
 	uint8_t buf[2048];
 	struct sockaddr_in from;
-	for (;;) {
+	int count = 0;
+	for (;; count++) {
 		socklen_t len = sizeof(from);
 		ivxs_p2p_addr a;
 		ssize_t n = recvfrom(g_fd, buf, sizeof(buf), 0, (struct sockaddr *)&from, &len);
 		if (n < 0)
-			return;
+			return count;
 		if (!cam->first_rx_ns)
 			cam->first_rx_ns = now_ns();   /* the viewer's hello */
 		to_p2p_addr(&from, &a);
@@ -408,6 +417,8 @@ static int run_sender(int argc, char **argv)
 	c.device_secret = secret;
 	c.device_secret_len = sizeof(secret);
 	memcpy(c.device_id, DEVICE_ID, IVXS_P2P_ID_BYTES);
+	/* optional: the media deadline (0 = the core's default, 600 ms) */
+	c.deadline_ms = opt(argc, argv, "deadline-ms") ? (uint32_t)atoi(opt(argc, argv, "deadline-ms")) : 0;
 	cam.p2p = endpoint(&c, IVXS_P2P_SERVER, cam_event, NULL, &cam);
 	ivxs_p2p_set_unix_time(cam.p2p, (uint64_t)time(NULL));
 
@@ -423,7 +434,8 @@ static int run_sender(int argc, char **argv)
 			(void)sendto(g_fd, PUNCH, PUNCH_BYTES, 0, (const struct sockaddr *)&viewer, sizeof(viewer));
 			next_punch = now + 100000000u;
 		}
-		cam_receive(&cam);
+		if (cam_receive(&cam))
+			next_tick = 0;   /* an input changes the core's timers: ask it again */
 		if (now_ns() >= next_tick)
 			next_tick = now_ns() + (uint64_t)ivxs_p2p_tick(cam.p2p, ms_of(now_ns())) * 1000000u;
 		if (!cam.session)
@@ -441,7 +453,8 @@ static int run_sender(int argc, char **argv)
 		uint64_t now = now_ns(), wake;
 		if (now >= end)
 			break;
-		cam_receive(&cam);
+		if (cam_receive(&cam))
+			next_tick = 0;   /* an input changes the core's timers (an ACK due, a loss found): ask it again */
 		now = now_ns();
 		if (seq < cam.scheduled && now >= capture[seq]) {
 			/* the encoder's frame lands in the ring at its capture time */
@@ -599,6 +612,9 @@ static int run_receiver(int argc, char **argv)
 	memset(&v, 0, sizeof(v));
 	v.ff = &ff;
 	memset(&c, 0, sizeof(c));
+	/* optional: frames reassembled at once (the camera keeps min(this, its tx_frames) in flight) */
+	c.rx_frames = opt(argc, argv, "rx-frames") ? (uint32_t)atoi(opt(argc, argv, "rx-frames")) : 0;
+	c.rx_frame_bytes = opt(argc, argv, "rx-frame-bytes") ? (uint32_t)atoi(opt(argc, argv, "rx-frame-bytes")) : 0;
 	v.p2p = endpoint(&c, IVXS_P2P_CLIENT, view_event, view_frame, &v);
 	g_fd = open_socket(&listen_at);
 	printf("{\"ready\": true}\n");
@@ -608,6 +624,7 @@ static int run_receiver(int argc, char **argv)
 		socklen_t len = sizeof(from);
 		ssize_t n;
 		while ((n = recvfrom(g_fd, buf, sizeof(buf), 0, (struct sockaddr *)&from, &len)) >= 0) {
+			next_tick = 0;   /* the delay the last tick returned is stale: an ACK may be due in 10 ms */
 			ivxs_p2p_addr a;
 			to_p2p_addr(&from, &a);
 			if (n == PUNCH_BYTES && !memcmp(buf, PUNCH, PUNCH_BYTES)) {
