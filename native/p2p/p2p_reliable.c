@@ -107,6 +107,11 @@ static uint32_t effectiveRto(const p2p_rel *r)
 	return rto > kMaxRto ? kMaxRto : rto;
 }
 
+uint32_t p2p_rel_rto(const p2p_rel *r)
+{
+	return effectiveRto(r);
+}
+
 static void rttSample(p2p_rel *r, uint32_t sample)
 {
 	uint32_t diff;
