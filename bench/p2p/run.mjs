@@ -28,6 +28,7 @@ import { burstyLoss } from "../../tests/p2p/link.mjs";
 import { openTunLink, tunAvailable } from "../../tests/p2p/tun.mjs";
 import { framesFromFixture, writeFramesFile } from "./frames.mjs";
 import { selectTransports } from "./transports.mjs";
+import { benchRebind } from "./udp-rebind.mjs";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const FIXTURE = "fixtures/media/h264-main-640x480.h264";
@@ -285,6 +286,8 @@ export async function benchP2p({ log = () => {}, seconds = 10, drainMs = 2000 } 
 		}
 	}
 	const verdict = judge(results, linkList);
+	// Recovery after a NAT rebinding (bench/p2p/udp-rebind.mjs), for the UDP transport only.
+	const rebinding = chosen.some((t) => t.name === "udp") ? await benchRebind({ framesFile, model: linkList.find((l) => l.name === "rtt60_bw1.25x_loss5").model, log }) : undefined;
 	return {
 		stream: { fixture: FIXTURE, fps: FPS, frames_in_file: frames.length, key_frames_in_file: frames.filter((f) => f.key).length,
 			payload_kbps: round(bitrateBps / 1000, 2), seconds_per_run: seconds, drain_ms: drainMs },
@@ -294,6 +297,7 @@ export async function benchP2p({ log = () => {}, seconds = 10, drainMs = 2000 } 
 		transports: Object.fromEntries(chosen.map((t) => [t.name, t.description])),
 		table,
 		results,
+		...(rebinding ? { udp_nat_rebinding: rebinding } : {}),
 		target: "udp: p95 <= 250 ms and p99 3x lower than tcp at 5 % loss, 60 ms RTT, 1.25x; on time >= 95 % on links >= 1.25x",
 		...verdict,
 	};

@@ -128,6 +128,7 @@ typedef struct {
 	uint32_t nsent;
 	uint32_t in_flight_bytes, in_flight_packets;
 	uint32_t srtt, rttvar, rto, min_rtt, backoff;
+	uint32_t progress_ms;      /* when an ACK last acknowledged new packets (restarts the RTO, RFC 6298 5.3) */
 	int have_rtt;
 	/* receive side: replay and ACK window */
 	uint32_t rx_largest;
@@ -301,6 +302,7 @@ int p2p_rel_ack_build(p2p_rel *r, uint32_t now, p2p_ack *out);
 int p2p_rel_on_ack(ivxs_p2p_session *s, const p2p_ack *a, uint32_t now);
 void p2p_rel_detect_loss(ivxs_p2p_session *s, uint32_t now);
 uint32_t p2p_rel_next_timer(const ivxs_p2p_session *s, uint32_t now);
+uint32_t p2p_rel_rto(const p2p_rel *r);   /* the retransmission timeout now (backoff included) */
 p2p_sent *p2p_rel_slot(p2p_rel *r);   /* the record for next_pn, or NULL if it is still in flight */
 
 /* channels */

@@ -107,6 +107,11 @@ static uint32_t effectiveRto(const p2p_rel *r)
 	return rto > kMaxRto ? kMaxRto : rto;
 }
 
+uint32_t p2p_rel_rto(const p2p_rel *r)
+{
+	return effectiveRto(r);
+}
+
 static void rttSample(p2p_rel *r, uint32_t sample)
 {
 	uint32_t diff;
@@ -184,8 +189,10 @@ int p2p_rel_on_ack(ivxs_p2p_session *s, const p2p_ack *a, uint32_t now)
 	if (!r->any_acked || a->largest > r->largest_acked)
 		r->largest_acked = a->largest;
 	r->any_acked = 1;
-	if (newly)
+	if (newly) {
 		r->backoff = 0;
+		r->progress_ms = now;
+	}
 	p2p_rel_detect_loss(s, now);
 	return (int)newly;
 }
@@ -204,7 +211,7 @@ void p2p_rel_detect_loss(ivxs_p2p_session *s, uint32_t now)
 		if (r->any_acked && pn < r->largest_acked
 				&& (pn + kReorderPackets <= r->largest_acked || age >= reorder_ms))
 			lose(s, p);
-		else if (age >= rto) {
+		else if (age >= rto && (!r->any_acked || P2P_DIFF(now, r->progress_ms) >= (int32_t)rto)) {
 			lose(s, p);
 			timed_out = 1;
 		}
@@ -225,7 +232,8 @@ uint32_t p2p_rel_next_timer(const ivxs_p2p_session *s, uint32_t now)
 	for (pn = r->lo_pn; pn != r->next_pn; pn++) {
 		const p2p_sent *p = &r->sent[pn % r->nsent];
 		if (p->state == P2P_SENT_FLIGHT && p->pn == pn) {
-			int32_t d = P2P_DIFF(p->sent_ms + effectiveRto(r), now);
+			uint32_t from = r->any_acked && P2P_LT(p->sent_ms, r->progress_ms) ? r->progress_ms : p->sent_ms;
+			int32_t d = P2P_DIFF(from + effectiveRto(r), now);
 			uint32_t w = d <= 0 ? 0 : (uint32_t)d;
 			if (w < wait)
 				wait = w;

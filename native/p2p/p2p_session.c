@@ -474,6 +474,7 @@ static int onReply(ivxs_p2p *p, const uint8_t *data, size_t size, uint32_t now)
 	p2p_rel_rx_mark(&s->rel, 0, 0, now);
 	p2p_event(s, IVXS_P2P_EV_CONNECTED, 0);
 	/* the server answers nothing more until this proves we hold the keys */
+	s->last_ping_ms = now;
 	flush(s, now, 1);
 	return 0;
 }
@@ -770,6 +771,13 @@ static void tickSession(ivxs_p2p_session *s, uint32_t now)
 			ping = 1;
 			s->last_ping_ms = now;
 		}
+	}
+	/* the viewer's packet that proves its keys can be lost, and the camera sends nothing until
+	 * it has one: until the camera acknowledges something, ping again every RTO (before the
+	 * loss detection below doubles it for the lost one) */
+	if (c->role == IVXS_P2P_CLIENT && !s->rel.any_acked && now - s->last_ping_ms >= p2p_rel_rto(&s->rel)) {
+		ping = 1;
+		s->last_ping_ms = now;
 	}
 	p2p_rel_detect_loss(s, now);
 	p2p_chan_tick(s, now);
