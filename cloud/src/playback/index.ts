@@ -5,7 +5,7 @@ import type { CloudContext } from "../context.js";
 import { HttpError, readJson, sendJson } from "../http/router.js";
 import { NotFoundError } from "../storage/object-store.js";
 import { serviceKey, signUrl } from "../auth/signed-url.js";
-import { channelOf, loadUsersAccess, requireDeviceAccess, viewerChannel, viewerOf } from "./access.js";
+import { channelOf, requireDeviceAccess, viewerChannel, viewerOf } from "./access.js";
 import { dayMs, durationParam, iso, maxListMs, rangeParams, timeParam } from "./params.js";
 import { segmentAt, segmentsOverlapping, streamOf } from "./segments.js";
 import { spansOf } from "./spans.js";
@@ -19,7 +19,6 @@ export async function install(ctx: CloudContext): Promise<void> {
 	// Made at start, not at the first signed URL, so instances that share the
 	// data folder agree on it before either hands out a link.
 	serviceKey(ctx);
-	await loadUsersAccess();
 	const { router } = ctx;
 
 	router.add("GET", "/v1/recordings/:device/:channel/list", async (req, res, params, url) => {
