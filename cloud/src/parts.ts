@@ -19,6 +19,8 @@ import * as ingest from "./ingest/index.js";
 
 // playback imports (cplay)
 import * as playback from "./playback/index.js";
+import * as snapshots from "./snapshots/index.js";
+import * as events from "./events/index.js";
 
 // console imports (cconsole)
 
@@ -42,7 +44,7 @@ export const parts: Part[] = [
 	// recordings, retention (cstore)
 
 	// playback, snapshots, events (cplay)
-	playback,
+	playback, snapshots, events,
 
 	// console (cconsole)
 ];
