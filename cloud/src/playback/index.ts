@@ -6,7 +6,8 @@ import { HttpError, readJson, sendJson } from "../http/router.js";
 import { NotFoundError } from "../storage/object-store.js";
 import { serviceKey, signUrl } from "../auth/signed-url.js";
 import { channelOf, requireDeviceAccess, viewerChannel, viewerOf } from "./access.js";
-import { dayMs, durationParam, iso, maxListMs, rangeParams, timeParam } from "./params.js";
+import { dayMs, durationParam, iso, limitParam, maxListMs, rangeParams, timeParam } from "./params.js";
+import { fileList, sendFile } from "./files.js";
 import { segmentAt, segmentsOverlapping, streamOf } from "./segments.js";
 import { spansOf } from "./spans.js";
 import { sendClip } from "./clip.js";
@@ -34,6 +35,17 @@ export async function install(ctx: CloudContext): Promise<void> {
 				hls: signUrl(ctx, `/v1/hls/${device.id}/${channel}/vod.m3u8?start=${span.start}&end=${span.start + clipMs}`, viewer),
 			};
 		}));
+	});
+
+	router.add("GET", "/v1/recordings/:device/:channel/files", async (req, res, params, url) => {
+		const { viewer, device, channel } = await viewerChannel(ctx, req, url, params);
+		const { start, end } = rangeParams(url, maxListMs, dayMs);
+		sendJson(res, 200, fileList(ctx, viewer, device.id, channel, start, end, limitParam(url)));
+	});
+
+	router.add("GET", "/v1/recordings/:device/:channel/files/:file", async (req, res, params, url) => {
+		const { device, channel } = await viewerChannel(ctx, req, url, params);
+		await sendFile(ctx, req, res, device.id, channel, params.file);
 	});
 
 	router.add("GET", "/v1/recordings/:device/:channel/get", async (req, res, params, url) => {
