@@ -89,6 +89,7 @@ import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { buildHost } from "../scripts/build.mjs";
 import { nativeModules } from "../scripts/native-modules.mjs";
+import { benchCloud } from "./cloud/ingest.mjs";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 process.chdir(root);
@@ -540,6 +541,7 @@ async function main() {
 		["mux", () => benchMuxAll()],
 		["capture", benchCapture],
 		["xs_heap", () => benchXsHeap()],
+		["cloud", () => benchCloud({ root, log })], // bench/cloud/ingest.mjs
 	];
 	// `node bench/run.mjs xs_heap capture` runs only those sections.
 	const only = process.argv.slice(2);

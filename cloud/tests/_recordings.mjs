@@ -4,6 +4,7 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
+import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { readBoxes, child, children } from "../../build/node/cloud/src/media/boxes.js";
 import { pino } from "pino";
@@ -12,8 +13,9 @@ import { loadConfig } from "../../build/node/cloud/src/config.js";
 import { openDatabase } from "../../build/node/cloud/src/meta/db.js";
 import { openObjectStore } from "../../build/node/cloud/src/storage/open.js";
 import { Metrics } from "../../build/node/cloud/src/ops/metrics.js";
-import "../../build/node/cloud/src/recordings/index.js";
-import "../../build/node/cloud/src/retention/index.js";
+import "../../build/node/cloud/src/ingest/index.js"; // the streams and segments tables
+import * as recordings from "../../build/node/cloud/src/recordings/index.js";
+import * as retention from "../../build/node/cloud/src/retention/index.js";
 
 const made = new Map();
 
@@ -68,6 +70,9 @@ export async function bareCloud(t, overrides = {}, instanceId = "test-instance")
 		onStop() {}, every() {},
 	};
 	ensureIngestTables(db);
+	// Their tables' indexes and checks; `every` does nothing here: the test runs the work.
+	recordings.install(ctx);
+	retention.install(ctx);
 	t.teardown(async () => {
 		await store.close();
 		db.close();
@@ -79,10 +84,10 @@ export async function bareCloud(t, overrides = {}, instanceId = "test-instance")
 /** Creates the ingest tables with the agreed columns when ingest's part is not there to do it. */
 export function ensureIngestTables(db) {
 	db.exec(`CREATE TABLE IF NOT EXISTS streams (device TEXT NOT NULL, channel INTEGER NOT NULL, stream TEXT NOT NULL, epoch_ms INTEGER NOT NULL,
-		init_key TEXT NOT NULL, codecs TEXT, width INTEGER, height INTEGER, has_video INTEGER, has_audio INTEGER, created INTEGER NOT NULL, ended INTEGER,
+		init_key TEXT NOT NULL, codecs TEXT NOT NULL, width INTEGER, height INTEGER, has_video INTEGER, has_audio INTEGER, created INTEGER NOT NULL, ended INTEGER,
 		PRIMARY KEY (device, channel, stream));
 	CREATE TABLE IF NOT EXISTS segments (id INTEGER PRIMARY KEY, device TEXT NOT NULL, channel INTEGER NOT NULL, stream TEXT NOT NULL, seq INTEGER NOT NULL,
-		start_ms INTEGER NOT NULL, end_ms INTEGER NOT NULL, bytes INTEGER NOT NULL, sha256 TEXT, key TEXT NOT NULL, "offset" INTEGER NOT NULL DEFAULT 0,
+		start_ms INTEGER NOT NULL, end_ms INTEGER NOT NULL, bytes INTEGER NOT NULL, sha256 TEXT NOT NULL, key TEXT NOT NULL, "offset" INTEGER NOT NULL DEFAULT 0,
 		file_id INTEGER, created INTEGER NOT NULL, deleted INTEGER, UNIQUE (device, channel, stream, seq));
 	CREATE INDEX IF NOT EXISTS segments_time ON segments (device, channel, start_ms);`);
 }
@@ -102,7 +107,7 @@ export async function addSegment(cloud, { device, channel = 0, stream = "s1", se
 	const key = objectKey("media", device, channel, stream, `${seq}.m4s`);
 	await cloud.ctx.store.put(key, bytes);
 	return Number(cloud.ctx.db.prepare(`INSERT INTO segments (device, channel, stream, seq, start_ms, end_ms, bytes, sha256, key, "offset", file_id, created, deleted)
-		VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?, 0, NULL, ?, NULL)`).run(device, channel, stream, seq, startMs, endMs, bytes.length, key, created).lastInsertRowid);
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, NULL, ?, NULL)`).run(device, channel, stream, seq, startMs, endMs, bytes.length, createHash("sha256").update(bytes).digest("hex"), key, created).lastInsertRowid);
 }
 
 /** Frames ffprobe decodes from an MP4 (and its complaints, which should be none). */
