@@ -11,11 +11,13 @@ import { signUrl } from "../auth/signed-url.js";
 import type { Viewer } from "./access.js";
 import { iso } from "./params.js";
 
+/** The files overlapping [start, end), at most `limit`, and whether there are more. */
 export function fileList(ctx: CloudContext, viewer: Viewer, device: string, channel: number, start: number, end: number, limit: number) {
-	return listFiles(ctx.db, device, channel, start, end).slice(0, limit).map((file) => ({
+	const files = listFiles(ctx.db, device, channel, start, end);
+	return { more: files.length > limit, items: files.slice(0, limit).map((file) => ({
 		name: file.name, start: iso(file.startMs), end: iso(file.endMs), bytes: file.bytes, segments: file.segments,
 		url: signUrl(ctx, `/v1/recordings/${device}/${channel}/files/${file.name}.mp4`, viewer),
-	}));
+	})) };
 }
 
 export async function sendFile(ctx: CloudContext, req: IncomingMessage, res: ServerResponse, device: string, channel: number, fileName: string): Promise<void> {

@@ -25,8 +25,9 @@ export async function install(ctx: CloudContext): Promise<void> {
 	router.add("GET", "/v1/recordings/:device/:channel/list", async (req, res, params, url) => {
 		const { viewer, device, channel } = await viewerChannel(ctx, req, url, params);
 		const { start, end } = rangeParams(url, maxListMs, dayMs);
+		const limit = limitParam(url);
 		const spans = spansOf(segmentsOverlapping(ctx.db, device.id, channel, start, end));
-		sendJson(res, 200, spans.map((span) => {
+		sendJson(res, 200, spans.slice(0, limit).map((span) => {
 			const clipMs = Math.min(span.end - span.start, dayMs);
 			return {
 				start: iso(span.start),
@@ -34,13 +35,14 @@ export async function install(ctx: CloudContext): Promise<void> {
 				url: signUrl(ctx, `/v1/recordings/${device.id}/${channel}/get?start=${span.start}&duration=${clipMs / 1000}`, viewer),
 				hls: signUrl(ctx, `/v1/hls/${device.id}/${channel}/vod.m3u8?start=${span.start}&end=${span.start + clipMs}`, viewer),
 			};
-		}));
+		}), spans.length > limit ? { "x-ivxs-more": "1" } : {});
 	});
 
 	router.add("GET", "/v1/recordings/:device/:channel/files", async (req, res, params, url) => {
 		const { viewer, device, channel } = await viewerChannel(ctx, req, url, params);
 		const { start, end } = rangeParams(url, maxListMs, dayMs);
-		sendJson(res, 200, fileList(ctx, viewer, device.id, channel, start, end, limitParam(url)));
+		const { items, more } = fileList(ctx, viewer, device.id, channel, start, end, limitParam(url));
+		sendJson(res, 200, items, more ? { "x-ivxs-more": "1" } : {});
 	});
 
 	router.add("GET", "/v1/recordings/:device/:channel/files/:file", async (req, res, params, url) => {
