@@ -10,6 +10,7 @@ import * as control from "./control/index.js";
 
 // users imports (ccontrol)
 import * as users from "./users/index.js";
+import * as userAdmin from "./users/admin.js";
 import * as devices from "./devices/routes.js";
 
 // ingest imports (cingest)
@@ -38,6 +39,7 @@ export const parts: Part[] = [
 
 	// users (ccontrol)
 	users,
+	userAdmin,
 	devices,
 
 	// ingest (cingest)

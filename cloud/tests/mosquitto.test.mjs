@@ -3,13 +3,15 @@
 // one metadata file and one data folder.
 import test from "ava";
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { cloudFor } from "./_cloud.mjs";
+import { cloudFor, deviceIn } from "./_cloud.mjs";
 import { connectDevice, eventually } from "./_mqtt.mjs";
 import { addToken } from "../../build/node/cloud/src/users/store.js";
+import { mqttPassword } from "../../build/node/cloud/src/control/auth.js";
+import { Camera } from "../../build/node/cloud/sim/camera.js";
 
 const mosquittoBinary = ["mosquitto", "/usr/sbin/mosquitto"].find((path) => /mosquitto version/.test(spawnSync(path, ["-h"], { encoding: "utf8" }).stdout ?? ""));
 
@@ -20,28 +22,53 @@ const freePort = () => new Promise((resolve) => {
 	});
 });
 
-async function startMosquitto(t) {
+// The running brokers by URL, so a test can stop and restart one (same port, same config).
+const brokers = new Map();
+
+async function startMosquitto(t, extra = (dir) => "") {
 	if (!mosquittoBinary) throw new Error("mosquitto is not installed (node scripts/test-deps.mjs installs it)");
 	const dir = mkdtempSync(join(tmpdir(), "ivxs-mosquitto-"));
+	// Started as root, mosquitto drops to its own user: let it read its files here.
+	chmodSync(dir, 0o755);
 	const port = await freePort();
 	const config = join(dir, "mosquitto.conf");
-	writeFileSync(config, `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\nlog_dest stderr\nlog_type error\n`);
-	const broker = spawn(mosquittoBinary, ["-c", config], { stdio: ["ignore", "ignore", "pipe"] });
-	let log = "";
-	broker.stderr.on("data", (chunk) => (log += chunk));
-	t.teardown(() => {
+	writeFileSync(config, `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\nlog_dest stderr\nlog_type error\n${extra(dir)}`);
+	const url = `mqtt://127.0.0.1:${port}`;
+	let broker;
+	const start = async () => {
+		broker = spawn(mosquittoBinary, ["-c", config], { stdio: ["ignore", "ignore", "pipe"] });
+		let log = "";
+		broker.stderr.on("data", (chunk) => (log += chunk));
+		await eventually(() => new Promise((resolve) => {
+			const socket = connect(port, "127.0.0.1", () => {
+				socket.destroy();
+				resolve(true);
+			}).once("error", () => resolve(false));
+		}), 5000).catch(() => {
+			throw new Error(`mosquitto did not listen on ${port}: ${log}`);
+		});
+	};
+	const stop = () => new Promise((resolve) => {
+		if (broker.exitCode !== null) return resolve();
+		broker.once("exit", resolve);
 		broker.kill("SIGTERM");
+	});
+	t.teardown(async () => {
+		await stop();
 		rmSync(dir, { recursive: true, force: true });
 	});
-	await eventually(() => new Promise((resolve) => {
-		const socket = connect(port, "127.0.0.1", () => {
-			socket.destroy();
-			resolve(true);
-		}).once("error", () => resolve(false));
-	}), 5000).catch(() => {
-		throw new Error(`mosquitto did not listen on ${port}: ${log}`);
-	});
-	return `mqtt://127.0.0.1:${port}`;
+	await start();
+	brokers.set(url, { start, stop });
+	return url;
+}
+
+/** mosquitto and two cloud instances sharing it, one metadata file and one data folder. */
+async function twoInstances(t) {
+	const broker = await startMosquitto(t);
+	const dataDir = mkdtempSync(join(tmpdir(), "ivxs-two-"));
+	t.teardown(() => rmSync(dataDir, { recursive: true, force: true }));
+	const shared = { mqtt: broker, adminPassword: "admin-secret-1", dataDir };
+	return { broker, a: await cloudFor(t, shared), b: await cloudFor(t, shared) };
 }
 
 const admin = (cloud) => {
@@ -76,12 +103,7 @@ test("with mosquitto as the broker: a plan published by the cloud reaches the de
 });
 
 test("two cloud instances sharing metadata, data folder and broker: a viewer on B sees the presence and plan of a camera set up through A", async (t) => {
-	const broker = await startMosquitto(t);
-	const dataDir = mkdtempSync(join(tmpdir(), "ivxs-two-"));
-	t.teardown(() => rmSync(dataDir, { recursive: true, force: true }));
-	const shared = { mqtt: broker, adminPassword: "admin-secret-1", dataDir };
-	const a = await cloudFor(t, shared);
-	const b = await cloudFor(t, shared);
+	const { broker, a, b } = await twoInstances(t);
 	t.not(a.url, b.url);
 	t.not(a.ctx.instanceId, b.ctx.instanceId);
 	const onA = admin(a), onB = admin(b);
@@ -116,4 +138,132 @@ test("two cloud instances sharing metadata, data folder and broker: a viewer on 
 	t.true((await (await onB("/v1/devices/cam-2i")).json()).online);
 	camera.stream.destroy();
 	await eventually(async () => (await (await onB("/v1/devices/cam-2i")).json()).online === false);
+});
+
+test("mosquitto-go-auth HTTP backend: /v1/mqtt/auth/{user,superuser,acl} sign devices in per §5 and confine them to their topics", async (t) => {
+	const broker = await startMosquitto(t);
+	const cloud = await cloudFor(t, { mqtt: broker.replace("//", "//ivxs-cloud:service-password-1@"), adminPassword: "admin-secret-1" });
+	const device = await (await admin(cloud)("/v1/devices", { method: "POST", body: { id: "cam-ga" } })).json();
+	deviceIn(cloud, "cam-gb");
+	const ask = async (what, params, form = false) => {
+		const res = await fetch(`${cloud.url}/v1/mqtt/auth/${what}`, form
+			? { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: new URLSearchParams(params).toString() }
+			: { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(params) });
+		const body = await res.json();
+		t.is(body.Ok, res.status === 200);
+		return res.status;
+	};
+	const password = mqttPassword(device.id, device.secret);
+	t.is(await ask("user", { username: "cam-ga", password, clientid: "cam-ga" }), 200);
+	t.is(await ask("user", { username: "cam-ga", password, clientid: "cam-ga" }), 403, "a replayed password");
+	t.is(await ask("user", { username: "cam-ga", password: mqttPassword(device.id, device.secret), clientid: "cam-ga" }, true), 200, "form parameters");
+	t.is(await ask("user", { username: "cam-ga", password: mqttPassword(device.id, "y".repeat(32)), clientid: "cam-ga" }), 403);
+	t.is(await ask("user", { username: "cam-ga", password: mqttPassword(device.id, device.secret), clientid: "cam-gb" }), 403);
+	t.is(await ask("user", { username: "ivxs-cloud", password: "service-password-1" }), 200);
+	t.is(await ask("user", { username: "ivxs-cloud", password: "guess" }), 403);
+	t.is(await ask("superuser", { username: "ivxs-cloud" }), 200);
+	t.is(await ask("superuser", { username: "cam-ga" }), 403);
+	const acl = (username, topic, acc, clientid = username) => ask("acl", { username, clientid, topic, acc });
+	t.is(await acl("cam-ga", "ivxs/cam-ga/event", 2), 200);
+	t.is(await acl("cam-ga", "ivxs/cam-ga/presence", 2), 200);
+	t.is(await acl("cam-ga", "ivxs/cam-gb/event", 2), 403);
+	t.is(await acl("cam-ga", "ivxs/cam-ga/plan", 2), 403);
+	t.is(await acl("cam-ga", "ivxs/cam-ga/plan", 4), 200);
+	t.is(await acl("cam-ga", "ivxs/cam-ga/cmd", 1), 200);
+	t.is(await acl("cam-ga", "ivxs/#", 4), 403);
+	t.is(await acl("cam-ga", "ivxs/cam-gb/plan", 1), 403);
+	t.is(await acl("cam-ga", "ivxs/cam-ga/event", 2, "cam-gb"), 403);
+	t.is(await acl("cam-zz", "ivxs/cam-zz/event", 2), 403);
+	t.is(await acl("ivxs-cloud", "ivxs/cam-ga/plan", 2), 200);
+	t.is((await fetch(`${cloud.url}/v1/mqtt/auth/user`, { method: "POST", body: "{" })).status, 400);
+});
+
+test("the go-auth endpoints exist only with an external broker", async (t) => {
+	const cloud = await cloudFor(t, { adminPassword: "admin-secret-1" });
+	t.is((await fetch(`${cloud.url}/v1/mqtt/auth/user`, { method: "POST", body: "{}" })).status, 404);
+});
+
+test("the ACL file of PROTOCOL.md §5 (per-device certificates' recipe) confines devices on mosquitto", async (t) => {
+	const protocol = readFileSync(join(import.meta.dirname, "../PROTOCOL.md"), "utf8");
+	const aclText = /```\n\s*(pattern write ivxs\/%u\/presence[^`]*)```/.exec(protocol)[1].replace(/^ +/gm, "");
+	// Here the user name stands for the certificate's CN (use_identity_as_username): anonymous
+	// clients with a user name, so the test needs no PKI; the ACL file is the documented one.
+	const broker = await startMosquitto(t, (dir) => {
+		writeFileSync(join(dir, "acl"), aclText);
+		return `acl_file ${join(dir, "acl")}\n`;
+	});
+	const cloud = await cloudFor(t, { mqtt: broker.replace("//", "//ivxs-cloud:x@"), adminPassword: "admin-secret-1" });
+	const api = admin(cloud);
+	const a = await (await api("/v1/devices", { method: "POST", body: { id: "cam-aa" } })).json();
+	await (await api("/v1/devices", { method: "POST", body: { id: "cam-bb" } })).json();
+	const events = [];
+	await cloud.ctx.bus.subscribe("ivxs/+/event", (topic, payload) => events.push(JSON.parse(payload).id));
+	const camera = await connectDevice(broker, a);
+	t.teardown(() => camera.end(true));
+	// mosquitto grants a v3.1.1 subscription the ACL denies, and then delivers nothing on it.
+	await camera.subscribeAsync(["ivxs/cam-aa/plan", "ivxs/cam-bb/plan", "ivxs/#"], { qos: 1 });
+	t.like(JSON.parse(await camera.next("ivxs/cam-aa/plan")), { rev: 1 });
+	await camera.publishAsync("ivxs/cam-bb/event", JSON.stringify({ id: "forged" }), { qos: 1 });
+	await camera.publishAsync("ivxs/cam-aa/event", JSON.stringify({ id: "mine" }), { qos: 1 });
+	await eventually(() => events.includes("mine"));
+	await new Promise((resolve) => setTimeout(resolve, 100));
+	t.deepEqual(events, ["mine"]);
+	t.deepEqual([...new Set(camera.messages.map((m) => m.topic))], ["ivxs/cam-aa/plan"]);
+	await camera.online();
+	await eventually(async () => (await (await api("/v1/devices/cam-aa")).json()).online);
+	t.is((await api("/v1/devices/cam-aa/plan", { method: "PUT", body: { mode: "none" } })).status, 200);
+	t.like(JSON.parse(await camera.next("ivxs/cam-aa/plan", (p) => JSON.parse(p).rev === 2)), { mode: "none", push: false });
+});
+
+test("two instances end to end: the simulated camera uploads to A and takes its plan from mosquitto; a viewer on B sees it online and plays its recording", async (t) => {
+	const { broker, a, b } = await twoInstances(t);
+	const onB = admin(b);
+	const device = await (await admin(a)("/v1/devices", { method: "POST", body: { id: "cam-e2e" } })).json();
+	const camera = new Camera({ cloud: a.url, device: device.id, secret: device.secret, seconds: 4, speed: 0, mqtt: broker });
+	t.teardown(() => camera.close());
+	const plans = [];
+	camera.onPlan = (plan) => plans.push(plan.rev);
+	const stats = await camera.run();
+	t.deepEqual(plans, [1]);
+	t.is(stats.refused, 0);
+	t.true(stats.stored >= 3, `${stats.stored} segments stored`);
+	const listed = await eventually(async () => {
+		const found = (await (await onB("/v1/devices")).json()).devices.find((d) => d.id === "cam-e2e");
+		return found?.online && found;
+	});
+	t.like(listed, { plan: { rev: 1, mode: "continuous", push: true } });
+	// At speed 0 the media runs ahead of the wall clock: ask for a range around now.
+	const spans = await (await onB(`/v1/recordings/cam-e2e/0/list?start=${Date.now() - 60_000}&end=${Date.now() + 60_000}`)).json();
+	t.is(spans.length, 1);
+	t.true(spans[0].duration >= 3, `a span of ${spans[0].duration} s`);
+	const clip = await fetch(`${b.url}${spans[0].url}`);
+	t.is(clip.status, 200);
+	t.is(clip.headers.get("content-type"), "video/mp4");
+	t.true((await clip.arrayBuffer()).byteLength > 10_000);
+	await camera.close();
+	await eventually(async () => (await (await onB("/v1/devices/cam-e2e")).json()).online === false);
+});
+
+test("the broker going away: health says so, a plan change is stored and answered at once, and published when the broker is back (retained plans restored)", async (t) => {
+	const url = await startMosquitto(t);
+	const broker = brokers.get(url);
+	const cloud = await cloudFor(t, { mqtt: url, adminPassword: "admin-secret-1" });
+	const api = admin(cloud);
+	const device = await (await api("/v1/devices", { method: "POST", body: { id: "cam-out" } })).json();
+	t.like(await (await fetch(`${cloud.url}/healthz`)).json(), { ok: true, mqttConnected: true });
+	await broker.stop();
+	await eventually(async () => (await (await fetch(`${cloud.url}/healthz`)).json()).mqttConnected === false);
+	const started = Date.now();
+	const put = await api("/v1/devices/cam-out/plan", { method: "PUT", body: { mode: "event" } });
+	t.is(put.status, 200);
+	t.like(await put.json(), { rev: 2, mode: "event", published: false });
+	t.true(Date.now() - started < 1000, "answered without waiting for the broker");
+	// mosquitto comes back empty (no persistence): the cloud gives it every plan again.
+	await broker.start();
+	await eventually(async () => (await (await fetch(`${cloud.url}/healthz`)).json()).mqttConnected, 10_000);
+	const camera = await connectDevice(url, device);
+	t.teardown(() => camera.end(true));
+	await camera.subscribeAsync("ivxs/cam-out/plan", { qos: 1 });
+	t.like(JSON.parse(await camera.next("ivxs/cam-out/plan")), { rev: 2, mode: "event" });
+	t.like(await (await api("/v1/devices/cam-out/plan", { method: "PUT", body: { mode: "none" } })).json(), { rev: 3, published: true });
 });

@@ -6,6 +6,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { cli, serveCloud } from "./_serve.mjs";
 import { connectDevice } from "./_mqtt.mjs";
+import { cloudFor, deviceIn } from "./_cloud.mjs";
+import { Camera } from "../../build/node/cloud/sim/camera.js";
 
 function dataDir(t) {
 	const dir = mkdtempSync(join(tmpdir(), "ivxs-ops-"));
@@ -99,4 +101,28 @@ test("metrics: devices online, MQTT connections and auth failures", async (t) =>
 	t.is((await fetch(`${cloud.url}/v1/me`, { headers: { authorization: `Bearer ${token}` } })).status, 200);
 	cloud.child.kill("SIGTERM");
 	t.is((await cloud.exited).code, 0);
+});
+
+test("stopping while the simulated camera streams a segment: that segment is finished (201), not cut; the stop waits no longer than it", async (t) => {
+	const cloud = await cloudFor(t, { shutdownGraceS: 5 });
+	const device = deviceIn(cloud);
+	const camera = new Camera({ cloud: cloud.url, device: device.id, secret: device.secret, seconds: 6, speed: 1, backoffMs: 200, maxAttempts: 2 });
+	t.teardown(() => camera.close());
+	const settled = [];
+	camera.onSegment = (seq, answer) => settled.push({ seq, status: answer?.status, at: Date.now() });
+	const running = camera.run().catch(() => {});
+	// Segments are streamed while they are cut (1 s each): at 2.5 s the third one is on the wire.
+	await new Promise((resolve) => setTimeout(resolve, 2500));
+	const inFlight = settled.length;
+	t.true(inFlight >= 1 && inFlight <= 3, `${inFlight} segments settled before the stop`);
+	const stopAt = Date.now();
+	await cloud.stop();
+	const took = Date.now() - stopAt;
+	const finished = settled.find((s) => s.seq === inFlight);
+	t.truthy(finished, "the segment on the wire was answered");
+	t.is(finished.status, 201);
+	t.true(finished.at >= stopAt);
+	t.true(took < 2000, `stop took ${took} ms`);
+	await camera.close();
+	await running;
 });

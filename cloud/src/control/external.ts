@@ -14,7 +14,12 @@ export interface ExternalBroker {
 	close(): Promise<void>;
 }
 
-export async function connectExternalBroker(ctx: CloudContext, timeoutMs = 15_000): Promise<ExternalBroker> {
+/**
+ * `onReconnect` runs after every reconnection but the first connection: the
+ * broker may have restarted without its retained messages, and publishes
+ * refused while it was away (see `bus.publish`) must be made again.
+ */
+export async function connectExternalBroker(ctx: CloudContext, onReconnect: () => Promise<void>, timeoutMs = 15_000): Promise<ExternalBroker> {
 	const client = mqtt.connect(ctx.config.mqtt, {
 		clientId: `ivxs-cloud-${ctx.instanceId}`, protocolVersion: 4, clean: true, keepalive: 30, reconnectPeriod: 1000,
 		connectTimeout: timeoutMs,
@@ -44,9 +49,17 @@ export async function connectExternalBroker(ctx: CloudContext, timeoutMs = 15_00
 		});
 	});
 	ctx.log.info({ broker: redact(ctx.config.mqtt) }, "connected to the MQTT broker");
+	client.on("connect", () => {
+		ctx.log.info({ broker: redact(ctx.config.mqtt) }, "reconnected to the MQTT broker");
+		onReconnect().catch((error) => ctx.log.error({ err: error }, "republishing after a reconnection failed"));
+	});
 	const bus: ControlBus = {
-		publish: (topic, payload, options = {}) => new Promise((resolve, reject) =>
-			client.publish(topic, payload, { qos: options.qos ?? 1, retain: options.retain ?? false }, (error) => (error ? reject(error) : resolve()))),
+		// Refused at once while the broker is away (mqtt.js would queue it and the
+		// caller — an HTTP request — would wait for the broker to come back).
+		publish: (topic, payload, options = {}) => new Promise((resolve, reject) => {
+			if (!client.connected) return reject(new Error(`MQTT broker ${redact(ctx.config.mqtt)} not connected`));
+			client.publish(topic, payload, { qos: options.qos ?? 1, retain: options.retain ?? false }, (error) => (error ? reject(error) : resolve()));
+		}),
 		subscribe: (pattern, handler) => new Promise((resolve, reject) => {
 			handlers.push({ pattern, handler });
 			client.subscribe(pattern, { qos: 1 }, (error) => (error ? reject(error) : resolve()));

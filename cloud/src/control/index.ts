@@ -4,14 +4,29 @@
 import type { CloudContext } from "../context.js";
 import { startEmbeddedBroker } from "./embedded.js";
 import { connectExternalBroker } from "./external.js";
+import { installGoAuth } from "./go-auth.js";
 import { followPresence, onlineCount } from "./presence.js";
 import { publishPlan, readPlan } from "./plans.js";
 
 const disconnectors = new WeakMap<CloudContext, (device: string) => void>();
+const connectedChecks = new WeakMap<CloudContext, () => boolean>();
+
+/** Whether the control channel can reach devices now (the embedded broker is up, or the external one connected). */
+export function controlConnected(ctx: CloudContext): boolean {
+	return connectedChecks.get(ctx)?.() ?? false;
+}
 
 /** Cuts a device's control connection, when this instance holds it (embedded broker). */
 export function disconnectDevice(ctx: CloudContext, device: string): void {
 	disconnectors.get(ctx)?.(device);
+}
+
+/** Publishes every stored plan again, each read just before it is sent. */
+async function republishPlans(ctx: CloudContext): Promise<void> {
+	for (const { device } of ctx.db.prepare("SELECT device FROM plans ORDER BY device").all() as { device: string }[]) {
+		const plan = readPlan(ctx.db, device);
+		if (plan) await publishPlan(ctx, device, plan);
+	}
 }
 
 export async function install(ctx: CloudContext): Promise<void> {
@@ -22,6 +37,7 @@ export async function install(ctx: CloudContext): Promise<void> {
 		ctx.mqttSocket = broker.take;
 		connections = broker.connections;
 		disconnectors.set(ctx, broker.disconnect);
+		connectedChecks.set(ctx, () => true);
 		// This instance is the broker: nobody is connected before it starts or after it stops.
 		const allOffline = () => void ctx.db.prepare("UPDATE presence SET online = 0, since = ? WHERE online = 1").run(Date.now());
 		allOffline();
@@ -30,16 +46,15 @@ export async function install(ctx: CloudContext): Promise<void> {
 			allOffline();
 		});
 		// The embedded broker keeps retained messages in memory: give it back every plan.
-		for (const { device } of ctx.db.prepare("SELECT device FROM plans").all() as { device: string }[]) {
-			const plan = readPlan(ctx.db, device);
-			if (plan) await publishPlan(ctx, device, plan);
-		}
+		await republishPlans(ctx);
 	}
 	else {
-		const broker = await connectExternalBroker(ctx);
+		const broker = await connectExternalBroker(ctx, () => republishPlans(ctx));
 		ctx.bus = broker.bus;
 		connections = () => (broker.connected() ? 1 : 0);
+		connectedChecks.set(ctx, broker.connected);
 		ctx.onStop(() => broker.close());
+		installGoAuth(ctx);
 	}
 	await followPresence(ctx);
 	ctx.metrics.gauge("ivxs_devices_online", "Devices whose last presence says online", () => onlineCount(ctx.db));

@@ -2,6 +2,8 @@
 import type { Command } from "../commands.js";
 import { openDatabase } from "../meta/db.js";
 import { addDevice, DeviceError, listDevices, removeDevice } from "./registry.js";
+import { forgetDevice } from "../users/store.js";
+import { forgetPresence } from "../control/presence.js";
 
 export const device: Command = {
 	usage: "add <id> [--name NAME] [--channels N] | list | remove <id>",
@@ -29,6 +31,11 @@ export const device: Command = {
 					console.error(`no device ${id}`);
 					return 1;
 				}
+				// Its grants, presence and plan go too (a device added again under that id starts afresh).
+				// The retained plan on the broker stays until the next plan: only a running cloud can clear it.
+				forgetDevice(db, id);
+				forgetPresence(db, id);
+				db.prepare("DELETE FROM plans WHERE device = ?").run(id);
 				return 0;
 			}
 			console.error(`usage: npm run cloud -- device ${device.usage}`);

@@ -2,7 +2,7 @@
 // `user revoke <name> <device>`, `user list`, `token add <name>`.
 import type { Command } from "../commands.js";
 import { openDatabase } from "../meta/db.js";
-import { addToken, addUser, grantDevice, listUsers, randomPassword, revokeDevice, UserError } from "./store.js";
+import { addToken, addUser, findUser, grantDevice, listUsers, randomPassword, removeUser, revokeDevice, setPassword, UserError } from "./store.js";
 
 function withDb(config: Parameters<Command["run"]>[0], work: (db: ReturnType<typeof openDatabase>) => number): number {
 	const db = openDatabase(config.metadataFile);
@@ -22,18 +22,29 @@ function withDb(config: Parameters<Command["run"]>[0], work: (db: ReturnType<typ
 }
 
 export const user: Command = {
-	usage: "add <name> [--admin] [--password P] | grant <name> <device> | revoke <name> <device> | list",
+	usage: "add <name> [--admin] [--password P] | password <name> [--password P] | remove <name> | grant <name> <device> | revoke <name> <device> | list",
 	run(config, args) {
 		const [verb, name, device] = args;
+		const at = args.indexOf("--password");
+		const given = at >= 0 ? args[at + 1] : undefined;
+		const password = given ?? randomPassword();
 		return withDb(config, (db) => {
 			if (verb === "add" && name) {
-				const at = args.indexOf("--password");
-				const given = at >= 0 ? args[at + 1] : undefined;
-				const password = given ?? randomPassword();
 				addUser(db, name, password, args.includes("--admin"));
 				console.log(JSON.stringify({ user: name, admin: args.includes("--admin"), ...(given ? {} : { password }) }));
 				if (!given) console.error(`user ${name} added; the password is shown only now`);
 				return 0;
+			}
+			// A forgotten password (the first admin's, say): set a new one; every session ends.
+			if (verb === "password" && name) {
+				if (!findUser(db, name)) throw new UserError(`no user ${name}`);
+				setPassword(db, name, password);
+				console.log(JSON.stringify({ user: name, ...(given ? {} : { password }) }));
+				return 0;
+			}
+			if (verb === "remove" && name) {
+				if (removeUser(db, name)) return 0;
+				throw new UserError(`no user ${name}`);
 			}
 			if (verb === "grant" && name && device) {
 				grantDevice(db, name, device);

@@ -77,6 +77,24 @@ export function addUser(db: Db, name: string, password: string, admin = false): 
 
 const fromRow = (row: any): User => ({ name: row.name, admin: !!row.admin, created: row.created });
 
+/** A new password; every session of the user but `keepSession` (a cookie value) ends. */
+export function setPassword(db: Db, name: string, password: string, keepSession?: string): void {
+	if (typeof password !== "string" || password.length < 8 || password.length > 1024) throw new UserError("password must be 8..1024 characters");
+	const hash = hashPassword(password);
+	db.transaction(() => {
+		db.prepare("UPDATE users SET hash = ? WHERE name = ?").run(hash, name);
+		db.prepare("DELETE FROM sessions WHERE user = ? AND hash != ?").run(name, keepSession ? sha256(keepSession) : "");
+	})();
+}
+
+/** The user and everything that speaks for it: grants, sessions, tokens. */
+export function removeUser(db: Db, name: string): boolean {
+	return db.transaction(() => {
+		for (const table of ["grants", "sessions", "tokens"]) db.prepare(`DELETE FROM ${table} WHERE user = ?`).run(name);
+		return db.prepare("DELETE FROM users WHERE name = ?").run(name).changes > 0;
+	})();
+}
+
 export function findUser(db: Db, name: string): (User & { hash: string }) | undefined {
 	const row = db.prepare("SELECT * FROM users WHERE name = ?").get(name) as any;
 	return row ? { ...fromRow(row), hash: row.hash } : undefined;

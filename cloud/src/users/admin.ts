@@ -1,0 +1,79 @@
+// User management over HTTP (the console's settings; the CLI does the same offline):
+//   PUT    /v1/me/password            { current, password } — own password; other sessions end
+//   POST   /v1/tokens                 a new API token for the caller, shown once
+//   GET    /v1/users                  admin: [{ name, admin, created, devices }]
+//   POST   /v1/users                  admin: { name, password, admin? } → 201
+//   DELETE /v1/users/:name            admin: the user, its grants, sessions and tokens (not oneself)
+//   PUT    /v1/users/:name/devices/:device, DELETE …   admin: grant / revoke a device
+import type { CloudContext } from "../context.js";
+import { HttpError, readJson, sendJson } from "../http/router.js";
+import { cookieOf, requireAdmin, sessionCookie, viewerOf } from "./access.js";
+import { addToken, addUser, checkPassword, findUser, grantDevice, listUsers, removeUser, revokeDevice, setPassword, UserError } from "./store.js";
+
+const asHttp = <T>(work: () => T): T => {
+	try {
+		return work();
+	}
+	catch (error) {
+		if (error instanceof UserError) throw new HttpError(/already exists/.test(error.message) ? 409 : /^no /.test(error.message) ? 404 : 400, error.message);
+		throw error;
+	}
+};
+
+export function install(ctx: CloudContext): void {
+	const { router, db } = ctx;
+
+	router.add("PUT", "/v1/me/password", async (req, res, _params, url) => {
+		const viewer = viewerOf(ctx, req, url);
+		const { current, password } = await readJson(req, 4096);
+		if (typeof current !== "string" || typeof password !== "string") throw new HttpError(400, "body must be { \"current\": string, \"password\": string }");
+		if (password.length < 8 || password.length > 1024) throw new HttpError(400, "password must be 8..1024 characters");
+		const user = findUser(db, viewer.user);
+		if (!user || !(await checkPassword(current.slice(0, 1024), user.hash))) throw new HttpError(403, "current password is wrong");
+		// Every other session of this user ends (a stolen cookie stops working).
+		setPassword(db, user.name, password, cookieOf(req, sessionCookie));
+		res.writeHead(204).end();
+	});
+
+	router.add("POST", "/v1/tokens", (req, res, _params, url) => {
+		const viewer = viewerOf(ctx, req, url);
+		req.resume();
+		sendJson(res, 201, { user: viewer.user, token: asHttp(() => addToken(db, viewer.user)) });
+	});
+
+	router.add("GET", "/v1/users", (req, res, _params, url) => {
+		requireAdmin(viewerOf(ctx, req, url));
+		const grants = db.prepare("SELECT user, device FROM grants ORDER BY device").all() as { user: string; device: string }[];
+		sendJson(res, 200, { users: listUsers(db).map((user) => ({ ...user, devices: grants.filter((g) => g.user === user.name).map((g) => g.device) })) });
+	});
+
+	router.add("POST", "/v1/users", async (req, res, _params, url) => {
+		requireAdmin(viewerOf(ctx, req, url));
+		const body = await readJson(req, 4096);
+		for (const key of Object.keys(body)) if (!["name", "password", "admin"].includes(key)) throw new HttpError(400, `unknown user field "${key}"`);
+		if (body.admin !== undefined && typeof body.admin !== "boolean") throw new HttpError(400, "admin must be true or false");
+		const user = asHttp(() => addUser(db, body.name as string, body.password as string, body.admin === true));
+		sendJson(res, 201, { ...user, devices: [] });
+	});
+
+	router.add("DELETE", "/v1/users/:name", (req, res, params, url) => {
+		const viewer = viewerOf(ctx, req, url);
+		requireAdmin(viewer);
+		if (params.name === viewer.user) throw new HttpError(400, "an admin cannot remove themself");
+		if (!findUser(db, params.name)) throw new HttpError(404, `no user ${params.name}`);
+		removeUser(db, params.name);
+		res.writeHead(204).end();
+	});
+
+	router.add("PUT", "/v1/users/:name/devices/:device", (req, res, params, url) => {
+		requireAdmin(viewerOf(ctx, req, url));
+		asHttp(() => grantDevice(db, params.name, params.device));
+		res.writeHead(204).end();
+	});
+
+	router.add("DELETE", "/v1/users/:name/devices/:device", (req, res, params, url) => {
+		requireAdmin(viewerOf(ctx, req, url));
+		if (!revokeDevice(db, params.name, params.device)) throw new HttpError(404, `${params.name} has no grant on ${params.device}`);
+		res.writeHead(204).end();
+	});
+}
