@@ -21,7 +21,6 @@ CREATE TABLE IF NOT EXISTS snapshots (
 	time_ms INTEGER NOT NULL,
 	key TEXT NOT NULL,
 	bytes INTEGER NOT NULL,
-	received INTEGER NOT NULL,
 	deleted INTEGER,
 	PRIMARY KEY (device, channel, time_ms)
 );`);
@@ -56,9 +55,9 @@ export function install(ctx: CloudContext): void {
 		if (known && known.deleted === null && known.bytes === body.length && (await ctx.store.get(known.key).catch(() => undefined))?.equals(body))
 			return sendJson(res, 200, { duplicate: true, time: iso(time), bytes: body.length });
 		await ctx.store.put(key, body);
-		db.prepare(`INSERT INTO snapshots (device, channel, time_ms, key, bytes, received) VALUES (?, ?, ?, ?, ?, ?)
-			ON CONFLICT (device, channel, time_ms) DO UPDATE SET key = excluded.key, bytes = excluded.bytes, received = excluded.received, deleted = NULL`)
-			.run(auth.device.id, channel, time, key, body.length, Date.now());
+		db.prepare(`INSERT INTO snapshots (device, channel, time_ms, key, bytes) VALUES (?, ?, ?, ?, ?)
+			ON CONFLICT (device, channel, time_ms) DO UPDATE SET key = excluded.key, bytes = excluded.bytes, deleted = NULL`)
+			.run(auth.device.id, channel, time, key, body.length);
 		ctx.metrics.inc("ivxs_snapshot_bytes_total", "Snapshot bytes stored", {}, body.length);
 		ctx.metrics.inc("ivxs_snapshots_total", "Snapshots stored");
 		sendJson(res, 201, { time: iso(time), bytes: body.length });
