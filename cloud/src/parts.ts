@@ -22,6 +22,8 @@ import * as retention from "./retention/index.js";
 
 // playback imports (cplay)
 import * as playback from "./playback/index.js";
+import * as snapshots from "./snapshots/index.js";
+import * as events from "./events/index.js";
 
 // console imports (cconsole)
 
@@ -47,7 +49,7 @@ export const parts: Part[] = [
 	recordings, retention,
 
 	// playback, snapshots, events (cplay)
-	playback,
+	playback, snapshots, events,
 
 	// console (cconsole)
 ];

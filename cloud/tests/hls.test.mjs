@@ -8,7 +8,7 @@ import { cloudFor, deviceIn } from "./_cloud.mjs";
 import { Camera, ensureTables } from "./_media.mjs";
 import { signUrl } from "../../build/node/cloud/src/auth/signed-url.js";
 
-const admin = { user: "root", admin: true };
+const admin = { user: "admin", admin: true };
 const get = (cloud, path, viewer = admin) => fetch(`${cloud.url}${signUrl(cloud.ctx, path, viewer)}`);
 const tag = (text, name) => text.split("\n").filter((line) => line.startsWith(`#${name}`));
 const uris = (text) => text.split("\n").filter((line) => line && !line.startsWith("#"));
@@ -35,7 +35,7 @@ test("a VOD playlist lists the stored segments, signed, with a map per stream an
 	t.is(segments.length, 7);
 	// Each URI is signed and serves the segment byte for byte.
 	for (const [i, uri] of segments.entries()) {
-		t.regex(uri, /^\/v1\/media\/cam1\/0\/[ab]\/\d+\.m4s\?exp=\d+&user=root&admin=1&sig=/);
+		t.regex(uri, /^\/v1\/media\/cam1\/0\/[ab]\/\d+\.m4s\?exp=\d+&user=admin&admin=1&sig=/);
 		const bytes = Buffer.from(await (await fetch(`${cloud.url}${uri}`)).arrayBuffer());
 		t.deepEqual(bytes, await cloud.ctx.store.get(rows[i].key));
 	}
@@ -105,6 +105,19 @@ test("a blocking reload (_HLS_msn) answers as soon as that segment is committed"
 	const ahead = await get(cloud, "/v1/hls/cam1/0/live.m3u8?_HLS_msn=40");
 	t.is(ahead.status, 400);
 	t.regex((await ahead.json()).error, /more than 2 segments ahead/);
+});
+
+test("a blocking reload sees a segment committed by another instance (no in-process announcement) within the poll period", async (t) => {
+	const cloud = await cloudFor(t);
+	deviceIn(cloud, "cam1");
+	const camera = await new Camera(cloud, { device: "cam1", stream: "a", epoch: Date.now() - 10_000 }).start();
+	for (let i = 0; i < 8; i++) await camera.commit();
+	const waiting = get(cloud, "/v1/hls/cam1/0/live.m3u8?_HLS_msn=8").then(async (response) => ({ at: Date.now(), text: await response.text() }));
+	await new Promise((resolve) => setTimeout(resolve, 300));
+	const { committedAt } = await camera.commit({ announce: false });
+	const answer = await waiting;
+	t.true(uris(answer.text).at(-1).startsWith("/v1/media/cam1/0/a/8.m4s?"));
+	t.true(answer.at - committedAt < 400, `answered ${answer.at - committedAt} ms after the commit`);
 });
 
 test("a channel with nothing recently recorded is not live", async (t) => {

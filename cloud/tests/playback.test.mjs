@@ -9,8 +9,9 @@ import { Camera, probe } from "./_media.mjs";
 import { signUrl } from "../../build/node/cloud/src/auth/signed-url.js";
 import { readBoxes } from "../../build/node/cloud/src/media/boxes.js";
 import { fragmentsOf } from "../../build/node/cloud/src/media/rebase.js";
+import { createFile } from "mp4box";
 
-const admin = { user: "root", admin: true };
+const admin = { user: "admin", admin: true };
 const get = (cloud, path, viewer = admin) => fetch(`${cloud.url}${signUrl(cloud.ctx, path, viewer)}`);
 
 async function recorded(t) {
@@ -39,13 +40,17 @@ test("list answers the playable spans: a hole or a new stream starts a new one",
 	t.is(spans[2].start, new Date(epoch + 10_000).toISOString());
 	t.is(spans[2].duration, (rows[8].end_ms - rows[6].start_ms) / 1000);
 	for (const span of spans) {
-		t.regex(span.url, /^\/v1\/recordings\/cam1\/0\/get\?start=\d+&duration=[\d.]+&exp=\d+&user=root&admin=1&sig=/);
+		t.regex(span.url, /^\/v1\/recordings\/cam1\/0\/get\?start=\d+&duration=[\d.]+&exp=\d+&user=admin&admin=1&sig=/);
 		t.regex(span.hls, /^\/v1\/hls\/cam1\/0\/vod\.m3u8\?start=\d+&end=\d+&exp=/);
 	}
 	// ISO times work as well as unix ms; a range that misses everything is an empty list.
 	const iso = await (await get(cloud, `/v1/recordings/cam1/0/list?start=${new Date(epoch).toISOString()}&end=${new Date(epoch + 3000).toISOString()}`)).json();
 	t.is(iso.length, 1);
 	t.deepEqual(await (await get(cloud, `/v1/recordings/cam1/1/list?start=${epoch}&end=${epoch + 3000}`)).json(), []);
+	// At most `limit` spans, and a header saying there are more.
+	const limited = await get(cloud, `/v1/recordings/cam1/0/list?start=${epoch - 60_000}&end=${epoch + 60_000}&limit=2`);
+	t.is((await limited.json()).length, 2);
+	t.is(limited.headers.get("x-ivxs-more"), "1");
 });
 
 test("get returns one fMP4 from the segment holding start, rebased to 0, media bytes as the camera sent them", async (t) => {
@@ -72,6 +77,22 @@ test("get returns one fMP4 from the segment holding start, rebased to 0, media b
 	for (const row of rows.slice(0, 4)) for (const { mdat } of fragmentsOf(await cloud.ctx.store.get(row.key))) stored.push(mdat);
 	t.deepEqual(mdats, stored);
 	t.deepEqual(boxes.filter((box) => box.type === "moof").map((box) => body.readUInt32BE(box.start + 20)), [1, 2, 3, 4], "fragments numbered from 1");
+	// mp4box.js, an independent parser, reads it as one fragmented file starting at decode time 0.
+	const file = createFile();
+	let parsed;
+	file.onReady = (found) => (parsed = found);
+	file.onError = (error) => t.fail(`mp4box: ${error}`);
+	const buffer = body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength);
+	buffer.fileStart = 0;
+	file.appendBuffer(buffer);
+	file.flush();
+	t.true(parsed.isFragmented);
+	t.deepEqual(parsed.tracks.map((track) => track.codec.split(".")[0]), ["avc1", "mp4a"]);
+	t.is(parsed.tracks[0].nb_samples, 60);
+	const audioFrames = parsed.tracks[1].nb_samples; // 16 kHz AAC: 15.6 frames a second
+	t.true(audioFrames >= 58 && audioFrames <= 66, `${audioFrames} audio frames in 4 s`);
+	t.is(file.moofs.length, 4);
+	t.is(Math.min(...file.moofs[0].trafs.map((traf) => Number(traf.tfdt.baseMediaDecodeTime))), 0);
 
 	// From the middle of a segment: starts at the segment holding start.
 	const middle = await get(cloud, `/v1/recordings/cam1/0/get?start=${rows[1].start_ms + 300}&duration=1.5`);

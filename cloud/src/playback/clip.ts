@@ -6,7 +6,6 @@ import type { ServerResponse } from "node:http";
 import type { CloudContext } from "../context.js";
 import { HttpError } from "../http/router.js";
 import { fragmentsOf, fragmentStartS, rebaseMoof, shiftTo0, trackTimescales } from "../media/rebase.js";
-import { Mp4Error } from "../media/boxes.js";
 import { NotFoundError } from "../storage/object-store.js";
 import { iso } from "./params.js";
 import { segmentBytes, segmentsOverlapping, streamOf } from "./segments.js";
@@ -53,9 +52,7 @@ export async function sendClip(ctx: CloudContext, res: ServerResponse, device: s
 }
 
 function gone(error: unknown): never {
-	if (error instanceof NotFoundError) throw new HttpError(404, "the recording was deleted");
-	if (error instanceof Mp4Error) throw error;
-	throw error;
+	throw error instanceof NotFoundError ? new HttpError(404, "the recording was deleted") : error;
 }
 
 function write(res: ServerResponse, chunk: Uint8Array): Promise<void> {

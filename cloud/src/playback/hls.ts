@@ -31,7 +31,7 @@ const liveMs = 60_000;
 /** How long a blocking reload waits for the segment it asks for. */
 const blockMs = 6_000;
 /** Live players stay this many target durations behind the newest segment's end. */
-export const holdBackTargets = 1.25;
+export const holdBackTargets = 1;
 
 const mime = "application/vnd.apple.mpegurl";
 
@@ -133,7 +133,9 @@ export async function sendLive(ctx: CloudContext, req: IncomingMessage, res: Ser
 		const deadline = Date.now() + blockMs;
 		while (newest().msn < msn && Date.now() < deadline && !req.destroyed) {
 			await waitForSegment(ctx, device, channel, deadline - Date.now());
-			window = liveWindow(ctx.db, device, channel);
+			const next = liveWindow(ctx.db, device, channel);
+			if (!next.length) throw new HttpError(404, `nothing live on ${device} channel ${channel}`); // deleted meanwhile
+			window = next;
 		}
 	}
 	const text = livePlaylist(ctx, viewer, window);

@@ -5,8 +5,9 @@ import type { CloudContext } from "../context.js";
 import { HttpError, readJson, sendJson } from "../http/router.js";
 import { NotFoundError } from "../storage/object-store.js";
 import { serviceKey, signUrl } from "../auth/signed-url.js";
-import { channelOf, loadUsersAccess, requireDeviceAccess, viewerChannel, viewerOf } from "./access.js";
-import { dayMs, durationParam, iso, maxListMs, rangeParams, timeParam } from "./params.js";
+import { channelOf, requireDeviceAccess, viewerChannel, viewerOf } from "./access.js";
+import { dayMs, durationParam, iso, limitParam, maxListMs, rangeParams, timeParam } from "./params.js";
+import { fileList, sendFile } from "./files.js";
 import { segmentAt, segmentsOverlapping, streamOf } from "./segments.js";
 import { spansOf } from "./spans.js";
 import { sendClip } from "./clip.js";
@@ -19,14 +20,14 @@ export async function install(ctx: CloudContext): Promise<void> {
 	// Made at start, not at the first signed URL, so instances that share the
 	// data folder agree on it before either hands out a link.
 	serviceKey(ctx);
-	await loadUsersAccess();
 	const { router } = ctx;
 
 	router.add("GET", "/v1/recordings/:device/:channel/list", async (req, res, params, url) => {
 		const { viewer, device, channel } = await viewerChannel(ctx, req, url, params);
 		const { start, end } = rangeParams(url, maxListMs, dayMs);
+		const limit = limitParam(url);
 		const spans = spansOf(segmentsOverlapping(ctx.db, device.id, channel, start, end));
-		sendJson(res, 200, spans.map((span) => {
+		sendJson(res, 200, spans.slice(0, limit).map((span) => {
 			const clipMs = Math.min(span.end - span.start, dayMs);
 			return {
 				start: iso(span.start),
@@ -34,7 +35,19 @@ export async function install(ctx: CloudContext): Promise<void> {
 				url: signUrl(ctx, `/v1/recordings/${device.id}/${channel}/get?start=${span.start}&duration=${clipMs / 1000}`, viewer),
 				hls: signUrl(ctx, `/v1/hls/${device.id}/${channel}/vod.m3u8?start=${span.start}&end=${span.start + clipMs}`, viewer),
 			};
-		}));
+		}), spans.length > limit ? { "x-ivxs-more": "1" } : {});
+	});
+
+	router.add("GET", "/v1/recordings/:device/:channel/files", async (req, res, params, url) => {
+		const { viewer, device, channel } = await viewerChannel(ctx, req, url, params);
+		const { start, end } = rangeParams(url, maxListMs, dayMs);
+		const { items, more } = fileList(ctx, viewer, device.id, channel, start, end, limitParam(url));
+		sendJson(res, 200, items, more ? { "x-ivxs-more": "1" } : {});
+	});
+
+	router.add("GET", "/v1/recordings/:device/:channel/files/:file", async (req, res, params, url) => {
+		const { device, channel } = await viewerChannel(ctx, req, url, params);
+		await sendFile(ctx, req, res, device.id, channel, params.file);
 	});
 
 	router.add("GET", "/v1/recordings/:device/:channel/get", async (req, res, params, url) => {

@@ -8,7 +8,7 @@ import type { CloudContext } from "../context.js";
 import { HttpError } from "../http/router.js";
 import { verifySignedUrl } from "../auth/signed-url.js";
 import { findDevice, type Device } from "../devices/registry.js";
-import { isGranted, sessionUser, tokenUser } from "./store.js";
+import { findUser, isGranted, sessionUser, tokenUser } from "./store.js";
 
 export interface Viewer {
 	user: string;
@@ -32,7 +32,12 @@ export function viewerOf(ctx: CloudContext, req: IncomingMessage, url: URL): Vie
 	// A signed URL speaks for itself (a <video> or <img> sends no token); a bad one is a 403.
 	try {
 		const signed = verifySignedUrl(ctx, url);
-		if (signed) return signed;
+		if (signed) {
+			// With the user's rights as they are now: a removed user's links stop, a demoted admin's too.
+			const user = findUser(ctx.db, signed.user);
+			if (!user) throw new HttpError(403, `signed URL of an unknown user ${signed.user}`);
+			return { user: user.name, admin: user.admin };
+		}
 	}
 	catch (error) {
 		ctx.metrics.inc("ivxs_auth_failures_total", "Refused credentials, by kind", { kind: "signed-url" });
