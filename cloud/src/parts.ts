@@ -16,6 +16,7 @@ import "./devices/registry.js";
 // playback imports (cplay)
 
 // console imports (cconsole)
+import * as webConsole from "./console/index.js";
 
 export interface Part {
 	install(ctx: CloudContext): Promise<void> | void;
@@ -35,4 +36,5 @@ export const parts: Part[] = [
 	// playback, snapshots, events (cplay)
 
 	// console (cconsole)
+	webConsole,
 ];
