@@ -15,21 +15,32 @@ export function planSummary(plan) {
 	return "Not recording";
 }
 
-/** The latest snapshot of a channel; a placeholder when there is none. */
-export function thumbnail(device, channel, online) {
+/** The device's latest snapshot (the device list says whether there is one, and of which channel); a placeholder otherwise. */
+export function thumbnail(device, online) {
 	const box = h("div.thumb", { dataset: { state: "loading" } });
-	const img = h("img", {
-		alt: `Latest snapshot of ${device}`,
-		loading: "lazy",
+	const none = (text) => {
+		box.dataset.state = "none";
+		box.replaceChildren(h("span.thumb-empty", text));
+	};
+	if (!device.lastSnapshot) {
+		none(online ? "No snapshot yet" : "Offline · no snapshot yet");
+		return box;
+	}
+	const { channel = 0, time } = device.lastSnapshot;
+	box.append(h("img", {
+		alt: `Latest snapshot of ${device.name || device.id}`,
 		decoding: "async",
-		src: `${api.latestSnapshotUrl(device, channel)}?_=${Math.floor(Date.now() / 10000)}`,
+		// The time makes a new snapshot a new URL (the latest endpoint itself is no-store).
+		src: `${api.latestSnapshotUrl(device.id, channel)}?t=${time}`,
 		onload: () => box.dataset.state = "ready",
-		onerror: () => {
-			box.dataset.state = "none";
-			img.remove();
-			box.append(h("span.thumb-empty", online ? "No snapshot yet" : "Offline · no snapshot"));
-		},
-	});
-	box.append(img);
+		onerror: () => none("Snapshot unavailable"),
+	}));
 	return box;
+}
+
+/** A picture that says so when it cannot be loaded, instead of a broken-image icon. */
+export function picture(src, alt) {
+	const img = h("img", { src, alt, loading: "lazy", decoding: "async" });
+	img.addEventListener("error", () => img.replaceWith(h("span.img-missing", "Picture unavailable")), { once: true });
+	return img;
 }

@@ -43,7 +43,7 @@ export function deviceView(context, id, tab) {
 		fill(head,
 			h("div.device-title",
 				h("h1", device.name || id), onlineBadge(online),
-				h("span.muted.small", planSummary(device.plan))),
+				h("span.muted.small#plan-summary", planSummary(device.plan))),
 			h("div.device-bar",
 				h("nav.tabs", { role: "tablist" }, tabs.map(([name, label]) =>
 					h("a.tab", { href: hrefFor(name), role: "tab", "aria-selected": String(name === found[0]), dataset: { tab: name } }, label))),

@@ -45,10 +45,11 @@ function card(device) {
 	const online = device.online ?? device.presence?.online ?? false;
 	const since = device.since ?? device.presence?.since;
 	return h("a.device-card", { href: `#/devices/${encodeURIComponent(device.id)}/live`, dataset: { device: device.id, online: String(online) } },
-		thumbnail(device.id, 0, online),
+		thumbnail(device, online),
 		h("div.device-body",
 			h("div.device-title", h("h2", device.name || device.id), onlineBadge(online)),
 			h("p.muted.small", device.id, device.channels > 1 ? ` · ${device.channels} channels` : ""),
 			h("p.plan", planSummary(device.plan)),
-			!online && since ? h("p.muted.small", `Last seen ${ago(since)}`) : null));
+			!online && since ? h("p.muted.small", `Last seen ${ago(since)}`) : null,
+			device.lastSnapshot ? h("p.muted.small", `Snapshot ${ago(device.lastSnapshot.time)}`) : null));
 }

@@ -13,7 +13,9 @@ const maxVodMs = 24 * 3600e3;
 
 export function recordingsTab(body, { id, channel, device, params }) {
 	let rangeMs = Number(params.get("range")) || 3600e3;
-	let end;                 // undefined: the range ends now (and follows it)
+	// ?at=<ms> (an event's link): show the range around it and play from a little before.
+	const at0 = Number(params.get("at")) || undefined;
+	let end = at0 !== undefined && at0 + rangeMs / 2 < Date.now() ? at0 + rangeMs / 2 : undefined;   // undefined: the range ends now (and follows it)
 	let spans = [], events = [];
 	let playing;             // { span, from, to } of the playlist loaded
 	const preRollMs = (device.plan?.preRollS ?? 5) * 1000;
@@ -118,7 +120,7 @@ export function recordingsTab(body, { id, channel, device, params }) {
 	}, 250);
 	// A range that ends now follows it: new recordings and events appear.
 	const refresh = setInterval(() => end === undefined && load(), 15000);
-	load();
+	load().then(() => at0 !== undefined && pick(at0 - preRollMs));
 	return () => {
 		clearInterval(tick);
 		clearInterval(refresh);

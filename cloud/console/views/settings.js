@@ -3,6 +3,7 @@
 // The cloud checks every field; its message is shown as is when it refuses.
 import { api } from "../lib/api.js";
 import { fill, h } from "../lib/dom.js";
+import { planSummary } from "./common.js";
 
 const modes = [
 	["continuous", "Continuous", "Record everything, all the time."],
@@ -55,7 +56,10 @@ export function settingsTab(body, { id, device }) {
 		try {
 			const saved = await api.savePlan(id, plan);
 			current = saved?.plan ?? saved ?? plan;
+			device.plan = current;
 			render(current);
+			const summary = document.getElementById("plan-summary");
+			if (summary) summary.textContent = planSummary(current);
 			const after = form.querySelector("#plan-status");
 			after.className = "form-status ok";
 			after.textContent = "Saved. The camera gets the new plan now (or when it reconnects).";

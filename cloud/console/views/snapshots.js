@@ -2,6 +2,7 @@
 // back), each opening full size in a dialog with its time.
 import { api } from "../lib/api.js";
 import { fill, h, when } from "../lib/dom.js";
+import { picture } from "./common.js";
 
 const pageMs = 24 * 3600e3;
 const perPage = 120;
@@ -48,7 +49,7 @@ export function snapshotsTab(body, { id, channel, device }) {
 					dialog.showModal();
 				},
 			},
-			h("img", { src: shot.url, alt: `Snapshot at ${when(shot.time)}`, loading: "lazy", decoding: "async" }),
+			picture(shot.url, `Snapshot at ${when(shot.time)}`),
 			h("span.snap-time", when(shot.time))));
 		}
 		earlier.hidden = false;
