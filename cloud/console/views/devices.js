@@ -50,6 +50,6 @@ function card(device) {
 			h("div.device-title", h("h2", device.name || device.id), onlineBadge(online)),
 			h("p.muted.small", device.id, device.channels > 1 ? ` · ${device.channels} channels` : ""),
 			h("p.plan", planSummary(device.plan)),
-			!online && since ? h("p.muted.small", `Last seen ${ago(since)}`) : null,
+			!online ? h("p.muted.small", since ? `Last seen ${ago(since)}` : "Never connected") : null,
 			device.lastSnapshot ? h("p.muted.small", `Snapshot ${ago(device.lastSnapshot.time)}`) : null));
 }

@@ -82,7 +82,8 @@ export function recordingsTab(body, { id, channel, device, params }) {
 		fill(spanList, spans.length ? [...spans].reverse().map((span) =>
 			h("li.row", { dataset: { start: String(span.start) } },
 				h("button.link", { type: "button", onclick: () => pick(span.start) }, "▶ ", clock(span.start)),
-				h("span.muted", duration(span.end - span.start))))
+				h("span.muted", duration(span.end - span.start)),
+				span.url ? h("a.download", { href: span.url, download: `${id}-${channel}-${new Date(span.start).toISOString().replace(/[:.]/g, "-")}.mp4`, title: "Download this recording (MP4)" }, "MP4") : null))
 			: h("li.empty-row", device.plan?.mode === "none" || !device.plan ? "Nothing recorded in this range. Recording is off: turn it on in Settings." : "Nothing recorded in this range."));
 		fill(eventList, events.length ? [...events].reverse().map((event) =>
 			h("li.row", { dataset: { id: event.id } },

@@ -33,7 +33,7 @@ export function settingsTab(body, { id, device }) {
 				number("postRollS", "After an event", plan.postRollS ?? 10, { min: 0, max: 600, unit: "s" }),
 				number("retentionDays", "Keep recordings for", plan.retentionDays ?? 7, { min: 1, max: 3650, unit: "days" })),
 			h("h2", "Snapshots"),
-			h("div.fields", number("snapshotIntervalS", "Take a snapshot every", plan.snapshotIntervalS ?? 300, { min: 0, max: 86400, unit: "s", help: "0 turns periodic snapshots off." })),
+			h("div.fields", number("snapshotIntervalS", "Take a snapshot every", plan.snapshotIntervalS ?? 300, { min: 60, max: 86400, unit: "s", help: "From 60 s to 24 h (86400 s)." })),
 			h("div.form-actions", h("button.primary#plan-save", { type: "submit" }, "Save"), status),
 			plan.rev !== undefined ? h("p.muted.small", `Plan revision ${plan.rev}`) : null);
 	};
@@ -45,10 +45,9 @@ export function settingsTab(body, { id, device }) {
 	form.addEventListener("submit", async (event) => {
 		event.preventDefault();
 		const data = new FormData(form);
-		const plan = { ...current, mode: data.get("mode") };
+		// Only the fields this form edits: the cloud keeps the others (and derives `push` from the mode).
+		const plan = { mode: data.get("mode") };
 		for (const key of ["preRollS", "postRollS", "retentionDays", "snapshotIntervalS"]) plan[key] = Number(data.get(key));
-		delete plan.rev;
-		delete plan.updated;
 		const button = form.querySelector("#plan-save");
 		button.disabled = true;
 		status.className = "form-status";
