@@ -50,6 +50,10 @@ export interface Config {
 	deleteGraceS: number;
 	/** Log level for pino. */
 	logLevel: string;
+	/** First start with no users: the password of the `admin` it creates (random and printed once if unset). */
+	adminPassword?: string;
+	/** Graceful shutdown: how long requests in flight (uploads) may take to finish before they are cut, seconds. */
+	shutdownGraceS: number;
 }
 
 export class ConfigError extends Error {
@@ -73,6 +77,7 @@ export const defaults: Config = {
 	maxTotalBytes: 0,
 	deleteGraceS: 600,
 	logLevel: "info",
+	shutdownGraceS: 10,
 };
 
 // Environment variables: IVXS_CLOUD_<KEY in upper snake case>, storage as IVXS_CLOUD_S3_*.
@@ -81,6 +86,7 @@ const envKeys: Record<string, keyof Config> = {
 	DATA_DIR: "dataDir", METADATA_FILE: "metadataFile", MQTT: "mqtt", FILE_MINUTES: "fileMinutes",
 	FILE_NAME: "fileName", MAX_SEGMENT_BYTES: "maxSegmentBytes", MAX_TOTAL_BYTES: "maxTotalBytes",
 	DELETE_GRACE_S: "deleteGraceS", URL_LIFETIME_S: "urlLifetimeS", LOG_LEVEL: "logLevel",
+	ADMIN_PASSWORD: "adminPassword", SHUTDOWN_GRACE_S: "shutdownGraceS",
 };
 
 export function loadConfig(overrides: Partial<Config> = {}, env: NodeJS.ProcessEnv = process.env, file?: string): Config {
@@ -132,6 +138,9 @@ function check(config: Config): Config {
 	integer("urlLifetimeS", 10, 7 * 86400);
 	integer("maxTotalBytes", 0, Number.MAX_SAFE_INTEGER);
 	integer("deleteGraceS", 0, 86400);
+	integer("shutdownGraceS", 0, 3600);
+	if (config.adminPassword !== undefined && (typeof config.adminPassword !== "string" || config.adminPassword.length < 8))
+		throw new ConfigError("adminPassword must be at least 8 characters");
 	if (typeof config.dataDir !== "string" || !config.dataDir) throw new ConfigError("dataDir must be a folder path");
 	config.dataDir = resolve(config.dataDir);
 	config.metadataFile = config.metadataFile ? resolve(config.metadataFile) : resolve(config.dataDir, "metadata.sqlite");

@@ -6,8 +6,11 @@ import * as health from "./ops/health.js";
 import "./devices/registry.js";
 
 // control imports (ccontrol)
+import * as control from "./control/index.js";
 
 // users imports (ccontrol)
+import * as users from "./users/index.js";
+import * as devices from "./devices/routes.js";
 
 // ingest imports (cingest)
 
@@ -26,8 +29,11 @@ export const parts: Part[] = [
 	health,
 
 	// control (ccontrol)
+	control,
 
 	// users (ccontrol)
+	users,
+	devices,
 
 	// ingest (cingest)
 

@@ -1,0 +1,54 @@
+// Device sign-in on the control channel (PROTOCOL.md §5): user name = client
+// id = device id, password = "<unix s>:<nonce hex>:<hex HMAC-SHA256(K_sign,
+// "MQTT\n<id>\n<unix s>\n<nonce>")>". Checked like a signed HTTP request: the
+// time within the accepted skew, the nonce never seen before for this device
+// within twice the skew (kept in the metadata, so instances sharing it share
+// the replay window), the HMAC with the device's signing key.
+import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import type { CloudContext } from "../context.js";
+import { defineSchema, type Db } from "../meta/db.js";
+import { deviceSigningKey } from "../auth/device-keys.js";
+import { findDevice, type Device } from "../devices/registry.js";
+
+defineSchema("mqtt_nonces", `
+CREATE TABLE IF NOT EXISTS mqtt_nonces (
+	device TEXT NOT NULL,
+	nonce TEXT NOT NULL,
+	time INTEGER NOT NULL,
+	PRIMARY KEY (device, nonce)
+);
+CREATE INDEX IF NOT EXISTS mqtt_nonces_time ON mqtt_nonces (time);`);
+
+const mac = (secret: string, id: string, timeS: number, nonce: string) =>
+	createHmac("sha256", deviceSigningKey(secret)).update(`MQTT\n${id}\n${timeS}\n${nonce}`).digest("hex");
+
+/** The CONNECT password a device sends (what a camera computes; used by the simulators and tests). */
+export function mqttPassword(id: string, secret: string, timeS = Math.floor(Date.now() / 1000), nonce = randomBytes(16).toString("hex")): string {
+	return `${timeS}:${nonce}:${mac(secret, id, timeS, nonce)}`;
+}
+
+export class DeviceAuthError extends Error {
+	override name = "DeviceAuthError";
+}
+
+/** The device, or a DeviceAuthError saying why not (logged, never sent: CONNACK carries only a code). */
+export function checkMqttPassword(ctx: CloudContext, clientId: string, username: string | undefined, password: string, now = Date.now()): Device {
+	if (username !== clientId) throw new DeviceAuthError("user name and client id must both be the device id");
+	const device = findDevice(ctx.db, clientId);
+	if (!device) throw new DeviceAuthError("unknown device");
+	if (device.disabled) throw new DeviceAuthError("device disabled");
+	const match = /^(\d{1,12}):([0-9a-f]{16,64}):([0-9a-f]{64})$/.exec(password);
+	if (!match) throw new DeviceAuthError("password is not <unix s>:<nonce hex>:<hmac hex>");
+	const [, time, nonce, signature] = match;
+	const skewS = ctx.config.signatureSkewS;
+	if (Math.abs(Number(time) - now / 1000) > skewS) throw new DeviceAuthError(`time ${time} is more than ${skewS} s from the cloud's clock`);
+	const want = Buffer.from(mac(device.secret, device.id, Number(time), nonce), "hex");
+	if (!timingSafeEqual(want, Buffer.from(signature, "hex"))) throw new DeviceAuthError("signature does not match");
+	if (!rememberNonce(ctx.db, device.id, nonce, now, skewS)) throw new DeviceAuthError("nonce already used (replay)");
+	return device;
+}
+
+function rememberNonce(db: Db, device: string, nonce: string, now: number, skewS: number): boolean {
+	db.prepare("DELETE FROM mqtt_nonces WHERE time < ?").run(now - 2 * skewS * 1000);
+	return db.prepare("INSERT OR IGNORE INTO mqtt_nonces (device, nonce, time) VALUES (?, ?, ?)").run(device, nonce, now).changes === 1;
+}

@@ -1,0 +1,47 @@
+// The control part, installed first: connects the control bus (the embedded
+// broker on the service's own port, or an external broker) and sets
+// `ctx.bus`, follows device presence, keeps plans published.
+import type { CloudContext } from "../context.js";
+import { startEmbeddedBroker } from "./embedded.js";
+import { connectExternalBroker } from "./external.js";
+import { followPresence, onlineCount } from "./presence.js";
+import { publishPlan, readPlan } from "./plans.js";
+
+const disconnectors = new WeakMap<CloudContext, (device: string) => void>();
+
+/** Cuts a device's control connection, when this instance holds it (embedded broker). */
+export function disconnectDevice(ctx: CloudContext, device: string): void {
+	disconnectors.get(ctx)?.(device);
+}
+
+export async function install(ctx: CloudContext): Promise<void> {
+	let connections: () => number;
+	if (ctx.config.mqtt === "embedded") {
+		const broker = startEmbeddedBroker(ctx);
+		ctx.bus = broker.bus;
+		ctx.mqttSocket = broker.take;
+		connections = broker.connections;
+		disconnectors.set(ctx, broker.disconnect);
+		// This instance is the broker: nobody is connected before it starts or after it stops.
+		const allOffline = () => void ctx.db.prepare("UPDATE presence SET online = 0, since = ? WHERE online = 1").run(Date.now());
+		allOffline();
+		ctx.onStop(async () => {
+			await broker.close();
+			allOffline();
+		});
+		// The embedded broker keeps retained messages in memory: give it back every plan.
+		for (const { device } of ctx.db.prepare("SELECT device FROM plans").all() as { device: string }[]) {
+			const plan = readPlan(ctx.db, device);
+			if (plan) await publishPlan(ctx, device, plan);
+		}
+	}
+	else {
+		const broker = await connectExternalBroker(ctx);
+		ctx.bus = broker.bus;
+		connections = () => (broker.connected() ? 1 : 0);
+		ctx.onStop(() => broker.close());
+	}
+	await followPresence(ctx);
+	ctx.metrics.gauge("ivxs_devices_online", "Devices whose last presence says online", () => onlineCount(ctx.db));
+	ctx.metrics.gauge("ivxs_mqtt_connections", "MQTT connections to this instance's broker (embedded) or to the external broker (0/1)", () => connections());
+}

@@ -1,0 +1,98 @@
+// The devices API for viewers and admins:
+//   GET    /v1/devices              devices granted to the viewer (admin: all), with presence, plan, last snapshot
+//   GET    /v1/devices/:id          one of them
+//   POST   /v1/devices              admin: { id, name?, channels? } → 201 with the secret (shown only now)
+//   DELETE /v1/devices/:id          admin: the device, its plan, presence and grants
+//   GET    /v1/devices/:id/plan     the storage plan
+//   PUT    /v1/devices/:id/plan     a partial plan; stored as rev+1 and published retained
+import type { CloudContext } from "../context.js";
+import { HttpError, readJson, sendJson } from "../http/router.js";
+import { requireAdmin, requireDeviceAccess, viewerOf, type Viewer } from "../users/access.js";
+import { forgetDevice } from "../users/store.js";
+import { disconnectDevice } from "../control/index.js";
+import { ensurePlan, forgetPlan, mergePlan, publishPlan, readPlan, writePlan, defaultPlan } from "../control/plans.js";
+import { forgetPresence, presenceOf } from "../control/presence.js";
+import { addDevice, DeviceError, findDevice, listDevices, removeDevice, type Device } from "./registry.js";
+
+function hasTable(ctx: CloudContext, name: string): boolean {
+	return !!ctx.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name);
+}
+
+function describe(ctx: CloudContext, device: Device) {
+	const presence = presenceOf(ctx.db, device.id);
+	// The snapshots table belongs to the snapshots part; without it there is no snapshot to show.
+	const snapshot = hasTable(ctx, "snapshots")
+		? ctx.db.prepare("SELECT channel, time_ms FROM snapshots WHERE device = ? AND deleted IS NULL ORDER BY time_ms DESC LIMIT 1").get(device.id) as { channel: number; time_ms: number } | undefined
+		: undefined;
+	return {
+		id: device.id, name: device.name, channels: device.channels, created: device.created, disabled: device.disabled,
+		online: presence?.online ?? false, since: presence?.since ?? null, status: presence?.status ?? null,
+		plan: readPlan(ctx.db, device.id) ?? null,
+		lastSnapshot: snapshot ? { channel: snapshot.channel, time: snapshot.time_ms, url: `/v1/devices/${device.id}/channels/${snapshot.channel}/snapshots/latest` } : null,
+	};
+}
+
+function visibleDevices(ctx: CloudContext, viewer: Viewer): Device[] {
+	if (viewer.admin) return listDevices(ctx.db);
+	return (ctx.db.prepare("SELECT device FROM grants WHERE user = ? ORDER BY device").all(viewer.user) as { device: string }[])
+		.map(({ device }) => findDevice(ctx.db, device)).filter((device): device is Device => !!device);
+}
+
+export function install(ctx: CloudContext): void {
+	ctx.router.add("GET", "/v1/devices", (req, res, _params, url) => {
+		const viewer = viewerOf(ctx, req, url);
+		sendJson(res, 200, { devices: visibleDevices(ctx, viewer).map((device) => describe(ctx, device)) });
+	});
+
+	ctx.router.add("GET", "/v1/devices/:id", (req, res, params, url) => {
+		sendJson(res, 200, describe(ctx, requireDeviceAccess(ctx, viewerOf(ctx, req, url), params.id)));
+	});
+
+	ctx.router.add("POST", "/v1/devices", async (req, res, _params, url) => {
+		requireAdmin(viewerOf(ctx, req, url));
+		const body = await readJson(req, 4096);
+		for (const key of Object.keys(body)) if (!["id", "name", "channels"].includes(key)) throw new HttpError(400, `unknown device field "${key}"`);
+		let device: Device;
+		try {
+			device = addDevice(ctx.db, body as { id: string; name?: string; channels?: number });
+		}
+		catch (error) {
+			if (error instanceof DeviceError) throw new HttpError(/already exists/.test(error.message) ? 409 : 400, error.message);
+			throw error;
+		}
+		await ensurePlan(ctx, device.id);
+		ctx.log.info({ device: device.id }, "device added");
+		sendJson(res, 201, { ...describe(ctx, device), secret: device.secret }, { location: `/v1/devices/${device.id}` });
+	});
+
+	ctx.router.add("DELETE", "/v1/devices/:id", async (req, res, params, url) => {
+		const viewer = viewerOf(ctx, req, url);
+		requireAdmin(viewer);
+		requireDeviceAccess(ctx, viewer, params.id);
+		removeDevice(ctx.db, params.id);
+		forgetDevice(ctx.db, params.id);
+		forgetPresence(ctx.db, params.id);
+		await forgetPlan(ctx, params.id);
+		disconnectDevice(ctx, params.id);
+		ctx.log.info({ device: params.id }, "device removed");
+		res.writeHead(204).end();
+	});
+
+	ctx.router.add("GET", "/v1/devices/:id/plan", (req, res, params, url) => {
+		const device = requireDeviceAccess(ctx, viewerOf(ctx, req, url), params.id);
+		sendJson(res, 200, readPlan(ctx.db, device.id) ?? { ...defaultPlan(device.channels), rev: 0 });
+	});
+
+	ctx.router.add("PUT", "/v1/devices/:id/plan", async (req, res, params, url) => {
+		const device = requireDeviceAccess(ctx, viewerOf(ctx, req, url), params.id);
+		const change = await readJson(req, 4096);
+		if (change.rev !== undefined && (!Number.isInteger(change.rev) || (change.rev as number) < 0)) throw new HttpError(400, "rev must be a non-negative integer");
+		const current = readPlan(ctx.db, device.id) ?? { ...defaultPlan(device.channels), rev: 0 };
+		const { rev: _rev, ...base } = current;
+		const { rev: expectRev, ...fields } = change;
+		const plan = writePlan(ctx.db, device.id, mergePlan(base, fields, device.channels), expectRev as number | undefined);
+		await publishPlan(ctx, device.id, plan);
+		ctx.log.info({ device: device.id, rev: plan.rev, mode: plan.mode }, "plan changed");
+		sendJson(res, 200, plan);
+	});
+}

@@ -1,0 +1,63 @@
+// Who is asking, and may they see this device. Every viewer-facing endpoint
+// starts with `viewerOf` (a session cookie from the console, an API token, or
+// — merged with helper cplay's part — a signed playback URL) and, for a
+// device's data, `requireDeviceAccess`.
+import type { IncomingMessage } from "node:http";
+import type { CloudContext } from "../context.js";
+import { HttpError } from "../http/router.js";
+import { findDevice, type Device } from "../devices/registry.js";
+import { isGranted, sessionUser, tokenUser } from "./store.js";
+
+export interface Viewer {
+	user: string;
+	admin: boolean;
+}
+
+export const sessionCookie = "ivxs_session";
+
+export function cookieOf(req: IncomingMessage, name: string): string | undefined {
+	const header = req.headers.cookie;
+	if (!header) return undefined;
+	for (const part of header.split(";")) {
+		const at = part.indexOf("=");
+		if (at > 0 && part.slice(0, at).trim() === name) return part.slice(at + 1).trim();
+	}
+	return undefined;
+}
+
+/** The viewer of a request, or a 401. */
+export function viewerOf(ctx: CloudContext, req: IncomingMessage, url: URL): Viewer {
+	const authorization = req.headers.authorization;
+	if (authorization !== undefined) {
+		const token = /^Bearer ([A-Za-z0-9_-]{1,128})$/.exec(authorization)?.[1];
+		const user = token ? tokenUser(ctx.db, token) : undefined;
+		if (!user) {
+			ctx.metrics.inc("ivxs_auth_failures_total", "Refused credentials, by kind", { kind: "token" });
+			throw new HttpError(401, "API token not valid (expected Authorization: Bearer <token>)");
+		}
+		return { user: user.name, admin: user.admin };
+	}
+	const session = cookieOf(req, sessionCookie);
+	if (session) {
+		const user = sessionUser(ctx.db, session);
+		if (user) return { user: user.name, admin: user.admin };
+		ctx.metrics.inc("ivxs_auth_failures_total", "Refused credentials, by kind", { kind: "session" });
+		throw new HttpError(401, "session expired or signed out: sign in again");
+	}
+	// Signed playback URLs (helper cplay's verifySignedUrl) join here at the merge.
+	void url;
+	throw new HttpError(401, "sign in (POST /v1/session) or send an API token");
+}
+
+/** The device if the viewer may see it: 404 when it does not exist, 403 when not granted. */
+export function requireDeviceAccess(ctx: CloudContext, viewer: Viewer, deviceId: string): Device {
+	const device = findDevice(ctx.db, deviceId);
+	if (!device) throw new HttpError(404, `no device ${deviceId}`);
+	if (!viewer.admin && !isGranted(ctx.db, viewer.user, deviceId)) throw new HttpError(403, `device ${deviceId} is not granted to ${viewer.user}`);
+	return device;
+}
+
+/** Admin-only endpoints. */
+export function requireAdmin(viewer: Viewer): void {
+	if (!viewer.admin) throw new HttpError(403, "only an admin may do this");
+}
