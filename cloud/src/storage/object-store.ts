@@ -51,7 +51,40 @@ export class NotFoundError extends Error {
 	}
 }
 
+/** The whole of a stream, as one buffer. */
+export async function readAll(stream: Readable): Promise<Buffer> {
+	const chunks: Buffer[] = [];
+	for await (const chunk of stream) chunks.push(chunk as Buffer);
+	return Buffer.concat(chunks);
+}
+
 const safePart = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+
+/** Checks a whole key (the same rule as `objectKey`); every store calls it before touching anything. */
+export function checkKey(key: string): string {
+	if (typeof key !== "string" || key.length > 1024 || !key.split("/").every((part) => safePart.test(part) && !part.includes("..")))
+		throw new Error(`unsafe object key ${JSON.stringify(key)}`);
+	return key;
+}
+
+/** S3's multipart limits. Both stores enforce them, so what passes on disk also passes on S3. */
+export const minPartBytes = 5 * 1024 * 1024;
+export const maxParts = 10000;
+
+export function checkPartNumber(partNumber: number): void {
+	if (!Number.isInteger(partNumber) || partNumber < 1 || partNumber > maxParts) throw new RangeError(`part number ${partNumber} outside 1..${maxParts}`);
+}
+
+/** The part numbers in order, after checking S3's rule: every part but the last ≥ 5 MiB. */
+export function checkParts(key: string, sizes: Map<number, number>): number[] {
+	const numbers = [...sizes.keys()].sort((a, b) => a - b);
+	if (!numbers.length) throw new Error(`multipart upload of ${key} has no parts`);
+	for (const partNumber of numbers.slice(0, -1)) {
+		const size = sizes.get(partNumber)!;
+		if (size < minPartBytes) throw new RangeError(`multipart upload of ${key}: part ${partNumber} has ${size} bytes; all but the last need ≥ ${minPartBytes}`);
+	}
+	return numbers;
+}
 
 /** Joins checked parts into a key; throws on anything that could escape a prefix. */
 export function objectKey(...parts: (string | number)[]): string {

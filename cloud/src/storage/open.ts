@@ -2,10 +2,10 @@
 import type { Config } from "../config.js";
 import type { ObjectStore } from "./object-store.js";
 import { DiskStore } from "./disk.js";
+import { S3Store } from "./s3.js";
 
 export async function openObjectStore(config: Config): Promise<ObjectStore> {
-	if (config.storage.kind === "s3") throw new Error("S3 storage is not built yet");
-	const store = new DiskStore(config.dataDir);
+	const store = config.storage.kind === "s3" ? new S3Store(config.storage) : new DiskStore(config.dataDir);
 	await store.init();
 	return store;
 }
