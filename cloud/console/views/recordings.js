@@ -20,7 +20,8 @@ export function recordingsTab(body, { id, channel, device, params }) {
 	let playing;             // { span, from, to } of the playlist loaded
 	const preRollMs = (device.plan?.preRollS ?? 5) * 1000;
 
-	const video = h("video#vod-video", { muted: true, playsInline: true, controls: true });
+	// Native controls (pause, volume, full screen) once there is something to control.
+	const video = h("video#vod-video", { muted: true, playsInline: true });
 	const overlay = h("div.overlay#vod-overlay", h("p", "Pick a moment on the timeline to play it."));
 	const at = h("span#vod-time.muted", "");
 	const message = h("p.notice", { hidden: true, role: "status" });
@@ -111,6 +112,7 @@ export function recordingsTab(body, { id, channel, device, params }) {
 		const from = Math.max(span.start, Math.min(wall - maxVodMs / 2, span.end - maxVodMs));
 		const to = Math.min(span.end, from + maxVodMs);
 		playing = { span, from, to };
+		video.controls = true;
 		player.vodAt(api.vodUrl(id, channel, from, to), wall, from);
 	}
 
