@@ -13,6 +13,7 @@ import * as users from "./users/index.js";
 import * as devices from "./devices/routes.js";
 
 // ingest imports (cingest)
+import * as ingest from "./ingest/index.js";
 
 // recordings imports (cstore)
 
@@ -36,6 +37,7 @@ export const parts: Part[] = [
 	devices,
 
 	// ingest (cingest)
+	ingest,
 
 	// recordings, retention (cstore)
 

@@ -1,0 +1,306 @@
+// A simulated camera that speaks PROTOCOL.md like a real one: it plays the
+// fixtures (looped) in real time or faster, muxes them with the project's
+// media layer into 1-s segments cut at key frames, streams each segment while
+// it is being cut (chunked, signed trailers), keeps the segment until the
+// cloud stored it and resends it after a cut (backoff), and — when asked —
+// holds an MQTT control connection (§5): presence with a last will, events,
+// and the retained plan's `push` switching uploads on and off.
+//
+//   node build/node/cloud/sim/camera.js --cloud URL --device ID --secret S [--seconds N]
+//        [--audio-only|--video-only] [--channel N] [--speed X] [--stream ID] [--mqtt [URL]]
+//        [--event-every S]
+import { createHmac, randomBytes } from "node:crypto";
+import { pathToFileURL } from "node:url";
+import mqtt, { type MqttClient } from "mqtt";
+import { fixtureFrames, Packager, type Fragment } from "./packager.js";
+import { signingKey } from "./sign.js";
+import { Uploader, type Answer, type SegmentStream, type UploaderOptions } from "./uploader.js";
+
+export interface CameraOptions extends UploaderOptions {
+	/** Media seconds to play (default 10). */
+	seconds?: number;
+	/** 1 = real time (default), 4 = four times faster, 0 = as fast as possible. */
+	speed?: number;
+	video?: boolean;
+	audio?: boolean;
+	/** Stream id (default: the unix ms of the start). */
+	stream?: string;
+	/** MQTT control: true = the cloud's own port, or a broker URL. Uploads then follow the plan's `push`. */
+	mqtt?: boolean | string;
+	/** Publish a motion event every this many seconds (MQTT). */
+	eventEveryS?: number;
+	/** POST …/end when done (default true). */
+	endStream?: boolean;
+}
+
+export interface CameraStats {
+	stream: string;
+	/** Segments cut, stored (201), answered as duplicates (200), refused for good, not pushed (plan). */
+	segments: number;
+	stored: number;
+	duplicates: number;
+	refused: number;
+	skipped: number;
+	/** Segments that needed a resend. */
+	resent: number;
+	/** Frames in segments the cloud holds (stored or duplicate). */
+	videoFrames: number;
+	audioFrames: number;
+	bytes: number;
+	events: number;
+}
+
+interface Segment {
+	seq: number;
+	fragments: Buffer[];
+	videoFrames: number;
+	audioFrames: number;
+	upload?: SegmentStream;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export class Camera {
+	readonly options: CameraOptions;
+	readonly uploader: Uploader;
+	readonly stats: CameraStats;
+	#stream: string;
+	#epoch = 0;
+	#init: Buffer | undefined;
+	#initStored: Promise<Answer> | undefined;
+	#seq = 0;
+	#current: Segment | undefined;
+	#pending = new Set<Promise<void>>();
+	#stopped = false;
+	#push: boolean;
+	#mqtt: MqttClient | undefined;
+	/** Called after each segment is settled (tests watch progress). */
+	onSegment: (seq: number, answer: Answer | undefined) => void = () => {};
+	/** Each plan received over MQTT. */
+	onPlan: (plan: any) => void = () => {};
+
+	constructor(options: CameraOptions) {
+		this.options = options;
+		this.uploader = new Uploader(options);
+		this.#stream = options.stream ?? String(Date.now());
+		this.#push = !options.mqtt;
+		this.stats = { stream: this.#stream, segments: 0, stored: 0, duplicates: 0, refused: 0, skipped: 0, resent: 0, videoFrames: 0, audioFrames: 0, bytes: 0, events: 0 };
+	}
+
+	get stream(): string {
+		return this.#stream;
+	}
+
+	get pushing(): boolean {
+		return this.#push;
+	}
+
+	/** Plays `seconds` of media, uploads it, waits for every segment to settle; returns the stats. */
+	async run(): Promise<CameraStats> {
+		const { seconds = 10, speed = 1 } = this.options;
+		if (this.options.mqtt) await this.#connectControl();
+		const packager = new Packager({ video: this.options.video, audio: this.options.audio });
+		const work: (() => Promise<void> | void)[] = [];
+		packager.onInit = (bytes) => work.push(() => this.#newInit(bytes));
+		packager.onFragment = (fragment) => work.push(() => this.#fragment(fragment));
+		const started = performance.now();
+		let nextEvent = this.options.eventEveryS ? this.options.eventEveryS * 1000 : Infinity;
+		for (const frame of fixtureFrames({ video: this.options.video, audio: this.options.audio, untilMs: seconds * 1000 })) {
+			if (this.#stopped) break;
+			if (speed > 0) {
+				const due = started + frame.ptsMs / speed - performance.now();
+				if (due > 1) await sleep(due);
+			}
+			else await new Promise((resolve) => setImmediate(resolve));
+			if (frame.ptsMs >= nextEvent) {
+				this.publishEvent(1);
+				nextEvent += this.options.eventEveryS! * 1000;
+			}
+			packager.write(frame);
+			while (work.length) await work.shift()!();
+		}
+		packager.end();
+		while (work.length) await work.shift()!();
+		this.#closeSegment();
+		while (this.#pending.size) await Promise.allSettled([...this.#pending]);
+		if (this.options.endStream !== false && this.#initStored && !this.#stopped) await this.uploader.end(this.#stream).catch(() => {});
+		return this.stats;
+	}
+
+	/** Stops playing (what was cut still settles in `run`). */
+	stop(): void {
+		this.#stopped = true;
+	}
+
+	async close(): Promise<void> {
+		this.#stopped = true;
+		const control = this.#mqtt;
+		this.#mqtt = undefined;
+		if (control) {
+			if (control.connected) await control.publishAsync(`ivxs/${this.options.device}/presence`, JSON.stringify({ online: false, time: Date.now() }), { qos: 1, retain: true }).catch(() => {});
+			await control.endAsync(true);
+		}
+		this.uploader.close();
+	}
+
+	async #newInit(bytes: Buffer): Promise<void> {
+		if (this.#init) {
+			// A new configuration: a new stream (PROTOCOL §3), numbered from 0 again.
+			this.#closeSegment();
+			this.#stream = `${this.#stream}-${Date.now()}`;
+			this.stats.stream = this.#stream;
+			this.#seq = 0;
+		}
+		this.#init = bytes;
+		this.#epoch = Date.now();
+		this.#initStored = this.#putInit();
+		const answer = await this.#initStored;
+		if (answer.status !== 201 && answer.status !== 200) throw new Error(`init refused: ${answer.status} ${answer.json?.error ?? ""}`);
+	}
+
+	#putInit(): Promise<Answer> {
+		return this.uploader.putInit(this.#stream, this.#init!, this.#epoch);
+	}
+
+	#fragment(fragment: Fragment): void {
+		if (fragment.startsSegment || !this.#current) {
+			this.#closeSegment();
+			const segment: Segment = { seq: this.#seq++, fragments: [], videoFrames: 0, audioFrames: 0 };
+			this.stats.segments++;
+			// The upload starts with the segment's first fragment (the least latency).
+			if (this.#push) segment.upload = this.uploader.streamSegment(this.#stream, segment.seq);
+			this.#current = segment;
+		}
+		const segment = this.#current;
+		segment.fragments.push(fragment.bytes);
+		segment.videoFrames += fragment.videoFrames;
+		segment.audioFrames += fragment.audioFrames;
+		segment.upload?.write(fragment.bytes);
+	}
+
+	#closeSegment(): void {
+		const segment = this.#current;
+		if (!segment) return;
+		this.#current = undefined;
+		if (!segment.upload) {
+			this.stats.skipped++;
+			this.onSegment(segment.seq, undefined);
+			return;
+		}
+		const settle = this.#settle(segment).catch((error) => {
+			this.stats.refused++;
+			this.options.log?.(`segment ${segment.seq}: ${error.message}`);
+			this.onSegment(segment.seq, undefined);
+		});
+		this.#pending.add(settle);
+		void settle.finally(() => this.#pending.delete(settle));
+	}
+
+	async #settle(segment: Segment): Promise<void> {
+		let answer = await segment.upload!.end();
+		if (answer.status !== 201 && answer.status !== 200 && (answer.status === 0 || answer.status >= 500 || answer.status === 404 || answer.status === 401)) {
+			// Cut or refused for now: resend the whole segment from the buffer, signed afresh.
+			this.stats.resent++;
+			const body = Buffer.concat(segment.fragments);
+			answer = await this.uploader.resendSegment(this.#stream, segment.seq, body, () => this.#putInit());
+		}
+		if (answer.status === 201 || answer.status === 200) {
+			if (answer.status === 201) this.stats.stored++;
+			else this.stats.duplicates++;
+			this.stats.videoFrames += segment.videoFrames;
+			this.stats.audioFrames += segment.audioFrames;
+			this.stats.bytes += segment.fragments.reduce((n, f) => n + f.length, 0);
+		}
+		else {
+			this.stats.refused++;
+			this.options.log?.(`segment ${segment.seq} refused: ${answer.status} ${answer.json?.error ?? ""}`);
+		}
+		this.onSegment(segment.seq, answer);
+	}
+
+	// --- control channel (PROTOCOL §5) ---
+
+	async #connectControl(): Promise<void> {
+		const { device } = this.options;
+		const url = typeof this.options.mqtt === "string" ? this.options.mqtt : this.options.cloud.replace(/^http/, "mqtt"); // https → mqtts
+		const time = String(Math.floor(Date.now() / 1000) + this.uploader.clockOffsetS);
+		const nonce = randomBytes(16).toString("hex");
+		const mac = createHmac("sha256", signingKey(this.options.secret)).update(`MQTT\n${device}\n${time}\n${nonce}`).digest("hex");
+		const client = this.#mqtt = await mqtt.connectAsync(url, {
+			clientId: device, username: device, password: `${time}:${nonce}:${mac}`, protocolVersion: 4, keepalive: 60, clean: true,
+			reconnectPeriod: 2000,
+			will: { topic: `ivxs/${device}/presence`, payload: Buffer.from(JSON.stringify({ online: false })), qos: 1, retain: true },
+		});
+		client.on("message", (topic, payload) => {
+			if (topic !== `ivxs/${device}/plan`) return;
+			let plan: any;
+			try {
+				plan = JSON.parse(payload.toString());
+			}
+			catch {
+				return;
+			}
+			if (plan?.v !== 1) return; // a plan of an unknown version is ignored (§5)
+			const channels = Array.isArray(plan.channels) ? plan.channels : undefined;
+			this.#push = plan.push === true && (!channels || channels.includes(this.options.channel ?? 0));
+			this.onPlan(plan);
+		});
+		const online = () => void client.publishAsync(`ivxs/${device}/presence`, JSON.stringify({ online: true, time: Date.now() }), { qos: 1, retain: true }).catch(() => {});
+		client.on("connect", online);
+		await client.subscribeAsync([`ivxs/${device}/plan`, `ivxs/${device}/cmd`], { qos: 1 });
+		online();
+	}
+
+	/** Publishes an event (§5) with SPEC §1's bitmask; needs the MQTT connection. */
+	publishEvent(bits: number): void {
+		if (!this.#mqtt) return;
+		this.stats.events++;
+		const event = { id: `${this.#stream}-${this.stats.events}`, channel: this.options.channel ?? 0, time: Date.now(), bits };
+		void this.#mqtt.publishAsync(`ivxs/${this.options.device}/event`, JSON.stringify(event), { qos: 1 }).catch(() => {});
+	}
+}
+
+function cli(argv: string[]): CameraOptions {
+	const options: Partial<CameraOptions> = {};
+	for (let i = 0; i < argv.length; i++) {
+		const arg = argv[i], value = () => {
+			const v = argv[++i];
+			if (v === undefined) throw new Error(`${arg} needs a value`);
+			return v;
+		};
+		if (arg === "--cloud") options.cloud = value();
+		else if (arg === "--device") options.device = value();
+		else if (arg === "--secret") options.secret = value();
+		else if (arg === "--seconds") options.seconds = Number(value());
+		else if (arg === "--speed") options.speed = Number(value());
+		else if (arg === "--channel") options.channel = Number(value());
+		else if (arg === "--stream") options.stream = value();
+		else if (arg === "--audio-only") options.video = false;
+		else if (arg === "--video-only") options.audio = false;
+		else if (arg === "--event-every") options.eventEveryS = Number(value());
+		else if (arg === "--mqtt") options.mqtt = argv[i + 1] && !argv[i + 1].startsWith("--") ? value() : true;
+		else throw new Error(`unknown option ${arg}`);
+	}
+	if (!options.cloud || !options.device || !options.secret) throw new Error("usage: camera.js --cloud URL --device ID --secret S [--seconds N] [--audio-only|--video-only] [--channel N] [--speed X] [--stream ID] [--mqtt [URL]] [--event-every S]");
+	return { ...options, log: (message) => console.error(`camera: ${message}`) } as CameraOptions;
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+	let camera: Camera;
+	try {
+		camera = new Camera(cli(process.argv.slice(2)));
+	}
+	catch (error) {
+		console.error((error as Error).message);
+		process.exit(2);
+	}
+	process.once("SIGINT", () => camera.stop());
+	camera.run().then(async (stats) => {
+		console.log(JSON.stringify(stats));
+		await camera.close();
+		process.exit(stats.refused ? 1 : 0);
+	}, (error) => {
+		console.error(`camera: ${error.message}`);
+		process.exit(1);
+	});
+}

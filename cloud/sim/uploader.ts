@@ -1,0 +1,161 @@
+// The camera's HTTP side of PROTOCOL.md §3: a stream's init, its segments
+// streamed as their fragments are cut (chunked, signed trailers), resent
+// whole from the camera's buffer after a cut or a 5xx (fixed-length, signed
+// afresh, with backoff), and the stream's end.
+import { Agent, request, type IncomingHttpHeaders, type OutgoingHttpHeaders } from "node:http";
+import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
+import { createHash } from "node:crypto";
+import { signRequest, signingKey, streamTrailers, streamingHeaders, STREAMING } from "./sign.js";
+
+export interface UploaderOptions {
+	/** Base URL of the cloud, e.g. http://127.0.0.1:8080 */
+	cloud: string;
+	device: string;
+	secret: string;
+	channel?: number;
+	/** Resend attempts of one segment before it is given up (default 8). */
+	maxAttempts?: number;
+	/** First backoff delay, doubled per attempt up to 8 s (default 500 ms). */
+	backoffMs?: number;
+	log?: (message: string) => void;
+}
+
+export interface Answer {
+	status: number;
+	headers: IncomingHttpHeaders;
+	json: any;
+}
+
+export class UploadError extends Error {
+	constructor(message: string, readonly status = 0) {
+		super(message);
+	}
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+// Answers after which resending the same bytes can succeed (a 401 only when the clock was off).
+const retryable = ({ status, headers }: Answer) =>
+	status === 0 || (status === 401 && headers["x-ivxs-time"] !== undefined) || status === 404 || status === 408 || status === 429 || status >= 500;
+
+/** A segment being streamed: `write` each fragment, then `end()` (resolves with the cloud's answer). */
+export interface SegmentStream {
+	write(fragment: Uint8Array): void;
+	end(): Promise<Answer>;
+	/** Cuts the connection (tests: a camera losing its network mid-segment). */
+	cut(): void;
+}
+
+export class Uploader {
+	readonly #options: Required<Omit<UploaderOptions, "log">> & { log: (message: string) => void };
+	readonly #key: Buffer;
+	readonly #agent: Agent;
+	readonly #https: boolean;
+	/** Seconds to add to the local clock (from the cloud's X-Ivxs-Time after a 401). */
+	clockOffsetS = 0;
+
+	constructor(options: UploaderOptions) {
+		this.#options = { channel: 0, maxAttempts: 8, backoffMs: 500, log: () => {}, ...options, cloud: options.cloud.replace(/\/$/, "") };
+		this.#key = signingKey(options.secret);
+		this.#https = this.#options.cloud.startsWith("https:");
+		this.#agent = this.#https ? new HttpsAgent({ keepAlive: true, maxSockets: 4 }) : new Agent({ keepAlive: true, maxSockets: 4 });
+	}
+
+	path(stream: string, tail: string): string {
+		return `/v1/devices/${this.#options.device}/channels/${this.#options.channel}/streams/${stream}/${tail}`;
+	}
+
+	#sign(method: string, path: string, body: Uint8Array | string) {
+		return signRequest({ device: this.#options.device, key: this.#key, method, path, body, time: Math.floor(Date.now() / 1000) + this.clockOffsetS });
+	}
+
+	/** One request; resolves with the answer (status 0 when the connection failed). */
+	#send(method: string, path: string, headers: OutgoingHttpHeaders): { req: ReturnType<typeof request>; answer: Promise<Answer> } {
+		const send = this.#https ? httpsRequest : request;
+		const req = send(`${this.#options.cloud}${path}`, { method, headers, agent: this.#agent });
+		const answer = new Promise<Answer>((resolve) => {
+			req.on("response", (res) => {
+				const chunks: Buffer[] = [];
+				res.on("data", (c: Buffer) => chunks.push(c));
+				res.on("end", () => {
+					let json: any;
+					try {
+						json = JSON.parse(Buffer.concat(chunks).toString() || "null");
+					}
+					catch {
+						json = undefined;
+					}
+					resolve({ status: res.statusCode ?? 0, headers: res.headers, json });
+				});
+				res.on("error", () => resolve({ status: 0, headers: {}, json: undefined }));
+			});
+			req.on("error", (error) => resolve({ status: 0, headers: {}, json: { error: error.message } }));
+		});
+		return { req, answer };
+	}
+
+	/** A fixed-length signed request. */
+	async sendFixed(method: string, path: string, body: Uint8Array): Promise<Answer> {
+		const signed = this.#sign(method, path, body);
+		const { req, answer } = this.#send(method, path, { ...signed.headers, "content-length": body.length, "content-type": "application/octet-stream" });
+		req.end(body);
+		return this.#clock(await answer);
+	}
+
+	#clock(answer: Answer): Answer {
+		const cloudTime = Number(answer.headers["x-ivxs-time"]);
+		if (answer.status === 401 && Number.isFinite(cloudTime)) this.clockOffsetS = cloudTime - Math.floor(Date.now() / 1000);
+		return answer;
+	}
+
+	async putInit(stream: string, init: Uint8Array, epochMs: number): Promise<Answer> {
+		return this.#retry(`init of ${stream}`, () => this.sendFixed("PUT", `${this.path(stream, "init")}?epoch=${epochMs}`, init));
+	}
+
+	async end(stream: string): Promise<Answer> {
+		return this.#retry(`end of ${stream}`, () => this.sendFixed("POST", this.path(stream, "end"), new Uint8Array(0)));
+	}
+
+	/** Starts streaming segment `seq`; the request goes out now and each fragment as it is written. */
+	streamSegment(stream: string, seq: number): SegmentStream {
+		const path = this.path(stream, `segments/${seq}`);
+		const signed = this.#sign("PUT", path, STREAMING);
+		const { req, answer } = this.#send("PUT", path, { ...signed.headers, ...streamingHeaders, "content-type": "application/octet-stream" });
+		req.flushHeaders();
+		const hash = createHash("sha256");
+		return {
+			write: (fragment) => {
+				hash.update(fragment);
+				req.write(fragment);
+			},
+			end: async () => {
+				req.addTrailers(streamTrailers(signed.key, signed.signature, hash.digest("hex")));
+				req.end();
+				return this.#clock(await answer);
+			},
+			cut: () => req.destroy(new Error("cut by the camera")),
+		};
+	}
+
+	/** Resends a whole segment until it is stored (201/200) or refused for good; `reinit` re-PUTs the init after a 404. */
+	async resendSegment(stream: string, seq: number, body: Uint8Array, reinit: () => Promise<unknown>): Promise<Answer> {
+		return this.#retry(`segment ${seq}`, async (answer) => {
+			if (answer?.status === 404) await reinit();
+			return this.sendFixed("PUT", this.path(stream, `segments/${seq}`), body);
+		});
+	}
+
+	async #retry(what: string, attempt: (last?: Answer) => Promise<Answer>): Promise<Answer> {
+		let answer: Answer | undefined;
+		for (let i = 0; i < this.#options.maxAttempts; i++) {
+			if (i > 0) await sleep(Math.min(8000, this.#options.backoffMs * 2 ** (i - 1)));
+			answer = await attempt(answer);
+			if (!retryable(answer)) return answer;
+			this.#options.log(`${what}: ${answer.status || "connection failed"} ${answer.json?.error ?? ""} — retrying`);
+		}
+		throw new UploadError(`${what}: gave up after ${this.#options.maxAttempts} attempts (last ${answer!.status})`, answer!.status);
+	}
+
+	close(): void {
+		this.#agent.destroy();
+	}
+}

@@ -1,0 +1,118 @@
+// Device request authentication (PROTOCOL.md §2): an HMAC-SHA256 signature
+// with the device's K_sign over method, path and query, time, nonce and the
+// body hash. The body itself is checked by the route once it has been read
+// (`verifyTrailers`): a fixed body against the signed hash, a streamed one
+// against its signed trailers. Nonces go into the shared metadata, so a
+// replay is refused by every instance, not only the one that saw it first.
+import { createHmac, timingSafeEqual } from "node:crypto";
+import type { IncomingMessage } from "node:http";
+import type { CloudContext } from "../context.js";
+import { HttpError } from "../http/router.js";
+import { defineSchema, type Db } from "../meta/db.js";
+import { findDevice, type Device } from "../devices/registry.js";
+import { deviceSigningKey } from "./device-keys.js";
+
+defineSchema("device_nonces", `
+CREATE TABLE IF NOT EXISTS device_nonces (
+	device TEXT NOT NULL,
+	nonce TEXT NOT NULL,
+	expires INTEGER NOT NULL,
+	PRIMARY KEY (device, nonce)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS device_nonces_expires ON device_nonces (expires);`);
+
+export const SCHEME = "IVXS-HMAC-SHA256";
+export const STREAMING = "STREAMING";
+const hex64 = /^[0-9a-f]{64}$/;
+const authPattern = /^IVXS-HMAC-SHA256 Device=([a-z0-9][a-z0-9_-]{0,63}), Time=(\d{1,12}), Nonce=([0-9a-f]{16,64}), Signature=([0-9a-f]{64})$/;
+
+export interface DeviceAuth {
+	device: Device;
+	/** The signed X-Ivxs-Content-Sha256: the body's hex SHA-256, or "STREAMING". */
+	bodyHash: string;
+	/** After the body was read whole: throws 401 unless `hashHex` (its SHA-256) is the signed one (or, streamed, the signed trailer's). */
+	verifyTrailers(hashHex: string): void;
+}
+
+/** The string a device signs (§2): six lines joined with "\n". */
+export function stringToSign(method: string, pathAndQuery: string, time: string, nonce: string, bodyHash: string): string {
+	return [SCHEME, method, pathAndQuery, time, nonce, bodyHash].join("\n");
+}
+
+const hmacHex = (key: Buffer, text: string) => createHmac("sha256", key).update(text).digest("hex");
+
+/** Constant-time equality of two hex strings of the same expected length. */
+function sameHex(a: string, b: string): boolean {
+	const x = Buffer.from(a, "hex"), y = Buffer.from(b, "hex");
+	return x.length === y.length && x.length > 0 && timingSafeEqual(x, y);
+}
+
+function refuse(ctx: CloudContext, reason: string, message: string, headers: Record<string, string> = {}): never {
+	ctx.metrics.inc("ivxs_device_auth_refused_total", "Device requests refused by authentication, by reason", { reason });
+	throw new HttpError(401, message, { "www-authenticate": SCHEME, ...headers });
+}
+
+/**
+ * Checks the signature of a device request for `deviceIdFromPath`; 401 when it
+ * is missing, stale, replayed or wrong, 403 when a valid device signs for
+ * another device's path. The nonce is spent once the signature verifies.
+ */
+export function authenticateDevice(ctx: CloudContext, req: IncomingMessage, url: URL, deviceIdFromPath: string): DeviceAuth {
+	const header = req.headers.authorization;
+	if (!header) refuse(ctx, "missing", `missing Authorization header (${SCHEME}, PROTOCOL.md §2)`);
+	const match = authPattern.exec(header!);
+	if (!match) refuse(ctx, "malformed", `malformed Authorization header: expected "${SCHEME} Device=<id>, Time=<unix s>, Nonce=<16..64 hex>, Signature=<64 hex>"`);
+	const [, deviceId, time, nonce, signature] = match!;
+	const bodyHash = req.headers["x-ivxs-content-sha256"];
+	if (typeof bodyHash !== "string" || (bodyHash !== STREAMING && !hex64.test(bodyHash)))
+		refuse(ctx, "malformed", "X-Ivxs-Content-Sha256 must be 64 lowercase hex digits or STREAMING");
+	const nowS = Math.floor(Date.now() / 1000);
+	const skew = ctx.config.signatureSkewS;
+	if (Math.abs(nowS - Number(time)) > skew)
+		refuse(ctx, "stale", `request time ${time} is more than ${skew} s from the cloud's clock (${nowS}); see X-Ivxs-Time`, { "x-ivxs-time": String(nowS) });
+	const device = findDevice(ctx.db, deviceId);
+	if (!device || device.disabled) refuse(ctx, "device", `unknown or disabled device ${deviceId}`);
+	const key = deviceSigningKey(device!.secret);
+	const pathAndQuery = req.url ?? url.pathname + url.search;
+	const expected = hmacHex(key, stringToSign(req.method ?? "GET", pathAndQuery, time, nonce, bodyHash as string));
+	if (!sameHex(expected, signature)) refuse(ctx, "signature", "signature does not match (check K_sign, the string to sign and the body hash)");
+	// Spent only now: a forged request cannot burn a device's nonces.
+	if (!spendNonce(ctx.db, deviceId, nonce, (Number(time) + skew + 1) * 1000)) refuse(ctx, "replay", "nonce already used (replayed request): sign every request with a fresh nonce");
+	if (deviceId !== deviceIdFromPath) {
+		ctx.metrics.inc("ivxs_device_auth_refused_total", "Device requests refused by authentication, by reason", { reason: "wrong-device" });
+		throw new HttpError(403, `device ${deviceId} may not act for device ${deviceIdFromPath}`);
+	}
+	const streaming = bodyHash === STREAMING;
+	if (streaming && req.headers["transfer-encoding"]?.toLowerCase() !== "chunked")
+		throw new HttpError(400, "X-Ivxs-Content-Sha256: STREAMING needs Transfer-Encoding: chunked and the trailers of §2");
+	return {
+		device: device!,
+		bodyHash: bodyHash as string,
+		verifyTrailers(hashHex: string) {
+			if (!streaming) {
+				if (!sameHex(hashHex, bodyHash as string)) refuse(ctx, "body-hash", "body does not match X-Ivxs-Content-Sha256");
+				return;
+			}
+			const trailerHash = req.trailers["x-ivxs-content-sha256"];
+			const trailerSignature = req.trailers["x-ivxs-trailer-signature"];
+			if (typeof trailerHash !== "string" || !hex64.test(trailerHash) || typeof trailerSignature !== "string" || !hex64.test(trailerSignature))
+				refuse(ctx, "trailer", "streamed body without valid trailers X-Ivxs-Content-Sha256 and X-Ivxs-Trailer-Signature");
+			if (!sameHex(hashHex, trailerHash)) refuse(ctx, "body-hash", "streamed body does not match its X-Ivxs-Content-Sha256 trailer");
+			if (!sameHex(hmacHex(key, `${signature}\n${trailerHash}`), trailerSignature)) refuse(ctx, "trailer", "X-Ivxs-Trailer-Signature does not match");
+		},
+	};
+}
+
+/** Records a nonce; false when the device already used it (and it has not expired). */
+function spendNonce(db: Db, device: string, nonce: string, expires: number): boolean {
+	return db.prepare("INSERT OR IGNORE INTO device_nonces (device, nonce, expires) VALUES (?, ?, ?)").run(device, nonce, expires).changes === 1;
+}
+
+/** Drops nonces whose requests the time check refuses anyway. */
+export function purgeNonces(db: Db, now = Date.now()): number {
+	return db.prepare("DELETE FROM device_nonces WHERE expires < ?").run(now).changes;
+}
+
+export function install(ctx: CloudContext): void {
+	ctx.every(60_000, () => void purgeNonces(ctx.db));
+}

@@ -1,0 +1,13 @@
+// The ingest part (PROTOCOL.md §2, §3): device signatures, stream inits,
+// segments, stream ends. Other parts read what it stores through these names.
+import type { CloudContext } from "../context.js";
+import { install as installDeviceAuth } from "../auth/device-auth.js";
+import { Ingest } from "./routes.js";
+
+export { segmentEvents } from "./routes.js";
+export { segmentsBetween, streamOf, type SegmentRow, type StreamRow } from "./store.js";
+
+export function install(ctx: CloudContext): void {
+	installDeviceAuth(ctx);
+	new Ingest(ctx);
+}

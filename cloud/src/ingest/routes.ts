@@ -1,0 +1,249 @@
+// The ingest endpoints of PROTOCOL.md §3: a stream's init, its segments, its
+// end. A segment is committed only once its whole body (and, streamed, its
+// signed trailers) verified and it parsed against the init: the object is put
+// (atomic in every store), then its row is inserted. A request cut at any
+// point before that leaves nothing; a retry of a committed segment is a 200.
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { EventEmitter } from "node:events";
+import { performance } from "node:perf_hooks";
+import type { CloudContext } from "../context.js";
+import { HttpError, sendJson, type Params } from "../http/router.js";
+import { authenticateDevice } from "../auth/device-auth.js";
+import type { Device } from "../devices/registry.js";
+import { objectKey } from "../storage/object-store.js";
+import { Mp4Error } from "../media/boxes.js";
+import { parseInit, type InitInfo } from "../media/init.js";
+import { parseSegment, type SegmentInfo } from "../media/segment.js";
+import { readHashed } from "./body.js";
+import { neighbours, segmentAt, statement, streamOf, type SegmentRow, type StreamRow } from "./store.js";
+
+/** 'segment' (SegmentRow) after each commit; 'end' (StreamRow) when a camera ends a stream. */
+export const segmentEvents = new EventEmitter();
+segmentEvents.setMaxListeners(0);
+
+const streamId = /^[A-Za-z0-9_-]{1,64}$/;
+const seqText = /^(0|[1-9][0-9]{0,14})$/;
+const EPOCH_MIN = Date.UTC(2000, 0, 1);
+// Segment times are rounded to ms; a next segment may start this much before the last one ended.
+const OVERLAP_TOLERANCE_MS = 1;
+
+interface Ids {
+	device: string;
+	channel: number;
+	stream: string;
+}
+
+export class Ingest {
+	readonly #ctx: CloudContext;
+	// Parsed inits by stream (immutable once stored; another instance reads the object).
+	readonly #inits = new Map<string, InitInfo>();
+	// Segments being committed (object put + row): shutdown waits for them.
+	readonly #committing = new Set<Promise<unknown>>();
+	// Segments in flight in this instance: a second concurrent upload of the same seq waits its turn.
+	readonly #locks = new Map<string, Promise<void>>();
+	#stopping = false;
+
+	constructor(ctx: CloudContext) {
+		this.#ctx = ctx;
+		const prefix = "/v1/devices/:id/channels/:ch/streams/:stream";
+		ctx.router.add("PUT", `${prefix}/init`, (req, res, params, url) => this.putInit(req, res, params, url));
+		ctx.router.add("PUT", `${prefix}/segments/:seq`, (req, res, params, url) => this.putSegment(req, res, params, url));
+		ctx.router.add("POST", `${prefix}/end`, (req, res, params, url) => this.end(req, res, params, url));
+		ctx.onStop(() => this.stop());
+	}
+
+	/** Refuses new commits, waits (≤ 10 s) for those under way; bodies still arriving are abandoned. */
+	async stop(): Promise<void> {
+		this.#stopping = true;
+		const timeout = new Promise((resolve) => setTimeout(resolve, 10_000).unref());
+		await Promise.race([Promise.allSettled([...this.#committing]), timeout]);
+	}
+
+	#error(reason: string): void {
+		this.#ctx.metrics.inc("ivxs_ingest_errors_total", "Ingest requests refused or failed, by reason", { reason });
+	}
+
+	#ids(params: Params, device: Device): Ids {
+		const channel = Number(params.ch);
+		if (!/^[0-9]{1,2}$/.test(params.ch) || channel >= device.channels)
+			throw new HttpError(404, `channel ${params.ch} does not exist (device ${device.id} has channels 0..${device.channels - 1})`);
+		if (!streamId.test(params.stream)) throw new HttpError(400, "stream id must match [A-Za-z0-9_-]{1,64}");
+		return { device: device.id, channel, stream: params.stream };
+	}
+
+	#checkStopping(): void {
+		if (this.#stopping) throw new HttpError(503, "the cloud is shutting down: retry", { "retry-after": "1" });
+	}
+
+	async putInit(req: IncomingMessage, res: ServerResponse, params: Params, url: URL): Promise<void> {
+		const auth = authenticateDevice(this.#ctx, req, url, params.id);
+		const ids = this.#ids(params, auth.device);
+		const epochText = url.searchParams.get("epoch") ?? "";
+		const epoch = Number(epochText);
+		if (!/^[0-9]{1,15}$/.test(epochText) || epoch < EPOCH_MIN || epoch > Date.now() + 86_400_000)
+			throw new HttpError(400, "epoch must be the unix ms of decode time 0 (after 2000, not in the future)");
+		const { body, sha256 } = await readHashed(req, this.#ctx.config.maxInitBytes);
+		auth.verifyTrailers(sha256);
+		let init: InitInfo;
+		try {
+			init = parseInit(body);
+		}
+		catch (error) {
+			if (!(error instanceof Mp4Error)) throw error;
+			this.#error("malformed");
+			throw new HttpError(400, `malformed init segment: ${error.message}`);
+		}
+		this.#checkStopping();
+		const key = objectKey("media", ids.device, ids.channel, ids.stream, "init.mp4");
+		const existing = streamOf(this.#ctx.db, ids.device, ids.channel, ids.stream);
+		if (existing) return this.#sameInit(res, existing, body, epoch);
+		await this.#track(this.#ctx.store.put(key, body));
+		const row: StreamRow = {
+			...ids, epoch_ms: epoch, init_key: key, codecs: init.codecs,
+			width: init.video?.width ?? null, height: init.video?.height ?? null,
+			has_video: init.video ? 1 : 0, has_audio: init.audio ? 1 : 0, created: Date.now(), ended: null,
+		};
+		const inserted = statement(this.#ctx.db, `INSERT OR IGNORE INTO streams (device, channel, stream, epoch_ms, init_key, codecs, width, height, has_video, has_audio, created)
+			VALUES (@device, @channel, @stream, @epoch_ms, @init_key, @codecs, @width, @height, @has_video, @has_audio, @created)`).run(row).changes;
+		if (!inserted) return this.#sameInit(res, streamOf(this.#ctx.db, ids.device, ids.channel, ids.stream)!, body, epoch);
+		this.#inits.set(key, init);
+		sendJson(res, 201, { stream: ids.stream, codecs: init.codecs, width: row.width, height: row.height });
+	}
+
+	async #sameInit(res: ServerResponse, existing: StreamRow, body: Buffer, epoch: number): Promise<void> {
+		const stored = await this.#ctx.store.get(existing.init_key);
+		if (existing.epoch_ms !== epoch || !stored.equals(body)) {
+			this.#error("conflict");
+			throw new HttpError(409, `stream ${existing.stream} already has a different init or epoch: start a new stream id`);
+		}
+		sendJson(res, 200, { stream: existing.stream, codecs: existing.codecs, duplicate: true });
+	}
+
+	async #initOf(stream: StreamRow): Promise<InitInfo> {
+		let init = this.#inits.get(stream.init_key);
+		if (!init) {
+			init = parseInit(await this.#ctx.store.get(stream.init_key));
+			if (this.#inits.size >= 10_000) this.#inits.delete(this.#inits.keys().next().value!);
+			this.#inits.set(stream.init_key, init);
+		}
+		return init;
+	}
+
+	async putSegment(req: IncomingMessage, res: ServerResponse, params: Params, url: URL): Promise<void> {
+		const started = performance.now();
+		try {
+			const auth = authenticateDevice(this.#ctx, req, url, params.id);
+			const ids = this.#ids(params, auth.device);
+			if (!seqText.test(params.seq)) throw new HttpError(400, "segment seq must be an integer 0, 1, 2, …");
+			const seq = Number(params.seq);
+			const stream = streamOf(this.#ctx.db, ids.device, ids.channel, ids.stream);
+			if (!stream) throw new HttpError(404, `stream ${ids.stream} has no init: PUT …/streams/${ids.stream}/init first`);
+			if (stream.ended !== null) throw new HttpError(409, `stream ${ids.stream} has ended: start a new stream id`);
+			const { body, sha256 } = await readHashed(req, this.#ctx.config.maxSegmentBytes);
+			auth.verifyTrailers(sha256);
+			const init = await this.#initOf(stream);
+			let info: SegmentInfo;
+			try {
+				info = parseSegment(body, init);
+			}
+			catch (error) {
+				if (!(error instanceof Mp4Error)) throw error;
+				throw new HttpError(400, `malformed segment: ${error.message}`);
+			}
+			const { status, row } = await this.#commit(stream, seq, body, sha256, info);
+			const ms = performance.now() - started;
+			const metrics = this.#ctx.metrics;
+			if (status === 201) {
+				metrics.inc("ivxs_ingest_bytes_total", "Media bytes committed", {}, body.length);
+				metrics.inc("ivxs_ingest_segments_total", "Segments committed");
+				metrics.inc("ivxs_ingest_upload_seconds_sum", "Upload latency of committed segments (request start → committed), sum of seconds", {}, ms / 1000);
+				metrics.inc("ivxs_ingest_upload_seconds_count", "Upload latency of committed segments, count");
+			}
+			else metrics.inc("ivxs_ingest_duplicates_total", "Segment retries answered as duplicates");
+			sendJson(res, status, { seq, start_ms: row.start_ms, end_ms: row.end_ms, bytes: row.bytes, ...(status === 200 ? { duplicate: true } : {}) });
+		}
+		catch (error) {
+			const status = error instanceof HttpError ? error.status : 500;
+			this.#error(status === 400 && /cut short/.test((error as Error).message) ? "cut" : String(status));
+			throw error;
+		}
+	}
+
+	/** Times of the segment from its first track (video when the stream has it), as wall-clock ms. */
+	#times(stream: StreamRow, init: SegmentInfo): { start_ms: number; end_ms: number } {
+		const spans = [...init.tracks.values()];
+		const span = spans.find((s) => s.track.kind === "video") ?? spans[0];
+		const ms = (t: number) => stream.epoch_ms + Math.round((t * 1000) / span.track.timescale);
+		return { start_ms: ms(span.start), end_ms: ms(span.end) };
+	}
+
+	async #commit(stream: StreamRow, seq: number, body: Buffer, sha256: string, info: SegmentInfo): Promise<{ status: 200 | 201; row: SegmentRow }> {
+		const { device, channel } = stream;
+		const lockKey = `${device}/${channel}/${stream.stream}/${seq}`;
+		// One upload of a seq at a time in this instance: the second sees the first's row.
+		while (this.#locks.has(lockKey)) await this.#locks.get(lockKey);
+		let release!: () => void;
+		this.#locks.set(lockKey, new Promise<void>((resolve) => (release = resolve)));
+		try {
+			const db = this.#ctx.db;
+			const same = (row: SegmentRow) => {
+				if (row.sha256 !== sha256) throw new HttpError(409, `segment ${seq} is already stored with different bytes`);
+				return { status: 200 as const, row };
+			};
+			const existing = segmentAt(db, device, channel, stream.stream, seq);
+			if (existing) return same(existing);
+			const { start_ms, end_ms } = this.#times(stream, info);
+			const { before, after } = neighbours(db, device, channel, stream.stream, seq);
+			if (before && start_ms < before.end_ms - OVERLAP_TOLERANCE_MS)
+				throw new HttpError(409, `segment ${seq} starts at ${start_ms}, before segment ${before.seq} ends (${before.end_ms}): decode times must increase with seq`);
+			if (after && end_ms > after.start_ms + OVERLAP_TOLERANCE_MS)
+				throw new HttpError(409, `segment ${seq} ends at ${end_ms}, after segment ${after.seq} starts (${after.start_ms}): decode times must increase with seq`);
+			this.#checkStopping();
+			const key = objectKey("media", device, channel, stream.stream, `${seq}.m4s`);
+			const row = { device, channel, stream: stream.stream, seq, start_ms, end_ms, bytes: body.length, sha256, key, created: Date.now() };
+			const done = this.#track((async () => {
+				await this.#ctx.store.put(key, body);
+				return db.transaction(() => {
+					const raced = segmentAt(db, device, channel, stream.stream, seq);
+					if (raced) return same(raced);
+					const id = statement(db, `INSERT INTO segments (device, channel, stream, seq, start_ms, end_ms, bytes, sha256, key, offset, created)
+						VALUES (@device, @channel, @stream, @seq, @start_ms, @end_ms, @bytes, @sha256, @key, 0, @created)`).run(row).lastInsertRowid;
+					return { status: 201 as const, row: { ...row, id: Number(id), offset: 0, file_id: null, deleted: null } };
+				}).immediate();
+			})());
+			const result = await done;
+			if (result.status === 201) {
+				try {
+					segmentEvents.emit("segment", result.row);
+				}
+				catch (error) {
+					this.#ctx.log.error({ err: error }, "a segment listener failed");
+				}
+			}
+			return result;
+		}
+		finally {
+			this.#locks.delete(lockKey);
+			release();
+		}
+	}
+
+	#track<T>(work: Promise<T>): Promise<T> {
+		this.#committing.add(work);
+		void work.catch(() => {}).finally(() => this.#committing.delete(work));
+		return work;
+	}
+
+	async end(req: IncomingMessage, res: ServerResponse, params: Params, url: URL): Promise<void> {
+		const auth = authenticateDevice(this.#ctx, req, url, params.id);
+		const ids = this.#ids(params, auth.device);
+		const { sha256 } = await readHashed(req, 4096);
+		auth.verifyTrailers(sha256);
+		const db = this.#ctx.db;
+		const changed = statement(db, "UPDATE streams SET ended = ? WHERE device = ? AND channel = ? AND stream = ? AND ended IS NULL").run(Date.now(), ids.device, ids.channel, ids.stream).changes;
+		const stream = streamOf(db, ids.device, ids.channel, ids.stream);
+		if (!stream) throw new HttpError(404, `no stream ${ids.stream}`);
+		if (changed) segmentEvents.emit("end", stream);
+		sendJson(res, 200, { stream: ids.stream, ended: stream.ended });
+	}
+}

@@ -1,0 +1,163 @@
+// Ingest (PROTOCOL.md §3) over real HTTP against a cloud: the simulated
+// camera's fixtures stored and played back by ffprobe with the exact frame
+// counts pushed; retries, conflicts, cuts, bad input — nothing stored from a
+// refused request.
+import test from "ava";
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
+import { cloudFor, deviceIn } from "./_cloud.mjs";
+import { countFrames, storedStream } from "./_ingest.mjs";
+import { Camera } from "../../build/node/cloud/sim/camera.js";
+import { Uploader } from "../../build/node/cloud/sim/uploader.js";
+import { packageStream } from "../../build/node/cloud/sim/packager.js";
+import { segmentEvents } from "../../build/node/cloud/src/ingest/index.js";
+import { signRequest, STREAMING } from "../../build/node/cloud/sim/sign.js";
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const av = packageStream({ seconds: 6 });
+
+async function setup(t, overrides) {
+	const cloud = await cloudFor(t, overrides);
+	const device = deviceIn(cloud, undefined, { channels: 2 });
+	const uploader = new Uploader({ cloud: cloud.url, device: device.id, secret: device.secret, backoffMs: 50, maxAttempts: 4 });
+	t.teardown(() => uploader.close());
+	return { cloud, device, uploader };
+}
+
+const rows = (cloud, device) => cloud.ctx.db.prepare("SELECT * FROM segments WHERE device = ? ORDER BY seq").all(device.id);
+const objects = (cloud, device) => {
+	try {
+		return readdirSync(join(cloud.dataDir, "objects/media", device.id), { recursive: true }).filter((name) => name.endsWith(".m4s")).sort();
+	}
+	catch {
+		return [];
+	}
+};
+
+for (const [name, options, codecs] of [
+	["audio and video", {}, "avc1.4d4016,mp4a.40.2"],
+	["video only", { audio: false }, "avc1.4d4016"],
+	["audio only", { video: false }, "mp4a.40.2"],
+]) {
+	test(`${name}: the camera's segments are stored and play back with exactly the frames pushed`, async (t) => {
+		const { cloud, device } = await setup(t);
+		const events = [];
+		const listener = (row) => row.device === device.id && events.push(row);
+		segmentEvents.on("segment", listener);
+		t.teardown(() => segmentEvents.off("segment", listener));
+		const camera = new Camera({ cloud: cloud.url, device: device.id, secret: device.secret, seconds: 5, speed: 0, channel: 1, ...options });
+		t.teardown(() => camera.close());
+		const stats = await camera.run();
+		t.like(stats, { segments: 5, stored: 5, duplicates: 0, refused: 0, resent: 0 });
+		t.is(stats.videoFrames, options.video === false ? 0 : 75);
+		t.true(options.audio === false ? stats.audioFrames === 0 : stats.audioFrames >= 77);
+		const { row, segments, bytes } = await storedStream(cloud, device.id, 1, camera.stream);
+		t.like(row, { codecs, has_video: options.video === false ? 0 : 1, has_audio: options.audio === false ? 0 : 1 });
+		t.not(row.ended, null);
+		t.deepEqual(segments.map((s) => s.seq), [0, 1, 2, 3, 4]);
+		// Wall clock = epoch + decode time: 1-s segments back to back.
+		// (Audio alone: a segment is cut at the first 64-ms AAC frame past each second.)
+		const step = options.video === false ? 1024 : 1000;
+		t.deepEqual(segments.map((s) => s.start_ms - row.epoch_ms), [0, 1, 2, 3, 4].map((n) => n * step));
+		t.is(segments[4].end_ms - row.epoch_ms, options.video === false ? 5056 : 5000);
+		t.deepEqual(events.map((e) => e.seq).sort(), [0, 1, 2, 3, 4]); // uploads overlap: any order
+		const frames = countFrames(bytes);
+		t.deepEqual(frames, { ...(options.video === false ? {} : { h264: stats.videoFrames }), ...(options.audio === false ? {} : { aac: stats.audioFrames }) });
+		const metrics = await (await fetch(`${cloud.url}/metrics`)).text();
+		t.regex(metrics, /ivxs_ingest_segments_total 5/);
+		t.regex(metrics, new RegExp(`ivxs_ingest_bytes_total ${stats.bytes}\\b`));
+		t.regex(metrics, /ivxs_ingest_upload_seconds_count 5/);
+	});
+}
+
+test("a retry of a stored segment is a 200 duplicate; other bytes under its seq or overlapping times are 409", async (t) => {
+	const { cloud, device, uploader } = await setup(t);
+	const epoch = Date.now() - 60_000;
+	t.is((await uploader.putInit("s1", av.init, epoch)).status, 201);
+	t.is((await uploader.putInit("s1", av.init, epoch)).status, 200);
+	t.is((await uploader.putInit("s1", av.init, epoch + 1)).status, 409);
+	for (const seq of [0, 1, 3]) t.is((await uploader.sendFixed("PUT", uploader.path("s1", `segments/${seq}`), av.segments[seq].bytes)).status, 201);
+	const again = await uploader.sendFixed("PUT", uploader.path("s1", "segments/1"), av.segments[1].bytes);
+	t.is(again.status, 200);
+	t.true(again.json.duplicate);
+	const other = await uploader.sendFixed("PUT", uploader.path("s1", "segments/1"), av.segments[2].bytes);
+	t.is(other.status, 409);
+	t.regex(other.json.error, /different bytes/);
+	// Segment 2's bytes as seq 4 start before seq 3 ends; segment 4's bytes as seq 2 end after seq 3 starts.
+	t.regex((await uploader.sendFixed("PUT", uploader.path("s1", "segments/4"), av.segments[2].bytes)).json.error, /before segment 3 ends/);
+	t.regex((await uploader.sendFixed("PUT", uploader.path("s1", "segments/2"), av.segments[4].bytes)).json.error, /after segment 3 starts/);
+	// The hole filled late, in order: accepted.
+	t.is((await uploader.sendFixed("PUT", uploader.path("s1", "segments/2"), av.segments[2].bytes)).status, 201);
+	t.deepEqual(rows(cloud, device).map((r) => r.seq), [0, 1, 2, 3]);
+	t.deepEqual(objects(cloud, device), ["0/s1/0.m4s", "0/s1/1.m4s", "0/s1/2.m4s", "0/s1/3.m4s"]);
+	t.is((await uploader.end("s1")).status, 200);
+	t.regex((await uploader.sendFixed("PUT", uploader.path("s1", "segments/5"), av.segments[5].bytes)).json.error, /has ended/);
+});
+
+test("bad input is a 4xx with a clear message and stores nothing", async (t) => {
+	const { cloud, device, uploader } = await setup(t, { maxSegmentBytes: 64 * 1024 });
+	const seg = (seq, body, stream = "s2") => uploader.sendFixed("PUT", uploader.path(stream, `segments/${seq}`), body);
+	const noInit = await seg(0, av.segments[0].bytes);
+	t.is(noInit.status, 404);
+	t.regex(noInit.json.error, /has no init/);
+	const badInit = await uploader.sendFixed("PUT", `${uploader.path("s2", "init")}?epoch=${Date.now()}`, av.segments[0].bytes);
+	t.is(badInit.status, 400);
+	t.regex(badInit.json.error, /malformed init segment: init segment must start with 'ftyp'/);
+	t.is((await uploader.sendFixed("PUT", `${uploader.path("s2", "init")}?epoch=12`, av.init)).status, 400);
+	t.is((await uploader.putInit("s2", av.init, Date.now())).status, 201);
+	const garbled = Buffer.from(av.segments[0].bytes);
+	garbled.writeUInt32BE(7, 60); // inside the first traf: a wrong size or track somewhere
+	const bad = await seg(0, garbled);
+	t.is(bad.status, 400);
+	t.regex(bad.json.error, /^malformed segment: /);
+	const cutFirst = Buffer.from(av.segments[1].bytes.subarray(0, 1000));
+	t.regex((await seg(0, cutFirst)).json.error, /malformed segment: .*runs past its container/);
+	t.is((await seg(0, Buffer.alloc(70 * 1024))).status, 413);
+	t.is((await seg("01", av.segments[0].bytes)).status, 400);
+	const wrongChannel = await uploader.sendFixed("PUT", `/v1/devices/${device.id}/channels/7/streams/s2/segments/0`, av.segments[0].bytes);
+	t.is(wrongChannel.status, 404);
+	t.regex(wrongChannel.json.error, /channel 7 does not exist/);
+	t.is((await uploader.sendFixed("PUT", `/v1/devices/${device.id}/channels/0/streams/s2/segments/..%2F..%2Fx`, av.segments[0].bytes)).status, 404);
+	t.deepEqual(rows(cloud, device), []);
+	t.deepEqual(objects(cloud, device), []);
+	t.regex(await (await fetch(`${cloud.url}/metrics`)).text(), /ivxs_ingest_errors_total\{reason="400"\} \d+/);
+});
+
+test("a streamed segment cut mid-body stores nothing; its resend is stored exactly once", async (t) => {
+	const { cloud, device, uploader } = await setup(t);
+	t.is((await uploader.putInit("s3", av.init, Date.now())).status, 201);
+	const [first, ...rest] = av.segments[0].fragments.map((f) => f.bytes);
+	const upload = uploader.streamSegment("s3", 0);
+	upload.write(first);
+	await sleep(200); // the cloud has the first fragment
+	upload.cut();
+	const cutAnswer = await upload.end();
+	t.is(cutAnswer.status, 0);
+	await sleep(100);
+	t.deepEqual(rows(cloud, device), []);
+	t.deepEqual(objects(cloud, device), []);
+	t.is(rest.length, 2);
+	const resent = await uploader.resendSegment("s3", 0, av.segments[0].bytes, async () => t.fail("the init is there"));
+	t.is(resent.status, 201);
+	t.is((await uploader.resendSegment("s3", 0, av.segments[0].bytes, async () => {})).status, 200);
+	t.is(rows(cloud, device).length, 1);
+	t.deepEqual(objects(cloud, device), ["0/s3/0.m4s"]);
+	t.regex(await (await fetch(`${cloud.url}/metrics`)).text(), /ivxs_ingest_errors_total\{reason="cut"\} 1/);
+});
+
+test("a streamed segment with a wrong trailer is refused and stores nothing; with the right one it is stored", async (t) => {
+	const { cloud, device, uploader } = await setup(t);
+	t.is((await uploader.putInit("s4", av.init, Date.now())).status, 201);
+	const path = uploader.path("s4", "segments/0");
+	const s = signRequest({ device: device.id, key: device.secret, method: "PUT", path, body: STREAMING });
+	// fetch streams a ReadableStream chunked but cannot send trailers: the cloud must refuse the body it could not verify.
+	const body = new Blob([av.segments[0].bytes]).stream();
+	const res = await fetch(`${cloud.url}${path}`, { method: "PUT", headers: s.headers, body, duplex: "half" });
+	t.is(res.status, 401);
+	t.regex((await res.json()).error, /without valid trailers/);
+	t.deepEqual(objects(cloud, device), []);
+	const stream = uploader.streamSegment("s4", 0);
+	for (const f of av.segments[0].fragments) stream.write(f.bytes);
+	t.is((await stream.end()).status, 201);
+	t.deepEqual(objects(cloud, device), ["0/s4/0.m4s"]);
+});

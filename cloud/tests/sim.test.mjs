@@ -1,0 +1,88 @@
+// The simulated camera as a program (its CLI) and on the control channel
+// (PROTOCOL.md §5) — here against a plain aedes broker that checks the
+// CONNECT password the way §5 says, so the camera side is tested on its own.
+import test from "ava";
+import { execFile } from "node:child_process";
+import { createHmac } from "node:crypto";
+import { createServer } from "node:net";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import aedes from "aedes";
+import { cloudFor, deviceIn } from "./_cloud.mjs";
+import { Camera } from "../../build/node/cloud/sim/camera.js";
+import { signingKey } from "../../build/node/cloud/sim/sign.js";
+
+const cameraJs = join(import.meta.dirname, "../../build/node/cloud/sim/camera.js");
+
+test("the camera CLI uploads an audio-only stream and prints its stats", async (t) => {
+	const cloud = await cloudFor(t);
+	const device = deviceIn(cloud);
+	const { stdout } = await promisify(execFile)(process.execPath, [cameraJs, "--cloud", cloud.url, "--device", device.id, "--secret", device.secret, "--seconds", "3", "--speed", "0", "--audio-only"]);
+	const stats = JSON.parse(stdout);
+	t.like(stats, { segments: 3, stored: 3, refused: 0, videoFrames: 0 });
+	t.is(cloud.ctx.db.prepare("SELECT count(*) AS n FROM segments WHERE device = ?").get(device.id).n, 3);
+	const usage = await promisify(execFile)(process.execPath, [cameraJs, "--cloud", cloud.url]).catch((error) => error);
+	t.is(usage.code, 2);
+	t.regex(usage.stderr, /usage: camera.js --cloud URL --device ID --secret S/);
+});
+
+/** An MQTT broker on a free port that accepts a device only with a valid §5 password. */
+async function broker(t, devices) {
+	const instance = aedes.createBroker({
+		authenticate: (client, username, password, done) => {
+			const [time, nonce, mac] = String(password).split(":");
+			const device = devices.find((d) => d.id === username && d.id === client.id);
+			const expected = device && createHmac("sha256", signingKey(device.secret)).update(`MQTT\n${device.id}\n${time}\n${nonce}`).digest("hex");
+			done(null, Boolean(expected && mac === expected && Math.abs(Date.now() / 1000 - Number(time)) <= 300));
+		},
+	});
+	const server = createServer(instance.handle);
+	await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+	t.teardown(() => new Promise((resolve) => server.close(() => instance.close(resolve))));
+	return { instance, url: `mqtt://127.0.0.1:${server.address().port}` };
+}
+
+const retained = (instance, topic) => new Promise((resolve) => {
+	const found = [];
+	instance.persistence.createRetainedStream(topic).on("data", (packet) => found.push(JSON.parse(packet.payload.toString()))).on("end", () => resolve(found[0]));
+});
+
+test("over MQTT the camera is present (with a last will), publishes events and pushes only while the retained plan says so", async (t) => {
+	const cloud = await cloudFor(t);
+	const device = deviceIn(cloud);
+	const { instance, url } = await broker(t, [device]);
+	const events = [];
+	instance.on("publish", (packet) => packet.topic === `ivxs/${device.id}/event` && events.push(JSON.parse(packet.payload.toString())));
+	// The plan is retained before the camera connects: it must apply it without asking.
+	const plan = (push, rev) => new Promise((resolve) => instance.publish({ cmd: "publish", topic: `ivxs/${device.id}/plan`, payload: Buffer.from(JSON.stringify({ v: 1, rev, mode: "continuous", push })), qos: 1, retain: true, dup: false }, resolve));
+	await plan(false, 1);
+	const camera = new Camera({ cloud: cloud.url, device: device.id, secret: device.secret, seconds: 6, speed: 4, mqtt: url, eventEveryS: 2 });
+	t.teardown(() => camera.close());
+	const seen = [];
+	camera.onPlan = (p) => seen.push(p.rev);
+	camera.onSegment = (seq) => {
+		if (seq === 1) void plan(true, 2);
+	};
+	const stats = await camera.run();
+	t.deepEqual(seen, [1, 2]);
+	t.true(stats.skipped >= 2, `${stats.skipped} segments held back while push was false`);
+	t.is(stats.stored, stats.segments - stats.skipped);
+	t.true(stats.stored >= 2);
+	t.deepEqual((await retained(instance, `ivxs/${device.id}/presence`)).online, true);
+	t.is(events.length, 2);
+	t.like(events[0], { channel: 0, bits: 1 });
+	t.not(events[0].id, events[1].id);
+	// Gone without a word: the broker publishes the will.
+	const gone = new Promise((resolve) => instance.on("publish", (packet) => packet.topic === `ivxs/${device.id}/presence` && resolve(JSON.parse(packet.payload.toString()))));
+	for (const client of Object.values(instance.clients)) client.conn.destroy();
+	t.deepEqual(await gone, { online: false });
+});
+
+test("a camera with a wrong secret is refused by the broker", async (t) => {
+	const cloud = await cloudFor(t);
+	const device = deviceIn(cloud);
+	const { url } = await broker(t, [device]);
+	const camera = new Camera({ cloud: cloud.url, device: device.id, secret: "w".repeat(32), seconds: 1, speed: 0, mqtt: url });
+	t.teardown(() => camera.close());
+	await t.throwsAsync(() => camera.run(), { message: /Not authorized|Bad username or password/i });
+});
