@@ -18,6 +18,7 @@ import * as ingest from "./ingest/index.js";
 // recordings imports (cstore)
 
 // playback imports (cplay)
+import * as playback from "./playback/index.js";
 
 // console imports (cconsole)
 import * as webConsole from "./console/index.js";
@@ -42,6 +43,7 @@ export const parts: Part[] = [
 	// recordings, retention (cstore)
 
 	// playback, snapshots, events (cplay)
+	playback,
 
 	// console (cconsole)
 	webConsole,

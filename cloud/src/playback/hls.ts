@@ -1,0 +1,147 @@
+// HLS over the stored segments, fMP4 and never re-muxed: each camera segment
+// is an HLS segment, each stream's init its EXT-X-MAP. Live playlists number
+// segments with media sequence numbers that stay the same across reloads and
+// instances (the base of each stream is kept in `hls_streams`), and answer
+// LL-HLS blocking reloads (_HLS_msn) the moment the segment is committed.
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { CloudContext } from "../context.js";
+import { defineSchema, type Db } from "../meta/db.js";
+import { HttpError } from "../http/router.js";
+import { signUrl } from "../auth/signed-url.js";
+import type { Viewer } from "./access.js";
+import { iso } from "./params.js";
+import { newestSegments, segmentsOverlapping, type SegmentRow } from "./segments.js";
+import { spansOf } from "./spans.js";
+import { waitForSegment } from "./live-wait.js";
+
+defineSchema("hls_streams", `
+CREATE TABLE IF NOT EXISTS hls_streams (
+	device TEXT NOT NULL,
+	channel INTEGER NOT NULL,
+	stream TEXT NOT NULL,
+	base INTEGER NOT NULL,
+	disc INTEGER NOT NULL,
+	PRIMARY KEY (device, channel, stream)
+);`);
+
+/** The live window: the last `windowMs` of segments, and never fewer than `minSegments`. */
+const windowMs = 12_000, minSegments = 6;
+/** A channel with no segment this recent is not live. */
+const liveMs = 60_000;
+/** How long a blocking reload waits for the segment it asks for. */
+const blockMs = 6_000;
+/** Live players stay this many target durations behind the newest segment's end. */
+export const holdBackTargets = 1.25;
+
+const mime = "application/vnd.apple.mpegurl";
+
+/** Signed links that stay the same for 5 minutes, so reloads list the same URIs. */
+function signer(ctx: CloudContext, viewer: Viewer): (path: string) => string {
+	const bucket = 300_000, now = Math.floor(Date.now() / bucket) * bucket;
+	return (path) => signUrl(ctx, path, viewer, ctx.config.urlLifetimeS + bucket / 1000, now);
+}
+
+const mediaPath = (row: SegmentRow) => `/v1/media/${row.device}/${row.channel}/${row.stream}/${row.seq}.m4s`;
+const initPath = (row: SegmentRow) => `/v1/media/${row.device}/${row.channel}/${row.stream}/init.mp4`;
+const seconds = (ms: number) => (ms / 1000).toFixed(3);
+const targetOf = (rows: SegmentRow[]) => Math.max(1, ...rows.map((row) => Math.round((row.end_ms - row.start_ms) / 1000)));
+
+export function vodPlaylist(ctx: CloudContext, viewer: Viewer, device: string, channel: number, start: number, end: number): string {
+	const rows = segmentsOverlapping(ctx.db, device, channel, start, end);
+	if (!rows.length) throw new HttpError(404, `nothing recorded between ${iso(start)} and ${iso(end)}`);
+	const sign = signer(ctx, viewer);
+	const lines = ["#EXTM3U", "#EXT-X-VERSION:7", `#EXT-X-TARGETDURATION:${targetOf(rows)}`, "#EXT-X-MEDIA-SEQUENCE:0",
+		"#EXT-X-PLAYLIST-TYPE:VOD", "#EXT-X-INDEPENDENT-SEGMENTS"];
+	let stream: string | undefined;
+	for (const [index, span] of spansOf(rows).entries()) {
+		if (index > 0) lines.push("#EXT-X-DISCONTINUITY");
+		if (span.stream !== stream) lines.push(`#EXT-X-MAP:URI="${sign(initPath(span.segments[0]))}"`);
+		stream = span.stream;
+		lines.push(`#EXT-X-PROGRAM-DATE-TIME:${iso(span.start)}`);
+		for (const row of span.segments) lines.push(`#EXTINF:${seconds(row.end_ms - row.start_ms)},`, sign(mediaPath(row)));
+	}
+	lines.push("#EXT-X-ENDLIST", "");
+	return lines.join("\n");
+}
+
+interface Numbered {
+	row: SegmentRow;
+	msn: number;
+	disc: number;
+}
+
+/** Media sequence and discontinuity numbers of a stream: made once, then read by every instance. */
+function numbersOf(db: Db, row: SegmentRow): { base: number; disc: number } {
+	const known = db.prepare("SELECT base, disc FROM hls_streams WHERE device = ? AND channel = ? AND stream = ?");
+	let numbers = known.get(row.device, row.channel, row.stream) as { base: number; disc: number } | undefined;
+	if (numbers) return numbers;
+	db.transaction(() => {
+		// After every stream numbered before it: the previous streams' last numbers + 1.
+		const after = db.prepare(`SELECT MAX(h.base + COALESCE((SELECT MAX(s.seq) FROM segments s WHERE s.device = h.device AND s.channel = h.channel AND s.stream = h.stream), 0) + 1) AS base,
+			MAX(h.disc) + 1 AS disc FROM hls_streams h WHERE h.device = ? AND h.channel = ?`).get(row.device, row.channel) as { base: number | null; disc: number | null };
+		db.prepare("INSERT OR IGNORE INTO hls_streams (device, channel, stream, base, disc) VALUES (?, ?, ?, ?, ?)")
+			.run(row.device, row.channel, row.stream, after.base ?? 0, after.disc ?? 0);
+	}).immediate();
+	numbers = known.get(row.device, row.channel, row.stream) as { base: number; disc: number };
+	return numbers;
+}
+
+/** The live window, numbered; consecutive numbers only (a hole restarts the window after it). */
+function liveWindow(db: Db, device: string, channel: number): Numbered[] {
+	const rows = newestSegments(db, device, channel, 64);
+	if (!rows.length) return [];
+	const edge = rows[rows.length - 1].end_ms;
+	const recent = rows.filter((row, index) => row.start_ms >= edge - windowMs || index >= rows.length - minSegments);
+	let window: Numbered[] = [];
+	for (const row of recent) {
+		const { base, disc } = numbersOf(db, row);
+		const msn = base + row.seq;
+		const last = window[window.length - 1];
+		if (last && msn <= last.msn) continue; // a late segment of an older stream: its number is taken
+		if (last && (msn !== last.msn + 1 || disc > last.disc + 1)) window = [];
+		window.push({ row, msn, disc });
+	}
+	return window;
+}
+
+function livePlaylist(ctx: CloudContext, viewer: Viewer, window: Numbered[]): string {
+	const sign = signer(ctx, viewer);
+	const target = targetOf(window.map((entry) => entry.row));
+	const lines = ["#EXTM3U", "#EXT-X-VERSION:9", `#EXT-X-TARGETDURATION:${target}`,
+		`#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,HOLD-BACK=${(target * holdBackTargets).toFixed(3)}`,
+		`#EXT-X-MEDIA-SEQUENCE:${window[0].msn}`, `#EXT-X-DISCONTINUITY-SEQUENCE:${window[0].disc}`, "#EXT-X-INDEPENDENT-SEGMENTS"];
+	let previous: Numbered | undefined;
+	for (const entry of window) {
+		if (previous && entry.disc !== previous.disc) lines.push("#EXT-X-DISCONTINUITY");
+		if (!previous || entry.row.stream !== previous.row.stream) lines.push(`#EXT-X-MAP:URI="${sign(initPath(entry.row))}"`);
+		lines.push(`#EXT-X-PROGRAM-DATE-TIME:${iso(entry.row.start_ms)}`, `#EXTINF:${seconds(entry.row.end_ms - entry.row.start_ms)},`, sign(mediaPath(entry.row)));
+		previous = entry;
+	}
+	lines.push("");
+	return lines.join("\n");
+}
+
+export async function sendLive(ctx: CloudContext, req: IncomingMessage, res: ServerResponse, url: URL, viewer: Viewer, device: string, channel: number): Promise<void> {
+	const wanted = url.searchParams.get("_HLS_msn");
+	if (wanted !== null && !/^(0|[1-9][0-9]{0,14})$/.test(wanted)) throw new HttpError(400, "_HLS_msn must be a non-negative integer");
+	let window = liveWindow(ctx.db, device, channel);
+	const newest = () => window[window.length - 1];
+	if (!window.length || newest().row.end_ms < Date.now() - liveMs) throw new HttpError(404, `nothing live on ${device} channel ${channel}`);
+	if (wanted !== null) {
+		const msn = Number(wanted);
+		if (msn > newest().msn + 2) throw new HttpError(400, `_HLS_msn ${msn} is more than 2 segments ahead of the newest (${newest().msn})`);
+		const deadline = Date.now() + blockMs;
+		while (newest().msn < msn && Date.now() < deadline && !req.destroyed) {
+			await waitForSegment(ctx, device, channel, deadline - Date.now());
+			window = liveWindow(ctx.db, device, channel);
+		}
+	}
+	const text = livePlaylist(ctx, viewer, window);
+	res.writeHead(200, { "content-type": mime, "content-length": Buffer.byteLength(text), "cache-control": "no-cache" });
+	res.end(req.method === "HEAD" ? undefined : text);
+}
+
+export function sendPlaylist(res: ServerResponse, text: string, head: boolean): void {
+	res.writeHead(200, { "content-type": mime, "content-length": Buffer.byteLength(text), "cache-control": "private, max-age=5" });
+	res.end(head ? undefined : text);
+}

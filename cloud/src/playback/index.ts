@@ -1,0 +1,106 @@
+// The viewer side of recordings: signed URLs, the mediamtx-style list, the
+// fMP4 `get`, HLS (VOD and live), and the media objects they point to.
+// Endpoints and answers: cloud/API.md.
+import type { CloudContext } from "../context.js";
+import { HttpError, readJson, sendJson } from "../http/router.js";
+import { NotFoundError } from "../storage/object-store.js";
+import { serviceKey, signUrl } from "../auth/signed-url.js";
+import { channelOf, loadUsersAccess, requireDeviceAccess, viewerChannel, viewerOf } from "./access.js";
+import { dayMs, durationParam, iso, maxListMs, rangeParams, timeParam } from "./params.js";
+import { segmentOf, segmentsOverlapping, streamRow } from "./segments.js";
+import { spansOf } from "./spans.js";
+import { sendClip } from "./clip.js";
+import { sendLive, sendPlaylist, vodPlaylist } from "./hls.js";
+import { loadSegmentEvents } from "./live-wait.js";
+
+/** Paths a viewer may ask /v1/sign for: the device is the segment after the prefix. */
+const signable = /^\/v1\/(recordings|hls|media|snapshots)\/([^/?]+)\/|^\/v1\/devices\/([^/?]+)\/events(\?|$)/;
+
+export async function install(ctx: CloudContext): Promise<void> {
+	// Made at start, not at the first signed URL, so instances that share the
+	// data folder agree on it before either hands out a link.
+	serviceKey(ctx);
+	await loadUsersAccess();
+	await loadSegmentEvents();
+	const { router } = ctx;
+
+	router.add("GET", "/v1/recordings/:device/:channel/list", async (req, res, params, url) => {
+		const { viewer, device, channel } = await viewerChannel(ctx, req, url, params);
+		const { start, end } = rangeParams(url, maxListMs, dayMs);
+		const spans = spansOf(segmentsOverlapping(ctx.db, device.id, channel, start, end));
+		sendJson(res, 200, spans.map((span) => {
+			const clipMs = Math.min(span.end - span.start, dayMs);
+			return {
+				start: iso(span.start),
+				duration: (span.end - span.start) / 1000,
+				url: signUrl(ctx, `/v1/recordings/${device.id}/${channel}/get?start=${span.start}&duration=${clipMs / 1000}`, viewer),
+				hls: signUrl(ctx, `/v1/hls/${device.id}/${channel}/vod.m3u8?start=${span.start}&end=${span.start + clipMs}`, viewer),
+			};
+		}));
+	});
+
+	router.add("GET", "/v1/recordings/:device/:channel/get", async (req, res, params, url) => {
+		const { device, channel } = await viewerChannel(ctx, req, url, params);
+		const start = timeParam(url, "start");
+		const duration = durationParam(url, "duration", dayMs);
+		await sendClip(ctx, res, device.id, channel, start, start + duration, req.method === "HEAD");
+	});
+
+	router.add("GET", "/v1/hls/:device/:channel/vod.m3u8", async (req, res, params, url) => {
+		const { viewer, device, channel } = await viewerChannel(ctx, req, url, params);
+		const { start, end } = rangeParams(url, dayMs);
+		sendPlaylist(res, vodPlaylist(ctx, viewer, device.id, channel, start, end), req.method === "HEAD");
+	});
+
+	router.add("GET", "/v1/hls/:device/:channel/live.m3u8", async (req, res, params, url) => {
+		const { viewer, device, channel } = await viewerChannel(ctx, req, url, params);
+		await sendLive(ctx, req, res, url, viewer, device.id, channel);
+	});
+
+	router.add("GET", "/v1/media/:device/:channel/:stream/:file", async (req, res, params, url) => {
+		const { device, channel } = await viewerChannel(ctx, req, url, params);
+		const { stream, file } = params;
+		let key: string, range: { start: number; end: number } | undefined, type: string;
+		if (file === "init.mp4") {
+			const info = streamRow(ctx.db, device.id, channel, stream);
+			if (!info) throw new HttpError(404, `no stream ${stream} on ${device.id} channel ${channel}`);
+			key = info.init_key;
+			type = "video/mp4";
+		}
+		else {
+			const seq = /^(0|[1-9][0-9]{0,9})\.m4s$/.exec(file)?.[1];
+			if (seq === undefined) throw new HttpError(400, `media file must be init.mp4 or <seq>.m4s, not ${JSON.stringify(file)}`);
+			const row = segmentOf(ctx.db, device.id, channel, stream, Number(seq));
+			// A tombstoned segment stays readable through the grace period, so a playback in progress is not cut.
+			if (!row || (row.deleted !== null && row.deleted < Date.now() - ctx.config.deleteGraceS * 1000))
+				throw new HttpError(404, `no segment ${seq} in stream ${stream} of ${device.id} channel ${channel}`);
+			key = row.key;
+			range = { start: row.offset, end: row.offset + row.bytes - 1 };
+			type = "video/iso.segment";
+		}
+		let bytes: Buffer;
+		try {
+			bytes = await ctx.store.get(key, range);
+		}
+		catch (error) {
+			if (error instanceof NotFoundError) throw new HttpError(404, `${file} of stream ${stream} was deleted`);
+			throw error;
+		}
+		res.writeHead(200, { "content-type": type, "content-length": bytes.length, "cache-control": "private, max-age=31536000, immutable" });
+		res.end(req.method === "HEAD" ? undefined : bytes);
+	});
+
+	router.add("POST", "/v1/sign", async (req, res, _params, url) => {
+		const viewer = await viewerOf(ctx, req, url);
+		const { path } = await readJson(req, 8 * 1024);
+		if (typeof path !== "string" || path.length > 2048) throw new HttpError(400, "path must be a string of at most 2048 characters");
+		const match = signable.exec(path);
+		if (!match || path.includes("..") || /[#\s]/.test(path)) throw new HttpError(400, "path must be a viewer path under /v1/recordings, /v1/hls, /v1/media, /v1/snapshots or /v1/devices/<id>/events");
+		const deviceId = decodeURIComponent(match[2] ?? match[3]);
+		const device = await requireDeviceAccess(ctx, viewer, deviceId);
+		const channel = /^\/v1\/(?:recordings|hls|media|snapshots)\/[^/]+\/([^/?]+)/.exec(path)?.[1];
+		if (channel !== undefined) channelOf(device, channel);
+		const signed = signUrl(ctx, path, viewer);
+		sendJson(res, 200, { url: signed, expires: iso(Number(new URL(signed, "http://local").searchParams.get("exp")) * 1000) });
+	});
+}

@@ -1,0 +1,111 @@
+// Test media for playback: real fragmented MP4 made by ffmpeg (1-s fragments,
+// a key frame each), split at moof boxes into segments, and written into a
+// cloud's store and tables the way the ingest part commits them (schema:
+// cloud/CLOUD.md). A "camera" can repeat the fragments forever, shifted in time.
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { readBoxes } from "../../build/node/cloud/src/media/boxes.js";
+import { fragmentsOf, fragmentStartS, rebaseMoof, trackTimescales } from "../../build/node/cloud/src/media/rebase.js";
+
+const made = new Map();
+
+/** { init, fragments: [{ bytes, startS, endS }], scales } of a clip; `seconds` whole fragments. */
+export function makeClip({ seconds = 6, video = true, audio = true, size = "320x240", fps = 15 } = {}) {
+	const id = JSON.stringify({ seconds, video, audio, size, fps });
+	if (made.has(id)) return made.get(id);
+	const dir = mkdtempSync(join(tmpdir(), "ivxs-clip-"));
+	try {
+		const file = join(dir, "clip.mp4");
+		const inputs = [];
+		if (video) inputs.push("-f", "lavfi", "-i", `testsrc2=size=${size}:rate=${fps}`);
+		if (audio) inputs.push("-f", "lavfi", "-i", "sine=frequency=440:sample_rate=16000");
+		execFileSync("ffmpeg", ["-hide_banner", "-loglevel", "error", ...inputs, "-t", String(seconds + 1),
+			...(video ? ["-c:v", "libx264", "-preset", "ultrafast", "-profile:v", "main", "-pix_fmt", "yuv420p", "-g", String(fps), "-keyint_min", String(fps), "-sc_threshold", "0"] : []),
+			...(audio ? ["-c:a", "aac", "-b:a", "32k"] : []),
+			...(audio && !video ? ["-frag_duration", "1000000"] : []),
+			"-movflags", "frag_keyframe+empty_moov+default_base_moof", "-f", "mp4", file]);
+		const bytes = readFileSync(file);
+		const boxes = readBoxes(bytes);
+		const moov = boxes.findIndex((box) => box.type === "moov");
+		const init = bytes.subarray(0, boxes[moov].end);
+		const scales = trackTimescales(init);
+		const pairs = fragmentsOf(bytes.subarray(boxes[moov + 1].start));
+		const starts = pairs.map(({ moof }) => fragmentStartS(moof, scales));
+		// The last fragment has no successor to end it: it is left out.
+		const fragments = pairs.slice(0, -1).map(({ moof, mdat }, i) => ({ bytes: Buffer.concat([moof, mdat]), startS: starts[i], endS: starts[i + 1] })).slice(0, seconds);
+		const clip = { init, fragments, scales, codecs: [video && "avc1.4d401e", audio && "mp4a.40.2"].filter(Boolean).join(",") };
+		made.set(id, clip);
+		return clip;
+	}
+	finally {
+		rmSync(dir, { recursive: true, force: true });
+	}
+}
+
+/** The ingest tables, as the ingest part defines them (a no-op once it is merged). */
+export function ensureTables(db) {
+	db.exec(`
+CREATE TABLE IF NOT EXISTS streams (
+	device TEXT NOT NULL, channel INTEGER NOT NULL, stream TEXT NOT NULL, epoch_ms INTEGER NOT NULL, init_key TEXT NOT NULL,
+	codecs TEXT NOT NULL, width INTEGER, height INTEGER, has_video INTEGER NOT NULL, has_audio INTEGER NOT NULL,
+	created INTEGER NOT NULL, ended INTEGER, PRIMARY KEY (device, channel, stream));
+CREATE TABLE IF NOT EXISTS segments (
+	id INTEGER PRIMARY KEY, device TEXT NOT NULL, channel INTEGER NOT NULL, stream TEXT NOT NULL, seq INTEGER NOT NULL,
+	start_ms INTEGER NOT NULL, end_ms INTEGER NOT NULL, bytes INTEGER NOT NULL, sha256 TEXT NOT NULL, key TEXT NOT NULL,
+	"offset" INTEGER NOT NULL DEFAULT 0, file_id INTEGER, created INTEGER NOT NULL, deleted INTEGER,
+	UNIQUE (device, channel, stream, seq));
+CREATE INDEX IF NOT EXISTS segments_time ON segments (device, channel, start_ms);`);
+}
+
+/** A camera writing one stream of `clip` into the cloud, as committed segments. */
+export class Camera {
+	#cloud; #clip; #next = 0;
+	constructor(cloud, { device, channel = 0, stream = `s${Date.now()}`, epoch = Date.now(), clip = makeClip() }) {
+		ensureTables(cloud.ctx.db);
+		this.#cloud = cloud;
+		this.#clip = clip;
+		Object.assign(this, { device, channel, stream, epoch });
+	}
+
+	get nextSeq() { return this.#next; }
+
+	async start() {
+		const key = `media/${this.device}/${this.channel}/${this.stream}/init.mp4`;
+		await this.#cloud.ctx.store.put(key, this.#clip.init);
+		this.#cloud.ctx.db.prepare(`INSERT INTO streams (device, channel, stream, epoch_ms, init_key, codecs, width, height, has_video, has_audio, created)
+			VALUES (?, ?, ?, ?, ?, ?, 320, 240, 1, 1, ?)`).run(this.device, this.channel, this.stream, this.epoch, key, this.#clip.codecs, Date.now());
+		return this;
+	}
+
+	/** Commits the next segment (the clip's fragments in a loop, decode times running on); returns its row. */
+	async commit({ skip = 0 } = {}) {
+		this.#next += skip;
+		const seq = this.#next++;
+		const { fragments, scales } = this.#clip;
+		const fragment = fragments[seq % fragments.length];
+		const loopS = fragments[fragments.length - 1].endS - fragments[0].startS;
+		const offsetS = Math.floor(seq / fragments.length) * loopS;
+		let bytes = fragment.bytes;
+		if (offsetS > 0) {
+			const shift = new Map([...scales].map(([track, scale]) => [track, -BigInt(Math.round(offsetS * scale))]));
+			const [{ moof, mdat }] = fragmentsOf(bytes);
+			bytes = Buffer.concat([rebaseMoof(moof, seq + 1, shift), mdat]);
+		}
+		const start = this.epoch + Math.round((fragment.startS + offsetS) * 1000), end = this.epoch + Math.round((fragment.endS + offsetS) * 1000);
+		const key = `media/${this.device}/${this.channel}/${this.stream}/${seq}.m4s`;
+		await this.#cloud.ctx.store.put(key, bytes);
+		const row = { device: this.device, channel: this.channel, stream: this.stream, seq, start_ms: start, end_ms: end, bytes: bytes.length, sha256: "-", key, offset: 0, created: Date.now() };
+		row.id = Number(this.#cloud.ctx.db.prepare(`INSERT INTO segments (device, channel, stream, seq, start_ms, end_ms, bytes, sha256, key, "offset", created)
+			VALUES (@device, @channel, @stream, @seq, @start_ms, @end_ms, @bytes, @sha256, @key, @offset, @created)`).run(row).lastInsertRowid);
+		return row;
+	}
+}
+
+/** ffprobe's view of a file: streams and packet count per stream. */
+export function probe(file) {
+	const out = JSON.parse(execFileSync("ffprobe", ["-v", "error", "-show_entries", "stream=codec_name,width,height,nb_read_packets:format=duration,start_time",
+		"-count_packets", "-of", "json", file], { encoding: "utf8" }));
+	return out;
+}
