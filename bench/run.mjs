@@ -81,6 +81,11 @@
  *             --memory-report line at exit)
  *      hello: build/bin/ivxs{,-m32} --memory-report -m tests/host/apps -m build/mods hello
  *    Reported only (no target); m32_over_m64 = 32-bit figure / 64-bit figure.
+ *
+ * 7. cloud_latency — live latency to Chromium: capture (the simulated camera's wall clock, carried
+ *    as EXT-X-PROGRAM-DATE-TIME) to the frame on screen in the console's live view, median and p95
+ *    over 20 s, against hls.js defaults playing the same playlist in the same page
+ *    (bench/cloud-latency/run.mjs; also runnable alone). Target: median <= 2000 ms.
  */
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
@@ -89,6 +94,7 @@ import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { buildHost } from "../scripts/build.mjs";
 import { nativeModules } from "../scripts/native-modules.mjs";
+import { benchCloudLatency } from "./cloud-latency/run.mjs";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 process.chdir(root);
@@ -540,6 +546,7 @@ async function main() {
 		["mux", () => benchMuxAll()],
 		["capture", benchCapture],
 		["xs_heap", () => benchXsHeap()],
+		["cloud_latency", () => benchCloudLatency()],
 	];
 	// `node bench/run.mjs xs_heap capture` runs only those sections.
 	const only = process.argv.slice(2);

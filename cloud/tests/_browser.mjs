@@ -60,3 +60,33 @@ export function videoColours(page, selector) {
 		return colours.size;
 	}, selector);
 }
+
+/** Signs in through the console's form and waits for the device list. */
+export async function signIn(page, base, user, password) {
+	await page.goto(`${base}/`);
+	await page.waitForSelector("#user");
+	await page.fill("#user", user);
+	await page.fill("#password", password);
+	await page.click("#sign-in");
+	await page.waitForSelector("#devices .device-card, #devices .empty");
+}
+
+/** Uploads a JPEG as the device's snapshot (PROTOCOL §4, signed like a camera). Resolves with the status. */
+export async function uploadSnapshot(base, device, jpeg, time = Date.now(), channel = 0) {
+	const { signRequest } = await import("../../build/node/cloud/sim/sign.js");
+	const path = `/v1/devices/${device.id}/channels/${channel}/snapshots?time=${time}`;
+	const signed = signRequest({ device: device.id, key: device.secret, method: "PUT", path, body: jpeg });
+	const response = await fetch(`${base}${path}`, { method: "PUT", body: jpeg, headers: { ...signed.headers, "content-type": "image/jpeg" } });
+	await response.arrayBuffer();
+	return response.status;
+}
+
+/** Polls `fn` in the page until it returns a truthy value (or throws after `timeoutMs` with `what`). */
+export async function until(page, what, fn, arg, timeoutMs = 30000) {
+	try {
+		return await (await page.waitForFunction(fn, arg, { timeout: timeoutMs, polling: 200 })).jsonValue();
+	}
+	catch (error) {
+		throw new Error(`timed out waiting for ${what}: ${error.message.split("\n")[0]}`);
+	}
+}
