@@ -55,6 +55,8 @@ export class Timeline {
 	set(from, to, spans, events) {
 		this.#from = from;
 		this.#to = to;
+		this.#track.dataset.from = String(from);
+		this.#track.dataset.to = String(to);
 		for (const node of this.#track.querySelectorAll(".tl-span, .tl-event")) node.remove();
 		for (const span of spans) {
 			const left = Math.max(0, this.#percent(span.start));
