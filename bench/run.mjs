@@ -95,6 +95,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { buildHost } from "../scripts/build.mjs";
 import { nativeModules } from "../scripts/native-modules.mjs";
 import { benchCloudLatency } from "./cloud-latency/run.mjs";
+import { benchCloud } from "./cloud/ingest.mjs";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 process.chdir(root);
@@ -547,6 +548,7 @@ async function main() {
 		["capture", benchCapture],
 		["xs_heap", () => benchXsHeap()],
 		["cloud_latency", () => benchCloudLatency()],
+		["cloud", () => benchCloud({ root, log })], // bench/cloud/ingest.mjs
 	];
 	// `node bench/run.mjs xs_heap capture` runs only those sections.
 	const only = process.argv.slice(2);

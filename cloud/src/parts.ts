@@ -16,6 +16,8 @@ import * as devices from "./devices/routes.js";
 import * as ingest from "./ingest/index.js";
 
 // recordings imports (cstore)
+import * as recordings from "./recordings/index.js";
+import * as retention from "./retention/index.js";
 
 // playback imports (cplay)
 import * as playback from "./playback/index.js";
@@ -41,6 +43,7 @@ export const parts: Part[] = [
 	ingest,
 
 	// recordings, retention (cstore)
+	recordings, retention,
 
 	// playback, snapshots, events (cplay)
 	playback,

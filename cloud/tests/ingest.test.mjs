@@ -92,6 +92,22 @@ test("a retry of a stored segment is a 200 duplicate; other bytes under its seq 
 	t.deepEqual(objects(cloud, device), ["0/s1/0.m4s", "0/s1/1.m4s", "0/s1/2.m4s", "0/s1/3.m4s"]);
 	t.is((await uploader.end("s1")).status, 200);
 	t.regex((await uploader.sendFixed("PUT", uploader.path("s1", "segments/5"), av.segments[5].bytes)).json.error, /has ended/);
+	t.regex((await uploader.putInit("s1", av.init, epoch)).json.error, /has ended/);
+});
+
+test("two different inits sent at once for one new stream: one is stored, the other is a 409, and the object is the stored one's", async (t) => {
+	const { cloud, device, uploader } = await setup(t);
+	const videoOnly = packageStream({ seconds: 1, audio: false }).init;
+	const epoch = Date.now();
+	for (let round = 0; round < 5; round++) {
+		const stream = `race${round}`;
+		const answers = await Promise.all([uploader.putInit(stream, av.init, epoch), uploader.putInit(stream, videoOnly, epoch)]);
+		t.deepEqual(answers.map((a) => a.status).sort(), [201, 409]);
+		const winner = answers[0].status === 201 ? av.init : videoOnly;
+		const row = cloud.ctx.db.prepare("SELECT * FROM streams WHERE device = ? AND stream = ?").get(device.id, stream);
+		t.true((await cloud.ctx.store.get(row.init_key)).equals(winner));
+		t.is(row.codecs, winner === av.init ? "avc1.4d4016,mp4a.40.2" : "avc1.4d4016");
+	}
 });
 
 test("bad input is a 4xx with a clear message and stores nothing", async (t) => {

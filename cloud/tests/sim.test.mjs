@@ -11,6 +11,7 @@ import aedes from "aedes";
 import { cloudFor, deviceIn } from "./_cloud.mjs";
 import { Camera } from "../../build/node/cloud/sim/camera.js";
 import { signingKey } from "../../build/node/cloud/sim/sign.js";
+import { runLoad } from "../../build/node/cloud/sim/load.js";
 
 const cameraJs = join(import.meta.dirname, "../../build/node/cloud/sim/camera.js");
 
@@ -85,4 +86,15 @@ test("a camera with a wrong secret is refused by the broker", async (t) => {
 	const camera = new Camera({ cloud: cloud.url, device: device.id, secret: "w".repeat(32), seconds: 1, speed: 0, mqtt: url });
 	t.teardown(() => camera.close());
 	await t.throwsAsync(() => camera.run(), { message: /Not authorized|Bad username or password/i });
+});
+
+test("the load generator's cameras each store one 2-s segment per period, signed per request", async (t) => {
+	const cloud = await cloudFor(t);
+	const devices = Array.from({ length: 20 }, () => deviceIn(cloud));
+	const result = await runLoad({ cloud: cloud.url, devices, cameras: 20, seconds: 4 });
+	t.like(result, { requests: 40, stored: 40, late: 0, failed: 0 });
+	const rows = cloud.ctx.db.prepare("SELECT seq, end_ms - start_ms AS ms, bytes FROM segments ORDER BY device, seq").all();
+	t.is(rows.length, 40);
+	t.true(rows.every((r) => r.ms === 2000));
+	t.is(result.bytes_accepted, result.bytes_sent); // every init and segment answered 201
 });

@@ -95,8 +95,14 @@ export class Ingest {
 		}
 		this.#checkStopping();
 		const key = objectKey("media", ids.device, ids.channel, ids.stream, "init.mp4");
-		const existing = streamOf(this.#ctx.db, ids.device, ids.channel, ids.stream);
-		if (existing) return this.#sameInit(res, existing, body, epoch);
+		await this.#exclusive(key, async () => {
+			const existing = streamOf(this.#ctx.db, ids.device, ids.channel, ids.stream);
+			if (existing) return this.#sameInit(res, existing, body, epoch);
+			await this.#newStream(res, ids, key, init, body, epoch);
+		});
+	}
+
+	async #newStream(res: ServerResponse, ids: Ids, key: string, init: InitInfo, body: Buffer, epoch: number): Promise<void> {
 		await this.#track(this.#ctx.store.put(key, body));
 		const row: StreamRow = {
 			...ids, epoch_ms: epoch, init_key: key, codecs: init.codecs,
@@ -111,6 +117,7 @@ export class Ingest {
 	}
 
 	async #sameInit(res: ServerResponse, existing: StreamRow, body: Buffer, epoch: number): Promise<void> {
+		if (existing.ended !== null) throw new HttpError(409, `stream ${existing.stream} has ended: start a new stream id`);
 		const stored = await this.#ctx.store.get(existing.init_key);
 		if (existing.epoch_ms !== epoch || !stored.equals(body)) {
 			this.#error("conflict");
@@ -177,14 +184,23 @@ export class Ingest {
 		return { start_ms: ms(span.start), end_ms: ms(span.end) };
 	}
 
-	async #commit(stream: StreamRow, seq: number, body: Buffer, sha256: string, info: SegmentInfo): Promise<{ status: 200 | 201; row: SegmentRow }> {
-		const { device, channel } = stream;
-		const lockKey = `${device}/${channel}/${stream.stream}/${seq}`;
-		// One upload of a seq at a time in this instance: the second sees the first's row.
-		while (this.#locks.has(lockKey)) await this.#locks.get(lockKey);
+	/** Runs `work` alone for `key` in this instance: a second upload of the same init or seq waits, then sees the first's row. */
+	async #exclusive<T>(key: string, work: () => Promise<T>): Promise<T> {
+		while (this.#locks.has(key)) await this.#locks.get(key);
 		let release!: () => void;
-		this.#locks.set(lockKey, new Promise<void>((resolve) => (release = resolve)));
+		this.#locks.set(key, new Promise<void>((resolve) => (release = resolve)));
 		try {
+			return await work();
+		}
+		finally {
+			this.#locks.delete(key);
+			release();
+		}
+	}
+
+	#commit(stream: StreamRow, seq: number, body: Buffer, sha256: string, info: SegmentInfo): Promise<{ status: 200 | 201; row: SegmentRow }> {
+		const { device, channel } = stream;
+		return this.#exclusive(`${device}/${channel}/${stream.stream}/${seq}`, async () => {
 			const db = this.#ctx.db;
 			const same = (row: SegmentRow) => {
 				if (row.sha256 !== sha256) throw new HttpError(409, `segment ${seq} is already stored with different bytes`);
@@ -221,11 +237,7 @@ export class Ingest {
 				}
 			}
 			return result;
-		}
-		finally {
-			this.#locks.delete(lockKey);
-			release();
-		}
+		});
 	}
 
 	#track<T>(work: Promise<T>): Promise<T> {

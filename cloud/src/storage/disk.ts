@@ -58,9 +58,9 @@ export class DiskStore implements ObjectStore {
 		const handle = await open(path, "r").catch((error) => {
 			throw error.code === "ENOENT" ? new NotFoundError(key) : error;
 		});
-		// The stream owns the handle and closes it once. (Closing a raw fd number
-		// as well would close whatever file reused that number meanwhile.)
-		return handle.createReadStream({ start: range?.start, end: range?.end });
+		// The handle's own stream closes the handle once (a numeric fd closed by the stream and
+		// again by handle.close() failed reads with EBADF).
+		return handle.createReadStream({ autoClose: true, start: range?.start, end: range?.end });
 	}
 
 	async head(key: string): Promise<ObjectInfo | undefined> {

@@ -1,0 +1,31 @@
+// One instance at a time does the storage upkeep (file assembly, retention,
+// deleting tombstoned objects): a row in the shared metadata names the holder
+// and when its claim runs out. The holder renews it on every run; another
+// instance takes it over only after it expired, so an instance that died
+// mid-work hands over within one lease period.
+import { defineSchema, type Db } from "../meta/db.js";
+
+defineSchema("leases", `
+CREATE TABLE IF NOT EXISTS leases (
+	name TEXT PRIMARY KEY,
+	holder TEXT NOT NULL,
+	expires INTEGER NOT NULL
+);`);
+
+/** Takes or renews the lease `name` for `holder` until now + ttlMs; false when another holder's lease is still running. */
+export function holdLease(db: Db, name: string, holder: string, now: number, ttlMs: number): boolean {
+	const result = db.prepare(`INSERT INTO leases (name, holder, expires) VALUES (?, ?, ?)
+		ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires = excluded.expires
+		WHERE leases.holder = excluded.holder OR leases.expires <= ?`).run(name, holder, now + ttlMs, now);
+	return result.changes === 1;
+}
+
+/** Whether `holder` holds `name` at `now` (checked inside the transaction that publishes work). */
+export function leaseHeld(db: Db, name: string, holder: string, now: number): boolean {
+	return db.prepare("SELECT 1 FROM leases WHERE name = ? AND holder = ? AND expires > ?").get(name, holder, now) !== undefined;
+}
+
+/** Gives the lease up (at shutdown), so another instance need not wait for it to expire. */
+export function releaseLease(db: Db, name: string, holder: string): void {
+	db.prepare("DELETE FROM leases WHERE name = ? AND holder = ?").run(name, holder);
+}

@@ -1,0 +1,168 @@
+// Retention with a fake clock: by age per the device's plan (7 days without
+// one), then by the total size cap, oldest first; rows are marked, objects go
+// after the grace, a file only with its last segment, and a read in progress
+// is never cut.
+import test from "ava";
+import { randomBytes } from "node:crypto";
+import { runRetention, storedBytes, retentionDaysOf, purgeDeletedRows } from "../../build/node/cloud/src/retention/index.js";
+import { assembleClosed } from "../../build/node/cloud/src/recordings/assemble.js";
+import { listFiles } from "../../build/node/cloud/src/recordings/files.js";
+import { holdLease } from "../../build/node/cloud/src/recordings/lease.js";
+import { sweepTombstones } from "../../build/node/cloud/src/storage/tombstones.js";
+import { readAll } from "../../build/node/cloud/src/storage/object-store.js";
+import { bareCloud, fmp4, addStream, addSegment } from "./_recordings.mjs";
+
+const day = 86_400_000;
+const NOW = Date.UTC(2026, 5, 1, 0, 0, 0);
+
+/** The tables of the plans and snapshots parts, with the agreed columns, when those parts are not there. */
+function otherTables(db) {
+	db.exec(`CREATE TABLE IF NOT EXISTS plans (device TEXT PRIMARY KEY, plan TEXT NOT NULL, rev INTEGER NOT NULL DEFAULT 1, updated INTEGER NOT NULL DEFAULT 0);
+	CREATE TABLE IF NOT EXISTS snapshots (device TEXT NOT NULL, channel INTEGER NOT NULL, time_ms INTEGER NOT NULL, key TEXT NOT NULL, bytes INTEGER NOT NULL, deleted INTEGER);`);
+}
+
+async function addSnapshot(cloud, device, timeMs, bytes = 100) {
+	const key = `snapshots/${device}/0/${timeMs}.jpg`;
+	await cloud.ctx.store.put(key, randomBytes(bytes));
+	cloud.ctx.db.prepare("INSERT INTO snapshots (device, channel, time_ms, key, bytes, deleted) VALUES (?, 0, ?, ?, ?, NULL)").run(device, timeMs, key, bytes);
+	return key;
+}
+
+/** A stream `stream` of `device` with one small segment per given time (seq in order). */
+async function addSegments(cloud, device, stream, times, bytes = 1000) {
+	await addStream(cloud, { device, stream, init: Buffer.from("init"), epochMs: times[0] });
+	const keys = [];
+	for (const [seq, at] of times.entries()) {
+		await addSegment(cloud, { device, stream, seq, startMs: at, endMs: at + 1000, bytes: randomBytes(bytes) });
+		keys.push(`media/${device}/0/${stream}/${seq}.m4s`);
+	}
+	return keys;
+}
+
+const live = (db, table) => db.prepare(`SELECT COUNT(*) AS n FROM ${table} WHERE deleted IS NULL`).get().n;
+const exists = async (cloud, keys) => Promise.all(keys.map(async (key) => (await cloud.ctx.store.head(key)) !== undefined));
+
+test("by age: each device keeps its plan's retentionDays (7 without a plan); objects go after the grace", async (t) => {
+	const cloud = await bareCloud(t, { deleteGraceS: 600, urlLifetimeS: 60 });
+	const { db } = cloud.ctx;
+	otherTables(db);
+	db.prepare("INSERT INTO plans (device, plan) VALUES ('cam1', ?), ('cam3', ?)").run(JSON.stringify({ v: 1, mode: "continuous", retentionDays: 1 }), "not json");
+	t.is(retentionDaysOf(db, "cam1"), 1);
+	t.is(retentionDaysOf(db, "cam2"), 7, "no plan");
+	t.is(retentionDaysOf(db, "cam3"), 7, "an unreadable plan");
+	const ages = [8 * day, 2 * day, day / 2];
+	const cam1 = await addSegments(cloud, "cam1", "s1", ages.map((age) => NOW - age));
+	const cam2 = await addSegments(cloud, "cam2", "s1", ages.map((age) => NOW - age));
+	const snaps1 = await Promise.all(ages.map((age) => addSnapshot(cloud, "cam1", NOW - age)));
+	const snaps2 = await Promise.all(ages.map((age) => addSnapshot(cloud, "cam2", NOW - age)));
+
+	t.deepEqual(runRetention(cloud.ctx, NOW), { segments: 3, files: 0, snapshots: 3 });
+	t.deepEqual(db.prepare("SELECT device, seq, deleted FROM segments ORDER BY device, seq").all(), [
+		{ device: "cam1", seq: 0, deleted: NOW }, { device: "cam1", seq: 1, deleted: NOW }, { device: "cam1", seq: 2, deleted: null },
+		{ device: "cam2", seq: 0, deleted: NOW }, { device: "cam2", seq: 1, deleted: null }, { device: "cam2", seq: 2, deleted: null },
+	]);
+	t.deepEqual(db.prepare("SELECT device, deleted FROM snapshots ORDER BY device, time_ms").all().map((row) => row.deleted), [NOW, NOW, null, NOW, null, null]);
+	t.regex(cloud.ctx.metrics.render(), /ivxs_retention_deleted_total\{kind="segments",reason="age"\} 3/);
+	t.deepEqual(runRetention(cloud.ctx, NOW + 1000), { segments: 0, files: 0, snapshots: 0 }, "nothing twice");
+
+	// Still readable for the grace (the larger of deleteGraceS and a URL's lifetime), then gone.
+	t.is(await sweepTombstones(cloud.ctx, NOW + 599_000), 0);
+	t.deepEqual(await exists(cloud, [...cam1, ...cam2, ...snaps1, ...snaps2]), Array(12).fill(true));
+	t.is(await sweepTombstones(cloud.ctx, NOW + 600_000), 6);
+	t.deepEqual(await exists(cloud, cam1), [false, false, true]);
+	t.deepEqual(await exists(cloud, cam2), [false, true, true]);
+	t.deepEqual(await exists(cloud, snaps1), [false, false, true]);
+	t.deepEqual(await exists(cloud, snaps2), [false, true, true]);
+	t.regex(cloud.ctx.metrics.render(), /ivxs_objects_deleted_total 6/);
+});
+
+test("a recording file goes only when all its segments have", async (t) => {
+	const cloud = await bareCloud(t, { fileMinutes: 60, deleteGraceS: 0, urlLifetimeS: 10 });
+	const { db } = cloud.ctx;
+	const media = fmp4({ seconds: 6 });
+	// An hour-long window whose first half is older than 7 days at `now`.
+	const now = NOW + 30 * 60_000;
+	const start = now - 7 * day - 30 * 60_000;
+	await addStream(cloud, { device: "cam1", init: media.init, epochMs: start, ended: start + 3600_000 });
+	for (const [seq, fragment] of media.fragments.entries())
+		await addSegment(cloud, { device: "cam1", seq, startMs: start + seq * 10 * 60_000, endMs: start + seq * 10 * 60_000 + 1000, bytes: fragment.bytes });
+	t.is(await assembleClosed(cloud.ctx, { clock: () => start + day }), 1);
+	const [file] = listFiles(db, "cam1", 0, 0, now);
+	await sweepTombstones(cloud.ctx, now); // the segment objects, now inside the file
+
+	t.deepEqual(runRetention(cloud.ctx, now), { segments: 3, files: 0, snapshots: 0 }, "segments at 0, 10, 20 min are older than 7 days");
+	t.is(await sweepTombstones(cloud.ctx, now + 60_000), 0, "the file object is still read by its live segments");
+	t.truthy(await cloud.ctx.store.head(file.key));
+	t.is(listFiles(db, "cam1", 0, 0, now).length, 1);
+
+	t.deepEqual(runRetention(cloud.ctx, now + 3600_000), { segments: 3, files: 1, snapshots: 0 });
+	t.deepEqual(listFiles(db, "cam1", 0, 0, now), []);
+	t.truthy(await cloud.ctx.store.head(file.key), "within the grace");
+	t.is(await sweepTombstones(cloud.ctx, now + 3600_000 + 10_000), 1);
+	t.is(await cloud.ctx.store.head(file.key), undefined);
+	t.is(storedBytes(db), 0);
+});
+
+test("by the size cap: the oldest first across devices, a whole file at a time, snapshots too", async (t) => {
+	const cloud = await bareCloud(t, { fileMinutes: 1, maxTotalBytes: 5000, deleteGraceS: 0, urlLifetimeS: 10 });
+	const { db } = cloud.ctx;
+	otherTables(db);
+	const media = fmp4({ seconds: 6 });
+	// An old file of cam1 (fresh enough for the age rule), then cam2's loose segments and snapshots.
+	const old = NOW - 3 * day;
+	await addStream(cloud, { device: "cam1", init: media.init, epochMs: old, ended: old + 10_000 });
+	for (const [seq, fragment] of media.fragments.slice(0, 3).entries()) await addSegment(cloud, { device: "cam1", seq, startMs: old + seq * 1000, endMs: old + seq * 1000 + 1000, bytes: fragment.bytes });
+	t.is(await assembleClosed(cloud.ctx, { clock: () => old + day }), 1);
+	const [file] = listFiles(db, "cam1", 0, 0, NOW);
+	t.true(file.bytes > 5000);
+	const cam2 = await addSegments(cloud, "cam2", "s1", [NOW - 2 * day, NOW - day, NOW - 1000], 2000);
+	const snap = await addSnapshot(cloud, "cam2", NOW - 1.5 * day, 500);
+	t.is(storedBytes(db), file.bytes + 6000 + 500);
+
+	// Over by file + 1500: the file goes (whole), then cam2's oldest segment (2000): 4500 left.
+	t.deepEqual(runRetention(cloud.ctx, NOW), { segments: 4, files: 1, snapshots: 0 });
+	t.is(storedBytes(db), 4500);
+	t.deepEqual(db.prepare("SELECT seq FROM segments WHERE device = 'cam2' AND deleted IS NULL ORDER BY seq").all().map((row) => row.seq), [1, 2]);
+	t.is(live(db, "snapshots"), 1);
+	t.regex(cloud.ctx.metrics.render(), /ivxs_retention_deleted_total\{kind="files",reason="size"\} 1/);
+	// A smaller cap then takes the snapshot (older than cam2's next segment) before it.
+	cloud.config.maxTotalBytes = 2500;
+	t.deepEqual(runRetention(cloud.ctx, NOW), { segments: 1, files: 0, snapshots: 1 });
+	t.is(storedBytes(db), 2000);
+	await sweepTombstones(cloud.ctx, NOW + 10_000);
+	t.deepEqual(await exists(cloud, [file.key, ...cam2, snap]), [false, false, false, true, false]);
+});
+
+test("a read in progress is not cut when its object is deleted", async (t) => {
+	const cloud = await bareCloud(t, { deleteGraceS: 0, urlLifetimeS: 10 });
+	const [key] = await addSegments(cloud, "cam1", "s1", [NOW - 30 * day], 4 << 20);
+	const body = await cloud.ctx.store.get(key);
+	const reading = await cloud.ctx.store.getStream(key);
+	t.deepEqual(runRetention(cloud.ctx, NOW), { segments: 1, files: 0, snapshots: 0 });
+	t.is(await sweepTombstones(cloud.ctx, NOW + 10_000), 1);
+	t.is(await cloud.ctx.store.head(key), undefined);
+	t.true((await readAll(reading)).equals(body));
+});
+
+test("rows of deleted recordings are forgotten a day after their grace, live ones never", async (t) => {
+	const cloud = await bareCloud(t, { deleteGraceS: 600, urlLifetimeS: 60 });
+	const { db } = cloud.ctx;
+	otherTables(db);
+	await addSegments(cloud, "cam1", "s1", [NOW - 30 * day, NOW - day]);
+	await addSnapshot(cloud, "cam1", NOW - 30 * day);
+	t.like(runRetention(cloud.ctx, NOW), { segments: 1, snapshots: 1 });
+	t.is(purgeDeletedRows(cloud.ctx, NOW + day + 599_000), 0, "not yet");
+	t.is(purgeDeletedRows(cloud.ctx, NOW + day + 600_000), 2);
+	t.deepEqual(db.prepare("SELECT seq, deleted FROM segments").all(), [{ seq: 1, deleted: null }]);
+	t.is(db.prepare("SELECT COUNT(*) AS n FROM snapshots").get().n, 0);
+	t.is(purgeDeletedRows(cloud.ctx, NOW + 100 * day), 0);
+});
+
+test("only the lease holder runs retention", async (t) => {
+	const cloud = await bareCloud(t);
+	await addSegments(cloud, "cam1", "s1", [NOW - 30 * day]);
+	t.true(holdLease(cloud.ctx.db, "storage", "another-instance", NOW, 60_000));
+	t.is(runRetention(cloud.ctx, NOW), undefined);
+	t.is(live(cloud.ctx.db, "segments"), 1);
+	t.deepEqual(runRetention(cloud.ctx, NOW + 60_000), { segments: 1, files: 0, snapshots: 0 });
+});
