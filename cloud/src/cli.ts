@@ -16,6 +16,8 @@ function options(args: string[]): { overrides: Partial<Config>; file?: string; r
 		else if (arg === "--host") overrides.host = value, i++;
 		else if (arg === "--data") overrides.dataDir = value, i++;
 		else if (arg === "--config") file = value, i++;
+		else if (arg === "--tls-cert") overrides.tlsCert = value, i++;
+		else if (arg === "--tls-key") overrides.tlsKey = value, i++;
 		else rest.push(arg);
 	}
 	return { overrides, file, rest };
@@ -25,7 +27,7 @@ async function main(argv: string[]) {
 	const [command = "serve", ...args] = argv[0]?.startsWith("--") ? ["serve", ...argv] : argv;
 	const { overrides, file, rest } = options(args);
 	if (command === "help" || command === "--help") {
-		console.log("usage: npm run cloud -- [serve] [--port N] [--host H] [--data DIR] [--config FILE]");
+		console.log("usage: npm run cloud -- [serve] [--port N] [--host H] [--data DIR] [--config FILE] [--tls-cert PEM --tls-key PEM]");
 		for (const [name, entry] of Object.entries(commands)) console.log(`       npm run cloud -- ${name} ${entry.usage}`);
 		return 0;
 	}
@@ -34,8 +36,9 @@ async function main(argv: string[]) {
 		const cloud = await startCloud(config);
 		console.log(`ivxs cloud: ${cloud.url}  (console: ${cloud.url}/, data: ${config.dataDir})`);
 		const stop = async (signal: string) => {
-			console.log(`ivxs cloud: ${signal}, finishing uploads in flight…`);
+			console.log(`ivxs cloud: ${signal}, finishing uploads in flight (up to ${config.shutdownGraceS} s)…`);
 			await cloud.stop();
+			console.log("ivxs cloud: stopped");
 			process.exit(0);
 		};
 		process.once("SIGINT", () => void stop("SIGINT"));

@@ -55,7 +55,13 @@ export async function startCloud(config: Config, log: Logger = pino({ level: con
 			timers.push(timer);
 		},
 	};
-	const http = createHttpServer({ requestTimeout: 0, headersTimeout: 30_000, keepAliveTimeout: 65_000 }, (req, res) => serve(ctx, req, res));
+	const requests = new InFlight();
+	const http = createHttpServer({ requestTimeout: 0, headersTimeout: 30_000, keepAliveTimeout: 65_000 }, (req, res) => {
+		requests.add(res);
+		// Draining: no keep-alive, so each connection ends with its last answer.
+		if (requests.draining) res.setHeader("connection", "close");
+		serve(ctx, req, res);
+	});
 	const front = listenFront(ctx, http);
 	try {
 		for (const part of parts) await part.install(ctx);
@@ -78,15 +84,52 @@ export async function startCloud(config: Config, log: Logger = pino({ level: con
 		ctx, url, port,
 		stop: () => stopping ??= (async () => {
 			for (const timer of timers) clearInterval(timer);
-			// Stop taking new connections; requests in flight finish (or are cut by
-			// closeAllConnections after the parts had their say in stopTasks).
+			// Stop taking new connections; requests in flight (uploads) get up to
+			// shutdownGraceS to finish, then the parts stop (the broker closes, work
+			// is abandoned cleanly) and whatever connection is left is cut.
 			front.close();
 			http.closeIdleConnections();
+			const left = await requests.drain(config.shutdownGraceS * 1000, () => http.closeIdleConnections());
+			if (left) log.warn({ requests: left, graceS: config.shutdownGraceS }, "shutdown: cutting requests still in flight");
 			await runStop(stopTasks, log);
 			http.closeAllConnections();
 			log.info({ instance: ctx.instanceId }, "cloud stopped");
 		})(),
 	};
+}
+
+/** Requests being answered; at shutdown, waits until none is left or the grace period is over. */
+class InFlight {
+	#answering = new Set<ServerResponse>();
+	#wake?: () => void;
+	draining = false;
+
+	add(res: ServerResponse) {
+		this.#answering.add(res);
+		res.once("close", () => {
+			this.#answering.delete(res);
+			this.#wake?.();
+		});
+	}
+
+	/** Resolves with the number of requests still in flight (0 when all finished in time). */
+	async drain(graceMs: number, onFinished: () => void): Promise<number> {
+		this.draining = true;
+		for (const res of this.#answering) if (!res.headersSent) res.setHeader("connection", "close");
+		const until = Date.now() + graceMs;
+		while (this.#answering.size > 0 && Date.now() < until) {
+			await new Promise<void>((resolve) => {
+				const timer = setTimeout(resolve, until - Date.now());
+				this.#wake = () => {
+					clearTimeout(timer);
+					resolve();
+				};
+			});
+			this.#wake = undefined;
+			onFinished();
+		}
+		return this.#answering.size;
+	}
 }
 
 async function runStop(tasks: (() => Promise<void> | void)[], log: Logger) {

@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { readBoxes } from "../../build/node/cloud/src/media/boxes.js";
 import { fragmentsOf, fragmentStartS, rebaseMoof, trackTimescales } from "../../build/node/cloud/src/media/rebase.js";
+import { segmentEvents } from "../../build/node/cloud/src/ingest/index.js";
 
 const made = new Map();
 
@@ -44,7 +45,7 @@ export function makeClip({ seconds = 6, video = true, audio = true, size = "320x
 	}
 }
 
-/** The ingest tables, as the ingest part defines them (a no-op once it is merged). */
+/** The ingest tables, as the ingest part defines them (a no-op: they exist; kept for a bare database). */
 export function ensureTables(db) {
 	db.exec(`
 CREATE TABLE IF NOT EXISTS streams (
@@ -99,6 +100,8 @@ export class Camera {
 		const row = { device: this.device, channel: this.channel, stream: this.stream, seq, start_ms: start, end_ms: end, bytes: bytes.length, sha256: "-", key, offset: 0, created: Date.now() };
 		row.id = Number(this.#cloud.ctx.db.prepare(`INSERT INTO segments (device, channel, stream, seq, start_ms, end_ms, bytes, sha256, key, "offset", created)
 			VALUES (@device, @channel, @stream, @seq, @start_ms, @end_ms, @bytes, @sha256, @key, @offset, @created)`).run(row).lastInsertRowid);
+		row.committedAt = Date.now();
+		segmentEvents.emit("segment", row); // as the ingest part announces a commit
 		return row;
 	}
 }

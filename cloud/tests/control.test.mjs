@@ -168,3 +168,8 @@ test("plans are validated (nothing stored from a refused change); viewers see on
 	t.falsy(cloud.ctx.db.prepare("SELECT 1 FROM plans WHERE device = 'cam-p'").get());
 	await t.throwsAsync(connectDevice(mqttUrlOf(cloud), device));
 });
+
+test("the MQTT password of PROTOCOL.md §5's test vector", (t) => {
+	t.is(mqttPassword("cam1", "0123456789abcdef0123456789abcdef", 1700000000, "00112233445566778899aabbccddeeff"),
+		"1700000000:00112233445566778899aabbccddeeff:65a669fee2394c6a5a7f2924af18d910fc333dff33837b66803db0f03d4fb6b3");
+});

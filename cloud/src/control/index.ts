@@ -4,6 +4,7 @@
 import type { CloudContext } from "../context.js";
 import { startEmbeddedBroker } from "./embedded.js";
 import { connectExternalBroker } from "./external.js";
+import { installGoAuth } from "./go-auth.js";
 import { followPresence, onlineCount } from "./presence.js";
 import { publishPlan, readPlan } from "./plans.js";
 
@@ -40,6 +41,7 @@ export async function install(ctx: CloudContext): Promise<void> {
 		ctx.bus = broker.bus;
 		connections = () => (broker.connected() ? 1 : 0);
 		ctx.onStop(() => broker.close());
+		installGoAuth(ctx);
 	}
 	await followPresence(ctx);
 	ctx.metrics.gauge("ivxs_devices_online", "Devices whose last presence says online", () => onlineCount(ctx.db));

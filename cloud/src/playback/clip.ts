@@ -9,7 +9,7 @@ import { fragmentsOf, fragmentStartS, rebaseMoof, shiftTo0, trackTimescales } fr
 import { Mp4Error } from "../media/boxes.js";
 import { NotFoundError } from "../storage/object-store.js";
 import { iso } from "./params.js";
-import { segmentBytes, segmentsOverlapping, streamRow } from "./segments.js";
+import { segmentBytes, segmentsOverlapping, streamOf } from "./segments.js";
 
 export async function sendClip(ctx: CloudContext, res: ServerResponse, device: string, channel: number, start: number, end: number, head: boolean): Promise<void> {
 	const rows = segmentsOverlapping(ctx.db, device, channel, start, end);
@@ -17,7 +17,7 @@ export async function sendClip(ctx: CloudContext, res: ServerResponse, device: s
 	const stream = rows[0].stream;
 	const mine = rows.filter((row) => row.stream === stream);
 	const next = rows.find((row) => row.stream !== stream && row.start_ms >= mine[0].start_ms);
-	const info = streamRow(ctx.db, device, channel, stream);
+	const info = streamOf(ctx.db, device, channel, stream);
 	if (!info) throw new HttpError(404, `stream ${stream} of ${device} channel ${channel} has no init segment`);
 	const init = await ctx.store.get(info.init_key).catch(gone);
 	const scales = trackTimescales(init);

@@ -7,11 +7,10 @@ import { NotFoundError } from "../storage/object-store.js";
 import { serviceKey, signUrl } from "../auth/signed-url.js";
 import { channelOf, loadUsersAccess, requireDeviceAccess, viewerChannel, viewerOf } from "./access.js";
 import { dayMs, durationParam, iso, maxListMs, rangeParams, timeParam } from "./params.js";
-import { segmentOf, segmentsOverlapping, streamRow } from "./segments.js";
+import { segmentAt, segmentsOverlapping, streamOf } from "./segments.js";
 import { spansOf } from "./spans.js";
 import { sendClip } from "./clip.js";
 import { sendLive, sendPlaylist, vodPlaylist } from "./hls.js";
-import { loadSegmentEvents } from "./live-wait.js";
 
 /** Paths a viewer may ask /v1/sign for: the device is the segment after the prefix. */
 const signable = /^\/v1\/(recordings|hls|media|snapshots)\/([^/?]+)\/|^\/v1\/devices\/([^/?]+)\/events(\?|$)/;
@@ -21,7 +20,6 @@ export async function install(ctx: CloudContext): Promise<void> {
 	// data folder agree on it before either hands out a link.
 	serviceKey(ctx);
 	await loadUsersAccess();
-	await loadSegmentEvents();
 	const { router } = ctx;
 
 	router.add("GET", "/v1/recordings/:device/:channel/list", async (req, res, params, url) => {
@@ -62,7 +60,7 @@ export async function install(ctx: CloudContext): Promise<void> {
 		const { stream, file } = params;
 		let key: string, range: { start: number; end: number } | undefined, type: string;
 		if (file === "init.mp4") {
-			const info = streamRow(ctx.db, device.id, channel, stream);
+			const info = streamOf(ctx.db, device.id, channel, stream);
 			if (!info) throw new HttpError(404, `no stream ${stream} on ${device.id} channel ${channel}`);
 			key = info.init_key;
 			type = "video/mp4";
@@ -70,7 +68,7 @@ export async function install(ctx: CloudContext): Promise<void> {
 		else {
 			const seq = /^(0|[1-9][0-9]{0,9})\.m4s$/.exec(file)?.[1];
 			if (seq === undefined) throw new HttpError(400, `media file must be init.mp4 or <seq>.m4s, not ${JSON.stringify(file)}`);
-			const row = segmentOf(ctx.db, device.id, channel, stream, Number(seq));
+			const row = segmentAt(ctx.db, device.id, channel, stream, Number(seq));
 			// A tombstoned segment stays readable through the grace period, so a playback in progress is not cut.
 			if (!row || (row.deleted !== null && row.deleted < Date.now() - ctx.config.deleteGraceS * 1000))
 				throw new HttpError(404, `no segment ${seq} in stream ${stream} of ${device.id} channel ${channel}`);

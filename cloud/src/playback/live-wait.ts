@@ -1,35 +1,24 @@
 // Waking blocked playlist reloads: in this instance the ingest part announces
 // each committed segment (`segmentEvents`), so the reload answers at once; a
 // segment committed by another instance is seen by a short poll of the table.
-import { EventEmitter } from "node:events";
 import type { CloudContext } from "../context.js";
-import { loadOptional } from "./optional.js";
+import { segmentEvents as events } from "../ingest/index.js";
 
 /** Polling period: how late a segment ingested by another instance can be announced. */
 const pollMs = 150;
-
-let events: EventEmitter | null | undefined;
-
-/** Loads the ingest part's `segmentEvents`, if it is built. */
-export async function loadSegmentEvents(): Promise<void> {
-	if (events !== undefined) return;
-	const module = await loadOptional<{ segmentEvents: EventEmitter }>("../ingest/index.js", ["segmentEvents"]);
-	events = module?.segmentEvents instanceof EventEmitter ? module.segmentEvents : null;
-	events?.setMaxListeners(0); // one listener per blocked viewer
-}
 
 /** Resolves when a segment of (device, channel) may have been committed, or after ms. */
 export function waitForSegment(_ctx: CloudContext, device: string, channel: number, ms: number): Promise<void> {
 	return new Promise((resolve) => {
 		const done = () => {
 			clearTimeout(timer);
-			events?.off("segment", onSegment);
+			events.off("segment", onSegment);
 			resolve();
 		};
 		const onSegment = (row: { device?: string; channel?: number }) => {
 			if (row?.device === device && row?.channel === channel) done();
 		};
 		const timer = setTimeout(done, Math.max(1, Math.min(ms, pollMs)));
-		events?.on("segment", onSegment);
+		events.on("segment", onSegment);
 	});
 }

@@ -1,0 +1,197 @@
+// The control channel at scale: Debian's mosquitto as the external broker
+// (started here with a temporary config), and two cloud instances sharing
+// one metadata file and one data folder.
+import test from "ava";
+import { spawn, spawnSync } from "node:child_process";
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer, connect } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { cloudFor, deviceIn } from "./_cloud.mjs";
+import { connectDevice, eventually } from "./_mqtt.mjs";
+import { addToken } from "../../build/node/cloud/src/users/store.js";
+import { mqttPassword } from "../../build/node/cloud/src/control/auth.js";
+
+const mosquittoBinary = ["mosquitto", "/usr/sbin/mosquitto"].find((path) => /mosquitto version/.test(spawnSync(path, ["-h"], { encoding: "utf8" }).stdout ?? ""));
+
+const freePort = () => new Promise((resolve) => {
+	const server = createServer().listen(0, "127.0.0.1", () => {
+		const { port } = server.address();
+		server.close(() => resolve(port));
+	});
+});
+
+async function startMosquitto(t, extra = (dir) => "") {
+	if (!mosquittoBinary) throw new Error("mosquitto is not installed (node scripts/test-deps.mjs installs it)");
+	const dir = mkdtempSync(join(tmpdir(), "ivxs-mosquitto-"));
+	// Started as root, mosquitto drops to its own user: let it read its files here.
+	chmodSync(dir, 0o755);
+	const port = await freePort();
+	const config = join(dir, "mosquitto.conf");
+	writeFileSync(config, `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\nlog_dest stderr\nlog_type error\n${extra(dir)}`);
+	const broker = spawn(mosquittoBinary, ["-c", config], { stdio: ["ignore", "ignore", "pipe"] });
+	let log = "";
+	broker.stderr.on("data", (chunk) => (log += chunk));
+	t.teardown(() => {
+		broker.kill("SIGTERM");
+		rmSync(dir, { recursive: true, force: true });
+	});
+	await eventually(() => new Promise((resolve) => {
+		const socket = connect(port, "127.0.0.1", () => {
+			socket.destroy();
+			resolve(true);
+		}).once("error", () => resolve(false));
+	}), 5000).catch(() => {
+		throw new Error(`mosquitto did not listen on ${port}: ${log}`);
+	});
+	return `mqtt://127.0.0.1:${port}`;
+}
+
+const admin = (cloud) => {
+	const token = addToken(cloud.ctx.db, "admin");
+	return (path, { body, ...init } = {}) => fetch(`${cloud.url}${path}`, { ...init, headers: { authorization: `Bearer ${token}` }, body: body === undefined ? undefined : JSON.stringify(body) });
+};
+
+test("with mosquitto as the broker: a plan published by the cloud reaches the device, the device's events and presence reach the cloud", async (t) => {
+	const broker = await startMosquitto(t);
+	const cloud = await cloudFor(t, { mqtt: broker, adminPassword: "admin-secret-1" });
+	t.like(await (await fetch(`${cloud.url}/healthz`)).json(), { mqtt: "external" });
+	const api = admin(cloud);
+	const device = await (await api("/v1/devices", { method: "POST", body: { id: "cam-m" } })).json();
+	const events = [];
+	await cloud.ctx.bus.subscribe("ivxs/+/event", (topic, payload) => events.push({ topic, event: JSON.parse(payload) }));
+	// The camera talks to mosquitto, not to the cloud.
+	const camera = await connectDevice(broker, device);
+	t.teardown(() => camera.end(true));
+	await camera.subscribeAsync("ivxs/cam-m/plan", { qos: 1 });
+	t.like(JSON.parse(await camera.next("ivxs/cam-m/plan")), { rev: 1, mode: "continuous" });
+	t.is((await api("/v1/devices/cam-m/plan", { method: "PUT", body: { mode: "event", postRollS: 30 } })).status, 200);
+	t.like(JSON.parse(await camera.next("ivxs/cam-m/plan", (p) => JSON.parse(p).rev === 2)), { mode: "event", postRollS: 30, push: false });
+	await camera.online();
+	await camera.publishAsync("ivxs/cam-m/event", JSON.stringify({ id: "ev-1", channel: 0, time: 1_700_000_000_000, bits: 3 }), { qos: 1 });
+	await eventually(() => events.length === 1);
+	t.deepEqual(events[0], { topic: "ivxs/cam-m/event", event: { id: "ev-1", channel: 0, time: 1_700_000_000_000, bits: 3 } });
+	await eventually(async () => (await (await api("/v1/devices/cam-m")).json()).online);
+	t.regex(await (await fetch(`${cloud.url}/metrics`)).text(), /ivxs_devices_online 1\n[^]*ivxs_mqtt_connections 1\n/);
+	// The last will, through mosquitto.
+	camera.stream.destroy();
+	await eventually(async () => (await (await api("/v1/devices/cam-m")).json()).online === false);
+});
+
+test("two cloud instances sharing metadata, data folder and broker: a viewer on B sees the presence and plan of a camera set up through A", async (t) => {
+	const broker = await startMosquitto(t);
+	const dataDir = mkdtempSync(join(tmpdir(), "ivxs-two-"));
+	t.teardown(() => rmSync(dataDir, { recursive: true, force: true }));
+	const shared = { mqtt: broker, adminPassword: "admin-secret-1", dataDir };
+	const a = await cloudFor(t, shared);
+	const b = await cloudFor(t, shared);
+	t.not(a.url, b.url);
+	t.not(a.ctx.instanceId, b.ctx.instanceId);
+	const onA = admin(a), onB = admin(b);
+	const device = await (await onA("/v1/devices", { method: "POST", body: { id: "cam-2i", channels: 2 } })).json();
+	const camera = await connectDevice(broker, device);
+	t.teardown(() => camera.end(true));
+	await camera.subscribeAsync("ivxs/cam-2i/plan", { qos: 1 });
+	await camera.online();
+	t.like(JSON.parse(await camera.next("ivxs/cam-2i/plan")), { rev: 1 });
+	// B sees it online, with A's plan…
+	const seen = await eventually(async () => {
+		const listed = (await (await onB("/v1/devices")).json()).devices.find((d) => d.id === "cam-2i");
+		return listed?.online && listed;
+	});
+	t.like(seen, { channels: 2, plan: { rev: 1, mode: "continuous", channels: [0, 1] } });
+	// …and a plan change made on B reaches the camera and A.
+	t.is((await onB("/v1/devices/cam-2i/plan", { method: "PUT", body: { snapshotIntervalS: 600, rev: 1 } })).status, 200);
+	t.like(JSON.parse(await camera.next("ivxs/cam-2i/plan", (p) => JSON.parse(p).rev === 2)), { snapshotIntervalS: 600 });
+	t.like(await (await onA("/v1/devices/cam-2i/plan")).json(), { rev: 2, snapshotIntervalS: 600 });
+	// Concurrent edits on both: one wins, the other is told (409), never a silent overwrite.
+	const [x, y] = await Promise.all([
+		onA("/v1/devices/cam-2i/plan", { method: "PUT", body: { retentionDays: 10, rev: 2 } }),
+		onB("/v1/devices/cam-2i/plan", { method: "PUT", body: { retentionDays: 20, rev: 2 } }),
+	]);
+	t.deepEqual([x.status, y.status].sort(), [200, 409]);
+	const final = await (await onB("/v1/devices/cam-2i/plan")).json();
+	t.is(final.rev, 3);
+	t.like(JSON.parse(await camera.next("ivxs/cam-2i/plan", (p) => JSON.parse(p).rev === 3)), { retentionDays: final.retentionDays });
+	// A stopping does not take the camera offline for B: the broker, not an instance, holds the connection.
+	await a.stop();
+	await new Promise((resolve) => setTimeout(resolve, 200));
+	t.true((await (await onB("/v1/devices/cam-2i")).json()).online);
+	camera.stream.destroy();
+	await eventually(async () => (await (await onB("/v1/devices/cam-2i")).json()).online === false);
+});
+
+test("mosquitto-go-auth HTTP backend: /v1/mqtt/auth/{user,superuser,acl} sign devices in per §5 and confine them to their topics", async (t) => {
+	const broker = await startMosquitto(t);
+	const cloud = await cloudFor(t, { mqtt: broker.replace("//", "//ivxs-cloud:service-password-1@"), adminPassword: "admin-secret-1" });
+	const device = await (await admin(cloud)("/v1/devices", { method: "POST", body: { id: "cam-ga" } })).json();
+	deviceIn(cloud, "cam-gb");
+	const ask = async (what, params, form = false) => {
+		const res = await fetch(`${cloud.url}/v1/mqtt/auth/${what}`, form
+			? { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: new URLSearchParams(params).toString() }
+			: { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(params) });
+		const body = await res.json();
+		t.is(body.Ok, res.status === 200);
+		return res.status;
+	};
+	const password = mqttPassword(device.id, device.secret);
+	t.is(await ask("user", { username: "cam-ga", password, clientid: "cam-ga" }), 200);
+	t.is(await ask("user", { username: "cam-ga", password, clientid: "cam-ga" }), 403, "a replayed password");
+	t.is(await ask("user", { username: "cam-ga", password: mqttPassword(device.id, device.secret), clientid: "cam-ga" }, true), 200, "form parameters");
+	t.is(await ask("user", { username: "cam-ga", password: mqttPassword(device.id, "y".repeat(32)), clientid: "cam-ga" }), 403);
+	t.is(await ask("user", { username: "cam-ga", password: mqttPassword(device.id, device.secret), clientid: "cam-gb" }), 403);
+	t.is(await ask("user", { username: "ivxs-cloud", password: "service-password-1" }), 200);
+	t.is(await ask("user", { username: "ivxs-cloud", password: "guess" }), 403);
+	t.is(await ask("superuser", { username: "ivxs-cloud" }), 200);
+	t.is(await ask("superuser", { username: "cam-ga" }), 403);
+	const acl = (username, topic, acc, clientid = username) => ask("acl", { username, clientid, topic, acc });
+	t.is(await acl("cam-ga", "ivxs/cam-ga/event", 2), 200);
+	t.is(await acl("cam-ga", "ivxs/cam-ga/presence", 2), 200);
+	t.is(await acl("cam-ga", "ivxs/cam-gb/event", 2), 403);
+	t.is(await acl("cam-ga", "ivxs/cam-ga/plan", 2), 403);
+	t.is(await acl("cam-ga", "ivxs/cam-ga/plan", 4), 200);
+	t.is(await acl("cam-ga", "ivxs/cam-ga/cmd", 1), 200);
+	t.is(await acl("cam-ga", "ivxs/#", 4), 403);
+	t.is(await acl("cam-ga", "ivxs/cam-gb/plan", 1), 403);
+	t.is(await acl("cam-ga", "ivxs/cam-ga/event", 2, "cam-gb"), 403);
+	t.is(await acl("cam-zz", "ivxs/cam-zz/event", 2), 403);
+	t.is(await acl("ivxs-cloud", "ivxs/cam-ga/plan", 2), 200);
+	t.is((await fetch(`${cloud.url}/v1/mqtt/auth/user`, { method: "POST", body: "{" })).status, 400);
+});
+
+test("the go-auth endpoints exist only with an external broker", async (t) => {
+	const cloud = await cloudFor(t, { adminPassword: "admin-secret-1" });
+	t.is((await fetch(`${cloud.url}/v1/mqtt/auth/user`, { method: "POST", body: "{}" })).status, 404);
+});
+
+test("the ACL file of PROTOCOL.md §5 (per-device certificates' recipe) confines devices on mosquitto", async (t) => {
+	const protocol = readFileSync(join(import.meta.dirname, "../PROTOCOL.md"), "utf8");
+	const aclText = /```\n\s*(pattern write ivxs\/%u\/presence[^`]*)```/.exec(protocol)[1].replace(/^ +/gm, "");
+	// Here the user name stands for the certificate's CN (use_identity_as_username): anonymous
+	// clients with a user name, so the test needs no PKI; the ACL file is the documented one.
+	const broker = await startMosquitto(t, (dir) => {
+		writeFileSync(join(dir, "acl"), aclText);
+		return `acl_file ${join(dir, "acl")}\n`;
+	});
+	const cloud = await cloudFor(t, { mqtt: broker.replace("//", "//ivxs-cloud:x@"), adminPassword: "admin-secret-1" });
+	const api = admin(cloud);
+	const a = await (await api("/v1/devices", { method: "POST", body: { id: "cam-aa" } })).json();
+	await (await api("/v1/devices", { method: "POST", body: { id: "cam-bb" } })).json();
+	const events = [];
+	await cloud.ctx.bus.subscribe("ivxs/+/event", (topic, payload) => events.push(JSON.parse(payload).id));
+	const camera = await connectDevice(broker, a);
+	t.teardown(() => camera.end(true));
+	// mosquitto grants a v3.1.1 subscription the ACL denies, and then delivers nothing on it.
+	await camera.subscribeAsync(["ivxs/cam-aa/plan", "ivxs/cam-bb/plan", "ivxs/#"], { qos: 1 });
+	t.like(JSON.parse(await camera.next("ivxs/cam-aa/plan")), { rev: 1 });
+	await camera.publishAsync("ivxs/cam-bb/event", JSON.stringify({ id: "forged" }), { qos: 1 });
+	await camera.publishAsync("ivxs/cam-aa/event", JSON.stringify({ id: "mine" }), { qos: 1 });
+	await eventually(() => events.includes("mine"));
+	await new Promise((resolve) => setTimeout(resolve, 100));
+	t.deepEqual(events, ["mine"]);
+	t.deepEqual([...new Set(camera.messages.map((m) => m.topic))], ["ivxs/cam-aa/plan"]);
+	await camera.online();
+	await eventually(async () => (await (await api("/v1/devices/cam-aa")).json()).online);
+	t.is((await api("/v1/devices/cam-aa/plan", { method: "PUT", body: { mode: "none" } })).status, 200);
+	t.like(JSON.parse(await camera.next("ivxs/cam-aa/plan", (p) => JSON.parse(p).rev === 2)), { mode: "none", push: false });
+});
