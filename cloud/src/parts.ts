@@ -21,6 +21,8 @@ import * as retention from "./retention/index.js";
 
 // playback imports (cplay)
 import * as playback from "./playback/index.js";
+import * as snapshots from "./snapshots/index.js";
+import * as events from "./events/index.js";
 
 // console imports (cconsole)
 import * as webConsole from "./console/index.js";
@@ -46,7 +48,7 @@ export const parts: Part[] = [
 	recordings, retention,
 
 	// playback, snapshots, events (cplay)
-	playback,
+	playback, snapshots, events,
 
 	// console (cconsole)
 	webConsole,

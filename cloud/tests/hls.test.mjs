@@ -8,7 +8,7 @@ import { cloudFor, deviceIn } from "./_cloud.mjs";
 import { Camera, ensureTables } from "./_media.mjs";
 import { signUrl } from "../../build/node/cloud/src/auth/signed-url.js";
 
-const admin = { user: "root", admin: true };
+const admin = { user: "admin", admin: true };
 const get = (cloud, path, viewer = admin) => fetch(`${cloud.url}${signUrl(cloud.ctx, path, viewer)}`);
 const tag = (text, name) => text.split("\n").filter((line) => line.startsWith(`#${name}`));
 const uris = (text) => text.split("\n").filter((line) => line && !line.startsWith("#"));
@@ -35,7 +35,7 @@ test("a VOD playlist lists the stored segments, signed, with a map per stream an
 	t.is(segments.length, 7);
 	// Each URI is signed and serves the segment byte for byte.
 	for (const [i, uri] of segments.entries()) {
-		t.regex(uri, /^\/v1\/media\/cam1\/0\/[ab]\/\d+\.m4s\?exp=\d+&user=root&admin=1&sig=/);
+		t.regex(uri, /^\/v1\/media\/cam1\/0\/[ab]\/\d+\.m4s\?exp=\d+&user=admin&admin=1&sig=/);
 		const bytes = Buffer.from(await (await fetch(`${cloud.url}${uri}`)).arrayBuffer());
 		t.deepEqual(bytes, await cloud.ctx.store.get(rows[i].key));
 	}

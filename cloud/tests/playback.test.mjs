@@ -10,7 +10,7 @@ import { signUrl } from "../../build/node/cloud/src/auth/signed-url.js";
 import { readBoxes } from "../../build/node/cloud/src/media/boxes.js";
 import { fragmentsOf } from "../../build/node/cloud/src/media/rebase.js";
 
-const admin = { user: "root", admin: true };
+const admin = { user: "admin", admin: true };
 const get = (cloud, path, viewer = admin) => fetch(`${cloud.url}${signUrl(cloud.ctx, path, viewer)}`);
 
 async function recorded(t) {
@@ -39,7 +39,7 @@ test("list answers the playable spans: a hole or a new stream starts a new one",
 	t.is(spans[2].start, new Date(epoch + 10_000).toISOString());
 	t.is(spans[2].duration, (rows[8].end_ms - rows[6].start_ms) / 1000);
 	for (const span of spans) {
-		t.regex(span.url, /^\/v1\/recordings\/cam1\/0\/get\?start=\d+&duration=[\d.]+&exp=\d+&user=root&admin=1&sig=/);
+		t.regex(span.url, /^\/v1\/recordings\/cam1\/0\/get\?start=\d+&duration=[\d.]+&exp=\d+&user=admin&admin=1&sig=/);
 		t.regex(span.hls, /^\/v1\/hls\/cam1\/0\/vod\.m3u8\?start=\d+&end=\d+&exp=/);
 	}
 	// ISO times work as well as unix ms; a range that misses everything is an empty list.

@@ -31,7 +31,7 @@ const liveMs = 60_000;
 /** How long a blocking reload waits for the segment it asks for. */
 const blockMs = 6_000;
 /** Live players stay this many target durations behind the newest segment's end. */
-export const holdBackTargets = 1.25;
+export const holdBackTargets = 1;
 
 const mime = "application/vnd.apple.mpegurl";
 

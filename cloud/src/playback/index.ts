@@ -5,8 +5,9 @@ import type { CloudContext } from "../context.js";
 import { HttpError, readJson, sendJson } from "../http/router.js";
 import { NotFoundError } from "../storage/object-store.js";
 import { serviceKey, signUrl } from "../auth/signed-url.js";
-import { channelOf, loadUsersAccess, requireDeviceAccess, viewerChannel, viewerOf } from "./access.js";
-import { dayMs, durationParam, iso, maxListMs, rangeParams, timeParam } from "./params.js";
+import { channelOf, requireDeviceAccess, viewerChannel, viewerOf } from "./access.js";
+import { dayMs, durationParam, iso, limitParam, maxListMs, rangeParams, timeParam } from "./params.js";
+import { fileList, sendFile } from "./files.js";
 import { segmentAt, segmentsOverlapping, streamOf } from "./segments.js";
 import { spansOf } from "./spans.js";
 import { sendClip } from "./clip.js";
@@ -19,7 +20,6 @@ export async function install(ctx: CloudContext): Promise<void> {
 	// Made at start, not at the first signed URL, so instances that share the
 	// data folder agree on it before either hands out a link.
 	serviceKey(ctx);
-	await loadUsersAccess();
 	const { router } = ctx;
 
 	router.add("GET", "/v1/recordings/:device/:channel/list", async (req, res, params, url) => {
@@ -35,6 +35,17 @@ export async function install(ctx: CloudContext): Promise<void> {
 				hls: signUrl(ctx, `/v1/hls/${device.id}/${channel}/vod.m3u8?start=${span.start}&end=${span.start + clipMs}`, viewer),
 			};
 		}));
+	});
+
+	router.add("GET", "/v1/recordings/:device/:channel/files", async (req, res, params, url) => {
+		const { viewer, device, channel } = await viewerChannel(ctx, req, url, params);
+		const { start, end } = rangeParams(url, maxListMs, dayMs);
+		sendJson(res, 200, fileList(ctx, viewer, device.id, channel, start, end, limitParam(url)));
+	});
+
+	router.add("GET", "/v1/recordings/:device/:channel/files/:file", async (req, res, params, url) => {
+		const { device, channel } = await viewerChannel(ctx, req, url, params);
+		await sendFile(ctx, req, res, device.id, channel, params.file);
 	});
 
 	router.add("GET", "/v1/recordings/:device/:channel/get", async (req, res, params, url) => {

@@ -6,7 +6,8 @@ import type { IncomingMessage } from "node:http";
 import type { CloudContext } from "../context.js";
 import { HttpError } from "../http/router.js";
 import { findDevice, type Device } from "../devices/registry.js";
-import { isGranted, sessionUser, tokenUser } from "./store.js";
+import { findUser, isGranted, sessionUser, tokenUser } from "./store.js";
+import { verifySignedUrl } from "../auth/signed-url.js";
 
 export interface Viewer {
 	user: string;
@@ -44,8 +45,14 @@ export function viewerOf(ctx: CloudContext, req: IncomingMessage, url: URL): Vie
 		ctx.metrics.inc("ivxs_auth_failures_total", "Refused credentials, by kind", { kind: "session" });
 		throw new HttpError(401, "session expired or signed out: sign in again");
 	}
-	// Signed playback URLs (helper cplay's verifySignedUrl) join here at the merge.
-	void url;
+	// A signed playback URL speaks for the user who was given it, with that
+	// user's current rights (a removed user's links stop; admin as it is now).
+	const signed = verifySignedUrl(ctx, url);
+	if (signed) {
+		const user = findUser(ctx.db, signed.user);
+		if (user) return { user: user.name, admin: user.admin };
+		throw new HttpError(403, `signed URL of an unknown user ${signed.user}`);
+	}
 	throw new HttpError(401, "sign in (POST /v1/session) or send an API token");
 }
 

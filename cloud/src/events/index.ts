@@ -1,0 +1,117 @@
+// Camera events (PROTOCOL.md §5, topic ivxs/<id>/event): checked, stored once
+// (every instance subscribed to the bus receives each event: the UNIQUE key on
+// device + id makes the second insert a no-op), listed for viewers with a link
+// to the clip around each one. Hostile or malformed messages are logged and
+// counted, never stored.
+import type { CloudContext } from "../context.js";
+import { defineSchema, type Db } from "../meta/db.js";
+import { sendJson } from "../http/router.js";
+import { findDevice, type Device } from "../devices/registry.js";
+import { defaultPlan, readPlan } from "../control/plans.js";
+import { signUrl } from "../auth/signed-url.js";
+import { channelOf, requireDeviceAccess, viewerOf } from "../playback/access.js";
+import { dayMs, iso, limitParam, maxListMs, rangeParams } from "../playback/params.js";
+
+defineSchema("events", `
+CREATE TABLE IF NOT EXISTS events (
+	device TEXT NOT NULL,
+	channel INTEGER NOT NULL,
+	id TEXT NOT NULL,
+	time_ms INTEGER NOT NULL,
+	bits INTEGER NOT NULL,
+	received INTEGER NOT NULL,
+	UNIQUE (device, id)
+);
+CREATE INDEX IF NOT EXISTS events_time ON events (device, time_ms);`);
+
+/** Largest event message accepted (the protocol's are ~100 bytes). */
+const maxMessageBytes = 4096;
+/** Events dated further ahead than this are refused (a camera clock gone wrong). */
+const maxFutureMs = 24 * 3600_000;
+const eventId = /^[A-Za-z0-9._:-]{1,64}$/;
+const minTime = Date.UTC(2000, 0, 1);
+
+export const bitNames: Record<number, string> = { 0: "motion", 1: "human", 2: "sound", 3: "linkage" };
+
+export function kindsOf(bits: number): string[] {
+	const kinds: string[] = [];
+	for (let bit = 0; bit < 32; bit++) {
+		if (!((bits >>> bit) & 1)) continue;
+		if (bitNames[bit]) kinds.push(bitNames[bit]);
+		else if (bit >= 16) kinds.push(`custom${bit + 1}`);
+		else kinds.push(`reserved${bit + 1}`);
+	}
+	return kinds;
+}
+
+export class EventRefused extends Error {
+	override name = "EventRefused";
+}
+
+/** Checks one event message from `topic`; stores it (once). Returns true when it was new. */
+export function recordEvent(ctx: CloudContext, topic: string, payload: Buffer, now = Date.now()): boolean {
+	const match = /^ivxs\/([a-z0-9][a-z0-9_-]{0,63})\/event$/.exec(topic);
+	if (!match) throw new EventRefused(`not an event topic: ${JSON.stringify(topic.slice(0, 100))}`);
+	const device = findDevice(ctx.db, match[1]);
+	if (!device) throw new EventRefused(`event from unknown device ${match[1]}`);
+	if (payload.length > maxMessageBytes) throw new EventRefused(`event of ${payload.length} bytes is over ${maxMessageBytes}`);
+	let value: unknown;
+	try {
+		value = JSON.parse(payload.toString("utf8"));
+	}
+	catch {
+		throw new EventRefused("event is not JSON");
+	}
+	if (!value || typeof value !== "object" || Array.isArray(value)) throw new EventRefused("event must be a JSON object");
+	const { id, channel, time, bits } = value as Record<string, unknown>;
+	if (typeof id !== "string" || !eventId.test(id)) throw new EventRefused(`event id must match ${eventId.source}`);
+	if (!Number.isInteger(channel) || (channel as number) < 0 || (channel as number) >= device.channels)
+		throw new EventRefused(`event channel must be an integer 0..${device.channels - 1}`);
+	if (!Number.isSafeInteger(time) || (time as number) < minTime || (time as number) > now + maxFutureMs)
+		throw new EventRefused("event time must be unix ms, not before 2000 nor more than a day ahead");
+	if (!Number.isInteger(bits) || (bits as number) < 0 || (bits as number) > 0xffffffff) throw new EventRefused("event bits must be an integer 0..2^32-1");
+	const result = ctx.db.prepare("INSERT OR IGNORE INTO events (device, channel, id, time_ms, bits, received) VALUES (?, ?, ?, ?, ?, ?)")
+		.run(device.id, channel, id, time, bits, now);
+	return result.changes > 0;
+}
+
+/** Pre-roll and post-roll of the device's plan (the default plan's when it has none). */
+function planRoll(db: Db, device: Device): { preRollS: number; postRollS: number } {
+	const { preRollS, postRollS } = readPlan(db, device.id) ?? defaultPlan(device.channels);
+	return { preRollS, postRollS };
+}
+
+export async function install(ctx: CloudContext): Promise<void> {
+	if (ctx.bus) {
+		await ctx.bus.subscribe("ivxs/+/event", (topic, payload) => {
+			try {
+				if (recordEvent(ctx, topic, payload)) ctx.metrics.inc("ivxs_events_total", "Camera events stored");
+			}
+			catch (error) {
+				if (!(error instanceof EventRefused)) throw error;
+				ctx.metrics.inc("ivxs_events_refused_total", "Camera event messages refused (malformed, unknown device, out of range)");
+				ctx.log.warn({ topic: topic.slice(0, 100), reason: error.message }, "event refused");
+			}
+		});
+	}
+	else ctx.log.warn("no control bus: camera events are not received");
+
+	ctx.router.add("GET", "/v1/devices/:device/events", async (req, res, params, url) => {
+		const viewer = viewerOf(ctx, req, url);
+		const device = requireDeviceAccess(ctx, viewer, params.device);
+		const { start, end } = rangeParams(url, maxListMs, dayMs);
+		const channelText = url.searchParams.get("channel");
+		const channel = channelText === null ? undefined : channelOf(device, channelText);
+		const limit = limitParam(url);
+		const rows = ctx.db.prepare(`SELECT channel, id, time_ms, bits FROM events WHERE device = ? AND time_ms >= ? AND time_ms < ?
+			${channel === undefined ? "" : "AND channel = ?"} ORDER BY time_ms, id LIMIT ?`)
+			.all(...[device.id, start, end, ...(channel === undefined ? [] : [channel]), limit + 1]) as { channel: number; id: string; time_ms: number; bits: number }[];
+		const roll = planRoll(ctx.db, device);
+		const clipS = roll.preRollS + roll.postRollS || 1;
+		const more = rows.length > limit;
+		sendJson(res, 200, rows.slice(0, limit).map((row) => ({
+			id: row.id, channel: row.channel, time: iso(row.time_ms), timeMs: row.time_ms, bits: row.bits, kinds: kindsOf(row.bits),
+			clip: signUrl(ctx, `/v1/recordings/${device.id}/${row.channel}/get?start=${row.time_ms - roll.preRollS * 1000}&duration=${clipS}`, viewer),
+		})), more ? { "x-ivxs-more": "1" } : {});
+	});
+}
