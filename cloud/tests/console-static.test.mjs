@@ -21,7 +21,7 @@ function raw(cloud, path, { method = "GET", headers = {} } = {}) {
 }
 
 test("the console page is served at / and /console with a strict content security policy", async (t) => {
-	const cloud = await cloudFor(t);
+	const cloud = await cloudFor(t, { adminPassword: "static-admin-password" });
 	for (const path of ["/", "/console", "/console/", "/console/index.html"]) {
 		const res = await raw(cloud, path);
 		t.is(res.status, 200, path);
@@ -36,7 +36,7 @@ test("the console page is served at / and /console with a strict content securit
 });
 
 test("scripts, styles and images get their content types; hls.js comes from its npm package", async (t) => {
-	const cloud = await cloudFor(t);
+	const cloud = await cloudFor(t, { adminPassword: "static-admin-password" });
 	const cases = [
 		["/console/app.js", "text/javascript; charset=utf-8", "cloud/console/app.js"],
 		["/console/lib/player.js", "text/javascript; charset=utf-8", "cloud/console/lib/player.js"],
@@ -59,7 +59,7 @@ test("scripts, styles and images get their content types; hls.js comes from its 
 });
 
 test("a client with the current copy gets 304; gzip when accepted, the same bytes once unpacked", async (t) => {
-	const cloud = await cloudFor(t);
+	const cloud = await cloudFor(t, { adminPassword: "static-admin-password" });
 	const first = await raw(cloud, "/vendor/hls.min.js");
 	t.regex(first.headers.etag, /^"[A-Za-z0-9_-]{27}"$/);
 	const again = await raw(cloud, "/vendor/hls.min.js", { headers: { "if-none-match": first.headers.etag } });
@@ -75,7 +75,7 @@ test("a client with the current copy gets 304; gzip when accepted, the same byte
 });
 
 test("no path leads out of the console's files", async (t) => {
-	const cloud = await cloudFor(t);
+	const cloud = await cloudFor(t, { adminPassword: "static-admin-password" });
 	const tries = [
 		"/console/../package.json", "/console/%2e%2e/package.json", "/console/..%2fpackage.json",
 		"/console/%2e%2e%2fpackage.json", "/console/lib/../../package.json", "/console/..\\package.json",
