@@ -182,3 +182,21 @@ test("an upload that fails is aborted: no file listed, segments untouched, retri
 	t.is(await assembleClosed(cloud.ctx, { clock: () => W + 11 * minute }), 1);
 	await t.throwsAsync(cloud.ctx.store.get("files/cam1/0/none.mp4"), { instanceOf: NotFoundError });
 });
+
+test("at shutdown an assembly in flight is abandoned cleanly: upload aborted, nothing listed, redone later", async (t) => {
+	const cloud = await bareCloud(t, { fileMinutes: 1 });
+	const media = fmp4({ seconds: 6 });
+	await addStream(cloud, { device: "cam1", init: media.init, epochMs: W, ended: W + 20_000 });
+	await addRun(cloud, media.fragments, W + 10_000);
+	const rows = segmentRows(cloud);
+	let asked = 0;
+	t.is(await assembleClosed(cloud.ctx, { clock: () => W + 10 * minute, stopping: () => ++asked > 3 }), 0);
+	t.true(asked > 3, "asked between segments");
+	t.is(cloud.ctx.db.prepare("SELECT COUNT(*) AS n FROM files").get().n, 0);
+	t.deepEqual(segmentRows(cloud), rows);
+	const files = [];
+	for await (const info of cloud.ctx.store.list("files/")) files.push(info.key);
+	t.deepEqual(files, []);
+	t.notRegex(cloud.ctx.metrics.render(), /ivxs_file_assembly_errors_total/, "abandoning is not an error");
+	t.is(await assembleClosed(cloud.ctx, { clock: () => W + 11 * minute }), 1);
+});

@@ -4,7 +4,9 @@
 // is never cut.
 import test from "ava";
 import { randomBytes } from "node:crypto";
-import { runRetention, storedBytes, retentionDaysOf, purgeDeletedRows } from "../../build/node/cloud/src/retention/index.js";
+import * as retention from "../../build/node/cloud/src/retention/index.js";
+
+const { runRetention, storedBytes, retentionDaysOf, purgeDeletedRows } = retention;
 import { assembleClosed } from "../../build/node/cloud/src/recordings/assemble.js";
 import { listFiles } from "../../build/node/cloud/src/recordings/files.js";
 import { holdLease } from "../../build/node/cloud/src/recordings/lease.js";
@@ -156,6 +158,41 @@ test("rows of deleted recordings are forgotten a day after their grace, live one
 	t.deepEqual(db.prepare("SELECT seq, deleted FROM segments").all(), [{ seq: 1, deleted: null }]);
 	t.is(db.prepare("SELECT COUNT(*) AS n FROM snapshots").get().n, 0);
 	t.is(purgeDeletedRows(cloud.ctx, NOW + 100 * day), 0);
+});
+
+test("the upkeep's statements on segments and snapshots search indexes, never scan the history", async (t) => {
+	const cloud = await bareCloud(t, { fileMinutes: 1, maxTotalBytes: 1, deleteGraceS: 0, urlLifetimeS: 10 });
+	const { db } = cloud.ctx;
+	otherTables(db);
+	cloud.ctx.config.maxTotalBytes = 1;
+	retention.install(cloud.ctx); // the snapshots indexes, now that its table is there
+	const statements = new Set();
+	const prepare = db.prepare.bind(db);
+	db.prepare = (sql) => (statements.add(sql), prepare(sql));
+	const media = fmp4({ seconds: 6 });
+	await addStream(cloud, { device: "cam1", init: media.init, epochMs: NOW, ended: NOW + 10_000 });
+	for (const [seq, fragment] of media.fragments.entries()) await addSegment(cloud, { device: "cam1", seq, startMs: NOW + seq * 1000, endMs: NOW + seq * 1000 + 1000, bytes: fragment.bytes });
+	await addSnapshot(cloud, "cam1", NOW);
+	statements.clear();
+	t.is(await assembleClosed(cloud.ctx, { clock: () => NOW + 60 * 60_000 }), 1);
+	t.like(runRetention(cloud.ctx, NOW + 30 * day), { segments: 6, files: 1, snapshots: 1 });
+	t.true(await sweepTombstones(cloud.ctx, NOW + 31 * day) > 0);
+	t.true(purgeDeletedRows(cloud.ctx, NOW + 40 * day) > 0);
+	storedBytes(db);
+	let checked = 0;
+	for (const sql of statements) {
+		if (!/\b(segments|snapshots)\b/.test(sql)) continue;
+		// The one pass it takes on purpose: the live snapshots' bytes, for the stored-bytes total.
+		if (/^SELECT SUM\(bytes\) AS n FROM snapshots/.test(sql)) continue;
+		const plan = prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...Array((sql.match(/\?/g) ?? []).length).fill(0)).map((row) => row.detail);
+		// Tables and their aliases in these statements: segments (s, x), snapshots.
+		for (const step of plan.filter((detail) => /^(SCAN|SEARCH) (segments|snapshots|s|x)\b/.test(detail))) {
+			t.regex(step, /^SEARCH /, `${sql}\n${plan.join("\n")}`);
+			t.notRegex(step, /segments_time/, `a whole channel's history: ${sql}`);
+		}
+		checked++;
+	}
+	t.true(checked >= 10, `${checked} statements`);
 });
 
 test("only the lease holder runs retention", async (t) => {

@@ -85,7 +85,7 @@ async function assembleRun(ctx: CloudContext, options: AssembleOptions): Promise
 	// (% works on integers in SQLite; "/" would divide as REAL: JS numbers bind as doubles.)
 	const groups = db.prepare(`SELECT s.device, s.channel, s.stream, s.start_ms - s.start_ms % ? AS window,
 			MAX(s.created) AS last_created, st.ended, st.init_key,
-			(SELECT MAX(x.start_ms) FROM segments x WHERE x.device = s.device AND x.channel = s.channel AND x.stream = s.stream) AS latest_start
+			(SELECT x.start_ms FROM segments x WHERE x.device = s.device AND x.channel = s.channel AND x.stream = s.stream ORDER BY x.seq DESC LIMIT 1) AS latest_start
 		FROM segments s JOIN streams st ON st.device = s.device AND st.channel = s.channel AND st.stream = s.stream
 		WHERE s.file_id IS NULL AND s.deleted IS NULL
 		GROUP BY s.device, s.channel, s.stream, window
@@ -182,6 +182,11 @@ async function assembleWindow(ctx: CloudContext, group: Group, options: Assemble
 		segments.forEach((segment, i) => {
 			if (repoint.run(key, offsets[i], fileId, segment.id, segment.key).changes === 1) oldKeys.add(segment.key);
 		});
+		// Retention took every segment meanwhile: the file is born deleted.
+		if (!oldKeys.size) {
+			db.prepare("UPDATE files SET deleted = ? WHERE id = ?").run(now, fileId);
+			tombstone(db, key, due);
+		}
 		// An old object goes once no live segment still reads from it.
 		for (const oldKey of oldKeys) if (oldKey !== key && !referenced(db, oldKey)) tombstone(db, oldKey, due);
 		return true;

@@ -7,6 +7,7 @@ import { sweepTombstones } from "../storage/tombstones.js";
 import { assembleClosed, leaseName } from "./assemble.js";
 import { fileNameFor, windowOf } from "./files.js";
 import { releaseLease } from "./lease.js";
+import { ensureUpkeepIndexes } from "./indexes.js";
 
 export { listFiles, type RecordingFile } from "./files.js";
 
@@ -15,6 +16,7 @@ export const assembleEveryMs = 10_000;
 export function install(ctx: CloudContext): void {
 	// A fileName that cannot be an object key fails at start, not at the first file.
 	fileNameFor(ctx.config, "device", 0, windowOf(ctx.config, 0));
+	ensureUpkeepIndexes(ctx.db);
 	let stopping = false;
 	let running: Promise<void> | undefined;
 	ctx.every(assembleEveryMs, () => {

@@ -10,6 +10,7 @@ import type { Db } from "../meta/db.js";
 import { graceMs, referenced, tableExists, tombstone } from "../storage/tombstones.js";
 import { leaseMs, leaseName } from "../recordings/assemble.js";
 import { holdLease } from "../recordings/lease.js";
+import { ensureUpkeepIndexes } from "../recordings/indexes.js";
 
 export const defaultRetentionDays = 7;
 export const retentionEveryMs = 60_000;
@@ -61,13 +62,16 @@ export function runRetention(ctx: CloudContext, now = Date.now()): RetentionResu
 	db.transaction(() => {
 		const keys = new Set<string>();
 		// By age, per device.
-		const devices = db.prepare(`SELECT DISTINCT device FROM segments WHERE deleted IS NULL${snapshots ? " UNION SELECT DISTINCT device FROM snapshots WHERE deleted IS NULL" : ""}`).all() as { device: string }[];
-		for (const { device } of devices) {
+		const devices = new Set(liveDevices(db, "segments"));
+		if (snapshots) for (const device of liveDevices(db, "snapshots")) devices.add(device);
+		const files = new Set<number>();
+		for (const device of devices) {
 			const cutoff = now - retentionDaysOf(db, device) * dayMs;
-			count("segments", "age", dropSegments(db, "device = ? AND end_ms <= ?", [device, cutoff], now, keys));
+			// (start_ms < cutoff narrows the index range; end_ms decides.)
+			count("segments", "age", dropSegments(db, "device = ? AND start_ms < ? AND end_ms <= ?", [device, cutoff, cutoff], now, keys, files));
 			if (snapshots) count("snapshots", "age", dropSnapshots(db, "device = ? AND time_ms < ?", [device, cutoff], now, keys));
 		}
-		count("files", "age", dropEmptyFiles(db, now, keys));
+		count("files", "age", dropEmptyFiles(db, files, now, keys));
 
 		// By the total size cap: the oldest first, a whole file at a time (a
 		// file's object is only freed with its last segment).
@@ -81,7 +85,7 @@ export function runRetention(ctx: CloudContext, now = Date.now()): RetentionResu
 			if (!oldest) break;
 			if (oldest === file) {
 				count("segments", "size", dropSegments(db, "file_id = ?", [oldest.id], now, keys));
-				count("files", "size", dropEmptyFiles(db, now, keys));
+				count("files", "size", dropEmptyFiles(db, new Set([oldest.id]), now, keys));
 			}
 			else if (oldest === segment) count("segments", "size", dropSegments(db, "id = ?", [oldest.id], now, keys));
 			else count("snapshots", "size", dropSnapshots(db, "rowid = ?", [oldest.id], now, keys));
@@ -99,8 +103,20 @@ interface Oldest {
 	bytes: number;
 }
 
-function dropSegments(db: Db, where: string, args: unknown[], now: number, keys: Set<string>): number {
-	for (const { key } of db.prepare(`SELECT DISTINCT key FROM segments WHERE deleted IS NULL AND ${where}`).all(...args) as { key: string }[]) keys.add(key);
+/** The devices with live rows in `table`: a skip scan over the live-age index, one seek per device. */
+function liveDevices(db: Db, table: "segments" | "snapshots"): string[] {
+	return (db.prepare(`WITH RECURSIVE d(device) AS (
+			SELECT MIN(device) FROM ${table} WHERE deleted IS NULL
+			UNION ALL SELECT (SELECT MIN(device) FROM ${table} WHERE deleted IS NULL AND device > d.device) FROM d WHERE d.device IS NOT NULL)
+		SELECT device FROM d WHERE device IS NOT NULL`).all() as { device: string }[]).map((row) => row.device);
+}
+
+/** Marks segments deleted; collects their object keys and (when given) the files they were in. */
+function dropSegments(db: Db, where: string, args: unknown[], now: number, keys: Set<string>, files?: Set<number>): number {
+	for (const row of db.prepare(`SELECT key, file_id FROM segments WHERE deleted IS NULL AND ${where}`).all(...args) as { key: string; file_id: number | null }[]) {
+		keys.add(row.key);
+		if (row.file_id !== null) files?.add(row.file_id);
+	}
 	return db.prepare(`UPDATE segments SET deleted = ? WHERE deleted IS NULL AND ${where}`).run(now, ...args).changes;
 }
 
@@ -109,16 +125,20 @@ function dropSnapshots(db: Db, where: string, args: unknown[], now: number, keys
 	return db.prepare(`UPDATE snapshots SET deleted = ? WHERE deleted IS NULL AND ${where}`).run(now, ...args).changes;
 }
 
-/** Marks deleted the assembled files none of whose segments is live any more. */
-function dropEmptyFiles(db: Db, now: number, keys: Set<string>): number {
-	const empty = db.prepare(`SELECT id, key FROM files f WHERE deleted IS NULL AND state = 'done'
-		AND NOT EXISTS (SELECT 1 FROM segments s WHERE s.file_id = f.id AND s.deleted IS NULL)`).all() as { id: number; key: string }[];
+/** Marks deleted those of `ids` (files that just lost segments) none of whose segments is live any more. */
+function dropEmptyFiles(db: Db, ids: Set<number>, now: number, keys: Set<string>): number {
+	const check = db.prepare(`SELECT key FROM files f WHERE id = ? AND deleted IS NULL AND state = 'done'
+		AND NOT EXISTS (SELECT 1 FROM segments s WHERE s.file_id = f.id AND s.deleted IS NULL)`);
 	const mark = db.prepare("UPDATE files SET deleted = ? WHERE id = ?");
-	for (const file of empty) {
-		mark.run(now, file.id);
+	let dropped = 0;
+	for (const id of ids) {
+		const file = check.get(id) as { key: string } | undefined;
+		if (!file) continue;
+		mark.run(now, id);
 		keys.add(file.key);
+		dropped++;
 	}
-	return empty.length;
+	return dropped;
 }
 
 /**
@@ -139,6 +159,7 @@ export function purgeDeletedRows(ctx: CloudContext, now = Date.now()): number {
 }
 
 export function install(ctx: CloudContext): void {
+	ensureUpkeepIndexes(ctx.db);
 	ctx.metrics.gauge("ivxs_stored_bytes", "Bytes of recordings and snapshots kept (live rows)", () => storedBytes(ctx.db));
 	ctx.every(retentionEveryMs, () => {
 		if (runRetention(ctx)) purgeDeletedRows(ctx);
