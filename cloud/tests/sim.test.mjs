@@ -12,6 +12,7 @@ import { cloudFor, deviceIn } from "./_cloud.mjs";
 import { Camera } from "../../build/node/cloud/sim/camera.js";
 import { signingKey } from "../../build/node/cloud/sim/sign.js";
 import { runLoad } from "../../build/node/cloud/sim/load.js";
+import { segmentEvents } from "../../build/node/cloud/src/ingest/index.js";
 
 const cameraJs = join(import.meta.dirname, "../../build/node/cloud/sim/camera.js");
 
@@ -97,4 +98,25 @@ test("the load generator's cameras each store one 2-s segment per period, signed
 	t.is(rows.length, 40);
 	t.true(rows.every((r) => r.ms === 2000));
 	t.is(result.bytes_accepted, result.bytes_sent); // every init and segment answered 201
+});
+
+test("in real time, a segment's upload reaches the cloud with its first fragment, ~2/3 s before the segment is complete", async (t) => {
+	const cloud = await cloudFor(t);
+	const device = deviceIn(cloud);
+	// When each segment request arrived, and when its segment was committed.
+	const arrived = new Map(), committed = new Map();
+	const handle = cloud.ctx.router.handle.bind(cloud.ctx.router);
+	cloud.ctx.router.handle = (req, res, log) => {
+		const seq = /\/segments\/(\d+)$/.exec(req.url ?? "")?.[1];
+		if (seq !== undefined && !arrived.has(Number(seq))) arrived.set(Number(seq), performance.now());
+		return handle(req, res, log);
+	};
+	const listener = (row) => row.device === device.id && committed.set(row.seq, performance.now());
+	segmentEvents.on("segment", listener);
+	t.teardown(() => segmentEvents.off("segment", listener));
+	const camera = new Camera({ cloud: cloud.url, device: device.id, secret: device.secret, seconds: 3, speed: 1 });
+	t.teardown(() => camera.close());
+	t.like(await camera.run(), { segments: 3, stored: 3, resent: 0 });
+	// Three fragments of 5 frames (333 ms) each: the request comes with the first, the commit after the third.
+	for (const seq of [0, 1, 2]) t.true(committed.get(seq) - arrived.get(seq) > 500, `segment ${seq}: ${Math.round(committed.get(seq) - arrived.get(seq))} ms between request and commit`);
 });
