@@ -5,6 +5,7 @@
 import { loadConfig, ConfigError, type Config } from "./config.js";
 import { startCloud } from "./server.js";
 import { commands } from "./commands.js";
+import { firstAdminPassword } from "./users/index.js";
 
 function options(args: string[]): { overrides: Partial<Config>; file?: string; rest: string[] } {
 	const overrides: Partial<Config> = {};
@@ -34,6 +35,8 @@ async function main(argv: string[]) {
 	const config = loadConfig(overrides, process.env, file);
 	if (command === "serve") {
 		const cloud = await startCloud(config);
+		const password = firstAdminPassword(cloud.ctx);
+		if (password) console.log(`ivxs cloud: first start — sign in as "admin" with password ${password} (shown only now; manage users with npm run cloud -- user …)`);
 		console.log(`ivxs cloud: ${cloud.url}  (console: ${cloud.url}/, data: ${config.dataDir})`);
 		const stop = async (signal: string) => {
 			console.log(`ivxs cloud: ${signal}, finishing uploads in flight (up to ${config.shutdownGraceS} s)…`);

@@ -3,6 +3,7 @@ import { cloudFor, deviceIn } from "./_cloud.mjs";
 import { connectDevice, eventually, mqttUrlOf } from "./_mqtt.mjs";
 import { mqttPassword } from "../../build/node/cloud/src/control/auth.js";
 import { addToken, addUser, grantDevice } from "../../build/node/cloud/src/users/store.js";
+import { verifySignedUrl } from "../../build/node/cloud/src/auth/signed-url.js";
 
 const adminPassword = "admin-secret-1";
 
@@ -172,4 +173,21 @@ test("plans are validated (nothing stored from a refused change); viewers see on
 test("the MQTT password of PROTOCOL.md §5's test vector", (t) => {
 	t.is(mqttPassword("cam1", "0123456789abcdef0123456789abcdef", 1700000000, "00112233445566778899aabbccddeeff"),
 		"1700000000:00112233445566778899aabbccddeeff:65a669fee2394c6a5a7f2924af18d910fc333dff33837b66803db0f03d4fb6b3");
+});
+
+test("the device listing links the last snapshot with a signed URL once the snapshots table exists", async (t) => {
+	const cloud = await cloudFor(t, { adminPassword });
+	const api = await adminOf(cloud);
+	deviceIn(cloud, "cam-snap", { channels: 2 });
+	t.is((await (await api("/v1/devices/cam-snap")).json()).lastSnapshot, null);
+	// The snapshots part's table (CLOUD.md), as that part creates it.
+	cloud.ctx.db.exec("CREATE TABLE IF NOT EXISTS snapshots (device TEXT, channel INTEGER, time_ms INTEGER, key TEXT, bytes INTEGER, deleted INTEGER)");
+	const insert = cloud.ctx.db.prepare("INSERT INTO snapshots VALUES ('cam-snap', ?, ?, 'k', 10, ?)");
+	insert.run(0, 1_700_000_000_000, null);
+	insert.run(1, 1_700_000_060_000, null);
+	insert.run(0, 1_700_000_120_000, 1_700_000_130_000);
+	const { lastSnapshot } = await (await api("/v1/devices/cam-snap")).json();
+	t.like(lastSnapshot, { channel: 1, time: 1_700_000_060_000 });
+	t.regex(lastSnapshot.url, /^\/v1\/snapshots\/cam-snap\/1\/1700000060000\.jpg\?exp=\d+&user=admin&admin=1&sig=[A-Za-z0-9_-]{43}$/);
+	t.deepEqual(verifySignedUrl(cloud.ctx, new URL(lastSnapshot.url, "http://x")), { user: "admin", admin: true });
 });

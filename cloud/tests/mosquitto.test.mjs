@@ -11,6 +11,7 @@ import { cloudFor, deviceIn } from "./_cloud.mjs";
 import { connectDevice, eventually } from "./_mqtt.mjs";
 import { addToken } from "../../build/node/cloud/src/users/store.js";
 import { mqttPassword } from "../../build/node/cloud/src/control/auth.js";
+import { Camera } from "../../build/node/cloud/sim/camera.js";
 
 const mosquittoBinary = ["mosquitto", "/usr/sbin/mosquitto"].find((path) => /mosquitto version/.test(spawnSync(path, ["-h"], { encoding: "utf8" }).stdout ?? ""));
 
@@ -47,6 +48,15 @@ async function startMosquitto(t, extra = (dir) => "") {
 	return `mqtt://127.0.0.1:${port}`;
 }
 
+/** mosquitto and two cloud instances sharing it, one metadata file and one data folder. */
+async function twoInstances(t) {
+	const broker = await startMosquitto(t);
+	const dataDir = mkdtempSync(join(tmpdir(), "ivxs-two-"));
+	t.teardown(() => rmSync(dataDir, { recursive: true, force: true }));
+	const shared = { mqtt: broker, adminPassword: "admin-secret-1", dataDir };
+	return { broker, a: await cloudFor(t, shared), b: await cloudFor(t, shared) };
+}
+
 const admin = (cloud) => {
 	const token = addToken(cloud.ctx.db, "admin");
 	return (path, { body, ...init } = {}) => fetch(`${cloud.url}${path}`, { ...init, headers: { authorization: `Bearer ${token}` }, body: body === undefined ? undefined : JSON.stringify(body) });
@@ -79,12 +89,7 @@ test("with mosquitto as the broker: a plan published by the cloud reaches the de
 });
 
 test("two cloud instances sharing metadata, data folder and broker: a viewer on B sees the presence and plan of a camera set up through A", async (t) => {
-	const broker = await startMosquitto(t);
-	const dataDir = mkdtempSync(join(tmpdir(), "ivxs-two-"));
-	t.teardown(() => rmSync(dataDir, { recursive: true, force: true }));
-	const shared = { mqtt: broker, adminPassword: "admin-secret-1", dataDir };
-	const a = await cloudFor(t, shared);
-	const b = await cloudFor(t, shared);
+	const { broker, a, b } = await twoInstances(t);
 	t.not(a.url, b.url);
 	t.not(a.ctx.instanceId, b.ctx.instanceId);
 	const onA = admin(a), onB = admin(b);
@@ -194,4 +199,33 @@ test("the ACL file of PROTOCOL.md §5 (per-device certificates' recipe) confines
 	await eventually(async () => (await (await api("/v1/devices/cam-aa")).json()).online);
 	t.is((await api("/v1/devices/cam-aa/plan", { method: "PUT", body: { mode: "none" } })).status, 200);
 	t.like(JSON.parse(await camera.next("ivxs/cam-aa/plan", (p) => JSON.parse(p).rev === 2)), { mode: "none", push: false });
+});
+
+test("two instances end to end: the simulated camera uploads to A and takes its plan from mosquitto; a viewer on B sees it online and plays its recording", async (t) => {
+	const { broker, a, b } = await twoInstances(t);
+	const onB = admin(b);
+	const device = await (await admin(a)("/v1/devices", { method: "POST", body: { id: "cam-e2e" } })).json();
+	const camera = new Camera({ cloud: a.url, device: device.id, secret: device.secret, seconds: 4, speed: 0, mqtt: broker });
+	t.teardown(() => camera.close());
+	const plans = [];
+	camera.onPlan = (plan) => plans.push(plan.rev);
+	const stats = await camera.run();
+	t.deepEqual(plans, [1]);
+	t.is(stats.refused, 0);
+	t.true(stats.stored >= 3, `${stats.stored} segments stored`);
+	const listed = await eventually(async () => {
+		const found = (await (await onB("/v1/devices")).json()).devices.find((d) => d.id === "cam-e2e");
+		return found?.online && found;
+	});
+	t.like(listed, { plan: { rev: 1, mode: "continuous", push: true } });
+	// At speed 0 the media runs ahead of the wall clock: ask for a range around now.
+	const spans = await (await onB(`/v1/recordings/cam-e2e/0/list?start=${Date.now() - 60_000}&end=${Date.now() + 60_000}`)).json();
+	t.is(spans.length, 1);
+	t.true(spans[0].duration >= 3, `a span of ${spans[0].duration} s`);
+	const clip = await fetch(`${b.url}${spans[0].url}`);
+	t.is(clip.status, 200);
+	t.is(clip.headers.get("content-type"), "video/mp4");
+	t.true((await clip.arrayBuffer()).byteLength > 10_000);
+	await camera.close();
+	await eventually(async () => (await (await onB("/v1/devices/cam-e2e")).json()).online === false);
 });

@@ -6,6 +6,8 @@ import { join } from "node:path";
 import { cloudFor, deviceIn } from "./_cloud.mjs";
 import { addToken, addUser, grantDevice } from "../../build/node/cloud/src/users/store.js";
 import { requireDeviceAccess, viewerOf } from "../../build/node/cloud/src/users/access.js";
+import { signUrl } from "../../build/node/cloud/src/auth/signed-url.js";
+import { revokeDevice } from "../../build/node/cloud/src/users/store.js";
 
 const cli = join(import.meta.dirname, "../../build/node/cloud/src/cli.js");
 
@@ -102,4 +104,34 @@ test("first start with no users prints admin's random password on stdout, and th
 	});
 	const password = /sign in as "admin" with password (\S+)/.exec(out)[1];
 	t.is((await fetch(`${url}/v1/session`, { method: "POST", body: JSON.stringify({ user: "admin", password }) })).status, 200);
+});
+
+test("signed URLs speak for their viewer: grants are still checked at request time; altered or expired ones are 403s", async (t) => {
+	const cloud = await cloudFor(t, { adminPassword: "first-secret-1" });
+	deviceIn(cloud, "cam-mine");
+	deviceIn(cloud, "cam-other");
+	addUser(cloud.ctx.db, "alice", "alice-password");
+	grantDevice(cloud.ctx.db, "alice", "cam-mine");
+	const alice = { user: "alice", admin: false };
+	const mine = signUrl(cloud.ctx, "/v1/devices/cam-mine", alice);
+	t.is((await fetch(`${cloud.url}${mine}`)).status, 200);
+	t.is((await fetch(`${cloud.url}${signUrl(cloud.ctx, "/v1/devices/cam-other", alice)}`)).status, 403);
+	t.is((await fetch(`${cloud.url}${mine.replace("cam-mine", "cam-other")}`)).status, 403);
+	t.is((await fetch(`${cloud.url}${mine.replace("user=alice", "user=admin")}`)).status, 403);
+	t.is((await fetch(`${cloud.url}${signUrl(cloud.ctx, "/v1/devices/cam-mine", alice, 60, Date.now() - 3600_000)}`)).status, 403);
+	t.regex(await (await fetch(`${cloud.url}/metrics`)).text(), /ivxs_auth_failures_total\{kind="signed-url"\} 3/);
+	revokeDevice(cloud.ctx.db, "alice", "cam-mine");
+	t.is((await fetch(`${cloud.url}${mine}`)).status, 403);
+});
+
+test("password guessing: after 10 failures for a user from one address, sign-in is refused (429) even with the right password", async (t) => {
+	const cloud = await cloudFor(t, { adminPassword: "first-secret-1" });
+	addUser(cloud.ctx.db, "bob", "bob-password");
+	for (let i = 0; i < 10; i++) t.is((await signIn(cloud, "admin", `guess-${i}`)).status, 401);
+	const limited = await signIn(cloud, "admin", "first-secret-1");
+	t.is(limited.status, 429);
+	t.regex((await limited.json()).error, /too many failed sign-ins for admin: try again in \d+ s/);
+	t.true(Number(limited.headers.get("retry-after")) > 800);
+	// Another user is not locked out by admin's guesses.
+	t.is((await signIn(cloud, "bob", "bob-password")).status, 200);
 });

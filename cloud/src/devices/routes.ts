@@ -9,6 +9,7 @@ import type { CloudContext } from "../context.js";
 import { HttpError, readJson, sendJson } from "../http/router.js";
 import { requireAdmin, requireDeviceAccess, viewerOf, type Viewer } from "../users/access.js";
 import { forgetDevice } from "../users/store.js";
+import { signUrl } from "../auth/signed-url.js";
 import { disconnectDevice } from "../control/index.js";
 import { ensurePlan, forgetPlan, mergePlan, publishPlan, readPlan, writePlan, defaultPlan } from "../control/plans.js";
 import { forgetPresence, presenceOf } from "../control/presence.js";
@@ -18,7 +19,7 @@ function hasTable(ctx: CloudContext, name: string): boolean {
 	return !!ctx.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name);
 }
 
-function describe(ctx: CloudContext, device: Device) {
+function describe(ctx: CloudContext, device: Device, viewer: Viewer) {
 	const presence = presenceOf(ctx.db, device.id);
 	// The snapshots table belongs to the snapshots part; without it there is no snapshot to show.
 	const snapshot = hasTable(ctx, "snapshots")
@@ -28,7 +29,8 @@ function describe(ctx: CloudContext, device: Device) {
 		id: device.id, name: device.name, channels: device.channels, created: device.created, disabled: device.disabled,
 		online: presence?.online ?? false, since: presence?.since ?? null, status: presence?.status ?? null,
 		plan: readPlan(ctx.db, device.id) ?? null,
-		lastSnapshot: snapshot ? { channel: snapshot.channel, time: snapshot.time_ms, url: `/v1/devices/${device.id}/channels/${snapshot.channel}/snapshots/latest` } : null,
+		// A signed link (API.md), so an <img> shows it without a cookie.
+		lastSnapshot: snapshot ? { channel: snapshot.channel, time: snapshot.time_ms, url: signUrl(ctx, `/v1/snapshots/${device.id}/${snapshot.channel}/${snapshot.time_ms}.jpg`, viewer) } : null,
 	};
 }
 
@@ -41,15 +43,17 @@ function visibleDevices(ctx: CloudContext, viewer: Viewer): Device[] {
 export function install(ctx: CloudContext): void {
 	ctx.router.add("GET", "/v1/devices", (req, res, _params, url) => {
 		const viewer = viewerOf(ctx, req, url);
-		sendJson(res, 200, { devices: visibleDevices(ctx, viewer).map((device) => describe(ctx, device)) });
+		sendJson(res, 200, { devices: visibleDevices(ctx, viewer).map((device) => describe(ctx, device, viewer)) });
 	});
 
 	ctx.router.add("GET", "/v1/devices/:id", (req, res, params, url) => {
-		sendJson(res, 200, describe(ctx, requireDeviceAccess(ctx, viewerOf(ctx, req, url), params.id)));
+		const viewer = viewerOf(ctx, req, url);
+		sendJson(res, 200, describe(ctx, requireDeviceAccess(ctx, viewer, params.id), viewer));
 	});
 
 	ctx.router.add("POST", "/v1/devices", async (req, res, _params, url) => {
-		requireAdmin(viewerOf(ctx, req, url));
+		const viewer = viewerOf(ctx, req, url);
+		requireAdmin(viewer);
 		const body = await readJson(req, 4096);
 		for (const key of Object.keys(body)) if (!["id", "name", "channels"].includes(key)) throw new HttpError(400, `unknown device field "${key}"`);
 		let device: Device;
@@ -62,7 +66,7 @@ export function install(ctx: CloudContext): void {
 		}
 		await ensurePlan(ctx, device.id);
 		ctx.log.info({ device: device.id }, "device added");
-		sendJson(res, 201, { ...describe(ctx, device), secret: device.secret }, { location: `/v1/devices/${device.id}` });
+		sendJson(res, 201, { ...describe(ctx, device, viewer), secret: device.secret }, { location: `/v1/devices/${device.id}` });
 	});
 
 	ctx.router.add("DELETE", "/v1/devices/:id", async (req, res, params, url) => {

@@ -1,13 +1,14 @@
 // Who is asking, and may they see this device. Every viewer-facing endpoint
-// starts with `viewerOf` (a session cookie from the console, an API token, or
-// — merged with helper cplay's part — a signed playback URL) and, for a
-// device's data, `requireDeviceAccess`.
+// starts with `viewerOf` (a signed playback URL, an API token, or a session
+// cookie from the console) and, for a device's data, `requireDeviceAccess`,
+// which checks the grants at request time (so a revoked grant also closes the
+// signed URLs handed out before).
 import type { IncomingMessage } from "node:http";
 import type { CloudContext } from "../context.js";
 import { HttpError } from "../http/router.js";
-import { findDevice, type Device } from "../devices/registry.js";
-import { findUser, isGranted, sessionUser, tokenUser } from "./store.js";
 import { verifySignedUrl } from "../auth/signed-url.js";
+import { findDevice, type Device } from "../devices/registry.js";
+import { isGranted, sessionUser, tokenUser } from "./store.js";
 
 export interface Viewer {
 	user: string;
@@ -28,6 +29,15 @@ export function cookieOf(req: IncomingMessage, name: string): string | undefined
 
 /** The viewer of a request, or a 401. */
 export function viewerOf(ctx: CloudContext, req: IncomingMessage, url: URL): Viewer {
+	// A signed URL speaks for itself (a <video> or <img> sends no token); a bad one is a 403.
+	try {
+		const signed = verifySignedUrl(ctx, url);
+		if (signed) return signed;
+	}
+	catch (error) {
+		ctx.metrics.inc("ivxs_auth_failures_total", "Refused credentials, by kind", { kind: "signed-url" });
+		throw error;
+	}
 	const authorization = req.headers.authorization;
 	if (authorization !== undefined) {
 		const token = /^Bearer ([A-Za-z0-9_-]{1,128})$/.exec(authorization)?.[1];
@@ -44,14 +54,6 @@ export function viewerOf(ctx: CloudContext, req: IncomingMessage, url: URL): Vie
 		if (user) return { user: user.name, admin: user.admin };
 		ctx.metrics.inc("ivxs_auth_failures_total", "Refused credentials, by kind", { kind: "session" });
 		throw new HttpError(401, "session expired or signed out: sign in again");
-	}
-	// A signed playback URL speaks for the user who was given it, with that
-	// user's current rights (a removed user's links stop; admin as it is now).
-	const signed = verifySignedUrl(ctx, url);
-	if (signed) {
-		const user = findUser(ctx.db, signed.user);
-		if (user) return { user: user.name, admin: user.admin };
-		throw new HttpError(403, `signed URL of an unknown user ${signed.user}`);
 	}
 	throw new HttpError(401, "sign in (POST /v1/session) or send an API token");
 }

@@ -11,23 +11,61 @@ import { addUser, checkPassword, countUsers, createSession, deleteSession, findU
 // takes as long as for a wrong password (no user-name probing by timing).
 let decoy: string | undefined;
 
+// Password guessing: after 10 failures for one user name from one address
+// within 15 minutes, that pair is refused (429) until the window ends.
+const guessWindowMs = 15 * 60 * 1000, guessLimit = 10;
+
+class Guesses {
+	#failures = new Map<string, { count: number; first: number }>();
+
+	retryAfterS(key: string, now = Date.now()): number {
+		const entry = this.#failures.get(key);
+		if (!entry || now - entry.first >= guessWindowMs) return 0;
+		return entry.count >= guessLimit ? Math.ceil((entry.first + guessWindowMs - now) / 1000) : 0;
+	}
+
+	fail(key: string, now = Date.now()): void {
+		if (this.#failures.size > 100_000) for (const [k, e] of this.#failures) if (now - e.first >= guessWindowMs) this.#failures.delete(k);
+		const entry = this.#failures.get(key);
+		if (!entry || now - entry.first >= guessWindowMs) this.#failures.set(key, { count: 1, first: now });
+		else entry.count++;
+	}
+
+	forget(key: string): void {
+		this.#failures.delete(key);
+	}
+}
+
+const firstPasswords = new WeakMap<CloudContext, string>();
+
+/** The random password given to `admin` at this instance's first start, for the CLI to print once. */
+export function firstAdminPassword(ctx: CloudContext): string | undefined {
+	return firstPasswords.get(ctx);
+}
+
 export function install(ctx: CloudContext): void {
 	firstAdmin(ctx);
 	const secure = ctx.config.tlsCert || ctx.config.publicUrl?.startsWith("https:") ? "; Secure" : "";
 	const cookie = (value: string, maxAgeS: number) => `${sessionCookie}=${value}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${maxAgeS}${secure}`;
 
+	const guesses = new Guesses();
 	ctx.router.add("POST", "/v1/session", async (req, res) => {
 		const body = await readJson(req, 4096);
 		const { user, password } = body;
 		if (typeof user !== "string" || typeof password !== "string") throw new HttpError(400, "body must be { \"user\": string, \"password\": string }");
+		const guessKey = `${user.slice(0, 64)}\n${req.socket.remoteAddress}`;
+		const wait = guesses.retryAfterS(guessKey);
+		if (wait) throw new HttpError(429, `too many failed sign-ins for ${user.slice(0, 64)}: try again in ${wait} s`, { "retry-after": String(wait) });
 		const found = user.length <= 64 ? findUser(ctx.db, user) : undefined;
 		decoy ??= hashPassword(randomPassword());
 		const ok = await checkPassword(password.slice(0, 1024), found?.hash ?? decoy) && !!found;
 		if (!ok || !found) {
+			guesses.fail(guessKey);
 			ctx.metrics.inc("ivxs_auth_failures_total", "Refused credentials, by kind", { kind: "password" });
 			ctx.log.warn({ user: user.slice(0, 64), address: req.socket.remoteAddress }, "sign-in refused");
 			throw new HttpError(401, "wrong user name or password");
 		}
+		guesses.forget(guessKey);
 		const session = createSession(ctx.db, found.name);
 		sendJson(res, 200, { user: found.name, admin: found.admin }, { "set-cookie": cookie(session, Math.floor(sessionLifetimeMs / 1000)) });
 	});
@@ -58,7 +96,7 @@ function firstAdmin(ctx: CloudContext): void {
 	}
 	if (given) ctx.log.warn("created user admin with the password of IVXS_CLOUD_ADMIN_PASSWORD");
 	else {
-		ctx.log.warn("no users yet: created user admin with a random password (printed once on stdout)");
-		console.log(`ivxs cloud: first start — sign in as "admin" with password ${password} (shown only now; change users with npm run cloud -- user …)`);
+		ctx.log.warn("no users yet: created user admin with a random password (printed once on stdout by npm run cloud)");
+		firstPasswords.set(ctx, password);
 	}
 }
