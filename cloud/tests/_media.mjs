@@ -80,8 +80,11 @@ export class Camera {
 		return this;
 	}
 
-	/** Commits the next segment (the clip's fragments in a loop, decode times running on); returns its row. */
-	async commit({ skip = 0 } = {}) {
+	/**
+	 * Commits the next segment (the clip's fragments in a loop, decode times running on); returns its row.
+	 * `announce: false` commits as another instance would: the row appears, no in-process event.
+	 */
+	async commit({ skip = 0, announce = true } = {}) {
 		this.#next += skip;
 		const seq = this.#next++;
 		const { fragments, scales } = this.#clip;
@@ -101,7 +104,7 @@ export class Camera {
 		row.id = Number(this.#cloud.ctx.db.prepare(`INSERT INTO segments (device, channel, stream, seq, start_ms, end_ms, bytes, sha256, key, "offset", created)
 			VALUES (@device, @channel, @stream, @seq, @start_ms, @end_ms, @bytes, @sha256, @key, @offset, @created)`).run(row).lastInsertRowid);
 		row.committedAt = Date.now();
-		segmentEvents.emit("segment", row); // as the ingest part announces a commit
+		if (announce) segmentEvents.emit("segment", row); // as the ingest part announces a commit
 		return row;
 	}
 }

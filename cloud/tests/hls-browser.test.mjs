@@ -47,6 +47,20 @@ window.play = (src, seconds) => new Promise((resolve) => {
 		hls.destroy();
 	}, 250);
 });
+window.playFile = (src, seconds) => new Promise((resolve) => {
+	const video = document.createElement("video");
+	video.muted = true;
+	document.body.append(video);
+	video.addEventListener("error", () => resolve({ error: "video error " + (video.error && video.error.message) }));
+	video.src = src;
+	video.play();
+	const started = performance.now();
+	const timer = setInterval(() => {
+		if (video.currentTime < seconds && performance.now() - started < 15000) return;
+		clearInterval(timer);
+		resolve({ currentTime: video.currentTime, duration: video.duration, width: video.videoWidth, frames: video.getVideoPlaybackQuality().totalVideoFrames });
+	}, 100);
+});
 </script>`;
 
 async function browserFor(t) {
@@ -87,7 +101,7 @@ test.serial("hls.js in Chromium plays the live playlist as the camera uploads, a
 	t.true(result.frames > 100, `${result.frames} frames decoded`);
 	t.true(result.colours > 8, "the picture is decoded, not a flat colour");
 	t.true(steady.length > 10);
-	t.true(median(steady) < 3000, `median live latency ${median(steady)} ms (aim ≤ 2000; 1794 on an idle machine)`);
+	t.true(median(steady) < 3000, `median live latency ${median(steady)} ms (aim ≤ 2000: 1794 idle, 2362 loaded; it lies between HOLD-BACK + commit delay and one segment more)`);
 	t.is(result.stalls, 0, "no rebuffering at the live edge");
 
 	// The same channel, recorded, as VOD.
@@ -98,6 +112,13 @@ test.serial("hls.js in Chromium plays the live playlist as the camera uploads, a
 	t.falsy(recorded.error, recorded.error);
 	t.true(recorded.currentTime > 2, `VOD played to ${recorded.currentTime} s`);
 	t.true(recorded.colours > 8);
+	// The same range as one fMP4 from get, in a plain <video src>.
+	const get = signUrl(cloud.ctx, `/v1/recordings/cam1/0/get?start=${Date.parse(start)}&duration=6`, admin);
+	const file = await tab.evaluate(([src]) => window.playFile(src, 3), [get]);
+	t.log(JSON.stringify({ get: file }));
+	t.falsy(file.error, file.error);
+	t.true(file.currentTime >= 3, `get played to ${file.currentTime} s`);
+	t.is(file.width, 640);
 	camera.stop?.();
 	await Promise.race([running, new Promise((resolve) => setTimeout(resolve, 1000))]).catch(() => {});
 });

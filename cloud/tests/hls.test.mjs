@@ -107,6 +107,19 @@ test("a blocking reload (_HLS_msn) answers as soon as that segment is committed"
 	t.regex((await ahead.json()).error, /more than 2 segments ahead/);
 });
 
+test("a blocking reload sees a segment committed by another instance (no in-process announcement) within the poll period", async (t) => {
+	const cloud = await cloudFor(t);
+	deviceIn(cloud, "cam1");
+	const camera = await new Camera(cloud, { device: "cam1", stream: "a", epoch: Date.now() - 10_000 }).start();
+	for (let i = 0; i < 8; i++) await camera.commit();
+	const waiting = get(cloud, "/v1/hls/cam1/0/live.m3u8?_HLS_msn=8").then(async (response) => ({ at: Date.now(), text: await response.text() }));
+	await new Promise((resolve) => setTimeout(resolve, 300));
+	const { committedAt } = await camera.commit({ announce: false });
+	const answer = await waiting;
+	t.true(uris(answer.text).at(-1).startsWith("/v1/media/cam1/0/a/8.m4s?"));
+	t.true(answer.at - committedAt < 400, `answered ${answer.at - committedAt} ms after the commit`);
+});
+
 test("a channel with nothing recently recorded is not live", async (t) => {
 	const cloud = await cloudFor(t);
 	deviceIn(cloud, "cam1");

@@ -54,7 +54,7 @@ export function limitParam(url: URL): number {
 }
 
 function describeMs(ms: number): string {
-	return ms % dayMs === 0 ? `${ms / dayMs} d` : ms % hourMs === 0 ? `${ms / hourMs} h` : `${(ms / 1000).toFixed(3).replace(/\.?0+$/, "")} s`;
+	return ms % dayMs === 0 && ms > dayMs ? `${ms / dayMs} d` : ms % hourMs === 0 ? `${ms / hourMs} h` : `${(ms / 1000).toFixed(3).replace(/\.?0+$/, "")} s`;
 }
 
 export const iso = (ms: number) => new Date(ms).toISOString();

@@ -6,13 +6,7 @@ import { mkdir, open, readdir, rename, rm, stat, writeFile } from "node:fs/promi
 import { dirname, join, relative, sep } from "node:path";
 import { randomBytes } from "node:crypto";
 import type { Readable } from "node:stream";
-import { NotFoundError, type MultipartUpload, type ObjectInfo, type ObjectStore, type Range } from "./object-store.js";
-
-const checkKey = (key: string) => {
-	if (!/^[A-Za-z0-9][A-Za-z0-9._/-]*$/.test(key) || key.split("/").some((part) => part === "" || part === "." || part === ".."))
-		throw new Error(`unsafe object key ${JSON.stringify(key)}`);
-	return key;
-};
+import { NotFoundError, checkKey, readAll, checkPartNumber, checkParts, type MultipartUpload, type ObjectInfo, type ObjectStore, type Range } from "./object-store.js";
 
 export class DiskStore implements ObjectStore {
 	readonly kind = "disk";
@@ -55,10 +49,7 @@ export class DiskStore implements ObjectStore {
 	}
 
 	async get(key: string, range?: Range): Promise<Buffer> {
-		const stream = await this.getStream(key, range);
-		const chunks: Buffer[] = [];
-		for await (const chunk of stream) chunks.push(chunk as Buffer);
-		return Buffer.concat(chunks);
+		return readAll(await this.getStream(key, range));
 	}
 
 	async getStream(key: string, range?: Range): Promise<Readable> {
@@ -105,26 +96,31 @@ export class DiskStore implements ObjectStore {
 				}
 			}
 		};
-		for await (const info of walk(this.#root, this.#root)) if (info.key.startsWith(prefix)) yield info;
+		// Walk only the folder the prefix names (its part up to the last "/").
+		const folder = prefix.includes("/") ? prefix.slice(0, prefix.lastIndexOf("/")) : "";
+		if (folder) checkKey(folder);
+		const start = folder ? join(this.#root, ...folder.split("/")) : this.#root;
+		for await (const info of walk(start, this.#root)) if (info.key.startsWith(prefix)) yield info;
 	}
 
 	async createMultipart(key: string): Promise<MultipartUpload> {
 		checkKey(key);
 		const folder = join(this.#temp, `mp-${randomBytes(8).toString("hex")}`);
 		await mkdir(folder);
-		const parts = new Set<number>();
+		const sizes = new Map<number, number>();
 		return {
 			key,
 			uploadPart: async (partNumber, body) => {
-				if (!Number.isInteger(partNumber) || partNumber < 1 || partNumber > 10000) throw new RangeError(`part number ${partNumber} outside 1..10000`);
+				checkPartNumber(partNumber);
 				await writeFile(join(folder, String(partNumber)), body);
-				parts.add(partNumber);
+				sizes.set(partNumber, body.length);
 			},
 			complete: async () => {
+				const numbers = checkParts(key, sizes);
 				const whole = join(folder, "whole");
 				const out = await open(whole, "w");
 				try {
-					for (const partNumber of [...parts].sort((a, b) => a - b)) {
+					for (const partNumber of numbers) {
 						const input = await open(join(folder, String(partNumber)), "r");
 						try {
 							for await (const chunk of input.createReadStream({ autoClose: false })) await out.write(chunk as Buffer);
