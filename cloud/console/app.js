@@ -39,7 +39,14 @@ async function route() {
 	cleanup();
 	cleanup = () => {};
 	const [path, search = ""] = location.hash.replace(/^#/, "").split("?");
-	const parts = path.split("/").filter(Boolean).map(decodeURIComponent);
+	const parts = path.split("/").filter(Boolean).map((part) => {
+		try {
+			return decodeURIComponent(part);
+		}
+		catch {
+			return part;
+		}
+	});
 	const params = new URLSearchParams(search);
 	if (!viewer && parts[0] !== "signin") {
 		try {
@@ -58,7 +65,9 @@ async function route() {
 		setCrumbs();
 		stop = signInView(context, (who) => {
 			viewer = who;
-			go(params.get("then") || "#/devices");
+			// Back to where the person was: only a page of the console, never another URL.
+			const then = params.get("then");
+			go(then && then.startsWith("#/") && !then.startsWith("#/signin") ? then : "#/devices");
 		});
 	}
 	else if (parts[0] === "devices" && parts[1]) stop = deviceView(context, parts[1], parts[2] ?? "live");

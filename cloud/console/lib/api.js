@@ -83,5 +83,6 @@ export const api = {
 	liveUrl: (id, channel) => `/v1/hls/${enc(id)}/${channel}/live.m3u8`,
 	vodUrl: (id, channel, start, end) => `/v1/hls/${enc(id)}/${channel}/vod.m3u8${query({ start: iso(start), end: iso(end) })}`,
 	getUrl: (id, channel, start, durationS) => `/v1/recordings/${enc(id)}/${channel}/get${query({ start: iso(start), duration: durationS })}`,
-	latestSnapshotUrl: (id, channel) => `/v1/snapshots/${enc(id)}/${channel}/latest`,
+	/** One snapshot by its time: immutable, so the browser caches it. */
+	snapshotUrl: (id, channel, time) => `/v1/snapshots/${enc(id)}/${channel}/${time}.jpg`,
 };

@@ -30,8 +30,8 @@ export function thumbnail(device, online) {
 	box.append(h("img", {
 		alt: `Latest snapshot of ${device.name || device.id}`,
 		decoding: "async",
-		// The time makes a new snapshot a new URL (the latest endpoint itself is no-store).
-		src: `${api.latestSnapshotUrl(device.id, channel)}?t=${time}`,
+		// By its time: immutable and cached, so the list's refreshes do not download it again.
+		src: api.snapshotUrl(device.id, channel, time),
 		onload: () => box.dataset.state = "ready",
 		onerror: () => none("Snapshot unavailable"),
 	}));

@@ -9,7 +9,7 @@ import { planSummary } from "./common.js";
 
 export function liveTab(body, { id, channel, online, device }) {
 	const snapshot = device.lastSnapshot?.channel === channel ? device.lastSnapshot : undefined;
-	const video = h("video#live-video", { muted: true, playsInline: true, autoplay: true, poster: snapshot ? `${api.latestSnapshotUrl(id, channel)}?t=${snapshot.time}` : undefined });
+	const video = h("video#live-video", { muted: true, playsInline: true, autoplay: true, poster: snapshot ? api.snapshotUrl(id, channel, snapshot.time) : undefined });
 	const overlay = h("div.overlay#live-overlay");
 	const latency = h("span.latency#live-latency", "–");
 	const size = h("span.muted#live-size");

@@ -35,6 +35,7 @@ export function recordingsTab(body, { id, channel, device, params }) {
 		onState: (state, detail) => {
 			if (state === "playing" || state === "idle") show("");
 			else if (state === "loading") show("Loading the recording…");
+			else if (state === "nothing-live") show("This recording is no longer available (deleted by retention?).", "error");
 			else if (state === "error") show(detail, "error");
 		},
 	});
