@@ -82,12 +82,16 @@
  *      hello: build/bin/ivxs{,-m32} --memory-report -m tests/host/apps -m build/mods hello
  *    Reported only (no target); m32_over_m64 = 32-bit figure / 64-bit figure.
  *
- * 7. p2p — live video over each transport of bench/p2p/transports.mjs (TCP now) across emulated
+ * 7. p2p — live video over each transport of bench/p2p/transports.mjs (TCP and the native/p2p transport) across emulated
  *    links (tests/p2p: two network namespaces with TUN devices joined by the link emulator; needs
  *    root): the 15 fps fixture looped for 10 s per link, 60 ms RTT with 0/2/5 % random and 5 %
  *    bursty loss at 1.25x the stream, 0.8x, 5 % loss uncapped. Frame latency p50/p95/p99, on time
  *    (<= 400 ms), goodput: see bench/p2p/run.mjs. Judged only once a "udp" transport is listed.
  *    Not root (no namespaces) -> {"skipped": ...}.
+ * 8. cloud_latency — live latency to Chromium: capture (the simulated camera's wall clock, carried
+ *    as EXT-X-PROGRAM-DATE-TIME) to the frame on screen in the console's live view, median and p95
+ *    over 20 s, against hls.js defaults playing the same playlist in the same page
+ *    (bench/cloud-latency/run.mjs; also runnable alone). Target: median <= 2000 ms.
  */
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
@@ -97,6 +101,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { buildHost } from "../scripts/build.mjs";
 import { nativeModules } from "../scripts/native-modules.mjs";
 import { benchP2p } from "./p2p/run.mjs";
+import { benchCloudLatency } from "./cloud-latency/run.mjs";
 import { benchCloud } from "./cloud/ingest.mjs";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -550,6 +555,7 @@ async function main() {
 		["capture", benchCapture],
 		["xs_heap", () => benchXsHeap()],
 		["p2p", () => benchP2p({ log })],
+		["cloud_latency", () => benchCloudLatency()],
 		["cloud", () => benchCloud({ root, log })], // bench/cloud/ingest.mjs
 	];
 	// `node bench/run.mjs xs_heap capture` runs only those sections.

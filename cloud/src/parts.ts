@@ -26,6 +26,7 @@ import * as snapshots from "./snapshots/index.js";
 import * as events from "./events/index.js";
 
 // console imports (cconsole)
+import * as webConsole from "./console/index.js";
 
 export interface Part {
 	install(ctx: CloudContext): Promise<void> | void;
@@ -52,4 +53,5 @@ export const parts: Part[] = [
 	playback, snapshots, events,
 
 	// console (cconsole)
+	webConsole,
 ];

@@ -1,0 +1,88 @@
+// The cloud's viewer API as the console uses it (cloud/API.md; sessions,
+// devices and plans from the users/control parts). Every call goes through
+// `request`, which turns a non-2xx answer into an ApiError carrying the
+// service's own message, and a 401 into a sign-in prompt.
+
+export class ApiError extends Error {
+	name = "ApiError";
+	constructor(status, message) {
+		super(message);
+		this.status = status;
+	}
+}
+
+let onUnauthorized = () => {};
+/** Called on any 401 (the session ended or was never there). */
+export function whenSignedOut(handler) {
+	onUnauthorized = handler;
+}
+
+async function request(method, path, body) {
+	let response;
+	try {
+		response = await fetch(path, {
+			method,
+			credentials: "same-origin",
+			headers: body === undefined ? {} : { "content-type": "application/json" },
+			body: body === undefined ? undefined : JSON.stringify(body),
+		});
+	}
+	catch (error) {
+		throw new ApiError(0, "The cloud cannot be reached. Check your connection and try again.");
+	}
+	if (response.status === 204) return undefined;
+	const text = await response.text();
+	let value;
+	try {
+		value = text ? JSON.parse(text) : undefined;
+	}
+	catch {
+		value = undefined;
+	}
+	if (!response.ok) {
+		const message = value && typeof value.error === "string" ? value.error : `${response.status} ${response.statusText}`;
+		const error = new ApiError(response.status, message);
+		if (response.status === 401 && path !== "/v1/session") onUnauthorized(error);
+		throw error;
+	}
+	return value;
+}
+
+const enc = encodeURIComponent;
+const query = (params) => {
+	const entries = Object.entries(params).filter(([, v]) => v !== undefined && v !== null);
+	return entries.length ? "?" + entries.map(([k, v]) => `${enc(k)}=${enc(v)}`).join("&") : "";
+};
+const iso = (ms) => new Date(ms).toISOString();
+const list = (value, key) => Array.isArray(value) ? value : value?.[key] ?? [];
+
+export const api = {
+	signIn: (user, password) => request("POST", "/v1/session", { user, password }),
+	signOut: () => request("DELETE", "/v1/session"),
+	me: () => request("GET", "/v1/me"),
+
+	devices: async () => list(await request("GET", "/v1/devices"), "devices"),
+	device: (id) => request("GET", `/v1/devices/${enc(id)}`),
+	plan: (id) => request("GET", `/v1/devices/${enc(id)}/plan`),
+	savePlan: (id, plan) => request("PUT", `/v1/devices/${enc(id)}/plan`, plan),
+
+	/** Playable spans: [{ start (ms), end (ms), duration (s), url, hls }] */
+	spans: async (id, channel, start, end) => list(await request("GET", `/v1/recordings/${enc(id)}/${channel}/list${query({ start: iso(start), end: iso(end) })}`), "spans")
+		.map((span) => {
+			const startMs = Date.parse(span.start);
+			return { ...span, start: startMs, end: startMs + span.duration * 1000 };
+		}),
+	/** Events: [{ id, channel, time (ms), bits, kinds, clip }] */
+	events: async (id, channel, start, end) => list(await request("GET", `/v1/devices/${enc(id)}/events${query({ start: iso(start), end: iso(end), channel })}`), "events")
+		.map((event) => ({ ...event, time: event.timeMs ?? Date.parse(event.time) })),
+	/** Snapshot history: [{ time (ms), bytes, url }] */
+	snapshots: async (id, channel, start, end, limit) => list(await request("GET", `/v1/snapshots/${enc(id)}/${channel}${query({ start: iso(start), end: iso(end), limit })}`), "snapshots")
+		.map((shot) => ({ ...shot, time: shot.timeMs ?? Date.parse(shot.time) })),
+
+	/** URLs a player or an <img> loads with the session cookie (same origin). */
+	liveUrl: (id, channel) => `/v1/hls/${enc(id)}/${channel}/live.m3u8`,
+	vodUrl: (id, channel, start, end) => `/v1/hls/${enc(id)}/${channel}/vod.m3u8${query({ start: iso(start), end: iso(end) })}`,
+	getUrl: (id, channel, start, durationS) => `/v1/recordings/${enc(id)}/${channel}/get${query({ start: iso(start), duration: durationS })}`,
+	/** One snapshot by its time: immutable, so the browser caches it. */
+	snapshotUrl: (id, channel, time) => `/v1/snapshots/${enc(id)}/${channel}/${time}.jpg`,
+};

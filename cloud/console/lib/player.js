@@ -1,0 +1,168 @@
+// One <video> driven by hls.js (served at /vendor/hls.min.js, the global `Hls`),
+// for the live view and for recordings. The live settings are tuned for latency:
+//   - lowLatencyMode: with the playlist's CAN-BLOCK-RELOAD the player asks for the
+//     next media sequence number (_HLS_msn) and the cloud answers the moment the
+//     segment is committed, instead of polling every target duration;
+//   - liveSyncDuration 1.2 s behind the playlist's edge (a little more than one
+//     1 s segment, so the next segment lands before the playhead needs it), and
+//     catch-up by playing at up to 1.25x when more than 3 s behind, with a jump
+//     to the sync point past 6 s (after a stall or a background tab);
+//   - small forward/back buffers: a live view never needs minutes of media.
+// Recordings use the defaults (buffer ahead for smooth seeking).
+
+export const liveConfig = {
+	lowLatencyMode: true,
+	liveSyncDuration: 1.2,
+	liveMaxLatencyDuration: 6,
+	maxLiveSyncPlaybackRate: 1.25,
+	liveDurationInfinity: true,
+	backBufferLength: 10,
+	maxBufferLength: 8,
+	maxMaxBufferLength: 12,
+	enableWorker: true,
+	// A camera that has just gone quiet: try the playlist again rather than give up.
+	manifestLoadPolicy: { default: { maxTimeToFirstByteMs: 10000, maxLoadTimeMs: 15000, timeoutRetry: { maxNumRetry: 2, retryDelayMs: 0, maxRetryDelayMs: 0 }, errorRetry: { maxNumRetry: 1, retryDelayMs: 1000, maxRetryDelayMs: 4000 } } },
+	playlistLoadPolicy: { default: { maxTimeToFirstByteMs: 10000, maxLoadTimeMs: 15000, timeoutRetry: { maxNumRetry: 2, retryDelayMs: 0, maxRetryDelayMs: 0 }, errorRetry: { maxNumRetry: 4, retryDelayMs: 1000, maxRetryDelayMs: 4000 } } },
+};
+
+export const vodConfig = {
+	enableWorker: true,
+	maxBufferLength: 30,
+	backBufferLength: 60,
+};
+
+/** Why a playback failed, in words for the person watching. */
+function describe(data) {
+	const status = data.response?.code ?? data.networkDetails?.status;
+	if (status === 404) return "nothing-live";
+	if (status === 401 || status === 403) return "Not allowed to play this (sign in again?)";
+	if (data.type === "networkError") return status ? `The cloud answered ${status} while loading the video` : "The video could not be loaded (network error)";
+	if (data.type === "mediaError") return "The browser could not decode this video";
+	return `Playback failed (${data.details})`;
+}
+
+export class Player {
+	#video;
+	#hls;
+	#onState;
+	#live;
+	#state = "idle";
+	#recovered = false;
+	#anchor;
+
+	/** onState(state, detail): "loading" | "playing" | "waiting" | "nothing-live" | "error" */
+	constructor(video, { onState = () => {} } = {}) {
+		this.#video = video;
+		this.#onState = onState;
+		video.muted = true;
+		video.playsInline = true;
+		// Tests and the latency benchmark read the player from the element.
+		video.ivxsPlayer = this;
+		video.addEventListener("playing", () => this.#set("playing"));
+		video.addEventListener("waiting", () => this.#state === "playing" && this.#set("waiting"));
+	}
+
+	get state() {
+		return this.#state;
+	}
+
+	get hls() {
+		return this.#hls;
+	}
+
+	#set(state, detail) {
+		this.#state = state;
+		this.#onState(state, detail);
+	}
+
+	/** Plays a live playlist. */
+	live(url) {
+		this.#start(url, liveConfig, true);
+	}
+
+	/** Plays a VOD playlist from `offsetS` seconds into it. */
+	vod(url, offsetS = 0) {
+		this.#start(url, { ...vodConfig, startPosition: Math.max(0, offsetS) }, false);
+	}
+
+	/** Plays a VOD playlist of one span from the wall-clock time `wallMs`: the playlist's
+	 * PROGRAM-DATE-TIME maps wall-clock times to media times (`fallbackStart` when it has none). */
+	vodAt(url, wallMs, fallbackStart) {
+		this.#start(url, { ...vodConfig, autoStartLoad: false }, false);
+		const hls = this.#hls;
+		if (!hls) return;
+		hls.once(globalThis.Hls.Events.LEVEL_LOADED, (_event, data) => {
+			const first = data.details.fragments[0];
+			this.#anchor = { wall: first?.programDateTime ?? fallbackStart, media: first?.start ?? 0 };
+			hls.startLoad(this.positionOf(wallMs));
+		});
+	}
+
+	/** Media time (s) of a wall-clock time in the loaded span. */
+	positionOf(wallMs) {
+		return this.#anchor ? Math.max(0, this.#anchor.media + (wallMs - this.#anchor.wall) / 1000) : 0;
+	}
+
+	/** Wall-clock time (ms) of the frame on screen in a recording. */
+	wallTime() {
+		return this.#anchor ? this.#anchor.wall + (this.#video.currentTime - this.#anchor.media) * 1000 : undefined;
+	}
+
+	/** Moves within what is loaded (a VOD playlist). */
+	seek(seconds) {
+		this.#video.currentTime = Math.max(0, seconds);
+		if (this.#video.paused) void this.#video.play().catch(() => {});
+	}
+
+	/** The wall-clock time (ms) of the frame on screen, from the playlist's PROGRAM-DATE-TIME. */
+	playingDate() {
+		const date = this.#hls?.playingDate;
+		return date ? date.getTime() : undefined;
+	}
+
+	/** Live: how far behind the camera's capture clock the picture on screen is (ms). */
+	latency() {
+		const date = this.playingDate();
+		return this.#live && date !== undefined && this.#state === "playing" ? Date.now() - date : undefined;
+	}
+
+	#start(url, config, live) {
+		this.stop();
+		this.#live = live;
+		const Hls = globalThis.Hls;
+		if (!Hls || !Hls.isSupported()) {
+			this.#set("error", "This browser cannot play HLS video (no Media Source Extensions)");
+			return;
+		}
+		const hls = new Hls(config);
+		this.#hls = hls;
+		this.#set("loading");
+		hls.on(Hls.Events.ERROR, (_event, data) => {
+			if (!data.fatal) return;
+			if (data.type === Hls.ErrorTypes.MEDIA_ERROR && !this.#recovered) {
+				this.#recovered = true;
+				hls.recoverMediaError();
+				return;
+			}
+			const reason = describe(data);
+			this.stop();
+			if (reason === "nothing-live") this.#set("nothing-live");
+			else this.#set("error", reason);
+		});
+		hls.on(Hls.Events.MANIFEST_PARSED, () => void this.#video.play().catch(() => {}));
+		hls.attachMedia(this.#video);
+		hls.loadSource(url);
+	}
+
+	stop() {
+		if (this.#hls) {
+			this.#hls.destroy();
+			this.#hls = undefined;
+		}
+		this.#recovered = false;
+		this.#anchor = undefined;
+		this.#video.removeAttribute("src");
+		this.#video.load();
+		if (this.#state !== "idle") this.#set("idle");
+	}
+}

@@ -1,0 +1,97 @@
+// A horizontal timeline of one range: recorded spans as bars, events as
+// markers, hour/minute ticks, and a playhead. Clicking anywhere picks a time
+// (the recordings view decides what to play); hovering shows the time under
+// the pointer. Plain DOM positioned in percent, so it reflows with the page.
+import { clock, eventKind, eventLabels, h } from "./dom.js";
+
+const steps = [10e3, 30e3, 60e3, 2 * 60e3, 5 * 60e3, 10 * 60e3, 15 * 60e3, 30 * 60e3, 3600e3, 2 * 3600e3, 3 * 3600e3, 6 * 3600e3];
+
+export class Timeline {
+	#root;
+	#track;
+	#ticks;
+	#playhead;
+	#hover;
+	#from = 0;
+	#to = 1;
+
+	/** onPick(timeMs, { span, event }) */
+	constructor({ onPick }) {
+		this.#track = h("div.tl-track");
+		this.#ticks = h("div.tl-ticks");
+		this.#playhead = h("div.tl-playhead", { hidden: true });
+		this.#hover = h("div.tl-hover", { hidden: true });
+		this.#root = h("div.timeline#timeline", this.#track, this.#ticks);
+		this.#track.append(this.#playhead, this.#hover);
+		this.#track.addEventListener("click", (event) => {
+			const marker = event.target.closest?.(".tl-event");
+			const time = marker ? Number(marker.dataset.time) : this.#timeAt(event.clientX);
+			onPick(time, { event: marker ? Number(marker.dataset.time) : undefined });
+		});
+		this.#track.addEventListener("mousemove", (event) => {
+			const time = this.#timeAt(event.clientX);
+			this.#hover.hidden = false;
+			this.#hover.style.left = `${this.#percent(time)}%`;
+			this.#hover.textContent = clock(time);
+		});
+		this.#track.addEventListener("mouseleave", () => this.#hover.hidden = true);
+	}
+
+	get element() {
+		return this.#root;
+	}
+
+	#timeAt(clientX) {
+		const box = this.#track.getBoundingClientRect();
+		const x = Math.min(1, Math.max(0, (clientX - box.left) / box.width));
+		return Math.round(this.#from + x * (this.#to - this.#from));
+	}
+
+	#percent(time) {
+		return ((time - this.#from) / (this.#to - this.#from)) * 100;
+	}
+
+	/** Draws a range with its spans ({ start, end } ms) and events ({ time, bits, id }). */
+	set(from, to, spans, events) {
+		this.#from = from;
+		this.#to = to;
+		this.#track.dataset.from = String(from);
+		this.#track.dataset.to = String(to);
+		for (const node of this.#track.querySelectorAll(".tl-span, .tl-event")) node.remove();
+		for (const span of spans) {
+			const left = Math.max(0, this.#percent(span.start));
+			const right = Math.min(100, this.#percent(span.end));
+			if (right <= 0 || left >= 100) continue;
+			this.#track.insertBefore(h("div.tl-span", {
+				title: `Recorded ${clock(span.start)} – ${clock(span.end)}`,
+				dataset: { start: String(span.start), end: String(span.end) },
+				style: { left: `${left}%`, width: `${Math.max(right - left, 0.15)}%` },
+			}), this.#playhead);
+		}
+		for (const event of events) {
+			const at = this.#percent(event.time);
+			if (at < 0 || at > 100) continue;
+			this.#track.insertBefore(h(`div.tl-event.${eventKind(event.bits)}`, {
+				title: `${eventLabels(event.bits).join(", ")} at ${clock(event.time)}`,
+				dataset: { time: String(event.time), id: event.id },
+				style: { left: `${at}%` },
+			}), this.#playhead);
+		}
+		const span = to - from;
+		const step = steps.find((s) => span / s <= 8) ?? 12 * 3600e3;
+		const ticks = [];
+		// Ticks on round local times (getTimezoneOffset is UTC − local, in minutes).
+		const zone = new Date(from).getTimezoneOffset() * 60e3;
+		for (let t = Math.ceil((from - zone) / step) * step + zone; t < to; t += step) {
+			ticks.push(h("span.tl-tick", { style: { left: `${this.#percent(t)}%` } }, clock(t, step < 60e3)));
+		}
+		this.#ticks.replaceChildren(...ticks);
+	}
+
+	/** Moves the playhead (undefined hides it). */
+	playhead(time) {
+		const at = time === undefined ? -1 : this.#percent(time);
+		this.#playhead.hidden = at < 0 || at > 100;
+		if (!this.#playhead.hidden) this.#playhead.style.left = `${at}%`;
+	}
+}

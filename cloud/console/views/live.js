@@ -1,0 +1,83 @@
+// Live view: the channel's live playlist in hls.js (low-latency settings in
+// lib/player.js), with what the person needs to know on top of it: connecting,
+// offline, nothing streaming, an error; how far behind real time it is; and
+// beside it the camera's state and its latest events (each opens its clip).
+import { api } from "../lib/api.js";
+import { ago, clock, eventKind, eventLabels, fill, h } from "../lib/dom.js";
+import { Player } from "../lib/player.js";
+import { planSummary } from "./common.js";
+
+export function liveTab(body, { id, channel, online, device }) {
+	const snapshot = device.lastSnapshot?.channel === channel ? device.lastSnapshot : undefined;
+	const video = h("video#live-video", { muted: true, playsInline: true, autoplay: true, poster: snapshot ? api.snapshotUrl(id, channel, snapshot.time) : undefined });
+	const overlay = h("div.overlay#live-overlay");
+	const latency = h("span.latency#live-latency", "–");
+	const size = h("span.muted#live-size");
+	const liveBadge = h("span.live-badge", "LIVE");
+	const events = h("ul.rows#live-events", h("li.empty-row", "Loading…"));
+	const since = device.since ? (online ? `Online since ${clock(device.since, false)}` : `Last seen ${ago(device.since)}`) : online ? "Online" : "Never connected";
+	fill(body, h("div.split",
+		h("div.player-card",
+			h("div.stage", video, overlay),
+			h("div.player-info", liveBadge, h("span", "Delay ", latency), size, h("button.ghost#live-retry", { onclick: () => start() }, "Reconnect"))),
+		h("div.side",
+			h("h3", "Camera"),
+			h("dl.facts",
+				h("dt", "State"), h("dd", since),
+				h("dt", "Recording"), h("dd", planSummary(device.plan)),
+				h("dt", "Channels"), h("dd", String(device.channels ?? 1)),
+				device.status?.firmware ? [h("dt", "Firmware"), h("dd", String(device.status.firmware))] : null),
+			h("h3", "Latest events"), events)));
+	const show = (text, kind = "info") => {
+		overlay.hidden = !text;
+		overlay.dataset.kind = kind;
+		fill(overlay, text ? h("p", text) : null);
+	};
+	let retry;
+	const player = new Player(video, {
+		onState: (state, detail) => {
+			liveBadge.dataset.on = String(state === "playing");
+			if (state === "loading") show("Connecting to the camera…");
+			else if (state === "playing") show("");
+			else if (state === "waiting") show("Waiting for video…");
+			else if (state === "nothing-live") {
+				show(online ? "The camera is online but not streaming right now. Retrying…" : "The camera is offline. The live view starts when it reconnects.", online ? "info" : "offline");
+				clearTimeout(retry);
+				retry = setTimeout(start, 5000);
+			}
+			else if (state === "error") show(detail, "error");
+		},
+	});
+	const start = () => {
+		clearTimeout(retry);
+		player.live(api.liveUrl(id, channel));
+	};
+	const listEvents = async () => {
+		try {
+			const now = Date.now();
+			const latest = (await api.events(id, channel, now - 24 * 3600e3, now + 60e3)).slice(-8).reverse();
+			fill(events, latest.length ? latest.map((event) => h("li.row",
+				h(`span.dot.${eventKind(event.bits)}`),
+				h("a", { href: `#/devices/${encodeURIComponent(id)}/recordings?${channel ? `ch=${channel}&` : ""}at=${event.time}` }, clock(event.time)),
+				h("span.muted", eventLabels(event.bits).join(", "))))
+				: h("li.empty-row", "No events in the last 24 hours."));
+		}
+		catch (error) {
+			if (error.status !== 401) fill(events, h("li.empty-row", `Events unavailable: ${error.message}`));
+		}
+	};
+	const ticker = setInterval(() => {
+		const ms = player.latency();
+		latency.textContent = ms === undefined ? "–" : `${(ms / 1000).toFixed(1)} s`;
+		if (video.videoWidth) size.textContent = `${video.videoWidth}×${video.videoHeight}`;
+	}, 500);
+	const eventTimer = setInterval(listEvents, 15000);
+	start();
+	listEvents();
+	return () => {
+		clearTimeout(retry);
+		clearInterval(ticker);
+		clearInterval(eventTimer);
+		player.stop();
+	};
+}

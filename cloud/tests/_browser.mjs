@@ -1,0 +1,92 @@
+// Chromium for the console tests: Debian's chromium driven by playwright-core,
+// with the flags of /work/shared/DESIGN.md (fresh profile from playwright) and
+// autoplay allowed (the console's players start muted, but a headless tab has
+// no user gesture). Screenshots go to one folder per run that is kept, so a
+// person can look at them: $IVXS_SCREENSHOTS or a new temp folder (logged).
+import { mkdirSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { chromium } from "playwright-core";
+
+export const chromiumArgs = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+	"--disable-background-networking", "--disable-component-update", "--disable-sync",
+	"--autoplay-policy=no-user-gesture-required"];
+
+let shots;
+/** The folder screenshots of this run go to. */
+export function screenshotFolder() {
+	if (!shots) {
+		shots = process.env.IVXS_SCREENSHOTS ?? mkdtempSync(join(tmpdir(), "ivxs-console-shots-"));
+		mkdirSync(shots, { recursive: true });
+	}
+	return shots;
+}
+
+/** A browser and a tab (1366×900, a laptop), closed at teardown. `page.problems` collects page errors and failed requests. */
+export async function browserFor(t, { width = 1366, height = 900 } = {}) {
+	const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: chromiumArgs });
+	t.teardown(() => browser.close());
+	const context = await browser.newContext({ viewport: { width, height } });
+	const page = await context.newPage();
+	const problems = [];
+	page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
+	page.on("console", (message) => {
+		if (message.type() === "error") problems.push(`console: ${message.text()}`);
+	});
+	page.problems = problems;
+	/** Saves a full-page PNG; returns its path. */
+	page.shot = async (name) => {
+		const path = join(screenshotFolder(), `${name}.png`);
+		await page.screenshot({ path, fullPage: true });
+		t.log(`screenshot ${path}`);
+		return path;
+	};
+	return { browser, context, page };
+}
+
+/** Draws a <video> into a canvas and counts distinct colours (coarse): a decoded picture has many, a blank one 1–2. */
+export function videoColours(page, selector) {
+	return page.evaluate((selector) => {
+		const video = document.querySelector(selector);
+		if (!video || !video.videoWidth) return 0;
+		const canvas = document.createElement("canvas");
+		canvas.width = video.videoWidth;
+		canvas.height = video.videoHeight;
+		const context = canvas.getContext("2d");
+		context.drawImage(video, 0, 0);
+		const pixels = context.getImageData(0, 0, canvas.width, canvas.height).data;
+		const colours = new Set();
+		for (let i = 0; i < pixels.length; i += 4 * 97) colours.add((pixels[i] >> 5) << 6 | (pixels[i + 1] >> 5) << 3 | pixels[i + 2] >> 5);
+		return colours.size;
+	}, selector);
+}
+
+/** Signs in through the console's form and waits for the device list. */
+export async function signIn(page, base, user, password) {
+	await page.goto(`${base}/`);
+	await page.waitForSelector("#user");
+	await page.fill("#user", user);
+	await page.fill("#password", password);
+	await page.click("#sign-in");
+	await page.waitForSelector("#devices .device-card, #devices .empty");
+}
+
+/** Uploads a JPEG as the device's snapshot (PROTOCOL §4, signed like a camera). Resolves with the status. */
+export async function uploadSnapshot(base, device, jpeg, time = Date.now(), channel = 0) {
+	const { signRequest } = await import("../../build/node/cloud/sim/sign.js");
+	const path = `/v1/devices/${device.id}/channels/${channel}/snapshots?time=${time}`;
+	const signed = signRequest({ device: device.id, key: device.secret, method: "PUT", path, body: jpeg });
+	const response = await fetch(`${base}${path}`, { method: "PUT", body: jpeg, headers: { ...signed.headers, "content-type": "image/jpeg" } });
+	await response.arrayBuffer();
+	return response.status;
+}
+
+/** Polls `fn` in the page until it returns a truthy value (or throws after `timeoutMs` with `what`). */
+export async function until(page, what, fn, arg, timeoutMs = 30000) {
+	try {
+		return await (await page.waitForFunction(fn, arg, { timeout: timeoutMs, polling: 200 })).jsonValue();
+	}
+	catch (error) {
+		throw new Error(`timed out waiting for ${what}: ${error.message.split("\n")[0]}`);
+	}
+}
