@@ -188,16 +188,6 @@ static void ftxFill(ivxs_p2p_session *s, uint32_t now)
 	}
 }
 
-/* A key frame's last chunk is sent a second time (once, right after the first) when
- * the path loses more than 1 % of its packets: a lost tail is only noticed when a later
- * packet is acknowledged, which on a thin link comes a frame interval + a round trip
- * later, and a key frame given up loses the whole group of pictures. */
-static int fecDue(const ivxs_p2p_session *s, const p2p_ftx_slot *f)
-{
-	return f->f.key && !f->fec && f->nsent == f->nchunks && !bitGet(f->acked, f->nchunks - 1u)
-			&& bitGet(f->sent, f->nchunks - 1u) && s->packets_lost * 100 > s->packets_sent;
-}
-
 /* The first chunk of a frame that needs sending (lost ones first), or -1. */
 static int ftxChunk(const p2p_ftx_slot *f)
 {
@@ -223,12 +213,8 @@ static int pickFrame(ivxs_p2p_session *s, uint8_t *head, size_t room, size_t *he
 	for (seq = t->base; seq != t->next; seq++) {
 		p2p_ftx_slot *f = ftxSlot(t, seq);
 		p2p_frame_chunk c;
-		int idx, fec = 0;
-		if (!f->used)
-			continue;
-		if ((idx = ftxChunk(f)) < 0 && (fec = fecDue(s, f)) != 0)
-			idx = f->nchunks - 1;
-		if (idx < 0)
+		int idx;
+		if (!f->used || (idx = ftxChunk(f)) < 0)
 			continue;
 		c.chan = (uint8_t)txFrameChannel(s);
 		c.seq = f->seq;
@@ -247,7 +233,6 @@ static int pickFrame(ivxs_p2p_session *s, uint8_t *head, size_t room, size_t *he
 		rec->a = f->seq;
 		rec->b = (uint16_t)idx;
 		rec->len = (uint16_t)c.len;
-		rec->fec = (uint8_t)fec;
 		return 1;
 	}
 	return 0;
@@ -308,7 +293,7 @@ int p2p_chan_has_data(const ivxs_p2p_session *s, uint32_t now)
 			return 1;
 	for (seq = t->base; seq != t->next; seq++) {
 		const p2p_ftx_slot *f = ftxSlot(t, seq);
-		if (f->used && (ftxChunk(f) >= 0 || fecDue(s, f)))
+		if (f->used && ftxChunk(f) >= 0)
 			return 1;
 	}
 	return 0;
@@ -335,8 +320,6 @@ int p2p_chan_commit(ivxs_p2p_session *s, const p2p_sent *rec, int intact, uint32
 			return 0;
 		}
 		bitSet(f->sent, rec->b);
-		if (rec->fec)
-			f->fec = 1;
 		if (rec->b == f->nsent) {
 			f->nsent++;
 			s->ftx.unsent -= rec->len;
@@ -400,8 +383,7 @@ void p2p_chan_on_lost(ivxs_p2p_session *s, const p2p_sent *rec)
 {
 	if (rec->carry == P2P_CARRY_FRAME) {
 		p2p_ftx_slot *f = ftxSlot(&s->ftx, rec->a);
-		/* a lost proactive copy says nothing of the original, still in flight or acknowledged */
-		if (!rec->fec && f->used && f->seq == rec->a && !bitGet(f->acked, rec->b))
+		if (f->used && f->seq == rec->a && !bitGet(f->acked, rec->b))
 			bitClear(f->sent, rec->b);
 	}
 	else if (rec->carry == P2P_CARRY_CMD) {

@@ -115,7 +115,6 @@ typedef struct {
 	uint16_t len;              /* payload bytes carried */
 	uint16_t bytes;            /* datagram bytes */
 	uint8_t state, carry, app_limited;
-	uint8_t fec;               /* a proactive copy of a chunk still in flight: its loss is not the chunk's */
 	uint32_t delivered_ms;     /* congestion control's delivery state at send */
 	uint64_t delivered;
 } p2p_sent;
@@ -175,7 +174,6 @@ typedef struct {
 	uint32_t seq, deadline;
 	uint16_t nchunks, nacked, nsent;   /* nsent: chunks [0, nsent) were sent at least once (in order) */
 	uint8_t used;
-	uint8_t fec;               /* the proactive copy of a key frame's last chunk was sent */
 	uint32_t sent[P2P_BITWORDS], acked[P2P_BITWORDS];
 } p2p_ftx_slot;
 

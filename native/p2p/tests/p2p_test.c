@@ -1660,58 +1660,6 @@ done:
 	return;
 }
 
-static uint32_t g_drop_media[4], g_media_seen;
-
-static int dropMedia(int dir, uint8_t *data, uint16_t *size)
-{
-	uint32_t i;
-	(void)data;
-	if (dir != CLI || *size < 200)
-		return 1;
-	g_media_seen++;
-	for (i = 0; i < 4; i++)
-		if (g_media_seen == g_drop_media[i])
-			return 0;
-	return 1;
-}
-
-/* On a lossy path (> 1 % of packets lost) a key frame's last chunk goes out twice: losing it
- * costs nothing, where a lost tail is otherwise noticed only when the next frame's packet is
- * acknowledged (a frame interval + a round trip later). */
-static void test_key_tail_copy(void)
-{
-	options o;
-	ivxs_p2p_channel_stats st;
-	memset(&o, 0, sizeof(o));
-	CHECK_EQ(setup(&o), 0);
-	W.frame_interval = 67;
-	W.gop = 15;
-	W.key_bytes = 4000;   /* 4 chunks, then 14 deltas of 1 */
-	W.delta_bytes = 850;
-	W.dir[CLI].tamper = dropMedia;
-	g_media_seen = 0;
-	g_drop_media[0] = 2;    /* a chunk of the first key frame: the path is now lossy */
-	g_drop_media[1] = 23;   /* the second key frame's last chunk (2's retransmission is 5) */
-	g_drop_media[2] = g_drop_media[3] = 0;
-	step(200);
-	CHECK_EQ(startMedia(), 0);
-	step(3000);
-	W.producing = 0;
-	step(1000);
-	st = chanStats(SRV, IVXS_P2P_CH_MEDIA);
-	NOTE("%u frames, %llu retransmits (proactive copies included), worst latency %u ms", W.sides[CLI].frames,
-			(unsigned long long)st.retransmits, W.sides[CLI].latency_max);
-	CHECK_EQ(st.frames_given_up, 0);
-	CHECK_EQ(W.sides[CLI].gaps, 0);
-	CHECK_EQ(W.sides[CLI].frame_bad, 0);
-	/* the delta's own retransmission, then a copy per key frame after it: 10's loss alone
-	 * would be 1 */
-	CHECK(st.retransmits >= 2);
-	CHECK(W.sides[CLI].latency_max <= 100);
-done:
-	return;
-}
-
 int main(void)
 {
 	run("ticket: mint, verify, distinct refusals", test_ticket_codes);
@@ -1747,7 +1695,6 @@ int main(void)
 	run("voice: talkback frames to the camera", test_voice);
 	run("congestion control: bottleneck filled, loss tolerated", test_cc_bottleneck);
 	run("no spurious timeouts behind a key frame on a thin link", test_no_spurious_timeouts);
-	run("media: a key frame's last chunk sent twice on a lossy path", test_key_tail_copy);
 	run("memory per viewer", test_memory);
 	printf("%d passed, %d failed\n", g_passed, g_failed);
 	return g_failed ? 1 : 0;
