@@ -260,7 +260,8 @@ export async function benchP2p({ log = () => {}, seconds = 10, drainMs = 2000 } 
 	const framesFile = join(out, "p2p-frames.bin");
 	writeFramesFile(framesFile, frames);
 	const bitrateBps = (frames.reduce((n, f) => n + f.payload.length, 0) * 8 * FPS) / frames.length;
-	const linkList = links(bitrateBps);
+	// IVXS_P2P_LINKS=name,name: only those links (to iterate on one); the NAT rebinding run is skipped then
+	const linkList = links(bitrateBps).filter((l) => !process.env.IVXS_P2P_LINKS || process.env.IVXS_P2P_LINKS.split(",").includes(l.name));
 	const chosen = selectTransports();
 	const results = {};
 	const table = [];
@@ -287,7 +288,7 @@ export async function benchP2p({ log = () => {}, seconds = 10, drainMs = 2000 } 
 	}
 	const verdict = judge(results, linkList);
 	// Recovery after a NAT rebinding (bench/p2p/udp-rebind.mjs), for the UDP transport only.
-	const rebinding = chosen.some((t) => t.name === "udp") ? await benchRebind({ framesFile, model: linkList.find((l) => l.name === "rtt60_bw1.25x_loss5").model, log }) : undefined;
+	const rebinding = !process.env.IVXS_P2P_LINKS && chosen.some((t) => t.name === "udp") ? await benchRebind({ framesFile, model: linkList.find((l) => l.name === "rtt60_bw1.25x_loss5").model, log }) : undefined;
 	return {
 		stream: { fixture: FIXTURE, fps: FPS, frames_in_file: frames.length, key_frames_in_file: frames.filter((f) => f.key).length,
 			payload_kbps: round(bitrateBps / 1000, 2), seconds_per_run: seconds, drain_ms: drainMs },

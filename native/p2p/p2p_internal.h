@@ -257,6 +257,7 @@ struct ivxs_p2p_session {
 	uint8_t psk[IVXS_P2P_PSK_BYTES];
 	uint8_t reply[P2P_REPLY_BYTES];
 	uint32_t start_ms, hello_ms, hello_interval;
+	int reply_resent;          /* server: the reply went out again, the handshake's RTT is ambiguous (Karn) */
 	p2p_aead *tx_aead, *rx_aead;
 	p2p_rel rel;
 	p2p_cc cc;
@@ -302,6 +303,7 @@ int p2p_rel_ack_build(p2p_rel *r, uint32_t now, p2p_ack *out);
 int p2p_rel_on_ack(ivxs_p2p_session *s, const p2p_ack *a, uint32_t now);
 void p2p_rel_detect_loss(ivxs_p2p_session *s, uint32_t now);
 uint32_t p2p_rel_next_timer(const ivxs_p2p_session *s, uint32_t now);
+void p2p_rel_rtt_seed(p2p_rel *r, uint32_t sample);   /* the handshake's round trip: the first RTO */
 uint32_t p2p_rel_rto(const p2p_rel *r);   /* the retransmission timeout now (backoff included) */
 p2p_sent *p2p_rel_slot(p2p_rel *r);   /* the record for next_pn, or NULL if it is still in flight */
 

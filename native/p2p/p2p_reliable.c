@@ -137,6 +137,21 @@ static void rttSample(p2p_rel *r, uint32_t sample)
 		r->rto = kMaxRto;
 }
 
+/* The handshake's round trip sets the first timeout as RFC 6298's first sample would
+ * (R + 4 R/2), but is not taken as a sample: the padded 1200-byte hello makes it a
+ * serialisation time longer than the path on a thin link, and the congestion control
+ * reads srtt - min RTT as queueing. */
+void p2p_rel_rtt_seed(p2p_rel *r, uint32_t sample)
+{
+	if (r->have_rtt)
+		return;
+	r->rto = sample + (2 * sample > 10 ? 2 * sample : 10) + kAckDelay;
+	if (r->rto < kMinRto)
+		r->rto = kMinRto;
+	if (r->rto > kMaxRto)
+		r->rto = kMaxRto;
+}
+
 static void advanceLow(p2p_rel *r)
 {
 	while (r->lo_pn != r->next_pn) {

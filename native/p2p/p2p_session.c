@@ -257,6 +257,7 @@ static ivxs_p2p_session *sessionOpen(ivxs_p2p *p, int state, uint32_t now)
 		p2p_chan_init(s, now);
 		s->start_ms = s->hello_ms = s->last_rx_ms = s->last_ping_ms = now;
 		s->hello_interval = kHelloInterval;
+		s->reply_resent = 0;
 		s->packets_sent = s->packets_received = s->packets_lost = s->bytes_sent = s->bytes_received = 0;
 		s->dropped_auth = s->dropped_replay = s->dropped_trunc = s->bogus_acks = 0;
 		p->st.sessions_open++;
@@ -366,6 +367,7 @@ static int onHello(ivxs_p2p *p, const ivxs_p2p_addr *from, const uint8_t *data, 
 		if (o->state != P2P_S_FREE && !memcmp(o->peer_cid, data + 1, P2P_CID)) {
 			/* the hello again (our reply was lost): the same reply, never new keys */
 			if (o->state == P2P_S_ACCEPTED && addrEqual(&o->addr, from) && !memcmp(o->pub, data + 9, P2P_PUB)) {
+				o->reply_resent = 1;
 				sendRaw(o, o->reply, P2P_REPLY_BYTES);
 				return 0;
 			}
@@ -471,6 +473,10 @@ static int onReply(ivxs_p2p *p, const uint8_t *data, size_t size, uint32_t now)
 	s->ftx.limit = data[49] < s->ftx.n ? data[49] : s->ftx.n;
 	s->state = P2P_S_OPEN;
 	s->last_rx_ms = now;
+	/* hello -> reply is the first RTT sample (unless the hello went out again: which one was
+	 * answered is unknown), so the first losses are timed by the path, not the 300 ms default */
+	if (s->hello_interval == kHelloInterval)
+		p2p_rel_rtt_seed(&s->rel, now - s->hello_ms);
 	p2p_rel_rx_mark(&s->rel, 0, 0, now);
 	p2p_event(s, IVXS_P2P_EV_CONNECTED, 0);
 	/* the server answers nothing more until this proves we hold the keys */
@@ -583,6 +589,9 @@ static int onData(ivxs_p2p *p, const ivxs_p2p_addr *from, const uint8_t *data, s
 	s->packets_received++;
 	if (s->state == P2P_S_ACCEPTED) {
 		s->state = P2P_S_OPEN;
+		/* reply -> the viewer's first packet: the camera's first RTT sample (see onReply) */
+		if (!s->reply_resent)
+			p2p_rel_rtt_seed(&s->rel, now - s->hello_ms);
 		p2p_event(s, IVXS_P2P_EV_CONNECTED, 0);
 	}
 	if (!addrEqual(from, &s->addr) && pn == s->rel.rx_largest) {

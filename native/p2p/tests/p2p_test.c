@@ -1637,6 +1637,29 @@ done:
 	return;
 }
 
+/* The handshake's round trip seeds the RTO on both sides: the first loss is timed by the path
+ * (40 ms here), not by the 300 ms default. */
+static void test_handshake_rtt(void)
+{
+	options o;
+	ivxs_p2p_session_stats st;
+	memset(&o, 0, sizeof(o));
+	CHECK_EQ(setup(&o), 0);
+	step(45);
+	CHECK_EQ(W.sides[CLI].events[IVXS_P2P_EV_CONNECTED], 1);
+	CHECK_EQ(ivxs_p2p_session_stats_get(W.sides[CLI].session, &st), 0);
+	NOTE("viewer: srtt %u rto %u", st.srtt_ms, st.rto_ms);
+	CHECK(st.rto_ms < 200);
+	step(25);
+	CHECK_EQ(W.sides[SRV].events[IVXS_P2P_EV_CONNECTED], 1);
+	CHECK_EQ(ivxs_p2p_session_stats_get(W.sides[SRV].session, &st), 0);
+	NOTE("viewer: srtt %u rto %u; camera: srtt %u rto %u", sessStats(CLI).srtt_ms, sessStats(CLI).rto_ms, st.srtt_ms,
+			st.rto_ms);
+	CHECK(st.rto_ms < 200);
+done:
+	return;
+}
+
 int main(void)
 {
 	run("ticket: mint, verify, distinct refusals", test_ticket_codes);
@@ -1644,6 +1667,7 @@ int main(void)
 	run("ack ranges: window, replay, wire codec", test_ack_codec);
 	run("create: allocation failures, bad configs", test_create_failures);
 	run("handshake: one round trip, no amplification, close", test_handshake);
+	run("handshake: its round trip seeds the RTO on both sides", test_handshake_rtt);
 	run("handshake: lost replies, repeated hello", test_handshake_loss);
 	run("handshake: the viewer's first packet lost, sent again", test_handshake_confirm_lost);
 	run("handshake: expired ticket refused", test_refused_expired);
