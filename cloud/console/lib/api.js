@@ -63,6 +63,8 @@ export const api = {
 
 	devices: async () => list(await request("GET", "/v1/devices"), "devices"),
 	device: (id) => request("GET", `/v1/devices/${enc(id)}`),
+	/** Admin: { id, name?, channels? } → the device with its secret (shown only now). */
+	addDevice: (body) => request("POST", "/v1/devices", body),
 	plan: (id) => request("GET", `/v1/devices/${enc(id)}/plan`),
 	savePlan: (id, plan) => request("PUT", `/v1/devices/${enc(id)}/plan`, plan),
 

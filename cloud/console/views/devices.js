@@ -3,31 +3,40 @@
 import { api } from "../lib/api.js";
 import { ago, fill, h } from "../lib/dom.js";
 import { onlineBadge, planSummary, thumbnail } from "./common.js";
+import { addDeviceButton } from "./add-device.js";
 
-export function devicesView({ main, setCrumbs }) {
+export function devicesView({ main, setCrumbs, viewer }) {
 	setCrumbs({ label: "Devices" });
 	const grid = h("div.device-grid#devices");
 	const status = h("p.notice", { hidden: true, role: "status" });
 	fill(main, h("section.page",
-		h("div.page-head", h("h1", "Devices"), h("p.muted#device-count")),
+		h("div.page-head", h("h1", "Devices"), h("p.muted#device-count"),
+			// Only admins may add devices (the API refuses others too).
+			viewer?.admin ? h("div.page-actions", addDeviceButton(() => refresh())) : null),
 		status, grid));
 	let stopped = false;
 	let timer;
+	let latest = 0;
+	// Called by the timer and after a device is added; only the latest call keeps the timer going.
 	const refresh = async () => {
+		const mine = ++latest;
+		clearTimeout(timer);
 		try {
 			const devices = await api.devices();
-			if (stopped) return;
+			if (stopped || mine !== latest) return;
 			status.hidden = true;
 			main.querySelector("#device-count").textContent = devices.length === 1 ? "1 camera" : `${devices.length} cameras`;
 			if (!devices.length) {
 				fill(grid, h("div.empty",
 					h("h2", "No cameras yet"),
-					h("p", "Add one with ", h("code", "npm run cloud -- device add <id>"), ", or ask an administrator to grant you access to one.")));
+					viewer?.admin
+						? h("p", "Add one with ", h("strong", "Add camera"), " or ", h("code", "npm run cloud -- device add <id>"), ".")
+						: h("p", "Ask an administrator to add one or to grant you access to one.")));
 			}
 			else fill(grid, devices.map(card));
 		}
 		catch (error) {
-			if (stopped || error.status === 401) return;
+			if (stopped || mine !== latest || error.status === 401) return;
 			status.hidden = false;
 			status.className = "notice error";
 			status.textContent = `Could not load the devices: ${error.message}`;
