@@ -7,7 +7,7 @@
 // cannot install, it names the packages and exits 1, before any test runs.
 //   node scripts/test-deps.mjs            check, install what is missing
 //   node scripts/test-deps.mjs --check    check only (exit 1 if something is missing)
-//   node scripts/test-deps.mjs --build    only what the host build needs (scripts/build.mjs runs this)
+//   node scripts/test-deps.mjs --build    only what `npm install` needs (`npm run setup`, and scripts/build.mjs)
 import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -38,6 +38,8 @@ const needs = [
 	{ what: "Cortex-M compiler (MCU compile check of the portable C)",
 		ok: () => compiles("arm-none-eabi-gcc", ["-mcpu=cortex-m4", "-mthumb", "--specs=nosys.specs"]),
 		packages: ["gcc-arm-none-eabi", "libnewlib-arm-none-eabi"] },
+	{ what: "python3 and g++ (npm install builds the cloud's SQLite addon, better-sqlite3, with node-gyp)", build: true,
+		ok: () => succeeds("python3", ["-c", "import sys"]) && succeeds("g++", ["--version"]), packages: ["python3", "g++"] },
 	{ what: "mbedTLS (the Linux host links it: ivxs/crypto, TLS sockets)", build: true,
 		ok: () => succeeds("gcc", [mbedtlsHost, "-lmbedtls", "-lmbedx509", "-lmbedcrypto", "-o", join(scratch, "a.out")]),
 		packages: ["libmbedtls-dev"] },
