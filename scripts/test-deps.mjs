@@ -81,7 +81,21 @@ function install(packages) {
 	console.log(`[test-deps] installing from Debian: ${packages.join(" ")} (a few minutes the first time)`);
 	// 32-bit libraries (name:i386) need the architecture enabled before the update
 	if (packages.some((p) => p.endsWith(":i386"))) run(["dpkg", "--add-architecture", "i386"]);
-	run(["apt-get", "update", "-qq"]);
+	// A mirror caught mid-sync fails the update for one index (seen: bookworm-security's i386
+	// list, "File has unexpected size") though the packages we need resolve from the rest:
+	// retry once, then go on and let the install itself decide.
+	for (let attempt = 1; ; attempt++) {
+		try {
+			run(["apt-get", "update", "-qq"]);
+			break;
+		}
+		catch (error) {
+			if (attempt === 2) {
+				console.error(`[test-deps] apt-get update failed twice (${error.message.split("\n")[0]}); installing with the indexes there are`);
+				break;
+			}
+		}
+	}
 	run(["apt-get", "install", "-y", "-qq", ...packages]);
 	return true;
 }
