@@ -237,8 +237,13 @@ test.serial("relay: losses happen in the relay and are counted by reason", async
 		client.send(Buffer.alloc(200), port, address);
 		if (i % 20 === 19) await new Promise((r) => setTimeout(r, 2));
 	}
-	// Until everything the relay delivered has been read (a loaded machine may take a while).
-	for (let i = 0; i < 100 && received < relay.counters().ab.delivered; i++) await new Promise((r) => setTimeout(r, 20));
+	// Until every datagram that reached the relay has its fate (delivered or dropped) and
+	// every delivered one has been read (a loaded machine may take a while for both).
+	const settled = () => {
+		const n = relay.counters().ab;
+		return n.sent === n.delivered + n.dropped.loss + n.dropped.burst && received === n.delivered;
+	};
+	for (let i = 0; i < 250 && !settled(); i++) await new Promise((r) => setTimeout(r, 20));
 	const c = relay.counters().ab;
 	// Loopback UDP itself may drop a few datagrams on a loaded machine (27 of 2000
 	// once, at load 8) before the relay sees them: the relay's accounting is
