@@ -33,8 +33,8 @@ import { TimestampError } from "./errors.js";
 import {
   fragmentChunks, initSegment, VIDEO_TIMESCALE, type AudioRun, type VideoRun,
 } from "./mp4-boxes.js";
-import { checkDurationOption, type TimelineOptions } from "./timeline.js";
-import { MuxerInput } from "./muxer-input.js";
+import { checkDurationOption } from "./timeline.js";
+import { MuxerInput, type MuxerInputOptions } from "./muxer-input.js";
 import type { AudioUnit, VideoUnit } from "./track.js";
 import type { VideoConfig } from "./video.js";
 
@@ -61,7 +61,7 @@ export interface FragmentInfo {
 
 export type Fmp4Sink = (chunks: Uint8Array[], info: InitInfo | FragmentInfo) => void;
 
-export interface Fmp4MuxerOptions extends TimelineOptions {
+export interface Fmp4MuxerOptions extends MuxerInputOptions {
   /** Video codec; omit for audio-only. */
   video?: VideoCodec;
   /** AAC (ADTS input) track. */
@@ -70,6 +70,8 @@ export interface Fmp4MuxerOptions extends TimelineOptions {
   fragment?: "gop" | "duration";
   /** Target fragment duration (duration mode, and audio-only streams). Default 1000 ms. */
   fragmentDurationMs?: number;
+  /** The first fragment's `mfhd` sequence number (default 1), for a muxer that continues a stream. */
+  firstSequence?: number;
 }
 
 
@@ -122,6 +124,9 @@ export class Fmp4Muxer extends MuxerInput {
     this.#sink = opts.sink;
     this.#gop = (opts.fragment ?? "gop") === "gop";
     this.#fragmentDuration = opts.fragmentDurationMs ?? 1000;
+    const first = opts.firstSequence ?? 1;
+    if (!Number.isInteger(first) || first < 1 || first > U32_MAX) throw new RangeError(`firstSequence must be an integer in [1, 2^32 - 1], got ${String(first)}`);
+    this.#sequence = first - 1;
   }
 
   /** Adds one video unit from a VideoTrack (shared with other muxers). */
@@ -267,7 +272,9 @@ export class Fmp4Muxer extends MuxerInput {
     // loses the fragment, as it loses its init segment.
     const video = videoSamples > 0 ? vr : undefined;
     const audio = audioSamples > 0 ? ar : undefined;
-    const chunks = fragmentChunks(this.#sequence + 1, video, audio);
+    // mfhd numbers are 32-bit: after 2^32 - 1 the count starts again at 1.
+    const sequence = this.#sequence >= U32_MAX ? 1 : this.#sequence + 1;
+    const chunks = fragmentChunks(sequence, video, audio);
     const key = video ? vr.samples[0].key : true;
     vr.count = 0;
     ar.count = 0;
@@ -284,7 +291,7 @@ export class Fmp4Muxer extends MuxerInput {
         type: "init", codecs: codecs.join(","), width: v?.width, height: v?.height, sampleRate: a?.sampleRate,
       });
     }
-    this.#sequence++;
+    this.#sequence = sequence;
     const rate = this.#audioConfig ? this.#audioConfig.sampleRate : 1000;
     this.#sink(chunks, {
       type: "fragment",

@@ -5,13 +5,20 @@
  */
 import type { VideoCodec } from "./annexb.js";
 import { MuxerStateError, NoKeyFrameError, TimestampError } from "./errors.js";
-import { checkTimelineOptions, type TimelineOptions } from "./timeline.js";
+import { checkTimelineOptions, MAX_TIMESTAMP_MS, type TimelineOptions } from "./timeline.js";
 import { AudioTrack, VideoTrack, type AudioUnit, type VideoUnit } from "./track.js";
 
 export interface MuxerInputOptions extends TimelineOptions {
   video?: VideoCodec;
   audio?: boolean;
   sink: unknown;
+  /**
+   * The stream's time 0, ms (default: the first accepted frame's DTS). A muxer that writes one
+   * part of a longer stream (cloud storage muxes each uploaded segment on its own, so a resend
+   * from the ring gives the same bytes) passes the stream's origin; an earlier frame is a
+   * TimestampError.
+   */
+  originMs?: number;
 }
 
 export abstract class MuxerInput {
@@ -32,6 +39,12 @@ export abstract class MuxerInput {
     this.#audioTrack = opts.audio ? new AudioTrack(timeline) : undefined;
     this.video = opts.video || undefined;
     this.audio = !!opts.audio;
+    if (opts.originMs !== undefined) {
+      if (typeof opts.originMs !== "number" || !(Math.abs(opts.originMs) <= MAX_TIMESTAMP_MS)) {
+        throw new RangeError(`originMs must be a number within ±2^45 ms, got ${String(opts.originMs)}`);
+      }
+      this.origin = opts.originMs;
+    }
   }
 
   /**

@@ -188,3 +188,27 @@ test("changed parameter sets start a new init segment", (t) => {
   t.is(cap.infos[3].height, 1080);
   t.is(cap.infos[3].codecs, "avc1.640028");
 });
+
+test("a stream muxed part by part (originMs, firstSequence) gives the fragments of one muxer", (t) => {
+  // Cloud storage muxes each uploaded segment with a muxer of its own, so that a resend re-read
+  // from the ring is the same bytes: the parts must equal what one muxer makes of the stream.
+  const frames = Array.from({ length: 30 }, (_, i) => ({ au: h264Au(i % 10 === 0, i), ms: 1000 + i * 40 }));
+  const whole = capture();
+  const one = new Fmp4Muxer({ video: "h264", sink: whole.sink });
+  for (const f of frames) one.writeVideo(f.au, f.ms);
+  one.end();
+  const parts: Uint8Array[] = [];
+  for (let start = 0; start < 30; start += 10) {
+    const cap = capture();
+    const m = new Fmp4Muxer({ video: "h264", sink: cap.sink, originMs: 1000, firstSequence: start / 10 + 1 });
+    for (const f of frames.slice(start, start + 10)) m.writeVideo(f.au, f.ms);
+    m.end();
+    t.deepEqual(cap.infos.map((x) => x.type), ["init", "fragment"]);
+    parts.push(concat(cap.chunks[1]));
+  }
+  t.deepEqual(parts, whole.chunks.slice(1).map(concat));
+  const early = new Fmp4Muxer({ video: "h264", sink: capture().sink, originMs: 1000 });
+  t.throws(() => early.writeVideo(h264Au(true, 0), 999), { instanceOf: TimestampError });
+  t.throws(() => new Fmp4Muxer({ video: "h264", sink: () => {}, originMs: Number.NaN }), { instanceOf: RangeError });
+  t.throws(() => new Fmp4Muxer({ video: "h264", sink: () => {}, firstSequence: 0 }), { instanceOf: RangeError });
+});

@@ -1,0 +1,138 @@
+/*
+ * The Linux camera app: capture → GOP ring → cloud storage (+ snapshots), controlled by the cloud.
+ *
+ *   ivxs modules/app/camera -- --device device.json [--seconds N] [--event-every S] [--summary]
+ *
+ * Each enabled channel of the device file (device-file.ts) gets a ring and a capture thread
+ * (the sample clip looped in real time, or a V4L2 camera); cloud storage reads each ring with its
+ * own cursor (modules/cs) and uploads what the cloud's plan asks for; the plan, presence, events
+ * and gaps travel on the MQTT control channel. `--seconds` stops after that long (tests, CI),
+ * `--event-every S` reports a motion event every S seconds (a stand-in for motion detection),
+ * `--summary` prints one JSON line of figures at the end. Without `--seconds` it runs until killed.
+ */
+import { Ring } from "ring";
+import { Capture } from "capture";
+import * as crypto from "ivxs/crypto";
+import { argv, exit, memory } from "ivxs/host";
+import { readFile } from "ivxs/platform";
+import TLSSocket from "embedded:io/socket/tcp/tls";
+import Timer from "timer";
+import { scan as scanAnnexB } from "annexb";
+import { probeVideo, useNativeScanner } from "../media/index.js";
+import { utf8Decode } from "../net/bytes.js";
+import type { SocketConstructor } from "../net/connection.js";
+import { HttpClient } from "../net/http-client.js";
+import { DeviceSigner } from "../net/signing.js";
+import { CloudControl, CloudStorage, type Plan } from "../cs/index.js";
+import { DeviceFileError, parseDeviceFile, type DeviceConfig, type Endpoint } from "./device-file.js";
+
+interface Options { device: string; seconds: number; eventEvery: number; summary: boolean }
+
+function parseArguments(args: string[]): Options {
+	const options: Options = { device: "", seconds: 0, eventEvery: 0, summary: false };
+	for (let i = 0; i < args.length; i++) {
+		const name = args[i];
+		const value = () => {
+			if (i + 1 >= args.length) throw new RangeError(`camera: ${name} needs a value`);
+			return args[++i];
+		};
+		if (name === "--device") options.device = value();
+		else if (name === "--seconds") options.seconds = Number(value());
+		else if (name === "--event-every") options.eventEvery = Number(value());
+		else if (name === "--summary") options.summary = true;
+		else throw new RangeError(`camera: unknown option ${name} (usage: camera --device FILE [--seconds N] [--event-every S] [--summary])`);
+	}
+	if (!options.device) throw new RangeError("camera: --device FILE is required (the device file: id, secret, cloud URL, channels)");
+	if (!(options.seconds >= 0) || !(options.eventEvery >= 0)) throw new RangeError("camera: --seconds and --event-every must be numbers ≥ 0");
+	return options;
+}
+
+const readText = (path: string) => utf8Decode(new Uint8Array(readFile(path)));
+
+/** Socket options for an endpoint: TLS with the CA, or (http/mqtt only) plain TCP. */
+function transport(endpoint: Endpoint, ca: string | undefined): { address: string; port: number; socket?: SocketConstructor; socketOptions?: Record<string, unknown> } {
+	const { address, port } = endpoint;
+	if (!endpoint.secure) return { address, port };
+	return { address, port, socket: TLSSocket as unknown as SocketConstructor, socketOptions: { host: endpoint.host, secure: { ca } } };
+}
+
+function loadConfig(path: string): DeviceConfig {
+	let text: string;
+	try {
+		text = readText(path);
+	}
+	catch (error) {
+		throw new DeviceFileError(`cannot read ${path} (${(error as Error).message})`);
+	}
+	return parseDeviceFile(text, readText);
+}
+
+export default function main(): void {
+	let options: Options, config: DeviceConfig;
+	try {
+		options = parseArguments(argv());
+		config = loadConfig(options.device);
+	}
+	catch (error) {
+		trace(`${(error as Error).message}\n`);
+		exit(2);
+		return;
+	}
+	useNativeScanner(scanAnnexB);
+	const log = (message: string) => trace(`camera ${config.id}: ${message}\n`);
+	const signer = new DeviceSigner(config.id, config.secret, crypto);
+	const http = new HttpClient({ ...transport(config.cloud, config.ca), host: config.cloud.host, connectTimeout: 5000, idleTimeout: 15_000 });
+	let control: CloudControl | undefined;
+	const cs = new CloudStorage({
+		http, signer, log,
+		publish: { event: (channel, time, bits) => control?.event(channel, time, bits), gap: (gap) => control?.gap(gap) },
+	});
+	control = new CloudControl({
+		...transport(config.mqtt, config.ca), signer, log,
+		onPlan: (plan: Plan) => {
+			log(`plan rev ${plan.rev}: ${plan.mode}${plan.push ? ", uploading" : ""}`);
+			cs.applyPlan(plan);
+		},
+	});
+
+	const captures: Capture[] = [];
+	const rings: Ring[] = [];
+	for (const channel of config.channels) {
+		if (!channel.enabled) continue;
+		const ring = new Ring({ maxGopBytes: config.maxGopBytes });
+		let fps = channel.fps;
+		if (channel.video && fps === undefined) fps = probeVideo(new Uint8Array(readFile(channel.video, { maxBytes: 256 * 1024 })), channel.codec).frameRate ?? 25;
+		const capture = new Capture({ ring, video: channel.video, audio: channel.audio, stills: channel.stills, codec: channel.codec, fps });
+		cs.attach(ring, { channel: channel.channel, video: channel.video ? channel.codec : undefined, audio: !!channel.audio });
+		capture.start();
+		captures.push(capture);
+		rings.push(ring);
+	}
+	log(`${captures.length} channel(s) capturing; cloud ${config.cloud.secure ? "https" : "http"}://${config.cloud.host}:${config.cloud.port}`);
+	control.start().then(() => log("control channel connected"), (error: Error) => log(`control channel: ${error.message}`));
+
+	const started = Date.now();
+	let nextEvent = options.eventEvery ? options.eventEvery * 1000 : Infinity;
+	const tick = Timer.repeat(() => {
+		const elapsed = Date.now() - started;
+		if (elapsed >= nextEvent) {
+			nextEvent += options.eventEvery * 1000;
+			cs.notifyEvent(1);   // bit 1: motion
+		}
+		if (!options.seconds || elapsed < options.seconds * 1000) return;
+		Timer.clear(tick);
+		for (const capture of captures) capture.stop();
+		const stats = cs.stats();
+		const m = memory();
+		cs.stop().then(async () => {
+			for (const capture of captures) capture.close();
+			if (options.summary) trace(`@@camera ${JSON.stringify({ channels: stats, heapPeak: m.chunksPeak + m.slotsPeak, native: m.native })}\n`);
+			await control!.close();
+			http.close();
+			exit(0);
+		}, (error: Error) => {
+			log(`stop: ${error.message}`);
+			exit(1);
+		});
+	}, 200);
+}

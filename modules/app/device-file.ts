@@ -1,0 +1,130 @@
+/**
+ * The camera's device file: who it is, where its cloud is, what each channel captures.
+ *
+ *   { "id": "cam1", "secret": "<from `npm run cloud -- device add cam1`>",
+ *     "cloud": "http://127.0.0.1:8080",            // or https://… with "ca": "<PEM file>"
+ *     "mqtt": "mqtt://127.0.0.1:8080",             // optional: default = the cloud's address
+ *     "channels": [ { "video": "fixtures/media/h264-main-640x480.h264", "codec": "h264",
+ *                     "audio": "fixtures/media/aac-lc-16k-mono.aac", "stills": "fixtures/media/stills" } ] }
+ *
+ * Pure (parsing and checks only): every problem is a DeviceFileError that names the field, so a
+ * newcomer with a typo gets one clear line rather than a camera that quietly does nothing.
+ * Addresses are IPv4 literals or `localhost` (the Linux host has no resolver); https needs a CA
+ * to verify the cloud against — there is no switch to skip verification and no fallback to
+ * plaintext: plaintext is only what an `http://` URL asks for (a local test cloud).
+ */
+export class DeviceFileError extends Error {
+	constructor(message: string) {
+		super(`device file: ${message}`);
+		this.name = "DeviceFileError";
+	}
+}
+
+export interface Endpoint {
+	secure: boolean;
+	/** As written in the URL (the TLS server name). */
+	host: string;
+	/** IPv4 address to connect to. */
+	address: string;
+	port: number;
+}
+
+export interface ChannelConfig {
+	channel: number;
+	video?: string;
+	codec: "h264" | "h265";
+	audio?: string;
+	stills?: string;
+	fps?: number;
+	/** An NVR's channel may be switched off: no capture, no uploads, no snapshots. */
+	enabled: boolean;
+}
+
+export interface DeviceConfig {
+	id: string;
+	secret: string;
+	cloud: Endpoint;
+	mqtt: Endpoint;
+	/** PEM text of the CA the cloud's certificate must chain to (https/mqtts). */
+	ca?: string;
+	/** The largest expected GOP (bytes): each channel's ring is sized from it. */
+	maxGopBytes: number;
+	channels: ChannelConfig[];
+}
+
+const ID = /^[a-z0-9][a-z0-9_-]{0,63}$/;
+const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+
+/** Parses `scheme://host[:port][/]`; `schemes` maps each allowed scheme to whether it is TLS. */
+export function parseEndpoint(field: string, url: unknown, schemes: Record<string, boolean>): Endpoint {
+	if (typeof url !== "string") throw new DeviceFileError(`"${field}" must be a URL string`);
+	const match = /^([a-z]+):\/\/([^/:?#]+)(?::(\d{1,5}))?\/?$/.exec(url);
+	if (!match || !(match[1] in schemes)) throw new DeviceFileError(`"${field}" must look like ${Object.keys(schemes).map((s) => `${s}://host:port`).join(" or ")}, got ${JSON.stringify(url)}`);
+	const secure = schemes[match[1]];
+	const host = match[2];
+	const address = host === "localhost" ? "127.0.0.1" : host;
+	if (!IPV4.test(address)) throw new DeviceFileError(`"${field}": ${host} is not an IPv4 address or localhost (the camera has no DNS resolver)`);
+	const port = match[3] === undefined ? (secure ? 443 : 80) : Number(match[3]);
+	if (!(port >= 1 && port <= 65535)) throw new DeviceFileError(`"${field}": port ${match[3]} is out of range`);
+	return { secure, host, address, port };
+}
+
+/** Checks a device file's JSON text; `readText(path)` reads the CA file a path names. */
+export function parseDeviceFile(text: string, readText: (path: string) => string): DeviceConfig {
+	let value: unknown;
+	try {
+		value = JSON.parse(text);
+	}
+	catch (error) {
+		throw new DeviceFileError(`not JSON (${(error as Error).message})`);
+	}
+	if (!value || typeof value !== "object" || Array.isArray(value)) throw new DeviceFileError("must be a JSON object");
+	const v = value as Record<string, unknown>;
+	const known = ["id", "secret", "cloud", "mqtt", "ca", "maxGopBytes", "channels"];
+	for (const name in v) if (known.indexOf(name) < 0) throw new DeviceFileError(`unknown field "${name}" (known: ${known.join(", ")})`);
+	if (typeof v.id !== "string" || !ID.test(v.id)) throw new DeviceFileError(`"id" must be a device id (lower-case letters, digits, - and _, up to 64), got ${JSON.stringify(v.id)}`);
+	if (typeof v.secret !== "string" || v.secret.length < 32 || v.secret.length > 256) throw new DeviceFileError(`"secret" must be the device's secret (32 to 256 characters, shown once by \`npm run cloud -- device add ${v.id}\`)`);
+	const cloud = parseEndpoint("cloud", v.cloud, { http: false, https: true });
+	const mqtt = v.mqtt === undefined
+		? { ...cloud }
+		: parseEndpoint("mqtt", v.mqtt, { mqtt: false, mqtts: true });
+	let ca: string | undefined;
+	if (v.ca !== undefined) {
+		if (typeof v.ca !== "string" || !v.ca) throw new DeviceFileError(`"ca" must be the path of a PEM file`);
+		try {
+			ca = readText(v.ca);
+		}
+		catch (error) {
+			throw new DeviceFileError(`"ca": cannot read ${v.ca} (${(error as Error).message})`);
+		}
+		if (ca.indexOf("-----BEGIN CERTIFICATE-----") < 0) throw new DeviceFileError(`"ca": ${v.ca} holds no PEM certificate`);
+	}
+	if ((cloud.secure || mqtt.secure) && !ca) throw new DeviceFileError(`"ca" is required with https/mqtts: the cloud's certificate is always verified`);
+	const maxGopBytes = v.maxGopBytes ?? 512 * 1024;
+	if (typeof maxGopBytes !== "number" || !Number.isInteger(maxGopBytes) || maxGopBytes < 16 * 1024 || maxGopBytes > 64 * 1024 * 1024) throw new DeviceFileError(`"maxGopBytes" must be an integer from 16384 to 67108864`);
+	if (!Array.isArray(v.channels) || v.channels.length === 0 || v.channels.length > 64) throw new DeviceFileError(`"channels" must be a list of 1 to 64 channels`);
+	const channels = v.channels.map((c: unknown, i: number) => parseChannel(c, i));
+	return { id: v.id, secret: v.secret, cloud, mqtt, ca, maxGopBytes, channels };
+}
+
+function parseChannel(value: unknown, index: number): ChannelConfig {
+	const where = `channels[${index}]`;
+	if (!value || typeof value !== "object" || Array.isArray(value)) throw new DeviceFileError(`${where} must be an object`);
+	const c = value as Record<string, unknown>;
+	const known = ["channel", "video", "codec", "audio", "stills", "fps", "enabled"];
+	for (const name in c) if (known.indexOf(name) < 0) throw new DeviceFileError(`${where}: unknown field "${name}" (known: ${known.join(", ")})`);
+	const channel = c.channel ?? index;
+	if (typeof channel !== "number" || !Number.isInteger(channel) || channel < 0 || channel > 63) throw new DeviceFileError(`${where}.channel must be an integer in 0..63`);
+	const codec = c.codec ?? "h264";
+	if (codec !== "h264" && codec !== "h265") throw new DeviceFileError(`${where}.codec must be "h264" or "h265"`);
+	for (const name of ["video", "audio", "stills"]) {
+		if (c[name] !== undefined && (typeof c[name] !== "string" || !c[name])) throw new DeviceFileError(`${where}.${name} must be a file path`);
+	}
+	if (c.video === undefined && c.audio === undefined) throw new DeviceFileError(`${where} has neither "video" nor "audio"`);
+	if (c.fps !== undefined && !(typeof c.fps === "number" && c.fps > 0 && c.fps <= 240)) throw new DeviceFileError(`${where}.fps must be a number in (0, 240]`);
+	if (c.enabled !== undefined && typeof c.enabled !== "boolean") throw new DeviceFileError(`${where}.enabled must be true or false`);
+	return {
+		channel, codec, video: c.video as string | undefined, audio: c.audio as string | undefined, stills: c.stills as string | undefined,
+		fps: c.fps as number | undefined, enabled: c.enabled !== false,
+	};
+}

@@ -1,0 +1,264 @@
+/**
+ * Cloud storage: the seed's `iv_cs_*` API (SPEC §1) on the camera.
+ *
+ *   const cs = new CloudStorage({ http, signer, control });
+ *   cs.init({ maxGopBytes: 512 * 1024, onStart, onStop });   // the app feeds frames: push()
+ *   cs.push("video", "h264", { data, timestamp, key });       // Annex-B access unit, ms
+ *   cs.notifyEvent(1);                                         // bit 1: motion
+ *   cs.exit();
+ *
+ * or, ring-fed: `cs.attach(ring, { video: "h264", audio: true })` — capture already writes the
+ * GOP ring and cloud storage reads it with a cursor of its own (recorder.ts); no frame passes
+ * through JS on the way in.
+ *
+ * Plans come from the cloud (`applyPlan`, from the control channel). `onStart` fires when the
+ * plan needs frames — continuous with `push`, or event mode, whose pre-roll comes from frames
+ * fed all along — and `onStop` when it no longer does (or at exit).
+ *
+ * Wrong use is a CsError with a `code` (the seed's IV_ERR_* return codes), thrown before anything
+ * is stored: a refused frame never reaches the ring, so it cannot damage what is there.
+ */
+import { Codec, FrameType, Ring } from "ring";
+import { accessUnits } from "annexb";
+import { AU_INFO, parseAdtsFrame, MediaError, type VideoCodec } from "../media/index.js";
+import type { HttpClient } from "../net/http-client.js";
+import type { DeviceSigner } from "../net/signing.js";
+import { NO_PLAN, planCovers, type Plan } from "./plan.js";
+import { Recorder, type Gap, type RecorderStats } from "./recorder.js";
+import { StreamClient } from "./stream-client.js";
+
+export type CsErrorCode = "state" | "argument" | "codec" | "frame" | "timestamp";
+
+export class CsError extends Error {
+	readonly code: CsErrorCode;
+	constructor(code: CsErrorCode, message: string) {
+		super(`cloud storage: ${message}`);
+		this.name = "CsError";
+		this.code = code;
+	}
+}
+
+export interface CsInitOptions {
+	/** The largest expected GOP, bytes (an estimate): the ring that holds the pre-roll is sized from it. */
+	maxGopBytes: number;
+	onStart?: () => void;
+	onStop?: () => void;
+	/** Video codec of the pushed frames (default h264); false: audio only. */
+	video?: VideoCodec | false;
+	/** AAC audio is pushed too (default true). */
+	audio?: boolean;
+	channel?: number;
+}
+
+export interface CsFrame {
+	/** One Annex-B access unit, or one ADTS frame. */
+	data: ArrayBuffer | Uint8Array;
+	/** Milliseconds (the seed's u64TimeStamp); per type never going backwards. */
+	timestamp: number;
+}
+
+export interface CloudStorageOptions {
+	http: HttpClient;
+	signer: DeviceSigner;
+	/** Where events and gaps go (the MQTT control channel). */
+	publish?: { event(channel: number, time: number, bits: number): void; gap(gap: Gap): void };
+	clock?: () => number;
+	log?: (message: string) => void;
+	retry?: { minDelay?: number; maxDelay?: number };
+	onSegment?: ConstructorParameters<typeof Recorder>[0]["onSegment"];
+}
+
+interface Channel {
+	number: number;
+	ring: Ring;
+	ownRing: boolean;
+	recorder: Recorder;
+	video: VideoCodec | undefined;
+	audio: boolean;
+}
+
+// The pre-roll ring of push mode: at least 4 GOPs of the given size (so 5 s of pre-roll fit with
+// 1-s GOPs of up to maxGopBytes / 4 each), and not below 256 KiB.
+const RING_GOPS = 4;
+
+export class CloudStorage {
+	readonly #o: CloudStorageOptions;
+	readonly #channels = new Map<number, Channel>();
+	#plan: Plan = NO_PLAN;
+	#pushChannel: Channel | undefined;
+	#callbacks: { onStart?: () => void; onStop?: () => void } = {};
+	#feeding = false;
+	#state: "new" | "ready" | "exited" = "new";
+
+	constructor(options: CloudStorageOptions) {
+		if (!options?.http || !options.signer) throw new TypeError("CloudStorage needs { http, signer }");
+		this.#o = options;
+	}
+
+	/** The seed's iv_cs_init: registers onStart/onStop and reserves the pre-roll ring for push(). */
+	init(options: CsInitOptions): void {
+		this.#checkState("init");
+		if (!options || typeof options !== "object") throw new CsError("argument", "init needs { maxGopBytes, onStart, onStop }");
+		const { maxGopBytes, onStart, onStop, video = "h264", audio = true, channel = 0 } = options;
+		if (!Number.isInteger(maxGopBytes) || maxGopBytes < 1024 || maxGopBytes > 64 * 1024 * 1024) throw new CsError("argument", "maxGopBytes must be an integer from 1 KiB to 64 MiB");
+		if ((onStart !== undefined && typeof onStart !== "function") || (onStop !== undefined && typeof onStop !== "function")) throw new CsError("argument", "onStart and onStop must be functions");
+		if (video !== false && video !== "h264" && video !== "h265") throw new CsError("codec", `video must be "h264", "h265" or false`);
+		if (!video && !audio) throw new CsError("argument", "neither video nor audio");
+		const ring = new Ring({ arenaBytes: Math.max(256 * 1024, maxGopBytes * RING_GOPS) });
+		this.#pushChannel = this.#add(ring, true, { channel, video: video || undefined, audio });
+		this.#callbacks = { onStart, onStop };
+		this.#state = "ready";
+		this.#apply();
+	}
+
+	/** Ring-fed mode: cloud storage reads this ring (written by capture) for `channel`. */
+	attach(ring: Ring, options: { channel?: number; video?: VideoCodec; audio?: boolean } = {}): void {
+		if (this.#state === "exited") throw new CsError("state", "attach after exit");
+		const { channel = 0, video, audio = true } = options;
+		if (video !== undefined && video !== "h264" && video !== "h265") throw new CsError("codec", `video must be "h264" or "h265"`);
+		this.#add(ring, false, { channel, video, audio });
+		if (this.#state === "new") this.#state = "ready";
+		this.#apply();
+	}
+
+	#add(ring: Ring, ownRing: boolean, { channel, video, audio }: { channel: number; video: VideoCodec | undefined; audio: boolean }): Channel {
+		if (!Number.isInteger(channel) || channel < 0 || channel > 63) throw new CsError("argument", "channel must be an integer in 0..63");
+		if (this.#channels.has(channel)) throw new CsError("state", `channel ${channel} is already recorded`);
+		const o = this.#o;
+		const recorder = new Recorder({
+			ring, channel, video, audio, client: new StreamClient(o.http, o.signer, channel), clock: o.clock, log: o.log,
+			retry: o.retry, onSegment: o.onSegment, onGap: (gap) => o.publish?.gap(gap),
+		});
+		const entry = { number: channel, ring, ownRing, recorder, video, audio };
+		this.#channels.set(channel, entry);
+		return entry;
+	}
+
+	/**
+	 * The seed's iv_cs_push_stream: one frame fed by the app. `type` "audio" | "video"; `codec`
+	 * the video codec ("h264" | "h265"; ignored for audio, as in the seed's sample).
+	 */
+	push(type: "audio" | "video", codec: VideoCodec, frame: CsFrame): void {
+		const channel = this.#pushChannel;
+		if (!channel || this.#state !== "ready") throw new CsError("state", this.#state === "exited" ? "push after exit" : "push before init");
+		if (type !== "audio" && type !== "video") throw new CsError("argument", `type must be "audio" or "video"`);
+		if (!frame || typeof frame !== "object") throw new CsError("argument", "frame must be { data, timestamp }");
+		const { timestamp } = frame;
+		const data = frame.data instanceof ArrayBuffer ? new Uint8Array(frame.data) : frame.data;
+		if (!(data instanceof Uint8Array) || data.length === 0) throw new CsError("frame", "frame data must be a non-empty ArrayBuffer or Uint8Array");
+		if (typeof timestamp !== "number" || !(timestamp >= 0 && timestamp <= Number.MAX_SAFE_INTEGER)) throw new CsError("timestamp", "timestamp must be a number of ms ≥ 0");
+		let key = true, info = 0, codecId: number = Codec.aac;
+		if (type === "video") {
+			if (!channel.video) throw new CsError("codec", "this cloud storage was initialised without video");
+			if (codec !== channel.video) throw new CsError("codec", `video codec is ${channel.video}, frame says ${String(codec)}`);
+			// One access unit, from a start code to the end (C scans it: XS is slow at byte loops).
+			const units = accessUnits(data, codec);
+			if (typeof units === "number" || units.length !== 3 || units[1] !== data.length || (units[2] & AU_INFO.VCL) === 0) {
+				throw new CsError("frame", "video frame must be one Annex-B access unit with a slice, starting with a start code");
+			}
+			info = units[2];
+			key = (info & AU_INFO.KEY) !== 0;
+			codecId = codec === "h264" ? Codec.h264 : Codec.h265;
+		}
+		else {
+			if (!channel.audio) throw new CsError("codec", "this cloud storage was initialised without audio");
+			try {
+				parseAdtsFrame(data);
+			}
+			catch (error) {
+				if (error instanceof MediaError) throw new CsError("frame", `audio frame: ${error.message}`);
+				throw error;
+			}
+		}
+		try {
+			channel.ring.push(type === "video" ? FrameType.video : FrameType.audio, codecId, key, timestamp, data, info);
+		}
+		catch (error) {
+			const message = (error as Error).message;
+			if (/backwards/.test(message)) throw new CsError("timestamp", `${type} timestamp ${timestamp} went backwards`);
+			if (/key frame needed/.test(message)) throw new CsError("frame", "video must start with a key frame (after the first, or after a GOP larger than the ring)");
+			throw new CsError("frame", message.replace(/^ring: /, ""));
+		}
+	}
+
+	/** The seed's iv_cs_event_happen_notify: `bits` per SPEC §1 (bit 1 motion, 2 human, …). */
+	notifyEvent(bits: number, time = (this.#o.clock ?? Date.now)()): void {
+		if (this.#state === "exited") throw new CsError("state", "notifyEvent after exit");
+		if (!Number.isInteger(bits) || bits === 0 || bits < -0x80000000 || bits > 0xffffffff) throw new CsError("argument", "event bits must be a non-zero 32-bit mask");
+		this.#channels.forEach((channel, number) => {
+			channel.recorder.event(time);
+			this.#o.publish?.event(number, time, bits >>> 0);
+		});
+	}
+
+	/** A plan from the cloud (control channel). */
+	applyPlan(plan: Plan): void {
+		this.#plan = plan;
+		if (this.#state === "ready") this.#apply();
+	}
+
+	get plan(): Plan {
+		return this.#plan;
+	}
+
+	#apply(): void {
+		const plan = this.#plan;
+		const settings = { segmentMs: plan.segmentS * 1000, preRollMs: plan.preRollS * 1000, postRollMs: plan.postRollS * 1000, maxClipMs: plan.maxClipS * 1000 };
+		this.#channels.forEach((channel, number) => {
+			const covered = planCovers(plan, number);
+			channel.recorder.configure(!covered ? "none" : plan.push ? "continuous" : plan.mode === "event" ? "event" : "none", settings);
+		});
+		const push = this.#pushChannel;
+		this.#setFeeding(!!push && planCovers(plan, push.number) && (plan.push || plan.mode === "event"));
+	}
+
+	#setFeeding(feeding: boolean): void {
+		if (feeding === this.#feeding) return;
+		this.#feeding = feeding;
+		const callback = feeding ? this.#callbacks.onStart : this.#callbacks.onStop;
+		try {
+			callback?.();
+		}
+		catch (error) {
+			this.#o.log?.(`cs: ${feeding ? "onStart" : "onStop"} threw: ${(error as Error).message}`);
+		}
+	}
+
+	/** Each channel's upload figures. */
+	stats(): Record<number, RecorderStats> {
+		const out: Record<number, RecorderStats> = {};
+		this.#channels.forEach((channel, number) => { out[number] = channel.recorder.stats; });
+		return out;
+	}
+
+	/** The seed's iv_cs_exit: stops uploading (onStop first, when frames were being fed) and frees the ring. */
+	exit(): void {
+		if (this.#state !== "ready") throw new CsError("state", this.#state === "exited" ? "exit called twice" : "exit before init");
+		this.#setFeeding(false);
+		this.#state = "exited";
+		this.#channels.forEach((channel) => {
+			channel.recorder.close();
+			if (channel.ownRing) channel.ring.close();
+		});
+		this.#channels.clear();
+		this.#pushChannel = undefined;
+	}
+
+	/**
+	 * Stops gracefully, then exits: each channel's segment in progress is finished with the
+	 * frames there are and stored, and its stream ended (the seed's exit abandons it).
+	 */
+	async stop(): Promise<void> {
+		if (this.#state !== "ready") throw new CsError("state", this.#state === "exited" ? "stop after exit" : "stop before init");
+		this.#setFeeding(false);
+		const stopping: Promise<void>[] = [];
+		this.#channels.forEach((channel) => { stopping.push(channel.recorder.stop()); });
+		await Promise.all(stopping);
+		this.exit();
+	}
+
+	#checkState(what: string): void {
+		if (this.#state === "exited") throw new CsError("state", `${what} after exit`);
+		if (this.#pushChannel) throw new CsError("state", `${what} called twice`);
+	}
+}

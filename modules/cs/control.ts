@@ -1,0 +1,120 @@
+/**
+ * The camera's control channel (cloud/PROTOCOL.md §5) over modules/net's MQTT client: signed
+ * CONNECT with a fresh password at every connect, a retained "offline" will, presence, the
+ * retained plan (parsed by plan.ts; a bad one is logged and ignored, the current plan stays),
+ * and the device's publications: events, gaps and status (QoS 1: kept until acknowledged, sent
+ * again after a reconnect).
+ */
+import type { SocketConstructor } from "../net/connection.js";
+import { utf8Decode } from "../net/bytes.js";
+import { MqttClient } from "../net/mqtt-client.js";
+import type { DeviceSigner } from "../net/signing.js";
+import { parsePlan, PlanError, type Plan } from "./plan.js";
+import type { Gap } from "./recorder.js";
+
+export interface ControlOptions {
+	signer: DeviceSigner;
+	address: string;
+	port: number;
+	socket?: SocketConstructor;
+	socketOptions?: Record<string, unknown>;
+	onPlan: (plan: Plan) => void;
+	/** Other commands on `ivxs/<id>/cmd` (PROTOCOL §5: unknown types are ignored). */
+	onCommand?: (command: Record<string, unknown>) => void;
+	onConnect?: () => void;
+	log?: (message: string) => void;
+	clock?: () => number;
+	reconnect?: { minDelay?: number; maxDelay?: number };
+}
+
+export class CloudControl {
+	readonly #o: ControlOptions;
+	readonly #mqtt: MqttClient;
+	readonly #topic: string;
+	#events = 0;
+
+	constructor(options: ControlOptions) {
+		this.#o = options;
+		const id = options.signer.deviceId;
+		this.#topic = `ivxs/${id}/`;
+		this.#mqtt = new MqttClient({
+			address: options.address, port: options.port, socket: options.socket, socketOptions: options.socketOptions,
+			clientId: id, username: id, password: () => options.signer.mqttPassword(), keepAlive: 60, cleanSession: true,
+			will: { topic: `${this.#topic}presence`, payload: '{"online":false}', qos: 1, retain: true },
+			reconnect: { minDelay: options.reconnect?.minDelay ?? 1000, maxDelay: options.reconnect?.maxDelay ?? 60_000 },
+			onConnect: () => {
+				this.#publish("presence", { online: true, time: this.#now() }, true);
+				options.onConnect?.();
+			},
+			onMessage: (topic, payload) => this.#message(topic, payload),
+			onDisconnect: (error, willRetry) => this.#log(`control channel lost: ${error.message}${willRetry ? " (reconnecting)" : ""}`),
+		});
+	}
+
+	get connected(): boolean {
+		return this.#mqtt.connected;
+	}
+
+	/** Connects (retrying with backoff until it succeeds) and subscribes to the plan and commands. */
+	async start(): Promise<void> {
+		await this.#mqtt.connect();
+		await this.#mqtt.subscribe([`${this.#topic}plan`, `${this.#topic}cmd`], 1);
+	}
+
+	#now(): number {
+		return (this.#o.clock ?? Date.now)();
+	}
+
+	#message(topic: string, payload: Uint8Array): void {
+		if (topic === `${this.#topic}plan`) {
+			if (payload.length === 0) return this.#log("the cloud removed this device (empty plan)");
+			try {
+				this.#o.onPlan(parsePlan(utf8Decode(payload)));
+			}
+			catch (error) {
+				if (!(error instanceof PlanError)) throw error;
+				this.#log(`plan ignored: ${error.message}`);
+			}
+			return;
+		}
+		if (topic === `${this.#topic}cmd`) {
+			let command: unknown;
+			try {
+				command = JSON.parse(utf8Decode(payload));
+			}
+			catch {
+				return this.#log("command ignored: not JSON");
+			}
+			if (command && typeof command === "object" && !Array.isArray(command)) this.#o.onCommand?.(command as Record<string, unknown>);
+		}
+	}
+
+	#publish(kind: string, body: unknown, retain = false): void {
+		this.#mqtt.publish(`${this.#topic}${kind}`, JSON.stringify(body), { qos: 1, retain }).catch((error: Error) => this.#log(`${kind} not published: ${error.message}`));
+	}
+
+	/** An event (PROTOCOL §5): `time` unix ms, `bits` SPEC §1's mask. */
+	event(channel: number, time: number, bits: number): void {
+		this.#events++;
+		this.#publish("event", { id: `${time}-${this.#events}`, channel, time, bits });
+	}
+
+	/** Data lost on the camera (PROTOCOL §5 `gap`). */
+	gap(gap: Gap): void {
+		this.#publish("gap", gap);
+	}
+
+	status(status: Record<string, unknown>): void {
+		this.#publish("status", { time: this.#now(), ...status }, true);
+	}
+
+	/** Says "offline" itself (the will is only for a dead connection), then disconnects. */
+	async close(): Promise<void> {
+		if (this.#mqtt.connected) await this.#mqtt.publish(`${this.#topic}presence`, JSON.stringify({ online: false, time: this.#now() }), { qos: 1, retain: true }).catch(() => {});
+		await this.#mqtt.close();
+	}
+
+	#log(message: string): void {
+		this.#o.log?.(`control: ${message}`);
+	}
+}

@@ -1,0 +1,72 @@
+/**
+ * The camera's HTTP side of cloud/PROTOCOL.md §3 for one channel: a stream's init, its segments
+ * streamed while they are cut (chunked, signed trailers), and its end. Every request is signed
+ * afresh (a nonce is spent even by a refused request); a 401 carrying the cloud's time adopts it,
+ * so the caller's retry is signed with the right clock.
+ */
+import type { Chunks } from "../net/bytes.js";
+import type { HttpClient, HttpResponse } from "../net/http-client.js";
+import type { DeviceSigner, SignedStream } from "../net/signing.js";
+
+/** What the camera does with an answer (PROTOCOL §3.2's table). */
+export const enum Verdict { Stored, Retry, ReInit, Refused }
+
+export function verdictOf(response: HttpResponse): Verdict {
+	const status = response.status;
+	if (status === 200 || status === 201) return Verdict.Stored;
+	if (status === 404) return Verdict.ReInit;
+	if (status === 401) return response.headers["x-ivxs-time"] !== undefined ? Verdict.Retry : Verdict.Refused;
+	if (status === 408 || status === 429 || status >= 500) return Verdict.Retry;
+	return Verdict.Refused;
+}
+
+/** The cloud's reason for a refusal, for logs and errors. */
+export function describe(response: HttpResponse): string {
+	let reason = "";
+	try {
+		reason = String((response.json() as { error?: string })?.error ?? "");
+	}
+	catch {
+		// not JSON: the status says enough
+	}
+	return `${response.status}${reason ? ` ${reason}` : ""}`;
+}
+
+export class StreamClient {
+	readonly #http: HttpClient;
+	readonly #signer: DeviceSigner;
+	readonly #base: string;
+
+	constructor(http: HttpClient, signer: DeviceSigner, channel: number) {
+		this.#http = http;
+		this.#signer = signer;
+		this.#base = `/v1/devices/${signer.deviceId}/channels/${channel}/streams/`;
+	}
+
+	async #signed(method: string, path: string, body: Uint8Array | Chunks): Promise<HttpResponse> {
+		const response = await this.#signer.request(this.#http, { method, path, body, headers: { "Content-Type": "application/octet-stream" } });
+		this.#signer.adoptCloudTime(response);
+		return response;
+	}
+
+	/** PUT the stream's init segment; `epoch` = unix ms of decode time 0. */
+	putInit(stream: string, init: Uint8Array, epoch: number): Promise<HttpResponse> {
+		return this.#signed("PUT", `${this.#base}${stream}/init?epoch=${Math.round(epoch)}`, init);
+	}
+
+	/** Starts segment `seq`: the request goes out now, each write() sends one fragment's views. */
+	segment(stream: string, seq: number): SignedStream {
+		return this.#signer.stream(this.#http, { method: "PUT", path: `${this.#base}${stream}/segments/${seq}`, headers: { "Content-Type": "video/mp4" } });
+	}
+
+	/** Reads a streamed segment's answer (adopting the cloud's clock from a 401). */
+	async answer(upload: SignedStream): Promise<HttpResponse> {
+		const response = await upload.end();
+		this.#signer.adoptCloudTime(response);
+		return response;
+	}
+
+	end(stream: string): Promise<HttpResponse> {
+		return this.#signed("POST", `${this.#base}${stream}/end`, new Uint8Array(0));
+	}
+}

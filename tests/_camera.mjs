@@ -1,0 +1,98 @@
+// Helpers for the camera-app tests: a device file for a cloud, the camera app
+// (modules/app/camera) on the XS host, a TCP proxy the test can cut, and what
+// the cloud stored counted by ffprobe.
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import net from "node:net";
+import { once } from "node:events";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { runHost } from "./_host.mjs";
+import { countFrames, storedStream } from "../cloud/tests/_ingest.mjs";
+
+export const sampleChannel = {
+	video: "fixtures/media/h264-main-640x480.h264", codec: "h264",
+	audio: "fixtures/media/aac-lc-16k-mono.aac", stills: "fixtures/media/stills",
+};
+
+/** Writes a device file (removed at teardown); returns its path. */
+export function deviceFile(t, device, cloudUrl, extra = {}) {
+	const dir = mkdtempSync(join(tmpdir(), "ivxs-camera-"));
+	t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+	const file = join(dir, "device.json");
+	writeFileSync(file, JSON.stringify({ id: device.id, secret: device.secret, cloud: cloudUrl, channels: [sampleChannel], ...extra }, null, 2));
+	return file;
+}
+
+/**
+ * Runs the camera app for `seconds`; resolves with { code, stdout, stderr, summary } where
+ * `summary` is its closing figures (per channel: recorder stats; heap peak; native bytes).
+ */
+export async function runCamera(file, { seconds = 8, args = [], timeoutMs = (seconds + 60) * 1000, onStdout } = {}) {
+	const result = await runHost(["modules/app/camera", "--", "--device", file, "--seconds", String(seconds), "--summary", ...args], { timeoutMs, onStdout });
+	const line = result.stdout.split("\n").find((l) => l.startsWith("@@camera "));
+	return { ...result, summary: line ? JSON.parse(line.slice(9)) : undefined };
+}
+
+/** Every stream the cloud holds for a device channel, with ffprobe's decoded frame counts. */
+export async function storedFrames(cloud, device, channel = 0) {
+	const streams = cloud.ctx.db.prepare("SELECT stream FROM streams WHERE device = ? AND channel = ? ORDER BY stream").all(device, channel).map((r) => r.stream);
+	const out = [];
+	for (const stream of streams) {
+		const { segments, bytes } = await storedStream(cloud, device, channel, stream);
+		out.push({ stream, segments, frames: segments.length ? countFrames(bytes) : {} });
+	}
+	return out;
+}
+
+/** The sum of ffprobe's frame counts over streams: { h264, aac, total }. */
+export function totalFrames(streams) {
+	const sum = { h264: 0, aac: 0 };
+	for (const s of streams) {
+		sum.h264 += s.frames.h264 ?? 0;
+		sum.aac += s.frames.aac ?? 0;
+	}
+	return { ...sum, total: sum.h264 + sum.aac };
+}
+
+/**
+ * A TCP proxy to `port` that the test can cut: `cut(ms)` resets every connection through it and
+ * resets new ones for `ms` (a camera losing its network), then lets them through again.
+ */
+export async function cuttableProxy(t, port) {
+	const sockets = new Set();
+	let downUntil = 0;
+	const server = net.createServer((client) => {
+		if (Date.now() < downUntil) return client.resetAndDestroy();
+		const upstream = net.connect(port, "127.0.0.1");
+		const pair = { client, upstream };
+		sockets.add(pair);
+		const drop = () => {
+			sockets.delete(pair);
+			client.destroy();
+			upstream.destroy();
+		};
+		client.on("error", drop).on("close", drop);
+		upstream.on("error", drop).on("close", drop);
+		client.pipe(upstream);
+		upstream.pipe(client);
+	});
+	server.listen(0, "127.0.0.1");
+	await once(server, "listening");
+	t.teardown(() => {
+		for (const { client, upstream } of sockets) {
+			client.destroy();
+			upstream.destroy();
+		}
+		server.close();
+	});
+	return {
+		port: server.address().port,
+		cut(ms) {
+			downUntil = Date.now() + ms;
+			for (const { client, upstream } of [...sockets]) {
+				client.resetAndDestroy();
+				upstream.destroy();
+			}
+		},
+	};
+}
