@@ -1,6 +1,6 @@
 // The parts of the service, installed in this order: later parts may use what
 // earlier ones set on the context (the control part sets `ctx.bus`; events
-// subscribe on it) and the tables earlier ones declare.
+// and gaps subscribe on it) and the tables earlier ones declare.
 import type { CloudContext } from "./context.js";
 import * as health from "./ops/health.js";
 import "./devices/registry.js";
@@ -14,6 +14,7 @@ import * as retention from "./retention/index.js";
 import * as playback from "./playback/index.js";
 import * as snapshots from "./snapshots/index.js";
 import * as events from "./events/index.js";
+import * as gaps from "./gaps/index.js";
 import * as webConsole from "./console/index.js";
 
 export interface Part {
@@ -26,6 +27,6 @@ export const parts: Part[] = [
 	users, userAdmin, devices,
 	ingest,
 	recordings, retention,
-	playback, snapshots, events,
+	playback, snapshots, events, gaps,
 	webConsole,
 ];

@@ -1,7 +1,7 @@
 // An external broker (config.mqtt = mqtt://user:password@host:port, mqtts://…):
 // the service is one more client of it. Several instances each connect with
 // their own client id and see every device message; the handlers are
-// idempotent (presence, plans and events are keyed by device and id), so the
+// idempotent (presence, plans, events and gaps are keyed by device and id), so the
 // duplicates do no harm. Device sign-in and topic confinement are then the
 // broker's job (PROTOCOL.md §5, "External broker").
 import mqtt from "mqtt";

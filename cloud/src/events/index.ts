@@ -6,11 +6,12 @@
 import type { CloudContext } from "../context.js";
 import { defineSchema, type Db } from "../meta/db.js";
 import { sendJson } from "../http/router.js";
-import { findDevice, type Device } from "../devices/registry.js";
+import type { Device } from "../devices/registry.js";
 import { defaultPlan, readPlan } from "../control/plans.js";
+import { deviceMessage, isChannelOf, MessageRefused, plausibleTime, receiveDeviceMessages } from "../control/messages.js";
 import { signUrl } from "../auth/signed-url.js";
-import { channelOf, requireDeviceAccess, viewerOf } from "../playback/access.js";
-import { dayMs, iso, limitParam, maxListMs, rangeParams } from "../playback/params.js";
+import { deviceListQuery } from "../playback/access.js";
+import { iso } from "../playback/params.js";
 
 defineSchema("events", `
 CREATE TABLE IF NOT EXISTS events (
@@ -24,12 +25,7 @@ CREATE TABLE IF NOT EXISTS events (
 );
 CREATE INDEX IF NOT EXISTS events_time ON events (device, time_ms);`);
 
-/** Largest event message accepted (the protocol's are ~100 bytes). */
-const maxMessageBytes = 4096;
-/** Events dated further ahead than this are refused (a camera clock gone wrong). */
-const maxFutureMs = 24 * 3600_000;
 const eventId = /^[A-Za-z0-9._:-]{1,64}$/;
-const minTime = Date.UTC(2000, 0, 1);
 
 export const bitNames: Record<number, string> = { 0: "motion", 1: "human", 2: "sound", 3: "linkage" };
 
@@ -44,31 +40,17 @@ export function kindsOf(bits: number): string[] {
 	return kinds;
 }
 
-export class EventRefused extends Error {
+export class EventRefused extends MessageRefused {
 	override name = "EventRefused";
 }
 
 /** Checks one event message from `topic`; stores it (once). Returns true when it was new. */
 export function recordEvent(ctx: CloudContext, topic: string, payload: Buffer, now = Date.now()): boolean {
-	const match = /^ivxs\/([a-z0-9][a-z0-9_-]{0,63})\/event$/.exec(topic);
-	if (!match) throw new EventRefused(`not an event topic: ${JSON.stringify(topic.slice(0, 100))}`);
-	const device = findDevice(ctx.db, match[1]);
-	if (!device) throw new EventRefused(`event from unknown device ${match[1]}`);
-	if (payload.length > maxMessageBytes) throw new EventRefused(`event of ${payload.length} bytes is over ${maxMessageBytes}`);
-	let value: unknown;
-	try {
-		value = JSON.parse(payload.toString("utf8"));
-	}
-	catch {
-		throw new EventRefused("event is not JSON");
-	}
-	if (!value || typeof value !== "object" || Array.isArray(value)) throw new EventRefused("event must be a JSON object");
-	const { id, channel, time, bits } = value as Record<string, unknown>;
+	const { device, message } = deviceMessage(ctx, "event", topic, payload, EventRefused);
+	const { id, channel, time, bits } = message;
 	if (typeof id !== "string" || !eventId.test(id)) throw new EventRefused(`event id must match ${eventId.source}`);
-	if (!Number.isInteger(channel) || (channel as number) < 0 || (channel as number) >= device.channels)
-		throw new EventRefused(`event channel must be an integer 0..${device.channels - 1}`);
-	if (!Number.isSafeInteger(time) || (time as number) < minTime || (time as number) > now + maxFutureMs)
-		throw new EventRefused("event time must be unix ms, not before 2000 nor more than a day ahead");
+	if (!isChannelOf(device, channel)) throw new EventRefused(`event channel must be an integer 0..${device.channels - 1}`);
+	if (!plausibleTime(time, now)) throw new EventRefused("event time must be unix ms, not before 2000 nor more than a day ahead");
 	if (!Number.isInteger(bits) || (bits as number) < 0 || (bits as number) > 0xffffffff) throw new EventRefused("event bits must be an integer 0..2^32-1");
 	const result = ctx.db.prepare("INSERT OR IGNORE INTO events (device, channel, id, time_ms, bits, received) VALUES (?, ?, ?, ?, ?, ?)")
 		.run(device.id, channel, id, time, bits, now);
@@ -82,27 +64,12 @@ function planRoll(db: Db, device: Device): { preRollS: number; postRollS: number
 }
 
 export async function install(ctx: CloudContext): Promise<void> {
-	if (ctx.bus) {
-		await ctx.bus.subscribe("ivxs/+/event", (topic, payload) => {
-			try {
-				if (recordEvent(ctx, topic, payload)) ctx.metrics.inc("ivxs_events_total", "Camera events stored");
-			}
-			catch (error) {
-				if (!(error instanceof EventRefused)) throw error;
-				ctx.metrics.inc("ivxs_events_refused_total", "Camera event messages refused (malformed, unknown device, out of range)");
-				ctx.log.warn({ topic: topic.slice(0, 100), reason: error.message }, "event refused");
-			}
-		});
-	}
-	else ctx.log.warn("no control bus: camera events are not received");
+	await receiveDeviceMessages(ctx, "event", {
+		stored: "Camera events stored", refused: "Camera event messages refused (malformed, unknown device, out of range)",
+	}, (topic, payload) => recordEvent(ctx, topic, payload));
 
 	ctx.router.add("GET", "/v1/devices/:device/events", async (req, res, params, url) => {
-		const viewer = viewerOf(ctx, req, url);
-		const device = requireDeviceAccess(ctx, viewer, params.device);
-		const { start, end } = rangeParams(url, maxListMs, dayMs);
-		const channelText = url.searchParams.get("channel");
-		const channel = channelText === null ? undefined : channelOf(device, channelText);
-		const limit = limitParam(url);
+		const { viewer, device, start, end, channel, limit } = deviceListQuery(ctx, req, url, params);
 		const rows = ctx.db.prepare(`SELECT channel, id, time_ms, bits FROM events WHERE device = ? AND time_ms >= ? AND time_ms < ?
 			${channel === undefined ? "" : "AND channel = ?"} ORDER BY time_ms, id LIMIT ?`)
 			.all(...[device.id, start, end, ...(channel === undefined ? [] : [channel]), limit + 1]) as { channel: number; id: string; time_ms: number; bits: number }[];

@@ -1,0 +1,71 @@
+// Device → cloud messages that the cloud stores (events, gaps; PROTOCOL.md §5):
+// what every one of them is checked for before its own fields (its topic, a
+// known device, its size, a JSON object), the time bounds they share, and the
+// subscription that stores each one and logs and counts every refusal. The
+// messages come from the devices: every field is checked, nothing is trusted.
+import type { CloudContext } from "../context.js";
+import { findDevice, type Device } from "../devices/registry.js";
+import { parseTopic } from "./topics.js";
+
+/** Largest message accepted (the protocol's are ~100 bytes). */
+export const maxMessageBytes = 4096;
+/** Times further ahead than this are refused (a camera clock gone wrong). */
+export const maxFutureMs = 24 * 3600_000;
+/** Times before this are refused (a camera clock never set). */
+export const minTime = Date.UTC(2000, 0, 1);
+
+/** A message refused: malformed, from an unknown device, out of range. Logged and counted, never stored. */
+export class MessageRefused extends Error {
+	override name = "MessageRefused";
+}
+
+/** Whether `time` is unix ms not before 2000 nor more than `maxFutureMs` after `now`. */
+export const plausibleTime = (time: unknown, now: number): time is number =>
+	Number.isSafeInteger(time) && (time as number) >= minTime && (time as number) <= now + maxFutureMs;
+
+/** Whether `channel` is one of the device's channel numbers. */
+export const isChannelOf = (device: Device, channel: unknown): channel is number =>
+	Number.isInteger(channel) && (channel as number) >= 0 && (channel as number) < device.channels;
+
+/**
+ * The device and the JSON object of a message on `ivxs/<device>/<kind>`, or
+ * `Refused` (a MessageRefused) saying why not; the messages name the kind
+ * ("event is not JSON").
+ */
+export function deviceMessage(ctx: CloudContext, kind: string, topic: string, payload: Buffer,
+	Refused: new (message: string) => MessageRefused = MessageRefused): { device: Device; message: Record<string, unknown> } {
+	const parsed = parseTopic(topic);
+	if (!parsed || parsed.kind !== kind) throw new Refused(`not ${/^[aeiou]/.test(kind) ? "an" : "a"} ${kind} topic: ${JSON.stringify(topic.slice(0, 100))}`);
+	const device = findDevice(ctx.db, parsed.device);
+	if (!device) throw new Refused(`${kind} from unknown device ${parsed.device}`);
+	if (payload.length > maxMessageBytes) throw new Refused(`${kind} of ${payload.length} bytes is over ${maxMessageBytes}`);
+	let value: unknown;
+	try {
+		value = JSON.parse(payload.toString("utf8"));
+	}
+	catch {
+		throw new Refused(`${kind} is not JSON`);
+	}
+	if (!value || typeof value !== "object" || Array.isArray(value)) throw new Refused(`${kind} must be a JSON object`);
+	return { device, message: value as Record<string, unknown> };
+}
+
+/**
+ * Subscribes to `ivxs/+/<kind>` and hands each message to `record` (true: it
+ * was new and stored). Counts what is stored in `ivxs_<kind>s_total` and what
+ * is refused in `ivxs_<kind>s_refused_total`, and logs each refusal.
+ */
+export async function receiveDeviceMessages(ctx: CloudContext, kind: string, help: { stored: string; refused: string },
+	record: (topic: string, payload: Buffer) => boolean): Promise<void> {
+	if (!ctx.bus) return void ctx.log.warn(`no control bus: camera ${kind}s are not received`);
+	await ctx.bus.subscribe(`ivxs/+/${kind}`, (topic, payload) => {
+		try {
+			if (record(topic, payload)) ctx.metrics.inc(`ivxs_${kind}s_total`, help.stored);
+		}
+		catch (error) {
+			if (!(error instanceof MessageRefused)) throw error;
+			ctx.metrics.inc(`ivxs_${kind}s_refused_total`, help.refused);
+			ctx.log.warn({ topic: topic.slice(0, 100), reason: error.message }, `${kind} refused`);
+		}
+	});
+}

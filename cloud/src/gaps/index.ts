@@ -1,0 +1,72 @@
+// Gap reports (PROTOCOL.md §5, topic ivxs/<id>/gap): a camera says it lost
+// data — frames from..to of a channel that will never be uploaded (its ring
+// overwrote them, the cloud refused or rejected them, it restarted). Checked,
+// stored once (every instance on the bus receives each report: the UNIQUE key
+// makes the second insert a no-op), listed for viewers so a hole in a
+// recording has its reason. Hostile or malformed messages are logged and
+// counted, never stored.
+import type { CloudContext } from "../context.js";
+import { defineSchema } from "../meta/db.js";
+import { sendJson } from "../http/router.js";
+import { deviceMessage, isChannelOf, MessageRefused, plausibleTime, receiveDeviceMessages } from "../control/messages.js";
+import { deviceListQuery } from "../playback/access.js";
+import { iso } from "../playback/params.js";
+
+defineSchema("gaps", `
+CREATE TABLE IF NOT EXISTS gaps (
+	device TEXT NOT NULL,
+	channel INTEGER NOT NULL,
+	from_ms INTEGER NOT NULL,
+	to_ms INTEGER NOT NULL,
+	frames INTEGER NOT NULL,
+	reason TEXT NOT NULL,
+	received INTEGER NOT NULL,
+	UNIQUE (device, channel, from_ms, to_ms, reason)
+);
+CREATE INDEX IF NOT EXISTS gaps_to ON gaps (device, to_ms);`);
+
+/** The reasons a camera reports today (others are accepted if they are short tokens: `reasonToken`). */
+export const knownReasons = ["overwritten", "refused", "rejected", "restart"] as const;
+const reasonToken = /^[a-z_-]{1,32}$/;
+const maxFrames = 2 ** 31;
+
+export class GapRefused extends MessageRefused {
+	override name = "GapRefused";
+}
+
+/** Checks one gap message from `topic`; stores it (once). Returns true when it was new. */
+export function recordGap(ctx: CloudContext, topic: string, payload: Buffer, now = Date.now()): boolean {
+	const { device, message } = deviceMessage(ctx, "gap", topic, payload, GapRefused);
+	const { channel, from, to, frames, reason } = message;
+	if (!isChannelOf(device, channel)) throw new GapRefused(`gap channel must be an integer 0..${device.channels - 1}`);
+	if (!plausibleTime(from, now) || !plausibleTime(to, now))
+		throw new GapRefused("gap from and to must be unix ms, not before 2000 nor more than a day ahead");
+	if (from > to) throw new GapRefused("gap from must not be after to");
+	if (!Number.isInteger(frames) || (frames as number) < 0 || (frames as number) > maxFrames) throw new GapRefused("gap frames must be an integer 0..2^31");
+	if (typeof reason !== "string" || !reasonToken.test(reason))
+		throw new GapRefused(`gap reason must be ${knownReasons.join(", ")} or another token matching ${reasonToken.source}`);
+	const result = ctx.db.prepare("INSERT OR IGNORE INTO gaps (device, channel, from_ms, to_ms, frames, reason, received) VALUES (?, ?, ?, ?, ?, ?, ?)")
+		.run(device.id, channel, from, to, frames, reason, now);
+	return result.changes > 0;
+}
+
+export async function install(ctx: CloudContext): Promise<void> {
+	await receiveDeviceMessages(ctx, "gap", {
+		stored: "Camera gap reports stored", refused: "Camera gap messages refused (malformed, unknown device, out of range)",
+	}, (topic, payload) => recordGap(ctx, topic, payload));
+
+	// The gaps that overlap [start, end): a gap is [from, to], both ends included.
+	ctx.router.add("GET", "/v1/devices/:device/gaps", async (req, res, params, url) => {
+		const { device, start, end, channel, limit } = deviceListQuery(ctx, req, url, params);
+		const rows = ctx.db.prepare(`SELECT channel, from_ms, to_ms, frames, reason FROM gaps WHERE device = ? AND to_ms >= ? AND from_ms < ?
+			${channel === undefined ? "" : "AND channel = ?"} ORDER BY from_ms, channel, to_ms, reason LIMIT ?`)
+			.all(...[device.id, start, end, ...(channel === undefined ? [] : [channel]), limit + 1]) as
+			{ channel: number; from_ms: number; to_ms: number; frames: number; reason: string }[];
+		const more = rows.length > limit;
+		sendJson(res, 200, {
+			gaps: rows.slice(0, limit).map((row) => ({
+				channel: row.channel, from: iso(row.from_ms), to: iso(row.to_ms), fromMs: row.from_ms, toMs: row.to_ms, frames: row.frames, reason: row.reason,
+			})),
+		}, more ? { "x-ivxs-more": "1" } : {});
+	});
+}
