@@ -24,6 +24,7 @@ import type { SocketConstructor } from "../net/connection.js";
 import { HttpClient } from "../net/http-client.js";
 import { DeviceSigner } from "../net/signing.js";
 import { CloudControl, CloudStorage, type Plan } from "../cs/index.js";
+import { SnapshotScheduler, uploadSnapshot } from "../snapshot/index.js";
 import { DeviceFileError, parseDeviceFile, type DeviceConfig, type Endpoint } from "./device-file.js";
 
 interface Options { device: string; seconds: number; eventEvery: number; summary: boolean }
@@ -90,13 +91,31 @@ export default function main(): void {
 	control = new CloudControl({
 		...transport(config.mqtt, config.ca), signer, log,
 		onPlan: (plan: Plan) => {
-			log(`plan rev ${plan.rev}: ${plan.mode}${plan.push ? ", uploading" : ""}`);
+			log(`plan rev ${plan.rev}: ${plan.mode}${plan.push ? ", uploading" : ""}, snapshots every ${plan.snapshotIntervalS} s`);
 			cs.applyPlan(plan);
+			if (byChannel.size) snapshotsFor(plan);
 		},
 	});
 
 	const captures: Capture[] = [];
-	const rings: Ring[] = [];
+	const byChannel = new Map<number, Capture>();
+	// Snapshots on a connection of their own: a still never waits behind a segment being streamed.
+	const snapshotHttp = new HttpClient({ ...transport(config.cloud, config.ca), host: config.cloud.host, connectTimeout: 5000, idleTimeout: 15_000 });
+	let snapshots: SnapshotScheduler | undefined;
+	const snapshotsFor = (plan: Plan) => {
+		const intervalMs = plan.snapshotIntervalS * 1000;
+		if (snapshots) return snapshots.setInterval(intervalMs);
+		snapshots = new SnapshotScheduler({
+			intervalMs, channels: [...byChannel.keys()], now: Date.now, timer: Timer, maxInFlight: 4,
+			async upload(channel) {
+				const capture = byChannel.get(channel)!;
+				if (!capture.stats().running) throw new Error(`channel ${channel} is not capturing`);
+				const still = capture.still();
+				await uploadSnapshot(snapshotHttp, signer, channel, Date.now(), still.data);
+			},
+		});
+		snapshots.start();
+	};
 	for (const channel of config.channels) {
 		if (!channel.enabled) continue;
 		const ring = new Ring({ maxGopBytes: config.maxGopBytes });
@@ -106,7 +125,7 @@ export default function main(): void {
 		cs.attach(ring, { channel: channel.channel, video: channel.video ? channel.codec : undefined, audio: !!channel.audio });
 		capture.start();
 		captures.push(capture);
-		rings.push(ring);
+		if (channel.stills) byChannel.set(channel.channel, capture);
 	}
 	log(`${captures.length} channel(s) capturing; cloud ${config.cloud.secure ? "https" : "http"}://${config.cloud.host}:${config.cloud.port}`);
 	control.start().then(() => log("control channel connected"), (error: Error) => log(`control channel: ${error.message}`));
@@ -122,13 +141,16 @@ export default function main(): void {
 		if (!options.seconds || elapsed < options.seconds * 1000) return;
 		Timer.clear(tick);
 		for (const capture of captures) capture.stop();
+		snapshots?.stop();
 		const stats = cs.stats();
+		const stills = snapshots?.totals();
 		const m = memory();
 		cs.stop().then(async () => {
 			for (const capture of captures) capture.close();
-			if (options.summary) trace(`@@camera ${JSON.stringify({ channels: stats, heapPeak: m.chunksPeak + m.slotsPeak, native: m.native })}\n`);
+			if (options.summary) trace(`@@camera ${JSON.stringify({ channels: stats, snapshots: stills, heapPeak: m.chunksPeak + m.slotsPeak, native: m.native })}\n`);
 			await control!.close();
 			http.close();
+			snapshotHttp.close();
 			exit(0);
 		}, (error: Error) => {
 			log(`stop: ${error.message}`);
