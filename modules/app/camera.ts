@@ -7,7 +7,8 @@
  * (the sample clip looped in real time, or a V4L2 camera); cloud storage reads each ring with its
  * own cursor (modules/cs) and uploads what the cloud's plan asks for; the plan, presence, events
  * and gaps travel on the MQTT control channel. `--seconds` stops after that long (tests, CI),
- * `--event-every S` reports a motion event every S seconds (a stand-in for motion detection),
+ * `--event-every S` reports a motion event every S seconds (a stand-in for motion detection;
+ * `--event-at 10,13` at those seconds after the start),
  * `--summary` prints one JSON line of figures at the end. Without `--seconds` it runs until killed.
  */
 import { Ring } from "ring";
@@ -27,10 +28,10 @@ import { CloudControl, CloudStorage, type Plan } from "../cs/index.js";
 import { SnapshotScheduler, uploadSnapshot } from "../snapshot/index.js";
 import { DeviceFileError, parseDeviceFile, type DeviceConfig, type Endpoint } from "./device-file.js";
 
-interface Options { device: string; seconds: number; eventEvery: number; summary: boolean }
+interface Options { device: string; seconds: number; eventEvery: number; eventAt: number[]; summary: boolean }
 
 function parseArguments(args: string[]): Options {
-	const options: Options = { device: "", seconds: 0, eventEvery: 0, summary: false };
+	const options: Options = { device: "", seconds: 0, eventEvery: 0, eventAt: [], summary: false };
 	for (let i = 0; i < args.length; i++) {
 		const name = args[i];
 		const value = () => {
@@ -40,11 +41,12 @@ function parseArguments(args: string[]): Options {
 		if (name === "--device") options.device = value();
 		else if (name === "--seconds") options.seconds = Number(value());
 		else if (name === "--event-every") options.eventEvery = Number(value());
+		else if (name === "--event-at") options.eventAt = value().split(",").map(Number).sort((a, b) => a - b);
 		else if (name === "--summary") options.summary = true;
-		else throw new RangeError(`camera: unknown option ${name} (usage: camera --device FILE [--seconds N] [--event-every S] [--summary])`);
+		else throw new RangeError(`camera: unknown option ${name} (usage: camera --device FILE [--seconds N] [--event-every S] [--event-at S,S,…] [--summary])`);
 	}
 	if (!options.device) throw new RangeError("camera: --device FILE is required (the device file: id, secret, cloud URL, channels)");
-	if (!(options.seconds >= 0) || !(options.eventEvery >= 0)) throw new RangeError("camera: --seconds and --event-every must be numbers ≥ 0");
+	if (!(options.seconds >= 0) || !(options.eventEvery >= 0) || options.eventAt.some((s) => !(s >= 0))) throw new RangeError("camera: --seconds, --event-every and --event-at (seconds, comma-separated) must be numbers ≥ 0");
 	return options;
 }
 
@@ -134,9 +136,12 @@ export default function main(): void {
 	let nextEvent = options.eventEvery ? options.eventEvery * 1000 : Infinity;
 	const tick = Timer.repeat(() => {
 		const elapsed = Date.now() - started;
-		if (elapsed >= nextEvent) {
-			nextEvent += options.eventEvery * 1000;
-			cs.notifyEvent(1);   // bit 1: motion
+		if (elapsed >= nextEvent || (options.eventAt.length && elapsed >= options.eventAt[0] * 1000)) {
+			if (elapsed >= nextEvent) nextEvent += options.eventEvery * 1000;
+			else options.eventAt.shift();
+			const time = Date.now();
+			cs.notifyEvent(1, time);   // bit 1: motion
+			log(`event at ${time}`);
 		}
 		if (!options.seconds || elapsed < options.seconds * 1000) return;
 		Timer.clear(tick);

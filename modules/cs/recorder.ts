@@ -22,7 +22,8 @@
 import { RingReader, intact, FrameType } from "ring";
 import type { Frame, Ring } from "ring";
 import Timer from "timer";
-import { AudioTrack, Fmp4Muxer, MediaError, VideoTrack, bytesEqual, type VideoCodec, type VideoConfig } from "../media/index.js";
+import { AudioTrack, Fmp4Muxer, MediaError, VideoTrack, bytesEqual, type AudioConfig, type VideoCodec, type VideoConfig } from "../media/index.js";
+import { initSegment } from "../media/mp4-boxes.js";
 import { backoffDelay } from "../net/backoff.js";
 import { AbortedError } from "../net/errors.js";
 import type { SignedStream } from "../net/signing.js";
@@ -77,8 +78,13 @@ interface Stream {
 	/** Ring time of decode time 0, and its wall clock. */
 	origin: number;
 	epoch: number;
+	/** The init segment and the track configurations it was made of. */
 	init: Uint8Array | undefined;
+	video: VideoConfig | undefined;
+	audio: AudioConfig | undefined;
 	initStored: boolean;
+	/** Audio began after the stream's init: this stream goes on without it, and ends at the next segment. */
+	audioless: boolean;
 	seq: number;
 }
 
@@ -150,11 +156,21 @@ export class Recorder {
 
 	// --- time ---
 
-	/** Ring timestamps are the producer's ms; wall clock = ring time + this offset (from the newest frame). */
+	/**
+	 * Ring timestamps are the producer's ms; wall clock = ring time + this offset, measured on the
+	 * newest frame and then kept (re-measured only when the clocks jump by more than a second):
+	 * event times and stream epochs must use the same mapping, or a pre-roll comes out a few
+	 * milliseconds short of what was asked.
+	 */
 	#offset(): number {
 		const newest = this.#o.ring.stats().newestTimestamp;
-		return newest > 0 ? this.#clock() - newest : 0;
+		if (newest <= 0) return this.#offsetMs ?? 0;
+		const measured = this.#clock() - newest;
+		if (this.#offsetMs === undefined || Math.abs(measured - this.#offsetMs) > 1000) this.#offsetMs = measured;
+		return this.#offsetMs;
 	}
+
+	#offsetMs: number | undefined;
 
 	#ringTime(wall: number): number {
 		return wall - this.#offset();
@@ -272,7 +288,8 @@ export class Recorder {
 		const video = o.video ? new VideoTrack({ codec: o.video, onJump: "discontinuity" }) : undefined;
 		const audio = o.audio ? new AudioTrack({ onJump: "discontinuity" }) : undefined;
 		let config: VideoConfig | undefined;
-		let frames = 0, bytes = 0, last = first, endsStream = false;
+		const tracks = { video, audio };
+		let frames = 0, bytes = 0, skipped = 0, last = first, endsStream = false;
 		let frame: Frame | undefined = first;
 		while (frame) {
 			if (frame !== first) {
@@ -300,9 +317,15 @@ export class Recorder {
 					}
 					config = unit.config;
 					muxer.writeVideoUnit(unit);
+					frames++;
 				}
-				else if (frame.type === FrameType.audio && audio) muxer.writeAudioUnit(audio.process(frame.data, frame.timestamp));
-				frames++;
+				else if (frame.type === FrameType.audio && audio) {
+					if (stream.audioless) skipped++;
+					else {
+						muxer.writeAudioUnit(audio.process(frame.data, frame.timestamp));
+						frames++;
+					}
+				}
 			}
 			catch (error) {
 				if (!(error instanceof MediaError)) throw error;
@@ -316,13 +339,13 @@ export class Recorder {
 				}
 			}
 			last = frame;
-			bytes += await this.#send(outputs);
+			bytes += await this.#send(outputs, tracks);
 			frame = await this.#nextFrame();
 		}
 		if (this.#closed) return;
 		if (!frame) endsStream = true;   // stopped while waiting for a frame
 		muxer.flush();
-		bytes += await this.#send(outputs);
+		bytes += await this.#send(outputs, tracks);
 		const upload = this.#upload;
 		this.#upload = undefined;
 		const current = this.#stream!;   // #send may have begun a new stream (an audio track appeared)
@@ -344,6 +367,10 @@ export class Recorder {
 		this.#held = frame;
 		this.#next = frame ? { time: frame.timestamp, seq: frame.seq } : undefined;
 		current.seq++;
+		if (current.audioless) {
+			endsStream = true;
+			if (skipped) this.#lost(first.timestamp, frame ? frame.timestamp : last.timestamp, skipped, "rejected");
+		}
 		const endMs = frame ? frame.timestamp : last.timestamp;
 		if (verdict === Verdict.Stored) {
 			const s = this.stats;
@@ -405,9 +432,9 @@ export class Recorder {
 		throw new Restart(false, `the ring overwrote ${frame.seq - first.seq} frames before they were sent`);
 	}
 
-	#lost(from: number, to: number, frames: number): void {
+	#lost(from: number, to: number, frames: number, reason: Gap["reason"] = "overwritten"): void {
 		this.stats.framesLost += frames;
-		this.#gap(from, to, frames, "overwritten");
+		this.#gap(from, to, frames, reason);
 	}
 
 	#gap(from: number, to: number, frames: number, reason: Gap["reason"]): void {
@@ -418,22 +445,34 @@ export class Recorder {
 		this.#o.onGap?.(gap);
 	}
 
-	/** Sends what the muxer emitted: the init (PUT once per stream), fragments into the segment's request. */
-	async #send(outputs: { init: boolean; chunks: Uint8Array[] }[]): Promise<number> {
+	/**
+	 * Sends what the muxer emitted: fragments into the segment's request, after the stream's init
+	 * (PUT once per stream). The init is made from the stream's track configurations, this
+	 * segment's where it has them: a segment without audio belongs to a stream with audio.
+	 */
+	async #send(outputs: { init: boolean; chunks: Uint8Array[] }[], tracks: { video?: VideoTrack; audio?: AudioTrack }): Promise<number> {
 		let bytes = 0;
 		while (outputs.length) {
 			const { init, chunks } = outputs.shift()!;
 			let stream = this.#stream!;
 			if (init) {
-				const bytes = chunks[0];
+				const video = tracks.video?.config ?? stream.video;
+				const audio = stream.audioless ? undefined : tracks.audio?.config ?? stream.audio;
+				const bytes = initSegment(video, audio);
 				if (stream.init && !bytesEqual(stream.init, bytes)) {
-					// Another set of tracks (audio began after the stream started): a new stream
-					// with the same time 0, from this segment on.
-					if (this.#upload) throw new Error("the tracks changed within a segment");
+					if (this.#upload) {
+						// Audio began in the middle of a segment whose stream has none: this stream
+						// goes on without it, and the next segment starts a stream with both.
+						stream.audioless = true;
+						throw new Restart(false, "audio began within a segment: its stream goes on without it");
+					}
+					// Other tracks (audio began after the stream started): a new stream with the same time 0.
 					await this.#finishStream();
 					stream = this.#stream = this.#newStream(undefined, stream);
 				}
 				stream.init = bytes;
+				stream.video = video;
+				stream.audio = audio;
 				if (!stream.initStored) await this.#putInit(stream);
 				continue;
 			}
@@ -473,7 +512,7 @@ export class Recorder {
 		let id = String(epoch);
 		if (id === this.#lastStreamId) id += `-${this.stats.streams}`;
 		this.#lastStreamId = id;
-		return { id, origin, epoch, init: undefined, initStored: false, seq: 0 };
+		return { id, origin, epoch, init: undefined, video: undefined, audio: undefined, initStored: false, audioless: false, seq: 0 };
 	}
 
 	#lastStreamId = "";
