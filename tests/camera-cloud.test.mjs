@@ -4,6 +4,7 @@
 // pushed is either stored or counted in a gap.
 import test from "ava";
 import { cloudFor, deviceIn } from "../cloud/tests/_cloud.mjs";
+import { eventually } from "../cloud/tests/_mqtt.mjs";
 import { s3For } from "../cloud/tests/_s3.mjs";
 import { cuttableProxy, deviceFile, runCamera, storedFrames, totalFrames } from "./_camera.mjs";
 
@@ -70,7 +71,7 @@ test("xs › a cut longer than the ring loses the oldest frames, and the gap the
 	// A 64 KiB GOP estimate: a ring of about 150 KB, some 8 s of the sample clip.
 	const file = deviceFile(t, device, `http://127.0.0.1:${proxy.port}`, { maxGopBytes: 65536 });
 	const run = await runCamera(file, {
-		seconds: 30,
+		seconds: 36,   // the control channel reconnects within 10 s of the cut's end, then sends the gaps
 		onStdout(chunk) {
 			if (!cut && /control channel connected/.test(chunk)) {
 				cut = true;
@@ -84,4 +85,9 @@ test("xs › a cut longer than the ring loses the oldest frames, and the gap the
 	t.true(stats.gaps >= 1);
 	const gaps = [...run.stdout.matchAll(/gap: (\d+) frames overwritten/g)].map((m) => Number(m[1]));
 	t.is(gaps.reduce((a, b) => a + b, 0), stats.framesLost, "the gaps reported add up to the frames lost");
+	// …and reached the cloud (MQTT, QoS 1: held through the cut), where viewers list them.
+	await eventually(() => cloud.ctx.db.prepare("SELECT sum(frames) AS n FROM gaps WHERE device = ?").get(device.id).n === stats.framesLost, 10_000).catch(() => {});
+	const stored = cloud.ctx.db.prepare("SELECT sum(frames) AS frames, min(from_ms) AS from_ms FROM gaps WHERE device = ? AND reason = 'overwritten'").get(device.id);
+	t.is(stored.frames, stats.framesLost, "the cloud holds gaps for exactly the frames lost");
+	t.true(stored.from_ms > Date.now() - 60_000);
 });

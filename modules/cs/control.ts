@@ -41,7 +41,7 @@ export class CloudControl {
 			address: options.address, port: options.port, socket: options.socket, socketOptions: options.socketOptions,
 			clientId: id, username: id, password: () => options.signer.mqttPassword(), keepAlive: 60, cleanSession: true,
 			will: { topic: `${this.#topic}presence`, payload: '{"online":false}', qos: 1, retain: true },
-			reconnect: { minDelay: options.reconnect?.minDelay ?? 1000, maxDelay: options.reconnect?.maxDelay ?? 60_000 },
+			reconnect: { minDelay: options.reconnect?.minDelay ?? 1000, maxDelay: options.reconnect?.maxDelay ?? 10_000 },
 			onConnect: () => {
 				this.#publish("presence", { online: true, time: this.#now() }, true);
 				options.onConnect?.();
