@@ -56,3 +56,25 @@ export function xsTestKeys() {
 			.map((f) => relative(join(build, "ts"), join(dir, f)).replace(/\.js$/, ""));
 	});
 }
+
+// Runs one XS test file (a module key such as "tests/net/http.test") with `config` as its JSON
+// argument, logs every XS test's result on `t` (log lines starting "@@" are data for the caller,
+// not logged) and fails `t` on any failure; returns the per-test results { title, ok, error, logs }.
+export async function runXsTests(t, key, config) {
+	const { code, signal, stdout, stderr } = await runHost(["ivxs/test-runner", "--", key, JSON.stringify(config)], { timeoutMs: 120_000 });
+	const lines = stdout.split("\n");
+	const results = lines.filter((l) => l.startsWith("@@ivxs-test ")).map((l) => JSON.parse(l.slice(12)));
+	const doneLine = lines.find((l) => l.startsWith("@@ivxs-done "));
+	const done = doneLine ? JSON.parse(doneLine.slice(12)) : undefined;
+	t.truthy(done, `no summary from the XS host (exit ${code}${signal ? ", " + signal : ""}):\n${stderr}`);
+	t.false(/AddressSanitizer|LeakSanitizer|runtime error:/.test(stderr), stderr.slice(-4000));   // tests/net-sanitized.test.mjs
+	t.falsy(done?.loadError, done?.loadError);
+	t.true(results.length > 0, "no tests ran");
+	for (const r of results) {
+		t.log(`${r.ok ? "✔" : "✘"} ${r.title}`);
+		for (const line of r.logs ?? []) if (!line.startsWith("@@")) t.log(`    ${line}`);
+	}
+	const failed = results.filter((r) => !r.ok);
+	t.deepEqual(failed.map((r) => `${r.title}: ${r.error}`), []);
+	return results;
+}

@@ -2,28 +2,8 @@
 // (tests/net/*.test.ts, compiled to build/ts/tests/net) runs once with the servers' ports as its
 // argument; every XS test's result is logged here and any failure fails the ava test.
 import test from "ava";
-import { runHost } from "./_host.mjs";
+import { runHost, runXsTests as runXs } from "./_host.mjs";
 import { blackhole, closedPort, httpServer, mqttBroker, pausingProxy, rawServer, signingServer, streamDigest, testPki } from "./_net-servers.mjs";
-
-// Runs one XS test file; returns the per-test results.
-async function runXs(t, key, config) {
-	const { code, signal, stdout, stderr } = await runHost(["ivxs/test-runner", "--", key, JSON.stringify(config)], { timeoutMs: 120_000 });
-	const lines = stdout.split("\n");
-	const results = lines.filter((l) => l.startsWith("@@ivxs-test ")).map((l) => JSON.parse(l.slice(12)));
-	const doneLine = lines.find((l) => l.startsWith("@@ivxs-done "));
-	const done = doneLine ? JSON.parse(doneLine.slice(12)) : undefined;
-	t.truthy(done, `no summary from the XS host (exit ${code}${signal ? ", " + signal : ""}):\n${stderr}`);
-	t.false(/AddressSanitizer|LeakSanitizer|runtime error:/.test(stderr), stderr.slice(-4000));   // tests/net-sanitized.test.mjs
-	t.falsy(done?.loadError, done?.loadError);
-	t.true(results.length > 0, "no tests ran");
-	for (const r of results) {
-		t.log(`${r.ok ? "✔" : "✘"} ${r.title}`);
-		for (const line of r.logs ?? []) t.log(`    ${line}`);
-	}
-	const failed = results.filter((r) => !r.ok);
-	t.deepEqual(failed.map((r) => `${r.title}: ${r.error}`), []);
-	return results;
-}
 
 test("xs › net/http: the HTTP client against Node servers", async (t) => {
 	const http = await httpServer();

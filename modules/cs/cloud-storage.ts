@@ -104,6 +104,7 @@ export class CloudStorage {
 		if ((onStart !== undefined && typeof onStart !== "function") || (onStop !== undefined && typeof onStop !== "function")) throw new CsError("argument", "onStart and onStop must be functions");
 		if (video !== false && video !== "h264" && video !== "h265") throw new CsError("codec", `video must be "h264", "h265" or false`);
 		if (!video && !audio) throw new CsError("argument", "neither video nor audio");
+		this.#checkChannel(channel);   // before the ring is reserved: a refused init leaves nothing behind
 		const ring = new Ring({ arenaBytes: Math.max(256 * 1024, maxGopBytes * RING_GOPS) });
 		this.#pushChannel = this.#add(ring, true, { channel, video: video || undefined, audio });
 		this.#callbacks = { onStart, onStop };
@@ -122,8 +123,7 @@ export class CloudStorage {
 	}
 
 	#add(ring: Ring, ownRing: boolean, { channel, video, audio }: { channel: number; video: VideoCodec | undefined; audio: boolean }): Channel {
-		if (!Number.isInteger(channel) || channel < 0 || channel > 63) throw new CsError("argument", "channel must be an integer in 0..63");
-		if (this.#channels.has(channel)) throw new CsError("state", `channel ${channel} is already recorded`);
+		this.#checkChannel(channel);
 		const o = this.#o;
 		const recorder = new Recorder({
 			ring, channel, video, audio, client: new StreamClient(o.http, o.signer, channel), clock: o.clock, log: o.log,
@@ -255,6 +255,11 @@ export class CloudStorage {
 		this.#channels.forEach((channel) => { stopping.push(channel.recorder.stop()); });
 		await Promise.all(stopping);
 		this.exit();
+	}
+
+	#checkChannel(channel: number): void {
+		if (!Number.isInteger(channel) || channel < 0 || channel > 63) throw new CsError("argument", "channel must be an integer in 0..63");
+		if (this.#channels.has(channel)) throw new CsError("state", `channel ${channel} is already recorded`);
 	}
 
 	#checkState(what: string): void {
