@@ -27,15 +27,15 @@ test("xs › cs: the push API refuses wrong use and malformed frames with clear 
 	t.true(m.heap <= 32 * 1024);
 });
 
-// Known bugs of modules/cs/recorder.ts, reproduced by tests/cs/api.test.ts (config.only): each is
-// expected to fail until recorder.ts is fixed — then ava reports it and `.failing` comes off.
+// Bugs of modules/cs/recorder.ts found by tests/cs/api.test.ts (config.only), fixed: each case
+// failed on the recorder before its fix.
 for (const [title, bug] of [
 	["recorder: a push whose timestamps start at 0 gets one stream, not an init refused for epoch 0",
 		"#offset() treats a newest timestamp of 0 as 'no frames': the first stream's epoch is 0, the cloud answers 400, the recorder starts a new stream after a backoff"],
 	["recorder: stop() right after a burst of pushes uploads every frame pushed before it",
 		"stop() sets want=Nothing first, so #segment ends at the next frame it reads (!#active()): frames in the ring not read yet are dropped, with no gap"],
 ]) {
-	test.failing(`xs › cs (known bug) ${title}`, async (t) => {
+	test(`xs › cs ${title}`, async (t) => {
 		const cloud = await cloudFor(t);
 		const device = deviceIn(cloud, undefined, { channels: 4 });
 		t.log(bug);

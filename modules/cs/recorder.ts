@@ -106,6 +106,9 @@ export class Recorder {
 	readonly #clock: () => number;
 	#want = Want.Nothing;
 	#segmentMs = 2000;
+	#fromOldest = false;
+	/** The last ring seq stop() still uploads. */
+	#drainTo: number | undefined;
 	#clipSettings = { preRollMs: 5000, postRollMs: 10000, maxClipMs: 300000 };
 	readonly #clip = new ClipPolicy(this.#clipSettings);
 	#reader: RingReader | undefined;
@@ -134,6 +137,9 @@ export class Recorder {
 		this.#clip.settings = this.#clipSettings;
 		if (want === this.#want) return;
 		if (this.#want === Want.Clips) this.#clip.reset();
+		// Continuous from now: from the live edge, or — when the ring is still empty — from its
+		// first key frame (frames pushed before the loop first reads are uploaded too).
+		if (want === Want.Continuous) this.#fromOldest = this.#o.ring.stats().framesHeld === 0;
 		this.#want = want;
 		this.#poke();
 		this.#start();
@@ -163,9 +169,9 @@ export class Recorder {
 	 * milliseconds short of what was asked.
 	 */
 	#offset(): number {
-		const newest = this.#o.ring.stats().newestTimestamp;
-		if (newest <= 0) return this.#offsetMs ?? 0;
-		const measured = this.#clock() - newest;
+		const stats = this.#o.ring.stats();
+		if (!stats.framesHeld) return this.#offsetMs ?? 0;   // (a held frame may well be at time 0)
+		const measured = this.#clock() - stats.newestTimestamp;
 		if (this.#offsetMs === undefined || Math.abs(measured - this.#offsetMs) > 1000) this.#offsetMs = measured;
 		return this.#offsetMs;
 	}
@@ -186,8 +192,12 @@ export class Recorder {
 		});
 	}
 
-	/** Stops gracefully: the segment being cut is finished with the frames there are and stored, the stream ended. */
+	/**
+	 * Stops gracefully: what the ring holds now (up to the newest frame, when uploading) is
+	 * uploaded, the last segment with the frames there are, and the stream ended.
+	 */
 	async stop(): Promise<void> {
+		if (this.#active()) this.#drainTo = this.#o.ring.stats().framesPushed - 1;   // ring seqs count pushes from 0
 		this.configure("none", { segmentMs: this.#segmentMs, ...this.#clipSettings });
 		await this.#running;
 		this.close();
@@ -228,7 +238,12 @@ export class Recorder {
 	}
 
 	#active(): boolean {
-		return this.#want === Want.Continuous || (this.#want === Want.Clips && this.#clip.running);
+		return this.#want === Want.Continuous || (this.#want === Want.Clips && this.#clip.running) || this.#draining();
+	}
+
+	/** Stopping, with frames pushed before stop() still to upload. */
+	#draining(): boolean {
+		return this.#drainTo !== undefined && this.#next !== undefined && this.#next.seq <= this.#drainTo;
 	}
 
 	/** Event mode: starts the pending clip at the newest key frame at or before its pre-roll. */
@@ -302,7 +317,7 @@ export class Recorder {
 					}
 				}
 				if (frame.key && frame.timestamp - first.timestamp >= this.#segmentMs) break;
-				if (!this.#active()) {
+				if (!this.#active() || (this.#drainTo !== undefined && frame.seq > this.#drainTo)) {
 					endsStream = true;
 					break;
 				}
@@ -400,7 +415,10 @@ export class Recorder {
 		if (frame && this.#reader && this.#reader.valid(frame)) return frame;
 		if (!this.#reader) {
 			const next = this.#next;
-			this.#reader = new RingReader(this.#o.ring, next ? { at: "time", time: next.time, onReadable: () => this.#poke() } : { at: "live", onReadable: () => this.#poke() });
+			const onReadable = () => this.#poke();
+			const at = next ? next.time : this.#fromOldest ? 0 : undefined;
+			this.#fromOldest = false;
+			this.#reader = new RingReader(this.#o.ring, at === undefined ? { at: "live", onReadable } : { at: "time", time: at, onReadable });
 		}
 		frame = await this.#nextFrame();
 		if (!frame) return undefined;
@@ -418,7 +436,7 @@ export class Recorder {
 			if (this.#closed || !this.#reader) return undefined;
 			const frame = this.#reader.read();
 			if (frame) return frame;
-			if (!this.#active()) return undefined;
+			if (!this.#active() || this.#drainTo !== undefined) return undefined;   // (draining: all read)
 			// Clip end by time: with no frame coming, a clip still ends.
 			await this.#sleep(1000);
 		}
