@@ -90,3 +90,21 @@ export async function until(page, what, fn, arg, timeoutMs = 30000) {
 		throw new Error(`timed out waiting for ${what}: ${error.message.split("\n")[0]}`);
 	}
 }
+
+/**
+ * Opens a device's live view from the device list and checks it plays: past 2 s, advancing, a
+ * decoded picture, a delay behind capture under 10 s. Returns that delay (ms).
+ */
+export async function checkLiveView(t, page, device) {
+	await page.click(`.device-card[data-device="${device}"]`);
+	await until(page, "live playback past 2 s", () => document.querySelector("#live-video")?.currentTime > 2, undefined, 45000);
+	const liveAt = await page.evaluate(() => document.querySelector("#live-video").currentTime);
+	await page.waitForTimeout(2000);
+	const liveLater = await page.evaluate(() => document.querySelector("#live-video").currentTime);
+	t.true(liveLater - liveAt > 1, `live currentTime ${liveAt} → ${liveLater}`);
+	t.true(await videoColours(page, "#live-video") > 8, "the live frame is a picture");
+	const latency = await page.evaluate(() => document.querySelector("#live-video").ivxsPlayer.latency());
+	t.log(`live: delay behind capture ${latency} ms`);
+	t.true(latency > 0 && latency < 10000, `live delay ${latency} ms`);
+	return latency;
+}
