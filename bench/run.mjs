@@ -92,6 +92,29 @@
  *    as EXT-X-PROGRAM-DATE-TIME) to the frame on screen in the console's live view, median and p95
  *    over 20 s, against hls.js defaults playing the same playlist in the same page
  *    (bench/cloud-latency/run.mjs; also runnable alone). Target: median <= 2000 ms.
+ * 9. cloud — cameras one cloud process ingests on one core (bench/cloud/ingest.mjs, its header).
+ * 10. cs — cloud storage on the camera: the Linux camera app (modules/app/camera, modules/cs,
+ *    modules/snapshot) on the XS host against a cloud started in this process, one fresh device per
+ *    run with its plan PUT by the admin, ~2 min (bench/cs/run.mjs; its header has the details):
+ *      /usr/bin/time -f '%U %S %M' -o build/bench/cs/<run>.time build/bin/ivxs modules/app/camera -- \
+ *          --device build/bench/cs/<run>.json --seconds N --summary [--memory-probe 4] [--event-every 7.7]
+ *    with video = build/bench/cs-1mbit-640x480-15fps.h264 (ffmpeg libx264 1 Mbit/s CBR, 640x480,
+ *    15 fps, GOP 15, made once) + fixtures/media/aac-lc-16k-mono.aac + fixtures/media/stills.
+ *    upload_cpu: the camera's CPU (utime + stime, /proc/<pid>/stat, steady state) uploading every
+ *      frame (plan continuous, 2-s segments, 20 s) minus the same app with plan mode "none"
+ *      (capture + ring + snapshots, nothing uploaded): ms of CPU per second of video and % of a
+ *      core. Reported (no target); meets = framesLost 0 and ffprobe decodes exactly the frames
+ *      uploaded from what the cloud stored.
+ *    heap: cloud storage's XS heap = upload run − none run, live (after a forced GC: camera
+ *      --memory-probe) and peak/in-use (SIGUSR1 reports, with garbage), on the 64-bit host and
+ *      the 32-bit one (build/bin/ivxs-m32, 12-s runs side by side); native ring bytes reported.
+ *      Target: live cost <= 32 KiB (judged on m32 when it builds).
+ *    event_to_playable: plan event (preRollS 2, postRollS 4), events every 7.7 s for 29 s: from
+ *      the event's time (GET /v1/devices/{id}/events) to the cloud's commit of the segment holding
+ *      it (ingest segmentEvents), median; segmentS 2 (judged) and 1; also to the clip's first
+ *      (pre-roll) segment. Target: median <= 2000 ms.
+ *    snapshot: bytes the cloud stored / the JPEG's bytes, and the PUT body on the wire (counting
+ *      TCP proxy) / the JPEG's bytes. Target: 1.0 (binary body, no base64).
  */
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
@@ -103,6 +126,7 @@ import { nativeModules } from "../scripts/native-modules.mjs";
 import { benchP2p } from "./p2p/run.mjs";
 import { benchCloudLatency } from "./cloud-latency/run.mjs";
 import { benchCloud } from "./cloud/ingest.mjs";
+import { benchCs } from "./cs/run.mjs";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 process.chdir(root);
@@ -557,6 +581,7 @@ async function main() {
 		["p2p", () => benchP2p({ log })],
 		["cloud_latency", () => benchCloudLatency()],
 		["cloud", () => benchCloud({ root, log })], // bench/cloud/ingest.mjs
+		["cs", () => benchCs({ root, log })], // bench/cs/run.mjs
 	];
 	// `node bench/run.mjs xs_heap capture` runs only those sections.
 	const only = process.argv.slice(2);

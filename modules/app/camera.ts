@@ -1,20 +1,22 @@
 /*
  * The Linux camera app: capture → GOP ring → cloud storage (+ snapshots), controlled by the cloud.
  *
- *   ivxs modules/app/camera -- --device device.json [--seconds N] [--event-every S] [--summary]
+ *   ivxs modules/app/camera -- --device device.json [--seconds N] [--event-every S] [--summary] [--memory-probe S]
  *
  * Each enabled channel of the device file (device-file.ts) gets a ring and a capture thread
  * (the sample clip looped in real time, or a V4L2 camera); cloud storage reads each ring with its
  * own cursor (modules/cs) and uploads what the cloud's plan asks for; the plan, presence, events
  * and gaps travel on the MQTT control channel. `--seconds` stops after that long (tests, CI),
  * `--event-every S` reports a motion event every S seconds (a stand-in for motion detection;
- * `--event-at 10,13` at those seconds after the start),
- * `--summary` prints one JSON line of figures at the end. Without `--seconds` it runs until killed.
+ * `--event-at 10,13` at those seconds after the start), `--summary` prints one JSON line of
+ * figures at the end, `--memory-probe S` (benchmarks) forces a garbage collection every S seconds
+ * and prints the XS heap then in use (`@@memory {json}`: what is live, without the garbage that
+ * waits for the next collection). Without `--seconds` it runs until killed.
  */
 import { Ring } from "ring";
 import { Capture } from "capture";
 import * as crypto from "ivxs/crypto";
-import { argv, exit, memory } from "ivxs/host";
+import { argv, collectGarbage, exit, memory } from "ivxs/host";
 import { readFile } from "ivxs/platform";
 import TLSSocket from "embedded:io/socket/tcp/tls";
 import Timer from "timer";
@@ -28,10 +30,10 @@ import { CloudControl, CloudStorage, type Plan } from "../cs/index.js";
 import { SnapshotScheduler, uploadSnapshot } from "../snapshot/index.js";
 import { DeviceFileError, parseDeviceFile, type DeviceConfig, type Endpoint } from "./device-file.js";
 
-interface Options { device: string; seconds: number; eventEvery: number; eventAt: number[]; summary: boolean }
+interface Options { device: string; seconds: number; eventEvery: number; eventAt: number[]; summary: boolean; memoryProbe: number }
 
 function parseArguments(args: string[]): Options {
-	const options: Options = { device: "", seconds: 0, eventEvery: 0, eventAt: [], summary: false };
+	const options: Options = { device: "", seconds: 0, eventEvery: 0, eventAt: [], summary: false, memoryProbe: 0 };
 	for (let i = 0; i < args.length; i++) {
 		const name = args[i];
 		const value = () => {
@@ -43,10 +45,11 @@ function parseArguments(args: string[]): Options {
 		else if (name === "--event-every") options.eventEvery = Number(value());
 		else if (name === "--event-at") options.eventAt = value().split(",").map(Number).sort((a, b) => a - b);
 		else if (name === "--summary") options.summary = true;
-		else throw new RangeError(`camera: unknown option ${name} (usage: camera --device FILE [--seconds N] [--event-every S] [--event-at S,S,…] [--summary])`);
+		else if (name === "--memory-probe") options.memoryProbe = Number(value());
+		else throw new RangeError(`camera: unknown option ${name} (usage: camera --device FILE [--seconds N] [--event-every S] [--event-at S,S,…] [--summary] [--memory-probe S])`);
 	}
 	if (!options.device) throw new RangeError("camera: --device FILE is required (the device file: id, secret, cloud URL, channels)");
-	if (!(options.seconds >= 0) || !(options.eventEvery >= 0) || options.eventAt.some((s) => !(s >= 0))) throw new RangeError("camera: --seconds, --event-every and --event-at (seconds, comma-separated) must be numbers ≥ 0");
+	if (!(options.seconds >= 0) || !(options.eventEvery >= 0) || !(options.memoryProbe >= 0) || options.eventAt.some((s) => !(s >= 0))) throw new RangeError("camera: --seconds, --event-every, --memory-probe and --event-at (seconds, comma-separated) must be numbers ≥ 0");
 	return options;
 }
 
@@ -134,6 +137,7 @@ export default function main(): void {
 
 	const started = Date.now();
 	let nextEvent = options.eventEvery ? options.eventEvery * 1000 : Infinity;
+	let nextProbe = options.memoryProbe ? options.memoryProbe * 1000 : Infinity;
 	const tick = Timer.repeat(() => {
 		const elapsed = Date.now() - started;
 		if (elapsed >= nextEvent || (options.eventAt.length && elapsed >= options.eventAt[0] * 1000)) {
@@ -142,6 +146,12 @@ export default function main(): void {
 			const time = Date.now();
 			cs.notifyEvent(1, time);   // bit 1: motion
 			log(`event at ${time}`);
+		}
+		if (elapsed >= nextProbe) {
+			nextProbe += options.memoryProbe * 1000;
+			collectGarbage();
+			const m = memory();
+			trace(`@@memory ${JSON.stringify({ at: elapsed, chunks: m.chunks, slots: m.slots, heap: m.chunks + m.slots })}\n`);
 		}
 		if (!options.seconds || elapsed < options.seconds * 1000) return;
 		Timer.clear(tick);
