@@ -29,16 +29,16 @@ test("xs › cs: the push API refuses wrong use and malformed frames with clear 
 
 // Bugs of modules/cs/recorder.ts found by tests/cs/api.test.ts (config.only), fixed: each case
 // failed on the recorder before its fix.
-for (const [title, bug] of [
+for (const [title, before] of [
 	["recorder: a push whose timestamps start at 0 gets one stream, not an init refused for epoch 0",
-		"#offset() treats a newest timestamp of 0 as 'no frames': the first stream's epoch is 0, the cloud answers 400, the recorder starts a new stream after a backoff"],
+		"#offset() took a newest timestamp of 0 for 'no frames': the first stream's epoch was 0, the cloud answered 400, the recorder began a new stream after a backoff"],
 	["recorder: stop() right after a burst of pushes uploads every frame pushed before it",
-		"stop() sets want=Nothing first, so #segment ends at the next frame it reads (!#active()): frames in the ring not read yet are dropped, with no gap"],
+		"stop() set want=Nothing first, so #segment ended at the next frame it read (!#active()): frames in the ring not read yet were dropped, with no gap"],
 ]) {
 	test(`xs › cs ${title}`, async (t) => {
 		const cloud = await cloudFor(t);
 		const device = deviceIn(cloud, undefined, { channels: 4 });
-		t.log(bug);
+		t.log(`before the fix: ${before}`);
 		await runXs(t, "tests/cs/api.test", { port: Number(new URL(cloud.url).port), id: device.id, secret: device.secret, only: title });
 	});
 }
