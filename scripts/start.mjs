@@ -6,7 +6,7 @@
 //
 //   npm start                              everything, until Ctrl-C
 //   npm start -- --seconds 20              stop after 20 s and say what the cloud stored
-//   npm start -- --cloud-only              just the cloud
+//   npm start -- --cloud-only              just the cloud (and the camera's device file, printed)
 //   npm start -- --camera-only --device F  just the camera, against the cloud in device file F
 //   options: --port N (8080), --data DIR (ivxs-data), --event-every S (60: a motion event)
 //
@@ -155,10 +155,14 @@ else {
 	console.log("");
 	console.log(`  ivxs is running — open the console: ${url}/`);
 	console.log(`  sign in as "admin" with password ${password ?? "(printed at the first start; reset it with npm run cloud -- user password admin --data " + cloudData + ")"}`);
-	if (!options.cloudOnly) console.log(`  camera "demo-cam" plays the sample clip; device file ${join(data, "device.json")}`);
+	// --cloud-only registers the camera too: its device file is what another host of the same
+	// app needs (--camera-only, or mcsim: README "Board developers").
+	const deviceFile = demoDevice(url);
+	if (!options.cloudOnly) console.log(`  camera "demo-cam" plays the sample clip; device file ${deviceFile}`);
+	else console.log(`  camera "demo-cam" is registered, not started; its device file: ${deviceFile}`);
 	console.log(`  data: ${data}${options.seconds ? `; stopping after ${options.seconds} s` : "; Ctrl-C stops"}`);
 	console.log("");
-	if (!options.cloudOnly) cameraRun = startCamera(demoDevice(url));
+	if (!options.cloudOnly) cameraRun = startCamera(deviceFile);
 	else if (options.seconds) setTimeout(() => stopAll(0), options.seconds * 1000);
 }
 

@@ -5,4 +5,6 @@ declare module "ivxs/moddable" {
 	}
 	/** XS heap (bytes) in use and at peak, and each native module's counter. */
 	export function memory(): XsMemory;
+	/** A full garbage collection now. */
+	export function collectGarbage(): void;
 }

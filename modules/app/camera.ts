@@ -1,10 +1,17 @@
 /*
- * The Linux camera app: capture → GOP ring → cloud storage (+ snapshots), controlled by the cloud.
+ * The camera app, the one composition root on every host: capture → GOP ring → cloud storage
+ * (+ snapshots), controlled by the cloud. It reaches the machine only through ivxs/platform
+ * (platform.d.ts: files, crypto, TLS, storage, clocks) and the modules every host has (timer,
+ * embedded:io sockets, the native ring/annexb/capture), so the Linux host (`npm start`), mcsim
+ * and the ESP32-S3 build run this same file (manifest.json).
  *
- *   ivxs modules/app/camera -- --device device.json [--seconds N] [--event-every S] [--summary] [--memory-probe S]
+ *   ivxs modules/app/camera -- [--device device.json] [--seconds N] [--event-every S] [--summary] [--memory-probe S]
  *
+ * The device file comes from --device or, without it, from the device's provisioned one
+ * (provisioning.ts). On Moddable builds the arguments are the manifest's config.args.
  * Each enabled channel of the device file (device-file.ts) gets a ring and a capture thread
- * (the sample clip looped in real time, or a V4L2 camera); cloud storage reads each ring with its
+ * (the sample clip looped in real time, or a V4L2 camera; boards have no camera source yet:
+ * their `capture` says so and the channel is skipped); cloud storage reads each ring with its
  * own cursor (modules/cs) and uploads what the cloud's plan asks for; the plan, presence, events
  * and gaps travel on the MQTT control channel. `--seconds` stops after that long (tests, CI),
  * `--event-every S` reports a motion event every S seconds (a stand-in for motion detection;
@@ -15,10 +22,7 @@
  */
 import { Ring } from "ring";
 import { Capture } from "capture";
-import * as crypto from "ivxs/crypto";
-import { argv, collectGarbage, exit, memory } from "ivxs/host";
-import { readFile } from "ivxs/platform";
-import TLSSocket from "embedded:io/socket/tcp/tls";
+import { Digest, TLSSocket, argv, collectGarbage, exit, hmacSha256, memory, monotonic, now, readFile } from "ivxs/platform";
 import Timer from "timer";
 import { scan as scanAnnexB } from "annexb";
 import { probeVideo, useNativeScanner } from "../media/index.js";
@@ -29,6 +33,7 @@ import { DeviceSigner } from "../net/signing.js";
 import { CloudControl, CloudStorage, type Plan } from "../cs/index.js";
 import { SnapshotScheduler, uploadSnapshot } from "../snapshot/index.js";
 import { DeviceFileError, parseDeviceFile, type DeviceConfig, type Endpoint } from "./device-file.js";
+import { readDeviceFile } from "./provisioning.js";
 
 interface Options { device: string; seconds: number; eventEvery: number; eventAt: number[]; summary: boolean; memoryProbe: number }
 
@@ -46,9 +51,8 @@ function parseArguments(args: string[]): Options {
 		else if (name === "--event-at") options.eventAt = value().split(",").map(Number).sort((a, b) => a - b);
 		else if (name === "--summary") options.summary = true;
 		else if (name === "--memory-probe") options.memoryProbe = Number(value());
-		else throw new RangeError(`camera: unknown option ${name} (usage: camera --device FILE [--seconds N] [--event-every S] [--event-at S,S,…] [--summary] [--memory-probe S])`);
+		else throw new RangeError(`camera: unknown option ${name} (usage: camera [--device FILE] [--seconds N] [--event-every S] [--event-at S,S,…] [--summary] [--memory-probe S])`);
 	}
-	if (!options.device) throw new RangeError("camera: --device FILE is required (the device file: id, secret, cloud URL, channels)");
 	if (!(options.seconds >= 0) || !(options.eventEvery >= 0) || !(options.memoryProbe >= 0) || options.eventAt.some((s) => !(s >= 0))) throw new RangeError("camera: --seconds, --event-every, --memory-probe and --event-at (seconds, comma-separated) must be numbers ≥ 0");
 	return options;
 }
@@ -59,16 +63,16 @@ const readText = (path: string) => utf8Decode(new Uint8Array(readFile(path)));
 function transport(endpoint: Endpoint, ca: string | undefined): { address: string; port: number; socket?: SocketConstructor; socketOptions?: Record<string, unknown> } {
 	const { address, port } = endpoint;
 	if (!endpoint.secure) return { address, port };
-	return { address, port, socket: TLSSocket as unknown as SocketConstructor, socketOptions: { host: endpoint.host, secure: { ca } } };
+	return { address, port, socket: TLSSocket as SocketConstructor, socketOptions: { host: endpoint.host, secure: { ca } } };
 }
 
 function loadConfig(path: string): DeviceConfig {
 	let text: string;
 	try {
-		text = readText(path);
+		text = readDeviceFile(path);
 	}
 	catch (error) {
-		throw new DeviceFileError(`cannot read ${path} (${(error as Error).message})`);
+		throw new DeviceFileError(`cannot read ${path || "the provisioned one"} (${(error as Error).message})`);
 	}
 	return parseDeviceFile(text, readText);
 }
@@ -86,7 +90,7 @@ export default function main(): void {
 	}
 	useNativeScanner(scanAnnexB);
 	const log = (message: string) => trace(`camera ${config.id}: ${message}\n`);
-	const signer = new DeviceSigner(config.id, config.secret, crypto);
+	const signer = new DeviceSigner(config.id, config.secret, { Digest, hmacSha256 });
 	const http = new HttpClient({ ...transport(config.cloud, config.ca), host: config.cloud.host, connectTimeout: 5000, idleTimeout: 15_000 });
 	let control: CloudControl | undefined;
 	const cs = new CloudStorage({
@@ -111,12 +115,12 @@ export default function main(): void {
 		const intervalMs = plan.snapshotIntervalS * 1000;
 		if (snapshots) return snapshots.setInterval(intervalMs);
 		snapshots = new SnapshotScheduler({
-			intervalMs, channels: [...byChannel.keys()], now: Date.now, timer: Timer, maxInFlight: 4,
+			intervalMs, channels: [...byChannel.keys()], now, timer: Timer, maxInFlight: 4,
 			async upload(channel) {
 				const capture = byChannel.get(channel)!;
 				if (!capture.stats().running) throw new Error(`channel ${channel} is not capturing`);
 				const still = capture.still();
-				await uploadSnapshot(snapshotHttp, signer, channel, Date.now(), still.data);
+				await uploadSnapshot(snapshotHttp, signer, channel, now(), still.data);
 			},
 		});
 		snapshots.start();
@@ -124,9 +128,19 @@ export default function main(): void {
 	for (const channel of config.channels) {
 		if (!channel.enabled) continue;
 		const ring = new Ring({ maxGopBytes: config.maxGopBytes });
-		let fps = channel.fps;
-		if (channel.video && fps === undefined) fps = probeVideo(new Uint8Array(readFile(channel.video, { maxBytes: 256 * 1024 })), channel.codec).frameRate ?? 25;
-		const capture = new Capture({ ring, video: channel.video, audio: channel.audio, stills: channel.stills, codec: channel.codec, fps });
+		let capture: Capture;
+		try {
+			let fps = channel.fps;
+			if (channel.video && fps === undefined) fps = probeVideo(new Uint8Array(readFile(channel.video, { maxBytes: 256 * 1024 })), channel.codec).frameRate ?? 25;
+			capture = new Capture({ ring, video: channel.video, audio: channel.audio, stills: channel.stills, codec: channel.codec, fps });
+		}
+		catch (error) {
+			// A board without its camera source yet (hosts/esp32s3/no-capture.ts) lands here:
+			// the rest of the app (control channel, plan) still runs.
+			log(`channel ${channel.channel}: no capture (${(error as Error).message})`);
+			ring.close();
+			continue;
+		}
 		cs.attach(ring, { channel: channel.channel, video: channel.video ? channel.codec : undefined, audio: !!channel.audio });
 		capture.start();
 		captures.push(capture);
@@ -135,15 +149,15 @@ export default function main(): void {
 	log(`${captures.length} channel(s) capturing; cloud ${config.cloud.secure ? "https" : "http"}://${config.cloud.host}:${config.cloud.port}`);
 	control.start().then(() => log("control channel connected"), (error: Error) => log(`control channel: ${error.message}`));
 
-	const started = Date.now();
+	const started = monotonic();
 	let nextEvent = options.eventEvery ? options.eventEvery * 1000 : Infinity;
 	let nextProbe = options.memoryProbe ? options.memoryProbe * 1000 : Infinity;
 	const tick = Timer.repeat(() => {
-		const elapsed = Date.now() - started;
+		const elapsed = monotonic() - started;
 		if (elapsed >= nextEvent || (options.eventAt.length && elapsed >= options.eventAt[0] * 1000)) {
 			if (elapsed >= nextEvent) nextEvent += options.eventEvery * 1000;
 			else options.eventAt.shift();
-			const time = Date.now();
+			const time = now();
 			cs.notifyEvent(1, time);   // bit 1: motion
 			log(`event at ${time}`);
 		}

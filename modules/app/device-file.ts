@@ -14,9 +14,9 @@
  * plaintext: plaintext is only what an `http://` URL asks for (a local test cloud).
  */
 export class DeviceFileError extends Error {
+	override name = "DeviceFileError";
 	constructor(message: string) {
 		super(`device file: ${message}`);
-		this.name = "DeviceFileError";
 	}
 }
 

@@ -1,6 +1,6 @@
 /*
- * Ring frames into muxers, shared by the camera demo (main.ts) and the board
- * app (board.ts). Process once, mux many: each frame is analysed once by its
+ * Ring frames into muxers, for the file demo (main.ts) and the mux benchmark
+ * (bench/xs/mux-feed-bench.js). Process once, mux many: each frame is analysed once by its
  * track (modules/media/track.ts; the ring frame's info word, capture's NAL
  * classification, spares a second scan) and the unit goes to every muxer. A
  * frame the track or a muxer refuses (a MediaError) is counted and reported,

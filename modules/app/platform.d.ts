@@ -1,11 +1,14 @@
 /*
- * The app's platform layer: what the camera apps need from the machine they
- * run on, beyond the ECMA-419 and Moddable modules both hosts provide.
- * Two implementations, chosen by the build:
+ * The app's platform layer: everything the camera app needs from the machine
+ * it runs on, beyond the ECMA-419 and Moddable modules both hosts provide
+ * (timer, embedded:io/socket/tcp). The app imports this and portable modules
+ * only, so the same app runs on every host. Two implementations, chosen by
+ * the build:
  *   hosts/linux (npm)        modules/app/platform/linux.js (hosts/linux/modules.txt)
  *   Moddable (lin, esp32)    modules/app/platform/moddable.ts (manifest.json)
  */
 declare module "ivxs/platform" {
+	// ---- files ----
 	/** The whole file, or its first maxBytes. */
 	export function readFile(path: string, options?: { maxBytes?: number }): ArrayBuffer;
 	export function makeDirectory(path: string): void;
@@ -20,14 +23,60 @@ declare module "ivxs/platform" {
 		truncate(length: number): void;
 		close(): void;
 	}
+
+	// ---- persistent storage: Moddable's `preference` (the Linux host has the same module,
+	// with the ESP32's limits). The provisioned device file lives here (app/provisioning.ts). ----
+	export const Preference: {
+		set(domain: string, key: string, value: string | boolean | number | ArrayBuffer): void;
+		get(domain: string, key: string): string | boolean | number | ArrayBuffer | undefined;
+		delete(domain: string, key: string): void;
+		keys(domain: string): string[];
+	};
+
+	// ---- crypto (what modules/net/signing.ts's SigningCrypto needs) ----
+	export type Bytes = string | ArrayBuffer | ArrayBufferView;
+	/** A string (UTF-8), a buffer, or a scatter list of them (hashed view by view, never copied). */
+	export type Data = Bytes | readonly Bytes[];
+	export class Digest {
+		constructor(algorithm?: "SHA256");
+		update(data: Data): this;
+		/** The digest (32 bytes); the context starts over. */
+		digest(): ArrayBuffer;
+		close(): void;
+	}
+	export function sha256(data: Data): ArrayBuffer;
+	export function hmacSha256(key: Bytes, data: Data): ArrayBuffer;
+
+	// ---- TLS ----
+	/** An ECMA-419 TLS client socket (the TCP socket's interface): options as TCP's plus
+	 * `host` (the name the certificate must carry) and `secure: { ca }` (PEM text). The server
+	 * is always verified. */
+	export const TLSSocket: new (options: Record<string, unknown>) => {
+		read(count?: number): ArrayBuffer | undefined;
+		write(buffer: ArrayBuffer | ArrayBufferView): number;
+		close(): void;
+	};
+
+	// ---- clocks ----
+	/** Wall-clock time, Unix milliseconds (what the cloud's timestamps use). */
+	export function now(): number;
+	/** Milliseconds from an arbitrary origin that never jumps (durations, timeouts). */
+	export function monotonic(): number;
+
+	// ---- process ----
 	/** The app's arguments: the command line on Linux, the manifest's config.args on Moddable. */
 	export function argv(): string[];
+	/** Ends the app: the process on Linux; on Moddable builds (which cannot exit) it stops
+	 * where it is and traces the code. */
+	export function exit(code?: number): void;
 	export interface Memory {
 		chunks: number; chunksPeak: number; slots: number; slotsPeak: number;
 		native: Record<string, { bytes: number; peak: number }>;
 	}
 	/** XS heap in use and at peak (bytes) and each native module's counter. */
 	export function memory(): Memory;
+	/** A full garbage collection now (benchmarks: the live heap without garbage). */
+	export function collectGarbage(): void;
 	export const log: {
 		error(message: unknown): void; warn(message: unknown): void;
 		info(message: unknown): void; debug(message: unknown): void;

@@ -31,9 +31,9 @@ export type CsErrorCode = "state" | "argument" | "codec" | "frame" | "timestamp"
 
 export class CsError extends Error {
 	readonly code: CsErrorCode;
+	override name = "CsError";
 	constructor(code: CsErrorCode, message: string) {
 		super(`cloud storage: ${message}`);
-		this.name = "CsError";
 		this.code = code;
 	}
 }

@@ -21,9 +21,9 @@ export interface Plan {
 }
 
 export class PlanError extends Error {
+	override name = "PlanError";
 	constructor(message: string) {
 		super(message);
-		this.name = "PlanError";
 	}
 }
 

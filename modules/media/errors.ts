@@ -40,73 +40,73 @@ export type MediaErrorCode =
 
 export class MediaError extends Error {
   readonly code: MediaErrorCode;
+  override name = "MediaError";
   constructor(code: MediaErrorCode, message: string, cause?: unknown) {
     super(message);
-    this.name = "MediaError";
     this.code = code;
     if (cause !== undefined) this.cause = cause;
   }
 }
 
 export class TruncatedError extends MediaError {
+  override name = "TruncatedError";
   constructor(message: string, cause?: unknown) {
     super("MEDIA_TRUNCATED", message, cause);
-    this.name = "TruncatedError";
   }
 }
 
 export class BitstreamError extends MediaError {
+  override name = "BitstreamError";
   constructor(message: string, cause?: unknown) {
     super("MEDIA_BITSTREAM", message, cause);
-    this.name = "BitstreamError";
   }
 }
 
 export class EmptyFrameError extends MediaError {
+  override name = "EmptyFrameError";
   constructor(message: string, cause?: unknown) {
     super("MEDIA_EMPTY_FRAME", message, cause);
-    this.name = "EmptyFrameError";
   }
 }
 
 export class MissingParameterSetError extends MediaError {
+  override name = "MissingParameterSetError";
   constructor(message: string, cause?: unknown) {
     super("MEDIA_NO_PARAMETER_SETS", message, cause);
-    this.name = "MissingParameterSetError";
   }
 }
 
 export class NoKeyFrameError extends MediaError {
+  override name = "NoKeyFrameError";
   constructor(message: string, cause?: unknown) {
     super("MEDIA_NO_KEY_FRAME", message, cause);
-    this.name = "NoKeyFrameError";
   }
 }
 
 export class TimestampError extends MediaError {
+  override name = "TimestampError";
   constructor(message: string, cause?: unknown) {
     super("MEDIA_TIMESTAMP", message, cause);
-    this.name = "TimestampError";
   }
 }
 
 export class AdtsError extends MediaError {
+  override name = "AdtsError";
   constructor(message: string, cause?: unknown) {
     super("MEDIA_ADTS", message, cause);
-    this.name = "AdtsError";
   }
 }
 
 export class UnsupportedError extends MediaError {
+  override name = "UnsupportedError";
   constructor(message: string, cause?: unknown) {
     super("MEDIA_UNSUPPORTED", message, cause);
-    this.name = "UnsupportedError";
   }
 }
 
 export class MuxerStateError extends MediaError {
+  override name = "MuxerStateError";
   constructor(message: string, cause?: unknown) {
     super("MEDIA_STATE", message, cause);
-    this.name = "MuxerStateError";
   }
 }

@@ -7,9 +7,11 @@
 export class NetError extends Error {
 	/** A short stable word for logs and metrics: "refused", "reset", "timeout", … */
 	readonly code: string;
+	// Names are fields, not assignments (here and in every error class): Moddable builds
+	// freeze Error.prototype, and assigning over its read-only `name` throws there.
+	override name = "NetError";
 	constructor(code: string, message: string, cause?: unknown) {
 		super(message);
-		this.name = "NetError";
 		this.code = code;
 		if (cause !== undefined) (this as { cause?: unknown }).cause = cause;
 	}
@@ -17,17 +19,17 @@ export class NetError extends Error {
 
 /** Nobody listens at the address (TCP RST to the SYN). */
 export class ConnectionRefusedError extends NetError {
+	override name = "ConnectionRefusedError";
 	constructor(message: string, cause?: unknown) {
 		super("refused", message, cause);
-		this.name = "ConnectionRefusedError";
 	}
 }
 
 /** The peer reset or closed the connection before the exchange was complete. */
 export class ConnectionResetError extends NetError {
+	override name = "ConnectionResetError";
 	constructor(message: string, cause?: unknown) {
 		super("reset", message, cause);
-		this.name = "ConnectionResetError";
 	}
 }
 
@@ -35,50 +37,50 @@ export class ConnectionResetError extends NetError {
 export class TimeoutError extends NetError {
 	/** "connect" | "idle" | "keepalive" — which timer fired. */
 	readonly phase: string;
+	override name = "TimeoutError";
 	constructor(phase: string, message: string) {
 		super("timeout", message);
-		this.name = "TimeoutError";
 		this.phase = phase;
 	}
 }
 
 /** The peer sent bytes that break the protocol (a malformed status line, a bad chunk size, …). */
 export class ProtocolError extends NetError {
+	override name = "ProtocolError";
 	constructor(message: string) {
 		super("protocol", message);
-		this.name = "ProtocolError";
 	}
 }
 
 /** Something exceeded a configured limit (header bytes, body bytes, packet size). */
 export class LimitError extends NetError {
+	override name = "LimitError";
 	constructor(message: string) {
 		super("limit", message);
-		this.name = "LimitError";
 	}
 }
 
 /** The operation was cancelled by the caller (close(), abort(), a failed check of the data). */
 export class AbortedError extends NetError {
+	override name = "AbortedError";
 	constructor(message: string) {
 		super("aborted", message);
-		this.name = "AbortedError";
 	}
 }
 
 /** The TLS handshake or session failed: above all, a server certificate that does not verify. */
 export class TlsError extends NetError {
+	override name = "TlsError";
 	constructor(message: string, cause?: unknown) {
 		super("tls", message, cause);
-		this.name = "TlsError";
 	}
 }
 
 /** Another socket-level failure (unreachable network, …): the socket's own message is kept. */
 export class SocketError extends NetError {
+	override name = "SocketError";
 	constructor(message: string, cause?: unknown) {
 		super("socket", message, cause);
-		this.name = "SocketError";
 	}
 }
 

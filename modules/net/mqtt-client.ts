@@ -29,9 +29,9 @@ export type { QoS, Will } from "./mqtt-packets.js";
 /** The broker refused the CONNECT (CONNACK return code 1–5). */
 export class ConnectRejectedError extends NetError {
 	readonly returnCode: number;
+	override name = "ConnectRejectedError";
 	constructor(returnCode: number) {
 		super("rejected", `MQTT broker refused the connection: ${CONNACK_REASONS[returnCode] ?? `return code ${returnCode}`}`);
-		this.name = "ConnectRejectedError";
 		this.returnCode = returnCode;
 	}
 }

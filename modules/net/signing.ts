@@ -33,9 +33,11 @@ const ID = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 let counter = 0;
 
 function defaultNonce(): string {
-	// Unique, not secret: the nonce only stops replays (the signature covers it).
+	// Unique, not secret: the nonce only stops replays (the signature covers it). The clock
+	// keeps it unique across restarts: a board's Math.random may start from the same seed
+	// at every boot (mcsim's does), and the counter always does.
 	counter = (counter + 1) >>> 0;
-	let text = counter.toString(16).padStart(8, "0");
+	let text = counter.toString(16).padStart(8, "0") + Date.now().toString(16).padStart(12, "0");
 	while (text.length < 32) text += Math.floor(Math.random() * 0x10000).toString(16).padStart(4, "0");
 	return text;
 }

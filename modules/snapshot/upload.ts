@@ -19,9 +19,9 @@ export interface SnapshotResult {
 export class SnapshotUploadError extends Error {
 	readonly status: number;
 	readonly cloudError: string | undefined;
+	override name = "SnapshotUploadError";
 	constructor(status: number, cloudError: string | undefined, channel: number) {
 		super(`snapshot of channel ${channel} refused: ${status}${cloudError ? ` ${cloudError}` : ""}`);
-		this.name = "SnapshotUploadError";
 		this.status = status;
 		this.cloudError = cloudError;
 	}

@@ -1,12 +1,24 @@
 /*
  * ivxs/platform on Moddable builds (mcsim `lin`, ESP32): the contract of
- * modules/app/platform.d.ts on Moddable's own modules — `file` for files,
- * the manifest's config for arguments, trace() for the log — and the host's
- * memory counters (hosts/moddable/host.js).
+ * modules/app/platform.d.ts on the SDK's own modules — `file` for files,
+ * `preference` for storage, `crypt` and `hmac` for hashing, the SDK's
+ * ECMA-419 TLS socket (its JS TLS over embedded:io/socket/tcp), `time` for
+ * the monotonic clock, the manifest's config for arguments, trace() for the
+ * log — and the host's memory counters (hosts/moddable/host.js).
  */
 import { File, Directory } from "file";
 import config from "mc/config";
-import { memory as hostMemory } from "ivxs/moddable";
+import Time from "time";
+import TCP from "embedded:io/socket/tcp";
+// mcconfig maps these two to the SDK's .js files, which have no .d.ts beside
+// them, so its TypeScript ignores our declarations (typings, hosts/moddable/sdk.d.ts).
+// @ts-ignore
+import SdkTLSSocket from "embedded:io/socket/tcp/tls";
+import { Digest as SdkDigest } from "crypt";
+// @ts-ignore
+import SdkHMAC from "hmac";
+import { collectGarbage as hostCollectGarbage, memory as hostMemory } from "ivxs/moddable";
+export { default as Preference } from "preference";
 
 type Chunk = ArrayBuffer | ArrayBufferView;
 
@@ -87,6 +99,105 @@ export function memory() {
 	return hostMemory();
 }
 
+export function collectGarbage(): void {
+	hostCollectGarbage();
+}
+
+/** Moddable apps cannot end: trace the code and stop being useful (mcsim keeps running;
+ * a board would be reset by its watchdog or its user). */
+export function exit(code = 0): void {
+	trace(`ivxs: exit ${code}\n`);
+}
+
+export const now = Date.now;
+export function monotonic(): number {
+	return Time.ticks;
+}
+
+// ---- crypto: the SDK's crypt Digest and HMAC, in the contract's shape ----
+type Bytes = string | ArrayBuffer | ArrayBufferView;
+type Data = Bytes | readonly Bytes[];
+
+function feed(target: { write(data: Bytes): void }, data: Data): void {
+	if (Array.isArray(data)) {
+		for (let i = 0; i < data.length; i++) target.write(data[i]);
+	}
+	else target.write(data as Bytes);
+}
+Object.freeze(feed);
+
+export class Digest {
+	#digest = new SdkDigest("SHA256");
+	constructor(algorithm = "SHA256") {
+		if (algorithm !== "SHA256") throw new RangeError(`unsupported digest ${algorithm}`);
+	}
+	update(data: Data): this {
+		feed(this.#digest, data);   // strings as UTF-8, buffers and views as they are
+		return this;
+	}
+	digest(): ArrayBuffer {
+		const out = this.#digest.close();
+		this.#digest.reset();
+		return out;
+	}
+	close(): void {}   // the SDK's context is freed with its object
+}
+Object.freeze(Digest.prototype);
+
+export function sha256(data: Data): ArrayBuffer {
+	return new Digest().update(data).digest();
+}
+
+export function hmacSha256(key: Bytes, data: Data): ArrayBuffer {
+	// hmac.js reads its key as bytes (a string would read as no key at all).
+	const bytes = typeof key === "string" ? ArrayBuffer.fromString(key)
+		: ArrayBuffer.isView(key) ? new Uint8Array(key.buffer, key.byteOffset, key.byteLength).slice().buffer : key;
+	const hmac = new SdkHMAC(new SdkDigest("SHA256"), bytes);
+	if (Array.isArray(data)) hmac.update(...data);
+	else hmac.update(data as Bytes);
+	return hmac.close();
+}
+
+// ---- TLS: the SDK's ECMA-419 TLS socket (examples/io/tcp/tlssocket: its JS TLS 1.2) ----
+// Adapted to the contract: it wants a TCP constructor (options.TCP.io), trusts DER
+// certificates (secure.certificate) rather than PEM text, and calls its callbacks
+// without the ECMA-419 `target` (modules/net/connection.ts shares one set of callbacks).
+function pemToDer(pem: string): ArrayBuffer {
+	const body = pem.replace(/-----(BEGIN|END) CERTIFICATE-----/g, "").replace(/\s+/g, "");
+	return (Uint8Array as unknown as { fromBase64(text: string): Uint8Array }).fromBase64(body).buffer as ArrayBuffer;
+}
+
+export class TLSSocket {
+	#socket: SdkTLSSocket;
+	target: unknown;
+	constructor(options: Record<string, any>) {
+		const secure = options.secure ?? {};
+		if (typeof secure.ca !== "string" || !secure.ca) throw new TypeError("TLS needs secure.ca: the CA certificate (PEM) that verifies the server");
+		if (typeof options.host !== "string" || !options.host) throw new TypeError("TLS needs host: the name the server's certificate must carry");
+		this.target = options.target;
+		const { onReadable, onWritable, onError } = options;
+		const { ca, ...rest } = secure;
+		this.#socket = new SdkTLSSocket({
+			...options,
+			TCP: { io: TCP },
+			secure: { ...rest, certificate: pemToDer(ca) },
+			onReadable: onReadable && ((count: number) => onReadable.call(this, count)),
+			onWritable: onWritable && ((count: number) => onWritable.call(this, count)),
+			onError: onError && ((error?: unknown) => onError.call(this, error ?? new Error("TLS connection failed"))),
+		} as any);
+	}
+	get format(): string { return "buffer"; }
+	read(count?: number): ArrayBuffer | undefined {
+		return this.#socket.read(count as number) as ArrayBuffer | undefined;
+	}
+	write(buffer: ArrayBuffer | ArrayBufferView): number {
+		return this.#socket.write(buffer as ArrayBufferLike);
+	}
+	close(): void {
+		this.#socket.close();
+	}
+}
+Object.freeze(TLSSocket.prototype);
 // As the Linux host's --log-level: the manifest's config.logLevel, default
 // "warn". Frozen: the module is preloaded, so what its functions reach must be.
 const levels = Object.freeze(["error", "warn", "info", "debug"] as const);
