@@ -8,7 +8,13 @@
 //   - the portable files (compiled for a microcontroller) are the core's files
 //     except those named *_linux.c, which need Linux (V4L2, threads, files);
 //   - a column "-l<name>" links a system library with the core (its C tests and
-//     the host): p2p's crypto is Debian's mbedTLS (-lmbedcrypto).
+//     the host): p2p's crypto is Debian's mbedTLS (-lmbedcrypto);
+//   - the Moddable build (manifest.json) includes native/manifest.json, which
+//     this script writes with one manifest per module (`moddableManifests`,
+//     `node scripts/native-modules.mjs --write`; a test checks they are current):
+//     every portable file for every platform, *_linux.c files for `lin` only.
+//     A column "moddable=lin" builds a module for those Moddable platforms only
+//     (capture: the boards have no camera source yet).
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -41,7 +47,10 @@ export const isLinuxOnly = (file) => file.endsWith("_linux.c");
 // ("-lmbedcrypto", …) the system libraries of the module and what it uses.
 export function nativeModules(file = "native/modules.txt") {
 	const lines = readRegistry(file).map((line) => ({
-		...line, libs: line.rest.filter((c) => c.startsWith("-l")), rest: line.rest.filter((c) => !c.startsWith("-l")),
+		...line,
+		libs: line.rest.filter((c) => c.startsWith("-l")),
+		moddable: line.rest.find((c) => c.startsWith("moddable="))?.slice(9).split(",") ?? null,
+		rest: line.rest.filter((c) => !c.startsWith("-l") && !c.startsWith("moddable=")),
 	}));
 	const bySpecifier = new Map(lines.map((line) => [line.specifier, line]));
 	const closure = (specifier, trail = []) => {
@@ -55,14 +64,14 @@ export function nativeModules(file = "native/modules.txt") {
 		return out;
 	};
 	const ownCore = (specifier) => cFiles(dirname(bySpecifier.get(specifier).js)).filter((f) => !isBinding(f));
-	const modules = lines.map(({ specifier, js }) => {
+	const modules = lines.map(({ specifier, js, moddable }) => {
 		const folder = dirname(js);
 		const uses = closure(specifier);
 		const core = [...ownCore(specifier), ...uses.flatMap(ownCore)];
 		const testsFolder = `${folder}/tests`;
 		const libs = [...new Set([specifier, ...uses].flatMap((u) => bySpecifier.get(u).libs))];
 		return {
-			specifier, js, folder, uses, libs,
+			specifier, js, folder, uses, libs, moddable,
 			sources: cFiles(folder),
 			ownCore: ownCore(specifier),
 			core,
@@ -88,4 +97,45 @@ export function cTestPrograms(modules = nativeModules()) {
 	return modules.flatMap((m) => m.tests.map((source) => ({
 		name: basename(source, ".c"), module: m.specifier, source, sources: [source, ...m.core], includes: m.includes, libs: m.libs,
 	})));
+}
+
+// ---- The Moddable manifests (derived: mcconfig reads JSON, not this registry) ----
+
+const stem = (file) => `./${basename(file).replace(/\.(c|h|js)$/, "")}`;
+
+// { "<folder>/manifest.json": object } for every registered module, native/common
+// (the binding kit: every .c and .h of the folder, so mcconfig adds -I for it) and
+// native/manifest.json, which includes them all (manifest.json includes that one).
+export function moddableManifests(modules = nativeModules()) {
+	const out = {};
+	const common = readdirSync(join(root, "native/common")).filter((f) => /\.[ch]$/.test(f)).sort();
+	out["native/common/manifest.json"] = { modules: { "*": [...new Set(common.map(stem))] } };
+	for (const m of modules) {
+		const portable = m.sources.filter((f) => !isLinuxOnly(f)).map(stem);
+		const linux = m.sources.filter(isLinuxOnly).map(stem);
+		const own = (files) => ({ modules: { "*": files, [m.specifier]: stem(m.js) }, preload: [m.specifier] });
+		const lin = {
+			...(linux.length ? { modules: { "*": linux } } : {}),
+			...(m.libs.length ? { build: { LIBRARIES: m.libs.join(" ") } } : {}),
+		};
+		// Restricted to some platforms: everything in their sections; else everywhere, Linux files for lin.
+		out[`${m.folder}/manifest.json`] = m.moddable
+			? { platforms: Object.fromEntries(m.moddable.map((p) => [p, p === "lin" ? { ...lin, ...own([...portable, ...linux]) } : own(portable)])) }
+			: { ...own(portable), ...(Object.keys(lin).length ? { platforms: { lin } } : {}) };
+	}
+	out["native/manifest.json"] = { include: Object.keys(out).map((path) => `./${path.slice("native/".length)}`) };
+	return out;
+}
+
+// Manifests in the SDK's style: tabs, and short arrays on one line.
+export function formatManifest(object) {
+	return JSON.stringify(object, null, "\t").replace(/\[\n\t+("[^"\n]*",?\n\t+)*"[^"\n]*"\n\t*\]/g, (list) => {
+		const flat = `[${JSON.parse(list).map((s) => JSON.stringify(s)).join(", ")}]`;
+		return flat.length <= 100 ? flat : list;
+	}) + "\n";
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url) && process.argv.includes("--write")) {
+	const { writeFileSync } = await import("node:fs");
+	for (const [path, manifest] of Object.entries(moddableManifests())) writeFileSync(join(root, path), formatManifest(manifest));
 }

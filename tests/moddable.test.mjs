@@ -20,17 +20,21 @@ const moddableModules = new Set(["timer", "file", "mc/config", "time", "preferen
 // Modules of the headless Linux host only.
 const linuxOnly = ["ivxs/file", "ivxs/host", "ivxs/crypto", "ivxs/socket-native", "ivxs/tls-native"];
 
-// The module map one platform sees: the root's modules, then its platform
-// section's ("*" lists concatenated), each path resolved against its manifest.
-function modulesFor(manifest, manifestDir, platform) {
-	const merged = { "*": [] };
-	for (const section of [manifest, manifest.platforms?.[platform] ?? {}])
+// The module map one platform sees: its local includes' (native/manifest.json and
+// what it includes; an include is merged before its includer), the manifest's own
+// modules, then its platform section's ("*" lists concatenated), each path
+// resolved against the manifest that names it.
+function modulesFor(manifest, manifestDir, platform, merged = { "*": [] }) {
+	for (const section of [manifest, manifest.platforms?.[platform] ?? {}]) {
+		for (const include of [section.include ?? []].flat())
+			if (!include.startsWith("$(")) modulesFor(readJson(join(manifestDir, include)), dirname(join(manifestDir, include)), platform, merged);
 		for (const [specifier, value] of Object.entries(section.modules ?? {})) {
 			// $(MODDABLE) paths are the SDK's: kept as written.
 			const paths = (Array.isArray(value) ? value : [value]).map((p) => (p.startsWith("$(") ? p : resolve(root, manifestDir, p)));
 			if (specifier === "*") merged["*"].push(...paths.filter((p) => !p.startsWith("$(")));
 			else merged[specifier] = paths[0];
 		}
+	}
 	return merged;
 }
 

@@ -1,10 +1,11 @@
-// native/modules.txt is the one list of native modules; what cannot be derived
-// from it — the Moddable manifest, which the Moddable tools read as is — is
-// checked against it here, so a module missing from a board build fails CI.
+// native/modules.txt is the one list of native modules. The Moddable manifests,
+// which the Moddable tools read as JSON, are written from it (native/manifest.json
+// and one per module, by scripts/native-modules.mjs --write): checked here to be
+// current and to cover every module, so a module missing from a board build fails CI.
 import test from "ava";
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
-import { nativeModules } from "../scripts/native-modules.mjs";
+import { formatManifest, moddableManifests, nativeModules } from "../scripts/native-modules.mjs";
 import { root } from "./_host.mjs";
 
 const readJson = (file) => JSON.parse(readFileSync(file, "utf8"));
@@ -55,6 +56,12 @@ function manifestProblems(modules, entries) {
 const modules = nativeModules();
 const manifest = join(root, "manifest.json");
 
+test("the Moddable manifests of native/ are what native/modules.txt makes (node scripts/native-modules.mjs --write)", (t) => {
+	for (const [path, manifest] of Object.entries(moddableManifests(modules)))
+		t.is(readFileSync(join(root, path), "utf8"), formatManifest(manifest), `${path} is stale: run node scripts/native-modules.mjs --write`);
+	t.true(asList(readJson(manifest).include).includes("./native/manifest.json"), "manifest.json includes native/manifest.json");
+});
+
 test("manifest.json lists every native module of native/modules.txt (specifier, C files, preload)", (t) => {
 	t.deepEqual(manifestProblems(modules, manifestEntries(manifest)), []);
 });
@@ -72,7 +79,7 @@ test("a native module missing from manifest.json is reported", (t) => {
 		}
 		return copy;
 	};
-	const problems = manifestProblems(modules, manifestEntries(manifest, (file) => (file === manifest ? forget(readJson(file)) : readJson(file))));
+	const problems = manifestProblems(modules, manifestEntries(manifest, (file) => forget(readJson(file))));
 	t.true(problems.length > 0);
 	t.true(problems.every((p) => p.includes("capture")), problems.join("\n"));
 	t.true(problems.some((p) => p.includes(`"capture": "./native/capture/capture"`)), problems.join("\n"));
