@@ -6,6 +6,10 @@ import test from "ava";
 import { cloudFor, deviceIn } from "../cloud/tests/_cloud.mjs";
 import { eventually } from "../cloud/tests/_mqtt.mjs";
 import { s3For } from "../cloud/tests/_s3.mjs";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { runHost } from "./_host.mjs";
 import { cuttableProxy, deviceFile, runCamera, storedFrames, totalFrames } from "./_camera.mjs";
 
 /** Checks the accounting of one run; returns the channel's stats. */
@@ -90,4 +94,20 @@ test("xs › a cut longer than the ring loses the oldest frames, and the gap the
 	const stored = cloud.ctx.db.prepare("SELECT sum(frames) AS frames, min(from_ms) AS from_ms FROM gaps WHERE device = ? AND reason = 'overwritten'").get(device.id);
 	t.is(stored.frames, stats.framesLost, "the cloud holds gaps for exactly the frames lost");
 	t.true(stored.from_ms > Date.now() - 60_000);
+});
+
+test("xs › a provisioned device file (--provision, kept in persistent storage) runs the camera without --device", async (t) => {
+	const cloud = await cloudFor(t);
+	const device = deviceIn(cloud);
+	const data = mkdtempSync(join(tmpdir(), "ivxs-provision-"));
+	t.teardown(() => rmSync(data, { recursive: true, force: true }));
+	const none = await runHost(["--data", data, "modules/app/camera", "--", "--seconds", "1"]);
+	t.is(none.code, 2);
+	t.regex(none.stdout + none.stderr, /cannot read the provisioned one \(none given \(--device FILE\) and none provisioned\)/);
+	const stored = await runHost(["--data", data, "modules/app/camera", "--", "--provision", deviceFile(t, device, cloud.url)]);
+	t.is(stored.code, 0, stored.stdout + stored.stderr);
+	const run = await runHost(["--data", data, "modules/app/camera", "--", "--seconds", "5", "--summary"], { timeoutMs: 60_000 });
+	t.is(run.code, 0, run.stdout + run.stderr);
+	const summary = JSON.parse(run.stdout.split("\n").find((l) => l.startsWith("@@camera ")).slice(9));
+	t.true(summary.channels["0"].segmentsStored >= 1, "it uploaded as the provisioned camera");
 });

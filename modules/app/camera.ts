@@ -5,10 +5,10 @@
  * embedded:io sockets, the native ring/annexb/capture), so the Linux host (`npm start`), mcsim
  * and the ESP32-S3 build run this same file (manifest.json).
  *
- *   ivxs modules/app/camera -- [--device device.json] [--seconds N] [--event-every S] [--summary] [--memory-probe S]
+ *   ivxs modules/app/camera -- [--device device.json | --provision device.json] [--seconds N] [--event-every S] [--summary] [--memory-probe S]
  *
  * The device file comes from --device or, without it, from the device's provisioned one
- * (provisioning.ts). On Moddable builds the arguments are the manifest's config.args.
+ * (provisioning.ts; `--provision FILE` checks a device file, stores it and exits). On Moddable builds the arguments are the manifest's config.args.
  * Each enabled channel of the device file (device-file.ts) gets a ring and a capture thread
  * (the sample clip looped in real time, or a V4L2 camera; boards have no camera source yet:
  * their `capture` says so and the channel is skipped); cloud storage reads each ring with its
@@ -33,12 +33,12 @@ import { DeviceSigner } from "../net/signing.js";
 import { CloudControl, CloudStorage, type Plan } from "../cs/index.js";
 import { SnapshotScheduler, uploadSnapshot } from "../snapshot/index.js";
 import { DeviceFileError, parseDeviceFile, type DeviceConfig, type Endpoint } from "./device-file.js";
-import { readDeviceFile } from "./provisioning.js";
+import { provision, readDeviceFile } from "./provisioning.js";
 
-interface Options { device: string; seconds: number; eventEvery: number; eventAt: number[]; summary: boolean; memoryProbe: number }
+interface Options { device: string; provision: string; seconds: number; eventEvery: number; eventAt: number[]; summary: boolean; memoryProbe: number }
 
 function parseArguments(args: string[]): Options {
-	const options: Options = { device: "", seconds: 0, eventEvery: 0, eventAt: [], summary: false, memoryProbe: 0 };
+	const options: Options = { device: "", provision: "", seconds: 0, eventEvery: 0, eventAt: [], summary: false, memoryProbe: 0 };
 	for (let i = 0; i < args.length; i++) {
 		const name = args[i];
 		const value = () => {
@@ -46,12 +46,13 @@ function parseArguments(args: string[]): Options {
 			return args[++i];
 		};
 		if (name === "--device") options.device = value();
+		else if (name === "--provision") options.provision = value();
 		else if (name === "--seconds") options.seconds = Number(value());
 		else if (name === "--event-every") options.eventEvery = Number(value());
 		else if (name === "--event-at") options.eventAt = value().split(",").map(Number).sort((a, b) => a - b);
 		else if (name === "--summary") options.summary = true;
 		else if (name === "--memory-probe") options.memoryProbe = Number(value());
-		else throw new RangeError(`camera: unknown option ${name} (usage: camera [--device FILE] [--seconds N] [--event-every S] [--event-at S,S,…] [--summary] [--memory-probe S])`);
+		else throw new RangeError(`camera: unknown option ${name} (usage: camera [--device FILE | --provision FILE] [--seconds N] [--event-every S] [--event-at S,S,…] [--summary] [--memory-probe S])`);
 	}
 	if (!(options.seconds >= 0) || !(options.eventEvery >= 0) || !(options.memoryProbe >= 0) || options.eventAt.some((s) => !(s >= 0))) throw new RangeError("camera: --seconds, --event-every, --memory-probe and --event-at (seconds, comma-separated) must be numbers ≥ 0");
 	return options;
@@ -81,7 +82,13 @@ export default function main(): void {
 	let options: Options, config: DeviceConfig;
 	try {
 		options = parseArguments(argv());
-		config = loadConfig(options.device);
+		config = loadConfig(options.provision || options.device);
+		if (options.provision) {
+			provision(readDeviceFile(options.provision));   // checked above: a bad file is never stored
+			trace(`camera ${config.id}: device file ${options.provision} provisioned: runs without --device now use it\n`);
+			exit(0);
+			return;
+		}
 	}
 	catch (error) {
 		trace(`${(error as Error).message}\n`);
