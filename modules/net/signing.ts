@@ -2,8 +2,8 @@
  * The device side of cloud/PROTOCOL.md §1, §2 and §5: the signing key, signed request headers,
  * streamed bodies hashed on the way out and closed with the two trailers, and the MQTT password.
  *
- * The hashing is injected (`SigningCrypto`): on the Linux host pass `ivxs/crypto` (C, mbedTLS);
- * on a Moddable build an adapter over the SDK's crypt module; under Node, node:crypto. So this
+ * The hashing is injected (`SigningCrypto`): the app passes ivxs/platform's (C on every host:
+ * mbedTLS on the Linux host, the SDK's crypt on Moddable builds); under Node, node:crypto. So this
  * file runs the same everywhere and never hashes in JS.
  */
 import { type Chunks, toHex } from "./bytes.js";
