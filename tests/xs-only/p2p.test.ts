@@ -7,6 +7,8 @@ import test from "ava";
 import { Endpoint, mintTicket, Rights, Channel, Kind, Event, Status, MAX_COMMAND } from "p2p";
 import { Ring, FrameType, Codec } from "ring";
 import { collectGarbage } from "ivxs/host";
+import * as crypto from "ivxs/crypto";
+import { mintTicket as mintProtocolTicket } from "../../modules/protocol/ticket.js";
 
 const cameraAddress = new Uint8Array([10, 0, 0, 1, 0x0f, 0xa0]).buffer;
 const viewerAddress = new Uint8Array([10, 0, 0, 2, 0x13, 0x88]).buffer;
@@ -69,7 +71,8 @@ class World {
 			},
 			command: (_session, _kind, id, bytes) => this.replies.push([id, new Uint8Array(bytes)]),
 		});
-		const [ticket, psk] = mintTicket(secret, "CAM-0001", "viewer-7", rights, expiry);
+		// minted as the cloud mints it (modules/protocol), checked by the camera's C
+		const { ticket, psk } = mintProtocolTicket(crypto.hmacSha256, secret, { rights, expiryS: expiry, device: "CAM-0001", viewer: "viewer-7" });
 		this.viewer.connect(cameraAddress, ticket, psk, this.now);
 	}
 	step(ms: number, each?: () => void) {
@@ -140,6 +143,15 @@ test("media from a Ring (attached when the viewer connects) reaches it whole, wi
 	w.camera.close();
 	w.viewer.close();
 	ring.close();
+});
+
+test("the protocol package mints the bytes the C core mints (native/p2p/PROTOCOL.md's layout)", (t) => {
+	for (const [rights, expiry] of [[Rights.live, 1767225600], [15, 2 ** 40 + 3], [0, 0]]) {
+		const ours = mintProtocolTicket(crypto.hmacSha256, secret, { rights, expiryS: expiry, device: "CAM-0001", viewer: "viewer-7" });
+		const [ticket, psk] = mintTicket(secret, "CAM-0001", "viewer-7", rights, expiry);
+		t.deepEqual(ours.ticket, new Uint8Array(ticket));
+		t.deepEqual(ours.psk, new Uint8Array(psk));
+	}
 });
 
 test("an expired ticket is refused with its own status", (t) => {
