@@ -6,7 +6,7 @@ import { Agent, request, type IncomingHttpHeaders, type OutgoingHttpHeaders } fr
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import { createHash } from "node:crypto";
 import { signRequest, signingKey, streamTrailers, streamingHeaders, STREAMING } from "./sign.js";
-import { CLOUD_TIME } from "../../modules/protocol/signing.js";
+import { CLOUD_TIME, cloudTimeOf } from "../../modules/protocol/signing.js";
 import { Verdict, verdictOf } from "../../modules/protocol/verdict.js";
 
 export interface UploaderOptions {
@@ -108,8 +108,8 @@ export class Uploader {
 	}
 
 	#clock(answer: Answer): Answer {
-		const cloudTime = Number(answer.headers[CLOUD_TIME.toLowerCase()]);
-		if (answer.status === 401 && Number.isFinite(cloudTime)) this.clockOffsetS = cloudTime - Math.floor(Date.now() / 1000);
+		const cloudTime = cloudTimeOf(answer.status, answer.headers[CLOUD_TIME.toLowerCase()]);
+		if (cloudTime !== undefined) this.clockOffsetS = cloudTime - Math.floor(Date.now() / 1000);
 		return answer;
 	}
 

@@ -8,7 +8,7 @@
  */
 import { type Chunks, toHex } from "./bytes.js";
 import type { BodyStream, HttpClient, HttpResponse } from "./http-client.js";
-import { type HmacSha256, CLOUD_TIME, CONTENT_SHA256, isDeviceId, mqttPassword, SECRET_LENGTH, signingKey, signRequest, STREAMING, TRAILER_SIGNATURE, TRAILERS, trailerSignature } from "../protocol/index.js";
+import { type HmacSha256, CLOUD_TIME, cloudTimeOf, CONTENT_SHA256, isDeviceId, mqttPassword, SECRET_LENGTH, signingKey, signRequest, STREAMING, TRAILER_SIGNATURE, TRAILERS, trailerSignature } from "../protocol/index.js";
 
 type Bytes = string | Uint8Array | ArrayBuffer;
 
@@ -95,8 +95,8 @@ export class DeviceSigner {
 
 	/** After a 401 with X-Ivxs-Time, adopts the cloud's clock for later signatures. */
 	adoptCloudTime(response: HttpResponse): boolean {
-		const time = Number(response.headers[CLOUD_TIME.toLowerCase()]);
-		if (response.status !== 401 || !Number.isInteger(time)) return false;
+		const time = cloudTimeOf(response.status, response.headers[CLOUD_TIME.toLowerCase()]);
+		if (time === undefined) return false;
 		this.clockOffset += time - this.#now();
 		return true;
 	}

@@ -22,6 +22,12 @@ export const TRAILERS = [CONTENT_SHA256, TRAILER_SIGNATURE] as const;
 /** The header of a 401 that carries the cloud's clock (unix s). */
 export const CLOUD_TIME = "X-Ivxs-Time";
 
+/** The cloud's clock (unix s) from an answer: only a 401 carrying X-Ivxs-Time says the signer's clock is off. */
+export function cloudTimeOf(status: number, header: unknown): number | undefined {
+	const time = Number(header);
+	return status === 401 && typeof header === "string" && Number.isInteger(time) ? time : undefined;
+}
+
 export interface AuthorizationFields {
 	device: string;
 	/** Unix seconds, as decimal digits. */
