@@ -2,16 +2,18 @@
  * What the camera does with the cloud's answer to an upload (cloud/PROTOCOL.md §3.2's table,
  * and §4 for snapshots): one table for the device and the simulator.
  */
-export const enum Verdict {
+/** A plain frozen object (not a const enum): importable by name from XS, Node and Moddable builds alike. */
+export const Verdict = Object.freeze({
 	/** 201 stored, 200 already stored (a retry): free it. */
-	Stored,
+	Stored: 0,
 	/** No answer (status 0: the connection failed), 408, 429, 5xx, or a 401 carrying the cloud's clock: send it again (signed afresh). */
-	Retry,
+	Retry: 1,
 	/** 404: no init for this stream: PUT the init, then this again. */
-	ReInit,
+	ReInit: 2,
 	/** 400, 403, 409, 413, a 401 without the cloud's clock, …: drop it. */
-	Refused,
-}
+	Refused: 3,
+} as const);
+export type Verdict = (typeof Verdict)[keyof typeof Verdict];
 
 /** The verdict on `status`; `cloudTime`: the answer carried X-Ivxs-Time (the clock was off). */
 export function verdictOf(status: number, cloudTime: boolean): Verdict {
