@@ -13,7 +13,7 @@
  * to verify the cloud against — there is no switch to skip verification and no fallback to
  * plaintext: plaintext is only what an `http://` URL asks for (a local test cloud).
  */
-import { isDeviceId, isSecret, MAX_CHANNELS } from "../protocol/ids.js";
+import { isChannel, isDeviceId, isSecret, MAX_CHANNELS } from "../protocol/ids.js";
 export class DeviceFileError extends Error {
 	constructor(message: string) {
 		super(`device file: ${message}`);
@@ -114,7 +114,7 @@ function parseChannel(value: unknown, index: number): ChannelConfig {
 	const known = ["channel", "video", "codec", "audio", "stills", "fps", "enabled"];
 	for (const name in c) if (known.indexOf(name) < 0) throw new DeviceFileError(`${where}: unknown field "${name}" (known: ${known.join(", ")})`);
 	const channel = c.channel ?? index;
-	if (typeof channel !== "number" || !Number.isInteger(channel) || channel < 0 || channel > 63) throw new DeviceFileError(`${where}.channel must be an integer in 0..63`);
+	if (!isChannel(channel)) throw new DeviceFileError(`${where}.channel must be an integer in 0..${MAX_CHANNELS - 1}`);
 	const codec = c.codec ?? "h264";
 	if (codec !== "h264" && codec !== "h265") throw new DeviceFileError(`${where}.codec must be "h264" or "h265"`);
 	for (const name of ["video", "audio", "stills"]) {

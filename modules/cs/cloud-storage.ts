@@ -24,6 +24,7 @@ import { AU_INFO, parseAdtsFrame, MediaError, type VideoCodec } from "../media/i
 import type { HttpClient } from "../net/http-client.js";
 import type { DeviceSigner } from "../net/signing.js";
 import { NO_PLAN, planCovers, type Plan } from "./plan.js";
+import { isChannel, MAX_CHANNELS } from "../protocol/ids.js";
 import { Recorder, type Gap, type RecorderStats } from "./recorder.js";
 import { StreamClient } from "./stream-client.js";
 
@@ -258,7 +259,7 @@ export class CloudStorage {
 	}
 
 	#checkChannel(channel: number): void {
-		if (!Number.isInteger(channel) || channel < 0 || channel > 63) throw new CsError("argument", "channel must be an integer in 0..63");
+		if (!isChannel(channel)) throw new CsError("argument", `channel must be an integer in 0..${MAX_CHANNELS - 1}`);
 		if (this.#channels.has(channel)) throw new CsError("state", `channel ${channel} is already recorded`);
 	}
 

@@ -7,6 +7,7 @@ import type { CloudContext } from "../context.js";
 import { findDevice, type Device } from "../devices/registry.js";
 import { everyDevice, parseTopic } from "./topics.js";
 import type { TopicKind } from "../../../modules/protocol/topics.js";
+import { isChannel } from "../../../modules/protocol/ids.js";
 
 /** Largest message accepted (the protocol's are ~100 bytes). */
 export const maxMessageBytes = 4096;
@@ -25,8 +26,7 @@ export const plausibleTime = (time: unknown, now: number): time is number =>
 	Number.isSafeInteger(time) && (time as number) >= minTime && (time as number) <= now + maxFutureMs;
 
 /** Whether `channel` is one of the device's channel numbers. */
-export const isChannelOf = (device: Device, channel: unknown): channel is number =>
-	Number.isInteger(channel) && (channel as number) >= 0 && (channel as number) < device.channels;
+export const isChannelOf = (device: Device, channel: unknown): channel is number => isChannel(channel, device.channels);
 
 /**
  * The device and the JSON object of a message on `ivxs/<device>/<kind>`, or
