@@ -7,7 +7,7 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
-#include "capture.h"
+#include "capture_linux.h"
 
 #include <dirent.h>
 #include <stdio.h>
@@ -255,6 +255,10 @@ static int file_still(void *ctx, void *buf, size_t cap, size_t *len)
 	return (int)idx;
 }
 
+static const ivxs_capture_source file_interface = {
+	file_prepare, file_step, file_close, file_release, file_stats, file_still, NULL
+};
+
 int ivxs_capture_create_file(ivxs_capture **out, const ivxs_capture_file_config *cfg)
 {
 	file_source *fs;
@@ -283,21 +287,9 @@ int ivxs_capture_create_file(ivxs_capture **out, const ivxs_capture_file_config 
 	sc.read_chunk = cfg->read_chunk;
 	sc.probe_bytes = cfg->probe_bytes;
 	memset(&cc, 0, sizeof(cc));
-	cc.source.prepare = file_prepare;
-	cc.source.step = file_step;
-	cc.source.close = file_close;
-	cc.source.release = file_release;
-	cc.source.stats = file_stats;
-	cc.source.still = file_still;
+	cc.source = file_interface;
 	cc.source.ctx = fs;
-	cc.clock = cfg->clock ? cfg->clock : ivxs_capture_default_clock();
-	cc.sink = cfg->sink;
-	cc.sink_ctx = cfg->sink_ctx;
-	cc.observer = cfg->observer;
-	cc.observer_ctx = cfg->observer_ctx;
-	cc.start_ms_set = cfg->start_ms_set;
-	cc.start_ms = cfg->start_ms;
-	cc.rt_priority = cfg->rt_priority;
+	IVXS_CAPTURE_COPY_COMMON(&cc, cfg);
 	r = ivxs_capture_stream_create(&fs->stream, &sc);
 	if (!r) {
 		fs->video_path = dup_str(cfg->video_path);

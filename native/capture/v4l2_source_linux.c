@@ -5,7 +5,7 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
-#include "capture.h"
+#include "capture_linux.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -281,6 +281,10 @@ static void v4l2_stats(void *ctx, ivxs_capture_stats *o)
 	(void)ctx;
 }
 
+static const ivxs_capture_source v4l2_interface = {
+	v4l2_prepare, v4l2_step, v4l2_close, v4l2_release, v4l2_stats, NULL, NULL
+};
+
 int ivxs_capture_create_v4l2(ivxs_capture **out, const ivxs_capture_v4l2_config *cfg)
 {
 	v4l2_source *c;
@@ -308,20 +312,9 @@ int ivxs_capture_create_v4l2(ivxs_capture **out, const ivxs_capture_v4l2_config 
 	c->fps_den = cfg->fps_den ? cfg->fps_den : 1;
 	c->buffers = cfg->buffers ? cfg->buffers : 4;
 	memset(&cc, 0, sizeof(cc));
-	cc.source.prepare = v4l2_prepare;
-	cc.source.step = v4l2_step;
-	cc.source.close = v4l2_close;
-	cc.source.release = v4l2_release;
-	cc.source.stats = v4l2_stats;
+	cc.source = v4l2_interface;
 	cc.source.ctx = c;
-	cc.clock = cfg->clock ? cfg->clock : ivxs_capture_default_clock();
-	cc.sink = cfg->sink;
-	cc.sink_ctx = cfg->sink_ctx;
-	cc.observer = cfg->observer;
-	cc.observer_ctx = cfg->observer_ctx;
-	cc.start_ms_set = cfg->start_ms_set;
-	cc.start_ms = cfg->start_ms;
-	cc.rt_priority = cfg->rt_priority;
+	IVXS_CAPTURE_COPY_COMMON(&cc, cfg);
 	r = ivxs_capture_create(out, &cc);
 	if (r)
 		v4l2_release(c);

@@ -1838,6 +1838,20 @@ static int fake_sink_push(void *ctx, const ivxs_capture_frame *f)
 	return i == k->fail_at ? IVXS_RING_ETOOBIG : 0;
 }
 
+/* A config with the fake clock at `now` and the fake sink (refusing frame fail_at). */
+static void fake_setup(ivxs_capture_config *cfg, ivxs_capture_clock *clk, fake_clock *fc, uint64_t now,
+		fake_sink *sink, int fail_at)
+{
+	memset(sink, 0, sizeof(*sink));
+	sink->fail_at = fail_at;
+	atomic_store(&fc->now, now);
+	atomic_store(&fc->sleeps, 0);
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->clock = clk;
+	cfg->sink = fake_sink_push;
+	cfg->sink_ctx = sink;
+}
+
 /* The core knows no kind of source: it gates video on key frames (at the
  * start and after a refused frame), counts, paces on the injected clock,
  * ends when the source does, and a restart's timestamps do not go back. */
@@ -1857,18 +1871,11 @@ static void t_core_fake_source(void)
 	memset(&src, 0, sizeof(src));
 	src.keys = keys;
 	src.count = 7;
-	memset(&sink, 0, sizeof(sink));
-	sink.fail_at = 2;   /* the third frame to reach the sink (a P frame) */
-	atomic_store(&fc.now, 1000);
-	atomic_store(&fc.sleeps, 0);
-	memset(&cfg, 0, sizeof(cfg));
+	fake_setup(&cfg, &clk, &fc, 1000, &sink, 2);   /* the third frame to reach the sink (a P frame) fails */
 	cfg.source.prepare = fake_prepare;
 	cfg.source.close = fake_close;
 	cfg.source.release = fake_release;
 	cfg.source.ctx = &src;
-	cfg.clock = &clk;
-	cfg.sink = fake_sink_push;
-	cfg.sink_ctx = &sink;
 	cfg.start_ms_set = 1;
 	cfg.start_ms = 5000;
 	CHECK(ivxs_capture_create(&cap, &cfg) == IVXS_CAPTURE_EARG && !cap);   /* no step */
@@ -1966,18 +1973,11 @@ static void t_core_memory_stream(void)
 	sc.once = 1;
 	r = v && a ? ivxs_capture_stream_create(&m.stream, &sc) : -1;
 	memset(&R, 0, sizeof(R));
-	memset(&sink, 0, sizeof(sink));
-	sink.fail_at = -1;
-	atomic_store(&fc.now, 7);
-	atomic_store(&fc.sleeps, 0);
-	memset(&cfg, 0, sizeof(cfg));
+	fake_setup(&cfg, &clk, &fc, 7, &sink, -1);
 	cfg.source.prepare = memory_prepare;
 	cfg.source.step = memory_step;
 	cfg.source.close = memory_close;
 	cfg.source.ctx = &m;
-	cfg.clock = &clk;
-	cfg.sink = fake_sink_push;
-	cfg.sink_ctx = &sink;
 	cfg.observer = observe;
 	cfg.observer_ctx = &R;
 	if (r == 0)
