@@ -1779,6 +1779,227 @@ static void t_stills_errors(void)
 	CHECK(ivxs_capture_jpeg_valid("\xff\xd8\xff\xe0\xff\xd9\0\0", 8));
 }
 
+/* ---- the core over the source interface (no files, no threads) ---------- */
+
+/* A scripted source: video frames (key or not) at 40 ms, each step one. */
+typedef struct {
+	const int *keys;
+	int count, next, prepares, closes, released;
+	uint64_t base;
+	uint8_t payload[8];
+} fake_source;
+
+static int fake_prepare(void *ctx, ivxs_capture *c)
+{
+	fake_source *s = ctx;
+	s->prepares++;
+	s->next = 0;
+	s->base = ivxs_capture_base_ms(c);
+	return 0;
+}
+
+static int fake_step(void *ctx, ivxs_capture *c)
+{
+	fake_source *s = ctx;
+	ivxs_capture_frame f;
+	if (s->next == s->count)
+		return 0;
+	memset(&f, 0, sizeof(f));
+	f.type = IVXS_FRAME_VIDEO;
+	f.codec = IVXS_CODEC_H264;
+	f.key = s->keys[s->next];
+	f.index = (uint64_t)s->next;
+	f.timestamp_ms = s->base + (uint64_t)s->next * 40;
+	f.scheduled_us = ivxs_capture_now_us(c) + 100000;
+	f.data = s->payload;
+	f.size = sizeof(s->payload);
+	if (ivxs_capture_wait_until(c, f.scheduled_us))
+		return 0;
+	ivxs_capture_emit(c, &f);
+	s->next++;
+	ivxs_capture_advance(c, s->base + (uint64_t)s->next * 40);
+	return 1;
+}
+
+static void fake_close(void *ctx) { ((fake_source *)ctx)->closes++; }
+static void fake_release(void *ctx) { ((fake_source *)ctx)->released++; }
+
+typedef struct {
+	int calls, fail_at;
+	uint64_t ts[16];
+} fake_sink;
+
+static int fake_sink_push(void *ctx, const ivxs_capture_frame *f)
+{
+	fake_sink *k = ctx;
+	int i = k->calls++;
+	if (i < 16)
+		k->ts[i] = f->timestamp_ms;
+	return i == k->fail_at ? IVXS_RING_ETOOBIG : 0;
+}
+
+/* A config with the fake clock at `now` and the fake sink (refusing frame fail_at). */
+static void fake_setup(ivxs_capture_config *cfg, ivxs_capture_clock *clk, fake_clock *fc, uint64_t now,
+		fake_sink *sink, int fail_at)
+{
+	memset(sink, 0, sizeof(*sink));
+	sink->fail_at = fail_at;
+	atomic_store(&fc->now, now);
+	atomic_store(&fc->sleeps, 0);
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->clock = clk;
+	cfg->sink = fake_sink_push;
+	cfg->sink_ctx = sink;
+}
+
+/* The core knows no kind of source: it gates video on key frames (at the
+ * start and after a refused frame), counts, paces on the injected clock,
+ * ends when the source does, and a restart's timestamps do not go back. */
+static void t_core_fake_source(void)
+{
+	static const int keys[] = { 0, 1, 0, 0, 0, 1, 0 };
+	fake_source src;
+	fake_sink sink;
+	fake_clock fc;
+	ivxs_capture_clock clk = { fake_now, fake_sleep, fake_wall, &fc };
+	ivxs_capture_config cfg;
+	ivxs_capture *cap = NULL;
+	ivxs_capture_stats st;
+	size_t len = 0;
+	uint8_t buf[4];
+	int r, steps = 0;
+	memset(&src, 0, sizeof(src));
+	src.keys = keys;
+	src.count = 7;
+	fake_setup(&cfg, &clk, &fc, 1000, &sink, 2);   /* the third frame to reach the sink (a P frame) fails */
+	cfg.source.prepare = fake_prepare;
+	cfg.source.close = fake_close;
+	cfg.source.release = fake_release;
+	cfg.source.ctx = &src;
+	cfg.start_ms_set = 1;
+	cfg.start_ms = 5000;
+	CHECK(ivxs_capture_create(&cap, &cfg) == IVXS_CAPTURE_EARG && !cap);   /* no step */
+	cfg.source.step = fake_step;
+	cfg.clock = NULL;
+	CHECK(ivxs_capture_create(&cap, &cfg) == IVXS_CAPTURE_EARG);           /* no clock */
+	cfg.clock = &clk;
+	CHECK(ivxs_capture_create(&cap, &cfg) == 0);
+	CHECK(ivxs_capture_step(cap) == IVXS_CAPTURE_ESTATE);
+	CHECK(ivxs_capture_prepare(cap) == 0);
+	CHECK(ivxs_capture_prepare(cap) == IVXS_CAPTURE_ESTATE);
+	CHECK(src.base == 5000);
+	while ((r = ivxs_capture_step(cap)) == 1)
+		steps++;
+	CHECKF(r == 0 && steps == 7, "%d steps, then %d", steps, r);
+	ivxs_capture_get_stats(cap, &st);
+	/* P dropped (no key yet), K, P, P refused, P dropped (waits for a key), K, P */
+	CHECKF(sink.calls == 5 && st.frames_pushed == 4 && st.key_frames == 2 && st.ring_errors == 1 &&
+		st.last_ring_error == IVXS_RING_ETOOBIG && st.dropped == 3,
+		"sink %d, pushed %llu, keys %llu, refused %llu, dropped %llu", sink.calls,
+		(unsigned long long)st.frames_pushed, (unsigned long long)st.key_frames,
+		(unsigned long long)st.ring_errors, (unsigned long long)st.dropped);
+	CHECK(sink.ts[0] == 5040 && sink.ts[4] == 5240);
+	CHECKF(atomic_load(&fc.now) == 1000 + 7 * 100000, "clock at %llu", (unsigned long long)atomic_load(&fc.now));
+	CHECK(st.footprint_bytes > 0 && !st.running && st.stills == 0);
+	CHECK(ivxs_capture_still(cap, buf, sizeof(buf), &len, NULL) == IVXS_CAPTURE_EUNSUPPORTED);
+	ivxs_capture_finish(cap);
+	CHECK(src.closes == 1);
+	/* restart: the base moves past what was pushed (7 frames of 40 ms) */
+	CHECK(ivxs_capture_prepare(cap) == 0);
+	CHECKF(src.base == 5280, "restart base %llu", (unsigned long long)src.base);
+	ivxs_capture_request_stop(cap);
+	CHECK(ivxs_capture_step(cap) == 0);   /* a stop request ends the wait */
+	ivxs_capture_destroy(&cap);
+	CHECK(!cap && src.closes == 2 && src.released == 1);
+}
+
+/* A memory stream (as a board would read flash) through the stream core:
+ * split, paced on the fake clock, every frame exactly at its schedule. */
+typedef struct {
+	const uint8_t *bytes[2];
+	size_t size[2], pos[2];
+	ivxs_capture_stream *stream;
+} memory_source;
+
+static long memory_read(void *ctx, ivxs_frame_type t, void *buf, size_t n)
+{
+	memory_source *m = ctx;
+	int i = t == IVXS_FRAME_AUDIO;
+	size_t left = m->size[i] - m->pos[i];
+	if (n > left)
+		n = left;
+	memcpy(buf, m->bytes[i] + m->pos[i], n);
+	m->pos[i] += n;
+	return (long)n;
+}
+
+static int memory_rewind(void *ctx, ivxs_frame_type t)
+{
+	((memory_source *)ctx)->pos[t == IVXS_FRAME_AUDIO] = 0;
+	return 0;
+}
+
+static int memory_prepare(void *ctx, ivxs_capture *c) { return ivxs_capture_stream_prepare(((memory_source *)ctx)->stream, c); }
+static int memory_step(void *ctx, ivxs_capture *c) { return ivxs_capture_stream_step(((memory_source *)ctx)->stream, c); }
+static void memory_close(void *ctx) { ivxs_capture_stream_close(((memory_source *)ctx)->stream); }
+
+static void t_core_memory_stream(void)
+{
+	NEED_FIXTURE(FX_H264, vpath);
+	NEED_FIXTURE(FX_AAC, apath);
+	static recorder R;
+	static media_info vm, am;
+	fake_clock fc;
+	ivxs_capture_clock clk = { fake_now, fake_sleep, fake_wall, &fc };
+	memory_source m;
+	ivxs_capture_stream_config sc;
+	ivxs_capture_config cfg;
+	ivxs_capture *cap = NULL;
+	fake_sink sink;
+	int r, i, n, ok = 1;
+	uint8_t *v, *a;
+	CHECK(media_facts(vpath, IVXS_CODEC_H264, &vm) && media_facts(apath, IVXS_CODEC_AAC, &am));
+	memset(&m, 0, sizeof(m));
+	v = slurp(vpath, &m.size[0]);
+	a = slurp(apath, &m.size[1]);
+	m.bytes[0] = v;
+	m.bytes[1] = a;
+	memset(&sc, 0, sizeof(sc));
+	sc.reader.read = memory_read;
+	sc.reader.rewind = memory_rewind;
+	sc.reader.ctx = &m;
+	sc.has_audio = 1;
+	sc.fps_num = 15;
+	sc.once = 1;
+	r = v && a ? ivxs_capture_stream_create(&m.stream, &sc) : -1;
+	memset(&R, 0, sizeof(R));
+	fake_setup(&cfg, &clk, &fc, 7, &sink, -1);
+	cfg.source.prepare = memory_prepare;
+	cfg.source.step = memory_step;
+	cfg.source.close = memory_close;
+	cfg.source.ctx = &m;
+	cfg.observer = observe;
+	cfg.observer_ctx = &R;
+	if (r == 0)
+		r = ivxs_capture_create(&cap, &cfg);
+	if (r == 0)
+		r = ivxs_capture_prepare(cap);
+	while (r == 0 && (r = ivxs_capture_step(cap)) == 1)
+		r = 0;
+	ivxs_capture_destroy(&cap);
+	ivxs_capture_stream_destroy(&m.stream);
+	free(v);
+	free(a);
+	n = atomic_load(&R.n);
+	for (i = 0; i < n; i++)
+		ok &= R.r[i].pushed == R.r[i].sched && R.r[i].status == 0;
+	CHECKF(r == 0, "status %s", ivxs_capture_strerror(r));
+	CHECKF(atomic_load(&R.total_video) == vm.frames && atomic_load(&R.total_audio) == am.frames,
+		"%d video (want %d), %d audio (want %d)", atomic_load(&R.total_video), vm.frames,
+		atomic_load(&R.total_audio), am.frames);
+	CHECK(ok && atomic_load(&fc.sleeps) > 0);
+}
+
 /* ---- V4L2 ---------------------------------------------------------------- */
 
 static void t_v4l2_errors(void)
@@ -1802,7 +2023,8 @@ static void t_v4l2_errors(void)
 	r = ivxs_capture_start(cap);
 	CHECKF(r == IVXS_CAPTURE_ENOTDEV, "/dev/null: %s", ivxs_capture_strerror(r));
 	CHECK(ivxs_capture_still(cap, p, sizeof(p), &(size_t){0}, NULL) == IVXS_CAPTURE_EUNSUPPORTED);
-	CHECK(ivxs_capture_prepare(cap) == IVXS_CAPTURE_EUNSUPPORTED);
+	r = ivxs_capture_prepare(cap);   /* threadless, like any source */
+	CHECKF(r == IVXS_CAPTURE_ENOTDEV, "/dev/null, threadless: %s", ivxs_capture_strerror(r));
 	ivxs_capture_destroy(&cap);
 	snprintf(p, sizeof(p), "%s/regular-file", g_tmp);
 	spit(p, "x", 1);
@@ -1881,6 +2103,8 @@ int main(int argc, char **argv)
 	run("oversize AUs in the source: dropped to next key frame", t_oversize_in_source);
 	run("stills follow the clip position", t_stills);
 	run("stills errors: none configured, missing, empty, bad JPEG", t_stills_errors);
+	run("core over a fake source: key gating, counts, injected clock, restart base", t_core_fake_source);
+	run("core over a memory stream: split and paced without files", t_core_memory_stream);
 	run("v4l2: missing device, /dev/null, regular file", t_v4l2_errors);
 	rm_tree(g_tmp);
 	printf("%d passed, %d failed\n", g_pass, g_fail);
