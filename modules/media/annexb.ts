@@ -44,7 +44,7 @@ export function useNativeScanner(scanner: NativeNalScanner | undefined): void {
   nativeScanner = scanner;
 }
 
-// Error codes of native/annexb/annexb.h, in order from -1.
+// Error codes of native/annexb/annexb.h, in order from -301 (annexb's range, native/common/ivxs_status.h).
 const NATIVE_ERRORS: ReadonlyArray<() => Error> = [
   () => new EmptyFrameError("empty Annex-B buffer"),
   () => new BitstreamError("no start code found"),
@@ -58,7 +58,7 @@ const NATIVE_ERRORS: ReadonlyArray<() => Error> = [
 ];
 
 function nativeError(code: number): Error {
-  return (NATIVE_ERRORS[-code - 1] ?? (() => new BitstreamError(`Annex-B scan failed (${code})`)))();
+  return (NATIVE_ERRORS[-code - 301] ?? (() => new BitstreamError(`Annex-B scan failed (${code})`)))();
 }
 
 /**
