@@ -1,7 +1,6 @@
 /* The binding kit (ivxs_kit.h): errors with a code, validated host data,
  * argument and option readers. Compiled into every host. */
 #include "xsmc.h"
-#include "ivxs_host.h"
 #include "ivxs_kit.h"
 
 #include <stdarg.h>
