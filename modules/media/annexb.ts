@@ -56,7 +56,7 @@ export function useNativeAnnexB(native: NativeAnnexB | undefined): void {
   nativeAccessUnits = native?.accessUnits;
 }
 
-// Error codes of native/annexb/annexb.h, in order from -1.
+// Error codes of native/annexb/annexb.h, in order from -301 (annexb's range, native/common/ivxs_status.h).
 const NATIVE_ERRORS: ReadonlyArray<() => Error> = [
   () => new EmptyFrameError("empty Annex-B buffer"),
   () => new BitstreamError("no start code found"),
@@ -70,7 +70,7 @@ const NATIVE_ERRORS: ReadonlyArray<() => Error> = [
 ];
 
 function nativeError(code: number): Error {
-  return (NATIVE_ERRORS[-code - 1] ?? (() => new BitstreamError(`Annex-B scan failed (${code})`)))();
+  return (NATIVE_ERRORS[-code - 301] ?? (() => new BitstreamError(`Annex-B scan failed (${code})`)))();
 }
 
 /**

@@ -18,7 +18,7 @@
  * but the splitters and the arithmetic out of this header.
  *
  * Status codes: 0 or a positive count on success, a negative IVXS_CAPTURE_E*
- * (range -100 … -199) on error. Ring codes (-1 … -99) pass through unchanged
+ * (range -100 … -199) on error. Ring codes (-200 … -299) pass through unchanged
  * where a ring call failed; ivxs_capture_strerror() knows both.
  */
 #ifndef IVXS_CAPTURE_H
@@ -60,6 +60,8 @@ enum {
 
 /* Short fixed English message for a capture or ring status code. */
 const char *ivxs_capture_strerror(int status);
+/* The codes' names and messages (native/common/ivxs_status.h). */
+extern const ivxs_status_entry ivxs_capture_statuses[];
 
 /* ------------------------------------------------------------------------ */
 /* Annex-B access-unit splitter (H.264 / H.265)                              */

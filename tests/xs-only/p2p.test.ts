@@ -4,7 +4,8 @@
 // (native/p2p/tests/p2p_test.c); this covers the binding: options, handlers,
 // buffers, a ring attached to a session, errors, and lifetimes under the GC.
 import test from "ava";
-import { Endpoint, mintTicket, Rights, Channel, Kind, Event, Status, MAX_COMMAND } from "p2p";
+import { Endpoint, mintTicket, Rights, Channel, Kind, Event, Status, MAX_COMMAND, codes } from "p2p";
+import { codes as kitCodes } from "ivxs/codes";
 import { Ring, FrameType, Codec } from "ring";
 import { collectGarbage } from "ivxs/host";
 import * as crypto from "ivxs/crypto";
@@ -172,12 +173,12 @@ test("bad arguments are TypeError or RangeError; a closed endpoint refuses calls
 	t.throws(() => w.viewer.command(0, Kind.request, 1, new Uint8Array(MAX_COMMAND + 1), w.now), { instanceOf: RangeError });
 	t.throws(() => w.viewer.command(0, 3, 1, new Uint8Array(1), w.now), { instanceOf: RangeError });
 	t.throws(() => w.viewer.command(5, Kind.request, 1, new Uint8Array(1), w.now), { instanceOf: RangeError });
-	t.throws(() => w.viewer.connect(cameraAddress, new Uint8Array(75), new Uint8Array(32), w.now), { instanceOf: TypeError });
+	t.throws(() => w.viewer.connect(cameraAddress, new Uint8Array(75), new Uint8Array(32), w.now), { instanceOf: TypeError, code: codes.ETICKET_FORMAT });
 	t.throws(() => w.camera.attachRing(w.session, {} as never), { instanceOf: TypeError });
 	t.is(w.camera.input(viewerAddress, new Uint8Array([0x13, 1, 2]), w.now), Status.trunc);
 	t.is(w.camera.input(viewerAddress, new Uint8Array(40).fill(0x13), w.now), Status.noSession);
 	w.camera.close();
-	t.throws(() => w.camera.tick(w.now), { message: /closed/ });
+	t.throws(() => w.camera.tick(w.now), { code: kitCodes.ECLOSED, message: /closed/ });
 	w.viewer.close();
 });
 

@@ -13,6 +13,8 @@
  */
 #include "capture.h"
 #include "ring.h"
+#define IVXS_TEST_LEAVE return   /* these tests clean up in their callers */
+#include "ivxs_test.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -25,42 +27,6 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-
-/* ---- tiny harness -------------------------------------------------------- */
-
-static int g_pass, g_fail, t_failed;
-static char t_msg[512];
-
-#define CHECK(cond) do { if (!(cond)) { fail_at(__LINE__, "%s", #cond); return; } } while (0)
-#define CHECKF(cond, ...) do { if (!(cond)) { fail_at(__LINE__, __VA_ARGS__); return; } } while (0)
-
-static void fail_at(int line, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-	if (t_failed)
-		return;
-	t_failed = 1;
-	n = snprintf(t_msg, sizeof(t_msg), "line %d: ", line);
-	va_start(ap, fmt);
-	vsnprintf(t_msg + n, sizeof(t_msg) - (size_t)n, fmt, ap);
-	va_end(ap);
-}
-
-static void run(const char *name, void (*fn)(void))
-{
-	t_failed = 0;
-	t_msg[0] = 0;
-	fn();
-	if (t_failed) {
-		g_fail++;
-		printf("FAIL %s: %s\n", name, t_msg);
-	} else {
-		g_pass++;
-		printf("ok   %s\n", name);
-	}
-	fflush(stdout);
-}
 
 /* ---- fixtures ------------------------------------------------------------ */
 
@@ -357,21 +323,21 @@ static void check_video_fixture(const fixture_def *d, ivxs_codec codec)
 	for (i = 0; i < r->n; i++) {
 		keys += r->key[i];
 		if (r->key[i] && !r->params[i]) {
-			fail_at(__LINE__, "key AU %d lacks its parameter sets", i);
+			ivxs_test_fail(__LINE__, "key AU %d lacks its parameter sets", i);
 			break;
 		}
 	}
-	if (!t_failed) {
+	if (!ivxs_test_failing) {
 		if (r->n != expect)
-			fail_at(__LINE__, "%d AUs, ffprobe says %d", r->n, expect);
+			ivxs_test_fail(__LINE__, "%d AUs, ffprobe says %d", r->n, expect);
 		else if (r->errors)
-			fail_at(__LINE__, "%d splitter errors", r->errors);
+			ivxs_test_fail(__LINE__, "%d splitter errors", r->errors);
 		else if (!r->key[0])
-			fail_at(__LINE__, "first AU is not a key frame");
+			ivxs_test_fail(__LINE__, "first AU is not a key frame");
 		else if (d->keys && keys != d->keys)
-			fail_at(__LINE__, "%d key AUs, expected %d", keys, d->keys);
+			ivxs_test_fail(__LINE__, "%d key AUs, expected %d", keys, d->keys);
 		else if (r->bytes != n)
-			fail_at(__LINE__, "AUs hold %zu of %zu bytes", r->bytes, n);
+			ivxs_test_fail(__LINE__, "AUs hold %zu of %zu bytes", r->bytes, n);
 	}
 	free(r);
 	free(data);
@@ -400,10 +366,10 @@ static void check_chunking(const fixture_def *d, ivxs_codec codec)
 	ok2 = same_aus(big, rnd);
 	free(data);
 	if (!ok1 || !ok2)
-		fail_at(__LINE__, "whole-file %d AUs, 1-byte %d AUs (%s), random chunks %d AUs (%s)",
+		ivxs_test_fail(__LINE__, "whole-file %d AUs, 1-byte %d AUs (%s), random chunks %d AUs (%s)",
 			big->n, one->n, ok1 ? "same" : "differ", rnd->n, ok2 ? "same" : "differ");
 	else if (big->n < 2)
-		fail_at(__LINE__, "too few AUs");
+		ivxs_test_fail(__LINE__, "too few AUs");
 	free(big); free(one); free(rnd);
 }
 
@@ -2072,41 +2038,40 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	printf("fixtures: %s\n", g_dir);
-	run("h264 fixture: AU count matches ffprobe, key AUs carry SPS/PPS", t_h264_fixture);
-	run("h265 fixture: AU count matches ffprobe, key AUs carry VPS/SPS/PPS", t_h265_fixture);
-	run("h264 with B-frames: AU count matches ffprobe", t_h264_bframes_fixture);
-	run("h264: 1-byte and random chunks give the same AUs as one chunk", t_h264_byte_at_a_time);
-	run("h265: 1-byte and random chunks give the same AUs as one chunk", t_h265_byte_at_a_time);
-	run("space/commit feeding gives the same AUs as feed", t_space_commit);
-	run("describe() agrees with the splitter", t_describe);
-	run("garbage before the first start code: one EGARBAGE, no AU lost", t_garbage_at_start);
-	run("bad NAL header mid-stream: one EGARBAGE, no AU lost", t_garbage_mid_stream);
-	run("AU above the maximum: ETOOBIG each, the rest intact", t_oversize_au);
-	run("truncated stream: AUs before it, then one ETRUNC", t_truncated);
-	run("no start code at all: one EGARBAGE, no AU", t_no_start_code);
-	run("splitter argument checks", t_au_bad_args);
-	run("oversize AU with a start code at the end of the full buffer: no stall", t_oversize_progress);
-	run("prepare returns on that stream (10 s timeout)", t_oversize_prepare_returns);
-	run("splitter, scanner and grouping agree on the cases they once disagreed on", t_agree_cases);
-	run("mutated streams: splitters finish, every byte accounted for", t_fuzz);
-	run("adts fixture: frame count matches ffprobe, 1-byte feeding same", t_adts_fixture);
-	run("adts resync after junk and after a broken header", t_adts_resync);
-	run("adts truncated final frame: ETRUNC", t_adts_truncated);
-	run("pacing arithmetic", t_pacing_math);
-	run("strerror covers every code", t_strerror);
-	run("fake clock: each push exactly at its schedule, loops keep ts increasing", t_fake_clock_pacing_and_loop);
-	run("as fast as possible, threadless, once: no sleeps, 25 fps default ts, AU info to the sink", t_fast_threadless_once);
-	run("real clock: frames within 5 ms of schedule (98 %, median under 1 ms)", t_realtime_pacing);
-	run("start/stop/restart; stop is prompt and repeatable", t_start_stop_restart);
-	run("once mode: thread ends at EOF; start again works", t_once_thread_ends);
-	run("open errors: missing, text, empty, no key frame, bad ADTS", t_open_errors);
-	run("oversize AUs in the source: dropped to next key frame", t_oversize_in_source);
-	run("stills follow the clip position", t_stills);
-	run("stills errors: none configured, missing, empty, bad JPEG", t_stills_errors);
-	run("core over a fake source: key gating, counts, injected clock, restart base", t_core_fake_source);
-	run("core over a memory stream: split and paced without files", t_core_memory_stream);
-	run("v4l2: missing device, /dev/null, regular file", t_v4l2_errors);
+	ivxs_test_run("h264 fixture: AU count matches ffprobe, key AUs carry SPS/PPS", t_h264_fixture);
+	ivxs_test_run("h265 fixture: AU count matches ffprobe, key AUs carry VPS/SPS/PPS", t_h265_fixture);
+	ivxs_test_run("h264 with B-frames: AU count matches ffprobe", t_h264_bframes_fixture);
+	ivxs_test_run("h264: 1-byte and random chunks give the same AUs as one chunk", t_h264_byte_at_a_time);
+	ivxs_test_run("h265: 1-byte and random chunks give the same AUs as one chunk", t_h265_byte_at_a_time);
+	ivxs_test_run("space/commit feeding gives the same AUs as feed", t_space_commit);
+	ivxs_test_run("describe() agrees with the splitter", t_describe);
+	ivxs_test_run("garbage before the first start code: one EGARBAGE, no AU lost", t_garbage_at_start);
+	ivxs_test_run("bad NAL header mid-stream: one EGARBAGE, no AU lost", t_garbage_mid_stream);
+	ivxs_test_run("AU above the maximum: ETOOBIG each, the rest intact", t_oversize_au);
+	ivxs_test_run("truncated stream: AUs before it, then one ETRUNC", t_truncated);
+	ivxs_test_run("no start code at all: one EGARBAGE, no AU", t_no_start_code);
+	ivxs_test_run("splitter argument checks", t_au_bad_args);
+	ivxs_test_run("oversize AU with a start code at the end of the full buffer: no stall", t_oversize_progress);
+	ivxs_test_run("prepare returns on that stream (10 s timeout)", t_oversize_prepare_returns);
+	ivxs_test_run("splitter, scanner and grouping agree on the cases they once disagreed on", t_agree_cases);
+	ivxs_test_run("mutated streams: splitters finish, every byte accounted for", t_fuzz);
+	ivxs_test_run("adts fixture: frame count matches ffprobe, 1-byte feeding same", t_adts_fixture);
+	ivxs_test_run("adts resync after junk and after a broken header", t_adts_resync);
+	ivxs_test_run("adts truncated final frame: ETRUNC", t_adts_truncated);
+	ivxs_test_run("pacing arithmetic", t_pacing_math);
+	ivxs_test_run("strerror covers every code", t_strerror);
+	ivxs_test_run("fake clock: each push exactly at its schedule, loops keep ts increasing", t_fake_clock_pacing_and_loop);
+	ivxs_test_run("as fast as possible, threadless, once: no sleeps, 25 fps default ts, AU info to the sink", t_fast_threadless_once);
+	ivxs_test_run("real clock: frames within 5 ms of schedule (98 %, median under 1 ms)", t_realtime_pacing);
+	ivxs_test_run("start/stop/restart; stop is prompt and repeatable", t_start_stop_restart);
+	ivxs_test_run("once mode: thread ends at EOF; start again works", t_once_thread_ends);
+	ivxs_test_run("open errors: missing, text, empty, no key frame, bad ADTS", t_open_errors);
+	ivxs_test_run("oversize AUs in the source: dropped to next key frame", t_oversize_in_source);
+	ivxs_test_run("stills follow the clip position", t_stills);
+	ivxs_test_run("stills errors: none configured, missing, empty, bad JPEG", t_stills_errors);
+	ivxs_test_run("core over a fake source: key gating, counts, injected clock, restart base", t_core_fake_source);
+	ivxs_test_run("core over a memory stream: split and paced without files", t_core_memory_stream);
+	ivxs_test_run("v4l2: missing device, /dev/null, regular file", t_v4l2_errors);
 	rm_tree(g_tmp);
-	printf("%d passed, %d failed\n", g_pass, g_fail);
-	return g_fail ? 1 : 0;
+	return ivxs_test_summary();
 }
