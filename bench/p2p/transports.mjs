@@ -30,6 +30,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { hmacSha256 } from "../../build/node/cloud/src/auth/device-keys.js";
 import { mintTicket, Rights } from "../../build/node/modules/protocol/index.js";
+import { nativeModules, root } from "../../scripts/native-modules.mjs";
 
 const here = (file) => fileURLToPath(new URL(file, import.meta.url));
 const SHIM_SOURCE = here("./tcpcc.c");
@@ -77,16 +78,21 @@ const udpRaw = {
 // the core's sources, the ring's and Debian's mbedTLS (-lmbedcrypto).
 const UDP_SOURCE = here("./udp-p2p.c");
 const UDP_DRIVER = join(here("../.."), "build/p2p/udp-p2p");
-const udpSources = () => [UDP_SOURCE, here("../../native/ring/ring.c"),
-	...readdirSync(here("../../native/p2p")).filter((f) => /^p2p_.*\.c$/.test(f)).map((f) => here(`../../native/p2p/${f}`))];
+// The driver links the p2p core as native/modules.txt defines it (its files, the cores it uses,
+// their include folders and libraries: scripts/native-modules.mjs), never a list of its own.
+function udpBuild() {
+	const p2p = nativeModules().find((m) => m.specifier === "p2p");
+	const rooted = (path) => join(root, path);
+	const headers = p2p.includes.flatMap((folder) => readdirSync(rooted(folder)).filter((f) => f.endsWith(".h")).map((f) => rooted(`${folder}/${f}`)));
+	return { sources: [UDP_SOURCE, ...p2p.core.map(rooted)], headers, includes: p2p.includes.map((folder) => `-I${rooted(folder)}`), libs: p2p.libs };
+}
 
 export function compileUdpDriver() {
-	const sources = udpSources();
-	const headers = ["../../native/p2p/p2p.h", "../../native/p2p/p2p_internal.h", "../../native/p2p/p2p_ring_source.h", "../../native/ring/ring.h"].map(here);
+	const { sources, headers, includes, libs } = udpBuild();
 	if (existsSync(UDP_DRIVER) && [...sources, ...headers].every((f) => statSync(f).mtimeMs <= statSync(UDP_DRIVER).mtimeMs)) return UDP_DRIVER;
 	mkdirSync(dirname(UDP_DRIVER), { recursive: true });
-	execFileSync("gcc", ["-std=c11", "-D_GNU_SOURCE", "-O2", "-Wall", "-Wextra", "-Werror", `-I${here("../../native/p2p")}`, `-I${here("../../native/ring")}`,
-		...sources, "-lmbedcrypto", "-o", UDP_DRIVER], { stdio: ["ignore", "pipe", "pipe"] });
+	execFileSync("gcc", ["-std=c11", "-D_GNU_SOURCE", "-O2", "-Wall", "-Wextra", "-Werror", ...includes,
+		...sources, ...libs, "-o", UDP_DRIVER], { stdio: ["ignore", "pipe", "pipe"] });
 	return UDP_DRIVER;
 }
 
