@@ -22,7 +22,7 @@ import { Cursor, keyFrameBefore, type Gap } from "./cursor.js";
 import { RingClock } from "./ring-clock.js";
 import { SegmentMux, Took } from "./segment-mux.js";
 import { describe, type StreamClient } from "./stream-client.js";
-import { Uploader, type Again } from "./uploader.js";
+import { Uploader, again, type Again } from "./uploader.js";
 
 export type { Gap } from "./cursor.js";
 
@@ -163,14 +163,14 @@ export class Recorder {
 				if (!(await this.#beginClip())) await this.#sleep(0);
 				continue;
 			}
-			let again: Again | undefined;
+			let retry: Again | undefined;
 			try {
-				again = await this.#segment();
+				retry = await this.#segment();
 			}
 			catch (error) {
-				again = { again: true, delay: true, reason: (error as Error).message };
+				retry = again(true, (error as Error).message);   // (a socket error, a reset: what nobody planned for)
 			}
-			if (!again) {
+			if (!retry) {
 				uploader.succeeded();
 				continue;
 			}
@@ -178,8 +178,8 @@ export class Recorder {
 			uploader.abort();
 			this.#cursor.drop();
 			this.stats.segmentsResent++;
-			this.#log(`segment ${uploader.stream?.seq ?? 0}: ${again.reason}${again.delay ? " — retrying" : ""}`);
-			if (again.delay) await this.#sleep(uploader.retryDelay());
+			this.#log(`segment ${uploader.stream?.seq ?? 0}: ${retry.reason}${retry.delay ? " — retrying" : ""}`);
+			if (retry.delay) await this.#sleep(uploader.retryDelay());
 		}
 		await uploader.finishStream().catch(() => {});
 	}
@@ -238,7 +238,7 @@ export class Recorder {
 		let frame: Frame | undefined = first;
 		while (frame) {
 			if (frame !== first) {
-				if (frame.lost) return { again: true, delay: false, reason: cursor.overtaken(first, frame) };
+				if (frame.lost) return again(false, cursor.overtaken(first, frame));
 				if (this.#want === Want.Clips && this.#clip.check(frame.timestamp, frame.key) !== "in") {
 					endsStream = true;
 					break;

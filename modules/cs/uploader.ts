@@ -51,7 +51,8 @@ export interface Answer {
 	seq: number;
 }
 
-const again = (delay: boolean, reason: string): Again => ({ again: true, delay, reason });
+/** Make the segment again from the cursor, after a backoff when `delay`, for `reason`. */
+export const again = (delay: boolean, reason: string): Again => ({ again: true, delay, reason });
 
 export interface UploaderOptions {
 	client: StreamClient;
