@@ -2,12 +2,11 @@
  * P2P transport — sessions: datagram input (decide, then commit: a packet is
  * decrypted and every frame in it checked before anything changes), the send
  * loop (ACKs, keep-alive pings, data paced by congestion control), keep-alive,
- * address migration and close. The handshake is p2p_handshake.c; creation and
- * stats p2p_endpoint.c.
+ * address migration and close; the status messages. The handshake is
+ * p2p_handshake.c; creation and stats p2p_endpoint.c.
  */
 #include "p2p_internal.h"
 
-#include <stdlib.h>
 #include <string.h>
 
 #define kMaxBurst 64           /* packets per session per flush */
