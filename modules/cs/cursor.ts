@@ -74,8 +74,11 @@ export class Cursor {
 		this.#next = undefined;
 	}
 
-	/** The held frame, if the ring still holds it; else opens a reader at the place (or the live edge). */
-	takeHeld(): Frame | undefined {
+	/**
+	 * Where the next segment begins: the held frame, if the ring still holds it; else undefined,
+	 * with a reader open at the place (or the live edge) to read the segment's first frame from.
+	 */
+	resume(): Frame | undefined {
 		const frame = this.#held;
 		this.#held = undefined;
 		if (frame && this.#reader && this.#reader.valid(frame)) return frame;

@@ -313,7 +313,7 @@ export class Recorder {
 
 	/** The segment's first frame: the held one, or the ring read again from the cursor. */
 	async #firstFrame(): Promise<Frame | undefined> {
-		const held = this.#cursor.takeHeld();
+		const held = this.#cursor.resume();
 		if (held) return held;
 		const frame = await this.#nextFrame();
 		if (frame) this.#cursor.arrived(frame);
