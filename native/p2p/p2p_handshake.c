@@ -54,7 +54,7 @@ static void sendReject(ivxs_p2p *p, const ivxs_p2p_addr *to, const uint8_t *cid,
 	uint8_t out[P2P_REJECT_BYTES];
 	out[0] = (IVXS_P2P_VERSION << 4) | P2P_PKT_REJECT;
 	memcpy(out + 1, cid, P2P_CID);
-	out[9] = (uint8_t)-status;
+	out[9] = (uint8_t)(IVXS_STATUS_P2P - status);   /* the wire's number: 4 … 12 (PROTOCOL.md) */
 	p->cfg.cb.send(p->cfg.cb.ctx, to, out, sizeof(out));
 }
 
@@ -204,7 +204,7 @@ int p2p_hs_on_reject(ivxs_p2p *p, const uint8_t *data, size_t size)
 		return IVXS_P2P_ETRUNC;
 	if (s->state != P2P_S_HELLO || memcmp(s->local_cid, data + 1, P2P_CID))
 		return IVXS_P2P_ENOSESSION;
-	code = -(int)data[9];
+	code = IVXS_STATUS_P2P - (int)data[9];
 	/* unauthenticated: only ticket and capacity refusals name their reason */
 	if ((code > IVXS_P2P_ETICKET_FORGED || code < IVXS_P2P_ETICKET_FORMAT) && code != IVXS_P2P_EFULL)
 		code = IVXS_P2P_EPROTO;

@@ -6,6 +6,7 @@
  * p2p_handshake.c; creation and stats p2p_endpoint.c.
  */
 #include "p2p_internal.h"
+#include "ring.h"
 
 #include <string.h>
 
@@ -14,21 +15,37 @@
 _Static_assert(P2P_DATA_HDR + 9 + 2 * P2P_ACK_RANGES + 1 + 15 + P2P_FRAME_HDR + IVXS_P2P_CHUNK + P2P_TAG <= IVXS_P2P_MTU,
 		"a data packet with a full ACK, a ping, padding and a full chunk fits the MTU");
 
-static const char *const kMessages[] = {
-	"ok", "bad argument", "out of memory", "crypto failure", "ticket forged", "ticket expired",
-	"ticket for another device", "ticket malformed", "truncated packet", "replayed packet",
-	"authentication failed", "unknown connection id", "no free session", "wrong state", "no room now",
-	"too big", "unknown version or packet type", "session closed", "not allowed by the ticket",
-	"protocol violation", "timed out", "weak key",
+const ivxs_status_entry ivxs_p2p_statuses[] = {
+	IVXS_STATUS(IVXS_P2P_EARG, "bad argument"),
+	IVXS_STATUS(IVXS_P2P_ENOMEM, "out of memory"),
+	IVXS_STATUS(IVXS_P2P_ECRYPTO, "crypto failure"),
+	IVXS_STATUS(IVXS_P2P_ETICKET_FORGED, "ticket forged"),
+	IVXS_STATUS(IVXS_P2P_ETICKET_EXPIRED, "ticket expired"),
+	IVXS_STATUS(IVXS_P2P_ETICKET_DEVICE, "ticket for another device"),
+	IVXS_STATUS(IVXS_P2P_ETICKET_FORMAT, "ticket malformed"),
+	IVXS_STATUS(IVXS_P2P_ETRUNC, "truncated packet"),
+	IVXS_STATUS(IVXS_P2P_EREPLAY, "replayed packet"),
+	IVXS_STATUS(IVXS_P2P_EAUTH, "authentication failed"),
+	IVXS_STATUS(IVXS_P2P_ENOSESSION, "unknown connection id"),
+	IVXS_STATUS(IVXS_P2P_EFULL, "no free session"),
+	IVXS_STATUS(IVXS_P2P_ESTATE, "wrong state"),
+	IVXS_STATUS(IVXS_P2P_EAGAIN, "no room now"),
+	IVXS_STATUS(IVXS_P2P_ETOOBIG, "too big"),
+	IVXS_STATUS(IVXS_P2P_EVERSION, "unknown version or packet type"),
+	IVXS_STATUS(IVXS_P2P_ECLOSED, "session closed"),
+	IVXS_STATUS(IVXS_P2P_ERIGHTS, "not allowed by the ticket"),
+	IVXS_STATUS(IVXS_P2P_EPROTO, "protocol violation"),
+	IVXS_STATUS(IVXS_P2P_ETIMEOUT, "timed out"),
+	IVXS_STATUS(IVXS_P2P_EWEAKKEY, "weak key"),
+	IVXS_STATUS_END
 };
 
+/* Ring codes (-200 … -299) come through where a ring source failed. */
 const char *ivxs_p2p_strerror(int status)
 {
-	if (status > 0)
-		return "ok";
-	if (-status < (int)(sizeof(kMessages) / sizeof(kMessages[0])))
-		return kMessages[-status];
-	return "unknown status";
+	if (ivxs_status_find(ivxs_ring_statuses, status))
+		return ivxs_ring_strerror(status);
+	return ivxs_status_message(ivxs_p2p_statuses, status);
 }
 
 /* ---------------------------------------------------------------- sessions */

@@ -3,6 +3,7 @@
 // signed trailers) verified and it parsed against the init: the object is put
 // (atomic in every store), then its row is inserted. A request cut at any
 // point before that leaves nothing; a retry of a committed segment is a 200.
+import { isStreamId, STREAM_ID } from "../../../modules/protocol/ids.js";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { EventEmitter } from "node:events";
 import { performance } from "node:perf_hooks";
@@ -21,7 +22,6 @@ import { neighbours, segmentAt, statement, streamOf, type SegmentRow, type Strea
 export const segmentEvents = new EventEmitter();
 segmentEvents.setMaxListeners(0);
 
-const streamId = /^[A-Za-z0-9_-]{1,64}$/;
 const seqText = /^(0|[1-9][0-9]{0,14})$/;
 const EPOCH_MIN = Date.UTC(2000, 0, 1);
 // Segment times are rounded to ms; a next segment may start this much before the last one ended.
@@ -67,7 +67,7 @@ export class Ingest {
 		const channel = Number(params.ch);
 		if (!/^[0-9]{1,2}$/.test(params.ch) || channel >= device.channels)
 			throw new HttpError(404, `channel ${params.ch} does not exist (device ${device.id} has channels 0..${device.channels - 1})`);
-		if (!streamId.test(params.stream)) throw new HttpError(400, "stream id must match [A-Za-z0-9_-]{1,64}");
+		if (!isStreamId(params.stream)) throw new HttpError(400, `stream id must match ${STREAM_ID.source}`);
 		return { device: device.id, channel, stream: params.stream };
 	}
 
