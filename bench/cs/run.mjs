@@ -58,15 +58,8 @@ import { once } from "node:events";
 import { join, relative } from "node:path";
 import { pathToFileURL } from "node:url";
 import { buildHost } from "../../scripts/build.mjs";
+import { median, round, sleep } from "../lib.mjs";
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const round = (x, d = 3) => (Number.isFinite(x) ? Number(x.toFixed(d)) : x);
-const median = (xs) => {
-	if (!xs.length) return null;
-	const s = [...xs].sort((a, b) => a - b);
-	const n = s.length;
-	return n % 2 ? s[(n - 1) >> 1] : (s[n / 2 - 1] + s[n / 2]) / 2;
-};
 const TICK_MS = 1000 / 100;   // CLK_TCK (getconf CLK_TCK) is 100 on Linux
 
 export const CLIP = "build/bench/cs-1mbit-640x480-15fps.h264";
