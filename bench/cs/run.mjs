@@ -195,7 +195,8 @@ export async function benchCs({ root, log = () => {}, seconds = 20, eventSeconds
 	const { loadConfig } = await built("config.js");
 	const { startCloud } = await built("server.js");
 	const { addDevice } = await built("devices/registry.js");
-	const { segmentEvents, segmentsBetween, streamOf } = await built("ingest/index.js");
+	const { segmentEvents } = await built("ingest/index.js");
+	const { segmentsBetween, streamOf } = await built("catalogue/index.js");
 	const { pino } = await import("pino");
 	const adminPassword = `bench-${Math.random().toString(36).slice(2)}`;
 	const dataDir = join(work, "cloud");

@@ -8,9 +8,8 @@ import { createHmac, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import type { CloudContext } from "../context.js";
 import { HttpError } from "../http/router.js";
-import { defineSchema, type Db } from "../meta/db.js";
-import type { Device } from "../devices/registry.js";
-import { statement } from "../ingest/store.js";
+import { defineSchema, statement, type Db } from "../meta/db.js";
+import { findDevice, type Device } from "../devices/registry.js";
 import { deviceSigningKey } from "./device-keys.js";
 
 defineSchema("device_nonces", `
@@ -70,7 +69,7 @@ export function authenticateDevice(ctx: CloudContext, req: IncomingMessage, url:
 	const skew = ctx.config.signatureSkewS;
 	if (Math.abs(nowS - Number(time)) > skew)
 		refuse(ctx, "stale", `request time ${time} is more than ${skew} s from the cloud's clock (${nowS}); see X-Ivxs-Time`, { "x-ivxs-time": String(nowS) });
-	const device = deviceById(ctx.db, deviceId);
+	const device = findDevice(ctx.db, deviceId);
 	if (!device || device.disabled) refuse(ctx, "device", `unknown or disabled device ${deviceId}`);
 	const key = deviceSigningKey(device!.secret);
 	const pathAndQuery = req.url ?? url.pathname + url.search;
@@ -101,12 +100,6 @@ export function authenticateDevice(ctx: CloudContext, req: IncomingMessage, url:
 			if (!sameHex(hmacHex(key, `${signature}\n${trailerHash}`), trailerSignature)) refuse(ctx, "trailer", "X-Ivxs-Trailer-Signature does not match");
 		},
 	};
-}
-
-// Per request: statements prepared once (registry's findDevice prepares on every call).
-function deviceById(db: Db, id: string): Device | undefined {
-	const row = statement(db, "SELECT * FROM devices WHERE id = ?").get(id) as (Omit<Device, "disabled"> & { disabled: number }) | undefined;
-	return row && { ...row, disabled: !!row.disabled };
 }
 
 /** Records a nonce; false when the device already used it (and it has not expired). */

@@ -5,8 +5,8 @@ import type { CloudContext } from "../context.js";
 import { startEmbeddedBroker } from "./embedded.js";
 import { connectExternalBroker } from "./external.js";
 import { installGoAuth } from "./go-auth.js";
-import { followPresence, onlineCount } from "./presence.js";
-import { publishPlan, readPlan } from "./plans.js";
+import { allOffline as markAllOffline, followPresence, onlineCount } from "./presence.js";
+import { plannedDevices, publishPlan, readPlan } from "./plans.js";
 
 const disconnectors = new WeakMap<CloudContext, (device: string) => void>();
 const connectedChecks = new WeakMap<CloudContext, () => boolean>();
@@ -23,7 +23,7 @@ export function disconnectDevice(ctx: CloudContext, device: string): void {
 
 /** Publishes every stored plan again, each read just before it is sent. */
 async function republishPlans(ctx: CloudContext): Promise<void> {
-	for (const { device } of ctx.db.prepare("SELECT device FROM plans ORDER BY device").all() as { device: string }[]) {
+	for (const device of plannedDevices(ctx.db)) {
 		const plan = readPlan(ctx.db, device);
 		if (plan) await publishPlan(ctx, device, plan);
 	}
@@ -39,7 +39,7 @@ export async function install(ctx: CloudContext): Promise<void> {
 		disconnectors.set(ctx, broker.disconnect);
 		connectedChecks.set(ctx, () => true);
 		// This instance is the broker: nobody is connected before it starts or after it stops.
-		const allOffline = () => void ctx.db.prepare("UPDATE presence SET online = 0, since = ? WHERE online = 1").run(Date.now());
+		const allOffline = () => markAllOffline(ctx.db, Date.now());
 		allOffline();
 		ctx.onStop(async () => {
 			await broker.close();

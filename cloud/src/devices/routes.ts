@@ -13,18 +13,13 @@ import { signUrl } from "../auth/signed-url.js";
 import { disconnectDevice } from "../control/index.js";
 import { ensurePlan, forgetPlan, mergePlan, publishPlan, readPlan, writePlan, defaultPlan } from "../control/plans.js";
 import { forgetPresence, presenceOf } from "../control/presence.js";
+import { latestOfDevice } from "../snapshots/store.js";
+import { grantedDevices } from "../users/store.js";
 import { addDevice, DeviceError, findDevice, listDevices, removeDevice, type Device } from "./registry.js";
-
-function hasTable(ctx: CloudContext, name: string): boolean {
-	return !!ctx.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name);
-}
 
 function describe(ctx: CloudContext, device: Device, viewer: Viewer) {
 	const presence = presenceOf(ctx.db, device.id);
-	// The snapshots table belongs to the snapshots part; without it there is no snapshot to show.
-	const snapshot = hasTable(ctx, "snapshots")
-		? ctx.db.prepare("SELECT channel, time_ms FROM snapshots WHERE device = ? AND deleted IS NULL ORDER BY time_ms DESC LIMIT 1").get(device.id) as { channel: number; time_ms: number } | undefined
-		: undefined;
+	const snapshot = latestOfDevice(ctx.db, device.id);
 	return {
 		id: device.id, name: device.name, channels: device.channels, created: device.created, disabled: device.disabled,
 		online: presence?.online ?? false, since: presence?.since ?? null, status: presence?.status ?? null,
@@ -36,8 +31,8 @@ function describe(ctx: CloudContext, device: Device, viewer: Viewer) {
 
 function visibleDevices(ctx: CloudContext, viewer: Viewer): Device[] {
 	if (viewer.admin) return listDevices(ctx.db);
-	return (ctx.db.prepare("SELECT device FROM grants WHERE user = ? ORDER BY device").all(viewer.user) as { device: string }[])
-		.map(({ device }) => findDevice(ctx.db, device)).filter((device): device is Device => !!device);
+	return grantedDevices(ctx.db, viewer.user)
+		.map((device) => findDevice(ctx.db, device)).filter((device): device is Device => !!device);
 }
 
 export function install(ctx: CloudContext): void {

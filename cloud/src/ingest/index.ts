@@ -5,7 +5,6 @@ import { install as installDeviceAuth } from "../auth/device-auth.js";
 import { Ingest } from "./routes.js";
 
 export { segmentEvents } from "./routes.js";
-export { segmentsBetween, streamOf, type SegmentRow, type StreamRow } from "./store.js";
 
 export function install(ctx: CloudContext): void {
 	installDeviceAuth(ctx);

@@ -15,7 +15,7 @@ import { Mp4Error } from "../media/boxes.js";
 import { parseInit, type InitInfo } from "../media/init.js";
 import { parseSegment, type SegmentInfo } from "../media/segment.js";
 import { readHashed } from "./body.js";
-import { neighbours, segmentAt, statement, streamOf, type SegmentRow, type StreamRow } from "./store.js";
+import { addSegment, addStream, endStream, neighbours, segmentAt, streamOf, type SegmentRow, type StreamRow } from "../catalogue/index.js";
 
 /** 'segment' (SegmentRow) after each commit; 'end' (StreamRow) when a camera ends a stream. */
 export const segmentEvents = new EventEmitter();
@@ -109,9 +109,7 @@ export class Ingest {
 			width: init.video?.width ?? null, height: init.video?.height ?? null,
 			has_video: init.video ? 1 : 0, has_audio: init.audio ? 1 : 0, created: Date.now(), ended: null,
 		};
-		const inserted = statement(this.#ctx.db, `INSERT OR IGNORE INTO streams (device, channel, stream, epoch_ms, init_key, codecs, width, height, has_video, has_audio, created)
-			VALUES (@device, @channel, @stream, @epoch_ms, @init_key, @codecs, @width, @height, @has_video, @has_audio, @created)`).run(row).changes;
-		if (!inserted) return this.#sameInit(res, streamOf(this.#ctx.db, ids.device, ids.channel, ids.stream)!, body, epoch);
+		if (!addStream(this.#ctx.db, row)) return this.#sameInit(res, streamOf(this.#ctx.db, ids.device, ids.channel, ids.stream)!, body, epoch);
 		this.#inits.set(key, init);
 		sendJson(res, 201, { stream: ids.stream, codecs: init.codecs, width: row.width, height: row.height });
 	}
@@ -219,13 +217,8 @@ export class Ingest {
 			const row = { device, channel, stream: stream.stream, seq, start_ms, end_ms, bytes: body.length, sha256, key, created: Date.now() };
 			const done = this.#track((async () => {
 				await this.#ctx.store.put(key, body);
-				return db.transaction(() => {
-					const raced = segmentAt(db, device, channel, stream.stream, seq);
-					if (raced) return same(raced);
-					const id = statement(db, `INSERT INTO segments (device, channel, stream, seq, start_ms, end_ms, bytes, sha256, key, offset, created)
-						VALUES (@device, @channel, @stream, @seq, @start_ms, @end_ms, @bytes, @sha256, @key, 0, @created)`).run(row).lastInsertRowid;
-					return { status: 201 as const, row: { ...row, id: Number(id), offset: 0, file_id: null, deleted: null } };
-				}).immediate();
+				const stored = addSegment(db, row);
+				return stored.added ? { status: 201 as const, row: stored.row } : same(stored.row);
 			})());
 			const result = await done;
 			if (result.status === 201) {
@@ -252,7 +245,7 @@ export class Ingest {
 		const { sha256 } = await readHashed(req, 4096);
 		auth.verifyTrailers(sha256);
 		const db = this.#ctx.db;
-		const changed = statement(db, "UPDATE streams SET ended = ? WHERE device = ? AND channel = ? AND stream = ? AND ended IS NULL").run(Date.now(), ids.device, ids.channel, ids.stream).changes;
+		const changed = endStream(db, ids.device, ids.channel, ids.stream, Date.now());
 		const stream = streamOf(db, ids.device, ids.channel, ids.stream);
 		if (!stream) throw new HttpError(404, `no stream ${ids.stream}`);
 		if (changed) segmentEvents.emit("end", stream);

@@ -8,7 +8,7 @@ import { serviceKey, signUrl } from "../auth/signed-url.js";
 import { channelOf, requireDeviceAccess, viewerChannel, viewerOf } from "./access.js";
 import { dayMs, durationParam, iso, limitParam, maxListMs, rangeParams, timeParam } from "./params.js";
 import { fileList, sendFile } from "./files.js";
-import { segmentAt, segmentsOverlapping, streamOf } from "./segments.js";
+import { segmentAt, segmentsOverlapping, streamOf } from "../catalogue/index.js";
 import { spansOf } from "./spans.js";
 import { sendClip } from "./clip.js";
 import { sendLive, sendPlaylist, vodPlaylist } from "./hls.js";

@@ -8,7 +8,7 @@
 import type { CloudContext } from "../context.js";
 import { HttpError, readJson, sendJson } from "../http/router.js";
 import { cookieOf, requireAdmin, sessionCookie, viewerOf } from "./access.js";
-import { addToken, addUser, checkPassword, findUser, grantDevice, listUsers, removeUser, revokeDevice, setPassword, UserError } from "./store.js";
+import { addToken, addUser, checkPassword, findUser, grantDevice, listGrants, listUsers, removeUser, revokeDevice, setPassword, UserError } from "./store.js";
 
 const asHttp = <T>(work: () => T): T => {
 	try {
@@ -43,7 +43,7 @@ export function install(ctx: CloudContext): void {
 
 	router.add("GET", "/v1/users", (req, res, _params, url) => {
 		requireAdmin(viewerOf(ctx, req, url));
-		const grants = db.prepare("SELECT user, device FROM grants ORDER BY device").all() as { user: string; device: string }[];
+		const grants = listGrants(db);
 		sendJson(res, 200, { users: listUsers(db).map((user) => ({ ...user, devices: grants.filter((g) => g.user === user.name).map((g) => g.device) })) });
 	});
 
