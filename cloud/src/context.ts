@@ -1,7 +1,8 @@
 // What every part of the service is given: configuration, logger, metadata,
 // object store, router, metrics, the control channel, and a place to register
 // work to finish at shutdown. Parts are installed in order by server.ts; each
-// exports `install(ctx)`.
+// exports `install(ctx)`. This file is the seam between the service and its
+// parts: it names types of every layer (cloud/README.md, "Layers") and holds no code.
 import type { Logger } from "pino";
 import type { Config } from "./config.js";
 import type { Db } from "./meta/db.js";
@@ -9,6 +10,16 @@ import type { ObjectStore } from "./storage/object-store.js";
 import type { Router } from "./http/router.js";
 import type { Metrics } from "./ops/metrics.js";
 import type { Socket } from "node:net";
+import type { Viewer } from "./users/access.js";
+import type { Device } from "./devices/registry.js";
+import type { DeviceAuth } from "./auth/device-auth.js";
+
+/** Who the routes' access rules let in (http/router.ts): a user, the device a rule names, a signed device request. */
+export interface CloudCallers {
+	viewer: Viewer;
+	device: Device;
+	deviceRequest: DeviceAuth;
+}
 
 /** The control channel as the service sees it (embedded aedes or an external broker). */
 export interface ControlBus {
@@ -22,7 +33,7 @@ export interface CloudContext {
 	readonly log: Logger;
 	readonly db: Db;
 	readonly store: ObjectStore;
-	readonly router: Router;
+	readonly router: Router<CloudCallers>;
 	readonly metrics: Metrics;
 	/** A random id per running instance (logs, leases). */
 	readonly instanceId: string;

@@ -10,12 +10,13 @@ import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { pino, type Logger } from "pino";
 import type { Config } from "./config.js";
-import type { CloudContext } from "./context.js";
+import type { CloudCallers, CloudContext } from "./context.js";
 import { openDatabase } from "./meta/db.js";
 import { Router } from "./http/router.js";
 import { Metrics } from "./ops/metrics.js";
 import { openObjectStore } from "./storage/open.js";
 import { parts } from "./parts.js";
+import { checkAccess } from "./access.js";
 
 export interface Cloud {
 	readonly ctx: CloudContext;
@@ -32,7 +33,8 @@ export async function startCloud(config: Config, log: Logger = pino({ level: con
 	stopTasks.push(() => void db.close());
 	const store = await openObjectStore(config);
 	stopTasks.push(() => store.close());
-	const router = new Router();
+	// Every route's access rule is checked before its handler (access.ts).
+	const router = new Router<CloudCallers>((req, url, params, access) => checkAccess(ctx, req, url, params, access));
 	const ctx: CloudContext = {
 		config, log, db, store, router, metrics: new Metrics(), instanceId: randomBytes(6).toString("hex"),
 		onStop: (task) => void stopTasks.push(task),

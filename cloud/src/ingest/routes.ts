@@ -8,7 +8,7 @@ import { EventEmitter } from "node:events";
 import { performance } from "node:perf_hooks";
 import type { CloudContext } from "../context.js";
 import { HttpError, sendJson, type Params } from "../http/router.js";
-import { authenticateDevice } from "../auth/device-auth.js";
+import type { DeviceAuth } from "../auth/device-auth.js";
 import type { Device } from "../devices/registry.js";
 import { objectKey } from "../storage/object-store.js";
 import { Mp4Error } from "../media/boxes.js";
@@ -46,9 +46,10 @@ export class Ingest {
 	constructor(ctx: CloudContext) {
 		this.#ctx = ctx;
 		const prefix = "/v1/devices/:id/channels/:ch/streams/:stream";
-		ctx.router.add("PUT", `${prefix}/init`, (req, res, params, url) => this.putInit(req, res, params, url));
-		ctx.router.add("PUT", `${prefix}/segments/:seq`, (req, res, params, url) => this.putSegment(req, res, params, url));
-		ctx.router.add("POST", `${prefix}/end`, (req, res, params, url) => this.end(req, res, params, url));
+		const signed = { auth: "device", device: "id" } as const;
+		ctx.router.add("PUT", `${prefix}/init`, signed, (req, res, params, url, auth) => this.putInit(req, res, params, url, auth));
+		ctx.router.add("PUT", `${prefix}/segments/:seq`, signed, (req, res, params, url, auth) => this.putSegment(req, res, params, auth), (error) => this.#failed(error));
+		ctx.router.add("POST", `${prefix}/end`, signed, (req, res, params, url, auth) => this.end(req, res, params, auth));
 		ctx.onStop(() => this.stop());
 	}
 
@@ -75,8 +76,7 @@ export class Ingest {
 		if (this.#stopping) throw new HttpError(503, "the cloud is shutting down: retry", { "retry-after": "1" });
 	}
 
-	async putInit(req: IncomingMessage, res: ServerResponse, params: Params, url: URL): Promise<void> {
-		const auth = authenticateDevice(this.#ctx, req, url, params.id);
+	async putInit(req: IncomingMessage, res: ServerResponse, params: Params, url: URL, auth: DeviceAuth): Promise<void> {
 		const ids = this.#ids(params, auth.device);
 		const epochText = url.searchParams.get("epoch") ?? "";
 		const epoch = Number(epochText);
@@ -134,44 +134,42 @@ export class Ingest {
 		return init;
 	}
 
-	async putSegment(req: IncomingMessage, res: ServerResponse, params: Params, url: URL): Promise<void> {
+	/** Every refused or failed segment upload, by status (a body cut short: "cut"). */
+	#failed(error: unknown): void {
+		const status = error instanceof HttpError ? error.status : 500;
+		this.#error(status === 400 && /cut short/.test((error as Error).message) ? "cut" : String(status));
+	}
+
+	async putSegment(req: IncomingMessage, res: ServerResponse, params: Params, auth: DeviceAuth): Promise<void> {
 		const started = performance.now();
+		const ids = this.#ids(params, auth.device);
+		if (!seqText.test(params.seq)) throw new HttpError(400, "segment seq must be an integer 0, 1, 2, …");
+		const seq = Number(params.seq);
+		const stream = streamOf(this.#ctx.db, ids.device, ids.channel, ids.stream);
+		if (!stream) throw new HttpError(404, `stream ${ids.stream} has no init: PUT …/streams/${ids.stream}/init first`);
+		if (stream.ended !== null) throw new HttpError(409, `stream ${ids.stream} has ended: start a new stream id`);
+		const { body, sha256 } = await readHashed(req, this.#ctx.config.maxSegmentBytes);
+		auth.verifyTrailers(sha256);
+		const init = await this.#initOf(stream);
+		let info: SegmentInfo;
 		try {
-			const auth = authenticateDevice(this.#ctx, req, url, params.id);
-			const ids = this.#ids(params, auth.device);
-			if (!seqText.test(params.seq)) throw new HttpError(400, "segment seq must be an integer 0, 1, 2, …");
-			const seq = Number(params.seq);
-			const stream = streamOf(this.#ctx.db, ids.device, ids.channel, ids.stream);
-			if (!stream) throw new HttpError(404, `stream ${ids.stream} has no init: PUT …/streams/${ids.stream}/init first`);
-			if (stream.ended !== null) throw new HttpError(409, `stream ${ids.stream} has ended: start a new stream id`);
-			const { body, sha256 } = await readHashed(req, this.#ctx.config.maxSegmentBytes);
-			auth.verifyTrailers(sha256);
-			const init = await this.#initOf(stream);
-			let info: SegmentInfo;
-			try {
-				info = parseSegment(body, init);
-			}
-			catch (error) {
-				if (!(error instanceof Mp4Error)) throw error;
-				throw new HttpError(400, `malformed segment: ${error.message}`);
-			}
-			const { status, row } = await this.#commit(stream, seq, body, sha256, info);
-			const ms = performance.now() - started;
-			const metrics = this.#ctx.metrics;
-			if (status === 201) {
-				metrics.inc("ivxs_ingest_bytes_total", "Media bytes committed", {}, body.length);
-				metrics.inc("ivxs_ingest_segments_total", "Segments committed");
-				metrics.inc("ivxs_ingest_upload_seconds_sum", "Upload latency of committed segments (request start → committed), sum of seconds", {}, ms / 1000);
-				metrics.inc("ivxs_ingest_upload_seconds_count", "Upload latency of committed segments, count");
-			}
-			else metrics.inc("ivxs_ingest_duplicates_total", "Segment retries answered as duplicates");
-			sendJson(res, status, { seq, start_ms: row.start_ms, end_ms: row.end_ms, bytes: row.bytes, ...(status === 200 ? { duplicate: true } : {}) });
+			info = parseSegment(body, init);
 		}
 		catch (error) {
-			const status = error instanceof HttpError ? error.status : 500;
-			this.#error(status === 400 && /cut short/.test((error as Error).message) ? "cut" : String(status));
-			throw error;
+			if (!(error instanceof Mp4Error)) throw error;
+			throw new HttpError(400, `malformed segment: ${error.message}`);
 		}
+		const { status, row } = await this.#commit(stream, seq, body, sha256, info);
+		const ms = performance.now() - started;
+		const metrics = this.#ctx.metrics;
+		if (status === 201) {
+			metrics.inc("ivxs_ingest_bytes_total", "Media bytes committed", {}, body.length);
+			metrics.inc("ivxs_ingest_segments_total", "Segments committed");
+			metrics.inc("ivxs_ingest_upload_seconds_sum", "Upload latency of committed segments (request start → committed), sum of seconds", {}, ms / 1000);
+			metrics.inc("ivxs_ingest_upload_seconds_count", "Upload latency of committed segments, count");
+		}
+		else metrics.inc("ivxs_ingest_duplicates_total", "Segment retries answered as duplicates");
+		sendJson(res, status, { seq, start_ms: row.start_ms, end_ms: row.end_ms, bytes: row.bytes, ...(status === 200 ? { duplicate: true } : {}) });
 	}
 
 	/** Times of the segment from its first track (video when the stream has it), as wall-clock ms. */
@@ -239,8 +237,7 @@ export class Ingest {
 		return work;
 	}
 
-	async end(req: IncomingMessage, res: ServerResponse, params: Params, url: URL): Promise<void> {
-		const auth = authenticateDevice(this.#ctx, req, url, params.id);
+	async end(req: IncomingMessage, res: ServerResponse, params: Params, auth: DeviceAuth): Promise<void> {
 		const ids = this.#ids(params, auth.device);
 		const { sha256 } = await readHashed(req, 4096);
 		auth.verifyTrailers(sha256);

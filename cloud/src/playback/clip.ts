@@ -7,7 +7,7 @@ import type { CloudContext } from "../context.js";
 import { HttpError } from "../http/router.js";
 import { fragmentsOf, fragmentStartS, rebaseMoof, shiftTo0, trackTimescales } from "../media/rebase.js";
 import { NotFoundError } from "../storage/object-store.js";
-import { iso } from "./params.js";
+import { iso } from "../http/params.js";
 import { segmentsOverlapping, streamOf } from "../catalogue/index.js";
 import { segmentBytes } from "./segments.js";
 

@@ -8,8 +8,8 @@ import { HttpError } from "../http/router.js";
 import { NotFoundError } from "../storage/object-store.js";
 import { doneFile, listFiles } from "../catalogue/index.js";
 import { signUrl } from "../auth/signed-url.js";
-import type { Viewer } from "./access.js";
-import { iso } from "./params.js";
+import type { Viewer } from "../users/access.js";
+import { iso } from "../http/params.js";
 
 /** The files overlapping [start, end), at most `limit`, and whether there are more. */
 export function fileList(ctx: CloudContext, viewer: Viewer, device: string, channel: number, start: number, end: number, limit: number) {

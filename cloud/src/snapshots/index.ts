@@ -8,17 +8,15 @@ import { createHash } from "node:crypto";
 import { HttpError, readBody, sendJson } from "../http/router.js";
 import { NotFoundError, objectKey } from "../storage/object-store.js";
 import { signUrl } from "../auth/signed-url.js";
-import { channelOf, viewerChannel } from "../playback/access.js";
-import { dayMs, iso, limitParam, maxListMs, rangeParams, timeParam } from "../playback/params.js";
+import { channelOf } from "../devices/channels.js";
+import { dayMs, iso, limitParam, maxListMs, rangeParams, timeParam } from "../http/params.js";
 import { checkJpeg, JpegError } from "./jpeg.js";
-import { authenticateDevice } from "../auth/device-auth.js";
 import { latestSnapshot, listSnapshots, putSnapshot, snapshotAt, type SnapshotRow } from "./store.js";
 
 export function install(ctx: CloudContext): void {
 	const { router, db } = ctx;
 
-	router.add("PUT", "/v1/devices/:device/channels/:channel/snapshots", async (req, res, params, url) => {
-		const auth = authenticateDevice(ctx, req, url, params.device);
+	router.add("PUT", "/v1/devices/:device/channels/:channel/snapshots", { auth: "device", device: "device" }, async (req, res, params, url, auth) => {
 		const channel = channelOf(auth.device, params.channel);
 		const time = timeParam(url, "time");
 		if (time > Date.now() + ctx.config.signatureSkewS * 1000) throw new HttpError(400, "time is in the future");
@@ -56,15 +54,17 @@ export function install(ctx: CloudContext): void {
 		res.end(head ? undefined : bytes);
 	};
 
-	router.add("GET", "/v1/snapshots/:device/:channel/latest", async (req, res, params, url) => {
-		const { device, channel } = await viewerChannel(ctx, req, url, params);
+	const viewerOfDevice = { auth: "user", device: "device" } as const;
+
+	router.add("GET", "/v1/snapshots/:device/:channel/latest", viewerOfDevice, async (req, res, params, _url, { device }) => {
+		const channel = channelOf(device, params.channel);
 		const row = latestSnapshot(db, device.id, channel);
 		if (!row) throw new HttpError(404, `no snapshot of ${device.id} channel ${channel}`);
 		await sendPicture(res, row, req.method === "HEAD", "no-store");
 	});
 
-	router.add("GET", "/v1/snapshots/:device/:channel/:file", async (req, res, params, url) => {
-		const { device, channel } = await viewerChannel(ctx, req, url, params);
+	router.add("GET", "/v1/snapshots/:device/:channel/:file", viewerOfDevice, async (req, res, params, _url, { device }) => {
+		const channel = channelOf(device, params.channel);
 		const time = /^([0-9]{1,16})\.jpg$/.exec(params.file)?.[1];
 		if (time === undefined) throw new HttpError(400, `snapshot file must be <unix ms>.jpg or latest, not ${JSON.stringify(params.file)}`);
 		const row = snapshotAt(db, device.id, channel, Number(time));
@@ -73,8 +73,8 @@ export function install(ctx: CloudContext): void {
 		await sendPicture(res, row, req.method === "HEAD", "private, max-age=31536000, immutable");
 	});
 
-	router.add("GET", "/v1/snapshots/:device/:channel", async (req, res, params, url) => {
-		const { viewer, device, channel } = await viewerChannel(ctx, req, url, params);
+	router.add("GET", "/v1/snapshots/:device/:channel", viewerOfDevice, async (_req, res, params, url, { viewer, device }) => {
+		const channel = channelOf(device, params.channel);
 		const { start, end } = rangeParams(url, maxListMs, dayMs);
 		const limit = limitParam(url);
 		const rows = listSnapshots(db, device.id, channel, start, end, limit + 1);
