@@ -1,6 +1,6 @@
 // What every part of the service is given: configuration, logger, metadata,
-// object store, router, metrics, the control channel, and a place to register
-// work to finish at shutdown. Parts are installed in order by server.ts; each
+// object store, router, metrics, segment events, the control channel, and a
+// place to register work to finish at shutdown. Parts are installed in order by server.ts; each
 // exports `install(ctx)`. This file is the seam between the service and its
 // parts: it names types of every layer (cloud/README.md, "Layers") and holds no code.
 import type { Logger } from "pino";
@@ -10,6 +10,8 @@ import type { ObjectStore } from "./storage/object-store.js";
 import type { Router } from "./http/router.js";
 import type { Metrics } from "./ops/metrics.js";
 import type { Socket } from "node:net";
+import type { EventEmitter } from "node:events";
+import type { SegmentRow, StreamRow } from "./catalogue/index.js";
 import type { Viewer } from "./users/access.js";
 import type { Device } from "./devices/registry.js";
 import type { DeviceAuth } from "./auth/device-auth.js";
@@ -19,6 +21,13 @@ export interface CloudCallers {
 	viewer: Viewer;
 	device: Device;
 	deviceRequest: DeviceAuth;
+}
+
+/** What ingest announces in this instance: 'segment' after each commit, 'end' when a camera ends a stream. */
+export type SegmentEvents = EventEmitter<SegmentEventMap>;
+export interface SegmentEventMap {
+	segment: [SegmentRow];
+	end: [StreamRow];
 }
 
 /** The control channel as the service sees it (embedded aedes or an external broker). */
@@ -35,6 +44,8 @@ export interface CloudContext {
 	readonly store: ObjectStore;
 	readonly router: Router<CloudCallers>;
 	readonly metrics: Metrics;
+	/** Segment commits in this instance (live playlists wait on them; another instance's are seen by polling). */
+	readonly segmentEvents: SegmentEvents;
 	/** A random id per running instance (logs, leases). */
 	readonly instanceId: string;
 	/** Set by the control part once connected. */

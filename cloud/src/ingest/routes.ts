@@ -4,7 +4,6 @@
 // (atomic in every store), then its row is inserted. A request cut at any
 // point before that leaves nothing; a retry of a committed segment is a 200.
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { EventEmitter } from "node:events";
 import { performance } from "node:perf_hooks";
 import type { CloudContext } from "../context.js";
 import { HttpError, sendJson, type Params } from "../http/router.js";
@@ -16,10 +15,6 @@ import { parseInit, type InitInfo } from "../media/init.js";
 import { parseSegment, type SegmentInfo } from "../media/segment.js";
 import { readHashed } from "./body.js";
 import { addSegment, addStream, endStream, neighbours, segmentAt, streamOf, type SegmentRow, type StreamRow } from "../catalogue/index.js";
-
-/** 'segment' (SegmentRow) after each commit; 'end' (StreamRow) when a camera ends a stream. */
-export const segmentEvents = new EventEmitter();
-segmentEvents.setMaxListeners(0);
 
 const streamId = /^[A-Za-z0-9_-]{1,64}$/;
 const seqText = /^(0|[1-9][0-9]{0,14})$/;
@@ -221,7 +216,7 @@ export class Ingest {
 			const result = await done;
 			if (result.status === 201) {
 				try {
-					segmentEvents.emit("segment", result.row);
+					this.#ctx.segmentEvents.emit("segment", result.row);
 				}
 				catch (error) {
 					this.#ctx.log.error({ err: error }, "a segment listener failed");
@@ -245,7 +240,7 @@ export class Ingest {
 		const changed = endStream(db, ids.device, ids.channel, ids.stream, Date.now());
 		const stream = streamOf(db, ids.device, ids.channel, ids.stream);
 		if (!stream) throw new HttpError(404, `no stream ${ids.stream}`);
-		if (changed) segmentEvents.emit("end", stream);
+		if (changed) this.#ctx.segmentEvents.emit("end", stream);
 		sendJson(res, 200, { stream: ids.stream, ended: stream.ended });
 	}
 }
