@@ -35,6 +35,10 @@ export interface ControlBus {
 	publish(topic: string, payload: string | Buffer, options?: { retain?: boolean; qos?: 0 | 1 }): Promise<void>;
 	/** `pattern` uses MQTT wildcards (+, #). */
 	subscribe(pattern: string, handler: (topic: string, payload: Buffer) => void): Promise<void>;
+	/** Whether the channel can reach devices now (the embedded broker is up, or the external one connected). */
+	connected(): boolean;
+	/** Cuts a device's connection when this instance holds it (embedded broker; an external broker holds its own). */
+	disconnect(device: string): void;
 }
 
 export interface CloudContext {

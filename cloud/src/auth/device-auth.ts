@@ -111,7 +111,3 @@ function spendNonce(db: Db, device: string, nonce: string, expires: number): boo
 export function purgeNonces(db: Db, now = Date.now()): number {
 	return db.prepare("DELETE FROM device_nonces WHERE expires < ?").run(now).changes;
 }
-
-export function install(ctx: CloudContext): void {
-	ctx.every(60_000, () => void purgeNonces(ctx.db));
-}

@@ -8,19 +8,6 @@ import { installGoAuth } from "./go-auth.js";
 import { allOffline as markAllOffline, followPresence, onlineCount } from "./presence.js";
 import { plannedDevices, publishPlan, readPlan } from "./plans.js";
 
-const disconnectors = new WeakMap<CloudContext, (device: string) => void>();
-const connectedChecks = new WeakMap<CloudContext, () => boolean>();
-
-/** Whether the control channel can reach devices now (the embedded broker is up, or the external one connected). */
-export function controlConnected(ctx: CloudContext): boolean {
-	return connectedChecks.get(ctx)?.() ?? false;
-}
-
-/** Cuts a device's control connection, when this instance holds it (embedded broker). */
-export function disconnectDevice(ctx: CloudContext, device: string): void {
-	disconnectors.get(ctx)?.(device);
-}
-
 /** Publishes every stored plan again, each read just before it is sent. */
 async function republishPlans(ctx: CloudContext): Promise<void> {
 	for (const device of plannedDevices(ctx.db)) {
@@ -36,8 +23,6 @@ export async function install(ctx: CloudContext): Promise<void> {
 		ctx.bus = broker.bus;
 		ctx.mqttSocket = broker.take;
 		connections = broker.connections;
-		disconnectors.set(ctx, broker.disconnect);
-		connectedChecks.set(ctx, () => true);
 		// This instance is the broker: nobody is connected before it starts or after it stops.
 		const allOffline = () => markAllOffline(ctx.db, Date.now());
 		allOffline();
@@ -51,8 +36,7 @@ export async function install(ctx: CloudContext): Promise<void> {
 	else {
 		const broker = await connectExternalBroker(ctx, () => republishPlans(ctx));
 		ctx.bus = broker.bus;
-		connections = () => (broker.connected() ? 1 : 0);
-		connectedChecks.set(ctx, broker.connected);
+		connections = () => (broker.bus.connected() ? 1 : 0);
 		ctx.onStop(() => broker.close());
 		installGoAuth(ctx);
 	}

@@ -10,7 +10,6 @@ import { HttpError, readJson, sendJson } from "../http/router.js";
 import type { Viewer } from "../users/access.js";
 import { forgetDevice } from "../users/store.js";
 import { signUrl } from "../auth/signed-url.js";
-import { disconnectDevice } from "../control/index.js";
 import { ensurePlan, forgetPlan, mergePlan, publishPlan, readPlan, writePlan, defaultPlan } from "../control/plans.js";
 import { forgetPresence, presenceOf } from "../control/presence.js";
 import { latestOfDevice } from "../snapshots/store.js";
@@ -65,7 +64,7 @@ export function install(ctx: CloudContext): void {
 		forgetDevice(ctx.db, params.id);
 		forgetPresence(ctx.db, params.id);
 		await forgetPlan(ctx, params.id).catch((error) => ctx.log.warn({ err: error, device: params.id }, "retained plan not cleared"));
-		disconnectDevice(ctx, params.id);
+		ctx.bus?.disconnect(params.id);
 		ctx.log.info({ device: params.id }, "device removed");
 		res.writeHead(204).end();
 	});

@@ -2,10 +2,11 @@
 // segments, stream ends. What it stores is the catalogue's; each commit is
 // announced on ctx.segmentEvents.
 import type { CloudContext } from "../context.js";
-import { install as installDeviceAuth } from "../auth/device-auth.js";
+import { purgeNonces } from "../auth/device-auth.js";
 import { Ingest } from "./routes.js";
 
 export function install(ctx: CloudContext): void {
-	installDeviceAuth(ctx);
+	// The nonces of device requests (ingest's and snapshots'): kept only as long as a replay could pass the time check.
+	ctx.every(60_000, () => void purgeNonces(ctx.db));
 	new Ingest(ctx);
 }
