@@ -55,7 +55,7 @@
  *    fixtures go through the real capture (C splitters, their info words) into a ring, and the
  *    frames read back are fed through the app's MuxerFeed (modules/app/feed.ts) into both muxers
  *    whose sinks count bytes (bench/xs/mux-feed-bench.js, called by mux-bench.js). Node has no
- *    ring: its "with info" figure is benchMux's loop with auInfoOf's words. The same XS shape is
+ *    ring: its "with info" figure is benchMux's loop with accessUnitInfo's words. The same XS shape is
  *    also reported in CPU time (xs_cpu_with_info: user + sys of
  *      build/bin/ivxs -m bench/xs -m build/ts -m build/mods mux-feed-bench -- <codec> 500
  *    minus the same with 0 iterations, from bash's `times`; best of 3), which a loaded machine
@@ -381,9 +381,9 @@ function perVideoFrame(cases) {
 			// The demo's shape: one track stage per frame feeding both muxers (issue 6 §3).
 			av_both_muxers_us_per_video_frame: round((av.bothUsPerFrame * av.frames) / n, 2),
 			// XS: ring frames from the real capture (its info words) through the app's MuxerFeed;
-			// Node (no ring): the same loop over split frames with auInfoOf's words.
+			// Node (no ring): the same loop over split frames with accessUnitInfo's words.
 			av_both_muxers_with_info_us_per_video_frame: round(av.feed ? av.feed.usPerVideoFrame : (av.bothInfoUsPerFrame * av.frames) / n, 2),
-			av_both_muxers_with_info_source: av.feed ? "ring frames from capture through MuxerFeed (bench/xs/mux-feed-bench.js)" : "benchMux, auInfoOf",
+			av_both_muxers_with_info_source: av.feed ? "ring frames from capture through MuxerFeed (bench/xs/mux-feed-bench.js)" : "benchMux, accessUnitInfo",
 			payloadBytesCopied: Math.max(av.payloadBytesCopied, vo.payloadBytesCopied),
 			headerBytes_av: av.headerBytes,
 		};

@@ -7,6 +7,8 @@
 //   - every tests/*_test.c is one C test program over the core;
 //   - the portable files (compiled for a microcontroller) are the core's files
 //     except those named *_linux.c, which need Linux (V4L2, threads, files);
+//   - every core sees native/common (the kit: ivxs_status.h, the shared status
+//     table type; ivxs_test.h, the C test harness) on its include path;
 //   - a column "-l<name>" links a system library with the core (its C tests and
 //     the host): p2p's crypto is Debian's mbedTLS (-lmbedcrypto).
 import { existsSync, readFileSync, readdirSync } from "node:fs";
@@ -30,6 +32,9 @@ export function readRegistry(file) {
 const cFiles = (folder) => existsSync(join(root, folder))
 	? readdirSync(join(root, folder)).filter((f) => f.endsWith(".c")).sort().map((f) => `${folder}/${f}`)
 	: [];
+
+// The binding kit's folder: on every module's include path (native/common/README.md).
+export const commonFolder = "native/common";
 
 export const isBinding = (file) => /^mod.*\.c$/.test(basename(file));
 export const isLinuxOnly = (file) => file.endsWith("_linux.c");
@@ -67,7 +72,7 @@ export function nativeModules(file = "native/modules.txt") {
 			ownCore: ownCore(specifier),
 			core,
 			portable: ownCore(specifier).filter((f) => !isLinuxOnly(f)),
-			includes: [folder, ...uses.map((u) => dirname(bySpecifier.get(u).js))],
+			includes: [folder, ...uses.map((u) => dirname(bySpecifier.get(u).js)), commonFolder],
 			testsFolder: existsSync(join(root, testsFolder)) ? testsFolder : null,
 			tests: cFiles(testsFolder).filter((f) => f.endsWith("_test.c")),
 		};

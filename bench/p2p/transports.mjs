@@ -28,6 +28,8 @@ import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { hmacSha256 } from "../../build/node/cloud/src/auth/device-keys.js";
+import { mintTicket, Rights } from "../../build/node/modules/protocol/index.js";
 
 const here = (file) => fileURLToPath(new URL(file, import.meta.url));
 const SHIM_SOURCE = here("./tcpcc.c");
@@ -88,9 +90,15 @@ export function compileUdpDriver() {
 	return UDP_DRIVER;
 }
 
-// The device secret both programs get: the harness stands in for the cloud (the receiver
-// mints its ticket from it, as the cloud would). Fresh per process.
-const secret = randomBytes(32).toString("hex");
+// The harness stands in for the cloud: the camera (sender) gets the device secret, the viewer
+// (receiver) the ticket and psk minted from it with modules/protocol, as the cloud mints them.
+// Fresh per process.
+const secret = randomBytes(32);
+const DEVICE = "CAM-BENCH";
+function viewerTicket() {
+	const { ticket, psk } = mintTicket(hmacSha256, secret, { rights: Rights.live | Rights.command, expiryS: Math.floor(Date.now() / 1000) + 3600, device: DEVICE, viewer: "viewer-bench" });
+	return ["--ticket", Buffer.from(ticket).toString("hex"), "--psk", Buffer.from(psk).toString("hex")];
+}
 
 export const udp = {
 	name: "udp",
@@ -103,10 +111,10 @@ export const udp = {
 			return { ok: false, reason: `cannot build bench/p2p/udp-p2p.c (gcc, libmbedtls-dev): ${String(e.stderr || e.message).trim().split("\n")[0]}` };
 		}
 	},
-	receiver: ({ listen, frames }) => [compileUdpDriver(), "receiver", "--listen", listen, "--frames", frames, "--secret", secret,
+	receiver: ({ listen, frames }) => [compileUdpDriver(), "receiver", "--listen", listen, "--frames", frames, ...viewerTicket(),
 		...(process.env.IVXS_P2P_UDP_RX_FRAMES ? ["--rx-frames", process.env.IVXS_P2P_UDP_RX_FRAMES, "--rx-frame-bytes", String(64 * 1024)] : [])],
 	sender: ({ connect, frames, fps, seconds, drainMs }) => [compileUdpDriver(), "sender", "--connect", connect, "--frames", frames,
-		"--fps", String(fps), "--seconds", String(seconds), "--drain-ms", String(drainMs), "--secret", secret,
+		"--fps", String(fps), "--seconds", String(seconds), "--drain-ms", String(drainMs), "--secret", secret.toString("hex"), "--device", DEVICE,
 		// the core's media deadline (default 600 ms); IVXS_P2P_UDP_DEADLINE_MS measures another
 		...(process.env.IVXS_P2P_UDP_DEADLINE_MS ? ["--deadline-ms", process.env.IVXS_P2P_UDP_DEADLINE_MS] : [])],
 };

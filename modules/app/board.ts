@@ -8,8 +8,8 @@
  */
 import { Ring, RingReader, intact } from "ring";
 import Timer from "timer";
-import { scan as scanAnnexB } from "annexb";
-import { Fmp4Muxer, FlvMuxer, useNativeScanner } from "../media/index.js";
+import * as annexb from "annexb";
+import { Fmp4Muxer, FlvMuxer, useNativeAnnexB } from "../media/index.js";
 import { MuxerFeed } from "./feed.js";
 import { log, memory } from "ivxs/platform";
 
@@ -20,7 +20,7 @@ export const BOARD_DEFAULTS = Object.freeze({
 });
 
 export default function main(): void {
-	useNativeScanner(scanAnnexB);
+	useNativeAnnexB(annexb);
 	const codec = BOARD_DEFAULTS.codec;   // the camera source will say
 	const ring = new Ring({ maxGopBytes: BOARD_DEFAULTS.maxGopBytes });
 	let mp4Bytes = 0, flvBytes = 0, torn = 0;

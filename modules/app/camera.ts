@@ -20,8 +20,8 @@ import { argv, collectGarbage, exit, memory } from "ivxs/host";
 import { readFile } from "ivxs/platform";
 import TLSSocket from "embedded:io/socket/tcp/tls";
 import Timer from "timer";
-import { scan as scanAnnexB } from "annexb";
-import { probeVideo, useNativeScanner } from "../media/index.js";
+import * as annexb from "annexb";
+import { probeVideo, useNativeAnnexB } from "../media/index.js";
 import { utf8Decode } from "../net/bytes.js";
 import type { SocketConstructor } from "../net/connection.js";
 import { HttpClient } from "../net/http-client.js";
@@ -84,7 +84,7 @@ export default function main(): void {
 		exit(2);
 		return;
 	}
-	useNativeScanner(scanAnnexB);
+	useNativeAnnexB(annexb);
 	const log = (message: string) => trace(`camera ${config.id}: ${message}\n`);
 	const signer = new DeviceSigner(config.id, config.secret, crypto);
 	const http = new HttpClient({ ...transport(config.cloud, config.ca), host: config.cloud.host, connectTimeout: 5000, idleTimeout: 15_000 });

@@ -6,6 +6,7 @@
  * congestion control), keep-alive, address migration and close.
  */
 #include "p2p_internal.h"
+#include "ring.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -21,21 +22,37 @@ _Static_assert(P2P_DATA_HDR + 9 + 2 * P2P_ACK_RANGES + 1 + 15 + P2P_FRAME_HDR + 
 _Static_assert(P2P_HELLO_FIXED + IVXS_P2P_TICKET_BYTES <= IVXS_P2P_MTU, "hello fits");
 _Static_assert(P2P_REPLY_BYTES < IVXS_P2P_MTU && P2P_REJECT_BYTES < IVXS_P2P_MTU, "answers are smaller than the hello");
 
-static const char *const kMessages[] = {
-	"ok", "bad argument", "out of memory", "crypto failure", "ticket forged", "ticket expired",
-	"ticket for another device", "ticket malformed", "truncated packet", "replayed packet",
-	"authentication failed", "unknown connection id", "no free session", "wrong state", "no room now",
-	"too big", "unknown version or packet type", "session closed", "not allowed by the ticket",
-	"protocol violation", "timed out", "weak key",
+const ivxs_status_entry ivxs_p2p_statuses[] = {
+	IVXS_STATUS(IVXS_P2P_EARG, "bad argument"),
+	IVXS_STATUS(IVXS_P2P_ENOMEM, "out of memory"),
+	IVXS_STATUS(IVXS_P2P_ECRYPTO, "crypto failure"),
+	IVXS_STATUS(IVXS_P2P_ETICKET_FORGED, "ticket forged"),
+	IVXS_STATUS(IVXS_P2P_ETICKET_EXPIRED, "ticket expired"),
+	IVXS_STATUS(IVXS_P2P_ETICKET_DEVICE, "ticket for another device"),
+	IVXS_STATUS(IVXS_P2P_ETICKET_FORMAT, "ticket malformed"),
+	IVXS_STATUS(IVXS_P2P_ETRUNC, "truncated packet"),
+	IVXS_STATUS(IVXS_P2P_EREPLAY, "replayed packet"),
+	IVXS_STATUS(IVXS_P2P_EAUTH, "authentication failed"),
+	IVXS_STATUS(IVXS_P2P_ENOSESSION, "unknown connection id"),
+	IVXS_STATUS(IVXS_P2P_EFULL, "no free session"),
+	IVXS_STATUS(IVXS_P2P_ESTATE, "wrong state"),
+	IVXS_STATUS(IVXS_P2P_EAGAIN, "no room now"),
+	IVXS_STATUS(IVXS_P2P_ETOOBIG, "too big"),
+	IVXS_STATUS(IVXS_P2P_EVERSION, "unknown version or packet type"),
+	IVXS_STATUS(IVXS_P2P_ECLOSED, "session closed"),
+	IVXS_STATUS(IVXS_P2P_ERIGHTS, "not allowed by the ticket"),
+	IVXS_STATUS(IVXS_P2P_EPROTO, "protocol violation"),
+	IVXS_STATUS(IVXS_P2P_ETIMEOUT, "timed out"),
+	IVXS_STATUS(IVXS_P2P_EWEAKKEY, "weak key"),
+	IVXS_STATUS_END
 };
 
+/* Ring codes (-200 … -299) come through where a ring source failed. */
 const char *ivxs_p2p_strerror(int status)
 {
-	if (status > 0)
-		return "ok";
-	if (-status < (int)(sizeof(kMessages) / sizeof(kMessages[0])))
-		return kMessages[-status];
-	return "unknown status";
+	if (ivxs_status_find(ivxs_ring_statuses, status))
+		return ivxs_ring_strerror(status);
+	return ivxs_status_message(ivxs_p2p_statuses, status);
 }
 
 /* ---------------------------------------------------------------- memory */
@@ -341,7 +358,7 @@ static void sendReject(ivxs_p2p *p, const ivxs_p2p_addr *to, const uint8_t *cid,
 	uint8_t out[P2P_REJECT_BYTES];
 	out[0] = (IVXS_P2P_VERSION << 4) | P2P_PKT_REJECT;
 	memcpy(out + 1, cid, P2P_CID);
-	out[9] = (uint8_t)-status;
+	out[9] = (uint8_t)(IVXS_STATUS_P2P - status);   /* the wire's number: 4 … 12 (PROTOCOL.md) */
 	p->cfg.cb.send(p->cfg.cb.ctx, to, out, sizeof(out));
 }
 
@@ -493,7 +510,7 @@ static int onReject(ivxs_p2p *p, const uint8_t *data, size_t size)
 		return IVXS_P2P_ETRUNC;
 	if (s->state != P2P_S_HELLO || memcmp(s->local_cid, data + 1, P2P_CID))
 		return IVXS_P2P_ENOSESSION;
-	code = -(int)data[9];
+	code = IVXS_STATUS_P2P - (int)data[9];
 	/* unauthenticated: only ticket and capacity refusals name their reason */
 	if ((code > IVXS_P2P_ETICKET_FORGED || code < IVXS_P2P_ETICKET_FORMAT) && code != IVXS_P2P_EFULL)
 		code = IVXS_P2P_EPROTO;

@@ -3,6 +3,7 @@
 // signed trailers) verified and it parsed against the init: the object is put
 // (atomic in every store), then its row is inserted. A request cut at any
 // point before that leaves nothing; a retry of a committed segment is a 200.
+import { isStreamId, STREAM_ID } from "../../../modules/protocol/ids.js";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { performance } from "node:perf_hooks";
 import type { CloudContext } from "../context.js";
@@ -16,7 +17,6 @@ import { parseSegment, type SegmentInfo } from "../media/segment.js";
 import { readHashed } from "./body.js";
 import { addSegment, addStream, endStream, neighbours, segmentAt, streamOf, type SegmentRow, type StreamRow } from "../catalogue/index.js";
 
-const streamId = /^[A-Za-z0-9_-]{1,64}$/;
 const seqText = /^(0|[1-9][0-9]{0,14})$/;
 const EPOCH_MIN = Date.UTC(2000, 0, 1);
 // Segment times are rounded to ms; a next segment may start this much before the last one ended.
@@ -63,7 +63,7 @@ export class Ingest {
 		const channel = Number(params.ch);
 		if (!/^[0-9]{1,2}$/.test(params.ch) || channel >= device.channels)
 			throw new HttpError(404, `channel ${params.ch} does not exist (device ${device.id} has channels 0..${device.channels - 1})`);
-		if (!streamId.test(params.stream)) throw new HttpError(400, "stream id must match [A-Za-z0-9_-]{1,64}");
+		if (!isStreamId(params.stream)) throw new HttpError(400, `stream id must match ${STREAM_ID.source}`);
 		return { device: device.id, channel, stream: params.stream };
 	}
 
