@@ -11,7 +11,6 @@ import { cloudFor, deviceIn } from "./_cloud.mjs";
 import { Camera } from "../../build/node/cloud/sim/camera.js";
 import { mqttPasswordValid } from "../../tests/_protocol-oracle.mjs";
 import { runLoad } from "../../build/node/cloud/sim/load.js";
-import { segmentEvents } from "../../build/node/cloud/src/ingest/index.js";
 
 const cameraJs = join(import.meta.dirname, "../../build/node/cloud/sim/camera.js");
 
@@ -109,8 +108,8 @@ test("in real time, a segment's upload reaches the cloud with its first fragment
 		return handle(req, res, log);
 	};
 	const listener = (row) => row.device === device.id && committed.set(row.seq, performance.now());
-	segmentEvents.on("segment", listener);
-	t.teardown(() => segmentEvents.off("segment", listener));
+	cloud.ctx.segmentEvents.on("segment", listener);
+	t.teardown(() => cloud.ctx.segmentEvents.off("segment", listener));
 	const camera = new Camera({ cloud: cloud.url, device: device.id, secret: device.secret, seconds: 3, speed: 1 });
 	t.teardown(() => camera.close());
 	t.like(await camera.run(), { segments: 3, stored: 3, resent: 0 });

@@ -8,9 +8,8 @@ import { timingSafeEqual } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import type { CloudContext } from "../context.js";
 import { HttpError } from "../http/router.js";
-import { defineSchema, type Db } from "../meta/db.js";
-import type { Device } from "../devices/registry.js";
-import { statement } from "../ingest/store.js";
+import { defineSchema, statement, type Db } from "../meta/db.js";
+import { findDevice, type Device } from "../devices/registry.js";
 import { deviceSigningKey, hmacHex } from "./device-keys.js";
 import { CLOUD_TIME, CONTENT_SHA256, isBodyHash, parseAuthorization, SCHEME, STREAMING, stringToSign, TRAILER_SIGNATURE, trailerToSign } from "../../../modules/protocol/signing.js";
 import { SHA256_HEX } from "../../../modules/protocol/ids.js";
@@ -64,7 +63,7 @@ export function authenticateDevice(ctx: CloudContext, req: IncomingMessage, url:
 	const skew = ctx.config.signatureSkewS;
 	if (Math.abs(nowS - Number(time)) > skew)
 		refuse(ctx, "stale", `request time ${time} is more than ${skew} s from the cloud's clock (${nowS}); see X-Ivxs-Time`, { [header(CLOUD_TIME)]: String(nowS) });
-	const device = deviceById(ctx.db, deviceId);
+	const device = findDevice(ctx.db, deviceId);
 	if (!device || device.disabled) refuse(ctx, "device", `unknown or disabled device ${deviceId}`);
 	const key = deviceSigningKey(device!.secret);
 	const pathAndQuery = req.url ?? url.pathname + url.search;
@@ -97,12 +96,6 @@ export function authenticateDevice(ctx: CloudContext, req: IncomingMessage, url:
 	};
 }
 
-// Per request: statements prepared once (registry's findDevice prepares on every call).
-function deviceById(db: Db, id: string): Device | undefined {
-	const row = statement(db, "SELECT * FROM devices WHERE id = ?").get(id) as (Omit<Device, "disabled"> & { disabled: number }) | undefined;
-	return row && { ...row, disabled: !!row.disabled };
-}
-
 /** Records a nonce; false when the device already used it (and it has not expired). */
 function spendNonce(db: Db, device: string, nonce: string, expires: number): boolean {
 	return statement(db, "INSERT OR IGNORE INTO device_nonces (device, nonce, expires) VALUES (?, ?, ?)").run(device, nonce, expires).changes === 1;
@@ -111,8 +104,4 @@ function spendNonce(db: Db, device: string, nonce: string, expires: number): boo
 /** Drops nonces whose requests the time check refuses anyway (a scan a minute: no index to keep up per request). */
 export function purgeNonces(db: Db, now = Date.now()): number {
 	return db.prepare("DELETE FROM device_nonces WHERE expires < ?").run(now).changes;
-}
-
-export function install(ctx: CloudContext): void {
-	ctx.every(60_000, () => void purgeNonces(ctx.db));
 }

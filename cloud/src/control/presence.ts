@@ -63,6 +63,11 @@ export async function followPresence(ctx: CloudContext): Promise<void> {
 	});
 }
 
+/** Every device offline since `now` (the embedded broker starts or stops: nobody is connected). */
+export function allOffline(db: Db, now: number): void {
+	db.prepare("UPDATE presence SET online = 0, since = ? WHERE online = 1").run(now);
+}
+
 export function forgetPresence(db: Db, device: string): void {
 	db.prepare("DELETE FROM presence WHERE device = ?").run(device);
 }

@@ -2,7 +2,7 @@
 // cloud derives the signing and ticket keys from it) and shown only once, when
 // the device is added.
 import { randomBytes } from "node:crypto";
-import { defineSchema, type Db } from "../meta/db.js";
+import { defineSchema, statement, type Db } from "../meta/db.js";
 import { DEVICE_ID, isDeviceId, isSecret, MAX_CHANNELS, SECRET_LENGTH } from "../../../modules/protocol/ids.js";
 
 defineSchema("devices", `
@@ -44,8 +44,9 @@ export function addDevice(db: Db, options: { id: string; name?: string; channels
 
 const fromRow = (row: any): Device => ({ ...row, disabled: !!row.disabled });
 
+// Per request (every device request and viewer check): prepared once.
 export function findDevice(db: Db, id: string): Device | undefined {
-	const row = db.prepare("SELECT * FROM devices WHERE id = ?").get(id);
+	const row = statement(db, "SELECT * FROM devices WHERE id = ?").get(id);
 	return row ? fromRow(row) : undefined;
 }
 
