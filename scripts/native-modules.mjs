@@ -7,6 +7,8 @@
 //   - every tests/*_test.c is one C test program over the core;
 //   - the portable files (compiled for a microcontroller) are the core's files
 //     except those named *_linux.c, which need Linux (V4L2, threads, files);
+//   - every core sees native/common (the kit: ivxs_status.h, the shared status
+//     table type; ivxs_test.h, the C test harness) on its include path;
 //   - a column "-l<name>" links a system library with the core (its C tests and
 //     the host): p2p's crypto is Debian's mbedTLS (-lmbedcrypto);
 //   - the Moddable build (manifest.json) includes native/manifest.json, which
@@ -36,6 +38,9 @@ export function readRegistry(file) {
 const cFiles = (folder) => existsSync(join(root, folder))
 	? readdirSync(join(root, folder)).filter((f) => f.endsWith(".c")).sort().map((f) => `${folder}/${f}`)
 	: [];
+
+// The binding kit's folder: on every module's include path (native/common/README.md).
+export const commonFolder = "native/common";
 
 export const isBinding = (file) => /^mod.*\.c$/.test(basename(file));
 export const isLinuxOnly = (file) => file.endsWith("_linux.c");
@@ -76,7 +81,7 @@ export function nativeModules(file = "native/modules.txt") {
 			ownCore: ownCore(specifier),
 			core,
 			portable: ownCore(specifier).filter((f) => !isLinuxOnly(f)),
-			includes: [folder, ...uses.map((u) => dirname(bySpecifier.get(u).js))],
+			includes: [folder, ...uses.map((u) => dirname(bySpecifier.get(u).js)), commonFolder],
 			testsFolder: existsSync(join(root, testsFolder)) ? testsFolder : null,
 			tests: cFiles(testsFolder).filter((f) => f.endsWith("_test.c")),
 		};
@@ -109,7 +114,12 @@ const stem = (file) => `./${basename(file).replace(/\.(c|h|js)$/, "")}`;
 export function moddableManifests(modules = nativeModules()) {
 	const out = {};
 	const common = readdirSync(join(root, "native/common")).filter((f) => /\.[ch]$/.test(f)).sort();
-	out["native/common/manifest.json"] = { modules: { "*": [...new Set(common.map(stem))] } };
+	// The kit's JS modules (ivxs/codes) are registered once, in hosts/linux/modules.txt.
+	const kitJs = readRegistry("hosts/linux/modules.txt").filter(({ js }) => dirname(js) === commonFolder);
+	out["native/common/manifest.json"] = {
+		modules: { "*": [...new Set(common.map(stem))], ...Object.fromEntries(kitJs.map(({ specifier, js }) => [specifier, stem(js)])) },
+		...(kitJs.length ? { preload: kitJs.map(({ specifier }) => specifier) } : {}),
+	};
 	for (const m of modules) {
 		const portable = m.sources.filter((f) => !isLinuxOnly(f)).map(stem);
 		const linux = m.sources.filter(isLinuxOnly).map(stem);

@@ -278,12 +278,11 @@ export async function mqttBroker({ tls: secure } = {}) {
 	};
 }
 
-// A verifier of cloud/PROTOCOL.md §2 and §5 written from the page (not from modules/net): every
+// A verifier of cloud/PROTOCOL.md §2 and §5 on the tests' oracle (written from the page, not from
+// modules/protocol): every
 // request to /v1/… is checked and answered { ok, reason, … }; 401 carries X-Ivxs-Time.
 export async function signingServer({ deviceId, secret }) {
-	const { createHmac } = await import("node:crypto");
-	const key = createHmac("sha256", secret).update("ivxs device v1").digest();
-	const hmac = (text) => createHmac("sha256", key).update(text).digest("hex");
+	const oracle = await import("./_protocol-oracle.mjs");
 	const seen = new Set();
 	const server = http.createServer((req, res) => {
 		const url = new URL(req.url, "http://x");
@@ -296,25 +295,23 @@ export async function signingServer({ deviceId, secret }) {
 				res.end(JSON.stringify(value));
 			};
 			if (url.pathname === "/mqtt") {
-				const [time, nonce, signature] = (url.searchParams.get("password") ?? "").split(":");
-				const ok = signature === hmac(`MQTT\n${deviceId}\n${time}\n${nonce}`) && Math.abs(now - Number(time)) <= 300 && /^[0-9a-f]{16,64}$/.test(nonce);
+				const ok = oracle.mqttPasswordValid(secret, deviceId, url.searchParams.get("password") ?? "", now);
 				return reply(ok ? 200 : 401, { ok });
 			}
-			const match = /^IVXS-HMAC-SHA256 Device=([^,]+), Time=(\d+), Nonce=([0-9a-f]{16,64}), Signature=([0-9a-f]{64})$/.exec(req.headers.authorization ?? "");
-			if (!match) return reply(401, { ok: false, reason: "no or malformed Authorization" });
-			const [, device, time, nonce, signature] = match;
+			const fields = oracle.parseAuthorization(req.headers.authorization);
+			if (!fields) return reply(401, { ok: false, reason: "no or malformed Authorization" });
+			const { device, time, nonce, signature } = fields;
 			const declared = req.headers["x-ivxs-content-sha256"];
-			const text = ["IVXS-HMAC-SHA256", req.method, req.url, time, nonce, declared].join("\n");
 			if (device !== deviceId) return reply(401, { ok: false, reason: "unknown device" });
 			if (Math.abs(now - Number(time)) > 300) return reply(401, { ok: false, reason: "clock skew" });
 			if (seen.has(nonce)) return reply(401, { ok: false, reason: "replayed nonce" });
-			if (hmac(text) !== signature) return reply(401, { ok: false, reason: "bad signature" });
+			if (oracle.signature(secret, req.method, req.url, time, nonce, declared) !== signature) return reply(401, { ok: false, reason: "bad signature" });
 			seen.add(nonce);
 			const body = hash.digest("hex");
 			if (declared === "STREAMING") {
 				const trailerHash = req.trailers["x-ivxs-content-sha256"];
 				if (trailerHash !== body) return reply(401, { ok: false, reason: "trailer hash does not match the body" });
-				if (req.trailers["x-ivxs-trailer-signature"] !== hmac(`${signature}\n${body}`)) return reply(401, { ok: false, reason: "bad trailer signature" });
+				if (req.trailers["x-ivxs-trailer-signature"] !== oracle.trailerSignature(secret, signature, body)) return reply(401, { ok: false, reason: "bad trailer signature" });
 			}
 			else if (declared !== body) return reply(401, { ok: false, reason: "body hash does not match" });
 			reply(200, { ok: true, streamed: declared === "STREAMING", sha256: body });

@@ -26,19 +26,14 @@
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { median, root, sorted } from "../lib.mjs";
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const build = (path) => import(pathToFileURL(join(root, "build/node/cloud", path)).href);
-const sorted = (xs) => [...xs].sort((a, b) => a - b);
 const quantile = (xs, q) => {
 	const s = sorted(xs);
 	return s.length ? s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))] : NaN;
-};
-const median = (xs) => {
-	const s = sorted(xs), n = s.length;
-	return n % 2 ? s[(n - 1) >> 1] : (s[n / 2 - 1] + s[n / 2]) / 2;
 };
 const summary = (xs) => ({ median_ms: Math.round(median(xs)), p95_ms: Math.round(quantile(xs, 0.95)), min_ms: Math.round(Math.min(...xs)), max_ms: Math.round(Math.max(...xs)), samples: xs.length });
 

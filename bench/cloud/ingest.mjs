@@ -20,9 +20,7 @@ import { execFileSync, spawn } from "node:child_process";
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const round = (x, d = 3) => (Number.isFinite(x) ? Number(x.toFixed(d)) : x);
+import { round, sleep } from "../lib.mjs";
 
 function hasTaskset() {
 	try {

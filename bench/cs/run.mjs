@@ -58,15 +58,8 @@ import { once } from "node:events";
 import { join, relative } from "node:path";
 import { pathToFileURL } from "node:url";
 import { buildHost } from "../../scripts/build.mjs";
+import { median, round, sleep } from "../lib.mjs";
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const round = (x, d = 3) => (Number.isFinite(x) ? Number(x.toFixed(d)) : x);
-const median = (xs) => {
-	if (!xs.length) return null;
-	const s = [...xs].sort((a, b) => a - b);
-	const n = s.length;
-	return n % 2 ? s[(n - 1) >> 1] : (s[n / 2 - 1] + s[n / 2]) / 2;
-};
 const TICK_MS = 1000 / 100;   // CLK_TCK (getconf CLK_TCK) is 100 on Linux
 
 export const CLIP = "build/bench/cs-1mbit-640x480-15fps.h264";
@@ -195,7 +188,7 @@ export async function benchCs({ root, log = () => {}, seconds = 20, eventSeconds
 	const { loadConfig } = await built("config.js");
 	const { startCloud } = await built("server.js");
 	const { addDevice } = await built("devices/registry.js");
-	const { segmentEvents, segmentsBetween, streamOf } = await built("ingest/index.js");
+	const { segmentsBetween, streamOf } = await built("catalogue/index.js");
 	const { pino } = await import("pino");
 	const adminPassword = `bench-${Math.random().toString(36).slice(2)}`;
 	const dataDir = join(work, "cloud");
@@ -204,7 +197,7 @@ export async function benchCs({ root, log = () => {}, seconds = 20, eventSeconds
 	// When each segment was committed (stored and its row inserted), as the cloud's live wait sees it.
 	const committed = new Map();   // `${device}/${stream}/${seq}` -> ms
 	const onSegment = (row) => committed.set(`${row.device}/${row.stream}/${row.seq}`, Date.now());
-	segmentEvents.on("segment", onSegment);
+	cloud.ctx.segmentEvents.on("segment", onSegment);
 	const cookie = await (async () => {
 		const res = await fetch(`${cloud.url}/v1/session`, { method: "POST", body: JSON.stringify({ user: "admin", password: adminPassword }) });
 		if (!res.ok) throw new Error(`admin sign-in: ${res.status}`);
@@ -456,7 +449,7 @@ export async function benchCs({ root, log = () => {}, seconds = 20, eventSeconds
 	}
 	finally {
 		proxy?.close();
-		segmentEvents.off("segment", onSegment);
+		cloud.ctx.segmentEvents.off("segment", onSegment);
 		await cloud.stop();
 	}
 	results.meets = ["upload_cpu", "heap", "event_to_playable", "snapshot"].every((k) => results[k]?.meets === true);

@@ -15,14 +15,15 @@ import { readFileSync, writeFileSync } from "node:fs";
 export const HEADER_BYTES = 17;
 export const FLAG_KEY = 1;
 
-// Splits an H.264 Annex-B file into access units; key = the unit holds an IDR slice (type 5).
+// Splits an H.264 Annex-B file into access units with the media layer's grouping (annexb.ts,
+// the rules of native/annexb); key = its info word's KEY bit.
 export async function framesFromFixture(path, annexbModule) {
-	const { splitAccessUnits, splitNalUnits, nalType } = await import(annexbModule);
+	const { accessUnitSpans, AU_INFO } = await import(annexbModule);
 	const data = new Uint8Array(readFileSync(path));
-	return splitAccessUnits(data, "h264").map((au) => ({
-		payload: au,
-		key: splitNalUnits(au).some((nal) => nalType("h264", nal) === 5),
-	}));
+	const spans = accessUnitSpans(data, "h264");
+	const frames = [];
+	for (let i = 0; i < spans.length; i += 3) frames.push({ payload: data.subarray(spans[i], spans[i + 1]), key: (spans[i + 2] & AU_INFO.KEY) !== 0 });
+	return frames;
 }
 
 export function writeFramesFile(path, frames) {

@@ -28,6 +28,9 @@ import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { hmacSha256 } from "../../build/node/cloud/src/auth/device-keys.js";
+import { mintTicket, Rights } from "../../build/node/modules/protocol/index.js";
+import { nativeModules, root } from "../../scripts/native-modules.mjs";
 
 const here = (file) => fileURLToPath(new URL(file, import.meta.url));
 const SHIM_SOURCE = here("./tcpcc.c");
@@ -75,22 +78,33 @@ const udpRaw = {
 // the core's sources, the ring's and Debian's mbedTLS (-lmbedcrypto).
 const UDP_SOURCE = here("./udp-p2p.c");
 const UDP_DRIVER = join(here("../.."), "build/p2p/udp-p2p");
-const udpSources = () => [UDP_SOURCE, here("../../native/ring/ring.c"),
-	...readdirSync(here("../../native/p2p")).filter((f) => /^p2p_.*\.c$/.test(f)).map((f) => here(`../../native/p2p/${f}`))];
+// The driver links the p2p core as native/modules.txt defines it (its files, the cores it uses,
+// their include folders and libraries: scripts/native-modules.mjs), never a list of its own.
+function udpBuild() {
+	const p2p = nativeModules().find((m) => m.specifier === "p2p");
+	const rooted = (path) => join(root, path);
+	const headers = p2p.includes.flatMap((folder) => readdirSync(rooted(folder)).filter((f) => f.endsWith(".h")).map((f) => rooted(`${folder}/${f}`)));
+	return { sources: [UDP_SOURCE, ...p2p.core.map(rooted)], headers, includes: p2p.includes.map((folder) => `-I${rooted(folder)}`), libs: p2p.libs };
+}
 
 export function compileUdpDriver() {
-	const sources = udpSources();
-	const headers = ["../../native/p2p/p2p.h", "../../native/p2p/p2p_internal.h", "../../native/p2p/p2p_ring_source.h", "../../native/ring/ring.h"].map(here);
+	const { sources, headers, includes, libs } = udpBuild();
 	if (existsSync(UDP_DRIVER) && [...sources, ...headers].every((f) => statSync(f).mtimeMs <= statSync(UDP_DRIVER).mtimeMs)) return UDP_DRIVER;
 	mkdirSync(dirname(UDP_DRIVER), { recursive: true });
-	execFileSync("gcc", ["-std=c11", "-D_GNU_SOURCE", "-O2", "-Wall", "-Wextra", "-Werror", `-I${here("../../native/p2p")}`, `-I${here("../../native/ring")}`,
-		...sources, "-lmbedcrypto", "-o", UDP_DRIVER], { stdio: ["ignore", "pipe", "pipe"] });
+	execFileSync("gcc", ["-std=c11", "-D_GNU_SOURCE", "-O2", "-Wall", "-Wextra", "-Werror", ...includes,
+		...sources, ...libs, "-o", UDP_DRIVER], { stdio: ["ignore", "pipe", "pipe"] });
 	return UDP_DRIVER;
 }
 
-// The device secret both programs get: the harness stands in for the cloud (the receiver
-// mints its ticket from it, as the cloud would). Fresh per process.
-const secret = randomBytes(32).toString("hex");
+// The harness stands in for the cloud: the camera (sender) gets the device secret, the viewer
+// (receiver) the ticket and psk minted from it with modules/protocol, as the cloud mints them.
+// Fresh per process.
+const secret = randomBytes(32);
+const DEVICE = "CAM-BENCH";
+function viewerTicket() {
+	const { ticket, psk } = mintTicket(hmacSha256, secret, { rights: Rights.live | Rights.command, expiryS: Math.floor(Date.now() / 1000) + 3600, device: DEVICE, viewer: "viewer-bench" });
+	return ["--ticket", Buffer.from(ticket).toString("hex"), "--psk", Buffer.from(psk).toString("hex")];
+}
 
 export const udp = {
 	name: "udp",
@@ -103,10 +117,10 @@ export const udp = {
 			return { ok: false, reason: `cannot build bench/p2p/udp-p2p.c (gcc, libmbedtls-dev): ${String(e.stderr || e.message).trim().split("\n")[0]}` };
 		}
 	},
-	receiver: ({ listen, frames }) => [compileUdpDriver(), "receiver", "--listen", listen, "--frames", frames, "--secret", secret,
+	receiver: ({ listen, frames }) => [compileUdpDriver(), "receiver", "--listen", listen, "--frames", frames, ...viewerTicket(),
 		...(process.env.IVXS_P2P_UDP_RX_FRAMES ? ["--rx-frames", process.env.IVXS_P2P_UDP_RX_FRAMES, "--rx-frame-bytes", String(64 * 1024)] : [])],
 	sender: ({ connect, frames, fps, seconds, drainMs }) => [compileUdpDriver(), "sender", "--connect", connect, "--frames", frames,
-		"--fps", String(fps), "--seconds", String(seconds), "--drain-ms", String(drainMs), "--secret", secret,
+		"--fps", String(fps), "--seconds", String(seconds), "--drain-ms", String(drainMs), "--secret", secret.toString("hex"), "--device", DEVICE,
 		// the core's media deadline (default 600 ms); IVXS_P2P_UDP_DEADLINE_MS measures another
 		...(process.env.IVXS_P2P_UDP_DEADLINE_MS ? ["--deadline-ms", process.env.IVXS_P2P_UDP_DEADLINE_MS] : [])],
 };

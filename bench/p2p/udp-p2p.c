@@ -2,17 +2,18 @@
  * The "udp" transport of the p2p benchmark (bench/p2p/transports.mjs): the
  * real native/p2p core over real UDP sockets, one process per side.
  *
- *   udp-p2p receiver --listen <addr>:<port> --frames <file> --secret <hex>
+ *   udp-p2p receiver --listen <addr>:<port> --frames <file> --ticket <hex> --psk <hex>
  *   udp-p2p sender --connect <addr>:<port> --frames <file> --fps 15 --seconds 10
- *                  --drain-ms 2000 --secret <hex> [--deadline-ms n]
+ *                  --drain-ms 2000 --secret <hex> --device <id> [--deadline-ms n]
  *
  * The sender plays the camera: an IVXS_P2P_SERVER endpoint, frames of the
  * frames file pushed into a GOP ring (native/ring) at their capture time, the
  * viewer's media channel fed from the ring by p2p_ring_source.c (zero-copy:
  * chunks are encrypted straight from the ring's arena). The receiver plays the
- * viewer: an IVXS_P2P_CLIENT endpoint that opens the session with a ticket
- * minted from the device secret (what the cloud would hand it: the secret is
- * given to both programs by the harness, which stands in for the cloud).
+ * viewer: an IVXS_P2P_CLIENT endpoint that opens the session with the ticket
+ * and psk the harness minted from the device secret with modules/protocol
+ * (standing in for the cloud, which mints them the same way); the camera
+ * gets the secret.
  *
  * Who speaks first: the contract starts the receiver, then the sender with the
  * receiver's address, but in ivxs the viewer says hello. So the camera sends
@@ -59,8 +60,6 @@
 #define FLAG_KEY 1
 #define PUNCH_BYTES 16
 static const uint8_t PUNCH[PUNCH_BYTES] = "ivxs-bench-punch";
-static const uint8_t DEVICE_ID[IVXS_P2P_ID_BYTES] = "CAM-BENCH";
-static const uint8_t VIEWER_ID[IVXS_P2P_ID_BYTES] = "viewer-bench";
 #define RING_ARENA (1u << 20)
 #define CONNECT_TIMEOUT_MS 10000
 
@@ -175,11 +174,11 @@ static void parse_hex(const char *hex, uint8_t *out, size_t len)
 {
 	size_t i;
 	if (strlen(hex) != 2 * len)
-		die("--secret must be hex of 32 bytes", hex);
+		die("--secret/--ticket/--psk: hex of the wrong length", hex);
 	for (i = 0; i < len; i++) {
 		unsigned v;
 		if (sscanf(hex + 2 * i, "%2x", &v) != 1)
-			die("--secret is not hex", hex);
+			die("--secret/--ticket/--psk: not hex", hex);
 		out[i] = (uint8_t)v;
 	}
 }
@@ -416,7 +415,9 @@ static int run_sender(int argc, char **argv)
 	memset(&c, 0, sizeof(c));
 	c.device_secret = secret;
 	c.device_secret_len = sizeof(secret);
-	memcpy(c.device_id, DEVICE_ID, IVXS_P2P_ID_BYTES);
+	if (strlen(arg(argc, argv, "device")) > IVXS_P2P_ID_BYTES)
+		die("--device: at most 16 characters", arg(argc, argv, "device"));
+	memcpy(c.device_id, arg(argc, argv, "device"), strlen(arg(argc, argv, "device")));
 	/* optional: the media deadline (0 = the core's default, 600 ms) */
 	c.deadline_ms = opt(argc, argv, "deadline-ms") ? (uint32_t)atoi(opt(argc, argv, "deadline-ms")) : 0;
 	cam.p2p = endpoint(&c, IVXS_P2P_SERVER, cam_event, NULL, &cam);
@@ -592,23 +593,16 @@ static int run_receiver(int argc, char **argv)
 	frames_file ff;
 	viewer v;
 	ivxs_p2p_config c;
-	ivxs_p2p_ticket t;
 	struct sockaddr_in listen_at;
-	uint8_t secret[32], ticket[IVXS_P2P_TICKET_BYTES], psk[IVXS_P2P_PSK_BYTES], buf[2048];
+	uint8_t ticket[IVXS_P2P_TICKET_BYTES], psk[IVXS_P2P_PSK_BYTES], buf[2048];
 	uint64_t next_tick;
 	int status;
 
 	read_frames(arg(argc, argv, "frames"), &ff);
-	parse_hex(arg(argc, argv, "secret"), secret, sizeof(secret));
-	parse_addr(arg(argc, argv, "listen"), &listen_at);
 	/* what the cloud hands the viewer: a ticket for this camera, and its pre-shared key */
-	memset(&t, 0, sizeof(t));
-	memcpy(t.device_id, DEVICE_ID, IVXS_P2P_ID_BYTES);
-	memcpy(t.viewer_id, VIEWER_ID, IVXS_P2P_ID_BYTES);
-	t.rights = IVXS_P2P_RIGHT_LIVE | IVXS_P2P_RIGHT_COMMAND;
-	t.expiry_s = (uint64_t)time(NULL) + 3600;
-	if ((status = ivxs_p2p_ticket_mint(secret, sizeof(secret), &t, ticket, psk)) != 0)
-		die("ticket", ivxs_p2p_strerror(status));
+	parse_hex(arg(argc, argv, "ticket"), ticket, sizeof(ticket));
+	parse_hex(arg(argc, argv, "psk"), psk, sizeof(psk));
+	parse_addr(arg(argc, argv, "listen"), &listen_at);
 	memset(&v, 0, sizeof(v));
 	v.ff = &ff;
 	memset(&c, 0, sizeof(c));

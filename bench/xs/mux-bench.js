@@ -7,15 +7,15 @@
 import { readFile } from "ivxs/file";
 import { argv } from "ivxs/host";
 import { benchMux } from "modules/media/bench-mux";
-import { scan } from "annexb";
-import { useNativeScanner } from "modules/media/annexb";
+import * as annexb from "annexb";
+import { useNativeAnnexB } from "modules/media/annexb";
 import { captureFrames, feedFrames } from "mux-feed-bench";
 
 const dir = "fixtures/media/";
 const load = (name) => new Uint8Array(readFile(dir + name));
 
 export default async function main() {
-	useNativeScanner(scan);   // as the app does on XS: NAL scanning in C
+	useNativeAnnexB(annexb);   // as the app does on XS: Annex-B rules in C
 	const args = argv();
 	const iterations = Number(args[0]) || 20;
 	const warmup = args.length > 1 ? Number(args[1]) : 2;

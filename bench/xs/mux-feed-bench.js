@@ -10,8 +10,8 @@ import { argv, exit, nowMicroseconds } from "ivxs/host";
 import { FrameType, Ring, RingReader } from "ring";
 import { Capture } from "capture";
 import Timer from "timer";
-import { scan } from "annexb";
-import { useNativeScanner } from "modules/media/annexb";
+import * as annexb from "annexb";
+import { useNativeAnnexB } from "modules/media/annexb";
 import { Fmp4Muxer } from "modules/media/fmp4-muxer";
 import { FlvMuxer } from "modules/media/flv-muxer";
 import { MuxerFeed } from "modules/app/feed";
@@ -60,7 +60,7 @@ export function feedFrames(codec, frames, iterations) {
 }
 
 export default async function main() {
-	useNativeScanner(scan);
+	useNativeAnnexB(annexb);
 	const args = argv();
 	const codec = args[0] === "h265" ? "h265" : "h264";
 	const iterations = Number(args[1] ?? 100);

@@ -9,12 +9,17 @@
 //   node build/node/cloud/sim/camera.js --cloud URL --device ID --secret S [--seconds N]
 //        [--audio-only|--video-only] [--channel N] [--speed X] [--stream ID] [--mqtt [URL]]
 //        [--event-every S]
-import { createHmac, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { pathToFileURL } from "node:url";
 import mqtt, { type MqttClient } from "mqtt";
 import { fixtureFrames, Packager, type Fragment } from "./packager.js";
 import { signingKey } from "./sign.js";
-import { Uploader, type Answer, type SegmentStream, type UploaderOptions } from "./uploader.js";
+import { Uploader, verdictOfAnswer, type Answer, type SegmentStream, type UploaderOptions } from "./uploader.js";
+import { hmacSha256 } from "../src/auth/device-keys.js";
+import { mqttPassword } from "../../modules/protocol/signing.js";
+import { parsePlan, PlanError, type Plan } from "../../modules/protocol/plan.js";
+import { presence, topicOf, willOf } from "../../modules/protocol/topics.js";
+import { Verdict } from "../../modules/protocol/verdict.js";
 
 export interface CameraOptions extends UploaderOptions {
 	/** Media seconds to play (default 10). */
@@ -77,7 +82,7 @@ export class Camera {
 	/** Called after each segment is settled (tests watch progress). */
 	onSegment: (seq: number, answer: Answer | undefined) => void = () => {};
 	/** Each plan received over MQTT. */
-	onPlan: (plan: any) => void = () => {};
+	onPlan: (plan: Plan) => void = () => {};
 
 	constructor(options: CameraOptions) {
 		this.options = options;
@@ -137,7 +142,7 @@ export class Camera {
 		const control = this.#mqtt;
 		this.#mqtt = undefined;
 		if (control) {
-			if (control.connected) await control.publishAsync(`ivxs/${this.options.device}/presence`, JSON.stringify({ online: false, time: Date.now() }), { qos: 1, retain: true }).catch(() => {});
+			if (control.connected) await control.publishAsync(topicOf(this.options.device, "presence"), presence(false, Date.now()), { qos: 1, retain: true }).catch(() => {});
 			await control.endAsync(true);
 		}
 		this.uploader.close();
@@ -198,7 +203,8 @@ export class Camera {
 
 	async #settle(segment: Segment): Promise<void> {
 		let answer = await segment.upload!.end();
-		if (answer.status !== 201 && answer.status !== 200 && (answer.status === 0 || answer.status >= 500 || answer.status === 404 || answer.status === 401)) {
+		const verdict = verdictOfAnswer(answer);
+		if (verdict === Verdict.Retry || verdict === Verdict.ReInit) {
 			// Cut or refused for now: resend the whole segment from the buffer, signed afresh.
 			this.stats.resent++;
 			const body = Buffer.concat(segment.fragments);
@@ -223,31 +229,30 @@ export class Camera {
 	async #connectControl(): Promise<void> {
 		const { device } = this.options;
 		const url = typeof this.options.mqtt === "string" ? this.options.mqtt : this.options.cloud.replace(/^http/, "mqtt"); // https → mqtts
-		const time = String(Math.floor(Date.now() / 1000) + this.uploader.clockOffsetS);
-		const nonce = randomBytes(16).toString("hex");
-		const mac = createHmac("sha256", signingKey(this.options.secret)).update(`MQTT\n${device}\n${time}\n${nonce}`).digest("hex");
+		const time = Math.floor(Date.now() / 1000) + this.uploader.clockOffsetS;
+		const password = mqttPassword(hmacSha256, signingKey(this.options.secret), device, time, randomBytes(16).toString("hex"));
+		const will = willOf(device);
 		const client = this.#mqtt = await mqtt.connectAsync(url, {
-			clientId: device, username: device, password: `${time}:${nonce}:${mac}`, protocolVersion: 4, keepalive: 60, clean: true,
+			clientId: device, username: device, password, protocolVersion: 4, keepalive: 60, clean: true,
 			reconnectPeriod: 2000,
-			will: { topic: `ivxs/${device}/presence`, payload: Buffer.from(JSON.stringify({ online: false })), qos: 1, retain: true },
+			will: { ...will, payload: Buffer.from(will.payload) },
 		});
 		client.on("message", (topic, payload) => {
-			if (topic !== `ivxs/${device}/plan`) return;
-			let plan: any;
+			if (topic !== topicOf(device, "plan")) return;
+			let plan: Plan;
 			try {
-				plan = JSON.parse(payload.toString());
+				plan = parsePlan(payload.toString());
 			}
-			catch {
-				return;
+			catch (error) {
+				if (error instanceof PlanError) return; // a bad plan, or one of an unknown version, is ignored (§5)
+				throw error;
 			}
-			if (plan?.v !== 1) return; // a plan of an unknown version is ignored (§5)
-			const channels = Array.isArray(plan.channels) ? plan.channels : undefined;
-			this.#push = plan.push === true && (!channels || channels.includes(this.options.channel ?? 0));
+			this.#push = plan.push && (!plan.channels || plan.channels.includes(this.options.channel ?? 0));
 			this.onPlan(plan);
 		});
-		const online = () => void client.publishAsync(`ivxs/${device}/presence`, JSON.stringify({ online: true, time: Date.now() }), { qos: 1, retain: true }).catch(() => {});
+		const online = () => void client.publishAsync(topicOf(device, "presence"), presence(true, Date.now()), { qos: 1, retain: true }).catch(() => {});
 		client.on("connect", online);
-		await client.subscribeAsync([`ivxs/${device}/plan`, `ivxs/${device}/cmd`], { qos: 1 });
+		await client.subscribeAsync([topicOf(device, "plan"), topicOf(device, "cmd")], { qos: 1 });
 		online();
 	}
 
@@ -256,7 +261,7 @@ export class Camera {
 		if (!this.#mqtt) return;
 		this.stats.events++;
 		const event = { id: `${this.#stream}-${this.stats.events}`, channel: this.options.channel ?? 0, time: Date.now(), bits };
-		void this.#mqtt.publishAsync(`ivxs/${this.options.device}/event`, JSON.stringify(event), { qos: 1 }).catch(() => {});
+		void this.#mqtt.publishAsync(topicOf(this.options.device, "event"), JSON.stringify(event), { qos: 1 }).catch(() => {});
 	}
 }
 

@@ -7,7 +7,7 @@
 // a segment's first fragment exists.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { Fmp4Muxer, splitAccessUnits, splitAdtsFrames, type FragmentInfo, type InitInfo } from "../../modules/media/index.js";
+import { accessUnitInfo, AU_INFO, Fmp4Muxer, splitAccessUnits, splitAdtsFrames, type FragmentInfo, type InitInfo } from "../../modules/media/index.js";
 
 export const fixturesDir = join(import.meta.dirname, "../../../../fixtures/media");
 const VIDEO_FPS = 15;
@@ -90,7 +90,7 @@ export class Packager {
 	/** Adds a frame; fragments and inits come out through the callbacks. */
 	write(frame: Frame): void {
 		if (frame.kind === "video") {
-			const key = isKeyFrame(frame.data);
+			const key = (accessUnitInfo("h264", frame.data) & AU_INFO.KEY) !== 0;
 			// Close the fragment (and with a key frame, the segment) before this frame.
 			if (this.#haveVideo && (key || this.#framesInFragment >= this.#fragmentFrames)) {
 				this.#muxer.flush();
@@ -120,17 +120,6 @@ export class Packager {
 	end(): void {
 		this.#muxer.end();
 	}
-}
-
-/** An H.264 access unit holding an IDR slice (NAL type 5). */
-function isKeyFrame(au: Uint8Array): boolean {
-	for (let i = 0; i + 3 < au.length; i++) {
-		if (au[i] !== 0 || au[i + 1] !== 0 || au[i + 2] !== 1) continue;
-		const type = au[i + 3] & 0x1f;
-		if (type === 5) return true;
-		if (type === 1) return false;
-	}
-	return false;
 }
 
 /** A whole stream made at once (tests, the load generator): its init and its segments. */

@@ -1,12 +1,15 @@
-// The camera side of PROTOCOL.md §2, written from the document (not from the
-// cloud's code): what the simulated camera, the load generator and the tests
-// use to sign requests. A camera in XS implements the same few lines.
-import { createHash, createHmac, randomBytes } from "node:crypto";
+// The camera side of PROTOCOL.md §2 for Node: what the simulated camera, the
+// load generator and the tests use to sign requests. The rules (string to
+// sign, header and trailer formats, key label) are the protocol package's,
+// the same the camera in XS signs with; this file gives it node:crypto.
+import { createHash, randomBytes } from "node:crypto";
+import { deviceSigningKey, hmacSha256 } from "../src/auth/device-keys.js";
+import { CONTENT_SHA256, isBodyHash, signRequest as sign, STREAMING, TRAILERS, trailerSignature } from "../../modules/protocol/signing.js";
 
-export const STREAMING = "STREAMING";
+export { STREAMING };
 
-/** K_sign = HMAC-SHA256(key = UTF-8(secret), message = "ivxs device v1"). */
-export const signingKey = (secret: string): Buffer => createHmac("sha256", secret).update("ivxs device v1").digest();
+/** K_sign (modules/protocol/keys.ts). */
+export const signingKey = deviceSigningKey;
 
 export const sha256Hex = (body: Uint8Array | string): string => createHash("sha256").update(body).digest("hex");
 
@@ -34,28 +37,18 @@ export interface Signed {
 export function signRequest(options: SignOptions): Signed {
 	const key = typeof options.key === "string" ? signingKey(options.key) : options.key;
 	const body = options.body ?? "";
-	const bodyHash = typeof body === "string" && (body === STREAMING || /^[0-9a-f]{64}$/.test(body)) ? body : sha256Hex(body);
-	const time = String(options.time ?? Math.floor(Date.now() / 1000));
-	const nonce = options.nonce ?? randomBytes(16).toString("hex");
-	const text = `IVXS-HMAC-SHA256\n${options.method}\n${options.path}\n${time}\n${nonce}\n${bodyHash}`;
-	const signature = createHmac("sha256", key).update(text).digest("hex");
-	return {
-		headers: {
-			authorization: `IVXS-HMAC-SHA256 Device=${options.device}, Time=${time}, Nonce=${nonce}, Signature=${signature}`,
-			"x-ivxs-content-sha256": bodyHash,
-		},
-		signature,
-		key,
-	};
+	const bodyHash = typeof body === "string" && isBodyHash(body) ? body : sha256Hex(body);
+	const signed = sign(hmacSha256, key, {
+		device: options.device, method: options.method, path: options.path, bodyHash,
+		time: options.time ?? Math.floor(Date.now() / 1000), nonce: options.nonce ?? randomBytes(16).toString("hex"),
+	});
+	return { headers: { authorization: signed.authorization, "x-ivxs-content-sha256": bodyHash }, signature: signed.signature, key };
 }
 
 /** The trailers that close a streamed body signed with `signature`. */
 export function streamTrailers(key: Buffer, signature: string, bodyHashHex: string): Record<string, string> {
-	return {
-		"X-Ivxs-Content-Sha256": bodyHashHex,
-		"X-Ivxs-Trailer-Signature": createHmac("sha256", key).update(`${signature}\n${bodyHashHex}`).digest("hex"),
-	};
+	return { [CONTENT_SHA256]: bodyHashHex, [TRAILERS[1]]: trailerSignature(hmacSha256, key, signature, bodyHashHex) };
 }
 
 /** The headers announcing a streamed body (add the signed headers). */
-export const streamingHeaders = { "transfer-encoding": "chunked", trailer: "X-Ivxs-Content-Sha256, X-Ivxs-Trailer-Signature" } as const;
+export const streamingHeaders = { "transfer-encoding": "chunked", trailer: TRAILERS.join(", ") } as const;

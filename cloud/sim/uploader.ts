@@ -6,6 +6,8 @@ import { Agent, request, type IncomingHttpHeaders, type OutgoingHttpHeaders } fr
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import { createHash } from "node:crypto";
 import { signRequest, signingKey, streamTrailers, streamingHeaders, STREAMING } from "./sign.js";
+import { CLOUD_TIME, cloudTimeOf } from "../../modules/protocol/signing.js";
+import { Verdict, verdictOf } from "../../modules/protocol/verdict.js";
 
 export interface UploaderOptions {
 	/** Base URL of the cloud, e.g. http://127.0.0.1:8080 */
@@ -33,9 +35,13 @@ export class UploadError extends Error {
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-// Answers after which resending the same bytes can succeed (a 401 only when the clock was off).
-const retryable = ({ status, headers }: Answer) =>
-	status === 0 || (status === 401 && headers["x-ivxs-time"] !== undefined) || status === 404 || status === 408 || status === 429 || status >= 500;
+/** What the camera does with an answer (PROTOCOL §3.2's table, modules/protocol/verdict.ts). */
+export const verdictOfAnswer = ({ status, headers }: Answer): Verdict => verdictOf(status, headers[CLOUD_TIME.toLowerCase()] !== undefined);
+// Answers after which resending the same bytes can succeed (a 404 after the init is PUT again).
+function retryable(answer: Answer): boolean {
+	const verdict = verdictOfAnswer(answer);
+	return verdict === Verdict.Retry || verdict === Verdict.ReInit;
+}
 
 /** A segment being streamed: `write` each fragment, then `end()` (resolves with the cloud's answer). */
 export interface SegmentStream {
@@ -102,8 +108,8 @@ export class Uploader {
 	}
 
 	#clock(answer: Answer): Answer {
-		const cloudTime = Number(answer.headers["x-ivxs-time"]);
-		if (answer.status === 401 && Number.isFinite(cloudTime)) this.clockOffsetS = cloudTime - Math.floor(Date.now() / 1000);
+		const cloudTime = cloudTimeOf(answer.status, answer.headers[CLOUD_TIME.toLowerCase()]);
+		if (cloudTime !== undefined) this.clockOffsetS = cloudTime - Math.floor(Date.now() / 1000);
 		return answer;
 	}
 

@@ -7,15 +7,17 @@ import { createServer as createHttpServer, type IncomingMessage, type Server, ty
 import { createServer as createTlsServer, type TLSSocket } from "node:tls";
 import { createServer as createNetServer, type Server as NetServer, type Socket } from "node:net";
 import { randomBytes } from "node:crypto";
+import { EventEmitter } from "node:events";
 import { readFileSync } from "node:fs";
 import { pino, type Logger } from "pino";
 import type { Config } from "./config.js";
-import type { CloudContext } from "./context.js";
+import type { CloudCallers, CloudContext, SegmentEventMap } from "./context.js";
 import { openDatabase } from "./meta/db.js";
 import { Router } from "./http/router.js";
 import { Metrics } from "./ops/metrics.js";
 import { openObjectStore } from "./storage/open.js";
 import { parts } from "./parts.js";
+import { checkAccess } from "./access.js";
 
 export interface Cloud {
 	readonly ctx: CloudContext;
@@ -32,9 +34,12 @@ export async function startCloud(config: Config, log: Logger = pino({ level: con
 	stopTasks.push(() => void db.close());
 	const store = await openObjectStore(config);
 	stopTasks.push(() => store.close());
-	const router = new Router();
+	// Every route's access rule is checked before its handler (access.ts).
+	const router = new Router<CloudCallers>((req, url, params, access) => checkAccess(ctx, req, url, params, access));
+	// Every blocked live playlist listens: no cap on listeners.
+	const segmentEvents = new EventEmitter<SegmentEventMap>().setMaxListeners(0);
 	const ctx: CloudContext = {
-		config, log, db, store, router, metrics: new Metrics(), instanceId: randomBytes(6).toString("hex"),
+		config, log, db, store, router, metrics: new Metrics(), segmentEvents, instanceId: randomBytes(6).toString("hex"),
 		onStop: (task) => void stopTasks.push(task),
 		every: (ms, task) => {
 			let running = false;

@@ -4,7 +4,7 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { segmentsBetween, streamOf } from "../../build/node/cloud/src/ingest/index.js";
+import { segmentsBetween, streamOf } from "../../build/node/cloud/src/catalogue/index.js";
 
 /** The stream's init and live segments concatenated, as a player would fetch them. */
 export async function storedStream(cloud, device, channel, stream) {

@@ -8,7 +8,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { readBoxes } from "../../build/node/cloud/src/media/boxes.js";
 import { fragmentsOf, fragmentStartS, rebaseMoof, trackTimescales } from "../../build/node/cloud/src/media/rebase.js";
-import { segmentEvents } from "../../build/node/cloud/src/ingest/index.js";
 
 const made = new Map();
 
@@ -104,7 +103,7 @@ export class Camera {
 		row.id = Number(this.#cloud.ctx.db.prepare(`INSERT INTO segments (device, channel, stream, seq, start_ms, end_ms, bytes, sha256, key, "offset", created)
 			VALUES (@device, @channel, @stream, @seq, @start_ms, @end_ms, @bytes, @sha256, @key, @offset, @created)`).run(row).lastInsertRowid);
 		row.committedAt = Date.now();
-		if (announce) segmentEvents.emit("segment", row); // as the ingest part announces a commit
+		if (announce) this.#cloud.ctx.segmentEvents.emit("segment", row); // as the ingest part announces a commit
 		return row;
 	}
 }

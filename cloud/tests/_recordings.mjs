@@ -13,7 +13,7 @@ import { loadConfig } from "../../build/node/cloud/src/config.js";
 import { openDatabase } from "../../build/node/cloud/src/meta/db.js";
 import { openObjectStore } from "../../build/node/cloud/src/storage/open.js";
 import { Metrics } from "../../build/node/cloud/src/ops/metrics.js";
-import "../../build/node/cloud/src/ingest/index.js"; // the streams and segments tables
+import "../../build/node/cloud/src/catalogue/index.js"; // the streams and segments tables
 import * as recordings from "../../build/node/cloud/src/recordings/index.js";
 import * as retention from "../../build/node/cloud/src/retention/index.js";
 

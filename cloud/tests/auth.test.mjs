@@ -4,7 +4,7 @@
 import test from "ava";
 import { request } from "node:http";
 import { cloudFor, deviceIn } from "./_cloud.mjs";
-import { authenticateDevice, stringToSign } from "../../build/node/cloud/src/auth/device-auth.js";
+import { stringToSign } from "../../build/node/cloud/src/auth/device-auth.js";
 import { readHashed } from "../../build/node/cloud/src/ingest/body.js";
 import { sendJson } from "../../build/node/cloud/src/http/router.js";
 import { signRequest, signingKey, sha256Hex, streamTrailers, streamingHeaders, STREAMING } from "../../build/node/cloud/sim/sign.js";
@@ -13,8 +13,8 @@ import { signRequest, signingKey, sha256Hex, streamTrailers, streamingHeaders, S
 async function probeCloud(t) {
 	const cloud = await cloudFor(t);
 	const stored = [];
-	cloud.ctx.router.add("PUT", "/v1/devices/:id/probe", async (req, res, params, url) => {
-		const auth = authenticateDevice(cloud.ctx, req, url, params.id);
+	// Checked by its access rule before the handler runs (authenticateDevice, through the router).
+	cloud.ctx.router.add("PUT", "/v1/devices/:id/probe", { auth: "device", device: "id" }, async (req, res, _params, _url, auth) => {
 		const { body, sha256 } = await readHashed(req, 1 << 20);
 		auth.verifyTrailers(sha256);
 		stored.push(body.toString());
@@ -129,8 +129,7 @@ test("a streamed body is stored only with valid trailers", async (t) => {
 test("a nonce spent on one instance is refused by another sharing the metadata", async (t) => {
 	const { cloud, device } = await probeCloud(t);
 	const second = await cloudFor(t, { dataDir: cloud.dataDir });
-	second.ctx.router.add("PUT", "/v1/devices/:id/probe", async (req, res, params, url) => {
-		const auth = authenticateDevice(second.ctx, req, url, params.id);
+	second.ctx.router.add("PUT", "/v1/devices/:id/probe", { auth: "device", device: "id" }, async (req, res, _params, _url, auth) => {
 		auth.verifyTrailers((await readHashed(req, 1024)).sha256);
 		sendJson(res, 201, {});
 	});

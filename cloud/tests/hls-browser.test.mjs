@@ -76,8 +76,8 @@ async function browserFor(t) {
 
 function servePage(cloud) {
 	// The page and hls.js from the cloud's own origin, as the console serves them.
-	cloud.ctx.router.add("GET", "/test/page", (_req, res) => res.writeHead(200, { "content-type": "text/html" }).end(page));
-	cloud.ctx.router.add("GET", "/test/hls.js", (_req, res) => res.writeHead(200, { "content-type": "text/javascript" }).end(hlsJs));
+	cloud.ctx.router.add("GET", "/test/page", { auth: "none" }, (_req, res) => res.writeHead(200, { "content-type": "text/html" }).end(page));
+	cloud.ctx.router.add("GET", "/test/hls.js", { auth: "none" }, (_req, res) => res.writeHead(200, { "content-type": "text/javascript" }).end(hlsJs));
 }
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];

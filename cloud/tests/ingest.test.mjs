@@ -10,7 +10,6 @@ import { countFrames, storedStream } from "./_ingest.mjs";
 import { Camera } from "../../build/node/cloud/sim/camera.js";
 import { Uploader } from "../../build/node/cloud/sim/uploader.js";
 import { packageStream } from "../../build/node/cloud/sim/packager.js";
-import { segmentEvents } from "../../build/node/cloud/src/ingest/index.js";
 import { signRequest, STREAMING } from "../../build/node/cloud/sim/sign.js";
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -43,8 +42,8 @@ for (const [name, options, codecs] of [
 		const { cloud, device } = await setup(t);
 		const events = [];
 		const listener = (row) => row.device === device.id && events.push(row);
-		segmentEvents.on("segment", listener);
-		t.teardown(() => segmentEvents.off("segment", listener));
+		cloud.ctx.segmentEvents.on("segment", listener);
+		t.teardown(() => cloud.ctx.segmentEvents.off("segment", listener));
 		const camera = new Camera({ cloud: cloud.url, device: device.id, secret: device.secret, seconds: 5, speed: 0, channel: 1, ...options });
 		t.teardown(() => camera.close());
 		const stats = await camera.run();

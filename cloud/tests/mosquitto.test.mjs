@@ -80,6 +80,9 @@ test("with mosquitto as the broker: a plan published by the cloud reaches the de
 	const broker = await startMosquitto(t);
 	const cloud = await cloudFor(t, { mqtt: broker, adminPassword: "admin-secret-1" });
 	t.like(await (await fetch(`${cloud.url}/healthz`)).json(), { mqtt: "external" });
+	// The broker's questions (go-auth) carry their credentials in the body: the routes' rule is none.
+	t.deepEqual(cloud.ctx.router.routes().filter((r) => r.pattern.startsWith("/v1/mqtt/")).map((r) => [r.method, r.pattern, r.access.auth]),
+		[["POST", "/v1/mqtt/auth/user", "none"], ["POST", "/v1/mqtt/auth/superuser", "none"], ["POST", "/v1/mqtt/auth/acl", "none"]]);
 	const api = admin(cloud);
 	const device = await (await api("/v1/devices", { method: "POST", body: { id: "cam-m" } })).json();
 	const events = [];

@@ -10,7 +10,7 @@ import { cloudFor, deviceIn } from "./_cloud.mjs";
 import { s3For } from "./_s3.mjs";
 import { storedStream, countFrames } from "./_ingest.mjs";
 import { Camera } from "../../build/node/cloud/sim/camera.js";
-import { listFiles } from "../../build/node/cloud/src/recordings/files.js";
+import { listFiles } from "../../build/node/cloud/src/catalogue/index.js";
 import { assembleEveryMs } from "../../build/node/cloud/src/recordings/index.js";
 
 const waitAssembled = async (cloud, device) => {

@@ -3,9 +3,10 @@
 // segment objects deleted only after the grace period; one instance at a time.
 import test from "ava";
 import { assembleClosed, partSizeFor } from "../../build/node/cloud/src/recordings/assemble.js";
-import { listFiles, compactUtc, windowOf } from "../../build/node/cloud/src/recordings/files.js";
+import { compactUtc, windowOf } from "../../build/node/cloud/src/recordings/files.js";
+import { listFiles } from "../../build/node/cloud/src/catalogue/index.js";
 import { holdLease } from "../../build/node/cloud/src/recordings/lease.js";
-import { sweepTombstones } from "../../build/node/cloud/src/storage/tombstones.js";
+import { sweepTombstones } from "../../build/node/cloud/src/retention/objects.js";
 import { NotFoundError } from "../../build/node/cloud/src/storage/object-store.js";
 import { bareCloud, fmp4, addStream, addSegment, probe } from "./_recordings.mjs";
 

@@ -8,9 +8,9 @@ import * as retention from "../../build/node/cloud/src/retention/index.js";
 
 const { runRetention, storedBytes, retentionDaysOf, purgeDeletedRows } = retention;
 import { assembleClosed } from "../../build/node/cloud/src/recordings/assemble.js";
-import { listFiles } from "../../build/node/cloud/src/recordings/files.js";
+import { listFiles } from "../../build/node/cloud/src/catalogue/index.js";
 import { holdLease } from "../../build/node/cloud/src/recordings/lease.js";
-import { sweepTombstones } from "../../build/node/cloud/src/storage/tombstones.js";
+import { sweepTombstones } from "../../build/node/cloud/src/retention/objects.js";
 import { readAll } from "../../build/node/cloud/src/storage/object-store.js";
 import { bareCloud, fmp4, addStream, addSegment } from "./_recordings.mjs";
 
@@ -48,7 +48,7 @@ test("by age: each device keeps its plan's retentionDays (7 without a plan); obj
 	const cloud = await bareCloud(t, { deleteGraceS: 600, urlLifetimeS: 60 });
 	const { db } = cloud.ctx;
 	otherTables(db);
-	db.prepare("INSERT INTO plans (device, plan) VALUES ('cam1', ?), ('cam3', ?)").run(JSON.stringify({ v: 1, mode: "continuous", retentionDays: 1 }), "not json");
+	db.prepare("INSERT INTO plans (device, plan, rev, updated) VALUES ('cam1', ?, 1, 0), ('cam3', ?, 1, 0)").run(JSON.stringify({ v: 1, mode: "continuous", retentionDays: 1 }), "not json");
 	t.is(retentionDaysOf(db, "cam1"), 1);
 	t.is(retentionDaysOf(db, "cam2"), 7, "no plan");
 	t.is(retentionDaysOf(db, "cam3"), 7, "an unreadable plan");

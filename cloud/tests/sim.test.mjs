@@ -3,16 +3,14 @@
 // CONNECT password the way §5 says, so the camera side is tested on its own.
 import test from "ava";
 import { execFile } from "node:child_process";
-import { createHmac } from "node:crypto";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import aedes from "aedes";
 import { cloudFor, deviceIn } from "./_cloud.mjs";
 import { Camera } from "../../build/node/cloud/sim/camera.js";
-import { signingKey } from "../../build/node/cloud/sim/sign.js";
+import { mqttPasswordValid } from "../../tests/_protocol-oracle.mjs";
 import { runLoad } from "../../build/node/cloud/sim/load.js";
-import { segmentEvents } from "../../build/node/cloud/src/ingest/index.js";
 
 const cameraJs = join(import.meta.dirname, "../../build/node/cloud/sim/camera.js");
 
@@ -32,10 +30,8 @@ test("the camera CLI uploads an audio-only stream and prints its stats", async (
 async function broker(t, devices) {
 	const instance = aedes.createBroker({
 		authenticate: (client, username, password, done) => {
-			const [time, nonce, mac] = String(password).split(":");
 			const device = devices.find((d) => d.id === username && d.id === client.id);
-			const expected = device && createHmac("sha256", signingKey(device.secret)).update(`MQTT\n${device.id}\n${time}\n${nonce}`).digest("hex");
-			done(null, Boolean(expected && mac === expected && Math.abs(Date.now() / 1000 - Number(time)) <= 300));
+			done(null, Boolean(device && mqttPasswordValid(device.secret, device.id, String(password))));
 		},
 	});
 	const server = createServer(instance.handle);
@@ -112,8 +108,8 @@ test("in real time, a segment's upload reaches the cloud with its first fragment
 		return handle(req, res, log);
 	};
 	const listener = (row) => row.device === device.id && committed.set(row.seq, performance.now());
-	segmentEvents.on("segment", listener);
-	t.teardown(() => segmentEvents.off("segment", listener));
+	cloud.ctx.segmentEvents.on("segment", listener);
+	t.teardown(() => cloud.ctx.segmentEvents.off("segment", listener));
 	const camera = new Camera({ cloud: cloud.url, device: device.id, secret: device.secret, seconds: 3, speed: 1 });
 	t.teardown(() => camera.close());
 	t.like(await camera.run(), { segments: 3, stored: 3, resent: 0 });

@@ -24,8 +24,8 @@ import { Ring } from "ring";
 import { Capture } from "capture";
 import { Digest, TLSSocket, argv, collectGarbage, exit, hmacSha256, memory, monotonic, now, readFile } from "ivxs/platform";
 import Timer from "timer";
-import { scan as scanAnnexB } from "annexb";
-import { probeVideo, useNativeScanner } from "../media/index.js";
+import * as annexb from "annexb";
+import { probeVideo, useNativeAnnexB } from "../media/index.js";
 import { utf8Decode } from "../net/bytes.js";
 import type { SocketConstructor } from "../net/connection.js";
 import { HttpClient } from "../net/http-client.js";
@@ -95,7 +95,7 @@ export default function main(): void {
 		exit(2);
 		return;
 	}
-	useNativeScanner(scanAnnexB);
+	useNativeAnnexB(annexb);
 	const log = (message: string) => trace(`camera ${config.id}: ${message}\n`);
 	const signer = new DeviceSigner(config.id, config.secret, { Digest, hmacSha256 });
 	const http = new HttpClient({ ...transport(config.cloud, config.ca), host: config.cloud.host, connectTimeout: 5000, idleTimeout: 15_000 });

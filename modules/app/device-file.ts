@@ -13,6 +13,7 @@
  * to verify the cloud against — there is no switch to skip verification and no fallback to
  * plaintext: plaintext is only what an `http://` URL asks for (a local test cloud).
  */
+import { isChannel, isDeviceId, isSecret, MAX_CHANNELS } from "../protocol/ids.js";
 export class DeviceFileError extends Error {
 	override name = "DeviceFileError";
 	constructor(message: string) {
@@ -52,7 +53,6 @@ export interface DeviceConfig {
 	channels: ChannelConfig[];
 }
 
-const ID = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
 
 /** Parses `scheme://host[:port][/]`; `schemes` maps each allowed scheme to whether it is TLS. */
@@ -82,8 +82,8 @@ export function parseDeviceFile(text: string, readText: (path: string) => string
 	const v = value as Record<string, unknown>;
 	const known = ["id", "secret", "cloud", "mqtt", "ca", "maxGopBytes", "channels"];
 	for (const name in v) if (known.indexOf(name) < 0) throw new DeviceFileError(`unknown field "${name}" (known: ${known.join(", ")})`);
-	if (typeof v.id !== "string" || !ID.test(v.id)) throw new DeviceFileError(`"id" must be a device id (lower-case letters, digits, - and _, up to 64), got ${JSON.stringify(v.id)}`);
-	if (typeof v.secret !== "string" || v.secret.length < 32 || v.secret.length > 256) throw new DeviceFileError(`"secret" must be the device's secret (32 to 256 characters, shown once by \`npm run cloud -- device add ${v.id}\`)`);
+	if (!isDeviceId(v.id)) throw new DeviceFileError(`"id" must be a device id (lower-case letters, digits, - and _, up to 64), got ${JSON.stringify(v.id)}`);
+	if (!isSecret(v.secret)) throw new DeviceFileError(`"secret" must be the device's secret (32 to 256 characters, shown once by \`npm run cloud -- device add ${v.id}\`)`);
 	const cloud = parseEndpoint("cloud", v.cloud, { http: false, https: true });
 	const mqtt = v.mqtt === undefined
 		? { ...cloud }
@@ -102,7 +102,7 @@ export function parseDeviceFile(text: string, readText: (path: string) => string
 	if ((cloud.secure || mqtt.secure) && !ca) throw new DeviceFileError(`"ca" is required with https/mqtts: the cloud's certificate is always verified`);
 	const maxGopBytes = v.maxGopBytes ?? 512 * 1024;
 	if (typeof maxGopBytes !== "number" || !Number.isInteger(maxGopBytes) || maxGopBytes < 16 * 1024 || maxGopBytes > 64 * 1024 * 1024) throw new DeviceFileError(`"maxGopBytes" must be an integer from 16384 to 67108864`);
-	if (!Array.isArray(v.channels) || v.channels.length === 0 || v.channels.length > 64) throw new DeviceFileError(`"channels" must be a list of 1 to 64 channels`);
+	if (!Array.isArray(v.channels) || v.channels.length === 0 || v.channels.length > MAX_CHANNELS) throw new DeviceFileError(`"channels" must be a list of 1 to ${MAX_CHANNELS} channels`);
 	const channels = v.channels.map((c: unknown, i: number) => parseChannel(c, i));
 	return { id: v.id, secret: v.secret, cloud, mqtt, ca, maxGopBytes, channels };
 }
@@ -114,7 +114,7 @@ function parseChannel(value: unknown, index: number): ChannelConfig {
 	const known = ["channel", "video", "codec", "audio", "stills", "fps", "enabled"];
 	for (const name in c) if (known.indexOf(name) < 0) throw new DeviceFileError(`${where}: unknown field "${name}" (known: ${known.join(", ")})`);
 	const channel = c.channel ?? index;
-	if (typeof channel !== "number" || !Number.isInteger(channel) || channel < 0 || channel > 63) throw new DeviceFileError(`${where}.channel must be an integer in 0..63`);
+	if (!isChannel(channel)) throw new DeviceFileError(`${where}.channel must be an integer in 0..${MAX_CHANNELS - 1}`);
 	const codec = c.codec ?? "h264";
 	if (codec !== "h264" && codec !== "h265") throw new DeviceFileError(`${where}.codec must be "h264" or "h265"`);
 	for (const name of ["video", "audio", "stills"]) {

@@ -21,8 +21,8 @@ import type { Frame } from "ring";
 import { Capture } from "capture";
 import { FileWriter, argv, makeDirectory, memory, readFile } from "ivxs/platform";
 import Timer from "timer";
-import { scan as scanAnnexB } from "annexb";
-import { Fmp4Muxer, FlvMuxer, probeVideo, useNativeScanner } from "../media/index.js";
+import * as annexb from "annexb";
+import { Fmp4Muxer, FlvMuxer, probeVideo, useNativeAnnexB } from "../media/index.js";
 import { MuxerFeed } from "./feed.js";
 
 export const EMBEDDED_DEFAULTS = Object.freeze({
@@ -68,7 +68,7 @@ export function parseArguments(args: string[]): DemoOptions {
 }
 
 export default function main(): void {
-	useNativeScanner(scanAnnexB);   // NAL scanning in C: the byte loop XS is slow at
+	useNativeAnnexB(annexb);   // Annex-B rules in C: the byte loop XS is slow at
 	const options = parseArguments(argv());
 	// The clip's own frame rate, from its SPS (first 256 KB), unless given.
 	const probe = probeVideo(new Uint8Array(readFile(options.video, { maxBytes: 256 * 1024 })), options.codec);

@@ -18,12 +18,13 @@
  * Wrong use is a CsError with a `code` (the seed's IV_ERR_* return codes), thrown before anything
  * is stored: a refused frame never reaches the ring, so it cannot damage what is there.
  */
-import { Codec, FrameType, Ring } from "ring";
+import { Codec, FrameType, Ring, codes as ringCodes } from "ring";
 import { accessUnits } from "annexb";
 import { AU_INFO, parseAdtsFrame, MediaError, type VideoCodec } from "../media/index.js";
 import type { HttpClient } from "../net/http-client.js";
 import type { DeviceSigner } from "../net/signing.js";
 import { NO_PLAN, planCovers, type Plan } from "./plan.js";
+import { isChannel, MAX_CHANNELS } from "../protocol/ids.js";
 import { Recorder, type Gap, type RecorderStats } from "./recorder.js";
 import { StreamClient } from "./stream-client.js";
 
@@ -174,9 +175,9 @@ export class CloudStorage {
 			channel.ring.push(type === "video" ? FrameType.video : FrameType.audio, codecId, key, timestamp, data, info);
 		}
 		catch (error) {
-			const message = (error as Error).message;
-			if (/backwards/.test(message)) throw new CsError("timestamp", `${type} timestamp ${timestamp} went backwards`);
-			if (/key frame needed/.test(message)) throw new CsError("frame", "video must start with a key frame (after the first, or after a GOP larger than the ring)");
+			const { code, message } = error as Error & { code?: string };
+			if (code === ringCodes.ETIME) throw new CsError("timestamp", `${type} timestamp ${timestamp} went backwards`);
+			if (code === ringCodes.ENEEDKEY) throw new CsError("frame", "video must start with a key frame (after the first, or after a GOP larger than the ring)");
 			throw new CsError("frame", message.replace(/^ring: /, ""));
 		}
 	}
@@ -258,7 +259,7 @@ export class CloudStorage {
 	}
 
 	#checkChannel(channel: number): void {
-		if (!Number.isInteger(channel) || channel < 0 || channel > 63) throw new CsError("argument", "channel must be an integer in 0..63");
+		if (!isChannel(channel)) throw new CsError("argument", `channel must be an integer in 0..${MAX_CHANNELS - 1}`);
 		if (this.#channels.has(channel)) throw new CsError("state", `channel ${channel} is already recorded`);
 	}
 

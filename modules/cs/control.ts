@@ -9,6 +9,7 @@ import type { SocketConstructor } from "../net/connection.js";
 import { utf8Decode } from "../net/bytes.js";
 import { MqttClient } from "../net/mqtt-client.js";
 import type { DeviceSigner } from "../net/signing.js";
+import { presence, topicOf, type TopicKind, willOf } from "../protocol/topics.js";
 import { parsePlan, PlanError, type Plan } from "./plan.js";
 import type { Gap } from "./recorder.js";
 
@@ -30,20 +31,20 @@ export interface ControlOptions {
 export class CloudControl {
 	readonly #o: ControlOptions;
 	readonly #mqtt: MqttClient;
-	readonly #topic: string;
+	readonly #id: string;
 	#events = 0;
 
 	constructor(options: ControlOptions) {
 		this.#o = options;
 		const id = options.signer.deviceId;
-		this.#topic = `ivxs/${id}/`;
+		this.#id = id;
 		this.#mqtt = new MqttClient({
 			address: options.address, port: options.port, socket: options.socket, socketOptions: options.socketOptions,
 			clientId: id, username: id, password: () => options.signer.mqttPassword(), keepAlive: 60, cleanSession: true,
-			will: { topic: `${this.#topic}presence`, payload: '{"online":false}', qos: 1, retain: true },
+			will: willOf(id),
 			reconnect: { minDelay: options.reconnect?.minDelay ?? 1000, maxDelay: options.reconnect?.maxDelay ?? 10_000 },
 			onConnect: () => {
-				this.#publish("presence", { online: true, time: this.#now() }, true);
+				this.#publish("presence", presence(true, this.#now()), true);
 				options.onConnect?.();
 			},
 			onMessage: (topic, payload) => this.#message(topic, payload),
@@ -58,7 +59,7 @@ export class CloudControl {
 	/** Connects (retrying with backoff until it succeeds) and subscribes to the plan and commands. */
 	async start(): Promise<void> {
 		await this.#mqtt.connect();
-		await this.#mqtt.subscribe([`${this.#topic}plan`, `${this.#topic}cmd`], 1);
+		await this.#mqtt.subscribe([topicOf(this.#id, "plan"), topicOf(this.#id, "cmd")], 1);
 	}
 
 	#now(): number {
@@ -66,7 +67,7 @@ export class CloudControl {
 	}
 
 	#message(topic: string, payload: Uint8Array): void {
-		if (topic === `${this.#topic}plan`) {
+		if (topic === topicOf(this.#id, "plan")) {
 			if (payload.length === 0) return this.#log("the cloud removed this device (empty plan)");
 			try {
 				this.#o.onPlan(parsePlan(utf8Decode(payload)));
@@ -77,7 +78,7 @@ export class CloudControl {
 			}
 			return;
 		}
-		if (topic === `${this.#topic}cmd`) {
+		if (topic === topicOf(this.#id, "cmd")) {
 			let command: unknown;
 			try {
 				command = JSON.parse(utf8Decode(payload));
@@ -89,8 +90,8 @@ export class CloudControl {
 		}
 	}
 
-	#publish(kind: string, body: unknown, retain = false): void {
-		this.#mqtt.publish(`${this.#topic}${kind}`, JSON.stringify(body), { qos: 1, retain }).catch((error: Error) => this.#log(`${kind} not published: ${error.message}`));
+	#publish(kind: TopicKind, body: unknown, retain = false): void {
+		this.#mqtt.publish(topicOf(this.#id, kind), typeof body === "string" ? body : JSON.stringify(body), { qos: 1, retain }).catch((error: Error) => this.#log(`${kind} not published: ${error.message}`));
 	}
 
 	/** An event (PROTOCOL §5): `time` unix ms, `bits` SPEC §1's mask. */
@@ -110,7 +111,7 @@ export class CloudControl {
 
 	/** Says "offline" itself (the will is only for a dead connection), then disconnects. */
 	async close(): Promise<void> {
-		if (this.#mqtt.connected) await this.#mqtt.publish(`${this.#topic}presence`, JSON.stringify({ online: false, time: this.#now() }), { qos: 1, retain: true }).catch(() => {});
+		if (this.#mqtt.connected) await this.#mqtt.publish(topicOf(this.#id, "presence"), presence(false, this.#now()), { qos: 1, retain: true }).catch(() => {});
 		await this.#mqtt.close();
 	}
 

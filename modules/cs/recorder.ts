@@ -1,43 +1,30 @@
 /**
  * One channel's cloud storage, fed from the GOP ring with a cursor of its own (SPEC §1,
- * cloud/PROTOCOL.md §3).
+ * cloud/PROTOCOL.md §3): what to upload when (the plan's mode, clips), and the loop that cuts and
+ * uploads segments one after the other.
  *
  * Segments: from a key frame, `segmentMs` long (cut at the first key frame after that), each
- * muxed by a muxer of its own (`originMs` = the stream's time 0, `firstSequence` = the first
- * frame's ring sequence): the same frames always give the same bytes, so a segment is resent
- * by reading the ring again — the camera keeps no copy (memory = the ring + a small fixed part).
- * Fragments go to the socket as views of ring frames (`intact()` is checked before each chunk is
- * terminated, so a torn view aborts the request and the cloud stores nothing).
- *
- * The cursor is the next segment's first frame {time, ring seq}. It moves only when the cloud
- * answered 201/200 (or refused for good). After a failure the ring is read again from the cursor:
- * a cut shorter than what the ring holds loses nothing; after a longer one the reader lands on
- * the oldest key frame left, and the ring sequence numbers tell exactly how many frames were lost
- * — reported as a gap `{ from, to, frames, reason }`. The pre-roll of a clip and the backlog after
- * a cut go up as fast as the network takes them, then the upload follows the live edge.
+ * muxed on its own (segment-mux.ts), so a segment is resent by reading the ring again — the
+ * camera keeps no copy (memory = the ring + a small fixed part). The cursor (cursor.ts) moves only
+ * when the cloud answered 201/200 (or refused for good); after a failure the ring is read again
+ * from it, and what the ring no longer holds is reported as a gap. The pre-roll of a clip and the
+ * backlog after a cut go up as fast as the network takes them, then the upload follows the live
+ * edge. Upload and retry: uploader.ts.
  *
  * Modes: `continuous` uploads from the live edge on; `event` uploads clips (clip.ts). One stream
  * per continuous run or clip, and a new stream when the encoder's parameter sets change.
  */
-import { RingReader, intact, FrameType } from "ring";
 import type { Frame, Ring } from "ring";
 import Timer from "timer";
-import { AudioTrack, Fmp4Muxer, MediaError, VideoTrack, bytesEqual, type AudioConfig, type VideoCodec, type VideoConfig } from "../media/index.js";
-import { initSegment } from "../media/mp4-boxes.js";
-import { backoffDelay } from "../net/backoff.js";
-import { AbortedError } from "../net/errors.js";
-import type { SignedStream } from "../net/signing.js";
+import type { VideoCodec } from "../media/index.js";
 import { ClipPolicy } from "./clip.js";
-import { StreamClient, Verdict, describe, verdictOf } from "./stream-client.js";
+import { Cursor, keyFrameBefore, type Gap } from "./cursor.js";
+import { RingClock } from "./ring-clock.js";
+import { SegmentMux, Took } from "./segment-mux.js";
+import { describe, type StreamClient } from "./stream-client.js";
+import { Uploader, again, type Again } from "./uploader.js";
 
-export interface Gap {
-	channel: number;
-	/** Unix ms: the first lost frame's time, and the first frame after the gap. */
-	from: number;
-	to: number;
-	frames: number;
-	reason: "overwritten" | "refused" | "rejected";
-}
+export type { Gap } from "./cursor.js";
 
 export interface RecorderStats {
 	segmentsStored: number;
@@ -73,28 +60,6 @@ export interface RecorderOptions {
 	retry?: { minDelay?: number; maxDelay?: number };
 }
 
-interface Stream {
-	id: string;
-	/** Ring time of decode time 0, and its wall clock. */
-	origin: number;
-	epoch: number;
-	/** The init segment and the track configurations it was made of. */
-	init: Uint8Array | undefined;
-	video: VideoConfig | undefined;
-	audio: AudioConfig | undefined;
-	initStored: boolean;
-	/** Audio began after the stream's init: this stream goes on without it, and ends at the next segment. */
-	audioless: boolean;
-	seq: number;
-}
-
-// Thrown inside a segment attempt: start the attempt again from the cursor (after `delay`).
-class Restart extends Error {
-	constructor(readonly delay: boolean, message: string) {
-		super(message);
-	}
-}
-
 const enum Want { Nothing, Continuous, Clips }
 
 export class Recorder {
@@ -103,30 +68,34 @@ export class Recorder {
 		framesRejected: 0, bytesUploaded: 0, firstSeq: -1, lastSeq: -1, doneUntil: 0, gaps: 0,
 	};
 	readonly #o: RecorderOptions;
-	readonly #clock: () => number;
+	readonly #time: RingClock;
+	readonly #cursor: Cursor;
+	readonly #uploader: Uploader;
 	#want = Want.Nothing;
 	#segmentMs = 2000;
-	#fromOldest = false;
 	/** The last ring seq stop() still uploads. */
 	#drainTo: number | undefined;
 	#clipSettings = { preRollMs: 5000, postRollMs: 10000, maxClipMs: 300000 };
 	readonly #clip = new ClipPolicy(this.#clipSettings);
-	#reader: RingReader | undefined;
-	/** A frame read from the reader and not consumed yet (the next segment's first frame). */
-	#held: Frame | undefined;
-	/** The cursor: the next segment's first frame, or undefined (start at the live edge). */
-	#next: { time: number; seq: number } | undefined;
-	#stream: Stream | undefined;
-	#failures = 0;
 	#closed = false;
 	#running: Promise<void> | undefined;
 	#wake: (() => void) | undefined;
 	#timer: Timer | undefined;
-	#upload: SignedStream | undefined;
 
 	constructor(options: RecorderOptions) {
 		this.#o = options;
-		this.#clock = options.clock ?? Date.now;
+		const log = (message: string) => this.#log(message);
+		this.#time = new RingClock(options.ring, options.clock ?? Date.now);
+		this.#uploader = new Uploader({ client: options.client, offset: () => this.#time.offset(), stats: this.stats, log, retry: options.retry });
+		this.#cursor = new Cursor({
+			ring: options.ring, channel: options.channel, stats: this.stats, onGap: options.onGap, log,
+			onReadable: () => this.#poke(),
+			// A gap's times in its stream's clock while there is one.
+			offset: () => {
+				const stream = this.#uploader.stream;
+				return stream ? stream.epoch - stream.origin : this.#time.offset();
+			},
+		});
 	}
 
 	/** What to upload now: nothing, everything, or clips around events; segment length and clip times. */
@@ -139,7 +108,7 @@ export class Recorder {
 		if (this.#want === Want.Clips) this.#clip.reset();
 		// Continuous from now: from the live edge, or — when the ring is still empty — from its
 		// first key frame (frames pushed before the loop first reads are uploaded too).
-		if (want === Want.Continuous) this.#fromOldest = this.#o.ring.stats().framesHeld === 0;
+		if (want === Want.Continuous) this.#cursor.fromOldest = this.#o.ring.stats().framesHeld === 0;
 		this.#want = want;
 		this.#poke();
 		this.#start();
@@ -148,48 +117,15 @@ export class Recorder {
 	/** An event at unix ms `time` (event mode: starts or extends a clip). */
 	event(time: number): void {
 		if (this.#want !== Want.Clips) return;
-		if (this.#clip.event(this.#ringTime(time))) this.#poke();
+		if (this.#clip.event(this.#time.ringTime(time))) this.#poke();
 	}
 
 	/** Stops: the segment in flight is abandoned (the cloud stores nothing of it). */
 	close(): void {
 		this.#closed = true;
-		this.#upload?.abort("cloud storage closed");
-		this.#upload = undefined;
-		this.#dropReader();
+		this.#uploader.abort("cloud storage closed");
+		this.#cursor.drop();
 		this.#poke();
-	}
-
-	// --- time ---
-
-	/**
-	 * Ring timestamps are the producer's ms; wall clock = ring time + this offset, measured on the
-	 * newest frame and then kept (re-measured only when the clocks jump by more than a second):
-	 * event times and stream epochs must use the same mapping, or a pre-roll comes out a few
-	 * milliseconds short of what was asked.
-	 */
-	#offset(): number {
-		const stats = this.#o.ring.stats();
-		if (!stats.framesHeld) return this.#offsetMs ?? 0;   // (a held frame may well be at time 0)
-		const measured = this.#clock() - stats.newestTimestamp;
-		if (this.#offsetMs === undefined || Math.abs(measured - this.#offsetMs) > 1000) this.#offsetMs = measured;
-		return this.#offsetMs;
-	}
-
-	#offsetMs: number | undefined;
-
-	#ringTime(wall: number): number {
-		return wall - this.#offset();
-	}
-
-	// --- the loop ---
-
-	#start(): void {
-		if (this.#running || this.#closed) return;
-		this.#running = this.#loop().then(() => { this.#running = undefined; }, (error: Error) => {
-			this.#running = undefined;
-			this.#log(`stopped: ${error.message}`);
-		});
 	}
 
 	/**
@@ -203,38 +139,49 @@ export class Recorder {
 		this.close();
 	}
 
+	// --- the loop ---
+
+	#start(): void {
+		if (this.#running || this.#closed) return;
+		this.#running = this.#loop().then(() => { this.#running = undefined; }, (error: Error) => {
+			this.#running = undefined;
+			this.#log(`stopped: ${error.message}`);
+		});
+	}
+
 	async #loop(): Promise<void> {
+		const uploader = this.#uploader;
 		while (!this.#closed) {
 			if (!this.#active()) {
-				await this.#finishStream();
-				this.#dropReader();
+				await uploader.finishStream();
+				this.#cursor.drop();
 				if (this.#want === Want.Nothing) {
-					this.#next = undefined;
+					this.#cursor.forget();
 					return;
 				}
 				// Event mode, no clip: wait for an event.
 				if (!(await this.#beginClip())) await this.#sleep(0);
 				continue;
 			}
+			let retry: Again | undefined;
 			try {
-				await this.#segment();
-				this.#failures = 0;
+				retry = await this.#segment();
 			}
 			catch (error) {
-				if (this.#closed) return;
-				this.#upload?.abort();
-				this.#upload = undefined;
-				this.#dropReader();
-				this.stats.segmentsResent++;
-				const delay = !(error instanceof Restart) || error.delay;
-				this.#log(`segment ${this.#stream?.seq ?? 0}: ${(error as Error).message}${delay ? " — retrying" : ""}`);
-				if (delay) {
-					const { minDelay = 500, maxDelay = 8000 } = this.#o.retry ?? {};
-					await this.#sleep(backoffDelay(this.#failures++, minDelay, maxDelay, Math.random()));
-				}
+				retry = again(true, (error as Error).message);   // (a socket error, a reset: what nobody planned for)
 			}
+			if (!retry) {
+				uploader.succeeded();
+				continue;
+			}
+			if (this.#closed) return;
+			uploader.abort();
+			this.#cursor.drop();
+			this.stats.segmentsResent++;
+			this.#log(`segment ${uploader.stream?.seq ?? 0}: ${retry.reason}${retry.delay ? " — retrying" : ""}`);
+			if (retry.delay) await this.#sleep(uploader.retryDelay());
 		}
-		await this.#finishStream().catch(() => {});
+		await uploader.finishStream().catch(() => {});
 	}
 
 	#active(): boolean {
@@ -243,78 +190,58 @@ export class Recorder {
 
 	/** Stopping, with frames pushed before stop() still to upload. */
 	#draining(): boolean {
-		return this.#drainTo !== undefined && this.#next !== undefined && this.#next.seq <= this.#drainTo;
+		const next = this.#cursor.next;
+		return this.#drainTo !== undefined && next !== undefined && next.seq <= this.#drainTo;
 	}
 
 	/** Event mode: starts the pending clip at the newest key frame at or before its pre-roll. */
 	async #beginClip(): Promise<boolean> {
 		const from = this.#clip.preRollFrom();
 		if (!from) return false;
-		const start = this.#clipStart(from.want, from.notBefore);
+		const start = keyFrameBefore(this.#o.ring, from.want, from.notBefore);
 		if (!start) {
 			await this.#sleep(0);   // nothing in the ring yet: wait for a frame
 			return true;
 		}
 		this.#clip.begin(start.time);
-		this.#next = start;
+		this.#cursor.startAt(start);
 		return true;
 	}
 
-	/**
-	 * The newest key frame at or before `want` (the oldest one when the ring starts later), but
-	 * not before `notBefore` (the end of the previous clip: then the first key frame after it).
-	 */
-	#clipStart(want: number, notBefore: number): { time: number; seq: number } | undefined {
-		const scan = new RingReader(this.#o.ring, { at: "time", time: 0 });
-		let best: { time: number; seq: number } | undefined;
-		try {
-			for (let frame = scan.read(); frame; frame = scan.read()) {
-				if (!frame.key) continue;
-				if (best && frame.timestamp > want && best.time >= notBefore) break;
-				best = { time: frame.timestamp, seq: frame.seq };
-			}
-		}
-		finally {
-			scan.close();
-		}
-		return best;
+	#endClip(frame: Frame): void {
+		this.#clip.finish(frame.timestamp);
+		this.#cursor.forget();
+		this.#cursor.drop();
 	}
 
 	// --- one segment ---
 
-	async #segment(): Promise<void> {
+	/** Cuts and uploads one segment from the cursor; undefined when done with, else why to make it again. */
+	async #segment(): Promise<Again | undefined> {
 		const first = await this.#firstFrame();
-		if (!first) return;
-		const o = this.#o;
+		if (!first) return undefined;
+		const o = this.#o, cursor = this.#cursor, uploader = this.#uploader;
 		if (this.#want === Want.Clips) {
 			const verdict = this.#clip.check(first.timestamp, first.key);
-			if (verdict === "end") return this.#endClip(first);
+			if (verdict === "end") {
+				this.#endClip(first);
+				return undefined;
+			}
 			if (verdict === "cut") {
-				await this.#finishStream();
+				await uploader.finishStream();
 				this.#clip.cut(first.timestamp);
 			}
 		}
-		const stream = this.#stream ??= this.#newStream(first);
-		const outputs: { init: boolean; chunks: Uint8Array[] }[] = [];
-		const muxer = new Fmp4Muxer({
-			video: o.video, audio: o.audio, originMs: stream.origin, firstSequence: (first.seq % 0xfffffffe) + 1,
-			sink: (chunks, info) => { outputs.push({ init: info.type === "init", chunks }); },
-		});
-		const video = o.video ? new VideoTrack({ codec: o.video, onJump: "discontinuity" }) : undefined;
-		const audio = o.audio ? new AudioTrack({ onJump: "discontinuity" }) : undefined;
-		let config: VideoConfig | undefined;
-		const tracks = { video, audio };
+		const stream = uploader.streamFrom(first);
+		const mux = new SegmentMux({ video: o.video, audio: o.audio, originMs: stream.origin, firstSequence: (first.seq % 0xfffffffe) + 1 });
 		let frames = 0, bytes = 0, skipped = 0, last = first, endsStream = false;
 		let frame: Frame | undefined = first;
 		while (frame) {
 			if (frame !== first) {
-				if (frame.lost) this.#overtaken(first, frame);
-				if (this.#want === Want.Clips) {
-					const verdict = this.#clip.check(frame.timestamp, frame.key);
-					if (verdict !== "in") {
-						endsStream = true;
-						break;
-					}
+				if (frame.lost) return again(false, cursor.overtaken(first, frame));
+				if (this.#want === Want.Clips && this.#clip.check(frame.timestamp, frame.key) !== "in") {
+					endsStream = true;
+					break;
 				}
 				if (frame.key && frame.timestamp - first.timestamp >= this.#segmentMs) break;
 				if (!this.#active() || (this.#drainTo !== undefined && frame.seq > this.#drainTo)) {
@@ -322,72 +249,47 @@ export class Recorder {
 					break;
 				}
 			}
-			try {
-				if (frame.type === FrameType.video && video) {
-					const unit = video.process(frame.data, frame.timestamp, frame.timestamp, frame.info);
-					// New parameter sets: a new stream (PROTOCOL §3), from this key frame.
-					if (config && unit.key && unit.config !== config) {
-						endsStream = true;
-						break;
-					}
-					config = unit.config;
-					muxer.writeVideoUnit(unit);
-					frames++;
-				}
-				else if (frame.type === FrameType.audio && audio) {
-					if (stream.audioless) skipped++;
-					else {
-						muxer.writeAudioUnit(audio.process(frame.data, frame.timestamp));
-						frames++;
-					}
-				}
+			const took = mux.add(frame, stream.audioless);
+			if (took === Took.NewConfig) {
+				// New parameter sets: a new stream (PROTOCOL §3), from this key frame.
+				endsStream = true;
+				break;
 			}
-			catch (error) {
-				if (!(error instanceof MediaError)) throw error;
+			if (took === Took.Written) frames++;
+			else if (took === Took.Skipped) skipped++;
+			else if (took === Took.Rejected) {
 				// A frame the muxer cannot take (a malformed push that got past the checks) is skipped.
 				this.stats.framesRejected++;
 				if (frame === first) {
-					this.#held = undefined;
-					this.#next = undefined;
-					this.#gap(first.timestamp, first.timestamp, 1, "rejected");
-					return;
+					cursor.forget();
+					cursor.gap(first.timestamp, first.timestamp, 1, "rejected");
+					return undefined;
 				}
 			}
 			last = frame;
-			bytes += await this.#send(outputs, tracks);
+			const sent = await uploader.send(mux);
+			if (typeof sent !== "number") return sent;
+			bytes += sent;
 			frame = await this.#nextFrame();
 		}
-		if (this.#closed) return;
+		if (this.#closed) return undefined;
 		if (!frame) endsStream = true;   // stopped while waiting for a frame
-		muxer.flush();
-		bytes += await this.#send(outputs, tracks);
-		const upload = this.#upload;
-		this.#upload = undefined;
-		const current = this.#stream!;   // #send may have begun a new stream (an audio track appeared)
-		const seq = current.seq;
-		if (!upload) {
-			// Nothing the muxer could write (every frame rejected): move on.
-			this.#held = frame;
-			this.#next = frame ? { time: frame.timestamp, seq: frame.seq } : undefined;
-			return;
-		}
-		const response = await o.client.answer(upload);
-		const verdict = verdictOf(response);
-		if (verdict === Verdict.ReInit) {
-			current.initStored = false;
-			throw new Restart(false, `the cloud has no init for stream ${stream.id} (404): sending it again`);
-		}
-		if (verdict === Verdict.Retry) throw new Restart(true, `cloud answered ${describe(response)}`);
-		// Stored, or refused for good: the cursor moves on.
-		this.#held = frame;
-		this.#next = frame ? { time: frame.timestamp, seq: frame.seq } : undefined;
-		current.seq++;
+		mux.flush();
+		const sent = await uploader.send(mux);
+		if (typeof sent !== "number") return sent;
+		bytes += sent;
+		const answer = await uploader.answer();
+		if (answer?.again) return answer;
+		// Stored, refused for good, or nothing the muxer could write (every frame rejected): the cursor moves on.
+		cursor.moveTo(frame);
+		if (!answer) return undefined;
+		const current = answer.stream, seq = answer.seq;
 		if (current.audioless) {
 			endsStream = true;
-			if (skipped) this.#lost(first.timestamp, frame ? frame.timestamp : last.timestamp, skipped, "rejected");
+			if (skipped) cursor.lost(first.timestamp, frame ? frame.timestamp : last.timestamp, skipped, "rejected");
 		}
 		const endMs = frame ? frame.timestamp : last.timestamp;
-		if (verdict === Verdict.Stored) {
+		if (answer.stored) {
 			const s = this.stats;
 			s.segmentsStored++;
 			s.framesUploaded += frames;
@@ -395,172 +297,39 @@ export class Recorder {
 			if (s.firstSeq < 0) s.firstSeq = first.seq;
 			s.lastSeq = last.seq;
 			s.doneUntil = current.epoch + endMs - current.origin;
-			o.onSegment?.({ stream: current.id, seq, frames, bytes, startMs: current.epoch + first.timestamp - current.origin, endMs: s.doneUntil, duplicate: response.status === 200 });
+			o.onSegment?.({ stream: current.id, seq, frames, bytes, startMs: current.epoch + first.timestamp - current.origin, endMs: s.doneUntil, duplicate: answer.response.status === 200 });
 		}
 		else {
 			this.stats.segmentsRefused++;
-			this.#log(`segment ${seq} of ${current.id} refused: ${describe(response)}`);
-			this.#gap(first.timestamp, endMs, frames, "refused");
+			this.#log(`segment ${seq} of ${current.id} refused: ${describe(answer.response)}`);
+			cursor.gap(first.timestamp, endMs, frames, "refused");
 		}
 		if (endsStream) {
-			await this.#finishStream();
+			await uploader.finishStream();
 			if (this.#want === Want.Clips && frame && this.#clip.check(frame.timestamp, frame.key) === "end") this.#endClip(frame);
 		}
+		return undefined;
 	}
 
 	/** The segment's first frame: the held one, or the ring read again from the cursor. */
 	async #firstFrame(): Promise<Frame | undefined> {
-		let frame = this.#held;
-		this.#held = undefined;
-		if (frame && this.#reader && this.#reader.valid(frame)) return frame;
-		if (!this.#reader) {
-			const next = this.#next;
-			const onReadable = () => this.#poke();
-			const at = next ? next.time : this.#fromOldest ? 0 : undefined;
-			this.#fromOldest = false;
-			this.#reader = new RingReader(this.#o.ring, at === undefined ? { at: "live", onReadable } : { at: "time", time: at, onReadable });
-		}
-		frame = await this.#nextFrame();
-		if (!frame) return undefined;
-		// The ring no longer holds the cursor: what lay between is lost (ring sequence numbers
-		// count every frame pushed, so the difference is exact).
-		const next = this.#next;
-		if (next && frame.seq > next.seq) this.#lost(next.time, frame.timestamp, frame.seq - next.seq);
-		this.#next = { time: frame.timestamp, seq: frame.seq };
+		const held = this.#cursor.resume();
+		if (held) return held;
+		const frame = await this.#nextFrame();
+		if (frame) this.#cursor.arrived(frame);
 		return frame;
 	}
 
 	/** The next frame from the reader, waiting for capture; undefined when stopped meanwhile. */
 	async #nextFrame(): Promise<Frame | undefined> {
 		for (;;) {
-			if (this.#closed || !this.#reader) return undefined;
-			const frame = this.#reader.read();
+			if (this.#closed || !this.#cursor.reading) return undefined;
+			const frame = this.#cursor.read();
 			if (frame) return frame;
 			if (!this.#active() || this.#drainTo !== undefined) return undefined;   // (draining: all read)
 			// Clip end by time: with no frame coming, a clip still ends.
 			await this.#sleep(1000);
 		}
-	}
-
-	/** The reader was overtaken in the middle of a segment: start it again from the cursor. */
-	#overtaken(first: Frame, frame: Frame): never {
-		this.#held = frame;
-		this.#lost(first.timestamp, frame.timestamp, frame.seq - first.seq);
-		this.#next = { time: frame.timestamp, seq: frame.seq };
-		throw new Restart(false, `the ring overwrote ${frame.seq - first.seq} frames before they were sent`);
-	}
-
-	#lost(from: number, to: number, frames: number, reason: Gap["reason"] = "overwritten"): void {
-		this.stats.framesLost += frames;
-		this.#gap(from, to, frames, reason);
-	}
-
-	#gap(from: number, to: number, frames: number, reason: Gap["reason"]): void {
-		this.stats.gaps++;
-		const offset = this.#stream ? this.#stream.epoch - this.#stream.origin : this.#offset();
-		const gap: Gap = { channel: this.#o.channel, from: Math.round(from + offset), to: Math.round(to + offset), frames, reason };
-		this.#log(`gap: ${frames} frames ${reason} (${gap.from}..${gap.to})`);
-		this.#o.onGap?.(gap);
-	}
-
-	/**
-	 * Sends what the muxer emitted: fragments into the segment's request, after the stream's init
-	 * (PUT once per stream). The init is made from the stream's track configurations, this
-	 * segment's where it has them: a segment without audio belongs to a stream with audio.
-	 */
-	async #send(outputs: { init: boolean; chunks: Uint8Array[] }[], tracks: { video?: VideoTrack; audio?: AudioTrack }): Promise<number> {
-		let bytes = 0;
-		while (outputs.length) {
-			const { init, chunks } = outputs.shift()!;
-			let stream = this.#stream!;
-			if (init) {
-				const video = tracks.video?.config ?? stream.video;
-				const audio = stream.audioless ? undefined : tracks.audio?.config ?? stream.audio;
-				const bytes = initSegment(video, audio);
-				if (stream.init && !bytesEqual(stream.init, bytes)) {
-					if (this.#upload) {
-						// Audio began in the middle of a segment whose stream has none: this stream
-						// goes on without it, and the next segment starts a stream with both.
-						stream.audioless = true;
-						throw new Restart(false, "audio began within a segment: its stream goes on without it");
-					}
-					// Other tracks (audio began after the stream started): a new stream with the same time 0.
-					await this.#finishStream();
-					stream = this.#stream = this.#newStream(undefined, stream);
-				}
-				stream.init = bytes;
-				stream.video = video;
-				stream.audio = audio;
-				if (!stream.initStored) await this.#putInit(stream);
-				continue;
-			}
-			const upload = this.#upload ??= this.#o.client.segment(stream.id, stream.seq);
-			try {
-				await upload.write(chunks, () => intact(chunks));
-			}
-			catch (error) {
-				// A view the writer overwrote while it was sent: the request is aborted; read again.
-				if (error instanceof AbortedError && !intact(chunks)) throw new Restart(false, "a ring frame was overwritten while it was sent");
-				throw error;
-			}
-			for (let i = 0; i < chunks.length; i++) bytes += chunks[i].byteLength;
-		}
-		return bytes;
-	}
-
-	async #putInit(stream: Stream): Promise<void> {
-		const response = await this.#o.client.putInit(stream.id, stream.init!, stream.epoch);
-		const verdict = verdictOf(response);
-		if (verdict === Verdict.Stored) {
-			stream.initStored = true;
-			return;
-		}
-		if (verdict === Verdict.Retry || verdict === Verdict.ReInit) throw new Restart(true, `init of ${stream.id}: ${describe(response)}`);
-		// Refused for good (409: the id is taken by another init): a new stream id.
-		this.#log(`init of ${stream.id} refused: ${describe(response)}; starting a new stream`);
-		this.#stream = undefined;
-		throw new Restart(true, "init refused");
-	}
-
-	#newStream(first: Frame | undefined, continues?: Stream): Stream {
-		const origin = continues ? continues.origin : first!.timestamp;
-		const epoch = continues ? continues.epoch : Math.round(origin + this.#offset());
-		this.stats.streams++;
-		// Stream ids: the unix ms of the start, made unique per channel.
-		let id = String(epoch);
-		if (id === this.#lastStreamId) id += `-${this.stats.streams}`;
-		this.#lastStreamId = id;
-		return { id, origin, epoch, init: undefined, video: undefined, audio: undefined, initStored: false, audioless: false, seq: 0 };
-	}
-
-	#lastStreamId = "";
-
-	/** Ends the current stream (POST …/end); failures only cost the cloud an early close. */
-	async #finishStream(): Promise<void> {
-		const stream = this.#stream;
-		if (!stream) return;
-		this.#stream = undefined;
-		if (!stream.initStored) return;
-		try {
-			const response = await this.#o.client.end(stream.id);
-			if (response.status !== 200) this.#log(`end of ${stream.id}: ${describe(response)}`);
-		}
-		catch (error) {
-			this.#log(`end of ${stream.id}: ${(error as Error).message}`);
-		}
-	}
-
-	#endClip(frame: Frame): void {
-		this.#clip.finish(frame.timestamp);
-		this.#held = undefined;
-		this.#next = undefined;
-		this.#dropReader();
-	}
-
-	#dropReader(): void {
-		this.#reader?.close();
-		this.#reader = undefined;
-		this.#held = undefined;
 	}
 
 	// --- waiting ---

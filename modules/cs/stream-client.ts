@@ -7,18 +7,13 @@
 import type { Chunks } from "../net/bytes.js";
 import type { HttpClient, HttpResponse } from "../net/http-client.js";
 import type { DeviceSigner, SignedStream } from "../net/signing.js";
+import { CLOUD_TIME } from "../protocol/signing.js";
+import { type Verdict, verdictOf as verdictOfStatus } from "../protocol/verdict.js";
 
-/** What the camera does with an answer (PROTOCOL §3.2's table). */
-export const enum Verdict { Stored, Retry, ReInit, Refused }
+export { Verdict } from "../protocol/verdict.js";
 
-export function verdictOf(response: HttpResponse): Verdict {
-	const status = response.status;
-	if (status === 200 || status === 201) return Verdict.Stored;
-	if (status === 404) return Verdict.ReInit;
-	if (status === 401) return response.headers["x-ivxs-time"] !== undefined ? Verdict.Retry : Verdict.Refused;
-	if (status === 408 || status === 429 || status >= 500) return Verdict.Retry;
-	return Verdict.Refused;
-}
+/** What the camera does with an answer (PROTOCOL §3.2's table, modules/protocol/verdict.ts). */
+export const verdictOf = (response: HttpResponse): Verdict => verdictOfStatus(response.status, response.headers[CLOUD_TIME.toLowerCase()] !== undefined);
 
 /** The cloud's reason for a refusal, for logs and errors. */
 export function describe(response: HttpResponse): string {

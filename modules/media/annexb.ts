@@ -32,19 +32,31 @@ export function findStartCode(data: Uint8Array, from: number): number {
 }
 
 /**
- * A scanner in C (native/annexb, module "annexb" on XS) with the same contract as
- * scanNalUnitsJs, returning the triples or a negative error code. XS runs the byte loop
- * ~100x slower than C, so an XS app installs it at start; Node keeps the JS version.
+ * The Annex-B rules in C (native/annexb: module "annexb" on XS), with the contracts of
+ * scanNalUnitsJs and accessUnitSpansJs: triples, or a negative error code. XS runs the byte
+ * loop ~100x slower than C, so the platform layer installs them once at start
+ * (useNativeAnnexB); Node keeps the JS reference.
  */
 export type NativeNalScanner = (data: Uint8Array) => number[] | number;
+export type NativeAccessUnits = (data: Uint8Array, codec: VideoCodec) => number[] | number;
+export interface NativeAnnexB {
+  scan: NativeNalScanner;
+  accessUnits: NativeAccessUnits;
+}
 let nativeScanner: NativeNalScanner | undefined;
+let nativeAccessUnits: NativeAccessUnits | undefined;
 
-/** Installs (or, with undefined, removes) the native scanner. */
-export function useNativeScanner(scanner: NativeNalScanner | undefined): void {
-  nativeScanner = scanner;
+/**
+ * Installs the C rules (the "annexb" module: `import * as annexb from "annexb"`), or with
+ * undefined removes them. The one way to switch the media layer to C: called once by the
+ * platform layer at start.
+ */
+export function useNativeAnnexB(native: NativeAnnexB | undefined): void {
+  nativeScanner = native?.scan;
+  nativeAccessUnits = native?.accessUnits;
 }
 
-// Error codes of native/annexb/annexb.h, in order from -1.
+// Error codes of native/annexb/annexb.h, in order from -301 (annexb's range, native/common/ivxs_status.h).
 const NATIVE_ERRORS: ReadonlyArray<() => Error> = [
   () => new EmptyFrameError("empty Annex-B buffer"),
   () => new BitstreamError("no start code found"),
@@ -58,7 +70,7 @@ const NATIVE_ERRORS: ReadonlyArray<() => Error> = [
 ];
 
 function nativeError(code: number): Error {
-  return (NATIVE_ERRORS[-code - 1] ?? (() => new BitstreamError(`Annex-B scan failed (${code})`)))();
+  return (NATIVE_ERRORS[-code - 301] ?? (() => new BitstreamError(`Annex-B scan failed (${code})`)))();
 }
 
 /**
@@ -120,23 +132,23 @@ export function isVcl(codec: VideoCodec, type: number): boolean {
   return codec === "h264" ? type >= 1 && type <= 5 : type < 32;
 }
 
-/**
- * Access-unit grouping in C (native/annexb accessUnits on XS): triples [start, end, info] or a
- * negative error code, the same contract as accessUnitSpansJs.
- */
-export type NativeAccessUnits = (data: Uint8Array, codec: VideoCodec) => number[] | number;
-let nativeAccessUnits: NativeAccessUnits | undefined;
-
-/** Installs (or, with undefined, removes) the native access-unit grouping. */
-export function useNativeAccessUnits(grouping: NativeAccessUnits | undefined): void {
-  nativeAccessUnits = grouping;
-}
-
 /** Bits of the AU info word (IVXS_AU_INFO_* in native/annexb/annexb.h). */
 export const AU_INFO = {
   KEY: 1 << 0, PARAMS: 1 << 1, VCL: 1 << 2, VPS: 1 << 3, SPS: 1 << 4, PPS: 1 << 5, AUD: 1 << 6, SEI: 1 << 7,
-  COUNT_SHIFT: 8, VCL_TYPE_SHIFT: 16, H265: 1 << 22,
+  COUNT_SHIFT: 8, COUNT_MASK: 0xff << 8, VCL_TYPE_SHIFT: 16, VCL_TYPE_MASK: 0x3f << 16, H265: 1 << 22,
 } as const;
+
+/**
+ * A key-frame NAL (the one at data[start, end)): an IDR slice (H.264 type 5) or an IRAP picture (H.265 types 16–23) of the
+ * base layer (nuh_layer_id 0: a picture of another layer does not make the AU a random-access
+ * point for a single-layer decoder).
+ */
+export function isKeyNal(codec: VideoCodec, data: Uint8Array, start = 0, end = data.length): boolean {
+  const b = data[start];
+  if (codec === "h264") return (b & 0x1f) === 5;
+  const t = (b >> 1) & 0x3f;
+  return t >= 16 && t <= 23 && (b & 1) === 0 && (end - start < 2 || (data[start + 1] >> 3) === 0);
+}
 
 /**
  * What one NAL means for access-unit grouping (the rules of native/annexb/annexb.c, which
@@ -150,7 +162,7 @@ function classifyNal(codec: VideoCodec, nal: Uint8Array): { type: number; valid:
     const t = nal[0] & 0x1f;
     const slice = t === 1 || t === 2 || t === 5; // partitions B/C (3, 4) carry slice_id instead
     return {
-      type: t, valid: (nal[0] & 0x80) === 0, vcl: t >= 1 && t <= 5, key: t === 5,
+      type: t, valid: (nal[0] & 0x80) === 0, vcl: t >= 1 && t <= 5, key: isKeyNal(codec, nal),
       startsAu: slice ? (b1 & 0x80) !== 0 : (t >= 6 && t <= 9) || (t >= 14 && t <= 18),
     };
   }
@@ -163,7 +175,7 @@ function classifyNal(codec: VideoCodec, nal: Uint8Array): { type: number; valid:
   }
   return {
     type: t, valid: (nal[0] & 0x80) === 0 && nal.length >= 2 && (b1 & 0x07) !== 0,
-    vcl: t < 32, key: t >= 16 && t <= 23 && layer === 0, startsAu,
+    vcl: t < 32, key: isKeyNal(codec, nal), startsAu,
   };
 }
 
@@ -206,6 +218,77 @@ export function accessUnitSpansJs(stream: Uint8Array, codec: VideoCodec): number
   }
   out.push(auStart, stream.length, info);
   return out;
+}
+
+/**
+ * The AU info word of one access unit (the whole buffer, as capture classifies a frame):
+ * what native/annexb computes for it, from the same NAL rules. Throws what scanNalUnits throws.
+ */
+export function accessUnitInfo(codec: VideoCodec, au: Uint8Array): number {
+  const spans = scanNalUnits(au);
+  let info = codec === "h265" ? AU_INFO.H265 : 0;
+  for (let i = 0; i < spans.length; i += 3) {
+    const c = classifyNal(codec, au.subarray(spans[i + 1], spans[i + 2]));
+    if (!c.valid) throw new BitstreamError("invalid NAL unit header");
+    info = addToInfo(codec, info, i / 3 + 1, c.type, c.vcl, c.key);
+  }
+  return info;
+}
+
+/** Bytes of the start code at `at` (00 00 01 → 3, 00 00 00 01 → 4), or 0. */
+export function startCodeLength(data: Uint8Array, at: number): number {
+  if (data[at] !== 0 || data[at + 1] !== 0) return 0;
+  const b2 = data[at + 2];
+  return b2 === 1 ? 3 : b2 === 0 && data[at + 3] === 1 ? 4 : 0;
+}
+
+// An AUD is 2 (H.264) or 3 (H.265) bytes; its next start code is searched this far at most.
+const AUD_SEARCH = 16;
+
+/**
+ * The fast path for an access unit known (from its info word) to hold one VCL NAL, after an
+ * AUD when `afterAud`: that NAL as a view of `au` (start code and trailing zeros removed), or
+ * undefined when the bytes are not laid out so (the caller then scans). Applies the scanner's
+ * checks to the NAL: TruncatedError below the codec's header size, BitstreamError for the
+ * forbidden bit.
+ */
+export function loneVclNal(codec: VideoCodec, au: Uint8Array, afterAud: boolean): Uint8Array | undefined {
+  const minNal = codec === "h265" ? 3 : 2;
+  let start = startCodeLength(au, 0);
+  if (start !== 0 && afterAud) start = nalAfterAud(codec, au, start, minNal);
+  if (start === 0) return undefined;
+  let end = au.length;
+  while (end > start && au[end - 1] === 0) end--;
+  if (end - start < minNal) throw new TruncatedError("NAL unit truncated");
+  if ((au[start] & 0x80) !== 0) throw new BitstreamError("forbidden_zero_bit set in NAL header");
+  // A view made directly: on XS a third cheaper than `subarray` (no species lookup).
+  return new Uint8Array(au.buffer, au.byteOffset + start, end - start);
+}
+
+/**
+ * For an AUD at `start`: the offset of the NAL after it (past its start code), or 0 when the
+ * bytes are not a well-formed AUD followed closely by a start code.
+ */
+function nalAfterAud(codec: VideoCodec, au: Uint8Array, start: number, minNal: number): number {
+  const b = au[start];
+  if (codec === "h264" ? (b & 0x9f) !== 9 : (b & 0xfe) !== 0x46) return 0;
+  const n = au.length - 3;
+  const last = start + AUD_SEARCH < n ? start + AUD_SEARCH : n;
+  // The usual AUD (2 bytes in H.264, 3 in H.265) and a start code right after it: checked
+  // where it must be (3–4 byte reads instead of ~10; XS pays ~340 instructions a read). When
+  // this matches, no earlier start code exists, so the search below would find the same one.
+  const p = start + minNal;
+  if (au[p] === 0 && au[p + 1] === 0 && au[p - 1] !== 0) {
+    if (au[p + 2] === 1 && p < last) return p + 3;
+    if (au[p + 2] === 0 && au[p + 3] === 1 && p + 1 < last) return p + 4;
+  }
+  for (let i = start + 1; i < last; i++) {
+    if (au[i] !== 0 || au[i + 1] !== 0 || au[i + 2] !== 1) continue;
+    let end = i;
+    while (au[end - 1] === 0) end--;
+    return end - start >= minNal ? i + 3 : 0;
+  }
+  return 0;
 }
 
 /** Access-unit spans in C when installed (XS), else in JS. */

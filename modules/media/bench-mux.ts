@@ -10,48 +10,15 @@
  *
  * bothUsPerFrame: the demo's shape — one VideoTrack + AudioTrack (track.ts) processing each frame
  * once and feeding both muxers; bothInfoUsPerFrame: the same with capture's AU info word passed
- * along (as ring frames carry it), here derived once before timing by auInfoOf().
+ * along (as ring frames carry it), here derived once before timing by accessUnitInfo() (annexb.ts,
+ * the rules capture's C applies).
  */
-import { scanNalUnits, splitAccessUnits, type VideoCodec } from "./annexb.js";
+import { accessUnitInfo, scanNalUnits, splitAccessUnits, type VideoCodec } from "./annexb.js";
 import { parseAdtsFrame, splitAdtsFrames } from "./aac.js";
 import { FlvMuxer } from "./flv-muxer.js";
 import { Fmp4Muxer } from "./fmp4-muxer.js";
-import { AU_INFO, AudioTrack, VideoTrack } from "./track.js";
+import { AudioTrack, VideoTrack } from "./track.js";
 import { analyzeAccessUnit } from "./video.js";
-
-/**
- * The AU info word capture attaches to a frame (native/annexb/annexb.h), from the JS analysis:
- * the benchmark's stand-in for frames read from the ring.
- */
-export function auInfoOf(codec: VideoCodec, au: Uint8Array): number {
-  const spans = scanNalUnits(au);
-  const count = spans.length / 3;
-  let info = (count > 255 ? 255 : count) << AU_INFO.COUNT_SHIFT;
-  if (codec === "h265") info |= AU_INFO.H265;
-  for (let i = 0; i < spans.length; i += 3) {
-    const b = au[spans[i + 1]];
-    const t = codec === "h264" ? b & 0x1f : (b >> 1) & 0x3f;
-    const vcl = codec === "h264" ? t >= 1 && t <= 5 : t < 32;
-    if (vcl && (info & AU_INFO.VCL) === 0) info |= AU_INFO.VCL | (t << AU_INFO.VCL_TYPE_SHIFT);
-    if (codec === "h264") {
-      if (t === 5) info |= AU_INFO.KEY;
-      else if (t === 7) info |= AU_INFO.SPS;
-      else if (t === 8) info |= AU_INFO.PPS;
-      else if (t === 9) info |= AU_INFO.AUD;
-      else if (t === 6) info |= AU_INFO.SEI;
-    } else {
-      if (t >= 16 && t <= 23) info |= AU_INFO.KEY;
-      else if (t === 32) info |= AU_INFO.VPS;
-      else if (t === 33) info |= AU_INFO.SPS;
-      else if (t === 34) info |= AU_INFO.PPS;
-      else if (t === 35) info |= AU_INFO.AUD;
-      else if (t === 39 || t === 40) info |= AU_INFO.SEI;
-    }
-  }
-  const all = AU_INFO.SPS | AU_INFO.PPS | (codec === "h265" ? AU_INFO.VPS : 0);
-  if ((info & all) === all) info |= AU_INFO.PARAMS;
-  return info;
-}
 
 export interface BenchResult {
   frames: number;
@@ -115,7 +82,7 @@ export function benchMux(video: Uint8Array, audio: Uint8Array, iterations: numbe
   const flvCopied = expectedPayload - fromInput / iterations;
   const flvHeader = other / iterations;
 
-  const infos = aus.map((au) => auInfoOf(codec, au));
+  const infos = aus.map((au) => accessUnitInfo(codec, au));
   const both = (withInfo: boolean) => {
     const video = new VideoTrack({ codec });
     const audioTrack = new AudioTrack();

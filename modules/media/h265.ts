@@ -25,11 +25,6 @@ export const H265_NAL = {
   SUFFIX_SEI: 40,
 } as const;
 
-/** IRAP pictures (BLA, IDR, CRA, reserved IRAP) are random-access points. */
-export function isH265Irap(type: number): boolean {
-  return type >= 16 && type <= 23;
-}
-
 export interface H265Sps {
   profileSpace: number;
   tierFlag: number;

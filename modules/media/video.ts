@@ -7,10 +7,10 @@
  * (IDR for H.264, IRAP for H.265); a key frame whose parameter sets differ byte-wise from the
  * current configuration starts a new configuration (new init segment / FLV sequence header).
  */
-import { scanNalUnits, type VideoCodec } from "./annexb.js";
+import { isKeyNal, scanNalUnits, type VideoCodec } from "./annexb.js";
 import { BitstreamError, MissingParameterSetError, TruncatedError } from "./errors.js";
 import { avcCodecString, buildAvcDecoderConfig, H264_NAL, h264PpsIds, parseH264Sps } from "./h264.js";
-import { buildHevcDecoderConfig, H265_NAL, h265PpsIds, h265VpsId, hevcCodecString, isH265Irap, parseH265Sps } from "./h265.js";
+import { buildHevcDecoderConfig, H265_NAL, h265PpsIds, h265VpsId, hevcCodecString, parseH265Sps } from "./h265.js";
 
 export interface VideoFrame {
   /** NAL units stored in the sample (subarrays of the input). */
@@ -84,7 +84,7 @@ export function analyzeAccessUnit(codec: VideoCodec, au: Uint8Array): VideoFrame
       }
       if (t >= 1 && t <= 5) {
         slices++;
-        if (t === H264_NAL.IDR) frame.key = true;
+        if (isKeyNal(codec, au, start, start + length)) frame.key = true;
       } else if (t === H264_NAL.SPS) {
         frame.sps = pushUnique(frame.sps, au.subarray(start, start + length));
         continue;
@@ -98,7 +98,7 @@ export function analyzeAccessUnit(codec: VideoCodec, au: Uint8Array): VideoFrame
       if (length < 3 && t !== H265_NAL.EOS && t !== H265_NAL.EOB) throw new TruncatedError("H.265 NAL unit truncated");
       if (t < 32) {
         slices++;
-        if (isH265Irap(t)) frame.key = true;
+        if (isKeyNal(codec, au, start, start + length)) frame.key = true;
       } else if (t === H265_NAL.VPS) {
         frame.vps = pushUnique(frame.vps, au.subarray(start, start + length));
         continue;

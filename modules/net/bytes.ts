@@ -105,13 +105,8 @@ export function latin1Decode(bytes: Uint8Array, start = 0, end = bytes.length): 
 	return text;
 }
 
-const HEX = "0123456789abcdef";
-export function toHex(bytes: Uint8Array | ArrayBuffer): string {
-	const view = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
-	let text = "";
-	for (let i = 0; i < view.length; i++) text += HEX[view[i] >> 4] + HEX[view[i] & 15];
-	return text;
-}
+// One hex encoder for the device and the protocol package.
+export { toHex } from "../protocol/hex.js";
 
 export function totalLength(chunks: Chunks): number {
 	let total = 0;

@@ -10,7 +10,10 @@
 import { latin1Decode } from "./bytes.js";
 import { LimitError, ProtocolError } from "./errors.js";
 
+/** Lower-case names → values, on a null prototype: a `Constructor:` or `__proto__:` header is a header like any other. */
 export type HeaderMap = Record<string, string>;
+
+const headerMap = (): HeaderMap => Object.create(null) as HeaderMap;
 
 export interface ResponseHead {
 	status: number;
@@ -75,7 +78,7 @@ export class ResponseParser {
 				this.#events.onData(bytes.subarray(at, at + n));
 				at += n;
 				if (!this.#remaining) {
-					if (this.#state === State.Length) this.#finish({});
+					if (this.#state === State.Length) this.#finish(headerMap());
 					else this.#state = State.ChunkEnd;
 				}
 				break;
@@ -97,7 +100,7 @@ export class ResponseParser {
 
 	/** The peer closed: fine only for a body that runs until close. */
 	end(): void {
-		if (this.#state === State.UntilClose) return this.#finish({});
+		if (this.#state === State.UntilClose) return this.#finish(headerMap());
 		if (this.#state !== State.Done) this.#fail(new ProtocolError(`connection closed ${this.started ? "in the middle of the response" : "before a response"}`));
 	}
 
@@ -132,7 +135,7 @@ export class ResponseParser {
 	}
 
 	#fields(lines: string[], from: number): HeaderMap {
-		const headers: HeaderMap = {};
+		const headers = headerMap();
 		for (let i = from; i < lines.length; i++) {
 			const line = lines[i];
 			if (line[0] === " " || line[0] === "\t") this.#fail(new ProtocolError("obsolete header line folding"));
@@ -185,7 +188,7 @@ export class ResponseParser {
 		this.#state = state === State.Done ? State.Head : state;   // onHead may look at the state
 		this.#events.onHead({ status, reason: match[3], headers, keepAlive });
 		this.#state = state;
-		if (state === State.Done) this.#events.onEnd({});
+		if (state === State.Done) this.#events.onEnd(headerMap());
 	}
 
 	get keepAlive(): boolean { return this.#keepAlive; }

@@ -8,6 +8,7 @@
  */
 import { type Chunks, toHex } from "./bytes.js";
 import type { BodyStream, HttpClient, HttpResponse } from "./http-client.js";
+import { type HmacSha256, CLOUD_TIME, cloudTimeOf, CONTENT_SHA256, isDeviceId, mqttPassword, SECRET_LENGTH, signingKey, signRequest, STREAMING, TRAILER_SIGNATURE, TRAILERS, trailerSignature } from "../protocol/index.js";
 
 type Bytes = string | Uint8Array | ArrayBuffer;
 
@@ -29,7 +30,6 @@ export interface SignerOptions {
 	nonce?: () => string;
 }
 
-const ID = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 let counter = 0;
 
 function defaultNonce(): string {
@@ -44,19 +44,21 @@ function defaultNonce(): string {
 
 export class DeviceSigner {
 	readonly deviceId: string;
-	#key: ArrayBuffer;
+	#key: Uint8Array;
 	#crypto: SigningCrypto;
+	#hmac: HmacSha256;
 	#clock: () => number;
 	#nonce: () => string;
 	/** Seconds to add to the clock: set from the cloud's X-Ivxs-Time after a 401. */
 	clockOffset = 0;
 
 	constructor(deviceId: string, secret: string, crypto: SigningCrypto, options: SignerOptions = {}) {
-		if (!ID.test(deviceId)) throw new TypeError(`bad device id ${JSON.stringify(deviceId)}`);
-		if (typeof secret !== "string" || secret.length < 32) throw new TypeError("the device secret must be a string of at least 32 characters");
+		if (!isDeviceId(deviceId)) throw new TypeError(`bad device id ${JSON.stringify(deviceId)}`);
+		if (typeof secret !== "string" || secret.length < SECRET_LENGTH.min) throw new TypeError(`the device secret must be a string of at least ${SECRET_LENGTH.min} characters`);
 		this.deviceId = deviceId;
 		this.#crypto = crypto;
-		this.#key = crypto.hmacSha256(secret, "ivxs device v1");
+		this.#hmac = (key, data) => crypto.hmacSha256(key, data);
+		this.#key = signingKey(this.#hmac, secret);
 		this.#clock = options.clock ?? (() => Math.floor(Date.now() / 1000));
 		this.#nonce = options.nonce ?? defaultNonce;
 	}
@@ -67,18 +69,8 @@ export class DeviceSigner {
 
 	/** The §2 headers for a request whose body hash is known (hex), or "STREAMING". */
 	sign(method: string, path: string, contentSha256: string): { headers: Record<string, string>; signature: string } {
-		const time = this.#now();
-		const nonce = this.#nonce();
-		if (!/^[0-9a-f]{16,64}$/.test(nonce)) throw new TypeError("a nonce must be 16 to 64 lower-case hex digits");
-		const text = ["IVXS-HMAC-SHA256", method, path, String(time), nonce, contentSha256].join("\n");
-		const signature = toHex(this.#crypto.hmacSha256(this.#key, text));
-		return {
-			signature,
-			headers: {
-				Authorization: `IVXS-HMAC-SHA256 Device=${this.deviceId}, Time=${time}, Nonce=${nonce}, Signature=${signature}`,
-				"X-Ivxs-Content-Sha256": contentSha256,
-			},
-		};
+		const signed = signRequest(this.#hmac, this.#key, { device: this.deviceId, method, path, time: this.#now(), nonce: this.#nonce(), bodyHash: contentSha256 });
+		return { signature: signed.signature, headers: { Authorization: signed.authorization, [CONTENT_SHA256]: contentSha256 } };
 	}
 
 	/** Hex SHA-256 of a body (a scatter list is hashed view by view). */
@@ -95,20 +87,18 @@ export class DeviceSigner {
 
 	/** The trailer signature of a streamed body (§2). */
 	trailerSignature(signature: string, bodySha256: string): string {
-		return toHex(this.#crypto.hmacSha256(this.#key, `${signature}\n${bodySha256}`));
+		return trailerSignature(this.#hmac, this.#key, signature, bodySha256);
 	}
 
 	/** The MQTT CONNECT password (§5): call it at every connect (it carries the time). */
 	mqttPassword(): string {
-		const time = this.#now();
-		const nonce = this.#nonce();
-		return `${time}:${nonce}:${toHex(this.#crypto.hmacSha256(this.#key, `MQTT\n${this.deviceId}\n${time}\n${nonce}`))}`;
+		return mqttPassword(this.#hmac, this.#key, this.deviceId, this.#now(), this.#nonce());
 	}
 
 	/** After a 401 with X-Ivxs-Time, adopts the cloud's clock for later signatures. */
 	adoptCloudTime(response: HttpResponse): boolean {
-		const time = Number(response.headers["x-ivxs-time"]);
-		if (response.status !== 401 || !Number.isInteger(time)) return false;
+		const time = cloudTimeOf(response.status, response.headers[CLOUD_TIME.toLowerCase()]);
+		if (time === undefined) return false;
 		this.clockOffset += time - this.#now();
 		return true;
 	}
@@ -123,9 +113,9 @@ export class DeviceSigner {
 	/** Starts a signed streamed request: the body is hashed as it is written; end() sends the trailers. */
 	stream(client: HttpClient, options: { method?: string; path: string; headers?: Record<string, string> }): SignedStream {
 		const method = options.method ?? "PUT";
-		const { headers, signature } = this.sign(method, options.path, "STREAMING");
+		const { headers, signature } = this.sign(method, options.path, STREAMING);
 		const stream = client.stream({ method, path: options.path, headers: { ...options.headers, ...headers },
-			trailers: ["X-Ivxs-Content-Sha256", "X-Ivxs-Trailer-Signature"] });
+			trailers: TRAILERS });
 		return new SignedStream(this, stream, signature, new this.#crypto.Digest());
 	}
 }
@@ -168,10 +158,7 @@ export class SignedStream {
 		this.#digest = undefined;
 		const hash = toHex(digest.digest());
 		digest.close();
-		return this.#stream.end({
-			"X-Ivxs-Content-Sha256": hash,
-			"X-Ivxs-Trailer-Signature": this.#signer.trailerSignature(this.#signature, hash),
-		});
+		return this.#stream.end({ [CONTENT_SHA256]: hash, [TRAILER_SIGNATURE]: this.#signer.trailerSignature(this.#signature, hash) });
 	}
 
 	abort(reason?: string): void {

@@ -7,6 +7,8 @@
  */
 import type { HttpClient, HttpResponse } from "../net/http-client.js";
 import type { DeviceSigner } from "../net/signing.js";
+import { isChannel } from "../protocol/ids.js";
+import { Verdict, verdictOf } from "../protocol/verdict.js";
 
 export interface SnapshotResult {
 	/** 201 (stored) or 200 (these bytes were already stored for this time: a retry). */
@@ -42,12 +44,12 @@ function cloudError(response: HttpResponse): string | undefined {
  * NetError of modules/net; a refusal with SnapshotUploadError.
  */
 export async function uploadSnapshot(client: HttpClient, signer: DeviceSigner, channel: number, time: number, jpeg: Uint8Array | ArrayBuffer): Promise<SnapshotResult> {
-	if (!Number.isInteger(channel) || channel < 0) throw new RangeError(`bad channel ${channel}`);
+	if (!isChannel(channel)) throw new RangeError(`bad channel ${channel}`);
 	if (!Number.isInteger(time) || time < 0) throw new RangeError(`snapshot time must be unix ms (an integer), not ${time}`);
 	const body = jpeg instanceof Uint8Array ? jpeg : new Uint8Array(jpeg);   // a view of the buffer, not a copy
 	const request = { method: "PUT", path: `/v1/devices/${signer.deviceId}/channels/${channel}/snapshots?time=${time}`, headers: { "Content-Type": "image/jpeg" }, body };
 	let response = await signer.request(client, request);
 	if (response.status === 401 && signer.adoptCloudTime(response)) response = await signer.request(client, request);
-	if (response.status !== 200 && response.status !== 201) throw new SnapshotUploadError(response.status, cloudError(response), channel);
+	if (verdictOf(response.status, false) !== Verdict.Stored) throw new SnapshotUploadError(response.status, cloudError(response), channel);
 	return { status: response.status, bytes: body.byteLength };
 }

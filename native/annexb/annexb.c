@@ -5,20 +5,22 @@
 
 #include <string.h>
 
+const ivxs_status_entry ivxs_annexb_statuses[] = {
+	IVXS_STATUS(IVXS_ANNEXB_EEMPTY, "empty Annex-B buffer"),
+	IVXS_STATUS(IVXS_ANNEXB_ENOSTART, "no start code found"),
+	IVXS_STATUS(IVXS_ANNEXB_EGARBAGE, "garbage before first start code"),
+	IVXS_STATUS(IVXS_ANNEXB_EEMPTYNAL, "empty NAL unit between start codes"),
+	IVXS_STATUS(IVXS_ANNEXB_ETRUNC, "start code at end of data"),
+	IVXS_STATUS(IVXS_ANNEXB_EFORBIDDEN, "forbidden_zero_bit set in NAL header"),
+	IVXS_STATUS(IVXS_ANNEXB_EFULL, "too many NAL units"),
+	IVXS_STATUS(IVXS_ANNEXB_EHEADER, "invalid NAL unit header"),
+	IVXS_STATUS(IVXS_ANNEXB_ECODEC, "unknown codec"),
+	IVXS_STATUS_END
+};
+
 const char *ivxs_annexb_strerror(int status)
 {
-	switch (status) {
-	case IVXS_ANNEXB_EEMPTY: return "empty Annex-B buffer";
-	case IVXS_ANNEXB_ENOSTART: return "no start code found";
-	case IVXS_ANNEXB_EGARBAGE: return "garbage before first start code";
-	case IVXS_ANNEXB_EEMPTYNAL: return "empty NAL unit between start codes";
-	case IVXS_ANNEXB_ETRUNC: return "start code at end of data";
-	case IVXS_ANNEXB_EFORBIDDEN: return "forbidden_zero_bit set in NAL header";
-	case IVXS_ANNEXB_EFULL: return "too many NAL units";
-	case IVXS_ANNEXB_EHEADER: return "invalid NAL unit header";
-	case IVXS_ANNEXB_ECODEC: return "unknown codec";
-	default: return status >= 0 ? "ok" : "unknown error";
-	}
+	return ivxs_status_message(ivxs_annexb_statuses, status);
 }
 
 long ivxs_annexb_find_start(const uint8_t *data, size_t size, size_t from)

@@ -24,20 +24,22 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ivxs_status.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-enum {
-	IVXS_ANNEXB_EEMPTY = -1,      /* empty buffer */
-	IVXS_ANNEXB_ENOSTART = -2,    /* no start code */
-	IVXS_ANNEXB_EGARBAGE = -3,    /* non-zero bytes before the first start code */
-	IVXS_ANNEXB_EEMPTYNAL = -4,   /* two start codes with nothing between */
-	IVXS_ANNEXB_ETRUNC = -5,      /* start code at the very end */
-	IVXS_ANNEXB_EFORBIDDEN = -6,  /* forbidden_zero_bit set in a NAL header */
-	IVXS_ANNEXB_EFULL = -7,       /* more NAL units than out can hold (ivxs_annexb_scan) */
-	IVXS_ANNEXB_EHEADER = -8,     /* H.265 header cut short or nuh_temporal_id_plus1 == 0 */
-	IVXS_ANNEXB_ECODEC = -9       /* codec is neither H.264 nor H.265 */
+enum {   /* annexb's range: -300 … -399 (ivxs_status.h) */
+	IVXS_ANNEXB_EEMPTY = -301,    /* empty buffer */
+	IVXS_ANNEXB_ENOSTART = -302,  /* no start code */
+	IVXS_ANNEXB_EGARBAGE = -303,  /* non-zero bytes before the first start code */
+	IVXS_ANNEXB_EEMPTYNAL = -304, /* two start codes with nothing between */
+	IVXS_ANNEXB_ETRUNC = -305,    /* start code at the very end */
+	IVXS_ANNEXB_EFORBIDDEN = -306, /* forbidden_zero_bit set in a NAL header */
+	IVXS_ANNEXB_EFULL = -307,     /* more NAL units than out can hold (ivxs_annexb_scan) */
+	IVXS_ANNEXB_EHEADER = -308,   /* H.265 header cut short or nuh_temporal_id_plus1 == 0 */
+	IVXS_ANNEXB_ECODEC = -309     /* codec is neither H.264 nor H.265 */
 };
 
 /* Codecs: the values of ivxs_codec (native/ring/ring.h). */
@@ -46,6 +48,8 @@ enum {
 
 /* Short fixed English message for an IVXS_ANNEXB_E* code. */
 const char *ivxs_annexb_strerror(int status);
+/* The codes' names and messages (native/common/ivxs_status.h). */
+extern const ivxs_status_entry ivxs_annexb_statuses[];
 
 /* Index of the first byte of the next 00 00 01 at or after from, or -1. */
 long ivxs_annexb_find_start(const uint8_t *data, size_t size, size_t from);

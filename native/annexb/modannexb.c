@@ -9,6 +9,7 @@
  * (the garbage collector compacts), so the cursors keep offsets and the data
  * pointer is taken again for every batch of that second walk. */
 #include "xsmc.h"
+#include "ivxs_kit.h"
 #include "annexb.h"
 
 #include <string.h>
@@ -65,7 +66,7 @@ static void collect(xsMachine *the, NextTriple next, void *state, void (*reset)(
 		while (k < kBatch && next(state, data, size, batch + 3 * k) == 1)
 			k++;
 		if (k == 0)
-			xsUnknownError("annexb: bytes changed during scan");
+			ivxs_error(IVXS_EARG, "annexb: bytes changed during scan");
 		store(the, batch, filled, k);
 		filled += k;
 	}
@@ -121,7 +122,7 @@ void xs_annexb_accessUnits(xsMachine *the)
 	else if (!strcmp(name, "h265"))
 		state.codec = IVXS_ANNEXB_H265;
 	else
-		xsTypeError("annexb: codec must be \"h264\" or \"h265\"");
+		ivxs_type_error(IVXS_EARG, "annexb: codec must be \"h264\" or \"h265\"");
 	resetAu(&state);
 	collect(the, nextAu, &state, resetAu);
 }

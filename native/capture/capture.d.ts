@@ -34,4 +34,6 @@ declare module "capture" {
 		close(): void;
 	}
 	export default Capture;
+	/** The `code` of this module's errors, by short name: e.g. codes.EBUSY is its IVXS_<MODULE>_EBUSY (native/common/README.md). */
+	export const codes: Readonly<Record<string, string>>;
 }

@@ -1,27 +1,24 @@
 /*
- * Capture sources — portable core (no XS headers).
+ * Capture — portable core (no XS headers, no I/O, no threads).
  *
  * Capture turns encoded media into frames and hands them to a sink callback
  * (the XS binding's sink pushes them into the GOP ring). Pieces:
- *   - an incremental Annex-B access-unit splitter for H.264 and H.265;
- *   - an incremental ADTS frame splitter for AAC;
- *   - a file source: Annex-B video (+ optional ADTS audio) files, split,
- *     timestamped, paced in real time (or as fast as possible), looped;
- *   - JPEG stills matched to the clip position (snapshots);
- *   - a V4L2 source for cameras that deliver H.264 (Linux only).
- *
- * Files: au_splitter.c, adts_splitter.c and capture_common.c are the
- * portable core (only <stdint.h>/<string.h>, plus native/annexb); the
- * sources are capture_source.c (common), file_source.c, stills.c,
- * v4l2_source.c and capture_thread.c (capture_internal.h). The file source
- * uses stdio and is driven by ivxs_capture_prepare/step/finish on any
- * platform; time is injected (ivxs_capture_clock). Threads
- * (ivxs_capture_start/stop), the default clock, the stills folder listing and
- * V4L2 are the Linux part. -DIVXS_CAPTURE_CORE_ONLY leaves the source API out
- * of this header.
+ *   - an incremental Annex-B access-unit splitter for H.264 and H.265 and an
+ *     incremental ADTS frame splitter for AAC (au_splitter.c, adts_splitter.c);
+ *   - pacing arithmetic and JPEG checks (capture_common.c);
+ *   - the capture object (capture_core.c): drives a source through
+ *     ivxs_capture_source { prepare, step, close } with no knowledge of its
+ *     kind, gates video on key frames, counts, hands frames to the sink; time
+ *     is injected (ivxs_capture_clock);
+ *   - the stream source core (capture_stream.c): Annex-B video + ADTS audio
+ *     bytes from a reader, split, timestamped, paced, looped.
+ * Outside the core, Linux only (*_linux.c): the file source (stdio, JPEG
+ * stills), the V4L2 source, the default clock and the capture thread. A board
+ * camera is one more source file. -DIVXS_CAPTURE_CORE_ONLY leaves everything
+ * but the splitters and the arithmetic out of this header.
  *
  * Status codes: 0 or a positive count on success, a negative IVXS_CAPTURE_E*
- * (range -100 … -199) on error. Ring codes (-1 … -99) pass through unchanged
+ * (range -100 … -199) on error. Ring codes (-200 … -299) pass through unchanged
  * where a ring call failed; ivxs_capture_strerror() knows both.
  */
 #ifndef IVXS_CAPTURE_H
@@ -63,6 +60,8 @@ enum {
 
 /* Short fixed English message for a capture or ring status code. */
 const char *ivxs_capture_strerror(int status);
+/* The codes' names and messages (native/common/ivxs_status.h). */
+extern const ivxs_status_entry ivxs_capture_statuses[];
 
 /* ------------------------------------------------------------------------ */
 /* Annex-B access-unit splitter (H.264 / H.265)                              */
@@ -179,22 +178,18 @@ uint32_t ivxs_capture_still_index(uint64_t clip_pos_us, uint32_t count);
 
 #ifndef IVXS_CAPTURE_CORE_ONLY
 /* ------------------------------------------------------------------------ */
-/* Sources                                                                  */
+/* The capture object and the source interface                              */
 /* ------------------------------------------------------------------------ */
 
 /* Injected time. now_us: a monotonic clock in µs. sleep_until_us: block until
  * now_us() >= t (may return early; the caller re-checks). wall_ms: wall-clock
- * ms used as the default base timestamp (NULL: platform default, or 0). */
+ * ms used as the default base timestamp (NULL: 0). */
 typedef struct {
 	uint64_t (*now_us)(void *ctx);
 	void (*sleep_until_us)(void *ctx, uint64_t t_us);
 	uint64_t (*wall_ms)(void *ctx);
 	void *ctx;
 } ivxs_capture_clock;
-
-/* The Linux default: CLOCK_MONOTONIC + clock_nanosleep(TIMER_ABSTIME),
- * CLOCK_REALTIME for wall_ms. NULL on other platforms. */
-const ivxs_capture_clock *ivxs_capture_default_clock(void);
 
 typedef struct {
 	ivxs_frame_type type;
@@ -204,28 +199,181 @@ typedef struct {
 	const uint8_t *data;
 	size_t size;
 	uint64_t index;          /* frame number of this type since start */
-	uint64_t loop;           /* completed loops of this stream's file */
-	uint64_t scheduled_us;   /* clock time it was due (file source, real time) */
+	uint64_t loop;           /* completed loops of this stream's clip */
+	uint64_t scheduled_us;   /* clock time it was due (paced streams) */
 	uint64_t pushed_us;      /* clock time it went to the sink */
 	uint32_t info;           /* video: IVXS_AU_INFO_* (annexb.h); audio: 0 */
 } ivxs_capture_frame;
 
 /* Where frames go (capture never touches a ring itself: the XS binding's sink
- * pushes into one, a test's sink records). Called on the capture thread; the
- * frame's bytes are valid during the call only. Returns 0 when the frame was
- * taken, or a negative status: counted as a drop (stats.ring_errors,
- * last_ring_error); after a failed video frame the source waits for the next
- * key frame (the decoder would miss a reference). */
+ * pushes into one, a test's sink records). Called on the thread that steps
+ * the source; the frame's bytes are valid during the call only. Returns 0
+ * when the frame was taken, or a negative status: counted as a drop
+ * (stats.ring_errors, last_ring_error); after a failed video frame the
+ * capture waits for the next key frame (the decoder would miss a reference). */
 typedef int (*ivxs_capture_sink)(void *ctx, const ivxs_capture_frame *frame);
 
-/* Called on the capture thread after each sink call with its result. */
+/* Called after each sink call with its result. */
 typedef void (*ivxs_capture_observer)(void *ctx, const ivxs_capture_frame *frame,
 		int sink_status);
+
+typedef struct ivxs_capture ivxs_capture;
+
+typedef struct {
+	uint64_t frames_pushed;      /* taken by the sink */
+	uint64_t video_frames, audio_frames, key_frames;
+	uint64_t bytes_pushed;
+	uint64_t loops;              /* video clip restarts */
+	uint64_t dropped;            /* frames not pushed: split errors, sink errors,
+	                                video before the first key frame */
+	uint64_t ring_errors;        /* frames the sink refused */
+	int last_ring_error;         /* its last status */
+	uint64_t split_errors;       /* splitter errors (garbage, oversize, truncation) */
+	int last_split_error;
+	int fatal_error;             /* why the run ended early (0: it did not) */
+	uint64_t max_late_us;        /* worst push lateness vs schedule (real-time pacing) */
+	int running;
+	int realtime;                /* the thread got the SCHED_FIFO priority asked for */
+	uint32_t stills;             /* stills found at start */
+	size_t footprint_bytes;      /* memory this capture holds now (object, source, buffers) */
+} ivxs_capture_stats;
+
+/* A source of frames: the capture core drives it and knows nothing of its
+ * kind (file, V4L2 camera, board camera, a test's fake). prepare opens and
+ * allocates what a run needs (errors are returned from ivxs_capture_prepare
+ * and _start); step hands at most one frame to ivxs_capture_emit (or drops
+ * one) and returns 1, or 0 when the source has ended, or a negative fatal
+ * status; close undoes prepare (harmless when closed). The optional hooks:
+ * release frees ctx when the capture is destroyed; stats adds the source's
+ * stills and footprint_bytes; still copies the JPEG still that matches what
+ * was pushed last (may be called from another thread while steps run;
+ * returns its index, or a negative status, setting *len as
+ * ivxs_capture_still does). All calls but still come from one thread. */
+typedef struct {
+	int (*prepare)(void *ctx, ivxs_capture *c);
+	int (*step)(void *ctx, ivxs_capture *c);
+	void (*close)(void *ctx);
+	void (*release)(void *ctx);
+	void (*stats)(void *ctx, ivxs_capture_stats *out);
+	int (*still)(void *ctx, void *buf, size_t cap, size_t *len);
+	void *ctx;
+} ivxs_capture_source;
+
+typedef struct {
+	ivxs_capture_source source;       /* required: prepare, step, close */
+	const ivxs_capture_clock *clock;  /* required: now_us, sleep_until_us */
+	ivxs_capture_sink sink;           /* required */
+	void *sink_ctx;
+	ivxs_capture_observer observer;   /* optional */
+	void *observer_ctx;
+	int start_ms_set;                 /* 1: use start_ms as the first timestamp */
+	uint64_t start_ms;                /* otherwise wall-clock ms at prepare */
+	int rt_priority;                  /* >0: a runner thread asks for SCHED_FIFO at
+	                                     this priority (best effort; stats.realtime) */
+} ivxs_capture_config;
+
+/* Create a capture over a source (copies the config; opens nothing). On
+ * success the capture owns the source (release at destroy); on failure the
+ * caller still does. What the sink writes to must outlive the capture. */
+int ivxs_capture_create(ivxs_capture **out, const ivxs_capture_config *config);
+/* Stops if running, closes, releases the source, frees; sets *c to NULL;
+ * harmless on NULL. */
+void ivxs_capture_destroy(ivxs_capture **c);
+
+/* Driving a capture without a thread (tests; an RTOS task on a board):
+ * prepare opens and probes the source; step pushes one frame (sleeping on
+ * the clock until it is due under real-time pacing): 1 pushed or dropped,
+ * 0 finished, <0 fatal; finish closes. Prepared captures can be prepared
+ * again after finish: the source restarts and timestamps continue after the
+ * last pushed ones. */
+int ivxs_capture_prepare(ivxs_capture *c);
+int ivxs_capture_step(ivxs_capture *c);
+void ivxs_capture_finish(ivxs_capture *c);
+/* Ask a running step loop to end (any thread): sleeps and the loop return. */
+void ivxs_capture_request_stop(ivxs_capture *c);
+int ivxs_capture_stop_requested(const ivxs_capture *c);
+
+void ivxs_capture_get_stats(const ivxs_capture *c, ivxs_capture_stats *out);
+
+/* The JPEG still for what was pushed last (sources with stills: the file
+ * source's index = seconds into the clip mod still count). Copies it into
+ * buf; *len = its size (also set on ENOSPACE); *ts_ms = the timestamp of the
+ * last video frame pushed (the start timestamp before any). Safe to call
+ * from another thread while running. */
+int ivxs_capture_still(ivxs_capture *c, void *buf, size_t cap, size_t *len,
+		uint64_t *ts_ms);
+
+/* ---- for sources (called from their step / prepare) --------------------- */
+
+uint64_t ivxs_capture_now_us(ivxs_capture *c);
+/* Sleep until the clock reaches t_us, in slices so that a stop request is
+ * seen promptly: 0 reached, 1 stop requested. */
+int ivxs_capture_wait_until(ivxs_capture *c, uint64_t t_us);
+/* Base timestamp of this run (chosen at prepare): start_ms or wall clock,
+ * never before the timestamps already pushed by this capture. */
+uint64_t ivxs_capture_base_ms(const ivxs_capture *c);
+/* A frame out: a video frame while the capture waits for a key frame is
+ * dropped (returns 0); otherwise it goes to the sink, is counted and
+ * observed (returns 1, whatever the sink said). */
+int ivxs_capture_emit(ivxs_capture *c, ivxs_capture_frame *f);
+/* A restart must not go back before next_ms (the end of what was emitted). */
+void ivxs_capture_advance(ivxs_capture *c, uint64_t next_ms);
+/* count video frames lost (bad buffers, split errors): wait for a key frame */
+void ivxs_capture_drop(ivxs_capture *c, uint64_t frames);
+void ivxs_capture_split_error(ivxs_capture *c, int status);
+void ivxs_capture_count_loop(ivxs_capture *c);
+
+/* ------------------------------------------------------------------------ */
+/* Stream source core: Annex-B video (+ ADTS audio) bytes → paced frames     */
+/* ------------------------------------------------------------------------ */
 
 typedef enum {
 	IVXS_CAPTURE_PACE_REALTIME = 0,  /* push each frame at its time */
 	IVXS_CAPTURE_PACE_FAST = 1       /* as fast as possible (timestamps unchanged) */
 } ivxs_capture_pace;
+
+/* Where a stream's bytes come from (a file, flash, memory in a test). read:
+ * up to n bytes of the stream (IVXS_FRAME_VIDEO or _AUDIO) into buf; returns
+ * the count, 0 at its end, <0 a status (IVXS_CAPTURE_EREAD). rewind: back to
+ * the stream's first byte (looping, after the probe); 0 or <0. */
+typedef struct {
+	long (*read)(void *ctx, ivxs_frame_type stream, void *buf, size_t n);
+	int (*rewind)(void *ctx, ivxs_frame_type stream);
+	void *ctx;
+} ivxs_capture_reader;
+
+typedef struct {
+	ivxs_capture_reader reader;  /* required */
+	int has_audio;               /* an ADTS AAC stream beside the video */
+	ivxs_codec video_codec;      /* 0: from the first NAL */
+	uint32_t fps_num, fps_den;   /* video frame rate; 0 → 25/1 */
+	ivxs_capture_pace pace;
+	int once;                    /* 1: end at the end of the streams; 0: loop */
+	size_t max_au_bytes;         /* 0 → 1 MiB */
+	size_t read_chunk;           /* bytes per read; 0 → 64 KiB */
+	size_t probe_bytes;          /* key frame must appear this early; 0 → 4 MiB */
+} ivxs_capture_stream_config;
+
+/* Splits, probes, timestamps, paces and loops the reader's streams; a
+ * source's prepare/step/close call these (file source: file_source_linux.c).
+ * prepare probes (codec, a start code and a key frame within probe_bytes, an
+ * ADTS frame within 64 KiB), allocates and rewinds; close frees buffers. */
+typedef struct ivxs_capture_stream ivxs_capture_stream;
+int ivxs_capture_stream_create(ivxs_capture_stream **out, const ivxs_capture_stream_config *config);
+void ivxs_capture_stream_destroy(ivxs_capture_stream **s);
+int ivxs_capture_stream_prepare(ivxs_capture_stream *s, ivxs_capture *c);
+int ivxs_capture_stream_step(ivxs_capture_stream *s, ivxs_capture *c);
+void ivxs_capture_stream_close(ivxs_capture_stream *s);
+/* Position in the clip of the last video frame pushed, µs (any thread). */
+uint64_t ivxs_capture_stream_clip_us(const ivxs_capture_stream *s);
+size_t ivxs_capture_stream_footprint(const ivxs_capture_stream *s);
+/* Guess the codec from the first NAL header: H264, H265 or 0. */
+ivxs_codec ivxs_capture_codec_of(const uint8_t *bytes, size_t n);
+
+/* ------------------------------------------------------------------------ */
+/* Linux: file and V4L2 sources, the default clock, the capture thread      */
+/* (the *_linux.c files; not part of the portable core)                     */
+/* ------------------------------------------------------------------------ */
 
 typedef struct {
 	const char *video_path;      /* Annex-B H.264 or H.265 (required) */
@@ -265,58 +413,20 @@ typedef struct {
 	int rt_priority;             /* as for the file source */
 } ivxs_capture_v4l2_config;
 
-typedef struct ivxs_capture ivxs_capture;
+/* CLOCK_MONOTONIC + clock_nanosleep(TIMER_ABSTIME), CLOCK_REALTIME for wall_ms. */
+const ivxs_capture_clock *ivxs_capture_default_clock(void);
 
-typedef struct {
-	uint64_t frames_pushed;      /* taken by the sink */
-	uint64_t video_frames, audio_frames, key_frames;
-	uint64_t bytes_pushed;
-	uint64_t loops;              /* video file restarts */
-	uint64_t dropped;            /* frames not pushed: split errors, sink errors,
-	                                video before the first key frame */
-	uint64_t ring_errors;        /* frames the sink refused */
-	int last_ring_error;         /* its last status */
-	uint64_t split_errors;       /* splitter errors (garbage, oversize, truncation) */
-	int last_split_error;
-	int fatal_error;             /* why the thread ended early (0: it did not) */
-	uint64_t max_late_us;        /* worst push lateness vs schedule (real-time pacing) */
-	int running;
-	int realtime;                /* the thread got the SCHED_FIFO priority asked for */
-	uint32_t stills;             /* stills found at start */
-	size_t footprint_bytes;      /* memory this source holds now (struct, buffers, stills list) */
-} ivxs_capture_stats;
-
-/* Create a source (copies the config; opens nothing). What the sink writes
- * to must outlive the source. */
 int ivxs_capture_create_file(ivxs_capture **out, const ivxs_capture_file_config *config);
 int ivxs_capture_create_v4l2(ivxs_capture **out, const ivxs_capture_v4l2_config *config);
-/* Stops if running, frees; sets *c to NULL; harmless on NULL. */
-void ivxs_capture_destroy(ivxs_capture **c);
 
-/* Open, allocate, validate (probe), then run on a new thread (Linux).
- * Errors from opening and probing are returned here. A second start while
- * running is IVXS_CAPTURE_ESTATE. Stopped sources can be started again: the
- * clip restarts and timestamps continue after the last pushed ones. */
+/* Prepare, then step on a new thread until the source ends, fails or is
+ * stopped. Errors from opening and probing are returned here. A second start
+ * while running is IVXS_CAPTURE_ESTATE. Stopped captures can be started
+ * again: the source restarts and timestamps continue after the last pushed
+ * ones. A capture that ended by itself is reaped by the next start. */
 int ivxs_capture_start(ivxs_capture *c);
-/* Ask the thread to end, join it, close and free. Harmless when stopped. */
+/* Ask the thread to end, join it, close. Harmless when stopped. */
 void ivxs_capture_stop(ivxs_capture *c);
-
-/* Threadless driving (any platform, file source): prepare = start without a
- * thread; step pushes one frame (sleeping until it is due under real-time
- * pacing): 1 pushed or dropped, 0 finished (once), <0 fatal; finish = stop. */
-int ivxs_capture_prepare(ivxs_capture *c);
-int ivxs_capture_step(ivxs_capture *c);
-void ivxs_capture_finish(ivxs_capture *c);
-
-void ivxs_capture_get_stats(const ivxs_capture *c, ivxs_capture_stats *out);
-
-/* The JPEG still for the current clip position (file source): index =
- * seconds into the clip (of the last video frame pushed) mod still count.
- * Copies it into buf; *len = its size (also set on ENOSPACE); *ts_ms = the
- * timestamp of that last video frame (the start timestamp before any).
- * Safe to call from another thread while running. */
-int ivxs_capture_still(ivxs_capture *c, void *buf, size_t cap, size_t *len,
-		uint64_t *ts_ms);
 
 #endif /* IVXS_CAPTURE_CORE_ONLY */
 

@@ -26,3 +26,29 @@ export class Capture {
 }
 Object.freeze(Capture.prototype);
 export default Capture;
+
+// The `code` of the errors this module throws (native/common/README.md): match
+// errors by code, never by message. The kit's own (IVXS_EARG, …) are in ivxs/codes (ring codes come through too: ring's codes).
+export const codes = Object.freeze({
+	EARG: "IVXS_CAPTURE_EARG",
+	ENOMEM: "IVXS_CAPTURE_ENOMEM",
+	EOPEN: "IVXS_CAPTURE_EOPEN",
+	EREAD: "IVXS_CAPTURE_EREAD",
+	ENOSTART: "IVXS_CAPTURE_ENOSTART",
+	ENOKEY: "IVXS_CAPTURE_ENOKEY",
+	ETOOBIG: "IVXS_CAPTURE_ETOOBIG",
+	EGARBAGE: "IVXS_CAPTURE_EGARBAGE",
+	ETRUNC: "IVXS_CAPTURE_ETRUNC",
+	EADTS: "IVXS_CAPTURE_EADTS",
+	ECODEC: "IVXS_CAPTURE_ECODEC",
+	ESTATE: "IVXS_CAPTURE_ESTATE",
+	ETHREAD: "IVXS_CAPTURE_ETHREAD",
+	ENOTDEV: "IVXS_CAPTURE_ENOTDEV",
+	ECAPS: "IVXS_CAPTURE_ECAPS",
+	EFORMAT: "IVXS_CAPTURE_EFORMAT",
+	EIO: "IVXS_CAPTURE_EIO",
+	ENOSTILL: "IVXS_CAPTURE_ENOSTILL",
+	EJPEG: "IVXS_CAPTURE_EJPEG",
+	ENOSPACE: "IVXS_CAPTURE_ENOSPACE",
+	EUNSUPPORTED: "IVXS_CAPTURE_EUNSUPPORTED",
+});

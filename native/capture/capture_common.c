@@ -5,38 +5,38 @@
 
 #include <string.h>
 
+const ivxs_status_entry ivxs_capture_statuses[] = {
+	IVXS_STATUS(IVXS_CAPTURE_EARG, "invalid argument"),
+	IVXS_STATUS(IVXS_CAPTURE_ENOMEM, "out of memory"),
+	IVXS_STATUS(IVXS_CAPTURE_EOPEN, "cannot open file or device"),
+	IVXS_STATUS(IVXS_CAPTURE_EREAD, "read error"),
+	IVXS_STATUS(IVXS_CAPTURE_ENOSTART, "no Annex-B start code found"),
+	IVXS_STATUS(IVXS_CAPTURE_ENOKEY, "no key frame found"),
+	IVXS_STATUS(IVXS_CAPTURE_ETOOBIG, "access unit too large"),
+	IVXS_STATUS(IVXS_CAPTURE_EGARBAGE, "garbage in stream"),
+	IVXS_STATUS(IVXS_CAPTURE_ETRUNC, "stream truncated inside a frame"),
+	IVXS_STATUS(IVXS_CAPTURE_EADTS, "bad ADTS header"),
+	IVXS_STATUS(IVXS_CAPTURE_ECODEC, "unknown or unsupported codec"),
+	IVXS_STATUS(IVXS_CAPTURE_ESTATE, "invalid state"),
+	IVXS_STATUS(IVXS_CAPTURE_ETHREAD, "cannot create thread"),
+	IVXS_STATUS(IVXS_CAPTURE_ENOTDEV, "not a V4L2 device"),
+	IVXS_STATUS(IVXS_CAPTURE_ECAPS, "device cannot stream video capture"),
+	IVXS_STATUS(IVXS_CAPTURE_EFORMAT, "device does not deliver H.264"),
+	IVXS_STATUS(IVXS_CAPTURE_EIO, "device I/O error"),
+	IVXS_STATUS(IVXS_CAPTURE_ENOSTILL, "no stills"),
+	IVXS_STATUS(IVXS_CAPTURE_EJPEG, "invalid JPEG"),
+	IVXS_STATUS(IVXS_CAPTURE_ENOSPACE, "buffer too small"),
+	IVXS_STATUS(IVXS_CAPTURE_EUNSUPPORTED, "not supported on this platform"),
+	IVXS_STATUS_END
+};
+
 const char *ivxs_capture_strerror(int status)
 {
-	switch (status) {
-	case IVXS_CAPTURE_OK: return "ok";
-	case IVXS_CAPTURE_EARG: return "invalid argument";
-	case IVXS_CAPTURE_ENOMEM: return "out of memory";
-	case IVXS_CAPTURE_EOPEN: return "cannot open file or device";
-	case IVXS_CAPTURE_EREAD: return "read error";
-	case IVXS_CAPTURE_ENOSTART: return "no Annex-B start code found";
-	case IVXS_CAPTURE_ENOKEY: return "no key frame found";
-	case IVXS_CAPTURE_ETOOBIG: return "access unit too large";
-	case IVXS_CAPTURE_EGARBAGE: return "garbage in stream";
-	case IVXS_CAPTURE_ETRUNC: return "stream truncated inside a frame";
-	case IVXS_CAPTURE_EADTS: return "bad ADTS header";
-	case IVXS_CAPTURE_ECODEC: return "unknown or unsupported codec";
-	case IVXS_CAPTURE_ESTATE: return "invalid state";
-	case IVXS_CAPTURE_ETHREAD: return "cannot create thread";
-	case IVXS_CAPTURE_ENOTDEV: return "not a V4L2 device";
-	case IVXS_CAPTURE_ECAPS: return "device cannot stream video capture";
-	case IVXS_CAPTURE_EFORMAT: return "device does not deliver H.264";
-	case IVXS_CAPTURE_EIO: return "device I/O error";
-	case IVXS_CAPTURE_ENOSTILL: return "no stills";
-	case IVXS_CAPTURE_EJPEG: return "invalid JPEG";
-	case IVXS_CAPTURE_ENOSPACE: return "buffer too small";
-	case IVXS_CAPTURE_EUNSUPPORTED: return "not supported on this platform";
-	default: break;
-	}
 #ifndef IVXS_CAPTURE_CORE_ONLY
-	if (status < 0 && status > -100)
+	if (ivxs_status_find(ivxs_ring_statuses, status))
 		return ivxs_ring_strerror(status);
 #endif
-	return "unknown error";
+	return ivxs_status_message(ivxs_capture_statuses, status);
 }
 
 uint64_t ivxs_capture_video_offset_us(uint64_t n, uint32_t fps_num, uint32_t fps_den)

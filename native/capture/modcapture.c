@@ -7,6 +7,7 @@
  */
 #include "xsmc.h"
 #include "ivxs_host.h"
+#include "ivxs_kit.h"
 #include "capture.h"
 #include "modring.h"
 
@@ -60,20 +61,23 @@ static int pushToRing(void *ctx, const ivxs_capture_frame *frame)
 	return ivxs_ring_push_frame(ctx, &f);
 }
 
+static const ivxs_status_entry *const kStatusTables[] = { ivxs_capture_statuses, ivxs_ring_statuses, NULL };
+
 static void throwStatus(xsMachine *the, int status)
 {
 	switch (status) {
 	case IVXS_CAPTURE_EARG:
 	case IVXS_CAPTURE_ECODEC:
-		xsTypeError("capture: %s", ivxs_capture_strerror(status));
-		break;
+		ivxs_throw_status(the, XS_TYPE_ERROR, "capture", status, kStatusTables);
 	case IVXS_CAPTURE_ESTATE:
-		xsRangeError("capture: %s", ivxs_capture_strerror(status));
-		break;
+		ivxs_throw_status(the, XS_RANGE_ERROR, "capture", status, kStatusTables);
 	default:
-		xsUnknownError("capture: %s", ivxs_capture_strerror(status));
+		ivxs_throw_status(the, XS_UNKNOWN_ERROR, "capture", status, kStatusTables);
 	}
 }
+
+void xs_capture_destructor(void *data);
+static const xsHostHooks kCaptureHooks = { xs_capture_destructor, NULL, NULL };
 
 void xs_capture_destructor(void *data)
 {
@@ -87,26 +91,15 @@ void xs_capture_destructor(void *data)
 	free(record);
 }
 
-/* Reads an optional string option into buffer; returns buffer or NULL. */
+/* An optional string option copied into buffer; returns buffer or NULL. */
 static const char *stringOption(xsMachine *the, const char *name, char *buffer, size_t size)
 {
-	xsmcGet(xsVar(0), xsArg(0), xsID(name));
-	if (xsmcTypeOf(xsVar(0)) == xsUndefinedType)
-		return NULL;
-	xsmcToStringBuffer(xsVar(0), buffer, (xsIntegerValue)size);
-	return buffer;
+	return ivxs_option_string(the, &xsArg(0), name, &xsVar(0), buffer, size, "capture");
 }
 
 static double numberOption(xsMachine *the, const char *name, double fallback)
 {
-	double value;
-	xsmcGet(xsVar(0), xsArg(0), xsID(name));
-	if (xsmcTypeOf(xsVar(0)) == xsUndefinedType)
-		return fallback;
-	value = xsmcToNumber(xsVar(0));
-	if (!(value >= 0) || value > 4294967295.0)
-		xsRangeError("capture: invalid %s", name);
-	return value;
+	return ivxs_option_number(the, &xsArg(0), name, &xsVar(0), 0, 4294967295.0, fallback, "capture");
 }
 
 /* create({ ring (native), video | device, audio, stills, codec, fps, pace, once, startTime, width, height }) */
@@ -118,15 +111,16 @@ void xs_capture_create(xsMachine *the)
 	xsmcVars(2);
 	ivxs_host_attach(the);
 	if (xsmcArgc < 1 || xsmcTypeOf(xsArg(0)) != xsReferenceType)
-		xsTypeError("capture: options required");
+		ivxs_type_error(IVXS_EARG, "capture: options required");
 	xsmcGet(xsVar(1), xsArg(0), xsID("ring"));
 	if (xsmcTypeOf(xsVar(1)) != xsReferenceType)
-		xsTypeError("capture: ring required");
+		ivxs_type_error(IVXS_EARG, "capture: ring required");
 	(void)ivxs_ring_from_js(the, &xsVar(1));   /* throws unless an open Ring */
 	record = calloc(1, sizeof(CaptureRecord));
 	if (!record)
-		xsUnknownError("capture: no memory");
-	xsResult = xsNewHostObject(xs_capture_destructor);
+		ivxs_error(IVXS_ENOMEM, "capture: no memory");
+	xsResult = xsNewHostObject(NULL);
+	xsmcSetHostHooks(xsResult, &kCaptureHooks);
 	xsmcSetHostData(xsResult, record);   /* the destructor frees it if we throw below */
 	ivxs_mem_register(&gCaptureMemory);
 	account(record);
@@ -155,7 +149,7 @@ void xs_capture_create(xsMachine *the)
 		memset(&config, 0, sizeof(config));
 		config.video_path = stringOption(the, "video", video, sizeof(video));
 		if (!config.video_path)
-			xsTypeError("capture: video (a file) or device required");
+			ivxs_type_error(IVXS_EARG, "capture: video (a file) or device required");
 		snprintf(record->source, sizeof(record->source), "%s", video);
 		config.audio_path = stringOption(the, "audio", audio, sizeof(audio));
 		config.stills_dir = stringOption(the, "stills", stills, sizeof(stills));
@@ -165,7 +159,7 @@ void xs_capture_create(xsMachine *the)
 			else if (!strcmp(codecName, "h265"))
 				config.video_codec = IVXS_CODEC_H265;
 			else
-				xsRangeError("capture: codec must be \"h264\" or \"h265\"");
+				ivxs_range_error(IVXS_EARG, "capture: codec must be \"h264\" or \"h265\"");
 		}
 		config.fps_num = (uint32_t)numberOption(the, "fps", 0);
 		config.fps_den = config.fps_num ? 1 : 0;
@@ -173,7 +167,7 @@ void xs_capture_create(xsMachine *the)
 			if (!strcmp(pace, "fast"))
 				config.pace = IVXS_CAPTURE_PACE_FAST;
 			else if (strcmp(pace, "realtime"))
-				xsRangeError("capture: pace must be \"realtime\" or \"fast\"");
+				ivxs_range_error(IVXS_EARG, "capture: pace must be \"realtime\" or \"fast\"");
 		}
 		xsmcGet(xsVar(0), xsArg(0), xsID("once"));
 		config.once = xsmcTest(xsVar(0));
@@ -198,25 +192,16 @@ void xs_capture_create(xsMachine *the)
  * object (another binding's host object, a plain object) is a TypeError. */
 static CaptureRecord *hostRecord(xsMachine *the)
 {
-	CaptureRecord *volatile record = NULL;
-	if (xsmcArgc > 0 && xsmcTypeOf(xsArg(0)) == xsReferenceType) {
-		xsTry {
-			record = xsmcGetHostDataValidate(xsArg(0), (void *)xs_capture_destructor);
-		}
-		xsCatch {
-			record = NULL;
-		}
-	}
-	if (!record)
-		xsTypeError("capture: not a Capture");
-	return record;
+	if (xsmcArgc < 1)
+		ivxs_type_error(IVXS_EHANDLE, "capture: not a Capture");
+	return ivxs_handle_get(the, &xsArg(0), &kCaptureHooks, "capture", "Capture");
 }
 
 static CaptureRecord *getRecord(xsMachine *the)
 {
 	CaptureRecord *record = hostRecord(the);
 	if (!record->capture)
-		xsUnknownError("capture: closed");
+		ivxs_error(IVXS_ECLOSED, "capture: closed");
 	return record;
 }
 
@@ -226,7 +211,7 @@ void xs_capture_start(xsMachine *the)
 	int status = ivxs_capture_start(record->capture);
 	account(record);
 	if (status < 0)
-		xsUnknownError("capture: %s: %s", record->source, ivxs_capture_strerror(status));
+		ivxs_throw(the, XS_UNKNOWN_ERROR, ivxs_status_name(kStatusTables, status), "capture: %s: %s", record->source, ivxs_capture_strerror(status));
 	hold(record, 1);
 }
 
@@ -294,7 +279,7 @@ void xs_capture_still(xsMachine *the)
 			break;   /* an error (an empty file is not a JPEG either) */
 		capacity = length;
 		if (capacity > 0x7fffffff)
-			xsRangeError("capture: still too large");
+			ivxs_range_error(IVXS_HOST_ELIMIT, "capture: still too large");
 		xsmcSetArrayBuffer(xsVar(1), NULL, (xsIntegerValue)capacity);
 		status = ivxs_capture_still(record->capture, xsmcToArrayBuffer(xsVar(1)), capacity, &length, &timestamp);
 		if (status >= 0 && length != capacity) {

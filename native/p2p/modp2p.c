@@ -18,6 +18,7 @@
  */
 #include "xsmc.h"
 #include "ivxs_host.h"
+#include "ivxs_kit.h"
 #include "modring.h"
 #include "p2p.h"
 #include "p2p_ring_source.h"
@@ -30,10 +31,6 @@
 #include "esp_random.h"
 #elif defined(__linux__)
 #include <sys/random.h>
-#endif
-
-#ifndef xsmcSetHostHooks   /* Moddable's xsmc.h has it; the host's XS (xsnap) only the fx call */
-#define xsmcSetHostHooks(_SLOT, _HOOKS) fxSetHostHooks(the, &_SLOT, _HOOKS)
 #endif
 
 #define kMaxSessions 64
@@ -91,39 +88,29 @@ void xs_p2p_destructor(void *data)
 
 static P2PRecord *getRecord(xsMachine *the)
 {
-	P2PRecord *volatile r = NULL;   /* set inside xsTry: volatile across its longjmp */
-	if (xsmcTypeOf(xsArg(0)) == xsReferenceType) {
-		xsTry {
-			r = xsmcGetHostDataValidate(xsArg(0), (void *)&kP2PHooks);
-		}
-		xsCatch {
-			r = NULL;
-		}
-	}
-	if (!r)
-		xsTypeError("p2p: not an endpoint");
+	P2PRecord *r = ivxs_handle_get(the, &xsArg(0), &kP2PHooks, "p2p", "endpoint");
 	if (!r->p2p)
-		xsUnknownError("p2p: closed");
+		ivxs_error(IVXS_ECLOSED, "p2p: closed");
 	return r;
 }
+
+/* Ring codes come through where a ring source failed. */
+static const ivxs_status_entry *const kStatusTables[] = { ivxs_p2p_statuses, ivxs_ring_statuses, NULL };
 
 static void throwStatus(xsMachine *the, int status)
 {
 	if (status == IVXS_P2P_EARG || status == IVXS_P2P_ETICKET_FORMAT)
-		xsTypeError("p2p: %s", ivxs_p2p_strerror(status));
+		ivxs_throw_status(the, XS_TYPE_ERROR, "p2p", status, kStatusTables);
 	if (status == IVXS_P2P_ETOOBIG || status == IVXS_P2P_EFULL)
-		xsRangeError("p2p: %s", ivxs_p2p_strerror(status));
-	xsUnknownError("p2p: %s", ivxs_p2p_strerror(status));
+		ivxs_throw_status(the, XS_RANGE_ERROR, "p2p", status, kStatusTables);
+	ivxs_throw_status(the, XS_UNKNOWN_ERROR, "p2p", status, kStatusTables);
 }
 
-#define kMaxSafeInteger 9007199254740991.0
+#define kMaxSafeInteger IVXS_MAX_SAFE_INTEGER
 
 static double integerIn(xsMachine *the, xsSlot *slot, double min, double max, const char *name)
 {
-	double value = xsmcToNumber(*slot);
-	if (!(value >= min && value <= max) || value != (double)(int64_t)value)
-		xsRangeError("p2p: invalid %s", name);
-	return value;
+	return ivxs_integer(the, slot, min, max, "p2p", name);
 }
 
 /* Milliseconds of any origin: taken modulo 2^32 (the core's clock wraps). */
@@ -131,7 +118,7 @@ static uint32_t nowArg(xsMachine *the, int i)
 {
 	double value = xsmcToNumber(xsArg(i));
 	if (!(value >= 0 && value <= kMaxSafeInteger))
-		xsRangeError("p2p: invalid time");
+		ivxs_range_error(IVXS_EARG, "p2p: invalid time");
 	return (uint32_t)(uint64_t)value;
 }
 
@@ -144,7 +131,7 @@ static ivxs_p2p_session *openSession(xsMachine *the, P2PRecord *r, int i)
 {
 	ivxs_p2p_session *s = ivxs_p2p_session_at(r->p2p, sessionArg(the, r, i));
 	if (!s)
-		xsUnknownError("p2p: no such session");
+		ivxs_error(IVXS_EARG, "p2p: no such session");
 	return s;
 }
 
@@ -163,7 +150,7 @@ static void addressArg(xsMachine *the, xsSlot *slot, ivxs_p2p_addr *out)
 	size_t size;
 	const uint8_t *bytes = bytesArg(the, slot, &size);
 	if (size > sizeof(out->bytes))
-		xsRangeError("p2p: address longer than %d bytes", (int)sizeof(out->bytes));
+		ivxs_range_error(IVXS_EARG, "p2p: address longer than %d bytes", (int)sizeof(out->bytes));
 	memset(out, 0, sizeof(*out));
 	out->len = (uint8_t)size;
 	memcpy(out->bytes, bytes, size);
@@ -307,21 +294,20 @@ void xs_p2p_create(xsMachine *the)
 	ivxs_host_attach(the);
 	xsmcVars(2);
 	if (xsmcArgc < 1 || xsmcTypeOf(xsArg(0)) != xsReferenceType)
-		xsTypeError("p2p: options required");
+		ivxs_type_error(IVXS_EARG, "p2p: options required");
 	xsmcGet(xsVar(0), xsArg(0), xsID("role"));
 	if (xsmcTypeOf(xsVar(0)) != xsStringType)
-		xsTypeError("p2p: role must be \"camera\" or \"viewer\"");
+		ivxs_type_error(IVXS_EARG, "p2p: role must be \"camera\" or \"viewer\"");
 	if (!strcmp(xsmcToString(xsVar(0)), "camera"))
 		c.role = IVXS_P2P_SERVER;
 	else if (!strcmp(xsmcToString(xsVar(0)), "viewer"))
 		c.role = IVXS_P2P_CLIENT;
 	else
-		xsTypeError("p2p: role must be \"camera\" or \"viewer\"");
+		ivxs_type_error(IVXS_EARG, "p2p: role must be \"camera\" or \"viewer\"");
 	for (i = 0; i < sizeof(kOptions) / sizeof(kOptions[0]); i++) {
-		xsmcGet(xsVar(0), xsArg(0), xsID(kOptions[i].name));
-		if (xsmcTypeOf(xsVar(0)) != xsUndefinedType)
-			*(uint32_t *)((uint8_t *)&c + kOptions[i].field) = (uint32_t)integerIn(the, &xsVar(0), kOptions[i].min,
-					kOptions[i].max, kOptions[i].name);
+		uint32_t *field = (uint32_t *)((uint8_t *)&c + kOptions[i].field);
+		*field = (uint32_t)ivxs_option_integer(the, &xsArg(0), kOptions[i].name, &xsVar(0), kOptions[i].min,
+				kOptions[i].max, *field, "p2p");
 	}
 	xsmcGet(xsVar(0), xsArg(0), xsID("keepAlive"));
 	if (xsmcTypeOf(xsVar(0)) == xsReferenceType) {
@@ -338,21 +324,21 @@ void xs_p2p_create(xsMachine *the)
 		const uint8_t *bytes;
 		xsmcGet(xsVar(0), xsArg(0), xsID("deviceId"));
 		if (xsmcTypeOf(xsVar(0)) != xsStringType || strlen(xsmcToString(xsVar(0))) > IVXS_P2P_ID_BYTES)
-			xsTypeError("p2p: deviceId must be a string of at most 16 bytes");
+			ivxs_type_error(IVXS_EARG, "p2p: deviceId must be a string of at most 16 bytes");
 		memcpy(c.device_id, xsmcToString(xsVar(0)), strlen(xsmcToString(xsVar(0))));
 		xsmcGet(xsVar(0), xsArg(0), xsID("deviceSecret"));
 		if (xsmcTypeOf(xsVar(0)) != xsReferenceType)
-			xsTypeError("p2p: deviceSecret required");
+			ivxs_type_error(IVXS_EARG, "p2p: deviceSecret required");
 		bytes = bytesArg(the, &xsVar(0), &size);
 		if (!size || size > sizeof(secret))
-			xsRangeError("p2p: deviceSecret of 1 to 64 bytes");
+			ivxs_range_error(IVXS_EARG, "p2p: deviceSecret of 1 to 64 bytes");
 		memcpy(secret, bytes, size);
 		c.device_secret = secret;
 		c.device_secret_len = size;
 	}
 	r = calloc(1, sizeof(P2PRecord));
 	if (!r)
-		xsUnknownError("p2p: no memory");
+		ivxs_error(IVXS_ENOMEM, "p2p: no memory");
 	c.cb.send = onSend;
 	c.cb.event = onEvent;
 	c.cb.frame = onFrame;
@@ -380,7 +366,7 @@ void xs_p2p_destroy(xsMachine *the)
 {
 	P2PRecord *r = getRecord(the);
 	if (r->handler)
-		xsUnknownError("p2p: cannot close an endpoint from its own callback");
+		ivxs_error(IVXS_P2P_ESTATE, "p2p: cannot close an endpoint from its own callback");
 	destroyRecord(r);
 }
 
@@ -442,11 +428,11 @@ void xs_p2p_connect(xsMachine *the)
 	addressArg(the, &xsArg(2), &to);
 	bytes = bytesArg(the, &xsArg(3), &size);
 	if (size != sizeof(ticket))
-		xsTypeError("p2p: a ticket is %d bytes", IVXS_P2P_TICKET_BYTES);
+		ivxs_type_error(IVXS_P2P_ETICKET_FORMAT, "p2p: a ticket is %d bytes", IVXS_P2P_TICKET_BYTES);
 	memcpy(ticket, bytes, size);
 	bytes = bytesArg(the, &xsArg(4), &size);
 	if (size != sizeof(psk))
-		xsTypeError("p2p: a psk is %d bytes", IVXS_P2P_PSK_BYTES);
+		ivxs_type_error(IVXS_EARG, "p2p: a psk is %d bytes", IVXS_P2P_PSK_BYTES);
 	memcpy(psk, bytes, size);
 	previous = enter(the, r);
 	status = ivxs_p2p_connect(r->p2p, &to, ticket, sizeof(ticket), psk, now, &s);
@@ -457,7 +443,7 @@ void xs_p2p_connect(xsMachine *the)
 	xsmcSetInteger(xsResult, ivxs_p2p_session_index(s));
 }
 
-/* command(native, handler, session, kind, id, bytes, now) -> 0, or EAGAIN (-14): no room now */
+/* command(native, handler, session, kind, id, bytes, now) -> 0, or EAGAIN (-414): no room now */
 void xs_p2p_command(xsMachine *the)
 {
 	P2PRecord *r = getRecord(the);
@@ -472,7 +458,7 @@ void xs_p2p_command(xsMachine *the)
 	bytes = bytesArg(the, &xsArg(5), &size);
 	if (size > IVXS_P2P_MAX_COMMAND) {
 		r->handler = previous;
-		xsRangeError("p2p: a command is at most %d bytes", IVXS_P2P_MAX_COMMAND);
+		ivxs_range_error(IVXS_P2P_ETOOBIG, "p2p: a command is at most %d bytes", IVXS_P2P_MAX_COMMAND);
 	}
 	/* the core copies the bytes before it calls back */
 	status = ivxs_p2p_command(s, kind, id, bytes, (uint32_t)size, now);
@@ -496,13 +482,13 @@ void xs_p2p_attach_ring(xsMachine *the)
 	ivxs_ring *ring;
 	int status;
 	if (!(offset >= -kMaxSafeInteger && offset <= kMaxSafeInteger) || offset != (double)(int64_t)offset)
-		xsRangeError("p2p: invalid timeOffsetMs");
+		ivxs_range_error(IVXS_EARG, "p2p: invalid timeOffsetMs");
 	ring = ivxs_ring_hold(the, &xsArg(2), &token);
 	detach(r, index);
 	status = ivxs_p2p_ring_source_init(&r->attached[index].source, ring, (int64_t)offset, &src);
 	if (status) {
 		ivxs_ring_unhold(&token);
-		xsUnknownError("p2p: the ring has no free reader");
+		ivxs_error(IVXS_RING_EREADERS, "p2p: the ring has no free reader");
 	}
 	status = ivxs_p2p_attach_frames(s, &src);
 	if (status) {
@@ -595,7 +581,7 @@ void xs_p2p_mint_ticket(xsMachine *the)
 	for (i = 1; i <= 2; i++) {
 		const char *id;
 		if (xsmcTypeOf(xsArg(i)) != xsStringType || strlen(xsmcToString(xsArg(i))) > IVXS_P2P_ID_BYTES)
-			xsTypeError("p2p: ids are strings of at most 16 bytes");
+			ivxs_type_error(IVXS_EARG, "p2p: ids are strings of at most 16 bytes");
 		id = xsmcToString(xsArg(i));
 		memcpy(i == 1 ? t.device_id : t.viewer_id, id, strlen(id));
 	}
@@ -603,7 +589,7 @@ void xs_p2p_mint_ticket(xsMachine *the)
 	t.expiry_s = (uint64_t)integerIn(the, &xsArg(4), 0, kMaxSafeInteger, "expiry");
 	bytes = bytesArg(the, &xsArg(0), &size);
 	if (!size || size > sizeof(secret))
-		xsRangeError("p2p: a secret of 1 to 64 bytes");
+		ivxs_range_error(IVXS_EARG, "p2p: a secret of 1 to 64 bytes");
 	memcpy(secret, bytes, size);
 	status = ivxs_p2p_ticket_mint(secret, size, &t, ticket, psk);
 	memset(secret, 0, sizeof(secret));

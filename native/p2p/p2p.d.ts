@@ -54,4 +54,6 @@ declare module "p2p" {
 		close(): void;
 	}
 	export default Endpoint;
+	/** The `code` of this module's errors, by short name: e.g. codes.EBUSY is its IVXS_<MODULE>_EBUSY (native/common/README.md). */
+	export const codes: Readonly<Record<string, string>>;
 }

@@ -31,36 +31,40 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ivxs_status.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-enum {
+enum {   /* p2p's range: -400 … -499 (ivxs_status.h) */
 	IVXS_P2P_OK = 0,
-	IVXS_P2P_EARG = -1,            /* bad argument */
-	IVXS_P2P_ENOMEM = -2,          /* allocation failed (creation only) */
-	IVXS_P2P_ECRYPTO = -3,         /* mbedTLS failed (or random source failed) */
-	IVXS_P2P_ETICKET_FORGED = -4,  /* ticket MAC does not verify */
-	IVXS_P2P_ETICKET_EXPIRED = -5, /* ticket expiry is in the past */
-	IVXS_P2P_ETICKET_DEVICE = -6,  /* ticket was issued for another device */
-	IVXS_P2P_ETICKET_FORMAT = -7,  /* ticket of the wrong size or version */
-	IVXS_P2P_ETRUNC = -8,          /* packet or frame shorter than its fields */
-	IVXS_P2P_EREPLAY = -9,         /* packet number already seen or too old */
-	IVXS_P2P_EAUTH = -10,          /* AEAD tag does not verify */
-	IVXS_P2P_ENOSESSION = -11,     /* no session has this connection id */
-	IVXS_P2P_EFULL = -12,          /* every session slot is in use */
-	IVXS_P2P_ESTATE = -13,         /* not possible in the session's state */
-	IVXS_P2P_EAGAIN = -14,         /* no room now (command buffer full) */
-	IVXS_P2P_ETOOBIG = -15,        /* larger than the protocol allows */
-	IVXS_P2P_EVERSION = -16,       /* unknown protocol version or packet type */
-	IVXS_P2P_ECLOSED = -17,        /* session closed */
-	IVXS_P2P_ERIGHTS = -18,        /* the ticket does not grant this */
-	IVXS_P2P_EPROTO = -19,         /* peer broke the protocol (frame malformed) */
-	IVXS_P2P_ETIMEOUT = -20,       /* handshake or keep-alive timed out */
-	IVXS_P2P_EWEAKKEY = -21        /* peer's X25519 key gives an all-zero secret */
+	IVXS_P2P_EARG = -401,          /* bad argument */
+	IVXS_P2P_ENOMEM = -402,        /* allocation failed (creation only) */
+	IVXS_P2P_ECRYPTO = -403,       /* mbedTLS failed (or random source failed) */
+	IVXS_P2P_ETICKET_FORGED = -404, /* ticket MAC does not verify */
+	IVXS_P2P_ETICKET_EXPIRED = -405, /* ticket expiry is in the past */
+	IVXS_P2P_ETICKET_DEVICE = -406, /* ticket was issued for another device */
+	IVXS_P2P_ETICKET_FORMAT = -407, /* ticket of the wrong size or version */
+	IVXS_P2P_ETRUNC = -408,        /* packet or frame shorter than its fields */
+	IVXS_P2P_EREPLAY = -409,       /* packet number already seen or too old */
+	IVXS_P2P_EAUTH = -410,         /* AEAD tag does not verify */
+	IVXS_P2P_ENOSESSION = -411,    /* no session has this connection id */
+	IVXS_P2P_EFULL = -412,         /* every session slot is in use */
+	IVXS_P2P_ESTATE = -413,        /* not possible in the session's state */
+	IVXS_P2P_EAGAIN = -414,        /* no room now (command buffer full) */
+	IVXS_P2P_ETOOBIG = -415,       /* larger than the protocol allows */
+	IVXS_P2P_EVERSION = -416,      /* unknown protocol version or packet type */
+	IVXS_P2P_ECLOSED = -417,       /* session closed */
+	IVXS_P2P_ERIGHTS = -418,       /* the ticket does not grant this */
+	IVXS_P2P_EPROTO = -419,        /* peer broke the protocol (frame malformed) */
+	IVXS_P2P_ETIMEOUT = -420,      /* handshake or keep-alive timed out */
+	IVXS_P2P_EWEAKKEY = -421       /* peer's X25519 key gives an all-zero secret */
 };
 
 const char *ivxs_p2p_strerror(int status);
+/* The codes' names and messages (native/common/ivxs_status.h). */
+extern const ivxs_status_entry ivxs_p2p_statuses[];
 
 /* Protocol constants (PROTOCOL.md). */
 #define IVXS_P2P_VERSION 1

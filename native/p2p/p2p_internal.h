@@ -3,7 +3,9 @@
  *   p2p_wire.c      byte order, packet and frame codecs
  *   p2p_crypto.c    mbedTLS: X25519, HKDF, AES-128-GCM, HMAC (the only file that includes mbedTLS)
  *   p2p_ticket.c    tickets and pre-shared keys
- *   p2p_session.c   endpoint, sessions, handshake, input, keep-alive, migration, send loop
+ *   p2p_endpoint.c  configuration, creation (every pool), destruction, allocator, stats
+ *   p2p_handshake.c hello, reply / reject, session keys
+ *   p2p_session.c   sessions: input, keep-alive, migration, send loop, close
  *   p2p_reliable.c  packet numbers, replay window, ACK ranges, RTT/RTO, loss detection
  *   p2p_cc.c        congestion control (BBR-style) and pacing
  *   p2p_channel.c   frame channels (media/voice) and the command stream, stats, watermarks
@@ -294,6 +296,23 @@ struct ivxs_p2p {
 void *p2p_alloc(ivxs_p2p *p, size_t bytes);
 void p2p_free(ivxs_p2p *p, void *ptr);
 void p2p_event(ivxs_p2p_session *s, ivxs_p2p_event ev, int arg);
+
+/* p2p_session.c, for the handshake: a free session slot in `state` (NULL: none), its release,
+ * a datagram to the session's address, and the send loop (ACKs, a ping, data). */
+ivxs_p2p_session *p2p_session_open(ivxs_p2p *p, int state, uint32_t now);
+void p2p_session_free(ivxs_p2p_session *s);
+void p2p_send_raw(ivxs_p2p_session *s, const uint8_t *data, size_t size);
+int p2p_addr_equal(const ivxs_p2p_addr *a, const ivxs_p2p_addr *b);
+void p2p_flush(ivxs_p2p_session *s, uint32_t now, int ping);
+
+/* p2p_handshake.c: hello / reply / reject packets (the type checked, hello at least
+ * P2P_HELLO_FIXED bytes), and a session in P2P_S_HELLO on the tick (hello again or time out)
+ * and its wait until the next hello. */
+int p2p_hs_on_hello(ivxs_p2p *p, const ivxs_p2p_addr *from, const uint8_t *data, size_t size, uint32_t now);
+int p2p_hs_on_reply(ivxs_p2p *p, const uint8_t *data, size_t size, uint32_t now);
+int p2p_hs_on_reject(ivxs_p2p *p, const uint8_t *data, size_t size);
+void p2p_hs_tick(ivxs_p2p_session *s, uint32_t now);
+uint32_t p2p_hs_wait(const ivxs_p2p_session *s, uint32_t now);
 
 /* reliability */
 void p2p_rel_init(p2p_rel *r);

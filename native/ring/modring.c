@@ -23,6 +23,7 @@
  */
 #include "xsmc.h"
 #include "ivxs_host.h"
+#include "ivxs_kit.h"
 #include "ring.h"
 #include "modring.h"
 
@@ -31,10 +32,6 @@
 #include <string.h>
 
 #define kMaxReaders 1024
-
-#ifndef xsmcSetHostHooks   /* Moddable's xsmc.h has it; the host's XS (xsnap) only the fx call */
-#define xsmcSetHostHooks(_SLOT, _HOOKS) fxSetHostHooks(the, &_SLOT, _HOOKS)
-#endif
 
 typedef struct RingRecord RingRecord;
 
@@ -69,31 +66,6 @@ static const xsHostHooks kRingHooks = { xs_ring_destructor, NULL, NULL };
 static const xsHostHooks kReaderHooks = { xs_ring_reader_destructor, NULL, NULL };
 static const xsHostHooks kFrameHooks = { NULL, NULL, NULL };   /* a frame's bytes: a host buffer over the arena */
 
-/* The host data of `slot` if it is a host object with these hooks, else NULL
- * (never throws). */
-static void *hostDataIf(xsMachine *the, xsSlot *slot, const xsHostHooks *hooks)
-{
-	void *data = NULL;
-	if (xsmcTypeOf(*slot) != xsReferenceType)
-		return NULL;
-	xsTry {
-		data = xsmcGetHostDataValidate(*slot, (void *)hooks);
-	}
-	xsCatch {
-		data = NULL;
-	}
-	return data;
-}
-
-/* The host data of `slot`, which must be a host object with these hooks. */
-static void *hostData(xsMachine *the, xsSlot *slot, const xsHostHooks *hooks, const char *what)
-{
-	void *data = hostDataIf(the, slot, hooks);
-	if (!data)
-		xsTypeError("ring: not a %s", what);
-	return data;
-}
-
 /* Where the arena lives is a build-time choice: PSRAM on ESP32-S3 boards
  * (manifest define ring.psram -> MODDEF_RING_PSRAM), plain heap elsewhere. */
 #if defined(ESP_PLATFORM) && defined(MODDEF_RING_PSRAM) && MODDEF_RING_PSRAM
@@ -114,26 +86,25 @@ static const ivxs_ring_allocator gArenaAllocator = { arenaAlloc, arenaFree, NULL
 #define kArenaAllocator NULL
 #endif
 
+static const ivxs_status_entry *const kStatusTables[] = { ivxs_ring_statuses, NULL };
+
 static void throwStatus(xsMachine *the, int status)
 {
 	switch (status) {
 	case IVXS_RING_EARG:
 	case IVXS_RING_ECODEC:
 	case IVXS_RING_EEMPTY:
-		xsTypeError("ring: %s", ivxs_ring_strerror(status));
-		break;
+		ivxs_throw_status(the, XS_TYPE_ERROR, "ring", status, kStatusTables);
 	case IVXS_RING_ETOOBIG:
 	case IVXS_RING_ETIME:
 	case IVXS_RING_ENEEDKEY:
 	case IVXS_RING_EREADERS:
 	case IVXS_RING_ENOFRAME:
-		xsRangeError("ring: %s", ivxs_ring_strerror(status));
-		break;
+		ivxs_throw_status(the, XS_RANGE_ERROR, "ring", status, kStatusTables);
 	case IVXS_RING_EBUSY:
-		xsUnknownError("ring: %s (one writer at a time: a Capture owns this ring)", ivxs_ring_strerror(status));
-		break;
+		ivxs_error(IVXS_RING_EBUSY, "ring: %s (one writer at a time: a Capture owns this ring)", ivxs_ring_strerror(status));
 	default:
-		xsUnknownError("ring: %s", ivxs_ring_strerror(status));
+		ivxs_throw_status(the, XS_UNKNOWN_ERROR, "ring", status, kStatusTables);
 	}
 }
 
@@ -201,23 +172,17 @@ void xs_ring_destructor(void *data)
 		unref(record);
 }
 
-#define kMaxSafeInteger 9007199254740991.0   /* 2^53 - 1: every integer below is exact */
+#define kMaxSafeInteger IVXS_MAX_SAFE_INTEGER
 
-/* An integer in [min, max] (max <= 2^53 - 1), checked before any cast. */
+/* An integer in [min, max], checked before any cast. */
 static double integerIn(xsMachine *the, xsSlot *slot, double min, double max, const char *name)
 {
-	double value = xsmcToNumber(*slot);
-	if (!(value >= min && value <= max) || value != (double)(int64_t)value)
-		xsRangeError("ring: invalid %s", name);
-	return value;
+	return ivxs_integer(the, slot, min, max, "ring", name);
 }
 
 static int optionInteger(xsMachine *the, const char *name, double min, double max, double *out)
 {
-	if (!xsmcHas(xsArg(0), xsID(name)))
-		return 0;
-	xsmcGet(xsVar(0), xsArg(0), xsID(name));
-	if (xsmcTypeOf(xsVar(0)) == xsUndefinedType)
+	if (!ivxs_option(the, &xsArg(0), name, &xsVar(0)))
 		return 0;
 	*out = integerIn(the, &xsVar(0), min, max, name);
 	return 1;
@@ -243,13 +208,13 @@ void xs_ring_create(xsMachine *the)
 	ivxs_host_attach(the);
 	xsmcVars(1);
 	if (xsmcArgc < 1 || xsmcTypeOf(xsArg(0)) != xsReferenceType)
-		xsTypeError("ring: options required");
+		ivxs_type_error(IVXS_EARG, "ring: options required");
 	if (optionInteger(the, "arenaBytes", 1, maxArenaBytes(), &value))
 		config.arena_bytes = (size_t)value;
 	else if (optionInteger(the, "maxGopBytes", 1, maxArenaBytes() / 4, &value))
 		config.arena_bytes = ivxs_ring_arena_for_gop((size_t)value);
 	else
-		xsTypeError("ring: maxGopBytes or arenaBytes required");
+		ivxs_type_error(IVXS_EARG, "ring: maxGopBytes or arenaBytes required");
 	if (optionInteger(the, "maxFrames", 1, UINT32_MAX, &value))
 		config.max_frames = (uint32_t)value;
 	if (optionInteger(the, "maxReaders", 1, kMaxReaders, &value))
@@ -257,7 +222,7 @@ void xs_ring_create(xsMachine *the)
 	config.allocator = kArenaAllocator;
 	record = calloc(1, sizeof(RingRecord));
 	if (!record)
-		xsUnknownError("ring: no memory");
+		ivxs_error(IVXS_ENOMEM, "ring: no memory");
 	status = ivxs_ring_create(&record->ring, &config);
 	if (status < 0) {
 		free(record);
@@ -269,7 +234,7 @@ void xs_ring_create(xsMachine *the)
 	if (!record->readers) {
 		ivxs_ring_destroy(&record->ring);
 		free(record);
-		xsUnknownError("ring: no memory");
+		ivxs_error(IVXS_ENOMEM, "ring: no memory");
 	}
 	record->footprint = stats.footprint_bytes + sizeof(RingRecord) + record->maxReaders * (sizeof(ReaderRecord *) + sizeof(ReaderRecord));
 	ivxs_mem_register(&gRingMemory);
@@ -284,9 +249,9 @@ void xs_ring_create(xsMachine *the)
 /* An open ring: TypeError if `slot` is not a ring, Error if it is closed. */
 static RingRecord *getRing(xsMachine *the, xsSlot *slot)
 {
-	RingRecord *record = hostData(the, slot, &kRingHooks, "Ring");
+	RingRecord *record = ivxs_handle_get(the, slot, &kRingHooks, "ring", "Ring");
 	if (!record || record->closed)
-		xsUnknownError("ring: closed");
+		ivxs_error(IVXS_ECLOSED, "ring: closed");
 	return record;
 }
 
@@ -344,7 +309,7 @@ void xs_ring_push(xsMachine *the)
 	int status;
 	/* Every conversion first (a valueOf may run JS and the GC, which moves
 	 * buffers); the data pointer last, used at once. */
-	(void)hostData(the, &xsArg(0), &kRingHooks, "Ring");
+	(void)ivxs_handle_get(the, &xsArg(0), &kRingHooks, "ring", "Ring");
 	memset(&frame, 0, sizeof(frame));
 	frame.type = (ivxs_frame_type)integerIn(the, &xsArg(1), 0, 255, "frame type");
 	frame.codec = (ivxs_codec)integerIn(the, &xsArg(2), 0, 255, "codec");
@@ -404,7 +369,7 @@ static void closeReader(xsMachine *the, ReaderRecord *reader)
 
 void xs_ring_close(xsMachine *the)
 {
-	RingRecord *record = hostData(the, &xsArg(0), &kRingHooks, "Ring");
+	RingRecord *record = ivxs_handle_get(the, &xsArg(0), &kRingHooks, "ring", "Ring");
 	uint32_t i;
 	if (!record || record->closed)
 		return;
@@ -447,7 +412,7 @@ void xs_ring_reader_create(xsMachine *the)
 	int status;
 	xsmcVars(2);
 	if (xsmcArgc < 1 || xsmcTypeOf(xsArg(0)) != xsReferenceType)
-		xsTypeError("ring reader: ring required");
+		ivxs_type_error(IVXS_EARG, "ring reader: ring required");
 	ring = getRing(the, &xsArg(0));
 	if (xsmcArgc > 1 && xsmcTypeOf(xsArg(1)) == xsReferenceType) {
 		xsmcGet(xsVar(0), xsArg(1), xsID("at"));
@@ -456,13 +421,13 @@ void xs_ring_reader_create(xsMachine *the)
 			if (!strcmp(at, "time"))
 				start = IVXS_RING_AT_TIME;
 			else if (strcmp(at, "live"))
-				xsRangeError("ring reader: at must be \"live\" or \"time\"");
+				ivxs_range_error(IVXS_EARG, "ring reader: at must be \"live\" or \"time\"");
 		}
 		xsmcGet(xsVar(0), xsArg(1), xsID("time"));
 		if (start == IVXS_RING_AT_TIME) {
 			time = xsmcToNumber(xsVar(0));
 			if (!(time >= 0 && time <= kMaxSafeInteger))
-				xsRangeError("ring reader: invalid time");
+				ivxs_range_error(IVXS_EARG, "ring reader: invalid time");
 		}
 		xsmcGet(xsVar(1), xsArg(1), xsID("onReadable"));
 	}
@@ -473,7 +438,7 @@ void xs_ring_reader_create(xsMachine *the)
 		throwStatus(the, IVXS_RING_EREADERS);
 	reader = calloc(1, sizeof(ReaderRecord));
 	if (!reader)
-		xsUnknownError("ring: no memory");
+		ivxs_error(IVXS_ENOMEM, "ring: no memory");
 	/* No matching key frame yet (an empty ring, or T in the future): the
 	 * reader waits for one instead of failing, as a live viewer would. */
 	status = ivxs_ring_reader_open(ring->ring, start, (uint64_t)time, &reader->reader);
@@ -504,9 +469,9 @@ void xs_ring_reader_create(xsMachine *the)
 
 static ReaderRecord *getReader(xsMachine *the)
 {
-	ReaderRecord *reader = hostData(the, &xsArg(0), &kReaderHooks, "RingReader");
+	ReaderRecord *reader = ivxs_handle_get(the, &xsArg(0), &kReaderHooks, "ring", "RingReader");
 	if (!reader || (!reader->reader && !reader->pending) || reader->ring->closed)
-		xsUnknownError("ring reader: closed");
+		ivxs_error(IVXS_ECLOSED, "ring reader: closed");
 	return reader;
 }
 
@@ -565,7 +530,7 @@ static int frameIntact(xsMachine *the, xsSlot *buffer, xsSlot *scratch, RingReco
 	ivxs_ring_view view;
 	RingRecord *record;
 	uint32_t high, low;
-	void *data = hostDataIf(the, buffer, &kFrameHooks);
+	void *data = ivxs_host_data(the, buffer, &kFrameHooks);
 	if (!data)
 		return -1;
 	/* Set by read() only, read-only since: the ring is a ring. */
@@ -574,7 +539,7 @@ static int frameIntact(xsMachine *the, xsSlot *buffer, xsSlot *scratch, RingReco
 	xsmcGet(*scratch, *buffer, xsID("positionLow"));
 	low = (uint32_t)xsmcToNumber(*scratch);
 	xsmcGet(*scratch, *buffer, xsID("ring"));
-	record = hostData(the, scratch, &kRingHooks, "Ring");
+	record = ivxs_handle_get(the, scratch, &kRingHooks, "ring", "Ring");
 	if (ring)
 		*ring = record;
 	memset(&view, 0, sizeof(view));
@@ -591,13 +556,13 @@ void xs_ring_reader_valid(xsMachine *the)
 	int intact;
 	xsmcVars(2);
 	if (xsmcArgc < 2 || xsmcTypeOf(xsArg(1)) != xsReferenceType)
-		xsTypeError("ring reader: not a frame");
+		ivxs_type_error(IVXS_EHANDLE, "ring reader: not a frame");
 	xsmcGet(xsVar(0), xsArg(1), xsID("buffer"));
 	intact = frameIntact(the, &xsVar(0), &xsVar(1), &ring);
 	if (intact < 0)
-		xsTypeError("ring reader: not a frame");
+		ivxs_type_error(IVXS_EHANDLE, "ring reader: not a frame");
 	if (ring != reader->ring)
-		xsTypeError("ring reader: a frame of another ring");
+		ivxs_type_error(IVXS_EARG, "ring reader: a frame of another ring");
 	xsmcSetBoolean(xsResult, intact);
 }
 
@@ -611,7 +576,7 @@ void xs_ring_intact(xsMachine *the)
 	int intact = 1;
 	xsmcVars(3);
 	if (xsmcArgc < 1 || !xsmcIsInstanceOf(xsArg(0), xsArrayPrototype))
-		xsTypeError("ring: intact(chunks) takes an array");
+		ivxs_type_error(IVXS_EARG, "ring: intact(chunks) takes an array");
 	xsmcGet(xsVar(0), xsArg(0), xsID("length"));
 	count = xsmcToInteger(xsVar(0));
 	for (i = 0; i < count && intact; i++) {
@@ -634,7 +599,7 @@ void xs_ring_intact(xsMachine *the)
 
 void xs_ring_reader_close(xsMachine *the)
 {
-	ReaderRecord *reader = hostData(the, &xsArg(0), &kReaderHooks, "RingReader");
+	ReaderRecord *reader = ivxs_handle_get(the, &xsArg(0), &kReaderHooks, "ring", "RingReader");
 	if (!reader)
 		return;
 	closeReader(the, reader);

@@ -178,22 +178,23 @@ struct ivxs_ring {
 
 /* ------------------------------------------------------------------------ */
 
+const ivxs_status_entry ivxs_ring_statuses[] = {
+	IVXS_STATUS(IVXS_RING_EARG, "bad argument"),
+	IVXS_STATUS(IVXS_RING_ENOMEM, "out of memory"),
+	IVXS_STATUS(IVXS_RING_ETOOBIG, "frame too big for the ring"),
+	IVXS_STATUS(IVXS_RING_ENEEDKEY, "key frame needed"),
+	IVXS_STATUS(IVXS_RING_ETIME, "timestamp went backwards"),
+	IVXS_STATUS(IVXS_RING_ECODEC, "bad codec or frame type"),
+	IVXS_STATUS(IVXS_RING_EREADERS, "no free reader slot"),
+	IVXS_STATUS(IVXS_RING_ENOFRAME, "no matching key frame"),
+	IVXS_STATUS(IVXS_RING_EEMPTY, "empty frame"),
+	IVXS_STATUS(IVXS_RING_EBUSY, "another writer holds the ring"),
+	IVXS_STATUS_END
+};
+
 const char *ivxs_ring_strerror(int status)
 {
-	switch (status) {
-	case IVXS_RING_OK: return "ok";
-	case IVXS_RING_EARG: return "bad argument";
-	case IVXS_RING_ENOMEM: return "out of memory";
-	case IVXS_RING_ETOOBIG: return "frame too big for the ring";
-	case IVXS_RING_ENEEDKEY: return "key frame needed";
-	case IVXS_RING_ETIME: return "timestamp went backwards";
-	case IVXS_RING_ECODEC: return "bad codec or frame type";
-	case IVXS_RING_EREADERS: return "no free reader slot";
-	case IVXS_RING_ENOFRAME: return "no matching key frame";
-	case IVXS_RING_EEMPTY: return "empty frame";
-	case IVXS_RING_EBUSY: return "another writer holds the ring";
-	default: return (status > 0) ? "ok" : "unknown error";
-	}
+	return ivxs_status_message(ivxs_ring_statuses, status);
 }
 
 size_t ivxs_ring_arena_for_gop(size_t g)

@@ -49,4 +49,6 @@ declare module "ring" {
 	/** The native host object behind a Ring, for native modules that write from C. */
 	export function nativeRing(ring: Ring): object;
 	export default Ring;
+	/** The `code` of this module's errors, by short name: e.g. codes.EBUSY is its IVXS_<MODULE>_EBUSY (native/common/README.md). */
+	export const codes: Readonly<Record<string, string>>;
 }

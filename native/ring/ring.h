@@ -26,6 +26,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ivxs_status.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -41,25 +43,27 @@ typedef enum {
 	IVXS_CODEC_AAC = 3
 } ivxs_codec;
 
-enum {
+enum {   /* the ring's range: -200 … -299 (ivxs_status.h) */
 	IVXS_RING_OK = 0,
-	IVXS_RING_EARG = -1,      /* bad argument (NULL, zero size, bad option) */
-	IVXS_RING_ENOMEM = -2,    /* arena or index could not be allocated */
-	IVXS_RING_ETOOBIG = -3,   /* frame larger than the arena can ever hold */
-	IVXS_RING_ENEEDKEY = -4,  /* first video frame (or first after reset) is not a key frame;
-	                           * also: the frame would have to evict its own GOP (the GOP
-	                           * outgrew the ring) — non-key video is then refused until
-	                           * the next key frame (README "GOP larger than the ring") */
-	IVXS_RING_ETIME = -5,     /* timestamp earlier than the previous frame of the same type */
-	IVXS_RING_ECODEC = -6,    /* codec does not match the frame type, or unknown */
-	IVXS_RING_EREADERS = -7,  /* no free reader slot */
-	IVXS_RING_ENOFRAME = -8,  /* open: no key frame matches (ring empty, or T newer than all) */
-	IVXS_RING_EEMPTY = -9,    /* zero-length frame */
-	IVXS_RING_EBUSY = -10     /* another writer holds the ring (ivxs_ring_writer_claim) */
+	IVXS_RING_EARG = -201,      /* bad argument (NULL, zero size, bad option) */
+	IVXS_RING_ENOMEM = -202,    /* arena or index could not be allocated */
+	IVXS_RING_ETOOBIG = -203,   /* frame larger than the arena can ever hold */
+	IVXS_RING_ENEEDKEY = -204,  /* first video frame (or first after reset) is not a key frame;
+	                             * also: the frame would have to evict its own GOP (the GOP
+	                             * outgrew the ring) — non-key video is then refused until
+	                             * the next key frame (README "GOP larger than the ring") */
+	IVXS_RING_ETIME = -205,     /* timestamp earlier than the previous frame of the same type */
+	IVXS_RING_ECODEC = -206,    /* codec does not match the frame type, or unknown */
+	IVXS_RING_EREADERS = -207,  /* no free reader slot */
+	IVXS_RING_ENOFRAME = -208,  /* open: no key frame matches (ring empty, or T newer than all) */
+	IVXS_RING_EEMPTY = -209,    /* zero-length frame */
+	IVXS_RING_EBUSY = -210      /* another writer holds the ring (ivxs_ring_writer_claim) */
 };
 
 /* Returns a short fixed English message for a status code. */
 const char *ivxs_ring_strerror(int status);
+/* The codes' names and messages (native/common/ivxs_status.h). */
+extern const ivxs_status_entry ivxs_ring_statuses[];
 
 /* Where the arena lives is a build-time choice; these hooks let the
  * platform place it (PSRAM through heap_caps_malloc on ESP32-S3). NULL

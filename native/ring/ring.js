@@ -83,3 +83,18 @@ export class RingReader {
 }
 Object.freeze(RingReader.prototype);
 export default Ring;
+
+// The `code` of the errors this module throws (native/common/README.md): match
+// errors by code, never by message. The kit's own (IVXS_EARG, …) are in ivxs/codes.
+export const codes = Object.freeze({
+	EARG: "IVXS_RING_EARG",
+	ENOMEM: "IVXS_RING_ENOMEM",
+	ETOOBIG: "IVXS_RING_ETOOBIG",
+	ENEEDKEY: "IVXS_RING_ENEEDKEY",
+	ETIME: "IVXS_RING_ETIME",
+	ECODEC: "IVXS_RING_ECODEC",
+	EREADERS: "IVXS_RING_EREADERS",
+	ENOFRAME: "IVXS_RING_ENOFRAME",
+	EEMPTY: "IVXS_RING_EEMPTY",
+	EBUSY: "IVXS_RING_EBUSY",
+});

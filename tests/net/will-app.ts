@@ -3,15 +3,16 @@
 import { argv } from "ivxs/host";
 import Timer from "timer";
 import { MqttClient } from "../../modules/net/mqtt-client.js";
+import { presence, topicOf, willOf } from "../../modules/protocol/topics.js";
 
 export default async function main() {
 	const { port, clientId } = JSON.parse(argv()[0]) as { port: number; clientId: string };
 	const client = new MqttClient({
 		address: "127.0.0.1", port, clientId, reconnect: false,
-		will: { topic: `ivxs/${clientId}/presence`, payload: '{"online":false}', qos: 1, retain: true },
+		will: willOf(clientId),
 	});
 	await client.connect();
-	await client.publish(`ivxs/${clientId}/presence`, '{"online":true}', { qos: 1, retain: true });
+	await client.publish(topicOf(clientId, "presence"), presence(true), { qos: 1, retain: true });
 	trace("@@connected\n");
 	Timer.repeat(() => {}, 60_000);
 }

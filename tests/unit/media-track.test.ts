@@ -1,10 +1,9 @@
 import test from "ava";
-import { scanNalUnitsJs, useNativeScanner } from "../../modules/media/annexb.js";
-import { auInfoOf } from "../../modules/media/bench-mux.js";
+import { accessUnitInfo, accessUnitSpansJs, AU_INFO, scanNalUnitsJs, useNativeAnnexB } from "../../modules/media/annexb.js";
 import { BitstreamError, MuxerStateError, NoKeyFrameError, TimestampError, TruncatedError } from "../../modules/media/errors.js";
 import { FlvMuxer } from "../../modules/media/flv-muxer.js";
 import { Fmp4Muxer } from "../../modules/media/fmp4-muxer.js";
-import { AU_INFO, AudioTrack, VideoTrack } from "../../modules/media/track.js";
+import { AudioTrack, VideoTrack } from "../../modules/media/track.js";
 import { adts, annexB, capture, concat, h264Au, h264Slice, h265Au, h265Slice, hex, H264_AUD, H265_AUD } from "./_media-helpers.js";
 
 interface Frame {
@@ -66,7 +65,7 @@ for (const codec of ["h264", "h265"] as const) {
     const mb = new Fmp4Muxer({ video: codec, sink: b.sink });
     for (const fr of frames) {
       ma.writeVideo(fr.data, fr.ms);
-      mb.writeVideo(fr.data, fr.ms, fr.ms, auInfoOf(codec, fr.data));
+      mb.writeVideo(fr.data, fr.ms, fr.ms, accessUnitInfo(codec, fr.data));
     }
     ma.end();
     mb.end();
@@ -91,18 +90,21 @@ test("the info word's fast path still refuses a damaged NAL header", (t) => {
 
 test.serial("with the info word, an AUD and one VCL NAL are not scanned again, and a damaged AUD still is", (t) => {
   let scans = 0;
-  useNativeScanner((data) => {
-    scans++;
-    return scanNalUnitsJs(data);
+  useNativeAnnexB({
+    scan: (data) => {
+      scans++;
+      return scanNalUnitsJs(data);
+    },
+    accessUnits: accessUnitSpansJs,
   });
   try {
     for (const codec of ["h264", "h265"] as const) {
       const vt = new VideoTrack({ codec });
       const key = codec === "h264" ? h264Au(true, 1) : h265Au(true, 1);
-      vt.process(key, 0, 0, auInfoOf(codec, key));
+      vt.process(key, 0, 0, accessUnitInfo(codec, key));
       const slice = codec === "h264" ? h264Slice(false, 20, 2) : h265Slice(false, 20, 2);
       const inter = annexB([codec === "h264" ? H264_AUD : H265_AUD, slice]);
-      const info = auInfoOf(codec, inter);
+      const info = accessUnitInfo(codec, inter);
       t.is(info & AU_INFO.AUD, AU_INFO.AUD);
       scans = 0;
       const u = vt.process(inter, 40, 40, info);
@@ -115,7 +117,7 @@ test.serial("with the info word, an AUD and one VCL NAL are not scanned again, a
       t.is(scans, 1, `${codec}: a damaged AUD is scanned`);
     }
   } finally {
-    useNativeScanner(undefined);
+    useNativeAnnexB(undefined);
   }
 });
 
@@ -138,7 +140,7 @@ test("with the info word, AUD variants give what the full analysis gives", (t) =
       const key = codec === "h264" ? h264Au(true, 1) : h265Au(true, 1);
       const withInfo = new VideoTrack({ codec });
       const without = new VideoTrack({ codec });
-      withInfo.process(key, 0, 0, auInfoOf(codec, key));
+      withInfo.process(key, 0, 0, accessUnitInfo(codec, key));
       without.process(key, 0);
       const info = AU_INFO.VCL | AU_INFO.AUD | (2 << AU_INFO.COUNT_SHIFT) | (codec === "h265" ? AU_INFO.H265 : 0);
       let expected: unknown;
@@ -203,9 +205,12 @@ test("a muxer refuses a unit of another codec, and units after end()", (t) => {
 
 test.serial("each access unit is scanned once for any number of muxers, and not at all with an info word", (t) => {
   let scans = 0;
-  useNativeScanner((data) => {
-    scans++;
-    return scanNalUnitsJs(data);
+  useNativeAnnexB({
+    scan: (data) => {
+      scans++;
+      return scanNalUnitsJs(data);
+    },
+    accessUnits: accessUnitSpansJs,
   });
   try {
     const frames = stream("h264").filter((f) => f.video);
@@ -221,7 +226,7 @@ test.serial("each access unit is scanned once for any number of muxers, and not 
     // again; key frames with their parameter sets are.
     const aus: Uint8Array[] = [];
     for (let i = 0; i < 30; i++) aus.push(i % 10 === 0 ? h264Au(true, i) : annexB([h264Slice(false, 20, i)]));
-    const infos = aus.map((au) => auInfoOf("h264", au));
+    const infos = aus.map((au) => accessUnitInfo("h264", au));
     scans = 0;
     const vt2 = new VideoTrack({ codec: "h264" });
     aus.forEach((au, i) => {
@@ -230,6 +235,6 @@ test.serial("each access unit is scanned once for any number of muxers, and not 
     });
     t.is(scans, 3);
   } finally {
-    useNativeScanner(undefined);
+    useNativeAnnexB(undefined);
   }
 });

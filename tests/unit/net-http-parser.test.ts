@@ -43,7 +43,7 @@ for (const [name, text, status, body, trailers, keepAlive] of cases) {
 			const out = parse(text, split);
 			t.is(out.head?.status, status, `split ${split}`);
 			t.is(out.body, body, `split ${split}`);
-			t.deepEqual(out.trailers, trailers, `split ${split}`);
+			t.deepEqual({ ...out.trailers }, trailers, `split ${split}`);
 			t.is(out.head?.keepAlive, keepAlive, `split ${split}`);
 			t.is(out.used, asciiEncode(text).length, `split ${split}`);
 		}
@@ -54,6 +54,21 @@ test("repeated headers are joined; names are lower case", (t) => {
 	const out = parse("HTTP/1.1 200 OK\r\nX-A: 1\r\nx-a: 2\r\nContent-Length: 0\r\n\r\n", 4);
 	t.is(out.head?.headers["x-a"], "1, 2");
 	t.is(out.head?.reason, "OK");
+});
+
+test("headers named like Object.prototype's members are headers like any other", (t) => {
+	for (const split of splits) {
+		const out = parse("HTTP/1.1 200 OK\r\nConstructor: a\r\n__proto__: b\r\nToString: c\r\nContent-Length: 0\r\n\r\n", split);
+		const headers = out.head!.headers;
+		t.is(headers["constructor"], "a", `split ${split}`);
+		t.is(headers["__proto__"], "b", `split ${split}`);
+		t.is(headers.tostring, "c", `split ${split}`);
+		t.deepEqual(Object.keys(headers), ["constructor", "__proto__", "tostring", "content-length"]);
+		t.false("hasownproperty" in headers);
+	}
+	const chunked = parse("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nConstructor: x\r\n__proto__: y\r\n\r\n", 3);
+	t.is(chunked.trailers!["constructor"], "x");
+	t.is(chunked.trailers!["__proto__"], "y");
 });
 
 test("a HEAD response has no body whatever its headers say", (t) => {

@@ -2,11 +2,11 @@
 // the same NAL spans, the same access units and info words, the same errors,
 // on every fixture and on a mutation corpus; no limit the JS side lacks.
 import test from "ava";
-import { scan, accessUnits } from "annexb";
+import * as annexb from "annexb";
 import { readFile } from "ivxs/file";
 import { MediaError, probeVideo } from "../../modules/media/index.js";
 import {
-	AU_INFO, accessUnitSpans, accessUnitSpansJs, scanNalUnits, scanNalUnitsJs, useNativeAccessUnits, useNativeScanner,
+	AU_INFO, accessUnitInfo, accessUnitSpans, accessUnitSpansJs, scanNalUnits, scanNalUnitsJs, useNativeAnnexB,
 	type VideoCodec,
 } from "../../modules/media/annexb.js";
 
@@ -29,16 +29,16 @@ function answer(f: () => number[]): number[] | string {
 // Both engines' answers for one input: [C, JS]. The native hooks are removed
 // after each call so the JS reference really runs in JS.
 function nals(data: Uint8Array): [number[] | string, number[] | string] {
-	useNativeScanner(scan);
+	useNativeAnnexB(annexb);
 	const c = answer(() => scanNalUnits(data));
-	useNativeScanner(undefined);
+	useNativeAnnexB(undefined);
 	return [c, answer(() => scanNalUnitsJs(data))];
 }
 
 function units(data: Uint8Array, codec: VideoCodec): [number[] | string, number[] | string] {
-	useNativeAccessUnits(accessUnits);
+	useNativeAnnexB(annexb);
 	const c = answer(() => accessUnitSpans(data, codec));
-	useNativeAccessUnits(undefined);
+	useNativeAnnexB(undefined);
 	return [c, answer(() => accessUnitSpansJs(data, codec))];
 }
 
@@ -137,9 +137,9 @@ test("a 10-second clip with 311 NAL units scans and probes on XS as on Node", (t
 	const [c, js] = nals(clip);
 	t.deepEqual(c, js);
 	t.true((c as number[]).length / 3 > 256, `${(c as number[]).length / 3} NAL units`);
-	useNativeScanner(scan);
+	useNativeAnnexB(annexb);
 	const probe = probeVideo(clip.subarray(0, 256 * 1024), "h264");
-	useNativeScanner(undefined);
+	useNativeAnnexB(undefined);
 	t.deepEqual(probe, probeVideo(clip, "h264"));
 	t.is(probe.width, 320);
 	t.is(probe.height, 240);
@@ -151,5 +151,18 @@ test("the C scanner reads subarrays at their offset", (t) => {
 });
 
 test("accessUnits refuses an unknown codec", (t) => {
-	t.throws(() => accessUnits(new Uint8Array([0, 0, 1, 0x41]), "vp8" as VideoCodec), { instanceOf: TypeError });
+	t.throws(() => annexb.accessUnits(new Uint8Array([0, 0, 1, 0x41]), "vp8" as VideoCodec), { instanceOf: TypeError });
+});
+
+// The info word the benchmark and the simulator compute in JS for one access unit is the
+// word capture's C gives that unit.
+test("accessUnitInfo of each access unit is the C grouping's info word, on every fixture", (t) => {
+	for (const [file, codec] of fixtures) {
+		const data = load(file);
+		const spans = annexb.accessUnits(data, codec) as number[];
+		for (let i = 0; i < spans.length; i += 3) {
+			if (spans[i + 1] - spans[i] === 0) continue;
+			t.is(accessUnitInfo(codec, data.subarray(spans[i], spans[i + 1])), spans[i + 2], `${file}: AU ${i / 3}`);
+		}
+	}
 });

@@ -3,7 +3,8 @@
 import test from "ava";
 import { Ring, RingReader, FrameType, Codec } from "ring";
 import type { Frame } from "ring";
-import { Capture } from "capture";
+import { Capture, codes } from "capture";
+import { codes as kitCodes } from "ivxs/codes";
 import Timer from "timer";
 import { memory, collectGarbage } from "ivxs/host";
 
@@ -86,9 +87,9 @@ test("missing and malformed files are clear errors", (t) => {
 	// One ring per Capture: a Capture is its ring's one writer until closed.
 	const rings: Ring[] = [];
 	const ring = () => (rings[rings.length] = new Ring({ maxGopBytes: 64 * 1024 }));
-	t.throws(() => new Capture({ ring: ring(), video: "fixtures/media/nope.h264" }).start(), { message: /nope\.h264: cannot open/ });
+	t.throws(() => new Capture({ ring: ring(), video: "fixtures/media/nope.h264" }).start(), { code: codes.EOPEN, message: /nope\.h264: cannot open/ });
 	t.throws(() => new Capture({ ring: ring(), video: "fixtures/media/stills/0001.jpg", codec: "h264" }).start(), { message: /0001\.jpg/ });
-	t.throws(() => new Capture({ ring: ring() } as any), { instanceOf: TypeError });
+	t.throws(() => new Capture({ ring: ring() } as any), { instanceOf: TypeError, code: kitCodes.EARG });
 	t.throws(() => new Capture({ ring: ring(), video: h264, codec: "vp8" as any }), { instanceOf: RangeError });
 	t.throws(() => new Capture({ ring: ring(), video: h264, pace: "slow" as any }), { instanceOf: RangeError });
 	t.throws(() => new Capture({ ring: {} as any, video: h264 }));

@@ -4,9 +4,12 @@
 // (native/p2p/tests/p2p_test.c); this covers the binding: options, handlers,
 // buffers, a ring attached to a session, errors, and lifetimes under the GC.
 import test from "ava";
-import { Endpoint, mintTicket, Rights, Channel, Kind, Event, Status, MAX_COMMAND } from "p2p";
+import { Endpoint, mintTicket, Rights, Channel, Kind, Event, Status, MAX_COMMAND, codes } from "p2p";
+import { codes as kitCodes } from "ivxs/codes";
 import { Ring, FrameType, Codec } from "ring";
 import { collectGarbage } from "ivxs/host";
+import * as crypto from "ivxs/crypto";
+import { mintTicket as mintProtocolTicket } from "../../modules/protocol/ticket.js";
 
 const cameraAddress = new Uint8Array([10, 0, 0, 1, 0x0f, 0xa0]).buffer;
 const viewerAddress = new Uint8Array([10, 0, 0, 2, 0x13, 0x88]).buffer;
@@ -69,7 +72,8 @@ class World {
 			},
 			command: (_session, _kind, id, bytes) => this.replies.push([id, new Uint8Array(bytes)]),
 		});
-		const [ticket, psk] = mintTicket(secret, "CAM-0001", "viewer-7", rights, expiry);
+		// minted as the cloud mints it (modules/protocol), checked by the camera's C
+		const { ticket, psk } = mintProtocolTicket(crypto.hmacSha256, secret, { rights, expiryS: expiry, device: "CAM-0001", viewer: "viewer-7" });
 		this.viewer.connect(cameraAddress, ticket, psk, this.now);
 	}
 	step(ms: number, each?: () => void) {
@@ -142,6 +146,15 @@ test("media from a Ring (attached when the viewer connects) reaches it whole, wi
 	ring.close();
 });
 
+test("the protocol package mints the bytes the C core mints (native/p2p/PROTOCOL.md's layout)", (t) => {
+	for (const [rights, expiry] of [[Rights.live, 1767225600], [15, 2 ** 40 + 3], [0, 0]]) {
+		const ours = mintProtocolTicket(crypto.hmacSha256, secret, { rights, expiryS: expiry, device: "CAM-0001", viewer: "viewer-7" });
+		const [ticket, psk] = mintTicket(secret, "CAM-0001", "viewer-7", rights, expiry);
+		t.deepEqual(ours.ticket, new Uint8Array(ticket));
+		t.deepEqual(ours.psk, new Uint8Array(psk));
+	}
+});
+
 test("an expired ticket is refused with its own status", (t) => {
 	const w = new World(Rights.live, NOW_S - 1);
 	w.step(100);
@@ -160,12 +173,12 @@ test("bad arguments are TypeError or RangeError; a closed endpoint refuses calls
 	t.throws(() => w.viewer.command(0, Kind.request, 1, new Uint8Array(MAX_COMMAND + 1), w.now), { instanceOf: RangeError });
 	t.throws(() => w.viewer.command(0, 3, 1, new Uint8Array(1), w.now), { instanceOf: RangeError });
 	t.throws(() => w.viewer.command(5, Kind.request, 1, new Uint8Array(1), w.now), { instanceOf: RangeError });
-	t.throws(() => w.viewer.connect(cameraAddress, new Uint8Array(75), new Uint8Array(32), w.now), { instanceOf: TypeError });
+	t.throws(() => w.viewer.connect(cameraAddress, new Uint8Array(75), new Uint8Array(32), w.now), { instanceOf: TypeError, code: codes.ETICKET_FORMAT });
 	t.throws(() => w.camera.attachRing(w.session, {} as never), { instanceOf: TypeError });
 	t.is(w.camera.input(viewerAddress, new Uint8Array([0x13, 1, 2]), w.now), Status.trunc);
 	t.is(w.camera.input(viewerAddress, new Uint8Array(40).fill(0x13), w.now), Status.noSession);
 	w.camera.close();
-	t.throws(() => w.camera.tick(w.now), { message: /closed/ });
+	t.throws(() => w.camera.tick(w.now), { code: kitCodes.ECLOSED, message: /closed/ });
 	w.viewer.close();
 });
 

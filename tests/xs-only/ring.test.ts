@@ -1,6 +1,7 @@
 // The GOP ring through its XS binding (runs on the XS host only: "ring" is native).
 import test from "ava";
-import { Ring, RingReader, FrameType, Codec, intact, nativeRing } from "ring";
+import { Ring, RingReader, FrameType, Codec, intact, nativeRing, codes } from "ring";
+import { codes as kitCodes } from "ivxs/codes";
 import type { Frame } from "ring";
 import { Capture } from "capture";
 import natives from "ivxs/test-ring-natives";
@@ -47,7 +48,7 @@ test("bad frames get clear errors and leave the ring intact", (t) => {
 	t.throws(() => ring.push(FrameType.video, Codec.h264, false, 0, delta(0)), { instanceOf: RangeError, message: /key frame/ });
 	ring.push(FrameType.video, Codec.h264, true, 100, key(0));
 	t.throws(() => ring.push(FrameType.video, Codec.aac, true, 200, key(1)), { instanceOf: TypeError });
-	t.throws(() => ring.push(FrameType.video, Codec.h264, false, 50, delta(1)), { instanceOf: RangeError, message: /backwards/ });
+	t.throws(() => ring.push(FrameType.video, Codec.h264, false, 50, delta(1)), { instanceOf: RangeError, code: codes.ETIME, message: /backwards/ });
 	t.throws(() => ring.push(FrameType.video, Codec.h264, false, 200, new Uint8Array(8192)), { instanceOf: RangeError });
 	t.throws(() => ring.push(FrameType.video, Codec.h264, false, 200, new Uint8Array(0)), { instanceOf: TypeError });
 	t.throws(() => ring.push(FrameType.video, Codec.h264, false, -1, delta(1)), { instanceOf: RangeError });
@@ -191,13 +192,13 @@ test("every native checks its host objects: another kind is a TypeError", (t) =>
 	const readerHost = natives.createReader(ringHost, { at: "live" });
 	const wrong = [timer, readerHost, frame.buffer, {}, new ArrayBuffer(16)];
 	for (const value of wrong) {
-		t.throws(() => natives.push(value, 1, 1, true, 10, key(1)), { instanceOf: TypeError, message: /not a Ring/ });
+		t.throws(() => natives.push(value, 1, 1, true, 10, key(1)), { instanceOf: TypeError, code: kitCodes.EHANDLE, message: /not a Ring/ });
 		t.throws(() => natives.stats(value), { instanceOf: TypeError });
 		t.throws(() => natives.close(value), { instanceOf: TypeError });
 		t.throws(() => natives.createReader(value, {}), { instanceOf: TypeError });
 	}
 	for (const value of [timer, ringHost, frame.buffer, {}]) {
-		t.throws(() => natives.read(value), { instanceOf: TypeError, message: /not a RingReader/ });
+		t.throws(() => natives.read(value), { instanceOf: TypeError, code: kitCodes.EHANDLE, message: /not a RingReader/ });
 		t.throws(() => natives.valid(value, frame), { instanceOf: TypeError });
 		t.throws(() => natives.closeReader(value), { instanceOf: TypeError });
 	}

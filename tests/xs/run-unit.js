@@ -4,13 +4,13 @@
 // the end, read by tests/xs-unit.test.mjs on the Node side.
 import { runRegistered } from "ava";
 import { argv, exit } from "ivxs/host";
-import { scan } from "annexb";
-import { useNativeScanner } from "modules/media/annexb";
+import * as annexb from "annexb";
+import { useNativeAnnexB } from "modules/media/annexb";
 
 export default async function main() {
 	const [file] = argv();
-	// On XS the media layer scans NAL units in C, as the app does (Node runs the JS scanner).
-	useNativeScanner(scan);
+	// On XS the media layer uses the Annex-B rules in C, as the app does (Node runs the JS reference).
+	useNativeAnnexB(annexb);
 	let passed = 0, failed = 0;
 	const emit = (tag, value) => trace(`@@ivxs-${tag} ${JSON.stringify(value)}\n`);
 	try {

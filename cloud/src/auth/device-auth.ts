@@ -4,14 +4,17 @@
 // (`verifyTrailers`): a fixed body against the signed hash, a streamed one
 // against its signed trailers. Nonces go into the shared metadata, so a
 // replay is refused by every instance, not only the one that saw it first.
-import { createHmac, timingSafeEqual } from "node:crypto";
+import { timingSafeEqual } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import type { CloudContext } from "../context.js";
 import { HttpError } from "../http/router.js";
-import { defineSchema, type Db } from "../meta/db.js";
-import type { Device } from "../devices/registry.js";
-import { statement } from "../ingest/store.js";
-import { deviceSigningKey } from "./device-keys.js";
+import { defineSchema, statement, type Db } from "../meta/db.js";
+import { findDevice, type Device } from "../devices/registry.js";
+import { deviceSigningKey, hmacHex } from "./device-keys.js";
+import { CLOUD_TIME, CONTENT_SHA256, isBodyHash, parseAuthorization, SCHEME, STREAMING, stringToSign, TRAILER_SIGNATURE, trailerToSign } from "../../../modules/protocol/signing.js";
+import { SHA256_HEX } from "../../../modules/protocol/ids.js";
+
+export { SCHEME, STREAMING, stringToSign };
 
 defineSchema("device_nonces", `
 CREATE TABLE IF NOT EXISTS device_nonces (
@@ -21,10 +24,7 @@ CREATE TABLE IF NOT EXISTS device_nonces (
 	PRIMARY KEY (device, nonce)
 ) WITHOUT ROWID;`);
 
-export const SCHEME = "IVXS-HMAC-SHA256";
-export const STREAMING = "STREAMING";
-const hex64 = /^[0-9a-f]{64}$/;
-const authPattern = /^IVXS-HMAC-SHA256 Device=([a-z0-9][a-z0-9_-]{0,63}), Time=(\d{1,12}), Nonce=([0-9a-f]{16,64}), Signature=([0-9a-f]{64})$/;
+const header = (name: string) => name.toLowerCase();
 
 export interface DeviceAuth {
 	device: Device;
@@ -33,13 +33,6 @@ export interface DeviceAuth {
 	/** After the body was read whole: throws 401 unless `hashHex` (its SHA-256) is the signed one (or, streamed, the signed trailer's). */
 	verifyTrailers(hashHex: string): void;
 }
-
-/** The string a device signs (§2): six lines joined with "\n". */
-export function stringToSign(method: string, pathAndQuery: string, time: string, nonce: string, bodyHash: string): string {
-	return [SCHEME, method, pathAndQuery, time, nonce, bodyHash].join("\n");
-}
-
-const hmacHex = (key: Buffer, text: string) => createHmac("sha256", key).update(text).digest("hex");
 
 /** Constant-time equality of two hex strings of the same expected length. */
 function sameHex(a: string, b: string): boolean {
@@ -58,19 +51,19 @@ function refuse(ctx: CloudContext, reason: string, message: string, headers: Rec
  * another device's path. The nonce is spent once the signature verifies.
  */
 export function authenticateDevice(ctx: CloudContext, req: IncomingMessage, url: URL, deviceIdFromPath: string): DeviceAuth {
-	const header = req.headers.authorization;
-	if (!header) refuse(ctx, "missing", `missing Authorization header (${SCHEME}, PROTOCOL.md §2)`);
-	const match = authPattern.exec(header!);
-	if (!match) refuse(ctx, "malformed", `malformed Authorization header: expected "${SCHEME} Device=<id>, Time=<unix s>, Nonce=<16..64 hex>, Signature=<64 hex>"`);
-	const [, deviceId, time, nonce, signature] = match!;
-	const bodyHash = req.headers["x-ivxs-content-sha256"];
-	if (typeof bodyHash !== "string" || (bodyHash !== STREAMING && !hex64.test(bodyHash)))
+	const authorization = req.headers.authorization;
+	if (!authorization) refuse(ctx, "missing", `missing Authorization header (${SCHEME}, PROTOCOL.md §2)`);
+	const fields = parseAuthorization(authorization!);
+	if (!fields) refuse(ctx, "malformed", `malformed Authorization header: expected "${SCHEME} Device=<id>, Time=<unix s>, Nonce=<16..64 hex>, Signature=<64 hex>"`);
+	const { device: deviceId, time, nonce, signature } = fields!;
+	const bodyHash = req.headers[header(CONTENT_SHA256)];
+	if (!isBodyHash(bodyHash))
 		refuse(ctx, "malformed", "X-Ivxs-Content-Sha256 must be 64 lowercase hex digits or STREAMING");
 	const nowS = Math.floor(Date.now() / 1000);
 	const skew = ctx.config.signatureSkewS;
 	if (Math.abs(nowS - Number(time)) > skew)
-		refuse(ctx, "stale", `request time ${time} is more than ${skew} s from the cloud's clock (${nowS}); see X-Ivxs-Time`, { "x-ivxs-time": String(nowS) });
-	const device = deviceById(ctx.db, deviceId);
+		refuse(ctx, "stale", `request time ${time} is more than ${skew} s from the cloud's clock (${nowS}); see X-Ivxs-Time`, { [header(CLOUD_TIME)]: String(nowS) });
+	const device = findDevice(ctx.db, deviceId);
 	if (!device || device.disabled) refuse(ctx, "device", `unknown or disabled device ${deviceId}`);
 	const key = deviceSigningKey(device!.secret);
 	const pathAndQuery = req.url ?? url.pathname + url.search;
@@ -93,20 +86,14 @@ export function authenticateDevice(ctx: CloudContext, req: IncomingMessage, url:
 				if (!sameHex(hashHex, bodyHash as string)) refuse(ctx, "body-hash", "body does not match X-Ivxs-Content-Sha256");
 				return;
 			}
-			const trailerHash = req.trailers["x-ivxs-content-sha256"];
-			const trailerSignature = req.trailers["x-ivxs-trailer-signature"];
-			if (typeof trailerHash !== "string" || !hex64.test(trailerHash) || typeof trailerSignature !== "string" || !hex64.test(trailerSignature))
+			const trailerHash = req.trailers[header(CONTENT_SHA256)];
+			const trailerSignature = req.trailers[header(TRAILER_SIGNATURE)];
+			if (typeof trailerHash !== "string" || !SHA256_HEX.test(trailerHash) || typeof trailerSignature !== "string" || !SHA256_HEX.test(trailerSignature))
 				refuse(ctx, "trailer", "streamed body without valid trailers X-Ivxs-Content-Sha256 and X-Ivxs-Trailer-Signature");
 			if (!sameHex(hashHex, trailerHash)) refuse(ctx, "body-hash", "streamed body does not match its X-Ivxs-Content-Sha256 trailer");
-			if (!sameHex(hmacHex(key, `${signature}\n${trailerHash}`), trailerSignature)) refuse(ctx, "trailer", "X-Ivxs-Trailer-Signature does not match");
+			if (!sameHex(hmacHex(key, trailerToSign(signature, trailerHash)), trailerSignature)) refuse(ctx, "trailer", "X-Ivxs-Trailer-Signature does not match");
 		},
 	};
-}
-
-// Per request: statements prepared once (registry's findDevice prepares on every call).
-function deviceById(db: Db, id: string): Device | undefined {
-	const row = statement(db, "SELECT * FROM devices WHERE id = ?").get(id) as (Omit<Device, "disabled"> & { disabled: number }) | undefined;
-	return row && { ...row, disabled: !!row.disabled };
 }
 
 /** Records a nonce; false when the device already used it (and it has not expired). */
@@ -117,8 +104,4 @@ function spendNonce(db: Db, device: string, nonce: string, expires: number): boo
 /** Drops nonces whose requests the time check refuses anyway (a scan a minute: no index to keep up per request). */
 export function purgeNonces(db: Db, now = Date.now()): number {
 	return db.prepare("DELETE FROM device_nonces WHERE expires < ?").run(now).changes;
-}
-
-export function install(ctx: CloudContext): void {
-	ctx.every(60_000, () => void purgeNonces(ctx.db));
 }

@@ -51,7 +51,7 @@ export function install(ctx: CloudContext): void {
 		"x-frame-options": "DENY",
 	};
 	// App files revalidate on every load (an upgraded console is seen at once; a 304 costs little).
-	const add = (route: string, file: StaticFile) => ctx.router.add("GET", route, (req, res) => sendFile(req, res, file));
+	const add = (route: string, file: StaticFile) => ctx.router.add("GET", route, { auth: "none" }, (req, res) => sendFile(req, res, file));
 	let count = 0;
 	for (const [name, path] of walk(folder)) {
 		const type = typeOf(path);

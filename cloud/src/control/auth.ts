@@ -4,10 +4,11 @@
 // time within the accepted skew, the nonce never seen before for this device
 // within twice the skew (kept in the metadata, so instances sharing it share
 // the replay window), the HMAC with the device's signing key.
-import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import { randomBytes, timingSafeEqual } from "node:crypto";
 import type { CloudContext } from "../context.js";
 import { defineSchema, type Db } from "../meta/db.js";
-import { deviceSigningKey } from "../auth/device-keys.js";
+import { deviceSigningKey, hmacSha256 } from "../auth/device-keys.js";
+import { mqttPassword as signedPassword, mqttToSign, parseMqttPassword } from "../../../modules/protocol/signing.js";
 import { findDevice, type Device } from "../devices/registry.js";
 
 defineSchema("mqtt_nonces", `
@@ -19,12 +20,9 @@ CREATE TABLE IF NOT EXISTS mqtt_nonces (
 );
 CREATE INDEX IF NOT EXISTS mqtt_nonces_time ON mqtt_nonces (time);`);
 
-const mac = (secret: string, id: string, timeS: number, nonce: string) =>
-	createHmac("sha256", deviceSigningKey(secret)).update(`MQTT\n${id}\n${timeS}\n${nonce}`).digest("hex");
-
 /** The CONNECT password a device sends (what a camera computes; used by the simulators and tests). */
 export function mqttPassword(id: string, secret: string, timeS = Math.floor(Date.now() / 1000), nonce = randomBytes(16).toString("hex")): string {
-	return `${timeS}:${nonce}:${mac(secret, id, timeS, nonce)}`;
+	return signedPassword(hmacSha256, deviceSigningKey(secret), id, timeS, nonce);
 }
 
 export class DeviceAuthError extends Error {
@@ -37,12 +35,12 @@ export function checkMqttPassword(ctx: CloudContext, clientId: string, username:
 	const device = findDevice(ctx.db, clientId);
 	if (!device) throw new DeviceAuthError("unknown device");
 	if (device.disabled) throw new DeviceAuthError("device disabled");
-	const match = /^(\d{1,12}):([0-9a-f]{16,64}):([0-9a-f]{64})$/.exec(password);
-	if (!match) throw new DeviceAuthError("password is not <unix s>:<nonce hex>:<hmac hex>");
-	const [, time, nonce, signature] = match;
+	const fields = parseMqttPassword(password);
+	if (!fields) throw new DeviceAuthError("password is not <unix s>:<nonce hex>:<hmac hex>");
+	const { time, nonce, signature } = fields;
 	const skewS = ctx.config.signatureSkewS;
 	if (Math.abs(Number(time) - now / 1000) > skewS) throw new DeviceAuthError(`time ${time} is more than ${skewS} s from the cloud's clock`);
-	const want = Buffer.from(mac(device.secret, device.id, Number(time), nonce), "hex");
+	const want = Buffer.from(hmacSha256(deviceSigningKey(device.secret), mqttToSign(device.id, Number(time), nonce)) as Uint8Array);
 	if (!timingSafeEqual(want, Buffer.from(signature, "hex"))) throw new DeviceAuthError("signature does not match");
 	if (!rememberNonce(ctx.db, device.id, nonce, now, skewS)) throw new DeviceAuthError("nonce already used (replay)");
 	return device;

@@ -14,8 +14,6 @@ const createBroker = (aedes as unknown as { createBroker: typeof import("aedes")
 export interface EmbeddedBroker {
 	bus: ControlBus;
 	take(socket: Socket): void;
-	/** Closes a device's connection (the device was removed or disabled). */
-	disconnect(device: string): void;
 	connections(): number;
 	close(): Promise<void>;
 }
@@ -53,7 +51,11 @@ export function startEmbeddedBroker(ctx: CloudContext): EmbeddedBroker {
 	};
 	broker.on("clientError", (client, error) => ctx.log.debug({ device: client.id, err: error }, "MQTT client error"));
 	broker.on("connectionError", (client, error) => ctx.log.debug({ device: client.id, err: error }, "MQTT connection error"));
+	const clients = (broker as unknown as { clients: Record<string, { close(): void }> }).clients;
 	const bus: ControlBus = {
+		// This instance is the broker: it is up as long as the service is.
+		connected: () => true,
+		disconnect: (device) => clients[device]?.close(),
 		publish: (topic, payload, options = {}) => new Promise((resolve, reject) => broker.publish({
 			cmd: "publish", topic, payload: typeof payload === "string" ? Buffer.from(payload) : payload,
 			qos: options.qos ?? 1, retain: options.retain ?? false, dup: false,
@@ -68,7 +70,6 @@ export function startEmbeddedBroker(ctx: CloudContext): EmbeddedBroker {
 			done();
 		}, resolve)),
 	};
-	const clients = (broker as unknown as { clients: Record<string, { close(): void }> }).clients;
 	return {
 		bus,
 		take: (socket) => {
@@ -77,7 +78,6 @@ export function startEmbeddedBroker(ctx: CloudContext): EmbeddedBroker {
 			// CONNECT is already buffered, and aedes reads only on the next 'readable'.
 			if (socket.readableLength > 0) socket.emit("readable");
 		},
-		disconnect: (device) => clients[device]?.close(),
 		connections: () => broker.connectedClients,
 		close: () => new Promise((resolve) => broker.close(() => resolve())),
 	};

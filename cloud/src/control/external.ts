@@ -10,7 +10,6 @@ import { topicMatches } from "./topics.js";
 
 export interface ExternalBroker {
 	bus: ControlBus;
-	connected(): boolean;
 	close(): Promise<void>;
 }
 
@@ -54,6 +53,9 @@ export async function connectExternalBroker(ctx: CloudContext, onReconnect: () =
 		onReconnect().catch((error) => ctx.log.error({ err: error }, "republishing after a reconnection failed"));
 	});
 	const bus: ControlBus = {
+		connected: () => client.connected,
+		// Device connections are the broker's (a removed device's credentials stop working there).
+		disconnect: () => {},
 		// Refused at once while the broker is away (mqtt.js would queue it and the
 		// caller — an HTTP request — would wait for the broker to come back).
 		publish: (topic, payload, options = {}) => new Promise((resolve, reject) => {
@@ -67,7 +69,6 @@ export async function connectExternalBroker(ctx: CloudContext, onReconnect: () =
 	};
 	return {
 		bus,
-		connected: () => client.connected,
 		close: () => new Promise((resolve) => client.end(false, {}, () => resolve())),
 	};
 }

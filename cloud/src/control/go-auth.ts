@@ -7,8 +7,9 @@
 // Parameters as JSON or as a form (go-auth's http_params_mode); the answer is
 // 200 {"Ok":true} or 403 {"Ok":false,"Error":…}, which suits both its "status"
 // and "json" response modes. The service's own client (the credentials in
-// config.mqtt) is the superuser.
-import type { IncomingMessage } from "node:http";
+// config.mqtt) is the superuser. The routes' access rule is "none": the
+// credentials they check are in the body (the broker asks on a device's behalf).
+import type { IncomingMessage, ServerResponse } from "node:http";
 import type { CloudContext } from "../context.js";
 import { readBody, readJson, sendJson } from "../http/router.js";
 import { findDevice } from "../devices/registry.js";
@@ -31,10 +32,10 @@ export function installGoAuth(ctx: CloudContext): void {
 	const serviceUser = decodeURIComponent(service.username), servicePassword = decodeURIComponent(service.password);
 	const isService = (username?: string, password?: string) =>
 		!!serviceUser && username === serviceUser && (password === undefined || (!!servicePassword && password === servicePassword));
-	const answer = (res: Parameters<Parameters<typeof ctx.router.add>[2]>[1], ok: boolean, error = "not authorized") =>
+	const answer = (res: ServerResponse, ok: boolean, error = "not authorized") =>
 		sendJson(res, ok ? 200 : 403, ok ? { Ok: true, Error: "" } : { Ok: false, Error: error });
 
-	ctx.router.add("POST", "/v1/mqtt/auth/user", async (req, res) => {
+	ctx.router.add("POST", "/v1/mqtt/auth/user", { auth: "none" }, async (req, res) => {
 		const { username, password = "", clientid } = await params(req);
 		if (isService(username, password)) return answer(res, true);
 		try {
@@ -49,12 +50,12 @@ export function installGoAuth(ctx: CloudContext): void {
 		}
 	});
 
-	ctx.router.add("POST", "/v1/mqtt/auth/superuser", async (req, res) => {
+	ctx.router.add("POST", "/v1/mqtt/auth/superuser", { auth: "none" }, async (req, res) => {
 		const { username } = await params(req);
 		answer(res, isService(username));
 	});
 
-	ctx.router.add("POST", "/v1/mqtt/auth/acl", async (req, res) => {
+	ctx.router.add("POST", "/v1/mqtt/auth/acl", { auth: "none" }, async (req, res) => {
 		const { username, clientid, topic = "", acc } = await params(req);
 		if (isService(username)) return answer(res, true);
 		const device = username ? findDevice(ctx.db, username) : undefined;

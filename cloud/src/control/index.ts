@@ -5,25 +5,12 @@ import type { CloudContext } from "../context.js";
 import { startEmbeddedBroker } from "./embedded.js";
 import { connectExternalBroker } from "./external.js";
 import { installGoAuth } from "./go-auth.js";
-import { followPresence, onlineCount } from "./presence.js";
-import { publishPlan, readPlan } from "./plans.js";
-
-const disconnectors = new WeakMap<CloudContext, (device: string) => void>();
-const connectedChecks = new WeakMap<CloudContext, () => boolean>();
-
-/** Whether the control channel can reach devices now (the embedded broker is up, or the external one connected). */
-export function controlConnected(ctx: CloudContext): boolean {
-	return connectedChecks.get(ctx)?.() ?? false;
-}
-
-/** Cuts a device's control connection, when this instance holds it (embedded broker). */
-export function disconnectDevice(ctx: CloudContext, device: string): void {
-	disconnectors.get(ctx)?.(device);
-}
+import { allOffline as markAllOffline, followPresence, onlineCount } from "./presence.js";
+import { plannedDevices, publishPlan, readPlan } from "./plans.js";
 
 /** Publishes every stored plan again, each read just before it is sent. */
 async function republishPlans(ctx: CloudContext): Promise<void> {
-	for (const { device } of ctx.db.prepare("SELECT device FROM plans ORDER BY device").all() as { device: string }[]) {
+	for (const device of plannedDevices(ctx.db)) {
 		const plan = readPlan(ctx.db, device);
 		if (plan) await publishPlan(ctx, device, plan);
 	}
@@ -36,10 +23,8 @@ export async function install(ctx: CloudContext): Promise<void> {
 		ctx.bus = broker.bus;
 		ctx.mqttSocket = broker.take;
 		connections = broker.connections;
-		disconnectors.set(ctx, broker.disconnect);
-		connectedChecks.set(ctx, () => true);
 		// This instance is the broker: nobody is connected before it starts or after it stops.
-		const allOffline = () => void ctx.db.prepare("UPDATE presence SET online = 0, since = ? WHERE online = 1").run(Date.now());
+		const allOffline = () => markAllOffline(ctx.db, Date.now());
 		allOffline();
 		ctx.onStop(async () => {
 			await broker.close();
@@ -51,8 +36,7 @@ export async function install(ctx: CloudContext): Promise<void> {
 	else {
 		const broker = await connectExternalBroker(ctx, () => republishPlans(ctx));
 		ctx.bus = broker.bus;
-		connections = () => (broker.connected() ? 1 : 0);
-		connectedChecks.set(ctx, broker.connected);
+		connections = () => (broker.bus.connected() ? 1 : 0);
 		ctx.onStop(() => broker.close());
 		installGoAuth(ctx);
 	}

@@ -5,7 +5,9 @@
 // messages come from the devices: every field is checked, nothing is trusted.
 import type { CloudContext } from "../context.js";
 import { findDevice, type Device } from "../devices/registry.js";
-import { parseTopic } from "./topics.js";
+import { everyDevice, parseTopic } from "./topics.js";
+import type { TopicKind } from "../../../modules/protocol/topics.js";
+import { isChannel } from "../../../modules/protocol/ids.js";
 
 /** Largest message accepted (the protocol's are ~100 bytes). */
 export const maxMessageBytes = 4096;
@@ -24,8 +26,7 @@ export const plausibleTime = (time: unknown, now: number): time is number =>
 	Number.isSafeInteger(time) && (time as number) >= minTime && (time as number) <= now + maxFutureMs;
 
 /** Whether `channel` is one of the device's channel numbers. */
-export const isChannelOf = (device: Device, channel: unknown): channel is number =>
-	Number.isInteger(channel) && (channel as number) >= 0 && (channel as number) < device.channels;
+export const isChannelOf = (device: Device, channel: unknown): channel is number => isChannel(channel, device.channels);
 
 /**
  * The device and the JSON object of a message on `ivxs/<device>/<kind>`, or
@@ -55,10 +56,10 @@ export function deviceMessage(ctx: CloudContext, kind: string, topic: string, pa
  * was new and stored). Counts what is stored in `ivxs_<kind>s_total` and what
  * is refused in `ivxs_<kind>s_refused_total`, and logs each refusal.
  */
-export async function receiveDeviceMessages(ctx: CloudContext, kind: string, help: { stored: string; refused: string },
+export async function receiveDeviceMessages(ctx: CloudContext, kind: TopicKind, help: { stored: string; refused: string },
 	record: (topic: string, payload: Buffer) => boolean): Promise<void> {
 	if (!ctx.bus) return void ctx.log.warn(`no control bus: camera ${kind}s are not received`);
-	await ctx.bus.subscribe(`ivxs/+/${kind}`, (topic, payload) => {
+	await ctx.bus.subscribe(everyDevice(kind), (topic, payload) => {
 		try {
 			if (record(topic, payload)) ctx.metrics.inc(`ivxs_${kind}s_total`, help.stored);
 		}

@@ -6,6 +6,7 @@ import { defineSchema, type Db } from "../meta/db.js";
 import { HttpError } from "../http/router.js";
 import { findDevice } from "../devices/registry.js";
 import { topicOf } from "./topics.js";
+import { applyPlan, defaultPlan as protocolDefault, PlanError, type Plan } from "../../../modules/protocol/plan.js";
 
 defineSchema("plans", `
 CREATE TABLE IF NOT EXISTS plans (
@@ -15,65 +16,24 @@ CREATE TABLE IF NOT EXISTS plans (
 	updated INTEGER NOT NULL
 );`);
 
-export type Mode = "none" | "continuous" | "event";
+export type { Plan, PlanMode as Mode } from "../../../modules/protocol/plan.js";
 
-export interface Plan {
-	v: 1;
-	rev: number;
-	mode: Mode;
-	/** SPEC §1 onStart (true) / onStop (false): whether the camera uploads now. */
-	push: boolean;
-	preRollS: number;
-	postRollS: number;
-	maxClipS: number;
-	retentionDays: number;
-	segmentS: number;
-	snapshotIntervalS: number;
-	channels: number[];
-}
-
-export const defaultPlan = (channels: number): Omit<Plan, "rev"> => ({
-	v: 1, mode: "continuous", push: true, preRollS: 5, postRollS: 10, maxClipS: 300, retentionDays: 7,
-	segmentS: 2, snapshotIntervalS: 300, channels: Array.from({ length: channels }, (_, i) => i),
-});
-
-const ranges: Record<string, [number, number]> = {
-	preRollS: [0, 60], postRollS: [0, 600], maxClipS: [1, 3600], retentionDays: [1, 3650], segmentS: [1, 10], snapshotIntervalS: [60, 86400],
-};
-const editable = new Set([...Object.keys(ranges), "mode", "push", "channels", "rev", "v"]);
+/** A new device's plan: all its channels (the schema and defaults are the protocol's). */
+export const defaultPlan = (channels: number): Omit<Plan, "rev"> => protocolDefault(channels);
 
 /**
  * A plan from `current` with `change` applied (a partial plan: the keys it
- * names), checked; throws HttpError 400 saying what is wrong. `push` follows
- * the mode (continuous pushes; none and event wait) unless given.
+ * names), checked by the protocol's one validator; a refusal is a 400 saying
+ * what is wrong. `push` follows the mode (continuous pushes; none and event wait) unless given.
  */
 export function mergePlan(current: Omit<Plan, "rev">, change: Record<string, unknown>, deviceChannels: number): Omit<Plan, "rev"> {
-	for (const key of Object.keys(change)) if (!editable.has(key)) throw new HttpError(400, `unknown plan field "${key}"`);
-	if (change.v !== undefined && change.v !== 1) throw new HttpError(400, "plan version v must be 1");
-	const plan = { ...current };
-	if (change.mode !== undefined) {
-		if (change.mode !== "none" && change.mode !== "continuous" && change.mode !== "event") throw new HttpError(400, "mode must be none, continuous or event");
-		plan.mode = change.mode;
-		plan.push = change.mode === "continuous";
+	try {
+		return applyPlan(current, change, { channels: deviceChannels, strict: true });
 	}
-	if (change.push !== undefined) {
-		if (typeof change.push !== "boolean") throw new HttpError(400, "push must be true or false");
-		plan.push = change.push;
+	catch (error) {
+		if (error instanceof PlanError) throw new HttpError(400, error.message);
+		throw error;
 	}
-	for (const [key, [min, max]] of Object.entries(ranges)) {
-		const value = change[key];
-		if (value === undefined) continue;
-		if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) throw new HttpError(400, `${key} must be an integer in ${min}..${max}`);
-		(plan as Record<string, unknown>)[key] = value;
-	}
-	if (change.channels !== undefined) {
-		const channels = change.channels;
-		if (!Array.isArray(channels) || channels.some((c) => !Number.isInteger(c) || c < 0 || c >= deviceChannels) || new Set(channels).size !== channels.length)
-			throw new HttpError(400, `channels must be distinct channel numbers in 0..${deviceChannels - 1}`);
-		plan.channels = [...channels].sort((a, b) => a - b);
-	}
-	if (plan.maxClipS < plan.preRollS + plan.postRollS) throw new HttpError(400, "maxClipS must be at least preRollS + postRollS");
-	return plan;
 }
 
 export function readPlan(db: Db, device: string): Plan | undefined {
@@ -119,8 +79,17 @@ export async function ensurePlan(ctx: CloudContext, device: string): Promise<Pla
 	return plan;
 }
 
+/** The devices that have a stored plan. */
+export function plannedDevices(db: Db): string[] {
+	return (db.prepare("SELECT device FROM plans ORDER BY device").all() as { device: string }[]).map((row) => row.device);
+}
+
+export function deletePlan(db: Db, device: string): void {
+	db.prepare("DELETE FROM plans WHERE device = ?").run(device);
+}
+
 /** The device is gone: its retained plan is cleared (an empty retained message). */
 export async function forgetPlan(ctx: CloudContext, device: string): Promise<void> {
-	ctx.db.prepare("DELETE FROM plans WHERE device = ?").run(device);
+	deletePlan(ctx.db, device);
 	await ctx.bus?.publish(topicOf(device, "plan"), "", { retain: true, qos: 1 });
 }

@@ -5,7 +5,7 @@ import type { CloudContext } from "../context.js";
 import { defineSchema, type Db } from "../meta/db.js";
 import { findDevice } from "../devices/registry.js";
 import { ensurePlan } from "./plans.js";
-import { parseTopic } from "./topics.js";
+import { everyDevice, parseTopic } from "./topics.js";
 
 defineSchema("presence", `
 CREATE TABLE IF NOT EXISTS presence (
@@ -38,7 +38,7 @@ const json = (payload: Buffer): Record<string, unknown> | undefined => {
 
 export async function followPresence(ctx: CloudContext): Promise<void> {
 	const bus = ctx.bus!;
-	await bus.subscribe("ivxs/+/presence", (topic, payload) => {
+	await bus.subscribe(everyDevice("presence"), (topic, payload) => {
 		const device = parseTopic(topic)?.device;
 		if (!device || !payload.length) return;
 		const message = json(payload);
@@ -53,7 +53,7 @@ export async function followPresence(ctx: CloudContext): Promise<void> {
 		// A device added from the CLI gets its default plan when it first shows up.
 		if (message.online) ensurePlan(ctx, device).catch((error) => ctx.log.error({ err: error, device }, "default plan not published"));
 	});
-	await bus.subscribe("ivxs/+/status", (topic, payload) => {
+	await bus.subscribe(everyDevice("status"), (topic, payload) => {
 		const device = parseTopic(topic)?.device;
 		if (!device || !payload.length || payload.length > 16384) return;
 		const message = json(payload);
@@ -61,6 +61,11 @@ export async function followPresence(ctx: CloudContext): Promise<void> {
 		ctx.db.prepare(`INSERT INTO presence (device, online, since, status) VALUES (?, 1, ?, ?)
 			ON CONFLICT (device) DO UPDATE SET status = excluded.status`).run(device, Date.now(), JSON.stringify(message));
 	});
+}
+
+/** Every device offline since `now` (the embedded broker starts or stops: nobody is connected). */
+export function allOffline(db: Db, now: number): void {
+	db.prepare("UPDATE presence SET online = 0, since = ? WHERE online = 1").run(now);
 }
 
 export function forgetPresence(db: Db, device: string): void {

@@ -4,6 +4,7 @@ import { openDatabase } from "../meta/db.js";
 import { addDevice, DeviceError, listDevices, removeDevice } from "./registry.js";
 import { forgetDevice } from "../users/store.js";
 import { forgetPresence } from "../control/presence.js";
+import { deletePlan } from "../control/plans.js";
 
 export const device: Command = {
 	usage: "add <id> [--name NAME] [--channels N] | list | remove <id>",
@@ -35,7 +36,7 @@ export const device: Command = {
 				// The retained plan on the broker stays until the next plan: only a running cloud can clear it.
 				forgetDevice(db, id);
 				forgetPresence(db, id);
-				db.prepare("DELETE FROM plans WHERE device = ?").run(id);
+				deletePlan(db, id);
 				return 0;
 			}
 			console.error(`usage: npm run cloud -- device ${device.usage}`);

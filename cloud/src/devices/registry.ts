@@ -2,7 +2,8 @@
 // cloud derives the signing and ticket keys from it) and shown only once, when
 // the device is added.
 import { randomBytes } from "node:crypto";
-import { defineSchema, type Db } from "../meta/db.js";
+import { defineSchema, statement, type Db } from "../meta/db.js";
+import { DEVICE_ID, isDeviceId, isSecret, MAX_CHANNELS, SECRET_LENGTH } from "../../../modules/protocol/ids.js";
 
 defineSchema("devices", `
 CREATE TABLE IF NOT EXISTS devices (
@@ -27,16 +28,14 @@ export class DeviceError extends Error {
 	override name = "DeviceError";
 }
 
-export const deviceIdPattern = /^[a-z0-9][a-z0-9_-]{0,63}$/;
-export const maxChannels = 64;
 
 export function addDevice(db: Db, options: { id: string; name?: string; channels?: number; secret?: string }): Device {
 	const { id, name = options.id, channels = 1 } = options;
-	if (typeof id !== "string" || !deviceIdPattern.test(id)) throw new DeviceError(`device id must match ${deviceIdPattern.source}`);
+	if (!isDeviceId(id)) throw new DeviceError(`device id must match ${DEVICE_ID.source}`);
 	if (typeof name !== "string" || name.length < 1 || name.length > 128) throw new DeviceError("device name must be 1..128 characters");
-	if (!Number.isInteger(channels) || channels < 1 || channels > maxChannels) throw new DeviceError(`channels must be 1..${maxChannels}`);
+	if (!Number.isInteger(channels) || channels < 1 || channels > MAX_CHANNELS) throw new DeviceError(`channels must be 1..${MAX_CHANNELS}`);
 	const secret = options.secret ?? randomBytes(24).toString("base64url");
-	if (typeof secret !== "string" || secret.length < 32 || secret.length > 256) throw new DeviceError("secret must be 32..256 characters");
+	if (!isSecret(secret)) throw new DeviceError(`secret must be ${SECRET_LENGTH.min}..${SECRET_LENGTH.max} characters`);
 	const device = { id, secret, name, channels, created: Date.now(), disabled: false };
 	const result = db.prepare("INSERT OR IGNORE INTO devices (id, secret, name, channels, created) VALUES (?, ?, ?, ?, ?)").run(id, secret, name, channels, device.created);
 	if (result.changes === 0) throw new DeviceError(`device ${id} already exists`);
@@ -45,8 +44,9 @@ export function addDevice(db: Db, options: { id: string; name?: string; channels
 
 const fromRow = (row: any): Device => ({ ...row, disabled: !!row.disabled });
 
+// Per request (every device request and viewer check): prepared once.
 export function findDevice(db: Db, id: string): Device | undefined {
-	const row = db.prepare("SELECT * FROM devices WHERE id = ?").get(id);
+	const row = statement(db, "SELECT * FROM devices WHERE id = ?").get(id);
 	return row ? fromRow(row) : undefined;
 }
 

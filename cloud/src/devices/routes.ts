@@ -7,24 +7,18 @@
 //   PUT    /v1/devices/:id/plan     a partial plan; stored as rev+1 and published retained
 import type { CloudContext } from "../context.js";
 import { HttpError, readJson, sendJson } from "../http/router.js";
-import { requireAdmin, requireDeviceAccess, viewerOf, type Viewer } from "../users/access.js";
+import type { Viewer } from "../users/access.js";
 import { forgetDevice } from "../users/store.js";
 import { signUrl } from "../auth/signed-url.js";
-import { disconnectDevice } from "../control/index.js";
 import { ensurePlan, forgetPlan, mergePlan, publishPlan, readPlan, writePlan, defaultPlan } from "../control/plans.js";
 import { forgetPresence, presenceOf } from "../control/presence.js";
+import { latestOfDevice } from "../snapshots/store.js";
+import { grantedDevices } from "../users/store.js";
 import { addDevice, DeviceError, findDevice, listDevices, removeDevice, type Device } from "./registry.js";
-
-function hasTable(ctx: CloudContext, name: string): boolean {
-	return !!ctx.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name);
-}
 
 function describe(ctx: CloudContext, device: Device, viewer: Viewer) {
 	const presence = presenceOf(ctx.db, device.id);
-	// The snapshots table belongs to the snapshots part; without it there is no snapshot to show.
-	const snapshot = hasTable(ctx, "snapshots")
-		? ctx.db.prepare("SELECT channel, time_ms FROM snapshots WHERE device = ? AND deleted IS NULL ORDER BY time_ms DESC LIMIT 1").get(device.id) as { channel: number; time_ms: number } | undefined
-		: undefined;
+	const snapshot = latestOfDevice(ctx.db, device.id);
 	return {
 		id: device.id, name: device.name, channels: device.channels, created: device.created, disabled: device.disabled,
 		online: presence?.online ?? false, since: presence?.since ?? null, status: presence?.status ?? null,
@@ -36,24 +30,20 @@ function describe(ctx: CloudContext, device: Device, viewer: Viewer) {
 
 function visibleDevices(ctx: CloudContext, viewer: Viewer): Device[] {
 	if (viewer.admin) return listDevices(ctx.db);
-	return (ctx.db.prepare("SELECT device FROM grants WHERE user = ? ORDER BY device").all(viewer.user) as { device: string }[])
-		.map(({ device }) => findDevice(ctx.db, device)).filter((device): device is Device => !!device);
+	return grantedDevices(ctx.db, viewer.user)
+		.map((device) => findDevice(ctx.db, device)).filter((device): device is Device => !!device);
 }
 
 export function install(ctx: CloudContext): void {
-	ctx.router.add("GET", "/v1/devices", (req, res, _params, url) => {
-		const viewer = viewerOf(ctx, req, url);
+	ctx.router.add("GET", "/v1/devices", { auth: "user" }, (_req, res, _params, _url, { viewer }) => {
 		sendJson(res, 200, { devices: visibleDevices(ctx, viewer).map((device) => describe(ctx, device, viewer)) });
 	});
 
-	ctx.router.add("GET", "/v1/devices/:id", (req, res, params, url) => {
-		const viewer = viewerOf(ctx, req, url);
-		sendJson(res, 200, describe(ctx, requireDeviceAccess(ctx, viewer, params.id), viewer));
+	ctx.router.add("GET", "/v1/devices/:id", { auth: "user", device: "id" }, (_req, res, _params, _url, { viewer, device }) => {
+		sendJson(res, 200, describe(ctx, device, viewer));
 	});
 
-	ctx.router.add("POST", "/v1/devices", async (req, res, _params, url) => {
-		const viewer = viewerOf(ctx, req, url);
-		requireAdmin(viewer);
+	ctx.router.add("POST", "/v1/devices", { auth: "admin" }, async (req, res, _params, _url, { viewer }) => {
 		const body = await readJson(req, 4096);
 		for (const key of Object.keys(body)) if (!["id", "name", "channels"].includes(key)) throw new HttpError(400, `unknown device field "${key}"`);
 		let device: Device;
@@ -69,26 +59,21 @@ export function install(ctx: CloudContext): void {
 		sendJson(res, 201, { ...describe(ctx, device, viewer), secret: device.secret }, { location: `/v1/devices/${device.id}` });
 	});
 
-	ctx.router.add("DELETE", "/v1/devices/:id", async (req, res, params, url) => {
-		const viewer = viewerOf(ctx, req, url);
-		requireAdmin(viewer);
-		requireDeviceAccess(ctx, viewer, params.id);
+	ctx.router.add("DELETE", "/v1/devices/:id", { auth: "admin", device: "id" }, async (_req, res, params) => {
 		removeDevice(ctx.db, params.id);
 		forgetDevice(ctx.db, params.id);
 		forgetPresence(ctx.db, params.id);
 		await forgetPlan(ctx, params.id).catch((error) => ctx.log.warn({ err: error, device: params.id }, "retained plan not cleared"));
-		disconnectDevice(ctx, params.id);
+		ctx.bus?.disconnect(params.id);
 		ctx.log.info({ device: params.id }, "device removed");
 		res.writeHead(204).end();
 	});
 
-	ctx.router.add("GET", "/v1/devices/:id/plan", (req, res, params, url) => {
-		const device = requireDeviceAccess(ctx, viewerOf(ctx, req, url), params.id);
+	ctx.router.add("GET", "/v1/devices/:id/plan", { auth: "user", device: "id" }, (_req, res, _params, _url, { device }) => {
 		sendJson(res, 200, readPlan(ctx.db, device.id) ?? { ...defaultPlan(device.channels), rev: 0 });
 	});
 
-	ctx.router.add("PUT", "/v1/devices/:id/plan", async (req, res, params, url) => {
-		const device = requireDeviceAccess(ctx, viewerOf(ctx, req, url), params.id);
+	ctx.router.add("PUT", "/v1/devices/:id/plan", { auth: "user", device: "id" }, async (req, res, _params, _url, { device }) => {
 		const change = await readJson(req, 4096);
 		if (change.rev !== undefined && (!Number.isInteger(change.rev) || (change.rev as number) < 0)) throw new HttpError(400, "rev must be a non-negative integer");
 		const current = readPlan(ctx.db, device.id) ?? { ...defaultPlan(device.channels), rev: 0 };

@@ -10,8 +10,8 @@ import type { Device } from "../devices/registry.js";
 import { defaultPlan, readPlan } from "../control/plans.js";
 import { deviceMessage, isChannelOf, MessageRefused, plausibleTime, receiveDeviceMessages } from "../control/messages.js";
 import { signUrl } from "../auth/signed-url.js";
-import { deviceListQuery } from "../playback/access.js";
-import { iso } from "../playback/params.js";
+import { deviceListParams } from "../devices/channels.js";
+import { iso } from "../http/params.js";
 
 defineSchema("events", `
 CREATE TABLE IF NOT EXISTS events (
@@ -68,8 +68,8 @@ export async function install(ctx: CloudContext): Promise<void> {
 		stored: "Camera events stored", refused: "Camera event messages refused (malformed, unknown device, out of range)",
 	}, (topic, payload) => recordEvent(ctx, topic, payload));
 
-	ctx.router.add("GET", "/v1/devices/:device/events", async (req, res, params, url) => {
-		const { viewer, device, start, end, channel, limit } = deviceListQuery(ctx, req, url, params);
+	ctx.router.add("GET", "/v1/devices/:device/events", { auth: "user", device: "device" }, async (_req, res, _params, url, { viewer, device }) => {
+		const { start, end, channel, limit } = deviceListParams(url, device);
 		const rows = ctx.db.prepare(`SELECT channel, id, time_ms, bits FROM events WHERE device = ? AND time_ms >= ? AND time_ms < ?
 			${channel === undefined ? "" : "AND channel = ?"} ORDER BY time_ms, id LIMIT ?`)
 			.all(...[device.id, start, end, ...(channel === undefined ? [] : [channel]), limit + 1]) as { channel: number; id: string; time_ms: number; bits: number }[];

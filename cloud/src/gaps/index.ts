@@ -9,8 +9,8 @@ import type { CloudContext } from "../context.js";
 import { defineSchema } from "../meta/db.js";
 import { sendJson } from "../http/router.js";
 import { deviceMessage, isChannelOf, MessageRefused, plausibleTime, receiveDeviceMessages } from "../control/messages.js";
-import { deviceListQuery } from "../playback/access.js";
-import { iso } from "../playback/params.js";
+import { deviceListParams } from "../devices/channels.js";
+import { iso } from "../http/params.js";
 
 defineSchema("gaps", `
 CREATE TABLE IF NOT EXISTS gaps (
@@ -56,8 +56,8 @@ export async function install(ctx: CloudContext): Promise<void> {
 	}, (topic, payload) => recordGap(ctx, topic, payload));
 
 	// The gaps that overlap [start, end): a gap is [from, to], both ends included.
-	ctx.router.add("GET", "/v1/devices/:device/gaps", async (req, res, params, url) => {
-		const { device, start, end, channel, limit } = deviceListQuery(ctx, req, url, params);
+	ctx.router.add("GET", "/v1/devices/:device/gaps", { auth: "user", device: "device" }, async (_req, res, _params, url, { device }) => {
+		const { start, end, channel, limit } = deviceListParams(url, device);
 		const rows = ctx.db.prepare(`SELECT channel, from_ms, to_ms, frames, reason FROM gaps WHERE device = ? AND to_ms >= ? AND from_ms < ?
 			${channel === undefined ? "" : "AND channel = ?"} ORDER BY from_ms, channel, to_ms, reason LIMIT ?`)
 			.all(...[device.id, start, end, ...(channel === undefined ? [] : [channel]), limit + 1]) as

@@ -1,13 +1,50 @@
-// A small router over node:http: routes are "METHOD /path/:param" patterns;
-// handlers get the request, the response and the decoded params. Bodies are
-// read by the handler (ingest streams them; JSON goes through `readJson`, with
-// a size limit). Any HttpError becomes a 4xx/5xx with a JSON `{ error }` body;
+// A small router over node:http: routes are "METHOD /path/:param" patterns,
+// each declared with its access rule (who may call it), which the router
+// checks before the handler runs; handlers get the request, the response, the
+// decoded params, the URL and who the rule let in. Bodies are read by the
+// handler (ingest streams them; JSON goes through `readJson`, with a size
+// limit). Any HttpError becomes a 4xx/5xx with a JSON `{ error }` body;
 // anything else is logged and answered 500 without details.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Logger } from "pino";
 
 export type Params = Record<string, string>;
-export type Handler = (req: IncomingMessage, res: ServerResponse, params: Params, url: URL) => Promise<void> | void;
+
+/**
+ * Who may call a route, declared with it and checked before its handler:
+ *   none    anyone (sign-in, health, the console's files, the broker's own questions)
+ *   user    a signed-in user: a session cookie, an API token, or a signed URL of this path
+ *   admin   the same, and an admin
+ *   device  a device request signed per PROTOCOL.md §2
+ * `device` names the path parameter that holds a device id: for user and
+ * admin, a device the user must be granted (404 unknown, 403 not granted); for
+ * device, the device that must have signed the request (403 for another).
+ */
+export type Access =
+	| { readonly auth: "none" }
+	| { readonly auth: "user" | "admin"; readonly device?: string }
+	| { readonly auth: "device"; readonly device: string };
+
+export const accessKinds = ["none", "user", "admin", "device"] as const;
+
+/** The types of who the rules let in; the service names its own (context.ts). */
+export interface Callers {
+	viewer: unknown;
+	device: unknown;
+	deviceRequest: unknown;
+}
+
+/** What a handler is given about its caller, by its route's rule. */
+export type CallerOf<C extends Callers, A extends Access> =
+	A extends { auth: "device" } ? C["deviceRequest"]
+	: A extends { auth: "user" | "admin"; device: string } ? { viewer: C["viewer"]; device: C["device"] }
+	: A extends { auth: "user" | "admin" } ? { viewer: C["viewer"] }
+	: Record<string, never>;
+
+export type Handler<Caller = unknown> = (req: IncomingMessage, res: ServerResponse, params: Params, url: URL, caller: Caller) => Promise<void> | void;
+
+/** Checks a request against its route's rule (never "none"); returns what the handler gets as its caller, or throws an HttpError. */
+export type Gate = (req: IncomingMessage, url: URL, params: Params, access: Access) => unknown;
 
 export class HttpError extends Error {
 	override name = "HttpError";
@@ -18,21 +55,39 @@ export class HttpError extends Error {
 
 interface Route {
 	method: string;
+	pattern: string;
 	parts: string[];
-	handler: Handler;
+	access: Access;
+	handler: Handler<any>;
+	failed?: (error: unknown) => void;
 }
 
 const paramValue = /^[A-Za-z0-9._~-]{1,128}$/;
 
-export class Router {
+export class Router<C extends Callers = Callers> {
 	#routes: Route[] = [];
+	readonly #gate: Gate;
 
-	add(method: string, pattern: string, handler: Handler): void {
-		this.#routes.push({ method, parts: pattern.split("/").filter(Boolean), handler });
+	constructor(gate: Gate) {
+		this.#gate = gate;
+	}
+
+	/** Adds a route; `failed` sees every error of its requests, refusals by its rule included (for the part's metrics). */
+	add<const A extends Access>(method: string, pattern: string, access: A, handler: Handler<CallerOf<C, A>>, failed?: (error: unknown) => void): void {
+		const parts = pattern.split("/").filter(Boolean);
+		if (!accessKinds.includes(access.auth)) throw new Error(`${method} ${pattern}: unknown access rule ${JSON.stringify(access)}`);
+		if ("device" in access && access.device !== undefined && !parts.includes(`:${access.device}`))
+			throw new Error(`${method} ${pattern}: its access rule names a parameter :${access.device} the path does not have`);
+		this.#routes.push({ method, pattern, parts, access, handler, failed });
+	}
+
+	/** Every route with its rule, in the order added. */
+	routes(): { method: string; pattern: string; access: Access }[] {
+		return this.#routes.map(({ method, pattern, access }) => ({ method, pattern, access }));
 	}
 
 	/** Finds the route; a path that matches with another method is a 405. */
-	match(method: string, pathname: string): { handler: Handler; params: Params } | { status: 404 | 405 } {
+	match(method: string, pathname: string): { route: Route; params: Params } | { status: 404 | 405 } {
 		const parts = pathname.split("/").filter(Boolean);
 		let methodMismatch = false;
 		for (const route of this.#routes) {
@@ -62,7 +117,7 @@ export class Router {
 				methodMismatch = true;
 				continue;
 			}
-			return { handler: route.handler, params };
+			return { route, params };
 		}
 		return { status: methodMismatch ? 405 : 404 };
 	}
@@ -80,10 +135,13 @@ export class Router {
 			req.resume();
 			return sendError(res, new HttpError(found.status, found.status === 404 ? `no such endpoint ${url.pathname}` : `method ${req.method} not allowed on ${url.pathname}`));
 		}
+		const { route, params } = found;
 		try {
-			await found.handler(req, res, found.params, url);
+			const caller = route.access.auth === "none" ? {} : await this.#gate(req, url, params, route.access);
+			await route.handler(req, res, params, url, caller);
 		}
 		catch (error) {
+			route.failed?.(error);
 			if (!(error instanceof HttpError)) log.error({ err: error, method: req.method, path: url.pathname }, "request failed");
 			if (!req.readableEnded) req.resume();
 			sendError(res, error instanceof HttpError ? error : new HttpError(500, "internal error"));

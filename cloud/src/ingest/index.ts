@@ -1,13 +1,12 @@
 // The ingest part (PROTOCOL.md §2, §3): device signatures, stream inits,
-// segments, stream ends. Other parts read what it stores through these names.
+// segments, stream ends. What it stores is the catalogue's; each commit is
+// announced on ctx.segmentEvents.
 import type { CloudContext } from "../context.js";
-import { install as installDeviceAuth } from "../auth/device-auth.js";
+import { purgeNonces } from "../auth/device-auth.js";
 import { Ingest } from "./routes.js";
 
-export { segmentEvents } from "./routes.js";
-export { segmentsBetween, streamOf, type SegmentRow, type StreamRow } from "./store.js";
-
 export function install(ctx: CloudContext): void {
-	installDeviceAuth(ctx);
+	// The nonces of device requests (ingest's and snapshots'): kept only as long as a replay could pass the time check.
+	ctx.every(60_000, () => void purgeNonces(ctx.db));
 	new Ingest(ctx);
 }

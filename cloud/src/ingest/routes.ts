@@ -3,25 +3,20 @@
 // signed trailers) verified and it parsed against the init: the object is put
 // (atomic in every store), then its row is inserted. A request cut at any
 // point before that leaves nothing; a retry of a committed segment is a 200.
+import { isStreamId, STREAM_ID } from "../../../modules/protocol/ids.js";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { EventEmitter } from "node:events";
 import { performance } from "node:perf_hooks";
 import type { CloudContext } from "../context.js";
 import { HttpError, sendJson, type Params } from "../http/router.js";
-import { authenticateDevice } from "../auth/device-auth.js";
+import type { DeviceAuth } from "../auth/device-auth.js";
 import type { Device } from "../devices/registry.js";
 import { objectKey } from "../storage/object-store.js";
 import { Mp4Error } from "../media/boxes.js";
 import { parseInit, type InitInfo } from "../media/init.js";
 import { parseSegment, type SegmentInfo } from "../media/segment.js";
 import { readHashed } from "./body.js";
-import { neighbours, segmentAt, statement, streamOf, type SegmentRow, type StreamRow } from "./store.js";
+import { addSegment, addStream, endStream, neighbours, segmentAt, streamOf, type SegmentRow, type StreamRow } from "../catalogue/index.js";
 
-/** 'segment' (SegmentRow) after each commit; 'end' (StreamRow) when a camera ends a stream. */
-export const segmentEvents = new EventEmitter();
-segmentEvents.setMaxListeners(0);
-
-const streamId = /^[A-Za-z0-9_-]{1,64}$/;
 const seqText = /^(0|[1-9][0-9]{0,14})$/;
 const EPOCH_MIN = Date.UTC(2000, 0, 1);
 // Segment times are rounded to ms; a next segment may start this much before the last one ended.
@@ -46,9 +41,10 @@ export class Ingest {
 	constructor(ctx: CloudContext) {
 		this.#ctx = ctx;
 		const prefix = "/v1/devices/:id/channels/:ch/streams/:stream";
-		ctx.router.add("PUT", `${prefix}/init`, (req, res, params, url) => this.putInit(req, res, params, url));
-		ctx.router.add("PUT", `${prefix}/segments/:seq`, (req, res, params, url) => this.putSegment(req, res, params, url));
-		ctx.router.add("POST", `${prefix}/end`, (req, res, params, url) => this.end(req, res, params, url));
+		const signed = { auth: "device", device: "id" } as const;
+		ctx.router.add("PUT", `${prefix}/init`, signed, (req, res, params, url, auth) => this.putInit(req, res, params, url, auth));
+		ctx.router.add("PUT", `${prefix}/segments/:seq`, signed, (req, res, params, url, auth) => this.putSegment(req, res, params, auth), (error) => this.#failed(error));
+		ctx.router.add("POST", `${prefix}/end`, signed, (req, res, params, url, auth) => this.end(req, res, params, auth));
 		ctx.onStop(() => this.stop());
 	}
 
@@ -67,7 +63,7 @@ export class Ingest {
 		const channel = Number(params.ch);
 		if (!/^[0-9]{1,2}$/.test(params.ch) || channel >= device.channels)
 			throw new HttpError(404, `channel ${params.ch} does not exist (device ${device.id} has channels 0..${device.channels - 1})`);
-		if (!streamId.test(params.stream)) throw new HttpError(400, "stream id must match [A-Za-z0-9_-]{1,64}");
+		if (!isStreamId(params.stream)) throw new HttpError(400, `stream id must match ${STREAM_ID.source}`);
 		return { device: device.id, channel, stream: params.stream };
 	}
 
@@ -75,8 +71,7 @@ export class Ingest {
 		if (this.#stopping) throw new HttpError(503, "the cloud is shutting down: retry", { "retry-after": "1" });
 	}
 
-	async putInit(req: IncomingMessage, res: ServerResponse, params: Params, url: URL): Promise<void> {
-		const auth = authenticateDevice(this.#ctx, req, url, params.id);
+	async putInit(req: IncomingMessage, res: ServerResponse, params: Params, url: URL, auth: DeviceAuth): Promise<void> {
 		const ids = this.#ids(params, auth.device);
 		const epochText = url.searchParams.get("epoch") ?? "";
 		const epoch = Number(epochText);
@@ -109,9 +104,7 @@ export class Ingest {
 			width: init.video?.width ?? null, height: init.video?.height ?? null,
 			has_video: init.video ? 1 : 0, has_audio: init.audio ? 1 : 0, created: Date.now(), ended: null,
 		};
-		const inserted = statement(this.#ctx.db, `INSERT OR IGNORE INTO streams (device, channel, stream, epoch_ms, init_key, codecs, width, height, has_video, has_audio, created)
-			VALUES (@device, @channel, @stream, @epoch_ms, @init_key, @codecs, @width, @height, @has_video, @has_audio, @created)`).run(row).changes;
-		if (!inserted) return this.#sameInit(res, streamOf(this.#ctx.db, ids.device, ids.channel, ids.stream)!, body, epoch);
+		if (!addStream(this.#ctx.db, row)) return this.#sameInit(res, streamOf(this.#ctx.db, ids.device, ids.channel, ids.stream)!, body, epoch);
 		this.#inits.set(key, init);
 		sendJson(res, 201, { stream: ids.stream, codecs: init.codecs, width: row.width, height: row.height });
 	}
@@ -136,44 +129,42 @@ export class Ingest {
 		return init;
 	}
 
-	async putSegment(req: IncomingMessage, res: ServerResponse, params: Params, url: URL): Promise<void> {
+	/** Every refused or failed segment upload, by status (a body cut short: "cut"). */
+	#failed(error: unknown): void {
+		const status = error instanceof HttpError ? error.status : 500;
+		this.#error(status === 400 && /cut short/.test((error as Error).message) ? "cut" : String(status));
+	}
+
+	async putSegment(req: IncomingMessage, res: ServerResponse, params: Params, auth: DeviceAuth): Promise<void> {
 		const started = performance.now();
+		const ids = this.#ids(params, auth.device);
+		if (!seqText.test(params.seq)) throw new HttpError(400, "segment seq must be an integer 0, 1, 2, …");
+		const seq = Number(params.seq);
+		const stream = streamOf(this.#ctx.db, ids.device, ids.channel, ids.stream);
+		if (!stream) throw new HttpError(404, `stream ${ids.stream} has no init: PUT …/streams/${ids.stream}/init first`);
+		if (stream.ended !== null) throw new HttpError(409, `stream ${ids.stream} has ended: start a new stream id`);
+		const { body, sha256 } = await readHashed(req, this.#ctx.config.maxSegmentBytes);
+		auth.verifyTrailers(sha256);
+		const init = await this.#initOf(stream);
+		let info: SegmentInfo;
 		try {
-			const auth = authenticateDevice(this.#ctx, req, url, params.id);
-			const ids = this.#ids(params, auth.device);
-			if (!seqText.test(params.seq)) throw new HttpError(400, "segment seq must be an integer 0, 1, 2, …");
-			const seq = Number(params.seq);
-			const stream = streamOf(this.#ctx.db, ids.device, ids.channel, ids.stream);
-			if (!stream) throw new HttpError(404, `stream ${ids.stream} has no init: PUT …/streams/${ids.stream}/init first`);
-			if (stream.ended !== null) throw new HttpError(409, `stream ${ids.stream} has ended: start a new stream id`);
-			const { body, sha256 } = await readHashed(req, this.#ctx.config.maxSegmentBytes);
-			auth.verifyTrailers(sha256);
-			const init = await this.#initOf(stream);
-			let info: SegmentInfo;
-			try {
-				info = parseSegment(body, init);
-			}
-			catch (error) {
-				if (!(error instanceof Mp4Error)) throw error;
-				throw new HttpError(400, `malformed segment: ${error.message}`);
-			}
-			const { status, row } = await this.#commit(stream, seq, body, sha256, info);
-			const ms = performance.now() - started;
-			const metrics = this.#ctx.metrics;
-			if (status === 201) {
-				metrics.inc("ivxs_ingest_bytes_total", "Media bytes committed", {}, body.length);
-				metrics.inc("ivxs_ingest_segments_total", "Segments committed");
-				metrics.inc("ivxs_ingest_upload_seconds_sum", "Upload latency of committed segments (request start → committed), sum of seconds", {}, ms / 1000);
-				metrics.inc("ivxs_ingest_upload_seconds_count", "Upload latency of committed segments, count");
-			}
-			else metrics.inc("ivxs_ingest_duplicates_total", "Segment retries answered as duplicates");
-			sendJson(res, status, { seq, start_ms: row.start_ms, end_ms: row.end_ms, bytes: row.bytes, ...(status === 200 ? { duplicate: true } : {}) });
+			info = parseSegment(body, init);
 		}
 		catch (error) {
-			const status = error instanceof HttpError ? error.status : 500;
-			this.#error(status === 400 && /cut short/.test((error as Error).message) ? "cut" : String(status));
-			throw error;
+			if (!(error instanceof Mp4Error)) throw error;
+			throw new HttpError(400, `malformed segment: ${error.message}`);
 		}
+		const { status, row } = await this.#commit(stream, seq, body, sha256, info);
+		const ms = performance.now() - started;
+		const metrics = this.#ctx.metrics;
+		if (status === 201) {
+			metrics.inc("ivxs_ingest_bytes_total", "Media bytes committed", {}, body.length);
+			metrics.inc("ivxs_ingest_segments_total", "Segments committed");
+			metrics.inc("ivxs_ingest_upload_seconds_sum", "Upload latency of committed segments (request start → committed), sum of seconds", {}, ms / 1000);
+			metrics.inc("ivxs_ingest_upload_seconds_count", "Upload latency of committed segments, count");
+		}
+		else metrics.inc("ivxs_ingest_duplicates_total", "Segment retries answered as duplicates");
+		sendJson(res, status, { seq, start_ms: row.start_ms, end_ms: row.end_ms, bytes: row.bytes, ...(status === 200 ? { duplicate: true } : {}) });
 	}
 
 	/** Times of the segment from its first track (video when the stream has it), as wall-clock ms. */
@@ -219,18 +210,13 @@ export class Ingest {
 			const row = { device, channel, stream: stream.stream, seq, start_ms, end_ms, bytes: body.length, sha256, key, created: Date.now() };
 			const done = this.#track((async () => {
 				await this.#ctx.store.put(key, body);
-				return db.transaction(() => {
-					const raced = segmentAt(db, device, channel, stream.stream, seq);
-					if (raced) return same(raced);
-					const id = statement(db, `INSERT INTO segments (device, channel, stream, seq, start_ms, end_ms, bytes, sha256, key, offset, created)
-						VALUES (@device, @channel, @stream, @seq, @start_ms, @end_ms, @bytes, @sha256, @key, 0, @created)`).run(row).lastInsertRowid;
-					return { status: 201 as const, row: { ...row, id: Number(id), offset: 0, file_id: null, deleted: null } };
-				}).immediate();
+				const stored = addSegment(db, row);
+				return stored.added ? { status: 201 as const, row: stored.row } : same(stored.row);
 			})());
 			const result = await done;
 			if (result.status === 201) {
 				try {
-					segmentEvents.emit("segment", result.row);
+					this.#ctx.segmentEvents.emit("segment", result.row);
 				}
 				catch (error) {
 					this.#ctx.log.error({ err: error }, "a segment listener failed");
@@ -246,16 +232,15 @@ export class Ingest {
 		return work;
 	}
 
-	async end(req: IncomingMessage, res: ServerResponse, params: Params, url: URL): Promise<void> {
-		const auth = authenticateDevice(this.#ctx, req, url, params.id);
+	async end(req: IncomingMessage, res: ServerResponse, params: Params, auth: DeviceAuth): Promise<void> {
 		const ids = this.#ids(params, auth.device);
 		const { sha256 } = await readHashed(req, 4096);
 		auth.verifyTrailers(sha256);
 		const db = this.#ctx.db;
-		const changed = statement(db, "UPDATE streams SET ended = ? WHERE device = ? AND channel = ? AND stream = ? AND ended IS NULL").run(Date.now(), ids.device, ids.channel, ids.stream).changes;
+		const changed = endStream(db, ids.device, ids.channel, ids.stream, Date.now());
 		const stream = streamOf(db, ids.device, ids.channel, ids.stream);
 		if (!stream) throw new HttpError(404, `no stream ${ids.stream}`);
-		if (changed) segmentEvents.emit("end", stream);
+		if (changed) this.#ctx.segmentEvents.emit("end", stream);
 		sendJson(res, 200, { stream: ids.stream, ended: stream.ended });
 	}
 }

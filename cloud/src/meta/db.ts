@@ -1,6 +1,7 @@
 // The metadata store: SQLite (better-sqlite3) in WAL mode, so several service
 // instances on one host can share one file. Each concern (devices, segments,
-// events, …) declares its own tables with `defineSchema`; `openDatabase` runs
+// events, …) declares its own tables with `defineSchema` and is the one module
+// that writes SQL for them (cloud/README.md, "Layout"); `openDatabase` runs
 // every declared schema, in declaration order, inside one transaction.
 // At scale across hosts this is the part a deployment replaces (PostgreSQL):
 // the modules use plain SQL through this one handle.
@@ -28,4 +29,26 @@ export function openDatabase(file: string): Db {
 		for (const schema of schemas) db.exec(schema.sql);
 	}).immediate();
 	return db;
+}
+
+// Statements prepared once per database handle, for the queries run per request.
+const prepared = new WeakMap<Db, Map<string, Database.Statement<any[]>>>();
+export function statement(db: Db, sql: string): Database.Statement<any[]> {
+	let map = prepared.get(db);
+	if (!map) prepared.set(db, map = new Map());
+	let stmt = map.get(sql);
+	if (!stmt) map.set(sql, stmt = db.prepare(sql));
+	return stmt;
+}
+
+/**
+ * The distinct values of `column` among the live rows (deleted IS NULL) of
+ * `table`, called by the table's owner: a skip scan, one seek per value, over
+ * an index on the live rows led by `column`.
+ */
+export function liveValues(db: Db, table: string, column: string): string[] {
+	return (db.prepare(`WITH RECURSIVE d(v) AS (
+			SELECT MIN(${column}) FROM ${table} WHERE deleted IS NULL
+			UNION ALL SELECT (SELECT MIN(${column}) FROM ${table} WHERE deleted IS NULL AND ${column} > d.v) FROM d WHERE d.v IS NOT NULL)
+		SELECT v FROM d WHERE v IS NOT NULL`).all() as { v: string }[]).map((row) => row.v);
 }

@@ -7,8 +7,9 @@ import type { CloudContext } from "../context.js";
 import { HttpError } from "../http/router.js";
 import { fragmentsOf, fragmentStartS, rebaseMoof, shiftTo0, trackTimescales } from "../media/rebase.js";
 import { NotFoundError } from "../storage/object-store.js";
-import { iso } from "./params.js";
-import { segmentBytes, segmentsOverlapping, streamOf } from "./segments.js";
+import { iso } from "../http/params.js";
+import { segmentsOverlapping, streamOf } from "../catalogue/index.js";
+import { segmentBytes } from "./segments.js";
 
 export async function sendClip(ctx: CloudContext, res: ServerResponse, device: string, channel: number, start: number, end: number, head: boolean): Promise<void> {
 	const rows = segmentsOverlapping(ctx.db, device, channel, start, end);

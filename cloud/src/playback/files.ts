@@ -6,10 +6,10 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { CloudContext } from "../context.js";
 import { HttpError } from "../http/router.js";
 import { NotFoundError } from "../storage/object-store.js";
-import { listFiles } from "../recordings/index.js";
+import { doneFile, listFiles } from "../catalogue/index.js";
 import { signUrl } from "../auth/signed-url.js";
-import type { Viewer } from "./access.js";
-import { iso } from "./params.js";
+import type { Viewer } from "../users/access.js";
+import { iso } from "../http/params.js";
 
 /** The files overlapping [start, end), at most `limit`, and whether there are more. */
 export function fileList(ctx: CloudContext, viewer: Viewer, device: string, channel: number, start: number, end: number, limit: number) {
@@ -23,8 +23,7 @@ export function fileList(ctx: CloudContext, viewer: Viewer, device: string, chan
 export async function sendFile(ctx: CloudContext, req: IncomingMessage, res: ServerResponse, device: string, channel: number, fileName: string): Promise<void> {
 	const name = /^(.+)\.mp4$/.exec(fileName)?.[1];
 	if (!name) throw new HttpError(400, `file must be <name>.mp4, not ${JSON.stringify(fileName)}`);
-	const file = ctx.db.prepare("SELECT key, bytes FROM files WHERE device = ? AND channel = ? AND name = ? AND state = 'done' AND deleted IS NULL")
-		.get(device, channel, name) as { key: string; bytes: number } | undefined;
+	const file = doneFile(ctx.db, device, channel, name);
 	if (!file) throw new HttpError(404, `no recording file ${fileName} of ${device} channel ${channel}`);
 	const presigned = await ctx.store.presignGet(file.key, 600);
 	if (presigned) {

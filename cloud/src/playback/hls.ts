@@ -1,28 +1,18 @@
 // HLS over the stored segments, fMP4 and never re-muxed: each camera segment
 // is an HLS segment, each stream's init its EXT-X-MAP. Live playlists number
 // segments with media sequence numbers that stay the same across reloads and
-// instances (the base of each stream is kept in `hls_streams`), and answer
+// instances (the catalogue numbers each stream once: hlsNumbersOf), and answer
 // LL-HLS blocking reloads (_HLS_msn) the moment the segment is committed.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { CloudContext } from "../context.js";
-import { defineSchema, type Db } from "../meta/db.js";
+import type { Db } from "../meta/db.js";
 import { HttpError } from "../http/router.js";
 import { signUrl } from "../auth/signed-url.js";
-import type { Viewer } from "./access.js";
-import { iso } from "./params.js";
-import { newestSegments, segmentsOverlapping, type SegmentRow } from "./segments.js";
+import type { Viewer } from "../users/access.js";
+import { iso } from "../http/params.js";
+import { hlsNumbersOf, newestSegments, segmentsOverlapping, type SegmentRow } from "../catalogue/index.js";
 import { spansOf } from "./spans.js";
 import { waitForSegment } from "./live-wait.js";
-
-defineSchema("hls_streams", `
-CREATE TABLE IF NOT EXISTS hls_streams (
-	device TEXT NOT NULL,
-	channel INTEGER NOT NULL,
-	stream TEXT NOT NULL,
-	base INTEGER NOT NULL,
-	disc INTEGER NOT NULL,
-	PRIMARY KEY (device, channel, stream)
-);`);
 
 /** The live window: the last `windowMs` of segments, and never fewer than `minSegments`. */
 const windowMs = 12_000, minSegments = 6;
@@ -70,22 +60,6 @@ interface Numbered {
 	disc: number;
 }
 
-/** Media sequence and discontinuity numbers of a stream: made once, then read by every instance. */
-function numbersOf(db: Db, row: SegmentRow): { base: number; disc: number } {
-	const known = db.prepare("SELECT base, disc FROM hls_streams WHERE device = ? AND channel = ? AND stream = ?");
-	let numbers = known.get(row.device, row.channel, row.stream) as { base: number; disc: number } | undefined;
-	if (numbers) return numbers;
-	db.transaction(() => {
-		// After every stream numbered before it: the previous streams' last numbers + 1.
-		const after = db.prepare(`SELECT MAX(h.base + COALESCE((SELECT MAX(s.seq) FROM segments s WHERE s.device = h.device AND s.channel = h.channel AND s.stream = h.stream), 0) + 1) AS base,
-			MAX(h.disc) + 1 AS disc FROM hls_streams h WHERE h.device = ? AND h.channel = ?`).get(row.device, row.channel) as { base: number | null; disc: number | null };
-		db.prepare("INSERT OR IGNORE INTO hls_streams (device, channel, stream, base, disc) VALUES (?, ?, ?, ?, ?)")
-			.run(row.device, row.channel, row.stream, after.base ?? 0, after.disc ?? 0);
-	}).immediate();
-	numbers = known.get(row.device, row.channel, row.stream) as { base: number; disc: number };
-	return numbers;
-}
-
 /** The live window, numbered; consecutive numbers only (a hole restarts the window after it). */
 function liveWindow(db: Db, device: string, channel: number): Numbered[] {
 	const rows = newestSegments(db, device, channel, 64);
@@ -94,7 +68,7 @@ function liveWindow(db: Db, device: string, channel: number): Numbered[] {
 	const recent = rows.filter((row, index) => row.start_ms >= edge - windowMs || index >= rows.length - minSegments);
 	let window: Numbered[] = [];
 	for (const row of recent) {
-		const { base, disc } = numbersOf(db, row);
+		const { base, disc } = hlsNumbersOf(db, row);
 		const msn = base + row.seq;
 		const last = window[window.length - 1];
 		if (last && msn <= last.msn) continue; // a late segment of an older stream: its number is taken

@@ -5,10 +5,11 @@ import type { CloudContext } from "../context.js";
 import { HttpError, readJson, sendJson } from "../http/router.js";
 import { NotFoundError } from "../storage/object-store.js";
 import { serviceKey, signUrl } from "../auth/signed-url.js";
-import { channelOf, requireDeviceAccess, viewerChannel, viewerOf } from "./access.js";
-import { dayMs, durationParam, iso, limitParam, maxListMs, rangeParams, timeParam } from "./params.js";
+import { requireDeviceAccess } from "../users/access.js";
+import { channelOf } from "../devices/channels.js";
+import { dayMs, durationParam, iso, limitParam, maxListMs, rangeParams, timeParam } from "../http/params.js";
 import { fileList, sendFile } from "./files.js";
-import { segmentAt, segmentsOverlapping, streamOf } from "./segments.js";
+import { segmentAt, segmentsOverlapping, streamOf } from "../catalogue/index.js";
 import { spansOf } from "./spans.js";
 import { sendClip } from "./clip.js";
 import { sendLive, sendPlaylist, vodPlaylist } from "./hls.js";
@@ -21,9 +22,11 @@ export async function install(ctx: CloudContext): Promise<void> {
 	// data folder agree on it before either hands out a link.
 	serviceKey(ctx);
 	const { router } = ctx;
+	// Every route here names a device the user must be granted; each checks its channel.
+	const viewerOfDevice = { auth: "user", device: "device" } as const;
 
-	router.add("GET", "/v1/recordings/:device/:channel/list", async (req, res, params, url) => {
-		const { viewer, device, channel } = await viewerChannel(ctx, req, url, params);
+	router.add("GET", "/v1/recordings/:device/:channel/list", viewerOfDevice, async (_req, res, params, url, { viewer, device }) => {
+		const channel = channelOf(device, params.channel);
 		const { start, end } = rangeParams(url, maxListMs, dayMs);
 		const limit = limitParam(url);
 		const spans = spansOf(segmentsOverlapping(ctx.db, device.id, channel, start, end));
@@ -38,38 +41,38 @@ export async function install(ctx: CloudContext): Promise<void> {
 		}), spans.length > limit ? { "x-ivxs-more": "1" } : {});
 	});
 
-	router.add("GET", "/v1/recordings/:device/:channel/files", async (req, res, params, url) => {
-		const { viewer, device, channel } = await viewerChannel(ctx, req, url, params);
+	router.add("GET", "/v1/recordings/:device/:channel/files", viewerOfDevice, async (_req, res, params, url, { viewer, device }) => {
+		const channel = channelOf(device, params.channel);
 		const { start, end } = rangeParams(url, maxListMs, dayMs);
 		const { items, more } = fileList(ctx, viewer, device.id, channel, start, end, limitParam(url));
 		sendJson(res, 200, items, more ? { "x-ivxs-more": "1" } : {});
 	});
 
-	router.add("GET", "/v1/recordings/:device/:channel/files/:file", async (req, res, params, url) => {
-		const { device, channel } = await viewerChannel(ctx, req, url, params);
+	router.add("GET", "/v1/recordings/:device/:channel/files/:file", viewerOfDevice, async (req, res, params, _url, { device }) => {
+		const channel = channelOf(device, params.channel);
 		await sendFile(ctx, req, res, device.id, channel, params.file);
 	});
 
-	router.add("GET", "/v1/recordings/:device/:channel/get", async (req, res, params, url) => {
-		const { device, channel } = await viewerChannel(ctx, req, url, params);
+	router.add("GET", "/v1/recordings/:device/:channel/get", viewerOfDevice, async (req, res, params, url, { device }) => {
+		const channel = channelOf(device, params.channel);
 		const start = timeParam(url, "start");
 		const duration = durationParam(url, "duration", dayMs);
 		await sendClip(ctx, res, device.id, channel, start, start + duration, req.method === "HEAD");
 	});
 
-	router.add("GET", "/v1/hls/:device/:channel/vod.m3u8", async (req, res, params, url) => {
-		const { viewer, device, channel } = await viewerChannel(ctx, req, url, params);
+	router.add("GET", "/v1/hls/:device/:channel/vod.m3u8", viewerOfDevice, async (req, res, params, url, { viewer, device }) => {
+		const channel = channelOf(device, params.channel);
 		const { start, end } = rangeParams(url, dayMs);
 		sendPlaylist(res, vodPlaylist(ctx, viewer, device.id, channel, start, end), req.method === "HEAD");
 	});
 
-	router.add("GET", "/v1/hls/:device/:channel/live.m3u8", async (req, res, params, url) => {
-		const { viewer, device, channel } = await viewerChannel(ctx, req, url, params);
+	router.add("GET", "/v1/hls/:device/:channel/live.m3u8", viewerOfDevice, async (req, res, params, url, { viewer, device }) => {
+		const channel = channelOf(device, params.channel);
 		await sendLive(ctx, req, res, url, viewer, device.id, channel);
 	});
 
-	router.add("GET", "/v1/media/:device/:channel/:stream/:file", async (req, res, params, url) => {
-		const { device, channel } = await viewerChannel(ctx, req, url, params);
+	router.add("GET", "/v1/media/:device/:channel/:stream/:file", viewerOfDevice, async (req, res, params, _url, { device }) => {
+		const channel = channelOf(device, params.channel);
 		const { stream, file } = params;
 		let key: string, range: { start: number; end: number } | undefined, type: string;
 		if (file === "init.mp4") {
@@ -101,8 +104,8 @@ export async function install(ctx: CloudContext): Promise<void> {
 		res.end(req.method === "HEAD" ? undefined : bytes);
 	});
 
-	router.add("POST", "/v1/sign", async (req, res, _params, url) => {
-		const viewer = await viewerOf(ctx, req, url);
+	// The device is named in the body's path: its grant is checked here.
+	router.add("POST", "/v1/sign", { auth: "user" }, async (req, res, _params, _url, { viewer }) => {
 		const { path } = await readJson(req, 8 * 1024);
 		if (typeof path !== "string" || path.length > 2048) throw new HttpError(400, "path must be a string of at most 2048 characters");
 		const match = signable.exec(path);

@@ -1,14 +1,14 @@
 // Waking blocked playlist reloads: in this instance the ingest part announces
-// each committed segment (`segmentEvents`), so the reload answers at once; a
+// each committed segment (`ctx.segmentEvents`), so the reload answers at once; a
 // segment committed by another instance is seen by a short poll of the table.
 import type { CloudContext } from "../context.js";
-import { segmentEvents as events } from "../ingest/index.js";
 
 /** Polling period: how late a segment ingested by another instance can be announced. */
 const pollMs = 150;
 
 /** Resolves when a segment of (device, channel) may have been committed, or after ms. */
-export function waitForSegment(_ctx: CloudContext, device: string, channel: number, ms: number): Promise<void> {
+export function waitForSegment(ctx: CloudContext, device: string, channel: number, ms: number): Promise<void> {
+	const events = ctx.segmentEvents;
 	return new Promise((resolve) => {
 		const done = () => {
 			clearTimeout(timer);

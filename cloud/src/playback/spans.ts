@@ -1,6 +1,6 @@
 // Playable spans: runs of contiguous segments of one stream. A new stream (new
 // encoder configuration, camera restart) or a hole in time starts a new span.
-import type { SegmentRow } from "./segments.js";
+import type { SegmentRow } from "../catalogue/index.js";
 
 /** Largest hole between one segment's end and the next one's start that still plays through. */
 export const contiguousMs = 500;

@@ -10,12 +10,11 @@
 // and a playback that resolved the old keys keeps reading them for the grace.
 import type { CloudContext } from "../context.js";
 import { maxParts, minPartBytes, type MultipartUpload } from "../storage/object-store.js";
-import { graceMs, referenced, tableExists, tombstone } from "../storage/tombstones.js";
+import { graceMs, tombstone } from "../storage/tombstones.js";
+import * as catalogue from "../catalogue/index.js";
+import { objectInUse } from "../retention/objects.js";
 import { fileNameFor, windowOf } from "./files.js";
-import { holdLease, leaseHeld } from "./lease.js";
-
-export const leaseName = "storage";
-export const leaseMs = 60_000;
+import { holdLease, leaseHeld, leaseMs, leaseName } from "./lease.js";
 
 export interface AssembleOptions {
 	/** The clock (tests inject a fake one). */
@@ -26,27 +25,6 @@ export interface AssembleOptions {
 	partBytes?: number;
 	/** Asked between segments: true makes the assembly abandon its upload (shutdown). */
 	stopping?: () => boolean;
-}
-
-interface Group {
-	device: string;
-	channel: number;
-	stream: string;
-	window: number;
-	last_created: number;
-	latest_start: number;
-	ended: number | null;
-	init_key: string;
-}
-
-interface SegmentRow {
-	id: number;
-	seq: number;
-	start_ms: number;
-	end_ms: number;
-	bytes: number;
-	key: string;
-	offset: number;
 }
 
 class Abandoned extends Error {
@@ -75,21 +53,10 @@ export function assembleClosed(ctx: CloudContext, options: AssembleOptions = {})
 async function assembleRun(ctx: CloudContext, options: AssembleOptions): Promise<number> {
 	const clock = options.clock ?? Date.now;
 	const { db, config } = ctx;
-	// Nothing to assemble in a service without the ingest part (its tables).
-	if (!tableExists(db, "segments") || !tableExists(db, "streams")) return 0;
 	if (!holdLease(db, leaseName, ctx.instanceId, clock(), leaseMs)) return 0;
-	// A row left 'assembling' by a holder that is gone (it died, or lost the
-	// lease): its segments were never repointed, so the window is simply redone.
-	db.prepare("DELETE FROM files WHERE state = 'assembling' AND (holder IS NULL OR holder != ?)").run(ctx.instanceId);
+	catalogue.forgetAbandonedFiles(db, ctx.instanceId);
 	const length = config.fileMinutes * 60_000;
-	// (% works on integers in SQLite; "/" would divide as REAL: JS numbers bind as doubles.)
-	const groups = db.prepare(`SELECT s.device, s.channel, s.stream, s.start_ms - s.start_ms % ? AS window,
-			MAX(s.created) AS last_created, st.ended, st.init_key,
-			(SELECT x.start_ms FROM segments x WHERE x.device = s.device AND x.channel = s.channel AND x.stream = s.stream ORDER BY x.seq DESC LIMIT 1) AS latest_start
-		FROM segments s JOIN streams st ON st.device = s.device AND st.channel = s.channel AND st.stream = s.stream
-		WHERE s.file_id IS NULL AND s.deleted IS NULL
-		GROUP BY s.device, s.channel, s.stream, window
-		ORDER BY window`).all(length) as Group[];
+	const groups = catalogue.openWindows(db, length);
 	const idleMs = options.idleMs ?? 3 * 60_000;
 	let made = 0;
 	for (const group of groups) {
@@ -112,13 +79,11 @@ async function assembleRun(ctx: CloudContext, options: AssembleOptions): Promise
 	return made;
 }
 
-async function assembleWindow(ctx: CloudContext, group: Group, options: AssembleOptions): Promise<boolean> {
+async function assembleWindow(ctx: CloudContext, group: catalogue.OpenWindow, options: AssembleOptions): Promise<boolean> {
 	const clock = options.clock ?? Date.now;
 	const { db, config, store } = ctx;
 	const window = windowOf(config, group.window);
-	const segments = db.prepare(`SELECT id, seq, start_ms, end_ms, bytes, key, "offset" FROM segments
-		WHERE device = ? AND channel = ? AND stream = ? AND start_ms >= ? AND start_ms < ? AND file_id IS NULL AND deleted IS NULL
-		ORDER BY seq`).all(group.device, group.channel, group.stream, window.start, window.end) as SegmentRow[];
+	const segments = catalogue.windowSegments(db, group, window);
 	if (!segments.length) return false;
 	const init = await store.get(group.init_key);
 	const total = init.length + segments.reduce((sum, segment) => sum + segment.bytes, 0);
@@ -128,15 +93,10 @@ async function assembleWindow(ctx: CloudContext, group: Group, options: Assemble
 	// recording of the same window (late segments) gets its own name.
 	const startMs = segments[0].start_ms;
 	const endMs = segments.reduce((latest, segment) => Math.max(latest, segment.end_ms), startMs);
-	const fileId = db.transaction(() => {
-		for (let n = 1; ; n++) {
-			const { name, key } = fileNameFor(config, group.device, group.channel, window, n === 1 ? "" : `_${n}`);
-			if (db.prepare("SELECT 1 FROM files WHERE key = ?").get(key) || db.prepare("SELECT 1 FROM tombstones WHERE key = ?").get(key)) continue;
-			return Number(db.prepare(`INSERT INTO files (device, channel, stream, window_ms, name, start_ms, end_ms, key, bytes, segments, state, holder, created)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'assembling', ?, ?)`).run(group.device, group.channel, group.stream, window.start, name, startMs, endMs, key, total, segments.length, ctx.instanceId, clock()).lastInsertRowid);
-		}
-	}).immediate();
-	const key = (db.prepare("SELECT key FROM files WHERE id = ?").get(fileId) as { key: string }).key;
+	const { id: fileId, key } = catalogue.reserveFile(db, {
+		device: group.device, channel: group.channel, stream: group.stream, window_ms: window.start, start_ms: startMs, end_ms: endMs,
+		bytes: total, segments: segments.length, holder: ctx.instanceId, created: clock(),
+	}, (n) => fileNameFor(config, group.device, group.channel, window, n === 1 ? "" : `_${n}`));
 
 	let upload: MultipartUpload | undefined;
 	const offsets: number[] = [];
@@ -167,7 +127,7 @@ async function assembleWindow(ctx: CloudContext, group: Group, options: Assemble
 	}
 	catch (error) {
 		await upload?.abort().catch((abortError) => ctx.log.warn({ err: abortError, key }, "multipart abort failed"));
-		db.prepare("DELETE FROM files WHERE id = ? AND holder = ? AND state = 'assembling'").run(fileId, ctx.instanceId);
+		catalogue.abandonFile(db, fileId, ctx.instanceId);
 		throw error;
 	}
 
@@ -175,20 +135,16 @@ async function assembleWindow(ctx: CloudContext, group: Group, options: Assemble
 	const now = clock();
 	const published = db.transaction(() => {
 		if (!leaseHeld(db, leaseName, ctx.instanceId, now)) return false;
-		if (db.prepare("UPDATE files SET state = 'done', holder = NULL WHERE id = ? AND state = 'assembling' AND holder = ?").run(fileId, ctx.instanceId).changes !== 1) return false;
-		const repoint = db.prepare(`UPDATE segments SET key = ?, "offset" = ?, file_id = ? WHERE id = ? AND key = ? AND file_id IS NULL AND deleted IS NULL`);
+		const oldKeys = catalogue.publishFile(db, fileId, ctx.instanceId, key, segments, offsets);
+		if (!oldKeys) return false;
 		const due = now + graceMs(ctx);
-		const oldKeys = new Set<string>();
-		segments.forEach((segment, i) => {
-			if (repoint.run(key, offsets[i], fileId, segment.id, segment.key).changes === 1) oldKeys.add(segment.key);
-		});
 		// Retention took every segment meanwhile: the file is born deleted.
 		if (!oldKeys.size) {
-			db.prepare("UPDATE files SET deleted = ? WHERE id = ?").run(now, fileId);
+			catalogue.markFileDeleted(db, fileId, now);
 			tombstone(db, key, due);
 		}
 		// An old object goes once no live segment still reads from it.
-		for (const oldKey of oldKeys) if (oldKey !== key && !referenced(db, oldKey)) tombstone(db, oldKey, due);
+		for (const oldKey of oldKeys) if (oldKey !== key && !objectInUse(db, oldKey)) tombstone(db, oldKey, due);
 		return true;
 	}).immediate();
 	if (!published) {

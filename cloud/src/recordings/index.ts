@@ -3,20 +3,16 @@
 // instance holding the upkeep lease works; the others check every run and take
 // over when it lapses.
 import type { CloudContext } from "../context.js";
-import { sweepTombstones } from "../storage/tombstones.js";
-import { assembleClosed, leaseName } from "./assemble.js";
+import { sweepTombstones } from "../retention/objects.js";
+import { assembleClosed } from "./assemble.js";
 import { fileNameFor, windowOf } from "./files.js";
-import { releaseLease } from "./lease.js";
-import { ensureUpkeepIndexes } from "./indexes.js";
-
-export { listFiles, type RecordingFile } from "./files.js";
+import { leaseName, releaseLease } from "./lease.js";
 
 export const assembleEveryMs = 10_000;
 
 export function install(ctx: CloudContext): void {
 	// A fileName that cannot be an object key fails at start, not at the first file.
 	fileNameFor(ctx.config, "device", 0, windowOf(ctx.config, 0));
-	ensureUpkeepIndexes(ctx.db);
 	let stopping = false;
 	let running: Promise<void> | undefined;
 	ctx.every(assembleEveryMs, () => {

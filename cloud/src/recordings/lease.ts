@@ -12,6 +12,10 @@ CREATE TABLE IF NOT EXISTS leases (
 	expires INTEGER NOT NULL
 );`);
 
+/** The lease of the storage upkeep (assembly, retention, deletions) and how long a claim lasts. */
+export const leaseName = "storage";
+export const leaseMs = 60_000;
+
 /** Takes or renews the lease `name` for `holder` until now + ttlMs; false when another holder's lease is still running. */
 export function holdLease(db: Db, name: string, holder: string, now: number, ttlMs: number): boolean {
 	const result = db.prepare(`INSERT INTO leases (name, holder, expires) VALUES (?, ?, ?)

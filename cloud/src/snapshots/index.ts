@@ -1,42 +1,22 @@
 // Snapshots: a camera uploads JPEG bytes (binary, signed like every device
 // request; PROTOCOL.md §4), stored byte-identical as one object each; viewers
 // get the latest per channel, a history, and each picture by its time.
-// Retention marks rows deleted (the recordings part sweeps `snapshots.deleted`
-// by name); a tombstoned picture stays readable for deleteGraceS.
+// Retention marks rows deleted (store.ts owns the table); a tombstoned picture
+// stays readable for deleteGraceS.
 import type { CloudContext } from "../context.js";
 import { createHash } from "node:crypto";
-import { defineSchema } from "../meta/db.js";
 import { HttpError, readBody, sendJson } from "../http/router.js";
 import { NotFoundError, objectKey } from "../storage/object-store.js";
 import { signUrl } from "../auth/signed-url.js";
-import { channelOf, viewerChannel } from "../playback/access.js";
-import { dayMs, iso, limitParam, maxListMs, rangeParams, timeParam } from "../playback/params.js";
+import { channelOf } from "../devices/channels.js";
+import { dayMs, iso, limitParam, maxListMs, rangeParams, timeParam } from "../http/params.js";
 import { checkJpeg, JpegError } from "./jpeg.js";
-import { authenticateDevice } from "../auth/device-auth.js";
-
-defineSchema("snapshots", `
-CREATE TABLE IF NOT EXISTS snapshots (
-	device TEXT NOT NULL,
-	channel INTEGER NOT NULL,
-	time_ms INTEGER NOT NULL,
-	key TEXT NOT NULL,
-	bytes INTEGER NOT NULL,
-	deleted INTEGER,
-	PRIMARY KEY (device, channel, time_ms)
-);`);
-
-interface SnapshotRow {
-	time_ms: number;
-	key: string;
-	bytes: number;
-	deleted: number | null;
-}
+import { latestSnapshot, listSnapshots, putSnapshot, snapshotAt, type SnapshotRow } from "./store.js";
 
 export function install(ctx: CloudContext): void {
 	const { router, db } = ctx;
 
-	router.add("PUT", "/v1/devices/:device/channels/:channel/snapshots", async (req, res, params, url) => {
-		const auth = authenticateDevice(ctx, req, url, params.device);
+	router.add("PUT", "/v1/devices/:device/channels/:channel/snapshots", { auth: "device", device: "device" }, async (req, res, params, url, auth) => {
 		const channel = channelOf(auth.device, params.channel);
 		const time = timeParam(url, "time");
 		if (time > Date.now() + ctx.config.signatureSkewS * 1000) throw new HttpError(400, "time is in the future");
@@ -51,13 +31,11 @@ export function install(ctx: CloudContext): void {
 			throw error;
 		}
 		const key = objectKey("snapshots", auth.device.id, channel, `${time}.jpg`);
-		const known = db.prepare("SELECT key, bytes, deleted FROM snapshots WHERE device = ? AND channel = ? AND time_ms = ?").get(auth.device.id, channel, time) as SnapshotRow | undefined;
+		const known = snapshotAt(db, auth.device.id, channel, time);
 		if (known && known.deleted === null && known.bytes === body.length && (await ctx.store.get(known.key).catch(() => undefined))?.equals(body))
 			return sendJson(res, 200, { duplicate: true, time: iso(time), bytes: body.length });
 		await ctx.store.put(key, body);
-		db.prepare(`INSERT INTO snapshots (device, channel, time_ms, key, bytes) VALUES (?, ?, ?, ?, ?)
-			ON CONFLICT (device, channel, time_ms) DO UPDATE SET key = excluded.key, bytes = excluded.bytes, deleted = NULL`)
-			.run(auth.device.id, channel, time, key, body.length);
+		putSnapshot(db, auth.device.id, channel, time, key, body.length);
 		ctx.metrics.inc("ivxs_snapshot_bytes_total", "Snapshot bytes stored", {}, body.length);
 		ctx.metrics.inc("ivxs_snapshots_total", "Snapshots stored");
 		sendJson(res, 201, { time: iso(time), bytes: body.length });
@@ -76,30 +54,30 @@ export function install(ctx: CloudContext): void {
 		res.end(head ? undefined : bytes);
 	};
 
-	router.add("GET", "/v1/snapshots/:device/:channel/latest", async (req, res, params, url) => {
-		const { device, channel } = await viewerChannel(ctx, req, url, params);
-		const row = db.prepare("SELECT time_ms, key, bytes, deleted FROM snapshots WHERE device = ? AND channel = ? AND deleted IS NULL ORDER BY time_ms DESC LIMIT 1")
-			.get(device.id, channel) as SnapshotRow | undefined;
+	const viewerOfDevice = { auth: "user", device: "device" } as const;
+
+	router.add("GET", "/v1/snapshots/:device/:channel/latest", viewerOfDevice, async (req, res, params, _url, { device }) => {
+		const channel = channelOf(device, params.channel);
+		const row = latestSnapshot(db, device.id, channel);
 		if (!row) throw new HttpError(404, `no snapshot of ${device.id} channel ${channel}`);
 		await sendPicture(res, row, req.method === "HEAD", "no-store");
 	});
 
-	router.add("GET", "/v1/snapshots/:device/:channel/:file", async (req, res, params, url) => {
-		const { device, channel } = await viewerChannel(ctx, req, url, params);
+	router.add("GET", "/v1/snapshots/:device/:channel/:file", viewerOfDevice, async (req, res, params, _url, { device }) => {
+		const channel = channelOf(device, params.channel);
 		const time = /^([0-9]{1,16})\.jpg$/.exec(params.file)?.[1];
 		if (time === undefined) throw new HttpError(400, `snapshot file must be <unix ms>.jpg or latest, not ${JSON.stringify(params.file)}`);
-		const row = db.prepare("SELECT time_ms, key, bytes, deleted FROM snapshots WHERE device = ? AND channel = ? AND time_ms = ?").get(device.id, channel, Number(time)) as SnapshotRow | undefined;
+		const row = snapshotAt(db, device.id, channel, Number(time));
 		if (!row || (row.deleted !== null && row.deleted < Date.now() - ctx.config.deleteGraceS * 1000))
 			throw new HttpError(404, `no snapshot of ${device.id} channel ${channel} at ${time}`);
 		await sendPicture(res, row, req.method === "HEAD", "private, max-age=31536000, immutable");
 	});
 
-	router.add("GET", "/v1/snapshots/:device/:channel", async (req, res, params, url) => {
-		const { viewer, device, channel } = await viewerChannel(ctx, req, url, params);
+	router.add("GET", "/v1/snapshots/:device/:channel", viewerOfDevice, async (_req, res, params, url, { viewer, device }) => {
+		const channel = channelOf(device, params.channel);
 		const { start, end } = rangeParams(url, maxListMs, dayMs);
 		const limit = limitParam(url);
-		const rows = db.prepare(`SELECT time_ms, bytes FROM snapshots WHERE device = ? AND channel = ? AND deleted IS NULL AND time_ms >= ? AND time_ms < ?
-			ORDER BY time_ms LIMIT ?`).all(device.id, channel, start, end, limit + 1) as SnapshotRow[];
+		const rows = listSnapshots(db, device.id, channel, start, end, limit + 1);
 		sendJson(res, 200, rows.slice(0, limit).map((row) => ({
 			time: iso(row.time_ms), timeMs: row.time_ms, bytes: row.bytes,
 			url: signUrl(ctx, `/v1/snapshots/${device.id}/${channel}/${row.time_ms}.jpg`, viewer),

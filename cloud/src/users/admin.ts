@@ -7,8 +7,8 @@
 //   PUT    /v1/users/:name/devices/:device, DELETE …   admin: grant / revoke a device
 import type { CloudContext } from "../context.js";
 import { HttpError, readJson, sendJson } from "../http/router.js";
-import { cookieOf, requireAdmin, sessionCookie, viewerOf } from "./access.js";
-import { addToken, addUser, checkPassword, findUser, grantDevice, listUsers, removeUser, revokeDevice, setPassword, UserError } from "./store.js";
+import { cookieOf, sessionCookie } from "./access.js";
+import { addToken, addUser, checkPassword, findUser, grantDevice, listGrants, listUsers, removeUser, revokeDevice, setPassword, UserError } from "./store.js";
 
 const asHttp = <T>(work: () => T): T => {
 	try {
@@ -23,8 +23,7 @@ const asHttp = <T>(work: () => T): T => {
 export function install(ctx: CloudContext): void {
 	const { router, db } = ctx;
 
-	router.add("PUT", "/v1/me/password", async (req, res, _params, url) => {
-		const viewer = viewerOf(ctx, req, url);
+	router.add("PUT", "/v1/me/password", { auth: "user" }, async (req, res, _params, _url, { viewer }) => {
 		const { current, password } = await readJson(req, 4096);
 		if (typeof current !== "string" || typeof password !== "string") throw new HttpError(400, "body must be { \"current\": string, \"password\": string }");
 		if (password.length < 8 || password.length > 1024) throw new HttpError(400, "password must be 8..1024 characters");
@@ -35,20 +34,17 @@ export function install(ctx: CloudContext): void {
 		res.writeHead(204).end();
 	});
 
-	router.add("POST", "/v1/tokens", (req, res, _params, url) => {
-		const viewer = viewerOf(ctx, req, url);
+	router.add("POST", "/v1/tokens", { auth: "user" }, (req, res, _params, _url, { viewer }) => {
 		req.resume();
 		sendJson(res, 201, { user: viewer.user, token: asHttp(() => addToken(db, viewer.user)) });
 	});
 
-	router.add("GET", "/v1/users", (req, res, _params, url) => {
-		requireAdmin(viewerOf(ctx, req, url));
-		const grants = db.prepare("SELECT user, device FROM grants ORDER BY device").all() as { user: string; device: string }[];
+	router.add("GET", "/v1/users", { auth: "admin" }, (_req, res) => {
+		const grants = listGrants(db);
 		sendJson(res, 200, { users: listUsers(db).map((user) => ({ ...user, devices: grants.filter((g) => g.user === user.name).map((g) => g.device) })) });
 	});
 
-	router.add("POST", "/v1/users", async (req, res, _params, url) => {
-		requireAdmin(viewerOf(ctx, req, url));
+	router.add("POST", "/v1/users", { auth: "admin" }, async (req, res) => {
 		const body = await readJson(req, 4096);
 		for (const key of Object.keys(body)) if (!["name", "password", "admin"].includes(key)) throw new HttpError(400, `unknown user field "${key}"`);
 		if (body.admin !== undefined && typeof body.admin !== "boolean") throw new HttpError(400, "admin must be true or false");
@@ -56,23 +52,20 @@ export function install(ctx: CloudContext): void {
 		sendJson(res, 201, { ...user, devices: [] });
 	});
 
-	router.add("DELETE", "/v1/users/:name", (req, res, params, url) => {
-		const viewer = viewerOf(ctx, req, url);
-		requireAdmin(viewer);
+	router.add("DELETE", "/v1/users/:name", { auth: "admin" }, (_req, res, params, _url, { viewer }) => {
 		if (params.name === viewer.user) throw new HttpError(400, "an admin cannot remove themself");
 		if (!findUser(db, params.name)) throw new HttpError(404, `no user ${params.name}`);
 		removeUser(db, params.name);
 		res.writeHead(204).end();
 	});
 
-	router.add("PUT", "/v1/users/:name/devices/:device", (req, res, params, url) => {
-		requireAdmin(viewerOf(ctx, req, url));
+	// (A grant names a device that may not exist yet for this user: checked by grantDevice, 404.)
+	router.add("PUT", "/v1/users/:name/devices/:device", { auth: "admin" }, (_req, res, params) => {
 		asHttp(() => grantDevice(db, params.name, params.device));
 		res.writeHead(204).end();
 	});
 
-	router.add("DELETE", "/v1/users/:name/devices/:device", (req, res, params, url) => {
-		requireAdmin(viewerOf(ctx, req, url));
+	router.add("DELETE", "/v1/users/:name/devices/:device", { auth: "admin" }, (_req, res, params) => {
 		if (!revokeDevice(db, params.name, params.device)) throw new HttpError(404, `${params.name} has no grant on ${params.device}`);
 		res.writeHead(204).end();
 	});

@@ -4,7 +4,7 @@
 // On a first start with no users, an `admin` is created so a newcomer can sign in.
 import type { CloudContext } from "../context.js";
 import { HttpError, readJson, sendJson } from "../http/router.js";
-import { cookieOf, sessionCookie, viewerOf } from "./access.js";
+import { cookieOf, sessionCookie } from "./access.js";
 import { addUser, checkPassword, countUsers, createSession, deleteSession, findUser, hashPassword, randomPassword, sessionLifetimeMs, UserError } from "./store.js";
 
 // A constant hash to check against when the user does not exist, so the answer
@@ -49,7 +49,7 @@ export function install(ctx: CloudContext): void {
 	const cookie = (value: string, maxAgeS: number) => `${sessionCookie}=${value}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${maxAgeS}${secure}`;
 
 	const guesses = new Guesses();
-	ctx.router.add("POST", "/v1/session", async (req, res) => {
+	ctx.router.add("POST", "/v1/session", { auth: "none" }, async (req, res) => {
 		const body = await readJson(req, 4096);
 		const { user, password } = body;
 		if (typeof user !== "string" || typeof password !== "string") throw new HttpError(400, "body must be { \"user\": string, \"password\": string }");
@@ -70,15 +70,15 @@ export function install(ctx: CloudContext): void {
 		sendJson(res, 200, { user: found.name, admin: found.admin }, { "set-cookie": cookie(session, Math.floor(sessionLifetimeMs / 1000)) });
 	});
 
-	ctx.router.add("DELETE", "/v1/session", (req, res) => {
+	ctx.router.add("DELETE", "/v1/session", { auth: "none" }, (req, res) => {
 		const session = cookieOf(req, sessionCookie);
 		if (session) deleteSession(ctx.db, session);
 		res.writeHead(204, { "set-cookie": cookie("", 0), "cache-control": "no-store" });
 		res.end();
 	});
 
-	ctx.router.add("GET", "/v1/me", (req, res, _params, url) => {
-		sendJson(res, 200, viewerOf(ctx, req, url));
+	ctx.router.add("GET", "/v1/me", { auth: "user" }, (_req, res, _params, _url, { viewer }) => {
+		sendJson(res, 200, viewer);
 	});
 }
 

@@ -4,6 +4,7 @@
 // enough and a stolen database does not hand out live credentials).
 import { createHash, randomBytes, scrypt, scryptSync, timingSafeEqual } from "node:crypto";
 import { defineSchema, type Db } from "../meta/db.js";
+import { findDevice } from "../devices/registry.js";
 
 defineSchema("users", `
 CREATE TABLE IF NOT EXISTS users (
@@ -110,7 +111,7 @@ export function countUsers(db: Db): number {
 
 export function grantDevice(db: Db, user: string, device: string): void {
 	if (!findUser(db, user)) throw new UserError(`no user ${user}`);
-	if (!db.prepare("SELECT 1 FROM devices WHERE id = ?").get(device)) throw new UserError(`no device ${device}`);
+	if (!findDevice(db, device)) throw new UserError(`no device ${device}`);
 	db.prepare("INSERT OR IGNORE INTO grants (user, device, created) VALUES (?, ?, ?)").run(user, device, Date.now());
 }
 
@@ -120,6 +121,16 @@ export function revokeDevice(db: Db, user: string, device: string): boolean {
 
 export function isGranted(db: Db, user: string, device: string): boolean {
 	return !!db.prepare("SELECT 1 FROM grants WHERE user = ? AND device = ?").get(user, device);
+}
+
+/** The devices granted to `user`, by id. */
+export function grantedDevices(db: Db, user: string): string[] {
+	return (db.prepare("SELECT device FROM grants WHERE user = ? ORDER BY device").all(user) as { device: string }[]).map((row) => row.device);
+}
+
+/** Every grant, by device. */
+export function listGrants(db: Db): { user: string; device: string }[] {
+	return db.prepare("SELECT user, device FROM grants ORDER BY device").all() as { user: string; device: string }[];
 }
 
 /** Drops a device's grants (the device was removed). */

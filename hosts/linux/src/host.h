@@ -129,17 +129,8 @@ void ivxs_snapshot_delete(void);
 const char *ivxs_shorten(const char *text, size_t keep, char *out, size_t size);
 
 #ifdef __XSMC_H__
-/* ---- host objects (handle.c) ----
- * The record behind a host object made with `hooks`, validated against them
- * (Moddable's xsmcGetHostDataValidate pattern): anything else — another kind
- * of host object, a plain object, a number such as a descriptor — is a
- * TypeError "not a <kind>". NULL once the object was closed. */
-void *ivxs_handle_get(xsMachine *the, xsSlot *slot, const xsHostHooks *hooks, const char *kind);
-/* Same, but a closed object is an Error "closed". */
-void *ivxs_handle_open(xsMachine *the, xsSlot *slot, const xsHostHooks *hooks, const char *kind);
-/* An integer argument in [min, max], or RangeError "invalid <what>": never
- * a value wrapped modulo 2^32 (xsmcToInteger(2 ** 32 + 80) is 80). */
-int32_t ivxs_to_int(xsMachine *the, xsSlot *slot, int32_t min, int32_t max, const char *what);
+/* ---- host objects, arguments, errors with codes: the binding kit ---- */
+#include "ivxs_kit.h"
 /* The descriptor behind an open socket object (mod_socket.c), for the TLS sessions. */
 int ivxs_socket_fd(xsMachine *the, xsSlot *slot);
 #endif

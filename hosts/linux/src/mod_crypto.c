@@ -68,11 +68,11 @@ void xs_crypto_create(xsMachine *the)
 	int hmac = xsmcArgc > 1 && xsmcTypeOf(xsArg(1)) != xsUndefinedType;
 	int status;
 	if (xsmcTypeOf(xsArg(0)) != xsStringType || strcmp(xsmcToString(xsArg(0)), "SHA256"))
-		xsRangeError("unsupported algorithm (SHA256 only)");
+		ivxs_range_error(IVXS_EARG, "unsupported algorithm (SHA256 only)");
 	info = mbedtls_md_info_from_type(MBEDTLS_MD_SHA256);
 	record = calloc(1, sizeof(CryptoRecord));
 	if (!record)
-		xsUnknownError("no memory");
+		ivxs_error(IVXS_ENOMEM, "no memory");
 	mbedtls_md_init(&record->md);
 	record->hmac = hmac;
 	status = mbedtls_md_setup(&record->md, info, hmac);
@@ -96,7 +96,7 @@ void xs_crypto_create(xsMachine *the)
 	}
 	if (status) {
 		freeRecord(record);
-		xsUnknownError("mbedTLS could not start SHA-256");
+		ivxs_error(IVXS_HOST_ECRYPTO, "mbedTLS could not start SHA-256");
 	}
 	xsResult = xsNewHostObject(NULL);
 	xsmcSetHostData(xsResult, record);
@@ -106,7 +106,7 @@ void xs_crypto_create(xsMachine *the)
 /* update(context, data): data is a string (UTF-8) or a buffer. */
 void xs_crypto_update(xsMachine *the)
 {
-	CryptoRecord *record = ivxs_handle_open(the, &xsArg(0), &gCryptoHooks, "crypto context");
+	CryptoRecord *record = ivxs_handle_open(the, &xsArg(0), &gCryptoHooks, NULL, "crypto context");
 	const unsigned char *data;
 	size_t size;
 	int status;
@@ -115,27 +115,27 @@ void xs_crypto_update(xsMachine *the)
 		return;
 	status = record->hmac ? mbedtls_md_hmac_update(&record->md, data, size) : mbedtls_md_update(&record->md, data, size);
 	if (status)
-		xsUnknownError("mbedTLS update failed");
+		ivxs_error(IVXS_HOST_ECRYPTO, "mbedTLS update failed");
 }
 
 /* finish(context) -> ArrayBuffer(32); the context starts over. */
 void xs_crypto_finish(xsMachine *the)
 {
-	CryptoRecord *record = ivxs_handle_open(the, &xsArg(0), &gCryptoHooks, "crypto context");
+	CryptoRecord *record = ivxs_handle_open(the, &xsArg(0), &gCryptoHooks, NULL, "crypto context");
 	unsigned char digest[32];
 	int status;
 	status = record->hmac ? mbedtls_md_hmac_finish(&record->md, digest) : mbedtls_md_finish(&record->md, digest);
 	if (!status)
 		status = record->hmac ? mbedtls_md_hmac_reset(&record->md) : mbedtls_md_starts(&record->md);
 	if (status)
-		xsUnknownError("mbedTLS finish failed");
+		ivxs_error(IVXS_HOST_ECRYPTO, "mbedTLS finish failed");
 	xsmcSetArrayBuffer(xsResult, digest, sizeof(digest));
 }
 
 /* close(context): frees it; harmless twice. */
 void xs_crypto_close(xsMachine *the)
 {
-	CryptoRecord *record = ivxs_handle_get(the, &xsArg(0), &gCryptoHooks, "crypto context");
+	CryptoRecord *record = ivxs_handle_get(the, &xsArg(0), &gCryptoHooks, NULL, "crypto context");
 	if (!record)
 		return;
 	xsmcSetHostData(xsArg(0), NULL);

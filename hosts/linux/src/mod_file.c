@@ -58,19 +58,19 @@ void xs_file_read(xsMachine *the)
 	int fd;
 	xsmcToStringBuffer(xsArg(0), path, sizeof(path));
 	if (!(limit >= 0))
-		xsRangeError("invalid maxBytes");
+		ivxs_range_error(IVXS_EARG, "invalid maxBytes");
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		xsUnknownError("%s: %s", path, strerror(errno));
+		ivxs_error(IVXS_HOST_ESYSTEM, "%s: %s", path, strerror(errno));
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 		close(fd);
-		xsUnknownError("%s: not a regular file", path);
+		ivxs_error(IVXS_EARG, "%s: not a regular file", path);
 	}
 	if (limit > (double)st.st_size)
 		limit = (double)st.st_size;
 	if (limit > kMaxRead) {   /* checked before the cast: a 32-bit ssize_t would wrap */
 		close(fd);
-		xsUnknownError("%s: more than 256 MiB: read a part (maxBytes)", path);
+		ivxs_error(IVXS_HOST_ELIMIT, "%s: more than 256 MiB: read a part (maxBytes)", path);
 	}
 	size = (ssize_t)limit;
 	xsmcSetArrayBuffer(xsResult, NULL, (xsIntegerValue)size);
@@ -81,7 +81,7 @@ void xs_file_read(xsMachine *the)
 			if (n < 0 && error == EINTR)
 				continue;
 			close(fd);
-			xsUnknownError("%s: %s", path, strerror(error));
+			ivxs_error(IVXS_HOST_ESYSTEM, "%s: %s", path, strerror(error));
 		}
 		got += n;
 	}
@@ -99,13 +99,13 @@ void xs_file_open(xsMachine *the)
 	xsmcToStringBuffer(xsArg(0), path, sizeof(path));
 	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | (truncate ? O_TRUNC : O_APPEND), 0644);
 	if (fd < 0)
-		xsUnknownError("%s: %s", path, strerror(errno));
+		ivxs_error(IVXS_HOST_ESYSTEM, "%s: %s", path, strerror(errno));
 	record = calloc(1, sizeof(FileRecord));
 	if (!record || fstat(fd, &st) < 0) {
 		int error = record ? errno : ENOMEM;
 		free(record);
 		close(fd);
-		xsUnknownError("%s: %s", path, strerror(error));
+		ivxs_error(IVXS_HOST_ESYSTEM, "%s: %s", path, strerror(error));
 	}
 	record->fd = fd;
 	record->base = S_ISREG(st.st_mode) ? st.st_size : 0;
@@ -163,10 +163,10 @@ void xs_file_writev(xsMachine *the)
 	for (i = 0; i < count; i++) {
 		xsmcGetIndex(xsVar(0), xsArg(1), i);
 		if (xsmcTypeOf(xsVar(0)) != xsReferenceType)
-			xsTypeError("chunk %d is not a buffer", i);
+			ivxs_type_error(IVXS_EARG, "chunk %d is not a buffer", i);
 		xsmcSetIndex(xsVar(1), i, xsVar(0));
 	}
-	record = ivxs_handle_open(the, &xsArg(0), &gFileHooks, "file writer");
+	record = ivxs_handle_open(the, &xsArg(0), &gFileHooks, NULL, "file writer");
 	while (done < count) {
 		int n = count - done > kMaxIov ? kMaxIov : count - done;
 		for (i = 0; i < n; i++) {
@@ -178,7 +178,7 @@ void xs_file_writev(xsMachine *the)
 			iov[i].iov_len = size;
 		}
 		if (writeAll(record->fd, iov, n, &total) < 0)
-			xsUnknownError("write: %s", strerror(errno));
+			ivxs_error(IVXS_HOST_ESYSTEM, "write: %s", strerror(errno));
 		done += n;
 	}
 	xsmcSetNumber(xsResult, total);
@@ -189,20 +189,20 @@ void xs_file_writev(xsMachine *the)
 void xs_file_truncate(xsMachine *the)
 {
 	double length = xsmcToNumber(xsArg(1));
-	FileRecord *record = ivxs_handle_open(the, &xsArg(0), &gFileHooks, "file writer");
+	FileRecord *record = ivxs_handle_open(the, &xsArg(0), &gFileHooks, NULL, "file writer");
 	struct stat st;
 	off_t to;
 	if (!(length >= 0) || length != (double)(int64_t)length || fstat(record->fd, &st) < 0 || (double)record->base + length > (double)st.st_size)
-		xsRangeError("invalid length");
+		ivxs_range_error(IVXS_EARG, "invalid length");
 	to = record->base + (off_t)length;
 	if (ftruncate(record->fd, to) < 0 || lseek(record->fd, to, SEEK_SET) < 0)
-		xsUnknownError("truncate: %s", strerror(errno));
+		ivxs_error(IVXS_HOST_ESYSTEM, "truncate: %s", strerror(errno));
 }
 
 /* close(writer): idempotent */
 void xs_file_close(xsMachine *the)
 {
-	FileRecord *record = ivxs_handle_get(the, &xsArg(0), &gFileHooks, "file writer");
+	FileRecord *record = ivxs_handle_get(the, &xsArg(0), &gFileHooks, NULL, "file writer");
 	int fd;
 	if (!record)
 		return;
@@ -211,7 +211,7 @@ void xs_file_close(xsMachine *the)
 	ivxs_mem_add(&gFileMemory, -(int64_t)sizeof(FileRecord));
 	free(record);
 	if (close(fd) < 0 && errno != EINTR)
-		xsUnknownError("close: %s", strerror(errno));
+		ivxs_error(IVXS_HOST_ESYSTEM, "close: %s", strerror(errno));
 }
 
 void xs_file_mkdir(xsMachine *the)
@@ -219,5 +219,5 @@ void xs_file_mkdir(xsMachine *the)
 	char path[PATH_MAX];
 	xsmcToStringBuffer(xsArg(0), path, sizeof(path));
 	if (mkdir(path, 0755) < 0 && errno != EEXIST)
-		xsUnknownError("%s: %s", path, strerror(errno));
+		ivxs_error(IVXS_HOST_ESYSTEM, "%s: %s", path, strerror(errno));
 }

@@ -41,11 +41,11 @@ static void getName(xsMachine *the, xsSlot *slot, char *out, const char *what)
 	const char *text = xsmcToString(*slot);
 	size_t i, n = strlen(text);
 	if (!n || n > kNameMax)
-		xsRangeError("invalid %s: 1 to %d bytes (the ESP32's NVS limit)", what, kNameMax);
+		ivxs_range_error(IVXS_EARG, "invalid %s: 1 to %d bytes (the ESP32's NVS limit)", what, kNameMax);
 	for (i = 0; i < n; i++) {
 		char c = text[i];
 		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-' || (c == '.' && i > 0)))
-			xsRangeError("invalid %s: letters, digits, '_', '-' and '.'", what);
+			ivxs_range_error(IVXS_EARG, "invalid %s: letters, digits, '_', '-' and '.'", what);
 	}
 	memcpy(out, text, n + 1);
 }
@@ -64,7 +64,7 @@ static void makePath(xsMachine *the, char *path, size_t size, int withKey)
 	else
 		length = snprintf(path, size, "%s/%s", ivxs_config.data_dir, domain);
 	if (length < 0 || (size_t)length >= size)
-		xsRangeError("data folder path too long");
+		ivxs_range_error(IVXS_EARG, "data folder path too long");
 }
 
 static int writeAll(int fd, const void *data, size_t size)
@@ -111,7 +111,7 @@ void xs_preference_set(xsMachine *the)
 	case xsNumberType: {
 		double n = xsmcToNumber(xsArg(2));
 		if (!(n >= INT32_MIN && n <= INT32_MAX) || n != (double)(int32_t)n)
-			xsRangeError("only 32-bit integers are stored");
+			ivxs_range_error(IVXS_EARG, "only 32-bit integers are stored");
 		tag = 'i';
 		integer = (int32_t)n;
 		data = &integer;
@@ -123,20 +123,20 @@ void xs_preference_set(xsMachine *the)
 		data = xsmcToString(xsArg(2));
 		size = strlen(data);
 		if (size > kStringMax)
-			xsRangeError("string longer than %d bytes (the ESP32's NVS limit)", kStringMax);
+			ivxs_range_error(IVXS_EARG, "string longer than %d bytes (the ESP32's NVS limit)", kStringMax);
 		break;
 	case xsReferenceType:
 		if (!xsmcIsInstanceOf(xsArg(2), xsArrayBufferPrototype))
-			xsTypeError("unsupported value type (an ArrayBuffer, not a view: as on the ESP32)");
+			ivxs_type_error(IVXS_EARG, "unsupported value type (an ArrayBuffer, not a view: as on the ESP32)");
 		xsmcGetBufferReadable(xsArg(2), &buffer, &bufferSize);
 		if (bufferSize > kBlobMax)
-			xsRangeError("ArrayBuffer larger than %d bytes (the ESP32's NVS partition)", kBlobMax);
+			ivxs_range_error(IVXS_EARG, "ArrayBuffer larger than %d bytes (the ESP32's NVS partition)", kBlobMax);
 		tag = 'a';
 		data = buffer;
 		size = bufferSize;
 		break;
 	default:
-		xsTypeError("unsupported value type");
+		ivxs_type_error(IVXS_EARG, "unsupported value type");
 		return;
 	}
 	mkdir(ivxs_config.data_dir, 0755);
@@ -144,18 +144,18 @@ void xs_preference_set(xsMachine *the)
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0)
-		xsUnknownError("preference: %s", strerror(errno));
+		ivxs_error(IVXS_HOST_ESYSTEM, "preference: %s", strerror(errno));
 	if (writeAll(fd, &tag, 1) < 0 || writeAll(fd, data, size) < 0 || fsync(fd) < 0) {
 		error = errno;
 		close(fd);
 		unlink(tmp);
-		xsUnknownError("preference: %s", strerror(error));   /* old value untouched */
+		ivxs_error(IVXS_HOST_ESYSTEM, "preference: %s", strerror(error));   /* old value untouched */
 	}
 	close(fd);
 	if (rename(tmp, path) < 0) {
 		error = errno;
 		unlink(tmp);
-		xsUnknownError("preference: %s", strerror(error));
+		ivxs_error(IVXS_HOST_ESYSTEM, "preference: %s", strerror(error));
 	}
 }
 
@@ -171,7 +171,7 @@ void xs_preference_get(xsMachine *the)
 		return;   /* undefined: not set */
 	if (fstat(fd, &st) < 0 || st.st_size < 1 || st.st_size > kValueMax + 1 || read(fd, &tag, 1) != 1) {
 		close(fd);
-		xsUnknownError("preference: corrupt value");
+		ivxs_error(IVXS_HOST_ECORRUPT, "preference: corrupt value");
 	}
 	switch (tag) {
 	case 'b': {
@@ -193,7 +193,7 @@ void xs_preference_get(xsMachine *the)
 		char *text = malloc(n + 1);
 		if (!text) {
 			close(fd);
-			xsUnknownError("no memory");
+			ivxs_error(IVXS_ENOMEM, "no memory");
 		}
 		got = read(fd, text, n);
 		text[got > 0 ? got : 0] = 0;
@@ -214,7 +214,7 @@ void xs_preference_get(xsMachine *the)
 	}
 	close(fd);
 	if (xsmcTypeOf(xsResult) == xsUndefinedType)
-		xsUnknownError("preference: corrupt value");
+		ivxs_error(IVXS_HOST_ECORRUPT, "preference: corrupt value");
 }
 
 void xs_preference_delete(xsMachine *the)
@@ -222,7 +222,7 @@ void xs_preference_delete(xsMachine *the)
 	char path[512];
 	makePath(the, path, sizeof(path), 1);
 	if (unlink(path) < 0 && errno != ENOENT)
-		xsUnknownError("preference: %s", strerror(errno));
+		ivxs_error(IVXS_HOST_ESYSTEM, "preference: %s", strerror(errno));
 }
 
 void xs_preference_keys(xsMachine *the)

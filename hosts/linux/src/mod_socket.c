@@ -53,7 +53,7 @@ static void xs_socket_destructor(void *data)
 
 static SocketRecord *getSocket(xsMachine *the, xsSlot *slot)
 {
-	return ivxs_handle_open(the, slot, &gSocketHooks, "socket");
+	return ivxs_handle_open(the, slot, &gSocketHooks, NULL, "socket");
 }
 
 /* The descriptor of an open socket object, for other host modules (TLS); validated as above. */
@@ -77,7 +77,7 @@ static void toAddress(xsMachine *the, xsSlot *address, xsSlot *port, struct sock
 	if (!strcmp(text, "localhost"))
 		text = "127.0.0.1";
 	if (inet_pton(AF_INET, text, &out->sin_addr) != 1)
-		xsRangeError("invalid address");
+		ivxs_range_error(IVXS_EARG, "invalid address");
 }
 
 static void throwErrno(xsMachine *the, const char *what, int fd)
@@ -85,7 +85,11 @@ static void throwErrno(xsMachine *the, const char *what, int fd)
 	int error = errno;
 	if (fd >= 0)
 		close(fd);
-	xsUnknownError("%s: %s", what, strerror(error));
+	if (error == ECONNREFUSED)
+		ivxs_error(IVXS_HOST_EREFUSED, "%s: %s", what, strerror(error));
+	if (error == ECONNRESET || error == EPIPE)
+		ivxs_error(IVXS_HOST_ERESET, "%s: %s", what, strerror(error));
+	ivxs_error(IVXS_HOST_ESYSTEM, "%s: %s", what, strerror(error));
 }
 
 static int newSocket(xsMachine *the, int type)
@@ -105,7 +109,7 @@ static void wrap(xsMachine *the, int fd)
 	record = calloc(1, sizeof(SocketRecord));
 	if (!record) {
 		close(fd);
-		xsUnknownError("no memory");
+		ivxs_error(IVXS_ENOMEM, "no memory");
 	}
 	record->fd = fd;
 	ivxs_mem_register(&gSocketMemory);
@@ -131,7 +135,7 @@ void xs_socket_connect(xsMachine *the)
 	struct sockaddr_in sin;
 	int fd, one = 1;
 	if (xsmcTypeOf(xsArg(0)) == xsUndefinedType)
-		xsRangeError("address required");
+		ivxs_range_error(IVXS_EARG, "address required");
 	toAddress(the, &xsArg(0), &xsArg(1), &sin);
 	fd = newSocket(the, SOCK_STREAM);
 	if (xsmcTest(xsArg(2)))
@@ -180,9 +184,9 @@ void xs_socket_adopt(xsMachine *the)
 	length = sizeof(listening);
 	getsockopt(record->fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &length);
 	if (type != SOCK_STREAM || listening)
-		xsTypeError("not an accepted connection");
+		ivxs_type_error(IVXS_EARG, "not an accepted connection");
 	if (record->adopted)
-		xsTypeError("connection already taken");
+		ivxs_type_error(IVXS_EARG, "connection already taken");
 	record->adopted = 1;
 	xsResult = xsArg(0);
 }
@@ -273,7 +277,7 @@ void xs_socket_write(xsMachine *the)
 	ssize_t put;
 	xsmcGetBufferReadable(xsArg(1), &data, &size);
 	if (offset < 0 || (xsUnsignedValue)offset > size)
-		xsRangeError("invalid offset");
+		ivxs_range_error(IVXS_EARG, "invalid offset");
 	put = send(fd, (uint8_t *)data + offset, size - (xsUnsignedValue)offset, MSG_NOSIGNAL);
 	if (put < 0) {
 		if (errno == EAGAIN || errno == EWOULDBLOCK) {
@@ -350,7 +354,7 @@ void xs_socket_watch(xsMachine *the)
 		return;
 	}
 	if (!xsmcIsInstanceOf(xsArg(2), xsFunctionPrototype))
-		xsTypeError("callback must be a function");
+		ivxs_type_error(IVXS_EARG, "callback must be a function");
 	unwatch(the, record);
 	record->self = xsArg(0);
 	record->callback = xsArg(2);
@@ -359,14 +363,14 @@ void xs_socket_watch(xsMachine *the)
 	record->watching = 1;
 	if (ivxs_loop_watch(record->fd, events, onReady, record) < 0) {
 		unwatch(the, record);
-		xsRangeError("too many watched sockets");
+		ivxs_range_error(IVXS_HOST_ELIMIT, "too many watched sockets");
 	}
 }
 
 /* close(socket): idempotent; cancels the watch, so no callback follows. */
 void xs_socket_close(xsMachine *the)
 {
-	SocketRecord *record = ivxs_handle_get(the, &xsArg(0), &gSocketHooks, "socket");
+	SocketRecord *record = ivxs_handle_get(the, &xsArg(0), &gSocketHooks, NULL, "socket");
 	if (!record)
 		return;
 	unwatch(the, record);

@@ -71,7 +71,7 @@ static uint32_t toDelay(xsMachine *the, xsSlot *slot)
 		return 0;
 	ms = xsmcToNumber(*slot);
 	if (!(ms >= 0))
-		xsRangeError("invalid delay");
+		ivxs_range_error(IVXS_EARG, "invalid delay");
 	return ms > 0x7fffffff ? 0x7fffffff : (uint32_t)ms;
 }
 
@@ -79,10 +79,10 @@ static void create(xsMachine *the, uint32_t delay, uint32_t interval)
 {
 	TimerRecord *record;
 	if (!xsmcIsInstanceOf(xsArg(0), xsFunctionPrototype))
-		xsTypeError("callback must be a function");
+		ivxs_type_error(IVXS_EARG, "callback must be a function");
 	record = calloc(1, sizeof(TimerRecord));
 	if (!record)
-		xsUnknownError("no memory");
+		ivxs_error(IVXS_ENOMEM, "no memory");
 	ivxs_mem_register(&gTimerMemory);
 	ivxs_mem_add(&gTimerMemory, sizeof(TimerRecord));
 	xsResult = xsNewHostObject(NULL);
@@ -112,7 +112,7 @@ void xs_timer_repeat(xsMachine *the)
 
 static TimerRecord *getRecord(xsMachine *the)
 {
-	return ivxs_handle_get(the, &xsArg(0), &gTimerHooks, "timer");
+	return ivxs_handle_get(the, &xsArg(0), &gTimerHooks, NULL, "timer");
 }
 
 void xs_timer_schedule(xsMachine *the)
@@ -120,7 +120,7 @@ void xs_timer_schedule(xsMachine *the)
 	TimerRecord *record = getRecord(the);
 	int argc = xsmcArgc;
 	if (!record)
-		xsUnknownError("timer cleared");
+		ivxs_error(IVXS_ECLOSED, "timer cleared");
 	if (argc < 2) {
 		ivxs_timer_disarm(&record->timer);   /* unschedule: kept, inactive */
 		return;

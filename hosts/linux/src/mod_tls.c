@@ -144,17 +144,17 @@ static void throwTls(xsMachine *the, TlsRecord *record, const char *what, int st
 		for (char *c = reasons; *c; c++)
 			if (*c == '\n')
 				*c = ';';
-		xsUnknownError("TLS certificate verification failed: %s", reasons);
+		ivxs_error(IVXS_HOST_EVERIFY, "TLS certificate verification failed: %s", reasons);
 	}
 	if (status == MBEDTLS_ERR_NET_CONN_RESET)
-		xsUnknownError("TLS %s: connection reset by peer", what);
+		ivxs_error(IVXS_HOST_ERESET, "TLS %s: connection reset by peer", what);
 	mbedtls_strerror(status, text, sizeof(text));
-	xsUnknownError("TLS %s: %s", what, text);
+	ivxs_error(IVXS_HOST_ETLS, "TLS %s: %s", what, text);
 }
 
 static TlsRecord *getSession(xsMachine *the, xsSlot *slot)
 {
-	return ivxs_handle_open(the, slot, &gTlsHooks, "TLS session");
+	return ivxs_handle_open(the, slot, &gTlsHooks, NULL, "TLS session");
 }
 
 /* session(ca, hostName) -> a client session verifying against the PEM CA certificate(s) in ca. */
@@ -167,14 +167,14 @@ void xs_tls_session(xsMachine *the)
 	size_t caSize;
 	char *caText, *hostName;
 	if (!random)
-		xsUnknownError("TLS: the random generator could not be seeded");
+		ivxs_error(IVXS_HOST_ECRYPTO, "TLS: the random generator could not be seeded");
 	if (xsmcTypeOf(xsArg(0)) != xsStringType)
-		xsTypeError("CA certificates must be PEM text");
+		ivxs_type_error(IVXS_EARG, "CA certificates must be PEM text");
 	if (xsmcTypeOf(xsArg(1)) != xsStringType || !*xsmcToString(xsArg(1)))
-		xsTypeError("a host name to verify is required");
+		ivxs_type_error(IVXS_EARG, "a host name to verify is required");
 	record = calloc(1, sizeof(TlsRecord));
 	if (!record)
-		xsUnknownError("no memory");
+		ivxs_error(IVXS_ENOMEM, "no memory");
 	record->fd = -1;
 	mbedtls_ssl_init(&record->ssl);
 	mbedtls_ssl_config_init(&record->config);
@@ -187,7 +187,7 @@ void xs_tls_session(xsMachine *the)
 		free(caText);
 		free(hostName);
 		freeRecord(record);
-		xsUnknownError("no memory");
+		ivxs_error(IVXS_ENOMEM, "no memory");
 	}
 	caSize = strlen(caText) + 1;   /* PEM parsing wants the terminating NUL counted */
 	status = mbedtls_x509_crt_parse(&record->ca, (const unsigned char *)caText, caSize);
@@ -197,9 +197,9 @@ void xs_tls_session(xsMachine *the)
 		free(hostName);
 		freeRecord(record);
 		if (status > 0)
-			xsRangeError("invalid CA certificates: %d could not be parsed", status);
+			ivxs_range_error(IVXS_EARG, "invalid CA certificates: %d could not be parsed", status);
 		mbedtls_strerror(status, text, sizeof(text));
-		xsRangeError("invalid CA certificates: %s", text);
+		ivxs_range_error(IVXS_EARG, "invalid CA certificates: %s", text);
 	}
 	status = mbedtls_ssl_config_defaults(&record->config, MBEDTLS_SSL_IS_CLIENT, MBEDTLS_SSL_TRANSPORT_STREAM, MBEDTLS_SSL_PRESET_DEFAULT);
 	if (!status) {
@@ -216,7 +216,7 @@ void xs_tls_session(xsMachine *the)
 		char text[120];
 		mbedtls_strerror(status, text, sizeof(text));
 		freeRecord(record);
-		xsUnknownError("TLS setup: %s", text);
+		ivxs_error(IVXS_HOST_ETLS, "TLS setup: %s", text);
 	}
 	mbedtls_ssl_set_bio(&record->ssl, record, bioSend, bioRecv, NULL);
 	count(record, heapInUse() - before);
@@ -297,7 +297,7 @@ void xs_tls_pending(xsMachine *the)
 /* close(session, socket?): a close_notify when the socket is still open, then frees; harmless twice. */
 void xs_tls_close(xsMachine *the)
 {
-	TlsRecord *record = ivxs_handle_get(the, &xsArg(0), &gTlsHooks, "TLS session");
+	TlsRecord *record = ivxs_handle_get(the, &xsArg(0), &gTlsHooks, NULL, "TLS session");
 	if (!record)
 		return;
 	if (xsmcArgc > 1 && xsmcTypeOf(xsArg(1)) != xsUndefinedType) {

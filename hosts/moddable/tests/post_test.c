@@ -10,9 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int gPassed, gFailed;
-
-#define CHECK(cond, ...) do { if (!(cond)) { printf("  FAIL %s:%d: ", __FILE__, __LINE__); printf(__VA_ARGS__); printf("\n"); return 0; } } while (0)
+#define IVXS_TEST_LEAVE return
+#include "ivxs_test.h"
 
 /* Linked with -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc: counts the
  * allocations made while gCountAllocations is set (single-threaded tests). */
@@ -47,7 +46,7 @@ static void countRun(void *ctx)
 	gRuns[(intptr_t)ctx]++;
 }
 
-static int testCoalesces(void)
+static void testCoalesces(void)
 {
 	ivxs_post_queue queue;
 	FakeHost host = { 0, 0, 100 };
@@ -55,21 +54,20 @@ static int testCoalesces(void)
 	ivxs_post_init(&queue, fakeWake, &host);
 	gCountAllocations = 1;
 	gAllocations = 0;
-	CHECK(ivxs_post_push(&queue, countRun, (void *)0) == IVXS_POST_OK, "first post");
-	CHECK(ivxs_post_push(&queue, countRun, (void *)1) == IVXS_POST_OK, "second post");
-	CHECK(ivxs_post_push(&queue, countRun, (void *)2) == IVXS_POST_OK, "third post");
+	CHECKF(ivxs_post_push(&queue, countRun, (void *)0) == IVXS_POST_OK, "first post");
+	CHECKF(ivxs_post_push(&queue, countRun, (void *)1) == IVXS_POST_OK, "second post");
+	CHECKF(ivxs_post_push(&queue, countRun, (void *)2) == IVXS_POST_OK, "third post");
 	gCountAllocations = 0;
-	CHECK(gAllocations == 0, "a post allocated %d times", gAllocations);
-	CHECK(host.wakes == 1, "three posts before a drain make one wake-up, got %d", host.wakes);
-	CHECK(ivxs_post_drain(&queue) == 3, "the drain runs all three");
-	CHECK(gRuns[0] == 1 && gRuns[1] == 1 && gRuns[2] == 1, "each callback once");
-	CHECK(ivxs_post_drain(&queue) == 0, "a second drain runs nothing");
-	CHECK(ivxs_post_push(&queue, countRun, (void *)0) == IVXS_POST_OK, "post after the drain");
-	CHECK(host.wakes == 2, "a post after the drain wakes again, got %d", host.wakes);
-	return 1;
+	CHECKF(gAllocations == 0, "a post allocated %d times", gAllocations);
+	CHECKF(host.wakes == 1, "three posts before a drain make one wake-up, got %d", host.wakes);
+	CHECKF(ivxs_post_drain(&queue) == 3, "the drain runs all three");
+	CHECKF(gRuns[0] == 1 && gRuns[1] == 1 && gRuns[2] == 1, "each callback once");
+	CHECKF(ivxs_post_drain(&queue) == 0, "a second drain runs nothing");
+	CHECKF(ivxs_post_push(&queue, countRun, (void *)0) == IVXS_POST_OK, "post after the drain");
+	CHECKF(host.wakes == 2, "a post after the drain wakes again, got %d", host.wakes);
 }
 
-static int testFull(void)
+static void testFull(void)
 {
 	ivxs_post_queue queue;
 	FakeHost host = { 0, 0, 100 };
@@ -77,38 +75,36 @@ static int testFull(void)
 	memset(gRuns, 0, sizeof(gRuns));
 	ivxs_post_init(&queue, fakeWake, &host);
 	for (i = 0; i < IVXS_POST_SLOTS; i++)
-		CHECK(ivxs_post_push(&queue, countRun, (void *)(intptr_t)i) == IVXS_POST_OK, "post %d", i);
-	CHECK(ivxs_post_push(&queue, countRun, (void *)(intptr_t)IVXS_POST_SLOTS) == IVXS_POST_EFULL, "slot %d: full", IVXS_POST_SLOTS);
-	CHECK(atomic_load(&queue.full) == 1, "the refusal is counted");
-	CHECK(ivxs_post_drain(&queue) == IVXS_POST_SLOTS, "the drain runs every slot");
-	CHECK(gRuns[IVXS_POST_SLOTS] == 0, "the refused post never runs");
-	CHECK(ivxs_post_push(&queue, countRun, (void *)0) == IVXS_POST_OK, "slots are free again");
-	return 1;
+		CHECKF(ivxs_post_push(&queue, countRun, (void *)(intptr_t)i) == IVXS_POST_OK, "post %d", i);
+	CHECKF(ivxs_post_push(&queue, countRun, (void *)(intptr_t)IVXS_POST_SLOTS) == IVXS_POST_EFULL, "slot %d: full", IVXS_POST_SLOTS);
+	CHECKF(atomic_load(&queue.full) == 1, "the refusal is counted");
+	CHECKF(ivxs_post_drain(&queue) == IVXS_POST_SLOTS, "the drain runs every slot");
+	CHECKF(gRuns[IVXS_POST_SLOTS] == 0, "the refused post never runs");
+	CHECKF(ivxs_post_push(&queue, countRun, (void *)0) == IVXS_POST_OK, "slots are free again");
 }
 
-static int testRefusedWake(void)
+static void testRefusedWake(void)
 {
 	ivxs_post_queue queue;
 	FakeHost host = { 0, 0, 0 };
 	memset(gRuns, 0, sizeof(gRuns));
 	ivxs_post_init(&queue, fakeWake, &host);
-	CHECK(ivxs_post_push(&queue, countRun, (void *)0) == IVXS_POST_EWAKE, "a refused wake-up fails the post");
-	CHECK(atomic_load(&queue.wakeFailures) == 1, "and is counted");
+	CHECKF(ivxs_post_push(&queue, countRun, (void *)0) == IVXS_POST_EWAKE, "a refused wake-up fails the post");
+	CHECKF(atomic_load(&queue.wakeFailures) == 1, "and is counted");
 	host.room = 1;
-	CHECK(ivxs_post_push(&queue, countRun, (void *)1) == IVXS_POST_OK, "the retry is queued");
-	CHECK(host.wakes == 1, "with a wake-up of its own");
-	CHECK(ivxs_post_drain(&queue) == 1 && gRuns[1] == 1 && gRuns[0] == 0, "only the retry runs");
+	CHECKF(ivxs_post_push(&queue, countRun, (void *)1) == IVXS_POST_OK, "the retry is queued");
+	CHECKF(host.wakes == 1, "with a wake-up of its own");
+	CHECKF(ivxs_post_drain(&queue) == 1 && gRuns[1] == 1 && gRuns[0] == 0, "only the retry runs");
 	/* A post never relies on a wake-up that may still be refused: after a
 	 * refusal the next post asks for its own (the first version of post.c
 	 * left such posts stranded until some later post woke the VM). */
 	host.room = 0;
-	CHECK(ivxs_post_push(&queue, countRun, (void *)2) == IVXS_POST_EWAKE, "refused again");
+	CHECKF(ivxs_post_push(&queue, countRun, (void *)2) == IVXS_POST_EWAKE, "refused again");
 	host.room = 1;
-	CHECK(ivxs_post_push(&queue, countRun, (void *)3) == IVXS_POST_OK, "the next post wakes");
-	CHECK(host.wakes == 2, "one wake-up per granted batch, got %d", host.wakes);
-	CHECK(ivxs_post_drain(&queue) == 1 && gRuns[3] == 1 && gRuns[2] == 0, "only the queued post runs");
-	CHECK(strcmp(ivxs_post_strerror(IVXS_POST_EWAKE), "the host's message queue refused the wake-up") == 0, "strerror");
-	return 1;
+	CHECKF(ivxs_post_push(&queue, countRun, (void *)3) == IVXS_POST_OK, "the next post wakes");
+	CHECKF(host.wakes == 2, "one wake-up per granted batch, got %d", host.wakes);
+	CHECKF(ivxs_post_drain(&queue) == 1 && gRuns[3] == 1 && gRuns[2] == 0, "only the queued post runs");
+	CHECKF(strcmp(ivxs_post_strerror(IVXS_POST_EWAKE), "the host's message queue refused the wake-up") == 0, "strerror");
 }
 
 /* A host that runs the drain before its wake call even returns (the VM
@@ -124,7 +120,7 @@ static int eagerWake(void *ctx)
 	return 0;
 }
 
-static int testDrainBeforeCount(void)
+static void testDrainBeforeCount(void)
 {
 	static ivxs_post_queue queue;
 	int i;
@@ -133,12 +129,11 @@ static int testDrainBeforeCount(void)
 	gEagerWakes = 0;
 	ivxs_post_init(&queue, eagerWake, NULL);
 	for (i = 0; i < 5; i++) {
-		CHECK(ivxs_post_push(&queue, countRun, (void *)(intptr_t)i) == IVXS_POST_OK, "post %d", i);
-		CHECK(gRuns[i] == 1, "post %d ran at its own wake-up", i);
+		CHECKF(ivxs_post_push(&queue, countRun, (void *)(intptr_t)i) == IVXS_POST_OK, "post %d", i);
+		CHECKF(gRuns[i] == 1, "post %d ran at its own wake-up", i);
 	}
-	CHECK(gEagerWakes == 5, "each post woke the VM (none relied on a spent wake-up), got %d", gEagerWakes);
-	CHECK(atomic_load(&queue.scheduled) == 0, "no drain is left scheduled, got %d", atomic_load(&queue.scheduled));
-	return 1;
+	CHECKF(gEagerWakes == 5, "each post woke the VM (none relied on a spent wake-up), got %d", gEagerWakes);
+	CHECKF(atomic_load(&queue.scheduled) == 0, "no drain is left scheduled, got %d", atomic_load(&queue.scheduled));
 }
 
 /* ---- threads: posters like the ring (a pending flag per poster), a VM thread ---- */
@@ -216,7 +211,7 @@ static void *posterThread(void *arg)
 	return NULL;
 }
 
-static int testThreads(void)
+static void testThreads(void)
 {
 	pthread_t vm, posters[kPosters];
 	long queued = 0, ran = 0;
@@ -239,21 +234,20 @@ static int testThreads(void)
 	pthread_join(vm, NULL);
 	ivxs_post_drain(&gStress.queue);
 	for (i = 0; i < kPosters; i++) {
-		CHECK(atomic_load(&gStress.queued[i]) == atomic_load(&gStress.ran[i]),
+		CHECKF(atomic_load(&gStress.queued[i]) == atomic_load(&gStress.ran[i]),
 			"poster %d: %ld posts said OK, %ld ran", i, (long)atomic_load(&gStress.queued[i]), (long)atomic_load(&gStress.ran[i]));
 		queued += atomic_load(&gStress.queued[i]);
 		ran += atomic_load(&gStress.ran[i]);
 	}
 	printf("  threads: %ld posts queued and run, %u wake-ups refused, %u full\n",
 		ran, atomic_load(&gStress.queue.wakeFailures), atomic_load(&gStress.queue.full));
-	CHECK(queued > kPosters, "posts went through");
-	CHECK(atomic_load(&gStress.queue.wakeFailures) > 0, "some wake-ups were refused");
-	return 1;
+	CHECKF(queued > kPosters, "posts went through");
+	CHECKF(atomic_load(&gStress.queue.wakeFailures) > 0, "some wake-ups were refused");
 }
 
 int main(void)
 {
-	static const struct { const char *name; int (*run)(void); } kTests[] = {
+	static const struct { const char *name; void (*run)(void); } kTests[] = {
 		{ "posts before a drain share one wake-up; no allocation", testCoalesces },
 		{ "a full slot array refuses, then recovers", testFull },
 		{ "a refused wake-up withdraws the post; no post relies on it", testRefusedWake },
@@ -262,16 +256,7 @@ int main(void)
 	};
 	size_t i;
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	for (i = 0; i < sizeof(kTests) / sizeof(kTests[0]); i++) {
-		if (kTests[i].run()) {
-			gPassed++;
-			printf("ok %s\n", kTests[i].name);
-		}
-		else {
-			gFailed++;
-			printf("not ok %s\n", kTests[i].name);
-		}
-	}
-	printf("%d passed, %d failed\n", gPassed, gFailed);
-	return gFailed ? 1 : 0;
+	for (i = 0; i < sizeof(kTests) / sizeof(kTests[0]); i++)
+		ivxs_test_run(kTests[i].name, kTests[i].run);
+	return ivxs_test_summary();
 }

@@ -7,9 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int gPassed, gFailed;
-
-#define CHECK(cond, ...) do { if (!(cond)) { printf("  FAIL %s:%d: ", __FILE__, __LINE__); printf(__VA_ARGS__); printf("\n"); return 0; } } while (0)
+#define IVXS_TEST_LEAVE return
+#include "ivxs_test.h"
 
 typedef struct {
 	const char *name;
@@ -33,23 +32,21 @@ static const Case kCases[] = {
 	{ "forbidden bit", { 0, 0, 1, 0xc1, 2 }, 5, IVXS_ANNEXB_EFORBIDDEN, { 0 } },
 };
 
-static int testCase(const Case *c)
+static void testCase(const Case *c)
 {
 	uint32_t out[12];
 	int n = ivxs_annexb_scan(c->bytes, c->size, out, 4), i;
-	CHECK(n == c->expect, "%s: got %d, expected %d", c->name, n, c->expect);
+	CHECKF(n == c->expect, "%s: got %d, expected %d", c->name, n, c->expect);
 	for (i = 0; i < 3 * (n > 0 ? n : 0); i++)
-		CHECK(out[i] == c->spans[i], "%s: span %d is %u, expected %u", c->name, i, out[i], c->spans[i]);
-	return 1;
+		CHECKF(out[i] == c->spans[i], "%s: span %d is %u, expected %u", c->name, i, out[i], c->spans[i]);
 }
 
-static int testFull(void)
+static void testFull(void)
 {
 	static const uint8_t bytes[] = { 0, 0, 1, 0x41, 0, 0, 1, 0x41, 0, 0, 1, 0x41 };
 	uint32_t out[6];
 	int n = ivxs_annexb_scan(bytes, sizeof(bytes), out, 2);
-	CHECK(n == IVXS_ANNEXB_EFULL, "got %d", n);
-	return 1;
+	CHECKF(n == IVXS_ANNEXB_EFULL, "got %d", n);
 }
 
 /* Reference: start codes found one byte at a time. */
@@ -62,7 +59,7 @@ static long referenceFind(const uint8_t *d, size_t n, size_t from)
 	return -1;
 }
 
-static int testRandomAgainstReference(void)
+static void testRandomAgainstReference(void)
 {
 	uint8_t buffer[4096];
 	int round;
@@ -73,9 +70,8 @@ static int testRandomAgainstReference(void)
 			int r = rand() % 8;
 			buffer[i] = r < 4 ? 0 : r == 4 ? 1 : (uint8_t)rand();
 		}
-		CHECK(ivxs_annexb_find_start(buffer, n, from) == referenceFind(buffer, n, from), "round %d", round);
+		CHECKF(ivxs_annexb_find_start(buffer, n, from) == referenceFind(buffer, n, from), "round %d", round);
 	}
-	return 1;
 }
 
 /* The classification rules, one row per rule of the standards. */
@@ -118,18 +114,17 @@ static const ClassCase kClasses[] = {
 	{ "H.265 one-byte header", IVXS_ANNEXB_H265, { 0x40 }, 1, 0, 0, 0, 1 },
 };
 
-static int testClass(const ClassCase *c)
+static void testClass(const ClassCase *c)
 {
 	ivxs_annexb_nal n;
 	ivxs_annexb_classify(c->codec, c->h, c->avail, &n);
-	CHECK(n.valid == c->valid && n.vcl == c->vcl && n.key == c->key && n.starts_au == c->starts,
+	CHECKF(n.valid == c->valid && n.vcl == c->vcl && n.key == c->key && n.starts_au == c->starts,
 		"%s: valid %d vcl %d key %d starts %d", c->name, n.valid, n.vcl, n.key, n.starts_au);
-	return 1;
 }
 
 /* No limit on the NAL count: 5000 NAL units scan one by one, and the cursor
  * keeps offsets only (the buffer may move between calls). */
-static int testManyNalsAndMovingBuffer(void)
+static void testManyNalsAndMovingBuffer(void)
 {
 	static uint8_t a[5000 * 5], b[5000 * 5];
 	ivxs_annexb_cursor cursor;
@@ -142,16 +137,15 @@ static int testManyNalsAndMovingBuffer(void)
 	memcpy(b, a, sizeof(a));
 	ivxs_annexb_cursor_init(&cursor);
 	while ((r = ivxs_annexb_next_nal(n % 2 ? a : b, sizeof(a), &cursor, &span)) == 1) {
-		CHECK(span.start == 5u * (uint32_t)n + 3 && span.end == 5u * (uint32_t)n + 5, "NAL %d", n);
+		CHECKF(span.start == 5u * (uint32_t)n + 3 && span.end == 5u * (uint32_t)n + 5, "NAL %d", n);
 		n++;
 	}
-	CHECK(r == 0 && n == 5000, "r %d, %d NAL units", r, n);
-	CHECK(ivxs_annexb_next_nal(a, sizeof(a), &cursor, &span) == 0, "done stays done");
-	return 1;
+	CHECKF(r == 0 && n == 5000, "r %d, %d NAL units", r, n);
+	CHECKF(ivxs_annexb_next_nal(a, sizeof(a), &cursor, &span) == 0, "done stays done");
 }
 
 /* The AU grouping and its info word on a small H.265 stream. */
-static int testGroupingInfo(void)
+static void testGroupingInfo(void)
 {
 	static const uint8_t s[] = {
 		0, 0, 0, 1, 0x40, 0x01, 0x0c, 0, 0, 1, 0x42, 0x01, 0x01, 0, 0, 1, 0x44, 0x01, 0xc0,
@@ -159,39 +153,38 @@ static int testGroupingInfo(void)
 	ivxs_annexb_au_cursor cursor;
 	uint32_t start, end, info;
 	ivxs_annexb_au_cursor_init(&cursor);
-	CHECK(ivxs_annexb_next_au(IVXS_ANNEXB_H265, s, sizeof(s), &cursor, &start, &end, &info) == 1, "AU 1");
-	CHECK(start == 0 && end == 26, "AU 1 spans %u..%u", start, end);
-	CHECK(info == (IVXS_AU_INFO_KEY | IVXS_AU_INFO_PARAMS | IVXS_AU_INFO_VCL | IVXS_AU_INFO_VPS |
+	CHECKF(ivxs_annexb_next_au(IVXS_ANNEXB_H265, s, sizeof(s), &cursor, &start, &end, &info) == 1, "AU 1");
+	CHECKF(start == 0 && end == 26, "AU 1 spans %u..%u", start, end);
+	CHECKF(info == (IVXS_AU_INFO_KEY | IVXS_AU_INFO_PARAMS | IVXS_AU_INFO_VCL | IVXS_AU_INFO_VPS |
 		IVXS_AU_INFO_SPS | IVXS_AU_INFO_PPS | IVXS_AU_INFO_H265 | (4u << IVXS_AU_INFO_COUNT_SHIFT) |
 		(19u << IVXS_AU_INFO_VCL_TYPE_SHIFT)), "AU 1 info %#x", info);
-	CHECK(ivxs_annexb_next_au(IVXS_ANNEXB_H265, s, sizeof(s), &cursor, &start, &end, &info) == 1, "AU 2");
-	CHECK(start == 26 && end == 33 && IVXS_AU_INFO_VCL_TYPE(info) == 1 && !(info & IVXS_AU_INFO_KEY), "AU 2 %u..%u %#x", start, end, info);
-	CHECK(ivxs_annexb_next_au(IVXS_ANNEXB_H265, s, sizeof(s), &cursor, &start, &end, &info) == 1, "AU 3");
-	CHECK(start == 33 && end == sizeof(s) && info == (IVXS_AU_INFO_SEI | IVXS_AU_INFO_H265 | (1u << IVXS_AU_INFO_COUNT_SHIFT)),
+	CHECKF(ivxs_annexb_next_au(IVXS_ANNEXB_H265, s, sizeof(s), &cursor, &start, &end, &info) == 1, "AU 2");
+	CHECKF(start == 26 && end == 33 && IVXS_AU_INFO_VCL_TYPE(info) == 1 && !(info & IVXS_AU_INFO_KEY), "AU 2 %u..%u %#x", start, end, info);
+	CHECKF(ivxs_annexb_next_au(IVXS_ANNEXB_H265, s, sizeof(s), &cursor, &start, &end, &info) == 1, "AU 3");
+	CHECKF(start == 33 && end == sizeof(s) && info == (IVXS_AU_INFO_SEI | IVXS_AU_INFO_H265 | (1u << IVXS_AU_INFO_COUNT_SHIFT)),
 		"a trailing SEI is an AU without a picture: %#x", info);
-	CHECK(ivxs_annexb_next_au(IVXS_ANNEXB_H265, s, sizeof(s), &cursor, &start, &end, &info) == 0, "end");
-	CHECK(ivxs_annexb_next_au(3, s, sizeof(s), &cursor, &start, &end, &info) == IVXS_ANNEXB_ECODEC, "codec");
-	return 1;
+	CHECKF(ivxs_annexb_next_au(IVXS_ANNEXB_H265, s, sizeof(s), &cursor, &start, &end, &info) == 0, "end");
+	CHECKF(ivxs_annexb_next_au(3, s, sizeof(s), &cursor, &start, &end, &info) == IVXS_ANNEXB_ECODEC, "codec");
 }
 
 int main(void)
 {
 	size_t i;
 	for (i = 0; i < sizeof(kCases) / sizeof(kCases[0]); i++) {
-		int ok = testCase(&kCases[i]);
-		printf("%s %s\n", ok ? "ok  " : "FAIL", kCases[i].name);
-		ok ? gPassed++ : gFailed++;
+		ivxs_test_begin();
+		testCase(&kCases[i]);
+		ivxs_test_end(kCases[i].name);
 	}
 	for (i = 0; i < sizeof(kClasses) / sizeof(kClasses[0]); i++) {
-		int ok = testClass(&kClasses[i]);
-		printf("%s classify: %s\n", ok ? "ok  " : "FAIL", kClasses[i].name);
-		ok ? gPassed++ : gFailed++;
+		char name[160];
+		snprintf(name, sizeof(name), "classify: %s", kClasses[i].name);
+		ivxs_test_begin();
+		testClass(&kClasses[i]);
+		ivxs_test_end(name);
 	}
-#define RUN(fn, title) do { int ok = fn(); printf("%s %s\n", ok ? "ok  " : "FAIL", title); ok ? gPassed++ : gFailed++; } while (0)
-	RUN(testFull, "more NAL units than room is an error");
-	RUN(testManyNalsAndMovingBuffer, "5000 NAL units, one at a time, the buffer moving between calls");
-	RUN(testGroupingInfo, "access units and their info word");
-	RUN(testRandomAgainstReference, "memchr scan agrees with a byte-at-a-time reference (20000 buffers)");
-	printf("%d passed, %d failed\n", gPassed, gFailed);
-	return gFailed ? 1 : 0;
+	ivxs_test_run("more NAL units than room is an error", testFull);
+	ivxs_test_run("5000 NAL units, one at a time, the buffer moving between calls", testManyNalsAndMovingBuffer);
+	ivxs_test_run("access units and their info word", testGroupingInfo);
+	ivxs_test_run("memchr scan agrees with a byte-at-a-time reference (20000 buffers)", testRandomAgainstReference);
+	return ivxs_test_summary();
 }

@@ -13,6 +13,8 @@
  */
 #include "capture.h"
 #include "ring.h"
+#define IVXS_TEST_LEAVE return   /* these tests clean up in their callers */
+#include "ivxs_test.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -25,42 +27,6 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-
-/* ---- tiny harness -------------------------------------------------------- */
-
-static int g_pass, g_fail, t_failed;
-static char t_msg[512];
-
-#define CHECK(cond) do { if (!(cond)) { fail_at(__LINE__, "%s", #cond); return; } } while (0)
-#define CHECKF(cond, ...) do { if (!(cond)) { fail_at(__LINE__, __VA_ARGS__); return; } } while (0)
-
-static void fail_at(int line, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-	if (t_failed)
-		return;
-	t_failed = 1;
-	n = snprintf(t_msg, sizeof(t_msg), "line %d: ", line);
-	va_start(ap, fmt);
-	vsnprintf(t_msg + n, sizeof(t_msg) - (size_t)n, fmt, ap);
-	va_end(ap);
-}
-
-static void run(const char *name, void (*fn)(void))
-{
-	t_failed = 0;
-	t_msg[0] = 0;
-	fn();
-	if (t_failed) {
-		g_fail++;
-		printf("FAIL %s: %s\n", name, t_msg);
-	} else {
-		g_pass++;
-		printf("ok   %s\n", name);
-	}
-	fflush(stdout);
-}
 
 /* ---- fixtures ------------------------------------------------------------ */
 
@@ -357,21 +323,21 @@ static void check_video_fixture(const fixture_def *d, ivxs_codec codec)
 	for (i = 0; i < r->n; i++) {
 		keys += r->key[i];
 		if (r->key[i] && !r->params[i]) {
-			fail_at(__LINE__, "key AU %d lacks its parameter sets", i);
+			ivxs_test_fail(__LINE__, "key AU %d lacks its parameter sets", i);
 			break;
 		}
 	}
-	if (!t_failed) {
+	if (!ivxs_test_failing) {
 		if (r->n != expect)
-			fail_at(__LINE__, "%d AUs, ffprobe says %d", r->n, expect);
+			ivxs_test_fail(__LINE__, "%d AUs, ffprobe says %d", r->n, expect);
 		else if (r->errors)
-			fail_at(__LINE__, "%d splitter errors", r->errors);
+			ivxs_test_fail(__LINE__, "%d splitter errors", r->errors);
 		else if (!r->key[0])
-			fail_at(__LINE__, "first AU is not a key frame");
+			ivxs_test_fail(__LINE__, "first AU is not a key frame");
 		else if (d->keys && keys != d->keys)
-			fail_at(__LINE__, "%d key AUs, expected %d", keys, d->keys);
+			ivxs_test_fail(__LINE__, "%d key AUs, expected %d", keys, d->keys);
 		else if (r->bytes != n)
-			fail_at(__LINE__, "AUs hold %zu of %zu bytes", r->bytes, n);
+			ivxs_test_fail(__LINE__, "AUs hold %zu of %zu bytes", r->bytes, n);
 	}
 	free(r);
 	free(data);
@@ -400,10 +366,10 @@ static void check_chunking(const fixture_def *d, ivxs_codec codec)
 	ok2 = same_aus(big, rnd);
 	free(data);
 	if (!ok1 || !ok2)
-		fail_at(__LINE__, "whole-file %d AUs, 1-byte %d AUs (%s), random chunks %d AUs (%s)",
+		ivxs_test_fail(__LINE__, "whole-file %d AUs, 1-byte %d AUs (%s), random chunks %d AUs (%s)",
 			big->n, one->n, ok1 ? "same" : "differ", rnd->n, ok2 ? "same" : "differ");
 	else if (big->n < 2)
-		fail_at(__LINE__, "too few AUs");
+		ivxs_test_fail(__LINE__, "too few AUs");
 	free(big); free(one); free(rnd);
 }
 
@@ -1779,6 +1745,227 @@ static void t_stills_errors(void)
 	CHECK(ivxs_capture_jpeg_valid("\xff\xd8\xff\xe0\xff\xd9\0\0", 8));
 }
 
+/* ---- the core over the source interface (no files, no threads) ---------- */
+
+/* A scripted source: video frames (key or not) at 40 ms, each step one. */
+typedef struct {
+	const int *keys;
+	int count, next, prepares, closes, released;
+	uint64_t base;
+	uint8_t payload[8];
+} fake_source;
+
+static int fake_prepare(void *ctx, ivxs_capture *c)
+{
+	fake_source *s = ctx;
+	s->prepares++;
+	s->next = 0;
+	s->base = ivxs_capture_base_ms(c);
+	return 0;
+}
+
+static int fake_step(void *ctx, ivxs_capture *c)
+{
+	fake_source *s = ctx;
+	ivxs_capture_frame f;
+	if (s->next == s->count)
+		return 0;
+	memset(&f, 0, sizeof(f));
+	f.type = IVXS_FRAME_VIDEO;
+	f.codec = IVXS_CODEC_H264;
+	f.key = s->keys[s->next];
+	f.index = (uint64_t)s->next;
+	f.timestamp_ms = s->base + (uint64_t)s->next * 40;
+	f.scheduled_us = ivxs_capture_now_us(c) + 100000;
+	f.data = s->payload;
+	f.size = sizeof(s->payload);
+	if (ivxs_capture_wait_until(c, f.scheduled_us))
+		return 0;
+	ivxs_capture_emit(c, &f);
+	s->next++;
+	ivxs_capture_advance(c, s->base + (uint64_t)s->next * 40);
+	return 1;
+}
+
+static void fake_close(void *ctx) { ((fake_source *)ctx)->closes++; }
+static void fake_release(void *ctx) { ((fake_source *)ctx)->released++; }
+
+typedef struct {
+	int calls, fail_at;
+	uint64_t ts[16];
+} fake_sink;
+
+static int fake_sink_push(void *ctx, const ivxs_capture_frame *f)
+{
+	fake_sink *k = ctx;
+	int i = k->calls++;
+	if (i < 16)
+		k->ts[i] = f->timestamp_ms;
+	return i == k->fail_at ? IVXS_RING_ETOOBIG : 0;
+}
+
+/* A config with the fake clock at `now` and the fake sink (refusing frame fail_at). */
+static void fake_setup(ivxs_capture_config *cfg, ivxs_capture_clock *clk, fake_clock *fc, uint64_t now,
+		fake_sink *sink, int fail_at)
+{
+	memset(sink, 0, sizeof(*sink));
+	sink->fail_at = fail_at;
+	atomic_store(&fc->now, now);
+	atomic_store(&fc->sleeps, 0);
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->clock = clk;
+	cfg->sink = fake_sink_push;
+	cfg->sink_ctx = sink;
+}
+
+/* The core knows no kind of source: it gates video on key frames (at the
+ * start and after a refused frame), counts, paces on the injected clock,
+ * ends when the source does, and a restart's timestamps do not go back. */
+static void t_core_fake_source(void)
+{
+	static const int keys[] = { 0, 1, 0, 0, 0, 1, 0 };
+	fake_source src;
+	fake_sink sink;
+	fake_clock fc;
+	ivxs_capture_clock clk = { fake_now, fake_sleep, fake_wall, &fc };
+	ivxs_capture_config cfg;
+	ivxs_capture *cap = NULL;
+	ivxs_capture_stats st;
+	size_t len = 0;
+	uint8_t buf[4];
+	int r, steps = 0;
+	memset(&src, 0, sizeof(src));
+	src.keys = keys;
+	src.count = 7;
+	fake_setup(&cfg, &clk, &fc, 1000, &sink, 2);   /* the third frame to reach the sink (a P frame) fails */
+	cfg.source.prepare = fake_prepare;
+	cfg.source.close = fake_close;
+	cfg.source.release = fake_release;
+	cfg.source.ctx = &src;
+	cfg.start_ms_set = 1;
+	cfg.start_ms = 5000;
+	CHECK(ivxs_capture_create(&cap, &cfg) == IVXS_CAPTURE_EARG && !cap);   /* no step */
+	cfg.source.step = fake_step;
+	cfg.clock = NULL;
+	CHECK(ivxs_capture_create(&cap, &cfg) == IVXS_CAPTURE_EARG);           /* no clock */
+	cfg.clock = &clk;
+	CHECK(ivxs_capture_create(&cap, &cfg) == 0);
+	CHECK(ivxs_capture_step(cap) == IVXS_CAPTURE_ESTATE);
+	CHECK(ivxs_capture_prepare(cap) == 0);
+	CHECK(ivxs_capture_prepare(cap) == IVXS_CAPTURE_ESTATE);
+	CHECK(src.base == 5000);
+	while ((r = ivxs_capture_step(cap)) == 1)
+		steps++;
+	CHECKF(r == 0 && steps == 7, "%d steps, then %d", steps, r);
+	ivxs_capture_get_stats(cap, &st);
+	/* P dropped (no key yet), K, P, P refused, P dropped (waits for a key), K, P */
+	CHECKF(sink.calls == 5 && st.frames_pushed == 4 && st.key_frames == 2 && st.ring_errors == 1 &&
+		st.last_ring_error == IVXS_RING_ETOOBIG && st.dropped == 3,
+		"sink %d, pushed %llu, keys %llu, refused %llu, dropped %llu", sink.calls,
+		(unsigned long long)st.frames_pushed, (unsigned long long)st.key_frames,
+		(unsigned long long)st.ring_errors, (unsigned long long)st.dropped);
+	CHECK(sink.ts[0] == 5040 && sink.ts[4] == 5240);
+	CHECKF(atomic_load(&fc.now) == 1000 + 7 * 100000, "clock at %llu", (unsigned long long)atomic_load(&fc.now));
+	CHECK(st.footprint_bytes > 0 && !st.running && st.stills == 0);
+	CHECK(ivxs_capture_still(cap, buf, sizeof(buf), &len, NULL) == IVXS_CAPTURE_EUNSUPPORTED);
+	ivxs_capture_finish(cap);
+	CHECK(src.closes == 1);
+	/* restart: the base moves past what was pushed (7 frames of 40 ms) */
+	CHECK(ivxs_capture_prepare(cap) == 0);
+	CHECKF(src.base == 5280, "restart base %llu", (unsigned long long)src.base);
+	ivxs_capture_request_stop(cap);
+	CHECK(ivxs_capture_step(cap) == 0);   /* a stop request ends the wait */
+	ivxs_capture_destroy(&cap);
+	CHECK(!cap && src.closes == 2 && src.released == 1);
+}
+
+/* A memory stream (as a board would read flash) through the stream core:
+ * split, paced on the fake clock, every frame exactly at its schedule. */
+typedef struct {
+	const uint8_t *bytes[2];
+	size_t size[2], pos[2];
+	ivxs_capture_stream *stream;
+} memory_source;
+
+static long memory_read(void *ctx, ivxs_frame_type t, void *buf, size_t n)
+{
+	memory_source *m = ctx;
+	int i = t == IVXS_FRAME_AUDIO;
+	size_t left = m->size[i] - m->pos[i];
+	if (n > left)
+		n = left;
+	memcpy(buf, m->bytes[i] + m->pos[i], n);
+	m->pos[i] += n;
+	return (long)n;
+}
+
+static int memory_rewind(void *ctx, ivxs_frame_type t)
+{
+	((memory_source *)ctx)->pos[t == IVXS_FRAME_AUDIO] = 0;
+	return 0;
+}
+
+static int memory_prepare(void *ctx, ivxs_capture *c) { return ivxs_capture_stream_prepare(((memory_source *)ctx)->stream, c); }
+static int memory_step(void *ctx, ivxs_capture *c) { return ivxs_capture_stream_step(((memory_source *)ctx)->stream, c); }
+static void memory_close(void *ctx) { ivxs_capture_stream_close(((memory_source *)ctx)->stream); }
+
+static void t_core_memory_stream(void)
+{
+	NEED_FIXTURE(FX_H264, vpath);
+	NEED_FIXTURE(FX_AAC, apath);
+	static recorder R;
+	static media_info vm, am;
+	fake_clock fc;
+	ivxs_capture_clock clk = { fake_now, fake_sleep, fake_wall, &fc };
+	memory_source m;
+	ivxs_capture_stream_config sc;
+	ivxs_capture_config cfg;
+	ivxs_capture *cap = NULL;
+	fake_sink sink;
+	int r, i, n, ok = 1;
+	uint8_t *v, *a;
+	CHECK(media_facts(vpath, IVXS_CODEC_H264, &vm) && media_facts(apath, IVXS_CODEC_AAC, &am));
+	memset(&m, 0, sizeof(m));
+	v = slurp(vpath, &m.size[0]);
+	a = slurp(apath, &m.size[1]);
+	m.bytes[0] = v;
+	m.bytes[1] = a;
+	memset(&sc, 0, sizeof(sc));
+	sc.reader.read = memory_read;
+	sc.reader.rewind = memory_rewind;
+	sc.reader.ctx = &m;
+	sc.has_audio = 1;
+	sc.fps_num = 15;
+	sc.once = 1;
+	r = v && a ? ivxs_capture_stream_create(&m.stream, &sc) : -1;
+	memset(&R, 0, sizeof(R));
+	fake_setup(&cfg, &clk, &fc, 7, &sink, -1);
+	cfg.source.prepare = memory_prepare;
+	cfg.source.step = memory_step;
+	cfg.source.close = memory_close;
+	cfg.source.ctx = &m;
+	cfg.observer = observe;
+	cfg.observer_ctx = &R;
+	if (r == 0)
+		r = ivxs_capture_create(&cap, &cfg);
+	if (r == 0)
+		r = ivxs_capture_prepare(cap);
+	while (r == 0 && (r = ivxs_capture_step(cap)) == 1)
+		r = 0;
+	ivxs_capture_destroy(&cap);
+	ivxs_capture_stream_destroy(&m.stream);
+	free(v);
+	free(a);
+	n = atomic_load(&R.n);
+	for (i = 0; i < n; i++)
+		ok &= R.r[i].pushed == R.r[i].sched && R.r[i].status == 0;
+	CHECKF(r == 0, "status %s", ivxs_capture_strerror(r));
+	CHECKF(atomic_load(&R.total_video) == vm.frames && atomic_load(&R.total_audio) == am.frames,
+		"%d video (want %d), %d audio (want %d)", atomic_load(&R.total_video), vm.frames,
+		atomic_load(&R.total_audio), am.frames);
+	CHECK(ok && atomic_load(&fc.sleeps) > 0);
+}
+
 /* ---- V4L2 ---------------------------------------------------------------- */
 
 static void t_v4l2_errors(void)
@@ -1802,7 +1989,8 @@ static void t_v4l2_errors(void)
 	r = ivxs_capture_start(cap);
 	CHECKF(r == IVXS_CAPTURE_ENOTDEV, "/dev/null: %s", ivxs_capture_strerror(r));
 	CHECK(ivxs_capture_still(cap, p, sizeof(p), &(size_t){0}, NULL) == IVXS_CAPTURE_EUNSUPPORTED);
-	CHECK(ivxs_capture_prepare(cap) == IVXS_CAPTURE_EUNSUPPORTED);
+	r = ivxs_capture_prepare(cap);   /* threadless, like any source */
+	CHECKF(r == IVXS_CAPTURE_ENOTDEV, "/dev/null, threadless: %s", ivxs_capture_strerror(r));
 	ivxs_capture_destroy(&cap);
 	snprintf(p, sizeof(p), "%s/regular-file", g_tmp);
 	spit(p, "x", 1);
@@ -1850,39 +2038,40 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	printf("fixtures: %s\n", g_dir);
-	run("h264 fixture: AU count matches ffprobe, key AUs carry SPS/PPS", t_h264_fixture);
-	run("h265 fixture: AU count matches ffprobe, key AUs carry VPS/SPS/PPS", t_h265_fixture);
-	run("h264 with B-frames: AU count matches ffprobe", t_h264_bframes_fixture);
-	run("h264: 1-byte and random chunks give the same AUs as one chunk", t_h264_byte_at_a_time);
-	run("h265: 1-byte and random chunks give the same AUs as one chunk", t_h265_byte_at_a_time);
-	run("space/commit feeding gives the same AUs as feed", t_space_commit);
-	run("describe() agrees with the splitter", t_describe);
-	run("garbage before the first start code: one EGARBAGE, no AU lost", t_garbage_at_start);
-	run("bad NAL header mid-stream: one EGARBAGE, no AU lost", t_garbage_mid_stream);
-	run("AU above the maximum: ETOOBIG each, the rest intact", t_oversize_au);
-	run("truncated stream: AUs before it, then one ETRUNC", t_truncated);
-	run("no start code at all: one EGARBAGE, no AU", t_no_start_code);
-	run("splitter argument checks", t_au_bad_args);
-	run("oversize AU with a start code at the end of the full buffer: no stall", t_oversize_progress);
-	run("prepare returns on that stream (10 s timeout)", t_oversize_prepare_returns);
-	run("splitter, scanner and grouping agree on the cases they once disagreed on", t_agree_cases);
-	run("mutated streams: splitters finish, every byte accounted for", t_fuzz);
-	run("adts fixture: frame count matches ffprobe, 1-byte feeding same", t_adts_fixture);
-	run("adts resync after junk and after a broken header", t_adts_resync);
-	run("adts truncated final frame: ETRUNC", t_adts_truncated);
-	run("pacing arithmetic", t_pacing_math);
-	run("strerror covers every code", t_strerror);
-	run("fake clock: each push exactly at its schedule, loops keep ts increasing", t_fake_clock_pacing_and_loop);
-	run("as fast as possible, threadless, once: no sleeps, 25 fps default ts, AU info to the sink", t_fast_threadless_once);
-	run("real clock: frames within 5 ms of schedule (98 %, median under 1 ms)", t_realtime_pacing);
-	run("start/stop/restart; stop is prompt and repeatable", t_start_stop_restart);
-	run("once mode: thread ends at EOF; start again works", t_once_thread_ends);
-	run("open errors: missing, text, empty, no key frame, bad ADTS", t_open_errors);
-	run("oversize AUs in the source: dropped to next key frame", t_oversize_in_source);
-	run("stills follow the clip position", t_stills);
-	run("stills errors: none configured, missing, empty, bad JPEG", t_stills_errors);
-	run("v4l2: missing device, /dev/null, regular file", t_v4l2_errors);
+	ivxs_test_run("h264 fixture: AU count matches ffprobe, key AUs carry SPS/PPS", t_h264_fixture);
+	ivxs_test_run("h265 fixture: AU count matches ffprobe, key AUs carry VPS/SPS/PPS", t_h265_fixture);
+	ivxs_test_run("h264 with B-frames: AU count matches ffprobe", t_h264_bframes_fixture);
+	ivxs_test_run("h264: 1-byte and random chunks give the same AUs as one chunk", t_h264_byte_at_a_time);
+	ivxs_test_run("h265: 1-byte and random chunks give the same AUs as one chunk", t_h265_byte_at_a_time);
+	ivxs_test_run("space/commit feeding gives the same AUs as feed", t_space_commit);
+	ivxs_test_run("describe() agrees with the splitter", t_describe);
+	ivxs_test_run("garbage before the first start code: one EGARBAGE, no AU lost", t_garbage_at_start);
+	ivxs_test_run("bad NAL header mid-stream: one EGARBAGE, no AU lost", t_garbage_mid_stream);
+	ivxs_test_run("AU above the maximum: ETOOBIG each, the rest intact", t_oversize_au);
+	ivxs_test_run("truncated stream: AUs before it, then one ETRUNC", t_truncated);
+	ivxs_test_run("no start code at all: one EGARBAGE, no AU", t_no_start_code);
+	ivxs_test_run("splitter argument checks", t_au_bad_args);
+	ivxs_test_run("oversize AU with a start code at the end of the full buffer: no stall", t_oversize_progress);
+	ivxs_test_run("prepare returns on that stream (10 s timeout)", t_oversize_prepare_returns);
+	ivxs_test_run("splitter, scanner and grouping agree on the cases they once disagreed on", t_agree_cases);
+	ivxs_test_run("mutated streams: splitters finish, every byte accounted for", t_fuzz);
+	ivxs_test_run("adts fixture: frame count matches ffprobe, 1-byte feeding same", t_adts_fixture);
+	ivxs_test_run("adts resync after junk and after a broken header", t_adts_resync);
+	ivxs_test_run("adts truncated final frame: ETRUNC", t_adts_truncated);
+	ivxs_test_run("pacing arithmetic", t_pacing_math);
+	ivxs_test_run("strerror covers every code", t_strerror);
+	ivxs_test_run("fake clock: each push exactly at its schedule, loops keep ts increasing", t_fake_clock_pacing_and_loop);
+	ivxs_test_run("as fast as possible, threadless, once: no sleeps, 25 fps default ts, AU info to the sink", t_fast_threadless_once);
+	ivxs_test_run("real clock: frames within 5 ms of schedule (98 %, median under 1 ms)", t_realtime_pacing);
+	ivxs_test_run("start/stop/restart; stop is prompt and repeatable", t_start_stop_restart);
+	ivxs_test_run("once mode: thread ends at EOF; start again works", t_once_thread_ends);
+	ivxs_test_run("open errors: missing, text, empty, no key frame, bad ADTS", t_open_errors);
+	ivxs_test_run("oversize AUs in the source: dropped to next key frame", t_oversize_in_source);
+	ivxs_test_run("stills follow the clip position", t_stills);
+	ivxs_test_run("stills errors: none configured, missing, empty, bad JPEG", t_stills_errors);
+	ivxs_test_run("core over a fake source: key gating, counts, injected clock, restart base", t_core_fake_source);
+	ivxs_test_run("core over a memory stream: split and paced without files", t_core_memory_stream);
+	ivxs_test_run("v4l2: missing device, /dev/null, regular file", t_v4l2_errors);
 	rm_tree(g_tmp);
-	printf("%d passed, %d failed\n", g_pass, g_fail);
-	return g_fail ? 1 : 0;
+	return ivxs_test_summary();
 }

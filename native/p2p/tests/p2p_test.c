@@ -5,7 +5,7 @@
  * just before the u32 wrap, so every timer crosses it. Media comes from a real
  * GOP ring (native/ring) through p2p_ring_source.c.
  *
- * Prints one line per test and ends with "N passed, M failed".
+ * Prints one line per test and ends with "N passed, M failed" (native/common/ivxs_test.h).
  * P2P_ONLY=<text> runs the tests whose name contains it; P2P_DEBUG=1 traces
  * the link and the camera's congestion state every 500 ms.
  */
@@ -13,59 +13,24 @@
 
 #include "p2p_internal.h"
 #include "p2p_ring_source.h"
+#include "ivxs_test.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* ------------------------------------------------------------------------ */
-/* Tiny harness (as native/ring/tests/ring_test.c) */
-
-static int g_passed, g_failed;
-static int g_test_failed;
-static char g_note[512];
-
-#define CHECK(cond) do { \
-	if (!(cond)) { \
-		if (!g_test_failed) \
-			snprintf(g_note, sizeof(g_note), "line %d: %.200s", __LINE__, #cond); \
-		g_test_failed = 1; \
-		goto done; \
-	} \
-} while (0)
-
-#define CHECK_EQ(a, b) do { \
-	long long a_ = (long long)(a), b_ = (long long)(b); \
-	if (a_ != b_) { \
-		if (!g_test_failed) \
-			snprintf(g_note, sizeof(g_note), "line %d: %.120s == %lld, expected %lld", __LINE__, #a, a_, b_); \
-		g_test_failed = 1; \
-		goto done; \
-	} \
-} while (0)
-
-#define NOTE(...) snprintf(g_note, sizeof(g_note), __VA_ARGS__)
-
 static void teardown(void);
 
+/* P2P_ONLY=<part of a name> runs only the tests whose name holds it. */
 static void run(const char *name, void (*fn)(void))
 {
 	const char *only = getenv("P2P_ONLY");
 	if (only && !strstr(name, only))
 		return;
-	g_test_failed = 0;
-	g_note[0] = 0;
+	ivxs_test_begin();
 	fn();
 	teardown();
-	if (g_test_failed) {
-		g_failed++;
-		printf("FAIL %s: %s\n", name, g_note);
-	}
-	else {
-		g_passed++;
-		printf("ok   %s%s%s\n", name, g_note[0] ? " — " : "", g_note);
-	}
-	fflush(stdout);
+	ivxs_test_end(name);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -1455,10 +1420,10 @@ static void test_cc_bottleneck(void)
 {
 	uint32_t goodput = 0, srtt = 0, lossy = 0, lossy_srtt = 0;
 	ccOver(0, &goodput, &srtt);
-	CHECK(!g_test_failed);
+	CHECK(!ivxs_test_failing);
 	teardown();
 	ccOver(50, &lossy, &lossy_srtt);
-	CHECK(!g_test_failed);
+	CHECK(!ivxs_test_failing);
 	if (getenv("P2P_DEBUG"))
 		fprintf(stderr, "goodput %u srtt %u lossy %u srtt %u\n", goodput, srtt, lossy, lossy_srtt);
 	NOTE("goodput %u B/s clean (srtt %u ms), %u B/s with 5%% loss (srtt %u ms), link 300000 B/s", goodput, srtt, lossy,
@@ -1696,6 +1661,5 @@ int main(void)
 	run("congestion control: bottleneck filled, loss tolerated", test_cc_bottleneck);
 	run("no spurious timeouts behind a key frame on a thin link", test_no_spurious_timeouts);
 	run("memory per viewer", test_memory);
-	printf("%d passed, %d failed\n", g_passed, g_failed);
-	return g_failed ? 1 : 0;
+	return ivxs_test_summary();
 }

@@ -1,8 +1,8 @@
 /*
- * Tests for the GOP ring core. Self-contained: prints one line per test and
- * ends with "N passed, M failed"; exits non-zero on any failure.
+ * Tests for the GOP ring core: one line per test, then "N passed, M failed"
+ * (native/common/ivxs_test.h); exits non-zero on any failure.
  *
- *   gcc -std=c11 -O2 -Wall -Wextra -pthread -Inative/ring \
+ *   gcc -std=c11 -O2 -Wall -Wextra -pthread -Inative/ring -Inative/common \
  *       native/ring/ring.c native/ring/tests/ring_test.c -o ring_test
  *
  * RING_RACE_FRAMES=<n> overrides the frame count of the threaded race test.
@@ -10,6 +10,7 @@
 #define _POSIX_C_SOURCE 200809L
 
 #include "ring.h"
+#include "ivxs_test.h"
 
 #include <pthread.h>
 #include <sched.h>
@@ -25,49 +26,6 @@
 #define TEST_TSAN 1
 #endif
 #endif
-
-/* ------------------------------------------------------------------------ */
-/* Tiny harness */
-
-static int g_passed, g_failed;
-static int g_test_failed;
-static char g_note[256];
-
-#define CHECK(cond) do { \
-	if (!(cond)) { \
-		if (!g_test_failed) \
-			snprintf(g_note, sizeof(g_note), "line %d: %.200s", __LINE__, #cond); \
-		g_test_failed = 1; \
-		goto done; \
-	} \
-} while (0)
-
-#define CHECK_EQ(a, b) do { \
-	long long a_ = (long long)(a), b_ = (long long)(b); \
-	if (a_ != b_) { \
-		if (!g_test_failed) \
-			snprintf(g_note, sizeof(g_note), "line %d: %.120s == %lld, expected %lld", \
-					__LINE__, #a, a_, b_); \
-		g_test_failed = 1; \
-		goto done; \
-	} \
-} while (0)
-
-static void run(const char *name, void (*fn)(void))
-{
-	g_test_failed = 0;
-	g_note[0] = 0;
-	fn();
-	if (g_test_failed) {
-		g_failed++;
-		printf("FAIL %s: %s\n", name, g_note);
-	}
-	else {
-		g_passed++;
-		printf("ok   %s%s%s\n", name, g_note[0] ? " — " : "", g_note);
-	}
-	fflush(stdout);
-}
 
 /* ------------------------------------------------------------------------ */
 /* Helpers */
@@ -226,7 +184,7 @@ static void wraparound(uint32_t max_frames)
 	CHECK(st.bytes_pushed > 1000 * arena);
 	CHECK(st.bytes_held <= arena);
 	CHECK_EQ(st.frames_pushed - st.frames_evicted, st.frames_held);
-	snprintf(g_note, sizeof(g_note), "%llu laps", (unsigned long long)(bytes / arena));
+	NOTE("%llu laps", (unsigned long long)(bytes / arena));
 done:
 	ivxs_ring_reader_close(&rd);
 	ivxs_ring_destroy(&r);
@@ -443,8 +401,7 @@ static void test_errors_leave_ring_unchanged(void)
 				(ivxs_codec)cases[i].codec, cases[i].key, cases[i].ts,
 				cases[i].null_data ? NULL : pattern(50), cases[i].n);
 		if (st != cases[i].status) {
-			snprintf(g_note, sizeof(g_note), "%s: got %d, expected %d", cases[i].what, st, cases[i].status);
-			g_test_failed = 1;
+			ivxs_test_fail(__LINE__, "%s: got %d, expected %d", cases[i].what, st, cases[i].status);
 			goto done;
 		}
 		ivxs_ring_get_stats(r, &after);
@@ -1177,7 +1134,7 @@ static void test_threaded_race(void)
 		CHECK_EQ(st.frames_pushed, sh.total);
 		CHECK_EQ(st.readers_open, 0);
 	}
-	snprintf(g_note, sizeof(g_note),
+	NOTE(
 			"%llu frames x %d readers: valid %llu/%llu/%llu, invalid views %llu, lost %llu",
 			(unsigned long long)sh.total, kRaceReaders,
 			(unsigned long long)rr[0].valid, (unsigned long long)rr[1].valid,
@@ -1277,7 +1234,6 @@ int main(void)
 	size_t i;
 	init_ramp();
 	for (i = 0; i < sizeof(tests) / sizeof(tests[0]); i++)
-		run(tests[i].name, tests[i].fn);
-	printf("%d passed, %d failed\n", g_passed, g_failed);
-	return g_failed ? 1 : 0;
+		ivxs_test_run(tests[i].name, tests[i].fn);
+	return ivxs_test_summary();
 }

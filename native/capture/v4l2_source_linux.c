@@ -1,51 +1,36 @@
 /*
- * The V4L2 source: Linux cameras that deliver H.264 (mmap streaming), see
- * capture.h and README.md.
+ * The V4L2 source (Linux): cameras that deliver H.264 (mmap streaming), see
+ * capture.h and README.md. One source behind the capture core's interface.
  */
-#include "capture_internal.h"
-
-int ivxs_capture_create_v4l2(ivxs_capture **out, const ivxs_capture_v4l2_config *cfg)
-{
-	if (!out)
-		return IVXS_CAPTURE_EARG;
-	*out = NULL;
-	if (!cfg || !cfg->device || !cfg->device[0])
-		return IVXS_CAPTURE_EARG;
-	if (cfg->buffers > V4L2_MAX_BUFFERS)
-		return IVXS_CAPTURE_EARG;
-#ifndef __linux__
-	return IVXS_CAPTURE_EUNSUPPORTED;
-#else
-	ivxs_capture *c;
-	int r = cap_new(&c, KIND_V4L2, cfg->clock, cfg->sink, cfg->sink_ctx, cfg->observer,
-		cfg->observer_ctx, cfg->start_ms_set, cfg->start_ms, cfg->rt_priority);
-	if (r)
-		return r;
-	c->vcodec = IVXS_CODEC_H264;
-	c->width = cfg->width;
-	c->height = cfg->height;
-	c->fps_num = cfg->fps_num;
-	c->fps_den = cfg->fps_den ? cfg->fps_den : 1;
-	c->buffers = cfg->buffers ? cfg->buffers : 4;
-	c->device = cap_dup_str(cfg->device);
-	if (!c->device) {
-		free(c);
-		return IVXS_CAPTURE_ENOMEM;
-	}
-	*out = c;
-	return IVXS_CAPTURE_OK;
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
 #endif
-}
+#include "capture_linux.h"
 
-#ifdef __linux__
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <linux/videodev2.h>
+
+#define V4L2_MAX_BUFFERS 16
+
+typedef struct {
+	char *device;
+	uint32_t width, height, fps_num, fps_den, buffers;
+	int fd;
+	unsigned nbufs;
+	void *maps[V4L2_MAX_BUFFERS];
+	size_t map_len[V4L2_MAX_BUFFERS];
+	int streaming;
+	uint64_t v_index, first_us, last_ts;
+	int have_first;
+} v4l2_source;
 
 static int xioctl(int fd, unsigned long req, void *arg)
 {
@@ -57,7 +42,7 @@ static int xioctl(int fd, unsigned long req, void *arg)
 }
 
 /* An ioctl on mmap buffer `index` of the capture queue (query, queue). */
-static int buffer_ioctl(ivxs_capture *c, unsigned long req, unsigned index, struct v4l2_buffer *b)
+static int buffer_ioctl(v4l2_source *c, unsigned long req, unsigned index, struct v4l2_buffer *b)
 {
 	memset(b, 0, sizeof(*b));
 	b->type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
@@ -66,8 +51,9 @@ static int buffer_ioctl(ivxs_capture *c, unsigned long req, unsigned index, stru
 	return xioctl(c->fd, req, b);
 }
 
-void cap_v4l2_close(ivxs_capture *c)
+static void v4l2_close(void *ctx)
 {
+	v4l2_source *c = ctx;
 	unsigned i;
 	if (c->fd >= 0) {
 		if (c->streaming) {
@@ -92,7 +78,6 @@ void cap_v4l2_close(ivxs_capture *c)
 	}
 	c->nbufs = 0;
 	c->fd = -1;
-	c->prepared = 0;
 }
 
 static void v4l2_set_ctrl(int fd, uint32_t id, int32_t value)
@@ -104,8 +89,9 @@ static void v4l2_set_ctrl(int fd, uint32_t id, int32_t value)
 	(void)xioctl(fd, VIDIOC_S_CTRL, &ctl);   /* best effort */
 }
 
-int cap_v4l2_prepare(ivxs_capture *c)
+static int v4l2_prepare(void *ctx, ivxs_capture *capture)
 {
+	v4l2_source *c = ctx;
 	struct v4l2_capability cap;
 	struct v4l2_format fmt;
 	struct v4l2_requestbuffers rb;
@@ -205,21 +191,19 @@ int cap_v4l2_prepare(ivxs_capture *c)
 		goto fail;
 	}
 	c->streaming = 1;
-	c->need_key = 1;
 	c->v_index = 0;
-	c->v4l2_have_first = 0;
-	c->base_ms = cap_pick_base_ms(c);
-	c->last_ts = c->base_ms;
-	c->prepared = 1;
+	c->have_first = 0;
+	c->last_ts = ivxs_capture_base_ms(capture);
 	return IVXS_CAPTURE_OK;
 fail:
-	cap_v4l2_close(c);
+	v4l2_close(c);
 	return r;
 }
 
 /* One poll + DQBUF + push + QBUF. 1 progress/timeout, <0 fatal. */
-int cap_v4l2_step(ivxs_capture *c)
+static int v4l2_step(void *ctx, ivxs_capture *capture)
 {
+	v4l2_source *c = ctx;
 	struct pollfd pfd;
 	struct v4l2_buffer b;
 	ivxs_capture_frame f;
@@ -244,8 +228,7 @@ int cap_v4l2_step(ivxs_capture *c)
 		return IVXS_CAPTURE_EIO;
 	memset(&f, 0, sizeof(f));
 	if ((b.flags & V4L2_BUF_FLAG_ERROR) || b.bytesused == 0 || b.bytesused > c->map_len[b.index]) {
-		ST_ADD(c, st_dropped, 1);
-		c->need_key = 1;
+		ivxs_capture_drop(capture, 1);
 		goto requeue;
 	}
 	f.type = IVXS_FRAME_VIDEO;
@@ -264,26 +247,19 @@ int cap_v4l2_step(ivxs_capture *c)
 	 * first buffer, else the injected clock; never going back. */
 	buf_us = (uint64_t)b.timestamp.tv_sec * 1000000u + (uint64_t)b.timestamp.tv_usec;
 	if (buf_us == 0)
-		buf_us = cap_now_us(c);
-	if (!c->v4l2_have_first) {
-		c->v4l2_first_us = buf_us;
-		c->v4l2_have_first = 1;
+		buf_us = ivxs_capture_now_us(capture);
+	if (!c->have_first) {
+		c->first_us = buf_us;
+		c->have_first = 1;
 	}
-	ts = c->base_ms + (buf_us >= c->v4l2_first_us ? (buf_us - c->v4l2_first_us) / 1000u : 0);
+	ts = ivxs_capture_base_ms(capture) + (buf_us >= c->first_us ? (buf_us - c->first_us) / 1000u : 0);
 	if (ts < c->last_ts)
 		ts = c->last_ts;
 	f.timestamp_ms = ts;
 	f.index = c->v_index++;
-	if (c->need_key && !f.key) {
-		ST_ADD(c, st_dropped, 1);
-	} else {
-		if (f.key)
-			c->need_key = 0;
-		cap_emit(c, &f);
+	if (ivxs_capture_emit(capture, &f)) {
 		c->last_ts = ts;
-		c->resume_ms = ts + 1;
-		c->ever_pushed = 1;
-		cap_u64_set(&c->last_video_ts, ts);
+		ivxs_capture_advance(capture, ts + 1);
 	}
 requeue:
 	if (xioctl(c->fd, VIDIOC_QBUF, &b) < 0)
@@ -291,6 +267,56 @@ requeue:
 	return 1;
 }
 
-/* ---- thread ------------------------------------------------------------- */
+static void v4l2_release(void *ctx)
+{
+	v4l2_source *c = ctx;
+	v4l2_close(c);
+	free(c->device);
+	free(c);
+}
 
-#endif /* __linux__ */
+static void v4l2_stats(void *ctx, ivxs_capture_stats *o)
+{
+	o->footprint_bytes += sizeof(v4l2_source);
+	(void)ctx;
+}
+
+static const ivxs_capture_source v4l2_interface = {
+	v4l2_prepare, v4l2_step, v4l2_close, v4l2_release, v4l2_stats, NULL, NULL
+};
+
+int ivxs_capture_create_v4l2(ivxs_capture **out, const ivxs_capture_v4l2_config *cfg)
+{
+	v4l2_source *c;
+	ivxs_capture_config cc;
+	size_t n;
+	int r;
+	if (!out)
+		return IVXS_CAPTURE_EARG;
+	*out = NULL;
+	if (!cfg || !cfg->device || !cfg->device[0])
+		return IVXS_CAPTURE_EARG;
+	if (cfg->buffers > V4L2_MAX_BUFFERS)
+		return IVXS_CAPTURE_EARG;
+	c = calloc(1, sizeof(*c));
+	n = strlen(cfg->device) + 1;
+	if (!c || !(c->device = malloc(n))) {
+		free(c);
+		return IVXS_CAPTURE_ENOMEM;
+	}
+	memcpy(c->device, cfg->device, n);
+	c->fd = -1;
+	c->width = cfg->width;
+	c->height = cfg->height;
+	c->fps_num = cfg->fps_num;
+	c->fps_den = cfg->fps_den ? cfg->fps_den : 1;
+	c->buffers = cfg->buffers ? cfg->buffers : 4;
+	memset(&cc, 0, sizeof(cc));
+	cc.source = v4l2_interface;
+	cc.source.ctx = c;
+	IVXS_CAPTURE_COPY_COMMON(&cc, cfg);
+	r = ivxs_capture_create(out, &cc);
+	if (r)
+		v4l2_release(c);
+	return r;
+}

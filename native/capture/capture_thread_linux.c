@@ -1,12 +1,19 @@
 /*
- * The capture thread (Linux): the default clock, start/stop, the loop that
- * steps a source until it ends or is stopped (see capture.h).
+ * The capture runner on Linux: the default clock and a thread that steps a
+ * capture until its source ends, fails or is stopped (see capture.h). It
+ * knows the capture core's public step API and nothing of the sources; a
+ * board runs the same loop in an RTOS task.
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
 #include "capture_internal.h"
 
-#ifdef __linux__
 #include <errno.h>
+#include <pthread.h>
 #include <sched.h>
+#include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <sys/prctl.h>
 
@@ -45,6 +52,10 @@ const ivxs_capture_clock *ivxs_capture_default_clock(void)
 	return &linux_clock;
 }
 
+typedef struct {
+	pthread_t thread;
+} runner;
+
 static void *capture_thread(void *arg)
 {
 	ivxs_capture *c = arg;
@@ -60,44 +71,58 @@ static void *capture_thread(void *arg)
 		if (pthread_setschedparam(pthread_self(), SCHED_FIFO, &sp) == 0)
 			atomic_store(&c->st_rt, 1);
 	}
-	while (!atomic_load_explicit(&c->stop_req, memory_order_acquire)) {
-		int r = c->kind == KIND_FILE ? cap_file_step(c) : cap_v4l2_step(c);
+	while (!ivxs_capture_stop_requested(c)) {
+		int r = ivxs_capture_step(c);
 		if (r < 0) {
 			atomic_store(&c->st_fatal, r);
 			break;
 		}
-		if (r == 0 && c->kind == KIND_FILE &&
-				!atomic_load_explicit(&c->stop_req, RELAXED) && c->v_done && c->a_done)
-			break;  /* played once to the end */
+		if (r == 0)
+			break;   /* the source ended (or a wait saw the stop request) */
 	}
 	atomic_store(&c->running, 0);
 	return NULL;
 }
 
+static void halt(ivxs_capture *c)
+{
+	runner *t = c->runner;
+	if (t) {
+		ivxs_capture_request_stop(c);
+		pthread_join(t->thread, NULL);
+		free(t);
+		c->runner = NULL;
+		atomic_store(&c->running, 0);
+	}
+}
+
 int ivxs_capture_start(ivxs_capture *c)
 {
+	runner *t;
 	int r;
 	if (!c)
 		return IVXS_CAPTURE_EARG;
-	if (c->thread_started && !atomic_load(&c->running))
+	if (c->runner && !atomic_load(&c->running))
 		ivxs_capture_stop(c);   /* the thread ended by itself: reap it */
-	if (c->thread_started || c->prepared)
+	if (c->runner || c->prepared)
 		return IVXS_CAPTURE_ESTATE;
-	atomic_store(&c->stop_req, 0);
-	atomic_store(&c->st_fatal, 0);
-	r = c->kind == KIND_FILE ? cap_file_prepare(c) : cap_v4l2_prepare(c);
-	if (r)
+	t = malloc(sizeof(*t));
+	if (!t)
+		return IVXS_CAPTURE_ENOMEM;
+	r = ivxs_capture_prepare(c);
+	if (r) {
+		free(t);
 		return r;
+	}
 	atomic_store(&c->running, 1);
-	if (pthread_create(&c->thread, NULL, capture_thread, c) != 0) {
+	if (pthread_create(&t->thread, NULL, capture_thread, c) != 0) {
 		atomic_store(&c->running, 0);
-		if (c->kind == KIND_FILE)
-			cap_file_close(c);
-		else
-			cap_v4l2_close(c);
+		ivxs_capture_finish(c);
+		free(t);
 		return IVXS_CAPTURE_ETHREAD;
 	}
-	c->thread_started = 1;
+	c->runner = t;
+	c->halt = halt;
 	return IVXS_CAPTURE_OK;
 }
 
@@ -105,36 +130,6 @@ void ivxs_capture_stop(ivxs_capture *c)
 {
 	if (!c)
 		return;
-	if (c->thread_started) {
-		atomic_store_explicit(&c->stop_req, 1, memory_order_release);
-		pthread_join(c->thread, NULL);
-		c->thread_started = 0;
-		atomic_store(&c->running, 0);
-	}
-	if (c->kind == KIND_FILE) {
-		if (c->prepared)
-			cap_file_close(c);
-	} else {
-		cap_v4l2_close(c);
-	}
-}
-
-#else /* !__linux__ */
-
-const ivxs_capture_clock *ivxs_capture_default_clock(void)
-{
-	return NULL;
-}
-
-int ivxs_capture_start(ivxs_capture *c)
-{
-	(void)c;
-	return IVXS_CAPTURE_EUNSUPPORTED;
-}
-
-void ivxs_capture_stop(ivxs_capture *c)
-{
+	halt(c);
 	ivxs_capture_finish(c);
 }
-
-#endif /* __linux__ */

@@ -1,0 +1,57 @@
+/*
+ * What the benchmark sections share: the repo root, the host binary and the output folder, a
+ * logger on stderr, statistics and rounding, running a program, reading its JSON, and compiling a
+ * C benchmark.
+ *
+ * C benchmarks (bench/<module>_bench.c) are compiled with their module's C core as
+ * native/modules.txt defines it (scripts/native-modules.mjs: the folder's .c files minus the
+ * mod*.c binding, plus the cores of the modules it uses), e.g. for the ring:
+ *      gcc -std=c11 -D_GNU_SOURCE -O2 -pthread -Inative/ring bench/ring_bench.c native/ring/ring.c \
+ *          -o build/bench/ring_bench
+ */
+import { execFileSync } from "node:child_process";
+import { dirname, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { nativeModules } from "../scripts/native-modules.mjs";
+
+export const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+export const IVXS = "build/bin/ivxs";
+export const OUT = "build/bench";
+export const log = (message) => process.stderr.write(`[bench] ${message}\n`);
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+export const round = (x, d = 3) => (Number.isFinite(x) ? Number(x.toFixed(d)) : x);
+export const sorted = (xs) => [...xs].sort((a, b) => a - b);
+export const median = (xs) => {
+	if (!xs.length) return null;
+	const s = sorted(xs);
+	const n = s.length;
+	return n % 2 ? s[(n - 1) >> 1] : (s[n / 2 - 1] + s[n / 2]) / 2;
+};
+export const p90 = (xs) => { const s = sorted(xs); return s[Math.max(0, Math.ceil(0.9 * s.length) - 1)]; };
+export function run(cmd, args, { timeout = 120000, env } = {}) {
+	return execFileSync(cmd, args, { cwd: root, encoding: "utf8", timeout, env: env ?? process.env,
+		stdio: ["ignore", "pipe", "pipe"], maxBuffer: 16 << 20 });
+}
+
+// The JSON object a program printed: all of stdout, or the last parseable {...} that runs to the
+// end of stdout (one line or pretty-printed over many).
+export function lastJson(text) {
+	const t = text.trim();
+	try { return JSON.parse(t); } catch { /* look for a trailing object */ }
+	for (let i = t.lastIndexOf("{"); i >= 0; i = i > 0 ? t.lastIndexOf("{", i - 1) : -1) {
+		if (i > 0 && t[i - 1] !== "\n") continue;
+		try { return JSON.parse(t.slice(i)); } catch { /* keep looking */ }
+	}
+	throw new Error(`no JSON object at the end of stdout: ${JSON.stringify(t.slice(-200))}`);
+}
+
+// Compiles bench/<module>_bench.c with the module's C core; returns the program's path.
+export function compileBench(specifier) {
+	const m = nativeModules().find((x) => x.specifier === specifier);
+	if (!m) throw new Error(`${specifier} is not in native/modules.txt`);
+	const program = `${OUT}/${specifier}_bench`;
+	log(`${specifier}: compiling bench/${specifier}_bench.c with ${m.core.join(" ")}`);
+	run("gcc", ["-std=c11", "-D_GNU_SOURCE", "-O2", "-pthread", ...m.includes.map((i) => `-I${i}`),
+		`bench/${specifier}_bench.c`, ...m.core, "-o", program]);
+	return program;
+}

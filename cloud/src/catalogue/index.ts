@@ -1,0 +1,15 @@
+// The catalogue: the one owner of the SQL on streams, segments, recording
+// files and their HLS numbers (schema.ts). Ingest, playback, recordings and
+// retention call these named operations.
+import "./schema.js"; // declares the tables (its exports are types only)
+export type { RecordingFile, SegmentRow, StreamRow } from "./schema.js";
+export { addStream, endStream, hlsNumbersOf, streamOf } from "./streams.js";
+export { addSegment, neighbours, newestSegments, segmentAt, segmentsBetween, segmentsOverlapping, type NewSegment } from "./segments.js";
+export {
+	abandonFile, doneFile, forgetAbandonedFiles, listFiles, markFileDeleted, openWindows, publishFile, reserveFile, windowSegments,
+	type NewFile, type OpenWindow, type SegmentPiece,
+} from "./files.js";
+export {
+	devicesWithSegments, dropEmptyFiles, dropFileSegments, dropSegment, dropSegmentsBefore, forgetDeletedRecordings, oldestFile,
+	oldestUnassembledSegment, recordedBytes, recordingUses, type Oldest,
+} from "./upkeep.js";

@@ -1,0 +1,55 @@
+// Segments for ingest and playback: the row of a seq, its neighbours (their
+// times bound a new one's), the commit, and the reads by time. Statements are
+// prepared once per database handle: these run per request.
+import { statement, type Db } from "../meta/db.js";
+import type { SegmentRow } from "./schema.js";
+
+export function segmentAt(db: Db, device: string, channel: number, stream: string, seq: number): SegmentRow | undefined {
+	return statement(db, "SELECT * FROM segments WHERE device = ? AND channel = ? AND stream = ? AND seq = ?").get(device, channel, stream, seq) as SegmentRow | undefined;
+}
+
+/** The stored segments of the stream just before and just after `seq` (their times bound the new one's). */
+export function neighbours(db: Db, device: string, channel: number, stream: string, seq: number): { before?: SegmentRow; after?: SegmentRow } {
+	const before = statement(db, "SELECT * FROM segments WHERE device = ? AND channel = ? AND stream = ? AND seq < ? ORDER BY seq DESC LIMIT 1").get(device, channel, stream, seq) as SegmentRow | undefined;
+	const after = statement(db, "SELECT * FROM segments WHERE device = ? AND channel = ? AND stream = ? AND seq > ? ORDER BY seq LIMIT 1").get(device, channel, stream, seq) as SegmentRow | undefined;
+	return { before, after };
+}
+
+export type NewSegment = Pick<SegmentRow, "device" | "channel" | "stream" | "seq" | "start_ms" | "end_ms" | "bytes" | "sha256" | "key" | "created">;
+
+/** Inserts a segment whose object is stored; when another upload of its seq won the race, that one's row instead (`added` false). */
+export function addSegment(db: Db, row: NewSegment): { added: boolean; row: SegmentRow } {
+	return db.transaction(() => {
+		const raced = segmentAt(db, row.device, row.channel, row.stream, row.seq);
+		if (raced) return { added: false, row: raced };
+		const id = statement(db, `INSERT INTO segments (device, channel, stream, seq, start_ms, end_ms, bytes, sha256, key, offset, created)
+			VALUES (@device, @channel, @stream, @seq, @start_ms, @end_ms, @bytes, @sha256, @key, 0, @created)`).run(row).lastInsertRowid;
+		return { added: true, row: { ...row, id: Number(id), offset: 0, file_id: null, deleted: null } };
+	}).immediate();
+}
+
+/** Live segments of a channel (all its streams) that overlap [fromMs, toMs), by start time. */
+export function segmentsBetween(db: Db, device: string, channel: number, fromMs: number, toMs: number): SegmentRow[] {
+	return statement(db, `SELECT * FROM segments WHERE device = ? AND channel = ? AND start_ms < ? AND end_ms > ? AND deleted IS NULL
+		ORDER BY start_ms, seq`).all(device, channel, toMs, fromMs) as SegmentRow[];
+}
+
+/**
+ * Live segments overlapping [fromMs, toMs), by start time, at most `limit`.
+ * The walk is bounded from below (the start of the segment holding fromMs),
+ * so a list near now does not scan the history.
+ */
+export function segmentsOverlapping(db: Db, device: string, channel: number, fromMs: number, toMs: number, limit = 1e6): SegmentRow[] {
+	// The index is on start_ms: find where the segment holding fromMs starts, then walk forward.
+	return statement(db, `SELECT * FROM segments
+		WHERE device = ? AND channel = ? AND deleted IS NULL AND start_ms < ? AND end_ms > ?
+		AND start_ms >= COALESCE((SELECT MAX(start_ms) FROM segments WHERE device = ? AND channel = ? AND deleted IS NULL AND start_ms <= ?), 0)
+		ORDER BY start_ms, seq LIMIT ?`).all(device, channel, toMs, fromMs, device, channel, fromMs, limit) as SegmentRow[];
+}
+
+/** The newest `count` live segments, oldest first. */
+export function newestSegments(db: Db, device: string, channel: number, count: number): SegmentRow[] {
+	const rows = statement(db, `SELECT * FROM segments WHERE device = ? AND channel = ? AND deleted IS NULL
+		ORDER BY start_ms DESC, seq DESC LIMIT ?`).all(device, channel, count) as SegmentRow[];
+	return rows.reverse();
+}

@@ -1,0 +1,25 @@
+// Whether an object is still read by a live row — a recording (catalogue) or a
+// picture (snapshots) — and the sweep that deletes tombstoned objects whose
+// grace ran out (storage/tombstones.ts), unless a live row points at the key again.
+import type { CloudContext } from "../context.js";
+import type { Db } from "../meta/db.js";
+import { clearTombstone, dueTombstones } from "../storage/tombstones.js";
+import { recordingUses } from "../catalogue/index.js";
+import { snapshotUses } from "../snapshots/store.js";
+
+/** Whether a live row still points at `key` (then the object must stay). */
+export const objectInUse = (db: Db, key: string): boolean => recordingUses(db, key) || snapshotUses(db, key);
+
+/** Deletes the objects whose grace ran out; returns how many. */
+export async function sweepTombstones(ctx: CloudContext, now: number, limit = 1000): Promise<number> {
+	let deleted = 0;
+	for (const key of dueTombstones(ctx.db, now, limit)) {
+		if (!objectInUse(ctx.db, key)) {
+			await ctx.store.delete(key);
+			deleted++;
+		}
+		clearTombstone(ctx.db, key, now);
+	}
+	if (deleted) ctx.metrics.inc("ivxs_objects_deleted_total", "Objects deleted after their grace period", {}, deleted);
+	return deleted;
+}

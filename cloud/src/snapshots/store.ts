@@ -1,0 +1,80 @@
+// The snapshots table: one row per picture, its object stored byte-identical.
+// The one owner of its SQL: the snapshots routes, the devices list (latest
+// picture), and retention (drops by age and size, the bytes kept).
+import { defineSchema, liveValues, type Db } from "../meta/db.js";
+import type { Oldest } from "../catalogue/index.js";
+
+defineSchema("snapshots", `
+CREATE TABLE IF NOT EXISTS snapshots (
+	device TEXT NOT NULL,
+	channel INTEGER NOT NULL,
+	time_ms INTEGER NOT NULL,
+	key TEXT NOT NULL,
+	bytes INTEGER NOT NULL,
+	deleted INTEGER,
+	PRIMARY KEY (device, channel, time_ms)
+);
+CREATE INDEX IF NOT EXISTS snapshots_live_age ON snapshots (device, time_ms) WHERE deleted IS NULL;
+CREATE INDEX IF NOT EXISTS snapshots_live_time ON snapshots (time_ms) WHERE deleted IS NULL;
+CREATE INDEX IF NOT EXISTS snapshots_live_key ON snapshots (key) WHERE deleted IS NULL;
+CREATE INDEX IF NOT EXISTS snapshots_deleted ON snapshots (deleted) WHERE deleted IS NOT NULL;`);
+
+export interface SnapshotRow {
+	time_ms: number;
+	key: string;
+	bytes: number;
+	deleted: number | null;
+}
+
+/** The picture of a channel at `time` (deleted or not). */
+export function snapshotAt(db: Db, device: string, channel: number, time: number): SnapshotRow | undefined {
+	return db.prepare("SELECT time_ms, key, bytes, deleted FROM snapshots WHERE device = ? AND channel = ? AND time_ms = ?").get(device, channel, time) as SnapshotRow | undefined;
+}
+
+/** Stores (or replaces, undeleted) the picture of a channel at `time`. */
+export function putSnapshot(db: Db, device: string, channel: number, time: number, key: string, bytes: number): void {
+	db.prepare(`INSERT INTO snapshots (device, channel, time_ms, key, bytes) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (device, channel, time_ms) DO UPDATE SET key = excluded.key, bytes = excluded.bytes, deleted = NULL`)
+		.run(device, channel, time, key, bytes);
+}
+
+export function latestSnapshot(db: Db, device: string, channel: number): SnapshotRow | undefined {
+	return db.prepare("SELECT time_ms, key, bytes, deleted FROM snapshots WHERE device = ? AND channel = ? AND deleted IS NULL ORDER BY time_ms DESC LIMIT 1")
+		.get(device, channel) as SnapshotRow | undefined;
+}
+
+/** The newest live picture of any channel of a device. */
+export function latestOfDevice(db: Db, device: string): { channel: number; time_ms: number } | undefined {
+	return db.prepare("SELECT channel, time_ms FROM snapshots WHERE device = ? AND deleted IS NULL ORDER BY time_ms DESC LIMIT 1").get(device) as { channel: number; time_ms: number } | undefined;
+}
+
+/** Live pictures of a channel in [start, end), oldest first, at most `limit`. */
+export function listSnapshots(db: Db, device: string, channel: number, start: number, end: number, limit: number): SnapshotRow[] {
+	return db.prepare(`SELECT time_ms, bytes FROM snapshots WHERE device = ? AND channel = ? AND deleted IS NULL AND time_ms >= ? AND time_ms < ?
+		ORDER BY time_ms LIMIT ?`).all(device, channel, start, end, limit) as SnapshotRow[];
+}
+
+// Retention.
+
+export const devicesWithSnapshots = (db: Db): string[] => liveValues(db, "snapshots", "device");
+
+function dropSnapshots(db: Db, where: string, args: unknown[], now: number, keys: Set<string>): number {
+	for (const { key } of db.prepare(`SELECT key FROM snapshots WHERE deleted IS NULL AND ${where}`).all(...args) as { key: string }[]) keys.add(key);
+	return db.prepare(`UPDATE snapshots SET deleted = ? WHERE deleted IS NULL AND ${where}`).run(now, ...args).changes;
+}
+
+export const dropSnapshotsBefore = (db: Db, device: string, cutoff: number, now: number, keys: Set<string>): number =>
+	dropSnapshots(db, "device = ? AND time_ms < ?", [device, cutoff], now, keys);
+
+export const dropSnapshot = (db: Db, id: number, now: number, keys: Set<string>): number => dropSnapshots(db, "rowid = ?", [id], now, keys);
+
+export const oldestSnapshot = (db: Db): Oldest | undefined =>
+	db.prepare("SELECT rowid AS id, time_ms AS time, bytes FROM snapshots WHERE deleted IS NULL ORDER BY time_ms, rowid LIMIT 1").get() as Oldest | undefined;
+
+/** Bytes of the live pictures (the one full pass the upkeep makes, on purpose). */
+export const snapshotBytes = (db: Db): number => (db.prepare("SELECT SUM(bytes) AS n FROM snapshots WHERE deleted IS NULL").get() as { n: number | null }).n ?? 0;
+
+export const forgetDeletedSnapshots = (db: Db, before: number): number =>
+	db.prepare("DELETE FROM snapshots WHERE deleted IS NOT NULL AND deleted <= ?").run(before).changes;
+
+export const snapshotUses = (db: Db, key: string): boolean => db.prepare("SELECT 1 FROM snapshots WHERE key = ? AND deleted IS NULL LIMIT 1").get(key) !== undefined;

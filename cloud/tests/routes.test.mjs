@@ -1,0 +1,72 @@
+// Every route of the service and its access rule (http/router.ts, `Access`):
+// the rule is declared with the route and checked before its handler, so this
+// table is the whole of who may call what. A new route fails here until it is
+// listed with its rule. (The go-auth routes, added only with an external broker, are
+// checked in mosquitto.test.mjs: rule none, the broker asks with the credentials in the body.)
+import test from "ava";
+import { cloudFor } from "./_cloud.mjs";
+
+const user = { auth: "user" }, admin = { auth: "admin" }, none = { auth: "none" };
+const viewerOf = (device) => ({ auth: "user", device });
+const signedBy = (device) => ({ auth: "device", device });
+
+const expected = {
+	"GET /healthz": none,
+	"GET /metrics": none,
+	"POST /v1/session": none,
+	"DELETE /v1/session": none,
+	"GET /v1/me": user,
+	"PUT /v1/me/password": user,
+	"POST /v1/tokens": user,
+	"GET /v1/users": admin,
+	"POST /v1/users": admin,
+	"DELETE /v1/users/:name": admin,
+	"PUT /v1/users/:name/devices/:device": admin,
+	"DELETE /v1/users/:name/devices/:device": admin,
+	"GET /v1/devices": user,
+	"GET /v1/devices/:id": viewerOf("id"),
+	"POST /v1/devices": admin,
+	"DELETE /v1/devices/:id": { auth: "admin", device: "id" },
+	"GET /v1/devices/:id/plan": viewerOf("id"),
+	"PUT /v1/devices/:id/plan": viewerOf("id"),
+	"PUT /v1/devices/:id/channels/:ch/streams/:stream/init": signedBy("id"),
+	"PUT /v1/devices/:id/channels/:ch/streams/:stream/segments/:seq": signedBy("id"),
+	"POST /v1/devices/:id/channels/:ch/streams/:stream/end": signedBy("id"),
+	"PUT /v1/devices/:device/channels/:channel/snapshots": signedBy("device"),
+	"GET /v1/recordings/:device/:channel/list": viewerOf("device"),
+	"GET /v1/recordings/:device/:channel/files": viewerOf("device"),
+	"GET /v1/recordings/:device/:channel/files/:file": viewerOf("device"),
+	"GET /v1/recordings/:device/:channel/get": viewerOf("device"),
+	"GET /v1/hls/:device/:channel/vod.m3u8": viewerOf("device"),
+	"GET /v1/hls/:device/:channel/live.m3u8": viewerOf("device"),
+	"GET /v1/media/:device/:channel/:stream/:file": viewerOf("device"),
+	"POST /v1/sign": user,
+	"GET /v1/snapshots/:device/:channel/latest": viewerOf("device"),
+	"GET /v1/snapshots/:device/:channel/:file": viewerOf("device"),
+	"GET /v1/snapshots/:device/:channel": viewerOf("device"),
+	"GET /v1/devices/:device/events": viewerOf("device"),
+	"GET /v1/devices/:device/gaps": viewerOf("device"),
+};
+
+
+test("every /v1/ route declares its access rule, as listed here; the rest are the console's files, health and metrics", async (t) => {
+	const cloud = await cloudFor(t);
+	const routes = cloud.ctx.router.routes();
+	const api = Object.fromEntries(routes.filter((r) => r.pattern.startsWith("/v1/") || r.pattern === "/healthz" || r.pattern === "/metrics")
+		.map((r) => [`${r.method} ${r.pattern}`, r.access]));
+	t.deepEqual(api, expected);
+	const others = routes.filter((r) => !(`${r.method} ${r.pattern}` in expected));
+	t.true(others.length > 3);
+	for (const route of others) {
+		t.regex(route.pattern, /^\/(console(\/.*)?|vendor\/hls\.min\.js)?$/, `${route.method} ${route.pattern}`);
+		t.deepEqual(route.access, none, `${route.method} ${route.pattern}: static files are public`);
+	}
+});
+
+test("a rule that names a parameter the path lacks, or an unknown kind, fails at start", async (t) => {
+	const cloud = await cloudFor(t);
+	const { router } = cloud.ctx;
+	t.throws(() => router.add("GET", "/v1/x/:id", { auth: "user", device: "device" }, () => {}), { message: /parameter :device/ });
+	t.throws(() => router.add("GET", "/v1/x", { auth: "nobody" }, () => {}), { message: /unknown access rule/ });
+	t.throws(() => router.add("GET", "/v1/x", undefined, () => {}));
+});

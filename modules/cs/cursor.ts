@@ -1,0 +1,173 @@
+/**
+ * The recorder's place in the ring, and the account of what it could not upload (SPEC §1,
+ * cloud/PROTOCOL.md §3).
+ *
+ * The cursor is the next segment's first frame {time, ring seq}, and the reader that reads on from
+ * it, with the frame read but not consumed yet (held: the next segment's first frame). It moves
+ * only when a segment is done with (`moveTo`). After a failure the ring is read again from the
+ * cursor: a cut shorter than what the ring holds loses nothing; after a longer one the reader lands
+ * on the oldest key frame left, and the ring sequence numbers (they count every frame pushed) tell
+ * exactly how many frames were lost — reported as a gap `{ from, to, frames, reason }`.
+ */
+import { RingReader } from "ring";
+import type { Frame, Ring } from "ring";
+
+export interface Gap {
+	channel: number;
+	/** Unix ms: the first lost frame's time, and the first frame after the gap. */
+	from: number;
+	to: number;
+	frames: number;
+	reason: "overwritten" | "refused" | "rejected";
+}
+
+/** A frame's place in the ring: its time and ring sequence number. */
+export interface Place {
+	time: number;
+	seq: number;
+}
+
+export interface CursorOptions {
+	ring: Ring;
+	channel: number;
+	/** The counters the cursor keeps (the recorder's stats). */
+	stats: { framesLost: number; gaps: number };
+	/** Wall clock minus ring time, ms, for the gaps' times. */
+	offset: () => number;
+	/** A frame is readable (the reader's onReadable). */
+	onReadable: () => void;
+	onGap?: (gap: Gap) => void;
+	log: (message: string) => void;
+}
+
+export class Cursor {
+	readonly #o: CursorOptions;
+	#reader: RingReader | undefined;
+	/** A frame read from the reader and not consumed yet (the next segment's first frame). */
+	#held: Frame | undefined;
+	/** The next segment's first frame, or undefined (start at the live edge). */
+	#next: Place | undefined;
+	/** With no place: start at the ring's oldest key frame rather than at the live edge. */
+	#fromOldest = false;
+
+	constructor(options: CursorOptions) {
+		this.#o = options;
+	}
+
+	get next(): Place | undefined {
+		return this.#next;
+	}
+
+	/** The next reader starts at the oldest key frame the ring holds (once), when there is no place. */
+	set fromOldest(on: boolean) {
+		this.#fromOldest = on;
+	}
+
+	/** The next segment starts at `place` (a clip's first key frame). */
+	startAt(place: Place): void {
+		this.#next = place;
+	}
+
+	/** Forgets the place: the next reader starts at the live edge. */
+	forget(): void {
+		this.#held = undefined;
+		this.#next = undefined;
+	}
+
+	/**
+	 * Where the next segment begins: the held frame, if the ring still holds it; else undefined,
+	 * with a reader open at the place (or the live edge) to read the segment's first frame from.
+	 */
+	resume(): Frame | undefined {
+		const frame = this.#held;
+		this.#held = undefined;
+		if (frame && this.#reader && this.#reader.valid(frame)) return frame;
+		if (!this.#reader) {
+			const next = this.#next;
+			const onReadable = this.#o.onReadable;
+			const at = next ? next.time : this.#fromOldest ? 0 : undefined;
+			this.#fromOldest = false;
+			this.#reader = new RingReader(this.#o.ring, at === undefined ? { at: "live", onReadable } : { at: "time", time: at, onReadable });
+		}
+		return undefined;
+	}
+
+	/** The next frame, or undefined (none yet, or no reader). */
+	read(): Frame | undefined {
+		return this.#reader?.read();
+	}
+
+	get reading(): boolean {
+		return this.#reader !== undefined;
+	}
+
+	/**
+	 * `frame`, read again from the ring, starts the next segment. When the ring no longer held the
+	 * place, what lay between is lost.
+	 */
+	arrived(frame: Frame): void {
+		const next = this.#next;
+		if (next && frame.seq > next.seq) this.lost(next.time, frame.timestamp, frame.seq - next.seq);
+		this.#next = { time: frame.timestamp, seq: frame.seq };
+	}
+
+	/** The segment is done with: the next one starts at `frame` (held), or at the live edge. */
+	moveTo(frame: Frame | undefined): void {
+		this.#held = frame;
+		this.#next = frame ? { time: frame.timestamp, seq: frame.seq } : undefined;
+	}
+
+	/**
+	 * The reader was overtaken in the middle of the segment that began at `first`: the frames since
+	 * are lost, the segment starts again at `frame`. Returns the reason, for the log.
+	 */
+	overtaken(first: Frame, frame: Frame): string {
+		this.#held = frame;
+		this.lost(first.timestamp, frame.timestamp, frame.seq - first.seq);
+		this.#next = { time: frame.timestamp, seq: frame.seq };
+		return `the ring overwrote ${frame.seq - first.seq} frames before they were sent`;
+	}
+
+	/** Closes the reader (the next segment reads the ring again from the place). */
+	drop(): void {
+		this.#reader?.close();
+		this.#reader = undefined;
+		this.#held = undefined;
+	}
+
+	/** Frames lost between ring times `from` and `to`. */
+	lost(from: number, to: number, frames: number, reason: Gap["reason"] = "overwritten"): void {
+		this.#o.stats.framesLost += frames;
+		this.gap(from, to, frames, reason);
+	}
+
+	/** Frames the cloud will not hold between ring times `from` and `to` (reported, not counted lost). */
+	gap(from: number, to: number, frames: number, reason: Gap["reason"]): void {
+		const o = this.#o;
+		o.stats.gaps++;
+		const offset = o.offset();
+		const gap: Gap = { channel: o.channel, from: Math.round(from + offset), to: Math.round(to + offset), frames, reason };
+		o.log(`gap: ${frames} frames ${reason} (${gap.from}..${gap.to})`);
+		o.onGap?.(gap);
+	}
+}
+
+/**
+ * The newest key frame at or before `want` (the oldest one when the ring starts later), but not
+ * before `notBefore` (then the first key frame after it): where a clip starts.
+ */
+export function keyFrameBefore(ring: Ring, want: number, notBefore: number): Place | undefined {
+	const scan = new RingReader(ring, { at: "time", time: 0 });
+	let best: Place | undefined;
+	try {
+		for (let frame = scan.read(); frame; frame = scan.read()) {
+			if (!frame.key) continue;
+			if (best && frame.timestamp > want && best.time >= notBefore) break;
+			best = { time: frame.timestamp, seq: frame.seq };
+		}
+	}
+	finally {
+		scan.close();
+	}
+	return best;
+}

@@ -1,0 +1,215 @@
+/**
+ * Upload and retry for one channel's recorder (cloud/PROTOCOL.md §3): the stream (its init, PUT
+ * once; its end), the segment's request (fragments go to the socket as views of ring frames while
+ * the segment is cut; `intact()` is checked before each chunk is terminated, so a torn view aborts
+ * the request and the cloud stores nothing), the cloud's answer, and the backoff between attempts.
+ *
+ * What calls for the segment to be made again from the cursor is a result (`Again`), not an
+ * exception: exceptions are left to what nobody expected (a socket error), which the recorder also
+ * retries after a backoff.
+ */
+import { intact } from "ring";
+import type { Frame } from "ring";
+import { bytesEqual, type AudioConfig, type VideoConfig } from "../media/index.js";
+import { initSegment } from "../media/mp4-boxes.js";
+import { backoffDelay } from "../net/backoff.js";
+import { AbortedError } from "../net/errors.js";
+import type { HttpResponse } from "../net/http-client.js";
+import type { SignedStream } from "../net/signing.js";
+import type { SegmentMux } from "./segment-mux.js";
+import { StreamClient, Verdict, describe, verdictOf } from "./stream-client.js";
+
+export interface Stream {
+	id: string;
+	/** Ring time of decode time 0, and its wall clock. */
+	origin: number;
+	epoch: number;
+	/** The init segment and the track configurations it was made of. */
+	init: Uint8Array | undefined;
+	video: VideoConfig | undefined;
+	audio: AudioConfig | undefined;
+	initStored: boolean;
+	/** Audio began after the stream's init: this stream goes on without it, and ends at the next segment. */
+	audioless: boolean;
+	seq: number;
+}
+
+/** The segment must be made again from the cursor — after a backoff when `delay`. */
+export interface Again {
+	again: true;
+	delay: boolean;
+	reason: string;
+}
+
+/** The cloud's final word on a segment: stored (201, or 200 for one it had) or refused for good. */
+export interface Answer {
+	again: false;
+	stored: boolean;
+	response: HttpResponse;
+	/** The stream and sequence number the segment was sent as. */
+	stream: Stream;
+	seq: number;
+}
+
+/** Make the segment again from the cursor, after a backoff when `delay`, for `reason`. */
+export const again = (delay: boolean, reason: string): Again => ({ again: true, delay, reason });
+
+export interface UploaderOptions {
+	client: StreamClient;
+	/** Wall clock minus ring time, ms (a new stream's epoch). */
+	offset: () => number;
+	/** Counts the streams begun (the recorder's stats). */
+	stats: { streams: number };
+	log: (message: string) => void;
+	/** Reconnect backoff, ms (defaults 500 doubling to 8000, jittered). */
+	retry?: { minDelay?: number; maxDelay?: number };
+}
+
+export class Uploader {
+	readonly #o: UploaderOptions;
+	#stream: Stream | undefined;
+	#upload: SignedStream | undefined;
+	#lastStreamId = "";
+	#failures = 0;
+
+	constructor(options: UploaderOptions) {
+		this.#o = options;
+	}
+
+	/** The stream being uploaded, if any. */
+	get stream(): Stream | undefined {
+		return this.#stream;
+	}
+
+	/** The stream a segment starting at `first` belongs to: the current one, or a new one from `first`. */
+	streamFrom(first: Frame): Stream {
+		return this.#stream ??= this.#newStream(first.timestamp);
+	}
+
+	/**
+	 * Sends what the muxer emitted: fragments into the segment's request, after the stream's init
+	 * (PUT once per stream). The init is made from the stream's track configurations, this
+	 * segment's where it has them: a segment without audio belongs to a stream with audio.
+	 * Returns the fragments' bytes.
+	 */
+	async send(mux: SegmentMux): Promise<number | Again> {
+		const outputs = mux.outputs;
+		let bytes = 0;
+		while (outputs.length) {
+			const { init, chunks } = outputs.shift()!;
+			let stream = this.#stream!;
+			if (init) {
+				const video = mux.videoConfig ?? stream.video;
+				const audio = stream.audioless ? undefined : mux.audioConfig ?? stream.audio;
+				const bytes = initSegment(video, audio);
+				if (stream.init && !bytesEqual(stream.init, bytes)) {
+					if (this.#upload) {
+						// Audio began in the middle of a segment whose stream has none: this stream
+						// goes on without it, and the next segment starts a stream with both.
+						stream.audioless = true;
+						return again(false, "audio began within a segment: its stream goes on without it");
+					}
+					// Other tracks (audio began after the stream started): a new stream with the same time 0.
+					await this.finishStream();
+					stream = this.#stream = this.#newStream(stream.origin, stream.epoch);
+				}
+				stream.init = bytes;
+				stream.video = video;
+				stream.audio = audio;
+				if (!stream.initStored) {
+					const failed = await this.#putInit(stream);
+					if (failed) return failed;
+				}
+				continue;
+			}
+			const upload = this.#upload ??= this.#o.client.segment(stream.id, stream.seq);
+			try {
+				await upload.write(chunks, () => intact(chunks));
+			}
+			catch (error) {
+				// A view the writer overwrote while it was sent: the request is aborted; read again.
+				if (error instanceof AbortedError && !intact(chunks)) return again(false, "a ring frame was overwritten while it was sent");
+				throw error;
+			}
+			for (let i = 0; i < chunks.length; i++) bytes += chunks[i].byteLength;
+		}
+		return bytes;
+	}
+
+	/**
+	 * Ends the segment's request and reads the cloud's answer (undefined: nothing was sent, the
+	 * muxer wrote nothing). A stored or refused segment takes its sequence number.
+	 */
+	async answer(): Promise<Answer | Again | undefined> {
+		const upload = this.#upload;
+		this.#upload = undefined;
+		const stream = this.#stream!;   // send() may have begun a new stream (an audio track appeared)
+		if (!upload) return undefined;
+		const response = await this.#o.client.answer(upload);
+		const verdict = verdictOf(response);
+		if (verdict === Verdict.ReInit) {
+			stream.initStored = false;
+			return again(false, `the cloud has no init for stream ${stream.id} (404): sending it again`);
+		}
+		if (verdict === Verdict.Retry) return again(true, `cloud answered ${describe(response)}`);
+		const seq = stream.seq++;
+		return { again: false, stored: verdict === Verdict.Stored, response, stream, seq };
+	}
+
+	/** Abandons the segment in flight (the cloud stores nothing of it). */
+	abort(reason?: string): void {
+		this.#upload?.abort(reason);
+		this.#upload = undefined;
+	}
+
+	/** Ends the current stream (POST …/end); failures only cost the cloud an early close. */
+	async finishStream(): Promise<void> {
+		const stream = this.#stream;
+		if (!stream) return;
+		this.#stream = undefined;
+		if (!stream.initStored) return;
+		try {
+			const response = await this.#o.client.end(stream.id);
+			if (response.status !== 200) this.#o.log(`end of ${stream.id}: ${describe(response)}`);
+		}
+		catch (error) {
+			this.#o.log(`end of ${stream.id}: ${(error as Error).message}`);
+		}
+	}
+
+	/** An attempt went through: the backoff starts again from its shortest delay. */
+	succeeded(): void {
+		this.#failures = 0;
+	}
+
+	/** How long to wait before the next attempt after a failure, ms. */
+	retryDelay(): number {
+		const { minDelay = 500, maxDelay = 8000 } = this.#o.retry ?? {};
+		return backoffDelay(this.#failures++, minDelay, maxDelay, Math.random());
+	}
+
+	async #putInit(stream: Stream): Promise<Again | undefined> {
+		const response = await this.#o.client.putInit(stream.id, stream.init!, stream.epoch);
+		const verdict = verdictOf(response);
+		if (verdict === Verdict.Stored) {
+			stream.initStored = true;
+			return undefined;
+		}
+		if (verdict === Verdict.Retry || verdict === Verdict.ReInit) return again(true, `init of ${stream.id}: ${describe(response)}`);
+		// Refused for good (409: the id is taken by another init): a new stream id.
+		this.#o.log(`init of ${stream.id} refused: ${describe(response)}; starting a new stream`);
+		this.#stream = undefined;
+		return again(true, "init refused");
+	}
+
+	/** A new stream with time 0 at ring time `origin` (`epoch`: its wall clock, when it continues another). */
+	#newStream(origin: number, epoch = Math.round(origin + this.#o.offset())): Stream {
+		const stats = this.#o.stats;
+		stats.streams++;
+		// Stream ids: the unix ms of the start, made unique per channel.
+		let id = String(epoch);
+		if (id === this.#lastStreamId) id += `-${stats.streams}`;
+		this.#lastStreamId = id;
+		return { id, origin, epoch, init: undefined, video: undefined, audio: undefined, initStored: false, audioless: false, seq: 0 };
+	}
+}

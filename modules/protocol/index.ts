@@ -1,0 +1,13 @@
+/**
+ * The device ↔ cloud protocol (cloud/PROTOCOL.md, native/p2p/PROTOCOL.md's tickets) in one
+ * place, imported by the camera (XS), the cloud and the simulator (Node). Pure: no host
+ * imports; hashing is injected.
+ */
+export * from "./ids.js";
+export * from "./hex.js";
+export * from "./keys.js";
+export * from "./signing.js";
+export * from "./topics.js";
+export * from "./plan.js";
+export * from "./verdict.js";
+export * from "./ticket.js";

@@ -1,0 +1,25 @@
+/**
+ * What the camera does with the cloud's answer to an upload (cloud/PROTOCOL.md §3.2's table,
+ * and §4 for snapshots): one table for the device and the simulator.
+ */
+/** A plain frozen object (not a const enum): importable by name from XS, Node and Moddable builds alike. */
+export const Verdict = Object.freeze({
+	/** 201 stored, 200 already stored (a retry): free it. */
+	Stored: 0,
+	/** No answer (status 0: the connection failed), 408, 429, 5xx, or a 401 carrying the cloud's clock: send it again (signed afresh). */
+	Retry: 1,
+	/** 404: no init for this stream: PUT the init, then this again. */
+	ReInit: 2,
+	/** 400, 403, 409, 413, a 401 without the cloud's clock, …: drop it. */
+	Refused: 3,
+} as const);
+export type Verdict = (typeof Verdict)[keyof typeof Verdict];
+
+/** The verdict on `status`; `cloudTime`: the answer carried X-Ivxs-Time (the clock was off). */
+export function verdictOf(status: number, cloudTime: boolean): Verdict {
+	if (status === 200 || status === 201) return Verdict.Stored;
+	if (status === 404) return Verdict.ReInit;
+	if (status === 401) return cloudTime ? Verdict.Retry : Verdict.Refused;
+	if (status === 0 || status === 408 || status === 429 || status >= 500) return Verdict.Retry;
+	return Verdict.Refused;
+}

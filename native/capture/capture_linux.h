@@ -1,0 +1,23 @@
+/*
+ * Shared by the Linux sources (file_source_linux.c, v4l2_source_linux.c):
+ * their configs carry the same clock, sink, observer, start and priority
+ * fields, copied into the core's config here once (a NULL clock is the
+ * default one, capture_thread_linux.c).
+ */
+#ifndef IVXS_CAPTURE_LINUX_H
+#define IVXS_CAPTURE_LINUX_H
+
+#include "capture.h"
+
+#define IVXS_CAPTURE_COPY_COMMON(cc, cfg) do { \
+	(cc)->clock = (cfg)->clock ? (cfg)->clock : ivxs_capture_default_clock(); \
+	(cc)->sink = (cfg)->sink; \
+	(cc)->sink_ctx = (cfg)->sink_ctx; \
+	(cc)->observer = (cfg)->observer; \
+	(cc)->observer_ctx = (cfg)->observer_ctx; \
+	(cc)->start_ms_set = (cfg)->start_ms_set; \
+	(cc)->start_ms = (cfg)->start_ms; \
+	(cc)->rt_priority = (cfg)->rt_priority; \
+} while (0)
+
+#endif

@@ -1,0 +1,93 @@
+/*
+ * The binding kit: what every XS binding (native/<module>/mod*.c, the hosts'
+ * own modules) needs around its C, written once for the Linux host and
+ * Moddable builds alike (xsmc forms only; include xsmc.h first).
+ *
+ *   - host data validated against the object's own hooks (a forged or
+ *     foreign object is a TypeError, never reinterpreted);
+ *   - integer, boolean and string arguments and options with range checks;
+ *   - errors with a stable `code`: the name of a status (ivxs_status.h),
+ *     e.g. err.code === "IVXS_RING_EREADERS". README.md lists the codes.
+ *
+ * Messages keep the binding's prefix ("ring: invalid timestamp"): `prefix`
+ * arguments may be NULL for none.
+ */
+#ifndef IVXS_KIT_H
+#define IVXS_KIT_H
+
+#include "ivxs_status.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifndef __XSMC_H__
+#error "include xsmc.h before ivxs_kit.h"
+#endif
+
+/* A host object's hooks (the validation key), in xsmc form. */
+#ifndef xsmcSetHostHooks
+#define xsmcSetHostHooks(_SLOT, _HOOKS) fxSetHostHooks(the, &_SLOT, _HOOKS)
+#endif
+
+/* ---- errors with a code ---- */
+/* Throws an Error of class `type` (XS_TYPE_ERROR, XS_RANGE_ERROR,
+ * XS_UNKNOWN_ERROR for a plain Error) whose `code` is `code`. */
+void ivxs_throw(xsMachine *the, int type, const char *code, const char *format, ...)
+	__attribute__((format(printf, 4, 5), noreturn));
+/* Throws a module's status: "<prefix>: <its message>", code its name (the
+ * first table that knows it, else IVXS_EUNKNOWN). `tables` ends with NULL. */
+void ivxs_throw_status(xsMachine *the, int type, const char *prefix, int status,
+		const ivxs_status_entry *const *tables) __attribute__((noreturn));
+
+/* The name of a status in the first table that knows it, else "IVXS_EUNKNOWN". */
+const char *ivxs_status_name(const ivxs_status_entry *const *tables, int status);
+
+/* With a code written as its enumerator, checked by the compiler:
+ * ivxs_type_error(IVXS_EARG, "ring: invalid %s", name). */
+#define ivxs_code_of(code) ((void)sizeof(code), #code)
+#define ivxs_type_error(code, ...) ivxs_throw(the, XS_TYPE_ERROR, ivxs_code_of(code), __VA_ARGS__)
+#define ivxs_range_error(code, ...) ivxs_throw(the, XS_RANGE_ERROR, ivxs_code_of(code), __VA_ARGS__)
+#define ivxs_error(code, ...) ivxs_throw(the, XS_UNKNOWN_ERROR, ivxs_code_of(code), __VA_ARGS__)
+
+/* ---- host objects as handles ---- */
+/* The record behind `slot` if it is a host object made with `hooks`, else
+ * NULL (never throws): the object's own hook table is the proof of kind. */
+void *ivxs_host_data(xsMachine *the, xsSlot *slot, const xsHostHooks *hooks);
+/* Same, but anything else is a TypeError "<prefix>: not a <kind>"
+ * (IVXS_EHANDLE). A closed object (its data cleared) gives NULL. */
+void *ivxs_handle_get(xsMachine *the, xsSlot *slot, const xsHostHooks *hooks, const char *prefix, const char *kind);
+/* Same, but a closed object is an Error "<prefix>: closed" (IVXS_ECLOSED). */
+void *ivxs_handle_open(xsMachine *the, xsSlot *slot, const xsHostHooks *hooks, const char *prefix, const char *kind);
+
+/* ---- arguments and options ---- */
+#define IVXS_MAX_SAFE_INTEGER 9007199254740991.0   /* 2^53 - 1: every integer below is exact */
+/* An integer in [min, max] (|bounds| <= 2^53 - 1), checked before any cast —
+ * never a value wrapped modulo 2^32 — or RangeError "<prefix>: invalid <what>"
+ * (IVXS_EARG). */
+double ivxs_integer(xsMachine *the, xsSlot *slot, double min, double max, const char *prefix, const char *what);
+/* The same for a 32-bit integer, with no prefix (the hosts' own modules). */
+static inline int32_t ivxs_to_int(xsMachine *the, xsSlot *slot, int32_t min, int32_t max, const char *what)
+{
+	return (int32_t)ivxs_integer(the, slot, min, max, NULL, what);
+}
+/* options[name] into `value` when the property is there and not undefined:
+ * 1, else 0. */
+int ivxs_option(xsMachine *the, xsSlot *options, const char *name, xsSlot *value);
+/* A number option in [min, max], or `fallback` when absent. */
+double ivxs_option_number(xsMachine *the, xsSlot *options, const char *name, xsSlot *value,
+		double min, double max, double fallback, const char *prefix);
+/* An integer option in [min, max], or `fallback` when absent. */
+double ivxs_option_integer(xsMachine *the, xsSlot *options, const char *name, xsSlot *value,
+		double min, double max, double fallback, const char *prefix);
+/* A boolean option (any value, as JS truthiness), or `fallback` when absent. */
+int ivxs_option_bool(xsMachine *the, xsSlot *options, const char *name, xsSlot *value, int fallback);
+/* A string option copied into buffer (NUL-terminated), or NULL when absent;
+ * not a string, or longer than size - 1 bytes: TypeError / RangeError
+ * "<prefix>: invalid <name>" (IVXS_EARG). */
+const char *ivxs_option_string(xsMachine *the, xsSlot *options, const char *name, xsSlot *value,
+		char *buffer, size_t size, const char *prefix);
+
+/* The kit's and the hosts' codes (IVXS_E*, IVXS_HOST_E*). */
+extern const ivxs_status_entry ivxs_kit_statuses[];
+
+#endif

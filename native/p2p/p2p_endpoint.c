@@ -1,0 +1,254 @@
+/*
+ * P2P transport — the endpoint: its configuration's defaults and limits,
+ * creation (every pool sized here, nothing allocated later), destruction, the
+ * allocator hook, and the stats of the endpoint and its sessions.
+ */
+#include "p2p_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static void *defaultAlloc(size_t bytes, void *ctx)
+{
+	(void)ctx;
+	return malloc(bytes);
+}
+
+static void defaultFree(void *p, void *ctx)
+{
+	(void)ctx;
+	free(p);
+}
+
+void *p2p_alloc(ivxs_p2p *p, size_t bytes)
+{
+	void *m = p->alloc.alloc(bytes, p->alloc.ctx);
+	if (m)
+		memset(m, 0, bytes);
+	return m;
+}
+
+void p2p_free(ivxs_p2p *p, void *ptr)
+{
+	if (ptr)
+		p->alloc.free(ptr, p->alloc.ctx);
+}
+
+void p2p_event(ivxs_p2p_session *s, ivxs_p2p_event ev, int arg)
+{
+	if (s->p2p->cfg.cb.event)
+		s->p2p->cfg.cb.event(s->p2p->cfg.cb.ctx, s, ev, arg);
+}
+
+/* Sizes with overflow checks: 0 if it does not fit a size_t. */
+static size_t mul(size_t a, size_t b)
+{
+	return b && a > (size_t)-1 / b ? 0 : a * b;
+}
+
+static size_t add(size_t a, size_t b)
+{
+	return a > (size_t)-1 - b ? 0 : a + b;
+}
+
+static int applyDefaults(ivxs_p2p_config *c)
+{
+	int server = c->role == IVXS_P2P_SERVER;
+	if (c->role != IVXS_P2P_SERVER && c->role != IVXS_P2P_CLIENT)
+		return IVXS_P2P_EARG;
+	if (!c->cb.send || !c->cb.random)
+		return IVXS_P2P_EARG;
+	if (server && (!c->device_secret || !c->device_secret_len || c->device_secret_len > 64))
+		return IVXS_P2P_EARG;
+	c->max_sessions = server ? (c->max_sessions ? c->max_sessions : 4) : 1;
+	c->max_in_flight = c->max_in_flight ? c->max_in_flight : 64;
+	c->tx_frames = c->tx_frames ? c->tx_frames : (server ? 16 : 4);
+	c->rx_frames = c->rx_frames ? c->rx_frames : (server ? 4 : 8);
+	c->rx_frame_bytes = c->rx_frame_bytes ? c->rx_frame_bytes : (server ? 1200 : 256 * 1024);
+	c->deadline_ms = c->deadline_ms ? c->deadline_ms : 600;
+	c->keepalive_interval_ms = c->keepalive_interval_ms ? c->keepalive_interval_ms : 5000;
+	c->keepalive_attempts = c->keepalive_attempts ? c->keepalive_attempts : 3;
+	c->handshake_timeout_ms = c->handshake_timeout_ms ? c->handshake_timeout_ms : 5000;
+	if (c->max_sessions > 64 || c->max_in_flight < 8 || c->max_in_flight > 1024 || c->tx_frames < 2 || c->tx_frames > 64
+			|| c->rx_frames < 2 || c->rx_frames > 64
+			|| c->rx_frame_bytes > (uint32_t)IVXS_P2P_MAX_FRAME_CHUNKS * IVXS_P2P_CHUNK
+			|| c->deadline_ms > 60000 || c->keepalive_interval_ms > 600000 || c->keepalive_attempts > 100)
+		return IVXS_P2P_EARG;
+	/* frame numbers wrap at 2^32 and pick their slot modulo these: powers of two keep
+	 * consecutive numbers in distinct slots across the wrap */
+	if ((c->tx_frames & (c->tx_frames - 1)) || (c->rx_frames & (c->rx_frames - 1)))
+		return IVXS_P2P_EARG;
+	return 0;
+}
+
+/* Everything one session owns, allocated at creation. */
+static int sessionAlloc(ivxs_p2p *p, ivxs_p2p_session *s)
+{
+	const ivxs_p2p_config *c = &p->cfg;
+	size_t sent = mul(c->max_in_flight, sizeof(p2p_sent)), ftx = mul(c->tx_frames, sizeof(p2p_ftx_slot));
+	size_t frx = mul(c->rx_frames, sizeof(p2p_frx_slot)), arena = mul(c->rx_frames, c->rx_frame_bytes);
+	uint32_t i;
+	if (!sent || !ftx || !frx || !arena)
+		return IVXS_P2P_ENOMEM;
+	s->p2p = p;
+	s->rel.sent = p2p_alloc(p, sent);
+	s->ftx.slots = p2p_alloc(p, ftx);
+	s->frx.slots = p2p_alloc(p, frx);
+	s->tx_aead = p2p_alloc(p, p2p_aead_size());
+	s->rx_aead = p2p_alloc(p, p2p_aead_size());
+	if (!s->rel.sent || !s->ftx.slots || !s->frx.slots || !s->tx_aead || !s->rx_aead)
+		return IVXS_P2P_ENOMEM;
+	s->frx.slots[0].buf = p2p_alloc(p, arena);
+	if (!s->frx.slots[0].buf)
+		return IVXS_P2P_ENOMEM;
+	for (i = 1; i < c->rx_frames; i++)
+		s->frx.slots[i].buf = s->frx.slots[0].buf + (size_t)i * c->rx_frame_bytes;
+	s->rel.nsent = c->max_in_flight;
+	s->ftx.n = c->tx_frames;
+	s->frx.n = c->rx_frames;
+	s->frx.slot_bytes = c->rx_frame_bytes;
+	s->footprint = sizeof(*s) + sent + ftx + frx + arena + 2 * p2p_aead_size();
+	return 0;
+}
+
+static void sessionRelease(ivxs_p2p *p, ivxs_p2p_session *s)
+{
+	p2p_free(p, s->rel.sent);
+	p2p_free(p, s->ftx.slots);
+	if (s->frx.slots)
+		p2p_free(p, s->frx.slots[0].buf);
+	p2p_free(p, s->frx.slots);
+	p2p_free(p, s->tx_aead);
+	p2p_free(p, s->rx_aead);
+}
+
+void ivxs_p2p_destroy(ivxs_p2p **pp)
+{
+	ivxs_p2p *p;
+	uint32_t i;
+	if (!pp || !*pp)
+		return;
+	p = *pp;
+	for (i = 0; p->sessions && i < p->nsessions; i++) {
+		ivxs_p2p_session *s = &p->sessions[i];
+		if (s->state != P2P_S_FREE) {
+			p2p_aead_free(s->tx_aead);
+			p2p_aead_free(s->rx_aead);
+		}
+		p2p_chan_release(s);
+		sessionRelease(p, s);
+	}
+	p2p_free(p, p->sessions);
+	p2p_wipe(p->secret, sizeof(p->secret));
+	{
+		ivxs_p2p_allocator a = p->alloc;
+		a.free(p, a.ctx);
+	}
+	*pp = NULL;
+}
+
+int ivxs_p2p_create(ivxs_p2p **out, const ivxs_p2p_config *config)
+{
+	ivxs_p2p_config c;
+	ivxs_p2p_allocator a = { defaultAlloc, defaultFree, NULL };
+	ivxs_p2p *p = NULL;
+	uint32_t i;
+	int status = IVXS_P2P_EARG;
+	if (!out || !config)
+		goto done;
+	*out = NULL;
+	c = *config;
+	if ((status = applyDefaults(&c)) != 0)
+		goto done;
+	if (c.allocator) {
+		if (!c.allocator->alloc || !c.allocator->free) {
+			status = IVXS_P2P_EARG;
+			goto done;
+		}
+		a = *c.allocator;
+	}
+	status = IVXS_P2P_ENOMEM;
+	p = a.alloc(sizeof(*p), a.ctx);
+	if (!p)
+		goto done;
+	memset(p, 0, sizeof(*p));
+	p->alloc = a;
+	p->cfg = c;
+	p->cfg.allocator = NULL;
+	if (c.role == IVXS_P2P_SERVER) {
+		memcpy(p->secret, c.device_secret, c.device_secret_len);
+		p->secret_len = c.device_secret_len;
+	}
+	p->cfg.device_secret = NULL;
+	p->nsessions = c.max_sessions;
+	p->sessions = p2p_alloc(p, mul(p->nsessions, sizeof(ivxs_p2p_session)));
+	if (!p->sessions)
+		goto fail;
+	p->footprint = sizeof(*p);
+	for (i = 0; i < p->nsessions; i++) {
+		if (sessionAlloc(p, &p->sessions[i]))
+			goto fail;
+		p->footprint = add(p->footprint, p->sessions[i].footprint);
+	}
+	*out = p;
+	status = 0;
+	goto done;
+fail:
+	ivxs_p2p_destroy(&p);
+done:
+	return status;
+}
+
+void ivxs_p2p_set_unix_time(ivxs_p2p *p, uint64_t unix_s)
+{
+	if (!p)
+		return;
+	p->unix_s = unix_s;
+	p->have_time = 1;
+}
+
+/* ---------------------------------------------------------------- stats */
+
+int ivxs_p2p_session_stats_get(const ivxs_p2p_session *s, ivxs_p2p_session_stats *out)
+{
+	if (!s || !out || s->state == P2P_S_FREE)
+		return IVXS_P2P_EARG;
+	memset(out, 0, sizeof(*out));
+	out->srtt_ms = s->rel.srtt;
+	out->rttvar_ms = s->rel.rttvar;
+	out->rto_ms = s->rel.rto;
+	out->min_rtt_ms = s->rel.min_rtt == UINT32_MAX ? 0 : s->rel.min_rtt;
+	out->bandwidth = s->cc.btl_bw;
+	out->pacing_rate = s->cc.pacing_rate;
+	out->cwnd_bytes = s->cc.cwnd;
+	out->in_flight_bytes = s->rel.in_flight_bytes;
+	out->packets_sent = s->packets_sent;
+	out->packets_received = s->packets_received;
+	out->packets_lost = s->packets_lost;
+	out->bytes_sent = s->bytes_sent;
+	out->bytes_received = s->bytes_received;
+	out->dropped_auth = s->dropped_auth;
+	out->dropped_replay = s->dropped_replay;
+	out->dropped_trunc = s->dropped_trunc;
+	out->bogus_acks = s->bogus_acks;
+	out->frames_lost_rx = s->frx.lost;
+	out->rights = s->rights;
+	memcpy(out->viewer_id, s->viewer_id, IVXS_P2P_ID_BYTES);
+	out->footprint_bytes = s->footprint + (s->cmd.tx ? P2P_CMD_WINDOW : 0) + (s->cmd.rx ? P2P_CMD_WINDOW : 0);
+	return 0;
+}
+
+void ivxs_p2p_stats_get(const ivxs_p2p *p, ivxs_p2p_stats *out)
+{
+	uint32_t i;
+	if (!p || !out)
+		return;
+	*out = p->st;
+	out->footprint_bytes = p->footprint;
+	for (i = 0; i < p->nsessions; i++) {
+		if (p->sessions[i].cmd.tx)
+			out->footprint_bytes += P2P_CMD_WINDOW;
+		if (p->sessions[i].cmd.rx)
+			out->footprint_bytes += P2P_CMD_WINDOW;
+	}
+}

@@ -1,0 +1,265 @@
+/*
+ * P2P transport — the handshake (PROTOCOL.md "Handshake"): the viewer's hello
+ * (sent again, backing off, until answered or timed out), the camera's reply
+ * or reject, and the session keys both derive. Meets the rest of the core
+ * through p2p_internal.h: a session is opened, freed and sent on by
+ * p2p_session.c, and datagrams reach p2p_hs_on_* from ivxs_p2p_input.
+ */
+#include "p2p_internal.h"
+
+#include <string.h>
+
+#define kHelloInterval 250
+#define kMaxHelloInterval 1000
+#define kKeyBytes (2 * (P2P_KEY + P2P_IV))
+static const char kKeyLabel[] = "ivxs p2p v1 keys";
+
+_Static_assert(P2P_HELLO_FIXED + IVXS_P2P_TICKET_BYTES <= IVXS_P2P_MTU, "hello fits");
+_Static_assert(P2P_REPLY_BYTES < IVXS_P2P_MTU && P2P_REJECT_BYTES < IVXS_P2P_MTU, "answers are smaller than the hello");
+
+static size_t helloBuild(const ivxs_p2p_session *s, uint8_t *out)
+{
+	memset(out, 0, IVXS_P2P_MTU);
+	out[0] = (IVXS_P2P_VERSION << 4) | P2P_PKT_HELLO;
+	memcpy(out + 1, s->local_cid, P2P_CID);
+	memcpy(out + 9, s->pub, P2P_PUB);
+	p2p_put16(out + 41, IVXS_P2P_TICKET_BYTES);
+	memcpy(out + P2P_HELLO_FIXED, s->ticket, IVXS_P2P_TICKET_BYTES);
+	out[P2P_HELLO_BODY - 1] = (uint8_t)s->p2p->cfg.rx_frames;
+	return IVXS_P2P_MTU;   /* padded: the server's answer is always smaller (no amplification) */
+}
+
+/* Keys from the X25519 secret, salted with the ticket's psk, bound to both
+ * hello and reply headers: c2s key | c2s iv | s2c key | s2c iv. */
+static int deriveKeys(ivxs_p2p_session *s, const uint8_t shared[32], const uint8_t *hello, const uint8_t *reply)
+{
+	uint8_t info[sizeof(kKeyLabel) - 1 + 32], keys[kKeyBytes];
+	const uint8_t *c2s = keys, *s2c = keys + P2P_KEY + P2P_IV;
+	int server = s->p2p->cfg.role == IVXS_P2P_SERVER, status;
+	memcpy(info, kKeyLabel, sizeof(kKeyLabel) - 1);
+	status = p2p_sha256(hello, P2P_HELLO_BODY, reply, P2P_REPLY_BYTES - P2P_TAG,
+			info + sizeof(kKeyLabel) - 1);
+	if (!status)
+		status = p2p_hkdf(s->psk, IVXS_P2P_PSK_BYTES, shared, 32, info, sizeof(info), keys, sizeof(keys));
+	if (!status)
+		status = p2p_aead_init(s->tx_aead, server ? s2c : c2s, (server ? s2c : c2s) + P2P_KEY);
+	if (!status)
+		status = p2p_aead_init(s->rx_aead, server ? c2s : s2c, (server ? c2s : s2c) + P2P_KEY);
+	p2p_wipe(keys, sizeof(keys));
+	return status;
+}
+
+static void sendReject(ivxs_p2p *p, const ivxs_p2p_addr *to, const uint8_t *cid, int status)
+{
+	uint8_t out[P2P_REJECT_BYTES];
+	out[0] = (IVXS_P2P_VERSION << 4) | P2P_PKT_REJECT;
+	memcpy(out + 1, cid, P2P_CID);
+	out[9] = (uint8_t)(IVXS_STATUS_P2P - status);   /* the wire's number: 4 … 12 (PROTOCOL.md) */
+	p->cfg.cb.send(p->cfg.cb.ctx, to, out, sizeof(out));
+}
+
+int p2p_hs_on_hello(ivxs_p2p *p, const ivxs_p2p_addr *from, const uint8_t *data, size_t size, uint32_t now)
+{
+	ivxs_p2p_ticket t;
+	ivxs_p2p_session *s = NULL;
+	uint8_t psk[IVXS_P2P_PSK_BYTES], shared[32];
+	uint32_t i;
+	int status;
+	memset(shared, 0, sizeof(shared));
+	memset(psk, 0, sizeof(psk));
+	p->st.hellos++;
+	if (p->cfg.role != IVXS_P2P_SERVER)
+		return IVXS_P2P_EVERSION;
+	/* a hello smaller than the MTU could make the answer an amplifier */
+	if (size < IVXS_P2P_MTU || p2p_get16(data + 41) != IVXS_P2P_TICKET_BYTES || data[P2P_HELLO_BODY - 1] < 2) {
+		p->st.dropped_trunc++;
+		return IVXS_P2P_ETRUNC;
+	}
+	for (i = 0; i < p->nsessions; i++) {
+		ivxs_p2p_session *o = &p->sessions[i];
+		if (o->state != P2P_S_FREE && !memcmp(o->peer_cid, data + 1, P2P_CID)) {
+			/* the hello again (our reply was lost): the same reply, never new keys */
+			if (o->state == P2P_S_ACCEPTED && p2p_addr_equal(&o->addr, from) && !memcmp(o->pub, data + 9, P2P_PUB)) {
+				o->reply_resent = 1;
+				p2p_send_raw(o, o->reply, P2P_REPLY_BYTES);
+				return 0;
+			}
+			return IVXS_P2P_EREPLAY;
+		}
+	}
+	status = p->have_time ? ivxs_p2p_ticket_verify(p->secret, p->secret_len, p->cfg.device_id, p->unix_s,
+			data + P2P_HELLO_FIXED, IVXS_P2P_TICKET_BYTES, &t, psk) : IVXS_P2P_ETICKET_EXPIRED;
+	if (status) {
+		if (status == IVXS_P2P_ETICKET_FORGED)
+			p->st.refused_forged++;
+		else if (status == IVXS_P2P_ETICKET_EXPIRED)
+			p->st.refused_expired++;
+		else if (status == IVXS_P2P_ETICKET_DEVICE)
+			p->st.refused_device++;
+		else
+			p->st.refused_format++;
+		sendReject(p, from, data + 1, status);
+		goto done;
+	}
+	s = p2p_session_open(p, P2P_S_ACCEPTED, now);
+	if (!s) {
+		p->st.refused_full++;
+		status = IVXS_P2P_EFULL;
+		sendReject(p, from, data + 1, status);
+		goto done;
+	}
+	s->addr = *from;
+	memcpy(s->peer_cid, data + 1, P2P_CID);
+	memcpy(s->psk, psk, sizeof(psk));
+	s->rights = t.rights;
+	memcpy(s->viewer_id, t.viewer_id, IVXS_P2P_ID_BYTES);
+	status = p->cfg.cb.random(p->cfg.cb.ctx, s->local_cid, P2P_CID) ? IVXS_P2P_ECRYPTO : 0;
+	if (!status)
+		status = p2p_x25519_keypair(p->cfg.cb.random, p->cfg.cb.ctx, s->priv, s->reply + 17);
+	if (!status)
+		status = p2p_x25519_shared(p->cfg.cb.random, p->cfg.cb.ctx, s->priv, data + 9, shared);
+	p2p_wipe(s->priv, sizeof(s->priv));   /* the server's ephemeral key lives for one exchange */
+	if (status)
+		goto fail;
+	/* remembered to recognise a repeated hello */
+	memcpy(s->pub, data + 9, P2P_PUB);
+	s->reply[0] = (IVXS_P2P_VERSION << 4) | P2P_PKT_REPLY;
+	memcpy(s->reply + 1, data + 1, P2P_CID);
+	memcpy(s->reply + 9, s->local_cid, P2P_CID);
+	s->reply[49] = (uint8_t)p->cfg.rx_frames;
+	/* never more frames in flight than the viewer reassembles at once */
+	s->ftx.limit = data[P2P_HELLO_BODY - 1] < s->ftx.n ? data[P2P_HELLO_BODY - 1] : s->ftx.n;
+	status = deriveKeys(s, shared, data, s->reply);
+	/* key confirmation: packet number 0 of the server's direction, empty */
+	if (!status)
+		status = p2p_aead_seal(s->tx_aead, 0, s->reply, P2P_REPLY_BYTES - P2P_TAG, NULL, 0, NULL, 0, NULL,
+				s->reply + P2P_REPLY_BYTES - P2P_TAG);
+	if (status)
+		goto fail;
+	s->rel.next_pn = 1;
+	s->rel.lo_pn = 1;
+	p2p_send_raw(s, s->reply, P2P_REPLY_BYTES);
+	goto done;
+fail:
+	p2p_session_free(s);
+	sendReject(p, from, data + 1, status);
+done:
+	p2p_wipe(shared, sizeof(shared));
+	p2p_wipe(psk, sizeof(psk));
+	return status;
+}
+
+int p2p_hs_on_reply(ivxs_p2p *p, const uint8_t *data, size_t size, uint32_t now)
+{
+	ivxs_p2p_session *s = &p->sessions[0];
+	uint8_t shared[32], hello[IVXS_P2P_MTU];
+	int status;
+	if (p->cfg.role != IVXS_P2P_CLIENT)
+		return IVXS_P2P_EVERSION;
+	if (size != P2P_REPLY_BYTES || data[49] < 2) {
+		p->st.dropped_trunc++;
+		return IVXS_P2P_ETRUNC;
+	}
+	if (s->state != P2P_S_HELLO || memcmp(s->local_cid, data + 1, P2P_CID)) {
+		p->st.dropped_unknown++;
+		return IVXS_P2P_ENOSESSION;
+	}
+	helloBuild(s, hello);
+	status = p2p_x25519_shared(p->cfg.cb.random, p->cfg.cb.ctx, s->priv, data + 17, shared);
+	if (!status)
+		status = deriveKeys(s, shared, hello, data);
+	if (!status)
+		status = p2p_aead_open(s->rx_aead, 0, data, P2P_REPLY_BYTES - P2P_TAG, NULL, 0, data + P2P_REPLY_BYTES - P2P_TAG,
+				NULL);
+	p2p_wipe(shared, sizeof(shared));
+	if (status) {
+		/* not from the server we trust (or damaged): keep waiting for the real one */
+		p2p_aead_free(s->tx_aead);
+		p2p_aead_free(s->rx_aead);
+		s->dropped_auth++;
+		return status == IVXS_P2P_EWEAKKEY ? status : IVXS_P2P_EAUTH;
+	}
+	p2p_wipe(s->priv, sizeof(s->priv));
+	memcpy(s->peer_cid, data + 9, P2P_CID);
+	s->ftx.limit = data[49] < s->ftx.n ? data[49] : s->ftx.n;
+	s->state = P2P_S_OPEN;
+	s->last_rx_ms = now;
+	/* hello -> reply is the first RTT sample (unless the hello went out again: which one was
+	 * answered is unknown), so the first losses are timed by the path, not the 300 ms default */
+	if (s->hello_interval == kHelloInterval)
+		p2p_rel_rtt_seed(&s->rel, now - s->hello_ms);
+	p2p_rel_rx_mark(&s->rel, 0, 0, now);
+	p2p_event(s, IVXS_P2P_EV_CONNECTED, 0);
+	/* the server answers nothing more until this proves we hold the keys */
+	s->last_ping_ms = now;
+	p2p_flush(s, now, 1);
+	return 0;
+}
+
+int p2p_hs_on_reject(ivxs_p2p *p, const uint8_t *data, size_t size)
+{
+	ivxs_p2p_session *s = &p->sessions[0];
+	int code;
+	if (p->cfg.role != IVXS_P2P_CLIENT || size != P2P_REJECT_BYTES)
+		return IVXS_P2P_ETRUNC;
+	if (s->state != P2P_S_HELLO || memcmp(s->local_cid, data + 1, P2P_CID))
+		return IVXS_P2P_ENOSESSION;
+	code = IVXS_STATUS_P2P - (int)data[9];
+	/* unauthenticated: only ticket and capacity refusals name their reason */
+	if ((code > IVXS_P2P_ETICKET_FORGED || code < IVXS_P2P_ETICKET_FORMAT) && code != IVXS_P2P_EFULL)
+		code = IVXS_P2P_EPROTO;
+	s->close_pending = 1;
+	s->close_status = code;
+	return 0;
+}
+
+int ivxs_p2p_connect(ivxs_p2p *p, const ivxs_p2p_addr *server, const uint8_t *ticket, size_t ticket_len,
+		const uint8_t psk[IVXS_P2P_PSK_BYTES], uint32_t now, ivxs_p2p_session **out)
+{
+	ivxs_p2p_session *s = NULL;
+	int status = IVXS_P2P_EARG;
+	if (!p || !server || !ticket || !psk || !out || p->cfg.role != IVXS_P2P_CLIENT || server->len > sizeof(server->bytes))
+		goto done;
+	*out = NULL;
+	status = IVXS_P2P_ETICKET_FORMAT;
+	if (ticket_len != IVXS_P2P_TICKET_BYTES)
+		goto done;
+	status = IVXS_P2P_ESTATE;
+	if (!(s = p2p_session_open(p, P2P_S_HELLO, now)))
+		goto done;
+	s->addr = *server;
+	s->hello_interval = kHelloInterval;
+	memcpy(s->ticket, ticket, IVXS_P2P_TICKET_BYTES);
+	memcpy(s->psk, psk, IVXS_P2P_PSK_BYTES);
+	status = p->cfg.cb.random(p->cfg.cb.ctx, s->local_cid, P2P_CID) ? IVXS_P2P_ECRYPTO : 0;
+	if (!status)
+		status = p2p_x25519_keypair(p->cfg.cb.random, p->cfg.cb.ctx, s->priv, s->pub);
+	if (status) {
+		p2p_session_free(s);
+		goto done;
+	}
+	p2p_send_raw(s, p->pkt, helloBuild(s, p->pkt));
+	*out = s;
+done:
+	return status;
+}
+
+void p2p_hs_tick(ivxs_p2p_session *s, uint32_t now)
+{
+	ivxs_p2p *p = s->p2p;
+	if (P2P_DIFF(now, s->start_ms) >= (int32_t)p->cfg.handshake_timeout_ms) {
+		s->close_pending = 1;
+		s->close_status = IVXS_P2P_ETIMEOUT;
+	}
+	else if (P2P_DIFF(now, s->hello_ms) >= (int32_t)s->hello_interval) {
+		p2p_send_raw(s, p->pkt, helloBuild(s, p->pkt));
+		s->hello_ms = now;
+		s->hello_interval = s->hello_interval * 2 > kMaxHelloInterval ? kMaxHelloInterval : s->hello_interval * 2;
+	}
+}
+
+uint32_t p2p_hs_wait(const ivxs_p2p_session *s, uint32_t now)
+{
+	int32_t d = P2P_DIFF(s->hello_ms + s->hello_interval, now);
+	return d <= 0 ? 0 : (uint32_t)d;
+}

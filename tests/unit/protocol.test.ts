@@ -1,0 +1,143 @@
+// The protocol package (modules/protocol), under Node and on XS: the identifier patterns, the
+// exact texts that get signed, the header and password formats, topics, the plan validator, the
+// verdict table and the ticket layout. The HMAC here is a recording stand-in: the real one is
+// checked against cloud/PROTOCOL.md's vectors by tests/protocol-oracle.test.mjs.
+import test from "ava";
+import * as p from "../../modules/protocol/index.js";
+
+type Bytes = string | Uint8Array | ArrayBuffer;
+const text = (data: Bytes) => (typeof data === "string" ? data : Array.from(data instanceof Uint8Array ? data : new Uint8Array(data), (b) => String.fromCharCode(b)).join(""));
+/** Not a hash: 32 bytes naming the call, and the messages it was given. */
+const calls: { key: string; data: string }[] = [];
+const hmac: p.HmacSha256 = (key, data) => {
+	const message = (Array.isArray(data) ? data as Bytes[] : [data as Bytes]).map(text).join("");
+	calls.push({ key: text(key), data: message });
+	const out = new Uint8Array(32);
+	out[0] = calls.length;
+	out[31] = message.length & 255;
+	return out;
+};
+
+test("identifiers match cloud/PROTOCOL.md's patterns", (t) => {
+	for (const id of ["cam1", "0", "a-b_c", "x".repeat(64)]) t.true(p.isDeviceId(id), id);
+	for (const id of ["", "Cam1", "-a", "_a", "a b", "a/b", "x".repeat(65), 7]) t.false(p.isDeviceId(id), String(id));
+	for (const id of ["s1", "A-b_9", "x".repeat(64)]) t.true(p.isStreamId(id), id);
+	for (const id of ["", "a.b", "x".repeat(65)]) t.false(p.isStreamId(id), id);
+	t.true(p.isNonce("0".repeat(16)));
+	t.false(p.isNonce("0".repeat(15)));
+	t.false(p.isNonce("A".repeat(16)));
+	t.true(p.isSecret("s".repeat(32)));
+	t.false(p.isSecret("s".repeat(31)));
+	t.false(p.isSecret("s".repeat(257)));
+	t.true(p.isChannel(63));
+	t.false(p.isChannel(64));
+	t.false(p.isChannel(2, 2));
+	t.false(p.isChannel(-1));
+	t.false(p.isChannel(1.5));
+});
+
+test("the string to sign is six lines joined by \\n, and the Authorization value parses back", (t) => {
+	t.is(p.stringToSign("PUT", "/v1/x?a=1", 1767225600, "00112233445566778899aabbccddeeff", p.STREAMING),
+		"IVXS-HMAC-SHA256\nPUT\n/v1/x?a=1\n1767225600\n00112233445566778899aabbccddeeff\nSTREAMING");
+	const signed = p.signRequest(hmac, "K", { device: "cam1", method: "POST", path: "/v1/y", time: 5, nonce: "0123456789abcdef", bodyHash: p.EMPTY_SHA256 });
+	t.is(calls[calls.length - 1].data, `IVXS-HMAC-SHA256\nPOST\n/v1/y\n5\n0123456789abcdef\n${p.EMPTY_SHA256}`);
+	t.is(signed.authorization, `IVXS-HMAC-SHA256 Device=cam1, Time=5, Nonce=0123456789abcdef, Signature=${signed.signature}`);
+	t.deepEqual(p.parseAuthorization(signed.authorization), { device: "cam1", time: "5", nonce: "0123456789abcdef", signature: signed.signature });
+	for (const bad of [signed.authorization.replace(", ", ","), signed.authorization.replace("cam1", "Cam1"), `${signed.authorization} `, signed.authorization.replace("Time=5", "Time=-5")])
+		t.is(p.parseAuthorization(bad), undefined, bad);
+	t.throws(() => p.signRequest(hmac, "K", { device: "cam1", method: "GET", path: "/", time: 1, nonce: "short", bodyHash: p.EMPTY_SHA256 }), { instanceOf: TypeError });
+	t.true(p.isBodyHash(p.STREAMING));
+	t.true(p.isBodyHash(p.EMPTY_SHA256));
+	t.false(p.isBodyHash(p.EMPTY_SHA256.toUpperCase()));
+	p.trailerSignature(hmac, "K", "sig", "hash");
+	t.is(calls[calls.length - 1].data, "sig\nhash");
+});
+
+test("the MQTT password signs the 53 bytes of §5's example and parses back", (t) => {
+	t.is(p.mqttToSign("cam1", 1700000000, "00112233445566778899aabbccddeeff"), "MQTT\ncam1\n1700000000\n00112233445566778899aabbccddeeff");
+	t.is(p.mqttToSign("cam1", 1700000000, "00112233445566778899aabbccddeeff").length, 53);
+	const password = p.mqttPassword(hmac, "K", "cam1", 1700000000, "00112233445566778899aabbccddeeff");
+	const fields = p.parseMqttPassword(password);
+	t.is(fields?.time, "1700000000");
+	t.is(fields?.nonce, "00112233445566778899aabbccddeeff");
+	t.regex(fields?.signature ?? "", /^[0-9a-f]{64}$/);
+	t.is(p.parseMqttPassword("1700000000:xyz:00"), undefined);
+	t.is(p.signingKey(hmac, "secret").length, 32);
+	t.deepEqual(calls[calls.length - 1], { key: "secret", data: "ivxs device v1" });
+});
+
+test("topics: a device's own, and only the kinds it may use", (t) => {
+	t.is(p.topicOf("cam1", "plan"), "ivxs/cam1/plan");
+	t.is(p.everyDevice("gap"), "ivxs/+/gap");
+	t.deepEqual(p.parseTopic("ivxs/cam1/event"), { device: "cam1", kind: "event" });
+	for (const bad of ["ivxs/Cam1/event", "ivxs/cam1", "ivxs/cam1/event/x", "other/cam1/event"]) t.is(p.parseTopic(bad), undefined, bad);
+	for (const kind of ["presence", "event", "status", "gap"]) t.true(p.devicePublishAllowed("cam1", `ivxs/cam1/${kind}`), kind);
+	t.false(p.devicePublishAllowed("cam1", "ivxs/cam2/event"));
+	t.false(p.devicePublishAllowed("cam1", "ivxs/cam1/plan"));
+	t.true(p.deviceSubscribeAllowed("cam1", "ivxs/cam1/plan"));
+	t.true(p.deviceSubscribeAllowed("cam1", "ivxs/cam1/cmd"));
+	t.false(p.deviceSubscribeAllowed("cam1", "ivxs/+/plan"));
+	t.false(p.deviceSubscribeAllowed("cam1", "ivxs/cam1/event"));
+	t.deepEqual(p.willOf("cam1"), { topic: "ivxs/cam1/presence", payload: '{"online":false}', qos: 1, retain: true });
+	t.is(p.presence(true, 5), '{"online":true,"time":5}');
+});
+
+test("a received plan: version 1, defaults for what it leaves out, refused whole when a field is out of range", (t) => {
+	const plan = p.parsePlan('{"v":1,"rev":3,"mode":"event","channels":[2,0],"future":true}');
+	t.deepEqual({ ...plan }, { v: 1, rev: 3, mode: "event", push: false, preRollS: 5, postRollS: 10, maxClipS: 300, retentionDays: 7, segmentS: 2, snapshotIntervalS: 300, channels: [0, 2] });
+	t.is(p.parsePlan('{"v":1}').push, true);
+	t.is(p.parsePlan('{"v":1,"mode":"event","push":true}').push, true);
+	const bad: [string, RegExp][] = [
+		["nope", /not JSON/], ["[]", /not an object/], ['{"v":2}', /v must be 1/], ['{"mode":"none"}', /v must be 1/],
+		['{"v":1,"mode":"sometimes"}', /mode must be/], ['{"v":1,"preRollS":61}', /preRollS must be an integer in 0\.\.60/],
+		['{"v":1,"segmentS":1.5}', /segmentS/], ['{"v":1,"snapshotIntervalS":59}', /snapshotIntervalS/],
+		['{"v":1,"maxClipS":4,"preRollS":5}', /maxClipS must be at least/], ['{"v":1,"push":"yes"}', /push must be/],
+		['{"v":1,"channels":[0,0]}', /channels must be/], ['{"v":1,"channels":[64]}', /channels must be/], ['{"v":1,"rev":0}', /rev must be/],
+	];
+	for (const [json, message] of bad) t.throws(() => p.parsePlan(json), { instanceOf: p.PlanError, message }, json);
+});
+
+test("a plan change through the cloud's API: strict about fields, channels within the device's", (t) => {
+	const base = p.defaultPlan(2);
+	t.deepEqual(base.channels, [0, 1]);
+	const changed = p.applyPlan(base, { mode: "event", preRollS: 3 }, { channels: 2, strict: true });
+	t.is(changed.mode, "event");
+	t.is(changed.push, false);
+	t.is(changed.preRollS, 3);
+	t.is(base.mode, "continuous");
+	t.throws(() => p.applyPlan(base, { colour: "red" }, { channels: 2, strict: true }), { message: /unknown plan field "colour"/ });
+	t.throws(() => p.applyPlan(base, { channels: [2] }, { channels: 2, strict: true }), { message: /channels must be distinct channel numbers in 0\.\.1/ });
+	t.is(p.applyPlan(base, { colour: "red" }).mode, "continuous");
+	t.true(p.planCovers({ ...changed, rev: 1 }, 1));
+	t.false(p.planCovers({ ...changed, rev: 1, mode: "none" }, 1));
+	t.false(p.planCovers({ ...changed, rev: 1, channels: [0] }, 1));
+});
+
+test("the verdict of an upload's answer is PROTOCOL §3.2's table", (t) => {
+	const table: [number, boolean, p.Verdict][] = [
+		[201, false, p.Verdict.Stored], [200, false, p.Verdict.Stored], [404, false, p.Verdict.ReInit],
+		[401, true, p.Verdict.Retry], [401, false, p.Verdict.Refused], [0, false, p.Verdict.Retry], [408, false, p.Verdict.Retry],
+		[429, false, p.Verdict.Retry], [500, false, p.Verdict.Retry], [503, false, p.Verdict.Retry],
+		[400, false, p.Verdict.Refused], [403, false, p.Verdict.Refused], [409, false, p.Verdict.Refused], [413, false, p.Verdict.Refused],
+	];
+	for (const [status, cloudTime, verdict] of table) t.is(p.verdictOf(status, cloudTime), verdict, `${status}`);
+});
+
+test("a ticket: 76 bytes laid out as native/p2p/PROTOCOL.md says, MAC over the first 44, psk from the MAC", (t) => {
+	const before = calls.length;
+	const { ticket, psk } = p.mintTicket(hmac, "device-secret", { rights: p.Rights.live | p.Rights.command, expiryS: 2 ** 32 + 7, device: "CAM-0001", viewer: "viewer-7" });
+	t.is(ticket.length, p.TICKET_BYTES);
+	t.is(psk.length, p.PSK_BYTES);
+	t.deepEqual(Array.from(ticket.subarray(0, 12)), [1, 9, 0, 0, 0, 0, 0, 1, 0, 0, 0, 7]);
+	t.is(text(ticket.subarray(12, 28)), "CAM-0001\0\0\0\0\0\0\0\0");
+	t.is(text(ticket.subarray(28, 44)), "viewer-7\0\0\0\0\0\0\0\0");
+	const [kt, mac, pskCall] = calls.slice(before);
+	t.deepEqual(kt, { key: "device-secret", data: "ivxs p2p ticket v1" });
+	t.is(mac.data, text(ticket.subarray(0, 44)));
+	t.is(ticket[44], before + 2, "the MAC is the second HMAC's output");
+	t.is(psk[0], before + 3);
+	t.is(pskCall.data, `ivxs p2p psk v1${text(ticket.subarray(44))}`);
+	t.throws(() => p.ticketBody({ rights: 16, expiryS: 1, device: "d", viewer: "v" }), { instanceOf: RangeError });
+	t.throws(() => p.ticketBody({ rights: 1, expiryS: 1, device: "x".repeat(17), viewer: "v" }), { instanceOf: RangeError });
+	t.throws(() => p.ticketBody({ rights: 1, expiryS: -1, device: "d", viewer: "v" }), { instanceOf: RangeError });
+});
