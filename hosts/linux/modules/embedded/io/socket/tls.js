@@ -3,9 +3,10 @@
 //   new TLSSocket({ address?, port, host, secure: { ca }, onReadable, onWritable, onError })
 // `secure.ca` (PEM text) and `host` (the name the certificate must carry) are required: the
 // server is always verified, and there is no plaintext fallback — a failed verification is an
-// onError with "TLS certificate verification failed: …". onWritable first fires after the
-// handshake. Decrypted bytes wait in the socket until read(); write() queues up to kQueueLimit
-// bytes (as the TCP socket does) and throws beyond.
+// onError with "TLS certificate verification failed: …" (code IVXS_HOST_EVERIFY: every error
+// onError gets carries the kit's code). onWritable first fires after the handshake. Decrypted
+// bytes wait in the socket until read(); write() queues up to kQueueLimit bytes (as the TCP
+// socket does) and throws beyond.
 import * as native from "ivxs/socket-native";
 import * as tls from "ivxs/tls-native";
 
@@ -53,11 +54,11 @@ export default class TLSSocket {
 	#update() {
 		if (this.#socket) this.#watch(1 | (this.#queued ? 2 : 0));   // always reading: data, close_notify, EOF
 	}
-	#fail(message) {
-		message = String(message).replace(/^\w+: (?=TLS )/, "");   // XS names the native function first
+	#fail(error) {
+		error.message = error.message.replace(/^\w+: (?=TLS )/, "");   // XS names the native function first
 		const onError = this.#onError;
 		this.close();
-		onError?.call(this, new Error(message));
+		onError?.call(this, error);   // with its code: IVXS_HOST_ETLS, _EVERIFY, _ERESET, …
 	}
 	#ready(mask) {
 		if (this.#state === CONNECTING) {
@@ -84,7 +85,7 @@ export default class TLSSocket {
 			want = tls.handshake(this.#session, this.#socket);
 		}
 		catch (error) {
-			return this.#fail(error.message);
+			return this.#fail(error);
 		}
 		if (want) return this.#watch(want);
 		this.#state = OPEN;
@@ -100,7 +101,7 @@ export default class TLSSocket {
 				data = tls.read(this.#session, this.#socket, kReadSize);
 			}
 			catch (error) {
-				return this.#fail(error.message);
+				return this.#fail(error);
 			}
 			if (data === null) {
 				closed = true;
@@ -111,7 +112,7 @@ export default class TLSSocket {
 			this.#inboxBytes += data.byteLength;
 		}
 		if (this.#inboxBytes) this.#onReadable?.call(this, this.#inboxBytes);
-		if (closed && this.#socket) this.#fail("disconnected");   // after the last bytes were offered
+		if (closed && this.#socket) this.#fail(native.closedByPeer());   // after the last bytes were offered
 	}
 	#flush() {
 		while (this.#queue.length) {
@@ -121,7 +122,7 @@ export default class TLSSocket {
 				wrote = tls.write(this.#session, this.#socket, chunk);
 			}
 			catch (error) {
-				return this.#fail(error.message);
+				return this.#fail(error);
 			}
 			if (!wrote) return;   // the same bytes again when the socket has room (mbedTLS's rule)
 			this.#queued -= wrote;
@@ -168,7 +169,7 @@ export default class TLSSocket {
 				}
 			}
 			catch (error) {
-				this.#fail(error.message);
+				this.#fail(error);
 				throw new Error("closed");
 			}
 		}
