@@ -6,9 +6,8 @@
  *   3. the Annex-B splitter alone: MB/s.
  * JSON on stdout.
  *
- * Build: gcc -std=c11 -D_GNU_SOURCE -O2 -pthread -Inative/ring -Inative/capture -Inative/annexb \
- *          native/capture/[!m]*.c native/annexb/annexb.c native/ring/ring.c bench/capture_bench.c \
- *          -o /tmp/capture_bench
+ * Build: `node bench/run.mjs capture` compiles it with capture's C core as native/modules.txt
+ *        defines it (bench/lib.mjs compileBench) into build/bench/capture_bench.
  * Usage: capture_bench [fixtures-dir]   (or env IVXS_FIXTURES; default fixtures/media)
  *        env IVXS_BENCH_SECONDS (default 3)
  */
