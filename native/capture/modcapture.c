@@ -46,20 +46,6 @@ static void account(CaptureRecord *record)
 	record->counted = now;
 }
 
-/* The sink: each frame into the ring (the capture thread is its one writer),
- * with its info word (IVXS_AU_INFO_*), which JS reads as frame.info. */
-static int pushToRing(void *ctx, const ivxs_capture_frame *frame)
-{
-	ivxs_ring_frame f;
-	f.type = frame->type;
-	f.codec = frame->codec;
-	f.key = frame->key;
-	f.timestamp_ms = frame->timestamp_ms;
-	f.info = frame->info;
-	f.data = frame->data;
-	f.size = frame->size;
-	return ivxs_ring_push_frame(ctx, &f);
-}
 
 static const ivxs_status_entry *const kStatusTables[] = { ivxs_capture_statuses, ivxs_ring_statuses, NULL };
 
@@ -139,7 +125,7 @@ void xs_capture_create(xsMachine *the)
 			config.start_ms_set = 1;
 			config.start_ms = (uint64_t)numberOption(the, "startTime", 0);
 		}
-		config.sink = pushToRing;
+		config.sink = ivxs_capture_ring_sink;
 		/* Last: the ring's one writer from here (a bad option above leaves it free) */
 		config.sink_ctx = ivxs_ring_retain(the, &xsVar(1), &record->ringToken);
 		status = ivxs_capture_create_v4l2(&record->capture, &config);
@@ -176,7 +162,7 @@ void xs_capture_create(xsMachine *the)
 			config.start_ms_set = 1;
 			config.start_ms = (uint64_t)numberOption(the, "startTime", 0);
 		}
-		config.sink = pushToRing;
+		config.sink = ivxs_capture_ring_sink;
 		/* Last: the ring's one writer from here (a bad option above leaves it free) */
 		config.sink_ctx = ivxs_ring_retain(the, &xsVar(1), &record->ringToken);
 		status = ivxs_capture_create_file(&record->capture, &config);
