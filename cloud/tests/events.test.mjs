@@ -1,7 +1,7 @@
 // Camera events: received on the control channel (MQTT), checked, stored once,
 // listed for viewers with a signed link to the clip around each.
 import test from "ava";
-import { cloudFor } from "./_cloud.mjs";
+import { cloudFor, session } from "./_cloud.mjs";
 import { connectDevice, eventually, mqttUrlOf } from "./_mqtt.mjs";
 import { Camera } from "./_media.mjs";
 import { recordEvent, kindsOf } from "../../build/node/cloud/src/events/index.js";
@@ -9,11 +9,7 @@ import { addUser } from "../../build/node/cloud/src/users/store.js";
 
 const adminPassword = "admin-secret-1";
 
-async function adminOf(cloud) {
-	const res = await fetch(`${cloud.url}/v1/session`, { method: "POST", body: JSON.stringify({ user: "admin", password: adminPassword }) });
-	const cookie = res.headers.get("set-cookie").split(";")[0];
-	return (path, { body, ...init } = {}) => fetch(`${cloud.url}${path}`, { ...init, headers: { cookie }, body: body === undefined ? undefined : JSON.stringify(body) });
-}
+const adminOf = async (cloud) => (await session(cloud, "admin", adminPassword)).call;
 
 async function withCamera(t) {
 	const cloud = await cloudFor(t, { adminPassword });
