@@ -60,7 +60,7 @@ export function buildFuzzer(name = "splitters") {
 	const harness = harnesses[name];
 	const binary = binaryOf(name);
 	mkdirSync(outRoot, { recursive: true });
-	const inputs = [...harness.sources(), ...harness.headers(), "native/fuzz/run.mjs"].map((s) => join(root, s));
+	const inputs = [...harness.sources(), ...harness.headers(), "native/fuzz/fuzz.h", "native/fuzz/run.mjs"].map((s) => join(root, s));
 	const newest = Math.max(...inputs.map((p) => statSync(p).mtimeMs));
 	if (existsSync(binary) && statSync(binary).mtimeMs >= newest) return binary;
 	const result = spawnSync(cc, ["-std=c11", "-D_GNU_SOURCE", "-g", "-O1", "-fsanitize=fuzzer,address,undefined",
