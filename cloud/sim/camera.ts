@@ -160,7 +160,7 @@ export class Camera {
 		this.#epoch = Date.now();
 		this.#initStored = this.#putInit();
 		const answer = await this.#initStored;
-		if (answer.status !== 201 && answer.status !== 200) throw new Error(`init refused: ${answer.status} ${answer.json?.error ?? ""}`);
+		if (verdictOfAnswer(answer) !== Verdict.Stored) throw new Error(`init refused: ${answer.status} ${answer.json?.error ?? ""}`);
 	}
 
 	#putInit(): Promise<Answer> {
