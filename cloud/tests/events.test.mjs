@@ -87,8 +87,8 @@ test("the events list checks its viewer and its parameters", async (t) => {
 	const { cloud, api } = await withCamera(t);
 	addUser(cloud.ctx.db, "bob", "bob-password-1");
 	t.is((await fetch(`${cloud.url}/v1/devices/cam1/events`)).status, 401);
-	const bob = await fetch(`${cloud.url}/v1/session`, { method: "POST", body: JSON.stringify({ user: "bob", password: "bob-password-1" }) });
-	const notGranted = await fetch(`${cloud.url}/v1/devices/cam1/events`, { headers: { cookie: bob.headers.get("set-cookie").split(";")[0] } });
+	const bob = await session(cloud, "bob", "bob-password-1");
+	const notGranted = await bob.call("/v1/devices/cam1/events");
 	t.is(notGranted.status, 403);
 	for (const [query, message] of [["start=yesterday", /start must be unix ms or an ISO 8601/], [`start=${Date.UTC(2025, 0, 2)}&end=${Date.UTC(2025, 0, 1)}`, /end must be after start/],
 		[`start=0&end=${Date.UTC(2025, 0, 1)}`, /start "0" is not a time between 2000 and 2200/], [`start=${Date.UTC(2025, 0, 1)}&end=${Date.UTC(2025, 2, 1)}`, /more than the 31 d allowed/],
