@@ -1,6 +1,6 @@
-// `npm start`: runs the camera demo (modules/app/main.ts) on the XS host with
+// `npm run demo`: runs the file demo (modules/app/main.ts) on the XS host with
 // the embedded defaults, then describes what it wrote with ffprobe when
-// installed. Extra arguments go to the demo: npm start -- --seconds 30 --codec h265
+// installed. Extra arguments go to the demo: npm run demo -- --seconds 30 --codec h265
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { root } from "./build.mjs";

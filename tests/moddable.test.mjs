@@ -16,7 +16,7 @@ const boardManifestPath = rootManifest.platforms["esp32/esp32s3"].include;
 const boardManifest = readJson(boardManifestPath);
 const platforms = ["lin", "esp32/esp32s3"];
 // Moddable's own modules the app and its platform layer may import (from the SDK's manifests).
-const moddableModules = new Set(["timer", "file", "mc/config", "time", "preference", "crypt", "hmac"]);
+const moddableModules = new Set(["timer", "file", "mc/config", "time", "preference", "crypt", "hmac", "modules"]);
 // Modules of the headless Linux host only.
 const linuxOnly = ["ivxs/file", "ivxs/host", "ivxs/crypto", "ivxs/socket-native", "ivxs/tls-native"];
 
@@ -88,6 +88,18 @@ test("manifest: every platform builds the one camera app, through the platform l
 		t.false([...files].some((f) => /modules\/app\/(main|feed)\.ts$/.test(f)), "the file demo is not built");
 	}
 	t.deepEqual(rootManifest.platforms.lin.config.args, ["--device", "ivxs-data/device.json"], "mcsim: the device file of npm start -- --cloud-only");
+});
+
+// Everything a preloaded module imports is preloaded too, run by the XS linker. The SDK's lin
+// `preference` reads its file in its class initialiser (File fails in the linker: an empty cache
+// baked into the image, "Preference.#cache: not frozen"), and at run time JSON.stringify refuses
+// that preloaded cache: nothing saved, the file truncated. Measured with mcsim 8.2.3: a device
+// file provisioned on lin was gone at the next start. The platform layer loads it at first use.
+test("manifest: the preloaded platform layer loads preference at first use, never imports it", (t) => {
+	t.true(rootManifest.preload.includes("ivxs/platform"));
+	t.false(importsOf(join(root, "modules/app/platform/moddable.ts")).includes("preference"), "no import of \"preference\"");
+	t.regex(readFileSync(join(root, "modules/app/platform/moddable.ts"), "utf8"), /Modules\.importNow\("preference"\)/);
+	t.true(rootManifest.include.includes("$(MODDABLE)/modules/base/modules/manifest.json"), "the SDK's modules module (importNow) is built");
 });
 
 test("manifest: the board's capture is the documented stub (no camera source yet), without Linux-only modules", (t) => {

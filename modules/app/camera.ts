@@ -20,18 +20,18 @@
  * and prints the XS heap then in use (`@@memory {json}`: what is live, without the garbage that
  * waits for the next collection). Without `--seconds` it runs until killed.
  */
-import { Ring } from "ring";
-import { Capture } from "capture";
+import type { Capture } from "capture";
 import { Digest, TLSSocket, argv, collectGarbage, exit, hmacSha256, memory, monotonic, now, readFile } from "ivxs/platform";
 import Timer from "timer";
 import * as annexb from "annexb";
-import { probeVideo, useNativeAnnexB } from "../media/index.js";
+import { useNativeAnnexB } from "../media/index.js";
 import { utf8Decode } from "../net/bytes.js";
 import type { SocketConstructor } from "../net/connection.js";
 import { HttpClient } from "../net/http-client.js";
 import { DeviceSigner } from "../net/signing.js";
 import { CloudControl, CloudStorage, type Plan } from "../cs/index.js";
 import { SnapshotScheduler, uploadSnapshot } from "../snapshot/index.js";
+import { openChannel } from "./channel.js";
 import { DeviceFileError, parseDeviceFile, type DeviceConfig, type Endpoint } from "./device-file.js";
 import { provision, readDeviceFile } from "./provisioning.js";
 
@@ -134,20 +134,17 @@ export default function main(): void {
 	};
 	for (const channel of config.channels) {
 		if (!channel.enabled) continue;
-		const ring = new Ring({ maxGopBytes: config.maxGopBytes });
-		let capture: Capture;
+		let opened;
 		try {
-			let fps = channel.fps;
-			if (channel.video && fps === undefined) fps = probeVideo(new Uint8Array(readFile(channel.video, { maxBytes: 256 * 1024 })), channel.codec).frameRate ?? 25;
-			capture = new Capture({ ring, video: channel.video, audio: channel.audio, stills: channel.stills, codec: channel.codec, fps });
+			opened = openChannel(channel, config.maxGopBytes);
 		}
 		catch (error) {
 			// A board without its camera source yet (hosts/esp32s3/no-capture.ts) lands here:
 			// the rest of the app (control channel, plan) still runs.
 			log(`channel ${channel.channel}: no capture (${(error as Error).message})`);
-			ring.close();
 			continue;
 		}
+		const { ring, capture } = opened;
 		cs.attach(ring, { channel: channel.channel, video: channel.video ? channel.codec : undefined, audio: !!channel.audio });
 		capture.start();
 		captures.push(capture);

@@ -30,6 +30,9 @@ export interface Endpoint {
 	port: number;
 }
 
+/** The largest GOP a channel's ring holds unless the device file says (the embedded default). */
+export const DEFAULT_MAX_GOP_BYTES = 512 * 1024;
+
 export interface ChannelConfig {
 	channel: number;
 	video?: string;
@@ -100,7 +103,7 @@ export function parseDeviceFile(text: string, readText: (path: string) => string
 		if (ca.indexOf("-----BEGIN CERTIFICATE-----") < 0) throw new DeviceFileError(`"ca": ${v.ca} holds no PEM certificate`);
 	}
 	if ((cloud.secure || mqtt.secure) && !ca) throw new DeviceFileError(`"ca" is required with https/mqtts: the cloud's certificate is always verified`);
-	const maxGopBytes = v.maxGopBytes ?? 512 * 1024;
+	const maxGopBytes = v.maxGopBytes ?? DEFAULT_MAX_GOP_BYTES;
 	if (typeof maxGopBytes !== "number" || !Number.isInteger(maxGopBytes) || maxGopBytes < 16 * 1024 || maxGopBytes > 64 * 1024 * 1024) throw new DeviceFileError(`"maxGopBytes" must be an integer from 16384 to 67108864`);
 	if (!Array.isArray(v.channels) || v.channels.length === 0 || v.channels.length > MAX_CHANNELS) throw new DeviceFileError(`"channels" must be a list of 1 to ${MAX_CHANNELS} channels`);
 	const channels = v.channels.map((c: unknown, i: number) => parseChannel(c, i));

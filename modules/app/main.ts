@@ -1,34 +1,32 @@
 /*
- * The camera demo: capture → GOP ring → live fMP4 and FLV.
+ * The file demo (`npm run demo`): capture → GOP ring → live fMP4 and FLV files, no cloud.
  *
- * The capture source plays the sample clip (H.264 or H.265 + AAC) in real time
- * on its own C thread into the ring, sized for the embedded default largest GOP
- * (512 KiB, as in the cloud-storage seed). A live reader wakes on new frames
- * and feeds both muxers, whose scatter lists (small headers + zero-copy views
- * of ring frames) go straight to files. Every second it prints progress; at
- * the end it writes a snapshot still and a summary.
+ * The channel is set up as the camera app sets up each of its channels (channel.ts): the
+ * sample clip (H.264 or H.265 + AAC) played in real time on its own C thread into a ring sized
+ * for the embedded default largest GOP. What is the demo's own: a live reader wakes on new
+ * frames and feeds both muxers (feed.ts), whose scatter lists (small headers + zero-copy views
+ * of ring frames) go straight to files. Every second it prints progress; at the end it writes
+ * a snapshot still and a summary.
  *
  *   ivxs modules/app/main -- [--seconds 10] [--out build/demo] [--codec h264|h265]
  *                            [--video F] [--audio F] [--stills DIR] [--fps N (default: from the SPS)]
  *
- * It runs on the headless Linux host and in Moddable's simulator (mcsim: the
- * arguments come from manifest.json's config.args); files, arguments and
- * memory come from the platform layer "ivxs/platform" (platform.d.ts).
- * Boards run modules/app/board.ts.
+ * It runs on the headless Linux host, reaching the machine only through
+ * "ivxs/platform" (files, arguments, memory: platform.d.ts) as the camera app
+ * does; manifest.json builds the camera app, not this demo.
  */
-import { Ring, RingReader, intact } from "ring";
+import { RingReader, intact } from "ring";
 import type { Frame } from "ring";
-import { Capture } from "capture";
-import { FileWriter, argv, makeDirectory, memory, readFile } from "ivxs/platform";
+import { FileWriter, argv, makeDirectory, memory } from "ivxs/platform";
 import Timer from "timer";
 import * as annexb from "annexb";
-import { Fmp4Muxer, FlvMuxer, probeVideo, useNativeAnnexB } from "../media/index.js";
+import { Fmp4Muxer, FlvMuxer, useNativeAnnexB } from "../media/index.js";
+import { openChannel } from "./channel.js";
+import { DEFAULT_MAX_GOP_BYTES } from "./device-file.js";
 import { MuxerFeed } from "./feed.js";
 
 export const EMBEDDED_DEFAULTS = Object.freeze({
-	maxGopBytes: 512 * 1024,
 	seconds: 10,
-	fps: 25,   // when --fps is not given and the SPS carries no VUI timing
 	out: "build/demo",
 	codec: "h264" as "h264" | "h265",
 });
@@ -70,14 +68,10 @@ export function parseArguments(args: string[]): DemoOptions {
 export default function main(): void {
 	useNativeAnnexB(annexb);   // Annex-B rules in C: the byte loop XS is slow at
 	const options = parseArguments(argv());
-	// The clip's own frame rate, from its SPS (first 256 KB), unless given.
-	const probe = probeVideo(new Uint8Array(readFile(options.video, { maxBytes: 256 * 1024 })), options.codec);
-	const fps = options.fps ?? probe.frameRate ?? EMBEDDED_DEFAULTS.fps;
+	const { ring, capture, fps, probe } = openChannel(options, DEFAULT_MAX_GOP_BYTES);
 	makeDirectory(options.out);
 	const mp4File = new FileWriter(`${options.out}/live.mp4`);
 	const flvFile = new FileWriter(`${options.out}/live.flv`);
-	const ring = new Ring({ maxGopBytes: EMBEDDED_DEFAULTS.maxGopBytes });
-	const capture = new Capture({ ring, video: options.video, audio: options.audio, stills: options.stills, codec: options.codec, fps });
 	let fragments = 0, torn = 0;
 	// Zero-copy output (native/ring/README.md "Zero-copy output"): the muxers'
 	// chunks view ring frames, which the capture thread may overwrite while the
@@ -114,7 +108,8 @@ export default function main(): void {
 		},
 	});
 	capture.start();
-	trace(`ivxs demo: ${options.video}: ${probe.codecString} ${probe.width}x${probe.height} at ${fps} fps${options.fps ? "" : probe.frameRate ? " (from the SPS)" : " (default)"} + AAC, ring ${ring.stats().arenaBytes} bytes, ${options.seconds} s into ${options.out}/\n`);
+	const rate = probe ? `${probe.codecString} ${probe.width}x${probe.height} at ${fps} fps${probe.frameRate ? " (from the SPS)" : " (default)"}` : `${options.codec} at ${fps} fps`;
+	trace(`ivxs demo: ${options.video}: ${rate} + AAC, ring ${ring.stats().arenaBytes} bytes, ${options.seconds} s into ${options.out}/\n`);
 
 	const started = Date.now();
 	const progress = Timer.repeat(() => {

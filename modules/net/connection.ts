@@ -11,7 +11,8 @@
 import TCP from "embedded:io/socket/tcp";
 import Timer from "timer";
 import type { Chunks } from "./bytes.js";
-import { AbortedError, NetError, socketFailure, TimeoutError } from "./errors.js";
+import { AbortedError, NetError, TimeoutError } from "./errors.js";
+import { socketFailure } from "./socket-failure.js";
 
 /** The ECMA-419 socket interface the clients need (TCP, TLS). */
 export interface StreamSocket {

@@ -84,15 +84,3 @@ export class SocketError extends NetError {
 	}
 }
 
-/**
- * Turns what a socket's onError reported into one of the classes above. ECMA-419 leaves the
- * argument open: the Linux host passes an Error with strerror's text, others may pass nothing.
- */
-export function socketFailure(what: string, error: unknown, connected: boolean): NetError {
-	const text = error instanceof Error ? error.message : error === undefined ? "" : String(error);
-	if (/^TLS /.test(text) && !/reset by peer/.test(text)) return new TlsError(`${what}: ${text}`, error);
-	if (/refused/i.test(text)) return new ConnectionRefusedError(`${what}: connection refused`, error);
-	if (/reset|disconnected|broken pipe|closed|EOF/i.test(text) || (!text && connected))
-		return new ConnectionResetError(`${what}: connection ${/reset/i.test(text) ? "reset" : "closed"} by the peer`, error);
-	return new SocketError(`${what}: ${text || "socket error"}`, error);
-}

@@ -456,9 +456,10 @@ export class HttpClient implements ConnectionEvents {
 			this.#queue.unshift(exchange);
 			return this.#next();
 		}
-		if (error instanceof ConnectionResetError && !/reset/.test(error.message)) {
+		if (error instanceof ConnectionResetError) {
+			// The socket's words (reset, or closed), and where in the exchange it happened.
 			const where = parser.started ? "in the middle of the response" : "before a response";
-			error = new ConnectionResetError(`${this.#options.address}:${this.#options.port}: connection closed ${where}`, error);
+			error = new ConnectionResetError(`${error.message} ${where}`, error);
 		}
 		this._fail(exchange, error);
 	}

@@ -39,7 +39,8 @@ test("a TCP client talks to a real Node server, and a refused connection is an e
 	const { code, stdout } = await runHost([...apps, "tcp-client", "--", String(server.address().port)]);
 	t.is(code, 0);
 	t.true(stdout.includes("reply: echo hi\n"), stdout);
-	t.regex(stdout, /refused: Connection refused/);
+	t.regex(stdout, /refused: Connection refused \[IVXS_HOST_EREFUSED\]/);   // onError's errors carry the kit's code
+	t.regex(stdout, /error: connection closed by the peer \[IVXS_HOST_ERESET\]/);
 });
 
 test("an uncaught exception exits 1 with the message, file and line", async (t) => {

@@ -1,9 +1,12 @@
 // The HTTP client on the XS host against Node servers started by tests/net.test.mjs (their
 // ports come as the second argument: JSON). Runs on XS only (real sockets, the host's timers).
 import test from "ava";
+import { codes } from "ivxs/codes";
 import { argv, collectGarbage, memory } from "ivxs/host";
+import Timer from "timer";
+import type { SocketConstructor } from "../../modules/net/connection.js";
 import { HttpClient, type HttpResponse } from "../../modules/net/http-client.js";
-import { AbortedError, ConnectionRefusedError, ConnectionResetError, LimitError, ProtocolError, TimeoutError } from "../../modules/net/errors.js";
+import { AbortedError, ConnectionRefusedError, ConnectionResetError, LimitError, ProtocolError, SocketError, TimeoutError, TlsError } from "../../modules/net/errors.js";
 import { utf8Encode } from "../../modules/net/bytes.js";
 
 interface Config { http: number; slow: number; raw: number; closed: number; blackhole: number; streamSha256: string; streamBytes: number }
@@ -129,9 +132,43 @@ test("Connection: close is honoured, and a kept-alive connection closed by the s
 	http.close();
 });
 
-test("a refused connection is a ConnectionRefusedError", async (t) => {
+test("a refused connection is a ConnectionRefusedError, decided by the socket error's code", async (t) => {
 	const http = new HttpClient({ address, port: config.closed });
-	await t.throwsAsync(http.request({ path: "/" }), { instanceOf: ConnectionRefusedError, message: /refused/ });
+	const error = await t.throwsAsync(http.request({ path: "/" }), { instanceOf: ConnectionRefusedError, message: /refused/ });
+	t.is((error?.cause as { code?: string }).code, codes.HOST_EREFUSED);
+	http.close();
+});
+
+// A socket whose onError reports `report` before it connects, as the Moddable SDK's sockets do:
+// a message without a code, or nothing.
+const failingSocket = (report: unknown) => class {
+	target: unknown;
+	constructor(options: { target: unknown; onError(this: unknown, error?: unknown): void }) {
+		this.target = options.target;
+		Timer.set(() => options.onError.call(this, report), 1);
+	}
+	read() { return undefined; }
+	write() { return 0; }
+	close() {}
+} as unknown as SocketConstructor;
+
+test("a socket error without a code (the Moddable SDK's) is classified by its text", async (t) => {
+	const cases: [unknown, new (...args: never[]) => Error][] = [
+		[new Error("connection refused"), ConnectionRefusedError],
+		[new Error("TLS handshake: bad certificate"), TlsError],
+		[new Error("TLS read: connection reset by peer"), ConnectionResetError],
+		["disconnected", ConnectionResetError],
+		[new Error("network unreachable"), SocketError],
+		[undefined, SocketError],   // nothing before the connection opened
+	];
+	for (const [report, instanceOf] of cases) {
+		const http = new HttpClient({ address, port: config.http, socket: failingSocket(report) });
+		await t.throwsAsync(http.request({ path: "/" }), { instanceOf }, String(report));
+		http.close();
+	}
+	const coded = Object.assign(new Error("connection refused"), { code: codes.HOST_ETLS });
+	const http = new HttpClient({ address, port: config.http, socket: failingSocket(coded) });
+	await t.throwsAsync(http.request({ path: "/" }), { instanceOf: TlsError }, "a code wins over the text");
 	http.close();
 });
 
@@ -155,9 +192,9 @@ test("malformed responses are ProtocolErrors; resets are ConnectionResetErrors; 
 	await t.throwsAsync(raw("/garbage"), { instanceOf: ProtocolError, message: /status line/ });
 	await t.throwsAsync(raw("/bad-chunk"), { instanceOf: ProtocolError, message: /chunk size/ });
 	await t.throwsAsync(raw("/bad-length"), { instanceOf: ProtocolError, message: /content-length/ });
-	await t.throwsAsync(raw("/truncated"), { instanceOf: ConnectionResetError, message: /closed in the middle of the response/ });
+	await t.throwsAsync(raw("/truncated"), { instanceOf: ConnectionResetError, message: /closed by the peer in the middle of the response/ });
 	await t.throwsAsync(raw("/reset"), { instanceOf: ConnectionResetError, message: /reset/ });
-	await t.throwsAsync(raw("/silent-close"), { instanceOf: ConnectionResetError, message: /closed before a response/ });
+	await t.throwsAsync(raw("/silent-close"), { instanceOf: ConnectionResetError, message: /closed by the peer before a response/ });
 	await t.throwsAsync(raw("/big-head", { maxHeaderBytes: 4096 }), { instanceOf: LimitError, message: /4096/ });
 	const untilClose = await raw("/until-close");
 	t.is(untilClose.text(), "all of it");

@@ -3,6 +3,7 @@
 // (tests/_net-servers.mjs testPki): the right CA works; a wrong CA, a wrong name, no CA fail.
 import test from "ava";
 import TLSSocket from "embedded:io/socket/tcp/tls";
+import { codes } from "ivxs/codes";
 import { argv, collectGarbage, memory } from "ivxs/host";
 import Timer from "timer";
 import type { SocketConstructor } from "../../modules/net/connection.js";
@@ -37,6 +38,7 @@ test("a server certificate from another CA is refused with a TlsError, nothing s
 	const client = https({ ca: config.wrongCa });
 	const error = await t.throwsAsync(client.request({ path: "/not-for-strangers" }), { instanceOf: TlsError, message: /certificate verification failed/ });
 	t.log(String((error as Error).message));
+	t.is(((error as Error).cause as { code?: string }).code, codes.HOST_EVERIFY, "the socket's error carries the kit's code");
 	client.close();
 	const good = https({ ca: config.ca });
 	t.is((await good.request({ path: "/seen?path=/not-for-strangers" })).json(), false, "the request never reached the server");

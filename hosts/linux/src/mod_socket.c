@@ -80,16 +80,24 @@ static void toAddress(xsMachine *the, xsSlot *address, xsSlot *port, struct sock
 		ivxs_range_error(IVXS_EARG, "invalid address");
 }
 
+/* The one errno -> code rule of the sockets: thrown by the calls, and handed
+ * to onError by error() (what may be NULL: strerror's text alone). */
+static void throwError(xsMachine *the, int error, const char *what)
+{
+	const char *prefix = what ? what : "", *colon = what ? ": " : "";
+	if (error == ECONNREFUSED)
+		ivxs_error(IVXS_HOST_EREFUSED, "%s%s%s", prefix, colon, strerror(error));
+	if (error == ECONNRESET || error == EPIPE)
+		ivxs_error(IVXS_HOST_ERESET, "%s%s%s", prefix, colon, strerror(error));
+	ivxs_error(IVXS_HOST_ESYSTEM, "%s%s%s", prefix, colon, strerror(error));
+}
+
 static void throwErrno(xsMachine *the, const char *what, int fd)
 {
 	int error = errno;
 	if (fd >= 0)
 		close(fd);
-	if (error == ECONNREFUSED)
-		ivxs_error(IVXS_HOST_EREFUSED, "%s: %s", what, strerror(error));
-	if (error == ECONNRESET || error == EPIPE)
-		ivxs_error(IVXS_HOST_ERESET, "%s: %s", what, strerror(error));
-	ivxs_error(IVXS_HOST_ESYSTEM, "%s: %s", what, strerror(error));
+	throwError(the, error, what);
 }
 
 static int newSocket(xsMachine *the, int type)
@@ -289,15 +297,27 @@ void xs_socket_write(xsMachine *the)
 	xsmcSetInteger(xsResult, (xsIntegerValue)put);
 }
 
-/* error(socket) -> pending socket error text, or undefined */
+/* error(socket) -> the pending socket error (SO_ERROR) as an Error with its
+ * code and strerror's text, for onError; undefined when there is none */
 void xs_socket_error(xsMachine *the)
 {
 	int fd = getSocket(the, &xsArg(0))->fd, error = 0;
 	socklen_t length = sizeof(error);
 	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length) < 0)
 		error = errno;
-	if (error)
-		xsmcSetString(xsResult, strerror(error));
+	if (!error)
+		return;
+	xsmcVars(1);
+	xsTry {
+		throwError(the, error, NULL);
+	}
+	xsCatch {
+		xsResult = xsException;
+		xsmcSetUndefined(xsException);
+	}
+	/* strerror's text alone: XS put this function's name before it */
+	xsmcSetString(xsVar(0), strerror(error));
+	xsmcSet(xsResult, xsID("message"), xsVar(0));
 }
 
 /* localPort(socket) -> port */

@@ -18,7 +18,27 @@ import { Digest as SdkDigest } from "crypt";
 // @ts-ignore
 import SdkHMAC from "hmac";
 import { collectGarbage as hostCollectGarbage, memory as hostMemory } from "ivxs/moddable";
-export { default as Preference } from "preference";
+import Modules from "modules";
+
+// Storage: the SDK's `preference`, loaded at first use, never imported here. This module is
+// preloaded, and so would be everything it imports: on `lin` the SDK's preference is JS whose
+// class initialiser reads /tmp/modpreferences.json, so preloaded that read ran in the XS linker
+// (where File fails: an empty cache baked into the image, "Preference.#cache: not frozen") and
+// at run time JSON.stringify refused that preloaded cache ("read only value"): nothing was ever
+// saved and the file was truncated. On ESP32 it is native and preloaded by the SDK either way.
+type SdkPreference = {
+	set(domain: string, key: string, value: string | boolean | number | ArrayBuffer): void;
+	get(domain: string, key: string): string | boolean | number | ArrayBuffer | undefined;
+	delete(domain: string, key: string): void;
+	keys(domain: string): string[];
+};
+const sdkPreference = () => Modules.importNow("preference") as SdkPreference;
+export const Preference: SdkPreference = Object.freeze({
+	set: (domain: string, key: string, value: string | boolean | number | ArrayBuffer) => sdkPreference().set(domain, key, value),
+	get: (domain: string, key: string) => sdkPreference().get(domain, key),
+	delete: (domain: string, key: string) => sdkPreference().delete(domain, key),
+	keys: (domain: string) => sdkPreference().keys(domain),
+});
 
 type Chunk = ArrayBuffer | ArrayBufferView;
 

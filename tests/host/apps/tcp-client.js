@@ -13,7 +13,7 @@ export default function () {
 		onReadable(n) {
 			trace("reply: " + String.fromCharCode(...new Uint8Array(this.read(n))));
 		},
-		onError(e) { trace(`error: ${e.message}\n`); },
+		onError(e) { trace(`error: ${e.message} [${e.code}]\n`); },
 	});
-	const refused = new TCP({ address: "127.0.0.1", port: 1, onError(e) { trace(`refused: ${e.message}\n`); } });
+	const refused = new TCP({ address: "127.0.0.1", port: 1, onError(e) { trace(`refused: ${e.message} [${e.code}]\n`); } });
 }

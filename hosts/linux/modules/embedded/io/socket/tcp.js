@@ -33,10 +33,10 @@ export default class TCP {
 			(!this.#connected || this.#out.queued || wantWritable ? 2 : 0);
 		native.watch(this.#socket, mask, (m) => this.#ready(m));
 	}
-	#fail(message) {
+	#fail(error) {
 		const onError = this.#onError;
 		this.close();
-		onError?.call(this, new Error(message));
+		onError?.call(this, error);
 	}
 	#ready(mask) {
 		if (!this.#connected) {
@@ -59,7 +59,7 @@ export default class TCP {
 		}
 		if (mask & 5) {
 			const count = native.available(this.#socket);
-			if (!count) return this.#fail(native.error(this.#socket) ?? "disconnected");
+			if (!count) return this.#fail(native.error(this.#socket) ?? native.closedByPeer());
 			this.#onReadable?.call(this, count);
 		}
 	}

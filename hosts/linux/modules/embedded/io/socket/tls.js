@@ -3,9 +3,10 @@
 //   new TLSSocket({ address?, port, host, secure: { ca }, onReadable, onWritable, onError })
 // `secure.ca` (PEM text) and `host` (the name the certificate must carry) are required: the
 // server is always verified, and there is no plaintext fallback — a failed verification is an
-// onError with "TLS certificate verification failed: …". onWritable first fires after the
-// handshake. Decrypted bytes wait in the socket until read(); write() queues up to kQueueLimit
-// bytes (write-queue.js, as the TCP socket does) and throws beyond.
+// onError with "TLS certificate verification failed: …" (code IVXS_HOST_EVERIFY: every error
+// onError gets carries the kit's code). onWritable first fires after the handshake. Decrypted
+// bytes wait in the socket until read(); write() queues up to kQueueLimit bytes (write-queue.js,
+// as the TCP socket does) and throws beyond.
 import * as native from "ivxs/socket-native";
 import * as tls from "ivxs/tls-native";
 import WriteQueue, { kQueueLimit } from "ivxs/socket-write-queue";
@@ -52,11 +53,11 @@ export default class TLSSocket {
 	#update() {
 		if (this.#socket) this.#watch(1 | (this.#out.queued ? 2 : 0));   // always reading: data, close_notify, EOF
 	}
-	#fail(message) {
-		message = String(message).replace(/^\w+: (?=TLS )/, "");   // XS names the native function first
+	#fail(error) {
+		error.message = error.message.replace(/^\w+: (?=TLS )/, "");   // XS names the native function first
 		const onError = this.#onError;
 		this.close();
-		onError?.call(this, new Error(message));
+		onError?.call(this, error);   // with its code: IVXS_HOST_ETLS, _EVERIFY, _ERESET, …
 	}
 	#ready(mask) {
 		if (this.#state === CONNECTING) {
@@ -71,7 +72,7 @@ export default class TLSSocket {
 				this.#out.flush((chunk) => this.#send(chunk));
 			}
 			catch (error) {
-				return this.#fail(error.message);
+				return this.#fail(error);
 			}
 			if (!this.#out.queued) {
 				this.#update();
@@ -87,7 +88,7 @@ export default class TLSSocket {
 			want = tls.handshake(this.#session, this.#socket);
 		}
 		catch (error) {
-			return this.#fail(error.message);
+			return this.#fail(error);
 		}
 		if (want) return this.#watch(want);
 		this.#state = OPEN;
@@ -103,7 +104,7 @@ export default class TLSSocket {
 				data = tls.read(this.#session, this.#socket, kReadSize);
 			}
 			catch (error) {
-				return this.#fail(error.message);
+				return this.#fail(error);
 			}
 			if (data === null) {
 				closed = true;
@@ -114,7 +115,7 @@ export default class TLSSocket {
 			this.#inboxBytes += data.byteLength;
 		}
 		if (this.#inboxBytes) this.#onReadable?.call(this, this.#inboxBytes);
-		if (closed && this.#socket) this.#fail("disconnected");   // after the last bytes were offered
+		if (closed && this.#socket) this.#fail(native.closedByPeer());   // after the last bytes were offered
 	}
 	// What mbedTLS takes now; less when it wants the socket writable first (then the same bytes
 	// again when it is: mbedTLS's rule).
@@ -165,7 +166,7 @@ export default class TLSSocket {
 			}
 		});
 		if (failure) {
-			this.#fail(failure.message);
+			this.#fail(failure);
 			throw new Error("closed");
 		}
 		if (queued) this.#update();

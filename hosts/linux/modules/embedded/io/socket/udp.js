@@ -23,7 +23,7 @@ export default class UDP {
 	#ready(mask) {
 		if (mask & 4) {
 			const error = native.error(this.#socket);
-			if (error) return this.#onError?.call(this, new Error(error));
+			if (error) return this.#onError?.call(this, error);
 		}
 		this.#onReadable?.call(this, 1);
 	}
