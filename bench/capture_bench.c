@@ -6,9 +6,8 @@
  *   3. the Annex-B splitter alone: MB/s.
  * JSON on stdout.
  *
- * Build: gcc -std=c11 -D_GNU_SOURCE -O2 -pthread -Inative/ring -Inative/capture -Inative/annexb \
- *          native/capture/[!m]*.c native/annexb/annexb.c native/ring/ring.c bench/capture_bench.c \
- *          -o /tmp/capture_bench
+ * Build: `node bench/run.mjs capture` compiles it with capture's C core as native/modules.txt
+ *        defines it (bench/lib.mjs compileBench) into build/bench/capture_bench.
  * Usage: capture_bench [fixtures-dir]   (or env IVXS_FIXTURES; default fixtures/media)
  *        env IVXS_BENCH_SECONDS (default 3)
  */
@@ -67,11 +66,6 @@ static void on_frame(void *ctx, const ivxs_capture_frame *f, int status)
 		atomic_store(&m->done, 1);
 }
 
-/* The binding's sink: frames into the ring (the cost the bench measures). */
-static int ring_sink(void *ctx, const ivxs_capture_frame *f)
-{
-	return ivxs_ring_push(ctx, f->type, f->codec, f->key, f->timestamp_ms, f->data, f->size);
-}
 
 static int run_source(const char *video, const char *audio, uint32_t fps, ivxs_capture_pace pace,
 		double seconds, uint64_t stop_after, meter *m, double *wall_s, ivxs_capture_stats *st)
@@ -91,7 +85,7 @@ static int run_source(const char *video, const char *audio, uint32_t fps, ivxs_c
 	cfg.audio_path = audio;
 	cfg.fps_num = fps;
 	cfg.pace = pace;
-	cfg.sink = ring_sink;
+	cfg.sink = ivxs_capture_ring_sink;
 	cfg.sink_ctx = ring;
 	cfg.observer = on_frame;
 	cfg.observer_ctx = m;

@@ -5,9 +5,10 @@
  *
  * C benchmarks (bench/<module>_bench.c) are compiled with their module's C core as
  * native/modules.txt defines it (scripts/native-modules.mjs: the folder's .c files minus the
- * mod*.c binding, plus the cores of the modules it uses), e.g. for the ring:
- *      gcc -std=c11 -D_GNU_SOURCE -O2 -pthread -Inative/ring bench/ring_bench.c native/ring/ring.c \
- *          -o build/bench/ring_bench
+ * mod*.c binding, plus the cores of the modules it uses; their folders and native/common on the
+ * include path; their system libraries), e.g. for the ring:
+ *      gcc -std=c11 -D_GNU_SOURCE -O2 -pthread -Inative/ring -Inative/common bench/ring_bench.c \
+ *          native/ring/ring.c -o build/bench/ring_bench
  */
 import { execFileSync } from "node:child_process";
 import { dirname, resolve } from "node:path";
@@ -52,6 +53,6 @@ export function compileBench(specifier) {
 	const program = `${OUT}/${specifier}_bench`;
 	log(`${specifier}: compiling bench/${specifier}_bench.c with ${m.core.join(" ")}`);
 	run("gcc", ["-std=c11", "-D_GNU_SOURCE", "-O2", "-pthread", ...m.includes.map((i) => `-I${i}`),
-		`bench/${specifier}_bench.c`, ...m.core, "-o", program]);
+		`bench/${specifier}_bench.c`, ...m.core, "-o", program, ...m.libs]);
 	return program;
 }

@@ -1,7 +1,8 @@
 /*
  * GOP ring cost vs plain memcpy, printed as JSON on stdout.
  *
- *   gcc -std=c11 -O2 -pthread -Inative/ring native/ring/ring.c bench/ring_bench.c -o ring_bench
+ *   `node bench/run.mjs ring` compiles it with the ring's C core as native/modules.txt defines it
+ *   (bench/lib.mjs compileBench) into build/bench/ring_bench.
  *
  * For each frame size (1 KiB, 64 KiB), three measurements of N frames (a key
  * frame every 30) through an 8 MiB ring, each against a plain memcpy of the

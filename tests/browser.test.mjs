@@ -7,7 +7,7 @@ import { createServer } from "node:http";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { chromium } from "playwright-core";
+import { browserFor, videoColours } from "../cloud/tests/_browser.mjs";
 import { runHost } from "./_host.mjs";
 
 const page = `<!doctype html><meta charset="utf-8"><video id="v" muted playsinline></video>
@@ -29,15 +29,9 @@ window.result = new Promise(async (resolve) => {
 	await video.play();
 	const started = performance.now();
 	while (video.currentTime < 2 && performance.now() - started < 15000) await new Promise((r) => setTimeout(r, 100));
-	const canvas = document.createElement("canvas");
-	canvas.width = video.videoWidth; canvas.height = video.videoHeight;
-	const context = canvas.getContext("2d");
-	context.drawImage(video, 0, 0);
-	const pixels = context.getImageData(0, 0, canvas.width, canvas.height).data;
-	const colours = new Set();
-	for (let i = 0; i < pixels.length; i += 4 * 97) colours.add((pixels[i] >> 5) << 6 | (pixels[i + 1] >> 5) << 3 | pixels[i + 2] >> 5);
+	video.pause();   // the picture videoColours draws
 	resolve({ currentTime: video.currentTime, width: video.videoWidth, height: video.videoHeight,
-		buffered: buffer.buffered.length ? buffer.buffered.end(0) : 0, colours: colours.size });
+		buffered: buffer.buffered.length ? buffer.buffered.end(0) : 0 });
 });
 </script>`;
 
@@ -61,17 +55,10 @@ test("Chromium plays the demo's live fMP4 (H.264 + AAC) through Media Source Ext
 	});
 	await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
 	t.teardown(() => server.close());
-	const browser = await chromium.launch({
-		executablePath: "/usr/bin/chromium",
-		args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-			"--disable-background-networking", "--disable-component-update", "--disable-sync",
-			"--autoplay-policy=no-user-gesture-required"],   // playwright gives it a fresh profile
-	});
-	t.teardown(() => browser.close());
-	const tab = await browser.newPage();
+	const { page: tab } = await browserFor(t);   // cloud/tests/_browser.mjs: the flags, a fresh profile
 	const mime = `video/mp4; codecs="${codecs}"`;
 	await tab.goto(`http://127.0.0.1:${server.address().port}/?mime=${encodeURIComponent(mime)}`);
-	const result = await tab.evaluate(() => window.result);
+	const result = { ...await tab.evaluate(() => window.result), colours: await videoColours(tab, "#v") };
 	t.log(JSON.stringify({ mime, ...result }));
 	t.falsy(result.error, result.error);
 	t.true(result.currentTime >= 2, `played to ${result.currentTime} s`);

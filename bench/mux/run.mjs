@@ -104,13 +104,10 @@ export async function benchMuxAll({ xsIterations = 100, xsWarmup = 5, xsReps = 3
 		xsReps_.push(lastJson(text));
 	}
 	log(`mux: Node baseline (${nodeIterations} iterations per case, ${nodeReps} repetitions)`);
-	const { benchMux } = await import(pathToFileURL(join(root, "build/ts/modules/media/bench-mux.js")).href);
-	const load = (name) => new Uint8Array(readFileSync(join(root, "fixtures/media", name)));
-	const h264 = load("h264-main-640x480.h264");
-	const h265 = load("h265-main-640x480.h265");
-	const aac = load("aac-lc-16k-mono.aac");
-	const none = new Uint8Array(0);
-	const inputs = { h264: [h264, aac, "h264"], h265: [h265, aac, "h265"], h264VideoOnly: [h264, none, "h264"], h265VideoOnly: [h265, none, "h265"] };
+	const { BENCH_MUX_CASES, benchMux } = await import(pathToFileURL(join(root, "build/ts/modules/media/bench-mux.js")).href);
+	const load = (name) => (name ? new Uint8Array(readFileSync(join(root, "fixtures/media", name))) : new Uint8Array(0));
+	// The XS run's cases (bench-mux.ts), so the ratios compare like with like.
+	const inputs = Object.fromEntries(BENCH_MUX_CASES.map(([name, video, audio, codec]) => [name, [load(video), load(audio), codec]]));
 	const nodeReps_ = [];
 	for (const [, [v, a, c]] of Object.entries(inputs)) benchMux(v, a, 50, c, 15);   // JIT warm-up
 	for (let i = 0; i < nodeReps; i++) {

@@ -10,7 +10,13 @@
 // CLOCK_MONOTONIC is shared by all processes of a machine, namespaces included (process.hrtime
 // in Node, clock_gettime(CLOCK_MONOTONIC) in C), so latency = receive time − capture time
 // needs no clock sync.
-import { readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+/** The benchmark's stream: 640x480 H.264 (the tests' harness checks use it too). */
+export const FIXTURE = "fixtures/media/h264-main-640x480.h264";
 
 export const HEADER_BYTES = 17;
 export const FLAG_KEY = 1;
@@ -23,6 +29,14 @@ export async function framesFromFixture(path, annexbModule) {
 	const spans = accessUnitSpans(data, "h264");
 	const frames = [];
 	for (let i = 0; i < spans.length; i += 3) frames.push({ payload: data.subarray(spans[i], spans[i + 1]), key: (spans[i + 2] & AU_INFO.KEY) !== 0 });
+	return frames;
+}
+
+/** The fixture's frames (split by the built media layer), written to the frames file `path`; returns them. */
+export async function writeFixtureFrames(path) {
+	const frames = await framesFromFixture(join(root, FIXTURE), join(root, "build/ts/modules/media/annexb.js"));
+	mkdirSync(dirname(path), { recursive: true });
+	writeFramesFile(path, frames);
 	return frames;
 }
 

@@ -20,18 +20,16 @@
 // loss, frames sent back to back at the link rate in capture order, plus the one-way delay) —
 // no transport can beat it, so a target below it cannot be met with this stream.
 import { spawnSync } from "node:child_process";
-import { mkdirSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { burstyLoss } from "../../tests/p2p/link.mjs";
 import { openTunLink, tunAvailable } from "../../tests/p2p/tun.mjs";
-import { framesFromFixture, writeFramesFile } from "./frames.mjs";
+import { FIXTURE, writeFixtureFrames } from "./frames.mjs";
 import { selectTransports } from "./transports.mjs";
 import { benchRebind } from "./udp-rebind.mjs";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
-const FIXTURE = "fixtures/media/h264-main-640x480.h264";
 const FPS = 15;
 export const DEADLINE_MS = 400;
 const RTT_MS = 60;
@@ -254,11 +252,8 @@ export async function benchP2p({ log = () => {}, seconds = 10, drainMs = 2000 } 
 	// Like the capture section without its source: not measurable here, said so, not judged.
 	const why = tunAvailable();
 	if (!why.ok) return { skipped: why.reason, meets: null };
-	const out = join(root, "build/bench");
-	mkdirSync(out, { recursive: true });
-	const frames = await framesFromFixture(join(root, FIXTURE), join(root, "build/ts/modules/media/annexb.js"));
-	const framesFile = join(out, "p2p-frames.bin");
-	writeFramesFile(framesFile, frames);
+	const framesFile = join(root, "build/bench/p2p-frames.bin");
+	const frames = await writeFixtureFrames(framesFile);
 	const bitrateBps = (frames.reduce((n, f) => n + f.payload.length, 0) * 8 * FPS) / frames.length;
 	// IVXS_P2P_LINKS=name,name: only those links (to iterate on one); the NAT rebinding run is skipped then
 	const linkList = links(bitrateBps).filter((l) => !process.env.IVXS_P2P_LINKS || process.env.IVXS_P2P_LINKS.split(",").includes(l.name));

@@ -6,31 +6,27 @@
 // Paths are relative to the cwd (the repo root).
 import { readFile } from "ivxs/file";
 import { argv } from "ivxs/host";
-import { benchMux } from "modules/media/bench-mux";
+import { BENCH_MUX_CASES, benchMux } from "modules/media/bench-mux";
 import * as annexb from "annexb";
 import { useNativeAnnexB } from "modules/media/annexb";
 import { captureFrames, feedFrames } from "mux-feed-bench";
 
 const dir = "fixtures/media/";
-const load = (name) => new Uint8Array(readFile(dir + name));
+const loaded = new Map();
+const load = (name) => {
+	if (!name) return new Uint8Array(0);
+	if (!loaded.has(name)) loaded.set(name, new Uint8Array(readFile(dir + name)));
+	return loaded.get(name);
+};
 
 export default async function main() {
 	useNativeAnnexB(annexb);   // as the app does on XS: Annex-B rules in C
 	const args = argv();
 	const iterations = Number(args[0]) || 20;
 	const warmup = args.length > 1 ? Number(args[1]) : 2;
-	const h264 = load("h264-main-640x480.h264");
-	const h265 = load("h265-main-640x480.h265");
-	const aac = load("aac-lc-16k-mono.aac");
-	const none = new Uint8Array(0);
-	const cases = [
-		["h264", h264, aac, "h264"],
-		["h265", h265, aac, "h265"],
-		["h264VideoOnly", h264, none, "h264"],
-		["h265VideoOnly", h265, none, "h265"],
-	];
 	const result = { engine: "xs", iterations };
-	for (const [name, video, audio, codec] of cases) {
+	for (const [name, videoFile, audioFile, codec] of BENCH_MUX_CASES) {
+		const video = load(videoFile), audio = load(audioFile);
 		if (warmup > 0) benchMux(video, audio, warmup, codec, 15);
 		result[name] = benchMux(video, audio, iterations, codec, 15);
 		if (audio.length > 0) {

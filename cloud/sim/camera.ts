@@ -160,7 +160,7 @@ export class Camera {
 		this.#epoch = Date.now();
 		this.#initStored = this.#putInit();
 		const answer = await this.#initStored;
-		if (answer.status !== 201 && answer.status !== 200) throw new Error(`init refused: ${answer.status} ${answer.json?.error ?? ""}`);
+		if (verdictOfAnswer(answer) !== Verdict.Stored) throw new Error(`init refused: ${answer.status} ${answer.json?.error ?? ""}`);
 	}
 
 	#putInit(): Promise<Answer> {
@@ -210,8 +210,8 @@ export class Camera {
 			const body = Buffer.concat(segment.fragments);
 			answer = await this.uploader.resendSegment(this.#stream, segment.seq, body, () => this.#putInit());
 		}
-		if (answer.status === 201 || answer.status === 200) {
-			if (answer.status === 201) this.stats.stored++;
+		if (verdictOfAnswer(answer) === Verdict.Stored) {
+			if (answer.status === 201) this.stats.stored++;   // 200: stored by an earlier attempt
 			else this.stats.duplicates++;
 			this.stats.videoFrames += segment.videoFrames;
 			this.stats.audioFrames += segment.audioFrames;

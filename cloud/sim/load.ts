@@ -11,6 +11,7 @@ import { readFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 import { packageStream } from "./packager.js";
 import { sha256Hex, signRequest, signingKey } from "./sign.js";
+import { Verdict, verdictOf } from "../../modules/protocol/verdict.js";
 
 export interface LoadOptions {
 	cloud: string;
@@ -86,7 +87,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
 		await sleepUntil(start + offset - period / 2);
 		const status = await send(camera, `${base}/init?epoch=${epoch}`, media.init, media.initHash);
 		if (status === 201) bytesAccepted += media.init.length;
-		if (status !== 201 && status !== 200) {
+		if (verdictOf(status, false) !== Verdict.Stored) {
 			failed += periods;
 			errors[`init ${status}`] = (errors[`init ${status}`] ?? 0) + 1;
 			return;

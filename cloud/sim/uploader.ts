@@ -6,8 +6,9 @@ import { Agent, request, type IncomingHttpHeaders, type OutgoingHttpHeaders } fr
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import { createHash } from "node:crypto";
 import { signRequest, signingKey, streamTrailers, streamingHeaders, STREAMING } from "./sign.js";
-import { CLOUD_TIME, cloudTimeOf } from "../../modules/protocol/signing.js";
-import { Verdict, verdictOf } from "../../modules/protocol/verdict.js";
+import { cloudTimeOfAnswer } from "../../modules/protocol/signing.js";
+import { Verdict, verdictOfAnswer } from "../../modules/protocol/verdict.js";
+import { backoffDelay } from "../../modules/net/backoff.js";
 
 export interface UploaderOptions {
 	/** Base URL of the cloud, e.g. http://127.0.0.1:8080 */
@@ -36,7 +37,7 @@ export class UploadError extends Error {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** What the camera does with an answer (PROTOCOL §3.2's table, modules/protocol/verdict.ts). */
-export const verdictOfAnswer = ({ status, headers }: Answer): Verdict => verdictOf(status, headers[CLOUD_TIME.toLowerCase()] !== undefined);
+export { verdictOfAnswer };
 // Answers after which resending the same bytes can succeed (a 404 after the init is PUT again).
 function retryable(answer: Answer): boolean {
 	const verdict = verdictOfAnswer(answer);
@@ -108,7 +109,7 @@ export class Uploader {
 	}
 
 	#clock(answer: Answer): Answer {
-		const cloudTime = cloudTimeOf(answer.status, answer.headers[CLOUD_TIME.toLowerCase()]);
+		const cloudTime = cloudTimeOfAnswer(answer);
 		if (cloudTime !== undefined) this.clockOffsetS = cloudTime - Math.floor(Date.now() / 1000);
 		return answer;
 	}
@@ -145,7 +146,7 @@ export class Uploader {
 	/** Resends a whole segment until it is stored (201/200) or refused for good; `reinit` re-PUTs the init after a 404. */
 	async resendSegment(stream: string, seq: number, body: Uint8Array, reinit: () => Promise<unknown>): Promise<Answer> {
 		return this.#retry(`segment ${seq}`, async (answer) => {
-			if (answer?.status === 404) await reinit();
+			if (answer && verdictOfAnswer(answer) === Verdict.ReInit) await reinit();
 			return this.sendFixed("PUT", this.path(stream, `segments/${seq}`), body);
 		});
 	}
@@ -153,7 +154,8 @@ export class Uploader {
 	async #retry(what: string, attempt: (last?: Answer) => Promise<Answer>): Promise<Answer> {
 		let answer: Answer | undefined;
 		for (let i = 0; i < this.#options.maxAttempts; i++) {
-			if (i > 0) await sleep(Math.min(8000, this.#options.backoffMs * 2 ** (i - 1)));
+			// The device's backoff without its jitter (random = 1: the ceiling), so runs repeat.
+			if (i > 0) await sleep(backoffDelay(i - 1, this.#options.backoffMs, 8000, 1));
 			answer = await attempt(answer);
 			if (!retryable(answer)) return answer;
 			this.#options.log(`${what}: ${answer.status || "connection failed"} ${answer.json?.error ?? ""} — retrying`);

@@ -24,3 +24,15 @@ export async function cloudFor(t, overrides = {}, { keep = false } = {}) {
 export function deviceIn(cloud, id = `cam-${Math.random().toString(36).slice(2, 8)}`, options = {}) {
 	return addDevice(cloud.ctx.db, { id, ...options });
 }
+
+/**
+ * Signs `user` in through POST /v1/session: { status, cookie, call } where `call(path, { body, … })`
+ * is fetch with the session's cookie and `body` sent as JSON (status ≠ 200: no cookie, no call).
+ */
+export async function session(cloud, user, password) {
+	const res = await fetch(`${cloud.url}/v1/session`, { method: "POST", body: JSON.stringify({ user, password }) });
+	if (res.status !== 200) return { status: res.status };
+	const cookie = res.headers.get("set-cookie").split(";")[0];
+	const call = (path, { body, ...init } = {}) => fetch(`${cloud.url}${path}`, { ...init, headers: { cookie }, body: body === undefined ? undefined : JSON.stringify(body) });
+	return { status: 200, cookie, call };
+}

@@ -1,5 +1,7 @@
 // Test helpers for the control channel: a camera's MQTT connection (signed
 // CONNECT, last will, presence) and waiting for messages.
+// Topics are written out here and in the tests (`ivxs/<id>/presence`, …), not
+// taken from modules/protocol/topics.ts: the wire form of PROTOCOL §5 as a check.
 import mqtt from "mqtt";
 import { mqttPassword } from "../../build/node/cloud/src/control/auth.js";
 

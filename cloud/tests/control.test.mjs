@@ -2,7 +2,7 @@ import test from "ava";
 import { execFileSync } from "node:child_process";
 import { rmSync } from "node:fs";
 import { cli } from "./_serve.mjs";
-import { cloudFor, deviceIn } from "./_cloud.mjs";
+import { cloudFor, deviceIn, session } from "./_cloud.mjs";
 import { connectDevice, eventually, mqttUrlOf } from "./_mqtt.mjs";
 import { mqttPassword } from "../../build/node/cloud/src/control/auth.js";
 import { addToken, addUser, grantDevice } from "../../build/node/cloud/src/users/store.js";
@@ -10,11 +10,7 @@ import { verifySignedUrl } from "../../build/node/cloud/src/auth/signed-url.js";
 
 const adminPassword = "admin-secret-1";
 
-async function adminOf(cloud) {
-	const res = await fetch(`${cloud.url}/v1/session`, { method: "POST", body: JSON.stringify({ user: "admin", password: adminPassword }) });
-	const cookie = res.headers.get("set-cookie").split(";")[0];
-	return (path, { body, ...init } = {}) => fetch(`${cloud.url}${path}`, { ...init, headers: { cookie }, body: body === undefined ? undefined : JSON.stringify(body) });
-}
+const adminOf = async (cloud) => (await session(cloud, "admin", adminPassword)).call;
 
 test("a device added by an admin gets its default plan retained; presence and plan changes flow both ways", async (t) => {
 	const cloud = await cloudFor(t, { adminPassword });

@@ -1,7 +1,7 @@
 // Camera events: received on the control channel (MQTT), checked, stored once,
 // listed for viewers with a signed link to the clip around each.
 import test from "ava";
-import { cloudFor } from "./_cloud.mjs";
+import { cloudFor, session } from "./_cloud.mjs";
 import { connectDevice, eventually, mqttUrlOf } from "./_mqtt.mjs";
 import { Camera } from "./_media.mjs";
 import { recordEvent, kindsOf } from "../../build/node/cloud/src/events/index.js";
@@ -9,11 +9,7 @@ import { addUser } from "../../build/node/cloud/src/users/store.js";
 
 const adminPassword = "admin-secret-1";
 
-async function adminOf(cloud) {
-	const res = await fetch(`${cloud.url}/v1/session`, { method: "POST", body: JSON.stringify({ user: "admin", password: adminPassword }) });
-	const cookie = res.headers.get("set-cookie").split(";")[0];
-	return (path, { body, ...init } = {}) => fetch(`${cloud.url}${path}`, { ...init, headers: { cookie }, body: body === undefined ? undefined : JSON.stringify(body) });
-}
+const adminOf = async (cloud) => (await session(cloud, "admin", adminPassword)).call;
 
 async function withCamera(t) {
 	const cloud = await cloudFor(t, { adminPassword });
@@ -91,8 +87,8 @@ test("the events list checks its viewer and its parameters", async (t) => {
 	const { cloud, api } = await withCamera(t);
 	addUser(cloud.ctx.db, "bob", "bob-password-1");
 	t.is((await fetch(`${cloud.url}/v1/devices/cam1/events`)).status, 401);
-	const bob = await fetch(`${cloud.url}/v1/session`, { method: "POST", body: JSON.stringify({ user: "bob", password: "bob-password-1" }) });
-	const notGranted = await fetch(`${cloud.url}/v1/devices/cam1/events`, { headers: { cookie: bob.headers.get("set-cookie").split(";")[0] } });
+	const bob = await session(cloud, "bob", "bob-password-1");
+	const notGranted = await bob.call("/v1/devices/cam1/events");
 	t.is(notGranted.status, 403);
 	for (const [query, message] of [["start=yesterday", /start must be unix ms or an ISO 8601/], [`start=${Date.UTC(2025, 0, 2)}&end=${Date.UTC(2025, 0, 1)}`, /end must be after start/],
 		[`start=0&end=${Date.UTC(2025, 0, 1)}`, /start "0" is not a time between 2000 and 2200/], [`start=${Date.UTC(2025, 0, 1)}&end=${Date.UTC(2025, 2, 1)}`, /more than the 31 d allowed/],

@@ -1,20 +1,17 @@
 // Camera gap reports (data lost on the camera): received on the control
 // channel (MQTT ivxs/<id>/gap), checked, stored once, listed for viewers.
 import test from "ava";
-import { cloudFor } from "./_cloud.mjs";
+import { cloudFor, session } from "./_cloud.mjs";
 import { connectDevice, eventually, mqttUrlOf } from "./_mqtt.mjs";
 import { recordGap } from "../../build/node/cloud/src/gaps/index.js";
 import { addUser, grantDevice } from "../../build/node/cloud/src/users/store.js";
 
 const adminPassword = "admin-secret-1";
 
-const signIn = async (cloud, user, password) =>
-	(await fetch(`${cloud.url}/v1/session`, { method: "POST", body: JSON.stringify({ user, password }) })).headers.get("set-cookie").split(";")[0];
 
 async function withCamera(t) {
 	const cloud = await cloudFor(t, { adminPassword });
-	const cookie = await signIn(cloud, "admin", adminPassword);
-	const api = (path, { body, ...init } = {}) => fetch(`${cloud.url}${path}`, { ...init, headers: { cookie }, body: body === undefined ? undefined : JSON.stringify(body) });
+	const api = (await session(cloud, "admin", adminPassword)).call;
 	const device = await (await api("/v1/devices", { method: "POST", body: { id: "cam1", channels: 2 } })).json();
 	const mqtt = await connectDevice(mqttUrlOf(cloud), device);
 	t.teardown(() => mqtt.end(true));
@@ -121,7 +118,7 @@ test("the gaps list checks its viewer and its parameters as the events list does
 	await eventually(() => rows(cloud).length === 1);
 	addUser(cloud.ctx.db, "bob", "bob-password-1");
 	t.is((await fetch(`${cloud.url}/v1/devices/cam1/gaps`)).status, 401);
-	const bob = await signIn(cloud, "bob", "bob-password-1");
+	const bob = (await session(cloud, "bob", "bob-password-1")).cookie;
 	const asBob = (path) => fetch(`${cloud.url}${path}`, { headers: { cookie: bob } });
 	const notGranted = await asBob("/v1/devices/cam1/gaps");
 	t.is(notGranted.status, 403);

@@ -6,7 +6,7 @@
 import test from "ava";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { chromium } from "playwright-core";
+import { browserFor as browserAndTab, videoColours } from "./_browser.mjs";
 import { cloudFor, deviceIn } from "./_cloud.mjs";
 import { Camera } from "../../build/node/cloud/sim/camera.js";
 import { signUrl } from "../../build/node/cloud/src/auth/signed-url.js";
@@ -19,7 +19,8 @@ const page = `<!doctype html><meta charset="utf-8"><video id="v" muted playsinli
 <script>
 window.play = (src, seconds) => new Promise((resolve) => {
 	const video = document.getElementById("v");
-	const hls = new Hls({ lowLatencyMode: true });
+	window.hls?.destroy();   // the last play's player, kept so its picture could be read
+	const hls = window.hls = new Hls({ lowLatencyMode: true });
 	const samples = [];
 	let error, stalls = 0;
 	video.addEventListener("waiting", () => { if (video.currentTime > 0) stalls++; });
@@ -32,19 +33,9 @@ window.play = (src, seconds) => new Promise((resolve) => {
 		if (video.currentTime > 0 && hls.playingDate) samples.push({ t: video.currentTime, latency: Date.now() - hls.playingDate.getTime() });
 		if (performance.now() - started < seconds * 1000 && !error) return;
 		clearInterval(timer);
-		const canvas = document.createElement("canvas");
-		canvas.width = video.videoWidth; canvas.height = video.videoHeight;
-		let colours = 0;
-		if (canvas.width) {
-			const context = canvas.getContext("2d");
-			context.drawImage(video, 0, 0);
-			const pixels = context.getImageData(0, 0, canvas.width, canvas.height).data, seen = new Set();
-			for (let i = 0; i < pixels.length; i += 4 * 97) seen.add((pixels[i] >> 5) << 6 | (pixels[i + 1] >> 5) << 3 | pixels[i + 2] >> 5);
-			colours = seen.size;
-		}
-		resolve({ error, stalls, samples, currentTime: video.currentTime, width: video.videoWidth, height: video.videoHeight, colours,
+		video.pause();   // the picture videoColours (cloud/tests/_browser.mjs) draws next
+		resolve({ error, stalls, samples, currentTime: video.currentTime, width: video.videoWidth, height: video.videoHeight,
 			frames: video.getVideoPlaybackQuality().totalVideoFrames, dropped: video.getVideoPlaybackQuality().droppedVideoFrames });
-		hls.destroy();
 	}, 250);
 });
 window.playFile = (src, seconds) => new Promise((resolve) => {
@@ -63,16 +54,7 @@ window.playFile = (src, seconds) => new Promise((resolve) => {
 });
 </script>`;
 
-async function browserFor(t) {
-	const browser = await chromium.launch({
-		executablePath: "/usr/bin/chromium",
-		args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-			"--disable-background-networking", "--disable-component-update", "--disable-sync",
-			"--autoplay-policy=no-user-gesture-required"],
-	});
-	t.teardown(() => browser.close());
-	return browser.newPage();
-}
+const browserFor = async (t) => (await browserAndTab(t)).page;
 
 function servePage(cloud) {
 	// The page and hls.js from the cloud's own origin, as the console serves them.
@@ -93,7 +75,7 @@ test.serial("hls.js in Chromium plays the live playlist as the camera uploads, a
 	for (let i = 0; i < 100 && (await fetch(`${cloud.url}${live}`)).status !== 200; i++) await new Promise((resolve) => setTimeout(resolve, 200));
 	const tab = await browserFor(t);
 	await tab.goto(`${cloud.url}/test/page`);
-	const result = await tab.evaluate(([src]) => window.play(src, 14), [live]);
+	const result = { ...await tab.evaluate(([src]) => window.play(src, 14), [live]), colours: await videoColours(tab, "#v") };
 	const steady = result.samples.filter((sample) => sample.t > 3).map((sample) => sample.latency);
 	t.log(JSON.stringify({ ...result, samples: result.samples.length, latency: { median: median(steady), min: Math.min(...steady), max: Math.max(...steady) } }));
 	t.falsy(result.error, result.error);
@@ -107,7 +89,7 @@ test.serial("hls.js in Chromium plays the live playlist as the camera uploads, a
 	// The same channel, recorded, as VOD.
 	const { start } = (await (await fetch(`${cloud.url}${signUrl(cloud.ctx, "/v1/recordings/cam1/0/list", admin)}`)).json())[0];
 	const vod = signUrl(cloud.ctx, `/v1/hls/cam1/0/vod.m3u8?start=${Date.parse(start)}&end=${Date.parse(start) + 10_000}`, admin);
-	const recorded = await tab.evaluate(([src]) => window.play(src, 4), [vod]);
+	const recorded = { ...await tab.evaluate(([src]) => window.play(src, 4), [vod]), colours: await videoColours(tab, "#v") };
 	t.log(JSON.stringify({ vod: { currentTime: recorded.currentTime, frames: recorded.frames, colours: recorded.colours } }));
 	t.falsy(recorded.error, recorded.error);
 	t.true(recorded.currentTime > 2, `VOD played to ${recorded.currentTime} s`);

@@ -3,17 +3,9 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { cloudFor, deviceIn } from "./_cloud.mjs";
+import { cloudFor, deviceIn, session } from "./_cloud.mjs";
 
 const cli = join(import.meta.dirname, "../../build/node/cloud/src/cli.js");
-
-async function session(cloud, user, password) {
-	const res = await fetch(`${cloud.url}/v1/session`, { method: "POST", body: JSON.stringify({ user, password }) });
-	if (res.status !== 200) return { status: res.status };
-	const cookie = res.headers.get("set-cookie").split(";")[0];
-	const call = (path, { body, ...init } = {}) => fetch(`${cloud.url}${path}`, { ...init, headers: { cookie }, body: body === undefined ? undefined : JSON.stringify(body) });
-	return { status: 200, cookie, call };
-}
 
 test("admins manage users and grants over HTTP; a user sees what was granted, and nothing else", async (t) => {
 	const cloud = await cloudFor(t, { adminPassword: "admin-secret-1" });

@@ -5,7 +5,7 @@
  * and the device's publications: events, gaps and status (QoS 1: kept until acknowledged, sent
  * again after a reconnect).
  */
-import type { SocketConstructor } from "../net/connection.js";
+import type { ConnectionOptions } from "../net/connection.js";
 import { utf8Decode } from "../net/bytes.js";
 import { MqttClient } from "../net/mqtt-client.js";
 import type { DeviceSigner } from "../net/signing.js";
@@ -13,12 +13,9 @@ import { presence, topicOf, type TopicKind, willOf } from "../protocol/topics.js
 import { parsePlan, PlanError, type Plan } from "./plan.js";
 import type { Gap } from "./recorder.js";
 
-export interface ControlOptions {
+/** Where the broker is and how to reach it (address, port, socket, socketOptions): modules/net's options. */
+export interface ControlOptions extends Pick<ConnectionOptions, "address" | "port" | "socket" | "socketOptions"> {
 	signer: DeviceSigner;
-	address: string;
-	port: number;
-	socket?: SocketConstructor;
-	socketOptions?: Record<string, unknown>;
 	onPlan: (plan: Plan) => void;
 	/** Other commands on `ivxs/<id>/cmd` (PROTOCOL §5: unknown types are ignored). */
 	onCommand?: (command: Record<string, unknown>) => void;

@@ -7,13 +7,12 @@
 import type { Chunks } from "../net/bytes.js";
 import type { HttpClient, HttpResponse } from "../net/http-client.js";
 import type { DeviceSigner, SignedStream } from "../net/signing.js";
-import { CLOUD_TIME } from "../protocol/signing.js";
-import { type Verdict, verdictOf as verdictOfStatus } from "../protocol/verdict.js";
+import { type Verdict, verdictOfAnswer } from "../protocol/verdict.js";
 
 export { Verdict } from "../protocol/verdict.js";
 
 /** What the camera does with an answer (PROTOCOL §3.2's table, modules/protocol/verdict.ts). */
-export const verdictOf = (response: HttpResponse): Verdict => verdictOfStatus(response.status, response.headers[CLOUD_TIME.toLowerCase()] !== undefined);
+export const verdictOf = (response: HttpResponse): Verdict => verdictOfAnswer(response);
 
 /** The cloud's reason for a refusal, for logs and errors. */
 export function describe(response: HttpResponse): string {

@@ -27,6 +27,12 @@ export interface AdtsHeader {
   samplesPerFrame: number;
 }
 
+/** The ADTS header's length from its byte 1 (protection_absent: no CRC). */
+export const adtsHeaderLength = (b1: number): number => ((b1 & 1) !== 0 ? 7 : 9);
+/** The 13-bit frame_length of the ADTS header at `offset` (header included). */
+export const adtsFrameLength = (data: Uint8Array, offset = 0): number =>
+  ((data[offset + 3] & 3) << 11) | (data[offset + 4] << 3) | (data[offset + 5] >> 5);
+
 /** Parses the ADTS header at `offset`. Does not check that frameLength fits in `data`. */
 export function parseAdtsHeader(data: Uint8Array, offset = 0): AdtsHeader {
   const n = data.length - offset;
@@ -35,16 +41,15 @@ export function parseAdtsHeader(data: Uint8Array, offset = 0): AdtsHeader {
   const b1 = data[offset + 1];
   if (data[offset] !== 0xff || (b1 & 0xf0) !== 0xf0) throw new AdtsError("ADTS bad syncword");
   if ((b1 & 0x06) !== 0) throw new AdtsError("ADTS layer is not 0");
-  const protectionAbsent = b1 & 1;
   const b2 = data[offset + 2];
   const b3 = data[offset + 3];
   const objectType = (b2 >> 6) + 1;
   const sampleRateIndex = (b2 >> 2) & 0x0f;
   if (sampleRateIndex >= 13) throw new AdtsError("ADTS reserved sampling_frequency_index");
   const channelConfig = ((b2 & 1) << 2) | (b3 >> 6);
-  const frameLength = ((b3 & 3) << 11) | (data[offset + 4] << 3) | (data[offset + 5] >> 5);
+  const frameLength = adtsFrameLength(data, offset);
   const blocks = (data[offset + 6] & 3) + 1;
-  const headerLength = protectionAbsent ? 7 : 9;
+  const headerLength = adtsHeaderLength(b1);
   if (n < headerLength) throw new TruncatedError("ADTS header truncated");
   if (frameLength < headerLength) throw new AdtsError("ADTS frame_length smaller than header");
   if (channelConfig === 0) throw new UnsupportedError("ADTS channel_configuration 0 (PCE) not supported");

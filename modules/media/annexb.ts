@@ -122,9 +122,9 @@ export function splitNalUnits(data: Uint8Array): Uint8Array[] {
   return nals;
 }
 
-/** NAL unit type of the first header byte(s). */
-export function nalType(codec: VideoCodec, nal: Uint8Array): number {
-  return codec === "h264" ? nal[0] & 0x1f : (nal[0] >> 1) & 0x3f;
+/** NAL unit type from the header at data[at] (the one place the header's layout is read in JS). */
+export function nalType(codec: VideoCodec, data: Uint8Array, at = 0): number {
+  return codec === "h264" ? data[at] & 0x1f : (data[at] >> 1) & 0x3f;
 }
 
 /** True for VCL (slice) NAL units. */
@@ -144,10 +144,9 @@ export const AU_INFO = {
  * point for a single-layer decoder).
  */
 export function isKeyNal(codec: VideoCodec, data: Uint8Array, start = 0, end = data.length): boolean {
-  const b = data[start];
-  if (codec === "h264") return (b & 0x1f) === 5;
-  const t = (b >> 1) & 0x3f;
-  return t >= 16 && t <= 23 && (b & 1) === 0 && (end - start < 2 || (data[start + 1] >> 3) === 0);
+  const t = nalType(codec, data, start);
+  if (codec === "h264") return t === 5;
+  return t >= 16 && t <= 23 && (data[start] & 1) === 0 && (end - start < 2 || (data[start + 1] >> 3) === 0);
 }
 
 /**
@@ -159,14 +158,14 @@ function classifyNal(codec: VideoCodec, nal: Uint8Array): { type: number; valid:
   const b1 = nal.length > 1 ? nal[1] : 0;
   const b2 = nal.length > 2 ? nal[2] : 0;
   if (codec === "h264") {
-    const t = nal[0] & 0x1f;
+    const t = nalType(codec, nal);
     const slice = t === 1 || t === 2 || t === 5; // partitions B/C (3, 4) carry slice_id instead
     return {
       type: t, valid: (nal[0] & 0x80) === 0, vcl: t >= 1 && t <= 5, key: isKeyNal(codec, nal),
       startsAu: slice ? (b1 & 0x80) !== 0 : (t >= 6 && t <= 9) || (t >= 14 && t <= 18),
     };
   }
-  const t = (nal[0] >> 1) & 0x3f;
+  const t = nalType(codec, nal);
   const layer = ((nal[0] & 1) << 5) | (b1 >> 3);
   let startsAu = false;
   if (layer === 0) {

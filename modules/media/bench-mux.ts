@@ -20,6 +20,17 @@ import { Fmp4Muxer } from "./fmp4-muxer.js";
 import { AudioTrack, VideoTrack } from "./track.js";
 import { analyzeAccessUnit } from "./video.js";
 
+/**
+ * The cases both engines run, so XS and Node figures compare: [name, video fixture, audio fixture
+ * ("" for none), codec], fixtures in fixtures/media.
+ */
+export const BENCH_MUX_CASES: readonly (readonly [string, string, string, VideoCodec])[] = Object.freeze([
+  ["h264", "h264-main-640x480.h264", "aac-lc-16k-mono.aac", "h264"],
+  ["h265", "h265-main-640x480.h265", "aac-lc-16k-mono.aac", "h265"],
+  ["h264VideoOnly", "h264-main-640x480.h264", "", "h264"],
+  ["h265VideoOnly", "h265-main-640x480.h265", "", "h265"],
+] as const);
+
 export interface BenchResult {
   frames: number;
   fmp4UsPerFrame: number;

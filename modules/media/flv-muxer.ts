@@ -255,11 +255,8 @@ export class FlvMuxer extends MuxerInput {
 
   /** Adds one audio unit from an AudioTrack (shared with other muxers); see writeAudio. */
   writeAudioUnit(u: AudioUnit): boolean {
-    if (this.ended || !this.audio) this.checkOpen(this.audio, "audio"); // throws
-    if (this.video && !this.#videoStarted) return false;
-    if (!this.#audioStarted && this.origin !== undefined && u.ptsMs < this.origin) return false;
-    const origin = this.origin ?? u.ptsMs;
-    if (u.ptsMs < origin) throw new TimestampError("timestamp before stream origin");
+    const origin = this.audioOrigin(u, this.#videoStarted, this.#audioStarted);
+    if (origin === undefined) return false;
     const payload = u.payload;
     // --- validated: commit ---
     this.origin = origin;

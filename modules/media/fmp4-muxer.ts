@@ -164,13 +164,10 @@ export class Fmp4Muxer extends MuxerInput {
 
   /** Adds one audio unit from an AudioTrack (shared with other muxers); see writeAudio. */
   writeAudioUnit(u: AudioUnit): boolean {
-    if (this.ended || !this.audio) this.checkOpen(this.audio, "audio"); // throws
-    if (this.video && !this.#videoStarted) return false;
-    if (!this.#audioStarted && this.origin !== undefined && u.ptsMs < this.origin) return false;
+    const origin = this.audioOrigin(u, this.#videoStarted, this.#audioStarted);
+    if (origin === undefined) return false;
     const config = u.config;
     const configChanged = config !== this.#audioConfig;
-    const origin = this.origin ?? u.ptsMs;
-    if (u.ptsMs < origin) throw new TimestampError("timestamp before stream origin");
     const dts = round(((u.ptsMs - origin) * config.sampleRate) / 1000);
     const held = this.#heldAudio;
     const heldDts = this.#heldAudioDts;

@@ -4,6 +4,7 @@
  * which is both the MP4 `avcC` payload and the FLV AVC sequence header.
  */
 import { BitReader, removeEmulationPrevention } from "./bit-reader.js";
+import { nalType } from "./annexb.js";
 import { BitstreamError, TruncatedError, UnsupportedError } from "./errors.js";
 
 export const H264_NAL = {
@@ -58,7 +59,7 @@ function skipScalingList(r: BitReader, size: number): void {
 /** Parses an SPS NAL unit (with its 1-byte header). Throws TruncatedError / BitstreamError. */
 export function parseH264Sps(nal: Uint8Array): H264Sps {
   if (nal.length < 4) throw new TruncatedError("H.264 SPS too short");
-  if ((nal[0] & 0x1f) !== H264_NAL.SPS) throw new BitstreamError("not an H.264 SPS");
+  if (nalType("h264", nal) !== H264_NAL.SPS) throw new BitstreamError("not an H.264 SPS");
   const r = new BitReader(removeEmulationPrevention(nal), 1);
   const profileIdc = r.u(8);
   const constraintFlags = r.u(8);

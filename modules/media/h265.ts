@@ -5,6 +5,7 @@
  * enhanced-FLV HEVC sequence start.
  */
 import { BitReader, removeEmulationPrevention } from "./bit-reader.js";
+import { nalType } from "./annexb.js";
 import { BitstreamError, TruncatedError, UnsupportedError } from "./errors.js";
 import { checkNalLengths, checkStopBit, parseVuiHead } from "./h264.js";
 
@@ -139,7 +140,7 @@ function parseVui(r: BitReader, sps: H265Sps, maxSubLayersMinus1: number): void 
 /** Parses an SPS NAL unit (with its 2-byte header). Throws TruncatedError / BitstreamError. */
 export function parseH265Sps(nal: Uint8Array): H265Sps {
   if (nal.length < 16) throw new TruncatedError("H.265 SPS too short");
-  if (((nal[0] >> 1) & 0x3f) !== H265_NAL.SPS) throw new BitstreamError("not an H.265 SPS");
+  if (nalType("h265", nal) !== H265_NAL.SPS) throw new BitstreamError("not an H.265 SPS");
   const rbsp = removeEmulationPrevention(nal);
   const r = new BitReader(rbsp, 2);
   const vpsId = r.u(4);

@@ -106,4 +106,18 @@ export abstract class MuxerInput {
     if (u.dtsMs < origin) throw new TimestampError("timestamp before stream origin");
     return origin;
   }
+
+  /**
+   * The same for an audio unit: open, an audio track; undefined when it is dropped (the video
+   * track has not started, or it precedes the origin before any audio was accepted), else the
+   * origin (the unit's PTS for the first frame), which the caller commits.
+   */
+  protected audioOrigin(u: AudioUnit, videoStarted: boolean, audioStarted: boolean): number | undefined {
+    if (this.ended || !this.audio) this.checkOpen(this.audio, "audio"); // throws
+    if (this.video && !videoStarted) return undefined;
+    if (!audioStarted && this.origin !== undefined && u.ptsMs < this.origin) return undefined;
+    const origin = this.origin ?? u.ptsMs;
+    if (u.ptsMs < origin) throw new TimestampError("timestamp before stream origin");
+    return origin;
+  }
 }

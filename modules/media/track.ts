@@ -22,7 +22,7 @@
  * again. Without it (or for another codec) the track scans. The word is trusted: pass only what
  * capture produced for this very buffer.
  */
-import { parseAdtsFrame } from "./aac.js";
+import { adtsFrameLength, adtsHeaderLength, parseAdtsFrame } from "./aac.js";
 import { AU_INFO, loneVclNal, type VideoCodec } from "./annexb.js";
 import { audioConfigFor, type AudioConfig } from "./audio.js";
 import { NoKeyFrameError } from "./errors.js";
@@ -171,11 +171,11 @@ export class AudioTrack {
     // Fast path: the same fixed header as the last frame (validated then), one raw data block,
     // frame_length equal to the input; anything else goes through the full parser.
     const b1 = this.#b1;
-    const headerLength = (b1 & 1) !== 0 ? 7 : 9;
+    const headerLength = adtsHeaderLength(b1);
     const b3 = adts[3];
     if (n > headerLength && adts[0] === 0xff && adts[1] === b1 && adts[2] === this.#b2 &&
       (b3 & 0xc0) === this.#b3 && (adts[6] & 3) === 0 &&
-      (((b3 & 3) << 11) | (adts[4] << 3) | (adts[5] >> 5)) === n) {
+      adtsFrameLength(adts) === n) {
       payload = new Uint8Array(adts.buffer, adts.byteOffset + headerLength, n - headerLength); // as `nal` above
     } else {
       const frame = parseAdtsFrame(adts);

@@ -7,7 +7,7 @@
  * (IDR for H.264, IRAP for H.265); a key frame whose parameter sets differ byte-wise from the
  * current configuration starts a new configuration (new init segment / FLV sequence header).
  */
-import { isKeyNal, scanNalUnits, type VideoCodec } from "./annexb.js";
+import { isKeyNal, nalType, scanNalUnits, type VideoCodec } from "./annexb.js";
 import { BitstreamError, MissingParameterSetError, TruncatedError } from "./errors.js";
 import { avcCodecString, buildAvcDecoderConfig, H264_NAL, h264PpsIds, parseH264Sps } from "./h264.js";
 import { buildHevcDecoderConfig, H265_NAL, h265PpsIds, h265VpsId, hevcCodecString, parseH265Sps } from "./h265.js";
@@ -76,9 +76,8 @@ export function analyzeAccessUnit(codec: VideoCodec, au: Uint8Array): VideoFrame
   for (let i = 0; i < spans.length; i += 3) {
     const start = spans[i + 1];
     const length = spans[i + 2] - start;
-    const b = au[start];
+    const t = nalType(codec, au, start);
     if (h264) {
-      const t = b & 0x1f;
       if (length < 2 && t !== H264_NAL.END_OF_SEQUENCE && t !== H264_NAL.END_OF_STREAM) {
         throw new TruncatedError("H.264 NAL unit truncated");
       }
@@ -94,7 +93,6 @@ export function analyzeAccessUnit(codec: VideoCodec, au: Uint8Array): VideoFrame
       } else if (t === H264_NAL.AUD) continue;
     } else {
       if (length < 2) throw new TruncatedError("H.265 NAL header truncated");
-      const t = (b >> 1) & 0x3f;
       if (length < 3 && t !== H265_NAL.EOS && t !== H265_NAL.EOB) throw new TruncatedError("H.265 NAL unit truncated");
       if (t < 32) {
         slices++;

@@ -8,7 +8,7 @@
  */
 import { type Chunks, toHex } from "./bytes.js";
 import type { BodyStream, HttpClient, HttpResponse } from "./http-client.js";
-import { type HmacSha256, CLOUD_TIME, cloudTimeOf, CONTENT_SHA256, isDeviceId, mqttPassword, SECRET_LENGTH, signingKey, signRequest, STREAMING, TRAILER_SIGNATURE, TRAILERS, trailerSignature } from "../protocol/index.js";
+import { type HmacSha256, cloudTimeOfAnswer, CONTENT_SHA256, isDeviceId, mqttPassword, SECRET_LENGTH, signingKey, signRequest, STREAMING, TRAILER_SIGNATURE, TRAILERS, trailerSignature } from "../protocol/index.js";
 
 type Bytes = string | Uint8Array | ArrayBuffer;
 
@@ -97,7 +97,7 @@ export class DeviceSigner {
 
 	/** After a 401 with X-Ivxs-Time, adopts the cloud's clock for later signatures. */
 	adoptCloudTime(response: HttpResponse): boolean {
-		const time = cloudTimeOf(response.status, response.headers[CLOUD_TIME.toLowerCase()]);
+		const time = cloudTimeOfAnswer(response);
 		if (time === undefined) return false;
 		this.clockOffset += time - this.#now();
 		return true;

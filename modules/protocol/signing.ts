@@ -28,6 +28,11 @@ export function cloudTimeOf(status: number, header: unknown): number | undefined
 	return status === 401 && typeof header === "string" && Number.isInteger(time) ? time : undefined;
 }
 
+const CLOUD_TIME_KEY = CLOUD_TIME.toLowerCase();
+/** cloudTimeOf an answer whose header names are lower case (modules/net's and Node's alike). */
+export const cloudTimeOfAnswer = (answer: { status: number; headers: Record<string, unknown> }): number | undefined =>
+	cloudTimeOf(answer.status, answer.headers[CLOUD_TIME_KEY]);
+
 export interface AuthorizationFields {
 	device: string;
 	/** Unix seconds, as decimal digits. */

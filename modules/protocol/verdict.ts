@@ -2,6 +2,8 @@
  * What the camera does with the cloud's answer to an upload (cloud/PROTOCOL.md §3.2's table,
  * and §4 for snapshots): one table for the device and the simulator.
  */
+import { cloudTimeOfAnswer } from "./signing.js";
+
 /** A plain frozen object (not a const enum): importable by name from XS, Node and Moddable builds alike. */
 export const Verdict = Object.freeze({
 	/** 201 stored, 200 already stored (a retry): free it. */
@@ -23,3 +25,7 @@ export function verdictOf(status: number, cloudTime: boolean): Verdict {
 	if (status === 0 || status === 408 || status === 429 || status >= 500) return Verdict.Retry;
 	return Verdict.Refused;
 }
+
+/** The verdict on an answer whose header names are lower case (modules/net's and Node's alike). */
+export const verdictOfAnswer = (answer: { status: number; headers: Record<string, unknown> }): Verdict =>
+	verdictOf(answer.status, cloudTimeOfAnswer(answer) !== undefined);

@@ -121,13 +121,17 @@ int ivxs_annexb_scan(const uint8_t *data, size_t size, uint32_t *out, size_t max
 	return r < 0 ? r : (int)count;
 }
 
+uint8_t ivxs_annexb_nal_type(int codec, const uint8_t *h)
+{
+	return codec == IVXS_ANNEXB_H264 ? (uint8_t)(h[0] & 0x1f) : (uint8_t)((h[0] >> 1) & 0x3f);
+}
+
 size_t ivxs_annexb_nal_need(int codec, const uint8_t *h)
 {
-	if (codec == IVXS_ANNEXB_H264) {
-		uint8_t t = h[0] & 0x1f;
+	uint8_t t = ivxs_annexb_nal_type(codec, h);
+	if (codec == IVXS_ANNEXB_H264)
 		return (t == 1 || t == 2 || t == 5) ? 2 : 1;
-	}
-	return ((h[0] >> 1) & 0x3f) < 32 ? 3 : 2;
+	return t < 32 ? 3 : 2;
 }
 
 void ivxs_annexb_classify(int codec, const uint8_t *h, size_t avail, ivxs_annexb_nal *out)
@@ -135,9 +139,9 @@ void ivxs_annexb_classify(int codec, const uint8_t *h, size_t avail, ivxs_annexb
 	/* bits of bytes the NAL does not have read as zero */
 	uint8_t b1 = avail > 1 ? h[1] : 0, b2 = avail > 2 ? h[2] : 0, t;
 	memset(out, 0, sizeof(*out));
+	t = ivxs_annexb_nal_type(codec, h);
+	out->type = t;
 	if (codec == IVXS_ANNEXB_H264) {
-		t = h[0] & 0x1f;
-		out->type = t;
 		out->valid = (h[0] & 0x80) == 0;
 		out->vcl = t >= 1 && t <= 5;
 		out->key = t == 5;
@@ -147,8 +151,6 @@ void ivxs_annexb_classify(int codec, const uint8_t *h, size_t avail, ivxs_annexb
 			out->starts_au = (t >= 6 && t <= 9) || (t >= 14 && t <= 18);
 		return;
 	}
-	t = (h[0] >> 1) & 0x3f;
-	out->type = t;
 	out->layer = (uint8_t)(((h[0] & 1) << 5) | (b1 >> 3));
 	out->valid = (h[0] & 0x80) == 0 && avail >= 2 && (b1 & 0x07) != 0;
 	out->vcl = t < 32;

@@ -93,6 +93,10 @@ typedef struct {
 	uint8_t starts_au;  /* starts a new AU when the current one already holds a VCL NAL */
 } ivxs_annexb_nal;
 
+/* nal_unit_type of the NAL whose header starts at h (h must hold one byte):
+ * the one place the header's layout is read in C. */
+uint8_t ivxs_annexb_nal_type(int codec, const uint8_t *h);
+
 /* Bytes of a NAL needed to classify it: the header, plus the first slice
  * header byte for slices (first_mb_in_slice / first_slice_segment_in_pic_flag).
  * h must hold at least one byte. */

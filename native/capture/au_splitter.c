@@ -14,6 +14,10 @@
 
 #include <string.h>
 
+/* The codec goes to native/annexb as it is: its numbers are the ring's. */
+_Static_assert(IVXS_ANNEXB_H264 == IVXS_CODEC_H264 && IVXS_ANNEXB_H265 == IVXS_CODEC_H265,
+	"annexb's codec numbers must be ring's ivxs_codec");
+
 #define NO_POS ((size_t)-1)
 
 static size_t find_start(const uint8_t *b, size_t from, size_t len)

@@ -205,13 +205,18 @@ typedef struct {
 	uint32_t info;           /* video: IVXS_AU_INFO_* (annexb.h); audio: 0 */
 } ivxs_capture_frame;
 
-/* Where frames go (capture never touches a ring itself: the XS binding's sink
- * pushes into one, a test's sink records). Called on the thread that steps
+/* Where frames go (the capture object never touches a ring itself: the sink
+ * ivxs_capture_ring_sink below pushes into one, a test's sink records). Called on the thread that steps
  * the source; the frame's bytes are valid during the call only. Returns 0
  * when the frame was taken, or a negative status: counted as a drop
  * (stats.ring_errors, last_ring_error); after a failed video frame the
  * capture waits for the next key frame (the decoder would miss a reference). */
 typedef int (*ivxs_capture_sink)(void *ctx, const ivxs_capture_frame *frame);
+
+/* The sink into a GOP ring (ctx: the ivxs_ring): each frame with its info
+ * word. The XS binding's sink; the C tests and the benchmark use it too, so
+ * they measure what the binding does. */
+int ivxs_capture_ring_sink(void *ring, const ivxs_capture_frame *frame);
 
 /* Called after each sink call with its result. */
 typedef void (*ivxs_capture_observer)(void *ctx, const ivxs_capture_frame *frame,

@@ -39,6 +39,21 @@ const char *ivxs_capture_strerror(int status)
 	return ivxs_status_message(ivxs_capture_statuses, status);
 }
 
+#ifndef IVXS_CAPTURE_CORE_ONLY
+int ivxs_capture_ring_sink(void *ring, const ivxs_capture_frame *frame)
+{
+	ivxs_ring_frame f;
+	f.type = frame->type;
+	f.codec = frame->codec;
+	f.key = frame->key;
+	f.timestamp_ms = frame->timestamp_ms;
+	f.info = frame->info;
+	f.data = frame->data;
+	f.size = frame->size;
+	return ivxs_ring_push_frame(ring, &f);
+}
+#endif
+
 uint64_t ivxs_capture_video_offset_us(uint64_t n, uint32_t fps_num, uint32_t fps_den)
 {
 	if (!fps_num || !fps_den)

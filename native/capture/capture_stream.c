@@ -56,12 +56,12 @@ ivxs_codec ivxs_capture_codec_of(const uint8_t *b, size_t n)
 		return (ivxs_codec)0;
 	b += p + 3;
 	if ((b[0] & 0x80) == 0 && b[1] == 0x01) {
-		uint8_t t = (b[0] >> 1) & 0x3f;
+		uint8_t t = ivxs_annexb_nal_type(IVXS_ANNEXB_H265, b);
 		if (t == 32 || t == 35 || t == 39)   /* VPS, AUD, prefix SEI */
 			return IVXS_CODEC_H265;
 	}
 	if ((b[0] & 0x80) == 0) {
-		uint8_t t = b[0] & 0x1f;
+		uint8_t t = ivxs_annexb_nal_type(IVXS_ANNEXB_H264, b);
 		if (t == 7 || t == 9 || t == 6 || t == 5)
 			return IVXS_CODEC_H264;
 	}

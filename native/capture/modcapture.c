@@ -46,20 +46,6 @@ static void account(CaptureRecord *record)
 	record->counted = now;
 }
 
-/* The sink: each frame into the ring (the capture thread is its one writer),
- * with its info word (IVXS_AU_INFO_*), which JS reads as frame.info. */
-static int pushToRing(void *ctx, const ivxs_capture_frame *frame)
-{
-	ivxs_ring_frame f;
-	f.type = frame->type;
-	f.codec = frame->codec;
-	f.key = frame->key;
-	f.timestamp_ms = frame->timestamp_ms;
-	f.info = frame->info;
-	f.data = frame->data;
-	f.size = frame->size;
-	return ivxs_ring_push_frame(ctx, &f);
-}
 
 static const ivxs_status_entry *const kStatusTables[] = { ivxs_capture_statuses, ivxs_ring_statuses, NULL };
 
@@ -103,6 +89,19 @@ static double numberOption(xsMachine *the, const char *name, double fallback)
 }
 
 /* create({ ring (native), video | device, audio, stills, codec, fps, pace, once, startTime, width, height }) */
+/* The options both sources take: fps (frames per second, 0: the source's
+ * own) and startTime (the first frame's timestamp, ms; unset: the clock's). */
+static void timingOptions(xsMachine *the, uint32_t *fpsNum, uint32_t *fpsDen, int *startSet, uint64_t *startMs)
+{
+	*fpsNum = (uint32_t)numberOption(the, "fps", 0);
+	*fpsDen = *fpsNum ? 1 : 0;
+	xsmcGet(xsVar(0), xsArg(0), xsID("startTime"));
+	if (xsmcTypeOf(xsVar(0)) != xsUndefinedType) {
+		*startSet = 1;
+		*startMs = (uint64_t)numberOption(the, "startTime", 0);
+	}
+}
+
 void xs_capture_create(xsMachine *the)
 {
 	char video[512], audio[512], stills[512], device[256], codecName[16], pace[16];
@@ -132,14 +131,8 @@ void xs_capture_create(xsMachine *the)
 		snprintf(record->source, sizeof(record->source), "%s", device);
 		config.width = (uint32_t)numberOption(the, "width", 0);
 		config.height = (uint32_t)numberOption(the, "height", 0);
-		config.fps_num = (uint32_t)numberOption(the, "fps", 0);
-		config.fps_den = config.fps_num ? 1 : 0;
-		xsmcGet(xsVar(0), xsArg(0), xsID("startTime"));
-		if (xsmcTypeOf(xsVar(0)) != xsUndefinedType) {
-			config.start_ms_set = 1;
-			config.start_ms = (uint64_t)numberOption(the, "startTime", 0);
-		}
-		config.sink = pushToRing;
+		timingOptions(the, &config.fps_num, &config.fps_den, &config.start_ms_set, &config.start_ms);
+		config.sink = ivxs_capture_ring_sink;
 		/* Last: the ring's one writer from here (a bad option above leaves it free) */
 		config.sink_ctx = ivxs_ring_retain(the, &xsVar(1), &record->ringToken);
 		status = ivxs_capture_create_v4l2(&record->capture, &config);
@@ -161,8 +154,7 @@ void xs_capture_create(xsMachine *the)
 			else
 				ivxs_range_error(IVXS_EARG, "capture: codec must be \"h264\" or \"h265\"");
 		}
-		config.fps_num = (uint32_t)numberOption(the, "fps", 0);
-		config.fps_den = config.fps_num ? 1 : 0;
+		timingOptions(the, &config.fps_num, &config.fps_den, &config.start_ms_set, &config.start_ms);
 		if (stringOption(the, "pace", pace, sizeof(pace))) {
 			if (!strcmp(pace, "fast"))
 				config.pace = IVXS_CAPTURE_PACE_FAST;
@@ -171,12 +163,7 @@ void xs_capture_create(xsMachine *the)
 		}
 		xsmcGet(xsVar(0), xsArg(0), xsID("once"));
 		config.once = xsmcTest(xsVar(0));
-		xsmcGet(xsVar(0), xsArg(0), xsID("startTime"));
-		if (xsmcTypeOf(xsVar(0)) != xsUndefinedType) {
-			config.start_ms_set = 1;
-			config.start_ms = (uint64_t)numberOption(the, "startTime", 0);
-		}
-		config.sink = pushToRing;
+		config.sink = ivxs_capture_ring_sink;
 		/* Last: the ring's one writer from here (a bad option above leaves it free) */
 		config.sink_ctx = ivxs_ring_retain(the, &xsVar(1), &record->ringToken);
 		status = ivxs_capture_create_file(&record->capture, &config);

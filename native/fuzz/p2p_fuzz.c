@@ -28,12 +28,11 @@
  */
 #include "p2p_internal.h"
 #include "p2p_ring_source.h"
+#include "fuzz.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define REQUIRE(cond) do { if (!(cond)) { fprintf(stderr, "check failed: %s (line %d)\n", #cond, __LINE__); abort(); } } while (0)
 
 static ivxs_p2p *gSrv, *gCli, *gCli2;
 static ivxs_p2p_session *gSS, *gCS, *gCS2;

@@ -10,28 +10,33 @@ import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { nativeModules } from "../../scripts/native-modules.mjs";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const outRoot = join(root, "build", "fuzz");
-const folderFiles = (folder, ext) => readdirSync(join(root, folder)).filter((f) => f.endsWith(ext) && !/^mod/.test(f))
-	.sort().map((f) => `${folder}/${f}`);
+// What native/modules.txt says of a module (scripts/native-modules.mjs): its C core, include
+// folders and libraries; a harness's headers (for rebuilding) are those folders' .h files.
+const moduleOf = (specifier) => nativeModules().find((m) => m.specifier === specifier);
+const headersOf = (m) => m.includes.flatMap((folder) => readdirSync(join(root, folder)).filter((f) => f.endsWith(".h")).sort().map((f) => `${folder}/${f}`));
 
 // Each harness: its sources (and the headers they depend on), flags, largest input, seeds.
 export const harnesses = {
 	splitters: {
+		// Capture's splitters only (not its whole core): the files they need, with capture's include path.
 		sources: () => ["native/fuzz/splitters_fuzz.c", "native/annexb/annexb.c", "native/capture/au_splitter.c",
 			"native/capture/adts_splitter.c", "native/capture/capture_common.c"],
-		headers: () => ["native/annexb/annexb.h", "native/capture/capture.h", "native/ring/ring.h", "native/common/ivxs_status.h"],
-		flags: ["-DIVXS_CAPTURE_CORE_ONLY", "-Inative/annexb", "-Inative/capture", "-Inative/ring", "-Inative/common"],
-		libs: [],
+		headers: () => headersOf(moduleOf("capture")),
+		flags: () => ["-DIVXS_CAPTURE_CORE_ONLY", ...moduleOf("capture").includes.map((i) => `-I${i}`)],
+		libs: () => [],
 		maxLen: 24000,
 		seeds: (dir) => writeSplitterSeeds(dir),
 	},
 	p2p: {
-		sources: () => ["native/fuzz/p2p_fuzz.c", ...folderFiles("native/p2p", ".c"), "native/ring/ring.c"],
-		headers: () => [...folderFiles("native/p2p", ".h"), "native/ring/ring.h", "native/common/ivxs_status.h"],
-		flags: ["-Inative/p2p", "-Inative/ring", "-Inative/common"],
-		libs: ["-lmbedcrypto"],
+		// The whole P2P core, as the C tests and the host link it.
+		sources: () => ["native/fuzz/p2p_fuzz.c", ...moduleOf("p2p").core],
+		headers: () => headersOf(moduleOf("p2p")),
+		flags: () => moduleOf("p2p").includes.map((i) => `-I${i}`),
+		libs: () => moduleOf("p2p").libs,
 		maxLen: 4096,
 		seeds: (dir) => writeP2pSeeds(dir),
 	},
@@ -55,11 +60,11 @@ export function buildFuzzer(name = "splitters") {
 	const harness = harnesses[name];
 	const binary = binaryOf(name);
 	mkdirSync(outRoot, { recursive: true });
-	const inputs = [...harness.sources(), ...harness.headers(), "native/fuzz/run.mjs"].map((s) => join(root, s));
+	const inputs = [...harness.sources(), ...harness.headers(), "native/fuzz/fuzz.h", "native/fuzz/run.mjs"].map((s) => join(root, s));
 	const newest = Math.max(...inputs.map((p) => statSync(p).mtimeMs));
 	if (existsSync(binary) && statSync(binary).mtimeMs >= newest) return binary;
 	const result = spawnSync(cc, ["-std=c11", "-D_GNU_SOURCE", "-g", "-O1", "-fsanitize=fuzzer,address,undefined",
-		"-fno-sanitize-recover=all", ...harness.flags, ...harness.sources(), "-o", binary, ...harness.libs],
+		"-fno-sanitize-recover=all", ...harness.flags(), ...harness.sources(), "-o", binary, ...harness.libs()],
 	{ cwd: root, encoding: "utf8" });
 	if (result.status !== 0) {
 		const text = `${result.stdout}${result.stderr}`;

@@ -23,6 +23,7 @@
  */
 #include "annexb.h"
 #include "capture.h"
+#include "fuzz.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -32,8 +33,6 @@
 #define HEADER 8
 #define MAX_AU_LIMIT (64 + 2 * 65535)
 #define MAX_NALS 65536
-
-#define REQUIRE(cond) do { if (!(cond)) { fprintf(stderr, "check failed: %s (line %d)\n", #cond, __LINE__); abort(); } } while (0)
 
 static uint8_t gAuBuffer[MAX_AU_LIMIT + IVXS_AU_LOOKAHEAD];
 static uint32_t gSpans[3 * MAX_NALS];

@@ -31,6 +31,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ivxs_alloc.h"
 #include "ivxs_status.h"
 
 #ifdef __cplusplus
@@ -147,11 +148,7 @@ typedef struct {
 	void *ctx;
 } ivxs_p2p_callbacks;
 
-typedef struct {
-	void *(*alloc)(size_t bytes, void *ctx);
-	void (*free)(void *p, void *ctx);
-	void *ctx;
-} ivxs_p2p_allocator;
+typedef ivxs_allocator ivxs_p2p_allocator;   /* native/common/ivxs_alloc.h */
 
 typedef struct {
 	int role;                       /* IVXS_P2P_SERVER or IVXS_P2P_CLIENT */

@@ -26,6 +26,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ivxs_alloc.h"
 #include "ivxs_status.h"
 
 #ifdef __cplusplus
@@ -68,11 +69,7 @@ extern const ivxs_status_entry ivxs_ring_statuses[];
 /* Where the arena lives is a build-time choice; these hooks let the
  * platform place it (PSRAM through heap_caps_malloc on ESP32-S3). NULL
  * hooks mean malloc/free. */
-typedef struct {
-	void *(*alloc)(size_t bytes, void *ctx);
-	void (*free)(void *p, void *ctx);
-	void *ctx;
-} ivxs_ring_allocator;
+typedef ivxs_allocator ivxs_ring_allocator;
 
 typedef struct {
 	size_t arena_bytes;      /* payload arena, bytes (required, > 0) */

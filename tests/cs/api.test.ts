@@ -172,7 +172,7 @@ test("the plan drives onStart/onStop: continuous+push starts, mode none stops, e
 
 // --- malformed frames in a continuous upload ---
 
-/** A copy of an ADTS frame whose header says one byte more than it has. */
+/** A copy of an ADTS frame whose header says one byte more than it has (the field written by hand: the test's own reading of ISO/IEC 14496-3, not aac.ts's). */
 function wrongLength(frame: Uint8Array): Uint8Array {
 	const copy = frame.slice();
 	const length = (((copy[3] & 3) << 11) | (copy[4] << 3) | (copy[5] >> 5)) + 1;

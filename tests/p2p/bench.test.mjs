@@ -1,26 +1,15 @@
 // The p2p benchmark's harness (bench/p2p/run.mjs) measures what it says: a short TCP stream over
 // TUN links whose outcome is known in advance. Needs root, like tun.test.mjs.
 import test from "ava";
-import { mkdirSync } from "node:fs";
-import { join } from "node:path";
-import { decodeHeader, encodeHeader, framesFromFixture, readFramesFile, writeFramesFile } from "../../bench/p2p/frames.mjs";
+import { decodeHeader, encodeHeader, readFramesFile, writeFramesFile } from "../../bench/p2p/frames.mjs";
 import { floorOf, runOne } from "../../bench/p2p/run.mjs";
 import { transports } from "../../bench/p2p/transports.mjs";
-import { build, root } from "../_host.mjs";
-import { tunAvailable } from "./tun.mjs";
+import { framesFile as sharedFramesFile, tunTest } from "./_tun-test.mjs";
 
-const available = tunAvailable();
-const tunTest = available.ok ? test.serial : (title) => test.skip(`${title} — SKIPPED: ${available.reason}`, () => {});
 const tcp = transports.find((t) => t.name === "tcp");
 const udpRaw = transports.find((t) => t.name === "udp-raw");
 
-async function framesFile() {
-	mkdirSync(join(build, "p2p"), { recursive: true });
-	const frames = await framesFromFixture(join(root, "fixtures/media/h264-main-640x480.h264"), join(build, "ts/modules/media/annexb.js"));
-	const file = join(build, "p2p/test-frames.bin");
-	writeFramesFile(file, frames);
-	return { frames, file };
-}
+const framesFile = () => sharedFramesFile("test-frames.bin");
 
 test("the frames file and the frame header round-trip", async (t) => {
 	const { frames, file } = await framesFile();

@@ -3,25 +3,13 @@
 // session that survives a NAT rebinding mid-stream (bench/p2p/udp-rebind.mjs). Needs root, like
 // tun.test.mjs; CI runs as root.
 import test from "ava";
-import { mkdirSync } from "node:fs";
-import { join } from "node:path";
-import { framesFromFixture, writeFramesFile } from "../../bench/p2p/frames.mjs";
 import { runOne } from "../../bench/p2p/run.mjs";
 import { udp } from "../../bench/p2p/transports.mjs";
 import { runRebind } from "../../bench/p2p/udp-rebind.mjs";
-import { build, root } from "../_host.mjs";
-import { tunAvailable } from "./tun.mjs";
+import { framesFile as sharedFramesFile, tunTest } from "./_tun-test.mjs";
 
-const available = tunAvailable();
-const tunTest = available.ok ? test.serial : (title) => test.skip(`${title} — SKIPPED: ${available.reason}`, () => {});
 
-async function framesFile() {
-	mkdirSync(join(build, "p2p"), { recursive: true });
-	const frames = await framesFromFixture(join(root, "fixtures/media/h264-main-640x480.h264"), join(build, "ts/modules/media/annexb.js"));
-	const file = join(build, "p2p/p2p-udp-frames.bin");
-	writeFramesFile(file, frames);
-	return file;
-}
+const framesFile = async () => (await sharedFramesFile("p2p-udp-frames.bin")).file;
 
 test("the udp driver builds against the core, the ring and mbedTLS", (t) => {
 	t.deepEqual(udp.available(), { ok: true });

@@ -7,11 +7,10 @@ import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import { UdpNat, openTunLink, removeStaleNamespaces, tunAvailable } from "./tun.mjs";
+import { UdpNat, openTunLink, removeStaleNamespaces } from "./tun.mjs";
+import { tunTest } from "./_tun-test.mjs";
 
 const probe = join(dirname(fileURLToPath(import.meta.url)), "_probe.mjs");
-const available = tunAvailable();
-const tunTest = available.ok ? test.serial : (title) => test.skip(`${title} — SKIPPED: ${available.reason}`, () => {});
 
 const namespaces = () => spawnSync("ip", ["netns", "list"], { encoding: "utf8" }).stdout;
 

@@ -73,7 +73,7 @@ export function h265Au(key: boolean, seed: number): Uint8Array {
   return key ? annexB([H265_VPS_640, H265_SPS_640, H265_PPS, h265Slice(true, 40, seed)]) : annexB([h265Slice(false, 20, seed)]);
 }
 
-/** One ADTS frame (AAC-LC, no CRC) with `payload` bytes of data. */
+/** One ADTS frame (AAC-LC, no CRC) with `payload` bytes of data (written from ISO/IEC 14496-3, not with aac.ts: an oracle). */
 export function adts(payloadSize: number, sampleRateIndex = 8, channels = 1, seed = 0): Uint8Array {
   const len = 7 + payloadSize;
   const f = new Uint8Array(len);
@@ -97,7 +97,10 @@ export interface Box {
 
 const CONTAINERS = ["moov", "trak", "mdia", "minf", "stbl", "mvex", "moof", "traf", "dinf"];
 
-/** Minimal ISO BMFF walker for structure checks. */
+/**
+ * Minimal ISO BMFF walker for structure checks: an independent oracle, written from ISO/IEC
+ * 14496-12, on purpose not cloud/src/media/boxes.ts (and it runs on XS too).
+ */
 export function parseBoxes(b: Uint8Array, start = 0, end = b.length): Box[] {
   const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
   const out: Box[] = [];

@@ -3,6 +3,7 @@
 import test from "ava";
 import { asciiEncode, latin1Decode, toHex, utf8Decode, utf8Encode } from "../../modules/net/bytes.js";
 import { LimitError, ProtocolError } from "../../modules/net/errors.js";
+import { xorshift32 } from "./_random.js";
 import { type HeaderMap, ResponseParser, type ResponseHead } from "../../modules/net/http-parser.js";
 
 interface Parsed { head?: ResponseHead; body: string; trailers?: HeaderMap; used: number }
@@ -125,13 +126,7 @@ test("UTF-8 round trips, including astral characters and bad input", (t) => {
 });
 
 test("hostile bytes: the parser only ever fails with NetErrors", (t) => {
-	let seed = 0x1234567;
-	const next = () => {
-		seed ^= seed << 13; seed >>>= 0;
-		seed ^= seed >>> 17;
-		seed ^= seed << 5; seed >>>= 0;
-		return seed;
-	};
+	const next = xorshift32(0x1234567);
 	const base = asciiEncode("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nX-A: 1\r\n\r\n5\r\nhello\r\n0\r\nX-T: 2\r\n\r\n");
 	let refused = 0, parsed = 0;
 	for (let round = 0; round < 300; round++) {

@@ -4,6 +4,7 @@ import test from "ava";
 import { backoffDelay } from "../../modules/net/backoff.js";
 import { toHex, utf8Decode, utf8Encode } from "../../modules/net/bytes.js";
 import { LimitError, ProtocolError } from "../../modules/net/errors.js";
+import { xorshift32 } from "./_random.js";
 import {
 	checkFilter, checkTopic, encodeConnect, encodePuback, encodePublish, encodeSubscribe, encodeUnsubscribe,
 	type Packet, PacketDecoder, PacketType,
@@ -105,14 +106,7 @@ test("reconnect backoff doubles to the ceiling, with jitter between half and all
 });
 
 test("hostile bytes: the decoders only ever fail with NetErrors (no TypeError, no RangeError, no hang)", (t) => {
-	// A small deterministic generator (xorshift32): the same corpus on Node and XS.
-	let seed = 0x2545f491;
-	const next = () => {
-		seed ^= seed << 13; seed >>>= 0;
-		seed ^= seed >>> 17;
-		seed ^= seed << 5; seed >>>= 0;
-		return seed;
-	};
+	const next = xorshift32(0x2545f491);   // the same corpus on Node and XS
 	const valid = [0x20, 0x02, 0x00, 0x00, 0x30, 0x05, 0x00, 0x01, 0x61, 0x62, 0x63, 0x90, 0x03, 0x00, 0x01, 0x01, 0xd0, 0x00];
 	let failures = 0, packets = 0;
 	for (let round = 0; round < 400; round++) {

@@ -4,12 +4,14 @@
 // (native/p2p/tests/p2p_test.c); this covers the binding: options, handlers,
 // buffers, a ring attached to a session, errors, and lifetimes under the GC.
 import test from "ava";
-import { Endpoint, mintTicket, Rights, Channel, Kind, Event, Status, MAX_COMMAND, codes } from "p2p";
+import { Endpoint, mintTicket, Rights, Channel, Kind, Event, Status, MAX_COMMAND, codes, PSK_BYTES, TICKET_BYTES } from "p2p";
 import { codes as kitCodes } from "ivxs/codes";
 import { Ring, FrameType, Codec } from "ring";
 import { collectGarbage } from "ivxs/host";
 import * as crypto from "ivxs/crypto";
-import { mintTicket as mintProtocolTicket } from "../../modules/protocol/ticket.js";
+import * as protocolTicket from "../../modules/protocol/ticket.js";
+
+const mintProtocolTicket = protocolTicket.mintTicket;
 
 const cameraAddress = new Uint8Array([10, 0, 0, 1, 0x0f, 0xa0]).buffer;
 const viewerAddress = new Uint8Array([10, 0, 0, 2, 0x13, 0x88]).buffer;
@@ -144,6 +146,12 @@ test("media from a Ring (attached when the viewer connects) reaches it whole, wi
 	w.camera.close();
 	w.viewer.close();
 	ring.close();
+});
+
+test("the binding's ticket constants (p2p.h's) are the protocol package's", (t) => {
+	t.deepEqual({ ...Rights }, { ...protocolTicket.Rights });
+	t.is(TICKET_BYTES, protocolTicket.TICKET_BYTES);
+	t.is(PSK_BYTES, protocolTicket.PSK_BYTES);
 });
 
 test("the protocol package mints the bytes the C core mints (native/p2p/PROTOCOL.md's layout)", (t) => {

@@ -1,6 +1,5 @@
 // `npm run cloud -- device add <id> [--name N] [--channels N]`, `device list`, `device remove <id>`.
-import type { Command } from "../commands.js";
-import { openDatabase } from "../meta/db.js";
+import { type Command, withDatabase } from "../commands.js";
 import { addDevice, DeviceError, listDevices, removeDevice } from "./registry.js";
 import { forgetDevice } from "../users/store.js";
 import { forgetPresence } from "../control/presence.js";
@@ -14,8 +13,7 @@ export const device: Command = {
 			const at = args.indexOf(`--${name}`);
 			return at >= 0 ? args[at + 1] : undefined;
 		};
-		const db = openDatabase(config.metadataFile);
-		try {
+		return withDatabase(config, "device", DeviceError, (db) => {
 			if (verb === "add" && id) {
 				const channels = flag("channels");
 				const created = addDevice(db, { id, name: flag("name"), channels: channels === undefined ? undefined : Number(channels) });
@@ -41,16 +39,6 @@ export const device: Command = {
 			}
 			console.error(`usage: npm run cloud -- device ${device.usage}`);
 			return 2;
-		}
-		catch (error) {
-			if (error instanceof DeviceError) {
-				console.error(`device: ${error.message}`);
-				return 1;
-			}
-			throw error;
-		}
-		finally {
-			db.close();
-		}
+		});
 	},
 };

@@ -4,25 +4,11 @@
 // rewritten (mfhd sequence number, tfdt base decode time); the `mdat` payload is
 // passed through as it was stored. Boxes are walked with media/boxes.ts.
 import { child, children, Mp4Error, readBoxes } from "./boxes.js";
+import { parseInit } from "./init.js";
 
-/** track_ID → timescale (mdhd), from an init segment (ftyp + moov). */
+/** track_ID → timescale (mdhd), from an init segment (ftyp + moov), as media/init.ts reads it. */
 export function trackTimescales(init: Uint8Array): Map<number, number> {
-	const moov = readBoxes(init).find((box) => box.type === "moov");
-	if (!moov) throw new Mp4Error("init segment has no moov");
-	const view = new DataView(init.buffer, init.byteOffset, init.byteLength);
-	const scales = new Map<number, number>();
-	for (const trak of children(init, moov, "trak")) {
-		const tkhd = child(init, trak, "tkhd"), mdia = child(init, trak, "mdia");
-		const mdhd = mdia && child(init, mdia, "mdhd");
-		if (!tkhd || !mdhd) throw new Mp4Error("trak without tkhd or mdia/mdhd");
-		// Both full boxes: version 1 has 64-bit creation/modification times before the fields we want.
-		const id = view.getUint32(tkhd.body + (init[tkhd.body] === 1 ? 20 : 12));
-		const scale = view.getUint32(mdhd.body + (init[mdhd.body] === 1 ? 20 : 12));
-		if (scale === 0) throw new Mp4Error(`track ${id} has timescale 0`);
-		scales.set(id, scale);
-	}
-	if (!scales.size) throw new Mp4Error("init segment has no tracks");
-	return scales;
+	return new Map([...parseInit(init).tracks].map(([id, track]) => [id, track.timescale]));
 }
 
 interface TrafFields {

@@ -1,25 +1,7 @@
 // `npm run cloud -- user add <name> [--admin] [--password P]`, `user grant <name> <device>`,
 // `user revoke <name> <device>`, `user list`, `token add <name>`.
-import type { Command } from "../commands.js";
-import { openDatabase } from "../meta/db.js";
+import { type Command, withDatabase } from "../commands.js";
 import { addToken, addUser, findUser, grantDevice, listUsers, randomPassword, removeUser, revokeDevice, setPassword, UserError } from "./store.js";
-
-function withDb(config: Parameters<Command["run"]>[0], work: (db: ReturnType<typeof openDatabase>) => number): number {
-	const db = openDatabase(config.metadataFile);
-	try {
-		return work(db);
-	}
-	catch (error) {
-		if (error instanceof UserError) {
-			console.error(`user: ${error.message}`);
-			return 1;
-		}
-		throw error;
-	}
-	finally {
-		db.close();
-	}
-}
 
 export const user: Command = {
 	usage: "add <name> [--admin] [--password P] | password <name> [--password P] | remove <name> | grant <name> <device> | revoke <name> <device> | list",
@@ -28,7 +10,7 @@ export const user: Command = {
 		const at = args.indexOf("--password");
 		const given = at >= 0 ? args[at + 1] : undefined;
 		const password = given ?? randomPassword();
-		return withDb(config, (db) => {
+		return withDatabase(config, "user", UserError, (db) => {
 			if (verb === "add" && name) {
 				addUser(db, name, password, args.includes("--admin"));
 				console.log(JSON.stringify({ user: name, admin: args.includes("--admin"), ...(given ? {} : { password }) }));
@@ -69,7 +51,7 @@ export const token: Command = {
 	usage: "add <user>",
 	run(config, args) {
 		const [verb, name] = args;
-		return withDb(config, (db) => {
+		return withDatabase(config, "user", UserError, (db) => {
 			if (verb === "add" && name) {
 				console.log(addToken(db, name));
 				console.error(`API token for ${name}: shown only now; send it as Authorization: Bearer <token>`);

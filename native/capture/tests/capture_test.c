@@ -1058,23 +1058,18 @@ static int wait_for(atomic_int *flag, unsigned ms)
 	return atomic_load(flag);
 }
 
-/* The binding's sink, as modcapture.c has it: frames into a ring. */
-static int ring_sink(void *ctx, const ivxs_capture_frame *f)
-{
-	return ivxs_ring_push(ctx, f->type, f->codec, f->key, f->timestamp_ms, f->data, f->size);
-}
 
 /* Sources on a ring (NULL ring: no sink). */
 static int create_file(ivxs_capture **out, ivxs_ring *ring, ivxs_capture_file_config *cfg)
 {
-	cfg->sink = ring ? ring_sink : NULL;
+	cfg->sink = ring ? ivxs_capture_ring_sink : NULL;
 	cfg->sink_ctx = ring;
 	return ivxs_capture_create_file(out, cfg);
 }
 
 static int create_v4l2(ivxs_capture **out, ivxs_ring *ring, ivxs_capture_v4l2_config *cfg)
 {
-	cfg->sink = ring ? ring_sink : NULL;
+	cfg->sink = ring ? ivxs_capture_ring_sink : NULL;
 	cfg->sink_ctx = ring;
 	return ivxs_capture_create_v4l2(out, cfg);
 }

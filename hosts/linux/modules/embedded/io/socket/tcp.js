@@ -1,15 +1,13 @@
 // ECMA-419 TCP socket (embedded:io/socket/tcp) on the host's sockets (host objects).
 // write() queues what the kernel does not take, up to kQueueLimit bytes, and
-// throws beyond it; onWritable(count) reports the room when it frees.
+// throws beyond it; onWritable(count) reports the room when it frees (write-queue.js).
 import * as native from "ivxs/socket-native";
-
-const kQueueLimit = 64 * 1024;
+import WriteQueue, { kQueueLimit } from "ivxs/socket-write-queue";
 
 export default class TCP {
 	#socket;
 	#connected = false;
-	#queue = [];
-	#queued = 0;
+	#out = new WriteQueue();
 	#onReadable;
 	#onWritable;
 	#onError;
@@ -32,7 +30,7 @@ export default class TCP {
 	#update(wantWritable = false) {
 		if (!this.#socket) return;
 		const mask = (this.#connected && (this.#onReadable || this.#onError) ? 1 : 0) |
-			(!this.#connected || this.#queued || wantWritable ? 2 : 0);
+			(!this.#connected || this.#out.queued || wantWritable ? 2 : 0);
 		native.watch(this.#socket, mask, (m) => this.#ready(m));
 	}
 	#fail(error) {
@@ -51,9 +49,9 @@ export default class TCP {
 			return;
 		}
 		if (mask & 2) {
-			this.#flush();
+			this.#out.flush((chunk) => native.write(this.#socket, chunk, 0));
 			if (!this.#socket) return;
-			if (!this.#queued) {
+			if (!this.#out.queued) {
 				this.#update();
 				this.#onWritable?.call(this, kQueueLimit);
 				if (!this.#socket) return;
@@ -63,18 +61,6 @@ export default class TCP {
 			const count = native.available(this.#socket);
 			if (!count) return this.#fail(native.error(this.#socket) ?? native.closedByPeer());
 			this.#onReadable?.call(this, count);
-		}
-	}
-	#flush() {
-		while (this.#queue.length) {
-			const chunk = this.#queue[0];
-			const wrote = native.write(this.#socket, chunk, 0);
-			this.#queued -= wrote;
-			if (wrote < chunk.byteLength) {
-				this.#queue[0] = chunk.slice(wrote);
-				return;
-			}
-			this.#queue.shift();
 		}
 	}
 	read(what) {
@@ -94,23 +80,14 @@ export default class TCP {
 	write(buffer) {
 		if (!this.#socket) throw new Error("closed");
 		if (!this.#connected) throw new Error("not connected");
-		const bytes = ArrayBuffer.isView(buffer) ? new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength) : new Uint8Array(buffer);
-		if (bytes.byteLength > kQueueLimit - this.#queued) throw new Error("write exceeds writable bytes");
-		let wrote = 0;
-		if (!this.#queued) wrote = native.write(this.#socket, bytes, 0);
-		if (wrote < bytes.byteLength) {
-			this.#queue.push(bytes.slice(wrote));
-			this.#queued += bytes.byteLength - wrote;
-			this.#update();
-		}
-		return kQueueLimit - this.#queued;
+		if (this.#out.write(buffer, (bytes) => native.write(this.#socket, bytes, 0))) this.#update();
+		return this.#out.room;
 	}
 	close() {
 		if (!this.#socket) return;
 		native.close(this.#socket);
 		this.#socket = undefined;
-		this.#queue = [];
-		this.#queued = 0;
+		this.#out.clear();
 	}
 }
 Object.freeze(TCP.prototype);

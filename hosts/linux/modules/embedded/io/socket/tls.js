@@ -5,12 +5,12 @@
 // server is always verified, and there is no plaintext fallback — a failed verification is an
 // onError with "TLS certificate verification failed: …" (code IVXS_HOST_EVERIFY: every error
 // onError gets carries the kit's code). onWritable first fires after the handshake. Decrypted
-// bytes wait in the socket until read(); write() queues up to kQueueLimit bytes (as the TCP
-// socket does) and throws beyond.
+// bytes wait in the socket until read(); write() queues up to kQueueLimit bytes (write-queue.js,
+// as the TCP socket does) and throws beyond.
 import * as native from "ivxs/socket-native";
 import * as tls from "ivxs/tls-native";
+import WriteQueue, { kQueueLimit } from "ivxs/socket-write-queue";
 
-const kQueueLimit = 64 * 1024;
 const kReadSize = 16 * 1024;   // one TLS record at most
 const CONNECTING = 0, HANDSHAKE = 1, OPEN = 2;
 
@@ -18,8 +18,7 @@ export default class TLSSocket {
 	#socket;
 	#session;
 	#state = CONNECTING;
-	#queue = [];
-	#queued = 0;
+	#out = new WriteQueue();
 	#inbox = [];
 	#inboxBytes = 0;
 	#onReadable;
@@ -52,7 +51,7 @@ export default class TLSSocket {
 		native.watch(this.#socket, mask, (m) => this.#ready(m));
 	}
 	#update() {
-		if (this.#socket) this.#watch(1 | (this.#queued ? 2 : 0));   // always reading: data, close_notify, EOF
+		if (this.#socket) this.#watch(1 | (this.#out.queued ? 2 : 0));   // always reading: data, close_notify, EOF
 	}
 	#fail(error) {
 		error.message = error.message.replace(/^\w+: (?=TLS )/, "");   // XS names the native function first
@@ -69,9 +68,13 @@ export default class TLSSocket {
 		}
 		if (this.#state === HANDSHAKE) return this.#handshake();
 		if (mask & 2) {
-			this.#flush();
-			if (!this.#socket) return;
-			if (!this.#queued) {
+			try {
+				this.#out.flush((chunk) => this.#send(chunk));
+			}
+			catch (error) {
+				return this.#fail(error);
+			}
+			if (!this.#out.queued) {
 				this.#update();
 				this.#onWritable?.call(this, kQueueLimit);
 				if (!this.#socket) return;
@@ -114,21 +117,16 @@ export default class TLSSocket {
 		if (this.#inboxBytes) this.#onReadable?.call(this, this.#inboxBytes);
 		if (closed && this.#socket) this.#fail(native.closedByPeer());   // after the last bytes were offered
 	}
-	#flush() {
-		while (this.#queue.length) {
-			const chunk = this.#queue[0];
-			let wrote;
-			try {
-				wrote = tls.write(this.#session, this.#socket, chunk);
-			}
-			catch (error) {
-				return this.#fail(error);
-			}
-			if (!wrote) return;   // the same bytes again when the socket has room (mbedTLS's rule)
-			this.#queued -= wrote;
-			if (wrote < chunk.byteLength) this.#queue[0] = chunk.subarray(wrote);
-			else this.#queue.shift();
+	// What mbedTLS takes now; less when it wants the socket writable first (then the same bytes
+	// again when it is: mbedTLS's rule).
+	#send(bytes) {
+		let wrote = 0;
+		while (wrote < bytes.byteLength) {
+			const n = tls.write(this.#session, this.#socket, bytes.subarray(wrote));
+			if (!n) break;
+			wrote += n;
 		}
+		return wrote;
 	}
 	read(count) {
 		if (!this.#socket) throw new Error("closed");
@@ -157,28 +155,22 @@ export default class TLSSocket {
 	write(buffer) {
 		if (!this.#socket) throw new Error("closed");
 		if (this.#state !== OPEN) throw new Error("not connected");
-		const bytes = ArrayBuffer.isView(buffer) ? new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength) : new Uint8Array(buffer);
-		if (bytes.byteLength > kQueueLimit - this.#queued) throw new Error("write exceeds writable bytes");
-		let wrote = 0;
-		if (!this.#queued) {
+		let failure;
+		const queued = this.#out.write(buffer, (bytes) => {
 			try {
-				while (wrote < bytes.byteLength) {
-					const n = tls.write(this.#session, this.#socket, bytes.subarray(wrote));
-					if (!n) break;
-					wrote += n;
-				}
+				return this.#send(bytes);
 			}
 			catch (error) {
-				this.#fail(error);
-				throw new Error("closed");
+				failure = error;
+				return 0;
 			}
+		});
+		if (failure) {
+			this.#fail(failure);
+			throw new Error("closed");
 		}
-		if (wrote < bytes.byteLength) {
-			this.#queue.push(bytes.slice(wrote));
-			this.#queued += bytes.byteLength - wrote;
-			this.#update();
-		}
-		return kQueueLimit - this.#queued;
+		if (queued) this.#update();
+		return this.#out.room;
 	}
 	close() {
 		if (!this.#socket) return;
@@ -190,8 +182,7 @@ export default class TLSSocket {
 		finally {
 			this.#session = undefined;
 			native.close(socket);
-			this.#queue = [];
-			this.#queued = 0;
+			this.#out.clear();
 			this.#inbox = [];
 			this.#inboxBytes = 0;
 		}
