@@ -146,6 +146,9 @@ export class AudioTrack {
   #b1 = -1;
   #b2 = -1;
   #b3 = -1;
+  // The ADTS header length those bytes give (aac.ts's rule, taken once, not per frame: on XS
+  // a call costs about as much as the whole fast path's byte checks).
+  #headerLength = 7;
   // The unit handed out by every `process`, rewritten (valid until the next call, see above).
   readonly #unit: { -readonly [K in keyof AudioUnit]: AudioUnit[K] } = { payload: new Uint8Array(0), config: undefined!, ptsMs: 0, discontinuity: false };
 
@@ -171,7 +174,7 @@ export class AudioTrack {
     // Fast path: the same fixed header as the last frame (validated then), one raw data block,
     // frame_length equal to the input; anything else goes through the full parser.
     const b1 = this.#b1;
-    const headerLength = adtsHeaderLength(b1);
+    const headerLength = this.#headerLength;
     const b3 = adts[3];
     if (n > headerLength && adts[0] === 0xff && adts[1] === b1 && adts[2] === this.#b2 &&
       (b3 & 0xc0) === this.#b3 && (adts[6] & 3) === 0 &&
@@ -184,6 +187,7 @@ export class AudioTrack {
       this.#b1 = adts[1];
       this.#b2 = adts[2];
       this.#b3 = b3 & 0xc0;
+      this.#headerLength = adtsHeaderLength(adts[1]);
     }
     // --- validated: commit ---
     this.#undoConfig = this.#config;
