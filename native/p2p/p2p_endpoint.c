@@ -5,20 +5,7 @@
  */
 #include "p2p_internal.h"
 
-#include <stdlib.h>
 #include <string.h>
-
-static void *defaultAlloc(size_t bytes, void *ctx)
-{
-	(void)ctx;
-	return malloc(bytes);
-}
-
-static void defaultFree(void *p, void *ctx)
-{
-	(void)ctx;
-	free(p);
-}
 
 void *p2p_alloc(ivxs_p2p *p, size_t bytes)
 {
@@ -150,7 +137,7 @@ void ivxs_p2p_destroy(ivxs_p2p **pp)
 int ivxs_p2p_create(ivxs_p2p **out, const ivxs_p2p_config *config)
 {
 	ivxs_p2p_config c;
-	ivxs_p2p_allocator a = { defaultAlloc, defaultFree, NULL };
+	ivxs_p2p_allocator a = ivxs_default_allocator();
 	ivxs_p2p *p = NULL;
 	uint32_t i;
 	int status = IVXS_P2P_EARG;

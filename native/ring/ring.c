@@ -7,7 +7,6 @@
  */
 #include "ring.h"
 
-#include <stdlib.h>
 #include <string.h>
 
 #if defined(__STDC_NO_ATOMICS__)
@@ -213,18 +212,6 @@ size_t ivxs_ring_arena_for_gop(size_t g)
 
 /* ------------------------------------------------------------------------ */
 
-static void *default_alloc(size_t bytes, void *ctx)
-{
-	(void)ctx;
-	return malloc(bytes);
-}
-
-static void default_free(void *p, void *ctx)
-{
-	(void)ctx;
-	free(p);
-}
-
 /* A function, not an inline comparison: on 32-bit targets some of these
  * limits cannot be exceeded and -Wtype-limits would complain. */
 static int exceeds(uint64_t v, uint64_t limit)
@@ -269,11 +256,8 @@ int ivxs_ring_create(ivxs_ring **out, const ivxs_ring_config *config)
 		if (!al.alloc || !al.free)
 			return IVXS_RING_EARG;
 	}
-	else {
-		al.alloc = default_alloc;
-		al.free = default_free;
-		al.ctx = NULL;
-	}
+	else
+		al = ivxs_default_allocator();
 
 	frames = config->max_frames;
 	if (frames == 0) {
