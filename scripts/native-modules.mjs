@@ -44,8 +44,9 @@ export const commonFolder = "native/common";
 
 export const isBinding = (file) => /^mod.*\.c$/.test(basename(file));
 export const isLinuxOnly = (file) => file.endsWith("_linux.c");
+const headersIn = (folder) => readdirSync(join(root, folder)).filter((f) => f.endsWith(".h")).sort().map((f) => `${folder}/${f}`);
 
-// [{ specifier, js, folder, uses, libs, sources, ownCore, core, portable, includes, testsFolder, tests }],
+// [{ specifier, js, folder, uses, libs, sources, ownCore, core, portable, includes, headers, testsFolder, tests }],
 // in the order of native/modules.txt. Paths are relative to the repository root.
 // `uses` is transitive; `core` and `includes` cover the module and what it uses;
 // `sources`, `ownCore` and `portable` the module's own files only; `libs`
@@ -75,13 +76,15 @@ export function nativeModules(file = "native/modules.txt") {
 		const core = [...ownCore(specifier), ...uses.flatMap(ownCore)];
 		const testsFolder = `${folder}/tests`;
 		const libs = [...new Set([specifier, ...uses].flatMap((u) => bySpecifier.get(u).libs))];
+		const includes = [folder, ...uses.map((u) => dirname(bySpecifier.get(u).js)), commonFolder];
 		return {
 			specifier, js, folder, uses, libs, moddable,
 			sources: cFiles(folder),
 			ownCore: ownCore(specifier),
 			core,
 			portable: ownCore(specifier).filter((f) => !isLinuxOnly(f)),
-			includes: [folder, ...uses.map((u) => dirname(bySpecifier.get(u).js)), commonFolder],
+			includes,
+			headers: includes.flatMap(headersIn),
 			testsFolder: existsSync(join(root, testsFolder)) ? testsFolder : null,
 			tests: cFiles(testsFolder).filter((f) => f.endsWith("_test.c")),
 		};

@@ -11,10 +11,8 @@
 // in Node, clock_gettime(CLOCK_MONOTONIC) in C), so latency = receive time − capture time
 // needs no clock sync.
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
-
-const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+import { dirname, join } from "node:path";
+import { root } from "../lib.mjs";
 /** The benchmark's stream: 640x480 H.264 (the tests' harness checks use it too). */
 export const FIXTURE = "fixtures/media/h264-main-640x480.h264";
 

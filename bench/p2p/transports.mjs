@@ -25,7 +25,7 @@
 // soon as an entry named "udp" exists (run.mjs).
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { hmacSha256 } from "../../build/node/cloud/src/auth/device-keys.js";
@@ -83,8 +83,7 @@ const UDP_DRIVER = join(here("../.."), "build/p2p/udp-p2p");
 function udpBuild() {
 	const p2p = nativeModules().find((m) => m.specifier === "p2p");
 	const rooted = (path) => join(root, path);
-	const headers = p2p.includes.flatMap((folder) => readdirSync(rooted(folder)).filter((f) => f.endsWith(".h")).map((f) => rooted(`${folder}/${f}`)));
-	return { sources: [UDP_SOURCE, ...p2p.core.map(rooted)], headers, includes: p2p.includes.map((folder) => `-I${rooted(folder)}`), libs: p2p.libs };
+	return { sources: [UDP_SOURCE, ...p2p.core.map(rooted)], headers: p2p.headers.map(rooted), includes: p2p.includes.map((folder) => `-I${rooted(folder)}`), libs: p2p.libs };
 }
 
 export function compileUdpDriver() {

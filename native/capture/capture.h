@@ -372,8 +372,6 @@ void ivxs_capture_stream_close(ivxs_capture_stream *s);
 /* Position in the clip of the last video frame pushed, µs (any thread). */
 uint64_t ivxs_capture_stream_clip_us(const ivxs_capture_stream *s);
 size_t ivxs_capture_stream_footprint(const ivxs_capture_stream *s);
-/* Guess the codec from the first NAL header: H264, H265 or 0. */
-ivxs_codec ivxs_capture_codec_of(const uint8_t *bytes, size_t n);
 
 /* ------------------------------------------------------------------------ */
 /* Linux: file and V4L2 sources, the default clock, the capture thread      */

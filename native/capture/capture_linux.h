@@ -9,6 +9,23 @@
 
 #include "capture.h"
 
+#include <stdlib.h>
+#include <string.h>
+
+/* A heap copy of a config string; NULL for NULL or "" (or no memory). */
+static inline char *ivxs_capture_dup_str(const char *s)
+{
+	size_t n;
+	char *d;
+	if (!s || !s[0])
+		return NULL;
+	n = strlen(s) + 1;
+	d = malloc(n);
+	if (d)
+		memcpy(d, s, n);
+	return d;
+}
+
 #define IVXS_CAPTURE_COPY_COMMON(cc, cfg) do { \
 	(cc)->clock = (cfg)->clock ? (cfg)->clock : ivxs_capture_default_clock(); \
 	(cc)->sink = (cfg)->sink; \

@@ -49,7 +49,7 @@ static int rewind_stream(ivxs_capture_stream *s, ivxs_frame_type t)
 }
 
 /* Guess from the first NAL header after the first start code. */
-ivxs_codec ivxs_capture_codec_of(const uint8_t *b, size_t n)
+static ivxs_codec codec_of(const uint8_t *b, size_t n)
 {
 	long p = ivxs_annexb_find_start(b, n, 0);
 	if (p < 0 || (size_t)p + 5 > n)
@@ -233,7 +233,7 @@ static int probe_video(ivxs_capture_stream *s)
 			return (int)n;
 		if (n == 0)
 			return IVXS_CAPTURE_ENOSTART;
-		s->vcodec = ivxs_capture_codec_of(head, (size_t)n);
+		s->vcodec = codec_of(head, (size_t)n);
 		if (!s->vcodec)
 			return ivxs_annexb_find_start(head, (size_t)n, 0) < 0 ? IVXS_CAPTURE_ENOSTART : IVXS_CAPTURE_ECODEC;
 		if ((r = rewind_stream(s, IVXS_FRAME_VIDEO)) < 0)

@@ -26,19 +26,6 @@ typedef struct {
 	int stills_error;
 } file_source;
 
-static char *dup_str(const char *s)
-{
-	size_t n;
-	char *d;
-	if (!s || !s[0])
-		return NULL;
-	n = strlen(s) + 1;
-	d = malloc(n);
-	if (d)
-		memcpy(d, s, n);
-	return d;
-}
-
 static int ends_with_ci(const char *s, const char *suffix)
 {
 	size_t n = strlen(s), m = strlen(suffix), i;
@@ -63,8 +50,14 @@ static ivxs_codec codec_from_name(const char *path)
 	return (ivxs_codec)0;
 }
 
-static void free_stills(file_source *c);
-
+static void free_stills(file_source *c)
+{
+	free(c->stills);
+	free(c->stills_block);
+	c->stills = NULL;
+	c->stills_block = NULL;
+	c->nstills = 0;
+}
 
 static int cmp_str(const void *a, const void *b)
 {
@@ -72,7 +65,7 @@ static int cmp_str(const void *a, const void *b)
 }
 
 /* List *.jpg / *.jpeg once at start: one block for the names, one array. */
-void list_stills(file_source *c)
+static void list_stills(file_source *c)
 {
 	DIR *d;
 	struct dirent *e;
@@ -128,15 +121,6 @@ void list_stills(file_source *c)
 	qsort(c->stills, i, sizeof(char *), cmp_str);
 	c->nstills = (uint32_t)i;
 	c->stills_error = i ? 0 : IVXS_CAPTURE_ENOSTILL;
-}
-
-void free_stills(file_source *c)
-{
-	free(c->stills);
-	free(c->stills_block);
-	c->stills = NULL;
-	c->stills_block = NULL;
-	c->nstills = 0;
 }
 
 /* ---- the reader ----------------------------------------------------------- */
@@ -292,9 +276,9 @@ int ivxs_capture_create_file(ivxs_capture **out, const ivxs_capture_file_config 
 	IVXS_CAPTURE_COPY_COMMON(&cc, cfg);
 	r = ivxs_capture_stream_create(&fs->stream, &sc);
 	if (!r) {
-		fs->video_path = dup_str(cfg->video_path);
-		fs->audio_path = dup_str(cfg->audio_path);
-		fs->stills_dir = dup_str(cfg->stills_dir);
+		fs->video_path = ivxs_capture_dup_str(cfg->video_path);
+		fs->audio_path = ivxs_capture_dup_str(cfg->audio_path);
+		fs->stills_dir = ivxs_capture_dup_str(cfg->stills_dir);
 		if (!fs->video_path || (sc.has_audio && !fs->audio_path) ||
 				(cfg->stills_dir && cfg->stills_dir[0] && !fs->stills_dir))
 			r = IVXS_CAPTURE_ENOMEM;

@@ -161,8 +161,7 @@ void xs_capture_create(xsMachine *the)
 			else if (strcmp(pace, "realtime"))
 				ivxs_range_error(IVXS_EARG, "capture: pace must be \"realtime\" or \"fast\"");
 		}
-		xsmcGet(xsVar(0), xsArg(0), xsID("once"));
-		config.once = xsmcTest(xsVar(0));
+		config.once = ivxs_option_bool(the, &xsArg(0), "once", &xsVar(0), 0);
 		config.sink = ivxs_capture_ring_sink;
 		/* Last: the ring's one writer from here (a bad option above leaves it free) */
 		config.sink_ctx = ivxs_ring_retain(the, &xsVar(1), &record->ringToken);

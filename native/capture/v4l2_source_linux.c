@@ -289,7 +289,6 @@ int ivxs_capture_create_v4l2(ivxs_capture **out, const ivxs_capture_v4l2_config 
 {
 	v4l2_source *c;
 	ivxs_capture_config cc;
-	size_t n;
 	int r;
 	if (!out)
 		return IVXS_CAPTURE_EARG;
@@ -299,12 +298,10 @@ int ivxs_capture_create_v4l2(ivxs_capture **out, const ivxs_capture_v4l2_config 
 	if (cfg->buffers > V4L2_MAX_BUFFERS)
 		return IVXS_CAPTURE_EARG;
 	c = calloc(1, sizeof(*c));
-	n = strlen(cfg->device) + 1;
-	if (!c || !(c->device = malloc(n))) {
+	if (!c || !(c->device = ivxs_capture_dup_str(cfg->device))) {
 		free(c);
 		return IVXS_CAPTURE_ENOMEM;
 	}
-	memcpy(c->device, cfg->device, n);
 	c->fd = -1;
 	c->width = cfg->width;
 	c->height = cfg->height;

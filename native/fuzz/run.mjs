@@ -7,7 +7,7 @@
 // of inputs instead of a time).
 // Needs Debian's clang 14 with libFuzzer: apt-get install clang libclang-rt-14-dev.
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { nativeModules } from "../../scripts/native-modules.mjs";
@@ -16,8 +16,8 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const outRoot = join(root, "build", "fuzz");
 // What native/modules.txt says of a module (scripts/native-modules.mjs): its C core, include
 // folders and libraries; a harness's headers (for rebuilding) are those folders' .h files.
-const moduleOf = (specifier) => nativeModules().find((m) => m.specifier === specifier);
-const headersOf = (m) => m.includes.flatMap((folder) => readdirSync(join(root, folder)).filter((f) => f.endsWith(".h")).sort().map((f) => `${folder}/${f}`));
+const modules = nativeModules();
+const moduleOf = (specifier) => modules.find((m) => m.specifier === specifier);
 
 // Each harness: its sources (and the headers they depend on), flags, largest input, seeds.
 export const harnesses = {
@@ -25,7 +25,7 @@ export const harnesses = {
 		// Capture's splitters only (not its whole core): the files they need, with capture's include path.
 		sources: () => ["native/fuzz/splitters_fuzz.c", "native/annexb/annexb.c", "native/capture/au_splitter.c",
 			"native/capture/adts_splitter.c", "native/capture/capture_common.c"],
-		headers: () => headersOf(moduleOf("capture")),
+		headers: () => moduleOf("capture").headers,
 		flags: () => ["-DIVXS_CAPTURE_CORE_ONLY", ...moduleOf("capture").includes.map((i) => `-I${i}`)],
 		libs: () => [],
 		maxLen: 24000,
@@ -34,7 +34,7 @@ export const harnesses = {
 	p2p: {
 		// The whole P2P core, as the C tests and the host link it.
 		sources: () => ["native/fuzz/p2p_fuzz.c", ...moduleOf("p2p").core],
-		headers: () => headersOf(moduleOf("p2p")),
+		headers: () => moduleOf("p2p").headers,
 		flags: () => moduleOf("p2p").includes.map((i) => `-I${i}`),
 		libs: () => moduleOf("p2p").libs,
 		maxLen: 4096,
