@@ -14,12 +14,12 @@ import { pathToFileURL } from "node:url";
 import mqtt, { type MqttClient } from "mqtt";
 import { fixtureFrames, Packager, type Fragment } from "./packager.js";
 import { signingKey } from "./sign.js";
-import { Uploader, verdictOfAnswer, type Answer, type SegmentStream, type UploaderOptions } from "./uploader.js";
+import { Uploader, type Answer, type SegmentStream, type UploaderOptions } from "./uploader.js";
 import { hmacSha256 } from "../src/auth/device-keys.js";
 import { mqttPassword } from "../../modules/protocol/signing.js";
 import { parsePlan, PlanError, type Plan } from "../../modules/protocol/plan.js";
 import { presence, topicOf, willOf } from "../../modules/protocol/topics.js";
-import { Verdict } from "../../modules/protocol/verdict.js";
+import { Verdict, verdictOfAnswer } from "../../modules/protocol/verdict.js";
 
 export interface CameraOptions extends UploaderOptions {
 	/** Media seconds to play (default 10). */

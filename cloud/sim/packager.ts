@@ -90,13 +90,15 @@ export class Packager {
 	/** Adds a frame; fragments and inits come out through the callbacks. */
 	write(frame: Frame): void {
 		if (frame.kind === "video") {
-			const key = (accessUnitInfo("h264", frame.data) & AU_INFO.KEY) !== 0;
+			// Scanned once: the info word also spares the muxer its own scan.
+			const info = accessUnitInfo("h264", frame.data);
+			const key = (info & AU_INFO.KEY) !== 0;
 			// Close the fragment (and with a key frame, the segment) before this frame.
 			if (this.#haveVideo && (key || this.#framesInFragment >= this.#fragmentFrames)) {
 				this.#muxer.flush();
 				this.#framesInFragment = 0;
 			}
-			this.#muxer.writeVideo(frame.data, frame.ptsMs);
+			this.#muxer.writeVideo(frame.data, frame.ptsMs, frame.ptsMs, info);
 			this.#haveVideo = true;
 			this.#framesInFragment++;
 			return;

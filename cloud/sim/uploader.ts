@@ -37,7 +37,6 @@ export class UploadError extends Error {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** What the camera does with an answer (PROTOCOL §3.2's table, modules/protocol/verdict.ts). */
-export { verdictOfAnswer };
 // Answers after which resending the same bytes can succeed (a 404 after the init is PUT again).
 function retryable(answer: Answer): boolean {
 	const verdict = verdictOfAnswer(answer);

@@ -4,6 +4,7 @@
 // rest of the service can trust it.
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
+import { SIGNATURE_SKEW_S } from "../../modules/protocol/signing.js";
 
 export interface StorageConfig {
 	/** "disk" (default: objects under dataDir/objects) or "s3". */
@@ -72,7 +73,7 @@ export const defaults: Config = {
 	maxSegmentBytes: 32 * 1024 * 1024,
 	maxInitBytes: 64 * 1024,
 	maxSnapshotBytes: 2 * 1024 * 1024,
-	signatureSkewS: 300,
+	signatureSkewS: SIGNATURE_SKEW_S,
 	urlLifetimeS: 3600,
 	maxTotalBytes: 0,
 	deleteGraceS: 600,

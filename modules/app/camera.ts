@@ -21,11 +21,10 @@
  * waits for the next collection). Without `--seconds` it runs until killed.
  */
 import type { Capture } from "capture";
-import { Digest, TLSSocket, argv, collectGarbage, exit, hmacSha256, memory, monotonic, now, readFile } from "ivxs/platform";
+import { Digest, TLSSocket, argv, collectGarbage, exit, hmacSha256, memory, monotonic, now } from "ivxs/platform";
 import Timer from "timer";
 import * as annexb from "annexb";
 import { useNativeAnnexB } from "../media/index.js";
-import { utf8Decode } from "../net/bytes.js";
 import type { SocketConstructor } from "../net/connection.js";
 import { HttpClient } from "../net/http-client.js";
 import { DeviceSigner } from "../net/signing.js";
@@ -33,7 +32,7 @@ import { CloudControl, CloudStorage, type Plan } from "../cs/index.js";
 import { SnapshotScheduler, uploadSnapshot } from "../snapshot/index.js";
 import { openChannel } from "./channel.js";
 import { DeviceFileError, parseDeviceFile, type DeviceConfig, type Endpoint } from "./device-file.js";
-import { provision, readDeviceFile } from "./provisioning.js";
+import { provision, readDeviceFile, readText } from "./provisioning.js";
 
 interface Options { device: string; provision: string; seconds: number; eventEvery: number; eventAt: number[]; summary: boolean; memoryProbe: number }
 
@@ -58,8 +57,6 @@ function parseArguments(args: string[]): Options {
 	return options;
 }
 
-const readText = (path: string) => utf8Decode(new Uint8Array(readFile(path)));
-
 /** Socket options for an endpoint: TLS with the CA, or (http/mqtt only) plain TCP. */
 function transport(endpoint: Endpoint, ca: string | undefined): { address: string; port: number; socket?: SocketConstructor; socketOptions?: Record<string, unknown> } {
 	const { address, port } = endpoint;
@@ -67,7 +64,8 @@ function transport(endpoint: Endpoint, ca: string | undefined): { address: strin
 	return { address, port, socket: TLSSocket as SocketConstructor, socketOptions: { host: endpoint.host, secure: { ca } } };
 }
 
-function loadConfig(path: string): DeviceConfig {
+/** The device file's text and what it says (checked: a bad file throws a DeviceFileError). */
+function loadConfig(path: string): { text: string; config: DeviceConfig } {
 	let text: string;
 	try {
 		text = readDeviceFile(path);
@@ -75,16 +73,17 @@ function loadConfig(path: string): DeviceConfig {
 	catch (error) {
 		throw new DeviceFileError(`cannot read ${path || "the provisioned one"} (${(error as Error).message})`);
 	}
-	return parseDeviceFile(text, readText);
+	return { text, config: parseDeviceFile(text, readText) };
 }
 
 export default function main(): void {
 	let options: Options, config: DeviceConfig;
 	try {
 		options = parseArguments(argv());
-		config = loadConfig(options.provision || options.device);
+		const loaded = loadConfig(options.provision || options.device);
+		config = loaded.config;
 		if (options.provision) {
-			provision(readDeviceFile(options.provision));   // checked above: a bad file is never stored
+			provision(loaded.text);   // the text checked above: a bad file is never stored
 			trace(`camera ${config.id}: device file ${options.provision} provisioned: runs without --device now use it\n`);
 			exit(0);
 			return;

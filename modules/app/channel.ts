@@ -9,7 +9,7 @@ import { probeVideo, type VideoProbe } from "../media/index.js";
 import type { ChannelConfig } from "./device-file.js";
 
 /** Frames per second when neither the channel nor the clip's SPS says. */
-export const DEFAULT_FPS = 25;
+const DEFAULT_FPS = 25;
 
 export interface ChannelCapture {
 	ring: Ring;

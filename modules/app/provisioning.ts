@@ -11,8 +11,11 @@ import { utf8Decode, utf8Encode } from "../net/bytes.js";
 // a device file with its CA may be longer.
 const DOMAIN = "ivxs", KEY = "device";
 
+/** A file's text (UTF-8). */
+export const readText = (path: string): string => utf8Decode(new Uint8Array(readFile(path)));
+
 export function readDeviceFile(path?: string): string {
-	if (path) return utf8Decode(new Uint8Array(readFile(path)));
+	if (path) return readText(path);
 	const stored = Preference.get(DOMAIN, KEY);
 	if (!(stored instanceof ArrayBuffer)) throw new Error("none given (--device FILE) and none provisioned");
 	return utf8Decode(new Uint8Array(stored));

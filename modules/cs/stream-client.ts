@@ -7,12 +7,6 @@
 import type { Chunks } from "../net/bytes.js";
 import type { HttpClient, HttpResponse } from "../net/http-client.js";
 import type { DeviceSigner, SignedStream } from "../net/signing.js";
-import { type Verdict, verdictOfAnswer } from "../protocol/verdict.js";
-
-export { Verdict } from "../protocol/verdict.js";
-
-/** What the camera does with an answer (PROTOCOL §3.2's table, modules/protocol/verdict.ts). */
-export const verdictOf = (response: HttpResponse): Verdict => verdictOfAnswer(response);
 
 /** The cloud's reason for a refusal, for logs and errors. */
 export function describe(response: HttpResponse): string {

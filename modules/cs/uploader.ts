@@ -17,7 +17,8 @@ import { AbortedError } from "../net/errors.js";
 import type { HttpResponse } from "../net/http-client.js";
 import type { SignedStream } from "../net/signing.js";
 import type { SegmentMux } from "./segment-mux.js";
-import { StreamClient, Verdict, describe, verdictOf } from "./stream-client.js";
+import { Verdict, verdictOfAnswer } from "../protocol/verdict.js";
+import { StreamClient, describe } from "./stream-client.js";
 
 export interface Stream {
 	id: string;
@@ -146,7 +147,7 @@ export class Uploader {
 		const stream = this.#stream!;   // send() may have begun a new stream (an audio track appeared)
 		if (!upload) return undefined;
 		const response = await this.#o.client.answer(upload);
-		const verdict = verdictOf(response);
+		const verdict = verdictOfAnswer(response);
 		if (verdict === Verdict.ReInit) {
 			stream.initStored = false;
 			return again(false, `the cloud has no init for stream ${stream.id} (404): sending it again`);
@@ -190,7 +191,7 @@ export class Uploader {
 
 	async #putInit(stream: Stream): Promise<Again | undefined> {
 		const response = await this.#o.client.putInit(stream.id, stream.init!, stream.epoch);
-		const verdict = verdictOf(response);
+		const verdict = verdictOfAnswer(response);
 		if (verdict === Verdict.Stored) {
 			stream.initStored = true;
 			return undefined;

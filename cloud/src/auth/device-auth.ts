@@ -10,11 +10,11 @@ import type { CloudContext } from "../context.js";
 import { HttpError } from "../http/router.js";
 import { defineSchema, statement, type Db } from "../meta/db.js";
 import { findDevice, type Device } from "../devices/registry.js";
-import { deviceSigningKey, hmacHex } from "./device-keys.js";
-import { CLOUD_TIME, CONTENT_SHA256, isBodyHash, parseAuthorization, SCHEME, STREAMING, stringToSign, TRAILER_SIGNATURE, trailerToSign } from "../../../modules/protocol/signing.js";
+import { deviceSigningKey, hmacHex, hmacSha256 } from "./device-keys.js";
+import { CLOUD_TIME, CONTENT_SHA256, isBodyHash, parseAuthorization, SCHEME, STREAMING, stringToSign, TRAILER_SIGNATURE, trailerSignature as trailerSignatureOf } from "../../../modules/protocol/signing.js";
 import { SHA256_HEX } from "../../../modules/protocol/ids.js";
 
-export { SCHEME, STREAMING, stringToSign };
+export { stringToSign };
 
 defineSchema("device_nonces", `
 CREATE TABLE IF NOT EXISTS device_nonces (
@@ -91,7 +91,7 @@ export function authenticateDevice(ctx: CloudContext, req: IncomingMessage, url:
 			if (typeof trailerHash !== "string" || !SHA256_HEX.test(trailerHash) || typeof trailerSignature !== "string" || !SHA256_HEX.test(trailerSignature))
 				refuse(ctx, "trailer", "streamed body without valid trailers X-Ivxs-Content-Sha256 and X-Ivxs-Trailer-Signature");
 			if (!sameHex(hashHex, trailerHash)) refuse(ctx, "body-hash", "streamed body does not match its X-Ivxs-Content-Sha256 trailer");
-			if (!sameHex(hmacHex(key, trailerToSign(signature, trailerHash)), trailerSignature)) refuse(ctx, "trailer", "X-Ivxs-Trailer-Signature does not match");
+			if (!sameHex(trailerSignatureOf(hmacSha256, key, signature, trailerHash), trailerSignature)) refuse(ctx, "trailer", "X-Ivxs-Trailer-Signature does not match");
 		},
 	};
 }

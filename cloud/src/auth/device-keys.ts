@@ -2,7 +2,7 @@
 // and the node:crypto HMAC the protocol package is given in Node (the cloud, the
 // simulator, the tests). The secret itself never goes on the wire.
 import { createHmac } from "node:crypto";
-import { type Bytes, type HmacSha256, signingKey, ticketKey } from "../../../modules/protocol/keys.js";
+import { type Bytes, type HmacSha256, signingKey } from "../../../modules/protocol/keys.js";
 
 const binary = (data: Bytes) => (data instanceof ArrayBuffer ? new Uint8Array(data) : data);
 
@@ -15,4 +15,3 @@ export const hmacSha256: HmacSha256 = (key, data) => {
 export const hmacHex = (key: Bytes, data: Bytes | readonly Bytes[]): string => Buffer.from(hmacSha256(key, data) as Uint8Array).toString("hex");
 
 export const deviceSigningKey = (secret: string): Buffer => Buffer.from(signingKey(hmacSha256, secret));
-export const p2pTicketKey = (secret: string): Buffer => Buffer.from(ticketKey(hmacSha256, secret));

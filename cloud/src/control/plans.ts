@@ -6,7 +6,7 @@ import { defineSchema, type Db } from "../meta/db.js";
 import { HttpError } from "../http/router.js";
 import { findDevice } from "../devices/registry.js";
 import { topicOf } from "./topics.js";
-import { applyPlan, defaultPlan as protocolDefault, PlanError, type Plan } from "../../../modules/protocol/plan.js";
+import { applyPlan, defaultPlan, PlanError, type Plan } from "../../../modules/protocol/plan.js";
 
 defineSchema("plans", `
 CREATE TABLE IF NOT EXISTS plans (
@@ -16,10 +16,8 @@ CREATE TABLE IF NOT EXISTS plans (
 	updated INTEGER NOT NULL
 );`);
 
-export type { Plan, PlanMode as Mode } from "../../../modules/protocol/plan.js";
-
 /** A new device's plan: all its channels (the schema and defaults are the protocol's). */
-export const defaultPlan = (channels: number): Omit<Plan, "rev"> => protocolDefault(channels);
+export { defaultPlan };
 
 /**
  * A plan from `current` with `change` applied (a partial plan: the keys it
