@@ -35,7 +35,7 @@ export async function startCloud(config: Config, log: Logger = pino({ level: con
 	const store = await openObjectStore(config);
 	stopTasks.push(() => store.close());
 	// Every route's access rule is checked before its handler (access.ts).
-	const router = new Router<CloudCallers>((req, url, params, access) => checkAccess(ctx, req, url, params, access));
+	const router = new Router<CloudCallers>((req, url, params, access) => checkAccess(ctx, req, url, params, access), { allowedOrigins: config.allowedOrigins });
 	// Every blocked live playlist listens: no cap on listeners.
 	const segmentEvents = new EventEmitter<SegmentEventMap>().setMaxListeners(0);
 	const ctx: CloudContext = {

@@ -7,7 +7,7 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { createServer, connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { cloudFor, deviceIn } from "./_cloud.mjs";
+import { cloudFor, deviceIn, json } from "./_cloud.mjs";
 import { connectDevice, eventually } from "./_mqtt.mjs";
 import { addToken } from "../../build/node/cloud/src/users/store.js";
 import { mqttPassword } from "../../build/node/cloud/src/control/auth.js";
@@ -73,7 +73,8 @@ async function twoInstances(t) {
 
 const admin = (cloud) => {
 	const token = addToken(cloud.ctx.db, "admin");
-	return (path, { body, ...init } = {}) => fetch(`${cloud.url}${path}`, { ...init, headers: { authorization: `Bearer ${token}` }, body: body === undefined ? undefined : JSON.stringify(body) });
+	const headers = { authorization: `Bearer ${token}` };
+	return (path, { body, ...init } = {}) => fetch(`${cloud.url}${path}`, body === undefined ? { ...init, headers } : json(body, { ...init, headers }));
 };
 
 test("with mosquitto as the broker: a plan published by the cloud reaches the device, the device's events and presence reach the cloud", async (t) => {

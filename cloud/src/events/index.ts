@@ -68,7 +68,7 @@ export async function install(ctx: CloudContext): Promise<void> {
 		stored: "Camera events stored", refused: "Camera event messages refused (malformed, unknown device, out of range)",
 	}, (topic, payload) => recordEvent(ctx, topic, payload));
 
-	ctx.router.add("GET", "/v1/devices/:device/events", { auth: "user", device: "device" }, async (_req, res, _params, url, { viewer, device }) => {
+	ctx.router.add("GET", "/v1/devices/:device/events", { auth: "user", device: "device", signedUrl: true }, async (_req, res, _params, url, { viewer, device }) => {
 		const { start, end, channel, limit } = deviceListParams(url, device);
 		const rows = ctx.db.prepare(`SELECT channel, id, time_ms, bits FROM events WHERE device = ? AND time_ms >= ? AND time_ms < ?
 			${channel === undefined ? "" : "AND channel = ?"} ORDER BY time_ms, id LIMIT ?`)
