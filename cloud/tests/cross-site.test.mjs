@@ -50,6 +50,12 @@ test("a state-changing request from another origin is refused (403), JSON or not
 		t.regex((await response.json()).error, /cross-site request refused/);
 	}
 	t.is(findUser(cloud.ctx.db, "mallory"), undefined);
+	// State changes without a body are covered by the origin alone: a token made, a device removed.
+	deviceIn(cloud, "cam1");
+	t.is((await fetch(`${cloud.url}/v1/tokens`, { method: "POST", headers: { cookie, origin: sibling } })).status, 403);
+	t.is((await fetch(`${cloud.url}/v1/devices/cam1`, { method: "DELETE", headers: { cookie, origin: sibling, "sec-fetch-site": "same-site" } })).status, 403);
+	t.is(cloud.ctx.db.prepare("SELECT COUNT(*) AS n FROM tokens").get().n, 0);
+	t.is(cloud.ctx.db.prepare("SELECT COUNT(*) AS n FROM devices").get().n, 1);
 	// Sign-out and sign-in from another origin are refused too (no forced sign-in into another account).
 	t.is((await fetch(`${cloud.url}/v1/session`, { method: "DELETE", headers: { cookie, origin: sibling } })).status, 403);
 	t.is((await fetch(`${cloud.url}/v1/session`, { method: "POST", headers: { origin: sibling, "content-type": "application/json" }, body: JSON.stringify({ user: "admin", password: adminPassword }) })).status, 403);
