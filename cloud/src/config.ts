@@ -25,7 +25,7 @@ export interface Config {
 	port: number;
 	/** The address viewers and cameras use to reach the service (for links it hands out). */
 	publicUrl?: string;
-	/** Browser origins besides the service's own (its Host) that may send state-changing requests, e.g. a console served elsewhere. */
+	/** Browser origins besides the service's own (its Host, and publicUrl's) that may send state-changing requests, e.g. a console served elsewhere. */
 	allowedOrigins: string[];
 	/** TLS on the listener when both are given (PEM file paths). */
 	tlsCert?: string;
@@ -152,6 +152,8 @@ function check(config: Config): Config {
 	config.metadataFile = config.metadataFile ? resolve(config.metadataFile) : resolve(config.dataDir, "metadata.sqlite");
 	if (!/\{start\}/.test(config.fileName) || !/\{end\}/.test(config.fileName) || /[/\\]/.test(config.fileName))
 		throw new ConfigError("fileName must contain {start} and {end} and no path separator");
+	if (config.publicUrl !== undefined && !isOrigin(originOf(config.publicUrl)))
+		throw new ConfigError(`publicUrl must be an http(s) URL, not ${JSON.stringify(config.publicUrl)}`);
 	if (!Array.isArray(config.allowedOrigins) || !config.allowedOrigins.every(isOrigin))
 		throw new ConfigError("allowedOrigins must be a list of origins (scheme://host[:port], no path), e.g. https://console.example.com");
 	if ((config.tlsCert === undefined) !== (config.tlsKey === undefined)) throw new ConfigError("tlsCert and tlsKey go together");
@@ -162,6 +164,18 @@ function check(config: Config): Config {
 	if (storage.kind === "s3" && (!storage.bucket || !storage.endpoint))
 		throw new ConfigError("storage s3 needs endpoint and bucket (IVXS_CLOUD_S3_ENDPOINT, IVXS_CLOUD_S3_BUCKET)");
 	return config;
+}
+
+/** The browser origins that may send state-changing requests besides the Host's: allowedOrigins and publicUrl's (a proxy may rewrite Host). */
+export const trustedOrigins = (config: Config): string[] => [...config.allowedOrigins, ...(config.publicUrl ? [new URL(config.publicUrl).origin] : [])];
+
+function originOf(url: unknown): string | undefined {
+	try {
+		return new URL(String(url)).origin;
+	}
+	catch {
+		return undefined;
+	}
 }
 
 function isOrigin(value: unknown): boolean {

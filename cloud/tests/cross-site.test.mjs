@@ -75,7 +75,15 @@ test("an origin in allowedOrigins may send state-changing requests; others still
 	t.is((await post(sibling, "same-site", "mallory")).status, 403);
 });
 
-test("allowedOrigins must be origins", async (t) => {
+test("behind a proxy that rewrites Host, the origin of publicUrl is the service's own", async (t) => {
+	const { cloud, cookie } = await signedIn(t, { publicUrl: "https://cams.example.com/" });
+	const post = (origin, name) => fetch(`${cloud.url}/v1/users`, { method: "POST", headers: { cookie, "content-type": "application/json", origin, "sec-fetch-site": "same-origin" }, body: newAdmin(name) });
+	t.is((await post("https://cams.example.com", "ann")).status, 201);
+	t.is((await post("https://evil.example.com", "mallory")).status, 403);
+});
+
+test("allowedOrigins must be origins; publicUrl an http(s) URL", async (t) => {
+	await t.throwsAsync(cloudFor(t, { publicUrl: "cams.example.com" }), { message: /publicUrl must be an http\(s\) URL/ });
 	for (const bad of [["https://console.example.com/"], ["console.example.com"], ["ftp://x.example"], "https://a.example"])
 		await t.throwsAsync(cloudFor(t, { allowedOrigins: bad }), { message: /allowedOrigins must be a list of origins/ }, JSON.stringify(bad));
 });
