@@ -1,7 +1,8 @@
 // The routes' access rules (http/router.ts, `Access`) checked for this
 // service: users by users/access.ts (a signed URL where the rule accepts one,
-// an API token or the session cookie; then admin, then the grant of the device the rule names), devices by
-// auth/device-auth.ts (the request's signature, PROTOCOL.md §2).
+// an API token or the session cookie; then admin, then the grant of the device
+// the rule names), devices by auth/device-auth.ts (the request's signature,
+// PROTOCOL.md §2).
 import type { IncomingMessage } from "node:http";
 import type { CloudContext } from "./context.js";
 import type { Access, Params } from "./http/router.js";

@@ -21,7 +21,8 @@ const read = 1, write = 2, subscribe = 4;
 
 async function params(req: IncomingMessage): Promise<Record<string, string>> {
 	const form = /application\/x-www-form-urlencoded/.test(req.headers["content-type"] ?? "");
-	// Not readJson: the plugin's JSON is taken as sent, typed or not (the broker asks here, never a browser with a cookie).
+	// Not readJson: the plugin's JSON is taken as sent, typed or not (the broker
+	// asks here, never a browser with a cookie).
 	const body = await readBody(req, 8192);
 	const raw = form ? Object.fromEntries(new URLSearchParams(body.toString("utf8"))) : parseJsonObject(body);
 	const out: Record<string, string> = {};

@@ -46,9 +46,13 @@ export function purgeDevice(db: Db, config: Config, id: string, now = Date.now()
  * upload in flight wrote after the removal): the new device starts empty.
  */
 export function addFreshDevice(db: Db, config: Config, options: Parameters<typeof addDevice>[1], now = Date.now()): Device {
+	const { id } = options;
 	return db.transaction(() => {
-		if (typeof options.id === "string" && findDevice(db, options.id)) throw new DeviceError(`device ${options.id} already exists`);
-		if (typeof options.id === "string") purgeDevice(db, config, options.id, now);
+		// An id addDevice refuses purges nothing: the transaction rolls back with its error.
+		if (typeof id === "string") {
+			if (findDevice(db, id)) throw new DeviceError(`device ${id} already exists`);
+			purgeDevice(db, config, id, now);
+		}
 		return addDevice(db, options);
 	}).immediate();
 }

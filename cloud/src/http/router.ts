@@ -4,8 +4,9 @@
 // decoded params, the URL and who the rule let in. A state-changing request
 // from a browser page of another origin is refused first (origin.ts). Bodies
 // are read by the handler (ingest streams them; JSON goes through `readJson`,
-// with a size limit and its content type). Any HttpError becomes a 4xx/5xx with a JSON `{ error }` body;
-// anything else is logged and answered 500 without details.
+// with a size limit and its content type). Any HttpError becomes a 4xx/5xx
+// with a JSON `{ error }` body; anything else is logged and answered 500
+// without details.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Logger } from "pino";
 import { checkOrigin } from "./origin.js";

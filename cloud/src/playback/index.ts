@@ -15,8 +15,8 @@ import { sendClip } from "./clip.js";
 import { sendLive, sendPlaylist, vodPlaylist } from "./hls.js";
 
 // What /v1/sign signs: a plain path — ids need no percent-encoding, so none is
-// taken (no %2e%2e or %2f that a URL parser would resolve past this check) and no
-// dot segment (no segment starts with a dot) — and a query without a fragment or white space.
+// taken (no %2e%2e or %2f that a URL parser would resolve past this check), and
+// no segment starts with a dot — and a query without a fragment or white space.
 const plainPath = /^(\/[A-Za-z0-9_~-][A-Za-z0-9._~-]*)+$/;
 const notSignable = "path must be a viewer path that signed URLs open (GET of /v1/recordings, /v1/hls, /v1/media, /v1/snapshots or /v1/devices/<id>/events), plain: no percent-encoding, no . or .. segments";
 

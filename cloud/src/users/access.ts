@@ -1,8 +1,8 @@
 // Who is asking, and may they see this device. Every viewer-facing endpoint
 // starts with `viewerOf` (a signed playback URL where the route accepts one,
-// an API token, or a session cookie from the console) and, for a device's data, `requireDeviceAccess`,
-// which checks the grants at request time (so a revoked grant also closes the
-// signed URLs handed out before).
+// an API token, or a session cookie from the console) and, for a device's
+// data, `requireDeviceAccess`, which checks the grants at request time (so a
+// revoked grant also closes the signed URLs handed out before).
 import type { IncomingMessage } from "node:http";
 import type { CloudContext } from "../context.js";
 import { HttpError } from "../http/router.js";
