@@ -199,12 +199,12 @@ export async function benchCs({ root, log = () => {}, seconds = 20, eventSeconds
 	const onSegment = (row) => committed.set(`${row.device}/${row.stream}/${row.seq}`, Date.now());
 	cloud.ctx.segmentEvents.on("segment", onSegment);
 	const cookie = await (async () => {
-		const res = await fetch(`${cloud.url}/v1/session`, { method: "POST", body: JSON.stringify({ user: "admin", password: adminPassword }) });
+		const res = await fetch(`${cloud.url}/v1/session`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ user: "admin", password: adminPassword }) });
 		if (!res.ok) throw new Error(`admin sign-in: ${res.status}`);
 		return res.headers.get("set-cookie").split(";")[0];
 	})();
 	const api = async (path, init = {}) => {
-		const res = await fetch(`${cloud.url}${path}`, { ...init, headers: { cookie }, body: init.body === undefined ? undefined : JSON.stringify(init.body) });
+		const res = await fetch(`${cloud.url}${path}`, { ...init, headers: { cookie, "content-type": "application/json" }, body: init.body === undefined ? undefined : JSON.stringify(init.body) });
 		const json = await res.json();
 		if (!res.ok) throw new Error(`${init.method ?? "GET"} ${path}: ${res.status} ${JSON.stringify(json)}`);
 		return json;

@@ -25,6 +25,8 @@ export interface Config {
 	port: number;
 	/** The address viewers and cameras use to reach the service (for links it hands out). */
 	publicUrl?: string;
+	/** Browser origins besides the service's own (its Host, and publicUrl's) that may send state-changing requests, e.g. a console served elsewhere. */
+	allowedOrigins: string[];
 	/** TLS on the listener when both are given (PEM file paths). */
 	tlsCert?: string;
 	tlsKey?: string;
@@ -66,6 +68,7 @@ export const defaults: Config = {
 	port: 8080,
 	dataDir: "cloud-data",
 	metadataFile: "",
+	allowedOrigins: [],
 	storage: { kind: "disk" },
 	mqtt: "embedded",
 	fileMinutes: 90,
@@ -107,6 +110,8 @@ export function loadConfig(overrides: Partial<Config> = {}, env: NodeJS.ProcessE
 		const value = env[`IVXS_CLOUD_${name}`];
 		if (value !== undefined && value !== "") fromEnv[key] = typeof defaults[key] === "number" ? Number(value) : value;
 	}
+	// A list: comma-separated.
+	if (env.IVXS_CLOUD_ALLOWED_ORIGINS) fromEnv.allowedOrigins = env.IVXS_CLOUD_ALLOWED_ORIGINS.split(",").map((origin) => origin.trim()).filter(Boolean);
 	const s3: Partial<StorageConfig> = {};
 	if (env.IVXS_CLOUD_S3_ENDPOINT || env.IVXS_CLOUD_S3_BUCKET) {
 		s3.kind = "s3";
@@ -147,6 +152,10 @@ function check(config: Config): Config {
 	config.metadataFile = config.metadataFile ? resolve(config.metadataFile) : resolve(config.dataDir, "metadata.sqlite");
 	if (!/\{start\}/.test(config.fileName) || !/\{end\}/.test(config.fileName) || /[/\\]/.test(config.fileName))
 		throw new ConfigError("fileName must contain {start} and {end} and no path separator");
+	if (config.publicUrl !== undefined && !isOrigin(originOf(config.publicUrl)))
+		throw new ConfigError(`publicUrl must be an http(s) URL, not ${JSON.stringify(config.publicUrl)}`);
+	if (!Array.isArray(config.allowedOrigins) || !config.allowedOrigins.every(isOrigin))
+		throw new ConfigError("allowedOrigins must be a list of origins (scheme://host[:port], no path), e.g. https://console.example.com");
 	if ((config.tlsCert === undefined) !== (config.tlsKey === undefined)) throw new ConfigError("tlsCert and tlsKey go together");
 	if (config.mqtt !== "embedded" && !/^(mqtts?|wss?|tcp):\/\//.test(config.mqtt))
 		throw new ConfigError(`mqtt must be "embedded" or a broker URL (mqtt://host:port), not ${JSON.stringify(config.mqtt)}`);
@@ -155,4 +164,25 @@ function check(config: Config): Config {
 	if (storage.kind === "s3" && (!storage.bucket || !storage.endpoint))
 		throw new ConfigError("storage s3 needs endpoint and bucket (IVXS_CLOUD_S3_ENDPOINT, IVXS_CLOUD_S3_BUCKET)");
 	return config;
+}
+
+/** The browser origins that may send state-changing requests besides the Host's: allowedOrigins and publicUrl's (a proxy may rewrite Host). */
+export const trustedOrigins = (config: Config): string[] => [...config.allowedOrigins, ...(config.publicUrl ? [new URL(config.publicUrl).origin] : [])];
+
+function originOf(url: unknown): string | undefined {
+	try {
+		return new URL(String(url)).origin;
+	}
+	catch {
+		return undefined;
+	}
+}
+
+function isOrigin(value: unknown): boolean {
+	try {
+		return typeof value === "string" && /^https?:$/.test(new URL(value).protocol) && new URL(value).origin === value;
+	}
+	catch {
+		return false;
+	}
 }

@@ -10,7 +10,7 @@ import { randomBytes } from "node:crypto";
 import { EventEmitter } from "node:events";
 import { readFileSync } from "node:fs";
 import { pino, type Logger } from "pino";
-import type { Config } from "./config.js";
+import { trustedOrigins, type Config } from "./config.js";
 import type { CloudCallers, CloudContext, SegmentEventMap } from "./context.js";
 import { openDatabase } from "./meta/db.js";
 import { Router } from "./http/router.js";
@@ -35,7 +35,7 @@ export async function startCloud(config: Config, log: Logger = pino({ level: con
 	const store = await openObjectStore(config);
 	stopTasks.push(() => store.close());
 	// Every route's access rule is checked before its handler (access.ts).
-	const router = new Router<CloudCallers>((req, url, params, access) => checkAccess(ctx, req, url, params, access));
+	const router = new Router<CloudCallers>((req, url, params, access) => checkAccess(ctx, req, url, params, access), { allowedOrigins: trustedOrigins(config) });
 	// Every blocked live playlist listens: no cap on listeners.
 	const segmentEvents = new EventEmitter<SegmentEventMap>().setMaxListeners(0);
 	const ctx: CloudContext = {

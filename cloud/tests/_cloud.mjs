@@ -25,14 +25,17 @@ export function deviceIn(cloud, id = `cam-${Math.random().toString(36).slice(2, 
 	return addDevice(cloud.ctx.db, { id, ...options });
 }
 
+/** fetch's init for a JSON body (as the console sends it: the service refuses JSON of another type). */
+export const json = (body, init = {}) => ({ ...init, headers: { ...init.headers, "content-type": "application/json" }, body: JSON.stringify(body) });
+
 /**
  * Signs `user` in through POST /v1/session: { status, cookie, call } where `call(path, { body, … })`
  * is fetch with the session's cookie and `body` sent as JSON (status ≠ 200: no cookie, no call).
  */
 export async function session(cloud, user, password) {
-	const res = await fetch(`${cloud.url}/v1/session`, { method: "POST", body: JSON.stringify({ user, password }) });
+	const res = await fetch(`${cloud.url}/v1/session`, json({ user, password }, { method: "POST" }));
 	if (res.status !== 200) return { status: res.status };
 	const cookie = res.headers.get("set-cookie").split(";")[0];
-	const call = (path, { body, ...init } = {}) => fetch(`${cloud.url}${path}`, { ...init, headers: { cookie }, body: body === undefined ? undefined : JSON.stringify(body) });
+	const call = (path, { body, ...init } = {}) => fetch(`${cloud.url}${path}`, body === undefined ? { ...init, headers: { cookie } } : json(body, { ...init, headers: { cookie } }));
 	return { status: 200, cookie, call };
 }

@@ -114,3 +114,15 @@ export function probe(file) {
 		"-count_packets", "-of", "json", file], { encoding: "utf8" }));
 	return out;
 }
+
+/** A JPEG picture from ffmpeg's test source, `seed` seconds in. */
+export function jpeg(size = "320x240", seed = 0) {
+	const dir = mkdtempSync(join(tmpdir(), "ivxs-jpeg-"));
+	try {
+		execFileSync("ffmpeg", ["-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i", `testsrc2=size=${size}:rate=1`, "-ss", String(seed), "-frames:v", "1", join(dir, "s.jpg")]);
+		return readFileSync(join(dir, "s.jpg"));
+	}
+	finally {
+		rmSync(dir, { recursive: true, force: true });
+	}
+}

@@ -96,7 +96,8 @@ test("hostile or malformed gap messages are refused, counted and not stored", as
 	await eventually(() => rows(cloud).length === 1);
 	t.is(rows(cloud)[0].reason, "ok");
 	const metrics = await (await fetch(`${cloud.url}/metrics`)).text();
-	t.regex(metrics, new RegExp(`^ivxs_gaps_refused_total ${hostile.length}$`, "m"));
+	// All but the empty one: on MQTT that clears a retained message (as the cloud does for a removed device); not a gap, not counted.
+	t.regex(metrics, new RegExp(`^ivxs_gaps_refused_total ${hostile.length - 1}$`, "m"));
 	t.regex(metrics, /^ivxs_gaps_total 1$/m);
 	// And each is refused for the reason it should be.
 	for (const [name, payload, reason] of hostile) {

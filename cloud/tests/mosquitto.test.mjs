@@ -7,7 +7,7 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { createServer, connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { cloudFor, deviceIn } from "./_cloud.mjs";
+import { cloudFor, deviceIn, json } from "./_cloud.mjs";
 import { connectDevice, eventually } from "./_mqtt.mjs";
 import { addToken } from "../../build/node/cloud/src/users/store.js";
 import { mqttPassword } from "../../build/node/cloud/src/control/auth.js";
@@ -73,7 +73,8 @@ async function twoInstances(t) {
 
 const admin = (cloud) => {
 	const token = addToken(cloud.ctx.db, "admin");
-	return (path, { body, ...init } = {}) => fetch(`${cloud.url}${path}`, { ...init, headers: { authorization: `Bearer ${token}` }, body: body === undefined ? undefined : JSON.stringify(body) });
+	const headers = { authorization: `Bearer ${token}` };
+	return (path, { body, ...init } = {}) => fetch(`${cloud.url}${path}`, body === undefined ? { ...init, headers } : json(body, { ...init, headers }));
 };
 
 test("with mosquitto as the broker: a plan published by the cloud reaches the device, the device's events and presence reach the cloud", async (t) => {
@@ -103,6 +104,33 @@ test("with mosquitto as the broker: a plan published by the cloud reaches the de
 	// The last will, through mosquitto.
 	camera.stream.destroy();
 	await eventually(async () => (await (await api("/v1/devices/cam-m")).json()).online === false);
+});
+
+test("with mosquitto: removing a device clears every retained message on its topics, so a device added again under its id hears nothing of the old one", async (t) => {
+	const broker = await startMosquitto(t);
+	const cloud = await cloudFor(t, { mqtt: broker, adminPassword: "admin-secret-1" });
+	const api = admin(cloud);
+	const device = await (await api("/v1/devices", { method: "POST", body: { id: "cam-r" } })).json();
+	const camera = await connectDevice(broker, device);
+	await camera.online();
+	await camera.publishAsync("ivxs/cam-r/status", JSON.stringify({ firmware: "1.0" }), { qos: 1, retain: true });
+	// A device may set the retain flag where the protocol does not (the broker keeps it all the same).
+	await camera.publishAsync("ivxs/cam-r/event", JSON.stringify({ id: "ev-r", channel: 0, time: Date.now(), bits: 1 }), { qos: 1, retain: true });
+	await camera.endAsync(); // a clean DISCONNECT: no will
+	// What a new subscriber is handed (mosquitto runs anonymous in the tests: anyone may look).
+	const retained = async () => {
+		const observer = await connectDevice(broker, { id: "observer", secret: "o".repeat(32) });
+		await observer.subscribeAsync("ivxs/cam-r/#", { qos: 1 });
+		await new Promise((resolve) => setTimeout(resolve, 300));
+		await observer.endAsync();
+		return observer.messages.map((m) => m.topic).sort();
+	};
+	t.deepEqual(await retained(), ["ivxs/cam-r/event", "ivxs/cam-r/plan", "ivxs/cam-r/presence", "ivxs/cam-r/status"]);
+	t.is((await api("/v1/devices/cam-r", { method: "DELETE" })).status, 204);
+	t.deepEqual(await retained(), []);
+	// Added again: only its own new plan is retained.
+	await api("/v1/devices", { method: "POST", body: { id: "cam-r" } });
+	t.deepEqual(await retained(), ["ivxs/cam-r/plan"]);
 });
 
 test("two cloud instances sharing metadata, data folder and broker: a viewer on B sees the presence and plan of a camera set up through A", async (t) => {

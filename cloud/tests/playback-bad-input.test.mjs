@@ -1,10 +1,10 @@
 // Every viewer endpoint answers bad input with a 4xx and a message that says
 // what was wrong: times, ranges, devices, channels, credentials, path tricks.
 import test from "ava";
-import { cloudFor, deviceIn } from "./_cloud.mjs";
+import { cloudFor, deviceIn, json } from "./_cloud.mjs";
 import { Camera } from "./_media.mjs";
 import { signUrl } from "../../build/node/cloud/src/auth/signed-url.js";
-import { addUser, grantDevice } from "../../build/node/cloud/src/users/store.js";
+import { addToken, addUser, grantDevice } from "../../build/node/cloud/src/users/store.js";
 
 const admin = { user: "admin", admin: true };
 const day = 86400_000;
@@ -96,7 +96,8 @@ test("credentials: none, forged, expired, another user's device, an unknown user
 
 test("POST /v1/sign signs viewer paths of devices the caller may see, and nothing else", async (t) => {
 	const cloud = await setUp(t);
-	const asBob = (body) => fetch(`${cloud.url}${signUrl(cloud.ctx, "/v1/sign", { user: "bob", admin: false })}`, { method: "POST", body: JSON.stringify(body) });
+	const token = addToken(cloud.ctx.db, "bob");
+	const asBob = (body) => fetch(`${cloud.url}/v1/sign`, json(body, { method: "POST", headers: { authorization: `Bearer ${token}` } }));
 	const ok = await asBob({ path: "/v1/hls/cam2/0/live.m3u8" });
 	t.is(ok.status, 200);
 	const { url, expires } = await ok.json();
@@ -108,6 +109,22 @@ test("POST /v1/sign signs viewer paths of devices the caller may see, and nothin
 		[{ path: "/v1/hls/cam2/3/live.m3u8" }, 400, /channel 3 out of range/],
 		[{ path: "/v1/users" }, 400, /path must be a viewer path/],
 		[{ path: "/v1/hls/cam2/0/../../../v1/users" }, 400, /path must be a viewer path/],
+		// Encodings a URL parser resolves past a check on the raw string: the device
+		// segment names cam2 (granted), the path the URL would open is elsewhere.
+		[{ path: "/v1/hls/cam2/0/%2e%2e/%2e%2e/%2e%2e/tokens" }, 400, /plain: no percent-encoding/],
+		[{ path: "/v1/hls/cam2/%2E%2e/%2e%2E/cam1/0/live.m3u8" }, 400, /plain: no percent-encoding/],
+		[{ path: "/v1/hls/cam2/0/.%2e/.%2e/cam1/0/live.m3u8" }, 400, /plain: no percent-encoding/],
+		[{ path: "/v1/recordings/cam2/0/..%2f..%2f..%2fusers" }, 400, /plain: no percent-encoding/],
+		[{ path: "/v1/snapshots/cam2%2f..%2fcam1/0/latest" }, 400, /plain: no percent-encoding/],
+		[{ path: "/v1/hls/cam2/0/%252e%252e/%252e%252e/cam1/0/live.m3u8" }, 400, /plain: no percent-encoding/],
+		[{ path: "/v1/hls/cam2/0/./live.m3u8" }, 400, /no \. or \.\. segments/],
+		[{ path: "/v1/hls/cam2/0\\..\\..\\users" }, 400, /path must be a viewer path/],
+		[{ path: "//v1/hls/cam2/0/live.m3u8" }, 400, /path must be a viewer path/],
+		// GET routes that are no viewer media: a signed URL would be an API credential.
+		[{ path: "/v1/devices/cam2/plan" }, 400, /path must be a viewer path/],
+		[{ path: "/v1/devices/cam2" }, 400, /path must be a viewer path/],
+		[{ path: "/v1/me" }, 400, /path must be a viewer path/],
+		[{ path: "/v1/sign" }, 400, /path must be a viewer path/],
 		[{ path: 42 }, 400, /path must be a string/],
 		[{}, 400, /path must be a string/],
 	]) {
@@ -115,6 +132,6 @@ test("POST /v1/sign signs viewer paths of devices the caller may see, and nothin
 		t.is(response.status, status, JSON.stringify(body));
 		t.regex((await response.json()).error, message, JSON.stringify(body));
 	}
-	const notJson = await fetch(`${cloud.url}${signUrl(cloud.ctx, "/v1/sign", admin)}`, { method: "POST", body: "{" });
+	const notJson = await fetch(`${cloud.url}/v1/sign`, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: "{" });
 	t.is(notJson.status, 400);
 });

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { cloudFor } from "./_cloud.mjs";
 import { signUrl, verifySignedUrl, serviceKey } from "../../build/node/cloud/src/auth/signed-url.js";
 
-const verify = (ctx, path, now) => verifySignedUrl(ctx, new URL(path, "http://local"), now);
+const verify = (ctx, path, now) => verifySignedUrl(ctx, "GET", new URL(path, "http://local"), now);
 
 test("a signed URL verifies for its user until it expires", async (t) => {
 	const { ctx } = await cloudFor(t);

@@ -8,6 +8,8 @@ import { cloudFor } from "./_cloud.mjs";
 
 const user = { auth: "user" }, admin = { auth: "admin" }, none = { auth: "none" };
 const viewerOf = (device) => ({ auth: "user", device });
+// A viewer's media, pictures and lists: a signed URL may stand for the user (GET/HEAD only).
+const playback = (device) => ({ auth: "user", device, signedUrl: true });
 const signedBy = (device) => ({ auth: "device", device });
 
 const expected = {
@@ -33,18 +35,18 @@ const expected = {
 	"PUT /v1/devices/:id/channels/:ch/streams/:stream/segments/:seq": signedBy("id"),
 	"POST /v1/devices/:id/channels/:ch/streams/:stream/end": signedBy("id"),
 	"PUT /v1/devices/:device/channels/:channel/snapshots": signedBy("device"),
-	"GET /v1/recordings/:device/:channel/list": viewerOf("device"),
-	"GET /v1/recordings/:device/:channel/files": viewerOf("device"),
-	"GET /v1/recordings/:device/:channel/files/:file": viewerOf("device"),
-	"GET /v1/recordings/:device/:channel/get": viewerOf("device"),
-	"GET /v1/hls/:device/:channel/vod.m3u8": viewerOf("device"),
-	"GET /v1/hls/:device/:channel/live.m3u8": viewerOf("device"),
-	"GET /v1/media/:device/:channel/:stream/:file": viewerOf("device"),
+	"GET /v1/recordings/:device/:channel/list": playback("device"),
+	"GET /v1/recordings/:device/:channel/files": playback("device"),
+	"GET /v1/recordings/:device/:channel/files/:file": playback("device"),
+	"GET /v1/recordings/:device/:channel/get": playback("device"),
+	"GET /v1/hls/:device/:channel/vod.m3u8": playback("device"),
+	"GET /v1/hls/:device/:channel/live.m3u8": playback("device"),
+	"GET /v1/media/:device/:channel/:stream/:file": playback("device"),
 	"POST /v1/sign": user,
-	"GET /v1/snapshots/:device/:channel/latest": viewerOf("device"),
-	"GET /v1/snapshots/:device/:channel/:file": viewerOf("device"),
-	"GET /v1/snapshots/:device/:channel": viewerOf("device"),
-	"GET /v1/devices/:device/events": viewerOf("device"),
+	"GET /v1/snapshots/:device/:channel/latest": playback("device"),
+	"GET /v1/snapshots/:device/:channel/:file": playback("device"),
+	"GET /v1/snapshots/:device/:channel": playback("device"),
+	"GET /v1/devices/:device/events": playback("device"),
 	"GET /v1/devices/:device/gaps": viewerOf("device"),
 };
 
@@ -69,4 +71,6 @@ test("a rule that names a parameter the path lacks, or an unknown kind, fails at
 	t.throws(() => router.add("GET", "/v1/x/:id", { auth: "user", device: "device" }, () => {}), { message: /parameter :device/ });
 	t.throws(() => router.add("GET", "/v1/x", { auth: "nobody" }, () => {}), { message: /unknown access rule/ });
 	t.throws(() => router.add("GET", "/v1/x", undefined, () => {}));
+	for (const [method, access] of [["POST", { auth: "user", signedUrl: true }], ["GET", { auth: "admin", signedUrl: true }], ["PUT", { auth: "user", device: "id", signedUrl: true }]])
+		t.throws(() => router.add(method, "/v1/x/:id", access, () => {}), { message: /signed URLs are for GET routes of users only/ }, `${method} ${JSON.stringify(access)}`);
 });

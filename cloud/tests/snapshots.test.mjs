@@ -2,27 +2,14 @@
 // the latest per channel, the history, each picture by time; refusals that
 // store nothing; tombstones from retention.
 import test from "ava";
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { cloudFor, deviceIn } from "./_cloud.mjs";
+import { jpeg } from "./_media.mjs";
 import { signRequest } from "../../build/node/cloud/sim/sign.js";
 import { signUrl } from "../../build/node/cloud/src/auth/signed-url.js";
 
 const admin = { user: "admin", admin: true };
 const view = (cloud, path) => fetch(`${cloud.url}${signUrl(cloud.ctx, path, admin)}`);
 
-function jpeg(size = "320x240", seed = 0) {
-	const dir = mkdtempSync(join(tmpdir(), "ivxs-jpeg-"));
-	try {
-		execFileSync("ffmpeg", ["-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i", `testsrc2=size=${size}:rate=1`, "-ss", String(seed), "-frames:v", "1", join(dir, "s.jpg")]);
-		return readFileSync(join(dir, "s.jpg"));
-	}
-	finally {
-		rmSync(dir, { recursive: true, force: true });
-	}
-}
 const pictures = [jpeg("320x240", 0), jpeg("320x240", 1), jpeg("640x480", 2)];
 
 function upload(cloud, device, { channel = 0, time = Date.now(), body, query = `time=${time}`, as = device, headers = {} }) {

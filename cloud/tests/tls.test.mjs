@@ -39,7 +39,7 @@ test("TLS on the listener: HTTPS and MQTT over TLS share the port; plain HTTP an
 	t.is(health.status, 200);
 	t.true(JSON.parse(health.body).ok);
 	// Session cookies over TLS are Secure.
-	const signIn = await call(httpsRequest, `${cloud.url}/v1/session`, { ca, method: "POST" }, JSON.stringify({ user: "admin", password: "admin-secret-1" }));
+	const signIn = await call(httpsRequest, `${cloud.url}/v1/session`, { ca, method: "POST", headers: { "content-type": "application/json" } }, JSON.stringify({ user: "admin", password: "admin-secret-1" }));
 	t.is(signIn.status, 200);
 	t.regex(signIn.headers["set-cookie"][0], /; HttpOnly; SameSite=Strict; Max-Age=\d+; Secure$/);
 	// MQTT over TLS on the same port, device signed in as usual.

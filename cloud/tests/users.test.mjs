@@ -3,7 +3,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { cloudFor, deviceIn } from "./_cloud.mjs";
+import { cloudFor, deviceIn, json } from "./_cloud.mjs";
 import { addToken, addUser, grantDevice } from "../../build/node/cloud/src/users/store.js";
 import { requireDeviceAccess, viewerOf } from "../../build/node/cloud/src/users/access.js";
 import { signUrl } from "../../build/node/cloud/src/auth/signed-url.js";
@@ -43,7 +43,7 @@ test("first start creates admin with the configured password; sign in sets an Ht
 test("bad sign-in bodies are 400s; passwords are stored as scrypt hashes", async (t) => {
 	const cloud = await cloudFor(t, { adminPassword: "first-secret-1" });
 	for (const body of ["nope", "[]", JSON.stringify({ user: "admin" }), JSON.stringify({ user: 1, password: "x" })]) {
-		const res = await fetch(`${cloud.url}/v1/session`, { method: "POST", body });
+		const res = await fetch(`${cloud.url}/v1/session`, { method: "POST", headers: { "content-type": "application/json" }, body });
 		t.is(res.status, 400, body);
 	}
 	t.regex(cloud.ctx.db.prepare("SELECT hash FROM users WHERE name = 'admin'").get().hash, /^scrypt\$16384\$8\$1\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]{44}$/);
@@ -103,7 +103,7 @@ test("first start with no users prints admin's random password on stdout, and th
 		child.once("exit", () => reject(new Error(`exited: ${out}`)));
 	});
 	const password = /sign in as "admin" with password (\S+)/.exec(out)[1];
-	t.is((await fetch(`${url}/v1/session`, { method: "POST", body: JSON.stringify({ user: "admin", password }) })).status, 200);
+	t.is((await fetch(`${url}/v1/session`, json({ user: "admin", password }, { method: "POST" }))).status, 200);
 });
 
 test("signed URLs speak for their viewer: grants are still checked at request time; altered or expired ones are 403s", async (t) => {
@@ -113,12 +113,12 @@ test("signed URLs speak for their viewer: grants are still checked at request ti
 	addUser(cloud.ctx.db, "alice", "alice-password");
 	grantDevice(cloud.ctx.db, "alice", "cam-mine");
 	const alice = { user: "alice", admin: false };
-	const mine = signUrl(cloud.ctx, "/v1/devices/cam-mine", alice);
+	const mine = signUrl(cloud.ctx, "/v1/recordings/cam-mine/0/list", alice);
 	t.is((await fetch(`${cloud.url}${mine}`)).status, 200);
-	t.is((await fetch(`${cloud.url}${signUrl(cloud.ctx, "/v1/devices/cam-other", alice)}`)).status, 403);
+	t.is((await fetch(`${cloud.url}${signUrl(cloud.ctx, "/v1/recordings/cam-other/0/list", alice)}`)).status, 403);
 	t.is((await fetch(`${cloud.url}${mine.replace("cam-mine", "cam-other")}`)).status, 403);
 	t.is((await fetch(`${cloud.url}${mine.replace("user=alice", "user=admin")}`)).status, 403);
-	t.is((await fetch(`${cloud.url}${signUrl(cloud.ctx, "/v1/devices/cam-mine", alice, 60, Date.now() - 3600_000)}`)).status, 403);
+	t.is((await fetch(`${cloud.url}${signUrl(cloud.ctx, "/v1/recordings/cam-mine/0/list", alice, 60, Date.now() - 3600_000)}`)).status, 403);
 	t.regex(await (await fetch(`${cloud.url}/metrics`)).text(), /ivxs_auth_failures_total\{kind="signed-url"\} 3/);
 	revokeDevice(cloud.ctx.db, "alice", "cam-mine");
 	t.is((await fetch(`${cloud.url}${mine}`)).status, 403);

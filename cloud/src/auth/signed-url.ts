@@ -1,8 +1,9 @@
 // Signed playback URLs: a link the cloud hands out (a clip, a playlist, the
 // segments inside it, a snapshot) carries its own proof of who asked for it and
 // until when, so a <video>, hls.js or an <img> needs no cookie. The HMAC binds
-// the path, the query (a signed 10-minute clip cannot be widened to a day), the
-// expiry and the user. The key is the service key: 32 random bytes in
+// the method (GET; a HEAD reads what a GET would), the path, the query (a signed
+// 10-minute clip cannot be widened to a day), the expiry and the user. Only the
+// routes whose access rule says `signedUrl` accept one (http/router.ts). The key is the service key: 32 random bytes in
 // <dataDir>/service.key, made on first start and shared by every instance that
 // uses the data folder. Format and rules: cloud/API.md "Signed URLs".
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
@@ -68,9 +69,16 @@ function canonicalQuery(params: URLSearchParams): string {
 	return pairs.map(([name, value]) => `${encodeURIComponent(name)}=${encodeURIComponent(value)}`).join("&");
 }
 
-function mac(ctx: CloudContext, path: string, params: URLSearchParams, exp: string, user: string, admin: boolean): Buffer {
-	return createHmac("sha256", serviceKey(ctx)).update(`ivxs-url-v1\n${path}\n${canonicalQuery(params)}\n${exp}\n${user}\n${admin ? 1 : 0}`).digest();
+/** The one method a link is signed for; HEAD is checked as GET (it reads the same, without the body). */
+const signedMethod = "GET";
+const methodOf = (method: string) => (method === "HEAD" ? "GET" : method);
+
+function mac(ctx: CloudContext, method: string, path: string, params: URLSearchParams, exp: string, user: string, admin: boolean): Buffer {
+	return createHmac("sha256", serviceKey(ctx)).update(`ivxs-url-v2\n${method}\n${path}\n${canonicalQuery(params)}\n${exp}\n${user}\n${admin ? 1 : 0}`).digest();
 }
+
+/** Whether the URL carries a signature (then it must verify, and its route must accept signed URLs). */
+export const isSignedUrl = (url: URL): boolean => url.searchParams.has("sig");
 
 /**
  * `path` (with its query, if any) signed for `viewer` for `lifetimeS` seconds
@@ -80,7 +88,7 @@ export function signUrl(ctx: CloudContext, path: string, viewer: SignedViewer, l
 	const url = new URL(path, "http://local");
 	for (const name of signing) url.searchParams.delete(name);
 	const exp = String(Math.floor(now / 1000) + Math.max(1, Math.floor(lifetimeS)));
-	const sig = mac(ctx, url.pathname, url.searchParams, exp, viewer.user, viewer.admin).toString("base64url");
+	const sig = mac(ctx, signedMethod, url.pathname, url.searchParams, exp, viewer.user, viewer.admin).toString("base64url");
 	url.searchParams.set("exp", exp);
 	url.searchParams.set("user", viewer.user);
 	if (viewer.admin) url.searchParams.set("admin", "1");
@@ -89,11 +97,12 @@ export function signUrl(ctx: CloudContext, path: string, viewer: SignedViewer, l
 }
 
 /**
- * The viewer a signed URL speaks for; undefined when the URL carries no
- * signature (the caller then tries the cookie or a token). A signature that is
- * expired, altered or forged is a 403 that says which.
+ * The viewer a signed URL speaks for, for a request with `method`; undefined
+ * when the URL carries no signature (the caller then tries the cookie or a
+ * token). A signature that is expired, altered, forged or used with another
+ * method is a 403 that says which.
  */
-export function verifySignedUrl(ctx: CloudContext, url: URL, now = Date.now()): SignedViewer | undefined {
+export function verifySignedUrl(ctx: CloudContext, method: string, url: URL, now = Date.now()): SignedViewer | undefined {
 	const params = url.searchParams;
 	const sig = params.get("sig");
 	if (sig === null) return undefined;
@@ -103,9 +112,9 @@ export function verifySignedUrl(ctx: CloudContext, url: URL, now = Date.now()): 
 	if (params.getAll("sig").length > 1 || params.getAll("exp").length > 1 || params.getAll("user").length > 1)
 		throw new HttpError(403, "signed URL does not match: a signing parameter is repeated");
 	const given = Buffer.from(sig, "base64url");
-	const want = mac(ctx, url.pathname, params, exp, user, admin === "1");
+	const want = mac(ctx, methodOf(method), url.pathname, params, exp, user, admin === "1");
 	if (given.length !== want.length || !timingSafeEqual(given, want))
-		throw new HttpError(403, "signed URL does not match its path, query, expiry or user (altered or forged)");
+		throw new HttpError(403, "signed URL does not match its method, path, query, expiry or user (altered or forged)");
 	// Checked after the MAC, so the message about expiry is only ever given for a genuine URL.
 	if (Number(exp) * 1000 <= now) throw new HttpError(403, `signed URL expired at ${new Date(Number(exp) * 1000).toISOString()}`);
 	return { user, admin: admin === "1" };

@@ -11,7 +11,7 @@
 // credentials they check are in the body (the broker asks on a device's behalf).
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { CloudContext } from "../context.js";
-import { readBody, readJson, sendJson } from "../http/router.js";
+import { parseJsonObject, readBody, sendJson } from "../http/router.js";
 import { findDevice } from "../devices/registry.js";
 import { checkMqttPassword, DeviceAuthError } from "./auth.js";
 import { devicePublishAllowed, deviceSubscribeAllowed } from "./topics.js";
@@ -21,7 +21,10 @@ const read = 1, write = 2, subscribe = 4;
 
 async function params(req: IncomingMessage): Promise<Record<string, string>> {
 	const form = /application\/x-www-form-urlencoded/.test(req.headers["content-type"] ?? "");
-	const raw = form ? Object.fromEntries(new URLSearchParams((await readBody(req, 8192)).toString("utf8"))) : await readJson(req, 8192);
+	// Not readJson: the plugin's JSON is taken as sent, typed or not (the broker
+	// asks here, never a browser with a cookie).
+	const body = await readBody(req, 8192);
+	const raw = form ? Object.fromEntries(new URLSearchParams(body.toString("utf8"))) : parseJsonObject(body);
 	const out: Record<string, string> = {};
 	for (const [key, value] of Object.entries(raw)) if (typeof value === "string" || typeof value === "number") out[key] = String(value);
 	return out;

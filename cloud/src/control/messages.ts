@@ -60,6 +60,8 @@ export async function receiveDeviceMessages(ctx: CloudContext, kind: TopicKind, 
 	record: (topic: string, payload: Buffer) => boolean): Promise<void> {
 	if (!ctx.bus) return void ctx.log.warn(`no control bus: camera ${kind}s are not received`);
 	await ctx.bus.subscribe(everyDevice(kind), (topic, payload) => {
+		// An empty message clears a retained one (a removed device's topics): not a message to store.
+		if (!payload.length) return;
 		try {
 			if (record(topic, payload)) ctx.metrics.inc(`ivxs_${kind}s_total`, help.stored);
 		}

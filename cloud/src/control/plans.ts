@@ -82,12 +82,6 @@ export function plannedDevices(db: Db): string[] {
 	return (db.prepare("SELECT device FROM plans ORDER BY device").all() as { device: string }[]).map((row) => row.device);
 }
 
-export function deletePlan(db: Db, device: string): void {
-	db.prepare("DELETE FROM plans WHERE device = ?").run(device);
-}
-
-/** The device is gone: its retained plan is cleared (an empty retained message). */
-export async function forgetPlan(ctx: CloudContext, device: string): Promise<void> {
-	deletePlan(ctx.db, device);
-	await ctx.bus?.publish(topicOf(device, "plan"), "", { retain: true, qos: 1 });
+export function deletePlan(db: Db, device: string): number {
+	return db.prepare("DELETE FROM plans WHERE device = ?").run(device).changes;
 }

@@ -68,8 +68,8 @@ export function allOffline(db: Db, now: number): void {
 	db.prepare("UPDATE presence SET online = 0, since = ? WHERE online = 1").run(now);
 }
 
-export function forgetPresence(db: Db, device: string): void {
-	db.prepare("DELETE FROM presence WHERE device = ?").run(device);
+export function forgetPresence(db: Db, device: string): number {
+	return db.prepare("DELETE FROM presence WHERE device = ?").run(device).changes;
 }
 
 export function onlineCount(db: Db): number {

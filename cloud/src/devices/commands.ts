@@ -1,9 +1,7 @@
 // `npm run cloud -- device add <id> [--name N] [--channels N]`, `device list`, `device remove <id>`.
 import { type Command, withDatabase } from "../commands.js";
-import { addDevice, DeviceError, listDevices, removeDevice } from "./registry.js";
-import { forgetDevice } from "../users/store.js";
-import { forgetPresence } from "../control/presence.js";
-import { deletePlan } from "../control/plans.js";
+import { DeviceError, listDevices } from "./registry.js";
+import { addFreshDevice, purgeDevice } from "./removal.js";
 
 export const device: Command = {
 	usage: "add <id> [--name NAME] [--channels N] | list | remove <id>",
@@ -16,7 +14,7 @@ export const device: Command = {
 		return withDatabase(config, "device", DeviceError, (db) => {
 			if (verb === "add" && id) {
 				const channels = flag("channels");
-				const created = addDevice(db, { id, name: flag("name"), channels: channels === undefined ? undefined : Number(channels) });
+				const created = addFreshDevice(db, config, { id, name: flag("name"), channels: channels === undefined ? undefined : Number(channels) });
 				console.log(JSON.stringify({ id: created.id, secret: created.secret, name: created.name, channels: created.channels }));
 				console.error(`device ${created.id} added; its secret is shown only now`);
 				return 0;
@@ -26,15 +24,15 @@ export const device: Command = {
 				return 0;
 			}
 			if (verb === "remove" && id) {
-				if (!removeDevice(db, id)) {
+				// Everything of it goes too (removal.ts): rows now, objects after the grace, deleted by
+				// a running cloud's sweep. Retained messages on the broker need a running cloud: remove
+				// through the API (DELETE /v1/devices/<id>) to clear them as well.
+				const purged = purgeDevice(db, config, id);
+				if (!purged.device && !purged.rows) {
 					console.error(`no device ${id}`);
 					return 1;
 				}
-				// Its grants, presence and plan go too (a device added again under that id starts afresh).
-				// The retained plan on the broker stays until the next plan: only a running cloud can clear it.
-				forgetDevice(db, id);
-				forgetPresence(db, id);
-				deletePlan(db, id);
+				console.error(`device ${id} removed${purged.device ? "" : " (its leftovers)"}: ${purged.rows} rows; ${purged.objects} objects deleted after the grace period`);
 				return 0;
 			}
 			console.error(`usage: npm run cloud -- device ${device.usage}`);

@@ -2,19 +2,20 @@
 //   GET    /v1/devices              devices granted to the viewer (admin: all), with presence, plan, last snapshot
 //   GET    /v1/devices/:id          one of them
 //   POST   /v1/devices              admin: { id, name?, channels? } → 201 with the secret (shown only now)
-//   DELETE /v1/devices/:id          admin: the device, its plan, presence and grants
+//   DELETE /v1/devices/:id          admin: the device and everything of it (removal.ts), its retained messages
 //   GET    /v1/devices/:id/plan     the storage plan
 //   PUT    /v1/devices/:id/plan     a partial plan; stored as rev+1 and published retained
 import type { CloudContext } from "../context.js";
 import { HttpError, readJson, sendJson } from "../http/router.js";
 import type { Viewer } from "../users/access.js";
-import { forgetDevice } from "../users/store.js";
 import { signUrl } from "../auth/signed-url.js";
-import { ensurePlan, forgetPlan, mergePlan, publishPlan, readPlan, writePlan, defaultPlan } from "../control/plans.js";
-import { forgetPresence, presenceOf } from "../control/presence.js";
+import { ensurePlan, mergePlan, publishPlan, readPlan, writePlan, defaultPlan } from "../control/plans.js";
+import { presenceOf } from "../control/presence.js";
+import { clearRetained } from "../control/retained.js";
 import { latestOfDevice } from "../snapshots/store.js";
 import { grantedDevices } from "../users/store.js";
-import { addDevice, DeviceError, findDevice, listDevices, removeDevice, type Device } from "./registry.js";
+import { DeviceError, findDevice, listDevices, type Device } from "./registry.js";
+import { addFreshDevice, purgeDevice } from "./removal.js";
 
 function describe(ctx: CloudContext, device: Device, viewer: Viewer) {
 	const presence = presenceOf(ctx.db, device.id);
@@ -48,24 +49,24 @@ export function install(ctx: CloudContext): void {
 		for (const key of Object.keys(body)) if (!["id", "name", "channels"].includes(key)) throw new HttpError(400, `unknown device field "${key}"`);
 		let device: Device;
 		try {
-			device = addDevice(ctx.db, body as { id: string; name?: string; channels?: number });
+			device = addFreshDevice(ctx.db, ctx.config, body as { id: string; name?: string; channels?: number });
 		}
 		catch (error) {
 			if (error instanceof DeviceError) throw new HttpError(/already exists/.test(error.message) ? 409 : 400, error.message);
 			throw error;
 		}
+		// Whatever an earlier device of this id left retained on the broker goes before the new plan.
+		await clearRetained(ctx, device.id).catch((error) => ctx.log.warn({ err: error, device: device.id }, "retained messages not cleared"));
 		await ensurePlan(ctx, device.id).catch((error) => ctx.log.warn({ err: error, device: device.id }, "default plan stored, not yet published"));
 		ctx.log.info({ device: device.id }, "device added");
 		sendJson(res, 201, { ...describe(ctx, device, viewer), secret: device.secret }, { location: `/v1/devices/${device.id}` });
 	});
 
 	ctx.router.add("DELETE", "/v1/devices/:id", { auth: "admin", device: "id" }, async (_req, res, params) => {
-		removeDevice(ctx.db, params.id);
-		forgetDevice(ctx.db, params.id);
-		forgetPresence(ctx.db, params.id);
-		await forgetPlan(ctx, params.id).catch((error) => ctx.log.warn({ err: error, device: params.id }, "retained plan not cleared"));
+		const purged = purgeDevice(ctx.db, ctx.config, params.id);
 		ctx.bus?.disconnect(params.id);
-		ctx.log.info({ device: params.id }, "device removed");
+		await clearRetained(ctx, params.id).catch((error) => ctx.log.warn({ err: error, device: params.id }, "retained messages not cleared"));
+		ctx.log.info({ device: params.id, rows: purged.rows, objects: purged.objects }, "device removed with its data (objects after the grace)");
 		res.writeHead(204).end();
 	});
 

@@ -4,7 +4,8 @@
 // to the clip around each one. Hostile or malformed messages are logged and
 // counted, never stored.
 import type { CloudContext } from "../context.js";
-import { defineSchema, type Db } from "../meta/db.js";
+import type { Db } from "../meta/db.js";
+import "./store.js"; // the table
 import { sendJson } from "../http/router.js";
 import type { Device } from "../devices/registry.js";
 import { defaultPlan, readPlan } from "../control/plans.js";
@@ -12,18 +13,6 @@ import { deviceMessage, isChannelOf, MessageRefused, plausibleTime, receiveDevic
 import { signUrl } from "../auth/signed-url.js";
 import { deviceListParams } from "../devices/channels.js";
 import { iso } from "../http/params.js";
-
-defineSchema("events", `
-CREATE TABLE IF NOT EXISTS events (
-	device TEXT NOT NULL,
-	channel INTEGER NOT NULL,
-	id TEXT NOT NULL,
-	time_ms INTEGER NOT NULL,
-	bits INTEGER NOT NULL,
-	received INTEGER NOT NULL,
-	UNIQUE (device, id)
-);
-CREATE INDEX IF NOT EXISTS events_time ON events (device, time_ms);`);
 
 const eventId = /^[A-Za-z0-9._:-]{1,64}$/;
 
@@ -68,7 +57,7 @@ export async function install(ctx: CloudContext): Promise<void> {
 		stored: "Camera events stored", refused: "Camera event messages refused (malformed, unknown device, out of range)",
 	}, (topic, payload) => recordEvent(ctx, topic, payload));
 
-	ctx.router.add("GET", "/v1/devices/:device/events", { auth: "user", device: "device" }, async (_req, res, _params, url, { viewer, device }) => {
+	ctx.router.add("GET", "/v1/devices/:device/events", { auth: "user", device: "device", signedUrl: true }, async (_req, res, _params, url, { viewer, device }) => {
 		const { start, end, channel, limit } = deviceListParams(url, device);
 		const rows = ctx.db.prepare(`SELECT channel, id, time_ms, bits FROM events WHERE device = ? AND time_ms >= ? AND time_ms < ?
 			${channel === undefined ? "" : "AND channel = ?"} ORDER BY time_ms, id LIMIT ?`)

@@ -1,28 +1,35 @@
 // A small router over node:http: routes are "METHOD /path/:param" patterns,
 // each declared with its access rule (who may call it), which the router
 // checks before the handler runs; handlers get the request, the response, the
-// decoded params, the URL and who the rule let in. Bodies are read by the
-// handler (ingest streams them; JSON goes through `readJson`, with a size
-// limit). Any HttpError becomes a 4xx/5xx with a JSON `{ error }` body;
-// anything else is logged and answered 500 without details.
+// decoded params, the URL and who the rule let in. A state-changing request
+// from a browser page of another origin is refused first (origin.ts). Bodies
+// are read by the handler (ingest streams them; JSON goes through `readJson`,
+// with a size limit and its content type). Any HttpError becomes a 4xx/5xx
+// with a JSON `{ error }` body; anything else is logged and answered 500
+// without details.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Logger } from "pino";
+import { checkOrigin } from "./origin.js";
 
 export type Params = Record<string, string>;
 
 /**
  * Who may call a route, declared with it and checked before its handler:
  *   none    anyone (sign-in, health, the console's files, the broker's own questions)
- *   user    a signed-in user: a session cookie, an API token, or a signed URL of this path
+ *   user    a signed-in user: a session cookie or an API token
  *   admin   the same, and an admin
  *   device  a device request signed per PROTOCOL.md §2
  * `device` names the path parameter that holds a device id: for user and
  * admin, a device the user must be granted (404 unknown, 403 not granted); for
  * device, the device that must have signed the request (403 for another).
+ * `signedUrl` (user rules of GET routes only: the viewer's media, pictures and
+ * lists) lets a signed URL of the path stand for the user; everywhere else a
+ * signed URL is refused, so a playback link never acts as an API credential.
  */
 export type Access =
 	| { readonly auth: "none" }
-	| { readonly auth: "user" | "admin"; readonly device?: string }
+	| { readonly auth: "user"; readonly device?: string; readonly signedUrl?: true }
+	| { readonly auth: "admin"; readonly device?: string }
 	| { readonly auth: "device"; readonly device: string };
 
 export const accessKinds = ["none", "user", "admin", "device"] as const;
@@ -67,9 +74,12 @@ const paramValue = /^[A-Za-z0-9._~-]{1,128}$/;
 export class Router<C extends Callers = Callers> {
 	#routes: Route[] = [];
 	readonly #gate: Gate;
+	readonly #allowedOrigins: readonly string[];
 
-	constructor(gate: Gate) {
+	/** `allowedOrigins`: browser origins besides the service's own that may send state-changing requests. */
+	constructor(gate: Gate, { allowedOrigins = [] }: { allowedOrigins?: readonly string[] } = {}) {
 		this.#gate = gate;
+		this.#allowedOrigins = allowedOrigins;
 	}
 
 	/** Adds a route; `failed` sees every error of its requests, refusals by its rule included (for the part's metrics). */
@@ -78,6 +88,8 @@ export class Router<C extends Callers = Callers> {
 		if (!accessKinds.includes(access.auth)) throw new Error(`${method} ${pattern}: unknown access rule ${JSON.stringify(access)}`);
 		if ("device" in access && access.device !== undefined && !parts.includes(`:${access.device}`))
 			throw new Error(`${method} ${pattern}: its access rule names a parameter :${access.device} the path does not have`);
+		if ("signedUrl" in access && access.signedUrl !== undefined && (access.signedUrl !== true || access.auth !== "user" || method !== "GET"))
+			throw new Error(`${method} ${pattern}: signed URLs are for GET routes of users only`);
 		this.#routes.push({ method, pattern, parts, access, handler, failed });
 	}
 
@@ -137,6 +149,8 @@ export class Router<C extends Callers = Callers> {
 		}
 		const { route, params } = found;
 		try {
+			// Device requests are signed (no cookie to ride on); everything else a browser may send.
+			if (route.access.auth !== "device") checkOrigin(req, this.#allowedOrigins);
 			const caller = route.access.auth === "none" ? {} : await this.#gate(req, url, params, route.access);
 			await route.handler(req, res, params, url, caller);
 		}
@@ -190,9 +204,20 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
 	});
 }
 
-/** A JSON object body (≤ limit bytes); anything else is a 400 that says what was wrong. */
+/**
+ * A JSON object body (≤ limit bytes) sent with Content-Type: application/json:
+ * another type is a 415 (a cross-site form can post text/plain without asking;
+ * this type needs the browser's CORS preflight, which this service never grants).
+ * Anything else is a 400 that says what was wrong.
+ */
 export async function readJson(req: IncomingMessage, limit = 64 * 1024): Promise<Record<string, unknown>> {
-	const body = await readBody(req, limit);
+	if (!/^application\/json\s*(;|$)/i.test(req.headers["content-type"] ?? ""))
+		throw new HttpError(415, "the body must be JSON sent with Content-Type: application/json");
+	return parseJsonObject(await readBody(req, limit));
+}
+
+/** A JSON object from `body`, or a 400. */
+export function parseJsonObject(body: Buffer): Record<string, unknown> {
 	let value: unknown;
 	try {
 		value = JSON.parse(body.toString("utf8"));

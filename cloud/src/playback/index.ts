@@ -14,8 +14,11 @@ import { spansOf } from "./spans.js";
 import { sendClip } from "./clip.js";
 import { sendLive, sendPlaylist, vodPlaylist } from "./hls.js";
 
-/** Paths a viewer may ask /v1/sign for: the device is the segment after the prefix. */
-const signable = /^\/v1\/(recordings|hls|media|snapshots)\/([^/?]+)\/|^\/v1\/devices\/([^/?]+)\/events(\?|$)/;
+// What /v1/sign signs: a plain path — ids need no percent-encoding, so none is
+// taken (no %2e%2e or %2f that a URL parser would resolve past this check), and
+// no segment starts with a dot — and a query without a fragment or white space.
+const plainPath = /^(\/[A-Za-z0-9_~-][A-Za-z0-9._~-]*)+$/;
+const notSignable = "path must be a viewer path that signed URLs open (GET of /v1/recordings, /v1/hls, /v1/media, /v1/snapshots or /v1/devices/<id>/events), plain: no percent-encoding, no . or .. segments";
 
 export async function install(ctx: CloudContext): Promise<void> {
 	// Made at start, not at the first signed URL, so instances that share the
@@ -23,7 +26,7 @@ export async function install(ctx: CloudContext): Promise<void> {
 	serviceKey(ctx);
 	const { router } = ctx;
 	// Every route here names a device the user must be granted; each checks its channel.
-	const viewerOfDevice = { auth: "user", device: "device" } as const;
+	const viewerOfDevice = { auth: "user", device: "device", signedUrl: true } as const;
 
 	router.add("GET", "/v1/recordings/:device/:channel/list", viewerOfDevice, async (_req, res, params, url, { viewer, device }) => {
 		const channel = channelOf(device, params.channel);
@@ -104,16 +107,19 @@ export async function install(ctx: CloudContext): Promise<void> {
 		res.end(req.method === "HEAD" ? undefined : bytes);
 	});
 
-	// The device is named in the body's path: its grant is checked here.
+	// The device is named in the body's path: its grant is checked here, and the
+	// path must be one whose route accepts signed URLs (its access rule says so).
 	router.add("POST", "/v1/sign", { auth: "user" }, async (req, res, _params, _url, { viewer }) => {
 		const { path } = await readJson(req, 8 * 1024);
 		if (typeof path !== "string" || path.length > 2048) throw new HttpError(400, "path must be a string of at most 2048 characters");
-		const match = signable.exec(path);
-		if (!match || path.includes("..") || /[#\s]/.test(path)) throw new HttpError(400, "path must be a viewer path under /v1/recordings, /v1/hls, /v1/media, /v1/snapshots or /v1/devices/<id>/events");
-		const deviceId = decodeURIComponent(match[2] ?? match[3]);
-		const device = await requireDeviceAccess(ctx, viewer, deviceId);
-		const channel = /^\/v1\/(?:recordings|hls|media|snapshots)\/[^/]+\/([^/?]+)/.exec(path)?.[1];
-		if (channel !== undefined) channelOf(device, channel);
+		const at = path.indexOf("?");
+		const pathname = at < 0 ? path : path.slice(0, at);
+		if (!plainPath.test(pathname) || /[#\s]/.test(path) || new URL(path, "http://local").pathname !== pathname) throw new HttpError(400, notSignable);
+		const found = router.match("GET", pathname);
+		const access = "route" in found ? found.route.access : undefined;
+		if (access?.auth !== "user" || !access.signedUrl || !access.device || !("params" in found)) throw new HttpError(400, notSignable);
+		const device = requireDeviceAccess(ctx, viewer, found.params[access.device]);
+		if (found.params.channel !== undefined) channelOf(device, found.params.channel);
 		const signed = signUrl(ctx, path, viewer);
 		sendJson(res, 200, { url: signed, expires: iso(Number(new URL(signed, "http://local").searchParams.get("exp")) * 1000) });
 	});

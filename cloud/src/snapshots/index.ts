@@ -54,7 +54,7 @@ export function install(ctx: CloudContext): void {
 		res.end(head ? undefined : bytes);
 	};
 
-	const viewerOfDevice = { auth: "user", device: "device" } as const;
+	const viewerOfDevice = { auth: "user", device: "device", signedUrl: true } as const;
 
 	router.add("GET", "/v1/snapshots/:device/:channel/latest", viewerOfDevice, async (req, res, params, _url, { device }) => {
 		const channel = channelOf(device, params.channel);

@@ -77,4 +77,10 @@ export const snapshotBytes = (db: Db): number => (db.prepare("SELECT SUM(bytes) 
 export const forgetDeletedSnapshots = (db: Db, before: number): number =>
 	db.prepare("DELETE FROM snapshots WHERE deleted IS NOT NULL AND deleted <= ?").run(before).changes;
 
+/** A removed device's pictures: its rows go at once, their keys are added to `keys` (for the tombstones); returns how many. */
+export function forgetDeviceSnapshots(db: Db, device: string, keys: Set<string>): number {
+	for (const { key } of db.prepare("SELECT key FROM snapshots WHERE device = ?").all(device) as { key: string }[]) keys.add(key);
+	return db.prepare("DELETE FROM snapshots WHERE device = ?").run(device).changes;
+}
+
 export const snapshotUses = (db: Db, key: string): boolean => db.prepare("SELECT 1 FROM snapshots WHERE key = ? AND deleted IS NULL LIMIT 1").get(key) !== undefined;

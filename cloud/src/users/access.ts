@@ -1,12 +1,12 @@
 // Who is asking, and may they see this device. Every viewer-facing endpoint
-// starts with `viewerOf` (a signed playback URL, an API token, or a session
-// cookie from the console) and, for a device's data, `requireDeviceAccess`,
-// which checks the grants at request time (so a revoked grant also closes the
-// signed URLs handed out before).
+// starts with `viewerOf` (a signed playback URL where the route accepts one,
+// an API token, or a session cookie from the console) and, for a device's
+// data, `requireDeviceAccess`, which checks the grants at request time (so a
+// revoked grant also closes the signed URLs handed out before).
 import type { IncomingMessage } from "node:http";
 import type { CloudContext } from "../context.js";
 import { HttpError } from "../http/router.js";
-import { verifySignedUrl } from "../auth/signed-url.js";
+import { isSignedUrl, verifySignedUrl } from "../auth/signed-url.js";
 import { findDevice, type Device } from "../devices/registry.js";
 import { findUser, isGranted, sessionUser, tokenUser } from "./store.js";
 
@@ -27,11 +27,12 @@ export function cookieOf(req: IncomingMessage, name: string): string | undefined
 	return undefined;
 }
 
-/** The viewer of a request, or a 401. */
-export function viewerOf(ctx: CloudContext, req: IncomingMessage, url: URL): Viewer {
+/** The viewer of a request, or a 401; `signedUrl`: the route accepts a signed URL (its access rule says so). */
+export function viewerOf(ctx: CloudContext, req: IncomingMessage, url: URL, signedUrl = false): Viewer {
 	// A signed URL speaks for itself (a <video> or <img> sends no token); a bad one is a 403.
 	try {
-		const signed = verifySignedUrl(ctx, url);
+		if (isSignedUrl(url) && !signedUrl) throw new HttpError(403, "a signed URL opens only GET/HEAD of the viewer's media, pictures and lists: use a session or an API token here");
+		const signed = verifySignedUrl(ctx, req.method ?? "GET", url);
 		if (signed) {
 			// With the user's rights as they are now: a removed user's links stop, a demoted admin's too.
 			const user = findUser(ctx.db, signed.user);

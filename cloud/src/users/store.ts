@@ -133,9 +133,9 @@ export function listGrants(db: Db): { user: string; device: string }[] {
 	return db.prepare("SELECT user, device FROM grants ORDER BY device").all() as { user: string; device: string }[];
 }
 
-/** Drops a device's grants (the device was removed). */
-export function forgetDevice(db: Db, device: string): void {
-	db.prepare("DELETE FROM grants WHERE device = ?").run(device);
+/** Drops a device's grants (the device was removed); returns how many. */
+export function forgetDevice(db: Db, device: string): number {
+	return db.prepare("DELETE FROM grants WHERE device = ?").run(device).changes;
 }
 
 /** A new session: returns the cookie value (shown to the browser only). */

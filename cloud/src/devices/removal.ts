@@ -1,0 +1,58 @@
+// A removed device leaves nothing behind: a device added again under its id
+// (or anyone granted it) must see none of the old one's recordings, pictures,
+// events, gaps, plan or presence. One transaction deletes every row keyed by
+// the device, each through the module that owns its table, and puts the
+// objects those rows pointed at on the tombstone list (storage/tombstones.ts):
+// they are deleted after the grace, so a signed or presigned URL handed out
+// before stops at the row (404) and a playback already reading is not cut.
+// Nonces stay until they expire (minutes): they only refuse replays.
+import type { Config } from "../config.js";
+import type { Db } from "../meta/db.js";
+import { forgetDeviceRecordings } from "../catalogue/index.js";
+import { forgetDeviceSnapshots } from "../snapshots/store.js";
+import { forgetDeviceEvents } from "../events/store.js";
+import { forgetDeviceGaps } from "../gaps/store.js";
+import { forgetDevice as forgetGrants } from "../users/store.js";
+import { forgetPresence } from "../control/presence.js";
+import { deletePlan } from "../control/plans.js";
+import { graceMs, tombstone } from "../storage/tombstones.js";
+import { addDevice, DeviceError, findDevice, removeDevice, type Device } from "./registry.js";
+
+export interface Purged {
+	/** Whether the device itself was registered. */
+	device: boolean;
+	/** Rows deleted besides the device's own. */
+	rows: number;
+	/** Objects put on the tombstone list. */
+	objects: number;
+}
+
+/** Deletes the device and everything of it (objects after the grace); works on leftovers of a device already gone too. */
+export function purgeDevice(db: Db, config: Config, id: string, now = Date.now()): Purged {
+	return db.transaction(() => {
+		const device = removeDevice(db, id);
+		const keys = new Set<string>();
+		const rows = forgetDeviceRecordings(db, id, keys) + forgetDeviceSnapshots(db, id, keys)
+			+ forgetDeviceEvents(db, id) + forgetDeviceGaps(db, id) + forgetGrants(db, id) + forgetPresence(db, id) + deletePlan(db, id);
+		const due = now + graceMs({ config });
+		for (const key of keys) tombstone(db, key, due);
+		return { device, rows, objects: keys.size };
+	}).immediate();
+}
+
+/**
+ * Adds a device whose id is new to the registry, after purging whatever an
+ * earlier device of that id left (a removal by an older version, a row an
+ * upload in flight wrote after the removal): the new device starts empty.
+ */
+export function addFreshDevice(db: Db, config: Config, options: Parameters<typeof addDevice>[1], now = Date.now()): Device {
+	const { id } = options;
+	return db.transaction(() => {
+		// An id addDevice refuses purges nothing: the transaction rolls back with its error.
+		if (typeof id === "string") {
+			if (findDevice(db, id)) throw new DeviceError(`device ${id} already exists`);
+			purgeDevice(db, config, id, now);
+		}
+		return addDevice(db, options);
+	}).immediate();
+}
