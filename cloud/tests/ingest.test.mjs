@@ -11,6 +11,8 @@ import { Camera } from "../../build/node/cloud/sim/camera.js";
 import { Uploader } from "../../build/node/cloud/sim/uploader.js";
 import { packageStream } from "../../build/node/cloud/sim/packager.js";
 import { signRequest, STREAMING } from "../../build/node/cloud/sim/sign.js";
+import { parseInit } from "../../build/node/cloud/src/media/init.js";
+import { sameBytesSegment } from "./_hostile-mp4.mjs";
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const av = packageStream({ seconds: 6 });
@@ -175,4 +177,26 @@ test("a streamed segment with a wrong trailer is refused and stores nothing; wit
 	for (const f of av.segments[0].fragments) stream.write(f.bytes);
 	t.is((await stream.end()).status, 201);
 	t.deepEqual(objects(cloud, device), ["0/s4/0.m4s"]);
+});
+
+test("a 231 KB segment whose truns all claim the same mdat is a 400 at once, and /healthz answers while it is checked", async (t) => {
+	const { cloud, device, uploader } = await setup(t);
+	t.is((await uploader.putInit("s5", av.init, Date.now() - 60_000)).status, 201);
+	const hostile = sameBytesSegment(231 * 1024, parseInit(av.init).video.id);
+	let answered = false, slowest = 0;
+	const upload = uploader.sendFixed("PUT", uploader.path("s5", "segments/0"), hostile).finally(() => (answered = true));
+	const health = [];
+	do {
+		const asked = performance.now();
+		health.push((await fetch(`${cloud.url}/healthz`)).status);
+		slowest = Math.max(slowest, performance.now() - asked);
+	} while (!answered);
+	const answer = await upload;
+	t.is(answer.status, 400);
+	t.regex(answer.json.error, /does not fit in the 0 bytes of its 'mdat' left unclaimed/);
+	t.true(health.every((status) => status === 200));
+	// Before the bound the check took seconds on the event loop (and /healthz waited for it).
+	t.true(slowest < 2000, `/healthz took ${slowest.toFixed(0)} ms`);
+	t.log(`/healthz answered ${health.length} times meanwhile, slowest ${slowest.toFixed(0)} ms`);
+	t.deepEqual(rows(cloud, device), []);
 });

@@ -15,6 +15,25 @@ export interface Box {
 	end: number;
 }
 
+// Box types by their 32-bit code: a segment can hold millions of boxes, and
+// most are of a handful of types (one string each instead of one per box).
+const types = new Map<number, string>();
+
+function typeAt(view: DataView, at: number): string {
+	const code = view.getUint32(at);
+	let type = types.get(code);
+	if (type === undefined) {
+		for (let i = 0; i < 4; i++) {
+			const c = view.getUint8(at + i);
+			if (c < 0x20 || c > 0x7e) throw new Mp4Error(`box at byte ${at - 4} has a non-printable type`);
+		}
+		type = String.fromCharCode(code >>> 24, (code >>> 16) & 0xff, (code >>> 8) & 0xff, code & 0xff);
+		// Printable codes are at most 95^4; keep the table small all the same.
+		if (types.size < 4096) types.set(code, type);
+	}
+	return type;
+}
+
 /** The boxes laid end to end in buf[start, end); throws Mp4Error on a header that does not fit. */
 export function readBoxes(buf: Uint8Array, start = 0, end = buf.length): Box[] {
 	const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
@@ -23,8 +42,7 @@ export function readBoxes(buf: Uint8Array, start = 0, end = buf.length): Box[] {
 	while (at < end) {
 		if (end - at < 8) throw new Mp4Error(`truncated box header at byte ${at}`);
 		let size = view.getUint32(at);
-		const type = String.fromCharCode(buf[at + 4], buf[at + 5], buf[at + 6], buf[at + 7]);
-		if (!/^[\x20-\x7e]{4}$/.test(type)) throw new Mp4Error(`box at byte ${at} has a non-printable type`);
+		const type = typeAt(view, at + 4);
 		let body = at + 8;
 		if (size === 1) {
 			if (end - at < 16) throw new Mp4Error(`truncated largesize of '${type}' at byte ${at}`);
