@@ -13,6 +13,8 @@ import { packageStream } from "../../build/node/cloud/sim/packager.js";
 import { signRequest, STREAMING } from "../../build/node/cloud/sim/sign.js";
 import { parseInit } from "../../build/node/cloud/src/media/init.js";
 import { sameBytesSegment } from "./_hostile-mp4.mjs";
+import { fragmentsOf, rebaseMoof, trackTimescales } from "../../build/node/cloud/src/media/rebase.js";
+import { Verdict, verdictOfAnswer } from "../../build/node/modules/protocol/verdict.js";
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const av = packageStream({ seconds: 6 });
@@ -229,4 +231,29 @@ test("two segments out of order uploaded at once: one is stored, the other is a 
 	waiting = [];
 	// Nothing acknowledged was lost: the stored one plays back as sent.
 	t.true((await store.get(stored[0].key)).equals(av.segments[stored[0].seq === 1 ? 2 : 1].bytes));
+});
+
+test("a segment ending further ahead of the cloud's clock than the signature skew is a 409 the camera drops (not a retry), whatever its decode time", async (t) => {
+	const { cloud, device, uploader } = await setup(t, { signatureSkewS: 120 });
+	const put = (stream, seq, bytes) => uploader.sendFixed("PUT", uploader.path(stream, `segments/${seq}`), bytes);
+	// A camera clock 10 minutes ahead: its stream epoch (checked only against a day) and so its segments.
+	t.is((await uploader.putInit("ahead", av.init, Date.now() + 600_000)).status, 201);
+	const ahead = await put("ahead", 0, av.segments[0].bytes);
+	t.is(ahead.status, 409);
+	t.regex(ahead.json.error, /more than 120 s after the cloud's clock \(\d+\): check the camera's clock/);
+	t.is(verdictOfAnswer(ahead), Verdict.Refused); // the camera drops it and goes on with the next
+	// Within the skew (a clock 60 s ahead): stored.
+	t.is((await uploader.putInit("close", av.init, Date.now() + 60_000)).status, 201);
+	t.is((await put("close", 0, av.segments[0].bytes)).status, 201);
+	// A sane epoch and a decode time 2^52 ticks on (about 1,600 years at 90 kHz): refused, not a 5xx.
+	t.is((await uploader.putInit("far", av.init, Date.now() - 60_000)).status, 201);
+	const scales = trackTimescales(av.init);
+	const shift = new Map([...scales.keys()].map((track) => [track, -(2n ** 52n)]));
+	const far = Buffer.concat(fragmentsOf(av.segments[0].bytes).flatMap(({ moof, mdat }, i) => [rebaseMoof(moof, i + 1, shift), mdat]));
+	const answer = await put("far", 0, far);
+	t.is(answer.status, 409);
+	t.regex(answer.json.error, /after the cloud's clock/);
+	t.deepEqual(rows(cloud, device).map((r) => r.stream), ["close"]);
+	t.deepEqual(objects(cloud, device), ["0/close/0.m4s"]);
+	t.regex(await (await fetch(`${cloud.url}/metrics`)).text(), /ivxs_ingest_errors_total\{reason="future"\} 2/);
 });

@@ -8,7 +8,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { performance } from "node:perf_hooks";
 import type { CloudContext } from "../context.js";
 import { HttpError, sendJson, type Params } from "../http/router.js";
-import type { DeviceAuth } from "../auth/device-auth.js";
+import { latestDeviceTime, type DeviceAuth } from "../auth/device-auth.js";
 import type { Device } from "../devices/registry.js";
 import { objectKey } from "../storage/object-store.js";
 import { Mp4Error } from "../media/boxes.js";
@@ -152,6 +152,7 @@ export class Ingest {
 			if (!(error instanceof Mp4Error)) throw error;
 			throw new HttpError(400, `malformed segment: ${error.message}`);
 		}
+		this.#checkNotFuture(stream, seq, info);
 		const { status, row } = await this.#commit(stream, seq, body, sha256, info);
 		const ms = performance.now() - started;
 		const metrics = this.#ctx.metrics;
@@ -163,6 +164,21 @@ export class Ingest {
 		}
 		else metrics.inc("ivxs_ingest_duplicates_total", "Segment retries answered as duplicates");
 		sendJson(res, status, { seq, start_ms: row.start_ms, end_ms: row.end_ms, bytes: row.bytes, ...(status === 200 ? { duplicate: true } : {}) });
+	}
+
+	/**
+	 * Refuses a segment whose samples end further ahead of the cloud's clock than a device clock
+	 * may run (PROTOCOL.md §3.2): a mis-clocked or hostile camera's media would escape retention by age.
+	 */
+	#checkNotFuture(stream: StreamRow, seq: number, info: SegmentInfo): void {
+		const latest = latestDeviceTime(this.#ctx);
+		for (const span of info.tracks.values()) {
+			const end = stream.epoch_ms + (span.end * 1000) / span.track.timescale;
+			if (end > latest) {
+				this.#error("future");
+				throw new HttpError(409, `segment ${seq}'s ${span.track.kind} ends at ${Math.round(end)} (unix ms), more than ${this.#ctx.config.signatureSkewS} s after the cloud's clock (${Date.now()}): check the camera's clock; start a new stream with a correct epoch`);
+			}
+		}
 	}
 
 	/** Times of the segment from its first track (video when the stream has it), as wall-clock ms. */
