@@ -34,12 +34,33 @@ function typeAt(view: DataView, at: number): string {
 	return type;
 }
 
-/** The boxes laid end to end in buf[start, end); throws Mp4Error on a header that does not fit. */
-export function readBoxes(buf: Uint8Array, start = 0, end = buf.length): Box[] {
-	const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-	const boxes: Box[] = [];
-	let at = start;
-	while (at < end) {
+/**
+ * The boxes laid end to end in buf[start, end), one at a time: a container of millions of tiny
+ * boxes costs no memory to walk. Throws Mp4Error on a header that does not fit. (A plain
+ * iterator: a generator costs some 20 times more per box.)
+ */
+export function walkBoxes(buf: Uint8Array, start = 0, end = buf.length): BoxWalk {
+	return new BoxWalk(buf, start, end);
+}
+
+export class BoxWalk implements IterableIterator<Box> {
+	readonly #view: DataView;
+	readonly #end: number;
+	#at: number;
+
+	constructor(buf: Uint8Array, start: number, end: number) {
+		this.#view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+		this.#at = start;
+		this.#end = end;
+	}
+
+	[Symbol.iterator](): this {
+		return this;
+	}
+
+	next(): IteratorResult<Box, undefined> {
+		const view = this.#view, end = this.#end, at = this.#at;
+		if (at >= end) return { done: true, value: undefined };
 		if (end - at < 8) throw new Mp4Error(`truncated box header at byte ${at}`);
 		let size = view.getUint32(at);
 		const type = typeAt(view, at + 4);
@@ -54,17 +75,28 @@ export function readBoxes(buf: Uint8Array, start = 0, end = buf.length): Box[] {
 		else if (size === 0) size = end - at; // to the end of the container
 		if (size < body - at) throw new Mp4Error(`box '${type}' at byte ${at} is smaller than its header`);
 		if (size > end - at) throw new Mp4Error(`box '${type}' at byte ${at} runs past its container (${size} bytes, ${end - at} left)`);
-		boxes.push({ type, start: at, body, end: at + size });
-		at += size;
+		this.#at = at + size;
+		return { done: false, value: { type, start: at, body, end: at + size } };
 	}
-	return boxes;
 }
 
-/** The first child of `box` with `type`, or undefined. `skip` = bytes of full-box or other fields before the children. */
+/** The boxes laid end to end in buf[start, end), as an array (for containers of known, small size). */
+export function readBoxes(buf: Uint8Array, start = 0, end = buf.length): Box[] {
+	return [...walkBoxes(buf, start, end)];
+}
+
+/**
+ * The first child of `box` with `type`, or undefined. `skip` = bytes of full-box or other fields
+ * before the children. Every child's header is checked; only the match is kept.
+ */
 export function child(buf: Uint8Array, box: Box, type: string, skip = 0): Box | undefined {
-	return readBoxes(buf, box.body + skip, box.end).find((b) => b.type === type);
+	let found: Box | undefined;
+	for (const b of walkBoxes(buf, box.body + skip, box.end)) if (!found && b.type === type) found = b;
+	return found;
 }
 
 export function children(buf: Uint8Array, box: Box, type: string, skip = 0): Box[] {
-	return readBoxes(buf, box.body + skip, box.end).filter((b) => b.type === type);
+	const found: Box[] = [];
+	for (const b of walkBoxes(buf, box.body + skip, box.end)) if (b.type === type) found.push(b);
+	return found;
 }

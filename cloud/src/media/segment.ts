@@ -10,7 +10,7 @@
 // samples cannot fit in what is left of the mdat is refused before its samples
 // are read, and a segment costs at most one sample visit per mdat byte (a
 // hostile one can no longer make each trun walk the same mdat again).
-import { readBoxes, Mp4Error, type Box } from "./boxes.js";
+import { walkBoxes, Mp4Error, type Box } from "./boxes.js";
 import { Reader, type InitInfo, type TrackInfo } from "./init.js";
 
 export interface TrackSpan {
@@ -26,10 +26,11 @@ export interface WorkMeter {
 	samples: number;
 }
 
-/** The media bytes a moof's truns claimed so far: their total and their ranges. */
+/** The media bytes a moof's truns claimed so far: their total, and where each trun's run starts and ends. */
 interface Claims {
 	bytes: number;
-	ranges: [number, number][];
+	starts: number[];
+	ends: number[];
 }
 
 export interface SegmentInfo {
@@ -46,28 +47,29 @@ const TRUN_OFFSET = 0x1, TRUN_FIRST_FLAGS = 0x4, TRUN_DURATION = 0x100, TRUN_SIZ
 
 export function parseSegment(buf: Uint8Array, init: InitInfo, meter: WorkMeter = { samples: 0 }): SegmentInfo {
 	const r = new Reader(buf);
-	const top = readBoxes(buf);
+	// Boxes are walked, never collected: a segment of millions of tiny boxes costs no memory.
+	const top = walkBoxes(buf);
 	const tracks = new Map<number, TrackSpan>();
-	let fragments = 0, lastSequence = -1;
-	for (let i = 0; i < top.length; i++) {
-		const box = top[i];
-		if (box.type === "styp" && i !== 0) throw new Mp4Error("'styp' must be the segment's first box");
+	let fragments = 0, lastSequence = -1, first = true;
+	for (let next = top.next(); !next.done; next = top.next(), first = false) {
+		const box = next.value;
+		if (box.type === "styp" && !first) throw new Mp4Error("'styp' must be the segment's first box");
 		if (passive.has(box.type)) continue;
 		if (box.type === "mdat") throw new Mp4Error(`'mdat' at byte ${box.start} without a 'moof' before it`);
 		if (box.type !== "moof") throw new Mp4Error(`unexpected '${box.type}' box at byte ${box.start} (a segment holds moof + mdat pairs)`);
-		const mdat = top[i + 1];
+		const mdat = top.next().value;
 		if (mdat?.type !== "mdat") throw new Mp4Error(`'moof' at byte ${box.start} is not followed by its 'mdat'`);
-		i++;
 		const mfhd = r.must(box, "mfhd");
 		const sequence = r.u32(mfhd, mfhd.body + 4, "sequence_number");
 		if (sequence <= lastSequence) throw new Mp4Error(`mfhd sequence numbers must increase (${sequence} after ${lastSequence})`);
 		lastSequence = sequence;
 		let dataEnd = box.start; // where an implicit base offset continues (ISO 14496-12 8.8.7.1)
-		const trafs = readBoxes(buf, box.body, box.end).filter((b) => b.type === "traf");
-		if (!trafs.length) throw new Mp4Error(`'moof' at byte ${box.start} has no 'traf'`);
-		const claims: Claims = { bytes: 0, ranges: [] };
-		for (let t = 0; t < trafs.length; t++) dataEnd = parseTraf(r, trafs[t], box, mdat, init, tracks, dataEnd, t === 0, claims, meter);
-		checkDisjoint(claims.ranges);
+		const claims: Claims = { bytes: 0, starts: [], ends: [] };
+		let trafs = 0;
+		for (const traf of walkBoxes(buf, box.body, box.end))
+			if (traf.type === "traf") dataEnd = parseTraf(r, traf, box, mdat, init, tracks, dataEnd, trafs++ === 0, claims, meter);
+		if (!trafs) throw new Mp4Error(`'moof' at byte ${box.start} has no 'traf'`);
+		checkDisjoint(claims);
 		fragments++;
 	}
 	if (!fragments) throw new Mp4Error("segment has no 'moof' + 'mdat'");
@@ -76,9 +78,14 @@ export function parseSegment(buf: Uint8Array, init: InitInfo, meter: WorkMeter =
 }
 
 function parseTraf(r: Reader, traf: Box, moof: Box, mdat: Box, init: InitInfo, tracks: Map<number, TrackSpan>, previousDataEnd: number, firstTraf: boolean, claims: Claims, meter: WorkMeter): number {
-	// The traf's children are walked once (a hostile one may hold a great many).
-	const kids = readBoxes(r.buf, traf.body, traf.end);
-	const tfhd = kids.find((b) => b.type === "tfhd");
+	// The traf's children are walked for its headers (up to where both are), then for its truns
+	// (every header checked), and never collected.
+	let tfhd: Box | undefined, tfdt: Box | undefined;
+	for (const b of walkBoxes(r.buf, traf.body, traf.end)) {
+		if (b.type === "tfhd") tfhd ??= b;
+		else if (b.type === "tfdt") tfdt ??= b;
+		if (tfhd && tfdt) break;
+	}
 	if (!tfhd) throw new Mp4Error(`'traf' at byte ${traf.start} has no 'tfhd'`);
 	const tfhdFlags = r.flags(tfhd);
 	const id = r.u32(tfhd, tfhd.body + 4, "track_ID");
@@ -96,7 +103,6 @@ function parseTraf(r: Reader, traf: Box, moof: Box, mdat: Box, init: InitInfo, t
 	if (tfhdFlags & TFHD_SIZE) defaultSize = r.u32(tfhd, at, "default_sample_size"), at += 4;
 	if (tfhdFlags & TFHD_FLAGS) defaultFlags = r.u32(tfhd, at, "default_sample_flags"), at += 4;
 	const base = tfhdFlags & 0x20000 || firstTraf ? moof.start : previousDataEnd;
-	const tfdt = kids.find((b) => b.type === "tfdt");
 	if (!tfdt) throw new Mp4Error(`track ${id}: 'traf' without 'tfdt' (a decode time is required)`);
 	let time = r.version(tfdt) === 1 ? r.u64(tfdt, tfdt.body + 4, "baseMediaDecodeTime") : r.u32(tfdt, tfdt.body + 4, "baseMediaDecodeTime");
 	let span = tracks.get(id);
@@ -105,7 +111,7 @@ function parseTraf(r: Reader, traf: Box, moof: Box, mdat: Box, init: InitInfo, t
 	let samples = 0;
 	let dataAt = base;
 	let dataEnd = base;
-	for (const trun of kids) {
+	for (const trun of walkBoxes(r.buf, traf.body, traf.end)) {
 		if (trun.type !== "trun") continue;
 		const flags = r.flags(trun);
 		const count = r.u32(trun, trun.body + 4, "sample_count");
@@ -140,7 +146,7 @@ function parseTraf(r: Reader, traf: Box, moof: Box, mdat: Box, init: InitInfo, t
 			time += duration;
 			samples++;
 		}
-		if (count) claims.ranges.push([from, dataAt]);
+		if (count) claims.starts.push(from), claims.ends.push(dataAt);
 		dataEnd = Math.max(dataEnd, dataAt);
 	}
 	if (!samples) throw new Mp4Error(`track ${id}: 'traf' without samples`);
@@ -149,10 +155,13 @@ function parseTraf(r: Reader, traf: Box, moof: Box, mdat: Box, init: InitInfo, t
 	return dataEnd;
 }
 
-/** Refuses truns whose sample data overlap: each media byte belongs to one sample. */
-function checkDisjoint(ranges: [number, number][]): void {
-	ranges.sort((a, b) => a[0] - b[0]);
-	for (let i = 1; i < ranges.length; i++)
-		if (ranges[i][0] < ranges[i - 1][1])
-			throw new Mp4Error(`the sample data at bytes ${ranges[i][0]}..${ranges[i][1]} overlap those at ${ranges[i - 1][0]}..${ranges[i - 1][1]} (each media byte belongs to one sample)`);
+/**
+ * Refuses truns whose sample data overlap: each media byte belongs to one sample. Runs that do
+ * not overlap are ordered alike by start and by end, so the two can be sorted apart (plain
+ * numbers, no pair objects) and each start checked against the end before it.
+ */
+function checkDisjoint(claims: Claims): void {
+	const starts = Float64Array.from(claims.starts).sort(), ends = Float64Array.from(claims.ends).sort();
+	for (let i = 1; i < starts.length; i++)
+		if (starts[i] < ends[i - 1]) throw new Mp4Error(`the sample data of two truns overlap (a run starts at byte ${starts[i]}, before another ends at ${ends[i - 1]}): each media byte belongs to one sample`);
 }
