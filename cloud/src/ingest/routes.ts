@@ -226,7 +226,7 @@ export class Ingest {
 				const stored = addSegment(db, { ...row, created: Date.now() });
 				if ("conflict" in stored) {
 					// No row points at it (this seq has none, and its uploads here run one at a time).
-					await this.#ctx.store.delete(key);
+					await this.#ctx.store.delete(key).catch((error) => this.#ctx.log.warn({ err: error, key }, "could not remove a refused segment's object"));
 					throw new HttpError(409, stored.conflict);
 				}
 				return stored.added ? { status: 201 as const, row: stored.row } : same(stored.row);
