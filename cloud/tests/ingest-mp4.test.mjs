@@ -9,6 +9,7 @@ import { parseSegment } from "../../build/node/cloud/src/media/segment.js";
 import { Mp4Error, readBoxes } from "../../build/node/cloud/src/media/boxes.js";
 import { packageStream, fixturesDir } from "../../build/node/cloud/sim/packager.js";
 import { Fmp4Muxer, splitAccessUnits } from "../../build/node/modules/media/index.js";
+import { box, randomSegment, sameBytesSegment } from "./_hostile-mp4.mjs";
 
 const av = packageStream({ seconds: 3 });
 const avInit = parseInit(av.init);
@@ -154,4 +155,42 @@ test("3000 garbled inits and segments (random bytes overwritten) give only Mp4Er
 		}
 	}
 	t.true(refused > 1000, `${refused} refused`);
+});
+
+test("the validator's work is bounded by the segment's bytes: at most one sample visit per byte, for 2000 random hostile segments", (t) => {
+	const random = prng(0x5eed1e55);
+	const ids = [...avInit.tracks.keys()];
+	let accepted = 0, worst = 0;
+	for (let i = 0; i < 2000; i++) {
+		const segment = randomSegment(random, ids);
+		const meter = { samples: 0 };
+		try {
+			parseSegment(segment, avInit, meter);
+			accepted++;
+		}
+		catch (error) {
+			if (!(error instanceof Mp4Error)) t.fail(`case ${i}: ${error?.name}: ${error?.message}`);
+		}
+		worst = Math.max(worst, meter.samples / segment.length);
+		if (meter.samples > segment.length) t.fail(`case ${i}: ${meter.samples} sample visits for ${segment.length} bytes`);
+	}
+	t.log(`${accepted} accepted; worst ${worst.toFixed(3)} sample visits per byte`);
+	t.true(accepted > 0);
+});
+
+test("truns that claim the same mdat bytes again are refused after one pass over them", (t) => {
+	const segment = sameBytesSegment(231 * 1024, avInit.video.id);
+	const meter = { samples: 0 };
+	const error = t.throws(() => parseSegment(segment, avInit, meter), { instanceOf: Mp4Error });
+	t.regex(error.message, /does not fit in the 0 bytes of its 'mdat' left unclaimed/);
+	t.true(meter.samples < segment.length, `${meter.samples} sample visits`);
+	// Two truns whose ranges overlap by one byte, each fitting on its own: refused too.
+	const mdatBytes = 10;
+	const overlap = (() => {
+		const build = (at) => box("moof", box("mfhd", Buffer.from([0, 0, 0, 0, 0, 0, 0, 1])), box("traf",
+			box("tfhd", Buffer.from([0, 2, 0, 0x30, 0, 0, 0, avInit.video.id, 0, 0, 0, 1, 0, 0, 0, 0])), box("tfdt", Buffer.alloc(8)),
+			box("trun", Buffer.from([0, 0, 0, 1, 0, 0, 0, 5, 0, 0, 0, at])), box("trun", Buffer.from([0, 0, 0, 1, 0, 0, 0, 4, 0, 0, 0, at + 4]))));
+		return Buffer.concat([build(build(0).length + 8), box("mdat", Buffer.alloc(mdatBytes))]);
+	})();
+	t.regex(t.throws(() => parseSegment(overlap, avInit), { instanceOf: Mp4Error }).message, /overlap/);
 });

@@ -11,6 +11,10 @@ import { Camera } from "../../build/node/cloud/sim/camera.js";
 import { Uploader } from "../../build/node/cloud/sim/uploader.js";
 import { packageStream } from "../../build/node/cloud/sim/packager.js";
 import { signRequest, STREAMING } from "../../build/node/cloud/sim/sign.js";
+import { parseInit } from "../../build/node/cloud/src/media/init.js";
+import { sameBytesSegment } from "./_hostile-mp4.mjs";
+import { fragmentsOf, rebaseMoof, trackTimescales } from "../../build/node/cloud/src/media/rebase.js";
+import { Verdict, verdictOfAnswer } from "../../build/node/modules/protocol/verdict.js";
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const av = packageStream({ seconds: 6 });
@@ -175,4 +179,81 @@ test("a streamed segment with a wrong trailer is refused and stores nothing; wit
 	for (const f of av.segments[0].fragments) stream.write(f.bytes);
 	t.is((await stream.end()).status, 201);
 	t.deepEqual(objects(cloud, device), ["0/s4/0.m4s"]);
+});
+
+test("a 231 KB segment whose truns all claim the same mdat is a 400 at once, and /healthz answers while it is checked", async (t) => {
+	const { cloud, device, uploader } = await setup(t);
+	t.is((await uploader.putInit("s5", av.init, Date.now() - 60_000)).status, 201);
+	const hostile = sameBytesSegment(231 * 1024, parseInit(av.init).video.id);
+	let answered = false, slowest = 0;
+	const upload = uploader.sendFixed("PUT", uploader.path("s5", "segments/0"), hostile).finally(() => (answered = true));
+	const health = [];
+	do {
+		const asked = performance.now();
+		health.push((await fetch(`${cloud.url}/healthz`)).status);
+		slowest = Math.max(slowest, performance.now() - asked);
+	} while (!answered);
+	const answer = await upload;
+	t.is(answer.status, 400);
+	t.regex(answer.json.error, /does not fit in the 0 bytes of its 'mdat' left unclaimed/);
+	t.true(health.every((status) => status === 200));
+	// Before the bound the check took seconds on the event loop (and /healthz waited for it).
+	t.true(slowest < 2000, `/healthz took ${slowest.toFixed(0)} ms`);
+	t.log(`/healthz answered ${health.length} times meanwhile, slowest ${slowest.toFixed(0)} ms`);
+	t.deepEqual(rows(cloud, device), []);
+});
+
+test("two segments out of order uploaded at once: one is stored, the other is a 409 and leaves no object", async (t) => {
+	const { cloud, device, uploader } = await setup(t);
+	t.is((await uploader.putInit("s6", av.init, Date.now() - 60_000)).status, 201);
+	// Both uploads reach the store before either records its row (the window a neighbour check outside the insert missed).
+	const store = cloud.ctx.store, put = store.put.bind(store);
+	let waiting = [];
+	store.put = async (key, body) => {
+		if (key.endsWith(".m4s")) await new Promise((resolve) => {
+			waiting.push(resolve);
+			if (waiting.length === 2) waiting.forEach((go) => go());
+		});
+		return put(key, body);
+	};
+	// Seq 1 with the bytes of 0:02–0:03, seq 2 with those of 0:01–0:02: times go back with seq.
+	const answers = await Promise.all([
+		uploader.sendFixed("PUT", uploader.path("s6", "segments/1"), av.segments[2].bytes),
+		uploader.sendFixed("PUT", uploader.path("s6", "segments/2"), av.segments[1].bytes),
+	]);
+	t.deepEqual(answers.map((a) => a.status).sort(), [201, 409]);
+	t.regex(answers.find((a) => a.status === 409).json.error, /decode times must increase with seq/);
+	const stored = rows(cloud, device);
+	t.is(stored.length, 1);
+	t.is(stored[0].seq, answers[0].status === 201 ? 1 : 2);
+	t.deepEqual(objects(cloud, device), [`0/s6/${stored[0].seq}.m4s`]);
+	store.put = put;
+	waiting = [];
+	// Nothing acknowledged was lost: the stored one plays back as sent.
+	t.true((await store.get(stored[0].key)).equals(av.segments[stored[0].seq === 1 ? 2 : 1].bytes));
+});
+
+test("a segment ending further ahead of the cloud's clock than the signature skew is a 409 the camera drops (not a retry), whatever its decode time", async (t) => {
+	const { cloud, device, uploader } = await setup(t, { signatureSkewS: 120 });
+	const put = (stream, seq, bytes) => uploader.sendFixed("PUT", uploader.path(stream, `segments/${seq}`), bytes);
+	// A camera clock 10 minutes ahead: its stream epoch (checked only against a day) and so its segments.
+	t.is((await uploader.putInit("ahead", av.init, Date.now() + 600_000)).status, 201);
+	const ahead = await put("ahead", 0, av.segments[0].bytes);
+	t.is(ahead.status, 409);
+	t.regex(ahead.json.error, /more than 120 s after the cloud's clock \(\d+\): check the camera's clock/);
+	t.is(verdictOfAnswer(ahead), Verdict.Refused); // the camera drops it and goes on with the next
+	// Within the skew (a clock 60 s ahead): stored.
+	t.is((await uploader.putInit("close", av.init, Date.now() + 60_000)).status, 201);
+	t.is((await put("close", 0, av.segments[0].bytes)).status, 201);
+	// A sane epoch and a decode time 2^52 ticks on (about 1,600 years at 90 kHz): refused, not a 5xx.
+	t.is((await uploader.putInit("far", av.init, Date.now() - 60_000)).status, 201);
+	const scales = trackTimescales(av.init);
+	const shift = new Map([...scales.keys()].map((track) => [track, -(2n ** 52n)]));
+	const far = Buffer.concat(fragmentsOf(av.segments[0].bytes).flatMap(({ moof, mdat }, i) => [rebaseMoof(moof, i + 1, shift), mdat]));
+	const answer = await put("far", 0, far);
+	t.is(answer.status, 409);
+	t.regex(answer.json.error, /after the cloud's clock/);
+	t.deepEqual(rows(cloud, device).map((r) => r.stream), ["close"]);
+	t.deepEqual(objects(cloud, device), ["0/close/0.m4s"]);
+	t.regex(await (await fetch(`${cloud.url}/metrics`)).text(), /ivxs_ingest_errors_total\{reason="future"\} 2/);
 });

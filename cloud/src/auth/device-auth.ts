@@ -46,6 +46,12 @@ function refuse(ctx: CloudContext, reason: string, message: string, headers: Rec
 }
 
 /**
+ * The latest wall-clock time (unix ms) a device may give what it uploads (a segment's samples,
+ * a snapshot): its clock may run ahead of the cloud's by the signature skew, no further.
+ */
+export const latestDeviceTime = (ctx: CloudContext): number => Date.now() + ctx.config.signatureSkewS * 1000;
+
+/**
  * Checks the signature of a device request for `deviceIdFromPath`; 401 when it
  * is missing, stale, replayed or wrong, 403 when a valid device signs for
  * another device's path. The nonce is spent once the signature verifies.

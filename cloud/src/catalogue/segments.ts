@@ -4,12 +4,15 @@
 import { statement, type Db } from "../meta/db.js";
 import type { SegmentRow } from "./schema.js";
 
+// Segment times are rounded to ms; a next segment may start this much before the last one ended.
+const OVERLAP_TOLERANCE_MS = 1;
+
 export function segmentAt(db: Db, device: string, channel: number, stream: string, seq: number): SegmentRow | undefined {
 	return statement(db, "SELECT * FROM segments WHERE device = ? AND channel = ? AND stream = ? AND seq = ?").get(device, channel, stream, seq) as SegmentRow | undefined;
 }
 
 /** The stored segments of the stream just before and just after `seq` (their times bound the new one's). */
-export function neighbours(db: Db, device: string, channel: number, stream: string, seq: number): { before?: SegmentRow; after?: SegmentRow } {
+function neighbours(db: Db, device: string, channel: number, stream: string, seq: number): { before?: SegmentRow; after?: SegmentRow } {
 	const before = statement(db, "SELECT * FROM segments WHERE device = ? AND channel = ? AND stream = ? AND seq < ? ORDER BY seq DESC LIMIT 1").get(device, channel, stream, seq) as SegmentRow | undefined;
 	const after = statement(db, "SELECT * FROM segments WHERE device = ? AND channel = ? AND stream = ? AND seq > ? ORDER BY seq LIMIT 1").get(device, channel, stream, seq) as SegmentRow | undefined;
 	return { before, after };
@@ -17,11 +20,32 @@ export function neighbours(db: Db, device: string, channel: number, stream: stri
 
 export type NewSegment = Pick<SegmentRow, "device" | "channel" | "stream" | "seq" | "start_ms" | "end_ms" | "bytes" | "sha256" | "key" | "created">;
 
-/** Inserts a segment whose object is stored; when another upload of its seq won the race, that one's row instead (`added` false). */
-export function addSegment(db: Db, row: NewSegment): { added: boolean; row: SegmentRow } {
-	return db.transaction(() => {
+/**
+ * Why `row` cannot take its seq (PROTOCOL.md §3.2: decode times increase with seq): it starts
+ * before the stored segment below it ends, or ends after the one above it starts. Undefined: it fits.
+ */
+export function orderConflict(db: Db, row: NewSegment): string | undefined {
+	const { before, after } = neighbours(db, row.device, row.channel, row.stream, row.seq);
+	if (before && row.start_ms < before.end_ms - OVERLAP_TOLERANCE_MS)
+		return `segment ${row.seq} starts at ${row.start_ms}, before segment ${before.seq} ends (${before.end_ms}): decode times must increase with seq`;
+	if (after && row.end_ms > after.start_ms + OVERLAP_TOLERANCE_MS)
+		return `segment ${row.seq} ends at ${row.end_ms}, after segment ${after.seq} starts (${after.start_ms}): decode times must increase with seq`;
+	return undefined;
+}
+
+export type Added = { added: true; row: SegmentRow } | { added: false; row: SegmentRow } | { added: false; conflict: string };
+
+/**
+ * Inserts a segment whose object is stored, in one transaction with the checks that decide it:
+ * when another upload of its seq won the race, that one's row (`added` false); when a neighbour
+ * stored meanwhile makes its times out of order, the `conflict` (nothing is inserted).
+ */
+export function addSegment(db: Db, row: NewSegment): Added {
+	return db.transaction((): Added => {
 		const raced = segmentAt(db, row.device, row.channel, row.stream, row.seq);
 		if (raced) return { added: false, row: raced };
+		const conflict = orderConflict(db, row);
+		if (conflict) return { added: false, conflict };
 		const id = statement(db, `INSERT INTO segments (device, channel, stream, seq, start_ms, end_ms, bytes, sha256, key, offset, created)
 			VALUES (@device, @channel, @stream, @seq, @start_ms, @end_ms, @bytes, @sha256, @key, 0, @created)`).run(row).lastInsertRowid;
 		return { added: true, row: { ...row, id: Number(id), offset: 0, file_id: null, deleted: null } };

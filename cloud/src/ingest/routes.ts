@@ -8,19 +8,17 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { performance } from "node:perf_hooks";
 import type { CloudContext } from "../context.js";
 import { HttpError, sendJson, type Params } from "../http/router.js";
-import type { DeviceAuth } from "../auth/device-auth.js";
+import { latestDeviceTime, type DeviceAuth } from "../auth/device-auth.js";
 import type { Device } from "../devices/registry.js";
 import { objectKey } from "../storage/object-store.js";
 import { Mp4Error } from "../media/boxes.js";
 import { parseInit, type InitInfo } from "../media/init.js";
 import { parseSegment, type SegmentInfo } from "../media/segment.js";
 import { readHashed } from "./body.js";
-import { addSegment, addStream, endStream, neighbours, segmentAt, streamOf, type SegmentRow, type StreamRow } from "../catalogue/index.js";
+import { addSegment, addStream, endStream, orderConflict, segmentAt, streamOf, type SegmentRow, type StreamRow } from "../catalogue/index.js";
 
 const seqText = /^(0|[1-9][0-9]{0,14})$/;
 const EPOCH_MIN = Date.UTC(2000, 0, 1);
-// Segment times are rounded to ms; a next segment may start this much before the last one ended.
-const OVERLAP_TOLERANCE_MS = 1;
 
 interface Ids {
 	device: string;
@@ -154,6 +152,7 @@ export class Ingest {
 			if (!(error instanceof Mp4Error)) throw error;
 			throw new HttpError(400, `malformed segment: ${error.message}`);
 		}
+		this.#checkNotFuture(stream, seq, info);
 		const { status, row } = await this.#commit(stream, seq, body, sha256, info);
 		const ms = performance.now() - started;
 		const metrics = this.#ctx.metrics;
@@ -165,6 +164,21 @@ export class Ingest {
 		}
 		else metrics.inc("ivxs_ingest_duplicates_total", "Segment retries answered as duplicates");
 		sendJson(res, status, { seq, start_ms: row.start_ms, end_ms: row.end_ms, bytes: row.bytes, ...(status === 200 ? { duplicate: true } : {}) });
+	}
+
+	/**
+	 * Refuses a segment whose samples end further ahead of the cloud's clock than a device clock
+	 * may run (PROTOCOL.md §3.2): a mis-clocked or hostile camera's media would escape retention by age.
+	 */
+	#checkNotFuture(stream: StreamRow, seq: number, info: SegmentInfo): void {
+		const latest = latestDeviceTime(this.#ctx);
+		for (const span of info.tracks.values()) {
+			const end = stream.epoch_ms + (span.end * 1000) / span.track.timescale;
+			if (end > latest) {
+				this.#error("future");
+				throw new HttpError(409, `segment ${seq}'s ${span.track.kind} ends at ${Math.round(end)} (unix ms), more than ${this.#ctx.config.signatureSkewS} s after the cloud's clock (${Date.now()}): check the camera's clock; start a new stream with a correct epoch`);
+			}
+		}
 	}
 
 	/** Times of the segment from its first track (video when the stream has it), as wall-clock ms. */
@@ -200,17 +214,21 @@ export class Ingest {
 			const existing = segmentAt(db, device, channel, stream.stream, seq);
 			if (existing) return same(existing);
 			const { start_ms, end_ms } = this.#times(stream, info);
-			const { before, after } = neighbours(db, device, channel, stream.stream, seq);
-			if (before && start_ms < before.end_ms - OVERLAP_TOLERANCE_MS)
-				throw new HttpError(409, `segment ${seq} starts at ${start_ms}, before segment ${before.seq} ends (${before.end_ms}): decode times must increase with seq`);
-			if (after && end_ms > after.start_ms + OVERLAP_TOLERANCE_MS)
-				throw new HttpError(409, `segment ${seq} ends at ${end_ms}, after segment ${after.seq} starts (${after.start_ms}): decode times must increase with seq`);
-			this.#checkStopping();
 			const key = objectKey("media", device, channel, stream.stream, `${seq}.m4s`);
 			const row = { device, channel, stream: stream.stream, seq, start_ms, end_ms, bytes: body.length, sha256, key, created: Date.now() };
+			// Checked before the put (no object for a plain conflict) and again in the insert's
+			// transaction: a neighbour committed meanwhile by a concurrent upload is seen there.
+			const early = orderConflict(db, row);
+			if (early) throw new HttpError(409, early);
+			this.#checkStopping();
 			const done = this.#track((async () => {
 				await this.#ctx.store.put(key, body);
-				const stored = addSegment(db, row);
+				const stored = addSegment(db, { ...row, created: Date.now() });
+				if ("conflict" in stored) {
+					// No row points at it (this seq has none, and its uploads here run one at a time).
+					await this.#ctx.store.delete(key).catch((error) => this.#ctx.log.warn({ err: error, key }, "could not remove a refused segment's object"));
+					throw new HttpError(409, stored.conflict);
+				}
 				return stored.added ? { status: 201 as const, row: stored.row } : same(stored.row);
 			})());
 			const result = await done;

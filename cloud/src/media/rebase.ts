@@ -3,7 +3,7 @@
 // <video> element plays it from the start. Only copies of the `moof` boxes are
 // rewritten (mfhd sequence number, tfdt base decode time); the `mdat` payload is
 // passed through as it was stored. Boxes are walked with media/boxes.ts.
-import { child, children, Mp4Error, readBoxes } from "./boxes.js";
+import { child, children, Mp4Error, readBoxes, walkBoxes } from "./boxes.js";
 import { parseInit } from "./init.js";
 
 /** track_ID → timescale (mdhd), from an init segment (ftyp + moov), as media/init.ts reads it. */
@@ -83,15 +83,15 @@ export function rebaseMoof(moof: Uint8Array, sequence: number, shift: Map<number
 
 /** The `moof`/`mdat` pairs of a segment (other top-level boxes — styp, sidx, prft — are left out). */
 export function fragmentsOf(segment: Uint8Array): { moof: Uint8Array; mdat: Uint8Array }[] {
-	const boxes = readBoxes(segment);
+	const boxes = walkBoxes(segment); // walked, not collected: a segment may hold millions of tiny boxes
 	const pairs: { moof: Uint8Array; mdat: Uint8Array }[] = [];
-	for (let i = 0; i < boxes.length; i++) {
-		if (boxes[i].type !== "moof") continue;
-		const next = boxes[i + 1];
+	for (let box = boxes.next(); !box.done; box = boxes.next()) {
+		const moof = box.value;
+		if (moof.type !== "moof") continue;
+		const next = boxes.next().value;
 		// trun data offsets count from the moof's start: its mdat must follow it directly.
-		if (!next || next.type !== "mdat") throw new Mp4Error(`moof at byte ${boxes[i].start} is not followed by its mdat`);
-		pairs.push({ moof: segment.subarray(boxes[i].start, boxes[i].end), mdat: segment.subarray(next.start, next.end) });
-		i++;
+		if (!next || next.type !== "mdat") throw new Mp4Error(`moof at byte ${moof.start} is not followed by its mdat`);
+		pairs.push({ moof: segment.subarray(moof.start, moof.end), mdat: segment.subarray(next.start, next.end) });
 	}
 	if (!pairs.length) throw new Mp4Error("segment holds no moof + mdat");
 	return pairs;

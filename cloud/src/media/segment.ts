@@ -4,7 +4,13 @@
 // moof; decode times of a track run forward without overlap; a segment of a
 // stream with video starts with a video sync sample. The result gives each
 // track's first and past-last decode time (in its timescale).
-import { readBoxes, Mp4Error, type Box } from "./boxes.js";
+//
+// The work is bounded by the bytes received: every sample is at least one
+// byte of its mdat and no two truns may claim the same bytes, so a trun whose
+// samples cannot fit in what is left of the mdat is refused before its samples
+// are read, and a segment costs at most one sample visit per mdat byte (a
+// hostile one can no longer make each trun walk the same mdat again).
+import { walkBoxes, Mp4Error, type Box } from "./boxes.js";
 import { Reader, type InitInfo, type TrackInfo } from "./init.js";
 
 export interface TrackSpan {
@@ -13,6 +19,18 @@ export interface TrackSpan {
 	start: number;
 	end: number;
 	samples: number;
+}
+
+/** Counts the validator's work (tests check it against the input's size). */
+export interface WorkMeter {
+	samples: number;
+}
+
+/** The media bytes a moof's truns claimed so far: their total, and where each trun's run starts and ends. */
+interface Claims {
+	bytes: number;
+	starts: number[];
+	ends: number[];
 }
 
 export interface SegmentInfo {
@@ -26,30 +44,32 @@ const passive = new Set(["styp", "sidx", "prft", "emsg", "free", "skip"]);
 const NON_SYNC = 0x00010000;
 const TFHD_BASE_OFFSET = 0x1, TFHD_DESCRIPTION = 0x2, TFHD_DURATION = 0x8, TFHD_SIZE = 0x10, TFHD_FLAGS = 0x20, TFHD_EMPTY = 0x10000;
 const TRUN_OFFSET = 0x1, TRUN_FIRST_FLAGS = 0x4, TRUN_DURATION = 0x100, TRUN_SIZE = 0x200, TRUN_FLAGS = 0x400, TRUN_CTS = 0x800;
-const MAX_SAMPLES = 1 << 20;
 
-export function parseSegment(buf: Uint8Array, init: InitInfo): SegmentInfo {
+export function parseSegment(buf: Uint8Array, init: InitInfo, meter: WorkMeter = { samples: 0 }): SegmentInfo {
 	const r = new Reader(buf);
-	const top = readBoxes(buf);
+	// Boxes are walked, never collected: a segment of millions of tiny boxes costs no memory.
+	const top = walkBoxes(buf);
 	const tracks = new Map<number, TrackSpan>();
-	let fragments = 0, lastSequence = -1;
-	for (let i = 0; i < top.length; i++) {
-		const box = top[i];
-		if (box.type === "styp" && i !== 0) throw new Mp4Error("'styp' must be the segment's first box");
+	let fragments = 0, lastSequence = -1, first = true;
+	for (let next = top.next(); !next.done; next = top.next(), first = false) {
+		const box = next.value;
+		if (box.type === "styp" && !first) throw new Mp4Error("'styp' must be the segment's first box");
 		if (passive.has(box.type)) continue;
 		if (box.type === "mdat") throw new Mp4Error(`'mdat' at byte ${box.start} without a 'moof' before it`);
 		if (box.type !== "moof") throw new Mp4Error(`unexpected '${box.type}' box at byte ${box.start} (a segment holds moof + mdat pairs)`);
-		const mdat = top[i + 1];
+		const mdat = top.next().value;
 		if (mdat?.type !== "mdat") throw new Mp4Error(`'moof' at byte ${box.start} is not followed by its 'mdat'`);
-		i++;
 		const mfhd = r.must(box, "mfhd");
 		const sequence = r.u32(mfhd, mfhd.body + 4, "sequence_number");
 		if (sequence <= lastSequence) throw new Mp4Error(`mfhd sequence numbers must increase (${sequence} after ${lastSequence})`);
 		lastSequence = sequence;
 		let dataEnd = box.start; // where an implicit base offset continues (ISO 14496-12 8.8.7.1)
-		const trafs = readBoxes(buf, box.body, box.end).filter((b) => b.type === "traf");
-		if (!trafs.length) throw new Mp4Error(`'moof' at byte ${box.start} has no 'traf'`);
-		for (let t = 0; t < trafs.length; t++) dataEnd = parseTraf(r, trafs[t], box, mdat, init, tracks, dataEnd, t === 0);
+		const claims: Claims = { bytes: 0, starts: [], ends: [] };
+		let trafs = 0;
+		for (const traf of walkBoxes(buf, box.body, box.end))
+			if (traf.type === "traf") dataEnd = parseTraf(r, traf, box, mdat, init, tracks, dataEnd, trafs++ === 0, claims, meter);
+		if (!trafs) throw new Mp4Error(`'moof' at byte ${box.start} has no 'traf'`);
+		checkDisjoint(claims);
 		fragments++;
 	}
 	if (!fragments) throw new Mp4Error("segment has no 'moof' + 'mdat'");
@@ -57,8 +77,16 @@ export function parseSegment(buf: Uint8Array, init: InitInfo): SegmentInfo {
 	return { fragments, tracks };
 }
 
-function parseTraf(r: Reader, traf: Box, moof: Box, mdat: Box, init: InitInfo, tracks: Map<number, TrackSpan>, previousDataEnd: number, firstTraf: boolean): number {
-	const tfhd = r.must(traf, "tfhd");
+function parseTraf(r: Reader, traf: Box, moof: Box, mdat: Box, init: InitInfo, tracks: Map<number, TrackSpan>, previousDataEnd: number, firstTraf: boolean, claims: Claims, meter: WorkMeter): number {
+	// The traf's children are walked for its headers (up to where both are), then for its truns
+	// (every header checked), and never collected.
+	let tfhd: Box | undefined, tfdt: Box | undefined;
+	for (const b of walkBoxes(r.buf, traf.body, traf.end)) {
+		if (b.type === "tfhd") tfhd ??= b;
+		else if (b.type === "tfdt") tfdt ??= b;
+		if (tfhd && tfdt) break;
+	}
+	if (!tfhd) throw new Mp4Error(`'traf' at byte ${traf.start} has no 'tfhd'`);
 	const tfhdFlags = r.flags(tfhd);
 	const id = r.u32(tfhd, tfhd.body + 4, "track_ID");
 	const track = init.tracks.get(id);
@@ -75,7 +103,6 @@ function parseTraf(r: Reader, traf: Box, moof: Box, mdat: Box, init: InitInfo, t
 	if (tfhdFlags & TFHD_SIZE) defaultSize = r.u32(tfhd, at, "default_sample_size"), at += 4;
 	if (tfhdFlags & TFHD_FLAGS) defaultFlags = r.u32(tfhd, at, "default_sample_flags"), at += 4;
 	const base = tfhdFlags & 0x20000 || firstTraf ? moof.start : previousDataEnd;
-	const tfdt = readBoxes(r.buf, traf.body, traf.end).find((b) => b.type === "tfdt");
 	if (!tfdt) throw new Mp4Error(`track ${id}: 'traf' without 'tfdt' (a decode time is required)`);
 	let time = r.version(tfdt) === 1 ? r.u64(tfdt, tfdt.body + 4, "baseMediaDecodeTime") : r.u32(tfdt, tfdt.body + 4, "baseMediaDecodeTime");
 	let span = tracks.get(id);
@@ -84,10 +111,13 @@ function parseTraf(r: Reader, traf: Box, moof: Box, mdat: Box, init: InitInfo, t
 	let samples = 0;
 	let dataAt = base;
 	let dataEnd = base;
-	for (const trun of readBoxes(r.buf, traf.body, traf.end).filter((b) => b.type === "trun")) {
+	for (const trun of walkBoxes(r.buf, traf.body, traf.end)) {
+		if (trun.type !== "trun") continue;
 		const flags = r.flags(trun);
 		const count = r.u32(trun, trun.body + 4, "sample_count");
-		if (count > MAX_SAMPLES) throw new Mp4Error(`track ${id}: trun of ${count} samples`);
+		// Each sample takes at least one byte the moof's other truns have not claimed.
+		if (count > mdat.end - mdat.body - claims.bytes)
+			throw new Mp4Error(`track ${id}: trun of ${count} samples does not fit in the ${mdat.end - mdat.body - claims.bytes} bytes of its 'mdat' left unclaimed`);
 		let p = trun.body + 8;
 		if (flags & TRUN_OFFSET) {
 			dataAt = base + (r.view.getInt32((r.need(trun, p, 4, "data_offset"), p)));
@@ -97,7 +127,9 @@ function parseTraf(r: Reader, traf: Box, moof: Box, mdat: Box, init: InitInfo, t
 		if (flags & TRUN_FIRST_FLAGS) firstFlags = r.u32(trun, p, "first_sample_flags"), p += 4;
 		const perSample = 4 * ((flags & TRUN_DURATION ? 1 : 0) + (flags & TRUN_SIZE ? 1 : 0) + (flags & TRUN_FLAGS ? 1 : 0) + (flags & TRUN_CTS ? 1 : 0));
 		r.need(trun, p, count * perSample, `${count} sample records`);
+		const from = dataAt;
 		for (let s = 0; s < count; s++) {
+			meter.samples++;
 			const duration = flags & TRUN_DURATION ? r.view.getUint32((p += 4) - 4) : defaultDuration;
 			const size = flags & TRUN_SIZE ? r.view.getUint32((p += 4) - 4) : defaultSize;
 			let sampleFlags = flags & TRUN_FLAGS ? r.view.getUint32((p += 4) - 4) : defaultFlags;
@@ -109,13 +141,27 @@ function parseTraf(r: Reader, traf: Box, moof: Box, mdat: Box, init: InitInfo, t
 			if (track.kind === "video" && !span && samples === 0 && sampleFlags & NON_SYNC)
 				throw new Mp4Error("the segment's first video sample is not a sync sample (a segment starts at a key frame)");
 			dataAt += size;
+			claims.bytes += size;
+			if (claims.bytes > mdat.end - mdat.body) throw new Mp4Error(`track ${id}: the samples of its 'moof' claim more bytes than its 'mdat' has (data ranges overlap)`);
 			time += duration;
 			samples++;
 		}
+		if (count) claims.starts.push(from), claims.ends.push(dataAt);
 		dataEnd = Math.max(dataEnd, dataAt);
 	}
 	if (!samples) throw new Mp4Error(`track ${id}: 'traf' without samples`);
 	if (!span) tracks.set(id, span = { track, start: startTime, end: time, samples });
 	else span.end = time, span.samples += samples;
 	return dataEnd;
+}
+
+/**
+ * Refuses truns whose sample data overlap: each media byte belongs to one sample. Runs that do
+ * not overlap are ordered alike by start and by end, so the two can be sorted apart (plain
+ * numbers, no pair objects) and each start checked against the end before it.
+ */
+function checkDisjoint(claims: Claims): void {
+	const starts = Float64Array.from(claims.starts).sort(), ends = Float64Array.from(claims.ends).sort();
+	for (let i = 1; i < starts.length; i++)
+		if (starts[i] < ends[i - 1]) throw new Mp4Error(`the sample data of two truns overlap (a run starts at byte ${starts[i]}, before another ends at ${ends[i - 1]}): each media byte belongs to one sample`);
 }

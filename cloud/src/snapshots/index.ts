@@ -8,6 +8,7 @@ import { createHash } from "node:crypto";
 import { HttpError, readBody, sendJson } from "../http/router.js";
 import { NotFoundError, objectKey } from "../storage/object-store.js";
 import { signUrl } from "../auth/signed-url.js";
+import { latestDeviceTime } from "../auth/device-auth.js";
 import { channelOf } from "../devices/channels.js";
 import { dayMs, iso, limitParam, maxListMs, rangeParams, timeParam } from "../http/params.js";
 import { checkJpeg, JpegError } from "./jpeg.js";
@@ -19,7 +20,7 @@ export function install(ctx: CloudContext): void {
 	router.add("PUT", "/v1/devices/:device/channels/:channel/snapshots", { auth: "device", device: "device" }, async (req, res, params, url, auth) => {
 		const channel = channelOf(auth.device, params.channel);
 		const time = timeParam(url, "time");
-		if (time > Date.now() + ctx.config.signatureSkewS * 1000) throw new HttpError(400, "time is in the future");
+		if (time > latestDeviceTime(ctx)) throw new HttpError(400, "time is in the future");
 		const body = await readBody(req, ctx.config.maxSnapshotBytes);
 		const hash = createHash("sha256").update(body).digest("hex");
 		auth.verifyTrailers(hash);

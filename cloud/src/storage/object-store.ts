@@ -58,7 +58,9 @@ export async function readAll(stream: Readable): Promise<Buffer> {
 	return Buffer.concat(chunks);
 }
 
-const safePart = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+// A part may start with "-" or "_" (a stream id may: PROTOCOL.md §3) but never
+// with "." (no hidden names, no "." or ".." segments).
+const safePart = /^[A-Za-z0-9_-][A-Za-z0-9._-]*$/;
 
 /** Checks a whole key (the same rule as `objectKey`); every store calls it before touching anything. */
 export function checkKey(key: string): string {
