@@ -7,6 +7,7 @@
 // so Node's own header and request timeouts never run: this is their place.
 // One sweep checks every connection (a timer per socket would cost more than
 // the checks do); a connection moves through its phases as the sweep sees them.
+import { readFileSync } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import type { Logger } from "pino";
@@ -48,6 +49,8 @@ export class ConnectionGuard {
 	#byOuter = new WeakMap<Socket, Watch>();
 	#perAddress = new Map<string, number>();
 	#sweep: NodeJS.Timeout;
+	/** When a full cap was last logged (once a minute at most: an attack must not flood the log). */
+	#warnedAt = 0;
 
 	constructor(limits: ConnectionLimits, addresses: ClientAddresses, metrics: Metrics, log: Logger) {
 		this.#limits = limits;
@@ -58,6 +61,10 @@ export class ConnectionGuard {
 		const tick = Math.max(50, Math.min(1000, Math.min(limits.firstByteMs, limits.headMs, limits.rateWindowMs) / 4));
 		this.#sweep = setInterval(() => this.#check(Date.now()), tick).unref();
 		metrics.gauge("ivxs_connections_open", "Connections open on the service's port (HTTP and MQTT)", () => this.#watches.size);
+		// Past the open-file limit, accept() fails for everyone: the cap must come first.
+		const files = openFileLimit();
+		if (files !== undefined && files < limits.maxConnections + 256)
+			log.warn({ maxConnections: limits.maxConnections, openFileLimit: files }, "the open-file limit is below maxConnections + 256: raise it (ulimit -n, LimitNOFILE) or lower maxConnections");
 	}
 
 	/** A new TCP connection: false (and closed) when over a cap; else watched until it closes. */
@@ -69,6 +76,11 @@ export class ConnectionGuard {
 		const over = this.#watches.size >= this.#limits.maxConnections ? "total" : fromKey >= this.#limits.maxConnectionsPerAddress ? "per-address" : undefined;
 		if (over) {
 			this.#metrics.inc("ivxs_connections_refused_total", "Connections closed at once: a connection cap was reached", { cap: over });
+			const now = Date.now();
+			if (now - this.#warnedAt > 60_000) {
+				this.#warnedAt = now;
+				this.#log.warn({ cap: over, open: this.#watches.size, address: key }, "connection cap reached: new connections are closed (ivxs_connections_refused_total)");
+			}
 			socket.destroy();
 			return false;
 		}
@@ -173,6 +185,17 @@ export class ConnectionGuard {
 		if (now - watch.since < window) return undefined;
 		if (moved < (this.#limits.minBytesPerS * window) / 1000) return phase;
 		this.#enter(watch, phase, now);
+		return undefined;
+	}
+}
+
+/** The soft limit on open files (Linux: /proc/self/limits), if known. */
+function openFileLimit(): number | undefined {
+	try {
+		const soft = /^Max open files\s+(\d+)/m.exec(readFileSync("/proc/self/limits", "utf8"))?.[1];
+		return soft === undefined ? undefined : Number(soft);
+	}
+	catch {
 		return undefined;
 	}
 }
