@@ -4,6 +4,7 @@
 // rest of the service can trust it.
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
+import { isIP } from "node:net";
 import { SIGNATURE_SKEW_S } from "../../modules/protocol/signing.js";
 
 export interface StorageConfig {
@@ -57,7 +58,40 @@ export interface Config {
 	adminPassword?: string;
 	/** Graceful shutdown: how long requests in flight (uploads) may take to finish before they are cut, seconds. */
 	shutdownGraceS: number;
+	/**
+	 * Addresses and CIDR ranges of the reverse proxies in front of the service: from them (only),
+	 * X-Forwarded-For names the client (net/client-address.ts), and they are not capped per address.
+	 */
+	trustedProxies: string[];
+	/** Open connections: in all, and from one address (IPv6: one /64). New ones over a cap are closed at once. */
+	maxConnections: number;
+	maxConnectionsPerAddress: number;
+	/** A new connection's first byte (after the TLS handshake) must come within this many seconds. */
+	firstByteTimeoutS: number;
+	/** An HTTP request head must be whole this many seconds after its first byte (MQTT: the CONNECT). */
+	headTimeoutS: number;
+	/**
+	 * While the service waits on a peer (a request body, or a response the peer reads), at least
+	 * minBytesPerS × rateWindowS bytes must move in every window of rateWindowS seconds.
+	 */
+	minBytesPerS: number;
+	rateWindowS: number;
+	/** Embedded broker: largest MQTT packet (remaining length) before sign-in (the CONNECT) and after. */
+	mqttMaxConnectBytes: number;
+	mqttMaxPacketBytes: number;
+	/** Sign-in (POST /v1/session) per client address: a bucket of signInBurst attempts refilled at signInPerMinute. */
+	signInBurst: number;
+	signInPerMinute: number;
+	/** Password checks (scrypt, on the thread pool disk I/O shares) running at once. */
+	passwordCheckConcurrency: number;
 }
+
+const isAddressOrRange = (entry: unknown) => {
+	if (typeof entry !== "string") return false;
+	const [address, bits, extra] = entry.split("/");
+	const family = isIP(address);
+	return family !== 0 && extra === undefined && (bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128)));
+};
 
 export class ConfigError extends Error {
 	override name = "ConfigError";
@@ -82,6 +116,30 @@ export const defaults: Config = {
 	deleteGraceS: 600,
 	logLevel: "info",
 	shutdownGraceS: 10,
+	trustedProxies: [],
+	// A household or an office NAT holds a few connections per camera (MQTT, uploads) and about six per
+	// browser; 64 from one address is generous for them and makes one attacking address hold 1/64 of the service.
+	maxConnections: 4096,
+	maxConnectionsPerAddress: 64,
+	// Every client speaks first (TLS ClientHello, an HTTP method, an MQTT CONNECT) and a request
+	// head is under 16 KiB: 10 and 20 s leave room for a lossy cellular link (several RTTs of a
+	// second or more, TCP retransmissions) and still cut a silent socket quickly.
+	firstByteTimeoutS: 10,
+	headTimeoutS: 20,
+	// 4 KiB/s (32 kbit/s) averaged over 30 s: a camera on the slowest real uplink (GPRS/EDGE-class
+	// 100+ kbit/s, or a congested 1 Mbit/s DSL upstream shared with video) is well above it, and a
+	// 30-s window rides out a stall of 25 s; a 32 MiB segment at the floor still completes (in 2 h 16 min).
+	// A peer dripping bytes must send 120 KiB per 30 s to keep each socket.
+	minBytesPerS: 4096,
+	rateWindowS: 30,
+	// A CONNECT is < 512 bytes (ids ≤ 64, password ≤ 150, the will); a status is ≤ 16 KiB (PROTOCOL §5).
+	mqttMaxConnectBytes: 2048,
+	mqttMaxPacketBytes: 32 * 1024,
+	// scrypt costs ~50 ms of a core: 30 a minute is 2.5 % of a core per address, 10 in a row for typos.
+	signInBurst: 10,
+	signInPerMinute: 30,
+	// libuv has 4 threads by default; one for scrypt leaves three for file reads and writes.
+	passwordCheckConcurrency: 1,
 };
 
 // Environment variables: IVXS_CLOUD_<KEY in upper snake case>, storage as IVXS_CLOUD_S3_*.
@@ -90,7 +148,11 @@ const envKeys: Record<string, keyof Config> = {
 	DATA_DIR: "dataDir", METADATA_FILE: "metadataFile", MQTT: "mqtt", FILE_MINUTES: "fileMinutes",
 	FILE_NAME: "fileName", MAX_SEGMENT_BYTES: "maxSegmentBytes", MAX_TOTAL_BYTES: "maxTotalBytes",
 	DELETE_GRACE_S: "deleteGraceS", URL_LIFETIME_S: "urlLifetimeS", LOG_LEVEL: "logLevel",
-	ADMIN_PASSWORD: "adminPassword", SHUTDOWN_GRACE_S: "shutdownGraceS",
+	ADMIN_PASSWORD: "adminPassword", SHUTDOWN_GRACE_S: "shutdownGraceS", TRUSTED_PROXIES: "trustedProxies",
+	MAX_CONNECTIONS: "maxConnections", MAX_CONNECTIONS_PER_ADDRESS: "maxConnectionsPerAddress",
+	FIRST_BYTE_TIMEOUT_S: "firstByteTimeoutS", HEAD_TIMEOUT_S: "headTimeoutS", MIN_BYTES_PER_S: "minBytesPerS",
+	RATE_WINDOW_S: "rateWindowS", MQTT_MAX_CONNECT_BYTES: "mqttMaxConnectBytes", MQTT_MAX_PACKET_BYTES: "mqttMaxPacketBytes",
+	SIGN_IN_BURST: "signInBurst", SIGN_IN_PER_MINUTE: "signInPerMinute", PASSWORD_CHECK_CONCURRENCY: "passwordCheckConcurrency",
 };
 
 export function loadConfig(overrides: Partial<Config> = {}, env: NodeJS.ProcessEnv = process.env, file?: string): Config {
@@ -108,7 +170,9 @@ export function loadConfig(overrides: Partial<Config> = {}, env: NodeJS.ProcessE
 	const fromEnv: Record<string, unknown> = {};
 	for (const [name, key] of Object.entries(envKeys)) {
 		const value = env[`IVXS_CLOUD_${name}`];
-		if (value !== undefined && value !== "") fromEnv[key] = typeof defaults[key] === "number" ? Number(value) : value;
+		if (value === undefined || value === "") continue;
+		const kind = defaults[key];
+		fromEnv[key] = typeof kind === "number" ? Number(value) : Array.isArray(kind) ? value.split(",").map((v) => v.trim()).filter(Boolean) : value;
 	}
 	// A list: comma-separated.
 	if (env.IVXS_CLOUD_ALLOWED_ORIGINS) fromEnv.allowedOrigins = env.IVXS_CLOUD_ALLOWED_ORIGINS.split(",").map((origin) => origin.trim()).filter(Boolean);
@@ -145,6 +209,24 @@ function check(config: Config): Config {
 	integer("maxTotalBytes", 0, Number.MAX_SAFE_INTEGER);
 	integer("deleteGraceS", 0, 86400);
 	integer("shutdownGraceS", 0, 3600);
+	integer("maxConnections", 1, 1_000_000);
+	integer("maxConnectionsPerAddress", 1, 1_000_000);
+	// Fractions allowed: tests run the timers in a fraction of a second.
+	const seconds = (key: keyof Config, max: number) => {
+		const value = config[key];
+		if (typeof value !== "number" || !(value > 0) || value > max) throw new ConfigError(`${key} must be a number of seconds in (0, ${max}], not ${JSON.stringify(value)}`);
+	};
+	seconds("firstByteTimeoutS", 3600);
+	seconds("headTimeoutS", 3600);
+	seconds("rateWindowS", 3600);
+	integer("minBytesPerS", 1, 1 << 30);
+	integer("mqttMaxConnectBytes", 512, 1 << 20);
+	integer("mqttMaxPacketBytes", 1024, 256 << 20);
+	integer("signInBurst", 1, 1_000_000);
+	integer("signInPerMinute", 1, 1_000_000);
+	integer("passwordCheckConcurrency", 1, 64);
+	if (!Array.isArray(config.trustedProxies) || !config.trustedProxies.every(isAddressOrRange))
+		throw new ConfigError(`trustedProxies must be a list of IP addresses or CIDR ranges (e.g. ["10.0.0.0/8", "::1"]), not ${JSON.stringify(config.trustedProxies)}`);
 	if (config.adminPassword !== undefined && (typeof config.adminPassword !== "string" || config.adminPassword.length < 8))
 		throw new ConfigError("adminPassword must be at least 8 characters");
 	if (typeof config.dataDir !== "string" || !config.dataDir) throw new ConfigError("dataDir must be a folder path");

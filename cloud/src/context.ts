@@ -15,6 +15,7 @@ import type { SegmentRow, StreamRow } from "./catalogue/index.js";
 import type { Viewer } from "./users/access.js";
 import type { Device } from "./devices/registry.js";
 import type { DeviceAuth } from "./auth/device-auth.js";
+import type { ClientAddresses } from "./net/client-address.js";
 
 /** Who the routes' access rules let in (http/router.ts): a user, the device a rule names, a signed device request. */
 export interface CloudCallers {
@@ -52,6 +53,8 @@ export interface CloudContext {
 	readonly segmentEvents: SegmentEvents;
 	/** A random id per running instance (logs, leases). */
 	readonly instanceId: string;
+	/** Who a request comes from (trusted proxies, X-Forwarded-For): what per-address limits key by. */
+	readonly addresses: ClientAddresses;
 	/** Set by the control part once connected. */
 	bus?: ControlBus;
 	/** Set by the embedded broker: takes a raw socket whose first byte is an MQTT CONNECT. */

@@ -4,7 +4,7 @@
 // of a connection tells them apart (0x10 is an MQTT CONNECT; HTTP starts with
 // a method name), so a newcomer has one address to open and to configure.
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import { createServer as createTlsServer, type TLSSocket } from "node:tls";
+import { createSecureContext, TLSSocket } from "node:tls";
 import { createServer as createNetServer, type Server as NetServer, type Socket } from "node:net";
 import { randomBytes } from "node:crypto";
 import { EventEmitter } from "node:events";
@@ -18,6 +18,8 @@ import { Metrics } from "./ops/metrics.js";
 import { openObjectStore } from "./storage/open.js";
 import { parts } from "./parts.js";
 import { checkAccess } from "./access.js";
+import { ClientAddresses } from "./net/client-address.js";
+import { ConnectionGuard } from "./net/connection-guard.js";
 
 export interface Cloud {
 	readonly ctx: CloudContext;
@@ -38,8 +40,9 @@ export async function startCloud(config: Config, log: Logger = pino({ level: con
 	const router = new Router<CloudCallers>((req, url, params, access) => checkAccess(ctx, req, url, params, access), { allowedOrigins: trustedOrigins(config) });
 	// Every blocked live playlist listens: no cap on listeners.
 	const segmentEvents = new EventEmitter<SegmentEventMap>().setMaxListeners(0);
+	const addresses = new ClientAddresses(config.trustedProxies);
 	const ctx: CloudContext = {
-		config, log, db, store, router, metrics: new Metrics(), segmentEvents, instanceId: randomBytes(6).toString("hex"),
+		config, log, db, store, router, metrics: new Metrics(), segmentEvents, instanceId: randomBytes(6).toString("hex"), addresses,
 		onStop: (task) => void stopTasks.push(task),
 		every: (ms, task) => {
 			let running = false;
@@ -61,7 +64,15 @@ export async function startCloud(config: Config, log: Logger = pino({ level: con
 		},
 	};
 	const requests = new InFlight();
-	const http = createHttpServer({ requestTimeout: 0, headersTimeout: 30_000, keepAliveTimeout: 65_000 }, (req, res) => {
+	const guard = new ConnectionGuard({
+		maxConnections: config.maxConnections, maxConnectionsPerAddress: config.maxConnectionsPerAddress,
+		firstByteMs: config.firstByteTimeoutS * 1000, headMs: config.headTimeoutS * 1000,
+		minBytesPerS: config.minBytesPerS, rateWindowMs: config.rateWindowS * 1000,
+	}, addresses, ctx.metrics, log);
+	stopTasks.push(() => guard.close());
+	// Node's header and request timeouts do not run here (see net/connection-guard.ts).
+	const http = createHttpServer({ keepAliveTimeout: 65_000 }, (req, res) => {
+		guard.request(req, res);
 		requests.add(res);
 		// Draining: no keep-alive, so each connection ends with its last answer.
 		if (requests.draining) res.setHeader("connection", "close");
@@ -70,7 +81,7 @@ export async function startCloud(config: Config, log: Logger = pino({ level: con
 	// The HTTP server never listens itself (the front socket hands it connections), so
 	// it does not track them: closeIdle/AllConnections would miss keep-alive sockets.
 	const connections = new HttpConnections();
-	const front = listenFront(ctx, http, connections);
+	const front = listenFront(ctx, http, connections, guard);
 	try {
 		for (const part of parts) await part.install(ctx);
 		await new Promise<void>((resolve, reject) => {
@@ -178,29 +189,39 @@ class HttpConnections {
 	}
 }
 
-/** The listening socket: plain or TLS, sniffing MQTT from HTTP when the broker is embedded. */
-function listenFront(ctx: CloudContext, http: Server, connections: HttpConnections): NetServer {
-	const dispatch = (socket: Socket | TLSSocket) => {
+/**
+ * The listening socket: every connection is admitted (or closed at once) by the guard, wrapped in
+ * TLS when the service has a certificate, and sniffed: MQTT to the embedded broker, the rest to HTTP.
+ */
+function listenFront(ctx: CloudContext, http: Server, connections: HttpConnections, guard: ConnectionGuard): NetServer {
+	const dispatch = (raw: Socket, socket: Socket) => {
 		socket.once("readable", () => {
 			const first: Buffer | null = socket.read(1);
 			if (!first) {
-				if (!socket.readableEnded) dispatch(socket);
+				if (!socket.readableEnded) dispatch(raw, socket);
 				return;
 			}
 			socket.unshift(first);
-			if (first[0] === 0x10 && ctx.mqttSocket) ctx.mqttSocket(socket);
+			const mqtt = first[0] === 0x10 && ctx.mqttSocket;
+			guard.sniffed(raw, socket, mqtt ? "mqtt" : "http");
+			if (mqtt) ctx.mqttSocket!(socket);
 			else {
 				connections.add(socket);
 				http.emit("connection", socket);
 			}
 		});
-		socket.on("error", () => socket.destroy());
 	};
 	const { tlsCert, tlsKey } = ctx.config;
-	if (tlsCert && tlsKey) {
-		const tls = createTlsServer({ cert: readFileSync(tlsCert), key: readFileSync(tlsKey) }, dispatch);
-		tls.on("tlsClientError", (error) => ctx.log.debug({ err: error }, "TLS handshake failed"));
-		return tls;
-	}
-	return createNetServer({ pauseOnConnect: false }, dispatch);
+	const secureContext = tlsCert && tlsKey ? createSecureContext({ cert: readFileSync(tlsCert), key: readFileSync(tlsKey) }) : undefined;
+	return createNetServer({ pauseOnConnect: false }, (raw) => {
+		raw.on("error", () => raw.destroy());
+		if (!guard.admit(raw)) return;
+		if (!secureContext) return dispatch(raw, raw);
+		const tls = new TLSSocket(raw, { isServer: true, secureContext });
+		tls.on("error", (error) => {
+			ctx.log.debug({ err: error }, "TLS connection failed");
+			tls.destroy();
+		});
+		tls.once("secure", () => dispatch(raw, tls));
+	});
 }

@@ -7,7 +7,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 
 const layers = ["base", "catalogue", "domain", "parts", "service"];
-const base = [/^config\.ts$/, /^context\.ts$/, /^meta\//, /^storage\//, /^media\//, /^http\//, /^ops\/metrics\.ts$/];
+const base = [/^config\.ts$/, /^context\.ts$/, /^meta\//, /^storage\//, /^media\//, /^http\//, /^net\//, /^ops\/metrics\.ts$/];
 const service = [/^[a-z-]+\.ts$/, /\/commands\.ts$/];
 
 export function files(dir) {

@@ -32,7 +32,8 @@ async function startMosquitto(t, extra = (dir) => "") {
 	chmodSync(dir, 0o755);
 	const port = await freePort();
 	const config = join(dir, "mosquitto.conf");
-	writeFileSync(config, `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\nlog_dest stderr\nlog_type error\n${extra(dir)}`);
+	// max_packet_size: the embedded broker's cap after sign-in (cloud/README.md, "Under attack").
+	writeFileSync(config, `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\nmax_packet_size 32768\nlog_dest stderr\nlog_type error\n${extra(dir)}`);
 	const url = `mqtt://127.0.0.1:${port}`;
 	let broker;
 	const start = async () => {
@@ -169,6 +170,20 @@ test("two cloud instances sharing metadata, data folder and broker: a viewer on 
 	t.true((await (await onB("/v1/devices/cam-2i")).json()).online);
 	camera.stream.destroy();
 	await eventually(async () => (await (await onB("/v1/devices/cam-2i")).json()).online === false);
+});
+
+test("mosquitto with max_packet_size closes a connection at an oversized packet, as the embedded broker does", async (t) => {
+	const broker = await startMosquitto(t);
+	const cloud = await cloudFor(t, { mqtt: broker, adminPassword: "admin-secret-1" });
+	const camera = await connectDevice(broker, deviceIn(cloud, "cam-big"));
+	t.teardown(() => camera.end(true));
+	await camera.publishAsync("ivxs/cam-big/status", JSON.stringify({ pad: "x".repeat(16000) }), { qos: 1 });
+	const closed = new Promise((resolve) => {
+		setTimeout(() => resolve(false), 5000);
+		camera.once("close", () => resolve(true));
+	});
+	camera.publish("ivxs/cam-big/event", "x".repeat(40 * 1024), { qos: 1 });
+	t.true(await closed);
 });
 
 test("mosquitto-go-auth HTTP backend: /v1/mqtt/auth/{user,superuser,acl} sign devices in per §5 and confine them to their topics", async (t) => {

@@ -26,6 +26,18 @@ export function devicePublishAllowed(device: string, topic: string): boolean {
 	return parsed?.device === device && (DEVICE_TO_CLOUD as readonly string[]).includes(parsed.kind);
 }
 
+/**
+ * The device topics a message may be retained on (the broker keeps one per topic, so at most two
+ * per device) and the largest retained payload: a status is at most 16 KiB, a presence far less.
+ */
+export const DEVICE_RETAINED = ["presence", "status"] as const;
+export const MAX_RETAINED_BYTES = 16384;
+
+export function deviceRetainAllowed(device: string, topic: string, bytes: number): boolean {
+	const parsed = parseTopic(topic);
+	return parsed?.device === device && (DEVICE_RETAINED as readonly string[]).includes(parsed.kind) && bytes <= MAX_RETAINED_BYTES;
+}
+
 export function deviceSubscribeAllowed(device: string, topic: string): boolean {
 	const parsed = parseTopic(topic);
 	return parsed?.device === device && (CLOUD_TO_DEVICE as readonly string[]).includes(parsed.kind);

@@ -1,12 +1,14 @@
 // The embedded broker (aedes): cameras connect to the service's own port (the
 // server hands over sockets that start with an MQTT CONNECT). Devices sign in
 // per §5 and are confined to their own topics; the service publishes and
-// subscribes in process, bypassing the checks.
+// subscribes in process, bypassing the checks. Every connection goes through
+// a gate that refuses oversized packets at their fixed header (mqtt-gate.ts).
 import aedes from "aedes";
 import type { Socket } from "node:net";
 import type { CloudContext, ControlBus } from "../context.js";
 import { checkMqttPassword, DeviceAuthError } from "./auth.js";
-import { devicePublishAllowed, deviceSubscribeAllowed, topicOf } from "./topics.js";
+import { devicePublishAllowed, deviceRetainAllowed, deviceSubscribeAllowed, topicOf } from "./topics.js";
+import { MqttGate } from "./mqtt-gate.js";
 
 // aedes is CommonJS: its module.exports is the factory (also as .createBroker).
 const createBroker = (aedes as unknown as { createBroker: typeof import("aedes").createBroker }).createBroker;
@@ -19,7 +21,8 @@ export interface EmbeddedBroker {
 }
 
 export function startEmbeddedBroker(ctx: CloudContext): EmbeddedBroker {
-	const broker = createBroker({ maxClientsIdLength: 64, connectTimeout: 10_000, heartbeatInterval: 3_600_000 });
+	// The CONNECT is a request head: the same timer (server.ts cuts a silent socket before).
+	const broker = createBroker({ maxClientsIdLength: 64, connectTimeout: ctx.config.headTimeoutS * 1000, heartbeatInterval: 3_600_000 });
 	const refuse = (reason: string, clientId: string, address: string | undefined) => {
 		ctx.metrics.inc("ivxs_auth_failures_total", "Refused credentials, by kind", { kind: "mqtt" });
 		ctx.log.warn({ device: clientId.slice(0, 64), address, reason }, "MQTT connection refused");
@@ -31,17 +34,18 @@ export function startEmbeddedBroker(ctx: CloudContext): EmbeddedBroker {
 			const will = (client as unknown as { _will?: { topic: string } })._will;
 			if (will && will.topic !== topicOf(client.id, "presence")) throw new DeviceAuthError(`will topic ${will.topic} is not its presence`);
 			checkMqttPassword(ctx, client.id, username, password?.toString("latin1") ?? "");
+			(client.conn as MqttGate).signedIn();
 			done(null, true);
 		}
 		catch (error) {
 			if (!(error instanceof DeviceAuthError)) ctx.log.error({ err: error }, "MQTT authentication failed");
-			refuse((error as Error).message, client.id, (client.conn as Socket).remoteAddress);
+			refuse((error as Error).message, client.id, (client.conn as MqttGate).remoteAddress);
 			done(Object.assign(new Error("not authorized"), { returnCode: 5 as const }), false);
 		}
 	};
 	broker.authorizePublish = (client, packet, done) => {
-		if (client && devicePublishAllowed(client.id, packet.topic)) return done(null);
-		ctx.log.warn({ device: client?.id, topic: packet.topic }, "MQTT publish refused: not one of the device's own topics");
+		if (client && devicePublishAllowed(client.id, packet.topic) && (!packet.retain || deviceRetainAllowed(client.id, packet.topic, packet.payload.length))) return done(null);
+		ctx.log.warn({ device: client?.id, topic: packet.topic, retain: packet.retain, bytes: packet.payload.length }, "MQTT publish refused: not one of the device's own topics, or a retained message there is not allowed");
 		done(new Error(`publish to ${packet.topic} not allowed`));
 	};
 	broker.authorizeSubscribe = (client, subscription, done) => {
@@ -73,10 +77,11 @@ export function startEmbeddedBroker(ctx: CloudContext): EmbeddedBroker {
 	return {
 		bus,
 		take: (socket) => {
-			broker.handle(socket);
-			// The server read the first byte to sniff the protocol and put it back: the
-			// CONNECT is already buffered, and aedes reads only on the next 'readable'.
-			if (socket.readableLength > 0) socket.emit("readable");
+			const limits = { connectBytes: ctx.config.mqttMaxConnectBytes, packetBytes: ctx.config.mqttMaxPacketBytes };
+			broker.handle(new MqttGate(socket, limits, (reason, announced) => {
+				ctx.metrics.inc("ivxs_mqtt_packets_refused_total", "MQTT connections closed at a packet's fixed header, by reason", { reason });
+				ctx.log.warn({ address: socket.remoteAddress, reason, announced }, "MQTT packet refused at its fixed header");
+			}));
 		},
 		connections: () => broker.connectedClients,
 		close: () => new Promise((resolve) => broker.close(() => resolve())),

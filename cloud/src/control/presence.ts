@@ -5,7 +5,7 @@ import type { CloudContext } from "../context.js";
 import { defineSchema, type Db } from "../meta/db.js";
 import { findDevice } from "../devices/registry.js";
 import { ensurePlan } from "./plans.js";
-import { everyDevice, parseTopic } from "./topics.js";
+import { everyDevice, MAX_RETAINED_BYTES, parseTopic } from "./topics.js";
 
 defineSchema("presence", `
 CREATE TABLE IF NOT EXISTS presence (
@@ -55,7 +55,7 @@ export async function followPresence(ctx: CloudContext): Promise<void> {
 	});
 	await bus.subscribe(everyDevice("status"), (topic, payload) => {
 		const device = parseTopic(topic)?.device;
-		if (!device || !payload.length || payload.length > 16384) return;
+		if (!device || !payload.length || payload.length > MAX_RETAINED_BYTES) return;
 		const message = json(payload);
 		if (!message || !findDevice(ctx.db, device)) return;
 		ctx.db.prepare(`INSERT INTO presence (device, online, since, status) VALUES (?, 1, ?, ?)

@@ -1,6 +1,6 @@
 // The control channel's topics and who may use which are the protocol's
 // (modules/protocol/topics.ts); MQTT's filter matching is the broker's own.
-export { devicePublishAllowed, deviceSubscribeAllowed, everyDevice, parseTopic, topicOf } from "../../../modules/protocol/topics.js";
+export { devicePublishAllowed, deviceRetainAllowed, deviceSubscribeAllowed, everyDevice, MAX_RETAINED_BYTES, parseTopic, topicOf } from "../../../modules/protocol/topics.js";
 
 /** MQTT topic filter matching (`+` one level, `#` the rest; `$` topics only by explicit filters). */
 export function topicMatches(filter: string, topic: string): boolean {

@@ -8,6 +8,7 @@
 import type { CloudContext } from "../context.js";
 import { HttpError, readJson, sendJson } from "../http/router.js";
 import { cookieOf, sessionCookie } from "./access.js";
+import { passwordChecks } from "./sign-in-limits.js";
 import { addToken, addUser, checkPassword, findUser, grantDevice, listGrants, listUsers, removeUser, revokeDevice, setPassword, UserError } from "./store.js";
 
 const asHttp = <T>(work: () => T): T => {
@@ -28,7 +29,7 @@ export function install(ctx: CloudContext): void {
 		if (typeof current !== "string" || typeof password !== "string") throw new HttpError(400, "body must be { \"current\": string, \"password\": string }");
 		if (password.length < 8 || password.length > 1024) throw new HttpError(400, "password must be 8..1024 characters");
 		const user = findUser(db, viewer.user);
-		if (!user || !(await checkPassword(current.slice(0, 1024), user.hash))) throw new HttpError(403, "current password is wrong");
+		if (!user || !(await passwordChecks(ctx).run(() => checkPassword(current.slice(0, 1024), user.hash)))) throw new HttpError(403, "current password is wrong");
 		// Every other session of this user ends (a stolen cookie stops working).
 		setPassword(db, user.name, password, cookieOf(req, sessionCookie));
 		res.writeHead(204).end();

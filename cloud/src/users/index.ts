@@ -5,36 +5,13 @@
 import type { CloudContext } from "../context.js";
 import { HttpError, readJson, sendJson } from "../http/router.js";
 import { cookieOf, sessionCookie } from "./access.js";
+import { addressKey } from "../net/client-address.js";
+import { Guesses, passwordChecks, TokenBuckets } from "./sign-in-limits.js";
 import { addUser, checkPassword, countUsers, createSession, deleteSession, findUser, hashPassword, randomPassword, sessionLifetimeMs, UserError } from "./store.js";
 
 // A constant hash to check against when the user does not exist, so the answer
 // takes as long as for a wrong password (no user-name probing by timing).
 let decoy: string | undefined;
-
-// Password guessing: after 10 failures for one user name from one address
-// within 15 minutes, that pair is refused (429) until the window ends.
-const guessWindowMs = 15 * 60 * 1000, guessLimit = 10;
-
-class Guesses {
-	#failures = new Map<string, { count: number; first: number }>();
-
-	retryAfterS(key: string, now = Date.now()): number {
-		const entry = this.#failures.get(key);
-		if (!entry || now - entry.first >= guessWindowMs) return 0;
-		return entry.count >= guessLimit ? Math.ceil((entry.first + guessWindowMs - now) / 1000) : 0;
-	}
-
-	fail(key: string, now = Date.now()): void {
-		if (this.#failures.size > 100_000) for (const [k, e] of this.#failures) if (now - e.first >= guessWindowMs) this.#failures.delete(k);
-		const entry = this.#failures.get(key);
-		if (!entry || now - entry.first >= guessWindowMs) this.#failures.set(key, { count: 1, first: now });
-		else entry.count++;
-	}
-
-	forget(key: string): void {
-		this.#failures.delete(key);
-	}
-}
 
 const firstPasswords = new WeakMap<CloudContext, string>();
 
@@ -48,21 +25,29 @@ export function install(ctx: CloudContext): void {
 	const secure = ctx.config.tlsCert || ctx.config.publicUrl?.startsWith("https:") ? "; Secure" : "";
 	const cookie = (value: string, maxAgeS: number) => `${sessionCookie}=${value}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${maxAgeS}${secure}`;
 
+	// Sign-in costs (sign-in-limits.ts): attempts per client address, wrong passwords per name and address.
+	const attempts = new TokenBuckets(ctx.config.signInBurst, ctx.config.signInPerMinute);
 	const guesses = new Guesses();
 	ctx.router.add("POST", "/v1/session", { auth: "none" }, async (req, res) => {
 		const body = await readJson(req, 4096);
 		const { user, password } = body;
 		if (typeof user !== "string" || typeof password !== "string") throw new HttpError(400, "body must be { \"user\": string, \"password\": string }");
-		const guessKey = `${user.slice(0, 64)}\n${req.socket.remoteAddress}`;
+		const client = ctx.addresses.ofRequest(req);
+		const guessKey = `${user.slice(0, 64)}\n${addressKey(client)}`;
 		const wait = guesses.retryAfterS(guessKey);
 		if (wait) throw new HttpError(429, `too many failed sign-ins for ${user.slice(0, 64)}: try again in ${wait} s`, { "retry-after": String(wait) });
+		const budget = attempts.take(addressKey(client));
+		if (budget) {
+			ctx.metrics.inc("ivxs_sign_in_throttled_total", "Sign-ins refused (429) because their address used its budget of attempts");
+			throw new HttpError(429, `too many sign-in attempts from ${client}: try again in ${budget} s`, { "retry-after": String(budget) });
+		}
 		const found = user.length <= 64 ? findUser(ctx.db, user) : undefined;
 		decoy ??= hashPassword(randomPassword());
-		const ok = await checkPassword(password.slice(0, 1024), found?.hash ?? decoy) && !!found;
+		const ok = await passwordChecks(ctx).run(() => checkPassword(password.slice(0, 1024), found?.hash ?? decoy!)) && !!found;
 		if (!ok || !found) {
 			guesses.fail(guessKey);
 			ctx.metrics.inc("ivxs_auth_failures_total", "Refused credentials, by kind", { kind: "password" });
-			ctx.log.warn({ user: user.slice(0, 64), address: req.socket.remoteAddress }, "sign-in refused");
+			ctx.log.warn({ user: user.slice(0, 64), address: client }, "sign-in refused");
 			throw new HttpError(401, "wrong user name or password");
 		}
 		guesses.forget(guessKey);
