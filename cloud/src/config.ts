@@ -49,6 +49,18 @@ export interface Config {
 	/** Retention: total bytes cap (0 = none) and how long deleted objects stay readable. */
 	maxTotalBytes: number;
 	deleteGraceS: number;
+	/**
+	 * Free-space floor of the data volume (disk storage), bytes: below it the
+	 * oldest data goes at once, grace shortened (retention/room.ts). -1 (the
+	 * default): 5 % of the volume, at most 1 GiB; 0: no floor.
+	 */
+	minFreeBytes: number;
+	/**
+	 * An upload is acknowledged only once it would survive a power loss: objects
+	 * fsynced with their folder, SQLite commits synchronous=FULL. false only to
+	 * measure what that costs (benchmarks), never for data that matters.
+	 */
+	durableWrites: boolean;
 	/** Log level for pino. */
 	logLevel: string;
 	/** First start with no users: the password of the `admin` it creates (random and printed once if unset). */
@@ -77,6 +89,8 @@ export const defaults: Config = {
 	urlLifetimeS: 3600,
 	maxTotalBytes: 0,
 	deleteGraceS: 600,
+	minFreeBytes: -1,
+	durableWrites: true,
 	logLevel: "info",
 	shutdownGraceS: 10,
 };
@@ -86,7 +100,7 @@ const envKeys: Record<string, keyof Config> = {
 	HOST: "host", PORT: "port", PUBLIC_URL: "publicUrl", TLS_CERT: "tlsCert", TLS_KEY: "tlsKey",
 	DATA_DIR: "dataDir", METADATA_FILE: "metadataFile", MQTT: "mqtt", FILE_MINUTES: "fileMinutes",
 	FILE_NAME: "fileName", MAX_SEGMENT_BYTES: "maxSegmentBytes", MAX_TOTAL_BYTES: "maxTotalBytes",
-	DELETE_GRACE_S: "deleteGraceS", URL_LIFETIME_S: "urlLifetimeS", LOG_LEVEL: "logLevel",
+	DELETE_GRACE_S: "deleteGraceS", MIN_FREE_BYTES: "minFreeBytes", DURABLE_WRITES: "durableWrites", URL_LIFETIME_S: "urlLifetimeS", LOG_LEVEL: "logLevel",
 	ADMIN_PASSWORD: "adminPassword", SHUTDOWN_GRACE_S: "shutdownGraceS",
 };
 
@@ -105,7 +119,9 @@ export function loadConfig(overrides: Partial<Config> = {}, env: NodeJS.ProcessE
 	const fromEnv: Record<string, unknown> = {};
 	for (const [name, key] of Object.entries(envKeys)) {
 		const value = env[`IVXS_CLOUD_${name}`];
-		if (value !== undefined && value !== "") fromEnv[key] = typeof defaults[key] === "number" ? Number(value) : value;
+		if (value === undefined || value === "") continue;
+		const kind = typeof defaults[key];
+		fromEnv[key] = kind === "number" ? Number(value) : kind === "boolean" ? !/^(0|false|no|off)$/i.test(value) : value;
 	}
 	const s3: Partial<StorageConfig> = {};
 	if (env.IVXS_CLOUD_S3_ENDPOINT || env.IVXS_CLOUD_S3_BUCKET) {
@@ -139,6 +155,8 @@ function check(config: Config): Config {
 	integer("urlLifetimeS", 10, 7 * 86400);
 	integer("maxTotalBytes", 0, Number.MAX_SAFE_INTEGER);
 	integer("deleteGraceS", 0, 86400);
+	integer("minFreeBytes", -1, Number.MAX_SAFE_INTEGER);
+	if (typeof config.durableWrites !== "boolean") throw new ConfigError("durableWrites must be true or false");
 	integer("shutdownGraceS", 0, 3600);
 	if (config.adminPassword !== undefined && (typeof config.adminPassword !== "string" || config.adminPassword.length < 8))
 		throw new ConfigError("adminPassword must be at least 8 characters");

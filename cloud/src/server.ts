@@ -30,7 +30,7 @@ export interface Cloud {
 export async function startCloud(config: Config, log: Logger = pino({ level: config.logLevel })): Promise<Cloud> {
 	const stopTasks: (() => Promise<void> | void)[] = [];
 	const timers: NodeJS.Timeout[] = [];
-	const db = openDatabase(config.metadataFile);
+	const db = openDatabase(config.metadataFile, { durable: config.durableWrites });
 	stopTasks.push(() => void db.close());
 	const store = await openObjectStore(config);
 	stopTasks.push(() => store.close());

@@ -18,11 +18,17 @@ export function defineSchema(name: string, sql: string): void {
 	if (!schemas.some((schema) => schema.name === name)) schemas.push({ name, sql });
 }
 
-export function openDatabase(file: string): Db {
+/**
+ * `durable` (the default): a commit is on the disk when it returns (WAL with
+ * synchronous=FULL: the WAL is fsynced at every commit). NORMAL would let a
+ * power loss take back the last commits — a segment row the camera got its
+ * 201 for; false only to measure that cost.
+ */
+export function openDatabase(file: string, { durable = true }: { durable?: boolean } = {}): Db {
 	mkdirSync(dirname(file), { recursive: true });
 	const db = new Database(file);
 	db.pragma("journal_mode = WAL");
-	db.pragma("synchronous = NORMAL");
+	db.pragma(`synchronous = ${durable ? "FULL" : "NORMAL"}`);
 	db.pragma("busy_timeout = 5000");
 	db.pragma("foreign_keys = ON");
 	db.transaction(() => {
