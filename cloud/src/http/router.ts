@@ -3,8 +3,9 @@
 // checks before the handler runs; handlers get the request, the response, the
 // decoded params, the URL and who the rule let in. Bodies are read by the
 // handler (ingest streams them; JSON goes through `readJson`, with a size
-// limit). Any HttpError becomes a 4xx/5xx with a JSON `{ error }` body;
-// anything else is logged and answered 500 without details.
+// limit). Any HttpError becomes a 4xx/5xx with a JSON `{ error }` body, as
+// does an error a translator recognises (a full disk: 507); anything else is
+// logged and answered 500 without details.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Logger } from "pino";
 
@@ -64,9 +65,13 @@ interface Route {
 
 const paramValue = /^[A-Za-z0-9._~-]{1,128}$/;
 
+/** Turns an error it recognises into the answer (the route is named "METHOD /pattern"), or undefined. */
+export type Translator = (error: unknown, route: string) => HttpError | undefined;
+
 export class Router<C extends Callers = Callers> {
 	#routes: Route[] = [];
 	readonly #gate: Gate;
+	#translators: Translator[] = [];
 
 	constructor(gate: Gate) {
 		this.#gate = gate;
@@ -79,6 +84,20 @@ export class Router<C extends Callers = Callers> {
 		if ("device" in access && access.device !== undefined && !parts.includes(`:${access.device}`))
 			throw new Error(`${method} ${pattern}: its access rule names a parameter :${access.device} the path does not have`);
 		this.#routes.push({ method, pattern, parts, access, handler, failed });
+	}
+
+	/** Adds a translator: errors of every route that are not HttpErrors are offered to it before they become a 500. */
+	translate(translator: Translator): void {
+		this.#translators.push(translator);
+	}
+
+	#answerFor(error: unknown, route: Route): HttpError | undefined {
+		if (error instanceof HttpError) return error;
+		for (const translator of this.#translators) {
+			const answer = translator(error, `${route.method} ${route.pattern}`);
+			if (answer) return answer;
+		}
+		return undefined;
 	}
 
 	/** Every route with its rule, in the order added. */
@@ -141,10 +160,11 @@ export class Router<C extends Callers = Callers> {
 			await route.handler(req, res, params, url, caller);
 		}
 		catch (error) {
-			route.failed?.(error);
-			if (!(error instanceof HttpError)) log.error({ err: error, method: req.method, path: url.pathname }, "request failed");
+			const answer = this.#answerFor(error, route);
+			route.failed?.(answer ?? error);
+			if (!answer) log.error({ err: error, method: req.method, path: url.pathname }, "request failed");
 			if (!req.readableEnded) req.resume();
-			sendError(res, error instanceof HttpError ? error : new HttpError(500, "internal error"));
+			sendError(res, answer ?? new HttpError(500, "internal error"));
 		}
 	}
 }
