@@ -1,12 +1,15 @@
 // A disk that fills, on a real small file system (a tmpfs of a few MiB, which
 // the tests mount: they run as root here and in CI): a full disk is a 507 the
 // camera retries, with no temporary file left, one log line each way, and
-// /healthz and the metrics saying so.
+// /healthz and the metrics saying so; under the free-space floor the oldest
+// data goes at once; and the issue's case — a 20 MiB cap on a 50 MiB volume,
+// deleted objects readable for an hour, 10-minute files assembled — never fills it.
 import test from "ava";
 import { execFileSync } from "node:child_process";
 import { closeSync, mkdtempSync, openSync, readdirSync, rmSync, statfsSync, statSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { randomBytes } from "node:crypto";
 import { pino } from "pino";
 import { loadConfig } from "../../build/node/cloud/src/config.js";
 import { startCloud } from "../../build/node/cloud/src/server.js";
@@ -14,6 +17,11 @@ import { addDevice } from "../../build/node/cloud/src/devices/registry.js";
 import { Uploader } from "../../build/node/cloud/sim/uploader.js";
 import { packageStream } from "../../build/node/cloud/sim/packager.js";
 import { Verdict, verdictOfAnswer } from "../../build/node/modules/protocol/verdict.js";
+import { keepFloor } from "../../build/node/cloud/src/retention/floor.js";
+import { runRetention } from "../../build/node/cloud/src/retention/index.js";
+import { sweepTombstones } from "../../build/node/cloud/src/retention/objects.js";
+import { assembleClosed } from "../../build/node/cloud/src/recordings/assemble.js";
+import { bareCloud, addStream, addSegment } from "./_recordings.mjs";
 
 const mib = 1024 * 1024;
 
@@ -111,4 +119,57 @@ volumeTest("a full disk: 507 with Retry-After that the camera retries, no temp f
 	t.regex(await (await fetch(`${cloud.url}/metrics`)).text(), /^ivxs_storage_full 0$/m);
 	t.deepEqual(warnings(), ["storage full: writes are refused (507) until space frees", "storage writable again"]);
 	t.like(lines.find((line) => line.msg === "storage writable again"), { refused: 6 });
+});
+
+volumeTest("under the free-space floor the oldest recordings go at once, what is pending deletion first", async (t) => {
+	const dataDir = smallVolume(t, 8);
+	const cloud = await bareCloud(t, { dataDir, minFreeBytes: 3 * mib, deleteGraceS: 600, urlLifetimeS: 3600, fileMinutes: 1 });
+	const now = Date.UTC(2026, 5, 1);
+	await addStream(cloud, { device: "cam1", init: Buffer.from("init"), epochMs: now - 10 * 86_400_000 });
+	const keys = [];
+	// Eight days ago (aged out: pending deletion for an hour), then five fresh ones, 1 MiB each.
+	for (const [seq, at] of [now - 8 * 86_400_000, ...[5, 4, 3, 2, 1].map((m) => now - m * 60_000)].entries()) {
+		await addSegment(cloud, { device: "cam1", seq, startMs: at, endMs: at + 1000, bytes: randomBytes(mib) });
+		keys.push(`media/cam1/0/s1/${seq}.m4s`);
+	}
+	t.like(runRetention(cloud.ctx, now), { segments: 1 });
+	t.true(free(dataDir) < 3 * mib, `${free(dataDir)} bytes free`);
+	t.true(await keepFloor(cloud.ctx, 0, now));
+	t.true(free(dataDir) >= 3 * mib);
+	const present = await Promise.all(keys.map(async (key) => (await cloud.ctx.store.head(key)) !== undefined));
+	t.deepEqual(present, [false, false, true, true, true, true], "the pending one, then the oldest live one");
+	t.regex(cloud.ctx.metrics.render(), /ivxs_retention_deleted_total\{kind="segments",reason="floor"\} 1/);
+	t.regex(cloud.ctx.metrics.render(), /ivxs_storage_floor_bytes 3145728/);
+});
+
+volumeTest("a 20 MiB cap on a 50 MiB volume holds: deleted objects readable for an hour, files assembled, the disk never fills", async (t) => {
+	const dataDir = smallVolume(t, 50);
+	const cloud = await bareCloud(t, { dataDir, maxTotalBytes: 20 * mib, fileMinutes: 10 });
+	const t0 = Date.UTC(2026, 5, 1);
+	// 100 KiB every 10 s of simulated time (a 10-minute file: 6 MiB), 60 MiB in all: more than the volume.
+	const segment = randomBytes(100 * 1024);
+	await addStream(cloud, { device: "cam1", init: Buffer.from("init"), epochMs: t0 });
+	let most = 0, mostObjects = 0;
+	const used = () => statfsSync(dataDir).blocks * statfsSync(dataDir).bsize - free(dataDir);
+	const objects = () => filesUnder(join(dataDir, "objects")).reduce((sum, path) => sum + statSync(path).size, 0);
+	for (let seq = 0; seq < 600; seq++) {
+		const now = t0 + seq * 10_000;
+		await addSegment(cloud, { device: "cam1", seq, startMs: now, endMs: now + 10_000, bytes: segment });
+		most = Math.max(most, used());
+		mostObjects = Math.max(mostObjects, objects());
+		// The periodic work, on the simulated clock: floor every 5 s, assembly and sweep every 10 s, retention every 60 s.
+		await keepFloor(cloud.ctx, 0, now);
+		await assembleClosed(cloud.ctx, { clock: () => now, idleMs: 60_000 });
+		await sweepTombstones(cloud.ctx, now);
+		if (seq % 6 === 5) runRetention(cloud.ctx, now);
+		most = Math.max(most, used());
+	}
+	t.log(`most used: ${(most / mib).toFixed(1)} MiB of 50, objects ${(mostObjects / mib).toFixed(1)} MiB (cap 20 MiB)`);
+	// The objects stay within the cap but for a minute of ingest between two retention runs (600 KiB);
+	// the metadata (SQLite and its WAL) is on the same volume, and the floor (5 %) is never crossed.
+	t.true(mostObjects < 20 * mib + mib, `${mostObjects} bytes of objects at most`);
+	t.true(most < 50 * mib * 0.95, `${most} bytes used at most`);
+	t.true(cloud.ctx.db.prepare("SELECT COUNT(*) AS n FROM files WHERE deleted IS NULL AND state = 'done'").get().n >= 1, "files were assembled");
+	// The newest minutes are kept.
+	t.is(cloud.ctx.db.prepare("SELECT MAX(seq) AS n FROM segments WHERE deleted IS NULL").get().n, 599);
 });

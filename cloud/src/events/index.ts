@@ -4,7 +4,8 @@
 // to the clip around each one. Hostile or malformed messages are logged and
 // counted, never stored.
 import type { CloudContext } from "../context.js";
-import { defineSchema, type Db } from "../meta/db.js";
+import type { Db } from "../meta/db.js";
+import "./store.js"; // the table
 import { sendJson } from "../http/router.js";
 import type { Device } from "../devices/registry.js";
 import { defaultPlan, readPlan } from "../control/plans.js";
@@ -12,18 +13,6 @@ import { deviceMessage, isChannelOf, MessageRefused, plausibleTime, receiveDevic
 import { signUrl } from "../auth/signed-url.js";
 import { deviceListParams } from "../devices/channels.js";
 import { iso } from "../http/params.js";
-
-defineSchema("events", `
-CREATE TABLE IF NOT EXISTS events (
-	device TEXT NOT NULL,
-	channel INTEGER NOT NULL,
-	id TEXT NOT NULL,
-	time_ms INTEGER NOT NULL,
-	bits INTEGER NOT NULL,
-	received INTEGER NOT NULL,
-	UNIQUE (device, id)
-);
-CREATE INDEX IF NOT EXISTS events_time ON events (device, time_ms);`);
 
 const eventId = /^[A-Za-z0-9._:-]{1,64}$/;
 

@@ -6,24 +6,11 @@
 // recording has its reason. Hostile or malformed messages are logged and
 // counted, never stored.
 import type { CloudContext } from "../context.js";
-import { defineSchema } from "../meta/db.js";
+import "./store.js"; // the table
 import { sendJson } from "../http/router.js";
 import { deviceMessage, isChannelOf, MessageRefused, plausibleTime, receiveDeviceMessages } from "../control/messages.js";
 import { deviceListParams } from "../devices/channels.js";
 import { iso } from "../http/params.js";
-
-defineSchema("gaps", `
-CREATE TABLE IF NOT EXISTS gaps (
-	device TEXT NOT NULL,
-	channel INTEGER NOT NULL,
-	from_ms INTEGER NOT NULL,
-	to_ms INTEGER NOT NULL,
-	frames INTEGER NOT NULL,
-	reason TEXT NOT NULL,
-	received INTEGER NOT NULL,
-	UNIQUE (device, channel, from_ms, to_ms, reason)
-);
-CREATE INDEX IF NOT EXISTS gaps_to ON gaps (device, to_ms);`);
 
 /** The reasons a camera reports today (others are accepted if they are short tokens: `reasonToken`). */
 export const knownReasons = ["overwritten", "refused", "rejected", "restart"] as const;

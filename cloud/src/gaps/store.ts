@@ -1,0 +1,23 @@
+// The gaps table, and what retention does with it: a gap goes when its end is older than the
+// device's retention (as its recordings do); nothing else ever deletes gaps.
+import { defineSchema, distinctValues, type Db } from "../meta/db.js";
+
+defineSchema("gaps", `
+CREATE TABLE IF NOT EXISTS gaps (
+	device TEXT NOT NULL,
+	channel INTEGER NOT NULL,
+	from_ms INTEGER NOT NULL,
+	to_ms INTEGER NOT NULL,
+	frames INTEGER NOT NULL,
+	reason TEXT NOT NULL,
+	received INTEGER NOT NULL,
+	UNIQUE (device, channel, from_ms, to_ms, reason)
+);
+CREATE INDEX IF NOT EXISTS gaps_to ON gaps (device, to_ms);`);
+
+/** The devices with gaps (a skip scan over the index led by device). */
+export const devicesWithGaps = (db: Db): string[] => distinctValues(db, "gaps", "device", "1");
+
+/** Deletes a device's gaps before `cutoff`; returns how many. */
+export const dropGapsBefore = (db: Db, device: string, cutoff: number): number =>
+	db.prepare("DELETE FROM gaps WHERE device = ? AND to_ms < ?").run(device, cutoff).changes;
