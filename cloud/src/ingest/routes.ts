@@ -11,6 +11,7 @@ import { HttpError, sendJson, type Params } from "../http/router.js";
 import type { DeviceAuth } from "../auth/device-auth.js";
 import type { Device } from "../devices/registry.js";
 import { objectKey } from "../storage/object-store.js";
+import { commitsDurable } from "../meta/db.js";
 import { Mp4Error } from "../media/boxes.js";
 import { parseInit, type InitInfo } from "../media/init.js";
 import { parseSegment, type SegmentInfo } from "../media/segment.js";
@@ -211,6 +212,8 @@ export class Ingest {
 			const done = this.#track((async () => {
 				await this.#ctx.store.put(key, body);
 				const stored = addSegment(db, row);
+				// The 201 waits until the row would survive a power loss (the object already would).
+				await commitsDurable(db);
 				return stored.added ? { status: 201 as const, row: stored.row } : same(stored.row);
 			})());
 			const result = await done;

@@ -9,6 +9,7 @@ import { mkdir, open, readdir, rename, rm, stat, writeFile } from "node:fs/promi
 import { dirname, join, relative, sep } from "node:path";
 import { randomBytes } from "node:crypto";
 import type { Readable } from "node:stream";
+import { fsyncPath } from "./fsync.js";
 import { NotFoundError, checkKey, readAll, checkPartNumber, checkParts, type MultipartUpload, type ObjectInfo, type ObjectStore, type Range } from "./object-store.js";
 
 export class DiskStore implements ObjectStore {
@@ -35,16 +36,9 @@ export class DiskStore implements ObjectStore {
 		return join(this.#root, ...checkKey(key).split("/"));
 	}
 
-	/** Flushes a folder's entries (a rename or a new name in it) to the disk. */
+	/** Flushes a folder's entries (a rename or a new name in it) to the disk; concurrent puts share one fsync. */
 	async #syncFolder(folder: string) {
-		if (!this.#durable) return;
-		const handle = await open(folder, "r");
-		try {
-			await handle.sync();
-		}
-		finally {
-			await handle.close();
-		}
+		if (this.#durable) await fsyncPath(folder);
 	}
 
 	async #publish(temp: string, key: string) {
