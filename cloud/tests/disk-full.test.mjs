@@ -1,5 +1,7 @@
 // A disk that fills, on a real small file system (a tmpfs of a few MiB, which
-// the tests mount: they run as root here and in CI): a full disk is a 507 the
+// the tests mount: they run as root here and in CI; where mounting is
+// impossible those tests are skipped, saying why, and an ENOSPC injected into
+// the store stands in for the first one): a full disk is a 507 the
 // camera retries, with no temporary file left, one log line each way, and
 // /healthz and the metrics saying so; under the free-space floor the oldest
 // data goes at once; and the issue's case — a 20 MiB cap on a 50 MiB volume,
@@ -59,9 +61,9 @@ const free = (dir) => {
 	return info.bavail * info.bsize;
 };
 
-/** Fills the volume until `leave` bytes are free; returns the filler's path. */
-function fill(dir, leave) {
-	const path = join(dir, "filler");
+/** Fills the volume until `leave` bytes are free with a file `name`; returns its path. */
+function fill(dir, leave, name = "filler") {
+	const path = join(dir, name);
 	const fd = openSync(path, "w");
 	try {
 		const chunk = Buffer.alloc(64 * 1024);
@@ -75,8 +77,12 @@ function fill(dir, leave) {
 
 const filesUnder = (dir) => readdirSync(dir, { recursive: true }).map((name) => join(dir, name)).filter((path) => statSync(path).isFile());
 
-volumeTest("a full disk: 507 with Retry-After that the camera retries, no temp file left, health and metrics say so, one log line each way", async (t) => {
-	const dataDir = smallVolume(t, 6);
+// The real thing on a tmpfs; the same through an ENOSPC injected into the store's put, which runs
+// wherever mounting cannot (and checks what does not depend on the file system).
+for (const [how, onVolume] of [["on a 6 MiB tmpfs filled to the brim", true], ["with ENOSPC injected into the store's put", false]])
+(onVolume ? volumeTest : test.serial)(`a full disk (${how}): 507 with Retry-After that the camera retries, no temp file left, health and metrics say so, one log line each way`, async (t) => {
+	const dataDir = onVolume ? smallVolume(t, 6) : mkdtempSync(join(tmpdir(), "ivxs-full-"));
+	if (!onVolume) t.teardown(() => rmSync(dataDir, { recursive: true, force: true }));
 	const lines = [];
 	const log = pino({ level: "info" }, { write: (line) => void lines.push(JSON.parse(line)) });
 	// No floor: this is about what happens when the disk does fill.
@@ -91,7 +97,20 @@ volumeTest("a full disk: 507 with Retry-After that the camera retries, no temp f
 	t.is((await uploader.sendFixed("PUT", uploader.path("s1", "segments/0"), av.segments[0].bytes)).status, 201);
 
 	// Less room than a segment: every upload now fails to write (the object, or the metadata).
-	const filler = fill(dataDir, 16 * 1024);
+	const codes = async () => [...(await (await fetch(`${cloud.url}/metrics`)).text()).matchAll(/^ivxs_storage_full_refusals_total\{code="(\w+)",where="([^"]+)"\} (\d+)$/gm)]
+		.map(([, code, where, n]) => ({ code, where, n: Number(n) }));
+	let room;
+	if (onVolume) {
+		const filler = fill(dataDir, 16 * 1024);
+		room = () => rmSync(filler);
+	}
+	else {
+		const { store } = cloud.ctx;
+		const put = store.put.bind(store);
+		let full = true;
+		store.put = (key, body) => (full ? Promise.reject(Object.assign(new Error("ENOSPC: no space left on device, write"), { code: "ENOSPC" })) : put(key, body));
+		room = () => (full = false);
+	}
 	const answers = [];
 	for (const seq of [1, 2, 3, 1, 2, 3]) answers.push(await uploader.sendFixed("PUT", uploader.path("s1", `segments/${seq}`), av.segments[seq].bytes));
 	for (const answer of answers) {
@@ -107,18 +126,32 @@ volumeTest("a full disk: 507 with Retry-After that the camera retries, no temp f
 	t.like(await health.json(), { ok: false, storageFull: { refused: 6 } });
 	const metrics = await (await fetch(`${cloud.url}/metrics`)).text();
 	t.regex(metrics, /^ivxs_storage_full 1$/m);
-	t.regex(metrics, /ivxs_storage_full_refusals_total\{where="PUT \/v1\/devices\/:id\/channels\/:ch\/streams\/:stream\/segments\/:seq"\} 6/);
+	// By error code (the object's ENOSPC, the metadata's SQLITE_FULL: a tmpfs this full gives both).
+	const refusals = await codes();
+	t.log(`refused: ${refusals.map(({ code, where, n }) => `${code} ${where}: ${n}`).join("; ")}`);
+	t.is(refusals.filter(({ where }) => where === "PUT /v1/devices/:id/channels/:ch/streams/:stream/segments/:seq").reduce((sum, { n }) => sum + n, 0), 6);
 	t.regex(metrics, /ivxs_ingest_errors_total\{reason="507"\} 6/);
+	const started = lines.find((line) => /^storage full/.test(line.msg));
+	t.log(`first refusal: ${started.code} at ${started.where}`);
 	const warnings = () => lines.filter((line) => line.level >= 40 && !/^no users yet/.test(line.msg)).map((line) => line.msg);
 	t.deepEqual(warnings(), ["storage full: writes are refused (507) until space frees"], "logged once, no stack per request");
 
+	if (onVolume) {
+		// Not a byte left: now the metadata cannot grow either (SQLITE_FULL) — also a 507.
+		const last = fill(dataDir, 0, "last-byte");
+		const answer = await uploader.sendFixed("PUT", uploader.path("s1", "segments/1"), av.segments[1].bytes);
+		t.is(answer.status, 507);
+		t.true((await codes()).some(({ code }) => code === "SQLITE_FULL"), "the metadata's SQLITE_FULL is a 507 too");
+		rmSync(last);
+	}
+
 	// Room again: the camera's retry is stored, and the condition clears (logged once).
-	rmSync(filler);
+	room();
 	for (const seq of [1, 2, 3]) t.is((await uploader.sendFixed("PUT", uploader.path("s1", `segments/${seq}`), av.segments[seq].bytes)).status, 201);
 	t.like(await (await fetch(`${cloud.url}/healthz`)).json(), { ok: true });
 	t.regex(await (await fetch(`${cloud.url}/metrics`)).text(), /^ivxs_storage_full 0$/m);
 	t.deepEqual(warnings(), ["storage full: writes are refused (507) until space frees", "storage writable again"]);
-	t.like(lines.find((line) => line.msg === "storage writable again"), { refused: 6 });
+	t.like(lines.find((line) => line.msg === "storage writable again"), { refused: onVolume ? 7 : 6 });
 });
 
 volumeTest("under the free-space floor the oldest recordings go at once, what is pending deletion first", async (t) => {

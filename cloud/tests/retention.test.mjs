@@ -6,7 +6,7 @@ import test from "ava";
 import { randomBytes } from "node:crypto";
 import * as retention from "../../build/node/cloud/src/retention/index.js";
 
-import { countedBytes, storedBytes } from "../../build/node/cloud/src/retention/room.js";
+import { usageOf } from "../../build/node/cloud/src/retention/room.js";
 
 const { runRetention, retentionDaysOf, purgeDeletedRows } = retention;
 import { assembleClosed } from "../../build/node/cloud/src/recordings/assemble.js";
@@ -104,7 +104,7 @@ test("a recording file goes only when all its segments have", async (t) => {
 	t.truthy(await cloud.ctx.store.head(file.key), "within the grace");
 	t.is(await sweepTombstones(cloud.ctx, now + 3600_000 + 10_000), 1);
 	t.is(await cloud.ctx.store.head(file.key), undefined);
-	t.is(storedBytes(db), 0);
+	t.is(usageOf(cloud.ctx).live, 0);
 });
 
 test("by the size cap: the device keeping the most bytes loses its oldest first, a whole file at a time, snapshots too", async (t) => {
@@ -122,23 +122,23 @@ test("by the size cap: the device keeping the most bytes loses its oldest first,
 	t.true(file.bytes > 6500);
 	const cam2 = await addSegments(cloud, "cam2", "s1", [NOW - 2 * day, NOW - day, NOW - 1000], 2000);
 	const snap = await addSnapshot(cloud, "cam2", NOW - 1.5 * day, 500);
-	t.is(storedBytes(db), file.bytes + 6000 + 500);
+	t.is(usageOf(cloud.ctx).live, file.bytes + 6000 + 500);
 	// Counted: the live rows and the largest window still to assemble (one 2000-byte segment).
-	t.is(countedBytes(cloud.ctx), file.bytes + 6500 + 2000);
+	t.is(usageOf(cloud.ctx).counted, file.bytes + 6500 + 2000);
 
 	// Over by file + 3500: cam1 keeps the most, its file goes (whole); then cam2's oldest:
 	// the segment of 2 days ago (2000), the snapshot (500), the segment of a day ago (2000).
 	t.deepEqual(runRetention(cloud.ctx, NOW), { segments: 5, files: 1, snapshots: 1, events: 0, gaps: 0 });
-	t.is(storedBytes(db), 2000);
+	t.is(usageOf(cloud.ctx).live, 2000);
 	t.deepEqual(db.prepare("SELECT seq FROM segments WHERE device = 'cam2' AND deleted IS NULL ORDER BY seq").all().map((row) => row.seq), [2]);
 	t.regex(cloud.ctx.metrics.render(), /ivxs_retention_deleted_total\{kind="files",reason="size"\} 1/);
 	// What they held is pending deletion (grace 10 s) and counts: a smaller cap cuts their grace, live rows stay.
-	t.is(countedBytes(cloud.ctx), 2000 + file.bytes + 4500 + 2000);
+	t.is(usageOf(cloud.ctx).counted, 2000 + file.bytes + 4500 + 2000);
 	cloud.config.maxTotalBytes = 4500;
 	t.deepEqual(runRetention(cloud.ctx, NOW), { segments: 0, files: 0, snapshots: 0, events: 0, gaps: 0 });
 	t.is(await sweepTombstones(cloud.ctx, NOW), 4, "due now, not in 10 s");
 	t.deepEqual(await exists(cloud, [file.key, ...cam2, snap]), [false, false, false, true, false]);
-	t.is(countedBytes(cloud.ctx), 4000);
+	t.is(usageOf(cloud.ctx).counted, 4000);
 });
 
 test("by the size cap, fairly: a camera stamping its segments in the future cannot evict another's history", async (t) => {
@@ -147,7 +147,7 @@ test("by the size cap, fairly: a camera stamping its segments in the future cann
 	const small = await addSegments(cloud, "small", "s1", [NOW - 3 * day, NOW - 2 * day, NOW - day]);
 	// Ten segments a month ahead: the age rule never takes them.
 	const hog = await addSegments(cloud, "hog", "s1", Array.from({ length: 10 }, (_, i) => NOW + 30 * day + i * 60_000));
-	t.is(countedBytes(cloud.ctx), 13_000 + 1000);
+	t.is(usageOf(cloud.ctx).counted, 13_000 + 1000);
 	t.deepEqual(runRetention(cloud.ctx, NOW), { segments: 6, files: 0, snapshots: 0, events: 0, gaps: 0 });
 	t.deepEqual(db.prepare("SELECT device, COUNT(*) AS n FROM segments WHERE deleted IS NULL GROUP BY device ORDER BY device").all(),
 		[{ device: "hog", n: 4 }, { device: "small", n: 3 }]);
@@ -162,13 +162,13 @@ test("objects pending deletion count against the cap: their grace is cut short b
 	const aged = await addSegments(cloud, "cam1", "s1", [NOW - 9 * day, NOW - 8 * day]);
 	const fresh = await addSegments(cloud, "cam1", "s2", [NOW - 180_000, NOW - 120_000, NOW - 60_000]); // one a window
 	t.like(runRetention(cloud.ctx, NOW), { segments: 2 });
-	t.is(storedBytes(db), 3000);
-	t.is(countedBytes(cloud.ctx), 3000 + 2000 + 1000, "live, pending deletion, the next assembly");
+	t.is(usageOf(cloud.ctx).live, 3000);
+	t.is(usageOf(cloud.ctx).counted, 3000 + 2000 + 1000, "live, pending deletion, the next assembly");
 	cloud.config.maxTotalBytes = 4500;
 	t.like(runRetention(cloud.ctx, NOW + 1000), { segments: 0 });
 	t.is(await sweepTombstones(cloud.ctx, NOW + 1000), 2, "the aged-out objects go now, not after 600 s");
 	t.deepEqual(await exists(cloud, [...aged, ...fresh]), [false, false, true, true, true]);
-	t.is(countedBytes(cloud.ctx), 4000);
+	t.is(usageOf(cloud.ctx).counted, 4000);
 	t.regex(cloud.ctx.metrics.render(), /ivxs_retention_grace_cut_bytes_total\{reason="size"\} 1500/);
 });
 
@@ -239,7 +239,7 @@ test("the upkeep's statements on segments, snapshots, events and gaps search ind
 	t.like(runRetention(cloud.ctx, NOW + 30 * day), { segments: 6, files: 1, snapshots: 1, events: 1, gaps: 1 });
 	t.true(await sweepTombstones(cloud.ctx, NOW + 31 * day) > 0);
 	t.true(purgeDeletedRows(cloud.ctx, NOW + 40 * day) > 0);
-	storedBytes(db);
+	usageOf(cloud.ctx);
 	let checked = 0;
 	for (const sql of statements) {
 		if (!/\b(segments|snapshots|events|gaps)\b/.test(sql)) continue;

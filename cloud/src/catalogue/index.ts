@@ -10,6 +10,6 @@ export {
 	type NewFile, type OpenWindow, type SegmentPiece,
 } from "./files.js";
 export {
-	addDropped, assemblyBytes, devicesWithSegments, dropEmptyFiles, dropFileSegments, dropSegment, dropSegmentsBefore, forgetDeletedRecordings, oldestFile,
-	oldestUnassembledSegment, recordedBytesByDevice, recordingUses, type DroppedKeys, type Oldest,
+	addDropped, devicesWithSegments, dropEmptyFiles, dropFileSegments, dropSegment, dropSegmentsBefore, forgetDeletedRecordings, oldestFile,
+	oldestUnassembledSegment, recordedUsage, recordingUses, type DroppedKeys, type Oldest,
 } from "./upkeep.js";

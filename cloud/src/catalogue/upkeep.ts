@@ -64,22 +64,25 @@ export const oldestUnassembledSegment = (db: Db, device: string): Oldest | undef
 	db.prepare(`SELECT id, start_ms AS time, bytes FROM segments INDEXED BY segments_unassembled
 		WHERE device = ? AND deleted IS NULL AND file_id IS NULL ORDER BY start_ms, id LIMIT 1`).get(device) as Oldest | undefined;
 
-/** Bytes the live recordings of each device occupy: assembled files, and segments not yet in a file. */
-export function recordedBytesByDevice(db: Db): Map<string, number> {
-	const bytes = new Map<string, number>();
-	for (const sql of ["SELECT device, SUM(bytes) AS n FROM files WHERE deleted IS NULL AND state = 'done' GROUP BY device",
-		"SELECT device, SUM(bytes) AS n FROM segments WHERE deleted IS NULL AND file_id IS NULL GROUP BY device"])
-		for (const row of db.prepare(sql).all() as { device: string; n: number }[]) bytes.set(row.device, (bytes.get(row.device) ?? 0) + row.n);
-	return bytes;
-}
-
 /**
- * What the next assembly will write while its segments still exist: the
- * bytes of the largest window (of `lengthMs`) not yet in a file.
+ * Bytes the live recordings occupy, per device (assembled files, and segments
+ * not yet in a file), and the largest window (of `lengthMs`) not yet in a
+ * file: what the next assembly writes while its segments still exist. One
+ * pass over the unassembled segments serves both.
  */
-export const assemblyBytes = (db: Db, lengthMs: number): number =>
-	(db.prepare(`SELECT MAX(n) AS n FROM (SELECT SUM(bytes) AS n FROM segments WHERE deleted IS NULL AND file_id IS NULL
-		GROUP BY device, channel, stream, start_ms - start_ms % ?)`).get(lengthMs) as { n: number | null }).n ?? 0;
+export function recordedUsage(db: Db, lengthMs: number): { byDevice: Map<string, number>; largestWindow: number } {
+	const byDevice = new Map<string, number>();
+	const add = (device: string, n: number) => byDevice.set(device, (byDevice.get(device) ?? 0) + n);
+	for (const row of db.prepare("SELECT device, SUM(bytes) AS n FROM files WHERE deleted IS NULL AND state = 'done' GROUP BY device").all() as { device: string; n: number }[])
+		add(row.device, row.n);
+	let largestWindow = 0;
+	for (const row of db.prepare(`SELECT device, SUM(bytes) AS n FROM segments WHERE deleted IS NULL AND file_id IS NULL
+		GROUP BY device, channel, stream, start_ms - start_ms % ?`).all(lengthMs) as { device: string; n: number }[]) {
+		add(row.device, row.n);
+		largestWindow = Math.max(largestWindow, row.n);
+	}
+	return { byDevice, largestWindow };
+}
 
 /** Forgets segment and file rows deleted at or before `before`; returns how many. */
 export function forgetDeletedRecordings(db: Db, before: number): number {

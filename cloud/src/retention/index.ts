@@ -17,7 +17,7 @@ import * as gaps from "../gaps/store.js";
 import { readPlan } from "../control/plans.js";
 import { holdLease, leaseMs, leaseName } from "../recordings/lease.js";
 import { tombstoneDropped } from "./objects.js";
-import { countedBytes, makeRoom, storedBytes } from "./room.js";
+import { makeRoom, usageOf, type Usage } from "./room.js";
 import { floorEveryMs, keepFloor } from "./floor.js";
 
 export const defaultRetentionDays = 7;
@@ -72,9 +72,10 @@ export function runRetention(ctx: CloudContext, now = Date.now()): RetentionResu
 
 		// By the total size cap.
 		const cap = ctx.config.maxTotalBytes;
-		const excess = cap > 0 ? countedBytes(ctx) - cap : 0;
-		if (excess > 0) {
-			const dropped = makeRoom(ctx, excess, now, keys, "size");
+		const usage = cap > 0 ? usageOf(ctx) : undefined;
+		const excess = usage ? usage.counted - cap : 0;
+		if (usage && excess > 0) {
+			const dropped = makeRoom(ctx, excess, now, keys, "size", usage.byDevice);
 			for (const kind of ["segments", "files", "snapshots"] as const) result[kind] += dropped[kind];
 			tombstoneDropped(db, keys, now + graceMs(ctx));
 		}
@@ -98,8 +99,11 @@ export function purgeDeletedRows(ctx: CloudContext, now = Date.now()): number {
 }
 
 export function install(ctx: CloudContext): void {
-	ctx.metrics.gauge("ivxs_stored_bytes", "Bytes of recordings and snapshots kept (live rows)", () => storedBytes(ctx.db));
-	ctx.metrics.gauge("ivxs_counted_bytes", "Bytes the size cap counts: live rows, objects pending deletion, the next assembly's file", () => countedBytes(ctx));
+	// One account for both gauges of a scrape.
+	let usage: { at: number; of: Usage } | undefined;
+	const current = () => (usage && Date.now() - usage.at < 1000 ? usage : usage = { at: Date.now(), of: usageOf(ctx) }).of;
+	ctx.metrics.gauge("ivxs_stored_bytes", "Bytes of recordings and snapshots kept (live rows)", () => current().live);
+	ctx.metrics.gauge("ivxs_counted_bytes", "Bytes the size cap counts: live rows, objects pending deletion, the next assembly's file", () => current().counted);
 	ctx.every(retentionEveryMs, () => {
 		if (runRetention(ctx)) purgeDeletedRows(ctx);
 	});

@@ -13,7 +13,6 @@
 // history. (Ordering by arrival time instead would still let a heavy uploader
 // evict every small camera's recordings.) Within a device, oldest media first.
 import type { CloudContext } from "../context.js";
-import type { Db } from "../meta/db.js";
 import { pendingBytes, shortenGrace } from "../storage/tombstones.js";
 import * as catalogue from "../catalogue/index.js";
 import * as snapshots from "../snapshots/store.js";
@@ -27,32 +26,41 @@ export interface Dropped {
 	snapshots: number;
 }
 
-/** Bytes each device's live recordings and pictures occupy. */
-export function bytesByDevice(db: Db): Map<string, number> {
-	const bytes = catalogue.recordedBytesByDevice(db);
-	for (const [device, n] of snapshots.snapshotBytesByDevice(db)) bytes.set(device, (bytes.get(device) ?? 0) + n);
-	return bytes;
+/** What is on the disk by the store's own account. */
+export interface Usage {
+	/** Live recordings and pictures, per device. */
+	byDevice: Map<string, number>;
+	/** Their total: the live rows. */
+	live: number;
+	/** Objects pending deletion (tombstoned, readable for their grace). */
+	pending: number;
+	/** What the next assembly writes before its segments go. */
+	assembly: number;
+	/** All three: what the size cap counts. */
+	counted: number;
 }
 
-/** Bytes of the live rows (assembled files, segments not yet in a file, pictures). */
-export const storedBytes = (db: Db): number => [...bytesByDevice(db).values()].reduce((sum, n) => sum + n, 0);
-
-/** Bytes on the disk by the store's own account: live rows, pending deletion, and the next assembly's. */
-export const countedBytes = (ctx: CloudContext): number =>
-	storedBytes(ctx.db) + pendingBytes(ctx.db) + catalogue.assemblyBytes(ctx.db, ctx.config.fileMinutes * 60_000);
+export function usageOf(ctx: CloudContext): Usage {
+	const { db } = ctx;
+	const { byDevice, largestWindow } = catalogue.recordedUsage(db, ctx.config.fileMinutes * 60_000);
+	for (const [device, n] of snapshots.snapshotBytesByDevice(db)) byDevice.set(device, (byDevice.get(device) ?? 0) + n);
+	const live = [...byDevice.values()].reduce((sum, n) => sum + n, 0);
+	const pending = pendingBytes(db);
+	return { byDevice, live, pending, assembly: largestWindow, counted: live + pending + largestWindow };
+}
 
 /**
  * Frees at least `bytes` (call inside a transaction, holding the upkeep
  * lease): pending objects made due now, then live items dropped fairly, their
- * keys added to `keys` (the caller tombstones them). Returns the rows dropped.
+ * keys added to `keys` (the caller tombstones them). `usage`: the live bytes by
+ * device (counted down as items go). Returns the rows dropped.
  */
-export function makeRoom(ctx: CloudContext, bytes: number, now: number, keys: catalogue.DroppedKeys, reason: string): Dropped {
+export function makeRoom(ctx: CloudContext, bytes: number, now: number, keys: catalogue.DroppedKeys, reason: string, usage = usageOf(ctx).byDevice): Dropped {
 	const { db, metrics } = ctx;
 	const dropped: Dropped = { segments: 0, files: 0, snapshots: 0 };
 	const due = shortenGrace(db, bytes, now);
 	metrics.inc("ivxs_retention_grace_cut_bytes_total", "Bytes of deleted objects whose grace was cut short to make room, by reason", { reason }, Math.min(due, bytes));
 	let left = bytes - due;
-	const usage = bytesByDevice(db);
 	for (let n = 0; left > 0 && n < dropBatch && usage.size; n++) {
 		let device = "", most = -1;
 		for (const [name, used] of usage) if (used > most) [device, most] = [name, used];

@@ -40,12 +40,13 @@ export const storageFull = (ctx: CloudContext): Readonly<Condition> | undefined 
 /** Records a failed write for lack of space (logged once per condition); returns the 507 to answer. */
 export function noteNoSpace(ctx: CloudContext, error: unknown, where: string): HttpError {
 	const state = stateOf(ctx);
+	const code = String((error as { code?: unknown }).code);
 	if (!state.full) {
 		state.full = { since: Date.now(), refused: 0 };
-		ctx.log.error({ code: (error as { code?: string }).code, message: (error as Error).message, where }, "storage full: writes are refused (507) until space frees");
+		ctx.log.error({ code, message: (error as Error).message, where }, "storage full: writes are refused (507) until space frees");
 	}
 	state.full.refused++;
-	ctx.metrics.inc("ivxs_storage_full_refusals_total", "Writes refused because the disk (or the metadata) is full, by where", { where });
+	ctx.metrics.inc("ivxs_storage_full_refusals_total", "Writes refused because the disk (or the metadata) is full, by where and error code", { where, code });
 	return new HttpError(507, "the cloud's storage is full: keep the data and send it again later", { "retry-after": String(fullRetryAfterS) });
 }
 
