@@ -1,5 +1,6 @@
-// The events table, and what retention does with it: an event goes when its time is older than the
-// device's retention (as its recordings do); nothing else ever deletes events.
+// The events table, and what removal and retention do with it: a removed
+// device's events go with it; an event goes when its time is older than the device's
+// retention (as its recordings do).
 import { defineSchema, distinctValues, type Db } from "../meta/db.js";
 
 defineSchema("events", `
@@ -13,6 +14,9 @@ CREATE TABLE IF NOT EXISTS events (
 	UNIQUE (device, id)
 );
 CREATE INDEX IF NOT EXISTS events_time ON events (device, time_ms);`);
+
+/** Deletes every event of a removed device; returns how many. */
+export const forgetDeviceEvents = (db: Db, device: string): number => db.prepare("DELETE FROM events WHERE device = ?").run(device).changes;
 
 /** The devices with events (a skip scan over the index led by device). */
 export const devicesWithEvents = (db: Db): string[] => distinctValues(db, "events", "device", "1");

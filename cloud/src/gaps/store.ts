@@ -1,5 +1,6 @@
-// The gaps table, and what retention does with it: a gap goes when its end is older than the
-// device's retention (as its recordings do); nothing else ever deletes gaps.
+// The gaps table, and what removal and retention do with it: a removed
+// device's gaps go with it; a gap goes when its end is older than the device's
+// retention (as its recordings do).
 import { defineSchema, distinctValues, type Db } from "../meta/db.js";
 
 defineSchema("gaps", `
@@ -14,6 +15,9 @@ CREATE TABLE IF NOT EXISTS gaps (
 	UNIQUE (device, channel, from_ms, to_ms, reason)
 );
 CREATE INDEX IF NOT EXISTS gaps_to ON gaps (device, to_ms);`);
+
+/** Deletes every gap of a removed device; returns how many. */
+export const forgetDeviceGaps = (db: Db, device: string): number => db.prepare("DELETE FROM gaps WHERE device = ?").run(device).changes;
 
 /** The devices with gaps (a skip scan over the index led by device). */
 export const devicesWithGaps = (db: Db): string[] => distinctValues(db, "gaps", "device", "1");

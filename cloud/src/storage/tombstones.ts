@@ -17,7 +17,7 @@ CREATE TABLE IF NOT EXISTS tombstones (
 CREATE INDEX IF NOT EXISTS tombstones_due ON tombstones (due);`, { bytes: "INTEGER NOT NULL DEFAULT 0" });
 
 /** How long a dropped object stays readable: the configured grace, and at least a playback URL's lifetime. */
-export function graceMs(ctx: CloudContext): number {
+export function graceMs(ctx: Pick<CloudContext, "config">): number {
 	return Math.max(ctx.config.deleteGraceS, ctx.config.urlLifetimeS) * 1000;
 }
 
