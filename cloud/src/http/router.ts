@@ -3,9 +3,8 @@
 // checks before the handler runs; handlers get the request, the response, the
 // decoded params, the URL and who the rule let in. Bodies are read by the
 // handler (ingest streams them; JSON goes through `readJson`, with a size
-// limit). Any HttpError becomes a 4xx/5xx with a JSON `{ error }` body, as
-// does an error a translator recognises (a full disk: 507); anything else is
-// logged and answered 500 without details.
+// limit). Any HttpError becomes a 4xx/5xx with a JSON `{ error }` body;
+// anything else is logged and answered 500 without details.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Logger } from "pino";
 
@@ -69,9 +68,9 @@ const paramValue = /^[A-Za-z0-9._~-]{1,128}$/;
 export type Translator = (error: unknown, route: string) => HttpError | undefined;
 
 export class Router<C extends Callers = Callers> {
+	#translators: Translator[] = [];
 	#routes: Route[] = [];
 	readonly #gate: Gate;
-	#translators: Translator[] = [];
 
 	constructor(gate: Gate) {
 		this.#gate = gate;
@@ -86,7 +85,11 @@ export class Router<C extends Callers = Callers> {
 		this.#routes.push({ method, pattern, parts, access, handler, failed });
 	}
 
-	/** Adds a translator: errors of every route that are not HttpErrors are offered to it before they become a 500. */
+	/**
+	 * Adds a translator: errors of every route that are not HttpErrors are
+	 * offered to it before they become a 500 (a full disk: 507); an error it
+	 * answers is not logged here (the translator knows when to log).
+	 */
 	translate(translator: Translator): void {
 		this.#translators.push(translator);
 	}
