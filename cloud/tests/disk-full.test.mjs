@@ -166,9 +166,15 @@ volumeTest("under the free-space floor the oldest recordings go at once, what is
 		keys.push(`media/cam1/0/s1/${seq}.m4s`);
 	}
 	t.like(runRetention(cloud.ctx, now), { segments: 1 });
+	const lines = [];
+	cloud.ctx.log = pino({ level: "info" }, { write: (line) => void lines.push(JSON.parse(line).msg) });
 	t.true(free(dataDir) < 3 * mib, `${free(dataDir)} bytes free`);
 	t.true(await keepFloor(cloud.ctx, 0, now));
 	t.true(free(dataDir) >= 3 * mib);
+	// Logged once when crossed, once at the next check above it, then nothing.
+	t.true(await keepFloor(cloud.ctx, 0, now + 5000));
+	t.true(await keepFloor(cloud.ctx, 0, now + 10_000));
+	t.deepEqual(lines, ["free space under the floor: deleting the oldest recordings now (grace cut short)", "free space back above the floor"]);
 	const present = await Promise.all(keys.map(async (key) => (await cloud.ctx.store.head(key)) !== undefined));
 	t.deepEqual(present, [false, false, true, true, true, true], "the pending one, then the oldest live one");
 	t.regex(cloud.ctx.metrics.render(), /ivxs_retention_deleted_total\{kind="segments",reason="floor"\} 1/);

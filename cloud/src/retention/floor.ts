@@ -25,20 +25,17 @@ export async function keepFloor(ctx: CloudContext, need = 0, now = Date.now()): 
 	const floor = floorBytes(ctx, space.total);
 	ctx.metrics.set("ivxs_storage_free_bytes", "Free bytes of the volume holding the data (statfs)", space.free);
 	ctx.metrics.set("ivxs_storage_floor_bytes", "The free-space floor kept on that volume", floor);
-	const short = floor + need - space.free;
-	if (short <= 0) {
-		if (under.get(ctx) && need === 0) {
-			under.set(ctx, false);
-			ctx.log.warn({ volume, free: space.free, floor }, "free space back above the floor");
-		}
-		return true;
-	}
-	if (!under.get(ctx)) {
-		under.set(ctx, true);
-		ctx.log.error({ volume, free: space.free, floor, need }, ctx.store.kind === "disk"
+	// The condition (logged once each way) is the volume's; an assembly's need only makes room.
+	const below = space.free < floor;
+	if (below !== (under.get(ctx) ?? false)) {
+		under.set(ctx, below);
+		if (!below) ctx.log.warn({ volume, free: space.free, floor }, "free space back above the floor");
+		else ctx.log.error({ volume, free: space.free, floor }, ctx.store.kind === "disk"
 			? "free space under the floor: deleting the oldest recordings now (grace cut short)"
 			: "free space under the floor on the metadata volume (objects are in S3: nothing to delete here)");
 	}
+	const short = floor + need - space.free;
+	if (short <= 0) return true;
 	if (ctx.store.kind !== "disk" || !holdLease(ctx.db, leaseName, ctx.instanceId, now, leaseMs)) return false;
 	// A tenth of the floor more than the shortfall: not back here at the next write.
 	const bytes = short + Math.ceil(floor / 10);
