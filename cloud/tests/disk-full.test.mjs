@@ -212,3 +212,24 @@ volumeTest("a 20 MiB cap on a 50 MiB volume holds: deleted objects readable for 
 	// The newest minutes are kept.
 	t.is(cloud.ctx.db.prepare("SELECT MAX(seq) AS n FROM segments WHERE deleted IS NULL").get().n, 599);
 });
+
+volumeTest("an assembly makes room above the floor before it writes its file (the window's bytes are briefly on the disk twice)", async (t) => {
+	const dataDir = smallVolume(t, 12);
+	const cloud = await bareCloud(t, { dataDir, minFreeBytes: 2 * mib, deleteGraceS: 600, urlLifetimeS: 3600, fileMinutes: 1 });
+	const now = Date.UTC(2026, 5, 1);
+	for (const [device, at] of [["cam-a", now - 2 * 86_400_000], ["cam-b", now - 10 * 60_000]]) {
+		await addStream(cloud, { device, init: Buffer.from("init"), epochMs: at, ended: at + 30_000 });
+		for (let seq = 0; seq < 3; seq++) await addSegment(cloud, { device, seq, startMs: at + seq * 10_000, endMs: at + seq * 10_000 + 10_000, bytes: randomBytes(mib) });
+	}
+	const filler = fill(dataDir, 4 * mib);
+	t.teardown(() => rmSync(filler, { force: true }));
+	// Each 3 MiB file needs 3 MiB above the 2 MiB floor: the first is 1 MiB short (the oldest segments of
+	// each device go), then the first file's segment objects are pending: their grace is cut.
+	t.is(await assembleClosed(cloud.ctx, { clock: () => now }), 2, "both files, none failed (making room took segments of the window being assembled: it reads what is left)");
+	t.true(free(dataDir) >= 2 * mib, `${free(dataDir)} bytes free`);
+	const metrics = cloud.ctx.metrics.render();
+	t.regex(metrics, /ivxs_retention_grace_cut_bytes_total\{reason="assembly"\} [1-9]/);
+	t.regex(metrics, /ivxs_retention_deleted_total\{kind="segments",reason="assembly"\} [1-9]/);
+	t.notRegex(metrics, /ivxs_file_assembly_errors_total/);
+	t.is(cloud.ctx.db.prepare("SELECT COUNT(*) AS n FROM files WHERE state = 'done' AND deleted IS NULL").get().n, 2);
+});

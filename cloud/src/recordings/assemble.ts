@@ -100,12 +100,19 @@ async function assembleWindow(ctx: CloudContext, group: catalogue.OpenWindow, op
 	const clock = options.clock ?? Date.now;
 	const { db, config, store } = ctx;
 	const window = windowOf(config, group.window);
-	const segments = catalogue.windowSegments(db, group, window);
+	let segments = catalogue.windowSegments(db, group, window);
 	if (!segments.length) return false;
 	const init = await store.get(group.init_key);
-	const total = init.length + segments.reduce((sum, segment) => sum + segment.bytes, 0);
+	const bytesOf = (pieces: catalogue.SegmentPiece[]) => init.length + pieces.reduce((sum, segment) => sum + segment.bytes, 0);
+	if (store.kind === "disk") {
+		const need = bytesOf(segments);
+		if (!(await keepFloor(ctx, need, clock()))) throw new NoRoom(`no room for ${need} bytes above the floor`);
+		// Making room may have taken (and deleted) some of this window's own segments.
+		segments = catalogue.windowSegments(db, group, window);
+		if (!segments.length) return false;
+	}
+	const total = bytesOf(segments);
 	const partBytes = partSizeFor(total, options.partBytes);
-	if (store.kind === "disk" && !(await keepFloor(ctx, total, clock()))) throw new NoRoom(`no room for ${total} bytes above the floor`);
 
 	// The row first (state 'assembling', this instance as holder): a second
 	// recording of the same window (late segments) gets its own name.
