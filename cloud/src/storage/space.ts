@@ -12,7 +12,7 @@ import type { CloudContext } from "../context.js";
 import { HttpError } from "../http/router.js";
 
 /** What the camera is told to wait before sending again, seconds (its own backoff caps lower: it retries anyway). */
-export const fullRetryAfterS = 30;
+const fullRetryAfterS = 30;
 const gib = 1024 ** 3;
 
 interface Condition {
