@@ -46,6 +46,7 @@ const needs = [
 	{ what: "32-bit mbedTLS (the -m32 host)",
 		ok: () => succeeds("gcc", ["-m32", mbedtlsHost, "-lmbedtls", "-lmbedx509", "-lmbedcrypto", "-o", join(scratch, "a.out")]),
 		packages: ["libmbedtls-dev:i386"] },
+	{ what: "strace (the cloud's durability test watches an object put's fsyncs)", ok: () => succeeds("strace", ["-V"]), packages: ["strace"] },
 	{ what: "openssl and python3 (the network tests' certificates and a port that never accepts)",
 		ok: () => succeeds("openssl", ["version"]) && succeeds("python3", ["-c", "import socket"]), packages: ["openssl", "python3"] },
 	{ what: "clang with libFuzzer (fuzz harnesses of the C parsers)",

@@ -15,12 +15,14 @@
  * (RSS − RSS idle) / N. Bytes stored per byte ingested: the sizes of every object under the
  * data folder (and with the metadata files: SQLite + WAL) over the bodies the cloud accepted
  * (201), after the cloud stopped; also in allocated disk blocks (du), which a file system rounds up.
+ * "ack_durability": what a 201 that survives a power loss costs per segment (bench/cloud/durability.mjs,
+ * run first, in its own process with the same thread pool as the cloud's).
  */
 import { execFileSync, spawn } from "node:child_process";
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { round, sleep } from "../lib.mjs";
+import { lastJson, round, run, sleep } from "../lib.mjs";
 
 function hasTaskset() {
 	try {
@@ -52,6 +54,9 @@ function sizes(folder) {
 }
 
 export async function benchCloud({ root, log = () => {}, steps = [250, 500, 750, 1000, 1250, 1500, 2000, 2500, 3000], seconds = 12 } = {}) {
+	const durabilityEnv = { ...process.env, UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE ?? "64" };
+	const ackDurability = lastJson(run(process.execPath, [join(root, "bench/cloud/durability.mjs")], { env: durabilityEnv }));
+	log(`cloud: a durable 201 costs ${ackDurability.added_ms_per_segment} ms per segment (median, one at a time); throughput with 16 in flight ×${ackDurability.throughput_ratio_16_in_flight}`);
 	const work = join(root, "build/bench/cloud-ingest");
 	const data = join(work, "data");
 	rmSync(work, { recursive: true, force: true });
@@ -140,6 +145,7 @@ export async function benchCloud({ root, log = () => {}, steps = [250, 500, 750,
 			target: "objects == 1.0 (the bytes as sent: no base64, no re-muxing); metadata the only overhead",
 			meets: Math.abs(storedRatio - 1) < 1e-9,
 		},
+		ack_durability: ackDurability,
 		steps: results,
 	};
 	result.meets = result.cameras_meet && result.bytes_stored_per_byte_ingested.meets;

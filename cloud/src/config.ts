@@ -52,6 +52,18 @@ export interface Config {
 	/** Retention: total bytes cap (0 = none) and how long deleted objects stay readable. */
 	maxTotalBytes: number;
 	deleteGraceS: number;
+	/**
+	 * Free-space floor of the data volume (disk storage), bytes: below it the
+	 * oldest data goes at once, grace shortened (retention/room.ts). -1 (the
+	 * default): 5 % of the volume, at most 1 GiB; 0: no floor.
+	 */
+	minFreeBytes: number;
+	/**
+	 * An upload is acknowledged only once it would survive a power loss: objects
+	 * fsynced with their folder, SQLite commits synchronous=FULL. false only to
+	 * measure what that costs (benchmarks), never for data that matters.
+	 */
+	durableWrites: boolean;
 	/** Log level for pino. */
 	logLevel: string;
 	/** First start with no users: the password of the `admin` it creates (random and printed once if unset). */
@@ -114,6 +126,8 @@ export const defaults: Config = {
 	urlLifetimeS: 3600,
 	maxTotalBytes: 0,
 	deleteGraceS: 600,
+	minFreeBytes: -1,
+	durableWrites: true,
 	logLevel: "info",
 	shutdownGraceS: 10,
 	trustedProxies: [],
@@ -147,7 +161,7 @@ const envKeys: Record<string, keyof Config> = {
 	HOST: "host", PORT: "port", PUBLIC_URL: "publicUrl", TLS_CERT: "tlsCert", TLS_KEY: "tlsKey",
 	DATA_DIR: "dataDir", METADATA_FILE: "metadataFile", MQTT: "mqtt", FILE_MINUTES: "fileMinutes",
 	FILE_NAME: "fileName", MAX_SEGMENT_BYTES: "maxSegmentBytes", MAX_TOTAL_BYTES: "maxTotalBytes",
-	DELETE_GRACE_S: "deleteGraceS", URL_LIFETIME_S: "urlLifetimeS", LOG_LEVEL: "logLevel",
+	DELETE_GRACE_S: "deleteGraceS", MIN_FREE_BYTES: "minFreeBytes", DURABLE_WRITES: "durableWrites", URL_LIFETIME_S: "urlLifetimeS", LOG_LEVEL: "logLevel",
 	ADMIN_PASSWORD: "adminPassword", SHUTDOWN_GRACE_S: "shutdownGraceS", TRUSTED_PROXIES: "trustedProxies",
 	MAX_CONNECTIONS: "maxConnections", MAX_CONNECTIONS_PER_ADDRESS: "maxConnectionsPerAddress",
 	FIRST_BYTE_TIMEOUT_S: "firstByteTimeoutS", HEAD_TIMEOUT_S: "headTimeoutS", MIN_BYTES_PER_S: "minBytesPerS",
@@ -172,7 +186,8 @@ export function loadConfig(overrides: Partial<Config> = {}, env: NodeJS.ProcessE
 		const value = env[`IVXS_CLOUD_${name}`];
 		if (value === undefined || value === "") continue;
 		const kind = defaults[key];
-		fromEnv[key] = typeof kind === "number" ? Number(value) : Array.isArray(kind) ? value.split(",").map((v) => v.trim()).filter(Boolean) : value;
+		fromEnv[key] = typeof kind === "number" ? Number(value) : typeof kind === "boolean" ? !/^(0|false|no|off)$/i.test(value)
+			: Array.isArray(kind) ? value.split(",").map((v) => v.trim()).filter(Boolean) : value;
 	}
 	// A list: comma-separated.
 	if (env.IVXS_CLOUD_ALLOWED_ORIGINS) fromEnv.allowedOrigins = env.IVXS_CLOUD_ALLOWED_ORIGINS.split(",").map((origin) => origin.trim()).filter(Boolean);
@@ -208,6 +223,8 @@ function check(config: Config): Config {
 	integer("urlLifetimeS", 10, 7 * 86400);
 	integer("maxTotalBytes", 0, Number.MAX_SAFE_INTEGER);
 	integer("deleteGraceS", 0, 86400);
+	integer("minFreeBytes", -1, Number.MAX_SAFE_INTEGER);
+	if (typeof config.durableWrites !== "boolean") throw new ConfigError("durableWrites must be true or false");
 	integer("shutdownGraceS", 0, 3600);
 	integer("maxConnections", 1, 1_000_000);
 	integer("maxConnectionsPerAddress", 1, 1_000_000);

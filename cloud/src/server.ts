@@ -32,7 +32,7 @@ export interface Cloud {
 export async function startCloud(config: Config, log: Logger = pino({ level: config.logLevel })): Promise<Cloud> {
 	const stopTasks: (() => Promise<void> | void)[] = [];
 	const timers: NodeJS.Timeout[] = [];
-	const db = openDatabase(config.metadataFile);
+	const db = openDatabase(config.metadataFile, { durable: config.durableWrites });
 	stopTasks.push(() => void db.close());
 	const store = await openObjectStore(config);
 	stopTasks.push(() => store.close());
@@ -169,7 +169,9 @@ function serve(ctx: CloudContext, req: IncomingMessage, res: ServerResponse) {
 	res.on("finish", () => {
 		const ms = Number(process.hrtime.bigint() - started) / 1e6;
 		ctx.metrics.inc("ivxs_http_requests_total", "HTTP requests answered, by status class", { status: `${Math.floor(res.statusCode / 100)}xx` });
-		if (res.statusCode >= 500 || ms > 1000) ctx.log.warn({ method: req.method, url: req.url?.split("?")[0], status: res.statusCode, ms }, "slow or failed request");
+		// 503 (shutting down, storage full at /healthz) and 507 (storage full) are logged once where their condition starts.
+		const failed = res.statusCode >= 500 && res.statusCode !== 503 && res.statusCode !== 507;
+		if (failed || ms > 1000) ctx.log.warn({ method: req.method, url: req.url?.split("?")[0], status: res.statusCode, ms }, "slow or failed request");
 		else ctx.log.debug({ method: req.method, url: req.url?.split("?")[0], status: res.statusCode, ms }, "request");
 	});
 	void ctx.router.handle(req, res, ctx.log);

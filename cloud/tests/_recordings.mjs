@@ -63,7 +63,7 @@ function split(buf) {
 export async function bareCloud(t, overrides = {}, instanceId = "test-instance") {
 	const dataDir = overrides.dataDir ?? mkdtempSync(join(tmpdir(), "ivxs-bare-"));
 	const config = loadConfig({ logLevel: "warn", ...overrides, dataDir }, {});
-	const db = openDatabase(config.metadataFile);
+	const db = openDatabase(config.metadataFile, { durable: config.durableWrites });
 	const store = await openObjectStore(config);
 	const ctx = {
 		config, db, store, instanceId, metrics: new Metrics(), log: pino({ level: process.env.IVXS_CLOUD_TEST_LOG ?? "silent" }),

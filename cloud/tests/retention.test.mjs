@@ -6,7 +6,9 @@ import test from "ava";
 import { randomBytes } from "node:crypto";
 import * as retention from "../../build/node/cloud/src/retention/index.js";
 
-const { runRetention, storedBytes, retentionDaysOf, purgeDeletedRows } = retention;
+import { usageOf } from "../../build/node/cloud/src/retention/room.js";
+
+const { runRetention, retentionDaysOf, purgeDeletedRows } = retention;
 import { assembleClosed } from "../../build/node/cloud/src/recordings/assemble.js";
 import { listFiles } from "../../build/node/cloud/src/catalogue/index.js";
 import { holdLease } from "../../build/node/cloud/src/recordings/lease.js";
@@ -58,14 +60,14 @@ test("by age: each device keeps its plan's retentionDays (7 without a plan); obj
 	const snaps1 = await Promise.all(ages.map((age) => addSnapshot(cloud, "cam1", NOW - age)));
 	const snaps2 = await Promise.all(ages.map((age) => addSnapshot(cloud, "cam2", NOW - age)));
 
-	t.deepEqual(runRetention(cloud.ctx, NOW), { segments: 3, files: 0, snapshots: 3 });
+	t.deepEqual(runRetention(cloud.ctx, NOW), { segments: 3, files: 0, snapshots: 3, events: 0, gaps: 0 });
 	t.deepEqual(db.prepare("SELECT device, seq, deleted FROM segments ORDER BY device, seq").all(), [
 		{ device: "cam1", seq: 0, deleted: NOW }, { device: "cam1", seq: 1, deleted: NOW }, { device: "cam1", seq: 2, deleted: null },
 		{ device: "cam2", seq: 0, deleted: NOW }, { device: "cam2", seq: 1, deleted: null }, { device: "cam2", seq: 2, deleted: null },
 	]);
 	t.deepEqual(db.prepare("SELECT device, deleted FROM snapshots ORDER BY device, time_ms").all().map((row) => row.deleted), [NOW, NOW, null, NOW, null, null]);
 	t.regex(cloud.ctx.metrics.render(), /ivxs_retention_deleted_total\{kind="segments",reason="age"\} 3/);
-	t.deepEqual(runRetention(cloud.ctx, NOW + 1000), { segments: 0, files: 0, snapshots: 0 }, "nothing twice");
+	t.deepEqual(runRetention(cloud.ctx, NOW + 1000), { segments: 0, files: 0, snapshots: 0, events: 0, gaps: 0 }, "nothing twice");
 
 	// Still readable for the grace (the larger of deleteGraceS and a URL's lifetime), then gone.
 	t.is(await sweepTombstones(cloud.ctx, NOW + 599_000), 0);
@@ -92,20 +94,20 @@ test("a recording file goes only when all its segments have", async (t) => {
 	const [file] = listFiles(db, "cam1", 0, 0, now);
 	await sweepTombstones(cloud.ctx, now); // the segment objects, now inside the file
 
-	t.deepEqual(runRetention(cloud.ctx, now), { segments: 3, files: 0, snapshots: 0 }, "segments at 0, 10, 20 min are older than 7 days");
+	t.deepEqual(runRetention(cloud.ctx, now), { segments: 3, files: 0, snapshots: 0, events: 0, gaps: 0 }, "segments at 0, 10, 20 min are older than 7 days");
 	t.is(await sweepTombstones(cloud.ctx, now + 60_000), 0, "the file object is still read by its live segments");
 	t.truthy(await cloud.ctx.store.head(file.key));
 	t.is(listFiles(db, "cam1", 0, 0, now).length, 1);
 
-	t.deepEqual(runRetention(cloud.ctx, now + 3600_000), { segments: 3, files: 1, snapshots: 0 });
+	t.deepEqual(runRetention(cloud.ctx, now + 3600_000), { segments: 3, files: 1, snapshots: 0, events: 0, gaps: 0 });
 	t.deepEqual(listFiles(db, "cam1", 0, 0, now), []);
 	t.truthy(await cloud.ctx.store.head(file.key), "within the grace");
 	t.is(await sweepTombstones(cloud.ctx, now + 3600_000 + 10_000), 1);
 	t.is(await cloud.ctx.store.head(file.key), undefined);
-	t.is(storedBytes(db), 0);
+	t.is(usageOf(cloud.ctx).live, 0);
 });
 
-test("by the size cap: the oldest first across devices, a whole file at a time, snapshots too", async (t) => {
+test("by the size cap: the device keeping the most bytes loses its oldest first, a whole file at a time, snapshots too", async (t) => {
 	const cloud = await bareCloud(t, { fileMinutes: 1, maxTotalBytes: 5000, deleteGraceS: 0, urlLifetimeS: 10 });
 	const { db } = cloud.ctx;
 	otherTables(db);
@@ -115,24 +117,81 @@ test("by the size cap: the oldest first across devices, a whole file at a time, 
 	await addStream(cloud, { device: "cam1", init: media.init, epochMs: old, ended: old + 10_000 });
 	for (const [seq, fragment] of media.fragments.slice(0, 3).entries()) await addSegment(cloud, { device: "cam1", seq, startMs: old + seq * 1000, endMs: old + seq * 1000 + 1000, bytes: fragment.bytes });
 	t.is(await assembleClosed(cloud.ctx, { clock: () => old + day }), 1);
+	await sweepTombstones(cloud.ctx, NOW); // the segment objects, now inside the file
 	const [file] = listFiles(db, "cam1", 0, 0, NOW);
-	t.true(file.bytes > 5000);
+	t.true(file.bytes > 6500);
 	const cam2 = await addSegments(cloud, "cam2", "s1", [NOW - 2 * day, NOW - day, NOW - 1000], 2000);
 	const snap = await addSnapshot(cloud, "cam2", NOW - 1.5 * day, 500);
-	t.is(storedBytes(db), file.bytes + 6000 + 500);
+	t.is(usageOf(cloud.ctx).live, file.bytes + 6000 + 500);
+	// Counted: the live rows and the largest window still to assemble (one 2000-byte segment).
+	t.is(usageOf(cloud.ctx).counted, file.bytes + 6500 + 2000);
 
-	// Over by file + 1500: the file goes (whole), then cam2's oldest segment (2000): 4500 left.
-	t.deepEqual(runRetention(cloud.ctx, NOW), { segments: 4, files: 1, snapshots: 0 });
-	t.is(storedBytes(db), 4500);
-	t.deepEqual(db.prepare("SELECT seq FROM segments WHERE device = 'cam2' AND deleted IS NULL ORDER BY seq").all().map((row) => row.seq), [1, 2]);
-	t.is(live(db, "snapshots"), 1);
+	// Over by file + 3500: cam1 keeps the most, its file goes (whole); then cam2's oldest:
+	// the segment of 2 days ago (2000), the snapshot (500), the segment of a day ago (2000).
+	t.deepEqual(runRetention(cloud.ctx, NOW), { segments: 5, files: 1, snapshots: 1, events: 0, gaps: 0 });
+	t.is(usageOf(cloud.ctx).live, 2000);
+	t.deepEqual(db.prepare("SELECT seq FROM segments WHERE device = 'cam2' AND deleted IS NULL ORDER BY seq").all().map((row) => row.seq), [2]);
 	t.regex(cloud.ctx.metrics.render(), /ivxs_retention_deleted_total\{kind="files",reason="size"\} 1/);
-	// A smaller cap then takes the snapshot (older than cam2's next segment) before it.
-	cloud.config.maxTotalBytes = 2500;
-	t.deepEqual(runRetention(cloud.ctx, NOW), { segments: 1, files: 0, snapshots: 1 });
-	t.is(storedBytes(db), 2000);
-	await sweepTombstones(cloud.ctx, NOW + 10_000);
+	// What they held is pending deletion (grace 10 s) and counts: a smaller cap cuts their grace, live rows stay.
+	t.is(usageOf(cloud.ctx).counted, 2000 + file.bytes + 4500 + 2000);
+	cloud.config.maxTotalBytes = 4500;
+	t.deepEqual(runRetention(cloud.ctx, NOW), { segments: 0, files: 0, snapshots: 0, events: 0, gaps: 0 });
+	t.is(await sweepTombstones(cloud.ctx, NOW), 4, "due now, not in 10 s");
 	t.deepEqual(await exists(cloud, [file.key, ...cam2, snap]), [false, false, false, true, false]);
+	t.is(usageOf(cloud.ctx).counted, 4000);
+});
+
+test("by the size cap, fairly: a camera stamping its segments in the future cannot evict another's history", async (t) => {
+	const cloud = await bareCloud(t, { fileMinutes: 1, maxTotalBytes: 8000, deleteGraceS: 0, urlLifetimeS: 10 });
+	const { db } = cloud.ctx;
+	const small = await addSegments(cloud, "small", "s1", [NOW - 3 * day, NOW - 2 * day, NOW - day]);
+	// Ten segments a month ahead: the age rule never takes them.
+	const hog = await addSegments(cloud, "hog", "s1", Array.from({ length: 10 }, (_, i) => NOW + 30 * day + i * 60_000));
+	t.is(usageOf(cloud.ctx).counted, 13_000 + 1000);
+	t.deepEqual(runRetention(cloud.ctx, NOW), { segments: 6, files: 0, snapshots: 0, events: 0, gaps: 0 });
+	t.deepEqual(db.prepare("SELECT device, COUNT(*) AS n FROM segments WHERE deleted IS NULL GROUP BY device ORDER BY device").all(),
+		[{ device: "hog", n: 4 }, { device: "small", n: 3 }]);
+	await sweepTombstones(cloud.ctx, NOW + 10_000);
+	t.deepEqual(await exists(cloud, small), [true, true, true]);
+	t.deepEqual(await exists(cloud, hog), [...Array(6).fill(false), ...Array(4).fill(true)], "the hog's oldest first");
+});
+
+test("objects pending deletion count against the cap: their grace is cut short before any live recording goes", async (t) => {
+	const cloud = await bareCloud(t, { fileMinutes: 1, deleteGraceS: 600, urlLifetimeS: 60 });
+	const { db } = cloud.ctx;
+	const aged = await addSegments(cloud, "cam1", "s1", [NOW - 9 * day, NOW - 8 * day]);
+	const fresh = await addSegments(cloud, "cam1", "s2", [NOW - 180_000, NOW - 120_000, NOW - 60_000]); // one a window
+	t.like(runRetention(cloud.ctx, NOW), { segments: 2 });
+	t.is(usageOf(cloud.ctx).live, 3000);
+	t.is(usageOf(cloud.ctx).counted, 3000 + 2000 + 1000, "live, pending deletion, the next assembly");
+	cloud.config.maxTotalBytes = 4500;
+	t.like(runRetention(cloud.ctx, NOW + 1000), { segments: 0 });
+	t.is(await sweepTombstones(cloud.ctx, NOW + 1000), 2, "the aged-out objects go now, not after 600 s");
+	t.deepEqual(await exists(cloud, [...aged, ...fresh]), [false, false, true, true, true]);
+	t.is(usageOf(cloud.ctx).counted, 4000);
+	t.regex(cloud.ctx.metrics.render(), /ivxs_retention_grace_cut_bytes_total\{reason="size"\} 1500/);
+});
+
+test("events and gaps follow the device's retention", async (t) => {
+	const cloud = await bareCloud(t);
+	const { db } = cloud.ctx;
+	otherTables(db);
+	db.prepare("INSERT INTO plans (device, plan, rev, updated) VALUES ('cam1', ?, 1, 0)").run(JSON.stringify({ v: 1, mode: "continuous", retentionDays: 1 }));
+	const event = db.prepare("INSERT INTO events (device, channel, id, time_ms, bits, received) VALUES (?, 0, ?, ?, 1, ?)");
+	const gap = db.prepare("INSERT INTO gaps (device, channel, from_ms, to_ms, frames, reason, received) VALUES (?, 0, ?, ?, 1, 'restart', ?)");
+	for (const device of ["cam1", "cam2"]) {
+		for (const [i, age] of [8 * day, 2 * day, day / 2].entries()) {
+			event.run(device, `e${i}`, NOW - age, NOW - age);
+			gap.run(device, NOW - age - 1000, NOW - age, NOW - age);
+		}
+	}
+	// cam1 keeps 1 day, cam2 7 (no plan); a gap goes when its end is past the retention.
+	t.deepEqual(runRetention(cloud.ctx, NOW), { segments: 0, files: 0, snapshots: 0, events: 3, gaps: 3 });
+	t.deepEqual(db.prepare("SELECT device, id FROM events ORDER BY device, id").all(), [{ device: "cam1", id: "e2" }, { device: "cam2", id: "e1" }, { device: "cam2", id: "e2" }]);
+	t.deepEqual(db.prepare("SELECT device, to_ms FROM gaps ORDER BY device, to_ms").all(), [
+		{ device: "cam1", to_ms: NOW - day / 2 }, { device: "cam2", to_ms: NOW - 2 * day }, { device: "cam2", to_ms: NOW - day / 2 },
+	]);
+	t.regex(cloud.ctx.metrics.render(), /ivxs_retention_deleted_total\{kind="events",reason="age"\} 3/);
 });
 
 test("a read in progress is not cut when its object is deleted", async (t) => {
@@ -140,7 +199,7 @@ test("a read in progress is not cut when its object is deleted", async (t) => {
 	const [key] = await addSegments(cloud, "cam1", "s1", [NOW - 30 * day], 4 << 20);
 	const body = await cloud.ctx.store.get(key);
 	const reading = await cloud.ctx.store.getStream(key);
-	t.deepEqual(runRetention(cloud.ctx, NOW), { segments: 1, files: 0, snapshots: 0 });
+	t.deepEqual(runRetention(cloud.ctx, NOW), { segments: 1, files: 0, snapshots: 0, events: 0, gaps: 0 });
 	t.is(await sweepTombstones(cloud.ctx, NOW + 10_000), 1);
 	t.is(await cloud.ctx.store.head(key), undefined);
 	t.true((await readAll(reading)).equals(body));
@@ -160,7 +219,7 @@ test("rows of deleted recordings are forgotten a day after their grace, live one
 	t.is(purgeDeletedRows(cloud.ctx, NOW + 100 * day), 0);
 });
 
-test("the upkeep's statements on segments and snapshots search indexes, never scan the history", async (t) => {
+test("the upkeep's statements on segments, snapshots, events and gaps search indexes, never scan the history", async (t) => {
 	const cloud = await bareCloud(t, { fileMinutes: 1, maxTotalBytes: 1, deleteGraceS: 0, urlLifetimeS: 10 });
 	const { db } = cloud.ctx;
 	otherTables(db);
@@ -173,20 +232,22 @@ test("the upkeep's statements on segments and snapshots search indexes, never sc
 	await addStream(cloud, { device: "cam1", init: media.init, epochMs: NOW, ended: NOW + 10_000 });
 	for (const [seq, fragment] of media.fragments.entries()) await addSegment(cloud, { device: "cam1", seq, startMs: NOW + seq * 1000, endMs: NOW + seq * 1000 + 1000, bytes: fragment.bytes });
 	await addSnapshot(cloud, "cam1", NOW);
+	db.prepare("INSERT INTO events (device, channel, id, time_ms, bits, received) VALUES ('cam1', 0, 'e1', ?, 1, ?)").run(NOW, NOW);
+	db.prepare("INSERT INTO gaps (device, channel, from_ms, to_ms, frames, reason, received) VALUES ('cam1', 0, ?, ?, 1, 'restart', ?)").run(NOW, NOW, NOW);
 	statements.clear();
 	t.is(await assembleClosed(cloud.ctx, { clock: () => NOW + 60 * 60_000 }), 1);
-	t.like(runRetention(cloud.ctx, NOW + 30 * day), { segments: 6, files: 1, snapshots: 1 });
+	t.like(runRetention(cloud.ctx, NOW + 30 * day), { segments: 6, files: 1, snapshots: 1, events: 1, gaps: 1 });
 	t.true(await sweepTombstones(cloud.ctx, NOW + 31 * day) > 0);
 	t.true(purgeDeletedRows(cloud.ctx, NOW + 40 * day) > 0);
-	storedBytes(db);
+	usageOf(cloud.ctx);
 	let checked = 0;
 	for (const sql of statements) {
-		if (!/\b(segments|snapshots)\b/.test(sql)) continue;
+		if (!/\b(segments|snapshots|events|gaps)\b/.test(sql)) continue;
 		// The one pass it takes on purpose: the live snapshots' bytes, for the stored-bytes total.
-		if (/^SELECT SUM\(bytes\) AS n FROM snapshots/.test(sql)) continue;
+		if (/^SELECT device, SUM\(bytes\) AS n FROM snapshots/.test(sql)) continue;
 		const plan = prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...Array((sql.match(/\?/g) ?? []).length).fill(0)).map((row) => row.detail);
 		// Tables and their aliases in these statements: segments (s, x), snapshots.
-		for (const step of plan.filter((detail) => /^(SCAN|SEARCH) (segments|snapshots|s|x)\b/.test(detail))) {
+		for (const step of plan.filter((detail) => /^(SCAN|SEARCH) (segments|snapshots|events|gaps|s|x)\b/.test(detail))) {
 			t.regex(step, /^SEARCH /, `${sql}\n${plan.join("\n")}`);
 			t.notRegex(step, /segments_time/, `a whole channel's history: ${sql}`);
 		}
@@ -201,5 +262,5 @@ test("only the lease holder runs retention", async (t) => {
 	t.true(holdLease(cloud.ctx.db, "storage", "another-instance", NOW, 60_000));
 	t.is(runRetention(cloud.ctx, NOW), undefined);
 	t.is(live(cloud.ctx.db, "segments"), 1);
-	t.deepEqual(runRetention(cloud.ctx, NOW + 60_000), { segments: 1, files: 0, snapshots: 0 });
+	t.deepEqual(runRetention(cloud.ctx, NOW + 60_000), { segments: 1, files: 0, snapshots: 0, events: 0, gaps: 0 });
 });

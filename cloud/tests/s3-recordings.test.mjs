@@ -94,7 +94,7 @@ test("on S3: a recording over 10 MiB becomes one file by multipart upload, plays
 
 	// Eight days later (no plan: 7 days) the recording is retired, then its object.
 	const later = Date.now() + 8 * day;
-	t.deepEqual(runRetention(ctx, later), { segments: media.fragments.length, files: 1, snapshots: 0 });
+	t.deepEqual(runRetention(ctx, later), { segments: media.fragments.length, files: 1, snapshots: 0, events: 0, gaps: 0 });
 	t.deepEqual(listFiles(ctx.db, "cam1", 0, W, W + 60_000), []);
 	t.deepEqual(await keysIn(bucket, "files/"), [file.key], "kept for the grace");
 	t.is(await sweepTombstones(ctx, later + 121_000), 1);

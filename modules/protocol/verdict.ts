@@ -8,7 +8,7 @@ import { cloudTimeOfAnswer } from "./signing.js";
 export const Verdict = Object.freeze({
 	/** 201 stored, 200 already stored (a retry): free it. */
 	Stored: 0,
-	/** No answer (status 0: the connection failed), 408, 429, 5xx, or a 401 carrying the cloud's clock: send it again (signed afresh). */
+	/** No answer (status 0: the connection failed), 408, 429, 5xx (503 shutting down, 507 storage full: the segment stays in the ring), or a 401 carrying the cloud's clock: send it again (signed afresh). */
 	Retry: 1,
 	/** 404: no init for this stream: PUT the init, then this again. */
 	ReInit: 2,

@@ -117,7 +117,7 @@ test("the verdict of an upload's answer is PROTOCOL §3.2's table", (t) => {
 	const table: [number, boolean, p.Verdict][] = [
 		[201, false, p.Verdict.Stored], [200, false, p.Verdict.Stored], [404, false, p.Verdict.ReInit],
 		[401, true, p.Verdict.Retry], [401, false, p.Verdict.Refused], [0, false, p.Verdict.Retry], [408, false, p.Verdict.Retry],
-		[429, false, p.Verdict.Retry], [500, false, p.Verdict.Retry], [503, false, p.Verdict.Retry],
+		[429, false, p.Verdict.Retry], [500, false, p.Verdict.Retry], [503, false, p.Verdict.Retry], [507, false, p.Verdict.Retry],
 		[400, false, p.Verdict.Refused], [403, false, p.Verdict.Refused], [409, false, p.Verdict.Refused], [413, false, p.Verdict.Refused],
 	];
 	for (const [status, cloudTime, verdict] of table) t.is(p.verdictOf(status, cloudTime), verdict, `${status}`);

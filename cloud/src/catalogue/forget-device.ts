@@ -4,12 +4,19 @@
 // recording files, even one still being assembled — are collected for the
 // tombstones, so a playback in progress is not cut before the grace ends.
 import type { Db } from "../meta/db.js";
+import { addDropped, type DroppedKeys } from "./upkeep.js";
 
-/** Deletes the device's recording rows; adds their object keys to `keys`; returns how many rows. */
-export function forgetDeviceRecordings(db: Db, device: string, keys: Set<string>): number {
+/** Deletes the device's recording rows; adds their object keys (with the bytes they hold) to `keys`; returns how many rows. */
+export function forgetDeviceRecordings(db: Db, device: string, keys: DroppedKeys): number {
 	// Each query is led by device in its table's index (segments_time, files_time, the primary keys).
-	for (const sql of ["SELECT key FROM segments WHERE device = ?", "SELECT key FROM files WHERE device = ?", "SELECT init_key AS key FROM streams WHERE device = ?"])
-		for (const { key } of db.prepare(sql).all(device) as { key: string }[]) keys.add(key);
+	// Bytes as the size cap counts them (retention/room.ts): a live loose segment's own, a file's;
+	// none for a segment inside a file or a row already deleted (its object was counted then).
+	for (const sql of [
+		"SELECT key, CASE WHEN deleted IS NULL AND file_id IS NULL THEN bytes ELSE 0 END AS bytes FROM segments WHERE device = ?",
+		"SELECT key, CASE WHEN deleted IS NULL THEN bytes ELSE 0 END AS bytes FROM files WHERE device = ?",
+		"SELECT init_key AS key, 0 AS bytes FROM streams WHERE device = ?",
+	])
+		for (const { key, bytes } of db.prepare(sql).all(device) as { key: string; bytes: number }[]) addDropped(keys, key, bytes);
 	let rows = 0;
 	for (const table of ["segments", "files", "streams", "hls_streams"]) rows += db.prepare(`DELETE FROM ${table} WHERE device = ?`).run(device).changes;
 	return rows;

@@ -8,7 +8,7 @@
 // Nonces stay until they expire (minutes): they only refuse replays.
 import type { Config } from "../config.js";
 import type { Db } from "../meta/db.js";
-import { forgetDeviceRecordings } from "../catalogue/index.js";
+import { forgetDeviceRecordings, type DroppedKeys } from "../catalogue/index.js";
 import { forgetDeviceSnapshots } from "../snapshots/store.js";
 import { forgetDeviceEvents } from "../events/store.js";
 import { forgetDeviceGaps } from "../gaps/store.js";
@@ -31,11 +31,11 @@ export interface Purged {
 export function purgeDevice(db: Db, config: Config, id: string, now = Date.now()): Purged {
 	return db.transaction(() => {
 		const device = removeDevice(db, id);
-		const keys = new Set<string>();
+		const keys: DroppedKeys = new Map();
 		const rows = forgetDeviceRecordings(db, id, keys) + forgetDeviceSnapshots(db, id, keys)
 			+ forgetDeviceEvents(db, id) + forgetDeviceGaps(db, id) + forgetGrants(db, id) + forgetPresence(db, id) + deletePlan(db, id);
 		const due = now + graceMs({ config });
-		for (const key of keys) tombstone(db, key, due);
+		for (const [key, bytes] of keys) tombstone(db, key, due, bytes);
 		return { device, rows, objects: keys.size };
 	}).immediate();
 }

@@ -1,5 +1,7 @@
-// The gaps table, and what removal does with it: a removed device's gaps go with it.
-import { defineSchema, type Db } from "../meta/db.js";
+// The gaps table, and what removal and retention do with it: a removed
+// device's gaps go with it; a gap goes when its end is older than the device's
+// retention (as its recordings do).
+import { defineSchema, distinctValues, type Db } from "../meta/db.js";
 
 defineSchema("gaps", `
 CREATE TABLE IF NOT EXISTS gaps (
@@ -16,3 +18,10 @@ CREATE INDEX IF NOT EXISTS gaps_to ON gaps (device, to_ms);`);
 
 /** Deletes every gap of a removed device; returns how many. */
 export const forgetDeviceGaps = (db: Db, device: string): number => db.prepare("DELETE FROM gaps WHERE device = ?").run(device).changes;
+
+/** The devices with gaps (a skip scan over the index led by device). */
+export const devicesWithGaps = (db: Db): string[] => distinctValues(db, "gaps", "device", "1");
+
+/** Deletes a device's gaps before `cutoff`; returns how many. */
+export const dropGapsBefore = (db: Db, device: string, cutoff: number): number =>
+	db.prepare("DELETE FROM gaps WHERE device = ? AND to_ms < ?").run(device, cutoff).changes;

@@ -71,7 +71,11 @@ interface Route {
 
 const paramValue = /^[A-Za-z0-9._~-]{1,128}$/;
 
+/** Turns an error it recognises into the answer (the route is named "METHOD /pattern"), or undefined. */
+export type Translator = (error: unknown, route: string) => HttpError | undefined;
+
 export class Router<C extends Callers = Callers> {
+	#translators: Translator[] = [];
 	#routes: Route[] = [];
 	readonly #gate: Gate;
 	readonly #allowedOrigins: readonly string[];
@@ -91,6 +95,24 @@ export class Router<C extends Callers = Callers> {
 		if ("signedUrl" in access && access.signedUrl !== undefined && (access.signedUrl !== true || access.auth !== "user" || method !== "GET"))
 			throw new Error(`${method} ${pattern}: signed URLs are for GET routes of users only`);
 		this.#routes.push({ method, pattern, parts, access, handler, failed });
+	}
+
+	/**
+	 * Adds a translator: errors of every route that are not HttpErrors are
+	 * offered to it before they become a 500 (a full disk: 507); an error it
+	 * answers is not logged here (the translator knows when to log).
+	 */
+	translate(translator: Translator): void {
+		this.#translators.push(translator);
+	}
+
+	#answerFor(error: unknown, route: Route): HttpError | undefined {
+		if (error instanceof HttpError) return error;
+		for (const translator of this.#translators) {
+			const answer = translator(error, `${route.method} ${route.pattern}`);
+			if (answer) return answer;
+		}
+		return undefined;
 	}
 
 	/** Every route with its rule, in the order added. */
@@ -155,10 +177,11 @@ export class Router<C extends Callers = Callers> {
 			await route.handler(req, res, params, url, caller);
 		}
 		catch (error) {
-			route.failed?.(error);
-			if (!(error instanceof HttpError)) log.error({ err: error, method: req.method, path: url.pathname }, "request failed");
+			const answer = this.#answerFor(error, route);
+			route.failed?.(answer ?? error);
+			if (!answer) log.error({ err: error, method: req.method, path: url.pathname }, "request failed");
 			if (!req.readableEnded) req.resume();
-			sendError(res, error instanceof HttpError ? error : new HttpError(500, "internal error"));
+			sendError(res, answer ?? new HttpError(500, "internal error"));
 		}
 	}
 }

@@ -11,6 +11,7 @@ import { HttpError, sendJson, type Params } from "../http/router.js";
 import { latestDeviceTime, type DeviceAuth } from "../auth/device-auth.js";
 import type { Device } from "../devices/registry.js";
 import { objectKey } from "../storage/object-store.js";
+import { commitsDurable } from "../meta/db.js";
 import { Mp4Error } from "../media/boxes.js";
 import { parseInit, type InitInfo } from "../media/init.js";
 import { parseSegment, type SegmentInfo } from "../media/segment.js";
@@ -229,6 +230,8 @@ export class Ingest {
 					await this.#ctx.store.delete(key).catch((error) => this.#ctx.log.warn({ err: error, key }, "could not remove a refused segment's object"));
 					throw new HttpError(409, stored.conflict);
 				}
+				// The 201 waits until the row would survive a power loss (the object already would).
+				await commitsDurable(db);
 				return stored.added ? { status: 201 as const, row: stored.row } : same(stored.row);
 			})());
 			const result = await done;

@@ -8,11 +8,16 @@
 // transaction marks the file done and repoints every segment into it, and the
 // segment objects go on the tombstone list: storage stays 1.0× the ingest,
 // and a playback that resolved the old keys keeps reading them for the grace.
+// Until then the window's bytes are on the disk twice: before writing, the
+// assembly makes sure the file fits above the free-space floor (making room
+// if it must), and the size cap counts the largest window still to assemble.
 import type { CloudContext } from "../context.js";
 import { maxParts, minPartBytes, type MultipartUpload } from "../storage/object-store.js";
 import { graceMs, tombstone } from "../storage/tombstones.js";
 import * as catalogue from "../catalogue/index.js";
 import { objectInUse } from "../retention/objects.js";
+import { keepFloor } from "../retention/floor.js";
+import { isNoSpace, noteNoSpace } from "../storage/space.js";
 import { fileNameFor, windowOf } from "./files.js";
 import { holdLease, leaseHeld, leaseMs, leaseName } from "./lease.js";
 
@@ -29,6 +34,10 @@ export interface AssembleOptions {
 
 class Abandoned extends Error {
 	override name = "Abandoned";
+}
+
+class NoRoom extends Error {
+	override name = "NoRoom";
 }
 
 /**
@@ -72,6 +81,14 @@ async function assembleRun(ctx: CloudContext, options: AssembleOptions): Promise
 		}
 		catch (error) {
 			if (error instanceof Abandoned) break;
+			if (error instanceof NoRoom) {
+				ctx.metrics.inc("ivxs_file_assembly_deferred_total", "Recording files put off: no room above the free-space floor yet");
+				continue;
+			}
+			if (isNoSpace(error)) {
+				noteNoSpace(ctx, error, "assembly");
+				continue;
+			}
 			ctx.metrics.inc("ivxs_file_assembly_errors_total", "Recording files that failed to assemble (retried on the next run)");
 			ctx.log.error({ err: error, device: group.device, channel: group.channel, stream: group.stream, window: group.window }, "file assembly failed");
 		}
@@ -83,10 +100,18 @@ async function assembleWindow(ctx: CloudContext, group: catalogue.OpenWindow, op
 	const clock = options.clock ?? Date.now;
 	const { db, config, store } = ctx;
 	const window = windowOf(config, group.window);
-	const segments = catalogue.windowSegments(db, group, window);
+	let segments = catalogue.windowSegments(db, group, window);
 	if (!segments.length) return false;
 	const init = await store.get(group.init_key);
-	const total = init.length + segments.reduce((sum, segment) => sum + segment.bytes, 0);
+	const bytesOf = (pieces: catalogue.SegmentPiece[]) => init.length + pieces.reduce((sum, segment) => sum + segment.bytes, 0);
+	if (store.kind === "disk") {
+		const need = bytesOf(segments);
+		if (!(await keepFloor(ctx, need, clock()))) throw new NoRoom(`no room for ${need} bytes above the floor`);
+		// Making room may have taken (and deleted) some of this window's own segments.
+		segments = catalogue.windowSegments(db, group, window);
+		if (!segments.length) return false;
+	}
+	const total = bytesOf(segments);
 	const partBytes = partSizeFor(total, options.partBytes);
 
 	// The row first (state 'assembling', this instance as holder): a second
@@ -141,10 +166,11 @@ async function assembleWindow(ctx: CloudContext, group: catalogue.OpenWindow, op
 		// Retention took every segment meanwhile: the file is born deleted.
 		if (!oldKeys.size) {
 			catalogue.markFileDeleted(db, fileId, now);
-			tombstone(db, key, due);
+			tombstone(db, key, due, total);
 		}
 		// An old object goes once no live segment still reads from it.
-		for (const oldKey of oldKeys) if (oldKey !== key && !objectInUse(db, oldKey)) tombstone(db, oldKey, due);
+		const sizes = new Map(segments.map((segment) => [segment.key, segment.bytes]));
+		for (const oldKey of oldKeys) if (oldKey !== key && !objectInUse(db, oldKey)) tombstone(db, oldKey, due, sizes.get(oldKey));
 		return true;
 	}).immediate();
 	if (!published) {

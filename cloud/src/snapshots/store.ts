@@ -1,8 +1,8 @@
 // The snapshots table: one row per picture, its object stored byte-identical.
 // The one owner of its SQL: the snapshots routes, the devices list (latest
 // picture), and retention (drops by age and size, the bytes kept).
-import { defineSchema, liveValues, type Db } from "../meta/db.js";
-import type { Oldest } from "../catalogue/index.js";
+import { defineSchema, distinctValues, type Db } from "../meta/db.js";
+import { addDropped, type DroppedKeys, type Oldest } from "../catalogue/index.js";
 
 defineSchema("snapshots", `
 CREATE TABLE IF NOT EXISTS snapshots (
@@ -56,30 +56,33 @@ export function listSnapshots(db: Db, device: string, channel: number, start: nu
 
 // Retention.
 
-export const devicesWithSnapshots = (db: Db): string[] => liveValues(db, "snapshots", "device");
+export const devicesWithSnapshots = (db: Db): string[] => distinctValues(db, "snapshots", "device");
 
-function dropSnapshots(db: Db, where: string, args: unknown[], now: number, keys: Set<string>): number {
-	for (const { key } of db.prepare(`SELECT key FROM snapshots WHERE deleted IS NULL AND ${where}`).all(...args) as { key: string }[]) keys.add(key);
+function dropSnapshots(db: Db, where: string, args: unknown[], now: number, keys: DroppedKeys): number {
+	for (const { key, bytes } of db.prepare(`SELECT key, bytes FROM snapshots WHERE deleted IS NULL AND ${where}`).all(...args) as { key: string; bytes: number }[]) addDropped(keys, key, bytes);
 	return db.prepare(`UPDATE snapshots SET deleted = ? WHERE deleted IS NULL AND ${where}`).run(now, ...args).changes;
 }
 
-export const dropSnapshotsBefore = (db: Db, device: string, cutoff: number, now: number, keys: Set<string>): number =>
+export const dropSnapshotsBefore = (db: Db, device: string, cutoff: number, now: number, keys: DroppedKeys): number =>
 	dropSnapshots(db, "device = ? AND time_ms < ?", [device, cutoff], now, keys);
 
-export const dropSnapshot = (db: Db, id: number, now: number, keys: Set<string>): number => dropSnapshots(db, "rowid = ?", [id], now, keys);
+export const dropSnapshot = (db: Db, id: number, now: number, keys: DroppedKeys): number => dropSnapshots(db, "rowid = ?", [id], now, keys);
 
-export const oldestSnapshot = (db: Db): Oldest | undefined =>
-	db.prepare("SELECT rowid AS id, time_ms AS time, bytes FROM snapshots WHERE deleted IS NULL ORDER BY time_ms, rowid LIMIT 1").get() as Oldest | undefined;
+/** A device's oldest live picture. */
+export const oldestSnapshot = (db: Db, device: string): Oldest | undefined =>
+	db.prepare("SELECT rowid AS id, time_ms AS time, bytes FROM snapshots WHERE device = ? AND deleted IS NULL ORDER BY time_ms, rowid LIMIT 1").get(device) as Oldest | undefined;
 
-/** Bytes of the live pictures (the one full pass the upkeep makes, on purpose). */
-export const snapshotBytes = (db: Db): number => (db.prepare("SELECT SUM(bytes) AS n FROM snapshots WHERE deleted IS NULL").get() as { n: number | null }).n ?? 0;
+/** Bytes of the live pictures of each device (the one full pass the upkeep makes, on purpose). */
+export const snapshotBytesByDevice = (db: Db): Map<string, number> =>
+	new Map((db.prepare("SELECT device, SUM(bytes) AS n FROM snapshots WHERE deleted IS NULL GROUP BY device").all() as { device: string; n: number }[]).map((row) => [row.device, row.n]));
 
 export const forgetDeletedSnapshots = (db: Db, before: number): number =>
 	db.prepare("DELETE FROM snapshots WHERE deleted IS NOT NULL AND deleted <= ?").run(before).changes;
 
 /** A removed device's pictures: its rows go at once, their keys are added to `keys` (for the tombstones); returns how many. */
-export function forgetDeviceSnapshots(db: Db, device: string, keys: Set<string>): number {
-	for (const { key } of db.prepare("SELECT key FROM snapshots WHERE device = ?").all(device) as { key: string }[]) keys.add(key);
+export function forgetDeviceSnapshots(db: Db, device: string, keys: DroppedKeys): number {
+	for (const { key, bytes } of db.prepare("SELECT key, CASE WHEN deleted IS NULL THEN bytes ELSE 0 END AS bytes FROM snapshots WHERE device = ?").all(device) as { key: string; bytes: number }[])
+		addDropped(keys, key, bytes);
 	return db.prepare("DELETE FROM snapshots WHERE device = ?").run(device).changes;
 }
 

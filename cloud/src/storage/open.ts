@@ -5,7 +5,7 @@ import { DiskStore } from "./disk.js";
 import { S3Store } from "./s3.js";
 
 export async function openObjectStore(config: Config): Promise<ObjectStore> {
-	const store = config.storage.kind === "s3" ? new S3Store(config.storage) : new DiskStore(config.dataDir);
+	const store = config.storage.kind === "s3" ? new S3Store(config.storage) : new DiskStore(config.dataDir, { durable: config.durableWrites });
 	await store.init();
 	return store;
 }

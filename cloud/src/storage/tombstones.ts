@@ -3,24 +3,47 @@
 // a playback in progress (a `get` that resolved its keys, a signed or
 // presigned URL already handed out) keeps reading it. The sweep
 // (retention/objects.ts) deletes due objects unless a live row points at the key again.
+// Each keeps its object's size: what is pending deletion still fills the disk,
+// and the size cap and the free-space floor count it (retention/room.ts).
 import { defineSchema, type Db } from "../meta/db.js";
 import type { CloudContext } from "../context.js";
 
 defineSchema("tombstones", `
 CREATE TABLE IF NOT EXISTS tombstones (
 	key TEXT PRIMARY KEY,
-	due INTEGER NOT NULL
+	due INTEGER NOT NULL,
+	bytes INTEGER NOT NULL DEFAULT 0
 );
-CREATE INDEX IF NOT EXISTS tombstones_due ON tombstones (due);`);
+CREATE INDEX IF NOT EXISTS tombstones_due ON tombstones (due);`, { bytes: "INTEGER NOT NULL DEFAULT 0" });
 
 /** How long a dropped object stays readable: the configured grace, and at least a playback URL's lifetime. */
 export function graceMs(ctx: Pick<CloudContext, "config">): number {
 	return Math.max(ctx.config.deleteGraceS, ctx.config.urlLifetimeS) * 1000;
 }
 
-/** Queues `key` for deletion at `due` (call inside the transaction that drops the last reference). */
-export function tombstone(db: Db, key: string, due: number): void {
-	db.prepare("INSERT INTO tombstones (key, due) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET due = MAX(due, excluded.due)").run(key, due);
+/** Queues `key` (an object of `bytes`) for deletion at `due` (call inside the transaction that drops the last reference). */
+export function tombstone(db: Db, key: string, due: number, bytes = 0): void {
+	db.prepare("INSERT INTO tombstones (key, due, bytes) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET due = MAX(due, excluded.due), bytes = MAX(bytes, excluded.bytes)")
+		.run(key, due, bytes);
+}
+
+/** Bytes of the objects queued for deletion (still on the disk). */
+export const pendingBytes = (db: Db): number => (db.prepare("SELECT SUM(bytes) AS n FROM tombstones").get() as { n: number | null }).n ?? 0;
+
+/**
+ * Makes objects due at `now` (the soonest due first) until those due hold at
+ * least `bytes`, or none is left: their grace is cut short when room is
+ * needed. Returns the bytes due at `now` (the next sweep frees them).
+ */
+export function shortenGrace(db: Db, bytes: number, now: number, limit = 10_000): number {
+	let due = (db.prepare("SELECT SUM(bytes) AS n FROM tombstones WHERE due <= ?").get(now) as { n: number | null }).n ?? 0;
+	const cut = db.prepare("UPDATE tombstones SET due = ? WHERE key = ?");
+	for (const row of db.prepare("SELECT key, bytes FROM tombstones WHERE due > ? ORDER BY due LIMIT ?").all(now, limit) as { key: string; bytes: number }[]) {
+		if (due >= bytes) break;
+		cut.run(now, row.key);
+		due += row.bytes;
+	}
+	return due;
 }
 
 export const isTombstoned = (db: Db, key: string): boolean => db.prepare("SELECT 1 FROM tombstones WHERE key = ?").get(key) !== undefined;
