@@ -258,8 +258,12 @@ void p2p_hs_tick(ivxs_p2p_session *s, uint32_t now)
 	}
 }
 
+/* The next hello or the deadline, whichever comes first: a wait past the deadline made
+ * the timeout fire at the next hello after it (2.75 s for a 2 s setting). */
 uint32_t p2p_hs_wait(const ivxs_p2p_session *s, uint32_t now)
 {
-	int32_t d = P2P_DIFF(s->hello_ms + s->hello_interval, now);
+	int32_t hello = P2P_DIFF(s->hello_ms + s->hello_interval, now);
+	int32_t deadline = P2P_DIFF(s->start_ms + s->p2p->cfg.handshake_timeout_ms, now);
+	int32_t d = hello < deadline ? hello : deadline;
 	return d <= 0 ? 0 : (uint32_t)d;
 }

@@ -118,6 +118,7 @@ typedef struct {
 	uint16_t bytes;            /* datagram bytes */
 	uint8_t state, carry, app_limited;
 	uint32_t delivered_ms;     /* congestion control's delivery state at send */
+	uint32_t queued;           /* our own bytes queued at the bottleneck ahead of this one (estimate) */
 	uint64_t delivered;
 } p2p_sent;
 
@@ -129,7 +130,10 @@ typedef struct {
 	p2p_sent *sent;
 	uint32_t nsent;
 	uint32_t in_flight_bytes, in_flight_packets;
-	uint32_t srtt, rttvar, rto, min_rtt, backoff;
+	uint32_t srtt, rttvar, rto, backoff;
+	/* the path's RTT: the smallest sample of the last 5-10 s (two windows of 5 s, as BBR's
+	 * 10-s filter), so a path whose delay rose is not read as a standing queue for good */
+	uint32_t min_rtt, min_cur, min_prev, min_epoch_ms;
 	uint32_t progress_ms;      /* when an ACK last acknowledged new packets (restarts the RTO, RFC 6298 5.3) */
 	int have_rtt;
 	/* receive side: replay and ACK window */
@@ -152,7 +156,12 @@ typedef struct {
 	uint32_t bw_ms;            /* start of the current bucket */
 	uint32_t bw_cur;
 	uint64_t btl_bw;
-	uint32_t min_rtt, min_rtt_ms;
+	uint32_t min_rtt;
+	uint32_t queue_ms;         /* smoothed queueing delay not caused by our own burst */
+	uint64_t backlog;          /* our bytes at the bottleneck if it drains at btl_bw (key-frame bursts) */
+	uint32_t backlog_ms;
+	uint32_t busy_ms;          /* when the sender last started sending after being idle or app-limited */
+	int idle;                  /* the last packet left nothing more to send */
 	int mode;
 	uint32_t cycle, cycle_ms;
 	uint64_t full_bw;
@@ -165,6 +174,7 @@ typedef struct {
 
 void p2p_cc_init(p2p_cc *cc, uint32_t now);
 void p2p_cc_on_ack(p2p_cc *cc, const p2p_sent *p, uint32_t in_flight, uint32_t min_rtt, uint32_t srtt, uint32_t now);
+#define P2P_MIN_RTT_WINDOW 5000u   /* ms, one of the min RTT filter's two windows */
 void p2p_cc_on_send(p2p_cc *cc, p2p_sent *p, uint32_t bytes, uint32_t in_flight_before, uint32_t now);
 /* 0 = may send `bytes` now; otherwise the milliseconds to wait. */
 uint32_t p2p_cc_wait(p2p_cc *cc, uint32_t bytes, uint32_t in_flight, uint32_t now);
