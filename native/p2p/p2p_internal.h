@@ -213,7 +213,9 @@ typedef struct {
 	uint32_t n, slot_bytes;
 	uint32_t next;             /* next frame to deliver */
 	uint32_t lost;             /* frames given up since the last delivery */
-	int started;
+	/* per stream (a frame's flags): key frames seen in it, and its chain broken by a lost
+	 * frame (its P frames are not delivered until its next key frame) */
+	uint32_t keyed[8], broken[8];
 } p2p_frx;
 
 enum { P2P_CD_UNSENT = 0, P2P_CD_FLIGHT = 1, P2P_CD_ACKED = 2 };

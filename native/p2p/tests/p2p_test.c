@@ -1731,6 +1731,86 @@ done:
 	return;
 }
 
+/* Feeds the viewer's media receiver one whole frame k (numbered as fillFrame does) of
+ * `size` bytes, the sender's floor on every chunk: the receiver as a unit. */
+static void feedFrame(uint32_t k, uint32_t size, int key, uint32_t floor)
+{
+	static uint8_t buf[64 * 1024];
+	p2p_frame_chunk c;
+	uint32_t off;
+	fillFrame(buf, k, size);
+	memset(&c, 0, sizeof(c));
+	c.chan = IVXS_P2P_CH_MEDIA;
+	c.seq = k;
+	c.key = (uint8_t)key;
+	c.flags = IVXS_FRAME_VIDEO;
+	c.total = size;
+	c.floor = floor;
+	for (off = 0; off < size; off += IVXS_P2P_CHUNK) {
+		c.off = off;
+		c.len = size - off < IVXS_P2P_CHUNK ? size - off : IVXS_P2P_CHUNK;
+		c.data = buf + off;
+		p2p_chan_on_frame(W.sides[CLI].session, &c);
+	}
+}
+
+/* One P frame is lost and the sender gives it up (with its dependents up to the next
+ * key frame); the key frame after it and the frames after that arrived whole. The floor
+ * then passes them all at once: the viewer delivers the key frame and what follows, and
+ * drops only the dependents of the lost frame. Before, every frame below the floor was
+ * discarded, the whole key frame included, while the camera counted them sent. */
+static void test_floor_keeps_complete_frames(void)
+{
+	options o;
+	memset(&o, 0, sizeof(o));
+	o.cli.rx_frames = 8;
+	CHECK_EQ(setup(&o), 0);
+	step(100);
+	CHECK(W.sides[CLI].session != NULL);
+	feedFrame(0, 5000, 1, 0);
+	feedFrame(1, 1500, 0, 0);
+	/* frame 2 (P) never arrives; 3 (P, depends on 2) does, then key 4 and P 5 */
+	feedFrame(3, 1500, 0, 0);
+	feedFrame(4, 5000, 1, 0);
+	feedFrame(5, 1500, 0, 0);
+	CHECK_EQ(W.sides[CLI].frames, 2);   /* in order: 3 … 5 wait for 2 */
+	/* the sender gave 2 up (and 3 with it); 4 and 5 were acknowledged: its floor is 6 */
+	feedFrame(6, 1500, 0, 6);
+	CHECKF(W.sides[CLI].frames == 5 && W.sides[CLI].keys == 2, "%u frames delivered (%u key), want 0 1 4 5 6",
+			W.sides[CLI].frames, W.sides[CLI].keys);
+	CHECK_EQ(W.sides[CLI].last_number, 6);
+	CHECK_EQ(W.sides[CLI].gaps, 1);
+	CHECK_EQ(W.sides[CLI].first_after_gap_key, 1);   /* resumed at the key frame, 3 not delivered */
+	CHECK_EQ(W.sides[CLI].frames_lost, 2);
+	CHECK_EQ(W.sides[CLI].frame_bad, 0);
+done:
+	return;
+}
+
+/* Key frames larger than the viewer reassembles (8 KiB here, 20 KB key frames): no P
+ * frame that depends on one is delivered (it could not be decoded). Before, the key frame
+ * was dropped and the P frames after it delivered. */
+static void test_key_over_limit(void)
+{
+	options o;
+	ivxs_p2p_channel_stats st;
+	memset(&o, 0, sizeof(o));
+	o.cli.rx_frame_bytes = 8192;
+	CHECK_EQ(setup(&o), 0);
+	step(100);
+	CHECK_EQ(startMedia(), 0);
+	step(3000);
+	st = chanStats(SRV, IVXS_P2P_CH_MEDIA);
+	CHECKF(W.sides[CLI].frames == W.sides[CLI].keys, "%u frames delivered, %u of them key frames: P frames without "
+			"their key frame", W.sides[CLI].frames, W.sides[CLI].keys);
+	CHECK_EQ(W.sides[CLI].frame_bad, 0);
+	NOTE("%u delivered, camera: %llu given up, %llu skipped, %llu sent", W.sides[CLI].frames,
+			(unsigned long long)st.frames_given_up, (unsigned long long)st.frames_skipped,
+			(unsigned long long)st.frames_sent);
+done:
+	return;
+}
+
 int main(void)
 {
 	run("ticket: mint, verify, distinct refusals", test_ticket_codes);
@@ -1770,5 +1850,7 @@ int main(void)
 	run("handshake: the deadline fires at its setting", test_handshake_deadline);
 	run("congestion control: the minimum RTT expires after the path's delay rises", test_cc_rtt_rise);
 	run("congestion control: a key frame's own burst is not congestion", test_cc_key_burst);
+	run("media: the floor passing a lost frame keeps the complete frames after it", test_floor_keeps_complete_frames);
+	run("media: a key frame over the viewer's limit takes its dependents", test_key_over_limit);
 	return ivxs_test_summary();
 }
