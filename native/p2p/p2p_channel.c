@@ -378,6 +378,12 @@ void p2p_chan_on_acked(ivxs_p2p_session *s, const p2p_sent *rec, uint32_t now)
 			c->d_tail = (c->d_tail + 1) % P2P_CMD_DESCS;
 			c->d_count--;
 		}
+		if (!c->d_count) {
+			/* all acknowledged: the buffer goes now, so a request arriving in the same packet
+			 * can lend its own to the reply (p2p_chan_on_cmd) */
+			p2p_free(s->p2p, c->tx);
+			c->tx = NULL;
+		}
 	}
 }
 
@@ -420,6 +426,8 @@ int ivxs_p2p_command(ivxs_p2p_session *s, int kind, uint16_t id, const uint8_t *
 	if (size > IVXS_P2P_MAX_COMMAND)
 		goto done;
 	total = P2P_MSG_HDR + size;
+	if (!c->tx)
+		c->tx_head_pos = 0;   /* nothing queued: the ring starts over */
 	/* chunks break at IVXS_P2P_CHUNK and at the ring's end, so none wraps */
 	for (off = c->tx_head, pos = c->tx_head_pos, end = c->tx_head + total; off != end; need++) {
 		uint32_t room = P2P_CMD_WINDOW - pos, len = end - off;
@@ -436,15 +444,27 @@ int ivxs_p2p_command(ivxs_p2p_session *s, int kind, uint16_t id, const uint8_t *
 	/* an app-fed channel above its high watermark takes nothing until it is below low */
 	if (s->p2p->cfg.high && s->chan[IVXS_P2P_CH_COMMAND].level == 2)
 		goto done;
-	status = IVXS_P2P_ENOMEM;
-	if (!c->tx && !(c->tx = p2p_alloc(s->p2p, P2P_CMD_WINDOW)))
-		goto done;
 	hdr[0] = (uint8_t)kind;
 	p2p_put16(hdr + 1, id);
 	p2p_put16(hdr + 3, size);
-	pos = ringCopy(c->tx, c->tx_head_pos, hdr, P2P_MSG_HDR);
-	if (size)
-		ringCopy(c->tx, pos, data, size);
+	if (!c->tx && c->lend && c->rx) {
+		/* a reply from the callback: the request's buffer becomes the reply's (the request's
+		 * bytes, which `data` may point into, are moved, then overwritten by the header) */
+		c->tx = c->rx;
+		c->rx = NULL;
+		c->lend = 0;
+		if (size)
+			memmove(c->tx + P2P_MSG_HDR, data, size);
+		memcpy(c->tx, hdr, P2P_MSG_HDR);
+	}
+	else {
+		status = IVXS_P2P_ENOMEM;
+		if (!c->tx && !(c->tx = p2p_alloc(s->p2p, P2P_CMD_WINDOW)))
+			goto done;
+		pos = ringCopy(c->tx, c->tx_head_pos, hdr, P2P_MSG_HDR);
+		if (size)
+			ringCopy(c->tx, pos, data, size);
+	}
 	for (off = c->tx_head, pos = c->tx_head_pos, end = c->tx_head + total; off != end;) {
 		uint32_t room = P2P_CMD_WINDOW - pos, len = end - off;
 		p2p_cdesc *d = &c->desc[(c->d_tail + c->d_count++) % P2P_CMD_DESCS];
@@ -649,9 +669,17 @@ void p2p_chan_on_cmd(ivxs_p2p_session *s, const p2p_cmd_chunk *c)
 		}
 		if (m->rhi[0] < used)
 			break;
+		end = m->rhi[m->nranges - 1];
+		m->lend = !m->tx && end == used;
 		if ((s->p2p->cfg.role == IVXS_P2P_CLIENT || (s->rights & IVXS_P2P_RIGHT_COMMAND)) && s->p2p->cfg.cb.command)
 			s->p2p->cfg.cb.command(s->p2p->cfg.cb.ctx, s, (int)kind, id, m->rx + P2P_MSG_HDR, len);
-		end = m->rhi[m->nranges - 1];
+		m->lend = 0;
+		if (!m->rx) {
+			/* lent to the reply: it held this message only */
+			m->nranges = 0;
+			m->rx_off += used;
+			break;
+		}
 		memmove(m->rx, m->rx + used, end - used);
 		for (i = 0; i < m->nranges; i++) {
 			m->rlo[i] = m->rlo[i] > used ? m->rlo[i] - used : 0;

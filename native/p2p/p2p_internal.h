@@ -237,6 +237,8 @@ typedef struct {
 	uint32_t d_tail, d_count;  /* descriptors of [tx_base, tx_head), oldest at d_tail */
 	uint64_t unsent;
 	uint8_t *rx;               /* P2P_CMD_WINDOW bytes: rx[0] is stream offset rx_off */
+	int lend;                  /* inside the command callback, rx holds only that message: a
+	                            * reply queued then takes rx over as its tx (one buffer, not two) */
 	uint32_t rx_off;
 	uint32_t nranges;
 	uint32_t rlo[P2P_CMD_RANGES], rhi[P2P_CMD_RANGES];   /* received, relative to rx_off, sorted, disjoint */

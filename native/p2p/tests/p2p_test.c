@@ -271,6 +271,8 @@ static void cbFrame(void *ctx, ivxs_p2p_session *session, int channel, const uin
 	s->keys += key ? 1 : 0;
 }
 
+static size_t g_cmd_peak;   /* the camera's footprint at its largest inside a command callback */
+
 /* Command message i: payload length (i * 977) % 16385, byte j = (i + j) & 0xff. */
 static uint32_t cmdLen(uint32_t i)
 {
@@ -303,6 +305,11 @@ static void cbCommand(void *ctx, ivxs_p2p_session *session, int kind, uint16_t i
 		}
 		else if (status != 0)
 			s->cmd_bad++;
+	}
+	if (s->id == SRV) {
+		ivxs_p2p_session_stats st;
+		if (ivxs_p2p_session_stats_get(session, &st) == 0 && st.footprint_bytes > g_cmd_peak)
+			g_cmd_peak = st.footprint_bytes;   /* request and reply buffered at once */
 	}
 }
 
@@ -1811,6 +1818,38 @@ done:
 	return;
 }
 
+/* Worst-case memory per viewer: a 16 KiB request and its 16 KiB reply (queued from the
+ * command callback) at once. The aim is 32 KiB (steady 16 KiB); it was 47 184 bytes (both
+ * 16 KiB buffers held at once). */
+static void test_memory_command_pair(void)
+{
+	options o;
+	static uint8_t buf[IVXS_P2P_MAX_COMMAND];
+	uint32_t id;
+	memset(&o, 0, sizeof(o));
+	CHECK_EQ(setup(&o), 0);
+	step(100);
+	g_cmd_peak = 0;
+	W.sides[SRV].reply = 1;
+	/* one request at a time, each answered from the callback (sizes up to 16 384) */
+	for (id = 0; id < 20; id++) {
+		uint32_t j, waited = 0;
+		for (j = 0; j < cmdLen(id); j++)
+			buf[j] = (uint8_t)(id + j);
+		CHECK_EQ(ivxs_p2p_command(W.sides[CLI].session, IVXS_P2P_REQUEST, (uint16_t)id, buf, cmdLen(id), g_now), 0);
+		while (W.sides[CLI].cmds < id + 1 && waited++ < 2000)
+			step(1);
+	}
+	CHECK_EQ(W.sides[SRV].cmds, 20);
+	CHECK_EQ(W.sides[CLI].cmds, 20);
+	CHECK_EQ(W.sides[SRV].cmd_bad + W.sides[CLI].cmd_bad, 0);
+	CHECKF(g_cmd_peak <= 32 * 1024, "camera per viewer %zu bytes with a request and its reply at once (aim 32768)",
+			g_cmd_peak);
+	NOTE("camera per viewer at most %zu bytes with a 16 KiB request and reply at once", g_cmd_peak);
+done:
+	return;
+}
+
 int main(void)
 {
 	run("ticket: mint, verify, distinct refusals", test_ticket_codes);
@@ -1852,5 +1891,6 @@ int main(void)
 	run("congestion control: a key frame's own burst is not congestion", test_cc_key_burst);
 	run("media: the floor passing a lost frame keeps the complete frames after it", test_floor_keeps_complete_frames);
 	run("media: a key frame over the viewer's limit takes its dependents", test_key_over_limit);
+	run("memory per viewer: a 16 KiB request and its reply at once", test_memory_command_pair);
 	return ivxs_test_summary();
 }
