@@ -68,7 +68,7 @@ const char *ivxs_p2p_strerror(int status);
 extern const ivxs_status_entry ivxs_p2p_statuses[];
 
 /* Protocol constants (PROTOCOL.md). */
-#define IVXS_P2P_VERSION 1
+#define IVXS_P2P_VERSION 2             /* 2: path validation (PATH_CHALLENGE / PATH_RESPONSE) */
 #define IVXS_P2P_MTU 1200              /* largest datagram sent; the client hello is padded to it */
 #define IVXS_P2P_CHUNK 1088            /* payload bytes of one data frame at most */
 #define IVXS_P2P_ID_BYTES 16           /* device id, viewer id */

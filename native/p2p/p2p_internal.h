@@ -38,7 +38,10 @@
 #define P2P_WINDOW 128         /* replay / ACK window, packets */
 
 enum { P2P_PKT_HELLO = 1, P2P_PKT_REPLY = 2, P2P_PKT_DATA = 3, P2P_PKT_REJECT = 4 };
-enum { P2P_F_PAD = 0x00, P2P_F_PING = 0x01, P2P_F_ACK = 0x02, P2P_F_CLOSE = 0x03, P2P_F_FRAME = 0x10, P2P_F_CMD = 0x11 };
+enum { P2P_F_PAD = 0x00, P2P_F_PING = 0x01, P2P_F_ACK = 0x02, P2P_F_CLOSE = 0x03, P2P_F_CHALLENGE = 0x04,
+	P2P_F_RESPONSE = 0x05, P2P_F_FRAME = 0x10, P2P_F_CMD = 0x11 };
+#define P2P_TOKEN 8            /* PATH_CHALLENGE / PATH_RESPONSE data */
+#define P2P_PROBE_FACTOR 3     /* bytes sent to an unvalidated address: at most 3x those from it */
 #define P2P_FRAME_HDR 26
 #define P2P_CMD_HDR 7
 #define P2P_MSG_HDR 5          /* command message: kind u8, id u16, length u16 */
@@ -72,6 +75,7 @@ typedef struct {
 typedef struct {
 	uint8_t type;
 	uint8_t code;              /* CLOSE */
+	const uint8_t *token;      /* PATH_CHALLENGE, PATH_RESPONSE */
 	p2p_ack ack;
 	p2p_frame_chunk fc;
 	p2p_cmd_chunk cc;
@@ -282,6 +286,11 @@ struct ivxs_p2p_session {
 	p2p_cmd cmd;
 	p2p_chan chan[IVXS_P2P_CHANNELS];
 	uint32_t last_rx_ms, last_ping_ms;
+	/* path validation: a new address is challenged before the session moves there */
+	ivxs_p2p_addr probe_addr;
+	uint8_t probe_token[P2P_TOKEN];
+	int probing;
+	uint32_t probe_ms, probe_rcvd, probe_sent;
 	uint32_t rr;               /* round robin between channels */
 	int close_pending;         /* closed from a callback: freed when the call returns */
 	int close_status;

@@ -125,7 +125,7 @@ typedef struct {
 	uint32_t nqueue;
 	direction dir[2];          /* dir[SRV]: towards the server (client -> server), dir[CLI]: towards the client */
 	ivxs_p2p_addr srv_addr, cli_addr;
-	uint64_t misrouted;
+	uint64_t misrouted, misrouted_cli, misrouted_bytes;
 	/* bytes the server sent / received before it heard CONNECTED (anti-amplification) */
 	uint64_t srv_sent_unverified, srv_rcvd_unverified;
 	/* media */
@@ -204,9 +204,14 @@ static void cbSend(void *ctx, const ivxs_p2p_addr *to, const uint8_t *data, size
 		/* the NAT forgets the old mapping: only the client's current address reaches it */
 		if (!addrIs(to, &W.cli_addr)) {
 			W.misrouted++;
+			W.misrouted_bytes += size;
 			return;
 		}
 		enqueue(CLI, &W.srv_addr, data, size);
+	}
+	else if (!addrIs(to, &W.srv_addr)) {
+		W.misrouted_cli++;   /* the viewer sent somewhere else than the camera */
+		W.misrouted_bytes += size;
 	}
 	else
 		enqueue(SRV, &W.cli_addr, data, size);
@@ -1850,6 +1855,62 @@ done:
 	return;
 }
 
+/* An on-path observer copies one authenticated packet and sends the copy first, from a
+ * victim's address: the session does not move (a new address must answer a challenge
+ * first), and what goes to the unvalidated address is at most 3x what came from it.
+ * Before, the copy moved the session: the camera streamed to the victim and the viewer
+ * was blacked out. The same towards the viewer (a copied camera packet). */
+static void copiedPacket(int to)
+{
+	options o;
+	ivxs_p2p_addr victim;
+	uint32_t frames;
+	uint64_t copies = 0, ack_before;
+	uint32_t waited;
+	int i;
+	memset(&o, 0, sizeof(o));
+	CHECK_EQ(setup(&o), 0);
+	step(100);
+	CHECK_EQ(startMedia(), 0);
+	step(1000);
+	addr(&victim, "victim:9999");
+	frames = W.sides[CLI].frames;
+	ack_before = chanStats(SRV, IVXS_P2P_CH_MEDIA).acked_bytes;
+	for (i = 0; i < 10; i++) {
+		/* the next packet towards `to`, copied as it leaves and sent ahead of it */
+		W.capture_dir = to;
+		W.capture_now = 1;
+		for (waited = 0; W.capture_now && waited < 2000; waited++)
+			step(1);
+		if (W.capture_now)
+			break;   /* nothing goes that way any more (the session moved away) */
+		ivxs_p2p_input(W.ep[to], &victim, W.captured, W.captured_size, g_now);
+		copies += W.captured_size;
+		step(200);
+	}
+	step(1000);
+	CHECKF(W.misrouted_bytes <= 3 * copies, "%llu bytes sent to the victim for %llu bytes copied",
+			(unsigned long long)W.misrouted_bytes, (unsigned long long)copies);
+	CHECK_EQ(W.sides[to].events[IVXS_P2P_EV_ADDR_CHANGED], 0);
+	CHECK(W.sides[CLI].frames >= frames + 80);   /* 3 s of video at 30 fps kept coming */
+	CHECK(chanStats(SRV, IVXS_P2P_CH_MEDIA).acked_bytes > ack_before);
+	CHECK_EQ(W.sides[CLI].frame_bad, 0);
+	NOTE("%llu bytes to the victim for %llu copied, %u frames meanwhile", (unsigned long long)W.misrouted_bytes,
+			(unsigned long long)copies, W.sides[CLI].frames - frames);
+done:
+	return;
+}
+
+static void test_copied_packet_camera(void)
+{
+	copiedPacket(SRV);
+}
+
+static void test_copied_packet_viewer(void)
+{
+	copiedPacket(CLI);
+}
+
 int main(void)
 {
 	run("ticket: mint, verify, distinct refusals", test_ticket_codes);
@@ -1892,5 +1953,7 @@ int main(void)
 	run("media: the floor passing a lost frame keeps the complete frames after it", test_floor_keeps_complete_frames);
 	run("media: a key frame over the viewer's limit takes its dependents", test_key_over_limit);
 	run("memory per viewer: a 16 KiB request and its reply at once", test_memory_command_pair);
+	run("address change: a copied packet does not move the camera's session", test_copied_packet_camera);
+	run("address change: a copied packet does not move the viewer's session", test_copied_packet_viewer);
 	return ivxs_test_summary();
 }
