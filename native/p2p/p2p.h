@@ -235,7 +235,7 @@ int ivxs_p2p_channel_stats_get(const ivxs_p2p_session *s, int channel, ivxs_p2p_
 int ivxs_p2p_session_stats_get(const ivxs_p2p_session *s, ivxs_p2p_session_stats *out);
 
 typedef struct {
-	uint64_t hellos, refused_forged, refused_expired, refused_device, refused_format, refused_full;
+	uint64_t hellos, retries, refused_forged, refused_expired, refused_device, refused_format, refused_full;
 	uint64_t dropped_unknown, dropped_trunc, dropped_version;
 	uint32_t sessions_open;
 	size_t footprint_bytes;  /* everything this endpoint allocated */

@@ -14,7 +14,7 @@
 #define kKeyBytes (2 * (P2P_KEY + P2P_IV))
 static const char kKeyLabel[] = "ivxs p2p v1 keys";
 
-_Static_assert(P2P_HELLO_FIXED + IVXS_P2P_TICKET_BYTES <= IVXS_P2P_MTU, "hello fits");
+_Static_assert(P2P_HELLO_BODY + 1 + P2P_COOKIE <= IVXS_P2P_MTU, "hello and its cookie fit");
 _Static_assert(P2P_REPLY_BYTES < IVXS_P2P_MTU && P2P_REJECT_BYTES < IVXS_P2P_MTU, "answers are smaller than the hello");
 
 static size_t helloBuild(const ivxs_p2p_session *s, uint8_t *out)
@@ -26,6 +26,8 @@ static size_t helloBuild(const ivxs_p2p_session *s, uint8_t *out)
 	p2p_put16(out + 41, IVXS_P2P_TICKET_BYTES);
 	memcpy(out + P2P_HELLO_FIXED, s->ticket, IVXS_P2P_TICKET_BYTES);
 	out[P2P_HELLO_BODY - 1] = (uint8_t)s->p2p->cfg.rx_frames;
+	out[P2P_HELLO_BODY] = s->cookie_len;
+	memcpy(out + P2P_HELLO_BODY + 1, s->cookie, s->cookie_len);
 	return IVXS_P2P_MTU;   /* padded: the server's answer is always smaller (no amplification) */
 }
 
@@ -58,6 +60,50 @@ static void sendReject(ivxs_p2p *p, const ivxs_p2p_addr *to, const uint8_t *cid,
 	p->cfg.cb.send(p->cfg.cb.ctx, to, out, sizeof(out));
 }
 
+/* A stateless cookie for this hello from this address in time slot `slot` (8.192 s):
+ * slot u32 || HMAC-SHA256(cookie key, slot || address || the hello's cid and key)[0..16). */
+static int cookieMake(const ivxs_p2p *p, const ivxs_p2p_addr *from, const uint8_t *hello, uint32_t slot,
+		uint8_t out[P2P_COOKIE])
+{
+	uint8_t msg[4 + sizeof(from->bytes) + P2P_CID + P2P_PUB], mac[32];
+	size_t n = 4;
+	p2p_put32(msg, slot);
+	memcpy(msg + n, from->bytes, from->len);
+	n += from->len;
+	memcpy(msg + n, hello + 1, P2P_CID + P2P_PUB);
+	n += P2P_CID + P2P_PUB;
+	if (p2p_hmac_sha256(p->cookie_key, sizeof(p->cookie_key), msg, n, NULL, 0, mac))
+		return IVXS_P2P_ECRYPTO;
+	p2p_put32(out, slot);
+	memcpy(out + 4, mac, P2P_COOKIE - 4);
+	return 0;
+}
+
+static int cookieValid(const ivxs_p2p *p, const ivxs_p2p_addr *from, const uint8_t *hello, uint32_t now)
+{
+	uint8_t want[P2P_COOKIE];
+	uint32_t slot;
+	if (hello[P2P_HELLO_BODY] != P2P_COOKIE)
+		return 0;
+	slot = p2p_get32(hello + P2P_HELLO_BODY + 1);
+	if (slot != now >> 13 && slot != (now >> 13) - 1)
+		return 0;   /* older than one slot: expired */
+	return cookieMake(p, from, hello, slot, want) == 0 && p2p_equal(want, hello + P2P_HELLO_BODY + 1, P2P_COOKIE);
+}
+
+/* Keeping state for a hello costs a slot: when one is already pending, or at most one slot is
+ * free, the address must first prove it receives (a RETRY with a cookie, as DTLS's
+ * HelloVerifyRequest and QUIC's Retry); otherwise the hello is answered in one round trip. */
+static int cookieNeeded(const ivxs_p2p *p)
+{
+	uint32_t i, pending = 0, free = 0;
+	for (i = 0; i < p->nsessions; i++) {
+		pending += p->sessions[i].state == P2P_S_ACCEPTED;
+		free += p->sessions[i].state == P2P_S_FREE;
+	}
+	return pending > 0 || free <= 1;
+}
+
 int p2p_hs_on_hello(ivxs_p2p *p, const ivxs_p2p_addr *from, const uint8_t *data, size_t size, uint32_t now)
 {
 	ivxs_p2p_ticket t;
@@ -87,6 +133,16 @@ int p2p_hs_on_hello(ivxs_p2p *p, const ivxs_p2p_addr *from, const uint8_t *data,
 			return IVXS_P2P_EREPLAY;
 		}
 	}
+	if (cookieNeeded(p) && !cookieValid(p, from, data, now)) {
+		uint8_t retry[P2P_RETRY_BYTES];
+		retry[0] = (IVXS_P2P_VERSION << 4) | P2P_PKT_RETRY;
+		memcpy(retry + 1, data + 1, P2P_CID);
+		if (cookieMake(p, from, data, now >> 13, retry + 1 + P2P_CID))
+			return IVXS_P2P_ECRYPTO;
+		p->st.retries++;
+		p->cfg.cb.send(p->cfg.cb.ctx, from, retry, sizeof(retry));   /* smaller than the hello, no state */
+		return 0;
+	}
 	status = p->have_time ? ivxs_p2p_ticket_verify(p->secret, p->secret_len, p->cfg.device_id, p->unix_s,
 			data + P2P_HELLO_FIXED, IVXS_P2P_TICKET_BYTES, &t, psk) : IVXS_P2P_ETICKET_EXPIRED;
 	if (status) {
@@ -101,6 +157,13 @@ int p2p_hs_on_hello(ivxs_p2p *p, const ivxs_p2p_addr *from, const uint8_t *data,
 		sendReject(p, from, data + 1, status);
 		goto done;
 	}
+	/* one pending handshake per ticket: a newer hello with it replaces the older (only the
+	 * holder of the psk can finish either); open sessions are never evicted */
+	for (i = 0; i < p->nsessions; i++) {
+		ivxs_p2p_session *o = &p->sessions[i];
+		if (o->state == P2P_S_ACCEPTED && p2p_equal(o->ticket, data + P2P_HELLO_FIXED, IVXS_P2P_TICKET_BYTES))
+			p2p_session_free(o);
+	}
 	s = p2p_session_open(p, P2P_S_ACCEPTED, now);
 	if (!s) {
 		p->st.refused_full++;
@@ -110,6 +173,7 @@ int p2p_hs_on_hello(ivxs_p2p *p, const ivxs_p2p_addr *from, const uint8_t *data,
 	}
 	s->addr = *from;
 	memcpy(s->peer_cid, data + 1, P2P_CID);
+	memcpy(s->ticket, data + P2P_HELLO_FIXED, IVXS_P2P_TICKET_BYTES);
 	memcpy(s->psk, psk, sizeof(psk));
 	s->rights = t.rights;
 	memcpy(s->viewer_id, t.viewer_id, IVXS_P2P_ID_BYTES);
@@ -213,6 +277,26 @@ int p2p_hs_on_reject(ivxs_p2p *p, const uint8_t *data, size_t size)
 	return 0;
 }
 
+/* A RETRY: the camera wants its cookie echoed before it keeps any state; the hello goes
+ * again at once with it. */
+int p2p_hs_on_retry(ivxs_p2p *p, const uint8_t *data, size_t size, uint32_t now)
+{
+	ivxs_p2p_session *s = &p->sessions[0];
+	if (p->cfg.role != IVXS_P2P_CLIENT || size != P2P_RETRY_BYTES) {
+		p->st.dropped_trunc++;
+		return IVXS_P2P_ETRUNC;
+	}
+	if (s->state != P2P_S_HELLO || memcmp(s->local_cid, data + 1, P2P_CID)) {
+		p->st.dropped_unknown++;
+		return IVXS_P2P_ENOSESSION;
+	}
+	memcpy(s->cookie, data + 1 + P2P_CID, P2P_COOKIE);
+	s->cookie_len = P2P_COOKIE;
+	p2p_send_raw(s, p->pkt, helloBuild(s, p->pkt));
+	s->hello_ms = now;   /* the reply answers this hello: its round trip seeds the RTO */
+	return 0;
+}
+
 int ivxs_p2p_connect(ivxs_p2p *p, const ivxs_p2p_addr *server, const uint8_t *ticket, size_t ticket_len,
 		const uint8_t psk[IVXS_P2P_PSK_BYTES], uint32_t now, ivxs_p2p_session **out)
 {
@@ -229,6 +313,7 @@ int ivxs_p2p_connect(ivxs_p2p *p, const ivxs_p2p_addr *server, const uint8_t *ti
 		goto done;
 	s->addr = *server;
 	s->hello_interval = kHelloInterval;
+	s->cookie_len = 0;
 	memcpy(s->ticket, ticket, IVXS_P2P_TICKET_BYTES);
 	memcpy(s->psk, psk, IVXS_P2P_PSK_BYTES);
 	status = p->cfg.cb.random(p->cfg.cb.ctx, s->local_cid, P2P_CID) ? IVXS_P2P_ECRYPTO : 0;

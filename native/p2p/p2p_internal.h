@@ -37,7 +37,9 @@
 #define P2P_ACK_RANGES 16
 #define P2P_WINDOW 128         /* replay / ACK window, packets */
 
-enum { P2P_PKT_HELLO = 1, P2P_PKT_REPLY = 2, P2P_PKT_DATA = 3, P2P_PKT_REJECT = 4 };
+enum { P2P_PKT_HELLO = 1, P2P_PKT_REPLY = 2, P2P_PKT_DATA = 3, P2P_PKT_REJECT = 4, P2P_PKT_RETRY = 5 };
+#define P2P_COOKIE 20          /* time slot u32, HMAC-SHA256(cookie key, slot || address || cid || key)[0..16) */
+#define P2P_RETRY_BYTES (1 + P2P_CID + P2P_COOKIE)
 enum { P2P_F_PAD = 0x00, P2P_F_PING = 0x01, P2P_F_ACK = 0x02, P2P_F_CLOSE = 0x03, P2P_F_CHALLENGE = 0x04,
 	P2P_F_RESPONSE = 0x05, P2P_F_FRAME = 0x10, P2P_F_CMD = 0x11 };
 #define P2P_TOKEN 8            /* PATH_CHALLENGE / PATH_RESPONSE data */
@@ -276,6 +278,8 @@ struct ivxs_p2p_session {
 	uint8_t ticket[IVXS_P2P_TICKET_BYTES];
 	uint8_t psk[IVXS_P2P_PSK_BYTES];
 	uint8_t reply[P2P_REPLY_BYTES];
+	uint8_t cookie[P2P_COOKIE];  /* client: the camera's RETRY cookie, echoed in the hello */
+	uint8_t cookie_len;
 	uint32_t start_ms, hello_ms, hello_interval;
 	int reply_resent;          /* server: the reply went out again, the handshake's RTT is ambiguous (Karn) */
 	p2p_aead *tx_aead, *rx_aead;
@@ -304,6 +308,7 @@ struct ivxs_p2p {
 	ivxs_p2p_allocator alloc;
 	uint8_t secret[64];
 	size_t secret_len;
+	uint8_t cookie_key[32];    /* server: stateless RETRY cookies (random per endpoint) */
 	uint64_t unix_s;
 	int have_time;
 	ivxs_p2p_session *sessions;
@@ -334,6 +339,7 @@ void p2p_flush(ivxs_p2p_session *s, uint32_t now, int ping);
 int p2p_hs_on_hello(ivxs_p2p *p, const ivxs_p2p_addr *from, const uint8_t *data, size_t size, uint32_t now);
 int p2p_hs_on_reply(ivxs_p2p *p, const uint8_t *data, size_t size, uint32_t now);
 int p2p_hs_on_reject(ivxs_p2p *p, const uint8_t *data, size_t size);
+int p2p_hs_on_retry(ivxs_p2p *p, const uint8_t *data, size_t size, uint32_t now);
 void p2p_hs_tick(ivxs_p2p_session *s, uint32_t now);
 uint32_t p2p_hs_wait(const ivxs_p2p_session *s, uint32_t now);
 

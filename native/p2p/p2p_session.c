@@ -288,6 +288,8 @@ int ivxs_p2p_input(ivxs_p2p *p, const ivxs_p2p_addr *from, const uint8_t *data, 
 		status = p2p_hs_on_reply(p, data, size, now);
 	else if ((data[0] & 15) == P2P_PKT_REJECT)
 		status = p2p_hs_on_reject(p, data, size);
+	else if ((data[0] & 15) == P2P_PKT_RETRY)
+		status = p2p_hs_on_retry(p, data, size, now);
 	else {
 		p->st.dropped_version++;
 		status = IVXS_P2P_EVERSION;

@@ -126,6 +126,8 @@ typedef struct {
 	direction dir[2];          /* dir[SRV]: towards the server (client -> server), dir[CLI]: towards the client */
 	ivxs_p2p_addr srv_addr, cli_addr;
 	uint64_t misrouted, misrouted_cli, misrouted_bytes;
+	uint8_t other[IVXS_P2P_MTU];
+	uint16_t other_size;
 	/* bytes the server sent / received before it heard CONNECTED (anti-amplification) */
 	uint64_t srv_sent_unverified, srv_rcvd_unverified;
 	/* media */
@@ -205,6 +207,10 @@ static void cbSend(void *ctx, const ivxs_p2p_addr *to, const uint8_t *data, size
 		if (!addrIs(to, &W.cli_addr)) {
 			W.misrouted++;
 			W.misrouted_bytes += size;
+			if (size <= sizeof(W.other)) {
+				memcpy(W.other, data, size);   /* what an attacker at that address receives */
+				W.other_size = (uint16_t)size;
+			}
 			return;
 		}
 		enqueue(CLI, &W.srv_addr, data, size);
@@ -1911,6 +1917,57 @@ static void test_copied_packet_viewer(void)
 	copiedPacket(CLI);
 }
 
+/* A ticket seen on the wire is replayed in HELLOs with fresh connection ids, twice a
+ * second for 10 s, from spoofed addresses and from a replayer that answers whatever it
+ * gets (a cookie round included): the ticket holds at most one pending slot beside its
+ * open session, which stays. Before, each replay parked a session for the handshake
+ * timeout and all slots were taken. */
+static void test_ticket_replay(void)
+{
+	options o;
+	ivxs_p2p_addr spoofed, replayer;
+	uint8_t hello[IVXS_P2P_MTU];
+	uint32_t i, most = 0;
+	memset(&o, 0, sizeof(o));
+	o.no_connect = 1;
+	o.srv.max_sessions = 4;
+	CHECK_EQ(setup(&o), 0);
+	W.capture_dir = SRV;
+	W.capture_now = 1;
+	CHECK_EQ(ivxs_p2p_connect(W.ep[CLI], &W.srv_addr, g_ticket, sizeof(g_ticket), g_psk, g_now, &W.sides[CLI].session), 0);
+	CHECK_EQ(W.captured_size, IVXS_P2P_MTU);
+	memcpy(hello, W.captured, IVXS_P2P_MTU);
+	step(200);
+	CHECK_EQ(W.sides[SRV].events[IVXS_P2P_EV_CONNECTED], 1);
+	addr(&replayer, "replayer:7");
+	for (i = 0; i < 20; i++) {
+		ivxs_p2p_stats es;
+		hello[1] = (uint8_t)i;   /* a new connection id each time */
+		hello[2] = 0xee;
+		addr(&spoofed, i % 2 ? "spoofed:1" : "spoofed:2");
+		ivxs_p2p_input(W.ep[SRV], &spoofed, hello, sizeof(hello), g_now);
+		hello[2] = 0xdd;
+		W.other_size = 0;
+		ivxs_p2p_input(W.ep[SRV], &replayer, hello, sizeof(hello), g_now);
+		if (W.other_size && (W.other[0] & 15) == 5) {
+			/* a cookie round: the replayer echoes the cookie as a viewer would */
+			hello[120] = (uint8_t)(W.other_size - 9);   /* PROTOCOL.md: cookie length, cookie */
+			memcpy(hello + 121, W.other + 9, W.other_size - 9);
+			ivxs_p2p_input(W.ep[SRV], &replayer, hello, sizeof(hello), g_now);
+		}
+		ivxs_p2p_stats_get(W.ep[SRV], &es);
+		if (es.sessions_open > most)
+			most = es.sessions_open;
+		step(500);
+	}
+	CHECKF(most <= 2, "%u of 4 slots taken by one ticket", most);
+	CHECK_EQ(W.sides[SRV].events[IVXS_P2P_EV_CLOSED], 0);
+	CHECK_EQ(W.sides[CLI].events[IVXS_P2P_EV_CLOSED], 0);
+	NOTE("at most %u slots for one ticket under replay", most);
+done:
+	return;
+}
+
 int main(void)
 {
 	run("ticket: mint, verify, distinct refusals", test_ticket_codes);
@@ -1955,5 +2012,6 @@ int main(void)
 	run("memory per viewer: a 16 KiB request and its reply at once", test_memory_command_pair);
 	run("address change: a copied packet does not move the camera's session", test_copied_packet_camera);
 	run("address change: a copied packet does not move the viewer's session", test_copied_packet_viewer);
+	run("handshake: a replayed ticket holds one slot at most", test_ticket_replay);
 	return ivxs_test_summary();
 }
