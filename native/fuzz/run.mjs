@@ -114,6 +114,8 @@ function writeP2pSeeds(dir) {
 		[1, record(0, command(0, Buffer.concat([Buffer.from([2, 0, 9, 0, 3]), Buffer.from("yes")])))],
 		[2, record(2, Buffer.alloc(4)), record(0, Buffer.from([0x23, ...Buffer.alloc(40)]))],
 		[2, record(6, Buffer.from([0xff, 0xff, 0xff]))],
+		[2, record(2, Buffer.alloc(8)), record(2, Buffer.from([0, 1]))],
+		[3, record(0, Buffer.from([0x25, ...Buffer.alloc(28)]))],
 		[3, record(2, Buffer.alloc(0)), record(6, Buffer.from([0, 0, 0, 0, 1])), record(0, Buffer.from([0x24, ...Buffer.alloc(8), 5]))],
 		[4, Buffer.concat([Buffer.from([1, 13, 0, 0]), Buffer.alloc(72)])],
 	];
