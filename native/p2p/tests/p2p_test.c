@@ -1460,28 +1460,40 @@ done:
  * packets (RFC 6298 5.3), so nothing is declared lost and nothing is sent
  * twice; before, each packet timed out by its own age and the spurious
  * retransmissions took the link's headroom (the benchmark gave frames up). */
-static void test_no_spurious_timeouts(void)
+/* A 15 fps, GOP 15 stream on a 17 KB/s link both ways (60 ms RTT) for `ms`, then drained;
+ * the camera's media and session stats after. */
+static int thinLink(uint32_t key_bytes, uint32_t delta_bytes, uint32_t queue_bytes, uint32_t ms,
+		ivxs_p2p_channel_stats *st, ivxs_p2p_session_stats *ss)
 {
 	options o;
-	ivxs_p2p_channel_stats st;
-	ivxs_p2p_session_stats ss;
+	int status;
 	memset(&o, 0, sizeof(o));
 	o.delay_ms = 30;
-	CHECK_EQ(setup(&o), 0);
-	/* 15 fps, GOP 15: 4000 + 14 x 850 bytes a second (15.9 KB/s) on a 17 KB/s link, both ways */
+	if ((status = setup(&o)) != 0)
+		return status;
 	W.dir[CLI].bandwidth = W.dir[SRV].bandwidth = 17000;
-	W.dir[CLI].queue_bytes = W.dir[SRV].queue_bytes = 15000;
+	W.dir[CLI].queue_bytes = W.dir[SRV].queue_bytes = queue_bytes;
 	W.frame_interval = 67;
 	W.gop = 15;
-	W.key_bytes = 4000;
-	W.delta_bytes = 850;
+	W.key_bytes = key_bytes;
+	W.delta_bytes = delta_bytes;
 	step(200);
-	CHECK_EQ(startMedia(), 0);
-	stepTraced(10000);
+	if ((status = startMedia()) != 0)
+		return status;
+	stepTraced(ms);
 	W.producing = 0;
-	step(2000);
-	st = chanStats(SRV, IVXS_P2P_CH_MEDIA);
-	ss = sessStats(SRV);
+	step(3000);
+	*st = chanStats(SRV, IVXS_P2P_CH_MEDIA);
+	*ss = sessStats(SRV);
+	return 0;
+}
+
+static void test_no_spurious_timeouts(void)
+{
+	ivxs_p2p_channel_stats st;
+	ivxs_p2p_session_stats ss;
+	/* 4000 + 14 x 850 bytes a second (15.9 KB/s) */
+	CHECK_EQ(thinLink(4000, 850, 15000, 10000, &st, &ss), 0);
 	NOTE("%u frames, %llu packets lost, %llu retransmits, srtt %u rto %u, %llu link drops", W.sides[CLI].frames,
 			(unsigned long long)ss.packets_lost, (unsigned long long)st.retransmits, ss.srtt_ms, ss.rto_ms,
 			(unsigned long long)W.dir[CLI].dropped);
@@ -1717,25 +1729,9 @@ done:
  * up without any loss. */
 static void test_cc_key_burst(void)
 {
-	options o;
 	ivxs_p2p_channel_stats st;
 	ivxs_p2p_session_stats ss;
-	memset(&o, 0, sizeof(o));
-	o.delay_ms = 30;
-	CHECK_EQ(setup(&o), 0);
-	W.dir[CLI].bandwidth = W.dir[SRV].bandwidth = 17000;
-	W.dir[CLI].queue_bytes = W.dir[SRV].queue_bytes = 30000;
-	W.frame_interval = 67;
-	W.gop = 15;
-	W.key_bytes = 8000;
-	W.delta_bytes = 500;
-	step(200);
-	CHECK_EQ(startMedia(), 0);
-	stepTraced(20000);
-	W.producing = 0;
-	step(3000);
-	st = chanStats(SRV, IVXS_P2P_CH_MEDIA);
-	ss = sessStats(SRV);
+	CHECK_EQ(thinLink(8000, 500, 30000, 20000, &st, &ss), 0);
 	NOTE("%u of %u frames, %llu given up, %llu skipped, %llu lost, pacing %llu B/s, latency max %u ms", W.sides[CLI].frames,
 			W.produced, (unsigned long long)st.frames_given_up, (unsigned long long)st.frames_skipped,
 			(unsigned long long)ss.packets_lost, (unsigned long long)ss.pacing_rate, W.sides[CLI].latency_max);
