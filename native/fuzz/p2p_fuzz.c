@@ -321,7 +321,8 @@ static void helloInto(const uint8_t *overlay, size_t n)
 	memcpy(hello + 9, gCS2 ? gCS2->pub : gTicket, P2P_PUB);
 	p2p_put16(hello + 41, IVXS_P2P_TICKET_BYTES);
 	memcpy(hello + P2P_HELLO_FIXED, gTicket, IVXS_P2P_TICKET_BYTES);
-	hello[P2P_HELLO_BODY - 1] = 8;
+	hello[P2P_HELLO_RXF] = 8;
+	p2p_put32(hello + P2P_HELLO_RXB, 64 * 1024);
 	for (i = 0; i < n; i++)
 		hello[(i * 7) % (P2P_HELLO_BODY + 1 + P2P_COOKIE)] ^= overlay[i];
 	gRetried = 0;

@@ -69,6 +69,7 @@ void p2p_chan_init(ivxs_p2p_session *s, uint32_t now)
 		t->slots[i].used = 0;
 	t->base = t->next = 0;
 	t->limit = t->n;
+	t->max_bytes = UINT32_MAX;
 	t->need_key = 1;
 	t->src = NULL;
 	t->unsent = 0;
@@ -173,7 +174,8 @@ static void ftxFill(ivxs_p2p_session *s, uint32_t now)
 			continue;
 		}
 		nchunks = (f.size + IVXS_P2P_CHUNK - 1) / IVXS_P2P_CHUNK;
-		if (nchunks > IVXS_P2P_MAX_FRAME_CHUNKS) {
+		if (nchunks > IVXS_P2P_MAX_FRAME_CHUNKS || f.size > t->max_bytes) {
+			/* the peer could not reassemble it (nor what depends on it): not sent */
 			st->frames_given_up++;
 			t->need_key = 1;
 			continue;

@@ -25,7 +25,8 @@ static size_t helloBuild(const ivxs_p2p_session *s, uint8_t *out)
 	memcpy(out + 9, s->pub, P2P_PUB);
 	p2p_put16(out + 41, IVXS_P2P_TICKET_BYTES);
 	memcpy(out + P2P_HELLO_FIXED, s->ticket, IVXS_P2P_TICKET_BYTES);
-	out[P2P_HELLO_BODY - 1] = (uint8_t)s->p2p->cfg.rx_frames;
+	out[P2P_HELLO_RXF] = (uint8_t)s->p2p->cfg.rx_frames;
+	p2p_put32(out + P2P_HELLO_RXB, s->p2p->cfg.rx_frame_bytes);
 	out[P2P_HELLO_BODY] = s->cookie_len;
 	memcpy(out + P2P_HELLO_BODY + 1, s->cookie, s->cookie_len);
 	return IVXS_P2P_MTU;   /* padded: the server's answer is always smaller (no amplification) */
@@ -117,7 +118,8 @@ int p2p_hs_on_hello(ivxs_p2p *p, const ivxs_p2p_addr *from, const uint8_t *data,
 	if (p->cfg.role != IVXS_P2P_SERVER)
 		return IVXS_P2P_EVERSION;
 	/* a hello smaller than the MTU could make the answer an amplifier */
-	if (size < IVXS_P2P_MTU || p2p_get16(data + 41) != IVXS_P2P_TICKET_BYTES || data[P2P_HELLO_BODY - 1] < 2) {
+	if (size < IVXS_P2P_MTU || p2p_get16(data + 41) != IVXS_P2P_TICKET_BYTES || data[P2P_HELLO_RXF] < 2
+			|| !p2p_get32(data + P2P_HELLO_RXB)) {
 		p->st.dropped_trunc++;
 		return IVXS_P2P_ETRUNC;
 	}
@@ -190,9 +192,11 @@ int p2p_hs_on_hello(ivxs_p2p *p, const ivxs_p2p_addr *from, const uint8_t *data,
 	s->reply[0] = (IVXS_P2P_VERSION << 4) | P2P_PKT_REPLY;
 	memcpy(s->reply + 1, data + 1, P2P_CID);
 	memcpy(s->reply + 9, s->local_cid, P2P_CID);
-	s->reply[49] = (uint8_t)p->cfg.rx_frames;
+	s->reply[P2P_REPLY_RXF] = (uint8_t)p->cfg.rx_frames;
+	p2p_put32(s->reply + P2P_REPLY_RXB, p->cfg.rx_frame_bytes);
 	/* never more frames in flight than the viewer reassembles at once */
-	s->ftx.limit = data[P2P_HELLO_BODY - 1] < s->ftx.n ? data[P2P_HELLO_BODY - 1] : s->ftx.n;
+	s->ftx.limit = data[P2P_HELLO_RXF] < s->ftx.n ? data[P2P_HELLO_RXF] : s->ftx.n;
+	s->ftx.max_bytes = p2p_get32(data + P2P_HELLO_RXB);   /* no frame the viewer would have to drop */
 	status = deriveKeys(s, shared, data, s->reply);
 	/* key confirmation: packet number 0 of the server's direction, empty */
 	if (!status)
@@ -220,7 +224,7 @@ int p2p_hs_on_reply(ivxs_p2p *p, const uint8_t *data, size_t size, uint32_t now)
 	int status;
 	if (p->cfg.role != IVXS_P2P_CLIENT)
 		return IVXS_P2P_EVERSION;
-	if (size != P2P_REPLY_BYTES || data[49] < 2) {
+	if (size != P2P_REPLY_BYTES || data[P2P_REPLY_RXF] < 2 || !p2p_get32(data + P2P_REPLY_RXB)) {
 		p->st.dropped_trunc++;
 		return IVXS_P2P_ETRUNC;
 	}
@@ -245,7 +249,8 @@ int p2p_hs_on_reply(ivxs_p2p *p, const uint8_t *data, size_t size, uint32_t now)
 	}
 	p2p_wipe(s->priv, sizeof(s->priv));
 	memcpy(s->peer_cid, data + 9, P2P_CID);
-	s->ftx.limit = data[49] < s->ftx.n ? data[49] : s->ftx.n;
+	s->ftx.limit = data[P2P_REPLY_RXF] < s->ftx.n ? data[P2P_REPLY_RXF] : s->ftx.n;
+	s->ftx.max_bytes = p2p_get32(data + P2P_REPLY_RXB);
 	s->state = P2P_S_OPEN;
 	s->last_rx_ms = now;
 	/* hello -> reply is the first RTT sample (unless the hello went out again: which one was

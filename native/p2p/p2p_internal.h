@@ -29,8 +29,12 @@
 #define P2P_IV 12
 #define P2P_DATA_HDR 13        /* type, cid[8], pn u32 */
 #define P2P_HELLO_FIXED 43     /* type, cid[8], pub[32], ticket length u16 */
-#define P2P_HELLO_BODY (P2P_HELLO_FIXED + IVXS_P2P_TICKET_BYTES + 1)   /* ... ticket, rx frames u8 */
-#define P2P_REPLY_BYTES 66     /* type, client cid, server cid, pub, rx frames u8, tag */
+#define P2P_HELLO_RXF (P2P_HELLO_FIXED + IVXS_P2P_TICKET_BYTES)   /* ... ticket, rx frames u8 */
+#define P2P_HELLO_RXB (P2P_HELLO_RXF + 1)                          /* largest frame reassembled u32 */
+#define P2P_HELLO_BODY (P2P_HELLO_RXB + 4)                         /* what the keys are bound to */
+#define P2P_REPLY_RXF 49       /* reply: type, client cid, server cid, pub, rx frames u8, */
+#define P2P_REPLY_RXB 50       /* largest frame reassembled u32, tag */
+#define P2P_REPLY_BYTES (P2P_REPLY_RXB + 4 + P2P_TAG)
 #define P2P_REJECT_BYTES 10    /* type, client cid, code */
 #define P2P_PLAIN_MAX (IVXS_P2P_MTU - P2P_DATA_HDR - P2P_TAG)
 #define P2P_CMD_WINDOW (IVXS_P2P_MAX_COMMAND + 64)  /* command stream window, bytes (both ends) */
@@ -200,6 +204,7 @@ typedef struct {
 	uint32_t n;
 	uint32_t base, next;       /* frames [base, next) are in the slots (free slots were finished) */
 	uint32_t limit;            /* frames in flight at most: ours and the peer's reassembly slots */
+	uint32_t max_bytes;        /* the largest frame the peer reassembles (handshake): larger ones are not sent */
 	int need_key;
 	const ivxs_p2p_frame_source *src;
 	ivxs_p2p_frame_source src_copy;
