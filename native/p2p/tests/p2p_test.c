@@ -1968,6 +1968,39 @@ done:
 	return;
 }
 
+/* A NAT rebinding with nothing in flight to the viewer (the old mapping dead at once): the
+ * viewer hears nothing, so the first packet from its new address is its keep-alive PING; the
+ * camera validates the new address (one round trip) and the video is back well within two
+ * keep-alive intervals, with no new handshake. */
+static void test_rebinding_silent(void)
+{
+	options o;
+	uint32_t frames, changed, i, kept = 0;
+	memset(&o, 0, sizeof(o));
+	o.srv.keepalive_interval_ms = o.cli.keepalive_interval_ms = 1000;
+	CHECK_EQ(setup(&o), 0);
+	step(100);
+	CHECK_EQ(startMedia(), 0);
+	step(1000);
+	addr(&W.cli_addr, "viewer:62000");
+	for (i = 0; i < W.nqueue; i++)   /* what was on its way to the old mapping is lost */
+		if (W.queue[i].to != CLI)
+			W.queue[kept++] = W.queue[i];
+	W.nqueue = kept;
+	changed = g_now;
+	frames = W.sides[CLI].frames;
+	while (!W.sides[SRV].events[IVXS_P2P_EV_ADDR_CHANGED] && P2P_DIFF(g_now, changed) < 2000)
+		step(1);
+	CHECK_EQ(W.sides[SRV].events[IVXS_P2P_EV_ADDR_CHANGED], 1);
+	step(300);
+	CHECKF(W.sides[CLI].frames >= frames + 5, "%u frames in the 300 ms after the move", W.sides[CLI].frames - frames);
+	CHECK_EQ(W.sides[SRV].events[IVXS_P2P_EV_CLOSED] + W.sides[CLI].events[IVXS_P2P_EV_CLOSED], 0);
+	CHECK_EQ(W.sides[CLI].frame_bad, 0);
+	NOTE("moved %d ms after the rebinding (keep-alive 1000 ms)", P2P_DIFF(g_now, changed) - 300);
+done:
+	return;
+}
+
 int main(void)
 {
 	run("ticket: mint, verify, distinct refusals", test_ticket_codes);
@@ -2013,5 +2046,6 @@ int main(void)
 	run("address change: a copied packet does not move the camera's session", test_copied_packet_camera);
 	run("address change: a copied packet does not move the viewer's session", test_copied_packet_viewer);
 	run("handshake: a replayed ticket holds one slot at most", test_ticket_replay);
+	run("address change: a silent NAT rebinding, video back within two keep-alive intervals", test_rebinding_silent);
 	return ivxs_test_summary();
 }
