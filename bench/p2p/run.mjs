@@ -14,7 +14,8 @@
 // Per run: frame latency = time the frame's last byte arrived − its capture time (carried
 // with the frame); frames never received count as infinitely late (they are in the
 // percentiles, never left out); on time = received within DEADLINE_MS of capture, as a share
-// of all frames scheduled; goodput = payload bytes of intact frames received / the longer of the
+// of all frames scheduled; decodable on time = on time and every frame back to its key frame
+// received whole (issue 19: a frame a decoder cannot use does not count); goodput = payload bytes of intact frames received / the longer of the
 // stream's duration and (last arrival − first capture).
 // Each link also gets a "floor": what a perfect transport would score (no header bytes, no
 // loss, frames sent back to back at the link rate in capture order, plus the one-way delay) —
@@ -153,8 +154,14 @@ function summarise({ sent, received, done, connected, setup, relay, tcp, seconds
 	let wrongStamp = 0;
 	const keyLatencies = [];
 	let lastArrival = 0n;
+	// decodable on time: on time, and every frame back to its key frame arrived whole (a frame a
+	// decoder cannot use does not count; sent is in capture order)
+	let chain = false;
+	let decodable = 0;
 	for (const s of sent) {
 		const r = received.get(s.seq);
+		chain = (s.key || chain) && Boolean(r?.intact);
+		if (r?.intact && chain && Number(BigInt(r.recv_ns) - BigInt(r.capture_ns)) / 1e6 <= DEADLINE_MS) decodable++;
 		if (!r) {
 			latencies.push(Infinity);
 			continue;
@@ -189,6 +196,7 @@ function summarise({ sent, received, done, connected, setup, relay, tcp, seconds
 		frames_corrupt: corrupt,
 		frames_on_time: onTime,
 		on_time_share: round(onTime / scheduled, 4),
+		decodable_on_time_share: round(decodable / scheduled, 4),
 		latency_ms: {
 			note: "all scheduled frames; null = a frame never received by the end of the run",
 			p50: round(percentile(all, 50)), p95: round(percentile(all, 95)), p99: round(percentile(all, 99)),
@@ -260,7 +268,7 @@ export async function benchP2p({ log = () => {}, seconds = 10, drainMs = 2000 } 
 	const chosen = selectTransports();
 	const results = {};
 	const table = [];
-	const row = (l, name, r) => `${l.name.padEnd(22)} ${name.padEnd(8)} p50 ${String(r.latency_ms.p50).padStart(7)} p95 ${String(r.latency_ms.p95).padStart(7)} p99 ${String(r.latency_ms.p99).padStart(7)} ms  on time ${(100 * r.on_time_share).toFixed(1).padStart(5)} %${r.goodput_kbps === undefined ? "" : `  goodput ${r.goodput_kbps} kbit/s`}`;
+	const row = (l, name, r) => `${l.name.padEnd(22)} ${name.padEnd(8)} p50 ${String(r.latency_ms.p50).padStart(7)} p95 ${String(r.latency_ms.p95).padStart(7)} p99 ${String(r.latency_ms.p99).padStart(7)} ms  on time ${(100 * r.on_time_share).toFixed(1).padStart(5)} %${r.decodable_on_time_share === undefined ? "" : ` decodable ${(100 * r.decodable_on_time_share).toFixed(1).padStart(5)} %`}${r.goodput_kbps === undefined ? "" : `  goodput ${r.goodput_kbps} kbit/s`}`;
 	for (const [i, l] of linkList.entries()) {
 		results[l.name] = { floor: floorOf(frames, l, seconds) };
 		table.push(row(l, "floor", results[l.name].floor));

@@ -13,7 +13,8 @@
  *      close) — the fuzzer cannot forge AES-GCM, so it writes plaintext;
  *   1  the same towards the viewer (media reassembly, replies);
  *   2  raw datagrams into the camera (hello with a valid ticket and fuzzed
- *      bytes over it, data, reply, reject, garbage): the server handshake;
+ *      bytes over it, its cookie round answered when the camera asks, data,
+ *      reply, reject, retry, garbage): the server handshake;
  *   3  raw datagrams into a viewer that has just sent its hello, the real
  *      reply among them with fuzzed bytes over it: the client handshake;
  *   4  the ticket verifier on raw bytes.
@@ -56,6 +57,8 @@ static struct {
 static int gQueued, gWire;
 static uint8_t gReply[IVXS_P2P_MTU];
 static uint16_t gReplySize;
+static uint8_t gRetry[P2P_RETRY_BYTES];   /* the camera's last RETRY (a cookie round) */
+static int gRetried;
 static ivxs_p2p_session gHello2;   /* the second viewer just after its hello (mode 3 starts there) */
 
 static int fuzzRandom(void *ctx, uint8_t *out, size_t n)
@@ -77,6 +80,10 @@ static void cbSend(void *ctx, const ivxs_p2p_addr *to, const uint8_t *data, size
 	if (ctx == (void *)gSrv && to->len == 4 && size == P2P_REPLY_BYTES) {
 		memcpy(gReply, data, size);
 		gReplySize = (uint16_t)size;
+	}
+	if (ctx == (void *)gSrv && size == P2P_RETRY_BYTES) {
+		memcpy(gRetry, data, size);
+		gRetried = 1;
 	}
 	if (!gWire || gQueued == QUEUE)
 		return;
@@ -137,7 +144,7 @@ static ivxs_p2p *endpoint(int role)
 	c.device_secret = kSecret;
 	c.device_secret_len = sizeof(kSecret) - 1;
 	memcpy(c.device_id, kDevice, IVXS_P2P_ID_BYTES);
-	c.max_sessions = 2;
+	c.max_sessions = 3;   /* the open session and two free: the second viewer's hello needs no cookie */
 	c.rx_frame_bytes = role == IVXS_P2P_CLIENT ? 64 * 1024 : 0;
 	c.low = 100;
 	c.warn = 2000;
@@ -314,10 +321,18 @@ static void helloInto(const uint8_t *overlay, size_t n)
 	memcpy(hello + 9, gCS2 ? gCS2->pub : gTicket, P2P_PUB);
 	p2p_put16(hello + 41, IVXS_P2P_TICKET_BYTES);
 	memcpy(hello + P2P_HELLO_FIXED, gTicket, IVXS_P2P_TICKET_BYTES);
-	hello[P2P_HELLO_BODY - 1] = 8;
+	hello[P2P_HELLO_RXF] = 8;
+	p2p_put32(hello + P2P_HELLO_RXB, 64 * 1024);
 	for (i = 0; i < n; i++)
-		hello[(i * 7) % P2P_HELLO_BODY] ^= overlay[i];
+		hello[(i * 7) % (P2P_HELLO_BODY + 1 + P2P_COOKIE)] ^= overlay[i];
+	gRetried = 0;
 	ivxs_p2p_input(gSrv, &gCliAddr, hello, sizeof(hello), gNow);
+	if (gRetried) {
+		/* a cookie round: echoed as a viewer would, so the ticket paths stay reachable */
+		hello[P2P_HELLO_BODY] = P2P_COOKIE;
+		memcpy(hello + P2P_HELLO_BODY + 1, gRetry + 1 + P2P_CID, P2P_COOKIE);
+		ivxs_p2p_input(gSrv, &gCliAddr, hello, sizeof(hello), gNow);
+	}
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -108,11 +108,15 @@ function writeP2pSeeds(dir) {
 		[0, record(1, ack(3, 2)), record(3, Buffer.from([0x01])), record(0, frame(2, 0, 300, 0, 300))],
 		[0, record(0, command(0, request(7, Buffer.from("status?")))), record(16 | 32, command(0, request(7, Buffer.from("x"))))],
 		[0, record(0, Buffer.concat([Buffer.alloc(5), ack(1, 0), Buffer.from([0x03, 0])]))],
+		[0, record(0, Buffer.from([0x04, 1, 2, 3, 4, 5, 6, 7, 8])), record(1, Buffer.from([0x05, 1, 2, 3, 4, 5, 6, 7, 8]))],
+		[1, record(0, Buffer.from([0x04, 8, 7, 6, 5, 4, 3, 2, 1, 0x05, 0, 0, 0, 0, 0, 0, 0, 0]))],
 		[1, record(0, frame(1, 0, 2000, 1088, 912)), record(5, frame(1, 0, 2000, 0, 1088)), record(0, frame(1, 3, 100, 0, 100, 2))],
 		[1, record(0, command(0, Buffer.concat([Buffer.from([2, 0, 9, 0, 3]), Buffer.from("yes")])))],
-		[2, record(2, Buffer.alloc(4)), record(0, Buffer.from([0x13, ...Buffer.alloc(40)]))],
+		[2, record(2, Buffer.alloc(4)), record(0, Buffer.from([0x23, ...Buffer.alloc(40)]))],
 		[2, record(6, Buffer.from([0xff, 0xff, 0xff]))],
-		[3, record(2, Buffer.alloc(0)), record(6, Buffer.from([0, 0, 0, 0, 1])), record(0, Buffer.from([0x14, ...Buffer.alloc(8), 5]))],
+		[2, record(2, Buffer.alloc(8)), record(2, Buffer.from([0, 1]))],
+		[3, record(0, Buffer.from([0x25, ...Buffer.alloc(28)]))],
+		[3, record(2, Buffer.alloc(0)), record(6, Buffer.from([0, 0, 0, 0, 1])), record(0, Buffer.from([0x24, ...Buffer.alloc(8), 5]))],
 		[4, Buffer.concat([Buffer.from([1, 13, 0, 0]), Buffer.alloc(72)])],
 	];
 	seeds.forEach(([mode, ...records], i) => writeFileSync(join(dir, `seed-${i}`), Buffer.concat([Buffer.from([mode]), ...records])));

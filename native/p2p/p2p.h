@@ -68,7 +68,7 @@ const char *ivxs_p2p_strerror(int status);
 extern const ivxs_status_entry ivxs_p2p_statuses[];
 
 /* Protocol constants (PROTOCOL.md). */
-#define IVXS_P2P_VERSION 1
+#define IVXS_P2P_VERSION 2             /* 2: path validation (PATH_CHALLENGE / PATH_RESPONSE) */
 #define IVXS_P2P_MTU 1200              /* largest datagram sent; the client hello is padded to it */
 #define IVXS_P2P_CHUNK 1088            /* payload bytes of one data frame at most */
 #define IVXS_P2P_ID_BYTES 16           /* device id, viewer id */
@@ -235,7 +235,7 @@ int ivxs_p2p_channel_stats_get(const ivxs_p2p_session *s, int channel, ivxs_p2p_
 int ivxs_p2p_session_stats_get(const ivxs_p2p_session *s, ivxs_p2p_session_stats *out);
 
 typedef struct {
-	uint64_t hellos, refused_forged, refused_expired, refused_device, refused_format, refused_full;
+	uint64_t hellos, retries, refused_forged, refused_expired, refused_device, refused_format, refused_full;
 	uint64_t dropped_unknown, dropped_trunc, dropped_version;
 	uint32_t sessions_open;
 	size_t footprint_bytes;  /* everything this endpoint allocated */

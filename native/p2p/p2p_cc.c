@@ -15,9 +15,19 @@
  * loss does not slow it down (the benchmark links lose 2-5 % at random,
  * which a loss-based window would halve again and again).
  *
- * Samples taken while the sender had nothing more to send (app-limited) only
- * ever raise the estimate. Left out of BBR: PROBE_RTT (the minimum RTT is
- * only ever lowered), the long-term policer model.
+ * The minimum RTT is a windowed minimum (p2p_reliable.c, 5-10 s, as BBR's
+ * 10-s filter): a path whose delay rose is read as a queue for 10 s at most,
+ * not for good. The queueing delay is measured per acknowledged packet and
+ * leaves out the delay the sender's own burst explains: the bytes it sent
+ * ahead of the packet that the bottleneck (at btl_bw) had not drained yet —
+ * a key frame queues behind itself on a thin link, and that is not
+ * congestion (it is what the window bounds).
+ *
+ * Samples taken while the sender had nothing more to send (app-limited), or
+ * while it drained on purpose at its own pacing rate, only ever raise the
+ * estimate: they measure the sender, not the path. Left out of BBR: the
+ * PROBE_RTT state's window cut (the minimum expires instead), the long-term
+ * policer model.
  */
 #include "p2p_internal.h"
 
@@ -29,6 +39,7 @@ enum { kStartup = 0, kDrain = 1, kProbeBw = 2 };
 #define kDrainGain 75u
 #define kMinPacing 12000u      /* bytes/s: one packet per 100 ms at least */
 #define kBucketMs 200u
+#define kBurstMs 1000u         /* the longest burst whose own queue is not congestion (a key frame) */
 static const uint32_t kCycle[8] = { 125, 90, 100, 100, 100, 100, 100, 100 };
 
 void p2p_cc_init(p2p_cc *cc, uint32_t now)
@@ -73,11 +84,26 @@ static void setRates(p2p_cc *cc)
 void p2p_cc_on_send(p2p_cc *cc, p2p_sent *p, uint32_t bytes, uint32_t in_flight_before, uint32_t now)
 {
 	/* after an idle period, rate samples start from now (not from the last ack) */
+	uint64_t drained;
 	if (in_flight_before == 0)
 		cc->delivered_ms = now;
 	p->delivered = cc->delivered;
 	p->delivered_ms = cc->delivered_ms;
 	cc->credit -= bytes;
+	/* our own backlog at the bottleneck, drained at btl_bw since the last send */
+	drained = P2P_LT(now, cc->backlog_ms) ? 0 : cc->btl_bw * (uint32_t)(now - cc->backlog_ms) / 1000;
+	cc->backlog = cc->backlog > drained ? cc->backlog - drained : 0;
+	if (!cc->btl_bw || in_flight_before == 0)
+		cc->backlog = 0;
+	cc->backlog_ms = now;
+	if (cc->idle || in_flight_before == 0)
+		cc->busy_ms = now;
+	cc->idle = p->app_limited;
+	/* a burst (a key frame) is forgiven its own queue; a sender busy for longer than
+	 * kBurstMs is a bulk sender, whose standing queue the delay check drains as before */
+	p->queued = P2P_DIFF(now, cc->busy_ms) > (int32_t)kBurstMs ? UINT32_MAX
+			: cc->backlog > UINT32_MAX - 1 ? UINT32_MAX - 1 : (uint32_t)cc->backlog;
+	cc->backlog += bytes;
 }
 
 /* Moves the bucketed maximum filter to now, forgetting buckets older than 2 s. */
@@ -96,12 +122,12 @@ static void filterAdvance(p2p_cc *cc, uint32_t now)
 void p2p_cc_on_ack(p2p_cc *cc, const p2p_sent *p, uint32_t in_flight, uint32_t min_rtt, uint32_t srtt, uint32_t now)
 {
 	uint64_t rate, best = 0;
-	uint32_t interval, i, queue_ms;
-	int new_round = 0;
+	uint32_t interval, i, sample, self, excess, limit;
+	int new_round = 0, sender_limited;
 	cc->delivered += p->bytes;
 	cc->delivered_ms = now;
-	if (min_rtt && min_rtt < cc->min_rtt)
-		cc->min_rtt = min_rtt;
+	if (min_rtt)
+		cc->min_rtt = min_rtt;   /* the reliability layer's windowed minimum */
 	interval = now - p->delivered_ms;
 	if (P2P_LT(now, p->delivered_ms) || interval < 1)
 		interval = 1;
@@ -112,8 +138,10 @@ void p2p_cc_on_ack(p2p_cc *cc, const p2p_sent *p, uint32_t in_flight, uint32_t m
 		new_round = 1;
 	}
 	filterAdvance(cc, now);
-	/* a sample taken while the sender had nothing more to send only counts if it is higher */
-	if ((!p->app_limited || rate > cc->btl_bw) && rate > cc->bw[cc->bw_cur])
+	/* a sample taken while the sender had nothing more to send, or drained on purpose and was
+	 * delivered at about its own pacing rate, only counts if it is higher */
+	sender_limited = p->app_limited || (cc->mode == kDrain && rate * 10 >= cc->pacing_rate * 9);
+	if ((!sender_limited || rate > cc->btl_bw) && rate > cc->bw[cc->bw_cur])
 		cc->bw[cc->bw_cur] = rate;
 	for (i = 0; i < P2P_BW_BUCKETS; i++)
 		if (cc->bw[i] > best)
@@ -128,11 +156,20 @@ void p2p_cc_on_ack(p2p_cc *cc, const p2p_sent *p, uint32_t in_flight, uint32_t m
 		else if (++cc->full_rounds >= 3)
 			cc->mode = kDrain;
 	}
-	/* queueing delay: how far the smoothed RTT is above the path's own */
-	queue_ms = cc->min_rtt != UINT32_MAX && srtt > cc->min_rtt ? srtt - cc->min_rtt : 0;
-	if (cc->mode == kProbeBw && cc->min_rtt != UINT32_MAX && queue_ms > (cc->min_rtt / 2 > 20 ? cc->min_rtt / 2 : 20))
+	/* queueing delay: how far this packet's RTT is above the path's own, less what the bytes
+	 * we sent just ahead of it explain (the packet's own serialisation included) */
+	if (cc->min_rtt != UINT32_MAX && P2P_GE(now, p->sent_ms) && cc->btl_bw) {
+		sample = now - p->sent_ms;
+		self = p->queued == UINT32_MAX ? 0 : (uint32_t)(((uint64_t)p->queued + p->bytes) * 1000 / cc->btl_bw);
+		limit = cc->min_rtt + self;
+		excess = sample > limit ? sample - limit : 0;
+		cc->queue_ms = (3 * cc->queue_ms + excess) / 4;
+	}
+	if (cc->mode == kProbeBw && cc->min_rtt != UINT32_MAX
+			&& cc->queue_ms > (cc->min_rtt / 2 > 20 ? cc->min_rtt / 2 : 20))
 		cc->mode = kDrain;
-	if (cc->mode == kDrain && in_flight <= bdp(cc) + IVXS_P2P_MTU && queue_ms <= (cc->min_rtt / 4 > 10 ? cc->min_rtt / 4 : 10)) {
+	if (cc->mode == kDrain && in_flight <= bdp(cc) + IVXS_P2P_MTU
+			&& cc->queue_ms <= (cc->min_rtt / 4 > 10 ? cc->min_rtt / 4 : 10)) {
 		cc->mode = kProbeBw;
 		cc->cycle = 2;
 		cc->cycle_ms = now;

@@ -69,6 +69,7 @@ void p2p_chan_init(ivxs_p2p_session *s, uint32_t now)
 		t->slots[i].used = 0;
 	t->base = t->next = 0;
 	t->limit = t->n;
+	t->max_bytes = UINT32_MAX;
 	t->need_key = 1;
 	t->src = NULL;
 	t->unsent = 0;
@@ -76,6 +77,8 @@ void p2p_chan_init(ivxs_p2p_session *s, uint32_t now)
 		r->slots[i].used = 0;
 	r->next = 0;
 	r->lost = 0;
+	memset(r->keyed, 0, sizeof(r->keyed));
+	memset(r->broken, 0, sizeof(r->broken));
 	s->cmd.tx_base = s->cmd.tx_head = s->cmd.tx_head_pos = 0;
 	s->cmd.d_tail = s->cmd.d_count = 0;
 	s->cmd.unsent = 0;
@@ -171,7 +174,8 @@ static void ftxFill(ivxs_p2p_session *s, uint32_t now)
 			continue;
 		}
 		nchunks = (f.size + IVXS_P2P_CHUNK - 1) / IVXS_P2P_CHUNK;
-		if (nchunks > IVXS_P2P_MAX_FRAME_CHUNKS) {
+		if (nchunks > IVXS_P2P_MAX_FRAME_CHUNKS || f.size > t->max_bytes) {
+			/* the peer could not reassemble it (nor what depends on it): not sent */
 			st->frames_given_up++;
 			t->need_key = 1;
 			continue;
@@ -376,6 +380,12 @@ void p2p_chan_on_acked(ivxs_p2p_session *s, const p2p_sent *rec, uint32_t now)
 			c->d_tail = (c->d_tail + 1) % P2P_CMD_DESCS;
 			c->d_count--;
 		}
+		if (!c->d_count) {
+			/* all acknowledged: the buffer goes now, so a request arriving in the same packet
+			 * can lend its own to the reply (p2p_chan_on_cmd) */
+			p2p_free(s->p2p, c->tx);
+			c->tx = NULL;
+		}
 	}
 }
 
@@ -418,6 +428,8 @@ int ivxs_p2p_command(ivxs_p2p_session *s, int kind, uint16_t id, const uint8_t *
 	if (size > IVXS_P2P_MAX_COMMAND)
 		goto done;
 	total = P2P_MSG_HDR + size;
+	if (!c->tx)
+		c->tx_head_pos = 0;   /* nothing queued: the ring starts over */
 	/* chunks break at IVXS_P2P_CHUNK and at the ring's end, so none wraps */
 	for (off = c->tx_head, pos = c->tx_head_pos, end = c->tx_head + total; off != end; need++) {
 		uint32_t room = P2P_CMD_WINDOW - pos, len = end - off;
@@ -434,15 +446,27 @@ int ivxs_p2p_command(ivxs_p2p_session *s, int kind, uint16_t id, const uint8_t *
 	/* an app-fed channel above its high watermark takes nothing until it is below low */
 	if (s->p2p->cfg.high && s->chan[IVXS_P2P_CH_COMMAND].level == 2)
 		goto done;
-	status = IVXS_P2P_ENOMEM;
-	if (!c->tx && !(c->tx = p2p_alloc(s->p2p, P2P_CMD_WINDOW)))
-		goto done;
 	hdr[0] = (uint8_t)kind;
 	p2p_put16(hdr + 1, id);
 	p2p_put16(hdr + 3, size);
-	pos = ringCopy(c->tx, c->tx_head_pos, hdr, P2P_MSG_HDR);
-	if (size)
-		ringCopy(c->tx, pos, data, size);
+	if (!c->tx && c->lend && c->rx) {
+		/* a reply from the callback: the request's buffer becomes the reply's (the request's
+		 * bytes, which `data` may point into, are moved, then overwritten by the header) */
+		c->tx = c->rx;
+		c->rx = NULL;
+		c->lend = 0;
+		if (size)
+			memmove(c->tx + P2P_MSG_HDR, data, size);
+		memcpy(c->tx, hdr, P2P_MSG_HDR);
+	}
+	else {
+		status = IVXS_P2P_ENOMEM;
+		if (!c->tx && !(c->tx = p2p_alloc(s->p2p, P2P_CMD_WINDOW)))
+			goto done;
+		pos = ringCopy(c->tx, c->tx_head_pos, hdr, P2P_MSG_HDR);
+		if (size)
+			ringCopy(c->tx, pos, data, size);
+	}
 	for (off = c->tx_head, pos = c->tx_head_pos, end = c->tx_head + total; off != end;) {
 		uint32_t room = P2P_CMD_WINDOW - pos, len = end - off;
 		p2p_cdesc *d = &c->desc[(c->d_tail + c->d_count++) % P2P_CMD_DESCS];
@@ -482,20 +506,57 @@ int p2p_chan_check_frame(const ivxs_p2p_session *s, const p2p_frame_chunk *c)
 	return c->len == want ? 0 : IVXS_P2P_EPROTO;
 }
 
-static void frxDrop(p2p_frx *r, uint32_t upto)
+/* Frame `f` (its slot, or NULL if nothing of it arrived) is lost: the stream it belongs to
+ * (every stream with key frames, if it is unknown) cannot be decoded until its next key frame. */
+static void frxBreak(p2p_frx *r, const p2p_frx_slot *f)
 {
+	uint32_t i;
+	if (f && bitGet(r->keyed, f->flags))
+		bitSet(r->broken, f->flags);
+	else if (!f)
+		for (i = 0; i < 8; i++)
+			r->broken[i] |= r->keyed[i];
+	r->lost++;
+}
+
+/* Frame r->next leaves the receiver: delivered when whole and decodable (a key frame, or
+ * its stream's chain unbroken), otherwise counted lost. */
+static void frxTake(ivxs_p2p_session *s, p2p_frx_slot *d)
+{
+	p2p_frx *r = &s->frx;
+	int whole = d->used && d->seq == r->next && d->got == d->nchunks && d->total <= r->slot_bytes;
+	uint32_t lost;
+	if (!whole)
+		frxBreak(r, d->used && d->seq == r->next ? d : NULL);
+	else if (!d->key && bitGet(r->broken, d->flags))
+		r->lost++;   /* depends on a frame that was lost */
+	if (d->seq == r->next)
+		d->used = 0;
+	r->next++;
+	if (!whole || (!d->key && bitGet(r->broken, d->flags)))
+		return;
+	if (d->key)
+		bitClear(r->broken, d->flags);
+	lost = r->lost;
+	r->lost = 0;
+	if (s->p2p->cfg.cb.frame && !s->close_pending)
+		s->p2p->cfg.cb.frame(s->p2p->cfg.cb.ctx, s, rxFrameChannel(s), d->buf, d->total, d->ts, d->key, lost);
+}
+
+/* Frames below `upto` are not waited for any more (the sender gave them up, or there is no
+ * room): the whole ones among them are still delivered, in order. */
+static void frxAdvance(ivxs_p2p_session *s, uint32_t upto)
+{
+	p2p_frx *r = &s->frx;
 	uint32_t gap = upto - r->next, i;
-	if (gap >= r->n) {
-		for (i = 0; i < r->n; i++)
-			r->slots[i].used = 0;
+	for (i = 0; i < gap && i < r->n; i++)
+		frxTake(s, &r->slots[r->next % r->n]);
+	if (gap > r->n) {
+		/* beyond the slots: nothing of these arrived */
+		frxBreak(r, NULL);
+		r->lost += gap - r->n - 1;
+		r->next = upto;
 	}
-	else {
-		for (i = r->next; i != upto; i++)
-			r->slots[i % r->n].used = 0;
-	}
-	/* frames never completed: reported with the next frame delivered */
-	r->lost += gap;
-	r->next = upto;
 }
 
 void p2p_chan_on_frame(ivxs_p2p_session *s, const p2p_frame_chunk *c)
@@ -506,11 +567,11 @@ void p2p_chan_on_frame(ivxs_p2p_session *s, const p2p_frame_chunk *c)
 	if (s->p2p->cfg.role == IVXS_P2P_SERVER && !(s->rights & IVXS_P2P_RIGHT_TALK))
 		return;   /* acknowledged, not delivered: the ticket does not allow talkback */
 	if (P2P_LT(r->next, c->floor))
-		frxDrop(r, c->floor);           /* the sender gave these up */
+		frxAdvance(s, c->floor);        /* the sender gave these up */
 	if (P2P_LT(c->seq, r->next))
 		goto deliver;                   /* late or duplicate */
 	if (c->seq - r->next >= r->n)
-		frxDrop(r, c->seq - r->n + 1);  /* no room: the oldest incomplete frames go */
+		frxAdvance(s, c->seq - r->n + 1);   /* no room: the oldest frames go (whole ones delivered) */
 	f = &r->slots[c->seq % r->n];
 	if (!f->used || f->seq != c->seq) {
 		memset(f->bits, 0, sizeof(f->bits));
@@ -523,13 +584,14 @@ void p2p_chan_on_frame(ivxs_p2p_session *s, const p2p_frame_chunk *c)
 		f->nchunks = (uint16_t)((c->total + IVXS_P2P_CHUNK - 1) / IVXS_P2P_CHUNK);
 		f->got = 0;
 		f->got_bytes = 0;
+		if (c->key)
+			bitSet(r->keyed, c->flags);   /* a stream with key frames: its P frames depend on them */
 	}
 	if (f->total != c->total || c->total > r->slot_bytes) {
-		/* larger than this side reassembles, or inconsistent: the frame is lost */
-		if (c->total > r->slot_bytes && c->seq == r->next) {
-			f->used = 0;
-			frxDrop(r, r->next + 1);
-		}
+		/* larger than this side reassembles, or inconsistent: the frame is lost, and with it
+		 * what depends on it (frxTake) */
+		if (c->total > r->slot_bytes && c->seq == r->next)
+			frxAdvance(s, r->next + 1);
 		goto deliver;
 	}
 	if (!bitGet(f->bits, idx)) {
@@ -539,17 +601,11 @@ void p2p_chan_on_frame(ivxs_p2p_session *s, const p2p_frame_chunk *c)
 		f->got_bytes += c->len;
 	}
 deliver:
-	while (1) {
+	while (!s->close_pending) {
 		p2p_frx_slot *d = &r->slots[r->next % r->n];
-		uint32_t lost;
-		if (!d->used || d->seq != r->next || d->got != d->nchunks || s->close_pending)
+		if (!d->used || d->seq != r->next || d->got != d->nchunks || d->total > r->slot_bytes)
 			break;
-		lost = r->lost;
-		r->lost = 0;
-		d->used = 0;
-		r->next++;
-		if (s->p2p->cfg.cb.frame)
-			s->p2p->cfg.cb.frame(s->p2p->cfg.cb.ctx, s, rxFrameChannel(s), d->buf, d->total, d->ts, d->key, lost);
+		frxTake(s, d);
 	}
 }
 
@@ -615,9 +671,17 @@ void p2p_chan_on_cmd(ivxs_p2p_session *s, const p2p_cmd_chunk *c)
 		}
 		if (m->rhi[0] < used)
 			break;
+		end = m->rhi[m->nranges - 1];
+		m->lend = !m->tx && end == used;
 		if ((s->p2p->cfg.role == IVXS_P2P_CLIENT || (s->rights & IVXS_P2P_RIGHT_COMMAND)) && s->p2p->cfg.cb.command)
 			s->p2p->cfg.cb.command(s->p2p->cfg.cb.ctx, s, (int)kind, id, m->rx + P2P_MSG_HDR, len);
-		end = m->rhi[m->nranges - 1];
+		m->lend = 0;
+		if (!m->rx) {
+			/* lent to the reply: it held this message only */
+			m->nranges = 0;
+			m->rx_off += used;
+			break;
+		}
 		memmove(m->rx, m->rx + used, end - used);
 		for (i = 0; i < m->nranges; i++) {
 			m->rlo[i] = m->rlo[i] > used ? m->rlo[i] - used : 0;

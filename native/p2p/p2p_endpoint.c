@@ -127,6 +127,7 @@ void ivxs_p2p_destroy(ivxs_p2p **pp)
 	}
 	p2p_free(p, p->sessions);
 	p2p_wipe(p->secret, sizeof(p->secret));
+	p2p_wipe(p->cookie_key, sizeof(p->cookie_key));
 	{
 		ivxs_p2p_allocator a = p->alloc;
 		a.free(p, a.ctx);
@@ -167,6 +168,10 @@ int ivxs_p2p_create(ivxs_p2p **out, const ivxs_p2p_config *config)
 		p->secret_len = c.device_secret_len;
 	}
 	p->cfg.device_secret = NULL;
+	if (c.role == IVXS_P2P_SERVER && c.cb.random(c.cb.ctx, p->cookie_key, sizeof(p->cookie_key))) {
+		status = IVXS_P2P_ECRYPTO;
+		goto fail;
+	}
 	p->nsessions = c.max_sessions;
 	p->sessions = p2p_alloc(p, mul(p->nsessions, sizeof(ivxs_p2p_session)));
 	if (!p->sessions)

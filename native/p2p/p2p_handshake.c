@@ -14,7 +14,7 @@
 #define kKeyBytes (2 * (P2P_KEY + P2P_IV))
 static const char kKeyLabel[] = "ivxs p2p v1 keys";
 
-_Static_assert(P2P_HELLO_FIXED + IVXS_P2P_TICKET_BYTES <= IVXS_P2P_MTU, "hello fits");
+_Static_assert(P2P_HELLO_BODY + 1 + P2P_COOKIE <= IVXS_P2P_MTU, "hello and its cookie fit");
 _Static_assert(P2P_REPLY_BYTES < IVXS_P2P_MTU && P2P_REJECT_BYTES < IVXS_P2P_MTU, "answers are smaller than the hello");
 
 static size_t helloBuild(const ivxs_p2p_session *s, uint8_t *out)
@@ -25,7 +25,10 @@ static size_t helloBuild(const ivxs_p2p_session *s, uint8_t *out)
 	memcpy(out + 9, s->pub, P2P_PUB);
 	p2p_put16(out + 41, IVXS_P2P_TICKET_BYTES);
 	memcpy(out + P2P_HELLO_FIXED, s->ticket, IVXS_P2P_TICKET_BYTES);
-	out[P2P_HELLO_BODY - 1] = (uint8_t)s->p2p->cfg.rx_frames;
+	out[P2P_HELLO_RXF] = (uint8_t)s->p2p->cfg.rx_frames;
+	p2p_put32(out + P2P_HELLO_RXB, s->p2p->cfg.rx_frame_bytes);
+	out[P2P_HELLO_BODY] = s->cookie_len;
+	memcpy(out + P2P_HELLO_BODY + 1, s->cookie, s->cookie_len);
 	return IVXS_P2P_MTU;   /* padded: the server's answer is always smaller (no amplification) */
 }
 
@@ -58,6 +61,50 @@ static void sendReject(ivxs_p2p *p, const ivxs_p2p_addr *to, const uint8_t *cid,
 	p->cfg.cb.send(p->cfg.cb.ctx, to, out, sizeof(out));
 }
 
+/* A stateless cookie for this hello from this address in time slot `slot` (8.192 s):
+ * slot u32 || HMAC-SHA256(cookie key, slot || address || the hello's cid and key)[0..16). */
+static int cookieMake(const ivxs_p2p *p, const ivxs_p2p_addr *from, const uint8_t *hello, uint32_t slot,
+		uint8_t out[P2P_COOKIE])
+{
+	uint8_t msg[4 + sizeof(from->bytes) + P2P_CID + P2P_PUB], mac[32];
+	size_t n = 4;
+	p2p_put32(msg, slot);
+	memcpy(msg + n, from->bytes, from->len);
+	n += from->len;
+	memcpy(msg + n, hello + 1, P2P_CID + P2P_PUB);
+	n += P2P_CID + P2P_PUB;
+	if (p2p_hmac_sha256(p->cookie_key, sizeof(p->cookie_key), msg, n, NULL, 0, mac))
+		return IVXS_P2P_ECRYPTO;
+	p2p_put32(out, slot);
+	memcpy(out + 4, mac, P2P_COOKIE - 4);
+	return 0;
+}
+
+static int cookieValid(const ivxs_p2p *p, const ivxs_p2p_addr *from, const uint8_t *hello, uint32_t now)
+{
+	uint8_t want[P2P_COOKIE];
+	uint32_t slot;
+	if (hello[P2P_HELLO_BODY] != P2P_COOKIE)
+		return 0;
+	slot = p2p_get32(hello + P2P_HELLO_BODY + 1);
+	if (slot != now >> 13 && slot != (now >> 13) - 1)
+		return 0;   /* older than one slot: expired */
+	return cookieMake(p, from, hello, slot, want) == 0 && p2p_equal(want, hello + P2P_HELLO_BODY + 1, P2P_COOKIE);
+}
+
+/* Keeping state for a hello costs a slot: when one is already pending, or at most one slot is
+ * free, the address must first prove it receives (a RETRY with a cookie, as DTLS's
+ * HelloVerifyRequest and QUIC's Retry); otherwise the hello is answered in one round trip. */
+static int cookieNeeded(const ivxs_p2p *p)
+{
+	uint32_t i, pending = 0, free = 0;
+	for (i = 0; i < p->nsessions; i++) {
+		pending += p->sessions[i].state == P2P_S_ACCEPTED;
+		free += p->sessions[i].state == P2P_S_FREE;
+	}
+	return pending > 0 || free <= 1;
+}
+
 int p2p_hs_on_hello(ivxs_p2p *p, const ivxs_p2p_addr *from, const uint8_t *data, size_t size, uint32_t now)
 {
 	ivxs_p2p_ticket t;
@@ -71,7 +118,8 @@ int p2p_hs_on_hello(ivxs_p2p *p, const ivxs_p2p_addr *from, const uint8_t *data,
 	if (p->cfg.role != IVXS_P2P_SERVER)
 		return IVXS_P2P_EVERSION;
 	/* a hello smaller than the MTU could make the answer an amplifier */
-	if (size < IVXS_P2P_MTU || p2p_get16(data + 41) != IVXS_P2P_TICKET_BYTES || data[P2P_HELLO_BODY - 1] < 2) {
+	if (size < IVXS_P2P_MTU || p2p_get16(data + 41) != IVXS_P2P_TICKET_BYTES || data[P2P_HELLO_RXF] < 2
+			|| !p2p_get32(data + P2P_HELLO_RXB)) {
 		p->st.dropped_trunc++;
 		return IVXS_P2P_ETRUNC;
 	}
@@ -87,6 +135,16 @@ int p2p_hs_on_hello(ivxs_p2p *p, const ivxs_p2p_addr *from, const uint8_t *data,
 			return IVXS_P2P_EREPLAY;
 		}
 	}
+	if (cookieNeeded(p) && !cookieValid(p, from, data, now)) {
+		uint8_t retry[P2P_RETRY_BYTES];
+		retry[0] = (IVXS_P2P_VERSION << 4) | P2P_PKT_RETRY;
+		memcpy(retry + 1, data + 1, P2P_CID);
+		if (cookieMake(p, from, data, now >> 13, retry + 1 + P2P_CID))
+			return IVXS_P2P_ECRYPTO;
+		p->st.retries++;
+		p->cfg.cb.send(p->cfg.cb.ctx, from, retry, sizeof(retry));   /* smaller than the hello, no state */
+		return 0;
+	}
 	status = p->have_time ? ivxs_p2p_ticket_verify(p->secret, p->secret_len, p->cfg.device_id, p->unix_s,
 			data + P2P_HELLO_FIXED, IVXS_P2P_TICKET_BYTES, &t, psk) : IVXS_P2P_ETICKET_EXPIRED;
 	if (status) {
@@ -101,6 +159,13 @@ int p2p_hs_on_hello(ivxs_p2p *p, const ivxs_p2p_addr *from, const uint8_t *data,
 		sendReject(p, from, data + 1, status);
 		goto done;
 	}
+	/* one pending handshake per ticket: a newer hello with it replaces the older (only the
+	 * holder of the psk can finish either); open sessions are never evicted */
+	for (i = 0; i < p->nsessions; i++) {
+		ivxs_p2p_session *o = &p->sessions[i];
+		if (o->state == P2P_S_ACCEPTED && p2p_equal(o->ticket, data + P2P_HELLO_FIXED, IVXS_P2P_TICKET_BYTES))
+			p2p_session_free(o);
+	}
 	s = p2p_session_open(p, P2P_S_ACCEPTED, now);
 	if (!s) {
 		p->st.refused_full++;
@@ -110,6 +175,7 @@ int p2p_hs_on_hello(ivxs_p2p *p, const ivxs_p2p_addr *from, const uint8_t *data,
 	}
 	s->addr = *from;
 	memcpy(s->peer_cid, data + 1, P2P_CID);
+	memcpy(s->ticket, data + P2P_HELLO_FIXED, IVXS_P2P_TICKET_BYTES);
 	memcpy(s->psk, psk, sizeof(psk));
 	s->rights = t.rights;
 	memcpy(s->viewer_id, t.viewer_id, IVXS_P2P_ID_BYTES);
@@ -126,9 +192,11 @@ int p2p_hs_on_hello(ivxs_p2p *p, const ivxs_p2p_addr *from, const uint8_t *data,
 	s->reply[0] = (IVXS_P2P_VERSION << 4) | P2P_PKT_REPLY;
 	memcpy(s->reply + 1, data + 1, P2P_CID);
 	memcpy(s->reply + 9, s->local_cid, P2P_CID);
-	s->reply[49] = (uint8_t)p->cfg.rx_frames;
+	s->reply[P2P_REPLY_RXF] = (uint8_t)p->cfg.rx_frames;
+	p2p_put32(s->reply + P2P_REPLY_RXB, p->cfg.rx_frame_bytes);
 	/* never more frames in flight than the viewer reassembles at once */
-	s->ftx.limit = data[P2P_HELLO_BODY - 1] < s->ftx.n ? data[P2P_HELLO_BODY - 1] : s->ftx.n;
+	s->ftx.limit = data[P2P_HELLO_RXF] < s->ftx.n ? data[P2P_HELLO_RXF] : s->ftx.n;
+	s->ftx.max_bytes = p2p_get32(data + P2P_HELLO_RXB);   /* no frame the viewer would have to drop */
 	status = deriveKeys(s, shared, data, s->reply);
 	/* key confirmation: packet number 0 of the server's direction, empty */
 	if (!status)
@@ -156,7 +224,7 @@ int p2p_hs_on_reply(ivxs_p2p *p, const uint8_t *data, size_t size, uint32_t now)
 	int status;
 	if (p->cfg.role != IVXS_P2P_CLIENT)
 		return IVXS_P2P_EVERSION;
-	if (size != P2P_REPLY_BYTES || data[49] < 2) {
+	if (size != P2P_REPLY_BYTES || data[P2P_REPLY_RXF] < 2 || !p2p_get32(data + P2P_REPLY_RXB)) {
 		p->st.dropped_trunc++;
 		return IVXS_P2P_ETRUNC;
 	}
@@ -181,7 +249,8 @@ int p2p_hs_on_reply(ivxs_p2p *p, const uint8_t *data, size_t size, uint32_t now)
 	}
 	p2p_wipe(s->priv, sizeof(s->priv));
 	memcpy(s->peer_cid, data + 9, P2P_CID);
-	s->ftx.limit = data[49] < s->ftx.n ? data[49] : s->ftx.n;
+	s->ftx.limit = data[P2P_REPLY_RXF] < s->ftx.n ? data[P2P_REPLY_RXF] : s->ftx.n;
+	s->ftx.max_bytes = p2p_get32(data + P2P_REPLY_RXB);
 	s->state = P2P_S_OPEN;
 	s->last_rx_ms = now;
 	/* hello -> reply is the first RTT sample (unless the hello went out again: which one was
@@ -213,6 +282,26 @@ int p2p_hs_on_reject(ivxs_p2p *p, const uint8_t *data, size_t size)
 	return 0;
 }
 
+/* A RETRY: the camera wants its cookie echoed before it keeps any state; the hello goes
+ * again at once with it. */
+int p2p_hs_on_retry(ivxs_p2p *p, const uint8_t *data, size_t size, uint32_t now)
+{
+	ivxs_p2p_session *s = &p->sessions[0];
+	if (p->cfg.role != IVXS_P2P_CLIENT || size != P2P_RETRY_BYTES) {
+		p->st.dropped_trunc++;
+		return IVXS_P2P_ETRUNC;
+	}
+	if (s->state != P2P_S_HELLO || memcmp(s->local_cid, data + 1, P2P_CID)) {
+		p->st.dropped_unknown++;
+		return IVXS_P2P_ENOSESSION;
+	}
+	memcpy(s->cookie, data + 1 + P2P_CID, P2P_COOKIE);
+	s->cookie_len = P2P_COOKIE;
+	p2p_send_raw(s, p->pkt, helloBuild(s, p->pkt));
+	s->hello_ms = now;   /* the reply answers this hello: its round trip seeds the RTO */
+	return 0;
+}
+
 int ivxs_p2p_connect(ivxs_p2p *p, const ivxs_p2p_addr *server, const uint8_t *ticket, size_t ticket_len,
 		const uint8_t psk[IVXS_P2P_PSK_BYTES], uint32_t now, ivxs_p2p_session **out)
 {
@@ -229,6 +318,7 @@ int ivxs_p2p_connect(ivxs_p2p *p, const ivxs_p2p_addr *server, const uint8_t *ti
 		goto done;
 	s->addr = *server;
 	s->hello_interval = kHelloInterval;
+	s->cookie_len = 0;
 	memcpy(s->ticket, ticket, IVXS_P2P_TICKET_BYTES);
 	memcpy(s->psk, psk, IVXS_P2P_PSK_BYTES);
 	status = p->cfg.cb.random(p->cfg.cb.ctx, s->local_cid, P2P_CID) ? IVXS_P2P_ECRYPTO : 0;
@@ -258,8 +348,12 @@ void p2p_hs_tick(ivxs_p2p_session *s, uint32_t now)
 	}
 }
 
+/* The next hello or the deadline, whichever comes first: a wait past the deadline made
+ * the timeout fire at the next hello after it (2.75 s for a 2 s setting). */
 uint32_t p2p_hs_wait(const ivxs_p2p_session *s, uint32_t now)
 {
-	int32_t d = P2P_DIFF(s->hello_ms + s->hello_interval, now);
+	int32_t hello = P2P_DIFF(s->hello_ms + s->hello_interval, now);
+	int32_t deadline = P2P_DIFF(s->start_ms + s->p2p->cfg.handshake_timeout_ms, now);
+	int32_t d = hello < deadline ? hello : deadline;
 	return d <= 0 ? 0 : (uint32_t)d;
 }

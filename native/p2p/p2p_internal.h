@@ -29,16 +29,25 @@
 #define P2P_IV 12
 #define P2P_DATA_HDR 13        /* type, cid[8], pn u32 */
 #define P2P_HELLO_FIXED 43     /* type, cid[8], pub[32], ticket length u16 */
-#define P2P_HELLO_BODY (P2P_HELLO_FIXED + IVXS_P2P_TICKET_BYTES + 1)   /* ... ticket, rx frames u8 */
-#define P2P_REPLY_BYTES 66     /* type, client cid, server cid, pub, rx frames u8, tag */
+#define P2P_HELLO_RXF (P2P_HELLO_FIXED + IVXS_P2P_TICKET_BYTES)   /* ... ticket, rx frames u8 */
+#define P2P_HELLO_RXB (P2P_HELLO_RXF + 1)                          /* largest frame reassembled u32 */
+#define P2P_HELLO_BODY (P2P_HELLO_RXB + 4)                         /* what the keys are bound to */
+#define P2P_REPLY_RXF 49       /* reply: type, client cid, server cid, pub, rx frames u8, */
+#define P2P_REPLY_RXB 50       /* largest frame reassembled u32, tag */
+#define P2P_REPLY_BYTES (P2P_REPLY_RXB + 4 + P2P_TAG)
 #define P2P_REJECT_BYTES 10    /* type, client cid, code */
 #define P2P_PLAIN_MAX (IVXS_P2P_MTU - P2P_DATA_HDR - P2P_TAG)
 #define P2P_CMD_WINDOW (IVXS_P2P_MAX_COMMAND + 64)  /* command stream window, bytes (both ends) */
 #define P2P_ACK_RANGES 16
 #define P2P_WINDOW 128         /* replay / ACK window, packets */
 
-enum { P2P_PKT_HELLO = 1, P2P_PKT_REPLY = 2, P2P_PKT_DATA = 3, P2P_PKT_REJECT = 4 };
-enum { P2P_F_PAD = 0x00, P2P_F_PING = 0x01, P2P_F_ACK = 0x02, P2P_F_CLOSE = 0x03, P2P_F_FRAME = 0x10, P2P_F_CMD = 0x11 };
+enum { P2P_PKT_HELLO = 1, P2P_PKT_REPLY = 2, P2P_PKT_DATA = 3, P2P_PKT_REJECT = 4, P2P_PKT_RETRY = 5 };
+#define P2P_COOKIE 20          /* time slot u32, HMAC-SHA256(cookie key, slot || address || cid || key)[0..16) */
+#define P2P_RETRY_BYTES (1 + P2P_CID + P2P_COOKIE)
+enum { P2P_F_PAD = 0x00, P2P_F_PING = 0x01, P2P_F_ACK = 0x02, P2P_F_CLOSE = 0x03, P2P_F_CHALLENGE = 0x04,
+	P2P_F_RESPONSE = 0x05, P2P_F_FRAME = 0x10, P2P_F_CMD = 0x11 };
+#define P2P_TOKEN 8            /* PATH_CHALLENGE / PATH_RESPONSE data */
+#define P2P_PROBE_FACTOR 3     /* bytes sent to an unvalidated address: at most 3x those from it */
 #define P2P_FRAME_HDR 26
 #define P2P_CMD_HDR 7
 #define P2P_MSG_HDR 5          /* command message: kind u8, id u16, length u16 */
@@ -72,6 +81,7 @@ typedef struct {
 typedef struct {
 	uint8_t type;
 	uint8_t code;              /* CLOSE */
+	const uint8_t *token;      /* PATH_CHALLENGE, PATH_RESPONSE */
 	p2p_ack ack;
 	p2p_frame_chunk fc;
 	p2p_cmd_chunk cc;
@@ -118,6 +128,7 @@ typedef struct {
 	uint16_t bytes;            /* datagram bytes */
 	uint8_t state, carry, app_limited;
 	uint32_t delivered_ms;     /* congestion control's delivery state at send */
+	uint32_t queued;           /* our own bytes queued at the bottleneck ahead of this one (estimate) */
 	uint64_t delivered;
 } p2p_sent;
 
@@ -129,7 +140,10 @@ typedef struct {
 	p2p_sent *sent;
 	uint32_t nsent;
 	uint32_t in_flight_bytes, in_flight_packets;
-	uint32_t srtt, rttvar, rto, min_rtt, backoff;
+	uint32_t srtt, rttvar, rto, backoff;
+	/* the path's RTT: the smallest sample of the last 5-10 s (two windows of 5 s, as BBR's
+	 * 10-s filter), so a path whose delay rose is not read as a standing queue for good */
+	uint32_t min_rtt, min_cur, min_prev, min_epoch_ms;
 	uint32_t progress_ms;      /* when an ACK last acknowledged new packets (restarts the RTO, RFC 6298 5.3) */
 	int have_rtt;
 	/* receive side: replay and ACK window */
@@ -152,7 +166,12 @@ typedef struct {
 	uint32_t bw_ms;            /* start of the current bucket */
 	uint32_t bw_cur;
 	uint64_t btl_bw;
-	uint32_t min_rtt, min_rtt_ms;
+	uint32_t min_rtt;
+	uint32_t queue_ms;         /* smoothed queueing delay not caused by our own burst */
+	uint64_t backlog;          /* our bytes at the bottleneck if it drains at btl_bw (key-frame bursts) */
+	uint32_t backlog_ms;
+	uint32_t busy_ms;          /* when the sender last started sending after being idle or app-limited */
+	int idle;                  /* the last packet left nothing more to send */
 	int mode;
 	uint32_t cycle, cycle_ms;
 	uint64_t full_bw;
@@ -165,6 +184,7 @@ typedef struct {
 
 void p2p_cc_init(p2p_cc *cc, uint32_t now);
 void p2p_cc_on_ack(p2p_cc *cc, const p2p_sent *p, uint32_t in_flight, uint32_t min_rtt, uint32_t srtt, uint32_t now);
+#define P2P_MIN_RTT_WINDOW 5000u   /* ms, one of the min RTT filter's two windows */
 void p2p_cc_on_send(p2p_cc *cc, p2p_sent *p, uint32_t bytes, uint32_t in_flight_before, uint32_t now);
 /* 0 = may send `bytes` now; otherwise the milliseconds to wait. */
 uint32_t p2p_cc_wait(p2p_cc *cc, uint32_t bytes, uint32_t in_flight, uint32_t now);
@@ -184,6 +204,7 @@ typedef struct {
 	uint32_t n;
 	uint32_t base, next;       /* frames [base, next) are in the slots (free slots were finished) */
 	uint32_t limit;            /* frames in flight at most: ours and the peer's reassembly slots */
+	uint32_t max_bytes;        /* the largest frame the peer reassembles (handshake): larger ones are not sent */
 	int need_key;
 	const ivxs_p2p_frame_source *src;
 	ivxs_p2p_frame_source src_copy;
@@ -203,7 +224,9 @@ typedef struct {
 	uint32_t n, slot_bytes;
 	uint32_t next;             /* next frame to deliver */
 	uint32_t lost;             /* frames given up since the last delivery */
-	int started;
+	/* per stream (a frame's flags): key frames seen in it, and its chain broken by a lost
+	 * frame (its P frames are not delivered until its next key frame) */
+	uint32_t keyed[8], broken[8];
 } p2p_frx;
 
 enum { P2P_CD_UNSENT = 0, P2P_CD_FLIGHT = 1, P2P_CD_ACKED = 2 };
@@ -225,6 +248,8 @@ typedef struct {
 	uint32_t d_tail, d_count;  /* descriptors of [tx_base, tx_head), oldest at d_tail */
 	uint64_t unsent;
 	uint8_t *rx;               /* P2P_CMD_WINDOW bytes: rx[0] is stream offset rx_off */
+	int lend;                  /* inside the command callback, rx holds only that message: a
+	                            * reply queued then takes rx over as its tx (one buffer, not two) */
 	uint32_t rx_off;
 	uint32_t nranges;
 	uint32_t rlo[P2P_CMD_RANGES], rhi[P2P_CMD_RANGES];   /* received, relative to rx_off, sorted, disjoint */
@@ -258,6 +283,8 @@ struct ivxs_p2p_session {
 	uint8_t ticket[IVXS_P2P_TICKET_BYTES];
 	uint8_t psk[IVXS_P2P_PSK_BYTES];
 	uint8_t reply[P2P_REPLY_BYTES];
+	uint8_t cookie[P2P_COOKIE];  /* client: the camera's RETRY cookie, echoed in the hello */
+	uint8_t cookie_len;
 	uint32_t start_ms, hello_ms, hello_interval;
 	int reply_resent;          /* server: the reply went out again, the handshake's RTT is ambiguous (Karn) */
 	p2p_aead *tx_aead, *rx_aead;
@@ -268,6 +295,11 @@ struct ivxs_p2p_session {
 	p2p_cmd cmd;
 	p2p_chan chan[IVXS_P2P_CHANNELS];
 	uint32_t last_rx_ms, last_ping_ms;
+	/* path validation: a new address is challenged before the session moves there */
+	ivxs_p2p_addr probe_addr;
+	uint8_t probe_token[P2P_TOKEN];
+	int probing;
+	uint32_t probe_ms, probe_rcvd, probe_sent;
 	uint32_t rr;               /* round robin between channels */
 	int close_pending;         /* closed from a callback: freed when the call returns */
 	int close_status;
@@ -281,6 +313,7 @@ struct ivxs_p2p {
 	ivxs_p2p_allocator alloc;
 	uint8_t secret[64];
 	size_t secret_len;
+	uint8_t cookie_key[32];    /* server: stateless RETRY cookies (random per endpoint) */
 	uint64_t unix_s;
 	int have_time;
 	ivxs_p2p_session *sessions;
@@ -311,6 +344,7 @@ void p2p_flush(ivxs_p2p_session *s, uint32_t now, int ping);
 int p2p_hs_on_hello(ivxs_p2p *p, const ivxs_p2p_addr *from, const uint8_t *data, size_t size, uint32_t now);
 int p2p_hs_on_reply(ivxs_p2p *p, const uint8_t *data, size_t size, uint32_t now);
 int p2p_hs_on_reject(ivxs_p2p *p, const uint8_t *data, size_t size);
+int p2p_hs_on_retry(ivxs_p2p *p, const uint8_t *data, size_t size, uint32_t now);
 void p2p_hs_tick(ivxs_p2p_session *s, uint32_t now);
 uint32_t p2p_hs_wait(const ivxs_p2p_session *s, uint32_t now);
 

@@ -26,7 +26,7 @@ void p2p_rel_init(p2p_rel *r)
 	r->nsent = n;
 	memset(sent, 0, n * sizeof(*sent));
 	r->rto = kInitialRto;
-	r->min_rtt = UINT32_MAX;
+	r->min_rtt = r->min_cur = r->min_prev = UINT32_MAX;
 }
 
 static int rxBit(const p2p_rel *r, uint32_t back)
@@ -112,11 +112,18 @@ uint32_t p2p_rel_rto(const p2p_rel *r)
 	return effectiveRto(r);
 }
 
-static void rttSample(p2p_rel *r, uint32_t sample)
+static void rttSample(p2p_rel *r, uint32_t sample, uint32_t now)
 {
 	uint32_t diff;
-	if (sample < r->min_rtt)
-		r->min_rtt = sample;
+	/* windowed minimum: a sample older than 10 s is forgotten */
+	if (r->min_cur == UINT32_MAX || P2P_DIFF(now, r->min_epoch_ms) >= (int32_t)P2P_MIN_RTT_WINDOW) {
+		r->min_prev = P2P_DIFF(now, r->min_epoch_ms) < 2 * (int32_t)P2P_MIN_RTT_WINDOW ? r->min_cur : UINT32_MAX;
+		r->min_cur = sample;
+		r->min_epoch_ms = now;
+	}
+	else if (sample < r->min_cur)
+		r->min_cur = sample;
+	r->min_rtt = r->min_cur < r->min_prev ? r->min_cur : r->min_prev;
 	if (!r->have_rtt) {
 		r->srtt = sample;
 		r->rttvar = sample / 2;
@@ -195,7 +202,7 @@ int p2p_rel_on_ack(ivxs_p2p_session *s, const p2p_ack *a, uint32_t now)
 				uint32_t sample = now - p->sent_ms;
 				if (sample > a->delay_ms + (r->min_rtt == UINT32_MAX ? 0 : r->min_rtt))
 					sample -= a->delay_ms;
-				rttSample(r, sample);
+				rttSample(r, sample, now);
 			}
 			p2p_cc_on_ack(&s->cc, p, r->in_flight_bytes, r->have_rtt ? r->min_rtt : 0, r->srtt, now);
 			p2p_chan_on_acked(s, p, now);

@@ -66,6 +66,7 @@ ivxs_p2p_session *p2p_session_open(ivxs_p2p *p, int state, uint32_t now)
 		p2p_chan_init(s, now);
 		s->start_ms = s->hello_ms = s->last_rx_ms = s->last_ping_ms = now;
 		s->reply_resent = 0;
+		s->probing = 0;
 		s->packets_sent = s->packets_received = s->packets_lost = s->bytes_sent = s->bytes_received = 0;
 		s->dropped_auth = s->dropped_replay = s->dropped_trunc = s->bogus_acks = 0;
 		p->st.sessions_open++;
@@ -98,16 +99,76 @@ static void sessionEnd(ivxs_p2p_session *s, int status)
 		p2p_event(s, IVXS_P2P_EV_CLOSED, status);
 }
 
-void p2p_send_raw(ivxs_p2p_session *s, const uint8_t *data, size_t size)
+static void sendTo(ivxs_p2p_session *s, const ivxs_p2p_addr *to, const uint8_t *data, size_t size)
 {
-	s->p2p->cfg.cb.send(s->p2p->cfg.cb.ctx, &s->addr, data, size);
+	s->p2p->cfg.cb.send(s->p2p->cfg.cb.ctx, to, data, size);
 	s->packets_sent++;
 	s->bytes_sent += size;
+}
+
+void p2p_send_raw(ivxs_p2p_session *s, const uint8_t *data, size_t size)
+{
+	sendTo(s, &s->addr, data, size);
 }
 
 int p2p_addr_equal(const ivxs_p2p_addr *a, const ivxs_p2p_addr *b)
 {
 	return a->len == b->len && a->len <= sizeof(a->bytes) && !memcmp(a->bytes, b->bytes, a->len);
+}
+
+/* ---------------------------------------------------------------- path validation */
+
+static int sealAndSend(ivxs_p2p_session *s, const ivxs_p2p_addr *to, const uint8_t *head, size_t head_len,
+		const uint8_t *body, size_t body_len, p2p_sent *rec, int eliciting, uint32_t now);
+
+/* One frame (a challenge or a response) in a packet of its own, never retransmitted. */
+static size_t sendToken(ivxs_p2p_session *s, const ivxs_p2p_addr *to, int type, const uint8_t *token, uint32_t now)
+{
+	uint8_t head[1 + P2P_TOKEN];
+	p2p_sent rec;
+	head[0] = (uint8_t)type;
+	memcpy(head + 1, token, P2P_TOKEN);
+	memset(&rec, 0, sizeof(rec));
+	if (s->rel.next_pn >= UINT32_MAX - 1 || sealAndSend(s, to, head, sizeof(head), NULL, 0, &rec, 0, now))
+		return 0;
+	return P2P_DATA_HDR + sizeof(head) + P2P_TAG;
+}
+
+/* An authenticated packet from an address that is not the session's (QUIC's path validation,
+ * RFC 9000 §8.2): the session stays where it is until the new address answers a challenge,
+ * and that address gets at most 3x the bytes that came from it — a copied packet sent from a
+ * victim's address neither moves the session nor turns the camera into an amplifier. */
+static void pathSeen(ivxs_p2p_session *s, const ivxs_p2p_addr *from, size_t size, int newest, uint32_t now)
+{
+	const size_t challenge = P2P_DATA_HDR + 1 + P2P_TOKEN + P2P_TAG;
+	int same = s->probing && p2p_addr_equal(from, &s->probe_addr);
+	if (!same && !newest)
+		return;   /* an older packet (reordered, replayed) starts nothing */
+	if (!same) {
+		if (s->p2p->cfg.cb.random(s->p2p->cfg.cb.ctx, s->probe_token, P2P_TOKEN))
+			return;
+		s->probing = 1;
+		s->probe_addr = *from;
+		s->probe_rcvd = s->probe_sent = 0;
+		s->probe_ms = now - p2p_rel_rto(&s->rel);
+	}
+	s->probe_rcvd += (uint32_t)size;
+	/* again once per RTO while packets keep coming from there (the challenge may be lost) */
+	if (P2P_DIFF(now, s->probe_ms) < (int32_t)p2p_rel_rto(&s->rel)
+			|| (uint64_t)s->probe_sent + challenge > (uint64_t)P2P_PROBE_FACTOR * s->probe_rcvd)
+		return;
+	s->probe_ms = now;
+	s->probe_sent += (uint32_t)sendToken(s, &s->probe_addr, P2P_F_CHALLENGE, s->probe_token, now);
+}
+
+/* A PATH_RESPONSE: it validates the probed address if it echoes the token from there. */
+static void pathResponse(ivxs_p2p_session *s, const ivxs_p2p_addr *from, const uint8_t *token)
+{
+	if (!s->probing || !p2p_addr_equal(from, &s->probe_addr) || !p2p_equal(token, s->probe_token, P2P_TOKEN))
+		return;
+	s->probing = 0;
+	s->addr = s->probe_addr;
+	p2p_event(s, IVXS_P2P_EV_ADDR_CHANGED, 0);
 }
 
 /* ---------------------------------------------------------------- data packets */
@@ -172,14 +233,16 @@ static int onData(ivxs_p2p *p, const ivxs_p2p_addr *from, const uint8_t *data, s
 			p2p_rel_rtt_seed(&s->rel, now - s->hello_ms);
 		p2p_event(s, IVXS_P2P_EV_CONNECTED, 0);
 	}
-	if (!p2p_addr_equal(from, &s->addr) && pn == s->rel.rx_largest) {
-		/* connection ids do not depend on the address: the newest authenticated packet moves the session */
-		s->addr = *from;
-		p2p_event(s, IVXS_P2P_EV_ADDR_CHANGED, 0);
-	}
+	/* connection ids do not depend on the address: a new one is validated, then moved to */
+	if (!p2p_addr_equal(from, &s->addr))
+		pathSeen(s, from, size, pn == s->rel.rx_largest, now);
 	pos = 0;
 	while (p2p_wire_next(p->plain, len, &pos, &it) == 1 && !s->close_pending) {
-		if (it.type == P2P_F_ACK)
+		if (it.type == P2P_F_CHALLENGE)
+			sendToken(s, &s->addr, P2P_F_RESPONSE, it.token, now);   /* answered on the validated path */
+		else if (it.type == P2P_F_RESPONSE)
+			pathResponse(s, from, it.token);
+		else if (it.type == P2P_F_ACK)
 			p2p_rel_on_ack(s, &it.ack, now);
 		else if (it.type == P2P_F_FRAME)
 			p2p_chan_on_frame(s, &it.fc);
@@ -225,6 +288,8 @@ int ivxs_p2p_input(ivxs_p2p *p, const ivxs_p2p_addr *from, const uint8_t *data, 
 		status = p2p_hs_on_reply(p, data, size, now);
 	else if ((data[0] & 15) == P2P_PKT_REJECT)
 		status = p2p_hs_on_reject(p, data, size);
+	else if ((data[0] & 15) == P2P_PKT_RETRY)
+		status = p2p_hs_on_retry(p, data, size, now);
 	else {
 		p->st.dropped_version++;
 		status = IVXS_P2P_EVERSION;
@@ -240,8 +305,8 @@ int ivxs_p2p_input(ivxs_p2p *p, const ivxs_p2p_addr *from, const uint8_t *data, 
 /* Seals and sends one packet: head (frames, a multiple of 16 bytes when a
  * body follows) and body (payload straight from its source). 0 if sent,
  * 1 if the body was torn (nothing sent). */
-static int sealAndSend(ivxs_p2p_session *s, const uint8_t *head, size_t head_len, const uint8_t *body, size_t body_len,
-		p2p_sent *rec, int eliciting, uint32_t now)
+static int sealAndSend(ivxs_p2p_session *s, const ivxs_p2p_addr *to, const uint8_t *head, size_t head_len,
+		const uint8_t *body, size_t body_len, p2p_sent *rec, int eliciting, uint32_t now)
 {
 	ivxs_p2p *p = s->p2p;
 	uint8_t *out = p->pkt;
@@ -266,7 +331,7 @@ static int sealAndSend(ivxs_p2p_session *s, const uint8_t *head, size_t head_len
 		s->rel.in_flight_bytes += (uint32_t)size;
 		s->rel.in_flight_packets++;
 	}
-	p2p_send_raw(s, out, size);
+	sendTo(s, to, out, size);
 	return 0;
 }
 
@@ -311,7 +376,7 @@ void p2p_flush(ivxs_p2p_session *s, uint32_t now, int ping)
 			pos += pad + hlen;
 		}
 		/* with every record in use (a peer that does not acknowledge) a ping goes out untracked */
-		if (sealAndSend(s, head, pos, body, blen, &rec, eliciting && slot, now) == 0) {
+		if (sealAndSend(s, &s->addr, head, pos, body, blen, &rec, eliciting && slot, now) == 0) {
 			if (has_ack)
 				s->rel.ack_pending = 0;
 			if (eliciting && slot)
@@ -429,7 +494,7 @@ int ivxs_p2p_close(ivxs_p2p_session *s, uint32_t now)
 	if (s->state == P2P_S_OPEN && !s->close_pending && s->rel.next_pn < UINT32_MAX - 1) {
 		/* best effort, not retransmitted: a peer that misses it finds out by keep-alive */
 		memset(&rec, 0, sizeof(rec));
-		sealAndSend(s, frame, sizeof(frame), NULL, 0, &rec, 0, now);
+		sealAndSend(s, &s->addr, frame, sizeof(frame), NULL, 0, &rec, 0, now);
 	}
 	s->close_pending = 1;
 	s->close_status = 0;

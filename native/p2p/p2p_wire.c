@@ -134,6 +134,11 @@ int p2p_wire_next(const uint8_t *plain, size_t len, size_t *pos, p2p_item *out)
 		if (room >= need)
 			out->code = p[1];
 		break;
+	case P2P_F_CHALLENGE:
+	case P2P_F_RESPONSE:
+		need = 1 + P2P_TOKEN;
+		out->token = p + 1;
+		break;
 	case P2P_F_ACK:
 		status = parseAck(p, room, &out->ack);
 		need = status < 0 ? room + 1 : p2p_wire_ack_size(&out->ack);
