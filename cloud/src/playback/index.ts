@@ -13,6 +13,7 @@ import { segmentAt, segmentsOverlapping, streamOf } from "../catalogue/index.js"
 import { spansOf } from "./spans.js";
 import { sendClip } from "./clip.js";
 import { sendLive, sendPlaylist, vodPlaylist } from "./hls.js";
+import { installLive } from "./live.js";
 
 /** Paths a viewer may ask /v1/sign for: the device is the segment after the prefix. */
 const signable = /^\/v1\/(recordings|hls|media|snapshots)\/([^/?]+)\/|^\/v1\/devices\/([^/?]+)\/events(\?|$)/;
@@ -21,6 +22,7 @@ export async function install(ctx: CloudContext): Promise<void> {
 	// Made at start, not at the first signed URL, so instances that share the
 	// data folder agree on it before either hands out a link.
 	serviceKey(ctx);
+	installLive(ctx);
 	const { router } = ctx;
 	// Every route here names a device the user must be granted; each checks its channel.
 	const viewerOfDevice = { auth: "user", device: "device" } as const;
