@@ -116,3 +116,21 @@ test("200 blocking reloads are answered by one segment, from one rendering per s
 	}
 	t.is(metric(cloud, "ivxs_live_waiting_reloads"), 0);
 });
+
+test("an older stream's backlog, uploaded while another stream is live, stays out of the live window and its numbers", async (t) => {
+	const cloud = await cloudFor(t);
+	deviceIn(cloud, "cam1");
+	const now = Date.now();
+	const a = await new Camera(cloud, { device: "cam1", stream: "a", epoch: now - 10_000 }).start();
+	for (let i = 0; i < 6; i++) await a.commit();
+	const before = await live(cloud);
+	// A stream recorded earlier (the camera's local recording of a cut, say) arrives now.
+	const old = await new Camera(cloud, { device: "cam1", stream: "old", epoch: now - 12_000 }).start();
+	for (let i = 0; i < 4; i++) await old.commit();
+	for (let i = 0; i < 2; i++) await a.commit();
+	const after = await live(cloud);
+	t.false(after.includes("/old/"), "the older stream's segments entered the live window");
+	t.false(after.includes("#EXT-X-DISCONTINUITY\n"));
+	t.is(header(after, "EXT-X-MEDIA-SEQUENCE") + seqs(after).length - 1, header(before, "EXT-X-MEDIA-SEQUENCE") + seqs(before).length + 1);
+	t.deepEqual(seqs(after).slice(-3), [5, 6, 7]);
+});
