@@ -91,9 +91,9 @@ export async function sendLive(ctx: CloudContext, req: IncomingMessage, res: Ser
 		if (!window.newest) throw new HttpError(404, `nothing live on ${device} channel ${channel}`); // deleted meanwhile
 	}
 	const { key, sign } = signer(ctx, viewer);
-	const text = live.render(key, () => livePlaylist(window, sign));
-	res.writeHead(200, { "content-type": mime, "content-length": Buffer.byteLength(text), "cache-control": "no-cache" });
-	res.end(req.method === "HEAD" ? undefined : text);
+	const bytes = live.render(key, () => Buffer.from(livePlaylist(window, sign)));
+	res.writeHead(200, { "content-type": mime, "content-length": bytes.length, "cache-control": "no-cache" });
+	res.end(req.method === "HEAD" ? undefined : bytes);
 }
 
 export function sendPlaylist(res: ServerResponse, text: string, head: boolean): void {

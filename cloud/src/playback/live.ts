@@ -36,7 +36,7 @@ export class LiveChannel {
 	readonly #device: string;
 	readonly #channel: number;
 	readonly #numbers = new Map<string, { base: number; disc: number }>();
-	readonly #rendered = new Map<string, string>();
+	readonly #rendered = new Map<string, Buffer>();
 	#renderedVersion = -1;
 	#wake = wake();
 	#read = 0;
@@ -84,17 +84,17 @@ export class LiveChannel {
 	}
 
 	/** The playlist for `signer` (who the URIs are signed for), rendered once per change of the window. */
-	render(signer: string, make: () => string): string {
+	render(signer: string, make: () => Buffer): Buffer {
 		if (this.#renderedVersion !== this.window.version) {
 			this.#rendered.clear();
 			this.#renderedVersion = this.window.version;
 		}
-		let text = this.#rendered.get(signer);
-		if (text === undefined) {
-			this.#rendered.set(signer, text = make());
+		let bytes = this.#rendered.get(signer);
+		if (bytes === undefined) {
+			this.#rendered.set(signer, bytes = make());
 			this.#ctx.metrics.inc("ivxs_live_playlist_renders_total", "Live playlists rendered (once per new segment and signer, whatever the number of viewers)");
 		}
-		return text;
+		return bytes;
 	}
 
 	stop(): void {
