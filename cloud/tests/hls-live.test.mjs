@@ -32,12 +32,18 @@ function countSegmentReads(t) {
 	return counter;
 }
 
-test("a late segment never moves the live playlist back: the media sequence only grows, and it goes to the recordings", async (t) => {
+/** A cloud with camera cam1 whose stream `a` began `ago` ms back and has committed `segments`. */
+async function cameraIn(t, { ago = 20_000, segments = 0 } = {}) {
 	const cloud = await cloudFor(t);
 	deviceIn(cloud, "cam1");
-	const epoch = Date.now() - 20_000;
+	const epoch = Date.now() - ago;
 	const camera = await new Camera(cloud, { device: "cam1", stream: "a", epoch }).start();
-	for (let i = 0; i < 3; i++) await camera.commit();
+	for (let i = 0; i < segments; i++) await camera.commit();
+	return { cloud, camera, epoch };
+}
+
+test("a late segment never moves the live playlist back: the media sequence only grows, and it goes to the recordings", async (t) => {
+	const { cloud, camera, epoch } = await cameraIn(t, { segments: 3 });
 	t.deepEqual(seqs(await live(cloud)), [0, 1, 2]);
 	// The camera was cut off for 10 segments; it sends the newest first, then its backlog.
 	await camera.commit({ skip: 10 });
@@ -61,9 +67,7 @@ test("a late segment never moves the live playlist back: the media sequence only
 });
 
 test("EXT-X-TARGETDURATION does not change between reloads when segment lengths wander", async (t) => {
-	const cloud = await cloudFor(t);
-	deviceIn(cloud, "cam1");
-	const camera = await new Camera(cloud, { device: "cam1", stream: "a", epoch: Date.now() - 40_000 }).start();
+	const { cloud, camera } = await cameraIn(t, { ago: 40_000 });
 	// 1.4-s segments (EXTINF rounds to 1) and one of 1.6 s (rounds to 2), which slides out of the window.
 	for (let i = 0; i < 8; i++) await camera.commit({ stretchMs: 400 });
 	await camera.commit({ stretchMs: 600 });
@@ -85,13 +89,10 @@ test("EXT-X-TARGETDURATION does not change between reloads when segment lengths 
 });
 
 test("200 blocking reloads are answered by one segment, from one rendering per signer and without a catalogue read per viewer", async (t) => {
-	const cloud = await cloudFor(t);
-	deviceIn(cloud, "cam1");
+	const { cloud, camera } = await cameraIn(t, { ago: 10_000, segments: 8 });
 	addUser(cloud.ctx.db, "viewer", "viewer-password");
 	grantDevice(cloud.ctx.db, "viewer", "cam1");
 	const viewers = [admin, { user: "viewer", admin: false }];
-	const camera = await new Camera(cloud, { device: "cam1", stream: "a", epoch: Date.now() - 10_000 }).start();
-	for (let i = 0; i < 8; i++) await camera.commit();
 	await live(cloud);
 	const counter = countSegmentReads(t);
 	const crowd = 200, rounds = 3;
@@ -118,14 +119,10 @@ test("200 blocking reloads are answered by one segment, from one rendering per s
 });
 
 test("an older stream's backlog, uploaded while another stream is live, stays out of the live window and its numbers", async (t) => {
-	const cloud = await cloudFor(t);
-	deviceIn(cloud, "cam1");
-	const now = Date.now();
-	const a = await new Camera(cloud, { device: "cam1", stream: "a", epoch: now - 10_000 }).start();
-	for (let i = 0; i < 6; i++) await a.commit();
+	const { cloud, camera: a, epoch } = await cameraIn(t, { ago: 10_000, segments: 6 });
 	const before = await live(cloud);
 	// A stream recorded earlier (the camera's local recording of a cut, say) arrives now.
-	const old = await new Camera(cloud, { device: "cam1", stream: "old", epoch: now - 12_000 }).start();
+	const old = await new Camera(cloud, { device: "cam1", stream: "old", epoch: epoch - 2_000 }).start();
 	for (let i = 0; i < 4; i++) await old.commit();
 	for (let i = 0; i < 2; i++) await a.commit();
 	const after = await live(cloud);
@@ -133,4 +130,29 @@ test("an older stream's backlog, uploaded while another stream is live, stays ou
 	t.false(after.includes("#EXT-X-DISCONTINUITY\n"));
 	t.is(header(after, "EXT-X-MEDIA-SEQUENCE") + seqs(after).length - 1, header(before, "EXT-X-MEDIA-SEQUENCE") + seqs(before).length + 1);
 	t.deepEqual(seqs(after).slice(-3), [5, 6, 7]);
+});
+
+test("two segments committed out of order are listed in order, not across a hole; a hole that does not fill is skipped after a target duration", async (t) => {
+	const { cloud, camera, epoch } = await cameraIn(t, { segments: 8 });
+	const before = await live(cloud);
+	// Segment 9 lands before segment 8 (two uploads finishing out of order).
+	const waiting = get(cloud, "/v1/hls/cam1/0/live.m3u8?_HLS_msn=8").then((response) => response.text());
+	await camera.commit({ skip: 1 });
+	const held = await live(cloud);
+	t.deepEqual(seqs(held), seqs(before), "segment 9 was listed across the hole");
+	await new Camera(cloud, { device: "cam1", stream: "a", epoch }).commit({ skip: 8 });
+	const filled = await waiting;
+	t.deepEqual(seqs(filled).slice(-3), [7, 8, 9]);
+	t.is(header(filled, "EXT-X-MEDIA-SEQUENCE"), header(before, "EXT-X-MEDIA-SEQUENCE"));
+	// Segment 11 lands and 10 never does: after a target duration (1 s) the window restarts at 11.
+	await camera.commit({ skip: 1 });
+	t.deepEqual(seqs(await live(cloud)).slice(-1), [9]);
+	let restarted;
+	for (let i = 0; i < 100 && !restarted; i++) {
+		await new Promise((resolve) => setTimeout(resolve, 50));
+		const text = await live(cloud);
+		if (seqs(text).at(-1) === 11) restarted = text;
+	}
+	t.truthy(restarted, "segment 11 was never listed");
+	t.is(header(restarted, "EXT-X-MEDIA-SEQUENCE"), 11);
 });

@@ -3,7 +3,8 @@
 // or not at all: one that arrives late (a resend, a backlog, an older
 // stream's) belongs to the recordings (VOD), never back into a window viewers
 // have already moved past; a hole in the numbers restarts the window after it
-// (media sequence numbers must stay consecutive). EXT-X-TARGETDURATION never
+// (media sequence numbers must stay consecutive) unless it is short and fills
+// within a target duration (reorderSegments). EXT-X-TARGETDURATION never
 // goes down: it is the longest segment this window has taken, rounded.
 // Pure: the channel (live.ts) feeds it rows from ingest's announcements and
 // the catalogue. LL-HLS parts would hang off the entries and the edge.
@@ -25,8 +26,18 @@ export const targetSeconds = (row: SegmentRow): number => Math.round((row.end_ms
 /** The window: the last `windowMs` of segments, and never fewer than `minSegments`. */
 export const windowMs = 12_000, minSegments = 6;
 
+/**
+ * A segment that comes before the one(s) missing ahead of it (two uploads finishing out of order)
+ * waits for the hole to fill, if the hole is at most `reorderSegments` long, for at most one target
+ * duration; then the window restarts after the hole. A player would stall at the hole otherwise.
+ */
+export const reorderSegments = 2;
+
 export class LiveWindow {
 	#entries: LiveEntry[] = [];
+	/** Segments beyond a short hole, by msn, and since when the first of them waits. */
+	#held: LiveEntry[] = [];
+	#heldSince = 0;
 	#target = 1;
 	#version = 0;
 
@@ -48,30 +59,69 @@ export class LiveWindow {
 		return this.#version;
 	}
 
-	/** Takes `row` if it moves the playlist forward; whether it did. */
-	add(row: SegmentRow, numbersOf: StreamNumbers): boolean {
+	/** When the held segments stop waiting for their hole (flush then), or undefined. */
+	get holdEnds(): number | undefined {
+		return this.#held.length ? this.#heldSince + this.#target * 1000 : undefined;
+	}
+
+	/** Takes `row` if it moves the playlist forward (now, or when its hole fills); whether the entries changed. */
+	add(row: SegmentRow, numbersOf: StreamNumbers, now = Date.now()): boolean {
 		const last = this.newest;
 		// Another stream's segment that starts before the edge: a late upload of an older stream. Not
 		// numbered here, so the streams after it keep their numbers.
 		if (last && row.stream !== last.row.stream && row.start_ms <= last.row.start_ms) return false;
 		const { base, disc } = numbersOf(row);
-		const msn = base + row.seq;
-		if (last && msn <= last.msn) return false;
-		if (last && (msn !== last.msn + 1 || disc > last.disc + 1)) this.#entries = [];
-		this.#entries.push({ row, msn, disc });
-		const edge = row.end_ms;
-		let drop = 0;
-		while (this.#entries.length - drop > minSegments && this.#entries[drop].row.start_ms < edge - windowMs) drop++;
-		if (drop) this.#entries = this.#entries.slice(drop);
-		this.#target = Math.max(this.#target, targetSeconds(row));
-		this.#version++;
-		return true;
+		const entry = { row, msn: base + row.seq, disc };
+		if (last && entry.msn <= last.msn) return false;
+		if (this.#held.some((held) => held.msn === entry.msn)) return false;
+		if (!last || follows(entry, last)) {
+			this.#append(entry, now);
+			return true;
+		}
+		if (!this.#held.length) this.#heldSince = now;
+		this.#held.push(entry);
+		this.#held.sort((a, b) => a.msn - b.msn);
+		return this.flush(now);
+	}
+
+	/** Gives up on a hole that is too long or did not fill in time: the window restarts after it. */
+	flush(now = Date.now()): boolean {
+		let changed = false;
+		while (this.#held.length && (this.#held[0].msn - this.newest!.msn - 1 > reorderSegments || now >= this.holdEnds!)) {
+			this.#entries = [];
+			this.#append(this.#held.shift()!, now);
+			changed = true;
+		}
+		return changed;
 	}
 
 	/** Nothing is live any more (the segments were deleted). */
 	clear(): void {
+		this.#held = [];
 		if (!this.#entries.length) return;
 		this.#entries = [];
 		this.#version++;
 	}
+
+	/** Appends the next entry, then the held ones it lets through; trims the window. */
+	#append(entry: LiveEntry, now: number): void {
+		this.#entries.push(entry);
+		this.#target = Math.max(this.#target, targetSeconds(entry.row));
+		while (this.#held.length && follows(this.#held[0], this.newest!)) {
+			const next = this.#held.shift()!;
+			this.#entries.push(next);
+			this.#target = Math.max(this.#target, targetSeconds(next.row));
+		}
+		// What stays held waits for its own hole from now on.
+		this.#held = this.#held.filter((held) => held.msn > this.newest!.msn);
+		if (this.#held.length) this.#heldSince = now;
+		const edge = this.newest!.row.end_ms;
+		let drop = 0;
+		while (this.#entries.length - drop > minSegments && this.#entries[drop].row.start_ms < edge - windowMs) drop++;
+		if (drop) this.#entries = this.#entries.slice(drop);
+		this.#version++;
+	}
 }
+
+/** `entry` is the next of `last`: the next number, and no stream between them missing. */
+const follows = (entry: LiveEntry, last: LiveEntry): boolean => entry.msn === last.msn + 1 && entry.disc <= last.disc + 1;

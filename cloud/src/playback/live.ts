@@ -42,6 +42,7 @@ export class LiveChannel {
 	#read = 0;
 	#waiting = 0;
 	#poll: NodeJS.Timeout | undefined;
+	#hold: NodeJS.Timeout | undefined;
 	used = Date.now();
 
 	constructor(ctx: CloudContext, device: string, channel: number) {
@@ -58,6 +59,7 @@ export class LiveChannel {
 	/** A segment committed in this instance. */
 	offer(row: SegmentRow): void {
 		if (this.window.add(row, this.#numbersOf)) this.#changed();
+		this.#flushLater();
 	}
 
 	/** Reads what other instances committed, at most once per `pollMs`. */
@@ -79,7 +81,10 @@ export class LiveChannel {
 			}
 		}
 		finally {
-			if (--this.#waiting === 0) this.stop();
+			if (--this.#waiting === 0) {
+				clearInterval(this.#poll);
+				this.#poll = undefined;
+			}
 		}
 	}
 
@@ -99,7 +104,8 @@ export class LiveChannel {
 
 	stop(): void {
 		clearInterval(this.#poll);
-		this.#poll = undefined;
+		clearTimeout(this.#hold);
+		this.#poll = this.#hold = undefined;
 	}
 
 	#numbersOf = (row: SegmentRow) => {
@@ -116,6 +122,18 @@ export class LiveChannel {
 		if (!rows.length) this.window.clear();
 		for (const row of rows) this.window.add(row, this.#numbersOf);
 		if (this.window.version !== version) this.#changed();
+		this.#flushLater();
+	}
+
+	/** Segments held behind a hole go out when it fills, or when they stop waiting for it. */
+	#flushLater(): void {
+		const ends = this.window.holdEnds;
+		if (ends === undefined || this.#hold) return;
+		this.#hold = setTimeout(() => {
+			this.#hold = undefined;
+			if (this.window.flush()) this.#changed();
+			this.#flushLater();
+		}, Math.max(0, ends - Date.now())).unref();
 	}
 
 	#changed(): void {
