@@ -70,7 +70,14 @@ export class LiveChannel {
 	/** Waits until the window holds media sequence number `msn`, `deadline` passes or the request is gone. */
 	async waitFor(msn: number, deadline: number, req: IncomingMessage): Promise<void> {
 		this.#waiting++;
-		this.#poll ??= setInterval(() => this.refresh(), pollMs).unref();
+		this.#poll ??= setInterval(() => {
+			try {
+				this.refresh();
+			}
+			catch (error) {
+				this.#ctx.log.error({ err: error, device: this.#device, channel: this.#channel }, "live playlist: reading the catalogue failed");
+			}
+		}, pollMs).unref();
 		try {
 			while ((this.window.newest?.msn ?? -1) < msn && !req.destroyed) {
 				const left = deadline - Date.now();
