@@ -36,7 +36,7 @@ export async function startCloud(config: Config, log: Logger = pino({ level: con
 	stopTasks.push(() => store.close());
 	// Every route's access rule is checked before its handler (access.ts).
 	const router = new Router<CloudCallers>((req, url, params, access) => checkAccess(ctx, req, url, params, access));
-	// Parts listen for segments (live playlists once for all their viewers): no cap on listeners.
+	// Every blocked live playlist listens: no cap on listeners.
 	const segmentEvents = new EventEmitter<SegmentEventMap>().setMaxListeners(0);
 	const ctx: CloudContext = {
 		config, log, db, store, router, metrics: new Metrics(), segmentEvents, instanceId: randomBytes(6).toString("hex"),

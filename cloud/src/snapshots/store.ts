@@ -1,7 +1,7 @@
 // The snapshots table: one row per picture, its object stored byte-identical.
 // The one owner of its SQL: the snapshots routes, the devices list (latest
 // picture), and retention (drops by age and size, the bytes kept).
-import { defineSchema, liveValues, statement, type Db } from "../meta/db.js";
+import { defineSchema, liveValues, type Db } from "../meta/db.js";
 import type { Oldest } from "../catalogue/index.js";
 
 defineSchema("snapshots", `
@@ -28,7 +28,7 @@ export interface SnapshotRow {
 
 /** The picture of a channel at `time` (deleted or not). */
 export function snapshotAt(db: Db, device: string, channel: number, time: number): SnapshotRow | undefined {
-	return statement(db, "SELECT time_ms, key, bytes, deleted FROM snapshots WHERE device = ? AND channel = ? AND time_ms = ?").get(device, channel, time) as SnapshotRow | undefined;
+	return db.prepare("SELECT time_ms, key, bytes, deleted FROM snapshots WHERE device = ? AND channel = ? AND time_ms = ?").get(device, channel, time) as SnapshotRow | undefined;
 }
 
 /** Stores (or replaces, undeleted) the picture of a channel at `time`. */
@@ -39,18 +39,18 @@ export function putSnapshot(db: Db, device: string, channel: number, time: numbe
 }
 
 export function latestSnapshot(db: Db, device: string, channel: number): SnapshotRow | undefined {
-	return statement(db, "SELECT time_ms, key, bytes, deleted FROM snapshots WHERE device = ? AND channel = ? AND deleted IS NULL ORDER BY time_ms DESC LIMIT 1")
+	return db.prepare("SELECT time_ms, key, bytes, deleted FROM snapshots WHERE device = ? AND channel = ? AND deleted IS NULL ORDER BY time_ms DESC LIMIT 1")
 		.get(device, channel) as SnapshotRow | undefined;
 }
 
 /** The newest live picture of any channel of a device. */
 export function latestOfDevice(db: Db, device: string): { channel: number; time_ms: number } | undefined {
-	return statement(db, "SELECT channel, time_ms FROM snapshots WHERE device = ? AND deleted IS NULL ORDER BY time_ms DESC LIMIT 1").get(device) as { channel: number; time_ms: number } | undefined;
+	return db.prepare("SELECT channel, time_ms FROM snapshots WHERE device = ? AND deleted IS NULL ORDER BY time_ms DESC LIMIT 1").get(device) as { channel: number; time_ms: number } | undefined;
 }
 
 /** Live pictures of a channel in [start, end), oldest first, at most `limit`. */
 export function listSnapshots(db: Db, device: string, channel: number, start: number, end: number, limit: number): SnapshotRow[] {
-	return statement(db, `SELECT time_ms, bytes FROM snapshots WHERE device = ? AND channel = ? AND deleted IS NULL AND time_ms >= ? AND time_ms < ?
+	return db.prepare(`SELECT time_ms, bytes FROM snapshots WHERE device = ? AND channel = ? AND deleted IS NULL AND time_ms >= ? AND time_ms < ?
 		ORDER BY time_ms LIMIT ?`).all(device, channel, start, end, limit) as SnapshotRow[];
 }
 
