@@ -20,6 +20,7 @@ import { mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { round, sleep } from "../lib.mjs";
+
 import { cpuPercent, hasTaskset, procStat, runGenerator, startCloudProcess } from "./process.mjs";
 
 function sizes(folder) {
