@@ -126,7 +126,11 @@ export class LiveChannel {
 		this.#ctx.metrics.inc("ivxs_live_catalogue_reads_total", "Reads of the catalogue for live playlists (one per channel per poll, not per viewer)");
 		const rows = newestSegments(this.#ctx.db, this.#device, this.#channel, count);
 		const version = this.window.version;
-		if (!rows.length) this.window.clear();
+		if (!rows.length) {
+			// Deleted (a removed device): a device added again under its id numbers its streams anew.
+			this.window.clear();
+			this.#numbers.clear();
+		}
 		for (const row of rows) this.window.add(row, this.#numbersOf);
 		if (this.window.version !== version) this.#changed();
 		this.#flushLater();
