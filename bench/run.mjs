@@ -17,6 +17,7 @@
  *   p2p            live video over TCP and native/p2p on emulated links bench/p2p/run.mjs
  *   cloud_latency  capture to the frame on screen in the console       bench/cloud-latency/run.mjs
  *   cloud          cameras one cloud process ingests on one core       bench/cloud/ingest.mjs
+ *   cloud_live     live viewers of one camera on one core              bench/cloud-live/run.mjs (viewers.mjs)
  *   cs             cloud storage on the camera: upload CPU, XS heap,   bench/cs/run.mjs
  *                  event to playable, snapshot bytes
  */
@@ -27,6 +28,7 @@ import { IVXS, OUT, log, root, round, sleep } from "./lib.mjs";
 import { benchCapture } from "./capture/run.mjs";
 import { benchCloud } from "./cloud/ingest.mjs";
 import { benchCloudLatency } from "./cloud-latency/run.mjs";
+import { benchCloudLive } from "./cloud-live/run.mjs";
 import { benchCs } from "./cs/run.mjs";
 import { benchStart } from "./host-start/run.mjs";
 import { benchRss } from "./idle-rss/run.mjs";
@@ -81,6 +83,7 @@ async function main() {
 		["p2p", () => benchP2p({ log })],
 		["cloud_latency", () => benchCloudLatency()],
 		["cloud", () => benchCloud({ root, log })],
+		["cloud_live", () => benchCloudLive({ log })],
 		["cs", () => benchCs({ root, log })],
 	];
 	// `node bench/run.mjs xs_heap capture` runs only those sections.

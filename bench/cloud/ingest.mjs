@@ -18,31 +18,12 @@
  * "ack_durability": what a 201 that survives a power loss costs per segment (bench/cloud/durability.mjs,
  * run first, in its own process with the same thread pool as the cloud's).
  */
-import { execFileSync, spawn } from "node:child_process";
-import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { lastJson, round, run, sleep } from "../lib.mjs";
 
-function hasTaskset() {
-	try {
-		execFileSync("taskset", ["-c", "0", "true"]);
-		return true;
-	}
-	catch {
-		return false;
-	}
-}
-
-const pinned = (core, args, taskset) => (taskset ? ["taskset", ["-c", String(core), process.execPath, ...args]] : [process.execPath, args]);
-
-function procStat(pid) {
-	const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
-	const status = readFileSync(`/proc/${pid}/status`, "utf8");
-	const kib = (name) => Number(new RegExp(`${name}:\\s+(\\d+) kB`).exec(status)?.[1]);
-	// utime and stime are fields 14 and 15 (1-based, counting pid and comm): 12, 13 after ") ".
-	return { ticks: Number(fields[11]) + Number(fields[12]), at: performance.now(), rssKiB: kib("VmRSS"), hwmKiB: kib("VmHWM") };
-}
+import { cpuPercent, hasTaskset, procStat, runGenerator, startCloudProcess } from "./process.mjs";
 
 function sizes(folder) {
 	let apparent = 0, blocks = 0;
@@ -74,22 +55,10 @@ export async function benchCloud({ root, log = () => {}, steps = [250, 500, 750,
 	writeFileSync(devicesFile, JSON.stringify(devices.map(({ id, secret }) => ({ id, secret }))));
 	const taskset = hasTaskset();
 	if (!taskset) log("cloud: taskset missing: the cloud is NOT pinned to one core");
-	const [cmd, args] = pinned(0, [join(root, "build/node/cloud/src/cli.js"), "serve", "--host", "127.0.0.1", "--port", "0", "--data", data], taskset);
 	// Every object put ends in an fsync on libuv's thread pool: its default 4 threads allow 4 at a
 	// time, which capped ingest at ~500 cameras at 43 % CPU; 64 let the journal commit many at once
 	// (`npm run cloud` sets the same; it must be in the environment before Node starts).
-	const env = { ...process.env, IVXS_CLOUD_LOG_LEVEL: "error", UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE ?? "64" };
-	const cloud = spawn(cmd, args, { env, stdio: ["ignore", "pipe", "inherit"] });
-	const url = await new Promise((resolve, reject) => {
-		let out = "";
-		cloud.stdout.on("data", (chunk) => {
-			out += chunk;
-			const match = /ivxs cloud: (http:\/\/\S+)/.exec(out);
-			if (match) resolve(match[1]);
-		});
-		cloud.once("exit", (code) => reject(new Error(`cloud exited (${code}) before listening`)));
-	});
-	const pid = cloud.pid;
+	const { url, pid, stop } = await startCloudProcess({ root, data, taskset, env: { UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE ?? "64" } });
 	await sleep(1000);
 	const idle = procStat(pid);
 	const results = [];
@@ -97,19 +66,12 @@ export async function benchCloud({ root, log = () => {}, steps = [250, 500, 750,
 	try {
 		for (const cameras of steps) {
 			const before = procStat(pid);
-			const [gcmd, gargs] = pinned(1, [join(root, "build/node/cloud/sim/load.js"), "--cloud", url, "--devices", devicesFile, "--cameras", String(cameras), "--seconds", String(seconds), "--stream", `s${cameras}`], taskset);
-			const out = await new Promise((resolve, reject) => {
-				const generator = spawn(gcmd, gargs, { stdio: ["ignore", "pipe", "inherit"] });
-				let text = "";
-				generator.stdout.on("data", (c) => (text += c));
-				generator.once("exit", (code) => (code === 0 ? resolve(text) : reject(new Error(`load generator exited ${code}`))));
-			});
+			const load = await runGenerator([join(root, "build/node/cloud/sim/load.js"), "--cloud", url, "--devices", devicesFile, "--cameras", String(cameras), "--seconds", String(seconds), "--stream", `s${cameras}`], taskset);
 			const after = procStat(pid);
-			const load = JSON.parse(out.trim().split("\n").pop());
-			const cpuPercent = (100 * (after.ticks - before.ticks)) / 100 / ((after.at - before.at) / 1000);
+			const cpu = cpuPercent(before, after);
 			const step = {
 				cameras, passed: load.failed === 0 && load.late === 0 && load.stored === load.requests,
-				cloud_cpu_percent_of_one_core: round(cpuPercent, 1), cloud_rss_mib: round(after.rssKiB / 1024, 1),
+				cloud_cpu_percent_of_one_core: round(cpu, 1), cloud_rss_mib: round(after.rssKiB / 1024, 1),
 				segments: load.requests, stored: load.stored, late: load.late, failed: load.failed, errors: load.errors,
 				latency_ms: load.latency_ms, generator_cpu_percent: load.generator_cpu_percent,
 				segment_bytes_mean: load.segment_bytes_mean, bytes_accepted: load.bytes_accepted,
@@ -121,8 +83,7 @@ export async function benchCloud({ root, log = () => {}, steps = [250, 500, 750,
 		}
 	}
 	finally {
-		cloud.kill("SIGTERM");
-		await new Promise((resolve) => (cloud.exitCode !== null ? resolve() : cloud.once("exit", resolve)));
+		await stop();
 	}
 	const accepted = results.reduce((n, s) => n + s.bytes_accepted, 0);
 	const objects = sizes(join(data, "objects"));

@@ -82,8 +82,9 @@ export class Camera {
 	/**
 	 * Commits the next segment (the clip's fragments in a loop, decode times running on); returns its row.
 	 * `announce: false` commits as another instance would: the row appears, no in-process event.
+	 * `stretchMs` makes the row's duration longer than its media (what a playlist reads).
 	 */
-	async commit({ skip = 0, announce = true } = {}) {
+	async commit({ skip = 0, announce = true, stretchMs = 0 } = {}) {
 		this.#next += skip;
 		const seq = this.#next++;
 		const { fragments, scales } = this.#clip;
@@ -96,7 +97,7 @@ export class Camera {
 			const [{ moof, mdat }] = fragmentsOf(bytes);
 			bytes = Buffer.concat([rebaseMoof(moof, seq + 1, shift), mdat]);
 		}
-		const start = this.epoch + Math.round((fragment.startS + offsetS) * 1000), end = this.epoch + Math.round((fragment.endS + offsetS) * 1000);
+		const start = this.epoch + Math.round((fragment.startS + offsetS) * 1000), end = this.epoch + Math.round((fragment.endS + offsetS) * 1000) + stretchMs;
 		const key = `media/${this.device}/${this.channel}/${this.stream}/${seq}.m4s`;
 		await this.#cloud.ctx.store.put(key, bytes);
 		const row = { device: this.device, channel: this.channel, stream: this.stream, seq, start_ms: start, end_ms: end, bytes: bytes.length, sha256: "-", key, offset: 0, created: Date.now() };

@@ -1,21 +1,22 @@
 // Recording files: listed and found for playback, and the assembly's steps —
 // the windows still to assemble, their segments, a file row reserved under a
 // free name, then published (its segments repointed into it) or abandoned.
-// Upkeep statements are prepared per run (they run every few seconds, not per request).
-import type { Db } from "../meta/db.js";
+// Upkeep statements are prepared per run (they run every few seconds, not per request);
+// the playback reads once per database handle.
+import { statement, type Db } from "../meta/db.js";
 import { isTombstoned } from "../storage/tombstones.js";
 import type { RecordingFile } from "./schema.js";
 
 /** Assembled files of a channel overlapping [fromMs, toMs), oldest first. */
 export function listFiles(db: Db, device: string, channel: number, fromMs: number, toMs: number): RecordingFile[] {
-	return db.prepare(`SELECT id, device, channel, stream, key, name, start_ms AS startMs, end_ms AS endMs, bytes, segments FROM files
+	return statement(db, `SELECT id, device, channel, stream, key, name, start_ms AS startMs, end_ms AS endMs, bytes, segments FROM files
 		WHERE device = ? AND channel = ? AND state = 'done' AND deleted IS NULL AND start_ms < ? AND end_ms > ?
 		ORDER BY start_ms, id`).all(device, channel, toMs, fromMs) as RecordingFile[];
 }
 
 /** The live, assembled file `name` of a channel. */
 export function doneFile(db: Db, device: string, channel: number, name: string): { key: string; bytes: number } | undefined {
-	return db.prepare("SELECT key, bytes FROM files WHERE device = ? AND channel = ? AND name = ? AND state = 'done' AND deleted IS NULL")
+	return statement(db, "SELECT key, bytes FROM files WHERE device = ? AND channel = ? AND name = ? AND state = 'done' AND deleted IS NULL")
 		.get(device, channel, name) as { key: string; bytes: number } | undefined;
 }
 

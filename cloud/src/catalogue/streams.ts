@@ -25,9 +25,9 @@ export function hlsNumbersOf(db: Db, row: { device: string; channel: number; str
 	if (numbers) return numbers;
 	db.transaction(() => {
 		// After every stream numbered before it: the previous streams' last numbers + 1.
-		const after = db.prepare(`SELECT MAX(h.base + COALESCE((SELECT MAX(s.seq) FROM segments s WHERE s.device = h.device AND s.channel = h.channel AND s.stream = h.stream), 0) + 1) AS base,
+		const after = statement(db, `SELECT MAX(h.base + COALESCE((SELECT MAX(s.seq) FROM segments s WHERE s.device = h.device AND s.channel = h.channel AND s.stream = h.stream), 0) + 1) AS base,
 			MAX(h.disc) + 1 AS disc FROM hls_streams h WHERE h.device = ? AND h.channel = ?`).get(row.device, row.channel) as { base: number | null; disc: number | null };
-		db.prepare("INSERT OR IGNORE INTO hls_streams (device, channel, stream, base, disc) VALUES (?, ?, ?, ?, ?)")
+		statement(db, "INSERT OR IGNORE INTO hls_streams (device, channel, stream, base, disc) VALUES (?, ?, ?, ?, ?)")
 			.run(row.device, row.channel, row.stream, after.base ?? 0, after.disc ?? 0);
 	}).immediate();
 	numbers = known.get(row.device, row.channel, row.stream) as { base: number; disc: number };

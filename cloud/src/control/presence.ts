@@ -2,7 +2,7 @@
 // last will says offline when a connection dies) and ivxs/+/status
 // (retained). Kept in the metadata so every instance answers from it.
 import type { CloudContext } from "../context.js";
-import { defineSchema, type Db } from "../meta/db.js";
+import { defineSchema, statement, type Db } from "../meta/db.js";
 import { findDevice } from "../devices/registry.js";
 import { ensurePlan } from "./plans.js";
 import { everyDevice, MAX_RETAINED_BYTES, parseTopic } from "./topics.js";
@@ -22,7 +22,7 @@ export interface Presence {
 }
 
 export function presenceOf(db: Db, device: string): Presence | undefined {
-	const row = db.prepare("SELECT * FROM presence WHERE device = ?").get(device) as any;
+	const row = statement(db, "SELECT * FROM presence WHERE device = ?").get(device) as any;
 	return row ? { online: !!row.online, since: row.since, status: row.status ? JSON.parse(row.status) : null } : undefined;
 }
 

@@ -1,21 +1,20 @@
 // HLS over the stored segments, fMP4 and never re-muxed: each camera segment
 // is an HLS segment, each stream's init its EXT-X-MAP. Live playlists number
 // segments with media sequence numbers that stay the same across reloads and
-// instances (the catalogue numbers each stream once: hlsNumbersOf), and answer
-// LL-HLS blocking reloads (_HLS_msn) the moment the segment is committed.
+// instances (the catalogue numbers each stream once: hlsNumbersOf), only move
+// forward (live-window.ts), come from memory (live.ts) and answer LL-HLS
+// blocking reloads (_HLS_msn) the moment the segment is committed.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { CloudContext } from "../context.js";
-import type { Db } from "../meta/db.js";
 import { HttpError } from "../http/router.js";
 import { signUrl } from "../auth/signed-url.js";
 import type { Viewer } from "../users/access.js";
 import { iso } from "../http/params.js";
-import { hlsNumbersOf, newestSegments, segmentsOverlapping, type SegmentRow } from "../catalogue/index.js";
+import { segmentsOverlapping, type SegmentRow } from "../catalogue/index.js";
 import { spansOf } from "./spans.js";
-import { waitForSegment } from "./live-wait.js";
+import { liveChannel } from "./live.js";
+import { targetSeconds, type LiveEntry, type LiveWindow } from "./live-window.js";
 
-/** The live window: the last `windowMs` of segments, and never fewer than `minSegments`. */
-const windowMs = 12_000, minSegments = 6;
 /** A channel with no segment this recent is not live. */
 const liveMs = 60_000;
 /** How long a blocking reload waits for the segment it asks for. */
@@ -25,21 +24,30 @@ export const holdBackTargets = 1;
 
 const mime = "application/vnd.apple.mpegurl";
 
+interface Signer {
+	/** Who the links are signed for, until when: viewers with the same key get the same links. */
+	key: string;
+	sign: (path: string) => string;
+}
+
 /** Signed links that stay the same for 5 minutes, so reloads list the same URIs. */
-function signer(ctx: CloudContext, viewer: Viewer): (path: string) => string {
+function signer(ctx: CloudContext, viewer: Viewer): Signer {
 	const bucket = 300_000, now = Math.floor(Date.now() / bucket) * bucket;
-	return (path) => signUrl(ctx, path, viewer, ctx.config.urlLifetimeS + bucket / 1000, now);
+	return {
+		key: `${now} ${viewer.admin ? 1 : 0} ${viewer.user}`,
+		sign: (path) => signUrl(ctx, path, viewer, ctx.config.urlLifetimeS + bucket / 1000, now),
+	};
 }
 
 const mediaPath = (row: SegmentRow) => `/v1/media/${row.device}/${row.channel}/${row.stream}/${row.seq}.m4s`;
 const initPath = (row: SegmentRow) => `/v1/media/${row.device}/${row.channel}/${row.stream}/init.mp4`;
 const seconds = (ms: number) => (ms / 1000).toFixed(3);
-const targetOf = (rows: SegmentRow[]) => Math.max(1, ...rows.map((row) => Math.round((row.end_ms - row.start_ms) / 1000)));
+const targetOf = (rows: SegmentRow[]) => Math.max(1, ...rows.map(targetSeconds));
 
 export function vodPlaylist(ctx: CloudContext, viewer: Viewer, device: string, channel: number, start: number, end: number): string {
 	const rows = segmentsOverlapping(ctx.db, device, channel, start, end);
 	if (!rows.length) throw new HttpError(404, `nothing recorded between ${iso(start)} and ${iso(end)}`);
-	const sign = signer(ctx, viewer);
+	const { sign } = signer(ctx, viewer);
 	const lines = ["#EXTM3U", "#EXT-X-VERSION:7", `#EXT-X-TARGETDURATION:${targetOf(rows)}`, "#EXT-X-MEDIA-SEQUENCE:0",
 		"#EXT-X-PLAYLIST-TYPE:VOD", "#EXT-X-INDEPENDENT-SEGMENTS"];
 	let stream: string | undefined;
@@ -54,38 +62,13 @@ export function vodPlaylist(ctx: CloudContext, viewer: Viewer, device: string, c
 	return lines.join("\n");
 }
 
-interface Numbered {
-	row: SegmentRow;
-	msn: number;
-	disc: number;
-}
-
-/** The live window, numbered; consecutive numbers only (a hole restarts the window after it). */
-function liveWindow(db: Db, device: string, channel: number): Numbered[] {
-	const rows = newestSegments(db, device, channel, 64);
-	if (!rows.length) return [];
-	const edge = rows[rows.length - 1].end_ms;
-	const recent = rows.filter((row, index) => row.start_ms >= edge - windowMs || index >= rows.length - minSegments);
-	let window: Numbered[] = [];
-	for (const row of recent) {
-		const { base, disc } = hlsNumbersOf(db, row);
-		const msn = base + row.seq;
-		const last = window[window.length - 1];
-		if (last && msn <= last.msn) continue; // a late segment of an older stream: its number is taken
-		if (last && (msn !== last.msn + 1 || disc > last.disc + 1)) window = [];
-		window.push({ row, msn, disc });
-	}
-	return window;
-}
-
-function livePlaylist(ctx: CloudContext, viewer: Viewer, window: Numbered[]): string {
-	const sign = signer(ctx, viewer);
-	const target = targetOf(window.map((entry) => entry.row));
+function livePlaylist(window: LiveWindow, sign: Signer["sign"]): string {
+	const entries = window.entries, target = window.target;
 	const lines = ["#EXTM3U", "#EXT-X-VERSION:9", `#EXT-X-TARGETDURATION:${target}`,
 		`#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,HOLD-BACK=${(target * holdBackTargets).toFixed(3)}`,
-		`#EXT-X-MEDIA-SEQUENCE:${window[0].msn}`, `#EXT-X-DISCONTINUITY-SEQUENCE:${window[0].disc}`, "#EXT-X-INDEPENDENT-SEGMENTS"];
-	let previous: Numbered | undefined;
-	for (const entry of window) {
+		`#EXT-X-MEDIA-SEQUENCE:${entries[0].msn}`, `#EXT-X-DISCONTINUITY-SEQUENCE:${entries[0].disc}`, "#EXT-X-INDEPENDENT-SEGMENTS"];
+	let previous: LiveEntry | undefined;
+	for (const entry of entries) {
 		if (previous && entry.disc !== previous.disc) lines.push("#EXT-X-DISCONTINUITY");
 		if (!previous || entry.row.stream !== previous.row.stream) lines.push(`#EXT-X-MAP:URI="${sign(initPath(entry.row))}"`);
 		lines.push(`#EXT-X-PROGRAM-DATE-TIME:${iso(entry.row.start_ms)}`, `#EXTINF:${seconds(entry.row.end_ms - entry.row.start_ms)},`, sign(mediaPath(entry.row)));
@@ -98,23 +81,19 @@ function livePlaylist(ctx: CloudContext, viewer: Viewer, window: Numbered[]): st
 export async function sendLive(ctx: CloudContext, req: IncomingMessage, res: ServerResponse, url: URL, viewer: Viewer, device: string, channel: number): Promise<void> {
 	const wanted = url.searchParams.get("_HLS_msn");
 	if (wanted !== null && !/^(0|[1-9][0-9]{0,14})$/.test(wanted)) throw new HttpError(400, "_HLS_msn must be a non-negative integer");
-	let window = liveWindow(ctx.db, device, channel);
-	const newest = () => window[window.length - 1];
-	if (!window.length || newest().row.end_ms < Date.now() - liveMs) throw new HttpError(404, `nothing live on ${device} channel ${channel}`);
+	const live = liveChannel(ctx, device, channel);
+	const window = live.window;
+	if (!window.newest || window.newest.row.end_ms < Date.now() - liveMs) throw new HttpError(404, `nothing live on ${device} channel ${channel}`);
 	if (wanted !== null) {
-		const msn = Number(wanted);
-		if (msn > newest().msn + 2) throw new HttpError(400, `_HLS_msn ${msn} is more than 2 segments ahead of the newest (${newest().msn})`);
-		const deadline = Date.now() + blockMs;
-		while (newest().msn < msn && Date.now() < deadline && !req.destroyed) {
-			await waitForSegment(ctx, device, channel, deadline - Date.now());
-			const next = liveWindow(ctx.db, device, channel);
-			if (!next.length) throw new HttpError(404, `nothing live on ${device} channel ${channel}`); // deleted meanwhile
-			window = next;
-		}
+		const msn = Number(wanted), newest = window.newest!.msn;
+		if (msn > newest + 2) throw new HttpError(400, `_HLS_msn ${msn} is more than 2 segments ahead of the newest (${newest})`);
+		await live.waitFor(msn, Date.now() + blockMs, req);
+		if (!window.newest) throw new HttpError(404, `nothing live on ${device} channel ${channel}`); // deleted meanwhile
 	}
-	const text = livePlaylist(ctx, viewer, window);
-	res.writeHead(200, { "content-type": mime, "content-length": Buffer.byteLength(text), "cache-control": "no-cache" });
-	res.end(req.method === "HEAD" ? undefined : text);
+	const { key, sign } = signer(ctx, viewer);
+	const bytes = live.render(key, () => Buffer.from(livePlaylist(window, sign)));
+	res.writeHead(200, { "content-type": mime, "content-length": bytes.length, "cache-control": "no-cache" });
+	res.end(req.method === "HEAD" ? undefined : bytes);
 }
 
 export function sendPlaylist(res: ServerResponse, text: string, head: boolean): void {

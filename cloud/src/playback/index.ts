@@ -13,6 +13,7 @@ import { segmentAt, segmentsOverlapping, streamOf } from "../catalogue/index.js"
 import { spansOf } from "./spans.js";
 import { sendClip } from "./clip.js";
 import { sendLive, sendPlaylist, vodPlaylist } from "./hls.js";
+import { installLive } from "./live.js";
 
 // What /v1/sign signs: a plain path — ids need no percent-encoding, so none is
 // taken (no %2e%2e or %2f that a URL parser would resolve past this check), and
@@ -24,6 +25,7 @@ export async function install(ctx: CloudContext): Promise<void> {
 	// Made at start, not at the first signed URL, so instances that share the
 	// data folder agree on it before either hands out a link.
 	serviceKey(ctx);
+	installLive(ctx);
 	const { router } = ctx;
 	// Every route here names a device the user must be granted; each checks its channel.
 	const viewerOfDevice = { auth: "user", device: "device", signedUrl: true } as const;

@@ -3,7 +3,7 @@
 // ids and API tokens with SHA-256 (they are 256-bit random, so a fast hash is
 // enough and a stolen database does not hand out live credentials).
 import { createHash, randomBytes, scrypt, scryptSync, timingSafeEqual } from "node:crypto";
-import { defineSchema, type Db } from "../meta/db.js";
+import { defineSchema, statement, type Db } from "../meta/db.js";
 import { findDevice } from "../devices/registry.js";
 
 defineSchema("users", `
@@ -97,7 +97,7 @@ export function removeUser(db: Db, name: string): boolean {
 }
 
 export function findUser(db: Db, name: string): (User & { hash: string }) | undefined {
-	const row = db.prepare("SELECT * FROM users WHERE name = ?").get(name) as any;
+	const row = statement(db, "SELECT * FROM users WHERE name = ?").get(name) as any;
 	return row ? { ...fromRow(row), hash: row.hash } : undefined;
 }
 
@@ -120,7 +120,7 @@ export function revokeDevice(db: Db, user: string, device: string): boolean {
 }
 
 export function isGranted(db: Db, user: string, device: string): boolean {
-	return !!db.prepare("SELECT 1 FROM grants WHERE user = ? AND device = ?").get(user, device);
+	return !!statement(db, "SELECT 1 FROM grants WHERE user = ? AND device = ?").get(user, device);
 }
 
 /** The devices granted to `user`, by id. */
@@ -147,7 +147,7 @@ export function createSession(db: Db, user: string, now = Date.now()): string {
 }
 
 export function sessionUser(db: Db, id: string, now = Date.now()): User | undefined {
-	const row = db.prepare("SELECT u.* FROM sessions s JOIN users u ON u.name = s.user WHERE s.hash = ? AND s.expires > ?").get(sha256(id), now);
+	const row = statement(db, "SELECT u.* FROM sessions s JOIN users u ON u.name = s.user WHERE s.hash = ? AND s.expires > ?").get(sha256(id), now);
 	return row ? fromRow(row) : undefined;
 }
 
@@ -164,6 +164,6 @@ export function addToken(db: Db, user: string): string {
 }
 
 export function tokenUser(db: Db, token: string): User | undefined {
-	const row = db.prepare("SELECT u.* FROM tokens t JOIN users u ON u.name = t.user WHERE t.hash = ?").get(sha256(token));
+	const row = statement(db, "SELECT u.* FROM tokens t JOIN users u ON u.name = t.user WHERE t.hash = ?").get(sha256(token));
 	return row ? fromRow(row) : undefined;
 }

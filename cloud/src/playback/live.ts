@@ -1,0 +1,188 @@
+// Live playlists for many viewers: each watched channel's window (live-window.ts)
+// is held in memory and moved once per segment — by ingest's announcement in
+// this instance (ctx.segmentEvents), or by one read of the catalogue every
+// `pollMs` for segments another instance committed (one read per channel, not
+// per viewer). Blocking reloads wait on the channel's one wake-up promise,
+// and a playlist is rendered once per change and per signer (viewers signed
+// in as one user share it), so a new segment costs the same whoever watches.
+import type { IncomingMessage } from "node:http";
+import type { CloudContext } from "../context.js";
+import { hlsNumbersOf, newestSegments, type SegmentRow } from "../catalogue/index.js";
+import { LiveWindow } from "./live-window.js";
+
+/** How late a segment committed by another instance can be seen. */
+const pollMs = 150;
+/** Segments read when a channel is first watched (the window's 12 s and some history for its target duration). */
+const loadCount = 64;
+/** Segments read per poll: more than can land in `pollMs`. */
+const pollCount = 8;
+/** A channel nobody asked for this long is forgotten (it is read again when watched). */
+const idleMs = 60_000;
+
+interface Wake {
+	promise: Promise<void>;
+	resolve: () => void;
+}
+
+const wake = (): Wake => {
+	let resolve!: () => void;
+	const promise = new Promise<void>((done) => (resolve = done));
+	return { promise, resolve };
+};
+
+export class LiveChannel {
+	readonly window = new LiveWindow();
+	readonly #ctx: CloudContext;
+	readonly #device: string;
+	readonly #channel: number;
+	readonly #numbers = new Map<string, { base: number; disc: number }>();
+	readonly #rendered = new Map<string, Buffer>();
+	#renderedVersion = -1;
+	#wake = wake();
+	#read = 0;
+	#waiting = 0;
+	#poll: NodeJS.Timeout | undefined;
+	#hold: NodeJS.Timeout | undefined;
+	used = Date.now();
+
+	constructor(ctx: CloudContext, device: string, channel: number) {
+		this.#ctx = ctx;
+		this.#device = device;
+		this.#channel = channel;
+		this.#readCatalogue(loadCount);
+	}
+
+	get waiting(): number {
+		return this.#waiting;
+	}
+
+	/** A segment committed in this instance. */
+	offer(row: SegmentRow): void {
+		if (this.window.add(row, this.#numbersOf)) this.#changed();
+		this.#flushLater();
+	}
+
+	/** Reads what other instances committed, at most once per `pollMs`. */
+	refresh(): void {
+		if (Date.now() - this.#read >= pollMs) this.#readCatalogue(pollCount);
+	}
+
+	/** Waits until the window holds media sequence number `msn`, `deadline` passes or the request is gone. */
+	async waitFor(msn: number, deadline: number, req: IncomingMessage): Promise<void> {
+		this.#waiting++;
+		this.#poll ??= setInterval(() => {
+			try {
+				this.refresh();
+			}
+			catch (error) {
+				this.#ctx.log.error({ err: error, device: this.#device, channel: this.#channel }, "live playlist: reading the catalogue failed");
+			}
+		}, pollMs).unref();
+		try {
+			while ((this.window.newest?.msn ?? -1) < msn && !req.destroyed) {
+				const left = deadline - Date.now();
+				if (left <= 0) break;
+				let timer: NodeJS.Timeout | undefined;
+				await Promise.race([this.#wake.promise, new Promise<void>((resolve) => (timer = setTimeout(resolve, left)))]);
+				clearTimeout(timer);
+			}
+		}
+		finally {
+			if (--this.#waiting === 0) {
+				clearInterval(this.#poll);
+				this.#poll = undefined;
+			}
+		}
+	}
+
+	/** The playlist for `signer` (who the URIs are signed for), rendered once per change of the window. */
+	render(signer: string, make: () => Buffer): Buffer {
+		if (this.#renderedVersion !== this.window.version) {
+			this.#rendered.clear();
+			this.#renderedVersion = this.window.version;
+		}
+		let bytes = this.#rendered.get(signer);
+		if (bytes === undefined) {
+			this.#rendered.set(signer, bytes = make());
+			this.#ctx.metrics.inc("ivxs_live_playlist_renders_total", "Live playlists rendered (once per new segment and signer, whatever the number of viewers)");
+		}
+		return bytes;
+	}
+
+	stop(): void {
+		clearInterval(this.#poll);
+		clearTimeout(this.#hold);
+		this.#poll = this.#hold = undefined;
+	}
+
+	#numbersOf = (row: SegmentRow) => {
+		let numbers = this.#numbers.get(row.stream);
+		if (!numbers) this.#numbers.set(row.stream, numbers = hlsNumbersOf(this.#ctx.db, row));
+		return numbers;
+	};
+
+	#readCatalogue(count: number): void {
+		this.#read = Date.now();
+		this.#ctx.metrics.inc("ivxs_live_catalogue_reads_total", "Reads of the catalogue for live playlists (one per channel per poll, not per viewer)");
+		const rows = newestSegments(this.#ctx.db, this.#device, this.#channel, count);
+		const version = this.window.version;
+		if (!rows.length) {
+			// Deleted (a removed device): a device added again under its id numbers its streams anew.
+			this.window.clear();
+			this.#numbers.clear();
+		}
+		for (const row of rows) this.window.add(row, this.#numbersOf);
+		if (this.window.version !== version) this.#changed();
+		this.#flushLater();
+	}
+
+	/** Segments held behind a hole go out when it fills, or when they stop waiting for it. */
+	#flushLater(): void {
+		const ends = this.window.holdEnds;
+		if (ends === undefined || this.#hold) return;
+		this.#hold = setTimeout(() => {
+			this.#hold = undefined;
+			if (this.window.flush()) this.#changed();
+			this.#flushLater();
+		}, Math.max(0, ends - Date.now())).unref();
+	}
+
+	#changed(): void {
+		const { resolve } = this.#wake;
+		this.#wake = wake();
+		resolve();
+	}
+}
+
+const registries = new WeakMap<CloudContext, Map<string, LiveChannel>>();
+
+/** Keeps the watched channels' windows moving with ingest in this instance; forgets idle ones. */
+export function installLive(ctx: CloudContext): void {
+	const channels = new Map<string, LiveChannel>();
+	registries.set(ctx, channels);
+	ctx.segmentEvents.on("segment", (row) => channels.get(`${row.device}/${row.channel}`)?.offer(row));
+	ctx.metrics.gauge("ivxs_live_waiting_reloads", "Blocking playlist reloads waiting for their segment", () => {
+		let waiting = 0;
+		for (const channel of channels.values()) waiting += channel.waiting;
+		return waiting;
+	});
+	ctx.every(idleMs, () => {
+		const now = Date.now();
+		for (const [key, channel] of channels) if (channel.waiting === 0 && now - channel.used > idleMs) channels.delete(key);
+	});
+	ctx.onStop(() => {
+		for (const channel of channels.values()) channel.stop();
+	});
+}
+
+/** The channel's live state, current to within `pollMs`. */
+export function liveChannel(ctx: CloudContext, device: string, channel: number): LiveChannel {
+	const channels = registries.get(ctx);
+	if (!channels) throw new Error("installLive(ctx) first");
+	const key = `${device}/${channel}`;
+	let live = channels.get(key);
+	if (!live) channels.set(key, live = new LiveChannel(ctx, device, channel));
+	else live.refresh();
+	live.used = Date.now();
+	return live;
+}
