@@ -25,18 +25,19 @@ export function liveTab(body, { id, channel, online, device }) {
 	} }, "Unmute");
 	const fullScreen = h("button.ghost#live-fullscreen", { type: "button", onclick: () => {
 		if (document.fullscreenElement) void document.exitFullscreen();
-		// Safari on iPhone has no element full screen, only the video's own.
-		else if (stage.requestFullscreen) void stage.requestFullscreen().catch(() => video.webkitEnterFullscreen?.());
+		// The card, so the controls stay reachable; Safari on iPhone has only the video's own full screen.
+		else if (card.requestFullscreen) void card.requestFullscreen().catch(() => video.webkitEnterFullscreen?.());
 		else video.webkitEnterFullscreen?.();
 	} }, "Full screen");
 	const liveBadge = h("span.live-badge", "LIVE");
 	const events = h("ul.rows#live-events", h("li.empty-row", "Loading…"));
 	const since = device.since ? (online ? `Online since ${clock(device.since, false)}` : `Last seen ${ago(device.since)}`) : online ? "Online" : "Never connected";
+	const card = h("div.player-card",
+		fill(stage, video, overlay),
+		h("div.player-info", liveBadge, h("span", { title: "From the camera's capture to this screen" }, "Delay ", latency), size,
+			h("span.player-actions", sound, fullScreen, h("button.ghost#live-retry", { type: "button", onclick: () => start() }, "Reconnect"))));
 	fill(body, h("div.split",
-		h("div.player-card",
-			fill(stage, video, overlay),
-			h("div.player-info", liveBadge, h("span", { title: "From the camera's capture to this screen" }, "Delay ", latency), size,
-				h("span.player-actions", sound, fullScreen, h("button.ghost#live-retry", { type: "button", onclick: () => start() }, "Reconnect")))),
+		card,
 		h("div.side",
 			h("h3", "Camera"),
 			h("dl.facts",
