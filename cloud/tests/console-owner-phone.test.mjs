@@ -80,11 +80,18 @@ test.serial("without Media Source Extensions the player gives the playlist to th
 		HTMLMediaElement.prototype.canPlayType = function (type) {
 			return type === "application/vnd.apple.mpegurl" ? "maybe" : canPlay.call(this, type);
 		};
+		// What the page gives the element to play (Chromium itself then fails: it has no HLS of its own).
+		window.sources = [];
+		const src = Object.getOwnPropertyDescriptor(HTMLMediaElement.prototype, "src");
+		Object.defineProperty(HTMLMediaElement.prototype, "src", { ...src, set(value) {
+			window.sources.push(value);
+			src.set.call(this, value);
+		} });
 	});
 	await signIn(page, cloud.url, "admin", password);
 	await page.goto(`${cloud.url}/#/devices/hd2/live`);
-	await until(page, "the native player", () => document.querySelector("#live-video")?.ivxsPlayer?.native);
-	t.regex(await page.getAttribute("#live-video", "src"), /\/v1\/hls\/hd2\/0\/live\.m3u8$/);
+	const sources = await until(page, "the playlist given to the video element", () => window.sources.length && window.sources);
+	t.regex(sources[0], /\/v1\/hls\/hd2\/0\/live\.m3u8$/);
 	// Chromium cannot play HLS itself: the error is reported as for Safari (not streaming), not as a crash.
 	await until(page, "an answer in the overlay", () => !document.querySelector("#live-overlay").hidden && document.querySelector("#live-overlay").textContent);
 	t.notRegex(await page.textContent("#live-overlay"), /cannot play HLS/);
