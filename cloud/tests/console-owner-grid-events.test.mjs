@@ -107,4 +107,5 @@ test.serial("notifications are asked for on a click, never on load, and show new
 	const shown = await until(page, "a notification", () => window.shown.length && window.shown, undefined, 40000);
 	t.is(shown.length, 1);
 	t.is(shown[0].title, "Motion, Person · Front door");
+	t.regex(shown[0].body, /^Today \d\d:\d\d:\d\d \S+$/);
 });

@@ -3,7 +3,7 @@
 // load); from then on the console asks every 15 s for the events of all its
 // cameras since the last look and shows one notification per new event.
 import { api } from "./api.js";
-import { eventLabels } from "./dom.js";
+import { eventLabels, stamp } from "./dom.js";
 
 const key = "ivxs-notify";
 const everyMs = 15000;
@@ -61,7 +61,7 @@ class Notifier {
 			// Only what happened since notifications started; the overlap of looks is not shown twice.
 			if (this.#seen.has(id) || event.time < this.#startedAt) continue;
 			this.#seen.add(id);
-			const notice = new Notification(`${eventLabels(event.bits).join(", ")} · ${event.device.name || event.device.id}`, { body: new Date(event.time).toLocaleTimeString(), tag: id });
+			const notice = new Notification(`${eventLabels(event.bits).join(", ")} · ${event.device.name || event.device.id}`, { body: stamp(event.time), tag: id });
 			notice.onclick = () => {
 				window.focus();
 				location.hash = `#/devices/${encodeURIComponent(event.device.id)}/recordings?${event.channel ? `ch=${event.channel}&` : ""}at=${event.time}`;
