@@ -6,10 +6,16 @@ import { fill, h } from "./lib/dom.js";
 import { signInView } from "./views/signin.js";
 import { devicesView } from "./views/devices.js";
 import { deviceView } from "./views/device.js";
+import { eventsView } from "./views/events.js";
+import { adminView } from "./views/admin.js";
+import { zonePicker } from "./views/zone-picker.js";
+import { notifier } from "./lib/notify.js";
+import { setCameraZone } from "./lib/zone.js";
 
 const main = document.getElementById("main");
 const crumbs = document.getElementById("crumbs");
 const account = document.getElementById("account");
+const sections = document.getElementById("sections");
 let viewer;
 let cleanup = () => {};
 
@@ -22,14 +28,27 @@ function setCrumbs(...items) {
 	fill(crumbs, items.map((item, i) => [i ? h("span.sep", "/") : null, item.href ? h("a", { href: item.href }, item.label) : h("span", item.label)]));
 }
 
+function showSections(current) {
+	if (!viewer) return fill(sections);
+	const links = [["devices", "Cameras"], ["events", "Events"], viewer.admin ? ["admin", "Admin"] : null].filter(Boolean);
+	fill(sections, links.map(([name, label]) => h("a.section", { href: `#/${name}`, "aria-current": name === current ? "page" : null, dataset: { section: name } }, label)));
+}
+
+/** The zone picker again (a device page offers its camera's zone once it has loaded). */
+function showZone() {
+	account.querySelector(".zone")?.replaceWith(zonePicker(route));
+}
+
 function showAccount() {
 	if (!viewer) return fill(account);
 	fill(account,
+		zonePicker(route),
 		h("span.who", viewer.user, viewer.admin ? h("span.badge", "admin") : null),
 		h("button.ghost#sign-out", {
 			onclick: async () => {
 				await api.signOut().catch(() => {});
 				viewer = undefined;
+				notifier.stop();
 				go("#/signin");
 			},
 		}, "Sign out"));
@@ -57,9 +76,12 @@ async function route() {
 		}
 		if (!viewer) return go(`#/signin?then=${encodeURIComponent(location.hash || "#/devices")}`);
 	}
+	setCameraZone(null);
 	showAccount();
+	showSections(parts[0] === "signin" ? undefined : parts[0] ?? "devices");
+	if (viewer) notifier.start();
 	document.body.dataset.view = parts[0] ?? "devices";
-	const context = { main, setCrumbs, go, params, viewer };
+	const context = { main, setCrumbs, go, params, viewer, showZone };
 	let stop;
 	if (parts[0] === "signin") {
 		setCrumbs();
@@ -71,6 +93,8 @@ async function route() {
 		});
 	}
 	else if (parts[0] === "devices" && parts[1]) stop = deviceView(context, parts[1], parts[2] ?? "live");
+	else if (parts[0] === "events") stop = eventsView(context);
+	else if (parts[0] === "admin" && viewer.admin) stop = adminView(context);
 	else stop = devicesView(context);
 	cleanup = typeof stop === "function" ? stop : () => {};
 }
@@ -78,6 +102,7 @@ async function route() {
 whenSignedOut(() => {
 	if (!viewer) return;
 	viewer = undefined;
+	notifier.stop();
 	go(`#/signin?then=${encodeURIComponent(location.hash)}&expired=1`);
 });
 window.addEventListener("hashchange", route);

@@ -23,7 +23,8 @@ async function request(method, path, body) {
 		response = await fetch(path, {
 			method,
 			credentials: "same-origin",
-			headers: body === undefined ? {} : { "content-type": "application/json" },
+			// Every request that changes something says JSON, with a body or not (API.md: 415 otherwise).
+			headers: method === "GET" ? {} : { "content-type": "application/json" },
 			body: body === undefined ? undefined : JSON.stringify(body),
 		});
 	}
@@ -65,6 +66,10 @@ export const api = {
 	device: (id) => request("GET", `/v1/devices/${enc(id)}`),
 	/** Admin: { id, name?, channels? } → the device with its secret (shown only now). */
 	addDevice: (body) => request("POST", "/v1/devices", body),
+	/** Admin: { name?, timeZone? (IANA or null) } → the device. */
+	updateDevice: (id, change) => request("PATCH", `/v1/devices/${enc(id)}`, change),
+	/** Admin: the device and all it recorded. */
+	removeDevice: (id) => request("DELETE", `/v1/devices/${enc(id)}`),
 	plan: (id) => request("GET", `/v1/devices/${enc(id)}/plan`),
 	savePlan: (id, plan) => request("PUT", `/v1/devices/${enc(id)}/plan`, plan),
 
@@ -77,9 +82,23 @@ export const api = {
 	/** Events: [{ id, channel, time (ms), bits, kinds, clip }] */
 	events: async (id, channel, start, end) => list(await request("GET", `/v1/devices/${enc(id)}/events${query({ start: iso(start), end: iso(end), channel })}`), "events")
 		.map((event) => ({ ...event, time: event.timeMs ?? Date.parse(event.time) })),
+	/** Gaps the camera reported: [{ channel, from (ms), to (ms), frames, reason }] */
+	gaps: async (id, channel, start, end) => list(await request("GET", `/v1/devices/${enc(id)}/gaps${query({ start: iso(start), end: iso(end), channel })}`), "gaps")
+		.map((gap) => ({ ...gap, from: gap.fromMs ?? Date.parse(gap.from), to: gap.toMs ?? Date.parse(gap.to) })),
+	/** Assembled recording files: [{ name, start (ms), end (ms), bytes, url }] */
+	files: async (id, channel, start, end) => list(await request("GET", `/v1/recordings/${enc(id)}/${channel}/files${query({ start: iso(start), end: iso(end) })}`), "files")
+		.map((file) => ({ ...file, start: Date.parse(file.start), end: Date.parse(file.end) })),
 	/** Snapshot history: [{ time (ms), bytes, url }] */
 	snapshots: async (id, channel, start, end, limit) => list(await request("GET", `/v1/snapshots/${enc(id)}/${channel}${query({ start: iso(start), end: iso(end), limit })}`), "snapshots")
 		.map((shot) => ({ ...shot, time: shot.timeMs ?? Date.parse(shot.time) })),
+
+	/** Admin: users [{ name, admin, created, devices }] and their changes. */
+	users: async () => list(await request("GET", "/v1/users"), "users"),
+	addUser: (name, password, admin) => request("POST", "/v1/users", { name, password, admin }),
+	removeUser: (name) => request("DELETE", `/v1/users/${enc(name)}`),
+	resetPassword: (name, password) => request("PUT", `/v1/users/${enc(name)}/password`, { password }),
+	grant: (name, device) => request("PUT", `/v1/users/${enc(name)}/devices/${enc(device)}`),
+	revoke: (name, device) => request("DELETE", `/v1/users/${enc(name)}/devices/${enc(device)}`),
 
 	/** URLs a player or an <img> loads with the session cookie (same origin). */
 	liveUrl: (id, channel) => `/v1/hls/${enc(id)}/${channel}/live.m3u8`,

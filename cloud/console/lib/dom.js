@@ -1,5 +1,6 @@
 // DOM and formatting helpers shared by the views. `h` builds elements without
 // innerHTML, so text from the service (device names, errors) is never parsed as markup.
+import { fields, midnightOf, zoneLabel } from "./zone.js";
 
 /** h("div.card#id", { onclick, dataset, ... }, ...children) */
 export function h(spec, props = {}, ...children) {
@@ -42,16 +43,16 @@ export function fill(node, ...children) {
 
 const pad = (n, w = 2) => String(n).padStart(w, "0");
 
-/** 14:03:27 (local time) */
+/** 14:03:27 (in the zone shown, lib/zone.js) */
 export function clock(ms, seconds = true) {
-	const d = new Date(ms);
-	return `${pad(d.getHours())}:${pad(d.getMinutes())}${seconds ? ":" + pad(d.getSeconds()) : ""}`;
+	const f = fields(ms);
+	return `${pad(f.hour)}:${pad(f.minute)}${seconds ? ":" + pad(f.second) : ""}`;
 }
 
-/** 2026-11-22 (local) */
+/** 2026-11-22 (in the zone shown) */
 export function day(ms) {
-	const d = new Date(ms);
-	return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+	const f = fields(ms);
+	return `${f.year}-${pad(f.month)}-${pad(f.day)}`;
 }
 
 /** "Today 14:03:27", "Yesterday 09:10:00", or "2026-11-20 09:10:00". */
@@ -62,10 +63,11 @@ export function when(ms) {
 	return `${day(ms)} ${clock(ms)}`;
 }
 
+/** when() with the zone's name: "Today 14:03:27 CET". */
+export const stamp = (ms) => `${when(ms)} ${zoneLabel(ms)}`;
+
 export function startOfDay(ms) {
-	const d = new Date(ms);
-	d.setHours(0, 0, 0, 0);
-	return d.getTime();
+	return midnightOf(day(ms));
 }
 
 /** "12 s", "4 min", "3 h 5 min", "2 days" */

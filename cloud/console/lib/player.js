@@ -9,6 +9,9 @@
 //     to the sync point past 6 s (after a stall or a background tab);
 //   - small forward/back buffers: a live view never needs minutes of media.
 // Recordings use the defaults (buffer ahead for smooth seeking).
+// Without Media Source Extensions (Safari on iPhone) hls.js cannot run: the
+// browser's own HLS plays the playlist (video.src), and the wall-clock time
+// comes from the video's getStartDate() (the playlist's PROGRAM-DATE-TIME).
 
 export const liveConfig = {
 	lowLatencyMode: true,
@@ -49,6 +52,7 @@ export class Player {
 	#state = "idle";
 	#recovered = false;
 	#anchor;
+	#native = false;
 
 	/** onState(state, detail): "loading" | "playing" | "waiting" | "nothing-live" | "error" */
 	constructor(video, { onState = () => {} } = {}) {
@@ -90,6 +94,12 @@ export class Player {
 	vodAt(url, wallMs, fallbackStart) {
 		this.#start(url, { ...vodConfig, autoStartLoad: false }, false);
 		const hls = this.#hls;
+		if (this.#native) {
+			// The playlist starts at `fallbackStart` (the view asks for it from there).
+			this.#anchor = { wall: fallbackStart, media: 0 };
+			this.#video.addEventListener("loadedmetadata", () => this.#video.currentTime = this.positionOf(wallMs), { once: true });
+			return;
+		}
 		if (!hls) return;
 		hls.once(globalThis.Hls.Events.LEVEL_LOADED, (_event, data) => {
 			const first = data.details.fragments[0];
@@ -116,8 +126,17 @@ export class Player {
 
 	/** The wall-clock time (ms) of the frame on screen, from the playlist's PROGRAM-DATE-TIME. */
 	playingDate() {
-		const date = this.#hls?.playingDate;
-		return date ? date.getTime() : undefined;
+		if (this.#hls) {
+			const date = this.#hls.playingDate;
+			return date ? date.getTime() : undefined;
+		}
+		const start = this.#native ? this.#video.getStartDate?.()?.getTime() : undefined;
+		return start ? start + this.#video.currentTime * 1000 : undefined;
+	}
+
+	/** True when the browser's own HLS plays (no Media Source Extensions). */
+	get native() {
+		return this.#native;
 	}
 
 	/** Live: how far behind the camera's capture clock the picture on screen is (ms). */
@@ -131,7 +150,15 @@ export class Player {
 		this.#live = live;
 		const Hls = globalThis.Hls;
 		if (!Hls || !Hls.isSupported()) {
-			this.#set("error", "This browser cannot play HLS video (no Media Source Extensions)");
+			if (!this.#video.canPlayType("application/vnd.apple.mpegurl")) {
+				this.#set("error", "This browser cannot play HLS video (no Media Source Extensions, no HLS of its own)");
+				return;
+			}
+			this.#native = true;
+			this.#set("loading");
+			this.#video.addEventListener("error", this.#nativeError);
+			this.#video.src = url;
+			void this.#video.play().catch(() => {});
 			return;
 		}
 		const hls = new Hls(config);
@@ -154,7 +181,17 @@ export class Player {
 		hls.loadSource(url);
 	}
 
+	#nativeError = () => {
+		const code = this.#video.error?.code;
+		this.stop();
+		// MEDIA_ERR_SRC_NOT_SUPPORTED is what Safari reports for a playlist it cannot load (a 404 too).
+		if (code === 4) this.#set(this.#live ? "nothing-live" : "error", "The video could not be loaded");
+		else this.#set("error", code === 3 ? "The browser could not decode this video" : "The video could not be loaded (network error)");
+	};
+
 	stop() {
+		this.#video.removeEventListener("error", this.#nativeError);
+		this.#native = false;
 		if (this.#hls) {
 			this.#hls.destroy();
 			this.#hls = undefined;

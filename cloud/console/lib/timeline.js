@@ -1,8 +1,9 @@
-// A horizontal timeline of one range: recorded spans as bars, events as
-// markers, hour/minute ticks, and a playhead. Clicking anywhere picks a time
+// A horizontal timeline of one range: recorded spans as bars, gaps the camera
+// reported (media it lost) as hatched bands, events as markers, hour/minute ticks, and a playhead. Clicking anywhere picks a time
 // (the recordings view decides what to play); hovering shows the time under
 // the pointer. Plain DOM positioned in percent, so it reflows with the page.
 import { clock, eventKind, eventLabels, h } from "./dom.js";
+import { offsetMs } from "./zone.js";
 
 const steps = [10e3, 30e3, 60e3, 2 * 60e3, 5 * 60e3, 10 * 60e3, 15 * 60e3, 30 * 60e3, 3600e3, 2 * 3600e3, 3 * 3600e3, 6 * 3600e3];
 
@@ -51,13 +52,23 @@ export class Timeline {
 		return ((time - this.#from) / (this.#to - this.#from)) * 100;
 	}
 
-	/** Draws a range with its spans ({ start, end } ms) and events ({ time, bits, id }). */
-	set(from, to, spans, events) {
+	/** Draws a range with its spans ({ start, end } ms), events ({ time, bits, id }) and gaps ({ from, to, frames, reason }). */
+	set(from, to, spans, events, gaps = []) {
 		this.#from = from;
 		this.#to = to;
 		this.#track.dataset.from = String(from);
 		this.#track.dataset.to = String(to);
-		for (const node of this.#track.querySelectorAll(".tl-span, .tl-event")) node.remove();
+		for (const node of this.#track.querySelectorAll(".tl-span, .tl-event, .tl-gap")) node.remove();
+		for (const gap of gaps) {
+			const left = Math.max(0, this.#percent(gap.from));
+			const right = Math.min(100, this.#percent(gap.to));
+			if (right < 0 || left > 100) continue;
+			this.#track.insertBefore(h("div.tl-gap", {
+				title: `Lost by the camera ${clock(gap.from)} – ${clock(gap.to)}: ${gap.frames} frames (${gap.reason})`,
+				dataset: { from: String(gap.from), to: String(gap.to) },
+				style: { left: `${left}%`, width: `${Math.max(right - left, 0.3)}%` },
+			}), this.#playhead);
+		}
 		for (const span of spans) {
 			const left = Math.max(0, this.#percent(span.start));
 			const right = Math.min(100, this.#percent(span.end));
@@ -80,8 +91,8 @@ export class Timeline {
 		const span = to - from;
 		const step = steps.find((s) => span / s <= 8) ?? 12 * 3600e3;
 		const ticks = [];
-		// Ticks on round local times (getTimezoneOffset is UTC − local, in minutes).
-		const zone = new Date(from).getTimezoneOffset() * 60e3;
+		// Ticks on round times of the zone shown (lib/zone.js).
+		const zone = -offsetMs(from);
 		for (let t = Math.ceil((from - zone) / step) * step + zone; t < to; t += step) {
 			ticks.push(h("span.tl-tick", { style: { left: `${this.#percent(t)}%` } }, clock(t, step < 60e3)));
 		}

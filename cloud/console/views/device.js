@@ -2,6 +2,7 @@
 // recordings, snapshots, settings), each in its own module.
 import { api } from "../lib/api.js";
 import { fill, h } from "../lib/dom.js";
+import { setCameraZone } from "../lib/zone.js";
 import { onlineBadge, planSummary } from "./common.js";
 import { liveTab } from "./live.js";
 import { recordingsTab } from "./recordings.js";
@@ -19,7 +20,7 @@ export function deviceView(context, id, tab) {
 	const { main, setCrumbs, params } = context;
 	const found = tabs.find(([name]) => name === tab) ?? tabs[0];
 	const channel = Math.max(0, Math.floor(Number(params.get("ch")) || 0));
-	setCrumbs({ label: "Devices", href: "#/devices" }, { label: id });
+	setCrumbs({ label: "Cameras", href: "#/devices" }, { label: id });
 	const body = h("div.tab-body#tab-body");
 	const head = h("div.device-head");
 	fill(main, h("section.page", head, body));
@@ -37,9 +38,12 @@ export function deviceView(context, id, tab) {
 			return;
 		}
 		if (stopped) return;
+		// The camera's own zone becomes one of the zones offered (and used when chosen).
+		setCameraZone(device.timeZone);
+		context.showZone?.();
 		const online = device.online ?? device.presence?.online ?? false;
 		const channels = Math.max(1, device.channels ?? 1);
-		setCrumbs({ label: "Devices", href: "#/devices" }, { label: device.name || id });
+		setCrumbs({ label: "Cameras", href: "#/devices" }, { label: device.name || id });
 		fill(head,
 			h("div.device-title",
 				h("h1", device.name || id), onlineBadge(online),

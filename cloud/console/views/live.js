@@ -2,6 +2,9 @@
 // lib/player.js), with what the person needs to know on top of it: connecting,
 // offline, nothing streaming, an error; how far behind real time it is; and
 // beside it the camera's state and its latest events (each opens its clip).
+// Controls: sound on/off (the player starts muted, as browsers require for
+// autoplay), full screen, and the delay from capture to screen. A snapshot on
+// demand needs a camera command the protocol does not have yet.
 import { api } from "../lib/api.js";
 import { ago, clock, eventKind, eventLabels, fill, h } from "../lib/dom.js";
 import { Player } from "../lib/player.js";
@@ -13,13 +16,28 @@ export function liveTab(body, { id, channel, online, device }) {
 	const overlay = h("div.overlay#live-overlay");
 	const latency = h("span.latency#live-latency", "–");
 	const size = h("span.muted#live-size");
+	const stage = h("div.stage");
+	const sound = h("button.ghost#live-sound", { type: "button", "aria-pressed": "false", onclick: () => {
+		video.muted = !video.muted;
+		if (!video.muted) void video.play().catch(() => {});
+		sound.setAttribute("aria-pressed", String(!video.muted));
+		sound.textContent = video.muted ? "Unmute" : "Mute";
+	} }, "Unmute");
+	const fullScreen = h("button.ghost#live-fullscreen", { type: "button", onclick: () => {
+		if (document.fullscreenElement) void document.exitFullscreen();
+		// The card, so the controls stay reachable; Safari on iPhone has only the video's own full screen.
+		else if (card.requestFullscreen) void card.requestFullscreen().catch(() => video.webkitEnterFullscreen?.());
+		else video.webkitEnterFullscreen?.();
+	} }, "Full screen");
 	const liveBadge = h("span.live-badge", "LIVE");
 	const events = h("ul.rows#live-events", h("li.empty-row", "Loading…"));
 	const since = device.since ? (online ? `Online since ${clock(device.since, false)}` : `Last seen ${ago(device.since)}`) : online ? "Online" : "Never connected";
+	const card = h("div.player-card",
+		fill(stage, video, overlay),
+		h("div.player-info", liveBadge, h("span", { title: "From the camera's capture to this screen" }, "Delay ", latency), size,
+			h("span.player-actions", sound, fullScreen, h("button.ghost#live-retry", { type: "button", onclick: () => start() }, "Reconnect"))));
 	fill(body, h("div.split",
-		h("div.player-card",
-			h("div.stage", video, overlay),
-			h("div.player-info", liveBadge, h("span", "Delay ", latency), size, h("button.ghost#live-retry", { onclick: () => start() }, "Reconnect"))),
+		card,
 		h("div.side",
 			h("h3", "Camera"),
 			h("dl.facts",

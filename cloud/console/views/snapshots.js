@@ -1,7 +1,7 @@
 // Snapshot grid: the newest pictures first (a day at a time, "Earlier" pages
 // back), each opening full size in a dialog with its time.
 import { api } from "../lib/api.js";
-import { fill, h, when } from "../lib/dom.js";
+import { fill, h, stamp, when } from "../lib/dom.js";
 import { picture } from "./common.js";
 
 const pageMs = 24 * 3600e3;
@@ -45,7 +45,7 @@ export function snapshotsTab(body, { id, channel, device }) {
 				dataset: { time: String(shot.time) },
 				onclick: () => {
 					big.src = shot.url;
-					caption.textContent = when(shot.time);
+					caption.textContent = stamp(shot.time);
 					dialog.showModal();
 				},
 			},

@@ -12,8 +12,9 @@ CREATE TABLE IF NOT EXISTS devices (
 	name TEXT NOT NULL,
 	channels INTEGER NOT NULL DEFAULT 1,
 	created INTEGER NOT NULL,
-	disabled INTEGER NOT NULL DEFAULT 0
-);`);
+	disabled INTEGER NOT NULL DEFAULT 0,
+	time_zone TEXT
+);`, { time_zone: "TEXT" });
 
 export interface Device {
 	id: string;
@@ -22,6 +23,8 @@ export interface Device {
 	channels: number;
 	created: number;
 	disabled: boolean;
+	/** The camera's IANA time zone (shown by the console), or null. */
+	timeZone: string | null;
 }
 
 export class DeviceError extends Error {
@@ -36,13 +39,37 @@ export function addDevice(db: Db, options: { id: string; name?: string; channels
 	if (!Number.isInteger(channels) || channels < 1 || channels > MAX_CHANNELS) throw new DeviceError(`channels must be 1..${MAX_CHANNELS}`);
 	const secret = options.secret ?? randomBytes(24).toString("base64url");
 	if (!isSecret(secret)) throw new DeviceError(`secret must be ${SECRET_LENGTH.min}..${SECRET_LENGTH.max} characters`);
-	const device = { id, secret, name, channels, created: Date.now(), disabled: false };
+	const device = { id, secret, name, channels, created: Date.now(), disabled: false, timeZone: null };
 	const result = db.prepare("INSERT OR IGNORE INTO devices (id, secret, name, channels, created) VALUES (?, ?, ?, ?, ?)").run(id, secret, name, channels, device.created);
 	if (result.changes === 0) throw new DeviceError(`device ${id} already exists`);
 	return device;
 }
 
-const fromRow = (row: any): Device => ({ ...row, disabled: !!row.disabled });
+const fromRow = ({ time_zone, ...row }: any): Device => ({ ...row, disabled: !!row.disabled, timeZone: time_zone ?? null });
+
+/** An IANA zone name Intl knows ("Europe/Paris", "UTC"). */
+export function isTimeZone(zone: unknown): zone is string {
+	if (typeof zone !== "string" || zone.length < 1 || zone.length > 64) return false;
+	try {
+		new Intl.DateTimeFormat("en", { timeZone: zone });
+		return true;
+	}
+	catch {
+		return false;
+	}
+}
+
+/** Renames a device and/or sets its time zone (null clears it); throws DeviceError on a bad value. */
+export function updateDevice(db: Db, id: string, change: { name?: unknown; timeZone?: unknown }): Device | undefined {
+	const { name, timeZone } = change;
+	if (name !== undefined && (typeof name !== "string" || name.length < 1 || name.length > 128)) throw new DeviceError("device name must be 1..128 characters");
+	if (timeZone !== undefined && timeZone !== null && !isTimeZone(timeZone)) throw new DeviceError("timeZone must be an IANA time zone name (e.g. Europe/Paris) or null");
+	db.transaction(() => {
+		if (name !== undefined) db.prepare("UPDATE devices SET name = ? WHERE id = ?").run(name, id);
+		if (timeZone !== undefined) db.prepare("UPDATE devices SET time_zone = ? WHERE id = ?").run(timeZone, id);
+	})();
+	return findDevice(db, id);
+}
 
 // Per request (every device request and viewer check): prepared once.
 export function findDevice(db: Db, id: string): Device | undefined {

@@ -2,6 +2,7 @@
 //   GET    /v1/devices              devices granted to the viewer (admin: all), with presence, plan, last snapshot
 //   GET    /v1/devices/:id          one of them
 //   POST   /v1/devices              admin: { id, name?, channels? } → 201 with the secret (shown only now)
+//   PATCH  /v1/devices/:id          admin: { name?, timeZone? } — rename, the camera's time zone (IANA or null)
 //   DELETE /v1/devices/:id          admin: the device and everything of it (removal.ts), its retained messages
 //   GET    /v1/devices/:id/plan     the storage plan
 //   PUT    /v1/devices/:id/plan     a partial plan; stored as rev+1 and published retained
@@ -14,14 +15,14 @@ import { presenceOf } from "../control/presence.js";
 import { clearRetained } from "../control/retained.js";
 import { latestOfDevice } from "../snapshots/store.js";
 import { grantedDevices } from "../users/store.js";
-import { DeviceError, findDevice, listDevices, type Device } from "./registry.js";
+import { DeviceError, findDevice, listDevices, updateDevice, type Device } from "./registry.js";
 import { addFreshDevice, purgeDevice } from "./removal.js";
 
 function describe(ctx: CloudContext, device: Device, viewer: Viewer) {
 	const presence = presenceOf(ctx.db, device.id);
 	const snapshot = latestOfDevice(ctx.db, device.id);
 	return {
-		id: device.id, name: device.name, channels: device.channels, created: device.created, disabled: device.disabled,
+		id: device.id, name: device.name, channels: device.channels, created: device.created, disabled: device.disabled, timeZone: device.timeZone,
 		online: presence?.online ?? false, since: presence?.since ?? null, status: presence?.status ?? null,
 		plan: readPlan(ctx.db, device.id) ?? null,
 		// A signed link (API.md), so an <img> shows it without a cookie.
@@ -60,6 +61,22 @@ export function install(ctx: CloudContext): void {
 		await ensurePlan(ctx, device.id).catch((error) => ctx.log.warn({ err: error, device: device.id }, "default plan stored, not yet published"));
 		ctx.log.info({ device: device.id }, "device added");
 		sendJson(res, 201, { ...describe(ctx, device, viewer), secret: device.secret }, { location: `/v1/devices/${device.id}` });
+	});
+
+	ctx.router.add("PATCH", "/v1/devices/:id", { auth: "admin", device: "id" }, async (req, res, _params, _url, { viewer, device }) => {
+		const body = await readJson(req, 4096);
+		for (const key of Object.keys(body)) if (!["name", "timeZone"].includes(key)) throw new HttpError(400, `unknown device field "${key}" (name and timeZone can change)`);
+		let changed: Device | undefined;
+		try {
+			changed = updateDevice(ctx.db, device.id, body);
+		}
+		catch (error) {
+			if (error instanceof DeviceError) throw new HttpError(400, error.message);
+			throw error;
+		}
+		if (!changed) throw new HttpError(404, `no device ${device.id}`);
+		ctx.log.info({ device: device.id, fields: Object.keys(body) }, "device changed");
+		sendJson(res, 200, describe(ctx, changed, viewer));
 	});
 
 	ctx.router.add("DELETE", "/v1/devices/:id", { auth: "admin", device: "id" }, async (_req, res, params) => {

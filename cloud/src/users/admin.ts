@@ -3,6 +3,7 @@
 //   POST   /v1/tokens                 a new API token for the caller, shown once
 //   GET    /v1/users                  admin: [{ name, admin, created, devices }]
 //   POST   /v1/users                  admin: { name, password, admin? } → 201
+//   PUT    /v1/users/:name/password   admin: { password } — a new password; every session of that user ends
 //   DELETE /v1/users/:name            admin: the user, its grants, sessions and tokens (not oneself)
 //   PUT    /v1/users/:name/devices/:device, DELETE …   admin: grant / revoke a device
 import type { CloudContext } from "../context.js";
@@ -51,6 +52,13 @@ export function install(ctx: CloudContext): void {
 		if (body.admin !== undefined && typeof body.admin !== "boolean") throw new HttpError(400, "admin must be true or false");
 		const user = asHttp(() => addUser(db, body.name as string, body.password as string, body.admin === true));
 		sendJson(res, 201, { ...user, devices: [] });
+	});
+
+	router.add("PUT", "/v1/users/:name/password", { auth: "admin" }, async (req, res, params) => {
+		const body = await readJson(req, 4096);
+		if (!findUser(db, params.name)) throw new HttpError(404, `no user ${params.name}`);
+		asHttp(() => setPassword(db, params.name, body.password as string));
+		res.writeHead(204).end();
 	});
 
 	router.add("DELETE", "/v1/users/:name", { auth: "admin" }, (_req, res, params, _url, { viewer }) => {

@@ -1,0 +1,33 @@
+// The console's time-zone and name-order rules on their own (plain modules,
+// run under Node): midnight of a day in a zone across daylight-saving changes,
+// the zone chosen, and camera names in natural order.
+import test from "ava";
+
+globalThis.localStorage ??= { items: {}, getItem(key) { return this.items[key] ?? null; }, setItem(key, value) { this.items[key] = String(value); } };
+const zone = await import("../console/lib/zone.js");
+const { byName, matching } = await import("../console/lib/sort.js");
+
+test.serial("midnight of a day is found in the camera's zone, across daylight-saving changes and half-hour zones", (t) => {
+	zone.chooseZone("camera");
+	zone.setCameraZone("Europe/Paris");
+	t.is(new Date(zone.midnightOf("2026-03-29")).toISOString(), "2026-03-28T23:00:00.000Z", "the day summer time starts");
+	t.is(new Date(zone.midnightOf("2026-10-25")).toISOString(), "2026-10-24T22:00:00.000Z", "the day it ends");
+	t.is(zone.offsetMs(Date.parse("2026-07-01T12:00:00Z")), 2 * 3600e3);
+	zone.setCameraZone("America/St_Johns");
+	t.is(new Date(zone.midnightOf("2026-11-01")).toISOString(), "2026-11-01T02:30:00.000Z");
+	t.is(zone.zone(), "America/St_Johns");
+	// A page without a camera: the browser's zone, whatever was chosen.
+	zone.setCameraZone(null);
+	t.is(zone.zone(), zone.browserZone());
+	zone.chooseZone("UTC");
+	t.is(zone.zone(), "UTC");
+	t.is(zone.zoneLabel(), "UTC");
+	t.deepEqual(zone.fields(Date.parse("2026-11-23T00:05:09Z")), { year: 2026, month: 11, day: 23, hour: 0, minute: 5, second: 9, zoneName: "UTC" });
+});
+
+test("cameras sort hd2 before hd10, by the name shown, and a search matches name or id", (t) => {
+	const devices = ["hd10", "hd2", "HD1", "garage", "hd0"].map((id) => ({ id, name: id === "garage" ? "A garage" : "" }));
+	t.deepEqual(byName(devices).map((d) => d.id), ["garage", "hd0", "HD1", "hd2", "hd10"]);
+	t.deepEqual(matching(devices, " hd1 ").map((d) => d.id), ["hd10", "HD1"]);
+	t.deepEqual(matching(devices, "garage").map((d) => d.id), ["garage"]);
+});
