@@ -8,7 +8,7 @@ import { timingSafeEqual } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import type { CloudContext } from "../context.js";
 import { HttpError } from "../http/router.js";
-import { defineSchema, statement, type Db } from "../meta/db.js";
+import { defineMigrations, statement, type Db } from "../meta/db.js";
 import { findDevice, type Device } from "../devices/registry.js";
 import { deviceSigningKey, hmacHex, hmacSha256 } from "./device-keys.js";
 import { CLOUD_TIME, CONTENT_SHA256, isBodyHash, parseAuthorization, SCHEME, STREAMING, stringToSign, TRAILER_SIGNATURE, trailerSignature as trailerSignatureOf } from "../../../modules/protocol/signing.js";
@@ -16,13 +16,13 @@ import { SHA256_HEX } from "../../../modules/protocol/ids.js";
 
 export { stringToSign };
 
-defineSchema("device_nonces", `
+defineMigrations("device_nonces", [`
 CREATE TABLE IF NOT EXISTS device_nonces (
 	device TEXT NOT NULL,
 	nonce TEXT NOT NULL,
 	expires INTEGER NOT NULL,
 	PRIMARY KEY (device, nonce)
-) WITHOUT ROWID;`);
+) WITHOUT ROWID;`]);
 
 const header = (name: string) => name.toLowerCase();
 

@@ -6,19 +6,19 @@
 // the replay window), the HMAC with the device's signing key.
 import { randomBytes, timingSafeEqual } from "node:crypto";
 import type { CloudContext } from "../context.js";
-import { defineSchema, type Db } from "../meta/db.js";
+import { defineMigrations, type Db } from "../meta/db.js";
 import { deviceSigningKey, hmacSha256 } from "../auth/device-keys.js";
 import { mqttPassword as signedPassword, mqttToSign, parseMqttPassword } from "../../../modules/protocol/signing.js";
 import { findDevice, type Device } from "../devices/registry.js";
 
-defineSchema("mqtt_nonces", `
+defineMigrations("mqtt_nonces", [`
 CREATE TABLE IF NOT EXISTS mqtt_nonces (
 	device TEXT NOT NULL,
 	nonce TEXT NOT NULL,
 	time INTEGER NOT NULL,
 	PRIMARY KEY (device, nonce)
 );
-CREATE INDEX IF NOT EXISTS mqtt_nonces_time ON mqtt_nonces (time);`);
+CREATE INDEX IF NOT EXISTS mqtt_nonces_time ON mqtt_nonces (time);`]);
 
 /** The CONNECT password a device sends (what a camera computes; used by the simulators and tests). */
 export function mqttPassword(id: string, secret: string, timeS = Math.floor(Date.now() / 1000), nonce = randomBytes(16).toString("hex")): string {

@@ -2,10 +2,10 @@
 // cloud derives the signing and ticket keys from it) and shown only once, when
 // the device is added.
 import { randomBytes } from "node:crypto";
-import { defineSchema, statement, type Db } from "../meta/db.js";
+import { defineMigrations, statement, type Db } from "../meta/db.js";
 import { DEVICE_ID, isDeviceId, isSecret, MAX_CHANNELS, SECRET_LENGTH } from "../../../modules/protocol/ids.js";
 
-defineSchema("devices", `
+defineMigrations("devices", [`
 CREATE TABLE IF NOT EXISTS devices (
 	id TEXT PRIMARY KEY,
 	secret TEXT NOT NULL,
@@ -13,7 +13,7 @@ CREATE TABLE IF NOT EXISTS devices (
 	channels INTEGER NOT NULL DEFAULT 1,
 	created INTEGER NOT NULL,
 	disabled INTEGER NOT NULL DEFAULT 0
-);`);
+);`]);
 
 export interface Device {
 	id: string;

@@ -3,14 +3,14 @@
 // and when its claim runs out. The holder renews it on every run; another
 // instance takes it over only after it expired, so an instance that died
 // mid-work hands over within one lease period.
-import { defineSchema, type Db } from "../meta/db.js";
+import { defineMigrations, type Db } from "../meta/db.js";
 
-defineSchema("leases", `
+defineMigrations("leases", [`
 CREATE TABLE IF NOT EXISTS leases (
 	name TEXT PRIMARY KEY,
 	holder TEXT NOT NULL,
 	expires INTEGER NOT NULL
-);`);
+);`]);
 
 /** The lease of the storage upkeep (assembly, retention, deletions) and how long a claim lasts. */
 export const leaseName = "storage";
