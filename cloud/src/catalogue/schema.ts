@@ -40,7 +40,7 @@ CREATE TABLE IF NOT EXISTS segments (
 	bytes INTEGER NOT NULL,
 	sha256 TEXT NOT NULL,
 	key TEXT NOT NULL,
-	offset INTEGER NOT NULL DEFAULT 0,
+	"offset" INTEGER NOT NULL DEFAULT 0, -- quoted: reserved in PostgreSQL
 	file_id INTEGER,
 	created INTEGER NOT NULL,
 	deleted INTEGER,

@@ -20,28 +20,28 @@ export class SqliteSql implements Sql {
 	}
 
 	async all<T>(sql: string, params: readonly Param[] = []): Promise<T[]> {
-		await this.#idle();
+		while (this.#tail) await this.#tail;
 		return this.#direct.all<T>(sql, params);
 	}
 
 	async get<T>(sql: string, params: readonly Param[] = []): Promise<T | undefined> {
-		await this.#idle();
+		while (this.#tail) await this.#tail;
 		return this.#direct.get<T>(sql, params);
 	}
 
 	async run(sql: string, params: readonly Param[] = []): Promise<{ changes: number }> {
-		await this.#idle();
+		while (this.#tail) await this.#tail;
 		return this.#direct.run(sql, params);
 	}
 
 	async query(sql: string): Promise<void> {
-		await this.#idle();
+		while (this.#tail) await this.#tail;
 		this.#db.exec(sql);
 	}
 
 	async transaction<T>(body: (tx: Sql) => Promise<T>): Promise<T> {
-		await this.#idle();
-		// From here to setting #tail runs without a pause: no other call slips in.
+		while (this.#tail) await this.#tail;
+		// From the check above to setting #tail nothing pauses: no other call slips in.
 		const done = this.#inTransaction(body);
 		const tail = this.#tail = done.then(() => undefined, () => undefined);
 		try {
@@ -52,7 +52,7 @@ export class SqliteSql implements Sql {
 	}
 
 	async close(): Promise<void> {
-		await this.#idle();
+		while (this.#tail) await this.#tail;
 		this.#db.close();
 	}
 
@@ -66,10 +66,6 @@ export class SqliteSql implements Sql {
 			if (this.#db.inTransaction) this.#db.exec("ROLLBACK");
 			throw error;
 		}
-	}
-
-	async #idle(): Promise<void> {
-		while (this.#tail) await this.#tail;
 	}
 
 	// What a transaction's body runs: straight on the connection (it holds it).

@@ -16,12 +16,14 @@ CREATE TABLE IF NOT EXISTS leases (
 export const leaseName = "storage";
 export const leaseMs = 60_000;
 
+/** Parameters: name, holder, expires, now (also run by the metadata contract suite on both engines). */
+export const HOLD_LEASE = `INSERT INTO leases (name, holder, expires) VALUES (?, ?, ?)
+		ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires = excluded.expires
+		WHERE leases.holder = excluded.holder OR leases.expires <= ?`;
+
 /** Takes or renews the lease `name` for `holder` until now + ttlMs; false when another holder's lease is still running. */
 export function holdLease(db: Db, name: string, holder: string, now: number, ttlMs: number): boolean {
-	const result = db.prepare(`INSERT INTO leases (name, holder, expires) VALUES (?, ?, ?)
-		ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires = excluded.expires
-		WHERE leases.holder = excluded.holder OR leases.expires <= ?`).run(name, holder, now + ttlMs, now);
-	return result.changes === 1;
+	return db.prepare(HOLD_LEASE).run(name, holder, now + ttlMs, now).changes === 1;
 }
 
 /** Whether `holder` holds `name` at `now` (checked inside the transaction that publishes work). */
