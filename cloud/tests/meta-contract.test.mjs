@@ -10,6 +10,7 @@ import "../../build/node/cloud/src/server.js"; // every owner's migrations
 import { openSql } from "../../build/node/cloud/src/meta/open-sql.js";
 import { pendingSteps } from "../../build/node/cloud/src/meta/migrations.js";
 import { HOLD_LEASE } from "../../build/node/cloud/src/recordings/lease.js";
+import { purgeNonces, spendNonce } from "../../build/node/cloud/src/auth/device-auth.js";
 
 // A fresh SQLite file per test; one PostgreSQL cluster for the file.
 const afterAll = [];
@@ -109,6 +110,15 @@ for (const engine of Object.keys(engines)) {
 		t.true(await hold("a", 2_000), "renewed by its holder");
 		t.true(await hold("b", 62_000), "taken over once expired");
 		t.false(await hold("a", 63_000));
+	});
+
+	contract("device_nonces (auth/device-auth.ts): a nonce is spent once, until purged after it expires", async (t, sql) => {
+		t.true(await spendNonce(sql, "cam-a", "00112233445566778899aabbccddeeff", 1_000));
+		t.false(await spendNonce(sql, "cam-a", "00112233445566778899aabbccddeeff", 1_000), "a replay");
+		t.true(await spendNonce(sql, "cam-b", "00112233445566778899aabbccddeeff", 1_000), "another device's own");
+		t.is(await purgeNonces(sql, 999), 0);
+		t.is(await purgeNonces(sql, 1_001), 2);
+		t.true(await spendNonce(sql, "cam-a", "00112233445566778899aabbccddeeff", 2_000));
 	});
 
 	contract("a transaction's statements see its own writes, others see them once committed", async (t, sql) => {
