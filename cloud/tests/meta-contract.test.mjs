@@ -11,6 +11,7 @@ import { openSql } from "../../build/node/cloud/src/meta/open-sql.js";
 import { pendingSteps } from "../../build/node/cloud/src/meta/migrations.js";
 import { HOLD_LEASE } from "../../build/node/cloud/src/recordings/lease.js";
 import { purgeNonces, spendNonce } from "../../build/node/cloud/src/auth/device-auth.js";
+import { rememberNonce } from "../../build/node/cloud/src/control/auth.js";
 
 // A fresh SQLite file per test; one PostgreSQL cluster for the file.
 const afterAll = [];
@@ -119,6 +120,14 @@ for (const engine of Object.keys(engines)) {
 		t.is(await purgeNonces(sql, 999), 0);
 		t.is(await purgeNonces(sql, 1_001), 2);
 		t.true(await spendNonce(sql, "cam-a", "00112233445566778899aabbccddeeff", 2_000));
+	});
+
+	contract("mqtt_nonces (control/auth.ts): a sign-in's nonce is refused again until twice the skew has passed", async (t, sql) => {
+		t.true(await rememberNonce(sql, "cam-a", "aa", 1_000_000, 300));
+		t.false(await rememberNonce(sql, "cam-a", "aa", 1_000_001, 300), "a replay");
+		t.true(await rememberNonce(sql, "cam-b", "aa", 1_000_001, 300));
+		t.false(await rememberNonce(sql, "cam-a", "aa", 1_000_000 + 600_000, 300), "kept for twice the skew");
+		t.true(await rememberNonce(sql, "cam-a", "aa", 1_000_001 + 600_000, 300), "forgotten after it");
 	});
 
 	contract("a transaction's statements see its own writes, others see them once committed", async (t, sql) => {
