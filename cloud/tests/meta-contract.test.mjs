@@ -140,3 +140,17 @@ for (const engine of Object.keys(engines)) {
 		t.deepEqual(await sql.get("SELECT id FROM devices WHERE id = ?", ["cam-a"]), { id: "cam-a" });
 	});
 }
+
+test.serial("postgres: instances starting together on a new database migrate it once", async (t) => {
+	const url = await engines.postgres();
+	const admin = await openSql(url);
+	await admin.query("CREATE DATABASE together");
+	t.teardown(async () => {
+		await admin.query("DROP DATABASE together");
+		await admin.close();
+	});
+	const both = await Promise.all([openSql(url.replace(/\/ivxs$/, "/together")), openSql(url.replace(/\/ivxs$/, "/together"))]);
+	const rows = await both[0].all("SELECT owner, version FROM schema_migrations");
+	t.deepEqual(Object.fromEntries(rows.map((row) => [row.owner, row.version])), latest());
+	await Promise.all(both.map((sql) => sql.close()));
+});
