@@ -3,6 +3,10 @@
 // `statement`). One connection, so transactions are serialised: while one is
 // open (it may await between its statements), every other call waits for it,
 // as SQLite's one writer would make another connection wait.
+// While owners move over, the ones still on `ctx.db` (the same connection,
+// synchronous) do not wait: a statement of theirs run while a transaction of
+// this layer awaits would join it. None of the owners moved so far opens one;
+// an owner whose transactions span others moves together with them.
 import { statement, type Db } from "./db.js";
 import type { Param, Sql } from "./sql.js";
 
