@@ -9,7 +9,7 @@
 //   node scripts/test-deps.mjs --check    check only (exit 1 if something is missing)
 //   node scripts/test-deps.mjs --build    only what `npm install` needs (`npm run setup`, and scripts/build.mjs)
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -57,6 +57,9 @@ const needs = [
 	{ what: "mosquitto (the external MQTT broker of the cloud's scale tests; `mosquitto -h` exits 3, so its banner is the probe)",
 		ok: () => ["mosquitto", "/usr/sbin/mosquitto"].some((path) => /mosquitto version/.test(spawnSync(path, ["-h"], { encoding: "utf8" }).stdout ?? "")),
 		packages: ["mosquitto"] },
+	{ what: "PostgreSQL server (the metadata contract suite starts its own cluster with initdb/pg_ctl)",
+		ok: () => (existsSync("/usr/lib/postgresql") ? readdirSync("/usr/lib/postgresql") : []).some((version) => succeeds(`/usr/lib/postgresql/${version}/bin/initdb`, ["--version"])),
+		packages: ["postgresql"] },
 ];
 
 // `--build`: only what building the host needs (run by scripts/build.mjs, so

@@ -6,6 +6,7 @@
 import type { Logger } from "pino";
 import type { Config } from "./config.js";
 import type { Db } from "./meta/db.js";
+import type { Sql } from "./meta/sql.js";
 import type { ObjectStore } from "./storage/object-store.js";
 import type { Router } from "./http/router.js";
 import type { Metrics } from "./ops/metrics.js";
@@ -46,6 +47,8 @@ export interface CloudContext {
 	readonly config: Config;
 	readonly log: Logger;
 	readonly db: Db;
+	/** The same metadata through the async layer (meta/sql.ts): the owners moved onto it use this one. */
+	readonly sql: Sql;
 	readonly store: ObjectStore;
 	readonly router: Router<CloudCallers>;
 	readonly metrics: Metrics;

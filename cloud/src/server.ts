@@ -13,6 +13,7 @@ import { pino, type Logger } from "pino";
 import { trustedOrigins, type Config } from "./config.js";
 import type { CloudCallers, CloudContext, SegmentEventMap } from "./context.js";
 import { openDatabase } from "./meta/db.js";
+import { SqliteSql } from "./meta/sqlite-sql.js";
 import { Router } from "./http/router.js";
 import { Metrics } from "./ops/metrics.js";
 import { openObjectStore } from "./storage/open.js";
@@ -33,7 +34,8 @@ export async function startCloud(config: Config, log: Logger = pino({ level: con
 	const stopTasks: (() => Promise<void> | void)[] = [];
 	const timers: NodeJS.Timeout[] = [];
 	const db = openDatabase(config.metadataFile, { durable: config.durableWrites });
-	stopTasks.push(() => void db.close());
+	const sql = new SqliteSql(db);
+	stopTasks.push(() => sql.close());
 	const store = await openObjectStore(config);
 	stopTasks.push(() => store.close());
 	// Every route's access rule is checked before its handler (access.ts).
@@ -42,7 +44,7 @@ export async function startCloud(config: Config, log: Logger = pino({ level: con
 	const segmentEvents = new EventEmitter<SegmentEventMap>().setMaxListeners(0);
 	const addresses = new ClientAddresses(config.trustedProxies);
 	const ctx: CloudContext = {
-		config, log, db, store, router, metrics: new Metrics(), segmentEvents, instanceId: randomBytes(6).toString("hex"), addresses,
+		config, log, db, sql, store, router, metrics: new Metrics(), segmentEvents, instanceId: randomBytes(6).toString("hex"), addresses,
 		onStop: (task) => void stopTasks.push(task),
 		every: (ms, task) => {
 			let running = false;

@@ -11,6 +11,7 @@ import { pino } from "pino";
 import { objectKey } from "../../build/node/cloud/src/storage/object-store.js";
 import { loadConfig } from "../../build/node/cloud/src/config.js";
 import { openDatabase } from "../../build/node/cloud/src/meta/db.js";
+import { SqliteSql } from "../../build/node/cloud/src/meta/sqlite-sql.js";
 import { openObjectStore } from "../../build/node/cloud/src/storage/open.js";
 import { Metrics } from "../../build/node/cloud/src/ops/metrics.js";
 import "../../build/node/cloud/src/catalogue/index.js"; // the streams and segments tables
@@ -66,7 +67,7 @@ export async function bareCloud(t, overrides = {}, instanceId = "test-instance")
 	const db = openDatabase(config.metadataFile, { durable: config.durableWrites });
 	const store = await openObjectStore(config);
 	const ctx = {
-		config, db, store, instanceId, metrics: new Metrics(), log: pino({ level: process.env.IVXS_CLOUD_TEST_LOG ?? "silent" }),
+		config, db, sql: new SqliteSql(db), store, instanceId, metrics: new Metrics(), log: pino({ level: process.env.IVXS_CLOUD_TEST_LOG ?? "silent" }),
 		onStop() {}, every() {},
 	};
 	ensureIngestTables(db);

@@ -8,7 +8,8 @@ import { timingSafeEqual } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import type { CloudContext } from "../context.js";
 import { HttpError } from "../http/router.js";
-import { defineSchema, statement, type Db } from "../meta/db.js";
+import { defineMigrations } from "../meta/db.js";
+import type { Sql } from "../meta/sql.js";
 import { findDevice, type Device } from "../devices/registry.js";
 import { deviceSigningKey, hmacHex, hmacSha256 } from "./device-keys.js";
 import { CLOUD_TIME, CONTENT_SHA256, isBodyHash, parseAuthorization, SCHEME, STREAMING, stringToSign, TRAILER_SIGNATURE, trailerSignature as trailerSignatureOf } from "../../../modules/protocol/signing.js";
@@ -16,13 +17,13 @@ import { SHA256_HEX } from "../../../modules/protocol/ids.js";
 
 export { stringToSign };
 
-defineSchema("device_nonces", `
+defineMigrations("device_nonces", [`
 CREATE TABLE IF NOT EXISTS device_nonces (
 	device TEXT NOT NULL,
 	nonce TEXT NOT NULL,
 	expires INTEGER NOT NULL,
 	PRIMARY KEY (device, nonce)
-) WITHOUT ROWID;`);
+) WITHOUT ROWID;`]);
 
 const header = (name: string) => name.toLowerCase();
 
@@ -56,7 +57,7 @@ export const latestDeviceTime = (ctx: CloudContext): number => Date.now() + ctx.
  * is missing, stale, replayed or wrong, 403 when a valid device signs for
  * another device's path. The nonce is spent once the signature verifies.
  */
-export function authenticateDevice(ctx: CloudContext, req: IncomingMessage, url: URL, deviceIdFromPath: string): DeviceAuth {
+export async function authenticateDevice(ctx: CloudContext, req: IncomingMessage, url: URL, deviceIdFromPath: string): Promise<DeviceAuth> {
 	const authorization = req.headers.authorization;
 	if (!authorization) refuse(ctx, "missing", `missing Authorization header (${SCHEME}, PROTOCOL.md §2)`);
 	const fields = parseAuthorization(authorization!);
@@ -76,7 +77,7 @@ export function authenticateDevice(ctx: CloudContext, req: IncomingMessage, url:
 	const expected = hmacHex(key, stringToSign(req.method ?? "GET", pathAndQuery, time, nonce, bodyHash as string));
 	if (!sameHex(expected, signature)) refuse(ctx, "signature", "signature does not match (check K_sign, the string to sign and the body hash)");
 	// Spent only now: a forged request cannot burn a device's nonces.
-	if (!spendNonce(ctx.db, deviceId, nonce, (Number(time) + skew + 1) * 1000)) refuse(ctx, "replay", "nonce already used (replayed request): sign every request with a fresh nonce");
+	if (!await spendNonce(ctx.sql, deviceId, nonce, (Number(time) + skew + 1) * 1000)) refuse(ctx, "replay", "nonce already used (replayed request): sign every request with a fresh nonce");
 	if (deviceId !== deviceIdFromPath) {
 		ctx.metrics.inc("ivxs_device_auth_refused_total", "Device requests refused by authentication, by reason", { reason: "wrong-device" });
 		throw new HttpError(403, `device ${deviceId} may not act for device ${deviceIdFromPath}`);
@@ -103,11 +104,11 @@ export function authenticateDevice(ctx: CloudContext, req: IncomingMessage, url:
 }
 
 /** Records a nonce; false when the device already used it (and it has not expired). */
-function spendNonce(db: Db, device: string, nonce: string, expires: number): boolean {
-	return statement(db, "INSERT OR IGNORE INTO device_nonces (device, nonce, expires) VALUES (?, ?, ?)").run(device, nonce, expires).changes === 1;
+export async function spendNonce(sql: Sql, device: string, nonce: string, expires: number): Promise<boolean> {
+	return (await sql.run("INSERT INTO device_nonces (device, nonce, expires) VALUES (?, ?, ?) ON CONFLICT DO NOTHING", [device, nonce, expires])).changes === 1;
 }
 
 /** Drops nonces whose requests the time check refuses anyway (a scan a minute: no index to keep up per request). */
-export function purgeNonces(db: Db, now = Date.now()): number {
-	return db.prepare("DELETE FROM device_nonces WHERE expires < ?").run(now).changes;
+export async function purgeNonces(sql: Sql, now = Date.now()): Promise<number> {
+	return (await sql.run("DELETE FROM device_nonces WHERE expires < ?", [now])).changes;
 }

@@ -6,9 +6,9 @@
 // A segment row is written only after its object is wholly stored, so a row
 // always points at bytes that exist; readers read `key` at `offset` for
 // `bytes` (an assembled file repoints its segments into it).
-import { defineSchema } from "../meta/db.js";
+import { defineMigrations } from "../meta/db.js";
 
-defineSchema("streams", `
+defineMigrations("streams", [`
 CREATE TABLE IF NOT EXISTS streams (
 	device TEXT NOT NULL,
 	channel INTEGER NOT NULL,
@@ -23,12 +23,12 @@ CREATE TABLE IF NOT EXISTS streams (
 	created INTEGER NOT NULL,
 	ended INTEGER,
 	PRIMARY KEY (device, channel, stream)
-);`);
+);`]);
 
 // The partial indexes serve the upkeep (assembly, retention, deletions): each
 // periodic run costs what it has to do, not a scan of every segment ever kept
 // (at 1,000 cameras, one segment per 2 s, 7 days: 300 million rows).
-defineSchema("segments", `
+defineMigrations("segments", [`
 CREATE TABLE IF NOT EXISTS segments (
 	id INTEGER PRIMARY KEY,
 	device TEXT NOT NULL,
@@ -40,7 +40,7 @@ CREATE TABLE IF NOT EXISTS segments (
 	bytes INTEGER NOT NULL,
 	sha256 TEXT NOT NULL,
 	key TEXT NOT NULL,
-	offset INTEGER NOT NULL DEFAULT 0,
+	"offset" INTEGER NOT NULL DEFAULT 0, -- quoted: reserved in PostgreSQL
 	file_id INTEGER,
 	created INTEGER NOT NULL,
 	deleted INTEGER,
@@ -55,12 +55,12 @@ CREATE INDEX IF NOT EXISTS segments_live_age ON segments (device, start_ms) WHER
 CREATE INDEX IF NOT EXISTS segments_live_file ON segments (file_id) WHERE deleted IS NULL;
 CREATE INDEX IF NOT EXISTS segments_live_key ON segments (key) WHERE deleted IS NULL;
 -- Forgetting deleted rows.
-CREATE INDEX IF NOT EXISTS segments_deleted ON segments (deleted) WHERE deleted IS NOT NULL;`);
+CREATE INDEX IF NOT EXISTS segments_deleted ON segments (deleted) WHERE deleted IS NOT NULL;`]);
 
 // One row per assembled file (the seed's split into fileMinutes windows); its
 // segments point into it (segments.key = files.key, segments.offset = where
 // the segment starts).
-defineSchema("files", `
+defineMigrations("files", [`
 CREATE TABLE IF NOT EXISTS files (
 	id INTEGER PRIMARY KEY,
 	device TEXT NOT NULL,
@@ -80,9 +80,9 @@ CREATE TABLE IF NOT EXISTS files (
 );
 CREATE INDEX IF NOT EXISTS files_time ON files (device, channel, start_ms);
 CREATE INDEX IF NOT EXISTS files_live ON files (start_ms) WHERE deleted IS NULL AND state = 'done';
-CREATE INDEX IF NOT EXISTS files_deleted ON files (deleted) WHERE deleted IS NOT NULL;`);
+CREATE INDEX IF NOT EXISTS files_deleted ON files (deleted) WHERE deleted IS NOT NULL;`]);
 
-defineSchema("hls_streams", `
+defineMigrations("hls_streams", [`
 CREATE TABLE IF NOT EXISTS hls_streams (
 	device TEXT NOT NULL,
 	channel INTEGER NOT NULL,
@@ -90,7 +90,7 @@ CREATE TABLE IF NOT EXISTS hls_streams (
 	base INTEGER NOT NULL,
 	disc INTEGER NOT NULL,
 	PRIMARY KEY (device, channel, stream)
-);`);
+);`]);
 
 export interface StreamRow {
 	device: string;

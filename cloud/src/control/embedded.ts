@@ -27,13 +27,13 @@ export function startEmbeddedBroker(ctx: CloudContext): EmbeddedBroker {
 		ctx.metrics.inc("ivxs_auth_failures_total", "Refused credentials, by kind", { kind: "mqtt" });
 		ctx.log.warn({ device: clientId.slice(0, 64), address, reason }, "MQTT connection refused");
 	};
-	broker.authenticate = (client, username, password, done) => {
+	broker.authenticate = async (client, username, password, done) => {
 		try {
 			// The last will is the device's own offline presence, nothing else (aedes
 			// keeps the CONNECT's will in _will until the client is authenticated).
 			const will = (client as unknown as { _will?: { topic: string } })._will;
 			if (will && will.topic !== topicOf(client.id, "presence")) throw new DeviceAuthError(`will topic ${will.topic} is not its presence`);
-			checkMqttPassword(ctx, client.id, username, password?.toString("latin1") ?? "");
+			await checkMqttPassword(ctx, client.id, username, password?.toString("latin1") ?? "");
 			(client.conn as MqttGate).signedIn();
 			done(null, true);
 		}

@@ -42,7 +42,7 @@ export function installGoAuth(ctx: CloudContext): void {
 		const { username, password = "", clientid } = await params(req);
 		if (isService(username, password)) return answer(res, true);
 		try {
-			checkMqttPassword(ctx, clientid ?? username, username, password);
+			await checkMqttPassword(ctx, clientid ?? username, username, password);
 			answer(res, true);
 		}
 		catch (error) {

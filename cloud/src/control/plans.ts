@@ -2,19 +2,19 @@
 // revision, and published retained on ivxs/<id>/plan so a camera that
 // (re)connects gets the current one from the broker without asking.
 import type { CloudContext } from "../context.js";
-import { defineSchema, type Db } from "../meta/db.js";
+import { defineMigrations, type Db } from "../meta/db.js";
 import { HttpError } from "../http/router.js";
 import { findDevice } from "../devices/registry.js";
 import { topicOf } from "./topics.js";
 import { applyPlan, defaultPlan, PlanError, type Plan } from "../../../modules/protocol/plan.js";
 
-defineSchema("plans", `
+defineMigrations("plans", [`
 CREATE TABLE IF NOT EXISTS plans (
 	device TEXT PRIMARY KEY,
 	plan TEXT NOT NULL,
 	rev INTEGER NOT NULL,
 	updated INTEGER NOT NULL
-);`);
+);`]);
 
 /** A new device's plan: all its channels (the schema and defaults are the protocol's). */
 export { defaultPlan };

@@ -2,18 +2,18 @@
 // last will says offline when a connection dies) and ivxs/+/status
 // (retained). Kept in the metadata so every instance answers from it.
 import type { CloudContext } from "../context.js";
-import { defineSchema, statement, type Db } from "../meta/db.js";
+import { defineMigrations, statement, type Db } from "../meta/db.js";
 import { findDevice } from "../devices/registry.js";
 import { ensurePlan } from "./plans.js";
 import { everyDevice, MAX_RETAINED_BYTES, parseTopic } from "./topics.js";
 
-defineSchema("presence", `
+defineMigrations("presence", [`
 CREATE TABLE IF NOT EXISTS presence (
 	device TEXT PRIMARY KEY,
 	online INTEGER NOT NULL,
 	since INTEGER NOT NULL,
 	status TEXT
-);`);
+);`]);
 
 export interface Presence {
 	online: boolean;

@@ -2,19 +2,21 @@
 // cloud derives the signing and ticket keys from it) and shown only once, when
 // the device is added.
 import { randomBytes } from "node:crypto";
-import { defineSchema, statement, type Db } from "../meta/db.js";
+import { defineMigrations, statement, type Db } from "../meta/db.js";
 import { DEVICE_ID, isDeviceId, isSecret, MAX_CHANNELS, SECRET_LENGTH } from "../../../modules/protocol/ids.js";
 
-defineSchema("devices", `
+defineMigrations("devices", [`
 CREATE TABLE IF NOT EXISTS devices (
 	id TEXT PRIMARY KEY,
 	secret TEXT NOT NULL,
 	name TEXT NOT NULL,
 	channels INTEGER NOT NULL DEFAULT 1,
 	created INTEGER NOT NULL,
-	disabled INTEGER NOT NULL DEFAULT 0,
-	time_zone TEXT
-);`, { time_zone: "TEXT" });
+	disabled INTEGER NOT NULL DEFAULT 0
+);`,
+	// 2: a time zone per device (IANA name; the console shows the camera's times in it).
+	"ALTER TABLE devices ADD COLUMN time_zone TEXT",
+]);
 
 export interface Device {
 	id: string;

@@ -1,9 +1,9 @@
 // The events table, and what removal and retention do with it: a removed
 // device's events go with it; an event goes when its time is older than the device's
 // retention (as its recordings do).
-import { defineSchema, distinctValues, type Db } from "../meta/db.js";
+import { defineMigrations, distinctValues, type Db } from "../meta/db.js";
 
-defineSchema("events", `
+defineMigrations("events", [`
 CREATE TABLE IF NOT EXISTS events (
 	device TEXT NOT NULL,
 	channel INTEGER NOT NULL,
@@ -13,7 +13,7 @@ CREATE TABLE IF NOT EXISTS events (
 	received INTEGER NOT NULL,
 	UNIQUE (device, id)
 );
-CREATE INDEX IF NOT EXISTS events_time ON events (device, time_ms);`);
+CREATE INDEX IF NOT EXISTS events_time ON events (device, time_ms);`]);
 
 /** Deletes every event of a removed device; returns how many. */
 export const forgetDeviceEvents = (db: Db, device: string): number => db.prepare("DELETE FROM events WHERE device = ?").run(device).changes;

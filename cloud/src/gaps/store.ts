@@ -1,9 +1,9 @@
 // The gaps table, and what removal and retention do with it: a removed
 // device's gaps go with it; a gap goes when its end is older than the device's
 // retention (as its recordings do).
-import { defineSchema, distinctValues, type Db } from "../meta/db.js";
+import { defineMigrations, distinctValues, type Db } from "../meta/db.js";
 
-defineSchema("gaps", `
+defineMigrations("gaps", [`
 CREATE TABLE IF NOT EXISTS gaps (
 	device TEXT NOT NULL,
 	channel INTEGER NOT NULL,
@@ -14,7 +14,7 @@ CREATE TABLE IF NOT EXISTS gaps (
 	received INTEGER NOT NULL,
 	UNIQUE (device, channel, from_ms, to_ms, reason)
 );
-CREATE INDEX IF NOT EXISTS gaps_to ON gaps (device, to_ms);`);
+CREATE INDEX IF NOT EXISTS gaps_to ON gaps (device, to_ms);`]);
 
 /** Deletes every gap of a removed device; returns how many. */
 export const forgetDeviceGaps = (db: Db, device: string): number => db.prepare("DELETE FROM gaps WHERE device = ?").run(device).changes;

@@ -7,6 +7,6 @@ import { Ingest } from "./routes.js";
 
 export function install(ctx: CloudContext): void {
 	// The nonces of device requests (ingest's and snapshots'): kept only as long as a replay could pass the time check.
-	ctx.every(60_000, () => void purgeNonces(ctx.db));
+	ctx.every(60_000, async () => void await purgeNonces(ctx.sql));
 	new Ingest(ctx);
 }

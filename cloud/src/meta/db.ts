@@ -1,26 +1,36 @@
 // The metadata store: SQLite (better-sqlite3) in WAL mode, so several service
 // instances on one host can share one file. Each concern (devices, segments,
-// events, …) declares its own tables with `defineSchema` and is the one module
-// that writes SQL for them (cloud/README.md, "Layout"); `openDatabase` runs
-// every declared schema, in declaration order, inside one transaction.
-// At scale across hosts this is the part a deployment replaces (PostgreSQL):
-// the modules use plain SQL through this one handle.
+// events, …) declares its own tables with `defineMigrations` (meta/migrations.ts)
+// and is the one module that writes SQL for them (cloud/README.md, "Layout");
+// `openDatabase` applies the missing migrations, in order, in one transaction.
+// At scale across hosts this is the part a deployment replaces (PostgreSQL,
+// through the async layer of meta/sql.ts).
 import Database from "better-sqlite3";
 import { mkdirSync } from "node:fs";
 import { fsyncPath } from "../storage/fsync.js";
 import { dirname } from "node:path";
+import { MIGRATIONS_TABLE, RECORD_STEP, pendingSteps } from "./migrations.js";
 
 export type Db = Database.Database;
+export { defineMigrations } from "./migrations.js";
 
-const schemas: { name: string; sql: string; columns: Record<string, string> }[] = [];
+/** Applies the migrations `db` lacks, in one transaction (meta/migrations.ts). */
+export function migrate(db: Db): void {
+	db.transaction(() => {
+		db.exec(MIGRATIONS_TABLE);
+		const applied = new Map((db.prepare("SELECT owner, version FROM schema_migrations").all() as { owner: string; version: number }[]).map((row) => [row.owner, row.version]));
+		for (const step of pendingSteps(applied)) {
+			db.exec(step.sql);
+			for (const [table, column, declaration] of missingColumns(db, step.columns)) db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${declaration}`);
+			db.prepare(RECORD_STEP).run(step.owner, step.version, Date.now());
+		}
+	}).immediate();
+}
 
-/**
- * Registers `CREATE TABLE IF NOT EXISTS …` statements; call at module top
- * level. `columns` (name → declaration) are added to table `name` when a
- * database made before them lacks them.
- */
-export function defineSchema(name: string, sql: string, columns: Record<string, string> = {}): void {
-	if (!schemas.some((schema) => schema.name === name)) schemas.push({ name, sql, columns });
+// `columns` keys are "table.column".
+function missingColumns(db: Db, columns: Record<string, string>): [string, string, string][] {
+	return Object.entries(columns).map(([name, declaration]) => [...name.split("."), declaration] as [string, string, string])
+		.filter(([table, column]) => !(db.pragma(`table_info(${table})`) as { name: string }[]).some((row) => row.name === column));
 }
 
 const durableFiles = new WeakMap<Db, string>();
@@ -50,13 +60,7 @@ export function openDatabase(file: string, { durable = true }: { durable?: boole
 	if (durable) durableFiles.set(db, `${file}-wal`);
 	db.pragma("busy_timeout = 5000");
 	db.pragma("foreign_keys = ON");
-	db.transaction(() => {
-		for (const schema of schemas) {
-			db.exec(schema.sql);
-			const has = new Set((db.pragma(`table_info(${schema.name})`) as { name: string }[]).map((column) => column.name));
-			for (const [column, declaration] of Object.entries(schema.columns)) if (!has.has(column)) db.exec(`ALTER TABLE ${schema.name} ADD COLUMN ${column} ${declaration}`);
-		}
-	}).immediate();
+	migrate(db);
 	return db;
 }
 

@@ -3,25 +3,27 @@
 // and when its claim runs out. The holder renews it on every run; another
 // instance takes it over only after it expired, so an instance that died
 // mid-work hands over within one lease period.
-import { defineSchema, type Db } from "../meta/db.js";
+import { defineMigrations, type Db } from "../meta/db.js";
 
-defineSchema("leases", `
+defineMigrations("leases", [`
 CREATE TABLE IF NOT EXISTS leases (
 	name TEXT PRIMARY KEY,
 	holder TEXT NOT NULL,
 	expires INTEGER NOT NULL
-);`);
+);`]);
 
 /** The lease of the storage upkeep (assembly, retention, deletions) and how long a claim lasts. */
 export const leaseName = "storage";
 export const leaseMs = 60_000;
 
+/** Parameters: name, holder, expires, now (also run by the metadata contract suite on both engines). */
+export const HOLD_LEASE = `INSERT INTO leases (name, holder, expires) VALUES (?, ?, ?)
+		ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires = excluded.expires
+		WHERE leases.holder = excluded.holder OR leases.expires <= ?`;
+
 /** Takes or renews the lease `name` for `holder` until now + ttlMs; false when another holder's lease is still running. */
 export function holdLease(db: Db, name: string, holder: string, now: number, ttlMs: number): boolean {
-	const result = db.prepare(`INSERT INTO leases (name, holder, expires) VALUES (?, ?, ?)
-		ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires = excluded.expires
-		WHERE leases.holder = excluded.holder OR leases.expires <= ?`).run(name, holder, now + ttlMs, now);
-	return result.changes === 1;
+	return db.prepare(HOLD_LEASE).run(name, holder, now + ttlMs, now).changes === 1;
 }
 
 /** Whether `holder` holds `name` at `now` (checked inside the transaction that publishes work). */

@@ -1,10 +1,10 @@
 // The snapshots table: one row per picture, its object stored byte-identical.
 // The one owner of its SQL: the snapshots routes, the devices list (latest
 // picture), and retention (drops by age and size, the bytes kept).
-import { defineSchema, distinctValues, type Db } from "../meta/db.js";
+import { defineMigrations, distinctValues, type Db } from "../meta/db.js";
 import { addDropped, type DroppedKeys, type Oldest } from "../catalogue/index.js";
 
-defineSchema("snapshots", `
+defineMigrations("snapshots", [`
 CREATE TABLE IF NOT EXISTS snapshots (
 	device TEXT NOT NULL,
 	channel INTEGER NOT NULL,
@@ -17,7 +17,7 @@ CREATE TABLE IF NOT EXISTS snapshots (
 CREATE INDEX IF NOT EXISTS snapshots_live_age ON snapshots (device, time_ms) WHERE deleted IS NULL;
 CREATE INDEX IF NOT EXISTS snapshots_live_time ON snapshots (time_ms) WHERE deleted IS NULL;
 CREATE INDEX IF NOT EXISTS snapshots_live_key ON snapshots (key) WHERE deleted IS NULL;
-CREATE INDEX IF NOT EXISTS snapshots_deleted ON snapshots (deleted) WHERE deleted IS NOT NULL;`);
+CREATE INDEX IF NOT EXISTS snapshots_deleted ON snapshots (deleted) WHERE deleted IS NOT NULL;`]);
 
 export interface SnapshotRow {
 	time_ms: number;

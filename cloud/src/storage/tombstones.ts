@@ -5,16 +5,16 @@
 // (retention/objects.ts) deletes due objects unless a live row points at the key again.
 // Each keeps its object's size: what is pending deletion still fills the disk,
 // and the size cap and the free-space floor count it (retention/room.ts).
-import { defineSchema, type Db } from "../meta/db.js";
+import { defineMigrations, type Db } from "../meta/db.js";
 import type { CloudContext } from "../context.js";
 
-defineSchema("tombstones", `
+defineMigrations("tombstones", [{ sql: `
 CREATE TABLE IF NOT EXISTS tombstones (
 	key TEXT PRIMARY KEY,
 	due INTEGER NOT NULL,
 	bytes INTEGER NOT NULL DEFAULT 0
 );
-CREATE INDEX IF NOT EXISTS tombstones_due ON tombstones (due);`, { bytes: "INTEGER NOT NULL DEFAULT 0" });
+CREATE INDEX IF NOT EXISTS tombstones_due ON tombstones (due);`, columns: { "tombstones.bytes": "INTEGER NOT NULL DEFAULT 0" } }]);
 
 /** How long a dropped object stays readable: the configured grace, and at least a playback URL's lifetime. */
 export function graceMs(ctx: Pick<CloudContext, "config">): number {

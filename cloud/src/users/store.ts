@@ -3,10 +3,11 @@
 // ids and API tokens with SHA-256 (they are 256-bit random, so a fast hash is
 // enough and a stolen database does not hand out live credentials).
 import { createHash, randomBytes, scrypt, scryptSync, timingSafeEqual } from "node:crypto";
-import { defineSchema, statement, type Db } from "../meta/db.js";
+import { defineMigrations, statement, type Db } from "../meta/db.js";
 import { findDevice } from "../devices/registry.js";
 
-defineSchema("users", `
+// "user" is quoted: a reserved word in PostgreSQL (the same column in SQLite).
+defineMigrations("users", [`
 CREATE TABLE IF NOT EXISTS users (
 	name TEXT PRIMARY KEY,
 	hash TEXT NOT NULL,
@@ -14,23 +15,23 @@ CREATE TABLE IF NOT EXISTS users (
 	created INTEGER NOT NULL
 );
 CREATE TABLE IF NOT EXISTS grants (
-	user TEXT NOT NULL,
+	"user" TEXT NOT NULL,
 	device TEXT NOT NULL,
 	created INTEGER NOT NULL,
-	PRIMARY KEY (user, device)
+	PRIMARY KEY ("user", device)
 );
 CREATE INDEX IF NOT EXISTS grants_device ON grants (device);
 CREATE TABLE IF NOT EXISTS sessions (
 	hash TEXT PRIMARY KEY,
-	user TEXT NOT NULL,
+	"user" TEXT NOT NULL,
 	created INTEGER NOT NULL,
 	expires INTEGER NOT NULL
 );
 CREATE TABLE IF NOT EXISTS tokens (
 	hash TEXT PRIMARY KEY,
-	user TEXT NOT NULL,
+	"user" TEXT NOT NULL,
 	created INTEGER NOT NULL
-);`);
+);`]);
 
 export interface User {
 	name: string;

@@ -1,0 +1,27 @@
+// The async data layer: one interface over the two metadata engines, SQLite
+// (embedded, the default: meta/sqlite-sql.ts) and PostgreSQL (several hosts:
+// meta/postgres-sql.ts). The owners write one set of SQL that both accept:
+// `?` placeholders with positional parameters, `ON CONFLICT … DO …` rather
+// than `INSERT OR IGNORE`, `RETURNING id` rather than the last row id, no
+// rowid; the few differences live in meta/dialect.ts.
+
+export type Param = string | number | null | Buffer;
+
+export interface Sql {
+	readonly engine: "sqlite" | "postgres";
+	/** Rows of a query. */
+	all<T = Record<string, unknown>>(sql: string, params?: readonly Param[]): Promise<T[]>;
+	/** The first row of a query, or undefined. */
+	get<T = Record<string, unknown>>(sql: string, params?: readonly Param[]): Promise<T | undefined>;
+	/** A statement that changes rows: how many it changed. */
+	run(sql: string, params?: readonly Param[]): Promise<{ changes: number }>;
+	/** Statements without parameters (a migration's DDL, several separated by `;`). */
+	query(sql: string): Promise<void>;
+	/**
+	 * Runs `body` in one transaction that sees and commits as if alone (SQLite:
+	 * one writer; PostgreSQL: SERIALIZABLE). PostgreSQL may run `body` again after
+	 * a serialization failure: `body` acts only through `tx` until it returns.
+	 */
+	transaction<T>(body: (tx: Sql) => Promise<T>): Promise<T>;
+	close(): Promise<void>;
+}

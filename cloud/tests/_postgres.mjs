@@ -1,0 +1,48 @@
+// A PostgreSQL cluster of its own for a test (Debian's postgresql): initdb in
+// a temp folder, started with pg_ctl on a free port, stopped and removed at
+// teardown. PostgreSQL refuses to run as root: as root (CI), the cluster
+// belongs to the `postgres` user the package creates and its tools run
+// through `runuser`.
+import { execFileSync } from "node:child_process";
+import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir, userInfo } from "node:os";
+import { join } from "node:path";
+
+const binDir = () => {
+	const root = "/usr/lib/postgresql";
+	const version = existsSync(root) && readdirSync(root).sort((a, b) => Number(b) - Number(a))[0];
+	if (!version) throw new Error("PostgreSQL is not installed (node scripts/test-deps.mjs installs it)");
+	return join(root, version, "bin");
+};
+
+const freePort = () => new Promise((resolve) => {
+	const server = createServer().listen(0, "127.0.0.1", () => {
+		const { port } = server.address();
+		server.close(() => resolve(port));
+	});
+});
+
+/** Starts a cluster; resolves to a postgres:// URL of its database `ivxs`. */
+export async function postgresFor(t) {
+	const bin = binDir();
+	const dir = mkdtempSync(join(tmpdir(), "ivxs-pg-"));
+	const asRoot = userInfo().uid === 0;
+	if (asRoot) {
+		const id = Number(execFileSync("id", ["-u", "postgres"]).toString()), gid = Number(execFileSync("id", ["-g", "postgres"]).toString());
+		chownSync(dir, id, gid);
+	}
+	const run = (tool, args) => execFileSync(asRoot ? "runuser" : join(bin, tool), asRoot ? ["-u", "postgres", "--", join(bin, tool), ...args] : args, { stdio: "pipe" });
+	const data = join(dir, "data"), port = await freePort();
+	run("initdb", ["-D", data, "-A", "trust", "-U", "ivxs", "--no-sync", "-E", "UTF8"]);
+	run("pg_ctl", ["-D", data, "-w", "-l", join(dir, "log"), "-o", `-k ${dir} -h 127.0.0.1 -p ${port} -F`, "start"]);
+	t.teardown(() => {
+		try {
+			run("pg_ctl", ["-D", data, "-w", "-m", "immediate", "stop"]);
+		} finally {
+			rmSync(dir, { recursive: true, force: true });
+		}
+	});
+	run("createdb", ["-h", "127.0.0.1", "-p", String(port), "-U", "ivxs", "ivxs"]);
+	return `postgres://ivxs@127.0.0.1:${port}/ivxs`;
+}
