@@ -229,14 +229,15 @@ export class Camera {
 	async #connectControl(): Promise<void> {
 		const { device } = this.options;
 		const url = typeof this.options.mqtt === "string" ? this.options.mqtt : this.options.cloud.replace(/^http/, "mqtt"); // https → mqtts
-		const time = Math.floor(Date.now() / 1000) + this.uploader.clockOffsetS;
-		const password = mqttPassword(hmacSha256, signingKey(this.options.secret), device, time, randomBytes(16).toString("hex"));
+		// A password is good once (its nonce is remembered, §5): every connection, reconnects included, signs afresh.
+		const password = () => mqttPassword(hmacSha256, signingKey(this.options.secret), device, Math.floor(Date.now() / 1000) + this.uploader.clockOffsetS, randomBytes(16).toString("hex"));
 		const will = willOf(device);
 		const client = this.#mqtt = await mqtt.connectAsync(url, {
-			clientId: device, username: device, password, protocolVersion: 4, keepalive: 60, clean: true,
+			clientId: device, username: device, password: password(), protocolVersion: 4, keepalive: 60, clean: true,
 			reconnectPeriod: 2000,
 			will: { ...will, payload: Buffer.from(will.payload) },
 		});
+		client.on("reconnect", () => (client.options.password = password()));
 		client.on("message", (topic, payload) => {
 			if (topic !== topicOf(device, "plan")) return;
 			let plan: Plan;

@@ -7,6 +7,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { CloudContext } from "../context.js";
 import { HttpError } from "../http/router.js";
+import { waitedOnPurpose } from "../http/answer-time.js";
 import { signUrl } from "../auth/signed-url.js";
 import type { Viewer } from "../users/access.js";
 import { iso } from "../http/params.js";
@@ -87,7 +88,9 @@ export async function sendLive(ctx: CloudContext, req: IncomingMessage, res: Ser
 	if (wanted !== null) {
 		const msn = Number(wanted), newest = window.newest!.msn;
 		if (msn > newest + 2) throw new HttpError(400, `_HLS_msn ${msn} is more than 2 segments ahead of the newest (${newest})`);
-		await live.waitFor(msn, Date.now() + blockMs, req);
+		const blocked = Date.now();
+		await live.waitFor(msn, blocked + blockMs, req);
+		waitedOnPurpose(res, Date.now() - blocked);
 		if (!window.newest) throw new HttpError(404, `nothing live on ${device} channel ${channel}`); // deleted meanwhile
 	}
 	const { key, sign } = signer(ctx, viewer);
