@@ -4,7 +4,8 @@
 // it is being cut (chunked, signed trailers), keeps the segment until the
 // cloud stored it and resends it after a cut (backoff), and — when asked —
 // holds an MQTT control connection (§5): presence with a last will, events,
-// and the retained plan's `push` switching uploads on and off.
+// the retained plan's `push` switching uploads on and off, and live on demand
+// (a viewer's lease has it upload whatever the plan).
 //
 //   node build/node/cloud/sim/camera.js --cloud URL --device ID --secret S [--seconds N]
 //        [--audio-only|--video-only] [--channel N] [--speed X] [--stream ID] [--mqtt [URL]]
@@ -19,6 +20,7 @@ import { hmacSha256 } from "../src/auth/device-keys.js";
 import { mqttPassword } from "../../modules/protocol/signing.js";
 import { parsePlan, PlanError, type Plan } from "../../modules/protocol/plan.js";
 import { presence, topicOf, willOf } from "../../modules/protocol/topics.js";
+import { liveLeaseOf, LiveLeases } from "../../modules/protocol/live.js";
 import { Verdict, verdictOfAnswer } from "../../modules/protocol/verdict.js";
 
 export interface CameraOptions extends UploaderOptions {
@@ -78,6 +80,8 @@ export class Camera {
 	#pending = new Set<Promise<void>>();
 	#stopped = false;
 	#push: boolean;
+	/** Live on demand (§5 `cmd` "live"): streamed whatever the plan while a lease runs. */
+	#live = new LiveLeases();
 	#mqtt: MqttClient | undefined;
 	/** Called after each segment is settled (tests watch progress). */
 	onSegment: (seq: number, answer: Answer | undefined) => void = () => {};
@@ -98,6 +102,11 @@ export class Camera {
 
 	get pushing(): boolean {
 		return this.#push;
+	}
+
+	/** Whether a viewer's lease has this camera streaming live now. */
+	get live(): boolean {
+		return this.#live.active(this.options.channel ?? 0, Date.now());
 	}
 
 	/** Plays `seconds` of media, uploads it, waits for every segment to settle; returns the stats. */
@@ -173,7 +182,7 @@ export class Camera {
 			const segment: Segment = { seq: this.#seq++, fragments: [], videoFrames: 0, audioFrames: 0 };
 			this.stats.segments++;
 			// The upload starts with the segment's first fragment (the least latency).
-			if (this.#push) segment.upload = this.uploader.streamSegment(this.#stream, segment.seq);
+			if (this.#push || this.live) segment.upload = this.uploader.streamSegment(this.#stream, segment.seq);
 			this.#current = segment;
 		}
 		const segment = this.#current;
@@ -239,6 +248,7 @@ export class Camera {
 		});
 		client.on("reconnect", () => (client.options.password = password()));
 		client.on("message", (topic, payload) => {
+			if (topic === topicOf(device, "cmd")) return this.#command(payload);
 			if (topic !== topicOf(device, "plan")) return;
 			let plan: Plan;
 			try {
@@ -255,6 +265,19 @@ export class Camera {
 		client.on("connect", online);
 		await client.subscribeAsync([topicOf(device, "plan"), topicOf(device, "cmd")], { qos: 1 });
 		online();
+	}
+
+	#command(payload: Buffer): void {
+		let command: unknown;
+		try {
+			command = JSON.parse(payload.toString());
+		}
+		catch {
+			return; // not JSON: ignored, like an unknown type
+		}
+		if (!command || typeof command !== "object" || Array.isArray(command)) return;
+		const lease = liveLeaseOf(command as Record<string, unknown>);
+		if (lease && lease.channel === (this.options.channel ?? 0)) this.#live.take(lease, Date.now());
 	}
 
 	/** Publishes an event (§5) with SPEC §1's bitmask; needs the MQTT connection. */

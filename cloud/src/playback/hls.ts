@@ -14,6 +14,7 @@ import { iso } from "../http/params.js";
 import { segmentsOverlapping, type SegmentRow } from "../catalogue/index.js";
 import { spansOf } from "./spans.js";
 import { liveChannel } from "./live.js";
+import { askForLive } from "./on-demand.js";
 import { targetSeconds, type LiveEntry, type LiveWindow } from "./live-window.js";
 
 /** A channel with no segment this recent is not live. */
@@ -82,6 +83,7 @@ function livePlaylist(window: LiveWindow, sign: Signer["sign"]): string {
 export async function sendLive(ctx: CloudContext, req: IncomingMessage, res: ServerResponse, url: URL, viewer: Viewer, device: string, channel: number): Promise<void> {
 	const wanted = url.searchParams.get("_HLS_msn");
 	if (wanted !== null && !/^(0|[1-9][0-9]{0,14})$/.test(wanted)) throw new HttpError(400, "_HLS_msn must be a non-negative integer");
+	askForLive(ctx, device, channel);
 	const live = liveChannel(ctx, device, channel);
 	const window = live.window;
 	if (!window.newest || window.newest.row.end_ms < Date.now() - liveMs) throw new HttpError(404, `nothing live on ${device} channel ${channel}`);
