@@ -5,20 +5,26 @@
 // cloud stored it and resends it after a cut (backoff), and — when asked —
 // holds an MQTT control connection (§5): presence with a last will, events,
 // the retained plan's `push` switching uploads on and off, and live on demand
-// (a viewer's lease has it upload whatever the plan).
+// (a viewer's lease has it upload whatever the plan). Like the camera, it
+// uploads a snapshot per interval (the plan's `snapshotIntervalS`, spread by
+// the camera's own scheduler, modules/snapshot): the fixture stills in turn,
+// the pictures the XS camera's sample channel takes too.
 //
 //   node build/node/cloud/sim/camera.js --cloud URL --device ID --secret S [--seconds N]
 //        [--audio-only|--video-only] [--channel N] [--speed X] [--stream ID] [--mqtt [URL]]
-//        [--event-every S]
+//        [--event-every S] [--no-snapshots]
 import { randomBytes } from "node:crypto";
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import mqtt, { type MqttClient } from "mqtt";
-import { fixtureFrames, Packager, type Fragment } from "./packager.js";
+import { fixtureFrames, fixturesDir, Packager, type Fragment } from "./packager.js";
 import { signingKey } from "./sign.js";
 import { Uploader, type Answer, type SegmentStream, type UploaderOptions } from "./uploader.js";
 import { hmacSha256 } from "../src/auth/device-keys.js";
 import { mqttPassword } from "../../modules/protocol/signing.js";
-import { parsePlan, PlanError, type Plan } from "../../modules/protocol/plan.js";
+import { defaultPlan, parsePlan, PlanError, type Plan } from "../../modules/protocol/plan.js";
+import { SnapshotScheduler } from "../../modules/snapshot/schedule.js";
 import { presence, topicOf, willOf } from "../../modules/protocol/topics.js";
 import { liveLeaseOf, LiveLeases } from "../../modules/protocol/live.js";
 import { Verdict, verdictOfAnswer } from "../../modules/protocol/verdict.js";
@@ -38,6 +44,11 @@ export interface CameraOptions extends UploaderOptions {
 	eventEveryS?: number;
 	/** POST …/end when done (default true). */
 	endStream?: boolean;
+	/**
+	 * Upload snapshots, one per plan interval (without MQTT the default plan's 300 s). The CLI does
+	 * (`--no-snapshots` not); as a library the default is off, so tests count only what they ask for.
+	 */
+	snapshots?: boolean;
 }
 
 export interface CameraStats {
@@ -55,6 +66,8 @@ export interface CameraStats {
 	audioFrames: number;
 	bytes: number;
 	events: number;
+	/** Snapshots the cloud took (201/200). */
+	snapshots: number;
 }
 
 interface Segment {
@@ -83,6 +96,8 @@ export class Camera {
 	/** Live on demand (§5 `cmd` "live"): streamed whatever the plan while a lease runs. */
 	#live = new LiveLeases();
 	#mqtt: MqttClient | undefined;
+	#snapshots: SnapshotScheduler | undefined;
+	#stills = 0;
 	/** Called after each segment is settled (tests watch progress). */
 	onSegment: (seq: number, answer: Answer | undefined) => void = () => {};
 	/** Each plan received over MQTT. */
@@ -93,7 +108,7 @@ export class Camera {
 		this.uploader = new Uploader(options);
 		this.#stream = options.stream ?? String(Date.now());
 		this.#push = !options.mqtt;
-		this.stats = { stream: this.#stream, segments: 0, stored: 0, duplicates: 0, refused: 0, skipped: 0, resent: 0, videoFrames: 0, audioFrames: 0, bytes: 0, events: 0 };
+		this.stats = { stream: this.#stream, segments: 0, stored: 0, duplicates: 0, refused: 0, skipped: 0, resent: 0, videoFrames: 0, audioFrames: 0, bytes: 0, events: 0, snapshots: 0 };
 	}
 
 	get stream(): string {
@@ -113,6 +128,7 @@ export class Camera {
 	async run(): Promise<CameraStats> {
 		const { seconds = 10, speed = 1 } = this.options;
 		if (this.options.mqtt) await this.#connectControl();
+		if (this.options.snapshots) this.#startSnapshots();
 		const packager = new Packager({ video: this.options.video, audio: this.options.audio });
 		const work: (() => Promise<void> | void)[] = [];
 		packager.onInit = (bytes) => work.push(() => this.#newInit(bytes));
@@ -136,6 +152,7 @@ export class Camera {
 		packager.end();
 		while (work.length) await work.shift()!();
 		this.#closeSegment();
+		this.#snapshots?.stop();
 		while (this.#pending.size) await Promise.allSettled([...this.#pending]);
 		if (this.options.endStream !== false && this.#initStored && !this.#stopped) await this.uploader.end(this.#stream).catch(() => {});
 		return this.stats;
@@ -148,6 +165,7 @@ export class Camera {
 
 	async close(): Promise<void> {
 		this.#stopped = true;
+		this.#snapshots?.stop();
 		const control = this.#mqtt;
 		this.#mqtt = undefined;
 		if (control) {
@@ -233,6 +251,22 @@ export class Camera {
 		this.onSegment(segment.seq, answer);
 	}
 
+	// --- snapshots (PROTOCOL §4) ---
+
+	#startSnapshots(): void {
+		const stills = readdirSync(join(fixturesDir, "stills")).filter((name) => name.endsWith(".jpg")).sort().map((name) => readFileSync(join(fixturesDir, "stills", name)));
+		this.#snapshots = new SnapshotScheduler({
+			intervalMs: defaultPlan().snapshotIntervalS * 1000, channels: [this.options.channel ?? 0], maxInFlight: 1,
+			now: () => performance.now(), timer: { set: (callback, ms) => setTimeout(callback, ms), clear: (id) => clearTimeout(id) },
+			upload: async () => {
+				const answer = await this.uploader.putSnapshot(Date.now(), stills[this.#stills++ % stills.length]);
+				if (verdictOfAnswer(answer) !== Verdict.Stored) throw new Error(`snapshot refused: ${answer.status} ${answer.json?.error ?? ""}`);
+				this.stats.snapshots++;
+			},
+		});
+		this.#snapshots.start();
+	}
+
 	// --- control channel (PROTOCOL §5) ---
 
 	async #connectControl(): Promise<void> {
@@ -259,6 +293,7 @@ export class Camera {
 				throw error;
 			}
 			this.#push = plan.push && (!plan.channels || plan.channels.includes(this.options.channel ?? 0));
+			this.#snapshots?.setInterval(plan.snapshotIntervalS * 1000);
 			this.onPlan(plan);
 		});
 		const online = () => void client.publishAsync(topicOf(device, "presence"), presence(true, Date.now()), { qos: 1, retain: true }).catch(() => {});
@@ -307,11 +342,12 @@ function cli(argv: string[]): CameraOptions {
 		else if (arg === "--audio-only") options.video = false;
 		else if (arg === "--video-only") options.audio = false;
 		else if (arg === "--event-every") options.eventEveryS = Number(value());
+		else if (arg === "--no-snapshots") options.snapshots = false;
 		else if (arg === "--mqtt") options.mqtt = argv[i + 1] && !argv[i + 1].startsWith("--") ? value() : true;
 		else throw new Error(`unknown option ${arg}`);
 	}
-	if (!options.cloud || !options.device || !options.secret) throw new Error("usage: camera.js --cloud URL --device ID --secret S [--seconds N] [--audio-only|--video-only] [--channel N] [--speed X] [--stream ID] [--mqtt [URL]] [--event-every S]");
-	return { ...options, log: (message) => console.error(`camera: ${message}`) } as CameraOptions;
+	if (!options.cloud || !options.device || !options.secret) throw new Error("usage: camera.js --cloud URL --device ID --secret S [--seconds N] [--audio-only|--video-only] [--channel N] [--speed X] [--stream ID] [--mqtt [URL]] [--event-every S] [--no-snapshots]");
+	return { snapshots: true, ...options, log: (message) => console.error(`camera: ${message}`) } as CameraOptions;
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

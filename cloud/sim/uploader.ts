@@ -100,9 +100,9 @@ export class Uploader {
 	}
 
 	/** A fixed-length signed request. */
-	async sendFixed(method: string, path: string, body: Uint8Array): Promise<Answer> {
+	async sendFixed(method: string, path: string, body: Uint8Array, contentType = "application/octet-stream"): Promise<Answer> {
 		const signed = this.#sign(method, path, body);
-		const { req, answer } = this.#send(method, path, { ...signed.headers, "content-length": body.length, "content-type": "application/octet-stream" });
+		const { req, answer } = this.#send(method, path, { ...signed.headers, "content-length": body.length, "content-type": contentType });
 		req.end(body);
 		return this.#clock(await answer);
 	}
@@ -119,6 +119,11 @@ export class Uploader {
 
 	async end(stream: string): Promise<Answer> {
 		return this.#retry(`end of ${stream}`, () => this.sendFixed("POST", this.path(stream, "end"), new Uint8Array(0)));
+	}
+
+	/** A snapshot (PROTOCOL §4) taken at unix ms `timeMs`; one attempt (a missed still waits for the next slot, as on the camera). */
+	async putSnapshot(timeMs: number, jpeg: Uint8Array): Promise<Answer> {
+		return this.sendFixed("PUT", `/v1/devices/${this.#options.device}/channels/${this.#options.channel}/snapshots?time=${timeMs}`, jpeg, "image/jpeg");
 	}
 
 	/** Starts streaming segment `seq`; the request goes out now and each fragment as it is written. */
