@@ -38,5 +38,6 @@ test("xs › plan off: a viewer opening live starts the camera within seconds; i
 	const lastStart = Math.max(...stored.map((s) => s.start_ms));
 	t.true(lastStart < left + 2000 + 1500, `the last segment starts ${lastStart - left} ms after the viewer left`);
 	t.true(result.summary.channels["0"].segmentsRefused === 0);
+	t.is(cloud.ctx.db.prepare("SELECT count(*) AS n FROM live_only").get().n, stored.length, "uploaded for the viewer only: marked live-only (§3.2 live=1)");
 	t.log(`live after ${firstMs} ms; ${stored.length} segments; the last starts ${lastStart - left} ms after the viewer left (linger 2 s); the camera ran ${Math.round((Date.now() - left) / 1000)} s more`);
 });

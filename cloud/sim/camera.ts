@@ -72,6 +72,8 @@ export interface CameraStats {
 
 interface Segment {
 	seq: number;
+	/** Uploaded only for a viewer's lease (§3.2 `live=1`). */
+	liveOnly: boolean;
 	fragments: Buffer[];
 	videoFrames: number;
 	audioFrames: number;
@@ -197,10 +199,10 @@ export class Camera {
 	#fragment(fragment: Fragment): void {
 		if (fragment.startsSegment || !this.#current) {
 			this.#closeSegment();
-			const segment: Segment = { seq: this.#seq++, fragments: [], videoFrames: 0, audioFrames: 0 };
+			const segment: Segment = { seq: this.#seq++, liveOnly: !this.#push, fragments: [], videoFrames: 0, audioFrames: 0 };
 			this.stats.segments++;
 			// The upload starts with the segment's first fragment (the least latency).
-			if (this.#push || this.live) segment.upload = this.uploader.streamSegment(this.#stream, segment.seq);
+			if (this.#push || this.live) segment.upload = this.uploader.streamSegment(this.#stream, segment.seq, segment.liveOnly);
 			this.#current = segment;
 		}
 		const segment = this.#current;
@@ -235,7 +237,7 @@ export class Camera {
 			// Cut or refused for now: resend the whole segment from the buffer, signed afresh.
 			this.stats.resent++;
 			const body = Buffer.concat(segment.fragments);
-			answer = await this.uploader.resendSegment(this.#stream, segment.seq, body, () => this.#putInit());
+			answer = await this.uploader.resendSegment(this.#stream, segment.seq, body, () => this.#putInit(), segment.liveOnly);
 		}
 		if (verdictOfAnswer(answer) === Verdict.Stored) {
 			if (answer.status === 201) this.stats.stored++;   // 200: stored by an earlier attempt

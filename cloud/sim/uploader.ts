@@ -7,6 +7,7 @@ import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import { createHash } from "node:crypto";
 import { signRequest, signingKey, streamTrailers, streamingHeaders, STREAMING } from "./sign.js";
 import { cloudTimeOfAnswer } from "../../modules/protocol/signing.js";
+import { liveOnlyQuery } from "../../modules/protocol/live.js";
 import { Verdict, verdictOfAnswer } from "../../modules/protocol/verdict.js";
 import { backoffDelay } from "../../modules/net/backoff.js";
 
@@ -127,8 +128,8 @@ export class Uploader {
 	}
 
 	/** Starts streaming segment `seq`; the request goes out now and each fragment as it is written. */
-	streamSegment(stream: string, seq: number): SegmentStream {
-		const path = this.path(stream, `segments/${seq}`);
+	streamSegment(stream: string, seq: number, liveOnly = false): SegmentStream {
+		const path = this.path(stream, `segments/${seq}${liveOnlyQuery(liveOnly)}`);
 		const signed = this.#sign("PUT", path, STREAMING);
 		const { req, answer } = this.#send("PUT", path, { ...signed.headers, ...streamingHeaders, "content-type": "application/octet-stream" });
 		req.flushHeaders();
@@ -148,10 +149,10 @@ export class Uploader {
 	}
 
 	/** Resends a whole segment until it is stored (201/200) or refused for good; `reinit` re-PUTs the init after a 404. */
-	async resendSegment(stream: string, seq: number, body: Uint8Array, reinit: () => Promise<unknown>): Promise<Answer> {
+	async resendSegment(stream: string, seq: number, body: Uint8Array, reinit: () => Promise<unknown>, liveOnly = false): Promise<Answer> {
 		return this.#retry(`segment ${seq}`, async (answer) => {
 			if (answer && verdictOfAnswer(answer) === Verdict.ReInit) await reinit();
-			return this.sendFixed("PUT", this.path(stream, `segments/${seq}`), body);
+			return this.sendFixed("PUT", this.path(stream, `segments/${seq}${liveOnlyQuery(liveOnly)}`), body);
 		});
 	}
 

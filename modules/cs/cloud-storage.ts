@@ -74,6 +74,7 @@ export interface CloudStorageOptions {
 
 interface Channel {
 	number: number;
+	client: StreamClient;
 	ring: Ring;
 	ownRing: boolean;
 	recorder: Recorder;
@@ -132,11 +133,12 @@ export class CloudStorage {
 	#add(ring: Ring, ownRing: boolean, { channel, video, audio }: { channel: number; video: VideoCodec | undefined; audio: boolean }): Channel {
 		this.#checkChannel(channel);
 		const o = this.#o;
+		const client = new StreamClient(o.http, o.signer, channel);
 		const recorder = new Recorder({
-			ring, channel, video, audio, client: new StreamClient(o.http, o.signer, channel), clock: o.clock, log: o.log,
+			ring, channel, video, audio, client, clock: o.clock, log: o.log,
 			retry: o.retry, onSegment: o.onSegment, onGap: (gap) => o.publish?.gap(gap),
 		});
-		const entry = { number: channel, ring, ownRing, recorder, video, audio };
+		const entry = { number: channel, client, ring, ownRing, recorder, video, audio };
 		this.#channels.set(channel, entry);
 		return entry;
 	}
@@ -225,7 +227,11 @@ export class CloudStorage {
 		this.#channels.forEach((channel, number) => {
 			const covered = planCovers(plan, number);
 			const live = this.#live.active(number, now);
-			channel.recorder.configure((covered && plan.push) || live ? "continuous" : covered && plan.mode === "event" ? "event" : "none", settings);
+			const planned = covered && (plan.push || plan.mode === "event");
+			// Live-only: whatever the plan alone would not upload, also the segment a lease's end leaves
+			// to finish (event mode's clips are inside a lease's upload: all kept).
+			channel.client.liveOnly = !planned;
+			channel.recorder.configure((covered && plan.push) || live ? "continuous" : planned ? "event" : "none", settings);
 		});
 		const push = this.#pushChannel;
 		this.#setFeeding(!!push && ((planCovers(plan, push.number) && (plan.push || plan.mode === "event")) || this.#live.active(push.number, now)));

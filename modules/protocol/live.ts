@@ -26,6 +26,13 @@ export function liveLeaseOf(command: Record<string, unknown>): LiveLease | undef
 	return { channel: command.channel, forS: Math.min(forS, MAX_LIVE_LEASE_S) };
 }
 
+/**
+ * A segment uploaded only because of a lease — the plan alone would not upload it — carries
+ * `?live=1` (§3.2): the cloud keeps it for live view, then drops it instead of recording it.
+ */
+export const liveOnlyQuery = (liveOnly: boolean): string => (liveOnly ? "?live=1" : "");
+export const isLiveOnly = (query: { get(name: string): string | null }): boolean => query.get("live") === "1";
+
 /** The camera's side: each channel's lease end (ms on its own clock). */
 export class LiveLeases {
 	#ends = new Map<number, number>();
