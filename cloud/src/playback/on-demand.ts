@@ -14,17 +14,18 @@ const sent = new WeakMap<CloudContext, Map<string, number>>();
 /** How often a lease is renewed while watched: a third of the linger, at most 10 s. */
 const renewMsOf = (lingerMs: number) => Math.min(10_000, lingerMs / 3);
 
-/** A viewer asked for `device`'s `channel` live now. */
-export function askForLive(ctx: CloudContext, device: string, channel: number): void {
+/** A viewer asked for `device`'s `channel` live now; false when the camera cannot be asked (no control channel). */
+export function askForLive(ctx: CloudContext, device: string, channel: number): boolean {
 	const bus = ctx.bus;
-	if (!bus?.connected()) return;
+	if (!bus?.connected()) return false;
 	let ends = sent.get(ctx);
 	if (!ends) sent.set(ctx, ends = new Map());
 	const key = `${device}/${channel}`, lingerMs = ctx.config.liveLingerS * 1000, now = Date.now();
-	if (now + lingerMs - (ends.get(key) ?? 0) < renewMsOf(lingerMs)) return;
+	if (now + lingerMs - (ends.get(key) ?? 0) < renewMsOf(lingerMs)) return true;
 	ends.set(key, now + lingerMs);
 	// Forget ended leases so the map holds only channels watched lately.
 	for (const [other, end] of ends) if (end < now) ends.delete(other);
 	bus.publish(topicOf(device, "cmd"), liveCommand({ channel, forS: ctx.config.liveLingerS }), { qos: 1 })
 		.catch((error) => ctx.log.warn({ err: error, device, channel }, "live on demand: asking the camera failed"));
+	return true;
 }
