@@ -1,6 +1,6 @@
 // Normal operation logs nothing that looks like a fault (issue 17): a simulated
-// camera streaming segments in real time, a viewer's blocking playlist reloads
-// and a cloud restart the camera reconnects across give no warn or error line.
+// camera streaming segments in real time, a viewer's blocking playlist reloads,
+// a live FLV viewer and a cloud restart the camera reconnects across give no warn or error line.
 import test from "ava";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -43,6 +43,19 @@ test.serial("a camera streaming in real time, a live viewer and a cloud restart 
 		const msn = Number(/#EXT-X-MEDIA-SEQUENCE:(\d+)/.exec(text)[1]) + text.split("#EXTINF").length - 1;
 		t.is((await admin(`/v1/hls/cam-q/0/live.m3u8?_HLS_msn=${msn}`)).status, 200);
 	}
+	// A live FLV viewer for a while (the answer lasts as long as it watches).
+	const controller = new AbortController();
+	const flv = await fetch(`${cloud.url}/v1/live/cam-q/0.flv`, { headers: { cookie }, signal: controller.signal });
+	t.is(flv.status, 200);
+	const reading = (async () => {
+		try {
+			for await (const _ of flv.body);
+		}
+		catch {} // aborted
+	})();
+	await new Promise((resolve) => setTimeout(resolve, 1500));
+	controller.abort();
+	await reading;
 	// The cloud restarts on the same port; the camera signs in again (a fresh nonce) and is online.
 	await cloud.stop();
 	cloud = await loggedCloud(dataDir, port, lines);
