@@ -4,21 +4,29 @@
 // it is being cut (chunked, signed trailers), keeps the segment until the
 // cloud stored it and resends it after a cut (backoff), and — when asked —
 // holds an MQTT control connection (§5): presence with a last will, events,
-// and the retained plan's `push` switching uploads on and off.
+// the retained plan's `push` switching uploads on and off, and live on demand
+// (a viewer's lease has it upload whatever the plan). Like the camera, it
+// uploads a snapshot per interval (the plan's `snapshotIntervalS`, spread by
+// the camera's own scheduler, modules/snapshot): the fixture stills in turn,
+// the pictures the XS camera's sample channel takes too.
 //
 //   node build/node/cloud/sim/camera.js --cloud URL --device ID --secret S [--seconds N]
 //        [--audio-only|--video-only] [--channel N] [--speed X] [--stream ID] [--mqtt [URL]]
-//        [--event-every S]
+//        [--event-every S] [--no-snapshots]
 import { randomBytes } from "node:crypto";
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import mqtt, { type MqttClient } from "mqtt";
-import { fixtureFrames, Packager, type Fragment } from "./packager.js";
+import { fixtureFrames, fixturesDir, Packager, type Fragment } from "./packager.js";
 import { signingKey } from "./sign.js";
 import { Uploader, type Answer, type SegmentStream, type UploaderOptions } from "./uploader.js";
 import { hmacSha256 } from "../src/auth/device-keys.js";
 import { mqttPassword } from "../../modules/protocol/signing.js";
-import { parsePlan, PlanError, type Plan } from "../../modules/protocol/plan.js";
+import { defaultPlan, parsePlan, PlanError, type Plan } from "../../modules/protocol/plan.js";
+import { SnapshotScheduler } from "../../modules/snapshot/schedule.js";
 import { presence, topicOf, willOf } from "../../modules/protocol/topics.js";
+import { liveLeaseOf, LiveLeases } from "../../modules/protocol/live.js";
 import { Verdict, verdictOfAnswer } from "../../modules/protocol/verdict.js";
 
 export interface CameraOptions extends UploaderOptions {
@@ -36,6 +44,11 @@ export interface CameraOptions extends UploaderOptions {
 	eventEveryS?: number;
 	/** POST …/end when done (default true). */
 	endStream?: boolean;
+	/**
+	 * Upload snapshots, one per plan interval (without MQTT the default plan's 300 s). The CLI does
+	 * (`--no-snapshots` not); as a library the default is off, so tests count only what they ask for.
+	 */
+	snapshots?: boolean;
 }
 
 export interface CameraStats {
@@ -53,10 +66,14 @@ export interface CameraStats {
 	audioFrames: number;
 	bytes: number;
 	events: number;
+	/** Snapshots the cloud took (201/200). */
+	snapshots: number;
 }
 
 interface Segment {
 	seq: number;
+	/** Uploaded only for a viewer's lease (§3.2 `live=1`). */
+	liveOnly: boolean;
 	fragments: Buffer[];
 	videoFrames: number;
 	audioFrames: number;
@@ -78,7 +95,11 @@ export class Camera {
 	#pending = new Set<Promise<void>>();
 	#stopped = false;
 	#push: boolean;
+	/** Live on demand (§5 `cmd` "live"): streamed whatever the plan while a lease runs. */
+	#live = new LiveLeases();
 	#mqtt: MqttClient | undefined;
+	#snapshots: SnapshotScheduler | undefined;
+	#stills = 0;
 	/** Called after each segment is settled (tests watch progress). */
 	onSegment: (seq: number, answer: Answer | undefined) => void = () => {};
 	/** Each plan received over MQTT. */
@@ -89,7 +110,7 @@ export class Camera {
 		this.uploader = new Uploader(options);
 		this.#stream = options.stream ?? String(Date.now());
 		this.#push = !options.mqtt;
-		this.stats = { stream: this.#stream, segments: 0, stored: 0, duplicates: 0, refused: 0, skipped: 0, resent: 0, videoFrames: 0, audioFrames: 0, bytes: 0, events: 0 };
+		this.stats = { stream: this.#stream, segments: 0, stored: 0, duplicates: 0, refused: 0, skipped: 0, resent: 0, videoFrames: 0, audioFrames: 0, bytes: 0, events: 0, snapshots: 0 };
 	}
 
 	get stream(): string {
@@ -100,10 +121,16 @@ export class Camera {
 		return this.#push;
 	}
 
+	/** Whether a viewer's lease has this camera streaming live now. */
+	get live(): boolean {
+		return this.#live.active(this.options.channel ?? 0, Date.now());
+	}
+
 	/** Plays `seconds` of media, uploads it, waits for every segment to settle; returns the stats. */
 	async run(): Promise<CameraStats> {
 		const { seconds = 10, speed = 1 } = this.options;
 		if (this.options.mqtt) await this.#connectControl();
+		if (this.options.snapshots) this.#startSnapshots();
 		const packager = new Packager({ video: this.options.video, audio: this.options.audio });
 		const work: (() => Promise<void> | void)[] = [];
 		packager.onInit = (bytes) => work.push(() => this.#newInit(bytes));
@@ -127,6 +154,7 @@ export class Camera {
 		packager.end();
 		while (work.length) await work.shift()!();
 		this.#closeSegment();
+		this.#snapshots?.stop();
 		while (this.#pending.size) await Promise.allSettled([...this.#pending]);
 		if (this.options.endStream !== false && this.#initStored && !this.#stopped) await this.uploader.end(this.#stream).catch(() => {});
 		return this.stats;
@@ -139,6 +167,7 @@ export class Camera {
 
 	async close(): Promise<void> {
 		this.#stopped = true;
+		this.#snapshots?.stop();
 		const control = this.#mqtt;
 		this.#mqtt = undefined;
 		if (control) {
@@ -170,10 +199,10 @@ export class Camera {
 	#fragment(fragment: Fragment): void {
 		if (fragment.startsSegment || !this.#current) {
 			this.#closeSegment();
-			const segment: Segment = { seq: this.#seq++, fragments: [], videoFrames: 0, audioFrames: 0 };
+			const segment: Segment = { seq: this.#seq++, liveOnly: !this.#push, fragments: [], videoFrames: 0, audioFrames: 0 };
 			this.stats.segments++;
 			// The upload starts with the segment's first fragment (the least latency).
-			if (this.#push) segment.upload = this.uploader.streamSegment(this.#stream, segment.seq);
+			if (this.#push || this.live) segment.upload = this.uploader.streamSegment(this.#stream, segment.seq, segment.liveOnly);
 			this.#current = segment;
 		}
 		const segment = this.#current;
@@ -208,7 +237,7 @@ export class Camera {
 			// Cut or refused for now: resend the whole segment from the buffer, signed afresh.
 			this.stats.resent++;
 			const body = Buffer.concat(segment.fragments);
-			answer = await this.uploader.resendSegment(this.#stream, segment.seq, body, () => this.#putInit());
+			answer = await this.uploader.resendSegment(this.#stream, segment.seq, body, () => this.#putInit(), segment.liveOnly);
 		}
 		if (verdictOfAnswer(answer) === Verdict.Stored) {
 			if (answer.status === 201) this.stats.stored++;   // 200: stored by an earlier attempt
@@ -224,20 +253,38 @@ export class Camera {
 		this.onSegment(segment.seq, answer);
 	}
 
+	// --- snapshots (PROTOCOL §4) ---
+
+	#startSnapshots(): void {
+		const stills = readdirSync(join(fixturesDir, "stills")).filter((name) => name.endsWith(".jpg")).sort().map((name) => readFileSync(join(fixturesDir, "stills", name)));
+		this.#snapshots = new SnapshotScheduler({
+			intervalMs: defaultPlan().snapshotIntervalS * 1000, channels: [this.options.channel ?? 0], maxInFlight: 1,
+			now: () => performance.now(), timer: { set: (callback, ms) => setTimeout(callback, ms), clear: (id) => clearTimeout(id) },
+			upload: async () => {
+				const answer = await this.uploader.putSnapshot(Date.now(), stills[this.#stills++ % stills.length]);
+				if (verdictOfAnswer(answer) !== Verdict.Stored) throw new Error(`snapshot refused: ${answer.status} ${answer.json?.error ?? ""}`);
+				this.stats.snapshots++;
+			},
+		});
+		this.#snapshots.start();
+	}
+
 	// --- control channel (PROTOCOL §5) ---
 
 	async #connectControl(): Promise<void> {
 		const { device } = this.options;
 		const url = typeof this.options.mqtt === "string" ? this.options.mqtt : this.options.cloud.replace(/^http/, "mqtt"); // https → mqtts
-		const time = Math.floor(Date.now() / 1000) + this.uploader.clockOffsetS;
-		const password = mqttPassword(hmacSha256, signingKey(this.options.secret), device, time, randomBytes(16).toString("hex"));
+		// A password is good once (its nonce is remembered, §5): every connection, reconnects included, signs afresh.
+		const password = () => mqttPassword(hmacSha256, signingKey(this.options.secret), device, Math.floor(Date.now() / 1000) + this.uploader.clockOffsetS, randomBytes(16).toString("hex"));
 		const will = willOf(device);
 		const client = this.#mqtt = await mqtt.connectAsync(url, {
-			clientId: device, username: device, password, protocolVersion: 4, keepalive: 60, clean: true,
+			clientId: device, username: device, password: password(), protocolVersion: 4, keepalive: 60, clean: true,
 			reconnectPeriod: 2000,
 			will: { ...will, payload: Buffer.from(will.payload) },
 		});
+		client.on("reconnect", () => (client.options.password = password()));
 		client.on("message", (topic, payload) => {
+			if (topic === topicOf(device, "cmd")) return this.#command(payload);
 			if (topic !== topicOf(device, "plan")) return;
 			let plan: Plan;
 			try {
@@ -248,12 +295,26 @@ export class Camera {
 				throw error;
 			}
 			this.#push = plan.push && (!plan.channels || plan.channels.includes(this.options.channel ?? 0));
+			this.#snapshots?.setInterval(plan.snapshotIntervalS * 1000);
 			this.onPlan(plan);
 		});
 		const online = () => void client.publishAsync(topicOf(device, "presence"), presence(true, Date.now()), { qos: 1, retain: true }).catch(() => {});
 		client.on("connect", online);
 		await client.subscribeAsync([topicOf(device, "plan"), topicOf(device, "cmd")], { qos: 1 });
 		online();
+	}
+
+	#command(payload: Buffer): void {
+		let command: unknown;
+		try {
+			command = JSON.parse(payload.toString());
+		}
+		catch {
+			return; // not JSON: ignored, like an unknown type
+		}
+		if (!command || typeof command !== "object" || Array.isArray(command)) return;
+		const lease = liveLeaseOf(command as Record<string, unknown>);
+		if (lease && lease.channel === (this.options.channel ?? 0)) this.#live.take(lease, Date.now());
 	}
 
 	/** Publishes an event (§5) with SPEC §1's bitmask; needs the MQTT connection. */
@@ -283,11 +344,12 @@ function cli(argv: string[]): CameraOptions {
 		else if (arg === "--audio-only") options.video = false;
 		else if (arg === "--video-only") options.audio = false;
 		else if (arg === "--event-every") options.eventEveryS = Number(value());
+		else if (arg === "--no-snapshots") options.snapshots = false;
 		else if (arg === "--mqtt") options.mqtt = argv[i + 1] && !argv[i + 1].startsWith("--") ? value() : true;
 		else throw new Error(`unknown option ${arg}`);
 	}
-	if (!options.cloud || !options.device || !options.secret) throw new Error("usage: camera.js --cloud URL --device ID --secret S [--seconds N] [--audio-only|--video-only] [--channel N] [--speed X] [--stream ID] [--mqtt [URL]] [--event-every S]");
-	return { ...options, log: (message) => console.error(`camera: ${message}`) } as CameraOptions;
+	if (!options.cloud || !options.device || !options.secret) throw new Error("usage: camera.js --cloud URL --device ID --secret S [--seconds N] [--audio-only|--video-only] [--channel N] [--speed X] [--stream ID] [--mqtt [URL]] [--event-every S] [--no-snapshots]");
+	return { snapshots: true, ...options, log: (message) => console.error(`camera: ${message}`) } as CameraOptions;
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

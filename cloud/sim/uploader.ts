@@ -7,6 +7,7 @@ import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import { createHash } from "node:crypto";
 import { signRequest, signingKey, streamTrailers, streamingHeaders, STREAMING } from "./sign.js";
 import { cloudTimeOfAnswer } from "../../modules/protocol/signing.js";
+import { liveOnlyQuery } from "../../modules/protocol/live.js";
 import { Verdict, verdictOfAnswer } from "../../modules/protocol/verdict.js";
 import { backoffDelay } from "../../modules/net/backoff.js";
 
@@ -100,9 +101,9 @@ export class Uploader {
 	}
 
 	/** A fixed-length signed request. */
-	async sendFixed(method: string, path: string, body: Uint8Array): Promise<Answer> {
+	async sendFixed(method: string, path: string, body: Uint8Array, contentType = "application/octet-stream"): Promise<Answer> {
 		const signed = this.#sign(method, path, body);
-		const { req, answer } = this.#send(method, path, { ...signed.headers, "content-length": body.length, "content-type": "application/octet-stream" });
+		const { req, answer } = this.#send(method, path, { ...signed.headers, "content-length": body.length, "content-type": contentType });
 		req.end(body);
 		return this.#clock(await answer);
 	}
@@ -121,9 +122,14 @@ export class Uploader {
 		return this.#retry(`end of ${stream}`, () => this.sendFixed("POST", this.path(stream, "end"), new Uint8Array(0)));
 	}
 
+	/** A snapshot (PROTOCOL §4) taken at unix ms `timeMs`; one attempt (a missed still waits for the next slot, as on the camera). */
+	async putSnapshot(timeMs: number, jpeg: Uint8Array): Promise<Answer> {
+		return this.sendFixed("PUT", `/v1/devices/${this.#options.device}/channels/${this.#options.channel}/snapshots?time=${timeMs}`, jpeg, "image/jpeg");
+	}
+
 	/** Starts streaming segment `seq`; the request goes out now and each fragment as it is written. */
-	streamSegment(stream: string, seq: number): SegmentStream {
-		const path = this.path(stream, `segments/${seq}`);
+	streamSegment(stream: string, seq: number, liveOnly = false): SegmentStream {
+		const path = this.path(stream, `segments/${seq}${liveOnlyQuery(liveOnly)}`);
 		const signed = this.#sign("PUT", path, STREAMING);
 		const { req, answer } = this.#send("PUT", path, { ...signed.headers, ...streamingHeaders, "content-type": "application/octet-stream" });
 		req.flushHeaders();
@@ -143,10 +149,10 @@ export class Uploader {
 	}
 
 	/** Resends a whole segment until it is stored (201/200) or refused for good; `reinit` re-PUTs the init after a 404. */
-	async resendSegment(stream: string, seq: number, body: Uint8Array, reinit: () => Promise<unknown>): Promise<Answer> {
+	async resendSegment(stream: string, seq: number, body: Uint8Array, reinit: () => Promise<unknown>, liveOnly = false): Promise<Answer> {
 		return this.#retry(`segment ${seq}`, async (answer) => {
 			if (answer && verdictOfAnswer(answer) === Verdict.ReInit) await reinit();
-			return this.sendFixed("PUT", this.path(stream, `segments/${seq}`), body);
+			return this.sendFixed("PUT", this.path(stream, `segments/${seq}${liveOnlyQuery(liveOnly)}`), body);
 		});
 	}
 

@@ -49,6 +49,8 @@ export interface Config {
 	signatureSkewS: number;
 	/** Playback URLs: lifetime of a signed URL, seconds. */
 	urlLifetimeS: number;
+	/** Live on demand: how long a camera keeps streaming after the last viewer's last request, seconds. */
+	liveLingerS: number;
 	/** Retention: total bytes cap (0 = none) and how long deleted objects stay readable. */
 	maxTotalBytes: number;
 	deleteGraceS: number;
@@ -124,6 +126,8 @@ export const defaults: Config = {
 	maxSnapshotBytes: 2 * 1024 * 1024,
 	signatureSkewS: SIGNATURE_SKEW_S,
 	urlLifetimeS: 3600,
+	// A viewer that reloads a tab or switches cameras and back within 30 s finds live still flowing.
+	liveLingerS: 30,
 	maxTotalBytes: 0,
 	deleteGraceS: 600,
 	minFreeBytes: -1,
@@ -161,7 +165,7 @@ const envKeys: Record<string, keyof Config> = {
 	HOST: "host", PORT: "port", PUBLIC_URL: "publicUrl", TLS_CERT: "tlsCert", TLS_KEY: "tlsKey",
 	DATA_DIR: "dataDir", METADATA_FILE: "metadataFile", MQTT: "mqtt", FILE_MINUTES: "fileMinutes",
 	FILE_NAME: "fileName", MAX_SEGMENT_BYTES: "maxSegmentBytes", MAX_TOTAL_BYTES: "maxTotalBytes",
-	DELETE_GRACE_S: "deleteGraceS", MIN_FREE_BYTES: "minFreeBytes", DURABLE_WRITES: "durableWrites", URL_LIFETIME_S: "urlLifetimeS", LOG_LEVEL: "logLevel",
+	DELETE_GRACE_S: "deleteGraceS", MIN_FREE_BYTES: "minFreeBytes", DURABLE_WRITES: "durableWrites", URL_LIFETIME_S: "urlLifetimeS", LIVE_LINGER_S: "liveLingerS", LOG_LEVEL: "logLevel",
 	ADMIN_PASSWORD: "adminPassword", SHUTDOWN_GRACE_S: "shutdownGraceS", TRUSTED_PROXIES: "trustedProxies",
 	MAX_CONNECTIONS: "maxConnections", MAX_CONNECTIONS_PER_ADDRESS: "maxConnectionsPerAddress",
 	FIRST_BYTE_TIMEOUT_S: "firstByteTimeoutS", HEAD_TIMEOUT_S: "headTimeoutS", MIN_BYTES_PER_S: "minBytesPerS",
@@ -236,6 +240,7 @@ function check(config: Config): Config {
 	seconds("firstByteTimeoutS", 3600);
 	seconds("headTimeoutS", 3600);
 	seconds("rateWindowS", 3600);
+	seconds("liveLingerS", 3600);
 	integer("minBytesPerS", 1, 1 << 30);
 	integer("mqttMaxConnectBytes", 512, 1 << 20);
 	integer("mqttMaxPacketBytes", 1024, 256 << 20);

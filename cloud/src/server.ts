@@ -15,6 +15,7 @@ import type { CloudCallers, CloudContext, SegmentEventMap } from "./context.js";
 import { openDatabase } from "./meta/db.js";
 import { SqliteSql } from "./meta/sqlite-sql.js";
 import { Router } from "./http/router.js";
+import { answerTimer } from "./http/answer-time.js";
 import { Metrics } from "./ops/metrics.js";
 import { openObjectStore } from "./storage/open.js";
 import { parts } from "./parts.js";
@@ -167,9 +168,9 @@ async function runStop(tasks: (() => Promise<void> | void)[], log: Logger) {
 }
 
 function serve(ctx: CloudContext, req: IncomingMessage, res: ServerResponse) {
-	const started = process.hrtime.bigint();
+	const answerMs = answerTimer(req, res);
 	res.on("finish", () => {
-		const ms = Number(process.hrtime.bigint() - started) / 1e6;
+		const ms = Math.round(answerMs());
 		ctx.metrics.inc("ivxs_http_requests_total", "HTTP requests answered, by status class", { status: `${Math.floor(res.statusCode / 100)}xx` });
 		// 503 (shutting down, storage full at /healthz) and 507 (storage full) are logged once where their condition starts.
 		const failed = res.statusCode >= 500 && res.statusCode !== 503 && res.statusCode !== 507;

@@ -12,8 +12,8 @@ import { fragmentsOf, fragmentStartS, rebaseMoof, trackTimescales } from "../../
 const made = new Map();
 
 /** { init, fragments: [{ bytes, startS, endS }], scales } of a clip; `seconds` whole fragments. */
-export function makeClip({ seconds = 6, video = true, audio = true, size = "320x240", fps = 15 } = {}) {
-	const id = JSON.stringify({ seconds, video, audio, size, fps });
+export function makeClip({ seconds = 6, video = true, audio = true, size = "320x240", fps = 15, hevc = false } = {}) {
+	const id = JSON.stringify({ seconds, video, audio, size, fps, hevc });
 	if (made.has(id)) return made.get(id);
 	const dir = mkdtempSync(join(tmpdir(), "ivxs-clip-"));
 	try {
@@ -22,7 +22,8 @@ export function makeClip({ seconds = 6, video = true, audio = true, size = "320x
 		if (video) inputs.push("-f", "lavfi", "-i", `testsrc2=size=${size}:rate=${fps}`);
 		if (audio) inputs.push("-f", "lavfi", "-i", "sine=frequency=440:sample_rate=16000");
 		execFileSync("ffmpeg", ["-hide_banner", "-loglevel", "error", ...inputs, "-t", String(seconds + 1),
-			...(video ? ["-c:v", "libx264", "-preset", "ultrafast", "-profile:v", "main", "-pix_fmt", "yuv420p", "-g", String(fps), "-keyint_min", String(fps), "-sc_threshold", "0"] : []),
+			...(video && !hevc ? ["-c:v", "libx264", "-preset", "ultrafast", "-profile:v", "main", "-pix_fmt", "yuv420p", "-g", String(fps), "-keyint_min", String(fps), "-sc_threshold", "0"] : []),
+			...(video && hevc ? ["-c:v", "libx265", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-tag:v", "hvc1", "-x265-params", `keyint=${fps}:min-keyint=${fps}:scenecut=0:log-level=error`] : []),
 			...(audio ? ["-c:a", "aac", "-b:a", "32k"] : []),
 			...(audio && !video ? ["-frag_duration", "1000000"] : []),
 			"-movflags", "frag_keyframe+empty_moov+default_base_moof", "-f", "mp4", file]);
@@ -35,7 +36,7 @@ export function makeClip({ seconds = 6, video = true, audio = true, size = "320x
 		const starts = pairs.map(({ moof }) => fragmentStartS(moof, scales));
 		// The last fragment has no successor to end it: it is left out.
 		const fragments = pairs.slice(0, -1).map(({ moof, mdat }, i) => ({ bytes: Buffer.concat([moof, mdat]), startS: starts[i], endS: starts[i + 1] })).slice(0, seconds);
-		const clip = { init, fragments, scales, codecs: [video && "avc1.4d401e", audio && "mp4a.40.2"].filter(Boolean).join(",") };
+		const clip = { init, fragments, scales, codecs: [video && (hevc ? "hvc1.1.6.L60.90" : "avc1.4d401e"), audio && "mp4a.40.2"].filter(Boolean).join(",") };
 		made.set(id, clip);
 		return clip;
 	}

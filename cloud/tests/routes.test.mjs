@@ -43,6 +43,7 @@ const expected = {
 	"GET /v1/recordings/:device/:channel/get": playback("device"),
 	"GET /v1/hls/:device/:channel/vod.m3u8": playback("device"),
 	"GET /v1/hls/:device/:channel/live.m3u8": playback("device"),
+	"GET /v1/live/:device/:file": playback("device"),
 	"GET /v1/media/:device/:channel/:stream/:file": playback("device"),
 	"POST /v1/sign": user,
 	"GET /v1/snapshots/:device/:channel/latest": playback("device"),

@@ -3,11 +3,12 @@
 // CONNECT password the way §5 says, so the camera side is tested on its own.
 import test from "ava";
 import { execFile } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import aedes from "aedes";
-import { cloudFor, deviceIn } from "./_cloud.mjs";
+import { cloudFor, deviceIn, session } from "./_cloud.mjs";
 import { Camera } from "../../build/node/cloud/sim/camera.js";
 import { mqttPasswordValid } from "../../tests/_protocol-oracle.mjs";
 import { runLoad } from "../../build/node/cloud/sim/load.js";
@@ -19,7 +20,7 @@ test("the camera CLI uploads an audio-only stream and prints its stats", async (
 	const device = deviceIn(cloud);
 	const { stdout } = await promisify(execFile)(process.execPath, [cameraJs, "--cloud", cloud.url, "--device", device.id, "--secret", device.secret, "--seconds", "3", "--speed", "0", "--audio-only"]);
 	const stats = JSON.parse(stdout);
-	t.like(stats, { segments: 3, stored: 3, refused: 0, videoFrames: 0 });
+	t.like(stats, { segments: 3, stored: 3, refused: 0, videoFrames: 0, snapshots: 1 });
 	t.is(cloud.ctx.db.prepare("SELECT count(*) AS n FROM segments WHERE device = ?").get(device.id).n, 3);
 	const usage = await promisify(execFile)(process.execPath, [cameraJs, "--cloud", cloud.url]).catch((error) => error);
 	t.is(usage.code, 2);
@@ -115,4 +116,20 @@ test("in real time, a segment's upload reaches the cloud with its first fragment
 	t.like(await camera.run(), { segments: 3, stored: 3, resent: 0 });
 	// Three fragments of 5 frames (333 ms) each: the request comes with the first, the commit after the third.
 	for (const seq of [0, 1, 2]) t.true(committed.get(seq) - arrived.get(seq) > 500, `segment ${seq}: ${Math.round(committed.get(seq) - arrived.get(seq))} ms between request and commit`);
+});
+
+test("the simulated camera uploads snapshots like the camera (the first at the start of a plan interval): the fixture stills, as sent", async (t) => {
+	const cloud = await cloudFor(t, { adminPassword: "admin-secret-1" });
+	const device = deviceIn(cloud);
+	const camera = new Camera({ cloud: cloud.url, device: device.id, secret: device.secret, seconds: 2, speed: 0, mqtt: true, snapshots: true });
+	t.teardown(() => camera.close());
+	const stats = await camera.run();
+	t.is(stats.snapshots, 1, "the first slot of a round is at its start");
+	const { call } = await session(cloud, "admin", "admin-secret-1");
+	const latest = await call(`/v1/snapshots/${device.id}/0/latest`);
+	t.is(latest.status, 200);
+	t.deepEqual(Buffer.from(await latest.arrayBuffer()), readFileSync(join(import.meta.dirname, "../../fixtures/media/stills/0001.jpg")));
+	const noStills = new Camera({ cloud: cloud.url, device: device.id, secret: device.secret, seconds: 1, speed: 0 });
+	t.is((await noStills.run()).snapshots, 0);
+	await noStills.close();
 });

@@ -29,6 +29,7 @@ import type { SocketConstructor } from "../net/connection.js";
 import { HttpClient } from "../net/http-client.js";
 import { DeviceSigner } from "../net/signing.js";
 import { CloudControl, CloudStorage, type Plan } from "../cs/index.js";
+import { liveLeaseOf } from "../protocol/live.js";
 import { SnapshotScheduler, uploadSnapshot } from "../snapshot/index.js";
 import { openChannel } from "./channel.js";
 import { DeviceFileError, parseDeviceFile, type DeviceConfig, type Endpoint } from "./device-file.js";
@@ -109,6 +110,10 @@ export default function main(): void {
 			log(`plan rev ${plan.rev}: ${plan.mode}${plan.push ? ", uploading" : ""}, snapshots every ${plan.snapshotIntervalS} s`);
 			cs.applyPlan(plan);
 			if (byChannel.size) snapshotsFor(plan);
+		},
+		onCommand: (command) => {
+			const lease = liveLeaseOf(command);
+			if (lease) cs.live(lease);
 		},
 	});
 

@@ -13,7 +13,8 @@
  *
  * Plans come from the cloud (`applyPlan`, from the control channel). `onStart` fires when the
  * plan needs frames — continuous with `push`, or event mode, whose pre-roll comes from frames
- * fed all along — and `onStop` when it no longer does (or at exit).
+ * fed all along — and `onStop` when it no longer does (or at exit). A live-on-demand lease (`live`,
+ * PROTOCOL §5 `cmd` "live") uploads a channel from its live edge whatever the plan until it runs out.
  *
  * Wrong use is a CsError with a `code` (the seed's IV_ERR_* return codes), thrown before anything
  * is stored: a refused frame never reaches the ring, so it cannot damage what is there.
@@ -25,6 +26,8 @@ import type { HttpClient } from "../net/http-client.js";
 import type { DeviceSigner } from "../net/signing.js";
 import { NO_PLAN, planCovers, type Plan } from "./plan.js";
 import { isChannel, MAX_CHANNELS } from "../protocol/ids.js";
+import { LiveLeases, type LiveLease } from "../protocol/live.js";
+import Timer from "timer";
 import { Recorder, type Gap, type RecorderStats } from "./recorder.js";
 import { StreamClient } from "./stream-client.js";
 
@@ -71,6 +74,7 @@ export interface CloudStorageOptions {
 
 interface Channel {
 	number: number;
+	client: StreamClient;
 	ring: Ring;
 	ownRing: boolean;
 	recorder: Recorder;
@@ -89,6 +93,9 @@ export class CloudStorage {
 	#pushChannel: Channel | undefined;
 	#callbacks: { onStart?: () => void; onStop?: () => void } = {};
 	#feeding = false;
+	#live = new LiveLeases();
+	#liveTimer: ReturnType<typeof Timer.set> | undefined;
+	#stopping = false;
 	#state: "new" | "ready" | "exited" = "new";
 
 	constructor(options: CloudStorageOptions) {
@@ -126,11 +133,12 @@ export class CloudStorage {
 	#add(ring: Ring, ownRing: boolean, { channel, video, audio }: { channel: number; video: VideoCodec | undefined; audio: boolean }): Channel {
 		this.#checkChannel(channel);
 		const o = this.#o;
+		const client = new StreamClient(o.http, o.signer, channel);
 		const recorder = new Recorder({
-			ring, channel, video, audio, client: new StreamClient(o.http, o.signer, channel), clock: o.clock, log: o.log,
+			ring, channel, video, audio, client, clock: o.clock, log: o.log,
 			retry: o.retry, onSegment: o.onSegment, onGap: (gap) => o.publish?.gap(gap),
 		});
-		const entry = { number: channel, ring, ownRing, recorder, video, audio };
+		const entry = { number: channel, client, ring, ownRing, recorder, video, audio };
 		this.#channels.set(channel, entry);
 		return entry;
 	}
@@ -198,6 +206,16 @@ export class CloudStorage {
 		if (this.#state === "ready") this.#apply();
 	}
 
+	/** A viewer's live lease from the cloud: the channel uploads until it runs out, whatever the plan. */
+	live(lease: LiveLease): void {
+		if (this.#state === "exited" || this.#stopping || !this.#live.take(lease, this.#now())) return;
+		if (this.#state === "ready") this.#apply();
+	}
+
+	#now(): number {
+		return (this.#o.clock ?? Date.now)();
+	}
+
 	get plan(): Plan {
 		return this.#plan;
 	}
@@ -205,12 +223,25 @@ export class CloudStorage {
 	#apply(): void {
 		const plan = this.#plan;
 		const settings = { segmentMs: plan.segmentS * 1000, preRollMs: plan.preRollS * 1000, postRollMs: plan.postRollS * 1000, maxClipMs: plan.maxClipS * 1000 };
+		const now = this.#stopping ? Infinity : this.#now();   // stopping: no lease is active
 		this.#channels.forEach((channel, number) => {
 			const covered = planCovers(plan, number);
-			channel.recorder.configure(!covered ? "none" : plan.push ? "continuous" : plan.mode === "event" ? "event" : "none", settings);
+			const live = this.#live.active(number, now);
+			const planned = covered && (plan.push || plan.mode === "event");
+			// Live-only: whatever the plan alone would not upload, also the segment a lease's end leaves
+			// to finish (event mode's clips are inside a lease's upload: all kept).
+			channel.client.liveOnly = !planned;
+			channel.recorder.configure((covered && plan.push) || live ? "continuous" : planned ? "event" : "none", settings);
 		});
 		const push = this.#pushChannel;
-		this.#setFeeding(!!push && planCovers(plan, push.number) && (plan.push || plan.mode === "event"));
+		this.#setFeeding(!!push && ((planCovers(plan, push.number) && (plan.push || plan.mode === "event")) || this.#live.active(push.number, now)));
+		// Looked at again when the next lease runs out.
+		if (this.#liveTimer !== undefined) Timer.clear(this.#liveTimer);
+		const next = this.#live.nextEnd(now);
+		this.#liveTimer = next === undefined ? undefined : Timer.set(() => {
+			this.#liveTimer = undefined;
+			if (this.#state === "ready") this.#apply();
+		}, next + 1);
 	}
 
 	#setFeeding(feeding: boolean): void {
@@ -236,6 +267,7 @@ export class CloudStorage {
 	exit(): void {
 		if (this.#state !== "ready") throw new CsError("state", this.#state === "exited" ? "exit called twice" : "exit before init");
 		this.#setFeeding(false);
+		this.#endLive();
 		this.#state = "exited";
 		this.#channels.forEach((channel) => {
 			channel.recorder.close();
@@ -252,10 +284,18 @@ export class CloudStorage {
 	async stop(): Promise<void> {
 		if (this.#state !== "ready") throw new CsError("state", this.#state === "exited" ? "stop after exit" : "stop before init");
 		this.#setFeeding(false);
+		this.#endLive();
 		const stopping: Promise<void>[] = [];
 		this.#channels.forEach((channel) => { stopping.push(channel.recorder.stop()); });
 		await Promise.all(stopping);
 		this.exit();
+	}
+
+	/** Stopping: leases are dropped and none is taken any more. */
+	#endLive(): void {
+		this.#stopping = true;
+		if (this.#liveTimer !== undefined) Timer.clear(this.#liveTimer);
+		this.#liveTimer = undefined;
 	}
 
 	#checkChannel(channel: number): void {

@@ -4,6 +4,7 @@
  * afresh (a nonce is spent even by a refused request); a 401 carrying the cloud's time adopts it,
  * so the caller's retry is signed with the right clock.
  */
+import { liveOnlyQuery } from "../protocol/live.js";
 import type { Chunks } from "../net/bytes.js";
 import type { HttpClient, HttpResponse } from "../net/http-client.js";
 import type { DeviceSigner, SignedStream } from "../net/signing.js";
@@ -42,9 +43,12 @@ export class StreamClient {
 		return this.#signed("PUT", `${this.#base}${stream}/init?epoch=${Math.round(epoch)}`, init);
 	}
 
+	/** Segments started now are uploaded only for a viewer's lease (PROTOCOL §3.2 `live=1`): set by CloudStorage. */
+	liveOnly = false;
+
 	/** Starts segment `seq`: the request goes out now, each write() sends one fragment's views. */
 	segment(stream: string, seq: number): SignedStream {
-		return this.#signer.stream(this.#http, { method: "PUT", path: `${this.#base}${stream}/segments/${seq}`, headers: { "Content-Type": "video/mp4" } });
+		return this.#signer.stream(this.#http, { method: "PUT", path: `${this.#base}${stream}/segments/${seq}${liveOnlyQuery(this.liveOnly)}`, headers: { "Content-Type": "video/mp4" } });
 	}
 
 	/** Reads a streamed segment's answer (adopting the cloud's clock from a 401). */

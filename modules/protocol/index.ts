@@ -11,3 +11,4 @@ export * from "./topics.js";
 export * from "./plan.js";
 export * from "./verdict.js";
 export * from "./ticket.js";
+export * from "./live.js";

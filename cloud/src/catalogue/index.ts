@@ -11,6 +11,6 @@ export {
 	type NewFile, type OpenWindow, type SegmentPiece,
 } from "./files.js";
 export {
-	addDropped, devicesWithSegments, dropEmptyFiles, dropFileSegments, dropSegment, dropSegmentsBefore, forgetDeletedRecordings, oldestFile,
+	addDropped, devicesWithSegments, dropEmptyFiles, dropExpiredLiveOnly, markLiveOnly, dropFileSegments, dropSegment, dropSegmentsBefore, forgetDeletedRecordings, oldestFile,
 	oldestUnassembledSegment, recordedUsage, recordingUses, type DroppedKeys, type Oldest,
 } from "./upkeep.js";

@@ -37,6 +37,18 @@ export const dropSegmentsBefore = (db: Db, device: string, cutoff: number, now: 
 
 export const dropFileSegments = (db: Db, fileId: number, now: number, keys: DroppedKeys): number => dropSegments(db, "file_id = ?", [fileId], now, keys);
 
+/** Marks segment `id` as uploaded for live view only: it goes at the first retention pass after `expires`. */
+export function markLiveOnly(db: Db, id: number, expires: number): void {
+	db.prepare("INSERT OR IGNORE INTO live_only (segment, expires) VALUES (?, ?)").run(id, expires);
+}
+
+/** Drops the live-only segments whose time is up (and forgets their marks). */
+export function dropExpiredLiveOnly(db: Db, now: number, keys: DroppedKeys, files: Set<number>): number {
+	const dropped = dropSegments(db, "id IN (SELECT segment FROM live_only WHERE expires <= ?)", [now], now, keys, files);
+	db.prepare("DELETE FROM live_only WHERE expires <= ?").run(now);
+	return dropped;
+}
+
 export const dropSegment = (db: Db, id: number, now: number, keys: DroppedKeys): number => dropSegments(db, "id = ?", [id], now, keys);
 
 /** Marks deleted those of `ids` (files that just lost segments) none of whose segments is live any more. */

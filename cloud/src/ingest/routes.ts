@@ -4,6 +4,7 @@
 // (atomic in every store), then its row is inserted. A request cut at any
 // point before that leaves nothing; a retry of a committed segment is a 200.
 import { isStreamId, STREAM_ID } from "../../../modules/protocol/ids.js";
+import { isLiveOnly } from "../../../modules/protocol/live.js";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { performance } from "node:perf_hooks";
 import type { CloudContext } from "../context.js";
@@ -16,9 +17,15 @@ import { Mp4Error } from "../media/boxes.js";
 import { parseInit, type InitInfo } from "../media/init.js";
 import { parseSegment, type SegmentInfo } from "../media/segment.js";
 import { readHashed } from "./body.js";
-import { addSegment, addStream, endStream, orderConflict, segmentAt, streamOf, type SegmentRow, type StreamRow } from "../catalogue/index.js";
+import { addSegment, addStream, endStream, markLiveOnly, orderConflict, segmentAt, streamOf, type SegmentRow, type StreamRow } from "../catalogue/index.js";
 
 const seqText = /^(0|[1-9][0-9]{0,14})$/;
+/**
+ * How long a live-only segment is kept after it ends: well past the live window (12 s; a playlist
+ * lists segments of the last minute), so a viewer a little behind still plays it, and short of
+ * becoming a recording the plan did not ask for (retention drops it at its next pass, ≤ 1 min later).
+ */
+const liveOnlyKeepMs = 120_000;
 const EPOCH_MIN = Date.UTC(2000, 0, 1);
 
 interface Ids {
@@ -42,7 +49,7 @@ export class Ingest {
 		const prefix = "/v1/devices/:id/channels/:ch/streams/:stream";
 		const signed = { auth: "device", device: "id" } as const;
 		ctx.router.add("PUT", `${prefix}/init`, signed, (req, res, params, url, auth) => this.putInit(req, res, params, url, auth));
-		ctx.router.add("PUT", `${prefix}/segments/:seq`, signed, (req, res, params, url, auth) => this.putSegment(req, res, params, auth), (error) => this.#failed(error));
+		ctx.router.add("PUT", `${prefix}/segments/:seq`, signed, (req, res, params, url, auth) => this.putSegment(req, res, params, url, auth), (error) => this.#failed(error));
 		ctx.router.add("POST", `${prefix}/end`, signed, (req, res, params, url, auth) => this.end(req, res, params, auth));
 		ctx.onStop(() => this.stop());
 	}
@@ -134,7 +141,7 @@ export class Ingest {
 		this.#error(status === 400 && /cut short/.test((error as Error).message) ? "cut" : String(status));
 	}
 
-	async putSegment(req: IncomingMessage, res: ServerResponse, params: Params, auth: DeviceAuth): Promise<void> {
+	async putSegment(req: IncomingMessage, res: ServerResponse, params: Params, url: URL, auth: DeviceAuth): Promise<void> {
 		const started = performance.now();
 		const ids = this.#ids(params, auth.device);
 		if (!seqText.test(params.seq)) throw new HttpError(400, "segment seq must be an integer 0, 1, 2, …");
@@ -157,6 +164,8 @@ export class Ingest {
 		const { status, row } = await this.#commit(stream, seq, body, sha256, info);
 		const ms = performance.now() - started;
 		const metrics = this.#ctx.metrics;
+		// Uploaded only for live view (§3.2 `live=1`): kept past the live window for a late viewer, then dropped.
+		if (status === 201 && isLiveOnly(url.searchParams)) markLiveOnly(this.#ctx.db, row.id, row.end_ms + liveOnlyKeepMs);
 		if (status === 201) {
 			metrics.inc("ivxs_ingest_bytes_total", "Media bytes committed", {}, body.length);
 			metrics.inc("ivxs_ingest_segments_total", "Segments committed");

@@ -17,6 +17,8 @@ export interface TrackInfo {
 	height?: number;
 	sampleRate?: number;
 	channels?: number;
+	/** The decoder configuration: the avcC / hvcC record, or AAC's AudioSpecificConfig (what FLV's sequence headers carry). */
+	config: Uint8Array;
 	/** trex defaults, used when a fragment's tfhd/trun leave a field out. */
 	defaultDuration: number;
 	defaultSize: number;
@@ -140,19 +142,19 @@ function parseTrak(r: Reader, trak: Box, trex: Map<number, Box>): TrackInfo {
 		const width = r.u16(entry, entry.body + 24, "width"), height = r.u16(entry, entry.body + 26, "height");
 		if (!width || !height) throw new Mp4Error(`track ${id}: video sample entry without a picture size`);
 		r.need(entry, entry.body, 78, "visual sample entry");
-		let codec: string;
-		if (entry.type === "avc1" || entry.type === "avc3") codec = avcCodec(r, r.must(entry, "avcC", 78), entry.type);
-		else if (entry.type === "hvc1" || entry.type === "hev1") codec = hevcCodec(r, r.must(entry, "hvcC", 78), entry.type);
+		let codec: string, record: Box;
+		if (entry.type === "avc1" || entry.type === "avc3") codec = avcCodec(r, record = r.must(entry, "avcC", 78), entry.type);
+		else if (entry.type === "hvc1" || entry.type === "hev1") codec = hevcCodec(r, record = r.must(entry, "hvcC", 78), entry.type);
 		else throw new Mp4Error(`track ${id}: video format '${entry.type}' (only avc1, avc3, hvc1, hev1)`);
-		return { id, kind: "video", timescale, format: entry.type, codec, width, height, ...defaults };
+		return { id, kind: "video", timescale, format: entry.type, codec, config: r.buf.subarray(record.body, record.end), width, height, ...defaults };
 	}
 	if (entry.type !== "mp4a") throw new Mp4Error(`track ${id}: audio format '${entry.type}' (only mp4a)`);
 	// AudioSampleEntry: 8 + 8 reserved, channelcount, samplesize, 4 reserved, samplerate 16.16; children after 28 bytes.
 	const channels = r.u16(entry, entry.body + 16, "channelcount");
 	const sampleRate = r.u32(entry, entry.body + 24, "samplerate") >>> 16;
 	r.need(entry, entry.body, 28, "audio sample entry");
-	const codec = aacCodec(r, r.must(entry, "esds", 28));
-	return { id, kind: "audio", timescale, format: "mp4a", codec, sampleRate, channels, ...defaults };
+	const { codec, config } = aacCodec(r, r.must(entry, "esds", 28));
+	return { id, kind: "audio", timescale, format: "mp4a", codec, config, sampleRate, channels, ...defaults };
 }
 
 function avcCodec(r: Reader, avcC: Box, format: string): string {
@@ -178,7 +180,7 @@ function hevcCodec(r: Reader, hvcC: Box, format: string): string {
 }
 
 // esds: ES_Descriptor (3) → DecoderConfigDescriptor (4) → DecoderSpecificInfo (5, the AudioSpecificConfig).
-function aacCodec(r: Reader, esds: Box): string {
+function aacCodec(r: Reader, esds: Box): { codec: string; config: Uint8Array } {
 	let at = esds.body + 4;
 	const descriptor = (tag: number, what: string) => {
 		if (r.u8(esds, at, what) !== tag) throw new Mp4Error(`esds: expected ${what} (tag ${tag})`);
@@ -202,10 +204,10 @@ function aacCodec(r: Reader, esds: Box): string {
 	const objectType = r.u8(esds, at, "objectTypeIndication");
 	if (objectType !== 0x40) throw new Mp4Error(`mp4a objectTypeIndication 0x${hex2(objectType)} (only 0x40, MPEG-4 audio)`);
 	at += 13;
-	descriptor(5, "DecoderSpecificInfo");
+	const end = descriptor(5, "DecoderSpecificInfo");
 	const first = r.u8(esds, at, "AudioSpecificConfig");
 	let aot = first >> 3;
 	if (aot === 31) aot = 32 + (((first & 7) << 3) | (r.u8(esds, at + 1, "AudioSpecificConfig") >> 5));
 	if (aot === 0) throw new Mp4Error("AudioSpecificConfig with audio object type 0");
-	return `mp4a.40.${aot}`;
+	return { codec: `mp4a.40.${aot}`, config: r.buf.subarray(at, end) };
 }

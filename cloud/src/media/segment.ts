@@ -33,6 +33,17 @@ interface Claims {
 	ends: number[];
 }
 
+/** One sample as the segment's `trun`s describe it (times in the track's timescale). */
+export interface Sample {
+	track: TrackInfo;
+	/** Decode time, and presentation time minus decode time. */
+	dts: number;
+	cto: number;
+	offset: number;
+	size: number;
+	sync: boolean;
+}
+
 export interface SegmentInfo {
 	fragments: number;
 	/** Per track id, in first-seen order. */
@@ -45,7 +56,8 @@ const NON_SYNC = 0x00010000;
 const TFHD_BASE_OFFSET = 0x1, TFHD_DESCRIPTION = 0x2, TFHD_DURATION = 0x8, TFHD_SIZE = 0x10, TFHD_FLAGS = 0x20, TFHD_EMPTY = 0x10000;
 const TRUN_OFFSET = 0x1, TRUN_FIRST_FLAGS = 0x4, TRUN_DURATION = 0x100, TRUN_SIZE = 0x200, TRUN_FLAGS = 0x400, TRUN_CTS = 0x800;
 
-export function parseSegment(buf: Uint8Array, init: InitInfo, meter: WorkMeter = { samples: 0 }): SegmentInfo {
+/** Checks a segment against its init (PROTOCOL §3.2); `onSample` sees every sample, in order, once it is checked. */
+export function parseSegment(buf: Uint8Array, init: InitInfo, meter: WorkMeter = { samples: 0 }, onSample?: (sample: Sample) => void): SegmentInfo {
 	const r = new Reader(buf);
 	// Boxes are walked, never collected: a segment of millions of tiny boxes costs no memory.
 	const top = walkBoxes(buf);
@@ -67,7 +79,7 @@ export function parseSegment(buf: Uint8Array, init: InitInfo, meter: WorkMeter =
 		const claims: Claims = { bytes: 0, starts: [], ends: [] };
 		let trafs = 0;
 		for (const traf of walkBoxes(buf, box.body, box.end))
-			if (traf.type === "traf") dataEnd = parseTraf(r, traf, box, mdat, init, tracks, dataEnd, trafs++ === 0, claims, meter);
+			if (traf.type === "traf") dataEnd = parseTraf(r, traf, box, mdat, init, tracks, dataEnd, trafs++ === 0, claims, meter, onSample);
 		if (!trafs) throw new Mp4Error(`'moof' at byte ${box.start} has no 'traf'`);
 		checkDisjoint(claims);
 		fragments++;
@@ -77,7 +89,7 @@ export function parseSegment(buf: Uint8Array, init: InitInfo, meter: WorkMeter =
 	return { fragments, tracks };
 }
 
-function parseTraf(r: Reader, traf: Box, moof: Box, mdat: Box, init: InitInfo, tracks: Map<number, TrackSpan>, previousDataEnd: number, firstTraf: boolean, claims: Claims, meter: WorkMeter): number {
+function parseTraf(r: Reader, traf: Box, moof: Box, mdat: Box, init: InitInfo, tracks: Map<number, TrackSpan>, previousDataEnd: number, firstTraf: boolean, claims: Claims, meter: WorkMeter, onSample?: (sample: Sample) => void): number {
 	// The traf's children are walked for its headers (up to where both are), then for its truns
 	// (every header checked), and never collected.
 	let tfhd: Box | undefined, tfdt: Box | undefined;
@@ -134,7 +146,8 @@ function parseTraf(r: Reader, traf: Box, moof: Box, mdat: Box, init: InitInfo, t
 			const size = flags & TRUN_SIZE ? r.view.getUint32((p += 4) - 4) : defaultSize;
 			let sampleFlags = flags & TRUN_FLAGS ? r.view.getUint32((p += 4) - 4) : defaultFlags;
 			if (s === 0 && firstFlags !== undefined) sampleFlags = firstFlags;
-			if (flags & TRUN_CTS) p += 4;
+			// Version 1: a signed offset (ISO 14496-12 8.8.8); version 0: unsigned.
+			const cto = flags & TRUN_CTS ? (r.version(trun) === 1 ? r.view.getInt32((p += 4) - 4) : r.view.getUint32((p += 4) - 4)) : 0;
 			if (size === 0) throw new Mp4Error(`track ${id}: sample ${samples} has size 0`);
 			if (dataAt < mdat.body || dataAt + size > mdat.end)
 				throw new Mp4Error(`track ${id}: sample ${samples} (${size} bytes at byte ${dataAt}) lies outside its 'mdat' (bytes ${mdat.body}..${mdat.end})`);
@@ -143,6 +156,7 @@ function parseTraf(r: Reader, traf: Box, moof: Box, mdat: Box, init: InitInfo, t
 			dataAt += size;
 			claims.bytes += size;
 			if (claims.bytes > mdat.end - mdat.body) throw new Mp4Error(`track ${id}: the samples of its 'moof' claim more bytes than its 'mdat' has (data ranges overlap)`);
+			onSample?.({ track, dts: time, cto, offset: dataAt - size, size, sync: !(sampleFlags & NON_SYNC) });
 			time += duration;
 			samples++;
 		}

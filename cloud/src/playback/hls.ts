@@ -7,18 +7,23 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { CloudContext } from "../context.js";
 import { HttpError } from "../http/router.js";
+import { waitedOnPurpose } from "../http/answer-time.js";
 import { signUrl } from "../auth/signed-url.js";
 import type { Viewer } from "../users/access.js";
 import { iso } from "../http/params.js";
 import { segmentsOverlapping, type SegmentRow } from "../catalogue/index.js";
 import { spansOf } from "./spans.js";
 import { liveChannel } from "./live.js";
+import { askForLive } from "./on-demand.js";
+import { presenceOf } from "../control/presence.js";
 import { targetSeconds, type LiveEntry, type LiveWindow } from "./live-window.js";
 
 /** A channel with no segment this recent is not live. */
 const liveMs = 60_000;
 /** How long a blocking reload waits for the segment it asks for. */
 const blockMs = 6_000;
+/** How long a request finding nothing live waits for a camera asked to start (live on demand): below a player's manifest timeout (hls.js 10 s). */
+const startMs = 5_000;
 /** Live players stay this many target durations behind the newest segment's end. */
 export const holdBackTargets = 1;
 
@@ -81,13 +86,23 @@ function livePlaylist(window: LiveWindow, sign: Signer["sign"]): string {
 export async function sendLive(ctx: CloudContext, req: IncomingMessage, res: ServerResponse, url: URL, viewer: Viewer, device: string, channel: number): Promise<void> {
 	const wanted = url.searchParams.get("_HLS_msn");
 	if (wanted !== null && !/^(0|[1-9][0-9]{0,14})$/.test(wanted)) throw new HttpError(400, "_HLS_msn must be a non-negative integer");
+	const asked = askForLive(ctx, device, channel);
 	const live = liveChannel(ctx, device, channel);
 	const window = live.window;
-	if (!window.newest || window.newest.row.end_ms < Date.now() - liveMs) throw new HttpError(404, `nothing live on ${device} channel ${channel}`);
+	const stale = () => !window.newest || window.newest.row.end_ms < Date.now() - liveMs;
+	if (stale() && asked && presenceOf(ctx.db, device)?.online) {
+		// Live on demand: the camera (online) was just asked; its first segment is a GOP and a round trip away.
+		const blocked = Date.now();
+		await live.waitFor((window.newest?.msn ?? -1) + 1, blocked + startMs, req);
+		waitedOnPurpose(res, Date.now() - blocked);
+	}
+	if (stale()) throw new HttpError(404, `nothing live on ${device} channel ${channel}`);
 	if (wanted !== null) {
 		const msn = Number(wanted), newest = window.newest!.msn;
 		if (msn > newest + 2) throw new HttpError(400, `_HLS_msn ${msn} is more than 2 segments ahead of the newest (${newest})`);
-		await live.waitFor(msn, Date.now() + blockMs, req);
+		const blocked = Date.now();
+		await live.waitFor(msn, blocked + blockMs, req);
+		waitedOnPurpose(res, Date.now() - blocked);
 		if (!window.newest) throw new HttpError(404, `nothing live on ${device} channel ${channel}`); // deleted meanwhile
 	}
 	const { key, sign } = signer(ctx, viewer);

@@ -14,12 +14,13 @@ import { spansOf } from "./spans.js";
 import { sendClip } from "./clip.js";
 import { sendLive, sendPlaylist, vodPlaylist } from "./hls.js";
 import { installLive } from "./live.js";
+import { sendLiveFlv } from "./flv.js";
 
 // What /v1/sign signs: a plain path — ids need no percent-encoding, so none is
 // taken (no %2e%2e or %2f that a URL parser would resolve past this check), and
 // no segment starts with a dot — and a query without a fragment or white space.
 const plainPath = /^(\/[A-Za-z0-9_~-][A-Za-z0-9._~-]*)+$/;
-const notSignable = "path must be a viewer path that signed URLs open (GET of /v1/recordings, /v1/hls, /v1/media, /v1/snapshots or /v1/devices/<id>/events), plain: no percent-encoding, no . or .. segments";
+const notSignable = "path must be a viewer path that signed URLs open (GET of /v1/recordings, /v1/hls, /v1/live, /v1/media, /v1/snapshots or /v1/devices/<id>/events), plain: no percent-encoding, no . or .. segments";
 
 export async function install(ctx: CloudContext): Promise<void> {
 	// Made at start, not at the first signed URL, so instances that share the
@@ -74,6 +75,13 @@ export async function install(ctx: CloudContext): Promise<void> {
 	router.add("GET", "/v1/hls/:device/:channel/live.m3u8", viewerOfDevice, async (req, res, params, url, { viewer, device }) => {
 		const channel = channelOf(device, params.channel);
 		await sendLive(ctx, req, res, url, viewer, device.id, channel);
+	});
+
+	// HTTP-FLV live: `:file` is `<channel>.flv`.
+	router.add("GET", "/v1/live/:device/:file", viewerOfDevice, async (req, res, params, _url, { device }) => {
+		const file = /^(0|[1-9][0-9]?)\.flv$/.exec(params.file);
+		if (!file) throw new HttpError(404, "live FLV is /v1/live/<device>/<channel>.flv");
+		await sendLiveFlv(ctx, req, res, device.id, channelOf(device, file[1]));
 	});
 
 	router.add("GET", "/v1/media/:device/:channel/:stream/:file", viewerOfDevice, async (req, res, params, _url, { device }) => {

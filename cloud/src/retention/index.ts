@@ -65,6 +65,8 @@ export function runRetention(ctx: CloudContext, now = Date.now()): RetentionResu
 			count("events", events.dropEventsBefore(db, device, cutoff));
 			count("gaps", gaps.dropGapsBefore(db, device, cutoff));
 		}
+		// Live-only segments (uploaded for a viewer, not for the plan) once past their live use.
+		count("segments", catalogue.dropExpiredLiveOnly(db, now, keys, files));
 		count("files", catalogue.dropEmptyFiles(db, files, now, keys));
 		// What the age rule dropped counts as pending from here on.
 		tombstoneDropped(db, keys, now + graceMs(ctx));
