@@ -17,7 +17,8 @@ export function forgetDeviceRecordings(db: Db, device: string, keys: DroppedKeys
 		"SELECT init_key AS key, 0 AS bytes FROM streams WHERE device = ?",
 	])
 		for (const { key, bytes } of db.prepare(sql).all(device) as { key: string; bytes: number }[]) addDropped(keys, key, bytes);
-	let rows = 0;
+	// Its live-only marks first: they name segments by id, and a deleted id may be given again.
+	let rows = db.prepare("DELETE FROM live_only WHERE segment IN (SELECT id FROM segments WHERE device = ?)").run(device).changes;
 	for (const table of ["segments", "files", "streams", "hls_streams"]) rows += db.prepare(`DELETE FROM ${table} WHERE device = ?`).run(device).changes;
 	return rows;
 }

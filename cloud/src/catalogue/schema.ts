@@ -59,12 +59,12 @@ CREATE INDEX IF NOT EXISTS segments_deleted ON segments (deleted) WHERE deleted 
 
 // Segments a camera uploaded only for live view (PROTOCOL §3.2 `live=1`, a
 // viewer's lease, §5): kept until `expires`, then dropped like retention drops.
-defineSchema("live_only", `
+defineMigrations("live_only", [`
 CREATE TABLE IF NOT EXISTS live_only (
 	segment INTEGER PRIMARY KEY,
 	expires INTEGER NOT NULL
 );
-CREATE INDEX IF NOT EXISTS live_only_expires ON live_only (expires);`);
+CREATE INDEX IF NOT EXISTS live_only_expires ON live_only (expires);`]);
 
 // One row per assembled file (the seed's split into fileMinutes windows); its
 // segments point into it (segments.key = files.key, segments.offset = where

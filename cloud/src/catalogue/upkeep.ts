@@ -39,7 +39,7 @@ export const dropFileSegments = (db: Db, fileId: number, now: number, keys: Drop
 
 /** Marks segment `id` as uploaded for live view only: it goes at the first retention pass after `expires`. */
 export function markLiveOnly(db: Db, id: number, expires: number): void {
-	db.prepare("INSERT OR IGNORE INTO live_only (segment, expires) VALUES (?, ?)").run(id, expires);
+	db.prepare("INSERT INTO live_only (segment, expires) VALUES (?, ?) ON CONFLICT DO NOTHING").run(id, expires);
 }
 
 /** Drops the live-only segments whose time is up (and forgets their marks). */
