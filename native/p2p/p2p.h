@@ -188,7 +188,10 @@ int ivxs_p2p_connect(ivxs_p2p *p2p, const ivxs_p2p_addr *server, const uint8_t *
 int ivxs_p2p_input(ivxs_p2p *p2p, const ivxs_p2p_addr *from, const uint8_t *data, size_t size, uint32_t now);
 
 /* Timers, pacing, retransmission, keep-alive. Returns the milliseconds until
- * it wants to be called again (at most 1000). */
+ * it wants to be called again (at most 1000): only when there is work (pacing,
+ * an ACK or retransmission timer, a frame's deadline, keep-alive). Call it
+ * also after every input and whenever an attached frame source has a new
+ * frame (the ring's wake-up): the core does not poll its sources. */
 uint32_t ivxs_p2p_tick(ivxs_p2p *p2p, uint32_t now);
 
 /* The session's outgoing frame channel (server: media, client: voice) pulls

@@ -71,6 +71,7 @@ void p2p_chan_init(ivxs_p2p_session *s, uint32_t now)
 	t->limit = t->n;
 	t->max_bytes = UINT32_MAX;
 	t->need_key = 1;
+	memset(t->keyed, 0, sizeof(t->keyed));
 	t->src = NULL;
 	t->unsent = 0;
 	for (i = 0; i < r->n; i++)
@@ -132,13 +133,14 @@ static void ftxRelease(ivxs_p2p_session *s, p2p_ftx_slot *f, int outcome)
 
 /* A frame leaves the slots. One that was not delivered takes with it the
  * later frames of its stream (same flags) up to the next key frame: they
- * depend on it. The source is then asked for a key frame. */
+ * depend on it. The source is then asked for a key frame. A stream without
+ * key frames (audio) has independent frames: the lost one goes alone. */
 static void ftxFinish(ivxs_p2p_session *s, p2p_ftx_slot *f, int outcome)
 {
 	p2p_ftx *t = &s->ftx;
 	uint32_t seq;
 	ftxRelease(s, f, outcome);
-	if (outcome != kDone) {
+	if (outcome != kDone && bitGet(t->keyed, f->f.flags)) {
 		for (seq = f->seq + 1; seq != t->next; seq++) {
 			p2p_ftx_slot *later = ftxSlot(t, seq);
 			if (!later->used || later->f.flags != f->f.flags)
@@ -187,6 +189,8 @@ static void ftxFill(ivxs_p2p_session *s, uint32_t now)
 		slot->deadline = f.time_ms + s->p2p->cfg.deadline_ms;
 		slot->nchunks = (uint16_t)nchunks;
 		slot->used = 1;
+		if (f.key)
+			bitSet(t->keyed, f.flags);
 		t->unsent += f.size;
 		t->need_key = 0;
 	}
@@ -301,6 +305,22 @@ int p2p_chan_has_data(const ivxs_p2p_session *s, uint32_t now)
 			return 1;
 	}
 	return 0;
+}
+
+uint32_t p2p_chan_next_deadline(const ivxs_p2p_session *s, uint32_t now)
+{
+	const p2p_ftx *t = &s->ftx;
+	uint32_t seq, wait = 1000;
+	for (seq = t->base; seq != t->next; seq++) {
+		const p2p_ftx_slot *f = ftxSlot(t, seq);
+		if (f->used) {
+			int32_t d = P2P_DIFF(f->deadline, now);
+			uint32_t w = d <= 0 ? 0 : (uint32_t)d;
+			if (w < wait)
+				wait = w;
+		}
+	}
+	return wait;
 }
 
 int p2p_chan_body_intact(ivxs_p2p_session *s, const p2p_sent *rec)

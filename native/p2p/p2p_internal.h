@@ -206,6 +206,7 @@ typedef struct {
 	uint32_t limit;            /* frames in flight at most: ours and the peer's reassembly slots */
 	uint32_t max_bytes;        /* the largest frame the peer reassembles (handshake): larger ones are not sent */
 	int need_key;
+	uint32_t keyed[8];         /* streams (a frame's flags) with key frames: only their frames depend on others */
 	const ivxs_p2p_frame_source *src;
 	ivxs_p2p_frame_source src_copy;
 	uint64_t unsent;           /* bytes of frames in the slots not sent once */
@@ -379,5 +380,6 @@ void p2p_chan_on_cmd(ivxs_p2p_session *s, const p2p_cmd_chunk *c);
 void p2p_chan_meter(p2p_meter *m, uint32_t now);
 void p2p_chan_watermarks(ivxs_p2p_session *s);
 int p2p_chan_has_data(const ivxs_p2p_session *s, uint32_t now);
+uint32_t p2p_chan_next_deadline(const ivxs_p2p_session *s, uint32_t now);   /* ms until a frame is given up (1000: none) */
 
 #endif

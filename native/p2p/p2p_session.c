@@ -439,14 +439,17 @@ static uint32_t sessionWait(ivxs_p2p_session *s, uint32_t now)
 	w = p2p_rel_next_timer(s, now);
 	if (w < wait)
 		wait = w;
-	if (p2p_chan_has_data(s, now) || s->ftx.src) {
+	/* only when there is work: data waiting for pacing, a frame's deadline. A source's new frame
+	 * is the caller's to announce (it calls tick when one lands: the ring's wake-up), so an idle
+	 * thin stream costs no polling (it used to be looked at every 10 ms) */
+	if (p2p_chan_has_data(s, now) && p2p_rel_slot(&s->rel)) {   /* (no record free: an ACK frees one) */
 		w = p2p_cc_wait(&s->cc, IVXS_P2P_MTU, s->rel.in_flight_bytes, now);
-		/* a source may have new frames any time: look at least every 10 ms (the seed's onSendGet period) */
-		if (w > 10)
-			w = 10;
 		if (w < wait)
 			wait = w ? w : 1;
 	}
+	w = p2p_chan_next_deadline(s, now);
+	if (w < wait)
+		wait = w;
 	if (!c->keepalive_off) {
 		int32_t d = P2P_DIFF(s->last_rx_ms + c->keepalive_interval_ms, now);
 		w = d <= 0 ? c->keepalive_interval_ms : (uint32_t)d;
