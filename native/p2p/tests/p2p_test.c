@@ -111,6 +111,7 @@ typedef struct {
 	uint32_t first_after_gap_key, gaps;
 	uint64_t frame_bytes;
 	uint32_t latency_max;
+	uint64_t latency_sum;      /* of every frame delivered */
 	/* commands received */
 	uint32_t cmds, cmd_bad, next_cmd_id;
 	int reply;                 /* server: answer each request */
@@ -275,6 +276,7 @@ static void cbFrame(void *ctx, ivxs_p2p_session *session, int channel, const uin
 		if (key)
 			s->first_after_gap_key++;
 	}
+	s->latency_sum += (uint32_t)P2P_DIFF(ringTime(), ts);
 	if (P2P_DIFF(ringTime(), ts) > (int32_t)s->latency_max)
 		s->latency_max = (uint32_t)P2P_DIFF(ringTime(), ts);
 	s->last_number = (int32_t)k;
@@ -1527,7 +1529,7 @@ static __attribute__((noinline)) void scheduledRun(uint32_t ms, uint32_t ticks[2
 static void test_tick_schedule(void)
 {
 	options o;
-	uint32_t ticks[2] = { 0, 0 }, ms = 5000, produced0;
+	uint32_t ticks[2] = { 0, 0 }, ms = 5000, produced0, frames, mean, lossy_ticks, lossy_worst;
 	uint64_t sent0;
 	memset(&o, 0, sizeof(o));
 	o.delay_ms = 30;
@@ -1552,6 +1554,144 @@ static void test_tick_schedule(void)
 	CHECK(W.sides[CLI].frames + 1 >= W.produced - produced0);
 	CHECK(ticks[SRV] * 1000 / ms <= 40);
 	CHECK(ticks[CLI] * 1000 / ms <= 40);
+	/* with loss: a packet behind an acknowledged one is lost at 9/8 SRTT of age, a deadline the
+	 * tick must come back for (without it the loss waited for the RTO, and every later frame
+	 * with it: the frames are delivered in order) */
+	W.producing = 1;
+	W.next_produce = g_now + 1;
+	W.dir[CLI].loss_permille = 50;
+	W.sides[CLI].latency_max = 0;
+	ticks[SRV] = ticks[CLI] = 0;
+	scheduledRun(ms, ticks);
+	lossy_ticks = ticks[SRV] * 1000 / ms;
+	lossy_worst = W.sides[CLI].latency_max;
+	CHECK(W.sides[CLI].latency_max <= 200);
+	/* on a link at 1.25x the stream, where pacing holds frames back: a frame announced while
+	 * pacing waits is sent when pacing allows, not at the next acknowledgement */
+	W.dir[CLI].loss_permille = 0;
+	W.dir[CLI].bandwidth = 16400;
+	W.dir[CLI].queue_bytes = 15000;
+	step(3000);
+	W.sides[CLI].latency_sum = 0;
+	frames = W.sides[CLI].frames;
+	scheduledRun(ms, ticks);
+	frames = W.sides[CLI].frames - frames;
+	mean = frames ? (uint32_t)(W.sides[CLI].latency_sum / frames) : 0;
+	NOTE("at 5 %% loss: %u ticks/s, worst frame latency %u ms; at 1.25x the stream: mean latency %u ms (%u frames)", lossy_ticks,
+			lossy_worst, mean, frames);
+	if (getenv("P2P_DEBUG"))
+		fprintf(stderr, "1.25x: mean %u ms over %u frames, worst %u\n", mean, frames, W.sides[CLI].latency_max);
+	CHECK(frames >= 70);
+	CHECK(mean <= 300);   /* (252 ms with a tick every millisecond: the same) */
+done:
+	return;
+}
+
+/* Forward error correction: the parity group follows the measured loss (none on a clean link). */
+static void test_fec_sizing(void)
+{
+	options o;
+	CHECK_EQ(p2p_fec_group(0), 0);
+	CHECK_EQ(p2p_fec_group(65536 / 250), 0);     /* 0.4 % */
+	CHECK_EQ(p2p_fec_group(65536 / 50), 10);     /* 2 % */
+	CHECK_EQ(p2p_fec_group(65536 / 20), 4);      /* 5 % */
+	CHECK_EQ(p2p_fec_group(65536 / 3), 1);       /* 33 %: each chunk twice */
+	memset(&o, 0, sizeof(o));
+	CHECK_EQ(setup(&o), 0);
+	step(100);
+	CHECK_EQ(startMedia(), 0);
+	step(3000);
+	CHECK_EQ(chanStats(SRV, IVXS_P2P_CH_MEDIA).repairs_sent, 0);   /* 0 % loss: no parity */
+	W.dir[CLI].loss_permille = 50;
+	step(4000);
+	NOTE("loss estimate %.1f %% after 4 s at 5 %%: %llu repairs sent", W.sides[SRV].session->loss_q16 * 100.0 / 65536,
+			(unsigned long long)chanStats(SRV, IVXS_P2P_CH_MEDIA).repairs_sent);
+	CHECK(chanStats(SRV, IVXS_P2P_CH_MEDIA).repairs_sent > 0);
+	CHECK(p2p_fec_group(W.sides[SRV].session->loss_q16) >= 2 && p2p_fec_group(W.sides[SRV].session->loss_q16) <= 8);
+done:
+	return;
+}
+
+/* The g_fec_drop_at-th full-size packet after arming is dropped: a chunk of the key frame
+ * (the only frame with full-size chunks). */
+static int g_fec_armed, g_fec_seen, g_fec_drop_at;
+static int dropOneChunk(int dir, uint8_t *data, uint16_t *size)
+{
+	(void)dir;
+	(void)data;
+	if (!g_fec_armed || *size < 1100)
+		return 1;
+	if (++g_fec_seen < g_fec_drop_at)
+		return 1;
+	g_fec_armed = 0;
+	return 0;
+}
+
+/* One key frame (19 full chunks) with its last chunk lost, after 3 s at 5 % loss (the parity
+ * is sized from it): returns the frame's latency and the chunks rebuilt. Without parity a
+ * frame's last chunk is the worst to lose: nothing after it shows the loss, the sender waits
+ * for its time threshold. */
+static void fecKeyFrame(int fec, uint32_t *latency, uint64_t *recovered, uint64_t *retransmits)
+{
+	options o;
+	uint32_t keys, i, k;
+	memset(&o, 0, sizeof(o));
+	o.srv.fec = fec;
+	CHECK_EQ(setup(&o), 0);
+	W.dir[CLI].loss_permille = 50;
+	W.key_bytes = 19 * IVXS_P2P_CHUNK;
+	W.delta_bytes = 500;
+	step(100);
+	CHECK_EQ(startMedia(), 0);
+	step(3000);
+	W.dir[CLI].loss_permille = 0;
+	while (W.produced % W.gop)   /* the next frame made is a key frame */
+		step(1);
+	step(200);                   /* the link is quiet, the last P frames are through */
+	while (W.produced % W.gop)
+		step(1);
+	keys = W.sides[CLI].keys;
+	*retransmits = chanStats(SRV, IVXS_P2P_CH_MEDIA).retransmits;
+	*recovered = chanStats(CLI, IVXS_P2P_CH_MEDIA).chunks_recovered;
+	/* chunk 18 comes after 18 chunks and the parity of the groups before it */
+	k = fec == IVXS_P2P_FEC_OFF ? 0 : p2p_fec_group(W.sides[SRV].session->loss_q16);
+	CHECK(fec == IVXS_P2P_FEC_OFF || (k >= 2 && k < 19));
+	g_fec_drop_at = 19 + (k ? 18 / k : 0);
+	g_fec_armed = 1;
+	g_fec_seen = 0;
+	W.dir[CLI].tamper = dropOneChunk;
+	W.sides[CLI].latency_max = 0;
+	for (i = 0; i < 1000 && W.sides[CLI].keys == keys; i++)
+		step(1);
+	*latency = W.sides[CLI].latency_max;
+	*recovered = chanStats(CLI, IVXS_P2P_CH_MEDIA).chunks_recovered - *recovered;
+	*retransmits = chanStats(SRV, IVXS_P2P_CH_MEDIA).retransmits - *retransmits;
+	CHECK_EQ(g_fec_armed, 0);    /* the chunk was dropped */
+	CHECK(W.sides[CLI].keys > keys);
+	CHECK_EQ(W.sides[CLI].frame_bad, 0);
+done:
+	W.dir[CLI].tamper = NULL;
+	return;
+}
+
+/* FEC rebuilds a lost chunk of a key frame at the viewer without a retransmission: the key
+ * frame arrives a round trip earlier than with parity off (20 ms each way). */
+static void test_fec_recovers(void)
+{
+	uint32_t with = 0, without = 0;
+	uint64_t rec_with = 0, rec_without = 0, rtx_with = 0, rtx_without = 0;
+	fecKeyFrame(IVXS_P2P_FEC_OFF, &without, &rec_without, &rtx_without);
+	teardown();
+	fecKeyFrame(IVXS_P2P_FEC_KEY, &with, &rec_with, &rtx_with);
+	if (getenv("P2P_DEBUG"))
+		fprintf(stderr, "with %u (%llu rebuilt, %llu rtx) without %u (%llu rtx)\n", with, (unsigned long long)rec_with,
+				(unsigned long long)rtx_with, without, (unsigned long long)rtx_without);
+	NOTE("key frame with a lost chunk: %u ms with parity (%llu chunks rebuilt), %u ms without (%llu retransmitted)", with,
+			(unsigned long long)rec_with, without, (unsigned long long)rtx_without);
+	CHECK_EQ(rec_without, 0);
+	CHECK(rec_with >= 1);
+	CHECK(rtx_without >= 1);
+	CHECK(with + 40 <= without);   /* at least the round trip a retransmission needs */
 done:
 	return;
 }
@@ -2189,6 +2329,8 @@ int main(void)
 	run("voice: talkback frames to the camera", test_voice);
 	run("audio: a lost audio frame costs that frame only, not the audio after it nor the video", test_audio_independent);
 	run("tick schedule: a thin stream ticks about once per frame, not every 10 ms", test_tick_schedule);
+	run("fec: parity sized from the measured loss, none at 0 %", test_fec_sizing);
+	run("fec: a lost chunk of a key frame rebuilt without a retransmission", test_fec_recovers);
 	run("congestion control: bottleneck filled, loss tolerated", test_cc_bottleneck);
 	run("no spurious timeouts behind a key frame on a thin link", test_no_spurious_timeouts);
 	run("memory per viewer", test_memory);
