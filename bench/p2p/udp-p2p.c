@@ -420,10 +420,10 @@ static int run_sender(int argc, char **argv)
 	memcpy(c.device_id, arg(argc, argv, "device"), strlen(arg(argc, argv, "device")));
 	/* optional: the media deadline (0 = the core's default, 600 ms) */
 	c.deadline_ms = opt(argc, argv, "deadline-ms") ? (uint32_t)atoi(opt(argc, argv, "deadline-ms")) : 0;
-	/* optional, IVXS_P2P_UDP_FEC=off|all: the core's parity (default: key frames, sized from the loss) */
+	/* optional, IVXS_P2P_UDP_FEC=key|all: the core's parity, sized from the loss (default off) */
 	if (getenv("IVXS_P2P_UDP_FEC"))
-		c.fec = !strcmp(getenv("IVXS_P2P_UDP_FEC"), "off") ? IVXS_P2P_FEC_OFF
-				: !strcmp(getenv("IVXS_P2P_UDP_FEC"), "all") ? IVXS_P2P_FEC_ALL : IVXS_P2P_FEC_KEY;
+		c.fec = !strcmp(getenv("IVXS_P2P_UDP_FEC"), "key") ? IVXS_P2P_FEC_KEY
+				: !strcmp(getenv("IVXS_P2P_UDP_FEC"), "all") ? IVXS_P2P_FEC_ALL : IVXS_P2P_FEC_OFF;
 	cam.p2p = endpoint(&c, IVXS_P2P_SERVER, cam_event, NULL, &cam);
 	ivxs_p2p_set_unix_time(cam.p2p, (uint64_t)time(NULL));
 

@@ -281,7 +281,7 @@ static const struct {
 
 /* create({ role: "camera" | "viewer", deviceSecret, deviceId, maxSessions, deadlineMs,
  *   keepAlive: { intervalS, attempts } (either 0: off), low, warn, high, rxFrameBytes,
- *   fec: "key" | "off" | "all" (camera: parity for media chunks, sized from the loss; "key" default) }) -> native */
+ *   fec: "off" | "key" | "all" (camera: parity for media chunks, sized from the loss; "off" default) }) -> native */
 void xs_p2p_create(xsMachine *the)
 {
 	ivxs_p2p_config c;

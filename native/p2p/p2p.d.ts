@@ -28,7 +28,7 @@ declare module "p2p" {
 		low?: number;
 		warn?: number;
 		high?: number;
-		/** camera: XOR parity for media chunks sized from the measured loss (none at 0 %): key frames (default), off, every frame */
+		/** camera: XOR parity for media chunks sized from the measured loss (none at 0 %): off (default), key frames, every frame */
 		fec?: "key" | "off" | "all";
 	}
 	export interface ChannelStats {

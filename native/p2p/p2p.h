@@ -151,8 +151,9 @@ typedef struct {
 typedef ivxs_allocator ivxs_p2p_allocator;   /* native/common/ivxs_alloc.h */
 
 /* Forward error correction of media (PROTOCOL.md, REPAIR): XOR parity over groups of chunks,
- * the group sized from the measured packet loss (none below 0.5 %). */
-enum { IVXS_P2P_FEC_KEY = 0, IVXS_P2P_FEC_OFF = 1, IVXS_P2P_FEC_ALL = 2 };
+ * the group sized from the measured packet loss (none below 0.5 %), for key frames or every
+ * frame. Off by default: on the bench's links it cost more than it saved (README). */
+enum { IVXS_P2P_FEC_OFF = 0, IVXS_P2P_FEC_KEY = 1, IVXS_P2P_FEC_ALL = 2 };
 
 typedef struct {
 	int role;                       /* IVXS_P2P_SERVER or IVXS_P2P_CLIENT */
@@ -171,7 +172,7 @@ typedef struct {
 	int keepalive_off;              /* 1: no keep-alive, no dead-peer detection */
 	uint32_t handshake_timeout_ms;  /* client (0 = 5000) */
 	uint32_t low, warn, high;       /* watermarks, bytes unsent per channel (all 0: no events) */
-	int fec;                        /* server: parity for media chunks (IVXS_P2P_FEC_*; 0 = key frames, sized from the loss) */
+	int fec;                        /* server: parity for media chunks (IVXS_P2P_FEC_*; 0 = off: it did not pay on the bench) */
 	ivxs_p2p_callbacks cb;
 	const ivxs_p2p_allocator *allocator; /* NULL = malloc/free */
 } ivxs_p2p_config;

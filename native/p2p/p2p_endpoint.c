@@ -60,7 +60,7 @@ static int applyDefaults(ivxs_p2p_config *c)
 			|| c->rx_frames < 2 || c->rx_frames > 64
 			|| c->rx_frame_bytes > (uint32_t)IVXS_P2P_MAX_FRAME_CHUNKS * IVXS_P2P_CHUNK
 			|| c->deadline_ms > 60000 || c->keepalive_interval_ms > 600000 || c->keepalive_attempts > 100
-			|| c->fec < IVXS_P2P_FEC_KEY || c->fec > IVXS_P2P_FEC_ALL)
+			|| c->fec < IVXS_P2P_FEC_OFF || c->fec > IVXS_P2P_FEC_ALL)
 		return IVXS_P2P_EARG;
 	/* frame numbers wrap at 2^32 and pick their slot modulo these: powers of two keep
 	 * consecutive numbers in distinct slots across the wrap */
