@@ -68,7 +68,7 @@ const char *ivxs_p2p_strerror(int status);
 extern const ivxs_status_entry ivxs_p2p_statuses[];
 
 /* Protocol constants (PROTOCOL.md). */
-#define IVXS_P2P_VERSION 2             /* 2: path validation (PATH_CHALLENGE / PATH_RESPONSE) */
+#define IVXS_P2P_VERSION 3             /* 2: path validation; 3: REPAIR frames (parity of frame chunks) */
 #define IVXS_P2P_MTU 1200              /* largest datagram sent; the client hello is padded to it */
 #define IVXS_P2P_CHUNK 1088            /* payload bytes of one data frame at most */
 #define IVXS_P2P_ID_BYTES 16           /* device id, viewer id */
@@ -150,6 +150,11 @@ typedef struct {
 
 typedef ivxs_allocator ivxs_p2p_allocator;   /* native/common/ivxs_alloc.h */
 
+/* Forward error correction of media (PROTOCOL.md, REPAIR): XOR parity over groups of chunks,
+ * the group sized from the measured packet loss (none below 0.5 %), for key frames or every
+ * frame. Off by default: on the bench's links it cost more than it saved (README). */
+enum { IVXS_P2P_FEC_OFF = 0, IVXS_P2P_FEC_KEY = 1, IVXS_P2P_FEC_ALL = 2 };
+
 typedef struct {
 	int role;                       /* IVXS_P2P_SERVER or IVXS_P2P_CLIENT */
 	uint32_t max_sessions;          /* server: viewers at once (0 = 4); client: always 1 */
@@ -167,6 +172,7 @@ typedef struct {
 	int keepalive_off;              /* 1: no keep-alive, no dead-peer detection */
 	uint32_t handshake_timeout_ms;  /* client (0 = 5000) */
 	uint32_t low, warn, high;       /* watermarks, bytes unsent per channel (all 0: no events) */
+	int fec;                        /* server: parity for media chunks (IVXS_P2P_FEC_*; 0 = off: it did not pay on the bench) */
 	ivxs_p2p_callbacks cb;
 	const ivxs_p2p_allocator *allocator; /* NULL = malloc/free */
 } ivxs_p2p_config;
@@ -188,7 +194,10 @@ int ivxs_p2p_connect(ivxs_p2p *p2p, const ivxs_p2p_addr *server, const uint8_t *
 int ivxs_p2p_input(ivxs_p2p *p2p, const ivxs_p2p_addr *from, const uint8_t *data, size_t size, uint32_t now);
 
 /* Timers, pacing, retransmission, keep-alive. Returns the milliseconds until
- * it wants to be called again (at most 1000). */
+ * it wants to be called again (at most 1000): only when there is work (pacing,
+ * an ACK or retransmission timer, a frame's deadline, keep-alive). Call it
+ * also after every input and whenever an attached frame source has a new
+ * frame (the ring's wake-up): the core does not poll its sources. */
 uint32_t ivxs_p2p_tick(ivxs_p2p *p2p, uint32_t now);
 
 /* The session's outgoing frame channel (server: media, client: voice) pulls
@@ -216,6 +225,8 @@ typedef struct {
 	uint64_t frames_torn;    /* overwritten in the source before they were acknowledged */
 	uint64_t frames_skipped; /* not sent: skipped to a key frame */
 	uint64_t retransmits;    /* chunks sent again */
+	uint64_t repairs_sent;   /* parity chunks sent (outgoing frame channel) */
+	uint64_t chunks_recovered; /* chunks rebuilt from parity, not waited for (incoming frame channel) */
 } ivxs_p2p_channel_stats;
 
 typedef struct {

@@ -176,6 +176,7 @@ static void lose(ivxs_p2p_session *s, p2p_sent *p)
 	r->in_flight_bytes -= p->bytes;
 	r->in_flight_packets--;
 	s->packets_lost++;
+	s->loss_q16 += (65536 - s->loss_q16) >> 6;
 	p2p_chan_on_lost(s, p);
 }
 
@@ -198,6 +199,7 @@ int p2p_rel_on_ack(ivxs_p2p_session *s, const p2p_ack *a, uint32_t now)
 			r->in_flight_bytes -= p->bytes;
 			r->in_flight_packets--;
 			newly++;
+			s->loss_q16 -= s->loss_q16 >> 6;
 			if (pn == a->largest && P2P_GE(now, p->sent_ms)) {
 				uint32_t sample = now - p->sent_ms;
 				if (sample > a->delay_ms + (r->min_rtt == UINT32_MAX ? 0 : r->min_rtt))
@@ -259,6 +261,13 @@ uint32_t p2p_rel_next_timer(const ivxs_p2p_session *s, uint32_t now)
 			uint32_t w = d <= 0 ? 0 : (uint32_t)d;
 			if (w < wait)
 				wait = w;
+			/* a later packet was acknowledged: it is lost at 9/8 SRTT of age (p2p_rel_detect_loss) */
+			if (r->any_acked && pn < r->largest_acked && r->have_rtt) {
+				d = P2P_DIFF(p->sent_ms + r->srtt + r->srtt / 8, now);
+				w = d <= 0 ? 0 : (uint32_t)d;
+				if (w < wait)
+					wait = w;
+			}
 			break;   /* the oldest packet times out first */
 		}
 	}

@@ -68,6 +68,7 @@ ivxs_p2p_session *p2p_session_open(ivxs_p2p *p, int state, uint32_t now)
 		s->reply_resent = 0;
 		s->probing = 0;
 		s->packets_sent = s->packets_received = s->packets_lost = s->bytes_sent = s->bytes_received = 0;
+		s->loss_q16 = 0;
 		s->dropped_auth = s->dropped_replay = s->dropped_trunc = s->bogus_acks = 0;
 		p->st.sessions_open++;
 		return s;
@@ -208,7 +209,7 @@ static int onData(ivxs_p2p *p, const ivxs_p2p_addr *from, const uint8_t *data, s
 	}
 	/* decide: every frame is checked before any is used */
 	while ((item = p2p_wire_next(p->plain, len, &pos, &it)) == 1) {
-		if (it.type == P2P_F_FRAME)
+		if (it.type == P2P_F_FRAME || it.type == P2P_F_REPAIR)
 			status = p2p_chan_check_frame(s, &it.fc);
 		else if (it.type == P2P_F_CMD)
 			status = p2p_chan_check_cmd(s, &it.cc);
@@ -244,7 +245,7 @@ static int onData(ivxs_p2p *p, const ivxs_p2p_addr *from, const uint8_t *data, s
 			pathResponse(s, from, it.token);
 		else if (it.type == P2P_F_ACK)
 			p2p_rel_on_ack(s, &it.ack, now);
-		else if (it.type == P2P_F_FRAME)
+		else if (it.type == P2P_F_FRAME || it.type == P2P_F_REPAIR)
 			p2p_chan_on_frame(s, &it.fc);
 		else if (it.type == P2P_F_CMD)
 			p2p_chan_on_cmd(s, &it.cc);
@@ -338,7 +339,7 @@ static int sealAndSend(ivxs_p2p_session *s, const ivxs_p2p_addr *to, const uint8
 void p2p_flush(ivxs_p2p_session *s, uint32_t now, int ping)
 {
 	ivxs_p2p *p = s->p2p;
-	uint8_t hdr[P2P_FRAME_HDR > P2P_CMD_HDR ? P2P_FRAME_HDR : P2P_CMD_HDR];
+	uint8_t hdr[P2P_FRAME_HDR > P2P_CMD_HDR ? P2P_FRAME_HDR : P2P_CMD_HDR];   /* (a REPAIR header is shorter) */
 	uint32_t n;
 	if (s->state != P2P_S_OPEN || s->close_pending)
 		return;
@@ -439,14 +440,17 @@ static uint32_t sessionWait(ivxs_p2p_session *s, uint32_t now)
 	w = p2p_rel_next_timer(s, now);
 	if (w < wait)
 		wait = w;
-	if (p2p_chan_has_data(s, now) || s->ftx.src) {
+	/* only when there is work: data waiting for pacing, a frame's deadline. A source's new frame
+	 * is the caller's to announce (it calls tick when one lands: the ring's wake-up), so an idle
+	 * thin stream costs no polling (it used to be looked at every 10 ms) */
+	if (p2p_chan_has_data(s, now) && p2p_rel_slot(&s->rel)) {   /* (no record free: an ACK frees one) */
 		w = p2p_cc_wait(&s->cc, IVXS_P2P_MTU, s->rel.in_flight_bytes, now);
-		/* a source may have new frames any time: look at least every 10 ms (the seed's onSendGet period) */
-		if (w > 10)
-			w = 10;
 		if (w < wait)
 			wait = w ? w : 1;
 	}
+	w = p2p_chan_next_deadline(s, now);
+	if (w < wait)
+		wait = w;
 	if (!c->keepalive_off) {
 		int32_t d = P2P_DIFF(s->last_rx_ms + c->keepalive_interval_ms, now);
 		w = d <= 0 ? c->keepalive_interval_ms : (uint32_t)d;
