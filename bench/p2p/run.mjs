@@ -359,7 +359,8 @@ const STREAMS = {
 	camera: { file: "build/bench/p2p-camera-frames.bin", write: (path, log) => writeCameraFrames(path, log), describe: { clip: CAMERA.clip, size: CAMERA.size, gop_frames: CAMERA.gop } },
 };
 
-export async function benchP2p({ log = () => {}, seconds = 10, drainMs = 2000, reps = Number(process.env.IVXS_P2P_REPS ?? 2) } = {}) {
+// IVXS_P2P_SECONDS (default 10) and IVXS_P2P_REPS (default 2) apply to `npm run bench` too.
+export async function benchP2p({ log = () => {}, seconds = Number(process.env.IVXS_P2P_SECONDS ?? 10), drainMs = 2000, reps = Number(process.env.IVXS_P2P_REPS ?? 2) } = {}) {
 	// Like the capture section without its source: not measurable here, said so, not judged.
 	const why = tunAvailable();
 	if (!why.ok) return { skipped: why.reason, meets: null };
@@ -435,8 +436,7 @@ export async function benchP2p({ log = () => {}, seconds = 10, drainMs = 2000, r
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-	const seconds = Number(process.env.IVXS_P2P_SECONDS ?? 10);
-	benchP2p({ log: (m) => process.stderr.write(`[bench] ${m}\n`), seconds })
+	benchP2p({ log: (m) => process.stderr.write(`[bench] ${m}\n`) })
 		.then((r) => process.stdout.write(`${JSON.stringify(r, null, 2)}\n`))
 		.catch((e) => { process.stderr.write(`${e.stack}\n`); process.exitCode = 1; });
 }

@@ -33,6 +33,9 @@ tunnel.on("exit", (code) => {
 	process.exit(1);
 });
 process.on("exit", () => tunnel.kill("SIGKILL"));
+// The harness ends a receiver with SIGTERM: Node's default would skip the exit hook and leave the
+// tunnel and the program running (orphans outlive the link's namespaces).
+for (const signal of ["SIGTERM", "SIGINT", "SIGHUP"]) process.on(signal, () => process.exit(1));
 await listening;
 
 // CPU (ms, from utime + stime in clock ticks of 10 ms) and peak RSS of the tunnel process.
@@ -47,6 +50,7 @@ function tunnelFigures() {
 }
 
 const child = spawn(cmd, args, { stdio: ["pipe", "pipe", "inherit"] });
+process.on("exit", () => child.kill("SIGKILL"));
 process.stdin.on("end", () => child.stdin.end()).resume();
 createInterface({ input: child.stdout }).on("line", (line) => {
 	let o = null;
