@@ -5,7 +5,7 @@
 // passes its stdout through, except: the program's "connected" line is dropped (its handshake is
 // with the local tunnel, not across the link), and its "done" line gets the tunnel's CPU and peak
 // memory (/proc) added — cpu_ms becomes program + tunnel, with both parts shown. Our stdin
-// closing (the harness went away) closes the program's; the tunnel dies with us.
+// closing (the harness went away) closes the program's (which then exits); the tunnel dies with us.
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { createInterface } from "node:readline";
@@ -16,7 +16,9 @@ for (let i = 2; i < sep; i += 2) opts[process.argv[i].slice(2)] = process.argv[i
 const [cmd, ...args] = process.argv.slice(sep + 1);
 const [tcmd, ...targs] = JSON.parse(opts.tunnel);
 
-const tunnel = spawn(tcmd, targs, { stdio: ["ignore", "ignore", "pipe"] });
+// setpriv --pdeathsig: the tunnel dies with us even when we are SIGKILLed (the link's close()
+// does that to what is still running), where no exit hook of ours runs.
+const tunnel = spawn("setpriv", ["--pdeathsig", "KILL", tcmd, ...targs], { stdio: ["ignore", "ignore", "pipe"] });
 let tunnelLog = "";
 const listening = new Promise((resolve) => {
 	const timer = setTimeout(resolve, 5000);
