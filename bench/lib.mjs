@@ -11,7 +11,8 @@
  *          native/ring/ring.c -o build/bench/ring_bench
  */
 import { execFileSync } from "node:child_process";
-import { dirname, resolve } from "node:path";
+import { existsSync, renameSync, statSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { nativeModules } from "../scripts/native-modules.mjs";
 
@@ -55,4 +56,22 @@ export function compileBench(specifier) {
 	run("gcc", ["-std=c11", "-D_GNU_SOURCE", "-O2", "-pthread", ...m.includes.map((i) => `-I${i}`),
 		`bench/${specifier}_bench.c`, ...m.core, "-o", program, ...m.libs]);
 	return program;
+}
+
+// A 1 Mbit/s H.264 test clip (testsrc2 with moving noise, so the encoder spends its whole rate
+// like a camera's sensor noise makes it), made once by ffmpeg and cached at `path` (under
+// build/bench): no B frames, a key frame every `gop` frames, an AUD per access unit.
+//   ffmpeg -f lavfi -i testsrc2=size=<size>:rate=<fps>:duration=<seconds> -vf noise=alls=12:allf=t \
+//       -c:v libx264 -pix_fmt yuv420p -profile:v main -preset veryfast -bf 0 -g <gop> -keyint_min <gop> \
+//       -sc_threshold 0 -b:v 1M -maxrate 1M -bufsize 1M -x264-params aud=1 -f h264 <path>
+export function ensureClip(path, { size, fps, seconds, gop }, logTo = log) {
+	const file = join(root, path);
+	if (existsSync(file) && statSync(file).size > 0) return file;
+	logTo(`encoding ${path} with ffmpeg`);
+	execFileSync("ffmpeg", ["-hide_banner", "-loglevel", "error", "-y",
+		"-f", "lavfi", "-i", `testsrc2=size=${size}:rate=${fps}:duration=${seconds}`, "-vf", "noise=alls=12:allf=t",
+		"-c:v", "libx264", "-pix_fmt", "yuv420p", "-profile:v", "main", "-preset", "veryfast", "-bf", "0", "-g", String(gop), "-keyint_min", String(gop),
+		"-sc_threshold", "0", "-b:v", "1M", "-maxrate", "1M", "-bufsize", "1M", "-x264-params", "aud=1", "-f", "h264", `${file}.tmp`], { stdio: ["ignore", "inherit", "inherit"] });
+	renameSync(`${file}.tmp`, file);
+	return file;
 }

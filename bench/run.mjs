@@ -14,7 +14,8 @@
  *   mux            muxing cost on XS, and the demo's shape             bench/mux/run.mjs (bench/xs/*.js)
  *   capture        capture thread CPU and pacing                       bench/capture/run.mjs (bench/capture_bench.c)
  *   xs_heap        XS heap on the 64- and 32-bit hosts                 bench/xs-heap/run.mjs
- *   p2p            live video over TCP and native/p2p on emulated links bench/p2p/run.mjs
+ *   p2p            live video over native/p2p, TCP, KCP and SRT on      bench/p2p/run.mjs
+ *                  emulated links: decodable on time, latency, CPU
  *   cloud_latency  capture to the frame on screen in the console       bench/cloud-latency/run.mjs
  *   cloud          cameras one cloud process ingests on one core       bench/cloud/ingest.mjs
  *   cloud_live     live viewers of one camera on one core              bench/cloud-live/run.mjs (viewers.mjs)

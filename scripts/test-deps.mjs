@@ -8,6 +8,10 @@
 //   node scripts/test-deps.mjs            check, install what is missing
 //   node scripts/test-deps.mjs --check    check only (exit 1 if something is missing)
 //   node scripts/test-deps.mjs --build    only what `npm install` needs (`npm run setup`, and scripts/build.mjs)
+//   node scripts/test-deps.mjs --bench    only what `npm run bench` needs beyond the tests (the p2p
+//                                         benchmark's peers); never fails: a peer it lacks is
+//                                         reported unavailable by the benchmark
+// The tests need none of the bench's entries.
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -22,6 +26,8 @@ writeFileSync(fuzzTarget, "#include <stdint.h>\n#include <stddef.h>\n"
 
 const mbedtlsHost = join(scratch, "mbedtls-host.c");
 writeFileSync(mbedtlsHost, "#include <mbedtls/md.h>\n#include <mbedtls/ssl.h>\nint main(void) { mbedtls_ssl_context s; mbedtls_ssl_init(&s); mbedtls_ssl_free(&s); return mbedtls_md_info_from_type(MBEDTLS_MD_SHA256) == 0; }\n");
+const srtPeer = join(scratch, "srt-peer.c");
+writeFileSync(srtPeer, "#include <srt/srt.h>\nint main(void) { return srt_startup() < 0; }\n");
 const succeeds = (command, args) => spawnSync(command, args, { stdio: "ignore", cwd: scratch }).status === 0;
 const compiles = (compiler, flags, source = hello) => succeeds(compiler, [...flags, source, "-o", join(scratch, "a.out")]);
 
@@ -54,6 +60,10 @@ const needs = [
 		packages: ["clang", "libclang-rt-14-dev"] },
 	{ what: "iproute2 (TUN link tests of tests/p2p: network namespaces)", ok: () => succeeds("ip", ["netns", "list"]),
 		packages: ["iproute2"] },
+	{ what: "kcptun (the p2p benchmark's KCP peer: bench/p2p/transports.mjs)", bench: true,
+		ok: () => succeeds("kcptun-client", ["--version"]) && succeeds("kcptun-server", ["--version"]), packages: ["kcptun"] },
+	{ what: "libsrt with its headers (the p2p benchmark's SRT peer: bench/p2p/srt-peer.c)", bench: true,
+		ok: () => succeeds("sh", ["-c", `pkg-config --exists srt && gcc ${srtPeer} $(pkg-config --cflags --libs srt) -o a.out`]), packages: ["libsrt-openssl-dev", "pkg-config"] },
 	{ what: "mosquitto (the external MQTT broker of the cloud's scale tests; `mosquitto -h` exits 3, so its banner is the probe)",
 		ok: () => ["mosquitto", "/usr/sbin/mosquitto"].some((path) => /mosquitto version/.test(spawnSync(path, ["-h"], { encoding: "utf8" }).stdout ?? "")),
 		packages: ["mosquitto"] },
@@ -63,10 +73,12 @@ const needs = [
 ];
 
 // `--build`: only what building the host needs (run by scripts/build.mjs, so
-// `npm install` on a fresh machine can build before `npm test` installs the rest).
+// `npm install` on a fresh machine can build before `npm test` installs the rest);
+// `--bench`: only the benchmark's own.
+const bench = process.argv.includes("--bench");
 function missing() {
 	const buildOnly = process.argv.includes("--build");
-	return needs.filter((need) => (!buildOnly || need.build) && !need.ok());
+	return needs.filter((need) => Boolean(need.bench) === bench && (!buildOnly || need.build) && !need.ok());
 }
 
 function installer() {
@@ -118,10 +130,10 @@ function main() {
 		lacking = missing();
 	}
 	if (!lacking.length) return 0;
-	console.error("[test-deps] the tests need, and this machine lacks:");
+	console.error(`[test-deps] the ${bench ? "benchmark" : "tests"} need${bench ? "s" : ""}, and this machine lacks:`);
 	for (const need of lacking) console.error(`  - ${need.what}: Debian package(s) ${need.packages.join(", ")}`);
-	console.error(`[test-deps] install them (e.g. sudo apt-get install ${[...new Set(lacking.flatMap((need) => need.packages))].join(" ")}) and run npm test again`);
-	return 1;
+	console.error(`[test-deps] install them (e.g. sudo apt-get install ${[...new Set(lacking.flatMap((need) => need.packages))].join(" ")}) and run npm ${bench ? "run bench" : "test"} again`);
+	return bench ? 0 : 1;
 }
 
 try {

@@ -58,7 +58,7 @@ import { once } from "node:events";
 import { join, relative } from "node:path";
 import { pathToFileURL } from "node:url";
 import { buildHost } from "../../scripts/build.mjs";
-import { median, round, sleep } from "../lib.mjs";
+import { ensureClip, median, round, sleep } from "../lib.mjs";
 
 const TICK_MS = 1000 / 100;   // CLK_TCK (getconf CLK_TCK) is 100 on Linux
 
@@ -66,19 +66,6 @@ export const CLIP = "build/bench/cs-1mbit-640x480-15fps.h264";
 const CLIP_SECONDS = 16;
 const AUDIO = "fixtures/media/aac-lc-16k-mono.aac";
 const STILLS = "fixtures/media/stills";
-
-/** The 1 Mbit/s clip, made once (cached under build/bench). */
-function ensureClip(root, log) {
-	const path = join(root, CLIP);
-	if (existsSync(path) && statSync(path).size > 0) return path;
-	log(`cs: encoding ${CLIP} with ffmpeg`);
-	execFileSync("ffmpeg", ["-hide_banner", "-loglevel", "error", "-y",
-		"-f", "lavfi", "-i", `testsrc2=size=640x480:rate=15:duration=${CLIP_SECONDS}`, "-vf", "noise=alls=12:allf=t",
-		"-c:v", "libx264", "-pix_fmt", "yuv420p", "-profile:v", "main", "-preset", "veryfast", "-bf", "0", "-g", "15", "-keyint_min", "15",
-		"-sc_threshold", "0", "-b:v", "1M", "-maxrate", "1M", "-bufsize", "1M", "-x264-params", "aud=1", "-f", "h264", `${path}.tmp`], { stdio: ["ignore", "inherit", "inherit"] });
-	execFileSync("mv", [`${path}.tmp`, path]);
-	return path;
-}
 
 function cpuTicks(pid) {
 	try {
@@ -179,7 +166,7 @@ export async function benchCs({ root, log = () => {}, seconds = 20, eventSeconds
 		catch { return { skipped: `${tool} not found` }; }
 	}
 	if (!existsSync("/usr/bin/time")) return { skipped: "/usr/bin/time not found" };
-	const clip = ensureClip(root, log);
+	const clip = ensureClip(CLIP, { size: "640x480", fps: 15, seconds: CLIP_SECONDS, gop: 15 }, log);
 	const clipBytes = statSync(clip).size;
 	const work = join(root, "build/bench/cs");
 	rmSync(work, { recursive: true, force: true });

@@ -12,9 +12,11 @@
 // needs no clock sync.
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { root } from "../lib.mjs";
+import { ensureClip, root } from "../lib.mjs";
 /** The benchmark's stream: 640x480 H.264 (the tests' harness checks use it too). */
 export const FIXTURE = "fixtures/media/h264-main-640x480.h264";
+/** The realistic stream: a 1 Mbit/s 720p camera, 15 fps, a key frame every 2 s (made by ffmpeg, cached). */
+export const CAMERA = { clip: "build/bench/p2p-1mbit-1280x720-15fps-gop30.h264", size: "1280x720", fps: 15, seconds: 20, gop: 30 };
 
 export const HEADER_BYTES = 17;
 export const FLAG_KEY = 1;
@@ -31,12 +33,15 @@ export async function framesFromFixture(path, annexbModule) {
 }
 
 /** The fixture's frames (split by the built media layer), written to the frames file `path`; returns them. */
-export async function writeFixtureFrames(path) {
-	const frames = await framesFromFixture(join(root, FIXTURE), join(root, "build/ts/modules/media/annexb.js"));
+export async function writeFixtureFrames(path, source = join(root, FIXTURE)) {
+	const frames = await framesFromFixture(source, join(root, "build/ts/modules/media/annexb.js"));
 	mkdirSync(dirname(path), { recursive: true });
 	writeFramesFile(path, frames);
 	return frames;
 }
+
+/** The realistic stream's frames (its clip encoded on first use), written to the frames file `path`. */
+export const writeCameraFrames = (path, logTo) => writeFixtureFrames(path, ensureClip(CAMERA.clip, CAMERA, logTo));
 
 export function writeFramesFile(path, frames) {
 	const total = frames.reduce((n, f) => n + 5 + f.payload.length, 0);

@@ -22,6 +22,7 @@ socket.on("error", (e) => {
 });
 await new Promise((r) => socket.once("connect", r));
 print({ connected: true, connect_ms: Number(now() - t0) / 1e6 });
+const cpu0 = process.cpuUsage();
 
 const start = now() + 50_000_000n;
 const periodNs = 1e9 / fps;
@@ -36,5 +37,7 @@ for (let seq = 0; seq < count; seq++) {
 	print({ seq, capture_ns: capture, bytes: payload.length, key, sent: true, backlog_bytes: socket.writableLength });
 }
 await sleepUntil(now() + BigInt(Number(o["drain-ms"]) * 1e6));
-print({ done: true, frames: count, unsent_bytes: socket.writableLength });
+// CPU of this process (Node and the kernel's TCP work done in its system calls) from the connection on.
+const cpu = process.cpuUsage(cpu0);
+print({ done: true, frames: count, unsent_bytes: socket.writableLength, cpu_ms: (cpu.user + cpu.system) / 1000, max_rss_kb: process.resourceUsage().maxRSS });
 socket.destroy();

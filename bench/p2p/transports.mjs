@@ -36,12 +36,26 @@ const here = (file) => fileURLToPath(new URL(file, import.meta.url));
 const SHIM_SOURCE = here("./tcpcc.c");
 const SHIM = join(here("../.."), "build/p2p/tcpcc.so");
 
+// A C helper of the benchmark, compiled into build/p2p on first use and again when its source
+// is newer.
+function compiled(source, output, flags) {
+	if (existsSync(output) && statSync(output).mtimeMs >= statSync(source).mtimeMs) return output;
+	mkdirSync(dirname(output), { recursive: true });
+	execFileSync("gcc", ["-O2", "-Wall", "-Wextra", "-Werror", ...flags.before, source, "-o", output, ...flags.after], { stdio: ["ignore", "pipe", "pipe"] });
+	return output;
+}
+
 // The LD_PRELOAD shim that gives the TCP sender's socket its congestion control (tcpcc.c).
-function compileShim() {
-	if (existsSync(SHIM) && statSync(SHIM).mtimeMs >= statSync(SHIM_SOURCE).mtimeMs) return SHIM;
-	mkdirSync(dirname(SHIM), { recursive: true });
-	execFileSync("gcc", ["-O2", "-Wall", "-Wextra", "-Werror", "-shared", "-fPIC", SHIM_SOURCE, "-o", SHIM, "-ldl"], { stdio: ["ignore", "pipe", "pipe"] });
-	return SHIM;
+const compileShim = () => compiled(SHIM_SOURCE, SHIM, { before: ["-shared", "-fPIC"], after: ["-ldl"] });
+
+// A program is there when it runs (`--version`-like argv); else why not.
+function runs(argv, hint) {
+	try {
+		execFileSync(argv[0], argv.slice(1), { stdio: ["ignore", "pipe", "pipe"] });
+		return { ok: true };
+	} catch (e) {
+		return { ok: false, reason: `${argv[0]} does not run (${hint}): ${String(e.code ?? e.message)}` };
+	}
 }
 
 function tcp(name, congestionControl) {
@@ -124,15 +138,75 @@ export const udp = {
 		...(process.env.IVXS_P2P_UDP_DEADLINE_MS ? ["--deadline-ms", process.env.IVXS_P2P_UDP_DEADLINE_MS] : [])],
 };
 
+const portOf = (hostPort) => Number(hostPort.split(":").at(-1));
+
+// KCP (the peer in its "fast" modes) as kcptun ships it: the TCP sender and receiver above,
+// carried over KCP between kcptun-client (in A, on loopback) and kcptun-server (in B, on the
+// link). Modes: fast2 = nodelay 1, interval 20, resend 2, nc 1; fast3 = the same at interval 10
+// (KCP's own "fastest" setting). With or without kcptun's Reed–Solomon FEC (10 data + 3 parity
+// shards, its default; 0/0 turns it off). AES-128 (CFB, not authenticated; native/p2p pays for
+// AES-128-GCM), no compression (video does not compress; it would only cost CPU).
+// Windows, MTU (1350) and buffers are kcptun's defaults.
+const KCP_KEY = randomBytes(16).toString("hex");
+function kcp(name, mode, fec) {
+	const shards = fec ? ["--datashard", "10", "--parityshard", "3"] : ["--datashard", "0", "--parityshard", "0"];
+	const common = ["--mode", mode, "--crypt", "aes-128", "--key", KCP_KEY, "--nocomp", ...shards, "--quiet"];
+	const tunnel = (argv) => [process.execPath, here("./tunnel.mjs"), "--tunnel", JSON.stringify(argv)];
+	return {
+		name,
+		description: `KCP ${mode} (kcptun, smux over KCP, AES-128, no compression, ${fec ? "FEC 10+3 Reed–Solomon" : "no FEC"}) carrying the TCP sender/receiver; CPU = the Node sender + kcptun-client`,
+		available: () => runs(["kcptun-client", "--version"], "Debian package kcptun"),
+		receiver: ({ listen, frames }) => [...tunnel(["kcptun-server", "--listen", listen, "--target", `127.0.0.1:${portOf(listen) + 1}`, ...common]), "--",
+			process.execPath, here("./tcp-receiver.mjs"), "--listen", `127.0.0.1:${portOf(listen) + 1}`, "--frames", frames],
+		sender: ({ connect, frames, fps, seconds, drainMs }) => [...tunnel(["kcptun-client", "--localaddr", `127.0.0.1:${portOf(connect) + 1}`,
+			"--remoteaddr", connect, ...common]), "--wait", "listening on", "--",
+			process.execPath, here("./tcp-sender.mjs"), "--connect", `127.0.0.1:${portOf(connect) + 1}`,
+			"--frames", frames, "--fps", String(fps), "--seconds", String(seconds), "--drain-ms", String(drainMs)],
+	};
+}
+
+// SRT live mode (SRTT_LIVE: delivery at capture + latency, late packets dropped) on its message
+// API, AES-128, by bench/p2p/srt-peer.c over Debian's libsrt (libsrt-openssl-dev).
+const SRT_SOURCE = here("./srt-peer.c");
+const SRT_PEER = join(here("../.."), "build/p2p/srt-peer");
+function compileSrt() {
+	const flags = execFileSync("pkg-config", ["--cflags", "--libs", "srt"], { encoding: "utf8" }).trim().split(/\s+/);
+	return compiled(SRT_SOURCE, SRT_PEER, { before: ["-std=c11", "-D_GNU_SOURCE", ...flags.filter((f) => f.startsWith("-I"))], after: flags.filter((f) => !f.startsWith("-I")) });
+}
+function srt(name, latencyMs) {
+	return {
+		name,
+		description: `SRT live mode, latency ${latencyMs} ms, message API (a frame = chunks of <= 1316 B), AES-128 (bench/p2p/srt-peer.c, libsrt)`,
+		available() {
+			try {
+				compileSrt();
+				return { ok: true };
+			} catch (e) {
+				return { ok: false, reason: `cannot build bench/p2p/srt-peer.c (Debian package libsrt-openssl-dev): ${String(e.stderr || e.message).trim().split("\n")[0]}` };
+			}
+		},
+		receiver: ({ listen, frames }) => [compileSrt(), "receiver", "--listen", listen, "--frames", frames, "--latency-ms", String(latencyMs)],
+		sender: ({ connect, frames, fps, seconds, drainMs }) => [compileSrt(), "sender", "--connect", connect, "--frames", frames,
+			"--fps", String(fps), "--seconds", String(seconds), "--drain-ms", String(drainMs), "--latency-ms", String(latencyMs)],
+	};
+}
+
 export const transports = [
 	tcp("tcp", "cubic"),
 	tcp("tcp-bbr", "bbr"),
 	udpRaw,
 	udp,
+	kcp("kcp-fast3", "fast3", false),
+	kcp("kcp-fast3-fec", "fast3", true),
+	kcp("kcp-fast2", "fast2", false),
+	kcp("kcp-fast2-fec", "fast2", true),
+	srt("srt-120", 120),
+	srt("srt-400", 400),
 ];
 
-// Measured only when asked for (IVXS_P2P_TRANSPORTS): keeps the section within ~3 minutes.
-const OPTIONAL = new Set(["tcp-bbr", "udp-raw"]);
+// Measured only when asked for (IVXS_P2P_TRANSPORTS): kcptun's fast2 differs from fast3 only in
+// its 20-ms interval; the default set keeps the section's time down (see run.mjs).
+const OPTIONAL = new Set(["tcp-bbr", "udp-raw", "kcp-fast2", "kcp-fast2-fec"]);
 
 // The transports a run measures: IVXS_P2P_TRANSPORTS=tcp,tcp-bbr,… or, by default, every
 // transport but the optional ones.
