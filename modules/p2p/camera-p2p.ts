@@ -16,6 +16,7 @@ import { openUdp, type UdpSocket } from "./udp.js";
 import { CONTROL_ID, decodeControl, encodeControl, isControlId, type ControlKind } from "./control.js";
 import { P2pCodes, P2pError } from "./errors.js";
 import { parseStreamParams, queryPairs, type StreamParams } from "./params.js";
+import { Ticker } from "./ticker.js";
 
 /** The seed's iv_avt_event_e, same numbers. */
 export const P2PEvent = Object.freeze({
@@ -96,10 +97,11 @@ export class P2P {
 	#sessions = new Map<number, Session>();
 	#channels = new Map<Handle, SendChannel>();
 	#voices = new Map<Handle, RecvChannel>();
-	#tickTimer: unknown;
+	#ticker = new Ticker(() => {
+		this.#flush();
+		return this.#endpoint!.tick(this.#now());
+	}, () => this.#state === "ready");
 	#pullTimer: unknown;
-	#inside = 0;
-	#again = false;
 
 	constructor(options: P2POptions) {
 		if (!options || typeof options.monotonic !== "function") throw new P2pError(P2pCodes.EARG, "options need { deviceId, deviceSecret, monotonic }");
@@ -154,7 +156,7 @@ export class P2P {
 				onReadable: () => this.#receive(),
 				onError: () => this.#call("onEvent", P2PEvent.peerError, undefined),
 			});
-			if (this.#o.ring) this.#wake = new RingReader(this.#o.ring, { at: "live", onReadable: () => this.#tick() });
+			if (this.#o.ring) this.#wake = new RingReader(this.#o.ring, { at: "live", onReadable: () => this.#ticker.run() });
 		}
 		catch (error) {
 			this.exit();
@@ -172,9 +174,9 @@ export class P2P {
 			this.#endpoint!.closeSession(session.index, this.#now());
 		}
 		this.#state = "exited";
-		if (this.#tickTimer !== undefined) Timer.clear(this.#tickTimer as never);
+		this.#ticker.stop();
 		if (this.#pullTimer !== undefined) Timer.clear(this.#pullTimer as never);
-		this.#tickTimer = this.#pullTimer = undefined;
+		this.#pullTimer = undefined;
 		this.#wake?.close();
 		this.#socket?.close();
 		this.#endpoint!.close();
@@ -257,40 +259,9 @@ export class P2P {
 		let packet;
 		while (this.#socket && (packet = this.#socket.read())) {
 			const from = encodeAddress(packet.address, packet.port);
-			this.#enter(() => this.#endpoint!.input(from, packet!, this.#now()));
+			this.#ticker.enter(() => this.#endpoint!.input(from, packet!, this.#now()));
 		}
-		this.#tick();
-	}
-
-	/** Runs a transport call that may call back; a tick asked for meanwhile runs after it. */
-	#enter<T>(fn: () => T): T {
-		this.#inside++;
-		try {
-			return fn();
-		}
-		finally {
-			this.#inside--;
-		}
-	}
-
-	#tick(): void {
-		if (this.#state !== "ready") return;
-		if (this.#inside) {
-			this.#again = true;
-			return;
-		}
-		let wait: number;
-		do {
-			this.#again = false;
-			this.#flush();
-			wait = this.#enter(() => this.#endpoint!.tick(this.#now()));
-		} while (this.#again && this.#state === "ready");
-		if (this.#state !== "ready") return;
-		if (this.#tickTimer === undefined) this.#tickTimer = Timer.set(() => {
-			this.#tickTimer = undefined;
-			this.#tick();
-		}, wait);
-		else Timer.schedule(this.#tickTimer as never, wait);
+		this.#ticker.run();
 	}
 
 	/** Replies that found the command buffer full go out as soon as it has room. */
@@ -298,15 +269,15 @@ export class P2P {
 		for (const session of this.#sessions.values())
 			while (session.outbox.length) {
 				const [kind, id, bytes] = session.outbox[0];
-				if (this.#enter(() => this.#endpoint!.command(session.index, kind, id, bytes, this.#now())) === Status.again) break;
+				if (this.#ticker.enter(() => this.#endpoint!.command(session.index, kind, id, bytes, this.#now())) === Status.again) break;
 				session.outbox.shift();
 			}
 	}
 
 	#send(session: Session, kind: number, id: number, bytes: Uint8Array): void {
 		session.outbox.push([kind, id, bytes]);
-		if (!this.#inside) this.#flush();
-		else this.#again = true;
+		if (!this.#ticker.inside) this.#flush();
+		else this.#ticker.request();
 	}
 
 	#onTransportEvent(index: number, event: number, arg: number): void {
@@ -417,7 +388,7 @@ export class P2P {
 		session.media = channel;
 		this.#channels.set(handle, channel);
 		this.#updatePull();
-		this.#again = true;
+		this.#ticker.request();
 		return "ok";
 	}
 
@@ -470,6 +441,6 @@ export class P2P {
 			if (status === Status.again) channel.carry = chunk;
 			else pushed = true;
 		}
-		if (pushed) this.#tick();
+		if (pushed) this.#ticker.run();
 	}
 }

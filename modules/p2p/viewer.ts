@@ -9,6 +9,7 @@ import { decodeAddress, encodeAddress } from "./address.js";
 import { openUdp, type UdpSocket } from "./udp.js";
 import { CONTROL_ID, decodeControl, encodeControl, isControlId } from "./control.js";
 import { P2pCodes, P2pError } from "./errors.js";
+import { Ticker } from "./ticker.js";
 
 export interface ViewerOptions {
 	/** The camera's UDP address. */
@@ -40,8 +41,7 @@ export class P2PViewer {
 	#waiting = new Map<number, Waiter>();
 	#nextId = 1;
 	#nextControl = CONTROL_ID;
-	#timer: unknown;
-	#inside = 0;
+	#ticker = new Ticker(() => this.#endpoint.tick(this.#now()), () => !this.#closed);
 	#connect: { resolve(): void; reject(error: Error): void } | undefined;
 	#voiceFrames = 0;
 	/** Drop every datagram that arrives while true (tests: a link that stops). */
@@ -80,9 +80,9 @@ export class P2PViewer {
 				while ((packet = this.#socket.read())) {
 					if (this.paused || this.#closed) continue;
 					const from = encodeAddress(packet.address, packet.port);
-					this.#enter(() => this.#endpoint.input(from, packet!, this.#now()));
+					this.#ticker.enter(() => this.#endpoint.input(from, packet!, this.#now()));
 				}
-				this.#tick();
+				this.#ticker.run();
 			},
 		});
 	}
@@ -91,8 +91,8 @@ export class P2PViewer {
 	connect(): Promise<void> {
 		return new Promise((resolve, reject) => {
 			this.#connect = { resolve, reject };
-			this.#session = this.#enter(() => this.#endpoint.connect(this.#camera, this.#o.ticket, this.#o.psk, this.#now()));
-			this.#tick();
+			this.#session = this.#ticker.enter(() => this.#endpoint.connect(this.#camera, this.#o.ticket, this.#o.psk, this.#now()));
+			this.#ticker.run();
 		});
 	}
 
@@ -123,7 +123,7 @@ export class P2PViewer {
 	voice(bytes: ArrayBuffer | ArrayBufferView, timestamp = 0): number {
 		const status = this.#endpoint.pushFrame(this.#session, bytes, true, timestamp % 2 ** 32);
 		if (status === 0) this.#voiceFrames++;
-		this.#tick();
+		this.#ticker.run();
 		return status;
 	}
 
@@ -158,8 +158,7 @@ export class P2PViewer {
 		this.#connect = undefined;
 		for (const waiter of this.#waiting.values()) waiter.reject(new P2pError(P2pCodes.ECLOSED, "session closed"));
 		this.#waiting.clear();
-		if (this.#timer !== undefined) Timer.clear(this.#timer as never);
-		this.#timer = undefined;
+		this.#ticker.stop();
 		if (!first) return;
 		// after the callback that closed it has returned
 		Timer.set(() => {
@@ -180,8 +179,8 @@ export class P2PViewer {
 			this.#waiting.set(id, { resolve, reject });
 			const attempt = () => {
 				if (this.#closed) return;
-				if (this.#enter(() => this.#endpoint.command(this.#session, Kind.request, id, bytes, this.#now())) === Status.again) Timer.set(attempt, 5);
-				else this.#tick();
+				if (this.#ticker.enter(() => this.#endpoint.command(this.#session, Kind.request, id, bytes, this.#now())) === Status.again) Timer.set(attempt, 5);
+				else this.#ticker.run();
 			};
 			attempt();
 		});
@@ -189,26 +188,5 @@ export class P2PViewer {
 
 	#now(): number {
 		return Math.floor(this.#o.monotonic());
-	}
-
-	#enter<T>(fn: () => T): T {
-		this.#inside++;
-		try {
-			return fn();
-		}
-		finally {
-			this.#inside--;
-		}
-	}
-
-	#tick(): void {
-		if (this.#closed || this.#inside) return;
-		const wait = this.#enter(() => this.#endpoint.tick(this.#now()));
-		if (this.#closed) return;
-		if (this.#timer === undefined) this.#timer = Timer.set(() => {
-			this.#timer = undefined;
-			this.#tick();
-		}, wait);
-		else Timer.schedule(this.#timer as never, wait);
 	}
 }

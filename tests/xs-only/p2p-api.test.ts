@@ -8,6 +8,7 @@ import { Rights } from "p2p";
 import { monotonic } from "ivxs/platform";
 import * as crypto from "ivxs/crypto";
 import { mintTicket } from "../../modules/protocol/ticket.js";
+import { frameBytes, frameOk } from "./_frames.js";
 import { P2P, P2PEvent, P2PViewer, P2pCodes, MAX_SESSIONS, parseStreamParams, type P2PCallbacks, type Handle } from "../../modules/p2p/index.js";
 
 const secret = new Uint8Array(32).fill(0x5a);
@@ -22,20 +23,7 @@ async function until(condition: () => boolean, ms = 4000): Promise<boolean> {
 	return true;
 }
 
-// Frame k: 4 bytes k, then a pattern of k.
-function frameBytes(k: number, size: number): Uint8Array {
-	const bytes = new Uint8Array(size);
-	new DataView(bytes.buffer).setUint32(0, k);
-	for (let i = 4; i < size; i++) bytes[i] = (k * 7 + i) & 0xff;
-	return bytes;
-}
-
-function frameNumber(bytes: ArrayBuffer): number {
-	const view = new Uint8Array(bytes);
-	const k = new DataView(bytes).getUint32(0);
-	for (let i = 4; i < view.length; i++) if (view[i] !== ((k * 7 + i) & 0xff)) return -1;
-	return k;
-}
+const frameNumber = (bytes: ArrayBuffer) => frameOk(new Uint8Array(bytes));
 
 function camera(callbacks: P2PCallbacks, options: { ring?: Ring; maxSessions?: number } = {}): P2P {
 	const p2p = new P2P({ deviceId: "CAM-0001", deviceSecret: secret, address: "127.0.0.1", monotonic, ringClock: monotonic, ...options });
@@ -108,6 +96,7 @@ test("onSendGet: every 10 ms per open channel, one timer for all; what it return
 	await sleep(500);
 	const elapsed = monotonic() - start;
 	const counts = [...calls].map(([h, n]) => n - (before.get(h) ?? 0));
+	t.log(`onSendGet calls per channel in ${Math.round(elapsed)} ms: ${counts.join(", ")}`);
 	t.is(counts.length, 2);
 	for (const n of counts) t.true(n >= elapsed / 10 / 4 && n <= elapsed / 10 + 5, `${n} calls in ${Math.round(elapsed)} ms (every 10 ms: ${Math.round(elapsed / 10)})`);
 	t.true(await until(() => got[0].length === 20 && got[1].length === 20));
@@ -146,6 +135,7 @@ test("watermarks: one event per crossing, onSendGet suspended above high, resume
 	v.current.paused = true;   // the link stops: nothing is acknowledged
 	t.true(await until(() => events.length >= 4, 6000), `events ${events}`);
 	v.current.paused = false;
+	t.log(`events ${events.join(",")}, onSendGet calls ${calls}`);
 	t.deepEqual(events.slice(0, 3), [P2PEvent.watermarkWarn, P2PEvent.watermarkHigh, P2PEvent.watermarkLow]);
 	for (let i = 1; i < events.length; i++) t.not(events[i], events[i - 1], `no event twice in a row: ${events}`);
 	t.true(highs >= 1);
