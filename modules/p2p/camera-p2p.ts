@@ -169,6 +169,7 @@ export class P2P {
 	/** The seed's iv_avt_p2p_exit: every channel stops (onSendStop, talkback's empty data). */
 	exit(): void {
 		if (this.#state !== "ready") throw new P2pError(P2pCodes.ESTATE, this.#state === "exited" ? "exit called twice" : "exit before init");
+		if (this.#ticker.inside) throw new P2pError(P2pCodes.ESTATE, "exit from a callback (call it after the callback returned)");
 		for (const session of [...this.#sessions.values()]) {
 			this.#endSession(session);
 			this.#endpoint!.closeSession(session.index, this.#now());
@@ -257,6 +258,7 @@ export class P2P {
 
 	#receive(): void {
 		let packet;
+		this.#setUnixTime();   // tickets expire in wall-clock time: the clock the hellos are checked against
 		while (this.#socket && (packet = this.#socket.read())) {
 			const from = encodeAddress(packet.address, packet.port);
 			this.#ticker.enter(() => this.#endpoint!.input(from, packet!, this.#now()));

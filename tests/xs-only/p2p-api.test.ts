@@ -257,3 +257,30 @@ test("wrong use is an error with a code", async (t) => {
 	t.throws(() => p2p.exit(), { code: P2pCodes.ESTATE });
 	t.throws(() => p2p.sendBuffered({}), { code: P2pCodes.ESTATE });
 });
+
+test("tickets expire in wall-clock time while the camera runs; exit from a callback is refused", async (t) => {
+	let unix = 1_800_000_000, exitCode: string | undefined;
+	const p2p = new P2P({ deviceId: "CAM-0001", deviceSecret: secret, address: "127.0.0.1", monotonic, unixTime: () => unix });
+	p2p.init({
+		onCommand: () => {
+			try {
+				p2p.exit();
+			}
+			catch (error) {
+				exitCode = (error as { code?: string }).code;
+			}
+			return "still here";
+		},
+	});
+	const ticketFor = (expiryS: number) => mintTicket(crypto.hmacSha256, secret, { rights: Rights.command, expiryS, device: "CAM-0001", viewer: "v" });
+	const first = ticketFor(unix + 10);
+	const ok = new P2PViewer({ address: "127.0.0.1", port: p2p.port, ...first, monotonic });
+	await ok.connect();
+	t.is(String.fromCharCode(...new Uint8Array(await ok.command(new Uint8Array([1])))), "still here");
+	t.is(exitCode, P2pCodes.ESTATE);
+	ok.close();
+	unix += 11;   // the camera's clock moved past the ticket's expiry after init
+	const late = new P2PViewer({ address: "127.0.0.1", port: p2p.port, ...ticketFor(unix - 1), monotonic });
+	await t.throwsAsync(() => late.connect(), { code: P2pCodes.ECLOSED });
+	p2p.exit();
+});
