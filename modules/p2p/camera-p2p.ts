@@ -13,7 +13,7 @@ import { RingReader, type Ring } from "ring";
 import Timer from "timer";
 import { decodeAddress, encodeAddress } from "./address.js";
 import { openUdp, type UdpSocket } from "./udp.js";
-import { CONTROL_ID, decodeControl, encodeControl, isControlId, type ControlKind } from "./control.js";
+import { decodeControl, encodeControl, isControlId, type ControlKind } from "./control.js";
 import { P2pCodes, P2pError } from "./errors.js";
 import { parseStreamParams, queryPairs, type StreamParams } from "./params.js";
 import { Ticker } from "./ticker.js";
@@ -77,7 +77,7 @@ export interface P2POptions {
 
 interface SendChannel { handle: Handle; session: Session; params: StreamParams; fromRing: boolean; high: boolean; carry?: Chunk }
 interface RecvChannel { handle: Handle; session: Session }
-interface Session { index: number; peer: string; rights: number; media?: SendChannel; voice?: RecvChannel; outbox: Array<[number, number, Uint8Array]>; controlId: number }
+interface Session { index: number; peer: string; rights: number; media?: SendChannel; voice?: RecvChannel; outbox: Array<[number, number, Uint8Array]> }
 
 const EMPTY = new ArrayBuffer(0);
 
@@ -285,7 +285,7 @@ export class P2P {
 	#onTransportEvent(index: number, event: number, arg: number): void {
 		if (event === Event.connected) {
 			const stats = this.#endpoint!.sessionStats(index);
-			this.#sessions.set(index, { index, peer: stats.viewerId.replace(/\0+$/, ""), rights: stats.rights, outbox: [], controlId: CONTROL_ID });
+			this.#sessions.set(index, { index, peer: stats.viewerId.replace(/\0+$/, ""), rights: stats.rights, outbox: [] });
 			this.#log(`viewer ${stats.viewerId.replace(/\0+$/, "")} connected`);
 		}
 		else if (event === Event.closed) {
@@ -305,19 +305,16 @@ export class P2P {
 
 	#endSession(session: Session): void {
 		this.#sessions.delete(session.index);
-		this.#stopMedia(session, false);
+		this.#stopMedia(session);
 		this.#stopVoice(session);
 	}
 
-	#stopMedia(session: Session, tell: boolean): void {
+	#stopMedia(session: Session): void {
 		const media = session.media;
 		if (!media) return;
 		session.media = undefined;
 		this.#channels.delete(media.handle);
-		if (this.#sessions.has(session.index)) {
-			this.#endpoint!.detach(session.index);
-			if (tell) this.#send(session, Kind.request, session.controlId++ | CONTROL_ID, encodeControl("closed media"));
-		}
+		if (this.#sessions.has(session.index)) this.#endpoint!.detach(session.index);
 		this.#updatePull();
 		this.#call("onSendStop", media.handle);
 	}
@@ -360,7 +357,7 @@ export class P2P {
 		if (!message || (message.op !== "open" && message.op !== "close")) return `no ${P2pCodes.EARG}`;
 		const kind = message.kind as ControlKind;
 		if (message.op === "close") {
-			if (kind === "media") this.#stopMedia(session, false);
+			if (kind === "media") this.#stopMedia(session);
 			else this.#stopVoice(session);
 			return "ok";
 		}

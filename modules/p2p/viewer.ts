@@ -7,7 +7,7 @@ import { Channel, Endpoint, Event, Kind, MAX_COMMAND, Status } from "p2p";
 import Timer from "timer";
 import { decodeAddress, encodeAddress } from "./address.js";
 import { openUdp, type UdpSocket } from "./udp.js";
-import { CONTROL_ID, decodeControl, encodeControl, isControlId } from "./control.js";
+import { CONTROL_ID, decodeControl, encodeControl } from "./control.js";
 import { P2pCodes, P2pError } from "./errors.js";
 import { Ticker } from "./ticker.js";
 
@@ -20,8 +20,6 @@ export interface ViewerOptions {
 	monotonic: () => number;
 	/** A media frame, in order; `lost` frames before it were given up. */
 	onFrame?(bytes: ArrayBuffer, info: { key: boolean; timestamp: number; lost: number }): void;
-	/** The camera ended the stream ("closed media"). */
-	onStreamClosed?(): void;
 	/** The session ended (status 0, or a negative p2p status). */
 	onClosed?(status: number): void;
 	/** Bytes of talkback the viewer holds unsent (default 64 KiB). */
@@ -40,7 +38,7 @@ export class P2PViewer {
 	#closed = false;
 	#waiting = new Map<number, Waiter>();
 	#nextId = 1;
-	#nextControl = CONTROL_ID;
+	#nextControl = 0;
 	#ticker = new Ticker(() => this.#endpoint.tick(this.#now()), () => !this.#closed);
 	#connect: { resolve(): void; reject(error: Error): void } | undefined;
 	#voiceFrames = 0;
@@ -71,7 +69,6 @@ export class P2PViewer {
 					this.#waiting.delete(id);
 					waiter?.resolve(bytes);
 				}
-				else if (isControlId(id) && decodeControl(bytes)?.op === "closed") this.#o.onStreamClosed?.();
 			},
 		});
 		this.#socket = openUdp({
@@ -169,7 +166,7 @@ export class P2PViewer {
 	}
 
 	async #control(message: string): Promise<void> {
-		const reply = decodeControl(await this.#request(this.#nextControl++ | CONTROL_ID, encodeControl(message)));
+		const reply = decodeControl(await this.#request((this.#nextControl++ & 0x7fff) | CONTROL_ID, encodeControl(message)));
 		if (reply?.op !== "ok") throw new P2pError(reply?.op === "no" ? reply.text : P2pCodes.EARG, `camera refused "${message}" (${reply?.text ?? "?"})`);
 	}
 
