@@ -21,6 +21,7 @@
 #include "ivxs_kit.h"
 #include "modring.h"
 #include "p2p.h"
+#include "p2p_queue_source.h"
 #include "p2p_ring_source.h"
 
 #include <stddef.h>
@@ -38,6 +39,7 @@
 typedef struct {
 	ivxs_p2p_ring_source source;
 	void *ring;                 /* ivxs_ring_hold token, NULL when nothing is attached */
+	ivxs_p2p_queue_source queue;   /* or frames the app pushes (arena NULL when not attached) */
 } Attached;
 
 typedef struct {
@@ -64,6 +66,16 @@ static void detach(P2PRecord *r, uint32_t session)
 		ivxs_p2p_ring_source_close(&a->source);
 		ivxs_ring_unhold(&a->ring);
 	}
+	if (a->queue.arena)
+		ivxs_p2p_queue_source_close(&a->queue);
+}
+
+/* Queue sources take a frame's time when the session takes it: keep their clock current. */
+static void setNow(P2PRecord *r, uint32_t now)
+{
+	uint32_t i;
+	for (i = 0; i < r->sessions; i++)
+		r->attached[i].queue.now = now;
 }
 
 static void destroyRecord(P2PRecord *r)
@@ -222,6 +234,8 @@ static void onEvent(void *ctx, ivxs_p2p_session *s, ivxs_p2p_event ev, int arg)
 		ivxs_p2p_ring_source_close(&r->attached[index].source);
 		ivxs_ring_unhold(&r->attached[index].ring);
 	}
+	if (ev == IVXS_P2P_EV_CLOSED && index >= 0 && (uint32_t)index < r->sessions && r->attached[index].queue.arena)
+		ivxs_p2p_queue_source_close(&r->attached[index].queue);
 	xsmcSetInteger(xsVar(1), index);
 	xsmcSetInteger(xsVar(2), (xsIntegerValue)ev);
 	xsmcSetInteger(xsVar(3), arg);
@@ -408,6 +422,7 @@ void xs_p2p_input(xsMachine *the)
 		int status = IVXS_P2P_ETRUNC;
 		if (size <= sizeof(copy)) {
 			memcpy(copy, data, size);
+			setNow(r, now);
 			status = ivxs_p2p_input(r->p2p, &from, copy, size, now);
 		}
 		r->handler = previous;
@@ -421,6 +436,7 @@ void xs_p2p_tick(xsMachine *the)
 	P2PRecord *r = getRecord(the);
 	uint32_t now = nowArg(the, 2), wait;
 	xsSlot *previous = enter(the, r);
+	setNow(r, now);
 	wait = ivxs_p2p_tick(r->p2p, now);
 	r->handler = previous;
 	xsmcSetInteger(xsResult, (xsIntegerValue)wait);
@@ -474,6 +490,7 @@ void xs_p2p_command(xsMachine *the)
 		ivxs_range_error(IVXS_P2P_ETOOBIG, "p2p: a command is at most %d bytes", IVXS_P2P_MAX_COMMAND);
 	}
 	/* the core copies the bytes before it calls back */
+	setNow(r, now);
 	status = ivxs_p2p_command(s, kind, id, bytes, (uint32_t)size, now);
 	r->handler = previous;
 	if (status && status != IVXS_P2P_EAGAIN)
@@ -512,6 +529,62 @@ void xs_p2p_attach_ring(xsMachine *the)
 	r->attached[index].ring = token;
 }
 
+/* attachQueue(native, session, capacity, slots): the session's outgoing frames (camera: media,
+ * viewer: voice) are what pushFrame() queues, copied into `capacity` bytes held until sent. */
+void xs_p2p_attach_queue(xsMachine *the)
+{
+	P2PRecord *r = getRecord(the);
+	ivxs_p2p_session *s = openSession(the, r, 1);
+	uint32_t index = (uint32_t)ivxs_p2p_session_index(s);
+	uint32_t capacity = (uint32_t)integerIn(the, &xsArg(2), IVXS_P2P_CHUNK, 64 * 1024 * 1024, "capacity");
+	uint32_t slots = (uint32_t)integerIn(the, &xsArg(3), 1, 65536, "slots");
+	ivxs_p2p_frame_source src;
+	int status;
+	detach(r, index);
+	status = ivxs_p2p_queue_source_init(&r->attached[index].queue, capacity, slots, NULL, &src);
+	if (!status)
+		status = ivxs_p2p_attach_frames(s, &src);
+	if (status) {
+		ivxs_p2p_queue_source_close(&r->attached[index].queue);
+		throwStatus(the, status);
+	}
+}
+
+/* pushFrame(native, session, bytes, key, timestampMs, flags) -> 0, or EAGAIN (-414): the queue
+ * holds frames not sent yet where this one would go (try later) */
+void xs_p2p_push_frame(xsMachine *the)
+{
+	P2PRecord *r = getRecord(the);
+	uint32_t index = sessionArg(the, r, 1);
+	int key = xsmcTest(xsArg(3));
+	uint32_t ts = (uint32_t)(uint64_t)integerIn(the, &xsArg(4), 0, kMaxSafeInteger, "timestamp");
+	uint8_t flags = (uint8_t)integerIn(the, &xsArg(5), 0, 255, "flags");
+	const uint8_t *bytes;
+	size_t size;
+	int status;
+	if (!r->attached[index].queue.arena)
+		ivxs_error(IVXS_P2P_ESTATE, "p2p: no queue attached to this session");
+	bytes = bytesArg(the, &xsArg(2), &size);
+	if (size > UINT32_MAX)
+		ivxs_range_error(IVXS_P2P_ETOOBIG, "p2p: frame too large");
+	status = ivxs_p2p_queue_source_push(&r->attached[index].queue, bytes, (uint32_t)size, key, ts, flags);
+	if (status && status != IVXS_P2P_EAGAIN)
+		throwStatus(the, status);
+	xsmcSetInteger(xsResult, status);
+}
+
+/* setWatermarks(native, low, warn, high) */
+void xs_p2p_set_watermarks(xsMachine *the)
+{
+	P2PRecord *r = getRecord(the);
+	uint32_t low = (uint32_t)integerIn(the, &xsArg(1), 0, UINT32_MAX, "low");
+	uint32_t warn = (uint32_t)integerIn(the, &xsArg(2), 0, UINT32_MAX, "warn");
+	uint32_t high = (uint32_t)integerIn(the, &xsArg(3), 0, UINT32_MAX, "high");
+	int status = ivxs_p2p_set_watermarks(r->p2p, low, warn, high);
+	if (status)
+		ivxs_range_error(IVXS_P2P_EARG, "p2p: watermarks must be all 0, or 0 < low <= warn <= high");
+}
+
 /* detach(native, session) */
 void xs_p2p_detach(xsMachine *the)
 {
@@ -526,6 +599,7 @@ void xs_p2p_close_session(xsMachine *the)
 	ivxs_p2p_session *s = openSession(the, r, 2);
 	uint32_t now = nowArg(the, 3);
 	xsSlot *previous = enter(the, r);
+	setNow(r, now);
 	ivxs_p2p_close(s, now);
 	r->handler = previous;
 }
@@ -579,6 +653,16 @@ void xs_p2p_session_stats(xsMachine *the)
 			{ "rights", st.rights }, { "footprintBytes", st.footprint_bytes },
 		};
 		fields(the, f, sizeof(f) / sizeof(f[0]));
+	}
+	{
+		/* the ticket's viewer id: ASCII, zero-padded to 16 bytes */
+		char id[IVXS_P2P_ID_BYTES + 1];
+		int i;
+		for (i = 0; i < IVXS_P2P_ID_BYTES; i++)
+			id[i] = st.viewer_id[i] < 0x80 ? (char)st.viewer_id[i] : '?';
+		id[IVXS_P2P_ID_BYTES] = 0;
+		xsmcSetString(xsVar(0), id);
+		xsmcSet(xsResult, xsID("viewerId"), xsVar(0));
 	}
 }
 

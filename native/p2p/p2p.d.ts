@@ -39,7 +39,7 @@ declare module "p2p" {
 	export interface SessionStats {
 		srttMs: number; minRttMs: number; rtoMs: number; bandwidth: number; pacingRate: number;
 		packetsSent: number; packetsReceived: number; packetsLost: number; droppedAuth: number; droppedReplay: number;
-		rights: number; footprintBytes: number;
+		rights: number; footprintBytes: number; viewerId: string;
 	}
 	export function mintTicket(secret: Bytes, deviceId: string, viewerId: string, rights: number, expiryS: number): [ArrayBuffer, ArrayBuffer];
 	export class Endpoint {
@@ -50,6 +50,9 @@ declare module "p2p" {
 		connect(address: Bytes, ticket: Bytes, psk: Bytes, now: number): number;
 		command(session: number, kind: number, id: number, bytes: Bytes, now: number): number;
 		attachRing(session: number, ring: Ring, timeOffsetMs?: number): void;
+		attachQueue(session: number, capacity: number, slots?: number): void;
+		pushFrame(session: number, bytes: Bytes, key?: boolean, timestamp?: number, flags?: number): number;
+		setWatermarks(low: number, warn: number, high: number): void;
 		detach(session: number): void;
 		closeSession(session: number, now: number): void;
 		channelStats(session: number, channel: number): ChannelStats;

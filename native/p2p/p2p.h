@@ -184,6 +184,10 @@ void ivxs_p2p_destroy(ivxs_p2p **p2p);
  * ticket until it is set. */
 void ivxs_p2p_set_unix_time(ivxs_p2p *p2p, uint64_t unix_s);
 
+/* Watermarks from now on (SPEC §2's setWatermarks): all 0 = no events, else
+ * 0 < low <= warn <= high; EARG otherwise. Levels already reached stay until crossed. */
+int ivxs_p2p_set_watermarks(ivxs_p2p *p2p, uint32_t low, uint32_t warn, uint32_t high);
+
 /* Client: opens the session with a ticket and its pre-shared key (both from
  * the cloud) and sends the hello. */
 int ivxs_p2p_connect(ivxs_p2p *p2p, const ivxs_p2p_addr *server, const uint8_t *ticket, size_t ticket_len,

@@ -18,6 +18,9 @@ function connect(p2p, handler, address, ticket, psk, now) @ "xs_p2p_connect";
 function command(p2p, handler, session, kind, id, bytes, now) @ "xs_p2p_command";
 function attachRing(p2p, session, ring, timeOffsetMs) @ "xs_p2p_attach_ring";
 function detach(p2p, session) @ "xs_p2p_detach";
+function attachQueue(p2p, session, capacity, slots) @ "xs_p2p_attach_queue";
+function pushFrame(p2p, session, bytes, key, timestamp, flags) @ "xs_p2p_push_frame";
+function setWatermarks(p2p, low, warn, high) @ "xs_p2p_set_watermarks";
 function closeSession(p2p, handler, session, now) @ "xs_p2p_close_session";
 function channelStats(p2p, session, channel) @ "xs_p2p_channel_stats";
 function sessionStats(p2p, session) @ "xs_p2p_session_stats";
@@ -75,6 +78,21 @@ export class Endpoint {
 	attachRing(session, ring, timeOffsetMs = 0) {
 		attachRing(this.#p2p, session, nativeRing(ring), timeOffsetMs);
 		this.#rings[session] = ring;
+	}
+	// The session's outgoing frames (camera: media, viewer: voice) are the ones pushFrame()
+	// queues: copied into `capacity` bytes (at most `slots` frames not sent yet).
+	attachQueue(session, capacity, slots = 256) {
+		attachQueue(this.#p2p, session, capacity, slots);
+		this.#rings[session] = undefined;
+	}
+	// 0, or Status.again when the queue has no room for it now (nothing queued is ever dropped).
+	// A frame's deadline counts from when the session takes it, not from this push.
+	pushFrame(session, bytes, key = true, timestamp = 0, flags = 0) {
+		return pushFrame(this.#p2p, session, bytes, key, timestamp, flags);
+	}
+	// All 0: no events; else 0 < low <= warn <= high (RangeError otherwise).
+	setWatermarks(low, warn, high) {
+		setWatermarks(this.#p2p, low, warn, high);
 	}
 	detach(session) {
 		detach(this.#p2p, session);

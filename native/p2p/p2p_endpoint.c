@@ -208,6 +208,17 @@ void ivxs_p2p_set_unix_time(ivxs_p2p *p, uint64_t unix_s)
 	p->have_time = 1;
 }
 
+int ivxs_p2p_set_watermarks(ivxs_p2p *p, uint32_t low, uint32_t warn, uint32_t high)
+{
+	/* all 0: no events; else LOW must be reachable below WARN and HIGH (or pulling never resumes) */
+	if (!p || ((low || warn || high) && !(low && low <= warn && warn <= high)))
+		return IVXS_P2P_EARG;
+	p->cfg.low = low;
+	p->cfg.warn = warn;
+	p->cfg.high = high;
+	return 0;
+}
+
 /* ---------------------------------------------------------------- stats */
 
 int ivxs_p2p_session_stats_get(const ivxs_p2p_session *s, ivxs_p2p_session_stats *out)

@@ -10,6 +10,7 @@ import { Ring, FrameType, Codec } from "ring";
 import { collectGarbage } from "ivxs/host";
 import * as crypto from "ivxs/crypto";
 import * as protocolTicket from "../../modules/protocol/ticket.js";
+import { frameBytes, frameOk } from "./_frames.js";
 
 const mintProtocolTicket = protocolTicket.mintTicket;
 
@@ -19,20 +20,6 @@ const secret = new Uint8Array(32).fill(0x5a);
 const NOW_S = 1_800_000_000;
 
 type Packet = { to: number; from: ArrayBuffer; data: ArrayBuffer; at: number };
-
-// Frame k: 4 bytes k, then byte i = (k * 7 + i) & 0xff.
-function frameBytes(k: number, size: number): Uint8Array {
-	const bytes = new Uint8Array(size);
-	new DataView(bytes.buffer).setUint32(0, k);
-	for (let i = 4; i < size; i++) bytes[i] = (k * 7 + i) & 0xff;
-	return bytes;
-}
-
-function frameOk(bytes: Uint8Array): number {
-	const k = new DataView(bytes.buffer, bytes.byteOffset).getUint32(0);
-	for (let i = 4; i < bytes.length; i++) if (bytes[i] !== ((k * 7 + i) & 0xff)) return -1;
-	return k;
-}
 
 class World {
 	now = 0xffff_ff00;   // the core's clock wraps 256 ms in

@@ -1,0 +1,445 @@
+/**
+ * The seed's P2P API on the camera (SPEC §2, seed 001 iv_avt_p2p_*), over the transport's XS
+ * binding (native/p2p: Endpoint) on one UDP socket. modules/p2p/README.md is the reference:
+ * callbacks, events, limits, error codes, and what is not there yet.
+ *
+ * One endpoint timer: it ticks the transport when the transport asks (the delay tick()
+ * returns), after every datagram, push and ring wake-up (the transport does not poll its
+ * sources), and every 10 ms while a channel is fed by onSendGet (one timer per endpoint, not
+ * per channel). Live from the ring is fed in C, zero-copy: the app writes no onSendGet for it.
+ */
+import { Channel, Endpoint, Event, Kind, MAX_COMMAND, Rights, Status } from "p2p";
+import { RingReader, type Ring } from "ring";
+import Timer from "timer";
+import { decodeAddress, encodeAddress } from "./address.js";
+import { openUdp, type UdpSocket } from "./udp.js";
+import { decodeControl, encodeControl, isControlId, type ControlKind } from "./control.js";
+import { P2pCodes, P2pError } from "./errors.js";
+import { parseStreamParams, queryPairs, type StreamParams } from "./params.js";
+import { Ticker } from "./ticker.js";
+
+/** The seed's iv_avt_event_e, same numbers. */
+export const P2PEvent = Object.freeze({
+	peerReady: 0, peerConnectFail: 1, peerError: 2, peerAddrChanged: 3,
+	watermarkLow: 4, watermarkWarn: 5, watermarkHigh: 6,
+});
+
+/** Viewers at once: the seed's SDK serves 32 (Linux); a board keeps 4 (its memory). */
+export const MAX_SESSIONS = Object.freeze({ linux: 32, board: 4 });
+/** onSendGet's period, per open channel (the seed's 10 ms). */
+export const PULL_MS = 10;
+
+export type Handle = unknown;
+/** What onSendGet returns: nothing now, bytes (one independent chunk), or a frame. */
+export type Chunk = undefined | null | ArrayBuffer | ArrayBufferView | { data: ArrayBuffer | ArrayBufferView; key?: boolean; timestamp?: number };
+
+export interface P2PCallbacks {
+	/** A viewer asks for a stream: `params` "action=live" or "action=playback&start=…&end=…"
+	 * (checked before this is called), `peer` the viewer's id (the cloud's ticket). Returns the
+	 * channel's handle (any value not already in use), or undefined/null to refuse. */
+	onSendInit?(params: string, peer: string): Handle;
+	/** Every 10 ms per open channel not fed from the ring, while it is below `high`. */
+	onSendGet?(handle: Handle): Chunk;
+	/** The channel closed (viewer left, error, exit). */
+	onSendStop?(handle: Handle): void;
+	/** P2PEvent; `handle` is the channel's for watermark events, else undefined. */
+	onEvent?(event: number, handle: Handle): void;
+	/** A viewer starts talkback; returns its handle, or undefined/null to refuse. */
+	onRecvInit?(params: string, peer: string): Handle;
+	/** Talkback audio in order; an empty `data` (byteLength 0) marks the end. */
+	onRecvVoice?(handle: Handle, data: ArrayBuffer): void;
+	/** A viewer's command (≤ 16 KiB); returns the reply (≤ 16 KiB). Must not block. An empty
+	 * reply (undefined, null, 0 bytes) closes the viewer's channel. */
+	onCommand?(command: ArrayBuffer, peer: string): ArrayBuffer | ArrayBufferView | string | undefined | null;
+	/** The seed's p2p_keep_alive_cfg: either 0 disables it. Default 5 s × 3. */
+	keepAlive?: { intervalS: number; attempts: number };
+}
+
+export interface P2POptions {
+	deviceId: string;
+	deviceSecret: ArrayBuffer | ArrayBufferView;
+	/** UDP port to bind (0: any) and address (default all). */
+	port?: number;
+	address?: string;
+	/** Live view straight from this ring (action=live), without onSendGet. */
+	ring?: Ring;
+	/** The clock of the ring's timestamps, ms (default Date.now: capture stamps wall-clock). */
+	ringClock?: () => number;
+	/** Viewers at once: 1 … MAX_SESSIONS.linux (default 4 = a board's). */
+	maxSessions?: number;
+	/** Bytes an onSendGet-fed channel holds unsent (default 256 KiB; the watermarks live below it). */
+	queueBytes?: number;
+	/** Monotonic ms (the transport's clock) and Unix seconds (ticket expiry). */
+	monotonic: () => number;
+	unixTime?: () => number;
+	log?: (message: string) => void;
+}
+
+interface SendChannel { handle: Handle; session: Session; params: StreamParams; fromRing: boolean; high: boolean; carry?: Chunk }
+interface RecvChannel { handle: Handle; session: Session }
+interface Session { index: number; peer: string; rights: number; media?: SendChannel; voice?: RecvChannel; outbox: Array<[number, number, Uint8Array]> }
+
+const EMPTY = new ArrayBuffer(0);
+
+function bytesOf(value: ArrayBuffer | ArrayBufferView | string): Uint8Array {
+	if (typeof value === "string") return encodeControl(value);
+	if (value instanceof ArrayBuffer) return new Uint8Array(value);
+	return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+}
+
+export class P2P {
+	#o: P2POptions;
+	#cb: P2PCallbacks | undefined;
+	#state: "new" | "ready" | "exited" = "new";
+	#endpoint: Endpoint | undefined;
+	#socket: UdpSocket | undefined;
+	#wake: RingReader | undefined;
+	#sessions = new Map<number, Session>();
+	#channels = new Map<Handle, SendChannel>();
+	#voices = new Map<Handle, RecvChannel>();
+	#ticker = new Ticker(() => {
+		this.#flush();
+		return this.#endpoint!.tick(this.#now());
+	}, () => this.#state === "ready");
+	#pullTimer: unknown;
+
+	constructor(options: P2POptions) {
+		if (!options || typeof options.monotonic !== "function") throw new P2pError(P2pCodes.EARG, "options need { deviceId, deviceSecret, monotonic }");
+		const { maxSessions = MAX_SESSIONS.board, queueBytes = 256 * 1024 } = options;
+		if (!Number.isInteger(maxSessions) || maxSessions < 1) throw new P2pError(P2pCodes.EARG, "maxSessions must be an integer ≥ 1");
+		if (maxSessions > MAX_SESSIONS.linux) throw new P2pError(P2pCodes.EFULL, `at most ${MAX_SESSIONS.linux} viewers at once`);
+		if (!Number.isInteger(queueBytes) || queueBytes < 4096 || queueBytes > 16 * 1024 * 1024) throw new P2pError(P2pCodes.EARG, "queueBytes must be an integer from 4 KiB to 16 MiB");
+		this.#o = { ...options, maxSessions, queueBytes };
+	}
+
+	/** The UDP port viewers reach (after init). */
+	get port(): number {
+		return this.#socket?.port ?? 0;
+	}
+
+	/** The seed's iv_avt_p2p_init. PEER_READY follows once the socket is bound. */
+	init(callbacks: P2PCallbacks): void {
+		if (this.#state !== "new") throw new P2pError(P2pCodes.ESTATE, this.#state === "ready" ? "init called twice" : "init after exit");
+		if (!callbacks || typeof callbacks !== "object") throw new P2pError(P2pCodes.EARG, "init needs the callbacks");
+		for (const name of ["onSendInit", "onSendGet", "onSendStop", "onEvent", "onRecvInit", "onRecvVoice", "onCommand"] as const)
+			if (callbacks[name] !== undefined && typeof callbacks[name] !== "function") throw new P2pError(P2pCodes.EARG, `${name} must be a function`);
+		if (callbacks.onSendInit && !callbacks.onSendGet && !this.#o.ring) throw new P2pError(P2pCodes.EARG, "onSendInit without onSendGet or a ring: nothing would feed the channels");
+		if (callbacks.onRecvInit && !callbacks.onRecvVoice) throw new P2pError(P2pCodes.EARG, "onRecvInit without onRecvVoice");
+		const keepAlive = callbacks.keepAlive ?? { intervalS: 5, attempts: 3 };
+		if (!Number.isInteger(keepAlive.intervalS) || !Number.isInteger(keepAlive.attempts) || keepAlive.intervalS < 0 || keepAlive.intervalS > 255 || keepAlive.attempts < 0 || keepAlive.attempts > 10)
+			throw new P2pError(P2pCodes.EARG, "keepAlive is { intervalS: 0 … 255, attempts: 0 … 10 } (either 0: off)");
+		this.#endpoint = new Endpoint({
+			role: "camera", deviceId: this.#o.deviceId, deviceSecret: this.#o.deviceSecret as ArrayBuffer,
+			maxSessions: this.#o.maxSessions, keepAlive,
+		}, {
+			send: (to, datagram) => {
+				const { address, port } = decodeAddress(to);
+				try {
+					this.#socket?.write(datagram, address, port);
+				}
+				catch (error) {
+					this.#log(`send to ${address}:${port}: ${(error as Error).message}`);
+				}
+			},
+			event: (session, event, arg) => this.#onTransportEvent(session, event, arg),
+			frame: (session, channel, bytes) => {
+				const voice = this.#sessions.get(session)?.voice;
+				if (channel === Channel.voice && voice) this.#call("onRecvVoice", voice.handle, bytes);
+			},
+			command: (session, kind, id, bytes) => this.#onCommand(session, kind, id, bytes),
+		});
+		this.#cb = callbacks;
+		this.#state = "ready";
+		try {
+			this.#socket = openUdp({
+				address: this.#o.address, port: this.#o.port ?? 0,
+				onReadable: () => this.#receive(),
+				onError: () => this.#call("onEvent", P2PEvent.peerError, undefined),
+			});
+			if (this.#o.ring) this.#wake = new RingReader(this.#o.ring, { at: "live", onReadable: () => this.#ticker.run() });
+		}
+		catch (error) {
+			this.exit();
+			throw error;
+		}
+		this.#setUnixTime();
+		Timer.set(() => this.#state === "ready" && this.#call("onEvent", P2PEvent.peerReady, undefined), 0);
+	}
+
+	/** The seed's iv_avt_p2p_exit: every channel stops (onSendStop, talkback's empty data). */
+	exit(): void {
+		if (this.#state !== "ready") throw new P2pError(P2pCodes.ESTATE, this.#state === "exited" ? "exit called twice" : "exit before init");
+		if (this.#ticker.inside) throw new P2pError(P2pCodes.ESTATE, "exit from a callback (call it after the callback returned)");
+		for (const session of [...this.#sessions.values()]) {
+			this.#endSession(session);
+			this.#endpoint!.closeSession(session.index, this.#now());
+		}
+		this.#state = "exited";
+		this.#ticker.stop();
+		if (this.#pullTimer !== undefined) Timer.clear(this.#pullTimer as never);
+		this.#pullTimer = undefined;
+		this.#wake?.close();
+		this.#socket?.close();
+		this.#endpoint!.close();
+		this.#wake = this.#socket = undefined;
+	}
+
+	/** The seed's iv_avt_p2p_set_buf_watermark, bytes unsent per channel: above warn one WARN
+	 * event, above high one HIGH and onSendGet stops for that channel, below low one LOW and it
+	 * resumes. All 0: no events (the app watches sendBuffered itself). Else 0 < low ≤ warn ≤ high. */
+	setWatermarks(low: number, warn: number, high: number): void {
+		const endpoint = this.#ready("setWatermarks");
+		for (const value of [low, warn, high])
+			if (!Number.isInteger(value) || value < 0 || value > 0xffffffff) throw new P2pError(P2pCodes.EARG, "watermarks are byte counts 0 … 2^32-1");
+		if ((low || warn || high) && !(low > 0 && low <= warn && warn <= high)) throw new P2pError(P2pCodes.EARG, "watermarks must be all 0, or 0 < low ≤ warn ≤ high");
+		endpoint.setWatermarks(low, warn, high);
+		if (!high) for (const channel of this.#channels.values()) channel.high = false;
+	}
+
+	/** The seed's iv_avt_p2p_get_send_buf: bytes of the channel not sent yet. */
+	sendBuffered(handle: Handle): number {
+		const channel = this.#channel(handle, "sendBuffered");
+		return this.#endpoint!.channelStats(channel.session.index, Channel.media).sendBuffered;
+	}
+
+	/** The seed's iv_avt_p2p_get_send_status: instantaneous send rate and bytes/s acknowledged over
+	 * the last second (both bytes/s), total bytes acknowledged. */
+	sendStats(handle: Handle): { instRate: number; avgRate: number; ackedBytes: number } {
+		const channel = this.#channel(handle, "sendStats");
+		const { instRate, avgRate, ackedBytes } = this.#endpoint!.channelStats(channel.session.index, Channel.media);
+		return { instRate, avgRate, ackedBytes };
+	}
+
+	/** Per viewer: who, its stream and talkback, the transport's figures (the console, §4). */
+	sessions(): Array<{ peer: string; media?: StreamParams; talk: boolean; srttMs: number; footprintBytes: number }> {
+		if (this.#state !== "ready") return [];
+		return [...this.#sessions.values()].map((s) => {
+			const { srttMs, footprintBytes } = this.#endpoint!.sessionStats(s.index);
+			return { peer: s.peer, media: s.media?.params, talk: !!s.voice, srttMs, footprintBytes };
+		});
+	}
+
+	#ready(what: string): Endpoint {
+		if (this.#state !== "ready") throw new P2pError(P2pCodes.ESTATE, `${what} ${this.#state === "exited" ? "after exit" : "before init"}`);
+		return this.#endpoint!;
+	}
+
+	#channel(handle: Handle, what: string): SendChannel {
+		this.#ready(what);
+		const channel = this.#channels.get(handle);
+		if (!channel) throw new P2pError(P2pCodes.EHANDLE, `${what}: not the handle of an open channel`);
+		return channel;
+	}
+
+	#now(): number {
+		return Math.floor(this.#o.monotonic());
+	}
+
+	#log(message: string): void {
+		this.#o.log?.(`p2p: ${message}`);
+	}
+
+	#setUnixTime(): void {
+		this.#endpoint!.setUnixTime(Math.floor(this.#o.unixTime ? this.#o.unixTime() : Date.now() / 1000));
+	}
+
+	/** An app callback; an exception in it is logged, never unwound through the transport. */
+	#call<K extends "onSendInit" | "onSendGet" | "onSendStop" | "onEvent" | "onRecvInit" | "onRecvVoice" | "onCommand">(name: K, ...args: unknown[]): unknown {
+		const fn = this.#cb?.[name] as ((...a: unknown[]) => unknown) | undefined;
+		if (!fn) return undefined;
+		try {
+			return fn.apply(this.#cb, args);
+		}
+		catch (error) {
+			this.#log(`${name} threw: ${(error as Error).message}`);
+			return undefined;
+		}
+	}
+
+	#receive(): void {
+		let packet;
+		this.#setUnixTime();   // tickets expire in wall-clock time: the clock the hellos are checked against
+		while (this.#socket && (packet = this.#socket.read())) {
+			const from = encodeAddress(packet.address, packet.port);
+			this.#ticker.enter(() => this.#endpoint!.input(from, packet!, this.#now()));
+		}
+		this.#ticker.run();
+	}
+
+	/** Replies that found the command buffer full go out as soon as it has room. */
+	#flush(): void {
+		for (const session of this.#sessions.values())
+			while (session.outbox.length) {
+				const [kind, id, bytes] = session.outbox[0];
+				if (this.#ticker.enter(() => this.#endpoint!.command(session.index, kind, id, bytes, this.#now())) === Status.again) break;
+				session.outbox.shift();
+			}
+	}
+
+	#send(session: Session, kind: number, id: number, bytes: Uint8Array): void {
+		session.outbox.push([kind, id, bytes]);
+		if (!this.#ticker.inside) this.#flush();
+		else this.#ticker.request();
+	}
+
+	#onTransportEvent(index: number, event: number, arg: number): void {
+		if (event === Event.connected) {
+			const stats = this.#endpoint!.sessionStats(index);
+			this.#sessions.set(index, { index, peer: stats.viewerId.replace(/\0+$/, ""), rights: stats.rights, outbox: [] });
+			this.#log(`viewer ${stats.viewerId.replace(/\0+$/, "")} connected`);
+		}
+		else if (event === Event.closed) {
+			const session = this.#sessions.get(index);
+			if (session) this.#endSession(session);
+		}
+		else if (event === Event.addrChanged) this.#call("onEvent", P2PEvent.peerAddrChanged, undefined);
+		else if (event >= Event.watermarkLow && event <= Event.watermarkHigh && arg === Channel.media) {
+			const media = this.#sessions.get(index)?.media;
+			if (!media) return;
+			// pulling stops above high and resumes below low (the transport counts the crossings)
+			if (event === Event.watermarkHigh) media.high = true;
+			if (event === Event.watermarkLow) media.high = false;
+			this.#call("onEvent", event === Event.watermarkLow ? P2PEvent.watermarkLow : event === Event.watermarkWarn ? P2PEvent.watermarkWarn : P2PEvent.watermarkHigh, media.handle);
+		}
+	}
+
+	#endSession(session: Session): void {
+		this.#sessions.delete(session.index);
+		this.#stopMedia(session);
+		this.#stopVoice(session);
+	}
+
+	#stopMedia(session: Session): void {
+		const media = session.media;
+		if (!media) return;
+		session.media = undefined;
+		this.#channels.delete(media.handle);
+		if (this.#sessions.has(session.index)) this.#endpoint!.detach(session.index);
+		this.#updatePull();
+		this.#call("onSendStop", media.handle);
+	}
+
+	#stopVoice(session: Session): void {
+		const voice = session.voice;
+		if (!voice) return;
+		session.voice = undefined;
+		this.#voices.delete(voice.handle);
+		this.#call("onRecvVoice", voice.handle, EMPTY);   // talkback ends with empty data
+	}
+
+	#onCommand(index: number, kind: number, id: number, bytes: ArrayBuffer): void {
+		const session = this.#sessions.get(index);
+		if (!session || kind !== Kind.request) return;
+		if (isControlId(id)) {
+			const answer = this.#control(session, bytes);
+			this.#send(session, Kind.reply, id, encodeControl(answer));
+			return;
+		}
+		if (!this.#cb?.onCommand) return;
+		const reply = this.#call("onCommand", bytes, session.peer) as ArrayBuffer | ArrayBufferView | string | undefined | null;
+		const out = reply === undefined || reply === null ? undefined : bytesOf(reply);
+		if (!out || !out.length) {
+			// the seed: an empty reply means the channel is closed
+			this.#endSession(session);
+			this.#endpoint!.closeSession(index, this.#now());
+			return;
+		}
+		if (out.length > MAX_COMMAND) {
+			this.#log(`onCommand's reply is ${out.length} bytes, over ${MAX_COMMAND} (${P2pCodes.ETOOBIG}): not sent`);
+			return;
+		}
+		this.#send(session, Kind.reply, id, out.slice());
+	}
+
+	/** A control request: "ok", or "no <code>". */
+	#control(session: Session, bytes: ArrayBuffer): string {
+		const message = decodeControl(bytes);
+		if (!message || (message.op !== "open" && message.op !== "close")) return `no ${P2pCodes.EARG}`;
+		const kind = message.kind as ControlKind;
+		if (message.op === "close") {
+			if (kind === "media") this.#stopMedia(session);
+			else this.#stopVoice(session);
+			return "ok";
+		}
+		try {
+			return kind === "media" ? this.#openMedia(session, message.text) : this.#openVoice(session, message.text);
+		}
+		catch (error) {
+			const code = (error as P2pError).code ?? P2pCodes.EARG;
+			this.#log(`viewer ${session.peer}: open ${kind} refused: ${(error as Error).message}`);
+			return `no ${code}`;
+		}
+	}
+
+	#openMedia(session: Session, text: string): string {
+		if (session.media) throw new P2pError(P2pCodes.ESTATE, "a stream is already open");
+		const params = parseStreamParams(text);
+		if (!(session.rights & (params.action === "live" ? Rights.live : Rights.playback))) throw new P2pError(P2pCodes.ERIGHTS, `the ticket does not allow ${params.action}`);
+		const fromRing = params.action === "live" && !!this.#o.ring;
+		if (!fromRing && !this.#cb?.onSendGet) throw new P2pError(P2pCodes.ESTATE, `nothing feeds action=${params.action}`);
+		const handle = this.#cb?.onSendInit ? this.#call("onSendInit", text, session.peer) : fromRing ? Object.freeze({ params: text, peer: session.peer }) : undefined;
+		if (handle === undefined || handle === null) throw new P2pError(P2pCodes.ECLOSED, "refused by onSendInit");
+		if (this.#channels.has(handle) || this.#voices.has(handle)) throw new P2pError(P2pCodes.EHANDLE, "onSendInit returned a handle already in use");
+		const endpoint = this.#endpoint!;
+		if (fromRing) endpoint.attachRing(session.index, this.#o.ring!, this.#now() - Math.floor((this.#o.ringClock ?? Date.now)()));
+		else endpoint.attachQueue(session.index, this.#o.queueBytes!);
+		const channel: SendChannel = { handle, session, params, fromRing, high: false };
+		session.media = channel;
+		this.#channels.set(handle, channel);
+		this.#updatePull();
+		this.#ticker.request();
+		return "ok";
+	}
+
+	#openVoice(session: Session, text: string): string {
+		if (session.voice) throw new P2pError(P2pCodes.ESTATE, "talkback is already open");
+		queryPairs(text);   // a query string, the app reads it
+		if (!(session.rights & Rights.talk)) throw new P2pError(P2pCodes.ERIGHTS, "the ticket does not allow talkback");
+		const handle = this.#call("onRecvInit", text, session.peer);
+		if (handle === undefined || handle === null) throw new P2pError(P2pCodes.ECLOSED, "refused by onRecvInit");
+		if (this.#channels.has(handle) || this.#voices.has(handle)) throw new P2pError(P2pCodes.EHANDLE, "onRecvInit returned a handle already in use");
+		session.voice = { handle, session };
+		this.#voices.set(handle, session.voice);
+		return "ok";
+	}
+
+	/** The 10 ms pull runs while a channel is fed by onSendGet. */
+	#updatePull(): void {
+		const need = this.#state === "ready" && [...this.#channels.values()].some((c) => !c.fromRing);
+		if (need && this.#pullTimer === undefined) this.#pullTimer = Timer.repeat(() => this.#pull(), PULL_MS);
+		else if (!need && this.#pullTimer !== undefined) {
+			Timer.clear(this.#pullTimer as never);
+			this.#pullTimer = undefined;
+		}
+	}
+
+	#pull(): void {
+		let pushed = false;
+		for (const channel of [...this.#channels.values()]) {
+			if (channel.fromRing || channel.high || this.#channels.get(channel.handle) !== channel) continue;
+			// a chunk the queue had no room for goes first; onSendGet is not asked meanwhile
+			const chunk = channel.carry ?? this.#call("onSendGet", channel.handle) as Chunk;
+			channel.carry = undefined;
+			if (chunk === undefined || chunk === null || this.#channels.get(channel.handle) !== channel) continue;
+			const frame = ArrayBuffer.isView(chunk) || chunk instanceof ArrayBuffer ? { data: chunk, key: true, timestamp: 0 } : chunk;
+			const data = frame && (frame.data instanceof ArrayBuffer || ArrayBuffer.isView(frame.data)) ? frame.data : undefined;
+			if (!data) {
+				this.#log(`onSendGet returned neither bytes nor { data } (${P2pCodes.EARG}): dropped`);
+				continue;
+			}
+			if (!data.byteLength) continue;
+			const ts = Number.isSafeInteger(frame.timestamp) && frame.timestamp! >= 0 ? frame.timestamp! % 2 ** 32 : 0;
+			let status: number;
+			try {
+				status = this.#endpoint!.pushFrame(channel.session.index, data, frame.key ?? true, ts);
+			}
+			catch (error) {
+				this.#log(`onSendGet's chunk refused: ${(error as Error).message} (${(error as P2pError).code})`);
+				continue;
+			}
+			if (status === Status.again) channel.carry = chunk;
+			else pushed = true;
+		}
+		if (pushed) this.#ticker.run();
+	}
+}

@@ -1,0 +1,37 @@
+/**
+ * How a viewer opens and closes the seed's channels (SPEC §2: a stream with its `params`,
+ * talkback) on the transport's command stream (native/p2p/PROTOCOL.md "COMMAND"): requests
+ * whose id has bit 15 set are control, the rest are the app's commands (onCommand). Payloads
+ * are ASCII text: "open media <params>", "open voice <params>", "close media", "close voice";
+ * the camera replies "ok" or "no <code>" with the same id. modules/p2p/README.md documents it.
+ */
+export const CONTROL_ID = 0x8000;
+
+export type ControlKind = "media" | "voice";
+
+export interface ControlMessage {
+	op: "open" | "close" | "ok" | "no";
+	kind?: ControlKind;
+	/** open: the params; no: the code */
+	text: string;
+}
+
+export function isControlId(id: number): boolean {
+	return (id & CONTROL_ID) !== 0;
+}
+
+export function encodeControl(message: string): Uint8Array {
+	const bytes = new Uint8Array(message.length);
+	for (let i = 0; i < message.length; i++) bytes[i] = message.charCodeAt(i) & 0x7f;
+	return bytes;
+}
+
+export function decodeControl(bytes: ArrayBuffer): ControlMessage | undefined {
+	const text = String.fromCharCode(...new Uint8Array(bytes));
+	const match = /^(open|close|ok|no)(?: (media|voice))?(?: (.*))?$/s.exec(text);
+	if (!match) return undefined;
+	const op = match[1] as ControlMessage["op"];
+	const kind = match[2] as ControlKind | undefined;
+	if ((op === "open" || op === "close") !== (kind !== undefined)) return undefined;
+	return { op, kind, text: match[3] ?? "" };
+}

@@ -1,0 +1,4 @@
+export { P2P, P2PEvent, MAX_SESSIONS, PULL_MS, type Chunk, type Handle, type P2PCallbacks, type P2POptions } from "./camera-p2p.js";
+export { P2PViewer, type ViewerOptions } from "./viewer.js";
+export { P2pCodes, P2pError } from "./errors.js";
+export { parseStreamParams, type StreamParams } from "./params.js";
