@@ -5,18 +5,17 @@
 // in front of them (HTTP mode, health checks on /healthz, X-Forwarded-For, the
 // instances trusting it). Cameras upload through HAProxy and reach mosquitto
 // directly (why: README). Import as "./_cluster.mjs".
-import { spawn, spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { startHaproxy } from "./_haproxy.mjs";
 import { freePort, startMosquitto } from "./_mosquitto.mjs";
-import { eventually } from "./_mqtt.mjs";
 import { s3For } from "./_s3.mjs";
 import { openDatabase } from "../../build/node/cloud/src/meta/db.js";
 
 const root = join(import.meta.dirname, "../..");
 const cli = join(root, "build/node/cloud/src/cli.js");
-export const haproxyBinary = ["haproxy", "/usr/sbin/haproxy"].find((path) => spawnSync(path, ["-v"]).status === 0);
 export const adminPassword = "admin-secret-1";
 
 /**
@@ -32,37 +31,6 @@ function sharedMetadata(dir, metadata = process.env.METADATA_URL) {
 		throw new Error(`metadata ${metadata}: the instances cannot share PostgreSQL yet (cloud/src owners still call SQLite; see _cluster.mjs)`);
 	const file = join(dir, "metadata.sqlite");
 	return { env: { IVXS_CLOUD_METADATA_FILE: file }, open: () => openDatabase(file) };
-}
-
-/** The HAProxy configuration of the README's deployment, for `ports` (the instances) behind `port`. */
-export function haproxyConfig(port, ports) {
-	return `global
-	maxconn 8192
-defaults
-	mode http
-	option forwardfor
-	# A request that never reached an instance (refused, or closed unanswered) goes to another:
-	# uploads are idempotent by seq (PROTOCOL §3.2), so a retry is at worst answered 200.
-	retries 2
-	option redispatch 1
-	retry-on conn-failure empty-response
-	# No longer than the service's own (cloud/README.md, "Under attack").
-	timeout connect 2s
-	timeout http-request 20s
-	timeout client 60s
-	timeout server 60s
-	timeout http-keep-alive 60s
-frontend cloud
-	bind 127.0.0.1:${port}
-	default_backend instances
-backend instances
-	# Uploads are long requests: the instance with the fewest in flight.
-	balance leastconn
-	option httpchk GET /healthz
-	http-check expect status 200
-	default-server check inter 300ms fall 2 rise 2
-${ports.map((p, i) => `	server i${i} 127.0.0.1:${p}`).join("\n")}
-`;
 }
 
 /** One instance: a `node cli.js serve` process on `port`; `start`, `kill` (SIGKILL), `stop` (SIGTERM). */
@@ -105,7 +73,6 @@ export function counterIn(text, name, labels = "") {
  * IVXS_CLOUD_* for every instance (FILE_MINUTES, MAX_TOTAL_BYTES, …).
  */
 export async function clusterFor(t, { instances: count = 3, env = {}, metadata } = {}) {
-	if (!haproxyBinary) throw new Error("haproxy is not installed (node scripts/test-deps.mjs installs it)");
 	const dir = mkdtempSync(join(tmpdir(), "ivxs-cluster-"));
 	mkdirSync(join(dir, "shared"));
 	const shared = sharedMetadata(join(dir, "shared"), metadata);
@@ -133,19 +100,7 @@ export async function clusterFor(t, { instances: count = 3, env = {}, metadata }
 	t.teardown(() => Promise.all(nodes.map((node) => node.stop())));
 	// One at a time: the first creates the schema, the admin user and the bucket.
 	for (const node of nodes) await node.start();
-	const port = await freePort();
-	const config = join(dir, "haproxy.cfg");
-	writeFileSync(config, haproxyConfig(port, ports));
-	const haproxy = spawn(haproxyBinary, ["-f", config, "-db"], { stdio: ["ignore", "ignore", "pipe"] });
-	let haproxyLog = "";
-	haproxy.stderr.on("data", (chunk) => (haproxyLog += chunk));
-	t.teardown(() => new Promise((resolve) => {
-		if (haproxy.exitCode !== null || haproxy.signalCode !== null) return resolve();
-		haproxy.once("exit", resolve);
-		haproxy.kill("SIGTERM");
-	}));
-	const url = `http://127.0.0.1:${port}`;
-	await eventually(async () => (await fetch(`${url}/healthz`).catch(() => undefined))?.status === 200, 10_000)
-		.catch(() => { throw new Error(`haproxy did not serve ${url}: ${haproxyLog}`); });
-	return { url, broker, s3, instances: nodes, db, dir, haproxyLog: () => haproxyLog };
+	const haproxy = await startHaproxy(join(dir, "haproxy.cfg"), ports);
+	t.teardown(haproxy.stop);
+	return { url: haproxy.url, broker, s3, instances: nodes, db, dir };
 }
