@@ -13,7 +13,7 @@
  * The load generator and HAProxy are not pinned: with two instances on a two-core machine they
  * share the instances' cores, so "ratio" is a floor of what a second host adds (their CPU is
  * reported per step). Per camera: the instances' CPU summed (% of one core) / N at the largest
- * step passed, and HAProxy's.
+ * step passed, and HAProxy's; and both shapes' at the largest step both passed (the same load).
  */
 import { rmSync } from "node:fs";
 import { join } from "node:path";
@@ -71,9 +71,16 @@ export async function benchCloudMulti({ root, log = () => {}, steps = [250, 500,
 	const two = await ramp(2);
 	rmSync(data, { recursive: true, force: true });
 	const ratio = one.cameras ? round(two.cameras / one.cameras, 2) : null;
+	// The same load on both shapes: what the second instance costs per camera (metadata shared between processes).
+	const common = Math.min(one.cameras, two.cameras);
+	const perCamera = (shape) => {
+		const step = shape.steps.find((s) => s.cameras === common);
+		return step ? round(step.instances_cpu_percent_of_one_core.reduce((a, b) => a + b, 0) / common, 4) : null;
+	};
 	return {
 		one_instance: one, two_instances: two, ratio,
 		added_cameras: two.cameras - one.cameras,
+		cpu_percent_per_camera_same_load: { cameras: common, one_instance: perCamera(one), two_instances: perCamera(two) },
 		pinned_with_taskset: taskset,
 		target: "two instances ingest >= 1.7x the cameras of one (a second core's worth, less HAProxy's and the generator's share of the two cores)",
 		meets: ratio !== null && ratio >= 1.7,
