@@ -19,6 +19,7 @@
  *   cloud_latency  capture to the frame on screen in the console       bench/cloud-latency/run.mjs
  *   cloud          cameras one cloud process ingests on one core       bench/cloud/ingest.mjs
  *   cloud_live     live viewers of one camera on one core              bench/cloud-live/run.mjs (viewers.mjs)
+ *   cloud_multi    ingest with 1 and 2 instances behind HAProxy        bench/cloud-multi/run.mjs
  *   cs             cloud storage on the camera: upload CPU, XS heap,   bench/cs/run.mjs
  *                  event to playable, snapshot bytes
  */
@@ -30,6 +31,7 @@ import { benchCapture } from "./capture/run.mjs";
 import { benchCloud } from "./cloud/ingest.mjs";
 import { benchCloudLatency } from "./cloud-latency/run.mjs";
 import { benchCloudLive } from "./cloud-live/run.mjs";
+import { benchCloudMulti } from "./cloud-multi/run.mjs";
 import { benchCs } from "./cs/run.mjs";
 import { benchStart } from "./host-start/run.mjs";
 import { benchRss } from "./idle-rss/run.mjs";
@@ -85,6 +87,7 @@ async function main() {
 		["cloud_latency", () => benchCloudLatency()],
 		["cloud", () => benchCloud({ root, log })],
 		["cloud_live", () => benchCloudLive({ log })],
+		["cloud_multi", () => benchCloudMulti({ root, log })],
 		["cs", () => benchCs({ root, log })],
 	];
 	// `node bench/run.mjs xs_heap capture` runs only those sections.

@@ -67,6 +67,8 @@ const needs = [
 	{ what: "mosquitto (the external MQTT broker of the cloud's scale tests; `mosquitto -h` exits 3, so its banner is the probe)",
 		ok: () => ["mosquitto", "/usr/sbin/mosquitto"].some((path) => /mosquitto version/.test(spawnSync(path, ["-h"], { encoding: "utf8" }).stdout ?? "")),
 		packages: ["mosquitto"] },
+	{ what: "HAProxy (the load balancer in front of several cloud instances: cloud/tests/multi-instance.test.mjs, bench cloud_multi)",
+		ok: () => ["haproxy", "/usr/sbin/haproxy"].some((path) => succeeds(path, ["-v"])), packages: ["haproxy"] },
 	{ what: "PostgreSQL server (the metadata contract suite starts its own cluster with initdb/pg_ctl)",
 		ok: () => (existsSync("/usr/lib/postgresql") ? readdirSync("/usr/lib/postgresql") : []).some((version) => succeeds(`/usr/lib/postgresql/${version}/bin/initdb`, ["--version"])),
 		packages: ["postgresql"] },

@@ -18,12 +18,11 @@
  * "ack_durability": what a 201 that survives a power loss costs per segment (bench/cloud/durability.mjs,
  * run first, in its own process with the same thread pool as the cloud's).
  */
-import { mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { readdirSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { pathToFileURL } from "node:url";
 import { lastJson, round, run, sleep } from "../lib.mjs";
 
-import { cpuPercent, hasTaskset, procStat, runGenerator, startCloudProcess } from "./process.mjs";
+import { benchData, cpuPercent, hasTaskset, procStat, runGenerator, startCloudProcess } from "./process.mjs";
 
 function sizes(folder) {
 	let apparent = 0, blocks = 0;
@@ -38,21 +37,7 @@ export async function benchCloud({ root, log = () => {}, steps = [250, 500, 750,
 	const durabilityEnv = { ...process.env, UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE ?? "64" };
 	const ackDurability = lastJson(run(process.execPath, [join(root, "bench/cloud/durability.mjs")], { env: durabilityEnv }));
 	log(`cloud: a durable 201 costs ${ackDurability.added_ms_per_segment} ms per segment (median, one at a time); throughput with 16 in flight ×${ackDurability.throughput_ratio_16_in_flight}`);
-	const work = join(root, "build/bench/cloud-ingest");
-	const data = join(work, "data");
-	rmSync(work, { recursive: true, force: true });
-	mkdirSync(data, { recursive: true });
-	const build = (path) => pathToFileURL(join(root, "build/node/cloud", path)).href;
-	const { openDatabase } = await import(build("src/meta/db.js"));
-	const { addDevice } = await import(build("src/devices/registry.js"));
-	const db = openDatabase(join(data, "metadata.sqlite"));
-	const devices = [];
-	db.transaction(() => {
-		for (let i = 0; i < Math.max(...steps); i++) devices.push(addDevice(db, { id: `load${String(i).padStart(5, "0")}` }));
-	})();
-	db.close();
-	const devicesFile = join(work, "devices.json");
-	writeFileSync(devicesFile, JSON.stringify(devices.map(({ id, secret }) => ({ id, secret }))));
+	const { data, devicesFile } = await benchData({ root, name: "cloud-ingest", count: Math.max(...steps) });
 	const taskset = hasTaskset();
 	if (!taskset) log("cloud: taskset missing: the cloud is NOT pinned to one core");
 	// Every object put ends in an fsync on libuv's thread pool: its default 4 threads allow 4 at a

@@ -4,8 +4,9 @@
  * core; the cloud's CPU and memory read from /proc.
  */
 import { execFileSync, spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 
 export function hasTaskset() {
 	try {
@@ -33,12 +34,12 @@ export function procStat(pid) {
 export const cpuPercent = (before, after) => (100 * (after.ticks - before.ticks)) / 100 / ((after.at - before.at) / 1000);
 
 /**
- * Starts the cloud on core 0 with its data in `data`: { url, pid, stop }. `cloudDir` is the
- * compiled cloud (default build/node/cloud; another build measures another version); `nodeArgs`
- * go to node (e.g. --cpu-prof).
+ * Starts the cloud on `core` (default 0) with its data in `data`: { url, pid, stop }. `cloudDir`
+ * is the compiled cloud (default build/node/cloud; another build measures another version);
+ * `nodeArgs` go to node (e.g. --cpu-prof).
  */
-export async function startCloudProcess({ root, data, taskset, cloudDir = join(root, "build/node/cloud"), env = {}, nodeArgs = [] }) {
-	const [cmd, args] = pinned(0, [...nodeArgs, join(cloudDir, "src/cli.js"), "serve", "--host", "127.0.0.1", "--port", "0", "--data", data], taskset);
+export async function startCloudProcess({ root, data, taskset, core = 0, cloudDir = join(root, "build/node/cloud"), env = {}, nodeArgs = [] }) {
+	const [cmd, args] = pinned(core, [...nodeArgs, join(cloudDir, "src/cli.js"), "serve", "--host", "127.0.0.1", "--port", "0", "--data", data], taskset);
 	const cloud = spawn(cmd, args, { env: { ...process.env, IVXS_CLOUD_LOG_LEVEL: "error", ...env }, stdio: ["ignore", "pipe", "inherit"] });
 	const url = await new Promise((resolve, reject) => {
 		let out = "";
@@ -56,13 +57,36 @@ export async function startCloudProcess({ root, data, taskset, cloudDir = join(r
 	return { url, pid: cloud.pid, stop };
 }
 
-/** Runs a generator (node `args`) on core 1; resolves with the last JSON line it printed. */
-export function runGenerator(args, taskset) {
-	const [cmd, gargs] = pinned(1, args, taskset);
+/** Runs a generator (node `args`) on core 1 (`core`: another, or null for any); resolves with the last JSON line it printed. */
+export function runGenerator(args, taskset, core = 1) {
+	const [cmd, gargs] = core === null ? [process.execPath, args] : pinned(core, args, taskset);
 	return new Promise((resolve, reject) => {
 		const generator = spawn(cmd, gargs, { stdio: ["ignore", "pipe", "inherit"] });
 		let text = "";
 		generator.stdout.on("data", (c) => (text += c));
 		generator.once("exit", (code) => (code === 0 ? resolve(JSON.parse(text.trim().split("\n").pop())) : reject(new Error(`load generator exited ${code}`))));
 	});
+}
+
+/**
+ * A fresh folder build/bench/<name> with the cloud's data folder in it and `count` devices
+ * (load00000, …) registered in its metadata: { work, data, devicesFile } (the generator's devices).
+ */
+export async function benchData({ root, name, count }) {
+	const work = join(root, "build/bench", name);
+	const data = join(work, "data");
+	rmSync(work, { recursive: true, force: true });
+	mkdirSync(data, { recursive: true });
+	const build = (path) => pathToFileURL(join(root, "build/node/cloud", path)).href;
+	const { openDatabase } = await import(build("src/meta/db.js"));
+	const { addDevice } = await import(build("src/devices/registry.js"));
+	const db = openDatabase(join(data, "metadata.sqlite"));
+	const devices = [];
+	db.transaction(() => {
+		for (let i = 0; i < count; i++) devices.push(addDevice(db, { id: `load${String(i).padStart(5, "0")}` }));
+	})();
+	db.close();
+	const devicesFile = join(work, "devices.json");
+	writeFileSync(devicesFile, JSON.stringify(devices.map(({ id, secret }) => ({ id, secret }))));
+	return { work, data, devicesFile };
 }

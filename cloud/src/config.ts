@@ -35,6 +35,11 @@ export interface Config {
 	dataDir: string;
 	/** SQLite file of the metadata (several instances on one host may share it). */
 	metadataFile: string;
+	/**
+	 * The service key (signed URLs), 32 bytes, made on first use (default <dataDir>/service.key).
+	 * Instances that do not share a data folder (several hosts) must be given the same file.
+	 */
+	serviceKeyFile: string;
 	storage: StorageConfig;
 	/** "embedded" (aedes on the HTTP port, sniffed) or a broker URL (mqtt://, mqtts://). */
 	mqtt: string;
@@ -116,6 +121,7 @@ export const defaults: Config = {
 	port: 8080,
 	dataDir: "cloud-data",
 	metadataFile: "",
+	serviceKeyFile: "",
 	allowedOrigins: [],
 	storage: { kind: "disk" },
 	mqtt: "embedded",
@@ -163,7 +169,7 @@ export const defaults: Config = {
 // Environment variables: IVXS_CLOUD_<KEY in upper snake case>, storage as IVXS_CLOUD_S3_*.
 const envKeys: Record<string, keyof Config> = {
 	HOST: "host", PORT: "port", PUBLIC_URL: "publicUrl", TLS_CERT: "tlsCert", TLS_KEY: "tlsKey",
-	DATA_DIR: "dataDir", METADATA_FILE: "metadataFile", MQTT: "mqtt", FILE_MINUTES: "fileMinutes",
+	DATA_DIR: "dataDir", METADATA_FILE: "metadataFile", SERVICE_KEY_FILE: "serviceKeyFile", MQTT: "mqtt", FILE_MINUTES: "fileMinutes",
 	FILE_NAME: "fileName", MAX_SEGMENT_BYTES: "maxSegmentBytes", MAX_TOTAL_BYTES: "maxTotalBytes",
 	DELETE_GRACE_S: "deleteGraceS", MIN_FREE_BYTES: "minFreeBytes", DURABLE_WRITES: "durableWrites", URL_LIFETIME_S: "urlLifetimeS", LIVE_LINGER_S: "liveLingerS", LOG_LEVEL: "logLevel",
 	ADMIN_PASSWORD: "adminPassword", SHUTDOWN_GRACE_S: "shutdownGraceS", TRUSTED_PROXIES: "trustedProxies",
@@ -254,6 +260,7 @@ function check(config: Config): Config {
 	if (typeof config.dataDir !== "string" || !config.dataDir) throw new ConfigError("dataDir must be a folder path");
 	config.dataDir = resolve(config.dataDir);
 	config.metadataFile = config.metadataFile ? resolve(config.metadataFile) : resolve(config.dataDir, "metadata.sqlite");
+	config.serviceKeyFile = config.serviceKeyFile ? resolve(config.serviceKeyFile) : resolve(config.dataDir, "service.key");
 	if (!/\{start\}/.test(config.fileName) || !/\{end\}/.test(config.fileName) || /[/\\]/.test(config.fileName))
 		throw new ConfigError("fileName must contain {start} and {end} and no path separator");
 	if (config.publicUrl !== undefined && !isOrigin(originOf(config.publicUrl)))

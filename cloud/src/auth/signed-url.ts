@@ -4,11 +4,11 @@
 // the method (GET; a HEAD reads what a GET would), the path, the query (a signed
 // 10-minute clip cannot be widened to a day), the expiry and the user. Only the
 // routes whose access rule says `signedUrl` accept one (http/router.ts). The key is the service key: 32 random bytes in
-// <dataDir>/service.key, made on first start and shared by every instance that
-// uses the data folder. Format and rules: cloud/API.md "Signed URLs".
+// `serviceKeyFile` (<dataDir>/service.key by default), made on first start and
+// shared by every instance given that file (across hosts: copy it to each). Format and rules: cloud/API.md "Signed URLs".
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import { linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname } from "node:path";
 import type { CloudContext } from "../context.js";
 import { HttpError } from "../http/router.js";
 
@@ -26,10 +26,10 @@ const keyBytes = 32;
 export function serviceKey(ctx: CloudContext): Buffer {
 	let key = keys.get(ctx);
 	if (key) return key;
-	const file = join(ctx.config.dataDir, "service.key");
+	const file = ctx.config.serviceKeyFile;
 	key = readKey(file);
 	if (!key) {
-		mkdirSync(ctx.config.dataDir, { recursive: true });
+		mkdirSync(dirname(file), { recursive: true });
 		const temp = `${file}.${randomBytes(6).toString("hex")}`;
 		writeFileSync(temp, randomBytes(keyBytes), { mode: 0o600 });
 		try {

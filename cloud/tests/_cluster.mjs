@@ -1,0 +1,106 @@
+// Test helper: the multi-host shape on one machine (cloud/README.md, "More than
+// one instance"). N cloud instances, each its own process with its own data
+// folder (as on separate hosts), sharing only the metadata, an S3 store
+// (s3rver), a broker (Debian's mosquitto) and the service key; Debian's HAProxy
+// in front of them (HTTP mode, health checks on /healthz, X-Forwarded-For, the
+// instances trusting it). Cameras upload through HAProxy and reach mosquitto
+// directly (why: README). Import as "./_cluster.mjs".
+import { spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { startHaproxy } from "./_haproxy.mjs";
+import { freePort, startMosquitto } from "./_mosquitto.mjs";
+import { s3For } from "./_s3.mjs";
+import { openDatabase } from "../../build/node/cloud/src/meta/db.js";
+
+const root = join(import.meta.dirname, "../..");
+const cli = join(root, "build/node/cloud/src/cli.js");
+export const adminPassword = "admin-secret-1";
+
+/**
+ * The metadata the instances share, as their environment and a handle for the test.
+ * Today: one SQLite file in WAL mode (instances on one host). TODO(pg2): when the
+ * cloud/src owners run on the async layer, `METADATA_URL=postgres://…` (or
+ * `metadata: "postgres://…"`) passes IVXS_CLOUD_METADATA_URL to every instance
+ * (with tests/_postgres.mjs starting the cluster) and `db` becomes that layer's
+ * handle; the tests below read the catalogue only through `cluster.db`.
+ */
+function sharedMetadata(dir, metadata = process.env.METADATA_URL) {
+	if (metadata && metadata !== "sqlite")
+		throw new Error(`metadata ${metadata}: the instances cannot share PostgreSQL yet (cloud/src owners still call SQLite; see _cluster.mjs)`);
+	const file = join(dir, "metadata.sqlite");
+	return { env: { IVXS_CLOUD_METADATA_FILE: file }, open: () => openDatabase(file) };
+}
+
+/** One instance: a `node cli.js serve` process on `port`; `start`, `kill` (SIGKILL), `stop` (SIGTERM). */
+function instance(index, port, dir, env) {
+	const data = join(dir, `host${index}`);
+	const self = { index, port, url: `http://127.0.0.1:${port}`, process: undefined, log: "" };
+	self.start = async () => {
+		const child = self.process = spawn(process.execPath, [cli, "serve", "--host", "127.0.0.1", "--port", String(port), "--data", data], { env, stdio: ["ignore", "pipe", "pipe"] });
+		child.stderr.on("data", (chunk) => (self.log += chunk));
+		await new Promise((resolve, reject) => {
+			let out = "";
+			child.stdout.on("data", (chunk) => {
+				out += chunk;
+				if (/ivxs cloud: http:/.test(out)) resolve();
+			});
+			child.once("exit", (code) => reject(new Error(`instance ${index} exited (${code}) before listening: ${self.log}`)));
+		});
+	};
+	const ended = (signal) => new Promise((resolve) => {
+		const child = self.process;
+		if (!child || child.exitCode !== null || child.signalCode !== null) return resolve();
+		child.once("exit", resolve);
+		child.kill(signal);
+	});
+	self.kill = () => ended("SIGKILL");
+	self.stop = () => ended("SIGTERM");
+	self.metrics = async () => (await fetch(`${self.url}/metrics`)).text();
+	return self;
+}
+
+/** The sum in a /metrics text of the counter `name` over its label sets (those containing `labels`, e.g. 'kind="segments"'). */
+export function counterIn(text, name, labels = "") {
+	let sum = 0;
+	for (const match of text.matchAll(new RegExp(`^${name}(\\{[^}]*\\})? ([\\d.e+]+)$`, "gm"))) if ((match[1] ?? "").includes(labels)) sum += Number(match[2]);
+	return sum;
+}
+
+/**
+ * Starts the shape: { url (HAProxy), broker, s3, instances, db, config }. `env`: more
+ * IVXS_CLOUD_* for every instance (FILE_MINUTES, MAX_TOTAL_BYTES, …).
+ */
+export async function clusterFor(t, { instances: count = 3, env = {}, metadata } = {}) {
+	const dir = mkdtempSync(join(tmpdir(), "ivxs-cluster-"));
+	mkdirSync(join(dir, "shared"));
+	const shared = sharedMetadata(join(dir, "shared"), metadata);
+	// The test's own handle (teardowns run last-in first-out: it closes after the instances stop).
+	const db = shared.open();
+	t.teardown(() => {
+		db.close();
+		rmSync(dir, { recursive: true, force: true });
+	});
+	const broker = await startMosquitto(t);
+	const s3 = await s3For(t, "ivxs-cluster");
+	const instanceEnv = {
+		...process.env, ...shared.env,
+		IVXS_CLOUD_SERVICE_KEY_FILE: join(dir, "shared", "service.key"),
+		IVXS_CLOUD_MQTT: broker, IVXS_CLOUD_ADMIN_PASSWORD: adminPassword, IVXS_CLOUD_LOG_LEVEL: "warn",
+		IVXS_CLOUD_S3_ENDPOINT: s3.endpoint, IVXS_CLOUD_S3_BUCKET: s3.storage.bucket, IVXS_CLOUD_S3_REGION: s3.storage.region,
+		IVXS_CLOUD_S3_ACCESS_KEY_ID: s3.storage.accessKeyId, IVXS_CLOUD_S3_SECRET_ACCESS_KEY: s3.storage.secretAccessKey,
+		// HAProxy: X-Forwarded-For from it names the client, its connections are not capped per address.
+		IVXS_CLOUD_TRUSTED_PROXIES: "127.0.0.1",
+		...env,
+	};
+	const ports = [];
+	for (let i = 0; i < count; i++) ports.push(await freePort());
+	const nodes = ports.map((port, i) => instance(i, port, dir, instanceEnv));
+	t.teardown(() => Promise.all(nodes.map((node) => node.stop())));
+	// One at a time: the first creates the schema, the admin user and the bucket.
+	for (const node of nodes) await node.start();
+	const haproxy = await startHaproxy(join(dir, "haproxy.cfg"), ports);
+	t.teardown(haproxy.stop);
+	return { url: haproxy.url, broker, s3, instances: nodes, db, dir };
+}
