@@ -43,8 +43,8 @@ async function record(cloud, device) {
 	const signed = signRequest({ device: device.id, key: device.secret, method: "PUT", path, body });
 	const snapshot = await fetch(`${cloud.url}${path}`, { method: "PUT", body, headers: { "content-type": "image/jpeg", ...signed.headers } });
 	if (snapshot.status !== 201) throw new Error(`snapshot: ${snapshot.status}`);
-	recordEvent(cloud.ctx, `ivxs/${device.id}/event`, Buffer.from(JSON.stringify({ id: "e1", channel: 0, time, bits: 1 })));
-	recordGap(cloud.ctx, `ivxs/${device.id}/gap`, Buffer.from(JSON.stringify({ channel: 0, from: time - 1000, to: time, frames: 15, reason: "overwritten" })));
+	await recordEvent(cloud.ctx, `ivxs/${device.id}/event`, Buffer.from(JSON.stringify({ id: "e1", channel: 0, time, bits: 1 })));
+	await recordGap(cloud.ctx, `ivxs/${device.id}/gap`, Buffer.from(JSON.stringify({ channel: 0, from: time - 1000, to: time, frames: 15, reason: "overwritten" })));
 	if (await assembleClosed(cloud.ctx) !== 1) throw new Error("no file assembled");
 	return { snapshotTime: time };
 }

@@ -57,18 +57,18 @@ export function deviceMessage(ctx: CloudContext, kind: string, topic: string, pa
  * is refused in `ivxs_<kind>s_refused_total`, and logs each refusal.
  */
 export async function receiveDeviceMessages(ctx: CloudContext, kind: TopicKind, help: { stored: string; refused: string },
-	record: (topic: string, payload: Buffer) => boolean): Promise<void> {
+	record: (topic: string, payload: Buffer) => Promise<boolean>): Promise<void> {
 	if (!ctx.bus) return void ctx.log.warn(`no control bus: camera ${kind}s are not received`);
 	await ctx.bus.subscribe(everyDevice(kind), (topic, payload) => {
 		// An empty message clears a retained one (a removed device's topics): not a message to store.
 		if (!payload.length) return;
-		try {
-			if (record(topic, payload)) ctx.metrics.inc(`ivxs_${kind}s_total`, help.stored);
-		}
-		catch (error) {
-			if (!(error instanceof MessageRefused)) throw error;
+		// The bus does not wait for the store: failures are counted and logged here.
+		record(topic, payload).then((stored) => {
+			if (stored) ctx.metrics.inc(`ivxs_${kind}s_total`, help.stored);
+		}, (error) => {
+			if (!(error instanceof MessageRefused)) return void ctx.log.error({ err: error, topic: topic.slice(0, 100) }, `${kind} not stored`);
 			ctx.metrics.inc(`ivxs_${kind}s_refused_total`, help.refused);
 			ctx.log.warn({ topic: topic.slice(0, 100), reason: error.message }, `${kind} refused`);
-		}
+		});
 	});
 }
