@@ -85,7 +85,7 @@ test("hostile or malformed event messages are refused, counted and not stored", 
 
 test("the events list checks its viewer and its parameters", async (t) => {
 	const { cloud, api } = await withCamera(t);
-	addUser(cloud.ctx.db, "bob", "bob-password-1");
+	await addUser(cloud.ctx.sql, "bob", "bob-password-1");
 	t.is((await fetch(`${cloud.url}/v1/devices/cam1/events`)).status, 401);
 	const bob = await session(cloud, "bob", "bob-password-1");
 	const notGranted = await bob.call("/v1/devices/cam1/events");

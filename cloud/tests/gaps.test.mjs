@@ -117,7 +117,7 @@ test("the gaps list checks its viewer and its parameters as the events list does
 	const { cloud, api, mqtt } = await withCamera(t);
 	await publishGap(mqtt, good());
 	await eventually(() => rows(cloud).length === 1);
-	addUser(cloud.ctx.db, "bob", "bob-password-1");
+	await addUser(cloud.ctx.sql, "bob", "bob-password-1");
 	t.is((await fetch(`${cloud.url}/v1/devices/cam1/gaps`)).status, 401);
 	const bob = (await session(cloud, "bob", "bob-password-1")).cookie;
 	const asBob = (path) => fetch(`${cloud.url}${path}`, { headers: { cookie: bob } });
@@ -125,7 +125,7 @@ test("the gaps list checks its viewer and its parameters as the events list does
 	t.is(notGranted.status, 403);
 	t.notRegex(await notGranted.text(), /overwritten/);
 	t.is((await asBob("/v1/devices/nobody/gaps")).status, 404);
-	grantDevice(cloud.ctx.db, "bob", "cam1");
+	await grantDevice(cloud.ctx.sql, "bob", "cam1");
 	const granted = await asBob("/v1/devices/cam1/gaps");
 	t.is(granted.status, 200);
 	t.is((await granted.json()).gaps.length, 1);

@@ -4,7 +4,7 @@
 // subscription that stores each one and logs and counts every refusal. The
 // messages come from the devices: every field is checked, nothing is trusted.
 import type { CloudContext } from "../context.js";
-import { findDevice, type Device } from "../devices/registry.js";
+import { loadDevice, type Device } from "../devices/registry.js";
 import { everyDevice, parseTopic } from "./topics.js";
 import type { TopicKind } from "../../../modules/protocol/topics.js";
 import { isChannel } from "../../../modules/protocol/ids.js";
@@ -33,11 +33,11 @@ export const isChannelOf = (device: Device, channel: unknown): channel is number
  * `Refused` (a MessageRefused) saying why not; the messages name the kind
  * ("event is not JSON").
  */
-export function deviceMessage(ctx: CloudContext, kind: string, topic: string, payload: Buffer,
-	Refused: new (message: string) => MessageRefused = MessageRefused): { device: Device; message: Record<string, unknown> } {
+export async function deviceMessage(ctx: Pick<CloudContext, "sql">, kind: string, topic: string, payload: Buffer,
+	Refused: new (message: string) => MessageRefused = MessageRefused): Promise<{ device: Device; message: Record<string, unknown> }> {
 	const parsed = parseTopic(topic);
 	if (!parsed || parsed.kind !== kind) throw new Refused(`not ${/^[aeiou]/.test(kind) ? "an" : "a"} ${kind} topic: ${JSON.stringify(topic.slice(0, 100))}`);
-	const device = findDevice(ctx.db, parsed.device);
+	const device = await loadDevice(ctx.sql, parsed.device);
 	if (!device) throw new Refused(`${kind} from unknown device ${parsed.device}`);
 	if (payload.length > maxMessageBytes) throw new Refused(`${kind} of ${payload.length} bytes is over ${maxMessageBytes}`);
 	let value: unknown;

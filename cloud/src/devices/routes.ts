@@ -30,15 +30,15 @@ function describe(ctx: CloudContext, device: Device, viewer: Viewer) {
 	};
 }
 
-function visibleDevices(ctx: CloudContext, viewer: Viewer): Device[] {
+async function visibleDevices(ctx: CloudContext, viewer: Viewer): Promise<Device[]> {
 	if (viewer.admin) return listDevices(ctx.db);
-	return grantedDevices(ctx.db, viewer.user)
+	return (await grantedDevices(ctx.sql, viewer.user))
 		.map((device) => findDevice(ctx.db, device)).filter((device): device is Device => !!device);
 }
 
 export function install(ctx: CloudContext): void {
-	ctx.router.add("GET", "/v1/devices", { auth: "user" }, (_req, res, _params, _url, { viewer }) => {
-		sendJson(res, 200, { devices: visibleDevices(ctx, viewer).map((device) => describe(ctx, device, viewer)) });
+	ctx.router.add("GET", "/v1/devices", { auth: "user" }, async (_req, res, _params, _url, { viewer }) => {
+		sendJson(res, 200, { devices: (await visibleDevices(ctx, viewer)).map((device) => describe(ctx, device, viewer)) });
 	});
 
 	ctx.router.add("GET", "/v1/devices/:id", { auth: "user", device: "id" }, (_req, res, _params, _url, { viewer, device }) => {

@@ -35,7 +35,7 @@ export class EventRefused extends MessageRefused {
 
 /** Checks one event message from `topic`; stores it (once). Resolves true when it was new. */
 export async function recordEvent(ctx: CloudContext, topic: string, payload: Buffer, now = Date.now()): Promise<boolean> {
-	const { device, message } = deviceMessage(ctx, "event", topic, payload, EventRefused);
+	const { device, message } = await deviceMessage(ctx, "event", topic, payload, EventRefused);
 	const { id, channel, time, bits } = message;
 	if (typeof id !== "string" || !eventId.test(id)) throw new EventRefused(`event id must match ${eventId.source}`);
 	if (!isChannelOf(device, channel)) throw new EventRefused(`event channel must be an integer 0..${device.channels - 1}`);

@@ -23,7 +23,7 @@ export class GapRefused extends MessageRefused {
 
 /** Checks one gap message from `topic`; stores it (once). Resolves true when it was new. */
 export async function recordGap(ctx: CloudContext, topic: string, payload: Buffer, now = Date.now()): Promise<boolean> {
-	const { device, message } = deviceMessage(ctx, "gap", topic, payload, GapRefused);
+	const { device, message } = await deviceMessage(ctx, "gap", topic, payload, GapRefused);
 	const { channel, from, to, frames, reason } = message;
 	if (!isChannelOf(device, channel)) throw new GapRefused(`gap channel must be an integer 0..${device.channels - 1}`);
 	if (!plausibleTime(from, now) || !plausibleTime(to, now))
