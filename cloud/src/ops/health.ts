@@ -23,7 +23,8 @@ export function install(ctx: CloudContext): void {
 			mqtt: ctx.config.mqtt === "embedded" ? "embedded" : "external", mqttConnected: ctx.bus?.connected() ?? false,
 		});
 	});
-	ctx.router.add("GET", "/metrics", { auth: "none" }, (_req, res) => {
+	ctx.router.add("GET", "/metrics", { auth: "none" }, async (_req, res) => {
+		await ctx.metrics.readGauges();
 		const text = ctx.metrics.render();
 		res.writeHead(200, { "content-type": "text/plain; version=0.0.4", "content-length": Buffer.byteLength(text) });
 		res.end(text);
