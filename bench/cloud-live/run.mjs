@@ -36,19 +36,22 @@ export async function benchCloudLive({ log = benchLog, steps = [1, 100, 1000], s
 	mkdirSync(data, { recursive: true });
 	const build = (path) => import(pathToFileURL(join(cloudDir, path)).href);
 	const { openDatabase } = await build("src/meta/db.js");
+	const { SqliteSql } = await build("src/meta/sqlite-sql.js");
 	const { addDevice } = await build("src/devices/registry.js");
 	const { addUser, grantDevice } = await build("src/users/store.js");
 	const { signUrl } = await build("src/auth/signed-url.js");
 	// Devices, the viewer and its grants before the cloud starts; the playlist URLs signed with the
 	// service key the cloud will read from the data folder (a context with just what signing reads).
 	const db = openDatabase(join(data, "metadata.sqlite"));
-	addUser(db, viewerUser, "bench-viewer-password");
+	const sql = new SqliteSql(db);
+	await addUser(sql, viewerUser, "bench-viewer-password");
 	const signing = { config: { dataDir: data, urlLifetimeS: 3600 } };
-	const cameras = steps.map((viewers) => {
+	const cameras = [];
+	for (const viewers of steps) {
 		const device = addDevice(db, { id: `live${viewers}` });
-		grantDevice(db, viewerUser, device.id);
-		return { viewers, device, playlist: signUrl(signing, `/v1/hls/${device.id}/0/live.m3u8`, { user: viewerUser, admin: false }) };
-	});
+		await grantDevice(sql, viewerUser, device.id);
+		cameras.push({ viewers, device, playlist: signUrl(signing, `/v1/hls/${device.id}/0/live.m3u8`, { user: viewerUser, admin: false }) });
+	}
 	db.close();
 	const taskset = hasTaskset();
 	if (!taskset) log("cloud_live: taskset missing: the cloud and the generator are NOT on separate cores");

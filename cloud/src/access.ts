@@ -9,10 +9,10 @@ import type { Access, Params } from "./http/router.js";
 import { requireAdmin, requireDeviceAccess, viewerOf } from "./users/access.js";
 import { authenticateDevice } from "./auth/device-auth.js";
 
-export function checkAccess(ctx: CloudContext, req: IncomingMessage, url: URL, params: Params, access: Access): unknown {
+export async function checkAccess(ctx: CloudContext, req: IncomingMessage, url: URL, params: Params, access: Access): Promise<unknown> {
 	if (access.auth === "none") return {};
 	if (access.auth === "device") return authenticateDevice(ctx, req, url, params[access.device]);
-	const viewer = viewerOf(ctx, req, url, access.auth === "user" && access.signedUrl === true);
+	const viewer = await viewerOf(ctx, req, url, access.auth === "user" && access.signedUrl === true);
 	if (access.auth === "admin") requireAdmin(viewer);
-	return access.device === undefined ? { viewer } : { viewer, device: requireDeviceAccess(ctx, viewer, params[access.device]) };
+	return access.device === undefined ? { viewer } : { viewer, device: await requireDeviceAccess(ctx, viewer, params[access.device]) };
 }

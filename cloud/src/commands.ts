@@ -3,6 +3,8 @@
 import type { Config } from "./config.js";
 import { device } from "./devices/commands.js";
 import { openDatabase } from "./meta/db.js";
+import { openSql } from "./meta/open-sql.js";
+import type { Sql } from "./meta/sql.js";
 import { token, user } from "./users/commands.js";
 
 export interface Command {
@@ -12,23 +14,41 @@ export interface Command {
 
 export const commands: Record<string, Command> = { device, user, token };
 
+type Refusal = new (...args: any[]) => Error;
+
 /**
  * Runs `work` on the metadata store, closed after: a refusal (an instance of `Refusal`, the
  * module's own error) is printed as "<label>: <message>" and exits 1; anything else is thrown.
  */
-export function withDatabase(config: Config, label: string, Refusal: new (...args: any[]) => Error, work: (db: ReturnType<typeof openDatabase>) => number): number {
+export function withDatabase(config: Config, label: string, Refusal: Refusal, work: (db: ReturnType<typeof openDatabase>) => number): number {
 	const db = openDatabase(config.metadataFile);
 	try {
 		return work(db);
 	}
 	catch (error) {
-		if (error instanceof Refusal) {
-			console.error(`${label}: ${error.message}`);
-			return 1;
-		}
-		throw error;
+		return refused(label, Refusal, error);
 	}
 	finally {
 		db.close();
 	}
+}
+
+/** `withDatabase` for the owners on the async data layer (meta/sql.ts). */
+export async function withSql(config: Config, label: string, Refusal: Refusal, work: (sql: Sql) => Promise<number>): Promise<number> {
+	const sql = await openSql(config.metadataFile);
+	try {
+		return await work(sql);
+	}
+	catch (error) {
+		return refused(label, Refusal, error);
+	}
+	finally {
+		await sql.close();
+	}
+}
+
+function refused(label: string, Refusal: Refusal, error: unknown): number {
+	if (!(error instanceof Refusal)) throw error;
+	console.error(`${label}: ${error.message}`);
+	return 1;
 }

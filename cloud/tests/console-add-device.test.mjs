@@ -69,8 +69,8 @@ test.serial("a user who is not an admin sees no Add camera button", async (t) =>
 	deviceIn(cloud, "office", { name: "Office" });
 	// One user with a camera, one without: neither may add one.
 	for (const [user, granted] of [["alice", "office"], ["nobody"]]) {
-		addUser(cloud.ctx.db, user, `${user}-password`);
-		if (granted) grantDevice(cloud.ctx.db, user, granted);
+		await addUser(cloud.ctx.sql, user, `${user}-password`);
+		if (granted) await grantDevice(cloud.ctx.sql, user, granted);
 	}
 	const { page } = await browserFor(t);
 	await signIn(page, cloud.url, "alice", "alice-password");

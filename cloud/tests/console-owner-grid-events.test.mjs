@@ -49,9 +49,9 @@ test.serial("the events page shows each event with the snapshot nearest it, filt
 		t.is(await uploadSnapshot(cloud.url, door, stills[i], now - ago * 1000), 201);
 		t.is(await uploadSnapshot(cloud.url, yard, stills[i + 1], now - ago * 1000), 201);
 	}
-	addEvent(cloud, "door", { id: "m1", time: now - 42000, bits: 1 });
-	addEvent(cloud, "yard", { id: "p1", time: now - 12000, bits: 2 });
-	addEvent(cloud, "door", { id: "s1", time: now - 300000, bits: 4 });
+	await addEvent(cloud, "door", { id: "m1", time: now - 42000, bits: 1 });
+	await addEvent(cloud, "yard", { id: "p1", time: now - 12000, bits: 2 });
+	await addEvent(cloud, "door", { id: "s1", time: now - 300000, bits: 4 });
 	const { page } = await browserFor(t);
 	await signIn(page, cloud.url, "admin", password);
 	await page.click('#sections a[data-section="events"]');
@@ -103,7 +103,7 @@ test.serial("notifications are asked for on a click, never on load, and show new
 	t.is(await page.evaluate(() => window.asked), 1);
 	t.is(await page.textContent("#notify"), "Turn notifications off");
 	await page.click('#sections a[data-section="devices"]');
-	addEvent(cloud, "door", { id: "late", time: Date.now(), bits: 3 });
+	await addEvent(cloud, "door", { id: "late", time: Date.now(), bits: 3 });
 	const shown = await until(page, "a notification", () => window.shown.length && window.shown, undefined, 40000);
 	t.is(shown.length, 1);
 	t.is(shown[0].title, "Motion, Person · Front door");

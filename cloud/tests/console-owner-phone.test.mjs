@@ -24,7 +24,7 @@ async function setUp(t) {
 		const device = deviceIn(cloud, `hd${n}`, { name: `Camera with a long name hd${n}`, channels: n === 2 ? 2 : 1 });
 		await uploadSnapshot(cloud.url, device, stills[n % 4]);
 	}
-	addEvent(cloud, "hd2", { id: "e1", time: Date.now() - 1000, bits: 3 });
+	await addEvent(cloud, "hd2", { id: "e1", time: Date.now() - 1000, bits: 3 });
 	return cloud;
 }
 

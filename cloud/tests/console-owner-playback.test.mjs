@@ -27,7 +27,7 @@ test.serial("live shows its delay and unmutes and goes full screen; the timeline
 	await run(t, cloud, device, 8);
 	const firstTo = Date.now();
 	await new Promise((resolve) => setTimeout(resolve, 2000));
-	addGap(cloud, "porch", { from: firstTo - 500, to: firstTo + 1500, frames: 30, reason: "overwritten" });
+	await addGap(cloud, "porch", { from: firstTo - 500, to: firstTo + 1500, frames: 30, reason: "overwritten" });
 	void run(t, cloud, device, 45);
 	const { page } = await browserFor(t);
 	await signIn(page, cloud.url, "admin", password);

@@ -27,9 +27,9 @@ test.serial("a user sees only the cameras granted to them; another device's page
 	const cloud = await cloudFor(t, { adminPassword: "states-admin-password" });
 	deviceIn(cloud, "garage", { name: "Garage" });
 	deviceIn(cloud, "office", { name: "Office" });
-	addUser(cloud.ctx.db, "nobody", "nobody-password");
-	addUser(cloud.ctx.db, "alice", "alice-password");
-	grantDevice(cloud.ctx.db, "alice", "office");
+	await addUser(cloud.ctx.sql, "nobody", "nobody-password");
+	await addUser(cloud.ctx.sql, "alice", "alice-password");
+	await grantDevice(cloud.ctx.sql, "alice", "office");
 	const { page } = await browserFor(t);
 
 	await signIn(page, cloud.url, "nobody", "nobody-password");
@@ -59,7 +59,7 @@ test.serial("when the session ends, the next request brings back the sign-in for
 	const [cookie] = (await context.cookies()).filter((c) => c.name === "ivxs_session");
 	t.truthy(cookie, "the session cookie is set (HttpOnly: the page cannot read it)");
 	t.true(cookie.httpOnly);
-	deleteSession(cloud.ctx.db, cookie.value);
+	await deleteSession(cloud.ctx.sql, cookie.value);
 	await page.click("#plan-save");
 	await until(page, "the sign-in form", () => !!document.querySelector("#user"));
 	t.is(await page.textContent("#sign-in-error"), "Your session ended. Please sign in again.");

@@ -144,9 +144,9 @@ test("plans are validated (nothing stored from a refused change); viewers see on
 	t.like(await (await api("/v1/devices/cam-p/plan")).json(), { rev: 1, mode: "continuous" });
 	t.like(await (await api("/v1/devices/cam-p/plan", { method: "PUT", body: { mode: "none", push: true } })).json(), { rev: 2, mode: "none", push: true });
 	// Viewers.
-	addUser(cloud.ctx.db, "viewer", "viewer-password");
-	grantDevice(cloud.ctx.db, "viewer", "cam-q");
-	const token = addToken(cloud.ctx.db, "viewer");
+	await addUser(cloud.ctx.sql, "viewer", "viewer-password");
+	await grantDevice(cloud.ctx.sql, "viewer", "cam-q");
+	const token = await addToken(cloud.ctx.sql, "viewer");
 	const as = (path, init = {}) => fetch(`${cloud.url}${path}`, { ...init, headers: { authorization: `Bearer ${token}` } });
 	t.deepEqual((await (await as("/v1/devices")).json()).devices.map((d) => d.id), ["cam-q"]);
 	t.is((await as("/v1/devices/cam-p")).status, 403);
@@ -197,8 +197,8 @@ test("device remove from the CLI also forgets its plan, presence and grants", as
 	t.teardown(() => rmSync(first.dataDir, { recursive: true, force: true }));
 	const api = await adminOf(first);
 	await api("/v1/devices", { method: "POST", body: { id: "cam-gone" } });
-	addUser(first.ctx.db, "viewer", "viewer-password");
-	grantDevice(first.ctx.db, "viewer", "cam-gone");
+	await addUser(first.ctx.sql, "viewer", "viewer-password");
+	await grantDevice(first.ctx.sql, "viewer", "cam-gone");
 	await first.stop();
 	execFileSync(process.execPath, [cli, "device", "remove", "cam-gone", "--data", first.dataDir]);
 	const second = await cloudFor(t, { adminPassword, dataDir: first.dataDir });

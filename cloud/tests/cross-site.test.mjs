@@ -27,7 +27,7 @@ test("a text/plain form post with the admin's cookie creates no admin (415), wha
 		t.is(response.status, 415, JSON.stringify(headers));
 		t.regex((await response.json()).error, /Content-Type: application\/json/);
 	}
-	t.is(findUser(cloud.ctx.db, "mallory"), undefined);
+	t.is(await findUser(cloud.ctx.sql, "mallory"), undefined);
 	// Every JSON route: sign-in, plans, devices, sign, passwords.
 	for (const [method, path] of [["POST", "/v1/session"], ["PUT", "/v1/me/password"], ["POST", "/v1/devices"], ["POST", "/v1/sign"]])
 		t.is((await fetch(`${cloud.url}${path}`, { method, headers: { cookie, "content-type": "text/plain" }, body: "{}" })).status, 415, `${method} ${path}`);
@@ -49,7 +49,7 @@ test("a state-changing request from another origin is refused (403), JSON or not
 		t.is(response.status, 403, JSON.stringify(headers));
 		t.regex((await response.json()).error, /cross-site request refused/);
 	}
-	t.is(findUser(cloud.ctx.db, "mallory"), undefined);
+	t.is(await findUser(cloud.ctx.sql, "mallory"), undefined);
 	// State changes without a body are covered by the origin alone: a token made, a device removed.
 	deviceIn(cloud, "cam1");
 	t.is((await fetch(`${cloud.url}/v1/tokens`, { method: "POST", headers: { cookie, origin: sibling } })).status, 403);

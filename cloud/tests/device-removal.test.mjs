@@ -43,8 +43,8 @@ async function record(cloud, device) {
 	const signed = signRequest({ device: device.id, key: device.secret, method: "PUT", path, body });
 	const snapshot = await fetch(`${cloud.url}${path}`, { method: "PUT", body, headers: { "content-type": "image/jpeg", ...signed.headers } });
 	if (snapshot.status !== 201) throw new Error(`snapshot: ${snapshot.status}`);
-	recordEvent(cloud.ctx, `ivxs/${device.id}/event`, Buffer.from(JSON.stringify({ id: "e1", channel: 0, time, bits: 1 })));
-	recordGap(cloud.ctx, `ivxs/${device.id}/gap`, Buffer.from(JSON.stringify({ channel: 0, from: time - 1000, to: time, frames: 15, reason: "overwritten" })));
+	await recordEvent(cloud.ctx, `ivxs/${device.id}/event`, Buffer.from(JSON.stringify({ id: "e1", channel: 0, time, bits: 1 })));
+	await recordGap(cloud.ctx, `ivxs/${device.id}/gap`, Buffer.from(JSON.stringify({ channel: 0, from: time - 1000, to: time, frames: 15, reason: "overwritten" })));
 	if (await assembleClosed(cloud.ctx) !== 1) throw new Error("no file assembled");
 	return { snapshotTime: time };
 }
@@ -85,9 +85,9 @@ for (const kind of ["disk", "s3"]) {
 		const first = await (await admin("/v1/devices", { method: "POST", body: { id: "cam1" } })).json();
 		t.is((await admin("/v1/devices/cam1/plan", { method: "PUT", body: { mode: "event", retentionDays: 30 } })).status, 200);
 		const made = await record(cloud, first);
-		addUser(cloud.ctx.db, "bob", "bob-password");
-		grantDevice(cloud.ctx.db, "bob", "cam1");
-		const token = addToken(cloud.ctx.db, "bob");
+		await addUser(cloud.ctx.sql, "bob", "bob-password");
+		await grantDevice(cloud.ctx.sql, "bob", "cam1");
+		const token = await addToken(cloud.ctx.sql, "bob");
 		const before = await seenBy(cloud, token, "cam1", made);
 		t.like(before, { files: 1, events: 1, gaps: 1, snapshots: 1, latest: 200, picture: 200, init: 200, segment: 200, clip: 200, vod: 200, lastSnapshot: true, planRev: 2 });
 		t.true(before.spans > 0);
@@ -116,7 +116,7 @@ for (const kind of ["disk", "s3"]) {
 		// The same id again, granted to bob again.
 		const second = await (await admin("/v1/devices", { method: "POST", body: { id: "cam1" } })).json();
 		t.not(second.secret, first.secret);
-		grantDevice(cloud.ctx.db, "bob", "cam1");
+		await grantDevice(cloud.ctx.sql, "bob", "cam1");
 		t.deepEqual(await seenBy(cloud, token, "cam1", made), {
 			spans: 0, files: 0, events: 0, gaps: 0, snapshots: 0, latest: 404, picture: 404, init: 404, segment: 404, clip: 404, vod: 404, lastSnapshot: false, planRev: 1,
 		});
@@ -134,9 +134,9 @@ test("the CLI removes a device with its data too; a device added again there sta
 	const { call: admin } = await session(cloud, "admin", adminPassword);
 	const first = await (await admin("/v1/devices", { method: "POST", body: { id: "cam2" } })).json();
 	const made = await record(cloud, first);
-	addUser(cloud.ctx.db, "bob", "bob-password");
-	grantDevice(cloud.ctx.db, "bob", "cam2");
-	const token = addToken(cloud.ctx.db, "bob");
+	await addUser(cloud.ctx.sql, "bob", "bob-password");
+	await grantDevice(cloud.ctx.sql, "bob", "cam2");
+	const token = await addToken(cloud.ctx.sql, "bob");
 	t.is((await seenBy(cloud, token, "cam2", made)).events, 1);
 	const objects = await keysIn(cloud.ctx.store);
 	const cli = (...args) => {
@@ -157,7 +157,7 @@ test("the CLI removes a device with its data too; a device added again there sta
 	t.regex(removed.errors.join("\n"), /device cam2 removed: \d+ rows; \d+ objects deleted after the grace period/);
 	t.is(cli("remove", "cam2").code, 1, "nothing left to remove");
 	t.is(cli("add", "cam2").code, 0);
-	grantDevice(cloud.ctx.db, "bob", "cam2");
+	await grantDevice(cloud.ctx.sql, "bob", "cam2");
 	t.like(await seenBy(cloud, token, "cam2", made), { spans: 0, files: 0, events: 0, gaps: 0, snapshots: 0, latest: 404, picture: 404, init: 404, segment: 404, clip: 404 });
 	t.deepEqual(await keysIn(cloud.ctx.store), objects);
 	await sweepTombstones(cloud.ctx, Date.now() + graceS * 1000 + 1000);
@@ -172,9 +172,9 @@ test("what an earlier removal left behind (an older version, an upload that land
 	// The removal of an older version: only the device row and its grants went.
 	cloud.ctx.db.prepare("DELETE FROM devices WHERE id = 'cam3'").run();
 	t.is((await admin("/v1/devices", { method: "POST", body: { id: "cam3" } })).status, 201);
-	addUser(cloud.ctx.db, "bob", "bob-password");
-	grantDevice(cloud.ctx.db, "bob", "cam3");
-	t.like(await seenBy(cloud, addToken(cloud.ctx.db, "bob"), "cam3", made), { spans: 0, files: 0, events: 0, gaps: 0, snapshots: 0, latest: 404, init: 404, clip: 404 });
+	await addUser(cloud.ctx.sql, "bob", "bob-password");
+	await grantDevice(cloud.ctx.sql, "bob", "cam3");
+	t.like(await seenBy(cloud, await addToken(cloud.ctx.sql, "bob"), "cam3", made), { spans: 0, files: 0, events: 0, gaps: 0, snapshots: 0, latest: 404, init: 404, clip: 404 });
 	await sweepTombstones(cloud.ctx, Date.now() + graceS * 1000 + 1000);
 	t.deepEqual(await keysIn(cloud.ctx.store), []);
 	// Adding an id that exists is still a 409 that touches nothing.

@@ -29,7 +29,7 @@ test("a gap published by the camera is stored once and listed", async (t) => {
 	await publishGap(mqtt, gap); // a QoS 1 redelivery, or the same report received by a second instance
 	await eventually(() => rows(cloud).length === 1);
 	// A second instance sharing the metadata stores nothing more either.
-	t.false(recordGap(cloud.ctx, "ivxs/cam1/gap", Buffer.from(JSON.stringify(gap))));
+	t.false(await recordGap(cloud.ctx, "ivxs/cam1/gap", Buffer.from(JSON.stringify(gap))));
 	await new Promise((resolve) => setTimeout(resolve, 100));
 	t.deepEqual(rows(cloud), [{ device: "cam1", channel: 1, from_ms: from, to_ms: to, frames: 100, reason: "overwritten" }]);
 	const metrics = await (await fetch(`${cloud.url}/metrics`)).text();
@@ -101,15 +101,15 @@ test("hostile or malformed gap messages are refused, counted and not stored", as
 	t.regex(metrics, /^ivxs_gaps_total 1$/m);
 	// And each is refused for the reason it should be.
 	for (const [name, payload, reason] of hostile) {
-		const error = t.throws(() => recordGap(cloud.ctx, "ivxs/cam1/gap", Buffer.from(typeof payload === "string" ? payload : JSON.stringify(payload))), undefined, name);
+		const error = await t.throwsAsync(() => recordGap(cloud.ctx, "ivxs/cam1/gap", Buffer.from(typeof payload === "string" ? payload : JSON.stringify(payload))), undefined, name);
 		t.regex(error.message, reason, name);
 	}
-	t.throws(() => recordGap(cloud.ctx, "ivxs/nobody/gap", Buffer.from(JSON.stringify(good()))), { message: /gap from unknown device nobody/ });
-	t.throws(() => recordGap(cloud.ctx, "ivxs/cam1/event", Buffer.from(JSON.stringify(good()))), { message: /not a gap topic/ });
+	await t.throwsAsync(() => recordGap(cloud.ctx, "ivxs/nobody/gap", Buffer.from(JSON.stringify(good()))), { message: /gap from unknown device nobody/ });
+	await t.throwsAsync(() => recordGap(cloud.ctx, "ivxs/cam1/event", Buffer.from(JSON.stringify(good()))), { message: /not a gap topic/ });
 	// The edges are accepted: frames 0 and 2^31, a 32-character token, from = to.
 	const now = Date.now();
-	t.true(recordGap(cloud.ctx, "ivxs/cam1/gap", Buffer.from(JSON.stringify({ channel: 1, from: now, to: now, frames: 0, reason: "x".repeat(32) })), now));
-	t.true(recordGap(cloud.ctx, "ivxs/cam1/gap", Buffer.from(JSON.stringify({ channel: 1, from: now - 1, to: now + 86400_000, frames: 2 ** 31, reason: "restart" })), now));
+	t.true(await recordGap(cloud.ctx, "ivxs/cam1/gap", Buffer.from(JSON.stringify({ channel: 1, from: now, to: now, frames: 0, reason: "x".repeat(32) })), now));
+	t.true(await recordGap(cloud.ctx, "ivxs/cam1/gap", Buffer.from(JSON.stringify({ channel: 1, from: now - 1, to: now + 86400_000, frames: 2 ** 31, reason: "restart" })), now));
 	t.is(rows(cloud).length, 3);
 });
 
@@ -117,7 +117,7 @@ test("the gaps list checks its viewer and its parameters as the events list does
 	const { cloud, api, mqtt } = await withCamera(t);
 	await publishGap(mqtt, good());
 	await eventually(() => rows(cloud).length === 1);
-	addUser(cloud.ctx.db, "bob", "bob-password-1");
+	await addUser(cloud.ctx.sql, "bob", "bob-password-1");
 	t.is((await fetch(`${cloud.url}/v1/devices/cam1/gaps`)).status, 401);
 	const bob = (await session(cloud, "bob", "bob-password-1")).cookie;
 	const asBob = (path) => fetch(`${cloud.url}${path}`, { headers: { cookie: bob } });
@@ -125,7 +125,7 @@ test("the gaps list checks its viewer and its parameters as the events list does
 	t.is(notGranted.status, 403);
 	t.notRegex(await notGranted.text(), /overwritten/);
 	t.is((await asBob("/v1/devices/nobody/gaps")).status, 404);
-	grantDevice(cloud.ctx.db, "bob", "cam1");
+	await grantDevice(cloud.ctx.sql, "bob", "cam1");
 	const granted = await asBob("/v1/devices/cam1/gaps");
 	t.is(granted.status, 200);
 	t.is((await granted.json()).gaps.length, 1);

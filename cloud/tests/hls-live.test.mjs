@@ -91,8 +91,8 @@ test("EXT-X-TARGETDURATION does not change between reloads when segment lengths 
 test("200 blocking reloads are answered by one segment, from one rendering per signer and without a catalogue read per viewer", async (t) => {
 	// Every viewer here comes from 127.0.0.1: more connections from one address than the default cap.
 	const { cloud, camera } = await cameraIn(t, { ago: 10_000, segments: 8, config: { maxConnectionsPerAddress: 1000 } });
-	addUser(cloud.ctx.db, "viewer", "viewer-password");
-	grantDevice(cloud.ctx.db, "viewer", "cam1");
+	await addUser(cloud.ctx.sql, "viewer", "viewer-password");
+	await grantDevice(cloud.ctx.sql, "viewer", "cam1");
 	const viewers = [admin, { user: "viewer", admin: false }];
 	await live(cloud);
 	const counter = countSegmentReads(t);

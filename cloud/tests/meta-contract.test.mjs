@@ -12,6 +12,9 @@ import { pendingSteps } from "../../build/node/cloud/src/meta/migrations.js";
 import { HOLD_LEASE } from "../../build/node/cloud/src/recordings/lease.js";
 import { purgeNonces, spendNonce } from "../../build/node/cloud/src/auth/device-auth.js";
 import { rememberNonce } from "../../build/node/cloud/src/control/auth.js";
+import { addToken, addUser, countUsers, createSession, grantDevice, grantedDevices, isGranted, listGrants, listUsers, removeUser, sessionLifetimeMs, sessionUser, setPassword, tokenUser } from "../../build/node/cloud/src/users/store.js";
+import { recordEvent } from "../../build/node/cloud/src/events/index.js";
+import { recordGap } from "../../build/node/cloud/src/gaps/index.js";
 
 // A fresh SQLite file per test; one PostgreSQL cluster for the file.
 const afterAll = [];
@@ -128,6 +131,43 @@ for (const engine of Object.keys(engines)) {
 		t.true(await rememberNonce(sql, "cam-b", "aa", 1_000_001, 300));
 		t.false(await rememberNonce(sql, "cam-a", "aa", 1_000_000 + 600_000, 300), "kept for twice the skew");
 		t.true(await rememberNonce(sql, "cam-a", "aa", 1_000_001 + 600_000, 300), "forgotten after it");
+	});
+
+	contract("users (users/store.ts): users, grants, sessions and tokens; removing a user takes what speaks for it", async (t, sql) => {
+		await device(sql, "cam-a");
+		t.like(await addUser(sql, "alice", "alice-password"), { name: "alice", admin: false });
+		await t.throwsAsync(() => addUser(sql, "alice", "alice-password"), { message: /already exists/ });
+		await grantDevice(sql, "alice", "cam-a");
+		await grantDevice(sql, "alice", "cam-a");
+		await t.throwsAsync(() => grantDevice(sql, "alice", "cam-none"), { message: /no device/ });
+		t.deepEqual(await grantedDevices(sql, "alice"), ["cam-a"]);
+		t.deepEqual(await listGrants(sql), [{ user: "alice", device: "cam-a" }]);
+		t.true(await isGranted(sql, "alice", "cam-a"));
+		const session = await createSession(sql, "alice", 1_000);
+		t.like(await sessionUser(sql, session, 2_000), { name: "alice" });
+		t.is(await sessionUser(sql, session, 1_000 + sessionLifetimeMs), undefined, "expired");
+		const token = await addToken(sql, "alice");
+		t.like(await tokenUser(sql, token), { name: "alice" });
+		await setPassword(sql, "alice", "another-password");
+		t.is(await sessionUser(sql, session, 2_000), undefined, "a new password ends the sessions");
+		t.deepEqual((await listUsers(sql)).map((user) => user.name), ["alice"]);
+		t.true(await removeUser(sql, "alice"));
+		t.is(await tokenUser(sql, token), undefined);
+		t.false(await isGranted(sql, "alice", "cam-a"));
+		t.is(await countUsers(sql), 0);
+	});
+
+	contract("events and gaps (events/, gaps/): a message received twice (two instances on the bus) is stored once", async (t, sql) => {
+		await device(sql, "cam-a");
+		const ctxFor = (store) => ({ sql: store }); // what recording reads of the service
+		const now = 1_763_856_000_000;
+		t.true(await recordEvent(ctxFor(sql), "ivxs/cam-a/event", Buffer.from(JSON.stringify({ id: "e1", channel: 0, time: now, bits: 1 })), now));
+		t.false(await recordEvent(ctxFor(sql), "ivxs/cam-a/event", Buffer.from(JSON.stringify({ id: "e1", channel: 0, time: now, bits: 1 })), now));
+		const gap = Buffer.from(JSON.stringify({ channel: 1, from: now - 1000, to: now, frames: 15, reason: "overwritten" }));
+		t.true(await recordGap(ctxFor(sql), "ivxs/cam-a/gap", gap, now));
+		t.false(await recordGap(ctxFor(sql), "ivxs/cam-a/gap", gap, now));
+		t.deepEqual(await sql.get("SELECT COUNT(*) AS n FROM events"), { n: 1 });
+		t.deepEqual(await sql.get("SELECT COUNT(*) AS n FROM gaps"), { n: 1 });
 	});
 
 	contract("a transaction's statements see its own writes, others see them once committed", async (t, sql) => {

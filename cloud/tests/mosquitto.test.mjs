@@ -21,8 +21,8 @@ async function twoInstances(t) {
 	return { broker, a: await cloudFor(t, shared), b: await cloudFor(t, shared) };
 }
 
-const admin = (cloud) => {
-	const token = addToken(cloud.ctx.db, "admin");
+const admin = async (cloud) => {
+	const token = await addToken(cloud.ctx.sql, "admin");
 	const headers = { authorization: `Bearer ${token}` };
 	return (path, { body, ...init } = {}) => fetch(`${cloud.url}${path}`, body === undefined ? { ...init, headers } : json(body, { ...init, headers }));
 };
@@ -34,7 +34,7 @@ test("with mosquitto as the broker: a plan published by the cloud reaches the de
 	// The broker's questions (go-auth) carry their credentials in the body: the routes' rule is none.
 	t.deepEqual(cloud.ctx.router.routes().filter((r) => r.pattern.startsWith("/v1/mqtt/")).map((r) => [r.method, r.pattern, r.access.auth]),
 		[["POST", "/v1/mqtt/auth/user", "none"], ["POST", "/v1/mqtt/auth/superuser", "none"], ["POST", "/v1/mqtt/auth/acl", "none"]]);
-	const api = admin(cloud);
+	const api = await admin(cloud);
 	const device = await (await api("/v1/devices", { method: "POST", body: { id: "cam-m" } })).json();
 	const events = [];
 	await cloud.ctx.bus.subscribe("ivxs/+/event", (topic, payload) => events.push({ topic, event: JSON.parse(payload) }));
@@ -59,7 +59,7 @@ test("with mosquitto as the broker: a plan published by the cloud reaches the de
 test("with mosquitto: removing a device clears every retained message on its topics, so a device added again under its id hears nothing of the old one", async (t) => {
 	const broker = await startMosquitto(t);
 	const cloud = await cloudFor(t, { mqtt: broker, adminPassword: "admin-secret-1" });
-	const api = admin(cloud);
+	const api = await admin(cloud);
 	const device = await (await api("/v1/devices", { method: "POST", body: { id: "cam-r" } })).json();
 	const camera = await connectDevice(broker, device);
 	await camera.online();
@@ -87,7 +87,7 @@ test("two cloud instances sharing metadata, data folder and broker: a viewer on 
 	const { broker, a, b } = await twoInstances(t);
 	t.not(a.url, b.url);
 	t.not(a.ctx.instanceId, b.ctx.instanceId);
-	const onA = admin(a), onB = admin(b);
+	const onA = await admin(a), onB = await admin(b);
 	const device = await (await onA("/v1/devices", { method: "POST", body: { id: "cam-2i", channels: 2 } })).json();
 	const camera = await connectDevice(broker, device);
 	t.teardown(() => camera.end(true));
@@ -138,7 +138,7 @@ test("mosquitto with max_packet_size closes a connection at an oversized packet,
 test("mosquitto-go-auth HTTP backend: /v1/mqtt/auth/{user,superuser,acl} sign devices in per §5 and confine them to their topics", async (t) => {
 	const broker = await startMosquitto(t);
 	const cloud = await cloudFor(t, { mqtt: broker.replace("//", "//ivxs-cloud:service-password-1@"), adminPassword: "admin-secret-1" });
-	const device = await (await admin(cloud)("/v1/devices", { method: "POST", body: { id: "cam-ga" } })).json();
+	const device = await (await (await admin(cloud))("/v1/devices", { method: "POST", body: { id: "cam-ga" } })).json();
 	deviceIn(cloud, "cam-gb");
 	const ask = async (what, params, form = false) => {
 		const res = await fetch(`${cloud.url}/v1/mqtt/auth/${what}`, form
@@ -188,7 +188,7 @@ test("the ACL file of PROTOCOL.md §5 (per-device certificates' recipe) confines
 		return `acl_file ${join(dir, "acl")}\n`;
 	});
 	const cloud = await cloudFor(t, { mqtt: broker.replace("//", "//ivxs-cloud:x@"), adminPassword: "admin-secret-1" });
-	const api = admin(cloud);
+	const api = await admin(cloud);
 	const a = await (await api("/v1/devices", { method: "POST", body: { id: "cam-aa" } })).json();
 	await (await api("/v1/devices", { method: "POST", body: { id: "cam-bb" } })).json();
 	const events = [];
@@ -212,8 +212,8 @@ test("the ACL file of PROTOCOL.md §5 (per-device certificates' recipe) confines
 
 test("two instances end to end: the simulated camera uploads to A and takes its plan from mosquitto; a viewer on B sees it online and plays its recording", async (t) => {
 	const { broker, a, b } = await twoInstances(t);
-	const onB = admin(b);
-	const device = await (await admin(a)("/v1/devices", { method: "POST", body: { id: "cam-e2e" } })).json();
+	const onB = await admin(b);
+	const device = await (await (await admin(a))("/v1/devices", { method: "POST", body: { id: "cam-e2e" } })).json();
 	const camera = new Camera({ cloud: a.url, device: device.id, secret: device.secret, seconds: 4, speed: 0, mqtt: broker });
 	t.teardown(() => camera.close());
 	const plans = [];
@@ -243,7 +243,7 @@ test("the broker going away: health says so, a plan change is stored and answere
 	const url = await startMosquitto(t);
 	const broker = brokers.get(url);
 	const cloud = await cloudFor(t, { mqtt: url, adminPassword: "admin-secret-1" });
-	const api = admin(cloud);
+	const api = await admin(cloud);
 	const device = await (await api("/v1/devices", { method: "POST", body: { id: "cam-out" } })).json();
 	t.like(await (await fetch(`${cloud.url}/healthz`)).json(), { ok: true, mqttConnected: true });
 	await broker.stop();

@@ -54,8 +54,8 @@ async function setUp(t) {
 	deviceIn(cloud, "cam2");
 	const camera = await new Camera(cloud, { device: "cam1", stream: "a", epoch: t0 }).start();
 	await camera.commit();
-	addUser(cloud.ctx.db, "bob", "bob-password-1");
-	grantDevice(cloud.ctx.db, "bob", "cam2");
+	await addUser(cloud.ctx.sql, "bob", "bob-password-1");
+	await grantDevice(cloud.ctx.sql, "bob", "cam2");
 	return cloud;
 }
 
@@ -96,7 +96,7 @@ test("credentials: none, forged, expired, another user's device, an unknown user
 
 test("POST /v1/sign signs viewer paths of devices the caller may see, and nothing else", async (t) => {
 	const cloud = await setUp(t);
-	const token = addToken(cloud.ctx.db, "bob");
+	const token = await addToken(cloud.ctx.sql, "bob");
 	const asBob = (body) => fetch(`${cloud.url}/v1/sign`, json(body, { method: "POST", headers: { authorization: `Bearer ${token}` } }));
 	const ok = await asBob({ path: "/v1/hls/cam2/0/live.m3u8" });
 	t.is(ok.status, 200);

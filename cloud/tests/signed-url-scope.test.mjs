@@ -13,8 +13,8 @@ const alice = { user: "alice", admin: false };
 async function setUp(t) {
 	const cloud = await cloudFor(t, { adminPassword: "first-secret-1" });
 	deviceIn(cloud, "cam1");
-	addUser(cloud.ctx.db, "alice", "alice-password");
-	grantDevice(cloud.ctx.db, "alice", "cam1");
+	await addUser(cloud.ctx.sql, "alice", "alice-password");
+	await grantDevice(cloud.ctx.sql, "alice", "cam1");
 	return cloud;
 }
 
@@ -36,7 +36,7 @@ test("a signed URL is refused on routes that change something, whoever signed it
 		t.is(response.status, 403, `${method} ${path}`);
 		t.regex((await response.json()).error, refusal, `${method} ${path}`);
 	}
-	t.deepEqual(listUsers(cloud.ctx.db).map((user) => user.name), ["admin", "alice"], "no user was created");
+	t.deepEqual((await listUsers(cloud.ctx.sql)).map((user) => user.name), ["admin", "alice"], "no user was created");
 	t.truthy(findDevice(cloud.ctx.db, "cam1"), "the device is still there");
 	t.is(cloud.ctx.db.prepare("SELECT COUNT(*) AS n FROM tokens").get().n, 0, "no token was made");
 });

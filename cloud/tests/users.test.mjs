@@ -52,21 +52,21 @@ test("bad sign-in bodies are 400s; passwords are stored as scrypt hashes", async
 test("API tokens and grants: a user sees only granted devices, admin sees all", async (t) => {
 	const cloud = await cloudFor(t, { adminPassword: "first-secret-1" });
 	const mine = deviceIn(cloud, "cam-mine"), other = deviceIn(cloud, "cam-other");
-	addUser(cloud.ctx.db, "alice", "alice-password");
-	grantDevice(cloud.ctx.db, "alice", mine.id);
-	const token = addToken(cloud.ctx.db, "alice");
+	await addUser(cloud.ctx.sql, "alice", "alice-password");
+	await grantDevice(cloud.ctx.sql, "alice", mine.id);
+	const token = await addToken(cloud.ctx.sql, "alice");
 	t.regex(token, /^ivxs_[A-Za-z0-9_-]{43}$/);
 	t.deepEqual(await (await fetch(`${cloud.url}/v1/me`, { headers: { authorization: `Bearer ${token}` } })).json(), { user: "alice", admin: false });
 	const bad = await fetch(`${cloud.url}/v1/me`, { headers: { authorization: "Bearer ivxs_forged" } });
 	t.is(bad.status, 401);
 	t.is((await fetch(`${cloud.url}/v1/me`, { headers: { authorization: "Basic YTpi" } })).status, 401);
 	const req = { headers: { authorization: `Bearer ${token}` } };
-	const viewer = viewerOf(cloud.ctx, req, new URL("http://x/"));
-	t.is(requireDeviceAccess(cloud.ctx, viewer, mine.id).id, mine.id);
-	t.throws(() => requireDeviceAccess(cloud.ctx, viewer, other.id), { message: /not granted/, instanceOf: Error });
-	t.is(t.throws(() => requireDeviceAccess(cloud.ctx, viewer, other.id)).status, 403);
-	t.is(t.throws(() => requireDeviceAccess(cloud.ctx, viewer, "cam-none")).status, 404);
-	t.is(requireDeviceAccess(cloud.ctx, { user: "admin", admin: true }, other.id).id, other.id);
+	const viewer = await viewerOf(cloud.ctx, req, new URL("http://x/"));
+	t.is((await requireDeviceAccess(cloud.ctx, viewer, mine.id)).id, mine.id);
+	await t.throwsAsync(() => requireDeviceAccess(cloud.ctx, viewer, other.id), { message: /not granted/, instanceOf: Error });
+	t.is((await t.throwsAsync(() => requireDeviceAccess(cloud.ctx, viewer, other.id))).status, 403);
+	t.is((await t.throwsAsync(() => requireDeviceAccess(cloud.ctx, viewer, "cam-none"))).status, 404);
+	t.is((await requireDeviceAccess(cloud.ctx, { user: "admin", admin: true }, other.id)).id, other.id);
 });
 
 test("CLI: user add / grant / token add; first start prints a random admin password once", (t) => {
@@ -110,8 +110,8 @@ test("signed URLs speak for their viewer: grants are still checked at request ti
 	const cloud = await cloudFor(t, { adminPassword: "first-secret-1" });
 	deviceIn(cloud, "cam-mine");
 	deviceIn(cloud, "cam-other");
-	addUser(cloud.ctx.db, "alice", "alice-password");
-	grantDevice(cloud.ctx.db, "alice", "cam-mine");
+	await addUser(cloud.ctx.sql, "alice", "alice-password");
+	await grantDevice(cloud.ctx.sql, "alice", "cam-mine");
 	const alice = { user: "alice", admin: false };
 	const mine = signUrl(cloud.ctx, "/v1/recordings/cam-mine/0/list", alice);
 	t.is((await fetch(`${cloud.url}${mine}`)).status, 200);
@@ -120,14 +120,14 @@ test("signed URLs speak for their viewer: grants are still checked at request ti
 	t.is((await fetch(`${cloud.url}${mine.replace("user=alice", "user=admin")}`)).status, 403);
 	t.is((await fetch(`${cloud.url}${signUrl(cloud.ctx, "/v1/recordings/cam-mine/0/list", alice, 60, Date.now() - 3600_000)}`)).status, 403);
 	t.regex(await (await fetch(`${cloud.url}/metrics`)).text(), /ivxs_auth_failures_total\{kind="signed-url"\} 3/);
-	revokeDevice(cloud.ctx.db, "alice", "cam-mine");
+	await revokeDevice(cloud.ctx.sql, "alice", "cam-mine");
 	t.is((await fetch(`${cloud.url}${mine}`)).status, 403);
 });
 
 test("password guessing: after 10 failures for a user from one address, sign-in is refused (429) even with the right password", async (t) => {
 	// The address's own budget (dos-sign-in.test.mjs) is raised: this is the lockout of a name.
 	const cloud = await cloudFor(t, { adminPassword: "first-secret-1", signInBurst: 100 });
-	addUser(cloud.ctx.db, "bob", "bob-password");
+	await addUser(cloud.ctx.sql, "bob", "bob-password");
 	for (let i = 0; i < 10; i++) t.is((await signIn(cloud, "admin", `guess-${i}`)).status, 401);
 	const limited = await signIn(cloud, "admin", "first-secret-1");
 	t.is(limited.status, 429);

@@ -24,11 +24,11 @@ export async function install(ctx: CloudContext): Promise<void> {
 		ctx.mqttSocket = broker.take;
 		connections = broker.connections;
 		// This instance is the broker: nobody is connected before it starts or after it stops.
-		const allOffline = () => markAllOffline(ctx.db, Date.now());
-		allOffline();
+		const allOffline = () => markAllOffline(ctx.sql, Date.now());
+		await allOffline();
 		ctx.onStop(async () => {
 			await broker.close();
-			allOffline();
+			await allOffline();
 		});
 		// The embedded broker keeps retained messages in memory: give it back every plan.
 		await republishPlans(ctx);
@@ -41,6 +41,6 @@ export async function install(ctx: CloudContext): Promise<void> {
 		installGoAuth(ctx);
 	}
 	await followPresence(ctx);
-	ctx.metrics.gauge("ivxs_devices_online", "Devices whose last presence says online", () => onlineCount(ctx.db));
+	ctx.metrics.gaugeAsync("ivxs_devices_online", "Devices whose last presence says online", () => onlineCount(ctx.sql));
 	ctx.metrics.gauge("ivxs_mqtt_connections", "MQTT connections to this instance's broker (embedded) or to the external broker (0/1)", () => connections());
 }

@@ -4,7 +4,7 @@
 // subscription that stores each one and logs and counts every refusal. The
 // messages come from the devices: every field is checked, nothing is trusted.
 import type { CloudContext } from "../context.js";
-import { findDevice, type Device } from "../devices/registry.js";
+import { loadDevice, type Device } from "../devices/registry.js";
 import { everyDevice, parseTopic } from "./topics.js";
 import type { TopicKind } from "../../../modules/protocol/topics.js";
 import { isChannel } from "../../../modules/protocol/ids.js";
@@ -33,11 +33,11 @@ export const isChannelOf = (device: Device, channel: unknown): channel is number
  * `Refused` (a MessageRefused) saying why not; the messages name the kind
  * ("event is not JSON").
  */
-export function deviceMessage(ctx: CloudContext, kind: string, topic: string, payload: Buffer,
-	Refused: new (message: string) => MessageRefused = MessageRefused): { device: Device; message: Record<string, unknown> } {
+export async function deviceMessage(ctx: Pick<CloudContext, "sql">, kind: string, topic: string, payload: Buffer,
+	Refused: new (message: string) => MessageRefused = MessageRefused): Promise<{ device: Device; message: Record<string, unknown> }> {
 	const parsed = parseTopic(topic);
 	if (!parsed || parsed.kind !== kind) throw new Refused(`not ${/^[aeiou]/.test(kind) ? "an" : "a"} ${kind} topic: ${JSON.stringify(topic.slice(0, 100))}`);
-	const device = findDevice(ctx.db, parsed.device);
+	const device = await loadDevice(ctx.sql, parsed.device);
 	if (!device) throw new Refused(`${kind} from unknown device ${parsed.device}`);
 	if (payload.length > maxMessageBytes) throw new Refused(`${kind} of ${payload.length} bytes is over ${maxMessageBytes}`);
 	let value: unknown;
@@ -57,18 +57,18 @@ export function deviceMessage(ctx: CloudContext, kind: string, topic: string, pa
  * is refused in `ivxs_<kind>s_refused_total`, and logs each refusal.
  */
 export async function receiveDeviceMessages(ctx: CloudContext, kind: TopicKind, help: { stored: string; refused: string },
-	record: (topic: string, payload: Buffer) => boolean): Promise<void> {
+	record: (topic: string, payload: Buffer) => Promise<boolean>): Promise<void> {
 	if (!ctx.bus) return void ctx.log.warn(`no control bus: camera ${kind}s are not received`);
 	await ctx.bus.subscribe(everyDevice(kind), (topic, payload) => {
 		// An empty message clears a retained one (a removed device's topics): not a message to store.
 		if (!payload.length) return;
-		try {
-			if (record(topic, payload)) ctx.metrics.inc(`ivxs_${kind}s_total`, help.stored);
-		}
-		catch (error) {
-			if (!(error instanceof MessageRefused)) throw error;
+		// The bus does not wait for the store: failures are counted and logged here.
+		record(topic, payload).then((stored) => {
+			if (stored) ctx.metrics.inc(`ivxs_${kind}s_total`, help.stored);
+		}, (error) => {
+			if (!(error instanceof MessageRefused)) return void ctx.log.error({ err: error, topic: topic.slice(0, 100) }, `${kind} not stored`);
 			ctx.metrics.inc(`ivxs_${kind}s_refused_total`, help.refused);
 			ctx.log.warn({ topic: topic.slice(0, 100), reason: error.message }, `${kind} refused`);
-		}
+		});
 	});
 }

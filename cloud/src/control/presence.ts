@@ -1,9 +1,12 @@
 // Presence and status from the devices: ivxs/+/presence (retained, and the
 // last will says offline when a connection dies) and ivxs/+/status
-// (retained). Kept in the metadata so every instance answers from it.
+// (retained). Kept in the metadata so every instance answers from it; on the
+// async data layer (meta/sql.ts), but for `forgetPresence`, which runs inside
+// device removal's (still synchronous) transaction.
 import type { CloudContext } from "../context.js";
-import { defineMigrations, statement, type Db } from "../meta/db.js";
-import { findDevice } from "../devices/registry.js";
+import { defineMigrations, type Db } from "../meta/db.js";
+import type { Sql } from "../meta/sql.js";
+import { loadDevice } from "../devices/registry.js";
 import { ensurePlan } from "./plans.js";
 import { everyDevice, MAX_RETAINED_BYTES, parseTopic } from "./topics.js";
 
@@ -21,8 +24,8 @@ export interface Presence {
 	status: unknown;
 }
 
-export function presenceOf(db: Db, device: string): Presence | undefined {
-	const row = statement(db, "SELECT * FROM presence WHERE device = ?").get(device) as any;
+export async function presenceOf(sql: Sql, device: string): Promise<Presence | undefined> {
+	const row = await sql.get<any>("SELECT * FROM presence WHERE device = ?", [device]);
 	return row ? { online: !!row.online, since: row.since, status: row.status ? JSON.parse(row.status) : null } : undefined;
 }
 
@@ -38,40 +41,52 @@ const json = (payload: Buffer): Record<string, unknown> | undefined => {
 
 export async function followPresence(ctx: CloudContext): Promise<void> {
 	const bus = ctx.bus!;
+	// Stored one after the other in the order received (an "offline" last will
+	// must not overtake the "online" before it); the bus does not wait, failures are logged.
+	let stored = Promise.resolve();
+	const store = (kind: string, work: () => Promise<void>) =>
+		stored = stored.then(work).catch((error) => ctx.log.error({ err: error }, `device ${kind} not stored`));
 	await bus.subscribe(everyDevice("presence"), (topic, payload) => {
 		const device = parseTopic(topic)?.device;
 		if (!device || !payload.length) return;
 		const message = json(payload);
 		if (!message || typeof message.online !== "boolean") return void ctx.log.warn({ device, topic }, "presence message is not { online: bool }");
-		if (!findDevice(ctx.db, device)) return;
-		const now = Date.now();
-		// `since` changes only when the state does (a repeated "online" keeps it).
-		ctx.db.prepare(`INSERT INTO presence (device, online, since) VALUES (?, ?, ?)
-			ON CONFLICT (device) DO UPDATE SET since = CASE WHEN online = excluded.online THEN since ELSE excluded.since END, online = excluded.online`)
-			.run(device, message.online ? 1 : 0, now);
-		ctx.log.info({ device, online: message.online }, "device presence");
-		// A device added from the CLI gets its default plan when it first shows up.
-		if (message.online) ensurePlan(ctx, device).catch((error) => ctx.log.error({ err: error, device }, "default plan not published"));
+		store("presence", () => recordPresence(ctx, device, message.online as boolean));
 	});
 	await bus.subscribe(everyDevice("status"), (topic, payload) => {
 		const device = parseTopic(topic)?.device;
 		if (!device || !payload.length || payload.length > MAX_RETAINED_BYTES) return;
 		const message = json(payload);
-		if (!message || !findDevice(ctx.db, device)) return;
-		ctx.db.prepare(`INSERT INTO presence (device, online, since, status) VALUES (?, 1, ?, ?)
-			ON CONFLICT (device) DO UPDATE SET status = excluded.status`).run(device, Date.now(), JSON.stringify(message));
+		if (message) store("status", () => recordStatus(ctx.sql, device, message));
 	});
 }
 
+async function recordPresence(ctx: CloudContext, device: string, online: boolean): Promise<void> {
+	if (!await loadDevice(ctx.sql, device)) return;
+	// `since` changes only when the state does (a repeated "online" keeps it).
+	await ctx.sql.run(`INSERT INTO presence (device, online, since) VALUES (?, ?, ?)
+		ON CONFLICT (device) DO UPDATE SET since = CASE WHEN presence.online = excluded.online THEN presence.since ELSE excluded.since END, online = excluded.online`,
+		[device, online ? 1 : 0, Date.now()]);
+	ctx.log.info({ device, online }, "device presence");
+	// A device added from the CLI gets its default plan when it first shows up.
+	if (online) ensurePlan(ctx, device).catch((error) => ctx.log.error({ err: error, device }, "default plan not published"));
+}
+
+async function recordStatus(sql: Sql, device: string, message: Record<string, unknown>): Promise<void> {
+	if (!await loadDevice(sql, device)) return;
+	await sql.run(`INSERT INTO presence (device, online, since, status) VALUES (?, 1, ?, ?)
+		ON CONFLICT (device) DO UPDATE SET status = excluded.status`, [device, Date.now(), JSON.stringify(message)]);
+}
+
 /** Every device offline since `now` (the embedded broker starts or stops: nobody is connected). */
-export function allOffline(db: Db, now: number): void {
-	db.prepare("UPDATE presence SET online = 0, since = ? WHERE online = 1").run(now);
+export async function allOffline(sql: Sql, now: number): Promise<void> {
+	await sql.run("UPDATE presence SET online = 0, since = ? WHERE online = 1", [now]);
 }
 
 export function forgetPresence(db: Db, device: string): number {
 	return db.prepare("DELETE FROM presence WHERE device = ?").run(device).changes;
 }
 
-export function onlineCount(db: Db): number {
-	return (db.prepare("SELECT COUNT(*) AS n FROM presence WHERE online = 1").get() as { n: number }).n;
+export async function onlineCount(sql: Sql): Promise<number> {
+	return (await sql.get<{ n: number }>("SELECT COUNT(*) AS n FROM presence WHERE online = 1"))!.n;
 }

@@ -3,6 +3,7 @@
 // the device is added.
 import { randomBytes } from "node:crypto";
 import { defineMigrations, statement, type Db } from "../meta/db.js";
+import type { Sql } from "../meta/sql.js";
 import { DEVICE_ID, isDeviceId, isSecret, MAX_CHANNELS, SECRET_LENGTH } from "../../../modules/protocol/ids.js";
 
 defineMigrations("devices", [`
@@ -74,8 +75,16 @@ export function updateDevice(db: Db, id: string, change: { name?: unknown; timeZ
 }
 
 // Per request (every device request and viewer check): prepared once.
+const FIND_DEVICE = "SELECT * FROM devices WHERE id = ?";
+
 export function findDevice(db: Db, id: string): Device | undefined {
-	const row = statement(db, "SELECT * FROM devices WHERE id = ?").get(id);
+	const row = statement(db, FIND_DEVICE).get(id);
+	return row ? fromRow(row) : undefined;
+}
+
+/** `findDevice` on the async data layer (meta/sql.ts), for the owners already there. */
+export async function loadDevice(sql: Sql, id: string): Promise<Device | undefined> {
+	const row = await sql.get(FIND_DEVICE, [id]);
 	return row ? fromRow(row) : undefined;
 }
 

@@ -18,8 +18,8 @@ import { grantedDevices } from "../users/store.js";
 import { DeviceError, findDevice, listDevices, updateDevice, type Device } from "./registry.js";
 import { addFreshDevice, purgeDevice } from "./removal.js";
 
-function describe(ctx: CloudContext, device: Device, viewer: Viewer) {
-	const presence = presenceOf(ctx.db, device.id);
+async function describe(ctx: CloudContext, device: Device, viewer: Viewer) {
+	const presence = await presenceOf(ctx.sql, device.id);
 	const snapshot = latestOfDevice(ctx.db, device.id);
 	return {
 		id: device.id, name: device.name, channels: device.channels, created: device.created, disabled: device.disabled, timeZone: device.timeZone,
@@ -30,19 +30,19 @@ function describe(ctx: CloudContext, device: Device, viewer: Viewer) {
 	};
 }
 
-function visibleDevices(ctx: CloudContext, viewer: Viewer): Device[] {
+async function visibleDevices(ctx: CloudContext, viewer: Viewer): Promise<Device[]> {
 	if (viewer.admin) return listDevices(ctx.db);
-	return grantedDevices(ctx.db, viewer.user)
+	return (await grantedDevices(ctx.sql, viewer.user))
 		.map((device) => findDevice(ctx.db, device)).filter((device): device is Device => !!device);
 }
 
 export function install(ctx: CloudContext): void {
-	ctx.router.add("GET", "/v1/devices", { auth: "user" }, (_req, res, _params, _url, { viewer }) => {
-		sendJson(res, 200, { devices: visibleDevices(ctx, viewer).map((device) => describe(ctx, device, viewer)) });
+	ctx.router.add("GET", "/v1/devices", { auth: "user" }, async (_req, res, _params, _url, { viewer }) => {
+		sendJson(res, 200, { devices: await Promise.all((await visibleDevices(ctx, viewer)).map((device) => describe(ctx, device, viewer))) });
 	});
 
-	ctx.router.add("GET", "/v1/devices/:id", { auth: "user", device: "id" }, (_req, res, _params, _url, { viewer, device }) => {
-		sendJson(res, 200, describe(ctx, device, viewer));
+	ctx.router.add("GET", "/v1/devices/:id", { auth: "user", device: "id" }, async (_req, res, _params, _url, { viewer, device }) => {
+		sendJson(res, 200, await describe(ctx, device, viewer));
 	});
 
 	ctx.router.add("POST", "/v1/devices", { auth: "admin" }, async (req, res, _params, _url, { viewer }) => {
@@ -60,7 +60,7 @@ export function install(ctx: CloudContext): void {
 		await clearRetained(ctx, device.id).catch((error) => ctx.log.warn({ err: error, device: device.id }, "retained messages not cleared"));
 		await ensurePlan(ctx, device.id).catch((error) => ctx.log.warn({ err: error, device: device.id }, "default plan stored, not yet published"));
 		ctx.log.info({ device: device.id }, "device added");
-		sendJson(res, 201, { ...describe(ctx, device, viewer), secret: device.secret }, { location: `/v1/devices/${device.id}` });
+		sendJson(res, 201, { ...await describe(ctx, device, viewer), secret: device.secret }, { location: `/v1/devices/${device.id}` });
 	});
 
 	ctx.router.add("PATCH", "/v1/devices/:id", { auth: "admin", device: "id" }, async (req, res, _params, _url, { viewer, device }) => {
@@ -76,7 +76,7 @@ export function install(ctx: CloudContext): void {
 		}
 		if (!changed) throw new HttpError(404, `no device ${device.id}`);
 		ctx.log.info({ device: device.id, fields: Object.keys(body) }, "device changed");
-		sendJson(res, 200, describe(ctx, changed, viewer));
+		sendJson(res, 200, await describe(ctx, changed, viewer));
 	});
 
 	ctx.router.add("DELETE", "/v1/devices/:id", { auth: "admin", device: "id" }, async (_req, res, params) => {

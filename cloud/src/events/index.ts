@@ -33,16 +33,16 @@ export class EventRefused extends MessageRefused {
 	override name = "EventRefused";
 }
 
-/** Checks one event message from `topic`; stores it (once). Returns true when it was new. */
-export function recordEvent(ctx: CloudContext, topic: string, payload: Buffer, now = Date.now()): boolean {
-	const { device, message } = deviceMessage(ctx, "event", topic, payload, EventRefused);
+/** Checks one event message from `topic`; stores it (once). Resolves true when it was new. */
+export async function recordEvent(ctx: CloudContext, topic: string, payload: Buffer, now = Date.now()): Promise<boolean> {
+	const { device, message } = await deviceMessage(ctx, "event", topic, payload, EventRefused);
 	const { id, channel, time, bits } = message;
 	if (typeof id !== "string" || !eventId.test(id)) throw new EventRefused(`event id must match ${eventId.source}`);
 	if (!isChannelOf(device, channel)) throw new EventRefused(`event channel must be an integer 0..${device.channels - 1}`);
 	if (!plausibleTime(time, now)) throw new EventRefused("event time must be unix ms, not before 2000 nor more than a day ahead");
 	if (!Number.isInteger(bits) || (bits as number) < 0 || (bits as number) > 0xffffffff) throw new EventRefused("event bits must be an integer 0..2^32-1");
-	const result = ctx.db.prepare("INSERT OR IGNORE INTO events (device, channel, id, time_ms, bits, received) VALUES (?, ?, ?, ?, ?, ?)")
-		.run(device.id, channel, id, time, bits, now);
+	const result = await ctx.sql.run("INSERT INTO events (device, channel, id, time_ms, bits, received) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+		[device.id, channel as number, id, time as number, bits as number, now]);
 	return result.changes > 0;
 }
 
@@ -59,9 +59,10 @@ export async function install(ctx: CloudContext): Promise<void> {
 
 	ctx.router.add("GET", "/v1/devices/:device/events", { auth: "user", device: "device", signedUrl: true }, async (_req, res, _params, url, { viewer, device }) => {
 		const { start, end, channel, limit } = deviceListParams(url, device);
-		const rows = ctx.db.prepare(`SELECT channel, id, time_ms, bits FROM events WHERE device = ? AND time_ms >= ? AND time_ms < ?
-			${channel === undefined ? "" : "AND channel = ?"} ORDER BY time_ms, id LIMIT ?`)
-			.all(...[device.id, start, end, ...(channel === undefined ? [] : [channel]), limit + 1]) as { channel: number; id: string; time_ms: number; bits: number }[];
+		const rows = await ctx.sql.all<{ channel: number; id: string; time_ms: number; bits: number }>(
+			`SELECT channel, id, time_ms, bits FROM events WHERE device = ? AND time_ms >= ? AND time_ms < ?
+			${channel === undefined ? "" : "AND channel = ?"} ORDER BY time_ms, id LIMIT ?`,
+			[device.id, start, end, ...(channel === undefined ? [] : [channel]), limit + 1]);
 		const roll = planRoll(ctx.db, device);
 		const clipS = roll.preRollS + roll.postRollS || 1;
 		const more = rows.length > limit;

@@ -21,9 +21,9 @@ export class GapRefused extends MessageRefused {
 	override name = "GapRefused";
 }
 
-/** Checks one gap message from `topic`; stores it (once). Returns true when it was new. */
-export function recordGap(ctx: CloudContext, topic: string, payload: Buffer, now = Date.now()): boolean {
-	const { device, message } = deviceMessage(ctx, "gap", topic, payload, GapRefused);
+/** Checks one gap message from `topic`; stores it (once). Resolves true when it was new. */
+export async function recordGap(ctx: CloudContext, topic: string, payload: Buffer, now = Date.now()): Promise<boolean> {
+	const { device, message } = await deviceMessage(ctx, "gap", topic, payload, GapRefused);
 	const { channel, from, to, frames, reason } = message;
 	if (!isChannelOf(device, channel)) throw new GapRefused(`gap channel must be an integer 0..${device.channels - 1}`);
 	if (!plausibleTime(from, now) || !plausibleTime(to, now))
@@ -32,8 +32,8 @@ export function recordGap(ctx: CloudContext, topic: string, payload: Buffer, now
 	if (!Number.isInteger(frames) || (frames as number) < 0 || (frames as number) > maxFrames) throw new GapRefused("gap frames must be an integer 0..2^31");
 	if (typeof reason !== "string" || !reasonToken.test(reason))
 		throw new GapRefused(`gap reason must be ${knownReasons.join(", ")} or another token matching ${reasonToken.source}`);
-	const result = ctx.db.prepare("INSERT OR IGNORE INTO gaps (device, channel, from_ms, to_ms, frames, reason, received) VALUES (?, ?, ?, ?, ?, ?, ?)")
-		.run(device.id, channel, from, to, frames, reason, now);
+	const result = await ctx.sql.run("INSERT INTO gaps (device, channel, from_ms, to_ms, frames, reason, received) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+		[device.id, channel, from, to, frames as number, reason, now]);
 	return result.changes > 0;
 }
 
@@ -45,10 +45,10 @@ export async function install(ctx: CloudContext): Promise<void> {
 	// The gaps that overlap [start, end): a gap is [from, to], both ends included.
 	ctx.router.add("GET", "/v1/devices/:device/gaps", { auth: "user", device: "device" }, async (_req, res, _params, url, { device }) => {
 		const { start, end, channel, limit } = deviceListParams(url, device);
-		const rows = ctx.db.prepare(`SELECT channel, from_ms, to_ms, frames, reason FROM gaps WHERE device = ? AND to_ms >= ? AND from_ms < ?
-			${channel === undefined ? "" : "AND channel = ?"} ORDER BY from_ms, channel, to_ms, reason LIMIT ?`)
-			.all(...[device.id, start, end, ...(channel === undefined ? [] : [channel]), limit + 1]) as
-			{ channel: number; from_ms: number; to_ms: number; frames: number; reason: string }[];
+		const rows = await ctx.sql.all<{ channel: number; from_ms: number; to_ms: number; frames: number; reason: string }>(
+			`SELECT channel, from_ms, to_ms, frames, reason FROM gaps WHERE device = ? AND to_ms >= ? AND from_ms < ?
+			${channel === undefined ? "" : "AND channel = ?"} ORDER BY from_ms, channel, to_ms, reason LIMIT ?`,
+			[device.id, start, end, ...(channel === undefined ? [] : [channel]), limit + 1]);
 		const more = rows.length > limit;
 		sendJson(res, 200, {
 			gaps: rows.slice(0, limit).map((row) => ({

@@ -14,8 +14,9 @@ export function install(ctx: CloudContext): void {
 	ctx.segmentEvents.on("segment", () => noteWritten(ctx));
 	ctx.metrics.gauge("ivxs_storage_full", "1 while writes are refused for lack of space (507)", () => (storageFull(ctx) ? 1 : 0));
 	// 503 while the storage is full: the instance cannot do its main job (keep what cameras send).
-	ctx.router.add("GET", "/healthz", { auth: "none" }, (_req, res) => {
-		ctx.db.prepare("SELECT 1").get();
+	ctx.router.add("GET", "/healthz", { auth: "none" }, async (_req, res) => {
+		// The metadata store answers (through the layer every instance shares).
+		await ctx.sql.get("SELECT 1");
 		const full = storageFull(ctx);
 		sendJson(res, full ? 503 : 200, {
 			ok: !full, instance: ctx.instanceId, uptimeS: Math.round((Date.now() - started) / 1000), storage: ctx.store.kind,
@@ -23,7 +24,8 @@ export function install(ctx: CloudContext): void {
 			mqtt: ctx.config.mqtt === "embedded" ? "embedded" : "external", mqttConnected: ctx.bus?.connected() ?? false,
 		});
 	});
-	ctx.router.add("GET", "/metrics", { auth: "none" }, (_req, res) => {
+	ctx.router.add("GET", "/metrics", { auth: "none" }, async (_req, res) => {
+		await ctx.metrics.readGauges();
 		const text = ctx.metrics.render();
 		res.writeHead(200, { "content-type": "text/plain; version=0.0.4", "content-length": Buffer.byteLength(text) });
 		res.end(text);

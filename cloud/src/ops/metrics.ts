@@ -8,6 +8,7 @@ interface Family {
 	type: "counter" | "gauge";
 	values: Map<string, number>;
 	collect?: () => number;
+	read?: () => Promise<number>;
 }
 
 const labelText = (labels: Labels) => {
@@ -38,6 +39,20 @@ export class Metrics {
 	/** A gauge read when scraped. */
 	gauge(name: string, help: string, collect: () => number): void {
 		this.#family(name, help, "gauge").collect = collect;
+	}
+
+	/**
+	 * A gauge read by a query (the async data layer): `readGauges` reads it, and
+	 * GET /metrics awaits that before `render`, which shows the last reading.
+	 */
+	gaugeAsync(name: string, help: string, read: () => Promise<number>): void {
+		this.#family(name, help, "gauge").read = read;
+	}
+
+	async readGauges(): Promise<void> {
+		await Promise.all([...this.#families.values()].map(async (family) => {
+			if (family.read) family.values.set("", await family.read());
+		}));
 	}
 
 	render(): string {

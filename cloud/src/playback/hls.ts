@@ -90,7 +90,7 @@ export async function sendLive(ctx: CloudContext, req: IncomingMessage, res: Ser
 	const live = liveChannel(ctx, device, channel);
 	const window = live.window;
 	const stale = () => !window.newest || window.newest.row.end_ms < Date.now() - liveMs;
-	if (stale() && asked && presenceOf(ctx.db, device)?.online) {
+	if (stale() && asked && (await presenceOf(ctx.sql, device))?.online) {
 		// Live on demand: the camera (online) was just asked; its first segment is a GOP and a round trip away.
 		const blocked = Date.now();
 		await live.waitFor((window.newest?.msn ?? -1) + 1, blocked + startMs, req);

@@ -128,7 +128,7 @@ export async function install(ctx: CloudContext): Promise<void> {
 		const found = router.match("GET", pathname);
 		const access = "route" in found ? found.route.access : undefined;
 		if (access?.auth !== "user" || !access.signedUrl || !access.device || !("params" in found)) throw new HttpError(400, notSignable);
-		const device = requireDeviceAccess(ctx, viewer, found.params[access.device]);
+		const device = await requireDeviceAccess(ctx, viewer, found.params[access.device]);
 		if (found.params.channel !== undefined) channelOf(device, found.params.channel);
 		const signed = signUrl(ctx, path, viewer);
 		sendJson(res, 200, { url: signed, expires: iso(Number(new URL(signed, "http://local").searchParams.get("exp")) * 1000) });

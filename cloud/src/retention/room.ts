@@ -67,17 +67,17 @@ export function makeRoom(ctx: CloudContext, bytes: number, now: number, keys: ca
 		const file = catalogue.oldestFile(db, device);
 		const segment = catalogue.oldestUnassembledSegment(db, device);
 		const snapshot = snapshots.oldestSnapshot(db, device);
-		const oldest = [file, segment, snapshot].filter((item): item is catalogue.Oldest => item !== undefined).sort((a, b) => a.time - b.time)[0];
+		const oldest = [file, segment, snapshot].filter((item) => item !== undefined).sort((a, b) => a.time - b.time)[0];
 		if (!oldest) {
 			usage.delete(device);
 			continue;
 		}
-		if (oldest === file) {
-			dropped.segments += catalogue.dropFileSegments(db, oldest.id, now, keys);
-			dropped.files += catalogue.dropEmptyFiles(db, new Set([oldest.id]), now, keys);
+		if (file && oldest === file) {
+			dropped.segments += catalogue.dropFileSegments(db, file.id, now, keys);
+			dropped.files += catalogue.dropEmptyFiles(db, new Set([file.id]), now, keys);
 		}
-		else if (oldest === segment) dropped.segments += catalogue.dropSegment(db, oldest.id, now, keys);
-		else dropped.snapshots += snapshots.dropSnapshot(db, oldest.id, now, keys);
+		else if (segment && oldest === segment) dropped.segments += catalogue.dropSegment(db, segment.id, now, keys);
+		else if (snapshot) dropped.snapshots += snapshots.dropSnapshot(db, device, snapshot, now, keys);
 		usage.set(device, most - oldest.bytes);
 		left -= oldest.bytes;
 	}

@@ -66,11 +66,15 @@ function dropSnapshots(db: Db, where: string, args: unknown[], now: number, keys
 export const dropSnapshotsBefore = (db: Db, device: string, cutoff: number, now: number, keys: DroppedKeys): number =>
 	dropSnapshots(db, "device = ? AND time_ms < ?", [device, cutoff], now, keys);
 
-export const dropSnapshot = (db: Db, id: number, now: number, keys: DroppedKeys): number => dropSnapshots(db, "rowid = ?", [id], now, keys);
+/** A picture is named by its device, channel and time (its key): no row id, which PostgreSQL lacks. */
+export type OldestSnapshot = Omit<Oldest, "id"> & { channel: number };
+
+export const dropSnapshot = (db: Db, device: string, { channel, time }: OldestSnapshot, now: number, keys: DroppedKeys): number =>
+	dropSnapshots(db, "device = ? AND channel = ? AND time_ms = ?", [device, channel, time], now, keys);
 
 /** A device's oldest live picture. */
-export const oldestSnapshot = (db: Db, device: string): Oldest | undefined =>
-	db.prepare("SELECT rowid AS id, time_ms AS time, bytes FROM snapshots WHERE device = ? AND deleted IS NULL ORDER BY time_ms, rowid LIMIT 1").get(device) as Oldest | undefined;
+export const oldestSnapshot = (db: Db, device: string): OldestSnapshot | undefined =>
+	db.prepare("SELECT channel, time_ms AS time, bytes FROM snapshots WHERE device = ? AND deleted IS NULL ORDER BY time_ms, channel LIMIT 1").get(device) as OldestSnapshot | undefined;
 
 /** Bytes of the live pictures of each device (the one full pass the upkeep makes, on purpose). */
 export const snapshotBytesByDevice = (db: Db): Map<string, number> =>

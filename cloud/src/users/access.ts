@@ -28,14 +28,14 @@ export function cookieOf(req: IncomingMessage, name: string): string | undefined
 }
 
 /** The viewer of a request, or a 401; `signedUrl`: the route accepts a signed URL (its access rule says so). */
-export function viewerOf(ctx: CloudContext, req: IncomingMessage, url: URL, signedUrl = false): Viewer {
+export async function viewerOf(ctx: CloudContext, req: IncomingMessage, url: URL, signedUrl = false): Promise<Viewer> {
 	// A signed URL speaks for itself (a <video> or <img> sends no token); a bad one is a 403.
 	try {
 		if (isSignedUrl(url) && !signedUrl) throw new HttpError(403, "a signed URL opens only GET/HEAD of the viewer's media, pictures and lists: use a session or an API token here");
 		const signed = verifySignedUrl(ctx, req.method ?? "GET", url);
 		if (signed) {
 			// With the user's rights as they are now: a removed user's links stop, a demoted admin's too.
-			const user = findUser(ctx.db, signed.user);
+			const user = await findUser(ctx.sql, signed.user);
 			if (!user) throw new HttpError(403, `signed URL of an unknown user ${signed.user}`);
 			return { user: user.name, admin: user.admin };
 		}
@@ -47,7 +47,7 @@ export function viewerOf(ctx: CloudContext, req: IncomingMessage, url: URL, sign
 	const authorization = req.headers.authorization;
 	if (authorization !== undefined) {
 		const token = /^Bearer ([A-Za-z0-9_-]{1,128})$/.exec(authorization)?.[1];
-		const user = token ? tokenUser(ctx.db, token) : undefined;
+		const user = token ? await tokenUser(ctx.sql, token) : undefined;
 		if (!user) {
 			ctx.metrics.inc("ivxs_auth_failures_total", "Refused credentials, by kind", { kind: "token" });
 			throw new HttpError(401, "API token not valid (expected Authorization: Bearer <token>)");
@@ -56,7 +56,7 @@ export function viewerOf(ctx: CloudContext, req: IncomingMessage, url: URL, sign
 	}
 	const session = cookieOf(req, sessionCookie);
 	if (session) {
-		const user = sessionUser(ctx.db, session);
+		const user = await sessionUser(ctx.sql, session);
 		if (user) return { user: user.name, admin: user.admin };
 		ctx.metrics.inc("ivxs_auth_failures_total", "Refused credentials, by kind", { kind: "session" });
 		throw new HttpError(401, "session expired or signed out: sign in again");
@@ -65,10 +65,10 @@ export function viewerOf(ctx: CloudContext, req: IncomingMessage, url: URL, sign
 }
 
 /** The device if the viewer may see it: 404 when it does not exist, 403 when not granted. */
-export function requireDeviceAccess(ctx: CloudContext, viewer: Viewer, deviceId: string): Device {
+export async function requireDeviceAccess(ctx: CloudContext, viewer: Viewer, deviceId: string): Promise<Device> {
 	const device = findDevice(ctx.db, deviceId);
 	if (!device) throw new HttpError(404, `no device ${deviceId}`);
-	if (!viewer.admin && !isGranted(ctx.db, viewer.user, deviceId)) throw new HttpError(403, `device ${deviceId} is not granted to ${viewer.user}`);
+	if (!viewer.admin && !await isGranted(ctx.sql, viewer.user, deviceId)) throw new HttpError(403, `device ${deviceId} is not granted to ${viewer.user}`);
 	return device;
 }
 

@@ -20,8 +20,8 @@ export function firstAdminPassword(ctx: CloudContext): string | undefined {
 	return firstPasswords.get(ctx);
 }
 
-export function install(ctx: CloudContext): void {
-	firstAdmin(ctx);
+export async function install(ctx: CloudContext): Promise<void> {
+	await firstAdmin(ctx);
 	const secure = ctx.config.tlsCert || ctx.config.publicUrl?.startsWith("https:") ? "; Secure" : "";
 	const cookie = (value: string, maxAgeS: number) => `${sessionCookie}=${value}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${maxAgeS}${secure}`;
 
@@ -41,7 +41,7 @@ export function install(ctx: CloudContext): void {
 			ctx.metrics.inc("ivxs_sign_in_throttled_total", "Sign-ins refused (429) because their address used its budget of attempts");
 			throw new HttpError(429, `too many sign-in attempts from ${client}: try again in ${budget} s`, { "retry-after": String(budget) });
 		}
-		const found = user.length <= 64 ? findUser(ctx.db, user) : undefined;
+		const found = user.length <= 64 ? await findUser(ctx.sql, user) : undefined;
 		decoy ??= hashPassword(randomPassword());
 		const ok = await passwordChecks(ctx).run(() => checkPassword(password.slice(0, 1024), found?.hash ?? decoy!)) && !!found;
 		if (!ok || !found) {
@@ -51,13 +51,13 @@ export function install(ctx: CloudContext): void {
 			throw new HttpError(401, "wrong user name or password");
 		}
 		guesses.forget(guessKey);
-		const session = createSession(ctx.db, found.name);
+		const session = await createSession(ctx.sql, found.name);
 		sendJson(res, 200, { user: found.name, admin: found.admin }, { "set-cookie": cookie(session, Math.floor(sessionLifetimeMs / 1000)) });
 	});
 
-	ctx.router.add("DELETE", "/v1/session", { auth: "none" }, (req, res) => {
+	ctx.router.add("DELETE", "/v1/session", { auth: "none" }, async (req, res) => {
 		const session = cookieOf(req, sessionCookie);
-		if (session) deleteSession(ctx.db, session);
+		if (session) await deleteSession(ctx.sql, session);
 		res.writeHead(204, { "set-cookie": cookie("", 0), "cache-control": "no-store" });
 		res.end();
 	});
@@ -67,12 +67,12 @@ export function install(ctx: CloudContext): void {
 	});
 }
 
-function firstAdmin(ctx: CloudContext): void {
-	if (countUsers(ctx.db) > 0) return;
+async function firstAdmin(ctx: CloudContext): Promise<void> {
+	if (await countUsers(ctx.sql) > 0) return;
 	const given = ctx.config.adminPassword;
 	const password = given ?? randomPassword();
 	try {
-		addUser(ctx.db, "admin", password, true);
+		await addUser(ctx.sql, "admin", password, true);
 	}
 	catch (error) {
 		// Another instance sharing the metadata created it first.

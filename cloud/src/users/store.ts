@@ -2,9 +2,12 @@
 // hashes are stored: passwords with scrypt (slow on purpose, salted), session
 // ids and API tokens with SHA-256 (they are 256-bit random, so a fast hash is
 // enough and a stolen database does not hand out live credentials).
+// On the async data layer (meta/sql.ts), but for `forgetDevice`: device
+// removal's transaction is still synchronous (devices/removal.ts).
 import { createHash, randomBytes, scrypt, scryptSync, timingSafeEqual } from "node:crypto";
-import { defineMigrations, statement, type Db } from "../meta/db.js";
-import { findDevice } from "../devices/registry.js";
+import { defineMigrations, type Db } from "../meta/db.js";
+import type { Sql } from "../meta/sql.js";
+import { loadDevice } from "../devices/registry.js";
 
 // "user" is quoted: a reserved word in PostgreSQL (the same column in SQLite).
 defineMigrations("users", [`
@@ -68,11 +71,11 @@ export async function checkPassword(password: string, stored: string): Promise<b
 
 export const randomPassword = () => randomBytes(12).toString("base64url");
 
-export function addUser(db: Db, name: string, password: string, admin = false): User {
+export async function addUser(sql: Sql, name: string, password: string, admin = false): Promise<User> {
 	if (typeof name !== "string" || !userNamePattern.test(name)) throw new UserError(`user name must match ${userNamePattern.source}`);
 	if (typeof password !== "string" || password.length < 8 || password.length > 1024) throw new UserError("password must be 8..1024 characters");
 	const user = { name, admin, created: Date.now() };
-	const result = db.prepare("INSERT OR IGNORE INTO users (name, hash, admin, created) VALUES (?, ?, ?, ?)").run(name, hashPassword(password), admin ? 1 : 0, user.created);
+	const result = await sql.run("INSERT INTO users (name, hash, admin, created) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING", [name, hashPassword(password), admin ? 1 : 0, user.created]);
 	if (result.changes === 0) throw new UserError(`user ${name} already exists`);
 	return user;
 }
@@ -80,91 +83,91 @@ export function addUser(db: Db, name: string, password: string, admin = false): 
 const fromRow = (row: any): User => ({ name: row.name, admin: !!row.admin, created: row.created });
 
 /** A new password; every session of the user but `keepSession` (a cookie value) ends. */
-export function setPassword(db: Db, name: string, password: string, keepSession?: string): void {
+export async function setPassword(sql: Sql, name: string, password: string, keepSession?: string): Promise<void> {
 	if (typeof password !== "string" || password.length < 8 || password.length > 1024) throw new UserError("password must be 8..1024 characters");
 	const hash = hashPassword(password);
-	db.transaction(() => {
-		db.prepare("UPDATE users SET hash = ? WHERE name = ?").run(hash, name);
-		db.prepare("DELETE FROM sessions WHERE user = ? AND hash != ?").run(name, keepSession ? sha256(keepSession) : "");
-	})();
+	await sql.transaction(async (tx) => {
+		await tx.run("UPDATE users SET hash = ? WHERE name = ?", [hash, name]);
+		await tx.run(`DELETE FROM sessions WHERE "user" = ? AND hash <> ?`, [name, keepSession ? sha256(keepSession) : ""]);
+	});
 }
 
 /** The user and everything that speaks for it: grants, sessions, tokens. */
-export function removeUser(db: Db, name: string): boolean {
-	return db.transaction(() => {
-		for (const table of ["grants", "sessions", "tokens"]) db.prepare(`DELETE FROM ${table} WHERE user = ?`).run(name);
-		return db.prepare("DELETE FROM users WHERE name = ?").run(name).changes > 0;
-	})();
+export function removeUser(sql: Sql, name: string): Promise<boolean> {
+	return sql.transaction(async (tx) => {
+		for (const table of ["grants", "sessions", "tokens"]) await tx.run(`DELETE FROM ${table} WHERE "user" = ?`, [name]);
+		return (await tx.run("DELETE FROM users WHERE name = ?", [name])).changes > 0;
+	});
 }
 
-export function findUser(db: Db, name: string): (User & { hash: string }) | undefined {
-	const row = statement(db, "SELECT * FROM users WHERE name = ?").get(name) as any;
+export async function findUser(sql: Sql, name: string): Promise<(User & { hash: string }) | undefined> {
+	const row = await sql.get<any>("SELECT * FROM users WHERE name = ?", [name]);
 	return row ? { ...fromRow(row), hash: row.hash } : undefined;
 }
 
-export function listUsers(db: Db): User[] {
-	return db.prepare("SELECT * FROM users ORDER BY name").all().map(fromRow);
+export async function listUsers(sql: Sql): Promise<User[]> {
+	return (await sql.all("SELECT * FROM users ORDER BY name")).map(fromRow);
 }
 
-export function countUsers(db: Db): number {
-	return (db.prepare("SELECT COUNT(*) AS n FROM users").get() as { n: number }).n;
+export async function countUsers(sql: Sql): Promise<number> {
+	return (await sql.get<{ n: number }>("SELECT COUNT(*) AS n FROM users"))!.n;
 }
 
-export function grantDevice(db: Db, user: string, device: string): void {
-	if (!findUser(db, user)) throw new UserError(`no user ${user}`);
-	if (!findDevice(db, device)) throw new UserError(`no device ${device}`);
-	db.prepare("INSERT OR IGNORE INTO grants (user, device, created) VALUES (?, ?, ?)").run(user, device, Date.now());
+export async function grantDevice(sql: Sql, user: string, device: string): Promise<void> {
+	if (!await findUser(sql, user)) throw new UserError(`no user ${user}`);
+	if (!await loadDevice(sql, device)) throw new UserError(`no device ${device}`);
+	await sql.run(`INSERT INTO grants ("user", device, created) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`, [user, device, Date.now()]);
 }
 
-export function revokeDevice(db: Db, user: string, device: string): boolean {
-	return db.prepare("DELETE FROM grants WHERE user = ? AND device = ?").run(user, device).changes > 0;
+export async function revokeDevice(sql: Sql, user: string, device: string): Promise<boolean> {
+	return (await sql.run(`DELETE FROM grants WHERE "user" = ? AND device = ?`, [user, device])).changes > 0;
 }
 
-export function isGranted(db: Db, user: string, device: string): boolean {
-	return !!statement(db, "SELECT 1 FROM grants WHERE user = ? AND device = ?").get(user, device);
+export async function isGranted(sql: Sql, user: string, device: string): Promise<boolean> {
+	return !!await sql.get(`SELECT 1 FROM grants WHERE "user" = ? AND device = ?`, [user, device]);
 }
 
 /** The devices granted to `user`, by id. */
-export function grantedDevices(db: Db, user: string): string[] {
-	return (db.prepare("SELECT device FROM grants WHERE user = ? ORDER BY device").all(user) as { device: string }[]).map((row) => row.device);
+export async function grantedDevices(sql: Sql, user: string): Promise<string[]> {
+	return (await sql.all<{ device: string }>(`SELECT device FROM grants WHERE "user" = ? ORDER BY device`, [user])).map((row) => row.device);
 }
 
 /** Every grant, by device. */
-export function listGrants(db: Db): { user: string; device: string }[] {
-	return db.prepare("SELECT user, device FROM grants ORDER BY device").all() as { user: string; device: string }[];
+export function listGrants(sql: Sql): Promise<{ user: string; device: string }[]> {
+	return sql.all(`SELECT "user", device FROM grants ORDER BY device`);
 }
 
-/** Drops a device's grants (the device was removed); returns how many. */
+/** Drops a device's grants (the device was removed); returns how many. Synchronous: inside device removal's transaction. */
 export function forgetDevice(db: Db, device: string): number {
 	return db.prepare("DELETE FROM grants WHERE device = ?").run(device).changes;
 }
 
 /** A new session: returns the cookie value (shown to the browser only). */
-export function createSession(db: Db, user: string, now = Date.now()): string {
+export async function createSession(sql: Sql, user: string, now = Date.now()): Promise<string> {
 	const id = randomBytes(32).toString("base64url");
-	db.prepare("DELETE FROM sessions WHERE expires < ?").run(now);
-	db.prepare("INSERT INTO sessions (hash, user, created, expires) VALUES (?, ?, ?, ?)").run(sha256(id), user, now, now + sessionLifetimeMs);
+	await sql.run("DELETE FROM sessions WHERE expires < ?", [now]);
+	await sql.run(`INSERT INTO sessions (hash, "user", created, expires) VALUES (?, ?, ?, ?)`, [sha256(id), user, now, now + sessionLifetimeMs]);
 	return id;
 }
 
-export function sessionUser(db: Db, id: string, now = Date.now()): User | undefined {
-	const row = statement(db, "SELECT u.* FROM sessions s JOIN users u ON u.name = s.user WHERE s.hash = ? AND s.expires > ?").get(sha256(id), now);
+export async function sessionUser(sql: Sql, id: string, now = Date.now()): Promise<User | undefined> {
+	const row = await sql.get(`SELECT u.* FROM sessions s JOIN users u ON u.name = s."user" WHERE s.hash = ? AND s.expires > ?`, [sha256(id), now]);
 	return row ? fromRow(row) : undefined;
 }
 
-export function deleteSession(db: Db, id: string): void {
-	db.prepare("DELETE FROM sessions WHERE hash = ?").run(sha256(id));
+export async function deleteSession(sql: Sql, id: string): Promise<void> {
+	await sql.run("DELETE FROM sessions WHERE hash = ?", [sha256(id)]);
 }
 
 /** A new API token for `user`: returned once, stored hashed. */
-export function addToken(db: Db, user: string): string {
-	if (!findUser(db, user)) throw new UserError(`no user ${user}`);
+export async function addToken(sql: Sql, user: string): Promise<string> {
+	if (!await findUser(sql, user)) throw new UserError(`no user ${user}`);
 	const token = `ivxs_${randomBytes(32).toString("base64url")}`;
-	db.prepare("INSERT INTO tokens (hash, user, created) VALUES (?, ?, ?)").run(sha256(token), user, Date.now());
+	await sql.run(`INSERT INTO tokens (hash, "user", created) VALUES (?, ?, ?)`, [sha256(token), user, Date.now()]);
 	return token;
 }
 
-export function tokenUser(db: Db, token: string): User | undefined {
-	const row = statement(db, "SELECT u.* FROM tokens t JOIN users u ON u.name = t.user WHERE t.hash = ?").get(sha256(token));
+export async function tokenUser(sql: Sql, token: string): Promise<User | undefined> {
+	const row = await sql.get(`SELECT u.* FROM tokens t JOIN users u ON u.name = t."user" WHERE t.hash = ?`, [sha256(token)]);
 	return row ? fromRow(row) : undefined;
 }
