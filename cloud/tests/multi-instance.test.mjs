@@ -9,14 +9,15 @@ import { eventually } from "./_mqtt.mjs";
 import { json } from "./_cloud.mjs";
 import { addDevice } from "../../build/node/cloud/src/devices/registry.js";
 import { addToken } from "../../build/node/cloud/src/users/store.js";
+import { SqliteSql } from "../../build/node/cloud/src/meta/sqlite-sql.js";
 import { S3Store } from "../../build/node/cloud/src/storage/s3.js";
 import { Camera } from "../../build/node/cloud/sim/camera.js";
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** fetch on `base` as the admin (a bearer token written to the shared metadata). */
-const viewerOf = (cluster) => {
-	const token = addToken(cluster.db, "admin");
+const viewerOf = async (cluster) => {
+	const token = await addToken(new SqliteSql(cluster.db), "admin");
 	return (base, path, { body, ...init } = {}) => fetch(`${base}${path}`, body === undefined
 		? { ...init, headers: { authorization: `Bearer ${token}` } }
 		: json(body, { ...init, headers: { authorization: `Bearer ${token}` } }));
@@ -89,7 +90,7 @@ test("cameras upload through HAProxy; the instance holding the upkeep lease SIGK
 test("a viewer's live HLS and signed URLs work from any instance: playlists agree, a URL signed by one is honoured by the others; HAProxy, trusted, is not capped per address", async (t) => {
 	const cluster = await clusterFor(t, { instances: 3 });
 	const device = addDevice(cluster.db, { id: "cam-live" });
-	const viewer = viewerOf(cluster);
+	const viewer = await viewerOf(cluster);
 	const camera = new Camera({ cloud: cluster.url, device: device.id, secret: device.secret, seconds: 8, speed: 1, mqtt: cluster.broker });
 	t.teardown(() => camera.close());
 	const running = camera.run();
