@@ -9,6 +9,9 @@ import { s3For } from "./_s3.mjs";
 import { jpeg } from "./_media.mjs";
 import { signRequest } from "../../build/node/cloud/sim/sign.js";
 import { Camera } from "../../build/node/cloud/sim/camera.js";
+import { Uploader } from "../../build/node/cloud/sim/uploader.js";
+import { packageStream } from "../../build/node/cloud/sim/packager.js";
+import { addFreshDevice, purgeDevice } from "../../build/node/cloud/src/devices/removal.js";
 import { signUrl } from "../../build/node/cloud/src/auth/signed-url.js";
 import { addToken, addUser, grantDevice } from "../../build/node/cloud/src/users/store.js";
 import { recordEvent } from "../../build/node/cloud/src/events/index.js";
@@ -179,4 +182,32 @@ test("what an earlier removal left behind (an older version, an upload that land
 	t.deepEqual(await keysIn(cloud.ctx.store), []);
 	// Adding an id that exists is still a 409 that touches nothing.
 	t.is((await admin("/v1/devices", { method: "POST", body: { id: "cam3" } })).status, 409);
+});
+
+test("a segment in flight when its device is removed and added again is refused (403) and its object removed: the new device does not inherit it", async (t) => {
+	const cloud = await cloudFor(t);
+	const old = addFreshDevice(cloud.ctx.db, cloud.ctx.config, { id: "cam-race" });
+	const uploader = new Uploader({ cloud: cloud.url, device: old.id, secret: old.secret, backoffMs: 50, maxAttempts: 1 });
+	t.teardown(() => uploader.close());
+	const av = packageStream({ seconds: 2 });
+	t.is((await uploader.putInit("s1", av.init, Date.now() - 60_000)).status, 201);
+	// The segment's object put waits until the device is removed and added again (the request was
+	// authenticated before, by the old registration).
+	const put = cloud.ctx.store.put.bind(cloud.ctx.store);
+	let reached, release;
+	const inPut = new Promise((resolve) => (reached = resolve)), gate = new Promise((resolve) => (release = resolve));
+	cloud.ctx.store.put = async (key, body) => {
+		if (key.endsWith("/0.m4s")) reached(), await gate;
+		return put(key, body);
+	};
+	const answer = uploader.sendFixed("PUT", uploader.path("s1", "segments/0"), av.segments[0].bytes);
+	await inPut;
+	purgeDevice(cloud.ctx.db, cloud.ctx.config, old.id);
+	addFreshDevice(cloud.ctx.db, cloud.ctx.config, { id: old.id });
+	release();
+	const { status, json } = await answer;
+	t.is(status, 403);
+	t.regex(json.error, /was removed while this segment was uploaded/);
+	t.is(cloud.ctx.db.prepare("SELECT COUNT(*) AS n FROM segments WHERE device = ?").get(old.id).n, 0, "no row for the new device");
+	t.false((await keysIn(cloud.ctx.store)).some((key) => key.endsWith("/0.m4s")), "its object is gone");
 });

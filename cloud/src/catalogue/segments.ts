@@ -33,15 +33,18 @@ export function orderConflict(db: Db, row: NewSegment): string | undefined {
 	return undefined;
 }
 
-export type Added = { added: true; row: SegmentRow } | { added: false; row: SegmentRow } | { added: false; conflict: string };
+export type Added = { added: true; row: SegmentRow } | { added: false; row: SegmentRow } | { added: false; conflict: string } | { added: false; gone: true };
 
 /**
  * Inserts a segment whose object is stored, in one transaction with the checks that decide it:
  * when another upload of its seq won the race, that one's row (`added` false); when a neighbour
- * stored meanwhile makes its times out of order, the `conflict` (nothing is inserted).
+ * stored meanwhile makes its times out of order, the `conflict` (nothing is inserted); when
+ * `uploaderRegistered` says the device that uploaded it was removed meanwhile, `gone` (a device
+ * added again under its id must not inherit what the old one had in flight).
  */
-export function addSegment(db: Db, row: NewSegment): Added {
+export function addSegment(db: Db, row: NewSegment, uploaderRegistered: () => boolean = () => true): Added {
 	return db.transaction((): Added => {
+		if (!uploaderRegistered()) return { added: false, gone: true };
 		const raced = segmentAt(db, row.device, row.channel, row.stream, row.seq);
 		if (raced) return { added: false, row: raced };
 		const conflict = orderConflict(db, row);

@@ -82,6 +82,12 @@ export function findDevice(db: Db, id: string): Device | undefined {
 	return row ? fromRow(row) : undefined;
 }
 
+/**
+ * Whether `device` (as a request authenticated it) is still registered: not removed, and not
+ * removed and added again under its id meanwhile (a new registration has a new secret).
+ */
+export const stillRegistered = (db: Db, device: Device): boolean => findDevice(db, device.id)?.secret === device.secret;
+
 /** `findDevice` on the async data layer (meta/sql.ts), for the owners already there. */
 export async function loadDevice(sql: Sql, id: string): Promise<Device | undefined> {
 	const row = await sql.get(FIND_DEVICE, [id]);

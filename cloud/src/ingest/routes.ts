@@ -10,7 +10,7 @@ import { performance } from "node:perf_hooks";
 import type { CloudContext } from "../context.js";
 import { HttpError, sendJson, type Params } from "../http/router.js";
 import { latestDeviceTime, type DeviceAuth } from "../auth/device-auth.js";
-import type { Device } from "../devices/registry.js";
+import { stillRegistered, type Device } from "../devices/registry.js";
 import { objectKey } from "../storage/object-store.js";
 import { commitsDurable } from "../meta/db.js";
 import { Mp4Error } from "../media/boxes.js";
@@ -161,7 +161,7 @@ export class Ingest {
 			throw new HttpError(400, `malformed segment: ${error.message}`);
 		}
 		this.#checkNotFuture(stream, seq, info);
-		const { status, row } = await this.#commit(stream, seq, body, sha256, info);
+		const { status, row } = await this.#commit(stream, seq, body, sha256, info, auth.device);
 		const ms = performance.now() - started;
 		const metrics = this.#ctx.metrics;
 		// Uploaded only for live view (§3.2 `live=1`): kept past the live window for a late viewer, then dropped.
@@ -213,7 +213,7 @@ export class Ingest {
 		}
 	}
 
-	#commit(stream: StreamRow, seq: number, body: Buffer, sha256: string, info: SegmentInfo): Promise<{ status: 200 | 201; row: SegmentRow }> {
+	#commit(stream: StreamRow, seq: number, body: Buffer, sha256: string, info: SegmentInfo, uploader: Device): Promise<{ status: 200 | 201; row: SegmentRow }> {
 		const { device, channel } = stream;
 		return this.#exclusive(`${device}/${channel}/${stream.stream}/${seq}`, async () => {
 			const db = this.#ctx.db;
@@ -233,10 +233,11 @@ export class Ingest {
 			this.#checkStopping();
 			const done = this.#track((async () => {
 				await this.#ctx.store.put(key, body);
-				const stored = addSegment(db, { ...row, created: Date.now() });
-				if ("conflict" in stored) {
+				const stored = addSegment(db, { ...row, created: Date.now() }, () => stillRegistered(db, uploader));
+				if ("conflict" in stored || "gone" in stored) {
 					// No row points at it (this seq has none, and its uploads here run one at a time).
 					await this.#ctx.store.delete(key).catch((error) => this.#ctx.log.warn({ err: error, key }, "could not remove a refused segment's object"));
+					if ("gone" in stored) throw new HttpError(403, `device ${device} was removed while this segment was uploaded`);
 					throw new HttpError(409, stored.conflict);
 				}
 				// The 201 waits until the row would survive a power loss (the object already would).
