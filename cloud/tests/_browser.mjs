@@ -45,6 +45,20 @@ export async function browserFor(t, { width = 1366, height = 900 } = {}) {
 }
 
 /** Draws a <video> into a canvas and counts distinct colours (coarse): a decoded picture has many, a blank one 1–2. */
+/**
+ * The colours of the video's picture once it shows one (more than 8), waiting up to `timeoutMs`:
+ * right after a seek or a start, a loaded machine may not have painted the first decoded frame yet.
+ */
+export async function pictureColours(page, selector, timeoutMs = 10_000) {
+	const end = Date.now() + timeoutMs;
+	let colours = await videoColours(page, selector);
+	while (colours <= 8 && Date.now() < end) {
+		await new Promise((resolve) => setTimeout(resolve, 250));
+		colours = await videoColours(page, selector);
+	}
+	return colours;
+}
+
 export function videoColours(page, selector) {
 	return page.evaluate((selector) => {
 		const video = document.querySelector(selector);
@@ -102,7 +116,7 @@ export async function checkLiveView(t, page, device) {
 	await page.waitForTimeout(2000);
 	const liveLater = await page.evaluate(() => document.querySelector("#live-video").currentTime);
 	t.true(liveLater - liveAt > 1, `live currentTime ${liveAt} → ${liveLater}`);
-	t.true(await videoColours(page, "#live-video") > 8, "the live frame is a picture");
+	t.true(await pictureColours(page, "#live-video") > 8, "the live frame is a picture");
 	const latency = await page.evaluate(() => document.querySelector("#live-video").ivxsPlayer.latency());
 	t.log(`live: delay behind capture ${latency} ms`);
 	t.true(latency > 0 && latency < 10000, `live delay ${latency} ms`);

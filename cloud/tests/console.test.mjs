@@ -8,7 +8,7 @@
 import test from "ava";
 import { readFileSync } from "node:fs";
 import { cloudFor, deviceIn } from "./_cloud.mjs";
-import { browserFor, checkLiveView, signIn, until, uploadSnapshot, videoColours } from "./_browser.mjs";
+import { browserFor, checkLiveView, pictureColours, signIn, until, uploadSnapshot } from "./_browser.mjs";
 import { Camera } from "../../build/node/cloud/sim/camera.js";
 
 const password = "console-test-password";
@@ -91,7 +91,7 @@ test.serial("a person signs in, watches live, plays and seeks a recording, sees 
 	await page.mouse.click(span.x + span.width * 0.2, span.y + span.height / 2);
 	await until(page, "the recording playing", () => document.querySelector("#vod-video")?.currentTime > 1, undefined, 30000);
 	const before = await page.evaluate(() => document.querySelector("#vod-video").currentTime);
-	const colours = await videoColours(page, "#vod-video");
+	const colours = await pictureColours(page, "#vod-video");
 	t.true(colours > 8, `the recorded frame is a picture (${colours} colours)`);
 	await page.mouse.click(span.x + span.width * 0.8, span.y + span.height / 2);
 	await until(page, "the seek", (from) => document.querySelector("#vod-video").currentTime > from + 3, before, 15000);
