@@ -41,11 +41,13 @@ export async function benchCloudLive({ log = benchLog, steps = [1, 100, 1000], s
 	const { addUser, grantDevice } = await build("src/users/store.js");
 	const { signUrl } = await build("src/auth/signed-url.js");
 	// Devices, the viewer and its grants before the cloud starts; the playlist URLs signed with the
-	// service key the cloud will read from the data folder (a context with just what signing reads).
+	// service key the cloud will read from the data folder (the cloud's own config for that folder:
+	// where the key lives is its default, serviceKeyFile).
 	const db = openDatabase(join(data, "metadata.sqlite"));
 	const sql = new SqliteSql(db);
 	await addUser(sql, viewerUser, "bench-viewer-password");
-	const signing = { config: { dataDir: data, urlLifetimeS: 3600 } };
+	const { loadConfig } = await build("src/config.js");
+	const signing = { config: loadConfig({ dataDir: data }, {}) };
 	const cameras = [];
 	for (const viewers of steps) {
 		const device = addDevice(db, { id: `live${viewers}` });
