@@ -3,15 +3,14 @@
 // (PROTOCOL.md §5 `cmd` "snapshot") and its still comes back through the
 // snapshot path; a camera sends a still with each event, which the events API
 // links and the Events page and the camera's Events tab show. Chromium, with
-// screenshots at desktop size, 390×844 and in dark.
+// screenshots at desktop size, 390×844 and in dark. (The command and the
+// camera's gate alone: tests/unit/snapshot-on-demand.test.ts, Node and XS.)
 import test from "ava";
 import { cloudFor, deviceIn, session } from "./_cloud.mjs";
 import { eventually } from "./_mqtt.mjs";
 import { browserFor, signIn, until } from "./_browser.mjs";
 import { fitsWidth, password } from "./_owner.mjs";
 import { Camera } from "../../build/node/cloud/sim/camera.js";
-import { snapshotCommand, snapshotRequestOf } from "../../build/node/modules/protocol/still.js";
-import { StillsOnDemand } from "../../build/node/modules/snapshot/on-demand.js";
 
 /** A cloud with the simulated camera `cam` ("Porch") connected on MQTT. */
 async function withCamera(t, options = {}) {
@@ -27,30 +26,6 @@ async function withCamera(t, options = {}) {
 	await eventually(async () => (await cloud.ctx.sql.get("SELECT online FROM presence WHERE device = ?", ["cam"]))?.online == 1, 10000);
 	return { cloud, device, camera };
 }
-
-test("the snapshot command and the camera's gap: one still at a time per channel, none closer than the gap", async (t) => {
-	t.deepEqual(JSON.parse(snapshotCommand(2)), { type: "snapshot", channel: 2 });
-	t.is(snapshotRequestOf({ type: "snapshot", channel: 2 }), 2);
-	for (const bad of [{ type: "live", channel: 0 }, { type: "snapshot", channel: -1 }, { type: "snapshot", channel: "0" }, { type: "snapshot" }]) t.is(snapshotRequestOf(bad), undefined, JSON.stringify(bad));
-	let now = 0;
-	const taken = [];
-	const finish = [];
-	const stills = new StillsOnDemand((channel, time) => {
-		taken.push([channel, time]);
-		return new Promise((resolve) => finish.push(resolve));
-	}, () => now, 2000);
-	t.true(stills.take(0, 111));
-	now = 2500;
-	t.false(stills.take(0, 222), "the first is still uploading");
-	t.true(stills.take(1, 333), "another channel is not held up");
-	finish[0]();
-	await new Promise((resolve) => setImmediate(resolve));
-	t.true(stills.take(0, 444));
-	now = 3000;
-	t.false(stills.take(0, 555), "closer than the gap");
-	t.deepEqual(taken, [[0, 111], [1, 333], [0, 444]]);
-	t.is(stills.counts().dropped, 2);
-});
 
 test("the API asks an online camera for a still (202), refuses an offline one (409) and a second ask within the gap (429)", async (t) => {
 	const { cloud } = await withCamera(t);
