@@ -14,7 +14,8 @@ export function eventsTab(body, { id, channel, device }) {
 	const list = h("ul.event-list#camera-events", h("li.empty-row", "Loading…"));
 	const count = h("span.muted#camera-event-count");
 	fill(body,
-		h("div.toolbar", h("h2", "Events"), count, h("label", h("span", "When "), spanSelect),
+		h("div.toolbar", h("h2", "Events"), count),
+		h("div.toolbar.filters", h("label", h("span", "When"), spanSelect),
 			h("a.small", { href: `#/events?camera=${encodeURIComponent(id)}` }, "All cameras' events")),
 		list);
 	async function load() {
