@@ -8,7 +8,8 @@
 // (a viewer's lease has it upload whatever the plan). Like the camera, it
 // uploads a snapshot per interval (the plan's `snapshotIntervalS`, spread by
 // the camera's own scheduler, modules/snapshot): the fixture stills in turn,
-// the pictures the XS camera's sample channel takes too.
+// the pictures the XS camera's sample channel takes too — and, like it, a
+// still when a viewer asks (§5 `cmd` "snapshot") and one with each event.
 //
 //   node build/node/cloud/sim/camera.js --cloud URL --device ID --secret S [--seconds N]
 //        [--audio-only|--video-only] [--channel N] [--speed X] [--stream ID] [--mqtt [URL]]
@@ -25,8 +26,10 @@ import { hmacSha256 } from "../src/auth/device-keys.js";
 import { mqttPassword } from "../../modules/protocol/signing.js";
 import { defaultPlan, parsePlan, PlanError, type Plan } from "../../modules/protocol/plan.js";
 import { SnapshotScheduler } from "../../modules/snapshot/schedule.js";
+import { StillsOnDemand } from "../../modules/snapshot/on-demand.js";
 import { presence, topicOf, willOf } from "../../modules/protocol/topics.js";
 import { liveLeaseOf, LiveLeases } from "../../modules/protocol/live.js";
+import { snapshotRequestOf } from "../../modules/protocol/still.js";
 import { Verdict, verdictOfAnswer } from "../../modules/protocol/verdict.js";
 
 export interface CameraOptions extends UploaderOptions {
@@ -49,6 +52,8 @@ export interface CameraOptions extends UploaderOptions {
 	 * (`--no-snapshots` not); as a library the default is off, so tests count only what they ask for.
 	 */
 	snapshots?: boolean;
+	/** Upload a still with each event (default true; §5). */
+	eventStills?: boolean;
 }
 
 export interface CameraStats {
@@ -66,7 +71,7 @@ export interface CameraStats {
 	audioFrames: number;
 	bytes: number;
 	events: number;
-	/** Snapshots the cloud took (201/200). */
+	/** Snapshots the cloud took (201/200): scheduled, asked for, and with events. */
 	snapshots: number;
 }
 
@@ -100,6 +105,9 @@ export class Camera {
 	#mqtt: MqttClient | undefined;
 	#snapshots: SnapshotScheduler | undefined;
 	#stills = 0;
+	#pictures: Buffer[] | undefined;
+	/** A viewer's "snapshot now" and each event's still (§5), as the camera limits them. */
+	#onDemand = new StillsOnDemand((_channel, time) => this.#putStill(time), () => performance.now());
 	/** Called after each segment is settled (tests watch progress). */
 	onSegment: (seq: number, answer: Answer | undefined) => void = () => {};
 	/** Each plan received over MQTT. */
@@ -256,17 +264,20 @@ export class Camera {
 	// --- snapshots (PROTOCOL §4) ---
 
 	#startSnapshots(): void {
-		const stills = readdirSync(join(fixturesDir, "stills")).filter((name) => name.endsWith(".jpg")).sort().map((name) => readFileSync(join(fixturesDir, "stills", name)));
 		this.#snapshots = new SnapshotScheduler({
 			intervalMs: defaultPlan().snapshotIntervalS * 1000, channels: [this.options.channel ?? 0], maxInFlight: 1,
 			now: () => performance.now(), timer: { set: (callback, ms) => setTimeout(callback, ms), clear: (id) => clearTimeout(id) },
-			upload: async () => {
-				const answer = await this.uploader.putSnapshot(Date.now(), stills[this.#stills++ % stills.length]);
-				if (verdictOfAnswer(answer) !== Verdict.Stored) throw new Error(`snapshot refused: ${answer.status} ${answer.json?.error ?? ""}`);
-				this.stats.snapshots++;
-			},
+			upload: () => this.#putStill(Date.now()),
 		});
 		this.#snapshots.start();
+	}
+
+	/** Uploads the next fixture still as the snapshot at `time`. */
+	async #putStill(time: number): Promise<void> {
+		this.#pictures ??= readdirSync(join(fixturesDir, "stills")).filter((name) => name.endsWith(".jpg")).sort().map((name) => readFileSync(join(fixturesDir, "stills", name)));
+		const answer = await this.uploader.putSnapshot(time, this.#pictures[this.#stills++ % this.#pictures.length]);
+		if (verdictOfAnswer(answer) !== Verdict.Stored) throw new Error(`snapshot refused: ${answer.status} ${answer.json?.error ?? ""}`);
+		this.stats.snapshots++;
 	}
 
 	// --- control channel (PROTOCOL §5) ---
@@ -315,6 +326,8 @@ export class Camera {
 		if (!command || typeof command !== "object" || Array.isArray(command)) return;
 		const lease = liveLeaseOf(command as Record<string, unknown>);
 		if (lease && lease.channel === (this.options.channel ?? 0)) this.#live.take(lease, Date.now());
+		const still = snapshotRequestOf(command as Record<string, unknown>);
+		if (still === (this.options.channel ?? 0)) this.#onDemand.take(still, Date.now());
 	}
 
 	/** Publishes an event (§5) with SPEC §1's bitmask; needs the MQTT connection. */
@@ -323,6 +336,8 @@ export class Camera {
 		this.stats.events++;
 		const event = { id: `${this.#stream}-${this.stats.events}`, channel: this.options.channel ?? 0, time: Date.now(), bits };
 		void this.#mqtt.publishAsync(topicOf(this.options.device, "event"), JSON.stringify(event), { qos: 1 }).catch(() => {});
+		// The event's picture: a still stamped with the event's own time (§5).
+		if (this.options.eventStills !== false) this.#onDemand.take(event.channel, event.time);
 	}
 }
 

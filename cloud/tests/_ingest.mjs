@@ -5,14 +5,15 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { segmentsBetween, streamOf } from "../../build/node/cloud/src/catalogue/index.js";
+import { segmentBytes } from "../../build/node/cloud/src/playback/segments.js";
 
 /** The stream's init and live segments concatenated, as a player would fetch them. */
 export async function storedStream(cloud, device, channel, stream) {
 	const row = streamOf(cloud.ctx.db, device, channel, stream);
 	const segments = segmentsBetween(cloud.ctx.db, device, channel, 0, Number.MAX_SAFE_INTEGER).filter((s) => s.stream === stream);
 	const parts = [await cloud.ctx.store.get(row.init_key)];
-	// Whole objects sliced here: DiskStore.get with a range closes its file twice (EBADF) on main at 8f85af6.
-	for (const s of segments) parts.push((await cloud.ctx.store.get(s.key)).subarray(s.offset, s.offset + s.bytes));
+	// Through the players' own reader: a segment in a recording file reads moved back to its stream's times.
+	for (const s of segments) parts.push(await segmentBytes(cloud.ctx, s));
 	return { row, segments, bytes: Buffer.concat(parts) };
 }
 

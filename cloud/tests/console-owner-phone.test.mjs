@@ -12,6 +12,7 @@ const pages = [
 	["devices", "#/devices", "#devices .device-card"],
 	["live", "#/devices/hd2/live", "#live-video"],
 	["recordings", "#/devices/hd2/recordings", ".tl-track"],
+	["camera-events", "#/devices/hd2/events", "#camera-events .event-item"],
 	["snapshots", "#/devices/hd2/snapshots", "#snapshot-grid .snap"],
 	["settings", "#/devices/hd2/settings", "#plan-form"],
 	["events", "#/events", "#event-list .event-item"],

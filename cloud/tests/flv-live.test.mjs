@@ -1,6 +1,6 @@
 // HTTP-FLV live (issue 17; cloud/API.md): the live window's stored fMP4
 // segments re-framed as FLV — checked with ffprobe and a full ffmpeg decode
-// (no FLV player from npm is installed here: mpegts.js would be the browser check).
+// (a real FLV player, mpegts.js in Chromium: flv-browser.test.mjs).
 import test from "ava";
 import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";

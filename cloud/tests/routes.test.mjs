@@ -49,6 +49,7 @@ const expected = {
 	"GET /v1/snapshots/:device/:channel/latest": playback("device"),
 	"GET /v1/snapshots/:device/:channel/:file": playback("device"),
 	"GET /v1/snapshots/:device/:channel": playback("device"),
+	"POST /v1/snapshots/:device/:channel": viewerOf("device"),
 	"GET /v1/devices/:device/events": playback("device"),
 	"GET /v1/devices/:device/gaps": viewerOf("device"),
 };

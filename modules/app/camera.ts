@@ -33,7 +33,8 @@ import { HttpClient } from "../net/http-client.js";
 import { DeviceSigner } from "../net/signing.js";
 import { CloudControl, CloudStorage, type Plan } from "../cs/index.js";
 import { liveLeaseOf } from "../protocol/live.js";
-import { SnapshotScheduler, uploadSnapshot } from "../snapshot/index.js";
+import { snapshotRequestOf } from "../protocol/still.js";
+import { SnapshotScheduler, StillsOnDemand, uploadSnapshot } from "../snapshot/index.js";
 import { MAX_SESSIONS, P2P, P2PEvent } from "../p2p/index.js";
 import { openChannel } from "./channel.js";
 import { DeviceFileError, parseDeviceFile, type DeviceConfig, type Endpoint } from "./device-file.js";
@@ -147,6 +148,8 @@ export default function main(): void {
 		onCommand: (command) => {
 			const lease = liveLeaseOf(command);
 			if (lease) cs.live(lease);
+			const still = snapshotRequestOf(command);
+			if (still !== undefined && byChannel.has(still)) stills.take(still, now());
 		},
 	});
 
@@ -156,17 +159,22 @@ export default function main(): void {
 	// Snapshots on a connection of their own: a still never waits behind a segment being streamed.
 	const snapshotHttp = new HttpClient({ ...transport(config.cloud, config.ca), host: config.cloud.host, connectTimeout: 5000, idleTimeout: 15_000 });
 	let snapshots: SnapshotScheduler | undefined;
+	const upload = async (channel: number, time: number) => {
+		const capture = byChannel.get(channel)!;
+		if (!capture.stats().running) throw new Error(`channel ${channel} is not capturing`);
+		await uploadSnapshot(snapshotHttp, signer, channel, time, capture.still().data);
+	};
+	// A viewer's "snapshot now" and each event's still (PROTOCOL §5): rate-limited per channel.
+	const stills = new StillsOnDemand((channel, time) => upload(channel, time).catch((error: Error) => {
+		log(`still of channel ${channel}: ${error.message}`);
+		throw error;
+	}), monotonic);
 	const snapshotsFor = (plan: Plan) => {
 		const intervalMs = plan.snapshotIntervalS * 1000;
 		if (snapshots) return snapshots.setInterval(intervalMs);
 		snapshots = new SnapshotScheduler({
 			intervalMs, channels: [...byChannel.keys()], now, timer: Timer, maxInFlight: 4,
-			async upload(channel) {
-				const capture = byChannel.get(channel)!;
-				if (!capture.stats().running) throw new Error(`channel ${channel} is not capturing`);
-				const still = capture.still();
-				await uploadSnapshot(snapshotHttp, signer, channel, now(), still.data);
-			},
+			upload: (channel) => upload(channel, now()),
 		});
 		snapshots.start();
 	};
@@ -203,6 +211,8 @@ export default function main(): void {
 			else options.eventAt.shift();
 			const time = now();
 			cs.notifyEvent(1, time);   // bit 1: motion
+			// The event's picture: a still stamped with the event's own time (PROTOCOL §5).
+			for (const channel of byChannel.keys()) stills.take(channel, time);
 			log(`event at ${time}`);
 		}
 		if (elapsed >= nextProbe) {
@@ -217,11 +227,11 @@ export default function main(): void {
 		for (const capture of captures) capture.stop();
 		snapshots?.stop();
 		const stats = cs.stats();
-		const stills = snapshots?.totals();
+		const scheduled = snapshots?.totals();
 		const m = memory();
 		cs.stop().then(async () => {
 			for (const capture of captures) capture.close();
-			if (options.summary) trace(`@@camera ${JSON.stringify({ channels: stats, snapshots: stills, heapPeak: m.chunksPeak + m.slotsPeak, native: m.native })}\n`);
+			if (options.summary) trace(`@@camera ${JSON.stringify({ channels: stats, snapshots: scheduled, stills: stills.counts(), heapPeak: m.chunksPeak + m.slotsPeak, native: m.native })}\n`);
 			await control!.close();
 			http.close();
 			snapshotHttp.close();

@@ -4,3 +4,4 @@ export {
 	type ChannelState, type ChannelStats, type SchedulerTimer, type SnapshotCounts, type SnapshotScheduleOptions, type SnapshotUpload,
 } from "./schedule.js";
 export { SnapshotUploadError, uploadSnapshot, type SnapshotResult } from "./upload.js";
+export { StillsOnDemand, type StillCounts, type StillUpload } from "./on-demand.js";

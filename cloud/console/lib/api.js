@@ -79,7 +79,7 @@ export const api = {
 			const startMs = Date.parse(span.start);
 			return { ...span, start: startMs, end: startMs + span.duration * 1000 };
 		}),
-	/** Events: [{ id, channel, time (ms), bits, kinds, clip }] */
+	/** Events: [{ id, channel, time (ms), bits, kinds, clip, picture (the still sent with it, or null) }] */
 	events: async (id, channel, start, end) => list(await request("GET", `/v1/devices/${enc(id)}/events${query({ start: iso(start), end: iso(end), channel })}`), "events")
 		.map((event) => ({ ...event, time: event.timeMs ?? Date.parse(event.time) })),
 	/** Gaps the camera reported: [{ channel, from (ms), to (ms), frames, reason }] */
@@ -91,6 +91,8 @@ export const api = {
 	/** Snapshot history: [{ time (ms), bytes, url }] */
 	snapshots: async (id, channel, start, end, limit) => list(await request("GET", `/v1/snapshots/${enc(id)}/${channel}${query({ start: iso(start), end: iso(end), limit })}`), "snapshots")
 		.map((shot) => ({ ...shot, time: shot.timeMs ?? Date.parse(shot.time) })),
+	/** Asks the camera for a still now (202; the still arrives in the snapshot list). */
+	askSnapshot: (id, channel) => request("POST", `/v1/snapshots/${enc(id)}/${channel}`),
 
 	/** Admin: users [{ name, admin, created, devices }] and their changes. */
 	users: async () => list(await request("GET", "/v1/users"), "users"),

@@ -1,9 +1,10 @@
-// One device: its name and state, a channel picker, and four tabs (live,
-// recordings, snapshots, settings), each in its own module.
+// One device: its name and state, a channel picker, and five tabs (live,
+// recordings, events, snapshots, settings), each in its own module.
 import { api } from "../lib/api.js";
 import { fill, h } from "../lib/dom.js";
 import { setCameraZone } from "../lib/zone.js";
 import { onlineBadge, planSummary } from "./common.js";
+import { eventsTab } from "./camera-events.js";
 import { liveTab } from "./live.js";
 import { recordingsTab } from "./recordings.js";
 import { snapshotsTab } from "./snapshots.js";
@@ -12,6 +13,7 @@ import { settingsTab } from "./settings.js";
 const tabs = [
 	["live", "Live", liveTab],
 	["recordings", "Recordings", recordingsTab],
+	["events", "Events", eventsTab],
 	["snapshots", "Snapshots", snapshotsTab],
 	["settings", "Settings", settingsTab],
 ];

@@ -1,6 +1,6 @@
 // The device list: each camera with its online state, storage plan and latest
-// snapshot, as cards or as a grid of stills (views/camera-grid.js; the layout is
-// remembered in this browser), in natural name order, filtered by a search;
+// snapshot, as cards or as a grid (views/camera-grid.js: live in 2×2, stills
+// in larger ones; the layout is remembered in this browser), in natural name order, filtered by a search;
 // refreshed every 10 s so a camera going offline (and new stills) show without a reload.
 import { api } from "../lib/api.js";
 import { ago, fill, h } from "../lib/dom.js";
@@ -8,6 +8,7 @@ import { byName, matching } from "../lib/sort.js";
 import { onlineBadge, planSummary, thumbnail } from "./common.js";
 import { addDeviceButton } from "./add-device.js";
 import { cameraGrid } from "./camera-grid.js";
+import { LiveTiles } from "./live-tiles.js";
 
 const layoutKey = "ivxs-layout";
 const layouts = [["cards", "Cards"], ["2", "2×2"], ["3", "3×3"], ["4", "4×4"]];
@@ -19,6 +20,7 @@ export function devicesView({ main, setCrumbs, viewer }) {
 	let layout = localStorage.getItem(layoutKey) ?? "cards";
 	let page = 0;
 	let devices = [];
+	const live = new LiveTiles();
 	const search = h("input#device-search", { type: "search", placeholder: "Search cameras", "aria-label": "Search cameras by name", oninput: () => { page = 0; show(); } });
 	const layoutButtons = h("div.segmented#layout", { role: "group", "aria-label": "Layout" }, layouts.map(([value, label]) =>
 		h("button", { type: "button", dataset: { layout: value }, "aria-pressed": String(value === layout), onclick: () => {
@@ -49,7 +51,8 @@ export function devicesView({ main, setCrumbs, viewer }) {
 		}
 		else if (!shown.length) fill(grid, h("div.empty", h("h2", "No camera matches"), h("p", `Nothing named like “${search.value}”.`)));
 		else if (layout === "cards") fill(grid, shown.map(card));
-		else fill(grid, cameraGrid(shown, Number(layout), page, (to) => { page = to; show(); }));
+		else fill(grid, cameraGrid(shown, Number(layout), page, (to) => { page = to; show(); }, live));
+		if (layout === "cards" || !shown.length) live.stopAll();
 	};
 	// Called by the timer and after a device is added; only the latest call keeps the timer going.
 	const refresh = async () => {
@@ -75,6 +78,7 @@ export function devicesView({ main, setCrumbs, viewer }) {
 	return () => {
 		stopped = true;
 		clearTimeout(timer);
+		live.stopAll();
 	};
 }
 

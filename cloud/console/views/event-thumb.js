@@ -1,7 +1,8 @@
-// An event's picture: the snapshot nearest the event's time (snapshots API,
-// within a minute either side), loaded when it scrolls into view. Cameras do
-// not send a still with an event yet (PROTOCOL.md §5 has no picture), so the
-// nearest periodic snapshot is what there is; the tile says so when there is none.
+// An event's picture: the still the camera sent with it (the events API's
+// `picture`, PROTOCOL.md §5), or else the snapshot nearest the event's time
+// (snapshots API, within a minute either side) — a camera that sends no stills,
+// or one that dropped it (too soon after another). Loaded when it scrolls into
+// view; the tile says so when there is none.
 import { api } from "../lib/api.js";
 import { h } from "../lib/dom.js";
 
@@ -23,14 +24,15 @@ const watcher = typeof IntersectionObserver === "function" ? new IntersectionObs
 	}
 }, { rootMargin: "200px" }) : undefined;
 
-/** A thumbnail box for `event` ({ time, channel }) of `device` (id). */
+/** A thumbnail box for `event` ({ time, channel, picture? }) of `device` (id). */
 export function eventThumb(device, event, label) {
 	const box = h("span.event-thumb", { dataset: { state: "loading" } });
 	box.ivxsLoad = async () => {
 		try {
-			const shot = await nearestSnapshot(device, event.channel ?? 0, event.time);
+			const shot = event.picture ? { time: event.time, url: event.picture } : await nearestSnapshot(device, event.channel ?? 0, event.time);
 			if (!shot) throw new Error("none");
-			const img = h("img", { alt: `${label}: snapshot ${Math.round(Math.abs(shot.time - event.time) / 1000)} s from the event`, decoding: "async", src: shot.url, dataset: { time: String(shot.time) } });
+			const alt = event.picture ? `${label}: the camera's picture of the event` : `${label}: snapshot ${Math.round(Math.abs(shot.time - event.time) / 1000)} s from the event`;
+			const img = h("img", { alt, decoding: "async", src: shot.url, dataset: { time: String(shot.time), source: event.picture ? "event" : "nearest" } });
 			img.addEventListener("error", () => none(), { once: true });
 			box.replaceChildren(img);
 			box.dataset.state = "ready";

@@ -3,10 +3,10 @@
 // week; each opens the recording at that moment. The page also turns browser
 // notifications on or off (lib/notify.js) — asked for on that click only.
 import { api } from "../lib/api.js";
-import { eventKind, eventLabels, fill, h, stamp } from "../lib/dom.js";
+import { fill, h } from "../lib/dom.js";
 import { notifier } from "../lib/notify.js";
 import { byName } from "../lib/sort.js";
-import { eventThumb } from "./event-thumb.js";
+import { eventItem } from "./event-item.js";
 
 const kinds = [["", "All kinds"], ["motion", "Motion"], ["human", "Person"], ["sound", "Sound"], ["linkage", "Linkage"], ["custom", "Custom"]];
 const spans = [["86400000", "Last 24 hours"], ["604800000", "Last 7 days"]];
@@ -41,7 +41,7 @@ export function eventsView({ main, setCrumbs, params }) {
 			h("label", h("span", "Camera"), cameraSelect),
 			h("label", h("span", "Kind"), kindSelect),
 			h("label", h("span", "When"), spanSelect)),
-		h("p.muted.small", "Each picture is the camera's snapshot nearest the event (cameras do not send a picture with an event yet)."),
+		h("p.muted.small", "Each picture is the still the camera sent with the event, or else its snapshot nearest the event."),
 		message, list));
 	showNotify();
 
@@ -55,17 +55,7 @@ export function eventsView({ main, setCrumbs, params }) {
 	function show() {
 		const shown = events.filter(matchesKind);
 		main.querySelector("#event-count").textContent = `${shown.length}${shown.length > shownMax ? ` (newest ${shownMax} shown)` : ""} event${shown.length === 1 ? "" : "s"}`;
-		fill(list, shown.length ? shown.slice(0, shownMax).map(({ device, ...event }) => {
-			const name = device.name || device.id;
-			const labels = eventLabels(event.bits).join(", ");
-			return h("li.event-item", { dataset: { device: device.id, id: event.id, kind: eventKind(event.bits) } },
-				h("a.event-link", { href: `#/devices/${encodeURIComponent(device.id)}/recordings?${event.channel ? `ch=${event.channel}&` : ""}at=${event.time}` },
-					eventThumb(device.id, event, `${labels} on ${name}`),
-					h("span.event-text",
-						h("span.event-title", h(`span.dot.${eventKind(event.bits)}`), labels),
-						h("span.event-camera", name, device.channels > 1 ? ` · channel ${event.channel + 1}` : ""),
-						h("time.muted.small", { datetime: new Date(event.time).toISOString() }, stamp(event.time)))));
-		}) : h("li.empty-row", "No events match."));
+		fill(list, shown.length ? shown.slice(0, shownMax).map(({ device, ...event }) => eventItem(device, event)) : h("li.empty-row", "No events match."));
 	}
 
 	async function load() {

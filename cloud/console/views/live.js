@@ -3,12 +3,13 @@
 // offline, nothing streaming, an error; how far behind real time it is; and
 // beside it the camera's state and its latest events (each opens its clip).
 // Controls: sound on/off (the player starts muted, as browsers require for
-// autoplay), full screen, and the delay from capture to screen. A snapshot on
-// demand needs a camera command the protocol does not have yet.
+// autoplay), full screen, the delay from capture to screen, and a snapshot
+// now (views/snapshot-button.js), shown beside the player when it arrives.
 import { api } from "../lib/api.js";
 import { ago, clock, eventKind, eventLabels, fill, h } from "../lib/dom.js";
 import { Player } from "../lib/player.js";
-import { planSummary } from "./common.js";
+import { picture, planSummary } from "./common.js";
+import { snapshotButton } from "./snapshot-button.js";
 
 export function liveTab(body, { id, channel, online, device }) {
 	const snapshot = device.lastSnapshot?.channel === channel ? device.lastSnapshot : undefined;
@@ -29,16 +30,24 @@ export function liveTab(body, { id, channel, online, device }) {
 		else if (card.requestFullscreen) void card.requestFullscreen().catch(() => video.webkitEnterFullscreen?.());
 		else video.webkitEnterFullscreen?.();
 	} }, "Full screen");
+	const taken = h("div.snap-taken#snapshot-taken", { hidden: true });
+	const [snapButton, snapStatus] = snapshotButton(id, channel, (shot) => {
+		taken.hidden = false;
+		fill(taken, h("a", { href: shot.url, target: "_blank", rel: "noopener", dataset: { time: String(shot.time) } }, picture(shot.url, `Snapshot at ${clock(shot.time)}`)),
+			h("p.muted.small", `Taken ${clock(shot.time)} · kept with the `, h("a", { href: `#/devices/${encodeURIComponent(id)}/snapshots${channel ? `?ch=${channel}` : ""}` }, "snapshots")));
+	});
 	const liveBadge = h("span.live-badge", "LIVE");
 	const events = h("ul.rows#live-events", h("li.empty-row", "Loading…"));
 	const since = device.since ? (online ? `Online since ${clock(device.since, false)}` : `Last seen ${ago(device.since)}`) : online ? "Online" : "Never connected";
 	const card = h("div.player-card",
 		fill(stage, video, overlay),
 		h("div.player-info", liveBadge, h("span", { title: "From the camera's capture to this screen" }, "Delay ", latency), size,
-			h("span.player-actions", sound, fullScreen, h("button.ghost#live-retry", { type: "button", onclick: () => start() }, "Reconnect"))));
+			h("span.player-actions", sound, fullScreen, snapButton, h("button.ghost#live-retry", { type: "button", onclick: () => start() }, "Reconnect")),
+			snapStatus));
 	fill(body, h("div.split",
 		card,
 		h("div.side",
+			taken,
 			h("h3", "Camera"),
 			h("dl.facts",
 				h("dt", "State"), h("dd", since),

@@ -112,12 +112,12 @@ export function abandonFile(db: Db, id: number, holder: string): void {
  * inside the publishing transaction. Returns the old keys of the segments
  * moved, or undefined when the file is no longer this holder's to publish.
  */
-export function publishFile(db: Db, id: number, holder: string, key: string, segments: SegmentPiece[], offsets: number[]): Set<string> | undefined {
+export function publishFile(db: Db, id: number, holder: string, key: string, segments: SegmentPiece[], offsets: number[], shift: string | null = null): Set<string> | undefined {
 	if (db.prepare("UPDATE files SET state = 'done', holder = NULL WHERE id = ? AND state = 'assembling' AND holder = ?").run(id, holder).changes !== 1) return undefined;
-	const repoint = db.prepare(`UPDATE segments SET key = ?, "offset" = ?, file_id = ? WHERE id = ? AND key = ? AND file_id IS NULL AND deleted IS NULL`);
+	const repoint = db.prepare(`UPDATE segments SET key = ?, "offset" = ?, file_id = ?, file_shift = ? WHERE id = ? AND key = ? AND file_id IS NULL AND deleted IS NULL`);
 	const oldKeys = new Set<string>();
 	segments.forEach((segment, i) => {
-		if (repoint.run(key, offsets[i], id, segment.id, segment.key).changes === 1) oldKeys.add(segment.key);
+		if (repoint.run(key, offsets[i], id, shift, segment.id, segment.key).changes === 1) oldKeys.add(segment.key);
 	});
 	return oldKeys;
 }

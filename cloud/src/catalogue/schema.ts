@@ -55,7 +55,10 @@ CREATE INDEX IF NOT EXISTS segments_live_age ON segments (device, start_ms) WHER
 CREATE INDEX IF NOT EXISTS segments_live_file ON segments (file_id) WHERE deleted IS NULL;
 CREATE INDEX IF NOT EXISTS segments_live_key ON segments (key) WHERE deleted IS NULL;
 -- Forgetting deleted rows.
-CREATE INDEX IF NOT EXISTS segments_deleted ON segments (deleted) WHERE deleted IS NOT NULL;`]);
+CREATE INDEX IF NOT EXISTS segments_deleted ON segments (deleted) WHERE deleted IS NOT NULL;`,
+// A recording file starts at time 0: the fragments it holds were moved back in decode time by
+// this much (JSON, track_ID → ticks; recordings/assemble.ts), and readers move them forward again.
+"ALTER TABLE segments ADD COLUMN file_shift TEXT"]);
 
 // Segments a camera uploaded only for live view (PROTOCOL §3.2 `live=1`, a
 // viewer's lease, §5): kept until `expires`, then dropped like retention drops.
@@ -129,6 +132,8 @@ export interface SegmentRow {
 	key: string;
 	offset: number;
 	file_id: number | null;
+	/** In a file whose fragments start at 0: how far they were moved (JSON, track_ID → ticks); null otherwise. */
+	file_shift: string | null;
 	created: number;
 	deleted: number | null;
 }

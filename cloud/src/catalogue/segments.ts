@@ -51,7 +51,7 @@ export function addSegment(db: Db, row: NewSegment, uploaderRegistered: () => bo
 		if (conflict) return { added: false, conflict };
 		const id = statement(db, `INSERT INTO segments (device, channel, stream, seq, start_ms, end_ms, bytes, sha256, key, offset, created)
 			VALUES (@device, @channel, @stream, @seq, @start_ms, @end_ms, @bytes, @sha256, @key, 0, @created)`).run(row).lastInsertRowid;
-		return { added: true, row: { ...row, id: Number(id), offset: 0, file_id: null, deleted: null } };
+		return { added: true, row: { ...row, id: Number(id), offset: 0, file_id: null, file_shift: null, deleted: null } };
 	}).immediate();
 }
 

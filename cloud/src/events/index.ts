@@ -1,7 +1,7 @@
 // Camera events (PROTOCOL.md §5, topic ivxs/<id>/event): checked, stored once
 // (every instance subscribed to the bus receives each event: the UNIQUE key on
 // device + id makes the second insert a no-op), listed for viewers with a link
-// to the clip around each one. Hostile or malformed messages are logged and
+// to the clip around each one and the still the camera sent with it. Hostile or malformed messages are logged and
 // counted, never stored.
 import type { CloudContext } from "../context.js";
 import type { Db } from "../meta/db.js";
@@ -13,6 +13,7 @@ import { deviceMessage, isChannelOf, MessageRefused, plausibleTime, receiveDevic
 import { signUrl } from "../auth/signed-url.js";
 import { deviceListParams } from "../devices/channels.js";
 import { iso } from "../http/params.js";
+import { picturesAt } from "../snapshots/store.js";
 
 const eventId = /^[A-Za-z0-9._:-]{1,64}$/;
 
@@ -66,9 +67,13 @@ export async function install(ctx: CloudContext): Promise<void> {
 		const roll = planRoll(ctx.db, device);
 		const clipS = roll.preRollS + roll.postRollS || 1;
 		const more = rows.length > limit;
-		sendJson(res, 200, rows.slice(0, limit).map((row) => ({
+		const shown = rows.slice(0, limit);
+		// The still the camera sent with an event is the snapshot stamped with the event's time (PROTOCOL §5).
+		const pictures = await picturesAt(ctx.sql, device.id, shown.map((row) => ({ channel: row.channel, time: row.time_ms })));
+		sendJson(res, 200, shown.map((row) => ({
 			id: row.id, channel: row.channel, time: iso(row.time_ms), timeMs: row.time_ms, bits: row.bits, kinds: kindsOf(row.bits),
 			clip: signUrl(ctx, `/v1/recordings/${device.id}/${row.channel}/get?start=${row.time_ms - roll.preRollS * 1000}&duration=${clipS}`, viewer),
+			picture: pictures.has(`${row.channel}/${row.time_ms}`) ? signUrl(ctx, `/v1/snapshots/${device.id}/${row.channel}/${row.time_ms}.jpg`, viewer) : null,
 		})), more ? { "x-ivxs-more": "1" } : {});
 	});
 }

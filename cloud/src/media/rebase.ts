@@ -19,7 +19,7 @@ interface TrafFields {
 	decodeTime: bigint;
 }
 
-function trafsOf(moof: Uint8Array): { mfhdAt: number; trafs: TrafFields[] } {
+export function trafsOf(moof: Uint8Array): { mfhdAt: number; trafs: TrafFields[] } {
 	const [box] = readBoxes(moof);
 	if (!box || box.type !== "moof" || box.end !== moof.length) throw new Mp4Error("not one moof box");
 	const view = new DataView(moof.buffer, moof.byteOffset, moof.byteLength);
@@ -63,20 +63,20 @@ export function shiftTo0(startS: number, scales: Map<number, number>): Map<numbe
 }
 
 /**
- * A rewritten copy of `moof`: sequence number `sequence`, each track's decode
- * time less its shift (never below 0: a track that starts a rounding tick
- * before the others is clamped, not wrapped). The input is not modified.
+ * A rewritten copy of `moof`: sequence number `sequence` (undefined: kept), each
+ * track's decode time less its shift (never below 0: a track that starts a
+ * rounding tick before the others is clamped, not wrapped). The input is not modified.
  */
-export function rebaseMoof(moof: Uint8Array, sequence: number, shift: Map<number, bigint>): Buffer {
+export function rebaseMoof(moof: Uint8Array, sequence: number | undefined, shift: Map<number, bigint>): Buffer {
 	const { mfhdAt, trafs } = trafsOf(moof);
 	const copy = Buffer.from(moof);
-	copy.writeUInt32BE(sequence >>> 0, mfhdAt);
+	if (sequence !== undefined) copy.writeUInt32BE(sequence >>> 0, mfhdAt);
 	for (const traf of trafs) {
 		const by = shift.get(traf.track);
 		if (by === undefined) throw new Mp4Error(`fragment names track ${traf.track}, which the init segment does not have`);
 		const time = traf.decodeTime > by ? traf.decodeTime - by : 0n;
 		if (traf.wide) copy.writeBigUInt64BE(time, traf.tfdtAt);
-		else copy.writeUInt32BE(Number(time), traf.tfdtAt); // smaller than before, so it still fits 32 bits
+		else copy.writeUInt32BE(Number(time), traf.tfdtAt); // callers moving forward check it fits (media/time-shift.ts)
 	}
 	return copy;
 }

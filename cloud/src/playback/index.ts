@@ -9,6 +9,7 @@ import { requireDeviceAccess } from "../users/access.js";
 import { channelOf } from "../devices/channels.js";
 import { dayMs, durationParam, iso, limitParam, maxListMs, rangeParams, timeParam } from "../http/params.js";
 import { fileList, sendFile } from "./files.js";
+import { segmentBytes } from "./segments.js";
 import { segmentAt, segmentsOverlapping, streamOf } from "../catalogue/index.js";
 import { spansOf } from "./spans.js";
 import { sendClip } from "./clip.js";
@@ -87,11 +88,11 @@ export async function install(ctx: CloudContext): Promise<void> {
 	router.add("GET", "/v1/media/:device/:channel/:stream/:file", viewerOfDevice, async (req, res, params, _url, { device }) => {
 		const channel = channelOf(device, params.channel);
 		const { stream, file } = params;
-		let key: string, range: { start: number; end: number } | undefined, type: string;
+		let read: () => Promise<Buffer>, type: string;
 		if (file === "init.mp4") {
 			const info = streamOf(ctx.db, device.id, channel, stream);
 			if (!info) throw new HttpError(404, `no stream ${stream} on ${device.id} channel ${channel}`);
-			key = info.init_key;
+			read = () => ctx.store.get(info.init_key);
 			type = "video/mp4";
 		}
 		else {
@@ -101,13 +102,12 @@ export async function install(ctx: CloudContext): Promise<void> {
 			// A tombstoned segment stays readable through the grace period, so a playback in progress is not cut.
 			if (!row || (row.deleted !== null && row.deleted < Date.now() - ctx.config.deleteGraceS * 1000))
 				throw new HttpError(404, `no segment ${seq} in stream ${stream} of ${device.id} channel ${channel}`);
-			key = row.key;
-			range = { start: row.offset, end: row.offset + row.bytes - 1 };
+			read = () => segmentBytes(ctx, row);
 			type = "video/iso.segment";
 		}
 		let bytes: Buffer;
 		try {
-			bytes = await ctx.store.get(key, range);
+			bytes = await read();
 		}
 		catch (error) {
 			if (error instanceof NotFoundError) throw new HttpError(404, `${file} of stream ${stream} was deleted`);

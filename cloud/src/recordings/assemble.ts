@@ -1,7 +1,12 @@
 // Assembles the segments of a closed window into one MP4: the stream's init
 // segment followed by its fragments in order. fMP4 fragments carry their own
 // decode times (tfdt), so the concatenation is a valid fragmented MP4 and a
-// gap in the recording stays a gap in time, never corrupt data.
+// gap in the recording stays a gap in time, never corrupt data. The file
+// starts at time 0: its fragments are moved back by the first one's decode
+// time (a window from the middle of a stream would otherwise start there, hours
+// in, and players report its end as its duration); the segments repointed into
+// it keep that shift (`file_shift`) and are read moved forward again
+// (playback/segments.ts), byte-identical to their upload.
 //
 // Uploaded through the store's multipart upload (S3: parts ≥ 5 MiB but the
 // last, ≤ 10,000 parts), so nothing is visible before it is whole. Then one
@@ -19,6 +24,9 @@ import { objectInUse } from "../retention/objects.js";
 import { keepFloor } from "../retention/floor.js";
 import { isNoSpace, noteNoSpace } from "../storage/space.js";
 import { fileNameFor, windowOf } from "./files.js";
+import { Mp4Error } from "../media/boxes.js";
+import { fragmentsOf, fragmentStartS, shiftTo0, trackTimescales } from "../media/rebase.js";
+import { shiftSegment, shiftText, type TrackShift } from "../media/time-shift.js";
 import { holdLease, leaseHeld, leaseMs, leaseName } from "./lease.js";
 
 export interface AssembleOptions {
@@ -38,6 +46,29 @@ class Abandoned extends Error {
 
 class NoRoom extends Error {
 	override name = "NoRoom";
+}
+
+class Unshiftable extends Error {
+	override name = "Unshiftable";
+}
+
+/**
+ * How far to move the window's fragments back so the file starts at 0: the first fragment's
+ * decode time, the same instant in every track (audio and video keep their timing); undefined
+ * when it starts there already, or when the window's first segment cannot be read as fragments.
+ */
+async function startShift(init: Buffer, segments: catalogue.SegmentPiece[], read: (segment: catalogue.SegmentPiece) => Promise<Buffer>): Promise<TrackShift | undefined> {
+	const first = segments.find((segment) => segment.bytes > 0);
+	if (!first) return undefined;
+	try {
+		const scales = trackTimescales(init);
+		const startS = fragmentStartS(fragmentsOf(await read(first))[0].moof, scales);
+		return startS > 0 ? shiftTo0(startS, scales) : undefined;
+	}
+	catch (error) {
+		if (error instanceof Mp4Error) return undefined;
+		throw error;
+	}
 }
 
 /**
@@ -96,7 +127,7 @@ async function assembleRun(ctx: CloudContext, options: AssembleOptions): Promise
 	return made;
 }
 
-async function assembleWindow(ctx: CloudContext, group: catalogue.OpenWindow, options: AssembleOptions): Promise<boolean> {
+async function assembleWindow(ctx: CloudContext, group: catalogue.OpenWindow, options: AssembleOptions & { unshifted?: boolean }): Promise<boolean> {
 	const clock = options.clock ?? Date.now;
 	const { db, config, store } = ctx;
 	const window = windowOf(config, group.window);
@@ -125,7 +156,14 @@ async function assembleWindow(ctx: CloudContext, group: catalogue.OpenWindow, op
 
 	let upload: MultipartUpload | undefined;
 	const offsets: number[] = [];
+	const read = async (segment: catalogue.SegmentPiece) => {
+		const bytes = segment.bytes ? await store.get(segment.key, { start: segment.offset, end: segment.offset + segment.bytes - 1 }) : Buffer.alloc(0);
+		if (bytes.length !== segment.bytes) throw new Error(`segment ${segment.id} (${segment.key}) has ${bytes.length} bytes, expected ${segment.bytes}`);
+		return bytes;
+	};
+	let shift: TrackShift | undefined;
 	try {
+		shift = options.unshifted ? undefined : await startShift(init, segments, read);
 		upload = await store.createMultipart(key);
 		let pending: Buffer[] = [init];
 		let pendingBytes = init.length;
@@ -133,8 +171,18 @@ async function assembleWindow(ctx: CloudContext, group: catalogue.OpenWindow, op
 		let at = init.length;
 		for (const segment of segments) {
 			if (options.stopping?.()) throw new Abandoned("shutting down");
-			const bytes = segment.bytes ? await store.get(segment.key, { start: segment.offset, end: segment.offset + segment.bytes - 1 }) : Buffer.alloc(0);
-			if (bytes.length !== segment.bytes) throw new Error(`segment ${segment.id} (${segment.key}) has ${bytes.length} bytes, expected ${segment.bytes}`);
+			let bytes = await read(segment);
+			if (shift && bytes.length) {
+				try {
+					bytes = shiftSegment(bytes, shift);
+				}
+				catch (error) {
+					// A fragment earlier than the first (a stream that went back in time): this
+					// window's file keeps the stream's times, as files did before.
+					if (!(error instanceof Mp4Error)) throw error;
+					throw new Unshiftable(error.message);
+				}
+			}
 			offsets.push(at);
 			at += bytes.length;
 			pending.push(bytes);
@@ -153,6 +201,10 @@ async function assembleWindow(ctx: CloudContext, group: catalogue.OpenWindow, op
 	catch (error) {
 		await upload?.abort().catch((abortError) => ctx.log.warn({ err: abortError, key }, "multipart abort failed"));
 		catalogue.abandonFile(db, fileId, ctx.instanceId);
+		if (error instanceof Unshiftable && shift) {
+			ctx.log.info({ key, reason: error.message }, "recording file keeps the stream's times");
+			return assembleWindow(ctx, group, { ...options, unshifted: true });
+		}
 		throw error;
 	}
 
@@ -160,7 +212,7 @@ async function assembleWindow(ctx: CloudContext, group: catalogue.OpenWindow, op
 	const now = clock();
 	const published = db.transaction(() => {
 		if (!leaseHeld(db, leaseName, ctx.instanceId, now)) return false;
-		const oldKeys = catalogue.publishFile(db, fileId, ctx.instanceId, key, segments, offsets);
+		const oldKeys = catalogue.publishFile(db, fileId, ctx.instanceId, key, segments, offsets, shift ? shiftText(shift) : null);
 		if (!oldKeys) return false;
 		const due = now + graceMs(ctx);
 		// Retention took every segment meanwhile: the file is born deleted.

@@ -1,6 +1,7 @@
 // Snapshots: a camera uploads JPEG bytes (binary, signed like every device
 // request; PROTOCOL.md §4), stored byte-identical as one object each; viewers
-// get the latest per channel, a history, and each picture by its time.
+// get the latest per channel, a history, and each picture by its time, and
+// ask a camera for one now (on-demand.ts).
 // Retention marks rows deleted (store.ts owns the table); a tombstoned picture
 // stays readable for deleteGraceS.
 import type { CloudContext } from "../context.js";
@@ -13,9 +14,11 @@ import { channelOf } from "../devices/channels.js";
 import { dayMs, iso, limitParam, maxListMs, rangeParams, timeParam } from "../http/params.js";
 import { checkJpeg, JpegError } from "./jpeg.js";
 import { latestSnapshot, listSnapshots, putSnapshot, snapshotAt, type SnapshotRow } from "./store.js";
+import * as onDemand from "./on-demand.js";
 
 export function install(ctx: CloudContext): void {
 	const { router, db } = ctx;
+	onDemand.install(ctx);
 
 	router.add("PUT", "/v1/devices/:device/channels/:channel/snapshots", { auth: "device", device: "device" }, async (req, res, params, url, auth) => {
 		const channel = channelOf(auth.device, params.channel);

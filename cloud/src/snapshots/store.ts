@@ -3,6 +3,7 @@
 // picture), and retention (drops by age and size, the bytes kept).
 import { defineMigrations, distinctValues, type Db } from "../meta/db.js";
 import { addDropped, type DroppedKeys, type Oldest } from "../catalogue/index.js";
+import type { Sql } from "../meta/sql.js";
 
 defineMigrations("snapshots", [`
 CREATE TABLE IF NOT EXISTS snapshots (
@@ -91,3 +92,18 @@ export function forgetDeviceSnapshots(db: Db, device: string, keys: DroppedKeys)
 }
 
 export const snapshotUses = (db: Db, key: string): boolean => db.prepare("SELECT 1 FROM snapshots WHERE key = ? AND deleted IS NULL LIMIT 1").get(key) !== undefined;
+
+/**
+ * Of the `{ channel, time }` moments given, those with a live picture taken at exactly that time:
+ * an event's still (PROTOCOL §5). One range read over the index led by device.
+ */
+export async function picturesAt(sql: Sql, device: string, moments: readonly { channel: number; time: number }[]): Promise<Set<string>> {
+	const found = new Set<string>();
+	if (!moments.length) return found;
+	const times = moments.map((moment) => moment.time);
+	const rows = await sql.all<{ channel: number; time_ms: number }>("SELECT channel, time_ms FROM snapshots WHERE device = ? AND deleted IS NULL AND time_ms >= ? AND time_ms <= ?",
+		[device, Math.min(...times), Math.max(...times)]);
+	const wanted = new Set(moments.map((moment) => `${moment.channel}/${moment.time}`));
+	for (const row of rows) if (wanted.has(`${Number(row.channel)}/${Number(row.time_ms)}`)) found.add(`${Number(row.channel)}/${Number(row.time_ms)}`);
+	return found;
+}
