@@ -55,6 +55,13 @@ export interface Answer {
 /** Make the segment again from the cursor, after a backoff when `delay`, for `reason`. */
 export const again = (delay: boolean, reason: string): Again => ({ again: true, delay, reason });
 
+/**
+ * How far (ms) the wall clock may move under a stream: further (the cloud's time learnt, a clock
+ * set by hand), and the stream ends — its epoch would put segments in the future, or run time
+ * backwards within it — and the next segment begins a stream on the new clock.
+ */
+export const CLOCK_JUMP_MS = 60_000;
+
 export interface UploaderOptions {
 	client: StreamClient;
 	/** Wall clock minus ring time, ms (a new stream's epoch). */
@@ -80,6 +87,12 @@ export class Uploader {
 	/** The stream being uploaded, if any. */
 	get stream(): Stream | undefined {
 		return this.#stream;
+	}
+
+	/** The wall clock moved more than CLOCK_JUMP_MS since the current stream began: it must end. */
+	get clockJumped(): boolean {
+		const stream = this.#stream;
+		return !!stream && Math.abs(this.#o.offset() - (stream.epoch - stream.origin)) > CLOCK_JUMP_MS;
 	}
 
 	/** The stream a segment starting at `first` belongs to: the current one, or a new one from `first`. */

@@ -66,6 +66,19 @@ test("the MQTT password signs the 53 bytes of §5's example and parses back", (t
 	t.deepEqual(calls[calls.length - 1], { key: "secret", data: "ivxs device v1" });
 });
 
+test("the time exchange: the text its answer signs, and the offset from a round trip no longer than 10 s", (t) => {
+	t.is(p.cloudTimePath("cam1"), "/v1/devices/cam1/time");
+	t.is(p.cloudTimeToSign("cam1", "0123456789abcdef", 1767225600000), "IVXS-TIME\ncam1\n0123456789abcdef\n1767225600000");
+	const answer = p.cloudTimeAnswer(hmac, "K", "cam1", "0123456789abcdef", 1767225600000);
+	t.deepEqual(calls[calls.length - 1], { key: "K", data: "IVXS-TIME\ncam1\n0123456789abcdef\n1767225600000" });
+	t.is(p.cloudClockOffset(1_000_000, 5_000, 5_400), 1_000_000 + 200 - 5_400, "the cloud's time stood at the middle of the round trip");
+	t.is(p.cloudClockOffset(1_000_000, 0, p.MAX_TIME_ROUND_TRIP_MS), 1_000_000 + p.MAX_TIME_ROUND_TRIP_MS / 2 - p.MAX_TIME_ROUND_TRIP_MS);
+	t.is(p.cloudClockOffset(1_000_000, 0, p.MAX_TIME_ROUND_TRIP_MS + 1), undefined, "held back too long");
+	t.is(p.cloudClockOffset(1_000_000, 10, 9), undefined, "the clock ran backwards meanwhile");
+	t.true(p.clockIsOff({ headers: { "x-ivxs-time": "1767225600" } }));
+	t.false(p.clockIsOff({ headers: {} }));
+});
+
 test("topics: a device's own, and only the kinds it may use", (t) => {
 	t.is(p.topicOf("cam1", "plan"), "ivxs/cam1/plan");
 	t.is(p.everyDevice("gap"), "ivxs/+/gap");

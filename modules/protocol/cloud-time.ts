@@ -1,0 +1,51 @@
+/**
+ * The signed time exchange of cloud/PROTOCOL.md §2.1: how a camera whose clock is off (or unset)
+ * learns the cloud's. The camera signs `GET /v1/devices/{id}/time` as any request (the cloud
+ * waives the time window for it, nothing else); the cloud answers the time and an HMAC with the
+ * device's K_sign over the time and the request's own nonce. A man in the middle cannot forge the
+ * answer (no key), cannot replay an old one (its nonce is not the one the camera waits for), and
+ * cannot hold a fresh one back for long (the camera refuses an answer whose round trip exceeds
+ * MAX_TIME_ROUND_TRIP_MS, and half the round trip bounds the error of what it adopts).
+ */
+import { toHex } from "./hex.js";
+import type { Bytes, HmacSha256 } from "./keys.js";
+
+/** The first line of what the answer's signature covers: no other string K_sign signs starts so. */
+export const TIME_SCHEME = "IVXS-TIME";
+/** An answer that took longer than this (ms, the camera's own clock) is not adopted. */
+export const MAX_TIME_ROUND_TRIP_MS = 10_000;
+
+export const cloudTimePath = (device: string): string => `/v1/devices/${device}/time`;
+
+/** What the answer's signature covers: four lines joined by "\n", no trailing newline. */
+export const cloudTimeToSign = (device: string, nonce: string, time: number): string => `${TIME_SCHEME}\n${device}\n${nonce}\n${time}`;
+
+export interface CloudTimeAnswer {
+	/** The cloud's clock, unix ms. */
+	time: number;
+	/** hex HMAC-SHA256(K_sign, cloudTimeToSign(device, the request's nonce, time)). */
+	signature: string;
+}
+
+/** The cloud's answer to the request whose Authorization carried `nonce`. */
+export const cloudTimeAnswer = (hmac: HmacSha256, key: Bytes, device: string, nonce: string, time: number): CloudTimeAnswer =>
+	({ time, signature: toHex(hmac(key, cloudTimeToSign(device, nonce, time))) });
+
+/** The cloud's time (unix ms) from an answer body, or undefined unless it is signed for this device and `nonce`. */
+export function verifiedCloudTime(hmac: HmacSha256, key: Bytes, device: string, nonce: string, body: unknown): number | undefined {
+	if (!body || typeof body !== "object") return undefined;
+	const { time, signature } = body as Record<string, unknown>;
+	if (!Number.isSafeInteger(time) || (time as number) < 0 || typeof signature !== "string") return undefined;
+	return cloudTimeAnswer(hmac, key, device, nonce, time as number).signature === signature ? time as number : undefined;
+}
+
+/**
+ * The offset (ms) to add to the camera's clock: the cloud's time stood at the middle of the round
+ * trip `sent`…`received` (the camera's clock, ms); undefined when the round trip is too long or
+ * runs backwards.
+ */
+export function cloudClockOffset(cloudTime: number, sent: number, received: number): number | undefined {
+	const roundTrip = received - sent;
+	if (!(roundTrip >= 0 && roundTrip <= MAX_TIME_ROUND_TRIP_MS)) return undefined;
+	return Math.round(cloudTime + roundTrip / 2 - received);
+}

@@ -1,0 +1,42 @@
+// A camera whose clock is 10 minutes off the cloud's (Debian's libfaketime under the XS host's
+// camera app: its wall clock only, the monotonic clock stays true): the broker refuses its
+// password, it learns the cloud's time by the signed exchange (PROTOCOL.md §2.1), signs in, and
+// the cloud stores its segments at times in the cloud's present — none in the future, none 10
+// minutes in the past. Before the exchange it never uploaded at all.
+import test from "ava";
+import { existsSync } from "node:fs";
+import { cloudFor, deviceIn } from "../cloud/tests/_cloud.mjs";
+import { deviceFile, fakeClock, LIBFAKETIME, runCamera, storedFrames, totalFrames } from "./_camera.mjs";
+
+for (const offsetS of [600, -600]) {
+	test(`xs › a camera clock ${offsetS} s off learns the cloud's time, shows online and uploads segments timed in the cloud's present`, async (t) => {
+		t.true(existsSync(LIBFAKETIME), "libfaketime (Debian faketime; scripts/test-deps.mjs installs it)");
+		const cloud = await cloudFor(t);
+		const device = deviceIn(cloud);
+		const online = [];
+		const watch = setInterval(() => {
+			const row = cloud.ctx.db.prepare("SELECT online, since FROM presence WHERE device = ?").get(device.id);
+			if (row?.online) online.push(row);
+		}, 250);
+		t.teardown(() => clearInterval(watch));
+		const started = Date.now();
+		const run = await runCamera(deviceFile(t, device, cloud.url), { seconds: 10, env: fakeClock(offsetS) });
+		const ended = Date.now();
+		clearInterval(watch);
+		t.is(run.code, 0, run.stderr + run.stdout);
+		t.regex(run.stdout, /clock set by the cloud's time/);
+		t.true(online.length > 0, "the cloud saw the camera online");
+		const stats = run.summary.channels["0"];
+		const segments = cloud.ctx.db.prepare("SELECT stream, seq, start_ms, end_ms FROM segments WHERE device = ? ORDER BY start_ms").all(device.id);
+		t.log(`${segments.length} segments in ${new Set(segments.map((s) => s.stream)).size} stream(s), ${stats.segmentsRefused} refused; times ${segments.length ? `${segments[0].start_ms - started}..${segments.at(-1).end_ms - started}` : "-"} ms from the test's start`);
+		t.true(segments.length >= 2, run.stdout);
+		t.is(stats.segmentsRefused, 0);
+		for (const s of segments) {
+			// The clip is looped in real time from the camera's start: within the run, give or take a
+			// GOP and the ring's pre-roll — never 10 minutes away.
+			t.true(s.start_ms >= started - 5_000 && s.end_ms <= ended + 1_000, `segment ${s.stream}/${s.seq} at ${s.start_ms - started}..${s.end_ms - started} ms`);
+		}
+		const streams = await storedFrames(cloud, device.id);
+		t.is(totalFrames(streams).total, stats.framesUploaded, "ffprobe decodes exactly the frames the camera uploaded");
+	});
+}
