@@ -4,6 +4,7 @@
 // the cloud stores its segments at times in the cloud's present — none in the future, none 10
 // minutes in the past. Before the exchange it never uploaded at all.
 import test from "ava";
+import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { cloudFor, deviceIn } from "../cloud/tests/_cloud.mjs";
 import { deviceFile, fakeClock, LIBFAKETIME, runCamera, storedFrames, totalFrames } from "./_camera.mjs";
@@ -38,5 +39,44 @@ for (const offsetS of [600, -600]) {
 		}
 		const streams = await storedFrames(cloud, device.id);
 		t.is(totalFrames(streams).total, stats.framesUploaded, "ffprobe decodes exactly the frames the camera uploaded");
+	});
+}
+
+// The simulated camera (cloud/sim, Node) keeps its own clock too: the same under libfaketime.
+for (const offsetS of [600, -600]) {
+	test(`the simulated camera with a clock ${offsetS} s off learns the cloud's time, shows online and uploads segments timed in the cloud's present`, async (t) => {
+		const cloud = await cloudFor(t);
+		const device = deviceIn(cloud);
+		const started = Date.now();
+		let online = false;
+		const watch = setInterval(() => {
+			online ||= !!cloud.ctx.db.prepare("SELECT online FROM presence WHERE device = ?").get(device.id)?.online;
+		}, 250);
+		t.teardown(() => clearInterval(watch));
+		const run = await runSim(["--cloud", cloud.url, "--device", device.id, "--secret", device.secret, "--seconds", "4", "--mqtt", "--no-snapshots"], fakeClock(offsetS));
+		clearInterval(watch);
+		const ended = Date.now();
+		t.is(run.code, 0, run.stderr + run.stdout);
+		t.true(online, "the cloud saw it online");
+		const segments = cloud.ctx.db.prepare("SELECT stream, seq, start_ms, end_ms FROM segments WHERE device = ? ORDER BY start_ms").all(device.id);
+		t.log(`${segments.length} segments; times ${segments.length ? `${segments[0].start_ms - started}..${segments.at(-1).end_ms - started}` : "-"} ms from the test's start`);
+		t.true(segments.length >= 3, run.stdout + run.stderr);
+		for (const s of segments) t.true(s.start_ms >= started - 1_000 && s.end_ms <= ended + 1_000, `segment ${s.stream}/${s.seq} at ${s.start_ms - started}..${s.end_ms - started} ms`);
+	});
+}
+
+/** Runs the simulator's CLI with `env` added; resolves with { code, stdout, stderr }. */
+function runSim(args, env) {
+	return new Promise((resolve, reject) => {
+		const child = spawn(process.execPath, ["build/node/cloud/sim/camera.js", ...args], { env: { ...process.env, ...env } });
+		let stdout = "", stderr = "";
+		child.stdout.on("data", (c) => (stdout += c));
+		child.stderr.on("data", (c) => (stderr += c));
+		const timer = setTimeout(() => child.kill("SIGKILL"), 60_000);
+		child.on("error", reject);
+		child.on("close", (code) => {
+			clearTimeout(timer);
+			resolve({ code, stdout, stderr });
+		});
 	});
 }

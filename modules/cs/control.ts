@@ -10,6 +10,7 @@ import { utf8Decode } from "../net/bytes.js";
 import { ConnectRejectedError, MqttClient } from "../net/mqtt-client.js";
 import type { DeviceSigner } from "../net/signing.js";
 import { presence, topicOf, type TopicKind, willOf } from "../protocol/topics.js";
+import { isSignInRefused } from "../protocol/cloud-time.js";
 import { parsePlan, PlanError, type Plan } from "./plan.js";
 import type { Gap } from "./recorder.js";
 
@@ -32,8 +33,7 @@ export interface ControlOptions extends Pick<ConnectionOptions, "address" | "por
 	reconnect?: { minDelay?: number; maxDelay?: number };
 }
 
-/** CONNACK return codes 4 (bad user name or password) and 5 (not authorized): the sign-in was refused. */
-const refusedSignIn = (error: Error) => error instanceof ConnectRejectedError && (error.returnCode === 4 || error.returnCode === 5);
+const refusedSignIn = (error: Error) => error instanceof ConnectRejectedError && isSignInRefused(error.returnCode);
 
 export class CloudControl {
 	readonly #o: ControlOptions;

@@ -18,6 +18,7 @@ import type { HttpResponse } from "../net/http-client.js";
 import type { SignedStream } from "../net/signing.js";
 import type { SegmentMux } from "./segment-mux.js";
 import { Verdict, verdictOfAnswer } from "../protocol/verdict.js";
+import { CLOCK_JUMP_MS } from "../protocol/cloud-time.js";
 import { StreamClient, describe } from "./stream-client.js";
 
 export interface Stream {
@@ -54,13 +55,6 @@ export interface Answer {
 
 /** Make the segment again from the cursor, after a backoff when `delay`, for `reason`. */
 export const again = (delay: boolean, reason: string): Again => ({ again: true, delay, reason });
-
-/**
- * How far (ms) the wall clock may move under a stream: further (the cloud's time learnt, a clock
- * set by hand), and the stream ends — its epoch would put segments in the future, or run time
- * backwards within it — and the next segment begins a stream on the new clock.
- */
-export const CLOCK_JUMP_MS = 60_000;
 
 export interface UploaderOptions {
 	client: StreamClient;

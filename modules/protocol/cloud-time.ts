@@ -15,6 +15,16 @@ export const TIME_SCHEME = "IVXS-TIME";
 /** An answer that took longer than this (ms, the camera's own clock) is not adopted. */
 export const MAX_TIME_ROUND_TRIP_MS = 10_000;
 
+/**
+ * How far (ms) the wall clock may move under a stream: further (the cloud's time learnt, a clock
+ * set by hand), and the stream ends — its epoch would put segments in the future, or run time
+ * backwards within it — and the next segment begins a stream on the new clock.
+ */
+export const CLOCK_JUMP_MS = 60_000;
+
+/** CONNACK return codes 4 (bad user name or password) and 5 (not authorized, §5): the sign-in was refused — a clock more than 300 s off, among others. */
+export const isSignInRefused = (returnCode: unknown): boolean => returnCode === 4 || returnCode === 5;
+
 export const cloudTimePath = (device: string): string => `/v1/devices/${device}/time`;
 
 /** What the answer's signature covers: four lines joined by "\n", no trailing newline. */
