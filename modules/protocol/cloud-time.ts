@@ -50,6 +50,20 @@ export function verifiedCloudTime(hmac: HmacSha256, key: Bytes, device: string, 
 }
 
 /**
+ * The offset (ms) to add to the camera's clock from the answer (`status`, parsed `body`) to its
+ * time request signed with `nonce`, sent at `sent` and answered at `received` (its own clock, ms).
+ * Throws when the answer may not be adopted: the clock then stays as it was.
+ */
+export function offsetOfCloudTime(hmac: HmacSha256, key: Bytes, device: string, nonce: string, answer: { status: number; body: unknown }, sent: number, received: number): number {
+	if (answer.status !== 200) throw new Error(`cloud time: the cloud answered ${answer.status}`);
+	const time = verifiedCloudTime(hmac, key, device, nonce, answer.body);
+	if (time === undefined) throw new Error("cloud time: the answer is not signed for this request");
+	const offset = cloudClockOffset(time, sent, received);
+	if (offset === undefined) throw new Error(`cloud time: the answer took ${received - sent} ms`);
+	return offset;
+}
+
+/**
  * The offset (ms) to add to the camera's clock: the cloud's time stood at the middle of the round
  * trip `sent`…`received` (the camera's clock, ms); undefined when the round trip is too long or
  * runs backwards.

@@ -75,6 +75,8 @@ test("the time exchange: the text its answer signs, and the offset from a round 
 	t.is(p.cloudClockOffset(1_000_000, 0, p.MAX_TIME_ROUND_TRIP_MS), 1_000_000 + p.MAX_TIME_ROUND_TRIP_MS / 2 - p.MAX_TIME_ROUND_TRIP_MS);
 	t.is(p.cloudClockOffset(1_000_000, 0, p.MAX_TIME_ROUND_TRIP_MS + 1), undefined, "held back too long");
 	t.is(p.cloudClockOffset(1_000_000, 10, 9), undefined, "the clock ran backwards meanwhile");
+	t.throws(() => p.offsetOfCloudTime(hmac, "K", "cam1", "0123456789abcdef", { status: 401, body: answer }, 0, 10), { message: "cloud time: the cloud answered 401" });
+	t.throws(() => p.offsetOfCloudTime(hmac, "K", "cam1", "0123456789abcdef", { status: 200, body: { time: 5 } }, 0, 10), { message: "cloud time: the answer is not signed for this request" });
 	t.true(p.clockIsOff({ headers: { "x-ivxs-time": "1767225600" } }));
 	t.false(p.clockIsOff({ headers: {} }));
 });
