@@ -95,11 +95,11 @@ export class Uploader {
 		const path = cloudTimePath(this.#options.device);
 		const nonce = randomBytes(16).toString("hex");
 		const signed = signRequest({ device: this.#options.device, key: this.#key, method: "GET", path, time: Math.floor(this.now() / 1000), nonce });
-		const sent = Date.now();
+		const sent = performance.now();
 		const { req, answer: pending } = this.#send("GET", path, signed.headers);
 		req.end();
 		const answer = await pending;
-		const offset = offsetOfCloudTime(hmacSha256, this.#key, this.#options.device, nonce, { status: answer.status, body: answer.json }, sent, Date.now());
+		const offset = offsetOfCloudTime(hmacSha256, this.#key, this.#options.device, nonce, { status: answer.status, body: answer.json }, { sent, received: performance.now(), wall: Date.now() });
 		const moved = offset - this.clockOffsetMs;
 		this.clockOffsetMs = offset;
 		if (moved) this.#options.log(`clock set by the cloud's time (moved ${moved} ms)`);

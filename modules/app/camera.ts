@@ -130,7 +130,7 @@ export default function main(): void {
 	}
 	useNativeAnnexB(annexb);
 	const log = (message: string) => trace(`camera ${config.id}: ${message}\n`);
-	const signer = new DeviceSigner(config.id, config.secret, { Digest, hmacSha256 });
+	const signer = new DeviceSigner(config.id, config.secret, { Digest, hmacSha256 }, { monotonic });
 	const http = new HttpClient({ ...transport(config.cloud, config.ca), host: config.cloud.host, connectTimeout: 5000, idleTimeout: 15_000 });
 	// Every time the camera gives the cloud (streams, events, stills, tickets) is the signer's:
 	// the host's clock corrected by the cloud's, learnt when the broker or an upload says it is off.

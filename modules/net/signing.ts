@@ -28,6 +28,8 @@ export interface SignerOptions {
 	clock?: () => number;
 	/** A fresh nonce, 16–64 hex digits (default: 32 from Math.random and a counter). */
 	nonce?: () => string;
+	/** Milliseconds from any origin, never set or stepped (default: `clock`): times the time exchange's round trip. */
+	monotonic?: () => number;
 }
 
 let counter = 0;
@@ -49,6 +51,7 @@ export class DeviceSigner {
 	#hmac: HmacSha256;
 	#clock: () => number;
 	#nonce: () => string;
+	#monotonic: () => number;
 	/** Milliseconds to add to the device's clock: learnt from the cloud by syncClock(). */
 	clockOffsetMs = 0;
 	#syncing: Promise<number> | undefined;
@@ -62,6 +65,7 @@ export class DeviceSigner {
 		this.#key = signingKey(this.#hmac, secret);
 		this.#clock = options.clock ?? Date.now;
 		this.#nonce = options.nonce ?? defaultNonce;
+		this.#monotonic = options.monotonic ?? this.#clock;
 	}
 
 	/**
@@ -77,8 +81,8 @@ export class DeviceSigner {
 	}
 
 	/** The §2 headers for a request whose body hash is known (hex), or "STREAMING". */
-	sign(method: string, path: string, contentSha256: string): { headers: Record<string, string>; signature: string } {
-		const signed = signRequest(this.#hmac, this.#key, { device: this.deviceId, method, path, time: this.#now(), nonce: this.#nonce(), bodyHash: contentSha256 });
+	sign(method: string, path: string, contentSha256: string, nonce = this.#nonce()): { headers: Record<string, string>; signature: string } {
+		const signed = signRequest(this.#hmac, this.#key, { device: this.deviceId, method, path, time: this.#now(), nonce, bodyHash: contentSha256 });
 		return { signature: signed.signature, headers: { Authorization: signed.authorization, [CONTENT_SHA256]: contentSha256 } };
 	}
 
@@ -117,10 +121,10 @@ export class DeviceSigner {
 	async #exchangeTime(client: HttpClient): Promise<number> {
 		const path = cloudTimePath(this.deviceId);
 		const nonce = this.#nonce();
-		const signed = signRequest(this.#hmac, this.#key, { device: this.deviceId, method: "GET", path, time: this.#now(), nonce, bodyHash: EMPTY_SHA256 });
-		const sent = this.#clock();
-		const response = await client.request({ method: "GET", path, headers: { Authorization: signed.authorization, [CONTENT_SHA256]: EMPTY_SHA256 } });
-		const received = this.#clock();
+		const { headers } = this.sign("GET", path, EMPTY_SHA256, nonce);
+		const sent = this.#monotonic();
+		const response = await client.request({ method: "GET", path, headers });
+		const received = this.#monotonic();
 		let body: unknown;
 		try {
 			body = response.json();
@@ -128,7 +132,7 @@ export class DeviceSigner {
 		catch {
 			body = undefined;   // (refused below)
 		}
-		const offset = offsetOfCloudTime(this.#hmac, this.#key, this.deviceId, nonce, { status: response.status, body }, sent, received);
+		const offset = offsetOfCloudTime(this.#hmac, this.#key, this.deviceId, nonce, { status: response.status, body }, { sent, received, wall: this.#clock() });
 		const moved = offset - this.clockOffsetMs;
 		this.clockOffsetMs = offset;
 		return moved;

@@ -49,27 +49,33 @@ export function verifiedCloudTime(hmac: HmacSha256, key: Bytes, device: string, 
 	return cloudTimeAnswer(hmac, key, device, nonce, time as number).signature === signature ? time as number : undefined;
 }
 
+/** When the time request went and its answer came (monotonic ms), and the device's wall clock (unix ms) at the answer. */
+export interface RoundTrip {
+	sent: number;
+	received: number;
+	wall: number;
+}
+
 /**
- * The offset (ms) to add to the camera's clock from the answer (`status`, parsed `body`) to its
- * time request signed with `nonce`, sent at `sent` and answered at `received` (its own clock, ms).
- * Throws when the answer may not be adopted: the clock then stays as it was.
+ * The offset (ms) to add to the camera's wall clock from the answer (`status`, parsed `body`) to
+ * its time request signed with `nonce`. Throws when the answer may not be adopted: the clock then
+ * stays as it was.
  */
-export function offsetOfCloudTime(hmac: HmacSha256, key: Bytes, device: string, nonce: string, answer: { status: number; body: unknown }, sent: number, received: number): number {
+export function offsetOfCloudTime(hmac: HmacSha256, key: Bytes, device: string, nonce: string, answer: { status: number; body: unknown }, trip: RoundTrip): number {
 	if (answer.status !== 200) throw new Error(`cloud time: the cloud answered ${answer.status}`);
 	const time = verifiedCloudTime(hmac, key, device, nonce, answer.body);
 	if (time === undefined) throw new Error("cloud time: the answer is not signed for this request");
-	const offset = cloudClockOffset(time, sent, received);
-	if (offset === undefined) throw new Error(`cloud time: the answer took ${received - sent} ms`);
+	const offset = cloudClockOffset(time, trip);
+	if (offset === undefined) throw new Error(`cloud time: the answer took ${trip.received - trip.sent} ms`);
 	return offset;
 }
 
 /**
- * The offset (ms) to add to the camera's clock: the cloud's time stood at the middle of the round
- * trip `sent`…`received` (the camera's clock, ms); undefined when the round trip is too long or
- * runs backwards.
+ * The offset (ms) to add to the camera's wall clock: the cloud's time stood at the middle of the
+ * round trip; undefined when the round trip is too long or runs backwards.
  */
-export function cloudClockOffset(cloudTime: number, sent: number, received: number): number | undefined {
-	const roundTrip = received - sent;
+export function cloudClockOffset(cloudTime: number, trip: RoundTrip): number | undefined {
+	const roundTrip = trip.received - trip.sent;
 	if (!(roundTrip >= 0 && roundTrip <= MAX_TIME_ROUND_TRIP_MS)) return undefined;
-	return Math.round(cloudTime + roundTrip / 2 - received);
+	return Math.round(cloudTime + roundTrip / 2 - trip.wall);
 }
