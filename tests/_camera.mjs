@@ -36,9 +36,12 @@ export async function runCamera(file, { seconds = 8, args = [], timeoutMs = (sec
 /** Debian's libfaketime (scripts/test-deps.mjs installs it). */
 export const LIBFAKETIME = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1";
 
-/** The environment that moves a program's wall clock by `offsetS` (libfaketime; its monotonic clock stays true). */
-export const fakeClock = (offsetS) => ({
-	LD_PRELOAD: LIBFAKETIME, FAKETIME: `${offsetS >= 0 ? "+" : ""}${offsetS}`, FAKETIME_DONT_FAKE_MONOTONIC: "1", FAKETIME_NO_CACHE: "1",
+/**
+ * The environment that sets a program's wall clock (libfaketime; its monotonic clock stays true):
+ * `faketime` is "+600" / "-600" (seconds off) or "@1970-01-02 00:00:00" (a start time, then running).
+ */
+export const fakeClock = (faketime) => ({
+	LD_PRELOAD: LIBFAKETIME, FAKETIME: faketime, FAKETIME_DONT_FAKE_MONOTONIC: "1", FAKETIME_NO_CACHE: "1",
 });
 
 /** Every stream the cloud holds for a device channel, with ffprobe's decoded frame counts. */
