@@ -43,8 +43,10 @@ for (const [faketime, what] of [["+600", "10 minutes ahead"], ["-600", "10 minut
 }
 
 // The simulated camera (cloud/sim, Node) keeps its own clock too: the same under libfaketime.
-for (const offsetS of ["+600", "-600"]) {
-	test(`the simulated camera with a clock ${offsetS} s off learns the cloud's time, shows online and uploads segments timed in the cloud's present`, async (t) => {
+// With --mqtt the broker's refusal starts the exchange; without it, the init's answer (a 409 for an
+// epoch in the future, a 401 for a stale signature) does, and the stream begins again on the new clock.
+for (const [offsetS, mqtt] of [["+600", true], ["-600", true], ["+600", false], ["-600", false]]) {
+	test(`the simulated camera with a clock ${offsetS} s off${mqtt ? "" : " and no control channel"} learns the cloud's time${mqtt ? ", shows online" : ""} and uploads segments timed in the cloud's present`, async (t) => {
 		const cloud = await cloudFor(t);
 		const device = deviceIn(cloud);
 		const started = Date.now();
@@ -53,11 +55,11 @@ for (const offsetS of ["+600", "-600"]) {
 			online ||= !!cloud.ctx.db.prepare("SELECT online FROM presence WHERE device = ?").get(device.id)?.online;
 		}, 250);
 		t.teardown(() => clearInterval(watch));
-		const run = await runSim(["--cloud", cloud.url, "--device", device.id, "--secret", device.secret, "--seconds", "4", "--mqtt", "--no-snapshots"], fakeClock(offsetS));
+		const run = await runSim(["--cloud", cloud.url, "--device", device.id, "--secret", device.secret, "--seconds", "4", ...(mqtt ? ["--mqtt"] : []), "--no-snapshots"], fakeClock(offsetS));
 		clearInterval(watch);
 		const ended = Date.now();
 		t.is(run.code, 0, run.stderr + run.stdout);
-		t.true(online, "the cloud saw it online");
+		if (mqtt) t.true(online, "the cloud saw it online");
 		const segments = cloud.ctx.db.prepare("SELECT stream, seq, start_ms, end_ms FROM segments WHERE device = ? ORDER BY start_ms").all(device.id);
 		t.log(`${segments.length} segments; times ${segments.length ? `${segments[0].start_ms - started}..${segments.at(-1).end_ms - started}` : "-"} ms from the test's start`);
 		t.true(segments.length >= 3, run.stdout + run.stderr);
