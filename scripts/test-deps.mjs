@@ -53,6 +53,9 @@ const needs = [
 		ok: () => succeeds("gcc", ["-m32", mbedtlsHost, "-lmbedtls", "-lmbedx509", "-lmbedcrypto", "-o", join(scratch, "a.out")]),
 		packages: ["libmbedtls-dev:i386"] },
 	{ what: "strace (the cloud's durability test watches an object put's fsyncs)", ok: () => succeeds("strace", ["-V"]), packages: ["strace"] },
+	{ what: "libfaketime (the camera app run with its wall clock 10 minutes off: tests/camera-clock)",
+		ok: () => succeeds("env", ["LD_PRELOAD=/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1", "FAKETIME=+600", "true"])
+			&& existsSync("/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1"), packages: ["libfaketime", "faketime"] },
 	{ what: "openssl and python3 (the network tests' certificates and a port that never accepts)",
 		ok: () => succeeds("openssl", ["version"]) && succeeds("python3", ["-c", "import socket"]), packages: ["openssl", "python3"] },
 	{ what: "clang with libFuzzer (fuzz harnesses of the C parsers)",

@@ -24,14 +24,25 @@ export function deviceFile(t, device, cloudUrl, extra = {}) {
 }
 
 /**
- * Runs the camera app for `seconds`; resolves with { code, stdout, stderr, summary } where
+ * Runs the camera app for `seconds` (`env`: added to the host's environment); resolves with { code, stdout, stderr, summary } where
  * `summary` is its closing figures (per channel: recorder stats; heap peak; native bytes).
  */
-export async function runCamera(file, { seconds = 8, args = [], timeoutMs = (seconds + 60) * 1000, onStdout } = {}) {
-	const result = await runHost(["modules/app/camera", "--", "--device", file, "--seconds", String(seconds), "--summary", ...args], { timeoutMs, onStdout });
+export async function runCamera(file, { seconds = 8, args = [], timeoutMs = (seconds + 60) * 1000, onStdout, env } = {}) {
+	const result = await runHost(["modules/app/camera", "--", "--device", file, "--seconds", String(seconds), "--summary", ...args], { timeoutMs, onStdout, env });
 	const line = result.stdout.split("\n").find((l) => l.startsWith("@@camera "));
 	return { ...result, summary: line ? JSON.parse(line.slice(9)) : undefined };
 }
+
+/** Debian's libfaketime (scripts/test-deps.mjs installs it). */
+export const LIBFAKETIME = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1";
+
+/**
+ * The environment that sets a program's wall clock (libfaketime; its monotonic clock stays true):
+ * `faketime` is "+600" / "-600" (seconds off) or "@1970-01-02 00:00:00" (a start time, then running).
+ */
+export const fakeClock = (faketime) => ({
+	LD_PRELOAD: LIBFAKETIME, FAKETIME: faketime, FAKETIME_DONT_FAKE_MONOTONIC: "1", FAKETIME_NO_CACHE: "1",
+});
 
 /** Every stream the cloud holds for a device channel, with ffprobe's decoded frame counts. */
 export async function storedFrames(cloud, device, channel = 0) {

@@ -280,8 +280,10 @@ export async function mqttBroker({ tls: secure } = {}) {
 
 // A verifier of cloud/PROTOCOL.md §2 and §5 on the tests' oracle (written from the page, not from
 // modules/protocol): every
-// request to /v1/… is checked and answered { ok, reason, … }; 401 carries X-Ivxs-Time.
-export async function signingServer({ deviceId, secret }) {
+// request to /v1/… is checked and answered { ok, reason, … }; 401 carries X-Ivxs-Time. The time
+// exchange (§2.1, any signature time) answers the clock `timeMs()` (default the real one) signed
+// over the request's nonce.
+export async function signingServer({ deviceId, secret, timeMs = Date.now }) {
 	const oracle = await import("./_protocol-oracle.mjs");
 	const seen = new Set();
 	const server = http.createServer((req, res) => {
@@ -303,10 +305,12 @@ export async function signingServer({ deviceId, secret }) {
 			const { device, time, nonce, signature } = fields;
 			const declared = req.headers["x-ivxs-content-sha256"];
 			if (device !== deviceId) return reply(401, { ok: false, reason: "unknown device" });
-			if (Math.abs(now - Number(time)) > 300) return reply(401, { ok: false, reason: "clock skew" });
+			const timeExchange = req.method === "GET" && url.pathname === `/v1/devices/${deviceId}/time`;
+			if (!timeExchange && Math.abs(now - Number(time)) > 300) return reply(401, { ok: false, reason: "clock skew" });
 			if (seen.has(nonce)) return reply(401, { ok: false, reason: "replayed nonce" });
 			if (oracle.signature(secret, req.method, req.url, time, nonce, declared) !== signature) return reply(401, { ok: false, reason: "bad signature" });
 			seen.add(nonce);
+			if (timeExchange) return reply(200, oracle.cloudTimeAnswer(secret, deviceId, nonce, timeMs()));
 			const body = hash.digest("hex");
 			if (declared === "STREAMING") {
 				const trailerHash = req.trailers["x-ivxs-content-sha256"];

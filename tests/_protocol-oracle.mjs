@@ -29,6 +29,9 @@ export function parseAuthorization(value) {
 	return match && { device: match[1], time: match[2], nonce: match[3], signature: match[4] };
 }
 
+/** §2.1: the cloud's answer to a time request signed with `nonce`: { time, signature over "IVXS-TIME\n<id>\n<nonce>\n<time>" }. */
+export const cloudTimeAnswer = (secret, id, nonce, timeMs) => ({ time: timeMs, signature: hmac(kSign(secret), `IVXS-TIME\n${id}\n${nonce}\n${timeMs}`).toString("hex") });
+
 /** §5: `<unix s>:<nonce>:<hex HMAC-SHA256(K_sign, "MQTT\n<id>\n<unix s>\n<nonce>")>`. */
 export const mqttPassword = (secret, id, time, nonce) => `${time}:${nonce}:${hmac(kSign(secret), `MQTT\n${id}\n${time}\n${nonce}`).toString("hex")}`;
 

@@ -34,6 +34,8 @@ for (const [title, before] of [
 		"#offset() took a newest timestamp of 0 for 'no frames': the first stream's epoch was 0, the cloud answered 400, the recorder began a new stream after a backoff"],
 	["recorder: stop() right after a burst of pushes uploads every frame pushed before it",
 		"stop() set want=Nothing first, so #segment ended at the next frame it read (!#active()): frames in the ring not read yet were dropped, with no gap"],
+	["recorder: a clock jump of more than a minute ends the stream; the next is timed by the new clock",
+		"a stream kept the epoch of the clock it began with: after the camera learnt the cloud's time, its segments were still stamped 10 minutes in the past (or, ahead, refused as in the future)"],
 ]) {
 	test(`xs › cs ${title}`, async (t) => {
 		const cloud = await cloudFor(t);

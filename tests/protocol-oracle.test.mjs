@@ -47,6 +47,23 @@ test("the MQTT password is PROTOCOL.md §5's test vector and the oracle's", (t) 
 	t.false(oracle.mqttPasswordValid(secret, "cam2", password, 1700000100));
 });
 
+test("the cloud's time answer is PROTOCOL.md §2.1's test vector and the oracle's; only it verifies", (t) => {
+	const key = protocol.signingKey(hmacSha256, secret);
+	const nonce = "00112233445566778899aabbccddeeff";
+	const answer = protocol.cloudTimeAnswer(hmacSha256, key, "cam1", nonce, 1767225600000);
+	t.deepEqual(answer, { time: 1767225600000, signature: "958c73000f8cda9f27484fe803db588baea71e26d0339105e8fd5793a19a0852" });
+	t.deepEqual(answer, oracle.cloudTimeAnswer(secret, "cam1", nonce, 1767225600000));
+	t.is(protocol.verifiedCloudTime(hmacSha256, key, "cam1", nonce, answer), 1767225600000);
+	for (const [device, n, body] of [
+		["cam1", "f".repeat(32), answer],   // an answer to another request (a replay)
+		["cam2", nonce, answer],   // for another device
+		["cam1", nonce, { ...answer, time: answer.time + 600_000 }],   // its time moved
+		["cam1", nonce, oracle.cloudTimeAnswer("x".repeat(32), "cam1", nonce, answer.time)],   // another key
+		["cam1", nonce, { time: String(answer.time), signature: answer.signature }],
+		["cam1", nonce, null],
+	]) t.is(protocol.verifiedCloudTime(hmacSha256, key, device, n, body), undefined, JSON.stringify([device, n, body]));
+});
+
 test("a minted P2P ticket and its psk are the documented derivation's", (t) => {
 	for (const [rights, expiry, device, viewer] of [[1, 1767225600, "CAM-0001", "viewer-7"], [15, 2 ** 40 + 5, "0123456789abcdef", ""], [0, 0, "", "v"]]) {
 		const minted = protocol.mintTicket(hmacSha256, secret, { rights, expiryS: expiry, device, viewer });

@@ -31,6 +31,9 @@ import { presence, topicOf, willOf } from "../../modules/protocol/topics.js";
 import { liveLeaseOf, LiveLeases } from "../../modules/protocol/live.js";
 import { snapshotRequestOf } from "../../modules/protocol/still.js";
 import { Verdict, verdictOfAnswer } from "../../modules/protocol/verdict.js";
+import { CLOCK_JUMP_MS, isSignInRefused } from "../../modules/protocol/cloud-time.js";
+
+const refusedSignIn = (error: unknown) => isSignInRefused((error as { code?: unknown })?.code);
 
 export interface CameraOptions extends UploaderOptions {
 	/** Media seconds to play (default 10). */
@@ -131,7 +134,7 @@ export class Camera {
 
 	/** Whether a viewer's lease has this camera streaming live now. */
 	get live(): boolean {
-		return this.#live.active(this.options.channel ?? 0, Date.now());
+		return this.#live.active(this.options.channel ?? 0, this.uploader.now());
 	}
 
 	/** Plays `seconds` of media, uploads it, waits for every segment to settle; returns the stats. */
@@ -179,7 +182,7 @@ export class Camera {
 		const control = this.#mqtt;
 		this.#mqtt = undefined;
 		if (control) {
-			if (control.connected) await control.publishAsync(topicOf(this.options.device, "presence"), presence(false, Date.now()), { qos: 1, retain: true }).catch(() => {});
+			if (control.connected) await control.publishAsync(topicOf(this.options.device, "presence"), presence(false, this.uploader.now()), { qos: 1, retain: true }).catch(() => {});
 			await control.endAsync(true);
 		}
 		this.uploader.close();
@@ -194,9 +197,19 @@ export class Camera {
 			this.#seq = 0;
 		}
 		this.#init = bytes;
-		this.#epoch = Date.now();
+		this.#epoch = this.uploader.now();
+		const offset = this.uploader.clockOffsetMs;
 		this.#initStored = this.#putInit();
-		const answer = await this.#initStored;
+		let answer = await this.#initStored;
+		if (Math.abs(this.uploader.clockOffsetMs - offset) > CLOCK_JUMP_MS) {
+			// The answer set the clock (an epoch in the future, a stale signature): as the camera's
+			// recorder, a stream on the new clock.
+			this.#stream = `${this.uploader.now()}`;
+			this.stats.stream = this.#stream;
+			this.#epoch = this.uploader.now();
+			this.#initStored = this.#putInit();
+			answer = await this.#initStored;
+		}
 		if (verdictOfAnswer(answer) !== Verdict.Stored) throw new Error(`init refused: ${answer.status} ${answer.json?.error ?? ""}`);
 	}
 
@@ -267,7 +280,7 @@ export class Camera {
 		this.#snapshots = new SnapshotScheduler({
 			intervalMs: defaultPlan().snapshotIntervalS * 1000, channels: [this.options.channel ?? 0], maxInFlight: 1,
 			now: () => performance.now(), timer: { set: (callback, ms) => setTimeout(callback, ms), clear: (id) => clearTimeout(id) },
-			upload: () => this.#putStill(Date.now()),
+			upload: () => this.#putStill(this.uploader.now()),
 		});
 		this.#snapshots.start();
 	}
@@ -286,14 +299,30 @@ export class Camera {
 		const { device } = this.options;
 		const url = typeof this.options.mqtt === "string" ? this.options.mqtt : this.options.cloud.replace(/^http/, "mqtt"); // https → mqtts
 		// A password is good once (its nonce is remembered, §5): every connection, reconnects included, signs afresh.
-		const password = () => mqttPassword(hmacSha256, signingKey(this.options.secret), device, Math.floor(Date.now() / 1000) + this.uploader.clockOffsetS, randomBytes(16).toString("hex"));
+		const password = () => mqttPassword(hmacSha256, signingKey(this.options.secret), device, Math.floor(this.uploader.now() / 1000), randomBytes(16).toString("hex"));
 		const will = willOf(device);
-		const client = this.#mqtt = await mqtt.connectAsync(url, {
-			clientId: device, username: device, password: password(), protocolVersion: 4, keepalive: 60, clean: true,
+		const options = {
+			clientId: device, username: device, protocolVersion: 4, keepalive: 60, clean: true,
 			reconnectPeriod: 2000,
 			will: { ...will, payload: Buffer.from(will.payload) },
-		});
+		} as const;
+		let client: MqttClient;
+		for (let attempt = 0; ; attempt++) {
+			try {
+				client = this.#mqtt = await mqtt.connectAsync(url, { ...options, password: password() });
+				break;
+			}
+			catch (error) {
+				// A refused sign-in (a clock more than 300 s off, among others): as the camera
+				// (modules/cs/control.ts), learn the cloud's time by the signed exchange, then again.
+				if (attempt > 0 || !refusedSignIn(error)) throw error;
+				await this.uploader.syncClock().catch(() => { throw error; });   // (a wrong secret: the refusal is the answer)
+			}
+		}
 		client.on("reconnect", () => (client.options.password = password()));
+		client.on("error", (error) => {
+			if (refusedSignIn(error)) this.uploader.syncClock().catch(() => {});
+		});
 		client.on("message", (topic, payload) => {
 			if (topic === topicOf(device, "cmd")) return this.#command(payload);
 			if (topic !== topicOf(device, "plan")) return;
@@ -309,7 +338,7 @@ export class Camera {
 			this.#snapshots?.setInterval(plan.snapshotIntervalS * 1000);
 			this.onPlan(plan);
 		});
-		const online = () => void client.publishAsync(topicOf(device, "presence"), presence(true, Date.now()), { qos: 1, retain: true }).catch(() => {});
+		const online = () => void client.publishAsync(topicOf(device, "presence"), presence(true, this.uploader.now()), { qos: 1, retain: true }).catch(() => {});
 		client.on("connect", online);
 		await client.subscribeAsync([topicOf(device, "plan"), topicOf(device, "cmd")], { qos: 1 });
 		online();
@@ -325,16 +354,16 @@ export class Camera {
 		}
 		if (!command || typeof command !== "object" || Array.isArray(command)) return;
 		const lease = liveLeaseOf(command as Record<string, unknown>);
-		if (lease && lease.channel === (this.options.channel ?? 0)) this.#live.take(lease, Date.now());
+		if (lease && lease.channel === (this.options.channel ?? 0)) this.#live.take(lease, this.uploader.now());
 		const still = snapshotRequestOf(command as Record<string, unknown>);
-		if (still === (this.options.channel ?? 0)) this.#onDemand.take(still, Date.now());
+		if (still === (this.options.channel ?? 0)) this.#onDemand.take(still, this.uploader.now());
 	}
 
 	/** Publishes an event (§5) with SPEC §1's bitmask; needs the MQTT connection. */
 	publishEvent(bits: number): void {
 		if (!this.#mqtt) return;
 		this.stats.events++;
-		const event = { id: `${this.#stream}-${this.stats.events}`, channel: this.options.channel ?? 0, time: Date.now(), bits };
+		const event = { id: `${this.#stream}-${this.stats.events}`, channel: this.options.channel ?? 0, time: this.uploader.now(), bits };
 		void this.#mqtt.publishAsync(topicOf(this.options.device, "event"), JSON.stringify(event), { qos: 1 }).catch(() => {});
 		// The event's picture: a still stamped with the event's own time (§5).
 		if (this.options.eventStills !== false) this.#onDemand.take(event.channel, event.time);

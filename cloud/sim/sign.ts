@@ -22,7 +22,7 @@ export interface SignOptions {
 	path: string;
 	/** The body's bytes, its hex SHA-256, or STREAMING. Default: an empty body. */
 	body?: Uint8Array | string;
-	/** Unix seconds; default now (plus `clockOffsetS`). */
+	/** Unix seconds; default the machine's now (the simulated camera passes its own clock: Uploader.now()). */
 	time?: number;
 	nonce?: string;
 }

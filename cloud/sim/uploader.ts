@@ -4,9 +4,11 @@
 // afresh, with backoff), and the stream's end.
 import { Agent, request, type IncomingHttpHeaders, type OutgoingHttpHeaders } from "node:http";
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { signRequest, signingKey, streamTrailers, streamingHeaders, STREAMING } from "./sign.js";
-import { cloudTimeOfAnswer } from "../../modules/protocol/signing.js";
+import { hmacSha256 } from "../src/auth/device-keys.js";
+import { clockIsOff } from "../../modules/protocol/signing.js";
+import { cloudTimePath, offsetOfCloudTime } from "../../modules/protocol/cloud-time.js";
 import { liveOnlyQuery } from "../../modules/protocol/live.js";
 import { Verdict, verdictOfAnswer } from "../../modules/protocol/verdict.js";
 import { backoffDelay } from "../../modules/net/backoff.js";
@@ -57,8 +59,9 @@ export class Uploader {
 	readonly #key: Buffer;
 	readonly #agent: Agent;
 	readonly #https: boolean;
-	/** Seconds to add to the local clock (from the cloud's X-Ivxs-Time after a 401). */
-	clockOffsetS = 0;
+	/** Milliseconds to add to the local clock: learnt from the cloud by syncClock(). */
+	clockOffsetMs = 0;
+	#syncing: Promise<number> | undefined;
 
 	constructor(options: UploaderOptions) {
 		this.#options = { channel: 0, maxAttempts: 8, backoffMs: 500, log: () => {}, ...options, cloud: options.cloud.replace(/\/$/, "") };
@@ -72,7 +75,35 @@ export class Uploader {
 	}
 
 	#sign(method: string, path: string, body: Uint8Array | string) {
-		return signRequest({ device: this.#options.device, key: this.#key, method, path, body, time: Math.floor(Date.now() / 1000) + this.clockOffsetS });
+		return signRequest({ device: this.#options.device, key: this.#key, method, path, body, time: Math.floor(this.now() / 1000) });
+	}
+
+	/** The simulated camera's clock, unix ms: the machine's, corrected by what syncClock() learnt. */
+	now(): number {
+		return Date.now() + this.clockOffsetMs;
+	}
+
+	/**
+	 * Learns the cloud's clock by the signed exchange (PROTOCOL §2.1), as the camera does
+	 * (modules/net's DeviceSigner.syncClock); resolves with how far (ms) it moved this one's.
+	 */
+	syncClock(): Promise<number> {
+		return this.#syncing ??= this.#exchangeTime().finally(() => { this.#syncing = undefined; });
+	}
+
+	async #exchangeTime(): Promise<number> {
+		const path = cloudTimePath(this.#options.device);
+		const nonce = randomBytes(16).toString("hex");
+		const signed = signRequest({ device: this.#options.device, key: this.#key, method: "GET", path, time: Math.floor(this.now() / 1000), nonce });
+		const sent = performance.now();
+		const { req, answer: pending } = this.#send("GET", path, signed.headers);
+		req.end();
+		const answer = await pending;
+		const offset = offsetOfCloudTime(hmacSha256, this.#key, this.#options.device, nonce, { status: answer.status, body: answer.json }, { sent, received: performance.now(), wall: Date.now() });
+		const moved = offset - this.clockOffsetMs;
+		this.clockOffsetMs = offset;
+		if (moved) this.#options.log(`clock set by the cloud's time (moved ${moved} ms)`);
+		return moved;
 	}
 
 	/** One request; resolves with the answer (status 0 when the connection failed). */
@@ -108,9 +139,9 @@ export class Uploader {
 		return this.#clock(await answer);
 	}
 
-	#clock(answer: Answer): Answer {
-		const cloudTime = cloudTimeOfAnswer(answer);
-		if (cloudTime !== undefined) this.clockOffsetS = cloudTime - Math.floor(Date.now() / 1000);
+	/** An answer saying the clock is off (X-Ivxs-Time, only a hint): the signed exchange sets it first. */
+	async #clock(answer: Answer): Promise<Answer> {
+		if (clockIsOff(answer)) await this.syncClock().catch((error: Error) => this.#options.log(error.message));
 		return answer;
 	}
 

@@ -11,7 +11,7 @@ import { authenticateDevice } from "./auth/device-auth.js";
 
 export async function checkAccess(ctx: CloudContext, req: IncomingMessage, url: URL, params: Params, access: Access): Promise<unknown> {
 	if (access.auth === "none") return {};
-	if (access.auth === "device") return authenticateDevice(ctx, req, url, params[access.device]);
+	if (access.auth === "device") return authenticateDevice(ctx, req, url, params[access.device], access.anyTime);
 	const viewer = await viewerOf(ctx, req, url, access.auth === "user" && access.signedUrl === true);
 	if (access.auth === "admin") requireAdmin(viewer);
 	return access.device === undefined ? { viewer } : { viewer, device: await requireDeviceAccess(ctx, viewer, params[access.device]) };

@@ -8,6 +8,7 @@ import * as control from "./control/index.js";
 import * as users from "./users/index.js";
 import * as userAdmin from "./users/admin.js";
 import * as devices from "./devices/routes.js";
+import * as deviceTime from "./devices/time.js";
 import * as ingest from "./ingest/index.js";
 import * as recordings from "./recordings/index.js";
 import * as retention from "./retention/index.js";
@@ -24,7 +25,7 @@ export interface Part {
 export const parts: Part[] = [
 	health,
 	control,
-	users, userAdmin, devices,
+	users, userAdmin, devices, deviceTime,
 	ingest,
 	recordings, retention,
 	playback, snapshots, events, gaps,

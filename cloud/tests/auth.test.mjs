@@ -138,3 +138,31 @@ test("a nonce spent on one instance is refused by another sharing the metadata",
 	t.is((await send(cloud, path, { headers: s.headers, body: "z" })).status, 201);
 	t.is((await send(second, path, { headers: s.headers, body: "z" })).status, 401);
 });
+
+test("the time exchange (§2.1): a signature at any time gets the cloud's clock signed over its nonce; nothing else does", async (t) => {
+	const { cloud, device } = await probeCloud(t);
+	const other = deviceIn(cloud);
+	const { cloudTimeAnswer } = await import("../../tests/_protocol-oracle.mjs");
+	const path = `/v1/devices/${device.id}/time`;
+	const get = (headers, to = path) => send(cloud, to, { method: "GET", headers });
+	for (const skewS of [-86_400 * 365, -3600, 0, 3600, 86_400 * 365]) {
+		const s = signRequest({ device: device.id, key: device.secret, method: "GET", path, time: Math.floor(Date.now() / 1000) + skewS });
+		const before = Date.now();
+		const answer = await get(s.headers);
+		t.is(answer.status, 200, `a clock ${skewS} s off`);
+		t.is(answer.headers["cache-control"], "no-store");
+		t.true(answer.json.time >= before && answer.json.time <= Date.now());
+		const nonce = /Nonce=([0-9a-f]+)/.exec(s.headers.authorization)[1];
+		t.deepEqual(answer.json, cloudTimeAnswer(device.secret, device.id, nonce, answer.json.time), "signed with K_sign over the request's nonce (the oracle's)");
+		// A replayed request spends nothing and gets a fresh answer over the same, old nonce: the camera waits for none such.
+		t.is((await get(s.headers)).status, 200);
+	}
+	t.is((await get({})).status, 401, "unsigned");
+	t.is((await get(signRequest({ device: device.id, key: "x".repeat(32), method: "GET", path }).headers)).status, 401, "another key");
+	t.is((await get(signRequest({ device: device.id, key: device.secret, method: "GET", path, body: "a" }).headers)).status, 401, "a body hash that is not the empty body's");
+	const otherPath = `/v1/devices/${other.id}/time`;
+	t.is((await get(signRequest({ device: device.id, key: device.secret, method: "GET", path: otherPath }).headers, otherPath)).status, 403, "another device's clock");
+	// The waiver is the time route's alone: the same stale time elsewhere is still refused.
+	const probe = `/v1/devices/${device.id}/probe`;
+	t.is((await send(cloud, probe, { headers: signed(device, probe, "a", { time: Math.floor(Date.now() / 1000) - 3600 }).headers, body: "a" })).status, 401);
+});

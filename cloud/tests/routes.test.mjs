@@ -33,6 +33,8 @@ const expected = {
 	"DELETE /v1/devices/:id": { auth: "admin", device: "id" },
 	"GET /v1/devices/:id/plan": viewerOf("id"),
 	"PUT /v1/devices/:id/plan": viewerOf("id"),
+	// The time exchange (PROTOCOL §2.1): signed at whatever time the device's clock says.
+	"GET /v1/devices/:id/time": { ...signedBy("id"), anyTime: true },
 	"PUT /v1/devices/:id/channels/:ch/streams/:stream/init": signedBy("id"),
 	"PUT /v1/devices/:id/channels/:ch/streams/:stream/segments/:seq": signedBy("id"),
 	"POST /v1/devices/:id/channels/:ch/streams/:stream/end": signedBy("id"),

@@ -88,14 +88,14 @@ function loadConfig(path: string): { text: string; config: DeviceConfig } {
  * Viewers over P2P (SPEC §2): live straight from the ring (no onSendGet), a viewer per ticket the
  * cloud minted for this device. Playback, talkback and the built-in commands come with issue 14 §2.
  */
-function startP2P(config: DeviceConfig, port: number, ring: Ring, log: (message: string) => void): P2P | undefined {
+function startP2P(config: DeviceConfig, port: number, ring: Ring, cloudNow: () => number, log: (message: string) => void): P2P | undefined {
 	if (config.id.length > 16) {
 		log(`p2p: off (a ticket names devices of at most 16 bytes; "${config.id}" is longer)`);
 		return undefined;
 	}
 	const p2p = new P2P({
 		deviceId: config.id, deviceSecret: Uint8Array.from(config.secret, (c) => c.charCodeAt(0)), port, ring,
-		ringClock: now, monotonic, unixTime: () => now() / 1000, maxSessions: MAX_SESSIONS.board, log,
+		ringClock: now, monotonic, unixTime: () => cloudNow() / 1000, maxSessions: MAX_SESSIONS.board, log,
 	});
 	p2p.init({
 		onSendInit: (params, peer) => {
@@ -131,8 +131,11 @@ export default function main(): void {
 	}
 	useNativeAnnexB(annexb);
 	const log = (message: string) => trace(`camera ${config.id}: ${message}\n`);
-	const signer = new DeviceSigner(config.id, config.secret, { Digest, hmacSha256 });
+	const signer = new DeviceSigner(config.id, config.secret, { Digest, hmacSha256 }, { monotonic });
 	const http = new HttpClient({ ...transport(config.cloud, config.ca), host: config.cloud.host, connectTimeout: 5000, idleTimeout: 15_000 });
+	// Every time the camera gives the cloud (streams, events, stills, tickets) is the signer's:
+	// the host's clock corrected by the cloud's, learnt when the broker or an upload says it is off.
+	const cloudNow = () => signer.now();
 	let control: CloudControl | undefined;
 	const cs = new CloudStorage({
 		http, signer, log,
@@ -140,6 +143,7 @@ export default function main(): void {
 	});
 	control = new CloudControl({
 		...transport(config.mqtt, config.ca), signer, log,
+		syncClock: () => signer.syncClock(http),
 		onPlan: (plan: Plan) => {
 			log(`plan rev ${plan.rev}: ${plan.mode}${plan.push ? ", uploading" : ""}, snapshots every ${plan.snapshotIntervalS} s`);
 			cs.applyPlan(plan);
@@ -149,7 +153,7 @@ export default function main(): void {
 			const lease = liveLeaseOf(command);
 			if (lease) cs.live(lease);
 			const still = snapshotRequestOf(command);
-			if (still !== undefined && byChannel.has(still)) stills.take(still, now());
+			if (still !== undefined && byChannel.has(still)) stills.take(still, cloudNow());
 		},
 	});
 
@@ -174,7 +178,7 @@ export default function main(): void {
 		if (snapshots) return snapshots.setInterval(intervalMs);
 		snapshots = new SnapshotScheduler({
 			intervalMs, channels: [...byChannel.keys()], now, timer: Timer, maxInFlight: 4,
-			upload: (channel) => upload(channel, now()),
+			upload: (channel) => upload(channel, cloudNow()),
 		});
 		snapshots.start();
 	};
@@ -198,7 +202,7 @@ export default function main(): void {
 		if (channel.stills) byChannel.set(channel.channel, capture);
 	}
 	log(`${captures.length} channel(s) capturing; cloud ${config.cloud.secure ? "https" : "http"}://${config.cloud.host}:${config.cloud.port}`);
-	const p2p = options.p2pPort && rings.length ? startP2P(config, options.p2pPort, rings[0], log) : undefined;
+	const p2p = options.p2pPort && rings.length ? startP2P(config, options.p2pPort, rings[0], cloudNow, log) : undefined;
 	control.start().then(() => log("control channel connected"), (error: Error) => log(`control channel: ${error.message}`));
 
 	const started = monotonic();
@@ -209,7 +213,7 @@ export default function main(): void {
 		if (elapsed >= nextEvent || (options.eventAt.length && elapsed >= options.eventAt[0] * 1000)) {
 			if (elapsed >= nextEvent) nextEvent += options.eventEvery * 1000;
 			else options.eventAt.shift();
-			const time = now();
+			const time = cloudNow();
 			cs.notifyEvent(1, time);   // bit 1: motion
 			// The event's picture: a still stamped with the event's own time (PROTOCOL §5).
 			for (const channel of byChannel.keys()) stills.take(channel, time);

@@ -66,6 +66,7 @@ export interface CloudStorageOptions {
 	signer: DeviceSigner;
 	/** Where events and gaps go (the MQTT control channel). */
 	publish?: { event(channel: number, time: number, bits: number): void; gap(gap: Gap): void };
+	/** Unix ms now (default: the signer's clock, which the cloud's time corrects). */
 	clock?: () => number;
 	log?: (message: string) => void;
 	retry?: { minDelay?: number; maxDelay?: number };
@@ -135,7 +136,7 @@ export class CloudStorage {
 		const o = this.#o;
 		const client = new StreamClient(o.http, o.signer, channel);
 		const recorder = new Recorder({
-			ring, channel, video, audio, client, clock: o.clock, log: o.log,
+			ring, channel, video, audio, client, clock: () => this.#now(), log: o.log,
 			retry: o.retry, onSegment: o.onSegment, onGap: (gap) => o.publish?.gap(gap),
 		});
 		const entry = { number: channel, client, ring, ownRing, recorder, video, audio };
@@ -191,7 +192,7 @@ export class CloudStorage {
 	}
 
 	/** The seed's iv_cs_event_happen_notify: `bits` per SPEC §1 (bit 1 motion, 2 human, …). */
-	notifyEvent(bits: number, time = (this.#o.clock ?? Date.now)()): void {
+	notifyEvent(bits: number, time = this.#now()): void {
 		if (this.#state === "exited") throw new CsError("state", "notifyEvent after exit");
 		if (!Number.isInteger(bits) || bits === 0 || bits < -0x80000000 || bits > 0xffffffff) throw new CsError("argument", "event bits must be a non-zero 32-bit mask");
 		this.#channels.forEach((channel, number) => {
@@ -213,7 +214,7 @@ export class CloudStorage {
 	}
 
 	#now(): number {
-		return (this.#o.clock ?? Date.now)();
+		return this.#o.clock ? this.#o.clock() : this.#o.signer.now();
 	}
 
 	get plan(): Plan {

@@ -7,9 +7,10 @@
  */
 import type { ConnectionOptions } from "../net/connection.js";
 import { utf8Decode } from "../net/bytes.js";
-import { MqttClient } from "../net/mqtt-client.js";
+import { ConnectRejectedError, MqttClient } from "../net/mqtt-client.js";
 import type { DeviceSigner } from "../net/signing.js";
 import { presence, topicOf, type TopicKind, willOf } from "../protocol/topics.js";
+import { isSignInRefused } from "../protocol/cloud-time.js";
 import { parsePlan, PlanError, type Plan } from "./plan.js";
 import type { Gap } from "./recorder.js";
 
@@ -21,9 +22,18 @@ export interface ControlOptions extends Pick<ConnectionOptions, "address" | "por
 	onCommand?: (command: Record<string, unknown>) => void;
 	onConnect?: () => void;
 	log?: (message: string) => void;
+	/** Unix ms now (default: the signer's clock, which the cloud's time corrects). */
 	clock?: () => number;
+	/**
+	 * Learns the cloud's time (DeviceSigner.syncClock): called when the broker refuses the
+	 * sign-in (not authorized), which a clock more than 300 s off causes; the reconnect then signs
+	 * with the corrected clock.
+	 */
+	syncClock?: () => Promise<unknown>;
 	reconnect?: { minDelay?: number; maxDelay?: number };
 }
+
+const refusedSignIn = (error: Error) => error instanceof ConnectRejectedError && isSignInRefused(error.returnCode);
 
 export class CloudControl {
 	readonly #o: ControlOptions;
@@ -45,7 +55,10 @@ export class CloudControl {
 				options.onConnect?.();
 			},
 			onMessage: (topic, payload) => this.#message(topic, payload),
-			onDisconnect: (error, willRetry) => this.#log(`control channel lost: ${error.message}${willRetry ? " (reconnecting)" : ""}`),
+			onDisconnect: (error, willRetry) => {
+				this.#log(`control channel lost: ${error.message}${willRetry ? " (reconnecting)" : ""}`);
+				if (refusedSignIn(error)) this.#syncClock();
+			},
 		});
 	}
 
@@ -60,7 +73,7 @@ export class CloudControl {
 	}
 
 	#now(): number {
-		return (this.#o.clock ?? Date.now)();
+		return this.#o.clock ? this.#o.clock() : this.#o.signer.now();
 	}
 
 	#message(topic: string, payload: Uint8Array): void {
@@ -110,6 +123,13 @@ export class CloudControl {
 	async close(): Promise<void> {
 		if (this.#mqtt.connected) await this.#mqtt.publish(topicOf(this.#id, "presence"), presence(false, this.#now()), { qos: 1, retain: true }).catch(() => {});
 		await this.#mqtt.close();
+	}
+
+	/** One exchange at a time (the signer shares it); the next refusal tries again. */
+	#syncClock(): void {
+		this.#o.syncClock?.().then((moved) => {
+			if (typeof moved === "number" && moved) this.#log(`clock set by the cloud's time (moved ${moved} ms)`);
+		}, (error: Error) => this.#log(error.message));
 	}
 
 	#log(message: string): void {

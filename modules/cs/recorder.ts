@@ -232,6 +232,10 @@ export class Recorder {
 				this.#clip.cut(first.timestamp);
 			}
 		}
+		if (uploader.clockJumped) {
+			this.#log(`the clock moved by more than a minute: stream ${uploader.stream!.id} ends, the next begins on the new clock`);
+			await uploader.finishStream();
+		}
 		const stream = uploader.streamFrom(first);
 		const mux = new SegmentMux({ video: o.video, audio: o.audio, originMs: stream.origin, firstSequence: (first.seq % 0xfffffffe) + 1 });
 		let frames = 0, bytes = 0, skipped = 0, last = first, endsStream = false;

@@ -1,8 +1,9 @@
 /**
  * The camera's HTTP side of cloud/PROTOCOL.md §3 for one channel: a stream's init, its segments
  * streamed while they are cut (chunked, signed trailers), and its end. Every request is signed
- * afresh (a nonce is spent even by a refused request); a 401 carrying the cloud's time adopts it,
- * so the caller's retry is signed with the right clock.
+ * afresh (a nonce is spent even by a refused request); an answer saying the clock is off (a 401
+ * or 409 carrying X-Ivxs-Time) sets it by the signed time exchange first, so the caller's retry
+ * is signed, and a new stream timed, with the cloud's clock.
  */
 import { liveOnlyQuery } from "../protocol/live.js";
 import type { Chunks } from "../net/bytes.js";
@@ -34,7 +35,7 @@ export class StreamClient {
 
 	async #signed(method: string, path: string, body: Uint8Array | Chunks): Promise<HttpResponse> {
 		const response = await this.#signer.request(this.#http, { method, path, body, headers: { "Content-Type": "application/octet-stream" } });
-		this.#signer.adoptCloudTime(response);
+		await this.#signer.followClockHint(this.#http, response);
 		return response;
 	}
 
@@ -51,10 +52,10 @@ export class StreamClient {
 		return this.#signer.stream(this.#http, { method: "PUT", path: `${this.#base}${stream}/segments/${seq}${liveOnlyQuery(this.liveOnly)}`, headers: { "Content-Type": "video/mp4" } });
 	}
 
-	/** Reads a streamed segment's answer (adopting the cloud's clock from a 401). */
+	/** Reads a streamed segment's answer (setting the clock first when it says the clock is off). */
 	async answer(upload: SignedStream): Promise<HttpResponse> {
 		const response = await upload.end();
-		this.#signer.adoptCloudTime(response);
+		await this.#signer.followClockHint(this.#http, response);
 		return response;
 	}
 

@@ -18,6 +18,7 @@ import type { HttpResponse } from "../net/http-client.js";
 import type { SignedStream } from "../net/signing.js";
 import type { SegmentMux } from "./segment-mux.js";
 import { Verdict, verdictOfAnswer } from "../protocol/verdict.js";
+import { CLOCK_JUMP_MS } from "../protocol/cloud-time.js";
 import { StreamClient, describe } from "./stream-client.js";
 
 export interface Stream {
@@ -80,6 +81,12 @@ export class Uploader {
 	/** The stream being uploaded, if any. */
 	get stream(): Stream | undefined {
 		return this.#stream;
+	}
+
+	/** The wall clock moved more than CLOCK_JUMP_MS since the current stream began: it must end. */
+	get clockJumped(): boolean {
+		const stream = this.#stream;
+		return !!stream && Math.abs(this.#o.offset() - (stream.epoch - stream.origin)) > CLOCK_JUMP_MS;
 	}
 
 	/** The stream a segment starting at `first` belongs to: the current one, or a new one from `first`. */

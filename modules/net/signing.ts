@@ -8,7 +8,7 @@
  */
 import { type Chunks, toHex } from "./bytes.js";
 import type { BodyStream, HttpClient, HttpResponse } from "./http-client.js";
-import { type HmacSha256, cloudTimeOfAnswer, CONTENT_SHA256, isDeviceId, mqttPassword, SECRET_LENGTH, signingKey, signRequest, STREAMING, TRAILER_SIGNATURE, TRAILERS, trailerSignature } from "../protocol/index.js";
+import { type HmacSha256, clockIsOff, cloudTimePath, CONTENT_SHA256, EMPTY_SHA256, isDeviceId, mqttPassword, SECRET_LENGTH, signingKey, signRequest, STREAMING, TRAILER_SIGNATURE, TRAILERS, offsetOfCloudTime, trailerSignature } from "../protocol/index.js";
 
 type Bytes = string | Uint8Array | ArrayBuffer;
 
@@ -24,10 +24,12 @@ export interface SigningCrypto {
 }
 
 export interface SignerOptions {
-	/** Unix seconds now (default Date.now()); the cloud refuses more than 300 s off. */
+	/** The device's own clock, unix ms (default Date.now); the cloud refuses signatures more than 300 s off its own. */
 	clock?: () => number;
 	/** A fresh nonce, 16–64 hex digits (default: 32 from Math.random and a counter). */
 	nonce?: () => string;
+	/** Milliseconds from any origin, never set or stepped (default: `clock`): times the time exchange's round trip. */
+	monotonic?: () => number;
 }
 
 let counter = 0;
@@ -49,8 +51,10 @@ export class DeviceSigner {
 	#hmac: HmacSha256;
 	#clock: () => number;
 	#nonce: () => string;
-	/** Seconds to add to the clock: set from the cloud's X-Ivxs-Time after a 401. */
-	clockOffset = 0;
+	#monotonic: () => number;
+	/** Milliseconds to add to the device's clock: learnt from the cloud by syncClock(). */
+	clockOffsetMs = 0;
+	#syncing: Promise<number> | undefined;
 
 	constructor(deviceId: string, secret: string, crypto: SigningCrypto, options: SignerOptions = {}) {
 		if (!isDeviceId(deviceId)) throw new TypeError(`bad device id ${JSON.stringify(deviceId)}`);
@@ -59,17 +63,26 @@ export class DeviceSigner {
 		this.#crypto = crypto;
 		this.#hmac = (key, data) => crypto.hmacSha256(key, data);
 		this.#key = signingKey(this.#hmac, secret);
-		this.#clock = options.clock ?? (() => Math.floor(Date.now() / 1000));
+		this.#clock = options.clock ?? Date.now;
 		this.#nonce = options.nonce ?? defaultNonce;
+		this.#monotonic = options.monotonic ?? this.#clock;
+	}
+
+	/**
+	 * The clock every time the camera gives the cloud comes from (signatures, stream epochs,
+	 * events, snapshots): the device's own, corrected by what syncClock() learnt. Unix ms.
+	 */
+	now(): number {
+		return this.#clock() + this.clockOffsetMs;
 	}
 
 	#now(): number {
-		return this.#clock() + this.clockOffset;
+		return Math.floor(this.now() / 1000);
 	}
 
 	/** The §2 headers for a request whose body hash is known (hex), or "STREAMING". */
-	sign(method: string, path: string, contentSha256: string): { headers: Record<string, string>; signature: string } {
-		const signed = signRequest(this.#hmac, this.#key, { device: this.deviceId, method, path, time: this.#now(), nonce: this.#nonce(), bodyHash: contentSha256 });
+	sign(method: string, path: string, contentSha256: string, nonce = this.#nonce()): { headers: Record<string, string>; signature: string } {
+		const signed = signRequest(this.#hmac, this.#key, { device: this.deviceId, method, path, time: this.#now(), nonce, bodyHash: contentSha256 });
 		return { signature: signed.signature, headers: { Authorization: signed.authorization, [CONTENT_SHA256]: contentSha256 } };
 	}
 
@@ -95,12 +108,50 @@ export class DeviceSigner {
 		return mqttPassword(this.#hmac, this.#key, this.deviceId, this.#now(), this.#nonce());
 	}
 
-	/** After a 401 with X-Ivxs-Time, adopts the cloud's clock for later signatures. */
-	adoptCloudTime(response: HttpResponse): boolean {
-		const time = cloudTimeOfAnswer(response);
-		if (time === undefined) return false;
-		this.clockOffset += time - this.#now();
-		return true;
+	/**
+	 * Learns the cloud's clock by the signed exchange (PROTOCOL §2.1, protocol/cloud-time.ts) and
+	 * resolves with how far (ms) it moved this device's. Rejects, leaving the clock as it was, when
+	 * the answer is not signed for this very request or its round trip took too long. Calls made
+	 * while one exchange is under way share it.
+	 */
+	syncClock(client: HttpClient): Promise<number> {
+		return this.#syncing ??= this.#exchangeTime(client).finally(() => { this.#syncing = undefined; });
+	}
+
+	async #exchangeTime(client: HttpClient): Promise<number> {
+		const path = cloudTimePath(this.deviceId);
+		const nonce = this.#nonce();
+		const { headers } = this.sign("GET", path, EMPTY_SHA256, nonce);
+		const sent = this.#monotonic();
+		const response = await client.request({ method: "GET", path, headers });
+		const received = this.#monotonic();
+		let body: unknown;
+		try {
+			body = response.json();
+		}
+		catch {
+			body = undefined;   // (refused below)
+		}
+		const offset = offsetOfCloudTime(this.#hmac, this.#key, this.deviceId, nonce, { status: response.status, body }, { sent, received, wall: this.#clock() });
+		const moved = offset - this.clockOffsetMs;
+		this.clockOffsetMs = offset;
+		return moved;
+	}
+
+	/**
+	 * When an answer says this device's clock is off (it carries X-Ivxs-Time: a hint anyone could
+	 * forge, never adopted as such), learns the cloud's time by the signed exchange. True when
+	 * the clock was set; false when the answer said nothing or the exchange failed.
+	 */
+	async followClockHint(client: HttpClient, response: HttpResponse): Promise<boolean> {
+		if (!clockIsOff(response)) return false;
+		try {
+			await this.syncClock(client);
+			return true;
+		}
+		catch {
+			return false;   // the caller's retry meets the hint again
+		}
 	}
 
 	/** Sends a signed request with a fixed body. */

@@ -7,6 +7,7 @@ export * from "./ids.js";
 export * from "./hex.js";
 export * from "./keys.js";
 export * from "./signing.js";
+export * from "./cloud-time.js";
 export * from "./topics.js";
 export * from "./plan.js";
 export * from "./verdict.js";

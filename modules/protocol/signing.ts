@@ -19,7 +19,11 @@ export const CONTENT_SHA256 = "X-Ivxs-Content-Sha256";
 export const TRAILER_SIGNATURE = "X-Ivxs-Trailer-Signature";
 /** The trailers that close a streamed body, in this order. */
 export const TRAILERS = [CONTENT_SHA256, TRAILER_SIGNATURE] as const;
-/** The header of a 401 that carries the cloud's clock (unix s). */
+/**
+ * The header that carries the cloud's clock (unix s): on a 401 for a signature's time, and on a
+ * 409 for an init epoch or a segment in the future. Unauthenticated: a hint that the camera's
+ * clock is off, which it follows with the signed time exchange (cloud-time.ts), never adopts.
+ */
 export const CLOUD_TIME = "X-Ivxs-Time";
 
 /** The cloud's clock (unix s) from an answer: only a 401 carrying X-Ivxs-Time says the signer's clock is off. */
@@ -32,6 +36,9 @@ const CLOUD_TIME_KEY = CLOUD_TIME.toLowerCase();
 /** cloudTimeOf an answer whose header names are lower case (modules/net's and Node's alike). */
 export const cloudTimeOfAnswer = (answer: { status: number; headers: Record<string, unknown> }): number | undefined =>
 	cloudTimeOf(answer.status, answer.headers[CLOUD_TIME_KEY]);
+
+/** The answer (any status; header names lower case) says the camera's clock is off: it carries X-Ivxs-Time. */
+export const clockIsOff = (answer: { headers: Record<string, unknown> }): boolean => typeof answer.headers[CLOUD_TIME_KEY] === "string";
 
 export interface AuthorizationFields {
 	device: string;

@@ -49,8 +49,8 @@ export async function uploadSnapshot(client: HttpClient, signer: DeviceSigner, c
 	const body = jpeg instanceof Uint8Array ? jpeg : new Uint8Array(jpeg);   // a view of the buffer, not a copy
 	const request = { method: "PUT", path: `/v1/devices/${signer.deviceId}/channels/${channel}/snapshots?time=${time}`, headers: { "Content-Type": "image/jpeg" }, body };
 	let response = await signer.request(client, request);
-	// Only a 401 carrying the cloud's clock is adopted (protocol/signing.ts): then once more, signed afresh.
-	if (signer.adoptCloudTime(response)) response = await signer.request(client, request);
+	// An answer saying the clock is off: the signed time exchange, then once more, signed afresh.
+	if (await signer.followClockHint(client, response)) response = await signer.request(client, request);
 	if (verdictOf(response.status, false) !== Verdict.Stored) throw new SnapshotUploadError(response.status, cloudError(response), channel);
 	return { status: response.status, bytes: body.byteLength };
 }

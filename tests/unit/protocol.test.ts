@@ -66,6 +66,21 @@ test("the MQTT password signs the 53 bytes of §5's example and parses back", (t
 	t.deepEqual(calls[calls.length - 1], { key: "secret", data: "ivxs device v1" });
 });
 
+test("the time exchange: the text its answer signs, and the offset from a round trip no longer than 10 s", (t) => {
+	t.is(p.cloudTimePath("cam1"), "/v1/devices/cam1/time");
+	t.is(p.cloudTimeToSign("cam1", "0123456789abcdef", 1767225600000), "IVXS-TIME\ncam1\n0123456789abcdef\n1767225600000");
+	const answer = p.cloudTimeAnswer(hmac, "K", "cam1", "0123456789abcdef", 1767225600000);
+	t.deepEqual(calls[calls.length - 1], { key: "K", data: "IVXS-TIME\ncam1\n0123456789abcdef\n1767225600000" });
+	t.is(p.cloudClockOffset(1_000_000, { sent: 5_000, received: 5_400, wall: 70_000 }), 1_000_000 + 200 - 70_000, "the cloud's time stood at the middle of the round trip");
+	t.is(p.cloudClockOffset(1_000_000, { sent: 0, received: p.MAX_TIME_ROUND_TRIP_MS, wall: 0 }), 1_000_000 + p.MAX_TIME_ROUND_TRIP_MS / 2);
+	t.is(p.cloudClockOffset(1_000_000, { sent: 0, received: p.MAX_TIME_ROUND_TRIP_MS + 1, wall: 0 }), undefined, "held back too long");
+	t.is(p.cloudClockOffset(1_000_000, { sent: 10, received: 9, wall: 0 }), undefined, "the clock ran backwards meanwhile");
+	t.throws(() => p.offsetOfCloudTime(hmac, "K", "cam1", "0123456789abcdef", { status: 401, body: answer }, { sent: 0, received: 10, wall: 0 }), { message: "cloud time: the cloud answered 401" });
+	t.throws(() => p.offsetOfCloudTime(hmac, "K", "cam1", "0123456789abcdef", { status: 200, body: { time: 5 } }, { sent: 0, received: 10, wall: 0 }), { message: "cloud time: the answer is not signed for this request" });
+	t.true(p.clockIsOff({ headers: { "x-ivxs-time": "1767225600" } }));
+	t.false(p.clockIsOff({ headers: {} }));
+});
+
 test("topics: a device's own, and only the kinds it may use", (t) => {
 	t.is(p.topicOf("cam1", "plan"), "ivxs/cam1/plan");
 	t.is(p.everyDevice("gap"), "ivxs/+/gap");

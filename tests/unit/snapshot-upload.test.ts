@@ -1,6 +1,7 @@
 // The snapshot upload (modules/snapshot/upload.ts) against a fake HttpClient, under Node and on
 // XS: the request of cloud/PROTOCOL.md §4, the JPEG view sent and hashed as it is, the one
-// re-signed retry after a 401 with the cloud's time, and the errors. The signatures themselves
+// re-signed retry after a 401 saying the clock is off (once the signed time exchange set it), and
+// the errors. The signatures themselves
 // are checked against a verifier in tests/net/signing.test.ts; here the hashing is a stand-in.
 import test from "ava";
 import { utf8Encode } from "../../modules/net/bytes.js";
@@ -8,18 +9,24 @@ import { ConnectionResetError, NetError } from "../../modules/net/errors.js";
 import type { HttpClient, HttpResponse, RequestOptions } from "../../modules/net/http-client.js";
 import { DeviceSigner, type SigningCrypto } from "../../modules/net/signing.js";
 import { SnapshotUploadError, uploadSnapshot } from "../../modules/snapshot/index.js";
+import { cloudTimeAnswer } from "../../modules/protocol/index.js";
 
 type Bytes = string | Uint8Array | ArrayBuffer;
 
-/** Not a hash: 32 bytes from the lengths fed in, and a record of what was fed (to see no copy was made). */
+/** Not a hash: 32 bytes from the lengths and a checksum of what was fed, and a record of it (to see no copy was made). */
 const hashed: Bytes[] = [];
 function fakeHash(data: Bytes | readonly Bytes[]): ArrayBuffer {
 	const out = new Uint8Array(32);
 	const list = Array.isArray(data) ? data : [data];
-	let n = 0;
-	for (const part of list as Bytes[]) n += typeof part === "string" ? part.length : part.byteLength;
+	let n = 0, sum = 0;
+	for (const part of list as Bytes[]) {
+		const bytes = typeof part === "string" ? Array.from(part, (c) => c.charCodeAt(0)) : new Uint8Array(part instanceof Uint8Array ? part.buffer : part, part instanceof Uint8Array ? part.byteOffset : 0, part.byteLength);
+		for (let i = 0; i < bytes.length; i++) sum = (sum * 31 + bytes[i]) >>> 0;
+		n += bytes.length;
+	}
 	out[0] = n & 255;
 	out[1] = list.length;
+	for (let i = 0; i < 4; i++) out[2 + i] = (sum >>> (8 * i)) & 255;
 	return out.buffer;
 }
 const crypto: SigningCrypto = {
@@ -54,7 +61,7 @@ function setup(...answers: (HttpResponse | Error)[]) {
 	} as unknown as HttpClient;
 	let nonce = 0;
 	const signer = new DeviceSigner("cam1", "0123456789abcdef0123456789abcdef", crypto, {
-		clock: () => 1_767_225_600,
+		clock: () => 1_767_225_600_000,
 		nonce: () => (++nonce).toString(16).padStart(32, "0"),
 	});
 	return { client, signer, sent };
@@ -87,26 +94,37 @@ test("an ArrayBuffer is sent through a view of it; a 200 duplicate is success to
 	t.true(body instanceof Uint8Array && body.buffer === buffer && body.byteOffset === 0 && body.byteLength === 14);
 });
 
-test("a 401 with X-Ivxs-Time: the cloud's time is adopted and the upload signed afresh, once", async (t) => {
+/** The cloud's signed answer to the time request made with the n-th nonce of setup(). */
+const timeAnswer = (nonce: number, time: number) =>
+	response(200, JSON.stringify(cloudTimeAnswer(crypto.hmacSha256, "", "cam1", nonce.toString(16).padStart(32, "0"), time)));
+
+test("a 401 with X-Ivxs-Time: the signed time exchange sets the clock, and the upload is signed afresh, once", async (t) => {
 	const refused = response(401, JSON.stringify({ error: "time skew" }), { "x-ivxs-time": "1767226600" });
-	const { client, signer, sent } = setup(refused, response(201, "{}"));
+	const { client, signer, sent } = setup(refused, timeAnswer(2, 1_767_226_600_000), response(201, "{}"));
 	t.deepEqual(await uploadSnapshot(client, signer, 1, TIME, jpeg), { status: 201, bytes: 14 });
-	t.is(sent.length, 2);
-	const [first, second] = sent.map((r) => AUTH.exec(r.headers?.Authorization ?? "") ?? []);
+	t.is(sent.length, 3);
+	t.is(sent[1].path, "/v1/devices/cam1/time");
+	const [first, , second] = sent.map((r) => AUTH.exec(r.headers?.Authorization ?? "") ?? []);
 	t.is(first[1], "1767225600");
 	t.is(second[1], "1767226600", "signed with the cloud's time");
 	t.not(first[2], second[2], "with a new nonce");
-	t.is(sent[1].body, jpeg);
+	t.is(sent[2].body, jpeg);
 
-	const twice = setup(refused, refused, response(201, "{}"));
+	const twice = setup(refused, timeAnswer(2, 1_767_226_600_000), refused, response(201, "{}"));
 	const error = await t.throwsAsync(uploadSnapshot(twice.client, twice.signer, 1, TIME, jpeg), { instanceOf: SnapshotUploadError });
-	t.is(twice.sent.length, 2, "one retry only");
+	t.is(twice.sent.length, 3, "one retry only");
 	t.is((error as SnapshotUploadError).status, 401);
 	t.is(error?.message, "snapshot of channel 1 refused: 401 time skew");
 
 	const noTime = setup(response(401, JSON.stringify({ error: "bad signature" })), response(201, "{}"));
 	await t.throwsAsync(uploadSnapshot(noTime.client, noTime.signer, 1, TIME, jpeg), { instanceOf: SnapshotUploadError, message: /401 bad signature/ });
 	t.is(noTime.sent.length, 1, "no retry without the cloud's time");
+
+	// The header alone moves nothing: an answer to the time request not signed over its nonce is refused.
+	const forged = setup(refused, timeAnswer(7, 1_767_226_600_000), response(201, "{}"));
+	await t.throwsAsync(uploadSnapshot(forged.client, forged.signer, 1, TIME, jpeg), { instanceOf: SnapshotUploadError, message: /401 time skew/ });
+	t.is(forged.sent.length, 2, "no retry when the clock could not be set");
+	t.is(forged.signer.clockOffsetMs, 0);
 });
 
 test("a refusal is a SnapshotUploadError with the cloud's message; network errors propagate as they are", async (t) => {

@@ -29,6 +29,8 @@ const header = (name: string) => name.toLowerCase();
 
 export interface DeviceAuth {
 	device: Device;
+	/** The request's nonce (the time exchange signs its answer over it). */
+	nonce: string;
 	/** The signed X-Ivxs-Content-Sha256: the body's hex SHA-256, or "STREAMING". */
 	bodyHash: string;
 	/** After the body was read whole: throws 401 unless `hashHex` (its SHA-256) is the signed one (or, streamed, the signed trailer's). */
@@ -52,12 +54,17 @@ function refuse(ctx: CloudContext, reason: string, message: string, headers: Rec
  */
 export const latestDeviceTime = (ctx: CloudContext): number => Date.now() + ctx.config.signatureSkewS * 1000;
 
+/** X-Ivxs-Time, the cloud's clock (unix s): on an answer that says the device's clock is off (PROTOCOL.md §2, §3). */
+export const cloudTimeHeader = (nowMs = Date.now()): Record<string, string> => ({ [header(CLOUD_TIME)]: String(Math.floor(nowMs / 1000)) });
+
 /**
  * Checks the signature of a device request for `deviceIdFromPath`; 401 when it
  * is missing, stale, replayed or wrong, 403 when a valid device signs for
  * another device's path. The nonce is spent once the signature verifies.
+ * `anyTime` (the time exchange, PROTOCOL §2.1): any signature time, no nonce spent — a replayed
+ * request only gets the cloud's time signed over a nonce the camera no longer waits for.
  */
-export async function authenticateDevice(ctx: CloudContext, req: IncomingMessage, url: URL, deviceIdFromPath: string): Promise<DeviceAuth> {
+export async function authenticateDevice(ctx: CloudContext, req: IncomingMessage, url: URL, deviceIdFromPath: string, anyTime = false): Promise<DeviceAuth> {
 	const authorization = req.headers.authorization;
 	if (!authorization) refuse(ctx, "missing", `missing Authorization header (${SCHEME}, PROTOCOL.md §2)`);
 	const fields = parseAuthorization(authorization!);
@@ -68,8 +75,8 @@ export async function authenticateDevice(ctx: CloudContext, req: IncomingMessage
 		refuse(ctx, "malformed", "X-Ivxs-Content-Sha256 must be 64 lowercase hex digits or STREAMING");
 	const nowS = Math.floor(Date.now() / 1000);
 	const skew = ctx.config.signatureSkewS;
-	if (Math.abs(nowS - Number(time)) > skew)
-		refuse(ctx, "stale", `request time ${time} is more than ${skew} s from the cloud's clock (${nowS}); see X-Ivxs-Time`, { [header(CLOUD_TIME)]: String(nowS) });
+	if (!anyTime && Math.abs(nowS - Number(time)) > skew)
+		refuse(ctx, "stale", `request time ${time} is more than ${skew} s from the cloud's clock (${nowS}); see X-Ivxs-Time`, cloudTimeHeader(nowS * 1000));
 	const device = findDevice(ctx.db, deviceId);
 	if (!device || device.disabled) refuse(ctx, "device", `unknown or disabled device ${deviceId}`);
 	const key = deviceSigningKey(device!.secret);
@@ -77,7 +84,7 @@ export async function authenticateDevice(ctx: CloudContext, req: IncomingMessage
 	const expected = hmacHex(key, stringToSign(req.method ?? "GET", pathAndQuery, time, nonce, bodyHash as string));
 	if (!sameHex(expected, signature)) refuse(ctx, "signature", "signature does not match (check K_sign, the string to sign and the body hash)");
 	// Spent only now: a forged request cannot burn a device's nonces.
-	if (!await spendNonce(ctx.sql, deviceId, nonce, (Number(time) + skew + 1) * 1000)) refuse(ctx, "replay", "nonce already used (replayed request): sign every request with a fresh nonce");
+	if (!anyTime && !await spendNonce(ctx.sql, deviceId, nonce, (Number(time) + skew + 1) * 1000)) refuse(ctx, "replay", "nonce already used (replayed request): sign every request with a fresh nonce");
 	if (deviceId !== deviceIdFromPath) {
 		ctx.metrics.inc("ivxs_device_auth_refused_total", "Device requests refused by authentication, by reason", { reason: "wrong-device" });
 		throw new HttpError(403, `device ${deviceId} may not act for device ${deviceIdFromPath}`);
@@ -87,6 +94,7 @@ export async function authenticateDevice(ctx: CloudContext, req: IncomingMessage
 		throw new HttpError(400, "X-Ivxs-Content-Sha256: STREAMING needs Transfer-Encoding: chunked and the trailers of §2");
 	return {
 		device: device!,
+		nonce,
 		bodyHash: bodyHash as string,
 		verifyTrailers(hashHex: string) {
 			if (!streaming) {

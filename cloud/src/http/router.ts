@@ -25,12 +25,14 @@ export type Params = Record<string, string>;
  * `signedUrl` (user rules of GET routes only: the viewer's media, pictures and
  * lists) lets a signed URL of the path stand for the user; everywhere else a
  * signed URL is refused, so a playback link never acts as an API credential.
+ * `anyTime` (device rules of the time exchange only, PROTOCOL §2.1) accepts a
+ * signature whatever its time and spends no nonce: the answer is what is signed.
  */
 export type Access =
 	| { readonly auth: "none" }
 	| { readonly auth: "user"; readonly device?: string; readonly signedUrl?: true }
 	| { readonly auth: "admin"; readonly device?: string }
-	| { readonly auth: "device"; readonly device: string };
+	| { readonly auth: "device"; readonly device: string; readonly anyTime?: true };
 
 export const accessKinds = ["none", "user", "admin", "device"] as const;
 
@@ -94,6 +96,8 @@ export class Router<C extends Callers = Callers> {
 			throw new Error(`${method} ${pattern}: its access rule names a parameter :${access.device} the path does not have`);
 		if ("signedUrl" in access && access.signedUrl !== undefined && (access.signedUrl !== true || access.auth !== "user" || method !== "GET"))
 			throw new Error(`${method} ${pattern}: signed URLs are for GET routes of users only`);
+		if ("anyTime" in access && access.anyTime !== undefined && (access.anyTime !== true || access.auth !== "device" || method !== "GET"))
+			throw new Error(`${method} ${pattern}: any signature time is for GET routes of devices only (the time exchange)`);
 		this.#routes.push({ method, pattern, parts, access, handler, failed });
 	}
 

@@ -9,7 +9,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { performance } from "node:perf_hooks";
 import type { CloudContext } from "../context.js";
 import { HttpError, sendJson, type Params } from "../http/router.js";
-import { latestDeviceTime, type DeviceAuth } from "../auth/device-auth.js";
+import { cloudTimeHeader, latestDeviceTime, type DeviceAuth } from "../auth/device-auth.js";
 import { stillRegistered, type Device } from "../devices/registry.js";
 import { objectKey } from "../storage/object-store.js";
 import { commitsDurable } from "../meta/db.js";
@@ -81,8 +81,12 @@ export class Ingest {
 		const ids = this.#ids(params, auth.device);
 		const epochText = url.searchParams.get("epoch") ?? "";
 		const epoch = Number(epochText);
-		if (!/^[0-9]{1,15}$/.test(epochText) || epoch < EPOCH_MIN || epoch > Date.now() + 86_400_000)
+		if (!/^[0-9]{1,15}$/.test(epochText) || epoch < EPOCH_MIN)
 			throw new HttpError(400, "epoch must be the unix ms of decode time 0 (after 2000, not in the future)");
+		if (epoch > latestDeviceTime(this.#ctx)) {
+			this.#error("future");
+			throw new HttpError(409, `epoch ${epoch} is more than ${this.#ctx.config.signatureSkewS} s after the cloud's clock (${Date.now()}): check the camera's clock (X-Ivxs-Time); start a new stream with a correct epoch`, cloudTimeHeader());
+		}
 		const { body, sha256 } = await readHashed(req, this.#ctx.config.maxInitBytes);
 		auth.verifyTrailers(sha256);
 		let init: InitInfo;
@@ -186,7 +190,7 @@ export class Ingest {
 			const end = stream.epoch_ms + (span.end * 1000) / span.track.timescale;
 			if (end > latest) {
 				this.#error("future");
-				throw new HttpError(409, `segment ${seq}'s ${span.track.kind} ends at ${Math.round(end)} (unix ms), more than ${this.#ctx.config.signatureSkewS} s after the cloud's clock (${Date.now()}): check the camera's clock; start a new stream with a correct epoch`);
+				throw new HttpError(409, `segment ${seq}'s ${span.track.kind} ends at ${Math.round(end)} (unix ms), more than ${this.#ctx.config.signatureSkewS} s after the cloud's clock (${Date.now()}): check the camera's clock; start a new stream with a correct epoch`, cloudTimeHeader());
 			}
 		}
 	}
