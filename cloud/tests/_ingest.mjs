@@ -8,8 +8,8 @@ import { segmentsBetween, streamOf } from "../../build/node/cloud/src/catalogue/
 
 /** The stream's init and live segments concatenated, as a player would fetch them. */
 export async function storedStream(cloud, device, channel, stream) {
-	const row = streamOf(cloud.ctx.db, device, channel, stream);
-	const segments = segmentsBetween(cloud.ctx.db, device, channel, 0, Number.MAX_SAFE_INTEGER).filter((s) => s.stream === stream);
+	const row = await streamOf(cloud.ctx.sql, device, channel, stream);
+	const segments = (await segmentsBetween(cloud.ctx.sql, device, channel, 0, Number.MAX_SAFE_INTEGER)).filter((s) => s.stream === stream);
 	const parts = [await cloud.ctx.store.get(row.init_key)];
 	// Whole objects sliced here: DiskStore.get with a range closes its file twice (EBADF) on main at 8f85af6.
 	for (const s of segments) parts.push((await cloud.ctx.store.get(s.key)).subarray(s.offset, s.offset + s.bytes));

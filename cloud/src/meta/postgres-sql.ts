@@ -67,6 +67,11 @@ export class PostgresSql implements Sql {
 		}
 	}
 
+	// A COMMIT returns once its WAL is flushed (synchronous_commit on, PostgreSQL's default).
+	durable(): Promise<void> {
+		return Promise.resolve();
+	}
+
 	close(): Promise<void> {
 		return this.#pool.end();
 	}
@@ -96,6 +101,7 @@ function onClient(client: pg.PoolClient): Sql {
 		run: (sql, params = []) => changes(client, sql, params),
 		query: async (sql) => void await client.query(sql),
 		transaction: () => Promise.reject(new Error("transactions do not nest")),
+		durable: () => Promise.resolve(),
 		close: () => Promise.reject(new Error("close the engine, not a transaction")),
 	};
 }

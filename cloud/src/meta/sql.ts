@@ -23,5 +23,7 @@ export interface Sql {
 	 * a serialization failure: `body` acts only through `tx` until it returns.
 	 */
 	transaction<T>(body: (tx: Sql) => Promise<T>): Promise<T>;
+	/** Resolves once the commits made so far would survive a power loss (what an acknowledgement awaits). */
+	durable(): Promise<void>;
 	close(): Promise<void>;
 }
