@@ -8,7 +8,7 @@
 // Nonces stay until they expire (minutes): they only refuse replays.
 import type { Config } from "../config.js";
 import type { Sql } from "../meta/sql.js";
-import { forgetDeviceRecordings, type DroppedKeys } from "../catalogue/index.js";
+import { deviceLock, forgetDeviceRecordings, type DroppedKeys } from "../catalogue/index.js";
 import { forgetDeviceSnapshots } from "../snapshots/store.js";
 import { forgetDeviceEvents } from "../events/store.js";
 import { forgetDeviceGaps } from "../gaps/store.js";
@@ -29,7 +29,7 @@ export interface Purged {
 
 /** Deletes the device and everything of it (objects after the grace); works on leftovers of a device already gone too. */
 export function purgeDevice(sql: Sql, config: Config, id: string, now = Date.now()): Promise<Purged> {
-	return sql.transaction((tx) => purge(tx, config, id, now));
+	return sql.transaction((tx) => purge(tx, config, id, now), { lock: deviceLock(id) });
 }
 
 async function purge(tx: Sql, config: Config, id: string, now: number): Promise<Purged> {
@@ -56,5 +56,5 @@ export function addFreshDevice(sql: Sql, config: Config, options: Parameters<typ
 			await purge(tx, config, id, now);
 		}
 		return addDevice(tx, options);
-	});
+	}, typeof id === "string" ? { lock: deviceLock(id) } : {});
 }

@@ -4,7 +4,7 @@
 // and is run again when PostgreSQL reports a serialization failure.
 import pg from "pg";
 import { numberedPlaceholders } from "./dialect.js";
-import type { Param, Sql } from "./sql.js";
+import type { Param, Sql, TransactionOptions } from "./sql.js";
 
 // 64-bit integers (times in ms, sizes, counts) and sums read as numbers, as
 // SQLite gives them (exact up to 2^53).
@@ -47,11 +47,16 @@ export class PostgresSql implements Sql {
 		await this.#pool.query(sql);
 	}
 
-	async transaction<T>(body: (tx: Sql) => Promise<T>): Promise<T> {
+	async transaction<T>(body: (tx: Sql) => Promise<T>, { lock, isolation = "serializable" }: TransactionOptions = {}): Promise<T> {
 		const client = await this.#pool.connect();
+		let locked = false;
 		try {
+			if (lock !== undefined) {
+				await client.query("SELECT pg_advisory_lock(hashtextextended($1, 0))", [lock]);
+				locked = true;
+			}
 			for (let attempt = 1; ; attempt++) {
-				await client.query("BEGIN ISOLATION LEVEL SERIALIZABLE");
+				await client.query(isolation === "serializable" ? "BEGIN ISOLATION LEVEL SERIALIZABLE" : "BEGIN ISOLATION LEVEL READ COMMITTED");
 				try {
 					const result = await body(onClient(client));
 					await client.query("COMMIT");
@@ -63,7 +68,9 @@ export class PostgresSql implements Sql {
 				}
 			}
 		} finally {
-			client.release();
+			// A client whose unlock failed is dropped (its session, and so the lock, ends).
+			const unlocked = !locked || await client.query("SELECT pg_advisory_unlock(hashtextextended($1, 0))", [lock!]).then(() => true, () => false);
+			client.release(!unlocked);
 		}
 	}
 

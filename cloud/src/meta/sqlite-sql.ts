@@ -41,6 +41,7 @@ export class SqliteSql implements Sql {
 		this.#db.exec(sql);
 	}
 
+	// One connection: every transaction runs alone, whatever its options.
 	async transaction<T>(body: (tx: Sql) => Promise<T>): Promise<T> {
 		while (this.#tail) await this.#tail;
 		// From the check above to setting #tail nothing pauses: no other call slips in.
