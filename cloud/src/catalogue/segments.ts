@@ -10,11 +10,11 @@ export function segmentAt(sql: Sql, device: string, channel: number, stream: str
 	return sql.get<SegmentRow>("SELECT * FROM segments WHERE device = ? AND channel = ? AND stream = ? AND seq = ?", [device, channel, stream, seq]);
 }
 
-/** The stored segments of the stream just before and just after `seq` (their times bound the new one's). */
+/** The stored segments of the stream just before and just after `seq` (their times bound the new one's), in one query. */
 async function neighbours(sql: Sql, device: string, channel: number, stream: string, seq: number): Promise<{ before?: SegmentRow; after?: SegmentRow }> {
-	const before = await sql.get<SegmentRow>("SELECT * FROM segments WHERE device = ? AND channel = ? AND stream = ? AND seq < ? ORDER BY seq DESC LIMIT 1", [device, channel, stream, seq]);
-	const after = await sql.get<SegmentRow>("SELECT * FROM segments WHERE device = ? AND channel = ? AND stream = ? AND seq > ? ORDER BY seq LIMIT 1", [device, channel, stream, seq]);
-	return { before, after };
+	const rows = await sql.all<SegmentRow>(`SELECT * FROM (SELECT * FROM segments WHERE device = ? AND channel = ? AND stream = ? AND seq < ? ORDER BY seq DESC LIMIT 1) b
+		UNION ALL SELECT * FROM (SELECT * FROM segments WHERE device = ? AND channel = ? AND stream = ? AND seq > ? ORDER BY seq LIMIT 1) a`, [device, channel, stream, seq, device, channel, stream, seq]);
+	return { before: rows.find((row) => row.seq < seq), after: rows.find((row) => row.seq > seq) };
 }
 
 /** The lock that orders the transactions writing a device's segments against its removal. */
