@@ -8,6 +8,8 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { cloudFor } from "./_cloud.mjs";
 import { addDevice, findDevice } from "../../build/node/cloud/src/devices/registry.js";
+import { loadConfig } from "../../build/node/cloud/src/config.js";
+import { metadataOf } from "../../build/node/cloud/src/meta/open-sql.js";
 
 const src = join(import.meta.dirname, "../src");
 
@@ -38,4 +40,12 @@ test("no module of cloud/src but meta/ prepares SQL itself (every owner is on th
 		.map((file) => relative(src, file));
 	t.true(files.length > 50, `${files.length} files read`);
 	t.deepEqual(offending, []);
+});
+
+test("METADATA_URL: postgres://… selects PostgreSQL; unset, the SQLite file in the data folder; anything else is refused at start", (t) => {
+	const sqlite = loadConfig({ dataDir: "/tmp/ivxs-data" }, {});
+	t.is(metadataOf(sqlite), "/tmp/ivxs-data/metadata.sqlite");
+	const postgres = loadConfig({ dataDir: "/tmp/ivxs-data" }, { IVXS_CLOUD_METADATA_URL: "postgres://ivxs@db.example:5432/ivxs" });
+	t.is(metadataOf(postgres), "postgres://ivxs@db.example:5432/ivxs");
+	t.throws(() => loadConfig({ dataDir: "/tmp/ivxs-data" }, { IVXS_CLOUD_METADATA_URL: "mysql://db.example/ivxs" }), { name: "ConfigError", message: /metadataUrl must be a postgres:\/\// });
 });
