@@ -1,7 +1,8 @@
 // The PostgreSQL engine of the async layer (meta/sql.ts): a pg Pool; each
 // transaction holds one client and runs SERIALIZABLE — what the owners rely on
-// from SQLite's one writer (a segment's order check, leases, tombstones) —
-// and is run again when PostgreSQL reports a serialization failure.
+// from SQLite's one writer (leases, tombstones, retention) — and is run again
+// when PostgreSQL reports a serialization failure; or, named by its options,
+// after a lock and at another isolation (a segment's insert: sql.ts).
 import pg from "pg";
 import { numberedPlaceholders } from "./dialect.js";
 import type { Param, Sql, TransactionOptions } from "./sql.js";
