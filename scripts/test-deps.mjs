@@ -72,7 +72,7 @@ const needs = [
 		packages: ["mosquitto"] },
 	{ what: "HAProxy (the load balancer in front of several cloud instances: cloud/tests/multi-instance.test.mjs, bench cloud_multi)",
 		ok: () => ["haproxy", "/usr/sbin/haproxy"].some((path) => succeeds(path, ["-v"])), packages: ["haproxy"] },
-	{ what: "PostgreSQL server (the metadata contract suite starts its own cluster with initdb/pg_ctl)",
+	{ what: "PostgreSQL server (the metadata contract suite, the tests parametrised by engine and the cluster on PostgreSQL start their own cluster with initdb/pg_ctl)",
 		ok: () => (existsSync("/usr/lib/postgresql") ? readdirSync("/usr/lib/postgresql") : []).some((version) => succeeds(`/usr/lib/postgresql/${version}/bin/initdb`, ["--version"])),
 		packages: ["postgresql"] },
 ];

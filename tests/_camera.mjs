@@ -46,7 +46,7 @@ export const fakeClock = (faketime) => ({
 
 /** Every stream the cloud holds for a device channel, with ffprobe's decoded frame counts. */
 export async function storedFrames(cloud, device, channel = 0) {
-	const streams = cloud.ctx.db.prepare("SELECT stream FROM streams WHERE device = ? AND channel = ? ORDER BY stream").all(device, channel).map((r) => r.stream);
+	const streams = cloud.ctx.sql.db.prepare("SELECT stream FROM streams WHERE device = ? AND channel = ? ORDER BY stream").all(device, channel).map((r) => r.stream);
 	const out = [];
 	for (const stream of streams) {
 		const { segments, bytes } = await storedStream(cloud, device, channel, stream);

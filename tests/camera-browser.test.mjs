@@ -9,7 +9,7 @@ const password = "camera-browser-password";
 
 test("xs › the console shows the XS camera online with its snapshot, plays it live and plays its recording", async (t) => {
 	const cloud = await cloudFor(t, { adminPassword: password });
-	const device = deviceIn(cloud, "xs-cam", { name: "XS camera" });
+	const device = await deviceIn(cloud, "xs-cam", { name: "XS camera" });
 	const camera = runCamera(deviceFile(t, device, cloud.url), { seconds: 45, args: ["--event-every", "6"] });
 	const { page } = await browserFor(t);
 	await signIn(page, cloud.url, "admin", password);

@@ -18,10 +18,10 @@ for (const [faketime, what] of [["+600", "10 minutes ahead"], ["-600", "10 minut
 	test(`xs › a camera whose clock is ${what} learns the cloud's time, shows online and uploads segments timed in the cloud's present`, async (t) => {
 		t.true(existsSync(LIBFAKETIME), "libfaketime (Debian faketime; scripts/test-deps.mjs installs it)");
 		const cloud = await cloudFor(t);
-		const device = deviceIn(cloud);
+		const device = await deviceIn(cloud);
 		const online = [];
 		const watch = setInterval(() => {
-			const row = cloud.ctx.db.prepare("SELECT online, since FROM presence WHERE device = ?").get(device.id);
+			const row = cloud.ctx.sql.db.prepare("SELECT online, since FROM presence WHERE device = ?").get(device.id);
 			if (row?.online) online.push(row);
 		}, 250);
 		t.teardown(() => clearInterval(watch));
@@ -33,7 +33,7 @@ for (const [faketime, what] of [["+600", "10 minutes ahead"], ["-600", "10 minut
 		t.regex(run.stdout, /clock set by the cloud's time/);
 		t.true(online.length > 0, "the cloud saw the camera online");
 		const stats = run.summary.channels["0"];
-		const segments = cloud.ctx.db.prepare("SELECT stream, seq, start_ms, end_ms FROM segments WHERE device = ? ORDER BY start_ms").all(device.id);
+		const segments = cloud.ctx.sql.db.prepare("SELECT stream, seq, start_ms, end_ms FROM segments WHERE device = ? ORDER BY start_ms").all(device.id);
 		t.log(`${segments.length} segments in ${new Set(segments.map((s) => s.stream)).size} stream(s), ${stats.segmentsRefused} refused; times ${segments.length ? `${segments[0].start_ms - started}..${segments.at(-1).end_ms - started}` : "-"} ms from the test's start`);
 		t.true(segments.length >= 2, run.stdout);
 		t.is(stats.segmentsRefused, 0);
@@ -53,11 +53,11 @@ for (const [faketime, what] of [["+600", "10 minutes ahead"], ["-600", "10 minut
 for (const [offsetS, mqtt] of [["+600", true], ["-600", true], ["+600", false], ["-600", false]]) {
 	test(`the simulated camera with a clock ${offsetS} s off${mqtt ? "" : " and no control channel"} learns the cloud's time${mqtt ? ", shows online" : ""} and uploads segments timed in the cloud's present`, async (t) => {
 		const cloud = await cloudFor(t);
-		const device = deviceIn(cloud);
+		const device = await deviceIn(cloud);
 		const started = Date.now();
 		let online = false;
 		const watch = setInterval(() => {
-			online ||= !!cloud.ctx.db.prepare("SELECT online FROM presence WHERE device = ?").get(device.id)?.online;
+			online ||= !!cloud.ctx.sql.db.prepare("SELECT online FROM presence WHERE device = ?").get(device.id)?.online;
 		}, 250);
 		t.teardown(() => clearInterval(watch));
 		const run = await runSim(["--cloud", cloud.url, "--device", device.id, "--secret", device.secret, "--seconds", "4", ...(mqtt ? ["--mqtt"] : []), "--no-snapshots"], fakeClock(offsetS));
@@ -65,7 +65,7 @@ for (const [offsetS, mqtt] of [["+600", true], ["-600", true], ["+600", false], 
 		const ended = Date.now();
 		t.is(run.code, 0, run.stderr + run.stdout);
 		if (mqtt) t.true(online, "the cloud saw it online");
-		const segments = cloud.ctx.db.prepare("SELECT stream, seq, start_ms, end_ms FROM segments WHERE device = ? ORDER BY start_ms").all(device.id);
+		const segments = cloud.ctx.sql.db.prepare("SELECT stream, seq, start_ms, end_ms FROM segments WHERE device = ? ORDER BY start_ms").all(device.id);
 		t.log(`${segments.length} segments; times ${segments.length ? `${segments[0].start_ms - started}..${segments.at(-1).end_ms - started}` : "-"} ms from the test's start`);
 		t.true(segments.length >= 3, run.stdout + run.stderr);
 		t.log(run.stderr.split("\n").filter((line) => /clock set/.test(line)).join("; "));

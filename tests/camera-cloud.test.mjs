@@ -28,7 +28,7 @@ async function checkUploads(t, cloud, device, summary) {
 
 test("xs › the camera app uploads continuously to a disk cloud; ffprobe counts exactly the frames it uploaded", async (t) => {
 	const cloud = await cloudFor(t);
-	const device = deviceIn(cloud);
+	const device = await deviceIn(cloud);
 	const run = await runCamera(deviceFile(t, device, cloud.url), { seconds: 8 });
 	t.is(run.code, 0, run.stderr + run.stdout);
 	const stats = await checkUploads(t, cloud, device, run.summary);
@@ -39,7 +39,7 @@ test("xs › the camera app uploads continuously to a disk cloud; ffprobe counts
 test("xs › the camera app uploads to an S3 cloud (s3rver)", async (t) => {
 	const s3 = await s3For(t, "ivxs-camera");
 	const cloud = await cloudFor(t, { storage: s3.storage });
-	const device = deviceIn(cloud);
+	const device = await deviceIn(cloud);
 	const run = await runCamera(deviceFile(t, device, cloud.url), { seconds: 6 });
 	t.is(run.code, 0, run.stderr + run.stdout);
 	t.is((await checkUploads(t, cloud, device, run.summary)).framesLost, 0);
@@ -47,7 +47,7 @@ test("xs › the camera app uploads to an S3 cloud (s3rver)", async (t) => {
 
 test("xs › a network cut shorter than the ring loses no frame: the upload resumes from the ring cursor", async (t) => {
 	const cloud = await cloudFor(t);
-	const device = deviceIn(cloud);
+	const device = await deviceIn(cloud);
 	const proxy = await cuttableProxy(t, cloud.port ?? Number(new URL(cloud.url).port));
 	let cut = false;
 	const run = await runCamera(deviceFile(t, device, `http://127.0.0.1:${proxy.port}`), {
@@ -69,7 +69,7 @@ test("xs › a network cut shorter than the ring loses no frame: the upload resu
 
 test("xs › a cut longer than the ring loses the oldest frames, and the gap the camera reports is exactly what is missing", async (t) => {
 	const cloud = await cloudFor(t);
-	const device = deviceIn(cloud);
+	const device = await deviceIn(cloud);
 	const proxy = await cuttableProxy(t, Number(new URL(cloud.url).port));
 	let cut = false;
 	// A 64 KiB GOP estimate: a ring of about 150 KB, some 8 s of the sample clip.
@@ -90,15 +90,15 @@ test("xs › a cut longer than the ring loses the oldest frames, and the gap the
 	const gaps = [...run.stdout.matchAll(/gap: (\d+) frames overwritten/g)].map((m) => Number(m[1]));
 	t.is(gaps.reduce((a, b) => a + b, 0), stats.framesLost, "the gaps reported add up to the frames lost");
 	// …and reached the cloud (MQTT, QoS 1: held through the cut), where viewers list them.
-	await eventually(() => cloud.ctx.db.prepare("SELECT sum(frames) AS n FROM gaps WHERE device = ?").get(device.id).n === stats.framesLost, 10_000).catch(() => {});
-	const stored = cloud.ctx.db.prepare("SELECT sum(frames) AS frames, min(from_ms) AS from_ms FROM gaps WHERE device = ? AND reason = 'overwritten'").get(device.id);
+	await eventually(() => cloud.ctx.sql.db.prepare("SELECT sum(frames) AS n FROM gaps WHERE device = ?").get(device.id).n === stats.framesLost, 10_000).catch(() => {});
+	const stored = cloud.ctx.sql.db.prepare("SELECT sum(frames) AS frames, min(from_ms) AS from_ms FROM gaps WHERE device = ? AND reason = 'overwritten'").get(device.id);
 	t.is(stored.frames, stats.framesLost, "the cloud holds gaps for exactly the frames lost");
 	t.true(stored.from_ms > Date.now() - 60_000);
 });
 
 test("xs › a provisioned device file (--provision, kept in persistent storage) runs the camera without --device", async (t) => {
 	const cloud = await cloudFor(t);
-	const device = deviceIn(cloud);
+	const device = await deviceIn(cloud);
 	const data = mkdtempSync(join(tmpdir(), "ivxs-provision-"));
 	t.teardown(() => rmSync(data, { recursive: true, force: true }));
 	const none = await runHost(["--data", data, "modules/app/camera", "--", "--seconds", "1"]);

@@ -9,14 +9,14 @@ import { deviceFile, runCamera, storedFrames, totalFrames } from "./_camera.mjs"
 
 test("xs › event clips hold their pre-roll from a key frame, extend with events and end post-roll after the last one", async (t) => {
 	const cloud = await cloudFor(t);
-	const device = deviceIn(cloud);
-	const plan = writePlan(cloud.ctx.db, device.id, mergePlan(defaultPlan(1), { mode: "event", preRollS: 3, postRollS: 4, segmentS: 1 }, 1));
+	const device = await deviceIn(cloud);
+	const plan = await writePlan(cloud.ctx.sql, device.id, mergePlan(defaultPlan(1), { mode: "event", preRollS: 3, postRollS: 4, segmentS: 1 }, 1));
 	await publishPlan(cloud.ctx, device.id, plan);
 	const run = await runCamera(deviceFile(t, device, cloud.url), { seconds: 36, args: ["--event-at", "10,13,28"] });
 	t.is(run.code, 0, run.stderr + run.stdout);
 	const events = [...run.stdout.matchAll(/event at (\d+)/g)].map((m) => Number(m[1]));
 	t.is(events.length, 3);
-	const segments = cloud.ctx.db.prepare("SELECT stream, seq, start_ms, end_ms FROM segments WHERE device = ? ORDER BY start_ms").all(device.id);
+	const segments = cloud.ctx.sql.db.prepare("SELECT stream, seq, start_ms, end_ms FROM segments WHERE device = ? ORDER BY start_ms").all(device.id);
 	const clips = new Map();
 	for (const s of segments) {
 		const clip = clips.get(s.stream) ?? { start: s.start_ms, end: s.end_ms, segments: 0 };
@@ -45,5 +45,5 @@ test("xs › event clips hold their pre-roll from a key frame, extend with event
 	t.is(totalFrames(await storedFrames(cloud, device.id)).total, stats.framesUploaded);
 	t.is(stats.framesLost, 0);
 	// The events themselves reached the cloud's list.
-	t.is(cloud.ctx.db.prepare("SELECT count(*) AS n FROM events WHERE device = ?").get(device.id).n, 3);
+	t.is(cloud.ctx.sql.db.prepare("SELECT count(*) AS n FROM events WHERE device = ?").get(device.id).n, 3);
 });

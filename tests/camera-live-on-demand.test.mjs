@@ -12,13 +12,13 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 test("xs › plan off: a viewer opening live starts the camera within seconds; it stops after the viewer leaves", async (t) => {
 	const cloud = await cloudFor(t, { adminPassword, liveLingerS: 2 });
-	const device = deviceIn(cloud);
-	const plan = writePlan(cloud.ctx.db, device.id, mergePlan(defaultPlan(1), { mode: "none", segmentS: 1 }, 1));
+	const device = await deviceIn(cloud);
+	const plan = await writePlan(cloud.ctx.sql, device.id, mergePlan(defaultPlan(1), { mode: "none", segmentS: 1 }, 1));
 	await publishPlan(cloud.ctx, device.id, plan);
 	const { call } = await session(cloud, "admin", adminPassword);
 	let connected = false;
 	const run = runCamera(deviceFile(t, device, cloud.url), { seconds: 24, onStdout: (text) => { if (text.includes("control channel connected")) connected = true; } });
-	const segments = () => cloud.ctx.db.prepare("SELECT start_ms, end_ms FROM segments WHERE device = ? ORDER BY start_ms").all(device.id);
+	const segments = () => cloud.ctx.sql.db.prepare("SELECT start_ms, end_ms FROM segments WHERE device = ? ORDER BY start_ms").all(device.id);
 	await eventually(() => connected, 15_000);
 	await sleep(3000);
 	t.is(segments().length, 0, "nothing uploaded with the plan off and nobody watching");
@@ -38,6 +38,6 @@ test("xs › plan off: a viewer opening live starts the camera within seconds; i
 	const lastStart = Math.max(...stored.map((s) => s.start_ms));
 	t.true(lastStart < left + 2000 + 1500, `the last segment starts ${lastStart - left} ms after the viewer left`);
 	t.true(result.summary.channels["0"].segmentsRefused === 0);
-	t.is(cloud.ctx.db.prepare("SELECT count(*) AS n FROM live_only").get().n, stored.length, "uploaded for the viewer only: marked live-only (§3.2 live=1)");
+	t.is(cloud.ctx.sql.db.prepare("SELECT count(*) AS n FROM live_only").get().n, stored.length, "uploaded for the viewer only: marked live-only (§3.2 live=1)");
 	t.log(`live after ${firstMs} ms; ${stored.length} segments; the last starts ${lastStart - left} ms after the viewer left (linger 2 s); the camera ran ${Math.round((Date.now() - left) / 1000)} s more`);
 });

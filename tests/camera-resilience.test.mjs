@@ -30,7 +30,7 @@ const portOf = (cloud) => Number(new URL(cloud.url).port);
 test("xs › over TLS (https and mqtts, the cloud's certificate verified against the device file's CA) the camera uploads", async (t) => {
 	const pki = tlsFiles(t);
 	const cloud = await cloudFor(t, { tlsCert: pki.cert, tlsKey: pki.key });
-	const device = deviceIn(cloud);
+	const device = await deviceIn(cloud);
 	const run = await runCamera(deviceFile(t, device, `https://localhost:${portOf(cloud)}`, { ca: pki.ca }), { seconds: 6 });
 	t.is(run.code, 0, run.stderr + run.stdout);
 	t.regex(run.stdout, /control channel connected/);
@@ -42,7 +42,7 @@ test("xs › over TLS (https and mqtts, the cloud's certificate verified against
 test("xs › a cloud whose certificate does not verify is refused, and the camera never falls back to plaintext", async (t) => {
 	const pki = tlsFiles(t);
 	const cloud = await cloudFor(t, { tlsCert: pki.cert, tlsKey: pki.key });
-	const device = deviceIn(cloud);
+	const device = await deviceIn(cloud);
 	const wrong = await runCamera(deviceFile(t, device, `https://localhost:${portOf(cloud)}`, { ca: pki.wrongCa }), { seconds: 5 });
 	t.is(wrong.code, 0, wrong.stderr);
 	t.regex(wrong.stdout, /certificate verification failed/i);
@@ -51,14 +51,14 @@ test("xs › a cloud whose certificate does not verify is refused, and the camer
 
 	// An https URL that reaches a plaintext cloud: the TLS handshake fails, no request goes out.
 	const plain = await cloudFor(t);
-	deviceIn(plain, device.id);
+	await deviceIn(plain, device.id);
 	const fallback = await runCamera(deviceFile(t, device, `https://localhost:${portOf(plain)}`, { ca: pki.ca }), { seconds: 5 });
 	t.is(fallback.code, 0, fallback.stderr);
 	t.regex(fallback.stdout, /TLS/);
 	t.is(fallback.summary.channels["0"].segmentsStored, 0);
 	for (const c of [cloud, plain]) {
-		t.is(c.ctx.db.prepare("SELECT count(*) AS n FROM streams").get().n, 0, "no stream was even begun");
-		t.is(c.ctx.db.prepare("SELECT count(*) AS n FROM presence WHERE online = 1").get()?.n ?? 0, 0);
+		t.is(c.ctx.sql.db.prepare("SELECT count(*) AS n FROM streams").get().n, 0, "no stream was even begun");
+		t.is(c.ctx.sql.db.prepare("SELECT count(*) AS n FROM presence WHERE online = 1").get()?.n ?? 0, 0);
 	}
 	// A device file asking for https without a CA is refused before anything starts.
 	const noCa = await runCamera(deviceFile(t, device, `https://localhost:${portOf(cloud)}`), { seconds: 1 });
@@ -73,7 +73,7 @@ test("xs › a cloud restarted mid-upload shows nothing partial, and the camera 
 	const config = (port) => loadConfig({ host: "127.0.0.1", port, logLevel: "warn", dataDir, shutdownGraceS: 0 }, {});
 	let cloud = await startCloud(config(0), logger);
 	const port = portOf(cloud);
-	const device = addDevice(cloud.ctx.db, { id: "restart-cam" });
+	const device = await addDevice(cloud.ctx.sql, { id: "restart-cam" });
 	t.teardown(() => cloud.stop());
 	let restarted = false;
 	const run = runCamera(deviceFile(t, device, `http://127.0.0.1:${port}`), {
@@ -101,5 +101,5 @@ test("xs › a cloud restarted mid-upload shows nothing partial, and the camera 
 	t.is(totalFrames(streams).total, stats.framesUploaded, "every stored segment is whole: ffprobe decodes exactly the frames uploaded");
 	const seqs = streams.flatMap((s) => s.segments.map((segment) => segment.seq));
 	t.deepEqual(seqs, seqs.map((_, i) => i), "segments 0, 1, 2, … with none missing or twice");
-	await eventually(() => cloud.ctx.db.prepare("SELECT count(*) AS n FROM segments WHERE device = ?").get(device.id).n === stats.segmentsStored);
+	await eventually(() => cloud.ctx.sql.db.prepare("SELECT count(*) AS n FROM segments WHERE device = ?").get(device.id).n === stats.segmentsStored);
 });

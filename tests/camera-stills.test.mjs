@@ -13,11 +13,11 @@ const adminPassword = "admin-secret-1";
 
 test("xs › snapshot now uploads a still within seconds; each event goes up with its picture", async (t) => {
 	const cloud = await cloudFor(t, { adminPassword });
-	const device = deviceIn(cloud);
+	const device = await deviceIn(cloud);
 	const { call } = await session(cloud, "admin", adminPassword);
 	let connected = false;
 	const run = runCamera(deviceFile(t, device, cloud.url), { seconds: 16, args: ["--event-at", "12"], onStdout: (text) => { if (text.includes("control channel connected")) connected = true; } });
-	const stills = () => cloud.ctx.db.prepare("SELECT time_ms FROM snapshots WHERE device = ? ORDER BY time_ms").all(device.id).map((row) => row.time_ms);
+	const stills = () => cloud.ctx.sql.db.prepare("SELECT time_ms FROM snapshots WHERE device = ? ORDER BY time_ms").all(device.id).map((row) => row.time_ms);
 	await eventually(() => connected, 15_000);
 	await eventually(async () => (await cloud.ctx.sql.get("SELECT online FROM presence WHERE device = ?", [device.id]))?.online == 1, 10_000);
 	// The scheduled still of the round's start comes first: wait for it so the count below is the command's.

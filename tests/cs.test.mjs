@@ -12,7 +12,7 @@ const tagged = (results, name) => results.flatMap((r) => r.logs ?? []).filter((l
 
 test("xs › cs: the push API refuses wrong use and malformed frames with clear codes; the cloud holds exactly the good frames (ffprobe)", async (t) => {
 	const cloud = await cloudFor(t);
-	const device = deviceIn(cloud, undefined, { channels: 4 });
+	const device = await deviceIn(cloud, undefined, { channels: 4 });
 	const results = await runXs(t, "tests/cs/api.test", { port: Number(new URL(cloud.url).port), id: device.id, secret: device.secret });
 	const pushed = tagged(results, "pushed");
 	t.deepEqual(pushed.map((p) => p.channel).sort(), [0, 1]);
@@ -39,7 +39,7 @@ for (const [title, before] of [
 ]) {
 	test(`xs › cs ${title}`, async (t) => {
 		const cloud = await cloudFor(t);
-		const device = deviceIn(cloud, undefined, { channels: 4 });
+		const device = await deviceIn(cloud, undefined, { channels: 4 });
 		t.log(`before the fix: ${before}`);
 		await runXs(t, "tests/cs/api.test", { port: Number(new URL(cloud.url).port), id: device.id, secret: device.secret, only: title });
 	});

@@ -53,7 +53,7 @@ export async function benchCloudLatency({ seconds = 20, log = (m) => process.std
 		const password = "bench-latency-password";
 		const cloud = await startCloud(loadConfig({ host: "127.0.0.1", port: 0, dataDir, adminPassword: password, logLevel: "warn" }, {}), pino({ level: "silent" }));
 		cleanup.push(() => cloud.stop());
-		const device = addDevice(cloud.ctx.db, { id: "bench-cam", name: "Latency bench" });
+		const device = await addDevice(cloud.ctx.sql, { id: "bench-cam", name: "Latency bench" });
 		const camera = new Camera({ cloud: cloud.url, device: device.id, secret: device.secret, seconds: seconds + 40, mqtt: true });
 		const running = camera.run();
 		cleanup.push(async () => {

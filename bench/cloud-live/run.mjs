@@ -35,26 +35,24 @@ export async function benchCloudLive({ log = benchLog, steps = [1, 100, 1000], s
 	rmSync(work, { recursive: true, force: true });
 	mkdirSync(data, { recursive: true });
 	const build = (path) => import(pathToFileURL(join(cloudDir, path)).href);
-	const { openDatabase } = await build("src/meta/db.js");
-	const { SqliteSql } = await build("src/meta/sqlite-sql.js");
+	const { openSql } = await build("src/meta/open-sql.js");
 	const { addDevice } = await build("src/devices/registry.js");
 	const { addUser, grantDevice } = await build("src/users/store.js");
 	const { signUrl } = await build("src/auth/signed-url.js");
 	// Devices, the viewer and its grants before the cloud starts; the playlist URLs signed with the
 	// service key the cloud will read from the data folder (the cloud's own config for that folder:
 	// where the key lives is its default, serviceKeyFile).
-	const db = openDatabase(join(data, "metadata.sqlite"));
-	const sql = new SqliteSql(db);
+	const sql = await openSql(join(data, "metadata.sqlite"));
 	await addUser(sql, viewerUser, "bench-viewer-password");
 	const { loadConfig } = await build("src/config.js");
 	const signing = { config: loadConfig({ dataDir: data }, {}) };
 	const cameras = [];
 	for (const viewers of steps) {
-		const device = addDevice(db, { id: `live${viewers}` });
+		const device = await addDevice(sql, { id: `live${viewers}` });
 		await grantDevice(sql, viewerUser, device.id);
 		cameras.push({ viewers, device, playlist: signUrl(signing, `/v1/hls/${device.id}/0/live.m3u8`, { user: viewerUser, admin: false }) });
 	}
-	db.close();
+	await sql.close();
 	const taskset = hasTaskset();
 	if (!taskset) log("cloud_live: taskset missing: the cloud and the generator are NOT on separate cores");
 	// Every viewer connects from 127.0.0.1: the per-address connection cap (meant for one household

@@ -21,14 +21,28 @@ import { pathToFileURL } from "node:url";
 import { round, sleep } from "../lib.mjs";
 import { benchData, cpuPercent, hasTaskset, procStat, runGenerator, startCloudProcess } from "../cloud/process.mjs";
 
-export async function benchCloudMulti({ root, log = () => {}, steps = [250, 500, 750, 1000, 1250, 1500, 2000, 2500, 3000], seconds = 12 } = {}) {
+export async function benchCloudMulti({ root, log = () => {}, steps = [250, 500, 750, 1000, 1250, 1500, 2000, 2500, 3000], seconds = 12, metadata = process.env.IVXS_BENCH_METADATA ?? "sqlite" } = {}) {
 	const { startHaproxy } = await import(pathToFileURL(join(root, "cloud/tests/_haproxy.mjs")).href);
-	const { work, data, devicesFile } = await benchData({ root, name: "cloud-multi", count: Math.max(...steps) });
+	// The instances share the SQLite file of the data folder, or (IVXS_BENCH_METADATA=postgres)
+	// a PostgreSQL cluster of the bench's own (cloud/tests/_postgres.mjs), as on several hosts.
+	const stops = [];
+	const metadataUrl = metadata === "postgres" ? await (await import(pathToFileURL(join(root, "cloud/tests/_postgres.mjs")).href)).postgresFor({ teardown: (stop) => stops.push(stop) }) : undefined;
+	try {
+		return await rampBoth({ root, log, steps, seconds, startHaproxy, metadataUrl });
+	}
+	finally {
+		for (const stop of stops) stop();
+	}
+}
+
+async function rampBoth({ root, log, steps, seconds, startHaproxy, metadataUrl }) {
+	const { work, data, devicesFile } = await benchData({ root, name: "cloud-multi", count: Math.max(...steps), metadataUrl });
 	const taskset = hasTaskset();
 	if (!taskset) log("cloud_multi: taskset missing: the instances are NOT pinned to a core each");
 	const env = {
 		UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE ?? "64",
 		IVXS_CLOUD_MAX_CONNECTIONS: "16384", IVXS_CLOUD_TRUSTED_PROXIES: "127.0.0.1",
+		...(metadataUrl ? { IVXS_CLOUD_METADATA_URL: metadataUrl } : {}),
 	};
 	const ramp = async (count) => {
 		const instances = [];
@@ -81,7 +95,7 @@ export async function benchCloudMulti({ root, log = () => {}, steps = [250, 500,
 		one_instance: one, two_instances: two, ratio,
 		added_cameras: two.cameras - one.cameras,
 		cpu_percent_per_camera_same_load: { cameras: common, one_instance: perCamera(one), two_instances: perCamera(two) },
-		pinned_with_taskset: taskset,
+		pinned_with_taskset: taskset, metadata: metadataUrl ? "postgres" : "sqlite",
 		target: "two instances ingest >= 1.7x the cameras of one (a second core's worth, less HAProxy's and the generator's share of the two cores)",
 		meets: ratio !== null && ratio >= 1.7,
 	};

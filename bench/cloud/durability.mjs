@@ -31,7 +31,7 @@ export async function benchDurability({ root, log = () => {}, segments = 150 } =
 		rmSync(dataDir, { recursive: true, force: true });
 		mkdirSync(dataDir, { recursive: true });
 		const cloud = await startCloud(loadConfig({ host: "127.0.0.1", port: 0, dataDir, durableWrites: durable, minFreeBytes: 0 }, {}), pino({ level: "silent" }));
-		const device = addDevice(cloud.ctx.db, { id: "bench-durable" });
+		const device = await addDevice(cloud.ctx.sql, { id: "bench-durable" });
 		// Four connections each (the uploader's agent): four uploaders for 16 in flight.
 		const uploaders = Array.from({ length: 4 }, () => new Uploader({ cloud: cloud.url, device: device.id, secret: device.secret, maxAttempts: 1 }));
 		const [uploader] = uploaders;

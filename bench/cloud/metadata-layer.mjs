@@ -2,7 +2,7 @@
  * `node bench/cloud/metadata-layer.mjs` — what the async data layer (cloud/src/meta/sql.ts) costs
  * the embedded default: one segment's metadata, written the way ingest writes it (in one
  * transaction: the order check reads the stream's newest segment, the row is inserted and its id
- * returned), N times through better-sqlite3 directly (what the owners do today) and through the
+ * returned), N times through better-sqlite3 directly (what the owners did before they moved) and through the
  * SQLite engine of the async layer, alternating rounds in one process. Prints JSON: µs per
  * segment for each and their ratio (async / sync). The file is durable=false on both sides: the
  * WAL fsync, the same for both, would hide the difference measured.

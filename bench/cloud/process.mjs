@@ -70,22 +70,24 @@ export function runGenerator(args, taskset, core = 1) {
 
 /**
  * A fresh folder build/bench/<name> with the cloud's data folder in it and `count` devices
- * (load00000, …) registered in its metadata: { work, data, devicesFile } (the generator's devices).
+ * (load00000, …) registered in its metadata — the SQLite file in that folder, or the
+ * PostgreSQL database `metadataUrl` — : { work, data, devicesFile } (the generator's devices).
  */
-export async function benchData({ root, name, count }) {
+export async function benchData({ root, name, count, metadataUrl }) {
 	const work = join(root, "build/bench", name);
 	const data = join(work, "data");
 	rmSync(work, { recursive: true, force: true });
 	mkdirSync(data, { recursive: true });
 	const build = (path) => pathToFileURL(join(root, "build/node/cloud", path)).href;
-	const { openDatabase } = await import(build("src/meta/db.js"));
+	const { openSql } = await import(build("src/meta/open-sql.js"));
 	const { addDevice } = await import(build("src/devices/registry.js"));
-	const db = openDatabase(join(data, "metadata.sqlite"));
-	const devices = [];
-	db.transaction(() => {
-		for (let i = 0; i < count; i++) devices.push(addDevice(db, { id: `load${String(i).padStart(5, "0")}` }));
-	})();
-	db.close();
+	const sql = await openSql(metadataUrl ?? join(data, "metadata.sqlite"));
+	const devices = await sql.transaction(async (tx) => {
+		const added = [];
+		for (let i = 0; i < count; i++) added.push(await addDevice(tx, { id: `load${String(i).padStart(5, "0")}` }));
+		return added;
+	});
+	await sql.close();
 	const devicesFile = join(work, "devices.json");
 	writeFileSync(devicesFile, JSON.stringify(devices.map(({ id, secret }) => ({ id, secret }))));
 	return { work, data, devicesFile };

@@ -200,7 +200,7 @@ export async function benchCs({ root, log = () => {}, seconds = 20, eventSeconds
 
 	/** One camera run with a fresh device and `plan`; returns its figures. */
 	async function run(name, plan, { runSeconds = seconds, args = [], proxy, host = "build/bin/ivxs" } = {}) {
-		const device = addDevice(cloud.ctx.db, { id: `bench-${name.replace(/_/g, "-")}` });
+		const device = await addDevice(cloud.ctx.sql, { id: `bench-${name.replace(/_/g, "-")}` });
 		const stored = await api(`/v1/devices/${device.id}/plan`, { method: "PUT", body: plan });
 		const cloudUrl = proxy ? `http://127.0.0.1:${proxy.port}` : cloud.url;
 		const file = join(work, `${name}.json`);
@@ -275,11 +275,11 @@ export async function benchCs({ root, log = () => {}, seconds = 20, eventSeconds
 	/** What the cloud holds for a run's device: streams, segments, ffprobe's frame counts. */
 	async function storedOf(device) {
 		const { countFrames } = await import(pathToFileURL(join(root, "cloud/tests/_ingest.mjs")).href);
-		const segments = segmentsBetween(cloud.ctx.db, device.id, 0, 0, Number.MAX_SAFE_INTEGER);
+		const segments = await segmentsBetween(cloud.ctx.sql, device.id, 0, 0, Number.MAX_SAFE_INTEGER);
 		const streams = [...new Set(segments.map((s) => s.stream))];
 		const frames = { h264: 0, aac: 0 };
 		for (const stream of streams) {
-			const row = streamOf(cloud.ctx.db, device.id, 0, stream);
+			const row = await streamOf(cloud.ctx.sql, device.id, 0, stream);
 			const parts = [await cloud.ctx.store.get(row.init_key)];
 			for (const s of segments.filter((x) => x.stream === stream)) parts.push((await cloud.ctx.store.get(s.key)).subarray(s.offset, s.offset + s.bytes));
 			const counted = countFrames(Buffer.concat(parts));
@@ -367,7 +367,7 @@ export async function benchCs({ root, log = () => {}, seconds = 20, eventSeconds
 		// --- 4: snapshots (from the none run's proxy) ---
 		const jpegs = readdirSync(join(root, STILLS)).filter((n) => n.endsWith(".jpg")).sort().map((n) => ({ name: n, bytes: readFileSync(join(root, STILLS, n)) }));
 		const snapshotRequests = requests.filter((r) => /^PUT \/v1\/devices\/[^/]+\/channels\/\d+\/snapshots/.test(r.requestLine ?? ""));
-		const rows = cloud.ctx.db.prepare("SELECT time_ms, key, bytes FROM snapshots WHERE device = ? ORDER BY time_ms").all(none.device.id);
+		const rows = cloud.ctx.sql.db.prepare("SELECT time_ms, key, bytes FROM snapshots WHERE device = ? ORDER BY time_ms").all(none.device.id);
 		const snaps = [];
 		for (const row of rows) {
 			const body = await cloud.ctx.store.get(row.key);
@@ -397,7 +397,7 @@ export async function benchCs({ root, log = () => {}, seconds = 20, eventSeconds
 			const r = await run(label === "segment_2s" ? "event" : "event_1s", { mode: "event", preRollS: 2, postRollS: 4, segmentS }, { runSeconds: eventSeconds, args: ["--event-every", String(eventEvery)] });
 			const list = await api(`/v1/devices/${r.device.id}/events?start=${Date.now() - 3_600_000}&end=${Date.now() + 60_000}`);
 			const items = Array.isArray(list) ? list : list.events ?? list.items ?? [];
-			const segments = segmentsBetween(cloud.ctx.db, r.device.id, 0, 0, Number.MAX_SAFE_INTEGER);
+			const segments = await segmentsBetween(cloud.ctx.sql, r.device.id, 0, 0, Number.MAX_SAFE_INTEGER);
 			const perEvent = items.map((e) => {
 				const time = e.timeMs ?? Date.parse(e.time);
 				const holding = segments.find((s) => s.start_ms <= time && time < s.end_ms);

@@ -2,8 +2,7 @@
 // metadata store directly (no running service needed). Each returns an exit code.
 import type { Config } from "./config.js";
 import { device } from "./devices/commands.js";
-import { openDatabase } from "./meta/db.js";
-import { openSql } from "./meta/open-sql.js";
+import { metadataOf, openSql } from "./meta/open-sql.js";
 import type { Sql } from "./meta/sql.js";
 import { token, user } from "./users/commands.js";
 
@@ -20,22 +19,8 @@ type Refusal = new (...args: any[]) => Error;
  * Runs `work` on the metadata store, closed after: a refusal (an instance of `Refusal`, the
  * module's own error) is printed as "<label>: <message>" and exits 1; anything else is thrown.
  */
-export function withDatabase(config: Config, label: string, Refusal: Refusal, work: (db: ReturnType<typeof openDatabase>) => number): number {
-	const db = openDatabase(config.metadataFile);
-	try {
-		return work(db);
-	}
-	catch (error) {
-		return refused(label, Refusal, error);
-	}
-	finally {
-		db.close();
-	}
-}
-
-/** `withDatabase` for the owners on the async data layer (meta/sql.ts). */
 export async function withSql(config: Config, label: string, Refusal: Refusal, work: (sql: Sql) => Promise<number>): Promise<number> {
-	const sql = await openSql(config.metadataFile);
+	const sql = await openSql(metadataOf(config));
 	try {
 		return await work(sql);
 	}

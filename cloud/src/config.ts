@@ -6,6 +6,7 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { isIP } from "node:net";
 import { SIGNATURE_SKEW_S } from "../../modules/protocol/signing.js";
+import { isPostgresUrl } from "./meta/dialect.js";
 
 export interface StorageConfig {
 	/** "disk" (default: objects under dataDir/objects) or "s3". */
@@ -33,8 +34,13 @@ export interface Config {
 	tlsKey?: string;
 	/** Metadata, local objects, the service key: all under this folder. */
 	dataDir: string;
-	/** SQLite file of the metadata (several instances on one host may share it). */
+	/** SQLite file of the metadata (several instances on one host may share it); unused with metadataUrl. */
 	metadataFile: string;
+	/**
+	 * postgres://user:password@host:port/database: the metadata in PostgreSQL (instances on
+	 * several hosts share it). Empty (the default): SQLite in metadataFile.
+	 */
+	metadataUrl: string;
 	/**
 	 * The service key (signed URLs), 32 bytes, made on first use (default <dataDir>/service.key).
 	 * Instances that do not share a data folder (several hosts) must be given the same file.
@@ -121,6 +127,7 @@ export const defaults: Config = {
 	port: 8080,
 	dataDir: "cloud-data",
 	metadataFile: "",
+	metadataUrl: "",
 	serviceKeyFile: "",
 	allowedOrigins: [],
 	storage: { kind: "disk" },
@@ -169,7 +176,7 @@ export const defaults: Config = {
 // Environment variables: IVXS_CLOUD_<KEY in upper snake case>, storage as IVXS_CLOUD_S3_*.
 const envKeys: Record<string, keyof Config> = {
 	HOST: "host", PORT: "port", PUBLIC_URL: "publicUrl", TLS_CERT: "tlsCert", TLS_KEY: "tlsKey",
-	DATA_DIR: "dataDir", METADATA_FILE: "metadataFile", SERVICE_KEY_FILE: "serviceKeyFile", MQTT: "mqtt", FILE_MINUTES: "fileMinutes",
+	DATA_DIR: "dataDir", METADATA_FILE: "metadataFile", METADATA_URL: "metadataUrl", SERVICE_KEY_FILE: "serviceKeyFile", MQTT: "mqtt", FILE_MINUTES: "fileMinutes",
 	FILE_NAME: "fileName", MAX_SEGMENT_BYTES: "maxSegmentBytes", MAX_TOTAL_BYTES: "maxTotalBytes",
 	DELETE_GRACE_S: "deleteGraceS", MIN_FREE_BYTES: "minFreeBytes", DURABLE_WRITES: "durableWrites", URL_LIFETIME_S: "urlLifetimeS", LIVE_LINGER_S: "liveLingerS", LOG_LEVEL: "logLevel",
 	ADMIN_PASSWORD: "adminPassword", SHUTDOWN_GRACE_S: "shutdownGraceS", TRUSTED_PROXIES: "trustedProxies",
@@ -260,6 +267,8 @@ function check(config: Config): Config {
 	if (typeof config.dataDir !== "string" || !config.dataDir) throw new ConfigError("dataDir must be a folder path");
 	config.dataDir = resolve(config.dataDir);
 	config.metadataFile = config.metadataFile ? resolve(config.metadataFile) : resolve(config.dataDir, "metadata.sqlite");
+	if (typeof config.metadataUrl !== "string" || (config.metadataUrl && !isPostgresUrl(config.metadataUrl)))
+		throw new ConfigError("metadataUrl must be a postgres://user:password@host:port/database URL, or empty for SQLite in metadataFile");
 	config.serviceKeyFile = config.serviceKeyFile ? resolve(config.serviceKeyFile) : resolve(config.dataDir, "service.key");
 	if (!/\{start\}/.test(config.fileName) || !/\{end\}/.test(config.fileName) || /[/\\]/.test(config.fileName))
 		throw new ConfigError("fileName must contain {start} and {end} and no path separator");

@@ -5,7 +5,6 @@
 // parts: it names types of every layer (cloud/README.md, "Layers") and holds no code.
 import type { Logger } from "pino";
 import type { Config } from "./config.js";
-import type { Db } from "./meta/db.js";
 import type { Sql } from "./meta/sql.js";
 import type { ObjectStore } from "./storage/object-store.js";
 import type { Router } from "./http/router.js";
@@ -46,8 +45,7 @@ export interface ControlBus {
 export interface CloudContext {
 	readonly config: Config;
 	readonly log: Logger;
-	readonly db: Db;
-	/** The same metadata through the async layer (meta/sql.ts): the owners moved onto it use this one. */
+	/** The metadata, through the async layer (meta/sql.ts): SQLite or PostgreSQL (METADATA_URL). */
 	readonly sql: Sql;
 	readonly store: ObjectStore;
 	readonly router: Router<CloudCallers>;

@@ -12,8 +12,7 @@ import { readFileSync } from "node:fs";
 import { pino, type Logger } from "pino";
 import { trustedOrigins, type Config } from "./config.js";
 import type { CloudCallers, CloudContext, SegmentEventMap } from "./context.js";
-import { openDatabase } from "./meta/db.js";
-import { SqliteSql } from "./meta/sqlite-sql.js";
+import { metadataOf, openSql } from "./meta/open-sql.js";
 import { Router } from "./http/router.js";
 import { answerTimer } from "./http/answer-time.js";
 import { Metrics } from "./ops/metrics.js";
@@ -34,8 +33,7 @@ export interface Cloud {
 export async function startCloud(config: Config, log: Logger = pino({ level: config.logLevel })): Promise<Cloud> {
 	const stopTasks: (() => Promise<void> | void)[] = [];
 	const timers: NodeJS.Timeout[] = [];
-	const db = openDatabase(config.metadataFile, { durable: config.durableWrites });
-	const sql = new SqliteSql(db);
+	const sql = await openSql(metadataOf(config), { durable: config.durableWrites });
 	stopTasks.push(() => sql.close());
 	const store = await openObjectStore(config);
 	stopTasks.push(() => store.close());
@@ -45,7 +43,7 @@ export async function startCloud(config: Config, log: Logger = pino({ level: con
 	const segmentEvents = new EventEmitter<SegmentEventMap>().setMaxListeners(0);
 	const addresses = new ClientAddresses(config.trustedProxies);
 	const ctx: CloudContext = {
-		config, log, db, sql, store, router, metrics: new Metrics(), segmentEvents, instanceId: randomBytes(6).toString("hex"), addresses,
+		config, log, sql, store, router, metrics: new Metrics(), segmentEvents, instanceId: randomBytes(6).toString("hex"), addresses,
 		onStop: (task) => void stopTasks.push(task),
 		every: (ms, task) => {
 			let running = false;

@@ -1,5 +1,6 @@
 // Test helpers: a cloud instance on a free port with its own data folder, and
 // devices registered in it. Import from tests as "./_cloud.mjs".
+import test from "ava";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -7,10 +8,15 @@ import { pino } from "pino";
 import { loadConfig } from "../../build/node/cloud/src/config.js";
 import { startCloud } from "../../build/node/cloud/src/server.js";
 import { addDevice } from "../../build/node/cloud/src/devices/registry.js";
+import { createDatabase, postgresFor } from "./_postgres.mjs";
 
-/** Starts a cloud; `t.teardown` stops it and removes its data (unless `keep`). */
-export async function cloudFor(t, overrides = {}, { keep = false } = {}) {
+/**
+ * Starts a cloud; `t.teardown` stops it and removes its data (unless `keep`). `metadata`:
+ * "sqlite" (the default, in the data folder) or "postgres" (a new database of the file's cluster).
+ */
+export async function cloudFor(t, { metadata = "sqlite", ...overrides } = {}, { keep = false } = {}) {
 	const dataDir = overrides.dataDir ?? mkdtempSync(join(tmpdir(), "ivxs-cloud-"));
+	if (metadata === "postgres") overrides.metadataUrl ??= await postgresDatabase();
 	const config = loadConfig({ host: "127.0.0.1", port: 0, logLevel: "warn", ...overrides, dataDir }, {});
 	const cloud = await startCloud(config, pino({ level: process.env.IVXS_CLOUD_TEST_LOG ?? "silent" }));
 	t.teardown(async () => {
@@ -22,7 +28,7 @@ export async function cloudFor(t, overrides = {}, { keep = false } = {}) {
 
 /** Registers a device directly in the cloud's metadata; returns { id, secret, … }. */
 export function deviceIn(cloud, id = `cam-${Math.random().toString(36).slice(2, 8)}`, options = {}) {
-	return addDevice(cloud.ctx.db, { id, ...options });
+	return addDevice(cloud.ctx.sql, { id, ...options });
 }
 
 /** fetch's init for a JSON body (as the console sends it: the service refuses JSON of another type). */
@@ -38,4 +44,24 @@ export async function session(cloud, user, password) {
 	const cookie = res.headers.get("set-cookie").split(";")[0];
 	const call = (path, { body, ...init } = {}) => fetch(`${cloud.url}${path}`, body === undefined ? { ...init, headers: { cookie } } : json(body, { ...init, headers: { cookie } }));
 	return { status: 200, cookie, call };
+}
+
+/** The metadata engines a parametrised test runs on: SQLite (the default) and PostgreSQL. */
+export const engines = ["sqlite", "postgres"];
+
+/** A test's title on `engine` (the SQLite one keeps its plain title). */
+export const onEngine = (engine, title) => engine === "sqlite" ? title : `${engine}: ${title}`;
+
+// One PostgreSQL cluster per test file, started on first use; a fresh database per cloud.
+let shared;
+const stops = [];
+test.after.always(() => {
+	for (const stop of stops.reverse()) stop();
+});
+
+/** A postgres:// URL of a new, empty database in this test file's cluster. */
+export async function postgresDatabase() {
+	shared ??= postgresFor({ teardown: (stop) => stops.push(stop) }).then((url) => ({ url, made: 0 }));
+	const cluster = await shared;
+	return createDatabase(cluster.url, `ivxs_${++cluster.made}`);
 }

@@ -12,25 +12,25 @@ import { join } from "node:path";
 import { startHaproxy } from "./_haproxy.mjs";
 import { freePort, startMosquitto } from "./_mosquitto.mjs";
 import { s3For } from "./_s3.mjs";
-import { openDatabase } from "../../build/node/cloud/src/meta/db.js";
+import { postgresDatabase } from "./_cloud.mjs";
+import { openSql } from "../../build/node/cloud/src/meta/open-sql.js";
 
 const root = join(import.meta.dirname, "../..");
 const cli = join(root, "build/node/cloud/src/cli.js");
 export const adminPassword = "admin-secret-1";
 
 /**
- * The metadata the instances share, as their environment and a handle for the test.
- * Today: one SQLite file in WAL mode (instances on one host). TODO(pg2): when the
- * cloud/src owners run on the async layer, `METADATA_URL=postgres://…` (or
- * `metadata: "postgres://…"`) passes IVXS_CLOUD_METADATA_URL to every instance
- * (with tests/_postgres.mjs starting the cluster) and `db` becomes that layer's
- * handle; the tests below read the catalogue only through `cluster.db`.
+ * The metadata the instances share, as their environment and the URL the test opens:
+ * "postgres" (a database of the test file's PostgreSQL cluster, IVXS_CLOUD_METADATA_URL,
+ * as on several hosts) or "sqlite" (one file in WAL mode: instances on one host).
  */
-function sharedMetadata(dir, metadata = process.env.METADATA_URL) {
-	if (metadata && metadata !== "sqlite")
-		throw new Error(`metadata ${metadata}: the instances cannot share PostgreSQL yet (cloud/src owners still call SQLite; see _cluster.mjs)`);
+async function sharedMetadata(dir, metadata) {
+	if (metadata === "postgres") {
+		const url = await postgresDatabase();
+		return { env: { IVXS_CLOUD_METADATA_URL: url }, url };
+	}
 	const file = join(dir, "metadata.sqlite");
-	return { env: { IVXS_CLOUD_METADATA_FILE: file }, open: () => openDatabase(file) };
+	return { env: { IVXS_CLOUD_METADATA_FILE: file }, url: file };
 }
 
 /** One instance: a `node cli.js serve` process on `port`; `start`, `kill` (SIGKILL), `stop` (SIGTERM). */
@@ -69,17 +69,18 @@ export function counterIn(text, name, labels = "") {
 }
 
 /**
- * Starts the shape: { url (HAProxy), broker, s3, instances, db, config }. `env`: more
- * IVXS_CLOUD_* for every instance (FILE_MINUTES, MAX_TOTAL_BYTES, …).
+ * Starts the shape: { url (HAProxy), broker, s3, instances, sql, dir }. `env`: more
+ * IVXS_CLOUD_* for every instance (FILE_MINUTES, MAX_TOTAL_BYTES, …); `metadata`:
+ * "sqlite" or "postgres" (what the instances share; `sql` is the test's handle on it).
  */
-export async function clusterFor(t, { instances: count = 3, env = {}, metadata } = {}) {
+export async function clusterFor(t, { instances: count = 3, env = {}, metadata = "sqlite" } = {}) {
 	const dir = mkdtempSync(join(tmpdir(), "ivxs-cluster-"));
 	mkdirSync(join(dir, "shared"));
-	const shared = sharedMetadata(join(dir, "shared"), metadata);
+	const shared = await sharedMetadata(join(dir, "shared"), metadata);
 	// The test's own handle (teardowns run last-in first-out: it closes after the instances stop).
-	const db = shared.open();
-	t.teardown(() => {
-		db.close();
+	const sql = await openSql(shared.url, { durable: false });
+	t.teardown(async () => {
+		await sql.close();
 		rmSync(dir, { recursive: true, force: true });
 	});
 	const broker = await startMosquitto(t);
@@ -102,5 +103,5 @@ export async function clusterFor(t, { instances: count = 3, env = {}, metadata }
 	for (const node of nodes) await node.start();
 	const haproxy = await startHaproxy(join(dir, "haproxy.cfg"), ports);
 	t.teardown(haproxy.stop);
-	return { url: haproxy.url, broker, s3, instances: nodes, db, dir };
+	return { url: haproxy.url, broker, s3, instances: nodes, sql, dir };
 }

@@ -9,8 +9,8 @@ import { segmentBytes } from "../../build/node/cloud/src/playback/segments.js";
 
 /** The stream's init and live segments concatenated, as a player would fetch them. */
 export async function storedStream(cloud, device, channel, stream) {
-	const row = streamOf(cloud.ctx.db, device, channel, stream);
-	const segments = segmentsBetween(cloud.ctx.db, device, channel, 0, Number.MAX_SAFE_INTEGER).filter((s) => s.stream === stream);
+	const row = await streamOf(cloud.ctx.sql, device, channel, stream);
+	const segments = (await segmentsBetween(cloud.ctx.sql, device, channel, 0, Number.MAX_SAFE_INTEGER)).filter((s) => s.stream === stream);
 	const parts = [await cloud.ctx.store.get(row.init_key)];
 	// Through the players' own reader: a segment in a recording file reads moved back to its stream's times.
 	for (const s of segments) parts.push(await segmentBytes(cloud.ctx, s));

@@ -45,26 +45,10 @@ export function makeClip({ seconds = 6, video = true, audio = true, size = "320x
 	}
 }
 
-/** The ingest tables, as the ingest part defines them (a no-op: they exist; kept for a bare database). */
-export function ensureTables(db) {
-	db.exec(`
-CREATE TABLE IF NOT EXISTS streams (
-	device TEXT NOT NULL, channel INTEGER NOT NULL, stream TEXT NOT NULL, epoch_ms INTEGER NOT NULL, init_key TEXT NOT NULL,
-	codecs TEXT NOT NULL, width INTEGER, height INTEGER, has_video INTEGER NOT NULL, has_audio INTEGER NOT NULL,
-	created INTEGER NOT NULL, ended INTEGER, PRIMARY KEY (device, channel, stream));
-CREATE TABLE IF NOT EXISTS segments (
-	id INTEGER PRIMARY KEY, device TEXT NOT NULL, channel INTEGER NOT NULL, stream TEXT NOT NULL, seq INTEGER NOT NULL,
-	start_ms INTEGER NOT NULL, end_ms INTEGER NOT NULL, bytes INTEGER NOT NULL, sha256 TEXT NOT NULL, key TEXT NOT NULL,
-	"offset" INTEGER NOT NULL DEFAULT 0, file_id INTEGER, created INTEGER NOT NULL, deleted INTEGER,
-	UNIQUE (device, channel, stream, seq));
-CREATE INDEX IF NOT EXISTS segments_time ON segments (device, channel, start_ms);`);
-}
-
 /** A camera writing one stream of `clip` into the cloud, as committed segments. */
 export class Camera {
 	#cloud; #clip; #next = 0;
 	constructor(cloud, { device, channel = 0, stream = `s${Date.now()}`, epoch = Date.now(), clip = makeClip() }) {
-		ensureTables(cloud.ctx.db);
 		this.#cloud = cloud;
 		this.#clip = clip;
 		Object.assign(this, { device, channel, stream, epoch });
@@ -75,8 +59,8 @@ export class Camera {
 	async start() {
 		const key = `media/${this.device}/${this.channel}/${this.stream}/init.mp4`;
 		await this.#cloud.ctx.store.put(key, this.#clip.init);
-		this.#cloud.ctx.db.prepare(`INSERT INTO streams (device, channel, stream, epoch_ms, init_key, codecs, width, height, has_video, has_audio, created)
-			VALUES (?, ?, ?, ?, ?, ?, 320, 240, 1, 1, ?)`).run(this.device, this.channel, this.stream, this.epoch, key, this.#clip.codecs, Date.now());
+		await this.#cloud.ctx.sql.run(`INSERT INTO streams (device, channel, stream, epoch_ms, init_key, codecs, width, height, has_video, has_audio, created)
+			VALUES (?, ?, ?, ?, ?, ?, 320, 240, 1, 1, ?)`, [this.device, this.channel, this.stream, this.epoch, key, this.#clip.codecs, Date.now()]);
 		return this;
 	}
 
@@ -102,8 +86,8 @@ export class Camera {
 		const key = `media/${this.device}/${this.channel}/${this.stream}/${seq}.m4s`;
 		await this.#cloud.ctx.store.put(key, bytes);
 		const row = { device: this.device, channel: this.channel, stream: this.stream, seq, start_ms: start, end_ms: end, bytes: bytes.length, sha256: "-", key, offset: 0, created: Date.now() };
-		row.id = Number(this.#cloud.ctx.db.prepare(`INSERT INTO segments (device, channel, stream, seq, start_ms, end_ms, bytes, sha256, key, "offset", created)
-			VALUES (@device, @channel, @stream, @seq, @start_ms, @end_ms, @bytes, @sha256, @key, @offset, @created)`).run(row).lastInsertRowid);
+		row.id = (await this.#cloud.ctx.sql.get(`INSERT INTO segments (device, channel, stream, seq, start_ms, end_ms, bytes, sha256, key, "offset", created)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, [row.device, row.channel, row.stream, row.seq, row.start_ms, row.end_ms, row.bytes, row.sha256, row.key, row.offset, row.created])).id;
 		row.committedAt = Date.now();
 		if (announce) this.#cloud.ctx.segmentEvents.emit("segment", row); // as the ingest part announces a commit
 		return row;

@@ -3,6 +3,7 @@
 // teardown. PostgreSQL refuses to run as root: as root (CI), the cluster
 // belongs to the `postgres` user the package creates and its tools run
 // through `runuser`.
+import pg from "pg";
 import { execFileSync } from "node:child_process";
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
@@ -45,4 +46,17 @@ export async function postgresFor(t) {
 	});
 	run("createdb", ["-h", "127.0.0.1", "-p", String(port), "-U", "ivxs", "ivxs"]);
 	return `postgres://ivxs@127.0.0.1:${port}/ivxs`;
+}
+
+
+/** Creates the database `name` in the cluster of `url` (a postgres:// URL); resolves to its URL. */
+export async function createDatabase(url, name) {
+	const client = new pg.Client(url);
+	await client.connect();
+	try {
+		await client.query(`CREATE DATABASE ${name}`);
+	} finally {
+		await client.end();
+	}
+	return url.replace(/\/[^/]*$/, `/${name}`);
 }

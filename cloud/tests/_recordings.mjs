@@ -10,8 +10,7 @@ import { readBoxes, child, children } from "../../build/node/cloud/src/media/box
 import { pino } from "pino";
 import { objectKey } from "../../build/node/cloud/src/storage/object-store.js";
 import { loadConfig } from "../../build/node/cloud/src/config.js";
-import { openDatabase } from "../../build/node/cloud/src/meta/db.js";
-import { SqliteSql } from "../../build/node/cloud/src/meta/sqlite-sql.js";
+import { openSql } from "../../build/node/cloud/src/meta/open-sql.js";
 import { openObjectStore } from "../../build/node/cloud/src/storage/open.js";
 import { Metrics } from "../../build/node/cloud/src/ops/metrics.js";
 import "../../build/node/cloud/src/catalogue/index.js"; // the streams and segments tables
@@ -64,42 +63,29 @@ function split(buf) {
 export async function bareCloud(t, overrides = {}, instanceId = "test-instance") {
 	const dataDir = overrides.dataDir ?? mkdtempSync(join(tmpdir(), "ivxs-bare-"));
 	const config = loadConfig({ logLevel: "warn", ...overrides, dataDir }, {});
-	const db = openDatabase(config.metadataFile, { durable: config.durableWrites });
+	const sql = await openSql(config.metadataFile, { durable: config.durableWrites });
 	const store = await openObjectStore(config);
 	const ctx = {
-		config, db, sql: new SqliteSql(db), store, instanceId, metrics: new Metrics(), log: pino({ level: process.env.IVXS_CLOUD_TEST_LOG ?? "silent" }),
+		config, sql, store, instanceId, metrics: new Metrics(), log: pino({ level: process.env.IVXS_CLOUD_TEST_LOG ?? "silent" }),
 		onStop() {}, every() {},
 	};
-	ensureIngestTables(db);
 	// Their tables' indexes and checks; `every` does nothing here: the test runs the work.
 	recordings.install(ctx);
 	retention.install(ctx);
 	t.teardown(async () => {
 		await store.close();
-		db.close();
+		await sql.close();
 		if (!overrides.dataDir) rmSync(dataDir, { recursive: true, force: true });
 	});
 	return { ctx, config, dataDir };
 }
 
-/** Creates the ingest tables with the agreed columns when ingest's part is not there to do it. */
-export function ensureIngestTables(db) {
-	db.exec(`CREATE TABLE IF NOT EXISTS streams (device TEXT NOT NULL, channel INTEGER NOT NULL, stream TEXT NOT NULL, epoch_ms INTEGER NOT NULL,
-		init_key TEXT NOT NULL, codecs TEXT NOT NULL, width INTEGER, height INTEGER, has_video INTEGER, has_audio INTEGER, created INTEGER NOT NULL, ended INTEGER,
-		PRIMARY KEY (device, channel, stream));
-	CREATE TABLE IF NOT EXISTS segments (id INTEGER PRIMARY KEY, device TEXT NOT NULL, channel INTEGER NOT NULL, stream TEXT NOT NULL, seq INTEGER NOT NULL,
-		start_ms INTEGER NOT NULL, end_ms INTEGER NOT NULL, bytes INTEGER NOT NULL, sha256 TEXT NOT NULL, key TEXT NOT NULL, "offset" INTEGER NOT NULL DEFAULT 0,
-		file_id INTEGER, created INTEGER NOT NULL, deleted INTEGER, UNIQUE (device, channel, stream, seq));
-	CREATE INDEX IF NOT EXISTS segments_time ON segments (device, channel, start_ms);`);
-}
-
 /** Puts a stream's init object and row. */
 export async function addStream(cloud, { device, channel = 0, stream = "s1", init, epochMs = 0, created = epochMs, ended = null }) {
-	ensureIngestTables(cloud.ctx.db);
 	const key = objectKey("media", device, channel, stream, "init.mp4");
 	await cloud.ctx.store.put(key, init);
-	cloud.ctx.db.prepare(`INSERT INTO streams (device, channel, stream, epoch_ms, init_key, codecs, width, height, has_video, has_audio, created, ended)
-		VALUES (?, ?, ?, ?, ?, 'avc1.64000d', 320, 240, 1, 0, ?, ?)`).run(device, channel, stream, epochMs, key, created, ended);
+	await cloud.ctx.sql.run(`INSERT INTO streams (device, channel, stream, epoch_ms, init_key, codecs, width, height, has_video, has_audio, created, ended)
+		VALUES (?, ?, ?, ?, ?, 'avc1.64000d', 320, 240, 1, 0, ?, ?)`, [device, channel, stream, epochMs, key, created, ended]);
 	return key;
 }
 
@@ -107,8 +93,8 @@ export async function addStream(cloud, { device, channel = 0, stream = "s1", ini
 export async function addSegment(cloud, { device, channel = 0, stream = "s1", seq, startMs, endMs, bytes, created = endMs }) {
 	const key = objectKey("media", device, channel, stream, `${seq}.m4s`);
 	await cloud.ctx.store.put(key, bytes);
-	return Number(cloud.ctx.db.prepare(`INSERT INTO segments (device, channel, stream, seq, start_ms, end_ms, bytes, sha256, key, "offset", file_id, created, deleted)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, NULL, ?, NULL)`).run(device, channel, stream, seq, startMs, endMs, bytes.length, createHash("sha256").update(bytes).digest("hex"), key, created).lastInsertRowid);
+	return (await cloud.ctx.sql.get(`INSERT INTO segments (device, channel, stream, seq, start_ms, end_ms, bytes, sha256, key, "offset", file_id, created, deleted)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, NULL, ?, NULL) RETURNING id`, [device, channel, stream, seq, startMs, endMs, bytes.length, createHash("sha256").update(bytes).digest("hex"), key, created])).id;
 }
 
 /** Frames ffprobe decodes from an MP4 (and its complaints, which should be none). */

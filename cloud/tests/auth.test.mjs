@@ -20,7 +20,7 @@ async function probeCloud(t) {
 		stored.push(body.toString());
 		sendJson(res, 201, { device: auth.device.id });
 	});
-	return { cloud, stored, device: deviceIn(cloud) };
+	return { cloud, stored, device: await deviceIn(cloud) };
 }
 
 /** Sends a request; `chunks` given → streamed (chunked) with `trailers`. */
@@ -94,7 +94,7 @@ test("stale, wrong-key, wrong-body, wrong-query and unsigned requests are refuse
 
 test("a device signing for another device's path is 403; an unknown device is 401", async (t) => {
 	const { cloud, stored, device } = await probeCloud(t);
-	const other = deviceIn(cloud);
+	const other = await deviceIn(cloud);
 	const path = `/v1/devices/${other.id}/probe`;
 	const res = await send(cloud, path, { headers: signed(device, path, "a").headers, body: "a" });
 	t.is(res.status, 403);
@@ -141,7 +141,7 @@ test("a nonce spent on one instance is refused by another sharing the metadata",
 
 test("the time exchange (§2.1): a signature at any time gets the cloud's clock signed over its nonce; nothing else does", async (t) => {
 	const { cloud, device } = await probeCloud(t);
-	const other = deviceIn(cloud);
+	const other = await deviceIn(cloud);
 	const { cloudTimeAnswer } = await import("../../tests/_protocol-oracle.mjs");
 	const path = `/v1/devices/${device.id}/time`;
 	const get = (headers, to = path) => send(cloud, to, { method: "GET", headers });

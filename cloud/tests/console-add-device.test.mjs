@@ -12,7 +12,7 @@ const still = readFileSync("fixtures/media/stills/0001.jpg");
 
 test.serial("an admin adds a camera from the console; a bad id shows the service's message; the secret shown once authenticates the camera", async (t) => {
 	const cloud = await cloudFor(t, { adminPassword: "add-admin-password" });
-	deviceIn(cloud, "garage", { name: "Garage" });
+	await deviceIn(cloud, "garage", { name: "Garage" });
 	const { page, context } = await browserFor(t);
 	await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: cloud.url });
 	await signIn(page, cloud.url, "admin", "add-admin-password");
@@ -66,7 +66,7 @@ test.serial("an admin adds a camera from the console; a bad id shows the service
 
 test.serial("a user who is not an admin sees no Add camera button", async (t) => {
 	const cloud = await cloudFor(t, { adminPassword: "add-admin-password" });
-	deviceIn(cloud, "office", { name: "Office" });
+	await deviceIn(cloud, "office", { name: "Office" });
 	// One user with a camera, one without: neither may add one.
 	for (const [user, granted] of [["alice", "office"], ["nobody"]]) {
 		await addUser(cloud.ctx.sql, user, `${user}-password`);

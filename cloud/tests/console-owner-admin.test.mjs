@@ -10,8 +10,8 @@ import { password } from "./_owner.mjs";
 
 test.serial("an admin manages users, grants and cameras from the console", async (t) => {
 	const cloud = await cloudFor(t, { adminPassword: password });
-	deviceIn(cloud, "hd10", { name: "hd10" });
-	deviceIn(cloud, "hd2", { name: "hd2" });
+	await deviceIn(cloud, "hd10", { name: "hd10" });
+	await deviceIn(cloud, "hd2", { name: "hd2" });
 	const { page } = await browserFor(t);
 	const requests = [];
 	page.on("request", (request) => request.method() !== "GET" && requests.push({ method: request.method(), type: request.headers()["content-type"] }));
@@ -27,7 +27,7 @@ test.serial("an admin manages users, grants and cameras from the console", async
 	await page.waitForSelector('.admin-row[data-user="alice"]');
 	await page.check('.admin-row[data-user="alice"] input[data-device="hd2"]');
 	await until(page, "the grant", () => /granted to alice/.test(document.querySelector("#main .notice")?.textContent ?? ""));
-	t.deepEqual(cloud.ctx.db.prepare("SELECT device FROM grants WHERE user = 'alice'").all().map((row) => row.device), ["hd2"]);
+	t.deepEqual(cloud.ctx.sql.db.prepare("SELECT device FROM grants WHERE user = 'alice'").all().map((row) => row.device), ["hd2"]);
 	t.true(await page.isChecked('.admin-row[data-user="alice"] input[data-device="hd2"]'));
 
 	// A new password: the old one no longer signs in.
@@ -61,11 +61,11 @@ test.serial("an admin manages users, grants and cameras from the console", async
 	await page.click('.admin-row[data-device="hd10"] .remove-camera');
 	t.regex(await page.textContent(".confirm-dialog"), /recordings, snapshots and events: they are deleted/);
 	await page.click("#confirm-cancel");
-	t.truthy(cloud.ctx.db.prepare("SELECT id FROM devices WHERE id = 'hd10'").get());
+	t.truthy(cloud.ctx.sql.db.prepare("SELECT id FROM devices WHERE id = 'hd10'").get());
 	await page.click('.admin-row[data-device="hd10"] .remove-camera');
 	await page.click("#confirm-ok");
 	await until(page, "the camera gone", () => !document.querySelector('.admin-row[data-device="hd10"]'));
-	t.falsy(cloud.ctx.db.prepare("SELECT id FROM devices WHERE id = 'hd10'").get());
+	t.falsy(cloud.ctx.sql.db.prepare("SELECT id FROM devices WHERE id = 'hd10'").get());
 
 	// And the user.
 	await page.click('.admin-row[data-user="alice"] .remove-user');
@@ -78,7 +78,7 @@ test.serial("an admin manages users, grants and cameras from the console", async
 
 test.serial("PATCH /v1/devices/:id renames and sets an IANA time zone (Intl-checked); PUT /v1/users/:name/password resets", async (t) => {
 	const cloud = await cloudFor(t, { adminPassword: password });
-	deviceIn(cloud, "cam1");
+	await deviceIn(cloud, "cam1");
 	const admin = await session(cloud, "admin", password);
 	let res = await admin.call("/v1/devices/cam1", { method: "PATCH", body: { name: "Porch", timeZone: "Europe/Paris" } });
 	t.is(res.status, 200);

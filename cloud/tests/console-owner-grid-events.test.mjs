@@ -9,7 +9,8 @@ import { addEvent, password, stills } from "./_owner.mjs";
 
 test.serial("cameras are listed hd2 before hd10, found by a search, and shown as a remembered 3×3 grid of stills", async (t) => {
 	const cloud = await cloudFor(t, { adminPassword: password });
-	const devices = [10, 2, 0, 11, 1, 3, 4, 5, 6, 7, 8, 9].map((n) => deviceIn(cloud, `hd${n}`, { name: `hd${n}` }));
+	const devices = [];
+	for (const n of [10, 2, 0, 11, 1, 3, 4, 5, 6, 7, 8, 9]) devices.push(await deviceIn(cloud, `hd${n}`, { name: `hd${n}` }));
 	for (const [i, device] of devices.slice(0, 6).entries()) t.is(await uploadSnapshot(cloud.url, device, stills[i % 4]), 201);
 	const { page } = await browserFor(t);
 	await signIn(page, cloud.url, "admin", password);
@@ -41,8 +42,8 @@ test.serial("cameras are listed hd2 before hd10, found by a search, and shown as
 
 test.serial("the events page shows each event with the snapshot nearest it, filtered by kind and camera", async (t) => {
 	const cloud = await cloudFor(t, { adminPassword: password });
-	const door = deviceIn(cloud, "door", { name: "Front door" });
-	const yard = deviceIn(cloud, "yard", { name: "Yard" });
+	const door = await deviceIn(cloud, "door", { name: "Front door" });
+	const yard = await deviceIn(cloud, "yard", { name: "Yard" });
 	const now = Date.now();
 	// Snapshots at −70 s, −40 s and −10 s; events at −42 s (motion, door), −12 s (person, yard), −5 min (sound, no picture near).
 	for (const [i, ago] of [70, 40, 10].entries()) {
@@ -76,7 +77,7 @@ test.serial("the events page shows each event with the snapshot nearest it, filt
 
 test.serial("notifications are asked for on a click, never on load, and show new events while the console is open", async (t) => {
 	const cloud = await cloudFor(t, { adminPassword: password });
-	deviceIn(cloud, "door", { name: "Front door" });
+	await deviceIn(cloud, "door", { name: "Front door" });
 	const { page } = await browserFor(t);
 	// A Notification that records what it is asked (headless Chromium shows none).
 	await page.addInitScript(() => {

@@ -15,7 +15,7 @@ test.serial("the 2×2 grid plays four cameras live and keeps them playing across
 	const cloud = await cloudFor(t, { adminPassword: password });
 	const cameras = [];
 	for (const n of [1, 2, 3, 4, 5]) {
-		const device = deviceIn(cloud, `cam${n}`, { name: `Camera ${n}` });
+		const device = await deviceIn(cloud, `cam${n}`, { name: `Camera ${n}` });
 		const camera = new Camera({ cloud: cloud.url, device: device.id, secret: device.secret, seconds: 120, speed: 1, mqtt: true, audio: false, snapshots: true });
 		const run = camera.run();
 		t.teardown(async () => {

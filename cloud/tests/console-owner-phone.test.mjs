@@ -22,7 +22,7 @@ const pages = [
 async function setUp(t) {
 	const cloud = await cloudFor(t, { adminPassword: password });
 	for (const n of [2, 10, 11, 3]) {
-		const device = deviceIn(cloud, `hd${n}`, { name: `Camera with a long name hd${n}`, channels: n === 2 ? 2 : 1 });
+		const device = await deviceIn(cloud, `hd${n}`, { name: `Camera with a long name hd${n}`, channels: n === 2 ? 2 : 1 });
 		await uploadSnapshot(cloud.url, device, stills[n % 4]);
 	}
 	await addEvent(cloud, "hd2", { id: "e1", time: Date.now() - 1000, bits: 3 });
@@ -70,7 +70,7 @@ for (const [scheme, size] of [["light", { width: 390, height: 844 }], ["dark", {
 
 test.serial("without Media Source Extensions the player gives the playlist to the browser's own HLS", async (t) => {
 	const cloud = await cloudFor(t, { adminPassword: password });
-	deviceIn(cloud, "hd2", { name: "hd2" });
+	await deviceIn(cloud, "hd2", { name: "hd2" });
 	const { page } = await browserFor(t, { width: 390, height: 844 });
 	// As on iPhone Safari: no MediaSource for hls.js, and the video element says it plays HLS.
 	await page.addInitScript(() => {

@@ -22,7 +22,7 @@ function run(t, cloud, device, seconds) {
 
 test.serial("live shows its delay and unmutes and goes full screen; the timeline draws gaps, plays at 2× on into the next span, picks a day and lists files", async (t) => {
 	const cloud = await cloudFor(t, { adminPassword: password });
-	const device = deviceIn(cloud, "porch", { name: "Porch" });
+	const device = await deviceIn(cloud, "porch", { name: "Porch" });
 	const firstFrom = Date.now();
 	await run(t, cloud, device, 8);
 	const firstTo = Date.now();

@@ -15,7 +15,7 @@ import { Camera } from "../../build/node/cloud/sim/camera.js";
 /** A cloud with the simulated camera `cam` ("Porch") connected on MQTT. */
 async function withCamera(t, options = {}) {
 	const cloud = await cloudFor(t, { adminPassword: password });
-	const device = deviceIn(cloud, "cam", { name: "Porch" });
+	const device = await deviceIn(cloud, "cam", { name: "Porch" });
 	const camera = new Camera({ cloud: cloud.url, device: device.id, secret: device.secret, seconds: 120, speed: 1, mqtt: true, ...options });
 	t.teardown(() => camera.close());
 	const run = camera.run();

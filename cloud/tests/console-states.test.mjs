@@ -8,7 +8,7 @@ import { addUser, grantDevice, deleteSession } from "../../build/node/cloud/src/
 
 test.serial("a camera that never connected is shown offline, without a picture, and its live view says why", async (t) => {
 	const cloud = await cloudFor(t, { adminPassword: "states-admin-password" });
-	deviceIn(cloud, "garage", { name: "Garage" });
+	await deviceIn(cloud, "garage", { name: "Garage" });
 	const { page } = await browserFor(t);
 	await signIn(page, cloud.url, "admin", "states-admin-password");
 	const card = '.device-card[data-device="garage"]';
@@ -25,8 +25,8 @@ test.serial("a camera that never connected is shown offline, without a picture, 
 
 test.serial("a user sees only the cameras granted to them; another device's page says it is not theirs", async (t) => {
 	const cloud = await cloudFor(t, { adminPassword: "states-admin-password" });
-	deviceIn(cloud, "garage", { name: "Garage" });
-	deviceIn(cloud, "office", { name: "Office" });
+	await deviceIn(cloud, "garage", { name: "Garage" });
+	await deviceIn(cloud, "office", { name: "Office" });
 	await addUser(cloud.ctx.sql, "nobody", "nobody-password");
 	await addUser(cloud.ctx.sql, "alice", "alice-password");
 	await grantDevice(cloud.ctx.sql, "alice", "office");
@@ -49,7 +49,7 @@ test.serial("a user sees only the cameras granted to them; another device's page
 
 test.serial("when the session ends, the next request brings back the sign-in form with a message, then the page the person was on", async (t) => {
 	const cloud = await cloudFor(t, { adminPassword: "states-admin-password" });
-	deviceIn(cloud, "garage", { name: "Garage" });
+	await deviceIn(cloud, "garage", { name: "Garage" });
 	const { page, context } = await browserFor(t);
 	await signIn(page, cloud.url, "admin", "states-admin-password");
 	await page.click('.device-card[data-device="garage"]');

@@ -32,8 +32,8 @@ function startCamera(t, cloud, device, seconds) {
 
 test.serial("a person signs in, watches live, plays and seeks a recording, sees snapshots and changes the plan", async (t) => {
 	const cloud = await cloudFor(t, { adminPassword: password });
-	const device = deviceIn(cloud, "front-door", { name: "Front door" });
-	deviceIn(cloud, "garage", { name: "Garage", channels: 2 });
+	const device = await deviceIn(cloud, "front-door", { name: "Front door" });
+	await deviceIn(cloud, "garage", { name: "Garage", channels: 2 });
 	startCamera(t, cloud, device, 120);
 	const { page } = await browserFor(t);
 

@@ -44,7 +44,7 @@ test("a device added by an admin gets its default plan retained; presence and pl
 test("a reconnecting camera gets the current plan without asking, also after a cloud restart", async (t) => {
 	const first = await cloudFor(t, { adminPassword }, { keep: true });
 	t.teardown(() => rmSync(first.dataDir, { recursive: true, force: true }));
-	const device = deviceIn(first, "cam-r");
+	const device = await deviceIn(first, "cam-r");
 	let camera = await connectDevice(mqttUrlOf(first), device);
 	// Added from the CLI (no plan yet): its first "online" gets it the default plan.
 	await camera.subscribeAsync("ivxs/cam-r/plan", { qos: 1 });
@@ -70,7 +70,7 @@ test("a reconnecting camera gets the current plan without asking, also after a c
 
 test("device sign-in: wrong signature, stale time, replayed nonce, unknown device and mismatched ids are refused", async (t) => {
 	const cloud = await cloudFor(t, { adminPassword });
-	const device = deviceIn(cloud, "cam-s");
+	const device = await deviceIn(cloud, "cam-s");
 	const url = mqttUrlOf(cloud);
 	const now = Math.floor(Date.now() / 1000);
 	const refused = async (password, options = {}, who = device) => {
@@ -94,7 +94,7 @@ test("device sign-in: wrong signature, stale time, replayed nonce, unknown devic
 
 test("a device publishes only its own presence/event/status/gap and subscribes only to its own plan/cmd", async (t) => {
 	const cloud = await cloudFor(t, { adminPassword });
-	const a = deviceIn(cloud, "cam-1"), b = deviceIn(cloud, "cam-2");
+	const a = await deviceIn(cloud, "cam-1"), b = await deviceIn(cloud, "cam-2");
 	const events = [];
 	await cloud.ctx.bus.subscribe("ivxs/+/event", (topic, payload) => events.push({ topic, payload: JSON.parse(payload) }));
 	const camera = await connectDevice(mqttUrlOf(cloud), a);
@@ -126,7 +126,7 @@ test("plans are validated (nothing stored from a refused change); viewers see on
 	const cloud = await cloudFor(t, { adminPassword });
 	const api = await adminOf(cloud);
 	const device = await (await api("/v1/devices", { method: "POST", body: { id: "cam-p" } })).json();
-	deviceIn(cloud, "cam-q");
+	await deviceIn(cloud, "cam-q");
 	const bad = [
 		[{ mode: "sometimes" }, /mode must be/], [{ preRollS: 61 }, /preRollS must be an integer in 0..60/], [{ postRollS: -1 }, /postRollS/],
 		[{ retentionDays: 0 }, /retentionDays/], [{ segmentS: 11 }, /segmentS/], [{ snapshotIntervalS: 59 }, /snapshotIntervalS/],
@@ -166,7 +166,7 @@ test("plans are validated (nothing stored from a refused change); viewers see on
 	await closed;
 	camera.end(true);
 	t.is((await api("/v1/devices/cam-p")).status, 404);
-	t.falsy(cloud.ctx.db.prepare("SELECT 1 FROM plans WHERE device = 'cam-p'").get());
+	t.falsy(cloud.ctx.sql.db.prepare("SELECT 1 FROM plans WHERE device = 'cam-p'").get());
 	await t.throwsAsync(connectDevice(mqttUrlOf(cloud), device));
 });
 
@@ -178,11 +178,11 @@ test("the MQTT password of PROTOCOL.md §5's test vector", (t) => {
 test("the device listing links the last snapshot with a signed URL once the snapshots table exists", async (t) => {
 	const cloud = await cloudFor(t, { adminPassword });
 	const api = await adminOf(cloud);
-	deviceIn(cloud, "cam-snap", { channels: 2 });
+	await deviceIn(cloud, "cam-snap", { channels: 2 });
 	t.is((await (await api("/v1/devices/cam-snap")).json()).lastSnapshot, null);
 	// The snapshots part's table (CLOUD.md), as that part creates it.
-	cloud.ctx.db.exec("CREATE TABLE IF NOT EXISTS snapshots (device TEXT, channel INTEGER, time_ms INTEGER, key TEXT, bytes INTEGER, deleted INTEGER)");
-	const insert = cloud.ctx.db.prepare("INSERT INTO snapshots VALUES ('cam-snap', ?, ?, 'k', 10, ?)");
+	cloud.ctx.sql.db.exec("CREATE TABLE IF NOT EXISTS snapshots (device TEXT, channel INTEGER, time_ms INTEGER, key TEXT, bytes INTEGER, deleted INTEGER)");
+	const insert = cloud.ctx.sql.db.prepare("INSERT INTO snapshots VALUES ('cam-snap', ?, ?, 'k', 10, ?)");
 	insert.run(0, 1_700_000_000_000, null);
 	insert.run(1, 1_700_000_060_000, null);
 	insert.run(0, 1_700_000_120_000, 1_700_000_130_000);
@@ -202,7 +202,7 @@ test("device remove from the CLI also forgets its plan, presence and grants", as
 	await first.stop();
 	execFileSync(process.execPath, [cli, "device", "remove", "cam-gone", "--data", first.dataDir]);
 	const second = await cloudFor(t, { adminPassword, dataDir: first.dataDir });
-	for (const table of ["plans", "grants", "presence"]) t.falsy(second.ctx.db.prepare(`SELECT 1 FROM ${table} WHERE device = 'cam-gone'`).get(), table);
-	deviceIn(second, "cam-gone");
+	for (const table of ["plans", "grants", "presence"]) t.falsy(second.ctx.sql.db.prepare(`SELECT 1 FROM ${table} WHERE device = 'cam-gone'`).get(), table);
+	await deviceIn(second, "cam-gone");
 	t.like(await (await (await adminOf(second))("/v1/devices/cam-gone/plan")).json(), { rev: 0 });
 });

@@ -51,11 +51,11 @@ test("a state-changing request from another origin is refused (403), JSON or not
 	}
 	t.is(await findUser(cloud.ctx.sql, "mallory"), undefined);
 	// State changes without a body are covered by the origin alone: a token made, a device removed.
-	deviceIn(cloud, "cam1");
+	await deviceIn(cloud, "cam1");
 	t.is((await fetch(`${cloud.url}/v1/tokens`, { method: "POST", headers: { cookie, origin: sibling } })).status, 403);
 	t.is((await fetch(`${cloud.url}/v1/devices/cam1`, { method: "DELETE", headers: { cookie, origin: sibling, "sec-fetch-site": "same-site" } })).status, 403);
-	t.is(cloud.ctx.db.prepare("SELECT COUNT(*) AS n FROM tokens").get().n, 0);
-	t.is(cloud.ctx.db.prepare("SELECT COUNT(*) AS n FROM devices").get().n, 1);
+	t.is(cloud.ctx.sql.db.prepare("SELECT COUNT(*) AS n FROM tokens").get().n, 0);
+	t.is(cloud.ctx.sql.db.prepare("SELECT COUNT(*) AS n FROM devices").get().n, 1);
 	// Sign-out and sign-in from another origin are refused too (no forced sign-in into another account).
 	t.is((await fetch(`${cloud.url}/v1/session`, { method: "DELETE", headers: { cookie, origin: sibling } })).status, 403);
 	t.is((await fetch(`${cloud.url}/v1/session`, { method: "POST", headers: { origin: sibling, "content-type": "application/json" }, body: JSON.stringify({ user: "admin", password: adminPassword }) })).status, 403);
@@ -90,7 +90,7 @@ test("allowedOrigins must be origins; publicUrl an http(s) URL", async (t) => {
 
 test("cameras are not affected: signed uploads carry no Origin, and a device route does not look at it", async (t) => {
 	const cloud = await cloudFor(t);
-	const device = deviceIn(cloud, "cam1");
+	const device = await deviceIn(cloud, "cam1");
 	const camera = new Camera({ cloud: cloud.url, device: device.id, secret: device.secret, seconds: 2, speed: 0, video: true, audio: false });
 	const stats = await camera.run();
 	t.true(stats.stored > 0);

@@ -4,7 +4,7 @@
 // plan, presence — and the objects leave the store (disk and S3) once the
 // grace for URLs already handed out has run.
 import test from "ava";
-import { cloudFor, session } from "./_cloud.mjs";
+import { cloudFor, engines, onEngine, session } from "./_cloud.mjs";
 import { s3For } from "./_s3.mjs";
 import { jpeg } from "./_media.mjs";
 import { signRequest } from "../../build/node/cloud/sim/sign.js";
@@ -32,8 +32,8 @@ async function keysIn(store) {
 	return keys.sort();
 }
 
-const rowsOf = (cloud, id) => Object.fromEntries(tables.map((table) =>
-	[table, cloud.ctx.db.prepare(`SELECT COUNT(*) AS n FROM ${table} WHERE ${table === "devices" ? "id" : "device"} = ?`).get(id).n]));
+const rowsOf = async (cloud, id) => Object.fromEntries(await Promise.all(tables.map(async (table) =>
+	[table, (await cloud.ctx.sql.get(`SELECT COUNT(*) AS n FROM ${table} WHERE ${table === "devices" ? "id" : "device"} = ?`, [id])).n])));
 
 /** Everything a camera makes, through the real routes: segments (ended stream), a snapshot, events, gaps; then the assembled file. */
 async function record(cloud, device) {
@@ -80,10 +80,10 @@ async function seenBy(cloud, token, id, { snapshotTime }) {
 	};
 }
 
-for (const kind of ["disk", "s3"]) {
-	test(`${kind}: a device removed and added again under its id shows nothing of the old one; its objects leave the store after the grace`, async (t) => {
+for (const [kind, metadata] of [["disk", "sqlite"], ["s3", "sqlite"], ...engines.filter((engine) => engine !== "sqlite").map((engine) => ["disk", engine])]) {
+	test(onEngine(metadata, `${kind}: a device removed and added again under its id shows nothing of the old one; its objects leave the store after the grace`), async (t) => {
 		const storage = kind === "s3" ? (await s3For(t)).storage : undefined;
-		const cloud = await cloudFor(t, { adminPassword, urlLifetimeS: graceS, deleteGraceS: 0, ...(storage ? { storage } : {}) });
+		const cloud = await cloudFor(t, { adminPassword, urlLifetimeS: graceS, deleteGraceS: 0, metadata, ...(storage ? { storage } : {}) });
 		const { call: admin } = await session(cloud, "admin", adminPassword);
 		const first = await (await admin("/v1/devices", { method: "POST", body: { id: "cam1" } })).json();
 		t.is((await admin("/v1/devices/cam1/plan", { method: "PUT", body: { mode: "event", retentionDays: 30 } })).status, 200);
@@ -110,9 +110,9 @@ for (const kind of ["disk", "s3"]) {
 		t.is((await admin("/v1/devices/cam1", { method: "DELETE" })).status, 204);
 		for (const kind of ["presence", "event", "status", "gap", "plan", "cmd"])
 			t.deepEqual(published.filter((p) => p.topic === `ivxs/cam1/${kind}`), [{ topic: `ivxs/cam1/${kind}`, payload: "", retain: true }], `retained ${kind} cleared`);
-		t.deepEqual(rowsOf(cloud, "cam1"), Object.fromEntries(tables.map((table) => [table, 0])), "no row of the device is left");
+		t.deepEqual(await rowsOf(cloud, "cam1"), Object.fromEntries(tables.map((table) => [table, 0])), "no row of the device is left");
 		// Until the sweep its objects still fill the store: the size cap counts them (retention/room.ts).
-		t.true(pendingBytes(cloud.ctx.db) >= Math.max(...(await Promise.all(objects.filter((key) => key.startsWith("files/")).map(async (key) => (await cloud.ctx.store.get(key)).length)))), "the tombstones hold the objects' sizes");
+		t.true(await pendingBytes(cloud.ctx.sql) >= Math.max(...(await Promise.all(objects.filter((key) => key.startsWith("files/")).map(async (key) => (await cloud.ctx.store.get(key)).length)))), "the tombstones hold the objects' sizes");
 		// Links handed out before: the rows are gone, so is what they opened.
 		for (const link of links) t.is((await fetch(`${cloud.url}${link}`)).status, 404, link);
 
@@ -142,24 +142,24 @@ test("the CLI removes a device with its data too; a device added again there sta
 	const token = await addToken(cloud.ctx.sql, "bob");
 	t.is((await seenBy(cloud, token, "cam2", made)).events, 1);
 	const objects = await keysIn(cloud.ctx.store);
-	const cli = (...args) => {
+	const cli = async (...args) => {
 		const errors = [];
 		const log = console.error, out = console.log;
 		console.error = (line) => errors.push(line);
 		console.log = () => {};
 		try {
-			return { code: commands.device.run(cloud.config, args), errors };
+			return { code: await commands.device.run(cloud.config, args), errors };
 		}
 		finally {
 			console.error = log;
 			console.log = out;
 		}
 	};
-	const removed = cli("remove", "cam2");
+	const removed = await cli("remove", "cam2");
 	t.is(removed.code, 0);
 	t.regex(removed.errors.join("\n"), /device cam2 removed: \d+ rows; \d+ objects deleted after the grace period/);
-	t.is(cli("remove", "cam2").code, 1, "nothing left to remove");
-	t.is(cli("add", "cam2").code, 0);
+	t.is((await cli("remove", "cam2")).code, 1, "nothing left to remove");
+	t.is((await cli("add", "cam2")).code, 0);
 	await grantDevice(cloud.ctx.sql, "bob", "cam2");
 	t.like(await seenBy(cloud, token, "cam2", made), { spans: 0, files: 0, events: 0, gaps: 0, snapshots: 0, latest: 404, picture: 404, init: 404, segment: 404, clip: 404 });
 	t.deepEqual(await keysIn(cloud.ctx.store), objects);
@@ -173,7 +173,7 @@ test("what an earlier removal left behind (an older version, an upload that land
 	const first = await (await admin("/v1/devices", { method: "POST", body: { id: "cam3" } })).json();
 	const made = await record(cloud, first);
 	// The removal of an older version: only the device row and its grants went.
-	cloud.ctx.db.prepare("DELETE FROM devices WHERE id = 'cam3'").run();
+	cloud.ctx.sql.db.prepare("DELETE FROM devices WHERE id = 'cam3'").run();
 	t.is((await admin("/v1/devices", { method: "POST", body: { id: "cam3" } })).status, 201);
 	await addUser(cloud.ctx.sql, "bob", "bob-password");
 	await grantDevice(cloud.ctx.sql, "bob", "cam3");
@@ -186,7 +186,7 @@ test("what an earlier removal left behind (an older version, an upload that land
 
 test("a segment in flight when its device is removed and added again is refused (403) and its object removed: the new device does not inherit it", async (t) => {
 	const cloud = await cloudFor(t);
-	const old = addFreshDevice(cloud.ctx.db, cloud.ctx.config, { id: "cam-race" });
+	const old = await addFreshDevice(cloud.ctx.sql, cloud.ctx.config, { id: "cam-race" });
 	const uploader = new Uploader({ cloud: cloud.url, device: old.id, secret: old.secret, backoffMs: 50, maxAttempts: 1 });
 	t.teardown(() => uploader.close());
 	const av = packageStream({ seconds: 2 });
@@ -202,12 +202,12 @@ test("a segment in flight when its device is removed and added again is refused 
 	};
 	const answer = uploader.sendFixed("PUT", uploader.path("s1", "segments/0"), av.segments[0].bytes);
 	await inPut;
-	purgeDevice(cloud.ctx.db, cloud.ctx.config, old.id);
-	addFreshDevice(cloud.ctx.db, cloud.ctx.config, { id: old.id });
+	await purgeDevice(cloud.ctx.sql, cloud.ctx.config, old.id);
+	await addFreshDevice(cloud.ctx.sql, cloud.ctx.config, { id: old.id });
 	release();
 	const { status, json } = await answer;
 	t.is(status, 403);
 	t.regex(json.error, /was removed while this segment was uploaded/);
-	t.is(cloud.ctx.db.prepare("SELECT COUNT(*) AS n FROM segments WHERE device = ?").get(old.id).n, 0, "no row for the new device");
+	t.is(cloud.ctx.sql.db.prepare("SELECT COUNT(*) AS n FROM segments WHERE device = ?").get(old.id).n, 0, "no row for the new device");
 	t.false((await keysIn(cloud.ctx.store)).some((key) => key.endsWith("/0.m4s")), "its object is gone");
 });

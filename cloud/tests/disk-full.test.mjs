@@ -89,7 +89,7 @@ for (const [how, onVolume] of [["on a 6 MiB tmpfs filled to the brim", true], ["
 	const config = loadConfig({ host: "127.0.0.1", port: 0, dataDir, minFreeBytes: 0 }, {});
 	const cloud = await startCloud(config, log);
 	t.teardown(() => cloud.stop());
-	const device = addDevice(cloud.ctx.db, { id: "cam-full" });
+	const device = await addDevice(cloud.ctx.sql, { id: "cam-full" });
 	const uploader = new Uploader({ cloud: cloud.url, device: device.id, secret: device.secret, backoffMs: 50, maxAttempts: 1 });
 	t.teardown(() => uploader.close());
 	const av = packageStream({ seconds: 8 });
@@ -165,7 +165,7 @@ volumeTest("under the free-space floor the oldest recordings go at once, what is
 		await addSegment(cloud, { device: "cam1", seq, startMs: at, endMs: at + 1000, bytes: randomBytes(mib) });
 		keys.push(`media/cam1/0/s1/${seq}.m4s`);
 	}
-	t.like(runRetention(cloud.ctx, now), { segments: 1 });
+	t.like(await runRetention(cloud.ctx, now), { segments: 1 });
 	const lines = [];
 	cloud.ctx.log = pino({ level: "info" }, { write: (line) => void lines.push(JSON.parse(line).msg) });
 	t.true(free(dataDir) < 3 * mib, `${free(dataDir)} bytes free`);
@@ -200,7 +200,7 @@ volumeTest("a 20 MiB cap on a 50 MiB volume holds: deleted objects readable for 
 		await keepFloor(cloud.ctx, 0, now);
 		await assembleClosed(cloud.ctx, { clock: () => now, idleMs: 60_000 });
 		await sweepTombstones(cloud.ctx, now);
-		if (seq % 6 === 5) runRetention(cloud.ctx, now);
+		if (seq % 6 === 5) await runRetention(cloud.ctx, now);
 		most = Math.max(most, used());
 	}
 	t.log(`most used: ${(most / mib).toFixed(1)} MiB of 50, objects ${(mostObjects / mib).toFixed(1)} MiB (cap 20 MiB)`);
@@ -208,9 +208,9 @@ volumeTest("a 20 MiB cap on a 50 MiB volume holds: deleted objects readable for 
 	// the metadata (SQLite and its WAL) is on the same volume, and the floor (5 %) is never crossed.
 	t.true(mostObjects < 20 * mib + mib, `${mostObjects} bytes of objects at most`);
 	t.true(most < 50 * mib * 0.95, `${most} bytes used at most`);
-	t.true(cloud.ctx.db.prepare("SELECT COUNT(*) AS n FROM files WHERE deleted IS NULL AND state = 'done'").get().n >= 1, "files were assembled");
+	t.true(cloud.ctx.sql.db.prepare("SELECT COUNT(*) AS n FROM files WHERE deleted IS NULL AND state = 'done'").get().n >= 1, "files were assembled");
 	// The newest minutes are kept.
-	t.is(cloud.ctx.db.prepare("SELECT MAX(seq) AS n FROM segments WHERE deleted IS NULL").get().n, 599);
+	t.is(cloud.ctx.sql.db.prepare("SELECT MAX(seq) AS n FROM segments WHERE deleted IS NULL").get().n, 599);
 });
 
 volumeTest("an assembly makes room above the floor before it writes its file (the window's bytes are briefly on the disk twice)", async (t) => {
@@ -231,5 +231,5 @@ volumeTest("an assembly makes room above the floor before it writes its file (th
 	t.regex(metrics, /ivxs_retention_grace_cut_bytes_total\{reason="assembly"\} [1-9]/);
 	t.regex(metrics, /ivxs_retention_deleted_total\{kind="segments",reason="assembly"\} [1-9]/);
 	t.notRegex(metrics, /ivxs_file_assembly_errors_total/);
-	t.is(cloud.ctx.db.prepare("SELECT COUNT(*) AS n FROM files WHERE state = 'done' AND deleted IS NULL").get().n, 2);
+	t.is(cloud.ctx.sql.db.prepare("SELECT COUNT(*) AS n FROM files WHERE state = 'done' AND deleted IS NULL").get().n, 2);
 });

@@ -56,7 +56,7 @@ test("300 silent sockets, endless heads and dripping bodies are cut by their tim
 	// A 2-s rate window: the honest slow upload below (6× the floor) must not be cut when the machine is busy.
 	const timers = { firstByteTimeoutS: 1, headTimeoutS: 1, rateWindowS: 2, minBytesPerS: 1024 };
 	const cloud = await cloudFor(t, timers);
-	const device = deviceIn(cloud);
+	const device = await deviceIn(cloud);
 	const uploader = new Uploader({ cloud: cloud.url, device: device.id, secret: device.secret, backoffMs: 50, maxAttempts: 2 });
 	t.teardown(() => uploader.close());
 	const epoch = Date.now() - 60_000;
@@ -98,12 +98,12 @@ test("300 silent sockets, endless heads and dripping bodies are cut by their tim
 		t.true(stats(ms).max <= 6000, `${kind} not cut in time`);
 	}
 	t.like(await metric(cloud, "ivxs_connections_cut_total"), { "first-byte": 300, head: 30, body: 30 });
-	t.is(cloud.ctx.db.prepare("SELECT COUNT(*) AS n FROM segments WHERE device = ?").get(device.id).n, 4);
+	t.is(cloud.ctx.sql.db.prepare("SELECT COUNT(*) AS n FROM segments WHERE device = ?").get(device.id).n, 4);
 });
 
 test("a cap per address and one in all close new connections at once; a camera already connected keeps uploading; trusted proxies count only in all", async (t) => {
 	const cloud = await cloudFor(t, { maxConnectionsPerAddress: 5, maxConnections: 20, firstByteTimeoutS: 60, trustedProxies: ["127.0.0.9"] });
-	const device = deviceIn(cloud);
+	const device = await deviceIn(cloud);
 	const uploader = new Uploader({ cloud: cloud.url, device: device.id, secret: device.secret, backoffMs: 50, maxAttempts: 1 });
 	t.teardown(() => uploader.close());
 	t.is((await uploader.putInit("s1", av.init, Date.now() - 60_000)).status, 201);

@@ -81,7 +81,7 @@ test("a CONNECT over the pre-sign-in cap (a few KiB) is refused; one within it g
 	// Only the start of it is sent: refused on its header, not on its contents.
 	const result = await oversizedConnect(cloud, 3000, 100);
 	t.true(result.ms < 5000);
-	const device = deviceIn(cloud);
+	const device = await deviceIn(cloud);
 	const client = await connectDevice(mqttUrlOf(cloud), device);
 	t.teardown(() => client.end(true));
 	t.true(client.connected);
@@ -89,11 +89,11 @@ test("a CONNECT over the pre-sign-in cap (a few KiB) is refused; one within it g
 
 test("after sign-in a packet over mqttMaxPacketBytes closes the connection; one under it passes", async (t) => {
 	const cloud = await cloudFor(t, { mqttMaxPacketBytes: 32 * 1024 });
-	const device = deviceIn(cloud);
+	const device = await deviceIn(cloud);
 	const client = await connectDevice(mqttUrlOf(cloud), device);
 	t.teardown(() => client.end(true));
 	await client.publishAsync(`ivxs/${device.id}/status`, JSON.stringify({ note: "x".repeat(8000) }), { qos: 1, retain: true });
-	await eventually(() => cloud.ctx.db.prepare("SELECT status FROM presence WHERE device = ?").get(device.id)?.status);
+	await eventually(() => cloud.ctx.sql.db.prepare("SELECT status FROM presence WHERE device = ?").get(device.id)?.status);
 	const closed = closedWithin(client, 5000);
 	client.publish(`ivxs/${device.id}/event`, "x".repeat(40 * 1024), { qos: 0 });
 	t.true(await closed);
@@ -108,14 +108,14 @@ for (const [name, topic, bytes] of [
 ]) {
 	test(`a device's retained message ${name} is refused (connection closed, not stored)`, async (t) => {
 		const cloud = await cloudFor(t);
-		const device = deviceIn(cloud);
+		const device = await deviceIn(cloud);
 		const client = await connectDevice(mqttUrlOf(cloud), device);
 		t.teardown(() => client.end(true));
 		const closed = closedWithin(client, 5000);
 		client.publish(`ivxs/${device.id}/${topic}`, JSON.stringify({ pad: "x".repeat(bytes) }), { qos: 1, retain: true });
 		t.true(await closed);
 		await sleep(100);
-		t.falsy(cloud.ctx.db.prepare("SELECT status FROM presence WHERE device = ?").get(device.id)?.status);
+		t.falsy(cloud.ctx.sql.db.prepare("SELECT status FROM presence WHERE device = ?").get(device.id)?.status);
 	});
 }
 

@@ -50,7 +50,7 @@ const built = (path) => JSON.stringify(new URL(`../../build/node/${path}`, impor
 		const { packageStream } = await import(${built("cloud/sim/packager.js")});
 		const { pino } = await import("pino");
 		const cloud = await startCloud(loadConfig({ host: "127.0.0.1", port: 0, dataDir: ${JSON.stringify(join(dir, "data"))} }, {}), pino({ level: "silent" }));
-		const device = addDevice(cloud.ctx.db, { id: "cam-durable" });
+		const device = await addDevice(cloud.ctx.sql, { id: "cam-durable" });
 		const uploader = new Uploader({ cloud: cloud.url, device: device.id, secret: device.secret, maxAttempts: 1 });
 		const av = packageStream({ seconds: 2 });
 		if ((await uploader.putInit("s1", av.init, Date.now() - 60000)).status !== 201) throw new Error("init");
@@ -72,6 +72,6 @@ const built = (path) => JSON.stringify(new URL(`../../build/node/${path}`, impor
 
 test("the metadata runs WAL (synchronous=NORMAL: the acknowledgements fsync the WAL themselves, grouped)", async (t) => {
 	const cloud = await bareCloud(t);
-	t.is(cloud.ctx.db.pragma("journal_mode", { simple: true }), "wal");
-	t.is(cloud.ctx.db.pragma("synchronous", { simple: true }), 1);
+	t.is(cloud.ctx.sql.db.pragma("journal_mode", { simple: true }), "wal");
+	t.is(cloud.ctx.sql.db.pragma("synchronous", { simple: true }), 1);
 });

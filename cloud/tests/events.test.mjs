@@ -1,7 +1,7 @@
 // Camera events: received on the control channel (MQTT), checked, stored once,
 // listed for viewers with a signed link to the clip around each.
 import test from "ava";
-import { cloudFor, session } from "./_cloud.mjs";
+import { cloudFor, engines, onEngine, session } from "./_cloud.mjs";
 import { connectDevice, eventually, mqttUrlOf } from "./_mqtt.mjs";
 import { Camera } from "./_media.mjs";
 import { recordEvent, kindsOf } from "../../build/node/cloud/src/events/index.js";
@@ -11,8 +11,8 @@ const adminPassword = "admin-secret-1";
 
 const adminOf = async (cloud) => (await session(cloud, "admin", adminPassword)).call;
 
-async function withCamera(t) {
-	const cloud = await cloudFor(t, { adminPassword });
+async function withCamera(t, metadata) {
+	const cloud = await cloudFor(t, { adminPassword, metadata });
 	const api = await adminOf(cloud);
 	const device = await (await api("/v1/devices", { method: "POST", body: { id: "cam1", channels: 2 } })).json();
 	const mqtt = await connectDevice(mqttUrlOf(cloud), device);
@@ -20,17 +20,17 @@ async function withCamera(t) {
 	return { cloud, api, device, mqtt };
 }
 
-const rows = (cloud) => cloud.ctx.db.prepare("SELECT device, channel, id, time_ms, bits FROM events ORDER BY time_ms").all();
+const rows = (cloud) => cloud.ctx.sql.all("SELECT device, channel, id, time_ms, bits FROM events ORDER BY time_ms");
 
-test("an event published by the camera is stored once, listed with its kinds and a clip link that plays", async (t) => {
-	const { cloud, api, mqtt } = await withCamera(t);
+for (const metadata of engines) test(onEngine(metadata, "an event published by the camera is stored once, listed with its kinds and a clip link that plays"), async (t) => {
+	const { cloud, api, mqtt } = await withCamera(t, metadata);
 	const time = Date.now() - 20_000;
 	const event = JSON.stringify({ id: "e-1", channel: 1, time, bits: 0b11 | (1 << 16) });
 	await mqtt.publishAsync("ivxs/cam1/event", event, { qos: 1 });
 	await mqtt.publishAsync("ivxs/cam1/event", event, { qos: 1 }); // a QoS 1 redelivery, or a second instance
-	await eventually(() => rows(cloud).length === 1);
+	await eventually(async () => (await rows(cloud)).length === 1);
 	await new Promise((resolve) => setTimeout(resolve, 100));
-	t.deepEqual(rows(cloud), [{ device: "cam1", channel: 1, id: "e-1", time_ms: time, bits: 0b11 | (1 << 16) }]);
+	t.deepEqual((await rows(cloud)), [{ device: "cam1", channel: 1, id: "e-1", time_ms: time, bits: 0b11 | (1 << 16) }]);
 	// The camera recorded around it: the clip link plays that part.
 	const camera = await new Camera(cloud, { device: "cam1", channel: 1, stream: "a", epoch: time - 8_000 }).start();
 	for (let i = 0; i < 6; i++) await camera.commit();
@@ -70,8 +70,8 @@ test("hostile or malformed event messages are refused, counted and not stored", 
 	const { cloud, mqtt } = await withCamera(t);
 	for (const [, payload] of hostile) await mqtt.publishAsync("ivxs/cam1/event", typeof payload === "string" ? payload : JSON.stringify(payload), { qos: 1 });
 	await mqtt.publishAsync("ivxs/cam1/event", JSON.stringify({ id: "ok", channel: 0, time: Date.now(), bits: 1 }), { qos: 1 });
-	await eventually(() => rows(cloud).length === 1);
-	t.is(rows(cloud)[0].id, "ok");
+	await eventually(async () => (await rows(cloud)).length === 1);
+	t.is((await rows(cloud))[0].id, "ok");
 	const metrics = await (await fetch(`${cloud.url}/metrics`)).text();
 	t.regex(metrics, new RegExp(`ivxs_events_refused_total ${hostile.length}`));
 	// And each reason is the one it should be.
@@ -80,7 +80,7 @@ test("hostile or malformed event messages are refused, counted and not stored", 
 		t.regex(error.message, reason, name);
 	}
 	await t.throwsAsync(() => recordEvent(cloud.ctx, "ivxs/nobody/event", Buffer.from('{"id":"e","channel":0,"time":1,"bits":1}')), { message: /unknown device nobody/ });
-	t.is(rows(cloud).length, 1);
+	t.is((await rows(cloud)).length, 1);
 });
 
 test("the events list checks its viewer and its parameters", async (t) => {

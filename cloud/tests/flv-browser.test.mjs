@@ -38,7 +38,7 @@ const page = (flvUrl) => `<!doctype html><meta charset="utf-8"><meta name="viewp
 
 test.serial("mpegts.js in Chromium plays a camera's HTTP-FLV live: H.264 + AAC, frames painted, time advancing", async (t) => {
 	const cloud = await cloudFor(t, { adminPassword });
-	const device = deviceIn(cloud, "cam");
+	const device = await deviceIn(cloud, "cam");
 	const camera = new Camera({ cloud: cloud.url, device: device.id, secret: device.secret, seconds: 90, speed: 1, mqtt: true });
 	const run = camera.run();
 	t.teardown(async () => {

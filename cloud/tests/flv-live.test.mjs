@@ -32,7 +32,7 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 test("a live FLV starts at the newest segment and follows new ones; ffprobe reads H.264 + AAC and ffmpeg decodes every frame", async (t) => {
 	const cloud = await cloudFor(t, { adminPassword });
-	deviceIn(cloud, "cam1");
+	await deviceIn(cloud, "cam1");
 	const { cookie, call } = await session(cloud, "admin", adminPassword);
 	const camera = await new Camera(cloud, { device: "cam1" }).start();
 	await camera.commit();
@@ -67,7 +67,7 @@ test("a live FLV starts at the newest segment and follows new ones; ffprobe read
 
 test("H.265 goes out as enhanced FLV: a 'hvc1' SequenceStart carrying the init's hvcC, then key frames as coded frames", async (t) => {
 	const cloud = await cloudFor(t, { adminPassword });
-	deviceIn(cloud, "cam2");
+	await deviceIn(cloud, "cam2");
 	const { cookie } = await session(cloud, "admin", adminPassword);
 	const clip = makeClip({ hevc: true, audio: false, seconds: 3 });
 	const camera = await new Camera(cloud, { device: "cam2", clip }).start();

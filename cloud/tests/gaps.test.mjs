@@ -18,7 +18,7 @@ async function withCamera(t) {
 	return { cloud, api, mqtt };
 }
 
-const rows = (cloud) => cloud.ctx.db.prepare("SELECT device, channel, from_ms, to_ms, frames, reason FROM gaps ORDER BY from_ms, channel").all();
+const rows = (cloud) => cloud.ctx.sql.db.prepare("SELECT device, channel, from_ms, to_ms, frames, reason FROM gaps ORDER BY from_ms, channel").all();
 const publishGap = (mqtt, gap) => mqtt.publishAsync("ivxs/cam1/gap", typeof gap === "string" ? gap : JSON.stringify(gap), { qos: 1 });
 
 test("a gap published by the camera is stored once and listed", async (t) => {

@@ -67,7 +67,7 @@ const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.l
 
 test.serial("hls.js in Chromium plays the live playlist as the camera uploads, and a recorded range; live latency measured", async (t) => {
 	const cloud = await cloudFor(t);
-	const device = deviceIn(cloud, "cam1");
+	const device = await deviceIn(cloud, "cam1");
 	servePage(cloud);
 	const camera = new Camera({ cloud: cloud.url, device: device.id, secret: device.secret, seconds: 40, speed: 1, stream: "live" });
 	const running = camera.run();
@@ -108,7 +108,7 @@ test.serial("hls.js in Chromium plays the live playlist as the camera uploads, a
 
 test.serial("hls.js plays through a camera whose segments sometimes land out of order, stalling less than once per late segment", async (t) => {
 	const cloud = await cloudFor(t);
-	deviceIn(cloud, "cam1");
+	await deviceIn(cloud, "cam1");
 	servePage(cloud);
 	// One 1-s segment a second, committed in real time; every 5th from the 8th on lands 300 ms after the one behind it.
 	const epoch = Date.now() - 1000;

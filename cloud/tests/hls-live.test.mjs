@@ -35,7 +35,7 @@ function countSegmentReads(t) {
 /** A cloud (`config` overrides) with camera cam1 whose stream `a` began `ago` ms back and has committed `segments`. */
 async function cameraIn(t, { ago = 20_000, segments = 0, config = {} } = {}) {
 	const cloud = await cloudFor(t, config);
-	deviceIn(cloud, "cam1");
+	await deviceIn(cloud, "cam1");
 	const epoch = Date.now() - ago;
 	const camera = await new Camera(cloud, { device: "cam1", stream: "a", epoch }).start();
 	for (let i = 0; i < segments; i++) await camera.commit();

@@ -4,8 +4,8 @@
 import test from "ava";
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
-import { cloudFor, deviceIn } from "./_cloud.mjs";
-import { Camera, ensureTables } from "./_media.mjs";
+import { cloudFor, deviceIn, engines, onEngine } from "./_cloud.mjs";
+import { Camera } from "./_media.mjs";
 import { signUrl } from "../../build/node/cloud/src/auth/signed-url.js";
 
 const admin = { user: "admin", admin: true };
@@ -13,9 +13,9 @@ const get = (cloud, path, viewer = admin) => fetch(`${cloud.url}${signUrl(cloud.
 const tag = (text, name) => text.split("\n").filter((line) => line.startsWith(`#${name}`));
 const uris = (text) => text.split("\n").filter((line) => line && !line.startsWith("#"));
 
-test("a VOD playlist lists the stored segments, signed, with a map per stream and a discontinuity per span; ffprobe reads it", async (t) => {
-	const cloud = await cloudFor(t);
-	deviceIn(cloud, "cam1");
+for (const metadata of engines) test(onEngine(metadata, "a VOD playlist lists the stored segments, signed, with a map per stream and a discontinuity per span; ffprobe reads it"), async (t) => {
+	const cloud = await cloudFor(t, { metadata });
+	await deviceIn(cloud, "cam1");
 	const epoch = Date.UTC(2025, 10, 22, 13, 0, 0);
 	const a = await new Camera(cloud, { device: "cam1", stream: "a", epoch }).start();
 	const rows = [];
@@ -50,9 +50,9 @@ test("a VOD playlist lists the stored segments, signed, with a map per stream an
 	t.truthy(probe.streams.find((s) => s.codec_name === "aac"));
 });
 
-test("a live playlist slides, keeps its media sequence numbers across reloads and a stream change, and marks the change", async (t) => {
-	const cloud = await cloudFor(t);
-	deviceIn(cloud, "cam1");
+for (const metadata of engines) test(onEngine(metadata, "a live playlist slides, keeps its media sequence numbers across reloads and a stream change, and marks the change"), async (t) => {
+	const cloud = await cloudFor(t, { metadata });
+	await deviceIn(cloud, "cam1");
 	const now = Date.now();
 	const a = await new Camera(cloud, { device: "cam1", stream: "a", epoch: now - 30_000 }).start();
 	for (let i = 0; i < 20; i++) await a.commit();
@@ -81,13 +81,13 @@ test("a live playlist slides, keeps its media sequence numbers across reloads an
 	t.is(seqOf(third, 22), "/v1/media/cam1/0/a/22.m4s");
 	t.is(tag(third, "EXT-X-DISCONTINUITY-SEQUENCE")[0], "#EXT-X-DISCONTINUITY-SEQUENCE:0");
 	// A second instance on the same metadata numbers them the same way.
-	const other = await cloudFor(t, { dataDir: cloud.dataDir });
+	const other = await cloudFor(t, { dataDir: cloud.dataDir, metadataUrl: cloud.config.metadataUrl });
 	t.is(seqOf(await (await get(other, "/v1/hls/cam1/0/live.m3u8")).text(), 23), "/v1/media/cam1/0/b/0.m4s");
 });
 
 test("a blocking reload (_HLS_msn) answers as soon as that segment is committed", async (t) => {
 	const cloud = await cloudFor(t);
-	deviceIn(cloud, "cam1");
+	await deviceIn(cloud, "cam1");
 	const camera = await new Camera(cloud, { device: "cam1", stream: "a", epoch: Date.now() - 10_000 }).start();
 	for (let i = 0; i < 8; i++) await camera.commit();
 	const started = Date.now();
@@ -107,9 +107,9 @@ test("a blocking reload (_HLS_msn) answers as soon as that segment is committed"
 	t.regex((await ahead.json()).error, /more than 2 segments ahead/);
 });
 
-test("a blocking reload sees a segment committed by another instance (no in-process announcement) within the poll period", async (t) => {
-	const cloud = await cloudFor(t);
-	deviceIn(cloud, "cam1");
+for (const metadata of engines) test(onEngine(metadata, "a blocking reload sees a segment committed by another instance (no in-process announcement) within the poll period"), async (t) => {
+	const cloud = await cloudFor(t, { metadata });
+	await deviceIn(cloud, "cam1");
 	const camera = await new Camera(cloud, { device: "cam1", stream: "a", epoch: Date.now() - 10_000 }).start();
 	for (let i = 0; i < 8; i++) await camera.commit();
 	const waiting = get(cloud, "/v1/hls/cam1/0/live.m3u8?_HLS_msn=8").then(async (response) => ({ at: Date.now(), text: await response.text() }));
@@ -122,8 +122,7 @@ test("a blocking reload sees a segment committed by another instance (no in-proc
 
 test("a channel with nothing recently recorded is not live", async (t) => {
 	const cloud = await cloudFor(t);
-	deviceIn(cloud, "cam1");
-	ensureTables(cloud.ctx.db);
+	await deviceIn(cloud, "cam1");
 	const response = await get(cloud, "/v1/hls/cam1/0/live.m3u8");
 	t.is(response.status, 404);
 	t.regex((await response.json()).error, /nothing live on cam1 channel 0/);

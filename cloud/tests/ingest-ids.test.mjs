@@ -38,8 +38,8 @@ test("every allowed device id, stream id and channel is stored, listed and playe
 	for (let i = 0; i < streams.length; i++) {
 		const stream = streams[i], channel = channels[i % channels.length];
 		const id = devices[i % devices.length];
-		if (!cloud.ctx.db.prepare("SELECT 1 FROM devices WHERE id = ?").get(id)) deviceIn(cloud, id, { channels: MAX_CHANNELS });
-		const device = cloud.ctx.db.prepare("SELECT * FROM devices WHERE id = ?").get(id);
+		if (!cloud.ctx.sql.db.prepare("SELECT 1 FROM devices WHERE id = ?").get(id)) await deviceIn(cloud, id, { channels: MAX_CHANNELS });
+		const device = cloud.ctx.sql.db.prepare("SELECT * FROM devices WHERE id = ?").get(id);
 		const uploader = new Uploader({ cloud: cloud.url, device: id, secret: device.secret, channel, backoffMs: 10, maxAttempts: 1 });
 		t.teardown(() => uploader.close());
 		const what = `device ${id} channel ${channel} stream ${stream}`;
@@ -70,7 +70,7 @@ test("every allowed device id, stream id and channel is stored, listed and playe
 
 test("ids the protocol does not allow are a 4xx, never a 5xx", async (t) => {
 	const cloud = await cloudFor(t);
-	const device = deviceIn(cloud, "cam", { channels: MAX_CHANNELS });
+	const device = await deviceIn(cloud, "cam", { channels: MAX_CHANNELS });
 	const uploader = new Uploader({ cloud: cloud.url, device: device.id, secret: device.secret, backoffMs: 10, maxAttempts: 1 });
 	t.teardown(() => uploader.close());
 	const badStreams = ["x".repeat(65), "a.b", ".", "..", "a%2Fb", "%2e%2e", "a%20b", "%C3%A9", "a~b", "a+b", "a:b"];

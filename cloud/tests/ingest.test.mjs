@@ -5,7 +5,7 @@
 import test from "ava";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
-import { cloudFor, deviceIn } from "./_cloud.mjs";
+import { cloudFor, deviceIn, engines, onEngine } from "./_cloud.mjs";
 import { countFrames, storedStream } from "./_ingest.mjs";
 import { Camera } from "../../build/node/cloud/sim/camera.js";
 import { Uploader } from "../../build/node/cloud/sim/uploader.js";
@@ -21,13 +21,13 @@ const av = packageStream({ seconds: 6 });
 
 async function setup(t, overrides) {
 	const cloud = await cloudFor(t, overrides);
-	const device = deviceIn(cloud, undefined, { channels: 2 });
+	const device = await deviceIn(cloud, undefined, { channels: 2 });
 	const uploader = new Uploader({ cloud: cloud.url, device: device.id, secret: device.secret, backoffMs: 50, maxAttempts: 4 });
 	t.teardown(() => uploader.close());
 	return { cloud, device, uploader };
 }
 
-const rows = (cloud, device) => cloud.ctx.db.prepare("SELECT * FROM segments WHERE device = ? ORDER BY seq").all(device.id);
+const rows = (cloud, device) => cloud.ctx.sql.all("SELECT * FROM segments WHERE device = ? ORDER BY seq", [device.id]);
 const objects = (cloud, device) => {
 	try {
 		return readdirSync(join(cloud.dataDir, "objects/media", device.id), { recursive: true }).filter((name) => name.endsWith(".m4s")).sort();
@@ -42,8 +42,8 @@ for (const [name, options, codecs] of [
 	["video only", { audio: false }, "avc1.4d4016"],
 	["audio only", { video: false }, "mp4a.40.2"],
 ]) {
-	test(`${name}: the camera's segments are stored and play back with exactly the frames pushed`, async (t) => {
-		const { cloud, device } = await setup(t);
+	for (const metadata of name === "audio and video" ? engines : ["sqlite"]) test(onEngine(metadata, `${name}: the camera's segments are stored and play back with exactly the frames pushed`), async (t) => {
+		const { cloud, device } = await setup(t, { metadata });
 		const events = [];
 		const listener = (row) => row.device === device.id && events.push(row);
 		cloud.ctx.segmentEvents.on("segment", listener);
@@ -73,8 +73,8 @@ for (const [name, options, codecs] of [
 	});
 }
 
-test("a retry of a stored segment is a 200 duplicate; other bytes under its seq or overlapping times are 409", async (t) => {
-	const { cloud, device, uploader } = await setup(t);
+for (const metadata of engines) test(onEngine(metadata, "a retry of a stored segment is a 200 duplicate; other bytes under its seq or overlapping times are 409"), async (t) => {
+	const { cloud, device, uploader } = await setup(t, { metadata });
 	const epoch = Date.now() - 60_000;
 	t.is((await uploader.putInit("s1", av.init, epoch)).status, 201);
 	t.is((await uploader.putInit("s1", av.init, epoch)).status, 200);
@@ -91,15 +91,15 @@ test("a retry of a stored segment is a 200 duplicate; other bytes under its seq 
 	t.regex((await uploader.sendFixed("PUT", uploader.path("s1", "segments/2"), av.segments[4].bytes)).json.error, /after segment 3 starts/);
 	// The hole filled late, in order: accepted.
 	t.is((await uploader.sendFixed("PUT", uploader.path("s1", "segments/2"), av.segments[2].bytes)).status, 201);
-	t.deepEqual(rows(cloud, device).map((r) => r.seq), [0, 1, 2, 3]);
+	t.deepEqual((await rows(cloud, device)).map((r) => r.seq), [0, 1, 2, 3]);
 	t.deepEqual(objects(cloud, device), ["0/s1/0.m4s", "0/s1/1.m4s", "0/s1/2.m4s", "0/s1/3.m4s"]);
 	t.is((await uploader.end("s1")).status, 200);
 	t.regex((await uploader.sendFixed("PUT", uploader.path("s1", "segments/5"), av.segments[5].bytes)).json.error, /has ended/);
 	t.regex((await uploader.putInit("s1", av.init, epoch)).json.error, /has ended/);
 });
 
-test("two different inits sent at once for one new stream: one is stored, the other is a 409, and the object is the stored one's", async (t) => {
-	const { cloud, device, uploader } = await setup(t);
+for (const metadata of engines) test(onEngine(metadata, "two different inits sent at once for one new stream: one is stored, the other is a 409, and the object is the stored one's"), async (t) => {
+	const { cloud, device, uploader } = await setup(t, { metadata });
 	const videoOnly = packageStream({ seconds: 1, audio: false }).init;
 	const epoch = Date.now();
 	for (let round = 0; round < 5; round++) {
@@ -107,7 +107,7 @@ test("two different inits sent at once for one new stream: one is stored, the ot
 		const answers = await Promise.all([uploader.putInit(stream, av.init, epoch), uploader.putInit(stream, videoOnly, epoch)]);
 		t.deepEqual(answers.map((a) => a.status).sort(), [201, 409]);
 		const winner = answers[0].status === 201 ? av.init : videoOnly;
-		const row = cloud.ctx.db.prepare("SELECT * FROM streams WHERE device = ? AND stream = ?").get(device.id, stream);
+		const row = await cloud.ctx.sql.get("SELECT * FROM streams WHERE device = ? AND stream = ?", [device.id, stream]);
 		t.true((await cloud.ctx.store.get(row.init_key)).equals(winner));
 		t.is(row.codecs, winner === av.init ? "avc1.4d4016,mp4a.40.2" : "avc1.4d4016");
 	}
@@ -137,7 +137,7 @@ test("bad input is a 4xx with a clear message and stores nothing", async (t) => 
 	t.is(wrongChannel.status, 404);
 	t.regex(wrongChannel.json.error, /channel 7 does not exist/);
 	t.is((await uploader.sendFixed("PUT", `/v1/devices/${device.id}/channels/0/streams/s2/segments/..%2F..%2Fx`, av.segments[0].bytes)).status, 404);
-	t.deepEqual(rows(cloud, device), []);
+	t.deepEqual((await rows(cloud, device)), []);
 	t.deepEqual(objects(cloud, device), []);
 	t.regex(await (await fetch(`${cloud.url}/metrics`)).text(), /ivxs_ingest_errors_total\{reason="400"\} \d+/);
 });
@@ -153,13 +153,13 @@ test("a streamed segment cut mid-body stores nothing; its resend is stored exact
 	const cutAnswer = await upload.end();
 	t.is(cutAnswer.status, 0);
 	await sleep(100);
-	t.deepEqual(rows(cloud, device), []);
+	t.deepEqual((await rows(cloud, device)), []);
 	t.deepEqual(objects(cloud, device), []);
 	t.is(rest.length, 2);
 	const resent = await uploader.resendSegment("s3", 0, av.segments[0].bytes, async () => t.fail("the init is there"));
 	t.is(resent.status, 201);
 	t.is((await uploader.resendSegment("s3", 0, av.segments[0].bytes, async () => {})).status, 200);
-	t.is(rows(cloud, device).length, 1);
+	t.is((await rows(cloud, device)).length, 1);
 	t.deepEqual(objects(cloud, device), ["0/s3/0.m4s"]);
 	t.regex(await (await fetch(`${cloud.url}/metrics`)).text(), /ivxs_ingest_errors_total\{reason="cut"\} 1/);
 });
@@ -200,11 +200,11 @@ test("a 231 KB segment whose truns all claim the same mdat is a 400 at once, and
 	// Before the bound the check took seconds on the event loop (and /healthz waited for it).
 	t.true(slowest < 2000, `/healthz took ${slowest.toFixed(0)} ms`);
 	t.log(`/healthz answered ${health.length} times meanwhile, slowest ${slowest.toFixed(0)} ms`);
-	t.deepEqual(rows(cloud, device), []);
+	t.deepEqual((await rows(cloud, device)), []);
 });
 
-test("two segments out of order uploaded at once: one is stored, the other is a 409 and leaves no object", async (t) => {
-	const { cloud, device, uploader } = await setup(t);
+for (const metadata of engines) test(onEngine(metadata, "two segments out of order uploaded at once: one is stored, the other is a 409 and leaves no object"), async (t) => {
+	const { cloud, device, uploader } = await setup(t, { metadata });
 	t.is((await uploader.putInit("s6", av.init, Date.now() - 60_000)).status, 201);
 	// Both uploads reach the store before either records its row (the window a neighbour check outside the insert missed).
 	const store = cloud.ctx.store, put = store.put.bind(store);
@@ -223,7 +223,7 @@ test("two segments out of order uploaded at once: one is stored, the other is a 
 	]);
 	t.deepEqual(answers.map((a) => a.status).sort(), [201, 409]);
 	t.regex(answers.find((a) => a.status === 409).json.error, /decode times must increase with seq/);
-	const stored = rows(cloud, device);
+	const stored = await rows(cloud, device);
 	t.is(stored.length, 1);
 	t.is(stored[0].seq, answers[0].status === 201 ? 1 : 2);
 	t.deepEqual(objects(cloud, device), [`0/s6/${stored[0].seq}.m4s`]);
@@ -244,7 +244,7 @@ test("an init epoch further ahead of the cloud's clock than the signature skew i
 		t.is(verdictOfAnswer(answer), Verdict.Refused);   // the camera sets its clock and begins a new stream
 	}
 	t.is((await uploader.putInit("close", av.init, Date.now() + 100_000)).status, 201, "within the skew");
-	t.deepEqual(cloud.ctx.db.prepare("SELECT stream FROM streams WHERE device = ?").all(device.id).map((r) => r.stream), ["close"]);
+	t.deepEqual(cloud.ctx.sql.db.prepare("SELECT stream FROM streams WHERE device = ?").all(device.id).map((r) => r.stream), ["close"]);
 	t.regex(await (await fetch(`${cloud.url}/metrics`)).text(), /ivxs_ingest_errors_total\{reason="future"\} 2/);
 });
 
@@ -264,7 +264,7 @@ test("a segment ending further ahead of the cloud's clock than the signature ske
 	t.regex(answer.json.error, /more than 120 s after the cloud's clock \(\d+\): check the camera's clock/);
 	t.truthy(answer.headers["x-ivxs-time"]);
 	t.is(verdictOfAnswer(answer), Verdict.Refused); // the camera drops it and goes on with the next
-	t.deepEqual(rows(cloud, device).map((r) => r.stream), ["close"]);
+	t.deepEqual((await rows(cloud, device)).map((r) => r.stream), ["close"]);
 	t.deepEqual(objects(cloud, device), ["0/close/0.m4s"]);
 	t.regex(await (await fetch(`${cloud.url}/metrics`)).text(), /ivxs_ingest_errors_total\{reason="future"\} 1/);
 });

@@ -13,7 +13,7 @@ const adminPassword = "admin-secret-1";
 
 test("segments the plan uploads are not marked live-only, also while a viewer watches", async (t) => {
 	const cloud = await cloudFor(t, { adminPassword, liveLingerS: 2 });
-	const device = deviceIn(cloud, "cam-rec");
+	const device = await deviceIn(cloud, "cam-rec");
 	const { call } = await session(cloud, "admin", adminPassword);
 	const camera = new Camera({ cloud: cloud.url, device: device.id, secret: device.secret, seconds: 6, speed: 2, mqtt: true });
 	t.teardown(() => camera.close());
@@ -21,7 +21,7 @@ test("segments the plan uploads are not marked live-only, also while a viewer wa
 	await eventually(async () => (await call("/v1/hls/cam-rec/0/live.m3u8")).status === 200, 8000);
 	const stats = await run;
 	t.true(stats.stored >= 5);
-	t.is(cloud.ctx.db.prepare("SELECT count(*) AS n FROM live_only").get().n, 0);
+	t.is(cloud.ctx.sql.db.prepare("SELECT count(*) AS n FROM live_only").get().n, 0);
 });
 
 test("a lease only ever extends streaming; malformed or foreign commands are no lease", (t) => {
@@ -40,7 +40,7 @@ test("a lease only ever extends streaming; malformed or foreign commands are no 
 
 test("plan off: a viewer opening live starts the camera within seconds; it stops after the viewer leaves", async (t) => {
 	const cloud = await cloudFor(t, { adminPassword, liveLingerS: 2 });
-	const device = deviceIn(cloud, "cam-od");
+	const device = await deviceIn(cloud, "cam-od");
 	const { call } = await session(cloud, "admin", adminPassword);
 	t.is((await call("/v1/devices/cam-od/plan", { method: "PUT", body: { mode: "none" } })).status, 200);
 	const camera = new Camera({ cloud: cloud.url, device: device.id, secret: device.secret, seconds: 40, speed: 1, mqtt: true });
@@ -73,12 +73,12 @@ test("plan off: a viewer opening live starts the camera within seconds; it stops
 	camera.stop();
 	await run;
 	// What was uploaded for the viewer only is marked so, and retention drops it once past its live use.
-	const db = cloud.ctx.db;
+	const { db } = cloud.ctx.sql;
 	const stored = db.prepare("SELECT count(*) AS n FROM segments WHERE device = ? AND deleted IS NULL").get(device.id).n;
 	t.true(stored >= 3);
 	t.is(db.prepare("SELECT count(*) AS n FROM live_only").get().n, stored, "every segment is marked live-only");
-	t.is(runRetention(cloud.ctx, Date.now()).segments, 0, "kept while a late viewer may still play it");
-	t.is(runRetention(cloud.ctx, Date.now() + 200_000).segments, stored);
+	t.is((await runRetention(cloud.ctx, Date.now())).segments, 0, "kept while a late viewer may still play it");
+	t.is((await runRetention(cloud.ctx, Date.now() + 200_000)).segments, stored);
 	t.is(db.prepare("SELECT count(*) AS n FROM segments WHERE device = ? AND deleted IS NULL").get(device.id).n, 0);
 	t.is(db.prepare("SELECT count(*) AS n FROM live_only").get().n, 0);
 	t.log(`live after ${firstMs} ms; camera stopped ${stoppedMs} ms after the viewer left (linger 2 s)`);

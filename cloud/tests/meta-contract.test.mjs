@@ -107,6 +107,18 @@ for (const engine of Object.keys(engines)) {
 		t.is((await sql.get("SELECT expires FROM leases WHERE name = 'counter'")).expires, 12);
 	});
 
+	contract("read committed transactions naming one lock run one after another, each seeing the previous one's commit", async (t, sql) => {
+		// addSegment's shape: read the neighbour, insert the next (devices/removal.ts takes the same lock).
+		await sql.run("INSERT INTO leases (name, holder, expires) VALUES ('counter', 'x', 0)");
+		const options = { lock: "device:cam-a", isolation: "read committed" };
+		await Promise.all(Array.from({ length: 12 }, () => sql.transaction(async (tx) => {
+			const { expires } = await tx.get("SELECT expires FROM leases WHERE name = 'counter'");
+			await new Promise((resolve) => setTimeout(resolve, 1)); // others would run meanwhile
+			await tx.run("UPDATE leases SET expires = ? WHERE name = 'counter'", [expires + 1]);
+		}, options)));
+		t.is((await sql.get("SELECT expires FROM leases WHERE name = 'counter'")).expires, 12);
+	});
+
 	contract("the storage lease: held by one holder until it expires", async (t, sql) => {
 		const hold = async (holder, now) => (await sql.run(HOLD_LEASE, ["storage", holder, now + 60_000, now])).changes === 1;
 		t.true(await hold("a", 0));

@@ -124,7 +124,7 @@ test("two cloud instances sharing metadata, data folder and broker: a viewer on 
 test("mosquitto with max_packet_size closes a connection at an oversized packet, as the embedded broker does", async (t) => {
 	const broker = await startMosquitto(t);
 	const cloud = await cloudFor(t, { mqtt: broker, adminPassword: "admin-secret-1" });
-	const camera = await connectDevice(broker, deviceIn(cloud, "cam-big"));
+	const camera = await connectDevice(broker, await deviceIn(cloud, "cam-big"));
 	t.teardown(() => camera.end(true));
 	await camera.publishAsync("ivxs/cam-big/status", JSON.stringify({ pad: "x".repeat(16000) }), { qos: 1 });
 	const closed = new Promise((resolve) => {
@@ -139,7 +139,7 @@ test("mosquitto-go-auth HTTP backend: /v1/mqtt/auth/{user,superuser,acl} sign de
 	const broker = await startMosquitto(t);
 	const cloud = await cloudFor(t, { mqtt: broker.replace("//", "//ivxs-cloud:service-password-1@"), adminPassword: "admin-secret-1" });
 	const device = await (await (await admin(cloud))("/v1/devices", { method: "POST", body: { id: "cam-ga" } })).json();
-	deviceIn(cloud, "cam-gb");
+	await deviceIn(cloud, "cam-gb");
 	const ask = async (what, params, form = false) => {
 		const res = await fetch(`${cloud.url}/v1/mqtt/auth/${what}`, form
 			? { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: new URLSearchParams(params).toString() }

@@ -6,10 +6,9 @@
 import test from "ava";
 import { clusterFor, counterIn } from "./_cluster.mjs";
 import { eventually } from "./_mqtt.mjs";
-import { json } from "./_cloud.mjs";
+import { engines, json, onEngine } from "./_cloud.mjs";
 import { addDevice } from "../../build/node/cloud/src/devices/registry.js";
 import { addToken } from "../../build/node/cloud/src/users/store.js";
-import { SqliteSql } from "../../build/node/cloud/src/meta/sqlite-sql.js";
 import { S3Store } from "../../build/node/cloud/src/storage/s3.js";
 import { Camera } from "../../build/node/cloud/sim/camera.js";
 
@@ -17,7 +16,7 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** fetch on `base` as the admin (a bearer token written to the shared metadata). */
 const viewerOf = async (cluster) => {
-	const token = await addToken(new SqliteSql(cluster.db), "admin");
+	const token = await addToken(cluster.sql, "admin");
 	return (base, path, { body, ...init } = {}) => fetch(`${base}${path}`, body === undefined
 		? { ...init, headers: { authorization: `Bearer ${token}` } }
 		: json(body, { ...init, headers: { authorization: `Bearer ${token}` } }));
@@ -31,9 +30,9 @@ const objectsUnder = async (s3, prefix) => {
 	return keys.sort();
 };
 
-test("cameras upload through HAProxy; the instance holding the upkeep lease SIGKILLed mid-upload: they carry on through the others, every acknowledged segment is stored exactly once, each window assembled once by the instance that takes the lease over", async (t) => {
-	const cluster = await clusterFor(t, { instances: 3, env: { IVXS_CLOUD_FILE_MINUTES: "1" } });
-	const devices = Array.from({ length: 6 }, (_, i) => addDevice(cluster.db, { id: `cam-m${i}` }));
+for (const metadata of engines) test(onEngine(metadata, "cameras upload through HAProxy; the instance holding the upkeep lease SIGKILLed mid-upload: they carry on through the others, every acknowledged segment is stored exactly once, each window assembled once by the instance that takes the lease over"), async (t) => {
+	const cluster = await clusterFor(t, { instances: 3, env: { IVXS_CLOUD_FILE_MINUTES: "1" }, metadata });
+	const devices = await Promise.all(Array.from({ length: 6 }, (_, i) => addDevice(cluster.sql, { id: `cam-m${i}` })));
 	const acked = new Map(devices.map((d) => [d.id, []]));
 	const cameras = devices.map((device) => {
 		const camera = new Camera({ cloud: cluster.url, device: device.id, secret: device.secret, seconds: 14, speed: 1, mqtt: cluster.broker, backoffMs: 200 });
@@ -48,9 +47,9 @@ test("cameras upload through HAProxy; the instance holding the upkeep lease SIGK
 	// the one holding the upkeep lease, so another must take the assembly over.
 	await eventually(async () => {
 		const texts = await Promise.all(cluster.instances.map((node) => node.metrics()));
-		return texts.every((text) => counterIn(text, "ivxs_ingest_segments_total") >= 2) && cluster.db.prepare("SELECT holder FROM leases").get();
+		return texts.every((text) => counterIn(text, "ivxs_ingest_segments_total") >= 2) && await cluster.sql.get("SELECT holder FROM leases");
 	}, 20_000);
-	const holder = cluster.db.prepare("SELECT holder FROM leases").get().holder;
+	const { holder } = await cluster.sql.get("SELECT holder FROM leases");
 	const ids = await Promise.all(cluster.instances.map(async (node) => (await (await fetch(`${node.url}/healthz`)).json()).instance));
 	t.true(ids.includes(holder));
 	const victim = cluster.instances[ids.indexOf(holder)];
@@ -63,7 +62,7 @@ test("cameras upload through HAProxy; the instance holding the upkeep lease SIGK
 	t.true(stats.reduce((n, s) => n + s.resent, 0) >= 1, "some upload was cut by the kill and resent");
 	// The catalogue holds exactly what the cameras were told was stored, once each.
 	for (const [i, device] of devices.entries()) {
-		const rows = cluster.db.prepare("SELECT seq FROM segments WHERE device = ? AND stream = ? ORDER BY seq").all(device.id, stats[i].stream).map((r) => r.seq);
+		const rows = (await cluster.sql.all("SELECT seq FROM segments WHERE device = ? AND stream = ? ORDER BY seq", [device.id, stats[i].stream])).map((r) => r.seq);
 		t.deepEqual(rows, [...acked.get(device.id)].sort((a, b) => a - b), device.id);
 		t.deepEqual(rows, Array.from({ length: stats[i].segments }, (_, n) => n));
 	}
@@ -72,24 +71,25 @@ test("cameras upload through HAProxy; the instance holding the upkeep lease SIGK
 	t.is(media.filter((key) => key.endsWith(".m4s") || key.endsWith("init.mp4")).length, stats[0].segments + 1, media.join(" "));
 	// The ended streams' 1-minute windows: assembled once each, by an instance that took the lease
 	// over when the dead holder's lapsed (60 s).
-	const windows = () => cluster.db.prepare("SELECT device, stream, window_ms, COUNT(*) AS files, SUM(state = 'done') AS done FROM files WHERE deleted IS NULL GROUP BY device, stream, window_ms").all();
-	const expected = cluster.db.prepare("SELECT COUNT(DISTINCT device || ' ' || stream || ' ' || (start_ms / 60000)) AS n FROM segments").get().n;
-	await eventually(() => {
-		const all = windows();
-		return all.length === expected && all.every((w) => w.done === 1) && cluster.db.prepare("SELECT COUNT(*) AS n FROM segments WHERE file_id IS NULL").get().n === 0;
+	const windows = () => cluster.sql.all("SELECT device, stream, window_ms, COUNT(*) AS files, SUM(CASE WHEN state = 'done' THEN 1 ELSE 0 END) AS done FROM files WHERE deleted IS NULL GROUP BY device, stream, window_ms");
+	const { n: expected } = await cluster.sql.get("SELECT COUNT(DISTINCT device || ' ' || stream || ' ' || (start_ms / 60000)) AS n FROM segments");
+	await eventually(async () => {
+		const all = await windows();
+		return all.length === expected && all.every((w) => w.done === 1) && (await cluster.sql.get("SELECT COUNT(*) AS n FROM segments WHERE file_id IS NULL")).n === 0;
 	}, 100_000);
-	t.true(windows().every((w) => w.files === 1), JSON.stringify(windows()));
+	const made = await windows();
+	t.true(made.every((w) => w.files === 1), JSON.stringify(made));
 	const files = await objectsUnder(cluster.s3, "files/");
 	t.is(files.length, expected, files.join(" "));
 	const alive = cluster.instances.filter((node) => node !== victim);
 	const assembled = (await Promise.all(alive.map((node) => node.metrics()))).reduce((n, text) => n + counterIn(text, "ivxs_files_assembled_total"), 0);
 	t.is(assembled, expected, `${assembled} assemblies by the live instances for ${expected} windows`);
-	t.not(cluster.db.prepare("SELECT holder FROM leases").get().holder, holder);
+	t.not((await cluster.sql.get("SELECT holder FROM leases")).holder, holder);
 });
 
-test("a viewer's live HLS and signed URLs work from any instance: playlists agree, a URL signed by one is honoured by the others; HAProxy, trusted, is not capped per address", async (t) => {
-	const cluster = await clusterFor(t, { instances: 3 });
-	const device = addDevice(cluster.db, { id: "cam-live" });
+for (const metadata of engines) test(onEngine(metadata, "a viewer's live HLS and signed URLs work from any instance: playlists agree, a URL signed by one is honoured by the others; HAProxy, trusted, is not capped per address"), async (t) => {
+	const cluster = await clusterFor(t, { instances: 3, metadata });
+	const device = await addDevice(cluster.sql, { id: "cam-live" });
 	const viewer = await viewerOf(cluster);
 	const camera = new Camera({ cloud: cluster.url, device: device.id, secret: device.secret, seconds: 8, speed: 1, mqtt: cluster.broker });
 	t.teardown(() => camera.close());
@@ -140,22 +140,22 @@ test("a viewer's live HLS and signed URLs work from any instance: playlists agre
 	await running;
 });
 
-test("retention runs once: the rows the size cap drops are counted once over all instances", async (t) => {
+for (const metadata of engines) test(onEngine(metadata, "retention runs once: the rows the size cap drops are counted once over all instances"), async (t) => {
 	// A cap well under what the cameras send: size retention has work on every upkeep run.
-	const cluster = await clusterFor(t, { instances: 2, env: { IVXS_CLOUD_MAX_TOTAL_BYTES: String(200 * 1024) } });
-	const devices = Array.from({ length: 2 }, (_, i) => addDevice(cluster.db, { id: `cam-r${i}` }));
+	const cluster = await clusterFor(t, { instances: 2, env: { IVXS_CLOUD_MAX_TOTAL_BYTES: String(200 * 1024) }, metadata });
+	const devices = await Promise.all(Array.from({ length: 2 }, (_, i) => addDevice(cluster.sql, { id: `cam-r${i}` })));
 	const stats = await Promise.all(devices.map((device) => {
 		const camera = new Camera({ cloud: cluster.url, device: device.id, secret: device.secret, seconds: 30, speed: 0, mqtt: cluster.broker });
 		t.teardown(() => camera.close());
 		return camera.run();
 	}));
 	t.true(stats.every((s) => s.refused === 0));
-	const deletedRows = () => cluster.db.prepare("SELECT COUNT(*) AS n FROM segments WHERE deleted IS NOT NULL").get().n;
+	const deletedRows = async () => (await cluster.sql.get("SELECT COUNT(*) AS n FROM segments WHERE deleted IS NOT NULL")).n;
 	// Retention runs every minute on the lease holder.
-	await eventually(() => deletedRows() > 0, 75_000);
+	await eventually(async () => await deletedRows() > 0, 75_000);
 	await sleep(500);
 	const texts = await Promise.all(cluster.instances.map((node) => node.metrics()));
 	const counted = texts.map((text) => counterIn(text, "ivxs_retention_deleted_total", 'kind="segments"'));
-	t.is(counted.reduce((a, b) => a + b, 0), deletedRows(), `per instance ${counted}`);
+	t.is(counted.reduce((a, b) => a + b, 0), await deletedRows(), `per instance ${counted}`);
 	t.is(counted.filter((n) => n > 0).length, 1, "one instance held the lease and did it all");
 });

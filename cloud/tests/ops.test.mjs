@@ -105,7 +105,7 @@ test("metrics: devices online, MQTT connections and auth failures", async (t) =>
 
 test("stopping while the simulated camera streams a segment: that segment is finished (201), not cut; the stop waits no longer than it", async (t) => {
 	const cloud = await cloudFor(t, { shutdownGraceS: 5 });
-	const device = deviceIn(cloud);
+	const device = await deviceIn(cloud);
 	const camera = new Camera({ cloud: cloud.url, device: device.id, secret: device.secret, seconds: 6, speed: 1, backoffMs: 200, maxAttempts: 2 });
 	t.teardown(() => camera.close());
 	const settled = [];

@@ -50,8 +50,8 @@ const cases = [
 
 async function setUp(t) {
 	const cloud = await cloudFor(t);
-	deviceIn(cloud, "cam1", { channels: 2 });
-	deviceIn(cloud, "cam2");
+	await deviceIn(cloud, "cam1", { channels: 2 });
+	await deviceIn(cloud, "cam2");
 	const camera = await new Camera(cloud, { device: "cam1", stream: "a", epoch: t0 }).start();
 	await camera.commit();
 	await addUser(cloud.ctx.sql, "bob", "bob-password-1");

@@ -13,7 +13,7 @@ const get = (cloud, path, init) => fetch(`${cloud.url}${signUrl(cloud.ctx, path,
 
 test("an assembled file is listed and downloads whole or by range; playback reads the repointed segments", async (t) => {
 	const cloud = await cloudFor(t);
-	deviceIn(cloud, "cam1");
+	await deviceIn(cloud, "cam1");
 	const epoch = Date.UTC(2025, 10, 22, 12, 0, 0);
 	const camera = await new Camera(cloud, { device: "cam1", stream: "a", epoch }).start();
 	const originals = [];
@@ -21,10 +21,10 @@ test("an assembled file is listed and downloads whole or by range; playback read
 		const row = await camera.commit();
 		originals.push(await cloud.ctx.store.get(row.key));
 	}
-	cloud.ctx.db.prepare("UPDATE streams SET ended = ? WHERE stream = 'a'").run(epoch + 6_000);
+	cloud.ctx.sql.db.prepare("UPDATE streams SET ended = ? WHERE stream = 'a'").run(epoch + 6_000);
 	const clipBefore = Buffer.from(await (await get(cloud, `/v1/recordings/cam1/0/get?start=${epoch}&duration=6`)).arrayBuffer());
 	t.is(await assembleClosed(cloud.ctx), 1);
-	const repointed = cloud.ctx.db.prepare("SELECT key, \"offset\" AS offset FROM segments ORDER BY seq").all();
+	const repointed = cloud.ctx.sql.db.prepare("SELECT key, \"offset\" AS offset FROM segments ORDER BY seq").all();
 	t.true(repointed.every((row) => row.key.startsWith("files/") && row.key === repointed[0].key), "segments now live in the file");
 	t.true(repointed[1].offset > 0);
 

@@ -4,7 +4,7 @@ import test from "ava";
 import { writeFileSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { cloudFor, deviceIn } from "./_cloud.mjs";
+import { cloudFor, deviceIn, engines, onEngine } from "./_cloud.mjs";
 import { Camera, probe } from "./_media.mjs";
 import { signUrl } from "../../build/node/cloud/src/auth/signed-url.js";
 import { readBoxes } from "../../build/node/cloud/src/media/boxes.js";
@@ -14,9 +14,9 @@ import { createFile } from "mp4box";
 const admin = { user: "admin", admin: true };
 const get = (cloud, path, viewer = admin) => fetch(`${cloud.url}${signUrl(cloud.ctx, path, viewer)}`);
 
-async function recorded(t) {
-	const cloud = await cloudFor(t);
-	const device = deviceIn(cloud, "cam1", { channels: 2 });
+async function recorded(t, metadata = "sqlite") {
+	const cloud = await cloudFor(t, { metadata });
+	const device = await deviceIn(cloud, "cam1", { channels: 2 });
 	const epoch = Date.UTC(2025, 10, 22, 13, 0, 0);
 	const first = await new Camera(cloud, { device: device.id, stream: "a", epoch }).start();
 	const rows = [];
@@ -53,8 +53,8 @@ test("list answers the playable spans: a hole or a new stream starts a new one",
 	t.is(limited.headers.get("x-ivxs-more"), "1");
 });
 
-test("get returns one fMP4 from the segment holding start, rebased to 0, media bytes as the camera sent them", async (t) => {
-	const { cloud, epoch, rows } = await recorded(t);
+for (const metadata of engines) test(onEngine(metadata, "get returns one fMP4 from the segment holding start, rebased to 0, media bytes as the camera sent them"), async (t) => {
+	const { cloud, epoch, rows } = await recorded(t, metadata);
 	const spans = await (await get(cloud, `/v1/recordings/cam1/0/list?start=${epoch}&end=${epoch + 60_000}`)).json();
 	const response = await fetch(`${cloud.url}${spans[0].url}`);
 	t.is(response.status, 200);

@@ -27,7 +27,7 @@ test.serial("a camera streaming in real time, a live viewer and a cloud restart 
 	let cloud = await loggedCloud(dataDir, 0, lines);
 	const port = Number(new URL(cloud.url).port);
 	t.teardown(() => cloud.stop());
-	const device = addDevice(cloud.ctx.db, { id: "cam-q" });
+	const device = await addDevice(cloud.ctx.sql, { id: "cam-q" });
 	const camera = new Camera({ cloud: cloud.url, device: device.id, secret: device.secret, seconds: 9, speed: 1, mqtt: true });
 	t.teardown(() => camera.close());
 	const run = camera.run();

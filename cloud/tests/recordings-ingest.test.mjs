@@ -14,7 +14,7 @@ import { listFiles } from "../../build/node/cloud/src/catalogue/index.js";
 import { assembleEveryMs } from "../../build/node/cloud/src/recordings/index.js";
 
 const waitAssembled = async (cloud, device) => {
-	const unassembled = () => cloud.ctx.db.prepare("SELECT COUNT(*) AS n FROM segments WHERE device = ? AND file_id IS NULL").get(device).n;
+	const unassembled = () => cloud.ctx.sql.db.prepare("SELECT COUNT(*) AS n FROM segments WHERE device = ? AND file_id IS NULL").get(device).n;
 	const deadline = Date.now() + 4 * assembleEveryMs;
 	while (unassembled() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 250));
 	return unassembled();
@@ -25,7 +25,7 @@ for (const kind of ["disk", "s3"]) {
 		const storage = kind === "s3" ? (await s3For(t, "ivxs-ingest")).storage : undefined;
 		const cloud = await cloudFor(t, { fileMinutes: 1, ...(storage && { storage }) });
 		t.is(cloud.ctx.store.kind, kind);
-		const device = deviceIn(cloud);
+		const device = await deviceIn(cloud);
 		const camera = new Camera({ cloud: cloud.url, device: device.id, secret: device.secret, seconds: 8, speed: 0 });
 		const stats = await camera.run();
 		t.like(stats, { segments: 8, stored: 8, refused: 0 });
@@ -34,7 +34,7 @@ for (const kind of ["disk", "s3"]) {
 		// The stream has ended: its windows are closed, and the job takes them within a period or two.
 		t.is(await waitAssembled(cloud, device.id), 0);
 
-		const files = listFiles(cloud.ctx.db, device.id, 0, 0, Number.MAX_SAFE_INTEGER);
+		const files = await listFiles(cloud.ctx.sql, device.id, 0, 0, Number.MAX_SAFE_INTEGER);
 		t.true(files.length >= 1 && files.length <= 2, `${files.length} files (8 s may straddle a minute)`);
 		const frames = { h264: 0, aac: 0 };
 		for (const file of files) {
@@ -60,7 +60,7 @@ test("two instances sharing the metadata and the bucket: each window is assemble
 	const a = await cloudFor(t, { dataDir, storage, fileMinutes: 1 });
 	const b = await cloudFor(t, { dataDir, storage, fileMinutes: 1 });
 	t.teardown(() => rmSync(dataDir, { recursive: true, force: true }));
-	const device = deviceIn(a);
+	const device = await deviceIn(a);
 	// Two cameras' worth of streams, one through each instance.
 	const streams = [];
 	for (const cloud of [a, b]) {
@@ -69,10 +69,10 @@ test("two instances sharing the metadata and the bucket: each window is assemble
 		streams.push(stats);
 	}
 	t.is(await waitAssembled(b, device.id), 0);
-	const files = listFiles(a.ctx.db, device.id, 0, 0, Number.MAX_SAFE_INTEGER);
+	const files = await listFiles(a.ctx.sql, device.id, 0, 0, Number.MAX_SAFE_INTEGER);
 	t.deepEqual(new Set(files.map((file) => file.stream)), new Set(["s-0", "s-1"]));
 	t.is(files.length, new Set(files.map((file) => file.key)).size);
-	t.is(a.ctx.db.prepare("SELECT COUNT(*) AS n FROM files WHERE state != 'done'").get().n, 0);
+	t.is(a.ctx.sql.db.prepare("SELECT COUNT(*) AS n FROM files WHERE state != 'done'").get().n, 0);
 	const made = (cloud) => Number(/ivxs_files_assembled_total (\d+)/.exec(cloud.ctx.metrics.render())?.[1] ?? 0);
 	t.is(made(a) + made(b), files.length, "no window twice");
 	t.log(`files made by a: ${made(a)}, by b: ${made(b)}`);

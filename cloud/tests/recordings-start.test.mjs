@@ -46,7 +46,7 @@ async function midStream(t, laterS) {
 	await addStream(cloud, { device: "cam1", init: media.init, epochMs: W - 7000 - laterS * 1000, ended: W + 3000 });
 	for (const [i, bytes] of uploaded.entries()) await addSegment(cloud, { device: "cam1", seq: 7 + i, startMs: W + i * 1000, endMs: W + (i + 1) * 1000, bytes });
 	t.is(await assembleClosed(cloud.ctx, { clock: () => W + 10 * 60_000 }), 1);
-	const [file] = listFiles(cloud.ctx.db, "cam1", 0, W - 60_000, W + 60_000);
+	const [file] = await listFiles(cloud.ctx.sql, "cam1", 0, W - 60_000, W + 60_000);
 	return { cloud, media, uploaded, file, bytes: await cloud.ctx.store.get(file.key) };
 }
 
@@ -62,7 +62,7 @@ for (const laterS of [0, 5400]) {
 		t.true(Math.abs(probed.duration - 3) < 0.1, `lasts ${probed.duration} s`);
 		t.is(probed.frames, media.fragments.slice(7).reduce((sum, f) => sum + f.frames, 0));
 		t.is(probed.complaints, "");
-		const rows = cloud.ctx.db.prepare("SELECT * FROM segments ORDER BY seq").all();
+		const rows = cloud.ctx.sql.db.prepare("SELECT * FROM segments ORDER BY seq").all();
 		t.true(rows.every((row) => row.key === file.key && row.file_shift), "repointed into the file, with its shift");
 		for (const [i, row] of rows.entries()) t.deepEqual(await segmentBytes(cloud.ctx, row), uploaded[i], `segment ${row.seq} byte for byte`);
 	});

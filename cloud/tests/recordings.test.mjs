@@ -21,7 +21,7 @@ async function addRun(cloud, fragments, at, { seq = 0, stream = "s1", device = "
 	return ids;
 }
 
-const segmentRows = (cloud, stream = "s1") => cloud.ctx.db.prepare(`SELECT id, seq, key, "offset", bytes, file_id, deleted FROM segments WHERE stream = ? ORDER BY seq`).all(stream);
+const segmentRows = (cloud, stream = "s1") => cloud.ctx.sql.db.prepare(`SELECT id, seq, key, "offset", bytes, file_id, deleted FROM segments WHERE stream = ? ORDER BY seq`).all(stream);
 
 test("file names are the seed's <device>-<channel>_<start>_<end> with compact UTC times", async (t) => {
 	const cloud = await bareCloud(t);
@@ -53,7 +53,7 @@ test("a closed window becomes one playable MP4; its segments point into it; old 
 
 	let now = W + 62_000;
 	t.is(await assembleClosed(ctx, { clock: () => now }), 1, "W is closed: a segment lies beyond it; W+1min is not");
-	const files = listFiles(ctx.db, "cam1", 0, W, W + 2 * minute);
+	const files = await listFiles(ctx.sql, "cam1", 0, W, W + 2 * minute);
 	t.is(files.length, 1);
 	const [file] = files;
 	t.like(file, { device: "cam1", channel: 0, stream: "s1", name: "cam1-0_20260101T120000Z_20260101T120100Z", key: "files/cam1/0/cam1-0_20260101T120000Z_20260101T120100Z.mp4", startMs: W + 56_000, endMs: W + 60_000, segments: 4 });
@@ -87,15 +87,15 @@ test("a closed window becomes one playable MP4; its segments point into it; old 
 	// Nothing more until the next window closes; the stream ending closes it.
 	now += minute;
 	t.is(await assembleClosed(ctx, { clock: () => now }), 0);
-	ctx.db.prepare("UPDATE streams SET ended = ? WHERE stream = 's1'").run(W + 62_000);
+	ctx.sql.db.prepare("UPDATE streams SET ended = ? WHERE stream = 's1'").run(W + 62_000);
 	t.is(await assembleClosed(ctx, { clock: () => now }), 1);
-	const second = listFiles(ctx.db, "cam1", 0, W + minute, W + 2 * minute);
+	const second = await listFiles(ctx.sql, "cam1", 0, W + minute, W + 2 * minute);
 	t.is(second.length, 1);
 	t.is(second[0].name, "cam1-0_20260101T120100Z_20260101T120200Z");
 	t.is(probe(await ctx.store.get(second[0].key)).frames, media.fragments[4].frames + media.fragments[5].frames);
-	t.is(listFiles(ctx.db, "cam1", 0, W, W + 2 * minute).length, 2);
-	t.is(listFiles(ctx.db, "cam1", 0, W + 2 * minute, W + 3 * minute).length, 0);
-	t.is(listFiles(ctx.db, "cam1", 1, W, W + 2 * minute).length, 0);
+	t.is((await listFiles(ctx.sql, "cam1", 0, W, W + 2 * minute)).length, 2);
+	t.is((await listFiles(ctx.sql, "cam1", 0, W + 2 * minute, W + 3 * minute)).length, 0);
+	t.is((await listFiles(ctx.sql, "cam1", 1, W, W + 2 * minute)).length, 0);
 	t.regex(ctx.metrics.render(), /ivxs_files_assembled_total 2/);
 });
 
@@ -107,7 +107,7 @@ test("a gap in the recording stays a gap: the file plays, with the frames that w
 	const kept = [0, 1, 3, 4, 5];
 	for (const i of kept) await addSegment(cloud, { device: "cam1", seq: i, startMs: W + 10_000 + i * 1000, endMs: W + 11_000 + i * 1000, bytes: media.fragments[i].bytes });
 	t.is(await assembleClosed(cloud.ctx, { clock: () => W + 30_000 }), 1);
-	const [file] = listFiles(cloud.ctx.db, "cam1", 0, W, W + minute);
+	const [file] = await listFiles(cloud.ctx.sql, "cam1", 0, W, W + minute);
 	const probed = probe(await cloud.ctx.store.get(file.key));
 	t.is(probed.frames, kept.reduce((sum, i) => sum + media.fragments[i].frames, 0));
 	t.is(probed.complaints, "");
@@ -127,7 +127,7 @@ test("a window with no later segment closes once idle for a few minutes after it
 	await addSegment(cloud, { device: "cam1", seq: 3, startMs: W + 13_000, endMs: W + 14_000, bytes: media.fragments[3].bytes, created: W + minute + 150_000 });
 	t.is(await at(W + minute + 3 * minute + 1000), 0, "the late arrival restarted the idle time");
 	t.is(await at(W + minute + 150_000 + 3 * minute), 1);
-	const [file] = listFiles(cloud.ctx.db, "cam1", 0, W, W + minute);
+	const [file] = await listFiles(cloud.ctx.sql, "cam1", 0, W, W + minute);
 	t.is(file.segments, 4);
 	t.is(probe(await cloud.ctx.store.get(file.key)).frames, media.fragments.slice(0, 4).reduce((sum, f) => sum + f.frames, 0));
 });
@@ -140,7 +140,7 @@ test("segments arriving after their window's file get a second file of that wind
 	t.is(await assembleClosed(cloud.ctx, { clock: () => W + 10 * minute }), 1);
 	await addRun(cloud, media.fragments.slice(2, 4), W + 20_000, { seq: 2 });
 	t.is(await assembleClosed(cloud.ctx, { clock: () => W + 20 * minute }), 1);
-	const files = listFiles(cloud.ctx.db, "cam1", 0, W, W + minute);
+	const files = await listFiles(cloud.ctx.sql, "cam1", 0, W, W + minute);
 	t.deepEqual(files.map((f) => f.name), ["cam1-0_20260101T120000Z_20260101T120100Z", "cam1-0_20260101T120000Z_20260101T120100Z_2"]);
 	for (const file of files) t.is(probe(await cloud.ctx.store.get(file.key)).frames, media.fragments[0].frames + media.fragments[1].frames);
 });
@@ -152,13 +152,13 @@ test("two instances sharing the metadata: only the lease holder assembles; a dea
 	await addStream(a, { device: "cam1", init: media.init, epochMs: W, ended: W + 20_000 });
 	await addRun(a, media.fragments.slice(0, 3), W + 10_000);
 	const now = W + 10 * minute;
-	t.true(holdLease(a.ctx.db, "storage", "instance-a", now, 60_000));
+	t.true(await holdLease(a.ctx.sql, "storage", "instance-a", now, 60_000));
 	// A died holding the lease, in the middle of an assembly.
-	a.ctx.db.prepare(`INSERT INTO files (device, channel, stream, window_ms, name, start_ms, end_ms, key, state, holder, created)
+	a.ctx.sql.db.prepare(`INSERT INTO files (device, channel, stream, window_ms, name, start_ms, end_ms, key, state, holder, created)
 		VALUES ('cam1', 0, 's1', ?, 'x', ?, ?, 'files/cam1/0/x.mp4', 'assembling', 'instance-a', ?)`).run(W, W, W + 1, now);
 	t.is(await assembleClosed(b.ctx, { clock: () => now + 59_000 }), 0, "A's lease still runs");
 	t.is(await assembleClosed(b.ctx, { clock: () => now + 60_000 }), 1, "expired: B takes over");
-	t.deepEqual(b.ctx.db.prepare("SELECT name, state FROM files").all(), [{ name: "cam1-0_20260101T120000Z_20260101T120100Z", state: "done" }]);
+	t.deepEqual(b.ctx.sql.db.prepare("SELECT name, state FROM files").all(), [{ name: "cam1-0_20260101T120000Z_20260101T120100Z", state: "done" }]);
 	t.is(await assembleClosed(a.ctx, { clock: () => now + 61_000 }), 0, "B holds it now");
 	t.is(segmentRows(b).filter((row) => row.file_id === null).length, 0);
 });
@@ -172,8 +172,8 @@ test("an upload that fails is aborted: no file listed, segments untouched, retri
 	const rows = segmentRows(cloud);
 	await cloud.ctx.store.delete(rows[1].key);
 	t.is(await assembleClosed(cloud.ctx, { clock: () => W + 10 * minute }), 0);
-	t.deepEqual(listFiles(cloud.ctx.db, "cam1", 0, W, W + minute), []);
-	t.is(cloud.ctx.db.prepare("SELECT COUNT(*) AS n FROM files").get().n, 0);
+	t.deepEqual(await listFiles(cloud.ctx.sql, "cam1", 0, W, W + minute), []);
+	t.is(cloud.ctx.sql.db.prepare("SELECT COUNT(*) AS n FROM files").get().n, 0);
 	t.deepEqual(segmentRows(cloud), rows);
 	const files = [];
 	for await (const info of cloud.ctx.store.list("files/")) files.push(info.key);
@@ -193,7 +193,7 @@ test("at shutdown an assembly in flight is abandoned cleanly: upload aborted, no
 	let asked = 0;
 	t.is(await assembleClosed(cloud.ctx, { clock: () => W + 10 * minute, stopping: () => ++asked > 3 }), 0);
 	t.true(asked > 3, "asked between segments");
-	t.is(cloud.ctx.db.prepare("SELECT COUNT(*) AS n FROM files").get().n, 0);
+	t.is(cloud.ctx.sql.db.prepare("SELECT COUNT(*) AS n FROM files").get().n, 0);
 	t.deepEqual(segmentRows(cloud), rows);
 	const files = [];
 	for await (const info of cloud.ctx.store.list("files/")) files.push(info.key);

@@ -31,7 +31,7 @@ test("a cloud restarted mid-upload shows no partial object and the camera resume
 	const first = await cloudFor(t, {}, { keep: true });
 	const { dataDir, port } = first;
 	t.teardown(() => rmSync(dataDir, { recursive: true, force: true }));
-	const device = deviceIn(first);
+	const device = await deviceIn(first);
 	const camera = new Camera({ cloud: first.url, device: device.id, secret: device.secret, seconds: 8, speed: 2, backoffMs: 250, maxAttempts: 10 });
 	t.teardown(() => camera.close());
 	const settled = [];
@@ -49,7 +49,7 @@ test("a cloud restarted mid-upload shows no partial object and the camera resume
 	t.like(stats, { segments: 8, refused: 0 });
 	t.true(stats.resent >= 1, "at least the segment cut by the stop was resent");
 	t.is(stats.stored + stats.duplicates, 8);
-	t.is(consistent(t, dataDir, second.ctx.db, device.id), 8);
+	t.is(consistent(t, dataDir, second.ctx.sql.db, device.id), 8);
 	const { segments, bytes } = await storedStream(second, device.id, 0, camera.stream);
 	t.deepEqual(segments.map((s) => s.seq), [0, 1, 2, 3, 4, 5, 6, 7]);
 	t.deepEqual(countFrames(bytes), { h264: stats.videoFrames, aac: stats.audioFrames });

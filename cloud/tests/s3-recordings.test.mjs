@@ -12,7 +12,7 @@ import { runRetention } from "../../build/node/cloud/src/retention/index.js";
 import { sweepTombstones } from "../../build/node/cloud/src/retention/objects.js";
 import { cloudFor } from "./_cloud.mjs";
 import { s3For } from "./_s3.mjs";
-import { fmp4, addStream, addSegment, ensureIngestTables, probe } from "./_recordings.mjs";
+import { fmp4, addStream, addSegment, probe } from "./_recordings.mjs";
 
 const day = 86_400_000;
 
@@ -44,7 +44,6 @@ test("on S3: a recording over 10 MiB becomes one file by multipart upload, plays
 	// The window of the last minute; the stream has ended, so it is closed.
 	const W = Math.floor((Date.now() - 60_000) / 60_000) * 60_000;
 	// The stream row last: the job sees the window only once it is all there.
-	ensureIngestTables(ctx.db);
 	for (const [seq, fragment] of media.fragments.entries())
 		await addSegment(cloud, { device: "cam1", seq, startMs: W + seq * 1000, endMs: W + (seq + 1) * 1000, bytes: fragment.bytes });
 	await addStream(cloud, { device: "cam1", init: media.init, epochMs: W, ended: W + 10_000 });
@@ -53,7 +52,7 @@ test("on S3: a recording over 10 MiB becomes one file by multipart upload, plays
 
 	// The service's own job assembles it within one period.
 	const deadline = Date.now() + 4 * assembleEveryMs;
-	while (!listFiles(ctx.db, "cam1", 0, W, W + 60_000).length && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 250));
+	while (!(await listFiles(ctx.sql, "cam1", 0, W, W + 60_000)).length && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 250));
 	t.log(`${total} bytes in parts of ${parts.map((part) => part.bytes).join(", ")} bytes`);
 	t.true(parts.length >= 2, `${parts.length} parts`);
 	t.deepEqual(parts.map((part) => part.n), parts.map((_, i) => i + 1));
@@ -61,7 +60,7 @@ test("on S3: a recording over 10 MiB becomes one file by multipart upload, plays
 	t.true(parts.at(-1).bytes > 0);
 	t.is(parts.reduce((sum, part) => sum + part.bytes, 0), total);
 
-	const [file] = listFiles(ctx.db, "cam1", 0, W, W + 60_000);
+	const [file] = await listFiles(ctx.sql, "cam1", 0, W, W + 60_000);
 	t.truthy(file, "assembled by the periodic job");
 	t.is(file.key, `files/cam1/0/${file.name}.mp4`);
 	t.regex(file.name, /^cam1-0_\d{8}T\d{4}00Z_\d{8}T\d{4}00Z$/);
@@ -71,7 +70,7 @@ test("on S3: a recording over 10 MiB becomes one file by multipart upload, plays
 	t.is(probed.frames, media.fragments.reduce((sum, f) => sum + f.frames, 0));
 	t.is(probed.complaints, "");
 	// Every segment is read from inside the file now, by a ranged GET.
-	for (const row of ctx.db.prepare(`SELECT seq, key, "offset", bytes FROM segments ORDER BY seq`).all()) {
+	for (const row of ctx.sql.db.prepare(`SELECT seq, key, "offset", bytes FROM segments ORDER BY seq`).all()) {
 		t.is(row.key, file.key);
 		t.true((await bucket.get(row.key, { start: row.offset, end: row.offset + row.bytes - 1 })).equals(media.fragments[row.seq].bytes));
 	}
@@ -88,14 +87,15 @@ test("on S3: a recording over 10 MiB becomes one file by multipart upload, plays
 	t.deepEqual(await keysIn(bucket, "media/cam1/0/s1/"), ["media/cam1/0/s1/init.mp4"]);
 	t.deepEqual(await keysIn(bucket, "files/"), [file.key]);
 	// (Read in-process: an HTTP keep-alive connection to the cloud outlives its stop and holds the test process.)
+	await ctx.metrics.readGauges();
 	const metrics = ctx.metrics.render();
 	t.regex(metrics, /ivxs_files_assembled_total 1\n/);
 	t.regex(metrics, new RegExp(`ivxs_stored_bytes ${total}\n`));
 
 	// Eight days later (no plan: 7 days) the recording is retired, then its object.
 	const later = Date.now() + 8 * day;
-	t.deepEqual(runRetention(ctx, later), { segments: media.fragments.length, files: 1, snapshots: 0, events: 0, gaps: 0 });
-	t.deepEqual(listFiles(ctx.db, "cam1", 0, W, W + 60_000), []);
+	t.deepEqual(await runRetention(ctx, later), { segments: media.fragments.length, files: 1, snapshots: 0, events: 0, gaps: 0 });
+	t.deepEqual(await listFiles(ctx.sql, "cam1", 0, W, W + 60_000), []);
 	t.deepEqual(await keysIn(bucket, "files/"), [file.key], "kept for the grace");
 	t.is(await sweepTombstones(ctx, later + 121_000), 1);
 	t.deepEqual(await keysIn(bucket, "files/"), []);

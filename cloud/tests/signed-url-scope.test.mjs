@@ -12,7 +12,7 @@ const alice = { user: "alice", admin: false };
 
 async function setUp(t) {
 	const cloud = await cloudFor(t, { adminPassword: "first-secret-1" });
-	deviceIn(cloud, "cam1");
+	await deviceIn(cloud, "cam1");
 	await addUser(cloud.ctx.sql, "alice", "alice-password");
 	await grantDevice(cloud.ctx.sql, "alice", "cam1");
 	return cloud;
@@ -37,8 +37,8 @@ test("a signed URL is refused on routes that change something, whoever signed it
 		t.regex((await response.json()).error, refusal, `${method} ${path}`);
 	}
 	t.deepEqual((await listUsers(cloud.ctx.sql)).map((user) => user.name), ["admin", "alice"], "no user was created");
-	t.truthy(findDevice(cloud.ctx.db, "cam1"), "the device is still there");
-	t.is(cloud.ctx.db.prepare("SELECT COUNT(*) AS n FROM tokens").get().n, 0, "no token was made");
+	t.truthy(await findDevice(cloud.ctx.sql, "cam1"), "the device is still there");
+	t.is(cloud.ctx.sql.db.prepare("SELECT COUNT(*) AS n FROM tokens").get().n, 0, "no token was made");
 });
 
 test("a signed URL is refused on GET routes that are not the viewer's media: admin lists, devices, plans, who am I", async (t) => {

@@ -17,11 +17,11 @@ const cameraJs = join(import.meta.dirname, "../../build/node/cloud/sim/camera.js
 
 test("the camera CLI uploads an audio-only stream and prints its stats", async (t) => {
 	const cloud = await cloudFor(t);
-	const device = deviceIn(cloud);
+	const device = await deviceIn(cloud);
 	const { stdout } = await promisify(execFile)(process.execPath, [cameraJs, "--cloud", cloud.url, "--device", device.id, "--secret", device.secret, "--seconds", "3", "--speed", "0", "--audio-only"]);
 	const stats = JSON.parse(stdout);
 	t.like(stats, { segments: 3, stored: 3, refused: 0, videoFrames: 0, snapshots: 1 });
-	t.is(cloud.ctx.db.prepare("SELECT count(*) AS n FROM segments WHERE device = ?").get(device.id).n, 3);
+	t.is(cloud.ctx.sql.db.prepare("SELECT count(*) AS n FROM segments WHERE device = ?").get(device.id).n, 3);
 	const usage = await promisify(execFile)(process.execPath, [cameraJs, "--cloud", cloud.url]).catch((error) => error);
 	t.is(usage.code, 2);
 	t.regex(usage.stderr, /usage: camera.js --cloud URL --device ID --secret S/);
@@ -48,7 +48,7 @@ const retained = (instance, topic) => new Promise((resolve) => {
 
 test("over MQTT the camera is present (with a last will), publishes events and pushes only while the retained plan says so", async (t) => {
 	const cloud = await cloudFor(t);
-	const device = deviceIn(cloud);
+	const device = await deviceIn(cloud);
 	const { instance, url } = await broker(t, [device]);
 	const events = [];
 	instance.on("publish", (packet) => packet.topic === `ivxs/${device.id}/event` && events.push(JSON.parse(packet.payload.toString())));
@@ -79,7 +79,7 @@ test("over MQTT the camera is present (with a last will), publishes events and p
 
 test("a camera with a wrong secret is refused by the broker", async (t) => {
 	const cloud = await cloudFor(t);
-	const device = deviceIn(cloud);
+	const device = await deviceIn(cloud);
 	const { url } = await broker(t, [device]);
 	const camera = new Camera({ cloud: cloud.url, device: device.id, secret: "w".repeat(32), seconds: 1, speed: 0, mqtt: url });
 	t.teardown(() => camera.close());
@@ -88,10 +88,11 @@ test("a camera with a wrong secret is refused by the broker", async (t) => {
 
 test("the load generator's cameras each store one 2-s segment per period, signed per request", async (t) => {
 	const cloud = await cloudFor(t);
-	const devices = Array.from({ length: 20 }, () => deviceIn(cloud));
+	const devices = [];
+	for (let i = 0; i < 20; i++) devices.push(await deviceIn(cloud));
 	const result = await runLoad({ cloud: cloud.url, devices, cameras: 20, seconds: 4 });
 	t.like(result, { requests: 40, stored: 40, late: 0, failed: 0 });
-	const rows = cloud.ctx.db.prepare("SELECT seq, end_ms - start_ms AS ms, bytes FROM segments ORDER BY device, seq").all();
+	const rows = cloud.ctx.sql.db.prepare("SELECT seq, end_ms - start_ms AS ms, bytes FROM segments ORDER BY device, seq").all();
 	t.is(rows.length, 40);
 	t.true(rows.every((r) => r.ms === 2000));
 	t.is(result.bytes_accepted, result.bytes_sent); // every init and segment answered 201
@@ -99,7 +100,7 @@ test("the load generator's cameras each store one 2-s segment per period, signed
 
 test("in real time, a segment's upload reaches the cloud with its first fragment, ~2/3 s before the segment is complete", async (t) => {
 	const cloud = await cloudFor(t);
-	const device = deviceIn(cloud);
+	const device = await deviceIn(cloud);
 	// When each segment request arrived, and when its segment was committed.
 	const arrived = new Map(), committed = new Map();
 	const handle = cloud.ctx.router.handle.bind(cloud.ctx.router);
@@ -120,7 +121,7 @@ test("in real time, a segment's upload reaches the cloud with its first fragment
 
 test("the simulated camera uploads snapshots like the camera (the first at the start of a plan interval): the fixture stills, as sent", async (t) => {
 	const cloud = await cloudFor(t, { adminPassword: "admin-secret-1" });
-	const device = deviceIn(cloud);
+	const device = await deviceIn(cloud);
 	const camera = new Camera({ cloud: cloud.url, device: device.id, secret: device.secret, seconds: 2, speed: 0, mqtt: true, snapshots: true });
 	t.teardown(() => camera.close());
 	const stats = await camera.run();

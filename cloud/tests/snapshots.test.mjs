@@ -18,11 +18,11 @@ function upload(cloud, device, { channel = 0, time = Date.now(), body, query = `
 	return fetch(`${cloud.url}${path}`, { method: "PUT", body, headers: { "content-type": "image/jpeg", ...signed.headers, ...headers } });
 }
 
-const stored = (cloud) => cloud.ctx.db.prepare("SELECT COUNT(*) AS n, COALESCE(SUM(bytes), 0) AS bytes FROM snapshots").get();
+const stored = (cloud) => cloud.ctx.sql.db.prepare("SELECT COUNT(*) AS n, COALESCE(SUM(bytes), 0) AS bytes FROM snapshots").get();
 
 test("a JPEG upload is stored byte for byte; latest, history and each picture serve the same bytes", async (t) => {
 	const cloud = await cloudFor(t);
-	const device = deviceIn(cloud, "cam1", { channels: 2 });
+	const device = await deviceIn(cloud, "cam1", { channels: 2 });
 	const base = Date.now() - 60_000;
 	let uploaded = 0;
 	for (const [i, body] of pictures.entries()) {
@@ -57,8 +57,8 @@ test("a JPEG upload is stored byte for byte; latest, history and each picture se
 
 test("refused uploads say why and store nothing", async (t) => {
 	const cloud = await cloudFor(t, { maxSnapshotBytes: 64 * 1024 });
-	const device = deviceIn(cloud, "cam1", { channels: 2 });
-	const other = deviceIn(cloud, "cam2");
+	const device = await deviceIn(cloud, "cam1", { channels: 2 });
+	const other = await deviceIn(cloud, "cam2");
 	const good = pictures[0];
 	const png = Buffer.from("89504e470d0a1a0a0000000d49484452", "hex");
 	const headerRunsOver = Buffer.from(good);
@@ -97,10 +97,10 @@ test("refused uploads say why and store nothing", async (t) => {
 
 test("retention's tombstones hide a snapshot from latest and the history; the picture stays readable through the grace period", async (t) => {
 	const cloud = await cloudFor(t, { deleteGraceS: 60 });
-	const device = deviceIn(cloud, "cam1");
+	const device = await deviceIn(cloud, "cam1");
 	const base = Date.now() - 60_000;
 	for (const [i, body] of pictures.entries()) t.is((await upload(cloud, device, { time: base + i * 1000, body })).status, 201);
-	const tombstone = cloud.ctx.db.prepare("UPDATE snapshots SET deleted = ? WHERE time_ms = ?");
+	const tombstone = cloud.ctx.sql.db.prepare("UPDATE snapshots SET deleted = ? WHERE time_ms = ?");
 	tombstone.run(Date.now(), base + 2000);
 	tombstone.run(Date.now() - 120_000, base + 1000);
 	t.is((await view(cloud, "/v1/snapshots/cam1/0/latest")).headers.get("x-ivxs-time"), new Date(base).toISOString());

@@ -43,7 +43,7 @@ test("TLS on the listener: HTTPS and MQTT over TLS share the port; plain HTTP an
 	t.is(signIn.status, 200);
 	t.regex(signIn.headers["set-cookie"][0], /; HttpOnly; SameSite=Strict; Max-Age=\d+; Secure$/);
 	// MQTT over TLS on the same port, device signed in as usual.
-	const device = deviceIn(cloud, "cam-tls");
+	const device = await deviceIn(cloud, "cam-tls");
 	const mqttsUrl = cloud.url.replace("https", "mqtts");
 	const camera = await connectDevice(mqttsUrl, device, { mqtt: { ca } });
 	t.teardown(() => camera.end(true));

@@ -9,8 +9,8 @@ const cli = join(import.meta.dirname, "../../build/node/cloud/src/cli.js");
 
 test("admins manage users and grants over HTTP; a user sees what was granted, and nothing else", async (t) => {
 	const cloud = await cloudFor(t, { adminPassword: "admin-secret-1" });
-	deviceIn(cloud, "cam-1");
-	deviceIn(cloud, "cam-2");
+	await deviceIn(cloud, "cam-1");
+	await deviceIn(cloud, "cam-2");
 	const admin = await session(cloud, "admin", "admin-secret-1");
 	const created = await admin.call("/v1/users", { method: "POST", body: { name: "eve", password: "eve-password" } });
 	t.is(created.status, 201);

@@ -3,7 +3,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { cloudFor, deviceIn, json } from "./_cloud.mjs";
+import { cloudFor, deviceIn, engines, json, onEngine } from "./_cloud.mjs";
 import { addToken, addUser, grantDevice } from "../../build/node/cloud/src/users/store.js";
 import { requireDeviceAccess, viewerOf } from "../../build/node/cloud/src/users/access.js";
 import { signUrl } from "../../build/node/cloud/src/auth/signed-url.js";
@@ -30,7 +30,7 @@ test("first start creates admin with the configured password; sign in sets an Ht
 	const cookie = setCookie.split(";")[0];
 	t.deepEqual(await (await fetch(`${cloud.url}/v1/me`, { headers: { cookie } })).json(), { user: "admin", admin: true });
 	// The database holds a hash of the session id, not the id.
-	t.falsy(cloud.ctx.db.prepare("SELECT 1 FROM sessions WHERE hash = ?").get(cookie.split("=")[1]));
+	t.falsy(cloud.ctx.sql.db.prepare("SELECT 1 FROM sessions WHERE hash = ?").get(cookie.split("=")[1]));
 	const out = await fetch(`${cloud.url}/v1/session`, { method: "DELETE", headers: { cookie } });
 	t.is(out.status, 204);
 	t.regex(out.headers.get("set-cookie"), /Max-Age=0/);
@@ -46,12 +46,12 @@ test("bad sign-in bodies are 400s; passwords are stored as scrypt hashes", async
 		const res = await fetch(`${cloud.url}/v1/session`, { method: "POST", headers: { "content-type": "application/json" }, body });
 		t.is(res.status, 400, body);
 	}
-	t.regex(cloud.ctx.db.prepare("SELECT hash FROM users WHERE name = 'admin'").get().hash, /^scrypt\$16384\$8\$1\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]{44}$/);
+	t.regex(cloud.ctx.sql.db.prepare("SELECT hash FROM users WHERE name = 'admin'").get().hash, /^scrypt\$16384\$8\$1\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]{44}$/);
 });
 
-test("API tokens and grants: a user sees only granted devices, admin sees all", async (t) => {
-	const cloud = await cloudFor(t, { adminPassword: "first-secret-1" });
-	const mine = deviceIn(cloud, "cam-mine"), other = deviceIn(cloud, "cam-other");
+for (const metadata of engines) test(onEngine(metadata, "API tokens and grants: a user sees only granted devices, admin sees all"), async (t) => {
+	const cloud = await cloudFor(t, { adminPassword: "first-secret-1", metadata });
+	const mine = await deviceIn(cloud, "cam-mine"), other = await deviceIn(cloud, "cam-other");
 	await addUser(cloud.ctx.sql, "alice", "alice-password");
 	await grantDevice(cloud.ctx.sql, "alice", mine.id);
 	const token = await addToken(cloud.ctx.sql, "alice");
@@ -108,8 +108,8 @@ test("first start with no users prints admin's random password on stdout, and th
 
 test("signed URLs speak for their viewer: grants are still checked at request time; altered or expired ones are 403s", async (t) => {
 	const cloud = await cloudFor(t, { adminPassword: "first-secret-1" });
-	deviceIn(cloud, "cam-mine");
-	deviceIn(cloud, "cam-other");
+	await deviceIn(cloud, "cam-mine");
+	await deviceIn(cloud, "cam-other");
 	await addUser(cloud.ctx.sql, "alice", "alice-password");
 	await grantDevice(cloud.ctx.sql, "alice", "cam-mine");
 	const alice = { user: "alice", admin: false };

@@ -77,7 +77,7 @@ export async function authenticateDevice(ctx: CloudContext, req: IncomingMessage
 	const skew = ctx.config.signatureSkewS;
 	if (!anyTime && Math.abs(nowS - Number(time)) > skew)
 		refuse(ctx, "stale", `request time ${time} is more than ${skew} s from the cloud's clock (${nowS}); see X-Ivxs-Time`, cloudTimeHeader(nowS * 1000));
-	const device = findDevice(ctx.db, deviceId);
+	const device = await findDevice(ctx.sql, deviceId);
 	if (!device || device.disabled) refuse(ctx, "device", `unknown or disabled device ${deviceId}`);
 	const key = deviceSigningKey(device!.secret);
 	const pathAndQuery = req.url ?? url.pathname + url.search;

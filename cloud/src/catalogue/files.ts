@@ -1,23 +1,20 @@
 // Recording files: listed and found for playback, and the assembly's steps —
 // the windows still to assemble, their segments, a file row reserved under a
 // free name, then published (its segments repointed into it) or abandoned.
-// Upkeep statements are prepared per run (they run every few seconds, not per request);
-// the playback reads once per database handle.
-import { statement, type Db } from "../meta/db.js";
+import type { Sql } from "../meta/sql.js";
 import { isTombstoned } from "../storage/tombstones.js";
 import type { RecordingFile } from "./schema.js";
 
 /** Assembled files of a channel overlapping [fromMs, toMs), oldest first. */
-export function listFiles(db: Db, device: string, channel: number, fromMs: number, toMs: number): RecordingFile[] {
-	return statement(db, `SELECT id, device, channel, stream, key, name, start_ms AS startMs, end_ms AS endMs, bytes, segments FROM files
+export function listFiles(sql: Sql, device: string, channel: number, fromMs: number, toMs: number): Promise<RecordingFile[]> {
+	return sql.all<RecordingFile>(`SELECT id, device, channel, stream, key, name, start_ms AS "startMs", end_ms AS "endMs", bytes, segments FROM files
 		WHERE device = ? AND channel = ? AND state = 'done' AND deleted IS NULL AND start_ms < ? AND end_ms > ?
-		ORDER BY start_ms, id`).all(device, channel, toMs, fromMs) as RecordingFile[];
+		ORDER BY start_ms, id`, [device, channel, toMs, fromMs]);
 }
 
 /** The live, assembled file `name` of a channel. */
-export function doneFile(db: Db, device: string, channel: number, name: string): { key: string; bytes: number } | undefined {
-	return statement(db, "SELECT key, bytes FROM files WHERE device = ? AND channel = ? AND name = ? AND state = 'done' AND deleted IS NULL")
-		.get(device, channel, name) as { key: string; bytes: number } | undefined;
+export function doneFile(sql: Sql, device: string, channel: number, name: string): Promise<{ key: string; bytes: number } | undefined> {
+	return sql.get("SELECT key, bytes FROM files WHERE device = ? AND channel = ? AND name = ? AND state = 'done' AND deleted IS NULL", [device, channel, name]);
 }
 
 /** A window of one stream with segments not yet in a file. */
@@ -47,27 +44,27 @@ export interface SegmentPiece {
  * Rows left 'assembling' by a holder other than `holder` (it died, or lost the
  * lease): their segments were never repointed, so the windows are simply redone.
  */
-export function forgetAbandonedFiles(db: Db, holder: string): void {
-	db.prepare("DELETE FROM files WHERE state = 'assembling' AND (holder IS NULL OR holder != ?)").run(holder);
+export async function forgetAbandonedFiles(sql: Sql, holder: string): Promise<void> {
+	await sql.run("DELETE FROM files WHERE state = 'assembling' AND (holder IS NULL OR holder != ?)", [holder]);
 }
 
 /** The windows of `lengthMs` (aligned to the epoch) holding live segments not yet in a file, oldest first. */
-export function openWindows(db: Db, lengthMs: number): OpenWindow[] {
+export function openWindows(sql: Sql, lengthMs: number): Promise<OpenWindow[]> {
 	// (% works on integers in SQLite; "/" would divide as REAL: JS numbers bind as doubles.)
-	return db.prepare(`SELECT s.device, s.channel, s.stream, s.start_ms - s.start_ms % ? AS window,
+	return sql.all<OpenWindow>(`SELECT s.device, s.channel, s.stream, s.start_ms - s.start_ms % ? AS "window",
 			MAX(s.created) AS last_created, st.ended, st.init_key,
 			(SELECT x.start_ms FROM segments x WHERE x.device = s.device AND x.channel = s.channel AND x.stream = s.stream ORDER BY x.seq DESC LIMIT 1) AS latest_start
 		FROM segments s JOIN streams st ON st.device = s.device AND st.channel = s.channel AND st.stream = s.stream
 		WHERE s.file_id IS NULL AND s.deleted IS NULL
-		GROUP BY s.device, s.channel, s.stream, window
-		ORDER BY window`).all(lengthMs) as OpenWindow[];
+		GROUP BY s.device, s.channel, s.stream, 4, st.ended, st.init_key
+		ORDER BY 4`, [lengthMs]);
 }
 
 /** The live segments of a window not yet in a file, by seq. */
-export function windowSegments(db: Db, window: OpenWindow, span: { start: number; end: number }): SegmentPiece[] {
-	return db.prepare(`SELECT id, seq, start_ms, end_ms, bytes, key, "offset" FROM segments
+export function windowSegments(sql: Sql, window: OpenWindow, span: { start: number; end: number }): Promise<SegmentPiece[]> {
+	return sql.all<SegmentPiece>(`SELECT id, seq, start_ms, end_ms, bytes, key, "offset" FROM segments
 		WHERE device = ? AND channel = ? AND stream = ? AND start_ms >= ? AND start_ms < ? AND file_id IS NULL AND deleted IS NULL
-		ORDER BY seq`).all(window.device, window.channel, window.stream, span.start, span.end) as SegmentPiece[];
+		ORDER BY seq`, [window.device, window.channel, window.stream, span.start, span.end]);
 }
 
 export interface NewFile {
@@ -88,22 +85,22 @@ export interface NewFile {
  * `nameFor(1)`, `nameFor(2)`, … whose key no file and no tombstone uses: a
  * second recording of a window (late segments) gets its own name.
  */
-export function reserveFile(db: Db, file: NewFile, nameFor: (n: number) => { name: string; key: string }): { id: number; key: string } {
-	return db.transaction(() => {
+export function reserveFile(sql: Sql, file: NewFile, nameFor: (n: number) => { name: string; key: string }): Promise<{ id: number; key: string }> {
+	return sql.transaction(async (tx) => {
 		for (let n = 1; ; n++) {
 			const { name, key } = nameFor(n);
-			if (db.prepare("SELECT 1 FROM files WHERE key = ?").get(key) || isTombstoned(db, key)) continue;
-			const id = Number(db.prepare(`INSERT INTO files (device, channel, stream, window_ms, name, start_ms, end_ms, key, bytes, segments, state, holder, created)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'assembling', ?, ?)`).run(file.device, file.channel, file.stream, file.window_ms, name, file.start_ms, file.end_ms,
-				key, file.bytes, file.segments, file.holder, file.created).lastInsertRowid);
+			if (await tx.get("SELECT 1 FROM files WHERE key = ?", [key]) || await isTombstoned(tx, key)) continue;
+			const { id } = (await tx.get<{ id: number }>(`INSERT INTO files (device, channel, stream, window_ms, name, start_ms, end_ms, key, bytes, segments, state, holder, created)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'assembling', ?, ?) RETURNING id`, [file.device, file.channel, file.stream, file.window_ms, name, file.start_ms, file.end_ms,
+				key, file.bytes, file.segments, file.holder, file.created]))!;
 			return { id, key };
 		}
-	}).immediate();
+	});
 }
 
 /** Drops a reserved file whose upload failed. */
-export function abandonFile(db: Db, id: number, holder: string): void {
-	db.prepare("DELETE FROM files WHERE id = ? AND holder = ? AND state = 'assembling'").run(id, holder);
+export async function abandonFile(sql: Sql, id: number, holder: string): Promise<void> {
+	await sql.run("DELETE FROM files WHERE id = ? AND holder = ? AND state = 'assembling'", [id, holder]);
 }
 
 /**
@@ -112,16 +109,15 @@ export function abandonFile(db: Db, id: number, holder: string): void {
  * inside the publishing transaction. Returns the old keys of the segments
  * moved, or undefined when the file is no longer this holder's to publish.
  */
-export function publishFile(db: Db, id: number, holder: string, key: string, segments: SegmentPiece[], offsets: number[], shift: string | null = null): Set<string> | undefined {
-	if (db.prepare("UPDATE files SET state = 'done', holder = NULL WHERE id = ? AND state = 'assembling' AND holder = ?").run(id, holder).changes !== 1) return undefined;
-	const repoint = db.prepare(`UPDATE segments SET key = ?, "offset" = ?, file_id = ?, file_shift = ? WHERE id = ? AND key = ? AND file_id IS NULL AND deleted IS NULL`);
+export async function publishFile(tx: Sql, id: number, holder: string, key: string, segments: SegmentPiece[], offsets: number[], shift: string | null = null): Promise<Set<string> | undefined> {
+	if ((await tx.run("UPDATE files SET state = 'done', holder = NULL WHERE id = ? AND state = 'assembling' AND holder = ?", [id, holder])).changes !== 1) return undefined;
 	const oldKeys = new Set<string>();
-	segments.forEach((segment, i) => {
-		if (repoint.run(key, offsets[i], id, shift, segment.id, segment.key).changes === 1) oldKeys.add(segment.key);
-	});
+	for (const [i, segment] of segments.entries())
+		if ((await tx.run(`UPDATE segments SET key = ?, "offset" = ?, file_id = ?, file_shift = ? WHERE id = ? AND key = ? AND file_id IS NULL AND deleted IS NULL`, [key, offsets[i], id, shift, segment.id, segment.key])).changes === 1)
+			oldKeys.add(segment.key);
 	return oldKeys;
 }
 
-export function markFileDeleted(db: Db, id: number, now: number): void {
-	db.prepare("UPDATE files SET deleted = ? WHERE id = ?").run(now, id);
+export async function markFileDeleted(sql: Sql, id: number, now: number): Promise<void> {
+	await sql.run("UPDATE files SET deleted = ? WHERE id = ?", [now, id]);
 }

@@ -5,7 +5,7 @@ import "./schema.js"; // declares the tables (its exports are types only)
 export type { RecordingFile, SegmentRow, StreamRow } from "./schema.js";
 export { addStream, endStream, hlsNumbersOf, streamOf } from "./streams.js";
 export { forgetDeviceRecordings } from "./forget-device.js";
-export { addSegment, newestSegments, orderConflict, segmentAt, segmentsBetween, segmentsOverlapping, type Added, type NewSegment } from "./segments.js";
+export { addSegment, deviceLock, newestSegments, orderConflict, segmentAt, segmentsBetween, segmentsOverlapping, type Added, type NewSegment } from "./segments.js";
 export {
 	abandonFile, doneFile, forgetAbandonedFiles, listFiles, markFileDeleted, openWindows, publishFile, reserveFile, windowSegments,
 	type NewFile, type OpenWindow, type SegmentPiece,

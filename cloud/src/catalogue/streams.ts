@@ -1,35 +1,36 @@
 // Streams: one row per init segment (ingest adds and ends them; playback and
 // the assembly read them), and their live-HLS numbers.
-import { statement, type Db } from "../meta/db.js";
+import type { Sql } from "../meta/sql.js";
 import type { StreamRow } from "./schema.js";
 
-export function streamOf(db: Db, device: string, channel: number, stream: string): StreamRow | undefined {
-	return statement(db, "SELECT * FROM streams WHERE device = ? AND channel = ? AND stream = ?").get(device, channel, stream) as StreamRow | undefined;
+export function streamOf(sql: Sql, device: string, channel: number, stream: string): Promise<StreamRow | undefined> {
+	return sql.get<StreamRow>("SELECT * FROM streams WHERE device = ? AND channel = ? AND stream = ?", [device, channel, stream]);
 }
 
 /** Stores a new stream; false when one with its ids is there already. */
-export function addStream(db: Db, row: Omit<StreamRow, "ended">): boolean {
-	return statement(db, `INSERT OR IGNORE INTO streams (device, channel, stream, epoch_ms, init_key, codecs, width, height, has_video, has_audio, created)
-		VALUES (@device, @channel, @stream, @epoch_ms, @init_key, @codecs, @width, @height, @has_video, @has_audio, @created)`).run(row).changes === 1;
+export async function addStream(sql: Sql, row: Omit<StreamRow, "ended">): Promise<boolean> {
+	return (await sql.run(`INSERT INTO streams (device, channel, stream, epoch_ms, init_key, codecs, width, height, has_video, has_audio, created)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`, [row.device, row.channel, row.stream, row.epoch_ms, row.init_key, row.codecs,
+		row.width, row.height, row.has_video, row.has_audio, row.created])).changes === 1;
 }
 
 /** Marks a stream ended at `now`; false when there is no such stream or it had ended already. */
-export function endStream(db: Db, device: string, channel: number, stream: string, now: number): boolean {
-	return statement(db, "UPDATE streams SET ended = ? WHERE device = ? AND channel = ? AND stream = ? AND ended IS NULL").run(now, device, channel, stream).changes > 0;
+export async function endStream(sql: Sql, device: string, channel: number, stream: string, now: number): Promise<boolean> {
+	return (await sql.run("UPDATE streams SET ended = ? WHERE device = ? AND channel = ? AND stream = ? AND ended IS NULL", [now, device, channel, stream])).changes > 0;
 }
 
+const KNOWN_NUMBERS = "SELECT base, disc FROM hls_streams WHERE device = ? AND channel = ? AND stream = ?";
+
 /** Media sequence and discontinuity numbers of a stream for live HLS: made once, then read by every instance. */
-export function hlsNumbersOf(db: Db, row: { device: string; channel: number; stream: string }): { base: number; disc: number } {
-	const known = statement(db, "SELECT base, disc FROM hls_streams WHERE device = ? AND channel = ? AND stream = ?");
-	let numbers = known.get(row.device, row.channel, row.stream) as { base: number; disc: number } | undefined;
+export async function hlsNumbersOf(sql: Sql, row: { device: string; channel: number; stream: string }): Promise<{ base: number; disc: number }> {
+	const ids = [row.device, row.channel, row.stream];
+	const numbers = await sql.get<{ base: number; disc: number }>(KNOWN_NUMBERS, ids);
 	if (numbers) return numbers;
-	db.transaction(() => {
+	return sql.transaction(async (tx) => {
 		// After every stream numbered before it: the previous streams' last numbers + 1.
-		const after = statement(db, `SELECT MAX(h.base + COALESCE((SELECT MAX(s.seq) FROM segments s WHERE s.device = h.device AND s.channel = h.channel AND s.stream = h.stream), 0) + 1) AS base,
-			MAX(h.disc) + 1 AS disc FROM hls_streams h WHERE h.device = ? AND h.channel = ?`).get(row.device, row.channel) as { base: number | null; disc: number | null };
-		statement(db, "INSERT OR IGNORE INTO hls_streams (device, channel, stream, base, disc) VALUES (?, ?, ?, ?, ?)")
-			.run(row.device, row.channel, row.stream, after.base ?? 0, after.disc ?? 0);
-	}).immediate();
-	numbers = known.get(row.device, row.channel, row.stream) as { base: number; disc: number };
-	return numbers;
+		const after = (await tx.get<{ base: number | null; disc: number | null }>(`SELECT MAX(h.base + COALESCE((SELECT MAX(s.seq) FROM segments s WHERE s.device = h.device AND s.channel = h.channel AND s.stream = h.stream), 0) + 1) AS base,
+			MAX(h.disc) + 1 AS disc FROM hls_streams h WHERE h.device = ? AND h.channel = ?`, [row.device, row.channel]))!;
+		await tx.run("INSERT INTO hls_streams (device, channel, stream, base, disc) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING", [...ids, after.base ?? 0, after.disc ?? 0]);
+		return (await tx.get<{ base: number; disc: number }>(KNOWN_NUMBERS, ids))!;
+	});
 }

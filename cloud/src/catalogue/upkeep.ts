@@ -2,8 +2,10 @@
 // drops (rows marked deleted, their object keys and sizes collected for the
 // tombstones), each device's oldest items and bytes kept, what the next
 // assembly will need, the rows to forget, and whether a live row still reads
-// an object. Statements are prepared per run.
-import { distinctValues, type Db } from "../meta/db.js";
+// an object.
+import { distinctValues } from "../meta/db.js";
+import { indexedBy } from "../meta/dialect.js";
+import type { Param, Sql } from "../meta/sql.js";
 
 /** The oldest live item of a kind, for the size cap. */
 export interface Oldest {
@@ -19,48 +21,46 @@ export type DroppedKeys = Map<string, number>;
 export const addDropped = (keys: DroppedKeys, key: string, bytes: number): void => void keys.set(key, Math.max(keys.get(key) ?? 0, bytes));
 
 /** The devices with live segments (a skip scan over the live-age index). */
-export const devicesWithSegments = (db: Db): string[] => distinctValues(db, "segments", "device");
+export const devicesWithSegments = (sql: Sql): Promise<string[]> => distinctValues(sql, "segments", "device");
 
 /** Marks segments deleted; collects their object keys and (when given) the files they were in. */
-function dropSegments(db: Db, where: string, args: unknown[], now: number, keys: DroppedKeys, files?: Set<number>): number {
-	for (const row of db.prepare(`SELECT key, bytes, file_id FROM segments WHERE deleted IS NULL AND ${where}`).all(...args) as { key: string; bytes: number; file_id: number | null }[]) {
+async function dropSegments(tx: Sql, where: string, args: Param[], now: number, keys: DroppedKeys, files?: Set<number>): Promise<number> {
+	for (const row of await tx.all<{ key: string; bytes: number; file_id: number | null }>(`SELECT key, bytes, file_id FROM segments WHERE deleted IS NULL AND ${where}`, args)) {
 		// A segment not yet in a file is its whole object; one in a file is part of the file's.
 		addDropped(keys, row.key, row.file_id === null ? row.bytes : 0);
 		if (row.file_id !== null) files?.add(row.file_id);
 	}
-	return db.prepare(`UPDATE segments SET deleted = ? WHERE deleted IS NULL AND ${where}`).run(now, ...args).changes;
+	return (await tx.run(`UPDATE segments SET deleted = ? WHERE deleted IS NULL AND ${where}`, [now, ...args])).changes;
 }
 
 /** A device's segments that ended by `cutoff` (start_ms < cutoff narrows the index range; end_ms decides). */
-export const dropSegmentsBefore = (db: Db, device: string, cutoff: number, now: number, keys: DroppedKeys, files: Set<number>): number =>
-	dropSegments(db, "device = ? AND start_ms < ? AND end_ms <= ?", [device, cutoff, cutoff], now, keys, files);
+export const dropSegmentsBefore = (tx: Sql, device: string, cutoff: number, now: number, keys: DroppedKeys, files: Set<number>): Promise<number> =>
+	dropSegments(tx, "device = ? AND start_ms < ? AND end_ms <= ?", [device, cutoff, cutoff], now, keys, files);
 
-export const dropFileSegments = (db: Db, fileId: number, now: number, keys: DroppedKeys): number => dropSegments(db, "file_id = ?", [fileId], now, keys);
+export const dropFileSegments = (tx: Sql, fileId: number, now: number, keys: DroppedKeys): Promise<number> => dropSegments(tx, "file_id = ?", [fileId], now, keys);
 
 /** Marks segment `id` as uploaded for live view only: it goes at the first retention pass after `expires`. */
-export function markLiveOnly(db: Db, id: number, expires: number): void {
-	db.prepare("INSERT INTO live_only (segment, expires) VALUES (?, ?) ON CONFLICT DO NOTHING").run(id, expires);
+export async function markLiveOnly(sql: Sql, id: number, expires: number): Promise<void> {
+	await sql.run("INSERT INTO live_only (segment, expires) VALUES (?, ?) ON CONFLICT DO NOTHING", [id, expires]);
 }
 
 /** Drops the live-only segments whose time is up (and forgets their marks). */
-export function dropExpiredLiveOnly(db: Db, now: number, keys: DroppedKeys, files: Set<number>): number {
-	const dropped = dropSegments(db, "id IN (SELECT segment FROM live_only WHERE expires <= ?)", [now], now, keys, files);
-	db.prepare("DELETE FROM live_only WHERE expires <= ?").run(now);
+export async function dropExpiredLiveOnly(tx: Sql, now: number, keys: DroppedKeys, files: Set<number>): Promise<number> {
+	const dropped = await dropSegments(tx, "id IN (SELECT segment FROM live_only WHERE expires <= ?)", [now], now, keys, files);
+	await tx.run("DELETE FROM live_only WHERE expires <= ?", [now]);
 	return dropped;
 }
 
-export const dropSegment = (db: Db, id: number, now: number, keys: DroppedKeys): number => dropSegments(db, "id = ?", [id], now, keys);
+export const dropSegment = (tx: Sql, id: number, now: number, keys: DroppedKeys): Promise<number> => dropSegments(tx, "id = ?", [id], now, keys);
 
 /** Marks deleted those of `ids` (files that just lost segments) none of whose segments is live any more. */
-export function dropEmptyFiles(db: Db, ids: Set<number>, now: number, keys: DroppedKeys): number {
-	const check = db.prepare(`SELECT key, bytes FROM files f WHERE id = ? AND deleted IS NULL AND state = 'done'
-		AND NOT EXISTS (SELECT 1 FROM segments s WHERE s.file_id = f.id AND s.deleted IS NULL)`);
-	const mark = db.prepare("UPDATE files SET deleted = ? WHERE id = ?");
+export async function dropEmptyFiles(tx: Sql, ids: Set<number>, now: number, keys: DroppedKeys): Promise<number> {
 	let dropped = 0;
 	for (const id of ids) {
-		const file = check.get(id) as { key: string; bytes: number } | undefined;
+		const file = await tx.get<{ key: string; bytes: number }>(`SELECT key, bytes FROM files f WHERE id = ? AND deleted IS NULL AND state = 'done'
+			AND NOT EXISTS (SELECT 1 FROM segments s WHERE s.file_id = f.id AND s.deleted IS NULL)`, [id]);
 		if (!file) continue;
-		mark.run(now, id);
+		await tx.run("UPDATE files SET deleted = ? WHERE id = ?", [now, id]);
 		addDropped(keys, file.key, file.bytes);
 		dropped++;
 	}
@@ -68,13 +68,13 @@ export function dropEmptyFiles(db: Db, ids: Set<number>, now: number, keys: Drop
 }
 
 /** A device's oldest live assembled file. */
-export const oldestFile = (db: Db, device: string): Oldest | undefined =>
-	db.prepare("SELECT id, start_ms AS time, bytes FROM files WHERE device = ? AND deleted IS NULL AND state = 'done' ORDER BY start_ms, id LIMIT 1").get(device) as Oldest | undefined;
+export const oldestFile = (sql: Sql, device: string): Promise<Oldest | undefined> =>
+	sql.get<Oldest>("SELECT id, start_ms AS time, bytes FROM files WHERE device = ? AND deleted IS NULL AND state = 'done' ORDER BY start_ms, id LIMIT 1", [device]);
 
 /** A device's oldest live segment not yet in a file. */
-export const oldestUnassembledSegment = (db: Db, device: string): Oldest | undefined =>
-	db.prepare(`SELECT id, start_ms AS time, bytes FROM segments INDEXED BY segments_unassembled
-		WHERE device = ? AND deleted IS NULL AND file_id IS NULL ORDER BY start_ms, id LIMIT 1`).get(device) as Oldest | undefined;
+export const oldestUnassembledSegment = (sql: Sql, device: string): Promise<Oldest | undefined> =>
+	sql.get<Oldest>(`SELECT id, start_ms AS time, bytes FROM segments ${indexedBy(sql.engine, "segments_unassembled")}
+		WHERE device = ? AND deleted IS NULL AND file_id IS NULL ORDER BY start_ms, id LIMIT 1`, [device]);
 
 /**
  * Bytes the live recordings occupy, per device (assembled files, and segments
@@ -82,14 +82,14 @@ export const oldestUnassembledSegment = (db: Db, device: string): Oldest | undef
  * file: what the next assembly writes while its segments still exist. One
  * pass over the unassembled segments serves both.
  */
-export function recordedUsage(db: Db, lengthMs: number): { byDevice: Map<string, number>; largestWindow: number } {
+export async function recordedUsage(sql: Sql, lengthMs: number): Promise<{ byDevice: Map<string, number>; largestWindow: number }> {
 	const byDevice = new Map<string, number>();
 	const add = (device: string, n: number) => byDevice.set(device, (byDevice.get(device) ?? 0) + n);
-	for (const row of db.prepare("SELECT device, SUM(bytes) AS n FROM files WHERE deleted IS NULL AND state = 'done' GROUP BY device").all() as { device: string; n: number }[])
+	for (const row of await sql.all<{ device: string; n: number }>("SELECT device, SUM(bytes) AS n FROM files WHERE deleted IS NULL AND state = 'done' GROUP BY device"))
 		add(row.device, row.n);
 	let largestWindow = 0;
-	for (const row of db.prepare(`SELECT device, SUM(bytes) AS n FROM segments WHERE deleted IS NULL AND file_id IS NULL
-		GROUP BY device, channel, stream, start_ms - start_ms % ?`).all(lengthMs) as { device: string; n: number }[]) {
+	for (const row of await sql.all<{ device: string; n: number }>(`SELECT device, SUM(bytes) AS n FROM segments WHERE deleted IS NULL AND file_id IS NULL
+		GROUP BY device, channel, stream, start_ms - start_ms % ?`, [lengthMs])) {
 		add(row.device, row.n);
 		largestWindow = Math.max(largestWindow, row.n);
 	}
@@ -97,12 +97,14 @@ export function recordedUsage(db: Db, lengthMs: number): { byDevice: Map<string,
 }
 
 /** Forgets segment and file rows deleted at or before `before`; returns how many. */
-export function forgetDeletedRecordings(db: Db, before: number): number {
+export async function forgetDeletedRecordings(tx: Sql, before: number): Promise<number> {
 	let forgotten = 0;
-	for (const table of ["segments", "files"]) forgotten += db.prepare(`DELETE FROM ${table} WHERE deleted IS NOT NULL AND deleted <= ?`).run(before).changes;
+	for (const table of ["segments", "files"]) forgotten += (await tx.run(`DELETE FROM ${table} WHERE deleted IS NOT NULL AND deleted <= ?`, [before])).changes;
 	return forgotten;
 }
 
 /** Whether a live segment or file still points at `key` (then the object must stay). */
-export const recordingUses = (db: Db, key: string): boolean =>
-	["segments", "files"].some((table) => db.prepare(`SELECT 1 FROM ${table} WHERE key = ? AND deleted IS NULL LIMIT 1`).get(key) !== undefined);
+export async function recordingUses(sql: Sql, key: string): Promise<boolean> {
+	for (const table of ["segments", "files"]) if (await sql.get(`SELECT 1 FROM ${table} WHERE key = ? AND deleted IS NULL LIMIT 1`, [key])) return true;
+	return false;
+}

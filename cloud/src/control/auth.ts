@@ -33,7 +33,7 @@ export class DeviceAuthError extends Error {
 /** The device, or a DeviceAuthError saying why not (logged, never sent: CONNACK carries only a code). */
 export async function checkMqttPassword(ctx: CloudContext, clientId: string, username: string | undefined, password: string, now = Date.now()): Promise<Device> {
 	if (username !== clientId) throw new DeviceAuthError("user name and client id must both be the device id");
-	const device = findDevice(ctx.db, clientId);
+	const device = await findDevice(ctx.sql, clientId);
 	if (!device) throw new DeviceAuthError("unknown device");
 	if (device.disabled) throw new DeviceAuthError("device disabled");
 	const fields = parseMqttPassword(password);

@@ -61,7 +61,7 @@ export function installGoAuth(ctx: CloudContext): void {
 	ctx.router.add("POST", "/v1/mqtt/auth/acl", { auth: "none" }, async (req, res) => {
 		const { username, clientid, topic = "", acc } = await params(req);
 		if (isService(username)) return answer(res, true);
-		const device = username ? findDevice(ctx.db, username) : undefined;
+		const device = username ? await findDevice(ctx.sql, username) : undefined;
 		const access = Number(acc);
 		const ok = !!device && !device.disabled && (clientid === undefined || clientid === username)
 			&& (access === write ? devicePublishAllowed(device.id, topic) : (access === read || access === subscribe) && deviceSubscribeAllowed(device.id, topic));

@@ -10,8 +10,8 @@ import { plannedDevices, publishPlan, readPlan } from "./plans.js";
 
 /** Publishes every stored plan again, each read just before it is sent. */
 async function republishPlans(ctx: CloudContext): Promise<void> {
-	for (const device of plannedDevices(ctx.db)) {
-		const plan = readPlan(ctx.db, device);
+	for (const device of await plannedDevices(ctx.sql)) {
+		const plan = await readPlan(ctx.sql, device);
 		if (plan) await publishPlan(ctx, device, plan);
 	}
 }

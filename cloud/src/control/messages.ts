@@ -4,7 +4,7 @@
 // subscription that stores each one and logs and counts every refusal. The
 // messages come from the devices: every field is checked, nothing is trusted.
 import type { CloudContext } from "../context.js";
-import { loadDevice, type Device } from "../devices/registry.js";
+import { findDevice, type Device } from "../devices/registry.js";
 import { everyDevice, parseTopic } from "./topics.js";
 import type { TopicKind } from "../../../modules/protocol/topics.js";
 import { isChannel } from "../../../modules/protocol/ids.js";
@@ -37,7 +37,7 @@ export async function deviceMessage(ctx: Pick<CloudContext, "sql">, kind: string
 	Refused: new (message: string) => MessageRefused = MessageRefused): Promise<{ device: Device; message: Record<string, unknown> }> {
 	const parsed = parseTopic(topic);
 	if (!parsed || parsed.kind !== kind) throw new Refused(`not ${/^[aeiou]/.test(kind) ? "an" : "a"} ${kind} topic: ${JSON.stringify(topic.slice(0, 100))}`);
-	const device = await loadDevice(ctx.sql, parsed.device);
+	const device = await findDevice(ctx.sql, parsed.device);
 	if (!device) throw new Refused(`${kind} from unknown device ${parsed.device}`);
 	if (payload.length > maxMessageBytes) throw new Refused(`${kind} of ${payload.length} bytes is over ${maxMessageBytes}`);
 	let value: unknown;

@@ -2,7 +2,8 @@
 // revision, and published retained on ivxs/<id>/plan so a camera that
 // (re)connects gets the current one from the broker without asking.
 import type { CloudContext } from "../context.js";
-import { defineMigrations, type Db } from "../meta/db.js";
+import { defineMigrations } from "../meta/db.js";
+import type { Sql } from "../meta/sql.js";
 import { HttpError } from "../http/router.js";
 import { findDevice } from "../devices/registry.js";
 import { topicOf } from "./topics.js";
@@ -34,23 +35,23 @@ export function mergePlan(current: Omit<Plan, "rev">, change: Record<string, unk
 	}
 }
 
-export function readPlan(db: Db, device: string): Plan | undefined {
-	const row = db.prepare("SELECT plan, rev FROM plans WHERE device = ?").get(device) as { plan: string; rev: number } | undefined;
+export async function readPlan(sql: Sql, device: string): Promise<Plan | undefined> {
+	const row = await sql.get<{ plan: string; rev: number }>("SELECT plan, rev FROM plans WHERE device = ?", [device]);
 	return row ? { ...JSON.parse(row.plan), rev: row.rev } : undefined;
 }
 
 /** Stores a plan as the next revision (`expectRev`: refuse with 409 unless the current one is that). */
-export function writePlan(db: Db, device: string, plan: Omit<Plan, "rev">, expectRev?: number): Plan {
-	return db.transaction(() => {
-		const current = readPlan(db, device);
+export function writePlan(sql: Sql, device: string, plan: Omit<Plan, "rev">, expectRev?: number): Promise<Plan> {
+	return sql.transaction(async (tx) => {
+		const current = await readPlan(tx, device);
 		if (expectRev !== undefined && (current?.rev ?? 0) !== expectRev)
 			throw new HttpError(409, `plan changed meanwhile: rev is ${current?.rev ?? 0}, not ${expectRev}`);
 		const rev = (current?.rev ?? 0) + 1;
 		const { rev: _drop, ...body } = plan as Plan;
-		db.prepare("INSERT INTO plans (device, plan, rev, updated) VALUES (?, ?, ?, ?) ON CONFLICT (device) DO UPDATE SET plan = excluded.plan, rev = excluded.rev, updated = excluded.updated")
-			.run(device, JSON.stringify(body), rev, Date.now());
-		return { ...body, rev };
-	}).immediate();
+		await tx.run("INSERT INTO plans (device, plan, rev, updated) VALUES (?, ?, ?, ?) ON CONFLICT (device) DO UPDATE SET plan = excluded.plan, rev = excluded.rev, updated = excluded.updated",
+			[device, JSON.stringify(body), rev, Date.now()]);
+		return { ...body, rev } as Plan;
+	});
 }
 
 export async function publishPlan(ctx: CloudContext, device: string, plan: Plan): Promise<void> {
@@ -60,17 +61,17 @@ export async function publishPlan(ctx: CloudContext, device: string, plan: Plan)
 
 /** The device's plan; a new device gets the default one (stored and published). */
 export async function ensurePlan(ctx: CloudContext, device: string): Promise<Plan | undefined> {
-	const current = readPlan(ctx.db, device);
+	const current = await readPlan(ctx.sql, device);
 	if (current) return current;
-	const found = findDevice(ctx.db, device);
+	const found = await findDevice(ctx.sql, device);
 	if (!found) return undefined;
 	let plan: Plan;
 	try {
-		plan = writePlan(ctx.db, device, defaultPlan(found.channels), 0);
+		plan = await writePlan(ctx.sql, device, defaultPlan(found.channels), 0);
 	}
 	catch (error) {
 		// Another instance wrote it first: that one publishes.
-		if (error instanceof HttpError && error.status === 409) return readPlan(ctx.db, device);
+		if (error instanceof HttpError && error.status === 409) return readPlan(ctx.sql, device);
 		throw error;
 	}
 	await publishPlan(ctx, device, plan);
@@ -78,10 +79,10 @@ export async function ensurePlan(ctx: CloudContext, device: string): Promise<Pla
 }
 
 /** The devices that have a stored plan. */
-export function plannedDevices(db: Db): string[] {
-	return (db.prepare("SELECT device FROM plans ORDER BY device").all() as { device: string }[]).map((row) => row.device);
+export async function plannedDevices(sql: Sql): Promise<string[]> {
+	return (await sql.all<{ device: string }>("SELECT device FROM plans ORDER BY device")).map((row) => row.device);
 }
 
-export function deletePlan(db: Db, device: string): number {
-	return db.prepare("DELETE FROM plans WHERE device = ?").run(device).changes;
+export async function deletePlan(tx: Sql, device: string): Promise<number> {
+	return (await tx.run("DELETE FROM plans WHERE device = ?", [device])).changes;
 }

@@ -4,9 +4,9 @@
 // async data layer (meta/sql.ts), but for `forgetPresence`, which runs inside
 // device removal's (still synchronous) transaction.
 import type { CloudContext } from "../context.js";
-import { defineMigrations, type Db } from "../meta/db.js";
+import { defineMigrations } from "../meta/db.js";
 import type { Sql } from "../meta/sql.js";
-import { loadDevice } from "../devices/registry.js";
+import { findDevice } from "../devices/registry.js";
 import { ensurePlan } from "./plans.js";
 import { everyDevice, MAX_RETAINED_BYTES, parseTopic } from "./topics.js";
 
@@ -62,7 +62,7 @@ export async function followPresence(ctx: CloudContext): Promise<void> {
 }
 
 async function recordPresence(ctx: CloudContext, device: string, online: boolean): Promise<void> {
-	if (!await loadDevice(ctx.sql, device)) return;
+	if (!await findDevice(ctx.sql, device)) return;
 	// `since` changes only when the state does (a repeated "online" keeps it).
 	await ctx.sql.run(`INSERT INTO presence (device, online, since) VALUES (?, ?, ?)
 		ON CONFLICT (device) DO UPDATE SET since = CASE WHEN presence.online = excluded.online THEN presence.since ELSE excluded.since END, online = excluded.online`,
@@ -73,7 +73,7 @@ async function recordPresence(ctx: CloudContext, device: string, online: boolean
 }
 
 async function recordStatus(sql: Sql, device: string, message: Record<string, unknown>): Promise<void> {
-	if (!await loadDevice(sql, device)) return;
+	if (!await findDevice(sql, device)) return;
 	await sql.run(`INSERT INTO presence (device, online, since, status) VALUES (?, 1, ?, ?)
 		ON CONFLICT (device) DO UPDATE SET status = excluded.status`, [device, Date.now(), JSON.stringify(message)]);
 }
@@ -83,8 +83,8 @@ export async function allOffline(sql: Sql, now: number): Promise<void> {
 	await sql.run("UPDATE presence SET online = 0, since = ? WHERE online = 1", [now]);
 }
 
-export function forgetPresence(db: Db, device: string): number {
-	return db.prepare("DELETE FROM presence WHERE device = ?").run(device).changes;
+export async function forgetPresence(tx: Sql, device: string): Promise<number> {
+	return (await tx.run("DELETE FROM presence WHERE device = ?", [device])).changes;
 }
 
 export async function onlineCount(sql: Sql): Promise<number> {

@@ -1,5 +1,5 @@
 // `npm run cloud -- device add <id> [--name N] [--channels N]`, `device list`, `device remove <id>`.
-import { type Command, withDatabase } from "../commands.js";
+import { type Command, withSql } from "../commands.js";
 import { DeviceError, listDevices } from "./registry.js";
 import { addFreshDevice, purgeDevice } from "./removal.js";
 
@@ -11,23 +11,23 @@ export const device: Command = {
 			const at = args.indexOf(`--${name}`);
 			return at >= 0 ? args[at + 1] : undefined;
 		};
-		return withDatabase(config, "device", DeviceError, (db) => {
+		return withSql(config, "device", DeviceError, async (sql) => {
 			if (verb === "add" && id) {
 				const channels = flag("channels");
-				const created = addFreshDevice(db, config, { id, name: flag("name"), channels: channels === undefined ? undefined : Number(channels) });
+				const created = await addFreshDevice(sql, config, { id, name: flag("name"), channels: channels === undefined ? undefined : Number(channels) });
 				console.log(JSON.stringify({ id: created.id, secret: created.secret, name: created.name, channels: created.channels }));
 				console.error(`device ${created.id} added; its secret is shown only now`);
 				return 0;
 			}
 			if (verb === "list") {
-				for (const d of listDevices(db)) console.log(`${d.id}\t${d.name}\t${d.channels} channel(s)${d.disabled ? "\tdisabled" : ""}`);
+				for (const d of await listDevices(sql)) console.log(`${d.id}\t${d.name}\t${d.channels} channel(s)${d.disabled ? "\tdisabled" : ""}`);
 				return 0;
 			}
 			if (verb === "remove" && id) {
 				// Everything of it goes too (removal.ts): rows now, objects after the grace, deleted by
 				// a running cloud's sweep. Retained messages on the broker need a running cloud: remove
 				// through the API (DELETE /v1/devices/<id>) to clear them as well.
-				const purged = purgeDevice(db, config, id);
+				const purged = await purgeDevice(sql, config, id);
 				if (!purged.device && !purged.rows) {
 					console.error(`no device ${id}`);
 					return 1;

@@ -2,7 +2,7 @@
 // cloud derives the signing and ticket keys from it) and shown only once, when
 // the device is added.
 import { randomBytes } from "node:crypto";
-import { defineMigrations, statement, type Db } from "../meta/db.js";
+import { defineMigrations } from "../meta/db.js";
 import type { Sql } from "../meta/sql.js";
 import { DEVICE_ID, isDeviceId, isSecret, MAX_CHANNELS, SECRET_LENGTH } from "../../../modules/protocol/ids.js";
 
@@ -35,7 +35,7 @@ export class DeviceError extends Error {
 }
 
 
-export function addDevice(db: Db, options: { id: string; name?: string; channels?: number; secret?: string }): Device {
+export async function addDevice(sql: Sql, options: { id: string; name?: string; channels?: number; secret?: string }): Promise<Device> {
 	const { id, name = options.id, channels = 1 } = options;
 	if (!isDeviceId(id)) throw new DeviceError(`device id must match ${DEVICE_ID.source}`);
 	if (typeof name !== "string" || name.length < 1 || name.length > 128) throw new DeviceError("device name must be 1..128 characters");
@@ -43,7 +43,7 @@ export function addDevice(db: Db, options: { id: string; name?: string; channels
 	const secret = options.secret ?? randomBytes(24).toString("base64url");
 	if (!isSecret(secret)) throw new DeviceError(`secret must be ${SECRET_LENGTH.min}..${SECRET_LENGTH.max} characters`);
 	const device = { id, secret, name, channels, created: Date.now(), disabled: false, timeZone: null };
-	const result = db.prepare("INSERT OR IGNORE INTO devices (id, secret, name, channels, created) VALUES (?, ?, ?, ?, ?)").run(id, secret, name, channels, device.created);
+	const result = await sql.run("INSERT INTO devices (id, secret, name, channels, created) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING", [id, secret, name, channels, device.created]);
 	if (result.changes === 0) throw new DeviceError(`device ${id} already exists`);
 	return device;
 }
@@ -63,22 +63,19 @@ export function isTimeZone(zone: unknown): zone is string {
 }
 
 /** Renames a device and/or sets its time zone (null clears it); throws DeviceError on a bad value. */
-export function updateDevice(db: Db, id: string, change: { name?: unknown; timeZone?: unknown }): Device | undefined {
+export async function updateDevice(sql: Sql, id: string, change: { name?: unknown; timeZone?: unknown }): Promise<Device | undefined> {
 	const { name, timeZone } = change;
 	if (name !== undefined && (typeof name !== "string" || name.length < 1 || name.length > 128)) throw new DeviceError("device name must be 1..128 characters");
 	if (timeZone !== undefined && timeZone !== null && !isTimeZone(timeZone)) throw new DeviceError("timeZone must be an IANA time zone name (e.g. Europe/Paris) or null");
-	db.transaction(() => {
-		if (name !== undefined) db.prepare("UPDATE devices SET name = ? WHERE id = ?").run(name, id);
-		if (timeZone !== undefined) db.prepare("UPDATE devices SET time_zone = ? WHERE id = ?").run(timeZone, id);
-	})();
-	return findDevice(db, id);
+	await sql.transaction(async (tx) => {
+		if (name !== undefined) await tx.run("UPDATE devices SET name = ? WHERE id = ?", [name as string, id]);
+		if (timeZone !== undefined) await tx.run("UPDATE devices SET time_zone = ? WHERE id = ?", [timeZone as string | null, id]);
+	});
+	return findDevice(sql, id);
 }
 
-// Per request (every device request and viewer check): prepared once.
-const FIND_DEVICE = "SELECT * FROM devices WHERE id = ?";
-
-export function findDevice(db: Db, id: string): Device | undefined {
-	const row = statement(db, FIND_DEVICE).get(id);
+export async function findDevice(sql: Sql, id: string): Promise<Device | undefined> {
+	const row = await sql.get("SELECT * FROM devices WHERE id = ?", [id]);
 	return row ? fromRow(row) : undefined;
 }
 
@@ -86,18 +83,12 @@ export function findDevice(db: Db, id: string): Device | undefined {
  * Whether `device` (as a request authenticated it) is still registered: not removed, and not
  * removed and added again under its id meanwhile (a new registration has a new secret).
  */
-export const stillRegistered = (db: Db, device: Device): boolean => findDevice(db, device.id)?.secret === device.secret;
+export const stillRegistered = async (sql: Sql, device: Device): Promise<boolean> => (await findDevice(sql, device.id))?.secret === device.secret;
 
-/** `findDevice` on the async data layer (meta/sql.ts), for the owners already there. */
-export async function loadDevice(sql: Sql, id: string): Promise<Device | undefined> {
-	const row = await sql.get(FIND_DEVICE, [id]);
-	return row ? fromRow(row) : undefined;
+export async function listDevices(sql: Sql): Promise<Device[]> {
+	return (await sql.all("SELECT * FROM devices ORDER BY id")).map(fromRow);
 }
 
-export function listDevices(db: Db): Device[] {
-	return db.prepare("SELECT * FROM devices ORDER BY id").all().map(fromRow);
-}
-
-export function removeDevice(db: Db, id: string): boolean {
-	return db.prepare("DELETE FROM devices WHERE id = ?").run(id).changes > 0;
+export async function removeDevice(tx: Sql, id: string): Promise<boolean> {
+	return (await tx.run("DELETE FROM devices WHERE id = ?", [id])).changes > 0;
 }

@@ -7,8 +7,8 @@
 // before stops at the row (404) and a playback already reading is not cut.
 // Nonces stay until they expire (minutes): they only refuse replays.
 import type { Config } from "../config.js";
-import type { Db } from "../meta/db.js";
-import { forgetDeviceRecordings, type DroppedKeys } from "../catalogue/index.js";
+import type { Sql } from "../meta/sql.js";
+import { deviceLock, forgetDeviceRecordings, type DroppedKeys } from "../catalogue/index.js";
 import { forgetDeviceSnapshots } from "../snapshots/store.js";
 import { forgetDeviceEvents } from "../events/store.js";
 import { forgetDeviceGaps } from "../gaps/store.js";
@@ -28,16 +28,18 @@ export interface Purged {
 }
 
 /** Deletes the device and everything of it (objects after the grace); works on leftovers of a device already gone too. */
-export function purgeDevice(db: Db, config: Config, id: string, now = Date.now()): Purged {
-	return db.transaction(() => {
-		const device = removeDevice(db, id);
-		const keys: DroppedKeys = new Map();
-		const rows = forgetDeviceRecordings(db, id, keys) + forgetDeviceSnapshots(db, id, keys)
-			+ forgetDeviceEvents(db, id) + forgetDeviceGaps(db, id) + forgetGrants(db, id) + forgetPresence(db, id) + deletePlan(db, id);
-		const due = now + graceMs({ config });
-		for (const [key, bytes] of keys) tombstone(db, key, due, bytes);
-		return { device, rows, objects: keys.size };
-	}).immediate();
+export function purgeDevice(sql: Sql, config: Config, id: string, now = Date.now()): Promise<Purged> {
+	return sql.transaction((tx) => purge(tx, config, id, now), { lock: deviceLock(id) });
+}
+
+async function purge(tx: Sql, config: Config, id: string, now: number): Promise<Purged> {
+	const device = await removeDevice(tx, id);
+	const keys: DroppedKeys = new Map();
+	let rows = await forgetDeviceRecordings(tx, id, keys) + await forgetDeviceSnapshots(tx, id, keys);
+	for (const forget of [forgetDeviceEvents, forgetDeviceGaps, forgetGrants, forgetPresence, deletePlan]) rows += await forget(tx, id);
+	const due = now + graceMs({ config });
+	for (const [key, bytes] of keys) await tombstone(tx, key, due, bytes);
+	return { device, rows, objects: keys.size };
 }
 
 /**
@@ -45,14 +47,14 @@ export function purgeDevice(db: Db, config: Config, id: string, now = Date.now()
  * earlier device of that id left (a removal by an older version, a row an
  * upload in flight wrote after the removal): the new device starts empty.
  */
-export function addFreshDevice(db: Db, config: Config, options: Parameters<typeof addDevice>[1], now = Date.now()): Device {
+export function addFreshDevice(sql: Sql, config: Config, options: Parameters<typeof addDevice>[1], now = Date.now()): Promise<Device> {
 	const { id } = options;
-	return db.transaction(() => {
+	return sql.transaction(async (tx) => {
 		// An id addDevice refuses purges nothing: the transaction rolls back with its error.
 		if (typeof id === "string") {
-			if (findDevice(db, id)) throw new DeviceError(`device ${id} already exists`);
-			purgeDevice(db, config, id, now);
+			if (await findDevice(tx, id)) throw new DeviceError(`device ${id} already exists`);
+			await purge(tx, config, id, now);
 		}
-		return addDevice(db, options);
-	}).immediate();
+		return addDevice(tx, options);
+	}, typeof id === "string" ? { lock: deviceLock(id) } : {});
 }

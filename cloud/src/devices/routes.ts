@@ -20,20 +20,20 @@ import { addFreshDevice, purgeDevice } from "./removal.js";
 
 async function describe(ctx: CloudContext, device: Device, viewer: Viewer) {
 	const presence = await presenceOf(ctx.sql, device.id);
-	const snapshot = latestOfDevice(ctx.db, device.id);
+	const snapshot = await latestOfDevice(ctx.sql, device.id);
 	return {
 		id: device.id, name: device.name, channels: device.channels, created: device.created, disabled: device.disabled, timeZone: device.timeZone,
 		online: presence?.online ?? false, since: presence?.since ?? null, status: presence?.status ?? null,
-		plan: readPlan(ctx.db, device.id) ?? null,
+		plan: await readPlan(ctx.sql, device.id) ?? null,
 		// A signed link (API.md), so an <img> shows it without a cookie.
 		lastSnapshot: snapshot ? { channel: snapshot.channel, time: snapshot.time_ms, url: signUrl(ctx, `/v1/snapshots/${device.id}/${snapshot.channel}/${snapshot.time_ms}.jpg`, viewer) } : null,
 	};
 }
 
 async function visibleDevices(ctx: CloudContext, viewer: Viewer): Promise<Device[]> {
-	if (viewer.admin) return listDevices(ctx.db);
-	return (await grantedDevices(ctx.sql, viewer.user))
-		.map((device) => findDevice(ctx.db, device)).filter((device): device is Device => !!device);
+	if (viewer.admin) return await listDevices(ctx.sql);
+	const granted = await Promise.all((await grantedDevices(ctx.sql, viewer.user)).map((device) => findDevice(ctx.sql, device)));
+	return granted.filter((device): device is Device => !!device);
 }
 
 export function install(ctx: CloudContext): void {
@@ -50,7 +50,7 @@ export function install(ctx: CloudContext): void {
 		for (const key of Object.keys(body)) if (!["id", "name", "channels"].includes(key)) throw new HttpError(400, `unknown device field "${key}"`);
 		let device: Device;
 		try {
-			device = addFreshDevice(ctx.db, ctx.config, body as { id: string; name?: string; channels?: number });
+			device = await addFreshDevice(ctx.sql, ctx.config, body as { id: string; name?: string; channels?: number });
 		}
 		catch (error) {
 			if (error instanceof DeviceError) throw new HttpError(/already exists/.test(error.message) ? 409 : 400, error.message);
@@ -68,7 +68,7 @@ export function install(ctx: CloudContext): void {
 		for (const key of Object.keys(body)) if (!["name", "timeZone"].includes(key)) throw new HttpError(400, `unknown device field "${key}" (name and timeZone can change)`);
 		let changed: Device | undefined;
 		try {
-			changed = updateDevice(ctx.db, device.id, body);
+			changed = await updateDevice(ctx.sql, device.id, body);
 		}
 		catch (error) {
 			if (error instanceof DeviceError) throw new HttpError(400, error.message);
@@ -80,24 +80,24 @@ export function install(ctx: CloudContext): void {
 	});
 
 	ctx.router.add("DELETE", "/v1/devices/:id", { auth: "admin", device: "id" }, async (_req, res, params) => {
-		const purged = purgeDevice(ctx.db, ctx.config, params.id);
+		const purged = await purgeDevice(ctx.sql, ctx.config, params.id);
 		ctx.bus?.disconnect(params.id);
 		await clearRetained(ctx, params.id).catch((error) => ctx.log.warn({ err: error, device: params.id }, "retained messages not cleared"));
 		ctx.log.info({ device: params.id, rows: purged.rows, objects: purged.objects }, "device removed with its data (objects after the grace)");
 		res.writeHead(204).end();
 	});
 
-	ctx.router.add("GET", "/v1/devices/:id/plan", { auth: "user", device: "id" }, (_req, res, _params, _url, { device }) => {
-		sendJson(res, 200, readPlan(ctx.db, device.id) ?? { ...defaultPlan(device.channels), rev: 0 });
+	ctx.router.add("GET", "/v1/devices/:id/plan", { auth: "user", device: "id" }, async (_req, res, _params, _url, { device }) => {
+		sendJson(res, 200, await readPlan(ctx.sql, device.id) ?? { ...defaultPlan(device.channels), rev: 0 });
 	});
 
 	ctx.router.add("PUT", "/v1/devices/:id/plan", { auth: "user", device: "id" }, async (req, res, _params, _url, { device }) => {
 		const change = await readJson(req, 4096);
 		if (change.rev !== undefined && (!Number.isInteger(change.rev) || (change.rev as number) < 0)) throw new HttpError(400, "rev must be a non-negative integer");
-		const current = readPlan(ctx.db, device.id) ?? { ...defaultPlan(device.channels), rev: 0 };
+		const current = await readPlan(ctx.sql, device.id) ?? { ...defaultPlan(device.channels), rev: 0 };
 		const { rev: _rev, ...base } = current;
 		const { rev: expectRev, ...fields } = change;
-		const plan = writePlan(ctx.db, device.id, mergePlan(base, fields, device.channels), expectRev as number | undefined);
+		const plan = await writePlan(ctx.sql, device.id, mergePlan(base, fields, device.channels), expectRev as number | undefined);
 		// Stored either way; when the broker is away it is published on reconnection.
 		const published = await publishPlan(ctx, device.id, plan).then(() => true, (error) => {
 			ctx.log.warn({ err: error, device: device.id, rev: plan.rev }, "plan stored, not yet published");

@@ -4,7 +4,7 @@
 // to the clip around each one and the still the camera sent with it. Hostile or malformed messages are logged and
 // counted, never stored.
 import type { CloudContext } from "../context.js";
-import type { Db } from "../meta/db.js";
+import type { Sql } from "../meta/sql.js";
 import "./store.js"; // the table
 import { sendJson } from "../http/router.js";
 import type { Device } from "../devices/registry.js";
@@ -48,8 +48,8 @@ export async function recordEvent(ctx: CloudContext, topic: string, payload: Buf
 }
 
 /** Pre-roll and post-roll of the device's plan (the default plan's when it has none). */
-function planRoll(db: Db, device: Device): { preRollS: number; postRollS: number } {
-	const { preRollS, postRollS } = readPlan(db, device.id) ?? defaultPlan(device.channels);
+async function planRoll(sql: Sql, device: Device): Promise<{ preRollS: number; postRollS: number }> {
+	const { preRollS, postRollS } = await readPlan(sql, device.id) ?? defaultPlan(device.channels);
 	return { preRollS, postRollS };
 }
 
@@ -64,7 +64,7 @@ export async function install(ctx: CloudContext): Promise<void> {
 			`SELECT channel, id, time_ms, bits FROM events WHERE device = ? AND time_ms >= ? AND time_ms < ?
 			${channel === undefined ? "" : "AND channel = ?"} ORDER BY time_ms, id LIMIT ?`,
 			[device.id, start, end, ...(channel === undefined ? [] : [channel]), limit + 1]);
-		const roll = planRoll(ctx.db, device);
+		const roll = await planRoll(ctx.sql, device);
 		const clipS = roll.preRollS + roll.postRollS || 1;
 		const more = rows.length > limit;
 		const shown = rows.slice(0, limit);

@@ -1,7 +1,8 @@
 // The events table, and what removal and retention do with it: a removed
 // device's events go with it; an event goes when its time is older than the device's
 // retention (as its recordings do).
-import { defineMigrations, distinctValues, type Db } from "../meta/db.js";
+import { defineMigrations, distinctValues } from "../meta/db.js";
+import type { Sql } from "../meta/sql.js";
 
 defineMigrations("events", [`
 CREATE TABLE IF NOT EXISTS events (
@@ -16,11 +17,11 @@ CREATE TABLE IF NOT EXISTS events (
 CREATE INDEX IF NOT EXISTS events_time ON events (device, time_ms);`]);
 
 /** Deletes every event of a removed device; returns how many. */
-export const forgetDeviceEvents = (db: Db, device: string): number => db.prepare("DELETE FROM events WHERE device = ?").run(device).changes;
+export const forgetDeviceEvents = async (tx: Sql, device: string): Promise<number> => (await tx.run("DELETE FROM events WHERE device = ?", [device])).changes;
 
 /** The devices with events (a skip scan over the index led by device). */
-export const devicesWithEvents = (db: Db): string[] => distinctValues(db, "events", "device", "1");
+export const devicesWithEvents = (sql: Sql): Promise<string[]> => distinctValues(sql, "events", "device", "TRUE");
 
 /** Deletes a device's events before `cutoff`; returns how many. */
-export const dropEventsBefore = (db: Db, device: string, cutoff: number): number =>
-	db.prepare("DELETE FROM events WHERE device = ? AND time_ms < ?").run(device, cutoff).changes;
+export const dropEventsBefore = async (tx: Sql, device: string, cutoff: number): Promise<number> =>
+	(await tx.run("DELETE FROM events WHERE device = ? AND time_ms < ?", [device, cutoff])).changes;

@@ -1,7 +1,8 @@
 // The gaps table, and what removal and retention do with it: a removed
 // device's gaps go with it; a gap goes when its end is older than the device's
 // retention (as its recordings do).
-import { defineMigrations, distinctValues, type Db } from "../meta/db.js";
+import { defineMigrations, distinctValues } from "../meta/db.js";
+import type { Sql } from "../meta/sql.js";
 
 defineMigrations("gaps", [`
 CREATE TABLE IF NOT EXISTS gaps (
@@ -17,11 +18,11 @@ CREATE TABLE IF NOT EXISTS gaps (
 CREATE INDEX IF NOT EXISTS gaps_to ON gaps (device, to_ms);`]);
 
 /** Deletes every gap of a removed device; returns how many. */
-export const forgetDeviceGaps = (db: Db, device: string): number => db.prepare("DELETE FROM gaps WHERE device = ?").run(device).changes;
+export const forgetDeviceGaps = async (tx: Sql, device: string): Promise<number> => (await tx.run("DELETE FROM gaps WHERE device = ?", [device])).changes;
 
 /** The devices with gaps (a skip scan over the index led by device). */
-export const devicesWithGaps = (db: Db): string[] => distinctValues(db, "gaps", "device", "1");
+export const devicesWithGaps = (sql: Sql): Promise<string[]> => distinctValues(sql, "gaps", "device", "TRUE");
 
 /** Deletes a device's gaps before `cutoff`; returns how many. */
-export const dropGapsBefore = (db: Db, device: string, cutoff: number): number =>
-	db.prepare("DELETE FROM gaps WHERE device = ? AND to_ms < ?").run(device, cutoff).changes;
+export const dropGapsBefore = async (tx: Sql, device: string, cutoff: number): Promise<number> =>
+	(await tx.run("DELETE FROM gaps WHERE device = ? AND to_ms < ?", [device, cutoff])).changes;

@@ -12,7 +12,6 @@ import { HttpError, sendJson, type Params } from "../http/router.js";
 import { cloudTimeHeader, latestDeviceTime, type DeviceAuth } from "../auth/device-auth.js";
 import { stillRegistered, type Device } from "../devices/registry.js";
 import { objectKey } from "../storage/object-store.js";
-import { commitsDurable } from "../meta/db.js";
 import { Mp4Error } from "../media/boxes.js";
 import { parseInit, type InitInfo } from "../media/init.js";
 import { parseSegment, type SegmentInfo } from "../media/segment.js";
@@ -101,7 +100,7 @@ export class Ingest {
 		this.#checkStopping();
 		const key = objectKey("media", ids.device, ids.channel, ids.stream, "init.mp4");
 		await this.#exclusive(key, async () => {
-			const existing = streamOf(this.#ctx.db, ids.device, ids.channel, ids.stream);
+			const existing = await streamOf(this.#ctx.sql, ids.device, ids.channel, ids.stream);
 			if (existing) return this.#sameInit(res, existing, body, epoch);
 			await this.#newStream(res, ids, key, init, body, epoch);
 		});
@@ -114,7 +113,7 @@ export class Ingest {
 			width: init.video?.width ?? null, height: init.video?.height ?? null,
 			has_video: init.video ? 1 : 0, has_audio: init.audio ? 1 : 0, created: Date.now(), ended: null,
 		};
-		if (!addStream(this.#ctx.db, row)) return this.#sameInit(res, streamOf(this.#ctx.db, ids.device, ids.channel, ids.stream)!, body, epoch);
+		if (!await addStream(this.#ctx.sql, row)) return this.#sameInit(res, (await streamOf(this.#ctx.sql, ids.device, ids.channel, ids.stream))!, body, epoch);
 		this.#inits.set(key, init);
 		sendJson(res, 201, { stream: ids.stream, codecs: init.codecs, width: row.width, height: row.height });
 	}
@@ -150,7 +149,7 @@ export class Ingest {
 		const ids = this.#ids(params, auth.device);
 		if (!seqText.test(params.seq)) throw new HttpError(400, "segment seq must be an integer 0, 1, 2, …");
 		const seq = Number(params.seq);
-		const stream = streamOf(this.#ctx.db, ids.device, ids.channel, ids.stream);
+		const stream = await streamOf(this.#ctx.sql, ids.device, ids.channel, ids.stream);
 		if (!stream) throw new HttpError(404, `stream ${ids.stream} has no init: PUT …/streams/${ids.stream}/init first`);
 		if (stream.ended !== null) throw new HttpError(409, `stream ${ids.stream} has ended: start a new stream id`);
 		const { body, sha256 } = await readHashed(req, this.#ctx.config.maxSegmentBytes);
@@ -169,7 +168,7 @@ export class Ingest {
 		const ms = performance.now() - started;
 		const metrics = this.#ctx.metrics;
 		// Uploaded only for live view (§3.2 `live=1`): kept past the live window for a late viewer, then dropped.
-		if (status === 201 && isLiveOnly(url.searchParams)) markLiveOnly(this.#ctx.db, row.id, row.end_ms + liveOnlyKeepMs);
+		if (status === 201 && isLiveOnly(url.searchParams)) await markLiveOnly(this.#ctx.sql, row.id, row.end_ms + liveOnlyKeepMs);
 		if (status === 201) {
 			metrics.inc("ivxs_ingest_bytes_total", "Media bytes committed", {}, body.length);
 			metrics.inc("ivxs_ingest_segments_total", "Segments committed");
@@ -220,24 +219,24 @@ export class Ingest {
 	#commit(stream: StreamRow, seq: number, body: Buffer, sha256: string, info: SegmentInfo, uploader: Device): Promise<{ status: 200 | 201; row: SegmentRow }> {
 		const { device, channel } = stream;
 		return this.#exclusive(`${device}/${channel}/${stream.stream}/${seq}`, async () => {
-			const db = this.#ctx.db;
+			const { sql } = this.#ctx;
 			const same = (row: SegmentRow) => {
 				if (row.sha256 !== sha256) throw new HttpError(409, `segment ${seq} is already stored with different bytes`);
 				return { status: 200 as const, row };
 			};
-			const existing = segmentAt(db, device, channel, stream.stream, seq);
+			const existing = await segmentAt(sql, device, channel, stream.stream, seq);
 			if (existing) return same(existing);
 			const { start_ms, end_ms } = this.#times(stream, info);
 			const key = objectKey("media", device, channel, stream.stream, `${seq}.m4s`);
 			const row = { device, channel, stream: stream.stream, seq, start_ms, end_ms, bytes: body.length, sha256, key, created: Date.now() };
 			// Checked before the put (no object for a plain conflict) and again in the insert's
 			// transaction: a neighbour committed meanwhile by a concurrent upload is seen there.
-			const early = orderConflict(db, row);
+			const early = await orderConflict(sql, row);
 			if (early) throw new HttpError(409, early);
 			this.#checkStopping();
 			const done = this.#track((async () => {
 				await this.#ctx.store.put(key, body);
-				const stored = addSegment(db, { ...row, created: Date.now() }, () => stillRegistered(db, uploader));
+				const stored = await addSegment(sql, { ...row, created: Date.now() }, (tx) => stillRegistered(tx, uploader));
 				if ("conflict" in stored || "gone" in stored) {
 					// No row points at it (this seq has none, and its uploads here run one at a time).
 					await this.#ctx.store.delete(key).catch((error) => this.#ctx.log.warn({ err: error, key }, "could not remove a refused segment's object"));
@@ -245,7 +244,7 @@ export class Ingest {
 					throw new HttpError(409, stored.conflict);
 				}
 				// The 201 waits until the row would survive a power loss (the object already would).
-				await commitsDurable(db);
+				await sql.durable();
 				return stored.added ? { status: 201 as const, row: stored.row } : same(stored.row);
 			})());
 			const result = await done;
@@ -271,9 +270,9 @@ export class Ingest {
 		const ids = this.#ids(params, auth.device);
 		const { sha256 } = await readHashed(req, 4096);
 		auth.verifyTrailers(sha256);
-		const db = this.#ctx.db;
-		const changed = endStream(db, ids.device, ids.channel, ids.stream, Date.now());
-		const stream = streamOf(db, ids.device, ids.channel, ids.stream);
+		const { sql } = this.#ctx;
+		const changed = await endStream(sql, ids.device, ids.channel, ids.stream, Date.now());
+		const stream = await streamOf(sql, ids.device, ids.channel, ids.stream);
 		if (!stream) throw new HttpError(404, `no stream ${ids.stream}`);
 		if (changed) this.#ctx.segmentEvents.emit("end", stream);
 		sendJson(res, 200, { stream: ids.stream, ended: stream.ended });

@@ -3,13 +3,14 @@
 // events, …) declares its own tables with `defineMigrations` (meta/migrations.ts)
 // and is the one module that writes SQL for them (cloud/README.md, "Layout");
 // `openDatabase` applies the missing migrations, in order, in one transaction.
-// At scale across hosts this is the part a deployment replaces (PostgreSQL,
-// through the async layer of meta/sql.ts).
+// The owners reach it through the async layer (meta/sql.ts, sqlite-sql.ts);
+// across hosts PostgreSQL replaces it (METADATA_URL, meta/open-sql.ts).
 import Database from "better-sqlite3";
 import { mkdirSync } from "node:fs";
 import { fsyncPath } from "../storage/fsync.js";
 import { dirname } from "node:path";
 import { MIGRATIONS_TABLE, RECORD_STEP, pendingSteps } from "./migrations.js";
+import type { Sql } from "./sql.js";
 
 export type Db = Database.Database;
 export { defineMigrations } from "./migrations.js";
@@ -79,9 +80,9 @@ export function statement(db: Db, sql: string): Database.Statement<any[]> {
  * keeps (the live ones: deleted IS NULL), called by the table's owner: a skip
  * scan, one seek per value, over an index on those rows led by `column`.
  */
-export function distinctValues(db: Db, table: string, column: string, where = "deleted IS NULL"): string[] {
-	return (db.prepare(`WITH RECURSIVE d(v) AS (
+export async function distinctValues(sql: Sql, table: string, column: string, where = "deleted IS NULL"): Promise<string[]> {
+	return (await sql.all<{ v: string }>(`WITH RECURSIVE d(v) AS (
 			SELECT MIN(${column}) FROM ${table} WHERE ${where}
 			UNION ALL SELECT (SELECT MIN(${column}) FROM ${table} WHERE ${where} AND ${column} > d.v) FROM d WHERE d.v IS NOT NULL)
-		SELECT v FROM d WHERE v IS NOT NULL`).all() as { v: string }[]).map((row) => row.v);
+		SELECT v FROM d WHERE v IS NOT NULL`)).map((row) => row.v);
 }

@@ -2,6 +2,9 @@
 // write is SQLite's and PostgreSQL's common ground (meta/sql.ts); only the
 // migrations' DDL and the placeholders are translated for PostgreSQL.
 
+/** Whether a metadata URL names PostgreSQL (else it is a SQLite file). */
+export const isPostgresUrl = (url: string): boolean => /^postgres(ql)?:\/\//.test(url);
+
 /** A migration's DDL as PostgreSQL reads it. */
 export function postgresDdl(sql: string): string {
 	return sql
@@ -25,3 +28,6 @@ export function numberedPlaceholders(sql: string): string {
  * together migrate one after the other (SQLite: BEGIN IMMEDIATE does it).
  */
 export const MIGRATION_LOCK = { postgres: "SELECT pg_advisory_xact_lock(1769172) AS locked" } as const;
+
+/** An index SQLite's planner must be told to use (PostgreSQL's chooses by statistics). */
+export const indexedBy = (engine: "sqlite" | "postgres", index: string): string => engine === "sqlite" ? `INDEXED BY ${index}` : "";

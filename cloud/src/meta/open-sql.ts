@@ -1,14 +1,16 @@
 // Opens the metadata store a METADATA_URL names: postgres://… (several
 // hosts), else a SQLite file (the embedded default). Either way the
 // migrations this code declares are applied before it returns.
-import { MIGRATION_LOCK, postgresDdl } from "./dialect.js";
+import { isPostgresUrl, MIGRATION_LOCK, postgresDdl } from "./dialect.js";
 import { openDatabase } from "./db.js";
 import { MIGRATIONS_TABLE, RECORD_STEP, pendingSteps } from "./migrations.js";
 import { PostgresSql } from "./postgres-sql.js";
 import type { Sql } from "./sql.js";
 import { SqliteSql } from "./sqlite-sql.js";
 
-export const isPostgresUrl = (url: string): boolean => /^postgres(ql)?:\/\//.test(url);
+
+/** The store a configuration names: metadataUrl when set, else the SQLite file. */
+export const metadataOf = (config: { metadataUrl: string; metadataFile: string }): string => config.metadataUrl || config.metadataFile;
 
 export async function openSql(url: string, options: { durable?: boolean } = {}): Promise<Sql> {
 	if (!isPostgresUrl(url)) return new SqliteSql(openDatabase(url, options));

@@ -1,10 +1,11 @@
 // The PostgreSQL engine of the async layer (meta/sql.ts): a pg Pool; each
 // transaction holds one client and runs SERIALIZABLE — what the owners rely on
-// from SQLite's one writer (a segment's order check, leases, tombstones) —
-// and is run again when PostgreSQL reports a serialization failure.
+// from SQLite's one writer (leases, tombstones, retention) — and is run again
+// when PostgreSQL reports a serialization failure; or, named by its options,
+// after a lock and at another isolation (a segment's insert: sql.ts).
 import pg from "pg";
 import { numberedPlaceholders } from "./dialect.js";
-import type { Param, Sql } from "./sql.js";
+import type { Param, Sql, TransactionOptions } from "./sql.js";
 
 // 64-bit integers (times in ms, sizes, counts) and sums read as numbers, as
 // SQLite gives them (exact up to 2^53).
@@ -47,11 +48,16 @@ export class PostgresSql implements Sql {
 		await this.#pool.query(sql);
 	}
 
-	async transaction<T>(body: (tx: Sql) => Promise<T>): Promise<T> {
+	async transaction<T>(body: (tx: Sql) => Promise<T>, { lock, isolation = "serializable" }: TransactionOptions = {}): Promise<T> {
 		const client = await this.#pool.connect();
+		let locked = false;
 		try {
+			if (lock !== undefined) {
+				await client.query("SELECT pg_advisory_lock(hashtextextended($1, 0))", [lock]);
+				locked = true;
+			}
 			for (let attempt = 1; ; attempt++) {
-				await client.query("BEGIN ISOLATION LEVEL SERIALIZABLE");
+				await client.query(isolation === "serializable" ? "BEGIN ISOLATION LEVEL SERIALIZABLE" : "BEGIN ISOLATION LEVEL READ COMMITTED");
 				try {
 					const result = await body(onClient(client));
 					await client.query("COMMIT");
@@ -63,8 +69,15 @@ export class PostgresSql implements Sql {
 				}
 			}
 		} finally {
-			client.release();
+			// A client whose unlock failed is dropped (its session, and so the lock, ends).
+			const unlocked = !locked || await client.query("SELECT pg_advisory_unlock(hashtextextended($1, 0))", [lock!]).then(() => true, () => false);
+			client.release(!unlocked);
 		}
+	}
+
+	// A COMMIT returns once its WAL is flushed (synchronous_commit on, PostgreSQL's default).
+	durable(): Promise<void> {
+		return Promise.resolve();
 	}
 
 	close(): Promise<void> {
@@ -96,6 +109,7 @@ function onClient(client: pg.PoolClient): Sql {
 		run: (sql, params = []) => changes(client, sql, params),
 		query: async (sql) => void await client.query(sql),
 		transaction: () => Promise.reject(new Error("transactions do not nest")),
+		durable: () => Promise.resolve(),
 		close: () => Promise.reject(new Error("close the engine, not a transaction")),
 	};
 }

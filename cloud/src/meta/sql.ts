@@ -7,6 +7,20 @@
 
 export type Param = string | number | null | Buffer;
 
+/**
+ * `lock`: transactions naming the same lock run one after another, each seeing
+ * what the previous one committed (PostgreSQL: a session advisory lock taken
+ * before BEGIN, so the snapshot comes after it; SQLite: every transaction is
+ * alone already). `isolation` "read committed" (PostgreSQL only): for a hot
+ * transaction whose lock orders it against every transaction it could
+ * conflict with — SERIALIZABLE's predicate locks are per index page, so
+ * transactions on neighbouring keys (other devices' segments) abort each other.
+ */
+export interface TransactionOptions {
+	lock?: string;
+	isolation?: "serializable" | "read committed";
+}
+
 export interface Sql {
 	readonly engine: "sqlite" | "postgres";
 	/** Rows of a query. */
@@ -19,9 +33,11 @@ export interface Sql {
 	query(sql: string): Promise<void>;
 	/**
 	 * Runs `body` in one transaction that sees and commits as if alone (SQLite:
-	 * one writer; PostgreSQL: SERIALIZABLE). PostgreSQL may run `body` again after
+	 * one writer; PostgreSQL: SERIALIZABLE unless `options` say otherwise). PostgreSQL may run `body` again after
 	 * a serialization failure: `body` acts only through `tx` until it returns.
 	 */
-	transaction<T>(body: (tx: Sql) => Promise<T>): Promise<T>;
+	transaction<T>(body: (tx: Sql) => Promise<T>, options?: TransactionOptions): Promise<T>;
+	/** Resolves once the commits made so far would survive a power loss (what an acknowledgement awaits). */
+	durable(): Promise<void>;
 	close(): Promise<void>;
 }

@@ -3,11 +3,9 @@
 // `statement`). One connection, so transactions are serialised: while one is
 // open (it may await between its statements), every other call waits for it,
 // as SQLite's one writer would make another connection wait.
-// While owners move over, the ones still on `ctx.db` (the same connection,
-// synchronous) do not wait: a statement of theirs run while a transaction of
-// this layer awaits would join it. None of the owners moved so far opens one;
-// an owner whose transactions span others moves together with them.
-import { statement, type Db } from "./db.js";
+// Every owner goes through this layer, so no statement can land inside
+// another caller's open transaction.
+import { commitsDurable, statement, type Db } from "./db.js";
 import type { Param, Sql } from "./sql.js";
 
 export class SqliteSql implements Sql {
@@ -43,6 +41,7 @@ export class SqliteSql implements Sql {
 		this.#db.exec(sql);
 	}
 
+	// One connection: every transaction runs alone, whatever its options.
 	async transaction<T>(body: (tx: Sql) => Promise<T>): Promise<T> {
 		while (this.#tail) await this.#tail;
 		// From the check above to setting #tail nothing pauses: no other call slips in.
@@ -53,6 +52,10 @@ export class SqliteSql implements Sql {
 		} finally {
 			if (this.#tail === tail) this.#tail = undefined;
 		}
+	}
+
+	durable(): Promise<void> {
+		return commitsDurable(this.#db);
 	}
 
 	async close(): Promise<void> {
@@ -80,6 +83,7 @@ export class SqliteSql implements Sql {
 		run: async (sql: string, params: readonly Param[] = []) => ({ changes: statement(this.#db, sql).run(...params).changes }),
 		query: async (sql: string) => void this.#db.exec(sql),
 		transaction: () => Promise.reject(new Error("transactions do not nest")),
+		durable: () => commitsDurable(this.#db),
 		close: () => Promise.reject(new Error("close the engine, not a transaction")),
 	};
 }

@@ -12,12 +12,12 @@ import { segmentsOverlapping, streamOf } from "../catalogue/index.js";
 import { segmentBytes } from "./segments.js";
 
 export async function sendClip(ctx: CloudContext, res: ServerResponse, device: string, channel: number, start: number, end: number, head: boolean): Promise<void> {
-	const rows = segmentsOverlapping(ctx.db, device, channel, start, end);
+	const rows = await segmentsOverlapping(ctx.sql, device, channel, start, end);
 	if (!rows.length) throw new HttpError(404, `nothing recorded between ${iso(start)} and ${iso(end)}`);
 	const stream = rows[0].stream;
 	const mine = rows.filter((row) => row.stream === stream);
 	const next = rows.find((row) => row.stream !== stream && row.start_ms >= mine[0].start_ms);
-	const info = streamOf(ctx.db, device, channel, stream);
+	const info = await streamOf(ctx.sql, device, channel, stream);
 	if (!info) throw new HttpError(404, `stream ${stream} of ${device} channel ${channel} has no init segment`);
 	const init = await ctx.store.get(info.init_key).catch(gone);
 	const scales = trackTimescales(init);

@@ -12,8 +12,8 @@ import type { Viewer } from "../users/access.js";
 import { iso } from "../http/params.js";
 
 /** The files overlapping [start, end), at most `limit`, and whether there are more. */
-export function fileList(ctx: CloudContext, viewer: Viewer, device: string, channel: number, start: number, end: number, limit: number) {
-	const files = listFiles(ctx.db, device, channel, start, end);
+export async function fileList(ctx: CloudContext, viewer: Viewer, device: string, channel: number, start: number, end: number, limit: number) {
+	const files = await listFiles(ctx.sql, device, channel, start, end);
 	return { more: files.length > limit, items: files.slice(0, limit).map((file) => ({
 		name: file.name, start: iso(file.startMs), end: iso(file.endMs), bytes: file.bytes, segments: file.segments,
 		url: signUrl(ctx, `/v1/recordings/${device}/${channel}/files/${file.name}.mp4`, viewer),
@@ -23,7 +23,7 @@ export function fileList(ctx: CloudContext, viewer: Viewer, device: string, chan
 export async function sendFile(ctx: CloudContext, req: IncomingMessage, res: ServerResponse, device: string, channel: number, fileName: string): Promise<void> {
 	const name = /^(.+)\.mp4$/.exec(fileName)?.[1];
 	if (!name) throw new HttpError(400, `file must be <name>.mp4, not ${JSON.stringify(fileName)}`);
-	const file = doneFile(ctx.db, device, channel, name);
+	const file = await doneFile(ctx.sql, device, channel, name);
 	if (!file) throw new HttpError(404, `no recording file ${fileName} of ${device} channel ${channel}`);
 	const presigned = await ctx.store.presignGet(file.key, 600);
 	if (presigned) {

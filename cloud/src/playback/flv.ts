@@ -57,7 +57,7 @@ function nalsOf(sample: Uint8Array): Uint8Array[] {
 
 export async function sendLiveFlv(ctx: CloudContext, req: IncomingMessage, res: ServerResponse, device: string, channel: number): Promise<void> {
 	askForLive(ctx, device, channel);
-	const live = liveChannel(ctx, device, channel);
+	const live = await liveChannel(ctx, device, channel);
 	const started = Date.now();
 	if (!live.window.newest || live.window.newest.row.end_ms < Date.now() - 60_000) await live.waitFor((live.window.newest?.msn ?? -1) + 1, started + waitMs, req);
 	waitedOnPurpose(res, Date.now() - started);
@@ -85,7 +85,7 @@ export async function sendLiveFlv(ctx: CloudContext, req: IncomingMessage, res: 
 }
 
 async function streamFor(ctx: CloudContext, row: SegmentRow): Promise<Stream> {
-	const found = streamOf(ctx.db, row.device, row.channel, row.stream);
+	const found = await streamOf(ctx.sql, row.device, row.channel, row.stream);
 	if (!found) throw new HttpError(404, `stream ${row.stream} is gone`);
 	const init = parseInit(await ctx.store.get(found.init_key));
 	const video = init.video && videoConfigOf(init.video);

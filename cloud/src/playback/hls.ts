@@ -49,8 +49,8 @@ const initPath = (row: SegmentRow) => `/v1/media/${row.device}/${row.channel}/${
 const seconds = (ms: number) => (ms / 1000).toFixed(3);
 const targetOf = (rows: SegmentRow[]) => Math.max(1, ...rows.map(targetSeconds));
 
-export function vodPlaylist(ctx: CloudContext, viewer: Viewer, device: string, channel: number, start: number, end: number): string {
-	const rows = segmentsOverlapping(ctx.db, device, channel, start, end);
+export async function vodPlaylist(ctx: CloudContext, viewer: Viewer, device: string, channel: number, start: number, end: number): Promise<string> {
+	const rows = await segmentsOverlapping(ctx.sql, device, channel, start, end);
 	if (!rows.length) throw new HttpError(404, `nothing recorded between ${iso(start)} and ${iso(end)}`);
 	const { sign } = signer(ctx, viewer);
 	const lines = ["#EXTM3U", "#EXT-X-VERSION:7", `#EXT-X-TARGETDURATION:${targetOf(rows)}`, "#EXT-X-MEDIA-SEQUENCE:0",
@@ -87,7 +87,7 @@ export async function sendLive(ctx: CloudContext, req: IncomingMessage, res: Ser
 	const wanted = url.searchParams.get("_HLS_msn");
 	if (wanted !== null && !/^(0|[1-9][0-9]{0,14})$/.test(wanted)) throw new HttpError(400, "_HLS_msn must be a non-negative integer");
 	const asked = askForLive(ctx, device, channel);
-	const live = liveChannel(ctx, device, channel);
+	const live = await liveChannel(ctx, device, channel);
 	const window = live.window;
 	const stale = () => !window.newest || window.newest.row.end_ms < Date.now() - liveMs;
 	if (stale() && asked && (await presenceOf(ctx.sql, device))?.online) {

@@ -36,7 +36,7 @@ export async function install(ctx: CloudContext): Promise<void> {
 		const channel = channelOf(device, params.channel);
 		const { start, end } = rangeParams(url, maxListMs, dayMs);
 		const limit = limitParam(url);
-		const spans = spansOf(segmentsOverlapping(ctx.db, device.id, channel, start, end));
+		const spans = spansOf(await segmentsOverlapping(ctx.sql, device.id, channel, start, end));
 		sendJson(res, 200, spans.slice(0, limit).map((span) => {
 			const clipMs = Math.min(span.end - span.start, dayMs);
 			return {
@@ -51,7 +51,7 @@ export async function install(ctx: CloudContext): Promise<void> {
 	router.add("GET", "/v1/recordings/:device/:channel/files", viewerOfDevice, async (_req, res, params, url, { viewer, device }) => {
 		const channel = channelOf(device, params.channel);
 		const { start, end } = rangeParams(url, maxListMs, dayMs);
-		const { items, more } = fileList(ctx, viewer, device.id, channel, start, end, limitParam(url));
+		const { items, more } = await fileList(ctx, viewer, device.id, channel, start, end, limitParam(url));
 		sendJson(res, 200, items, more ? { "x-ivxs-more": "1" } : {});
 	});
 
@@ -70,7 +70,7 @@ export async function install(ctx: CloudContext): Promise<void> {
 	router.add("GET", "/v1/hls/:device/:channel/vod.m3u8", viewerOfDevice, async (req, res, params, url, { viewer, device }) => {
 		const channel = channelOf(device, params.channel);
 		const { start, end } = rangeParams(url, dayMs);
-		sendPlaylist(res, vodPlaylist(ctx, viewer, device.id, channel, start, end), req.method === "HEAD");
+		sendPlaylist(res, await vodPlaylist(ctx, viewer, device.id, channel, start, end), req.method === "HEAD");
 	});
 
 	router.add("GET", "/v1/hls/:device/:channel/live.m3u8", viewerOfDevice, async (req, res, params, url, { viewer, device }) => {
@@ -90,7 +90,7 @@ export async function install(ctx: CloudContext): Promise<void> {
 		const { stream, file } = params;
 		let read: () => Promise<Buffer>, type: string;
 		if (file === "init.mp4") {
-			const info = streamOf(ctx.db, device.id, channel, stream);
+			const info = await streamOf(ctx.sql, device.id, channel, stream);
 			if (!info) throw new HttpError(404, `no stream ${stream} on ${device.id} channel ${channel}`);
 			read = () => ctx.store.get(info.init_key);
 			type = "video/mp4";
@@ -98,7 +98,7 @@ export async function install(ctx: CloudContext): Promise<void> {
 		else {
 			const seq = /^(0|[1-9][0-9]{0,9})\.m4s$/.exec(file)?.[1];
 			if (seq === undefined) throw new HttpError(400, `media file must be init.mp4 or <seq>.m4s, not ${JSON.stringify(file)}`);
-			const row = segmentAt(ctx.db, device.id, channel, stream, Number(seq));
+			const row = await segmentAt(ctx.sql, device.id, channel, stream, Number(seq));
 			// A tombstoned segment stays readable through the grace period, so a playback in progress is not cut.
 			if (!row || (row.deleted !== null && row.deleted < Date.now() - ctx.config.deleteGraceS * 1000))
 				throw new HttpError(404, `no segment ${seq} in stream ${stream} of ${device.id} channel ${channel}`);

@@ -40,16 +40,19 @@ export class LiveChannel {
 	#renderedVersion = -1;
 	#wake = wake();
 	#read = 0;
+	#reading: Promise<void> | undefined;
 	#waiting = 0;
 	#poll: NodeJS.Timeout | undefined;
 	#hold: NodeJS.Timeout | undefined;
 	used = Date.now();
+	/** The first read of the catalogue. */
+	readonly ready: Promise<void>;
 
 	constructor(ctx: CloudContext, device: string, channel: number) {
 		this.#ctx = ctx;
 		this.#device = device;
 		this.#channel = channel;
-		this.#readCatalogue(loadCount);
+		this.ready = this.#readCatalogue(loadCount);
 	}
 
 	get waiting(): number {
@@ -58,25 +61,25 @@ export class LiveChannel {
 
 	/** A segment committed in this instance. */
 	offer(row: SegmentRow): void {
+		if (this.#numbers.has(row.stream)) return this.#add(row);
+		this.#number([row]).then(() => this.#add(row), (error) => this.#ctx.log.error({ err: error, device: this.#device, channel: this.#channel }, "live playlist: numbering a stream failed"));
+	}
+
+	#add(row: SegmentRow): void {
 		if (this.window.add(row, this.#numbersOf)) this.#changed();
 		this.#flushLater();
 	}
 
-	/** Reads what other instances committed, at most once per `pollMs`. */
-	refresh(): void {
-		if (Date.now() - this.#read >= pollMs) this.#readCatalogue(pollCount);
+	/** Reads what other instances committed, at most once per `pollMs` (a read under way is shared). */
+	refresh(): Promise<void> {
+		return Date.now() - this.#read >= pollMs ? this.#readCatalogue(pollCount) : this.#reading ?? Promise.resolve();
 	}
 
 	/** Waits until the window holds media sequence number `msn`, `deadline` passes or the request is gone. */
 	async waitFor(msn: number, deadline: number, req: IncomingMessage): Promise<void> {
 		this.#waiting++;
 		this.#poll ??= setInterval(() => {
-			try {
-				this.refresh();
-			}
-			catch (error) {
-				this.#ctx.log.error({ err: error, device: this.#device, channel: this.#channel }, "live playlist: reading the catalogue failed");
-			}
+			this.refresh().catch((error) => this.#ctx.log.error({ err: error, device: this.#device, channel: this.#channel }, "live playlist: reading the catalogue failed"));
 		}, pollMs).unref();
 		try {
 			while ((this.window.newest?.msn ?? -1) < msn && !req.destroyed) {
@@ -115,16 +118,22 @@ export class LiveChannel {
 		this.#poll = this.#hold = undefined;
 	}
 
-	#numbersOf = (row: SegmentRow) => {
-		let numbers = this.#numbers.get(row.stream);
-		if (!numbers) this.#numbers.set(row.stream, numbers = hlsNumbersOf(this.#ctx.db, row));
-		return numbers;
-	};
+	// The window numbers synchronously: its streams' numbers are read before it sees their segments (#number).
+	#numbersOf = (row: SegmentRow) => this.#numbers.get(row.stream)!;
 
-	#readCatalogue(count: number): void {
+	async #number(rows: SegmentRow[]): Promise<void> {
+		for (const row of rows) if (!this.#numbers.has(row.stream)) this.#numbers.set(row.stream, await hlsNumbersOf(this.#ctx.sql, row));
+	}
+
+	#readCatalogue(count: number): Promise<void> {
+		return this.#reading ??= this.#readNow(count).finally(() => (this.#reading = undefined));
+	}
+
+	async #readNow(count: number): Promise<void> {
 		this.#read = Date.now();
 		this.#ctx.metrics.inc("ivxs_live_catalogue_reads_total", "Reads of the catalogue for live playlists (one per channel per poll, not per viewer)");
-		const rows = newestSegments(this.#ctx.db, this.#device, this.#channel, count);
+		const rows = await newestSegments(this.#ctx.sql, this.#device, this.#channel, count);
+		await this.#number(rows);
 		const version = this.window.version;
 		if (!rows.length) {
 			// Deleted (a removed device): a device added again under its id numbers its streams anew.
@@ -176,13 +185,14 @@ export function installLive(ctx: CloudContext): void {
 }
 
 /** The channel's live state, current to within `pollMs`. */
-export function liveChannel(ctx: CloudContext, device: string, channel: number): LiveChannel {
+export async function liveChannel(ctx: CloudContext, device: string, channel: number): Promise<LiveChannel> {
 	const channels = registries.get(ctx);
 	if (!channels) throw new Error("installLive(ctx) first");
 	const key = `${device}/${channel}`;
 	let live = channels.get(key);
 	if (!live) channels.set(key, live = new LiveChannel(ctx, device, channel));
-	else live.refresh();
 	live.used = Date.now();
+	await live.refresh();
+	await live.ready;
 	return live;
 }

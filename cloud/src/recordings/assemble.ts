@@ -92,11 +92,11 @@ export function assembleClosed(ctx: CloudContext, options: AssembleOptions = {})
 
 async function assembleRun(ctx: CloudContext, options: AssembleOptions): Promise<number> {
 	const clock = options.clock ?? Date.now;
-	const { db, config } = ctx;
-	if (!holdLease(db, leaseName, ctx.instanceId, clock(), leaseMs)) return 0;
-	catalogue.forgetAbandonedFiles(db, ctx.instanceId);
+	const { sql, config } = ctx;
+	if (!await holdLease(sql, leaseName, ctx.instanceId, clock(), leaseMs)) return 0;
+	await catalogue.forgetAbandonedFiles(sql, ctx.instanceId);
 	const length = config.fileMinutes * 60_000;
-	const groups = catalogue.openWindows(db, length);
+	const groups = await catalogue.openWindows(sql, length);
 	const idleMs = options.idleMs ?? 3 * 60_000;
 	let made = 0;
 	for (const group of groups) {
@@ -129,9 +129,9 @@ async function assembleRun(ctx: CloudContext, options: AssembleOptions): Promise
 
 async function assembleWindow(ctx: CloudContext, group: catalogue.OpenWindow, options: AssembleOptions & { unshifted?: boolean }): Promise<boolean> {
 	const clock = options.clock ?? Date.now;
-	const { db, config, store } = ctx;
+	const { sql, config, store } = ctx;
 	const window = windowOf(config, group.window);
-	let segments = catalogue.windowSegments(db, group, window);
+	let segments = await catalogue.windowSegments(sql, group, window);
 	if (!segments.length) return false;
 	const init = await store.get(group.init_key);
 	const bytesOf = (pieces: catalogue.SegmentPiece[]) => init.length + pieces.reduce((sum, segment) => sum + segment.bytes, 0);
@@ -139,7 +139,7 @@ async function assembleWindow(ctx: CloudContext, group: catalogue.OpenWindow, op
 		const need = bytesOf(segments);
 		if (!(await keepFloor(ctx, need, clock()))) throw new NoRoom(`no room for ${need} bytes above the floor`);
 		// Making room may have taken (and deleted) some of this window's own segments.
-		segments = catalogue.windowSegments(db, group, window);
+		segments = await catalogue.windowSegments(sql, group, window);
 		if (!segments.length) return false;
 	}
 	const total = bytesOf(segments);
@@ -149,7 +149,7 @@ async function assembleWindow(ctx: CloudContext, group: catalogue.OpenWindow, op
 	// recording of the same window (late segments) gets its own name.
 	const startMs = segments[0].start_ms;
 	const endMs = segments.reduce((latest, segment) => Math.max(latest, segment.end_ms), startMs);
-	const { id: fileId, key } = catalogue.reserveFile(db, {
+	const { id: fileId, key } = await catalogue.reserveFile(sql, {
 		device: group.device, channel: group.channel, stream: group.stream, window_ms: window.start, start_ms: startMs, end_ms: endMs,
 		bytes: total, segments: segments.length, holder: ctx.instanceId, created: clock(),
 	}, (n) => fileNameFor(config, group.device, group.channel, window, n === 1 ? "" : `_${n}`));
@@ -192,7 +192,7 @@ async function assembleWindow(ctx: CloudContext, group: catalogue.OpenWindow, op
 				pending = [];
 				pendingBytes = 0;
 				// Long assemblies keep the lease.
-				if (!holdLease(db, leaseName, ctx.instanceId, clock(), leaseMs)) throw new Abandoned("lease lost");
+				if (!await holdLease(sql, leaseName, ctx.instanceId, clock(), leaseMs)) throw new Abandoned("lease lost");
 			}
 		}
 		if (pendingBytes || partNumber === 1) await upload.uploadPart(partNumber++, Buffer.concat(pending));
@@ -200,7 +200,7 @@ async function assembleWindow(ctx: CloudContext, group: catalogue.OpenWindow, op
 	}
 	catch (error) {
 		await upload?.abort().catch((abortError) => ctx.log.warn({ err: abortError, key }, "multipart abort failed"));
-		catalogue.abandonFile(db, fileId, ctx.instanceId);
+		await catalogue.abandonFile(sql, fileId, ctx.instanceId);
 		if (error instanceof Unshiftable && shift) {
 			ctx.log.info({ key, reason: error.message }, "recording file keeps the stream's times");
 			return assembleWindow(ctx, group, { ...options, unshifted: true });
@@ -210,21 +210,21 @@ async function assembleWindow(ctx: CloudContext, group: catalogue.OpenWindow, op
 
 	// Publish: the file becomes listed and its segments point into it, all at once.
 	const now = clock();
-	const published = db.transaction(() => {
-		if (!leaseHeld(db, leaseName, ctx.instanceId, now)) return false;
-		const oldKeys = catalogue.publishFile(db, fileId, ctx.instanceId, key, segments, offsets, shift ? shiftText(shift) : null);
+	const published = await sql.transaction(async (tx) => {
+		if (!await leaseHeld(tx, leaseName, ctx.instanceId, now)) return false;
+		const oldKeys = await catalogue.publishFile(tx, fileId, ctx.instanceId, key, segments, offsets, shift ? shiftText(shift) : null);
 		if (!oldKeys) return false;
 		const due = now + graceMs(ctx);
 		// Retention took every segment meanwhile: the file is born deleted.
 		if (!oldKeys.size) {
-			catalogue.markFileDeleted(db, fileId, now);
-			tombstone(db, key, due, total);
+			await catalogue.markFileDeleted(tx, fileId, now);
+			await tombstone(tx, key, due, total);
 		}
 		// An old object goes once no live segment still reads from it.
 		const sizes = new Map(segments.map((segment) => [segment.key, segment.bytes]));
-		for (const oldKey of oldKeys) if (oldKey !== key && !objectInUse(db, oldKey)) tombstone(db, oldKey, due, sizes.get(oldKey));
+		for (const oldKey of oldKeys) if (oldKey !== key && !await objectInUse(tx, oldKey)) await tombstone(tx, oldKey, due, sizes.get(oldKey));
 		return true;
-	}).immediate();
+	});
 	if (!published) {
 		// Another instance took the window over; its file will have the same
 		// bytes under the same key, so the object is left to it.

@@ -27,6 +27,6 @@ export function install(ctx: CloudContext): void {
 		// visible); the window is redone by whichever instance holds the lease next.
 		stopping = true;
 		await running?.catch(() => {});
-		releaseLease(ctx.db, leaseName, ctx.instanceId);
+		await releaseLease(ctx.sql, leaseName, ctx.instanceId);
 	});
 }

@@ -3,7 +3,8 @@
 // and when its claim runs out. The holder renews it on every run; another
 // instance takes it over only after it expired, so an instance that died
 // mid-work hands over within one lease period.
-import { defineMigrations, type Db } from "../meta/db.js";
+import { defineMigrations } from "../meta/db.js";
+import type { Sql } from "../meta/sql.js";
 
 defineMigrations("leases", [`
 CREATE TABLE IF NOT EXISTS leases (
@@ -22,16 +23,16 @@ export const HOLD_LEASE = `INSERT INTO leases (name, holder, expires) VALUES (?,
 		WHERE leases.holder = excluded.holder OR leases.expires <= ?`;
 
 /** Takes or renews the lease `name` for `holder` until now + ttlMs; false when another holder's lease is still running. */
-export function holdLease(db: Db, name: string, holder: string, now: number, ttlMs: number): boolean {
-	return db.prepare(HOLD_LEASE).run(name, holder, now + ttlMs, now).changes === 1;
+export async function holdLease(sql: Sql, name: string, holder: string, now: number, ttlMs: number): Promise<boolean> {
+	return (await sql.run(HOLD_LEASE, [name, holder, now + ttlMs, now])).changes === 1;
 }
 
 /** Whether `holder` holds `name` at `now` (checked inside the transaction that publishes work). */
-export function leaseHeld(db: Db, name: string, holder: string, now: number): boolean {
-	return db.prepare("SELECT 1 FROM leases WHERE name = ? AND holder = ? AND expires > ?").get(name, holder, now) !== undefined;
+export async function leaseHeld(sql: Sql, name: string, holder: string, now: number): Promise<boolean> {
+	return await sql.get("SELECT 1 FROM leases WHERE name = ? AND holder = ? AND expires > ?", [name, holder, now]) !== undefined;
 }
 
 /** Gives the lease up (at shutdown), so another instance need not wait for it to expire. */
-export function releaseLease(db: Db, name: string, holder: string): void {
-	db.prepare("DELETE FROM leases WHERE name = ? AND holder = ?").run(name, holder);
+export async function releaseLease(sql: Sql, name: string, holder: string): Promise<void> {
+	await sql.run("DELETE FROM leases WHERE name = ? AND holder = ?", [name, holder]);
 }

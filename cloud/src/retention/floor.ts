@@ -8,7 +8,7 @@
 import type { CloudContext } from "../context.js";
 import { floorBytes, localVolume, volumeSpace } from "../storage/space.js";
 import { holdLease, leaseMs, leaseName } from "../recordings/lease.js";
-import { makeRoom } from "./room.js";
+import { countRoom, makeRoom } from "./room.js";
 import { sweepTombstones, tombstoneDropped } from "./objects.js";
 
 export const floorEveryMs = 5_000;
@@ -36,14 +36,15 @@ export async function keepFloor(ctx: CloudContext, need = 0, now = Date.now()): 
 	}
 	const short = floor + need - space.free;
 	if (short <= 0) return true;
-	if (ctx.store.kind !== "disk" || !holdLease(ctx.db, leaseName, ctx.instanceId, now, leaseMs)) return false;
+	if (ctx.store.kind !== "disk" || !await holdLease(ctx.sql, leaseName, ctx.instanceId, now, leaseMs)) return false;
 	// A tenth of the floor more than the shortfall: not back here at the next write.
 	const bytes = short + Math.ceil(floor / 10);
-	ctx.db.transaction(() => {
+	countRoom(ctx, await ctx.sql.transaction(async (tx) => {
 		const keys = new Map<string, number>();
-		makeRoom(ctx, bytes, now, keys, need ? "assembly" : "floor");
-		tombstoneDropped(ctx.db, keys, now);
-	}).immediate();
+		const room = await makeRoom(ctx, tx, bytes, now, keys, need ? "assembly" : "floor");
+		await tombstoneDropped(tx, keys, now);
+		return room;
+	}));
 	await sweepTombstones(ctx, now);
 	space = await volumeSpace(volume);
 	ctx.metrics.set("ivxs_storage_free_bytes", "Free bytes of the volume holding the data (statfs)", space.free);

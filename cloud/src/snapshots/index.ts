@@ -17,7 +17,7 @@ import { latestSnapshot, listSnapshots, putSnapshot, snapshotAt, type SnapshotRo
 import * as onDemand from "./on-demand.js";
 
 export function install(ctx: CloudContext): void {
-	const { router, db } = ctx;
+	const { router, sql } = ctx;
 	onDemand.install(ctx);
 
 	router.add("PUT", "/v1/devices/:device/channels/:channel/snapshots", { auth: "device", device: "device" }, async (req, res, params, url, auth) => {
@@ -35,11 +35,11 @@ export function install(ctx: CloudContext): void {
 			throw error;
 		}
 		const key = objectKey("snapshots", auth.device.id, channel, `${time}.jpg`);
-		const known = snapshotAt(db, auth.device.id, channel, time);
+		const known = await snapshotAt(sql, auth.device.id, channel, time);
 		if (known && known.deleted === null && known.bytes === body.length && (await ctx.store.get(known.key).catch(() => undefined))?.equals(body))
 			return sendJson(res, 200, { duplicate: true, time: iso(time), bytes: body.length });
 		await ctx.store.put(key, body);
-		putSnapshot(db, auth.device.id, channel, time, key, body.length);
+		await putSnapshot(sql, auth.device.id, channel, time, key, body.length);
 		ctx.metrics.inc("ivxs_snapshot_bytes_total", "Snapshot bytes stored", {}, body.length);
 		ctx.metrics.inc("ivxs_snapshots_total", "Snapshots stored");
 		sendJson(res, 201, { time: iso(time), bytes: body.length });
@@ -62,7 +62,7 @@ export function install(ctx: CloudContext): void {
 
 	router.add("GET", "/v1/snapshots/:device/:channel/latest", viewerOfDevice, async (req, res, params, _url, { device }) => {
 		const channel = channelOf(device, params.channel);
-		const row = latestSnapshot(db, device.id, channel);
+		const row = await latestSnapshot(sql, device.id, channel);
 		if (!row) throw new HttpError(404, `no snapshot of ${device.id} channel ${channel}`);
 		await sendPicture(res, row, req.method === "HEAD", "no-store");
 	});
@@ -71,7 +71,7 @@ export function install(ctx: CloudContext): void {
 		const channel = channelOf(device, params.channel);
 		const time = /^([0-9]{1,16})\.jpg$/.exec(params.file)?.[1];
 		if (time === undefined) throw new HttpError(400, `snapshot file must be <unix ms>.jpg or latest, not ${JSON.stringify(params.file)}`);
-		const row = snapshotAt(db, device.id, channel, Number(time));
+		const row = await snapshotAt(sql, device.id, channel, Number(time));
 		if (!row || (row.deleted !== null && row.deleted < Date.now() - ctx.config.deleteGraceS * 1000))
 			throw new HttpError(404, `no snapshot of ${device.id} channel ${channel} at ${time}`);
 		await sendPicture(res, row, req.method === "HEAD", "private, max-age=31536000, immutable");
@@ -81,7 +81,7 @@ export function install(ctx: CloudContext): void {
 		const channel = channelOf(device, params.channel);
 		const { start, end } = rangeParams(url, maxListMs, dayMs);
 		const limit = limitParam(url);
-		const rows = listSnapshots(db, device.id, channel, start, end, limit + 1);
+		const rows = await listSnapshots(sql, device.id, channel, start, end, limit + 1);
 		sendJson(res, 200, rows.slice(0, limit).map((row) => ({
 			time: iso(row.time_ms), timeMs: row.time_ms, bytes: row.bytes,
 			url: signUrl(ctx, `/v1/snapshots/${device.id}/${channel}/${row.time_ms}.jpg`, viewer),

@@ -66,7 +66,7 @@ export async function viewerOf(ctx: CloudContext, req: IncomingMessage, url: URL
 
 /** The device if the viewer may see it: 404 when it does not exist, 403 when not granted. */
 export async function requireDeviceAccess(ctx: CloudContext, viewer: Viewer, deviceId: string): Promise<Device> {
-	const device = findDevice(ctx.db, deviceId);
+	const device = await findDevice(ctx.sql, deviceId);
 	if (!device) throw new HttpError(404, `no device ${deviceId}`);
 	if (!viewer.admin && !await isGranted(ctx.sql, viewer.user, deviceId)) throw new HttpError(403, `device ${deviceId} is not granted to ${viewer.user}`);
 	return device;

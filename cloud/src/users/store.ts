@@ -2,12 +2,10 @@
 // hashes are stored: passwords with scrypt (slow on purpose, salted), session
 // ids and API tokens with SHA-256 (they are 256-bit random, so a fast hash is
 // enough and a stolen database does not hand out live credentials).
-// On the async data layer (meta/sql.ts), but for `forgetDevice`: device
-// removal's transaction is still synchronous (devices/removal.ts).
 import { createHash, randomBytes, scrypt, scryptSync, timingSafeEqual } from "node:crypto";
-import { defineMigrations, type Db } from "../meta/db.js";
+import { defineMigrations } from "../meta/db.js";
 import type { Sql } from "../meta/sql.js";
-import { loadDevice } from "../devices/registry.js";
+import { findDevice } from "../devices/registry.js";
 
 // "user" is quoted: a reserved word in PostgreSQL (the same column in SQLite).
 defineMigrations("users", [`
@@ -115,7 +113,7 @@ export async function countUsers(sql: Sql): Promise<number> {
 
 export async function grantDevice(sql: Sql, user: string, device: string): Promise<void> {
 	if (!await findUser(sql, user)) throw new UserError(`no user ${user}`);
-	if (!await loadDevice(sql, device)) throw new UserError(`no device ${device}`);
+	if (!await findDevice(sql, device)) throw new UserError(`no device ${device}`);
 	await sql.run(`INSERT INTO grants ("user", device, created) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`, [user, device, Date.now()]);
 }
 
@@ -137,9 +135,9 @@ export function listGrants(sql: Sql): Promise<{ user: string; device: string }[]
 	return sql.all(`SELECT "user", device FROM grants ORDER BY device`);
 }
 
-/** Drops a device's grants (the device was removed); returns how many. Synchronous: inside device removal's transaction. */
-export function forgetDevice(db: Db, device: string): number {
-	return db.prepare("DELETE FROM grants WHERE device = ?").run(device).changes;
+/** Drops a device's grants (inside device removal's transaction); returns how many. */
+export async function forgetDevice(tx: Sql, device: string): Promise<number> {
+	return (await tx.run("DELETE FROM grants WHERE device = ?", [device])).changes;
 }
 
 /** A new session: returns the cookie value (shown to the browser only). */
