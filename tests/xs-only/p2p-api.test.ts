@@ -241,9 +241,10 @@ test("wrong use is an error with a code", async (t) => {
 		t.throws(() => p2p.setWatermarks(low, warn, high), { code: P2pCodes.EARG }, `${low}/${warn}/${high}`);
 	t.throws(() => p2p.sendBuffered({}), { code: P2pCodes.EHANDLE });
 	t.throws(() => p2p.sendStats(undefined), { code: P2pCodes.EHANDLE });
-	for (const bad of ["", "action=live&action=live", "action=replay", "action=playback&start=5&end=5", "action=live&foo=1", "action=playback&start=1", "action=playback&start=-1&end=3", "action=live&channel=256"])
+	for (const bad of ["", "action=live&action=live", "action=replay", "action=playback&start=5&end=5", "action=live&foo=1", "action=playback&start=1", "action=playback&start=-1&end=3", "action=live&channel=256", "action=playback&start=1&end=2&speed=0", "action=playback&start=1&end=2&speed=17", "action=live&speed=2"])
 		t.throws(() => parseStreamParams(bad), { code: P2pCodes.EARG }, bad);
-	t.deepEqual(parseStreamParams("action=playback&start=1000&end=2000&channel=1"), { action: "playback", channel: 1, start: 1000, end: 2000 });
+	t.deepEqual(parseStreamParams("action=playback&start=1000&end=2000&channel=1"), { action: "playback", channel: 1, start: 1000, end: 2000, speed: 1 });
+	t.deepEqual(parseStreamParams("action=playback&start=1000&end=2000&speed=8"), { action: "playback", channel: 0, start: 1000, end: 2000, speed: 8 });
 	// what a viewer asks wrongly is refused with the code, the session stays
 	const v = viewer(p2p, Rights.live | Rights.command);
 	await v.connect();
