@@ -5,7 +5,7 @@
  * embedded:io sockets, the native ring/annexb/capture), so the Linux host (`npm start`), mcsim
  * and the ESP32-S3 build run this same file (manifest.json).
  *
- *   ivxs modules/app/camera -- [--device device.json | --provision device.json] [--seconds N] [--event-every S] [--summary] [--memory-probe S] [--p2p PORT] [--store DIR [--store-mb N] [--store-segment-s S]] [--talkback DIR]
+ *   ivxs modules/app/camera -- [--device device.json | --provision device.json] [--seconds N] [--event-every S] [--summary] [--memory-probe S] [--p2p PORT [--viewers N] [--uplink-kbps N]] [--store DIR [--store-mb N] [--store-segment-s S]] [--talkback DIR]
  *
  * The device file comes from --device or, without it, from the device's provisioned one
  * (provisioning.ts; `--provision FILE` checks a device file, stores it and exits). On Moddable builds the arguments are the manifest's config.args.
@@ -38,17 +38,19 @@ import { CloudControl, CloudStorage, type Plan } from "../cs/index.js";
 import { liveLeaseOf } from "../protocol/live.js";
 import { SnapshotScheduler, uploadSnapshot } from "../snapshot/index.js";
 import { LocalRecorder, LocalStore } from "../store/index.js";
+import { MAX_SESSIONS } from "../p2p/index.js";
 import { openChannel } from "./channel.js";
 import { DeviceFileError, parseDeviceFile, type DeviceConfig, type Endpoint } from "./device-file.js";
 import { startViewers } from "./p2p-viewers.js";
+import { ProductionMeter, p2pBudget } from "./uplink-share.js";
 import { provision, readDeviceFile, readText } from "./provisioning.js";
 
-interface Options { device: string; provision: string; seconds: number; eventEvery: number; eventAt: number[]; summary: boolean; memoryProbe: number; p2pPort: number; store: string; storeMb: number; storeSegmentS: number; talkback: string }
+interface Options { device: string; provision: string; seconds: number; eventEvery: number; eventAt: number[]; summary: boolean; memoryProbe: number; p2pPort: number; store: string; storeMb: number; storeSegmentS: number; talkback: string; viewers: number; uplinkKbps: number }
 
-const USAGE = "camera [--device FILE | --provision FILE] [--seconds N] [--event-every S] [--event-at S,S,…] [--summary] [--memory-probe S] [--p2p PORT] [--store DIR [--store-mb N] [--store-segment-s S]] [--talkback DIR]";
+const USAGE = "camera [--device FILE | --provision FILE] [--seconds N] [--event-every S] [--event-at S,S,…] [--summary] [--memory-probe S] [--p2p PORT [--viewers N] [--uplink-kbps N]] [--store DIR [--store-mb N] [--store-segment-s S]] [--talkback DIR]";
 
 function parseArguments(args: string[]): Options {
-	const options: Options = { device: "", provision: "", seconds: 0, eventEvery: 0, eventAt: [], summary: false, memoryProbe: 0, p2pPort: 0, store: "", storeMb: 1024, storeSegmentS: 10, talkback: "" };
+	const options: Options = { device: "", provision: "", seconds: 0, eventEvery: 0, eventAt: [], summary: false, memoryProbe: 0, p2pPort: 0, store: "", storeMb: 1024, storeSegmentS: 10, talkback: "", viewers: MAX_SESSIONS.board, uplinkKbps: 0 };
 	for (let i = 0; i < args.length; i++) {
 		const name = args[i];
 		const value = () => {
@@ -67,9 +69,13 @@ function parseArguments(args: string[]): Options {
 		else if (name === "--store-mb") options.storeMb = Number(value());
 		else if (name === "--store-segment-s") options.storeSegmentS = Number(value());
 		else if (name === "--talkback") options.talkback = value();
+		else if (name === "--viewers") options.viewers = Number(value());
+		else if (name === "--uplink-kbps") options.uplinkKbps = Number(value());
 		else throw new RangeError(`camera: unknown option ${name} (usage: ${USAGE})`);
 	}
 	if (!Number.isInteger(options.p2pPort) || options.p2pPort < 0 || options.p2pPort > 65535) throw new RangeError("camera: --p2p takes a UDP port 1 … 65535");
+	if (!Number.isInteger(options.viewers) || options.viewers < 1 || options.viewers > MAX_SESSIONS.linux) throw new RangeError(`camera: --viewers takes 1 … ${MAX_SESSIONS.linux}`);
+	if (!(options.uplinkKbps >= 0)) throw new RangeError("camera: --uplink-kbps takes kbit/s ≥ 0 (0: no budget)");
 	if (!(options.storeMb > 0) || !(options.storeSegmentS >= 1)) throw new RangeError("camera: --store-mb takes a size in MiB > 0, --store-segment-s seconds ≥ 1");
 	if (!(options.seconds >= 0) || !(options.eventEvery >= 0) || !(options.memoryProbe >= 0) || options.eventAt.some((s) => !(s >= 0))) throw new RangeError("camera: --seconds, --event-every, --memory-probe and --event-at (seconds, comma-separated) must be numbers ≥ 0");
 	return options;
@@ -117,6 +123,8 @@ export default function main(): void {
 	const signer = new DeviceSigner(config.id, config.secret, { Digest, hmacSha256 });
 	const http = new HttpClient({ ...transport(config.cloud, config.ca), host: config.cloud.host, connectTimeout: 5000, idleTimeout: 15_000 });
 	let control: CloudControl | undefined;
+	// whether cloud storage uploads now (the plan, or a live lease): its share of the uplink
+	let planUploads = false, leaseUntil = 0;
 	const cs = new CloudStorage({
 		http, signer, log,
 		publish: { event: (channel, time, bits) => control?.event(channel, time, bits), gap: (gap) => control?.gap(gap) },
@@ -126,11 +134,14 @@ export default function main(): void {
 		onPlan: (plan: Plan) => {
 			log(`plan rev ${plan.rev}: ${plan.mode}${plan.push ? ", uploading" : ""}, snapshots every ${plan.snapshotIntervalS} s`);
 			cs.applyPlan(plan);
+			planUploads = plan.push;
 			if (byChannel.size) snapshotsFor(plan);
 		},
 		onCommand: (command) => {
 			const lease = liveLeaseOf(command);
-			if (lease) cs.live(lease);
+			if (!lease) return;
+			cs.live(lease);
+			leaseUntil = Math.max(leaseUntil, monotonic() + lease.forS * 1000);
 		},
 	});
 
@@ -159,7 +170,8 @@ export default function main(): void {
 		if (!channel.enabled) continue;
 		let opened;
 		try {
-			opened = openChannel(channel, config.maxGopBytes);
+			// reader slots: cloud storage (+ a clip's scan), the local store, P2P's wake-up, each viewer
+			opened = openChannel(channel, config.maxGopBytes, options.p2pPort ? options.viewers + 4 : undefined);
 		}
 		catch (error) {
 			// A board without its camera source yet (hosts/esp32s3/no-capture.ts) lands here:
@@ -190,7 +202,7 @@ export default function main(): void {
 	}
 	const stillChannel = [...byChannel.keys()][0];
 	const p2p = options.p2pPort && rings.length ? startViewers(config, {
-		port: options.p2pPort, ring: rings[0], store, talkbackDir: options.talkback || undefined, log,
+		port: options.p2pPort, ring: rings[0], store, talkbackDir: options.talkback || undefined, maxSessions: options.viewers, log,
 		snapshot: stillChannel === undefined ? undefined : () => {
 			// a still now, sent to the cloud after the reply (onCommand must not block)
 			const time = now();
@@ -199,6 +211,17 @@ export default function main(): void {
 			return { time, bytes: still.data.byteLength };
 		},
 	}) : undefined;
+	const share = options.uplinkKbps && p2p ? { uplinkBytes: Math.round(options.uplinkKbps * 125) } : undefined;
+	const meter = new ProductionMeter();
+	let nextShare = 0;
+	const reshare = (at: number) => {
+		if (!share || at < nextShare) return;
+		nextShare = at + 1000;
+		const produced = meter.sample(rings.reduce((sum, ring) => sum + ring.stats().bytesPushed, 0), at);
+		if (produced === undefined) return;
+		const uploading = planUploads || at < leaseUntil;
+		p2p!.setUplink(p2pBudget(share, produced, uploading));
+	};
 	control.start().then(() => log("control channel connected"), (error: Error) => log(`control channel: ${error.message}`));
 
 	const started = monotonic();
@@ -206,6 +229,7 @@ export default function main(): void {
 	let nextProbe = options.memoryProbe ? options.memoryProbe * 1000 : Infinity;
 	const tick = Timer.repeat(() => {
 		const elapsed = monotonic() - started;
+		reshare(monotonic());
 		if (elapsed >= nextEvent || (options.eventAt.length && elapsed >= options.eventAt[0] * 1000)) {
 			if (elapsed >= nextEvent) nextEvent += options.eventEvery * 1000;
 			else options.eventAt.shift();

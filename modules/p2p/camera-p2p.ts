@@ -196,6 +196,17 @@ export class P2P {
 		if (!high) for (const channel of this.#channels.values()) channel.high = false;
 	}
 
+	/** Every viewer's packets together within `bytesPerSecond` (0: no camera-wide limit, the
+	 * default); each viewer's congestion control works inside it and the transport takes the
+	 * viewers in turn, so a short budget is shared evenly. Not in the seed: how the camera shares
+	 * its uplink with cloud storage (modules/app/uplink-share.ts). */
+	setUplink(bytesPerSecond: number): void {
+		const endpoint = this.#ready("setUplink");
+		if (!Number.isSafeInteger(bytesPerSecond) || bytesPerSecond < 0) throw new P2pError(P2pCodes.EARG, "an uplink budget is bytes/s ≥ 0");
+		endpoint.setUplink(bytesPerSecond, this.#now());
+		this.#ticker.request();
+	}
+
 	/** The seed's iv_avt_p2p_get_send_buf: bytes of the channel not sent yet. */
 	sendBuffered(handle: Handle): number {
 		const channel = this.#channel(handle, "sendBuffered");

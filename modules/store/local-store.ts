@@ -86,7 +86,9 @@ export class LocalStore {
 		const segment = { start, end, bytes };
 		let at = this.#segments.length;
 		while (at > 0 && this.#segments[at - 1].start > start) at--;
-		this.#segments.splice(at, 0, segment);
+		// (the usual case appends: XS's splice into an empty array hands memcpy a null pointer, UBSan)
+		if (at === this.#segments.length) this.#segments.push(segment);
+		else this.#segments.splice(at, 0, segment);
 		this.#bytes += bytes;
 		this.#trim();
 		return segment;

@@ -585,6 +585,16 @@ void xs_p2p_set_watermarks(xsMachine *the)
 		ivxs_range_error(IVXS_P2P_EARG, "p2p: watermarks must be all 0, or 0 < low <= warn <= high");
 }
 
+/* setUplink(native, bytesPerSecond, now): 0 = no camera-wide limit */
+void xs_p2p_set_uplink(xsMachine *the)
+{
+	P2PRecord *r = getRecord(the);
+	double rate = integerIn(the, &xsArg(1), 0, 1e12, "uplink");
+	uint32_t now = nowArg(the, 2);
+	if (ivxs_p2p_set_uplink(r->p2p, (uint64_t)rate, now))
+		ivxs_range_error(IVXS_P2P_EARG, "p2p: an uplink budget is the camera's (server role)");
+}
+
 /* detach(native, session) */
 void xs_p2p_detach(xsMachine *the)
 {

@@ -53,6 +53,8 @@ declare module "p2p" {
 		attachQueue(session: number, capacity: number, slots?: number): void;
 		pushFrame(session: number, bytes: Bytes, key?: boolean, timestamp?: number, flags?: number): number;
 		setWatermarks(low: number, warn: number, high: number): void;
+		/** Camera role: every session's packets together within `bytesPerSecond` (0: no limit). */
+		setUplink(bytesPerSecond: number, now: number): void;
 		detach(session: number): void;
 		closeSession(session: number, now: number): void;
 		channelStats(session: number, channel: number): ChannelStats;

@@ -188,6 +188,12 @@ void ivxs_p2p_set_unix_time(ivxs_p2p *p2p, uint64_t unix_s);
  * 0 < low <= warn <= high; EARG otherwise. Levels already reached stay until crossed. */
 int ivxs_p2p_set_watermarks(ivxs_p2p *p2p, uint32_t low, uint32_t warn, uint32_t high);
 
+/* Server: every session's packets together stay within `bytes_per_s` from now on (0: no
+ * camera-wide limit, the default). Each session keeps its own congestion control inside it;
+ * sessions take turns first at each tick, so a short budget is shared between them. The app
+ * sets what is left of the camera's uplink after its other senders (cloud storage). */
+int ivxs_p2p_set_uplink(ivxs_p2p *p2p, uint64_t bytes_per_s, uint32_t now);
+
 /* Client: opens the session with a ticket and its pre-shared key (both from
  * the cloud) and sends the hello. */
 int ivxs_p2p_connect(ivxs_p2p *p2p, const ivxs_p2p_addr *server, const uint8_t *ticket, size_t ticket_len,
