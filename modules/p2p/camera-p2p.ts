@@ -13,7 +13,7 @@ import { RingReader, type Ring } from "ring";
 import Timer from "timer";
 import { decodeAddress, encodeAddress } from "./address.js";
 import { openUdp, type UdpSocket } from "./udp.js";
-import { decodeControl, encodeControl, isControlId, type ControlKind } from "./control.js";
+import { decodeControl, encodeControl, type ControlKind } from "./control.js";
 import { P2pCodes, P2pError } from "./errors.js";
 import { parseStreamParams, queryPairs, type StreamParams } from "./params.js";
 import { Ticker } from "./ticker.js";
@@ -340,12 +340,13 @@ export class P2P {
 
 	#onCommand(index: number, kind: number, id: number, bytes: ArrayBuffer): void {
 		const session = this.#sessions.get(index);
-		if (!session || kind !== Kind.request) return;
-		if (isControlId(id)) {
+		if (!session) return;
+		if (kind === Kind.control) {
 			const answer = this.#control(session, bytes);
-			this.#send(session, Kind.reply, id, encodeControl(answer));
+			this.#send(session, Kind.controlReply, id, encodeControl(answer));
 			return;
 		}
+		if (kind !== Kind.request) return;
 		if (!this.#cb?.onCommand) return;
 		const reply = this.#call("onCommand", bytes, session.peer) as ArrayBuffer | ArrayBufferView | string | undefined | null;
 		const out = reply === undefined || reply === null ? undefined : bytesOf(reply);

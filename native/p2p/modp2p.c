@@ -477,7 +477,7 @@ void xs_p2p_command(xsMachine *the)
 {
 	P2PRecord *r = getRecord(the);
 	ivxs_p2p_session *s = openSession(the, r, 2);
-	int kind = (int)integerIn(the, &xsArg(3), 1, 2, "kind");
+	int kind = (int)integerIn(the, &xsArg(3), IVXS_P2P_REQUEST, IVXS_P2P_CONTROL_REPLY, "kind");
 	uint16_t id = (uint16_t)integerIn(the, &xsArg(4), 0, 65535, "id");
 	uint32_t now = nowArg(the, 6);
 	const uint8_t *bytes;

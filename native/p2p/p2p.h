@@ -88,8 +88,11 @@ enum {
 	IVXS_P2P_RIGHT_COMMAND = 8
 };
 
-/* Command message kinds. */
-enum { IVXS_P2P_REQUEST = 1, IVXS_P2P_REPLY = 2 };
+/* Command stream message kinds: the app's requests and replies (a viewer's requests need the
+ * command right), and control — opening and closing channels — which any viewer may send (what it
+ * opens is checked against its rights above the transport). */
+enum { IVXS_P2P_REQUEST = 1, IVXS_P2P_REPLY = 2, IVXS_P2P_CONTROL = 3, IVXS_P2P_CONTROL_REPLY = 4 };
+#define IVXS_P2P_KIND_VALID(k) ((k) >= IVXS_P2P_REQUEST && (k) <= IVXS_P2P_CONTROL_REPLY)
 
 /* Events (ivxs_p2p_callbacks.event). `arg` is given per event. */
 typedef enum {

@@ -37,7 +37,7 @@ export const MAX_COMMAND = 16384;
 
 export const Rights = Object.freeze({ live: 1, playback: 2, talk: 4, command: 8 });
 export const Channel = Object.freeze({ command: 0, media: 1, voice: 2 });
-export const Kind = Object.freeze({ request: 1, reply: 2 });
+export const Kind = Object.freeze({ request: 1, reply: 2, control: 3, controlReply: 4 });
 export const Event = Object.freeze({
 	connected: 1, closed: 2, addrChanged: 3, watermarkLow: 4, watermarkWarn: 5, watermarkHigh: 6,
 });

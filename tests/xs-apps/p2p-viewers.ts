@@ -14,7 +14,7 @@ export default function main(): void {
 	const viewers: P2PViewer[] = [];
 	for (let i = 0; i < Number(count); i++) {
 		const { ticket, psk } = mintTicket(hmacSha256, Uint8Array.from(secret, (c) => c.charCodeAt(0)), {
-			rights: Rights.live | Rights.command, expiryS: Math.floor(Date.now() / 1000) + 60, device, viewer: `viewer-${i}`,
+			rights: Rights.live, expiryS: Math.floor(Date.now() / 1000) + 60, device, viewer: `viewer-${i}`,
 		});
 		const mine = { frames: 0, bytes: 0, firstKey: false, error: "" };
 		seen.push(mine);

@@ -1418,7 +1418,8 @@ done:
 static void test_rights(void)
 {
 	options o;
-	static uint8_t buf[10];
+	static uint8_t buf[10], control[977];
+	uint32_t i;
 	memset(&o, 0, sizeof(o));
 	o.rights = IVXS_P2P_RIGHT_PLAYBACK;
 	CHECK_EQ(setup(&o), 0);
@@ -1430,6 +1431,20 @@ static void test_rights(void)
 	CHECK_EQ(ivxs_p2p_command(W.sides[CLI].session, IVXS_P2P_REQUEST, 0, buf, cmdLen(0), g_now), 0);
 	step(200);
 	CHECK_EQ(W.sides[SRV].cmds, 0);
+	/* control (opening a stream) is, without the command right; its reply comes back */
+	for (i = 0; i < sizeof(control); i++)
+		control[i] = (uint8_t)(1 + i);   /* the harness's pattern for id 1 */
+	W.sides[SRV].next_cmd_id = 1;
+	CHECK_EQ(ivxs_p2p_command(W.sides[CLI].session, IVXS_P2P_CONTROL, 1, control, cmdLen(1), g_now), 0);
+	step(200);
+	CHECK_EQ(W.sides[SRV].cmds, 1);
+	CHECK_EQ(W.sides[SRV].cmd_bad, 0);
+	W.sides[CLI].next_cmd_id = 1;
+	CHECK_EQ(ivxs_p2p_command(W.sides[SRV].session, IVXS_P2P_CONTROL_REPLY, 1, control, cmdLen(1), g_now), 0);
+	step(200);
+	CHECK_EQ(W.sides[CLI].cmds, 1);
+	/* a kind past CONTROL_REPLY is refused by the sender */
+	CHECK_EQ(ivxs_p2p_command(W.sides[CLI].session, 5, 2, buf, 1, g_now), IVXS_P2P_EARG);
 	teardown();
 	o.rights = IVXS_P2P_RIGHT_COMMAND;
 	CHECK_EQ(setup(&o), 0);
