@@ -72,7 +72,7 @@ export class LocalRecorder {
 
 	async #loop(): Promise<void> {
 		while (!this.#closed) {
-			const first = await this.#firstFrame();
+			const first = await this.#cursor.first(() => this.#nextFrame());
 			if (!first) continue;
 			if (!first.key) {   // (the live edge starts at a key frame; this is defensive)
 				this.#cursor.moveTo(undefined);
@@ -150,14 +150,6 @@ export class LocalRecorder {
 		this.stats.segments++;
 		this.stats.bytes += writer.written;
 		cursor.moveTo(frame);
-	}
-
-	async #firstFrame(): Promise<Frame | undefined> {
-		const held = this.#cursor.resume();
-		if (held) return held;
-		const frame = await this.#nextFrame();
-		if (frame) this.#cursor.arrived(frame);
-		return frame;
 	}
 
 	async #nextFrame(): Promise<Frame | undefined> {

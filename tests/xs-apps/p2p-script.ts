@@ -8,10 +8,9 @@
 // { talk: params, file, frameBytes, everyMs } sends a file as talkback frames, then ends it.
 import Timer from "timer";
 import { Rights } from "p2p";
-import { FileWriter, argv, exit, hmacSha256, monotonic, readFile } from "ivxs/platform";
-import { mintTicket } from "../../modules/protocol/ticket.js";
+import { FileWriter, argv, exit, monotonic, readFile } from "ivxs/platform";
 import { decodeJsonAscii, encodeJsonAscii } from "../../modules/protocol/viewer-commands.js";
-import { P2PViewer } from "../../modules/p2p/index.js";
+import { testViewer } from "./_viewer.js";
 
 type Step = { open?: string; save?: string; stop?: boolean; command?: unknown; wait?: number; talk?: string; file?: string; frameBytes?: number; everyMs?: number };
 
@@ -20,20 +19,10 @@ const sleep = (ms: number) => new Promise((resolve) => Timer.set(resolve, ms));
 export default function main(): void {
 	const [port, device, secret, script] = argv();
 	const steps = JSON.parse(script) as Step[];
-	const { ticket, psk } = mintTicket(hmacSha256, Uint8Array.from(secret, (c) => c.charCodeAt(0)), {
-		rights: Rights.live | Rights.playback | Rights.talk | Rights.command, expiryS: Math.floor(Date.now() / 1000) + 60, device, viewer: "test-viewer",
-	});
-	const seen = { frames: 0, bytes: 0, lost: 0, firstKey: false, error: "" };
 	let save: FileWriter | undefined;
-	const viewer = new P2PViewer({
-		address: "127.0.0.1", port: Number(port), ticket, psk, monotonic,
-		onFrame(bytes, info) {
-			if (!seen.frames) seen.firstKey = info.key;
-			seen.frames++;
-			seen.bytes += bytes.byteLength;
-			seen.lost += info.lost;
-			save?.write([bytes]);
-		},
+	const { viewer, seen } = testViewer({
+		port: Number(port), device, secret, id: "test-viewer", rights: Rights.live | Rights.playback | Rights.talk | Rights.command,
+		onFrame: (bytes) => save?.write([bytes]),
 	});
 	const run = async () => {
 		await viewer.connect();
