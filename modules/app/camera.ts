@@ -213,14 +213,17 @@ export default function main(): void {
 	}) : undefined;
 	const share = options.uplinkKbps && p2p ? { uplinkBytes: Math.round(options.uplinkKbps * 125) } : undefined;
 	const meter = new ProductionMeter();
-	let nextShare = 0;
+	let nextShare = 0, budgetSet = 0;
 	const reshare = (at: number) => {
 		if (!share || at < nextShare) return;
 		nextShare = at + 1000;
 		const produced = meter.sample(rings.reduce((sum, ring) => sum + ring.stats().bytesPushed, 0), at);
 		if (produced === undefined) return;
 		const uploading = planUploads || at < leaseUntil;
-		p2p!.setUplink(p2pBudget(share, produced, uploading));
+		const budget = p2pBudget(share, produced, uploading);
+		p2p!.setUplink(budget);
+		if (Math.abs(budget - budgetSet) > budgetSet / 10) log(`p2p: uplink ${share.uplinkBytes} B/s: viewers ${budget} B/s, cloud storage ${uploading ? `${Math.round(produced)} B/s produced` : "idle"}`);
+		budgetSet = budget;
 	};
 	control.start().then(() => log("control channel connected"), (error: Error) => log(`control channel: ${error.message}`));
 
