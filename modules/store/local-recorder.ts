@@ -7,7 +7,8 @@
  * parameter sets) is written as it is cut — fragment by fragment, zero-copy views of the ring —
  * into "<start>.part", then its time index is appended and the file renamed to its span: a power
  * cut loses at most the segment being written. A fragment with a view the capture thread overwrote
- * meanwhile, or a reader overtaken mid-segment, discards the segment (counted, logged).
+ * meanwhile, or a reader overtaken mid-segment, discards the segment (counted, logged). A clean
+ * stop finishes the segment under way.
  */
 import { intact, type Frame, type Ring } from "ring";
 import Timer from "timer";
@@ -62,7 +63,7 @@ export class LocalRecorder {
 		this.#done ??= this.#loop().catch((error: Error) => this.#log(`stopped: ${error.message}`));
 	}
 
-	/** Stops at once: the segment being written is left as a part (as a power cut would). */
+	/** Stops: the segment being written ends at the last frame read and is kept. */
 	async stop(): Promise<void> {
 		this.#closed = true;
 		this.#poke();
@@ -79,7 +80,17 @@ export class LocalRecorder {
 				this.#cursor.drop();
 				continue;
 			}
-			await this.#segment(first);
+			try {
+				await this.#segment(first);
+			}
+			catch (error) {
+				// the card failed (full, removed): this segment is lost; try again from the live edge
+				this.#log(`segment lost: ${(error as Error).message}`);
+				this.stats.discarded++;
+				this.#cursor.forget();
+				this.#cursor.drop();
+				await this.#pause(5000);
+			}
 		}
 	}
 
@@ -101,6 +112,7 @@ export class LocalRecorder {
 			}
 			return true;
 		};
+		let threw = true;
 		try {
 			while (frame) {
 				if (frame !== first) {
@@ -126,23 +138,23 @@ export class LocalRecorder {
 				}
 				frame = await this.#nextFrame();
 			}
-			if (this.#closed) ok = false;
-			if (ok) {
+			if (ok) {   // (stopped: the segment ends with what was written)
 				mux.flush();
 				ok = write() && index.length > 0;
 			}
 			if (ok) writer.write([encodeIndex(index)]);
+			threw = false;
 		}
 		finally {
 			writer.close();
+			if (threw) o.store.discard(start);
 		}
 		if (!ok) {
-			if (!this.#closed) {
-				this.stats.discarded++;
-				o.store.discard(start);
-				cursor.moveTo(frame && frame.key ? frame : undefined);
-				if (!frame?.key) cursor.drop();
-			}
+			o.store.discard(start);
+			if (this.#closed) return;
+			this.stats.discarded++;
+			cursor.moveTo(frame && frame.key ? frame : undefined);
+			if (!frame?.key) cursor.drop();
 			return;
 		}
 		const end = Math.round((frame ? frame.timestamp : last.timestamp + 1) + offset);
@@ -157,14 +169,19 @@ export class LocalRecorder {
 			if (this.#closed || !this.#cursor.reading) return undefined;
 			const frame = this.#cursor.read();
 			if (frame) return frame;
-			await new Promise<void>((resolve) => {
-				this.#wake = resolve;
-				this.#timer = Timer.set(() => {   // (a stalled capture still lets stop() through)
-					this.#timer = undefined;
-					this.#poke();
-				}, 1000);
-			});
+			await this.#pause(1000);   // (a stalled capture still lets stop() through)
 		}
+	}
+
+	/** Until a frame is readable, stop(), or `ms`. */
+	#pause(ms: number): Promise<void> {
+		return new Promise<void>((resolve) => {
+			this.#wake = resolve;
+			this.#timer = Timer.set(() => {
+				this.#timer = undefined;
+				this.#poke();
+			}, ms);
+		});
 	}
 
 	#poke(): void {

@@ -241,19 +241,27 @@ test("talkback: voice in order, ended by empty data", async (t) => {
 			inits.push([params, peer]);
 			return "talk";
 		},
-		onRecvVoice: (h, data) => voice.push([h, data.byteLength ? frameNumber(data) : -1]),
+		onRecvVoice: (h, data) => {
+			voice.push([h, data.byteLength ? frameNumber(data) : -1]);
+			if (data.byteLength) delays.push(monotonic() - sentAt[frameNumber(data)]);
+		},
 	});
-	const v = viewer(p2p, Rights.talk | Rights.command);
+	const sentAt: number[] = [], delays: number[] = [];
+	const v = viewer(p2p, Rights.talk);   // talk alone: opening is CONTROL
 	await v.connect();
 	await v.talk("codec=g711u&rate=8000");
 	t.deepEqual(inits, [["codec=g711u&rate=8000", "viewer-7"]]);
 	for (let i = 0; i < 25; i++) {
 		while (v.voice(frameBytes(i, 160), i * 20) !== 0) await sleep(5);
-		await sleep(2);
+		sentAt[i] = monotonic();
+		await sleep(20);   // a 20 ms G.711 frame's pace
 	}
 	await v.endTalk();
 	t.true(await until(() => voice.some(([, k]) => k === -1)));
 	t.deepEqual(voice, [...[...Array(25).keys()].map((k): [Handle, number] => ["talk", k]), ["talk", -1]]);
+	delays.sort((a, b) => a - b);
+	t.log(`talkback delay on loopback: median ${delays[12].toFixed(1)} ms, max ${delays[24].toFixed(1)} ms`);
+	t.true(delays[12] < 100, "a frame is there well within a frame's few periods");
 	v.close();
 	p2p.exit();
 });
