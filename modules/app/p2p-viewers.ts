@@ -21,6 +21,8 @@ export interface ViewerOptions {
 	/** Talkback files go here (none: talkback is refused). */
 	talkbackDir?: string;
 	snapshot?(): { time: number; bytes: number };
+	/** Unix seconds for tickets' expiry: the camera's clock as the cloud knows it (default now()). */
+	unixTime?: () => number;
 	maxSessions?: number;
 	log: (message: string) => void;
 }
@@ -37,7 +39,7 @@ export function startViewers(config: DeviceConfig, options: ViewerOptions): P2P 
 	const playbacks = new Map<string, Playback>();
 	const p2p = new P2P({
 		deviceId: config.id, deviceSecret: Uint8Array.from(config.secret, (c) => c.charCodeAt(0)), port: options.port, ring: options.ring,
-		ringClock: now, monotonic, unixTime: () => now() / 1000, maxSessions: options.maxSessions ?? MAX_SESSIONS.board, log,
+		ringClock: now, monotonic, unixTime: options.unixTime ?? (() => now() / 1000), maxSessions: options.maxSessions ?? MAX_SESSIONS.board, log,
 	});
 	p2p.init({
 		onSendInit: (params, peer): Handle | undefined => {
