@@ -29,7 +29,7 @@ async function withCamera(t, options = {}) {
 
 test("the API asks an online camera for a still (202), refuses an offline one (409) and a second ask within the gap (429)", async (t) => {
 	const { cloud } = await withCamera(t);
-	deviceIn(cloud, "gone");
+	await deviceIn(cloud, "gone");
 	const { call } = await session(cloud, "admin", password);
 	const before = Number((await cloud.ctx.sql.get("SELECT count(*) AS n FROM snapshots WHERE device = 'cam'")).n);
 	const asked = await call("/v1/snapshots/cam/0", { method: "POST" });

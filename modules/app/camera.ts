@@ -5,7 +5,7 @@
  * embedded:io sockets, the native ring/annexb/capture), so the Linux host (`npm start`), mcsim
  * and the ESP32-S3 build run this same file (manifest.json).
  *
- *   ivxs modules/app/camera -- [--device device.json | --provision device.json] [--seconds N] [--event-every S] [--summary] [--memory-probe S] [--p2p PORT]
+ *   ivxs modules/app/camera -- [--device device.json | --provision device.json] [--seconds N] [--event-every S] [--summary] [--memory-probe S] [--p2p PORT [--viewers N] [--uplink-kbps N]] [--store DIR [--store-mb N] [--store-segment-s S]] [--talkback DIR]
  *
  * The device file comes from --device or, without it, from the device's provisioned one
  * (provisioning.ts; `--provision FILE` checks a device file, stores it and exits). On Moddable builds the arguments are the manifest's config.args.
@@ -19,12 +19,15 @@
  * figures at the end, `--memory-probe S` (benchmarks) forces a garbage collection every S seconds
  * and prints the XS heap then in use (`@@memory {json}`: what is live, without the garbage that
  * waits for the next collection). `--p2p PORT` serves viewers over the P2P transport on that UDP
- * port (modules/p2p: live from the first channel's ring; off by default until the cloud's
- * signalling hands viewers their tickets, issue 14 §3). Without `--seconds` it runs until killed.
+ * port (p2p-viewers.ts: live from the first channel's ring, playback, talkback, commands; off by
+ * default until the cloud's signalling hands viewers their tickets, issue 14 §3). `--store DIR`
+ * records the first channel continuously into a local store there (modules/store: the SD card on
+ * a board), at most `--store-mb` MiB (default 1024), oldest deleted first, in segments of
+ * `--store-segment-s` (default 10): P2P playback serves it. `--talkback DIR` writes viewers' talkback audio there. Without `--seconds` it runs until killed.
  */
 import type { Capture } from "capture";
 import type { Ring } from "ring";
-import { Digest, TLSSocket, argv, collectGarbage, exit, hmacSha256, memory, monotonic, now } from "ivxs/platform";
+import { Digest, FileWriter, TLSSocket, argv, collectGarbage, exit, hmacSha256, listDirectory, makeDirectory, memory, monotonic, now, readFile, removeFile, renameFile } from "ivxs/platform";
 import Timer from "timer";
 import * as annexb from "annexb";
 import { useNativeAnnexB } from "../media/index.js";
@@ -35,15 +38,20 @@ import { CloudControl, CloudStorage, type Plan } from "../cs/index.js";
 import { liveLeaseOf } from "../protocol/live.js";
 import { snapshotRequestOf } from "../protocol/still.js";
 import { SnapshotScheduler, StillsOnDemand, uploadSnapshot } from "../snapshot/index.js";
-import { MAX_SESSIONS, P2P, P2PEvent } from "../p2p/index.js";
+import { LocalRecorder, LocalStore } from "../store/index.js";
+import { MAX_SESSIONS } from "../p2p/index.js";
 import { openChannel } from "./channel.js";
 import { DeviceFileError, parseDeviceFile, type DeviceConfig, type Endpoint } from "./device-file.js";
+import { startViewers } from "./p2p-viewers.js";
+import { ProductionMeter, p2pBudget } from "./uplink-share.js";
 import { provision, readDeviceFile, readText } from "./provisioning.js";
 
-interface Options { device: string; provision: string; seconds: number; eventEvery: number; eventAt: number[]; summary: boolean; memoryProbe: number; p2pPort: number }
+interface Options { device: string; provision: string; seconds: number; eventEvery: number; eventAt: number[]; summary: boolean; memoryProbe: number; p2pPort: number; store: string; storeMb: number; storeSegmentS: number; talkback: string; viewers: number; uplinkKbps: number }
+
+const USAGE = "camera [--device FILE | --provision FILE] [--seconds N] [--event-every S] [--event-at S,S,…] [--summary] [--memory-probe S] [--p2p PORT [--viewers N] [--uplink-kbps N]] [--store DIR [--store-mb N] [--store-segment-s S]] [--talkback DIR]";
 
 function parseArguments(args: string[]): Options {
-	const options: Options = { device: "", provision: "", seconds: 0, eventEvery: 0, eventAt: [], summary: false, memoryProbe: 0, p2pPort: 0 };
+	const options: Options = { device: "", provision: "", seconds: 0, eventEvery: 0, eventAt: [], summary: false, memoryProbe: 0, p2pPort: 0, store: "", storeMb: 1024, storeSegmentS: 10, talkback: "", viewers: MAX_SESSIONS.board, uplinkKbps: 0 };
 	for (let i = 0; i < args.length; i++) {
 		const name = args[i];
 		const value = () => {
@@ -58,9 +66,18 @@ function parseArguments(args: string[]): Options {
 		else if (name === "--summary") options.summary = true;
 		else if (name === "--memory-probe") options.memoryProbe = Number(value());
 		else if (name === "--p2p") options.p2pPort = Number(value());
-		else throw new RangeError(`camera: unknown option ${name} (usage: camera [--device FILE | --provision FILE] [--seconds N] [--event-every S] [--event-at S,S,…] [--summary] [--memory-probe S] [--p2p PORT])`);
+		else if (name === "--store") options.store = value();
+		else if (name === "--store-mb") options.storeMb = Number(value());
+		else if (name === "--store-segment-s") options.storeSegmentS = Number(value());
+		else if (name === "--talkback") options.talkback = value();
+		else if (name === "--viewers") options.viewers = Number(value());
+		else if (name === "--uplink-kbps") options.uplinkKbps = Number(value());
+		else throw new RangeError(`camera: unknown option ${name} (usage: ${USAGE})`);
 	}
 	if (!Number.isInteger(options.p2pPort) || options.p2pPort < 0 || options.p2pPort > 65535) throw new RangeError("camera: --p2p takes a UDP port 1 … 65535");
+	if (!Number.isInteger(options.viewers) || options.viewers < 1 || options.viewers > MAX_SESSIONS.linux) throw new RangeError(`camera: --viewers takes 1 … ${MAX_SESSIONS.linux}`);
+	if (!(options.uplinkKbps >= 0)) throw new RangeError("camera: --uplink-kbps takes kbit/s ≥ 0 (0: no budget)");
+	if (!(options.storeMb > 0) || !(options.storeSegmentS >= 1)) throw new RangeError("camera: --store-mb takes a size in MiB > 0, --store-segment-s seconds ≥ 1");
 	if (!(options.seconds >= 0) || !(options.eventEvery >= 0) || !(options.memoryProbe >= 0) || options.eventAt.some((s) => !(s >= 0))) throw new RangeError("camera: --seconds, --event-every, --memory-probe and --event-at (seconds, comma-separated) must be numbers ≥ 0");
 	return options;
 }
@@ -82,33 +99,6 @@ function loadConfig(path: string): { text: string; config: DeviceConfig } {
 		throw new DeviceFileError(`cannot read ${path || "the provisioned one"} (${(error as Error).message})`);
 	}
 	return { text, config: parseDeviceFile(text, readText) };
-}
-
-/**
- * Viewers over P2P (SPEC §2): live straight from the ring (no onSendGet), a viewer per ticket the
- * cloud minted for this device. Playback, talkback and the built-in commands come with issue 14 §2.
- */
-function startP2P(config: DeviceConfig, port: number, ring: Ring, cloudNow: () => number, log: (message: string) => void): P2P | undefined {
-	if (config.id.length > 16) {
-		log(`p2p: off (a ticket names devices of at most 16 bytes; "${config.id}" is longer)`);
-		return undefined;
-	}
-	const p2p = new P2P({
-		deviceId: config.id, deviceSecret: Uint8Array.from(config.secret, (c) => c.charCodeAt(0)), port, ring,
-		ringClock: now, monotonic, unixTime: () => cloudNow() / 1000, maxSessions: MAX_SESSIONS.board, log,
-	});
-	p2p.init({
-		onSendInit: (params, peer) => {
-			log(`p2p: ${peer} watches (${params})`);
-			return { peer, params };
-		},
-		onSendStop: (handle) => log(`p2p: ${(handle as { peer: string }).peer} stopped watching`),
-		onEvent: (event) => {
-			if (event !== P2PEvent.peerReady) log(`p2p: event ${event}`);
-		},
-	});
-	log(`p2p: viewers on UDP port ${p2p.port}`);
-	return p2p;
 }
 
 export default function main(): void {
@@ -137,6 +127,8 @@ export default function main(): void {
 	// the host's clock corrected by the cloud's, learnt when the broker or an upload says it is off.
 	const cloudNow = () => signer.now();
 	let control: CloudControl | undefined;
+	// whether cloud storage uploads now (the plan, or a live lease): its share of the uplink
+	let planUploads = false, leaseUntil = 0;
 	const cs = new CloudStorage({
 		http, signer, log,
 		publish: { event: (channel, time, bits) => control?.event(channel, time, bits), gap: (gap) => control?.gap(gap) },
@@ -147,11 +139,15 @@ export default function main(): void {
 		onPlan: (plan: Plan) => {
 			log(`plan rev ${plan.rev}: ${plan.mode}${plan.push ? ", uploading" : ""}, snapshots every ${plan.snapshotIntervalS} s`);
 			cs.applyPlan(plan);
+			planUploads = plan.push;
 			if (byChannel.size) snapshotsFor(plan);
 		},
 		onCommand: (command) => {
 			const lease = liveLeaseOf(command);
-			if (lease) cs.live(lease);
+			if (lease) {
+				cs.live(lease);
+				leaseUntil = Math.max(leaseUntil, monotonic() + lease.forS * 1000);
+			}
 			const still = snapshotRequestOf(command);
 			if (still !== undefined && byChannel.has(still)) stills.take(still, cloudNow());
 		},
@@ -159,6 +155,7 @@ export default function main(): void {
 
 	const captures: Capture[] = [];
 	const rings: Ring[] = [];
+	const byRing = new Map<number, Ring>();
 	const byChannel = new Map<number, Capture>();
 	// Snapshots on a connection of their own: a still never waits behind a segment being streamed.
 	const snapshotHttp = new HttpClient({ ...transport(config.cloud, config.ca), host: config.cloud.host, connectTimeout: 5000, idleTimeout: 15_000 });
@@ -186,7 +183,8 @@ export default function main(): void {
 		if (!channel.enabled) continue;
 		let opened;
 		try {
-			opened = openChannel(channel, config.maxGopBytes);
+			// reader slots: cloud storage (+ a clip's scan), the local store, P2P's wake-up, each viewer
+			opened = openChannel(channel, config.maxGopBytes, options.p2pPort ? options.viewers + 4 : undefined);
 		}
 		catch (error) {
 			// A board without its camera source yet (hosts/esp32s3/no-capture.ts) lands here:
@@ -196,13 +194,48 @@ export default function main(): void {
 		}
 		const { ring, capture } = opened;
 		rings.push(ring);
+		byRing.set(channel.channel, ring);
 		cs.attach(ring, { channel: channel.channel, video: channel.video ? channel.codec : undefined, audio: !!channel.audio });
 		capture.start();
 		captures.push(capture);
 		if (channel.stills) byChannel.set(channel.channel, capture);
 	}
 	log(`${captures.length} channel(s) capturing; cloud ${config.cloud.secure ? "https" : "http"}://${config.cloud.host}:${config.cloud.port}`);
-	const p2p = options.p2pPort && rings.length ? startP2P(config, options.p2pPort, rings[0], cloudNow, log) : undefined;
+	const first = config.channels.find((c) => c.enabled && c.video && byRing.has(c.channel));
+	let store: LocalStore | undefined, recorder: LocalRecorder | undefined;
+	if (options.store && first) {
+		store = new LocalStore({ dir: options.store, maxBytes: options.storeMb * 1024 * 1024, files: { makeDirectory, listDirectory, removeFile, renameFile, readFile }, log });
+		const found = store.open();
+		log(`store: ${options.store}: ${found.segments} segment(s), ${store.bytes} bytes`);
+		recorder = new LocalRecorder({
+			store, ring: byRing.get(first.channel)!, channel: first.channel, video: first.codec, audio: !!first.audio, clock: cloudNow,
+			createWriter: (path) => new FileWriter(path), segmentMs: options.storeSegmentS * 1000, log,
+		});
+		recorder.start();
+	}
+	const stillChannel = [...byChannel.keys()][0];
+	const p2p = options.p2pPort && rings.length ? startViewers(config, {
+		port: options.p2pPort, ring: rings[0], store, talkbackDir: options.talkback || undefined, maxSessions: options.viewers, log,
+		snapshot: stillChannel === undefined ? undefined : () => {
+			const time = cloudNow();
+			return { time, taken: stills.take(stillChannel, time) };
+		},
+		unixTime: () => cloudNow() / 1000,
+	}) : undefined;
+	const share = options.uplinkKbps && p2p ? { uplinkBytes: Math.round(options.uplinkKbps * 125) } : undefined;
+	const meter = new ProductionMeter();
+	let nextShare = 0, budgetSet = 0;
+	const reshare = (at: number) => {
+		if (!share || at < nextShare) return;
+		nextShare = at + 1000;
+		const produced = meter.sample(rings.reduce((sum, ring) => sum + ring.stats().bytesPushed, 0), at);
+		if (produced === undefined) return;
+		const uploading = planUploads || at < leaseUntil;
+		const budget = p2pBudget(share, produced, uploading);
+		p2p!.setUplink(budget);
+		if (Math.abs(budget - budgetSet) > budgetSet / 10) log(`p2p: uplink ${share.uplinkBytes} B/s: viewers ${budget} B/s, cloud storage ${uploading ? `${Math.round(produced)} B/s produced` : "idle"}`);
+		budgetSet = budget;
+	};
 	control.start().then(() => log("control channel connected"), (error: Error) => log(`control channel: ${error.message}`));
 
 	const started = monotonic();
@@ -210,6 +243,7 @@ export default function main(): void {
 	let nextProbe = options.memoryProbe ? options.memoryProbe * 1000 : Infinity;
 	const tick = Timer.repeat(() => {
 		const elapsed = monotonic() - started;
+		reshare(monotonic());
 		if (elapsed >= nextEvent || (options.eventAt.length && elapsed >= options.eventAt[0] * 1000)) {
 			if (elapsed >= nextEvent) nextEvent += options.eventEvery * 1000;
 			else options.eventAt.shift();
@@ -228,14 +262,15 @@ export default function main(): void {
 		if (!options.seconds || elapsed < options.seconds * 1000) return;
 		Timer.clear(tick);
 		p2p?.exit();
+		const stored = recorder?.stop();
 		for (const capture of captures) capture.stop();
 		snapshots?.stop();
 		const stats = cs.stats();
 		const scheduled = snapshots?.totals();
 		const m = memory();
-		cs.stop().then(async () => {
+		Promise.all([cs.stop(), stored]).then(async () => {
 			for (const capture of captures) capture.close();
-			if (options.summary) trace(`@@camera ${JSON.stringify({ channels: stats, snapshots: scheduled, stills: stills.counts(), heapPeak: m.chunksPeak + m.slotsPeak, native: m.native })}\n`);
+			if (options.summary) trace(`@@camera ${JSON.stringify({ channels: stats, snapshots: scheduled, stills: stills.counts(), heapPeak: m.chunksPeak + m.slotsPeak, store: recorder?.stats, native: m.native })}\n`);
 			await control!.close();
 			http.close();
 			snapshotHttp.close();

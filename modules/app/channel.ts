@@ -22,11 +22,12 @@ export interface ChannelCapture {
 
 /**
  * A ring for GOPs of up to `maxGopBytes` and a capture of `source` into it, at `source.fps` or
- * else the clip's own rate (its SPS, in the first 256 KB). When the capture cannot be made (a
+ * else the clip's own rate (its SPS, in the first 256 KB); `maxReaders` reader slots (the ring's
+ * default 8: cloud storage, the local store, P2P's wake-up and 4 viewers fit). When the capture cannot be made (a
  * board has no camera source yet) the ring is closed and the error thrown.
  */
-export function openChannel(source: Omit<ChannelConfig, "channel" | "enabled">, maxGopBytes: number): ChannelCapture {
-	const ring = new Ring({ maxGopBytes });
+export function openChannel(source: Omit<ChannelConfig, "channel" | "enabled">, maxGopBytes: number, maxReaders?: number): ChannelCapture {
+	const ring = new Ring(maxReaders ? { maxGopBytes, maxReaders } : { maxGopBytes });
 	try {
 		const { video, audio, stills, codec } = source;
 		const probe = video && source.fps === undefined ? probeVideo(new Uint8Array(readFile(video, { maxBytes: 256 * 1024 })), codec) : undefined;

@@ -9,9 +9,15 @@
  */
 declare module "ivxs/platform" {
 	// ---- files ----
-	/** The whole file, or its first maxBytes. */
-	export function readFile(path: string, options?: { maxBytes?: number }): ArrayBuffer;
+	/** The whole file, or maxBytes of it from offset (default 0). */
+	export function readFile(path: string, options?: { maxBytes?: number; offset?: number }): ArrayBuffer;
 	export function makeDirectory(path: string): void;
+	/** The folder's regular files with their sizes, in any order (the local recording store). */
+	export function listDirectory(path: string): { name: string; size: number }[];
+	/** Removes a file; a missing one is not an error. */
+	export function removeFile(path: string): void;
+	/** Renames a file; on Linux durably (the bytes reach the disk before the new name). */
+	export function renameFile(from: string, to: string): void;
 	/** Creates (truncates) path; write() appends a scatter list. */
 	export class FileWriter {
 		constructor(path: string);

@@ -92,6 +92,18 @@ export class Cursor {
 		return undefined;
 	}
 
+	/**
+	 * A segment's first frame: the held one, or the next frame `next` waits for (read again from
+	 * the cursor's place, which it then marks arrived); undefined when `next` gave up.
+	 */
+	async first(next: () => Promise<Frame | undefined>): Promise<Frame | undefined> {
+		const held = this.resume();
+		if (held) return held;
+		const frame = await next();
+		if (frame) this.arrived(frame);
+		return frame;
+	}
+
 	/** The next frame, or undefined (none yet, or no reader). */
 	read(): Frame | undefined {
 		return this.#reader?.read();

@@ -316,12 +316,8 @@ export class Recorder {
 	}
 
 	/** The segment's first frame: the held one, or the ring read again from the cursor. */
-	async #firstFrame(): Promise<Frame | undefined> {
-		const held = this.#cursor.resume();
-		if (held) return held;
-		const frame = await this.#nextFrame();
-		if (frame) this.#cursor.arrived(frame);
-		return frame;
+	#firstFrame(): Promise<Frame | undefined> {
+		return this.#cursor.first(() => this.#nextFrame());
 	}
 
 	/** The next frame from the reader, waiting for capture; undefined when stopped meanwhile. */

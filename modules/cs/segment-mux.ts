@@ -14,6 +14,8 @@ import { AudioTrack, Fmp4Muxer, MediaError, VideoTrack, type AudioConfig, type V
 export interface MuxOutput {
 	init: boolean;
 	chunks: Uint8Array[];
+	/** A fragment's start, ms from the stream's time 0 (`originMs`); 0 for an init segment. */
+	startMs: number;
 }
 
 /** What became of a frame given to `add`. */
@@ -42,7 +44,7 @@ export class SegmentMux {
 		const outputs = this.outputs;
 		this.#muxer = new Fmp4Muxer({
 			video: options.video, audio: options.audio, originMs: options.originMs, firstSequence: options.firstSequence,
-			sink: (chunks, info) => { outputs.push({ init: info.type === "init", chunks }); },
+			sink: (chunks, info) => { outputs.push({ init: info.type === "init", chunks, startMs: info.type === "fragment" ? info.startMs : 0 }); },
 		});
 		this.#video = options.video ? new VideoTrack({ codec: options.video, onJump: "discontinuity" }) : undefined;
 		this.#audio = options.audio ? new AudioTrack({ onJump: "discontinuity" }) : undefined;

@@ -13,7 +13,7 @@ import { RingReader, type Ring } from "ring";
 import Timer from "timer";
 import { decodeAddress, encodeAddress } from "./address.js";
 import { openUdp, type UdpSocket } from "./udp.js";
-import { decodeControl, encodeControl, isControlId, type ControlKind } from "./control.js";
+import { decodeControl, encodeControl, type ControlKind } from "./control.js";
 import { P2pCodes, P2pError } from "./errors.js";
 import { parseStreamParams, queryPairs, type StreamParams } from "./params.js";
 import { Ticker } from "./ticker.js";
@@ -196,6 +196,17 @@ export class P2P {
 		if (!high) for (const channel of this.#channels.values()) channel.high = false;
 	}
 
+	/** Every viewer's packets together within `bytesPerSecond` (0: no camera-wide limit, the
+	 * default); each viewer's congestion control works inside it and the transport takes the
+	 * viewers in turn, so a short budget is shared evenly. Not in the seed: how the camera shares
+	 * its uplink with cloud storage (modules/app/uplink-share.ts). */
+	setUplink(bytesPerSecond: number): void {
+		const endpoint = this.#ready("setUplink");
+		if (!Number.isSafeInteger(bytesPerSecond) || bytesPerSecond < 0) throw new P2pError(P2pCodes.EARG, "an uplink budget is bytes/s ≥ 0");
+		endpoint.setUplink(bytesPerSecond, this.#now());
+		this.#ticker.request();
+	}
+
 	/** The seed's iv_avt_p2p_get_send_buf: bytes of the channel not sent yet. */
 	sendBuffered(handle: Handle): number {
 		const channel = this.#channel(handle, "sendBuffered");
@@ -329,12 +340,13 @@ export class P2P {
 
 	#onCommand(index: number, kind: number, id: number, bytes: ArrayBuffer): void {
 		const session = this.#sessions.get(index);
-		if (!session || kind !== Kind.request) return;
-		if (isControlId(id)) {
+		if (!session) return;
+		if (kind === Kind.control) {
 			const answer = this.#control(session, bytes);
-			this.#send(session, Kind.reply, id, encodeControl(answer));
+			this.#send(session, Kind.controlReply, id, encodeControl(answer));
 			return;
 		}
+		if (kind !== Kind.request) return;
 		if (!this.#cb?.onCommand) return;
 		const reply = this.#call("onCommand", bytes, session.peer) as ArrayBuffer | ArrayBufferView | string | undefined | null;
 		const out = reply === undefined || reply === null ? undefined : bytesOf(reply);

@@ -1,12 +1,12 @@
 /**
  * How a viewer opens and closes the seed's channels (SPEC §2: a stream with its `params`,
- * talkback) on the transport's command stream (native/p2p/PROTOCOL.md "COMMAND"): requests
- * whose id has bit 15 set are control, the rest are the app's commands (onCommand). Payloads
- * are ASCII text: "open media <params>", "open voice <params>", "close media", "close voice";
- * the camera replies "ok" or "no <code>" with the same id. modules/p2p/README.md documents it.
+ * talkback): CONTROL messages of the transport's command stream (native/p2p/PROTOCOL.md
+ * "COMMAND", kind 3; the camera answers with kind 4 and the same id), which the transport
+ * delivers whatever the ticket's command right — so a live-only ticket can watch; what is opened
+ * is checked against the ticket's rights here (camera-p2p.ts). Payloads are ASCII text:
+ * "open media <params>", "open voice <params>", "close media", "close voice"; the camera replies
+ * "ok" or "no <code>". modules/p2p/README.md documents it.
  */
-export const CONTROL_ID = 0x8000;
-
 export type ControlKind = "media" | "voice";
 
 export interface ControlMessage {
@@ -14,10 +14,6 @@ export interface ControlMessage {
 	kind?: ControlKind;
 	/** open: the params; no: the code */
 	text: string;
-}
-
-export function isControlId(id: number): boolean {
-	return (id & CONTROL_ID) !== 0;
 }
 
 export function encodeControl(message: string): Uint8Array {

@@ -1,18 +1,19 @@
 /**
  * The `params` query string of a viewer's stream request (SPEC §2, seed 001's
  * p2p_handle_send_init_cb): `action=live`, or `action=playback&start=<ms>&end=<ms>` (Unix
- * milliseconds, start < end), optionally `&channel=<n>` (the camera's channel, default 0).
+ * milliseconds, start < end, optionally `&speed=<1…16>`: × real time, default 1), optionally
+ * `&channel=<n>` (the camera's channel, default 0).
  * Parsed strictly: an unknown or repeated key, a missing or malformed value is an error.
  */
 import { P2pCodes, P2pError } from "./errors.js";
 
 export type StreamParams =
 	| { action: "live"; channel: number }
-	| { action: "playback"; channel: number; start: number; end: number };
+	| { action: "playback"; channel: number; start: number; end: number; speed: number };
 
 const KEYS: Record<string, readonly string[]> = {
 	live: ["action", "channel"],
-	playback: ["action", "channel", "start", "end"],
+	playback: ["action", "channel", "start", "end", "speed"],
 };
 
 function integer(text: string | undefined, name: string, max: number): number {
@@ -47,5 +48,7 @@ export function parseStreamParams(params: string): StreamParams {
 	const start = integer(pairs.get("start"), "start", Number.MAX_SAFE_INTEGER);
 	const end = integer(pairs.get("end"), "end", Number.MAX_SAFE_INTEGER);
 	if (start >= end) throw new P2pError(P2pCodes.EARG, "params: playback needs start < end");
-	return { action, channel, start, end };
+	const speed = pairs.has("speed") ? integer(pairs.get("speed"), "speed", 16) : 1;
+	if (speed < 1) throw new P2pError(P2pCodes.EARG, "params: speed must be an integer 1 … 16");
+	return { action, channel, start, end, speed };
 }

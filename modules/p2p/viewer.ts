@@ -7,7 +7,7 @@ import { Channel, Endpoint, Event, Kind, MAX_COMMAND, Status } from "p2p";
 import Timer from "timer";
 import { decodeAddress, encodeAddress } from "./address.js";
 import { openUdp, type UdpSocket } from "./udp.js";
-import { CONTROL_ID, decodeControl, encodeControl } from "./control.js";
+import { decodeControl, encodeControl } from "./control.js";
 import { P2pCodes, P2pError } from "./errors.js";
 import { Ticker } from "./ticker.js";
 
@@ -27,6 +27,9 @@ export interface ViewerOptions {
 }
 
 type Waiter = { resolve(value: ArrayBuffer): void; reject(error: Error): void };
+
+/** A request's place among those waiting: its kind (app request or control) and id. */
+const waitKey = (kind: number, id: number): number => kind * 0x10000 + id;
 
 export class P2PViewer {
 	#o: ViewerOptions;
@@ -64,11 +67,11 @@ export class P2PViewer {
 				if (channel === Channel.media) this.#o.onFrame?.(bytes, { key, timestamp, lost });
 			},
 			command: (_session, kind, id, bytes) => {
-				if (kind === Kind.reply) {
-					const waiter = this.#waiting.get(id);
-					this.#waiting.delete(id);
-					waiter?.resolve(bytes);
-				}
+				if (kind !== Kind.reply && kind !== Kind.controlReply) return;
+				const key = waitKey(kind === Kind.reply ? Kind.request : Kind.control, id);
+				const waiter = this.#waiting.get(key);
+				this.#waiting.delete(key);
+				waiter?.resolve(bytes);
 			},
 		});
 		this.#socket = openUdp({
@@ -105,8 +108,7 @@ export class P2PViewer {
 	/** A command (≤ 16 KiB); resolves with the camera's reply. */
 	command(bytes: ArrayBuffer | ArrayBufferView): Promise<ArrayBuffer> {
 		if (bytes.byteLength > MAX_COMMAND) throw new P2pError(P2pCodes.ETOOBIG, `a command is at most ${MAX_COMMAND} bytes`);
-		const id = this.#nextId++ & 0x7fff;
-		return this.#request(id, bytes);
+		return this.#request(Kind.request, this.#nextId++ & 0xffff, bytes);
 	}
 
 	/** Starts talkback; voice() then queues audio frames, endTalk() ends it. */
@@ -166,17 +168,17 @@ export class P2PViewer {
 	}
 
 	async #control(message: string): Promise<void> {
-		const reply = decodeControl(await this.#request((this.#nextControl++ & 0x7fff) | CONTROL_ID, encodeControl(message)));
+		const reply = decodeControl(await this.#request(Kind.control, this.#nextControl++ & 0xffff, encodeControl(message)));
 		if (reply?.op !== "ok") throw new P2pError(reply?.op === "no" ? reply.text : P2pCodes.EARG, `camera refused "${message}" (${reply?.text ?? "?"})`);
 	}
 
-	#request(id: number, bytes: ArrayBuffer | ArrayBufferView): Promise<ArrayBuffer> {
+	#request(kind: number, id: number, bytes: ArrayBuffer | ArrayBufferView): Promise<ArrayBuffer> {
 		if (this.#closed || !this.#connected) return Promise.reject(new P2pError(P2pCodes.ECLOSED, "not connected"));
 		return new Promise((resolve, reject) => {
-			this.#waiting.set(id, { resolve, reject });
+			this.#waiting.set(waitKey(kind, id), { resolve, reject });
 			const attempt = () => {
 				if (this.#closed) return;
-				if (this.#ticker.enter(() => this.#endpoint.command(this.#session, Kind.request, id, bytes, this.#now())) === Status.again) Timer.set(attempt, 5);
+				if (this.#ticker.enter(() => this.#endpoint.command(this.#session, kind, id, bytes, this.#now())) === Status.again) Timer.set(attempt, 5);
 				else this.#ticker.run();
 			};
 			attempt();

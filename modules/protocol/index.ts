@@ -14,3 +14,4 @@ export * from "./verdict.js";
 export * from "./ticket.js";
 export * from "./live.js";
 export * from "./still.js";
+export * from "./viewer-commands.js";

@@ -105,7 +105,8 @@ function writeP2pSeeds(dir) {
 	const repair = (chan, seq, total, off, count, len) => Buffer.concat([Buffer.from([0x12, chan, ...u32(seq), ...u32(1234), 1, 1,
 		...u32(total), ...u32(off), count, ...u16(len)]), Buffer.alloc(len, seq ^ 0x5a)]);
 	const command = (off, message) => Buffer.concat([Buffer.from([0x11, ...u32(off), ...u16(message.length)]), message]);
-	const request = (id, payload) => Buffer.concat([Buffer.from([1, ...u16(id), ...u16(payload.length)]), payload]);
+	const message = (kind, id, payload) => Buffer.concat([Buffer.from([kind, ...u16(id), ...u16(payload.length)]), payload]);
+	const request = (id, payload) => message(1, id, payload);
 	const seeds = [
 		[0, record(1, ack(3, 2)), record(3, Buffer.from([0x01])), record(0, frame(2, 0, 300, 0, 300))],
 		[0, record(0, command(0, request(7, Buffer.from("status?")))), record(16 | 32, command(0, request(7, Buffer.from("x"))))],
@@ -115,6 +116,9 @@ function writeP2pSeeds(dir) {
 		[1, record(0, frame(1, 0, 2000, 1088, 912)), record(5, frame(1, 0, 2000, 0, 1088)), record(0, frame(1, 3, 100, 0, 100, 2))],
 		[1, record(0, frame(1, 0, 2500, 0, 1088)), record(0, repair(1, 0, 2500, 0, 3, 1088)), record(0, frame(1, 0, 2500, 2176, 324))],
 		[1, record(0, command(0, Buffer.concat([Buffer.from([2, 0, 9, 0, 3]), Buffer.from("yes")])))],
+		// CONTROL (kind 3) to the camera, its reply (kind 4) to the viewer
+		[0, record(0, command(0, message(3, 1, Buffer.from("open media action=live")))), record(0, command(27, message(3, 2, Buffer.from("close media"))))],
+		[1, record(0, command(0, message(4, 1, Buffer.from("ok"))))],
 		[2, record(2, Buffer.alloc(4)), record(0, Buffer.from([0x33, ...Buffer.alloc(40)]))],
 		[2, record(6, Buffer.from([0xff, 0xff, 0xff]))],
 		[2, record(2, Buffer.alloc(8)), record(2, Buffer.from([0, 1]))],

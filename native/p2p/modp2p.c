@@ -477,7 +477,7 @@ void xs_p2p_command(xsMachine *the)
 {
 	P2PRecord *r = getRecord(the);
 	ivxs_p2p_session *s = openSession(the, r, 2);
-	int kind = (int)integerIn(the, &xsArg(3), 1, 2, "kind");
+	int kind = (int)integerIn(the, &xsArg(3), IVXS_P2P_REQUEST, IVXS_P2P_CONTROL_REPLY, "kind");
 	uint16_t id = (uint16_t)integerIn(the, &xsArg(4), 0, 65535, "id");
 	uint32_t now = nowArg(the, 6);
 	const uint8_t *bytes;
@@ -583,6 +583,16 @@ void xs_p2p_set_watermarks(xsMachine *the)
 	int status = ivxs_p2p_set_watermarks(r->p2p, low, warn, high);
 	if (status)
 		ivxs_range_error(IVXS_P2P_EARG, "p2p: watermarks must be all 0, or 0 < low <= warn <= high");
+}
+
+/* setUplink(native, bytesPerSecond, now): 0 = no camera-wide limit */
+void xs_p2p_set_uplink(xsMachine *the)
+{
+	P2PRecord *r = getRecord(the);
+	double rate = integerIn(the, &xsArg(1), 0, 1e12, "uplink");
+	uint32_t now = nowArg(the, 2);
+	if (ivxs_p2p_set_uplink(r->p2p, (uint64_t)rate, now))
+		ivxs_range_error(IVXS_P2P_EARG, "p2p: an uplink budget is the camera's (server role)");
 }
 
 /* detach(native, session) */

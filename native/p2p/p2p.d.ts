@@ -7,7 +7,7 @@ declare module "p2p" {
 	export const MAX_COMMAND: 16384;
 	export const Rights: Readonly<{ live: 1; playback: 2; talk: 4; command: 8 }>;
 	export const Channel: Readonly<{ command: 0; media: 1; voice: 2 }>;
-	export const Kind: Readonly<{ request: 1; reply: 2 }>;
+	export const Kind: Readonly<{ request: 1; reply: 2; control: 3; controlReply: 4 }>;
 	export const Event: Readonly<{ connected: 1; closed: 2; addrChanged: 3; watermarkLow: 4; watermarkWarn: 5; watermarkHigh: 6 }>;
 	export const Status: Readonly<Record<string, number>>;
 	export type Bytes = ArrayBuffer | ArrayBufferView;
@@ -53,6 +53,8 @@ declare module "p2p" {
 		attachQueue(session: number, capacity: number, slots?: number): void;
 		pushFrame(session: number, bytes: Bytes, key?: boolean, timestamp?: number, flags?: number): number;
 		setWatermarks(low: number, warn: number, high: number): void;
+		/** Camera role: every session's packets together within `bytesPerSecond` (0: no limit). */
+		setUplink(bytesPerSecond: number, now: number): void;
 		detach(session: number): void;
 		closeSession(session: number, now: number): void;
 		channelStats(session: number, channel: number): ChannelStats;

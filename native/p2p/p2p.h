@@ -88,8 +88,11 @@ enum {
 	IVXS_P2P_RIGHT_COMMAND = 8
 };
 
-/* Command message kinds. */
-enum { IVXS_P2P_REQUEST = 1, IVXS_P2P_REPLY = 2 };
+/* Command stream message kinds: the app's requests and replies (a viewer's requests need the
+ * command right), and control — opening and closing channels — which any viewer may send (what it
+ * opens is checked against its rights above the transport). */
+enum { IVXS_P2P_REQUEST = 1, IVXS_P2P_REPLY = 2, IVXS_P2P_CONTROL = 3, IVXS_P2P_CONTROL_REPLY = 4 };
+#define IVXS_P2P_KIND_VALID(k) ((k) >= IVXS_P2P_REQUEST && (k) <= IVXS_P2P_CONTROL_REPLY)
 
 /* Events (ivxs_p2p_callbacks.event). `arg` is given per event. */
 typedef enum {
@@ -187,6 +190,12 @@ void ivxs_p2p_set_unix_time(ivxs_p2p *p2p, uint64_t unix_s);
 /* Watermarks from now on (SPEC §2's setWatermarks): all 0 = no events, else
  * 0 < low <= warn <= high; EARG otherwise. Levels already reached stay until crossed. */
 int ivxs_p2p_set_watermarks(ivxs_p2p *p2p, uint32_t low, uint32_t warn, uint32_t high);
+
+/* Server: every session's packets together stay within `bytes_per_s` from now on (0: no
+ * camera-wide limit, the default). Each session keeps its own congestion control inside it;
+ * sessions take turns first at each tick, so a short budget is shared between them. The app
+ * sets what is left of the camera's uplink after its other senders (cloud storage). */
+int ivxs_p2p_set_uplink(ivxs_p2p *p2p, uint64_t bytes_per_s, uint32_t now);
 
 /* Client: opens the session with a ticket and its pre-shared key (both from
  * the cloud) and sends the hello. */

@@ -21,6 +21,7 @@ function detach(p2p, session) @ "xs_p2p_detach";
 function attachQueue(p2p, session, capacity, slots) @ "xs_p2p_attach_queue";
 function pushFrame(p2p, session, bytes, key, timestamp, flags) @ "xs_p2p_push_frame";
 function setWatermarks(p2p, low, warn, high) @ "xs_p2p_set_watermarks";
+function setUplink(p2p, rate, now) @ "xs_p2p_set_uplink";
 function closeSession(p2p, handler, session, now) @ "xs_p2p_close_session";
 function channelStats(p2p, session, channel) @ "xs_p2p_channel_stats";
 function sessionStats(p2p, session) @ "xs_p2p_session_stats";
@@ -36,7 +37,7 @@ export const MAX_COMMAND = 16384;
 
 export const Rights = Object.freeze({ live: 1, playback: 2, talk: 4, command: 8 });
 export const Channel = Object.freeze({ command: 0, media: 1, voice: 2 });
-export const Kind = Object.freeze({ request: 1, reply: 2 });
+export const Kind = Object.freeze({ request: 1, reply: 2, control: 3, controlReply: 4 });
 export const Event = Object.freeze({
 	connected: 1, closed: 2, addrChanged: 3, watermarkLow: 4, watermarkWarn: 5, watermarkHigh: 6,
 });
@@ -93,6 +94,10 @@ export class Endpoint {
 	// All 0: no events; else 0 < low <= warn <= high (RangeError otherwise).
 	setWatermarks(low, warn, high) {
 		setWatermarks(this.#p2p, low, warn, high);
+	}
+	// Every session's packets together within bytesPerSecond (0: no camera-wide limit).
+	setUplink(bytesPerSecond, now) {
+		setUplink(this.#p2p, bytesPerSecond, now);
 	}
 	detach(session) {
 		detach(this.#p2p, session);

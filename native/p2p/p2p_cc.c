@@ -52,8 +52,7 @@ void p2p_cc_init(p2p_cc *cc, uint32_t now)
 	cc->cwnd = kInitialCwnd;
 	/* until the first sample: the initial window over an assumed 100 ms */
 	cc->pacing_rate = (uint64_t)kInitialCwnd * 10 * kStartupGain / 100;
-	cc->credit = 2 * IVXS_P2P_MTU;
-	cc->credit_ms = now;
+	p2p_bucket_init(&cc->pace, now);
 }
 
 static uint32_t gain(const p2p_cc *cc)
@@ -89,7 +88,7 @@ void p2p_cc_on_send(p2p_cc *cc, p2p_sent *p, uint32_t bytes, uint32_t in_flight_
 		cc->delivered_ms = now;
 	p->delivered = cc->delivered;
 	p->delivered_ms = cc->delivered_ms;
-	cc->credit -= bytes;
+	cc->pace.credit -= bytes;
 	/* our own backlog at the bottleneck, drained at btl_bw since the last send */
 	drained = P2P_LT(now, cc->backlog_ms) ? 0 : cc->btl_bw * (uint32_t)(now - cc->backlog_ms) / 1000;
 	cc->backlog = cc->backlog > drained ? cc->backlog - drained : 0;
@@ -181,25 +180,37 @@ void p2p_cc_on_ack(p2p_cc *cc, const p2p_sent *p, uint32_t in_flight, uint32_t m
 	setRates(cc);
 }
 
-uint32_t p2p_cc_wait(p2p_cc *cc, uint32_t bytes, uint32_t in_flight, uint32_t now)
+void p2p_bucket_init(p2p_bucket *b, uint32_t now)
+{
+	b->credit = 2 * IVXS_P2P_MTU;
+	b->ms = now;
+}
+
+uint32_t p2p_bucket_wait(p2p_bucket *b, uint64_t rate, uint32_t now)
 {
 	int64_t cap;
-	uint32_t elapsed = now - cc->credit_ms;
-	if (P2P_LT(now, cc->credit_ms))
+	uint32_t elapsed = now - b->ms;
+	if (P2P_LT(now, b->ms))
 		elapsed = 0;
 	if (elapsed) {
-		cc->credit += (int64_t)(cc->pacing_rate * elapsed / 1000);
-		cc->credit_ms = now;
+		b->credit += (int64_t)(rate * elapsed / 1000);
+		b->ms = now;
 	}
 	/* a burst of at most 2 packets or 2 ms of the rate */
-	cap = (int64_t)(cc->pacing_rate * 2 / 1000);
+	cap = (int64_t)(rate * 2 / 1000);
 	if (cap < 2 * IVXS_P2P_MTU)
 		cap = 2 * IVXS_P2P_MTU;
-	if (cc->credit > cap)
-		cc->credit = cap;
+	if (b->credit > cap)
+		b->credit = cap;
+	if (b->credit > 0)
+		return 0;
+	return (uint32_t)((-b->credit * 1000) / (int64_t)rate) + 1;
+}
+
+uint32_t p2p_cc_wait(p2p_cc *cc, uint32_t bytes, uint32_t in_flight, uint32_t now)
+{
+	uint32_t wait = p2p_bucket_wait(&cc->pace, cc->pacing_rate, now);
 	if (in_flight && in_flight + bytes > cc->cwnd)
 		return UINT32_MAX;   /* wait for acknowledgements */
-	if (cc->credit > 0)
-		return 0;
-	return (uint32_t)((-cc->credit * 1000) / (int64_t)cc->pacing_rate) + 1;
+	return wait;
 }

@@ -550,7 +550,7 @@ int ivxs_p2p_command(ivxs_p2p_session *s, int kind, uint16_t id, const uint8_t *
 	uint8_t hdr[P2P_MSG_HDR];
 	uint32_t total, need = 0, off, end, pos;
 	int status = IVXS_P2P_EARG;
-	if (!s || (kind != IVXS_P2P_REQUEST && kind != IVXS_P2P_REPLY) || (!data && size))
+	if (!s || !IVXS_P2P_KIND_VALID(kind) || (!data && size))
 		goto done;
 	c = &s->cmd;
 	status = IVXS_P2P_ESTATE;
@@ -854,7 +854,7 @@ void p2p_chan_on_cmd(ivxs_p2p_session *s, const p2p_cmd_chunk *c)
 	while (m->nranges && m->rlo[0] == 0 && m->rhi[0] >= P2P_MSG_HDR && !s->close_pending) {
 		uint32_t len = p2p_get16(m->rx + 3), kind = m->rx[0], used = P2P_MSG_HDR + len, end;
 		uint16_t id = (uint16_t)p2p_get16(m->rx + 1);
-		if ((kind != IVXS_P2P_REQUEST && kind != IVXS_P2P_REPLY) || len > IVXS_P2P_MAX_COMMAND) {
+		if (!IVXS_P2P_KIND_VALID(kind) || len > IVXS_P2P_MAX_COMMAND) {
 			s->close_pending = 1;
 			s->close_status = IVXS_P2P_EPROTO;
 			return;
@@ -863,7 +863,8 @@ void p2p_chan_on_cmd(ivxs_p2p_session *s, const p2p_cmd_chunk *c)
 			break;
 		end = m->rhi[m->nranges - 1];
 		m->lend = !m->tx && end == used;
-		if ((s->p2p->cfg.role == IVXS_P2P_CLIENT || (s->rights & IVXS_P2P_RIGHT_COMMAND)) && s->p2p->cfg.cb.command)
+		/* the app's requests need the command right; control (opening a stream) does not */
+		if ((s->p2p->cfg.role == IVXS_P2P_CLIENT || kind == IVXS_P2P_CONTROL || (s->rights & IVXS_P2P_RIGHT_COMMAND)) && s->p2p->cfg.cb.command)
 			s->p2p->cfg.cb.command(s->p2p->cfg.cb.ctx, s, (int)kind, id, m->rx + P2P_MSG_HDR, len);
 		m->lend = 0;
 		if (!m->rx) {

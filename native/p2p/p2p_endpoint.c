@@ -219,6 +219,16 @@ int ivxs_p2p_set_watermarks(ivxs_p2p *p, uint32_t low, uint32_t warn, uint32_t h
 	return 0;
 }
 
+int ivxs_p2p_set_uplink(ivxs_p2p *p, uint64_t bytes_per_s, uint32_t now)
+{
+	if (!p || p->cfg.role != IVXS_P2P_SERVER)
+		return IVXS_P2P_EARG;
+	if (!p->uplink_rate)
+		p2p_bucket_init(&p->uplink, now);
+	p->uplink_rate = bytes_per_s;
+	return 0;
+}
+
 /* ---------------------------------------------------------------- stats */
 
 int ivxs_p2p_session_stats_get(const ivxs_p2p_session *s, ivxs_p2p_session_stats *out)

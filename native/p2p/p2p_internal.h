@@ -159,6 +159,17 @@ typedef struct {
 
 /* ---- congestion control (p2p_cc.c) ---- */
 #define P2P_BW_BUCKETS 10      /* the bandwidth filter: max over 10 x 200 ms */
+/* A token bucket (bytes): a session's pacing and the camera-wide uplink budget. */
+typedef struct {
+	int64_t credit;
+	uint32_t ms;
+} p2p_bucket;
+
+void p2p_bucket_init(p2p_bucket *b, uint32_t now);
+/* Adds what `rate` (bytes/s) earned since the last call, capped to a burst of 2 packets or 2 ms
+ * of the rate; 0 when a packet may go now, else the milliseconds until it may. */
+uint32_t p2p_bucket_wait(p2p_bucket *b, uint64_t rate, uint32_t now);
+
 typedef struct {
 	uint64_t delivered;
 	uint32_t delivered_ms;
@@ -180,8 +191,7 @@ typedef struct {
 	uint32_t full_rounds;
 	uint64_t pacing_rate;
 	uint32_t cwnd;
-	int64_t credit;            /* pacing credit, bytes */
-	uint32_t credit_ms;
+	p2p_bucket pace;           /* pacing credit */
 } p2p_cc;
 
 void p2p_cc_init(p2p_cc *cc, uint32_t now);
@@ -328,6 +338,8 @@ struct ivxs_p2p {
 	ivxs_p2p_session *sessions;
 	uint32_t nsessions;
 	uint32_t rr;
+	uint64_t uplink_rate;      /* bytes/s every session's packets share (0: no camera-wide limit) */
+	p2p_bucket uplink;
 	int busy;                  /* inside input/tick: closes are deferred */
 	ivxs_p2p_stats st;
 	uint8_t pkt[IVXS_P2P_MTU];           /* datagram being built */

@@ -303,6 +303,12 @@ int ivxs_p2p_input(ivxs_p2p *p, const ivxs_p2p_addr *from, const uint8_t *data, 
 
 /* ---------------------------------------------------------------- sending */
 
+/* The camera-wide uplink budget (ivxs_p2p_set_uplink): 0 = a packet may go now. */
+static uint32_t uplinkWait(ivxs_p2p *p, uint32_t now)
+{
+	return p->uplink_rate ? p2p_bucket_wait(&p->uplink, p->uplink_rate, now) : 0;
+}
+
 /* Seals and sends one packet: head (frames, a multiple of 16 bytes when a
  * body follows) and body (payload straight from its source). 0 if sent,
  * 1 if the body was torn (nothing sent). */
@@ -322,6 +328,8 @@ static int sealAndSend(ivxs_p2p_session *s, const ivxs_p2p_addr *to, const uint8
 	/* the zero-copy contract: the bytes are in the packet now; were they intact? */
 	if (!p2p_chan_commit(s, rec, rec->carry == P2P_CARRY_NONE || p2p_chan_body_intact(s, rec), now))
 		return 1;
+	if (p->uplink_rate)
+		p->uplink.credit -= (int64_t)size;
 	if (eliciting) {
 		rec->pn = pn;
 		rec->sent_ms = now;
@@ -358,7 +366,7 @@ void p2p_flush(ivxs_p2p_session *s, uint32_t now, int ping)
 			return;
 		}
 		memset(&rec, 0, sizeof(rec));
-		if (slot && p2p_cc_wait(&s->cc, IVXS_P2P_MTU, s->rel.in_flight_bytes, now) == 0)
+		if (slot && p2p_cc_wait(&s->cc, IVXS_P2P_MTU, s->rel.in_flight_bytes, now) == 0 && uplinkWait(p, now) == 0)
 			data = p2p_chan_pick(s, now, hdr, sizeof(hdr), &hlen, &body, &blen, &rec);
 		if (!data && !ack_due && !ping)
 			break;
@@ -444,7 +452,10 @@ static uint32_t sessionWait(ivxs_p2p_session *s, uint32_t now)
 	 * is the caller's to announce (it calls tick when one lands: the ring's wake-up), so an idle
 	 * thin stream costs no polling (it used to be looked at every 10 ms) */
 	if (p2p_chan_has_data(s, now) && p2p_rel_slot(&s->rel)) {   /* (no record free: an ACK frees one) */
+		uint32_t u = uplinkWait(s->p2p, now);
 		w = p2p_cc_wait(&s->cc, IVXS_P2P_MTU, s->rel.in_flight_bytes, now);
+		if (u > w)
+			w = u;
 		if (w < wait)
 			wait = w ? w : 1;
 	}

@@ -11,7 +11,7 @@ import { P2PViewer } from "../../modules/p2p/index.js";
 export default function main(): void {
 	const [port, device, secret, seconds] = argv();
 	const { ticket, psk } = mintTicket(hmacSha256, Uint8Array.from(secret, (c) => c.charCodeAt(0)), {
-		rights: Rights.live | Rights.command, expiryS: Math.floor(Date.now() / 1000) + 60, device, viewer: "test-viewer",
+		rights: Rights.live, expiryS: Math.floor(Date.now() / 1000) + 60, device, viewer: "test-viewer",
 	});
 	const seen = { frames: 0, firstKey: false, bytes: 0, lost: 0, ordered: true, error: "" };
 	let last = -1;

@@ -77,6 +77,35 @@ test("live from the ring: a new viewer starts at the newest key frame, then ever
 	ring.close();
 });
 
+test("a live-only ticket watches (opening is CONTROL, not a command) and its commands are not delivered", async (t) => {
+	const ring = new Ring({ maxGopBytes: 256 * 1024, maxReaders: 8 });
+	let k = 0;
+	const pusher = Timer.repeat(() => {
+		ring.push(FrameType.video, Codec.h264, k % 10 === 0, Math.floor(monotonic()), frameBytes(k, k % 10 === 0 ? 6_000 : 800));
+		k++;
+	}, 33);
+	const commands: string[] = [];
+	const p2p = camera({ onCommand: (_c, peer) => { commands.push(peer); return "yes"; } }, { ring });
+	let frames = 0;
+	const v = viewer(p2p, Rights.live, { onFrame: () => { frames++; } });
+	await v.connect();
+	await v.open("action=live");
+	t.true(await until(() => frames >= 10), `${frames} frames`);
+	await t.throwsAsync(() => v.open("action=playback&start=1&end=2"), { code: P2pCodes.ESTATE }, "one stream at a time");
+	await v.stop();
+	await t.throwsAsync(() => v.open("action=playback&start=1&end=2"), { code: P2pCodes.ERIGHTS }, "the ticket's rights still decide what opens");
+	const answer = v.command(new Uint8Array([1, 2, 3]));
+	let answered = false;
+	answer.then(() => { answered = true; }, () => {});
+	await sleep(300);
+	t.false(answered, "no reply: the command was not delivered");
+	t.deepEqual(commands, []);
+	Timer.clear(pusher);
+	v.close();
+	p2p.exit();
+	ring.close();
+});
+
 test("onSendGet: every 10 ms per open channel, one timer for all; what it returns arrives in order", async (t) => {
 	const calls = new Map<Handle, number>();
 	const p2p = camera({
@@ -212,19 +241,27 @@ test("talkback: voice in order, ended by empty data", async (t) => {
 			inits.push([params, peer]);
 			return "talk";
 		},
-		onRecvVoice: (h, data) => voice.push([h, data.byteLength ? frameNumber(data) : -1]),
+		onRecvVoice: (h, data) => {
+			voice.push([h, data.byteLength ? frameNumber(data) : -1]);
+			if (data.byteLength) delays.push(monotonic() - sentAt[frameNumber(data)]);
+		},
 	});
-	const v = viewer(p2p, Rights.talk | Rights.command);
+	const sentAt: number[] = [], delays: number[] = [];
+	const v = viewer(p2p, Rights.talk);   // talk alone: opening is CONTROL
 	await v.connect();
 	await v.talk("codec=g711u&rate=8000");
 	t.deepEqual(inits, [["codec=g711u&rate=8000", "viewer-7"]]);
 	for (let i = 0; i < 25; i++) {
 		while (v.voice(frameBytes(i, 160), i * 20) !== 0) await sleep(5);
-		await sleep(2);
+		sentAt[i] = monotonic();
+		await sleep(20);   // a 20 ms G.711 frame's pace
 	}
 	await v.endTalk();
 	t.true(await until(() => voice.some(([, k]) => k === -1)));
 	t.deepEqual(voice, [...[...Array(25).keys()].map((k): [Handle, number] => ["talk", k]), ["talk", -1]]);
+	delays.sort((a, b) => a - b);
+	t.log(`talkback delay on loopback: median ${delays[12].toFixed(1)} ms, max ${delays[24].toFixed(1)} ms`);
+	t.true(delays[12] < 100, "a frame is there well within a frame's few periods");
 	v.close();
 	p2p.exit();
 });
@@ -241,9 +278,10 @@ test("wrong use is an error with a code", async (t) => {
 		t.throws(() => p2p.setWatermarks(low, warn, high), { code: P2pCodes.EARG }, `${low}/${warn}/${high}`);
 	t.throws(() => p2p.sendBuffered({}), { code: P2pCodes.EHANDLE });
 	t.throws(() => p2p.sendStats(undefined), { code: P2pCodes.EHANDLE });
-	for (const bad of ["", "action=live&action=live", "action=replay", "action=playback&start=5&end=5", "action=live&foo=1", "action=playback&start=1", "action=playback&start=-1&end=3", "action=live&channel=256"])
+	for (const bad of ["", "action=live&action=live", "action=replay", "action=playback&start=5&end=5", "action=live&foo=1", "action=playback&start=1", "action=playback&start=-1&end=3", "action=live&channel=256", "action=playback&start=1&end=2&speed=0", "action=playback&start=1&end=2&speed=17", "action=live&speed=2"])
 		t.throws(() => parseStreamParams(bad), { code: P2pCodes.EARG }, bad);
-	t.deepEqual(parseStreamParams("action=playback&start=1000&end=2000&channel=1"), { action: "playback", channel: 1, start: 1000, end: 2000 });
+	t.deepEqual(parseStreamParams("action=playback&start=1000&end=2000&channel=1"), { action: "playback", channel: 1, start: 1000, end: 2000, speed: 1 });
+	t.deepEqual(parseStreamParams("action=playback&start=1000&end=2000&speed=8"), { action: "playback", channel: 0, start: 1000, end: 2000, speed: 8 });
 	// what a viewer asks wrongly is refused with the code, the session stays
 	const v = viewer(p2p, Rights.live | Rights.command);
 	await v.connect();

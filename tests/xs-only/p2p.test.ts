@@ -166,7 +166,7 @@ test("bad arguments are TypeError or RangeError; a closed endpoint refuses calls
 	const w = new World();
 	w.step(100);
 	t.throws(() => w.viewer.command(0, Kind.request, 1, new Uint8Array(MAX_COMMAND + 1), w.now), { instanceOf: RangeError });
-	t.throws(() => w.viewer.command(0, 3, 1, new Uint8Array(1), w.now), { instanceOf: RangeError });
+	t.throws(() => w.viewer.command(0, 5, 1, new Uint8Array(1), w.now), { instanceOf: RangeError });
 	t.throws(() => w.viewer.command(5, Kind.request, 1, new Uint8Array(1), w.now), { instanceOf: RangeError });
 	t.throws(() => w.viewer.connect(cameraAddress, new Uint8Array(75), new Uint8Array(32), w.now), { instanceOf: TypeError, code: codes.ETICKET_FORMAT });
 	t.throws(() => w.camera.attachRing(w.session, {} as never), { instanceOf: TypeError });

@@ -1,7 +1,7 @@
 // ivxs/platform on the Linux host (modules/app/platform/linux.js) through XS: what the camera
 // app takes from it — hashing as the signer needs it, the clocks, the TLS constructor.
 import test from "ava";
-import { Digest, Preference, TLSSocket, argv, collectGarbage, exit, hmacSha256, log, memory, monotonic, now, readFile, sha256 } from "ivxs/platform";
+import { Digest, FileWriter, Preference, TLSSocket, argv, collectGarbage, exit, hmacSha256, listDirectory, log, makeDirectory, memory, monotonic, now, readFile, removeFile, renameFile, sha256 } from "ivxs/platform";
 import { toHex } from "../../modules/net/bytes.js";
 
 test("hashing: SHA-256 and HMAC-SHA256 vectors, a Digest that starts over after digest(), scatter lists", (t) => {
@@ -25,4 +25,26 @@ test("clocks: now() is the wall clock, monotonic() never goes back", (t) => {
 test("the rest of the contract is there", (t) => {
 	for (const f of [TLSSocket, argv, collectGarbage, exit, memory, readFile, Preference.get, Preference.set, log.info]) t.is(typeof f, "function");
 	t.true(memory().chunks > 0);
+});
+
+test("files: a range of a file, a folder's listing, remove and rename (the local recording store's needs)", (t) => {
+	const dir = `build/test-out/platform-${Date.now()}-${Math.floor(Math.random() * 1e9)}`;
+	makeDirectory("build/test-out");
+	makeDirectory(dir);
+	const writer = new FileWriter(`${dir}/a.part`);
+	writer.write(Uint8Array.from([1, 2, 3, 4, 5, 6, 7, 8]));
+	writer.close();
+	t.deepEqual([...new Uint8Array(readFile(`${dir}/a.part`, { offset: 5, maxBytes: 2 }))], [6, 7]);
+	t.deepEqual([...new Uint8Array(readFile(`${dir}/a.part`, { offset: 6 }))], [7, 8]);
+	t.is(readFile(`${dir}/a.part`, { offset: 100 }).byteLength, 0, "past the end: nothing");
+	t.throws(() => readFile(`${dir}/a.part`, { offset: -1 }), { instanceOf: RangeError });
+	makeDirectory(`${dir}/sub`);
+	t.deepEqual(listDirectory(dir), [{ name: "a.part", size: 8 }], "regular files only");
+	renameFile(`${dir}/a.part`, `${dir}/1-2.mp4`);
+	t.deepEqual(listDirectory(dir).map((f) => f.name), ["1-2.mp4"]);
+	removeFile(`${dir}/1-2.mp4`);
+	removeFile(`${dir}/1-2.mp4`);   // gone either way
+	t.deepEqual(listDirectory(dir), []);
+	t.throws(() => renameFile(`${dir}/missing`, `${dir}/x`));
+	t.throws(() => listDirectory(`${dir}/missing`));
 });

@@ -1,7 +1,13 @@
 declare module "ivxs/file" {
-	/** The whole file, or its first maxBytes. */
-	export function readFile(path: string, options?: { maxBytes?: number }): ArrayBuffer;
+	/** The whole file, or maxBytes of it from offset (default 0). */
+	export function readFile(path: string, options?: { maxBytes?: number; offset?: number }): ArrayBuffer;
 	export function makeDirectory(path: string): void;
+	/** The folder's regular files with their sizes, in any order. */
+	export function listDirectory(path: string): { name: string; size: number }[];
+	/** Removes a file; a missing one is not an error. */
+	export function removeFile(path: string): void;
+	/** Renames a file durably: its bytes reach the disk before its new name does. */
+	export function renameFile(from: string, to: string): void;
 	export class FileWriter {
 		constructor(path: string, options?: { truncate?: boolean });
 		/** Bytes written through this writer (truncate() sets it back). */

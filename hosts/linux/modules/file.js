@@ -1,20 +1,40 @@
-// ivxs/file — whole-file reads and append-only writers (scatter-list writes)
-// on the Linux host. Recordings and demo output go through FileWriter.
+// ivxs/file — file and range reads, append-only writers (scatter-list writes),
+// and listing, removing and durably renaming the files of a folder (the local
+// recording store) on the Linux host. Recordings and demo output go through FileWriter.
 //
 // FileWriter is a plain class over a host object that owns the descriptor
 // (snapshot-safe, like native/ring): JS never sees the descriptor, close() is
 // idempotent, and garbage collection closes a writer nobody closed.
-function read(path, maxBytes) @ "xs_file_read";
+function read(path, maxBytes, offset) @ "xs_file_read";
 function open(path, truncate) @ "xs_file_open";
 function writev(writer, chunks) @ "xs_file_writev";
 function truncate(writer, length) @ "xs_file_truncate";
 function close(writer) @ "xs_file_close";
 export function makeDirectory(path) @ "xs_file_mkdir";
+function list(path) @ "xs_file_list";
+function remove(path) @ "xs_file_remove";
+function rename(from, to) @ "xs_file_rename";
 
-// readFile(path, { maxBytes }): the whole file, or its first maxBytes.
-export function readFile(path, { maxBytes = Infinity } = {}) {
+// readFile(path, { maxBytes, offset }): the whole file, or maxBytes of it from offset.
+export function readFile(path, { maxBytes = Infinity, offset = 0 } = {}) {
 	if (!(maxBytes >= 0)) throw new RangeError("readFile: invalid maxBytes");
-	return read(String(path), maxBytes);
+	if (!Number.isSafeInteger(offset) || offset < 0) throw new RangeError("readFile: invalid offset");
+	return read(String(path), maxBytes, offset);
+}
+
+// listDirectory(path): [{ name, size }] of the folder's regular files, any order.
+export function listDirectory(path) {
+	return list(String(path));
+}
+
+// removeFile(path): a missing file is not an error.
+export function removeFile(path) {
+	remove(String(path));
+}
+
+// renameFile(from, to): durable (the bytes reach the disk before the new name).
+export function renameFile(from, to) {
+	rename(String(from), String(to));
 }
 
 export class FileWriter {

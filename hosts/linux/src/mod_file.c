@@ -1,6 +1,7 @@
 /*
- * Minimal files for the Linux host (module "ivxs/file"): read a whole file,
- * and append-only writers for recordings and demo output. Writes are
+ * Minimal files for the Linux host (module "ivxs/file"): read a file or a
+ * range of it, append-only writers for recordings and demo output, and what
+ * a bounded recording folder needs (list, remove, a durable rename). Writes are
  * scatter lists (writev) so muxer output goes out without joining buffers.
  * A full disk or any write error throws with the OS's reason; what was
  * written before stays, and truncate() rolls a torn fragment back.
@@ -17,8 +18,10 @@
 #include "xsmc.h"
 #include "host.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,17 +51,20 @@ static void xs_file_destructor(void *data)
 	free(record);
 }
 
-/* read(path, maxBytes) -> ArrayBuffer of the file, or of its first maxBytes */
+/* read(path, maxBytes, offset) -> ArrayBuffer of the file from offset, at most maxBytes */
 void xs_file_read(xsMachine *the)
 {
 	char path[PATH_MAX];
 	double limit = xsmcToNumber(xsArg(1));   /* may run JS: before anything is held */
+	double offset = xsmcArgc > 2 ? xsmcToNumber(xsArg(2)) : 0;
 	struct stat st;
 	ssize_t got = 0, n, size;
 	int fd;
 	xsmcToStringBuffer(xsArg(0), path, sizeof(path));
 	if (!(limit >= 0))
 		ivxs_range_error(IVXS_EARG, "invalid maxBytes");
+	if (!(offset >= 0) || offset != (double)(int64_t)offset)
+		ivxs_range_error(IVXS_EARG, "invalid offset");
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		ivxs_error(IVXS_HOST_ESYSTEM, "%s: %s", path, strerror(errno));
@@ -66,8 +72,10 @@ void xs_file_read(xsMachine *the)
 		close(fd);
 		ivxs_error(IVXS_EARG, "%s: not a regular file", path);
 	}
-	if (limit > (double)st.st_size)
-		limit = (double)st.st_size;
+	if (offset > (double)st.st_size)
+		offset = (double)st.st_size;
+	if (limit > (double)st.st_size - offset)
+		limit = (double)st.st_size - offset;
 	if (limit > kMaxRead) {   /* checked before the cast: a 32-bit ssize_t would wrap */
 		close(fd);
 		ivxs_error(IVXS_HOST_ELIMIT, "%s: more than 256 MiB: read a part (maxBytes)", path);
@@ -75,7 +83,7 @@ void xs_file_read(xsMachine *the)
 	size = (ssize_t)limit;
 	xsmcSetArrayBuffer(xsResult, NULL, (xsIntegerValue)size);
 	while (got < size) {
-		n = read(fd, (uint8_t *)xsmcToArrayBuffer(xsResult) + got, (size_t)(size - got));
+		n = pread(fd, (uint8_t *)xsmcToArrayBuffer(xsResult) + got, (size_t)(size - got), (off_t)offset + got);
 		if (n <= 0) {
 			int error = n < 0 ? errno : EIO;
 			if (n < 0 && error == EINTR)
@@ -220,4 +228,71 @@ void xs_file_mkdir(xsMachine *the)
 	xsmcToStringBuffer(xsArg(0), path, sizeof(path));
 	if (mkdir(path, 0755) < 0 && errno != EEXIST)
 		ivxs_error(IVXS_HOST_ESYSTEM, "%s: %s", path, strerror(errno));
+}
+
+/* list(path) -> [{ name, size }] of the folder's regular files (any order) */
+void xs_file_list(xsMachine *the)
+{
+	char path[PATH_MAX], entry[PATH_MAX];
+	struct dirent *d;
+	struct stat st;
+	DIR *dir;
+	int n = 0;
+	xsmcVars(2);
+	xsmcToStringBuffer(xsArg(0), path, sizeof(path));
+	dir = opendir(path);
+	if (!dir)
+		ivxs_error(IVXS_HOST_ESYSTEM, "%s: %s", path, strerror(errno));
+	xsmcSetNewArray(xsResult, 0);
+	while ((d = readdir(dir)) != NULL) {
+		if (d->d_name[0] == '.' || snprintf(entry, sizeof(entry), "%s/%s", path, d->d_name) >= (int)sizeof(entry))
+			continue;
+		if (stat(entry, &st) < 0 || !S_ISREG(st.st_mode))
+			continue;
+		/* (no JS runs between readdir and closedir but these setters: an error would leak the DIR) */
+		xsmcSetNewObject(xsVar(0));
+		xsmcSetString(xsVar(1), d->d_name);
+		xsmcSet(xsVar(0), xsID("name"), xsVar(1));
+		xsmcSetNumber(xsVar(1), (double)st.st_size);
+		xsmcSet(xsVar(0), xsID("size"), xsVar(1));
+		xsmcSetIndex(xsResult, n++, xsVar(0));
+	}
+	closedir(dir);
+}
+
+/* remove(path): a missing file is fine (it is gone either way) */
+void xs_file_remove(xsMachine *the)
+{
+	char path[PATH_MAX];
+	xsmcToStringBuffer(xsArg(0), path, sizeof(path));
+	if (unlink(path) < 0 && errno != ENOENT)
+		ivxs_error(IVXS_HOST_ESYSTEM, "%s: %s", path, strerror(errno));
+}
+
+/* rename(from, to), durable: the file's bytes reach the disk before its new
+ * name does, and the name before this returns — after a power cut the name
+ * is either the old one or the new one with every byte behind it. */
+void xs_file_rename(xsMachine *the)
+{
+	char from[PATH_MAX], to[PATH_MAX], folder[PATH_MAX];
+	int fd;
+	xsmcToStringBuffer(xsArg(0), from, sizeof(from));
+	xsmcToStringBuffer(xsArg(1), to, sizeof(to));
+	fd = open(from, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		ivxs_error(IVXS_HOST_ESYSTEM, "%s: %s", from, strerror(errno));
+	if (fsync(fd) < 0 && errno != EINVAL) {
+		int error = errno;
+		close(fd);
+		ivxs_error(IVXS_HOST_ESYSTEM, "fsync %s: %s", from, strerror(error));
+	}
+	close(fd);
+	if (rename(from, to) < 0)
+		ivxs_error(IVXS_HOST_ESYSTEM, "rename %s: %s", from, strerror(errno));
+	memcpy(folder, to, sizeof(folder));
+	fd = open(dirname(folder), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0) {
+		(void)fsync(fd);
+		close(fd);
+	}
 }

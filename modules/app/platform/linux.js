@@ -1,7 +1,7 @@
 // ivxs/platform on the headless Linux host (modules/app/platform.d.ts): the
 // host's own modules already have the contract's shape.
 import { nowMicroseconds } from "ivxs/host";
-export { readFile, makeDirectory, FileWriter } from "ivxs/file";
+export { readFile, makeDirectory, listDirectory, removeFile, renameFile, FileWriter } from "ivxs/file";
 export { argv, memory, log, exit, collectGarbage } from "ivxs/host";
 export { Digest, sha256, hmacSha256 } from "ivxs/crypto";
 export { default as TLSSocket } from "embedded:io/socket/tcp/tls";

@@ -6,7 +6,7 @@
  * the monotonic clock, the manifest's config for arguments, trace() for the
  * log — and the host's memory counters (hosts/moddable/host.js).
  */
-import { File, Directory } from "file";
+import { File, Directory, Iterator } from "file";
 import config from "mc/config";
 import Time from "time";
 import TCP from "embedded:io/socket/tcp";
@@ -42,12 +42,15 @@ export const Preference: SdkPreference = Object.freeze({
 
 type Chunk = ArrayBuffer | ArrayBufferView;
 
-export function readFile(path: string, options: { maxBytes?: number } = {}): ArrayBuffer {
-	const maxBytes = options.maxBytes ?? Infinity;
+export function readFile(path: string, options: { maxBytes?: number; offset?: number } = {}): ArrayBuffer {
+	const maxBytes = options.maxBytes ?? Infinity, offset = options.offset ?? 0;
 	if (!(maxBytes >= 0)) throw new RangeError("readFile: invalid maxBytes");
+	if (!Number.isSafeInteger(offset) || offset < 0) throw new RangeError("readFile: invalid offset");
 	const file = new File(path);
 	try {
-		const length = Math.min(file.length, maxBytes);
+		const from = Math.min(offset, file.length);
+		file.position = from;
+		const length = Math.min(file.length - from, maxBytes);
 		return length > 0 ? file.read(ArrayBuffer, length) : new ArrayBuffer(0);
 	}
 	finally {
@@ -57,6 +60,24 @@ export function readFile(path: string, options: { maxBytes?: number } = {}): Arr
 
 export function makeDirectory(path: string): void {
 	Directory.create(path);   // one level, an existing directory is fine: as on Linux
+}
+
+export function listDirectory(path: string): { name: string; size: number }[] {
+	const files: { name: string; size: number }[] = [];
+	const iterator = new Iterator(path);
+	for (let entry = iterator.next(); entry; entry = iterator.next())
+		if (entry.length !== undefined) files.push({ name: entry.name, size: entry.length });
+	return files;
+}
+
+export function removeFile(path: string): void {
+	if (File.exists(path)) File.delete(path);
+}
+
+export function renameFile(from: string, to: string): void {
+	// (SPIFFS/LittleFS/FAT rename is atomic in name; the SDK's File has no fsync: on a board the
+	// bytes are on the card once the writer was closed)
+	if (!File.rename(from, to)) throw new Error(`rename ${from}: failed`);
 }
 
 export class FileWriter {

@@ -1379,11 +1379,47 @@ done:
 	return;
 }
 
+/* The camera-wide uplink budget (ivxs_p2p_set_uplink) holds a stream that would take more
+ * within it on an unlimited link, the session's own congestion control inside it; lifting it
+ * lets the stream through again. Only the camera has one. */
+static void test_uplink_budget(void)
+{
+	options o;
+	uint64_t before, capped, free_bytes;
+	memset(&o, 0, sizeof(o));
+	o.delay_ms = 10;
+	CHECK_EQ(setup(&o), 0);
+	CHECK_EQ(ivxs_p2p_set_uplink(W.ep[CLI], 1000, g_now), IVXS_P2P_EARG);
+	CHECK_EQ(ivxs_p2p_set_uplink(W.ep[SRV], 40000, g_now), 0);
+	W.frame_interval = 33;
+	W.gop = 30;
+	W.key_bytes = 12000;
+	W.delta_bytes = 3000;   /* about 100 KB/s */
+	step(200);
+	CHECK_EQ(startMedia(), 0);
+	step(1000);   /* past the start-up */
+	before = sessStats(SRV).bytes_sent;
+	step(3000);
+	capped = sessStats(SRV).bytes_sent - before;
+	CHECK_EQ(ivxs_p2p_set_uplink(W.ep[SRV], 0, g_now), 0);
+	step(1000);
+	before = sessStats(SRV).bytes_sent;
+	step(3000);
+	free_bytes = sessStats(SRV).bytes_sent - before;
+	NOTE("3 s within a 40000 B/s budget: %llu bytes; without it: %llu", (unsigned long long)capped, (unsigned long long)free_bytes);
+	CHECK(capped <= 40000 * 3 + 2 * IVXS_P2P_MTU);
+	CHECK(capped >= 40000 * 3 * 90 / 100);
+	CHECK(free_bytes >= 40000 * 3 * 2);
+done:
+	return;
+}
+
 /* The ticket's rights are enforced by the camera. */
 static void test_rights(void)
 {
 	options o;
-	static uint8_t buf[10];
+	static uint8_t buf[10], control[977];
+	uint32_t i;
 	memset(&o, 0, sizeof(o));
 	o.rights = IVXS_P2P_RIGHT_PLAYBACK;
 	CHECK_EQ(setup(&o), 0);
@@ -1395,6 +1431,20 @@ static void test_rights(void)
 	CHECK_EQ(ivxs_p2p_command(W.sides[CLI].session, IVXS_P2P_REQUEST, 0, buf, cmdLen(0), g_now), 0);
 	step(200);
 	CHECK_EQ(W.sides[SRV].cmds, 0);
+	/* control (opening a stream) is, without the command right; its reply comes back */
+	for (i = 0; i < sizeof(control); i++)
+		control[i] = (uint8_t)(1 + i);   /* the harness's pattern for id 1 */
+	W.sides[SRV].next_cmd_id = 1;
+	CHECK_EQ(ivxs_p2p_command(W.sides[CLI].session, IVXS_P2P_CONTROL, 1, control, cmdLen(1), g_now), 0);
+	step(200);
+	CHECK_EQ(W.sides[SRV].cmds, 1);
+	CHECK_EQ(W.sides[SRV].cmd_bad, 0);
+	W.sides[CLI].next_cmd_id = 1;
+	CHECK_EQ(ivxs_p2p_command(W.sides[SRV].session, IVXS_P2P_CONTROL_REPLY, 1, control, cmdLen(1), g_now), 0);
+	step(200);
+	CHECK_EQ(W.sides[CLI].cmds, 1);
+	/* a kind past CONTROL_REPLY is refused by the sender */
+	CHECK_EQ(ivxs_p2p_command(W.sides[CLI].session, 5, 2, buf, 1, g_now), IVXS_P2P_EARG);
 	teardown();
 	o.rights = IVXS_P2P_RIGHT_COMMAND;
 	CHECK_EQ(setup(&o), 0);
@@ -2326,6 +2376,7 @@ done:
 
 int main(void)
 {
+	run("uplink: a camera-wide budget holds the sessions' packets", test_uplink_budget);
 	run("ticket: mint, verify, distinct refusals", test_ticket_codes);
 	run("ticket: the documented derivation", test_ticket_vector);
 	run("ack ranges: window, replay, wire codec", test_ack_codec);

@@ -1,0 +1,83 @@
+/**
+ * Viewers over P2P on the camera app (SPEC §2, issue 14 §2): live straight from the first
+ * channel's ring (no onSendGet), playback of the local store (store/playback.ts, pulled by
+ * onSendGet), talkback written to files (talkback.ts), and the built-in commands
+ * (viewer-commands.ts). A viewer comes with a ticket the cloud minted for this device.
+ */
+import type { Ring } from "ring";
+import { FileWriter, makeDirectory, monotonic, now } from "ivxs/platform";
+import { MAX_SESSIONS, P2P, P2PEvent, parseStreamParams } from "../p2p/index.js";
+import type { LocalStore } from "../store/local-store.js";
+import { Playback } from "../store/playback.js";
+import type { DeviceConfig } from "./device-file.js";
+import { openTalk, talkFrame, type Talk } from "./talkback.js";
+import { runViewerCommand } from "./viewer-commands.js";
+
+export interface ViewerOptions {
+	port: number;
+	ring: Ring;
+	/** The first channel's local store (playback, the recordings command). */
+	store?: LocalStore;
+	/** Talkback files go here (none: talkback is refused). */
+	talkbackDir?: string;
+	snapshot?(): { time: number; taken: boolean };
+	/** Unix seconds for tickets' expiry: the camera's clock as the cloud knows it (default now()). */
+	unixTime?: () => number;
+	maxSessions?: number;
+	log: (message: string) => void;
+}
+
+type Handle = { peer: string; params: string; playback?: Playback };
+
+export function startViewers(config: DeviceConfig, options: ViewerOptions): P2P | undefined {
+	const { log, store, talkbackDir } = options;
+	if (config.id.length > 16) {
+		log(`p2p: off (a ticket names devices of at most 16 bytes; "${config.id}" is longer)`);
+		return undefined;
+	}
+	if (talkbackDir) makeDirectory(talkbackDir);
+	const playbacks = new Map<string, Playback>();
+	const p2p = new P2P({
+		deviceId: config.id, deviceSecret: Uint8Array.from(config.secret, (c) => c.charCodeAt(0)), port: options.port, ring: options.ring,
+		ringClock: now, monotonic, unixTime: options.unixTime ?? (() => now() / 1000), maxSessions: options.maxSessions ?? MAX_SESSIONS.board, log,
+	});
+	p2p.init({
+		onSendInit: (params, peer): Handle | undefined => {
+			const p = parseStreamParams(params);   // (checked already: this only narrows it)
+			if (p.action === "live") {
+				log(`p2p: ${peer} watches (${params})`);
+				return { peer, params };
+			}
+			if (!store || p.channel !== 0) {
+				log(`p2p: ${peer}: no local recordings for ${params}`);
+				return undefined;
+			}
+			const playback = new Playback({ store, start: p.start, end: p.end, speed: p.speed, now: monotonic });
+			playbacks.set(peer, playback);
+			log(`p2p: ${peer} plays back (${params})`);
+			return { peer, params, playback };
+		},
+		onSendGet: (handle) => (handle as Handle).playback?.pull(),
+		onSendStop: (handle) => {
+			const { peer, playback } = handle as Handle;
+			if (playback && playbacks.get(peer) === playback) playbacks.delete(peer);
+			log(`p2p: ${peer} stopped ${playback ? "playing back" : "watching"}`);
+		},
+		onEvent: (event) => {
+			if (event !== P2PEvent.peerReady) log(`p2p: event ${event}`);
+		},
+		onRecvInit: (params, peer): Talk | undefined => {
+			if (!talkbackDir) return undefined;
+			const talk = openTalk(talkbackDir, params, peer, now(), (path) => new FileWriter(path));
+			log(`p2p: ${peer} talks (${talk.codec}) into ${talk.path}`);
+			return talk;
+		},
+		onRecvVoice: (handle, data) => {
+			const talk = handle as Talk;
+			if (talkFrame(talk, data)) log(`p2p: ${talk.peer} ended talkback: ${talk.frames} frames, ${talk.bytes} bytes in ${talk.path}`);
+		},
+		onCommand: (command, peer) => runViewerCommand({ store, playbackOf: (p) => playbacks.get(p), snapshot: options.snapshot, log }, command, peer),
+	});
+	log(`p2p: viewers on UDP port ${p2p.port}`);
+	return p2p;
+}

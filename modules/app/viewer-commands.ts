@@ -1,0 +1,56 @@
+/**
+ * The camera app's built-in P2P commands (issue 14 §2; the format is modules/protocol's
+ * viewer-commands.ts): PTZ placeholders, a still now, the local store's recordings, and control
+ * of the asking viewer's playback. Synchronous (the seed's onCommand must not block): a still's
+ * upload runs after the reply. Every reply is a JSON object, never empty (that would close the
+ * viewer's session).
+ */
+import { encodeJsonAscii, parseViewerCommand, MAX_COMMAND_REPLY_SPANS } from "../protocol/viewer-commands.js";
+import type { LocalStore } from "../store/local-store.js";
+import type { Playback } from "../store/playback.js";
+
+export interface CommandContext {
+	/** The local store, when the camera has one. */
+	store?: LocalStore;
+	/** The viewer's open playback, if any. */
+	playbackOf(peer: string): Playback | undefined;
+	/** Takes a still now and sends it to the cloud (asynchronously); its time and size. */
+	snapshot?(): { time: number; taken: boolean };
+	log(message: string): void;
+}
+
+export function runViewerCommand(context: CommandContext, bytes: ArrayBuffer, peer: string): Uint8Array {
+	const command = parseViewerCommand(bytes);
+	if (typeof command === "string") return encodeJsonAscii({ ok: false, error: command });
+	try {
+		switch (command.cmd) {
+		case "ptz":
+			context.log(`p2p: ${peer}: ptz ${command.op} (no motor: a placeholder)`);
+			return encodeJsonAscii({ ok: true, ptz: command.op, moved: false });
+		case "snapshot": {
+			if (!context.snapshot) return encodeJsonAscii({ ok: false, error: "no channel takes stills" });
+			// through the camera's one gate for stills (one at a time per channel, 2 s apart)
+			const { time, taken } = context.snapshot();
+			return encodeJsonAscii(taken ? { ok: true, time } : { ok: false, time, error: "busy: a still was just taken" });
+		}
+		case "recordings": {
+			if (!context.store) return encodeJsonAscii({ ok: false, error: "no local store" });
+			const spans = context.store.spans(command.from, command.to);
+			// the newest first when they do not all fit in one reply
+			const more = spans.length > MAX_COMMAND_REPLY_SPANS;
+			return encodeJsonAscii({ ok: true, spans: more ? spans.slice(-MAX_COMMAND_REPLY_SPANS) : spans, more });
+		}
+		case "playback": {
+			const playback = context.playbackOf(peer);
+			if (!playback) return encodeJsonAscii({ ok: false, error: "no playback open" });
+			if (command.speed !== undefined) playback.setSpeed(command.speed);
+			if (command.pause !== undefined) playback.pause(command.pause);
+			if (command.seek !== undefined) playback.seek(command.seek);
+			return encodeJsonAscii({ ok: true, position: Math.round(playback.position), paused: playback.paused, speed: playback.speed, done: playback.done });
+		}
+		}
+	}
+	catch (error) {
+		return encodeJsonAscii({ ok: false, error: (error as Error).message });
+	}
+}

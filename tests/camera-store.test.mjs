@@ -1,0 +1,178 @@
+// The camera app's local recording store and what P2P viewers do with it (issue 14 §2): playback
+// of a span with seek, pause and faster than real time; the store bounded (oldest deleted first);
+// a SIGKILL loses at most the segment being written; the built-in commands; talkback to a file.
+// The viewer is a second XS host (tests/xs-apps/p2p-script) with a ticket minted as the cloud
+// mints it. No cloud is needed (the control channel just keeps retrying).
+import test from "ava";
+import { execFileSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { deviceFile, runCamera } from "./_camera.mjs";
+import { runHost } from "./_host.mjs";
+
+const device = { id: "storecam-1", secret: "s".repeat(16) + "0123456789abcdef0123456789abcdef" };
+const SEGMENT = /^(\d+)-(\d+)\.mp4$/;
+
+function tempDir(t) {
+	const dir = mkdtempSync(join(tmpdir(), "ivxs-store-"));
+	t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+	return dir;
+}
+
+const segments = (dir) => existsSync(dir) ? readdirSync(dir).filter((n) => SEGMENT.test(n)).sort() : [];
+const until = async (what, ms = 60_000) => {
+	for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, 200))) if (what()) return true;
+	return false;
+};
+
+/** The video frames ffprobe decodes in a file and their first and last pts (s). */
+function probe(file) {
+	const out = execFileSync("ffprobe", ["-v", "error", "-select_streams", "v:0", "-show_entries", "frame=pts_time", "-of", "csv=p=0", file], { encoding: "utf8" });
+	const times = out.split("\n").filter((l) => /^[0-9]/.test(l)).map((l) => parseFloat(l));
+	return { frames: times.length, first: times[0], last: times[times.length - 1] };
+}
+
+/** Starts the camera app; resolves { camera, port } once its P2P port is open. */
+async function startCamera(t, args, seconds = 40) {
+	const file = deviceFile(t, device, "http://127.0.0.1:9");
+	const port = 20000 + Math.floor(Math.random() * 30000);
+	let ready;
+	const started = new Promise((resolve) => { ready = resolve; });
+	let child;
+	const camera = runCamera(file, {
+		seconds, args: ["--p2p", String(port), ...args],
+		onStdout: (chunk, c) => { child = c; if (chunk.includes("p2p: viewers on UDP port")) ready(); },
+	});
+	await Promise.race([started, camera]);
+	return { camera, port, kill: () => child?.kill("SIGKILL") };
+}
+
+async function script(port, steps) {
+	const { stdout, stderr } = await runHost(["tests/xs-apps/p2p-script", "--", String(port), device.id, device.secret, JSON.stringify(steps)], { timeoutMs: 60_000 });
+	const lines = stdout.split("\n");
+	const results = lines.filter((l) => l.startsWith("@@step ")).map((l) => JSON.parse(l.slice(7)));
+	const end = lines.find((l) => l.startsWith("@@script "));
+	return { results, seen: end ? JSON.parse(end.slice(9)) : { error: `no result: ${stdout.slice(-1000)}${stderr}` } };
+}
+
+test("playback streams a stored span as fMP4, faster than real time, and pauses and seeks", async (t) => {
+	const dir = tempDir(t), store = join(dir, "store");
+	const { camera, port } = await startCamera(t, ["--store", store, "--store-segment-s", "2"], 45);
+	t.true(await until(() => segments(store).length >= 5), "five stored segments");
+	const first = Number(SEGMENT.exec(segments(store)[0])[1]);
+	const fast = join(dir, "fast.mp4"), paused = join(dir, "paused.mp4");
+	const start = first + 1000, end = start + 6000;
+	// 6 s of recording at 8×: done in well under the 3 s waited (at 1× it would take 6 s)
+	const a = await script(port, [
+		{ command: { cmd: "recordings" } },
+		{ open: `action=playback&start=${start}&end=${end}&speed=8`, save: fast },
+		{ wait: 3000 },
+		{ command: { cmd: "playback" } },
+		{ stop: true },
+	]);
+	t.is(a.seen.error, "", JSON.stringify(a));
+	const spans = a.results[0].result;
+	t.true(spans.ok && spans.spans.length >= 1 && spans.spans[0][0] === first && spans.spans[0][1] - first >= 8000, JSON.stringify(spans));
+	const status = a.results[3].result;
+	t.true(status.ok && status.done && status.speed === 8, JSON.stringify(status));
+	t.true(a.seen.firstKey, "the first chunk is a key (the init segment)");
+	const fastProbe = probe(fast);
+	t.log({ fast: fastProbe, start, end });
+	// from the key frame at or before start to the last fragment starting before end: every frame of the span
+	t.true(fastProbe.first <= start / 1000 && fastProbe.first > start / 1000 - 3, `first pts ${fastProbe.first}`);
+	t.true(fastProbe.last >= end / 1000 - 1.1 && fastProbe.last < end / 1000 + 3, `last pts ${fastProbe.last}`);
+	t.true(fastProbe.frames >= ((fastProbe.last - fastProbe.first) * 15) * 0.95, `${fastProbe.frames} frames`);
+
+	// pause: nothing arrives (after what was in flight); seek: it goes on from there
+	const b = await script(port, [
+		{ open: `action=playback&start=${start}&end=${start + 20000}`, save: paused },
+		{ wait: 1500 },
+		{ command: { cmd: "playback", pause: true } },
+		{ wait: 500 },
+		{ wait: 2000 },
+		{ command: { cmd: "playback", pause: false, seek: start + 4000 } },
+		{ wait: 2500 },
+		{ command: { cmd: "playback" } },
+	]);
+	t.is(b.seen.error, "", JSON.stringify(b));
+	t.log(b.results.map((r) => ({ step: r.step, frames: r.frames, result: r.result })));
+	t.true(b.results[1].frames > 0, "frames before the pause");
+	t.is(b.results[4].frames, 0, "no frame during the pause");
+	t.true(b.results[6].frames > 0, "frames after the seek");
+	const position = b.results[7].result.position;
+	t.true(position >= start + 4000 + 1500 && position <= start + 4000 + 4000, `position ${position - start} ms after start`);
+	const { code } = await camera;
+	t.is(code, 0);
+});
+
+test("the store keeps at most its bound (oldest deleted first) and a SIGKILL loses at most the segment being written", async (t) => {
+	const dir = tempDir(t), store = join(dir, "store");
+	// about 36 KB per 2 s segment of the sample: a bound of 0.2 MiB keeps 5–6 of them
+	const { camera, kill } = await startCamera(t, ["--store", store, "--store-segment-s", "2", "--store-mb", "0.2"], 60);
+	let oldest;
+	t.true(await until(() => {
+		const names = segments(store);
+		oldest ??= names[0];
+		return names.length >= 2 && oldest && !names.includes(oldest) && readdirSync(store).some((n) => n.endsWith(".part"));
+	}), "the first segment was deleted");
+	await new Promise((r) => setTimeout(r, 700));   // mid-segment
+	kill();
+	const { signal } = await camera;
+	t.is(signal, "SIGKILL");
+	const names = readdirSync(store);
+	const parts = names.filter((n) => n.endsWith(".part"));
+	const done = segments(store);
+	const bytes = done.reduce((sum, n) => sum + statSync(join(store, n)).size, 0);
+	t.log({ done, parts, bytes });
+	t.is(parts.length, 1, "one segment was being written");
+	t.true(bytes <= 0.2 * 1024 * 1024, `${bytes} bytes stored`);
+	// every finished segment is whole: it decodes to its last frame, at its named span
+	for (const name of done) {
+		const [, s, e] = SEGMENT.exec(name).map(Number);
+		const p = probe(join(store, name));
+		t.true(p.frames >= 25 && Math.abs(p.first - s / 1000) < 0.01 && p.last < e / 1000 && p.last > e / 1000 - 0.2, `${name}: ${JSON.stringify(p)}`);
+	}
+	// the next start deletes the interrupted segment and keeps the rest
+	const again = await runCamera(deviceFile(t, device, "http://127.0.0.1:9"), { seconds: 2, args: ["--store", store, "--store-mb", "0.2"] });
+	t.regex(again.stdout, /store: 1 interrupted segment\(s\) deleted/);
+	t.false(readdirSync(store).includes(parts[0]));
+	// (the bound may have taken the oldest meanwhile: the newest are there)
+	for (const name of done.slice(-2)) t.true(existsSync(join(store, name)), name);
+	// a clean stop finishes the segment under way: no part, a newer segment
+	const after = readdirSync(store);
+	t.deepEqual(after.filter((n) => n.endsWith(".part")), []);
+	t.true(segments(store).some((n) => Number(SEGMENT.exec(n)[1]) > Number(SEGMENT.exec(done[done.length - 1])[1])), after.join(" "));
+});
+
+test("built-in commands answer over P2P and talkback is written to a file in order", async (t) => {
+	const dir = tempDir(t), talkDir = join(dir, "talk"), audio = join(dir, "voice.ulaw");
+	const voice = randomBytes(8000);   // 1 s of G.711 μ-law at 8 kHz
+	writeFileSync(audio, voice);
+	const { camera, port } = await startCamera(t, ["--talkback", talkDir], 20);
+	const r = await script(port, [
+		{ command: { cmd: "ptz", op: "left" } },
+		{ command: { cmd: "snapshot" } },
+		{ command: { cmd: "recordings" } },
+		{ command: { cmd: "playback", pause: true } },
+		{ command: { cmd: "zoom" } },
+		{ talk: "codec=pcmu&rate=8000", file: audio, frameBytes: 160, everyMs: 20 },
+		{ command: { cmd: "ptz", op: "stop" } },
+	]);
+	t.is(r.seen.error, "", JSON.stringify(r));
+	const [ptz, snapshot, recordings, playback, unknown, talk, after] = r.results.map((x) => x.result);
+	t.deepEqual(ptz, { ok: true, ptz: "left", moved: false });
+	t.true(snapshot.ok && Math.abs(snapshot.time - Date.now()) < 60_000, JSON.stringify(snapshot));
+	t.deepEqual(recordings, { ok: false, error: "no local store" });
+	t.deepEqual(playback, { ok: false, error: "no playback open" });
+	t.false(unknown.ok);
+	t.deepEqual(talk, { sent: 50 });
+	t.true(after.ok, "the session lives on after talkback");
+	const { stdout } = await camera;
+	t.regex(stdout, /test-viewer ended talkback: 50 frames, 8000 bytes/);
+	const files = readdirSync(talkDir);
+	t.is(files.length, 1);
+	t.regex(files[0], /^\d+-test-viewer\.ulaw$/);
+	t.deepEqual(readFileSync(join(talkDir, files[0])), voice, "every byte, in order");
+});

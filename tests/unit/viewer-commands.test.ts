@@ -1,0 +1,27 @@
+// The camera's built-in P2P commands (modules/protocol/viewer-commands.ts), under Node and on XS.
+import test from "ava";
+import { decodeJsonAscii, encodeJsonAscii, parseViewerCommand } from "../../modules/protocol/viewer-commands.js";
+
+const parse = (value: unknown) => parseViewerCommand(encodeJsonAscii(value));
+
+test("commands: what is accepted, normalised", (t) => {
+	t.deepEqual(parse({ cmd: "ptz", op: "zoomIn" }), { cmd: "ptz", op: "zoomIn" });
+	t.deepEqual(parse({ cmd: "snapshot" }), { cmd: "snapshot" });
+	t.deepEqual(parse({ cmd: "recordings" }), { cmd: "recordings", from: 0, to: Number.MAX_SAFE_INTEGER });
+	t.deepEqual(parse({ cmd: "recordings", from: 5, to: 9 }), { cmd: "recordings", from: 5, to: 9 });
+	t.deepEqual(parse({ cmd: "playback", seek: 1000, pause: false, speed: 4 }), { cmd: "playback", seek: 1000, pause: false, speed: 4 });
+	t.deepEqual(parse({ cmd: "playback" }), { cmd: "playback" }, "a status query");
+});
+
+test("commands: what is refused says why (a string), never throws", (t) => {
+	for (const bad of [{ cmd: "ptz", op: "spin" }, { cmd: "recordings", from: 9, to: 5 }, { cmd: "recordings", from: -1 }, { cmd: "playback", speed: 0 },
+		{ cmd: "playback", speed: 2.5 }, { cmd: "playback", pause: "yes" }, { cmd: "playback", seek: -5 }, { cmd: "reboot" }, [1], "ptz", null])
+		t.is(typeof parse(bad), "string", JSON.stringify(bad));
+	t.is(parseViewerCommand(new Uint8Array([0x7b, 0x22])), "not JSON");
+});
+
+test("commands: ASCII on the wire, whatever the text", (t) => {
+	const bytes = encodeJsonAscii({ error: "caméra ✓" });
+	t.true(bytes.every((b) => b < 0x80));
+	t.deepEqual(decodeJsonAscii(bytes), { error: "caméra ✓" });
+});

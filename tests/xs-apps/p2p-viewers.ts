@@ -1,0 +1,20 @@
+// Many viewers in one XS process for tests/camera-viewers.test.mjs: each mints a ticket as the
+// cloud does (modules/protocol), connects to the camera app's P2P port, watches live for N
+// seconds; prints one "@@viewers [{ frames, bytes, firstKey, error }…]" line.
+//   ivxs tests/xs-apps/p2p-viewers -- PORT DEVICE SECRET COUNT SECONDS
+import Timer from "timer";
+import { Rights } from "p2p";
+import { argv, exit } from "ivxs/platform";
+import { testViewer } from "./_viewer.js";
+
+export default function main(): void {
+	const [port, device, secret, count, seconds] = argv();
+	const all = Array.from({ length: Number(count) }, (_, i) => testViewer({ port: Number(port), device, secret, rights: Rights.live, id: `viewer-${i}` }));
+	for (const { viewer, seen } of all)
+		viewer.connect().then(() => viewer.open("action=live")).catch((error: Error) => { seen.error = error.message; });
+	Timer.set(() => {
+		trace(`@@viewers ${JSON.stringify(all.map((v) => v.seen))}\n`);
+		for (const { viewer } of all) viewer.close();
+		Timer.set(() => exit(0), 50);
+	}, Number(seconds) * 1000);
+}
