@@ -1,22 +1,18 @@
 // One <video> driven by hls.js (served at /vendor/hls.min.js, the global `Hls`),
 // for the live view and for recordings. The live settings are tuned for latency:
-//   - lowLatencyMode: with the playlist's CAN-BLOCK-RELOAD the player asks for the
-//     next media sequence number (_HLS_msn) and the cloud answers the moment the
-//     segment is committed, instead of polling every target duration;
-//   - liveSyncDuration 1.2 s behind the playlist's edge (a little more than one
-//     1 s segment, so the next segment lands before the playhead needs it), and
-//     catch-up by playing at up to 1.25x when more than 3 s behind, with a jump
-//     to the sync point past 6 s (after a stall or a background tab);
+//   - lowLatencyMode: the cloud's live playlist lists the segment being uploaded
+//     as LL-HLS parts (EXT-X-PART, ~200 ms each) and can block reloads
+//     (_HLS_msn/_HLS_part), so the player asks for the next part and gets it the
+//     moment it arrives, instead of polling every target duration;
+//   - the distance behind the edge is the playlist's PART-HOLD-BACK (three
+//     parts; HOLD-BACK, one segment, when it has no parts), not a setting here,
+//     and a stall adds at most a part's worth to it; catch-up by playing at up
+//     to 1.25x when behind;
 //   - small forward/back buffers: a live view never needs minutes of media.
 // Recordings use the defaults (buffer ahead for smooth seeking).
-// Without Media Source Extensions (Safari on iPhone) hls.js cannot run: the
-// browser's own HLS plays the playlist (video.src), and the wall-clock time
-// comes from the video's getStartDate() (the playlist's PROGRAM-DATE-TIME).
-
 export const liveConfig = {
 	lowLatencyMode: true,
-	liveSyncDuration: 1.2,
-	liveMaxLatencyDuration: 6,
+	liveSyncOnStallIncrease: 0.2,
 	maxLiveSyncPlaybackRate: 1.25,
 	liveDurationInfinity: true,
 	backBufferLength: 10,
