@@ -158,8 +158,11 @@ test("a cut upload's parts vanish from the playlist, are never served as VOD, an
 
 test("memory per watched channel is bounded: parts of at most a few segments and bytes; an unwatched channel keeps none", async (t) => {
 	const { cloud, upload } = await streamingCamera(t, { seconds: 12 });
+	let announced = 0;
+	cloud.ctx.segmentEvents.on("part", () => announced++);
 	t.is((await (await upload(0)).end()).status, 201);
 	t.is(watchedChannel(cloud.ctx, "cam1", 0), undefined, "nobody watches: no channel state");
+	t.is(announced, 0, "an unwatched channel's upload is not cut into parts");
 	await live(cloud);
 	const channel = watchedChannel(cloud.ctx, "cam1", 0);
 	const counts = [];
@@ -169,6 +172,7 @@ test("memory per watched channel is bounded: parts of at most a few segments and
 		t.true(channel.parts.bytes <= maxPartBytes);
 	}
 	t.true(Math.max(...counts) <= maxPartSegments, `segments with parts held: ${counts.join(" ")}`);
+	t.is(announced, 5 * 11);
 	// Parts are listed for the last 3 target durations only.
 	const playlist = readPlaylist(t, await live(cloud));
 	const withParts = playlist.segments.filter((segment) => segment.parts.length).map((segment) => segment.seq);
