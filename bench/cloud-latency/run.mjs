@@ -23,7 +23,8 @@
  * rather than asked for at once. (hls.js's own defaults would follow the playlist's HOLD-BACK and
  * land near the console's figure.) Also reported: the console player's playlist reloads while
  * sampling, with a delivery directive (_HLS_msn[/_HLS_part], answered when the segment or part is
- * there) or plain, and the parts it loaded.
+ * there) or plain, the parts it loaded, and the console player's jumps to hls.js's sync point
+ * (player.js keepUp: before sampling, and while sampling).
  * Target: the console's median ≤ 1000 ms (issue 17; 2000 ms in issue 7); p95 is reported with it.
  */
 import { mkdtempSync, rmSync } from "node:fs";
@@ -97,6 +98,7 @@ export async function benchCloudLatency({ seconds = 20, log = (m) => process.std
 			});
 			video.addEventListener("waiting", () => stalls++);
 			baseline.addEventListener("waiting", () => baseStalls++);
+			const jumpsBefore = video.ivxsPlayer.jumps;
 			const started = performance.now();
 			while (performance.now() - started < ms) {
 				await new Promise((r) => setTimeout(r, 200));
@@ -107,7 +109,7 @@ export async function benchCloudLatency({ seconds = 20, log = (m) => process.std
 				if (baseDate && !baseline.paused) base.push(now - baseDate.getTime());
 			}
 			const details = video.ivxsPlayer.hls.latestLevelDetails;
-			return { samples, base, stalls, baseStalls, reloads, targetDuration: details?.targetduration, canBlockReload: details?.canBlockReload,
+			return { samples, base, stalls, baseStalls, reloads, jumps: { atStart: jumpsBefore, sampling: video.ivxsPlayer.jumps - jumpsBefore }, targetDuration: details?.targetduration, canBlockReload: details?.canBlockReload,
 				holdBack: details?.holdBack, partTarget: details?.partTarget, partHoldBack: details?.partHoldBack, hlsTargetLatency: video.ivxsPlayer.hls.targetLatency, playbackRate: video.playbackRate };
 		}, seconds * 1000);
 		if (result.samples.length < seconds * 2) throw new Error(`only ${result.samples.length} latency samples in ${seconds} s (playback stalled?)`);
@@ -116,7 +118,7 @@ export async function benchCloudLatency({ seconds = 20, log = (m) => process.std
 		return {
 			measure: "ms from capture (camera wall clock = stream epoch + decode time, carried as EXT-X-PROGRAM-DATE-TIME) to the frame on screen (hls.js playingDate), sampled every 200 ms in Chromium",
 			seconds,
-			console: { ...live, stalls: result.stalls },
+			console: { ...live, stalls: result.stalls, jumps_to_sync: result.jumps },
 			baseline_classic_hls: { ...baseline, stalls: result.baseStalls, config: { lowLatencyMode: false, liveSyncDurationCount: 3 } },
 			ratio_baseline_over_console: baseline.median_ms ? Number((baseline.median_ms / live.median_ms).toFixed(2)) : null,
 			playlist: { target_duration_s: result.targetDuration, can_block_reload: result.canBlockReload, hold_back_s: result.holdBack, part_target_s: result.partTarget, part_hold_back_s: result.partHoldBack, segment_s: 1 },

@@ -7,7 +7,11 @@
 //   - the distance behind the edge is the playlist's PART-HOLD-BACK (three
 //     parts; HOLD-BACK, one segment, when it has no parts), not a setting here,
 //     and a stall adds at most a part's worth to it; catch-up by playing at up
-//     to 1.25x when behind;
+//     to 1.25x when behind, and a jump to the sync point when more than
+//     `keepUpS` behind it and it is buffered already (hls.js speeds up only
+//     with over 1 s buffered and within a target duration of its target, so a
+//     late start — the first playlist of a channel has no parts yet —, a
+//     stall or a background tab would leave the picture behind for good);
 //   - small forward/back buffers: a live view never needs minutes of media.
 // Recordings use the defaults (buffer ahead for smooth seeking).
 export const liveConfig = {
@@ -24,11 +28,21 @@ export const liveConfig = {
 	playlistLoadPolicy: { default: { maxTimeToFirstByteMs: 10000, maxLoadTimeMs: 15000, timeoutRetry: { maxNumRetry: 2, retryDelayMs: 0, maxRetryDelayMs: 0 }, errorRetry: { maxNumRetry: 4, retryDelayMs: 1000, maxRetryDelayMs: 4000 } } },
 };
 
+/** Live: further than this behind hls.js's target latency, jump to it (when buffered). */
+export const keepUpS = 0.4;
+
 export const vodConfig = {
 	enableWorker: true,
 	maxBufferLength: 30,
 	backBufferLength: 60,
 };
+
+/** Whether `video` has media buffered at `seconds` (and a little after). */
+function buffered(video, seconds) {
+	const ranges = video.buffered;
+	for (let i = 0; i < ranges.length; i++) if (ranges.start(i) <= seconds && seconds + 0.1 < ranges.end(i)) return true;
+	return false;
+}
 
 /** Why a playback failed, in words for the person watching. */
 function describe(data) {
@@ -173,9 +187,25 @@ export class Player {
 			else this.#set("error", reason);
 		});
 		hls.on(Hls.Events.MANIFEST_PARSED, () => void this.#video.play().catch(() => {}));
+		if (live) this.#video.addEventListener("timeupdate", this.#keepUp);
 		hls.attachMedia(this.#video);
 		hls.loadSource(url);
 	}
+
+	#lastJump = 0;
+	/** Live: jumps to the sync point so far (the latency benchmark reports them). */
+	jumps = 0;
+
+	#keepUp = () => {
+		const hls = this.#hls, video = this.#video;
+		const target = hls?.targetLatency, sync = hls?.liveSyncPosition;
+		if (!hls || !target || !Number.isFinite(sync) || video.paused || hls.latency <= target + keepUpS) return;
+		// Within what is buffered (no stall), and at most once per 5 s (a skip is seen).
+		if (performance.now() - this.#lastJump < 5000 || sync <= video.currentTime || !buffered(video, sync)) return;
+		this.#lastJump = performance.now();
+		this.jumps++;
+		video.currentTime = sync;
+	};
 
 	#nativeError = () => {
 		const code = this.#video.error?.code;
@@ -187,6 +217,7 @@ export class Player {
 
 	stop() {
 		this.#video.removeEventListener("error", this.#nativeError);
+		this.#video.removeEventListener("timeupdate", this.#keepUp);
 		this.#native = false;
 		if (this.#hls) {
 			this.#hls.destroy();
