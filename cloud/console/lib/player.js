@@ -10,8 +10,8 @@
 //     to 1.25x when behind, and a jump to the sync point when more than
 //     `keepUpS` behind it and it is buffered already (hls.js speeds up only
 //     with over 1 s buffered and within a target duration of its target, so a
-//     late start — the first playlist of a channel has no parts yet —, a
-//     stall or a background tab would leave the picture behind for good);
+//     late start, a stall or a background tab would leave the picture behind
+//     for good);
 //   - small forward/back buffers: a live view never needs minutes of media.
 // Recordings use the defaults (buffer ahead for smooth seeking).
 export const liveConfig = {

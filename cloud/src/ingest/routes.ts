@@ -18,7 +18,6 @@ import { parseInit, type InitInfo } from "../media/init.js";
 import { parseSegment, type SegmentInfo } from "../media/segment.js";
 import { readHashed } from "./body.js";
 import { FragmentSplitter } from "../media/fragment-splitter.js";
-import { watchedChannel } from "../playback/live.js";
 import { addSegment, addStream, endStream, markLiveOnly, orderConflict, segmentAt, streamOf, type SegmentRow, type StreamRow } from "../catalogue/index.js";
 
 const seqText = /^(0|[1-9][0-9]{0,14})$/;
@@ -184,9 +183,7 @@ export class Ingest {
 	 * Runs a segment's upload while announcing its fragments as they arrive (LL-HLS parts, for live
 	 * viewers in this instance: playback/live.ts), and that they are void when the upload fails.
 	 */
-	async #withParts<T>(ids: Ids, seq: number, init: InitInfo, upload: (onChunk?: (chunk: Buffer) => void) => Promise<T>): Promise<T> {
-		// Nobody watches the channel here: no parts to cut (an upload is not cut from its middle on).
-		if (!watchedChannel(this.#ctx, ids.device, ids.channel)) return upload();
+	async #withParts<T>(ids: Ids, seq: number, init: InitInfo, upload: (onChunk: (chunk: Buffer) => void) => Promise<T>): Promise<T> {
 		const events = this.#ctx.segmentEvents;
 		let index = 0;
 		const splitter = new FragmentSplitter((bytes) => events.emit("part", { ...ids, seq, index: index++, bytes, init }), this.#ctx.config.maxSegmentBytes);

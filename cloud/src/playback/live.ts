@@ -13,6 +13,7 @@ import type { CloudContext } from "../context.js";
 import { hlsNumbersOf, newestSegments, type SegmentRow } from "../catalogue/index.js";
 import { LiveWindow } from "./live-window.js";
 import { LiveParts, type IncomingPart, type PartState } from "./live-parts.js";
+import { InFlightUploads } from "./in-flight.js";
 
 /** How late a segment committed by another instance can be seen. */
 const pollMs = 150;
@@ -193,22 +194,36 @@ export class LiveChannel {
 }
 
 const registries = new WeakMap<CloudContext, Map<string, LiveChannel>>();
+const inFlights = new WeakMap<CloudContext, InFlightUploads>();
 
 /** Keeps the watched channels' windows moving with ingest in this instance; forgets idle ones. */
 export function installLive(ctx: CloudContext): void {
 	const channels = new Map<string, LiveChannel>();
 	registries.set(ctx, channels);
-	ctx.segmentEvents.on("segment", (row) => channels.get(`${row.device}/${row.channel}`)?.offer(row));
-	// Parts are read only for watched channels; a part that does not read is the channel's loss, never the upload's.
+	const inFlight = new InFlightUploads();
+	inFlights.set(ctx, inFlight);
+	ctx.segmentEvents.on("segment", (row) => {
+		const key = `${row.device}/${row.channel}`;
+		inFlight.ended(key, row.stream, row.seq);
+		channels.get(key)?.offer(row);
+	});
+	// Parts are read only for watched channels (the others' wait raw, in flight); a part that does
+	// not read is the channel's loss, never the upload's.
 	ctx.segmentEvents.on("part", (part) => {
+		const key = `${part.device}/${part.channel}`, channel = channels.get(key);
+		if (!channel) return inFlight.add(key, part);
 		try {
-			channels.get(`${part.device}/${part.channel}`)?.offerPart(part);
+			channel.offerPart(part);
 		}
 		catch (error) {
 			ctx.log.error({ err: error, device: part.device, channel: part.channel }, "live parts: a part could not be taken");
 		}
 	});
-	ctx.segmentEvents.on("partsFailed", (upload) => channels.get(`${upload.device}/${upload.channel}`)?.partsFailed(upload.stream, upload.seq));
+	ctx.segmentEvents.on("partsFailed", (upload) => {
+		const key = `${upload.device}/${upload.channel}`;
+		inFlight.ended(key, upload.stream, upload.seq);
+		channels.get(key)?.partsFailed(upload.stream, upload.seq);
+	});
 	ctx.metrics.gauge("ivxs_live_part_bytes", "Bytes of LL-HLS parts held for watched channels", () => {
 		let bytes = 0;
 		for (const channel of channels.values()) bytes += channel.parts.bytes;
@@ -222,6 +237,7 @@ export function installLive(ctx: CloudContext): void {
 	ctx.every(idleMs, () => {
 		const now = Date.now();
 		for (const [key, channel] of channels) if (channel.waiting === 0 && now - channel.used > idleMs) channels.delete(key);
+		inFlight.sweep(now);
 	});
 	ctx.onStop(() => {
 		for (const channel of channels.values()) channel.stop();
@@ -234,7 +250,10 @@ export function liveChannel(ctx: CloudContext, device: string, channel: number):
 	if (!channels) throw new Error("installLive(ctx) first");
 	const key = `${device}/${channel}`;
 	let live = channels.get(key);
-	if (!live) channels.set(key, live = new LiveChannel(ctx, device, channel));
+	if (!live) {
+		channels.set(key, live = new LiveChannel(ctx, device, channel));
+		for (const part of inFlights.get(ctx)!.take(key)) live.offerPart(part);
+	}
 	else live.refresh();
 	live.used = Date.now();
 	return live;
