@@ -35,6 +35,8 @@ test.serial("live shows its delay and unmutes and goes full screen; the timeline
 	// Live: the delay, sound, full screen.
 	await checkLiveView(t, page, "porch");
 	// LL-HLS: the console's hls.js loads parts and holds the playlist's PART-HOLD-BACK behind the edge.
+	// (Parts come once the camera's new stream has a committed segment: it restarted 2 s ago.)
+	await until(page, "a live playlist with parts", () => document.querySelector("#live-video").ivxsPlayer.hls?.latestLevelDetails?.partList?.length > 0, undefined, 15000);
 	const ll = await page.evaluate(() => {
 		const hls = document.querySelector("#live-video").ivxsPlayer.hls;
 		const details = hls.latestLevelDetails;
