@@ -64,9 +64,16 @@ export const partTargetMs = PART_TARGET_MS * 1.1;
 export type PartState = { part: LivePart } | "wait" | "gone";
 
 export class LiveParts {
+	readonly #maxSegments: number;
+	readonly #maxBytes: number;
 	#segments: PartSegment[] = [];
 	#bytes = 0;
 	#version = 0;
+
+	constructor({ segments = maxPartSegments, bytes = maxPartBytes } = {}) {
+		this.#maxSegments = segments;
+		this.#maxBytes = bytes;
+	}
 
 	/** Changes with every change of what is listed or served. */
 	get version(): number {
@@ -89,7 +96,7 @@ export class LiveParts {
 			if (incoming.index !== 0) return false;
 			segment = { stream: incoming.stream, seq: incoming.seq, parts: [], bytes: 0, complete: false, broken: false };
 			this.#segments.push(segment);
-			while (this.#segments.length > maxPartSegments) this.#drop(this.#segments[0]);
+			while (this.#segments.length > this.#maxSegments) this.#drop(this.#segments[0]);
 		}
 		if (segment.complete || segment.broken || incoming.index !== segment.parts.length) return false;
 		const part = partOf(incoming);
@@ -104,7 +111,7 @@ export class LiveParts {
 		segment.parts.push(part);
 		segment.bytes += part.bytes.length;
 		this.#bytes += part.bytes.length;
-		while (this.#bytes > maxPartBytes) this.#drop(this.#segments[0]);
+		while (this.#bytes > this.#maxBytes) this.#drop(this.#segments[0]);
 		this.#version++;
 		return true;
 	}
