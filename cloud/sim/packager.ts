@@ -2,11 +2,13 @@
 // AAC-LC 16 kHz mono) looped for as long as asked, muxed by the project's own
 // media layer (modules/media Fmp4Muxer) into fragments, grouped into segments
 // of one GOP (1 s) that start at a key frame — or 1 s of audio when the
-// camera has no video. Several fragments per segment (every `fragmentFrames`
-// video frames, or `fragmentMs` of audio), so an upload can start as soon as
-// a segment's first fragment exists.
+// camera has no video. Several fragments per segment, cut by the camera's own
+// rule (Fmp4Muxer "parts": at most PART_TARGET_MS each), so an upload can start
+// as soon as a segment's first fragment exists and the cloud lists each
+// fragment as an LL-HLS part.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { PART_TARGET_MS } from "../../modules/protocol/live.js";
 import { accessUnitInfo, AU_INFO, Fmp4Muxer, splitAccessUnits, splitAdtsFrames, type FragmentInfo, type InitInfo } from "../../modules/media/index.js";
 
 export const fixturesDir = join(import.meta.dirname, "../../../../fixtures/media");
@@ -16,10 +18,9 @@ const AUDIO_FRAME_MS = 1024 / 16; // AAC-LC at 16 kHz
 export interface PackagerOptions {
 	video?: boolean;
 	audio?: boolean;
-	/** Video frames per fragment inside a segment (default 5: three fragments per 1-s GOP). */
-	fragmentFrames?: number;
-	/** Audio-only: fragment and segment lengths (defaults 250 ms, 1000 ms). */
+	/** Longest fragment inside a segment (default PART_TARGET_MS: three video frames at 15 fps). */
 	fragmentMs?: number;
+	/** Audio-only: segment length (default 1000 ms). */
 	segmentMs?: number;
 }
 
@@ -56,11 +57,7 @@ export function* fixtureFrames(options: { video?: boolean; audio?: boolean; unti
 export class Packager {
 	readonly #muxer: Fmp4Muxer;
 	readonly #video: boolean;
-	readonly #fragmentFrames: number;
-	readonly #fragmentMs: number;
 	readonly #segmentMs: number;
-	#framesInFragment = 0;
-	#fragmentStartMs = -1;
 	#segmentStartMs = -1;
 	#startNext = true;
 	#haveVideo = false;
@@ -70,12 +67,12 @@ export class Packager {
 
 	constructor(options: PackagerOptions = {}) {
 		this.#video = options.video !== false;
-		this.#fragmentFrames = options.fragmentFrames ?? 5;
-		this.#fragmentMs = options.fragmentMs ?? 250;
 		this.#segmentMs = options.segmentMs ?? 1000;
 		this.#muxer = new Fmp4Muxer({
 			video: this.#video ? "h264" : undefined,
 			audio: options.audio !== false,
+			fragment: "parts",
+			fragmentDurationMs: options.fragmentMs ?? PART_TARGET_MS,
 			sink: (chunks, info) => {
 				const bytes = Buffer.concat(chunks);
 				if (info.type === "init") return this.onInit(bytes, info);
@@ -92,27 +89,19 @@ export class Packager {
 		if (frame.kind === "video") {
 			// Scanned once: the info word also spares the muxer its own scan.
 			const info = accessUnitInfo("h264", frame.data);
-			const key = (info & AU_INFO.KEY) !== 0;
-			// Close the fragment (and with a key frame, the segment) before this frame.
-			if (this.#haveVideo && (key || this.#framesInFragment >= this.#fragmentFrames)) {
-				this.#muxer.flush();
-				this.#framesInFragment = 0;
-			}
+			// A key frame starts a segment: the segment ends with everything held (as the camera's
+			// muxer per segment ends); within it the muxer cuts the parts.
+			if (this.#haveVideo && (info & AU_INFO.KEY) !== 0) this.#muxer.flush();
 			this.#muxer.writeVideo(frame.data, frame.ptsMs, frame.ptsMs, info);
 			this.#haveVideo = true;
-			this.#framesInFragment++;
 			return;
 		}
 		if (!this.#video) {
-			if (this.#segmentStartMs < 0) this.#segmentStartMs = this.#fragmentStartMs = frame.ptsMs;
+			if (this.#segmentStartMs < 0) this.#segmentStartMs = frame.ptsMs;
 			if (frame.ptsMs - this.#segmentStartMs >= this.#segmentMs) {
 				this.#muxer.flush();
 				this.#startNext = true;
-				this.#segmentStartMs = this.#fragmentStartMs = frame.ptsMs;
-			}
-			else if (frame.ptsMs - this.#fragmentStartMs >= this.#fragmentMs) {
-				this.#muxer.flush();
-				this.#fragmentStartMs = frame.ptsMs;
+				this.#segmentStartMs = frame.ptsMs;
 			}
 		}
 		this.#muxer.writeAudio(frame.data, frame.ptsMs);

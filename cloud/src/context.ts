@@ -12,6 +12,7 @@ import type { Metrics } from "./ops/metrics.js";
 import type { Socket } from "node:net";
 import type { EventEmitter } from "node:events";
 import type { SegmentRow, StreamRow } from "./catalogue/index.js";
+import type { IncomingPart } from "./playback/live-parts.js";
 import type { Viewer } from "./users/access.js";
 import type { Device } from "./devices/registry.js";
 import type { DeviceAuth } from "./auth/device-auth.js";
@@ -24,11 +25,17 @@ export interface CloudCallers {
 	deviceRequest: DeviceAuth;
 }
 
-/** What ingest announces in this instance: 'segment' after each commit, 'end' when a camera ends a stream. */
+/**
+ * What ingest announces in this instance: 'segment' after each commit, 'end' when a camera ends a
+ * stream; 'part' for each fragment of a segment upload as it arrives (LL-HLS parts) and
+ * 'partsFailed' when such an upload fails (its parts vanish).
+ */
 export type SegmentEvents = EventEmitter<SegmentEventMap>;
 export interface SegmentEventMap {
 	segment: [SegmentRow];
 	end: [StreamRow];
+	part: [IncomingPart];
+	partsFailed: [{ device: string; channel: number; stream: string; seq: number }];
 }
 
 /** The control channel as the service sees it (embedded aedes or an external broker). */

@@ -34,6 +34,17 @@ test.serial("live shows its delay and unmutes and goes full screen; the timeline
 
 	// Live: the delay, sound, full screen.
 	await checkLiveView(t, page, "porch");
+	// LL-HLS: the console's hls.js loads parts and holds the playlist's PART-HOLD-BACK behind the edge.
+	// (Parts come once the camera's new stream has a committed segment: it restarted 2 s ago.)
+	await until(page, "a live playlist with parts", () => document.querySelector("#live-video").ivxsPlayer.hls?.latestLevelDetails?.partList?.length > 0, undefined, 15000);
+	const ll = await page.evaluate(() => {
+		const hls = document.querySelector("#live-video").ivxsPlayer.hls;
+		const details = hls.latestLevelDetails;
+		return { parts: details.partList?.length ?? 0, partHoldBack: details.partHoldBack, targetLatency: hls.targetLatency };
+	});
+	t.true(ll.parts > 0, "the live playlist lists parts");
+	// (A stall adds liveSyncOnStallIncrease to it, up to one target duration.)
+	t.true(ll.targetLatency >= ll.partHoldBack && ll.targetLatency <= ll.partHoldBack + 1, `hls.js holds ${ll.targetLatency} s behind (PART-HOLD-BACK ${ll.partHoldBack})`);
 	t.regex(await page.textContent("#live-latency"), /^\d+\.\d s$/);
 	t.true(await page.evaluate(() => document.querySelector("#live-video").muted));
 	await page.click("#live-sound");

@@ -48,7 +48,7 @@ test("an H.265 init gives the hvc1 codecs string the muxer computed from the SPS
 
 test("segments: per-track decode spans, sample counts, fragments", (t) => {
 	const first = parseSegment(av.segments[0].bytes, avInit);
-	t.is(first.fragments, 3);
+	t.is(first.fragments, 5); // 200-ms fragments (PART_TARGET_MS) of a 1-s segment
 	t.like(first.tracks.get(avInit.video.id), { start: 0, end: 90000, samples: 15 });
 	t.like(first.tracks.get(avInit.audio.id), { start: 0, samples: 16 });
 	const second = parseSegment(av.segments[1].bytes, avInit);

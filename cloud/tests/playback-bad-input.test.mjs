@@ -34,7 +34,7 @@ const cases = [
 	["vod: nothing recorded there", `/v1/hls/cam1/0/vod.m3u8?start=${t0 - day}&end=${t0 - day + 1000}`, 404, /nothing recorded/],
 	["live: a negative _HLS_msn", `/v1/hls/cam1/0/live.m3u8?_HLS_msn=-1`, 400, /_HLS_msn must be a non-negative integer/],
 	["live: a text _HLS_msn", `/v1/hls/cam1/0/live.m3u8?_HLS_msn=next`, 400, /_HLS_msn must be/],
-	["media: another file type", `/v1/media/cam1/0/a/0.mp4`, 400, /media file must be init.mp4 or <seq>.m4s/],
+	["media: another file type", `/v1/media/cam1/0/a/0.mp4`, 400, /media file must be init.mp4, <seq>.m4s or <seq>.<part>.m4s/],
 	["media: a seq with a leading zero", `/v1/media/cam1/0/a/00.m4s`, 400, /media file must be/],
 	["media: an unknown stream", `/v1/media/cam1/0/zz/init.mp4`, 404, /no stream zz/],
 	["media: an unknown segment", `/v1/media/cam1/0/a/99.m4s`, 404, /no segment 99 in stream a/],

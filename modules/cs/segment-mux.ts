@@ -1,6 +1,7 @@
 /**
  * One cloud-storage segment's fMP4 (SPEC §1): ring frames through the track stage (track.ts) into
- * a muxer of the segment's own. Fresh tracks and muxer per segment, with the stream's time 0
+ * a muxer of the segment's own, in fragments of at most PART_TARGET_MS (each sent as it is cut: the
+ * cloud lists it as an LL-HLS part). Fresh tracks and muxer per segment, with the stream's time 0
  * (`originMs`) and the first frame's ring sequence (`firstSequence`): the same frames always give
  * the same bytes, so a segment is resent by reading the ring again — the camera keeps no copy.
  * (The live muxers' shared tracks cannot serve here: the recorder reads behind the live edge, and
@@ -8,6 +9,7 @@
  */
 import { FrameType } from "ring";
 import type { Frame } from "ring";
+import { PART_TARGET_MS } from "../protocol/live.js";
 import { AudioTrack, Fmp4Muxer, MediaError, VideoTrack, type AudioConfig, type VideoCodec, type VideoConfig } from "../media/index.js";
 
 /** What the muxer emitted: an init segment or a fragment, as a scatter list of views. */
@@ -44,6 +46,8 @@ export class SegmentMux {
 		const outputs = this.outputs;
 		this.#muxer = new Fmp4Muxer({
 			video: options.video, audio: options.audio, originMs: options.originMs, firstSequence: options.firstSequence,
+			// Fragments the cloud lists as LL-HLS parts while the segment is streamed (PROTOCOL §3.2).
+			fragment: "parts", fragmentDurationMs: PART_TARGET_MS,
 			sink: (chunks, info) => { outputs.push({ init: info.type === "init", chunks, startMs: info.type === "fragment" ? info.startMs : 0 }); },
 		});
 		this.#video = options.video ? new VideoTrack({ codec: options.video, onJump: "discontinuity" }) : undefined;

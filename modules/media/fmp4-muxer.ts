@@ -12,7 +12,9 @@
  *
  * Fragmenting: "gop" (default) cuts before every video key frame (audio-only: every
  * fragmentDurationMs); "duration" cuts at the first frame once the fragment reaches
- * fragmentDurationMs. A change of parameter sets (video) or AudioSpecificConfig (audio) closes the
+ * fragmentDurationMs; "parts" cuts before every key frame and before a frame that would carry the
+ * fragment past fragmentDurationMs (judged by the last frame interval), so fragments stay within
+ * it — LL-HLS parts (modules/protocol PART_TARGET_MS). A change of parameter sets (video) or AudioSpecificConfig (audio) closes the
  * fragment and the next fragment is preceded by a new init segment.
  *
  * Start: with a video track, the first video frame must be a key frame with parameter sets
@@ -67,7 +69,7 @@ export interface Fmp4MuxerOptions extends MuxerInputOptions {
   /** AAC (ADTS input) track. */
   audio?: boolean;
   sink: Fmp4Sink;
-  fragment?: "gop" | "duration";
+  fragment?: "gop" | "duration" | "parts";
   /** Target fragment duration (duration mode, and audio-only streams). Default 1000 ms. */
   fragmentDurationMs?: number;
   /** The first fragment's `mfhd` sequence number (default 1), for a muxer that continues a stream. */
@@ -84,6 +86,7 @@ const round = Math.round;
 export class Fmp4Muxer extends MuxerInput {
   readonly #sink: Fmp4Sink;
   readonly #gop: boolean;
+  readonly #parts: boolean;
   readonly #fragmentDuration: number;
   #sequence = 0;
   // configuration
@@ -117,12 +120,13 @@ export class Fmp4Muxer extends MuxerInput {
 
   constructor(opts: Fmp4MuxerOptions) {
     super(opts);
-    if (opts.fragment !== undefined && opts.fragment !== "gop" && opts.fragment !== "duration") {
-      throw new RangeError(`fragment must be "gop" or "duration", got ${String(opts.fragment)}`);
+    if (opts.fragment !== undefined && opts.fragment !== "gop" && opts.fragment !== "duration" && opts.fragment !== "parts") {
+      throw new RangeError(`fragment must be "gop", "duration" or "parts", got ${String(opts.fragment)}`);
     }
     checkDurationOption("fragmentDurationMs", opts.fragmentDurationMs);
     this.#sink = opts.sink;
     this.#gop = (opts.fragment ?? "gop") === "gop";
+    this.#parts = opts.fragment === "parts";
     this.#fragmentDuration = opts.fragmentDurationMs ?? 1000;
     const first = opts.firstSequence ?? 1;
     if (!Number.isInteger(first) || first < 1 || first > U32_MAX) throw new RangeError(`firstSequence must be an integer in [1, 2^32 - 1], got ${String(first)}`);
@@ -152,7 +156,9 @@ export class Fmp4Muxer extends MuxerInput {
     if (jump || (configChanged && (this.#initWritten || this.#videoRun.count > 0)) || this.#runBytes + u.sampleSize > MAX_FRAGMENT_BYTES) {
       this.#flushRuns();
     } else if (this.#videoRun.count > 0) {
-      if (this.#gop ? u.key : this.#videoRunDuration >= this.#fragmentDuration * 90) this.#flushRuns();
+      if (this.#gop ? u.key
+        : this.#parts ? u.key || this.#videoRunDuration + this.#lastVideoDuration > this.#fragmentDuration * 90
+        : this.#videoRunDuration >= this.#fragmentDuration * 90) this.#flushRuns();
     }
     this.#videoConfig = config;
     this.#videoStarted = true;
@@ -182,7 +188,8 @@ export class Fmp4Muxer extends MuxerInput {
     if (jump || (configChanged && (this.#initWritten || this.#audioRun.count > 0)) || this.#runBytes + u.payload.length > MAX_FRAGMENT_BYTES) {
       this.#flushRuns();
     } else if (!this.video && this.#audioRun.count > 0 &&
-      this.#audioRunDuration * 1000 >= this.#fragmentDuration * config.sampleRate) {
+      (this.#parts ? (this.#audioRunDuration + this.#lastAudioDuration) * 1000 > this.#fragmentDuration * config.sampleRate
+        : this.#audioRunDuration * 1000 >= this.#fragmentDuration * config.sampleRate)) {
       this.#flushRuns();
     }
     this.#audioConfig = config;

@@ -57,3 +57,11 @@ export class LiveLeases {
 		return next === undefined ? undefined : next - now;
 	}
 }
+
+/**
+ * LL-HLS parts (PROTOCOL.md §3.2): a camera streams each segment as fragments (moof + mdat) of at
+ * most this long — its muxer cuts before a frame that would carry the fragment past it (Fmp4Muxer
+ * `fragment: "parts"`) — and the cloud lists each fragment as an `EXT-X-PART` (PART-TARGET) while
+ * the segment is still being uploaded. 200 ms is three frames at 15 fps, five at 25.
+ */
+export const PART_TARGET_MS = 200;

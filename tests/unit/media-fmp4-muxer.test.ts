@@ -1,5 +1,5 @@
 import test from "ava";
-import { Fmp4Muxer } from "../../modules/media/fmp4-muxer.js";
+import { Fmp4Muxer, type FragmentInfo } from "../../modules/media/fmp4-muxer.js";
 import {
   BitstreamError, MediaError, MissingParameterSetError, MuxerStateError, NoKeyFrameError, TimestampError,
 } from "../../modules/media/errors.js";
@@ -100,6 +100,32 @@ test("duration mode cuts fragments by time", (t) => {
   t.is(frags.length, 4);
   t.deepEqual(frags.map((f) => f.videoSamples), [5, 5, 5, 5]);
   t.false(frags[1].key as boolean);
+});
+
+test("parts mode keeps every fragment within the target and cuts before each key frame (LL-HLS parts)", (t) => {
+  // Frame intervals: 40 ms (25 fps), 66.7 (15 fps), 83.3 (12 fps), 100 (10 fps): a 200-ms target.
+  for (const [interval, frames] of [[40, 5], [1000 / 15, 3], [1000 / 12, 2], [100, 2]]) {
+    const cap = capture();
+    const m = new Fmp4Muxer({ video: "h264", sink: cap.sink, fragment: "parts", fragmentDurationMs: 200 });
+    // A key frame every 1 s, as a camera's segment starts.
+    const perSecond = Math.round(1000 / interval);
+    for (let i = 0; i < 3 * perSecond; i++) m.writeVideo(h264Au(i % perSecond === 0, i), i * interval);
+    m.end();
+    const frags = cap.infos.filter((x) => x.type === "fragment") as unknown as FragmentInfo[];
+    t.true(frags.every((f) => f.durationMs <= 200 + 1e-6), `${interval} ms: ${frags.map((f) => f.durationMs).join(" ")}`);
+    t.is(frags[0].videoSamples, frames, `${interval} ms: frames in a fragment`);
+    // Every key frame starts a fragment, and only the fragments it starts are marked key.
+    t.deepEqual(frags.filter((f) => f.key).map((f) => f.startMs), [0, 1, 2].map((s) => Math.round(s * perSecond * interval)));
+  }
+});
+
+test("parts mode on an audio-only stream: fragments within the target", (t) => {
+  const cap = capture();
+  const m = new Fmp4Muxer({ audio: true, sink: cap.sink, fragment: "parts", fragmentDurationMs: 200 });
+  for (let i = 0; i < 20; i++) t.true(m.writeAudio(adts(10 + i), i * 64));
+  m.end();
+  const frags = cap.infos.filter((x) => x.type === "fragment");
+  t.deepEqual(frags.map((f) => f.audioSamples), [3, 3, 3, 3, 3, 3, 2]);
 });
 
 test("audio-only stream uses the sample rate as timescale", (t) => {

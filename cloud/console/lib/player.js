@@ -1,22 +1,22 @@
 // One <video> driven by hls.js (served at /vendor/hls.min.js, the global `Hls`),
 // for the live view and for recordings. The live settings are tuned for latency:
-//   - lowLatencyMode: with the playlist's CAN-BLOCK-RELOAD the player asks for the
-//     next media sequence number (_HLS_msn) and the cloud answers the moment the
-//     segment is committed, instead of polling every target duration;
-//   - liveSyncDuration 1.2 s behind the playlist's edge (a little more than one
-//     1 s segment, so the next segment lands before the playhead needs it), and
-//     catch-up by playing at up to 1.25x when more than 3 s behind, with a jump
-//     to the sync point past 6 s (after a stall or a background tab);
+//   - lowLatencyMode: the cloud's live playlist lists the segment being uploaded
+//     as LL-HLS parts (EXT-X-PART, ~200 ms each) and can block reloads
+//     (_HLS_msn/_HLS_part), so the player asks for the next part and gets it the
+//     moment it arrives, instead of polling every target duration;
+//   - the distance behind the edge is the playlist's PART-HOLD-BACK (three
+//     parts; HOLD-BACK, one segment, when it has no parts), not a setting here,
+//     and a stall adds at most a part's worth to it; catch-up by playing at up
+//     to 1.25x when behind, and a jump to the sync point when more than
+//     `keepUpS` behind it and it is buffered already (hls.js speeds up only
+//     with over 1 s buffered and within a target duration of its target, so a
+//     late start, a stall or a background tab would leave the picture behind
+//     for good);
 //   - small forward/back buffers: a live view never needs minutes of media.
 // Recordings use the defaults (buffer ahead for smooth seeking).
-// Without Media Source Extensions (Safari on iPhone) hls.js cannot run: the
-// browser's own HLS plays the playlist (video.src), and the wall-clock time
-// comes from the video's getStartDate() (the playlist's PROGRAM-DATE-TIME).
-
 export const liveConfig = {
 	lowLatencyMode: true,
-	liveSyncDuration: 1.2,
-	liveMaxLatencyDuration: 6,
+	liveSyncOnStallIncrease: 0.2,
 	maxLiveSyncPlaybackRate: 1.25,
 	liveDurationInfinity: true,
 	backBufferLength: 10,
@@ -28,11 +28,21 @@ export const liveConfig = {
 	playlistLoadPolicy: { default: { maxTimeToFirstByteMs: 10000, maxLoadTimeMs: 15000, timeoutRetry: { maxNumRetry: 2, retryDelayMs: 0, maxRetryDelayMs: 0 }, errorRetry: { maxNumRetry: 4, retryDelayMs: 1000, maxRetryDelayMs: 4000 } } },
 };
 
+/** Live: further than this behind hls.js's target latency, jump to it (when buffered). */
+export const keepUpS = 0.4;
+
 export const vodConfig = {
 	enableWorker: true,
 	maxBufferLength: 30,
 	backBufferLength: 60,
 };
+
+/** Whether `video` has media buffered at `seconds` (and a little after). */
+function buffered(video, seconds) {
+	const ranges = video.buffered;
+	for (let i = 0; i < ranges.length; i++) if (ranges.start(i) <= seconds && seconds + 0.1 < ranges.end(i)) return true;
+	return false;
+}
 
 /** Why a playback failed, in words for the person watching. */
 function describe(data) {
@@ -177,9 +187,25 @@ export class Player {
 			else this.#set("error", reason);
 		});
 		hls.on(Hls.Events.MANIFEST_PARSED, () => void this.#video.play().catch(() => {}));
+		if (live) this.#video.addEventListener("timeupdate", this.#keepUp);
 		hls.attachMedia(this.#video);
 		hls.loadSource(url);
 	}
+
+	#lastJump = 0;
+	/** Live: jumps to the sync point so far (the latency benchmark reports them). */
+	jumps = 0;
+
+	#keepUp = () => {
+		const hls = this.#hls, video = this.#video;
+		const target = hls?.targetLatency, sync = hls?.liveSyncPosition;
+		if (!hls || !target || !Number.isFinite(sync) || video.paused || hls.latency <= target + keepUpS) return;
+		// Within what is buffered (no stall), and at most once per 5 s (a skip is seen).
+		if (performance.now() - this.#lastJump < 5000 || sync <= video.currentTime || !buffered(video, sync)) return;
+		this.#lastJump = performance.now();
+		this.jumps++;
+		video.currentTime = sync;
+	};
 
 	#nativeError = () => {
 		const code = this.#video.error?.code;
@@ -191,6 +217,7 @@ export class Player {
 
 	stop() {
 		this.#video.removeEventListener("error", this.#nativeError);
+		this.#video.removeEventListener("timeupdate", this.#keepUp);
 		this.#native = false;
 		if (this.#hls) {
 			this.#hls.destroy();

@@ -12,7 +12,8 @@ export class BodyCutError extends HttpError {
 	}
 }
 
-export function readHashed(req: IncomingMessage, limit: number): Promise<{ body: Buffer; sha256: string }> {
+/** `onChunk` sees the body as it arrives (LL-HLS parts are cut from it before the whole is verified). */
+export function readHashed(req: IncomingMessage, limit: number, onChunk?: (chunk: Buffer) => void): Promise<{ body: Buffer; sha256: string }> {
 	return new Promise((resolve, reject) => {
 		const declared = req.headers["content-length"] === undefined ? NaN : Number(req.headers["content-length"]);
 		if (declared > limit) return reject(new HttpError(413, `body of ${declared} bytes is over the limit of ${limit}`, { connection: "close" }));
@@ -35,6 +36,7 @@ export function readHashed(req: IncomingMessage, limit: number): Promise<{ body:
 			}
 			hash.update(chunk);
 			chunks.push(chunk);
+			onChunk?.(chunk);
 		};
 		req.on("data", onData);
 		req.on("end", () => finish());

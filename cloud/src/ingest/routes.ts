@@ -16,6 +16,7 @@ import { Mp4Error } from "../media/boxes.js";
 import { parseInit, type InitInfo } from "../media/init.js";
 import { parseSegment, type SegmentInfo } from "../media/segment.js";
 import { readHashed } from "./body.js";
+import { FragmentSplitter } from "../media/fragment-splitter.js";
 import { addSegment, addStream, endStream, markLiveOnly, orderConflict, segmentAt, streamOf, type SegmentRow, type StreamRow } from "../catalogue/index.js";
 
 const seqText = /^(0|[1-9][0-9]{0,14})$/;
@@ -152,31 +153,50 @@ export class Ingest {
 		const stream = await streamOf(this.#ctx.sql, ids.device, ids.channel, ids.stream);
 		if (!stream) throw new HttpError(404, `stream ${ids.stream} has no init: PUT …/streams/${ids.stream}/init first`);
 		if (stream.ended !== null) throw new HttpError(409, `stream ${ids.stream} has ended: start a new stream id`);
-		const { body, sha256 } = await readHashed(req, this.#ctx.config.maxSegmentBytes);
-		auth.verifyTrailers(sha256);
 		const init = await this.#initOf(stream);
-		let info: SegmentInfo;
-		try {
-			info = parseSegment(body, init);
-		}
-		catch (error) {
-			if (!(error instanceof Mp4Error)) throw error;
-			throw new HttpError(400, `malformed segment: ${error.message}`);
-		}
-		this.#checkNotFuture(stream, seq, info);
-		const { status, row } = await this.#commit(stream, seq, body, sha256, info, auth.device);
+		const { status, row } = await this.#withParts(ids, seq, init, async (onChunk) => {
+			const { body, sha256 } = await readHashed(req, this.#ctx.config.maxSegmentBytes, onChunk);
+			auth.verifyTrailers(sha256);
+			let info: SegmentInfo;
+			try {
+				info = parseSegment(body, init);
+			}
+			catch (error) {
+				if (!(error instanceof Mp4Error)) throw error;
+				throw new HttpError(400, `malformed segment: ${error.message}`);
+			}
+			this.#checkNotFuture(stream, seq, info);
+			return this.#commit(stream, seq, body, sha256, info, auth.device);
+		});
 		const ms = performance.now() - started;
 		const metrics = this.#ctx.metrics;
 		// Uploaded only for live view (§3.2 `live=1`): kept past the live window for a late viewer, then dropped.
 		if (status === 201 && isLiveOnly(url.searchParams)) await markLiveOnly(this.#ctx.sql, row.id, row.end_ms + liveOnlyKeepMs);
 		if (status === 201) {
-			metrics.inc("ivxs_ingest_bytes_total", "Media bytes committed", {}, body.length);
+			metrics.inc("ivxs_ingest_bytes_total", "Media bytes committed", {}, row.bytes);
 			metrics.inc("ivxs_ingest_segments_total", "Segments committed");
 			metrics.inc("ivxs_ingest_upload_seconds_sum", "Upload latency of committed segments (request start → committed), sum of seconds", {}, ms / 1000);
 			metrics.inc("ivxs_ingest_upload_seconds_count", "Upload latency of committed segments, count");
 		}
 		else metrics.inc("ivxs_ingest_duplicates_total", "Segment retries answered as duplicates");
 		sendJson(res, status, { seq, start_ms: row.start_ms, end_ms: row.end_ms, bytes: row.bytes, ...(status === 200 ? { duplicate: true } : {}) });
+	}
+
+	/**
+	 * Runs a segment's upload while announcing its fragments as they arrive (LL-HLS parts, for live
+	 * viewers in this instance: playback/live.ts), and that they are void when the upload fails.
+	 */
+	async #withParts<T>(ids: Ids, seq: number, init: InitInfo, upload: (onChunk: (chunk: Buffer) => void) => Promise<T>): Promise<T> {
+		const events = this.#ctx.segmentEvents;
+		let index = 0;
+		const splitter = new FragmentSplitter((bytes) => events.emit("part", { ...ids, seq, index: index++, bytes, init }), this.#ctx.config.maxSegmentBytes);
+		try {
+			return await upload((chunk) => splitter.write(chunk));
+		}
+		catch (error) {
+			if (index) events.emit("partsFailed", { ...ids, seq });
+			throw error;
+		}
 	}
 
 	/**

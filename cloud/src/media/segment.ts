@@ -56,8 +56,11 @@ const NON_SYNC = 0x00010000;
 const TFHD_BASE_OFFSET = 0x1, TFHD_DESCRIPTION = 0x2, TFHD_DURATION = 0x8, TFHD_SIZE = 0x10, TFHD_FLAGS = 0x20, TFHD_EMPTY = 0x10000;
 const TRUN_OFFSET = 0x1, TRUN_FIRST_FLAGS = 0x4, TRUN_DURATION = 0x100, TRUN_SIZE = 0x200, TRUN_FLAGS = 0x400, TRUN_CTS = 0x800;
 
-/** Checks a segment against its init (PROTOCOL §3.2); `onSample` sees every sample, in order, once it is checked. */
-export function parseSegment(buf: Uint8Array, init: InitInfo, meter: WorkMeter = { samples: 0 }, onSample?: (sample: Sample) => void): SegmentInfo {
+/**
+ * Checks a segment against its init (PROTOCOL §3.2); `onSample` sees every sample, in order, once it
+ * is checked. With `part`, `buf` is a part of a segment (an LL-HLS part): it need not start at a key frame.
+ */
+export function parseSegment(buf: Uint8Array, init: InitInfo, meter: WorkMeter = { samples: 0 }, onSample?: (sample: Sample) => void, { part = false } = {}): SegmentInfo {
 	const r = new Reader(buf);
 	// Boxes are walked, never collected: a segment of millions of tiny boxes costs no memory.
 	const top = walkBoxes(buf);
@@ -79,7 +82,7 @@ export function parseSegment(buf: Uint8Array, init: InitInfo, meter: WorkMeter =
 		const claims: Claims = { bytes: 0, starts: [], ends: [] };
 		let trafs = 0;
 		for (const traf of walkBoxes(buf, box.body, box.end))
-			if (traf.type === "traf") dataEnd = parseTraf(r, traf, box, mdat, init, tracks, dataEnd, trafs++ === 0, claims, meter, onSample);
+			if (traf.type === "traf") dataEnd = parseTraf(r, traf, box, mdat, init, tracks, dataEnd, trafs++ === 0, claims, meter, part, onSample);
 		if (!trafs) throw new Mp4Error(`'moof' at byte ${box.start} has no 'traf'`);
 		checkDisjoint(claims);
 		fragments++;
@@ -89,7 +92,7 @@ export function parseSegment(buf: Uint8Array, init: InitInfo, meter: WorkMeter =
 	return { fragments, tracks };
 }
 
-function parseTraf(r: Reader, traf: Box, moof: Box, mdat: Box, init: InitInfo, tracks: Map<number, TrackSpan>, previousDataEnd: number, firstTraf: boolean, claims: Claims, meter: WorkMeter, onSample?: (sample: Sample) => void): number {
+function parseTraf(r: Reader, traf: Box, moof: Box, mdat: Box, init: InitInfo, tracks: Map<number, TrackSpan>, previousDataEnd: number, firstTraf: boolean, claims: Claims, meter: WorkMeter, part: boolean, onSample?: (sample: Sample) => void): number {
 	// The traf's children are walked for its headers (up to where both are), then for its truns
 	// (every header checked), and never collected.
 	let tfhd: Box | undefined, tfdt: Box | undefined;
@@ -151,7 +154,7 @@ function parseTraf(r: Reader, traf: Box, moof: Box, mdat: Box, init: InitInfo, t
 			if (size === 0) throw new Mp4Error(`track ${id}: sample ${samples} has size 0`);
 			if (dataAt < mdat.body || dataAt + size > mdat.end)
 				throw new Mp4Error(`track ${id}: sample ${samples} (${size} bytes at byte ${dataAt}) lies outside its 'mdat' (bytes ${mdat.body}..${mdat.end})`);
-			if (track.kind === "video" && !span && samples === 0 && sampleFlags & NON_SYNC)
+			if (track.kind === "video" && !part && !span && samples === 0 && sampleFlags & NON_SYNC)
 				throw new Mp4Error("the segment's first video sample is not a sync sample (a segment starts at a key frame)");
 			dataAt += size;
 			claims.bytes += size;

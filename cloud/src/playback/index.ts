@@ -13,7 +13,7 @@ import { segmentBytes } from "./segments.js";
 import { segmentAt, segmentsOverlapping, streamOf } from "../catalogue/index.js";
 import { spansOf } from "./spans.js";
 import { sendClip } from "./clip.js";
-import { sendLive, sendPlaylist, vodPlaylist } from "./hls.js";
+import { sendLive, sendLivePart, sendPlaylist, vodPlaylist } from "./hls.js";
 import { installLive } from "./live.js";
 import { sendLiveFlv } from "./flv.js";
 
@@ -96,8 +96,10 @@ export async function install(ctx: CloudContext): Promise<void> {
 			type = "video/mp4";
 		}
 		else {
+			const part = /^(0|[1-9][0-9]{0,9})\.(0|[1-9][0-9]{0,5})\.m4s$/.exec(file);
+			if (part) return sendLivePart(ctx, req, res, device.id, channel, stream, Number(part[1]), Number(part[2]));
 			const seq = /^(0|[1-9][0-9]{0,9})\.m4s$/.exec(file)?.[1];
-			if (seq === undefined) throw new HttpError(400, `media file must be init.mp4 or <seq>.m4s, not ${JSON.stringify(file)}`);
+			if (seq === undefined) throw new HttpError(400, `media file must be init.mp4, <seq>.m4s or <seq>.<part>.m4s, not ${JSON.stringify(file)}`);
 			const row = await segmentAt(ctx.sql, device.id, channel, stream, Number(seq));
 			// A tombstoned segment stays readable through the grace period, so a playback in progress is not cut.
 			if (!row || (row.deleted !== null && row.deleted < Date.now() - ctx.config.deleteGraceS * 1000))

@@ -5,10 +5,15 @@
 // per viewer). Blocking reloads wait on the channel's one wake-up promise,
 // and a playlist is rendered once per change and per signer (viewers signed
 // in as one user share it), so a new segment costs the same whoever watches.
+// The parts of segments being uploaded to this instance (live-parts.ts) move
+// the playlist too: each part wakes the blocking reloads (_HLS_msn/_HLS_part)
+// and the part requests waiting on a preload hint.
 import type { IncomingMessage } from "node:http";
 import type { CloudContext } from "../context.js";
 import { hlsNumbersOf, newestSegments, type SegmentRow } from "../catalogue/index.js";
 import { LiveWindow } from "./live-window.js";
+import { LiveParts, type IncomingPart, type PartState } from "./live-parts.js";
+import { InFlightUploads } from "./in-flight.js";
 
 /** How late a segment committed by another instance can be seen. */
 const pollMs = 150;
@@ -32,12 +37,13 @@ const wake = (): Wake => {
 
 export class LiveChannel {
 	readonly window = new LiveWindow();
+	readonly parts = new LiveParts();
 	readonly #ctx: CloudContext;
 	readonly #device: string;
 	readonly #channel: number;
 	readonly #numbers = new Map<string, { base: number; disc: number }>();
 	readonly #rendered = new Map<string, Buffer>();
-	#renderedVersion = -1;
+	#renderedVersion = "";
 	#wake = wake();
 	#read = 0;
 	#reading: Promise<void> | undefined;
@@ -66,8 +72,19 @@ export class LiveChannel {
 	}
 
 	#add(row: SegmentRow): void {
-		if (this.window.add(row, this.#numbersOf)) this.#changed();
+		const parts = this.parts.committed(row.stream, row.seq);
+		if (this.window.add(row, this.#numbersOf) || parts) this.#changed();
 		this.#flushLater();
+	}
+
+	/** A fragment of a segment being uploaded to this instance. */
+	offerPart(part: IncomingPart): void {
+		if (this.parts.add(part)) this.#changed();
+	}
+
+	/** A segment upload whose parts were offered failed. */
+	partsFailed(stream: string, seq: number): void {
+		if (this.parts.failed(stream, seq)) this.#changed();
 	}
 
 	/** Reads what other instances committed, at most once per `pollMs` (a read under way is shared). */
@@ -75,14 +92,34 @@ export class LiveChannel {
 		return Date.now() - this.#read >= pollMs ? this.#readCatalogue(pollCount) : this.#reading ?? Promise.resolve();
 	}
 
-	/** Waits until the window holds media sequence number `msn`, `deadline` passes or the request is gone. */
-	async waitFor(msn: number, deadline: number, req: IncomingMessage): Promise<void> {
+	/**
+	 * Waits until the playlist holds media sequence number `msn` — or, with `part`, that part of it
+	 * (RFC 8216bis §6.2.5.2) —, `deadline` passes or the request is gone.
+	 */
+	waitFor(msn: number, deadline: number, req: IncomingMessage, part?: number): Promise<void> {
+		return this.until(() => {
+			if ((this.window.newest?.msn ?? -1) >= msn) return true;
+			if (part === undefined || this.window.newest?.msn !== msn - 1) return false;
+			return (this.parts.listing(this.window).inFlight?.parts.length ?? 0) > part;
+		}, deadline, req);
+	}
+
+	/** Waits for a part's request: until the part is here or will not come (`deadline`: "wait" is then "gone"). */
+	async partOf(stream: string, seq: number, index: number, deadline: number, req: IncomingMessage): Promise<PartState> {
+		const state = () => this.parts.stateOf(this.window, stream, seq, index);
+		await this.until(() => state() !== "wait", deadline, req);
+		const found = state();
+		return found === "wait" ? "gone" : found;
+	}
+
+	/** Waits until `done()`, `deadline` passes or the request is gone; reads the catalogue meanwhile (other instances). */
+	async until(done: () => boolean, deadline: number, req: IncomingMessage): Promise<void> {
 		this.#waiting++;
 		this.#poll ??= setInterval(() => {
 			this.refresh().catch((error) => this.#ctx.log.error({ err: error, device: this.#device, channel: this.#channel }, "live playlist: reading the catalogue failed"));
 		}, pollMs).unref();
 		try {
-			while ((this.window.newest?.msn ?? -1) < msn && !req.destroyed) {
+			while (!done() && !req.destroyed) {
 				const left = deadline - Date.now();
 				if (left <= 0) break;
 				let timer: NodeJS.Timeout | undefined;
@@ -100,9 +137,10 @@ export class LiveChannel {
 
 	/** The playlist for `signer` (who the URIs are signed for), rendered once per change of the window. */
 	render(signer: string, make: () => Buffer): Buffer {
-		if (this.#renderedVersion !== this.window.version) {
+		const version = `${this.window.version} ${this.parts.version}`;
+		if (this.#renderedVersion !== version) {
 			this.#rendered.clear();
-			this.#renderedVersion = this.window.version;
+			this.#renderedVersion = version;
 		}
 		let bytes = this.#rendered.get(signer);
 		if (bytes === undefined) {
@@ -138,10 +176,17 @@ export class LiveChannel {
 		if (!rows.length) {
 			// Deleted (a removed device): a device added again under its id numbers its streams anew.
 			this.window.clear();
+			this.parts.clear();
 			this.#numbers.clear();
 		}
-		for (const row of rows) this.window.add(row, this.#numbersOf);
-		if (this.window.version !== version) this.#changed();
+		// A row in the catalogue is a committed upload: its parts here are whole, even when the
+		// read sees the commit before ingest's segment event does (the async layer widens that gap).
+		let parts = false;
+		for (const row of rows) {
+			this.window.add(row, this.#numbersOf);
+			parts = this.parts.committed(row.stream, row.seq) || parts;
+		}
+		if (this.window.version !== version || parts) this.#changed();
 		this.#flushLater();
 	}
 
@@ -164,12 +209,41 @@ export class LiveChannel {
 }
 
 const registries = new WeakMap<CloudContext, Map<string, LiveChannel>>();
+const inFlights = new WeakMap<CloudContext, InFlightUploads>();
 
 /** Keeps the watched channels' windows moving with ingest in this instance; forgets idle ones. */
 export function installLive(ctx: CloudContext): void {
 	const channels = new Map<string, LiveChannel>();
 	registries.set(ctx, channels);
-	ctx.segmentEvents.on("segment", (row) => channels.get(`${row.device}/${row.channel}`)?.offer(row));
+	const inFlight = new InFlightUploads();
+	inFlights.set(ctx, inFlight);
+	ctx.segmentEvents.on("segment", (row) => {
+		const key = `${row.device}/${row.channel}`;
+		inFlight.ended(key, row.stream, row.seq);
+		channels.get(key)?.offer(row);
+	});
+	// Parts are read only for watched channels (the others' wait raw, in flight); a part that does
+	// not read is the channel's loss, never the upload's.
+	ctx.segmentEvents.on("part", (part) => {
+		const key = `${part.device}/${part.channel}`, channel = channels.get(key);
+		if (!channel) return inFlight.add(key, part);
+		try {
+			channel.offerPart(part);
+		}
+		catch (error) {
+			ctx.log.error({ err: error, device: part.device, channel: part.channel }, "live parts: a part could not be taken");
+		}
+	});
+	ctx.segmentEvents.on("partsFailed", (upload) => {
+		const key = `${upload.device}/${upload.channel}`;
+		inFlight.ended(key, upload.stream, upload.seq);
+		channels.get(key)?.partsFailed(upload.stream, upload.seq);
+	});
+	ctx.metrics.gauge("ivxs_live_part_bytes", "Bytes of LL-HLS parts held for watched channels", () => {
+		let bytes = 0;
+		for (const channel of channels.values()) bytes += channel.parts.bytes;
+		return bytes;
+	});
 	ctx.metrics.gauge("ivxs_live_waiting_reloads", "Blocking playlist reloads waiting for their segment", () => {
 		let waiting = 0;
 		for (const channel of channels.values()) waiting += channel.waiting;
@@ -178,6 +252,7 @@ export function installLive(ctx: CloudContext): void {
 	ctx.every(idleMs, () => {
 		const now = Date.now();
 		for (const [key, channel] of channels) if (channel.waiting === 0 && now - channel.used > idleMs) channels.delete(key);
+		inFlight.sweep(now);
 	});
 	ctx.onStop(() => {
 		for (const channel of channels.values()) channel.stop();
@@ -190,9 +265,17 @@ export async function liveChannel(ctx: CloudContext, device: string, channel: nu
 	if (!channels) throw new Error("installLive(ctx) first");
 	const key = `${device}/${channel}`;
 	let live = channels.get(key);
-	if (!live) channels.set(key, live = new LiveChannel(ctx, device, channel));
+	if (!live) {
+		channels.set(key, live = new LiveChannel(ctx, device, channel));
+		for (const part of inFlights.get(ctx)!.take(key)) live.offerPart(part);
+	}
 	live.used = Date.now();
 	await live.refresh();
 	await live.ready;
 	return live;
+}
+
+/** The channel's live state if someone watches it here (a part's request never starts a channel). */
+export function watchedChannel(ctx: CloudContext, device: string, channel: number): LiveChannel | undefined {
+	return registries.get(ctx)?.get(`${device}/${channel}`);
 }
