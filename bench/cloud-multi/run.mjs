@@ -5,7 +5,9 @@
  *   for n in 1 2:
  *     n × UV_THREADPOOL_SIZE=64 taskset -c <i> node build/node/cloud/src/cli.js serve --host 127.0.0.1 --port 0 \
  *         --data build/bench/cloud-multi/data      (instance i on core i; one data folder and SQLite file,
- *                                                   as instances on one host share them; TRUSTED_PROXIES=127.0.0.1)
+ *                                                   as instances on one host share them; TRUSTED_PROXIES=127.0.0.1;
+ *                                                   IVXS_BENCH_METADATA=postgres: IVXS_CLOUD_METADATA_URL, a
+ *                                                   PostgreSQL cluster of the bench's own, as on several hosts)
  *     haproxy -f build/bench/cloud-multi/haproxy.cfg -db   (cloud/tests/_haproxy.mjs: the README's configuration)
  *     node build/node/cloud/sim/load.js --cloud <haproxy> --devices devices.json --cameras N --seconds 12 --stream m<n>s<N>
  *         for N = 250, 500, 750, 1000, … (stops at the first step with a late or failed segment)

@@ -10,7 +10,8 @@ import { readBoxes, child, children } from "../../build/node/cloud/src/media/box
 import { pino } from "pino";
 import { objectKey } from "../../build/node/cloud/src/storage/object-store.js";
 import { loadConfig } from "../../build/node/cloud/src/config.js";
-import { openSql } from "../../build/node/cloud/src/meta/open-sql.js";
+import { metadataOf, openSql } from "../../build/node/cloud/src/meta/open-sql.js";
+import { postgresDatabase } from "./_cloud.mjs";
 import { openObjectStore } from "../../build/node/cloud/src/storage/open.js";
 import { Metrics } from "../../build/node/cloud/src/ops/metrics.js";
 import "../../build/node/cloud/src/catalogue/index.js"; // the streams and segments tables
@@ -60,10 +61,11 @@ function split(buf) {
  * A service context without the server and its timers, so a test drives the
  * periodic work itself with a fake clock. Shaped like a started cloud: { ctx, config, dataDir }.
  */
-export async function bareCloud(t, overrides = {}, instanceId = "test-instance") {
+export async function bareCloud(t, { metadata = "sqlite", ...overrides } = {}, instanceId = "test-instance") {
 	const dataDir = overrides.dataDir ?? mkdtempSync(join(tmpdir(), "ivxs-bare-"));
+	if (metadata === "postgres") overrides.metadataUrl ??= await postgresDatabase();
 	const config = loadConfig({ logLevel: "warn", ...overrides, dataDir }, {});
-	const sql = await openSql(config.metadataFile, { durable: config.durableWrites });
+	const sql = await openSql(metadataOf(config), { durable: config.durableWrites });
 	const store = await openObjectStore(config);
 	const ctx = {
 		config, sql, store, instanceId, metrics: new Metrics(), log: pino({ level: process.env.IVXS_CLOUD_TEST_LOG ?? "silent" }),

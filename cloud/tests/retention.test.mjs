@@ -15,6 +15,7 @@ import { holdLease } from "../../build/node/cloud/src/recordings/lease.js";
 import { sweepTombstones } from "../../build/node/cloud/src/retention/objects.js";
 import { readAll } from "../../build/node/cloud/src/storage/object-store.js";
 import { bareCloud, fmp4, addStream, addSegment } from "./_recordings.mjs";
+import { engines, onEngine } from "./_cloud.mjs";
 
 const day = 86_400_000;
 const NOW = Date.UTC(2026, 5, 1, 0, 0, 0);
@@ -28,7 +29,7 @@ function otherTables(db) {
 async function addSnapshot(cloud, device, timeMs, bytes = 100) {
 	const key = `snapshots/${device}/0/${timeMs}.jpg`;
 	await cloud.ctx.store.put(key, randomBytes(bytes));
-	cloud.ctx.sql.db.prepare("INSERT INTO snapshots (device, channel, time_ms, key, bytes, deleted) VALUES (?, 0, ?, ?, ?, NULL)").run(device, timeMs, key, bytes);
+	await cloud.ctx.sql.run("INSERT INTO snapshots (device, channel, time_ms, key, bytes, deleted) VALUES (?, 0, ?, ?, ?, NULL)", [device, timeMs, key, bytes]);
 	return key;
 }
 
@@ -46,11 +47,10 @@ async function addSegments(cloud, device, stream, times, bytes = 1000) {
 const live = (db, table) => db.prepare(`SELECT COUNT(*) AS n FROM ${table} WHERE deleted IS NULL`).get().n;
 const exists = async (cloud, keys) => Promise.all(keys.map(async (key) => (await cloud.ctx.store.head(key)) !== undefined));
 
-test("by age: each device keeps its plan's retentionDays (7 without a plan); objects go after the grace", async (t) => {
-	const cloud = await bareCloud(t, { deleteGraceS: 600, urlLifetimeS: 60 });
-	const { db } = cloud.ctx.sql;
-	otherTables(db);
-	db.prepare("INSERT INTO plans (device, plan, rev, updated) VALUES ('cam1', ?, 1, 0), ('cam3', ?, 1, 0)").run(JSON.stringify({ v: 1, mode: "continuous", retentionDays: 1 }), "not json");
+for (const metadata of engines) test(onEngine(metadata, "by age: each device keeps its plan's retentionDays (7 without a plan); objects go after the grace"), async (t) => {
+	const cloud = await bareCloud(t, { deleteGraceS: 600, urlLifetimeS: 60, metadata });
+	const { sql } = cloud.ctx;
+	await sql.run("INSERT INTO plans (device, plan, rev, updated) VALUES ('cam1', ?, 1, 0), ('cam3', ?, 1, 0)", [JSON.stringify({ v: 1, mode: "continuous", retentionDays: 1 }), "not json"]);
 	t.is(await retentionDaysOf(cloud.ctx.sql, "cam1"), 1);
 	t.is(await retentionDaysOf(cloud.ctx.sql, "cam2"), 7, "no plan");
 	t.is(await retentionDaysOf(cloud.ctx.sql, "cam3"), 7, "an unreadable plan");
@@ -61,11 +61,11 @@ test("by age: each device keeps its plan's retentionDays (7 without a plan); obj
 	const snaps2 = await Promise.all(ages.map((age) => addSnapshot(cloud, "cam2", NOW - age)));
 
 	t.deepEqual(await runRetention(cloud.ctx, NOW), { segments: 3, files: 0, snapshots: 3, events: 0, gaps: 0 });
-	t.deepEqual(db.prepare("SELECT device, seq, deleted FROM segments ORDER BY device, seq").all(), [
+	t.deepEqual(await sql.all("SELECT device, seq, deleted FROM segments ORDER BY device, seq"), [
 		{ device: "cam1", seq: 0, deleted: NOW }, { device: "cam1", seq: 1, deleted: NOW }, { device: "cam1", seq: 2, deleted: null },
 		{ device: "cam2", seq: 0, deleted: NOW }, { device: "cam2", seq: 1, deleted: null }, { device: "cam2", seq: 2, deleted: null },
 	]);
-	t.deepEqual(db.prepare("SELECT device, deleted FROM snapshots ORDER BY device, time_ms").all().map((row) => row.deleted), [NOW, NOW, null, NOW, null, null]);
+	t.deepEqual((await sql.all("SELECT device, deleted FROM snapshots ORDER BY device, time_ms")).map((row) => row.deleted), [NOW, NOW, null, NOW, null, null]);
 	t.regex(cloud.ctx.metrics.render(), /ivxs_retention_deleted_total\{kind="segments",reason="age"\} 3/);
 	t.deepEqual(await runRetention(cloud.ctx, NOW + 1000), { segments: 0, files: 0, snapshots: 0, events: 0, gaps: 0 }, "nothing twice");
 
@@ -107,10 +107,8 @@ test("a recording file goes only when all its segments have", async (t) => {
 	t.is((await usageOf(cloud.ctx, cloud.ctx.sql)).live, 0);
 });
 
-test("by the size cap: the device keeping the most bytes loses its oldest first, a whole file at a time, snapshots too", async (t) => {
-	const cloud = await bareCloud(t, { fileMinutes: 1, maxTotalBytes: 5000, deleteGraceS: 0, urlLifetimeS: 10 });
-	const { db } = cloud.ctx.sql;
-	otherTables(db);
+for (const metadata of engines) test(onEngine(metadata, "by the size cap: the device keeping the most bytes loses its oldest first, a whole file at a time, snapshots too"), async (t) => {
+	const cloud = await bareCloud(t, { fileMinutes: 1, maxTotalBytes: 5000, deleteGraceS: 0, urlLifetimeS: 10, metadata });
 	const media = fmp4({ seconds: 6 });
 	// An old file of cam1 (fresh enough for the age rule), then cam2's loose segments and snapshots.
 	const old = NOW - 3 * day;
@@ -130,7 +128,7 @@ test("by the size cap: the device keeping the most bytes loses its oldest first,
 	// the segment of 2 days ago (2000), the snapshot (500), the segment of a day ago (2000).
 	t.deepEqual(await runRetention(cloud.ctx, NOW), { segments: 5, files: 1, snapshots: 1, events: 0, gaps: 0 });
 	t.is((await usageOf(cloud.ctx, cloud.ctx.sql)).live, 2000);
-	t.deepEqual(db.prepare("SELECT seq FROM segments WHERE device = 'cam2' AND deleted IS NULL ORDER BY seq").all().map((row) => row.seq), [2]);
+	t.deepEqual((await cloud.ctx.sql.all("SELECT seq FROM segments WHERE device = 'cam2' AND deleted IS NULL ORDER BY seq")).map((row) => row.seq), [2]);
 	t.regex(cloud.ctx.metrics.render(), /ivxs_retention_deleted_total\{kind="files",reason="size"\} 1/);
 	// What they held is pending deletion (grace 10 s) and counts: a smaller cap cuts their grace, live rows stay.
 	t.is((await usageOf(cloud.ctx, cloud.ctx.sql)).counted, 2000 + file.bytes + 4500 + 2000);
@@ -141,15 +139,14 @@ test("by the size cap: the device keeping the most bytes loses its oldest first,
 	t.is((await usageOf(cloud.ctx, cloud.ctx.sql)).counted, 4000);
 });
 
-test("by the size cap, fairly: a camera stamping its segments in the future cannot evict another's history", async (t) => {
-	const cloud = await bareCloud(t, { fileMinutes: 1, maxTotalBytes: 8000, deleteGraceS: 0, urlLifetimeS: 10 });
-	const { db } = cloud.ctx.sql;
+for (const metadata of engines) test(onEngine(metadata, "by the size cap, fairly: a camera stamping its segments in the future cannot evict another's history"), async (t) => {
+	const cloud = await bareCloud(t, { fileMinutes: 1, maxTotalBytes: 8000, deleteGraceS: 0, urlLifetimeS: 10, metadata });
 	const small = await addSegments(cloud, "small", "s1", [NOW - 3 * day, NOW - 2 * day, NOW - day]);
 	// Ten segments a month ahead: the age rule never takes them.
 	const hog = await addSegments(cloud, "hog", "s1", Array.from({ length: 10 }, (_, i) => NOW + 30 * day + i * 60_000));
 	t.is((await usageOf(cloud.ctx, cloud.ctx.sql)).counted, 13_000 + 1000);
 	t.deepEqual(await runRetention(cloud.ctx, NOW), { segments: 6, files: 0, snapshots: 0, events: 0, gaps: 0 });
-	t.deepEqual(db.prepare("SELECT device, COUNT(*) AS n FROM segments WHERE deleted IS NULL GROUP BY device ORDER BY device").all(),
+	t.deepEqual(await cloud.ctx.sql.all("SELECT device, COUNT(*) AS n FROM segments WHERE deleted IS NULL GROUP BY device ORDER BY device"),
 		[{ device: "hog", n: 4 }, { device: "small", n: 3 }]);
 	await sweepTombstones(cloud.ctx, NOW + 10_000);
 	t.deepEqual(await exists(cloud, small), [true, true, true]);
@@ -172,23 +169,20 @@ test("objects pending deletion count against the cap: their grace is cut short b
 	t.regex(cloud.ctx.metrics.render(), /ivxs_retention_grace_cut_bytes_total\{reason="size"\} 1500/);
 });
 
-test("events and gaps follow the device's retention", async (t) => {
-	const cloud = await bareCloud(t);
-	const { db } = cloud.ctx.sql;
-	otherTables(db);
-	db.prepare("INSERT INTO plans (device, plan, rev, updated) VALUES ('cam1', ?, 1, 0)").run(JSON.stringify({ v: 1, mode: "continuous", retentionDays: 1 }));
-	const event = db.prepare("INSERT INTO events (device, channel, id, time_ms, bits, received) VALUES (?, 0, ?, ?, 1, ?)");
-	const gap = db.prepare("INSERT INTO gaps (device, channel, from_ms, to_ms, frames, reason, received) VALUES (?, 0, ?, ?, 1, 'restart', ?)");
+for (const metadata of engines) test(onEngine(metadata, "events and gaps follow the device's retention"), async (t) => {
+	const cloud = await bareCloud(t, { metadata });
+	const { sql } = cloud.ctx;
+	await sql.run("INSERT INTO plans (device, plan, rev, updated) VALUES ('cam1', ?, 1, 0)", [JSON.stringify({ v: 1, mode: "continuous", retentionDays: 1 })]);
 	for (const device of ["cam1", "cam2"]) {
 		for (const [i, age] of [8 * day, 2 * day, day / 2].entries()) {
-			event.run(device, `e${i}`, NOW - age, NOW - age);
-			gap.run(device, NOW - age - 1000, NOW - age, NOW - age);
+			await sql.run("INSERT INTO events (device, channel, id, time_ms, bits, received) VALUES (?, 0, ?, ?, 1, ?)", [device, `e${i}`, NOW - age, NOW - age]);
+			await sql.run("INSERT INTO gaps (device, channel, from_ms, to_ms, frames, reason, received) VALUES (?, 0, ?, ?, 1, 'restart', ?)", [device, NOW - age - 1000, NOW - age, NOW - age]);
 		}
 	}
 	// cam1 keeps 1 day, cam2 7 (no plan); a gap goes when its end is past the retention.
 	t.deepEqual(await runRetention(cloud.ctx, NOW), { segments: 0, files: 0, snapshots: 0, events: 3, gaps: 3 });
-	t.deepEqual(db.prepare("SELECT device, id FROM events ORDER BY device, id").all(), [{ device: "cam1", id: "e2" }, { device: "cam2", id: "e1" }, { device: "cam2", id: "e2" }]);
-	t.deepEqual(db.prepare("SELECT device, to_ms FROM gaps ORDER BY device, to_ms").all(), [
+	t.deepEqual(await sql.all("SELECT device, id FROM events ORDER BY device, id"), [{ device: "cam1", id: "e2" }, { device: "cam2", id: "e1" }, { device: "cam2", id: "e2" }]);
+	t.deepEqual(await sql.all("SELECT device, to_ms FROM gaps ORDER BY device, to_ms"), [
 		{ device: "cam1", to_ms: NOW - day / 2 }, { device: "cam2", to_ms: NOW - 2 * day }, { device: "cam2", to_ms: NOW - day / 2 },
 	]);
 	t.regex(cloud.ctx.metrics.render(), /ivxs_retention_deleted_total\{kind="events",reason="age"\} 3/);
