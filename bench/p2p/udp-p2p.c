@@ -52,28 +52,15 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "frames-file.h"
 #include "p2p.h"
 #include "p2p_ring_source.h"
 #include "ring.h"
 
-#define HEADER_BYTES 17
-#define FLAG_KEY 1
 #define PUNCH_BYTES 16
 static const uint8_t PUNCH[PUNCH_BYTES] = "ivxs-bench-punch";
 #define RING_ARENA (1u << 20)
 #define CONNECT_TIMEOUT_MS 10000
-
-typedef struct {
-	const uint8_t *payload;
-	uint32_t size;
-	int key;
-} frame_rec;
-
-typedef struct {
-	uint8_t *file;
-	frame_rec *list;
-	uint32_t count;
-} frames_file;
 
 /* ---- small helpers ---- */
 
@@ -95,24 +82,6 @@ static void die(const char *what, const char *detail)
 	exit(1);
 }
 
-static void be32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static uint64_t get64(const uint8_t *p)
-{
-	return (uint64_t)get32(p) << 32 | get32(p + 4);
-}
-
 static const char *opt(int argc, char **argv, const char *name)
 {
 	int i;
@@ -128,46 +97,6 @@ static const char *arg(int argc, char **argv, const char *name)
 	if (!value)
 		die("missing argument --", name);
 	return value;
-}
-
-static void read_frames(const char *path, frames_file *ff)
-{
-	FILE *f = fopen(path, "rb");
-	long size;
-	size_t at = 0, n = 0;
-	if (!f)
-		die("cannot open the frames file", path);
-	if (fseek(f, 0, SEEK_END) || (size = ftell(f)) <= 0 || fseek(f, 0, SEEK_SET))
-		die("cannot size the frames file", path);
-	ff->file = malloc((size_t)size);
-	if (!ff->file || fread(ff->file, 1, (size_t)size, f) != (size_t)size)
-		die("cannot read the frames file", path);
-	fclose(f);
-	/* two passes: count, then index */
-	for (int pass = 0; pass < 2; pass++) {
-		at = 0;
-		n = 0;
-		while (at < (size_t)size) {
-			uint32_t len;
-			if ((size_t)size - at < 5)
-				die("truncated record header in", path);
-			len = get32(ff->file + at);
-			if ((size_t)size - at - 5 < len)
-				die("truncated frame in", path);
-			if (pass) {
-				ff->list[n].payload = ff->file + at + 5;
-				ff->list[n].size = len;
-				ff->list[n].key = ff->file[at + 4] & FLAG_KEY;
-			}
-			at += 5 + (size_t)len;
-			n++;
-		}
-		if (!pass && !(ff->list = calloc(n, sizeof(frame_rec))))
-			die("out of memory", NULL);
-	}
-	ff->count = (uint32_t)n;
-	if (!n)
-		die("no frames in", path);
 }
 
 static void parse_hex(const char *hex, uint8_t *out, size_t len)
@@ -396,9 +325,7 @@ static int run_sender(int argc, char **argv)
 	read_frames(arg(argc, argv, "frames"), &ff);
 	parse_hex(arg(argc, argv, "secret"), secret, sizeof(secret));
 	parse_addr(arg(argc, argv, "connect"), &viewer);
-	for (i = 0; i < ff.count; i++)
-		if (ff.list[i].size + HEADER_BYTES > buf_size)
-			buf_size = ff.list[i].size + HEADER_BYTES;
+	buf_size = frame_buffer_bytes(&ff);
 	memset(&cam, 0, sizeof(cam));
 	cam.scheduled = (uint32_t)(seconds * fps + 0.5);
 	cam.handed = calloc(cam.scheduled + 1, 1);
@@ -463,15 +390,9 @@ static int run_sender(int argc, char **argv)
 		now = now_ns();
 		if (seq < cam.scheduled && now >= capture[seq]) {
 			/* the encoder's frame lands in the ring at its capture time */
-			const frame_rec *f = &ff.list[seq % ff.count];
-			be32(buf, f->size);
-			be32(buf + 4, seq);
-			be32(buf + 8, (uint32_t)(capture[seq] >> 32));
-			be32(buf + 12, (uint32_t)capture[seq]);
-			buf[16] = f->key ? FLAG_KEY : 0;
-			memcpy(buf + HEADER_BYTES, f->payload, f->size);
-			status = ivxs_ring_push(cam.ring, IVXS_FRAME_VIDEO, IVXS_CODEC_H264, f->key, capture[seq] / 1000000u, buf,
-					f->size + HEADER_BYTES);
+			uint32_t size = frame_with_header(&ff, seq, capture[seq], buf);
+			status = ivxs_ring_push(cam.ring, IVXS_FRAME_VIDEO, IVXS_CODEC_H264, ff.list[seq % ff.count].key,
+					capture[seq] / 1000000u, buf, size);
 			if (status < 0)
 				die("ring push", ivxs_ring_strerror(status));
 			seq++;
@@ -575,8 +496,7 @@ static void view_frame(void *ctx, ivxs_p2p_session *s, int channel, const uint8_
 {
 	viewer *v = ctx;
 	uint64_t at = now_ns();
-	uint32_t len, seq;
-	const frame_rec *f;
+	uint32_t seq;
 	int intact;
 	(void)s;
 	(void)ts_ms;
@@ -584,10 +504,8 @@ static void view_frame(void *ctx, ivxs_p2p_session *s, int channel, const uint8_
 	(void)lost;
 	if (channel != IVXS_P2P_CH_MEDIA || size < HEADER_BYTES)
 		return;
-	len = get32(data);
 	seq = get32(data + 4);
-	f = &v->ff->list[seq % v->ff->count];
-	intact = len == size - HEADER_BYTES && len == f->size && !memcmp(data + HEADER_BYTES, f->payload, f->size);
+	intact = frame_intact(v->ff, data, size);
 	printf("{\"seq\": %u, \"capture_ns\": \"%llu\", \"recv_ns\": \"%llu\", \"bytes\": %u, \"intact\": %s}\n", seq,
 			(unsigned long long)get64(data + 8), (unsigned long long)at, size - HEADER_BYTES, intact ? "true" : "false");
 }
