@@ -7,7 +7,7 @@
  *
  *   p2p-sim --frames <file> --fps 15 --seconds 20 --drain-ms 2000 --seed <n>
  *           --delay-ms 30 [--rate-bps <bits/s> --queue-bytes <n>] [--loss <p>]
- *           [--ge-good-bad <p> --ge-bad-good <p>] [--fec off|key|all] [--deadline-ms <n>]
+ *           [--ge-good-bad <p> --ge-bad-good <p>] [--deadline-ms <n>]
  *
  * Both directions get the same link, seeded as the relay seeds them (a→b with
  * the seed, b→a with seed ^ 0x5bd1e995). A datagram is offered to the link
@@ -272,16 +272,9 @@ static void cb_event(void *ctx, ivxs_p2p_session *s, ivxs_p2p_event ev, int arg)
 static void cb_frame(void *ctx, ivxs_p2p_session *s, int channel, const uint8_t *data, uint32_t size, uint32_t ts_ms,
 		int key, uint32_t lost)
 {
-	uint32_t seq;
-	(void)ctx;
-	(void)s;
-	(void)ts_ms;
-	(void)key;
-	(void)lost;
-	if (channel != IVXS_P2P_CH_MEDIA || size < HEADER_BYTES)
-		return;
-	seq = get32(data + 4);
-	if (seq < W.scheduled && W.arrival[seq] < 0 && frame_intact(W.ff, data, size))
+	uint32_t seq = size >= HEADER_BYTES ? get32(data + 4) : UINT32_MAX;
+	(void)ctx, (void)s, (void)ts_ms, (void)key, (void)lost;
+	if (channel == IVXS_P2P_CH_MEDIA && seq < W.scheduled && W.arrival[seq] < 0 && frame_intact(W.ff, data, size))
 		W.arrival[seq] = W.now;
 }
 
@@ -328,7 +321,6 @@ int main(int argc, char **argv)
 	uint8_t ticket[IVXS_P2P_TICKET_BYTES], psk[IVXS_P2P_PSK_BYTES], *buf;
 	uint32_t seed = (uint32_t)strtoul(opt(argc, argv, "seed", "1"), NULL, 10), fps = (uint32_t)atoi(opt(argc, argv, "fps", "15"));
 	double seconds = atof(opt(argc, argv, "seconds", "20")), drain = atof(opt(argc, argv, "drain-ms", "2000")), start, end, *capture;
-	const char *fec = opt(argc, argv, "fec", "off");
 	uint32_t seq = 0, i;
 	int status;
 
@@ -391,7 +383,6 @@ int main(int argc, char **argv)
 	c.device_secret_len = sizeof(secret);
 	memcpy(c.device_id, "CAM-BENCH", 9);
 	c.deadline_ms = (uint32_t)atoi(opt(argc, argv, "deadline-ms", "0"));
-	c.fec = !strcmp(fec, "key") ? IVXS_P2P_FEC_KEY : !strcmp(fec, "all") ? IVXS_P2P_FEC_ALL : IVXS_P2P_FEC_OFF;
 	W.ep[CAM] = endpoint(&c, CAM);
 	ivxs_p2p_set_unix_time(W.ep[CAM], 1800000000u);
 	memset(&c, 0, sizeof(c));
@@ -475,14 +466,14 @@ int main(int argc, char **argv)
 		printf("], \"camera\": {\"payload_bytes_on_link\": %llu, \"packets_on_link\": %llu, \"dropped_queue\": %llu, "
 				"\"dropped_loss\": %llu, \"dropped_burst\": %llu, \"packets_sent\": %llu, \"packets_lost\": %llu, "
 				"\"min_rtt_ms\": %u, \"srtt_ms\": %u, \"bandwidth_Bps\": %llu, \"pacing_Bps\": %llu, \"frames_acked\": %llu, "
-				"\"frames_given_up\": %llu, \"frames_skipped\": %llu, \"retransmits\": %llu, \"repairs_sent\": %llu, "
+				"\"frames_given_up\": %llu, \"frames_skipped\": %llu, \"retransmits\": %llu, "
 				"\"memory_per_viewer_bytes\": %zu, \"memory_per_viewer_max_bytes\": %zu}}\n",
 				(unsigned long long)W.link[CAM].sent_bytes, (unsigned long long)W.link[CAM].sent,
 				(unsigned long long)W.link[CAM].dropped_queue, (unsigned long long)W.link[CAM].dropped_loss,
 				(unsigned long long)W.link[CAM].dropped_burst, (unsigned long long)st.packets_sent,
 				(unsigned long long)st.packets_lost, st.min_rtt_ms, st.srtt_ms, (unsigned long long)st.bandwidth,
 				(unsigned long long)st.pacing_rate, (unsigned long long)ch.frames_sent, (unsigned long long)ch.frames_given_up,
-				(unsigned long long)ch.frames_skipped, (unsigned long long)ch.retransmits, (unsigned long long)ch.repairs_sent,
+				(unsigned long long)ch.frames_skipped, (unsigned long long)ch.retransmits,
 				st.footprint_bytes, W.footprint_max);
 	}
 	ivxs_p2p_destroy(&W.ep[CAM]);

@@ -347,10 +347,6 @@ static int run_sender(int argc, char **argv)
 	memcpy(c.device_id, arg(argc, argv, "device"), strlen(arg(argc, argv, "device")));
 	/* optional: the media deadline (0 = the core's default, 600 ms) */
 	c.deadline_ms = opt(argc, argv, "deadline-ms") ? (uint32_t)atoi(opt(argc, argv, "deadline-ms")) : 0;
-	/* optional, IVXS_P2P_UDP_FEC=key|all: the core's parity, sized from the loss (default off) */
-	if (getenv("IVXS_P2P_UDP_FEC"))
-		c.fec = !strcmp(getenv("IVXS_P2P_UDP_FEC"), "key") ? IVXS_P2P_FEC_KEY
-				: !strcmp(getenv("IVXS_P2P_UDP_FEC"), "all") ? IVXS_P2P_FEC_ALL : IVXS_P2P_FEC_OFF;
 	cam.p2p = endpoint(&c, IVXS_P2P_SERVER, cam_event, NULL, &cam);
 	ivxs_p2p_set_unix_time(cam.p2p, (uint64_t)time(NULL));
 
@@ -438,7 +434,7 @@ static int run_sender(int argc, char **argv)
 				"\"memory_per_viewer_bytes\": %zu, \"memory_per_viewer_max_bytes\": %zu, \"endpoint_bytes\": %zu, \"ring_arena_bytes\": %u, "
 				"\"packets_sent\": %llu, \"packets_lost\": %llu, \"bandwidth_Bps\": %llu, \"pacing_Bps\": %llu, "
 				"\"frames_acked\": %llu, \"frames_given_up\": %llu, \"frames_torn\": %llu, \"frames_skipped\": %llu, "
-				"\"retransmits\": %llu, \"repairs_sent\": %llu, \"ring_source_skipped\": %llu, \"ring_source_jumps\": %llu, \"addr_changes\": %llu}\n",
+				"\"retransmits\": %llu, \"ring_source_skipped\": %llu, \"ring_source_jumps\": %llu, \"addr_changes\": %llu}\n",
 				cam.session ? "true" : "false", cam.closed_status,
 				(double)(cam.connected_ns - cam.first_rx_ns) / 1e6,
 				st.min_rtt_ms ? (double)(cam.connected_ns - cam.first_rx_ns) / 1e6 / st.min_rtt_ms : 0.0,
@@ -448,7 +444,7 @@ static int run_sender(int argc, char **argv)
 				(unsigned long long)st.bandwidth, (unsigned long long)st.pacing_rate,
 				(unsigned long long)ch.frames_sent, (unsigned long long)ch.frames_given_up,
 				(unsigned long long)ch.frames_torn, (unsigned long long)ch.frames_skipped,
-				(unsigned long long)ch.retransmits, (unsigned long long)ch.repairs_sent, (unsigned long long)cam.rsrc.skipped,
+				(unsigned long long)ch.retransmits, (unsigned long long)cam.rsrc.skipped,
 				(unsigned long long)cam.rsrc.jumps, (unsigned long long)cam.addr_changes);
 		fflush(stdout);
 	}

@@ -176,7 +176,6 @@ static void lose(ivxs_p2p_session *s, p2p_sent *p)
 	r->in_flight_bytes -= p->bytes;
 	r->in_flight_packets--;
 	s->packets_lost++;
-	s->loss_q16 += (65536 - s->loss_q16) >> 6;
 	p2p_chan_on_lost(s, p);
 }
 
@@ -199,7 +198,6 @@ int p2p_rel_on_ack(ivxs_p2p_session *s, const p2p_ack *a, uint32_t now)
 			r->in_flight_bytes -= p->bytes;
 			r->in_flight_packets--;
 			newly++;
-			s->loss_q16 -= s->loss_q16 >> 6;
 			if (pn == a->largest && P2P_GE(now, p->sent_ms)) {
 				uint32_t sample = now - p->sent_ms;
 				if (sample > a->delay_ms + (r->min_rtt == UINT32_MAX ? 0 : r->min_rtt))
