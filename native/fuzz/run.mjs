@@ -102,8 +102,6 @@ function writeP2pSeeds(dir) {
 	const ack = (largest, first) => Buffer.from([0x02, ...u32(largest), 0, 5, 1, first, 2, 3]);
 	const frame = (chan, seq, total, off, len, floor = 0) => Buffer.concat([Buffer.from([0x10, chan, ...u32(seq), ...u32(1234),
 		seq === 0 ? 1 : 0, 1, ...u32(total), ...u32(off), ...u32(floor), ...u16(len)]), Buffer.alloc(len, seq)]);
-	const repair = (chan, seq, total, off, count, len) => Buffer.concat([Buffer.from([0x12, chan, ...u32(seq), ...u32(1234), 1, 1,
-		...u32(total), ...u32(off), count, ...u16(len)]), Buffer.alloc(len, seq ^ 0x5a)]);
 	const command = (off, message) => Buffer.concat([Buffer.from([0x11, ...u32(off), ...u16(message.length)]), message]);
 	const request = (id, payload) => Buffer.concat([Buffer.from([1, ...u16(id), ...u16(payload.length)]), payload]);
 	const seeds = [
@@ -113,7 +111,7 @@ function writeP2pSeeds(dir) {
 		[0, record(0, Buffer.from([0x04, 1, 2, 3, 4, 5, 6, 7, 8])), record(1, Buffer.from([0x05, 1, 2, 3, 4, 5, 6, 7, 8]))],
 		[1, record(0, Buffer.from([0x04, 8, 7, 6, 5, 4, 3, 2, 1, 0x05, 0, 0, 0, 0, 0, 0, 0, 0]))],
 		[1, record(0, frame(1, 0, 2000, 1088, 912)), record(5, frame(1, 0, 2000, 0, 1088)), record(0, frame(1, 3, 100, 0, 100, 2))],
-		[1, record(0, frame(1, 0, 2500, 0, 1088)), record(0, repair(1, 0, 2500, 0, 3, 1088)), record(0, frame(1, 0, 2500, 2176, 324))],
+		[1, record(0, frame(1, 0, 2500, 0, 1088)), record(0, frame(1, 0, 2500, 2176, 324)), record(0, frame(1, 0, 2500, 1088, 1088))],
 		[1, record(0, command(0, Buffer.concat([Buffer.from([2, 0, 9, 0, 3]), Buffer.from("yes")])))],
 		[2, record(2, Buffer.alloc(4)), record(0, Buffer.from([0x33, ...Buffer.alloc(40)]))],
 		[2, record(6, Buffer.from([0xff, 0xff, 0xff]))],

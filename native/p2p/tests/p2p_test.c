@@ -1165,6 +1165,36 @@ done:
 	return;
 }
 
+/* The REPAIR frame (0x12, wire version 3's XOR parity) is retired: an authenticated packet
+ * carrying one is refused as an unknown frame type (before, the camera parsed it and dropped
+ * it), and the session carries on. */
+static void test_repair_retired(void)
+{
+	options o;
+	uint8_t plain[26 + 8];
+	memset(&o, 0, sizeof(o));
+	CHECK_EQ(setup(&o), 0);
+	step(100);
+	/* the old REPAIR layout: a FRAME header with count u8 in place of the floor */
+	memset(plain, 0, sizeof(plain));
+	plain[0] = 0x12;
+	plain[1] = IVXS_P2P_CH_VOICE;
+	p2p_put32(plain + 12, 8);       /* frame size */
+	plain[20] = 1;                  /* count */
+	p2p_put16(plain + 21, 8);       /* length */
+	CHECK_EQ(fromViewer(plain, 23 + 8), IVXS_P2P_EPROTO);
+	CHECK(W.sides[SRV].session != NULL);
+	/* a real request after it still arrives */
+	p2p_wire_cmd_hdr(plain, 0, 5);
+	plain[P2P_CMD_HDR] = IVXS_P2P_REQUEST;
+	p2p_put16(plain + P2P_CMD_HDR + 1, 0);
+	p2p_put16(plain + P2P_CMD_HDR + 3, 0);
+	CHECK_EQ(fromViewer(plain, P2P_CMD_HDR + 5), 0);
+	CHECK_EQ(W.sides[SRV].cmds, 1);
+done:
+	return;
+}
+
 /* Found by the fuzzer: an empty command chunk must not leave an empty
  * received range behind (it broke the ranges' order invariant); a chunk
  * 2^31 bytes behind is old data, not an overflow (UBSan aborted on it). */
@@ -2211,6 +2241,7 @@ int main(void)
 	run("peer never acknowledges: memory bounded, dead by keep-alive", test_never_acks);
 	run("peer acknowledges what was never sent", test_ack_of_unsent);
 	run("commands: an empty chunk leaves no empty range", test_empty_command_chunk);
+	run("wire: the retired REPAIR frame is refused, the session carries on", test_repair_retired);
 	run("media: deadline passed, skip to the key frame", test_deadline_skip);
 	run("media: overwritten in the ring before acked, never sent torn", test_torn_frames);
 	run("address change: session migrates", test_migration);
