@@ -45,7 +45,9 @@ int p2p_rel_rx_check(const p2p_rel *r, uint32_t pn)
 
 void p2p_rel_rx_mark(p2p_rel *r, uint32_t pn, int eliciting, uint32_t now)
 {
-	int reordered = r->rx_any && pn < r->rx_largest;
+	/* out of order, or after a gap: either tells the sender of a loss, so it is acknowledged at
+	 * once (QUIC's rule, RFC 9000 13.2.1): a thin stream's next packet may be a frame away */
+	int reordered = r->rx_any && (pn < r->rx_largest || pn - r->rx_largest > 1);
 	if (!r->rx_any || pn > r->rx_largest) {
 		uint32_t shift = r->rx_any ? pn - r->rx_largest : P2P_WINDOW;
 		if (shift >= P2P_WINDOW)
@@ -70,7 +72,7 @@ void p2p_rel_rx_mark(p2p_rel *r, uint32_t pn, int eliciting, uint32_t now)
 	if (!eliciting)
 		return;
 	r->ack_pending++;
-	/* every second packet, and any packet out of order, is acknowledged at once */
+	/* every second packet, and any packet out of order or after a gap, is acknowledged at once */
 	if (r->ack_pending >= 2 || reordered)
 		r->ack_due_ms = now;
 	else if (r->ack_pending == 1)

@@ -1165,6 +1165,32 @@ done:
 	return;
 }
 
+/* A packet that arrives after a gap is acknowledged at once, as one out of order is (QUIC's
+ * rule): the sender learns of the loss a delayed-ACK time sooner, which on a thin stream is the
+ * difference between a retransmission in time and a late frame. An in-order lone packet still
+ * waits up to 10 ms; every second one is acknowledged at once. */
+static void test_ack_after_gap(void)
+{
+	p2p_rel r;
+	memset(&r, 0, sizeof(r));
+	p2p_rel_rx_mark(&r, 0, 1, 1000);
+	CHECK_EQ(r.ack_due_ms, 1010);          /* a lone packet: within 10 ms */
+	r.ack_pending = 0;                     /* (an ACK went out) */
+	p2p_rel_rx_mark(&r, 1, 1, 1003);
+	CHECK_EQ(r.ack_due_ms, 1013);          /* in order: still delayed */
+	r.ack_pending = 0;
+	p2p_rel_rx_mark(&r, 3, 1, 1005);       /* packet 2 missing */
+	CHECK_EQ(r.ack_due_ms, 1005);
+	r.ack_pending = 0;
+	p2p_rel_rx_mark(&r, 2, 1, 1007);       /* the missing one, late */
+	CHECK_EQ(r.ack_due_ms, 1007);
+	r.ack_pending = 0;
+	p2p_rel_rx_mark(&r, 4, 1, 1009);
+	CHECK_EQ(r.ack_due_ms, 1019);
+done:
+	return;
+}
+
 /* The REPAIR frame (0x12, wire version 3's XOR parity) is retired: an authenticated packet
  * carrying one is refused as an unknown frame type (before, the camera parsed it and dropped
  * it), and the session carries on. */
@@ -2242,6 +2268,7 @@ int main(void)
 	run("peer acknowledges what was never sent", test_ack_of_unsent);
 	run("commands: an empty chunk leaves no empty range", test_empty_command_chunk);
 	run("wire: the retired REPAIR frame is refused, the session carries on", test_repair_retired);
+	run("acks: a packet after a gap is acknowledged at once", test_ack_after_gap);
 	run("media: deadline passed, skip to the key frame", test_deadline_skip);
 	run("media: overwritten in the ring before acked, never sent torn", test_torn_frames);
 	run("address change: session migrates", test_migration);
