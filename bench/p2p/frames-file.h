@@ -3,7 +3,7 @@
  * p2p-sim.c); frames.mjs is their definition: records of { u32 BE size, u8
  * flags (bit 0: key frame), payload }, and on the wire each frame carries a
  * 17-byte header (u32 BE size, u32 BE seq, u64 BE capture time in ns, u8 flags).
- * The including file defines die().
+ * And the camera's figures both report. The including file defines die().
  */
 #ifndef BENCH_P2P_FRAMES_FILE_H
 #define BENCH_P2P_FRAMES_FILE_H
@@ -11,6 +11,9 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+
+#include "p2p.h"
 
 #define HEADER_BYTES 17
 #define FLAG_KEY 1
@@ -125,6 +128,17 @@ static inline int frame_intact(const frames_file *ff, const uint8_t *data, uint3
 		if (data[HEADER_BYTES + i] != f->payload[i])
 			return 0;
 	return 1;
+}
+
+/* The camera session's figures and its media channel's (zeros without a session). */
+static inline void camera_figures(const ivxs_p2p_session *s, ivxs_p2p_session_stats *st, ivxs_p2p_channel_stats *ch)
+{
+	memset(st, 0, sizeof(*st));
+	memset(ch, 0, sizeof(*ch));
+	if (s) {
+		ivxs_p2p_session_stats_get(s, st);
+		ivxs_p2p_channel_stats_get(s, IVXS_P2P_CH_MEDIA, ch);
+	}
 }
 
 #endif

@@ -448,12 +448,7 @@ int main(int argc, char **argv)
 	{
 		ivxs_p2p_session_stats st;
 		ivxs_p2p_channel_stats ch;
-		memset(&st, 0, sizeof(st));
-		memset(&ch, 0, sizeof(ch));
-		if (W.cam_session) {
-			ivxs_p2p_session_stats_get(W.cam_session, &st);
-			ivxs_p2p_channel_stats_get(W.cam_session, IVXS_P2P_CH_MEDIA, &ch);
-		}
+		camera_figures(W.cam_session, &st, &ch);
 		printf("{\"frames\": [");
 		for (i = 0; i < W.scheduled; i++) {
 			printf("%s[%.3f, ", i ? ", " : "", capture[i] - start);

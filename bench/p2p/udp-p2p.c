@@ -416,12 +416,7 @@ static int run_sender(int argc, char **argv)
 		ivxs_p2p_channel_stats ch;
 		ivxs_p2p_stats es;
 		double mbit;
-		memset(&st, 0, sizeof(st));
-		memset(&ch, 0, sizeof(ch));
-		if (cam.session) {
-			ivxs_p2p_session_stats_get(cam.session, &st);
-			ivxs_p2p_channel_stats_get(cam.session, IVXS_P2P_CH_MEDIA, &ch);
-		}
+		camera_figures(cam.session, &st, &ch);
 		ivxs_p2p_stats_get(cam.p2p, &es);
 		mbit = (double)st.bytes_sent * 8 / 1e6;
 		for (i = 0; i < cam.scheduled; i++)
