@@ -1165,6 +1165,17 @@ done:
 	return;
 }
 
+/* The viewer's first request (stream offset 0, empty), straight to the camera. */
+static int firstRequest(void)
+{
+	uint8_t plain[P2P_CMD_HDR + 5];
+	p2p_wire_cmd_hdr(plain, 0, 5);
+	plain[P2P_CMD_HDR] = IVXS_P2P_REQUEST;
+	p2p_put16(plain + P2P_CMD_HDR + 1, 0);
+	p2p_put16(plain + P2P_CMD_HDR + 3, 0);
+	return fromViewer(plain, sizeof(plain));
+}
+
 /* A packet that arrives after a gap is acknowledged at once, as one out of order is (QUIC's
  * rule): the sender learns of the loss a delayed-ACK time sooner, which on a thin stream is the
  * difference between a retransmission in time and a late frame. An in-order lone packet still
@@ -1210,12 +1221,7 @@ static void test_repair_retired(void)
 	p2p_put16(plain + 21, 8);       /* length */
 	CHECK_EQ(fromViewer(plain, 23 + 8), IVXS_P2P_EPROTO);
 	CHECK(W.sides[SRV].session != NULL);
-	/* a real request after it still arrives */
-	p2p_wire_cmd_hdr(plain, 0, 5);
-	plain[P2P_CMD_HDR] = IVXS_P2P_REQUEST;
-	p2p_put16(plain + P2P_CMD_HDR + 1, 0);
-	p2p_put16(plain + P2P_CMD_HDR + 3, 0);
-	CHECK_EQ(fromViewer(plain, P2P_CMD_HDR + 5), 0);
+	CHECK_EQ(firstRequest(), 0);   /* a real request after it still arrives */
 	CHECK_EQ(W.sides[SRV].cmds, 1);
 done:
 	return;
@@ -1237,12 +1243,7 @@ static void test_empty_command_chunk(void)
 	p2p_wire_cmd_hdr(plain, 0x80000000u, 1);
 	CHECK_EQ(fromViewer(plain, P2P_CMD_HDR + 1), 0);
 	CHECK_EQ(W.sides[SRV].session->cmd.nranges, 0);
-	/* a real request after it still arrives */
-	p2p_wire_cmd_hdr(plain, 0, 5);
-	plain[P2P_CMD_HDR] = IVXS_P2P_REQUEST;
-	p2p_put16(plain + P2P_CMD_HDR + 1, 0);
-	p2p_put16(plain + P2P_CMD_HDR + 3, 0);
-	CHECK_EQ(fromViewer(plain, P2P_CMD_HDR + 5), 0);
+	CHECK_EQ(firstRequest(), 0);   /* a real request after it still arrives */
 	CHECK_EQ(W.sides[SRV].cmds, 1);
 	CHECK_EQ(W.sides[SRV].cmd_bad, 0);
 	CHECK_EQ(W.sides[SRV].session->cmd.nranges, 0);
