@@ -458,12 +458,12 @@ int main(int argc, char **argv)
 				printf("%.3f", W.arrival[i] - start);
 			printf(", %d]", ff.list[i % ff.count].key);
 		}
-		printf("], \"camera\": {\"payload_bytes_on_link\": %llu, \"packets_on_link\": %llu, \"dropped_queue\": %llu, "
+		printf("], \"camera\": {\"payload_bytes_on_link\": %llu, \"packets_on_link\": %llu, \"packets_from_viewer\": %llu, \"dropped_queue\": %llu, "
 				"\"dropped_loss\": %llu, \"dropped_burst\": %llu, \"packets_sent\": %llu, \"packets_lost\": %llu, "
 				"\"min_rtt_ms\": %u, \"srtt_ms\": %u, \"bandwidth_Bps\": %llu, \"pacing_Bps\": %llu, \"frames_acked\": %llu, "
 				"\"frames_given_up\": %llu, \"frames_skipped\": %llu, \"retransmits\": %llu, "
 				"\"memory_per_viewer_bytes\": %zu, \"memory_per_viewer_max_bytes\": %zu}}\n",
-				(unsigned long long)W.link[CAM].sent_bytes, (unsigned long long)W.link[CAM].sent,
+				(unsigned long long)W.link[CAM].sent_bytes, (unsigned long long)W.link[CAM].sent, (unsigned long long)W.link[VIEW].sent,
 				(unsigned long long)W.link[CAM].dropped_queue, (unsigned long long)W.link[CAM].dropped_loss,
 				(unsigned long long)W.link[CAM].dropped_burst, (unsigned long long)st.packets_sent,
 				(unsigned long long)st.packets_lost, st.min_rtt_ms, st.srtt_ms, (unsigned long long)st.bandwidth,
