@@ -16,6 +16,7 @@
  *   xs_heap        XS heap on the 64- and 32-bit hosts                 bench/xs-heap/run.mjs
  *   p2p            live video over native/p2p, TCP, KCP and SRT on      bench/p2p/run.mjs
  *                  emulated links: decodable on time, latency, CPU
+ *   p2p_sim        the same links in virtual time (deterministic)      bench/p2p/sim.mjs (bench/p2p/p2p-sim.c)
  *   cloud_latency  capture to the frame on screen in the console       bench/cloud-latency/run.mjs
  *   cloud          cameras one cloud process ingests on one core       bench/cloud/ingest.mjs
  *   cloud_live     live viewers of one camera on one core              bench/cloud-live/run.mjs (viewers.mjs)
@@ -37,6 +38,7 @@ import { benchStart } from "./host-start/run.mjs";
 import { benchRss } from "./idle-rss/run.mjs";
 import { benchMuxAll } from "./mux/run.mjs";
 import { benchP2p } from "./p2p/run.mjs";
+import { benchP2pSim } from "./p2p/sim.mjs";
 import { benchRing } from "./ring/run.mjs";
 import { benchXsHeap } from "./xs-heap/run.mjs";
 
@@ -84,6 +86,7 @@ async function main() {
 		["capture", () => benchCapture()],
 		["xs_heap", () => benchXsHeap()],
 		["p2p", () => benchP2p({ log })],
+		["p2p_sim", () => benchP2pSim({ log })],
 		["cloud_latency", () => benchCloudLatency()],
 		["cloud", () => benchCloud({ root, log })],
 		["cloud_live", () => benchCloudLive({ log })],

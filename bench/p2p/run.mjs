@@ -45,7 +45,7 @@ import { selectTransports } from "./transports.mjs";
 import { benchRebind } from "./udp-rebind.mjs";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
-const FPS = 15;
+export const FPS = 15;
 export const DEADLINE_MS = 400;
 const RTT_MS = 60;
 const QUEUE_MS = 500;
@@ -82,7 +82,7 @@ export function links(bitrateBps, stream = "fixture") {
 }
 
 // Nearest-rank percentile; Infinity (a frame never received) sorts last.
-function percentile(sortedValues, p) {
+export function percentile(sortedValues, p) {
 	return sortedValues[Math.max(0, Math.ceil((p / 100) * sortedValues.length) - 1)];
 }
 
@@ -355,7 +355,7 @@ function row(stream, l, name, r) {
 }
 
 // IVXS_P2P_STREAMS=fixture,camera (default both).
-const STREAMS = {
+export const STREAMS = {
 	fixture: { file: "build/bench/p2p-frames.bin", write: (path) => writeFixtureFrames(path), describe: { fixture: FIXTURE } },
 	camera: { file: "build/bench/p2p-camera-frames.bin", write: (path, log) => writeCameraFrames(path, log), describe: { clip: CAMERA.clip, size: CAMERA.size, gop_frames: CAMERA.gop } },
 };

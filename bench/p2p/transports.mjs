@@ -94,20 +94,23 @@ const UDP_SOURCE = here("./udp-p2p.c");
 const UDP_DRIVER = join(here("../.."), "build/p2p/udp-p2p");
 // The driver links the p2p core as native/modules.txt defines it (its files, the cores it uses,
 // their include folders and libraries: scripts/native-modules.mjs), never a list of its own.
-function udpBuild() {
+function coreBuild(source) {
 	const p2p = nativeModules().find((m) => m.specifier === "p2p");
 	const rooted = (path) => join(root, path);
-	return { sources: [UDP_SOURCE, ...p2p.core.map(rooted)], headers: p2p.headers.map(rooted), includes: p2p.includes.map((folder) => `-I${rooted(folder)}`), libs: p2p.libs };
+	return { sources: [source, ...p2p.core.map(rooted)], headers: [here("./frames-file.h"), ...p2p.headers.map(rooted)], includes: p2p.includes.map((folder) => `-I${rooted(folder)}`), libs: p2p.libs };
 }
 
-export function compileUdpDriver() {
-	const { sources, headers, includes, libs } = udpBuild();
-	if (existsSync(UDP_DRIVER) && [...sources, ...headers].every((f) => statSync(f).mtimeMs <= statSync(UDP_DRIVER).mtimeMs)) return UDP_DRIVER;
-	mkdirSync(dirname(UDP_DRIVER), { recursive: true });
+// A C program of this folder linked with the p2p core (udp-p2p.c, p2p-sim.c), rebuilt when a source is newer.
+export function compileWithCore(source, out) {
+	const { sources, headers, includes, libs } = coreBuild(source);
+	if (existsSync(out) && [...sources, ...headers].every((f) => statSync(f).mtimeMs <= statSync(out).mtimeMs)) return out;
+	mkdirSync(dirname(out), { recursive: true });
 	execFileSync("gcc", ["-std=c11", "-D_GNU_SOURCE", "-O2", "-Wall", "-Wextra", "-Werror", ...includes,
-		...sources, ...libs, "-o", UDP_DRIVER], { stdio: ["ignore", "pipe", "pipe"] });
-	return UDP_DRIVER;
+		...sources, ...libs, "-lm", "-o", out], { stdio: ["ignore", "pipe", "pipe"] });
+	return out;
 }
+
+export const compileUdpDriver = () => compileWithCore(UDP_SOURCE, UDP_DRIVER);
 
 // The harness stands in for the cloud: the camera (sender) gets the device secret, the viewer
 // (receiver) the ticket and psk minted from it with modules/protocol, as the cloud mints them.

@@ -52,28 +52,15 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "frames-file.h"
 #include "p2p.h"
 #include "p2p_ring_source.h"
 #include "ring.h"
 
-#define HEADER_BYTES 17
-#define FLAG_KEY 1
 #define PUNCH_BYTES 16
 static const uint8_t PUNCH[PUNCH_BYTES] = "ivxs-bench-punch";
 #define RING_ARENA (1u << 20)
 #define CONNECT_TIMEOUT_MS 10000
-
-typedef struct {
-	const uint8_t *payload;
-	uint32_t size;
-	int key;
-} frame_rec;
-
-typedef struct {
-	uint8_t *file;
-	frame_rec *list;
-	uint32_t count;
-} frames_file;
 
 /* ---- small helpers ---- */
 
@@ -95,24 +82,6 @@ static void die(const char *what, const char *detail)
 	exit(1);
 }
 
-static void be32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static uint64_t get64(const uint8_t *p)
-{
-	return (uint64_t)get32(p) << 32 | get32(p + 4);
-}
-
 static const char *opt(int argc, char **argv, const char *name)
 {
 	int i;
@@ -128,46 +97,6 @@ static const char *arg(int argc, char **argv, const char *name)
 	if (!value)
 		die("missing argument --", name);
 	return value;
-}
-
-static void read_frames(const char *path, frames_file *ff)
-{
-	FILE *f = fopen(path, "rb");
-	long size;
-	size_t at = 0, n = 0;
-	if (!f)
-		die("cannot open the frames file", path);
-	if (fseek(f, 0, SEEK_END) || (size = ftell(f)) <= 0 || fseek(f, 0, SEEK_SET))
-		die("cannot size the frames file", path);
-	ff->file = malloc((size_t)size);
-	if (!ff->file || fread(ff->file, 1, (size_t)size, f) != (size_t)size)
-		die("cannot read the frames file", path);
-	fclose(f);
-	/* two passes: count, then index */
-	for (int pass = 0; pass < 2; pass++) {
-		at = 0;
-		n = 0;
-		while (at < (size_t)size) {
-			uint32_t len;
-			if ((size_t)size - at < 5)
-				die("truncated record header in", path);
-			len = get32(ff->file + at);
-			if ((size_t)size - at - 5 < len)
-				die("truncated frame in", path);
-			if (pass) {
-				ff->list[n].payload = ff->file + at + 5;
-				ff->list[n].size = len;
-				ff->list[n].key = ff->file[at + 4] & FLAG_KEY;
-			}
-			at += 5 + (size_t)len;
-			n++;
-		}
-		if (!pass && !(ff->list = calloc(n, sizeof(frame_rec))))
-			die("out of memory", NULL);
-	}
-	ff->count = (uint32_t)n;
-	if (!n)
-		die("no frames in", path);
 }
 
 static void parse_hex(const char *hex, uint8_t *out, size_t len)
@@ -396,9 +325,7 @@ static int run_sender(int argc, char **argv)
 	read_frames(arg(argc, argv, "frames"), &ff);
 	parse_hex(arg(argc, argv, "secret"), secret, sizeof(secret));
 	parse_addr(arg(argc, argv, "connect"), &viewer);
-	for (i = 0; i < ff.count; i++)
-		if (ff.list[i].size + HEADER_BYTES > buf_size)
-			buf_size = ff.list[i].size + HEADER_BYTES;
+	buf_size = frame_buffer_bytes(&ff);
 	memset(&cam, 0, sizeof(cam));
 	cam.scheduled = (uint32_t)(seconds * fps + 0.5);
 	cam.handed = calloc(cam.scheduled + 1, 1);
@@ -420,10 +347,6 @@ static int run_sender(int argc, char **argv)
 	memcpy(c.device_id, arg(argc, argv, "device"), strlen(arg(argc, argv, "device")));
 	/* optional: the media deadline (0 = the core's default, 600 ms) */
 	c.deadline_ms = opt(argc, argv, "deadline-ms") ? (uint32_t)atoi(opt(argc, argv, "deadline-ms")) : 0;
-	/* optional, IVXS_P2P_UDP_FEC=key|all: the core's parity, sized from the loss (default off) */
-	if (getenv("IVXS_P2P_UDP_FEC"))
-		c.fec = !strcmp(getenv("IVXS_P2P_UDP_FEC"), "key") ? IVXS_P2P_FEC_KEY
-				: !strcmp(getenv("IVXS_P2P_UDP_FEC"), "all") ? IVXS_P2P_FEC_ALL : IVXS_P2P_FEC_OFF;
 	cam.p2p = endpoint(&c, IVXS_P2P_SERVER, cam_event, NULL, &cam);
 	ivxs_p2p_set_unix_time(cam.p2p, (uint64_t)time(NULL));
 
@@ -463,15 +386,9 @@ static int run_sender(int argc, char **argv)
 		now = now_ns();
 		if (seq < cam.scheduled && now >= capture[seq]) {
 			/* the encoder's frame lands in the ring at its capture time */
-			const frame_rec *f = &ff.list[seq % ff.count];
-			be32(buf, f->size);
-			be32(buf + 4, seq);
-			be32(buf + 8, (uint32_t)(capture[seq] >> 32));
-			be32(buf + 12, (uint32_t)capture[seq]);
-			buf[16] = f->key ? FLAG_KEY : 0;
-			memcpy(buf + HEADER_BYTES, f->payload, f->size);
-			status = ivxs_ring_push(cam.ring, IVXS_FRAME_VIDEO, IVXS_CODEC_H264, f->key, capture[seq] / 1000000u, buf,
-					f->size + HEADER_BYTES);
+			uint32_t size = frame_with_header(&ff, seq, capture[seq], buf);
+			status = ivxs_ring_push(cam.ring, IVXS_FRAME_VIDEO, IVXS_CODEC_H264, ff.list[seq % ff.count].key,
+					capture[seq] / 1000000u, buf, size);
 			if (status < 0)
 				die("ring push", ivxs_ring_strerror(status));
 			seq++;
@@ -499,12 +416,7 @@ static int run_sender(int argc, char **argv)
 		ivxs_p2p_channel_stats ch;
 		ivxs_p2p_stats es;
 		double mbit;
-		memset(&st, 0, sizeof(st));
-		memset(&ch, 0, sizeof(ch));
-		if (cam.session) {
-			ivxs_p2p_session_stats_get(cam.session, &st);
-			ivxs_p2p_channel_stats_get(cam.session, IVXS_P2P_CH_MEDIA, &ch);
-		}
+		camera_figures(cam.session, &st, &ch);
 		ivxs_p2p_stats_get(cam.p2p, &es);
 		mbit = (double)st.bytes_sent * 8 / 1e6;
 		for (i = 0; i < cam.scheduled; i++)
@@ -517,7 +429,7 @@ static int run_sender(int argc, char **argv)
 				"\"memory_per_viewer_bytes\": %zu, \"memory_per_viewer_max_bytes\": %zu, \"endpoint_bytes\": %zu, \"ring_arena_bytes\": %u, "
 				"\"packets_sent\": %llu, \"packets_lost\": %llu, \"bandwidth_Bps\": %llu, \"pacing_Bps\": %llu, "
 				"\"frames_acked\": %llu, \"frames_given_up\": %llu, \"frames_torn\": %llu, \"frames_skipped\": %llu, "
-				"\"retransmits\": %llu, \"repairs_sent\": %llu, \"ring_source_skipped\": %llu, \"ring_source_jumps\": %llu, \"addr_changes\": %llu}\n",
+				"\"retransmits\": %llu, \"ring_source_skipped\": %llu, \"ring_source_jumps\": %llu, \"addr_changes\": %llu}\n",
 				cam.session ? "true" : "false", cam.closed_status,
 				(double)(cam.connected_ns - cam.first_rx_ns) / 1e6,
 				st.min_rtt_ms ? (double)(cam.connected_ns - cam.first_rx_ns) / 1e6 / st.min_rtt_ms : 0.0,
@@ -527,7 +439,7 @@ static int run_sender(int argc, char **argv)
 				(unsigned long long)st.bandwidth, (unsigned long long)st.pacing_rate,
 				(unsigned long long)ch.frames_sent, (unsigned long long)ch.frames_given_up,
 				(unsigned long long)ch.frames_torn, (unsigned long long)ch.frames_skipped,
-				(unsigned long long)ch.retransmits, (unsigned long long)ch.repairs_sent, (unsigned long long)cam.rsrc.skipped,
+				(unsigned long long)ch.retransmits, (unsigned long long)cam.rsrc.skipped,
 				(unsigned long long)cam.rsrc.jumps, (unsigned long long)cam.addr_changes);
 		fflush(stdout);
 	}
@@ -575,8 +487,7 @@ static void view_frame(void *ctx, ivxs_p2p_session *s, int channel, const uint8_
 {
 	viewer *v = ctx;
 	uint64_t at = now_ns();
-	uint32_t len, seq;
-	const frame_rec *f;
+	uint32_t seq;
 	int intact;
 	(void)s;
 	(void)ts_ms;
@@ -584,10 +495,8 @@ static void view_frame(void *ctx, ivxs_p2p_session *s, int channel, const uint8_
 	(void)lost;
 	if (channel != IVXS_P2P_CH_MEDIA || size < HEADER_BYTES)
 		return;
-	len = get32(data);
 	seq = get32(data + 4);
-	f = &v->ff->list[seq % v->ff->count];
-	intact = len == size - HEADER_BYTES && len == f->size && !memcmp(data + HEADER_BYTES, f->payload, f->size);
+	intact = frame_intact(v->ff, data, size);
 	printf("{\"seq\": %u, \"capture_ns\": \"%llu\", \"recv_ns\": \"%llu\", \"bytes\": %u, \"intact\": %s}\n", seq,
 			(unsigned long long)get64(data + 8), (unsigned long long)at, size - HEADER_BYTES, intact ? "true" : "false");
 }

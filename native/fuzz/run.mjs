@@ -102,8 +102,6 @@ function writeP2pSeeds(dir) {
 	const ack = (largest, first) => Buffer.from([0x02, ...u32(largest), 0, 5, 1, first, 2, 3]);
 	const frame = (chan, seq, total, off, len, floor = 0) => Buffer.concat([Buffer.from([0x10, chan, ...u32(seq), ...u32(1234),
 		seq === 0 ? 1 : 0, 1, ...u32(total), ...u32(off), ...u32(floor), ...u16(len)]), Buffer.alloc(len, seq)]);
-	const repair = (chan, seq, total, off, count, len) => Buffer.concat([Buffer.from([0x12, chan, ...u32(seq), ...u32(1234), 1, 1,
-		...u32(total), ...u32(off), count, ...u16(len)]), Buffer.alloc(len, seq ^ 0x5a)]);
 	const command = (off, message) => Buffer.concat([Buffer.from([0x11, ...u32(off), ...u16(message.length)]), message]);
 	const message = (kind, id, payload) => Buffer.concat([Buffer.from([kind, ...u16(id), ...u16(payload.length)]), payload]);
 	const request = (id, payload) => message(1, id, payload);
@@ -114,7 +112,7 @@ function writeP2pSeeds(dir) {
 		[0, record(0, Buffer.from([0x04, 1, 2, 3, 4, 5, 6, 7, 8])), record(1, Buffer.from([0x05, 1, 2, 3, 4, 5, 6, 7, 8]))],
 		[1, record(0, Buffer.from([0x04, 8, 7, 6, 5, 4, 3, 2, 1, 0x05, 0, 0, 0, 0, 0, 0, 0, 0]))],
 		[1, record(0, frame(1, 0, 2000, 1088, 912)), record(5, frame(1, 0, 2000, 0, 1088)), record(0, frame(1, 3, 100, 0, 100, 2))],
-		[1, record(0, frame(1, 0, 2500, 0, 1088)), record(0, repair(1, 0, 2500, 0, 3, 1088)), record(0, frame(1, 0, 2500, 2176, 324))],
+		[1, record(0, frame(1, 0, 2500, 0, 1088)), record(0, frame(1, 0, 2500, 2176, 324)), record(0, frame(1, 0, 2500, 1088, 1088))],
 		[1, record(0, command(0, Buffer.concat([Buffer.from([2, 0, 9, 0, 3]), Buffer.from("yes")])))],
 		// CONTROL (kind 3) to the camera, its reply (kind 4) to the viewer
 		[0, record(0, command(0, message(3, 1, Buffer.from("open media action=live")))), record(0, command(27, message(3, 2, Buffer.from("close media"))))],

@@ -294,8 +294,7 @@ static const struct {
 };
 
 /* create({ role: "camera" | "viewer", deviceSecret, deviceId, maxSessions, deadlineMs,
- *   keepAlive: { intervalS, attempts } (either 0: off), low, warn, high, rxFrameBytes,
- *   fec: "off" | "key" | "all" (camera: parity for media chunks, sized from the loss; "off" default) }) -> native */
+ *   keepAlive: { intervalS, attempts } (either 0: off), low, warn, high, rxFrameBytes }) -> native */
 void xs_p2p_create(xsMachine *the)
 {
 	ivxs_p2p_config c;
@@ -333,18 +332,6 @@ void xs_p2p_create(xsMachine *the)
 		c.keepalive_attempts = (uint32_t)integerIn(the, &xsVar(1), 0, 100, "keepAlive.attempts");
 		/* SPEC §2: either 0 disables it */
 		c.keepalive_off = !c.keepalive_interval_ms || !c.keepalive_attempts;
-	}
-	xsmcGet(xsVar(0), xsArg(0), xsID("fec"));
-	if (xsmcTypeOf(xsVar(0)) != xsUndefinedType) {
-		const char *fec = xsmcTypeOf(xsVar(0)) == xsStringType ? xsmcToString(xsVar(0)) : "";
-		if (!strcmp(fec, "key"))
-			c.fec = IVXS_P2P_FEC_KEY;
-		else if (!strcmp(fec, "off"))
-			c.fec = IVXS_P2P_FEC_OFF;
-		else if (!strcmp(fec, "all"))
-			c.fec = IVXS_P2P_FEC_ALL;
-		else
-			ivxs_type_error(IVXS_EARG, "p2p: fec must be \"key\", \"off\" or \"all\"");
 	}
 	if (c.role == IVXS_P2P_SERVER) {
 		size_t size;
@@ -642,7 +629,6 @@ void xs_p2p_channel_stats(xsMachine *the)
 			{ "sendBuffered", st.send_buffered }, { "instRate", st.inst_rate }, { "avgRate", st.avg_rate },
 			{ "ackedBytes", st.acked_bytes }, { "framesSent", st.frames_sent }, { "framesGivenUp", st.frames_given_up },
 			{ "framesTorn", st.frames_torn }, { "framesSkipped", st.frames_skipped }, { "retransmits", st.retransmits },
-			{ "repairsSent", st.repairs_sent }, { "chunksRecovered", st.chunks_recovered },
 		};
 		fields(the, f, sizeof(f) / sizeof(f[0]));
 	}

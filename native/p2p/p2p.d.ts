@@ -28,13 +28,10 @@ declare module "p2p" {
 		low?: number;
 		warn?: number;
 		high?: number;
-		/** camera: XOR parity for media chunks sized from the measured loss (none at 0 %): off (default), key frames, every frame */
-		fec?: "key" | "off" | "all";
 	}
 	export interface ChannelStats {
 		sendBuffered: number; instRate: number; avgRate: number; ackedBytes: number;
 		framesSent: number; framesGivenUp: number; framesTorn: number; framesSkipped: number; retransmits: number;
-		repairsSent: number; chunksRecovered: number;
 	}
 	export interface SessionStats {
 		srttMs: number; minRttMs: number; rtoMs: number; bandwidth: number; pacingRate: number;

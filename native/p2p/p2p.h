@@ -68,7 +68,7 @@ const char *ivxs_p2p_strerror(int status);
 extern const ivxs_status_entry ivxs_p2p_statuses[];
 
 /* Protocol constants (PROTOCOL.md). */
-#define IVXS_P2P_VERSION 3             /* 2: path validation; 3: REPAIR frames (parity of frame chunks) */
+#define IVXS_P2P_VERSION 3             /* 2: path validation; 3: REPAIR frames (since retired: PROTOCOL.md) */
 #define IVXS_P2P_MTU 1200              /* largest datagram sent; the client hello is padded to it */
 #define IVXS_P2P_CHUNK 1088            /* payload bytes of one data frame at most */
 #define IVXS_P2P_ID_BYTES 16           /* device id, viewer id */
@@ -153,11 +153,6 @@ typedef struct {
 
 typedef ivxs_allocator ivxs_p2p_allocator;   /* native/common/ivxs_alloc.h */
 
-/* Forward error correction of media (PROTOCOL.md, REPAIR): XOR parity over groups of chunks,
- * the group sized from the measured packet loss (none below 0.5 %), for key frames or every
- * frame. Off by default: on the bench's links it cost more than it saved (README). */
-enum { IVXS_P2P_FEC_OFF = 0, IVXS_P2P_FEC_KEY = 1, IVXS_P2P_FEC_ALL = 2 };
-
 typedef struct {
 	int role;                       /* IVXS_P2P_SERVER or IVXS_P2P_CLIENT */
 	uint32_t max_sessions;          /* server: viewers at once (0 = 4); client: always 1 */
@@ -175,7 +170,6 @@ typedef struct {
 	int keepalive_off;              /* 1: no keep-alive, no dead-peer detection */
 	uint32_t handshake_timeout_ms;  /* client (0 = 5000) */
 	uint32_t low, warn, high;       /* watermarks, bytes unsent per channel (all 0: no events) */
-	int fec;                        /* server: parity for media chunks (IVXS_P2P_FEC_*; 0 = off: it did not pay on the bench) */
 	ivxs_p2p_callbacks cb;
 	const ivxs_p2p_allocator *allocator; /* NULL = malloc/free */
 } ivxs_p2p_config;
@@ -238,8 +232,6 @@ typedef struct {
 	uint64_t frames_torn;    /* overwritten in the source before they were acknowledged */
 	uint64_t frames_skipped; /* not sent: skipped to a key frame */
 	uint64_t retransmits;    /* chunks sent again */
-	uint64_t repairs_sent;   /* parity chunks sent (outgoing frame channel) */
-	uint64_t chunks_recovered; /* chunks rebuilt from parity, not waited for (incoming frame channel) */
 } ivxs_p2p_channel_stats;
 
 typedef struct {

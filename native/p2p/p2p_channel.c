@@ -155,8 +155,6 @@ static void ftxFinish(ivxs_p2p_session *s, p2p_ftx_slot *f, int outcome)
 		t->base++;
 }
 
-static uint32_t fecGroup(const ivxs_p2p_session *s);
-
 static void ftxFill(ivxs_p2p_session *s, uint32_t now)
 {
 	p2p_ftx *t = &s->ftx;
@@ -191,55 +189,11 @@ static void ftxFill(ivxs_p2p_session *s, uint32_t now)
 		slot->deadline = f.time_ms + s->p2p->cfg.deadline_ms;
 		slot->nchunks = (uint16_t)nchunks;
 		slot->used = 1;
-		if (s->p2p->cfg.role == IVXS_P2P_SERVER && (s->p2p->cfg.fec == IVXS_P2P_FEC_ALL
-				|| (s->p2p->cfg.fec == IVXS_P2P_FEC_KEY && f.key)))
-			slot->fec_k = (uint8_t)fecGroup(s);
 		if (f.key)
 			bitSet(t->keyed, f.flags);
 		t->unsent += f.size;
 		t->need_key = 0;
 	}
-}
-
-/* XOR parity over k chunks rebuilds one lost chunk of the k + 1 packets at once (no round trip).
- * k ~ 0.2 / loss keeps a second loss in a group (what parity cannot rebuild) rare: 2 % loss
- * gives k = 10 (10 % more packets), 5 % k = 4, 20 % and more k = 1 (each chunk twice); below
- * 0.5 % none. (SRT's packet filter and FlexFEC size their XOR groups the same way.) */
-uint32_t p2p_fec_group(uint32_t loss_q16)
-{
-	uint32_t k;
-	if (loss_q16 < 65536 / 200)
-		return 0;
-	k = (65536 / 5) / loss_q16;
-	return k < 1 ? 1 : k > 16 ? 16 : k;
-}
-
-/* The group for the next frame: sized from the loss, and none when a parity packet would cost
- * the frames behind it more time on the link (its serialisation at the bottleneck rate) than it
- * saves on average (the chance a group loses one packet, times the round trip a retransmission
- * takes): on a thin link a parity delays every key frame by a packet time to save an RTT on a
- * few (measured: the 114 kbit/s stream at 1.25x its rate, 5 % loss, lost 30 points of
- * decodable frames with it). */
-static uint32_t fecGroup(const ivxs_p2p_session *s)
-{
-	uint32_t k = p2p_fec_group(s->loss_q16);
-	uint64_t cost_us, gain_us;
-	if (!k || !s->cc.btl_bw)
-		return k;
-	cost_us = (uint64_t)IVXS_P2P_MTU * 1000000u / s->cc.btl_bw;
-	gain_us = (uint64_t)s->loss_q16 * (k + 1) * (s->rel.srtt ? s->rel.srtt : 100) * 1000u / 65536u;
-	return cost_us > gain_us ? 0 : k;
-}
-
-static uint32_t fecCount(const p2p_ftx_slot *f)
-{
-	return f->nchunks - f->fec_next < f->fec_k ? f->nchunks - f->fec_next : f->fec_k;
-}
-
-/* The parity of the next group is due once all its chunks went out once. */
-static int repairDue(const p2p_ftx_slot *f)
-{
-	return f->fec_k && f->fec_next < f->nchunks && f->nsent >= f->fec_next + fecCount(f);
 }
 
 /* The first chunk of a frame that needs sending (lost ones first), or -1. */
@@ -257,7 +211,7 @@ static int ftxChunk(const p2p_ftx_slot *f)
 	return f->nsent < f->nchunks ? (int)f->nsent : -1;
 }
 
-/* The FRAME header fields of chunk idx of f (no floor, not a REPAIR). */
+/* The FRAME header fields of chunk idx of f (no floor). */
 static void chunkHeader(const ivxs_p2p_session *s, const p2p_ftx_slot *f, uint32_t idx, p2p_frame_chunk *c)
 {
 	memset(c, 0, sizeof(*c));
@@ -271,33 +225,6 @@ static void chunkHeader(const ivxs_p2p_session *s, const p2p_ftx_slot *f, uint32
 	c->len = chunkLen(f, idx);
 }
 
-/* A REPAIR: the XOR of the group's chunks (each zero-padded to the first's length), computed
- * from the source into the endpoint's buffer; checked intact with the frame before it goes. */
-static int pickRepair(ivxs_p2p_session *s, const p2p_ftx_slot *f, uint8_t *head, size_t *head_len, const uint8_t **body,
-		size_t *body_len, p2p_sent *rec)
-{
-	uint8_t *parity = s->p2p->repair;
-	p2p_frame_chunk c;
-	uint32_t i, j;
-	chunkHeader(s, f, f->fec_next, &c);
-	c.count = (uint8_t)fecCount(f);
-	memcpy(parity, f->f.data + c.off, c.len);
-	for (i = 1; i < c.count; i++) {
-		const uint8_t *chunk = f->f.data + c.off + i * IVXS_P2P_CHUNK;
-		uint32_t len = chunkLen(f, f->fec_next + i);
-		for (j = 0; j < len; j++)
-			parity[j] ^= chunk[j];
-	}
-	*head_len = p2p_wire_frame_hdr(head, &c);
-	*body = parity;
-	*body_len = c.len;
-	rec->carry = P2P_CARRY_REPAIR;
-	rec->a = f->seq;
-	rec->b = f->fec_next;
-	rec->len = (uint16_t)c.len;
-	return 1;
-}
-
 static int pickFrame(ivxs_p2p_session *s, uint8_t *head, size_t room, size_t *head_len, const uint8_t **body,
 		size_t *body_len, p2p_sent *rec)
 {
@@ -309,8 +236,6 @@ static int pickFrame(ivxs_p2p_session *s, uint8_t *head, size_t room, size_t *he
 		p2p_ftx_slot *f = ftxSlot(t, seq);
 		p2p_frame_chunk c;
 		int idx;
-		if (f->used && repairDue(f))
-			return pickRepair(s, f, head, head_len, body, body_len, rec);
 		if (!f->used || (idx = ftxChunk(f)) < 0)
 			continue;
 		chunkHeader(s, f, (uint32_t)idx, &c);
@@ -382,7 +307,7 @@ int p2p_chan_has_data(const ivxs_p2p_session *s, uint32_t now)
 			return 1;
 	for (seq = t->base; seq != t->next; seq++) {
 		const p2p_ftx_slot *f = ftxSlot(t, seq);
-		if (f->used && (ftxChunk(f) >= 0 || repairDue(f)))
+		if (f->used && ftxChunk(f) >= 0)
 			return 1;
 	}
 	return 0;
@@ -407,7 +332,7 @@ uint32_t p2p_chan_next_deadline(const ivxs_p2p_session *s, uint32_t now)
 int p2p_chan_body_intact(ivxs_p2p_session *s, const p2p_sent *rec)
 {
 	const p2p_ftx_slot *f;
-	if (rec->carry != P2P_CARRY_FRAME && rec->carry != P2P_CARRY_REPAIR)
+	if (rec->carry != P2P_CARRY_FRAME)
 		return 1;
 	f = ftxSlot(&s->ftx, rec->a);
 	return s->ftx.src && s->ftx.src->intact ? s->ftx.src->intact(s->ftx.src->ctx, &f->f) == 1 : 1;
@@ -417,18 +342,12 @@ int p2p_chan_commit(ivxs_p2p_session *s, const p2p_sent *rec, int intact, uint32
 {
 	p2p_chan *ch;
 	(void)now;
-	if (rec->carry == P2P_CARRY_FRAME || rec->carry == P2P_CARRY_REPAIR) {
+	if (rec->carry == P2P_CARRY_FRAME) {
 		p2p_ftx_slot *f = ftxSlot(&s->ftx, rec->a);
 		ch = &s->chan[txFrameChannel(s)];
 		if (!intact) {
 			ftxFinish(s, f, kTorn);
 			return 0;
-		}
-		if (rec->carry == P2P_CARRY_REPAIR) {
-			/* not acknowledged nor sent again: a lost parity costs nothing but its bytes */
-			f->fec_next = (uint16_t)(f->fec_next + fecCount(f));
-			ch->st.repairs_sent++;
-			return 1;
 		}
 		bitSet(f->sent, rec->b);
 		if (rec->b == f->nsent) {
@@ -464,7 +383,7 @@ static void credit(ivxs_p2p_session *s, int channel, uint32_t bytes, uint32_t no
 	ch->meter.acked[ch->meter.cur] += bytes;
 }
 
-/* Chunk idx of frame f is acknowledged (or known rebuilt by the receiver). */
+/* Chunk idx of frame f is acknowledged. */
 static void ftxAcked(ivxs_p2p_session *s, p2p_ftx_slot *f, uint32_t idx, uint32_t now)
 {
 	bitSet(f->acked, idx);
@@ -473,31 +392,13 @@ static void ftxAcked(ivxs_p2p_session *s, p2p_ftx_slot *f, uint32_t idx, uint32_
 		ftxFinish(s, f, kDone);
 }
 
-/* A REPAIR was acknowledged: when one chunk of its group is not, the viewer rebuilt it from
- * that parity (it holds a parity until its group misses one chunk only): it is not sent again. */
-static void repairAcked(ivxs_p2p_session *s, p2p_ftx_slot *f, uint32_t first, uint32_t now)
-{
-	uint32_t i, end = first + f->fec_k < f->nchunks ? first + f->fec_k : f->nchunks, missing = 0, m = 0;
-	for (i = first; i < end; i++)
-		if (!bitGet(f->acked, i)) {
-			missing++;
-			m = i;
-		}
-	if (missing == 1 && m < f->nsent) {
-		bitSet(f->sent, m);   /* a retransmission it waited for is not needed */
-		ftxAcked(s, f, m, now);
-	}
-}
-
 void p2p_chan_on_acked(ivxs_p2p_session *s, const p2p_sent *rec, uint32_t now)
 {
-	if (rec->carry == P2P_CARRY_FRAME || rec->carry == P2P_CARRY_REPAIR) {
+	if (rec->carry == P2P_CARRY_FRAME) {
 		p2p_ftx_slot *f = ftxSlot(&s->ftx, rec->a);
 		if (!f->used || f->seq != rec->a)
 			return;   /* finished (given up, torn) meanwhile */
-		if (rec->carry == P2P_CARRY_REPAIR)
-			repairAcked(s, f, rec->b, now);
-		else if (!bitGet(f->acked, rec->b))
+		if (!bitGet(f->acked, rec->b))
 			ftxAcked(s, f, rec->b, now);   /* (not twice) */
 	}
 	else if (rec->carry == P2P_CARRY_CMD) {
@@ -632,8 +533,7 @@ int p2p_chan_check_frame(const ivxs_p2p_session *s, const p2p_frame_chunk *c)
 	if (c->chan != rxFrameChannel(s))
 		return IVXS_P2P_EPROTO;
 	nchunks = (c->total + IVXS_P2P_CHUNK - 1) / IVXS_P2P_CHUNK;
-	if (!c->total || c->off % IVXS_P2P_CHUNK || c->off >= c->total || nchunks > IVXS_P2P_MAX_FRAME_CHUNKS
-			|| c->off / IVXS_P2P_CHUNK + c->count > nchunks)
+	if (!c->total || c->off % IVXS_P2P_CHUNK || c->off >= c->total || nchunks > IVXS_P2P_MAX_FRAME_CHUNKS)
 		return IVXS_P2P_EPROTO;
 	want = c->total - c->off < IVXS_P2P_CHUNK ? c->total - c->off : IVXS_P2P_CHUNK;
 	return c->len == want ? 0 : IVXS_P2P_EPROTO;
@@ -692,59 +592,6 @@ static void frxAdvance(ivxs_p2p_session *s, uint32_t upto)
 	}
 }
 
-static uint32_t rxChunkLen(const p2p_frx_slot *f, uint32_t idx)
-{
-	uint32_t off = idx * IVXS_P2P_CHUNK;
-	return f->total - off < IVXS_P2P_CHUNK ? f->total - off : IVXS_P2P_CHUNK;
-}
-
-/* The held parity rebuilds its group's chunk when it is the only one missing:
- * parity XOR the others (each zero-padded), no retransmission waited for. */
-static void frxRebuild(ivxs_p2p_session *s, p2p_frx_slot *f)
-{
-	uint32_t i, j, missing = 0, m = 0, len, end = (uint32_t)f->pfirst + f->pcount;
-	uint8_t *dst;
-	if (!f->pcount)
-		return;
-	for (i = f->pfirst; i < end; i++)
-		if (!bitGet(f->bits, i)) {
-			missing++;
-			m = i;
-		}
-	if (missing > 1)
-		return;   /* held until one is left */
-	f->pcount = 0;
-	if (!missing)
-		return;
-	dst = f->buf + m * IVXS_P2P_CHUNK;
-	len = rxChunkLen(f, m);
-	memcpy(dst, f->parity, len);
-	for (i = f->pfirst; i < end; i++) {
-		const uint8_t *src = f->buf + i * IVXS_P2P_CHUNK;
-		uint32_t n = rxChunkLen(f, i) < len ? rxChunkLen(f, i) : len;
-		if (i == m)
-			continue;
-		for (j = 0; j < n; j++)
-			dst[j] ^= src[j];
-	}
-	bitSet(f->bits, m);
-	f->got++;
-	f->got_bytes += len;
-	s->chan[rxFrameChannel(s)].st.chunks_recovered++;
-}
-
-/* A REPAIR for frame slot f: held (client only: the server keeps no parity) and used at once
- * if its group misses one chunk. */
-static void frxRepair(ivxs_p2p_session *s, p2p_frx_slot *f, const p2p_frame_chunk *c)
-{
-	if (!f->parity)
-		return;
-	f->pfirst = (uint16_t)(c->off / IVXS_P2P_CHUNK);
-	f->pcount = c->count;
-	memcpy(f->parity, c->data, c->len);
-	frxRebuild(s, f);
-}
-
 void p2p_chan_on_frame(ivxs_p2p_session *s, const p2p_frame_chunk *c)
 {
 	p2p_frx *r = &s->frx;
@@ -752,8 +599,8 @@ void p2p_chan_on_frame(ivxs_p2p_session *s, const p2p_frame_chunk *c)
 	uint32_t idx = c->off / IVXS_P2P_CHUNK;
 	if (s->p2p->cfg.role == IVXS_P2P_SERVER && !(s->rights & IVXS_P2P_RIGHT_TALK))
 		return;   /* acknowledged, not delivered: the ticket does not allow talkback */
-	if (!c->count && P2P_LT(r->next, c->floor))
-		frxAdvance(s, c->floor);        /* the sender gave these up (a REPAIR carries no floor) */
+	if (P2P_LT(r->next, c->floor))
+		frxAdvance(s, c->floor);        /* the sender gave these up */
 	if (P2P_LT(c->seq, r->next))
 		goto deliver;                   /* late or duplicate */
 	if (c->seq - r->next >= r->n)
@@ -770,7 +617,6 @@ void p2p_chan_on_frame(ivxs_p2p_session *s, const p2p_frame_chunk *c)
 		f->nchunks = (uint16_t)((c->total + IVXS_P2P_CHUNK - 1) / IVXS_P2P_CHUNK);
 		f->got = 0;
 		f->got_bytes = 0;
-		f->pcount = 0;
 		if (c->key)
 			bitSet(r->keyed, c->flags);   /* a stream with key frames: its P frames depend on them */
 	}
@@ -781,14 +627,11 @@ void p2p_chan_on_frame(ivxs_p2p_session *s, const p2p_frame_chunk *c)
 			frxAdvance(s, r->next + 1);
 		goto deliver;
 	}
-	if (c->count)
-		frxRepair(s, f, c);
-	else if (!bitGet(f->bits, idx)) {
+	if (!bitGet(f->bits, idx)) {
 		memcpy(f->buf + c->off, c->data, c->len);
 		bitSet(f->bits, idx);
 		f->got++;
 		f->got_bytes += c->len;
-		frxRebuild(s, f);   /* a held parity may now miss one chunk only */
 	}
 deliver:
 	while (!s->close_pending) {

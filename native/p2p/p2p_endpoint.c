@@ -59,8 +59,7 @@ static int applyDefaults(ivxs_p2p_config *c)
 	if (c->max_sessions > 64 || c->max_in_flight < 8 || c->max_in_flight > 1024 || c->tx_frames < 2 || c->tx_frames > 64
 			|| c->rx_frames < 2 || c->rx_frames > 64
 			|| c->rx_frame_bytes > (uint32_t)IVXS_P2P_MAX_FRAME_CHUNKS * IVXS_P2P_CHUNK
-			|| c->deadline_ms > 60000 || c->keepalive_interval_ms > 600000 || c->keepalive_attempts > 100
-			|| c->fec < IVXS_P2P_FEC_OFF || c->fec > IVXS_P2P_FEC_ALL)
+			|| c->deadline_ms > 60000 || c->keepalive_interval_ms > 600000 || c->keepalive_attempts > 100)
 		return IVXS_P2P_EARG;
 	/* frame numbers wrap at 2^32 and pick their slot modulo these: powers of two keep
 	 * consecutive numbers in distinct slots across the wrap */
@@ -75,8 +74,6 @@ static int sessionAlloc(ivxs_p2p *p, ivxs_p2p_session *s)
 	const ivxs_p2p_config *c = &p->cfg;
 	size_t sent = mul(c->max_in_flight, sizeof(p2p_sent)), ftx = mul(c->tx_frames, sizeof(p2p_ftx_slot));
 	size_t frx = mul(c->rx_frames, sizeof(p2p_frx_slot)), arena = mul(c->rx_frames, c->rx_frame_bytes);
-	/* a viewer holds one parity chunk per frame it reassembles (the camera receives no REPAIR) */
-	size_t parity = c->role == IVXS_P2P_CLIENT ? mul(c->rx_frames, IVXS_P2P_CHUNK) : 0;
 	uint32_t i;
 	if (!sent || !ftx || !frx || !arena)
 		return IVXS_P2P_ENOMEM;
@@ -93,15 +90,11 @@ static int sessionAlloc(ivxs_p2p *p, ivxs_p2p_session *s)
 		return IVXS_P2P_ENOMEM;
 	for (i = 1; i < c->rx_frames; i++)
 		s->frx.slots[i].buf = s->frx.slots[0].buf + (size_t)i * c->rx_frame_bytes;
-	if (parity && !(s->frx.slots[0].parity = p2p_alloc(p, parity)))
-		return IVXS_P2P_ENOMEM;
-	for (i = 1; parity && i < c->rx_frames; i++)
-		s->frx.slots[i].parity = s->frx.slots[0].parity + (size_t)i * IVXS_P2P_CHUNK;
 	s->rel.nsent = c->max_in_flight;
 	s->ftx.n = c->tx_frames;
 	s->frx.n = c->rx_frames;
 	s->frx.slot_bytes = c->rx_frame_bytes;
-	s->footprint = sizeof(*s) + sent + ftx + frx + arena + parity + 2 * p2p_aead_size();
+	s->footprint = sizeof(*s) + sent + ftx + frx + arena + 2 * p2p_aead_size();
 	return 0;
 }
 
@@ -109,10 +102,8 @@ static void sessionRelease(ivxs_p2p *p, ivxs_p2p_session *s)
 {
 	p2p_free(p, s->rel.sent);
 	p2p_free(p, s->ftx.slots);
-	if (s->frx.slots) {
+	if (s->frx.slots)
 		p2p_free(p, s->frx.slots[0].buf);
-		p2p_free(p, s->frx.slots[0].parity);
-	}
 	p2p_free(p, s->frx.slots);
 	p2p_free(p, s->tx_aead);
 	p2p_free(p, s->rx_aead);

@@ -45,11 +45,10 @@ enum { P2P_PKT_HELLO = 1, P2P_PKT_REPLY = 2, P2P_PKT_DATA = 3, P2P_PKT_REJECT = 
 #define P2P_COOKIE 20          /* time slot u32, HMAC-SHA256(cookie key, slot || address || cid || key)[0..16) */
 #define P2P_RETRY_BYTES (1 + P2P_CID + P2P_COOKIE)
 enum { P2P_F_PAD = 0x00, P2P_F_PING = 0x01, P2P_F_ACK = 0x02, P2P_F_CLOSE = 0x03, P2P_F_CHALLENGE = 0x04,
-	P2P_F_RESPONSE = 0x05, P2P_F_FRAME = 0x10, P2P_F_CMD = 0x11, P2P_F_REPAIR = 0x12 };
+	P2P_F_RESPONSE = 0x05, P2P_F_FRAME = 0x10, P2P_F_CMD = 0x11 };   /* 0x12 (REPAIR, version 3) is retired: refused */
 #define P2P_TOKEN 8            /* PATH_CHALLENGE / PATH_RESPONSE data */
 #define P2P_PROBE_FACTOR 3     /* bytes sent to an unvalidated address: at most 3x those from it */
 #define P2P_FRAME_HDR 26
-#define P2P_REPAIR_HDR 23      /* a FRAME header with the count of chunks covered instead of the floor */
 #define P2P_CMD_HDR 7
 #define P2P_MSG_HDR 5          /* command message: kind u8, id u16, length u16 */
 
@@ -69,7 +68,6 @@ typedef struct {
 
 typedef struct {
 	uint8_t chan, key, flags;
-	uint8_t count;             /* 0: a chunk; > 0: a REPAIR, the parity of `count` chunks from `off` (no floor) */
 	uint32_t seq, ts, total, off, floor, len;
 	const uint8_t *data;
 } p2p_frame_chunk;
@@ -93,7 +91,7 @@ typedef struct {
 int p2p_wire_next(const uint8_t *plain, size_t len, size_t *pos, p2p_item *out);
 size_t p2p_wire_ack(uint8_t *p, const p2p_ack *a);
 size_t p2p_wire_ack_size(const p2p_ack *a);
-size_t p2p_wire_frame_hdr(uint8_t *p, const p2p_frame_chunk *c);   /* FRAME, or REPAIR when c->count */
+size_t p2p_wire_frame_hdr(uint8_t *p, const p2p_frame_chunk *c);
 void p2p_wire_cmd_hdr(uint8_t *p, uint32_t off, uint32_t len);
 
 /* ---- crypto (p2p_crypto.c) ---- */
@@ -119,7 +117,7 @@ void p2p_wipe(void *p, size_t n);
 
 /* ---- reliability (p2p_reliable.c) ---- */
 enum { P2P_SENT_FREE = 0, P2P_SENT_FLIGHT = 1 };
-enum { P2P_CARRY_NONE = 0, P2P_CARRY_FRAME = 1, P2P_CARRY_CMD = 2, P2P_CARRY_REPAIR = 3 };
+enum { P2P_CARRY_NONE = 0, P2P_CARRY_FRAME = 1, P2P_CARRY_CMD = 2 };
 
 typedef struct {
 	uint32_t pn;
@@ -208,8 +206,6 @@ typedef struct {
 	uint32_t seq, deadline;
 	uint16_t nchunks, nacked, nsent;   /* nsent: chunks [0, nsent) were sent at least once (in order) */
 	uint8_t used;
-	uint8_t fec_k;             /* chunks per parity group (0: none) */
-	uint16_t fec_next;         /* first chunk of the next group whose parity is not sent */
 	uint32_t sent[P2P_BITWORDS], acked[P2P_BITWORDS];
 } p2p_ftx_slot;
 
@@ -232,9 +228,6 @@ typedef struct {
 	uint8_t used, key, flags;
 	uint32_t bits[P2P_BITWORDS];
 	uint8_t *buf;
-	uint8_t *parity;           /* client: one REPAIR held until its group misses one chunk only */
-	uint16_t pfirst;
-	uint8_t pcount;            /* chunks the held parity covers (0: none held) */
 } p2p_frx_slot;
 
 typedef struct {
@@ -319,7 +312,6 @@ struct ivxs_p2p_session {
 	int probing;
 	uint32_t probe_ms, probe_rcvd, probe_sent;
 	uint32_t rr;               /* round robin between channels */
-	uint32_t loss_q16;         /* packets lost, a moving average over ~64 packets (1 = 65536): sizes the parity */
 	int close_pending;         /* closed from a callback: freed when the call returns */
 	int close_status;
 	uint64_t packets_sent, packets_received, packets_lost, bytes_sent, bytes_received;
@@ -344,7 +336,6 @@ struct ivxs_p2p {
 	ivxs_p2p_stats st;
 	uint8_t pkt[IVXS_P2P_MTU];           /* datagram being built */
 	uint8_t plain[IVXS_P2P_MTU];         /* decrypted datagram / frame headers being built */
-	uint8_t repair[IVXS_P2P_CHUNK];      /* a parity chunk being sent */
 	size_t footprint;
 };
 
@@ -401,7 +392,6 @@ void p2p_chan_on_cmd(ivxs_p2p_session *s, const p2p_cmd_chunk *c);
 void p2p_chan_meter(p2p_meter *m, uint32_t now);
 void p2p_chan_watermarks(ivxs_p2p_session *s);
 int p2p_chan_has_data(const ivxs_p2p_session *s, uint32_t now);
-uint32_t p2p_fec_group(uint32_t loss_q16);   /* chunks per XOR parity at this loss (0: no parity) */
 uint32_t p2p_chan_next_deadline(const ivxs_p2p_session *s, uint32_t now);   /* ms until a frame is given up (1000: none) */
 
 #endif

@@ -14,7 +14,7 @@
 #define kMinRto 50          /* RFC 6298 says 1 s for TCP; live video cannot wait that long */
 #define kMaxRto 3000
 #define kInitialRto 300
-#define kAckDelay 10        /* an ack-eliciting packet alone is acknowledged within this */
+#define kAckDelay 10        /* the most a peer delays an ACK (this core: not at all; before, a lone packet 10 ms) */
 #define kMaxBackoff 4
 
 void p2p_rel_init(p2p_rel *r)
@@ -45,7 +45,6 @@ int p2p_rel_rx_check(const p2p_rel *r, uint32_t pn)
 
 void p2p_rel_rx_mark(p2p_rel *r, uint32_t pn, int eliciting, uint32_t now)
 {
-	int reordered = r->rx_any && pn < r->rx_largest;
 	if (!r->rx_any || pn > r->rx_largest) {
 		uint32_t shift = r->rx_any ? pn - r->rx_largest : P2P_WINDOW;
 		if (shift >= P2P_WINDOW)
@@ -69,12 +68,12 @@ void p2p_rel_rx_mark(p2p_rel *r, uint32_t pn, int eliciting, uint32_t now)
 	}
 	if (!eliciting)
 		return;
+	/* every ack-eliciting packet is acknowledged at once: the sender learns of a loss (a gap, a
+	 * packet out of order) as soon as the next packet arrives — on a thin stream that may be a
+	 * frame later — and of delivery without a delayed-ACK wait; an ACK is ~40 bytes back per
+	 * 1 200 forward (issue 19 §2, README) */
 	r->ack_pending++;
-	/* every second packet, and any packet out of order, is acknowledged at once */
-	if (r->ack_pending >= 2 || reordered)
-		r->ack_due_ms = now;
-	else if (r->ack_pending == 1)
-		r->ack_due_ms = now + kAckDelay;
+	r->ack_due_ms = now;
 }
 
 int p2p_rel_ack_build(p2p_rel *r, uint32_t now, p2p_ack *out)
@@ -176,7 +175,6 @@ static void lose(ivxs_p2p_session *s, p2p_sent *p)
 	r->in_flight_bytes -= p->bytes;
 	r->in_flight_packets--;
 	s->packets_lost++;
-	s->loss_q16 += (65536 - s->loss_q16) >> 6;
 	p2p_chan_on_lost(s, p);
 }
 
@@ -199,7 +197,6 @@ int p2p_rel_on_ack(ivxs_p2p_session *s, const p2p_ack *a, uint32_t now)
 			r->in_flight_bytes -= p->bytes;
 			r->in_flight_packets--;
 			newly++;
-			s->loss_q16 -= s->loss_q16 >> 6;
 			if (pn == a->largest && P2P_GE(now, p->sent_ms)) {
 				uint32_t sample = now - p->sent_ms;
 				if (sample > a->delay_ms + (r->min_rtt == UINT32_MAX ? 0 : r->min_rtt))

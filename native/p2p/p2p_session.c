@@ -68,7 +68,6 @@ ivxs_p2p_session *p2p_session_open(ivxs_p2p *p, int state, uint32_t now)
 		s->reply_resent = 0;
 		s->probing = 0;
 		s->packets_sent = s->packets_received = s->packets_lost = s->bytes_sent = s->bytes_received = 0;
-		s->loss_q16 = 0;
 		s->dropped_auth = s->dropped_replay = s->dropped_trunc = s->bogus_acks = 0;
 		p->st.sessions_open++;
 		return s;
@@ -209,7 +208,7 @@ static int onData(ivxs_p2p *p, const ivxs_p2p_addr *from, const uint8_t *data, s
 	}
 	/* decide: every frame is checked before any is used */
 	while ((item = p2p_wire_next(p->plain, len, &pos, &it)) == 1) {
-		if (it.type == P2P_F_FRAME || it.type == P2P_F_REPAIR)
+		if (it.type == P2P_F_FRAME)
 			status = p2p_chan_check_frame(s, &it.fc);
 		else if (it.type == P2P_F_CMD)
 			status = p2p_chan_check_cmd(s, &it.cc);
@@ -245,7 +244,7 @@ static int onData(ivxs_p2p *p, const ivxs_p2p_addr *from, const uint8_t *data, s
 			pathResponse(s, from, it.token);
 		else if (it.type == P2P_F_ACK)
 			p2p_rel_on_ack(s, &it.ack, now);
-		else if (it.type == P2P_F_FRAME || it.type == P2P_F_REPAIR)
+		else if (it.type == P2P_F_FRAME)
 			p2p_chan_on_frame(s, &it.fc);
 		else if (it.type == P2P_F_CMD)
 			p2p_chan_on_cmd(s, &it.cc);
@@ -347,7 +346,7 @@ static int sealAndSend(ivxs_p2p_session *s, const ivxs_p2p_addr *to, const uint8
 void p2p_flush(ivxs_p2p_session *s, uint32_t now, int ping)
 {
 	ivxs_p2p *p = s->p2p;
-	uint8_t hdr[P2P_FRAME_HDR > P2P_CMD_HDR ? P2P_FRAME_HDR : P2P_CMD_HDR];   /* (a REPAIR header is shorter) */
+	uint8_t hdr[P2P_FRAME_HDR > P2P_CMD_HDR ? P2P_FRAME_HDR : P2P_CMD_HDR];
 	uint32_t n;
 	if (s->state != P2P_S_OPEN || s->close_pending)
 		return;

@@ -63,11 +63,10 @@ size_t p2p_wire_ack(uint8_t *p, const p2p_ack *a)
 	return p2p_wire_ack_size(a);
 }
 
-/* FRAME: type, chan, seq, ts, key, flags, total, off, floor u32, length, data;
- * REPAIR: the same with count u8 in place of the floor */
+/* FRAME: type, chan, seq, ts, key, flags, total, off, floor u32, length, data */
 size_t p2p_wire_frame_hdr(uint8_t *p, const p2p_frame_chunk *c)
 {
-	p[0] = c->count ? P2P_F_REPAIR : P2P_F_FRAME;
+	p[0] = P2P_F_FRAME;
 	p[1] = c->chan;
 	p2p_put32(p + 2, c->seq);
 	p2p_put32(p + 6, c->ts);
@@ -75,11 +74,6 @@ size_t p2p_wire_frame_hdr(uint8_t *p, const p2p_frame_chunk *c)
 	p[11] = c->flags;
 	p2p_put32(p + 12, c->total);
 	p2p_put32(p + 16, c->off);
-	if (c->count) {
-		p[20] = c->count;
-		p2p_put16(p + 21, c->len);
-		return P2P_REPAIR_HDR;
-	}
 	p2p_put32(p + 20, c->floor);
 	p2p_put16(p + 24, c->len);
 	return P2P_FRAME_HDR;
@@ -153,12 +147,9 @@ int p2p_wire_next(const uint8_t *plain, size_t len, size_t *pos, p2p_item *out)
 			status = 1;
 		break;
 	case P2P_F_FRAME:
-	case P2P_F_REPAIR:
-		need = p[0] == P2P_F_REPAIR ? P2P_REPAIR_HDR : P2P_FRAME_HDR;
+		need = P2P_FRAME_HDR;
 		if (room < need)
 			break;
-		if (p[0] == P2P_F_REPAIR && !p[20])
-			return IVXS_P2P_EPROTO;   /* parity of no chunk */
 		out->fc.chan = p[1];
 		out->fc.seq = p2p_get32(p + 2);
 		out->fc.ts = p2p_get32(p + 6);
@@ -166,9 +157,8 @@ int p2p_wire_next(const uint8_t *plain, size_t len, size_t *pos, p2p_item *out)
 		out->fc.flags = p[11];
 		out->fc.total = p2p_get32(p + 12);
 		out->fc.off = p2p_get32(p + 16);
-		out->fc.count = p[0] == P2P_F_REPAIR ? p[20] : 0;
-		out->fc.floor = out->fc.count ? 0 : p2p_get32(p + 20);
-		out->fc.len = p2p_get16(p + need - 2);
+		out->fc.floor = p2p_get32(p + 20);
+		out->fc.len = p2p_get16(p + 24);
 		out->fc.data = p + need;
 		need += out->fc.len;
 		break;
