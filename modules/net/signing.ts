@@ -104,7 +104,7 @@ export class DeviceSigner {
 	}
 
 	/** Sends a signed request with a fixed body. */
-	request(client: HttpClient, options: { method?: string; path: string; headers?: Record<string, string>; body?: Uint8Array | string | Chunks }): Promise<HttpResponse> {
+	request(client: HttpClient, options: { method?: string; path: string; headers?: Record<string, string>; body?: Uint8Array | string | Chunks; onData?: (bytes: Uint8Array) => void; onHead?: (status: number) => void }): Promise<HttpResponse> {
 		const method = options.method ?? (options.body === undefined ? "GET" : "PUT");
 		const { headers } = this.sign(method, options.path, this.bodyHash(options.body ?? ""));
 		return client.request({ ...options, method, headers: { ...options.headers, ...headers } });

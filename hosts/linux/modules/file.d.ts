@@ -1,7 +1,15 @@
 declare module "ivxs/file" {
-	/** The whole file, or its first maxBytes. */
-	export function readFile(path: string, options?: { maxBytes?: number }): ArrayBuffer;
+	/** The whole file, or maxBytes of it from offset (0). */
+	export function readFile(path: string, options?: { maxBytes?: number; offset?: number }): ArrayBuffer;
 	export function makeDirectory(path: string): void;
+	/** A regular file's size, or undefined when there is none. */
+	export function fileSize(path: string): number | undefined;
+	/** Temporary file, fsync, rename over path, fsync of the folder: the old content or the new. */
+	export function replaceFile(path: string, data: ArrayBuffer | ArrayBufferView): void;
+	/** A file or a folder with everything in it; nothing there is fine. */
+	export function removeTree(path: string): void;
+	/** Atomic on one file system (the folder is fsynced after). */
+	export function rename(from: string, to: string): void;
 	export class FileWriter {
 		constructor(path: string, options?: { truncate?: boolean });
 		/** Bytes written through this writer (truncate() sets it back). */
@@ -10,6 +18,8 @@ declare module "ivxs/file" {
 		write(chunks: (ArrayBuffer | ArrayBufferView)[]): void;
 		/** Shrinks back to an earlier `written` (0 ≤ length ≤ written); later writes follow it. */
 		truncate(length: number): void;
+		/** What was written is on the disk (fsync). */
+		sync(): void;
 		/** Idempotent; garbage collection closes a writer nobody closed. */
 		close(): void;
 	}

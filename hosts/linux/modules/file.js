@@ -4,17 +4,31 @@
 // FileWriter is a plain class over a host object that owns the descriptor
 // (snapshot-safe, like native/ring): JS never sees the descriptor, close() is
 // idempotent, and garbage collection closes a writer nobody closed.
-function read(path, maxBytes) @ "xs_file_read";
+function read(path, maxBytes, offset) @ "xs_file_read";
 function open(path, truncate) @ "xs_file_open";
 function writev(writer, chunks) @ "xs_file_writev";
 function truncate(writer, length) @ "xs_file_truncate";
 function close(writer) @ "xs_file_close";
+function sync(writer) @ "xs_file_sync";
+// size(path): a regular file's size, or undefined when there is none.
+export function fileSize(path) @ "xs_file_size";
+// replace(path, buffer): temporary file, fsync, rename over path — the old content or the new.
+function replace(path, data) @ "xs_file_replace";
+// removeTree(path): a file or a folder and everything in it (nothing there is fine).
+export function removeTree(path) @ "xs_file_remove_tree";
+// rename(from, to): atomic on one file system.
+export function rename(from, to) @ "xs_file_rename";
+
+export function replaceFile(path, data) {
+	replace(String(path), data);
+}
 export function makeDirectory(path) @ "xs_file_mkdir";
 
-// readFile(path, { maxBytes }): the whole file, or its first maxBytes.
-export function readFile(path, { maxBytes = Infinity } = {}) {
+// readFile(path, { maxBytes, offset }): the whole file, or maxBytes from offset (0).
+export function readFile(path, { maxBytes = Infinity, offset = 0 } = {}) {
 	if (!(maxBytes >= 0)) throw new RangeError("readFile: invalid maxBytes");
-	return read(String(path), maxBytes);
+	if (!Number.isSafeInteger(offset) || offset < 0) throw new RangeError("readFile: invalid offset");
+	return read(String(path), maxBytes, offset);
 }
 
 export class FileWriter {
@@ -39,6 +53,11 @@ export class FileWriter {
 			throw new RangeError(`truncate: invalid length ${length} (0 to ${this.#written})`);
 		truncate(this.#writer, length);
 		this.#written = length;
+	}
+	// sync(): what was written is on the disk (fsync).
+	sync() {
+		if (!this.#writer) throw new Error("closed");
+		sync(this.#writer);
 	}
 	close() {
 		if (!this.#writer) return;
