@@ -38,6 +38,7 @@ import { MAX_SESSIONS, P2P, P2PEvent } from "../p2p/index.js";
 import { openChannel } from "./channel.js";
 import { DeviceFileError, parseDeviceFile, type DeviceConfig, type Endpoint } from "./device-file.js";
 import { provision, readDeviceFile, readText } from "./provisioning.js";
+import { startUpdates } from "./updates.js";
 
 interface Options { device: string; provision: string; seconds: number; eventEvery: number; eventAt: number[]; summary: boolean; memoryProbe: number; p2pPort: number }
 
@@ -133,6 +134,8 @@ export default function main(): void {
 	const signer = new DeviceSigner(config.id, config.secret, { Digest, hmacSha256 });
 	const http = new HttpClient({ ...transport(config.cloud, config.ca), host: config.cloud.host, connectTimeout: 5000, idleTimeout: 15_000 });
 	let control: CloudControl | undefined;
+	let onOta: ((offer: unknown) => void) | undefined;
+	let uploading = false;
 	const cs = new CloudStorage({
 		http, signer, log,
 		publish: { event: (channel, time, bits) => control?.event(channel, time, bits), gap: (gap) => control?.gap(gap) },
@@ -141,6 +144,7 @@ export default function main(): void {
 		...transport(config.mqtt, config.ca), signer, log,
 		onPlan: (plan: Plan) => {
 			log(`plan rev ${plan.rev}: ${plan.mode}${plan.push ? ", uploading" : ""}, snapshots every ${plan.snapshotIntervalS} s`);
+			uploading = plan.push;
 			cs.applyPlan(plan);
 			if (byChannel.size) snapshotsFor(plan);
 		},
@@ -148,6 +152,7 @@ export default function main(): void {
 			const lease = liveLeaseOf(command);
 			if (lease) cs.live(lease);
 		},
+		onOta: config.ota ? (offer) => onOta?.(offer) : undefined,
 	});
 
 	const captures: Capture[] = [];
@@ -191,6 +196,15 @@ export default function main(): void {
 	}
 	log(`${captures.length} channel(s) capturing; cloud ${config.cloud.secure ? "https" : "http"}://${config.cloud.host}:${config.cloud.port}`);
 	const p2p = options.p2pPort && rings.length ? startP2P(config, options.p2pPort, rings[0], log) : undefined;
+	// OTA (modules/ota): a trial boot is confirmed once these hold; offers come on the control channel.
+	onOta = startUpdates({
+		config, signer, http, log, report: (ota) => control!.status({ ota }), restart: (code) => stop(code),
+		checks: {
+			cloud: () => control!.connected,
+			capture: () => captures.every((capture) => capture.stats().running),
+			upload: () => !uploading || Object.values(cs.stats()).some((stats) => stats.segmentsStored > 0),
+		},
+	});
 	control.start().then(() => log("control channel connected"), (error: Error) => log(`control channel: ${error.message}`));
 
 	const started = monotonic();
@@ -212,6 +226,13 @@ export default function main(): void {
 			trace(`@@memory ${JSON.stringify({ at: elapsed, chunks: m.chunks, slots: m.slots, heap: m.chunks + m.slots })}\n`);
 		}
 		if (!options.seconds || elapsed < options.seconds * 1000) return;
+		stop(0);
+	}, 200);
+	// Stops everything in order and exits with `code` (0: --seconds ran out; OTA: restart into a slot).
+	let stopping = false;
+	function stop(code: number): void {
+		if (stopping) return;
+		stopping = true;
 		Timer.clear(tick);
 		p2p?.exit();
 		for (const capture of captures) capture.stop();
@@ -225,10 +246,10 @@ export default function main(): void {
 			await control!.close();
 			http.close();
 			snapshotHttp.close();
-			exit(0);
+			exit(code);
 		}, (error: Error) => {
 			log(`stop: ${error.message}`);
 			exit(1);
 		});
-	}, 200);
+	}
 }

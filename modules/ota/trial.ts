@@ -6,17 +6,9 @@
  * crash, an exception at boot.
  */
 import type { OtaRecord, OtaSlots } from "ivxs/platform";
+import type { OtaReport } from "../protocol/ota.js";
 
-/** What a device reports over the control channel (its retained status, `ota`). */
-export interface OtaReport {
-	/** The running app layer's version ("" = the firmware's own). */
-	version: string;
-	slot: string;
-	state: "idle" | "downloading" | "staged" | "trial" | "confirmed" | "rolled-back" | "refused";
-	reason?: string;
-	/** A staged or failing version. */
-	target?: string;
-}
+export type { OtaReport };
 
 /** The record as a report (before any download of this run). */
 export function reportOf(record: OtaRecord): OtaReport {

@@ -13,3 +13,4 @@ export * from "./verdict.js";
 export * from "./ticket.js";
 export * from "./live.js";
 export * from "./bundle.js";
+export * from "./ota.js";

@@ -14,6 +14,7 @@ import { forgetDeviceEvents } from "../events/store.js";
 import { forgetDeviceGaps } from "../gaps/store.js";
 import { forgetDevice as forgetGrants } from "../users/store.js";
 import { forgetPresence } from "../control/presence.js";
+import { forgetDeviceRollouts } from "../releases/store.js";
 import { deletePlan } from "../control/plans.js";
 import { graceMs, tombstone } from "../storage/tombstones.js";
 import { addDevice, DeviceError, findDevice, removeDevice, type Device } from "./registry.js";
@@ -33,7 +34,8 @@ export function purgeDevice(db: Db, config: Config, id: string, now = Date.now()
 		const device = removeDevice(db, id);
 		const keys: DroppedKeys = new Map();
 		const rows = forgetDeviceRecordings(db, id, keys) + forgetDeviceSnapshots(db, id, keys)
-			+ forgetDeviceEvents(db, id) + forgetDeviceGaps(db, id) + forgetGrants(db, id) + forgetPresence(db, id) + deletePlan(db, id);
+			+ forgetDeviceEvents(db, id) + forgetDeviceGaps(db, id) + forgetGrants(db, id) + forgetPresence(db, id) + deletePlan(db, id)
+			+ forgetDeviceRollouts(db, id);
 		const due = now + graceMs({ config });
 		for (const [key, bytes] of keys) tombstone(db, key, due, bytes);
 		return { device, rows, objects: keys.size };
