@@ -3,6 +3,7 @@
 // pause / resume / cancel. Reloads every 3 s while shown (a rollout moves on by itself).
 import { api } from "../lib/api.js";
 import { fill, h } from "../lib/dom.js";
+import { changeRunner } from "./common.js";
 import { confirmDanger } from "./confirm.js";
 
 const SEGMENTS = [["confirmed", "ok"], ["failed", "bad"], ["trial", "busy"], ["staged", "busy"], ["downloading", "busy"], ["offered", "busy"]];
@@ -42,20 +43,8 @@ export function releasesView({ main, setCrumbs }) {
 	const rollouts = h("section.admin-part#rollouts");
 	fill(main, h("section.page.admin", h("div.page-head", h("h1", "Releases")), message, releases, rollouts));
 	let stopped = false;
-	const done = async (what, work) => {
-		try {
-			await work();
-			message.className = "notice";
-			message.textContent = what;
-		}
-		catch (error) {
-			if (error.status === 401) return;
-			message.className = "notice error";
-			message.textContent = error.message;
-		}
-		message.hidden = false;
-		await reload();
-	};
+	// The outcome of a change (or its error) is shown, then the page reloads.
+	const { done, failed } = changeRunner(message, () => reload());
 	const file = h("input#release-file", { type: "file", accept: ".ivxs", required: true });
 	const upload = h("form.admin-add#upload-release", { onsubmit: (event) => {
 		event.preventDefault();
@@ -91,10 +80,7 @@ export function releasesView({ main, setCrumbs }) {
 				list.length ? [h("h3", "Start a rollout"), start] : null);
 		}
 		catch (error) {
-			if (stopped || error.status === 401) return;
-			message.hidden = false;
-			message.className = "notice error";
-			message.textContent = `Could not load: ${error.message}`;
+			if (!stopped) failed(error);
 		}
 	}
 	reload();
