@@ -15,7 +15,9 @@
  *                                    the active slot, reason recorded, the version's failures
  *                                    counted (modules/ota refuses it after three)
  *
- * Every change is a whole new record: temporary file, fsync, rename, fsync of the folder.
+ * The record's rules are the I/O-free core's (hosts/ota-core, shared with the ESP32-S3); this file
+ * keeps it in <data>/ota/state, every change a whole new file: temporary, fsync, rename, fsync of
+ * the folder.
  */
 #define _GNU_SOURCE
 #include "xsmc.h"
@@ -31,31 +33,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define kVersionMax 64
-#define kReasonMax 200
-#define kDefaultDeadline 120
-#define kMaxDeadline 3600
+#include "ivxs_ota_core.h"
 
-typedef struct {
-	char active[2], pending[2], trial[2];   /* "", "a" or "b" */
-	char activeVersion[kVersionMax], pendingVersion[kVersionMax], trialVersion[kVersionMax];
-	char result[16], reason[kReasonMax], failedVersion[kVersionMax];
-	int failures, deadline;
-} OtaState;
-
-static OtaState gState;
+static ivxs_ota_record gState;
 static int gLoaded, gTrial;
 static char gRoot[PATH_MAX];
-
-static int validSlot(const char *s) { return !*s || ((*s == 'a' || *s == 'b') && !s[1]); }
-
-static void copyField(char *to, size_t size, const char *from)
-{
-	size_t i;
-	for (i = 0; i + 1 < size && from[i] && from[i] != '\n'; i++)
-		to[i] = (from[i] < 0x20) ? ' ' : from[i];   /* one line per field */
-	to[i] = 0;
-}
 
 static void statePath(char *path, size_t size, const char *name)
 {
@@ -63,49 +45,30 @@ static void statePath(char *path, size_t size, const char *name)
 }
 
 /* Reads the record; a missing one is the empty state (the build's own modules). */
-static int readState(OtaState *state)
+static int readState(ivxs_ota_record *state)
 {
-	char path[PATH_MAX], line[512];
+	char path[PATH_MAX], text[IVXS_OTA_RECORD_MAX + 1];
+	size_t length;
 	FILE *file;
-	memset(state, 0, sizeof(*state));
+	ivxs_ota_init(state);
 	statePath(path, sizeof(path), "state");
 	file = fopen(path, "re");
 	if (!file)
 		return errno == ENOENT ? 0 : -1;
-	if (!fgets(line, sizeof(line), file) || strcmp(line, "ivxs-ota 1\n")) {
-		fclose(file);
-		return -1;
-	}
-	while (fgets(line, sizeof(line), file)) {
-		char *value = strchr(line, ' ');
-		if (!value)
-			continue;
-		*value++ = 0;
-#define FIELD(name, field) else if (!strcmp(line, name)) copyField(state->field, sizeof(state->field), value)
-		if (0) {}
-		FIELD("active", active); FIELD("pending", pending); FIELD("trial", trial);
-		FIELD("active-version", activeVersion); FIELD("pending-version", pendingVersion);
-		FIELD("trial-version", trialVersion); FIELD("result", result); FIELD("reason", reason);
-		FIELD("failed-version", failedVersion);
-#undef FIELD
-		else if (!strcmp(line, "failures"))
-			state->failures = atoi(value);
-		else if (!strcmp(line, "deadline"))
-			state->deadline = atoi(value);
-	}
+	length = fread(text, 1, sizeof(text), file);
 	fclose(file);
-	if (!validSlot(state->active) || !validSlot(state->pending) || !validSlot(state->trial))
+	if (length > IVXS_OTA_RECORD_MAX)
 		return -1;
-	if (state->deadline <= 0 || state->deadline > kMaxDeadline)
-		state->deadline = kDefaultDeadline;
-	return 0;
+	return ivxs_ota_parse(state, text, length);
 }
 
-static int writeState(const OtaState *state)
+static int writeState(const ivxs_ota_record *state)
 {
-	char path[PATH_MAX], tmp[PATH_MAX], folder[PATH_MAX];
+	char path[PATH_MAX], tmp[PATH_MAX], folder[PATH_MAX], text[IVXS_OTA_RECORD_MAX + 1];
+	int length = ivxs_ota_format(state, text, sizeof(text)), fd, failed;
 	FILE *file;
-	int fd, failed;
+	if (length < 0)
+		return -1;
 	statePath(folder, sizeof(folder), "");
 	mkdir(ivxs_config.data_dir, 0755);
 	mkdir(folder, 0755);
@@ -114,11 +77,8 @@ static int writeState(const OtaState *state)
 	file = fopen(tmp, "we");
 	if (!file)
 		return -1;
-	fprintf(file, "ivxs-ota 1\nactive %s\nactive-version %s\npending %s\npending-version %s\ntrial %s\n"
-		"trial-version %s\ndeadline %d\nresult %s\nreason %s\nfailed-version %s\nfailures %d\n",
-		state->active, state->activeVersion, state->pending, state->pendingVersion, state->trial,
-		state->trialVersion, state->deadline, state->result, state->reason, state->failedVersion, state->failures);
-	failed = fflush(file) || fsync(fileno(file));
+	failed = fwrite(text, 1, (size_t)length, file) != (size_t)length;
+	failed |= fflush(file) || fsync(fileno(file));
 	failed |= fclose(file);
 	if (failed || rename(tmp, path) < 0) {
 		unlink(tmp);
@@ -132,59 +92,40 @@ static int writeState(const OtaState *state)
 	return 0;
 }
 
-/* The failed trial of the record's trial slot: back to the active slot, reason kept. */
-static void rollBack(OtaState *state, const char *reason)
-{
-	if (strcmp(state->failedVersion, state->trialVersion))
-		state->failures = 0;
-	copyField(state->failedVersion, sizeof(state->failedVersion), state->trialVersion);
-	state->failures++;
-	strcpy(state->result, "rolled-back");
-	copyField(state->reason, sizeof(state->reason), reason);
-	state->trial[0] = 0;
-	state->trialVersion[0] = 0;
-}
-
 /* Before the machine exists: picks the slot and, for a trial, arms the watchdog. Returns the
  * module root to search first, or NULL for the build's own modules. */
 const char *ivxs_ota_boot(void)
 {
-	OtaState *state = &gState;
-	char exitPath[PATH_MAX], reason[kReasonMax];
+	ivxs_ota_record *state = &gState;
+	char exitPath[PATH_MAX], reason[IVXS_OTA_REASON_MAX] = "";
+	FILE *file;
+	ivxs_ota_boot_kind decision;
 	if (readState(state) < 0) {
 		ivxs_log(IVXS_LOG_ERROR, "ota: unreadable %s/ota/state: booting the build's own modules", ivxs_config.data_dir);
 		return NULL;
 	}
 	gLoaded = 1;
 	statePath(exitPath, sizeof(exitPath), "trial-exit");
-	if (state->trial[0]) {
-		FILE *file = fopen(exitPath, "re");
-		if (!file || !fgets(reason, sizeof(reason), file))
-			strcpy(reason, "no confirmation (crash, hang or power cut during the trial)");
-		if (file)
-			fclose(file);
-		rollBack(state, reason);
-		if (writeState(state) < 0)
-			ivxs_log(IVXS_LOG_ERROR, "ota: cannot write the state record: %s", strerror(errno));
-		ivxs_log(IVXS_LOG_WARN, "ota: trial of %s failed (%s): back to %s", state->failedVersion, state->reason,
-			state->active[0] ? state->activeVersion : "the build's own modules");
+	file = fopen(exitPath, "re");
+	if (file) {
+		if (!fgets(reason, sizeof(reason), file))
+			reason[0] = 0;
+		fclose(file);
 	}
-	else if (state->pending[0]) {
-		memcpy(state->trial, state->pending, sizeof(state->trial));
-		memcpy(state->trialVersion, state->pendingVersion, sizeof(state->trialVersion));
-		state->pending[0] = 0;
-		state->pendingVersion[0] = 0;
-		state->result[0] = 0;
-		state->reason[0] = 0;
-		if (writeState(state) < 0) {   /* never boot a trial the next boot would not know of */
-			ivxs_log(IVXS_LOG_ERROR, "ota: cannot write the state record: %s", strerror(errno));
+	decision = ivxs_ota_decide(state, reason);
+	if (decision != IVXS_OTA_BOOT_ACTIVE && writeState(state) < 0) {
+		ivxs_log(IVXS_LOG_ERROR, "ota: cannot write the state record: %s", strerror(errno));
+		if (decision == IVXS_OTA_BOOT_TRIAL) {   /* never boot a trial the next boot would not know of */
 			readState(state);
+			decision = IVXS_OTA_BOOT_ACTIVE;
 		}
-		else
-			gTrial = 1;
 	}
 	unlink(exitPath);
-	if (gTrial) {
+	if (decision == IVXS_OTA_BOOT_ROLLED_BACK)
+		ivxs_log(IVXS_LOG_WARN, "ota: trial of %s failed (%s): back to %s", state->failedVersion, state->reason,
+			state->active[0] ? state->activeVersion : "the build's own modules");
+	if (decision == IVXS_OTA_BOOT_TRIAL) {
+		gTrial = 1;
 		ivxs_log(IVXS_LOG_INFO, "ota: trial boot of %s (slot %s), %d s to confirm", state->trialVersion, state->trial, state->deadline);
 		alarm((unsigned)state->deadline);   /* a hang ends in SIGALRM: the next boot rolls back */
 		snprintf(gRoot, sizeof(gRoot), "%s/ota/%s/root", ivxs_config.data_dir, state->trial);
@@ -223,7 +164,7 @@ static void setField(xsMachine *the, const char *name, const char *value)
 /* status() -> the record, with `trial: true` while this boot is a trial */
 void xs_ota_status(xsMachine *the)
 {
-	OtaState *state = &gState;
+	ivxs_ota_record *state = &gState;
 	if (!gLoaded && readState(state) < 0)
 		ivxs_error(IVXS_HOST_ESYSTEM, "unreadable OTA state record");
 	gLoaded = 1;
@@ -248,7 +189,7 @@ void xs_ota_status(xsMachine *the)
 	xsmcSet(xsResult, xsID("folder"), xsVar(0));
 }
 
-static void commit(xsMachine *the, const OtaState *next)
+static void commit(xsMachine *the, const ivxs_ota_record *next)
 {
 	if (writeState(next) < 0)
 		ivxs_error(IVXS_HOST_ESYSTEM, "cannot write the OTA state record: %s", strerror(errno));
@@ -259,37 +200,27 @@ static void commit(xsMachine *the, const OtaState *next)
  * stage("") takes a pending slot back (before its folder is written again). */
 void xs_ota_stage(xsMachine *the)
 {
-	OtaState next;
-	char slot[4], version[kVersionMax];
-	int deadline = xsmcArgc > 2 ? ivxs_to_int(the, &xsArg(2), 1, kMaxDeadline, "deadline") : kDefaultDeadline;
+	ivxs_ota_record next;
+	char slot[4], version[IVXS_OTA_VERSION_MAX];
+	int deadline = xsmcArgc > 2 ? ivxs_to_int(the, &xsArg(2), 1, IVXS_OTA_MAX_DEADLINE, "deadline") : IVXS_OTA_DEFAULT_DEADLINE;
 	xsmcToStringBuffer(xsArg(0), slot, sizeof(slot));
 	xsmcToStringBuffer(xsArg(1), version, sizeof(version));
-	if (!validSlot(slot))
-		ivxs_range_error(IVXS_EARG, "slot is a or b");
 	if (!gLoaded && readState(&gState) < 0)
 		ivxs_error(IVXS_HOST_ESYSTEM, "unreadable OTA state record");
 	gLoaded = 1;
 	next = gState;
-	if (slot[0] && (!strcmp(slot, next.active) || !strcmp(slot, next.trial)))
-		ivxs_range_error(IVXS_EARG, "slot %s is in use", slot);
-	copyField(next.pending, sizeof(next.pending), slot);
-	copyField(next.pendingVersion, sizeof(next.pendingVersion), slot[0] ? version : "");
-	next.deadline = deadline;
+	if (ivxs_ota_stage(&next, slot, version, deadline) < 0)
+		ivxs_range_error(IVXS_EARG, "slot %s is not a free slot (a or b)", slot);
 	commit(the, &next);
 }
 
 /* confirm(): this trial boot is healthy; its slot becomes the active one. */
 void xs_ota_confirm(xsMachine *the)
 {
-	OtaState next = gState;
+	ivxs_ota_record next = gState;
 	if (!gTrial)
 		ivxs_error(IVXS_EARG, "not a trial boot");
-	memcpy(next.active, next.trial, sizeof(next.active));
-	memcpy(next.activeVersion, next.trialVersion, sizeof(next.activeVersion));
-	next.trial[0] = 0;
-	next.trialVersion[0] = 0;
-	strcpy(next.result, "confirmed");
-	next.reason[0] = 0;
+	ivxs_ota_confirm(&next);
 	commit(the, &next);
 	gTrial = 0;
 	alarm(0);
@@ -299,12 +230,12 @@ void xs_ota_confirm(xsMachine *the)
  * and the next boot runs the active slot. */
 void xs_ota_fail(xsMachine *the)
 {
-	OtaState next = gState;
-	char reason[kReasonMax];
+	ivxs_ota_record next = gState;
+	char reason[IVXS_OTA_REASON_MAX];
 	xsmcToStringBuffer(xsArg(0), reason, sizeof(reason));
 	if (!gTrial)
 		ivxs_error(IVXS_EARG, "not a trial boot");
-	rollBack(&next, reason);
+	ivxs_ota_roll_back(&next, reason);
 	commit(the, &next);
 	gTrial = 0;
 	alarm(0);
