@@ -62,7 +62,7 @@ export class OtaUpdater {
 		const host = this.#o.host;
 		const record = host.status();
 		if (record.trial) throw new BundleError("failed", "a trial is running: confirm or roll back first");
-		const { manifest, added, retired, payloadOffset } = await this.#header(fetch, record);
+		const { manifest, added, retired, payloadOffset, first } = await this.#header(fetch, record);
 		const slot = record.active === "a" ? "b" : "a";
 		const folder = `${this.#folder}/${slot}`;
 		if (record.pending === slot) host.stage("", "");   // never boot a slot being rewritten
@@ -82,17 +82,19 @@ export class OtaUpdater {
 			for (let at = 0; at < have; at += READ_PIECE)   // the part an earlier try left
 				hash.update(new Uint8Array(host.readFile(payload, { offset: at, maxBytes: Math.min(READ_PIECE, have - at) })));
 			let written = have, oversized = false;
-			if (written < manifest.size) {
-				const status = await fetch(payloadOffset + written, undefined, (bytes) => {
-					if (oversized) return;
-					const room = manifest.size - written;
-					if (bytes.length > room) oversized = true;
-					const piece = bytes.length > room ? bytes.subarray(0, room) : bytes;
-					writer.write([piece]);
-					hash.update(piece);
-					written += piece.length;
-					this.#o.onProgress?.(written, manifest.size);
-				}).catch((error: Error) => {
+			const take = (bytes: Uint8Array) => {
+				if (oversized) return;
+				const room = manifest.size - written;
+				if (bytes.length > room) oversized = true;
+				const piece = bytes.length > room ? bytes.subarray(0, room) : bytes;
+				writer.write([piece]);
+				hash.update(piece);
+				written += piece.length;
+				this.#o.onProgress?.(written, manifest.size);
+			};
+			if (written === 0) take(first);
+			if (written < manifest.size && !oversized) {
+				const status = await fetch(payloadOffset + written, undefined, take).catch((error: Error) => {
 					if (error instanceof BundleError) throw error;
 					// A cut: what arrived stays in the slot's file; the next try resumes after it.
 					throw new BundleError("truncated", `truncated: ${written} of ${manifest.size} bytes (${error.message}); resumes from there`);
@@ -122,7 +124,7 @@ export class OtaUpdater {
 		return manifest;
 	}
 
-	async #header(fetch: RangeFetch, record: OtaRecord): Promise<{ manifest: BundleManifest; added: Record<string, string>; retired: string[]; payloadOffset: number }> {
+	async #header(fetch: RangeFetch, record: OtaRecord): Promise<{ manifest: BundleManifest; added: Record<string, string>; retired: string[]; payloadOffset: number; first: Uint8Array }> {
 		const limit = BUNDLE_PREFIX_BYTES + MAX_HEADER_BYTES;
 		const head = new Uint8Array(limit);
 		let got = 0;
@@ -137,7 +139,8 @@ export class OtaUpdater {
 			app: this.#o.app, abi: this.#o.host.abi(), kind: this.#o.host.kind, version: record.activeVersion || "0.0.0",
 			maxBytes: this.#o.maxBytes ?? 8 * 1024 * 1024, failedVersion: record.failedVersion, failures: record.failures, maxTrials: this.#o.maxTrials,
 		});
-		return { manifest, added, retired, payloadOffset };
+		// The header's read brought the payload's first bytes too (up to 16 KiB): kept, not fetched again.
+		return { manifest, added, retired, payloadOffset, first: head.subarray(payloadOffset, got) };
 	}
 
 	/** The archive into root.tmp, then root.tmp → root: a cut leaves no half-unpacked root. */

@@ -6,7 +6,7 @@ import test from "ava";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { runHost } from "../_host.mjs";
-import { makeBundle, makeKey, probeLayer, rangeServer, tempDir } from "./_ota.mjs";
+import { appLayer, makeBundle, makeKey, probeLayer, rangeServer, tempDir } from "./_ota.mjs";
 
 const dir = tempDir();
 const key = makeKey(dir, "key");
@@ -17,7 +17,10 @@ test.after.always(() => server.close());
 
 const bundle = (name, version, kind = "good", extra = {}) => {
 	const out = join(dir, `${name}.ivxs`);
-	makeBundle({ key: extra.key ?? key, version, modules: probeLayer(join(dir, name), version, kind), out, abi: extra.abi, rollback: extra.rollback });
+	const layer = probeLayer(join(dir, name), version, kind);
+	// Past the header's read (12 + 16384 bytes, which brings the payload's first bytes along): a cut can hit the payload's own request.
+	if (extra.filler) appLayer(layer, { "modules/ota-probe/filler.js": `export default "${"x".repeat(extra.filler)}";\n` });
+	makeBundle({ key: extra.key ?? key, version, modules: layer, out, abi: extra.abi, rollback: extra.rollback });
 	server.serve(`/${name}.ivxs`, readFileSync(out), extra.serve);
 	return `/${name}.ivxs`;
 };
@@ -81,7 +84,7 @@ test("wrong signature, unknown key, wrong ABI, downgrade, truncated and oversize
 	bundle("unknown-key", "1.2.0", "good", { key: stranger });
 	bundle("wrong-abi", "1.2.0", "good", { abi: "0123456789abcdef" });
 	bundle("downgrade", "0.9.0");
-	bundle("truncated", "1.2.0", "good", { serve: { cutAfter: 200 } });
+	bundle("truncated", "1.2.0", "good", { filler: 40_000, serve: { cutAfter: 200 } });
 	bundle("oversized", "1.2.0", "good", { serve: { extra: 1000 } });
 	// A signature that does not match: one hex digit of the manifest's signature changed.
 	bundle("signed", "1.2.0");
@@ -103,7 +106,7 @@ test("wrong signature, unknown key, wrong ABI, downgrade, truncated and oversize
 
 test("a truncated download resumes with Range from where it stopped and then installs", async (t) => {
 	const data = await installed("resume");
-	const path = bundle("resumed", "1.3.0", "good", { serve: { cutAfter: 300, chunk: 100 } });
+	const path = bundle("resumed", "1.3.0", "good", { filler: 40_000, serve: { cutAfter: 300, chunk: 100 } });
 	const from = server.ranges.length;
 	const first = await install(data, path);
 	t.is(first.code, "truncated", JSON.stringify(first));
