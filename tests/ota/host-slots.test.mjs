@@ -25,20 +25,26 @@ const bundle = (name, version, kind = "good", extra = {}) => {
 	return `/${name}.ivxs`;
 };
 
+/** A sanitizer's report fails the run (host-slots-sanitized.test.mjs runs this file on that host). */
+const clean = (result) => {
+	if (/AddressSanitizer|LeakSanitizer|runtime error:/.test(result.stderr)) throw new Error(`sanitizer:\n${result.stderr.slice(-4000)}`);
+	return result;
+};
+
 const lineOf = (stdout, tag) => {
 	const line = stdout.split("\n").find((l) => l.startsWith(`@@${tag} `));
 	return line ? JSON.parse(line.slice(tag.length + 3)) : undefined;
 };
 
 async function install(data, path, options = {}) {
-	const result = await runHost(["--data", data, "tests/ota/install-app", "--", JSON.stringify({ port: server.port, path, keys, deadline: 3, ...options })], { timeoutMs: 60_000 });
+	const result = clean(await runHost(["--data", data, "tests/ota/install-app", "--", JSON.stringify({ port: server.port, path, keys, deadline: 3, ...options })], { timeoutMs: 60_000 }));
 	const answer = lineOf(result.stdout, "ota");
 	if (!answer) throw new Error(`install-app printed nothing (exit ${result.code}):\n${result.stdout}\n${result.stderr}`);
 	return answer;
 }
 
 async function boot(data) {
-	const result = await runHost(["--data", data, "--log-level", "info", "modules/ota-probe/main"], { timeoutMs: 30_000 });
+	const result = clean(await runHost(["--data", data, "--log-level", "info", "modules/ota-probe/main"], { timeoutMs: 30_000 }));
 	return { ...result, probe: lineOf(result.stdout, "probe"), report: result.stdout.split("\n").filter((l) => l.startsWith("@@report ")).map((l) => JSON.parse(l.slice(9))) };
 }
 

@@ -10,7 +10,7 @@ import { parseTopic } from "../control/topics.js";
 import { everyDevice, MAX_RETAINED_BYTES, topicOf } from "../../../modules/protocol/topics.js";
 import { otaReportOf } from "../../../modules/protocol/ota.js";
 import { ReleaseError, addRelease, findRelease, listReleases, releaseKey, releaseView } from "./releases.js";
-import { changeRollout, createRollout, driveRollouts, findRollout, listRollouts, recordReport, rolloutDevices, rolloutView, stageCounts, type RolloutRequest, type Tell } from "./rollouts.js";
+import { changeRollout, createRollout, driveRollouts, findRollout, listRollouts, offeredTo, recordReport, rolloutDevices, rolloutView, stageCounts, type RolloutRequest, type Tell } from "./rollouts.js";
 
 /** How often rollouts move on without a report (s). */
 const driveEveryMs = 2000;
@@ -69,8 +69,7 @@ export async function install(ctx: CloudContext): Promise<void> {
 	// The device's own download: signed like every device request, with Range (206) to resume.
 	router.add("GET", "/v1/devices/:device/releases/:version", { auth: "device", device: "device" }, async (req, res, params) => {
 		const release = await findRelease(sql, params.version);
-		const offered = release && await sql.get("SELECT 1 AS ok FROM rollout_devices d JOIN rollouts r ON r.id = d.rollout WHERE d.device = ? AND r.version = ? AND d.state NOT IN ('waiting', 'withdrawn')", [params.device, release.version]);
-		if (!release || !offered) throw new HttpError(404, `no release ${params.version} for ${params.device}`);
+		if (!release || !await offeredTo(sql, params.device, release.version)) throw new HttpError(404, `no release ${params.version} for ${params.device}`);
 		const size = release.bundleSize;
 		const match = /^bytes=(\d{1,15})-(\d{0,15})$/.exec(String(req.headers.range ?? ""));
 		const start = match ? Number(match[1]) : 0;

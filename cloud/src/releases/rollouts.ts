@@ -129,6 +129,11 @@ export async function changeRollout(sql: Sql, id: string, action: "pause" | "res
 	return (await findRollout(sql, id))!;
 }
 
+/** Whether a rollout offered `version` to the device (it may download the bundle). */
+export async function offeredTo(sql: Sql, device: string, version: string): Promise<boolean> {
+	return !!await sql.get("SELECT 1 AS ok FROM rollout_devices d JOIN rollouts r ON r.id = d.rollout WHERE d.device = ? AND r.version = ? AND d.state NOT IN ('waiting', 'withdrawn')", [device, version]);
+}
+
 /** What to tell the devices (publish retained on ivxs/<id>/ota; undefined = withdraw). */
 export type Tell = (device: string, offer: OtaOffer | undefined) => Promise<void>;
 
