@@ -29,8 +29,9 @@ test("a rollout updates a running camera, the trial confirms; a release that thr
 
 	// 1.1.0: the app layer as built (build/ts), released while the camera runs the build's own.
 	t.is(await upload(makeBundle({ key, version: "1.1.0", out: join(dir, "good.ivxs") })), 201);
-	let rolloutStarted = false;
+	let rolloutStarted = false, stagedAt = 0;
 	const first = await camera(60, (chunk) => {
+		if (!stagedAt && /staged in slot/.test(chunk)) stagedAt = performance.now();
 		if (rolloutStarted || !/control channel connected/.test(chunk)) return;
 		rolloutStarted = true;
 		api("/v1/rollouts", { method: "POST", body: { version: "1.1.0" } });
@@ -41,7 +42,14 @@ test("a rollout updates a running camera, the trial confirms; a release that thr
 	t.like(rollout.progress[0].counts, { staged: 1 });
 
 	// The next start tries 1.1.0; the camera's checks (cloud, capture, upload) confirm it.
-	const trial = await camera(20);
+	let capturingAt = 0;
+	const trial = await camera(20, (chunk) => {
+		if (!capturingAt && /channel\(s\) capturing/.test(chunk)) capturingAt = performance.now();
+	});
+	// The switch: capture stops when the update is staged and starts again in the trial (the
+	// supervisor's restart is immediate here). At the sample clip's 15 fps, frames not captured:
+	const downMs = capturingAt - stagedAt;
+	t.log(`switch: ${Math.round(downMs)} ms without capture (≈ ${Math.round((downMs * 15) / 1000)} frames at 15 fps; the camera stops as at the end of --seconds)`);
 	t.is(trial.code, 0, trial.stderr.slice(-2000));
 	t.regex(trial.stderr + trial.stdout, /trial boot of 1\.1\.0/);
 	const done = await eventually(async () => {
