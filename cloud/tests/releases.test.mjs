@@ -148,3 +148,18 @@ test("cancel withdraws the retained offers of devices that have not finished", a
 	const view = await (await api(`/v1/rollouts/${rollout.id}`)).json();
 	t.deepEqual(view.devices.map((d) => d.state), ["confirmed", "withdrawn"]);
 });
+
+test("a rollout to a percentage takes that share of the devices; bad stages, thresholds and targets are refused", async (t) => {
+	const { cloud, api } = await withFleet(t, 4);
+	t.is((await uploadAs(cloud, bundleOf("5.0.0"))).status, 201);
+	const half = await (await api("/v1/rollouts", { method: "POST", body: { version: "5.0.0", percent: 50, stages: [50, 100] } })).json();
+	t.deepEqual(half.progress.map((s) => s.devices), [1, 1]);
+	for (const [body, status] of [
+		[{ version: "5.0.0", stages: [10, 5, 100] }, 400],
+		[{ version: "5.0.0", stages: [10, 50] }, 400],
+		[{ version: "5.0.0", failureThreshold: 2 }, 400],
+		[{ version: "5.0.0", percent: 0 }, 400],
+		[{ version: "5.0.0", devices: ["nobody"] }, 400],
+		[{ version: "9.9.9" }, 404],
+	]) t.is((await api("/v1/rollouts", { method: "POST", body })).status, status, JSON.stringify(body));
+});
