@@ -23,6 +23,8 @@
  *   cloud_multi    ingest with 1 and 2 instances behind HAProxy        bench/cloud-multi/run.mjs
  *   cs             cloud storage on the camera: upload CPU, XS heap,   bench/cs/run.mjs
  *                  event to playable, snapshot bytes
+ *   ota            a release to 100 simulated devices: time to 95 %     bench/ota/run.mjs
+ *                  confirmed, bytes on the wire and on disk per bundle
  */
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import os from "node:os";
@@ -34,6 +36,7 @@ import { benchCloudLatency } from "./cloud-latency/run.mjs";
 import { benchCloudLive } from "./cloud-live/run.mjs";
 import { benchCloudMulti } from "./cloud-multi/run.mjs";
 import { benchCs } from "./cs/run.mjs";
+import { benchOta } from "./ota/run.mjs";
 import { benchStart } from "./host-start/run.mjs";
 import { benchRss } from "./idle-rss/run.mjs";
 import { benchMuxAll } from "./mux/run.mjs";
@@ -92,6 +95,7 @@ async function main() {
 		["cloud_live", () => benchCloudLive({ log })],
 		["cloud_multi", () => benchCloudMulti({ root, log })],
 		["cs", () => benchCs({ root, log })],
+		["ota", () => benchOta({ log })],
 	];
 	// `node bench/run.mjs xs_heap capture` runs only those sections.
 	const only = process.argv.slice(2);

@@ -127,19 +127,34 @@ function startCloud() {
 	});
 }
 
+// The camera's supervisor: an OTA update restarts the camera (modules/ota/README.md) — exit 75
+// (an update is staged: start its trial), 3 (its trial failed: start the previous version), or any
+// failure while a trial is recorded (the next start rolls it back).
+const restartCodes = new Set([75, 3]);
+const trialRecorded = () => /^trial [ab]$/m.test(existsSync(join(data, "ota/state")) ? readFileSync(join(data, "ota/state"), "utf8") : "");
+
 function startCamera(deviceFile) {
-	const args = ["modules/app/camera", "--", "--device", deviceFile, "--summary"];
+	const args = ["--data", data, "modules/app/camera", "--", "--device", deviceFile, "--summary"];
 	if (options.seconds) args.push("--seconds", String(options.seconds));
 	if (options.eventEvery) args.push("--event-every", String(options.eventEvery));
 	return new Promise((resolvePromise) => {
 		let summary;
-		const camera = start(join(root, "build/bin/ivxs"), args, {
-			onLine(line) {
-				if (line.startsWith("@@camera ")) summary = JSON.parse(line.slice(9));
-				else console.log(line);
-			},
-		});
-		camera.on("exit", (code) => resolvePromise({ code, summary }));
+		const run = () => {
+			const camera = start(join(root, "build/bin/ivxs"), args, {
+				onLine(line) {
+					if (line.startsWith("@@camera ")) summary = JSON.parse(line.slice(9));
+					else console.log(line);
+				},
+			});
+			camera.on("exit", (code) => {
+				if (!stopping && code !== 0 && (restartCodes.has(code) || trialRecorded())) {
+					console.log(`npm start: the camera exited with ${code} (OTA): starting it again`);
+					return void setTimeout(run, 500);
+				}
+				resolvePromise({ code, summary });
+			});
+		};
+		run();
 	});
 }
 

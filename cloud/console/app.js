@@ -8,6 +8,7 @@ import { devicesView } from "./views/devices.js";
 import { deviceView } from "./views/device.js";
 import { eventsView } from "./views/events.js";
 import { adminView } from "./views/admin.js";
+import { releasesView } from "./views/releases.js";
 import { zonePicker } from "./views/zone-picker.js";
 import { notifier } from "./lib/notify.js";
 import { setCameraZone } from "./lib/zone.js";
@@ -30,7 +31,7 @@ function setCrumbs(...items) {
 
 function showSections(current) {
 	if (!viewer) return fill(sections);
-	const links = [["devices", "Cameras"], ["events", "Events"], viewer.admin ? ["admin", "Admin"] : null].filter(Boolean);
+	const links = [["devices", "Cameras"], ["events", "Events"], viewer.admin ? ["admin", "Admin"] : null, viewer.admin ? ["releases", "Releases"] : null].filter(Boolean);
 	fill(sections, links.map(([name, label]) => h("a.section", { href: `#/${name}`, "aria-current": name === current ? "page" : null, dataset: { section: name } }, label)));
 }
 
@@ -95,6 +96,7 @@ async function route() {
 	else if (parts[0] === "devices" && parts[1]) stop = deviceView(context, parts[1], parts[2] ?? "live");
 	else if (parts[0] === "events") stop = eventsView(context);
 	else if (parts[0] === "admin" && viewer.admin) stop = adminView(context);
+	else if (parts[0] === "releases" && viewer.admin) stop = releasesView(context);
 	else stop = devicesView(context);
 	cleanup = typeof stop === "function" ? stop : () => {};
 }

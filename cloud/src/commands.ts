@@ -5,13 +5,14 @@ import { device } from "./devices/commands.js";
 import { metadataOf, openSql } from "./meta/open-sql.js";
 import type { Sql } from "./meta/sql.js";
 import { token, user } from "./users/commands.js";
+import { release } from "./releases/commands.js";
 
 export interface Command {
 	usage: string;
 	run(config: Config, args: string[]): Promise<number> | number;
 }
 
-export const commands: Record<string, Command> = { device, user, token };
+export const commands: Record<string, Command> = { device, user, token, release };
 
 type Refusal = new (...args: any[]) => Error;
 

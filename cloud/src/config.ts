@@ -56,6 +56,8 @@ export interface Config {
 	maxSegmentBytes: number;
 	maxInitBytes: number;
 	maxSnapshotBytes: number;
+	/** Largest OTA bundle `release add` / POST /v1/releases accepts (modules/ota/FORMAT.md). */
+	maxReleaseBytes: number;
 	/** Device request signatures: accepted clock skew, seconds. */
 	signatureSkewS: number;
 	/** Playback URLs: lifetime of a signed URL, seconds. */
@@ -137,6 +139,7 @@ export const defaults: Config = {
 	maxSegmentBytes: 32 * 1024 * 1024,
 	maxInitBytes: 64 * 1024,
 	maxSnapshotBytes: 2 * 1024 * 1024,
+	maxReleaseBytes: 64 * 1024 * 1024,
 	signatureSkewS: SIGNATURE_SKEW_S,
 	urlLifetimeS: 3600,
 	// A viewer that reloads a tab or switches cameras and back within 30 s finds live still flowing.
@@ -177,7 +180,7 @@ export const defaults: Config = {
 const envKeys: Record<string, keyof Config> = {
 	HOST: "host", PORT: "port", PUBLIC_URL: "publicUrl", TLS_CERT: "tlsCert", TLS_KEY: "tlsKey",
 	DATA_DIR: "dataDir", METADATA_FILE: "metadataFile", METADATA_URL: "metadataUrl", SERVICE_KEY_FILE: "serviceKeyFile", MQTT: "mqtt", FILE_MINUTES: "fileMinutes",
-	FILE_NAME: "fileName", MAX_SEGMENT_BYTES: "maxSegmentBytes", MAX_TOTAL_BYTES: "maxTotalBytes",
+	FILE_NAME: "fileName", MAX_SEGMENT_BYTES: "maxSegmentBytes", MAX_RELEASE_BYTES: "maxReleaseBytes", MAX_TOTAL_BYTES: "maxTotalBytes",
 	DELETE_GRACE_S: "deleteGraceS", MIN_FREE_BYTES: "minFreeBytes", DURABLE_WRITES: "durableWrites", URL_LIFETIME_S: "urlLifetimeS", LIVE_LINGER_S: "liveLingerS", LOG_LEVEL: "logLevel",
 	ADMIN_PASSWORD: "adminPassword", SHUTDOWN_GRACE_S: "shutdownGraceS", TRUSTED_PROXIES: "trustedProxies",
 	MAX_CONNECTIONS: "maxConnections", MAX_CONNECTIONS_PER_ADDRESS: "maxConnectionsPerAddress",
@@ -236,6 +239,7 @@ function check(config: Config): Config {
 	integer("maxSegmentBytes", 1024, 1 << 30);
 	integer("maxInitBytes", 1024, 16 << 20);
 	integer("maxSnapshotBytes", 1024, 64 << 20);
+	integer("maxReleaseBytes", 1024, 1 << 30);
 	integer("signatureSkewS", 1, 86400);
 	integer("urlLifetimeS", 10, 7 * 86400);
 	integer("maxTotalBytes", 0, Number.MAX_SAFE_INTEGER);

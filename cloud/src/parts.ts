@@ -16,6 +16,7 @@ import * as playback from "./playback/index.js";
 import * as snapshots from "./snapshots/index.js";
 import * as events from "./events/index.js";
 import * as gaps from "./gaps/index.js";
+import * as releases from "./releases/index.js";
 import * as webConsole from "./console/index.js";
 
 export interface Part {
@@ -28,6 +29,6 @@ export const parts: Part[] = [
 	users, userAdmin, devices, deviceTime,
 	ingest,
 	recordings, retention,
-	playback, snapshots, events, gaps,
+	playback, snapshots, events, gaps, releases,
 	webConsole,
 ];

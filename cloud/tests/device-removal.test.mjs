@@ -108,7 +108,7 @@ for (const [kind, metadata] of [["disk", "sqlite"], ["s3", "sqlite"], ...engines
 		const publish = cloud.ctx.bus.publish.bind(cloud.ctx.bus);
 		cloud.ctx.bus.publish = (topic, payload, options) => (published.push({ topic, payload: String(payload), retain: options?.retain }), publish(topic, payload, options));
 		t.is((await admin("/v1/devices/cam1", { method: "DELETE" })).status, 204);
-		for (const kind of ["presence", "event", "status", "gap", "plan", "cmd"])
+		for (const kind of ["presence", "event", "status", "gap", "plan", "cmd", "ota"])
 			t.deepEqual(published.filter((p) => p.topic === `ivxs/cam1/${kind}`), [{ topic: `ivxs/cam1/${kind}`, payload: "", retain: true }], `retained ${kind} cleared`);
 		t.deepEqual(await rowsOf(cloud, "cam1"), Object.fromEntries(tables.map((table) => [table, 0])), "no row of the device is left");
 		// Until the sweep its objects still fill the store: the size cap counts them (retention/room.ts).

@@ -54,6 +54,15 @@ const expected = {
 	"POST /v1/snapshots/:device/:channel": viewerOf("device"),
 	"GET /v1/devices/:device/events": playback("device"),
 	"GET /v1/devices/:device/gaps": viewerOf("device"),
+	"POST /v1/releases": admin,
+	"GET /v1/releases": admin,
+	"GET /v1/devices/:device/releases/:version": signedBy("device"),
+	"POST /v1/rollouts": admin,
+	"GET /v1/rollouts": admin,
+	"GET /v1/rollouts/:rollout": admin,
+	"POST /v1/rollouts/:rollout/pause": admin,
+	"POST /v1/rollouts/:rollout/resume": admin,
+	"POST /v1/rollouts/:rollout/cancel": admin,
 };
 
 

@@ -45,6 +45,7 @@ import { DeviceFileError, parseDeviceFile, type DeviceConfig, type Endpoint } fr
 import { startViewers } from "./p2p-viewers.js";
 import { ProductionMeter, p2pBudget } from "./uplink-share.js";
 import { provision, readDeviceFile, readText } from "./provisioning.js";
+import { startUpdates } from "./updates.js";
 
 interface Options { device: string; provision: string; seconds: number; eventEvery: number; eventAt: number[]; summary: boolean; memoryProbe: number; p2pPort: number; store: string; storeMb: number; storeSegmentS: number; talkback: string; viewers: number; uplinkKbps: number }
 
@@ -129,6 +130,7 @@ export default function main(): void {
 	let control: CloudControl | undefined;
 	// whether cloud storage uploads now (the plan, or a live lease): its share of the uplink
 	let planUploads = false, leaseUntil = 0;
+	let onOta: ((offer: unknown) => void) | undefined;
 	const cs = new CloudStorage({
 		http, signer, log,
 		publish: { event: (channel, time, bits) => control?.event(channel, time, bits), gap: (gap) => control?.gap(gap) },
@@ -151,6 +153,7 @@ export default function main(): void {
 			const still = snapshotRequestOf(command);
 			if (still !== undefined && byChannel.has(still)) stills.take(still, cloudNow());
 		},
+		onOta: config.ota ? (offer) => onOta?.(offer) : undefined,
 	});
 
 	const captures: Capture[] = [];
@@ -236,6 +239,15 @@ export default function main(): void {
 		if (Math.abs(budget - budgetSet) > budgetSet / 10) log(`p2p: uplink ${share.uplinkBytes} B/s: viewers ${budget} B/s, cloud storage ${uploading ? `${Math.round(produced)} B/s produced` : "idle"}`);
 		budgetSet = budget;
 	};
+	// OTA (modules/ota): a trial boot is confirmed once these hold; offers come on the control channel.
+	onOta = startUpdates({
+		config, signer, http, log, report: (ota) => control!.status({ ota }), restart: (code) => stop(code),
+		checks: {
+			cloud: () => control!.connected,
+			capture: () => captures.every((capture) => capture.stats().running),
+			upload: () => !planUploads || Object.values(cs.stats()).some((stats) => stats.segmentsStored > 0),
+		},
+	});
 	control.start().then(() => log("control channel connected"), (error: Error) => log(`control channel: ${error.message}`));
 
 	const started = monotonic();
@@ -260,6 +272,13 @@ export default function main(): void {
 			trace(`@@memory ${JSON.stringify({ at: elapsed, chunks: m.chunks, slots: m.slots, heap: m.chunks + m.slots })}\n`);
 		}
 		if (!options.seconds || elapsed < options.seconds * 1000) return;
+		stop(0);
+	}, 200);
+	// Stops everything in order and exits with `code` (0: --seconds ran out; OTA: restart into a slot).
+	let stopping = false;
+	function stop(code: number): void {
+		if (stopping) return;
+		stopping = true;
 		Timer.clear(tick);
 		p2p?.exit();
 		const stored = recorder?.stop();
@@ -274,10 +293,10 @@ export default function main(): void {
 			await control!.close();
 			http.close();
 			snapshotHttp.close();
-			exit(0);
+			exit(code);
 		}, (error: Error) => {
 			log(`stop: ${error.message}`);
 			exit(1);
 		});
-	}, 200);
+	}
 }

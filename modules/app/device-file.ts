@@ -5,7 +5,9 @@
  *     "cloud": "http://127.0.0.1:8080",            // or https://… with "ca": "<PEM file>"
  *     "mqtt": "mqtt://127.0.0.1:8080",             // optional: default = the cloud's address
  *     "channels": [ { "video": "fixtures/media/h264-main-640x480.h264", "codec": "h264",
- *                     "audio": "fixtures/media/aac-lc-16k-mono.aac", "stills": "fixtures/media/stills" } ] }
+ *                     "audio": "fixtures/media/aac-lc-16k-mono.aac", "stills": "fixtures/media/stills" } ] ,
+ *     "ota": { "keys": { "<keyId>": "04…" }, "deadline": 120, "checks": ["cloud", "capture", "upload"] } }
+ *                                                   // optional: updates of the app layer (modules/ota)
  *
  * Pure (parsing and checks only): every problem is a DeviceFileError that names the field, so a
  * newcomer with a typo gets one clear line rather than a camera that quietly does nothing.
@@ -54,6 +56,18 @@ export interface DeviceConfig {
 	/** The largest expected GOP (bytes): each channel's ring is sized from it. */
 	maxGopBytes: number;
 	channels: ChannelConfig[];
+	/** OTA updates of the app layer: off without keys. */
+	ota?: OtaConfig;
+}
+
+/** The health checks a trial boot must pass before it is kept (modules/ota/trial.ts). */
+export const OTA_CHECKS = ["cloud", "capture", "upload"] as const;
+export interface OtaConfig {
+	/** The release keys this device trusts (keyId → 65-byte P-256 point, hex: sign-release keygen's .pub.json). */
+	keys: Record<string, string>;
+	/** Seconds a trial has to pass its checks (the host's watchdog ends it after). */
+	deadline: number;
+	checks: (typeof OTA_CHECKS)[number][];
 }
 
 const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
@@ -83,7 +97,7 @@ export function parseDeviceFile(text: string, readText: (path: string) => string
 	}
 	if (!value || typeof value !== "object" || Array.isArray(value)) throw new DeviceFileError("must be a JSON object");
 	const v = value as Record<string, unknown>;
-	const known = ["id", "secret", "cloud", "mqtt", "ca", "maxGopBytes", "channels"];
+	const known = ["id", "secret", "cloud", "mqtt", "ca", "maxGopBytes", "channels", "ota"];
 	for (const name in v) if (known.indexOf(name) < 0) throw new DeviceFileError(`unknown field "${name}" (known: ${known.join(", ")})`);
 	if (!isDeviceId(v.id)) throw new DeviceFileError(`"id" must be a device id (lower-case letters, digits, - and _, up to 64), got ${JSON.stringify(v.id)}`);
 	if (!isSecret(v.secret)) throw new DeviceFileError(`"secret" must be the device's secret (32 to 256 characters, shown once by \`npm run cloud -- device add ${v.id}\`)`);
@@ -107,7 +121,22 @@ export function parseDeviceFile(text: string, readText: (path: string) => string
 	if (typeof maxGopBytes !== "number" || !Number.isInteger(maxGopBytes) || maxGopBytes < 16 * 1024 || maxGopBytes > 64 * 1024 * 1024) throw new DeviceFileError(`"maxGopBytes" must be an integer from 16384 to 67108864`);
 	if (!Array.isArray(v.channels) || v.channels.length === 0 || v.channels.length > MAX_CHANNELS) throw new DeviceFileError(`"channels" must be a list of 1 to ${MAX_CHANNELS} channels`);
 	const channels = v.channels.map((c: unknown, i: number) => parseChannel(c, i));
-	return { id: v.id, secret: v.secret, cloud, mqtt, ca, maxGopBytes, channels };
+	return { id: v.id, secret: v.secret, cloud, mqtt, ca, maxGopBytes, channels, ...(v.ota === undefined ? {} : { ota: parseOta(v.ota) }) };
+}
+
+function parseOta(value: unknown): OtaConfig {
+	if (!value || typeof value !== "object" || Array.isArray(value)) throw new DeviceFileError(`"ota" must be an object`);
+	const o = value as Record<string, unknown>;
+	for (const name in o) if (["keys", "deadline", "checks"].indexOf(name) < 0) throw new DeviceFileError(`ota: unknown field "${name}" (known: keys, deadline, checks)`);
+	const keys = o.keys;
+	if (!keys || typeof keys !== "object" || Array.isArray(keys) || !Object.keys(keys).length
+		|| !Object.entries(keys).every(([id, key]) => /^[0-9a-f]{16}$/.test(id) && typeof key === "string" && /^04[0-9a-f]{128}$/.test(key)))
+		throw new DeviceFileError(`ota.keys must map key ids (16 hex) to public keys (130 hex, from \`npm run sign-release -- keygen\`)`);
+	const deadline = o.deadline ?? 120;
+	if (typeof deadline !== "number" || !Number.isInteger(deadline) || deadline < 5 || deadline > 3600) throw new DeviceFileError(`ota.deadline must be whole seconds from 5 to 3600`);
+	const checks = o.checks ?? [...OTA_CHECKS];
+	if (!Array.isArray(checks) || !checks.every((c) => (OTA_CHECKS as readonly unknown[]).includes(c))) throw new DeviceFileError(`ota.checks must list some of ${OTA_CHECKS.join(", ")}`);
+	return { keys: keys as Record<string, string>, deadline, checks };
 }
 
 function parseChannel(value: unknown, index: number): ChannelConfig {

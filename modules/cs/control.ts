@@ -20,6 +20,8 @@ export interface ControlOptions extends Pick<ConnectionOptions, "address" | "por
 	onPlan: (plan: Plan) => void;
 	/** Other commands on `ivxs/<id>/cmd` (PROTOCOL §5: unknown types are ignored). */
 	onCommand?: (command: Record<string, unknown>) => void;
+	/** The retained OTA offer on `ivxs/<id>/ota` (PROTOCOL §7; undefined: withdrawn or unreadable). Subscribed only with it. */
+	onOta?: (offer: unknown) => void;
 	onConnect?: () => void;
 	log?: (message: string) => void;
 	/** Unix ms now (default: the signer's clock, which the cloud's time corrects). */
@@ -69,7 +71,7 @@ export class CloudControl {
 	/** Connects (retrying with backoff until it succeeds) and subscribes to the plan and commands. */
 	async start(): Promise<void> {
 		await this.#mqtt.connect();
-		await this.#mqtt.subscribe([topicOf(this.#id, "plan"), topicOf(this.#id, "cmd")], 1);
+		await this.#mqtt.subscribe([topicOf(this.#id, "plan"), topicOf(this.#id, "cmd"), ...(this.#o.onOta ? [topicOf(this.#id, "ota")] : [])], 1);
 	}
 
 	#now(): number {
@@ -97,6 +99,17 @@ export class CloudControl {
 				return this.#log("command ignored: not JSON");
 			}
 			if (command && typeof command === "object" && !Array.isArray(command)) this.#o.onCommand?.(command as Record<string, unknown>);
+			return;
+		}
+		if (topic === topicOf(this.#id, "ota")) {
+			let offer: unknown;
+			try {
+				offer = payload.length ? JSON.parse(utf8Decode(payload)) : undefined;
+			}
+			catch {
+				offer = undefined;
+			}
+			this.#o.onOta?.(offer);
 		}
 	}
 

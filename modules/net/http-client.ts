@@ -44,6 +44,8 @@ export interface RequestOptions {
 	body?: Uint8Array | string | Chunks;
 	/** Receives the response body as it arrives (views valid during the call) instead of buffering it. */
 	onData?: (bytes: Uint8Array) => void;
+	/** Called with the status before any body byte reaches onData (to refuse a body by its status). */
+	onHead?: (status: number, headers: HeaderMap) => void;
 }
 
 export interface StreamOptions {
@@ -82,6 +84,7 @@ class Exchange {
 	readonly method: string;
 	readonly streamed: boolean;
 	readonly onData?: (bytes: Uint8Array) => void;
+	onHead?: (status: number, headers: HeaderMap) => void;
 	head: Uint8Array;
 	body: Chunks;
 	parser: ResponseParser | undefined;
@@ -131,7 +134,10 @@ class Exchange {
 		this.#bytes = 0;
 		const exchange = this;
 		this.parser = new ResponseParser({
-			onHead(head) { exchange.#head = head; },
+			onHead(head) {
+				exchange.#head = head;
+				exchange.onHead?.(head.status, head.headers);
+			},
 			onData(bytes) {
 				if (exchange.onData) return exchange.onData(bytes);
 				exchange.#bytes += bytes.byteLength;
@@ -269,6 +275,7 @@ export class HttpClient implements ConnectionEvents {
 		const framing = options.body !== undefined || /^(PUT|POST|PATCH)$/.test(method) ? field("Content-Length", String(length)) : "";
 		const exchange = new Exchange(method, this.#head(method, options.path, options.headers, framing), body, false,
 			this.#options.maxBodyBytes ?? 65536, options.onData);
+		exchange.onHead = options.onHead;
 		this.#enqueue(exchange);
 		return exchange.response;
 	}

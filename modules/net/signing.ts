@@ -7,7 +7,7 @@
  * file runs the same everywhere and never hashes in JS.
  */
 import { type Chunks, toHex } from "./bytes.js";
-import type { BodyStream, HttpClient, HttpResponse } from "./http-client.js";
+import type { BodyStream, HttpClient, HttpResponse, RequestOptions } from "./http-client.js";
 import { type HmacSha256, clockIsOff, cloudTimePath, CONTENT_SHA256, EMPTY_SHA256, isDeviceId, mqttPassword, SECRET_LENGTH, signingKey, signRequest, STREAMING, TRAILER_SIGNATURE, TRAILERS, offsetOfCloudTime, trailerSignature } from "../protocol/index.js";
 
 type Bytes = string | Uint8Array | ArrayBuffer;
@@ -155,7 +155,7 @@ export class DeviceSigner {
 	}
 
 	/** Sends a signed request with a fixed body. */
-	request(client: HttpClient, options: { method?: string; path: string; headers?: Record<string, string>; body?: Uint8Array | string | Chunks }): Promise<HttpResponse> {
+	request(client: HttpClient, options: RequestOptions): Promise<HttpResponse> {
 		const method = options.method ?? (options.body === undefined ? "GET" : "PUT");
 		const { headers } = this.sign(method, options.path, this.bodyHash(options.body ?? ""));
 		return client.request({ ...options, method, headers: { ...options.headers, ...headers } });

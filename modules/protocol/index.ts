@@ -15,3 +15,5 @@ export * from "./ticket.js";
 export * from "./live.js";
 export * from "./still.js";
 export * from "./viewer-commands.js";
+export * from "./bundle.js";
+export * from "./ota.js";

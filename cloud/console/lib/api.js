@@ -102,6 +102,21 @@ export const api = {
 	grant: (name, device) => request("PUT", `/v1/users/${enc(name)}/devices/${enc(device)}`),
 	revoke: (name, device) => request("DELETE", `/v1/users/${enc(name)}/devices/${enc(device)}`),
 
+	/** Admin: OTA releases [{ version, manifest, keyId, bundleSize, added }] and rollouts (API.md "Releases and rollouts"). */
+	releases: async () => list(await request("GET", "/v1/releases"), "releases"),
+	/** The bundle file as it is (a File): the one request that is not JSON. */
+	uploadRelease: async (file) => {
+		const response = await fetch("/v1/releases", { method: "POST", credentials: "same-origin", headers: { "content-type": "application/octet-stream" }, body: file });
+		const value = await response.json().catch(() => undefined);
+		if (!response.ok) throw new ApiError(response.status, value?.error ?? `${response.status} ${response.statusText}`);
+		return value;
+	},
+	rollouts: async () => list(await request("GET", "/v1/rollouts"), "rollouts"),
+	rollout: (id) => request("GET", `/v1/rollouts/${enc(id)}`),
+	startRollout: (body) => request("POST", "/v1/rollouts", body),
+	/** pause | resume | cancel */
+	changeRollout: (id, action) => request("POST", `/v1/rollouts/${enc(id)}/${action}`),
+
 	/** URLs a player or an <img> loads with the session cookie (same origin). */
 	liveUrl: (id, channel) => `/v1/hls/${enc(id)}/${channel}/live.m3u8`,
 	vodUrl: (id, channel, start, end) => `/v1/hls/${enc(id)}/${channel}/vod.m3u8${query({ start: iso(start), end: iso(end) })}`,

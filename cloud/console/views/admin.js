@@ -6,6 +6,7 @@ import { fill, h } from "../lib/dom.js";
 import { byName } from "../lib/sort.js";
 import { usersSection } from "./admin-users.js";
 import { camerasSection } from "./admin-cameras.js";
+import { changeRunner } from "./common.js";
 
 export function adminView({ main, setCrumbs, viewer }) {
 	setCrumbs();
@@ -16,21 +17,8 @@ export function adminView({ main, setCrumbs, viewer }) {
 		h("div.page-head", h("h1", "Admin")),
 		message, users, cameras));
 	let stopped = false;
-	/** Shows the outcome of a change (or its error), then reloads both parts. */
-	const done = async (what, work) => {
-		try {
-			await work();
-			message.className = "notice";
-			message.textContent = what;
-		}
-		catch (error) {
-			if (error.status === 401) return;
-			message.className = "notice error";
-			message.textContent = error.message;
-		}
-		message.hidden = false;
-		await reload();
-	};
+	// The outcome of a change (or its error) is shown, then the page reloads.
+	const { done, failed } = changeRunner(message, () => reload());
 	async function reload() {
 		try {
 			const [people, devices] = await Promise.all([api.users(), api.devices()]);
@@ -40,10 +28,7 @@ export function adminView({ main, setCrumbs, viewer }) {
 			fill(cameras, camerasSection(sorted, done));
 		}
 		catch (error) {
-			if (stopped || error.status === 401) return;
-			message.hidden = false;
-			message.className = "notice error";
-			message.textContent = `Could not load: ${error.message}`;
+			if (!stopped) failed(error);
 		}
 	}
 	reload();

@@ -44,3 +44,31 @@ export function picture(src, alt) {
 	img.addEventListener("error", () => img.replaceWith(h("span.img-missing", "Picture unavailable")), { once: true });
 	return img;
 }
+
+/**
+ * An admin page's change runner: `done(what, work)` runs a change, says `what` (or the error) in
+ * `message`, then `reload()`s; `failed(error)` says a load failed. A 401 is the sign-in's to handle.
+ */
+export function changeRunner(message, reload) {
+	const say = (text, error) => {
+		message.className = error ? "notice error" : "notice";
+		message.textContent = text;
+		message.hidden = false;
+	};
+	return {
+		async done(what, work) {
+			try {
+				await work();
+				say(what, false);
+			}
+			catch (error) {
+				if (error.status === 401) return;
+				say(error.message, true);
+			}
+			await reload();
+		},
+		failed(error) {
+			if (error.status !== 401) say(`Could not load: ${error.message}`, true);
+		},
+	};
+}

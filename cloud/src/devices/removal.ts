@@ -14,6 +14,7 @@ import { forgetDeviceEvents } from "../events/store.js";
 import { forgetDeviceGaps } from "../gaps/store.js";
 import { forgetDevice as forgetGrants } from "../users/store.js";
 import { forgetPresence } from "../control/presence.js";
+import { forgetDeviceRollouts } from "../releases/store.js";
 import { deletePlan } from "../control/plans.js";
 import { graceMs, tombstone } from "../storage/tombstones.js";
 import { addDevice, DeviceError, findDevice, removeDevice, type Device } from "./registry.js";
@@ -36,7 +37,7 @@ async function purge(tx: Sql, config: Config, id: string, now: number): Promise<
 	const device = await removeDevice(tx, id);
 	const keys: DroppedKeys = new Map();
 	let rows = await forgetDeviceRecordings(tx, id, keys) + await forgetDeviceSnapshots(tx, id, keys);
-	for (const forget of [forgetDeviceEvents, forgetDeviceGaps, forgetGrants, forgetPresence, deletePlan]) rows += await forget(tx, id);
+	for (const forget of [forgetDeviceEvents, forgetDeviceGaps, forgetGrants, forgetPresence, deletePlan, forgetDeviceRollouts]) rows += await forget(tx, id);
 	const due = now + graceMs({ config });
 	for (const [key, bytes] of keys) await tombstone(tx, key, due, bytes);
 	return { device, rows, objects: keys.size };

@@ -3,6 +3,9 @@
 declare module "ivxs/crypto" {
 	export { Digest, sha256, hmacSha256, type Bytes, type Data } from "ivxs/platform";
 	import type { Bytes, Data } from "ivxs/platform";
+	/** An ECDSA P-256 signature (r || s, 64 bytes) over a SHA-256 digest, against an uncompressed
+	 * public key (65 bytes): true when it verifies (modules/ota/FORMAT.md). */
+	export function ecdsaP256Verify(publicKey: ArrayBuffer | ArrayBufferView, digest: ArrayBuffer | ArrayBufferView, signature: ArrayBuffer | ArrayBufferView): boolean;
 	export class HMAC {
 		constructor(key: Bytes, algorithm?: "SHA256");
 		update(data: Data): this;

@@ -6,6 +6,8 @@ function create(algorithm, key) @ "xs_crypto_create";
 function update(context, data) @ "xs_crypto_update";
 function finish(context) @ "xs_crypto_finish";
 function close(context) @ "xs_crypto_close";
+// ecdsaP256Verify(publicKey 65 bytes, sha256 digest 32 bytes, signature r || s 64 bytes) -> boolean
+export function ecdsaP256Verify(publicKey, digest, signature) @ "xs_crypto_ecdsa_p256_verify";
 
 function feed(context, data) {
 	if (Array.isArray(data)) {

@@ -10,6 +10,17 @@ function open(path, truncate) @ "xs_file_open";
 function writev(writer, chunks) @ "xs_file_writev";
 function truncate(writer, length) @ "xs_file_truncate";
 function close(writer) @ "xs_file_close";
+function sync(writer) @ "xs_file_sync";
+// size(path): a regular file's size, or undefined when there is none.
+export function fileSize(path) @ "xs_file_size";
+// replace(path, buffer): temporary file, fsync, rename over path — the old content or the new.
+function replace(path, data) @ "xs_file_replace";
+// removeTree(path): a file or a folder and everything in it (nothing there is fine).
+export function removeTree(path) @ "xs_file_remove_tree";
+
+export function replaceFile(path, data) {
+	replace(String(path), data);
+}
 export function makeDirectory(path) @ "xs_file_mkdir";
 function list(path) @ "xs_file_list";
 function remove(path) @ "xs_file_remove";
@@ -59,6 +70,11 @@ export class FileWriter {
 			throw new RangeError(`truncate: invalid length ${length} (0 to ${this.#written})`);
 		truncate(this.#writer, length);
 		this.#written = length;
+	}
+	// sync(): what was written is on the disk (fsync).
+	sync() {
+		if (!this.#writer) throw new Error("closed");
+		sync(this.#writer);
 	}
 	close() {
 		if (!this.#writer) return;

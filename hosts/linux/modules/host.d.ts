@@ -10,6 +10,8 @@ declare module "ivxs/host" {
 	export function argv(): string[];
 	export function nowMicroseconds(): number;
 	export function collectGarbage(): void;
+	/** The host ABI (16 hex digits): a hash of the host function table; OTA bundles name it. */
+	export function abi(): string;
 	export const log: {
 		error(message: unknown): void; warn(message: unknown): void;
 		info(message: unknown): void; debug(message: unknown): void;

@@ -121,6 +121,13 @@ void ivxs_machine_memory(ivxs_xs_memory *out);
  * --memory-report is on, or always for why == "SIGUSR1" / force. */
 void ivxs_memory_report(const char *why, int force);
 
+/* OTA slots (ota.c): the slot's module root to search first (NULL: the build's own), and the
+ * exit status of a trial boot recorded for the next one. */
+const char *ivxs_ota_boot(void);
+void ivxs_ota_exit(int status);
+/* FNV-1a of the table's names: the host ABI of snapshots and OTA bundles (snapshot.c). */
+uint64_t ivxs_host_abi(void);
+
 /* ---- the loader (loader.c) and snapshots (snapshot.c) ---- */
 void ivxs_loader_delete(void);
 void ivxs_snapshot_delete(void);

@@ -32,7 +32,9 @@ static void usage(FILE *out)
 		"                             4m); without it the heap is not limited\n"
 		"      --log-level LEVEL      error | warn | info | debug (default warn)\n"
 		"      --memory-report        print memory accounting at exit (SIGUSR1: any time)\n"
-		"      --data DIR             persistent storage folder (default ./ivxs-data)\n"
+		"      --data DIR             persistent storage folder (default ./ivxs-data); its ota/\n"
+		"                             folder holds OTA slots of the app layer (modules/ota)\n"
+		"      --abi                  print the host ABI (what OTA bundles name) and exit\n"
 		"  -h, --help                 this text\n", out);
 }
 
@@ -87,6 +89,10 @@ int main(int argc, char **argv)
 		}
 		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
 			usage(stdout);
+			return 0;
+		}
+		if (!strcmp(a, "--abi")) {
+			printf("%016llx\n", (unsigned long long)ivxs_host_abi());
 			return 0;
 		}
 		if (!strcmp(a, "--memory-report")) {
@@ -154,6 +160,15 @@ int main(int argc, char **argv)
 			config->module_root_count = 2;
 		}
 	}
+	if (!writeSnapshot && !snapshot) {
+		/* An OTA slot's modules come before the build's own (hosts/linux/src/ota.c). */
+		const char *slotRoot = ivxs_ota_boot();
+		if (slotRoot && config->module_root_count < IVXS_MAX_MODULE_ROOTS) {
+			memmove(config->module_roots + 1, config->module_roots, sizeof(config->module_roots[0]) * (size_t)config->module_root_count);
+			config->module_roots[0] = slotRoot;
+			config->module_root_count++;
+		}
+	}
 	if (preloadList) {
 		char *save, *item;
 		for (item = strtok_r(preloadList, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
@@ -193,6 +208,7 @@ int main(int argc, char **argv)
 		ivxs_loop_run();
 		status = ivxs_loop_exit_code();
 	}
+	ivxs_ota_exit(status);
 	fflush(stdout);
 	ivxs_memory_report("exit", 0);
 	ivxs_machine_delete();

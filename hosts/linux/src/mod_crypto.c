@@ -13,6 +13,7 @@
 #include "xsHost.h"
 #include "host.h"
 
+#include <mbedtls/ecdsa.h>
 #include <mbedtls/md.h>
 #include <stdlib.h>
 #include <string.h>
@@ -140,4 +141,50 @@ void xs_crypto_close(xsMachine *the)
 		return;
 	xsmcSetHostData(xsArg(0), NULL);
 	freeRecord(record);
+}
+
+/* ecdsaP256Verify(publicKey, digest, signature) -> boolean: an ECDSA P-256 signature (r || s,
+ * 32 bytes each, big-endian: IEEE P1363) over a SHA-256 digest (32 bytes), checked against an
+ * uncompressed public key (0x04 || X || Y, 65 bytes). OTA bundles and key rotations
+ * (modules/ota/FORMAT.md). mbedTLS 2.28 has no Ed25519, hence P-256. Every argument is copied
+ * into a private array before mbedTLS runs (conversions may run JS). */
+void xs_crypto_ecdsa_p256_verify(xsMachine *the)
+{
+	unsigned char key[65], digest[32], signature[64];
+	const struct { unsigned char *to; size_t size; const char *name; } args[3] = {
+		{ key, sizeof(key), "public key (65 bytes)" }, { digest, sizeof(digest), "digest (32 bytes)" },
+		{ signature, sizeof(signature), "signature (64 bytes)" },
+	};
+	mbedtls_ecp_group group;
+	mbedtls_ecp_point point;
+	mbedtls_mpi r, s;
+	int i, status;
+	for (i = 0; i < 3; i++) {
+		void *bytes;
+		xsUnsignedValue length;
+		xsmcGetBufferReadable(xsArg(i), &bytes, &length);
+		if (length != args[i].size)
+			ivxs_range_error(IVXS_EARG, "%s", args[i].name);
+		memcpy(args[i].to, bytes, length);
+	}
+	mbedtls_ecp_group_init(&group);
+	mbedtls_ecp_point_init(&point);
+	mbedtls_mpi_init(&r);
+	mbedtls_mpi_init(&s);
+	status = mbedtls_ecp_group_load(&group, MBEDTLS_ECP_DP_SECP256R1);
+	if (!status)
+		status = mbedtls_ecp_point_read_binary(&group, &point, key, sizeof(key));
+	if (!status)
+		status = mbedtls_ecp_check_pubkey(&group, &point);
+	if (!status)
+		status = mbedtls_mpi_read_binary(&r, signature, 32);
+	if (!status)
+		status = mbedtls_mpi_read_binary(&s, signature + 32, 32);
+	if (!status)
+		status = mbedtls_ecdsa_verify(&group, digest, sizeof(digest), &point, &r, &s);
+	mbedtls_mpi_free(&r);
+	mbedtls_mpi_free(&s);
+	mbedtls_ecp_point_free(&point);
+	mbedtls_ecp_group_free(&group);
+	xsmcSetBoolean(xsResult, status == 0);
 }

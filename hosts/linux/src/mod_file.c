@@ -21,12 +21,13 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
+#include <ftw.h>
+#include <stdio.h>
 #include <unistd.h>
 
 #define kMaxIov 64
@@ -269,12 +270,101 @@ void xs_file_remove(xsMachine *the)
 		ivxs_error(IVXS_HOST_ESYSTEM, "%s: %s", path, strerror(errno));
 }
 
-/* rename(from, to), durable: the file's bytes reach the disk before its new
- * name does, and the name before this returns — after a power cut the name
- * is either the old one or the new one with every byte behind it. */
+/* size(path) -> the size of a regular file, or undefined when there is none */
+void xs_file_size(xsMachine *the)
+{
+	char path[PATH_MAX];
+	struct stat st;
+	xsmcToStringBuffer(xsArg(0), path, sizeof(path));
+	if (stat(path, &st) < 0) {
+		if (errno == ENOENT || errno == ENOTDIR)
+			return;
+		ivxs_error(IVXS_HOST_ESYSTEM, "%s: %s", path, strerror(errno));
+	}
+	if (!S_ISREG(st.st_mode))
+		ivxs_error(IVXS_EARG, "%s: not a regular file", path);
+	xsmcSetNumber(xsResult, (double)st.st_size);
+}
+
+/* The folder part of path ("." without one), for fsync after a rename. */
+static int syncFolderOf(const char *path)
+{
+	char folder[PATH_MAX];
+	const char *slash = strrchr(path, '/');
+	int fd, status;
+	if (!slash)
+		strcpy(folder, ".");
+	else if (slash == path)
+		strcpy(folder, "/");
+	else
+		snprintf(folder, sizeof(folder), "%.*s", (int)(slash - path), path);
+	fd = open(folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	status = fsync(fd);
+	close(fd);
+	return status;
+}
+
+/* replace(path, buffer): writes a temporary file beside path, fsyncs it and renames it over path
+ * (then fsyncs the folder): a power cut leaves the old content or the new, never a mix. For small
+ * records (modules/ota's state). */
+void xs_file_replace(xsMachine *the)
+{
+	char path[PATH_MAX], tmp[PATH_MAX + 8];
+	void *data;
+	xsUnsignedValue size;
+	int fd, error = 0;
+	xsmcToStringBuffer(xsArg(0), path, sizeof(path));
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		ivxs_error(IVXS_HOST_ESYSTEM, "%s: %s", tmp, strerror(errno));
+	xsmcGetBufferReadable(xsArg(1), &data, &size);   /* last: nothing runs JS from here */
+	while (size && !error) {
+		ssize_t put = write(fd, data, size);
+		if (put < 0 && errno != EINTR)
+			error = errno;
+		else if (put > 0)
+			data = (uint8_t *)data + put, size -= (xsUnsignedValue)put;
+	}
+	if (!error && fsync(fd) < 0)
+		error = errno;
+	close(fd);
+	if (!error && rename(tmp, path) < 0)
+		error = errno;
+	if (!error && syncFolderOf(path) < 0)
+		error = errno;
+	if (error) {
+		unlink(tmp);
+		ivxs_error(IVXS_HOST_ESYSTEM, "%s: %s", path, strerror(error));
+	}
+}
+
+static int removeEntry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st, (void)flag, (void)ftw;
+	return remove(path);
+}
+
+/* removeTree(path): a file or a folder with everything in it; nothing there is not an error. */
+void xs_file_remove_tree(xsMachine *the)
+{
+	char path[PATH_MAX];
+	struct stat st;
+	xsmcToStringBuffer(xsArg(0), path, sizeof(path));
+	if (lstat(path, &st) < 0 && errno == ENOENT)
+		return;
+	if (nftw(path, removeEntry, 16, FTW_DEPTH | FTW_PHYS) < 0)
+		ivxs_error(IVXS_HOST_ESYSTEM, "%s: %s", path, strerror(errno));
+}
+
+/* rename(from, to), durable: the bytes (a file's, or a folder's entries) reach the disk before
+ * the new name does, and the name before this returns — after a power cut the name is either
+ * the old one or the new one with everything behind it. */
 void xs_file_rename(xsMachine *the)
 {
-	char from[PATH_MAX], to[PATH_MAX], folder[PATH_MAX];
+	char from[PATH_MAX], to[PATH_MAX];
 	int fd;
 	xsmcToStringBuffer(xsArg(0), from, sizeof(from));
 	xsmcToStringBuffer(xsArg(1), to, sizeof(to));
@@ -289,10 +379,13 @@ void xs_file_rename(xsMachine *the)
 	close(fd);
 	if (rename(from, to) < 0)
 		ivxs_error(IVXS_HOST_ESYSTEM, "rename %s: %s", from, strerror(errno));
-	memcpy(folder, to, sizeof(folder));
-	fd = open(dirname(folder), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd >= 0) {
-		(void)fsync(fd);
-		close(fd);
-	}
+	(void)syncFolderOf(to);
+}
+
+/* sync(writer): what was written is on the disk (fsync) */
+void xs_file_sync(xsMachine *the)
+{
+	FileRecord *record = ivxs_handle_open(the, &xsArg(0), &gFileHooks, NULL, "file writer");
+	if (fsync(record->fd) < 0)
+		ivxs_error(IVXS_HOST_ESYSTEM, "fsync: %s", strerror(errno));
 }

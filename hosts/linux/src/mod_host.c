@@ -102,3 +102,12 @@ void xs_host_gc(xsMachine *the)
 {
 	ivxs_collect_garbage();
 }
+
+/* abi() -> the host ABI (16 hex digits): what OTA bundles must name (modules/ota/FORMAT.md) */
+void xs_host_abi(xsMachine *the)
+{
+	char text[17];
+	snprintf(text, sizeof(text), "%016llx", (unsigned long long)ivxs_host_abi());
+	xsmcSetString(xsResult, text);
+}
+

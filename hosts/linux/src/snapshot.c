@@ -76,12 +76,20 @@ static const txCallback gEngineExtraCallbacks[] = {
 static txCallback *gSnapshotCallbacks;
 static int gSnapshotCallbackCount;
 
-static void makeSignature(char *signature, size_t size)
+/* The host ABI: a hash of the host function table's names (what native code an app may call).
+ * Snapshots carry it; OTA bundles name it (modules/ota/FORMAT.md) and are refused elsewhere. */
+uint64_t ivxs_host_abi(void)
 {
 	uint64_t hash = kFnvOffset;
 	int i;
 	for (i = 0; i < ivxs_host_function_count; i++)
 		hash = fnv1a(hash, ivxs_host_functions[i].name, c_strlen(ivxs_host_functions[i].name) + 1);
+	return hash;
+}
+
+static void makeSignature(char *signature, size_t size)
+{
+	uint64_t hash = ivxs_host_abi();
 	snprintf(signature, size, "ivxs/xs-%d.%d.%d/%s/%zu/%016llx", XS_MAJOR_VERSION, XS_MINOR_VERSION, XS_PATCH_VERSION,
 #if defined(__x86_64__)
 		"x86_64",

@@ -1,6 +1,9 @@
 // ivxs/platform on the headless Linux host (modules/app/platform.d.ts): the
 // host's own modules already have the contract's shape.
-import { nowMicroseconds } from "ivxs/host";
+import { abi, nowMicroseconds } from "ivxs/host";
+import { Digest, ecdsaP256Verify, sha256 } from "ivxs/crypto";
+import { FileWriter, fileSize, makeDirectory, readFile, removeTree, renameFile, replaceFile } from "ivxs/file";
+import * as slots from "ivxs/ota-host";
 export { readFile, makeDirectory, listDirectory, removeFile, renameFile, FileWriter } from "ivxs/file";
 export { argv, memory, log, exit, collectGarbage } from "ivxs/host";
 export { Digest, sha256, hmacSha256 } from "ivxs/crypto";
@@ -11,3 +14,24 @@ export const now = Date.now;
 export function monotonic() {
 	return nowMicroseconds() / 1000;
 }
+
+// The OTA slots (platform.d.ts OtaSlots): the host's record (hosts/linux/src/ota.c), its files
+// and mbedTLS.
+export const ota = Object.freeze({
+	kind: "ivxs-modules",
+	status: slots.status,
+	stage: slots.stage,
+	confirm: slots.confirm,
+	fail: slots.fail,
+	abi,
+	sha256,
+	verifyP256: (publicKey, message, signature) => ecdsaP256Verify(publicKey, sha256(message), signature),
+	digest: () => new Digest(),
+	readFile,
+	fileSize,
+	openWriter: (path, append) => new FileWriter(path, { truncate: !append }),
+	makeDirectory,
+	removeTree,
+	rename: renameFile,
+	replaceFile,
+});

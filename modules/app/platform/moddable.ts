@@ -253,3 +253,7 @@ export const log = Object.freeze({
 	info(message: unknown) { write(2, message); },
 	debug(message: unknown) { write(3, message); },
 });
+
+/** OTA slots (platform.d.ts): not on Moddable builds yet — the ESP32-S3's two mod partitions and
+ * the slot choice are hosts/esp32s3's (its README says what needs a board). */
+export const ota: import("ivxs/platform").OtaSlots | undefined = undefined;

@@ -1,0 +1,197 @@
+/**
+ * Installs an OTA bundle (modules/ota/FORMAT.md) into the inactive slot, the Linux host's way:
+ *
+ *   1. the header (≤ 16 KiB, the only part held in RAM) → signatures, key rotations, app, ABI,
+ *      size, downgrade and failed-trial rules (modules/protocol/bundle.ts): a refusal writes nothing;
+ *   2. the inactive slot is taken back from any pending boot, then the payload streams into its
+ *      file with HTTP Range from where an earlier cut left it (the part on disk is hashed again
+ *      first), each piece written and hashed as it arrives — never a second copy in RAM; more
+ *      bytes than the manifest's size are refused, fewer stay for the next try;
+ *   3. the SHA-256 must match, the file is fsynced and unpacked into root.tmp, renamed to root;
+ *   4. the host stages the slot: the next boot tries it (hosts/linux/src/ota.c).
+ *
+ * The active slot is never opened for writing, so a power cut at any byte leaves it bootable.
+ * Host services come from ivxs/platform's `ota` (OtaSlots), injected so tests can count writes.
+ */
+import { BUNDLE_PREFIX_BYTES, BundleError, MAX_HEADER_BYTES, admit, asciiBytes, asciiText, readBundleHeader, verifyHeader, type BundleManifest } from "../protocol/bundle.js";
+import { toHex } from "../protocol/hex.js";
+import type { OtaRecord, OtaSlots } from "ivxs/platform";
+import { walkArchive } from "./archive.js";
+
+/** GET the bundle from byte `offset` (a Range request), the body handed to onData piece by
+ * piece; resolves when the answer ends (status 206, or 200 for the whole). */
+export type RangeFetch = (offset: number, end: number | undefined, onData: (bytes: Uint8Array) => void) => Promise<number>;
+
+export interface UpdaterOptions {
+	host: OtaSlots;
+	app: string;
+	/** Keys this device trusts (keyId → 65-byte point, hex): the device file's. */
+	keys: Record<string, string>;
+	/** Most payload bytes a slot takes (default 8 MiB). */
+	maxBytes?: number;
+	/** Seconds a trial has to confirm (default 120). */
+	deadline?: number;
+	/** Failed trials after which a version is refused (default 3). */
+	maxTrials?: number;
+	onProgress?: (written: number, size: number) => void;
+}
+
+const READ_PIECE = 16384;
+
+export class OtaUpdater {
+	#o: UpdaterOptions;
+	constructor(options: UpdaterOptions) {
+		this.#o = options;
+	}
+
+	get #folder(): string { return `${this.#o.host.status().folder}/ota`; }
+
+	/** Keys this device trusts now: the device file's, plus those rotations added, less those they retired. */
+	trustedKeys(): Record<string, string> {
+		const keys: Record<string, string> = { ...this.#o.keys };
+		const saved = this.#readJson(`${this.#folder}/keys.json`) as { added?: Record<string, string>; retired?: string[] } | undefined;
+		Object.assign(keys, saved?.added ?? {});
+		for (const id of saved?.retired ?? []) delete keys[id];
+		return keys;
+	}
+
+	/** Verifies the bundle's header and downloads its payload into the inactive slot, then stages
+	 * it. Rejects with a BundleError (refused: nothing written to any slot; "truncated": the
+	 * part stays for a resumed try) or a network error. */
+	async install(fetch: RangeFetch): Promise<BundleManifest> {
+		const host = this.#o.host;
+		const record = host.status();
+		if (record.trial) throw new BundleError("failed", "a trial is running: confirm or roll back first");
+		const { manifest, added, retired, payloadOffset, first } = await this.#header(fetch, record);
+		const slot = record.active === "a" ? "b" : "a";
+		const folder = `${this.#folder}/${slot}`;
+		if (record.pending === slot) host.stage("", "");   // never boot a slot being rewritten
+		this.#makeDirectories(folder);
+		const payload = `${folder}/payload`;
+		const resumable = (this.#readJson(`${folder}/download.json`) as { sha256?: string } | undefined)?.sha256 === manifest.sha256;
+		let have = resumable ? host.fileSize(payload) ?? 0 : 0;
+		if (!resumable || have > manifest.size) {
+			host.removeTree(folder);
+			this.#makeDirectories(folder);
+			host.replaceFile(`${folder}/download.json`, asciiBytes(JSON.stringify({ version: manifest.version, sha256: manifest.sha256, size: manifest.size })));
+			have = 0;
+		}
+		const hash = host.digest();
+		const writer = host.openWriter(payload, have > 0);
+		try {
+			for (let at = 0; at < have; at += READ_PIECE)   // the part an earlier try left
+				hash.update(new Uint8Array(host.readFile(payload, { offset: at, maxBytes: Math.min(READ_PIECE, have - at) })));
+			let written = have, oversized = false;
+			const take = (bytes: Uint8Array) => {
+				if (oversized) return;
+				const room = manifest.size - written;
+				if (bytes.length > room) oversized = true;
+				const piece = bytes.length > room ? bytes.subarray(0, room) : bytes;
+				writer.write([piece]);
+				hash.update(piece);
+				written += piece.length;
+				this.#o.onProgress?.(written, manifest.size);
+			};
+			if (written === 0) take(first);
+			if (written < manifest.size && !oversized) {
+				const status = await fetch(payloadOffset + written, undefined, take).catch((error: Error) => {
+					if (error instanceof BundleError) throw error;
+					// A cut: what arrived stays in the slot's file; the next try resumes after it.
+					throw new BundleError("truncated", `truncated: ${written} of ${manifest.size} bytes (${error.message}); resumes from there`);
+				});
+				if (status !== 206) throw new BundleError("format", `the bundle's server answered ${status} to a Range request`);
+			}
+			if (oversized) {
+				host.removeTree(folder);
+				throw new BundleError("size", `more than the manifest's ${manifest.size} bytes`);
+			}
+			if (written < manifest.size) throw new BundleError("truncated", `truncated: ${written} of ${manifest.size} bytes (resumes from there)`);
+			writer.sync();
+			if (toHex(hash.digest()) !== manifest.sha256) {
+				host.removeTree(folder);
+				throw new BundleError("hash", "the payload's SHA-256 is not the manifest's");
+			}
+		}
+		finally {
+			writer.close();
+			hash.close();
+		}
+		this.#unpack(folder, manifest.size);
+		host.removeTree(payload);
+		host.removeTree(`${folder}/download.json`);
+		this.#keep(added, retired);
+		host.stage(slot, manifest.version, this.#o.deadline ?? 120);
+		return manifest;
+	}
+
+	async #header(fetch: RangeFetch, record: OtaRecord): Promise<{ manifest: BundleManifest; added: Record<string, string>; retired: string[]; payloadOffset: number; first: Uint8Array }> {
+		const limit = BUNDLE_PREFIX_BYTES + MAX_HEADER_BYTES;
+		const head = new Uint8Array(limit);
+		let got = 0;
+		await fetch(0, limit - 1, (bytes) => {
+			const n = Math.min(bytes.length, limit - got);   // a server that ignores the end: the rest is dropped
+			head.set(bytes.subarray(0, n), got);
+			got += n;
+		});
+		const { header, payloadOffset } = readBundleHeader(head.subarray(0, got));
+		const { manifest, added, retired } = verifyHeader(header, this.trustedKeys(), this.#o.host);
+		admit(manifest, {
+			app: this.#o.app, abi: this.#o.host.abi(), kind: this.#o.host.kind, version: record.activeVersion || "0.0.0",
+			maxBytes: this.#o.maxBytes ?? 8 * 1024 * 1024, failedVersion: record.failedVersion, failures: record.failures, maxTrials: this.#o.maxTrials,
+		});
+		// The header's read brought the payload's first bytes too (up to 16 KiB): kept, not fetched again.
+		return { manifest, added, retired, payloadOffset, first: head.subarray(payloadOffset, got) };
+	}
+
+	/** The archive into root.tmp, then root.tmp → root: a cut leaves no half-unpacked root. */
+	#unpack(folder: string, size: number): void {
+		const host = this.#o.host;
+		const payload = `${folder}/payload`, staging = `${folder}/root.tmp`;
+		host.removeTree(staging);
+		host.makeDirectory(staging);
+		const read = (offset: number, length: number) => new Uint8Array(host.readFile(payload, { offset, maxBytes: length }));
+		walkArchive(size, read, (path, offset, length) => {
+			const file = `${staging}/${path}`;
+			this.#makeDirectories(file.slice(0, file.lastIndexOf("/")));
+			const writer = host.openWriter(file, false);
+			try {
+				for (let at = 0; at < length; at += READ_PIECE) writer.write([read(offset + at, Math.min(READ_PIECE, length - at))]);
+				writer.sync();
+			}
+			finally {
+				writer.close();
+			}
+		});
+		host.removeTree(`${folder}/root`);
+		host.rename(staging, `${folder}/root`);
+	}
+
+	/** Keys a rotation added are kept; the keys it replaced are retired. */
+	#keep(added: Record<string, string>, retired: string[]): void {
+		if (!Object.keys(added).length) return;
+		const path = `${this.#folder}/keys.json`;
+		const saved = (this.#readJson(path) ?? {}) as { added?: Record<string, string>; retired?: string[] };
+		const next = { added: { ...saved.added, ...added }, retired: [...new Set([...(saved.retired ?? []), ...retired])] };
+		this.#o.host.replaceFile(path, asciiBytes(JSON.stringify(next)));
+	}
+
+	#readJson(path: string): unknown {
+		const size = this.#o.host.fileSize(path);
+		if (size === undefined) return undefined;
+		try {
+			return JSON.parse(asciiText(new Uint8Array(this.#o.host.readFile(path, { maxBytes: 65536 }))));
+		}
+		catch {
+			return undefined;   // a torn or foreign file counts as none
+		}
+	}
+
+	#makeDirectories(path: string): void {
+		const parts = path.split("/");
+		for (let i = 1; i <= parts.length; i++) {
+			const prefix = parts.slice(0, i).join("/");
+			if (prefix) this.#o.host.makeDirectory(prefix);
+		}
+	}
+}
+
