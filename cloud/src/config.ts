@@ -56,6 +56,13 @@ export interface Config {
 	urlLifetimeS: number;
 	/** Live on demand: how long a camera keeps streaming after the last viewer's last request, seconds. */
 	liveLingerS: number;
+	/** P2P: how long a minted ticket admits a viewer (seconds; only as long as starting a session needs), how long the
+	 * cloud waits for the camera's answer, how often it ends the sessions of revoked grants (at most the camera's
+	 * keep-alive interval, 5 s), and the STUN servers ("IPv4:port") both sides ask for their server-reflexive address. */
+	p2pTicketS: number;
+	p2pAnswerS: number;
+	p2pSweepS: number;
+	stunServers: string[];
 	/** Retention: total bytes cap (0 = none) and how long deleted objects stay readable. */
 	maxTotalBytes: number;
 	deleteGraceS: number;
@@ -134,6 +141,10 @@ export const defaults: Config = {
 	urlLifetimeS: 3600,
 	// A viewer that reloads a tab or switches cameras and back within 30 s finds live still flowing.
 	liveLingerS: 30,
+	p2pTicketS: 30,
+	p2pAnswerS: 5,
+	p2pSweepS: 2,
+	stunServers: [],
 	maxTotalBytes: 0,
 	deleteGraceS: 600,
 	minFreeBytes: -1,
@@ -171,7 +182,7 @@ const envKeys: Record<string, keyof Config> = {
 	HOST: "host", PORT: "port", PUBLIC_URL: "publicUrl", TLS_CERT: "tlsCert", TLS_KEY: "tlsKey",
 	DATA_DIR: "dataDir", METADATA_FILE: "metadataFile", SERVICE_KEY_FILE: "serviceKeyFile", MQTT: "mqtt", FILE_MINUTES: "fileMinutes",
 	FILE_NAME: "fileName", MAX_SEGMENT_BYTES: "maxSegmentBytes", MAX_TOTAL_BYTES: "maxTotalBytes",
-	DELETE_GRACE_S: "deleteGraceS", MIN_FREE_BYTES: "minFreeBytes", DURABLE_WRITES: "durableWrites", URL_LIFETIME_S: "urlLifetimeS", LIVE_LINGER_S: "liveLingerS", LOG_LEVEL: "logLevel",
+	DELETE_GRACE_S: "deleteGraceS", MIN_FREE_BYTES: "minFreeBytes", DURABLE_WRITES: "durableWrites", URL_LIFETIME_S: "urlLifetimeS", LIVE_LINGER_S: "liveLingerS", P2P_TICKET_S: "p2pTicketS", P2P_ANSWER_S: "p2pAnswerS", P2P_SWEEP_S: "p2pSweepS", STUN_SERVERS: "stunServers", LOG_LEVEL: "logLevel",
 	ADMIN_PASSWORD: "adminPassword", SHUTDOWN_GRACE_S: "shutdownGraceS", TRUSTED_PROXIES: "trustedProxies",
 	MAX_CONNECTIONS: "maxConnections", MAX_CONNECTIONS_PER_ADDRESS: "maxConnectionsPerAddress",
 	FIRST_BYTE_TIMEOUT_S: "firstByteTimeoutS", HEAD_TIMEOUT_S: "headTimeoutS", MIN_BYTES_PER_S: "minBytesPerS",
@@ -247,6 +258,11 @@ function check(config: Config): Config {
 	seconds("headTimeoutS", 3600);
 	seconds("rateWindowS", 3600);
 	seconds("liveLingerS", 3600);
+	seconds("p2pTicketS", 600);
+	seconds("p2pAnswerS", 60);
+	seconds("p2pSweepS", 60);
+	if (!Array.isArray(config.stunServers) || !config.stunServers.every((server) => typeof server === "string" && /^\d{1,3}(\.\d{1,3}){3}:\d{1,5}$/.test(server)))
+		throw new ConfigError(`stunServers must be a list of "IPv4:port", not ${JSON.stringify(config.stunServers)}`);
 	integer("minBytesPerS", 1, 1 << 30);
 	integer("mqttMaxConnectBytes", 512, 1 << 20);
 	integer("mqttMaxPacketBytes", 1024, 256 << 20);

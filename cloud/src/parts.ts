@@ -15,6 +15,7 @@ import * as playback from "./playback/index.js";
 import * as snapshots from "./snapshots/index.js";
 import * as events from "./events/index.js";
 import * as gaps from "./gaps/index.js";
+import * as p2p from "./p2p/index.js";
 import * as webConsole from "./console/index.js";
 
 export interface Part {
@@ -27,6 +28,6 @@ export const parts: Part[] = [
 	users, userAdmin, devices,
 	ingest,
 	recordings, retention,
-	playback, snapshots, events, gaps,
+	playback, snapshots, events, gaps, p2p,
 	webConsole,
 ];

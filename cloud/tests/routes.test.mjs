@@ -51,6 +51,8 @@ const expected = {
 	"GET /v1/snapshots/:device/:channel": playback("device"),
 	"GET /v1/devices/:device/events": playback("device"),
 	"GET /v1/devices/:device/gaps": viewerOf("device"),
+	"GET /v1/devices/:device/p2p": viewerOf("device"),
+	"POST /v1/devices/:device/p2p": viewerOf("device"),
 };
 
 

@@ -12,3 +12,4 @@ export * from "./plan.js";
 export * from "./verdict.js";
 export * from "./ticket.js";
 export * from "./live.js";
+export * from "./signal.js";

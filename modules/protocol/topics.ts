@@ -1,10 +1,10 @@
 /**
  * The control channel's topics (cloud/PROTOCOL.md §5) and who may use which: a device publishes
- * only its own presence, event, status and gap, and subscribes only to its own plan and cmd.
+ * only its own presence, event, status, gap and p2p (signalling answers), and subscribes only to its own plan and cmd.
  */
 import { DEVICE_ID } from "./ids.js";
 
-export const DEVICE_TO_CLOUD = ["presence", "event", "status", "gap"] as const;
+export const DEVICE_TO_CLOUD = ["presence", "event", "status", "gap", "p2p"] as const;
 export const CLOUD_TO_DEVICE = ["plan", "cmd"] as const;
 export type TopicKind = (typeof DEVICE_TO_CLOUD)[number] | (typeof CLOUD_TO_DEVICE)[number];
 

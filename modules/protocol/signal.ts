@@ -1,0 +1,100 @@
+/**
+ * P2P signalling through the control channel (cloud/PROTOCOL.md §5 "P2P signalling"): the cloud
+ * hands a camera a viewer's offer in a `cmd` of type `p2p` (the session id, which is also the
+ * viewer id in the viewer's ticket, and the viewer's candidates); the camera answers on its `p2p`
+ * topic with its own candidates. The camera needs no ticket here: it checks the viewer's ticket
+ * offline when the viewer's HELLO arrives (native/p2p/PROTOCOL.md "Tickets"). A `cmd` of type
+ * `p2p-end` ends a session the cloud no longer admits (a revoked grant, a removed user).
+ */
+
+/** host: an address of the peer's own interfaces; srflx: as a STUN server saw it (RFC 8489);
+ * relay: a TURN server's relayed address (RFC 8656). Checked in this order of preference. */
+export const CANDIDATE_TYPES = ["host", "srflx", "relay"] as const;
+export type CandidateType = (typeof CANDIDATE_TYPES)[number];
+export interface Candidate {
+	type: CandidateType;
+	address: string;
+	port: number;
+}
+
+/** Candidates in one offer or answer, at most. */
+export const MAX_CANDIDATES = 8;
+/** A session id: 16 lower-case hex characters (it fits a ticket's 16-byte viewer field). */
+export const SESSION_ID = /^[0-9a-f]{16}$/;
+const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
+
+export interface P2pOffer {
+	session: string;
+	candidates: Candidate[];
+}
+export interface P2pAnswer {
+	session: string;
+	/** The camera's candidates; empty with `error` when it cannot serve P2P now. */
+	candidates: Candidate[];
+	error?: string;
+}
+
+const isIpv4 = (text: string): boolean => {
+	const parts = IPV4.exec(text);
+	return !!parts && parts.slice(1).every((part) => Number(part) <= 255);
+};
+
+/** One candidate, checked (IPv4 literals: what the transport's address bytes hold), or undefined. */
+export function candidateOf(value: unknown): Candidate | undefined {
+	if (typeof value !== "object" || value === null) return undefined;
+	const { type, address, port } = value as Record<string, unknown>;
+	if (!(CANDIDATE_TYPES as readonly unknown[]).includes(type)) return undefined;
+	if (typeof address !== "string" || !isIpv4(address)) return undefined;
+	if (typeof port !== "number" || !Number.isInteger(port) || port < 1 || port > 65535) return undefined;
+	return { type: type as CandidateType, address, port };
+}
+
+/** A list of candidates, or undefined when it is not one (too many, or any malformed). */
+export function candidatesOf(value: unknown): Candidate[] | undefined {
+	if (!Array.isArray(value) || value.length > MAX_CANDIDATES) return undefined;
+	const out: Candidate[] = [];
+	for (const item of value) {
+		const candidate = candidateOf(item);
+		if (!candidate) return undefined;
+		out.push(candidate);
+	}
+	return out;
+}
+
+/** Candidates in the order to check them: host first, then server-reflexive, then relayed. */
+export const byPreference = (candidates: readonly Candidate[]): Candidate[] =>
+	candidates.map((c, i) => ({ c, i })).sort((a, b) => CANDIDATE_TYPES.indexOf(a.c.type) - CANDIDATE_TYPES.indexOf(b.c.type) || a.i - b.i).map(({ c }) => c);
+
+export const p2pCommand = (offer: P2pOffer): string => JSON.stringify({ type: "p2p", session: offer.session, candidates: offer.candidates });
+export const p2pEndCommand = (session: string): string => JSON.stringify({ type: "p2p-end", session });
+
+/** A `cmd` object → a viewer's offer, or undefined when it is not one (or malformed: ignored). */
+export function p2pOfferOf(command: Record<string, unknown>): P2pOffer | undefined {
+	if (command.type !== "p2p" || typeof command.session !== "string" || !SESSION_ID.test(command.session)) return undefined;
+	const candidates = candidatesOf(command.candidates);
+	return candidates && { session: command.session, candidates };
+}
+
+/** A `cmd` object → the session the cloud ends, or undefined. */
+export function p2pEndOf(command: Record<string, unknown>): string | undefined {
+	return command.type === "p2p-end" && typeof command.session === "string" && SESSION_ID.test(command.session) ? command.session : undefined;
+}
+
+export const p2pAnswer = (answer: P2pAnswer): string => JSON.stringify(answer.error === undefined ? { session: answer.session, candidates: answer.candidates } : answer);
+
+/** A camera's `p2p` message → its answer, or undefined when malformed. */
+export function p2pAnswerOf(text: string): P2pAnswer | undefined {
+	let value: unknown;
+	try {
+		value = JSON.parse(text);
+	}
+	catch {
+		return undefined;
+	}
+	if (typeof value !== "object" || value === null) return undefined;
+	const { session, candidates, error } = value as Record<string, unknown>;
+	if (typeof session !== "string" || !SESSION_ID.test(session)) return undefined;
+	const list = candidatesOf(candidates);
+	if (!list || (error !== undefined && (typeof error !== "string" || error.length > 200))) return undefined;
+	return error === undefined ? { session, candidates: list } : { session, candidates: list, error };
+}
