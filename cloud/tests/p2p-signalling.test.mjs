@@ -47,7 +47,7 @@ test("a granted viewer gets a ticket the camera's key verifies, and the camera's
 	t.deepEqual(body.stun, [{ address: "127.0.0.1", port: 3478 }]);
 	t.regex(body.session, /^[0-9a-f]{16}$/);
 	t.is(offers.length, 1);
-	t.deepEqual(offers[0], { type: "p2p", session: body.session, candidates: viewerCandidates });
+	t.deepEqual(offers[0], { type: "p2p", session: body.session, candidates: viewerCandidates, stun: [{ address: "127.0.0.1", port: 3478 }] });
 	// The ticket, checked as native/p2p/PROTOCOL.md "Tickets" says (node:crypto, not the protocol package).
 	const ticket = Buffer.from(body.ticket, "base64"), psk = Buffer.from(body.psk, "base64");
 	t.is(ticket.length, 76);

@@ -5,7 +5,7 @@
  * embedded:io sockets, the native ring/annexb/capture), so the Linux host (`npm start`), mcsim
  * and the ESP32-S3 build run this same file (manifest.json).
  *
- *   ivxs modules/app/camera -- [--device device.json | --provision device.json] [--seconds N] [--event-every S] [--summary] [--memory-probe S] [--p2p PORT]
+ *   ivxs modules/app/camera -- [--device device.json | --provision device.json] [--seconds N] [--event-every S] [--summary] [--memory-probe S] [--p2p PORT | --no-p2p]
  *
  * The device file comes from --device or, without it, from the device's provisioned one
  * (provisioning.ts; `--provision FILE` checks a device file, stores it and exits). On Moddable builds the arguments are the manifest's config.args.
@@ -18,9 +18,10 @@
  * `--event-at 10,13` at those seconds after the start), `--summary` prints one JSON line of
  * figures at the end, `--memory-probe S` (benchmarks) forces a garbage collection every S seconds
  * and prints the XS heap then in use (`@@memory {json}`: what is live, without the garbage that
- * waits for the next collection). `--p2p PORT` serves viewers over the P2P transport on that UDP
- * port (modules/p2p: live from the first channel's ring; off by default until the cloud's
- * signalling hands viewers their tickets, issue 14 §3). Without `--seconds` it runs until killed.
+ * waits for the next collection). Viewers over P2P (p2p-signal.ts: live from the first channel's
+ * ring) start when the cloud announces the first one, on any UDP port; `--p2p PORT` starts them
+ * at once on that port (a NAT's port forward, tests), `--no-p2p` turns P2P off. Without
+ * `--seconds` it runs until killed.
  */
 import type { Capture } from "capture";
 import type { Ring } from "ring";
@@ -34,8 +35,8 @@ import { DeviceSigner } from "../net/signing.js";
 import { CloudControl, CloudStorage, type Plan } from "../cs/index.js";
 import { liveLeaseOf } from "../protocol/live.js";
 import { SnapshotScheduler, uploadSnapshot } from "../snapshot/index.js";
-import { MAX_SESSIONS, P2P, P2PEvent } from "../p2p/index.js";
 import { openChannel } from "./channel.js";
+import { P2PSignal } from "./p2p-signal.js";
 import { DeviceFileError, parseDeviceFile, type DeviceConfig, type Endpoint } from "./device-file.js";
 import { provision, readDeviceFile, readText } from "./provisioning.js";
 
@@ -57,9 +58,10 @@ function parseArguments(args: string[]): Options {
 		else if (name === "--summary") options.summary = true;
 		else if (name === "--memory-probe") options.memoryProbe = Number(value());
 		else if (name === "--p2p") options.p2pPort = Number(value());
-		else throw new RangeError(`camera: unknown option ${name} (usage: camera [--device FILE | --provision FILE] [--seconds N] [--event-every S] [--event-at S,S,…] [--summary] [--memory-probe S] [--p2p PORT])`);
+		else if (name === "--no-p2p") options.p2pPort = -1;
+		else throw new RangeError(`camera: unknown option ${name} (usage: camera [--device FILE | --provision FILE] [--seconds N] [--event-every S] [--event-at S,S,…] [--summary] [--memory-probe S] [--p2p PORT | --no-p2p])`);
 	}
-	if (!Number.isInteger(options.p2pPort) || options.p2pPort < 0 || options.p2pPort > 65535) throw new RangeError("camera: --p2p takes a UDP port 1 … 65535");
+	if (!Number.isInteger(options.p2pPort) || options.p2pPort < -1 || options.p2pPort > 65535) throw new RangeError("camera: --p2p takes a UDP port 0 … 65535");
 	if (!(options.seconds >= 0) || !(options.eventEvery >= 0) || !(options.memoryProbe >= 0) || options.eventAt.some((s) => !(s >= 0))) throw new RangeError("camera: --seconds, --event-every, --memory-probe and --event-at (seconds, comma-separated) must be numbers ≥ 0");
 	return options;
 }
@@ -81,33 +83,6 @@ function loadConfig(path: string): { text: string; config: DeviceConfig } {
 		throw new DeviceFileError(`cannot read ${path || "the provisioned one"} (${(error as Error).message})`);
 	}
 	return { text, config: parseDeviceFile(text, readText) };
-}
-
-/**
- * Viewers over P2P (SPEC §2): live straight from the ring (no onSendGet), a viewer per ticket the
- * cloud minted for this device. Playback, talkback and the built-in commands come with issue 14 §2.
- */
-function startP2P(config: DeviceConfig, port: number, ring: Ring, log: (message: string) => void): P2P | undefined {
-	if (config.id.length > 16) {
-		log(`p2p: off (a ticket names devices of at most 16 bytes; "${config.id}" is longer)`);
-		return undefined;
-	}
-	const p2p = new P2P({
-		deviceId: config.id, deviceSecret: Uint8Array.from(config.secret, (c) => c.charCodeAt(0)), port, ring,
-		ringClock: now, monotonic, unixTime: () => now() / 1000, maxSessions: MAX_SESSIONS.board, log,
-	});
-	p2p.init({
-		onSendInit: (params, peer) => {
-			log(`p2p: ${peer} watches (${params})`);
-			return { peer, params };
-		},
-		onSendStop: (handle) => log(`p2p: ${(handle as { peer: string }).peer} stopped watching`),
-		onEvent: (event) => {
-			if (event !== P2PEvent.peerReady) log(`p2p: event ${event}`);
-		},
-	});
-	log(`p2p: viewers on UDP port ${p2p.port}`);
-	return p2p;
 }
 
 export default function main(): void {
@@ -133,6 +108,7 @@ export default function main(): void {
 	const signer = new DeviceSigner(config.id, config.secret, { Digest, hmacSha256 });
 	const http = new HttpClient({ ...transport(config.cloud, config.ca), host: config.cloud.host, connectTimeout: 5000, idleTimeout: 15_000 });
 	let control: CloudControl | undefined;
+	let p2p: P2PSignal | undefined;
 	const cs = new CloudStorage({
 		http, signer, log,
 		publish: { event: (channel, time, bits) => control?.event(channel, time, bits), gap: (gap) => control?.gap(gap) },
@@ -145,6 +121,7 @@ export default function main(): void {
 			if (byChannel.size) snapshotsFor(plan);
 		},
 		onCommand: (command) => {
+			if (p2p?.command(command)) return;
 			const lease = liveLeaseOf(command);
 			if (lease) cs.live(lease);
 		},
@@ -190,7 +167,10 @@ export default function main(): void {
 		if (channel.stills) byChannel.set(channel.channel, capture);
 	}
 	log(`${captures.length} channel(s) capturing; cloud ${config.cloud.secure ? "https" : "http"}://${config.cloud.host}:${config.cloud.port}`);
-	const p2p = options.p2pPort && rings.length ? startP2P(config, options.p2pPort, rings[0], log) : undefined;
+	if (options.p2pPort >= 0) {
+		p2p = new P2PSignal({ config, ring: rings[0], port: options.p2pPort, log, answer: (text) => control!.p2pAnswer(text) });
+		if (options.p2pPort) p2p.start();
+	}
 	control.start().then(() => log("control channel connected"), (error: Error) => log(`control channel: ${error.message}`));
 
 	const started = monotonic();

@@ -77,6 +77,10 @@ declare module "ivxs/platform" {
 	export function memory(): Memory;
 	/** A full garbage collection now (benchmarks: the live heap without garbage). */
 	export function collectGarbage(): void;
+
+	// ---- network ----
+	/** The device's own IPv4 addresses, loopback last (P2P host candidates). */
+	export function localAddresses(): string[];
 	export const log: {
 		error(message: unknown): void; warn(message: unknown): void;
 		info(message: unknown): void; debug(message: unknown): void;

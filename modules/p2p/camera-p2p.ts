@@ -17,6 +17,7 @@ import { decodeControl, encodeControl, isControlId, type ControlKind } from "./c
 import { P2pCodes, P2pError } from "./errors.js";
 import { parseStreamParams, queryPairs, type StreamParams } from "./params.js";
 import { Ticker } from "./ticker.js";
+import { Checks } from "./checks.js";
 
 /** The seed's iv_avt_event_e, same numbers. */
 export const P2PEvent = Object.freeze({
@@ -102,6 +103,7 @@ export class P2P {
 		return this.#endpoint!.tick(this.#now());
 	}, () => this.#state === "ready");
 	#pullTimer: unknown;
+	#checks: Checks | undefined;
 
 	constructor(options: P2POptions) {
 		if (!options || typeof options.monotonic !== "function") throw new P2pError(P2pCodes.EARG, "options need { deviceId, deviceSecret, monotonic }");
@@ -156,6 +158,7 @@ export class P2P {
 				onReadable: () => this.#receive(),
 				onError: () => this.#call("onEvent", P2PEvent.peerError, undefined),
 			});
+			this.#checks = new Checks((bytes, address, port) => this.#socket?.write(bytes, address, port), () => this.#o.monotonic());
 			if (this.#o.ring) this.#wake = new RingReader(this.#o.ring, { at: "live", onReadable: () => this.#ticker.run() });
 		}
 		catch (error) {
@@ -179,6 +182,7 @@ export class P2P {
 		if (this.#pullTimer !== undefined) Timer.clear(this.#pullTimer as never);
 		this.#pullTimer = undefined;
 		this.#wake?.close();
+		this.#checks?.close();
 		this.#socket?.close();
 		this.#endpoint!.close();
 		this.#wake = this.#socket = undefined;
@@ -208,6 +212,27 @@ export class P2P {
 		const channel = this.#channel(handle, "sendStats");
 		const { instRate, avgRate, ackedBytes } = this.#endpoint!.channelStats(channel.session.index, Channel.media);
 		return { instRate, avgRate, ackedBytes };
+	}
+
+	/** STUN on this socket (checks.ts): Binding requests are answered; the app gathers candidates
+	 * and sends connectivity checks with it (issue 14 §3). */
+	get checks(): Checks {
+		if (!this.#checks) throw new P2pError(P2pCodes.ESTATE, "checks before init");
+		return this.#checks;
+	}
+
+	/** Closes the sessions of a viewer id (the cloud ended them: a revoked grant); how many. */
+	end(peer: string): number {
+		this.#ready("end");
+		let n = 0;
+		for (const session of [...this.#sessions.values()])
+			if (session.peer === peer) {
+				this.#endSession(session);
+				this.#ticker.enter(() => this.#endpoint!.closeSession(session.index, this.#now()));
+				n++;
+			}
+		this.#ticker.run();
+		return n;
 	}
 
 	/** Per viewer: who, its stream and talkback, the transport's figures (the console, §4). */
@@ -260,6 +285,7 @@ export class P2P {
 		let packet;
 		this.#setUnixTime();   // tickets expire in wall-clock time: the clock the hellos are checked against
 		while (this.#socket && (packet = this.#socket.read())) {
+			if (this.#checks!.take(packet)) continue;
 			const from = encodeAddress(packet.address, packet.port);
 			this.#ticker.enter(() => this.#endpoint!.input(from, packet!, this.#now()));
 		}

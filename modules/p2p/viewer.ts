@@ -10,11 +10,12 @@ import { openUdp, type UdpSocket } from "./udp.js";
 import { CONTROL_ID, decodeControl, encodeControl } from "./control.js";
 import { P2pCodes, P2pError } from "./errors.js";
 import { Ticker } from "./ticker.js";
+import { Checks } from "./checks.js";
 
 export interface ViewerOptions {
-	/** The camera's UDP address. */
-	address: string;
-	port: number;
+	/** The camera's UDP address (or given to connect(), after choosePath: checks.ts). */
+	address?: string;
+	port?: number;
 	ticket: ArrayBuffer | ArrayBufferView;
 	psk: ArrayBuffer | ArrayBufferView;
 	monotonic: () => number;
@@ -32,7 +33,9 @@ export class P2PViewer {
 	#o: ViewerOptions;
 	#endpoint: Endpoint;
 	#socket: UdpSocket;
-	#camera: Uint8Array;
+	#camera: Uint8Array | undefined;
+	/** STUN on this socket: gathering candidates and connectivity checks (checks.ts). */
+	readonly checks: Checks;
 	#session = -1;
 	#connected = false;
 	#closed = false;
@@ -47,7 +50,7 @@ export class P2PViewer {
 
 	constructor(options: ViewerOptions) {
 		this.#o = options;
-		this.#camera = encodeAddress(options.address, options.port);
+		if (options.address !== undefined) this.#camera = encodeAddress(options.address, options.port ?? 0);
 		this.#endpoint = new Endpoint({ role: "viewer" }, {
 			send: (to, datagram) => {
 				const { address, port } = decodeAddress(to);
@@ -71,11 +74,12 @@ export class P2PViewer {
 				}
 			},
 		});
+		this.checks = new Checks((bytes, address, port) => this.#socket.write(bytes, address, port), () => this.#o.monotonic());
 		this.#socket = openUdp({
 			onReadable: () => {
 				let packet;
 				while ((packet = this.#socket.read())) {
-					if (this.paused || this.#closed) continue;
+					if (this.paused || this.#closed || this.checks.take(packet)) continue;
 					const from = encodeAddress(packet.address, packet.port);
 					this.#ticker.enter(() => this.#endpoint.input(from, packet!, this.#now()));
 				}
@@ -84,11 +88,19 @@ export class P2PViewer {
 		});
 	}
 
+	/** The UDP port the viewer's socket is bound to (its host candidates' port). */
+	get port(): number {
+		return this.#socket.port;
+	}
+
 	/** Resolves once the camera accepted the ticket; rejects with its status when it did not. */
-	connect(): Promise<void> {
+	connect(address?: string, port?: number): Promise<void> {
+		if (address !== undefined) this.#camera = encodeAddress(address, port ?? 0);
+		const camera = this.#camera;
+		if (!camera) return Promise.reject(new P2pError(P2pCodes.EARG, "connect needs the camera's address"));
 		return new Promise((resolve, reject) => {
 			this.#connect = { resolve, reject };
-			this.#session = this.#ticker.enter(() => this.#endpoint.connect(this.#camera, this.#o.ticket, this.#o.psk, this.#now()));
+			this.#session = this.#ticker.enter(() => this.#endpoint.connect(camera, this.#o.ticket, this.#o.psk, this.#now()));
 			this.#ticker.run();
 		});
 	}
@@ -159,6 +171,7 @@ export class P2PViewer {
 		if (!first) return;
 		// after the callback that closed it has returned
 		Timer.set(() => {
+			this.checks.close();
 			this.#socket.close();
 			this.#endpoint.close();
 			this.#o.onClosed?.(status);

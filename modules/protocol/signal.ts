@@ -23,9 +23,18 @@ export const MAX_CANDIDATES = 8;
 export const SESSION_ID = /^[0-9a-f]{16}$/;
 const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
 
+/** A STUN server both sides ask for their server-reflexive address (RFC 8489 Binding). */
+export interface StunServer {
+	address: string;
+	port: number;
+}
+/** STUN servers in one offer, at most. */
+export const MAX_STUN_SERVERS = 2;
+
 export interface P2pOffer {
 	session: string;
 	candidates: Candidate[];
+	stun: StunServer[];
 }
 export interface P2pAnswer {
 	session: string;
@@ -61,18 +70,26 @@ export function candidatesOf(value: unknown): Candidate[] | undefined {
 	return out;
 }
 
+/** STUN servers, or undefined when malformed (checked as host candidates are). */
+export function stunServersOf(value: unknown): StunServer[] | undefined {
+	if (!Array.isArray(value) || value.length > MAX_STUN_SERVERS) return undefined;
+	const list = candidatesOf(value.map((server) => (typeof server === "object" && server !== null ? { ...server, type: "host" } : server)));
+	return list?.map(({ address, port }) => ({ address, port }));
+}
+
 /** Candidates in the order to check them: host first, then server-reflexive, then relayed. */
 export const byPreference = (candidates: readonly Candidate[]): Candidate[] =>
 	candidates.map((c, i) => ({ c, i })).sort((a, b) => CANDIDATE_TYPES.indexOf(a.c.type) - CANDIDATE_TYPES.indexOf(b.c.type) || a.i - b.i).map(({ c }) => c);
 
-export const p2pCommand = (offer: P2pOffer): string => JSON.stringify({ type: "p2p", session: offer.session, candidates: offer.candidates });
+export const p2pCommand = (offer: P2pOffer): string => JSON.stringify({ type: "p2p", session: offer.session, candidates: offer.candidates, stun: offer.stun });
 export const p2pEndCommand = (session: string): string => JSON.stringify({ type: "p2p-end", session });
 
 /** A `cmd` object → a viewer's offer, or undefined when it is not one (or malformed: ignored). */
 export function p2pOfferOf(command: Record<string, unknown>): P2pOffer | undefined {
 	if (command.type !== "p2p" || typeof command.session !== "string" || !SESSION_ID.test(command.session)) return undefined;
 	const candidates = candidatesOf(command.candidates);
-	return candidates && { session: command.session, candidates };
+	const stun = stunServersOf(command.stun ?? []);
+	return candidates && stun && { session: command.session, candidates, stun };
 }
 
 /** A `cmd` object → the session the cloud ends, or undefined. */

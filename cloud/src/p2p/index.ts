@@ -36,7 +36,8 @@ export async function install(ctx: CloudContext): Promise<void> {
 		const rights = rightsOf(body.rights);
 		if (device.id.length > TICKET_ID_BYTES) throw new HttpError(409, `a ticket names devices of at most ${TICKET_ID_BYTES} bytes; ${device.id} is longer`);
 		const session = newSessionId();
-		const answer = await offer(ctx, device.id, session, candidates, p2pAnswerS * 1000);
+		const stun = ctx.config.stunServers.map(serverOf);
+		const answer = await offer(ctx, device.id, session, candidates, stun, p2pAnswerS * 1000);
 		if (!answer) throw new HttpError(504, `camera ${device.id} did not answer within ${p2pAnswerS} s (offline, or P2P off)`);
 		if (answer.error !== undefined) throw new HttpError(502, `camera ${device.id}: ${answer.error}`);
 		// Minted after the answer: the ticket's life starts when the viewer can use it.
@@ -46,7 +47,7 @@ export async function install(ctx: CloudContext): Promise<void> {
 		ctx.metrics.inc("ivxs_p2p_sessions_total", "P2P sessions admitted (tickets minted)");
 		ctx.log.info({ device: device.id, user: viewer.user, session, camera: answer.candidates.length }, "p2p ticket minted");
 		sendJson(res, 200, {
-			session, device: device.id, rights, expiryS, candidates: answer.candidates, stun: ctx.config.stunServers.map(serverOf),
+			session, device: device.id, rights, expiryS, candidates: answer.candidates, stun,
 			ticket: Buffer.from(ticket).toString("base64"), psk: Buffer.from(psk).toString("base64"),
 		});
 	});

@@ -10,6 +10,8 @@ declare module "ivxs/host" {
 	export function argv(): string[];
 	export function nowMicroseconds(): number;
 	export function collectGarbage(): void;
+	/** IPv4 addresses of the interfaces that are up, loopback last. */
+	export function addresses(): string[];
 	export const log: {
 		error(message: unknown): void; warn(message: unknown): void;
 		info(message: unknown): void; debug(message: unknown): void;

@@ -6,6 +6,7 @@ export function exit(code) @ "xs_host_exit";
 export function argv() @ "xs_host_argv";
 export function nowMicroseconds() @ "xs_host_now_us";
 export function collectGarbage() @ "xs_host_gc";
+export function addresses() @ "xs_host_addresses";
 function write(level, message) @ "xs_host_log";
 function currentLevel() @ "xs_host_log_level";
 export const log = Object.freeze({

@@ -129,6 +129,13 @@ export function exit(code = 0): void {
 	trace(`ivxs: exit ${code}\n`);
 }
 
+/** The station's IP (the SDK's `net` module, present wherever sockets are; loaded at first use). */
+export function localAddresses(): string[] {
+	if (!Modules.has("net")) return [];
+	const ip = (Modules.importNow("net") as { get(name: string): unknown }).get("IP");
+	return typeof ip === "string" && /^\d+\.\d+\.\d+\.\d+$/.test(ip) ? [ip] : [];
+}
+
 export const now = Date.now;
 export function monotonic(): number {
 	return Time.ticks;

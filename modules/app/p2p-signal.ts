@@ -1,0 +1,88 @@
+/**
+ * Viewers over P2P in the camera app (SPEC §2, issue 14 §3): live straight from the first
+ * channel's ring, a viewer per ticket the cloud minted for this device. The transport starts when
+ * the cloud first announces a viewer (a `cmd` of type `p2p`, cloud/PROTOCOL.md §5 "P2P
+ * signalling"), or at once on a fixed port (`--p2p PORT`). For each announced viewer the camera
+ * gathers its candidates (its own addresses, and the server-reflexive one from the offer's STUN
+ * servers), sends connectivity checks to the viewer's candidates (which also opens its NAT for
+ * the viewer's HELLO) and answers on its `p2p` topic. `p2p-end` closes a viewer's session now.
+ */
+import type { Ring } from "ring";
+import { localAddresses, monotonic, now } from "ivxs/platform";
+import { MAX_SESSIONS, P2P, P2PEvent, gather } from "../p2p/index.js";
+import { p2pAnswer, p2pEndOf, p2pOfferOf, type P2pOffer } from "../protocol/signal.js";
+import type { DeviceConfig } from "./device-file.js";
+
+export interface P2PSignalOptions {
+	config: DeviceConfig;
+	/** The ring live view reads (undefined: no capture, viewers are told so). */
+	ring: Ring | undefined;
+	/** UDP port (0: any, chosen when the first viewer is announced). */
+	port: number;
+	/** Publishes an answer on the device's `p2p` topic. */
+	answer(text: string): void;
+	log(message: string): void;
+}
+
+export class P2PSignal {
+	#o: P2PSignalOptions;
+	#p2p: P2P | undefined;
+	#off = "";
+
+	constructor(options: P2PSignalOptions) {
+		this.#o = options;
+		if (options.config.id.length > 16) this.#off = `a ticket names devices of at most 16 bytes; "${options.config.id}" is longer`;
+		else if (!options.ring) this.#off = "no channel is capturing";
+	}
+
+	/** The transport, started now if it is not yet (undefined when P2P cannot run: `#off` says why). */
+	start(): P2P | undefined {
+		if (this.#p2p || this.#off) return this.#p2p;
+		const { config, port, ring, log } = this.#o;
+		const p2p = new P2P({
+			deviceId: config.id, deviceSecret: Uint8Array.from(config.secret, (c) => c.charCodeAt(0)), port, ring,
+			ringClock: now, monotonic, unixTime: () => now() / 1000, maxSessions: MAX_SESSIONS.board, log,
+		});
+		p2p.init({
+			onSendInit: (params, peer) => {
+				log(`p2p: ${peer} watches (${params})`);
+				return { peer, params };
+			},
+			onSendStop: (handle) => log(`p2p: ${(handle as { peer: string }).peer} stopped watching`),
+			onEvent: (event) => {
+				if (event !== P2PEvent.peerReady) log(`p2p: event ${event}`);
+			},
+		});
+		log(`p2p: viewers on UDP port ${p2p.port}`);
+		return this.#p2p = p2p;
+	}
+
+	/** A `cmd` from the cloud: true when it was a P2P one (handled). */
+	command(command: Record<string, unknown>): boolean {
+		const offer = p2pOfferOf(command);
+		if (offer) {
+			this.#offer(offer).catch((error: Error) => this.#o.log(`p2p: offer ${offer.session}: ${error.message}`));
+			return true;
+		}
+		const ended = p2pEndOf(command);
+		if (ended === undefined) return false;
+		const n = this.#p2p?.end(ended) ?? 0;
+		this.#o.log(`p2p: the cloud ended session ${ended} (${n} open)`);
+		return true;
+	}
+
+	exit(): void {
+		this.#p2p?.exit();
+		this.#p2p = undefined;
+	}
+
+	async #offer(offer: P2pOffer): Promise<void> {
+		const p2p = this.start();
+		if (!p2p) return this.#o.answer(p2pAnswer({ session: offer.session, candidates: [], error: `P2P off: ${this.#off}` }));
+		// Checks towards the viewer first: they open our NAT while the answer travels.
+		for (const candidate of offer.candidates) p2p.checks.check(candidate.address, candidate.port);
+		const candidates = (await gather(p2p.checks, localAddresses(), p2p.port, offer.stun)).slice(0, 8);
+		this.#o.log(`p2p: viewer ${offer.session} announced; answering with ${candidates.map((c) => `${c.type} ${c.address}:${c.port}`).join(", ")}`);
+		this.#o.answer(p2pAnswer({ session: offer.session, candidates }));
+	}
+}
