@@ -45,11 +45,12 @@ test("a granted viewer gets a ticket the camera's key verifies, and the camera's
 	const body = await res.json();
 	t.deepEqual(body.candidates, cameraCandidates);
 	t.deepEqual(body.stun, [{ address: "127.0.0.1", port: 3478 }]);
+	t.deepEqual(await (await viewer.call("/v1/p2p")).json(), { stun: body.stun });
 	t.regex(body.session, /^[0-9a-f]{16}$/);
 	t.is(offers.length, 1);
 	t.deepEqual(offers[0], { type: "p2p", session: body.session, candidates: viewerCandidates, stun: [{ address: "127.0.0.1", port: 3478 }] });
 	// The ticket, checked as native/p2p/PROTOCOL.md "Tickets" says (node:crypto, not the protocol package).
-	const ticket = Buffer.from(body.ticket, "base64"), psk = Buffer.from(body.psk, "base64");
+	const ticket = Buffer.from(body.ticket, "hex"), psk = Buffer.from(body.psk, "hex");
 	t.is(ticket.length, 76);
 	const kTicket = createHmac("sha256", device.secret).update("ivxs p2p ticket v1").digest();
 	t.deepEqual(createHmac("sha256", kTicket).update(ticket.subarray(0, 44)).digest(), ticket.subarray(44));

@@ -53,6 +53,7 @@ const expected = {
 	"GET /v1/devices/:device/gaps": viewerOf("device"),
 	"GET /v1/devices/:device/p2p": viewerOf("device"),
 	"POST /v1/devices/:device/p2p": viewerOf("device"),
+	"GET /v1/p2p": user,
 };
 
 

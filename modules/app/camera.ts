@@ -34,6 +34,7 @@ import { HttpClient } from "../net/http-client.js";
 import { DeviceSigner } from "../net/signing.js";
 import { CloudControl, CloudStorage, type Plan } from "../cs/index.js";
 import { liveLeaseOf } from "../protocol/live.js";
+import type { P2pMedia } from "../protocol/signal.js";
 import { SnapshotScheduler, uploadSnapshot } from "../snapshot/index.js";
 import { openChannel } from "./channel.js";
 import { P2PSignal } from "./p2p-signal.js";
@@ -129,6 +130,7 @@ export default function main(): void {
 
 	const captures: Capture[] = [];
 	const rings: Ring[] = [];
+	let live: P2pMedia = { codec: "h264", audio: false };
 	const byChannel = new Map<number, Capture>();
 	// Snapshots on a connection of their own: a still never waits behind a segment being streamed.
 	const snapshotHttp = new HttpClient({ ...transport(config.cloud, config.ca), host: config.cloud.host, connectTimeout: 5000, idleTimeout: 15_000 });
@@ -160,6 +162,7 @@ export default function main(): void {
 			continue;
 		}
 		const { ring, capture } = opened;
+		if (!rings.length) live = { codec: channel.codec, audio: !!channel.audio };   // what P2P live view serves
 		rings.push(ring);
 		cs.attach(ring, { channel: channel.channel, video: channel.video ? channel.codec : undefined, audio: !!channel.audio });
 		capture.start();
@@ -168,7 +171,7 @@ export default function main(): void {
 	}
 	log(`${captures.length} channel(s) capturing; cloud ${config.cloud.secure ? "https" : "http"}://${config.cloud.host}:${config.cloud.port}`);
 	if (options.p2pPort >= 0) {
-		p2p = new P2PSignal({ config, ring: rings[0], port: options.p2pPort, log, answer: (text) => control!.p2pAnswer(text) });
+		p2p = new P2PSignal({ config, ring: rings[0], media: live, port: options.p2pPort, log, answer: (text) => control!.p2pAnswer(text) });
 		if (options.p2pPort) p2p.start();
 	}
 	control.start().then(() => log("control channel connected"), (error: Error) => log(`control channel: ${error.message}`));

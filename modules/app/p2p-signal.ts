@@ -10,13 +10,15 @@
 import type { Ring } from "ring";
 import { localAddresses, monotonic, now } from "ivxs/platform";
 import { MAX_SESSIONS, P2P, P2PEvent, gather } from "../p2p/index.js";
-import { p2pAnswer, p2pEndOf, p2pOfferOf, type P2pOffer } from "../protocol/signal.js";
+import { p2pAnswer, p2pEndOf, p2pOfferOf, type P2pMedia, type P2pOffer } from "../protocol/signal.js";
 import type { DeviceConfig } from "./device-file.js";
 
 export interface P2PSignalOptions {
 	config: DeviceConfig;
 	/** The ring live view reads (undefined: no capture, viewers are told so). */
 	ring: Ring | undefined;
+	/** What live view carries (the ring's channel). */
+	media: P2pMedia;
 	/** UDP port (0: any, chosen when the first viewer is announced). */
 	port: number;
 	/** Publishes an answer on the device's `p2p` topic. */
@@ -83,6 +85,6 @@ export class P2PSignal {
 		for (const candidate of offer.candidates) p2p.checks.check(candidate.address, candidate.port);
 		const candidates = (await gather(p2p.checks, localAddresses(), p2p.port, offer.stun)).slice(0, 8);
 		this.#o.log(`p2p: viewer ${offer.session} announced; answering with ${candidates.map((c) => `${c.type} ${c.address}:${c.port}`).join(", ")}`);
-		this.#o.answer(p2pAnswer({ session: offer.session, candidates }));
+		this.#o.answer(p2pAnswer({ session: offer.session, candidates, media: this.#o.media }));
 	}
 }

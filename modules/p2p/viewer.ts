@@ -16,8 +16,9 @@ export interface ViewerOptions {
 	/** The camera's UDP address (or given to connect(), after choosePath: checks.ts). */
 	address?: string;
 	port?: number;
-	ticket: ArrayBuffer | ArrayBufferView;
-	psk: ArrayBuffer | ArrayBufferView;
+	/** The cloud's ticket and psk (or given to connect(), when the socket had to exist first: checks.ts). */
+	ticket?: ArrayBuffer | ArrayBufferView;
+	psk?: ArrayBuffer | ArrayBufferView;
 	monotonic: () => number;
 	/** A media frame, in order; `lost` frames before it were given up. */
 	onFrame?(bytes: ArrayBuffer, info: { key: boolean; timestamp: number; lost: number }): void;
@@ -94,13 +95,13 @@ export class P2PViewer {
 	}
 
 	/** Resolves once the camera accepted the ticket; rejects with its status when it did not. */
-	connect(address?: string, port?: number): Promise<void> {
-		if (address !== undefined) this.#camera = encodeAddress(address, port ?? 0);
-		const camera = this.#camera;
-		if (!camera) return Promise.reject(new P2pError(P2pCodes.EARG, "connect needs the camera's address"));
+	connect(to?: { address: string; port: number; ticket?: ArrayBuffer | ArrayBufferView; psk?: ArrayBuffer | ArrayBufferView }): Promise<void> {
+		if (to) this.#camera = encodeAddress(to.address, to.port);
+		const camera = this.#camera, ticket = to?.ticket ?? this.#o.ticket, psk = to?.psk ?? this.#o.psk;
+		if (!camera || !ticket || !psk) return Promise.reject(new P2pError(P2pCodes.EARG, "connect needs the camera's address, the ticket and the psk"));
 		return new Promise((resolve, reject) => {
 			this.#connect = { resolve, reject };
-			this.#session = this.#ticker.enter(() => this.#endpoint.connect(camera, this.#o.ticket, this.#o.psk, this.#now()));
+			this.#session = this.#ticker.enter(() => this.#endpoint.connect(camera, ticket, psk, this.#now()));
 			this.#ticker.run();
 		});
 	}
@@ -149,9 +150,9 @@ export class P2PViewer {
 	}
 
 	/** The transport's figures of the session (path RTT, rates; §4's once-a-second line). */
-	stats(): { srttMs: number; received: number } {
+	stats(): { srttMs: number; received: number; lost: number } {
 		const s = this.#endpoint.sessionStats(this.#session);
-		return { srttMs: s.srttMs, received: s.packetsReceived };
+		return { srttMs: s.srttMs, received: s.packetsReceived, lost: s.packetsLost };
 	}
 
 	close(): void {

@@ -36,10 +36,17 @@ export interface P2pOffer {
 	candidates: Candidate[];
 	stun: StunServer[];
 }
+/** What a live stream carries (the camera's first channel): the viewer's muxer needs it. */
+export interface P2pMedia {
+	codec: "h264" | "h265";
+	audio: boolean;
+}
+
 export interface P2pAnswer {
 	session: string;
 	/** The camera's candidates; empty with `error` when it cannot serve P2P now. */
 	candidates: Candidate[];
+	media?: P2pMedia;
 	error?: string;
 }
 
@@ -97,7 +104,13 @@ export function p2pEndOf(command: Record<string, unknown>): string | undefined {
 	return command.type === "p2p-end" && typeof command.session === "string" && SESSION_ID.test(command.session) ? command.session : undefined;
 }
 
-export const p2pAnswer = (answer: P2pAnswer): string => JSON.stringify(answer.error === undefined ? { session: answer.session, candidates: answer.candidates } : answer);
+export const p2pAnswer = (answer: P2pAnswer): string => JSON.stringify(answer);
+
+const mediaOf = (value: unknown): P2pMedia | undefined => {
+	if (typeof value !== "object" || value === null) return undefined;
+	const { codec, audio } = value as Record<string, unknown>;
+	return (codec === "h264" || codec === "h265") && typeof audio === "boolean" ? { codec, audio } : undefined;
+};
 
 /** A camera's `p2p` message → its answer, or undefined when malformed. */
 export function p2pAnswerOf(text: string): P2pAnswer | undefined {
@@ -109,9 +122,16 @@ export function p2pAnswerOf(text: string): P2pAnswer | undefined {
 		return undefined;
 	}
 	if (typeof value !== "object" || value === null) return undefined;
-	const { session, candidates, error } = value as Record<string, unknown>;
+	const { session, candidates, media, error } = value as Record<string, unknown>;
 	if (typeof session !== "string" || !SESSION_ID.test(session)) return undefined;
 	const list = candidatesOf(candidates);
 	if (!list || (error !== undefined && (typeof error !== "string" || error.length > 200))) return undefined;
-	return error === undefined ? { session, candidates: list } : { session, candidates: list, error };
+	const answer: P2pAnswer = { session, candidates: list };
+	if (media !== undefined) {
+		const checked = mediaOf(media);
+		if (!checked) return undefined;
+		answer.media = checked;
+	}
+	if (error !== undefined) answer.error = error as string;
+	return answer;
 }

@@ -158,9 +158,9 @@ test("p2p signalling: offers, answers and candidates are checked; host candidate
 	t.deepEqual(p.p2pOfferOf({ type: "p2p", session: offer.session, candidates: [] }), { session: offer.session, candidates: [], stun: [] });
 	t.is(p.p2pOfferOf({ type: "p2p", session: offer.session, candidates: [], stun: [{ address: "x", port: 1 }] }), undefined);
 	t.is(p.p2pOfferOf({ type: "p2p", session: offer.session, candidates: Array(9).fill(host) }), undefined);
-	const answer = { session: offer.session, candidates: [host as p.Candidate, srflx as p.Candidate] };
+	const answer = { session: offer.session, candidates: [host as p.Candidate, srflx as p.Candidate], media: { codec: "h265" as const, audio: true } };
 	t.deepEqual(p.p2pAnswerOf(p.p2pAnswer(answer)), answer);
 	t.deepEqual(p.p2pAnswerOf(p.p2pAnswer({ session: offer.session, candidates: [], error: "no capture" })), { session: offer.session, candidates: [], error: "no capture" });
-	for (const bad of ["{", "[]", "null", JSON.stringify({ session: "x", candidates: [] }), JSON.stringify({ session: offer.session }), JSON.stringify({ session: offer.session, candidates: [], error: 3 })])
+	for (const bad of ["{", "[]", "null", JSON.stringify({ session: "x", candidates: [] }), JSON.stringify({ session: offer.session }), JSON.stringify({ session: offer.session, candidates: [], error: 3 }), JSON.stringify({ session: offer.session, candidates: [], media: { codec: "vp8", audio: false } })])
 		t.is(p.p2pAnswerOf(bad), undefined, bad);
 });

@@ -1,5 +1,6 @@
 // P2P for viewers, the cloud's side (API.md "P2P"):
 //   POST /v1/devices/:device/p2p   { candidates, rights? } → the ticket, its psk and the camera's candidates
+//   GET  /v1/p2p                   the STUN servers a viewer asks for its server-reflexive candidate (before its offer)
 //   GET  /v1/devices/:device/p2p   the sessions this instance admitted to the camera (who, since when)
 // A viewer the grants admit gets a ticket minted from the device's secret (modules/protocol/ticket.ts)
 // that lives only as long as starting a session needs (`p2pTicketS`); the camera is asked over the
@@ -47,9 +48,13 @@ export async function install(ctx: CloudContext): Promise<void> {
 		ctx.metrics.inc("ivxs_p2p_sessions_total", "P2P sessions admitted (tickets minted)");
 		ctx.log.info({ device: device.id, user: viewer.user, session, camera: answer.candidates.length }, "p2p ticket minted");
 		sendJson(res, 200, {
-			session, device: device.id, rights, expiryS, candidates: answer.candidates, stun,
-			ticket: Buffer.from(ticket).toString("base64"), psk: Buffer.from(psk).toString("base64"),
+			session, device: device.id, rights, expiryS, candidates: answer.candidates, media: answer.media ?? null, stun,
+			ticket: Buffer.from(ticket).toString("hex"), psk: Buffer.from(psk).toString("hex"),
 		});
+	});
+
+	ctx.router.add("GET", "/v1/p2p", { auth: "user" }, (_req, res) => {
+		sendJson(res, 200, { stun: ctx.config.stunServers.map(serverOf) });
 	});
 
 	ctx.router.add("GET", "/v1/devices/:device/p2p", { auth: "user", device: "device" }, (_req, res, _params, _url, { viewer, device }) => {
