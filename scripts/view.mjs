@@ -103,7 +103,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
 	}
 	process.stdout.on("error", () => process.exit(0));   // the player went away (ffplay closed)
 	view(o).then((code) => process.exit(code), (error) => {
-		console.error(`npm run view: ${error.message}`);
+		console.error(`npm run view: ${error.message}${error.cause ? ` (${error.cause.message ?? error.cause})` : ""}`);
 		process.exit(1);
 	});
 }

@@ -99,7 +99,7 @@ export default async function main(): Promise<void> {
 		const path = await choosePath(viewer.checks, camera);
 		if (!path) return fail(`no path to the camera: none of ${camera.map((c) => `${c.type} ${c.address}:${c.port}`).join(", ") || "no candidates"} answered`);
 		const kind = path.type === "relay" ? "relayed" : "direct";
-		report("view-path", { type: path.type, kind, address: path.address, port: path.port, checkRttMs: path.rttMs, ours: candidates });
+		report("view-path", { type: path.type, kind, address: path.address, port: path.port, checkRttMs: Math.round(path.rttMs), ours: candidates });
 		await viewer.connect({ address: path.address, port: path.port, ticket: fromHex(String(answer.ticket))!, psk: fromHex(String(answer.psk))! });
 		if (out) sink = new ViewerSink(media, o.format, (chunks) => out.write(chunks));
 		await viewer.open(o.params);

@@ -1,0 +1,56 @@
+// P2P across NATs (issue 14 §3): the cloud and coturn on the "internet" (tests/_netns.mjs), the
+// camera app and `npm run view` each in a network namespace behind its own nftables NAT. Their
+// host candidates cannot reach each other; the server-reflexive ones coturn's STUN gave them do.
+import test from "ava";
+import { spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { cloudFor, deviceIn } from "../cloud/tests/_cloud.mjs";
+import { countFrames } from "../cloud/tests/_ingest.mjs";
+import { deviceFile } from "./_camera.mjs";
+import { hostBinary, root, runHost } from "./_host.mjs";
+import { startCoturn } from "./_coturn.mjs";
+import { natTopology } from "./_netns.mjs";
+
+const adminPassword = "admin-secret-1";
+
+/** Runs `npm run view`'s script in the viewer's namespace; resolves with { code, stderr, out }. */
+function viewIn(topo, cloud, seconds, dir) {
+	const out = join(dir, "live.mp4");
+	const child = spawn("ip", [...topo.prefix(topo.ns.viewh).slice(1), process.execPath, join(root, "scripts/view.mjs"), "view-cam",
+		"--cloud", cloud.url, "--user", "admin", "--password", adminPassword, "-o", out, "--seconds", String(seconds)], { cwd: root, stdio: ["ignore", "ignore", "pipe"] });
+	let stderr = "";
+	child.stderr.on("data", (chunk) => (stderr += chunk));
+	return new Promise((resolve) => child.on("close", (code) => resolve({ code, stderr, out })));
+}
+
+/** The camera app in its namespace, P2P started when the cloud announces the viewer. */
+function cameraIn(t, topo, cloud, device, seconds) {
+	let connected;
+	const up = new Promise((resolve) => { connected = resolve; });
+	const run = runHost(["netns", "exec", topo.ns.camh, hostBinary, "modules/app/camera", "--", "--device", deviceFile(t, device, cloud.url), "--seconds", String(seconds)], {
+		binary: "ip", timeoutMs: (seconds + 60) * 1000, onStdout: (chunk) => { if (chunk.includes("control channel connected")) connected(); },
+	});
+	return { run, up: Promise.race([up, run]) };
+}
+
+test.serial("both behind cone NATs: STUN's server-reflexive candidates give a direct path; live decodes", async (t) => {
+	const topo = natTopology(t, { camera: "cone", viewer: "cone" });
+	const turn = await startCoturn(t, topo.publicAddress);
+	const cloud = await cloudFor(t, { adminPassword, host: topo.publicAddress, stunServers: [`${turn.address}:${turn.port}`] });
+	const device = deviceIn(cloud, "view-cam");
+	const camera = cameraIn(t, topo, cloud, device, 20);
+	await camera.up;
+	const dir = mkdtempSync(join(tmpdir(), "ivxs-nat-"));
+	t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+	const viewed = await viewIn(topo, cloud, 4, dir);
+	t.log(viewed.stderr.trim());
+	t.is(viewed.code, 0);
+	t.regex(viewed.stderr, new RegExp(`path: direct via srflx ${topo.camera.wan.replace(/\./g, "\\.")}:\\d+`));
+	const frames = countFrames(readFileSync(viewed.out));
+	t.log("ffprobe", frames);
+	t.true(frames.h264 > 30, `${frames.h264} video frames in 4 s`);
+	const { stdout } = await camera.run;
+	t.regex(stdout, new RegExp(`answering with host ${topo.camera.lan.replace(/\./g, "\\.")}:\\d+.*srflx ${topo.camera.wan.replace(/\./g, "\\.")}:\\d+`));
+});
