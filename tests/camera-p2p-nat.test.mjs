@@ -54,3 +54,24 @@ test.serial("both behind cone NATs: STUN's server-reflexive candidates give a di
 	const { stdout } = await camera.run;
 	t.regex(stdout, new RegExp(`answering with host ${topo.camera.lan.replace(/\./g, "\\.")}:\\d+.*srflx ${topo.camera.wan.replace(/\./g, "\\.")}:\\d+`));
 });
+
+test.serial("camera behind a symmetric NAT: no direct path; TURN (coturn, credentials minted by the cloud) relays live", async (t) => {
+	const topo = natTopology(t, { camera: "symmetric", viewer: "cone" });
+	const turn = await startCoturn(t, topo.publicAddress);
+	const server = `${turn.address}:${turn.port}`;
+	const cloud = await cloudFor(t, { adminPassword, host: topo.publicAddress, stunServers: [server], turnServers: [server], turnSecret: turn.secret });
+	const device = deviceIn(cloud, "view-cam");
+	const camera = cameraIn(t, topo, cloud, device, 20);
+	await camera.up;
+	const dir = mkdtempSync(join(tmpdir(), "ivxs-nat-"));
+	t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+	const viewed = await viewIn(topo, cloud, 4, dir);
+	t.log(viewed.stderr.trim());
+	t.is(viewed.code, 0);
+	t.regex(viewed.stderr, new RegExp(`path: relayed via relay ${turn.address.replace(/\./g, "\\.")}:\\d+`));
+	const frames = countFrames(readFileSync(viewed.out));
+	t.log("ffprobe", frames);
+	t.true(frames.h264 > 30, `${frames.h264} video frames in 4 s`);
+	const { stdout } = await camera.run;
+	t.regex(stdout, /answering with .*relay /);
+});

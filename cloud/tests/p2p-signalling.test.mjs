@@ -5,6 +5,7 @@
 import test from "ava";
 import { createHmac } from "node:crypto";
 import { cloudFor, deviceIn, session } from "./_cloud.mjs";
+import { loadConfig } from "../../build/node/cloud/src/config.js";
 import { connectDevice, mqttUrlOf } from "./_mqtt.mjs";
 
 const adminPassword = "admin-secret-1";
@@ -48,7 +49,7 @@ test("a granted viewer gets a ticket the camera's key verifies, and the camera's
 	t.deepEqual(await (await viewer.call("/v1/p2p")).json(), { stun: body.stun });
 	t.regex(body.session, /^[0-9a-f]{16}$/);
 	t.is(offers.length, 1);
-	t.deepEqual(offers[0], { type: "p2p", session: body.session, candidates: viewerCandidates, stun: [{ address: "127.0.0.1", port: 3478 }] });
+	t.deepEqual(offers[0], { type: "p2p", session: body.session, candidates: viewerCandidates, stun: [{ address: "127.0.0.1", port: 3478 }], turn: [] });
 	// The ticket, checked as native/p2p/PROTOCOL.md "Tickets" says (node:crypto, not the protocol package).
 	const ticket = Buffer.from(body.ticket, "hex"), psk = Buffer.from(body.psk, "hex");
 	t.is(ticket.length, 76);
@@ -98,4 +99,21 @@ test("revoking the grant sends the camera p2p-end for the viewer's session withi
 	t.deepEqual(JSON.parse(end), { type: "p2p-end", session: id });
 	t.true(Date.now() - revoked < 5000, `${Date.now() - revoked} ms`);
 	t.deepEqual((await (await admin.call("/v1/devices/p2p-rev/p2p")).json()).sessions, []);
+});
+
+test("with TURN configured the camera's offer carries TURN REST API credentials for coturn's shared secret", async (t) => {
+	const turnSecret = "turn-shared-secret-16";
+	const cloud = await cloudFor(t, { adminPassword, turnServers: ["192.0.2.50:3478"], turnSecret, turnCredentialS: 600 });
+	const device = deviceIn(cloud, "p2p-turn");
+	const { offers } = await answeringCamera(t, cloud, device);
+	const { admin } = await withViewer(cloud, "tim");
+	t.is((await admin.call("/v1/devices/p2p-turn/p2p", { method: "POST", body: {} })).status, 200);
+	const [turn] = offers[0].turn;
+	t.is(turn.address, "192.0.2.50");
+	t.is(turn.port, 3478);
+	const [expiry, who] = turn.username.split(":");
+	t.is(who, "p2p-turn");
+	t.true(Math.abs(Number(expiry) - (Date.now() / 1000 + 600)) < 5);
+	t.is(turn.password, createHmac("sha1", turnSecret).update(turn.username).digest("base64"));
+	t.throws(() => loadConfig({ turnServers: ["192.0.2.50:3478"] }, {}), { message: /turnSecret/ });
 });

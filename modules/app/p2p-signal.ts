@@ -4,13 +4,14 @@
  * the cloud first announces a viewer (a `cmd` of type `p2p`, cloud/PROTOCOL.md §5 "P2P
  * signalling"), or at once on a fixed port (`--p2p PORT`). For each announced viewer the camera
  * gathers its candidates (its own addresses, and the server-reflexive one from the offer's STUN
- * servers), sends connectivity checks to the viewer's candidates (which also opens its NAT for
- * the viewer's HELLO) and answers on its `p2p` topic. `p2p-end` closes a viewer's session now.
+ * servers, and a relayed one on the offer's TURN server with the viewer's addresses permitted),
+ * sends connectivity checks to the viewer's candidates (which also opens its NAT for the viewer's
+ * HELLO) and answers on its `p2p` topic. `p2p-end` closes a viewer's session now.
  */
 import type { Ring } from "ring";
-import { localAddresses, monotonic, now } from "ivxs/platform";
+import { hmacSha1, localAddresses, md5, monotonic, now } from "ivxs/platform";
 import { MAX_SESSIONS, P2P, P2PEvent, gather } from "../p2p/index.js";
-import { p2pAnswer, p2pEndOf, p2pOfferOf, type P2pMedia, type P2pOffer } from "../protocol/signal.js";
+import { p2pAnswer, p2pEndOf, p2pOfferOf, type Candidate, type P2pMedia, type P2pOffer } from "../protocol/signal.js";
 import type { DeviceConfig } from "./device-file.js";
 
 export interface P2PSignalOptions {
@@ -78,12 +79,31 @@ export class P2PSignal {
 		this.#p2p = undefined;
 	}
 
+	/** A relayed candidate on the offer's TURN server, with the viewer's addresses permitted (undefined: no TURN, or it failed). */
+	async #relay(p2p: P2P, offer: P2pOffer): Promise<Candidate | undefined> {
+		const server = offer.turn[0];
+		if (!server) return undefined;
+		const turn = p2p.relay(server, { hmacSha1, md5 });
+		turn.useCredentials(server);
+		try {
+			const relayed = await turn.allocate();
+			await turn.permit(offer.candidates.map((c) => c.address));
+			return { type: "relay", ...relayed };
+		}
+		catch (error) {
+			this.#o.log(`p2p: no relayed candidate (${(error as Error).message})`);
+			return undefined;
+		}
+	}
+
 	async #offer(offer: P2pOffer): Promise<void> {
 		const p2p = this.start();
 		if (!p2p) return this.#o.answer(p2pAnswer({ session: offer.session, candidates: [], error: `P2P off: ${this.#off}` }));
 		// Checks towards the viewer first: they open our NAT while the answer travels.
 		for (const candidate of offer.candidates) p2p.checks.check(candidate.address, candidate.port);
-		const candidates = (await gather(p2p.checks, localAddresses(), p2p.port, offer.stun)).slice(0, 8);
+		const candidates = (await gather(p2p.checks, localAddresses(), p2p.port, offer.stun)).slice(0, 7);
+		const relay = await this.#relay(p2p, offer);
+		if (relay) candidates.push(relay);
 		this.#o.log(`p2p: viewer ${offer.session} announced; answering with ${candidates.map((c) => `${c.type} ${c.address}:${c.port}`).join(", ")}`);
 		this.#o.answer(p2pAnswer({ session: offer.session, candidates, media: this.#o.media }));
 	}

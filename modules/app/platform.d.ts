@@ -46,6 +46,9 @@ declare module "ivxs/platform" {
 	}
 	export function sha256(data: Data): ArrayBuffer;
 	export function hmacSha256(key: Bytes, data: Data): ArrayBuffer;
+	/** HMAC-SHA1 and MD5: only where a protocol fixes them (TURN's long-term credentials, RFC 8489 §9.2). */
+	export function hmacSha1(key: Bytes, data: Data): ArrayBuffer;
+	export function md5(data: Data): ArrayBuffer;
 
 	// ---- TLS ----
 	/** An ECMA-419 TLS client socket (the TCP socket's interface): options as TCP's plus

@@ -18,6 +18,7 @@ import { P2pCodes, P2pError } from "./errors.js";
 import { parseStreamParams, queryPairs, type StreamParams } from "./params.js";
 import { Ticker } from "./ticker.js";
 import { Checks } from "./checks.js";
+import { TurnClient, type TurnCrypto, type TurnServer } from "./turn.js";
 
 /** The seed's iv_avt_event_e, same numbers. */
 export const P2PEvent = Object.freeze({
@@ -104,6 +105,9 @@ export class P2P {
 	}, () => this.#state === "ready");
 	#pullTimer: unknown;
 	#checks: Checks | undefined;
+	#relay: TurnClient | undefined;
+	/** Peers ("address:port") whose last datagram came through the relay: answered through it. */
+	#relayed = new Set<string>();
 
 	constructor(options: P2POptions) {
 		if (!options || typeof options.monotonic !== "function") throw new P2pError(P2pCodes.EARG, "options need { deviceId, deviceSecret, monotonic }");
@@ -137,7 +141,7 @@ export class P2P {
 			send: (to, datagram) => {
 				const { address, port } = decodeAddress(to);
 				try {
-					this.#socket?.write(datagram, address, port);
+					this.#write(datagram, address, port);
 				}
 				catch (error) {
 					this.#log(`send to ${address}:${port}: ${(error as Error).message}`);
@@ -158,7 +162,7 @@ export class P2P {
 				onReadable: () => this.#receive(),
 				onError: () => this.#call("onEvent", P2PEvent.peerError, undefined),
 			});
-			this.#checks = new Checks((bytes, address, port) => this.#socket?.write(bytes, address, port), () => this.#o.monotonic());
+			this.#checks = new Checks((bytes, address, port) => this.#write(bytes, address, port), () => this.#o.monotonic());
 			if (this.#o.ring) this.#wake = new RingReader(this.#o.ring, { at: "live", onReadable: () => this.#ticker.run() });
 		}
 		catch (error) {
@@ -183,6 +187,7 @@ export class P2P {
 		this.#pullTimer = undefined;
 		this.#wake?.close();
 		this.#checks?.close();
+		this.#relay?.close();
 		this.#socket?.close();
 		this.#endpoint!.close();
 		this.#wake = this.#socket = undefined;
@@ -219,6 +224,19 @@ export class P2P {
 	get checks(): Checks {
 		if (!this.#checks) throw new P2pError(P2pCodes.ESTATE, "checks before init");
 		return this.#checks;
+	}
+
+	/** A TURN allocation on this socket (once; later calls return it): viewers it permits are
+	 * reached through it (turn.ts). */
+	relay(server: TurnServer, crypto: TurnCrypto): TurnClient {
+		this.#ready("relay");
+		return this.#relay ??= new TurnClient(server, (bytes, address, port) => this.#socket?.write(bytes, address, port), crypto);
+	}
+
+	/** A datagram to a peer: through the relay when the peer's last datagram came through it, else straight. */
+	#write(bytes: ArrayBuffer | Uint8Array, address: string, port: number): void {
+		if (this.#relay && this.#relayed.has(`${address}:${port}`)) this.#relay.send(new Uint8Array(bytes), address, port);
+		else this.#socket?.write(bytes, address, port);
 	}
 
 	/** Closes the sessions of a viewer id (the cloud ended them: a revoked grant); how many. */
@@ -285,6 +303,12 @@ export class P2P {
 		let packet;
 		this.#setUnixTime();   // tickets expire in wall-clock time: the clock the hellos are checked against
 		while (this.#socket && (packet = this.#socket.read())) {
+			const relayed = this.#relay?.take(packet);
+			if (relayed === true) continue;
+			if (relayed) packet = relayed;
+			if (relayed) this.#relayed.add(`${packet.address}:${packet.port}`);
+			else if (this.#relay) this.#relayed.delete(`${packet.address}:${packet.port}`);
+			if (this.#relayed.size > 4 * MAX_SESSIONS.linux) this.#relayed.delete(this.#relayed.values().next().value!);
 			if (this.#checks!.take(packet)) continue;
 			const from = encodeAddress(packet.address, packet.port);
 			this.#ticker.enter(() => this.#endpoint!.input(from, packet!, this.#now()));

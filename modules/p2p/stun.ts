@@ -7,8 +7,8 @@
  */
 export const MAGIC_COOKIE = 0x2112a442;
 export const StunType = Object.freeze({ bindingRequest: 0x0001, bindingSuccess: 0x0101 });
-const XOR_MAPPED_ADDRESS = 0x0020;
-const HEADER = 20;
+export const XOR_MAPPED_ADDRESS = 0x0020;
+export const HEADER = 20;
 
 export interface StunMessage {
 	type: number;
@@ -16,10 +16,12 @@ export interface StunMessage {
 	id: string;
 	/** XOR-MAPPED-ADDRESS of a success response (IPv4 only). */
 	mapped?: { address: string; port: number };
+	/** Every attribute by type (the first of a type), views into the datagram. */
+	attributes: Map<number, Uint8Array>;
 }
 
 const view = (bytes: ArrayBuffer | Uint8Array) => (bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes));
-const hex = (bytes: Uint8Array) => Array.from(bytes, (b) => (b < 16 ? "0" : "") + b.toString(16)).join("");
+export const hex = (bytes: Uint8Array) => Array.from(bytes, (b) => (b < 16 ? "0" : "") + b.toString(16)).join("");
 
 /** Whether a datagram is a STUN message (never one of the transport's packets). */
 export function isStun(datagram: ArrayBuffer | Uint8Array): boolean {
@@ -29,7 +31,7 @@ export function isStun(datagram: ArrayBuffer | Uint8Array): boolean {
 	return d.getUint32(4) === MAGIC_COOKIE && d.getUint16(2) + HEADER === b.length;
 }
 
-function header(type: number, id: Uint8Array, length: number): Uint8Array {
+export function header(type: number, id: Uint8Array, length: number): Uint8Array {
 	const out = new Uint8Array(HEADER + length);
 	const d = new DataView(out.buffer);
 	d.setUint16(0, type);
@@ -48,16 +50,8 @@ export function bindingRequest(): { bytes: Uint8Array; id: string } {
 
 /** The success response to `request`: the address and port the request came from. */
 export function bindingSuccess(request: ArrayBuffer | Uint8Array, address: string, port: number): Uint8Array | undefined {
-	const parts = address.split(".").map(Number);
-	if (parts.length !== 4 || parts.some((p) => !(p >= 0 && p <= 255))) return undefined;   // IPv4 only
-	const out = header(StunType.bindingSuccess, view(request).subarray(8, HEADER), 12);
-	const d = new DataView(out.buffer);
-	d.setUint16(HEADER, XOR_MAPPED_ADDRESS);
-	d.setUint16(HEADER + 2, 8);
-	d.setUint8(HEADER + 5, 1);   // IPv4
-	d.setUint16(HEADER + 6, port ^ (MAGIC_COOKIE >>> 16));
-	d.setUint32(HEADER + 8, (((parts[0] << 24) | (parts[1] << 16) | (parts[2] << 8) | parts[3]) ^ MAGIC_COOKIE) >>> 0);
-	return out;
+	const mapped = xorAddress(address, port);   // IPv4 only
+	return mapped && stunMessage(StunType.bindingSuccess, view(request).subarray(8, HEADER), [[XOR_MAPPED_ADDRESS, mapped]]);
 }
 
 /** A STUN message's type, transaction id and (success) mapped address; undefined when malformed. */
@@ -65,15 +59,50 @@ export function parseStun(datagram: ArrayBuffer | Uint8Array): StunMessage | und
 	const b = view(datagram);
 	if (!isStun(b)) return undefined;
 	const d = new DataView(b.buffer, b.byteOffset, b.byteLength);
-	const message: StunMessage = { type: d.getUint16(0), id: hex(b.subarray(8, HEADER)) };
+	const message: StunMessage = { type: d.getUint16(0), id: hex(b.subarray(8, HEADER)), attributes: new Map() };
 	for (let at = HEADER; at + 4 <= b.length;) {
 		const type = d.getUint16(at), length = d.getUint16(at + 2);
 		if (at + 4 + length > b.length) return undefined;
-		if (type === XOR_MAPPED_ADDRESS && length === 8 && d.getUint8(at + 5) === 1) {
-			const a = (d.getUint32(at + 8) ^ MAGIC_COOKIE) >>> 0;
-			message.mapped = { address: `${a >>> 24}.${(a >>> 16) & 255}.${(a >>> 8) & 255}.${a & 255}`, port: d.getUint16(at + 6) ^ (MAGIC_COOKIE >>> 16) };
-		}
+		if (!message.attributes.has(type)) message.attributes.set(type, b.subarray(at + 4, at + 4 + length));
 		at += 4 + ((length + 3) & ~3);
 	}
+	const mapped = message.attributes.get(XOR_MAPPED_ADDRESS);
+	if (mapped) message.mapped = xorAddressOf(mapped);
 	return message;
+}
+
+/** An XOR-…-ADDRESS value (IPv4) → address and port, or undefined. */
+export function xorAddressOf(value: Uint8Array): { address: string; port: number } | undefined {
+	if (value.length !== 8 || value[1] !== 1) return undefined;
+	const d = new DataView(value.buffer, value.byteOffset, 8);
+	const a = (d.getUint32(4) ^ MAGIC_COOKIE) >>> 0;
+	return { address: `${a >>> 24}.${(a >>> 16) & 255}.${(a >>> 8) & 255}.${a & 255}`, port: d.getUint16(2) ^ (MAGIC_COOKIE >>> 16) };
+}
+
+/** address:port as an XOR-…-ADDRESS value (IPv4), or undefined for another address. */
+export function xorAddress(address: string, port: number): Uint8Array | undefined {
+	const parts = address.split(".").map(Number);
+	if (parts.length !== 4 || parts.some((p) => !(p >= 0 && p <= 255))) return undefined;
+	const out = new Uint8Array(8);
+	const d = new DataView(out.buffer);
+	d.setUint8(1, 1);
+	d.setUint16(2, port ^ (MAGIC_COOKIE >>> 16));
+	d.setUint32(4, (((parts[0] << 24) | (parts[1] << 16) | (parts[2] << 8) | parts[3]) ^ MAGIC_COOKIE) >>> 0);
+	return out;
+}
+
+/** A message of `type` with transaction id `id` (12 bytes) and attributes in order, each padded to 4 bytes. */
+export function stunMessage(type: number, id: Uint8Array, attributes: ReadonlyArray<[number, Uint8Array]>): Uint8Array {
+	let length = 0;
+	for (const [, value] of attributes) length += 4 + ((value.length + 3) & ~3);
+	const out = header(type, id, length);
+	const d = new DataView(out.buffer);
+	let at = HEADER;
+	for (const [type, value] of attributes) {
+		d.setUint16(at, type);
+		d.setUint16(at + 2, value.length);
+		out.set(value, at + 4);
+		at += 4 + ((value.length + 3) & ~3);
+	}
+	return out;
 }

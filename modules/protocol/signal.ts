@@ -31,10 +31,18 @@ export interface StunServer {
 /** STUN servers in one offer, at most. */
 export const MAX_STUN_SERVERS = 2;
 
+/** A TURN server (RFC 8656) with credentials the cloud minted (the TURN REST API scheme). */
+export interface TurnServer extends StunServer {
+	username: string;
+	password: string;
+}
+
 export interface P2pOffer {
 	session: string;
 	candidates: Candidate[];
 	stun: StunServer[];
+	/** Where the camera allocates a relayed candidate (none: no TURN configured). */
+	turn: TurnServer[];
 }
 /** What a live stream carries (the camera's first channel): the viewer's muxer needs it. */
 export interface P2pMedia {
@@ -84,11 +92,26 @@ export function stunServersOf(value: unknown): StunServer[] | undefined {
 	return list?.map(({ address, port }) => ({ address, port }));
 }
 
+const CREDENTIAL = /^[\x21-\x7e]{1,128}$/;
+
+/** TURN servers with their credentials, or undefined when malformed. */
+export function turnServersOf(value: unknown): TurnServer[] | undefined {
+	const servers = stunServersOf(value);
+	if (!servers) return undefined;
+	const out: TurnServer[] = [];
+	for (let i = 0; i < servers.length; i++) {
+		const { username, password } = (value as Array<Record<string, unknown>>)[i];
+		if (typeof username !== "string" || typeof password !== "string" || !CREDENTIAL.test(username) || !CREDENTIAL.test(password)) return undefined;
+		out.push({ ...servers[i], username, password });
+	}
+	return out;
+}
+
 /** Candidates in the order to check them: host first, then server-reflexive, then relayed. */
 export const byPreference = (candidates: readonly Candidate[]): Candidate[] =>
 	candidates.map((c, i) => ({ c, i })).sort((a, b) => CANDIDATE_TYPES.indexOf(a.c.type) - CANDIDATE_TYPES.indexOf(b.c.type) || a.i - b.i).map(({ c }) => c);
 
-export const p2pCommand = (offer: P2pOffer): string => JSON.stringify({ type: "p2p", session: offer.session, candidates: offer.candidates, stun: offer.stun });
+export const p2pCommand = (offer: P2pOffer): string => JSON.stringify({ type: "p2p", session: offer.session, candidates: offer.candidates, stun: offer.stun, turn: offer.turn });
 export const p2pEndCommand = (session: string): string => JSON.stringify({ type: "p2p-end", session });
 
 /** A `cmd` object → a viewer's offer, or undefined when it is not one (or malformed: ignored). */
@@ -96,7 +119,8 @@ export function p2pOfferOf(command: Record<string, unknown>): P2pOffer | undefin
 	if (command.type !== "p2p" || typeof command.session !== "string" || !SESSION_ID.test(command.session)) return undefined;
 	const candidates = candidatesOf(command.candidates);
 	const stun = stunServersOf(command.stun ?? []);
-	return candidates && stun && { session: command.session, candidates, stun };
+	const turn = turnServersOf(command.turn ?? []);
+	return candidates && stun && turn && { session: command.session, candidates, stun, turn };
 }
 
 /** A `cmd` object → the session the cloud ends, or undefined. */

@@ -147,7 +147,7 @@ test("p2p signalling: offers, answers and candidates are checked; host candidate
 	const srflx = { type: "srflx", address: "203.0.113.5", port: 61000 };
 	const relay = { type: "relay", address: "198.51.100.1", port: 49152 };
 	t.deepEqual(p.byPreference([relay as p.Candidate, srflx as p.Candidate, host as p.Candidate]), [host, srflx, relay]);
-	const offer = { session: "0123456789abcdef", candidates: [host as p.Candidate], stun: [{ address: "192.0.2.1", port: 3478 }] };
+	const offer = { session: "0123456789abcdef", candidates: [host as p.Candidate], stun: [{ address: "192.0.2.1", port: 3478 }], turn: [{ address: "192.0.2.1", port: 3478, username: "1700000000:cam1", password: "c2VjcmV0PT0=" }] };
 	t.deepEqual(p.p2pOfferOf(JSON.parse(p.p2pCommand(offer))), offer);
 	t.is(p.p2pEndOf(JSON.parse(p.p2pEndCommand(offer.session))), offer.session);
 	t.is(p.p2pOfferOf({ type: "live", channel: 0, forS: 1 }), undefined);
@@ -155,7 +155,8 @@ test("p2p signalling: offers, answers and candidates are checked; host candidate
 	for (const bad of [{ ...host, address: "256.1.1.1" }, { ...host, address: "::1" }, { ...host, port: 0 }, { ...host, port: 70000 }, { ...host, type: "prflx" }, { ...host, port: "7000" }, null])
 		t.is(p.p2pOfferOf({ type: "p2p", session: offer.session, candidates: [bad] }), undefined, JSON.stringify(bad));
 	t.is(p.p2pOfferOf({ type: "p2p", session: "0123", candidates: [] }), undefined);
-	t.deepEqual(p.p2pOfferOf({ type: "p2p", session: offer.session, candidates: [] }), { session: offer.session, candidates: [], stun: [] });
+	t.deepEqual(p.p2pOfferOf({ type: "p2p", session: offer.session, candidates: [] }), { session: offer.session, candidates: [], stun: [], turn: [] });
+	t.is(p.p2pOfferOf({ type: "p2p", session: offer.session, candidates: [], turn: [{ address: "192.0.2.1", port: 3478, username: "a b", password: "x" }] }), undefined);
 	t.is(p.p2pOfferOf({ type: "p2p", session: offer.session, candidates: [], stun: [{ address: "x", port: 1 }] }), undefined);
 	t.is(p.p2pOfferOf({ type: "p2p", session: offer.session, candidates: Array(9).fill(host) }), undefined);
 	const answer = { session: offer.session, candidates: [host as p.Candidate, srflx as p.Candidate], media: { codec: "h265" as const, audio: true } };

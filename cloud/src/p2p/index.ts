@@ -8,6 +8,7 @@
 import type { CloudContext } from "../context.js";
 import { HttpError, readJson, sendJson } from "../http/router.js";
 import { hmacSha256 } from "../auth/device-keys.js";
+import { turnCredentials } from "./turn-credentials.js";
 import { admit, followAnswers, newSessionId, offer, sessionsOf, sweep } from "./signalling.js";
 import { mintTicket, Rights, TICKET_ID_BYTES } from "../../../modules/protocol/ticket.js";
 import { candidatesOf, MAX_CANDIDATES } from "../../../modules/protocol/signal.js";
@@ -38,7 +39,8 @@ export async function install(ctx: CloudContext): Promise<void> {
 		if (device.id.length > TICKET_ID_BYTES) throw new HttpError(409, `a ticket names devices of at most ${TICKET_ID_BYTES} bytes; ${device.id} is longer`);
 		const session = newSessionId();
 		const stun = ctx.config.stunServers.map(serverOf);
-		const answer = await offer(ctx, device.id, session, candidates, stun, p2pAnswerS * 1000);
+		const turn = ctx.config.turnServers.map((server) => ({ ...serverOf(server), ...turnCredentials(ctx.config, device.id) }));
+		const answer = await offer(ctx, device.id, session, candidates, stun, turn, p2pAnswerS * 1000);
 		if (!answer) throw new HttpError(504, `camera ${device.id} did not answer within ${p2pAnswerS} s (offline, or P2P off)`);
 		if (answer.error !== undefined) throw new HttpError(502, `camera ${device.id}: ${answer.error}`);
 		// Minted after the answer: the ticket's life starts when the viewer can use it.

@@ -8,7 +8,7 @@ import { randomBytes } from "node:crypto";
 import type { CloudContext } from "../context.js";
 import { everyDevice, parseTopic, topicOf } from "../control/topics.js";
 import { findUser, isGranted } from "../users/store.js";
-import { type Candidate, type StunServer, type P2pAnswer, p2pAnswerOf, p2pCommand, p2pEndCommand } from "../../../modules/protocol/signal.js";
+import { type Candidate, type StunServer, type TurnServer, type P2pAnswer, p2pAnswerOf, p2pCommand, p2pEndCommand } from "../../../modules/protocol/signal.js";
 
 export interface P2pSession {
 	session: string;
@@ -49,7 +49,7 @@ export async function followAnswers(ctx: CloudContext): Promise<void> {
 }
 
 /** Sends the viewer's offer to the camera; resolves with its answer, or undefined after `timeoutMs`. */
-export async function offer(ctx: CloudContext, device: string, session: string, candidates: Candidate[], stun: StunServer[], timeoutMs: number): Promise<P2pAnswer | undefined> {
+export async function offer(ctx: CloudContext, device: string, session: string, candidates: Candidate[], stun: StunServer[], turn: TurnServer[], timeoutMs: number): Promise<P2pAnswer | undefined> {
 	if (!ctx.bus?.connected()) return undefined;
 	const { waiting } = stateOf(ctx);
 	const key = `${device}/${session}`;
@@ -63,7 +63,7 @@ export async function offer(ctx: CloudContext, device: string, session: string, 
 			resolve(answer);
 		});
 	});
-	await ctx.bus.publish(topicOf(device, "cmd"), p2pCommand({ session, candidates, stun }), { qos: 1 });
+	await ctx.bus.publish(topicOf(device, "cmd"), p2pCommand({ session, candidates, stun, turn }), { qos: 1 });
 	return answered;
 }
 

@@ -176,10 +176,25 @@ export function sha256(data: Data): ArrayBuffer {
 }
 
 export function hmacSha256(key: Bytes, data: Data): ArrayBuffer {
+	return hmacWith("SHA256", key, data);
+}
+
+/** TURN's long-term credentials (RFC 8489 §9.2) fix HMAC-SHA1 and MD5. */
+export function hmacSha1(key: Bytes, data: Data): ArrayBuffer {
+	return hmacWith("SHA1", key, data);
+}
+
+export function md5(data: Data): ArrayBuffer {
+	const digest = new SdkDigest("MD5");
+	feed(digest, data);
+	return digest.close();
+}
+
+function hmacWith(algorithm: "SHA256" | "SHA1", key: Bytes, data: Data): ArrayBuffer {
 	// hmac.js reads its key as bytes (a string would read as no key at all).
 	const bytes = typeof key === "string" ? ArrayBuffer.fromString(key)
 		: ArrayBuffer.isView(key) ? new Uint8Array(key.buffer, key.byteOffset, key.byteLength).slice().buffer : key;
-	const hmac = new SdkHMAC(new SdkDigest("SHA256"), bytes);
+	const hmac = new SdkHMAC(new SdkDigest(algorithm), bytes);
 	if (Array.isArray(data)) hmac.update(...data);
 	else hmac.update(data as Bytes);
 	return hmac.close();
