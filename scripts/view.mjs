@@ -4,8 +4,10 @@
 // (host, server-reflexive; checks.ts) and writes live as fragmented MP4 to stdout or a file.
 // Once a second it prints the path (direct/relayed), RTT, rate and loss on stderr.
 //
-//   npm run view -- demo-cam | ffplay -              after `npm start`: admin, the demo's password
+//   npm run -s view -- demo-cam | ffplay -           after `npm start`: admin, the demo's password
 //   npm run view -- cam-1 -o live.mp4 --seconds 10
+// (`-s`: without it npm writes its "> ivxs view" banner into the pipe ahead of the stream, which no
+// player can read; the script refuses to start then, and says so.)
 //   options: --cloud URL (http://127.0.0.1:8080), --user NAME (admin), --password P (the demo's,
 //   ivxs-data/admin-password.txt; or IVXS_PASSWORD), IVXS_TOKEN (an API token instead),
 //   --format fmp4|annexb (annexb: raw H.264/H.265 video, `ffplay -f h264 -`), --seconds N, --quiet
@@ -13,15 +15,16 @@
 // Why an XS process, not a Node addon or WASM: the transport is C built into our XS host already
 // (the camera's, tested plain, sanitized and 32-bit); an addon would need node-gyp and headers
 // at install time, and a WASM build a second toolchain and a socket shim — for the same bytes.
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { lookup } from "node:dns/promises";
-import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { closeSync, constants, createReadStream, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
 import { root } from "./build.mjs";
 
 const usage = "usage: npm run view -- <device> [--cloud URL] [--user NAME] [--password P] [-o FILE] [--format fmp4|annexb] [--seconds N] [--quiet]";
 
-export function parse(args, env = process.env) {
+export function parse(args, env = process.env, stdoutIsTerminal = process.stdout.isTTY === true) {
 	const o = { device: "", cloud: env.IVXS_CLOUD ?? "http://127.0.0.1:8080", user: env.IVXS_USER ?? "admin", password: env.IVXS_PASSWORD, token: env.IVXS_TOKEN, out: "-", format: "fmp4", seconds: 0, quiet: false };
 	for (let i = 0; i < args.length; i++) {
 		const arg = args[i];
@@ -44,6 +47,9 @@ export function parse(args, env = process.env) {
 	const demoPassword = join(root, "ivxs-data", "admin-password.txt");
 	if (!o.token && o.password === undefined && o.user === "admin" && existsSync(demoPassword)) o.password = readFileSync(demoPassword, "utf8").trim();
 	if (!o.token && o.password === undefined) throw new Error(`sign in: --password P (or IVXS_PASSWORD), or an API token in IVXS_TOKEN\n${usage}`);
+	if (o.out === "-" && stdoutIsTerminal) throw new Error("the stream is binary: pipe it (`| ffplay -`) or write a file (-o FILE)");
+	if (o.out === "-" && env.npm_lifecycle_event === "view" && env.npm_config_loglevel !== "silent")
+		throw new Error("npm wrote its banner into the pipe ahead of the stream: run `npm run -s view -- …` (or -o FILE)");
 	return o;
 }
 
@@ -63,10 +69,18 @@ export async function view(o, { output = process.stdout, log = (line) => process
 	const args = ["modules/app/viewer", "--", "--cloud", `${address}:${url.port || 80}`, "--host", url.host, "--device", o.device, "--format", o.format, ...await signIn(o)];
 	if (o.seconds) args.push("--seconds", String(o.seconds));
 	const toFile = o.out !== "-";
-	// The stream on fd 3 (stdout carries the app's trace lines): to our stdout, or straight into the file.
-	args.push("--out", toFile ? o.out : "/dev/fd/3");
-	const child = spawn(join(root, "build/bin/ivxs"), args, { cwd: root, stdio: ["ignore", "pipe", "pipe", toFile ? "ignore" : "pipe"] });
-	if (!toFile) child.stdio[3].pipe(output);
+	// The stream through a FIFO (the app's stdout carries its trace lines; Node's stdio pipes are
+	// sockets, which /dev/fd/N cannot reopen) to our stdout, or straight into the file.
+	let fifo, drained = Promise.resolve();
+	if (!toFile) {
+		fifo = join(mkdtempSync(join(tmpdir(), "ivxs-view-")), "stream");
+		execFileSync("mkfifo", ["-m", "600", fifo]);
+		const stream = createReadStream(fifo);
+		stream.pipe(output, { end: false });
+		drained = new Promise((resolve) => stream.once("close", resolve));
+	}
+	args.push("--out", toFile ? o.out : fifo);
+	const child = spawn(join(root, "build/bin/ivxs"), args, { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
 	let rest = "";
 	child.stdout.setEncoding("utf8");
 	child.stdout.on("data", (chunk) => {
@@ -89,7 +103,20 @@ export async function view(o, { output = process.stdout, log = (line) => process
 		}
 	});
 	child.stderr.on("data", (chunk) => o.quiet || process.stderr.write(chunk));
-	return new Promise((resolve) => child.on("close", (code) => resolve(code ?? 1)));
+	const code = await new Promise((resolve) => child.on("close", (status) => resolve(status ?? 1)));
+	if (fifo) {
+		// A viewer that failed before opening the FIFO leaves our reader waiting in open(): an
+		// open and close of the writing end gives it its end. Then everything written is out.
+		try {
+			closeSync(openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK));
+		}
+		catch {
+			// the reader had finished already
+		}
+		await drained;
+		rmSync(dirname(fifo), { recursive: true, force: true });
+	}
+	return code;
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

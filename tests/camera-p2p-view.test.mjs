@@ -4,7 +4,8 @@
 // finds the camera's host candidate by STUN checks, watches live as fMP4 that ffprobe decodes;
 // a second viewer, a plain user, is cut off within one keep-alive interval when its grant is revoked.
 import test from "ava";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
+import { Writable } from "node:stream";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { cloudFor, deviceIn, session } from "../cloud/tests/_cloud.mjs";
@@ -31,7 +32,10 @@ test("npm run view: sign in, ticket, path, live fMP4 that ffprobe decodes; revok
 
 	const reports = { admin: [], eve: [] };
 	const base = { device: "view-cam", cloud: cloud.url, format: "fmp4", quiet: true };
-	const watching = view({ ...base, user: "admin", password: adminPassword, out: join(dir, "live.mp4"), seconds: 4 }, { onReport: (kind, r) => reports.admin.push([kind, r]) });
+	// The admin's stream to "stdout" (through the FIFO, as `| ffplay -` gets it), eve's into a file.
+	const piped = [];
+	const output = new Writable({ write(chunk, _encoding, done) { piped.push(chunk); done(); } });
+	const watching = view({ ...base, user: "admin", password: adminPassword, out: "-", seconds: 4 }, { output, onReport: (kind, r) => reports.admin.push([kind, r]) });
 	let eveOpen;
 	const eveOpened = new Promise((resolve) => { eveOpen = resolve; });
 	const eve = view({ ...base, user: "eve", password: "eve-password", out: join(dir, "eve.mp4"), seconds: 60 }, {
@@ -47,7 +51,7 @@ test("npm run view: sign in, ticket, path, live fMP4 that ffprobe decodes; revok
 	t.is(path.type, "host", "a camera on the same machine is reached by a host candidate");
 	const end = reports.admin.find(([kind]) => kind === "view-end")[1];
 	t.log(end, reports.admin.filter(([kind]) => kind === "view").map(([, r]) => `${r.rttMs} ms ${r.rate} B/s`).join("; "));
-	const frames = countFrames(readFileSync(join(dir, "live.mp4")));
+	const frames = countFrames(Buffer.concat(piped));
 	t.log("ffprobe", frames);
 	t.true(frames.h264 > 30, `${frames.h264} video frames in 4 s`);
 	t.true(frames.aac > 20, `${frames.aac} audio frames`);

@@ -65,7 +65,7 @@ export default async function main(): Promise<void> {
 
 	let frames = 0, bytes = 0, lost = 0, lastBytes = 0;
 	let sink: ViewerSink | undefined;
-	const out = o.out ? new FileWriter(o.out) : undefined;
+	let out: FileWriter | undefined;
 	const viewer = new P2PViewer({
 		monotonic,
 		onFrame(data, info) {
@@ -90,6 +90,7 @@ export default async function main(): Promise<void> {
 		Timer.set(() => exit(code), 50);
 	};
 	try {
+		if (o.out) out = new FileWriter(o.out);
 		const stun = stunServersOf((await api("GET", "/v1/p2p")).stun) ?? [];
 		const candidates = await gather(viewer.checks, localAddresses(), viewer.port, stun);
 		const started = monotonic();
@@ -101,7 +102,7 @@ export default async function main(): Promise<void> {
 		const kind = path.type === "relay" ? "relayed" : "direct";
 		report("view-path", { type: path.type, kind, address: path.address, port: path.port, checkRttMs: Math.round(path.rttMs), ours: candidates });
 		await viewer.connect({ address: path.address, port: path.port, ticket: fromHex(String(answer.ticket))!, psk: fromHex(String(answer.psk))! });
-		if (out) sink = new ViewerSink(media, o.format, (chunks) => out.write(chunks));
+		if (out) sink = new ViewerSink(media, o.format, (chunks) => out!.write(chunks));
 		await viewer.open(o.params);
 		report("view-open", { ms: Math.round(monotonic() - started), session: answer.session, media });
 		const tick = Timer.repeat(() => {
