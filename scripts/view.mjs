@@ -20,16 +20,19 @@ import { lookup } from "node:dns/promises";
 import { closeSync, constants, createReadStream, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { createInterface } from "node:readline";
 import { root } from "./build.mjs";
 
 const usage = "usage: npm run view -- <device> [--cloud URL] [--user NAME] [--password P] [-o FILE] [--format fmp4|annexb] [--seconds N] [--quiet]";
+
+export class UsageError extends Error {}
 
 export function parse(args, env = process.env, stdoutIsTerminal = process.stdout.isTTY === true) {
 	const o = { device: "", cloud: env.IVXS_CLOUD ?? "http://127.0.0.1:8080", user: env.IVXS_USER ?? "admin", password: env.IVXS_PASSWORD, token: env.IVXS_TOKEN, out: "-", format: "fmp4", seconds: 0, quiet: false };
 	for (let i = 0; i < args.length; i++) {
 		const arg = args[i];
 		const value = () => {
-			if (i + 1 >= args.length) throw new Error(`${arg} needs a value\n${usage}`);
+			if (i + 1 >= args.length) throw new UsageError(`${arg} needs a value\n${usage}`);
 			return args[++i];
 		};
 		if (arg === "--cloud") o.cloud = value();
@@ -40,16 +43,16 @@ export function parse(args, env = process.env, stdoutIsTerminal = process.stdout
 		else if (arg === "--seconds") o.seconds = Number(value());
 		else if (arg === "--quiet") o.quiet = true;
 		else if (!arg.startsWith("-") && !o.device) o.device = arg;
-		else throw new Error(`unknown option ${arg}\n${usage}`);
+		else throw new UsageError(`unknown option ${arg}\n${usage}`);
 	}
-	if (!o.device) throw new Error(usage);
-	if (!["fmp4", "annexb"].includes(o.format) || !(o.seconds >= 0)) throw new Error(usage);
+	if (!o.device) throw new UsageError(usage);
+	if (!["fmp4", "annexb"].includes(o.format) || !(o.seconds >= 0)) throw new UsageError(usage);
 	const demoPassword = join(root, "ivxs-data", "admin-password.txt");
 	if (!o.token && o.password === undefined && o.user === "admin" && existsSync(demoPassword)) o.password = readFileSync(demoPassword, "utf8").trim();
-	if (!o.token && o.password === undefined) throw new Error(`sign in: --password P (or IVXS_PASSWORD), or an API token in IVXS_TOKEN\n${usage}`);
-	if (o.out === "-" && stdoutIsTerminal) throw new Error("the stream is binary: pipe it (`| ffplay -`) or write a file (-o FILE)");
+	if (!o.token && o.password === undefined) throw new UsageError(`sign in: --password P (or IVXS_PASSWORD), or an API token in IVXS_TOKEN\n${usage}`);
+	if (o.out === "-" && stdoutIsTerminal) throw new UsageError("the stream is binary: pipe it (`| ffplay -`) or write a file (-o FILE)");
 	if (o.out === "-" && env.npm_lifecycle_event === "view" && env.npm_config_loglevel !== "silent")
-		throw new Error("npm wrote its banner into the pipe ahead of the stream: run `npm run -s view -- …` (or -o FILE)");
+		throw new UsageError("npm wrote its banner into the pipe ahead of the stream: run `npm run -s view -- …` (or -o FILE)");
 	return o;
 }
 
@@ -81,26 +84,19 @@ export async function view(o, { output = process.stdout, log = (line) => process
 	}
 	args.push("--out", toFile ? o.out : fifo);
 	const child = spawn(join(root, "build/bin/ivxs"), args, { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
-	let rest = "";
-	child.stdout.setEncoding("utf8");
-	child.stdout.on("data", (chunk) => {
-		rest += chunk;
-		const lines = rest.split("\n");
-		rest = lines.pop();
-		for (const line of lines) {
-			const m = /^@@(view[a-z-]*) (.*)$/.exec(line);
-			if (!m) {
-				if (line && !o.quiet) log(line);
-				continue;
-			}
-			const report = JSON.parse(m[2]);
-			onReport?.(m[1], report);
-			if (o.quiet) continue;
-			if (m[1] === "view") log(`${report.path} (${report.type}) rtt ${report.rttMs} ms, ${(report.rate * 8 / 1000).toFixed(0)} kbit/s, ${report.frames} frames, ${report.lost} lost, ${report.packetsLost} packets lost`);
-			else if (m[1] === "view-path") log(`path: ${report.kind} via ${report.type} ${report.address}:${report.port} (check ${report.checkRttMs} ms)`);
-			else if (m[1] === "view-open") log(`watching ${o.device} (${report.media.codec}${report.media.audio ? " + audio" : ""}), first request → open in ${report.ms} ms`);
-			else log(`${m[1]}: ${m[2]}`);
+	createInterface({ input: child.stdout }).on("line", (line) => {
+		const m = /^@@(view[a-z-]*) (.*)$/.exec(line);
+		if (!m) {
+			if (line && !o.quiet) log(line);
+			return;
 		}
+		const report = JSON.parse(m[2]);
+		onReport?.(m[1], report);
+		if (o.quiet) return;
+		if (m[1] === "view") log(`${report.path} (${report.type}) rtt ${report.rttMs} ms, ${(report.rate * 8 / 1000).toFixed(0)} kbit/s, ${report.frames} frames, ${report.lost} lost, ${report.packetsLost} packets lost`);
+		else if (m[1] === "view-path") log(`path: ${report.kind} via ${report.type} ${report.address}:${report.port} (check ${report.checkRttMs} ms)`);
+		else if (m[1] === "view-open") log(`watching ${o.device} (${report.media.codec}${report.media.audio ? " + audio" : ""}), first request → open in ${report.ms} ms`);
+		else log(`${m[1]}: ${m[2]}`);
 	});
 	child.stderr.on("data", (chunk) => o.quiet || process.stderr.write(chunk));
 	const code = await new Promise((resolve) => child.on("close", (status) => resolve(status ?? 1)));
@@ -120,17 +116,11 @@ export async function view(o, { output = process.stdout, log = (line) => process
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-	let o;
-	try {
-		o = parse(process.argv.slice(2));
-	}
-	catch (error) {
-		console.error(error.message);
-		process.exit(2);
-	}
 	process.stdout.on("error", () => process.exit(0));   // the player went away (ffplay closed)
-	view(o).then((code) => process.exit(code), (error) => {
-		console.error(`npm run view: ${error.message}${error.cause ? ` (${error.cause.message ?? error.cause})` : ""}`);
-		process.exit(1);
+	// A usage mistake exits 2 with its message alone; anything else 1, with its cause.
+	new Promise((resolve) => resolve(view(parse(process.argv.slice(2))))).then((code) => process.exit(code), (error) => {
+		if (error instanceof UsageError) console.error(error.message);
+		else console.error(`npm run view: ${error.message}${error.cause ? ` (${error.cause.message ?? error.cause})` : ""}`);
+		process.exit(error instanceof UsageError ? 2 : 1);
 	});
 }

@@ -35,10 +35,15 @@ function cameraIn(t, topo, cloud, device, seconds) {
 	return { run, up: Promise.race([up, run]) };
 }
 
-test.serial("both behind cone NATs: STUN's server-reflexive candidates give a direct path; live decodes", async (t) => {
-	const topo = natTopology(t, { camera: "cone", viewer: "cone" });
+/**
+ * The camera app and `npm run view` across the two NATs, coturn as STUN (and TURN with `relay`)
+ * server: what the viewer printed, what ffprobe decoded of its file, the camera's output.
+ */
+async function watchAcross(t, nats, { relay = false } = {}) {
+	const topo = natTopology(t, nats);
 	const turn = await startCoturn(t, topo.publicAddress);
-	const cloud = await cloudFor(t, { adminPassword, host: topo.publicAddress, stunServers: [`${turn.address}:${turn.port}`] });
+	const server = `${turn.address}:${turn.port}`;
+	const cloud = await cloudFor(t, { adminPassword, host: topo.publicAddress, stunServers: [server], ...(relay ? { turnServers: [server], turnSecret: turn.secret } : {}) });
 	const device = deviceIn(cloud, "view-cam");
 	const camera = cameraIn(t, topo, cloud, device, 20);
 	await camera.up;
@@ -47,31 +52,22 @@ test.serial("both behind cone NATs: STUN's server-reflexive candidates give a di
 	const viewed = await viewIn(topo, cloud, 4, dir);
 	t.log(viewed.stderr.trim());
 	t.is(viewed.code, 0);
-	t.regex(viewed.stderr, new RegExp(`path: direct via srflx ${topo.camera.wan.replace(/\./g, "\\.")}:\\d+`));
 	const frames = countFrames(readFileSync(viewed.out));
 	t.log("ffprobe", frames);
 	t.true(frames.h264 > 30, `${frames.h264} video frames in 4 s`);
-	const { stdout } = await camera.run;
-	t.regex(stdout, new RegExp(`answering with host ${topo.camera.lan.replace(/\./g, "\\.")}:\\d+.*srflx ${topo.camera.wan.replace(/\./g, "\\.")}:\\d+`));
+	return { topo, turn, viewed, stdout: (await camera.run).stdout };
+}
+
+const literal = (address) => address.replace(/\./g, "\\.");
+
+test.serial("both behind cone NATs: STUN's server-reflexive candidates give a direct path; live decodes", async (t) => {
+	const { topo, viewed, stdout } = await watchAcross(t, { camera: "cone", viewer: "cone" });
+	t.regex(viewed.stderr, new RegExp(`path: direct via srflx ${literal(topo.camera.wan)}:\\d+`));
+	t.regex(stdout, new RegExp(`answering with host ${literal(topo.camera.lan)}:\\d+.*srflx ${literal(topo.camera.wan)}:\\d+`));
 });
 
 test.serial("camera behind a symmetric NAT: no direct path; TURN (coturn, credentials minted by the cloud) relays live", async (t) => {
-	const topo = natTopology(t, { camera: "symmetric", viewer: "cone" });
-	const turn = await startCoturn(t, topo.publicAddress);
-	const server = `${turn.address}:${turn.port}`;
-	const cloud = await cloudFor(t, { adminPassword, host: topo.publicAddress, stunServers: [server], turnServers: [server], turnSecret: turn.secret });
-	const device = deviceIn(cloud, "view-cam");
-	const camera = cameraIn(t, topo, cloud, device, 20);
-	await camera.up;
-	const dir = mkdtempSync(join(tmpdir(), "ivxs-nat-"));
-	t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-	const viewed = await viewIn(topo, cloud, 4, dir);
-	t.log(viewed.stderr.trim());
-	t.is(viewed.code, 0);
-	t.regex(viewed.stderr, new RegExp(`path: relayed via relay ${turn.address.replace(/\./g, "\\.")}:\\d+`));
-	const frames = countFrames(readFileSync(viewed.out));
-	t.log("ffprobe", frames);
-	t.true(frames.h264 > 30, `${frames.h264} video frames in 4 s`);
-	const { stdout } = await camera.run;
+	const { turn, viewed, stdout } = await watchAcross(t, { camera: "symmetric", viewer: "cone" }, { relay: true });
+	t.regex(viewed.stderr, new RegExp(`path: relayed via relay ${literal(turn.address)}:\\d+`));
 	t.regex(stdout, /answering with .*relay /);
 });
