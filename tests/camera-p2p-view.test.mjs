@@ -2,7 +2,8 @@
 // host (P2P off until the cloud announces a viewer: no --p2p), and `npm run view`'s code
 // (scripts/view.mjs → the viewer app on a second XS host). The viewer signs in, gets a ticket,
 // finds the camera's host candidate by STUN checks, watches live as fMP4 that ffprobe decodes;
-// a second viewer, a plain user, is cut off within one keep-alive interval when its grant is revoked.
+// a second viewer, a plain user, is in the cloud's session list with the camera's figures, and is cut
+// off within one keep-alive interval when its grant is revoked.
 import test from "ava";
 import { mkdtempSync, rmSync } from "node:fs";
 import { Writable } from "node:stream";
@@ -10,6 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { cloudFor, deviceIn, session } from "../cloud/tests/_cloud.mjs";
 import { countFrames } from "../cloud/tests/_ingest.mjs";
+import { eventually } from "../cloud/tests/_mqtt.mjs";
 import { deviceFile, runCamera } from "./_camera.mjs";
 import { view } from "../scripts/view.mjs";
 
@@ -58,6 +60,15 @@ test("npm run view: sign in, ticket, path, live fMP4 that ffprobe decodes; revok
 	t.is(end.refused, 0, "every frame went into the file");
 
 	await Promise.race([eveOpened, eve]);
+	// The camera reports its open sessions (every 5 s): the cloud's list has eve's with its figures.
+	let listed;
+	await eventually(async () => {
+		listed = (await (await admin.call("/v1/devices/view-cam/p2p")).json()).sessions.find((s) => s.user === "eve" && s.connected);
+		return listed !== undefined;
+	}, 8000);
+	t.log("eve in the cloud's list", listed);
+	t.is(listed.action, "live");
+	t.true(listed.rate > 0 && listed.srttMs >= 0 && listed.memory > 0);
 	const revoked = Date.now();
 	t.is((await admin.call("/v1/users/eve/devices/view-cam", { method: "DELETE" })).status, 204);
 	t.is(await eve, 3, "the camera closed eve's session");

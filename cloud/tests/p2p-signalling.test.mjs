@@ -6,7 +6,7 @@ import test from "ava";
 import { createHmac } from "node:crypto";
 import { cloudFor, deviceIn, session } from "./_cloud.mjs";
 import { loadConfig } from "../../build/node/cloud/src/config.js";
-import { connectDevice, mqttUrlOf } from "./_mqtt.mjs";
+import { connectDevice, eventually, mqttUrlOf } from "./_mqtt.mjs";
 
 const adminPassword = "admin-secret-1";
 const viewerCandidates = [{ type: "host", address: "192.0.2.7", port: 40000 }];
@@ -37,7 +37,7 @@ async function withViewer(cloud, name) {
 test("a granted viewer gets a ticket the camera's key verifies, and the camera's candidates; the camera got the viewer's", async (t) => {
 	const cloud = await cloudFor(t, { adminPassword, stunServers: ["127.0.0.1:3478"] });
 	const device = deviceIn(cloud, "p2p-cam");
-	const { offers } = await answeringCamera(t, cloud, device);
+	const { camera, offers } = await answeringCamera(t, cloud, device);
 	const { admin, viewer } = await withViewer(cloud, "eve");
 	t.is((await viewer.call("/v1/devices/p2p-cam/p2p", { method: "POST", body: { candidates: viewerCandidates } })).status, 403, "not granted yet");
 	t.is((await admin.call("/v1/users/eve/devices/p2p-cam", { method: "PUT" })).status, 204);
@@ -63,7 +63,13 @@ test("a granted viewer gets a ticket the camera's key verifies, and the camera's
 	t.is(ticket.subarray(12, 28).toString("latin1").replace(/\0+$/, ""), "p2p-cam");
 	t.is(ticket.subarray(28, 44).toString("latin1"), body.session, "the viewer id is the session");
 	const list = await (await admin.call("/v1/devices/p2p-cam/p2p")).json();
-	t.deepEqual(list.sessions.map((s) => [s.session, s.user]), [[body.session, "eve"]]);
+	t.deepEqual(list.sessions.map((s) => [s.session, s.user, s.connected]), [[body.session, "eve", false]], "not connected before the camera says so");
+	// The camera's report of its open sessions (every 5 s while any is open) fills in the figures.
+	const figures = { session: body.session, action: "live", talk: false, srttMs: 4, rate: 20000, buffered: 300, memory: 14000 };
+	camera.publish("ivxs/p2p-cam/p2p", JSON.stringify({ sessions: [figures, { ...figures, session: "ffffffffffffffff" }] }), { qos: 1 });
+	await eventually(async () => (await (await viewer.call("/v1/devices/p2p-cam/p2p")).json()).sessions[0]?.connected === true);
+	const [mine] = (await (await viewer.call("/v1/devices/p2p-cam/p2p")).json()).sessions;
+	t.like(mine, { session: body.session, user: "eve", connected: true, action: "live", rate: 20000, srttMs: 4, buffered: 300 });
 });
 
 test("bad offers are refused; a camera that does not answer is a 504, one that cannot serve a 502", async (t) => {

@@ -6,13 +6,18 @@
  * gathers its candidates (its own addresses, and the server-reflexive one from the offer's STUN
  * servers, and a relayed one on the offer's TURN server with the viewer's addresses permitted),
  * sends connectivity checks to the viewer's candidates (which also opens its NAT for the viewer's
- * HELLO) and answers on its `p2p` topic. `p2p-end` closes a viewer's session now.
+ * HELLO) and answers on its `p2p` topic. `p2p-end` closes a viewer's session now. Every 5 s while
+ * a session is open it reports them on the same topic (the cloud's session list).
  */
 import type { Ring } from "ring";
+import Timer from "timer";
 import { hmacSha1, localAddresses, md5, monotonic, now } from "ivxs/platform";
 import { MAX_SESSIONS, P2P, P2PEvent, gather } from "../p2p/index.js";
-import { p2pAnswer, p2pEndOf, p2pOfferOf, type Candidate, type P2pMedia, type P2pOffer } from "../protocol/signal.js";
+import { p2pAnswer, p2pEndOf, p2pOfferOf, p2pReport, type Candidate, type P2pMedia, type P2pOffer } from "../protocol/signal.js";
 import type { DeviceConfig } from "./device-file.js";
+
+/** How often the open sessions are reported to the cloud. */
+const REPORT_MS = 5000;
 
 export interface P2PSignalOptions {
 	config: DeviceConfig;
@@ -22,7 +27,7 @@ export interface P2PSignalOptions {
 	media: P2pMedia;
 	/** UDP port (0: any, chosen when the first viewer is announced). */
 	port: number;
-	/** Publishes an answer on the device's `p2p` topic. */
+	/** Publishes an answer, or a report of the open sessions, on the device's `p2p` topic. */
 	answer(text: string): void;
 	log(message: string): void;
 }
@@ -31,6 +36,8 @@ export class P2PSignal {
 	#o: P2PSignalOptions;
 	#p2p: P2P | undefined;
 	#off = "";
+	#report: unknown;
+	#reported = 0;
 
 	constructor(options: P2PSignalOptions) {
 		this.#o = options;
@@ -57,6 +64,7 @@ export class P2PSignal {
 			},
 		});
 		log(`p2p: viewers on UDP port ${p2p.port}`);
+		this.#report = Timer.repeat(() => this.#reportSessions(), REPORT_MS);
 		return this.#p2p = p2p;
 	}
 
@@ -75,8 +83,22 @@ export class P2PSignal {
 	}
 
 	exit(): void {
+		if (this.#report !== undefined) Timer.clear(this.#report as never);
 		this.#p2p?.exit();
 		this.#p2p = undefined;
+	}
+
+	/** The open sessions' figures for the cloud's list, while any is open and once after the last. */
+	#reportSessions(): void {
+		const sessions = this.#p2p?.sessions() ?? [];
+		if (!sessions.length && !this.#reported) return;
+		this.#reported = sessions.length;
+		this.#o.answer(p2pReport({
+			sessions: sessions.slice(0, 32).map((s) => ({
+				session: s.peer, action: s.media?.action ?? "", talk: s.talk, srttMs: Math.round(s.srttMs),
+				rate: Math.round(s.avgRate), buffered: s.sendBuffered, memory: s.footprintBytes,
+			})),
+		}));
 	}
 
 	/** A relayed candidate on the offer's TURN server, with the viewer's addresses permitted (undefined: no TURN, or it failed). */

@@ -254,11 +254,12 @@ export class P2P {
 	}
 
 	/** Per viewer: who, its stream and talkback, the transport's figures (the console, §4). */
-	sessions(): Array<{ peer: string; media?: StreamParams; talk: boolean; srttMs: number; footprintBytes: number }> {
+	sessions(): Array<{ peer: string; media?: StreamParams; talk: boolean; srttMs: number; footprintBytes: number; avgRate: number; sendBuffered: number }> {
 		if (this.#state !== "ready") return [];
 		return [...this.#sessions.values()].map((s) => {
 			const { srttMs, footprintBytes } = this.#endpoint!.sessionStats(s.index);
-			return { peer: s.peer, media: s.media?.params, talk: !!s.voice, srttMs, footprintBytes };
+			const { avgRate, sendBuffered } = s.media ? this.#endpoint!.channelStats(s.index, Channel.media) : { avgRate: 0, sendBuffered: 0 };
+			return { peer: s.peer, media: s.media?.params, talk: !!s.voice, srttMs, footprintBytes, avgRate, sendBuffered };
 		});
 	}
 

@@ -159,3 +159,47 @@ export function p2pAnswerOf(text: string): P2pAnswer | undefined {
 	if (error !== undefined) answer.error = error as string;
 	return answer;
 }
+
+/** What the camera reports of its open P2P sessions (the console's list): on its `p2p` topic every
+ * few seconds while any is open, and once more, empty, after the last one ended. */
+export interface P2pSessionFigures {
+	session: string;
+	/** The stream's action ("live", "playback"), or "" when none is open. */
+	action: string;
+	talk: boolean;
+	srttMs: number;
+	/** Bytes/s acknowledged over the last second, bytes not yet sent, bytes the session holds. */
+	rate: number;
+	buffered: number;
+	memory: number;
+}
+export interface P2pReport {
+	sessions: P2pSessionFigures[];
+}
+/** Sessions in one report, at most (the seed's SDK serves 32). */
+export const MAX_REPORTED_SESSIONS = 32;
+
+export const p2pReport = (report: P2pReport): string => JSON.stringify(report);
+
+const count = (value: unknown): value is number => typeof value === "number" && Number.isSafeInteger(value) && value >= 0;
+
+/** A camera's `p2p` message → its session report, or undefined when it is not one (an answer) or malformed. */
+export function p2pReportOf(text: string): P2pReport | undefined {
+	let value: unknown;
+	try {
+		value = JSON.parse(text);
+	}
+	catch {
+		return undefined;
+	}
+	const sessions = (value as { sessions?: unknown } | null)?.sessions;
+	if (!Array.isArray(sessions) || sessions.length > MAX_REPORTED_SESSIONS) return undefined;
+	const out: P2pSessionFigures[] = [];
+	for (const item of sessions) {
+		const { session, action, talk, srttMs, rate, buffered, memory } = (item ?? {}) as Record<string, unknown>;
+		if (typeof session !== "string" || !SESSION_ID.test(session) || typeof action !== "string" || !/^[a-z]{0,16}$/.test(action) || typeof talk !== "boolean") return undefined;
+		if (![srttMs, rate, buffered, memory].every(count)) return undefined;
+		out.push({ session, action, talk, srttMs: srttMs as number, rate: rate as number, buffered: buffered as number, memory: memory as number });
+	}
+	return { sessions: out };
+}

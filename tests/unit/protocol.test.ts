@@ -165,3 +165,13 @@ test("p2p signalling: offers, answers and candidates are checked; host candidate
 	for (const bad of ["{", "[]", "null", JSON.stringify({ session: "x", candidates: [] }), JSON.stringify({ session: offer.session }), JSON.stringify({ session: offer.session, candidates: [], error: 3 }), JSON.stringify({ session: offer.session, candidates: [], media: { codec: "vp8", audio: false } })])
 		t.is(p.p2pAnswerOf(bad), undefined, bad);
 });
+
+test("p2p session reports: the camera's figures of its open sessions, checked", (t) => {
+	const figures = { session: "0123456789abcdef", action: "live", talk: false, srttMs: 12, rate: 18000, buffered: 0, memory: 14000 };
+	t.deepEqual(p.p2pReportOf(p.p2pReport({ sessions: [figures] })), { sessions: [figures] });
+	t.deepEqual(p.p2pReportOf(p.p2pReport({ sessions: [] })), { sessions: [] });
+	t.is(p.p2pReportOf(p.p2pAnswer({ session: figures.session, candidates: [] })), undefined, "an answer is no report");
+	for (const bad of [{ ...figures, rate: -1 }, { ...figures, srttMs: 1.5 }, { ...figures, action: "LIVE!" }, { ...figures, session: "x" }, { ...figures, talk: 1 }])
+		t.is(p.p2pReportOf(JSON.stringify({ sessions: [bad] })), undefined, JSON.stringify(bad));
+	t.is(p.p2pReportOf(JSON.stringify({ sessions: Array(33).fill(figures) })), undefined);
+});

@@ -61,6 +61,11 @@ export async function install(ctx: CloudContext): Promise<void> {
 
 	ctx.router.add("GET", "/v1/devices/:device/p2p", { auth: "user", device: "device" }, (_req, res, _params, _url, { viewer, device }) => {
 		const mine = (user: string) => viewer.admin || user === viewer.user;
-		sendJson(res, 200, { sessions: sessionsOf(ctx, device.id).filter((s) => mine(s.user)).map(({ session, user, since, expiryS }) => ({ session, user, since, ticketExpiry: expiryS * 1000 })) });
+		sendJson(res, 200, {
+			sessions: sessionsOf(ctx, device.id).filter((s) => mine(s.user)).map(({ session, user, since, expiryS, camera }) => ({
+				session, user, since, ticketExpiry: expiryS * 1000, connected: !!camera,
+				...(camera ? { action: camera.action, talk: camera.talk, srttMs: camera.srttMs, rate: camera.rate, buffered: camera.buffered, memory: camera.memory } : {}),
+			})),
+		});
 	});
 }

@@ -8,7 +8,7 @@ import { randomBytes } from "node:crypto";
 import type { CloudContext } from "../context.js";
 import { everyDevice, parseTopic, topicOf } from "../control/topics.js";
 import { findUser, isGranted } from "../users/store.js";
-import { type Candidate, type StunServer, type TurnServer, type P2pAnswer, p2pAnswerOf, p2pCommand, p2pEndCommand } from "../../../modules/protocol/signal.js";
+import { type Candidate, type StunServer, type TurnServer, type P2pAnswer, type P2pSessionFigures, p2pAnswerOf, p2pCommand, p2pEndCommand, p2pReportOf } from "../../../modules/protocol/signal.js";
 
 export interface P2pSession {
 	session: string;
@@ -21,13 +21,18 @@ export interface P2pSession {
 interface State {
 	waiting: Map<string, (answer: P2pAnswer) => void>;
 	sessions: Map<string, P2pSession>;
+	/** Each camera's latest report of its open sessions, and when it came. */
+	reports: Map<string, { at: number; sessions: P2pSessionFigures[] }>;
 }
+
+/** A camera reports every 5 s while a session is open: older than this, its figures are gone. */
+export const REPORT_FRESH_MS = 15_000;
 
 const states = new WeakMap<CloudContext, State>();
 
 function stateOf(ctx: CloudContext): State {
 	let state = states.get(ctx);
-	if (!state) states.set(ctx, state = { waiting: new Map(), sessions: new Map() });
+	if (!state) states.set(ctx, state = { waiting: new Map(), sessions: new Map(), reports: new Map() });
 	return state;
 }
 
@@ -37,11 +42,14 @@ export const newSessionId = (): string => randomBytes(8).toString("hex");
 /** Subscribes to the cameras' answers. */
 export async function followAnswers(ctx: CloudContext): Promise<void> {
 	if (!ctx.bus) return void ctx.log.warn("no control bus: P2P signalling is off");
-	const { waiting } = stateOf(ctx);
+	const { waiting, reports } = stateOf(ctx);
 	await ctx.bus.subscribe(everyDevice("p2p"), (topic, payload) => {
 		const device = parseTopic(topic)?.device;
-		const answer = payload.length <= 4096 ? p2pAnswerOf(payload.toString("utf8")) : undefined;
-		if (!answer) return void ctx.log.warn({ topic: topic.slice(0, 100) }, "p2p answer refused (malformed)");
+		const text = payload.length <= 16384 ? payload.toString("utf8") : "";
+		const report = device && p2pReportOf(text);
+		if (report) return void reports.set(device, { at: Date.now(), sessions: report.sessions });
+		const answer = text.length <= 4096 ? p2pAnswerOf(text) : undefined;
+		if (!answer) return void ctx.log.warn({ topic: topic.slice(0, 100) }, "p2p message refused (malformed)");
 		const resolve = waiting.get(`${device}/${answer.session}`);
 		waiting.delete(`${device}/${answer.session}`);
 		resolve?.(answer);
@@ -71,9 +79,15 @@ export function admit(ctx: CloudContext, session: P2pSession): void {
 	stateOf(ctx).sessions.set(session.session, session);
 }
 
-/** The sessions this instance admitted, of one device or all. */
-export function sessionsOf(ctx: CloudContext, device?: string): P2pSession[] {
-	return [...stateOf(ctx).sessions.values()].filter((s) => device === undefined || s.device === device);
+/** The sessions this instance admitted, of one device or all, with the camera's latest figures of
+ * each (`camera`: undefined when the camera has not reported it open lately — not connected yet, or ended). */
+export function sessionsOf(ctx: CloudContext, device?: string, now = Date.now()): Array<P2pSession & { camera?: P2pSessionFigures }> {
+	const { sessions, reports } = stateOf(ctx);
+	return [...sessions.values()].filter((s) => device === undefined || s.device === device).map((s) => {
+		const report = reports.get(s.device);
+		const camera = report && now - report.at < REPORT_FRESH_MS ? report.sessions.find((f) => f.session === s.session) : undefined;
+		return camera ? { ...s, camera } : s;
+	});
 }
 
 /**
