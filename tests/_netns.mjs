@@ -8,7 +8,7 @@
 // destination (endpoint-independent mapping; filtering is per destination, so both sides must
 // send: hole punching). A "symmetric" NAT is masquerade `fully-random`: each destination gets a
 // port of its own, so the address a STUN server saw is useless to anyone else — only TURN works.
-// Every name carries the test's K; everything is removed at teardown (deleting a namespace
+// `viewer: "lan"` puts the viewer on the camera's LAN instead (a bridge in "natc"). Every name carries the test's K; everything is removed at teardown (deleting a namespace
 // deletes its veth pairs). Needs root (CI runs as root) and `nft` (scripts/test-deps.mjs).
 import { execFileSync, spawnSync } from "node:child_process";
 
@@ -46,7 +46,7 @@ export function natTopology(t, { camera = "cone", viewer = "cone" } = {}) {
 			run(["link", "set", bn, "netns", b]);
 			const up = (space, dev, addr) => {
 				const args = (cmd) => (space ? ["netns", "exec", space, "ip", ...cmd] : cmd);
-				run(args(["addr", "add", `${addr}/24`, "dev", dev]));
+				if (addr) run(args(["addr", "add", `${addr}/24`, "dev", dev]));
 				run(args(["link", "set", dev, "up"]));
 			};
 			up(a, an, aAddr);
@@ -56,14 +56,25 @@ export function natTopology(t, { camera = "cone", viewer = "cone" } = {}) {
 		wire(undefined, `100.${k}.0.1`, ns.net, `100.${k}.0.2`);
 		const c = wire(ns.net, `100.${k}.1.1`, ns.natc, `100.${k}.1.2`);
 		const v = wire(ns.net, `100.${k}.2.1`, ns.natv, `100.${k}.2.2`);
-		wire(ns.natc, `192.168.${k}.1`, ns.camh, `192.168.${k}.2`);
-		wire(ns.natv, `172.16.${k}.1`, ns.viewh, `172.16.${k}.2`);
+		const sameLan = viewer === "lan";
+		if (sameLan) {
+			// One LAN behind the camera's router: a bridge in it, the camera and the viewer on it.
+			inNs(ns.natc, "ip", ["link", "add", "lan", "type", "bridge"]);
+			inNs(ns.natc, "ip", ["addr", "add", `192.168.${k}.1/24`, "dev", "lan"]);
+			inNs(ns.natc, "ip", ["link", "set", "lan", "up"]);
+			for (const [host, address] of [[ns.camh, `192.168.${k}.2`], [ns.viewh, `192.168.${k}.3`]])
+				inNs(ns.natc, "ip", ["link", "set", wire(ns.natc, undefined, host, address).a, "master", "lan"]);
+		}
+		else {
+			wire(ns.natc, `192.168.${k}.1`, ns.camh, `192.168.${k}.2`);
+			wire(ns.natv, `172.16.${k}.1`, ns.viewh, `172.16.${k}.2`);
+		}
 		run(["route", "add", `100.${k}.0.0/16`, "via", `100.${k}.0.2`]);
 		for (const name of [ns.net, ns.natc, ns.natv]) inNs(name, "sysctl", ["-q", "-w", "net.ipv4.ip_forward=1"]);
 		inNs(ns.natc, "ip", ["route", "add", "default", "via", `100.${k}.1.1`]);
 		inNs(ns.natv, "ip", ["route", "add", "default", "via", `100.${k}.2.1`]);
 		inNs(ns.camh, "ip", ["route", "add", "default", "via", `192.168.${k}.1`]);
-		inNs(ns.viewh, "ip", ["route", "add", "default", "via", `172.16.${k}.1`]);
+		inNs(ns.viewh, "ip", ["route", "add", "default", "via", sameLan ? `192.168.${k}.1` : `172.16.${k}.1`]);
 		// A home router: masquerade out, and unsolicited packets from the internet dropped before
 		// conntrack confirms them (an unanswered inbound check would otherwise hold the 5-tuple and
 		// make masquerade pick another port for our own packets to that peer).
@@ -86,7 +97,7 @@ export function natTopology(t, { camera = "cone", viewer = "cone" } = {}) {
 		/** The root namespace's address on the "internet": where the cloud and coturn listen. */
 		publicAddress: `100.${k}.0.1`,
 		camera: { lan: `192.168.${k}.2`, wan: `100.${k}.1.2` },
-		viewer: { lan: `172.16.${k}.2`, wan: `100.${k}.2.2` },
+		viewer: viewer === "lan" ? { lan: `192.168.${k}.3`, wan: `100.${k}.1.2` } : { lan: `172.16.${k}.2`, wan: `100.${k}.2.2` },
 		/** The argv prefix that runs a command in a namespace. */
 		prefix: (space) => ["ip", "netns", "exec", space],
 	};

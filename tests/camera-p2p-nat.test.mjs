@@ -1,4 +1,4 @@
-// P2P across NATs (issue 14 §3): the cloud and coturn on the "internet" (tests/_netns.mjs), the
+// P2P across NATs (issue 14 §3; same LAN, two cone NATs, a symmetric NAT with TURN): the cloud and coturn on the "internet" (tests/_netns.mjs), the
 // camera app and `npm run view` each in a network namespace behind its own nftables NAT. Their
 // host candidates cannot reach each other; the server-reflexive ones coturn's STUN gave them do.
 import test from "ava";
@@ -59,6 +59,11 @@ async function watchAcross(t, nats, { relay = false } = {}) {
 }
 
 const literal = (address) => address.replace(/\./g, "\\.");
+
+test.serial("same LAN behind one NAT: the camera's host candidate is the path", async (t) => {
+	const { topo, viewed } = await watchAcross(t, { camera: "cone", viewer: "lan" });
+	t.regex(viewed.stderr, new RegExp(`path: direct via host ${literal(topo.camera.lan)}:\\d+`));
+});
 
 test.serial("both behind cone NATs: STUN's server-reflexive candidates give a direct path; live decodes", async (t) => {
 	const { topo, viewed, stdout } = await watchAcross(t, { camera: "cone", viewer: "cone" });
