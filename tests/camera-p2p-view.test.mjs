@@ -51,6 +51,9 @@ test("npm run view: sign in, ticket, path, live fMP4 that ffprobe decodes; revok
 	t.log("path", path, "open", reports.admin.find(([kind]) => kind === "view-open")?.[1]);
 	t.is(path.kind, "direct");
 	t.is(path.type, "host", "a camera on the same machine is reached by a host candidate");
+	const first = reports.admin.find(([kind]) => kind === "view-first")?.[1];
+	t.log(`viewer request → first frame: ${first.ms} ms`);
+	t.true(first.key, "the first frame is a key frame");
 	const end = reports.admin.find(([kind]) => kind === "view-end")[1];
 	t.log(end, reports.admin.filter(([kind]) => kind === "view").map(([, r]) => `${r.rttMs} ms ${r.rate} B/s`).join("; "));
 	const frames = countFrames(Buffer.concat(piped));

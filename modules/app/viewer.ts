@@ -63,12 +63,14 @@ export default async function main(): Promise<void> {
 		return value;
 	};
 
-	let frames = 0, bytes = 0, lost = 0, lastBytes = 0;
+	let frames = 0, bytes = 0, lost = 0, lastBytes = 0, asked = 0;
 	let sink: ViewerSink | undefined;
 	let out: FileWriter | undefined;
 	const viewer = new P2PViewer({
 		monotonic,
 		onFrame(data, info) {
+			// The figure a viewer feels: from asking the cloud to the first frame (issue 14 §5).
+			if (!frames) report("view-first", { ms: Math.round(monotonic() - asked), key: info.key });
 			frames++;
 			bytes += data.byteLength;
 			lost += info.lost;
@@ -93,7 +95,7 @@ export default async function main(): Promise<void> {
 		if (o.out) out = new FileWriter(o.out);
 		const stun = stunServersOf((await api("GET", "/v1/p2p")).stun) ?? [];
 		const candidates = await gather(viewer.checks, localAddresses(), viewer.port, stun);
-		const started = monotonic();
+		const started = asked = monotonic();
 		const answer = await api("POST", `/v1/devices/${o.device}/p2p`, { candidates });
 		const camera = candidatesOf(answer.candidates) ?? [];
 		const media = (answer.media ?? { codec: "h264", audio: false }) as P2pMedia;
