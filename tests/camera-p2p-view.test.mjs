@@ -18,7 +18,9 @@ import { view } from "../scripts/view.mjs";
 const adminPassword = "admin-secret-1";
 
 test("npm run view: sign in, ticket, path, live fMP4 that ffprobe decodes; revoking a grant ends that viewer's session", async (t) => {
-	const cloud = await cloudFor(t, { adminPassword, p2pSweepS: 1 });
+	// A STUN server nobody answers on: both sides go on with their host candidates; the camera's
+	// P2P API says PEER_CONNECT_FAIL (the seed's "could not reach the STUN/rendezvous server").
+	const cloud = await cloudFor(t, { adminPassword, p2pSweepS: 1, stunServers: ["127.0.0.1:9"] });
 	const device = deviceIn(cloud, "view-cam");
 	const admin = await session(cloud, "admin", adminPassword);
 	t.is((await admin.call("/v1/users", { method: "POST", body: { name: "eve", password: "eve-password" } })).status, 201);
@@ -81,4 +83,5 @@ test("npm run view: sign in, ticket, path, live fMP4 that ffprobe decodes; revok
 	const { stdout } = await camera;
 	t.regex(stdout, /p2p: [0-9a-f]{16} watches \(action=live\)/);
 	t.regex(stdout, /p2p: the cloud ended session [0-9a-f]{16} \(1 open\)/);
+	t.regex(stdout, /no STUN server answered \(PEER_CONNECT_FAIL\)/);
 });

@@ -12,7 +12,7 @@
 import type { Ring } from "ring";
 import Timer from "timer";
 import { hmacSha1, localAddresses, md5, monotonic, now } from "ivxs/platform";
-import { MAX_SESSIONS, P2P, P2PEvent, gather } from "../p2p/index.js";
+import { MAX_SESSIONS, P2P, P2PEvent } from "../p2p/index.js";
 import { p2pAnswer, p2pEndOf, p2pOfferOf, p2pReport, type Candidate, type P2pMedia, type P2pOffer } from "../protocol/signal.js";
 import type { DeviceConfig } from "./device-file.js";
 
@@ -60,7 +60,8 @@ export class P2PSignal {
 			},
 			onSendStop: (handle) => log(`p2p: ${(handle as { peer: string }).peer} stopped watching`),
 			onEvent: (event) => {
-				if (event !== P2PEvent.peerReady) log(`p2p: event ${event}`);
+				if (event === P2PEvent.peerConnectFail) log("p2p: no STUN server answered (PEER_CONNECT_FAIL): only host and relayed candidates");
+				else if (event !== P2PEvent.peerReady) log(`p2p: event ${event}`);
 			},
 		});
 		log(`p2p: viewers on UDP port ${p2p.port}`);
@@ -123,7 +124,7 @@ export class P2PSignal {
 		if (!p2p) return this.#o.answer(p2pAnswer({ session: offer.session, candidates: [], error: `P2P off: ${this.#off}` }));
 		// Checks towards the viewer first: they open our NAT while the answer travels.
 		for (const candidate of offer.candidates) p2p.checks.check(candidate.address, candidate.port);
-		const candidates = (await gather(p2p.checks, localAddresses(), p2p.port, offer.stun)).slice(0, 7);
+		const candidates = (await p2p.gather(localAddresses(), offer.stun)).slice(0, 7);
 		const relay = await this.#relay(p2p, offer);
 		if (relay) candidates.push(relay);
 		this.#o.log(`p2p: viewer ${offer.session} announced; answering with ${candidates.map((c) => `${c.type} ${c.address}:${c.port}`).join(", ")}`);

@@ -94,7 +94,7 @@ export default async function main(): Promise<void> {
 	try {
 		if (o.out) out = new FileWriter(o.out);
 		const stun = stunServersOf((await api("GET", "/v1/p2p")).stun) ?? [];
-		const candidates = await gather(viewer.checks, localAddresses(), viewer.port, stun);
+		const { candidates } = await gather(viewer.checks, localAddresses(), viewer.port, stun);
 		const started = asked = monotonic();
 		const answer = await api("POST", `/v1/devices/${o.device}/p2p`, { candidates });
 		const camera = candidatesOf(answer.candidates) ?? [];

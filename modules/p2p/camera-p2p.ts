@@ -17,7 +17,8 @@ import { decodeControl, encodeControl, isControlId, type ControlKind } from "./c
 import { P2pCodes, P2pError } from "./errors.js";
 import { parseStreamParams, queryPairs, type StreamParams } from "./params.js";
 import { Ticker } from "./ticker.js";
-import { Checks } from "./checks.js";
+import { Checks, gather } from "./checks.js";
+import type { Candidate } from "../protocol/signal.js";
 import { TurnClient, type TurnCrypto, type TurnServer } from "./turn.js";
 
 /** The seed's iv_avt_event_e, same numbers. */
@@ -224,6 +225,15 @@ export class P2P {
 	get checks(): Checks {
 		if (!this.#checks) throw new P2pError(P2pCodes.ESTATE, "checks before init");
 		return this.#checks;
+	}
+
+	/** Our candidates on this socket (checks.ts `gather`): PEER_CONNECT_FAIL when STUN servers were
+	 * given and none answered — the seed's "could not reach the STUN/rendezvous server". */
+	async gather(addresses: readonly string[], stun: ReadonlyArray<{ address: string; port: number }>): Promise<Candidate[]> {
+		this.#ready("gather");
+		const { candidates, reached } = await gather(this.#checks!, addresses, this.port, stun);
+		if (stun.length && !reached && this.#state === "ready") this.#call("onEvent", P2PEvent.peerConnectFail, undefined);
+		return candidates;
 	}
 
 	/** A TURN allocation on this socket (once; later calls return it): viewers it permits are

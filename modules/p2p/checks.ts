@@ -100,17 +100,20 @@ export class Checks {
 }
 
 /** Our candidates: a host candidate per local address, then the server-reflexive addresses the
- * STUN servers saw (each once, and not when it is one of the host candidates: no NAT). */
-export async function gather(checks: Checks, addresses: readonly string[], port: number, stun: ReadonlyArray<{ address: string; port: number }>): Promise<Candidate[]> {
-	const out: Candidate[] = addresses.map((address) => ({ type: "host", address, port }));
-	const seen = new Set(out.map((c) => `${c.address}:${c.port}`));
+ * STUN servers saw (each once, and not when it is one of the host candidates: no NAT); and how
+ * many STUN servers answered. */
+export async function gather(checks: Checks, addresses: readonly string[], port: number, stun: ReadonlyArray<{ address: string; port: number }>): Promise<{ candidates: Candidate[]; reached: number }> {
+	const candidates: Candidate[] = addresses.map((address) => ({ type: "host", address, port }));
+	const seen = new Set(candidates.map((c) => `${c.address}:${c.port}`));
+	let reached = 0;
 	for (const result of await Promise.all(stun.map((server) => checks.check(server.address, server.port)))) {
+		if (result) reached++;
 		const key = result && `${result.mapped.address}:${result.mapped.port}`;
 		if (!result || seen.has(key!)) continue;
 		seen.add(key!);
-		out.push({ type: "srflx", address: result.mapped.address, port: result.mapped.port });
+		candidates.push({ type: "srflx", address: result.mapped.address, port: result.mapped.port });
 	}
-	return out;
+	return { candidates, reached };
 }
 
 /** Checks every candidate at once; the best that answered (host, srflx, relay; then RTT), or undefined. */
