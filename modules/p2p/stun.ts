@@ -87,7 +87,8 @@ export function xorAddress(address: string, port: number): Uint8Array | undefine
 	const d = new DataView(out.buffer);
 	d.setUint8(1, 1);
 	d.setUint16(2, port ^ (MAGIC_COOKIE >>> 16));
-	d.setUint32(4, (((parts[0] << 24) | (parts[1] << 16) | (parts[2] << 8) | parts[3]) ^ MAGIC_COOKIE) >>> 0);
+	// × 2^24, not << 24: XS's C shift of 192 by 24 is undefined behaviour (the sanitizer host says so).
+	d.setUint32(4, ((parts[0] * 0x1000000 + ((parts[1] << 16) | (parts[2] << 8) | parts[3])) ^ MAGIC_COOKIE) >>> 0);
 	return out;
 }
 
