@@ -38,6 +38,7 @@ import type { P2pMedia } from "../protocol/signal.js";
 import { SnapshotScheduler, uploadSnapshot } from "../snapshot/index.js";
 import { openChannel } from "./channel.js";
 import { P2PSignal } from "./p2p-signal.js";
+import { MAX_SESSIONS, P2P, P2PEvent } from "../p2p/index.js";
 import { DeviceFileError, parseDeviceFile, type DeviceConfig, type Endpoint } from "./device-file.js";
 import { provision, readDeviceFile, readText } from "./provisioning.js";
 
@@ -84,6 +85,33 @@ function loadConfig(path: string): { text: string; config: DeviceConfig } {
 		throw new DeviceFileError(`cannot read ${path || "the provisioned one"} (${(error as Error).message})`);
 	}
 	return { text, config: parseDeviceFile(text, readText) };
+}
+
+/**
+ * Viewers over P2P (SPEC §2): live straight from the ring (no onSendGet), a viewer per ticket the
+ * cloud minted for this device; started by the cloud's first offer (p2p-signal.ts) or `--p2p PORT`.
+ * Playback, talkback and the built-in commands come with issue 14 §2. A string: why P2P cannot run.
+ */
+function startP2P(config: DeviceConfig, port: number, ring: Ring | undefined, log: (message: string) => void): P2P | string {
+	if (config.id.length > 16) return `a ticket names devices of at most 16 bytes; "${config.id}" is longer`;
+	if (!ring) return "no channel is capturing";
+	const p2p = new P2P({
+		deviceId: config.id, deviceSecret: Uint8Array.from(config.secret, (c) => c.charCodeAt(0)), port, ring,
+		ringClock: now, monotonic, unixTime: () => now() / 1000, maxSessions: MAX_SESSIONS.board, log,
+	});
+	p2p.init({
+		onSendInit: (params, peer) => {
+			log(`p2p: ${peer} watches (${params})`);
+			return { peer, params };
+		},
+		onSendStop: (handle) => log(`p2p: ${(handle as { peer: string }).peer} stopped watching`),
+		onEvent: (event) => {
+			if (event === P2PEvent.peerConnectFail) log("p2p: no STUN server answered (PEER_CONNECT_FAIL): only host and relayed candidates");
+			else if (event !== P2PEvent.peerReady) log(`p2p: event ${event}`);
+		},
+	});
+	log(`p2p: viewers on UDP port ${p2p.port}`);
+	return p2p;
 }
 
 export default function main(): void {
@@ -171,7 +199,8 @@ export default function main(): void {
 	}
 	log(`${captures.length} channel(s) capturing; cloud ${config.cloud.secure ? "https" : "http"}://${config.cloud.host}:${config.cloud.port}`);
 	if (options.p2pPort >= 0) {
-		p2p = new P2PSignal({ config, ring: rings[0], media: live, port: options.p2pPort, log, answer: (text) => control!.p2pAnswer(text) });
+		const port = options.p2pPort;
+		p2p = new P2PSignal({ start: () => startP2P(config, port, rings[0], log), media: live, log, answer: (text) => control!.p2pAnswer(text) });
 		if (options.p2pPort) p2p.start();
 	}
 	control.start().then(() => log("control channel connected"), (error: Error) => log(`control channel: ${error.message}`));

@@ -1,6 +1,6 @@
 /**
- * Viewers over P2P in the camera app (SPEC §2, issue 14 §3): live straight from the first
- * channel's ring, a viewer per ticket the cloud minted for this device. The transport starts when
+ * P2P signalling in the camera app (issue 14 §3): the app's P2P endpoint (camera.ts starts it: live
+ * from the first channel's ring, a viewer per ticket the cloud minted) starts when
  * the cloud first announces a viewer (a `cmd` of type `p2p`, cloud/PROTOCOL.md §5 "P2P
  * signalling"), or at once on a fixed port (`--p2p PORT`). For each announced viewer the camera
  * gathers its candidates (its own addresses, and the server-reflexive one from the offer's STUN
@@ -9,24 +9,19 @@
  * HELLO) and answers on its `p2p` topic. `p2p-end` closes a viewer's session now. Every 5 s while
  * a session is open it reports them on the same topic (the cloud's session list).
  */
-import type { Ring } from "ring";
 import Timer from "timer";
-import { hmacSha1, localAddresses, md5, monotonic, now } from "ivxs/platform";
-import { MAX_SESSIONS, P2P, P2PEvent } from "../p2p/index.js";
+import { hmacSha1, localAddresses, md5 } from "ivxs/platform";
+import type { P2P } from "../p2p/index.js";
 import { p2pAnswer, p2pEndOf, p2pOfferOf, p2pReport, type Candidate, type P2pMedia, type P2pOffer } from "../protocol/signal.js";
-import type { DeviceConfig } from "./device-file.js";
 
 /** How often the open sessions are reported to the cloud. */
 const REPORT_MS = 5000;
 
 export interface P2PSignalOptions {
-	config: DeviceConfig;
-	/** The ring live view reads (undefined: no capture, viewers are told so). */
-	ring: Ring | undefined;
+	/** Starts the app's P2P endpoint (its callbacks are the app's); a string says why P2P cannot run. */
+	start(): P2P | string;
 	/** What live view carries (the ring's channel). */
 	media: P2pMedia;
-	/** UDP port (0: any, chosen when the first viewer is announced). */
-	port: number;
 	/** Publishes an answer, or a report of the open sessions, on the device's `p2p` topic. */
 	answer(text: string): void;
 	log(message: string): void;
@@ -41,32 +36,19 @@ export class P2PSignal {
 
 	constructor(options: P2PSignalOptions) {
 		this.#o = options;
-		if (options.config.id.length > 16) this.#off = `a ticket names devices of at most 16 bytes; "${options.config.id}" is longer`;
-		else if (!options.ring) this.#off = "no channel is capturing";
 	}
 
-	/** The transport, started now if it is not yet (undefined when P2P cannot run: `#off` says why). */
+	/** The endpoint, started now if it is not yet (undefined when P2P cannot run: `#off` says why). */
 	start(): P2P | undefined {
 		if (this.#p2p || this.#off) return this.#p2p;
-		const { config, port, ring, log } = this.#o;
-		const p2p = new P2P({
-			deviceId: config.id, deviceSecret: Uint8Array.from(config.secret, (c) => c.charCodeAt(0)), port, ring,
-			ringClock: now, monotonic, unixTime: () => now() / 1000, maxSessions: MAX_SESSIONS.board, log,
-		});
-		p2p.init({
-			onSendInit: (params, peer) => {
-				log(`p2p: ${peer} watches (${params})`);
-				return { peer, params };
-			},
-			onSendStop: (handle) => log(`p2p: ${(handle as { peer: string }).peer} stopped watching`),
-			onEvent: (event) => {
-				if (event === P2PEvent.peerConnectFail) log("p2p: no STUN server answered (PEER_CONNECT_FAIL): only host and relayed candidates");
-				else if (event !== P2PEvent.peerReady) log(`p2p: event ${event}`);
-			},
-		});
-		log(`p2p: viewers on UDP port ${p2p.port}`);
+		const started = this.#o.start();
+		if (typeof started === "string") {
+			this.#off = started;
+			this.#o.log(`p2p: off (${started})`);
+			return undefined;
+		}
 		this.#report = Timer.repeat(() => this.#reportSessions(), REPORT_MS);
-		return this.#p2p = p2p;
+		return this.#p2p = started;
 	}
 
 	/** A `cmd` from the cloud: true when it was a P2P one (handled). */

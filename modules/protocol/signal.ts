@@ -136,17 +136,22 @@ const mediaOf = (value: unknown): P2pMedia | undefined => {
 	return (codec === "h264" || codec === "h265") && typeof audio === "boolean" ? { codec, audio } : undefined;
 };
 
-/** A camera's `p2p` message → its answer, or undefined when malformed. */
-export function p2pAnswerOf(text: string): P2pAnswer | undefined {
-	let value: unknown;
+/** A `p2p` message's JSON object, or undefined when it is not one. */
+function objectOf(text: string): Record<string, unknown> | undefined {
 	try {
-		value = JSON.parse(text);
+		const value: unknown = JSON.parse(text);
+		return typeof value === "object" && value !== null && !Array.isArray(value) ? value as Record<string, unknown> : undefined;
 	}
 	catch {
 		return undefined;
 	}
-	if (typeof value !== "object" || value === null) return undefined;
-	const { session, candidates, media, error } = value as Record<string, unknown>;
+}
+
+/** A camera's `p2p` message → its answer, or undefined when malformed. */
+export function p2pAnswerOf(text: string): P2pAnswer | undefined {
+	const value = objectOf(text);
+	if (!value) return undefined;
+	const { session, candidates, media, error } = value;
 	if (typeof session !== "string" || !SESSION_ID.test(session)) return undefined;
 	const list = candidatesOf(candidates);
 	if (!list || (error !== undefined && (typeof error !== "string" || error.length > 200))) return undefined;
@@ -185,14 +190,7 @@ const count = (value: unknown): value is number => typeof value === "number" && 
 
 /** A camera's `p2p` message → its session report, or undefined when it is not one (an answer) or malformed. */
 export function p2pReportOf(text: string): P2pReport | undefined {
-	let value: unknown;
-	try {
-		value = JSON.parse(text);
-	}
-	catch {
-		return undefined;
-	}
-	const sessions = (value as { sessions?: unknown } | null)?.sessions;
+	const sessions = objectOf(text)?.sessions;
 	if (!Array.isArray(sessions) || sessions.length > MAX_REPORTED_SESSIONS) return undefined;
 	const out: P2pSessionFigures[] = [];
 	for (const item of sessions) {
