@@ -64,6 +64,19 @@ export interface Config {
 	urlLifetimeS: number;
 	/** Live on demand: how long a camera keeps streaming after the last viewer's last request, seconds. */
 	liveLingerS: number;
+	/** P2P: how long a minted ticket admits a viewer (seconds; only as long as starting a session needs), how long the
+	 * cloud waits for the camera's answer, how often it ends the sessions of revoked grants (at most the camera's
+	 * keep-alive interval, 5 s), and the STUN servers ("IPv4:port") both sides ask for their server-reflexive address. */
+	p2pTicketS: number;
+	p2pAnswerS: number;
+	p2pSweepS: number;
+	stunServers: string[];
+	/** TURN (RFC 8656) servers ("IPv4:port") where a camera allocates its relayed candidate, the secret shared with
+	 * them (coturn's static-auth-secret: the TURN REST API scheme; both needed for TURN), and how long the
+	 * credentials the cloud mints per offer last (the camera refreshes its allocation with them). */
+	turnServers: string[];
+	turnSecret?: string;
+	turnCredentialS: number;
 	/** Retention: total bytes cap (0 = none) and how long deleted objects stay readable. */
 	maxTotalBytes: number;
 	deleteGraceS: number;
@@ -144,6 +157,12 @@ export const defaults: Config = {
 	urlLifetimeS: 3600,
 	// A viewer that reloads a tab or switches cameras and back within 30 s finds live still flowing.
 	liveLingerS: 30,
+	p2pTicketS: 30,
+	p2pAnswerS: 5,
+	p2pSweepS: 2,
+	stunServers: [],
+	turnServers: [],
+	turnCredentialS: 86400,
 	maxTotalBytes: 0,
 	deleteGraceS: 600,
 	minFreeBytes: -1,
@@ -181,7 +200,7 @@ const envKeys: Record<string, keyof Config> = {
 	HOST: "host", PORT: "port", PUBLIC_URL: "publicUrl", TLS_CERT: "tlsCert", TLS_KEY: "tlsKey",
 	DATA_DIR: "dataDir", METADATA_FILE: "metadataFile", METADATA_URL: "metadataUrl", SERVICE_KEY_FILE: "serviceKeyFile", MQTT: "mqtt", FILE_MINUTES: "fileMinutes",
 	FILE_NAME: "fileName", MAX_SEGMENT_BYTES: "maxSegmentBytes", MAX_RELEASE_BYTES: "maxReleaseBytes", MAX_TOTAL_BYTES: "maxTotalBytes",
-	DELETE_GRACE_S: "deleteGraceS", MIN_FREE_BYTES: "minFreeBytes", DURABLE_WRITES: "durableWrites", URL_LIFETIME_S: "urlLifetimeS", LIVE_LINGER_S: "liveLingerS", LOG_LEVEL: "logLevel",
+	DELETE_GRACE_S: "deleteGraceS", MIN_FREE_BYTES: "minFreeBytes", DURABLE_WRITES: "durableWrites", URL_LIFETIME_S: "urlLifetimeS", LIVE_LINGER_S: "liveLingerS", P2P_TICKET_S: "p2pTicketS", P2P_ANSWER_S: "p2pAnswerS", P2P_SWEEP_S: "p2pSweepS", STUN_SERVERS: "stunServers", TURN_SERVERS: "turnServers", TURN_SECRET: "turnSecret", TURN_CREDENTIAL_S: "turnCredentialS", LOG_LEVEL: "logLevel",
 	ADMIN_PASSWORD: "adminPassword", SHUTDOWN_GRACE_S: "shutdownGraceS", TRUSTED_PROXIES: "trustedProxies",
 	MAX_CONNECTIONS: "maxConnections", MAX_CONNECTIONS_PER_ADDRESS: "maxConnectionsPerAddress",
 	FIRST_BYTE_TIMEOUT_S: "firstByteTimeoutS", HEAD_TIMEOUT_S: "headTimeoutS", MIN_BYTES_PER_S: "minBytesPerS",
@@ -258,6 +277,15 @@ function check(config: Config): Config {
 	seconds("headTimeoutS", 3600);
 	seconds("rateWindowS", 3600);
 	seconds("liveLingerS", 3600);
+	seconds("p2pTicketS", 600);
+	seconds("p2pAnswerS", 60);
+	seconds("p2pSweepS", 60);
+	for (const key of ["stunServers", "turnServers"] as const)
+		if (!Array.isArray(config[key]) || !config[key].every((server) => typeof server === "string" && /^\d{1,3}(\.\d{1,3}){3}:\d{1,5}$/.test(server)))
+			throw new ConfigError(`${key} must be a list of "IPv4:port", not ${JSON.stringify(config[key])}`);
+	if (config.turnServers.length && (typeof config.turnSecret !== "string" || config.turnSecret.length < 16))
+		throw new ConfigError("turnServers need turnSecret: the secret shared with the TURN servers (coturn's static-auth-secret), at least 16 characters");
+	integer("turnCredentialS", 60, 30 * 86400);
 	integer("minBytesPerS", 1, 1 << 30);
 	integer("mqttMaxConnectBytes", 512, 1 << 20);
 	integer("mqttMaxPacketBytes", 1024, 256 << 20);

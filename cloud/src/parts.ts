@@ -17,6 +17,7 @@ import * as snapshots from "./snapshots/index.js";
 import * as events from "./events/index.js";
 import * as gaps from "./gaps/index.js";
 import * as releases from "./releases/index.js";
+import * as p2p from "./p2p/index.js";
 import * as webConsole from "./console/index.js";
 
 export interface Part {
@@ -29,6 +30,6 @@ export const parts: Part[] = [
 	users, userAdmin, devices, deviceTime,
 	ingest,
 	recordings, retention,
-	playback, snapshots, events, gaps, releases,
+	playback, snapshots, events, gaps, releases, p2p,
 	webConsole,
 ];

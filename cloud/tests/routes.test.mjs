@@ -63,6 +63,9 @@ const expected = {
 	"POST /v1/rollouts/:rollout/pause": admin,
 	"POST /v1/rollouts/:rollout/resume": admin,
 	"POST /v1/rollouts/:rollout/cancel": admin,
+	"GET /v1/devices/:device/p2p": viewerOf("device"),
+	"POST /v1/devices/:device/p2p": viewerOf("device"),
+	"GET /v1/p2p": user,
 };
 
 

@@ -5,7 +5,7 @@
  * embedded:io sockets, the native ring/annexb/capture), so the Linux host (`npm start`), mcsim
  * and the ESP32-S3 build run this same file (manifest.json).
  *
- *   ivxs modules/app/camera -- [--device device.json | --provision device.json] [--seconds N] [--event-every S] [--summary] [--memory-probe S] [--p2p PORT [--viewers N] [--uplink-kbps N]] [--store DIR [--store-mb N] [--store-segment-s S]] [--talkback DIR]
+ *   ivxs modules/app/camera -- [--device device.json | --provision device.json] [--seconds N] [--event-every S] [--summary] [--memory-probe S] [--p2p PORT | --no-p2p] [--viewers N] [--uplink-kbps N] [--store DIR [--store-mb N] [--store-segment-s S]] [--talkback DIR]
  *
  * The device file comes from --device or, without it, from the device's provisioned one
  * (provisioning.ts; `--provision FILE` checks a device file, stores it and exits). On Moddable builds the arguments are the manifest's config.args.
@@ -18,9 +18,11 @@
  * `--event-at 10,13` at those seconds after the start), `--summary` prints one JSON line of
  * figures at the end, `--memory-probe S` (benchmarks) forces a garbage collection every S seconds
  * and prints the XS heap then in use (`@@memory {json}`: what is live, without the garbage that
- * waits for the next collection). `--p2p PORT` serves viewers over the P2P transport on that UDP
- * port (p2p-viewers.ts: live from the first channel's ring, playback, talkback, commands; off by
- * default until the cloud's signalling hands viewers their tickets, issue 14 §3). `--store DIR`
+ * waits for the next collection). Viewers over P2P (p2p-signal.ts, p2p-viewers.ts: live from the
+ * first channel's ring, playback, talkback, commands) start when the cloud announces the first
+ * one, on any UDP port; `--p2p PORT` starts them at once on that port (a NAT's port forward,
+ * tests), `--no-p2p` turns P2P off; `--viewers N` (default 4, at most 32) and `--uplink-kbps N`
+ * (a camera-wide budget the viewers share with cloud storage). `--store DIR`
  * records the first channel continuously into a local store there (modules/store: the SD card on
  * a board), at most `--store-mb` MiB (default 1024), oldest deleted first, in segments of
  * `--store-segment-s` (default 10): P2P playback serves it. `--talkback DIR` writes viewers' talkback audio there. Without `--seconds` it runs until killed.
@@ -36,11 +38,13 @@ import { HttpClient } from "../net/http-client.js";
 import { DeviceSigner } from "../net/signing.js";
 import { CloudControl, CloudStorage, type Plan } from "../cs/index.js";
 import { liveLeaseOf } from "../protocol/live.js";
+import type { P2pMedia } from "../protocol/signal.js";
 import { snapshotRequestOf } from "../protocol/still.js";
 import { SnapshotScheduler, StillsOnDemand, uploadSnapshot } from "../snapshot/index.js";
 import { LocalRecorder, LocalStore } from "../store/index.js";
-import { MAX_SESSIONS } from "../p2p/index.js";
+import { MAX_SESSIONS, type P2P } from "../p2p/index.js";
 import { openChannel } from "./channel.js";
+import { P2PSignal } from "./p2p-signal.js";
 import { DeviceFileError, parseDeviceFile, type DeviceConfig, type Endpoint } from "./device-file.js";
 import { startViewers } from "./p2p-viewers.js";
 import { ProductionMeter, p2pBudget } from "./uplink-share.js";
@@ -67,6 +71,7 @@ function parseArguments(args: string[]): Options {
 		else if (name === "--summary") options.summary = true;
 		else if (name === "--memory-probe") options.memoryProbe = Number(value());
 		else if (name === "--p2p") options.p2pPort = Number(value());
+		else if (name === "--no-p2p") options.p2pPort = -1;
 		else if (name === "--store") options.store = value();
 		else if (name === "--store-mb") options.storeMb = Number(value());
 		else if (name === "--store-segment-s") options.storeSegmentS = Number(value());
@@ -75,7 +80,7 @@ function parseArguments(args: string[]): Options {
 		else if (name === "--uplink-kbps") options.uplinkKbps = Number(value());
 		else throw new RangeError(`camera: unknown option ${name} (usage: ${USAGE})`);
 	}
-	if (!Number.isInteger(options.p2pPort) || options.p2pPort < 0 || options.p2pPort > 65535) throw new RangeError("camera: --p2p takes a UDP port 1 … 65535");
+	if (!Number.isInteger(options.p2pPort) || options.p2pPort < -1 || options.p2pPort > 65535) throw new RangeError("camera: --p2p takes a UDP port 0 … 65535");
 	if (!Number.isInteger(options.viewers) || options.viewers < 1 || options.viewers > MAX_SESSIONS.linux) throw new RangeError(`camera: --viewers takes 1 … ${MAX_SESSIONS.linux}`);
 	if (!(options.uplinkKbps >= 0)) throw new RangeError("camera: --uplink-kbps takes kbit/s ≥ 0 (0: no budget)");
 	if (!(options.storeMb > 0) || !(options.storeSegmentS >= 1)) throw new RangeError("camera: --store-mb takes a size in MiB > 0, --store-segment-s seconds ≥ 1");
@@ -131,6 +136,7 @@ export default function main(): void {
 	// whether cloud storage uploads now (the plan, or a live lease): its share of the uplink
 	let planUploads = false, leaseUntil = 0;
 	let onOta: ((offer: unknown) => void) | undefined;
+	let p2p: P2PSignal | undefined;
 	const cs = new CloudStorage({
 		http, signer, log,
 		publish: { event: (channel, time, bits) => control?.event(channel, time, bits), gap: (gap) => control?.gap(gap) },
@@ -145,6 +151,7 @@ export default function main(): void {
 			if (byChannel.size) snapshotsFor(plan);
 		},
 		onCommand: (command) => {
+			if (p2p?.command(command)) return;
 			const lease = liveLeaseOf(command);
 			if (lease) {
 				cs.live(lease);
@@ -159,6 +166,7 @@ export default function main(): void {
 	const captures: Capture[] = [];
 	const rings: Ring[] = [];
 	const byRing = new Map<number, Ring>();
+	let live: P2pMedia = { codec: "h264", audio: false };
 	const byChannel = new Map<number, Capture>();
 	// Snapshots on a connection of their own: a still never waits behind a segment being streamed.
 	const snapshotHttp = new HttpClient({ ...transport(config.cloud, config.ca), host: config.cloud.host, connectTimeout: 5000, idleTimeout: 15_000 });
@@ -187,7 +195,7 @@ export default function main(): void {
 		let opened;
 		try {
 			// reader slots: cloud storage (+ a clip's scan), the local store, P2P's wake-up, each viewer
-			opened = openChannel(channel, config.maxGopBytes, options.p2pPort ? options.viewers + 4 : undefined);
+			opened = openChannel(channel, config.maxGopBytes, options.p2pPort >= 0 ? options.viewers + 4 : undefined);
 		}
 		catch (error) {
 			// A board without its camera source yet (hosts/esp32s3/no-capture.ts) lands here:
@@ -196,6 +204,7 @@ export default function main(): void {
 			continue;
 		}
 		const { ring, capture } = opened;
+		if (!rings.length) live = { codec: channel.codec, audio: !!channel.audio };   // what P2P live view serves
 		rings.push(ring);
 		byRing.set(channel.channel, ring);
 		cs.attach(ring, { channel: channel.channel, video: channel.video ? channel.codec : undefined, audio: !!channel.audio });
@@ -217,25 +226,37 @@ export default function main(): void {
 		recorder.start();
 	}
 	const stillChannel = [...byChannel.keys()][0];
-	const p2p = options.p2pPort && rings.length ? startViewers(config, {
-		port: options.p2pPort, ring: rings[0], store, talkbackDir: options.talkback || undefined, maxSessions: options.viewers, log,
-		snapshot: stillChannel === undefined ? undefined : () => {
-			const time = cloudNow();
-			return { time, taken: stills.take(stillChannel, time) };
-		},
-		unixTime: () => cloudNow() / 1000,
-	}) : undefined;
+	// P2P: started by the cloud's first announced viewer (p2p-signal.ts), or at once on --p2p PORT.
+	let endpoint: P2P | undefined;
+	const startP2P = (port: number): P2P | string => {
+		if (!rings[0]) return "no channel is capturing";
+		const started = startViewers(config, {
+			port, ring: rings[0], store, talkbackDir: options.talkback || undefined, maxSessions: options.viewers, log,
+			snapshot: stillChannel === undefined ? undefined : () => {
+				const time = cloudNow();
+				return { time, taken: stills.take(stillChannel, time) };
+			},
+			unixTime: () => cloudNow() / 1000,
+		});
+		if (typeof started !== "string") endpoint = started;
+		return started;
+	};
+	if (options.p2pPort >= 0) {
+		const port = options.p2pPort;
+		p2p = new P2PSignal({ start: () => startP2P(port), media: live, log, answer: (text) => control!.p2pAnswer(text) });
+		if (port) p2p.start();
+	}
 	const share = options.uplinkKbps && p2p ? { uplinkBytes: Math.round(options.uplinkKbps * 125) } : undefined;
 	const meter = new ProductionMeter();
 	let nextShare = 0, budgetSet = 0;
 	const reshare = (at: number) => {
-		if (!share || at < nextShare) return;
+		if (!share || !endpoint || at < nextShare) return;
 		nextShare = at + 1000;
 		const produced = meter.sample(rings.reduce((sum, ring) => sum + ring.stats().bytesPushed, 0), at);
 		if (produced === undefined) return;
 		const uploading = planUploads || at < leaseUntil;
 		const budget = p2pBudget(share, produced, uploading);
-		p2p!.setUplink(budget);
+		endpoint.setUplink(budget);
 		if (Math.abs(budget - budgetSet) > budgetSet / 10) log(`p2p: uplink ${share.uplinkBytes} B/s: viewers ${budget} B/s, cloud storage ${uploading ? `${Math.round(produced)} B/s produced` : "idle"}`);
 		budgetSet = budget;
 	};

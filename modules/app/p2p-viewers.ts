@@ -29,12 +29,10 @@ export interface ViewerOptions {
 
 type Handle = { peer: string; params: string; playback?: Playback };
 
-export function startViewers(config: DeviceConfig, options: ViewerOptions): P2P | undefined {
+/** The endpoint, or why P2P cannot run (the caller logs it: p2p-signal.ts). */
+export function startViewers(config: DeviceConfig, options: ViewerOptions): P2P | string {
 	const { log, store, talkbackDir } = options;
-	if (config.id.length > 16) {
-		log(`p2p: off (a ticket names devices of at most 16 bytes; "${config.id}" is longer)`);
-		return undefined;
-	}
+	if (config.id.length > 16) return `a ticket names devices of at most 16 bytes; "${config.id}" is longer`;
 	if (talkbackDir) makeDirectory(talkbackDir);
 	const playbacks = new Map<string, Playback>();
 	const p2p = new P2P({
@@ -64,7 +62,8 @@ export function startViewers(config: DeviceConfig, options: ViewerOptions): P2P 
 			log(`p2p: ${peer} stopped ${playback ? "playing back" : "watching"}`);
 		},
 		onEvent: (event) => {
-			if (event !== P2PEvent.peerReady) log(`p2p: event ${event}`);
+			if (event === P2PEvent.peerConnectFail) log("p2p: no STUN server answered (PEER_CONNECT_FAIL): only host and relayed candidates");
+			else if (event !== P2PEvent.peerReady) log(`p2p: event ${event}`);
 		},
 		onRecvInit: (params, peer): Talk | undefined => {
 			if (!talkbackDir) return undefined;

@@ -52,6 +52,9 @@ declare module "ivxs/platform" {
 	}
 	export function sha256(data: Data): ArrayBuffer;
 	export function hmacSha256(key: Bytes, data: Data): ArrayBuffer;
+	/** HMAC-SHA1 and MD5: only where a protocol fixes them (TURN's long-term credentials, RFC 8489 §9.2). */
+	export function hmacSha1(key: Bytes, data: Data): ArrayBuffer;
+	export function md5(data: Data): ArrayBuffer;
 
 	// ---- TLS ----
 	/** An ECMA-419 TLS client socket (the TCP socket's interface): options as TCP's plus
@@ -83,6 +86,10 @@ declare module "ivxs/platform" {
 	export function memory(): Memory;
 	/** A full garbage collection now (benchmarks: the live heap without garbage). */
 	export function collectGarbage(): void;
+
+	// ---- network ----
+	/** The device's own IPv4 addresses, loopback last (P2P host candidates). */
+	export function localAddresses(): string[];
 	export const log: {
 		error(message: unknown): void; warn(message: unknown): void;
 		info(message: unknown): void; debug(message: unknown): void;

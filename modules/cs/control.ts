@@ -128,6 +128,11 @@ export class CloudControl {
 		this.#publish("gap", gap);
 	}
 
+	/** A P2P signalling answer (PROTOCOL §5 "P2P signalling"; modules/protocol/signal.ts). */
+	p2pAnswer(answer: string): void {
+		this.#publish("p2p", answer);
+	}
+
 	status(status: Record<string, unknown>): void {
 		this.#publish("status", { time: this.#now(), ...status }, true);
 	}

@@ -17,6 +17,9 @@ import { decodeControl, encodeControl, type ControlKind } from "./control.js";
 import { P2pCodes, P2pError } from "./errors.js";
 import { parseStreamParams, queryPairs, type StreamParams } from "./params.js";
 import { Ticker } from "./ticker.js";
+import { Checks, gather } from "./checks.js";
+import type { Candidate } from "../protocol/signal.js";
+import { TurnClient, type TurnCrypto, type TurnServer } from "./turn.js";
 
 /** The seed's iv_avt_event_e, same numbers. */
 export const P2PEvent = Object.freeze({
@@ -102,6 +105,10 @@ export class P2P {
 		return this.#endpoint!.tick(this.#now());
 	}, () => this.#state === "ready");
 	#pullTimer: unknown;
+	#checks: Checks | undefined;
+	#relay: TurnClient | undefined;
+	/** Peers ("address:port") whose last datagram came through the relay: answered through it. */
+	#relayed = new Set<string>();
 
 	constructor(options: P2POptions) {
 		if (!options || typeof options.monotonic !== "function") throw new P2pError(P2pCodes.EARG, "options need { deviceId, deviceSecret, monotonic }");
@@ -135,7 +142,7 @@ export class P2P {
 			send: (to, datagram) => {
 				const { address, port } = decodeAddress(to);
 				try {
-					this.#socket?.write(datagram, address, port);
+					this.#write(datagram, address, port);
 				}
 				catch (error) {
 					this.#log(`send to ${address}:${port}: ${(error as Error).message}`);
@@ -156,6 +163,7 @@ export class P2P {
 				onReadable: () => this.#receive(),
 				onError: () => this.#call("onEvent", P2PEvent.peerError, undefined),
 			});
+			this.#checks = new Checks((bytes, address, port) => this.#write(bytes, address, port), () => this.#o.monotonic());
 			if (this.#o.ring) this.#wake = new RingReader(this.#o.ring, { at: "live", onReadable: () => this.#ticker.run() });
 		}
 		catch (error) {
@@ -179,6 +187,8 @@ export class P2P {
 		if (this.#pullTimer !== undefined) Timer.clear(this.#pullTimer as never);
 		this.#pullTimer = undefined;
 		this.#wake?.close();
+		this.#checks?.close();
+		this.#relay?.close();
 		this.#socket?.close();
 		this.#endpoint!.close();
 		this.#wake = this.#socket = undefined;
@@ -221,12 +231,56 @@ export class P2P {
 		return { instRate, avgRate, ackedBytes };
 	}
 
+	/** STUN on this socket (checks.ts): Binding requests are answered; the app gathers candidates
+	 * and sends connectivity checks with it (issue 14 §3). */
+	get checks(): Checks {
+		if (!this.#checks) throw new P2pError(P2pCodes.ESTATE, "checks before init");
+		return this.#checks;
+	}
+
+	/** Our candidates on this socket (checks.ts `gather`): PEER_CONNECT_FAIL when STUN servers were
+	 * given and none answered — the seed's "could not reach the STUN/rendezvous server". */
+	async gather(addresses: readonly string[], stun: ReadonlyArray<{ address: string; port: number }>): Promise<Candidate[]> {
+		this.#ready("gather");
+		const { candidates, reached } = await gather(this.#checks!, addresses, this.port, stun);
+		if (stun.length && !reached && this.#state === "ready") this.#call("onEvent", P2PEvent.peerConnectFail, undefined);
+		return candidates;
+	}
+
+	/** A TURN allocation on this socket (once; later calls return it): viewers it permits are
+	 * reached through it (turn.ts). */
+	relay(server: TurnServer, crypto: TurnCrypto): TurnClient {
+		this.#ready("relay");
+		return this.#relay ??= new TurnClient(server, (bytes, address, port) => this.#socket?.write(bytes, address, port), crypto);
+	}
+
+	/** A datagram to a peer: through the relay when the peer's last datagram came through it, else straight. */
+	#write(bytes: ArrayBuffer | Uint8Array, address: string, port: number): void {
+		if (this.#relay && this.#relayed.has(`${address}:${port}`)) this.#relay.send(new Uint8Array(bytes), address, port);
+		else this.#socket?.write(bytes, address, port);
+	}
+
+	/** Closes the sessions of a viewer id (the cloud ended them: a revoked grant); how many. */
+	end(peer: string): number {
+		this.#ready("end");
+		let n = 0;
+		for (const session of [...this.#sessions.values()])
+			if (session.peer === peer) {
+				this.#endSession(session);
+				this.#ticker.enter(() => this.#endpoint!.closeSession(session.index, this.#now()));
+				n++;
+			}
+		this.#ticker.run();
+		return n;
+	}
+
 	/** Per viewer: who, its stream and talkback, the transport's figures (the console, §4). */
-	sessions(): Array<{ peer: string; media?: StreamParams; talk: boolean; srttMs: number; footprintBytes: number }> {
+	sessions(): Array<{ peer: string; media?: StreamParams; talk: boolean; srttMs: number; footprintBytes: number; avgRate: number; sendBuffered: number }> {
 		if (this.#state !== "ready") return [];
 		return [...this.#sessions.values()].map((s) => {
 			const { srttMs, footprintBytes } = this.#endpoint!.sessionStats(s.index);
-			return { peer: s.peer, media: s.media?.params, talk: !!s.voice, srttMs, footprintBytes };
+			const { avgRate, sendBuffered } = s.media ? this.#endpoint!.channelStats(s.index, Channel.media) : { avgRate: 0, sendBuffered: 0 };
+			return { peer: s.peer, media: s.media?.params, talk: !!s.voice, srttMs, footprintBytes, avgRate, sendBuffered };
 		});
 	}
 
@@ -271,6 +325,13 @@ export class P2P {
 		let packet;
 		this.#setUnixTime();   // tickets expire in wall-clock time: the clock the hellos are checked against
 		while (this.#socket && (packet = this.#socket.read())) {
+			const relayed = this.#relay?.take(packet);
+			if (relayed === true) continue;
+			if (relayed) packet = relayed;
+			if (relayed) this.#relayed.add(`${packet.address}:${packet.port}`);
+			else if (this.#relay) this.#relayed.delete(`${packet.address}:${packet.port}`);
+			if (this.#relayed.size > 4 * MAX_SESSIONS.linux) this.#relayed.delete(this.#relayed.values().next().value!);
+			if (this.#checks!.take(packet)) continue;
 			const from = encodeAddress(packet.address, packet.port);
 			this.#ticker.enter(() => this.#endpoint!.input(from, packet!, this.#now()));
 		}

@@ -10,13 +10,15 @@ import { openUdp, type UdpSocket } from "./udp.js";
 import { decodeControl, encodeControl } from "./control.js";
 import { P2pCodes, P2pError } from "./errors.js";
 import { Ticker } from "./ticker.js";
+import { Checks } from "./checks.js";
 
 export interface ViewerOptions {
-	/** The camera's UDP address. */
-	address: string;
-	port: number;
-	ticket: ArrayBuffer | ArrayBufferView;
-	psk: ArrayBuffer | ArrayBufferView;
+	/** The camera's UDP address (or given to connect(), after choosePath: checks.ts). */
+	address?: string;
+	port?: number;
+	/** The cloud's ticket and psk (or given to connect(), when the socket had to exist first: checks.ts). */
+	ticket?: ArrayBuffer | ArrayBufferView;
+	psk?: ArrayBuffer | ArrayBufferView;
 	monotonic: () => number;
 	/** A media frame, in order; `lost` frames before it were given up. */
 	onFrame?(bytes: ArrayBuffer, info: { key: boolean; timestamp: number; lost: number }): void;
@@ -35,7 +37,9 @@ export class P2PViewer {
 	#o: ViewerOptions;
 	#endpoint: Endpoint;
 	#socket: UdpSocket;
-	#camera: Uint8Array;
+	#camera: Uint8Array | undefined;
+	/** STUN on this socket: gathering candidates and connectivity checks (checks.ts). */
+	readonly checks: Checks;
 	#session = -1;
 	#connected = false;
 	#closed = false;
@@ -50,7 +54,7 @@ export class P2PViewer {
 
 	constructor(options: ViewerOptions) {
 		this.#o = options;
-		this.#camera = encodeAddress(options.address, options.port);
+		if (options.address !== undefined) this.#camera = encodeAddress(options.address, options.port ?? 0);
 		this.#endpoint = new Endpoint({ role: "viewer" }, {
 			send: (to, datagram) => {
 				const { address, port } = decodeAddress(to);
@@ -74,11 +78,12 @@ export class P2PViewer {
 				waiter?.resolve(bytes);
 			},
 		});
+		this.checks = new Checks((bytes, address, port) => this.#socket.write(bytes, address, port), () => this.#o.monotonic());
 		this.#socket = openUdp({
 			onReadable: () => {
 				let packet;
 				while ((packet = this.#socket.read())) {
-					if (this.paused || this.#closed) continue;
+					if (this.paused || this.#closed || this.checks.take(packet)) continue;
 					const from = encodeAddress(packet.address, packet.port);
 					this.#ticker.enter(() => this.#endpoint.input(from, packet!, this.#now()));
 				}
@@ -87,11 +92,19 @@ export class P2PViewer {
 		});
 	}
 
+	/** The UDP port the viewer's socket is bound to (its host candidates' port). */
+	get port(): number {
+		return this.#socket.port;
+	}
+
 	/** Resolves once the camera accepted the ticket; rejects with its status when it did not. */
-	connect(): Promise<void> {
+	connect(to?: { address: string; port: number; ticket?: ArrayBuffer | ArrayBufferView; psk?: ArrayBuffer | ArrayBufferView }): Promise<void> {
+		if (to) this.#camera = encodeAddress(to.address, to.port);
+		const camera = this.#camera, ticket = to?.ticket ?? this.#o.ticket, psk = to?.psk ?? this.#o.psk;
+		if (!camera || !ticket || !psk) return Promise.reject(new P2pError(P2pCodes.EARG, "connect needs the camera's address, the ticket and the psk"));
 		return new Promise((resolve, reject) => {
 			this.#connect = { resolve, reject };
-			this.#session = this.#ticker.enter(() => this.#endpoint.connect(this.#camera, this.#o.ticket, this.#o.psk, this.#now()));
+			this.#session = this.#ticker.enter(() => this.#endpoint.connect(camera, ticket, psk, this.#now()));
 			this.#ticker.run();
 		});
 	}
@@ -139,9 +152,9 @@ export class P2PViewer {
 	}
 
 	/** The transport's figures of the session (path RTT, rates; §4's once-a-second line). */
-	stats(): { srttMs: number; received: number } {
+	stats(): { srttMs: number; received: number; lost: number } {
 		const s = this.#endpoint.sessionStats(this.#session);
-		return { srttMs: s.srttMs, received: s.packetsReceived };
+		return { srttMs: s.srttMs, received: s.packetsReceived, lost: s.packetsLost };
 	}
 
 	close(): void {
@@ -161,6 +174,7 @@ export class P2PViewer {
 		if (!first) return;
 		// after the callback that closed it has returned
 		Timer.set(() => {
+			this.checks.close();
 			this.#socket.close();
 			this.#endpoint.close();
 			this.#o.onClosed?.(status);

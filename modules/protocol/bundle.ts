@@ -6,7 +6,7 @@
  *
  *   "IVXSOTA1" | u32 BE header length | header (JSON, ASCII) | payload (manifest.size bytes)
  */
-import { toHex } from "./hex.js";
+import { fromHex, toHex } from "./hex.js";
 
 export const BUNDLE_MAGIC = "IVXSOTA1";
 /** The magic and the header length: what to read before the header. */
@@ -105,11 +105,11 @@ export function compareVersions(a: string, b: string): number {
 	return 0;
 }
 
-export function fromHex(text: string): Uint8Array {
-	if (!/^([0-9a-f]{2})*$/.test(text)) throw new BundleError("format", "not lower-case hex");
-	const out = new Uint8Array(text.length / 2);
-	for (let i = 0; i < out.length; i++) out[i] = parseInt(text.slice(2 * i, 2 * i + 2), 16);
-	return out;
+/** The header's hex (lower-case only: one spelling per signature), else a format error. */
+function hexBytes(text: string): Uint8Array {
+	const bytes = /[A-F]/.test(text) ? undefined : fromHex(text);
+	if (!bytes) throw new BundleError("format", "not lower-case hex");
+	return bytes;
 }
 
 /** ASCII text as bytes (headers are ASCII: no UTF-8 decoder needed on XS). */
@@ -220,8 +220,8 @@ export function verifyHeader(header: BundleHeader, trusted: Record<string, strin
 		const statement = parseRotation(rotation.statement);
 		const from = keys[statement.from];
 		if (!from || keys[statement.to]) continue;   // a link older than this device's keys, or one it has
-		if (keyIdOf(fromHex(statement.key), crypto) !== statement.to) throw new BundleError("format", "rotation: the key's id is not its `to`");
-		if (!crypto.verifyP256(fromHex(from), rotationMessage(rotation.statement), fromHex(rotation.signature)))
+		if (keyIdOf(hexBytes(statement.key), crypto) !== statement.to) throw new BundleError("format", "rotation: the key's id is not its `to`");
+		if (!crypto.verifyP256(hexBytes(from), rotationMessage(rotation.statement), hexBytes(rotation.signature)))
 			throw new BundleError("signature", `rotation to ${statement.to}: bad signature`);
 		keys[statement.to] = statement.key;
 		added[statement.to] = statement.key;
@@ -229,7 +229,7 @@ export function verifyHeader(header: BundleHeader, trusted: Record<string, strin
 	}
 	const key = keys[header.keyId];
 	if (!key) throw new BundleError("key", `signed by key ${header.keyId}, which this device does not trust`);
-	if (!crypto.verifyP256(fromHex(key), manifestMessage(header.manifest), fromHex(header.signature)))
+	if (!crypto.verifyP256(hexBytes(key), manifestMessage(header.manifest), hexBytes(header.signature)))
 		throw new BundleError("signature", "bad manifest signature");
 	return { manifest: parseManifest(header.manifest), added, retired };
 }

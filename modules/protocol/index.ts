@@ -17,3 +17,4 @@ export * from "./still.js";
 export * from "./viewer-commands.js";
 export * from "./bundle.js";
 export * from "./ota.js";
+export * from "./signal.js";

@@ -1,11 +1,11 @@
 /**
  * The control channel's topics (cloud/PROTOCOL.md §5) and who may use which: a device publishes
- * only its own presence, event, status and gap, and subscribes only to its own plan, cmd and ota
- * (an update offer, retained: modules/protocol/ota.ts).
+ * only its own presence, event, status, gap and p2p (signalling answers), and subscribes only to its
+ * own plan, cmd and ota (an update offer, retained: modules/protocol/ota.ts).
  */
 import { DEVICE_ID } from "./ids.js";
 
-export const DEVICE_TO_CLOUD = ["presence", "event", "status", "gap"] as const;
+export const DEVICE_TO_CLOUD = ["presence", "event", "status", "gap", "p2p"] as const;
 export const CLOUD_TO_DEVICE = ["plan", "cmd", "ota"] as const;
 export type TopicKind = (typeof DEVICE_TO_CLOUD)[number] | (typeof CLOUD_TO_DEVICE)[number];
 

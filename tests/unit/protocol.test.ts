@@ -86,7 +86,7 @@ test("topics: a device's own, and only the kinds it may use", (t) => {
 	t.is(p.everyDevice("gap"), "ivxs/+/gap");
 	t.deepEqual(p.parseTopic("ivxs/cam1/event"), { device: "cam1", kind: "event" });
 	for (const bad of ["ivxs/Cam1/event", "ivxs/cam1", "ivxs/cam1/event/x", "other/cam1/event"]) t.is(p.parseTopic(bad), undefined, bad);
-	for (const kind of ["presence", "event", "status", "gap"]) t.true(p.devicePublishAllowed("cam1", `ivxs/cam1/${kind}`), kind);
+	for (const kind of ["presence", "event", "status", "gap", "p2p"]) t.true(p.devicePublishAllowed("cam1", `ivxs/cam1/${kind}`), kind);
 	t.false(p.devicePublishAllowed("cam1", "ivxs/cam2/event"));
 	t.false(p.devicePublishAllowed("cam1", "ivxs/cam1/plan"));
 	t.true(p.deviceSubscribeAllowed("cam1", "ivxs/cam1/plan"));
@@ -155,4 +155,38 @@ test("a ticket: 76 bytes laid out as native/p2p/PROTOCOL.md says, MAC over the f
 	t.throws(() => p.ticketBody({ rights: 16, expiryS: 1, device: "d", viewer: "v" }), { instanceOf: RangeError });
 	t.throws(() => p.ticketBody({ rights: 1, expiryS: 1, device: "x".repeat(17), viewer: "v" }), { instanceOf: RangeError });
 	t.throws(() => p.ticketBody({ rights: 1, expiryS: -1, device: "d", viewer: "v" }), { instanceOf: RangeError });
+});
+
+test("p2p signalling: offers, answers and candidates are checked; host candidates come first", (t) => {
+	const host = { type: "host", address: "192.168.1.20", port: 7000 };
+	const srflx = { type: "srflx", address: "203.0.113.5", port: 61000 };
+	const relay = { type: "relay", address: "198.51.100.1", port: 49152 };
+	t.deepEqual(p.byPreference([relay as p.Candidate, srflx as p.Candidate, host as p.Candidate]), [host, srflx, relay]);
+	const offer = { session: "0123456789abcdef", candidates: [host as p.Candidate], stun: [{ address: "192.0.2.1", port: 3478 }], turn: [{ address: "192.0.2.1", port: 3478, username: "1700000000:cam1", password: "c2VjcmV0PT0=" }] };
+	t.deepEqual(p.p2pOfferOf(JSON.parse(p.p2pCommand(offer))), offer);
+	t.is(p.p2pEndOf(JSON.parse(p.p2pEndCommand(offer.session))), offer.session);
+	t.is(p.p2pOfferOf({ type: "live", channel: 0, forS: 1 }), undefined);
+	t.is(p.p2pEndOf({ type: "p2p", session: offer.session, candidates: [] }), undefined);
+	for (const bad of [{ ...host, address: "256.1.1.1" }, { ...host, address: "::1" }, { ...host, port: 0 }, { ...host, port: 70000 }, { ...host, type: "prflx" }, { ...host, port: "7000" }, null])
+		t.is(p.p2pOfferOf({ type: "p2p", session: offer.session, candidates: [bad] }), undefined, JSON.stringify(bad));
+	t.is(p.p2pOfferOf({ type: "p2p", session: "0123", candidates: [] }), undefined);
+	t.deepEqual(p.p2pOfferOf({ type: "p2p", session: offer.session, candidates: [] }), { session: offer.session, candidates: [], stun: [], turn: [] });
+	t.is(p.p2pOfferOf({ type: "p2p", session: offer.session, candidates: [], turn: [{ address: "192.0.2.1", port: 3478, username: "a b", password: "x" }] }), undefined);
+	t.is(p.p2pOfferOf({ type: "p2p", session: offer.session, candidates: [], stun: [{ address: "x", port: 1 }] }), undefined);
+	t.is(p.p2pOfferOf({ type: "p2p", session: offer.session, candidates: Array(9).fill(host) }), undefined);
+	const answer = { session: offer.session, candidates: [host as p.Candidate, srflx as p.Candidate], media: { codec: "h265" as const, audio: true } };
+	t.deepEqual(p.p2pAnswerOf(p.p2pAnswer(answer)), answer);
+	t.deepEqual(p.p2pAnswerOf(p.p2pAnswer({ session: offer.session, candidates: [], error: "no capture" })), { session: offer.session, candidates: [], error: "no capture" });
+	for (const bad of ["{", "[]", "null", JSON.stringify({ session: "x", candidates: [] }), JSON.stringify({ session: offer.session }), JSON.stringify({ session: offer.session, candidates: [], error: 3 }), JSON.stringify({ session: offer.session, candidates: [], media: { codec: "vp8", audio: false } })])
+		t.is(p.p2pAnswerOf(bad), undefined, bad);
+});
+
+test("p2p session reports: the camera's figures of its open sessions, checked", (t) => {
+	const figures = { session: "0123456789abcdef", action: "live", talk: false, srttMs: 12, rate: 18000, buffered: 0, memory: 14000 };
+	t.deepEqual(p.p2pReportOf(p.p2pReport({ sessions: [figures] })), { sessions: [figures] });
+	t.deepEqual(p.p2pReportOf(p.p2pReport({ sessions: [] })), { sessions: [] });
+	t.is(p.p2pReportOf(p.p2pAnswer({ session: figures.session, candidates: [] })), undefined, "an answer is no report");
+	for (const bad of [{ ...figures, rate: -1 }, { ...figures, srttMs: 1.5 }, { ...figures, action: "LIVE!" }, { ...figures, session: "x" }, { ...figures, talk: 1 }])
+		t.is(p.p2pReportOf(JSON.stringify({ sessions: [bad] })), undefined, JSON.stringify(bad));
+	t.is(p.p2pReportOf(JSON.stringify({ sessions: Array(33).fill(figures) })), undefined);
 });

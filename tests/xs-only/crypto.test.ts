@@ -1,7 +1,7 @@
-// ivxs/crypto (SHA-256 and HMAC-SHA256 in C on mbedTLS) through XS: the FIPS 180-2 and
-// RFC 4231 vectors, incremental and scatter-list input, views of ring frames, wrong use.
+// ivxs/crypto (SHA-256 and HMAC-SHA256 in C on mbedTLS; HMAC-SHA1 and MD5 for TURN) through XS:
+// the FIPS 180-2, RFC 4231, RFC 2202 and RFC 1321 vectors, incremental and scatter-list input, views of ring frames, wrong use.
 import test from "ava";
-import { Digest, HMAC, hmacSha256, sha256 } from "ivxs/crypto";
+import { Digest, HMAC, hmacSha1, hmacSha256, md5, sha256 } from "ivxs/crypto";
 import { collectGarbage, memory, nowMicroseconds } from "ivxs/host";
 import { Codec, FrameType, Ring, RingReader } from "ring";
 import { toHex } from "../../modules/net/bytes.js";
@@ -27,6 +27,15 @@ test("HMAC-SHA256: the RFC 4231 test cases 1–4, 6 and 7", (t) => {
 			"9b09ffa71b942fcb27635fbcd5b0e944bfdc63644f0713938a7f51535c3a35e2"],
 	];
 	for (const [key, data, expected] of cases) t.is(toHex(hmacSha256(key, data)), expected);
+});
+
+test("HMAC-SHA1 and MD5 (TURN's long-term credentials): RFC 2202 cases 1–3 and RFC 1321's suite", (t) => {
+	t.is(toHex(hmacSha1(fill(20, 0x0b), "Hi There")), "b617318655057264e28bc0b6fb378c8ef146be00");
+	t.is(toHex(hmacSha1("Jefe", "what do ya want for nothing?")), "effcdf6ae5eb2fa2d27416d5f184df9c259a7c79");
+	t.is(toHex(hmacSha1(fill(20, 0xaa), fill(50, 0xdd))), "125d7342b9ac11cd91a39af48aa17b4f63f175d3");
+	t.is(toHex(md5("")), "d41d8cd98f00b204e9800998ecf8427e");
+	t.is(toHex(md5("abc")), "900150983cd24fb0d6963f7d28e17f72");
+	t.is(toHex(md5("12345678901234567890123456789012345678901234567890123456789012345678901234567890")), "57edf4a22be3c955ac49da2e2107b67a");
 });
 
 test("incremental updates, scatter lists, subarrays and strings hash like one buffer", (t) => {
@@ -63,7 +72,7 @@ test("views of ring frames (host buffers) are hashed in place", (t) => {
 });
 
 test("wrong use: an unknown algorithm, data that is not bytes, no key", (t) => {
-	t.throws(() => new Digest("MD5" as any), { instanceOf: RangeError });
+	t.throws(() => new Digest("SHA512" as any), { instanceOf: RangeError });
 	t.throws(() => sha256(42 as any), { instanceOf: TypeError });
 	t.throws(() => sha256({} as any), { instanceOf: TypeError });
 	t.throws(() => sha256(new Uint16Array(2) as any), { instanceOf: TypeError });

@@ -1,4 +1,4 @@
-// ivxs/crypto — SHA-256 and HMAC-SHA256 in C (mbedTLS; hosts/linux/src/mod_crypto.c).
+// ivxs/crypto — SHA-256 and HMAC-SHA256 (and TURN's HMAC-SHA1 and MD5) in C (mbedTLS; hosts/linux/src/mod_crypto.c).
 // update() takes a string (UTF-8), a buffer or a scatter list (an array of them, hashed view
 // by view: ring frames are never copied); digest() returns the 32 bytes as an ArrayBuffer and
 // starts over. On Moddable builds use the SDK's crypt module instead (modules/net/README.md).
@@ -62,7 +62,26 @@ export function sha256(data) {
 }
 
 export function hmacSha256(key, data) {
-	const hmac = new HMAC(key);
+	return hmacWith("SHA256", key, data);
+}
+
+// TURN's long-term credentials (RFC 8489 §9.2) fix these two.
+export function hmacSha1(key, data) {
+	return hmacWith("SHA1", key, data);
+}
+
+export function md5(data) {
+	const digest = new Digest("MD5");
+	try {
+		return digest.update(data).digest();
+	}
+	finally {
+		digest.close();
+	}
+}
+
+function hmacWith(algorithm, key, data) {
+	const hmac = new HMAC(key, algorithm);
 	try {
 		return hmac.update(data).digest();
 	}

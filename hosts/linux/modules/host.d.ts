@@ -12,6 +12,8 @@ declare module "ivxs/host" {
 	export function collectGarbage(): void;
 	/** The host ABI (16 hex digits): a hash of the host function table; OTA bundles name it. */
 	export function abi(): string;
+	/** IPv4 addresses of the interfaces that are up, loopback last. */
+	export function addresses(): string[];
 	export const log: {
 		error(message: unknown): void; warn(message: unknown): void;
 		info(message: unknown): void; debug(message: unknown): void;

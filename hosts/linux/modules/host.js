@@ -8,6 +8,7 @@ export function nowMicroseconds() @ "xs_host_now_us";
 export function collectGarbage() @ "xs_host_gc";
 // abi(): the host ABI, 16 hex digits (OTA bundles name it: modules/ota/FORMAT.md)
 export function abi() @ "xs_host_abi";
+export function addresses() @ "xs_host_addresses";
 function write(level, message) @ "xs_host_log";
 function currentLevel() @ "xs_host_log_level";
 export const log = Object.freeze({

@@ -21,6 +21,7 @@
 typedef struct {
 	mbedtls_md_context_t md;
 	int hmac;
+	int size;   /* digest bytes */
 	int64_t counted;
 } CryptoRecord;
 
@@ -63,19 +64,28 @@ static void bytesOf(xsMachine *the, xsSlot *slot, const unsigned char **data, si
 void xs_crypto_create(xsMachine *the)
 {
 	CryptoRecord *record;
-	const mbedtls_md_info_t *info;
+	const mbedtls_md_info_t *info = NULL;
 	const unsigned char *key = NULL;
 	size_t keySize = 0;
 	int hmac = xsmcArgc > 1 && xsmcTypeOf(xsArg(1)) != xsUndefinedType;
 	int status;
-	if (xsmcTypeOf(xsArg(0)) != xsStringType || strcmp(xsmcToString(xsArg(0)), "SHA256"))
-		ivxs_range_error(IVXS_EARG, "unsupported algorithm (SHA256 only)");
-	info = mbedtls_md_info_from_type(MBEDTLS_MD_SHA256);
+	/* SHA-1 and MD5 only for what a protocol fixes them in: TURN's long-term credentials (RFC 8489 §9.2). */
+	if (xsmcTypeOf(xsArg(0)) != xsStringType)
+		ivxs_range_error(IVXS_EARG, "unsupported algorithm (SHA256, SHA1, MD5)");
+	if (!strcmp(xsmcToString(xsArg(0)), "SHA256"))
+		info = mbedtls_md_info_from_type(MBEDTLS_MD_SHA256);
+	else if (!strcmp(xsmcToString(xsArg(0)), "SHA1"))
+		info = mbedtls_md_info_from_type(MBEDTLS_MD_SHA1);
+	else if (!strcmp(xsmcToString(xsArg(0)), "MD5"))
+		info = mbedtls_md_info_from_type(MBEDTLS_MD_MD5);
+	else
+		ivxs_range_error(IVXS_EARG, "unsupported algorithm (SHA256, SHA1, MD5)");
 	record = calloc(1, sizeof(CryptoRecord));
 	if (!record)
 		ivxs_error(IVXS_ENOMEM, "no memory");
 	mbedtls_md_init(&record->md);
 	record->hmac = hmac;
+	record->size = mbedtls_md_get_size(info);
 	status = mbedtls_md_setup(&record->md, info, hmac);
 	ivxs_mem_register(&gCryptoMemory);
 	/* The record, the SHA-256 state and, for HMAC, the inner and outer pads. */
@@ -119,7 +129,7 @@ void xs_crypto_update(xsMachine *the)
 		ivxs_error(IVXS_HOST_ECRYPTO, "mbedTLS update failed");
 }
 
-/* finish(context) -> ArrayBuffer(32); the context starts over. */
+/* finish(context) -> ArrayBuffer (32 bytes; SHA-1 20, MD5 16); the context starts over. */
 void xs_crypto_finish(xsMachine *the)
 {
 	CryptoRecord *record = ivxs_handle_open(the, &xsArg(0), &gCryptoHooks, NULL, "crypto context");
@@ -130,7 +140,7 @@ void xs_crypto_finish(xsMachine *the)
 		status = record->hmac ? mbedtls_md_hmac_reset(&record->md) : mbedtls_md_starts(&record->md);
 	if (status)
 		ivxs_error(IVXS_HOST_ECRYPTO, "mbedTLS finish failed");
-	xsmcSetArrayBuffer(xsResult, digest, sizeof(digest));
+	xsmcSetArrayBuffer(xsResult, digest, record->size);
 }
 
 /* close(context): frees it; harmless twice. */

@@ -1,12 +1,17 @@
 /*
  * Host services for the app: the global trace(), memory accounting
- * (XS heap + bytes each native module holds), log levels, exit, argv.
+ * (XS heap + bytes each native module holds), log levels, exit, argv,
+ * the machine's own IPv4 addresses (P2P host candidates).
  * JS side: hosts/linux/modules/host.js (module "ivxs/host").
  */
 #include "xsmc.h"
 #include "xsHost.h"
 #include "host.h"
 
+#include <arpa/inet.h>
+#include <ifaddrs.h>
+#include <net/if.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -111,3 +116,26 @@ void xs_host_abi(xsMachine *the)
 	xsmcSetString(xsResult, text);
 }
 
+/* addresses(): the IPv4 addresses of the interfaces that are up, loopback
+ * last (a viewer on the same machine can use it; any other prefers the rest). */
+void xs_host_addresses(xsMachine *the)
+{
+	struct ifaddrs *list, *at;
+	char text[INET_ADDRSTRLEN];
+	int pass;
+	xsmcVars(1);
+	xsResult = xsNewArray(0);
+	if (getifaddrs(&list) < 0)
+		return;
+	for (pass = 0; pass < 2; pass++)
+		for (at = list; at; at = at->ifa_next) {
+			if (!at->ifa_addr || at->ifa_addr->sa_family != AF_INET || !(at->ifa_flags & IFF_UP))
+				continue;
+			if (!!(at->ifa_flags & IFF_LOOPBACK) != (pass == 1))
+				continue;
+			inet_ntop(AF_INET, &((struct sockaddr_in *)at->ifa_addr)->sin_addr, text, sizeof(text));
+			xsmcSetString(xsVar(0), text);
+			xsCall1(xsResult, xsID("push"), xsVar(0));
+		}
+	freeifaddrs(list);
+}

@@ -5,8 +5,8 @@ import { Digest, ecdsaP256Verify, sha256 } from "ivxs/crypto";
 import { FileWriter, fileSize, makeDirectory, readFile, removeTree, renameFile, replaceFile } from "ivxs/file";
 import * as slots from "ivxs/ota-host";
 export { readFile, makeDirectory, listDirectory, removeFile, renameFile, FileWriter } from "ivxs/file";
-export { argv, memory, log, exit, collectGarbage } from "ivxs/host";
-export { Digest, sha256, hmacSha256 } from "ivxs/crypto";
+export { argv, memory, log, exit, collectGarbage, addresses as localAddresses } from "ivxs/host";
+export { Digest, sha256, hmacSha256, hmacSha1, md5 } from "ivxs/crypto";
 export { default as TLSSocket } from "embedded:io/socket/tcp/tls";
 export { default as Preference } from "preference";
 

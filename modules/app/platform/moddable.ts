@@ -150,6 +150,13 @@ export function exit(code = 0): void {
 	trace(`ivxs: exit ${code}\n`);
 }
 
+/** The station's IP (the SDK's `net` module, present wherever sockets are; loaded at first use). */
+export function localAddresses(): string[] {
+	if (!Modules.has("net")) return [];
+	const ip = (Modules.importNow("net") as { get(name: string): unknown }).get("IP");
+	return typeof ip === "string" && /^\d+\.\d+\.\d+\.\d+$/.test(ip) ? [ip] : [];
+}
+
 export const now = Date.now;
 export function monotonic(): number {
 	return Time.ticks;
@@ -190,10 +197,25 @@ export function sha256(data: Data): ArrayBuffer {
 }
 
 export function hmacSha256(key: Bytes, data: Data): ArrayBuffer {
+	return hmacWith("SHA256", key, data);
+}
+
+/** TURN's long-term credentials (RFC 8489 §9.2) fix HMAC-SHA1 and MD5. */
+export function hmacSha1(key: Bytes, data: Data): ArrayBuffer {
+	return hmacWith("SHA1", key, data);
+}
+
+export function md5(data: Data): ArrayBuffer {
+	const digest = new SdkDigest("MD5");
+	feed(digest, data);
+	return digest.close();
+}
+
+function hmacWith(algorithm: "SHA256" | "SHA1", key: Bytes, data: Data): ArrayBuffer {
 	// hmac.js reads its key as bytes (a string would read as no key at all).
 	const bytes = typeof key === "string" ? ArrayBuffer.fromString(key)
 		: ArrayBuffer.isView(key) ? new Uint8Array(key.buffer, key.byteOffset, key.byteLength).slice().buffer : key;
-	const hmac = new SdkHMAC(new SdkDigest("SHA256"), bytes);
+	const hmac = new SdkHMAC(new SdkDigest(algorithm), bytes);
 	if (Array.isArray(data)) hmac.update(...data);
 	else hmac.update(data as Bytes);
 	return hmac.close();

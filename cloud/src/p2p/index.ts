@@ -1,0 +1,71 @@
+// P2P for viewers, the cloud's side (API.md "P2P"):
+//   POST /v1/devices/:device/p2p   { candidates, rights? } → the ticket, its psk and the camera's candidates
+//   GET  /v1/p2p                   the STUN servers a viewer asks for its server-reflexive candidate (before its offer)
+//   GET  /v1/devices/:device/p2p   the sessions this instance admitted to the camera (who, since when)
+// A viewer the grants admit gets a ticket minted from the device's secret (modules/protocol/ticket.ts)
+// that lives only as long as starting a session needs (`p2pTicketS`); the camera is asked over the
+// control channel (signalling.ts) and its candidates come back in the same answer.
+import type { CloudContext } from "../context.js";
+import { HttpError, readJson, sendJson } from "../http/router.js";
+import { hmacSha256 } from "../auth/device-keys.js";
+import { turnCredentials } from "./turn-credentials.js";
+import { admit, followAnswers, newSessionId, offer, sessionsOf, sweep } from "./signalling.js";
+import { mintTicket, Rights, TICKET_ID_BYTES } from "../../../modules/protocol/ticket.js";
+import { candidatesOf, MAX_CANDIDATES } from "../../../modules/protocol/signal.js";
+
+/** "IPv4:port" (config, checked there) → { address, port }. */
+const serverOf = (text: string) => ({ address: text.slice(0, text.lastIndexOf(":")), port: Number(text.slice(text.lastIndexOf(":") + 1)) });
+
+const rightNames = Object.keys(Rights) as Array<keyof typeof Rights>;
+
+function rightsOf(value: unknown): number {
+	// Opening a stream rides on the command stream for now (modules/p2p/README.md): `command` comes with every ticket.
+	if (value === undefined) return Rights.live | Rights.playback | Rights.talk | Rights.command;
+	if (!Array.isArray(value) || !value.every((name) => rightNames.includes(name))) throw new HttpError(400, `rights must be a list of ${rightNames.join(", ")}`);
+	return value.reduce((bits: number, name: keyof typeof Rights) => bits | Rights[name], Rights.command);
+}
+
+export async function install(ctx: CloudContext): Promise<void> {
+	await followAnswers(ctx);
+	const { p2pTicketS, p2pAnswerS, p2pSweepS } = ctx.config;
+	ctx.every(p2pSweepS * 1000, () => sweep(ctx, 24 * 3600_000).then(() => undefined));
+
+	ctx.router.add("POST", "/v1/devices/:device/p2p", { auth: "user", device: "device" }, async (req, res, _params, _url, { viewer, device }) => {
+		const body = await readJson(req, 4096);
+		for (const key of Object.keys(body)) if (!["candidates", "rights"].includes(key)) throw new HttpError(400, `unknown field "${key}"`);
+		const candidates = candidatesOf(body.candidates ?? []);
+		if (!candidates) throw new HttpError(400, `candidates: at most ${MAX_CANDIDATES} of { type: host|srflx|relay, address: IPv4, port }`);
+		const rights = rightsOf(body.rights);
+		if (device.id.length > TICKET_ID_BYTES) throw new HttpError(409, `a ticket names devices of at most ${TICKET_ID_BYTES} bytes; ${device.id} is longer`);
+		const session = newSessionId();
+		const stun = ctx.config.stunServers.map(serverOf);
+		const turn = ctx.config.turnServers.map((server) => ({ ...serverOf(server), ...turnCredentials(ctx.config, device.id) }));
+		const answer = await offer(ctx, device.id, session, candidates, stun, turn, p2pAnswerS * 1000);
+		if (!answer) throw new HttpError(504, `camera ${device.id} did not answer within ${p2pAnswerS} s (offline, or P2P off)`);
+		if (answer.error !== undefined) throw new HttpError(502, `camera ${device.id}: ${answer.error}`);
+		// Minted after the answer: the ticket's life starts when the viewer can use it.
+		const expiryS = Math.floor(Date.now() / 1000) + p2pTicketS;
+		const { ticket, psk } = mintTicket(hmacSha256, Buffer.from(device.secret, "latin1"), { rights, expiryS, device: device.id, viewer: session });
+		admit(ctx, { session, device: device.id, user: viewer.user, since: Date.now(), expiryS });
+		ctx.metrics.inc("ivxs_p2p_sessions_total", "P2P sessions admitted (tickets minted)");
+		ctx.log.info({ device: device.id, user: viewer.user, session, camera: answer.candidates.length }, "p2p ticket minted");
+		sendJson(res, 200, {
+			session, device: device.id, rights, expiryS, candidates: answer.candidates, media: answer.media ?? null, stun,
+			ticket: Buffer.from(ticket).toString("hex"), psk: Buffer.from(psk).toString("hex"),
+		});
+	});
+
+	ctx.router.add("GET", "/v1/p2p", { auth: "user" }, (_req, res) => {
+		sendJson(res, 200, { stun: ctx.config.stunServers.map(serverOf) });
+	});
+
+	ctx.router.add("GET", "/v1/devices/:device/p2p", { auth: "user", device: "device" }, (_req, res, _params, _url, { viewer, device }) => {
+		const mine = (user: string) => viewer.admin || user === viewer.user;
+		sendJson(res, 200, {
+			sessions: sessionsOf(ctx, device.id).filter((s) => mine(s.user)).map(({ session, user, since, expiryS, camera }) => ({
+				session, user, since, ticketExpiry: expiryS * 1000, connected: !!camera,
+				...(camera ? { action: camera.action, talk: camera.talk, srttMs: camera.srttMs, rate: camera.rate, buffered: camera.buffered, memory: camera.memory } : {}),
+			})),
+		});
+	});
+}

@@ -1,0 +1,121 @@
+/*
+ * The P2P viewer app (issue 14 §4; `npm run view -- <device>` runs it, scripts/view.mjs): on the
+ * XS host, over the same C transport and modules/p2p viewer as the camera's tests use. It asks the
+ * cloud for a session with a device (the caller's sign-in as an Authorization or Cookie header),
+ * gathers its candidates (own addresses; server-reflexive from the cloud's STUN servers), sends
+ * its offer, checks the camera's candidates and connects over the best path, opens live, writes
+ * the stream (viewer-sink.ts) and prints one `@@view {json}` line a second: path, RTT, rate, loss.
+ *
+ *   ivxs modules/app/viewer -- --cloud ADDRESS:PORT --device ID [--auth VALUE | --cookie VALUE]
+ *        [--host NAME] [--out PATH] [--format fmp4|annexb] [--seconds N] [--params QUERY]
+ *
+ * Ends (exit 0) after --seconds, or when the camera closes the session (exit 3); a refusal by the
+ * cloud or no path to the camera is `@@view-error {json}` and exit 2.
+ */
+import { argv, exit, FileWriter, localAddresses, monotonic } from "ivxs/platform";
+import Timer from "timer";
+import { HttpClient } from "../net/http-client.js";
+import { choosePath, gather, P2PViewer } from "../p2p/index.js";
+import { fromHex } from "../protocol/hex.js";
+import { candidatesOf, stunServersOf, type P2pMedia } from "../protocol/signal.js";
+import { ViewerSink, type SinkFormat } from "./viewer-sink.js";
+
+interface Options { cloud: string; host: string; device: string; auth: string; cookie: string; out: string; format: SinkFormat; seconds: number; params: string }
+
+function parseArguments(args: string[]): Options {
+	const o: Options = { cloud: "", host: "", device: "", auth: "", cookie: "", out: "", format: "fmp4", seconds: 0, params: "action=live" };
+	const names: Record<string, keyof Options> = { "--cloud": "cloud", "--host": "host", "--device": "device", "--auth": "auth", "--cookie": "cookie", "--out": "out", "--format": "format", "--seconds": "seconds", "--params": "params" };
+	for (let i = 0; i < args.length; i++) {
+		const key = names[args[i]];
+		if (!key || i + 1 >= args.length) throw new RangeError(`viewer: ${args[i]}: unknown option or no value`);
+		(o as unknown as Record<string, unknown>)[key] = key === "seconds" ? Number(args[++i]) : args[++i];
+	}
+	if (!/^[^:]+:\d+$/.test(o.cloud) || !o.device) throw new RangeError("viewer: --cloud ADDRESS:PORT and --device ID are needed");
+	if (o.format !== "fmp4" && o.format !== "annexb") throw new RangeError("viewer: --format is fmp4 or annexb");
+	if (!(o.seconds >= 0)) throw new RangeError("viewer: --seconds is a number ≥ 0");
+	return o;
+}
+
+const report = (kind: string, value: unknown) => trace(`@@${kind} ${JSON.stringify(value)}\n`);
+
+export default async function main(): Promise<void> {
+	let o: Options;
+	try {
+		o = parseArguments(argv());
+	}
+	catch (error) {
+		trace(`${(error as Error).message}\n`);
+		return exit(2);
+	}
+	const fail = (error: string) => {
+		report("view-error", { error });
+		Timer.set(() => exit(2), 0);
+	};
+	const at = o.cloud.lastIndexOf(":");
+	const http = new HttpClient({ address: o.cloud.slice(0, at), port: Number(o.cloud.slice(at + 1)), host: o.host || o.cloud, connectTimeout: 5000 });
+	const headers: Record<string, string> = { accept: "application/json" };
+	if (o.auth) headers.authorization = o.auth;
+	if (o.cookie) headers.cookie = o.cookie;
+	const api = async (method: string, path: string, body?: unknown) => {
+		const answer = await http.request({ method, path, headers: body === undefined ? headers : { ...headers, "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
+		const value = answer.body.length ? answer.json() as Record<string, unknown> : {};
+		if (answer.status !== 200) throw new Error(`${method} ${path}: ${answer.status} ${String(value.error ?? answer.reason)}`);
+		return value;
+	};
+
+	let frames = 0, bytes = 0, lost = 0, lastBytes = 0, asked = 0;
+	let sink: ViewerSink | undefined;
+	let out: FileWriter | undefined;
+	const viewer = new P2PViewer({
+		monotonic,
+		onFrame(data, info) {
+			// The figure a viewer feels: from asking the cloud to the first frame (issue 14 §5).
+			if (!frames) report("view-first", { ms: Math.round(monotonic() - asked), key: info.key });
+			frames++;
+			bytes += data.byteLength;
+			lost += info.lost;
+			sink?.frame(data, info.timestamp);
+		},
+		onClosed(status) {
+			finish(3, `the camera closed the session (${status})`);
+		},
+	});
+	let done = false;
+	const finish = (code: number, why: string) => {
+		if (done) return;
+		done = true;
+		sink?.end();
+		out?.close();
+		report("view-end", { why, frames, bytes, lost, written: sink?.written ?? 0, refused: sink?.refused ?? 0 });
+		viewer.close();
+		http.close();
+		Timer.set(() => exit(code), 50);
+	};
+	try {
+		if (o.out) out = new FileWriter(o.out);
+		const stun = stunServersOf((await api("GET", "/v1/p2p")).stun) ?? [];
+		const { candidates } = await gather(viewer.checks, localAddresses(), viewer.port, stun);
+		const started = asked = monotonic();
+		const answer = await api("POST", `/v1/devices/${o.device}/p2p`, { candidates });
+		const camera = candidatesOf(answer.candidates) ?? [];
+		const media = (answer.media ?? { codec: "h264", audio: false }) as P2pMedia;
+		const path = await choosePath(viewer.checks, camera);
+		if (!path) return fail(`no path to the camera: none of ${camera.map((c) => `${c.type} ${c.address}:${c.port}`).join(", ") || "no candidates"} answered`);
+		const kind = path.type === "relay" ? "relayed" : "direct";
+		report("view-path", { type: path.type, kind, address: path.address, port: path.port, checkRttMs: Math.round(path.rttMs), ours: candidates });
+		await viewer.connect({ address: path.address, port: path.port, ticket: fromHex(String(answer.ticket))!, psk: fromHex(String(answer.psk))! });
+		if (out) sink = new ViewerSink(media, o.format, (chunks) => out!.write(chunks));
+		await viewer.open(o.params);
+		report("view-open", { ms: Math.round(monotonic() - started), session: answer.session, media });
+		const tick = Timer.repeat(() => {
+			if (done) return Timer.clear(tick);
+			const s = viewer.stats();
+			report("view", { path: kind, type: path.type, rttMs: s.srttMs, rate: bytes - lastBytes, frames, lost, packetsLost: s.lost });
+			lastBytes = bytes;
+		}, 1000);
+		if (o.seconds) Timer.set(() => finish(0, "time"), o.seconds * 1000);
+	}
+	catch (error) {
+		fail((error as Error).message);
+	}
+}

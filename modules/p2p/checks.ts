@@ -1,0 +1,142 @@
+/**
+ * Finding a path (issue 14 §3, cloud/PROTOCOL.md §5 "P2P signalling"): on the P2P socket itself,
+ * each side answers STUN Binding requests (stun.ts) and sends its own — to a STUN server to learn
+ * its server-reflexive address, and to the other side's candidates as connectivity checks (the
+ * camera's checks towards the viewer also open the camera's NAT for the viewer's HELLO). The
+ * viewer checks every camera candidate at once and takes the best that answered: host before
+ * server-reflexive before relayed, then the shortest round trip.
+ */
+import Timer from "timer";
+import { byPreference, CANDIDATE_TYPES, type Candidate } from "../protocol/signal.js";
+import { bindingRequest, bindingSuccess, parseStun, StunType } from "./stun.js";
+import type { Datagram } from "./udp.js";
+
+export type Write = (bytes: Uint8Array, address: string, port: number) => void;
+export interface CheckResult {
+	/** Where the other side saw our request come from. */
+	mapped: { address: string; port: number };
+	rttMs: number;
+}
+interface Pending {
+	resolve(result: CheckResult | undefined): void;
+	timer: unknown;
+	sent: number;
+}
+
+/** A check's retransmissions: every `everyMs`, `tries` times (RFC 8489's 500 ms doubling is for
+ * servers far away; a check that has not answered in 1 s takes a worse path instead). */
+export const CHECK = Object.freeze({ tries: 10, everyMs: 100 });
+/** After the first answer, how long a better candidate may still answer. */
+export const SETTLE_MS = 150;
+
+export class Checks {
+	#write: Write;
+	#monotonic: () => number;
+	#pending = new Map<string, Pending>();
+	/** Binding requests answered (a viewer's or camera's checks that reached us). */
+	answered = 0;
+
+	constructor(write: Write, monotonic: () => number) {
+		this.#write = write;
+		this.#monotonic = monotonic;
+	}
+
+	/** Takes a STUN datagram (true): answers a Binding request, settles a check. Anything else: false. */
+	take(packet: Datagram): boolean {
+		const message = parseStun(packet);
+		if (!message) return false;
+		if (message.type === StunType.bindingRequest) {
+			const reply = bindingSuccess(packet, packet.address, packet.port);
+			if (reply) this.#send(reply, packet.address, packet.port);
+			this.answered++;
+		}
+		else if (message.type === StunType.bindingSuccess && message.mapped) {
+			const pending = this.#pending.get(message.id);
+			if (pending) {
+				this.#pending.delete(message.id);
+				Timer.clear(pending.timer as never);
+				pending.resolve({ mapped: message.mapped, rttMs: this.#monotonic() - pending.sent });
+			}
+		}
+		return true;
+	}
+
+	/** Binding requests to address:port until one is answered (its result) or the tries run out (undefined). */
+	check(address: string, port: number, { tries, everyMs } = CHECK): Promise<CheckResult | undefined> {
+		const { bytes, id } = bindingRequest();
+		return new Promise((resolve) => {
+			let left = tries;
+			const pending: Pending = { resolve, timer: undefined, sent: this.#monotonic() };
+			const send = () => {
+				if (!left--) {
+					this.#pending.delete(id);
+					return resolve(undefined);
+				}
+				this.#send(bytes, address, port);
+				pending.timer = Timer.set(send, everyMs);
+			};
+			this.#pending.set(id, pending);
+			send();
+		});
+	}
+
+	/** Ends every check in flight (undefined). */
+	close(): void {
+		for (const pending of this.#pending.values()) {
+			Timer.clear(pending.timer as never);
+			pending.resolve(undefined);
+		}
+		this.#pending.clear();
+	}
+
+	#send(bytes: Uint8Array, address: string, port: number): void {
+		try {
+			this.#write(bytes, address, port);
+		}
+		catch {
+			// an unreachable candidate (no route): its check just never answers
+		}
+	}
+}
+
+/** Our candidates: a host candidate per local address, then the server-reflexive addresses the
+ * STUN servers saw (each once, and not when it is one of the host candidates: no NAT); and how
+ * many STUN servers answered. */
+export async function gather(checks: Checks, addresses: readonly string[], port: number, stun: ReadonlyArray<{ address: string; port: number }>): Promise<{ candidates: Candidate[]; reached: number }> {
+	const candidates: Candidate[] = addresses.map((address) => ({ type: "host", address, port }));
+	const seen = new Set(candidates.map((c) => `${c.address}:${c.port}`));
+	let reached = 0;
+	for (const result of await Promise.all(stun.map((server) => checks.check(server.address, server.port)))) {
+		if (result) reached++;
+		const key = result && `${result.mapped.address}:${result.mapped.port}`;
+		if (!result || seen.has(key!)) continue;
+		seen.add(key!);
+		candidates.push({ type: "srflx", address: result.mapped.address, port: result.mapped.port });
+	}
+	return { candidates, reached };
+}
+
+/** Checks every candidate at once; the best that answered (host, srflx, relay; then RTT), or undefined. */
+export function choosePath(checks: Checks, candidates: readonly Candidate[]): Promise<(Candidate & { rttMs: number }) | undefined> {
+	const ordered = byPreference(candidates);
+	return new Promise((resolve) => {
+		const answered: Array<Candidate & { rttMs: number }> = [];
+		let left = ordered.length, settle: unknown;
+		const decide = () => {
+			Timer.clear(settle as never);
+			settle = undefined;
+			answered.sort((a, b) => CANDIDATE_TYPES.indexOf(a.type) - CANDIDATE_TYPES.indexOf(b.type) || a.rttMs - b.rttMs);
+			resolve(answered[0]);
+			left = -1;
+		};
+		if (!left) return resolve(undefined);
+		for (const candidate of ordered)
+			checks.check(candidate.address, candidate.port).then((result) => {
+				if (left < 0) return;
+				if (result) answered.push({ ...candidate, rttMs: result.rttMs });
+				if (!--left) return decide();
+				// The most preferred kind answered: nothing can beat it but a faster one of its kind.
+				if (result && settle === undefined) settle = Timer.set(decide, SETTLE_MS);
+			});
+	});
+}

@@ -1,0 +1,104 @@
+// NAT topologies for the P2P tests (issue 14 §3), built from network namespaces and nftables:
+//
+//   root ns (the test: cloud, coturn) 100.K.0.1 ── 100.K.0.2 "net" ns (the internet, forwards)
+//        ├─ 100.K.1.1 ── 100.K.1.2 "natc" (nftables masquerade) 192.168.K.1 ── 192.168.K.2 "camh" (the camera)
+//        └─ 100.K.2.1 ── 100.K.2.2 "natv" (nftables masquerade) 172.16.K.1  ── 172.16.K.2  "viewh" (the viewer)
+//
+// A "cone" NAT is Linux's masquerade: it keeps the source port, so one mapping serves every
+// destination (endpoint-independent mapping; filtering is per destination, so both sides must
+// send: hole punching). A "symmetric" NAT is masquerade `fully-random`: each destination gets a
+// port of its own, so the address a STUN server saw is useless to anyone else — only TURN works.
+// `viewer: "lan"` puts the viewer on the camera's LAN instead (a bridge in "natc"). Every name carries the test's K; everything is removed at teardown (deleting a namespace
+// deletes its veth pairs). Needs root (CI runs as root) and `nft` (scripts/test-deps.mjs).
+import { execFileSync, spawnSync } from "node:child_process";
+
+// Debian's nftables by path: under npm/npx, PATH starts with node_modules/.bin, whose `nft` is
+// @vercel/nft (a file tracer) — it "succeeds" and installs no rule.
+const NFT = "/usr/sbin/nft";
+
+const run = (args) => execFileSync("ip", args, { stdio: ["ignore", "ignore", "pipe"] });
+const inNs = (ns, command, args, input) => execFileSync("ip", ["netns", "exec", ns, command, ...args], { stdio: [input === undefined ? "ignore" : "pipe", "ignore", "pipe"], input });
+
+/** Builds the topology with the given NAT kinds; `t.teardown` removes it. */
+export function natTopology(t, { camera = "cone", viewer = "cone" } = {}) {
+	const k = 70 + Math.floor(Math.random() * 150);
+	const tag = `${process.pid % 10000}${k}`;
+	const ns = { net: `ivn${tag}`, natc: `ivnc${tag}`, camh: `ivch${tag}`, natv: `ivnv${tag}`, viewh: `ivvh${tag}` };
+	const links = [];
+	const cleanup = () => {
+		for (const name of Object.values(ns)) spawnSync("ip", ["netns", "del", name], { stdio: "ignore" });
+		for (const link of links) spawnSync("ip", ["link", "del", link], { stdio: "ignore" });
+		spawnSync("ip", ["route", "del", `100.${k}.0.0/16`], { stdio: "ignore" });
+	};
+	t.teardown(cleanup);
+	try {
+		for (const name of Object.values(ns)) {
+			run(["netns", "add", name]);
+			inNs(name, "ip", ["link", "set", "lo", "up"]);
+		}
+		// a veth between two namespaces (undefined: the root ns), addresses /24
+		let n = 0;
+		const wire = (a, aAddr, b, bAddr) => {
+			const an = `iv${tag}a${n}`, bn = `iv${tag}b${n++}`;
+			run(["link", "add", an, "type", "veth", "peer", "name", bn]);
+			if (a) run(["link", "set", an, "netns", a]);
+			else links.push(an);
+			run(["link", "set", bn, "netns", b]);
+			const up = (space, dev, addr) => {
+				const args = (cmd) => (space ? ["netns", "exec", space, "ip", ...cmd] : cmd);
+				if (addr) run(args(["addr", "add", `${addr}/24`, "dev", dev]));
+				run(args(["link", "set", dev, "up"]));
+			};
+			up(a, an, aAddr);
+			up(b, bn, bAddr);
+			return { a: an, b: bn };
+		};
+		wire(undefined, `100.${k}.0.1`, ns.net, `100.${k}.0.2`);
+		const c = wire(ns.net, `100.${k}.1.1`, ns.natc, `100.${k}.1.2`);
+		const v = wire(ns.net, `100.${k}.2.1`, ns.natv, `100.${k}.2.2`);
+		const sameLan = viewer === "lan";
+		if (sameLan) {
+			// One LAN behind the camera's router: a bridge in it, the camera and the viewer on it.
+			inNs(ns.natc, "ip", ["link", "add", "lan", "type", "bridge"]);
+			inNs(ns.natc, "ip", ["addr", "add", `192.168.${k}.1/24`, "dev", "lan"]);
+			inNs(ns.natc, "ip", ["link", "set", "lan", "up"]);
+			for (const [host, address] of [[ns.camh, `192.168.${k}.2`], [ns.viewh, `192.168.${k}.3`]])
+				inNs(ns.natc, "ip", ["link", "set", wire(ns.natc, undefined, host, address).a, "master", "lan"]);
+		}
+		else {
+			wire(ns.natc, `192.168.${k}.1`, ns.camh, `192.168.${k}.2`);
+			wire(ns.natv, `172.16.${k}.1`, ns.viewh, `172.16.${k}.2`);
+		}
+		run(["route", "add", `100.${k}.0.0/16`, "via", `100.${k}.0.2`]);
+		for (const name of [ns.net, ns.natc, ns.natv]) inNs(name, "sysctl", ["-q", "-w", "net.ipv4.ip_forward=1"]);
+		inNs(ns.natc, "ip", ["route", "add", "default", "via", `100.${k}.1.1`]);
+		inNs(ns.natv, "ip", ["route", "add", "default", "via", `100.${k}.2.1`]);
+		inNs(ns.camh, "ip", ["route", "add", "default", "via", `192.168.${k}.1`]);
+		inNs(ns.viewh, "ip", ["route", "add", "default", "via", sameLan ? `192.168.${k}.1` : `172.16.${k}.1`]);
+		// A home router: masquerade out, and unsolicited packets from the internet dropped before
+		// conntrack confirms them (an unanswered inbound check would otherwise hold the 5-tuple and
+		// make masquerade pick another port for our own packets to that peer).
+		const nat = (space, wan, kind) => inNs(space, NFT, ["-f", "-"], [
+			"table ip ivxs {",
+			"\tchain post {", "\t\ttype nat hook postrouting priority 100;", `\t\toifname "${wan}" masquerade${kind === "symmetric" ? " fully-random" : ""}`, "\t}",
+			"\tchain inbound {", "\t\ttype filter hook input priority 0;", `\t\tiifname "${wan}" ct state new drop`, "\t}",
+			"\tchain forwarded {", "\t\ttype filter hook forward priority 0;", `\t\tiifname "${wan}" ct state new drop`, "\t}",
+			"}", "",
+		].join("\n"));
+		nat(ns.natc, c.b, camera);
+		nat(ns.natv, v.b, viewer);
+	}
+	catch (error) {
+		cleanup();
+		throw new Error(`building the NAT topology failed: ${error.stderr?.toString() || error.message}`);
+	}
+	return {
+		ns,
+		/** The root namespace's address on the "internet": where the cloud and coturn listen. */
+		publicAddress: `100.${k}.0.1`,
+		camera: { lan: `192.168.${k}.2`, wan: `100.${k}.1.2` },
+		viewer: viewer === "lan" ? { lan: `192.168.${k}.3`, wan: `100.${k}.1.2` } : { lan: `172.16.${k}.2`, wan: `100.${k}.2.2` },
+		/** The argv prefix that runs a command in a namespace. */
+		prefix: (space) => ["ip", "netns", "exec", space],
+	};
+}

@@ -1,0 +1,51 @@
+// STUN (RFC 8489) as modules/p2p/stun.ts speaks it, under Node and on XS: RFC 5769's sample IPv4
+// response (an independent vector), telling STUN from the transport's packets, and round trips.
+import test from "ava";
+import { bindingRequest, bindingSuccess, isStun, parseStun, stunMessage, StunType, xorAddress, xorAddressOf } from "../../modules/p2p/stun.js";
+
+const rfc5769Response = Uint8Array.from([
+	0x01, 0x01, 0x00, 0x3c, 0x21, 0x12, 0xa4, 0x42, 0xb7, 0xe7, 0xa7, 0x01, 0xbc, 0x34, 0xd6, 0x86, 0xfa, 0x87, 0xdf, 0xae,
+	0x80, 0x22, 0x00, 0x0b, 0x74, 0x65, 0x73, 0x74, 0x20, 0x76, 0x65, 0x63, 0x74, 0x6f, 0x72, 0x20,
+	0x00, 0x20, 0x00, 0x08, 0x00, 0x01, 0xa1, 0x47, 0xe1, 0x12, 0xa6, 0x43,
+	0x00, 0x08, 0x00, 0x14, 0x2b, 0x91, 0xf5, 0x99, 0xfd, 0x9e, 0x90, 0xc3, 0x8c, 0x74, 0x89, 0xf9, 0x2a, 0xf9, 0xba, 0x53, 0xf0, 0x6b, 0xe7, 0xd7,
+	0x80, 0x28, 0x00, 0x04, 0xc0, 0x7d, 0x4c, 0x96,
+]);
+
+test("RFC 5769's sample IPv4 response: a Binding success mapping 192.0.2.1:32853", (t) => {
+	t.true(isStun(rfc5769Response));
+	const message = parseStun(rfc5769Response)!;
+	t.is(message.type, StunType.bindingSuccess);
+	t.is(message.id, "b7e7a701bc34d686fa87dfae");
+	t.deepEqual(message.mapped, { address: "192.0.2.1", port: 32853 });
+	t.is(message.attributes.get(0x8022)!.length, 11, "SOFTWARE, padding not included");
+	t.deepEqual(xorAddress("192.0.2.1", 32853), rfc5769Response.subarray(40, 48));
+});
+
+test("the transport's packets, truncated or altered messages are not STUN", (t) => {
+	const hello = new Uint8Array(1200);
+	hello[0] = 0x31;
+	t.false(isStun(hello));
+	t.false(isStun(rfc5769Response.subarray(0, 19)));
+	t.false(isStun(rfc5769Response.subarray(0, rfc5769Response.length - 4)), "length field disagrees");
+	const noCookie = rfc5769Response.slice();
+	noCookie[4] = 0;
+	t.false(isStun(noCookie));
+	const overrun = rfc5769Response.slice();
+	overrun[23] = 0xff;   // an attribute longer than the message
+	t.is(parseStun(overrun), undefined);
+});
+
+test("a Binding request and its success response round-trip the source address", (t) => {
+	const { bytes, id } = bindingRequest();
+	t.true(isStun(bytes));
+	t.deepEqual(parseStun(bytes), { type: StunType.bindingRequest, id, attributes: new Map() });
+	const reply = bindingSuccess(bytes, "203.0.113.9", 61000)!;
+	const parsed = parseStun(reply)!;
+	t.is(parsed.id, id);
+	t.deepEqual(parsed.mapped, { address: "203.0.113.9", port: 61000 });
+	t.is(bindingSuccess(bytes, "::1", 1), undefined, "IPv4 only");
+	t.is(xorAddressOf(Uint8Array.of(0, 2, 0, 0, 0, 0, 0, 0)), undefined, "an IPv6 family is not read as IPv4");
+	const padded = stunMessage(0x0016, new Uint8Array(12), [[0x0013, Uint8Array.of(1, 2, 3, 4, 5)], [0x0012, xorAddress("10.0.0.1", 5)!]]);
+	t.is(padded.length, 20 + 4 + 8 + 4 + 8);
+	t.deepEqual([...parseStun(padded)!.attributes.get(0x0013)!], [1, 2, 3, 4, 5]);
+});
