@@ -58,16 +58,19 @@ test.serial("mpegts.js in Chromium plays a camera's HTTP-FLV live: H.264 + AAC, 
 		});
 		await tab.goto(`${cloud.url}/test/flv.html`);
 		await until(tab, "mpegts.js playing past 2 s", () => document.querySelector("#flv").currentTime > 2, undefined, 45000);
-		const at = await tab.evaluate(() => document.querySelector("#flv").currentTime);
+		const decodedNow = () => tab.evaluate(() => player.statisticsInfo.decodedFrames);
+		const at = await tab.evaluate(() => document.querySelector("#flv").currentTime), decodedAt = await decodedNow();
 		await tab.waitForTimeout(2000);
-		const later = await tab.evaluate(() => document.querySelector("#flv").currentTime);
+		const later = await tab.evaluate(() => document.querySelector("#flv").currentTime), decodedLater = await decodedNow();
 		t.true(later - at > 1.5, `${label}: currentTime ${at} → ${later}`);
+		// 15 fps: about 30 frames in those 2 s (a third of that under a loaded machine's dropped frames)
+		t.true(decodedLater - decodedAt >= 10, `${label}: ${decodedLater - decodedAt} frames decoded in 2 s`);
 		t.true(await pictureColours(tab, "#flv") > 8, `${label}: the frame on screen is a picture`);
 		const info = await tab.evaluate(() => ({ video: player.mediaInfo.videoCodec, audio: player.mediaInfo.audioCodec, width: player.mediaInfo.width, decoded: player.statisticsInfo.decodedFrames, failures: window.failures }));
 		t.log(`${label}: ${JSON.stringify(info)}`);
 		t.regex(info.video, /^avc1\./);
 		t.regex(info.audio, /^mp4a\.40/);
-		t.true(info.decoded > 30, `${info.decoded} frames decoded`);
+		t.true(info.decoded > 15, `${info.decoded} frames decoded`);
 		t.deepEqual(info.failures, []);
 		await tab.shot(`owner-${label}-flv-mpegts`);
 		await tab.close();

@@ -116,7 +116,9 @@ test("in real time, a segment's upload reaches the cloud with its first fragment
 	t.teardown(() => camera.close());
 	t.like(await camera.run(), { segments: 3, stored: 3, resent: 0 });
 	// Five fragments of 3 frames (200 ms) each: the request comes with the first, the commit after the fifth.
-	for (const seq of [0, 1, 2]) t.true(committed.get(seq) - arrived.get(seq) > 500, `segment ${seq}: ${Math.round(committed.get(seq) - arrived.get(seq))} ms between request and commit`);
+	// (Not segment 0: it waits for the stream's init upload, and on a loaded machine its fragments
+	// may all be cut meanwhile and go out together — streamed, but not timed by the media.)
+	for (const seq of [1, 2]) t.true(committed.get(seq) - arrived.get(seq) > 500, `segment ${seq}: ${Math.round(committed.get(seq) - arrived.get(seq))} ms between request and commit`);
 });
 
 test("the simulated camera uploads snapshots like the camera (the first at the start of a plan interval): the fixture stills, as sent", async (t) => {
