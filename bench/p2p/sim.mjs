@@ -21,12 +21,12 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const SIM = join(root, "build/p2p/p2p-sim");
 const round = (x, d = 1) => (Number.isFinite(x) ? Number(x.toFixed(d)) : null);
 
-// name → extra p2p-sim arguments; "default" is the core as it ships. deadline_700: frames given
-// up 700 ms after capture instead of 600 — more decodable frames on the lossy links (a late frame
-// still lets its GOP decode), but a longer backlog at 0.8x (native/p2p/README.md): kept in view.
+// name → extra p2p-sim arguments; "default" is the core as it ships (the adaptive deadline: a
+// frame under repair kept up to 800 ms while the camera is not behind the link). deadline_fixed:
+// every frame given up at 600 ms, as before it (native/p2p/README.md): kept in view.
 export const CONFIGS = {
 	default: [],
-	deadline_700: ["--deadline-ms", "700"],
+	deadline_fixed: ["--deadline-max-ms", "600"],
 };
 
 function linkArgs(model) {
