@@ -7,7 +7,7 @@
  *
  *   p2p-sim --frames <file> --fps 15 --seconds 20 --drain-ms 2000 --seed <n>
  *           --delay-ms 30 [--rate-bps <bits/s> --queue-bytes <n>] [--loss <p>]
- *           [--ge-good-bad <p> --ge-bad-good <p>] [--deadline-ms <n>]
+ *           [--ge-good-bad <p> --ge-bad-good <p>] [--deadline-ms <n>] [--deadline-max-ms <n>]
  *
  * Both directions get the same link, seeded as the relay seeds them (a→b with
  * the seed, b→a with seed ^ 0x5bd1e995). A datagram is offered to the link
@@ -383,6 +383,7 @@ int main(int argc, char **argv)
 	c.device_secret_len = sizeof(secret);
 	memcpy(c.device_id, "CAM-BENCH", 9);
 	c.deadline_ms = (uint32_t)atoi(opt(argc, argv, "deadline-ms", "0"));
+	c.deadline_max_ms = (uint32_t)atoi(opt(argc, argv, "deadline-max-ms", "0"));
 	W.ep[CAM] = endpoint(&c, CAM);
 	ivxs_p2p_set_unix_time(W.ep[CAM], 1800000000u);
 	memset(&c, 0, sizeof(c));

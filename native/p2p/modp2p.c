@@ -287,13 +287,14 @@ static const struct {
 } kOptions[] = {
 	{ "maxSessions", 1, kMaxSessions, offsetof(ivxs_p2p_config, max_sessions) },
 	{ "deadlineMs", 1, 60000, offsetof(ivxs_p2p_config, deadline_ms) },
+	{ "deadlineMaxMs", 1, 80000, offsetof(ivxs_p2p_config, deadline_max_ms) },
 	{ "rxFrameBytes", 1, IVXS_P2P_MAX_FRAME_CHUNKS * IVXS_P2P_CHUNK, offsetof(ivxs_p2p_config, rx_frame_bytes) },
 	{ "low", 0, UINT32_MAX, offsetof(ivxs_p2p_config, low) },
 	{ "warn", 0, UINT32_MAX, offsetof(ivxs_p2p_config, warn) },
 	{ "high", 0, UINT32_MAX, offsetof(ivxs_p2p_config, high) },
 };
 
-/* create({ role: "camera" | "viewer", deviceSecret, deviceId, maxSessions, deadlineMs,
+/* create({ role: "camera" | "viewer", deviceSecret, deviceId, maxSessions, deadlineMs, deadlineMaxMs,
  *   keepAlive: { intervalS, attempts } (either 0: off), low, warn, high, rxFrameBytes }) -> native */
 void xs_p2p_create(xsMachine *the)
 {

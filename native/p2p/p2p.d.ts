@@ -23,6 +23,8 @@ declare module "p2p" {
 		deviceId?: string;
 		maxSessions?: number;
 		deadlineMs?: number;
+		/** a frame being repaired after a loss may be kept this long while the camera is not behind the link (default deadlineMs × 4/3) */
+		deadlineMaxMs?: number;
 		rxFrameBytes?: number;
 		keepAlive?: { intervalS: number; attempts: number };
 		low?: number;

@@ -165,6 +165,8 @@ typedef struct {
 	uint32_t rx_frame_bytes;        /* largest incoming frame (0 = server 1200 (voice), client 256 KiB) */
 	uint32_t command_bytes;         /* command buffer each way (0 = 16 KiB + 64; >= 1024) */
 	uint32_t deadline_ms;           /* frames given up this long after their capture (0 = 600) */
+	uint32_t deadline_max_ms;       /* ... or up to this long while a loss is repaired and the sender is not
+	                                 * behind the link (0 = deadline_ms + deadline_ms / 3: 800; = deadline_ms: off) */
 	uint32_t keepalive_interval_ms; /* 0 with attempts 0 = default 5000 x 3; see keepalive_off */
 	uint32_t keepalive_attempts;
 	int keepalive_off;              /* 1: no keep-alive, no dead-peer detection */

@@ -5,8 +5,9 @@
  * Per channel: bytes unsent, rates, acknowledged bytes, watermark events.
  *
  * Frames are partially reliable: a chunk that is lost is sent again until
- * the frame's deadline (capture time + deadline_ms); then the frame is given
- * up, and so is a frame whose bytes the source overwrote (the zero-copy
+ * the frame's deadline (capture time + deadline_ms; up to deadline_max_ms
+ * while a loss is repaired and the sender is not behind: ftxExtend); then
+ * the frame is given up, and so is a frame whose bytes the source overwrote (the zero-copy
  * contract of native/ring: encrypt from the source, check intact, then send
  * — or drop the packet and count). After either, the sender asks the source
  * for the next key frame: the frames in between depend on what was lost.
@@ -18,6 +19,7 @@
 #include <string.h>
 
 #define kMaxPulls 256          /* frames looked at per fill (stale ones are skipped) */
+#define kExtendStepMs 20       /* a frame kept past its deadline is looked at again this often */
 
 static int txFrameChannel(const ivxs_p2p_session *s)
 {
@@ -426,8 +428,10 @@ void p2p_chan_on_lost(ivxs_p2p_session *s, const p2p_sent *rec)
 {
 	if (rec->carry == P2P_CARRY_FRAME) {
 		p2p_ftx_slot *f = ftxSlot(&s->ftx, rec->a);
-		if (f->used && f->seq == rec->a && !bitGet(f->acked, rec->b))
+		if (f->used && f->seq == rec->a && !bitGet(f->acked, rec->b)) {
 			bitClear(f->sent, rec->b);
+			f->lost = 1;
+		}
 	}
 	else if (rec->carry == P2P_CARRY_CMD) {
 		p2p_cdesc *d = &s->cmd.desc[rec->b];
@@ -757,6 +761,28 @@ void p2p_chan_watermarks(ivxs_p2p_session *s)
 	}
 }
 
+/* The adaptive deadline: a frame late because a loss is being repaired (a chunk of it, or of
+ * an older frame still in flight, was lost) is kept past deadline_ms, up to deadline_max_ms,
+ * while what is not sent yet would leave the link (at btl_bw) before then: the sender is not
+ * behind the link, so the repair costs the viewer some latency instead of the rest of the GOP.
+ * A sender behind the link (overload: nothing lost, frames late in the queue) keeps the
+ * short deadline, so the newest key frame stays within it. Checked again every step. */
+static int ftxExtend(ivxs_p2p_session *s, p2p_ftx_slot *f, uint32_t now)
+{
+	const p2p_ftx *t = &s->ftx;
+	uint32_t last = f->f.time_ms + s->p2p->cfg.deadline_max_ms, seq;
+	int32_t left = P2P_DIFF(last, now);
+	int repairing = 0;
+	if (left <= 0 || !s->cc.btl_bw || t->unsent * 1000 / s->cc.btl_bw > (uint64_t)left)
+		return 0;
+	for (seq = t->base; seq != f->seq + 1 && !repairing; seq++)
+		repairing = ftxSlot(t, seq)->used && ftxSlot(t, seq)->lost;
+	if (!repairing)
+		return 0;
+	f->deadline = left > kExtendStepMs ? now + kExtendStepMs : last;
+	return 1;
+}
+
 void p2p_chan_tick(ivxs_p2p_session *s, uint32_t now)
 {
 	p2p_ftx *t = &s->ftx;
@@ -764,7 +790,7 @@ void p2p_chan_tick(ivxs_p2p_session *s, uint32_t now)
 	int i;
 	for (seq = t->base; seq != t->next; seq++) {
 		p2p_ftx_slot *f = ftxSlot(t, seq);
-		if (f->used && P2P_GE(now, f->deadline))
+		if (f->used && P2P_GE(now, f->deadline) && !ftxExtend(s, f, now))
 			ftxFinish(s, f, kGivenUp);
 	}
 	/* a tick is how a new frame is announced (the core does not poll its source): take it now,

@@ -53,13 +53,15 @@ static int applyDefaults(ivxs_p2p_config *c)
 	c->rx_frames = c->rx_frames ? c->rx_frames : (server ? 4 : 8);
 	c->rx_frame_bytes = c->rx_frame_bytes ? c->rx_frame_bytes : (server ? 1200 : 256 * 1024);
 	c->deadline_ms = c->deadline_ms ? c->deadline_ms : 600;
+	c->deadline_max_ms = c->deadline_max_ms ? c->deadline_max_ms : c->deadline_ms + c->deadline_ms / 3;
 	c->keepalive_interval_ms = c->keepalive_interval_ms ? c->keepalive_interval_ms : 5000;
 	c->keepalive_attempts = c->keepalive_attempts ? c->keepalive_attempts : 3;
 	c->handshake_timeout_ms = c->handshake_timeout_ms ? c->handshake_timeout_ms : 5000;
 	if (c->max_sessions > 64 || c->max_in_flight < 8 || c->max_in_flight > 1024 || c->tx_frames < 2 || c->tx_frames > 64
 			|| c->rx_frames < 2 || c->rx_frames > 64
 			|| c->rx_frame_bytes > (uint32_t)IVXS_P2P_MAX_FRAME_CHUNKS * IVXS_P2P_CHUNK
-			|| c->deadline_ms > 60000 || c->keepalive_interval_ms > 600000 || c->keepalive_attempts > 100)
+			|| c->deadline_ms > 60000 || c->deadline_max_ms < c->deadline_ms || c->deadline_max_ms > 80000
+			|| c->keepalive_interval_ms > 600000 || c->keepalive_attempts > 100)
 		return IVXS_P2P_EARG;
 	/* frame numbers wrap at 2^32 and pick their slot modulo these: powers of two keep
 	 * consecutive numbers in distinct slots across the wrap */

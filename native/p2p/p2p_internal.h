@@ -205,7 +205,7 @@ typedef struct {
 	ivxs_p2p_frame f;
 	uint32_t seq, deadline;
 	uint16_t nchunks, nacked, nsent;   /* nsent: chunks [0, nsent) were sent at least once (in order) */
-	uint8_t used;
+	uint8_t used, lost;        /* lost: a chunk of it was lost once (the adaptive deadline) */
 	uint32_t sent[P2P_BITWORDS], acked[P2P_BITWORDS];
 } p2p_ftx_slot;
 
