@@ -25,6 +25,7 @@ export function natTopology(t, { camera = "cone", viewer = "cone" } = {}) {
 	const tag = `${process.pid % 10000}${k}`;
 	const ns = { net: `ivn${tag}`, natc: `ivnc${tag}`, camh: `ivch${tag}`, natv: `ivnv${tag}`, viewh: `ivvh${tag}` };
 	const links = [];
+	const hostLinks = {};   // the camera's and the viewer's own interface, by namespace
 	const cleanup = () => {
 		for (const name of Object.values(ns)) spawnSync("ip", ["netns", "del", name], { stdio: "ignore" });
 		for (const link of links) spawnSync("ip", ["link", "del", link], { stdio: "ignore" });
@@ -62,12 +63,15 @@ export function natTopology(t, { camera = "cone", viewer = "cone" } = {}) {
 			inNs(ns.natc, "ip", ["link", "add", "lan", "type", "bridge"]);
 			inNs(ns.natc, "ip", ["addr", "add", `192.168.${k}.1/24`, "dev", "lan"]);
 			inNs(ns.natc, "ip", ["link", "set", "lan", "up"]);
-			for (const [host, address] of [[ns.camh, `192.168.${k}.2`], [ns.viewh, `192.168.${k}.3`]])
-				inNs(ns.natc, "ip", ["link", "set", wire(ns.natc, undefined, host, address).a, "master", "lan"]);
+			for (const [host, address] of [[ns.camh, `192.168.${k}.2`], [ns.viewh, `192.168.${k}.3`]]) {
+				const link = wire(ns.natc, undefined, host, address);
+				inNs(ns.natc, "ip", ["link", "set", link.a, "master", "lan"]);
+				hostLinks[host] = link.b;
+			}
 		}
 		else {
-			wire(ns.natc, `192.168.${k}.1`, ns.camh, `192.168.${k}.2`);
-			wire(ns.natv, `172.16.${k}.1`, ns.viewh, `172.16.${k}.2`);
+			hostLinks[ns.camh] = wire(ns.natc, `192.168.${k}.1`, ns.camh, `192.168.${k}.2`).b;
+			hostLinks[ns.viewh] = wire(ns.natv, `172.16.${k}.1`, ns.viewh, `172.16.${k}.2`).b;
 		}
 		run(["route", "add", `100.${k}.0.0/16`, "via", `100.${k}.0.2`]);
 		for (const name of [ns.net, ns.natc, ns.natv]) inNs(name, "sysctl", ["-q", "-w", "net.ipv4.ip_forward=1"]);
@@ -92,8 +96,24 @@ export function natTopology(t, { camera = "cone", viewer = "cone" } = {}) {
 		cleanup();
 		throw new Error(`building the NAT topology failed: ${error.stderr?.toString() || error.message}`);
 	}
+	const lans = { camera: { ns: ns.camh, address: `192.168.${k}.2`, gateway: `192.168.${k}.1` },
+		viewer: viewer === "lan" ? { ns: ns.viewh, address: `192.168.${k}.3`, gateway: `192.168.${k}.1` } : { ns: ns.viewh, address: `172.16.${k}.2`, gateway: `172.16.${k}.1` } };
 	return {
 		ns,
+		/**
+		 * Gives the camera's (or the viewer's) host a new LAN address mid-run, as a DHCP lease that
+		 * changed: the old address goes (with the default route through it), the new one comes.
+		 * Sockets bound to any address keep working, from the new one. Returns the new address.
+		 */
+		renumber(who) {
+			const lan = lans[who], dev = hostLinks[lan.ns];
+			const fresh = lan.address.replace(/\.\d+$/, (last) => `.${Number(last.slice(1)) + 100}`);
+			inNs(lan.ns, "ip", ["addr", "del", `${lan.address}/24`, "dev", dev]);
+			inNs(lan.ns, "ip", ["addr", "add", `${fresh}/24`, "dev", dev]);
+			inNs(lan.ns, "ip", ["route", "add", "default", "via", lan.gateway]);
+			lan.address = fresh;
+			return fresh;
+		},
 		/** The root namespace's address on the "internet": where the cloud and coturn listen. */
 		publicAddress: `100.${k}.0.1`,
 		camera: { lan: `192.168.${k}.2`, wan: `100.${k}.1.2` },

@@ -63,7 +63,7 @@ export default async function main(): Promise<void> {
 		return value;
 	};
 
-	let frames = 0, bytes = 0, lost = 0, lastBytes = 0, asked = 0;
+	let frames = 0, moves = 0, bytes = 0, lost = 0, lastBytes = 0, asked = 0;
 	let sink: ViewerSink | undefined;
 	let out: FileWriter | undefined;
 	const viewer = new P2PViewer({
@@ -78,6 +78,10 @@ export default async function main(): Promise<void> {
 		},
 		onClosed(status) {
 			finish(3, `the camera closed the session (${status})`);
+		},
+		onMoved() {
+			moves++;
+			report("view-moved", { frames, moves });
 		},
 	});
 	let done = false;
