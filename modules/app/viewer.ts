@@ -63,7 +63,7 @@ export default async function main(): Promise<void> {
 		return value;
 	};
 
-	let frames = 0, moves = 0, bytes = 0, lost = 0, lastBytes = 0, asked = 0;
+	let frames = 0, bytes = 0, lost = 0, lastBytes = 0, asked = 0;
 	let sink: ViewerSink | undefined;
 	let out: FileWriter | undefined;
 	const viewer = new P2PViewer({
@@ -79,9 +79,8 @@ export default async function main(): Promise<void> {
 		onClosed(status) {
 			finish(3, `the camera closed the session (${status})`);
 		},
-		onMoved() {
-			moves++;
-			report("view-moved", { frames, moves });
+		onMoved(who) {
+			report("view-moved", { who, frames });
 		},
 	});
 	let done = false;
