@@ -30,12 +30,12 @@ function viewIn(topo, cloud, seconds, dir, onLine = () => {}) {
 	return new Promise((resolve) => child.on("close", (code) => resolve({ code, stderr, out })));
 }
 
-/** The camera app in its namespace, P2P started when the cloud announces the viewer. */
-function cameraIn(t, topo, cloud, device, seconds) {
+/** The camera app in its namespace, P2P started when the cloud announces the viewer; killed `graceS` after `seconds`. */
+function cameraIn(t, topo, cloud, device, seconds, graceS = 60) {
 	let connected;
 	const up = new Promise((resolve) => { connected = resolve; });
 	const run = runHost(["netns", "exec", topo.ns.camh, hostBinary, "modules/app/camera", "--", "--device", deviceFile(t, device, cloud.url), "--seconds", String(seconds)], {
-		binary: "ip", timeoutMs: (seconds + 60) * 1000, onStdout: (chunk) => { if (chunk.includes("control channel connected")) connected(); },
+		binary: "ip", timeoutMs: (seconds + graceS) * 1000, onStdout: (chunk) => { if (chunk.includes("control channel connected")) connected(); },
 	});
 	return { run, up: Promise.race([up, run]) };
 }
@@ -44,13 +44,13 @@ function cameraIn(t, topo, cloud, device, seconds) {
  * The camera app and `npm run view` across the two NATs, coturn as STUN (and TURN with `relay`)
  * server: what the viewer printed, what ffprobe decoded of its file, the camera's output.
  */
-async function watchAcross(t, nats, { relay = false, seconds = 4, onLine } = {}) {
+async function watchAcross(t, nats, { relay = false, seconds = 4, onLine, cameraGraceS } = {}) {
 	const topo = natTopology(t, nats);
 	const turn = await startCoturn(t, topo.publicAddress);
 	const server = `${turn.address}:${turn.port}`;
 	const cloud = await cloudFor(t, { adminPassword, host: topo.publicAddress, stunServers: [server], ...(relay ? { turnServers: [server], turnSecret: turn.secret } : {}) });
 	const device = await deviceIn(cloud, "view-cam");
-	const camera = cameraIn(t, topo, cloud, device, 20);
+	const camera = cameraIn(t, topo, cloud, device, 20, cameraGraceS);
 	await camera.up;
 	const dir = mkdtempSync(join(tmpdir(), "ivxs-nat-"));
 	t.teardown(() => rmSync(dir, { recursive: true, force: true }));
@@ -88,11 +88,13 @@ test.serial("camera behind a symmetric NAT: no direct path; TURN (coturn, creden
  * the session there by itself (PEER_ADDR_CHANGED), no app action. Resolves with how long after
  * the change a second of video (30 more frames) had come, the viewer's and the camera's output.
  */
-async function renumberMidStream(t, who) {
+async function renumberMidStream(t, who, nats = { camera: "cone", viewer: "lan" }) {
 	const seen = [];   // { ms, frames } of the viewer's once-a-second reports
 	let changed;
-	const { viewed, stdout } = await watchAcross(t, { camera: "cone", viewer: "lan" }, {
-		seconds: 14,
+	// The camera's connections to the cloud die with its old address: its orderly stop would wait
+	// on them (MQTT's keep-alive notices, later); P2P does not need them, so it is killed sooner.
+	const { viewed, stdout } = await watchAcross(t, nats, {
+		seconds: 14, cameraGraceS: 5,
 		onLine(line, topo) {
 			const m = /, (\d+) frames,/.exec(line);
 			if (!m) return;
@@ -111,14 +113,24 @@ async function renumberMidStream(t, who) {
 // The seed's keep-alive interval (p2p_keep_alive_cfg, 5 s by default; modules/p2p/camera-p2p.ts).
 const KEEP_ALIVE_MS = 5000;
 
-test.serial("the camera's address changes mid-stream: the viewer validates it and follows, video back within two keep-alive intervals", async (t) => {
-	const { ms, viewed } = await renumberMidStream(t, "camera");
+test.serial("the camera's address changes mid-stream: the viewer validates it and follows, the camera hears PEER_ADDR_CHANGED, video back within two keep-alive intervals", async (t) => {
+	const { ms, viewed, stdout } = await renumberMidStream(t, "camera");
 	t.regex(viewed.stderr, /the camera's address changed: the session moved to it/);
+	t.regex(stdout, /p2p: event 3/);
 	t.true(ms < 2 * KEEP_ALIVE_MS, `${Math.round(ms)} ms`);
 });
 
 test.serial("the viewer's address changes mid-stream: the camera validates it and follows (PEER_ADDR_CHANGED), video back within two keep-alive intervals", async (t) => {
-	const { ms, stdout } = await renumberMidStream(t, "viewer");
+	const { ms, viewed, stdout } = await renumberMidStream(t, "viewer");
+	t.regex(stdout, /p2p: event 3/);
+	t.regex(viewed.stderr, /the camera saw this viewer at a new address/);
+	t.true(ms < 2 * KEEP_ALIVE_MS, `${Math.round(ms)} ms`);
+});
+
+test.serial("the camera's router gets a new public address mid-stream: a viewer on the internet follows it, video back within two keep-alive intervals", async (t) => {
+	const { ms, viewed, stdout } = await renumberMidStream(t, "router", { camera: "cone", viewer: "public" });
+	t.regex(viewed.stderr, /path: direct via srflx/);
+	t.regex(viewed.stderr, /the camera's address changed: the session moved to it/);
 	t.regex(stdout, /p2p: event 3/);
 	t.true(ms < 2 * KEEP_ALIVE_MS, `${Math.round(ms)} ms`);
 });

@@ -1335,24 +1335,38 @@ done:
 	return;
 }
 
+/* Default options, live media for a second: 0 when it runs. */
+static int streaming(void)
+{
+	options o;
+	int status;
+	memset(&o, 0, sizeof(o));
+	if ((status = setup(&o)) != 0)
+		return status;
+	step(100);
+	if ((status = startMedia()) != 0)
+		return status;
+	step(1000);
+	return 0;
+}
+
+/* Frames keep coming, intact: 1 when 25 more came in the next second. */
+static int videoCarriesOn(void)
+{
+	uint32_t frames = W.sides[CLI].frames;
+	step(1000);
+	return W.sides[CLI].frames >= frames + 25 && !W.sides[CLI].frame_bad;
+}
+
 /* The viewer's address changes (NAT rebinding): one authenticated packet from
  * the new address moves the session; frames keep coming. */
 static void test_migration(void)
 {
-	options o;
-	uint32_t frames;
-	memset(&o, 0, sizeof(o));
-	CHECK_EQ(setup(&o), 0);
-	step(100);
-	CHECK_EQ(startMedia(), 0);
-	step(1000);
+	CHECK_EQ(streaming(), 0);
 	addr(&W.cli_addr, "viewer:61000");
 	step(100);
 	CHECK_EQ(W.sides[SRV].events[IVXS_P2P_EV_ADDR_CHANGED], 1);
-	frames = W.sides[CLI].frames;
-	step(1000);
-	CHECK(W.sides[CLI].frames >= frames + 25);
-	CHECK_EQ(W.sides[CLI].frame_bad, 0);
+	CHECK(videoCarriesOn());
 	CHECK_EQ(W.sides[SRV].events[IVXS_P2P_EV_CLOSED], 0);
 	/* a replayed packet from the old address does not move it back */
 	W.capture_dir = SRV;
@@ -1391,13 +1405,7 @@ static int dropTokens(int dir, uint8_t *data, uint16_t *size)
  * repeats the challenge. Video carries on, no app action. */
 static void test_camera_moves(void)
 {
-	options o;
-	uint32_t frames;
-	memset(&o, 0, sizeof(o));
-	CHECK_EQ(setup(&o), 0);
-	step(100);
-	CHECK_EQ(startMedia(), 0);
-	step(1000);
+	CHECK_EQ(streaming(), 0);
 	CHECK_EQ(W.sides[SRV].events[IVXS_P2P_EV_ADDR_CHANGED], 0);
 	W.dir[CLI].tamper = dropTokens;   /* the camera's responses are lost: the viewer challenges again */
 	g_tokens_dropped = 0;
@@ -1411,10 +1419,7 @@ static void test_camera_moves(void)
 	CHECK_EQ(W.sides[SRV].events[IVXS_P2P_EV_ADDR_CHANGED], 1);
 	CHECK_EQ(W.addr_changed_arg[SRV], 1);
 	CHECK_EQ(W.addr_changed_arg[CLI], 0);
-	frames = W.sides[CLI].frames;
-	step(1000);
-	CHECK(W.sides[CLI].frames >= frames + 25);
-	CHECK_EQ(W.sides[CLI].frame_bad, 0);
+	CHECK(videoCarriesOn());
 	CHECK_EQ(W.sides[SRV].events[IVXS_P2P_EV_CLOSED] + W.sides[CLI].events[IVXS_P2P_EV_CLOSED], 0);
 	CHECK_EQ(W.sides[SRV].events[IVXS_P2P_EV_ADDR_CHANGED], 1);
 	NOTE("%u responses lost, %llu viewer packets to the camera's old address", g_tokens_dropped, (unsigned long long)W.misrouted_cli);
