@@ -8,7 +8,8 @@
 // destination (endpoint-independent mapping; filtering is per destination, so both sides must
 // send: hole punching). A "symmetric" NAT is masquerade `fully-random`: each destination gets a
 // port of its own, so the address a STUN server saw is useless to anyone else — only TURN works.
-// `viewer: "lan"` puts the viewer on the camera's LAN instead (a bridge in "natc"). Every name carries the test's K; everything is removed at teardown (deleting a namespace
+// `viewer: "lan"` puts the viewer on the camera's LAN instead (a bridge in "natc"); `viewer: "public"`
+// on the internet, no NAT in front of it ("natv" stays empty). Every name carries the test's K; everything is removed at teardown (deleting a namespace
 // deletes its veth pairs). Needs root (CI runs as root) and `nft` (scripts/test-deps.mjs).
 import { execFileSync, spawnSync } from "node:child_process";
 
@@ -25,6 +26,7 @@ export function natTopology(t, { camera = "cone", viewer = "cone" } = {}) {
 	const tag = `${process.pid % 10000}${k}`;
 	const ns = { net: `ivn${tag}`, natc: `ivnc${tag}`, camh: `ivch${tag}`, natv: `ivnv${tag}`, viewh: `ivvh${tag}` };
 	const links = [];
+	const moves = {};   // what renumber() can give a new address: { ns, dev, address, gateway }
 	const cleanup = () => {
 		for (const name of Object.values(ns)) spawnSync("ip", ["netns", "del", name], { stdio: "ignore" });
 		for (const link of links) spawnSync("ip", ["link", "del", link], { stdio: "ignore" });
@@ -55,26 +57,31 @@ export function natTopology(t, { camera = "cone", viewer = "cone" } = {}) {
 		};
 		wire(undefined, `100.${k}.0.1`, ns.net, `100.${k}.0.2`);
 		const c = wire(ns.net, `100.${k}.1.1`, ns.natc, `100.${k}.1.2`);
-		const v = wire(ns.net, `100.${k}.2.1`, ns.natv, `100.${k}.2.2`);
-		const sameLan = viewer === "lan";
+		const sameLan = viewer === "lan", open = viewer === "public";
+		// "public": the viewer on the internet itself, no NAT in front of it
+		const v = wire(ns.net, `100.${k}.2.1`, open ? ns.viewh : ns.natv, `100.${k}.2.2`);
+		moves.router = { ns: ns.natc, dev: c.b, address: `100.${k}.1.2`, gateway: `100.${k}.1.1` };
 		if (sameLan) {
 			// One LAN behind the camera's router: a bridge in it, the camera and the viewer on it.
 			inNs(ns.natc, "ip", ["link", "add", "lan", "type", "bridge"]);
 			inNs(ns.natc, "ip", ["addr", "add", `192.168.${k}.1/24`, "dev", "lan"]);
 			inNs(ns.natc, "ip", ["link", "set", "lan", "up"]);
-			for (const [host, address] of [[ns.camh, `192.168.${k}.2`], [ns.viewh, `192.168.${k}.3`]])
-				inNs(ns.natc, "ip", ["link", "set", wire(ns.natc, undefined, host, address).a, "master", "lan"]);
+			for (const [host, address] of [[ns.camh, `192.168.${k}.2`], [ns.viewh, `192.168.${k}.3`]]) {
+				const link = wire(ns.natc, undefined, host, address);
+				inNs(ns.natc, "ip", ["link", "set", link.a, "master", "lan"]);
+				moves[host === ns.camh ? "camera" : "viewer"] = { ns: host, dev: link.b, address, gateway: `192.168.${k}.1` };
+			}
 		}
 		else {
-			wire(ns.natc, `192.168.${k}.1`, ns.camh, `192.168.${k}.2`);
-			wire(ns.natv, `172.16.${k}.1`, ns.viewh, `172.16.${k}.2`);
+			moves.camera = { ns: ns.camh, dev: wire(ns.natc, `192.168.${k}.1`, ns.camh, `192.168.${k}.2`).b, address: `192.168.${k}.2`, gateway: `192.168.${k}.1` };
+			moves.viewer = open ? { ns: ns.viewh, dev: v.b, address: `100.${k}.2.2`, gateway: `100.${k}.2.1` }
+				: { ns: ns.viewh, dev: wire(ns.natv, `172.16.${k}.1`, ns.viewh, `172.16.${k}.2`).b, address: `172.16.${k}.2`, gateway: `172.16.${k}.1` };
 		}
 		run(["route", "add", `100.${k}.0.0/16`, "via", `100.${k}.0.2`]);
 		for (const name of [ns.net, ns.natc, ns.natv]) inNs(name, "sysctl", ["-q", "-w", "net.ipv4.ip_forward=1"]);
 		inNs(ns.natc, "ip", ["route", "add", "default", "via", `100.${k}.1.1`]);
-		inNs(ns.natv, "ip", ["route", "add", "default", "via", `100.${k}.2.1`]);
-		inNs(ns.camh, "ip", ["route", "add", "default", "via", `192.168.${k}.1`]);
-		inNs(ns.viewh, "ip", ["route", "add", "default", "via", sameLan ? `192.168.${k}.1` : `172.16.${k}.1`]);
+		if (!open) inNs(ns.natv, "ip", ["route", "add", "default", "via", `100.${k}.2.1`]);
+		for (const host of [moves.camera, moves.viewer]) inNs(host.ns, "ip", ["route", "add", "default", "via", host.gateway]);
 		// A home router: masquerade out, and unsolicited packets from the internet dropped before
 		// conntrack confirms them (an unanswered inbound check would otherwise hold the 5-tuple and
 		// make masquerade pick another port for our own packets to that peer).
@@ -86,7 +93,7 @@ export function natTopology(t, { camera = "cone", viewer = "cone" } = {}) {
 			"}", "",
 		].join("\n"));
 		nat(ns.natc, c.b, camera);
-		nat(ns.natv, v.b, viewer);
+		if (!open) nat(ns.natv, v.b, viewer);
 	}
 	catch (error) {
 		cleanup();
@@ -94,10 +101,25 @@ export function natTopology(t, { camera = "cone", viewer = "cone" } = {}) {
 	}
 	return {
 		ns,
+		/**
+		 * Gives "camera", "viewer" (their hosts: a DHCP lease that changed) or "router" (the camera's
+		 * NAT: the ISP's new public address) a new address mid-run: the old one goes, with the
+		 * default route through it, the new one comes. Sockets bound to any address carry on from
+		 * the new one; masquerade forgets the mappings of the address that went. Returns it.
+		 */
+		renumber(who) {
+			const m = moves[who];
+			const fresh = m.address.replace(/\.\d+$/, (last) => `.${Number(last.slice(1)) + 100}`);
+			inNs(m.ns, "ip", ["addr", "del", `${m.address}/24`, "dev", m.dev]);
+			inNs(m.ns, "ip", ["addr", "add", `${fresh}/24`, "dev", m.dev]);
+			inNs(m.ns, "ip", ["route", "add", "default", "via", m.gateway]);
+			m.address = fresh;
+			return fresh;
+		},
 		/** The root namespace's address on the "internet": where the cloud and coturn listen. */
 		publicAddress: `100.${k}.0.1`,
 		camera: { lan: `192.168.${k}.2`, wan: `100.${k}.1.2` },
-		viewer: viewer === "lan" ? { lan: `192.168.${k}.3`, wan: `100.${k}.1.2` } : { lan: `172.16.${k}.2`, wan: `100.${k}.2.2` },
+		viewer: viewer === "lan" ? { lan: `192.168.${k}.3`, wan: `100.${k}.1.2` } : { lan: viewer === "public" ? `100.${k}.2.2` : `172.16.${k}.2`, wan: `100.${k}.2.2` },
 		/** The argv prefix that runs a command in a namespace. */
 		prefix: (space) => ["ip", "netns", "exec", space],
 	};

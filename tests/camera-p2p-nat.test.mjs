@@ -15,22 +15,27 @@ import { natTopology } from "./_netns.mjs";
 
 const adminPassword = "admin-secret-1";
 
-/** Runs `npm run view`'s script in the viewer's namespace; resolves with { code, stderr, out }. */
-function viewIn(topo, cloud, seconds, dir) {
+/** Runs `npm run view`'s script in the viewer's namespace; resolves with { code, stderr, out }. `onLine`: each stderr line as it comes. */
+function viewIn(topo, cloud, seconds, dir, onLine = () => {}) {
 	const out = join(dir, "live.mp4");
 	const child = spawn("ip", [...topo.prefix(topo.ns.viewh).slice(1), process.execPath, join(root, "scripts/view.mjs"), "view-cam",
 		"--cloud", cloud.url, "--user", "admin", "--password", adminPassword, "-o", out, "--seconds", String(seconds)], { cwd: root, stdio: ["ignore", "ignore", "pipe"] });
-	let stderr = "";
-	child.stderr.on("data", (chunk) => (stderr += chunk));
+	let stderr = "", partial = "";
+	child.stderr.on("data", (chunk) => {
+		stderr += chunk;
+		const lines = (partial + chunk).split("\n");
+		partial = lines.pop();
+		for (const line of lines) onLine(line);
+	});
 	return new Promise((resolve) => child.on("close", (code) => resolve({ code, stderr, out })));
 }
 
-/** The camera app in its namespace, P2P started when the cloud announces the viewer. */
-function cameraIn(t, topo, cloud, device, seconds) {
+/** The camera app in its namespace, P2P started when the cloud announces the viewer; killed `graceS` after `seconds`. */
+function cameraIn(t, topo, cloud, device, seconds, graceS = 60) {
 	let connected;
 	const up = new Promise((resolve) => { connected = resolve; });
 	const run = runHost(["netns", "exec", topo.ns.camh, hostBinary, "modules/app/camera", "--", "--device", deviceFile(t, device, cloud.url), "--seconds", String(seconds)], {
-		binary: "ip", timeoutMs: (seconds + 60) * 1000, onStdout: (chunk) => { if (chunk.includes("control channel connected")) connected(); },
+		binary: "ip", timeoutMs: (seconds + graceS) * 1000, onStdout: (chunk) => { if (chunk.includes("control channel connected")) connected(); },
 	});
 	return { run, up: Promise.race([up, run]) };
 }
@@ -39,22 +44,22 @@ function cameraIn(t, topo, cloud, device, seconds) {
  * The camera app and `npm run view` across the two NATs, coturn as STUN (and TURN with `relay`)
  * server: what the viewer printed, what ffprobe decoded of its file, the camera's output.
  */
-async function watchAcross(t, nats, { relay = false } = {}) {
+async function watchAcross(t, nats, { relay = false, seconds = 4, onLine, cameraGraceS } = {}) {
 	const topo = natTopology(t, nats);
 	const turn = await startCoturn(t, topo.publicAddress);
 	const server = `${turn.address}:${turn.port}`;
 	const cloud = await cloudFor(t, { adminPassword, host: topo.publicAddress, stunServers: [server], ...(relay ? { turnServers: [server], turnSecret: turn.secret } : {}) });
 	const device = await deviceIn(cloud, "view-cam");
-	const camera = cameraIn(t, topo, cloud, device, 20);
+	const camera = cameraIn(t, topo, cloud, device, 20, cameraGraceS);
 	await camera.up;
 	const dir = mkdtempSync(join(tmpdir(), "ivxs-nat-"));
 	t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-	const viewed = await viewIn(topo, cloud, 4, dir);
+	const viewed = await viewIn(topo, cloud, seconds, dir, onLine && ((line) => onLine(line, topo)));
 	t.log(viewed.stderr.trim());
 	t.is(viewed.code, 0);
 	const frames = countFrames(readFileSync(viewed.out));
 	t.log("ffprobe", frames);
-	t.true(frames.h264 > 30, `${frames.h264} video frames in 4 s`);
+	t.true(frames.h264 > 30, `${frames.h264} video frames in ${seconds} s`);
 	return { topo, turn, viewed, stdout: (await camera.run).stdout };
 }
 
@@ -75,4 +80,57 @@ test.serial("camera behind a symmetric NAT: no direct path; TURN (coturn, creden
 	const { turn, viewed, stdout } = await watchAcross(t, { camera: "symmetric", viewer: "cone" }, { relay: true });
 	t.regex(viewed.stderr, new RegExp(`path: relayed via relay ${literal(turn.address)}:\\d+`));
 	t.regex(stdout, /answering with .*relay /);
+});
+
+/**
+ * One side's LAN address changes mid-stream (issue 14 §3): the other side's transport sees
+ * authenticated packets from the new address, validates it (PATH_CHALLENGE/RESPONSE) and moves
+ * the session there by itself (PEER_ADDR_CHANGED), no app action. Resolves with how long after
+ * the change a second of video (30 more frames) had come, the viewer's and the camera's output.
+ */
+async function renumberMidStream(t, who, nats = { camera: "cone", viewer: "lan" }) {
+	const seen = [];   // { ms, frames } of the viewer's once-a-second reports
+	let changed;
+	// The camera's connections to the cloud die with its old address: its orderly stop would wait
+	// on them (MQTT's keep-alive notices, later); P2P does not need them, so it is killed sooner.
+	const { viewed, stdout } = await watchAcross(t, nats, {
+		seconds: 14, cameraGraceS: 5,
+		onLine(line, topo) {
+			const m = /, (\d+) frames,/.exec(line);
+			if (!m) return;
+			seen.push({ ms: performance.now(), frames: Number(m[1]) });
+			if (!changed && seen.length === 3) changed = { ms: performance.now(), frames: Number(m[1]), address: topo.renumber(who) };
+		},
+	});
+	t.truthy(changed, "the address changed mid-stream");
+	const back = seen.find((r) => r.ms > changed.ms && r.frames >= changed.frames + 30);
+	t.truthy(back, `video after the change: ${JSON.stringify(seen)}`);
+	const ms = back.ms - changed.ms;
+	t.log(`${who} renumbered to ${changed.address}: a second of video again ${Math.round(ms)} ms later`);
+	return { ms, viewed, stdout };
+}
+
+// The seed's keep-alive interval (p2p_keep_alive_cfg, 5 s by default; modules/p2p/camera-p2p.ts).
+const KEEP_ALIVE_MS = 5000;
+
+test.serial("the camera's address changes mid-stream: the viewer validates it and follows, the camera hears PEER_ADDR_CHANGED, video back within two keep-alive intervals", async (t) => {
+	const { ms, viewed, stdout } = await renumberMidStream(t, "camera");
+	t.regex(viewed.stderr, /the camera's address changed: the session moved to it/);
+	t.regex(stdout, /p2p: event 3/);
+	t.true(ms < 2 * KEEP_ALIVE_MS, `${Math.round(ms)} ms`);
+});
+
+test.serial("the viewer's address changes mid-stream: the camera validates it and follows (PEER_ADDR_CHANGED), video back within two keep-alive intervals", async (t) => {
+	const { ms, viewed, stdout } = await renumberMidStream(t, "viewer");
+	t.regex(stdout, /p2p: event 3/);
+	t.regex(viewed.stderr, /the camera saw this viewer at a new address/);
+	t.true(ms < 2 * KEEP_ALIVE_MS, `${Math.round(ms)} ms`);
+});
+
+test.serial("the camera's router gets a new public address mid-stream: a viewer on the internet follows it, video back within two keep-alive intervals", async (t) => {
+	const { ms, viewed, stdout } = await renumberMidStream(t, "router", { camera: "cone", viewer: "public" });
+	t.regex(viewed.stderr, /path: direct via srflx/);
+	t.regex(viewed.stderr, /the camera's address changed: the session moved to it/);
+	t.regex(stdout, /p2p: event 3/);
+	t.true(ms < 2 * KEEP_ALIVE_MS, `${Math.round(ms)} ms`);
 });

@@ -79,6 +79,9 @@ export default async function main(): Promise<void> {
 		onClosed(status) {
 			finish(3, `the camera closed the session (${status})`);
 		},
+		onMoved(who) {
+			report("view-moved", { who, frames });
+		},
 	});
 	let done = false;
 	const finish = (code: number, why: string) => {

@@ -24,6 +24,11 @@ export interface ViewerOptions {
 	onFrame?(bytes: ArrayBuffer, info: { key: boolean; timestamp: number; lost: number }): void;
 	/** The session ended (status 0, or a negative p2p status). */
 	onClosed?(status: number): void;
+	/**
+	 * PEER_ADDR_CHANGED, nothing to do: "camera", its address changed and the transport validated
+	 * the new one (the session moved there); "viewer", the camera saw this end at a new address.
+	 */
+	onMoved?(who: "camera" | "viewer"): void;
 	/** Bytes of talkback the viewer holds unsent (default 64 KiB). */
 	voiceBytes?: number;
 }
@@ -66,6 +71,7 @@ export class P2PViewer {
 					this.#connect?.resolve();
 				}
 				else if (event === Event.closed) this.#end(arg);
+				else if (event === Event.addrChanged) this.#o.onMoved?.(arg ? "viewer" : "camera");
 			},
 			frame: (_session, channel, bytes, timestamp, key, lost) => {
 				if (channel === Channel.media) this.#o.onFrame?.(bytes, { key, timestamp, lost });

@@ -98,7 +98,8 @@ enum { IVXS_P2P_REQUEST = 1, IVXS_P2P_REPLY = 2, IVXS_P2P_CONTROL = 3, IVXS_P2P_
 typedef enum {
 	IVXS_P2P_EV_CONNECTED = 1,     /* handshake done (server: the viewer proved its keys) */
 	IVXS_P2P_EV_CLOSED = 2,        /* arg = status (0: peer or local close; ETIMEOUT: dead peer) */
-	IVXS_P2P_EV_ADDR_CHANGED = 3,  /* an authenticated packet came from a new address */
+	IVXS_P2P_EV_ADDR_CHANGED = 3,  /* arg 0: the peer moved to a new address, validated (PATH_RESPONSE);
+	                                  arg 1: the peer saw this end at a new address (its PATH_CHALLENGE) */
 	IVXS_P2P_EV_WATERMARK_LOW = 4, /* arg = channel */
 	IVXS_P2P_EV_WATERMARK_WARN = 5,
 	IVXS_P2P_EV_WATERMARK_HIGH = 6

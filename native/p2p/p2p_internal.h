@@ -311,6 +311,8 @@ struct ivxs_p2p_session {
 	uint8_t probe_token[P2P_TOKEN];
 	int probing;
 	uint32_t probe_ms, probe_rcvd, probe_sent;
+	uint8_t challenge_token[P2P_TOKEN];   /* the peer's last PATH_CHALLENGE: this end moved */
+	int challenged;
 	uint32_t rr;               /* round robin between channels */
 	int close_pending;         /* closed from a callback: freed when the call returns */
 	int close_status;

@@ -66,7 +66,7 @@ ivxs_p2p_session *p2p_session_open(ivxs_p2p *p, int state, uint32_t now)
 		p2p_chan_init(s, now);
 		s->start_ms = s->hello_ms = s->last_rx_ms = s->last_ping_ms = now;
 		s->reply_resent = 0;
-		s->probing = 0;
+		s->probing = s->challenged = 0;
 		s->packets_sent = s->packets_received = s->packets_lost = s->bytes_sent = s->bytes_received = 0;
 		s->dropped_auth = s->dropped_replay = s->dropped_trunc = s->bogus_acks = 0;
 		p->st.sessions_open++;
@@ -168,7 +168,21 @@ static void pathResponse(ivxs_p2p_session *s, const ivxs_p2p_addr *from, const u
 		return;
 	s->probing = 0;
 	s->addr = s->probe_addr;
-	p2p_event(s, IVXS_P2P_EV_ADDR_CHANGED, 0);
+	p2p_event(s, IVXS_P2P_EV_ADDR_CHANGED, 0);   /* arg 0: the peer moved */
+}
+
+/* A PATH_CHALLENGE: answered at once on the validated path. Only the peer can send one (it is
+ * sealed), and only when this end's packets reached it from an address it has not validated:
+ * this end moved (a new lease, its NAT's new mapping). The app hears of it once per challenge
+ * (the peer repeats one per RTO): PEER_ADDR_CHANGED, arg 1 — nothing for it to do. */
+static void pathChallenged(ivxs_p2p_session *s, const uint8_t *token, uint32_t now)
+{
+	sendToken(s, &s->addr, P2P_F_RESPONSE, token, now);
+	if (s->challenged && p2p_equal(token, s->challenge_token, P2P_TOKEN))
+		return;
+	s->challenged = 1;
+	memcpy(s->challenge_token, token, P2P_TOKEN);
+	p2p_event(s, IVXS_P2P_EV_ADDR_CHANGED, 1);
 }
 
 /* ---------------------------------------------------------------- data packets */
@@ -239,7 +253,7 @@ static int onData(ivxs_p2p *p, const ivxs_p2p_addr *from, const uint8_t *data, s
 	pos = 0;
 	while (p2p_wire_next(p->plain, len, &pos, &it) == 1 && !s->close_pending) {
 		if (it.type == P2P_F_CHALLENGE)
-			sendToken(s, &s->addr, P2P_F_RESPONSE, it.token, now);   /* answered on the validated path */
+			pathChallenged(s, it.token, now);
 		else if (it.type == P2P_F_RESPONSE)
 			pathResponse(s, from, it.token);
 		else if (it.type == P2P_F_ACK)

@@ -127,6 +127,7 @@ typedef struct {
 	direction dir[2];          /* dir[SRV]: towards the server (client -> server), dir[CLI]: towards the client */
 	ivxs_p2p_addr srv_addr, cli_addr;
 	uint64_t misrouted, misrouted_cli, misrouted_bytes;
+	int addr_changed_arg[2];   /* the last IVXS_P2P_EV_ADDR_CHANGED's arg, per side */
 	uint8_t other[IVXS_P2P_MTU];
 	uint16_t other_size;
 	/* bytes the server sent / received before it heard CONNECTED (anti-amplification) */
@@ -230,6 +231,8 @@ static void cbEvent(void *ctx, ivxs_p2p_session *session, ivxs_p2p_event ev, int
 {
 	side *s = ctx;
 	s->events[ev]++;
+	if (ev == IVXS_P2P_EV_ADDR_CHANGED)
+		W.addr_changed_arg[s->id] = arg;
 	if (ev == IVXS_P2P_EV_CONNECTED) {
 		s->session = session;
 		s->connected_at = g_now ? g_now : 1;
@@ -1332,24 +1335,38 @@ done:
 	return;
 }
 
+/* Default options, live media for a second: 0 when it runs. */
+static int streaming(void)
+{
+	options o;
+	int status;
+	memset(&o, 0, sizeof(o));
+	if ((status = setup(&o)) != 0)
+		return status;
+	step(100);
+	if ((status = startMedia()) != 0)
+		return status;
+	step(1000);
+	return 0;
+}
+
+/* Frames keep coming, intact: 1 when 25 more came in the next second. */
+static int videoCarriesOn(void)
+{
+	uint32_t frames = W.sides[CLI].frames;
+	step(1000);
+	return W.sides[CLI].frames >= frames + 25 && !W.sides[CLI].frame_bad;
+}
+
 /* The viewer's address changes (NAT rebinding): one authenticated packet from
  * the new address moves the session; frames keep coming. */
 static void test_migration(void)
 {
-	options o;
-	uint32_t frames;
-	memset(&o, 0, sizeof(o));
-	CHECK_EQ(setup(&o), 0);
-	step(100);
-	CHECK_EQ(startMedia(), 0);
-	step(1000);
+	CHECK_EQ(streaming(), 0);
 	addr(&W.cli_addr, "viewer:61000");
 	step(100);
 	CHECK_EQ(W.sides[SRV].events[IVXS_P2P_EV_ADDR_CHANGED], 1);
-	frames = W.sides[CLI].frames;
-	step(1000);
-	CHECK(W.sides[CLI].frames >= frames + 25);
-	CHECK_EQ(W.sides[CLI].frame_bad, 0);
+	CHECK(videoCarriesOn());
 	CHECK_EQ(W.sides[SRV].events[IVXS_P2P_EV_CLOSED], 0);
 	/* a replayed packet from the old address does not move it back */
 	W.capture_dir = SRV;
@@ -1366,6 +1383,46 @@ static void test_migration(void)
 	}
 	CHECK_EQ(W.sides[SRV].events[IVXS_P2P_EV_ADDR_CHANGED], 1);
 	NOTE("%llu packets sent to the old address after the change", (unsigned long long)W.misrouted);
+done:
+	return;
+}
+
+/* Drops the packets of a PATH_CHALLENGE's or PATH_RESPONSE's size (a lone token frame, 38 bytes). */
+static uint32_t g_tokens_dropped;
+static int dropTokens(int dir, uint8_t *data, uint16_t *size)
+{
+	(void)dir;
+	(void)data;
+	if (*size != P2P_DATA_HDR + 1 + P2P_TOKEN + P2P_TAG)
+		return 1;
+	g_tokens_dropped++;
+	return 0;
+}
+
+/* The camera's own address changes (a new DHCP lease, its NAT's new mapping; issue 14 §3): the
+ * viewer validates the new address and moves; the camera learns of it from the viewer's
+ * PATH_CHALLENGE and tells its app once (PEER_ADDR_CHANGED, arg 1), however often the viewer
+ * repeats the challenge. Video carries on, no app action. */
+static void test_camera_moves(void)
+{
+	CHECK_EQ(streaming(), 0);
+	CHECK_EQ(W.sides[SRV].events[IVXS_P2P_EV_ADDR_CHANGED], 0);
+	W.dir[CLI].tamper = dropTokens;   /* the camera's responses are lost: the viewer challenges again */
+	g_tokens_dropped = 0;
+	addr(&W.srv_addr, "camera:7001");
+	step(1000);
+	CHECK(g_tokens_dropped >= 2);
+	CHECK_EQ(W.sides[CLI].events[IVXS_P2P_EV_ADDR_CHANGED], 0);
+	W.dir[CLI].tamper = NULL;
+	step(500);
+	CHECK_EQ(W.sides[CLI].events[IVXS_P2P_EV_ADDR_CHANGED], 1);
+	CHECK_EQ(W.sides[SRV].events[IVXS_P2P_EV_ADDR_CHANGED], 1);
+	CHECK_EQ(W.addr_changed_arg[SRV], 1);
+	CHECK_EQ(W.addr_changed_arg[CLI], 0);
+	CHECK(videoCarriesOn());
+	CHECK_EQ(W.sides[SRV].events[IVXS_P2P_EV_CLOSED] + W.sides[CLI].events[IVXS_P2P_EV_CLOSED], 0);
+	CHECK_EQ(W.sides[SRV].events[IVXS_P2P_EV_ADDR_CHANGED], 1);
+	NOTE("%u responses lost, %llu viewer packets to the camera's old address", g_tokens_dropped, (unsigned long long)W.misrouted_cli);
 done:
 	return;
 }
@@ -2391,6 +2448,7 @@ int main(void)
 	run("media: the adaptive deadline keeps a key frame repaired late on a link with room", test_adaptive_deadline);
 	run("media: overwritten in the ring before acked, never sent torn", test_torn_frames);
 	run("address change: session migrates", test_migration);
+	run("address change: the camera moves, both ends know", test_camera_moves);
 	run("keep-alive: dead peer within interval x attempts", test_keepalive_death);
 	run("watermarks: once per crossing", test_watermarks);
 	run("rights: enforced by the camera", test_rights);
