@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { cloudFor, deviceIn, session } from "../cloud/tests/_cloud.mjs";
 import { browserFor, signIn, until } from "../cloud/tests/_browser.mjs";
 import { fitsWidth } from "../cloud/tests/_owner.mjs";
-import { deviceFile, runCamera } from "./_camera.mjs";
+import { cameraConnected, deviceFile } from "./_camera.mjs";
 import { view } from "../scripts/view.mjs";
 
 const adminPassword = "admin-secret-1";
@@ -21,12 +21,7 @@ test("the camera's page lists its P2P viewers with the camera's figures, refresh
 	const admin = await session(cloud, "admin", adminPassword);
 	t.is((await admin.call("/v1/users", { method: "POST", body: { name: "eve", password: "eve-password" } })).status, 201);
 	t.is((await admin.call("/v1/users/eve/devices/p2p-cam", { method: "PUT" })).status, 204);
-	let connected;
-	const ready = new Promise((resolve) => { connected = resolve; });
-	const camera = runCamera(deviceFile(t, device, cloud.url), {
-		seconds: 45, onStdout: (chunk) => { if (chunk.includes("control channel connected")) connected(); },
-	});
-	await Promise.race([ready, camera]);
+	const { done: camera } = await cameraConnected(deviceFile(t, device, cloud.url), { seconds: 45 });
 	const dir = mkdtempSync(join(tmpdir(), "ivxs-console-p2p-"));
 	t.teardown(() => rmSync(dir, { recursive: true, force: true }));
 	const base = { device: "p2p-cam", cloud: cloud.url, format: "fmp4", quiet: true };
