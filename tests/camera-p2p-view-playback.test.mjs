@@ -1,12 +1,14 @@
 // `npm run view -- <device> --playback START END --speed N` end to end (issue 14 §4): the real cloud,
 // the camera app with its local store (--store; P2P on when the cloud announces the viewer) and
 // the viewer app: a span of the camera's own recording comes back as fMP4 that ffprobe decodes,
-// from the key frame at or before START to the last fragment before END, asked faster than real time.
+// from the key frame at or before START to the last fragment before END, asked faster than real time;
+// and `--command '{"cmd":"recordings"}'` prints the camera's reply (the spans it holds).
 import test from "ava";
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Writable } from "node:stream";
 import { cloudFor, deviceIn } from "../cloud/tests/_cloud.mjs";
 import { eventually } from "../cloud/tests/_mqtt.mjs";
 import { cameraConnected, deviceFile } from "./_camera.mjs";
@@ -39,5 +41,13 @@ test("npm run view --playback: a span of the camera's local store as fMP4 (asked
 	t.true(firstPts <= start / 1000 && firstPts > start / 1000 - 3, `first pts ${firstPts}: the key frame at or before START`);
 	t.true(lastPts >= end / 1000 - 1.1 && lastPts < end / 1000 + 3, `last pts ${lastPts}: up to END`);
 	t.true(times.length >= (lastPts - firstPts) * 15 * 0.95, `${times.length} frames: every frame of the span`);
+
+	// --command: the camera's list of what it holds, as JSON on stdout.
+	const printed = [];
+	const output = new Writable({ write(chunk, _encoding, done) { printed.push(chunk); done(); } });
+	t.is(await view({ device: "pb-cam", cloud: cloud.url, user: "admin", password: adminPassword, quiet: true, command: JSON.stringify({ cmd: "recordings" }) }, { output }), 0);
+	const reply = JSON.parse(Buffer.concat(printed).toString());
+	t.log("recordings", reply);
+	t.true(reply.ok && reply.spans[0][0] === first && reply.spans[0][1] >= end, JSON.stringify(reply));
 	await camera;
 });

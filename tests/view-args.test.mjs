@@ -12,6 +12,10 @@ test("live unless --playback; a span in ISO 8601 or Unix ms, with a speed", (t) 
 		`action=playback&start=${Date.parse("2026-11-23T07:00:00Z")}&end=${Date.parse("2026-11-23T07:01:00.5Z")}&speed=8`);
 });
 
+test("--command takes JSON, and prints its reply on a terminal too", (t) => {
+	t.is(parse(["cam-1", "--command", '{"cmd":"recordings"}'], env, true).command, '{"cmd":"recordings"}');
+});
+
 test("a span that is not one, or a speed without playback or out of 1…16, is a usage error", (t) => {
 	for (const args of [
 		["--playback", "yesterday", "1763900060000"],
@@ -21,5 +25,7 @@ test("a span that is not one, or a speed without playback or out of 1…16, is a
 		["--playback", "1763900000000", "1763900060000", "--speed", "32"],
 		["--playback", "1763900000000", "1763900060000", "--speed", "1.5"],
 		["--playback", "1763900000000", "1763900060000", "--format", "annexb"],
+		["--command", "{cmd: recordings}"],
+		["--command", '{"cmd":"recordings"}', "--playback", "1763900000000", "1763900060000"],
 	]) t.throws(() => parse(["cam-1", "-o", "x.mp4", ...args], env), { instanceOf: UsageError }, args.join(" "));
 });

@@ -8,7 +8,7 @@
  * as the camera stored it, fMP4, and is written as is) and prints one `@@view {json}` line a second: path, RTT, rate, loss.
  *
  *   ivxs modules/app/viewer -- --cloud ADDRESS:PORT --device ID [--auth VALUE | --cookie VALUE]
- *        [--host NAME] [--out PATH] [--format fmp4|annexb] [--seconds N] [--params QUERY]
+ *        [--host NAME] [--out PATH] [--format fmp4|annexb] [--seconds N] [--params QUERY | --command JSON]
  *
  * Ends (exit 0) after --seconds, or when the camera closes the session (exit 3); a refusal by the
  * cloud or no path to the camera is `@@view-error {json}` and exit 2.
@@ -16,16 +16,17 @@
 import { argv, exit, FileWriter, localAddresses, monotonic } from "ivxs/platform";
 import Timer from "timer";
 import { HttpClient } from "../net/http-client.js";
+import { decodeJsonAscii, encodeJsonAscii } from "../protocol/viewer-commands.js";
 import { choosePath, gather, P2PViewer } from "../p2p/index.js";
 import { fromHex } from "../protocol/hex.js";
 import { candidatesOf, stunServersOf, type P2pMedia } from "../protocol/signal.js";
 import { ViewerSink, type SinkFormat } from "./viewer-sink.js";
 
-interface Options { cloud: string; host: string; device: string; auth: string; cookie: string; out: string; format: SinkFormat; seconds: number; params: string }
+interface Options { cloud: string; host: string; device: string; auth: string; cookie: string; out: string; format: SinkFormat; seconds: number; params: string; command: string }
 
 function parseArguments(args: string[]): Options {
-	const o: Options = { cloud: "", host: "", device: "", auth: "", cookie: "", out: "", format: "fmp4", seconds: 0, params: "action=live" };
-	const names: Record<string, keyof Options> = { "--cloud": "cloud", "--host": "host", "--device": "device", "--auth": "auth", "--cookie": "cookie", "--out": "out", "--format": "format", "--seconds": "seconds", "--params": "params" };
+	const o: Options = { cloud: "", host: "", device: "", auth: "", cookie: "", out: "", format: "fmp4", seconds: 0, params: "action=live", command: "" };
+	const names: Record<string, keyof Options> = { "--cloud": "cloud", "--host": "host", "--device": "device", "--auth": "auth", "--cookie": "cookie", "--out": "out", "--format": "format", "--seconds": "seconds", "--params": "params", "--command": "command" };
 	for (let i = 0; i < args.length; i++) {
 		const key = names[args[i]];
 		if (!key || i + 1 >= args.length) throw new RangeError(`viewer: ${args[i]}: unknown option or no value`);
@@ -110,6 +111,11 @@ export default async function main(): Promise<void> {
 		report("view-path", { type: path.type, kind, address: path.address, port: path.port, checkRttMs: Math.round(path.rttMs), ours: candidates });
 		await viewer.connect({ address: path.address, port: path.port, ticket: fromHex(String(answer.ticket))!, psk: fromHex(String(answer.psk))! });
 		if (out && !playback) sink = new ViewerSink(media, o.format, (chunks) => out!.write(chunks));
+		if (o.command) {
+			// One command (JSON, modules/protocol/viewer-commands.ts) instead of a stream: its reply, then the end.
+			report("view-reply", decodeJsonAscii(await viewer.command(encodeJsonAscii(JSON.parse(o.command)))));
+			return finish(0, "reply");
+		}
 		await viewer.open(o.params);
 		report("view-open", { ms: Math.round(monotonic() - started), session: answer.session, media });
 		const tick = Timer.repeat(() => {
