@@ -11,7 +11,7 @@
  *          native/ring/ring.c -o build/bench/ring_bench
  */
 import { execFileSync } from "node:child_process";
-import { existsSync, renameSync, statSync } from "node:fs";
+import { existsSync, readFileSync, renameSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { nativeModules } from "../scripts/native-modules.mjs";
@@ -21,6 +21,17 @@ export const IVXS = "build/bin/ivxs";
 export const OUT = "build/bench";
 export const log = (message) => process.stderr.write(`[bench] ${message}\n`);
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+export const TICK_MS = 1000 / 100;   // CLK_TCK (getconf CLK_TCK) is 100 on Linux
+/** A process's CPU so far, utime + stime in clock ticks (/proc/<pid>/stat fields 14, 15); undefined once it is gone. */
+export function cpuTicks(pid) {
+	try {
+		const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+		return Number(fields[11]) + Number(fields[12]);
+	}
+	catch {
+		return undefined;
+	}
+}
 export const round = (x, d = 3) => (Number.isFinite(x) ? Number(x.toFixed(d)) : x);
 export const sorted = (xs) => [...xs].sort((a, b) => a - b);
 export const median = (xs) => {

@@ -17,6 +17,8 @@
  *   p2p            live video over native/p2p, TCP, KCP and SRT on      bench/p2p/run.mjs
  *                  emulated links: decodable on time, latency, CPU
  *   p2p_sim        the same links in virtual time (deterministic)      bench/p2p/sim.mjs (bench/p2p/p2p-sim.c)
+ *   p2p_product    the camera app with 1, 4, 32 `npm run view` viewers: bench/p2p-product/run.mjs
+ *                  request → first frame, memory and CPU per viewer
  *   cloud_latency  capture to the frame on screen in the console       bench/cloud-latency/run.mjs
  *   cloud          cameras one cloud process ingests on one core       bench/cloud/ingest.mjs
  *   cloud_live     live viewers of one camera on one core              bench/cloud-live/run.mjs (viewers.mjs)
@@ -41,6 +43,7 @@ import { benchStart } from "./host-start/run.mjs";
 import { benchRss } from "./idle-rss/run.mjs";
 import { benchMuxAll } from "./mux/run.mjs";
 import { benchP2p } from "./p2p/run.mjs";
+import { benchP2pProduct } from "./p2p-product/run.mjs";
 import { benchP2pSim } from "./p2p/sim.mjs";
 import { benchRing } from "./ring/run.mjs";
 import { benchXsHeap } from "./xs-heap/run.mjs";
@@ -90,6 +93,7 @@ async function main() {
 		["xs_heap", () => benchXsHeap()],
 		["p2p", () => benchP2p({ log })],
 		["p2p_sim", () => benchP2pSim({ log })],
+		["p2p_product", () => benchP2pProduct({ root, log })],
 		["cloud_latency", () => benchCloudLatency()],
 		["cloud", () => benchCloud({ root, log })],
 		["cloud_live", () => benchCloudLive({ log })],

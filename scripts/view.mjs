@@ -10,7 +10,10 @@
 // player can read; the script refuses to start then, and says so.)
 //   options: --cloud URL (http://127.0.0.1:8080), --user NAME (admin), --password P (the demo's,
 //   ivxs-data/admin-password.txt; or IVXS_PASSWORD), IVXS_TOKEN (an API token instead),
-//   --format fmp4|annexb (annexb: raw H.264/H.265 video, `ffplay -f h264 -`), --seconds N, --quiet
+//   --format fmp4|annexb (annexb: raw H.264/H.265 video, `ffplay -f h264 -`), --seconds N, --quiet,
+//   --playback START END (the camera's own recordings, its local store: ISO 8601 or Unix ms) with
+//   --speed N (1…16 × real time); --command JSON (one built-in command instead of a stream, e.g.
+//   '{"cmd":"recordings"}': its JSON reply on stdout)
 //
 // Why an XS process, not a Node addon or WASM: the transport is C built into our XS host already
 // (the camera's, tested plain, sanitized and 32-bit); an addon would need node-gyp and headers
@@ -23,7 +26,7 @@ import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
 import { root } from "./build.mjs";
 
-const usage = "usage: npm run view -- <device> [--cloud URL] [--user NAME] [--password P] [-o FILE] [--format fmp4|annexb] [--seconds N] [--quiet]";
+const usage = "usage: npm run view -- <device> [--cloud URL] [--user NAME] [--password P] [-o FILE] [--format fmp4|annexb] [--seconds N] [--playback START END [--speed N]] [--command JSON] [--quiet]";
 
 export class UsageError extends Error {}
 
@@ -42,14 +45,30 @@ export function parse(args, env = process.env, stdoutIsTerminal = process.stdout
 		else if (arg === "--format") o.format = value();
 		else if (arg === "--seconds") o.seconds = Number(value());
 		else if (arg === "--quiet") o.quiet = true;
+		else if (arg === "--playback") o.playback = [instant(value()), instant(value())];
+		else if (arg === "--speed") o.speed = Number(value());
+		else if (arg === "--command") o.command = value();
 		else if (!arg.startsWith("-") && !o.device) o.device = arg;
 		else throw new UsageError(`unknown option ${arg}\n${usage}`);
 	}
 	if (!o.device) throw new UsageError(usage);
 	if (!["fmp4", "annexb"].includes(o.format) || !(o.seconds >= 0)) throw new UsageError(usage);
+	if (o.playback && !(o.playback.every(Number.isSafeInteger) && o.playback[0] < o.playback[1])) throw new UsageError(`--playback START END: two times (ISO 8601 or Unix ms), START before END\n${usage}`);
+	if (o.playback && o.format !== "fmp4") throw new UsageError(`--playback comes as the camera stored it: fMP4 (no --format annexb)\n${usage}`);
+	if (o.speed !== undefined && !(o.playback && Number.isInteger(o.speed) && o.speed >= 1 && o.speed <= 16)) throw new UsageError(`--speed N (1…16, × real time) goes with --playback\n${usage}`);
 	const demoPassword = join(root, "ivxs-data", "admin-password.txt");
 	if (!o.token && o.password === undefined && o.user === "admin" && existsSync(demoPassword)) o.password = readFileSync(demoPassword, "utf8").trim();
 	if (!o.token && o.password === undefined) throw new UsageError(`sign in: --password P (or IVXS_PASSWORD), or an API token in IVXS_TOKEN\n${usage}`);
+	if (o.command !== undefined) {
+		try {
+			JSON.parse(o.command);
+		}
+		catch {
+			throw new UsageError(`--command JSON, e.g. '{"cmd":"recordings"}' (modules/protocol/viewer-commands.ts)\n${usage}`);
+		}
+		if (o.playback) throw new UsageError(`--command instead of a stream: not with --playback\n${usage}`);
+		return o;   // the reply is JSON on stdout, a terminal's too
+	}
 	if (o.out === "-" && stdoutIsTerminal) throw new UsageError("the stream is binary: pipe it (`| ffplay -`) or write a file (-o FILE)");
 	if (o.out === "-" && env.npm_lifecycle_event === "view" && env.npm_config_loglevel !== "silent")
 		throw new UsageError("npm wrote its banner into the pipe ahead of the stream: run `npm run -s view -- …` (or -o FILE)");
@@ -64,13 +83,24 @@ async function signIn(o) {
 	return ["--cookie", res.headers.get("set-cookie").split(";")[0]];
 }
 
+/** A time as the command line gives it: Unix ms, or an ISO 8601 date-time. NaN when neither. */
+const instant = (text) => /^\d+$/.test(text) ? Number(text) : Date.parse(text);
+
+/** The stream the viewer asks for (modules/p2p/params.ts): live, or a span of the camera's own recordings. */
+export function streamParams(o) {
+	if (!o.playback) return "action=live";
+	return `action=playback&start=${o.playback[0]}&end=${o.playback[1]}${o.speed ? `&speed=${o.speed}` : ""}`;
+}
+
 /** Runs the viewer; resolves with its exit code. `output`: where the stream goes (a writable). */
 export async function view(o, { output = process.stdout, log = (line) => process.stderr.write(`${line}\n`), onReport } = {}) {
 	const url = new URL(o.cloud);
 	if (url.protocol !== "http:") throw new Error("the viewer speaks http:// to the cloud for now (put it next to the cloud, or behind a local TLS proxy)");
 	const { address } = await lookup(url.hostname, { family: 4 });
-	const args = ["modules/app/viewer", "--", "--cloud", `${address}:${url.port || 80}`, "--host", url.host, "--device", o.device, "--format", o.format, ...await signIn(o)];
+	const args = ["modules/app/viewer", "--", "--cloud", `${address}:${url.port || 80}`, "--host", url.host, "--device", o.device, "--format", o.format ?? "fmp4", ...await signIn(o)];
 	if (o.seconds) args.push("--seconds", String(o.seconds));
+	if (o.command !== undefined) return command(o, args, output, log, onReport);
+	args.push("--params", streamParams(o));
 	const toFile = o.out !== "-";
 	// The stream through a FIFO (the app's stdout carries its trace lines; Node's stdio pipes are
 	// sockets, which /dev/fd/N cannot reopen) to our stdout, or straight into the file.
@@ -84,6 +114,24 @@ export async function view(o, { output = process.stdout, log = (line) => process
 	}
 	args.push("--out", toFile ? o.out : fifo);
 	const child = spawn(join(root, "build/bin/ivxs"), args, { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
+	const code = await reportsOf(child, o, log, onReport);
+	if (fifo) {
+		// A viewer that failed before opening the FIFO leaves our reader waiting in open(): an
+		// open and close of the writing end gives it its end. Then everything written is out.
+		try {
+			closeSync(openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK));
+		}
+		catch {
+			// the reader had finished already
+		}
+		await drained;
+		rmSync(dirname(fifo), { recursive: true, force: true });
+	}
+	return code;
+}
+
+/** The viewer app's `@@view…` lines as reports (and, unless quiet, readable lines on the log); resolves with its exit code. */
+async function reportsOf(child, o, log, onReport) {
 	createInterface({ input: child.stdout }).on("line", (line) => {
 		const m = /^@@(view[a-z-]*) (.*)$/.exec(line);
 		if (!m) {
@@ -101,19 +149,19 @@ export async function view(o, { output = process.stdout, log = (line) => process
 		else log(`${m[1]}: ${m[2]}`);
 	});
 	child.stderr.on("data", (chunk) => o.quiet || process.stderr.write(chunk));
-	const code = await new Promise((resolve) => child.on("close", (status) => resolve(status ?? 1)));
-	if (fifo) {
-		// A viewer that failed before opening the FIFO leaves our reader waiting in open(): an
-		// open and close of the writing end gives it its end. Then everything written is out.
-		try {
-			closeSync(openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK));
-		}
-		catch {
-			// the reader had finished already
-		}
-		await drained;
-		rmSync(dirname(fifo), { recursive: true, force: true });
-	}
+	return new Promise((resolve) => child.on("close", (status) => resolve(status ?? 1)));
+}
+
+/** `--command JSON`: one command to the camera instead of a stream; its JSON reply goes to `output`. */
+async function command(o, args, output, log, onReport) {
+	args.push("--command", o.command);
+	const child = spawn(join(root, "build/bin/ivxs"), args, { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
+	let reply;
+	const code = await reportsOf(child, o, log, (kind, report) => {
+		if (kind === "view-reply") reply = report;
+		onReport?.(kind, report);
+	});
+	if (reply !== undefined) output.write(`${JSON.stringify(reply)}\n`);
 	return code;
 }
 

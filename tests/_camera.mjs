@@ -33,6 +33,21 @@ export async function runCamera(file, { seconds = 8, args = [], timeoutMs = (sec
 	return { ...result, summary: line ? JSON.parse(line.slice(9)) : undefined };
 }
 
+/**
+ * Runs the camera app as runCamera does and resolves once its control channel is connected (or it
+ * ended first): `{ done }`, the run's own promise (wrapped, so awaiting this does not wait for it).
+ */
+export async function cameraConnected(file, options = {}) {
+	let connected;
+	const ready = new Promise((resolve) => { connected = resolve; });
+	const done = runCamera(file, { ...options, onStdout: (chunk) => {
+		if (chunk.includes("control channel connected")) connected();
+		options.onStdout?.(chunk);
+	} });
+	await Promise.race([ready, done]);
+	return { done };
+}
+
 /** Debian's libfaketime (scripts/test-deps.mjs installs it). */
 export const LIBFAKETIME = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1";
 

@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { cloudFor, deviceIn, session } from "../cloud/tests/_cloud.mjs";
 import { countFrames } from "../cloud/tests/_ingest.mjs";
 import { eventually } from "../cloud/tests/_mqtt.mjs";
-import { deviceFile, runCamera } from "./_camera.mjs";
+import { cameraConnected, deviceFile } from "./_camera.mjs";
 import { view } from "../scripts/view.mjs";
 
 const adminPassword = "admin-secret-1";
@@ -25,12 +25,7 @@ test("npm run view: sign in, ticket, path, live fMP4 that ffprobe decodes; revok
 	const admin = await session(cloud, "admin", adminPassword);
 	t.is((await admin.call("/v1/users", { method: "POST", body: { name: "eve", password: "eve-password" } })).status, 201);
 	t.is((await admin.call("/v1/users/eve/devices/view-cam", { method: "PUT" })).status, 204);
-	let connected;
-	const ready = new Promise((resolve) => { connected = resolve; });
-	const camera = runCamera(deviceFile(t, device, cloud.url), {
-		seconds: 25, onStdout: (chunk) => { if (chunk.includes("control channel connected")) connected(); },
-	});
-	await Promise.race([ready, camera]);
+	const { done: camera } = await cameraConnected(deviceFile(t, device, cloud.url), { seconds: 25 });
 	const dir = mkdtempSync(join(tmpdir(), "ivxs-view-"));
 	t.teardown(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -58,24 +58,13 @@ import { once } from "node:events";
 import { join, relative } from "node:path";
 import { pathToFileURL } from "node:url";
 import { buildHost } from "../../scripts/build.mjs";
-import { ensureClip, median, round, sleep } from "../lib.mjs";
-
-const TICK_MS = 1000 / 100;   // CLK_TCK (getconf CLK_TCK) is 100 on Linux
+import { inProcessCloud } from "../in-process-cloud.mjs";
+import { cpuTicks, ensureClip, median, round, sleep, TICK_MS } from "../lib.mjs";
 
 export const CLIP = "build/bench/cs-1mbit-640x480-15fps.h264";
 const CLIP_SECONDS = 16;
 const AUDIO = "fixtures/media/aac-lc-16k-mono.aac";
 const STILLS = "fixtures/media/stills";
-
-function cpuTicks(pid) {
-	try {
-		const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
-		return Number(fields[11]) + Number(fields[12]);   // utime, stime (fields 14, 15)
-	}
-	catch {
-		return undefined;
-	}
-}
 
 function childOf(pid) {
 	try {
@@ -171,36 +160,18 @@ export async function benchCs({ root, log = () => {}, seconds = 20, eventSeconds
 	const work = join(root, "build/bench/cs");
 	rmSync(work, { recursive: true, force: true });
 	mkdirSync(work, { recursive: true });
-	const built = (path) => import(pathToFileURL(join(root, "build/node/cloud/src", path)).href);
-	const { loadConfig } = await built("config.js");
-	const { startCloud } = await built("server.js");
-	const { addDevice } = await built("devices/registry.js");
-	const { segmentsBetween, streamOf } = await built("catalogue/index.js");
-	const { pino } = await import("pino");
-	const adminPassword = `bench-${Math.random().toString(36).slice(2)}`;
 	const dataDir = join(work, "cloud");
-	const config = loadConfig({ host: "127.0.0.1", port: 0, logLevel: "warn", dataDir, adminPassword }, {});
-	const cloud = await startCloud(config, pino({ level: "silent" }));
+	const { cloud, built, api, addDevice } = await inProcessCloud(root, dataDir);
+	const { segmentsBetween, streamOf } = await built("catalogue/index.js");
 	// When each segment was committed (stored and its row inserted), as the cloud's live wait sees it.
 	const committed = new Map();   // `${device}/${stream}/${seq}` -> ms
 	const onSegment = (row) => committed.set(`${row.device}/${row.stream}/${row.seq}`, Date.now());
 	cloud.ctx.segmentEvents.on("segment", onSegment);
-	const cookie = await (async () => {
-		const res = await fetch(`${cloud.url}/v1/session`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ user: "admin", password: adminPassword }) });
-		if (!res.ok) throw new Error(`admin sign-in: ${res.status}`);
-		return res.headers.get("set-cookie").split(";")[0];
-	})();
-	const api = async (path, init = {}) => {
-		const res = await fetch(`${cloud.url}${path}`, { ...init, headers: { cookie, "content-type": "application/json" }, body: init.body === undefined ? undefined : JSON.stringify(init.body) });
-		const json = await res.json();
-		if (!res.ok) throw new Error(`${init.method ?? "GET"} ${path}: ${res.status} ${JSON.stringify(json)}`);
-		return json;
-	};
 	const cloudPort = Number(new URL(cloud.url).port);
 
 	/** One camera run with a fresh device and `plan`; returns its figures. */
 	async function run(name, plan, { runSeconds = seconds, args = [], proxy, host = "build/bin/ivxs" } = {}) {
-		const device = await addDevice(cloud.ctx.sql, { id: `bench-${name.replace(/_/g, "-")}` });
+		const device = await addDevice({ id: `bench-${name.replace(/_/g, "-")}` });
 		const stored = await api(`/v1/devices/${device.id}/plan`, { method: "PUT", body: plan });
 		const cloudUrl = proxy ? `http://127.0.0.1:${proxy.port}` : cloud.url;
 		const file = join(work, `${name}.json`);

@@ -3,11 +3,12 @@
  * XS host, over the same C transport and modules/p2p viewer as the camera's tests use. It asks the
  * cloud for a session with a device (the caller's sign-in as an Authorization or Cookie header),
  * gathers its candidates (own addresses; server-reflexive from the cloud's STUN servers), sends
- * its offer, checks the camera's candidates and connects over the best path, opens live, writes
- * the stream (viewer-sink.ts) and prints one `@@view {json}` line a second: path, RTT, rate, loss.
+ * its offer, checks the camera's candidates and connects over the best path, opens the stream
+ * --params asks for (live by default: muxed to fMP4 or Annex B by viewer-sink.ts; playback comes
+ * as the camera stored it, fMP4, and is written as is) and prints one `@@view {json}` line a second: path, RTT, rate, loss.
  *
  *   ivxs modules/app/viewer -- --cloud ADDRESS:PORT --device ID [--auth VALUE | --cookie VALUE]
- *        [--host NAME] [--out PATH] [--format fmp4|annexb] [--seconds N] [--params QUERY]
+ *        [--host NAME] [--out PATH] [--format fmp4|annexb] [--seconds N] [--params QUERY | --command JSON]
  *
  * Ends (exit 0) after --seconds, or when the camera closes the session (exit 3); a refusal by the
  * cloud or no path to the camera is `@@view-error {json}` and exit 2.
@@ -15,16 +16,17 @@
 import { argv, exit, FileWriter, localAddresses, monotonic } from "ivxs/platform";
 import Timer from "timer";
 import { HttpClient } from "../net/http-client.js";
+import { decodeJsonAscii, encodeJsonAscii } from "../protocol/viewer-commands.js";
 import { choosePath, gather, P2PViewer } from "../p2p/index.js";
 import { fromHex } from "../protocol/hex.js";
 import { candidatesOf, stunServersOf, type P2pMedia } from "../protocol/signal.js";
 import { ViewerSink, type SinkFormat } from "./viewer-sink.js";
 
-interface Options { cloud: string; host: string; device: string; auth: string; cookie: string; out: string; format: SinkFormat; seconds: number; params: string }
+interface Options { cloud: string; host: string; device: string; auth: string; cookie: string; out: string; format: SinkFormat; seconds: number; params: string; command: string }
 
 function parseArguments(args: string[]): Options {
-	const o: Options = { cloud: "", host: "", device: "", auth: "", cookie: "", out: "", format: "fmp4", seconds: 0, params: "action=live" };
-	const names: Record<string, keyof Options> = { "--cloud": "cloud", "--host": "host", "--device": "device", "--auth": "auth", "--cookie": "cookie", "--out": "out", "--format": "format", "--seconds": "seconds", "--params": "params" };
+	const o: Options = { cloud: "", host: "", device: "", auth: "", cookie: "", out: "", format: "fmp4", seconds: 0, params: "action=live", command: "" };
+	const names: Record<string, keyof Options> = { "--cloud": "cloud", "--host": "host", "--device": "device", "--auth": "auth", "--cookie": "cookie", "--out": "out", "--format": "format", "--seconds": "seconds", "--params": "params", "--command": "command" };
 	for (let i = 0; i < args.length; i++) {
 		const key = names[args[i]];
 		if (!key || i + 1 >= args.length) throw new RangeError(`viewer: ${args[i]}: unknown option or no value`);
@@ -32,6 +34,7 @@ function parseArguments(args: string[]): Options {
 	}
 	if (!/^[^:]+:\d+$/.test(o.cloud) || !o.device) throw new RangeError("viewer: --cloud ADDRESS:PORT and --device ID are needed");
 	if (o.format !== "fmp4" && o.format !== "annexb") throw new RangeError("viewer: --format is fmp4 or annexb");
+	if (o.format !== "fmp4" && o.params.startsWith("action=playback")) throw new RangeError("viewer: playback comes as the camera stored it, fMP4");
 	if (!(o.seconds >= 0)) throw new RangeError("viewer: --seconds is a number ≥ 0");
 	return o;
 }
@@ -65,6 +68,7 @@ export default async function main(): Promise<void> {
 
 	let frames = 0, bytes = 0, lost = 0, lastBytes = 0, asked = 0;
 	let sink: ViewerSink | undefined;
+	const playback = o.params.startsWith("action=playback");
 	let out: FileWriter | undefined;
 	const viewer = new P2PViewer({
 		monotonic,
@@ -74,7 +78,9 @@ export default async function main(): Promise<void> {
 			frames++;
 			bytes += data.byteLength;
 			lost += info.lost;
-			sink?.frame(data, info.timestamp);
+			// Playback arrives as the camera stored it (fMP4: init segment, then fragments): written as is.
+			if (playback) out?.write([data]);
+			else sink?.frame(data, info.timestamp);
 		},
 		onClosed(status) {
 			finish(3, `the camera closed the session (${status})`);
@@ -107,7 +113,12 @@ export default async function main(): Promise<void> {
 		const kind = path.type === "relay" ? "relayed" : "direct";
 		report("view-path", { type: path.type, kind, address: path.address, port: path.port, checkRttMs: Math.round(path.rttMs), ours: candidates });
 		await viewer.connect({ address: path.address, port: path.port, ticket: fromHex(String(answer.ticket))!, psk: fromHex(String(answer.psk))! });
-		if (out) sink = new ViewerSink(media, o.format, (chunks) => out!.write(chunks));
+		if (out && !playback) sink = new ViewerSink(media, o.format, (chunks) => out!.write(chunks));
+		if (o.command) {
+			// One command (JSON, modules/protocol/viewer-commands.ts) instead of a stream: its reply, then the end.
+			report("view-reply", decodeJsonAscii(await viewer.command(encodeJsonAscii(JSON.parse(o.command)))));
+			return finish(0, "reply");
+		}
 		await viewer.open(o.params);
 		report("view-open", { ms: Math.round(monotonic() - started), session: answer.session, media });
 		const tick = Timer.repeat(() => {

@@ -94,6 +94,9 @@ export const api = {
 	/** Asks the camera for a still now (202; the still arrives in the snapshot list). */
 	askSnapshot: (id, channel) => request("POST", `/v1/snapshots/${enc(id)}/${channel}`),
 
+	/** The device's P2P sessions [{ session, user, since, ticketExpiry, connected, action?, talk?, srttMs?, rate?, buffered?, memory? }] (API.md "P2P"). */
+	p2pSessions: async (id) => list(await request("GET", `/v1/devices/${enc(id)}/p2p`), "sessions"),
+
 	/** Admin: users [{ name, admin, created, devices }] and their changes. */
 	users: async () => list(await request("GET", "/v1/users"), "users"),
 	addUser: (name, password, admin) => request("POST", "/v1/users", { name, password, admin }),

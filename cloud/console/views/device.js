@@ -1,11 +1,12 @@
-// One device: its name and state, a channel picker, and five tabs (live,
-// recordings, events, snapshots, settings), each in its own module.
+// One device: its name and state, a channel picker, and six tabs (live,
+// recordings, events, snapshots, P2P viewers, settings), each in its own module.
 import { api } from "../lib/api.js";
 import { fill, h } from "../lib/dom.js";
 import { setCameraZone } from "../lib/zone.js";
 import { onlineBadge, planSummary } from "./common.js";
 import { eventsTab } from "./camera-events.js";
 import { liveTab } from "./live.js";
+import { p2pTab } from "./p2p-sessions.js";
 import { recordingsTab } from "./recordings.js";
 import { snapshotsTab } from "./snapshots.js";
 import { settingsTab } from "./settings.js";
@@ -15,6 +16,7 @@ const tabs = [
 	["recordings", "Recordings", recordingsTab],
 	["events", "Events", eventsTab],
 	["snapshots", "Snapshots", snapshotsTab],
+	["p2p", "P2P", p2pTab],
 	["settings", "Settings", settingsTab],
 ];
 
