@@ -36,15 +36,18 @@ test.serial("an admin uploads a release, rolls it out in stages, sees a failing 
 	await page.fill("#rollout-threshold", "10");
 	await page.click('#start-rollout button[type=submit]');
 	await page.waitForSelector(".rollout");
-	t.is(await page.$$eval(".rollout .stage", (stages) => stages.length), 2);
+	t.is(await page.$$eval(".rollout .rollout-stage", (stages) => stages.length), 2);
+	// a stage is a one-line bar (its class once collided with the player's 16:9 black `.stage`)
+	t.true(await page.$$eval(".rollout .rollout-stage", (stages) => stages.every((stage) => stage.getBoundingClientRect().height < 60)), "each stage is a thin bar");
 	// The first stage's one device fails: the page shows the pause and its reason.
 	const offered = await eventually(() => devices.find((d) => d.mqtt.messages.some((m) => m.topic === `ivxs/${d.id}/ota` && m.payload)));
 	await offered.mqtt.publishAsync(`ivxs/${offered.id}/status`, JSON.stringify({ time: Date.now(), ota: { version: "", slot: "", state: "rolled-back", reason: "no confirmation", target: "2.1.0" } }), { qos: 1, retain: true });
 	await until(page, "the pause", () => document.querySelector(".rollout")?.dataset.state === "paused");
 	t.regex(await page.textContent(".rollout-reason"), /1 of 1 devices failed/);
-	t.is(await page.$$eval('.rollout .stage[data-stage="0"] .seg.bad', (segs) => segs.length), 1);
+	t.is(await page.$$eval('.rollout .rollout-stage[data-stage="0"] .seg.bad', (segs) => segs.length), 1);
 	await page.click(".rollout details summary");
 	t.deepEqual(await page.$$eval(".rollout-devices tr", (rows) => rows.map((r) => r.dataset.state).sort()), ["failed", "waiting", "waiting", "waiting"]);
+	await page.shot("releases-paused-rollout");
 
 	await page.click(".rollout-cancel");
 	await page.click("#confirm-ok");

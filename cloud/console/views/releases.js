@@ -12,9 +12,9 @@ const SEGMENTS = [["confirmed", "ok"], ["failed", "bad"], ["trial", "busy"], ["s
 function stageBar(stage, current, state) {
 	const total = stage.devices || 1;
 	const label = `${stage.percent} %: ${Object.entries(stage.counts).map(([k, n]) => `${n} ${k}`).join(", ") || "no devices"}`;
-	return h("div.stage", { dataset: { stage: stage.stage } },
-		h("span.stage-label", stage.stage === current && state !== "done" ? h("strong", label) : label),
-		h("div.stage-bar", { role: "img", "aria-label": label },
+	return h("div.rollout-stage", { dataset: { stage: stage.stage } },
+		h("span.rollout-stage-label", stage.stage === current && state !== "done" ? h("strong", label) : label),
+		h("div.rollout-stage-bar", { role: "img", "aria-label": label },
 			SEGMENTS.map(([key, kind]) => stage.counts[key] ? h(`span.seg.${kind}`, { style: { width: `${(100 * stage.counts[key]) / total}%` }, title: `${stage.counts[key]} ${key}` }) : null)));
 }
 
