@@ -31,8 +31,9 @@ test.serial("the 2×2 grid plays four cameras live and keeps them playing across
 		await page.emulateMedia({ colorScheme: scheme });
 		await signIn(page, cloud.url, "admin", password);
 		await page.click('#layout button[data-layout="2"]');
+		// (playing: past 1 s with a frame to show — a live tile can stall for a moment on a loaded machine)
 		await until(page, "four live tiles playing", () => document.querySelectorAll("#camera-grid .tile video").length === 4
-			&& [...document.querySelectorAll("#camera-grid .tile video")].every((video) => video.currentTime > 1), undefined, 45000);
+			&& [...document.querySelectorAll("#camera-grid .tile video")].every((video) => video.currentTime > 1 && video.readyState >= 2), undefined, 45000);
 		t.deepEqual((await page.evaluate(playingTiles)).sort(), ["cam1", "cam2", "cam3", "cam4"]);
 		for (let i = 1; i <= 4; i++) t.true(await pictureColours(page, `#camera-grid .tile:nth-child(${i}) video`) > 8, `${label}: tile ${i} shows a picture`);
 		// Across a redraw of the list (every 10 s) the same players carry on.
