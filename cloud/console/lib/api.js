@@ -91,6 +91,8 @@ export const api = {
 	/** Snapshot history: [{ time (ms), bytes, url }] */
 	snapshots: async (id, channel, start, end, limit) => list(await request("GET", `/v1/snapshots/${enc(id)}/${channel}${query({ start: iso(start), end: iso(end), limit })}`), "snapshots")
 		.map((shot) => ({ ...shot, time: shot.timeMs ?? Date.parse(shot.time) })),
+	/** A signed link to `path` (API.md "Signed URLs"), valid `lifetimeS` (the cloud's default when undefined): { url, expires }. */
+	sign: (path, lifetimeS) => request("POST", "/v1/sign", { path, lifetimeS }),
 	/** Asks the camera for a still now (202; the still arrives in the snapshot list). */
 	askSnapshot: (id, channel) => request("POST", `/v1/snapshots/${enc(id)}/${channel}`),
 

@@ -1,7 +1,8 @@
 // A horizontal timeline of one range: recorded spans as bars, gaps the camera
 // reported (media it lost) as hatched bands, events as markers, hour/minute ticks, and a playhead. Clicking anywhere picks a time
 // (the recordings view decides what to play); hovering shows the time under
-// the pointer. Plain DOM positioned in percent, so it reflows with the page.
+// the pointer. Dragging selects a range (a clip: views/clip-bar.js), drawn as a
+// band. Plain DOM positioned in percent, so it reflows with the page.
 import { clock, eventKind, eventLabels, h } from "./dom.js";
 import { offsetMs } from "./zone.js";
 
@@ -13,18 +14,43 @@ export class Timeline {
 	#ticks;
 	#playhead;
 	#hover;
+	#selection;
+	#selected = [];
+	#dragged = false;
 	#from = 0;
 	#to = 1;
 
-	/** onPick(timeMs, { span, event }) */
-	constructor({ onPick }) {
+	/** onPick(timeMs, { span, event }); onSelect(fromMs, toMs) after a drag. */
+	constructor({ onPick, onSelect = () => {} }) {
 		this.#track = h("div.tl-track");
 		this.#ticks = h("div.tl-ticks");
 		this.#playhead = h("div.tl-playhead", { hidden: true });
 		this.#hover = h("div.tl-hover", { hidden: true });
+		this.#selection = h("div.tl-selection#tl-selection", { hidden: true });
 		this.#root = h("div.timeline#timeline", this.#track, this.#ticks);
-		this.#track.append(this.#playhead, this.#hover);
+		this.#track.append(this.#selection, this.#playhead, this.#hover);
+		this.#track.addEventListener("pointerdown", (down) => {
+			if (down.button !== 0) return;
+			this.#dragged = false;
+			const from = this.#timeAt(down.clientX);
+			const move = (event) => {
+				// A few pixels of wobble is still a click.
+				if (!this.#dragged && Math.abs(event.clientX - down.clientX) < 5) return;
+				this.#dragged = true;
+				this.select(from, this.#timeAt(event.clientX));
+			};
+			const up = (event) => {
+				removeEventListener("pointermove", move);
+				removeEventListener("pointerup", up);
+				if (!this.#dragged) return;
+				const to = this.#timeAt(event.clientX);
+				onSelect(Math.min(from, to), Math.max(from, to));
+			};
+			addEventListener("pointermove", move);
+			addEventListener("pointerup", up);
+		});
 		this.#track.addEventListener("click", (event) => {
+			if (this.#dragged) return void (this.#dragged = false);
 			const marker = event.target.closest?.(".tl-event");
 			const time = marker ? Number(marker.dataset.time) : this.#timeAt(event.clientX);
 			onPick(time, { event: marker ? Number(marker.dataset.time) : undefined });
@@ -97,6 +123,18 @@ export class Timeline {
 			ticks.push(h("span.tl-tick", { style: { left: `${this.#percent(t)}%` } }, clock(t, step < 60e3)));
 		}
 		this.#ticks.replaceChildren(...ticks);
+		this.select(...this.#selected);
+	}
+
+	/** Draws the selected range (undefined hides it). */
+	select(from, to) {
+		this.#selected = [from, to];
+		this.#selection.hidden = from === undefined;
+		if (from === undefined) return;
+		const left = Math.max(0, this.#percent(Math.min(from, to)));
+		const right = Math.min(100, this.#percent(Math.max(from, to)));
+		this.#selection.style.left = `${left}%`;
+		this.#selection.style.width = `${Math.max(0, right - left)}%`;
 	}
 
 	/** Moves the playhead (undefined hides it). */

@@ -5,13 +5,15 @@
 // played is a seek in the loaded playlist. A date picker jumps to a day, the
 // speed buttons play at 1×–8×, and at the end of a span playback goes on with
 // the next one; gaps the camera reported are drawn, and the range's recording
-// files are listed for download (views/recording-files.js).
+// files are listed for download (views/recording-files.js). A drag on the
+// timeline chooses a clip to download or share (views/clip-bar.js).
 import { api } from "../lib/api.js";
 import { clock, day, duration, eventKind, eventLabels, fill, h, startOfDay, stamp, when } from "../lib/dom.js";
 import { Player } from "../lib/player.js";
 import { Timeline } from "../lib/timeline.js";
 import { midnightOf, zoneLabel } from "../lib/zone.js";
 import { showFiles } from "./recording-files.js";
+import { clipBar } from "./clip-bar.js";
 
 const ranges = [["5 min", 5 * 60e3], ["15 min", 15 * 60e3], ["1 hour", 3600e3], ["6 hours", 6 * 3600e3], ["24 hours", 24 * 3600e3]];
 const maxVodMs = 24 * 3600e3;
@@ -32,7 +34,10 @@ export function recordingsTab(body, { id, channel, device, params }) {
 	const overlay = h("div.overlay#vod-overlay", h("p", "Pick a moment on the timeline to play it."));
 	const at = h("span#vod-time.muted", "");
 	const message = h("p.notice", { hidden: true, role: "status" });
-	const timeline = new Timeline({ onPick: (time, { event }) => pick(event !== undefined ? event - preRollMs : time) });
+	const timeline = new Timeline({
+		onPick: (time, { event }) => pick(event !== undefined ? event - preRollMs : time),
+		onSelect: (from, to) => clip.select(from, to),
+	});
 	const rangeButtons = h("div.segmented", ranges.map(([label, ms]) =>
 		h("button", { type: "button", dataset: { range: String(ms) }, "aria-pressed": String(ms === rangeMs), onclick: () => { rangeMs = ms; load(); } }, label)));
 	const title = h("h2.range-title");
@@ -54,6 +59,10 @@ export function recordingsTab(body, { id, channel, device, params }) {
 		for (const button of speedButtons.children) button.setAttribute("aria-pressed", String(Number(button.dataset.speed) === rate));
 	};
 	const eventList = h("ul.rows#event-list");
+	const clip = clipBar(id, channel, {
+		wallTime: () => player.state === "idle" ? undefined : player.wallTime(),
+		onChange: (from, to) => timeline.select(from, to),
+	});
 	const player = new Player(video, {
 		onState: (state, detail) => {
 			if (state === "playing" || state === "idle") show("");
@@ -76,6 +85,7 @@ export function recordingsTab(body, { id, channel, device, params }) {
 			datePicker,
 			rangeButtons),
 		timeline.element,
+		clip.element,
 		h("div.legend", h("span.key.rec", "Recorded"), h("span.key.gap", "Lost by the camera"), h("span.key.motion", "Motion"), h("span.key.person", "Person"), h("span.key.other", "Other event")),
 		message,
 		h("div.split",

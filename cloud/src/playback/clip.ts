@@ -11,7 +11,7 @@ import { iso } from "../http/params.js";
 import { segmentsOverlapping, streamOf } from "../catalogue/index.js";
 import { segmentBytes } from "./segments.js";
 
-export async function sendClip(ctx: CloudContext, res: ServerResponse, device: string, channel: number, start: number, end: number, head: boolean): Promise<void> {
+export async function sendClip(ctx: CloudContext, res: ServerResponse, device: string, channel: number, start: number, end: number, head: boolean, download?: string): Promise<void> {
 	const rows = await segmentsOverlapping(ctx.sql, device, channel, start, end);
 	if (!rows.length) throw new HttpError(404, `nothing recorded between ${iso(start)} and ${iso(end)}`);
 	const stream = rows[0].stream;
@@ -30,6 +30,8 @@ export async function sendClip(ctx: CloudContext, res: ServerResponse, device: s
 		"x-ivxs-start": iso(mine[0].start_ms),
 		"x-ivxs-duration": (served / 1000).toFixed(3),
 		...(next ? { "x-ivxs-stream-change": iso(next.start_ms) } : {}),
+		// The name is built from ids and times (plain characters), so it needs no escaping.
+		...(download ? { "content-disposition": `attachment; filename="${download}"` } : {}),
 	});
 	if (head) return void res.end();
 	await write(res, init);

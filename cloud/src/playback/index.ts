@@ -13,9 +13,12 @@ import { segmentBytes } from "./segments.js";
 import { segmentAt, segmentsOverlapping, streamOf } from "../catalogue/index.js";
 import { spansOf } from "./spans.js";
 import { sendClip } from "./clip.js";
+import { fileNameFor } from "../recordings/files.js";
 import { sendLive, sendLivePart, sendPlaylist, vodPlaylist } from "./hls.js";
 import { installLive } from "./live.js";
 import { sendLiveFlv } from "./flv.js";
+
+const maxLinkS = 7 * 86400;
 
 // What /v1/sign signs: a plain path — ids need no percent-encoding, so none is
 // taken (no %2e%2e or %2f that a URL parser would resolve past this check), and
@@ -64,7 +67,9 @@ export async function install(ctx: CloudContext): Promise<void> {
 		const channel = channelOf(device, params.channel);
 		const start = timeParam(url, "start");
 		const duration = durationParam(url, "duration", dayMs);
-		await sendClip(ctx, res, device.id, channel, start, start + duration, req.method === "HEAD");
+		// ?download=1: saved as a file named like the recording files (a share link without it plays in the page).
+		const download = url.searchParams.get("download") === "1" ? `${fileNameFor(ctx.config, device.id, channel, { start, end: start + duration }).name}.mp4` : undefined;
+		await sendClip(ctx, res, device.id, channel, start, start + duration, req.method === "HEAD", download);
 	});
 
 	router.add("GET", "/v1/hls/:device/:channel/vod.m3u8", viewerOfDevice, async (req, res, params, url, { viewer, device }) => {
@@ -122,8 +127,10 @@ export async function install(ctx: CloudContext): Promise<void> {
 	// The device is named in the body's path: its grant is checked here, and the
 	// path must be one whose route accepts signed URLs (its access rule says so).
 	router.add("POST", "/v1/sign", { auth: "user" }, async (req, res, _params, _url, { viewer }) => {
-		const { path } = await readJson(req, 8 * 1024);
+		const { path, lifetimeS } = await readJson(req, 8 * 1024);
 		if (typeof path !== "string" || path.length > 2048) throw new HttpError(400, "path must be a string of at most 2048 characters");
+		// A share link may live longer than the console's own links (a clip sent to someone), up to a week.
+		if (lifetimeS !== undefined && (typeof lifetimeS !== "number" || !Number.isInteger(lifetimeS) || lifetimeS < 10 || lifetimeS > maxLinkS)) throw new HttpError(400, `lifetimeS must be a whole number of seconds from 10 to ${maxLinkS}`);
 		const at = path.indexOf("?");
 		const pathname = at < 0 ? path : path.slice(0, at);
 		if (!plainPath.test(pathname) || /[#\s]/.test(path) || new URL(path, "http://local").pathname !== pathname) throw new HttpError(400, notSignable);
@@ -132,7 +139,7 @@ export async function install(ctx: CloudContext): Promise<void> {
 		if (access?.auth !== "user" || !access.signedUrl || !access.device || !("params" in found)) throw new HttpError(400, notSignable);
 		const device = await requireDeviceAccess(ctx, viewer, found.params[access.device]);
 		if (found.params.channel !== undefined) channelOf(device, found.params.channel);
-		const signed = signUrl(ctx, path, viewer);
+		const signed = signUrl(ctx, path, viewer, lifetimeS as number | undefined);
 		sendJson(res, 200, { url: signed, expires: iso(Number(new URL(signed, "http://local").searchParams.get("exp")) * 1000) });
 	});
 }
