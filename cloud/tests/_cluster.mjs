@@ -38,7 +38,22 @@ function instance(index, port, dir, env) {
 	const data = join(dir, `host${index}`);
 	const self = { index, port, url: `http://127.0.0.1:${port}`, process: undefined, log: "" };
 	self.start = async () => {
-		const child = self.process = spawn(process.execPath, [cli, "serve", "--host", "127.0.0.1", "--port", String(port), "--data", data], { env, stdio: ["ignore", "pipe", "pipe"] });
+		// A port freePort() found free can be taken again (an outgoing connection's ephemeral port)
+		// before the instance binds it: before HAProxy knows the ports, try another one.
+		for (let attempt = 1; ; attempt++) {
+			try {
+				return await listen();
+			}
+			catch (error) {
+				if (self.listened || attempt === 5 || !/EADDRINUSE/.test(error.message)) throw error;
+				self.port = await freePort();
+				self.url = `http://127.0.0.1:${self.port}`;
+			}
+		}
+	};
+	const listen = async () => {
+		self.log = "";
+		const child = self.process = spawn(process.execPath, [cli, "serve", "--host", "127.0.0.1", "--port", String(self.port), "--data", data], { env, stdio: ["ignore", "pipe", "pipe"] });
 		child.stderr.on("data", (chunk) => (self.log += chunk));
 		await new Promise((resolve, reject) => {
 			let out = "";
@@ -48,6 +63,7 @@ function instance(index, port, dir, env) {
 			});
 			child.once("exit", (code) => reject(new Error(`instance ${index} exited (${code}) before listening: ${self.log}`)));
 		});
+		self.listened = true;
 	};
 	const ended = (signal) => new Promise((resolve) => {
 		const child = self.process;
@@ -101,7 +117,7 @@ export async function clusterFor(t, { instances: count = 3, env = {}, metadata =
 	t.teardown(() => Promise.all(nodes.map((node) => node.stop())));
 	// One at a time: the first creates the schema, the admin user and the bucket.
 	for (const node of nodes) await node.start();
-	const haproxy = await startHaproxy(join(dir, "haproxy.cfg"), ports);
+	const haproxy = await startHaproxy(join(dir, "haproxy.cfg"), nodes.map((node) => node.port));
 	t.teardown(haproxy.stop);
 	return { url: haproxy.url, broker, s3, instances: nodes, sql, dir };
 }
