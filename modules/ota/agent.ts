@@ -4,7 +4,7 @@
  * download is tried again with backoff while the offer stands; a refusal is final for that
  * offer. Once staged, `onStaged` lets the app restart into the trial at a moment of its choosing.
  */
-import type { OtaRecord, OtaSlots } from "ivxs/platform";
+import type { OtaRecord, OtaSlots } from "./slots.js";
 import { backoffDelay } from "../net/backoff.js";
 import { BundleError } from "../protocol/bundle.js";
 import { otaOfferOf, type OtaOffer, type OtaReport } from "../protocol/ota.js";

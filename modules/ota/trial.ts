@@ -5,7 +5,7 @@
  * previous slot. The host's watchdog (hosts/linux/src/ota.c) covers what JS cannot: a hang, a
  * crash, an exception at boot.
  */
-import type { OtaRecord, OtaSlots } from "ivxs/platform";
+import type { OtaRecord, OtaSlots } from "./slots.js";
 import type { OtaReport } from "../protocol/ota.js";
 
 export type { OtaReport };

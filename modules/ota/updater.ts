@@ -15,7 +15,7 @@
  */
 import { BUNDLE_PREFIX_BYTES, BundleError, MAX_HEADER_BYTES, admit, asciiBytes, asciiText, readBundleHeader, verifyHeader, type BundleManifest } from "../protocol/bundle.js";
 import { toHex } from "../protocol/hex.js";
-import type { OtaRecord, OtaSlots } from "ivxs/platform";
+import type { OtaRecord, OtaSlots } from "./slots.js";
 import { walkArchive } from "./archive.js";
 
 /** GET the bundle from byte `offset` (a Range request), the body handed to onData piece by

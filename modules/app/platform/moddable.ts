@@ -278,4 +278,4 @@ export const log = Object.freeze({
 
 /** OTA slots (platform.d.ts): not on Moddable builds yet — the ESP32-S3's two mod partitions and
  * the slot choice are hosts/esp32s3's (its README says what needs a board). */
-export const ota: import("ivxs/platform").OtaSlots | undefined = undefined;
+export const ota: undefined = undefined;   // (typed as none here: this file is "ivxs/platform" on Moddable builds)
