@@ -61,7 +61,7 @@ export interface DeviceConfig {
 }
 
 /** The health checks a trial boot must pass before it is kept (modules/ota/trial.ts). */
-export const OTA_CHECKS = ["cloud", "capture", "upload"] as const;
+export const OTA_CHECKS = Object.freeze(["cloud", "capture", "upload"] as const);
 export interface OtaConfig {
 	/** The release keys this device trusts (keyId → 65-byte P-256 point, hex: sign-release keygen's .pub.json). */
 	keys: Record<string, string>;

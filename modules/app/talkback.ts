@@ -7,7 +7,7 @@
  */
 import { queryPairs } from "../p2p/params.js";
 
-const EXTENSIONS: Record<string, string> = { aac: "aac", pcmu: "ulaw", pcma: "alaw" };
+const EXTENSIONS: Readonly<Record<string, string>> = Object.freeze({ aac: "aac", pcmu: "ulaw", pcma: "alaw" });
 
 export interface TalkWriter {
 	write(chunks: ArrayBuffer[]): void;

@@ -11,10 +11,10 @@ export type StreamParams =
 	| { action: "live"; channel: number }
 	| { action: "playback"; channel: number; start: number; end: number; speed: number };
 
-const KEYS: Record<string, readonly string[]> = {
-	live: ["action", "channel"],
-	playback: ["action", "channel", "start", "end", "speed"],
-};
+const KEYS: Readonly<Record<string, readonly string[]>> = Object.freeze({
+	live: Object.freeze(["action", "channel"]),
+	playback: Object.freeze(["action", "channel", "start", "end", "speed"]),
+});
 
 function integer(text: string | undefined, name: string, max: number): number {
 	if (text === undefined || !/^(0|[1-9][0-9]{0,15})$/.test(text) || Number(text) > max)

@@ -19,7 +19,7 @@ export const MAX_ROTATIONS = 8;
 export const MANIFEST_CONTEXT = "ivxs-ota-manifest\n";
 export const ROTATION_CONTEXT = "ivxs-ota-key-rotation\n";
 /** What a payload is: compiled modules for the Linux host, a Moddable mod archive for boards. */
-export const PAYLOAD_KINDS = ["ivxs-modules", "xsa"] as const;
+export const PAYLOAD_KINDS = Object.freeze(["ivxs-modules", "xsa"] as const);
 export type PayloadKind = (typeof PAYLOAD_KINDS)[number];
 
 export interface BundleManifest {

@@ -16,7 +16,7 @@ export interface OtaOffer {
 	sha256: string;
 }
 
-export const OTA_STATES = ["idle", "downloading", "staged", "trial", "confirmed", "rolled-back", "refused"] as const;
+export const OTA_STATES = Object.freeze(["idle", "downloading", "staged", "trial", "confirmed", "rolled-back", "refused"] as const);
 export type OtaState = (typeof OTA_STATES)[number];
 
 /** What a device reports (status.ota). */

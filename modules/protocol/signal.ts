@@ -9,7 +9,7 @@
 
 /** host: an address of the peer's own interfaces; srflx: as a STUN server saw it (RFC 8489);
  * relay: a TURN server's relayed address (RFC 8656). Checked in this order of preference. */
-export const CANDIDATE_TYPES = ["host", "srflx", "relay"] as const;
+export const CANDIDATE_TYPES = Object.freeze(["host", "srflx", "relay"] as const);
 export type CandidateType = (typeof CANDIDATE_TYPES)[number];
 export interface Candidate {
 	type: CandidateType;

@@ -13,7 +13,7 @@
 /** Spans in one `recordings` reply: 2 × 13 digits + punctuation each, well inside 16 KiB. */
 export const MAX_COMMAND_REPLY_SPANS = 400;
 
-export const PTZ_OPS = ["left", "right", "up", "down", "zoomIn", "zoomOut", "stop"] as const;
+export const PTZ_OPS = Object.freeze(["left", "right", "up", "down", "zoomIn", "zoomOut", "stop"] as const);
 
 export type ViewerCommand =
 	| { cmd: "ptz"; op: (typeof PTZ_OPS)[number] }
