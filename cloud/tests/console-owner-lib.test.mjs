@@ -31,3 +31,24 @@ test("cameras sort hd2 before hd10, by the name shown, and a search matches name
 	t.deepEqual(matching(devices, " hd1 ").map((d) => d.id), ["hd10", "HD1"]);
 	t.deepEqual(matching(devices, "garage").map((d) => d.id), ["garage"]);
 });
+
+test.serial("a time is labelled Today, Yesterday or Tomorrow by the days of the zone shown, never a future day as Today", async (t) => {
+	const { when } = await import("../console/lib/dom.js");
+	zone.chooseZone("camera");
+	zone.setCameraZone("Europe/Paris");
+	const realNow = Date.now;
+	// 2026-10-25 is 25 hours long in Paris (summer time ends at 03:00).
+	Date.now = () => Date.parse("2026-10-25T12:00:00Z");
+	try {
+		t.is(when(Date.parse("2026-10-25T23:30:00Z")), "Tomorrow 00:30:00", "a future time is never labelled today");
+		t.is(when(Date.parse("2026-10-26T22:59:00Z")), "Tomorrow 23:59:00");
+		t.is(when(Date.parse("2026-10-25T22:59:00Z")), "Today 23:59:00", "the 25 h day's last hour");
+		t.is(when(Date.parse("2026-10-24T22:30:00Z")), "Today 00:30:00");
+		t.is(when(Date.parse("2026-10-24T21:59:00Z")), "Yesterday 23:59:00");
+		t.is(when(Date.parse("2026-10-23T22:00:00Z")), "Yesterday 00:00:00");
+		t.is(when(Date.parse("2026-10-23T21:59:00Z")), "2026-10-23 23:59:00");
+		t.is(when(Date.parse("2026-10-26T23:00:00Z")), "2026-10-27 00:00:00", "the day after tomorrow has its date");
+	} finally {
+		Date.now = realNow;
+	}
+});

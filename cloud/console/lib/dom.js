@@ -55,11 +55,15 @@ export function day(ms) {
 	return `${f.year}-${pad(f.month)}-${pad(f.day)}`;
 }
 
-/** "Today 14:03:27", "Yesterday 09:10:00", or "2026-11-20 09:10:00". */
+/** "Today 14:03:27", "Yesterday 09:10:00", "Tomorrow 08:00:00" (a ticket's or a
+ * link's expiry), or "2026-11-20 09:10:00". Day starts are found in the zone shown,
+ * not by adding 24 h: a daylight-saving day is 23 or 25 hours long. */
 export function when(ms) {
 	const today = startOfDay(Date.now());
-	if (ms >= today) return `Today ${clock(ms)}`;
-	if (ms >= today - 86400e3) return `Yesterday ${clock(ms)}`;
+	const tomorrow = startOfDay(today + 36 * 3600e3);
+	if (ms >= tomorrow && ms < startOfDay(tomorrow + 36 * 3600e3)) return `Tomorrow ${clock(ms)}`;
+	if (ms >= today && ms < tomorrow) return `Today ${clock(ms)}`;
+	if (ms < today && ms >= startOfDay(today - 12 * 3600e3)) return `Yesterday ${clock(ms)}`;
 	return `${day(ms)} ${clock(ms)}`;
 }
 
