@@ -55,6 +55,14 @@ for (const [scheme, size] of [["light", { width: 390, height: 844 }], ["dark", {
 					return box.right <= window.innerWidth && box.left >= 0 && box.width > 20;
 				});
 				t.true(out, `${name}: Sign out on the screen`);
+				// A camera's tabs stay one row (a strip that scrolls sideways, as phone apps do).
+				const rows = await page.evaluate(() => new Set([...document.querySelectorAll(".tabs .tab")].map((tab) => Math.round(tab.getBoundingClientRect().top))).size);
+				t.true(rows <= 1, `${name}: the tabs on one row (${rows} rows)`);
+				const chosen = await page.evaluate(() => {
+					const box = document.querySelector('.tabs .tab[aria-selected="true"]')?.getBoundingClientRect();
+					return !box || (box.left >= 0 && box.right <= window.innerWidth);
+				});
+				t.true(chosen, `${name}: the chosen tab is on the screen`);
 			}
 			await page.shot(`owner-${label}-${name}`);
 		}

@@ -58,6 +58,8 @@ export function deviceView(context, id, tab) {
 				channels > 1 ? h("label.channel", "Channel ",
 					h("select#channel", { onchange: (event) => context.go(hrefFor(found[0], Number(event.target.value))) },
 						Array.from({ length: channels }, (_, i) => h("option", { value: String(i), selected: i === channel }, `${i + 1}`)))) : null));
+		// On a phone the tabs are a strip that scrolls sideways: bring the chosen one into view.
+		head.querySelector('.tab[aria-selected="true"]')?.scrollIntoView?.({ block: "nearest", inline: "nearest" });
 		stopTab = found[2](body, { ...context, device, id, channel: Math.min(channel, channels - 1), online }) ?? (() => {});
 	})();
 	return () => {
