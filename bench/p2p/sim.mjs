@@ -84,7 +84,7 @@ export function pooled(runs) {
 		spread: { decodable_on_time_share: [round(Math.min(...decodable), 4), round(Math.max(...decodable), 4)] },
 		camera: {
 			wire_bytes_per_frame: round(sum("payload_bytes_on_link") / frames, 0),
-			retransmits: sum("retransmits"), frames_given_up: sum("frames_given_up"),
+			retransmits: sum("retransmits"), frames_given_up: sum("frames_given_up"), frames_skipped: sum("frames_skipped"),
 			dropped_by_queue: sum("dropped_queue"),
 			memory_per_viewer_max_bytes: Math.max(...runs.map((r) => r.camera.memory_per_viewer_max_bytes)),
 		},

@@ -1838,6 +1838,26 @@ static int thinLink(uint32_t key_bytes, uint32_t delta_bytes, uint32_t queue_byt
 	return 0;
 }
 
+/* Overload: 4 000-byte key frames and 1 300-byte P frames at 15 fps (22 KB/s) on a 17 KB/s
+ * link. A P frame that cannot reach the viewer before its deadline is not sent at all (counted
+ * skipped), so the link carries what can still make it: the next key frame. Before, each such
+ * frame went out, was given up half-way, and delayed the key frame behind it. */
+static void test_doomed_not_sent(void)
+{
+	ivxs_p2p_channel_stats st;
+	ivxs_p2p_session_stats ss;
+	CHECK_EQ(thinLink(4000, 1300, 15000, 10000, &st, &ss), 0);
+	NOTE("%u of %u frames delivered (%u key), %llu given up, %llu skipped (+%llu in the ring), latency max %u ms",
+			W.sides[CLI].frames, W.produced, W.sides[CLI].keys, (unsigned long long)st.frames_given_up,
+			(unsigned long long)st.frames_skipped, (unsigned long long)W.rsrc.skipped, W.sides[CLI].latency_max);
+	/* before: 82 of 150 (the P frames given up half-way took the key frames' link time) */
+	CHECKF(W.sides[CLI].frames >= 90, "%u of %u frames delivered", W.sides[CLI].frames, W.produced);
+	CHECK(st.frames_skipped > 0);
+	CHECK_EQ(W.sides[CLI].frame_bad, 0);
+done:
+	return;
+}
+
 static void test_no_spurious_timeouts(void)
 {
 	ivxs_p2p_channel_stats st;
@@ -2456,6 +2476,7 @@ int main(void)
 	run("audio: a lost audio frame costs that frame only, not the audio after it nor the video", test_audio_independent);
 	run("tick schedule: a thin stream ticks about once per frame, not every 10 ms", test_tick_schedule);
 	run("congestion control: bottleneck filled, loss tolerated", test_cc_bottleneck);
+	run("doomed P frames are not sent", test_doomed_not_sent);
 	run("no spurious timeouts behind a key frame on a thin link", test_no_spurious_timeouts);
 	run("memory per viewer", test_memory);
 	run("handshake: the deadline fires at its setting", test_handshake_deadline);
