@@ -8,8 +8,9 @@
  * limited by its own encoder), the propagation delay the smallest RTT seen.
  * Packets are paced at gain x bandwidth; the window is 2 x bandwidth x min
  * RTT (at least 10 packets). Gains: 2.89 at startup (until the bandwidth
- * stops growing by 25 % over 3 rounds), then a cycle of 1.25 (probe), 0.9,
- * 1, 1, ... one smoothed RTT each. Delay, not loss, says "too fast": when
+ * stops growing by 25 % over 3 rounds), then a cycle of 1.25 (probe), 0.75
+ * (drains what the probe queued: a backlogged sender keeps no standing queue
+ * for its repairs to wait behind), 1, 1, ... one smoothed RTT each. Delay, not loss, says "too fast": when
  * the smoothed RTT exceeds the minimum by half of it (at least 20 ms), the
  * queue is building and the gain drops to 0.75 until it has drained. Random
  * loss does not slow it down (the benchmark links lose 2-5 % at random,
@@ -40,7 +41,7 @@ enum { kStartup = 0, kDrain = 1, kProbeBw = 2 };
 #define kMinPacing 12000u      /* bytes/s: one packet per 100 ms at least */
 #define kBucketMs 200u
 #define kBurstMs 1000u         /* the longest burst whose own queue is not congestion (a key frame) */
-static const uint32_t kCycle[8] = { 125, 90, 100, 100, 100, 100, 100, 100 };
+static const uint32_t kCycle[8] = { 125, 75, 100, 100, 100, 100, 100, 100 };
 
 void p2p_cc_init(p2p_cc *cc, uint32_t now)
 {
