@@ -1858,6 +1858,26 @@ done:
 	return;
 }
 
+/* A video sender is limited by its encoder nearly all the time: only its key frames' first
+ * packets measure the path. Its startup (pacing at 2.89 x the estimate) must still end once
+ * the estimate stops growing, or every key frame floods the bottleneck queue at 2.89 x and the
+ * repairs behind it wait there (p2p_sim: fixture 5 % 90.8 -> 91.3 %, 0.8x key frames' p50
+ * 540 -> 407 ms). Before, rounds that ended on an app-limited packet did not count, and a
+ * 114 kbit/s stream stayed in startup for more than 4 s (here: all 6 s). */
+static void test_cc_startup_ends_app_limited(void)
+{
+	ivxs_p2p_channel_stats st;
+	ivxs_p2p_session_stats ss;
+	CHECK_EQ(thinLink(4000, 850, 15000, 6000, &st, &ss), 0);
+	NOTE("bandwidth %llu B/s, pacing %llu B/s", (unsigned long long)ss.bandwidth, (unsigned long long)ss.pacing_rate);
+	CHECK(ss.bandwidth >= 15000 && ss.bandwidth <= 17500);
+	CHECKF(ss.pacing_rate <= ss.bandwidth * 5 / 4, "pacing %llu B/s, bandwidth %llu B/s: still in startup",
+			(unsigned long long)ss.pacing_rate, (unsigned long long)ss.bandwidth);
+	CHECK_EQ(W.sides[CLI].frames, W.produced);
+done:
+	return;
+}
+
 static void test_no_spurious_timeouts(void)
 {
 	ivxs_p2p_channel_stats st;
@@ -2517,6 +2537,7 @@ int main(void)
 	run("tick schedule: a thin stream ticks about once per frame, not every 10 ms", test_tick_schedule);
 	run("congestion control: bottleneck filled, loss tolerated", test_cc_bottleneck);
 	run("doomed P frames are not sent", test_doomed_not_sent);
+	run("congestion control: an app-limited sender leaves startup", test_cc_startup_ends_app_limited);
 	run("no spurious timeouts behind a key frame on a thin link", test_no_spurious_timeouts);
 	run("memory per viewer", test_memory);
 	run("handshake: the deadline fires at its setting", test_handshake_deadline);
