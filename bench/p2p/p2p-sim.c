@@ -18,6 +18,13 @@
  * --link-check <n>: only the link model, for its test against link.mjs: packet i
  * (size 100 + 37 i mod 1300, offered at 0.5 i ms) → its arrival ms or null, a JSON array.
  *
+ * --oracle <share>: no core, no loss: the ceiling of the metric on this link — each frame
+ * sent whole, back to back in capture order at the link rate, framed as the core frames it
+ * (chunks of IVXS_P2P_CHUNK, each datagram with its IPv4/UDP, packet, frame header and tag
+ * bytes), then the one-way delay: what a transport that knew every loss in advance and still
+ * had to cross this link in these datagrams would deliver. <share> is the part of the rate it
+ * may use: 1, or 1 − the mean loss (a perfect erasure code that costs exactly what is lost).
+ *
  * Output, one JSON line: {"frames": [[capture ms, arrival ms or null, key 0/1],
  * …], "camera": {…the sender's counters…}}; arrival = when the viewer's core
  * delivered the frame intact. sim.mjs scores it with decodable.mjs.
@@ -30,6 +37,7 @@
 
 #include "frames-file.h"
 #include "p2p.h"
+#include "p2p_internal.h"
 #include "p2p_ring_source.h"
 #include "ring.h"
 
@@ -148,6 +156,32 @@ static double link_offer(link_model *l, double now, uint32_t size)
 		arrival = l->last_arrival;
 	l->last_arrival = arrival;
 	return arrival;
+}
+
+/* ---- the oracle ---- */
+
+/* Link bytes of one frame of `size` bytes as the core sends it: per chunk a DATA packet
+ * (header, the frame header padded to the cipher's 16-byte blocks, tag) in an IPv4/UDP datagram. */
+static double frame_link_bytes(uint32_t size)
+{
+	uint32_t chunks = (size + IVXS_P2P_CHUNK - 1) / IVXS_P2P_CHUNK;
+	return size + chunks * (double)(IP_UDP_BYTES + P2P_DATA_HDR + (P2P_FRAME_HDR + 15) / 16 * 16 + P2P_TAG);
+}
+
+static void oracle(const frames_file *ff, const link_options *lo, double share, uint32_t fps, uint32_t scheduled)
+{
+	double free_at = 0;
+	printf("{\"frames\": [");
+	for (uint32_t i = 0; i < scheduled; i++) {
+		const frame_rec *f = &ff->list[i % ff->count];
+		double capture = floor(i * 1000.0 / fps + 0.5), leaves = capture;
+		if (lo->rate_bps > 0) {
+			free_at = (capture > free_at ? capture : free_at) + frame_link_bytes(f->size + HEADER_BYTES) * 8000.0 / (lo->rate_bps * share);
+			leaves = free_at;
+		}
+		printf("%s[%.3f, %.3f, %d]", i ? ", " : "", capture, leaves + lo->delay_ms, f->key);
+	}
+	printf("], \"camera\": {}}\n");
 }
 
 /* ---- the event queue: datagrams in flight, earliest first, then in sending order ---- */
@@ -349,6 +383,11 @@ int main(int argc, char **argv)
 				printf("%.6f", at);
 		}
 		printf("]\n");
+		return 0;
+	}
+
+	if (atof(opt(argc, argv, "oracle", "0")) > 0) {
+		oracle(&ff, &lo, atof(opt(argc, argv, "oracle", "0")), fps, (uint32_t)(seconds * fps + 0.5));
 		return 0;
 	}
 

@@ -10,6 +10,11 @@
 // delivered intact is infinitely late: null when a percentile falls on one), spread = each
 // seed's own decodable share [min, max]. Each configuration of `CONFIGS` runs the whole matrix:
 // the core's defaults (judged against the targets) and the alternatives measured beside them.
+// Beside them, per link, the metric's ceiling (p2p-sim.c --oracle, scored the same way): the
+// frames sent back to back at the link rate in the core's datagrams, nothing lost ("oracle"),
+// and the same at the rate left once the mean loss is taken off ("oracle − loss": a perfect
+// erasure code). No transport with this framing beats the first; on a lossy link none that
+// must carry the loss beats the second.
 import { execFileSync } from "node:child_process";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -45,6 +50,22 @@ export function simulate({ framesFile, model, seed, seconds, extra = [] }) {
 	return { frames: frames.map(([captureMs, arrivalMs, key]) => ({ key: key === 1, captureMs, arrivalMs: arrivalMs ?? Infinity })), camera };
 }
 
+/** The mean share of packets the link model loses (random, or Gilbert–Elliott's bad state). */
+const meanLoss = (model) => Math.min(1, (model.loss ?? 0) + (model.ge ? model.ge.pGoodBad / (model.ge.pGoodBad + model.ge.pBadGood) : 0));
+
+/** The oracle on a link (see the header): its decodable and on-time shares and frame latency. */
+export function oracle({ framesFile, model, seconds, lossless = true }) {
+	const out = execFileSync(compileWithCore(join(root, "bench/p2p/p2p-sim.c"), SIM), ["--frames", framesFile, "--fps", String(FPS),
+		"--seconds", String(seconds), "--oracle", String(lossless ? 1 : 1 - meanLoss(model)), ...linkArgs(model)], { encoding: "utf8", maxBuffer: 1 << 26 });
+	const frames = JSON.parse(out).frames.map(([captureMs, arrivalMs, key]) => ({ key: key === 1, captureMs, arrivalMs }));
+	const latencies = frames.map((f) => f.arrivalMs - f.captureMs).sort((a, b) => a - b);
+	return {
+		decodable_on_time_share: round(decodableOnTime(frames, DEADLINE_MS) / frames.length, 4),
+		on_time_share: round(latencies.filter((x) => x <= DEADLINE_MS).length / frames.length, 4),
+		latency_ms: { p50: round(percentile(latencies, 50)), p95: round(percentile(latencies, 95)), p99: round(percentile(latencies, 99)) },
+	};
+}
+
 /** Runs over `seeds` pooled, as the p2p section pools its repetitions. */
 export function pooled(runs) {
 	const latencies = runs.flatMap((r) => r.frames.map((f) => f.arrivalMs - f.captureMs)).sort((a, b) => a - b);
@@ -63,7 +84,7 @@ export function pooled(runs) {
 		spread: { decodable_on_time_share: [round(Math.min(...decodable), 4), round(Math.max(...decodable), 4)] },
 		camera: {
 			wire_bytes_per_frame: round(sum("payload_bytes_on_link") / frames, 0),
-			retransmits: sum("retransmits"), frames_given_up: sum("frames_given_up"),
+			retransmits: sum("retransmits"), frames_given_up: sum("frames_given_up"), frames_skipped: sum("frames_skipped"),
 			dropped_by_queue: sum("dropped_queue"),
 			memory_per_viewer_max_bytes: Math.max(...runs.map((r) => r.camera.memory_per_viewer_max_bytes)),
 		},
@@ -82,14 +103,16 @@ export async function benchP2pSim({ log = () => {}, seconds = Number(process.env
 		const bitrateBps = (frames.reduce((n, f) => n + f.payload.length, 0) * 8 * FPS) / frames.length;
 		results[stream] = {};
 		for (const [i, l] of links(bitrateBps, stream).entries()) {
-			const byConfig = results[stream][l.name] = { floor: floorOf(frames, l, seconds) };
+			const byConfig = results[stream][l.name] = { floor: floorOf(frames, l, seconds), oracle: oracle({ framesFile, model: l.model, seconds }) };
+			if (meanLoss(l.model)) byConfig.oracle_less_loss = oracle({ framesFile, model: l.model, seconds, lossless: false });
+			const ceiling = `oracle ${(100 * byConfig.oracle.decodable_on_time_share).toFixed(1)}${byConfig.oracle_less_loss ? ` / ${(100 * byConfig.oracle_less_loss.decodable_on_time_share).toFixed(1)}` : ""} %`;
 			for (const config of configs) {
 				const runs = [];
 				for (let k = 0; k < seeds; k++) runs.push(simulate({ framesFile, model: l.model, seed: 1000 + 100 * si + i + 1000 * k, seconds, extra: CONFIGS[config] }));
 				const r = byConfig[config] = pooled(runs);
 				const pct = (x) => (100 * x).toFixed(1).padStart(5);
 				table.push(`${stream.padEnd(7)} ${l.name.padEnd(22)} ${config.padEnd(12)} decodable ${pct(r.decodable_on_time_share)} % [${pct(r.spread.decodable_on_time_share[0])}–${pct(r.spread.decodable_on_time_share[1]).trim()}]`
-					+ `  on time ${pct(r.on_time_share)} %  p50/95/99 ${r.latency_ms.p50 ?? "lost"} ${r.latency_ms.p95 ?? "lost"} ${r.latency_ms.p99 ?? "lost"} ms  key p50 ${r.key_latency_ms.p50 ?? "lost"} ms  floor p95 ${byConfig.floor.latency_ms.p95}`);
+					+ `  on time ${pct(r.on_time_share)} %  p50/95/99 ${r.latency_ms.p50 ?? "lost"} ${r.latency_ms.p95 ?? "lost"} ${r.latency_ms.p99 ?? "lost"} ms  key p50 ${r.key_latency_ms.p50 ?? "lost"} ms  floor p95 ${byConfig.floor.latency_ms.p95}  ${ceiling}`);
 				log(table.at(-1));
 				if (config === "default" && (l.model.loss || l.model.ge) && (l.rateFactor === null || l.rateFactor >= 1.25))
 					checks.push({ what: `decodable on time >= 98 % (${stream} ${l.name})`, value: r.decodable_on_time_share, meets: r.decodable_on_time_share >= 0.98 });
@@ -99,6 +122,7 @@ export async function benchP2pSim({ log = () => {}, seconds = Number(process.env
 		}
 	}
 	return {
+		oracle: "per link: oracle = the frames back to back at the link rate in the core's datagrams (IPv4/UDP, packet header, frame header, tag per chunk), nothing lost, plus the one-way delay; oracle_less_loss = the same at the rate times (1 - the mean loss), a perfect erasure code; scored like the runs (decodable.mjs)",
 		method: "virtual time (bench/p2p/p2p-sim.c): the native/p2p core, camera and viewer, over tests/p2p/link.mjs's link model ported to C (same PRNG and draws); a datagram counts 28 B of IPv4/UDP header on the link; decodable on time by bench/p2p/decodable.mjs; deterministic: the same seeds give the same figures on any machine",
 		seconds_per_run: seconds,
 		seeds_per_link: seeds,

@@ -8,8 +8,12 @@
  * limited by its own encoder), the propagation delay the smallest RTT seen.
  * Packets are paced at gain x bandwidth; the window is 2 x bandwidth x min
  * RTT (at least 10 packets). Gains: 2.89 at startup (until the bandwidth
- * stops growing by 25 % over 3 rounds), then a cycle of 1.25 (probe), 0.9,
- * 1, 1, ... one smoothed RTT each. Delay, not loss, says "too fast": when
+ * stops growing by 25 % over 3 rounds — app-limited rounds count: a video
+ * sender is limited by its encoder nearly always, and one that stayed in
+ * startup sent every key frame into the bottleneck queue at 2.89 x), then a
+ * cycle of 1.25 (probe), 0.75 (drains what the probe queued: a backlogged
+ * sender keeps no standing queue for its repairs to wait behind), 1, 1, ...
+ * one smoothed RTT each. Delay, not loss, says "too fast": when
  * the smoothed RTT exceeds the minimum by half of it (at least 20 ms), the
  * queue is building and the gain drops to 0.75 until it has drained. Random
  * loss does not slow it down (the benchmark links lose 2-5 % at random,
@@ -40,7 +44,7 @@ enum { kStartup = 0, kDrain = 1, kProbeBw = 2 };
 #define kMinPacing 12000u      /* bytes/s: one packet per 100 ms at least */
 #define kBucketMs 200u
 #define kBurstMs 1000u         /* the longest burst whose own queue is not congestion (a key frame) */
-static const uint32_t kCycle[8] = { 125, 90, 100, 100, 100, 100, 100, 100 };
+static const uint32_t kCycle[8] = { 125, 75, 100, 100, 100, 100, 100, 100 };
 
 void p2p_cc_init(p2p_cc *cc, uint32_t now)
 {
@@ -147,7 +151,7 @@ void p2p_cc_on_ack(p2p_cc *cc, const p2p_sent *p, uint32_t in_flight, uint32_t m
 			best = cc->bw[i];
 	if (best)
 		cc->btl_bw = best;
-	if (cc->mode == kStartup && new_round && !p->app_limited) {
+	if (cc->mode == kStartup && new_round) {
 		if (cc->btl_bw >= cc->full_bw * 5 / 4) {
 			cc->full_bw = cc->btl_bw;
 			cc->full_rounds = 0;

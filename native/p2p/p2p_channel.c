@@ -11,6 +11,8 @@
  * contract of native/ring: encrypt from the source, check intact, then send
  * — or drop the packet and count). After either, the sender asks the source
  * for the next key frame: the frames in between depend on what was lost.
+ * A P frame that could not reach the viewer before its deadline even if it
+ * went now (the bytes ahead of it at btl_bw) is not sent at all (ftxDoomed).
  * Each frame chunk carries the sender's floor (its oldest frame still being
  * sent), so the receiver stops waiting for what was given up.
  */
@@ -227,18 +229,39 @@ static void chunkHeader(const ivxs_p2p_session *s, const p2p_ftx_slot *f, uint32
 	c->len = chunkLen(f, idx);
 }
 
-static int pickFrame(ivxs_p2p_session *s, uint8_t *head, size_t room, size_t *head_len, const uint8_t **body,
+/* A P frame not started yet that cannot reach the viewer before it would be given up (the
+ * bytes ahead of it and its own leave at btl_bw, then half an RTT): not sent at all, so its
+ * link time goes to what can still make it — in the end the next key frame. It takes its
+ * dependents with it (ftxFinish), as its give-up would have, only earlier. */
+static int ftxDoomed(const ivxs_p2p_session *s, const p2p_ftx_slot *f, uint64_t ahead, uint32_t now)
+{
+	int32_t left = P2P_DIFF(f->deadline, now);
+	if (f->f.key || !s->cc.btl_bw || !bitGet(s->ftx.keyed, f->f.flags))
+		return 0;
+	return left <= 0 || (ahead + f->f.size) * 1000 / s->cc.btl_bw + s->rel.srtt / 2 >= (uint64_t)left;
+}
+
+static int pickFrame(ivxs_p2p_session *s, uint32_t now, uint8_t *head, size_t room, size_t *head_len, const uint8_t **body,
 		size_t *body_len, p2p_sent *rec)
 {
 	p2p_ftx *t = &s->ftx;
 	uint32_t seq;
+	uint64_t ahead = 0;   /* bytes of older frames not sent once */
 	if (room < P2P_FRAME_HDR)
 		return 0;
 	for (seq = t->base; seq != t->next; seq++) {
 		p2p_ftx_slot *f = ftxSlot(t, seq);
 		p2p_frame_chunk c;
 		int idx;
-		if (!f->used || (idx = ftxChunk(f)) < 0)
+		if (!f->used)
+			continue;
+		if (!f->nsent && ftxDoomed(s, f, ahead, now)) {
+			ftxFinish(s, f, kSkipped);
+			continue;
+		}
+		if (f->nsent < f->nchunks)
+			ahead += f->f.size - f->nsent * IVXS_P2P_CHUNK;
+		if ((idx = ftxChunk(f)) < 0)
 			continue;
 		chunkHeader(s, f, (uint32_t)idx, &c);
 		c.floor = t->base;
@@ -290,7 +313,7 @@ int p2p_chan_pick(ivxs_p2p_session *s, uint32_t now, uint8_t *head, size_t head_
 	for (k = 0; k < 2; k++) {
 		uint32_t which = (s->rr + k) % 2;
 		int got = which == 0 ? pickCmd(s, head, head_room, head_len, body, body_len, rec)
-				: pickFrame(s, head, head_room, head_len, body, body_len, rec);
+				: pickFrame(s, now, head, head_room, head_len, body, body_len, rec);
 		if (got) {
 			s->rr = which + 1;
 			return 1;

@@ -3,7 +3,7 @@
 import { execFileSync } from "node:child_process";
 import { join } from "node:path";
 import test from "ava";
-import { simulate } from "../../bench/p2p/sim.mjs";
+import { oracle, simulate } from "../../bench/p2p/sim.mjs";
 import { writeFixtureFrames } from "../../bench/p2p/frames.mjs";
 import { burstyLoss, LinkModel } from "./link.mjs";
 import { compileWithCore } from "../../bench/p2p/transports.mjs";
@@ -52,4 +52,31 @@ test("a clean fast link delivers every frame, one way delay plus serialisation",
 	t.is(frames.length, 60);
 	for (const f of frames) t.true(f.arrivalMs - f.captureMs >= 30 && f.arrivalMs - f.captureMs < 50, `${f.arrivalMs - f.captureMs}`);
 	t.is(camera.retransmits, 0);
+});
+
+// The oracle (p2p-sim.c --oracle): frames back to back at the link rate in the core's datagrams.
+function oracleFrames(model, seconds, share = 1) {
+	const args = ["--frames", framesFile, "--seconds", String(seconds), "--oracle", String(share), "--delay-ms", String(model.delayMs),
+		"--rate-bps", String(model.rateBps), "--queue-bytes", String(model.queueBytes)];
+	return JSON.parse(execFileSync(SIM, args, { encoding: "utf8" })).frames;
+}
+
+test("with nothing lost the core delivers every frame when the oracle does; with loss never earlier", (t) => {
+	const clean = { delayMs: 30, rateBps: 142500, queueBytes: 15000 };
+	const o = oracleFrames(clean, 6);
+	const { frames } = simulate({ framesFile, model: clean, seed: 1, seconds: 6 });
+	t.is(frames.length, o.length);
+	for (const [i, f] of frames.entries()) t.true(Math.abs(f.arrivalMs - o[i][1]) < 0.5, `frame ${i}: ${f.arrivalMs} ms, oracle ${o[i][1]} ms`);
+	const lossy = simulate({ framesFile, model: { ...clean, loss: 0.05 }, seed: 3, seconds: 6 }).frames;
+	t.true(lossy.some((f, i) => f.arrivalMs > o[i][1] + 1));
+	for (const [i, f] of lossy.entries()) t.true(f.arrivalMs >= o[i][1] - 0.5, `frame ${i}: ${f.arrivalMs} ms, before the oracle's ${o[i][1]} ms`);
+});
+
+test("the oracle less the loss is the oracle at the rate the loss leaves", (t) => {
+	const model = { delayMs: 30, rateBps: 142500, queueBytes: 15000, loss: 0.05 };
+	const full = oracle({ framesFile, model, seconds: 6 });
+	const less = oracle({ framesFile, model, seconds: 6, lossless: false });
+	const slower = oracleFrames({ ...model, rateBps: 142500 * 0.95 }, 6);
+	t.true(less.latency_ms.p95 > full.latency_ms.p95);
+	t.deepEqual(oracleFrames(model, 6, 0.95), slower);
 });
