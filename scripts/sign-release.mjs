@@ -15,7 +15,7 @@ import { createPrivateKey, createPublicKey, generateKeyPairSync, sign } from "no
 import { mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { root } from "./native-modules.mjs";
-import { nodeBundleCrypto, publicKeyHex } from "./ota-node.mjs";
+import { nodeBundleCrypto, publicKeyHex, readPublicKeys } from "./ota-node.mjs";
 
 const { BUNDLE_PREFIX_BYTES, asciiBytes, bundlePrefix, keyIdOf, manifestMessage, parseManifest, readBundleHeader, rotationMessage, verifyHeader } =
 	await import(join(root, "build/ts/modules/protocol/bundle.js"));
@@ -109,8 +109,7 @@ function show(o) {
 	if (payload.length !== manifest.size) throw new Error(`payload of ${payload.length} bytes, the manifest says ${manifest.size}`);
 	if (Buffer.from(nodeBundleCrypto.sha256(payload)).toString("hex") !== manifest.sha256) throw new Error("payload SHA-256 does not match the manifest");
 	if (o.trust) {
-		const trusted = Object.fromEntries(o.trust.map((f) => JSON.parse(readFileSync(f, "utf8"))).map((k) => [k.keyId, k.key]));
-		verifyHeader(header, trusted, nodeBundleCrypto);
+		verifyHeader(header, readPublicKeys(o.trust), nodeBundleCrypto);
 		console.log("signature: good");
 	}
 }
