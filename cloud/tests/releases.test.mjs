@@ -6,7 +6,7 @@ import test from "ava";
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { cloudFor, session } from "./_cloud.mjs";
+import { cloudFor, engines, onEngine, session } from "./_cloud.mjs";
 import { connectDevice, eventually, mqttUrlOf } from "./_mqtt.mjs";
 import { signRequest } from "../../build/node/cloud/sim/sign.js";
 import { appLayer, makeBundle, makeKey, signRelease, tempDir } from "../../tests/ota/_ota.mjs";
@@ -142,8 +142,8 @@ test("a key file that is not a public key stops the service at start", async (t)
 });
 
 // ---- old bundles deleted: beyond keepReleases, unless a live rollout offers them ----
-test("releases beyond keepReleases are deleted, objects and rows, except one a running rollout offers; remove refuses it until cancelled", async (t) => {
-	const { cloud, api } = await withFleet(t, 1, { keepReleases: 2 });
+for (const metadata of engines) test(onEngine(metadata, "releases beyond keepReleases are deleted, objects and rows, except one a running rollout offers; remove refuses it until cancelled"), async (t) => {
+	const { cloud, api } = await withFleet(t, 1, { keepReleases: 2, metadata });
 	const objects = () => keysUnder(cloud.ctx.store, "releases/");
 	const versions = async () => (await (await api("/v1/releases")).json()).releases.map((r) => r.version);
 	t.is((await uploadAs(cloud, bundleOf("1.0.0"))).status, 201);
