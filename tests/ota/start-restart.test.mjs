@@ -4,26 +4,15 @@
 // cloud sees the camera on the new version, then back on it after a bad release is rolled back.
 import test from "ava";
 import { spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { cloudFor, session } from "../../cloud/tests/_cloud.mjs";
 import { eventually } from "../../cloud/tests/_mqtt.mjs";
-import { deviceFile } from "../_camera.mjs";
 import { root } from "../_host.mjs";
-import { appLayer, makeBundle, makeKey, tempDir } from "./_ota.mjs";
-
-const adminPassword = "admin-secret-1";
+import { appLayer, makeBundle } from "./_ota.mjs";
+import { otaWorld } from "./_ota-cloud.mjs";
 
 test("npm start's supervisor restarts the camera into a staged update, the cloud sees it confirmed, and a bad release rolled back", async (t) => {
-	const dir = tempDir();
-	const key = makeKey(dir, "key");
-	const cloud = await cloudFor(t, { adminPassword, otaKeys: [key.pub] });
-	const { call: api, cookie } = await session(cloud, "admin", adminPassword);
-	const device = await (await api("/v1/devices", { method: "POST", body: { id: "cam1" } })).json();
-	const file = deviceFile(t, device, cloud.url, { ota: { keys: { [key.keyId]: key.point }, deadline: 30 } });
-	const upload = async (path) => (await fetch(`${cloud.url}/v1/releases`, { method: "POST", headers: { cookie, "content-type": "application/octet-stream" }, body: readFileSync(path) })).status;
+	const { dir, key, api, file, upload, rolloutOf } = await otaWorld(t);
 	const statusOf = async () => (await (await api("/v1/devices/cam1")).json()).status?.ota;
-	const rolloutOf = async (id) => (await api(`/v1/rollouts/${id}`)).json();
 	t.is(await upload(makeBundle({ key, version: "1.1.0", out: join(dir, "good.ivxs") })), 201);
 	const bad = appLayer(join(dir, "bad"), { "modules/app/camera.js": "throw new Error(\"a bad release\");\nexport default function main() {}\n" });
 	t.is(await upload(makeBundle({ key, version: "1.2.0", modules: bad, out: join(dir, "bad.ivxs") })), 201);
