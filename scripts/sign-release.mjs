@@ -10,18 +10,19 @@
 //          [--notes TEXT] [--rotation FILE.json …]   rotations from a key devices trust to --key
 //   npm run sign-release -- rotate --old OLD.key --new NEW.pub.json --out rotation.json
 //   npm run sign-release -- show bundle.ivxs [--trust KEY.pub.json …]   the manifest (and checks)
+//          [--payload-out FILE]   with --trust: the verified payload (an .xsa for mcsim: hosts/moddable/README.md)
 import { execFileSync } from "node:child_process";
 import { createPrivateKey, createPublicKey, generateKeyPairSync, sign } from "node:crypto";
 import { mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { root } from "./native-modules.mjs";
-import { nodeBundleCrypto, publicKeyHex } from "./ota-node.mjs";
+import { nodeBundleCrypto, publicKeyHex, readPublicKeys } from "./ota-node.mjs";
 
 const { BUNDLE_PREFIX_BYTES, asciiBytes, bundlePrefix, keyIdOf, manifestMessage, parseManifest, readBundleHeader, rotationMessage, verifyHeader } =
 	await import(join(root, "build/ts/modules/protocol/bundle.js"));
 const { encodeArchive } = await import(join(root, "build/ts/modules/ota/archive.js"));
 
-const usage = "usage: npm run sign-release -- keygen --out DIR | sign --key FILE --version X.Y.Z --out FILE [options] | rotate --old KEY --new PUB.json --out FILE | show FILE [--trust PUB.json]";
+const usage = "usage: npm run sign-release -- keygen --out DIR | sign --key FILE --version X.Y.Z --out FILE [options] | rotate --old KEY --new PUB.json --out FILE | show FILE [--trust PUB.json [--payload-out FILE]]";
 
 function options(args, repeatable = []) {
 	const o = { _: [] };
@@ -108,11 +109,12 @@ function show(o) {
 	const payload = bytes.subarray(payloadOffset);
 	if (payload.length !== manifest.size) throw new Error(`payload of ${payload.length} bytes, the manifest says ${manifest.size}`);
 	if (Buffer.from(nodeBundleCrypto.sha256(payload)).toString("hex") !== manifest.sha256) throw new Error("payload SHA-256 does not match the manifest");
+	if (o["payload-out"] && !o.trust) throw new Error("--payload-out needs --trust: only a verified payload is handed out");
 	if (o.trust) {
-		const trusted = Object.fromEntries(o.trust.map((f) => JSON.parse(readFileSync(f, "utf8"))).map((k) => [k.keyId, k.key]));
-		verifyHeader(header, trusted, nodeBundleCrypto);
+		verifyHeader(header, readPublicKeys(o.trust), nodeBundleCrypto);
 		console.log("signature: good");
 	}
+	if (o["payload-out"]) writeFileSync(o["payload-out"], payload);
 }
 
 try {

@@ -1,4 +1,5 @@
-// Moddable builds, checked without the Moddable SDK (which CI cannot build):
+// Moddable builds, checked without the Moddable SDK (which CI cannot build; their
+// TypeScript: tests/moddable-tsc.test.mjs):
 // the manifests say what mcconfig/mcrun 8.2.3 were measured to need (see
 // hosts/moddable/README.md), and the Moddable host's VM wake-up (post.c)
 // is tested as a portable core, plain and under ThreadSanitizer and ASan.
@@ -8,37 +9,14 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } 
 import { tmpdir } from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
 import { root } from "./_host.mjs";
+import { modManifest, modulesFor, platforms, readJson, rootManifest, sourceOf } from "./_moddable.mjs";
 
-const readJson = (path) => JSON.parse(readFileSync(join(root, path), "utf8"));
-const rootManifest = readJson("manifest.json");
-const modManifest = readJson("modules/app/mod/manifest.json");
-const boardManifestPath = rootManifest.platforms["esp32/esp32s3"].include;
-const boardManifest = readJson(boardManifestPath);
-const platforms = ["lin", "esp32/esp32s3"];
 // Moddable's own modules the app and its platform layer may import (from the SDK's manifests).
 const moddableModules = new Set(["timer", "file", "mc/config", "time", "preference", "crypt", "hmac", "modules"]);
 // Modules of the headless Linux host only.
 const linuxOnly = ["ivxs/file", "ivxs/host", "ivxs/crypto", "ivxs/socket-native", "ivxs/tls-native"];
-
-// The module map one platform sees: its local includes' (native/manifest.json and
-// what it includes; an include is merged before its includer), the manifest's own
-// modules, then its platform section's ("*" lists concatenated), each path
-// resolved against the manifest that names it.
-function modulesFor(manifest, manifestDir, platform, merged = { "*": [] }) {
-	for (const section of [manifest, manifest.platforms?.[platform] ?? {}]) {
-		for (const include of [section.include ?? []].flat())
-			if (!include.startsWith("$(")) modulesFor(readJson(join(manifestDir, include)), dirname(join(manifestDir, include)), platform, merged);
-		for (const [specifier, value] of Object.entries(section.modules ?? {})) {
-			// $(MODDABLE) paths are the SDK's: kept as written.
-			const paths = (Array.isArray(value) ? value : [value]).map((p) => (p.startsWith("$(") ? p : resolve(root, manifestDir, p)));
-			if (specifier === "*") merged["*"].push(...paths.filter((p) => !p.startsWith("$(")));
-			else merged[specifier] = paths[0];
-		}
-	}
-	return merged;
-}
-
-const sourceOf = (base) => [".ts", ".js", ".d.ts", ""].map((ext) => base + ext).find((p) => existsSync(p) && statSync(p).isFile());
+const boardManifestPath = rootManifest.platforms["esp32/esp32s3"].include;
+const boardManifest = readJson(boardManifestPath);
 
 function importsOf(file) {
 	const text = readFileSync(file, "utf8");

@@ -96,10 +96,10 @@ export async function benchOta({ log, devices: count = 100 } = {}) {
 	const { makeBundle, makeKey } = await import(join(root, "tests/ota/_ota.mjs"));
 	const dir = mkdtempSync(join(tmpdir(), "ivxs-bench-ota-"));
 	const password = "bench-admin-password";
-	const cloud = await startCloud(loadConfig({ host: "127.0.0.1", port: 0, dataDir: join(dir, "cloud"), adminPassword: password, logLevel: "warn", maxConnectionsPerAddress: 4096 }, {}), pino({ level: "silent" }));
+	const key = makeKey(dir, "key");
+	const cloud = await startCloud(loadConfig({ host: "127.0.0.1", port: 0, dataDir: join(dir, "cloud"), adminPassword: password, logLevel: "warn", maxConnectionsPerAddress: 4096, otaKeys: [key.pub] }, {}), pino({ level: "silent" }));
 	const clients = [];
 	try {
-		const key = makeKey(dir, "key");
 		const abi = "0123456789abcdef";
 		const bundlePath = makeBundle({ key, version: "1.1.0", abi, out: join(dir, "bundle.ivxs") });   // the whole app layer (build/ts)
 		const bundleBytes = readFileSync(bundlePath);

@@ -58,6 +58,14 @@ export interface Config {
 	maxSnapshotBytes: number;
 	/** Largest OTA bundle `release add` / POST /v1/releases accepts (modules/ota/FORMAT.md). */
 	maxReleaseBytes: number;
+	/**
+	 * OTA: the public keys the devices trust (files `npm run sign-release -- keygen` writes,
+	 * ota-signing.pub.json). A release is refused at upload unless its signature verifies against
+	 * one of them (through the key rotations it carries). Empty: every upload is refused.
+	 */
+	otaKeys: string[];
+	/** OTA: bundles kept besides those a running or paused rollout offers (the newest first); older ones are deleted. */
+	keepReleases: number;
 	/** Device request signatures: accepted clock skew, seconds. */
 	signatureSkewS: number;
 	/** Playback URLs: lifetime of a signed URL, seconds. */
@@ -153,6 +161,9 @@ export const defaults: Config = {
 	maxInitBytes: 64 * 1024,
 	maxSnapshotBytes: 2 * 1024 * 1024,
 	maxReleaseBytes: 64 * 1024 * 1024,
+	otaKeys: [],
+	// The current release and a few to roll back to.
+	keepReleases: 5,
 	signatureSkewS: SIGNATURE_SKEW_S,
 	urlLifetimeS: 3600,
 	// A viewer that reloads a tab or switches cameras and back within 30 s finds live still flowing.
@@ -199,7 +210,7 @@ export const defaults: Config = {
 const envKeys: Record<string, keyof Config> = {
 	HOST: "host", PORT: "port", PUBLIC_URL: "publicUrl", TLS_CERT: "tlsCert", TLS_KEY: "tlsKey",
 	DATA_DIR: "dataDir", METADATA_FILE: "metadataFile", METADATA_URL: "metadataUrl", SERVICE_KEY_FILE: "serviceKeyFile", MQTT: "mqtt", FILE_MINUTES: "fileMinutes",
-	FILE_NAME: "fileName", MAX_SEGMENT_BYTES: "maxSegmentBytes", MAX_RELEASE_BYTES: "maxReleaseBytes", MAX_TOTAL_BYTES: "maxTotalBytes",
+	FILE_NAME: "fileName", MAX_SEGMENT_BYTES: "maxSegmentBytes", MAX_RELEASE_BYTES: "maxReleaseBytes", OTA_KEYS: "otaKeys", KEEP_RELEASES: "keepReleases", MAX_TOTAL_BYTES: "maxTotalBytes",
 	DELETE_GRACE_S: "deleteGraceS", MIN_FREE_BYTES: "minFreeBytes", DURABLE_WRITES: "durableWrites", URL_LIFETIME_S: "urlLifetimeS", LIVE_LINGER_S: "liveLingerS", P2P_TICKET_S: "p2pTicketS", P2P_ANSWER_S: "p2pAnswerS", P2P_SWEEP_S: "p2pSweepS", STUN_SERVERS: "stunServers", TURN_SERVERS: "turnServers", TURN_SECRET: "turnSecret", TURN_CREDENTIAL_S: "turnCredentialS", LOG_LEVEL: "logLevel",
 	ADMIN_PASSWORD: "adminPassword", SHUTDOWN_GRACE_S: "shutdownGraceS", TRUSTED_PROXIES: "trustedProxies",
 	MAX_CONNECTIONS: "maxConnections", MAX_CONNECTIONS_PER_ADDRESS: "maxConnectionsPerAddress",
@@ -259,6 +270,10 @@ function check(config: Config): Config {
 	integer("maxInitBytes", 1024, 16 << 20);
 	integer("maxSnapshotBytes", 1024, 64 << 20);
 	integer("maxReleaseBytes", 1024, 1 << 30);
+	integer("keepReleases", 1, 10_000);
+	if (!Array.isArray(config.otaKeys) || !config.otaKeys.every((file) => typeof file === "string" && file))
+		throw new ConfigError(`otaKeys must be a list of public key files (ota-signing.pub.json), not ${JSON.stringify(config.otaKeys)}`);
+	config.otaKeys = config.otaKeys.map((file) => resolve(file));
 	integer("signatureSkewS", 1, 86400);
 	integer("urlLifetimeS", 10, 7 * 86400);
 	integer("maxTotalBytes", 0, Number.MAX_SAFE_INTEGER);

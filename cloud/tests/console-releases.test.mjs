@@ -10,7 +10,9 @@ import { password } from "./_owner.mjs";
 import { appLayer, makeBundle, makeKey, tempDir } from "../../tests/ota/_ota.mjs";
 
 test.serial("an admin uploads a release, rolls it out in stages, sees a failing stage pause it, and cancels it", async (t) => {
-	const cloud = await cloudFor(t, { adminPassword: password });
+	const dir = tempDir();
+	const key = makeKey(dir, "key");
+	const cloud = await cloudFor(t, { adminPassword: password, otaKeys: [key.pub] });
 	const { call: api } = await session(cloud, "admin", password);
 	const devices = [];
 	for (const id of ["cam1", "cam2", "cam3", "cam4"]) {
@@ -20,8 +22,7 @@ test.serial("an admin uploads a release, rolls it out in stages, sees a failing 
 		await mqtt.subscribeAsync(`ivxs/${id}/ota`, { qos: 1 });
 		devices.push({ ...device, mqtt });
 	}
-	const dir = tempDir();
-	const bundle = makeBundle({ key: makeKey(dir, "key"), version: "2.1.0", abi: "0123456789abcdef", modules: appLayer(join(dir, "layer"), { "modules/app/x.js": "export default 1;\n" }), out: join(dir, "b.ivxs") });
+	const bundle = makeBundle({ key, version: "2.1.0", abi: "0123456789abcdef", modules: appLayer(join(dir, "layer"), { "modules/app/x.js": "export default 1;\n" }), out: join(dir, "b.ivxs") });
 
 	const { page } = await browserFor(t);
 	await signIn(page, cloud.url, "admin", password);

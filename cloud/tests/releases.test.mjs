@@ -4,12 +4,12 @@
 // pauses the rollout by itself; cancel withdraws the offers.
 import test from "ava";
 import { spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { cloudFor, session } from "./_cloud.mjs";
+import { cloudFor, engines, onEngine, session } from "./_cloud.mjs";
 import { connectDevice, eventually, mqttUrlOf } from "./_mqtt.mjs";
 import { signRequest } from "../../build/node/cloud/sim/sign.js";
-import { appLayer, makeBundle, makeKey, tempDir } from "../../tests/ota/_ota.mjs";
+import { appLayer, makeBundle, makeKey, signRelease, tempDir } from "../../tests/ota/_ota.mjs";
 
 const adminPassword = "admin-secret-1";
 const dir = tempDir();
@@ -17,8 +17,8 @@ const key = makeKey(dir, "key");
 const layer = appLayer(join(dir, "layer"), { "modules/app/hello.js": "export default 1;\n" });
 const bundleOf = (version) => readFileSync(makeBundle({ key, version, modules: layer, abi: "0123456789abcdef", out: join(dir, `${version}.ivxs`) }));
 
-async function withFleet(t, count) {
-	const cloud = await cloudFor(t, { adminPassword });
+async function withFleet(t, count, config = {}) {
+	const cloud = await cloudFor(t, { adminPassword, otaKeys: [key.pub], ...config });
 	const api = (await session(cloud, "admin", adminPassword)).call;
 	const devices = [];
 	for (let i = 0; i < count; i++) {
@@ -60,16 +60,116 @@ test("a release is uploaded once, its manifest shown; other bytes under its vers
 	t.is((await fetch(`${cloud.url}/v1/releases`, { method: "POST", headers: { "content-type": "application/octet-stream" }, body: bytes })).status, 401);
 });
 
-test("`npm run cloud -- release add` stores a bundle and prints its manifest; `release list` lists it", async (t) => {
-	const cloud = await cloudFor(t, { adminPassword });
+test("`npm run cloud -- release add` stores a bundle and prints its manifest; `release list` lists it; `release remove` deletes it", async (t) => {
+	const cloud = await cloudFor(t, { adminPassword, otaKeys: [key.pub] });
 	const file = join(dir, "cli.ivxs");
 	makeBundle({ key, version: "2.0.0", modules: layer, abi: "0123456789abcdef", out: file });
-	const cli = (args) => spawnSync(process.execPath, ["build/node/cloud/src/cli.js", ...args], { encoding: "utf8", env: { ...process.env, IVXS_CLOUD_DATA_DIR: cloud.dataDir } });
+	const cli = (args, env = {}) => spawnSync(process.execPath, ["build/node/cloud/src/cli.js", ...args],
+		{ encoding: "utf8", env: { ...process.env, IVXS_CLOUD_DATA_DIR: cloud.dataDir, IVXS_CLOUD_OTA_KEYS: key.pub, ...env } });
+	const refused = cli(["release", "add", file], { IVXS_CLOUD_OTA_KEYS: stranger.pub });
+	t.not(refused.status, 0);
+	t.regex(refused.stderr, new RegExp(`signed by key ${key.keyId}, which this device does not trust`));
 	const added = cli(["release", "add", file]);
 	t.is(added.status, 0, added.stderr);
 	t.like(JSON.parse(added.stdout), { version: "2.0.0", manifest: { version: "2.0.0" } });
 	t.regex(cli(["release", "list"]).stdout, /^2\.0\.0\tivxs-modules\t\d+ bytes\tABI 0123456789abcdef\tkey [0-9a-f]{16}$/m);
 	t.is(cli(["release", "add", join(dir, "missing.ivxs")]).status !== 0, true);
+	t.truthy(await cloud.ctx.store.head("releases/2.0.0.ivxs"));
+	const removed = cli(["release", "remove", "2.0.0"]);
+	t.is(removed.status, 0, removed.stderr);
+	t.is(cli(["release", "list"]).stdout, "");
+	t.is(await cloud.ctx.store.head("releases/2.0.0.ivxs"), undefined, "the bundle is deleted, not only its row");
+	t.not(cli(["release", "remove", "2.0.0"]).status, 0);
+});
+
+// ---- signatures, checked at upload against the keys the devices trust (otaKeys) ----
+const stranger = makeKey(dir, "stranger");
+const keysUnder = async (store, prefix) => {
+	const keys = [];
+	for await (const object of store.list(prefix)) keys.push(object.key);
+	return keys.sort();
+};
+const withSignatureByte = (bytes, flip) => {
+	// The header's signature is hex: change one digit in place (same length, the header still parses).
+	const at = bytes.indexOf('"signature":"') + '"signature":"'.length;
+	const out = Buffer.from(bytes);
+	out[at] = flip(out[at]);
+	return out;
+};
+
+test("an upload whose signature does not verify against otaKeys is refused, saying why; nothing is stored", async (t) => {
+	const { cloud, api } = await withFleet(t, 0);
+	const untrusted = readFileSync(makeBundle({ key: stranger, version: "6.0.0", modules: layer, abi: "0123456789abcdef", out: join(dir, "stranger.ivxs") }));
+	const wrongKey = await uploadAs(cloud, untrusted);
+	t.is(wrongKey.status, 400);
+	t.regex((await wrongKey.json()).error, new RegExp(`refused: signed by key ${stranger.keyId}, .*trusted: ${key.keyId}.*rotate`));
+	const forged = await uploadAs(cloud, withSignatureByte(bundleOf("6.0.0"), (c) => (c === 0x30 ? 0x31 : 0x30)));
+	t.is(forged.status, 400);
+	t.regex((await forged.json()).error, /^refused: bad manifest signature$/);
+	t.deepEqual((await (await api("/v1/releases")).json()).releases, []);
+	t.deepEqual(await keysUnder(cloud.ctx.store, "releases/"), [], "no object either");
+	t.is((await uploadAs(cloud, bundleOf("6.0.0"))).status, 201, "the same release, signed by the trusted key");
+});
+
+test("a bundle signed by a new key is admitted through the rotation it carries, signed by a trusted key", async (t) => {
+	const { cloud } = await withFleet(t, 0);
+	const next = makeKey(dir, "next");
+	const rotation = join(dir, "rotation.json");
+	signRelease(["rotate", "--old", key.key, "--new", next.pub, "--out", rotation]);
+	const bare = readFileSync(makeBundle({ key: next, version: "7.0.0", modules: layer, abi: "0123456789abcdef", out: join(dir, "next-bare.ivxs") }));
+	t.is((await uploadAs(cloud, bare)).status, 400, "the new key alone is not trusted");
+	const forgedRotation = join(dir, "forged-rotation.json");
+	signRelease(["rotate", "--old", stranger.key, "--new", next.pub, "--out", forgedRotation]);
+	const forged = readFileSync(makeBundle({ key: next, version: "7.0.0", modules: layer, abi: "0123456789abcdef", rotations: [forgedRotation], out: join(dir, "next-forged.ivxs") }));
+	t.is((await uploadAs(cloud, forged)).status, 400, "a rotation from a key nobody trusts");
+	const rotated = readFileSync(makeBundle({ key: next, version: "7.0.0", modules: layer, abi: "0123456789abcdef", rotations: [rotation], out: join(dir, "next.ivxs") }));
+	const added = await uploadAs(cloud, rotated);
+	t.is(added.status, 201);
+	t.like(await added.json(), { version: "7.0.0", keyId: next.keyId });
+});
+
+test("with no otaKeys configured, every upload is refused with a message that names the setting", async (t) => {
+	const { cloud } = await withFleet(t, 0, { otaKeys: [] });
+	const res = await uploadAs(cloud, bundleOf("8.0.0"));
+	t.is(res.status, 503);
+	t.regex((await res.json()).error, /no trusted OTA keys are configured \(otaKeys, IVXS_CLOUD_OTA_KEYS/);
+});
+
+test("a key file that is not a public key stops the service at start", async (t) => {
+	const bad = join(dir, "bad.pub.json");
+	writeFileSync(bad, JSON.stringify({ keyId: "0011223344556677", key: key.point }));
+	await t.throwsAsync(cloudFor(t, { adminPassword, otaKeys: [bad] }), { message: /bad\.pub\.json: .*keyId is not its key's/ });
+});
+
+// ---- old bundles deleted: beyond keepReleases, unless a live rollout offers them ----
+for (const metadata of engines) test(onEngine(metadata, "releases beyond keepReleases are deleted, objects and rows, except one a running rollout offers; remove refuses it until cancelled"), async (t) => {
+	const { cloud, api } = await withFleet(t, 1, { keepReleases: 2, metadata });
+	const objects = () => keysUnder(cloud.ctx.store, "releases/");
+	const versions = async () => (await (await api("/v1/releases")).json()).releases.map((r) => r.version);
+	t.is((await uploadAs(cloud, bundleOf("1.0.0"))).status, 201);
+	const rollout = await (await api("/v1/rollouts", { method: "POST", body: { version: "1.0.0" } })).json();
+	// A bundle no row names (a crash between an upload's object and its row, or a removal's row and object): old, then deleted.
+	await cloud.ctx.store.put("releases/0.9.0.ivxs", Buffer.from("orphan"));
+	const orphan = join(cloud.dataDir, "objects/releases/0.9.0.ivxs");
+	t.true(existsSync(orphan));
+	utimesSync(orphan, new Date(Date.now() - 2 * 3_600_000), new Date(Date.now() - 2 * 3_600_000));
+	await cloud.ctx.store.put("releases/0.9.1.ivxs", Buffer.from("an upload in progress"));
+	for (const version of ["1.1.0", "1.2.0", "1.3.0"]) {
+		t.is((await uploadAs(cloud, bundleOf(version))).status, 201);
+		await new Promise((resolve) => setTimeout(resolve, 5));   // distinct `added` times
+	}
+	t.deepEqual(await versions(), ["1.3.0", "1.2.0", "1.0.0"], "1.1.0 deleted; 1.0.0 kept for its rollout");
+	t.deepEqual(await objects(), ["releases/0.9.1.ivxs", "releases/1.0.0.ivxs", "releases/1.2.0.ivxs", "releases/1.3.0.ivxs"]);
+	const refused = await api("/v1/releases/1.0.0", { method: "DELETE" });
+	t.is(refused.status, 409);
+	t.regex((await refused.json()).error, new RegExp(`offered by rollout ${rollout.id}: cancel it first`));
+	t.is((await api(`/v1/rollouts/${rollout.id}/cancel`, { method: "POST" })).status, 200);
+	t.is((await api("/v1/releases/1.0.0", { method: "DELETE" })).status, 204);
+	t.is((await api("/v1/releases/1.0.0", { method: "DELETE" })).status, 404);
+	t.deepEqual(await versions(), ["1.3.0", "1.2.0"]);
+	t.false((await objects()).includes("releases/1.0.0.ivxs"));
+	t.is((await api(`/v1/rollouts/${rollout.id}`)).status, 200, "the finished rollout is still shown");
+	t.is((await api("/v1/rollouts", { method: "POST", body: { version: "1.0.0" } })).status, 404, "no rollout of a removed release");
 });
 
 test("a staged rollout offers the release stage by stage; devices fetch it with signed Range GETs and their reports finish it", async (t) => {

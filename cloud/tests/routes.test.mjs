@@ -56,6 +56,7 @@ const expected = {
 	"GET /v1/devices/:device/gaps": viewerOf("device"),
 	"POST /v1/releases": admin,
 	"GET /v1/releases": admin,
+	"DELETE /v1/releases/:version": admin,
 	"GET /v1/devices/:device/releases/:version": signedBy("device"),
 	"POST /v1/rollouts": admin,
 	"GET /v1/rollouts": admin,

@@ -2,7 +2,7 @@
 // modules/protocol/bundle.ts reads them, with node:crypto for SHA-256 and P-256 (the XS host's
 // mbedTLS check of the same bundles: tests/ota/host-verify.test.mjs).
 import test from "ava";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { appLayer, archiveModule, bundleModule, makeBundle, makeKey, nodeBundleCrypto, signRelease, tempDir } from "./_ota.mjs";
 
@@ -118,4 +118,18 @@ test("archives hold app modules only: a path outside modules/ or with .. is refu
 
 test("keygen refuses to overwrite a key", (t) => {
 	t.throws(() => signRelease(["keygen", "--out", join(dir, "old")]), { message: /EEXIST/ });
+});
+
+test("an .xsa payload (a Moddable mod) is signed as kind xsa; `show --trust --payload-out` hands it out only verified", (t) => {
+	const xsa = join(dir, "mc.xsa");
+	const mod = Buffer.concat([Buffer.from([0, 0, 0, 64]), Buffer.from("XS_A"), Buffer.alloc(56, 7)]);   // any bytes: the bundle does not parse its payload
+	writeFileSync(xsa, mod);
+	const file = makeBundle({ key: old, version: "1.3.0", payload: xsa, abi: ABI, out: join(dir, "mod.ivxs") });
+	t.is(b.parseManifest(headerOf(read(file)).manifest).kind, "xsa");
+	const out = join(dir, "out.xsa");
+	t.regex(signRelease(["show", file, "--trust", old.pub, "--payload-out", out]), /signature: good/);
+	t.deepEqual(readFileSync(out), mod);
+	t.throws(() => signRelease(["show", file, "--trust", stranger.pub, "--payload-out", join(dir, "no.xsa")]), { message: /does not trust/ });
+	t.throws(() => signRelease(["show", file, "--payload-out", join(dir, "no.xsa")]), { message: /--payload-out needs --trust/ });
+	t.false(existsSync(join(dir, "no.xsa")), "nothing written unverified");
 });

@@ -5,27 +5,16 @@
 // the camera's health checks, and the rollout finishes. Then a release that throws at boot is
 // rolled back by the host at the start after, the reason reported, and the rollout pauses itself.
 import test from "ava";
-import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { cloudFor, session } from "../../cloud/tests/_cloud.mjs";
 import { eventually } from "../../cloud/tests/_mqtt.mjs";
-import { deviceFile } from "../_camera.mjs";
 import { runHost } from "../_host.mjs";
-import { appLayer, makeBundle, makeKey, tempDir } from "./_ota.mjs";
-
-const adminPassword = "admin-secret-1";
+import { appLayer, makeBundle } from "./_ota.mjs";
+import { otaWorld } from "./_ota-cloud.mjs";
 
 test("a rollout updates a running camera, the trial confirms; a release that throws at boot is rolled back and pauses its rollout", async (t) => {
-	const dir = tempDir();
-	const key = makeKey(dir, "key");
-	const cloud = await cloudFor(t, { adminPassword });
-	const { call: api, cookie } = await session(cloud, "admin", adminPassword);
-	const device = await (await api("/v1/devices", { method: "POST", body: { id: "cam1" } })).json();
-	const file = deviceFile(t, device, cloud.url, { ota: { keys: { [key.keyId]: key.point }, deadline: 30 } });
+	const { dir, key, api, file, upload, rolloutOf } = await otaWorld(t);
 	const data = join(dir, "camera-data");
 	const camera = (seconds, onStdout) => runHost(["--data", data, "--log-level", "info", "modules/app/camera", "--", "--device", file, "--seconds", String(seconds)], { timeoutMs: (seconds + 60) * 1000, onStdout });
-	const upload = async (path) => (await fetch(`${cloud.url}/v1/releases`, { method: "POST", headers: { cookie, "content-type": "application/octet-stream" }, body: readFileSync(path) })).status;
-	const rolloutOf = async (id) => (await api(`/v1/rollouts/${id}`)).json();
 
 	// 1.1.0: the app layer as built (build/ts), released while the camera runs the build's own.
 	t.is(await upload(makeBundle({ key, version: "1.1.0", out: join(dir, "good.ivxs") })), 201);

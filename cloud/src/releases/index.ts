@@ -9,7 +9,8 @@ import { NotFoundError } from "../storage/object-store.js";
 import { parseTopic } from "../control/topics.js";
 import { everyDevice, MAX_RETAINED_BYTES, topicOf } from "../../../modules/protocol/topics.js";
 import { otaReportOf } from "../../../modules/protocol/ota.js";
-import { ReleaseError, addRelease, findRelease, listReleases, releaseKey, releaseView } from "./releases.js";
+import { ReleaseError, addRelease, findRelease, listReleases, pruneReleases, releaseKey, releaseView, removeRelease } from "./releases.js";
+import { readPublicKeys } from "./bundle-crypto.js";
 import { changeRollout, createRollout, driveRollouts, findRollout, listRollouts, offeredTo, recordReport, rolloutDevices, rolloutView, stageCounts, type RolloutRequest, type Tell } from "./rollouts.js";
 
 /** How often rollouts move on without a report (s). */
@@ -27,6 +28,12 @@ const asHttp = async <T>(work: () => Promise<T>): Promise<T> => {
 
 export async function install(ctx: CloudContext): Promise<void> {
 	const { router, sql } = ctx;
+	// Read once, at start: a wrong key file stops the service rather than refusing every upload.
+	const trusted = readPublicKeys(ctx.config.otaKeys);
+	if (!ctx.config.otaKeys.length) ctx.log.warn("no otaKeys configured: OTA releases will be refused at upload");
+	const prune = () => pruneReleases(sql, ctx.store, ctx.config.keepReleases)
+		.then((removed) => { if (removed.length) ctx.log.info({ removed }, "old releases deleted"); }, (error) => ctx.log.error({ err: error }, "old releases not deleted"));
+	void prune();
 	const tell: Tell = async (device, offer) => {
 		if (!ctx.bus) throw new Error("control channel not connected");
 		await ctx.bus.publish(topicOf(device, "ota"), offer ? JSON.stringify(offer) : "", { retain: true, qos: 1 });
@@ -57,9 +64,16 @@ export async function install(ctx: CloudContext): Promise<void> {
 
 	router.add("POST", "/v1/releases", { auth: "admin" }, async (req, res) => {
 		const body = await readBody(req, ctx.config.maxReleaseBytes);
-		const { release, created } = await asHttp(() => addRelease(sql, ctx.store, body));
+		const { release, created } = await asHttp(() => addRelease(sql, ctx.store, body, trusted));
 		ctx.log.info({ version: release.version, bytes: release.bundleSize, created }, "release added");
+		if (created) await prune();
 		sendJson(res, created ? 201 : 200, releaseView(release));
+	});
+
+	router.add("DELETE", "/v1/releases/:version", { auth: "admin" }, async (_req, res, params) => {
+		await asHttp(() => removeRelease(sql, ctx.store, params.version));
+		ctx.log.info({ version: params.version }, "release removed");
+		res.writeHead(204).end();
 	});
 
 	router.add("GET", "/v1/releases", { auth: "admin" }, async (_req, res) => {

@@ -7,7 +7,7 @@
 // Every instance may drive: each step is a conditional UPDATE, publishing an offer twice is harmless.
 import { createHash, randomBytes } from "node:crypto";
 import type { Sql } from "../meta/sql.js";
-import { ReleaseError, findRelease, type Release } from "./releases.js";
+import { RELEASES_LOCK, ReleaseError, findRelease, type Release } from "./releases.js";
 import { releasePath, type OtaOffer, type OtaReport } from "../../../modules/protocol/ota.js";
 
 export const ROLLOUT_STATES = ["running", "paused", "cancelled", "done"] as const;
@@ -84,11 +84,12 @@ export async function createRollout(sql: Sql, body: RolloutRequest, now = Date.n
 		from = to;
 	});
 	await sql.transaction(async (tx) => {
+		if (!await tx.get("SELECT version FROM releases WHERE version = ?", [release.version])) throw new ReleaseError(`no release ${body.version}`, 404);
 		await tx.run("INSERT INTO rollouts (id, version, stages, stage, state, reason, failure_threshold, created, updated) VALUES (?, ?, ?, 0, 'running', '', ?, ?, ?)",
 			[id, release.version, JSON.stringify(stages), threshold, now, now]);
 		for (let i = 0; i < target.length; i++)
 			await tx.run("INSERT INTO rollout_devices (rollout, device, stage, state, reason, updated) VALUES (?, ?, ?, 'waiting', '', ?)", [id, target[i], stageOf[i] ?? stages.length - 1, now]);
-	});
+	}, { lock: RELEASES_LOCK });   // against removeRelease: the release is still there when the rollout starts
 	return (await findRollout(sql, id))!;
 }
 
