@@ -2,7 +2,7 @@
 // an object's put and the commit of its row leaves bytes nothing reads and
 // nothing would ever delete. The sweep runs with retention on the holder of the
 // upkeep lease (once in a cluster), walks the store in key order from where its
-// last pass stopped, looks at a bounded number of objects per pass, and deletes
+// last pass stopped, looks at `orphanSweepObjects` objects per pass, and deletes
 // those older than `orphanGraceS` (an upload in flight has put its object but
 // not yet committed its row) that no row owns. Owners, by kind of key:
 //   media/<device>/<channel>/<stream>/init.mp4   the stream's row (streams.init_key)
@@ -46,7 +46,7 @@ export interface OrphanPass {
 const cursors = new WeakMap<CloudContext, string>();
 
 /** One pass: at most `limit` objects after the last pass's, orphans older than the grace deleted. */
-export async function sweepOrphans(ctx: CloudContext, now = Date.now(), limit = 1000): Promise<OrphanPass> {
+export async function sweepOrphans(ctx: CloudContext, now = Date.now(), limit = ctx.config.orphanSweepObjects): Promise<OrphanPass> {
 	const before = now - ctx.config.orphanGraceS * 1000;
 	const pass: OrphanPass = { checked: 0, deleted: 0, wrapped: true };
 	let cursor = cursors.get(ctx) ?? "";
