@@ -3,7 +3,10 @@
 // camera has its own device and stream, so the same bytes are a valid stream
 // for each), every request signed on its own (PROTOCOL.md §2). Prints one
 // JSON line: requests, stored, late (not stored within the 2-s period),
-// failures, latency percentiles, bytes sent.
+// failures, latency percentiles, bytes sent. Each camera connects from its own
+// loopback address (127.1.0.0, 127.1.0.1, …: Linux routes all of 127/8 to lo), as
+// a fleet reaches the cloud from many addresses: a per-address limit sees one
+// camera, not the whole load.
 //
 //   node build/node/cloud/sim/load.js --cloud URL --devices devices.json --cameras N --seconds S [--stream ID]
 import { Agent, request } from "node:http";
@@ -61,9 +64,9 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
 	const latencies: number[] = [];
 	const errors: Record<string, number> = {};
 	let requests = 0, stored = 0, late = 0, failed = 0, bytesSent = 0, bytesAccepted = 0;
-	const send = (device: { id: string; key: Buffer }, path: string, body: Buffer, hash: string) => new Promise<number>((resolve) => {
+	const send = (device: { id: string; key: Buffer; address?: string }, path: string, body: Buffer, hash: string) => new Promise<number>((resolve) => {
 		const signed = signRequest({ device: device.id, key: device.key, method: "PUT", path, body: hash });
-		const req = request({ host: url.hostname, port: url.port, method: "PUT", path, agent, headers: { ...signed.headers, "content-length": body.length } }, (res) => {
+		const req = request({ host: url.hostname, port: url.port, method: "PUT", path, agent, localAddress: device.address, headers: { ...signed.headers, "content-length": body.length } }, (res) => {
 			res.resume();
 			res.on("end", () => resolve(res.statusCode ?? 0));
 			res.on("error", () => resolve(0));
@@ -77,7 +80,8 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
 	const cpu0 = process.cpuUsage();
 	const wall0 = performance.now();
 	const epoch = Date.now() - 1000;
-	const cameras = options.devices.slice(0, options.cameras).map((d) => ({ id: d.id, key: signingKey(d.secret) }));
+	const local = url.hostname === "127.0.0.1" || url.hostname === "localhost";
+	const cameras = options.devices.slice(0, options.cameras).map((d, i) => ({ id: d.id, key: signingKey(d.secret), address: local ? cameraAddress(i) : undefined }));
 	if (cameras.length < options.cameras) throw new Error(`only ${cameras.length} devices for ${options.cameras} cameras`);
 	const start = performance.now() + 200;
 	await Promise.all(cameras.map(async (camera, index) => {
@@ -129,6 +133,9 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
 		generator_cpu_percent: round((100 * (cpu.user + cpu.system)) / 1000 / wall),
 	};
 }
+
+/** Camera `i`'s loopback address: 127.1.0.0 on, one per camera (65,536 per second octet). */
+export const cameraAddress = (i: number): string => `127.${1 + (i >> 16)}.${(i >> 8) & 255}.${i & 255}`;
 
 const sleepUntil = (at: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, at - performance.now())));
 

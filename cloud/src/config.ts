@@ -89,6 +89,13 @@ export interface Config {
 	maxTotalBytes: number;
 	deleteGraceS: number;
 	/**
+	 * Objects no row owns (a crash between an object's put and its row's commit) are deleted once
+	 * this old (retention/orphans.ts): far longer than any put → commit, so an upload in flight is safe.
+	 */
+	orphanGraceS: number;
+	/** Objects the orphan sweep looks at per pass (one a minute, on the upkeep lease's holder): its bound on work. */
+	orphanSweepObjects: number;
+	/**
 	 * Free-space floor of the data volume (disk storage), bytes: below it the
 	 * oldest data goes at once, grace shortened (retention/room.ts). -1 (the
 	 * default): 5 % of the volume, at most 1 GiB; 0: no floor.
@@ -176,6 +183,10 @@ export const defaults: Config = {
 	turnCredentialS: 86400,
 	maxTotalBytes: 0,
 	deleteGraceS: 600,
+	orphanGraceS: 3600,
+	// About one indexed lookup each: 10,000 a minute cover a store of 3 million objects (1,000
+	// cameras' 90 minutes of segments still to assemble, and a week of files) in 5 hours.
+	orphanSweepObjects: 10_000,
 	minFreeBytes: -1,
 	durableWrites: true,
 	logLevel: "info",
@@ -211,7 +222,7 @@ const envKeys: Record<string, keyof Config> = {
 	HOST: "host", PORT: "port", PUBLIC_URL: "publicUrl", TLS_CERT: "tlsCert", TLS_KEY: "tlsKey",
 	DATA_DIR: "dataDir", METADATA_FILE: "metadataFile", METADATA_URL: "metadataUrl", SERVICE_KEY_FILE: "serviceKeyFile", MQTT: "mqtt", FILE_MINUTES: "fileMinutes",
 	FILE_NAME: "fileName", MAX_SEGMENT_BYTES: "maxSegmentBytes", MAX_RELEASE_BYTES: "maxReleaseBytes", OTA_KEYS: "otaKeys", KEEP_RELEASES: "keepReleases", MAX_TOTAL_BYTES: "maxTotalBytes",
-	DELETE_GRACE_S: "deleteGraceS", MIN_FREE_BYTES: "minFreeBytes", DURABLE_WRITES: "durableWrites", URL_LIFETIME_S: "urlLifetimeS", LIVE_LINGER_S: "liveLingerS", P2P_TICKET_S: "p2pTicketS", P2P_ANSWER_S: "p2pAnswerS", P2P_SWEEP_S: "p2pSweepS", STUN_SERVERS: "stunServers", TURN_SERVERS: "turnServers", TURN_SECRET: "turnSecret", TURN_CREDENTIAL_S: "turnCredentialS", LOG_LEVEL: "logLevel",
+	DELETE_GRACE_S: "deleteGraceS", ORPHAN_GRACE_S: "orphanGraceS", ORPHAN_SWEEP_OBJECTS: "orphanSweepObjects", MIN_FREE_BYTES: "minFreeBytes", DURABLE_WRITES: "durableWrites", URL_LIFETIME_S: "urlLifetimeS", LIVE_LINGER_S: "liveLingerS", P2P_TICKET_S: "p2pTicketS", P2P_ANSWER_S: "p2pAnswerS", P2P_SWEEP_S: "p2pSweepS", STUN_SERVERS: "stunServers", TURN_SERVERS: "turnServers", TURN_SECRET: "turnSecret", TURN_CREDENTIAL_S: "turnCredentialS", LOG_LEVEL: "logLevel",
 	ADMIN_PASSWORD: "adminPassword", SHUTDOWN_GRACE_S: "shutdownGraceS", TRUSTED_PROXIES: "trustedProxies",
 	MAX_CONNECTIONS: "maxConnections", MAX_CONNECTIONS_PER_ADDRESS: "maxConnectionsPerAddress",
 	FIRST_BYTE_TIMEOUT_S: "firstByteTimeoutS", HEAD_TIMEOUT_S: "headTimeoutS", MIN_BYTES_PER_S: "minBytesPerS",
@@ -278,6 +289,8 @@ function check(config: Config): Config {
 	integer("urlLifetimeS", 10, 7 * 86400);
 	integer("maxTotalBytes", 0, Number.MAX_SAFE_INTEGER);
 	integer("deleteGraceS", 0, 86400);
+	integer("orphanGraceS", 1, 30 * 86400);
+	integer("orphanSweepObjects", 1, 1_000_000);
 	integer("minFreeBytes", -1, Number.MAX_SAFE_INTEGER);
 	if (typeof config.durableWrites !== "boolean") throw new ConfigError("durableWrites must be true or false");
 	integer("shutdownGraceS", 0, 3600);

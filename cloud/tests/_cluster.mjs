@@ -77,12 +77,7 @@ function instance(index, port, dir, env) {
 	return self;
 }
 
-/** The sum in a /metrics text of the counter `name` over its label sets (those containing `labels`, e.g. 'kind="segments"'). */
-export function counterIn(text, name, labels = "") {
-	let sum = 0;
-	for (const match of text.matchAll(new RegExp(`^${name}(\\{[^}]*\\})? ([\\d.e+]+)$`, "gm"))) if ((match[1] ?? "").includes(labels)) sum += Number(match[2]);
-	return sum;
-}
+export { counterIn } from "./_metrics.mjs";
 
 /**
  * Starts the shape: { url (HAProxy), broker, s3, instances, sql, dir }. `env`: more

@@ -32,8 +32,12 @@ frontend cloud
 	bind 127.0.0.1:${port}
 	default_backend instances
 backend instances
-	# Uploads are long requests: the instance with the fewest in flight.
-	balance leastconn
+	# One device, one instance: its uploads and its viewers' requests hash to the same instance by
+	# the path's 4th field, the device (/v1/devices/<id>/…, /v1/hls/<id>/…, /v1/media/<id>/…), so
+	# the LL-HLS parts that instance holds in memory reach the viewers. Consistent hashing: when an
+	# instance goes down only its devices move. Paths without a device hash on "" (one instance).
+	balance hash path,field(4,/)
+	hash-type consistent
 	option httpchk GET /healthz
 	http-check expect status 200
 	# A check answered within 2 s passes: a busy instance (event-loop lag under load) is not a dead

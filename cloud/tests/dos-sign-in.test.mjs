@@ -4,7 +4,7 @@
 // Clients come from several loopback addresses (127.0.0.2, …).
 import test from "ava";
 import { request } from "node:http";
-import { cloudFor } from "./_cloud.mjs";
+import { cloudFor, engines, onEngine } from "./_cloud.mjs";
 import { Limiter, TokenBuckets } from "../../build/node/cloud/src/users/sign-in-limits.js";
 
 const adminPassword = "admin-secret-1";
@@ -73,14 +73,20 @@ test("behind a trusted proxy, one client's wrong guesses do not lock admin out f
 	t.is((await signIn(cloud, { forwardedFor: "10.0.0.2" })).status, 200);
 });
 
-test("a token bucket gives the burst, then one attempt per interval", (t) => {
-	const buckets = new TokenBuckets(3, 30);
+for (const metadata of engines) test(onEngine(metadata, "a token bucket in the shared metadata gives the burst, then one attempt per interval; full buckets are forgotten"), async (t) => {
+	const cloud = await cloudFor(t, { metadata });
+	const buckets = new TokenBuckets(cloud.ctx.sql, 3, 30);
 	const now = 1_000_000;
-	t.deepEqual([0, 1, 2, 3].map(() => buckets.take("a", now)), [0, 0, 0, 2]);
-	t.is(buckets.take("b", now), 0);
-	t.is(buckets.take("a", now + 1999), 1);
-	t.is(buckets.take("a", now + 2000), 0);
-	t.is(buckets.take("a", now + 2000), 2);
+	const take = (key, at) => buckets.take(key, at);
+	t.deepEqual([await take("a", now), await take("a", now), await take("a", now), await take("a", now)], [0, 0, 0, 2]);
+	t.is(await take("b", now), 0);
+	t.is(await take("a", now + 1999), 1);
+	t.is(await take("a", now + 2000), 0);
+	t.is(await take("a", now + 2000), 2);
+	// "b" is full again 2 s on, "a" 6 s after its last attempt: only then is its row gone.
+	t.is(await buckets.forgetFull(now + 2000), 1);
+	t.is(await buckets.forgetFull(now + 8000), 1);
+	t.is((await cloud.ctx.sql.get("SELECT COUNT(*) AS n FROM sign_in_buckets")).n * 1, 0);
 });
 
 test("the limiter runs at most N tasks at once, queues a few and refuses the rest with 503", async (t) => {

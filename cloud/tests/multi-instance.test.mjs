@@ -43,7 +43,7 @@ for (const metadata of engines) test(onEngine(metadata, "cameras upload through 
 		return camera;
 	});
 	const running = cameras.map((camera) => camera.run());
-	// Every instance takes uploads (leastconn spreads them), then one dies with uploads in flight:
+	// Every instance takes uploads (the hash puts the six devices on all three), then one dies with uploads in flight:
 	// the one holding the upkeep lease, so another must take the assembly over.
 	await eventually(async () => {
 		const texts = await Promise.all(cluster.instances.map((node) => node.metrics()));

@@ -3,7 +3,7 @@
 // retention call these named operations.
 import "./schema.js"; // declares the tables (its exports are types only)
 export type { RecordingFile, SegmentRow, StreamRow } from "./schema.js";
-export { addStream, endStream, hlsNumbersOf, streamOf } from "./streams.js";
+export { addStream, endStream, hlsNumbersOf, initUses, streamOf } from "./streams.js";
 export { forgetDeviceRecordings } from "./forget-device.js";
 export { addSegment, deviceLock, newestSegments, orderConflict, segmentAt, segmentsBetween, segmentsOverlapping, type Added, type NewSegment } from "./segments.js";
 export {

@@ -7,6 +7,11 @@ export function streamOf(sql: Sql, device: string, channel: number, stream: stri
 	return sql.get<StreamRow>("SELECT * FROM streams WHERE device = ? AND channel = ? AND stream = ?", [device, channel, stream]);
 }
 
+/** Whether a stream's row names `key` (media/<device>/<channel>/<stream>/init.mp4) as its init object. */
+export async function initUses(sql: Sql, device: string, channel: number, stream: string, key: string): Promise<boolean> {
+	return await sql.get("SELECT 1 FROM streams WHERE device = ? AND channel = ? AND stream = ? AND init_key = ?", [device, channel, stream, key]) !== undefined;
+}
+
 /** Stores a new stream; false when one with its ids is there already. */
 export async function addStream(sql: Sql, row: Omit<StreamRow, "ended">): Promise<boolean> {
 	return (await sql.run(`INSERT INTO streams (device, channel, stream, epoch_ms, init_key, codecs, width, height, has_video, has_audio, created)

@@ -17,6 +17,7 @@ import * as gaps from "../gaps/store.js";
 import { readPlan } from "../control/plans.js";
 import { holdLease, leaseMs, leaseName } from "../recordings/lease.js";
 import { tombstoneDropped } from "./objects.js";
+import { sweepOrphans } from "./orphans.js";
 import { countRoom, makeRoom, usageOf, type Usage } from "./room.js";
 import { floorEveryMs, keepFloor } from "./floor.js";
 
@@ -107,7 +108,9 @@ export function install(ctx: CloudContext): void {
 	ctx.metrics.gaugeAsync("ivxs_stored_bytes", "Bytes of recordings and snapshots kept (live rows)", async () => (await current()).live);
 	ctx.metrics.gaugeAsync("ivxs_counted_bytes", "Bytes the size cap counts: live rows, objects pending deletion, the next assembly's file", async () => (await current()).counted);
 	ctx.every(retentionEveryMs, async () => {
-		if (await runRetention(ctx)) await purgeDeletedRows(ctx);
+		if (!await runRetention(ctx)) return;
+		await purgeDeletedRows(ctx);
+		await sweepOrphans(ctx);
 	});
 	ctx.every(floorEveryMs, async () => void await keepFloor(ctx));
 }

@@ -100,7 +100,7 @@ export class DiskStore implements ObjectStore {
 		await rm(this.#path(key), { force: true });
 	}
 
-	async *list(prefix: string): AsyncIterable<ObjectInfo> {
+	async *list(prefix: string, startAfter = ""): AsyncIterable<ObjectInfo> {
 		const walk = async function* (folder: string, root: string): AsyncIterable<ObjectInfo> {
 			let entries;
 			try {
@@ -109,12 +109,18 @@ export class DiskStore implements ObjectStore {
 			catch {
 				return;
 			}
-			for (const entry of entries.sort((a, b) => (a.name < b.name ? -1 : 1))) {
+			// In key order: a folder's keys go on with "/" (so "a-b" comes before "a/x", as on S3).
+			const named = entries.map((entry) => ({ entry, key: relative(root, join(folder, entry.name)).split(sep).join("/") + (entry.isDirectory() ? "/" : "") }));
+			for (const { entry, key } of named.sort((a, b) => (a.key < b.key ? -1 : 1))) {
 				const path = join(folder, entry.name);
-				if (entry.isDirectory()) yield* walk(path, root);
-				else {
+				if (entry.isDirectory()) {
+					// A folder whose every key sorts before `startAfter` is not walked.
+					if (key < startAfter && !startAfter.startsWith(key)) continue;
+					yield* walk(path, root);
+				}
+				else if (key > startAfter) {
 					const info = await stat(path).catch(() => undefined);
-					if (info) yield { key: relative(root, path).split(sep).join("/"), size: info.size, modified: info.mtime };
+					if (info) yield { key, size: info.size, modified: info.mtime };
 				}
 			}
 		};

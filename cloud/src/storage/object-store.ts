@@ -37,7 +37,8 @@ export interface ObjectStore {
 	head(key: string): Promise<ObjectInfo | undefined>;
 	/** Deleting an absent object is not an error. */
 	delete(key: string): Promise<void>;
-	list(prefix: string): AsyncIterable<ObjectInfo>;
+	/** The objects under `prefix` in key order (after `startAfter`, when given: a walk resumed). */
+	list(prefix: string, startAfter?: string): AsyncIterable<ObjectInfo>;
 	createMultipart(key: string): Promise<MultipartUpload>;
 	/** A URL a client can GET directly for `lifetimeS` seconds, or undefined (disk). */
 	presignGet(key: string, lifetimeS: number): Promise<string | undefined>;

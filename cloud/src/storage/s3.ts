@@ -113,11 +113,11 @@ export class S3Store implements ObjectStore {
 		await this.#client.send(new DeleteObjectCommand({ Bucket: this.#bucket, Key: checkKey(key) }));
 	}
 
-	async *list(prefix: string): AsyncIterable<ObjectInfo> {
+	async *list(prefix: string, startAfter?: string): AsyncIterable<ObjectInfo> {
 		if (prefix) checkKey(prefix.endsWith("/") ? prefix.slice(0, -1) : prefix);
 		let token: string | undefined;
 		do {
-			const page = await this.#client.send(new ListObjectsV2Command({ Bucket: this.#bucket, Prefix: prefix || undefined, ContinuationToken: token, MaxKeys: this.#pageSize }));
+			const page = await this.#client.send(new ListObjectsV2Command({ Bucket: this.#bucket, Prefix: prefix || undefined, StartAfter: token ? undefined : startAfter || undefined, ContinuationToken: token, MaxKeys: this.#pageSize }));
 			for (const item of page.Contents ?? []) if (item.Key) yield { key: item.Key, size: item.Size ?? 0, modified: item.LastModified ?? new Date(0) };
 			token = page.IsTruncated ? page.NextContinuationToken : undefined;
 		} while (token);

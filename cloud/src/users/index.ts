@@ -26,17 +26,19 @@ export async function install(ctx: CloudContext): Promise<void> {
 	const cookie = (value: string, maxAgeS: number) => `${sessionCookie}=${value}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${maxAgeS}${secure}`;
 
 	// Sign-in costs (sign-in-limits.ts): attempts per client address, wrong passwords per name and address.
-	const attempts = new TokenBuckets(ctx.config.signInBurst, ctx.config.signInPerMinute);
-	const guesses = new Guesses();
+	const attempts = new TokenBuckets(ctx.sql, ctx.config.signInBurst, ctx.config.signInPerMinute);
+	const guesses = new Guesses(ctx.sql);
+	// Every instance may forget (the statements are idempotent): the tables hold only what is being spent.
+	ctx.every(60_000, async () => void (await attempts.forgetFull() + await guesses.forgetLapsed()));
 	ctx.router.add("POST", "/v1/session", { auth: "none" }, async (req, res) => {
 		const body = await readJson(req, 4096);
 		const { user, password } = body;
 		if (typeof user !== "string" || typeof password !== "string") throw new HttpError(400, "body must be { \"user\": string, \"password\": string }");
 		const client = ctx.addresses.ofRequest(req);
 		const guessKey = `${user.slice(0, 64)}\n${addressKey(client)}`;
-		const wait = guesses.retryAfterS(guessKey);
+		const wait = await guesses.retryAfterS(guessKey);
 		if (wait) throw new HttpError(429, `too many failed sign-ins for ${user.slice(0, 64)}: try again in ${wait} s`, { "retry-after": String(wait) });
-		const budget = attempts.take(addressKey(client));
+		const budget = await attempts.take(addressKey(client));
 		if (budget) {
 			ctx.metrics.inc("ivxs_sign_in_throttled_total", "Sign-ins refused (429) because their address used its budget of attempts");
 			throw new HttpError(429, `too many sign-in attempts from ${client}: try again in ${budget} s`, { "retry-after": String(budget) });
@@ -45,12 +47,12 @@ export async function install(ctx: CloudContext): Promise<void> {
 		decoy ??= hashPassword(randomPassword());
 		const ok = await passwordChecks(ctx).run(() => checkPassword(password.slice(0, 1024), found?.hash ?? decoy!)) && !!found;
 		if (!ok || !found) {
-			guesses.fail(guessKey);
+			await guesses.fail(guessKey);
 			ctx.metrics.inc("ivxs_auth_failures_total", "Refused credentials, by kind", { kind: "password" });
 			ctx.log.warn({ user: user.slice(0, 64), address: client }, "sign-in refused");
 			throw new HttpError(401, "wrong user name or password");
 		}
-		guesses.forget(guessKey);
+		await guesses.forget(guessKey);
 		const session = await createSession(ctx.sql, found.name);
 		sendJson(res, 200, { user: found.name, admin: found.admin }, { "set-cookie": cookie(session, Math.floor(sessionLifetimeMs / 1000)) });
 	});

@@ -6,35 +6,60 @@
 //   and beyond it the answer is 503 with Retry-After (many addresses at once);
 // - wrong passwords lock a user name out from one address only, so an attacker
 //   cannot lock `admin` out for everyone.
+// The buckets and the lockouts live in the shared metadata, so N instances
+// behind a balancer give an address one budget, not N; a row is forgotten once
+// it says no more than no row would (a full bucket, a lapsed window), so an
+// attacker with many names or addresses grows the tables only while it is spending.
+// The cap on checks at once is per instance: it guards this process's thread pool.
 import type { CloudContext } from "../context.js";
 import { HttpError } from "../http/router.js";
+import { defineMigrations } from "../meta/db.js";
+import type { Sql } from "../meta/sql.js";
 
-/** Attempts per key: `burst` at once, then one every `60 / perMinute` s. */
+// A bucket as its "theoretical arrival time" (GCRA): the time at which it would be
+// full again. One column, integer arithmetic, and one atomic statement per attempt.
+defineMigrations("sign_in", [`
+CREATE TABLE IF NOT EXISTS sign_in_buckets (
+	key TEXT PRIMARY KEY,
+	full_at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS sign_in_buckets_full_at ON sign_in_buckets (full_at);
+CREATE TABLE IF NOT EXISTS sign_in_failures (
+	key TEXT PRIMARY KEY,
+	failures INTEGER NOT NULL,
+	since INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS sign_in_failures_since ON sign_in_failures (since);`]);
+
+/** Attempts per key: `burst` at once, then one every `60 / perMinute` s (shared by every instance on `sql`). */
 export class TokenBuckets {
+	#sql: Sql;
 	#burst: number;
 	#msPerToken: number;
-	#buckets = new Map<string, { tokens: number; at: number }>();
 
-	constructor(burst: number, perMinute: number) {
+	constructor(sql: Sql, burst: number, perMinute: number) {
+		this.#sql = sql;
 		this.#burst = burst;
-		this.#msPerToken = 60_000 / perMinute;
+		this.#msPerToken = Math.max(1, Math.round(60_000 / perMinute));
 	}
 
 	/** Takes one attempt: 0 when allowed, else the seconds until the next one is. */
-	take(key: string, now = Date.now()): number {
-		if (this.#buckets.size > 100_000) this.#forgetFull(now);
-		const bucket = this.#buckets.get(key) ?? { tokens: this.#burst, at: now };
-		bucket.tokens = Math.min(this.#burst, bucket.tokens + (now - bucket.at) / this.#msPerToken);
-		bucket.at = now;
-		this.#buckets.set(key, bucket);
-		if (bucket.tokens < 1) return Math.max(1, Math.ceil(((1 - bucket.tokens) * this.#msPerToken) / 1000));
-		bucket.tokens -= 1;
-		return 0;
+	async take(key: string, now = Date.now()): Promise<number> {
+		const t = this.#msPerToken, limit = this.#burst * t;
+		// Allowed while the bucket, one more attempt spent, would be full again within burst × interval.
+		const taken = await this.#sql.run(`INSERT INTO sign_in_buckets (key, full_at) VALUES (?, ?)
+			ON CONFLICT (key) DO UPDATE SET full_at = CASE WHEN sign_in_buckets.full_at > ? THEN sign_in_buckets.full_at ELSE ? END + ?
+			WHERE CASE WHEN sign_in_buckets.full_at > ? THEN sign_in_buckets.full_at ELSE ? END + ? <= ?`,
+		[key, now + t, now, now, t, now, now, t, now + limit]);
+		if (taken.changes === 1) return 0;
+		const row = await this.#sql.get<{ full_at: number | string }>("SELECT full_at FROM sign_in_buckets WHERE key = ?", [key]);
+		const fullAt = Number(row?.full_at ?? now);
+		return Math.max(1, Math.ceil((fullAt + t - limit - now) / 1000));
 	}
 
-	/** A bucket refilled to the brim is the same as none. */
-	#forgetFull(now: number) {
-		for (const [key, bucket] of this.#buckets) if (bucket.tokens + (now - bucket.at) / this.#msPerToken >= this.#burst) this.#buckets.delete(key);
+	/** Forgets the buckets full again by `now` (the same as none); returns how many. */
+	async forgetFull(now = Date.now()): Promise<number> {
+		return (await this.#sql.run("DELETE FROM sign_in_buckets WHERE full_at <= ?", [now])).changes;
 	}
 }
 
@@ -73,23 +98,33 @@ export class Limiter {
 const guessWindowMs = 15 * 60 * 1000, guessLimit = 10;
 
 export class Guesses {
-	#failures = new Map<string, { count: number; first: number }>();
+	#sql: Sql;
 
-	retryAfterS(key: string, now = Date.now()): number {
-		const entry = this.#failures.get(key);
-		if (!entry || now - entry.first >= guessWindowMs) return 0;
-		return entry.count >= guessLimit ? Math.ceil((entry.first + guessWindowMs - now) / 1000) : 0;
+	constructor(sql: Sql) {
+		this.#sql = sql;
 	}
 
-	fail(key: string, now = Date.now()): void {
-		if (this.#failures.size > 100_000) for (const [k, e] of this.#failures) if (now - e.first >= guessWindowMs) this.#failures.delete(k);
-		const entry = this.#failures.get(key);
-		if (!entry || now - entry.first >= guessWindowMs) this.#failures.set(key, { count: 1, first: now });
-		else entry.count++;
+	async retryAfterS(key: string, now = Date.now()): Promise<number> {
+		const row = await this.#sql.get<{ failures: number | string; since: number | string }>("SELECT failures, since FROM sign_in_failures WHERE key = ? AND since > ?", [key, now - guessWindowMs]);
+		return row && Number(row.failures) >= guessLimit ? Math.ceil((Number(row.since) + guessWindowMs - now) / 1000) : 0;
 	}
 
-	forget(key: string): void {
-		this.#failures.delete(key);
+	/** Counts a failure (a new window when the last one lapsed), in one statement. */
+	async fail(key: string, now = Date.now()): Promise<void> {
+		const lapsed = now - guessWindowMs;
+		await this.#sql.run(`INSERT INTO sign_in_failures (key, failures, since) VALUES (?, 1, ?)
+			ON CONFLICT (key) DO UPDATE SET
+			failures = CASE WHEN sign_in_failures.since <= ? THEN 1 ELSE sign_in_failures.failures + 1 END,
+			since = CASE WHEN sign_in_failures.since <= ? THEN ? ELSE sign_in_failures.since END`, [key, now, lapsed, lapsed, now]);
+	}
+
+	async forget(key: string): Promise<void> {
+		await this.#sql.run("DELETE FROM sign_in_failures WHERE key = ?", [key]);
+	}
+
+	/** Forgets the windows lapsed by `now`; returns how many. */
+	async forgetLapsed(now = Date.now()): Promise<number> {
+		return (await this.#sql.run("DELETE FROM sign_in_failures WHERE since <= ?", [now - guessWindowMs])).changes;
 	}
 }
 
