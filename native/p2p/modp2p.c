@@ -635,7 +635,7 @@ void xs_p2p_channel_stats(xsMachine *the)
 	}
 }
 
-/* sessionStats(native, session) -> { srttMs, ..., rights, footprintBytes } */
+/* sessionStats(native, session) -> { srttMs, ..., rights, footprintBytes, viewerId, peer } */
 void xs_p2p_session_stats(xsMachine *the)
 {
 	P2PRecord *r = getRecord(the);
@@ -661,6 +661,9 @@ void xs_p2p_session_stats(xsMachine *the)
 		xsmcSetString(xsVar(0), id);
 		xsmcSet(xsResult, xsID("viewerId"), xsVar(0));
 	}
+	/* the peer's address bytes (as send() gets them): the path type is judged from it (modules/p2p/path.ts) */
+	xsmcSetArrayBuffer(xsVar(0), st.peer.bytes, st.peer.len);
+	xsmcSet(xsResult, xsID("peer"), xsVar(0));
 }
 
 /* mintTicket(secret, deviceId, viewerId, rights, expiryS) -> [ticket, psk] (ArrayBuffers) */
