@@ -1,17 +1,18 @@
 // The cloud as the camera benches use it: started in this process from build/node (disk storage,
 // embedded MQTT, data in `dataDir`), the admin signed in, and `api(path, init)` calling it as the
 // admin (JSON both ways; a non-2xx answer throws). `built(path)`: a module of the built cloud.
+// `config`: more of the cloud's settings (cloud/src/config.ts: e.g. host, stunServers, turnServers).
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 
-export async function inProcessCloud(root, dataDir) {
+export async function inProcessCloud(root, dataDir, config = {}) {
 	const built = (path) => import(pathToFileURL(join(root, "build/node/cloud/src", path)).href);
 	const { loadConfig } = await built("config.js");
 	const { startCloud } = await built("server.js");
 	const { addDevice } = await built("devices/registry.js");
 	const { pino } = await import("pino");
 	const adminPassword = `bench-${Math.random().toString(36).slice(2)}`;
-	const cloud = await startCloud(loadConfig({ host: "127.0.0.1", port: 0, logLevel: "warn", dataDir, adminPassword }, {}), pino({ level: "silent" }));
+	const cloud = await startCloud(loadConfig({ host: "127.0.0.1", port: 0, logLevel: "warn", dataDir, adminPassword, ...config }, {}), pino({ level: "silent" }));
 	const res = await fetch(`${cloud.url}/v1/session`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ user: "admin", password: adminPassword }) });
 	if (!res.ok) throw new Error(`admin sign-in: ${res.status}`);
 	const cookie = res.headers.get("set-cookie").split(";")[0];

@@ -18,7 +18,8 @@
  *                  emulated links: decodable on time, latency, CPU
  *   p2p_sim        the same links in virtual time (deterministic)      bench/p2p/sim.mjs (bench/p2p/p2p-sim.c)
  *   p2p_product    the camera app with 1, 4, 32 `npm run view` viewers: bench/p2p-product/run.mjs
- *                  request → first frame, memory and CPU per viewer
+ *                  request → first frame (direct, TURN), memory and CPU per viewer, the worst
+ *                  case with commands, glass-to-glass at 60 ms RTT, total memory on m32
  *   cloud_latency  capture to the frame on screen in the console       bench/cloud-latency/run.mjs
  *   cloud          cameras one cloud process ingests on one core       bench/cloud/ingest.mjs
  *   cloud_live     live viewers of one camera on one core              bench/cloud-live/run.mjs (viewers.mjs)

@@ -134,7 +134,8 @@ const restartCodes = new Set([75, 3]);
 const trialRecorded = () => /^trial [ab]$/m.test(existsSync(join(data, "ota/state")) ? readFileSync(join(data, "ota/state"), "utf8") : "");
 
 function startCamera(deviceFile) {
-	const args = ["--data", data, "modules/app/camera", "--", "--device", deviceFile, "--summary"];
+	// what viewers say (`npm run view -- demo-cam --talk FILE`) is written under the data folder
+	const args = ["--data", data, "modules/app/camera", "--", "--device", deviceFile, "--summary", "--talkback", join(data, "talkback")];
 	if (options.seconds) args.push("--seconds", String(options.seconds));
 	if (options.eventEvery) args.push("--event-every", String(options.eventEvery));
 	return new Promise((resolvePromise) => {

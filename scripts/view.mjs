@@ -13,7 +13,9 @@
 //   --format fmp4|annexb (annexb: raw H.264/H.265 video, `ffplay -f h264 -`), --seconds N, --quiet,
 //   --playback START END (the camera's own recordings, its local store: ISO 8601 or Unix ms) with
 //   --speed N (1…16 × real time); --command JSON (one built-in command instead of a stream, e.g.
-//   '{"cmd":"recordings"}': its JSON reply on stdout)
+//   '{"cmd":"recordings"}': its JSON reply on stdout); --talk FILE (talkback to the camera: .aac as
+//   ADTS, .ul/.ulaw G.711 μ-law, .al/.alaw A-law, sent at the pace it plays — along with the stream,
+//   or alone when there is nowhere to put one: no -o and stdout a terminal)
 //
 // Why an XS process, not a Node addon or WASM: the transport is C built into our XS host already
 // (the camera's, tested plain, sanitized and 32-bit); an addon would need node-gyp and headers
@@ -22,11 +24,14 @@ import { execFileSync, spawn } from "node:child_process";
 import { lookup } from "node:dns/promises";
 import { closeSync, constants, createReadStream, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { root } from "./build.mjs";
+// The talkback codecs and their file extensions, from modules/protocol (`npm run view` builds it first).
+import { talkCodecOfFile, TALK_FILE_EXTENSIONS } from "../build/ts/modules/protocol/talkback.js";
 
-const usage = "usage: npm run view -- <device> [--cloud URL] [--user NAME] [--password P] [-o FILE] [--format fmp4|annexb] [--seconds N] [--playback START END [--speed N]] [--command JSON] [--quiet]";
+const usage = "usage: npm run view -- <device> [--cloud URL] [--user NAME] [--password P] [-o FILE] [--format fmp4|annexb] [--seconds N] [--playback START END [--speed N]] [--command JSON] [--talk FILE.aac|.ul|.al] [--quiet]";
+
 
 export class UsageError extends Error {}
 
@@ -48,6 +53,7 @@ export function parse(args, env = process.env, stdoutIsTerminal = process.stdout
 		else if (arg === "--playback") o.playback = [instant(value()), instant(value())];
 		else if (arg === "--speed") o.speed = Number(value());
 		else if (arg === "--command") o.command = value();
+		else if (arg === "--talk") o.talk = value();
 		else if (!arg.startsWith("-") && !o.device) o.device = arg;
 		else throw new UsageError(`unknown option ${arg}\n${usage}`);
 	}
@@ -66,8 +72,16 @@ export function parse(args, env = process.env, stdoutIsTerminal = process.stdout
 		catch {
 			throw new UsageError(`--command JSON, e.g. '{"cmd":"recordings"}' (modules/protocol/viewer-commands.ts)\n${usage}`);
 		}
-		if (o.playback) throw new UsageError(`--command instead of a stream: not with --playback\n${usage}`);
+		if (o.playback || o.talk !== undefined) throw new UsageError(`--command instead of a stream: not with --playback or --talk\n${usage}`);
 		return o;   // the reply is JSON on stdout, a terminal's too
+	}
+	if (o.talk !== undefined) {
+		if (!talkCodecOfFile(o.talk)) throw new UsageError(`--talk FILE: a file named .${TALK_FILE_EXTENSIONS.join(", .")} (AAC in ADTS, G.711 μ-law, A-law)\n${usage}`);
+		if (!existsSync(o.talk)) throw new UsageError(`--talk ${o.talk}: no such file`);
+		if (o.out === "-" && stdoutIsTerminal) {
+			o.out = "";   // nowhere to put a stream: talk alone, ending with the talkback
+			return o;
+		}
 	}
 	if (o.out === "-" && stdoutIsTerminal) throw new UsageError("the stream is binary: pipe it (`| ffplay -`) or write a file (-o FILE)");
 	if (o.out === "-" && env.npm_lifecycle_event === "view" && env.npm_config_loglevel !== "silent")
@@ -100,6 +114,8 @@ export async function view(o, { output = process.stdout, log = (line) => process
 	const args = ["modules/app/viewer", "--", "--cloud", `${address}:${url.port || 80}`, "--host", url.host, "--device", o.device, "--format", o.format ?? "fmp4", ...await signIn(o)];
 	if (o.seconds) args.push("--seconds", String(o.seconds));
 	if (o.command !== undefined) return command(o, args, output, log, onReport);
+	if (o.talk !== undefined) args.push("--talk", resolve(o.talk));   // the viewer runs in the repository
+	if (o.out === "") return reportsOf(spawn(join(root, "build/bin/ivxs"), args, { cwd: root, stdio: ["ignore", "pipe", "pipe"] }), o, log, onReport);
 	args.push("--params", streamParams(o));
 	const toFile = o.out !== "-";
 	// The stream through a FIFO (the app's stdout carries its trace lines; Node's stdio pipes are
@@ -141,9 +157,10 @@ async function reportsOf(child, o, log, onReport) {
 		const report = JSON.parse(m[2]);
 		onReport?.(m[1], report);
 		if (o.quiet) return;
-		if (m[1] === "view") log(`${report.path} (${report.type}) rtt ${report.rttMs} ms, ${(report.rate * 8 / 1000).toFixed(0)} kbit/s, ${report.frames} frames, ${report.lost} lost, ${report.packetsLost} packets lost`);
+		if (m[1] === "view") log(`${report.path} (${report.type} ${report.address}:${report.port}) rtt ${report.rttMs} ms, ${(report.rate * 8 / 1000).toFixed(0)} kbit/s, ${report.frames} frames, ${report.lost} lost, ${report.packetsLost} packets lost`);
 		else if (m[1] === "view-path") log(`path: ${report.kind} via ${report.type} ${report.address}:${report.port} (check ${report.checkRttMs} ms)`);
 		else if (m[1] === "view-moved") log(report.who === "camera" ? `the camera's address changed: the session moved to it (after ${report.frames} frames)` : `the camera saw this viewer at a new address (after ${report.frames} frames)`);
+		else if (m[1] === "view-talk") log(`talkback: ${report.frames} frames, ${report.bytes} bytes (${report.params}) sent in ${report.ms} ms`);
 		else if (m[1] === "view-first") log(`first frame ${report.ms} ms after asking the cloud${report.key ? " (a key frame)" : ""}`);
 		else if (m[1] === "view-open") log(`watching ${o.device} (${report.media.codec}${report.media.audio ? " + audio" : ""}), first request → open in ${report.ms} ms`);
 		else log(`${m[1]}: ${m[2]}`);

@@ -1,6 +1,6 @@
 // The console's P2P tab with real sessions (issue 14 §4): the real cloud, the camera app on the XS
 // host and two of `npm run view`'s viewers (an admin and a plain user). The camera's page lists both
-// with the camera's figures (round trip, rate, backlog, memory, since when) and keeps refreshing
+// with the camera's figures (path, round trip, rate, backlog, memory, since when) and keeps refreshing
 // while it is open: a viewer that stops turns "Not connected" without a reload. Screenshots at
 // desktop size, on a 390×844 phone (nothing wider than the screen) and in dark.
 import test from "ava";
@@ -40,6 +40,7 @@ test("the camera's page lists its P2P viewers with the camera's figures, refresh
 		return live.length === 2 && live.map((row) => ({
 			user: row.querySelector(".p2p-user").textContent,
 			action: row.querySelector(".p2p-action").textContent,
+			path: row.querySelector(".p2p-path").textContent,
 			rtt: row.querySelector(".p2p-rtt").textContent,
 			rate: row.querySelector(".p2p-rate").textContent,
 			backlog: row.querySelector(".p2p-buffered").textContent,
@@ -50,6 +51,7 @@ test("the camera's page lists its P2P viewers with the camera's figures, refresh
 	t.deepEqual(rows.map((r) => r.user).sort(), ["admin", "eve"]);
 	for (const row of rows) {
 		t.is(row.action, "live");
+		t.is(row.path, "direct (host)", "the camera's judgement of the path: both on this machine");
 		t.regex(row.rtt, /^\d+ ms$/);
 		t.regex(row.rate, /^\d+(\.\d+)? (kbit|Mbit)\/s$/);
 		t.regex(row.backlog, /^\d+(\.\d)? (B|KiB|MiB)$/);

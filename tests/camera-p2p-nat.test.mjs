@@ -6,7 +6,7 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { cloudFor, deviceIn } from "../cloud/tests/_cloud.mjs";
+import { cloudFor, deviceIn, session } from "../cloud/tests/_cloud.mjs";
 import { countFrames } from "../cloud/tests/_ingest.mjs";
 import { deviceFile } from "./_camera.mjs";
 import { hostBinary, root, runHost } from "./_host.mjs";
@@ -40,9 +40,24 @@ function cameraIn(t, topo, cloud, device, seconds, graceS = 60) {
 	return { run, up: Promise.race([up, run]) };
 }
 
+/** The path types the cloud's session list showed (the camera's reports, every 5 s) until `done` settles. */
+async function pathsListed(cloud, done) {
+	const admin = await session(cloud, "admin", adminPassword);
+	const seen = new Set();
+	let over = false;
+	done.finally(() => { over = true; });
+	while (!over) {
+		const { sessions } = await (await admin.call("/v1/devices/view-cam/p2p")).json();
+		for (const s of sessions) if (s.connected) seen.add(s.path);
+		await new Promise((resolve) => setTimeout(resolve, 500));
+	}
+	return [...seen];
+}
+
 /**
  * The camera app and `npm run view` across the two NATs, coturn as STUN (and TURN with `relay`)
- * server: what the viewer printed, what ffprobe decoded of its file, the camera's output.
+ * server: what the viewer printed, what ffprobe decoded of its file, the camera's output, and
+ * the path types the cloud's session list showed meanwhile (the camera's reports).
  */
 async function watchAcross(t, nats, { relay = false, seconds = 4, onLine, cameraGraceS } = {}) {
 	const topo = natTopology(t, nats);
@@ -54,31 +69,42 @@ async function watchAcross(t, nats, { relay = false, seconds = 4, onLine, camera
 	await camera.up;
 	const dir = mkdtempSync(join(tmpdir(), "ivxs-nat-"));
 	t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-	const viewed = await viewIn(topo, cloud, seconds, dir, onLine && ((line) => onLine(line, topo)));
+	const viewing = viewIn(topo, cloud, seconds, dir, onLine && ((line) => onLine(line, topo)));
+	const listed = pathsListed(cloud, viewing);
+	const viewed = await viewing;
 	t.log(viewed.stderr.trim());
 	t.is(viewed.code, 0);
 	const frames = countFrames(readFileSync(viewed.out));
 	t.log("ffprobe", frames);
 	t.true(frames.h264 > 30, `${frames.h264} video frames in ${seconds} s`);
-	return { topo, turn, viewed, stdout: (await camera.run).stdout };
+	return { topo, turn, viewed, listed: await listed, stdout: (await camera.run).stdout };
 }
+
+/** The viewer's once-a-second lines' path: [kind, type, address] of each. */
+const pathLines = (stderr) => [...stderr.matchAll(/^(direct|relayed) \((\w+) ([\d.]+):\d+\) rtt/gm)].map((m) => [m[1], m[2], m[3]]);
 
 const literal = (address) => address.replace(/\./g, "\\.");
 
 test.serial("same LAN behind one NAT: the camera's host candidate is the path", async (t) => {
-	const { topo, viewed } = await watchAcross(t, { camera: "cone", viewer: "lan" });
+	const { topo, viewed, listed } = await watchAcross(t, { camera: "cone", viewer: "lan" }, { seconds: 7 });
 	t.regex(viewed.stderr, new RegExp(`path: direct via host ${literal(topo.camera.lan)}:\\d+`));
+	t.deepEqual(pathLines(viewed.stderr).at(-1), ["direct", "host", topo.camera.lan]);
+	t.deepEqual(listed, ["host"], "the camera reports the path: host");
 });
 
 test.serial("both behind cone NATs: STUN's server-reflexive candidates give a direct path; live decodes", async (t) => {
-	const { topo, viewed, stdout } = await watchAcross(t, { camera: "cone", viewer: "cone" });
+	const { topo, viewed, stdout, listed } = await watchAcross(t, { camera: "cone", viewer: "cone" }, { seconds: 7 });
 	t.regex(viewed.stderr, new RegExp(`path: direct via srflx ${literal(topo.camera.wan)}:\\d+`));
+	t.deepEqual(pathLines(viewed.stderr).at(-1), ["direct", "srflx", topo.camera.wan]);
+	t.deepEqual(listed, ["srflx"], "the camera reports the path: srflx");
 	t.regex(stdout, new RegExp(`answering with host ${literal(topo.camera.lan)}:\\d+.*srflx ${literal(topo.camera.wan)}:\\d+`));
 });
 
 test.serial("camera behind a symmetric NAT: no direct path; TURN (coturn, credentials minted by the cloud) relays live", async (t) => {
-	const { turn, viewed, stdout } = await watchAcross(t, { camera: "symmetric", viewer: "cone" }, { relay: true });
+	const { turn, viewed, stdout, listed } = await watchAcross(t, { camera: "symmetric", viewer: "cone" }, { relay: true, seconds: 7 });
 	t.regex(viewed.stderr, new RegExp(`path: relayed via relay ${literal(turn.address)}:\\d+`));
+	t.deepEqual(pathLines(viewed.stderr).at(-1), ["relayed", "relay", turn.address]);
+	t.deepEqual(listed, ["relay"], "the camera reports the path: relay");
 	t.regex(stdout, /answering with .*relay /);
 });
 
@@ -93,7 +119,7 @@ async function renumberMidStream(t, who, nats = { camera: "cone", viewer: "lan" 
 	let changed;
 	// The camera's connections to the cloud die with its old address: its orderly stop would wait
 	// on them (MQTT's keep-alive notices, later); P2P does not need them, so it is killed sooner.
-	const { viewed, stdout } = await watchAcross(t, nats, {
+	const { viewed, stdout, listed } = await watchAcross(t, nats, {
 		seconds: 14, cameraGraceS: 5,
 		onLine(line, topo) {
 			const m = /, (\d+) frames,/.exec(line);
@@ -107,29 +133,33 @@ async function renumberMidStream(t, who, nats = { camera: "cone", viewer: "lan" 
 	t.truthy(back, `video after the change: ${JSON.stringify(seen)}`);
 	const ms = back.ms - changed.ms;
 	t.log(`${who} renumbered to ${changed.address}: a second of video again ${Math.round(ms)} ms later`);
-	return { ms, viewed, stdout };
+	return { ms, viewed, stdout, changed, listed };
 }
 
 // The seed's keep-alive interval (p2p_keep_alive_cfg, 5 s by default; modules/p2p/camera-p2p.ts).
 const KEEP_ALIVE_MS = 5000;
 
 test.serial("the camera's address changes mid-stream: the viewer validates it and follows, the camera hears PEER_ADDR_CHANGED, video back within two keep-alive intervals", async (t) => {
-	const { ms, viewed, stdout } = await renumberMidStream(t, "camera");
+	const { ms, viewed, stdout, changed } = await renumberMidStream(t, "camera");
 	t.regex(viewed.stderr, /the camera's address changed: the session moved to it/);
+	// the path line follows the move: the camera's new address, which it never offered
+	t.deepEqual(pathLines(viewed.stderr).at(-1), ["direct", "prflx", changed.address]);
 	t.regex(stdout, /p2p: event 3/);
 	t.true(ms < 2 * KEEP_ALIVE_MS, `${Math.round(ms)} ms`);
 });
 
 test.serial("the viewer's address changes mid-stream: the camera validates it and follows (PEER_ADDR_CHANGED), video back within two keep-alive intervals", async (t) => {
-	const { ms, viewed, stdout } = await renumberMidStream(t, "viewer");
+	const { ms, viewed, stdout, listed } = await renumberMidStream(t, "viewer");
 	t.regex(stdout, /p2p: event 3/);
+	t.true(listed.includes("prflx"), `the camera's report follows the viewer to an address it never offered: ${listed}`);
 	t.regex(viewed.stderr, /the camera saw this viewer at a new address/);
 	t.true(ms < 2 * KEEP_ALIVE_MS, `${Math.round(ms)} ms`);
 });
 
 test.serial("the camera's router gets a new public address mid-stream: a viewer on the internet follows it, video back within two keep-alive intervals", async (t) => {
-	const { ms, viewed, stdout } = await renumberMidStream(t, "router", { camera: "cone", viewer: "public" });
+	const { ms, viewed, stdout, changed } = await renumberMidStream(t, "router", { camera: "cone", viewer: "public" });
 	t.regex(viewed.stderr, /path: direct via srflx/);
+	t.deepEqual(pathLines(viewed.stderr).at(-1), ["direct", "prflx", changed.address]);
 	t.regex(viewed.stderr, /the camera's address changed: the session moved to it/);
 	t.regex(stdout, /p2p: event 3/);
 	t.true(ms < 2 * KEEP_ALIVE_MS, `${Math.round(ms)} ms`);

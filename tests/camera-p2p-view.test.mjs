@@ -3,9 +3,12 @@
 // (scripts/view.mjs → the viewer app on a second XS host). The viewer signs in, gets a ticket,
 // finds the camera's host candidate by STUN checks, watches live as fMP4 that ffprobe decodes;
 // a second viewer, a plain user, is in the cloud's session list with the camera's figures, and is cut
-// off within one keep-alive interval when its grant is revoked.
+// off within one keep-alive interval when its grant is revoked. `--talk FILE` sends talkback that
+// the camera writes to a file byte for byte.
 import test from "ava";
-import { mkdtempSync, rmSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { Writable } from "node:stream";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -79,4 +82,42 @@ test("npm run view: sign in, ticket, path, live fMP4 that ffprobe decodes; revok
 	t.regex(stdout, /p2p: [0-9a-f]{16} watches \(action=live\)/);
 	t.regex(stdout, /p2p: the cloud ended session [0-9a-f]{16} \(1 open\)/);
 	t.regex(stdout, /no STUN server answered \(PEER_CONNECT_FAIL\)/);
+});
+
+test("npm run view --talk FILE: AAC alone, then μ-law along with live; the camera writes each byte-exact, in order", async (t) => {
+	const cloud = await cloudFor(t, { adminPassword });
+	const device = await deviceIn(cloud, "talk-cam");
+	const dir = mkdtempSync(join(tmpdir(), "ivxs-view-talk-"));
+	t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+	const talkDir = join(dir, "talk"), aac = join(dir, "hello.aac"), ulaw = join(dir, "hello.ul");
+	// 1.5 s of AAC (ADTS, as ffmpeg writes it) and 1.2 s of G.711 μ-law (any bytes are μ-law samples)
+	execFileSync("ffmpeg", ["-v", "error", "-f", "lavfi", "-i", "sine=frequency=440:duration=1.5:sample_rate=16000", "-c:a", "aac", "-f", "adts", aac]);
+	writeFileSync(ulaw, randomBytes(9600));
+	const { done: camera } = await cameraConnected(deviceFile(t, device, cloud.url), { seconds: 16, args: ["--talkback", talkDir] });
+	const base = { device: "talk-cam", cloud: cloud.url, user: "admin", password: adminPassword, format: "fmp4", quiet: true };
+
+	const reports = [];
+	// Alone (what a terminal with no -o gets): the viewer ends with the talkback.
+	t.is(await view({ ...base, out: "", talk: aac }, { onReport: (kind, r) => reports.push([kind, r]) }), 0);
+	const alone = reports.find(([kind]) => kind === "view-talk")?.[1];
+	t.log("AAC alone", alone);
+	t.is(alone.params, "codec=aac&rate=16000");
+	t.true(alone.ms >= 1300, `sent at the pace it plays (${alone.ms} ms for 1.5 s)`);
+	t.is(reports.find(([kind]) => kind === "view-end")[1].why, "talk");
+
+	// Along with live into a file: the stream goes on after the talkback.
+	reports.length = 0;
+	t.is(await view({ ...base, out: join(dir, "live.mp4"), talk: ulaw, seconds: 3 }, { onReport: (kind, r) => reports.push([kind, r]) }), 0);
+	const along = reports.find(([kind]) => kind === "view-talk")?.[1];
+	t.log("μ-law with live", along);
+	t.deepEqual([along.frames, along.bytes, along.params], [60, 9600, "codec=pcmu&rate=8000"], "20-ms frames");
+	t.true(countFrames(readFileSync(join(dir, "live.mp4"))).h264 > 30, "live came meanwhile");
+
+	const { stdout } = await camera;
+	t.regex(stdout, /ended talkback: \d+ frames, \d+ bytes in .*\.aac/);
+	t.regex(stdout, /ended talkback: 60 frames, 9600 bytes in .*\.ulaw/);
+	const files = readdirSync(talkDir).sort((a, b) => a.localeCompare(b));
+	t.deepEqual(files.map((f) => f.replace(/^\d+-[0-9a-f]{16}/, "")), [".aac", ".ulaw"]);
+	t.deepEqual(readFileSync(join(talkDir, files[0])), readFileSync(aac), "every AAC byte, in order");
+	t.deepEqual(readFileSync(join(talkDir, files[1])), readFileSync(ulaw), "every μ-law byte, in order");
 });

@@ -5,7 +5,7 @@
  * under build/bench/p2p-product), and `npm run view`'s viewers (scripts/view.mjs: one XS viewer
  * process each, fMP4 thrown away) on the same machine: the path is direct (host candidates).
  * The camera's channel is fixtures/media/h264-main-640x480.h264 + aac-lc-16k-mono.aac (the tests'
- * clip; its rate is reported as the sessions' mean rate). About 50 s.
+ * clip; its rate is reported as the sessions' mean rate).
  *
  * Runs: a baseline with no viewer (4 s), then 1, 4 and 32 viewers at once (each level its own
  * viewers, started together; the next level after the previous viewers have ended). At each level,
@@ -25,79 +25,89 @@
  *    minus the baseline's over the same time, per viewer per second (ms/s = ‰ of one core; a
  *    clock tick is 10 ms, so one viewer's figure is ±3.3 ms/s). ratio_cpu_32_vs_1_per_viewer: the
  *    per-viewer cost at 32 against that at 1 (below 1: the ring and the muxing are shared).
- * Not here yet: the relayed path (TURN: tests/camera-p2p-nat.test.mjs needs root for its netns),
- * glass-to-glass on a 60 ms RTT link, the worst case with commands.
+ * Then, each in its own file:
+ * 4. total-memory.mjs — the camera's total memory with cloud storage + 4 viewers + a snapshot
+ *    now, on the 64-bit and the 32-bit host (`camera_total_m32`; ratios m32 / 64-bit).
+ * 5. link.mjs — over an emulated 60 ms RTT link (TUN namespaces, root): glass-to-glass (capture
+ *    → frame delivered to the viewer) against the same link with no delay, and the command
+ *    windows' peak with 16 KiB requests; with the levels' session bytes, the worst case per viewer
+ *    (`native_per_viewer_worst_with_commands`, target ≤ 32 KiB).
+ * 6. turn.mjs — first frame over TURN (symmetric NAT, coturn; root) against the direct path across
+ *    two cone NATs in the same topology (`ratio_first_frame_turn_vs_direct_srflx`).
+ * Sections that need root say `skipped` without it. About 5 minutes in all.
  */
-import { spawn } from "node:child_process";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { Writable } from "node:stream";
 import { inProcessCloud } from "../in-process-cloud.mjs";
 import { cpuTicks, median, round, sleep, TICK_MS } from "../lib.mjs";
-import { view } from "../../scripts/view.mjs";
+import { startCamera } from "./camera.mjs";
+import { benchLink } from "./link.mjs";
+import { benchTotalMemory } from "./total-memory.mjs";
+import { benchTurn } from "./turn.mjs";
+import { connected, startViewers } from "./viewers.mjs";
 
 const CHANNEL = { video: "fixtures/media/h264-main-640x480.h264", codec: "h264", audio: "fixtures/media/aac-lc-16k-mono.aac", stills: "fixtures/media/stills" };
 const LEVELS = [1, 4, 32];
 const CPU_WINDOW_MS = 3000;
 const STEADY_NATIVE_BYTES = 16 * 1024;
+const WORST_WITH_COMMANDS = 32 * 1024;
 
 export async function benchP2pProduct({ root, log = () => {} } = {}) {
 	const work = join(root, "build/bench/p2p-product");
 	rmSync(work, { recursive: true, force: true });
 	mkdirSync(work, { recursive: true });
 	const { cloud, api, addDevice } = await inProcessCloud(root, join(work, "cloud"));
-	// One API token for every viewer: 32 sign-ins at once would meet the cloud's sign-in limit.
-	const { token } = await api("/v1/tokens", { method: "POST" });
-	const device = await addDevice({ id: "bench-p2p" });
-	const file = join(work, "device.json");
-	writeFileSync(file, JSON.stringify({ id: device.id, secret: device.secret, cloud: cloud.url, channels: [CHANNEL] }));
-	const camera = spawn("build/bin/ivxs", ["modules/app/camera", "--", "--device", file, "--seconds", "120", "--viewers", "32", "--memory-probe", "1"], { cwd: root, stdio: ["ignore", "pipe", "ignore"] });
-	const heaps = [];
-	let stdout = "";
-	camera.stdout.setEncoding("utf8").on("data", (chunk) => {
-		stdout += chunk;
-		let nl;
-		while ((nl = stdout.indexOf("\n")) >= 0) {
-			const line = stdout.slice(0, nl);
-			stdout = stdout.slice(nl + 1);
-			if (line.startsWith("@@memory ")) heaps.push({ at: Date.now(), heap: JSON.parse(line.slice(9)).heap });
-			else if (line.includes("control channel connected")) connected();
-		}
-	});
-	let connected;
-	const ready = new Promise((resolve) => { connected = resolve; });
-	const exited = new Promise((resolve) => camera.once("close", resolve));
+	let levels, total;
 	try {
-		await Promise.race([ready, exited.then(() => { throw new Error("the camera app exited before connecting"); }), sleep(20000).then(() => { throw new Error("the camera app did not connect in 20 s"); })]);
+		// One API token for every viewer: 32 sign-ins at once would meet the cloud's sign-in limit.
+		const { token } = await api("/v1/tokens", { method: "POST" });
+		const device = await addDevice({ id: "bench-p2p" });
+		const file = join(work, "device.json");
+		writeFileSync(file, JSON.stringify({ id: device.id, secret: device.secret, cloud: cloud.url, channels: [CHANNEL] }));
+		levels = await byLevel(root, { file, cloud, api, token, device: device.id }, log);
+		total = await benchTotalMemory(root, { file, cloud, api, token, device: device.id }, log);
+	}
+	finally {
+		await cloud.stop();
+	}
+	const link = await benchLink(root, work, CHANNEL, log);
+	const turn = await benchTurn(root, work, CHANNEL, log);
+	// A viewer at its worst: its session (allocated with the endpoint) and the command windows at their peak.
+	const worst = link.command_worst ? levels.native_per_viewer.max_bytes + link.command_worst.windows_peak_bytes : undefined;
+	return {
+		...levels,
+		first_frame_turn_ms: turn.first_frame_turn_ms, ratio_first_frame_turn_vs_direct_srflx: turn.ratio_turn_vs_direct_srflx,
+		glass_to_glass_ms_at_rtt60: link.glass_to_glass_ms?.rtt60?.p50,
+		native_per_viewer_worst_with_commands: worst === undefined ? { skipped: link.skipped } : {
+			bytes: worst, of: "the session's steady bytes (levels) + the command windows' peak with 16 KiB requests (link)",
+			target: `≤ ${WORST_WITH_COMMANDS} bytes per viewer with commands (issue 14 §5)`, meets: worst <= WORST_WITH_COMMANDS,
+		},
+		camera_total_m32: total.m32, camera_total_64: total.host64,
+		turn, link, total_memory: total,
+		meets: levels.meets && (worst === undefined || worst <= WORST_WITH_COMMANDS),
+	};
+}
+
+/** 1, 4 and 32 viewers at once: first frame, memory, CPU (the figures at the top of this file). */
+async function byLevel(root, { file, cloud, api, token, device }, log) {
+	const camera = startCamera(root, ["--device", file, "--seconds", "120", "--viewers", "32", "--memory-probe", "1"]);
+	try {
+		await camera.line("control channel connected");
 		const cpuOver = async () => {
 			const before = cpuTicks(camera.pid);
 			await sleep(CPU_WINDOW_MS);
 			return (cpuTicks(camera.pid) - before) * TICK_MS / (CPU_WINDOW_MS / 1000);   // ms of CPU per s
 		};
-		const heapAfter = async (at) => {
-			for (let i = 0; i < 40 && !heaps.some((h) => h.at > at); i++) await sleep(100);
-			return heaps.findLast((h) => h.at > at)?.heap;
-		};
+		const heapAfter = async (at) => (await camera.probeAfter(at))?.heap;
 		await sleep(500);
 		const baseline = { cpu_ms_per_s: round(await cpuOver(), 1), xs_heap_bytes: await heapAfter(Date.now()) };
 		log(`p2p_product: baseline ${JSON.stringify(baseline)}`);
-		const sessions = async () => (await api(`/v1/devices/${device.id}/p2p`)).sessions;
+		const sessions = async () => (await api(`/v1/devices/${device}/p2p`)).sessions;
 		const levels = {};
 		for (const n of LEVELS) {
 			const firsts = [];
-			const sink = () => new Writable({ write(_chunk, _encoding, done) { done(); } });
-			const viewers = Array.from({ length: n }, () => view({ device: device.id, cloud: cloud.url, token, out: "-", format: "fmp4", seconds: 16, quiet: true },
-				{ output: sink(), onReport: (kind, r) => { if (kind === "view-first") firsts.push(r.ms); } }).catch((error) => {
-				log(`p2p_product: a viewer failed: ${error.message}`);
-				return -1;
-			}));
-			let open = [];
-			const asked = Date.now();
-			while (Date.now() - asked < 30000) {
-				open = (await sessions()).filter((s) => s.connected && s.action === "live");
-				if (open.length >= n) break;
-				await sleep(250);
-			}
+			const viewers = startViewers(n, { device, cloud, token, seconds: 16, log, onReport: (kind, r) => { if (kind === "view-first") firsts.push(r.ms); } });
+			const open = await connected(api, device, n);
 			const at = Date.now();
 			const cpu = await cpuOver();
 			const heap = await heapAfter(at);
@@ -141,8 +151,6 @@ export async function benchP2pProduct({ root, log = () => {} } = {}) {
 		};
 	}
 	finally {
-		camera.kill("SIGTERM");
-		await Promise.race([exited, sleep(5000)]);
-		await cloud.stop();
+		await camera.stop();
 	}
 }

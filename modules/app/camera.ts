@@ -18,7 +18,7 @@
  * `--event-at 10,13` at those seconds after the start), `--summary` prints one JSON line of
  * figures at the end, `--memory-probe S` (benchmarks) forces a garbage collection every S seconds
  * and prints the XS heap then in use (`@@memory {json}`: what is live, without the garbage that
- * waits for the next collection). Viewers over P2P (p2p-signal.ts, p2p-viewers.ts: live from the
+ * waits for the next collection; its peak; each native module's bytes and peak). Viewers over P2P (p2p-signal.ts, p2p-viewers.ts: live from the
  * first channel's ring, playback, talkback, commands) start when the cloud announces the first
  * one, on any UDP port; `--p2p PORT` starts them at once on that port (a NAT's port forward,
  * tests), `--no-p2p` turns P2P off; `--viewers N` (default 4, at most 32) and `--uplink-kbps N`
@@ -290,7 +290,7 @@ export default function main(): void {
 			nextProbe += options.memoryProbe * 1000;
 			collectGarbage();
 			const m = memory();
-			trace(`@@memory ${JSON.stringify({ at: elapsed, chunks: m.chunks, slots: m.slots, heap: m.chunks + m.slots })}\n`);
+			trace(`@@memory ${JSON.stringify({ at: elapsed, chunks: m.chunks, slots: m.slots, heap: m.chunks + m.slots, heapPeak: m.chunksPeak + m.slotsPeak, native: m.native })}\n`);
 		}
 		if (!options.seconds || elapsed < options.seconds * 1000) return;
 		stop(0);

@@ -79,7 +79,7 @@ export class P2PSignal {
 		this.#o.answer(p2pReport({
 			sessions: sessions.slice(0, 32).map((s) => ({
 				session: s.peer, action: s.media?.action ?? "", talk: s.talk, srttMs: Math.round(s.srttMs),
-				rate: Math.round(s.avgRate), buffered: s.sendBuffered, memory: s.footprintBytes,
+				rate: Math.round(s.avgRate), buffered: s.sendBuffered, memory: s.footprintBytes, path: s.path,
 			})),
 		}));
 	}
@@ -104,6 +104,7 @@ export class P2PSignal {
 	async #offer(offer: P2pOffer): Promise<void> {
 		const p2p = this.start();
 		if (!p2p) return this.#o.answer(p2pAnswer({ session: offer.session, candidates: [], error: `P2P off: ${this.#off}` }));
+		p2p.viewerOffered(offer.session, offer.candidates);   // its session's path type (the report)
 		// Checks towards the viewer first: they open our NAT while the answer travels.
 		for (const candidate of offer.candidates) p2p.checks.check(candidate.address, candidate.port);
 		const candidates = (await p2p.gather(localAddresses(), offer.stun)).slice(0, 7);

@@ -6,8 +6,7 @@
  * or `codec=pcma` (A-law), optionally `&rate=<Hz>` (G.711's 8000 by default; logged).
  */
 import { queryPairs } from "../p2p/params.js";
-
-const EXTENSIONS: Readonly<Record<string, string>> = Object.freeze({ aac: "aac", pcmu: "ulaw", pcma: "alaw" });
+import { isTalkCodec, TALK_CODECS } from "../protocol/talkback.js";
 
 export interface TalkWriter {
 	write(chunks: ArrayBuffer[]): void;
@@ -27,10 +26,10 @@ export interface Talk {
 export function openTalk(dir: string, params: string, peer: string, time: number, createWriter: (path: string) => TalkWriter): Talk {
 	const pairs = queryPairs(params);
 	const codec = pairs.get("codec") ?? "pcmu";
-	if (!EXTENSIONS[codec]) throw new RangeError(`talkback: codec must be aac, pcmu or pcma, not ${codec}`);
+	if (!isTalkCodec(codec)) throw new RangeError(`talkback: codec must be aac, pcmu or pcma, not ${codec}`);
 	const rate = pairs.get("rate") ?? "8000";
 	if (!/^[1-9][0-9]{3,5}$/.test(rate)) throw new RangeError("talkback: rate must be in Hz");
-	const path = `${dir}/${time}-${peer.replace(/[^A-Za-z0-9_-]/g, "_")}.${EXTENSIONS[codec]}`;
+	const path = `${dir}/${time}-${peer.replace(/[^A-Za-z0-9_-]/g, "_")}.${TALK_CODECS[codec]}`;
 	return { peer, path, codec, frames: 0, bytes: 0, writer: createWriter(path) };
 }
 

@@ -6,27 +6,34 @@
  * its offer, checks the camera's candidates and connects over the best path, opens the stream
  * --params asks for (live by default: muxed to fMP4 or Annex B by viewer-sink.ts; playback comes
  * as the camera stored it, fMP4, and is written as is) and prints one `@@view {json}` line a second: path, RTT, rate, loss.
+ * --talk FILE sends the file as talkback (viewer-talk.ts; `@@view-talk {json}` when it ended): along
+ * with the stream, or alone without --out (then it ends with the talkback).
  *
  *   ivxs modules/app/viewer -- --cloud ADDRESS:PORT --device ID [--auth VALUE | --cookie VALUE]
- *        [--host NAME] [--out PATH] [--format fmp4|annexb] [--seconds N] [--params QUERY | --command JSON]
+ *        [--host NAME] [--out PATH] [--format fmp4|annexb] [--seconds N] [--params QUERY | --command JSON] [--talk FILE]
  *
  * Ends (exit 0) after --seconds, or when the camera closes the session (exit 3); a refusal by the
  * cloud or no path to the camera is `@@view-error {json}` and exit 2.
  */
-import { argv, exit, FileWriter, localAddresses, monotonic } from "ivxs/platform";
+import { argv, exit, FileWriter, localAddresses, monotonic, readFile } from "ivxs/platform";
 import Timer from "timer";
 import { HttpClient } from "../net/http-client.js";
 import { decodeJsonAscii, encodeJsonAscii } from "../protocol/viewer-commands.js";
-import { choosePath, gather, P2PViewer } from "../p2p/index.js";
+import { choosePath, gather, P2PViewer, pathKind, pathType } from "../p2p/index.js";
 import { fromHex } from "../protocol/hex.js";
 import { candidatesOf, stunServersOf, type P2pMedia } from "../protocol/signal.js";
+import { talkCodecOfFile } from "../protocol/talkback.js";
 import { ViewerSink, type SinkFormat } from "./viewer-sink.js";
+import { sendTalk, talkFrames } from "./viewer-talk.js";
 
-interface Options { cloud: string; host: string; device: string; auth: string; cookie: string; out: string; format: SinkFormat; seconds: number; params: string; command: string }
+interface Options { cloud: string; host: string; device: string; auth: string; cookie: string; out: string; format: SinkFormat; seconds: number; params: string; command: string; talk: string }
+
+/** A talkback file read whole, at most (G.711: 35 minutes). */
+const TALK_MAX_BYTES = 16 * 1024 * 1024;
 
 function parseArguments(args: string[]): Options {
-	const o: Options = { cloud: "", host: "", device: "", auth: "", cookie: "", out: "", format: "fmp4", seconds: 0, params: "action=live", command: "" };
-	const names: Record<string, keyof Options> = { "--cloud": "cloud", "--host": "host", "--device": "device", "--auth": "auth", "--cookie": "cookie", "--out": "out", "--format": "format", "--seconds": "seconds", "--params": "params", "--command": "command" };
+	const o: Options = { cloud: "", host: "", device: "", auth: "", cookie: "", out: "", format: "fmp4", seconds: 0, params: "action=live", command: "", talk: "" };
+	const names: Record<string, keyof Options> = { "--cloud": "cloud", "--host": "host", "--device": "device", "--auth": "auth", "--cookie": "cookie", "--out": "out", "--format": "format", "--seconds": "seconds", "--params": "params", "--command": "command", "--talk": "talk" };
 	for (let i = 0; i < args.length; i++) {
 		const key = names[args[i]];
 		if (!key || i + 1 >= args.length) throw new RangeError(`viewer: ${args[i]}: unknown option or no value`);
@@ -36,6 +43,7 @@ function parseArguments(args: string[]): Options {
 	if (o.format !== "fmp4" && o.format !== "annexb") throw new RangeError("viewer: --format is fmp4 or annexb");
 	if (o.format !== "fmp4" && o.params.startsWith("action=playback")) throw new RangeError("viewer: playback comes as the camera stored it, fMP4");
 	if (!(o.seconds >= 0)) throw new RangeError("viewer: --seconds is a number ≥ 0");
+	if (o.talk && !talkCodecOfFile(o.talk)) throw new RangeError("viewer: --talk takes .aac (ADTS), .ul/.ulaw (G.711 μ-law) or .al/.alaw (A-law)");
 	return o;
 }
 
@@ -102,16 +110,18 @@ export default async function main(): Promise<void> {
 	};
 	try {
 		if (o.out) out = new FileWriter(o.out);
+		// The file is read and cut before asking the cloud: a bad file costs no ticket.
+		const talk = o.talk ? talkFrames(new Uint8Array(readFile(o.talk, { maxBytes: TALK_MAX_BYTES })), talkCodecOfFile(o.talk)!) : undefined;
 		const stun = stunServersOf((await api("GET", "/v1/p2p")).stun) ?? [];
-		const { candidates } = await gather(viewer.checks, localAddresses(), viewer.port, stun);
+		const hosts = localAddresses();
+		const { candidates } = await gather(viewer.checks, hosts, viewer.port, stun);
 		const started = asked = monotonic();
 		const answer = await api("POST", `/v1/devices/${o.device}/p2p`, { candidates });
 		const camera = candidatesOf(answer.candidates) ?? [];
 		const media = (answer.media ?? { codec: "h264", audio: false }) as P2pMedia;
 		const path = await choosePath(viewer.checks, camera);
 		if (!path) return fail(`no path to the camera: none of ${camera.map((c) => `${c.type} ${c.address}:${c.port}`).join(", ") || "no candidates"} answered`);
-		const kind = path.type === "relay" ? "relayed" : "direct";
-		report("view-path", { type: path.type, kind, address: path.address, port: path.port, checkRttMs: Math.round(path.rttMs), ours: candidates });
+		report("view-path", { type: path.type, kind: pathKind(path.type), address: path.address, port: path.port, checkRttMs: Math.round(path.rttMs), ours: candidates });
 		await viewer.connect({ address: path.address, port: path.port, ticket: fromHex(String(answer.ticket))!, psk: fromHex(String(answer.psk))! });
 		if (out && !playback) sink = new ViewerSink(media, o.format, (chunks) => out!.write(chunks));
 		if (o.command) {
@@ -119,15 +129,26 @@ export default async function main(): Promise<void> {
 			report("view-reply", decodeJsonAscii(await viewer.command(encodeJsonAscii(JSON.parse(o.command)))));
 			return finish(0, "reply");
 		}
-		await viewer.open(o.params);
-		report("view-open", { ms: Math.round(monotonic() - started), session: answer.session, media });
 		const tick = Timer.repeat(() => {
 			if (done) return Timer.clear(tick);
 			const s = viewer.stats();
-			report("view", { path: kind, type: path.type, rttMs: s.srttMs, rate: bytes - lastBytes, frames, lost, packetsLost: s.lost });
+			// The path now: the session follows the camera when it moves (path.ts; prflx: a new address).
+			const { address, port } = s.camera;
+			const type = pathType(s.camera, { relayed: false, offered: camera, mapped: viewer.checks.mappedBy(address, port), hosts });
+			report("view", { path: pathKind(type), type, address, port, rttMs: s.srttMs, rate: bytes - lastBytes, frames, lost, packetsLost: s.lost });
 			lastBytes = bytes;
 		}, 1000);
 		if (o.seconds) Timer.set(() => finish(0, "time"), o.seconds * 1000);
+		if (talk) {
+			// Talk alone (no --out) ends with the talkback; along with a stream it just reports.
+			sendTalk(viewer, talk, monotonic).then((sent) => {
+				report("view-talk", { ...sent, params: talk.params });
+				if (!o.out) finish(0, "talk");
+			}, (error: Error) => done || fail(`talkback: ${error.message}`));
+			if (!o.out) return;
+		}
+		await viewer.open(o.params);
+		report("view-open", { ms: Math.round(monotonic() - started), session: answer.session, media });
 	}
 	catch (error) {
 		fail((error as Error).message);

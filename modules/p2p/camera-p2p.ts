@@ -18,7 +18,8 @@ import { P2pCodes, P2pError } from "./errors.js";
 import { parseStreamParams, queryPairs, type StreamParams } from "./params.js";
 import { Ticker } from "./ticker.js";
 import { Checks, gather } from "./checks.js";
-import type { Candidate } from "../protocol/signal.js";
+import type { Candidate, PathType } from "../protocol/signal.js";
+import { pathType } from "./path.js";
 import { TurnClient, type TurnCrypto, type TurnServer } from "./turn.js";
 
 /** The seed's iv_avt_event_e, same numbers. */
@@ -109,6 +110,9 @@ export class P2P {
 	#relay: TurnClient | undefined;
 	/** Peers ("address:port") whose last datagram came through the relay: answered through it. */
 	#relayed = new Set<string>();
+	/** What each announced viewer offered (by viewer id), and our own addresses: a session's path type (path.ts). */
+	#offered = new Map<string, readonly Candidate[]>();
+	#hosts: readonly string[] = [];
 
 	constructor(options: P2POptions) {
 		if (!options || typeof options.monotonic !== "function") throw new P2pError(P2pCodes.EARG, "options need { deviceId, deviceSecret, monotonic }");
@@ -242,9 +246,18 @@ export class P2P {
 	 * given and none answered — the seed's "could not reach the STUN/rendezvous server". */
 	async gather(addresses: readonly string[], stun: ReadonlyArray<{ address: string; port: number }>): Promise<Candidate[]> {
 		this.#ready("gather");
+		this.#hosts = [...addresses];
 		const { candidates, reached } = await gather(this.#checks!, addresses, this.port, stun);
 		if (stun.length && !reached && this.#state === "ready") this.#call("onEvent", P2PEvent.peerConnectFail, undefined);
 		return candidates;
+	}
+
+	/** The candidates a viewer offered (signalling, before its HELLO): its session's path type is
+	 * judged against them. Kept for the latest 2 × MAX_SESSIONS.linux viewers. */
+	viewerOffered(peer: string, candidates: readonly Candidate[]): void {
+		this.#offered.delete(peer);
+		this.#offered.set(peer, [...candidates]);
+		if (this.#offered.size > 2 * MAX_SESSIONS.linux) this.#offered.delete(this.#offered.keys().next().value!);
 	}
 
 	/** A TURN allocation on this socket (once; later calls return it): viewers it permits are
@@ -275,12 +288,18 @@ export class P2P {
 	}
 
 	/** Per viewer: who, its stream and talkback, the transport's figures (the console, §4). */
-	sessions(): Array<{ peer: string; media?: StreamParams; talk: boolean; srttMs: number; footprintBytes: number; avgRate: number; sendBuffered: number }> {
+	sessions(): Array<{ peer: string; media?: StreamParams; talk: boolean; srttMs: number; footprintBytes: number; avgRate: number; sendBuffered: number; path: PathType; address: string; port: number }> {
 		if (this.#state !== "ready") return [];
 		return [...this.#sessions.values()].map((s) => {
-			const { srttMs, footprintBytes } = this.#endpoint!.sessionStats(s.index);
+			const { srttMs, footprintBytes, peer } = this.#endpoint!.sessionStats(s.index);
 			const { avgRate, sendBuffered } = s.media ? this.#endpoint!.channelStats(s.index, Channel.media) : { avgRate: 0, sendBuffered: 0 };
-			return { peer: s.peer, media: s.media?.params, talk: !!s.voice, srttMs, footprintBytes, avgRate, sendBuffered };
+			// where the session sends now (it follows a move), judged against what the viewer offered
+			const { address, port } = decodeAddress(peer);
+			const path = pathType({ address, port }, {
+				relayed: this.#relayed.has(`${address}:${port}`), offered: this.#offered.get(s.peer) ?? [],
+				mapped: this.#checks!.mappedBy(address, port), hosts: this.#hosts,
+			});
+			return { peer: s.peer, media: s.media?.params, talk: !!s.voice, srttMs, footprintBytes, avgRate, sendBuffered, path, address, port };
 		});
 	}
 

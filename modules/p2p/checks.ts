@@ -28,11 +28,15 @@ interface Pending {
 export const CHECK = Object.freeze({ tries: 10, everyMs: 100 });
 /** After the first answer, how long a better candidate may still answer. */
 export const SETTLE_MS = 150;
+/** Destinations whose answered check is remembered (path.ts), at most: twice the sessions a camera serves. */
+const MAPPED_KEPT = 64;
 
 export class Checks {
 	#write: Write;
 	#monotonic: () => number;
 	#pending = new Map<string, Pending>();
+	/** "address:port" checked → where that side saw our check come from (the latest answer). */
+	#mapped = new Map<string, { address: string; port: number }>();
 	/** Binding requests answered (a viewer's or camera's checks that reached us). */
 	answered = 0;
 
@@ -64,8 +68,12 @@ export class Checks {
 	/** Binding requests to address:port until one is answered (its result) or the tries run out (undefined). */
 	check(address: string, port: number, { tries, everyMs } = CHECK): Promise<CheckResult | undefined> {
 		const { bytes, id } = bindingRequest();
-		return new Promise((resolve) => {
+		return new Promise((settle) => {
 			let left = tries;
+			const resolve = (result: CheckResult | undefined) => {
+				if (result) this.#remember(`${address}:${port}`, result.mapped);
+				settle(result);
+			};
 			const pending: Pending = { resolve, timer: undefined, sent: this.#monotonic() };
 			const send = () => {
 				if (!left--) {
@@ -78,6 +86,17 @@ export class Checks {
 			this.#pending.set(id, pending);
 			send();
 		});
+	}
+
+	/** Where address:port saw our last answered check come from (undefined: none answered). */
+	mappedBy(address: string, port: number): { address: string; port: number } | undefined {
+		return this.#mapped.get(`${address}:${port}`);
+	}
+
+	#remember(key: string, mapped: { address: string; port: number }): void {
+		this.#mapped.delete(key);
+		this.#mapped.set(key, mapped);
+		if (this.#mapped.size > MAPPED_KEPT) this.#mapped.delete(this.#mapped.keys().next().value!);
 	}
 
 	/** Ends every check in flight (undefined). */
@@ -117,10 +136,10 @@ export async function gather(checks: Checks, addresses: readonly string[], port:
 }
 
 /** Checks every candidate at once; the best that answered (host, srflx, relay; then RTT), or undefined. */
-export function choosePath(checks: Checks, candidates: readonly Candidate[]): Promise<(Candidate & { rttMs: number }) | undefined> {
+export function choosePath(checks: Checks, candidates: readonly Candidate[]): Promise<(Candidate & CheckResult) | undefined> {
 	const ordered = byPreference(candidates);
 	return new Promise((resolve) => {
-		const answered: Array<Candidate & { rttMs: number }> = [];
+		const answered: Array<Candidate & CheckResult> = [];
 		let left = ordered.length, settle: unknown;
 		const decide = () => {
 			Timer.clear(settle as never);
@@ -133,7 +152,7 @@ export function choosePath(checks: Checks, candidates: readonly Candidate[]): Pr
 		for (const candidate of ordered)
 			checks.check(candidate.address, candidate.port).then((result) => {
 				if (left < 0) return;
-				if (result) answered.push({ ...candidate, rttMs: result.rttMs });
+				if (result) answered.push({ ...candidate, ...result });
 				if (!--left) return decide();
 				// The most preferred kind answered: nothing can beat it but a faster one of its kind.
 				if (result && settle === undefined) settle = Timer.set(decide, SETTLE_MS);

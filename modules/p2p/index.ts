@@ -4,3 +4,4 @@ export { P2pCodes, P2pError } from "./errors.js";
 export { parseStreamParams, type StreamParams } from "./params.js";
 export { Checks, choosePath, gather, type CheckResult } from "./checks.js";
 export { isStun } from "./stun.js";
+export { pathKind, pathType, type PathFacts } from "./path.js";

@@ -157,10 +157,11 @@ export class P2PViewer {
 		await this.#control("close voice");
 	}
 
-	/** The transport's figures of the session (path RTT, rates; §4's once-a-second line). */
-	stats(): { srttMs: number; received: number; lost: number } {
+	/** The transport's figures of the session (path RTT, rates; §4's once-a-second line) and the
+	 * camera's address it sends to now (it follows the camera's validated move). */
+	stats(): { srttMs: number; received: number; lost: number; camera: { address: string; port: number } } {
 		const s = this.#endpoint.sessionStats(this.#session);
-		return { srttMs: s.srttMs, received: s.packetsReceived, lost: s.packetsLost };
+		return { srttMs: s.srttMs, received: s.packetsReceived, lost: s.packetsLost, camera: decodeAddress(s.peer) };
 	}
 
 	close(): void {

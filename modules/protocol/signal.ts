@@ -11,6 +11,11 @@
  * relay: a TURN server's relayed address (RFC 8656). Checked in this order of preference. */
 export const CANDIDATE_TYPES = Object.freeze(["host", "srflx", "relay"] as const);
 export type CandidateType = (typeof CANDIDATE_TYPES)[number];
+/** The path a session takes (ICE's pair types, RFC 8445 §5.1.1, worst end wins): prflx is an address
+ * neither side offered, learned from the other side's packets (after it moved). In the camera's
+ * report and the viewer's once-a-second line (modules/p2p/path.ts judges it). */
+export const PATH_TYPES = Object.freeze(["host", "srflx", "prflx", "relay"] as const);
+export type PathType = (typeof PATH_TYPES)[number];
 export interface Candidate {
 	type: CandidateType;
 	address: string;
@@ -177,6 +182,8 @@ export interface P2pSessionFigures {
 	rate: number;
 	buffered: number;
 	memory: number;
+	/** The path (absent from cameras older than the path report). */
+	path?: PathType;
 }
 export interface P2pReport {
 	sessions: P2pSessionFigures[];
@@ -194,10 +201,13 @@ export function p2pReportOf(text: string): P2pReport | undefined {
 	if (!Array.isArray(sessions) || sessions.length > MAX_REPORTED_SESSIONS) return undefined;
 	const out: P2pSessionFigures[] = [];
 	for (const item of sessions) {
-		const { session, action, talk, srttMs, rate, buffered, memory } = (item ?? {}) as Record<string, unknown>;
+		const { session, action, talk, srttMs, rate, buffered, memory, path } = (item ?? {}) as Record<string, unknown>;
 		if (typeof session !== "string" || !SESSION_ID.test(session) || typeof action !== "string" || !/^[a-z]{0,16}$/.test(action) || typeof talk !== "boolean") return undefined;
 		if (![srttMs, rate, buffered, memory].every(count)) return undefined;
-		out.push({ session, action, talk, srttMs: srttMs as number, rate: rate as number, buffered: buffered as number, memory: memory as number });
+		if (path !== undefined && !(PATH_TYPES as readonly unknown[]).includes(path)) return undefined;
+		const figures: P2pSessionFigures = { session, action, talk, srttMs: srttMs as number, rate: rate as number, buffered: buffered as number, memory: memory as number };
+		if (path !== undefined) figures.path = path as PathType;
+		out.push(figures);
 	}
 	return { sessions: out };
 }

@@ -32,7 +32,8 @@ export function encodeJsonAscii(value: unknown): Uint8Array {
 export function decodeJsonAscii(bytes: ArrayBuffer | Uint8Array): unknown {
 	const view = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
 	let text = "";
-	for (let i = 0; i < view.length; i += 4096) text += String.fromCharCode(...view.subarray(i, i + 4096));
+	// 512 at a time: 4096 spread arguments overflow the XS host's stack (a 16 KiB request was "not JSON" on the camera)
+	for (let i = 0; i < view.length; i += 512) text += String.fromCharCode(...view.subarray(i, i + 512));
 	return JSON.parse(text);
 }
 

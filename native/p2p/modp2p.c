@@ -277,6 +277,23 @@ static xsSlot *enter(xsMachine *the, P2PRecord *r)
 	return previous;
 }
 
+/* After a call into the core: the handler of an outer call again, and the module's memory
+ * counter follows the endpoint's footprint — the command windows come and go with commands
+ * (sessions are allocated with the endpoint), so the counter's peak is the worst case seen. */
+static void leave(P2PRecord *r, xsSlot *previous)
+{
+	ivxs_p2p_stats st;
+	size_t footprint;
+	r->handler = previous;
+	if (!r->p2p)
+		return;
+	ivxs_p2p_stats_get(r->p2p, &st);
+	footprint = st.footprint_bytes + sizeof(P2PRecord);
+	if (footprint != r->footprint)
+		ivxs_mem_add(&gP2PMemory, (int64_t)footprint - (int64_t)r->footprint);
+	r->footprint = footprint;
+}
+
 /* ---------------------------------------------------------------- functions */
 
 /* The numeric options of create(): name, range, the config field they set. */
@@ -413,7 +430,7 @@ void xs_p2p_input(xsMachine *the)
 			setNow(r, now);
 			status = ivxs_p2p_input(r->p2p, &from, copy, size, now);
 		}
-		r->handler = previous;
+		leave(r, previous);
 		xsmcSetInteger(xsResult, status);
 	}
 }
@@ -426,7 +443,7 @@ void xs_p2p_tick(xsMachine *the)
 	xsSlot *previous = enter(the, r);
 	setNow(r, now);
 	wait = ivxs_p2p_tick(r->p2p, now);
-	r->handler = previous;
+	leave(r, previous);
 	xsmcSetInteger(xsResult, (xsIntegerValue)wait);
 }
 
@@ -453,7 +470,7 @@ void xs_p2p_connect(xsMachine *the)
 	memcpy(psk, bytes, size);
 	previous = enter(the, r);
 	status = ivxs_p2p_connect(r->p2p, &to, ticket, sizeof(ticket), psk, now, &s);
-	r->handler = previous;
+	leave(r, previous);
 	memset(psk, 0, sizeof(psk));
 	if (status)
 		throwStatus(the, status);
@@ -474,13 +491,13 @@ void xs_p2p_command(xsMachine *the)
 	int status;
 	bytes = bytesArg(the, &xsArg(5), &size);
 	if (size > IVXS_P2P_MAX_COMMAND) {
-		r->handler = previous;
+		leave(r, previous);
 		ivxs_range_error(IVXS_P2P_ETOOBIG, "p2p: a command is at most %d bytes", IVXS_P2P_MAX_COMMAND);
 	}
 	/* the core copies the bytes before it calls back */
 	setNow(r, now);
 	status = ivxs_p2p_command(s, kind, id, bytes, (uint32_t)size, now);
-	r->handler = previous;
+	leave(r, previous);
 	if (status && status != IVXS_P2P_EAGAIN)
 		throwStatus(the, status);
 	xsmcSetInteger(xsResult, status);
@@ -599,7 +616,7 @@ void xs_p2p_close_session(xsMachine *the)
 	xsSlot *previous = enter(the, r);
 	setNow(r, now);
 	ivxs_p2p_close(s, now);
-	r->handler = previous;
+	leave(r, previous);
 }
 
 typedef struct {
@@ -635,7 +652,7 @@ void xs_p2p_channel_stats(xsMachine *the)
 	}
 }
 
-/* sessionStats(native, session) -> { srttMs, ..., rights, footprintBytes } */
+/* sessionStats(native, session) -> { srttMs, ..., rights, footprintBytes, viewerId, peer } */
 void xs_p2p_session_stats(xsMachine *the)
 {
 	P2PRecord *r = getRecord(the);
@@ -661,6 +678,9 @@ void xs_p2p_session_stats(xsMachine *the)
 		xsmcSetString(xsVar(0), id);
 		xsmcSet(xsResult, xsID("viewerId"), xsVar(0));
 	}
+	/* the peer's address bytes (as send() gets them): the path type is judged from it (modules/p2p/path.ts) */
+	xsmcSetArrayBuffer(xsVar(0), st.peer.bytes, st.peer.len);
+	xsmcSet(xsResult, xsID("peer"), xsVar(0));
 }
 
 /* mintTicket(secret, deviceId, viewerId, rights, expiryS) -> [ticket, psk] (ArrayBuffers) */

@@ -39,6 +39,8 @@ declare module "p2p" {
 		srttMs: number; minRttMs: number; rtoMs: number; bandwidth: number; pacingRate: number;
 		packetsSent: number; packetsReceived: number; packetsLost: number; droppedAuth: number; droppedReplay: number;
 		rights: number; footprintBytes: number; viewerId: string;
+		/** The peer's address bytes, where the session sends now (it follows a validated move): modules/p2p/address.ts decodes them. */
+		peer: ArrayBuffer;
 	}
 	export function mintTicket(secret: Bytes, deviceId: string, viewerId: string, rights: number, expiryS: number): [ArrayBuffer, ArrayBuffer];
 	export class Endpoint {

@@ -247,6 +247,7 @@ typedef struct {
 	uint64_t dropped_auth, dropped_replay, dropped_trunc, bogus_acks, frames_lost_rx;
 	uint32_t rights;
 	uint8_t viewer_id[IVXS_P2P_ID_BYTES];
+	ivxs_p2p_addr peer;      /* where the session sends now (follows a validated address change) */
 	size_t footprint_bytes;  /* everything allocated for this session */
 } ivxs_p2p_session_stats;
 

@@ -249,6 +249,7 @@ int ivxs_p2p_session_stats_get(const ivxs_p2p_session *s, ivxs_p2p_session_stats
 	out->frames_lost_rx = s->frx.lost;
 	out->rights = s->rights;
 	memcpy(out->viewer_id, s->viewer_id, IVXS_P2P_ID_BYTES);
+	out->peer = s->addr;
 	out->footprint_bytes = s->footprint + (s->cmd.tx ? P2P_CMD_WINDOW : 0) + (s->cmd.rx ? P2P_CMD_WINDOW : 0);
 	return 0;
 }

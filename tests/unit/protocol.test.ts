@@ -189,4 +189,7 @@ test("p2p session reports: the camera's figures of its open sessions, checked", 
 	for (const bad of [{ ...figures, rate: -1 }, { ...figures, srttMs: 1.5 }, { ...figures, action: "LIVE!" }, { ...figures, session: "x" }, { ...figures, talk: 1 }])
 		t.is(p.p2pReportOf(JSON.stringify({ sessions: [bad] })), undefined, JSON.stringify(bad));
 	t.is(p.p2pReportOf(JSON.stringify({ sessions: Array(33).fill(figures) })), undefined);
+	// the path type: one of ICE's four names, or absent (a camera older than the path report)
+	for (const path of p.PATH_TYPES) t.deepEqual(p.p2pReportOf(p.p2pReport({ sessions: [{ ...figures, path }] })), { sessions: [{ ...figures, path }] });
+	for (const path of ["direct", "", 3, null]) t.is(p.p2pReportOf(JSON.stringify({ sessions: [{ ...figures, path }] })), undefined, String(path));
 });

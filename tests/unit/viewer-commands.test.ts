@@ -25,3 +25,11 @@ test("commands: ASCII on the wire, whatever the text", (t) => {
 	t.true(bytes.every((b) => b < 0x80));
 	t.deepEqual(decodeJsonAscii(bytes), { error: "caméra ✓" });
 });
+
+test("commands: the largest request (MAX_COMMAND, 16 KiB) decodes, padding and all", (t) => {
+	const request: Record<string, unknown> = { cmd: "ptz", op: "left", pad: "" };
+	request.pad = " ".repeat(16384 - encodeJsonAscii(request).length);
+	t.is(encodeJsonAscii(request).length, 16384);
+	t.deepEqual(parse(request), { cmd: "ptz", op: "left" });
+	t.is((decodeJsonAscii(encodeJsonAscii(request)) as { pad: string }).pad.length, (request.pad as string).length);
+});

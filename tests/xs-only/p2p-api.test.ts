@@ -59,9 +59,13 @@ test("live from the ring: a new viewer starts at the newest key frame, then ever
 	await sleep(500);   // the ring holds 15 frames: the viewer must not start at frame 0
 	const frames: Array<{ k: number; key: boolean }> = [];
 	const v = viewer(p2p, Rights.live | Rights.command, { onFrame: (bytes, info) => frames.push({ k: frameNumber(bytes), key: info.key }) });
+	// what its offer said (signalling): the session's path is judged against it (path.ts)
+	p2p.viewerOffered("viewer-7", [{ type: "host", address: "127.0.0.1", port: v.port }]);
 	await v.connect();
 	await v.open("action=live");
 	t.deepEqual(inits, [["action=live", "viewer-7"]]);
+	t.deepEqual(p2p.sessions().map((s) => [s.path, s.address, s.port]), [["host", "127.0.0.1", v.port]], "the camera reports the path by the viewer's address");
+	t.deepEqual(v.stats().camera, { address: "127.0.0.1", port: p2p.port }, "the viewer sends to the camera's address");
 	t.true(await until(() => frames.length >= 30), `${frames.length} frames`);
 	t.true(frames[0].key, "the first frame is a key frame");
 	t.true(frames[0].k > 0 && frames[0].k % 10 === 0, `starts at frame ${frames[0].k}, the newest key frame`);

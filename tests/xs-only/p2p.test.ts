@@ -7,7 +7,7 @@ import test from "ava";
 import { Endpoint, mintTicket, Rights, Channel, Kind, Event, Status, MAX_COMMAND, codes, PSK_BYTES, TICKET_BYTES } from "p2p";
 import { codes as kitCodes } from "ivxs/codes";
 import { Ring, FrameType, Codec } from "ring";
-import { collectGarbage } from "ivxs/host";
+import { collectGarbage, memory } from "ivxs/host";
 import * as crypto from "ivxs/crypto";
 import * as protocolTicket from "../../modules/protocol/ticket.js";
 import { frameBytes, frameOk } from "./_frames.js";
@@ -104,6 +104,27 @@ test("a viewer with a ticket connects; requests and replies cross in order", (t)
 	w.viewer.closeSession(0, w.now);
 	w.step(50);
 	t.deepEqual(w.has(0, Event.closed), [[w.session, Event.closed, 0]]);
+	w.camera.close();
+	w.viewer.close();
+});
+
+test("the module's memory counter follows the endpoints: the command windows while a command is under way, none after", (t) => {
+	const w = new World();
+	w.step(100);
+	const counter = () => memory().native.p2p.bytes;
+	const before = counter();
+	const window = MAX_COMMAND + 64;   // P2P_CMD_WINDOW: each end's, allocated on first use, freed when idle
+	while (w.viewer.command(0, Kind.request, 1, new Uint8Array(MAX_COMMAND), w.now) === Status.again) w.step(5);
+	let most = counter();
+	for (let i = 0; i < 300 && w.replies.length < 1; i++) {
+		w.step(1);
+		most = Math.max(most, counter());
+	}
+	t.is(w.replies.length, 1);
+	// the viewer's send window and the camera's receive window at once, at least
+	t.true(most - before >= 2 * window, `${most - before} bytes above the idle endpoints`);
+	w.step(500);
+	t.is(counter(), before, "the windows are freed once nothing is under way");
 	w.camera.close();
 	w.viewer.close();
 });

@@ -13,7 +13,7 @@ test("talkback: codec → file, frames in order, the end closes the file", (t) =
 	t.is(talk.codec, "pcmu");
 	t.is(open("codec=aac").path, "/talk/1234-viewer____7.aac", "the peer cannot leave the folder");
 	t.is(open("codec=pcma&rate=16000").path, "/talk/1234-viewer____7.alaw");
-	for (const bad of ["codec=opus", "codec=pcmu&rate=8k", "rate=0"]) t.throws(() => open(bad), undefined, bad);
+	for (const bad of ["codec=opus", "codec=pcmu&rate=8k", "rate=0", "codec=constructor", "codec=toString"]) t.throws(() => open(bad), undefined, bad);
 	t.false(talkFrame(talk, new Uint8Array([1, 2]).buffer));
 	t.false(talkFrame(talk, new Uint8Array([3]).buffer));
 	t.true(talkFrame(talk, new ArrayBuffer(0)));

@@ -1,6 +1,6 @@
 // The camera's P2P viewers (issue 14 §4): who watches straight from the camera,
-// since when, and the camera's own figures of each session (round trip, rate,
-// backlog, memory), refreshed while the tab is open. The media never passes
+// since when, and the camera's own figures of each session (path, round trip,
+// rate, backlog, memory), refreshed while the tab is open. The media never passes
 // through the cloud, so these are the camera's reports (API.md "P2P").
 import { api } from "../lib/api.js";
 import { ago, clock, fill, h, stamp } from "../lib/dom.js";
@@ -59,6 +59,7 @@ function sessionRow(s) {
 		h("dl.facts",
 			h("dt", "Since"), h("dd", { title: stamp(s.since) }, ago(s.since)),
 			...(s.connected ? [
+				h("dt", "Path"), h("dd.p2p-path", { title: pathHelp[s.path] ?? "" }, pathName(s.path)),
 				h("dt", "Round trip"), h("dd.p2p-rtt", `${s.srttMs} ms`),
 				h("dt", "Rate"), h("dd.p2p-rate", rate(s.rate)),
 				h("dt", "Backlog"), h("dd.p2p-buffered", bytes(s.buffered)),
@@ -67,5 +68,13 @@ function sessionRow(s) {
 			h("dt", "Session"), h("dd", h("code", s.session))));
 }
 
+// The camera's judgement of the session's path (modules/p2p/path.ts): ICE's names, said plainly.
+const pathHelp = {
+	host: "Direct, on the same network (host candidates)",
+	srflx: "Direct, through a NAT (server-reflexive: the address a STUN server saw)",
+	prflx: "Direct, at an address learned from the other side's packets (it moved)",
+	relay: "Relayed through the TURN server",
+};
+const pathName = (type) => !type ? "unknown" : type === "relay" ? "relayed (TURN)" : `direct (${type})`;
 const bytes = (n) => n < 1024 ? `${n} B` : n < 1 << 20 ? `${(n / 1024).toFixed(1)} KiB` : `${(n / (1 << 20)).toFixed(1)} MiB`;
 const rate = (bytesPerS) => bytesPerS * 8 < 1e6 ? `${Math.round(bytesPerS * 8 / 1e3)} kbit/s` : `${(bytesPerS * 8 / 1e6).toFixed(2)} Mbit/s`;

@@ -1366,6 +1366,10 @@ static void test_migration(void)
 	addr(&W.cli_addr, "viewer:61000");
 	step(100);
 	CHECK_EQ(W.sides[SRV].events[IVXS_P2P_EV_ADDR_CHANGED], 1);
+	{
+		ivxs_p2p_session_stats st = sessStats(SRV);
+		CHECK(addrIs(&st.peer, &W.cli_addr));   /* what the camera reports its path by */
+	}
 	CHECK(videoCarriesOn());
 	CHECK_EQ(W.sides[SRV].events[IVXS_P2P_EV_CLOSED], 0);
 	/* a replayed packet from the old address does not move it back */
@@ -1419,6 +1423,10 @@ static void test_camera_moves(void)
 	CHECK_EQ(W.sides[SRV].events[IVXS_P2P_EV_ADDR_CHANGED], 1);
 	CHECK_EQ(W.addr_changed_arg[SRV], 1);
 	CHECK_EQ(W.addr_changed_arg[CLI], 0);
+	{
+		ivxs_p2p_session_stats st = sessStats(CLI);
+		CHECK(addrIs(&st.peer, &W.srv_addr));   /* the viewer's path line follows it */
+	}
 	CHECK(videoCarriesOn());
 	CHECK_EQ(W.sides[SRV].events[IVXS_P2P_EV_CLOSED] + W.sides[CLI].events[IVXS_P2P_EV_CLOSED], 0);
 	CHECK_EQ(W.sides[SRV].events[IVXS_P2P_EV_ADDR_CHANGED], 1);
