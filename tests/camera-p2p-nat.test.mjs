@@ -164,3 +164,27 @@ test.serial("both behind cone NATs, the viewer's router gets a new public addres
 	t.true(ms < 2 * KEEP_ALIVE_MS, `${Math.round(ms)} ms`);
 });
 
+// Found while renumbering (issue 14 §3): the camera's connections to the cloud die with its old
+// address; its orderly stop (--seconds, an OTA restart) drained to them until TCP gave up (the LAN
+// case was SIGKILLed 60 s later). It must end within a bound.
+const STOP_BOUND_S = 10;   // the camera's STOP_LIMIT_MS (8 s) and some slack
+
+for (const who of ["camera", "router"])
+	test.serial(`a camera whose ${who === "camera" ? "LAN" : "public"} address changed still stops within ${STOP_BOUND_S} s of --seconds (exit 0)`, async (t) => {
+		const topo = natTopology(t, { camera: "cone", viewer: "cone" });
+		const cloud = await cloudFor(t, { adminPassword, host: topo.publicAddress });
+		const device = await deviceIn(cloud, "move-cam");
+		const seconds = 8;
+		const camera = cameraIn(t, topo, cloud, device, seconds, 60);
+		await camera.up;
+		const started = performance.now();
+		await new Promise((resolve) => setTimeout(resolve, 3000));
+		topo.renumber(who);
+		const { code, signal, stdout } = await camera.run;
+		const s = (performance.now() - started) / 1000;
+		t.log(stdout.split("\n").filter((l) => /stop|lost|control|segment/.test(l)).slice(-12).join("\n"));
+		t.log(`exited ${s.toFixed(1)} s after the control channel connected (--seconds ${seconds})`);
+		t.is(signal, null);
+		t.is(code, 0);
+		t.true(s < seconds + STOP_BOUND_S, `${s.toFixed(1)} s`);
+	});

@@ -51,6 +51,9 @@ import { ProductionMeter, p2pBudget } from "./uplink-share.js";
 import { provision, readDeviceFile, readText } from "./provisioning.js";
 import { startUpdates } from "./updates.js";
 
+/** How long the orderly stop may wait for the cloud (uploads drained, the control channel closed). */
+const STOP_LIMIT_MS = 8000;
+
 interface Options { device: string; provision: string; seconds: number; eventEvery: number; eventAt: number[]; summary: boolean; memoryProbe: number; p2pPort: number; store: string; storeMb: number; storeSegmentS: number; talkback: string; viewers: number; uplinkKbps: number }
 
 const USAGE = "camera [--device FILE | --provision FILE] [--seconds N] [--event-every S] [--event-at S,S,…] [--summary] [--memory-probe S] [--p2p PORT [--viewers N] [--uplink-kbps N]] [--store DIR [--store-mb N] [--store-segment-s S]] [--talkback DIR]";
@@ -308,6 +311,12 @@ export default function main(): void {
 		const stats = cs.stats();
 		const scheduled = snapshots?.totals();
 		const m = memory();
+		// The orderly stop drains to the cloud; a cloud it cannot reach (its connections died with
+		// an old address: they would hang until TCP gives up) must not hold it: exit after a bound.
+		Timer.set(() => {
+			log(`stop: the cloud did not answer within ${STOP_LIMIT_MS / 1000} s (what the ring still held is not stored); exiting`);
+			exit(code);
+		}, STOP_LIMIT_MS);
 		Promise.all([cs.stop(), stored]).then(async () => {
 			for (const capture of captures) capture.close();
 			if (options.summary) trace(`@@camera ${JSON.stringify({ channels: stats, snapshots: scheduled, stills: stills.counts(), heapPeak: m.chunksPeak + m.slotsPeak, store: recorder?.stats, native: m.native })}\n`);
