@@ -13,7 +13,7 @@
  * (the sample clip looped in real time, or a V4L2 camera; boards have no camera source yet:
  * their `capture` says so and the channel is skipped); cloud storage reads each ring with its
  * own cursor (modules/cs) and uploads what the cloud's plan asks for; the plan, presence, events
- * and gaps travel on the MQTT control channel. `--seconds` stops after that long (tests, CI),
+ * and gaps travel on the MQTT control channel. `--seconds` stops after that long (tests, CI; the stop drains to the cloud for at most 8 s),
  * `--event-every S` reports a motion event every S seconds (a stand-in for motion detection;
  * `--event-at 10,13` at those seconds after the start), `--summary` prints one JSON line of
  * figures at the end, `--memory-probe S` (benchmarks) forces a garbage collection every S seconds
