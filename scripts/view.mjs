@@ -161,6 +161,7 @@ async function reportsOf(child, o, log, onReport) {
 		else if (m[1] === "view-path") log(`path: ${report.kind} via ${report.type} ${report.address}:${report.port} (check ${report.checkRttMs} ms)`);
 		else if (m[1] === "view-moved") log(report.who === "camera" ? `the camera's address changed: the session moved to it (after ${report.frames} frames)` : `the camera saw this viewer at a new address (after ${report.frames} frames)`);
 		else if (m[1] === "view-talk") log(`talkback: ${report.frames} frames, ${report.bytes} bytes (${report.params}) sent in ${report.ms} ms`);
+		else if (m[1] === "view-candidates") log(report.who === "camera" ? `the camera sent new candidates mid-session: ${report.candidates} (${report.answered} answered a check)` : `this viewer's address changed: sent the camera ${report.candidates}`);
 		else if (m[1] === "view-first") log(`first frame ${report.ms} ms after asking the cloud${report.key ? " (a key frame)" : ""}`);
 		else if (m[1] === "view-open") log(`watching ${o.device} (${report.media.codec}${report.media.audio ? " + audio" : ""}), first request → open in ${report.ms} ms`);
 		else log(`${m[1]}: ${m[2]}`);

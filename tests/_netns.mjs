@@ -27,6 +27,7 @@ export function natTopology(t, { camera = "cone", viewer = "cone" } = {}) {
 	const ns = { net: `ivn${tag}`, natc: `ivnc${tag}`, camh: `ivch${tag}`, natv: `ivnv${tag}`, viewh: `ivvh${tag}` };
 	const links = [];
 	const moves = {};   // what renumber() can give a new address: { ns, dev, address, gateway }
+	const renat = {};   // what renumber() can give another kind of NAT
 	const cleanup = () => {
 		for (const name of Object.values(ns)) spawnSync("ip", ["netns", "del", name], { stdio: "ignore" });
 		for (const link of links) spawnSync("ip", ["link", "del", link], { stdio: "ignore" });
@@ -61,6 +62,7 @@ export function natTopology(t, { camera = "cone", viewer = "cone" } = {}) {
 		// "public": the viewer on the internet itself, no NAT in front of it
 		const v = wire(ns.net, `100.${k}.2.1`, open ? ns.viewh : ns.natv, `100.${k}.2.2`);
 		moves.router = { ns: ns.natc, dev: c.b, address: `100.${k}.1.2`, gateway: `100.${k}.1.1` };
+		if (!open) moves["viewer-router"] = { ns: ns.natv, dev: v.b, address: `100.${k}.2.2`, gateway: `100.${k}.2.1` };
 		if (sameLan) {
 			// One LAN behind the camera's router: a bridge in it, the camera and the viewer on it.
 			inNs(ns.natc, "ip", ["link", "add", "lan", "type", "bridge"]);
@@ -94,6 +96,11 @@ export function natTopology(t, { camera = "cone", viewer = "cone" } = {}) {
 		].join("\n"));
 		nat(ns.natc, c.b, camera);
 		if (!open) nat(ns.natv, v.b, viewer);
+		// A router's NAT becomes another kind (its new public address came with one that maps per destination).
+		renat.router = (kind) => {
+			inNs(ns.natc, NFT, ["delete", "table", "ip", "ivxs"]);
+			nat(ns.natc, c.b, kind);
+		};
 	}
 	catch (error) {
 		cleanup();
@@ -103,16 +110,18 @@ export function natTopology(t, { camera = "cone", viewer = "cone" } = {}) {
 		ns,
 		/**
 		 * Gives "camera", "viewer" (their hosts: a DHCP lease that changed) or "router" (the camera's
-		 * NAT: the ISP's new public address) a new address mid-run: the old one goes, with the
-		 * default route through it, the new one comes. Sockets bound to any address carry on from
-		 * the new one; masquerade forgets the mappings of the address that went. Returns it.
+		 * NAT: the ISP's new public address; "viewer-router" the viewer's) a new address mid-run: the
+		 * old one goes, with the default route through it, the new one comes. Sockets bound to any
+		 * address carry on from the new one; masquerade forgets the mappings of the address that
+		 * went. `nat`: the camera's router's NAT becomes this kind with it. Returns the new address.
 		 */
-		renumber(who) {
+		renumber(who, { nat: kind } = {}) {
 			const m = moves[who];
 			const fresh = m.address.replace(/\.\d+$/, (last) => `.${Number(last.slice(1)) + 100}`);
 			inNs(m.ns, "ip", ["addr", "del", `${m.address}/24`, "dev", m.dev]);
 			inNs(m.ns, "ip", ["addr", "add", `${fresh}/24`, "dev", m.dev]);
 			inNs(m.ns, "ip", ["route", "add", "default", "via", m.gateway]);
+			if (kind) renat[who](kind);
 			m.address = fresh;
 			return fresh;
 		},

@@ -114,18 +114,18 @@ test.serial("camera behind a symmetric NAT: no direct path; TURN (coturn, creden
  * the session there by itself (PEER_ADDR_CHANGED), no app action. Resolves with how long after
  * the change a second of video (30 more frames) had come, the viewer's and the camera's output.
  */
-async function renumberMidStream(t, who, nats = { camera: "cone", viewer: "lan" }) {
+async function renumberMidStream(t, who, nats = { camera: "cone", viewer: "lan" }, { relay = false, nat } = {}) {
 	const seen = [];   // { ms, frames } of the viewer's once-a-second reports
 	let changed;
 	// The camera's connections to the cloud die with its old address: its orderly stop would wait
 	// on them (MQTT's keep-alive notices, later); P2P does not need them, so it is killed sooner.
 	const { viewed, stdout, listed } = await watchAcross(t, nats, {
-		seconds: 14, cameraGraceS: 5,
+		seconds: 14, cameraGraceS: 5, relay,
 		onLine(line, topo) {
 			const m = /, (\d+) frames,/.exec(line);
 			if (!m) return;
 			seen.push({ ms: performance.now(), frames: Number(m[1]) });
-			if (!changed && seen.length === 3) changed = { ms: performance.now(), frames: Number(m[1]), address: topo.renumber(who) };
+			if (!changed && seen.length === 3) changed = { ms: performance.now(), frames: Number(m[1]), address: topo.renumber(who, { nat }) };
 		},
 	});
 	t.truthy(changed, "the address changed mid-stream");
@@ -164,3 +164,57 @@ test.serial("the camera's router gets a new public address mid-stream: a viewer 
 	t.regex(stdout, /p2p: event 3/);
 	t.true(ms < 2 * KEEP_ALIVE_MS, `${Math.round(ms)} ms`);
 });
+
+// Both behind NATs that filter by address (issue 14 §3): the mover's new address cannot reach the
+// other end until that end sends to it, and only the cloud can tell it where to — candidates
+// pushed mid-session (cloud/PROTOCOL.md §5 "Moves mid-session").
+test.serial("both behind cone NATs, the camera's router gets a new public address mid-stream: its new candidates go through the cloud, the viewer checks them and the session moves, video back within two keep-alive intervals", async (t) => {
+	const { ms, viewed, stdout } = await renumberMidStream(t, "router", { camera: "cone", viewer: "cone" });
+	t.regex(viewed.stderr, /path: direct via srflx/);
+	t.regex(stdout, /p2p: this camera's address changed \(now .*srflx /);
+	t.regex(viewed.stderr, /the camera sent new candidates mid-session: .*srflx \S+ \([1-9]\d* answered a check\)/);
+	t.regex(viewed.stderr, /the camera's address changed: the session moved to it/);
+	t.true(ms < 2 * KEEP_ALIVE_MS, `${Math.round(ms)} ms`);
+});
+
+test.serial("both behind cone NATs, the camera's router moves to a symmetric NAT mid-stream: its new relayed candidate goes through the cloud and the session moves to TURN, video back within two keep-alive intervals", async (t) => {
+	const { ms, viewed, stdout } = await renumberMidStream(t, "router", { camera: "cone", viewer: "cone" }, { relay: true, nat: "symmetric" });
+	t.regex(viewed.stderr, /path: direct via srflx/);
+	t.regex(stdout, /p2p: this camera's address changed/);
+	t.regex(viewed.stderr, /the camera sent new candidates mid-session: .*relay \S+ \(1 answered a check\)/, "only the relayed candidate answers: the new NAT maps per destination");
+	t.regex(viewed.stderr, /the camera's address changed: the session moved to it/);
+	t.true(ms < 2 * KEEP_ALIVE_MS, `${Math.round(ms)} ms`);
+});
+
+test.serial("both behind cone NATs, the viewer's router gets a new public address mid-stream: the viewer sends its new candidates through the cloud, the camera checks them and follows, video back within two keep-alive intervals", async (t) => {
+	const { ms, viewed, stdout } = await renumberMidStream(t, "viewer-router", { camera: "cone", viewer: "cone" });
+	t.regex(viewed.stderr, /this viewer's address changed: sent the camera .*srflx /);
+	t.regex(stdout, /p2p: viewer [0-9a-f]{16} moved; checking /);
+	t.regex(stdout, /p2p: event 3/);
+	t.true(ms < 2 * KEEP_ALIVE_MS, `${Math.round(ms)} ms`);
+});
+
+// Found while renumbering (issue 14 §3): the camera's connections to the cloud die with its old
+// address; its orderly stop (--seconds, an OTA restart) drained to them until TCP gave up (the LAN
+// case was SIGKILLed 60 s later). It must end within a bound.
+const STOP_BOUND_S = 10;   // the camera's STOP_LIMIT_MS (8 s) and some slack
+
+for (const who of ["camera", "router"])
+	test.serial(`a camera whose ${who === "camera" ? "LAN" : "public"} address changed still stops within ${STOP_BOUND_S} s of --seconds (exit 0)`, async (t) => {
+		const topo = natTopology(t, { camera: "cone", viewer: "cone" });
+		const cloud = await cloudFor(t, { adminPassword, host: topo.publicAddress });
+		const device = await deviceIn(cloud, "move-cam");
+		const seconds = 8;
+		const camera = cameraIn(t, topo, cloud, device, seconds, 60);
+		await camera.up;
+		const started = performance.now();
+		await new Promise((resolve) => setTimeout(resolve, 3000));
+		topo.renumber(who);
+		const { code, signal, stdout } = await camera.run;
+		const s = (performance.now() - started) / 1000;
+		t.log(stdout.split("\n").filter((l) => /stop|lost|control|segment/.test(l)).slice(-12).join("\n"));
+		t.log(`exited ${s.toFixed(1)} s after the control channel connected (--seconds ${seconds})`);
+		t.is(signal, null);
+		t.is(code, 0);
+		t.true(s < seconds + STOP_BOUND_S, `${s.toFixed(1)} s`);
+	});

@@ -123,3 +123,48 @@ test("with TURN configured the camera's offer carries TURN REST API credentials 
 	t.is(turn.password, createHmac("sha1", turnSecret).update(turn.username).digest("base64"));
 	t.throws(() => loadConfig({ turnServers: ["192.0.2.50:3478"] }, {}), { message: /turnSecret/ });
 });
+
+test("candidates mid-session: the camera's new ones reach the session's viewer by long poll, the viewer's reach the camera; nobody else's", async (t) => {
+	const cloud = await cloudFor(t, { adminPassword });
+	const device = await deviceIn(cloud, "p2p-move");
+	const { camera } = await answeringCamera(t, cloud, device);
+	const { admin, viewer } = await withViewer(cloud, "vic");
+	const { viewer: oscar } = await withViewer(cloud, "oscar");
+	t.is((await admin.call("/v1/users/vic/devices/p2p-move", { method: "PUT" })).status, 204);
+	t.is((await admin.call("/v1/users/oscar/devices/p2p-move", { method: "PUT" })).status, 204);
+	const { session: id } = await (await viewer.call("/v1/devices/p2p-move/p2p", { method: "POST", body: { candidates: viewerCandidates } })).json();
+	const path = `/v1/devices/p2p-move/p2p/${id}/candidates`;
+	t.deepEqual(await (await viewer.call(`${path}?after=0&waitS=0`)).json(), { seq: 0, candidates: [] }, "none yet");
+	// The camera moved: its new candidates on its p2p topic; the viewer's poll that waits gets them.
+	const moved = [{ type: "srflx", address: "198.51.100.77", port: 61002 }, { type: "relay", address: "203.0.113.1", port: 49170 }];
+	const polled = viewer.call(`${path}?after=0`);
+	await new Promise((resolve) => setTimeout(resolve, 300));
+	const asked = Date.now();
+	camera.publish("ivxs/p2p-move/p2p", JSON.stringify({ type: "p2p-candidates", session: id, candidates: moved }), { qos: 1 });
+	const first = await polled;
+	t.is(first.status, 200);
+	t.deepEqual(await first.json(), { seq: 1, candidates: moved });
+	t.true(Date.now() - asked < 2000, `${Date.now() - asked} ms`);
+	t.deepEqual(await (await viewer.call(`${path}?after=1&waitS=0.2`)).json(), { seq: 1, candidates: [] }, "nothing newer: the poll ends empty");
+	// Another camera cannot push candidates into this session; a malformed message is dropped.
+	const intruder = await deviceIn(cloud, "p2p-other");
+	const { camera: other } = await answeringCamera(t, cloud, intruder);
+	other.publish("ivxs/p2p-other/p2p", JSON.stringify({ type: "p2p-candidates", session: id, candidates: viewerCandidates }), { qos: 1 });
+	camera.publish("ivxs/p2p-move/p2p", JSON.stringify({ type: "p2p-candidates", session: id, candidates: [{ type: "host", address: "::1", port: 1 }] }), { qos: 1 });
+	t.deepEqual(await (await viewer.call(`${path}?after=1&waitS=0.5`)).json(), { seq: 1, candidates: [] });
+	// The viewer moved: its new candidates go to the camera as a cmd.
+	const mine = [{ type: "srflx", address: "198.51.100.9", port: 40002 }];
+	t.is((await viewer.call(path, { method: "POST", body: { candidates: mine } })).status, 200);
+	const cmd = await camera.next("ivxs/p2p-move/cmd", (payload) => payload.includes("p2p-candidates"), 5000);
+	t.deepEqual(JSON.parse(cmd), { type: "p2p-candidates", session: id, candidates: mine });
+	for (const bad of [{}, { candidates: [] }, { candidates: [{ type: "host", address: "x", port: 1 }] }])
+		t.is((await viewer.call(path, { method: "POST", body: bad })).status, 400, JSON.stringify(bad));
+	t.is((await viewer.call(`${path}?after=-1`)).status, 400);
+	// Only the session's viewer (or an admin): another granted user, an unknown session, another device.
+	t.is((await oscar.call(`${path}?waitS=0`)).status, 404);
+	t.is((await oscar.call(path, { method: "POST", body: { candidates: mine } })).status, 404);
+	t.is((await viewer.call(`/v1/devices/p2p-move/p2p/0123456789abcdef/candidates?waitS=0`)).status, 404);
+	t.is((await admin.call("/v1/users/vic/devices/p2p-other", { method: "PUT" })).status, 204);
+	t.is((await viewer.call(`/v1/devices/p2p-other/p2p/${id}/candidates?waitS=0`)).status, 404);
+	t.is((await admin.call(`${path}?waitS=0`)).status, 200);
+});

@@ -13,7 +13,7 @@
  * (the sample clip looped in real time, or a V4L2 camera; boards have no camera source yet:
  * their `capture` says so and the channel is skipped); cloud storage reads each ring with its
  * own cursor (modules/cs) and uploads what the cloud's plan asks for; the plan, presence, events
- * and gaps travel on the MQTT control channel. `--seconds` stops after that long (tests, CI),
+ * and gaps travel on the MQTT control channel. `--seconds` stops after that long (tests, CI; the stop drains to the cloud for at most 8 s),
  * `--event-every S` reports a motion event every S seconds (a stand-in for motion detection;
  * `--event-at 10,13` at those seconds after the start), `--summary` prints one JSON line of
  * figures at the end, `--memory-probe S` (benchmarks) forces a garbage collection every S seconds
@@ -50,6 +50,9 @@ import { startViewers } from "./p2p-viewers.js";
 import { ProductionMeter, p2pBudget } from "./uplink-share.js";
 import { provision, readDeviceFile, readText } from "./provisioning.js";
 import { startUpdates } from "./updates.js";
+
+/** How long the orderly stop may wait for the cloud (uploads drained, the control channel closed). */
+const STOP_LIMIT_MS = 8000;
 
 interface Options { device: string; provision: string; seconds: number; eventEvery: number; eventAt: number[]; summary: boolean; memoryProbe: number; p2pPort: number; store: string; storeMb: number; storeSegmentS: number; talkback: string; viewers: number; uplinkKbps: number }
 
@@ -308,6 +311,12 @@ export default function main(): void {
 		const stats = cs.stats();
 		const scheduled = snapshots?.totals();
 		const m = memory();
+		// The orderly stop drains to the cloud; a cloud it cannot reach (its connections died with
+		// an old address: they would hang until TCP gives up) must not hold it: exit after a bound.
+		Timer.set(() => {
+			log(`stop: the cloud did not answer within ${STOP_LIMIT_MS / 1000} s (what the ring still held is not stored); exiting`);
+			exit(code);
+		}, STOP_LIMIT_MS);
 		Promise.all([cs.stop(), stored]).then(async () => {
 			for (const capture of captures) capture.close();
 			if (options.summary) trace(`@@camera ${JSON.stringify({ channels: stats, snapshots: scheduled, stills: stills.counts(), heapPeak: m.chunksPeak + m.slotsPeak, store: recorder?.stats, native: m.native })}\n`);

@@ -8,6 +8,10 @@
  * as the camera stored it, fMP4, and is written as is) and prints one `@@view {json}` line a second: path, RTT, rate, loss.
  * --talk FILE sends the file as talkback (viewer-talk.ts; `@@view-talk {json}` when it ended): along
  * with the stream, or alone without --out (then it ends with the talkback).
+ * Mid-session it follows moves through the cloud (issue 14 §3): it polls for the camera's new
+ * candidates and checks them (opening its NAT to the camera's new address: the transport then
+ * moves the session by path validation), and every 2 s asks the STUN server where it sees this
+ * end — when that changed, it sends the cloud its own new candidates for the camera to check.
  *
  *   ivxs modules/app/viewer -- --cloud ADDRESS:PORT --device ID [--auth VALUE | --cookie VALUE]
  *        [--host NAME] [--out PATH] [--format fmp4|annexb] [--seconds N] [--params QUERY | --command JSON] [--talk FILE]
@@ -19,9 +23,9 @@ import { argv, exit, FileWriter, localAddresses, monotonic, readFile } from "ivx
 import Timer from "timer";
 import { HttpClient } from "../net/http-client.js";
 import { decodeJsonAscii, encodeJsonAscii } from "../protocol/viewer-commands.js";
-import { choosePath, gather, P2PViewer, pathKind, pathType } from "../p2p/index.js";
+import { choosePath, gather, MoveWatch, P2PViewer, pathKind, pathType, placeOf } from "../p2p/index.js";
 import { fromHex } from "../protocol/hex.js";
-import { candidatesOf, stunServersOf, type P2pMedia } from "../protocol/signal.js";
+import { candidatesOf, stunServersOf, type Candidate, type P2pMedia } from "../protocol/signal.js";
 import { talkCodecOfFile } from "../protocol/talkback.js";
 import { ViewerSink, type SinkFormat } from "./viewer-sink.js";
 import { sendTalk, talkFrames } from "./viewer-talk.js";
@@ -49,6 +53,9 @@ function parseArguments(args: string[]): Options {
 
 const report = (kind: string, value: unknown) => trace(`@@${kind} ${JSON.stringify(value)}\n`);
 
+/** How often this end checks whether its own address changed (as the camera does: p2p-signal.ts). */
+const MOVE_CHECK_MS = 2000;
+
 export default async function main(): Promise<void> {
 	let o: Options;
 	try {
@@ -63,12 +70,14 @@ export default async function main(): Promise<void> {
 		Timer.set(() => exit(2), 0);
 	};
 	const at = o.cloud.lastIndexOf(":");
-	const http = new HttpClient({ address: o.cloud.slice(0, at), port: Number(o.cloud.slice(at + 1)), host: o.host || o.cloud, connectTimeout: 5000 });
+	const client = () => new HttpClient({ address: o.cloud.slice(0, at), port: Number(o.cloud.slice(at + 1)), host: o.host || o.cloud, connectTimeout: 5000 });
+	// Two connections: the long poll for the camera's candidates holds one (`poll`).
+	const http = client(), poll = client();
 	const headers: Record<string, string> = { accept: "application/json" };
 	if (o.auth) headers.authorization = o.auth;
 	if (o.cookie) headers.cookie = o.cookie;
-	const api = async (method: string, path: string, body?: unknown) => {
-		const answer = await http.request({ method, path, headers: body === undefined ? headers : { ...headers, "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
+	const api = async (method: string, path: string, body?: unknown, on = http) => {
+		const answer = await on.request({ method, path, headers: body === undefined ? headers : { ...headers, "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
 		const value = answer.body.length ? answer.json() as Record<string, unknown> : {};
 		if (answer.status !== 200) throw new Error(`${method} ${path}: ${answer.status} ${String(value.error ?? answer.reason)}`);
 		return value;
@@ -106,6 +115,7 @@ export default async function main(): Promise<void> {
 		report("view-end", { why, frames, bytes, lost, written: sink?.written ?? 0, refused: sink?.refused ?? 0 });
 		viewer.close();
 		http.close();
+		poll.close();
 		Timer.set(() => exit(code), 50);
 	};
 	try {
@@ -139,6 +149,7 @@ export default async function main(): Promise<void> {
 			lastBytes = bytes;
 		}, 1000);
 		if (o.seconds) Timer.set(() => finish(0, "time"), o.seconds * 1000);
+		followMoves(String(answer.session), candidates, stun);
 		if (talk) {
 			// Talk alone (no --out) ends with the talkback; along with a stream it just reports.
 			sendTalk(viewer, talk, monotonic).then((sent) => {
@@ -152,5 +163,39 @@ export default async function main(): Promise<void> {
 	}
 	catch (error) {
 		fail((error as Error).message);
+	}
+
+	/** Moves mid-session, through the cloud: the camera's new candidates (a long poll), this end's own. */
+	function followMoves(session: string, sent: Candidate[], stun: Array<{ address: string; port: number }>): void {
+		const path = `/v1/devices/${o.device}/p2p/${session}/candidates`;
+		let seq = 0;
+		const next = async (): Promise<void> => {
+			while (!done) {
+				try {
+					const update = await api("GET", `${path}?after=${seq}`, undefined, poll);
+					const camera = candidatesOf(update.candidates) ?? [];
+					seq = Number(update.seq) || seq;
+					if (!camera.length) continue;
+					const answered = await Promise.all(camera.map((c) => viewer.checks.check(c.address, c.port)));
+					report("view-candidates", { who: "camera", candidates: placeOf(camera), answered: answered.filter(Boolean).length });
+				}
+				catch (error) {
+					if (done) return;
+					report("view-warn", { error: `candidates: ${(error as Error).message}` });
+					await new Promise((resolve) => Timer.set(resolve, 1000));
+				}
+			}
+		};
+		next();
+		const moves = new MoveWatch(viewer.checks, viewer.port);
+		moves.sent(sent);
+		const tick = Timer.repeat(async () => {
+			if (done) return Timer.clear(tick);
+			const mine = await moves.since(localAddresses(), stun);
+			if (!mine || done) return;
+			moves.sent(mine);
+			report("view-candidates", { who: "viewer", candidates: placeOf(mine) });
+			api("POST", path, { candidates: mine.slice(0, 8) }).catch((error: Error) => report("view-warn", { error: `candidates not sent: ${error.message}` }));
+		}, MOVE_CHECK_MS);
 	}
 }

@@ -261,9 +261,15 @@ export class P2P {
 	}
 
 	/** A TURN allocation on this socket (once; later calls return it): viewers it permits are
-	 * reached through it (turn.ts). */
-	relay(server: TurnServer, crypto: TurnCrypto): TurnClient {
+	 * reached through it (turn.ts). `renew`: this end's address changed, so the server knows the
+	 * old allocation by a 5-tuple that is gone — a new one replaces it. */
+	relay(server: TurnServer, crypto: TurnCrypto, renew = false): TurnClient {
 		this.#ready("relay");
+		if (renew) {
+			this.#relay?.close();
+			this.#relay = undefined;
+			this.#relayed.clear();
+		}
 		return this.#relay ??= new TurnClient(server, (bytes, address, port) => this.#socket?.write(bytes, address, port), crypto);
 	}
 

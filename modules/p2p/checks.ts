@@ -159,3 +159,41 @@ export function choosePath(checks: Checks, candidates: readonly Candidate[]): Pr
 			});
 	});
 }
+
+/** How this end's own candidates read (host and server-reflexive): a change is a move. */
+export const placeOf = (candidates: readonly Candidate[]): string => candidates.map((c) => `${c.type} ${c.address}:${c.port}`).join(", ");
+
+/**
+ * Notices this end's moves mid-session (issue 14 §3): `since()` gathers again (a STUN Binding per
+ * server) and gives the candidates when they differ from those last sent, else undefined — also
+ * when STUN servers were given and none answered (the uplink is down now: nothing to compare).
+ * Overlapping calls are dropped (a dead STUN server takes a second to give up).
+ */
+export class MoveWatch {
+	#checks: Checks;
+	#port: number;
+	#place = "";
+	#busy = false;
+
+	constructor(checks: Checks, port: number) {
+		this.#checks = checks;
+		this.#port = port;
+	}
+
+	/** The candidates the other side was last given. */
+	sent(candidates: readonly Candidate[]): void {
+		this.#place = placeOf(candidates);
+	}
+
+	async since(addresses: readonly string[], stun: ReadonlyArray<{ address: string; port: number }>): Promise<Candidate[] | undefined> {
+		if (this.#busy) return undefined;
+		this.#busy = true;
+		try {
+			const { candidates, reached } = await gather(this.#checks, addresses, this.#port, stun);
+			return (stun.length && !reached) || placeOf(candidates) === this.#place ? undefined : candidates;
+		}
+		finally {
+			this.#busy = false;
+		}
+	}
+}

@@ -2,6 +2,6 @@ export { P2P, P2PEvent, MAX_SESSIONS, PULL_MS, type Chunk, type Handle, type P2P
 export { P2PViewer, type ViewerOptions } from "./viewer.js";
 export { P2pCodes, P2pError } from "./errors.js";
 export { parseStreamParams, type StreamParams } from "./params.js";
-export { Checks, choosePath, gather, type CheckResult } from "./checks.js";
+export { Checks, choosePath, gather, MoveWatch, placeOf, type CheckResult } from "./checks.js";
 export { isStun } from "./stun.js";
 export { pathKind, pathType, type PathFacts } from "./path.js";

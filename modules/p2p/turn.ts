@@ -100,8 +100,8 @@ export class TurnClient {
 	}
 
 	/**
-	 * A datagram from the socket: false when it is not from the TURN server; true when it was the
-	 * server's own (an answer, consumed); else the relayed datagram, with the peer as its source.
+	 * A datagram from the socket: false when it is not from the TURN server, or not an answer to
+	 * this client; true when it was (consumed); else the relayed datagram, with the peer as its source.
 	 */
 	take(packet: Datagram): boolean | Datagram {
 		if (packet.address !== this.#server.address || packet.port !== this.#server.port) return false;
@@ -114,11 +114,12 @@ export class TurnClient {
 			return Object.assign(data.slice().buffer, peer) as Datagram;
 		}
 		const pending = this.#pending.get(message.id);
-		if (pending) {
-			this.#pending.delete(message.id);
-			Timer.clear(pending.timer as never);
-			pending.resolve(message);
-		}
+		// Not an answer to us: a Binding answer of the same server as a STUN server (checks.ts: a
+		// camera that moved learns its new server-reflexive address there), or a late one.
+		if (!pending) return false;
+		this.#pending.delete(message.id);
+		Timer.clear(pending.timer as never);
+		pending.resolve(message);
 		return true;
 	}
 

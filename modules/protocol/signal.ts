@@ -5,6 +5,8 @@
  * topic with its own candidates. The camera needs no ticket here: it checks the viewer's ticket
  * offline when the viewer's HELLO arrives (native/p2p/PROTOCOL.md "Tickets"). A `cmd` of type
  * `p2p-end` ends a session the cloud no longer admits (a revoked grant, a removed user).
+ * Mid-session, either side's new candidates (its address changed) travel as `p2p-candidates`: the
+ * camera's on its `p2p` topic (the cloud hands them to the viewer), the viewer's in a `cmd`.
  */
 
 /** host: an address of the peer's own interfaces; srflx: as a STUN server saw it (RFC 8489);
@@ -128,6 +130,25 @@ export function p2pOfferOf(command: Record<string, unknown>): P2pOffer | undefin
 	return candidates && stun && turn && { session: command.session, candidates, stun, turn };
 }
 
+/**
+ * New candidates of one side mid-session (its address changed: a new lease, its router's new
+ * public address, a new relayed address): the same message both ways — in a `cmd` to the camera
+ * (the viewer's), on the camera's `p2p` topic (the camera's). The other side checks them, which
+ * opens its own NAT towards them; the transport then moves the session by path validation.
+ */
+export interface P2pCandidates {
+	session: string;
+	candidates: Candidate[];
+}
+export const p2pCandidates = (update: P2pCandidates): string => JSON.stringify({ type: "p2p-candidates", session: update.session, candidates: update.candidates });
+
+/** A `cmd` object or a parsed `p2p` message → new candidates of a session, or undefined. */
+export function p2pCandidatesOf(value: Record<string, unknown> | undefined): P2pCandidates | undefined {
+	if (value?.type !== "p2p-candidates" || typeof value.session !== "string" || !SESSION_ID.test(value.session)) return undefined;
+	const candidates = candidatesOf(value.candidates);
+	return candidates && candidates.length ? { session: value.session, candidates } : undefined;
+}
+
 /** A `cmd` object → the session the cloud ends, or undefined. */
 export function p2pEndOf(command: Record<string, unknown>): string | undefined {
 	return command.type === "p2p-end" && typeof command.session === "string" && SESSION_ID.test(command.session) ? command.session : undefined;
@@ -142,7 +163,7 @@ const mediaOf = (value: unknown): P2pMedia | undefined => {
 };
 
 /** A `p2p` message's JSON object, or undefined when it is not one. */
-function objectOf(text: string): Record<string, unknown> | undefined {
+export function p2pMessageOf(text: string): Record<string, unknown> | undefined {
 	try {
 		const value: unknown = JSON.parse(text);
 		return typeof value === "object" && value !== null && !Array.isArray(value) ? value as Record<string, unknown> : undefined;
@@ -154,7 +175,7 @@ function objectOf(text: string): Record<string, unknown> | undefined {
 
 /** A camera's `p2p` message → its answer, or undefined when malformed. */
 export function p2pAnswerOf(text: string): P2pAnswer | undefined {
-	const value = objectOf(text);
+	const value = p2pMessageOf(text);
 	if (!value) return undefined;
 	const { session, candidates, media, error } = value;
 	if (typeof session !== "string" || !SESSION_ID.test(session)) return undefined;
@@ -197,7 +218,7 @@ const count = (value: unknown): value is number => typeof value === "number" && 
 
 /** A camera's `p2p` message → its session report, or undefined when it is not one (an answer) or malformed. */
 export function p2pReportOf(text: string): P2pReport | undefined {
-	const sessions = objectOf(text)?.sessions;
+	const sessions = p2pMessageOf(text)?.sessions;
 	if (!Array.isArray(sessions) || sessions.length > MAX_REPORTED_SESSIONS) return undefined;
 	const out: P2pSessionFigures[] = [];
 	for (const item of sessions) {

@@ -181,6 +181,19 @@ test("p2p signalling: offers, answers and candidates are checked; host candidate
 		t.is(p.p2pAnswerOf(bad), undefined, bad);
 });
 
+test("p2p candidates mid-session: one message both ways (cmd to the camera, the camera's p2p topic), checked", (t) => {
+	const update = { session: "0123456789abcdef", candidates: [{ type: "srflx", address: "203.0.113.9", port: 61000 } as p.Candidate, { type: "relay", address: "198.51.100.1", port: 49160 } as p.Candidate] };
+	t.deepEqual(p.p2pCandidatesOf(JSON.parse(p.p2pCandidates(update))), update);
+	t.deepEqual(p.p2pCandidatesOf(p.p2pMessageOf(p.p2pCandidates(update))), update);
+	t.is(p.p2pAnswerOf(p.p2pCandidates(update))?.session, update.session, "an answer's shape too: the cloud tells them apart by type first");
+	t.is(p.p2pReportOf(p.p2pCandidates(update)), undefined);
+	t.is(p.p2pOfferOf(JSON.parse(p.p2pCandidates(update))), undefined);
+	for (const bad of [{ ...update, session: "x" }, { ...update, candidates: [] }, { ...update, candidates: [{ type: "host", address: "::1", port: 1 }] }, { ...update, candidates: Array(9).fill(update.candidates[0]) }])
+		t.is(p.p2pCandidatesOf({ type: "p2p-candidates", ...bad }), undefined, JSON.stringify(bad));
+	t.is(p.p2pCandidatesOf({ type: "p2p", ...update }), undefined);
+	t.is(p.p2pCandidatesOf(undefined), undefined);
+});
+
 test("p2p session reports: the camera's figures of its open sessions, checked", (t) => {
 	const figures = { session: "0123456789abcdef", action: "live", talk: false, srttMs: 12, rate: 18000, buffered: 0, memory: 14000 };
 	t.deepEqual(p.p2pReportOf(p.p2pReport({ sessions: [figures] })), { sessions: [figures] });

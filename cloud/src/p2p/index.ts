@@ -2,6 +2,8 @@
 //   POST /v1/devices/:device/p2p   { candidates, rights? } → the ticket, its psk and the camera's candidates
 //   GET  /v1/p2p                   the STUN servers a viewer asks for its server-reflexive candidate (before its offer)
 //   GET  /v1/devices/:device/p2p   the sessions this instance admitted to the camera (who, since when)
+//   GET  /v1/devices/:device/p2p/:session/candidates?after=N   the camera's new candidates mid-session (long poll)
+//   POST /v1/devices/:device/p2p/:session/candidates  { candidates }   the viewer's new candidates, to the camera
 // A viewer the grants admit gets a ticket minted from the device's secret (modules/protocol/ticket.ts)
 // that lives only as long as starting a session needs (`p2pTicketS`); the camera is asked over the
 // control channel (signalling.ts) and its candidates come back in the same answer.
@@ -9,12 +11,15 @@ import type { CloudContext } from "../context.js";
 import { HttpError, readJson, sendJson } from "../http/router.js";
 import { hmacSha256 } from "../auth/device-keys.js";
 import { turnCredentials } from "./turn-credentials.js";
-import { admit, followAnswers, newSessionId, offer, sessionsOf, sweep } from "./signalling.js";
+import { admit, followAnswers, newSessionId, nextCandidates, offer, sessionNamed, sessionsOf, sweep, viewerCandidates } from "./signalling.js";
 import { mintTicket, Rights, TICKET_ID_BYTES } from "../../../modules/protocol/ticket.js";
 import { candidatesOf, MAX_CANDIDATES } from "../../../modules/protocol/signal.js";
 
 /** "IPv4:port" (config, checked there) → { address, port }. */
 const serverOf = (text: string) => ({ address: text.slice(0, text.lastIndexOf(":")), port: Number(text.slice(text.lastIndexOf(":") + 1)) });
+
+/** How long a viewer's poll for the camera's new candidates waits at most (below HTTP clients' idle timeouts). */
+const CANDIDATES_WAIT_MAX_S = 20;
 
 const rightNames = Object.keys(Rights) as Array<keyof typeof Rights>;
 
@@ -53,6 +58,29 @@ export async function install(ctx: CloudContext): Promise<void> {
 			session, device: device.id, rights, expiryS, candidates: answer.candidates, media: answer.media ?? null, stun,
 			ticket: Buffer.from(ticket).toString("hex"), psk: Buffer.from(psk).toString("hex"),
 		});
+	});
+
+	// Mid-session candidates: only the session's own viewer (or an admin), on the instance that admitted it.
+	const yours = (viewer: { user: string; admin: boolean }, device: string, session: string) => {
+		const s = sessionNamed(ctx, session);
+		if (!s || s.device !== device || !(viewer.admin || s.user === viewer.user)) throw new HttpError(404, `no P2P session ${session.slice(0, 16)} of ${device} here`);
+		return s;
+	};
+
+	ctx.router.add("GET", "/v1/devices/:device/p2p/:session/candidates", { auth: "user", device: "device" }, async (_req, res, params, url, { viewer, device }) => {
+		yours(viewer, device.id, params.session);
+		const after = Number(url.searchParams.get("after") ?? 0), waitS = Number(url.searchParams.get("waitS") ?? CANDIDATES_WAIT_MAX_S);
+		if (!Number.isSafeInteger(after) || after < 0 || !(waitS >= 0)) throw new HttpError(400, "after is a count ≥ 0, waitS a number ≥ 0");
+		sendJson(res, 200, await nextCandidates(ctx, params.session, after, Math.min(waitS, CANDIDATES_WAIT_MAX_S) * 1000));
+	});
+
+	ctx.router.add("POST", "/v1/devices/:device/p2p/:session/candidates", { auth: "user", device: "device" }, async (req, res, params, _url, { viewer, device }) => {
+		yours(viewer, device.id, params.session);
+		const body = await readJson(req, 4096);
+		const candidates = candidatesOf(body.candidates);
+		if (!candidates?.length) throw new HttpError(400, `candidates: 1 … ${MAX_CANDIDATES} of { type: host|srflx|relay, address: IPv4, port }`);
+		if (!await viewerCandidates(ctx, device.id, params.session, candidates)) throw new HttpError(503, "no control bus: the camera cannot be told");
+		sendJson(res, 200, { sent: candidates.length });
 	});
 
 	ctx.router.add("GET", "/v1/p2p", { auth: "user" }, (_req, res) => {
