@@ -18,7 +18,8 @@ import { join, relative, resolve } from "node:path";
 import { root } from "./native-modules.mjs";
 import { nodeBundleCrypto, publicKeyHex, readPublicKeys } from "./ota-node.mjs";
 
-const { BUNDLE_PREFIX_BYTES, asciiBytes, bundlePrefix, keyIdOf, manifestMessage, parseManifest, readBundleHeader, rotationMessage, verifyHeader } =
+const { asciiBytes } = await import(join(root, "build/ts/modules/protocol/ascii.js"));
+const { BUNDLE_PREFIX_BYTES, bundlePrefix, keyIdOf, manifestMessage, parseManifest, readBundleHeader, rotationMessage, verifyHeader } =
 	await import(join(root, "build/ts/modules/protocol/bundle.js"));
 const { encodeArchive } = await import(join(root, "build/ts/modules/ota/archive.js"));
 

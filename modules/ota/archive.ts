@@ -5,6 +5,8 @@
  *
  *   "IVXSMOD1" then entries: u16 BE path length | path (ASCII) | u32 BE size | the file's bytes
  */
+import { asciiText as ascii } from "../protocol/ascii.js";
+
 export const ARCHIVE_MAGIC = "IVXSMOD1";
 export const MAX_ENTRIES = 2048;
 /** One module file at most (a compiled module is tens of KiB). */
@@ -22,7 +24,6 @@ export class ArchiveError extends Error {
 
 export const isArchivePath = (path: string): boolean => PATH.test(path) && !path.split("/").some((part) => part === ".." || part === ".");
 
-const ascii = (bytes: Uint8Array): string => String.fromCharCode(...bytes);
 
 /** The archive of [path, bytes] pairs (Node's signer). */
 export function encodeArchive(files: [string, Uint8Array][]): Uint8Array {

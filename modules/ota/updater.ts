@@ -13,7 +13,8 @@
  * The active slot is never opened for writing, so a power cut at any byte leaves it bootable.
  * Host services come from ivxs/platform's `ota` (OtaSlots), injected so tests can count writes.
  */
-import { BUNDLE_PREFIX_BYTES, BundleError, MAX_HEADER_BYTES, admit, asciiBytes, asciiText, readBundleHeader, verifyHeader, type BundleManifest } from "../protocol/bundle.js";
+import { asciiBytes, asciiText } from "../protocol/ascii.js";
+import { BUNDLE_PREFIX_BYTES, BundleError, MAX_HEADER_BYTES, admit, readBundleHeader, verifyHeader, type BundleManifest } from "../protocol/bundle.js";
 import { toHex } from "../protocol/hex.js";
 import type { OtaRecord, OtaSlots } from "./slots.js";
 import { walkArchive } from "./archive.js";

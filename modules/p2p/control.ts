@@ -7,6 +7,8 @@
  * "open media <params>", "open voice <params>", "close media", "close voice"; the camera replies
  * "ok" or "no <code>". modules/p2p/README.md documents it.
  */
+import { asciiText } from "../protocol/ascii.js";
+
 export type ControlKind = "media" | "voice";
 
 export interface ControlMessage {
@@ -23,7 +25,7 @@ export function encodeControl(message: string): Uint8Array {
 }
 
 export function decodeControl(bytes: ArrayBuffer): ControlMessage | undefined {
-	const text = String.fromCharCode(...new Uint8Array(bytes));
+	const text = asciiText(bytes);
 	const match = /^(open|close|ok|no)(?: (media|voice))?(?: (.*))?$/s.exec(text);
 	if (!match) return undefined;
 	const op = match[1] as ControlMessage["op"];

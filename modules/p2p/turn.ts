@@ -8,6 +8,7 @@
  * Refreshed before they lapse: the allocation at half its lifetime, permissions every 4 minutes.
  */
 import Timer from "timer";
+import { asciiText } from "../protocol/ascii.js";
 import { hex, parseStun, stunMessage, xorAddress, xorAddressOf } from "./stun.js";
 import type { Datagram } from "./udp.js";
 
@@ -38,7 +39,7 @@ type Write = (bytes: Uint8Array, address: string, port: number) => void;
 interface Pending { resolve(message: ReturnType<typeof parseStun>): void; timer: unknown }
 
 const ascii = (text: string) => Uint8Array.from(text, (c) => c.charCodeAt(0) & 0xff);
-const text = (bytes: Uint8Array | undefined) => (bytes ? String.fromCharCode(...bytes) : "");
+const text = (bytes: Uint8Array | undefined) => (bytes ? asciiText(bytes) : "");
 
 export class TurnError extends Error {
 	override name = "TurnError";

@@ -6,6 +6,7 @@
  *
  *   "IVXSOTA1" | u32 BE header length | header (JSON, ASCII) | payload (manifest.size bytes)
  */
+import { asciiBytes, asciiText } from "./ascii.js";
 import { fromHex, toHex } from "./hex.js";
 
 export const BUNDLE_MAGIC = "IVXSOTA1";
@@ -111,20 +112,6 @@ function hexBytes(text: string): Uint8Array {
 	if (!bytes) throw new BundleError("format", "not lower-case hex");
 	return bytes;
 }
-
-/** ASCII text as bytes (headers are ASCII: no UTF-8 decoder needed on XS). */
-export function asciiBytes(text: string): Uint8Array {
-	const out = new Uint8Array(text.length);
-	for (let i = 0; i < text.length; i++) out[i] = text.charCodeAt(i);
-	return out;
-}
-
-/** Bytes as text, one character per byte (ASCII headers and records). */
-export const asciiText = (bytes: Uint8Array): string => {
-	let text = "";
-	for (let i = 0; i < bytes.length; i += 4096) text += String.fromCharCode(...bytes.subarray(i, i + 4096));
-	return text;
-};
 
 /** A key's id: the first 8 bytes of SHA-256 of its 65-byte point, hex. */
 export const keyIdOf = (publicKey: Uint8Array, crypto: Pick<BundleCrypto, "sha256">): string =>

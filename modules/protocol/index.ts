@@ -5,6 +5,7 @@
  */
 export * from "./ids.js";
 export * from "./hex.js";
+export * from "./ascii.js";
 export * from "./keys.js";
 export * from "./signing.js";
 export * from "./cloud-time.js";

@@ -10,6 +10,7 @@
  *   { "cmd": "recordings", "from"?: ms, "to"?: ms }       the local store's spans → { spans: [[s, e]…], more }
  *   { "cmd": "playback", "seek"?: ms, "pause"?: bool, "speed"?: 1…16 }   the viewer's playback → { position, paused, speed, done }
  */
+import { asciiBytes, asciiText } from "./ascii.js";
 /** Spans in one `recordings` reply: 2 × 13 digits + punctuation each, well inside 16 KiB. */
 export const MAX_COMMAND_REPLY_SPANS = 400;
 
@@ -24,17 +25,11 @@ export type ViewerCommand =
 /** ASCII bytes of a command or reply (JSON escapes anything else). */
 export function encodeJsonAscii(value: unknown): Uint8Array {
 	const text = JSON.stringify(value).replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
-	const bytes = new Uint8Array(text.length);
-	for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
-	return bytes;
+	return asciiBytes(text);
 }
 
 export function decodeJsonAscii(bytes: ArrayBuffer | Uint8Array): unknown {
-	const view = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
-	let text = "";
-	// 512 at a time: 4096 spread arguments overflow the XS host's stack (a 16 KiB request was "not JSON" on the camera)
-	for (let i = 0; i < view.length; i += 512) text += String.fromCharCode(...view.subarray(i, i + 512));
-	return JSON.parse(text);
+	return JSON.parse(asciiText(bytes));
 }
 
 const isTime = (v: unknown): v is number => typeof v === "number" && Number.isSafeInteger(v) && v >= 0;

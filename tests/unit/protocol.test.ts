@@ -206,3 +206,15 @@ test("p2p session reports: the camera's figures of its open sessions, checked", 
 	for (const path of p.PATH_TYPES) t.deepEqual(p.p2pReportOf(p.p2pReport({ sessions: [{ ...figures, path }] })), { sessions: [{ ...figures, path }] });
 	for (const path of ["direct", "", 3, null]) t.is(p.p2pReportOf(JSON.stringify({ sessions: [{ ...figures, path }] })), undefined, String(path));
 });
+
+test("ASCII text and bytes, for buffers far larger than a call's argument limit on XS (16 KiB and 64 KiB)", (t) => {
+	for (const size of [0, 1, 511, 512, 513, 16384, 65536]) {
+		const bytes = new Uint8Array(size);
+		for (let i = 0; i < size; i++) bytes[i] = 32 + (i % 95);
+		const text = p.asciiText(bytes);
+		t.is(text.length, size);
+		t.is(text.charCodeAt(size - 1), size ? 32 + ((size - 1) % 95) : NaN);
+		t.deepEqual(p.asciiBytes(text), bytes);
+		t.is(p.asciiText(bytes.buffer), text, "an ArrayBuffer too");
+	}
+});
