@@ -45,6 +45,7 @@ test("the camera's page lists its P2P viewers with the camera's figures, refresh
 			rate: row.querySelector(".p2p-rate").textContent,
 			backlog: row.querySelector(".p2p-buffered").textContent,
 			memory: row.querySelector(".p2p-memory").textContent,
+			watermarks: row.querySelector(".p2p-watermarks").textContent,
 		}));
 	}, undefined, 25000);
 	t.log(rows);
@@ -56,6 +57,7 @@ test("the camera's page lists its P2P viewers with the camera's figures, refresh
 		t.regex(row.rate, /^\d+(\.\d+)? (kbit|Mbit)\/s$/);
 		t.regex(row.backlog, /^\d+(\.\d)? (B|KiB|MiB)$/);
 		t.regex(row.memory, /^\d+(\.\d)? KiB$/, "a session holds kilobytes");
+		t.is(row.watermarks, "64.0 KiB / 128.0 KiB / 192.0 KiB · below warn", "the camera app's watermarks, live well below them");
 	}
 	await page.waitForTimeout(500);
 	await page.shot("p2p-light-1366");

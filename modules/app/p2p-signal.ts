@@ -106,6 +106,7 @@ export class P2PSignal {
 			sessions: sessions.slice(0, 32).map((s) => ({
 				session: s.peer, action: s.media?.action ?? "", talk: s.talk, srttMs: Math.round(s.srttMs),
 				rate: Math.round(s.avgRate), buffered: s.sendBuffered, memory: s.footprintBytes, path: s.path,
+				watermarks: s.watermarks, level: s.level,
 			})),
 		}));
 	}

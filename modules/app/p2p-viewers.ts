@@ -13,6 +13,9 @@ import type { DeviceConfig } from "./device-file.js";
 import { openTalk, talkFrame, type Talk } from "./talkback.js";
 import { runViewerCommand } from "./viewer-commands.js";
 
+/** The send buffer's watermarks, bytes: low, warn, high (camera-p2p.ts setWatermarks). */
+const WATERMARKS: [number, number, number] = [64 * 1024, 128 * 1024, 192 * 1024];
+
 export interface ViewerOptions {
 	port: number;
 	ring: Ring;
@@ -62,6 +65,7 @@ export function startViewers(config: DeviceConfig, options: ViewerOptions): P2P 
 			log(`p2p: ${peer} stopped ${playback ? "playing back" : "watching"}`);
 		},
 		onEvent: (event) => {
+			if (event === P2PEvent.watermarkLow || event === P2PEvent.watermarkWarn || event === P2PEvent.watermarkHigh) return;   // in the session report
 			if (event === P2PEvent.peerConnectFail) log("p2p: no STUN server answered (PEER_CONNECT_FAIL): only host and relayed candidates");
 			else if (event !== P2PEvent.peerReady) log(`p2p: event ${event}`);
 		},
@@ -77,6 +81,10 @@ export function startViewers(config: DeviceConfig, options: ViewerOptions): P2P 
 		},
 		onCommand: (command, peer) => runViewerCommand({ store, playbackOf: (p) => playbacks.get(p), snapshot: options.snapshot, log }, command, peer),
 	});
+	// A playback read from the card faster than the viewer's path drains stops above high and
+	// resumes below low (the transport holds at most 256 KiB unsent per channel): the card is read
+	// at the path's rate, not the card's. Live comes from the ring and is never held back by them.
+	p2p.setWatermarks(...WATERMARKS);
 	log(`p2p: viewers on UDP port ${p2p.port}`);
 	return p2p;
 }

@@ -18,7 +18,7 @@ import { P2pCodes, P2pError } from "./errors.js";
 import { parseStreamParams, queryPairs, type StreamParams } from "./params.js";
 import { Ticker } from "./ticker.js";
 import { Checks, gather } from "./checks.js";
-import type { Candidate, PathType } from "../protocol/signal.js";
+import type { Candidate, PathType, WatermarkLevel } from "../protocol/signal.js";
 import { pathType } from "./path.js";
 import { TurnClient, type TurnCrypto, type TurnServer } from "./turn.js";
 
@@ -79,7 +79,7 @@ export interface P2POptions {
 	log?: (message: string) => void;
 }
 
-interface SendChannel { handle: Handle; session: Session; params: StreamParams; fromRing: boolean; high: boolean; carry?: Chunk }
+interface SendChannel { handle: Handle; session: Session; params: StreamParams; fromRing: boolean; high: boolean; level: WatermarkLevel; carry?: Chunk }
 interface RecvChannel { handle: Handle; session: Session }
 interface Session { index: number; peer: string; rights: number; media?: SendChannel; voice?: RecvChannel; outbox: Array<[number, number, Uint8Array]> }
 
@@ -110,6 +110,8 @@ export class P2P {
 	#relay: TurnClient | undefined;
 	/** Peers ("address:port") whose last datagram came through the relay: answered through it. */
 	#relayed = new Set<string>();
+	/** The levels setWatermarks set, for the session report ([0, 0, 0]: off). */
+	#watermarks: [number, number, number] = [0, 0, 0];
 	/** What each announced viewer offered (by viewer id), and our own addresses: a session's path type (path.ts). */
 	#offered = new Map<string, readonly Candidate[]>();
 	#hosts: readonly string[] = [];
@@ -207,7 +209,8 @@ export class P2P {
 			if (!Number.isInteger(value) || value < 0 || value > 0xffffffff) throw new P2pError(P2pCodes.EARG, "watermarks are byte counts 0 … 2^32-1");
 		if ((low || warn || high) && !(low > 0 && low <= warn && warn <= high)) throw new P2pError(P2pCodes.EARG, "watermarks must be all 0, or 0 < low ≤ warn ≤ high");
 		endpoint.setWatermarks(low, warn, high);
-		if (!high) for (const channel of this.#channels.values()) channel.high = false;
+		this.#watermarks = [low, warn, high];
+		if (!high) for (const channel of this.#channels.values()) { channel.high = false; channel.level = "normal"; }
 	}
 
 	/** Every viewer's packets together within `bytesPerSecond` (0: no camera-wide limit, the
@@ -294,7 +297,7 @@ export class P2P {
 	}
 
 	/** Per viewer: who, its stream and talkback, the transport's figures (the console, §4). */
-	sessions(): Array<{ peer: string; media?: StreamParams; talk: boolean; srttMs: number; footprintBytes: number; avgRate: number; sendBuffered: number; path: PathType; address: string; port: number }> {
+	sessions(): Array<{ peer: string; media?: StreamParams; talk: boolean; srttMs: number; footprintBytes: number; avgRate: number; sendBuffered: number; path: PathType; address: string; port: number; watermarks: [number, number, number]; level: WatermarkLevel }> {
 		if (this.#state !== "ready") return [];
 		return [...this.#sessions.values()].map((s) => {
 			const { srttMs, footprintBytes, peer } = this.#endpoint!.sessionStats(s.index);
@@ -305,7 +308,7 @@ export class P2P {
 				relayed: this.#relayed.has(`${address}:${port}`), offered: this.#offered.get(s.peer) ?? [],
 				mapped: this.#checks!.mappedBy(address, port), hosts: this.#hosts,
 			});
-			return { peer: s.peer, media: s.media?.params, talk: !!s.voice, srttMs, footprintBytes, avgRate, sendBuffered, path, address, port };
+			return { peer: s.peer, media: s.media?.params, talk: !!s.voice, srttMs, footprintBytes, avgRate, sendBuffered, path, address, port, watermarks: [...this.#watermarks] as [number, number, number], level: s.media?.level ?? "normal" };
 		});
 	}
 
@@ -396,6 +399,7 @@ export class P2P {
 			// pulling stops above high and resumes below low (the transport counts the crossings)
 			if (event === Event.watermarkHigh) media.high = true;
 			if (event === Event.watermarkLow) media.high = false;
+			media.level = event === Event.watermarkLow ? "normal" : event === Event.watermarkWarn ? "warn" : "high";
 			this.#call("onEvent", event === Event.watermarkLow ? P2PEvent.watermarkLow : event === Event.watermarkWarn ? P2PEvent.watermarkWarn : P2PEvent.watermarkHigh, media.handle);
 		}
 	}
@@ -481,7 +485,7 @@ export class P2P {
 		const endpoint = this.#endpoint!;
 		if (fromRing) endpoint.attachRing(session.index, this.#o.ring!, this.#now() - Math.floor((this.#o.ringClock ?? Date.now)()));
 		else endpoint.attachQueue(session.index, this.#o.queueBytes!);
-		const channel: SendChannel = { handle, session, params, fromRing, high: false };
+		const channel: SendChannel = { handle, session, params, fromRing, high: false, level: "normal" };
 		session.media = channel;
 		this.#channels.set(handle, channel);
 		this.#updatePull();

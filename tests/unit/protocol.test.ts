@@ -205,6 +205,11 @@ test("p2p session reports: the camera's figures of its open sessions, checked", 
 	// the path type: one of ICE's four names, or absent (a camera older than the path report)
 	for (const path of p.PATH_TYPES) t.deepEqual(p.p2pReportOf(p.p2pReport({ sessions: [{ ...figures, path }] })), { sessions: [{ ...figures, path }] });
 	for (const path of ["direct", "", 3, null]) t.is(p.p2pReportOf(JSON.stringify({ sessions: [{ ...figures, path }] })), undefined, String(path));
+	// the send buffer's watermarks and where the backlog is among them: optional, checked when present
+	const marked = { ...figures, watermarks: [65536, 131072, 196608] as [number, number, number], level: "warn" as const };
+	t.deepEqual(p.p2pReportOf(p.p2pReport({ sessions: [marked] })), { sessions: [marked] });
+	for (const bad of [{ ...marked, watermarks: [1, 2] }, { ...marked, watermarks: [1, 2, -3] }, { ...marked, watermarks: "1,2,3" }, { ...marked, level: "above" }])
+		t.is(p.p2pReportOf(JSON.stringify({ sessions: [bad] })), undefined, JSON.stringify(bad));
 });
 
 test("ASCII text and bytes, for buffers far larger than a call's argument limit on XS (16 KiB and 64 KiB)", (t) => {

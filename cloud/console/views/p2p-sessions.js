@@ -63,6 +63,7 @@ function sessionRow(s) {
 				h("dt", "Round trip"), h("dd.p2p-rtt", `${s.srttMs} ms`),
 				h("dt", "Rate"), h("dd.p2p-rate", rate(s.rate)),
 				h("dt", "Backlog"), h("dd.p2p-buffered", bytes(s.buffered)),
+				h("dt", "Watermarks"), h("dd.p2p-watermarks", { title: "The send buffer's low / warn / high marks: above high the camera stops reading the stream until the backlog is back below low" }, watermarks(s)),
 				h("dt", "Memory"), h("dd.p2p-memory", bytes(s.memory)),
 			] : [h("dt", "Ticket"), h("dd", s.ticketExpiry > Date.now() ? `valid until ${stamp(s.ticketExpiry)}` : "expired")]),
 			h("dt", "Session"), h("dd", h("code", s.session))));
@@ -78,3 +79,11 @@ const pathHelp = {
 const pathName = (type) => !type ? "unknown" : type === "relay" ? "relayed (TURN)" : `direct (${type})`;
 const bytes = (n) => n < 1024 ? `${n} B` : n < 1 << 20 ? `${(n / 1024).toFixed(1)} KiB` : `${(n / (1 << 20)).toFixed(1)} MiB`;
 const rate = (bytesPerS) => bytesPerS * 8 < 1e6 ? `${Math.round(bytesPerS * 8 / 1e3)} kbit/s` : `${(bytesPerS * 8 / 1e6).toFixed(2)} Mbit/s`;
+
+/** "64.0 KiB / 128.0 KiB / 192.0 KiB · above warn"; "off" when the camera set none; "–" from older cameras. */
+function watermarks(s) {
+	if (!Array.isArray(s.watermarks)) return "–";
+	if (!s.watermarks.some(Boolean)) return "off";
+	const where = { normal: "below warn", warn: "above warn", high: "above high: reading paused" }[s.level] ?? "";
+	return `${s.watermarks.map(bytes).join(" / ")}${where ? ` · ${where}` : ""}`;
+}

@@ -92,7 +92,7 @@ export async function install(ctx: CloudContext): Promise<void> {
 		sendJson(res, 200, {
 			sessions: sessionsOf(ctx, device.id).filter((s) => mine(s.user)).map(({ session, user, since, expiryS, camera }) => ({
 				session, user, since, ticketExpiry: expiryS * 1000, connected: !!camera,
-				...(camera ? { action: camera.action, talk: camera.talk, srttMs: camera.srttMs, rate: camera.rate, buffered: camera.buffered, memory: camera.memory, path: camera.path ?? null } : {}),
+				...(camera ? { action: camera.action, talk: camera.talk, srttMs: camera.srttMs, rate: camera.rate, buffered: camera.buffered, memory: camera.memory, path: camera.path ?? null, watermarks: camera.watermarks ?? null, level: camera.level ?? null } : {}),
 			})),
 		});
 	});
