@@ -66,6 +66,8 @@ const expected = {
 	"POST /v1/rollouts/:rollout/cancel": admin,
 	"GET /v1/devices/:device/p2p": viewerOf("device"),
 	"POST /v1/devices/:device/p2p": viewerOf("device"),
+	"GET /v1/devices/:device/p2p/:session/candidates": viewerOf("device"),
+	"POST /v1/devices/:device/p2p/:session/candidates": viewerOf("device"),
 	"GET /v1/p2p": user,
 };
 

@@ -30,7 +30,8 @@ export async function install(ctx: CloudContext): Promise<void> {
 	const { router, sql } = ctx;
 	// Read once, at start: a wrong key file stops the service rather than refusing every upload.
 	const trusted = readPublicKeys(ctx.config.otaKeys);
-	if (!ctx.config.otaKeys.length) ctx.log.warn("no otaKeys configured: OTA releases will be refused at upload");
+	// Not a warning: a cloud that ships no OTA is the default; an upload then says what is missing.
+	if (!ctx.config.otaKeys.length) ctx.log.info("no otaKeys configured: OTA releases will be refused at upload");
 	const prune = () => pruneReleases(sql, ctx.store, ctx.config.keepReleases)
 		.then((removed) => { if (removed.length) ctx.log.info({ removed }, "old releases deleted"); }, (error) => ctx.log.error({ err: error }, "old releases not deleted"));
 	void prune();
