@@ -117,7 +117,8 @@ export async function checkLiveView(t, page, device) {
 	const liveLater = await page.evaluate(() => document.querySelector("#live-video").currentTime);
 	t.true(liveLater - liveAt > 1, `live currentTime ${liveAt} → ${liveLater}`);
 	t.true(await pictureColours(page, "#live-video") > 8, "the live frame is a picture");
-	const latency = await page.evaluate(() => document.querySelector("#live-video").ivxsPlayer.latency());
+	// (undefined while the player is not "playing": a brief stall of a loaded machine; the bound is below)
+	const latency = await until(page, "the player's live delay", () => document.querySelector("#live-video").ivxsPlayer.latency(), undefined, 10000);
 	t.log(`live: delay behind capture ${latency} ms`);
 	t.true(latency > 0 && latency < 10000, `live delay ${latency} ms`);
 	return latency;
