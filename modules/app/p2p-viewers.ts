@@ -14,7 +14,7 @@ import { openTalk, talkFrame, type Talk } from "./talkback.js";
 import { runViewerCommand } from "./viewer-commands.js";
 
 /** The send buffer's watermarks, bytes: low, warn, high (camera-p2p.ts setWatermarks). */
-const WATERMARKS: [number, number, number] = [64 * 1024, 128 * 1024, 192 * 1024];
+const WATERMARKS = Object.freeze([64 * 1024, 128 * 1024, 192 * 1024] as const);   // frozen: preloaded on ESP32 (the XS linker warns otherwise)
 
 export interface ViewerOptions {
 	port: number;
