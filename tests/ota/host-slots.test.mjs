@@ -1,7 +1,7 @@
 // OTA on the Linux XS host, end to end: bundles signed by `npm run sign-release`, fetched with
 // HTTP Range by the real modules/ota (tests/ota/install-app.ts), verified with the host's mbedTLS,
 // written into the inactive slot, booted as a trial by the host (hosts/linux/src/ota.c),
-// confirmed or rolled back.
+// confirmed or rolled back — booted from source, and from a heap snapshot as in production.
 import test from "ava";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -43,8 +43,9 @@ async function install(data, path, options = {}) {
 	return answer;
 }
 
-async function boot(data) {
-	const result = clean(await runHost(["--data", data, "--log-level", "info", "modules/ota-probe/main"], { timeoutMs: 30_000 }));
+/** Boots the probe from source, or from a heap snapshot (production: -s FILE names its entry). */
+async function boot(data, snapshot) {
+	const result = clean(await runHost(["--data", data, "--log-level", "info", ...(snapshot ? ["-s", snapshot] : ["modules/ota-probe/main"])], { timeoutMs: 30_000 }));
 	return { ...result, probe: lineOf(result.stdout, "probe"), report: result.stdout.split("\n").filter((l) => l.startsWith("@@report ")).map((l) => JSON.parse(l.slice(9))) };
 }
 
@@ -166,3 +167,49 @@ test("a rollback release may replace a newer version; a plain older one may not"
 	await boot(data);
 	t.like((await boot(data)).probe, { version: "1.0.1", record: { active: "a" } });
 });
+
+// Production boots a heap snapshot (-s), written with the app layer of its build: here the probe's
+// 0.1.0. An update installed since is the code that runs; a bad one ends on the snapshot's own.
+let written;
+const probeSnapshot = () => written ??= (async () => {
+	const file = join(dir, "probe.xss");
+	const result = clean(await runHost(["-m", probeLayer(join(dir, "snapshot-layer"), "0.1.0"), "-m", "build/ts", "-m", "build/mods", "-w", file, "modules/ota-probe/main"]));
+	if (result.code !== 0) throw new Error(`writing the snapshot failed: ${result.stderr}`);
+	return file;
+})();
+const slotInstead = (stderr) => stderr.split("\n").filter((l) => /ota: an update is installed: modules\/ota-probe\/main runs from .*\/ota\/[ab]\/root, not from snapshot /.test(l)).length;
+
+test("booted from a snapshot, an installed update runs instead of the snapshot's modules: its trial, then every boot", async (t) => {
+	const data = join(dir, "snapshot-good");
+	const snapshot = await probeSnapshot();
+	const before = await boot(data, snapshot);
+	t.like(before.probe, { version: "0.1.0", record: { active: "", trial: false } });
+	t.is(slotInstead(before.stderr), 0);
+	t.true((await install(data, "/v100.ivxs")).ok);
+	const trial = await boot(data, snapshot);
+	t.is(trial.code, 0, trial.stderr);
+	t.like(trial.probe, { version: "1.0.0", record: { trial: true, trialSlot: "a", trialVersion: "1.0.0" } });
+	t.deepEqual(trial.report.map((r) => r.state), ["trial", "confirmed"]);
+	t.is(slotInstead(trial.stderr), 1, "said once why the snapshot's modules do not run");
+	const after = await boot(data, snapshot);
+	t.like(after.probe, { version: "1.0.0", record: { trial: false, active: "a", activeVersion: "1.0.0", result: "confirmed" } });
+	t.is(slotInstead(after.stderr), 1);
+});
+
+for (const [kind, reason] of [["throw", /exception or exit 1/], ["hang", /no confirmation/]]) {
+	test(`booted from a snapshot, an update that ${kind === "throw" ? "throws at boot" : "hangs (the host's watchdog)"} rolls back to the snapshot's modules with the reason`, async (t) => {
+		const data = join(dir, `snapshot-${kind}`);
+		const snapshot = await probeSnapshot();
+		t.true((await install(data, bundle(`snapshot-${kind}`, "2.0.0", kind), { deadline: 2 })).ok);
+		const trial = await boot(data, snapshot);
+		t.is(trial.probe?.version, "2.0.0", trial.stdout);
+		t.not(trial.code, 0, "the trial boot ends in failure");
+		if (kind === "hang") t.is(trial.signal, "SIGALRM");
+		const back = await boot(data, snapshot);
+		t.is(back.code, 0, back.stderr);
+		t.like(back.probe, { version: "0.1.0", record: { active: "", trial: false, result: "rolled-back", failedVersion: "2.0.0", failures: 1 } });
+		t.regex(back.probe.record.reason, reason);
+		t.like(back.report[0], { state: "rolled-back", target: "2.0.0" });
+		t.is(slotInstead(back.stderr), 0);
+	});
+}

@@ -116,6 +116,8 @@ export const api = {
 		if (!response.ok) throw new ApiError(response.status, value?.error ?? `${response.status} ${response.statusText}`);
 		return value;
 	},
+	/** 409 while a running or paused rollout offers it (the error says which). */
+	removeRelease: (version) => request("DELETE", `/v1/releases/${enc(version)}`),
 	rollouts: async () => list(await request("GET", "/v1/rollouts"), "rollouts"),
 	rollout: (id) => request("GET", `/v1/rollouts/${enc(id)}`),
 	startRollout: (body) => request("POST", "/v1/rollouts", body),

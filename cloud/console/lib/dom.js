@@ -41,6 +41,17 @@ export function fill(node, ...children) {
 	return node;
 }
 
+/**
+ * Runs render() (which replaces what `within` holds) and gives the focus back to the element
+ * with the same id, or to `fallback` when it is gone: a keyboard user keeps their place across
+ * a page's reload.
+ */
+export function keepFocus(within, render, fallback) {
+	const id = within.contains(document.activeElement) ? document.activeElement.id : "";
+	render();
+	if (id) (document.getElementById(id) ?? fallback)?.focus();
+}
+
 const pad = (n, w = 2) => String(n).padStart(w, "0");
 
 /** 14:03:27 (in the zone shown, lib/zone.js) */

@@ -125,7 +125,7 @@ export async function changeRollout(sql: Sql, id: string, action: "pause" | "res
 	const from = { pause: ["running"], resume: ["paused"], cancel: ["running", "paused"] }[action];
 	const to = { pause: "paused", resume: "running", cancel: "cancelled" }[action];
 	const changed = await sql.run(`UPDATE rollouts SET state = ?, reason = ?, updated = ? WHERE id = ? AND state IN (${from.map(() => "?").join(", ")})`,
-		[to, action === "resume" ? "" : `${action}d by an operator`, now, id, ...from]);
+		[to, action === "resume" ? "" : `${to} by an operator`, now, id, ...from]);
 	if (!changed.changes) throw new ReleaseError(`rollout ${id} is ${rollout.state}: cannot ${action}`, 409);
 	return (await findRollout(sql, id))!;
 }

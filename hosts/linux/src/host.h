@@ -28,7 +28,7 @@
 /* ---- settings: one record, filled by main() before the machine exists ---- */
 #define IVXS_MAX_MODULE_ROOTS 8
 typedef struct {
-	const char *module_roots[IVXS_MAX_MODULE_ROOTS];   /* searched for <key>.js, in order */
+	const char *module_roots[IVXS_MAX_MODULE_ROOTS + 1];   /* searched for <key>.js, in order; +1: an OTA slot's */
 	int module_root_count;
 	size_t heap_limit;          /* bytes of chunks + slots XS may take; 0 = no limit */
 	int log_level;              /* IVXS_LOG_* */
@@ -82,10 +82,14 @@ const char *ivxs_machine_error(void);
 void ivxs_machine_set_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int ivxs_machine_create(void);
 void ivxs_machine_delete(void);
-/* Boots from a snapshot file written by ivxs_snapshot_write(); fills entry
- * (the module to run). Returns -1 with a one-line error for a missing,
- * corrupt or mismatched file. */
-int ivxs_snapshot_read(const char *path, char *entry, size_t entry_size);
+/* Reads and checks a snapshot file written by ivxs_snapshot_write() and keeps
+ * it; fills entry (the module to run). Returns -1 with a one-line error for a
+ * missing, corrupt or mismatched file. Then ivxs_snapshot_boot() makes the
+ * machine from it, or ivxs_snapshot_close() drops it (an OTA slot boots
+ * instead). Both free the file. */
+int ivxs_snapshot_open(const char *path, char *entry, size_t entry_size);
+int ivxs_snapshot_boot(void);
+void ivxs_snapshot_close(void);
 /* Imports the preload modules and the entry, then writes the heap to a
  * regular file (never over a device, FIFO or directory). */
 int ivxs_snapshot_write(const char *path, const char *entry, const char *const *preload, int preload_count);

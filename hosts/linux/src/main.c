@@ -160,13 +160,29 @@ int main(int argc, char **argv)
 			config->module_root_count = 2;
 		}
 	}
-	if (!writeSnapshot && !snapshot) {
-		/* An OTA slot's modules come before the build's own (hosts/linux/src/ota.c). */
+	if (snapshot) {
+		if (entry)
+			return fail("entry %s given with --snapshot (the snapshot names its entry)", entry);
+		/* Checked before the OTA record moves on: an OTA slot boots the entry it names. */
+		if (ivxs_snapshot_open(snapshot, snapshotEntry, sizeof(snapshotEntry)) < 0)
+			return fail("%s", ivxs_machine_error());
+		entry = snapshotEntry;
+	}
+	if (!writeSnapshot) {
+		/* An OTA slot's modules come before the build's own (hosts/linux/src/ota.c). A snapshot
+		 * holds the app layer it was written with: a slot (an update installed since, or its
+		 * trial) is newer, so its modules boot instead, and the watchdog and rollback work as
+		 * from source. With no slot (none yet, or rolled back) the snapshot boots. */
 		const char *slotRoot = ivxs_ota_boot();
-		if (slotRoot && config->module_root_count < IVXS_MAX_MODULE_ROOTS) {
+		if (slotRoot) {   /* room kept for it: -m gives at most IVXS_MAX_MODULE_ROOTS */
 			memmove(config->module_roots + 1, config->module_roots, sizeof(config->module_roots[0]) * (size_t)config->module_root_count);
 			config->module_roots[0] = slotRoot;
 			config->module_root_count++;
+			if (snapshot) {
+				ivxs_log(IVXS_LOG_INFO, "ota: an update is installed: %s runs from %s, not from snapshot %s", entry, slotRoot, snapshot);
+				ivxs_snapshot_close();
+				snapshot = NULL;
+			}
 		}
 	}
 	if (preloadList) {
@@ -185,11 +201,8 @@ int main(int argc, char **argv)
 		return fail("%s", "cannot create the event loop");
 
 	if (snapshot) {
-		if (entry)
-			return fail("entry %s given with --snapshot (the snapshot names its entry)", entry);
-		if (ivxs_snapshot_read(snapshot, snapshotEntry, sizeof(snapshotEntry)) < 0)
+		if (ivxs_snapshot_boot() < 0)
 			return fail("%s", ivxs_machine_error());
-		entry = snapshotEntry;
 	}
 	else if (ivxs_machine_create() < 0)
 		return fail("%s", ivxs_machine_error());

@@ -294,23 +294,43 @@ static int checkFile(const char *path, const uint8_t *bytes, size_t size, char *
 	return 0;
 }
 
-int ivxs_snapshot_read(const char *path, char *entry, size_t entry_size)
+/* The file ivxs_snapshot_open() checked, kept until it boots or is closed. */
+static uint8_t *gOpened;
+static ReadStream gBody;
+static const char *gOpenedPath;
+
+int ivxs_snapshot_open(const char *path, char *entry, size_t entry_size)
+{
+	size_t size = 0;
+	ivxs_snapshot_close();
+	gOpened = readWhole(path, &size);
+	if (!gOpened)
+		return -1;
+	if (checkFile(path, gOpened, size, entry, entry_size, &gBody) < 0) {
+		ivxs_snapshot_close();
+		return -1;
+	}
+	gOpenedPath = path;
+	return 0;
+}
+
+void ivxs_snapshot_close(void)
+{
+	c_free(gOpened);
+	gOpened = NULL;
+}
+
+int ivxs_snapshot_boot(void)
 {
 	char signature[128];
 	txSnapshot snapshot;
-	ReadStream body;
-	size_t size = 0;
-	uint8_t *bytes;
 	ivxs_seed_random();
-	bytes = readWhole(path, &size);
-	if (!bytes)
-		return -1;
-	if (checkFile(path, bytes, size, entry, entry_size, &body) < 0) {
-		c_free(bytes);
+	if (!gOpened) {
+		ivxs_machine_set_error("no snapshot opened");
 		return -1;
 	}
 	if (snapshotCallbacks() < 0) {
-		c_free(bytes);
+		ivxs_snapshot_close();
 		ivxs_machine_set_error("out of memory");
 		return -1;
 	}
@@ -321,11 +341,11 @@ int ivxs_snapshot_read(const char *path, char *entry, size_t entry_size)
 	snapshot.callbacks = gSnapshotCallbacks;
 	snapshot.callbacksLength = gSnapshotCallbackCount;
 	snapshot.read = streamRead;
-	snapshot.stream = &body;
+	snapshot.stream = &gBody;
 	ivxs_machine_instance = fxReadSnapshot(&snapshot, "ivxs", NULL);
-	c_free(bytes);
+	ivxs_snapshot_close();
 	if (!ivxs_machine_instance || snapshot.error) {
-		ivxs_machine_set_error("%s: XS could not read the snapshot (error %d)", path, snapshot.error);
+		ivxs_machine_set_error("%s: XS could not read the snapshot (error %d)", gOpenedPath, snapshot.error);
 		return -1;
 	}
 	return 0;
