@@ -187,8 +187,8 @@ static void load(void)
 
 static void setText(xsMachine *the, const char *name, const char *value)
 {
-	xsmcSetString(xsVar(0), (txString)value);
-	xsmcSet(xsResult, xsID((txString)name), xsVar(0));
+	xsmcSetString(xsVar(0), (xsStringValue)value);
+	xsmcSet(xsResult, xsID((xsStringValue)name), xsVar(0));
 }
 
 /* status() -> the record as the boot left it, and whether this boot is a trial */

@@ -24,13 +24,12 @@ declare module "hmac" {
 	}
 }
 declare module "embedded:storage/flash" {
-	type Bytes = ArrayBuffer | ArrayBufferView;
 	export interface Flash {
 		close(): void;
 		/** Erases blocks start … end - 1 (default start + 1). */
 		eraseBlock(start: number, end?: number): void;
 		read(byteLength: number, byteOffset: number): ArrayBuffer;
-		write(buffer: Bytes, byteOffset: number): void;
+		write(buffer: ArrayBuffer | Uint8Array | Uint8ClampedArray | DataView, byteOffset: number): void;
 		status(): { size: number; blockLength: number; blocks: number };
 		format: "buffer";
 	}

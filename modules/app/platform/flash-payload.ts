@@ -20,7 +20,7 @@ import type { PayloadWriter, SlotPayload } from "../../ota/slots.js";
 
 export interface FlashStorage {
 	read(byteLength: number, byteOffset: number): ArrayBuffer;
-	write(buffer: ArrayBuffer | ArrayBufferView, byteOffset: number): void;
+	write(buffer: Uint8Array, byteOffset: number): void;
 	/** Erases blocks start … end - 1 (block indexes). */
 	eraseBlock(start: number, end?: number): void;
 	status(): { size: number; blockLength: number };

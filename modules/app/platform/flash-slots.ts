@@ -30,7 +30,8 @@ export interface FlashSlotsHost {
 
 export const SLOT_PARTITIONS = Object.freeze({ a: "xs_a", b: "xs_b" });
 
-export function flashSlots(host: FlashSlotsHost): OtaSlots {
+export function flashSlots(options: FlashSlotsHost): OtaSlots {
+	const host = options;   // a const for the closures (XS: a preloaded closure keeps only consts)
 	const records = () => new BoardRecords(host.preference);
 	return Object.freeze({
 		kind: "xsa" as const,

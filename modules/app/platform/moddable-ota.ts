@@ -16,7 +16,7 @@
  */
 import Flash from "embedded:storage/flash";
 import config from "mc/config";
-import * as board from "ivxs/ota-board";
+import { confirm, fail, restart as boardRestart, stage, status } from "ivxs/ota-board";
 // The SDK's ECDSA, curve and point are .js without declarations (as hmac, moddable.ts).
 // @ts-ignore
 import ECDSA from "ecdsa";
@@ -55,9 +55,12 @@ function verifyP256(services: BoardServices, publicKey: Uint8Array, message: Uin
 }
 Object.freeze(verifyP256);
 
-export function boardSlots(services: BoardServices): OtaSlots {
+const record = Object.freeze({ status, stage, confirm, fail });
+
+export function boardSlots(options: BoardServices): OtaSlots {
+	const services = options;   // a const for the closures (XS: a preloaded closure keeps only consts)
 	return flashSlots(Object.freeze({   // frozen: made in the XS linker (preload)
-		record: board,
+		record,
 		openFlash: (path: string) => Flash.open({ path }),
 		preference: services.preference,
 		abi: () => String(config.otaAbi ?? ""),   // none: every bundle is refused ("abi")
@@ -68,4 +71,4 @@ export function boardSlots(services: BoardServices): OtaSlots {
 }
 
 /** The board's supervisor: exit() restarts it (the next boot decides the slot). */
-export const restart: (() => void) | undefined = board.restart;
+export const restart: (() => void) | undefined = boardRestart;
