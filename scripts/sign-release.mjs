@@ -6,7 +6,8 @@
 //                                                            + DIR/ota-signing.pub.json ({ keyId, key })
 //   npm run sign-release -- sign --key FILE --version X.Y.Z --out bundle.ivxs
 //          [--modules DIR (build/ts: its modules/**/*.js) | --payload FILE.xsa]
-//          [--abi HEX (default: build/bin/ivxs --abi)] [--app ivxs-camera] [--rollback]
+//          [--abi HEX (default: build/bin/ivxs --abi; with --payload the ESP32 build's,
+//          scripts/moddable-abi.mjs)] [--app ivxs-camera] [--rollback]
 //          [--notes TEXT] [--rotation FILE.json …]   rotations from a key devices trust to --key
 //   npm run sign-release -- rotate --old OLD.key --new NEW.pub.json --out rotation.json
 //   npm run sign-release -- show bundle.ivxs [--trust KEY.pub.json …]   the manifest (and checks)
@@ -15,6 +16,7 @@ import { execFileSync } from "node:child_process";
 import { createPrivateKey, createPublicKey, generateKeyPairSync, sign } from "node:crypto";
 import { mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
+import { moddableAbi } from "./moddable-abi.mjs";
 import { root } from "./native-modules.mjs";
 import { nodeBundleCrypto, publicKeyHex, readPublicKeys } from "./ota-node.mjs";
 
@@ -72,7 +74,8 @@ function signBundle(o) {
 	const keyPem = readFileSync(o.key, "utf8");
 	const key = publicKeyHex(createPublicKey(keyPem));
 	const payload = o.payload ? new Uint8Array(readFileSync(o.payload)) : modulesArchive(resolve(root, o.modules ?? "build/ts"));
-	const abi = o.abi ?? execFileSync(join(root, "build/bin/ivxs"), ["--abi"], { encoding: "utf8" }).trim();
+	// A mod archive is for a board (the ESP32 build's ABI); compiled modules for the Linux host.
+	const abi = o.abi ?? (o.payload ? moddableAbi("esp32/esp32s3") : execFileSync(join(root, "build/bin/ivxs"), ["--abi"], { encoding: "utf8" }).trim());
 	const manifestText = JSON.stringify({
 		format: 1, app: o.app ?? "ivxs-camera", version: o.version, abi, kind: o.payload ? "xsa" : "ivxs-modules",
 		size: payload.length, sha256: Buffer.from(nodeBundleCrypto.sha256(payload)).toString("hex"),

@@ -9,7 +9,7 @@ import test from "ava";
 import { execFile } from "node:child_process";
 import { mkdtempSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join, relative, resolve } from "node:path";
 import { promisify } from "node:util";
 import { root } from "./_host.mjs";
 import { manifestName, modManifest, platforms, rootManifest, sdkTsconfig } from "./_moddable.mjs";
@@ -40,3 +40,14 @@ for (const [manifest, dir, platform] of builds) {
 		t.log(`${config.files.length} modules checked`);
 	});
 }
+
+// The board's OTA slots (issue 15) are the esp32s3 build's only: mcsim has no flash module.
+test("the board's OTA slots are type-checked in the esp32s3 build, mcsim's stand-in in the lin build", (t) => {
+	const files = (platform) => sdkTsconfig(rootManifest, ".", platform).files.map((f) => relative(root, f));
+	const board = ["moddable-ota", "flash-slots", "flash-payload", "board-records"].map((n) => `modules/app/platform/${n}.ts`);
+	for (const file of board) {
+		t.true(files("esp32/esp32s3").includes(file), `esp32/esp32s3: ${file}`);
+		t.false(files("lin").includes(file), `lin: ${file}`);
+	}
+	t.true(files("lin").includes("modules/app/platform/moddable-no-ota.ts"));
+});

@@ -11,8 +11,9 @@ import { dirname, join, relative, resolve } from "node:path";
 import { root } from "./_host.mjs";
 import { modManifest, modulesFor, platforms, readJson, rootManifest, sourceOf } from "./_moddable.mjs";
 
-// Moddable's own modules the app and its platform layer may import (from the SDK's manifests).
-const moddableModules = new Set(["timer", "file", "mc/config", "time", "preference", "crypt", "hmac", "modules"]);
+// Moddable's own modules the app and its platform layer may import (from the SDK's manifests;
+// ecdsa, curve and ecp: its crypt, which its TLS uses for certificates).
+const moddableModules = new Set(["timer", "file", "mc/config", "time", "preference", "crypt", "hmac", "modules", "ecdsa", "curve", "ecp"]);
 // Modules of the headless Linux host only.
 const linuxOnly = ["ivxs/file", "ivxs/host", "ivxs/crypto", "ivxs/socket-native", "ivxs/tls-native"];
 const boardManifestPath = rootManifest.platforms["esp32/esp32s3"].include;
@@ -47,7 +48,7 @@ function checkApp(t, platform) {
 		}
 	};
 	visit(sourceOf(modules[main]));
-	for (const specifier of ["ivxs/platform"]) if (modules[specifier]) visit(sourceOf(modules[specifier]));
+	for (const specifier of ["ivxs/platform", "ivxs/platform-ota"]) if (modules[specifier]) visit(sourceOf(modules[specifier]));
 	for (const specifier of bare)
 		t.true(specifier in modules || moddableModules.has(specifier) || specifier.startsWith("embedded:"),
 			`${platform}: "${specifier}" (imported by its app) is in its module map`);
@@ -114,14 +115,24 @@ test("manifest: PSRAM, flash and partitions for the ESP32-S3 board", (t) => {
 	// ("# NAME=y"): mcconfig matches ours against the comment and keeps it commented.
 	for (const name of ["CONFIG_SPIRAM_USE_CAPS_ALLOC"]) t.false(options.has(name), `${name} would be dropped by mcconfig`);
 	let end = 0, mods = 0;
+	const slots = new Map();
 	for (const line of readFileSync(partitions, "utf8").split("\n")) {
 		if (!line.trim() || line.startsWith("#")) continue;
-		const [, type, subtype, offset, size] = line.split(",").map((s) => s.trim());
+		const [name, type, subtype, offset, size] = line.split(",").map((s) => s.trim());
 		end = Math.max(end, Number(offset) + Number(size));
 		if (type === "0x40" && subtype === "1") mods++;
+		if (/^xs_[ab]$/.test(name)) slots.set(name, { type, size: Number(size) });
 	}
 	t.true(end <= flashBytes, `partitions end at ${end}, within ${flashBytes} bytes of flash`);
-	t.is(mods, 1, "one XS mods partition (type 0x40, subtype 1)");
+	// The OTA slots: data partitions, so the SDK's embedded:storage/flash opens them by label (its
+	// open() looks a name up among data partitions; "xs" is Moddable's 0x40/1 question, which
+	// ota_slots.c answers with the running slot). No 0x40/1 partition: the wrap chooses.
+	t.is(mods, 0, "no partition Moddable would map by itself (0x40/1)");
+	t.deepEqual([...slots.keys()].sort(), ["xs_a", "xs_b"], "two app-layer slots");
+	for (const [name, slot] of slots) {
+		t.is(slot.type, "data", `${name} is a data partition`);
+		t.is(slot.size, 0x100000, `${name}: 1 MiB`);
+	}
 });
 
 test("manifest: strip [] for mods, and a mod manifest that builds the app layer with mcrun", (t) => {

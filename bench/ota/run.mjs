@@ -24,12 +24,13 @@ import { root, round } from "../lib.mjs";
 
 const build = (path) => import(join(root, "build", path));
 
-/** A Node OtaSlots (platform.d.ts) over a folder, counting the bytes it writes. */
-function nodeSlots(folder, crypto, abi) {
+/** A Node stand-in for the Linux host's OTA services (modules/ota/file-slots.ts FileHost) over a
+ * folder, counting the bytes it writes. */
+function nodeFileHost(folder, crypto, abi) {
 	const record = { active: "", activeVersion: "", pending: "", pendingVersion: "", trialSlot: "", trialVersion: "", result: "", reason: "", failedVersion: "", failures: 0, deadline: 120, trial: false, folder };
 	const counted = { bytes: 0 };
 	const slots = {
-		kind: "ivxs-modules", counted, record,
+		counted, record,
 		status: () => ({ ...record }),
 		stage(slot, version) { Object.assign(record, { pending: slot, pendingVersion: slot ? version : "" }); },
 		confirm() {},
@@ -88,9 +89,10 @@ function signedRangeFetch(base, device, signRequest, path, requests) {
 }
 
 export async function benchOta({ log, devices: count = 100 } = {}) {
-	const [{ loadConfig }, { startCloud }, { addDevice }, { mqttPassword }, { signRequest }, { OtaUpdater }, { OtaAgent }] = await Promise.all([
+	const [{ loadConfig }, { startCloud }, { addDevice }, { mqttPassword }, { signRequest }, { OtaUpdater }, { OtaAgent }, { fileSlots }] = await Promise.all([
 		build("node/cloud/src/config.js"), build("node/cloud/src/server.js"), build("node/cloud/src/devices/registry.js"),
 		build("node/cloud/src/control/auth.js"), build("node/cloud/sim/sign.js"), build("ts/modules/ota/updater.js"), build("ts/modules/ota/agent.js"),
+		build("ts/modules/ota/file-slots.js"),
 	]);
 	const { nodeBundleCrypto } = await import(join(root, "scripts/ota-node.mjs"));
 	const { makeBundle, makeKey } = await import(join(root, "tests/ota/_ota.mjs"));
@@ -110,7 +112,8 @@ export async function benchOta({ log, devices: count = 100 } = {}) {
 		for (let i = 0; i < count; i++) fleet.push(await addDevice(cloud.ctx.sql, { id: `ota-${i}` }));
 		log(`ota: ${count} devices, a ${bundleBytes.length}-byte bundle`);
 		await Promise.all(fleet.map(async (device) => {
-			const slots = nodeSlots(join(dir, device.id), nodeBundleCrypto, abi);
+			const fileHost = nodeFileHost(join(dir, device.id), nodeBundleCrypto, abi);
+			const slots = fileSlots(fileHost);
 			const client = await mqtt.connectAsync(cloud.url.replace(/^http/, "mqtt"), { clientId: device.id, username: device.id, password: mqttPassword(device.id, device.secret), protocolVersion: 4, reconnectPeriod: 0 });
 			clients.push(client);
 			const report = (ota) => { if (client.connected) client.publish(`ivxs/${device.id}/status`, JSON.stringify({ time: Date.now(), ota }), { qos: 1, retain: true }); };
@@ -120,9 +123,9 @@ export async function benchOta({ log, devices: count = 100 } = {}) {
 				fetchOf: (path) => signedRangeFetch(cloud.url, device, signRequest, path, requests),
 				onStaged: (version) => {
 					// The restart into the trial and its confirmation (the host's part, simulated).
-					Object.assign(slots.record, { active: slots.record.pending, activeVersion: version, pending: "", pendingVersion: "", result: "confirmed" });
-					report({ version, slot: slots.record.active, state: "confirmed" });
-					confirmed.push({ at: Date.now(), written: slots.counted.bytes });
+					Object.assign(fileHost.record, { active: fileHost.record.pending, activeVersion: version, pending: "", pendingVersion: "", result: "confirmed" });
+					report({ version, slot: fileHost.record.active, state: "confirmed" });
+					confirmed.push({ at: Date.now(), written: fileHost.counted.bytes });
 				},
 			});
 			client.on("message", (topic, payload) => agent.offer(payload.length ? JSON.parse(payload.toString()) : undefined));

@@ -95,7 +95,7 @@ declare module "ivxs/platform" {
 		info(message: unknown): void; debug(message: unknown): void;
 	};
 
-	// ---- OTA slots of the app layer (modules/ota; FORMAT.md). Undefined where the host has
-	// none yet (Moddable builds: hosts/esp32s3/README.md says what a board needs). ----
+	// ---- OTA slots of the app layer (modules/ota; FORMAT.md): files on Linux (ota/file-slots.ts),
+	// the mod partitions on ESP32 builds (platform/moddable-ota.ts); undefined on mcsim. ----
 	export const ota: import("../ota/slots.js").OtaSlots | undefined;
 }

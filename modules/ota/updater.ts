@@ -1,23 +1,26 @@
 /**
- * Installs an OTA bundle (modules/ota/FORMAT.md) into the inactive slot, the Linux host's way:
+ * Installs an OTA bundle (modules/ota/FORMAT.md) into the inactive slot, on every host:
  *
  *   1. the header (≤ 16 KiB, the only part held in RAM) → signatures, key rotations, app, ABI,
- *      size, downgrade and failed-trial rules (modules/protocol/bundle.ts): a refusal writes nothing;
- *   2. the inactive slot is taken back from any pending boot, then the payload streams into its
- *      file with HTTP Range from where an earlier cut left it (the part on disk is hashed again
- *      first), each piece written and hashed as it arrives — never a second copy in RAM; more
- *      bytes than the manifest's size are refused, fewer stay for the next try;
- *   3. the SHA-256 must match, the file is fsynced and unpacked into root.tmp, renamed to root;
- *   4. the host stages the slot: the next boot tries it (hosts/linux/src/ota.c).
+ *      kind, size, downgrade and failed-trial rules (modules/protocol/bundle.ts): a refusal writes
+ *      nothing;
+ *   2. the inactive slot is taken back from any pending boot, then the payload streams into it
+ *      with HTTP Range from where an earlier cut left it (the part already written is hashed
+ *      again first), each piece written and hashed as it arrives — never a second copy in RAM;
+ *      more bytes than the manifest's size are refused, fewer stay for the next try;
+ *   3. the SHA-256 must match; the slot then makes the payload bootable (SlotPayload.install:
+ *      an "ivxs-modules" archive is unpacked on Linux; an "xsa" mod archive already lies at
+ *      offset 0 of the board's partition, where XS maps it);
+ *   4. the host stages the slot: the next boot tries it.
  *
  * The active slot is never opened for writing, so a power cut at any byte leaves it bootable.
- * Host services come from ivxs/platform's `ota` (OtaSlots), injected so tests can count writes.
+ * Host services come from ivxs/platform's `ota` (OtaSlots, slots.ts), injected so tests can count
+ * writes. How much of a slot is good after a cut is the slot's (SlotPayload.good); which download
+ * it belongs to is the record "download-<slot>" here.
  */
-import { asciiBytes, asciiText } from "../protocol/ascii.js";
 import { BUNDLE_PREFIX_BYTES, BundleError, MAX_HEADER_BYTES, admit, readBundleHeader, verifyHeader, type BundleManifest } from "../protocol/bundle.js";
 import { toHex } from "../protocol/hex.js";
 import type { OtaRecord, OtaSlots } from "./slots.js";
-import { walkArchive } from "./archive.js";
 
 /** GET the bundle from byte `offset` (a Range request), the body handed to onData piece by
  * piece; resolves when the answer ends (status 206, or 200 for the whole). */
@@ -28,7 +31,7 @@ export interface UpdaterOptions {
 	app: string;
 	/** Keys this device trusts (keyId → 65-byte point, hex): the device file's. */
 	keys: Record<string, string>;
-	/** Most payload bytes a slot takes (default 8 MiB). */
+	/** Most payload bytes a slot takes (default 8 MiB; never more than the slot holds). */
 	maxBytes?: number;
 	/** Seconds a trial has to confirm (default 120). */
 	deadline?: number;
@@ -45,12 +48,10 @@ export class OtaUpdater {
 		this.#o = options;
 	}
 
-	get #folder(): string { return `${this.#o.host.status().folder}/ota`; }
-
 	/** Keys this device trusts now: the device file's, plus those rotations added, less those they retired. */
 	trustedKeys(): Record<string, string> {
 		const keys: Record<string, string> = { ...this.#o.keys };
-		const saved = this.#readJson(`${this.#folder}/keys.json`) as { added?: Record<string, string>; retired?: string[] } | undefined;
+		const saved = this.#readJson("keys") as { added?: Record<string, string>; retired?: string[] } | undefined;
 		Object.assign(keys, saved?.added ?? {});
 		for (const id of saved?.retired ?? []) delete keys[id];
 		return keys;
@@ -63,32 +64,36 @@ export class OtaUpdater {
 		const host = this.#o.host;
 		const record = host.status();
 		if (record.trial) throw new BundleError("failed", "a trial is running: confirm or roll back first");
-		const { manifest, added, retired, payloadOffset, first } = await this.#header(fetch, record);
 		const slot = record.active === "a" ? "b" : "a";
-		const folder = `${this.#folder}/${slot}`;
+		const payload = host.payload(slot);
+		const { manifest, added, retired, payloadOffset, first } = await this.#header(fetch, record, Math.min(this.#o.maxBytes ?? 8 * 1024 * 1024, payload.capacity()));
 		if (record.pending === slot) host.stage("", "");   // never boot a slot being rewritten
-		this.#makeDirectories(folder);
-		const payload = `${folder}/payload`;
-		const resumable = (this.#readJson(`${folder}/download.json`) as { sha256?: string } | undefined)?.sha256 === manifest.sha256;
-		let have = resumable ? host.fileSize(payload) ?? 0 : 0;
+		const download = `download-${slot}`;
+		const resumable = (this.#readJson(download) as { sha256?: string } | undefined)?.sha256 === manifest.sha256;
+		let have = resumable ? payload.good() : 0;
 		if (!resumable || have > manifest.size) {
-			host.removeTree(folder);
-			this.#makeDirectories(folder);
-			host.replaceFile(`${folder}/download.json`, asciiBytes(JSON.stringify({ version: manifest.version, sha256: manifest.sha256, size: manifest.size })));
+			payload.clear();   // before the record names the new download: a cut between them resumes nothing
+			host.writeRecord(download, JSON.stringify({ version: manifest.version, sha256: manifest.sha256, size: manifest.size }));
 			have = 0;
 		}
 		const hash = host.digest();
-		const writer = host.openWriter(payload, have > 0);
+		const writer = payload.open(have);
+		const forget = () => {
+			writer.close();   // first: a flash writer's close would mark what it wrote as good
+			payload.clear();
+			host.writeRecord(download, undefined);
+		};
 		try {
 			for (let at = 0; at < have; at += READ_PIECE)   // the part an earlier try left
-				hash.update(new Uint8Array(host.readFile(payload, { offset: at, maxBytes: Math.min(READ_PIECE, have - at) })));
+				hash.update(payload.read(at, Math.min(READ_PIECE, have - at)));
 			let written = have, oversized = false;
 			const take = (bytes: Uint8Array) => {
 				if (oversized) return;
 				const room = manifest.size - written;
 				if (bytes.length > room) oversized = true;
 				const piece = bytes.length > room ? bytes.subarray(0, room) : bytes;
-				writer.write([piece]);
+				if (!piece.length) return;
+				writer.write(piece);
 				hash.update(piece);
 				written += piece.length;
 				this.#o.onProgress?.(written, manifest.size);
@@ -97,19 +102,22 @@ export class OtaUpdater {
 			if (written < manifest.size && !oversized) {
 				const status = await fetch(payloadOffset + written, undefined, take).catch((error: Error) => {
 					if (error instanceof BundleError) throw error;
-					// A cut: what arrived stays in the slot's file; the next try resumes after it.
+					// A cut: what arrived stays in the slot; the next try resumes after it.
 					throw new BundleError("truncated", `truncated: ${written} of ${manifest.size} bytes (${error.message}); resumes from there`);
 				});
 				if (status !== 206) throw new BundleError("format", `the bundle's server answered ${status} to a Range request`);
 			}
 			if (oversized) {
-				host.removeTree(folder);
+				forget();
 				throw new BundleError("size", `more than the manifest's ${manifest.size} bytes`);
 			}
 			if (written < manifest.size) throw new BundleError("truncated", `truncated: ${written} of ${manifest.size} bytes (resumes from there)`);
 			writer.sync();
 			if (toHex(hash.digest()) !== manifest.sha256) {
-				host.removeTree(folder);
+				forget();
+				// The part an earlier try left may not have kept (a torn write; a board slot XS mapped
+				// since, which rewrites its symbol ids in place): not the bundle's fault — start over.
+				if (have > 0) throw new BundleError("truncated", "the payload's SHA-256 is not the manifest's after a resume: it downloads again from the start");
 				throw new BundleError("hash", "the payload's SHA-256 is not the manifest's");
 			}
 		}
@@ -117,15 +125,14 @@ export class OtaUpdater {
 			writer.close();
 			hash.close();
 		}
-		this.#unpack(folder, manifest.size);
-		host.removeTree(payload);
-		host.removeTree(`${folder}/download.json`);
+		payload.install(manifest.size);
 		this.#keep(added, retired);
 		host.stage(slot, manifest.version, this.#o.deadline ?? 120);
+		host.writeRecord(download, undefined);   // after the stage: a cut before it resumes at the end, not at 0
 		return manifest;
 	}
 
-	async #header(fetch: RangeFetch, record: OtaRecord): Promise<{ manifest: BundleManifest; added: Record<string, string>; retired: string[]; payloadOffset: number; first: Uint8Array }> {
+	async #header(fetch: RangeFetch, record: OtaRecord, maxBytes: number): Promise<{ manifest: BundleManifest; added: Record<string, string>; retired: string[]; payloadOffset: number; first: Uint8Array }> {
 		const limit = BUNDLE_PREFIX_BYTES + MAX_HEADER_BYTES;
 		const head = new Uint8Array(limit);
 		let got = 0;
@@ -138,61 +145,28 @@ export class OtaUpdater {
 		const { manifest, added, retired } = verifyHeader(header, this.trustedKeys(), this.#o.host);
 		admit(manifest, {
 			app: this.#o.app, abi: this.#o.host.abi(), kind: this.#o.host.kind, version: record.activeVersion || "0.0.0",
-			maxBytes: this.#o.maxBytes ?? 8 * 1024 * 1024, failedVersion: record.failedVersion, failures: record.failures, maxTrials: this.#o.maxTrials,
+			maxBytes, failedVersion: record.failedVersion, failures: record.failures, maxTrials: this.#o.maxTrials,
 		});
 		// The header's read brought the payload's first bytes too (up to 16 KiB): kept, not fetched again.
 		return { manifest, added, retired, payloadOffset, first: head.subarray(payloadOffset, got) };
 	}
 
-	/** The archive into root.tmp, then root.tmp → root: a cut leaves no half-unpacked root. */
-	#unpack(folder: string, size: number): void {
-		const host = this.#o.host;
-		const payload = `${folder}/payload`, staging = `${folder}/root.tmp`;
-		host.removeTree(staging);
-		host.makeDirectory(staging);
-		const read = (offset: number, length: number) => new Uint8Array(host.readFile(payload, { offset, maxBytes: length }));
-		walkArchive(size, read, (path, offset, length) => {
-			const file = `${staging}/${path}`;
-			this.#makeDirectories(file.slice(0, file.lastIndexOf("/")));
-			const writer = host.openWriter(file, false);
-			try {
-				for (let at = 0; at < length; at += READ_PIECE) writer.write([read(offset + at, Math.min(READ_PIECE, length - at))]);
-				writer.sync();
-			}
-			finally {
-				writer.close();
-			}
-		});
-		host.removeTree(`${folder}/root`);
-		host.rename(staging, `${folder}/root`);
-	}
-
 	/** Keys a rotation added are kept; the keys it replaced are retired. */
 	#keep(added: Record<string, string>, retired: string[]): void {
 		if (!Object.keys(added).length) return;
-		const path = `${this.#folder}/keys.json`;
-		const saved = (this.#readJson(path) ?? {}) as { added?: Record<string, string>; retired?: string[] };
+		const saved = (this.#readJson("keys") ?? {}) as { added?: Record<string, string>; retired?: string[] };
 		const next = { added: { ...saved.added, ...added }, retired: [...new Set([...(saved.retired ?? []), ...retired])] };
-		this.#o.host.replaceFile(path, asciiBytes(JSON.stringify(next)));
+		this.#o.host.writeRecord("keys", JSON.stringify(next));
 	}
 
-	#readJson(path: string): unknown {
-		const size = this.#o.host.fileSize(path);
-		if (size === undefined) return undefined;
+	#readJson(name: string): unknown {
+		const text = this.#o.host.readRecord(name);
+		if (text === undefined) return undefined;
 		try {
-			return JSON.parse(asciiText(new Uint8Array(this.#o.host.readFile(path, { maxBytes: 65536 }))));
+			return JSON.parse(text);
 		}
 		catch {
-			return undefined;   // a torn or foreign file counts as none
-		}
-	}
-
-	#makeDirectories(path: string): void {
-		const parts = path.split("/");
-		for (let i = 1; i <= parts.length; i++) {
-			const prefix = parts.slice(0, i).join("/");
-			if (prefix) this.#o.host.makeDirectory(prefix);
+			return undefined;   // a torn or foreign record counts as none
 		}
 	}
 }
-

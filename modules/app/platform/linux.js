@@ -4,6 +4,8 @@ import { abi, nowMicroseconds } from "ivxs/host";
 import { Digest, ecdsaP256Verify, sha256 } from "ivxs/crypto";
 import { FileWriter, fileSize, makeDirectory, readFile, removeTree, renameFile, replaceFile } from "ivxs/file";
 import * as slots from "ivxs/ota-host";
+// The slots' files and records (an app-layer module, found in the build's module root).
+import { fileSlots } from "modules/ota/file-slots.js";
 export { readFile, makeDirectory, listDirectory, removeFile, renameFile, FileWriter } from "ivxs/file";
 export { argv, memory, log, exit, collectGarbage, addresses as localAddresses } from "ivxs/host";
 export { Digest, sha256, hmacSha256, hmacSha1, md5 } from "ivxs/crypto";
@@ -16,9 +18,8 @@ export function monotonic() {
 }
 
 // The OTA slots (platform.d.ts OtaSlots): the host's record (hosts/linux/src/ota.c), its files
-// and mbedTLS.
-export const ota = Object.freeze({
-	kind: "ivxs-modules",
+// and mbedTLS, laid out in folders by modules/ota/file-slots.ts.
+export const ota = fileSlots({
 	status: slots.status,
 	stage: slots.stage,
 	confirm: slots.confirm,

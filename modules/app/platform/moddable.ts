@@ -18,6 +18,8 @@ import { Digest as SdkDigest } from "crypt";
 // @ts-ignore
 import SdkHMAC from "hmac";
 import { collectGarbage as hostCollectGarbage, memory as hostMemory } from "ivxs/moddable";
+// The board's OTA slots and restart (moddable-ota.ts on ESP32; none on mcsim: moddable-no-ota.ts).
+import { boardSlots, restart } from "ivxs/platform-ota";
 import Modules from "modules";
 
 // Storage: the SDK's `preference`, loaded at first use, never imported here. This module is
@@ -144,10 +146,11 @@ export function collectGarbage(): void {
 	hostCollectGarbage();
 }
 
-/** Moddable apps cannot end: trace the code and stop being useful (mcsim keeps running;
- * a board would be reset by its watchdog or its user). */
+/** Moddable apps cannot end: trace the code, then restart the board (its next boot decides
+ * the OTA slot, as the Linux host's supervisor does); mcsim keeps running. */
 export function exit(code = 0): void {
 	trace(`ivxs: exit ${code}\n`);
+	restart?.();
 }
 
 /** The station's IP (the SDK's `net` module, present wherever sockets are; loaded at first use). */
@@ -276,6 +279,10 @@ export const log = Object.freeze({
 	debug(message: unknown) { write(3, message); },
 });
 
-/** OTA slots (platform.d.ts): not on Moddable builds yet — the ESP32-S3's two mod partitions and
- * the slot choice are hosts/esp32s3's (its README says what needs a board). */
-export const ota: undefined = undefined;   // (typed as none here: this file is "ivxs/platform" on Moddable builds)
+/** OTA slots (platform.d.ts): the ESP32's two mod partitions (moddable-ota.ts); none on mcsim,
+ * which maps only the .xsa on its command line. */
+export const ota = boardSlots?.(Object.freeze({   // frozen: this module is preloaded
+	preference: Preference,
+	sha256: (data: Uint8Array) => sha256(data),
+	digest: () => new Digest(),
+}));

@@ -1,0 +1,16 @@
+declare module "ivxs/ota-board" {
+	/** The record as the boot left it (hosts/ota-core's fields); `trial`: this boot is one. */
+	export function status(): {
+		active: string; activeVersion: string; pending: string; pendingVersion: string;
+		trialSlot: string; trialVersion: string; result: string; reason: string;
+		failedVersion: string; failures: number; deadline: number; trial: boolean;
+	};
+	/** A written, verified slot boots next ("" takes a pending one back); throws when NVS refuses. */
+	export function stage(slot: "" | "a" | "b", version: string, deadlineSeconds: number): void;
+	/** The trial slot becomes the active one; the trial's timer stops. */
+	export function confirm(): void;
+	/** The trial failed: the record rolls back now (the reason kept); restart() boots the previous slot. */
+	export function fail(reason: string): void;
+	/** esp_restart(): the board's supervisor (ivxs/platform's exit()). */
+	export function restart(): void;
+}

@@ -1,0 +1,46 @@
+// The Moddable manifests as mcconfig/mcrun read them, without the SDK (CI cannot build it): the
+// module map of a platform, for the TypeScript check (tests/_moddable.mjs) and the Moddable hosts'
+// ABI (scripts/moddable-abi.mjs).
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { root } from "./native-modules.mjs";
+
+export const readJson = (path) => JSON.parse(readFileSync(join(root, path), "utf8"));
+export const rootManifest = readJson("manifest.json");
+export const modManifest = readJson("modules/app/mod/manifest.json");
+export const platforms = ["lin", "esp32/esp32s3"];
+
+const sectionsOf = (manifest, platform) => [manifest, manifest.platforms?.[platform] ?? {}];
+const includesOf = (section) => [section.include ?? []].flat();
+export const isSdk = (path) => path.startsWith("$(");
+
+// The module map one platform sees: its local includes' (native/manifest.json and
+// what it includes; an include is merged before its includer), the manifest's own
+// modules, then its platform section's ("*" lists concatenated), each path
+// resolved against the manifest that names it.
+export function modulesFor(manifest, manifestDir, platform, merged = { "*": [] }) {
+	for (const section of sectionsOf(manifest, platform)) {
+		for (const include of includesOf(section))
+			if (!isSdk(include)) modulesFor(readJson(join(manifestDir, include)), dirname(join(manifestDir, include)), platform, merged);
+		for (const [specifier, value] of Object.entries(section.modules ?? {})) {
+			// $(MODDABLE) paths are the SDK's: kept as written.
+			const paths = (Array.isArray(value) ? value : [value]).map((p) => (isSdk(p) ? p : resolve(root, manifestDir, p)));
+			if (specifier === "*") merged["*"].push(...paths.filter((p) => !isSdk(p)));
+			else merged[specifier] = paths[0];
+		}
+	}
+	return merged;
+}
+
+// The SDK manifests a platform's build includes, its local includes' too.
+export function sdkIncludesFor(manifest, manifestDir, platform, found = new Set()) {
+	for (const section of sectionsOf(manifest, platform))
+		for (const include of includesOf(section))
+			if (isSdk(include)) found.add(include);
+			else sdkIncludesFor(readJson(join(manifestDir, include)), dirname(join(manifestDir, include)), platform, found);
+	return found;
+}
+
+export const sourceOf = (base) => [".ts", ".js", ".d.ts", ""].map((ext) => base + ext).find((p) => existsSync(p) && statSync(p).isFile());
+
+export const manifestName = (manifestDir) => join(manifestDir, "manifest.json").replace(/^\.\//, "");
