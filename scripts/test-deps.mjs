@@ -30,6 +30,23 @@ const srtPeer = join(scratch, "srt-peer.c");
 writeFileSync(srtPeer, "#include <srt/srt.h>\nint main(void) { return srt_startup() < 0; }\n");
 const succeeds = (command, args) => spawnSync(command, args, { stdio: "ignore", cwd: scratch }).status === 0;
 const compiles = (compiler, flags, source = hello) => succeeds(compiler, [...flags, source, "-o", join(scratch, "a.out")]);
+const hello32 = join(scratch, "hello32");
+const compiles32 = () => succeeds("gcc", ["-m32", hello, "-o", hello32]);
+
+// A kernel built without IA32 emulation (seen: a 6.18 microVM kernel) refuses 32-bit x86
+// programs ("Exec format error"); Debian's qemu-user then runs them, once binfmt_misc hands it
+// every i386 ELF executable (the magic and mask of QEMU's own qemu-binfmt-conf.sh). Registered
+// only where the kernel cannot run them itself: binfmt_misc is asked before the native loader.
+const I386_BINFMT = ":qemu-i386:M::\\x7fELF\\x01\\x01\\x01\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x02\\x00\\x03\\x00"
+	+ ":\\xff\\xff\\xff\\xff\\xff\\xfe\\xfe\\x00\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xfe\\xff\\xff\\xff:/usr/bin/qemu-i386:F";
+function registerQemuI386(prefix) {
+	if (!compiles32() || succeeds(hello32, []) || !existsSync("/usr/bin/qemu-i386")) return;
+	const [command, ...rest] = [...prefix, "sh", "-c", "dir=/proc/sys/fs/binfmt_misc; "
+		+ "{ [ -e $dir/register ] || mount -t binfmt_misc binfmt_misc $dir; } && "
+		+ `{ [ -e $dir/qemu-i386 ] || printf '%s\\n' '${I386_BINFMT}' > $dir/register; }`];
+	console.log("[test-deps] this kernel cannot run 32-bit programs: registering qemu-i386 with binfmt_misc");
+	execFileSync(command, rest, { stdio: ["ignore", "ignore", "inherit"] });
+}
 
 // What the tests need: why, how to tell it is there, and the Debian packages.
 const needs = [
@@ -41,6 +58,8 @@ const needs = [
 		ok: () => compiles("gcc", ["-fsanitize=address,undefined"]), packages: ["libasan8", "libubsan1"] },
 	{ what: "32-bit gcc (the -m32 host: board-sized XS heap figures)", ok: () => compiles("gcc", ["-m32"]),
 		packages: ["gcc-multilib"] },
+	{ what: "32-bit programs that run (the -m32 C tests and host): where the kernel has no IA32 emulation, through Debian's qemu-user and binfmt_misc",
+		ok: () => !compiles32() || succeeds(hello32, []), packages: ["qemu-user"], after: registerQemuI386 },
 	{ what: "Cortex-M compiler (MCU compile check of the portable C)",
 		ok: () => compiles("arm-none-eabi-gcc", ["-mcpu=cortex-m4", "-mthumb", "--specs=nosys.specs"]),
 		packages: ["gcc-arm-none-eabi", "libnewlib-arm-none-eabi"] },
@@ -127,11 +146,14 @@ function install(packages) {
 
 function main() {
 	let lacking = missing();
-	if (lacking.length && !process.argv.includes("--check")) {
+	// two rounds: a need can show only once another is met (32-bit programs run once gcc -m32 builds them)
+	for (let round = 0; round < 2 && lacking.length && !process.argv.includes("--check"); round++) {
 		const packages = [...new Set(lacking.flatMap((need) => need.packages))];
 		try {
 			if (!install(packages))
 				console.error("[test-deps] cannot install: needs root or password-less sudo, and apt-get");
+			else
+				for (const need of lacking) need.after?.(installer());
 		}
 		catch (error) {
 			console.error(`[test-deps] apt-get failed: ${error.message.split("\n")[0]}`);
