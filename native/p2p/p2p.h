@@ -161,8 +161,8 @@ typedef struct {
 	size_t device_secret_len;
 	uint8_t device_id[IVXS_P2P_ID_BYTES]; /* server */
 	uint32_t max_in_flight;         /* packets in flight per session (0 = 64; 8..1024) */
-	uint32_t tx_frames;             /* outgoing frames in flight (0 = server 16, client 4; a power of two, 2..64) */
-	uint32_t rx_frames;             /* incoming frames reassembled at once (0 = server 4, client 8; a power of two, 2..64) */
+	uint32_t tx_frames;             /* outgoing frames in flight (0 = server 32, client 4; a power of two, 2..64) */
+	uint32_t rx_frames;             /* incoming frames reassembled at once (0 = server 4, client 32; a power of two, 2..64) */
 	uint32_t rx_frame_bytes;        /* largest incoming frame (0 = server 1200 (voice), client 256 KiB) */
 	uint32_t command_bytes;         /* command buffer each way (0 = 16 KiB + 64; >= 1024) */
 	uint32_t deadline_ms;           /* frames given up this long after their capture (0 = 600) */

@@ -49,8 +49,11 @@ static int applyDefaults(ivxs_p2p_config *c)
 		return IVXS_P2P_EARG;
 	c->max_sessions = server ? (c->max_sessions ? c->max_sessions : 4) : 1;
 	c->max_in_flight = c->max_in_flight ? c->max_in_flight : 64;
-	c->tx_frames = c->tx_frames ? c->tx_frames : (server ? 16 : 4);
-	c->rx_frames = c->rx_frames ? c->rx_frames : (server ? 4 : 8);
+	/* frames in flight: a camera's audio beside its video is ~62 frames/s, and a lost chunk
+	 * holds the window until it is repaired (an RTT and the queue): 8 frames (130 ms of such a
+	 * stream) stalled it on a lossy link, 32 do not (native/p2p/README.md, issue 19) */
+	c->tx_frames = c->tx_frames ? c->tx_frames : (server ? 32 : 4);
+	c->rx_frames = c->rx_frames ? c->rx_frames : (server ? 4 : 32);
 	c->rx_frame_bytes = c->rx_frame_bytes ? c->rx_frame_bytes : (server ? 1200 : 256 * 1024);
 	c->deadline_ms = c->deadline_ms ? c->deadline_ms : 600;
 	c->deadline_max_ms = c->deadline_max_ms ? c->deadline_max_ms : c->deadline_ms + c->deadline_ms / 3;
@@ -87,7 +90,9 @@ static int sessionAlloc(ivxs_p2p *p, ivxs_p2p_session *s)
 	s->rx_aead = p2p_alloc(p, p2p_aead_size());
 	if (!s->rel.sent || !s->ftx.slots || !s->frx.slots || !s->tx_aead || !s->rx_aead)
 		return IVXS_P2P_ENOMEM;
-	s->frx.slots[0].buf = p2p_alloc(p, arena);
+	/* not cleared: a slot's bytes are written before they are read, and a viewer's 32 slots of
+	 * 256 KiB then cost only the pages its frames touch */
+	s->frx.slots[0].buf = p->alloc.alloc(arena, p->alloc.ctx);
 	if (!s->frx.slots[0].buf)
 		return IVXS_P2P_ENOMEM;
 	for (i = 1; i < c->rx_frames; i++)

@@ -127,6 +127,9 @@ typedef struct {
 	uint16_t len;              /* payload bytes carried */
 	uint16_t bytes;            /* datagram bytes */
 	uint8_t state, carry, app_limited;
+	/* frames only: the packet also carried `more` whole one-chunk audio frames, a + skip …
+	 * a + skip + more - 1 (they share a packet when several wait: p2p_channel.c) */
+	uint8_t more, skip;
 	uint32_t delivered_ms;     /* congestion control's delivery state at send */
 	uint32_t queued;           /* our own bytes queued at the bottleneck ahead of this one (estimate) */
 	uint64_t delivered;
@@ -201,12 +204,17 @@ uint32_t p2p_cc_wait(p2p_cc *cc, uint32_t bytes, uint32_t in_flight, uint32_t no
 
 /* ---- channels (p2p_channel.c) ---- */
 #define P2P_BITWORDS (IVXS_P2P_MAX_FRAME_CHUNKS / 32)
+#define P2P_FRAME_WINDOW 64    /* chunks of one frame past its first unacknowledged one that may be sent */
 typedef struct {
 	ivxs_p2p_frame f;
 	uint32_t seq, deadline;
 	uint16_t nchunks, nacked, nsent;   /* nsent: chunks [0, nsent) were sent at least once (in order) */
+	/* chunks below c0 are acknowledged; bit i of sent / acked is chunk c0 + i, and nothing at or
+	 * past c0 + 64 is sent: 16 bytes of bitmaps instead of 128 for 512 chunks, so a camera
+	 * affords the frames in flight that audio beside video needs (32 slots) */
+	uint16_t c0;
 	uint8_t used, lost;        /* lost: a chunk of it was lost once (the adaptive deadline) */
-	uint32_t sent[P2P_BITWORDS], acked[P2P_BITWORDS];
+	uint64_t sent, acked;
 } p2p_ftx_slot;
 
 typedef struct {
@@ -379,10 +387,14 @@ p2p_sent *p2p_rel_slot(p2p_rel *r);   /* the record for next_pn, or NULL if it i
 void p2p_chan_init(ivxs_p2p_session *s, uint32_t now);
 void p2p_chan_release(ivxs_p2p_session *s);
 void p2p_chan_tick(ivxs_p2p_session *s, uint32_t now);
-/* Fills pending data into one packet; 1 = a data frame was written (*head, *body set), 0 = nothing. */
-int p2p_chan_pick(ivxs_p2p_session *s, uint32_t now, uint8_t *head, size_t head_room, size_t *head_len,
+/* Writes pending data into the plaintext `plain` from `pos` (at most `room` bytes in all) and
+ * sets *end past it; 1 = data written, 0 = nothing. With *body set (a chunk sent zero-copy
+ * from its source) plain[0, *end) is a multiple of 16 and the body follows it; with *body
+ * NULL everything is in plain (small frames copied in, several to a packet). */
+int p2p_chan_pick(ivxs_p2p_session *s, uint32_t now, uint8_t *plain, size_t pos, size_t room, size_t *end,
 		const uint8_t **body, size_t *body_len, p2p_sent *rec);
-/* After encryption: 1 if the body was intact (the packet may go), 0 if torn (drop it). */
+/* After encryption: 1 if every frame's bytes were intact (the packet may go), 0 if one was
+ * torn (drop the packet: the torn frames are given up, the others sent later). */
 int p2p_chan_commit(ivxs_p2p_session *s, const p2p_sent *rec, int intact_needed, uint32_t now);
 int p2p_chan_body_intact(ivxs_p2p_session *s, const p2p_sent *rec);
 void p2p_chan_on_acked(ivxs_p2p_session *s, const p2p_sent *rec, uint32_t now);

@@ -360,14 +360,13 @@ static int sealAndSend(ivxs_p2p_session *s, const ivxs_p2p_addr *to, const uint8
 void p2p_flush(ivxs_p2p_session *s, uint32_t now, int ping)
 {
 	ivxs_p2p *p = s->p2p;
-	uint8_t hdr[P2P_FRAME_HDR > P2P_CMD_HDR ? P2P_FRAME_HDR : P2P_CMD_HDR];
 	uint32_t n;
 	if (s->state != P2P_S_OPEN || s->close_pending)
 		return;
 	for (n = 0; n < kMaxBurst; n++) {
 		p2p_sent *slot = p2p_rel_slot(&s->rel), rec;
 		uint8_t *head = p->plain;
-		size_t pos = 0, hlen = 0, blen = 0, pad;
+		size_t pos = 0, blen = 0;
 		const uint8_t *body = NULL;
 		p2p_ack ack;
 		int data = 0, eliciting, has_ack = s->rel.ack_pending > 0;
@@ -379,24 +378,18 @@ void p2p_flush(ivxs_p2p_session *s, uint32_t now, int ping)
 			return;
 		}
 		memset(&rec, 0, sizeof(rec));
-		if (slot && p2p_cc_wait(&s->cc, IVXS_P2P_MTU, s->rel.in_flight_bytes, now) == 0 && uplinkWait(p, now) == 0)
-			data = p2p_chan_pick(s, now, hdr, sizeof(hdr), &hlen, &body, &blen, &rec);
-		if (!data && !ack_due && !ping)
-			break;
+		/* the ACK and a ping first, then the data behind them (built in place: an ACK that is
+		 * not sent costs nothing) */
 		if (has_ack && p2p_rel_ack_build(&s->rel, now, &ack))
 			pos += p2p_wire_ack(head + pos, &ack);
-		eliciting = data || ping;
-		if (ping) {
+		if (ping)
 			head[pos++] = P2P_F_PING;
-			ping = 0;
-		}
-		if (data) {
-			/* padding before the data frame's header: the cipher streams the head in 16-byte blocks */
-			pad = (16 - (pos + hlen) % 16) % 16;
-			memset(head + pos, P2P_F_PAD, pad);
-			memcpy(head + pos + pad, hdr, hlen);
-			pos += pad + hlen;
-		}
+		if (slot && p2p_cc_wait(&s->cc, IVXS_P2P_MTU, s->rel.in_flight_bytes, now) == 0 && uplinkWait(p, now) == 0)
+			data = p2p_chan_pick(s, now, head, pos, P2P_PLAIN_MAX, &pos, &body, &blen, &rec);
+		if (!data && !ack_due && !ping)
+			break;
+		eliciting = data || ping;
+		ping = 0;
 		/* with every record in use (a peer that does not acknowledge) a ping goes out untracked */
 		if (sealAndSend(s, &s->addr, head, pos, body, blen, &rec, eliciting && slot, now) == 0) {
 			if (has_ack)
