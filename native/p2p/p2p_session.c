@@ -400,6 +400,14 @@ void p2p_flush(ivxs_p2p_session *s, uint32_t now, int ping)
 	}
 }
 
+/* A viewer: when its proof of its keys is given up if the camera has acknowledged nothing by
+ * then — the handshake timeout after its last hello, a little before the camera (whose timeout
+ * runs from that hello's arrival) frees the half-open slot. */
+static uint32_t proofDeadline(const ivxs_p2p_session *s)
+{
+	return s->hello_ms + s->p2p->cfg.handshake_timeout_ms;
+}
+
 static void tickSession(ivxs_p2p_session *s, uint32_t now)
 {
 	ivxs_p2p *p = s->p2p;
@@ -438,6 +446,14 @@ static void tickSession(ivxs_p2p_session *s, uint32_t now)
 		ping = 1;
 		s->last_ping_ms = now;
 	}
+	if (c->role == IVXS_P2P_CLIENT && !s->rel.any_acked && P2P_GE(now, proofDeadline(s))) {
+		/* never acknowledged: the camera has given its half-open slot up (its handshake timeout
+		 * runs from the hello), so nothing sent now reaches a session; say so at once, not at
+		 * keep-alive (3 intervals later), and the app can connect again */
+		s->close_pending = 1;
+		s->close_status = IVXS_P2P_ETIMEOUT;
+		return;
+	}
 	p2p_rel_detect_loss(s, now);
 	p2p_chan_tick(s, now);
 	p2p_flush(s, now, ping);
@@ -451,6 +467,12 @@ static uint32_t sessionWait(ivxs_p2p_session *s, uint32_t now)
 		return p2p_hs_wait(s, now);
 	if (s->state != P2P_S_OPEN)
 		return wait;
+	if (c->role == IVXS_P2P_CLIENT && !s->rel.any_acked) {
+		int32_t d = P2P_DIFF(proofDeadline(s), now);
+		w = d <= 0 ? 0 : (uint32_t)d;
+		if (w < wait)
+			wait = w;
+	}
 	w = p2p_rel_next_timer(s, now);
 	if (w < wait)
 		wait = w;
