@@ -29,9 +29,9 @@ writeFileSync(mbedtlsHost, "#include <mbedtls/md.h>\n#include <mbedtls/ssl.h>\ni
 const srtPeer = join(scratch, "srt-peer.c");
 writeFileSync(srtPeer, "#include <srt/srt.h>\nint main(void) { return srt_startup() < 0; }\n");
 const succeeds = (command, args) => spawnSync(command, args, { stdio: "ignore", cwd: scratch }).status === 0;
-const compiles = (compiler, flags, source = hello) => succeeds(compiler, [...flags, source, "-o", join(scratch, "a.out")]);
+const compiles = (compiler, flags, source = hello, out = join(scratch, "a.out")) => succeeds(compiler, [...flags, source, "-o", out]);
 const hello32 = join(scratch, "hello32");
-const compiles32 = () => succeeds("gcc", ["-m32", hello, "-o", hello32]);
+const compiles32 = () => compiles("gcc", ["-m32"], hello, hello32);
 
 // A kernel built without IA32 emulation (seen: a 6.18 microVM kernel) refuses 32-bit x86
 // programs ("Exec format error"); Debian's qemu-user then runs them, once binfmt_misc hands it
@@ -56,7 +56,7 @@ const needs = [
 		packages: ["chromium"] },
 	{ what: "gcc sanitizers (ASan + UBSan builds of the cores and the host)",
 		ok: () => compiles("gcc", ["-fsanitize=address,undefined"]), packages: ["libasan8", "libubsan1"] },
-	{ what: "32-bit gcc (the -m32 host: board-sized XS heap figures)", ok: () => compiles("gcc", ["-m32"]),
+	{ what: "32-bit gcc (the -m32 host: board-sized XS heap figures)", ok: compiles32,
 		packages: ["gcc-multilib"] },
 	{ what: "32-bit programs that run (the -m32 C tests and host): where the kernel has no IA32 emulation, through Debian's qemu-user and binfmt_misc",
 		ok: () => !compiles32() || succeeds(hello32, []), packages: ["qemu-user"], after: registerQemuI386 },

@@ -317,6 +317,13 @@ static void cb_frame(void *ctx, ivxs_p2p_session *s, int channel, const uint8_t 
 		W.arrival[seq] = W.now;
 }
 
+/* The video frames' capture times: one every 1/fps from `start`. */
+static void schedule(double *capture, double start, uint32_t fps)
+{
+	for (uint32_t i = 0; i < W.scheduled; i++)
+		capture[i] = start + floor(i * 1000.0 / fps + 0.5);
+}
+
 static void tick(int who)
 {
 	/* a tick may return 0 (more to do now): the virtual clock then moves by a millisecond, not less */
@@ -468,8 +475,7 @@ int main(int argc, char **argv)
 			next = audio_at;
 		if (W.cam_session && start == INFINITY) {
 			start = floor(W.now) + 50;
-			for (i = 0; i < W.scheduled; i++)
-				capture[i] = start + floor(i * 1000.0 / fps + 0.5);
+			schedule(capture, start, fps);
 			end = capture[W.scheduled - 1] + drain;
 			if (audio_bytes) {
 				audio_n = (uint32_t)(seconds * audio_per_s);
@@ -485,8 +491,7 @@ int main(int argc, char **argv)
 			 * viewer would see is no video, so every frame of this run counts lost */
 			no_session = 1;
 			start = floor(W.now);
-			for (i = 0; i < W.scheduled; i++)
-				capture[i] = start + floor(i * 1000.0 / fps + 0.5);
+			schedule(capture, start, fps);
 			break;
 		}
 		W.now = next;

@@ -115,15 +115,19 @@ static uint32_t chunkLen(const p2p_ftx_slot *f, uint32_t idx)
 	return f->f.size - off < IVXS_P2P_CHUNK ? f->f.size - off : IVXS_P2P_CHUNK;
 }
 
+/* Bytes of frame f not sent once (chunks go out in order the first time). */
+static uint64_t ftxUnsent(const p2p_ftx_slot *f)
+{
+	return f->nsent < f->nchunks ? f->f.size - (uint64_t)f->nsent * IVXS_P2P_CHUNK : 0;
+}
+
 enum { kDone, kGivenUp, kTorn, kSkipped };
 
 static void ftxRelease(ivxs_p2p_session *s, p2p_ftx_slot *f, int outcome)
 {
 	p2p_ftx *t = &s->ftx;
 	ivxs_p2p_channel_stats *st = &s->chan[txFrameChannel(s)].st;
-	uint32_t i;
-	for (i = f->nsent; i < f->nchunks; i++)
-		t->unsent -= chunkLen(f, i);
+	t->unsent -= ftxUnsent(f);
 	f->used = 0;
 	if (outcome == kDone)
 		st->frames_sent++;
@@ -304,8 +308,7 @@ static int pickFrame(ivxs_p2p_session *s, uint32_t now, uint8_t *plain, size_t p
 			ftxFinish(s, f, kSkipped);
 			continue;
 		}
-		if (f->nsent < f->nchunks)
-			ahead += f->f.size - f->nsent * IVXS_P2P_CHUNK;
+		ahead += ftxUnsent(f);
 		if ((idx = ftxChunk(f)) < 0)
 			continue;
 		chunkHeader(s, f, (uint32_t)idx, &c);
@@ -325,8 +328,7 @@ static int pickFrame(ivxs_p2p_session *s, uint32_t now, uint8_t *plain, size_t p
 				skip++;
 			more++;
 			used += P2P_FRAME_HDR + g->f.size;
-			if (!g->nsent)
-				ahead += g->f.size;
+			ahead += ftxUnsent(g);
 		}
 		rec->carry = P2P_CARRY_FRAME;
 		rec->a = f->seq;
@@ -942,14 +944,12 @@ static int ftxExtend(ivxs_p2p_session *s, p2p_ftx_slot *f, uint32_t now)
 	uint64_t upto = 0;   /* bytes not sent once of the frames up to this one: what it waits behind */
 	for (seq = t->base; seq != f->seq + 1; seq++) {
 		const p2p_ftx_slot *g = ftxSlot(t, seq);
-		if (g->used && g->nsent < g->nchunks)
-			upto += g->f.size - (uint64_t)g->nsent * IVXS_P2P_CHUNK;
+		if (g->used) {
+			upto += ftxUnsent(g);
+			repairing |= g->lost;
+		}
 	}
-	if (left <= 0 || !s->cc.btl_bw || upto * 1000 / s->cc.btl_bw > (uint64_t)left)
-		return 0;
-	for (seq = t->base; seq != f->seq + 1 && !repairing; seq++)
-		repairing = ftxSlot(t, seq)->used && ftxSlot(t, seq)->lost;
-	if (!repairing)
+	if (left <= 0 || !s->cc.btl_bw || upto * 1000 / s->cc.btl_bw > (uint64_t)left || !repairing)
 		return 0;
 	f->deadline = left > kExtendStepMs ? now + kExtendStepMs : last;
 	return 1;

@@ -400,9 +400,15 @@ void p2p_flush(ivxs_p2p_session *s, uint32_t now, int ping)
 	}
 }
 
-/* A viewer: when its proof of its keys is given up if the camera has acknowledged nothing by
- * then — the handshake timeout after its last hello, a little before the camera (whose timeout
- * runs from that hello's arrival) frees the half-open slot. */
+/* A viewer whose proof of its keys the camera has not acknowledged yet (it sends nothing until
+ * it has one). */
+static int unconfirmed(const ivxs_p2p_session *s)
+{
+	return s->p2p->cfg.role == IVXS_P2P_CLIENT && !s->rel.any_acked;
+}
+
+/* When such a viewer gives its proof up: the handshake timeout after its last hello, a little
+ * before the camera (whose timeout runs from that hello's arrival) frees the half-open slot. */
 static uint32_t proofDeadline(const ivxs_p2p_session *s)
 {
 	return s->hello_ms + s->p2p->cfg.handshake_timeout_ms;
@@ -442,11 +448,11 @@ static void tickSession(ivxs_p2p_session *s, uint32_t now)
 	/* the viewer's packet that proves its keys can be lost, and the camera sends nothing until
 	 * it has one: until the camera acknowledges something, ping again every RTO (before the
 	 * loss detection below doubles it for the lost one) */
-	if (c->role == IVXS_P2P_CLIENT && !s->rel.any_acked && now - s->last_ping_ms >= p2p_rel_rto(&s->rel)) {
+	if (unconfirmed(s) && now - s->last_ping_ms >= p2p_rel_rto(&s->rel)) {
 		ping = 1;
 		s->last_ping_ms = now;
 	}
-	if (c->role == IVXS_P2P_CLIENT && !s->rel.any_acked && P2P_GE(now, proofDeadline(s))) {
+	if (unconfirmed(s) && P2P_GE(now, proofDeadline(s))) {
 		/* never acknowledged: the camera has given its half-open slot up (its handshake timeout
 		 * runs from the hello), so nothing sent now reaches a session; say so at once, not at
 		 * keep-alive (3 intervals later), and the app can connect again */
@@ -467,7 +473,7 @@ static uint32_t sessionWait(ivxs_p2p_session *s, uint32_t now)
 		return p2p_hs_wait(s, now);
 	if (s->state != P2P_S_OPEN)
 		return wait;
-	if (c->role == IVXS_P2P_CLIENT && !s->rel.any_acked) {
+	if (unconfirmed(s)) {
 		int32_t d = P2P_DIFF(proofDeadline(s), now);
 		w = d <= 0 ? 0 : (uint32_t)d;
 		if (w < wait)
