@@ -35,6 +35,7 @@ const round = (x, d = 1) => (Number.isFinite(x) ? Number(x.toFixed(d)) : null);
 // links are sized from video + audio; the metric is the video's (audio takes link time and
 // frames in flight). No oracle for them: the oracle frames video only.
 export const AUDIO_BYTES = 256;
+const AUDIO_PER_S = 46.875;
 const SIM_STREAMS = {
 	fixture: { stream: "fixture", audioBytes: 0 },
 	camera: { stream: "camera", audioBytes: 0 },
@@ -114,9 +115,9 @@ export async function benchP2pSim({ log = () => {}, seconds = Number(process.env
 	for (const [si, [name, { stream, audioBytes }]] of Object.entries(SIM_STREAMS).entries()) {
 		const framesFile = join(root, STREAMS[stream].file);
 		const frames = await STREAMS[stream].write(framesFile, log);
-		const audioBps = audioBytes * 8 * 46.875;
+		const audioBps = audioBytes * 8 * AUDIO_PER_S;
 		const bitrateBps = (frames.reduce((n, f) => n + f.payload.length, 0) * 8 * FPS) / frames.length + audioBps;
-		const audio = audioBytes ? ["--audio-bytes", String(audioBytes)] : [];
+		const audio = audioBytes ? ["--audio-bytes", String(audioBytes), "--audio-per-s", String(AUDIO_PER_S)] : [];
 		results[name] = {};
 		for (const [i, l] of links(bitrateBps, stream).entries()) {
 			const byConfig = results[name][l.name] = { floor: floorOf(frames, l, seconds) };
