@@ -285,10 +285,12 @@ static void check(const ivxs_p2p_session *s)
 	REQUIRE(s->ftx.next - s->ftx.base <= s->ftx.limit && s->ftx.limit <= s->ftx.n);
 	REQUIRE(s->cmd.nranges <= P2P_CMD_RANGES && s->cmd.d_count <= P2P_CMD_DESCS);
 	for (i = 0; i < s->cmd.nranges; i++) {
-		REQUIRE(s->cmd.rlo[i] < s->cmd.rhi[i] && s->cmd.rhi[i] <= P2P_CMD_WINDOW);
+		REQUIRE(s->cmd.rlo[i] < s->cmd.rhi[i] && s->cmd.rx && s->cmd.rhi[i] <= s->cmd.rx_cap);
 		REQUIRE(i == 0 || s->cmd.rlo[i] > s->cmd.rhi[i - 1]);
 	}
-	REQUIRE(s->cmd.tx_head - s->cmd.tx_base <= P2P_CMD_WINDOW);
+	REQUIRE(s->cmd.tx_head - s->cmd.tx_base <= (s->cmd.tx ? s->cmd.tx_cap : 0));
+	/* the camera's bound: one long command buffer per viewer, and a short one */
+	REQUIRE(s->p2p->cfg.role != IVXS_P2P_SERVER || p2p_chan_cmd_bytes(s) <= P2P_CMD_WINDOW + P2P_CMD_SMALL);
 }
 
 static void tickBoth(uint32_t ms)

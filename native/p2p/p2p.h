@@ -164,7 +164,6 @@ typedef struct {
 	uint32_t tx_frames;             /* outgoing frames in flight (0 = server 32, client 4; a power of two, 2..64) */
 	uint32_t rx_frames;             /* incoming frames reassembled at once (0 = server 4, client 32; a power of two, 2..64) */
 	uint32_t rx_frame_bytes;        /* largest incoming frame (0 = server 1200 (voice), client 256 KiB) */
-	uint32_t command_bytes;         /* command buffer each way (0 = 16 KiB + 64; >= 1024) */
 	uint32_t deadline_ms;           /* frames given up this long after their capture (0 = 600) */
 	uint32_t deadline_max_ms;       /* ... or up to this long while a loss is repaired and the sender is not
 	                                 * behind the link (0 = deadline_ms + deadline_ms / 3: 800; = deadline_ms: off) */
@@ -245,6 +244,7 @@ typedef struct {
 	uint64_t packets_sent, packets_received, packets_lost;
 	uint64_t bytes_sent, bytes_received;
 	uint64_t dropped_auth, dropped_replay, dropped_trunc, bogus_acks, frames_lost_rx;
+	uint64_t commands_deferred; /* packets left unacknowledged: no room for their command chunk yet */
 	uint32_t rights;
 	uint8_t viewer_id[IVXS_P2P_ID_BYTES];
 	ivxs_p2p_addr peer;      /* where the session sends now (follows a validated address change) */

@@ -89,6 +89,8 @@ void p2p_chan_init(ivxs_p2p_session *s, uint32_t now)
 	s->cmd.unsent = 0;
 	s->cmd.rx_off = 0;
 	s->cmd.nranges = 0;
+	s->cmd.lend = s->cmd.peer_waiting = 0;
+	s->cmd.deferred = 0;
 	memset(s->chan, 0, sizeof(s->chan));
 	for (i = 0; i < IVXS_P2P_CHANNELS; i++)
 		s->chan[i].meter.bucket_ms = now;
@@ -606,21 +608,55 @@ void p2p_chan_on_lost(ivxs_p2p_session *s, const p2p_sent *rec)
 	}
 }
 
-/* Copies into the command ring at index `at`, wrapping at its end; returns the index after. */
-static uint32_t ringCopy(uint8_t *ring, uint32_t at, const uint8_t *src, uint32_t len)
+/* Copies into a command ring of `cap` bytes at index `at`, wrapping at its end; returns the index after. */
+static uint32_t ringCopy(uint8_t *ring, uint32_t cap, uint32_t at, const uint8_t *src, uint32_t len)
 {
-	uint32_t first = P2P_CMD_WINDOW - at < len ? P2P_CMD_WINDOW - at : len;
+	uint32_t first = cap - at < len ? cap - at : len;
 	memcpy(ring + at, src, first);
 	memcpy(ring, src + first, len - first);
-	return (at + len) % P2P_CMD_WINDOW;
+	return (at + len) % cap;
+}
+
+/* Command buffers, bounded on the camera (its memory per viewer is 31.4 KiB at most, not 47):
+ * one window-sized ("long") buffer per viewer at a time, either way, and a short one beside it.
+ * A short message (or the start of a viewer's, received) gets a short buffer; a long one needs
+ * the other way's buffer short, or none. A viewer's chunk that would need a long receive buffer
+ * while the camera's long message is sending is left unacknowledged (the viewer sends it again:
+ * p2p_chan_check_cmd), and no new long message is queued until it gets in (peer_waiting). A
+ * viewer is not bounded: it always takes the camera's messages in, so the two never wait for
+ * each other. */
+static int isCamera(const ivxs_p2p_session *s)
+{
+	return s->p2p->cfg.role == IVXS_P2P_SERVER;
+}
+
+static int longTx(const p2p_cmd *c)
+{
+	return c->tx && c->tx_cap > P2P_CMD_SMALL;
+}
+
+static int longRx(const p2p_cmd *c)
+{
+	return c->rx && c->rx_cap > P2P_CMD_SMALL;
+}
+
+/* The size of a new send buffer for a message of `total` bytes, or 0: it must wait. */
+static uint32_t txCapFor(const ivxs_p2p_session *s, uint32_t total)
+{
+	const p2p_cmd *c = &s->cmd;
+	if (!isCamera(s))
+		return P2P_CMD_WINDOW;
+	if (total <= P2P_CMD_SMALL)
+		return P2P_CMD_SMALL;
+	return longRx(c) || c->peer_waiting ? 0 : P2P_CMD_WINDOW;
 }
 
 int ivxs_p2p_command(ivxs_p2p_session *s, int kind, uint16_t id, const uint8_t *data, uint32_t size, uint32_t now)
 {
 	p2p_cmd *c;
 	uint8_t hdr[P2P_MSG_HDR];
-	uint32_t total, need = 0, off, end, pos;
-	int status = IVXS_P2P_EARG;
+	uint32_t total, need = 0, off, end, pos, cap;
+	int status = IVXS_P2P_EARG, lend;
 	if (!s || !IVXS_P2P_KIND_VALID(kind) || (!data && size))
 		goto done;
 	c = &s->cmd;
@@ -631,20 +667,30 @@ int ivxs_p2p_command(ivxs_p2p_session *s, int kind, uint16_t id, const uint8_t *
 	if (size > IVXS_P2P_MAX_COMMAND)
 		goto done;
 	total = P2P_MSG_HDR + size;
-	if (!c->tx)
+	/* a reply from the callback takes the request's buffer over (the request's bytes, which
+	 * `data` may point into, are moved, then overwritten by the header) — unless it is short
+	 * enough for a short buffer of the camera's own */
+	lend = !c->tx && c->lend && c->rx && total <= c->rx_cap && (!isCamera(s) || total > P2P_CMD_SMALL);
+	if (c->tx)
+		cap = c->peer_waiting && longTx(c) ? 0 : c->tx_cap;   /* a viewer waits: drain first */
+	else {
 		c->tx_head_pos = 0;   /* nothing queued: the ring starts over */
+		cap = lend ? c->rx_cap : txCapFor(s, total);
+	}
+	status = IVXS_P2P_EAGAIN;
+	if (!cap)
+		goto done;
 	/* chunks break at IVXS_P2P_CHUNK and at the ring's end, so none wraps */
 	for (off = c->tx_head, pos = c->tx_head_pos, end = c->tx_head + total; off != end; need++) {
-		uint32_t room = P2P_CMD_WINDOW - pos, len = end - off;
+		uint32_t room = cap - pos, len = end - off;
 		if (len > IVXS_P2P_CHUNK)
 			len = IVXS_P2P_CHUNK;
 		if (len > room)
 			len = room;
 		off += len;
-		pos = (pos + len) % P2P_CMD_WINDOW;
+		pos = (pos + len) % cap;
 	}
-	status = IVXS_P2P_EAGAIN;
-	if (c->tx_head - c->tx_base + total > P2P_CMD_WINDOW || c->d_count + need > P2P_CMD_DESCS)
+	if (c->tx_head - c->tx_base + total > cap || c->d_count + need > P2P_CMD_DESCS)
 		goto done;
 	/* an app-fed channel above its high watermark takes nothing until it is below low */
 	if (s->p2p->cfg.high && s->chan[IVXS_P2P_CH_COMMAND].level == 2)
@@ -652,9 +698,7 @@ int ivxs_p2p_command(ivxs_p2p_session *s, int kind, uint16_t id, const uint8_t *
 	hdr[0] = (uint8_t)kind;
 	p2p_put16(hdr + 1, id);
 	p2p_put16(hdr + 3, size);
-	if (!c->tx && c->lend && c->rx) {
-		/* a reply from the callback: the request's buffer becomes the reply's (the request's
-		 * bytes, which `data` may point into, are moved, then overwritten by the header) */
+	if (lend) {
 		c->tx = c->rx;
 		c->rx = NULL;
 		c->lend = 0;
@@ -664,14 +708,15 @@ int ivxs_p2p_command(ivxs_p2p_session *s, int kind, uint16_t id, const uint8_t *
 	}
 	else {
 		status = IVXS_P2P_ENOMEM;
-		if (!c->tx && !(c->tx = p2p_alloc(s->p2p, P2P_CMD_WINDOW)))
+		if (!c->tx && !(c->tx = p2p_alloc(s->p2p, cap)))
 			goto done;
-		pos = ringCopy(c->tx, c->tx_head_pos, hdr, P2P_MSG_HDR);
+		pos = ringCopy(c->tx, cap, c->tx_head_pos, hdr, P2P_MSG_HDR);
 		if (size)
-			ringCopy(c->tx, pos, data, size);
+			ringCopy(c->tx, cap, pos, data, size);
 	}
+	c->tx_cap = cap;
 	for (off = c->tx_head, pos = c->tx_head_pos, end = c->tx_head + total; off != end;) {
-		uint32_t room = P2P_CMD_WINDOW - pos, len = end - off;
+		uint32_t room = cap - pos, len = end - off;
 		p2p_cdesc *d = &c->desc[(c->d_tail + c->d_count++) % P2P_CMD_DESCS];
 		if (len > IVXS_P2P_CHUNK)
 			len = IVXS_P2P_CHUNK;
@@ -683,7 +728,7 @@ int ivxs_p2p_command(ivxs_p2p_session *s, int kind, uint16_t id, const uint8_t *
 		d->state = P2P_CD_UNSENT;
 		d->ever = 0;
 		off += len;
-		pos = (pos + len) % P2P_CMD_WINDOW;
+		pos = (pos + len) % cap;
 	}
 	c->tx_head = end;
 	c->tx_head_pos = pos;
@@ -814,13 +859,32 @@ deliver:
 
 int p2p_chan_check_cmd(ivxs_p2p_session *s, const p2p_cmd_chunk *c)
 {
-	int32_t rel = P2P_DIFF(c->off, s->cmd.rx_off);
+	p2p_cmd *m = &s->cmd;
+	int32_t rel = P2P_DIFF(c->off, m->rx_off);
+	uint32_t need, cap;
+	uint8_t *grown;
 	if (rel + (int64_t)c->len > P2P_CMD_WINDOW)
 		return IVXS_P2P_EPROTO;   /* beyond the window the sender may use */
 	if (rel + (int64_t)c->len <= 0)
 		return 0;
-	if (!s->cmd.rx && !(s->cmd.rx = p2p_alloc(s->p2p, P2P_CMD_WINDOW)))
-		return IVXS_P2P_ENOMEM;   /* not acknowledged: the peer sends it again */
+	need = (uint32_t)(rel + c->len);
+	if (m->rx && need <= m->rx_cap)
+		return 0;
+	cap = isCamera(s) && need <= P2P_CMD_SMALL ? P2P_CMD_SMALL : P2P_CMD_WINDOW;
+	if (isCamera(s) && cap > P2P_CMD_SMALL && longTx(m)) {
+		m->peer_waiting = 1;
+		return IVXS_P2P_EAGAIN;   /* not acknowledged: the peer sends it again */
+	}
+	if (!(grown = p2p_alloc(s->p2p, cap)))
+		return IVXS_P2P_ENOMEM;   /* likewise */
+	if (m->rx) {
+		memcpy(grown, m->rx, m->rx_cap);
+		p2p_free(s->p2p, m->rx);
+	}
+	m->rx = grown;
+	m->rx_cap = cap;
+	if (cap > P2P_CMD_SMALL)
+		m->peer_waiting = 0;
 	return 0;
 }
 
@@ -875,7 +939,7 @@ void p2p_chan_on_cmd(ivxs_p2p_session *s, const p2p_cmd_chunk *c)
 		if (m->rhi[0] < used)
 			break;
 		end = m->rhi[m->nranges - 1];
-		m->lend = !m->tx && end == used;
+		m->lend = !m->tx && end == used && m->lendable;
 		/* the app's requests need the command right; control (opening a stream) does not */
 		if ((s->p2p->cfg.role == IVXS_P2P_CLIENT || kind == IVXS_P2P_CONTROL || (s->rights & IVXS_P2P_RIGHT_COMMAND)) && s->p2p->cfg.cb.command)
 			s->p2p->cfg.cb.command(s->p2p->cfg.cb.ctx, s, (int)kind, id, m->rx + P2P_MSG_HDR, len);
@@ -901,6 +965,24 @@ void p2p_chan_on_cmd(ivxs_p2p_session *s, const p2p_cmd_chunk *c)
 }
 
 /* ---------------------------------------------------------------- timers, stats */
+
+size_t p2p_chan_cmd_bytes(const ivxs_p2p_session *s)
+{
+	return (s->cmd.tx ? s->cmd.tx_cap : 0) + (s->cmd.rx ? s->cmd.rx_cap : 0);
+}
+
+/* The command buffers exist only while commands are under way. */
+void p2p_chan_cmd_idle(ivxs_p2p_session *s)
+{
+	if (s->cmd.tx && s->cmd.d_count == 0) {
+		p2p_free(s->p2p, s->cmd.tx);
+		s->cmd.tx = NULL;
+	}
+	if (s->cmd.rx && s->cmd.nranges == 0) {
+		p2p_free(s->p2p, s->cmd.rx);
+		s->cmd.rx = NULL;
+	}
+}
 
 void p2p_chan_watermarks(ivxs_p2p_session *s)
 {
@@ -969,15 +1051,7 @@ void p2p_chan_tick(ivxs_p2p_session *s, uint32_t now)
 	 * so the tick's delay counts its pacing, even when pacing holds the send back */
 	if (s->state == P2P_S_OPEN && !s->close_pending)
 		ftxFill(s, now);
-	/* the command buffers exist only while commands are under way */
-	if (s->cmd.tx && s->cmd.d_count == 0) {
-		p2p_free(s->p2p, s->cmd.tx);
-		s->cmd.tx = NULL;
-	}
-	if (s->cmd.rx && s->cmd.nranges == 0) {
-		p2p_free(s->p2p, s->cmd.rx);
-		s->cmd.rx = NULL;
-	}
+	p2p_chan_cmd_idle(s);
 	for (i = 0; i < IVXS_P2P_CHANNELS; i++)
 		p2p_chan_meter(&s->chan[i].meter, now);
 	s->chan[IVXS_P2P_CH_COMMAND].st.send_buffered = s->cmd.unsent;

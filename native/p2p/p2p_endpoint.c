@@ -252,10 +252,11 @@ int ivxs_p2p_session_stats_get(const ivxs_p2p_session *s, ivxs_p2p_session_stats
 	out->dropped_trunc = s->dropped_trunc;
 	out->bogus_acks = s->bogus_acks;
 	out->frames_lost_rx = s->frx.lost;
+	out->commands_deferred = s->cmd.deferred;
 	out->rights = s->rights;
 	memcpy(out->viewer_id, s->viewer_id, IVXS_P2P_ID_BYTES);
 	out->peer = s->addr;
-	out->footprint_bytes = s->footprint + (s->cmd.tx ? P2P_CMD_WINDOW : 0) + (s->cmd.rx ? P2P_CMD_WINDOW : 0);
+	out->footprint_bytes = s->footprint + p2p_chan_cmd_bytes(s);
 	return 0;
 }
 
@@ -266,10 +267,6 @@ void ivxs_p2p_stats_get(const ivxs_p2p *p, ivxs_p2p_stats *out)
 		return;
 	*out = p->st;
 	out->footprint_bytes = p->footprint;
-	for (i = 0; i < p->nsessions; i++) {
-		if (p->sessions[i].cmd.tx)
-			out->footprint_bytes += P2P_CMD_WINDOW;
-		if (p->sessions[i].cmd.rx)
-			out->footprint_bytes += P2P_CMD_WINDOW;
-	}
+	for (i = 0; i < p->nsessions; i++)
+		out->footprint_bytes += p2p_chan_cmd_bytes(&p->sessions[i]);
 }

@@ -38,6 +38,9 @@
 #define P2P_REJECT_BYTES 10    /* type, client cid, code */
 #define P2P_PLAIN_MAX (IVXS_P2P_MTU - P2P_DATA_HDR - P2P_TAG)
 #define P2P_CMD_WINDOW (IVXS_P2P_MAX_COMMAND + 64)  /* command stream window, bytes (both ends) */
+/* A camera's command buffer for short messages: it holds one window-sized buffer per viewer at a
+ * time, and a short one beside it; with a viewer's steady 13.8 KiB that is 31.4 KiB (aim 32) */
+#define P2P_CMD_SMALL 1536
 #define P2P_ACK_RANGES 16
 #define P2P_WINDOW 128         /* replay / ACK window, packets */
 
@@ -260,15 +263,21 @@ typedef struct {
 #define P2P_CMD_DESCS 64
 #define P2P_CMD_RANGES 32
 typedef struct {
-	uint8_t *tx;               /* P2P_CMD_WINDOW bytes, allocated on first use, freed when idle */
+	uint8_t *tx;               /* tx_cap bytes, allocated on first use, freed when all is acknowledged */
+	uint32_t tx_cap;           /* P2P_CMD_WINDOW, or (a camera's short messages) P2P_CMD_SMALL */
 	uint32_t tx_base, tx_head; /* stream offsets: [base, head) queued, not all acknowledged */
 	uint32_t tx_head_pos;      /* ring index of tx_head */
 	p2p_cdesc desc[P2P_CMD_DESCS];
 	uint32_t d_tail, d_count;  /* descriptors of [tx_base, tx_head), oldest at d_tail */
 	uint64_t unsent;
-	uint8_t *rx;               /* P2P_CMD_WINDOW bytes: rx[0] is stream offset rx_off */
+	uint8_t *rx;               /* rx_cap bytes: rx[0] is stream offset rx_off */
+	uint32_t rx_cap;           /* P2P_CMD_WINDOW, or (a camera's while it can) P2P_CMD_SMALL */
+	int lendable;              /* the packet being taken carries one command chunk */
 	int lend;                  /* inside the command callback, rx holds only that message: a
 	                            * reply queued then takes rx over as its tx (one buffer, not two) */
+	int peer_waiting;          /* camera: a viewer's chunk found no room (the long buffer was sending);
+	                            * no long message is queued until the viewer's gets in */
+	uint64_t deferred;         /* packets left unacknowledged for want of a receive buffer */
 	uint32_t rx_off;
 	uint32_t nranges;
 	uint32_t rlo[P2P_CMD_RANGES], rhi[P2P_CMD_RANGES];   /* received, relative to rx_off, sorted, disjoint */
@@ -403,6 +412,8 @@ int p2p_chan_check_frame(const ivxs_p2p_session *s, const p2p_frame_chunk *c);
 int p2p_chan_check_cmd(ivxs_p2p_session *s, const p2p_cmd_chunk *c);
 void p2p_chan_on_frame(ivxs_p2p_session *s, const p2p_frame_chunk *c);
 void p2p_chan_on_cmd(ivxs_p2p_session *s, const p2p_cmd_chunk *c);
+size_t p2p_chan_cmd_bytes(const ivxs_p2p_session *s);   /* the command buffers held now */
+void p2p_chan_cmd_idle(ivxs_p2p_session *s);            /* gives the buffers with nothing in them back */
 void p2p_chan_meter(p2p_meter *m, uint32_t now);
 void p2p_chan_watermarks(ivxs_p2p_session *s);
 int p2p_chan_has_data(const ivxs_p2p_session *s, uint32_t now);

@@ -187,13 +187,23 @@ static void pathChallenged(ivxs_p2p_session *s, const uint8_t *token, uint32_t n
 
 /* ---------------------------------------------------------------- data packets */
 
+/* The ACK frames of the authenticated packet in p->plain, before the packet is taken. */
+static void applyAcks(ivxs_p2p_session *s, size_t len, uint32_t now)
+{
+	p2p_item it;
+	size_t pos = 0;
+	while (p2p_wire_next(s->p2p->plain, len, &pos, &it) == 1)
+		if (it.type == P2P_F_ACK)
+			p2p_rel_on_ack(s, &it.ack, now);
+}
+
 static int onData(ivxs_p2p *p, const ivxs_p2p_addr *from, const uint8_t *data, size_t size, uint32_t now)
 {
 	ivxs_p2p_session *s = NULL;
 	p2p_item it;
 	size_t len, pos = 0;
 	uint32_t pn, i;
-	int status, eliciting = 0, item;
+	int status, eliciting = 0, item, acked = 0, commands = 0;
 	if (size < P2P_DATA_HDR + P2P_TAG) {
 		p->st.dropped_trunc++;
 		return IVXS_P2P_ETRUNC;
@@ -224,12 +234,25 @@ static int onData(ivxs_p2p *p, const ivxs_p2p_addr *from, const uint8_t *data, s
 	while ((item = p2p_wire_next(p->plain, len, &pos, &it)) == 1) {
 		if (it.type == P2P_F_FRAME)
 			status = p2p_chan_check_frame(s, &it.fc);
-		else if (it.type == P2P_F_CMD)
+		else if (it.type == P2P_F_CMD && (status = p2p_chan_check_cmd(s, &it.cc)) == IVXS_P2P_EAGAIN && !acked) {
+			/* no room for a command chunk while this end's own long message is under way: the
+			 * packet's ACKs may be what frees it (a viewer's next request rides with its ACK
+			 * of the reply), so they count first (they count once: ACKs are idempotent) */
+			applyAcks(s, len, now);
+			acked = 1;
 			status = p2p_chan_check_cmd(s, &it.cc);
+		}
 		if (status)
 			break;
 		if (it.type != P2P_F_ACK)
 			eliciting = 1;
+		commands += it.type == P2P_F_CMD;
+	}
+	if (status == IVXS_P2P_EAGAIN) {
+		/* flow control, not an error: left unacknowledged, the peer sends it again */
+		s->cmd.deferred++;
+		s->last_rx_ms = now;
+		return status;
 	}
 	if (item < 0 || status) {
 		s->dropped_trunc++;
@@ -250,6 +273,9 @@ static int onData(ivxs_p2p *p, const ivxs_p2p_addr *from, const uint8_t *data, s
 	/* connection ids do not depend on the address: a new one is validated, then moved to */
 	if (!p2p_addr_equal(from, &s->addr))
 		pathSeen(s, from, size, pn == s->rel.rx_largest, now);
+	/* a reply may take the request's buffer over only when no later chunk of this packet needs
+	 * it (the packet is acknowledged whole) */
+	s->cmd.lendable = commands == 1;
 	pos = 0;
 	while (p2p_wire_next(p->plain, len, &pos, &it) == 1 && !s->close_pending) {
 		if (it.type == P2P_F_CHALLENGE)
@@ -267,6 +293,8 @@ static int onData(ivxs_p2p *p, const ivxs_p2p_addr *from, const uint8_t *data, s
 			s->close_status = 0;
 		}
 	}
+	/* a message delivered gives its buffer back now: a reply that waited for it can go */
+	p2p_chan_cmd_idle(s);
 	if (!s->close_pending)
 		p2p_flush(s, now, 0);
 	return 0;

@@ -115,8 +115,8 @@ typedef struct {
 	/* commands received */
 	uint32_t cmds, cmd_bad, next_cmd_id;
 	int reply;                 /* server: answer each request */
-	int pending_reply;         /* a reply that did not fit yet */
-	uint16_t pending_id;
+	uint16_t pending[64];      /* replies that did not fit yet, in order (an app's outbox) */
+	uint32_t npending;
 } side;
 
 typedef struct {
@@ -290,11 +290,12 @@ static void cbFrame(void *ctx, ivxs_p2p_session *session, int channel, const uin
 }
 
 static size_t g_cmd_peak;   /* the camera's footprint at its largest inside a command callback */
+static uint32_t g_cmd_len;  /* > 0: every command message has this length */
 
-/* Command message i: payload length (i * 977) % 16385, byte j = (i + j) & 0xff. */
+/* Command message i: payload length (i * 977) % 16385 (or g_cmd_len), byte j = (i + j) & 0xff. */
 static uint32_t cmdLen(uint32_t i)
 {
-	return (i * 977u) % (IVXS_P2P_MAX_COMMAND + 1);
+	return g_cmd_len ? g_cmd_len : (i * 977u) % (IVXS_P2P_MAX_COMMAND + 1);
 }
 
 static void cbCommand(void *ctx, ivxs_p2p_session *session, int kind, uint16_t id, const uint8_t *data, uint32_t size)
@@ -314,13 +315,11 @@ static void cbCommand(void *ctx, ivxs_p2p_session *session, int kind, uint16_t i
 	s->next_cmd_id = id + 1u;
 	s->cmds++;
 	if (s->reply && kind == IVXS_P2P_REQUEST) {
-		/* the reply echoes the request, from inside the callback; when the reply
-		 * buffer still holds an unacknowledged reply, later (as an app would) */
-		int status = s->pending_reply ? IVXS_P2P_EAGAIN : ivxs_p2p_command(session, IVXS_P2P_REPLY, id, data, size, g_now);
-		if (status == IVXS_P2P_EAGAIN && !s->pending_reply) {
-			s->pending_reply = 1;
-			s->pending_id = id;
-		}
+		/* the reply echoes the request, from inside the callback; when the buffer has no room
+		 * (EAGAIN), later and in order, as an app would */
+		int status = s->npending ? IVXS_P2P_EAGAIN : ivxs_p2p_command(session, IVXS_P2P_REPLY, id, data, size, g_now);
+		if (status == IVXS_P2P_EAGAIN && s->npending < sizeof(s->pending) / sizeof(s->pending[0]))
+			s->pending[s->npending++] = id;
 		else if (status != 0)
 			s->cmd_bad++;
 	}
@@ -409,14 +408,16 @@ static void step(uint32_t ms)
 			W.next_produce += W.frame_interval;
 		}
 		deliver();
-		if (W.sides[SRV].pending_reply && W.sides[SRV].session) {
+		while (W.sides[SRV].npending && W.sides[SRV].session) {
 			static uint8_t echo[IVXS_P2P_MAX_COMMAND];
-			uint16_t id = W.sides[SRV].pending_id;
+			side *srv = &W.sides[SRV];
+			uint16_t id = srv->pending[0];
 			uint32_t j, len = cmdLen(id);
 			for (j = 0; j < len; j++)
 				echo[j] = (uint8_t)(id + j);
-			if (ivxs_p2p_command(W.sides[SRV].session, IVXS_P2P_REPLY, id, echo, len, g_now) == 0)
-				W.sides[SRV].pending_reply = 0;
+			if (ivxs_p2p_command(srv->session, IVXS_P2P_REPLY, id, echo, len, g_now) != 0)
+				break;
+			memmove(srv->pending, srv->pending + 1, --srv->npending * sizeof(srv->pending[0]));
 		}
 		ivxs_p2p_tick(W.ep[SRV], g_now);
 		if (W.ep[CLI])
@@ -895,13 +896,14 @@ done:
 static void commandsOver(uint32_t loss, uint32_t jitter, uint32_t count, uint32_t outstanding, uint32_t stream_start)
 {
 	options o;
-	uint32_t i, sent = 0, waited = 0;
+	uint32_t i, sent = 0, waited = 0, start, took = 0;
 	static uint8_t buf[IVXS_P2P_MAX_COMMAND];
 	ivxs_p2p_channel_stats st;
 	memset(&o, 0, sizeof(o));
 	CHECK_EQ(setup(&o), 0);
 	step(100);
 	CHECK(W.sides[SRV].session);
+	start = g_now;
 	if (stream_start) {
 		/* both command streams start just before their u32 offsets wrap */
 		W.sides[CLI].session->cmd.tx_base = W.sides[CLI].session->cmd.tx_head = stream_start;
@@ -933,6 +935,9 @@ static void commandsOver(uint32_t loss, uint32_t jitter, uint32_t count, uint32_
 			waited++;
 		}
 	}
+	while (W.sides[CLI].cmds < count && waited++ < 60000)
+		step(1);
+	took = g_now - start;
 	step(5000);
 	CHECK_EQ(W.sides[SRV].cmds, count);
 	CHECK_EQ(W.sides[SRV].cmd_bad, 0);
@@ -942,9 +947,14 @@ static void commandsOver(uint32_t loss, uint32_t jitter, uint32_t count, uint32_
 	CHECK_EQ(st.send_buffered, 0);
 	if (loss)
 		CHECK(st.retransmits > 0);
+	else if (g_cmd_len && P2P_MSG_HDR + g_cmd_len <= P2P_CMD_SMALL) {
+		/* short messages never wait for the camera's memory bound */
+		CHECK_EQ(sessStats(SRV).commands_deferred, 0);
+		CHECK_EQ(st.retransmits, 0);
+	}
 	/* idle again: the command buffers are given back */
 	CHECK_EQ(sessStats(SRV).footprint_bytes, W.sides[SRV].session->footprint);
-	NOTE("%u requests + replies, %llu retransmitted chunks", count, (unsigned long long)st.retransmits);
+	NOTE("%u requests + replies in %u ms, %llu retransmitted chunks", count, took, (unsigned long long)st.retransmits);
 done:
 	return;
 }
@@ -952,6 +962,14 @@ done:
 static void test_commands(void)
 {
 	commandsOver(0, 0, 40, 2, 0);
+}
+
+/* Short commands (the usual kind), three requests outstanding: the camera's short buffers. */
+static void test_commands_short(void)
+{
+	g_cmd_len = 700;
+	commandsOver(0, 0, 60, 3, 0);
+	g_cmd_len = 0;
 }
 
 static void test_commands_lossy_reordered(void)
@@ -1208,6 +1226,53 @@ static int firstRequest(void)
 	p2p_put16(plain + P2P_CMD_HDR + 1, 0);
 	p2p_put16(plain + P2P_CMD_HDR + 3, 0);
 	return fromViewer(plain, sizeof(plain));
+}
+
+/* Appends a COMMAND frame for bytes [from, to) of the viewer's stream of messages of g_cmd_len
+ * bytes (the harness's pattern) to plain[n]; returns the new length. */
+static size_t cmdFrame(uint8_t *plain, size_t n, uint32_t from, uint32_t to)
+{
+	uint32_t total = P2P_MSG_HDR + g_cmd_len, off;
+	p2p_wire_cmd_hdr(plain + n, from, to - from);
+	n += P2P_CMD_HDR;
+	for (off = from; off < to; off++) {
+		uint32_t id = off / total, at = off % total;
+		uint8_t hdr[P2P_MSG_HDR] = { IVXS_P2P_REQUEST, (uint8_t)(id >> 8), (uint8_t)id, (uint8_t)(g_cmd_len >> 8), (uint8_t)g_cmd_len };
+		plain[n++] = at < P2P_MSG_HDR ? hdr[at] : (uint8_t)(id + at - P2P_MSG_HDR);
+	}
+	return n;
+}
+
+/* A packet may carry several COMMANDs (this core's sender puts one in each): the end of a
+ * request and the start of the next. The reply to the first, queued from the callback, must not
+ * take the request's buffer over — the next chunk of the same packet is kept in it; before, it
+ * was dropped although the packet was acknowledged, and the stream stalled for good. */
+static void test_two_commands_in_a_packet(void)
+{
+	options o;
+	static uint8_t plain[P2P_PLAIN_MAX];
+	uint32_t total;
+	size_t n;
+	memset(&o, 0, sizeof(o));
+	CHECK_EQ(setup(&o), 0);
+	step(100);
+	g_cmd_len = 2000;
+	total = P2P_MSG_HDR + g_cmd_len;
+	W.sides[SRV].reply = 1;
+	CHECK_EQ(fromViewer(plain, cmdFrame(plain, 0, 0, 1088)), 0);
+	n = cmdFrame(plain, 0, 1088, total);            /* the first request's end ... */
+	n = cmdFrame(plain, n, total, total + 200);     /* ... and the second's start */
+	CHECK_EQ(fromViewer(plain, n), 0);
+	CHECK_EQ(W.sides[SRV].cmds, 1);
+	CHECK_EQ(fromViewer(plain, cmdFrame(plain, 0, total + 200, total + 1288)), 0);
+	CHECK_EQ(fromViewer(plain, cmdFrame(plain, 0, total + 1288, 2 * total)), 0);
+	CHECK_EQ(W.sides[SRV].cmds, 2);
+	step(1000);
+	CHECK_EQ(W.sides[CLI].cmds, 2);   /* both replies */
+	CHECK_EQ(W.sides[SRV].cmd_bad + W.sides[CLI].cmd_bad, 0);
+	CHECK(sessStats(SRV).footprint_bytes <= W.sides[SRV].session->footprint + P2P_CMD_SMALL);
+done:
+	g_cmd_len = 0;
 }
 
 /* Every ack-eliciting packet is acknowledged at once: in order, after a gap, out of order.
@@ -2445,6 +2510,77 @@ done:
 	return;
 }
 
+/* Queues command `id` (the harness's pattern) from `who`, as an app does: again every
+ * millisecond while the buffer has no room, at most `patience` ms. */
+static int commandFrom(int who, int kind, uint32_t id, uint32_t patience, size_t *peak)
+{
+	static uint8_t buf[IVXS_P2P_MAX_COMMAND];
+	uint32_t j, len = cmdLen(id), waited = 0;
+	int status;
+	for (j = 0; j < len; j++)
+		buf[j] = (uint8_t)(id + j);
+	while ((status = ivxs_p2p_command(W.sides[who].session, kind, (uint16_t)id, buf, len, g_now)) == IVXS_P2P_EAGAIN
+			&& waited++ < patience) {
+		size_t now = sessStats(SRV).footprint_bytes;
+		step(1);
+		if (now > *peak)
+			*peak = now;
+	}
+	return status;
+}
+
+/* Worst-case memory per viewer: each side sends a 16 KiB message of its own at once (the
+ * camera a request of its own, or a notification, while the viewer's request is under way),
+ * the camera's a few milliseconds after the viewer's or before it. Both arrive whole, and the
+ * camera holds one 16 KiB command buffer at a time (it was 47 016 bytes: both). */
+static void commandsCrossing(uint32_t loss, uint32_t rounds)
+{
+	options o;
+	size_t peak = 0;
+	uint32_t id, slowest = 0;
+	memset(&o, 0, sizeof(o));
+	CHECK_EQ(setup(&o), 0);
+	step(100);
+	W.dir[SRV].loss_permille = W.dir[CLI].loss_permille = loss;
+	g_cmd_len = IVXS_P2P_MAX_COMMAND;
+	for (id = 0; id < rounds; id++) {
+		uint32_t start = g_now, waited = 0;
+		CHECK_EQ(commandFrom(CLI, IVXS_P2P_REQUEST, id, 5000, &peak), 0);
+		step((id * 7) % 50);   /* 0 … 49 ms later: before, during and after the viewer's arrives */
+		CHECK_EQ(commandFrom(SRV, IVXS_P2P_REQUEST, id, 5000, &peak), 0);
+		while ((W.sides[SRV].cmds < id + 1 || W.sides[CLI].cmds < id + 1) && waited++ < 10000) {
+			size_t now = sessStats(SRV).footprint_bytes;
+			step(1);
+			if (now > peak)
+				peak = now;
+		}
+		CHECK_EQ(W.sides[SRV].cmds, id + 1);
+		CHECK_EQ(W.sides[CLI].cmds, id + 1);
+		if (g_now - start > slowest)
+			slowest = g_now - start;
+	}
+	CHECK_EQ(W.sides[SRV].cmd_bad + W.sides[CLI].cmd_bad, 0);
+	CHECKF(peak <= 32 * 1024, "camera per viewer %zu bytes with two 16 KiB messages crossing (aim 32768)", peak);
+	CHECK(sessStats(SRV).commands_deferred > 0);   /* the viewer's waited for the camera's */
+	step(3000);
+	/* idle again: the command buffers are given back */
+	CHECK_EQ(sessStats(SRV).footprint_bytes, W.sides[SRV].session->footprint);
+	NOTE("camera per viewer at most %zu bytes with two 16 KiB messages crossing (%u %% loss); slowest pair %u ms, "
+			"%llu packets deferred", peak, loss / 10, slowest, (unsigned long long)sessStats(SRV).commands_deferred);
+done:
+	g_cmd_len = 0;
+}
+
+static void test_memory_commands_crossing(void)
+{
+	commandsCrossing(0, 12);
+}
+
+static void test_memory_commands_crossing_lossy(void)
+{
+	commandsCrossing(50, 12);
+}
+
 /* An on-path observer copies one authenticated packet and sends the copy first, from a
  * victim's address: the session does not move (a new address must answer a challenge
  * first), and what goes to the unvalidated address is at most 3x what came from it.
@@ -2603,6 +2739,8 @@ int main(void)
 	run("handshake: a ticket without its psk gets no keys", test_stolen_ticket);
 	run("keys: fresh per session", test_fresh_keys);
 	run("commands: request/reply up to 16 KiB, in order", test_commands);
+	run("commands: short ones pipelined never wait", test_commands_short);
+	run("commands: two in one packet", test_two_commands_in_a_packet);
 	run("commands: 5% loss and reordering, all delivered in order", test_commands_lossy_reordered);
 	run("commands: the largest message after smaller ones", test_command_largest);
 	run("commands: stream offsets wrap", test_commands_offset_wrap);
@@ -2639,6 +2777,8 @@ int main(void)
 	run("media: the floor passing a lost frame keeps the complete frames after it", test_floor_keeps_complete_frames);
 	run("media: a key frame over the viewer's limit takes its dependents", test_key_over_limit);
 	run("memory per viewer: a 16 KiB request and its reply at once", test_memory_command_pair);
+	run("memory per viewer: two 16 KiB messages crossing", test_memory_commands_crossing);
+	run("memory per viewer: two 16 KiB messages crossing on a lossy link", test_memory_commands_crossing_lossy);
 	run("address change: a copied packet does not move the camera's session", test_copied_packet_camera);
 	run("address change: a copied packet does not move the viewer's session", test_copied_packet_viewer);
 	run("handshake: a replayed ticket holds one slot at most", test_ticket_replay);
