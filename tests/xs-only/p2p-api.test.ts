@@ -142,6 +142,8 @@ test("onSendGet: every 10 ms per open channel, one timer for all; what it return
 
 test("watermarks: one event per crossing, onSendGet suspended above high, resumed below low", async (t) => {
 	const events: number[] = [];
+	const stamps: number[] = [];
+	const t0 = monotonic();
 	let calls = 0, callsAtHigh = -1, suspendedCalls = 0, highs = 0;
 	const v = { current: undefined as P2PViewer | undefined };
 	const p2p = camera({
@@ -153,6 +155,7 @@ test("watermarks: one event per crossing, onSendGet suspended above high, resume
 		onEvent: (event, handle) => {
 			if (handle !== "stream") return;
 			events.push(event);
+			stamps.push(Math.round(monotonic() - t0));
 			if (event === P2PEvent.watermarkHigh) {
 				callsAtHigh = calls;
 				highs++;
@@ -168,9 +171,12 @@ test("watermarks: one event per crossing, onSendGet suspended above high, resume
 	await v.current.connect();
 	await v.current.open("action=playback&start=0&end=1000");
 	v.current.paused = true;   // the link stops: nothing is acknowledged
-	t.true(await until(() => events.length >= 4, 6000), `events ${events}`);
+	// A liveness bound, not a timing target: LOW comes 1–2.5 s after the start on a quiet machine
+	// (the frames given up at their deadline); once, the sanitized host in a loaded suite had not
+	// seen it after 6 s. The stamps say when each event came.
+	t.true(await until(() => events.length >= 4, 20_000), `events ${events} at ${stamps} ms`);
 	v.current.paused = false;
-	t.log(`events ${events.join(",")}, onSendGet calls ${calls}`);
+	t.log(`events ${events.join(",")} at ${stamps.join(",")} ms, onSendGet calls ${calls}`);
 	t.deepEqual(events.slice(0, 3), [P2PEvent.watermarkWarn, P2PEvent.watermarkHigh, P2PEvent.watermarkLow]);
 	for (let i = 1; i < events.length; i++) t.not(events[i], events[i - 1], `no event twice in a row: ${events}`);
 	t.true(highs >= 1);
