@@ -32,6 +32,8 @@ const succeeds = (command, args) => spawnSync(command, args, { stdio: "ignore", 
 const compiles = (compiler, flags, source = hello, out = join(scratch, "a.out")) => succeeds(compiler, [...flags, source, "-o", out]);
 const hello32 = join(scratch, "hello32");
 const compiles32 = () => compiles("gcc", ["-m32"], hello, hello32);
+/** No 32-bit program to run (no gcc -m32 yet: that need comes first), or one that runs. */
+const runs32 = () => !compiles32() || succeeds(hello32, []);
 
 // A kernel built without IA32 emulation (seen: a 6.18 microVM kernel) refuses 32-bit x86
 // programs ("Exec format error"); Debian's qemu-user then runs them, once binfmt_misc hands it
@@ -40,7 +42,7 @@ const compiles32 = () => compiles("gcc", ["-m32"], hello, hello32);
 const I386_BINFMT = ":qemu-i386:M::\\x7fELF\\x01\\x01\\x01\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x02\\x00\\x03\\x00"
 	+ ":\\xff\\xff\\xff\\xff\\xff\\xfe\\xfe\\x00\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xfe\\xff\\xff\\xff:/usr/bin/qemu-i386:F";
 function registerQemuI386(prefix) {
-	if (!compiles32() || succeeds(hello32, []) || !existsSync("/usr/bin/qemu-i386")) return;
+	if (runs32() || !existsSync("/usr/bin/qemu-i386")) return;
 	const [command, ...rest] = [...prefix, "sh", "-c", "dir=/proc/sys/fs/binfmt_misc; "
 		+ "{ [ -e $dir/register ] || mount -t binfmt_misc binfmt_misc $dir; } && "
 		+ `{ [ -e $dir/qemu-i386 ] || printf '%s\\n' '${I386_BINFMT}' > $dir/register; }`];
@@ -59,7 +61,7 @@ const needs = [
 	{ what: "32-bit gcc (the -m32 host: board-sized XS heap figures)", ok: compiles32,
 		packages: ["gcc-multilib"] },
 	{ what: "32-bit programs that run (the -m32 C tests and host): where the kernel has no IA32 emulation, through Debian's qemu-user and binfmt_misc",
-		ok: () => !compiles32() || succeeds(hello32, []), packages: ["qemu-user"], after: registerQemuI386 },
+		ok: runs32, packages: ["qemu-user"], after: registerQemuI386 },
 	{ what: "Cortex-M compiler (MCU compile check of the portable C)",
 		ok: () => compiles("arm-none-eabi-gcc", ["-mcpu=cortex-m4", "-mthumb", "--specs=nosys.specs"]),
 		packages: ["gcc-arm-none-eabi", "libnewlib-arm-none-eabi"] },

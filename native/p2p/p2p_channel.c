@@ -90,7 +90,6 @@ void p2p_chan_init(ivxs_p2p_session *s, uint32_t now)
 	s->cmd.rx_off = 0;
 	s->cmd.nranges = 0;
 	s->cmd.lend = s->cmd.peer_waiting = 0;
-	s->cmd.deferred = 0;
 	memset(s->chan, 0, sizeof(s->chan));
 	for (i = 0; i < IVXS_P2P_CHANNELS; i++)
 		s->chan[i].meter.bucket_ms = now;
@@ -558,6 +557,15 @@ static void ftxAcked(ivxs_p2p_session *s, p2p_ftx_slot *f, uint32_t idx, uint32_
 		ftxFinish(s, f, kDone);
 }
 
+/* The send buffer goes once all of it is acknowledged. */
+static void txIdle(ivxs_p2p_session *s)
+{
+	if (s->cmd.tx && s->cmd.d_count == 0) {
+		p2p_free(s->p2p, s->cmd.tx);
+		s->cmd.tx = NULL;
+	}
+}
+
 void p2p_chan_on_acked(ivxs_p2p_session *s, const p2p_sent *rec, uint32_t now)
 {
 	uint32_t i;
@@ -580,12 +588,9 @@ void p2p_chan_on_acked(ivxs_p2p_session *s, const p2p_sent *rec, uint32_t now)
 			c->d_tail = (c->d_tail + 1) % P2P_CMD_DESCS;
 			c->d_count--;
 		}
-		if (!c->d_count) {
-			/* all acknowledged: the buffer goes now, so a request arriving in the same packet
-			 * can lend its own to the reply (p2p_chan_on_cmd) */
-			p2p_free(s->p2p, c->tx);
-			c->tx = NULL;
-		}
+		/* all acknowledged: the buffer goes now, so a request arriving in the same packet
+		 * can lend its own to the reply (p2p_chan_on_cmd) */
+		txIdle(s);
 	}
 }
 
@@ -918,7 +923,7 @@ static void rangeAdd(p2p_cmd *c, uint32_t lo, uint32_t hi)
 	c->nranges++;
 }
 
-void p2p_chan_on_cmd(ivxs_p2p_session *s, const p2p_cmd_chunk *c)
+void p2p_chan_on_cmd(ivxs_p2p_session *s, const p2p_cmd_chunk *c, int sole)
 {
 	p2p_cmd *m = &s->cmd;
 	int32_t rel = P2P_DIFF(c->off, m->rx_off);
@@ -939,7 +944,7 @@ void p2p_chan_on_cmd(ivxs_p2p_session *s, const p2p_cmd_chunk *c)
 		if (m->rhi[0] < used)
 			break;
 		end = m->rhi[m->nranges - 1];
-		m->lend = !m->tx && end == used && m->lendable;
+		m->lend = !m->tx && end == used && sole;
 		/* the app's requests need the command right; control (opening a stream) does not */
 		if ((s->p2p->cfg.role == IVXS_P2P_CLIENT || kind == IVXS_P2P_CONTROL || (s->rights & IVXS_P2P_RIGHT_COMMAND)) && s->p2p->cfg.cb.command)
 			s->p2p->cfg.cb.command(s->p2p->cfg.cb.ctx, s, (int)kind, id, m->rx + P2P_MSG_HDR, len);
@@ -974,10 +979,7 @@ size_t p2p_chan_cmd_bytes(const ivxs_p2p_session *s)
 /* The command buffers exist only while commands are under way. */
 void p2p_chan_cmd_idle(ivxs_p2p_session *s)
 {
-	if (s->cmd.tx && s->cmd.d_count == 0) {
-		p2p_free(s->p2p, s->cmd.tx);
-		s->cmd.tx = NULL;
-	}
+	txIdle(s);
 	if (s->cmd.rx && s->cmd.nranges == 0) {
 		p2p_free(s->p2p, s->cmd.rx);
 		s->cmd.rx = NULL;

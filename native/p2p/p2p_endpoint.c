@@ -252,7 +252,7 @@ int ivxs_p2p_session_stats_get(const ivxs_p2p_session *s, ivxs_p2p_session_stats
 	out->dropped_trunc = s->dropped_trunc;
 	out->bogus_acks = s->bogus_acks;
 	out->frames_lost_rx = s->frx.lost;
-	out->commands_deferred = s->cmd.deferred;
+	out->commands_deferred = s->commands_deferred;
 	out->rights = s->rights;
 	memcpy(out->viewer_id, s->viewer_id, IVXS_P2P_ID_BYTES);
 	out->peer = s->addr;

@@ -272,12 +272,10 @@ typedef struct {
 	uint64_t unsent;
 	uint8_t *rx;               /* rx_cap bytes: rx[0] is stream offset rx_off */
 	uint32_t rx_cap;           /* P2P_CMD_WINDOW, or (a camera's while it can) P2P_CMD_SMALL */
-	int lendable;              /* the packet being taken carries one command chunk */
 	int lend;                  /* inside the command callback, rx holds only that message: a
 	                            * reply queued then takes rx over as its tx (one buffer, not two) */
 	int peer_waiting;          /* camera: a viewer's chunk found no room (the long buffer was sending);
 	                            * no long message is queued until the viewer's gets in */
-	uint64_t deferred;         /* packets left unacknowledged for want of a receive buffer */
 	uint32_t rx_off;
 	uint32_t nranges;
 	uint32_t rlo[P2P_CMD_RANGES], rhi[P2P_CMD_RANGES];   /* received, relative to rx_off, sorted, disjoint */
@@ -335,6 +333,7 @@ struct ivxs_p2p_session {
 	int close_status;
 	uint64_t packets_sent, packets_received, packets_lost, bytes_sent, bytes_received;
 	uint64_t dropped_auth, dropped_replay, dropped_trunc, bogus_acks;
+	uint64_t commands_deferred;   /* packets left unacknowledged for want of a command buffer */
 	size_t footprint;
 };
 
@@ -411,7 +410,9 @@ void p2p_chan_on_lost(ivxs_p2p_session *s, const p2p_sent *rec);
 int p2p_chan_check_frame(const ivxs_p2p_session *s, const p2p_frame_chunk *c);
 int p2p_chan_check_cmd(ivxs_p2p_session *s, const p2p_cmd_chunk *c);
 void p2p_chan_on_frame(ivxs_p2p_session *s, const p2p_frame_chunk *c);
-void p2p_chan_on_cmd(ivxs_p2p_session *s, const p2p_cmd_chunk *c);
+/* sole: the packet carries no other command chunk (a reply may then take the request's buffer
+ * over: no later chunk of the packet, acknowledged whole, needs it) */
+void p2p_chan_on_cmd(ivxs_p2p_session *s, const p2p_cmd_chunk *c, int sole);
 size_t p2p_chan_cmd_bytes(const ivxs_p2p_session *s);   /* the command buffers held now */
 void p2p_chan_cmd_idle(ivxs_p2p_session *s);            /* gives the buffers with nothing in them back */
 void p2p_chan_meter(p2p_meter *m, uint32_t now);

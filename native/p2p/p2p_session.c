@@ -68,7 +68,7 @@ ivxs_p2p_session *p2p_session_open(ivxs_p2p *p, int state, uint32_t now)
 		s->reply_resent = 0;
 		s->probing = s->challenged = 0;
 		s->packets_sent = s->packets_received = s->packets_lost = s->bytes_sent = s->bytes_received = 0;
-		s->dropped_auth = s->dropped_replay = s->dropped_trunc = s->bogus_acks = 0;
+		s->dropped_auth = s->dropped_replay = s->dropped_trunc = s->bogus_acks = s->commands_deferred = 0;
 		p->st.sessions_open++;
 		return s;
 	}
@@ -250,7 +250,7 @@ static int onData(ivxs_p2p *p, const ivxs_p2p_addr *from, const uint8_t *data, s
 	}
 	if (status == IVXS_P2P_EAGAIN) {
 		/* flow control, not an error: left unacknowledged, the peer sends it again */
-		s->cmd.deferred++;
+		s->commands_deferred++;
 		s->last_rx_ms = now;
 		return status;
 	}
@@ -273,9 +273,6 @@ static int onData(ivxs_p2p *p, const ivxs_p2p_addr *from, const uint8_t *data, s
 	/* connection ids do not depend on the address: a new one is validated, then moved to */
 	if (!p2p_addr_equal(from, &s->addr))
 		pathSeen(s, from, size, pn == s->rel.rx_largest, now);
-	/* a reply may take the request's buffer over only when no later chunk of this packet needs
-	 * it (the packet is acknowledged whole) */
-	s->cmd.lendable = commands == 1;
 	pos = 0;
 	while (p2p_wire_next(p->plain, len, &pos, &it) == 1 && !s->close_pending) {
 		if (it.type == P2P_F_CHALLENGE)
@@ -287,7 +284,7 @@ static int onData(ivxs_p2p *p, const ivxs_p2p_addr *from, const uint8_t *data, s
 		else if (it.type == P2P_F_FRAME)
 			p2p_chan_on_frame(s, &it.fc);
 		else if (it.type == P2P_F_CMD)
-			p2p_chan_on_cmd(s, &it.cc);
+			p2p_chan_on_cmd(s, &it.cc, commands == 1);
 		else if (it.type == P2P_F_CLOSE) {
 			s->close_pending = 1;
 			s->close_status = 0;

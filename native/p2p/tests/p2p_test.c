@@ -1217,30 +1217,26 @@ done:
 	return;
 }
 
-/* The viewer's first request (stream offset 0, empty), straight to the camera. */
-static int firstRequest(void)
+/* Appends a COMMAND frame for bytes [from, to) of the viewer's stream of requests of `len`
+ * bytes each (the harness's pattern) to plain[n]; returns the new length. */
+static size_t cmdFrame(uint8_t *plain, size_t n, uint32_t from, uint32_t to, uint32_t len)
 {
-	uint8_t plain[P2P_CMD_HDR + 5];
-	p2p_wire_cmd_hdr(plain, 0, 5);
-	plain[P2P_CMD_HDR] = IVXS_P2P_REQUEST;
-	p2p_put16(plain + P2P_CMD_HDR + 1, 0);
-	p2p_put16(plain + P2P_CMD_HDR + 3, 0);
-	return fromViewer(plain, sizeof(plain));
-}
-
-/* Appends a COMMAND frame for bytes [from, to) of the viewer's stream of messages of g_cmd_len
- * bytes (the harness's pattern) to plain[n]; returns the new length. */
-static size_t cmdFrame(uint8_t *plain, size_t n, uint32_t from, uint32_t to)
-{
-	uint32_t total = P2P_MSG_HDR + g_cmd_len, off;
+	uint32_t total = P2P_MSG_HDR + len, off;
 	p2p_wire_cmd_hdr(plain + n, from, to - from);
 	n += P2P_CMD_HDR;
 	for (off = from; off < to; off++) {
 		uint32_t id = off / total, at = off % total;
-		uint8_t hdr[P2P_MSG_HDR] = { IVXS_P2P_REQUEST, (uint8_t)(id >> 8), (uint8_t)id, (uint8_t)(g_cmd_len >> 8), (uint8_t)g_cmd_len };
+		uint8_t hdr[P2P_MSG_HDR] = { IVXS_P2P_REQUEST, (uint8_t)(id >> 8), (uint8_t)id, (uint8_t)(len >> 8), (uint8_t)len };
 		plain[n++] = at < P2P_MSG_HDR ? hdr[at] : (uint8_t)(id + at - P2P_MSG_HDR);
 	}
 	return n;
+}
+
+/* The viewer's first request (stream offset 0, empty), straight to the camera. */
+static int firstRequest(void)
+{
+	uint8_t plain[P2P_CMD_HDR + P2P_MSG_HDR];
+	return fromViewer(plain, cmdFrame(plain, 0, 0, P2P_MSG_HDR, 0));
 }
 
 /* A packet may carry several COMMANDs (this core's sender puts one in each): the end of a
@@ -1259,13 +1255,13 @@ static void test_two_commands_in_a_packet(void)
 	g_cmd_len = 2000;
 	total = P2P_MSG_HDR + g_cmd_len;
 	W.sides[SRV].reply = 1;
-	CHECK_EQ(fromViewer(plain, cmdFrame(plain, 0, 0, 1088)), 0);
-	n = cmdFrame(plain, 0, 1088, total);            /* the first request's end ... */
-	n = cmdFrame(plain, n, total, total + 200);     /* ... and the second's start */
+	CHECK_EQ(fromViewer(plain, cmdFrame(plain, 0, 0, 1088, g_cmd_len)), 0);
+	n = cmdFrame(plain, 0, 1088, total, g_cmd_len);             /* the first request's end ... */
+	n = cmdFrame(plain, n, total, total + 200, g_cmd_len);      /* ... and the second's start */
 	CHECK_EQ(fromViewer(plain, n), 0);
 	CHECK_EQ(W.sides[SRV].cmds, 1);
-	CHECK_EQ(fromViewer(plain, cmdFrame(plain, 0, total + 200, total + 1288)), 0);
-	CHECK_EQ(fromViewer(plain, cmdFrame(plain, 0, total + 1288, 2 * total)), 0);
+	CHECK_EQ(fromViewer(plain, cmdFrame(plain, 0, total + 200, total + 1288, g_cmd_len)), 0);
+	CHECK_EQ(fromViewer(plain, cmdFrame(plain, 0, total + 1288, 2 * total, g_cmd_len)), 0);
 	CHECK_EQ(W.sides[SRV].cmds, 2);
 	step(1000);
 	CHECK_EQ(W.sides[CLI].cmds, 2);   /* both replies */
@@ -2510,6 +2506,17 @@ done:
 	return;
 }
 
+/* step(ms), keeping the camera's largest footprint per viewer seen in *peak. */
+static void stepPeak(uint32_t ms, size_t *peak)
+{
+	while (ms--) {
+		size_t now = sessStats(SRV).footprint_bytes;
+		if (now > *peak)
+			*peak = now;
+		step(1);
+	}
+}
+
 /* Queues command `id` (the harness's pattern) from `who`, as an app does: again every
  * millisecond while the buffer has no room, at most `patience` ms. */
 static int commandFrom(int who, int kind, uint32_t id, uint32_t patience, size_t *peak)
@@ -2520,12 +2527,8 @@ static int commandFrom(int who, int kind, uint32_t id, uint32_t patience, size_t
 	for (j = 0; j < len; j++)
 		buf[j] = (uint8_t)(id + j);
 	while ((status = ivxs_p2p_command(W.sides[who].session, kind, (uint16_t)id, buf, len, g_now)) == IVXS_P2P_EAGAIN
-			&& waited++ < patience) {
-		size_t now = sessStats(SRV).footprint_bytes;
-		step(1);
-		if (now > *peak)
-			*peak = now;
-	}
+			&& waited++ < patience)
+		stepPeak(1, peak);
 	return status;
 }
 
@@ -2546,14 +2549,10 @@ static void commandsCrossing(uint32_t loss, uint32_t rounds)
 	for (id = 0; id < rounds; id++) {
 		uint32_t start = g_now, waited = 0;
 		CHECK_EQ(commandFrom(CLI, IVXS_P2P_REQUEST, id, 5000, &peak), 0);
-		step((id * 7) % 50);   /* 0 … 49 ms later: before, during and after the viewer's arrives */
+		stepPeak((id * 7) % 50, &peak);   /* 0 … 49 ms later: before, during and after the viewer's arrives */
 		CHECK_EQ(commandFrom(SRV, IVXS_P2P_REQUEST, id, 5000, &peak), 0);
-		while ((W.sides[SRV].cmds < id + 1 || W.sides[CLI].cmds < id + 1) && waited++ < 10000) {
-			size_t now = sessStats(SRV).footprint_bytes;
-			step(1);
-			if (now > peak)
-				peak = now;
-		}
+		while ((W.sides[SRV].cmds < id + 1 || W.sides[CLI].cmds < id + 1) && waited++ < 10000)
+			stepPeak(1, &peak);
 		CHECK_EQ(W.sides[SRV].cmds, id + 1);
 		CHECK_EQ(W.sides[CLI].cmds, id + 1);
 		if (g_now - start > slowest)
