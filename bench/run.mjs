@@ -48,6 +48,9 @@ import { benchP2pProduct } from "./p2p-product/run.mjs";
 import { benchP2pSim } from "./p2p/sim.mjs";
 import { benchRing } from "./ring/run.mjs";
 import { benchXsHeap } from "./xs-heap/run.mjs";
+import { helpIfAsked } from "../scripts/usage.mjs";
+
+helpIfAsked(process.argv.slice(2), import.meta.url);
 
 process.chdir(root);
 const started = Date.now();

@@ -8,12 +8,14 @@
 //   4. the host executable with every native module (hosts/linux/Makefile),
 //      and with `--variant sanitize` / `--variant m32` those hosts too (npm test).
 // Each step only redoes what changed. `--quiet` prints only errors.
+//   node scripts/build.mjs [--quiet] [--variant sanitize|m32 …]
 import { execFileSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { fetchXs } from "./fetch-xs.mjs";
 import { cTestPrograms, nativeModules, readRegistry, root } from "./native-modules.mjs";
+import { helpIfAsked } from "./usage.mjs";
 
 export { root };
 export const buildDir = join(root, "build");
@@ -117,6 +119,7 @@ export function build(variants = []) {
 
 // node scripts/build.mjs [--quiet] [--variant sanitize|m32 ...]
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+	helpIfAsked(process.argv.slice(2), import.meta.url);
 	try {
 		build(process.argv.flatMap((arg, i, all) => (all[i - 1] === "--variant" ? [arg] : [])));
 	}

@@ -1,11 +1,16 @@
 // `npm run demo`: runs the file demo (modules/app/main.ts) on the XS host with
 // the embedded defaults, then describes what it wrote with ffprobe when
 // installed. Extra arguments go to the demo: npm run demo -- --seconds 30 --codec h265
+//   options: --seconds N (10), --codec h264|h265, --out DIR (build/demo: live.mp4, live.flv),
+//   --video FILE (Annex-B; default the fixture of the codec), --audio FILE (ADTS AAC),
+//   --stills DIR, --fps N (default: probed from the video)
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { root } from "./build.mjs";
+import { helpIfAsked } from "./usage.mjs";
 
 const args = process.argv.slice(2);
+helpIfAsked(args, import.meta.url);
 const out = args.includes("--out") ? args[args.indexOf("--out") + 1] : "build/demo";
 const run = spawnSync(join(root, "build/bin/ivxs"), ["modules/app/main", "--", ...args], { cwd: root, stdio: "inherit" });
 if (run.status !== 0) process.exit(run.status ?? 1);

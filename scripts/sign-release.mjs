@@ -19,6 +19,7 @@ import { join, relative, resolve } from "node:path";
 import { moddableAbi } from "./moddable-abi.mjs";
 import { root } from "./native-modules.mjs";
 import { nodeBundleCrypto, publicKeyHex, readPublicKeys } from "./ota-node.mjs";
+import { helpIfAsked } from "./usage.mjs";
 
 const { asciiBytes } = await import(join(root, "build/ts/modules/protocol/ascii.js"));
 const { BUNDLE_PREFIX_BYTES, bundlePrefix, keyIdOf, manifestMessage, parseManifest, readBundleHeader, rotationMessage, verifyHeader } =
@@ -121,6 +122,7 @@ function show(o) {
 	if (o["payload-out"]) writeFileSync(o["payload-out"], payload);
 }
 
+helpIfAsked(process.argv.slice(2), import.meta.url);
 try {
 	const [command, ...rest] = process.argv.slice(2);
 	const o = options(rest, ["rotation", "trust"]);

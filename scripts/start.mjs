@@ -16,6 +16,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { root } from "./build.mjs";
+import { helpIfAsked } from "./usage.mjs";
 
 const usage = "usage: npm start -- [--seconds N] [--port N] [--data DIR] [--event-every S] [--cloud-only | --camera-only --device FILE]";
 
@@ -42,6 +43,7 @@ function parse(args) {
 	return o;
 }
 
+helpIfAsked(process.argv.slice(2), import.meta.url);
 let options;
 try {
 	options = parse(process.argv.slice(2));

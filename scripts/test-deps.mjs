@@ -16,6 +16,9 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { helpIfAsked } from "./usage.mjs";
+
+helpIfAsked(process.argv.slice(2), import.meta.url);
 
 const scratch = mkdtempSync(join(tmpdir(), "ivxs-deps-"));
 const hello = join(scratch, "hello.c");

@@ -27,6 +27,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { root } from "./build.mjs";
+import { helpIfAsked } from "./usage.mjs";
 // The talkback codecs and their file extensions, from modules/protocol (`npm run view` builds it first).
 import { talkCodecOfFile, TALK_FILE_EXTENSIONS } from "../build/ts/modules/protocol/talkback.js";
 
@@ -184,6 +185,7 @@ async function command(o, args, output, log, onReport) {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
+	helpIfAsked(process.argv.slice(2), import.meta.url);
 	process.stdout.on("error", () => process.exit(0));   // the player went away (ffplay closed)
 	// A usage mistake exits 2 with its message alone; anything else 1, with its cause.
 	new Promise((resolve) => resolve(view(parse(process.argv.slice(2))))).then((code) => process.exit(code), (error) => {

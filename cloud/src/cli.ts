@@ -24,14 +24,23 @@ function options(args: string[]): { overrides: Partial<Config>; file?: string; r
 	return { overrides, file, rest };
 }
 
+const serveUsage = "[serve] [--port N] [--host H] [--data DIR] [--config FILE] [--tls-cert PEM --tls-key PEM]";
+
 async function main(argv: string[]) {
-	const [command = "serve", ...args] = argv[0]?.startsWith("--") ? ["serve", ...argv] : argv;
-	const { overrides, file, rest } = options(args);
-	if (command === "help" || command === "--help") {
-		console.log("usage: npm run cloud -- [serve] [--port N] [--host H] [--data DIR] [--config FILE] [--tls-cert PEM --tls-key PEM]");
-		for (const [name, entry] of Object.entries(commands)) console.log(`       npm run cloud -- ${name} ${entry.usage}`);
+	// `--help` or `-h` anywhere asks for help (exit 0, nothing started): the command's, or all of them.
+	const help = argv.some((arg) => arg === "--help" || arg === "-h");
+	const [command = "serve", ...args] = argv[0]?.startsWith("-") ? ["serve", ...argv] : argv;
+	if (help && commands[command]) {
+		console.log(`usage: npm run cloud -- ${command} ${commands[command].usage}`);
 		return 0;
 	}
+	if (help || command === "help") {
+		console.log(`usage: npm run cloud -- ${serveUsage}`);
+		for (const [name, entry] of Object.entries(commands)) console.log(`       npm run cloud -- ${name} ${entry.usage}`);
+		console.log("Configuration: cloud/README.md (a JSON file with --config, IVXS_* environment variables).");
+		return 0;
+	}
+	const { overrides, file, rest } = options(args);
 	const config = loadConfig(overrides, process.env, file);
 	if (command === "serve") {
 		const cloud = await startCloud(config);

@@ -112,6 +112,11 @@ function loadConfig(path: string): { text: string; config: DeviceConfig } {
 
 export default function main(): void {
 	let options: Options, config: DeviceConfig;
+	if (argv().some((arg) => arg === "--help" || arg === "-h")) {
+		trace(`usage: ${USAGE}\n`);
+		exit(0);
+		return;
+	}
 	try {
 		options = parseArguments(argv());
 		const loaded = loadConfig(options.provision || options.device);

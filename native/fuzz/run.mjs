@@ -11,6 +11,7 @@ import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "no
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { nativeModules } from "../../scripts/native-modules.mjs";
+import { helpIfAsked } from "../../scripts/usage.mjs";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const outRoot = join(root, "build", "fuzz");
@@ -157,6 +158,7 @@ export function runFuzzer({ name = "splitters", runs, seconds, jobs = 1 } = {}) 
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
+	helpIfAsked(process.argv.slice(2), import.meta.url);
 	const runs = process.env.IVXS_FUZZ_RUNS === undefined ? undefined : Number(process.env.IVXS_FUZZ_RUNS);
 	const seconds = runs === undefined ? Number(process.env.IVXS_FUZZ_SECONDS ?? 180) : undefined;
 	const jobs = Number(process.env.IVXS_FUZZ_JOBS ?? 1);
