@@ -3,7 +3,7 @@
  * send STUN checks there, so only a unicast address another host can own is checked — never the
  * unspecified block (0/8, ::), broadcast, multicast or IPv4's reserved 240/4; loopback and
  * link-local only when the caller's configuration allows them (a test rig on one host, a LAN with no
- * DHCP). One rule for the cloud (it refuses such an offer or update) and the camera (it drops such a
+ * DHCP). One rule for the cloud (it forwards no such candidate to the camera) and the camera (it checks no such
  * candidate), in IPv4 dotted-quad and IPv6 text forms (RFC 4291 §2.2; no zone index: a candidate
  * names no interface). Pure ES2022: runs on XS.
  */
@@ -83,4 +83,16 @@ export function candidateAddressAllowed(address: string, opts: CandidateAddressO
 	if (octets) return ipv4Allowed(octets, opts);
 	const groups = address.includes(":") ? ipv6Groups(address) : undefined;
 	return !!groups && ipv6Allowed(groups, opts);
+}
+
+/** The candidates of `list` that may be checked: allowed addresses, each address and port once (the
+ * first, in the sender's order) — one offer naming one address 8 times is one candidate. */
+export function allowedCandidates<T extends { address: string; port: number }>(list: readonly T[], opts: CandidateAddressOptions = {}): T[] {
+	const seen = new Set<string>();
+	return list.filter(({ address, port }) => {
+		const key = `${address.toLowerCase()} ${port}`;
+		if (seen.has(key) || !candidateAddressAllowed(address, opts)) return false;
+		seen.add(key);
+		return true;
+	});
 }

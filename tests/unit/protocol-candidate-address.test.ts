@@ -1,7 +1,7 @@
 // Which addresses a P2P candidate may name (modules/protocol/candidate-address.ts), under Node and on
 // XS: the one rule the cloud and the camera both apply to a viewer's candidates (issue 27 item 2).
 import test from "ava";
-import { candidateAddressAllowed, ipv4Octets, ipv6Groups } from "../../modules/protocol/candidate-address.js";
+import { allowedCandidates, candidateAddressAllowed, ipv4Octets, ipv6Groups } from "../../modules/protocol/candidate-address.js";
 
 test("unicast IPv4 and IPv6 addresses are allowed", (t) => {
 	for (const address of ["192.0.2.1", "10.0.0.1", "172.16.5.4", "192.168.1.20", "1.1.1.1", "223.255.255.254", "100.64.0.1",
@@ -42,4 +42,13 @@ test("the parsers give the address's bytes", (t) => {
 	t.deepEqual(ipv6Groups("1:2:3:4:5:6:7:8"), [1, 2, 3, 4, 5, 6, 7, 8]);
 	t.deepEqual(ipv6Groups("1:2:3:4:5:6::"), [1, 2, 3, 4, 5, 6, 0, 0]);
 	t.is(ipv6Groups("1:2:3:4:5:6:7:8::"), undefined);
+});
+
+test("a list keeps its allowed candidates, each address and port once, in the sender's order", (t) => {
+	const host = { type: "host", address: "192.0.2.7", port: 40000 };
+	const list = [host, { ...host }, { type: "srflx", address: "192.0.2.7", port: 40000 }, { type: "host", address: "255.255.255.255", port: 40000 },
+		{ type: "host", address: "127.0.0.1", port: 40000 }, { type: "srflx", address: "192.0.2.7", port: 40001 }, { type: "host", address: "2001:DB8::1", port: 5 }, { type: "host", address: "2001:db8::1", port: 5 }];
+	t.deepEqual(allowedCandidates(list), [host, list[5], list[6]]);
+	t.deepEqual(allowedCandidates(list, { loopback: true }), [host, list[4], list[5], list[6]]);
+	t.deepEqual(allowedCandidates(Array(8).fill(host)), [host], "one address named 8 times is one candidate");
 });
