@@ -78,6 +78,10 @@ export interface Config {
 	p2pTicketS: number;
 	p2pAnswerS: number;
 	p2pSweepS: number;
+	/** P2P: whether a viewer's loopback (127/8, ::1) and link-local (169.254/16, fe80::/10) candidates go to the
+	 * camera (modules/protocol/candidate-address.ts; off: dropped — a one-host test rig or a LAN with no DHCP turns one on). */
+	p2pLoopback: boolean;
+	p2pLinkLocal: boolean;
 	stunServers: string[];
 	/** TURN (RFC 8656) servers ("IPv4:port") where a camera allocates its relayed candidate, the secret shared with
 	 * them (coturn's static-auth-secret: the TURN REST API scheme; both needed for TURN), and how long the
@@ -178,6 +182,8 @@ export const defaults: Config = {
 	p2pTicketS: 30,
 	p2pAnswerS: 5,
 	p2pSweepS: 2,
+	p2pLoopback: false,
+	p2pLinkLocal: false,
 	stunServers: [],
 	turnServers: [],
 	turnCredentialS: 86400,
@@ -222,7 +228,7 @@ const envKeys: Record<string, keyof Config> = {
 	HOST: "host", PORT: "port", PUBLIC_URL: "publicUrl", TLS_CERT: "tlsCert", TLS_KEY: "tlsKey",
 	DATA_DIR: "dataDir", METADATA_FILE: "metadataFile", METADATA_URL: "metadataUrl", SERVICE_KEY_FILE: "serviceKeyFile", MQTT: "mqtt", FILE_MINUTES: "fileMinutes",
 	FILE_NAME: "fileName", MAX_SEGMENT_BYTES: "maxSegmentBytes", MAX_RELEASE_BYTES: "maxReleaseBytes", OTA_KEYS: "otaKeys", KEEP_RELEASES: "keepReleases", MAX_TOTAL_BYTES: "maxTotalBytes",
-	DELETE_GRACE_S: "deleteGraceS", ORPHAN_GRACE_S: "orphanGraceS", ORPHAN_SWEEP_OBJECTS: "orphanSweepObjects", MIN_FREE_BYTES: "minFreeBytes", DURABLE_WRITES: "durableWrites", URL_LIFETIME_S: "urlLifetimeS", LIVE_LINGER_S: "liveLingerS", P2P_TICKET_S: "p2pTicketS", P2P_ANSWER_S: "p2pAnswerS", P2P_SWEEP_S: "p2pSweepS", STUN_SERVERS: "stunServers", TURN_SERVERS: "turnServers", TURN_SECRET: "turnSecret", TURN_CREDENTIAL_S: "turnCredentialS", LOG_LEVEL: "logLevel",
+	DELETE_GRACE_S: "deleteGraceS", ORPHAN_GRACE_S: "orphanGraceS", ORPHAN_SWEEP_OBJECTS: "orphanSweepObjects", MIN_FREE_BYTES: "minFreeBytes", DURABLE_WRITES: "durableWrites", URL_LIFETIME_S: "urlLifetimeS", LIVE_LINGER_S: "liveLingerS", P2P_TICKET_S: "p2pTicketS", P2P_ANSWER_S: "p2pAnswerS", P2P_SWEEP_S: "p2pSweepS", P2P_LOOPBACK: "p2pLoopback", P2P_LINK_LOCAL: "p2pLinkLocal", STUN_SERVERS: "stunServers", TURN_SERVERS: "turnServers", TURN_SECRET: "turnSecret", TURN_CREDENTIAL_S: "turnCredentialS", LOG_LEVEL: "logLevel",
 	ADMIN_PASSWORD: "adminPassword", SHUTDOWN_GRACE_S: "shutdownGraceS", TRUSTED_PROXIES: "trustedProxies",
 	MAX_CONNECTIONS: "maxConnections", MAX_CONNECTIONS_PER_ADDRESS: "maxConnectionsPerAddress",
 	FIRST_BYTE_TIMEOUT_S: "firstByteTimeoutS", HEAD_TIMEOUT_S: "headTimeoutS", MIN_BYTES_PER_S: "minBytesPerS",
@@ -292,7 +298,8 @@ function check(config: Config): Config {
 	integer("orphanGraceS", 1, 30 * 86400);
 	integer("orphanSweepObjects", 1, 1_000_000);
 	integer("minFreeBytes", -1, Number.MAX_SAFE_INTEGER);
-	if (typeof config.durableWrites !== "boolean") throw new ConfigError("durableWrites must be true or false");
+	for (const key of ["durableWrites", "p2pLoopback", "p2pLinkLocal"] as const)
+		if (typeof config[key] !== "boolean") throw new ConfigError(`${key} must be true or false`);
 	integer("shutdownGraceS", 0, 3600);
 	integer("maxConnections", 1, 1_000_000);
 	integer("maxConnectionsPerAddress", 1, 1_000_000);

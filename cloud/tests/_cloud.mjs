@@ -17,7 +17,8 @@ import { createDatabase, postgresFor } from "./_postgres.mjs";
 export async function cloudFor(t, { metadata = "sqlite", ...overrides } = {}, { keep = false } = {}) {
 	const dataDir = overrides.dataDir ?? mkdtempSync(join(tmpdir(), "ivxs-cloud-"));
 	if (metadata === "postgres") overrides.metadataUrl ??= await postgresDatabase();
-	const config = loadConfig({ host: "127.0.0.1", port: 0, logLevel: "warn", ...overrides, dataDir }, {});
+	// p2pLoopback: tests run on one host, where a viewer's loopback candidate is one the camera may check.
+	const config = loadConfig({ host: "127.0.0.1", port: 0, logLevel: "warn", p2pLoopback: true, ...overrides, dataDir }, {});
 	const cloud = await startCloud(config, pino({ level: process.env.IVXS_CLOUD_TEST_LOG ?? "silent" }));
 	t.teardown(async () => {
 		await cloud.stop();

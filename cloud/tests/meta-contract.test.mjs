@@ -12,7 +12,7 @@ import { pendingSteps } from "../../build/node/cloud/src/meta/migrations.js";
 import { HOLD_LEASE } from "../../build/node/cloud/src/recordings/lease.js";
 import { purgeNonces, spendNonce } from "../../build/node/cloud/src/auth/device-auth.js";
 import { rememberNonce } from "../../build/node/cloud/src/control/auth.js";
-import { addToken, addUser, countUsers, createSession, grantDevice, grantedDevices, isGranted, listGrants, listUsers, removeUser, sessionLifetimeMs, sessionUser, setPassword, tokenUser } from "../../build/node/cloud/src/users/store.js";
+import { addToken, addUser, countUsers, createSession, findUser, grantDevice, grantedDevices, isGranted, listGrants, listUsers, removeUser, sessionLifetimeMs, sessionUser, setPassword, tokenUser } from "../../build/node/cloud/src/users/store.js";
 import { recordEvent } from "../../build/node/cloud/src/events/index.js";
 import { recordGap } from "../../build/node/cloud/src/gaps/index.js";
 
@@ -167,6 +167,11 @@ for (const engine of Object.keys(engines)) {
 		t.is(await tokenUser(sql, token), undefined);
 		t.false(await isGranted(sql, "alice", "cam-a"));
 		t.is(await countUsers(sql), 0);
+		// The link epoch outlives the account: a new "alice" starts past the links of the old one.
+		await addUser(sql, "alice", "alice-password");
+		t.is((await findUser(sql, "alice")).linkEpoch, 2, "bumped by the new password and by the removal");
+		t.like(await sessionUser(sql, await createSession(sql, "alice", 1_000), 2_000), { linkEpoch: 2 });
+		t.like(await tokenUser(sql, await addToken(sql, "alice")), { linkEpoch: 2 });
 	});
 
 	contract("events and gaps (events/, gaps/): a message received twice (two instances on the bus) is stored once", async (t, sql) => {

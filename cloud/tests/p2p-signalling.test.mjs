@@ -4,35 +4,10 @@
 // ends the session at the camera (p2p-end) within one keep-alive interval.
 import test from "ava";
 import { createHmac } from "node:crypto";
-import { cloudFor, deviceIn, session } from "./_cloud.mjs";
+import { cloudFor, deviceIn } from "./_cloud.mjs";
 import { loadConfig } from "../../build/node/cloud/src/config.js";
-import { connectDevice, eventually, mqttUrlOf } from "./_mqtt.mjs";
-
-const adminPassword = "admin-secret-1";
-const viewerCandidates = [{ type: "host", address: "192.0.2.7", port: 40000 }];
-const cameraCandidates = [{ type: "host", address: "192.0.2.9", port: 7000 }, { type: "srflx", address: "198.51.100.3", port: 61000 }];
-
-/** A camera on the control channel that answers every offer with `answer(offer)`. */
-async function answeringCamera(t, cloud, device, answer = () => ({ candidates: cameraCandidates })) {
-	const camera = await connectDevice(mqttUrlOf(cloud), device);
-	t.teardown(() => camera.end(true));
-	const offers = [];
-	camera.on("message", (topic, payload) => {
-		const command = JSON.parse(payload.toString());
-		if (command.type !== "p2p") return;
-		offers.push(command);
-		const reply = answer(command);
-		if (reply) camera.publish(`ivxs/${device.id}/p2p`, JSON.stringify({ session: command.session, ...reply }), { qos: 1 });
-	});
-	await camera.subscribeAsync(`ivxs/${device.id}/cmd`, { qos: 1 });
-	return { camera, offers };
-}
-
-async function withViewer(cloud, name) {
-	const admin = await session(cloud, "admin", adminPassword);
-	await admin.call("/v1/users", { method: "POST", body: { name, password: `${name}-password` } });
-	return { admin, viewer: await session(cloud, name, `${name}-password`) };
-}
+import { eventually } from "./_mqtt.mjs";
+import { adminPassword, answeringCamera, cameraCandidates, viewerCandidates, withViewer } from "./_p2p.mjs";
 
 test("a granted viewer gets a ticket the camera's key verifies, and the camera's candidates; the camera got the viewer's", async (t) => {
 	const cloud = await cloudFor(t, { adminPassword, stunServers: ["127.0.0.1:3478"] });

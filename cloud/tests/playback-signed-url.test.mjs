@@ -13,10 +13,10 @@ test("a signed URL verifies for its user until it expires", async (t) => {
 	const now = Date.now();
 	const url = signUrl(ctx, "/v1/recordings/cam1/0/get?start=1000&duration=10", { user: "ann", admin: false }, 60, now);
 	t.regex(url, /^\/v1\/recordings\/cam1\/0\/get\?start=1000&duration=10&exp=\d+&user=ann&sig=[A-Za-z0-9_-]{43}$/);
-	t.deepEqual(verify(ctx, url, now), { user: "ann", admin: false });
+	t.deepEqual(verify(ctx, url, now), { user: "ann", admin: false, linkEpoch: 0 });
 	// The player's LL-HLS directives do not break the signature.
-	t.deepEqual(verify(ctx, `${url}&_HLS_msn=12&_HLS_part=0`, now), { user: "ann", admin: false });
-	t.deepEqual(verify(ctx, signUrl(ctx, "/v1/hls/cam1/0/live.m3u8", { user: "root", admin: true }, 60, now), now), { user: "root", admin: true });
+	t.deepEqual(verify(ctx, `${url}&_HLS_msn=12&_HLS_part=0`, now), { user: "ann", admin: false, linkEpoch: 0 });
+	t.deepEqual(verify(ctx, signUrl(ctx, "/v1/hls/cam1/0/live.m3u8", { user: "root", admin: true }, 60, now), now), { user: "root", admin: true, linkEpoch: 0 });
 	t.is(verify(ctx, "/v1/recordings/cam1/0/get?start=1000&duration=10", now), undefined, "no signature: not a signed URL, the caller tries other credentials");
 	const expired = t.throws(() => verify(ctx, url, now + 61_000));
 	t.is(expired.status, 403);
@@ -57,7 +57,7 @@ test("the service key is 32 random bytes made on first start, kept across restar
 	const second = await cloudFor(t, { dataDir: first.dataDir });
 	t.deepEqual(serviceKey(second.ctx), key);
 	const signed = signUrl(first.ctx, "/v1/snapshots/cam1/0/latest", { user: "ann", admin: false });
-	t.deepEqual(verify(second.ctx, signed), { user: "ann", admin: false }, "a URL signed by one instance is good on the other");
+	t.deepEqual(verify(second.ctx, signed), { user: "ann", admin: false, linkEpoch: 0 }, "a URL signed by one instance is good on the other");
 	const other = await cloudFor(t);
 	t.throws(() => verify(other.ctx, signed), { message: /does not match/ }, "another deployment's key does not verify it");
 });

@@ -19,3 +19,4 @@ export * from "./viewer-commands.js";
 export * from "./bundle.js";
 export * from "./ota.js";
 export * from "./signal.js";
+export * from "./candidate-address.js";

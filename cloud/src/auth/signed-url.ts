@@ -2,7 +2,10 @@
 // segments inside it, a snapshot) carries its own proof of who asked for it and
 // until when, so a <video>, hls.js or an <img> needs no cookie. The HMAC binds
 // the method (GET; a HEAD reads what a GET would), the path, the query (a signed
-// 10-minute clip cannot be widened to a day), the expiry and the user. Only the
+// 10-minute clip cannot be widened to a day), the expiry, the user and the user's
+// link epoch (users/store.ts: bumped when the account is removed or its password
+// set, so its links end and a new account of the same name cannot revive them;
+// the caller compares it with the account's, access.ts). Only the
 // routes whose access rule says `signedUrl` accept one (http/router.ts). The key is the service key: 32 random bytes in
 // `serviceKeyFile` (<dataDir>/service.key by default), made on first start and
 // shared by every instance given that file (across hosts: copy it to each). Format and rules: cloud/API.md "Signed URLs".
@@ -16,9 +19,11 @@ import { HttpError } from "../http/router.js";
 export interface SignedViewer {
 	user: string;
 	admin: boolean;
+	/** The account's link epoch when it signed (absent: 0, an account whose links never ended). */
+	linkEpoch?: number;
 }
 
-const signing = new Set(["exp", "user", "admin", "sig"]);
+const signing = new Set(["exp", "user", "admin", "user_epoch", "sig"]);
 const keys = new WeakMap<CloudContext, Buffer>();
 const keyBytes = 32;
 
@@ -73,8 +78,8 @@ function canonicalQuery(params: URLSearchParams): string {
 const signedMethod = "GET";
 const methodOf = (method: string) => (method === "HEAD" ? "GET" : method);
 
-function mac(ctx: CloudContext, method: string, path: string, params: URLSearchParams, exp: string, user: string, admin: boolean): Buffer {
-	return createHmac("sha256", serviceKey(ctx)).update(`ivxs-url-v2\n${method}\n${path}\n${canonicalQuery(params)}\n${exp}\n${user}\n${admin ? 1 : 0}`).digest();
+function mac(ctx: CloudContext, method: string, path: string, params: URLSearchParams, exp: string, user: string, admin: boolean, epoch: number): Buffer {
+	return createHmac("sha256", serviceKey(ctx)).update(`ivxs-url-v3\n${method}\n${path}\n${canonicalQuery(params)}\n${exp}\n${epoch}\n${user}\n${admin ? 1 : 0}`).digest();
 }
 
 /** Whether the URL carries a signature (then it must verify, and its route must accept signed URLs). */
@@ -88,10 +93,12 @@ export function signUrl(ctx: CloudContext, path: string, viewer: SignedViewer, l
 	const url = new URL(path, "http://local");
 	for (const name of signing) url.searchParams.delete(name);
 	const exp = String(Math.floor(now / 1000) + Math.max(1, Math.floor(lifetimeS)));
-	const sig = mac(ctx, signedMethod, url.pathname, url.searchParams, exp, viewer.user, viewer.admin).toString("base64url");
+	const epoch = viewer.linkEpoch ?? 0;
+	const sig = mac(ctx, signedMethod, url.pathname, url.searchParams, exp, viewer.user, viewer.admin, epoch).toString("base64url");
 	url.searchParams.set("exp", exp);
 	url.searchParams.set("user", viewer.user);
 	if (viewer.admin) url.searchParams.set("admin", "1");
+	if (epoch !== 0) url.searchParams.set("user_epoch", String(epoch));
 	url.searchParams.set("sig", sig);
 	return `${url.pathname}${url.search}`;
 }
@@ -102,20 +109,21 @@ export function signUrl(ctx: CloudContext, path: string, viewer: SignedViewer, l
  * token). A signature that is expired, altered, forged or used with another
  * method is a 403 that says which.
  */
-export function verifySignedUrl(ctx: CloudContext, method: string, url: URL, now = Date.now()): SignedViewer | undefined {
+export function verifySignedUrl(ctx: CloudContext, method: string, url: URL, now = Date.now()): Required<SignedViewer> | undefined {
 	const params = url.searchParams;
 	const sig = params.get("sig");
 	if (sig === null) return undefined;
-	const exp = params.get("exp"), user = params.get("user"), admin = params.get("admin");
-	if (exp === null || user === null || !/^[0-9]{1,12}$/.test(exp) || (admin !== null && admin !== "1"))
+	const exp = params.get("exp"), user = params.get("user"), admin = params.get("admin"), epoch = params.get("user_epoch");
+	if (exp === null || user === null || !/^[0-9]{1,12}$/.test(exp) || (admin !== null && admin !== "1") || (epoch !== null && !/^[1-9][0-9]{0,14}$/.test(epoch)))
 		throw new HttpError(403, "signed URL is incomplete: it needs exp (unix seconds), user and sig");
-	if (params.getAll("sig").length > 1 || params.getAll("exp").length > 1 || params.getAll("user").length > 1)
+	if ([...signing].some((name) => params.getAll(name).length > 1))
 		throw new HttpError(403, "signed URL does not match: a signing parameter is repeated");
+	const linkEpoch = epoch === null ? 0 : Number(epoch);
 	const given = Buffer.from(sig, "base64url");
-	const want = mac(ctx, methodOf(method), url.pathname, params, exp, user, admin === "1");
+	const want = mac(ctx, methodOf(method), url.pathname, params, exp, user, admin === "1", linkEpoch);
 	if (given.length !== want.length || !timingSafeEqual(given, want))
 		throw new HttpError(403, "signed URL does not match its method, path, query, expiry or user (altered or forged)");
 	// Checked after the MAC, so the message about expiry is only ever given for a genuine URL.
 	if (Number(exp) * 1000 <= now) throw new HttpError(403, `signed URL expired at ${new Date(Number(exp) * 1000).toISOString()}`);
-	return { user, admin: admin === "1" };
+	return { user, admin: admin === "1", linkEpoch };
 }

@@ -1,7 +1,7 @@
 // P2P for viewers, the cloud's side (API.md "P2P"):
 //   POST /v1/devices/:device/p2p   { candidates, rights? } → the ticket, its psk and the camera's candidates
 //   GET  /v1/p2p                   the STUN servers a viewer asks for its server-reflexive candidate (before its offer)
-//   GET  /v1/devices/:device/p2p   the sessions this instance admitted to the camera (who, since when)
+//   GET  /v1/devices/:device/p2p?limit=N&after=S   the sessions this instance admitted to the camera (who, since when), a page
 //   GET  /v1/devices/:device/p2p/:session/candidates?after=N   the camera's new candidates mid-session (long poll)
 //   POST /v1/devices/:device/p2p/:session/candidates  { candidates }   the viewer's new candidates, to the camera
 // A viewer the grants admit gets a ticket minted from the device's secret (modules/protocol/ticket.ts)
@@ -11,9 +11,11 @@ import type { CloudContext } from "../context.js";
 import { HttpError, readJson, sendJson } from "../http/router.js";
 import { hmacSha256 } from "../auth/device-keys.js";
 import { turnCredentials } from "./turn-credentials.js";
-import { admit, followAnswers, newSessionId, nextCandidates, offer, sessionNamed, sessionsOf, sweep, viewerCandidates } from "./signalling.js";
+import { admit, followAnswers, forget, hold, newSessionId, nextCandidates, offer, sessionNamed, sessionsOf, SessionLimitError, sweep, viewerCandidates } from "./signalling.js";
+import { RateGate } from "./rate-gate.js";
 import { mintTicket, Rights, TICKET_ID_BYTES } from "../../../modules/protocol/ticket.js";
-import { candidatesOf, MAX_CANDIDATES } from "../../../modules/protocol/signal.js";
+import { type Candidate, candidatesOf, MAX_CANDIDATES, SESSION_ID } from "../../../modules/protocol/signal.js";
+import { allowedCandidates } from "../../../modules/protocol/candidate-address.js";
 
 /** "IPv4:port" (config, checked there) → { address, port }. */
 const serverOf = (text: string) => ({ address: text.slice(0, text.lastIndexOf(":")), port: Number(text.slice(text.lastIndexOf(":") + 1)) });
@@ -21,7 +23,16 @@ const serverOf = (text: string) => ({ address: text.slice(0, text.lastIndexOf(":
 /** How long a viewer's poll for the camera's new candidates waits at most (below HTTP clients' idle timeouts). */
 const CANDIDATES_WAIT_MAX_S = 20;
 
+/** A viewer's offers for one camera: a burst, then one per interval (each makes the camera check its candidates). */
+export const OFFER_BURST = 10, OFFER_INTERVAL_MS = 3_000;
+/** A session's candidate updates (its viewer moved): a burst, then one per interval. */
+export const UPDATE_BURST = 3, UPDATE_INTERVAL_MS = 10_000;
+/** The console's list of sessions: a page's default and largest size. */
+const LIST_LIMIT = 50, LIST_LIMIT_MAX = 200;
+
 const rightNames = Object.keys(Rights) as Array<keyof typeof Rights>;
+
+const tooMany = (what: string, waitMs: number) => new HttpError(429, `${what}: try again in ${Math.ceil(waitMs / 1000)} s`, { "retry-after": String(Math.ceil(waitMs / 1000)) });
 
 function rightsOf(value: unknown): number {
 	// Opening a stream rides on the command stream for now (modules/p2p/README.md): `command` comes with every ticket.
@@ -33,25 +44,50 @@ function rightsOf(value: unknown): number {
 export async function install(ctx: CloudContext): Promise<void> {
 	await followAnswers(ctx);
 	const { p2pTicketS, p2pAnswerS, p2pSweepS } = ctx.config;
-	ctx.every(p2pSweepS * 1000, () => sweep(ctx, 24 * 3600_000).then(() => undefined));
+	const offers = new RateGate(OFFER_BURST, OFFER_INTERVAL_MS), updates = new RateGate(UPDATE_BURST, UPDATE_INTERVAL_MS);
+	ctx.every(p2pSweepS * 1000, async () => {
+		await sweep(ctx);
+		offers.prune();
+		updates.prune();
+	});
+	// Only addresses the camera may check, each once (modules/protocol/candidate-address.ts): the rest are dropped.
+	const scope = { loopback: ctx.config.p2pLoopback, linkLocal: ctx.config.p2pLinkLocal };
+	const checkable = (candidates: Candidate[]) => allowedCandidates(candidates, scope);
 
 	ctx.router.add("POST", "/v1/devices/:device/p2p", { auth: "user", device: "device" }, async (req, res, _params, _url, { viewer, device }) => {
 		const body = await readJson(req, 4096);
 		for (const key of Object.keys(body)) if (!["candidates", "rights"].includes(key)) throw new HttpError(400, `unknown field "${key}"`);
-		const candidates = candidatesOf(body.candidates ?? []);
-		if (!candidates) throw new HttpError(400, `candidates: at most ${MAX_CANDIDATES} of { type: host|srflx|relay, address: IPv4, port }`);
+		const offered = candidatesOf(body.candidates ?? []);
+		if (!offered) throw new HttpError(400, `candidates: at most ${MAX_CANDIDATES} of { type: host|srflx|relay, address: IPv4, port }`);
+		const candidates = checkable(offered);
 		const rights = rightsOf(body.rights);
 		if (device.id.length > TICKET_ID_BYTES) throw new HttpError(409, `a ticket names devices of at most ${TICKET_ID_BYTES} bytes; ${device.id} is longer`);
+		const wait = offers.take(`${viewer.user}\n${device.id}`);
+		if (wait) throw tooMany(`P2P offers of ${viewer.user} for ${device.id}: at most ${OFFER_BURST} at once, then one per ${OFFER_INTERVAL_MS / 1000} s`, wait);
 		const session = newSessionId();
 		const stun = ctx.config.stunServers.map(serverOf);
 		const turn = ctx.config.turnServers.map((server) => ({ ...serverOf(server), ...turnCredentials(ctx.config, device.id) }));
-		const answer = await offer(ctx, device.id, session, candidates, stun, turn, p2pAnswerS * 1000);
+		try {
+			hold(ctx, { session, device: device.id, user: viewer.user, since: Date.now(), expiryS: Math.ceil(Date.now() / 1000) + p2pAnswerS + p2pTicketS });
+		}
+		catch (error) {
+			if (error instanceof SessionLimitError) throw new HttpError(429, `${error.message}: end one, or wait for an unused ticket to expire (${p2pTicketS} s)`, { "retry-after": String(p2pTicketS) });
+			throw error;
+		}
+		let answer: Awaited<ReturnType<typeof offer>> = undefined;
+		try {
+			answer = await offer(ctx, device.id, session, candidates, stun, turn, p2pAnswerS * 1000);
+		}
+		finally {
+			// Its place is given back unless the camera took the session.
+			if (!answer || answer.error !== undefined) forget(ctx, session);
+		}
 		if (!answer) throw new HttpError(504, `camera ${device.id} did not answer within ${p2pAnswerS} s (offline, or P2P off)`);
 		if (answer.error !== undefined) throw new HttpError(502, `camera ${device.id}: ${answer.error}`);
 		// Minted after the answer: the ticket's life starts when the viewer can use it.
 		const expiryS = Math.floor(Date.now() / 1000) + p2pTicketS;
 		const { ticket, psk } = mintTicket(hmacSha256, Buffer.from(device.secret, "latin1"), { rights, expiryS, device: device.id, viewer: session });
-		admit(ctx, { session, device: device.id, user: viewer.user, since: Date.now(), expiryS });
+		admit(ctx, session, expiryS);
 		ctx.metrics.inc("ivxs_p2p_sessions_total", "P2P sessions admitted (tickets minted)");
 		ctx.log.info({ device: device.id, user: viewer.user, session, camera: answer.candidates.length }, "p2p ticket minted");
 		sendJson(res, 200, {
@@ -60,10 +96,11 @@ export async function install(ctx: CloudContext): Promise<void> {
 		});
 	});
 
-	// Mid-session candidates: only the session's own viewer (or an admin), on the instance that admitted it.
+	// Mid-session candidates: only the session's own viewer (or an admin), on the instance that admitted it,
+	// while the session can be used (its ticket not expired, or the camera has it open).
 	const yours = (viewer: { user: string; admin: boolean }, device: string, session: string) => {
 		const s = sessionNamed(ctx, session);
-		if (!s || s.device !== device || !(viewer.admin || s.user === viewer.user)) throw new HttpError(404, `no P2P session ${session.slice(0, 16)} of ${device} here`);
+		if (!s || s.device !== device || !(viewer.admin || s.user === viewer.user)) throw new HttpError(404, `no P2P session ${session.slice(0, 16)} of ${device} here (or it ended)`);
 		return s;
 	};
 
@@ -77,8 +114,12 @@ export async function install(ctx: CloudContext): Promise<void> {
 	ctx.router.add("POST", "/v1/devices/:device/p2p/:session/candidates", { auth: "user", device: "device" }, async (req, res, params, _url, { viewer, device }) => {
 		yours(viewer, device.id, params.session);
 		const body = await readJson(req, 4096);
-		const candidates = candidatesOf(body.candidates);
-		if (!candidates?.length) throw new HttpError(400, `candidates: 1 … ${MAX_CANDIDATES} of { type: host|srflx|relay, address: IPv4, port }`);
+		const sent = candidatesOf(body.candidates);
+		if (!sent?.length) throw new HttpError(400, `candidates: 1 … ${MAX_CANDIDATES} of { type: host|srflx|relay, address: IPv4, port }`);
+		const candidates = checkable(sent);
+		if (!candidates.length) throw new HttpError(400, "candidates: none the camera may check (unicast addresses only; loopback and link-local only where the cloud is configured for them)");
+		const wait = updates.take(params.session);
+		if (wait) throw tooMany(`candidate updates of session ${params.session}: at most ${UPDATE_BURST} at once, then one per ${UPDATE_INTERVAL_MS / 1000} s`, wait);
 		if (!await viewerCandidates(ctx, device.id, params.session, candidates)) throw new HttpError(503, "no control bus: the camera cannot be told");
 		sendJson(res, 200, { sent: candidates.length });
 	});
@@ -87,10 +128,17 @@ export async function install(ctx: CloudContext): Promise<void> {
 		sendJson(res, 200, { stun: ctx.config.stunServers.map(serverOf) });
 	});
 
-	ctx.router.add("GET", "/v1/devices/:device/p2p", { auth: "user", device: "device" }, (_req, res, _params, _url, { viewer, device }) => {
+	ctx.router.add("GET", "/v1/devices/:device/p2p", { auth: "user", device: "device" }, (_req, res, _params, url, { viewer, device }) => {
 		const mine = (user: string) => viewer.admin || user === viewer.user;
+		const limit = Number(url.searchParams.get("limit") ?? LIST_LIMIT), after = url.searchParams.get("after") ?? "";
+		if (!Number.isSafeInteger(limit) || limit < 1 || limit > LIST_LIMIT_MAX) throw new HttpError(400, `limit is 1 … ${LIST_LIMIT_MAX}`);
+		if (after !== "" && !SESSION_ID.test(after)) throw new HttpError(400, "after is a session id (16 hex characters): the last one of the previous page");
+		// By session id, so a page continues after the last one seen (the list changes between pages).
+		const visible = sessionsOf(ctx, device.id).filter((s) => mine(s.user) && s.session > after);
+		const page = visible.slice(0, limit);
 		sendJson(res, 200, {
-			sessions: sessionsOf(ctx, device.id).filter((s) => mine(s.user)).map(({ session, user, since, expiryS, camera }) => ({
+			next: visible.length > limit ? page[page.length - 1].session : null,
+			sessions: page.map(({ session, user, since, expiryS, camera }) => ({
 				session, user, since, ticketExpiry: expiryS * 1000, connected: !!camera,
 				...(camera ? { action: camera.action, talk: camera.talk, srttMs: camera.srttMs, rate: camera.rate, buffered: camera.buffered, memory: camera.memory, path: camera.path ?? null, watermarks: camera.watermarks ?? null, level: camera.level ?? null } : {}),
 			})),

@@ -13,6 +13,8 @@ import { findUser, isGranted, sessionUser, tokenUser } from "./store.js";
 export interface Viewer {
 	user: string;
 	admin: boolean;
+	/** The epoch the links this viewer is handed carry (users/store.ts). */
+	linkEpoch: number;
 }
 
 export const sessionCookie = "ivxs_session";
@@ -34,10 +36,12 @@ export async function viewerOf(ctx: CloudContext, req: IncomingMessage, url: URL
 		if (isSignedUrl(url) && !signedUrl) throw new HttpError(403, "a signed URL opens only GET/HEAD of the viewer's media, pictures and lists: use a session or an API token here");
 		const signed = verifySignedUrl(ctx, req.method ?? "GET", url);
 		if (signed) {
-			// With the user's rights as they are now: a removed user's links stop, a demoted admin's too.
+			// With the user's rights as they are now: a removed user's links stop, a demoted admin's too,
+			// and those signed before a removal (a new account of the name) or a new password.
 			const user = await findUser(ctx.sql, signed.user);
 			if (!user) throw new HttpError(403, `signed URL of an unknown user ${signed.user}`);
-			return { user: user.name, admin: user.admin };
+			if (user.linkEpoch !== signed.linkEpoch) throw new HttpError(403, `signed URL ended: ${signed.user}'s account was removed or its password set since it was signed`);
+			return { user: user.name, admin: user.admin, linkEpoch: user.linkEpoch };
 		}
 	}
 	catch (error) {
@@ -52,12 +56,12 @@ export async function viewerOf(ctx: CloudContext, req: IncomingMessage, url: URL
 			ctx.metrics.inc("ivxs_auth_failures_total", "Refused credentials, by kind", { kind: "token" });
 			throw new HttpError(401, "API token not valid (expected Authorization: Bearer <token>)");
 		}
-		return { user: user.name, admin: user.admin };
+		return { user: user.name, admin: user.admin, linkEpoch: user.linkEpoch };
 	}
 	const session = cookieOf(req, sessionCookie);
 	if (session) {
 		const user = await sessionUser(ctx.sql, session);
-		if (user) return { user: user.name, admin: user.admin };
+		if (user) return { user: user.name, admin: user.admin, linkEpoch: user.linkEpoch };
 		ctx.metrics.inc("ivxs_auth_failures_total", "Refused credentials, by kind", { kind: "session" });
 		throw new HttpError(401, "session expired or signed out: sign in again");
 	}

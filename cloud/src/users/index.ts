@@ -65,7 +65,7 @@ export async function install(ctx: CloudContext): Promise<void> {
 	});
 
 	ctx.router.add("GET", "/v1/me", { auth: "user" }, (_req, res, _params, _url, { viewer }) => {
-		sendJson(res, 200, viewer);
+		sendJson(res, 200, { user: viewer.user, admin: viewer.admin });
 	});
 }
 

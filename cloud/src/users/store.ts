@@ -32,12 +32,24 @@ CREATE TABLE IF NOT EXISTS tokens (
 	hash TEXT PRIMARY KEY,
 	"user" TEXT NOT NULL,
 	created INTEGER NOT NULL
+);`,
+// 2: a name's link epoch, in every signed URL it signs (auth/signed-url.ts) and bumped when the
+// account is removed or its password set: its links end, and a new account of the same name starts
+// past them. Kept after removal for that reason; absent: 0.
+`CREATE TABLE IF NOT EXISTS link_epochs (
+	name TEXT PRIMARY KEY,
+	epoch INTEGER NOT NULL
 );`]);
 
 export interface User {
 	name: string;
 	admin: boolean;
 	created: number;
+}
+
+/** A user as credentials find it: with the epoch its signed URLs carry. */
+export interface Account extends User {
+	linkEpoch: number;
 }
 
 export class UserError extends Error {
@@ -79,28 +91,39 @@ export async function addUser(sql: Sql, name: string, password: string, admin = 
 }
 
 const fromRow = (row: any): User => ({ name: row.name, admin: !!row.admin, created: row.created });
+const accountOf = (row: any): Account => ({ ...fromRow(row), linkEpoch: Number(row.link_epoch) });
+/** The columns of an Account, from `users u`; joined with `accountJoin`. */
+const accountColumns = "u.*, COALESCE(e.epoch, 0) AS link_epoch";
+const accountJoin = "LEFT JOIN link_epochs e ON e.name = u.name";
 
-/** A new password; every session of the user but `keepSession` (a cookie value) ends. */
+/** Ends every signed URL `name` signed (inside the caller's transaction). */
+async function bumpLinkEpoch(tx: Sql, name: string): Promise<void> {
+	await tx.run("INSERT INTO link_epochs (name, epoch) VALUES (?, 1) ON CONFLICT (name) DO UPDATE SET epoch = link_epochs.epoch + 1", [name]);
+}
+
+/** A new password; every session of the user but `keepSession` (a cookie value) ends, and every signed URL it signed. */
 export async function setPassword(sql: Sql, name: string, password: string, keepSession?: string): Promise<void> {
 	if (typeof password !== "string" || password.length < 8 || password.length > 1024) throw new UserError("password must be 8..1024 characters");
 	const hash = hashPassword(password);
 	await sql.transaction(async (tx) => {
-		await tx.run("UPDATE users SET hash = ? WHERE name = ?", [hash, name]);
+		if ((await tx.run("UPDATE users SET hash = ? WHERE name = ?", [hash, name])).changes > 0) await bumpLinkEpoch(tx, name);
 		await tx.run(`DELETE FROM sessions WHERE "user" = ? AND hash <> ?`, [name, keepSession ? sha256(keepSession) : ""]);
 	});
 }
 
-/** The user and everything that speaks for it: grants, sessions, tokens. */
+/** The user and everything that speaks for it: grants, sessions, tokens, signed URLs. */
 export function removeUser(sql: Sql, name: string): Promise<boolean> {
 	return sql.transaction(async (tx) => {
 		for (const table of ["grants", "sessions", "tokens"]) await tx.run(`DELETE FROM ${table} WHERE "user" = ?`, [name]);
-		return (await tx.run("DELETE FROM users WHERE name = ?", [name])).changes > 0;
+		const removed = (await tx.run("DELETE FROM users WHERE name = ?", [name])).changes > 0;
+		if (removed) await bumpLinkEpoch(tx, name);
+		return removed;
 	});
 }
 
-export async function findUser(sql: Sql, name: string): Promise<(User & { hash: string }) | undefined> {
-	const row = await sql.get<any>("SELECT * FROM users WHERE name = ?", [name]);
-	return row ? { ...fromRow(row), hash: row.hash } : undefined;
+export async function findUser(sql: Sql, name: string): Promise<(Account & { hash: string }) | undefined> {
+	const row = await sql.get<any>(`SELECT ${accountColumns} FROM users u ${accountJoin} WHERE u.name = ?`, [name]);
+	return row ? { ...accountOf(row), hash: row.hash } : undefined;
 }
 
 export async function listUsers(sql: Sql): Promise<User[]> {
@@ -148,9 +171,9 @@ export async function createSession(sql: Sql, user: string, now = Date.now()): P
 	return id;
 }
 
-export async function sessionUser(sql: Sql, id: string, now = Date.now()): Promise<User | undefined> {
-	const row = await sql.get(`SELECT u.* FROM sessions s JOIN users u ON u.name = s."user" WHERE s.hash = ? AND s.expires > ?`, [sha256(id), now]);
-	return row ? fromRow(row) : undefined;
+export async function sessionUser(sql: Sql, id: string, now = Date.now()): Promise<Account | undefined> {
+	const row = await sql.get(`SELECT ${accountColumns} FROM sessions s JOIN users u ON u.name = s."user" ${accountJoin} WHERE s.hash = ? AND s.expires > ?`, [sha256(id), now]);
+	return row ? accountOf(row) : undefined;
 }
 
 export async function deleteSession(sql: Sql, id: string): Promise<void> {
@@ -165,7 +188,7 @@ export async function addToken(sql: Sql, user: string): Promise<string> {
 	return token;
 }
 
-export async function tokenUser(sql: Sql, token: string): Promise<User | undefined> {
-	const row = await sql.get(`SELECT u.* FROM tokens t JOIN users u ON u.name = t."user" WHERE t.hash = ?`, [sha256(token)]);
-	return row ? fromRow(row) : undefined;
+export async function tokenUser(sql: Sql, token: string): Promise<Account | undefined> {
+	const row = await sql.get(`SELECT ${accountColumns} FROM tokens t JOIN users u ON u.name = t."user" ${accountJoin} WHERE t.hash = ?`, [sha256(token)]);
+	return row ? accountOf(row) : undefined;
 }
