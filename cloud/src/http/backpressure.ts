@@ -4,7 +4,8 @@
 // bound. Every answer that writes more than one buffer goes through here (or
 // through `stream.pipeline`, for a readable stream): it writes a bounded batch,
 // then waits for Node's queue to drain before it makes the next.
-import type { Writable } from "node:stream";
+import type { Readable, Writable } from "node:stream";
+import { pipeline } from "node:stream/promises";
 
 export type Drained = "drained" | "closed" | "late";
 
@@ -32,4 +33,20 @@ export function writeBatch(out: Writable, chunks: readonly Uint8Array[], deadlin
 		out.on("drain", drained);
 		out.on("close", closed);
 	});
+}
+
+/**
+ * Sends a readable (a stored object) at the reader's pace. When either side ends early both are
+ * destroyed, so the object's file handle or store connection is not held: the peer going is the
+ * end of the answer; the store failing mid-way is thrown (the router logs it and cuts the answer).
+ */
+export async function sendStream(from: Readable, out: Writable): Promise<void> {
+	try {
+		await pipeline(from, out);
+	}
+	catch (error) {
+		// The peer went first: the answer ends here (the store's error is another code).
+		if ((error as NodeJS.ErrnoException).code === "ERR_STREAM_PREMATURE_CLOSE") return;
+		throw error;
+	}
 }
