@@ -72,6 +72,8 @@ export interface Config {
 	urlLifetimeS: number;
 	/** Live on demand: how long a camera keeps streaming after the last viewer's last request, seconds. */
 	liveLingerS: number;
+	/** Live FLV: a viewer further behind the newest segment skips ahead; one segment taking this long to drain ends its answer, seconds. */
+	flvMaxLagS: number;
 	/** P2P: how long a minted ticket admits a viewer (seconds; only as long as starting a session needs), how long the
 	 * cloud waits for the camera's answer, how often it ends the sessions of revoked grants (at most the camera's
 	 * keep-alive interval, 5 s), and the STUN servers ("IPv4:port") both sides ask for their server-reflexive address. */
@@ -179,6 +181,9 @@ export const defaults: Config = {
 	urlLifetimeS: 3600,
 	// A viewer that reloads a tab or switches cameras and back within 30 s finds live still flowing.
 	liveLingerS: 30,
+	// A live player holds 1–3 s; 8 s is that plus a segment of a long GOP (HLS holds one target
+	// duration, ~4 s), and under the 12-s live window, so the segment skipped to is still in it.
+	flvMaxLagS: 8,
 	p2pTicketS: 30,
 	p2pAnswerS: 5,
 	p2pSweepS: 2,
@@ -228,7 +233,7 @@ const envKeys: Record<string, keyof Config> = {
 	HOST: "host", PORT: "port", PUBLIC_URL: "publicUrl", TLS_CERT: "tlsCert", TLS_KEY: "tlsKey",
 	DATA_DIR: "dataDir", METADATA_FILE: "metadataFile", METADATA_URL: "metadataUrl", SERVICE_KEY_FILE: "serviceKeyFile", MQTT: "mqtt", FILE_MINUTES: "fileMinutes",
 	FILE_NAME: "fileName", MAX_SEGMENT_BYTES: "maxSegmentBytes", MAX_RELEASE_BYTES: "maxReleaseBytes", OTA_KEYS: "otaKeys", KEEP_RELEASES: "keepReleases", MAX_TOTAL_BYTES: "maxTotalBytes",
-	DELETE_GRACE_S: "deleteGraceS", ORPHAN_GRACE_S: "orphanGraceS", ORPHAN_SWEEP_OBJECTS: "orphanSweepObjects", MIN_FREE_BYTES: "minFreeBytes", DURABLE_WRITES: "durableWrites", URL_LIFETIME_S: "urlLifetimeS", LIVE_LINGER_S: "liveLingerS", P2P_TICKET_S: "p2pTicketS", P2P_ANSWER_S: "p2pAnswerS", P2P_SWEEP_S: "p2pSweepS", P2P_LOOPBACK: "p2pLoopback", P2P_LINK_LOCAL: "p2pLinkLocal", STUN_SERVERS: "stunServers", TURN_SERVERS: "turnServers", TURN_SECRET: "turnSecret", TURN_CREDENTIAL_S: "turnCredentialS", LOG_LEVEL: "logLevel",
+	DELETE_GRACE_S: "deleteGraceS", ORPHAN_GRACE_S: "orphanGraceS", ORPHAN_SWEEP_OBJECTS: "orphanSweepObjects", MIN_FREE_BYTES: "minFreeBytes", DURABLE_WRITES: "durableWrites", URL_LIFETIME_S: "urlLifetimeS", LIVE_LINGER_S: "liveLingerS", FLV_MAX_LAG_S: "flvMaxLagS", P2P_TICKET_S: "p2pTicketS", P2P_ANSWER_S: "p2pAnswerS", P2P_SWEEP_S: "p2pSweepS", P2P_LOOPBACK: "p2pLoopback", P2P_LINK_LOCAL: "p2pLinkLocal", STUN_SERVERS: "stunServers", TURN_SERVERS: "turnServers", TURN_SECRET: "turnSecret", TURN_CREDENTIAL_S: "turnCredentialS", LOG_LEVEL: "logLevel",
 	ADMIN_PASSWORD: "adminPassword", SHUTDOWN_GRACE_S: "shutdownGraceS", TRUSTED_PROXIES: "trustedProxies",
 	MAX_CONNECTIONS: "maxConnections", MAX_CONNECTIONS_PER_ADDRESS: "maxConnectionsPerAddress",
 	FIRST_BYTE_TIMEOUT_S: "firstByteTimeoutS", HEAD_TIMEOUT_S: "headTimeoutS", MIN_BYTES_PER_S: "minBytesPerS",
@@ -312,6 +317,7 @@ function check(config: Config): Config {
 	seconds("headTimeoutS", 3600);
 	seconds("rateWindowS", 3600);
 	seconds("liveLingerS", 3600);
+	seconds("flvMaxLagS", 600);
 	seconds("p2pTicketS", 600);
 	seconds("p2pAnswerS", 60);
 	seconds("p2pSweepS", 60);

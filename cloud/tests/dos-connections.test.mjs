@@ -135,16 +135,24 @@ test("a cap per address and one in all close new connections at once; a camera a
 
 // The guard's phases driven by hand: fake sockets whose byte counts the test moves.
 
-function guarded(t) {
-	const guard = new ConnectionGuard({ maxConnections: 10, maxConnectionsPerAddress: 10, firstByteMs: 200, headMs: 200, minBytesPerS: 1000, rateWindowMs: 200 }, new ClientAddresses([]), new Metrics(), pino({ level: "silent" }));
-	t.teardown(() => guard.close());
+/** A fake TCP socket whose counts the test moves. */
+function fakeSocket() {
 	const socket = Object.assign(new EventEmitter(), { remoteAddress: "10.1.1.1", bytesRead: 0, bytesWritten: 0, writableLength: 0, destroyed: false });
 	socket.destroy = () => { socket.destroyed = true; };
+	return socket;
+}
+
+/** A guarded connection; with `tls`, `outer` is a TLS socket over it (`socket` is then the TCP one). */
+function guarded(t, { tls = false } = {}) {
+	const guard = new ConnectionGuard({ maxConnections: 10, maxConnectionsPerAddress: 10, firstByteMs: 200, headMs: 200, minBytesPerS: 1000, rateWindowMs: 200 }, new ClientAddresses([]), new Metrics(), pino({ level: "silent" }));
+	t.teardown(() => guard.close());
+	const socket = fakeSocket();
+	const outer = tls ? fakeSocket() : socket;
 	guard.admit(socket);
-	guard.sniffed(socket, socket, "http");
-	const req = { socket, complete: false, readableLength: 0 };
+	guard.sniffed(socket, outer, "http");
+	const req = { socket: outer, complete: false, readableLength: 0 };
 	const res = { writableFinished: false, destroyed: false };
-	return { guard, socket, req, res };
+	return { guard, socket, outer, req, res };
 }
 
 test("the guard: a body the service is not reading yet is not the peer's stall; one the peer does not send is", async (t) => {
@@ -171,6 +179,27 @@ test("the guard: a response the peer does not read is cut; one it reads at the m
 	await sleep(600);
 	t.true(socket.destroyed);
 });
+
+// Node's bytesWritten counts what it still queues: a reader that never reads, fed by a service
+// that keeps writing, once looked busy (issue 27 item 1). Measured as a real TCP socket and a TLS one
+// over it count (connection-guard.ts: sent).
+for (const tls of [false, true]) {
+	test(`the guard: a reader that never reads is cut within the rate window while the service keeps queuing for it${tls ? " (TLS)" : ""}`, async (t) => {
+		const { guard, socket, outer, req, res } = guarded(t, { tls });
+		guard.request(req, res);
+		req.complete = true;
+		// The kernel took 64 KiB and then nothing: every byte written since waits in Node.
+		socket.bytesWritten = 65536;
+		const started = Date.now();
+		while (!socket.destroyed && Date.now() - started < 2000) {
+			outer.bytesWritten += 300; // 1500 B/s queued: above the floor, were it moving
+			outer.writableLength += 300;
+			await sleep(50);
+		}
+		t.true(socket.destroyed, "cut");
+		t.true(Date.now() - started < 600, `cut after ${Date.now() - started} ms (window 200 ms, sweep 50 ms)`);
+	});
+}
 
 test("the guard: after an answer the connection idles; bytes of a next request start its head timer", async (t) => {
 	const { guard, socket, req, res } = guarded(t);

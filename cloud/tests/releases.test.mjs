@@ -5,6 +5,7 @@
 import test from "ava";
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, utimesSync, writeFileSync } from "node:fs";
+import { Readable } from "node:stream";
 import { join } from "node:path";
 import { cloudFor, engines, onEngine, session } from "./_cloud.mjs";
 import { connectDevice, eventually, mqttUrlOf } from "./_mqtt.mjs";
@@ -262,4 +263,27 @@ test("a rollout to a percentage takes that share of the devices; bad stages, thr
 		[{ version: "5.0.0", devices: ["nobody"] }, 400],
 		[{ version: "9.9.9" }, 404],
 	]) t.is((await api("/v1/rollouts", { method: "POST", body })).status, status, JSON.stringify(body));
+});
+
+test("a store that fails mid-download cuts that download only: the service keeps answering (it was an uncaught stream error)", async (t) => {
+	const { cloud, api, devices } = await withFleet(t, 1);
+	const bytes = bundleOf("1.7.0");
+	t.is((await uploadAs(cloud, bytes)).status, 201);
+	t.is((await api("/v1/rollouts", { method: "POST", body: { version: "1.7.0", devices: "all", stages: [100] } })).status, 201);
+	await eventually(() => offerTo(devices[0]));
+	const { path } = JSON.parse(offerTo(devices[0]));
+	// The store's stream gives 100 bytes, then fails (an S3 connection reset, a disk read error).
+	const getStream = cloud.ctx.store.getStream;
+	t.teardown(() => (cloud.ctx.store.getStream = getStream));
+	cloud.ctx.store.getStream = async () => {
+		const failing = new Readable({ read() {} });
+		failing.push(bytes.subarray(0, 100));
+		setTimeout(() => failing.destroy(Object.assign(new Error("read ECONNRESET"), { code: "ECONNRESET" })), 50);
+		return failing;
+	};
+	const cut = await download(cloud, devices[0], path).then((res) => res.arrayBuffer()).then(() => "whole", () => "cut");
+	t.is(cut, "cut", "the download is cut, not ended as if whole");
+	t.is((await fetch(`${cloud.url}/healthz`)).status, 200);
+	cloud.ctx.store.getStream = getStream;
+	t.true(Buffer.from(await (await download(cloud, devices[0], path)).arrayBuffer()).equals(bytes));
 });

@@ -124,7 +124,7 @@ export class ConnectionGuard {
 		watch.phase = phase;
 		watch.since = now;
 		watch.read = watch.raw.bytesRead;
-		watch.written = watch.raw.bytesWritten;
+		watch.written = sent(watch.raw);
 	}
 
 	#check(now: number) {
@@ -176,7 +176,7 @@ export class ConnectionGuard {
 					this.#enter(watch, "answer", now);
 					return undefined;
 				}
-				return this.#rate(watch, now, watch.raw.bytesWritten - watch.written, "answer");
+				return this.#rate(watch, now, sent(watch.raw) - watch.written, "answer");
 		}
 	}
 
@@ -188,6 +188,13 @@ export class ConnectionGuard {
 		return undefined;
 	}
 }
+
+/**
+ * Bytes the kernel took from `socket`: its bytesWritten counts bytes still queued in Node too, so a
+ * reader that never reads would look busy while the service queues for it. Counted on the TCP socket:
+ * under TLS the wrapper writes through its handle, and those counts stop when the kernel stops taking.
+ */
+const sent = (socket: Socket) => socket.bytesWritten - socket.writableLength;
 
 /** The soft limit on open files (Linux: /proc/self/limits), if known. */
 function openFileLimit(): number | undefined {

@@ -10,6 +10,7 @@ import { NotFoundError } from "../storage/object-store.js";
 import { iso } from "../http/params.js";
 import { segmentsOverlapping, streamOf } from "../catalogue/index.js";
 import { segmentBytes } from "./segments.js";
+import { writeBatch } from "../http/backpressure.js";
 
 export async function sendClip(ctx: CloudContext, res: ServerResponse, device: string, channel: number, start: number, end: number, head: boolean, download?: string): Promise<void> {
 	const rows = await segmentsOverlapping(ctx.sql, device, channel, start, end);
@@ -34,7 +35,7 @@ export async function sendClip(ctx: CloudContext, res: ServerResponse, device: s
 		...(download ? { "content-disposition": `attachment; filename="${download}"` } : {}),
 	});
 	if (head) return void res.end();
-	await write(res, init);
+	await writeBatch(res, [init]);
 	let sequence = 1;
 	for (let i = 0; i < mine.length && !res.destroyed; i++) {
 		let bytes: Buffer;
@@ -47,8 +48,7 @@ export async function sendClip(ctx: CloudContext, res: ServerResponse, device: s
 			throw error;
 		}
 		for (const { moof, mdat } of fragmentsOf(bytes)) {
-			await write(res, rebaseMoof(moof, sequence++, shift));
-			await write(res, mdat);
+			await writeBatch(res, [rebaseMoof(moof, sequence++, shift), mdat]);
 		}
 	}
 	res.end();
@@ -56,18 +56,4 @@ export async function sendClip(ctx: CloudContext, res: ServerResponse, device: s
 
 function gone(error: unknown): never {
 	throw error instanceof NotFoundError ? new HttpError(404, "the recording was deleted") : error;
-}
-
-function write(res: ServerResponse, chunk: Uint8Array): Promise<void> {
-	if (res.destroyed) return Promise.resolve();
-	if (res.write(chunk)) return Promise.resolve();
-	return new Promise((resolve) => {
-		const done = () => {
-			res.off("drain", done);
-			res.off("close", done);
-			resolve();
-		};
-		res.on("drain", done);
-		res.on("close", done);
-	});
 }

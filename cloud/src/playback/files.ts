@@ -6,6 +6,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { CloudContext } from "../context.js";
 import { HttpError } from "../http/router.js";
 import { NotFoundError } from "../storage/object-store.js";
+import { sendStream } from "../http/backpressure.js";
 import { doneFile, listFiles } from "../catalogue/index.js";
 import { signUrl } from "../auth/signed-url.js";
 import type { Viewer } from "../users/access.js";
@@ -49,11 +50,7 @@ export async function sendFile(ctx: CloudContext, req: IncomingMessage, res: Ser
 		stream.destroy();
 		return void res.end();
 	}
-	stream.pipe(res);
-	await new Promise<void>((resolve) => res.on("close", () => {
-		stream.destroy();
-		resolve();
-	}));
+	await sendStream(stream, res);
 }
 
 /** One `bytes=a-b` / `bytes=a-` / `bytes=-n` range, or undefined for the whole; 416 when it cannot be met. */

@@ -5,8 +5,15 @@
 // FLV's sequence header as it is, and AAC's AudioSpecificConfig likewise. The
 // answer starts at the newest segment (a key frame) and follows the window
 // (one wake-up per segment, shared with the HLS viewers) until the viewer goes.
+// At the viewer's pace: one segment's tags are written, then the answer waits
+// for them to drain — so at most a segment is queued per viewer — and a viewer
+// that falls more than `flvMaxLagS` behind the newest segment skips to a newer
+// one (each starts at a key frame), or is ended when one segment alone takes
+// that long to drain (its bytes are queued: they cannot be taken back).
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { CloudContext } from "../context.js";
+import type { LiveEntry, LiveWindow } from "./live-window.js";
+import { writeBatch } from "../http/backpressure.js";
 import { HttpError } from "../http/router.js";
 import { streamOf, type SegmentRow } from "../catalogue/index.js";
 import { parseInit, type InitInfo, type TrackInfo } from "../media/init.js";
@@ -64,7 +71,11 @@ export async function sendLiveFlv(ctx: CloudContext, req: IncomingMessage, res: 
 	let entry = live.window.newest;
 	if (!entry || entry.row.end_ms < Date.now() - 60_000) throw new HttpError(404, `nothing live on ${device} channel ${channel}`);
 	let stream = await streamFor(ctx, entry.row);
-	const muxer = new FlvMuxer({ video: stream.video?.codec, audio: !!stream.audio, sink: (chunks) => { for (const chunk of chunks) res.write(chunk); } });
+	const maxLagMs = ctx.config.flvMaxLagS * 1000;
+	// The muxer's sink is synchronous: a segment's tags (views of its bytes) are gathered, then written as one batch.
+	let batch: Uint8Array[] = [];
+	// A skip moves decode time on by up to the lag: a jump, not an error.
+	const muxer = new FlvMuxer({ video: stream.video?.codec, audio: !!stream.audio, onJump: "discontinuity", sink: (chunks) => { for (const chunk of chunks) batch.push(chunk); } });
 	res.writeHead(200, { "content-type": "video/x-flv", "cache-control": "no-cache" });
 	// From here the answer lasts as long as the viewer watches: its time is not the service's.
 	streamsFromNow(res);
@@ -76,12 +87,34 @@ export async function sendLiveFlv(ctx: CloudContext, req: IncomingMessage, res: 
 			stream = next;
 		}
 		writeSegment(muxer, stream, await segmentBytes(ctx, entry.row));
+		const sent = await writeBatch(res, batch, Date.now() + maxLagMs);
+		batch = [];
+		if (sent === "closed") break;
+		if (sent === "late") {
+			ctx.metrics.inc("ivxs_flv_viewers_ended_total", "Live FLV answers ended by the service: a segment took longer than FLV_MAX_LAG_S to drain", { reason: "lag" });
+			return void res.destroy();
+		}
 		const msn: number = entry.msn;
 		await live.waitFor(msn + 1, Date.now() + waitMs, req);
-		entry = live.window.entries.find((e) => e.msn > msn);
+		const { next, skipped } = nextFor(live.window, msn, maxLagMs);
+		if (skipped) ctx.metrics.inc("ivxs_flv_segments_skipped_total", "Live FLV segments skipped: their viewer was more than FLV_MAX_LAG_S behind", {}, skipped);
+		entry = next;
 		if (!entry) break; // nothing new for a while: the camera stopped
 	}
 	res.end();
+}
+
+/**
+ * The segment to send after `msn`: the next one, unless the viewer would then be more than `maxLagMs`
+ * behind the window's newest end — then the first that is not (the newest at least), and how many it passed.
+ */
+function nextFor(window: LiveWindow, msn: number, maxLagMs: number): { next?: LiveEntry; skipped: number } {
+	const later = window.entries.filter((e) => e.msn > msn);
+	if (!later.length) return { skipped: 0 };
+	const edge = later[later.length - 1].row.end_ms;
+	const at = later.findIndex((e) => edge - e.row.start_ms <= maxLagMs);
+	const index = at < 0 ? later.length - 1 : at;
+	return { next: later[index], skipped: index };
 }
 
 async function streamFor(ctx: CloudContext, row: SegmentRow): Promise<Stream> {

@@ -6,6 +6,7 @@ import type { CloudContext } from "../context.js";
 import "./store.js"; // the tables
 import { HttpError, readBody, readJson, sendJson } from "../http/router.js";
 import { NotFoundError } from "../storage/object-store.js";
+import { sendStream } from "../http/backpressure.js";
 import { parseTopic } from "../control/topics.js";
 import { everyDevice, MAX_RETAINED_BYTES, topicOf } from "../../../modules/protocol/topics.js";
 import { otaReportOf } from "../../../modules/protocol/ota.js";
@@ -103,8 +104,8 @@ export async function install(ctx: CloudContext): Promise<void> {
 			"content-type": "application/octet-stream", "content-length": String(end - start + 1), "cache-control": "no-store",
 			...(match ? { "content-range": `bytes ${start}-${end}/${size}` } : {}),
 		});
-		stream.pipe(res);
 		ctx.metrics.inc("ivxs_release_bytes_sent_total", "OTA bundle bytes sent to devices", {}, end - start + 1);
+		await sendStream(stream, res);
 	});
 
 	router.add("POST", "/v1/rollouts", { auth: "admin" }, async (req, res) => {
