@@ -1,0 +1,165 @@
+// `npm run -s soak -- --minutes N`: a month in the field in an hour (issue 27). The whole system
+// for N minutes — the cloud (`npm run cloud`'s server, a child process), the camera app on the XS
+// host (cloud storage, events, snapshots, local store), 4 P2P viewers, an LL-HLS viewer in
+// Chromium and an HTTP-FLV reader — with a fault schedule (soak/faults.mjs), then ONE JSON verdict
+// on stdout, `ok` at its top level (soak/verdict.mjs; README "Soak"). Exit 0 when ok, 1 when not,
+// 2 on a usage error. Logs of every process: the folder printed on stderr (kept with --keep).
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import net from "node:net";
+import { once } from "node:events";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { randomBytes } from "node:crypto";
+import { cuttableProxy } from "../tests/_camera.mjs";
+import { RECORDED_TABLES, SoakCloud, WINDOWED_TABLES } from "./soak/cloud.mjs";
+import { SoakCamera } from "./soak/camera.mjs";
+import { P2PViewer } from "./soak/p2p-viewer.mjs";
+import { FlvReader } from "./soak/flv-reader.mjs";
+import { HlsViewer } from "./soak/hls-viewer.mjs";
+import { Session } from "./soak/session.mjs";
+import { Volume } from "./soak/volume.mjs";
+import { FAULTS, scheduleFor } from "./soak/faults.mjs";
+import { recoveries } from "./soak/recovery.mjs";
+import { readStored } from "./soak/stored.mjs";
+import { verdictOf } from "./soak/verdict.mjs";
+
+const usage = "usage: npm run -s soak -- [--minutes N] [--keep]";
+const DEVICE = "soak-cam";
+/** A 64 KiB GOP estimate: a ring of ~8 s of the sample clip, so a 15-s cut overflows it and a 3-s one does not. */
+const MAX_GOP_BYTES = 65536;
+
+function parse(args) {
+	const o = { minutes: 3, keep: false };
+	for (let i = 0; i < args.length; i++) {
+		if (args[i] === "--minutes" && i + 1 < args.length) o.minutes = Number(args[++i]);
+		else if (args[i] === "--keep") o.keep = true;
+		else throw new Error(usage);
+	}
+	if (!(o.minutes >= 1 && o.minutes <= 24 * 60)) throw new Error(`--minutes takes 1 … 1440\n${usage}`);
+	return o;
+}
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const note = (line) => process.stderr.write(`soak: ${line}\n`);
+
+async function freePort() {
+	const server = net.createServer().listen(0, "127.0.0.1");
+	await once(server, "listening");
+	const { port } = server.address();
+	server.close();
+	return port;
+}
+
+async function soak(o) {
+	const work = mkdtempSync(join(tmpdir(), "ivxs-soak-"));
+	note(`logs and data in ${work}`);
+	const teardowns = [];
+	const shim = { teardown: (fn) => teardowns.push(fn) };
+	const volume = new Volume(Math.max(256, o.minutes * 8));
+	const skipped = [];
+	if (volume.cannotMount) skipped.push(`disk-full: ${volume.cannotMount}`);
+	const password = randomBytes(12).toString("hex");
+	const cloud = new SoakCloud({ dataDir: volume.dir, port: await freePort(), password, logFile: join(work, "cloud.log") });
+	const r = { minutes: o.minutes, skipped, faults: [], resources: { camera: [], cloud: [] }, logs: [] };
+	let camera, viewers = [], flv, hls, sampler, resourceTimer;
+	try {
+		await cloud.start();
+		const device = cloud.addDevice(DEVICE);
+		const proxy = await cuttableProxy(shim, Number(new URL(cloud.url).port));
+		mkdirSync(join(work, "camera"));
+		camera = new SoakCamera({ device, cloudUrl: `http://127.0.0.1:${proxy.port}`, dir: join(work, "camera"), logFile: join(work, "camera.log"), maxGopBytes: MAX_GOP_BYTES });
+		const session = new Session(cloud.url, password);
+		const schedule = scheduleFor(o.minutes, Object.keys(FAULTS).filter((kind) => kind !== "disk-full" || volume.mounted));
+		const warmupS = 20;
+		r.started = Date.now();
+		const endAt = r.started + (warmupS + o.minutes * 60) * 1000;
+		const remainingS = () => Math.max(5, (endAt - Date.now()) / 1000);
+		camera.start(remainingS());
+		viewers = [0, 1, 2, 3].map((i) => new P2PViewer({ name: `viewer ${i + 1}`, cloudUrl: cloud.url, device: DEVICE, session, logFile: join(work, `viewer-${i + 1}.log`) }));
+		flv = new FlvReader({ cloudUrl: cloud.url, device: DEVICE, session });
+		hls = new HlsViewer({ cloudUrl: cloud.url, device: DEVICE, session });
+		for (const v of viewers) v.start();
+		flv.start();
+		await hls.start();
+
+		// Once a second: progress of every subject; every 5 s: resources.
+		const samples = [];
+		const segments = () => cloud.rows()?.segments;
+		let uploads = 0;
+		sampler = setInterval(async () => {
+			uploads = segments() ?? uploads;
+			await hls.poll();
+			const progress = { uploads, flv: flv.bytes, hls: hls.frames };
+			viewers.forEach((v, i) => { progress[`viewer ${i + 1}`] = v.frames; });
+			samples.push({ t: Date.now(), progress });
+		}, 1000);
+		resourceTimer = setInterval(async () => {
+			const t = Date.now();
+			const c = await cloud.sample();
+			const rows = c.rows ? Object.entries(c.rows).filter(([name]) => !RECORDED_TABLES.has(name) && !WINDOWED_TABLES.has(name)).reduce((sum, [, n]) => sum + n, 0) : undefined;
+			r.resources.cloud.push({ t, pid: cloud.pid, rss: c.rss, fds: c.fds, connections: c.connections, stateRows: rows, rows: c.rows });
+			const memory = camera.memory.at(-1);
+			r.resources.camera.push({ t, pid: camera.pid, ...camera.sample(), heap: memory?.heap, native: memory?.native });
+		}, 5000);
+
+		const world = { cloud, camera, proxy, viewers, flv, volume, remainingS };
+		await sleep(warmupS * 1000);
+		const faultsStart = Date.now();
+		for (const { kind, at } of schedule) {
+			await sleep(faultsStart + at * 1000 - Date.now());
+			const fault = { kind, start: Date.now() };
+			note(`${Math.round((fault.start - r.started) / 1000)} s: ${kind}`);
+			try {
+				await FAULTS[kind].apply(world);
+			}
+			catch (error) {
+				skipped.push(`${kind}: ${error.message}`);
+			}
+			fault.end = Date.now();
+			r.faults.push(fault);
+		}
+		await sleep(endAt - Date.now());
+		r.ended = Date.now();
+		clearInterval(sampler);
+		clearInterval(resourceTimer);
+		r.recoveries = recoveries(r.faults, samples);
+		note("stopping the viewers; the camera drains and stops");
+		await Promise.all([...viewers.map((v) => v.stop()), flv.stop(), hls.stop()]);
+		r.viewers = { p2p: viewers.map((v) => ({ frames: v.frames, restarts: v.restarts })), flv: { bytes: flv.bytes, connects: flv.connects }, hls: { frames: hls.frames, players: hls.players, errors: hls.errors.slice(-5) } };
+		await camera.finish(30_000);
+		await cloud.stop();
+		r.camera = { runs: camera.runs };
+		r.logs = [...cloud.logs, ...camera.logs];
+		r.cloudWarnings = cloud.warnings;
+		note("reading what the cloud stored (ffprobe on every stream)");
+		r.stored = await readStored(volume.dir, DEVICE);
+		return verdictOf(r);
+	}
+	finally {
+		clearInterval(sampler);
+		clearInterval(resourceTimer);
+		await Promise.all([...viewers.map((v) => v.stop()), flv?.stop(), hls?.stop()]).catch(() => {});
+		await camera?.finish(1000);
+		await cloud.kill9();
+		for (const fn of teardowns) fn();
+		volume.release();
+		if (!o.keep) rmSync(work, { recursive: true, force: true });
+	}
+}
+
+const options = (() => {
+	try {
+		return parse(process.argv.slice(2));
+	}
+	catch (error) {
+		console.error(error.message);
+		return process.exit(2);
+	}
+})();
+soak(options).then((verdict) => {
+	process.stdout.write(`${JSON.stringify(verdict)}\n`);
+	process.exit(verdict.ok ? 0 : 1);
+}, (error) => {
+	process.stdout.write(`${JSON.stringify({ ok: false, failures: [`soak: ${error.stack ?? error.message}`] })}\n`);
+	process.exit(1);
+});

@@ -1,0 +1,81 @@
+// The soak's verdict: every check over what the soak saw, each failure named in `failures`.
+import { FAULTS } from "./faults.mjs";
+import { boundOf } from "./recovery.mjs";
+import { lastTwoThirds, slopePerMinute } from "./slope.mjs";
+
+const KIB = 1024, MIB = 1024 * 1024;
+/** Flatness bounds: the most a resource may grow per minute over the last two thirds of the run. */
+export const SLOPE_BOUNDS = {
+	"camera.heap": 64 * KIB, "camera.native": 16 * KIB, "camera.rss": 2 * MIB, "camera.fds": 4,
+	"cloud.rss": 8 * MIB, "cloud.fds": 4, "cloud.connections": 4, "cloud.stateRows": 10,
+};
+
+/** { ok, failures, ...figures } from the soak's record `r` (see scripts/soak.mjs). */
+export function verdictOf(r) {
+	const failures = [];
+	const fail = (check, detail) => failures.push(`${check}: ${detail}`);
+
+	// Frames: what is missing between stored segments is exactly what the camera reported lost.
+	const holes = r.stored.runs.reduce((sum, run) => sum + run.holes, 0);
+	const logged = r.camera.runs.flatMap((run) => run.gaps).reduce((sum, g) => sum + g.frames, 0);
+	if (holes !== r.stored.gapFrames) fail("frames.holes", `${holes} frames missing between stored segments, the cloud holds gaps for ${r.stored.gapFrames}`);
+	if (logged !== r.stored.gapFrames) fail("frames.reported", `the camera logged gaps of ${logged} frames, the cloud holds ${r.stored.gapFrames}`);
+	const final = r.camera.runs.at(-1);
+	const stats = final?.summary?.channels?.["0"];
+	const lastRing = r.stored.runs.at(-1);
+	if (!stats) fail("frames.summary", `the camera's last run gave no summary (${final?.how})`);
+	else if (stats.framesUploaded !== lastRing?.frames) fail("frames.uploaded", `the last run uploaded ${stats.framesUploaded} frames, the cloud holds ${lastRing?.frames} of it`);
+	const storedFrames = r.stored.runs.reduce((sum, run) => sum + run.frames, 0);
+	if (!storedFrames) fail("frames.stored", "nothing stored");
+
+	// Decoding: ffprobe reads every stream whole, without a complaint.
+	for (const s of r.stored.streams) {
+		if (s.errors.length) fail("decode", `stream ${s.stream}: ${s.errors[0]}`);
+		else if (s.decoded !== s.samples) fail("decode", `stream ${s.stream}: ffprobe decoded ${s.decoded} of ${s.samples} frames`);
+	}
+
+	// Recovery: after each fault every subject made progress again within its bound.
+	for (const f of r.recoveries) {
+		for (const [subject, seconds] of Object.entries(f.recoveryS)) {
+			const bound = boundOf(f.kind, subject);
+			if (seconds === null || seconds > bound) fail("recovery", `${subject} after ${f.kind} at ${Math.round((f.start - r.started) / 1000)} s: ${seconds === null ? "never" : `${seconds} s`} (bound ${bound} s)`);
+		}
+	}
+
+	// Flatness.
+	const slopes = {};
+	for (const [name, bound] of Object.entries(SLOPE_BOUNDS)) {
+		const [who, what] = name.split(".");
+		const points = lastTwoThirds(r.resources[who], r.started, r.ended).filter((s) => Number.isFinite(s[what])).map((s) => ({ t: s.t, v: s[what] }));
+		const slope = slopePerMinute(points);
+		slopes[name] = slope === undefined ? null : Math.round(slope * 10) / 10;
+		if (slope === undefined) fail("flat", `${name}: fewer than 4 samples in the last two thirds`);
+		else if (slope > bound) fail("flat", `${name} grows ${Math.round(slope)} per minute (bound ${bound})`);
+	}
+
+	// Logs: each line above warning falls in a fault's window (its start to the end of its recovery
+	// bound) and is one that fault explains.
+	const unexplained = r.logs.filter((entry) => !r.faults.some((f) => {
+		const until = f.end + 1000 * Math.max(...["uploads", "viewers", "flv", "hls"].map((s) => boundOf(f.kind, s)));
+		return entry.t >= f.start - 1000 && entry.t <= until && FAULTS[f.kind].explains.some((re) => re.test(entry.msg));
+	}));
+	for (const entry of unexplained.slice(0, 10)) fail("logs", `${entry.source} at ${Math.round((entry.t - r.started) / 1000)} s: ${entry.msg.slice(0, 200)}`);
+	if (unexplained.length > 10) fail("logs", `and ${unexplained.length - 10} more unexplained lines`);
+
+	return {
+		ok: failures.length === 0, failures,
+		minutes: r.minutes, faults: r.recoveries.map((f) => ({ kind: f.kind, atS: Math.round((f.start - r.started) / 1000), recoveryS: f.recoveryS })),
+		frames: { stored: storedFrames, holes, gapsInCloud: r.stored.gapFrames, gapsLogged: logged, lastRun: stats ? { uploaded: stats.framesUploaded, lost: stats.framesLost, segments: stats.segmentsStored } : null },
+		streams: r.stored.streams.length, segments: r.stored.runs.reduce((sum, run) => sum + run.segments, 0), cameraRuns: r.camera.runs.map((run) => run.how),
+		viewers: r.viewers, slopesPerMinute: slopes, slopeBounds: SLOPE_BOUNDS, logs: { lines: r.logs.length, unexplained: unexplained.length, cloudWarnings: r.cloudWarnings },
+		rowsGrown: rowsGrown(r.resources.cloud),
+		...(r.skipped.length ? { skipped: r.skipped } : {}),
+	};
+}
+
+/** Metadata rows per table: how many more at the end than at the first sample (the tables that grew). */
+function rowsGrown(samples) {
+	const withRows = samples.filter((s) => s.rows);
+	const first = withRows[0]?.rows ?? {}, last = withRows.at(-1)?.rows ?? {};
+	return Object.fromEntries(Object.entries(last).filter(([name, n]) => n !== (first[name] ?? 0)).map(([name, n]) => [name, n - (first[name] ?? 0)]));
+}
