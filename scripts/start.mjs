@@ -137,7 +137,8 @@ const trialRecorded = () => /^trial [ab]$/m.test(existsSync(join(data, "ota/stat
 
 function startCamera(deviceFile) {
 	// what viewers say (`npm run view -- demo-cam --talk FILE`) is written under the data folder
-	const args = ["--data", data, "modules/app/camera", "--", "--device", deviceFile, "--summary", "--talkback", join(data, "talkback")];
+	// --p2p-loopback: the whole system runs on this machine, so a viewer may offer only 127.0.0.1
+	const args = ["--data", data, "modules/app/camera", "--", "--device", deviceFile, "--summary", "--talkback", join(data, "talkback"), "--p2p-loopback"];
 	if (options.seconds) args.push("--seconds", String(options.seconds));
 	if (options.eventEvery) args.push("--event-every", String(options.eventEvery));
 	return new Promise((resolvePromise) => {

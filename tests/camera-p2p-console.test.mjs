@@ -21,7 +21,7 @@ test("the camera's page lists its P2P viewers with the camera's figures, refresh
 	const admin = await session(cloud, "admin", adminPassword);
 	t.is((await admin.call("/v1/users", { method: "POST", body: { name: "eve", password: "eve-password" } })).status, 201);
 	t.is((await admin.call("/v1/users/eve/devices/p2p-cam", { method: "PUT" })).status, 204);
-	const { done: camera } = await cameraConnected(deviceFile(t, device, cloud.url), { seconds: 45 });
+	const { done: camera } = await cameraConnected(deviceFile(t, device, cloud.url), { seconds: 45, args: ["--p2p-loopback"] });
 	const dir = mkdtempSync(join(tmpdir(), "ivxs-console-p2p-"));
 	t.teardown(() => rmSync(dir, { recursive: true, force: true }));
 	const base = { device: "p2p-cam", cloud: cloud.url, format: "fmp4", quiet: true };

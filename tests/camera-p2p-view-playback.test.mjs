@@ -23,7 +23,7 @@ test("npm run view --playback: a span of the camera's local store as fMP4 (asked
 	const dir = mkdtempSync(join(tmpdir(), "ivxs-view-pb-"));
 	t.teardown(() => rmSync(dir, { recursive: true, force: true }));
 	const store = join(dir, "store");
-	const { done: camera } = await cameraConnected(deviceFile(t, device, cloud.url), { seconds: 30, args: ["--store", store, "--store-segment-s", "2"] });
+	const { done: camera } = await cameraConnected(deviceFile(t, device, cloud.url), { seconds: 30, args: ["--store", store, "--store-segment-s", "2", "--p2p-loopback"] });
 	const segments = () => existsSync(store) ? readdirSync(store).filter((n) => SEGMENT.test(n)).sort() : [];
 	await eventually(() => segments().length >= 5, 25000);
 	const first = Number(SEGMENT.exec(segments()[0])[1]);

@@ -28,7 +28,7 @@ test("npm run view: sign in, ticket, path, live fMP4 that ffprobe decodes; revok
 	const admin = await session(cloud, "admin", adminPassword);
 	t.is((await admin.call("/v1/users", { method: "POST", body: { name: "eve", password: "eve-password" } })).status, 201);
 	t.is((await admin.call("/v1/users/eve/devices/view-cam", { method: "PUT" })).status, 204);
-	const { done: camera } = await cameraConnected(deviceFile(t, device, cloud.url), { seconds: 25 });
+	const { done: camera } = await cameraConnected(deviceFile(t, device, cloud.url), { seconds: 25, args: ["--p2p-loopback"] });
 	const dir = mkdtempSync(join(tmpdir(), "ivxs-view-"));
 	t.teardown(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -93,7 +93,7 @@ test("npm run view --talk FILE: AAC alone, then μ-law along with live; the came
 	// 1.5 s of AAC (ADTS, as ffmpeg writes it) and 1.2 s of G.711 μ-law (any bytes are μ-law samples)
 	execFileSync("ffmpeg", ["-v", "error", "-f", "lavfi", "-i", "sine=frequency=440:duration=1.5:sample_rate=16000", "-c:a", "aac", "-f", "adts", aac]);
 	writeFileSync(ulaw, randomBytes(9600));
-	const { done: camera } = await cameraConnected(deviceFile(t, device, cloud.url), { seconds: 16, args: ["--talkback", talkDir] });
+	const { done: camera } = await cameraConnected(deviceFile(t, device, cloud.url), { seconds: 16, args: ["--talkback", talkDir, "--p2p-loopback"] });
 	const base = { device: "talk-cam", cloud: cloud.url, user: "admin", password: adminPassword, format: "fmp4", quiet: true };
 
 	const reports = [];

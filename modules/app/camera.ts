@@ -5,7 +5,7 @@
  * embedded:io sockets, the native ring/annexb/capture), so the Linux host (`npm start`), mcsim
  * and the ESP32-S3 build run this same file (manifest.json).
  *
- *   ivxs modules/app/camera -- [--device device.json | --provision device.json] [--seconds N] [--event-every S] [--summary] [--memory-probe S] [--p2p PORT | --no-p2p] [--viewers N] [--uplink-kbps N] [--store DIR [--store-mb N] [--store-segment-s S]] [--talkback DIR]
+ *   ivxs modules/app/camera -- [--device device.json | --provision device.json] [--seconds N] [--event-every S] [--summary] [--memory-probe S] [--p2p PORT | --no-p2p] [--p2p-loopback] [--p2p-link-local] [--viewers N] [--uplink-kbps N] [--store DIR [--store-mb N] [--store-segment-s S]] [--talkback DIR]
  *
  * The device file comes from --device or, without it, from the device's provisioned one
  * (provisioning.ts; `--provision FILE` checks a device file, stores it and exits). On Moddable builds the arguments are the manifest's config.args.
@@ -21,7 +21,8 @@
  * waits for the next collection; its peak; each native module's bytes and peak). Viewers over P2P (p2p-signal.ts, p2p-viewers.ts: live from the
  * first channel's ring, playback, talkback, commands) start when the cloud announces the first
  * one, on any UDP port; `--p2p PORT` starts them at once on that port (a NAT's port forward,
- * tests), `--no-p2p` turns P2P off; `--viewers N` (default 4, at most 32) and `--uplink-kbps N`
+ * tests), `--no-p2p` turns P2P off; a viewer's candidates naming loopback or link-local addresses are
+ * checked only with `--p2p-loopback` / `--p2p-link-local` (tests on one host; off in the field); `--viewers N` (default 4, at most 32) and `--uplink-kbps N`
  * (a camera-wide budget the viewers share with cloud storage). `--store DIR`
  * records the first channel continuously into a local store there (modules/store: the SD card on
  * a board), at most `--store-mb` MiB (default 1024), oldest deleted first, in segments of
@@ -54,12 +55,12 @@ import { startUpdates } from "./updates.js";
 /** How long the orderly stop may wait for the cloud (uploads drained, the control channel closed). */
 const STOP_LIMIT_MS = 8000;
 
-interface Options { device: string; provision: string; seconds: number; eventEvery: number; eventAt: number[]; summary: boolean; memoryProbe: number; p2pPort: number; store: string; storeMb: number; storeSegmentS: number; talkback: string; viewers: number; uplinkKbps: number }
+interface Options { device: string; provision: string; seconds: number; eventEvery: number; eventAt: number[]; summary: boolean; memoryProbe: number; p2pPort: number; p2pAllow: { loopback: boolean; linkLocal: boolean }; store: string; storeMb: number; storeSegmentS: number; talkback: string; viewers: number; uplinkKbps: number }
 
-const USAGE = "camera [--device FILE | --provision FILE] [--seconds N] [--event-every S] [--event-at S,S,…] [--summary] [--memory-probe S] [--p2p PORT [--viewers N] [--uplink-kbps N]] [--store DIR [--store-mb N] [--store-segment-s S]] [--talkback DIR]";
+const USAGE = "camera [--device FILE | --provision FILE] [--seconds N] [--event-every S] [--event-at S,S,…] [--summary] [--memory-probe S] [--p2p PORT [--viewers N] [--uplink-kbps N]] [--p2p-loopback] [--p2p-link-local] [--store DIR [--store-mb N] [--store-segment-s S]] [--talkback DIR]";
 
 function parseArguments(args: string[]): Options {
-	const options: Options = { device: "", provision: "", seconds: 0, eventEvery: 0, eventAt: [], summary: false, memoryProbe: 0, p2pPort: 0, store: "", storeMb: 1024, storeSegmentS: 10, talkback: "", viewers: MAX_SESSIONS.board, uplinkKbps: 0 };
+	const options: Options = { device: "", provision: "", seconds: 0, eventEvery: 0, eventAt: [], summary: false, memoryProbe: 0, p2pPort: 0, p2pAllow: { loopback: false, linkLocal: false }, store: "", storeMb: 1024, storeSegmentS: 10, talkback: "", viewers: MAX_SESSIONS.board, uplinkKbps: 0 };
 	for (let i = 0; i < args.length; i++) {
 		const name = args[i];
 		const value = () => {
@@ -75,6 +76,9 @@ function parseArguments(args: string[]): Options {
 		else if (name === "--memory-probe") options.memoryProbe = Number(value());
 		else if (name === "--p2p") options.p2pPort = Number(value());
 		else if (name === "--no-p2p") options.p2pPort = -1;
+		// A viewer's candidates may name these only when allowed (p2p-signal.ts): a test rig on one host, a LAN without DHCP.
+		else if (name === "--p2p-loopback") options.p2pAllow.loopback = true;
+		else if (name === "--p2p-link-local") options.p2pAllow.linkLocal = true;
 		else if (name === "--store") options.store = value();
 		else if (name === "--store-mb") options.storeMb = Number(value());
 		else if (name === "--store-segment-s") options.storeSegmentS = Number(value());
@@ -251,7 +255,7 @@ export default function main(): void {
 	};
 	if (options.p2pPort >= 0) {
 		const port = options.p2pPort;
-		p2p = new P2PSignal({ start: () => startP2P(port), media: live, log, answer: (text) => control!.p2pAnswer(text) });
+		p2p = new P2PSignal({ start: () => startP2P(port), media: live, log, answer: (text) => control!.p2pAnswer(text), allow: options.p2pAllow });
 		if (port) p2p.start();
 	}
 	const share = options.uplinkKbps && p2p ? { uplinkBytes: Math.round(options.uplinkKbps * 125) } : undefined;

@@ -16,11 +16,19 @@
  * (`p2p-candidates`). The viewer checks them, which opens its NAT to the camera's new address; the
  * transport then moves the session by path validation. A viewer's new candidates (the cloud's
  * `p2p-candidates` cmd) are checked and permitted on the relay the same way.
+ *
+ * A viewer's candidates aim this camera's checks (issue 27 §2), so they are trusted for nothing
+ * (modules/p2p/README.md "Bounds"): unicast addresses only (loopback and link-local only when the
+ * app's configuration allows them: `--p2p-loopback`, `--p2p-link-local`), each address:port once,
+ * at most MAX_CANDIDATES per session; at most CHECKS_PER_SECOND checks a session starts in any
+ * second (and checks.ts's cap on all in flight); updates only for a session open now or offered
+ * less than OFFER_VALID_MS ago.
  */
 import Timer from "timer";
 import { hmacSha1, localAddresses, md5 } from "ivxs/platform";
 import { MoveWatch, placeOf, type P2P } from "../p2p/index.js";
-import { p2pAnswer, p2pCandidates, p2pCandidatesOf, p2pEndOf, p2pOfferOf, p2pReport, type Candidate, type P2pMedia, type P2pOffer } from "../protocol/signal.js";
+import { allowedCandidates, type CandidateAddressOptions } from "../protocol/candidate-address.js";
+import { MAX_CANDIDATES, p2pAnswer, p2pCandidates, p2pCandidatesOf, p2pEndOf, p2pOfferOf, p2pReport, type Candidate, type P2pMedia, type P2pOffer } from "../protocol/signal.js";
 
 /** How often the open sessions are reported to the cloud. */
 const REPORT_MS = 5000;
@@ -30,6 +38,26 @@ const REPORT_MS = 5000;
 export const MOVE_CHECK_MS = 2000;
 /** Offers of sessions that never opened are forgotten after this long (a ticket lives 30 s). */
 const OFFER_KEPT_MS = 60_000;
+/** A viewer's candidate update is taken while its session is open, or this long after its offer
+ * (the ticket's life: a viewer that has not connected by then never will with it). */
+export const OFFER_VALID_MS = 30_000;
+/** Connectivity checks one viewer session starts in any 1-s window (each is CHECK.tries requests). */
+export const CHECKS_PER_SECOND = 8;
+/** Offers remembered at once (the oldest goes first): twice the viewers a Linux camera serves. */
+const OFFERS_KEPT = 64;
+
+interface Viewer {
+	offer: P2pOffer;
+	/** When the offer came (the `now` option's clock). */
+	at: number;
+	/** The current 1-s window of checks and how many it started. */
+	window: number;
+	checks: number;
+}
+
+/** A viewer's candidates as the camera takes them: addresses it may check, each address:port once (the protocol's rule), at most MAX_CANDIDATES. */
+export const acceptedCandidates = (candidates: readonly Candidate[], allow: CandidateAddressOptions): Candidate[] =>
+	allowedCandidates(candidates, allow).slice(0, MAX_CANDIDATES);
 
 export interface P2PSignalOptions {
 	/** Starts the app's P2P endpoint (its callbacks are the app's); a string says why P2P cannot run. */
@@ -39,6 +67,10 @@ export interface P2PSignalOptions {
 	/** Publishes an answer, or a report of the open sessions, on the device's `p2p` topic. */
 	answer(text: string): void;
 	log(message: string): void;
+	/** Which special addresses a viewer's candidate may name (default neither loopback nor link-local). */
+	allow?: CandidateAddressOptions;
+	/** Milliseconds (default Date.now): an offer's age, the check windows. */
+	now?: () => number;
 }
 
 export class P2PSignal {
@@ -48,12 +80,16 @@ export class P2PSignal {
 	#report: unknown;
 	#moveCheck: unknown;
 	#reported = 0;
-	/** Each announced viewer's offer (its candidates, STUN and TURN servers) and when it came. */
-	#offers = new Map<string, { offer: P2pOffer; at: number }>();
+	/** Each announced viewer's offer (its accepted candidates, STUN and TURN servers), when it came, its check budget. */
+	#offers = new Map<string, Viewer>();
 	#moves: MoveWatch | undefined;
+	#now: () => number;
+	/** Checks a viewer's budget did not allow (the log says so once per window). */
+	checksRefused = 0;
 
 	constructor(options: P2PSignalOptions) {
 		this.#o = options;
+		this.#now = options.now ?? Date.now;
 	}
 
 	/** The endpoint, started now if it is not yet (undefined when P2P cannot run: `#off` says why). */
@@ -84,6 +120,7 @@ export class P2PSignal {
 		}
 		const ended = p2pEndOf(command);
 		if (ended === undefined) return false;
+		this.#offers.delete(ended);   // its updates are refused from now on
 		const n = this.#p2p?.end(ended) ?? 0;
 		this.#o.log(`p2p: the cloud ended session ${ended} (${n} open)`);
 		return true;
@@ -129,16 +166,38 @@ export class P2PSignal {
 		}
 	}
 
-	async #offer(offer: P2pOffer): Promise<void> {
+	/** Checks towards a viewer's candidates, within its budget (CHECKS_PER_SECOND). */
+	#check(p2p: P2P, viewer: Viewer, candidates: readonly Candidate[]): void {
+		const window = Math.floor(this.#now() / 1000);
+		if (window !== viewer.window) [viewer.window, viewer.checks] = [window, 0];
+		let refused = 0;
+		for (const candidate of candidates) {
+			if (viewer.checks >= CHECKS_PER_SECOND) refused++;
+			else {
+				viewer.checks++;
+				p2p.checks.check(candidate.address, candidate.port);
+			}
+		}
+		if (!refused) return;
+		this.checksRefused += refused;
+		this.#o.log(`p2p: viewer ${viewer.offer.session}: ${refused} check(s) over ${CHECKS_PER_SECOND}/s not sent`);
+	}
+
+	async #offer(received: P2pOffer): Promise<void> {
 		const p2p = this.start();
-		if (!p2p) return this.#o.answer(p2pAnswer({ session: offer.session, candidates: [], error: `P2P off: ${this.#off}` }));
+		if (!p2p) return this.#o.answer(p2pAnswer({ session: received.session, candidates: [], error: `P2P off: ${this.#off}` }));
+		const offer = { ...received, candidates: acceptedCandidates(received.candidates, this.#o.allow ?? {}) };
+		if (offer.candidates.length < received.candidates.length) this.#o.log(`p2p: viewer ${offer.session}: ${received.candidates.length - offer.candidates.length} candidate(s) repeated or not allowed here: not checked`);
 		p2p.viewerOffered(offer.session, offer.candidates);   // its session's path type (the report)
+		const viewer: Viewer = { offer, at: this.#now(), window: 0, checks: 0 };
+		this.#offers.delete(offer.session);
+		this.#offers.set(offer.session, viewer);
+		if (this.#offers.size > OFFERS_KEPT) this.#offers.delete(this.#offers.keys().next().value!);
 		// Checks towards the viewer first: they open our NAT while the answer travels.
-		for (const candidate of offer.candidates) p2p.checks.check(candidate.address, candidate.port);
+		this.#check(p2p, viewer, offer.candidates);
 		const gathered = await p2p.gather(localAddresses(), offer.stun);
 		(this.#moves ??= new MoveWatch(p2p.checks, p2p.port)).sent(gathered);
 		const candidates = gathered.slice(0, 7);
-		this.#offers.set(offer.session, { offer, at: Date.now() });
 		const relay = await this.#relay(p2p, offer);
 		if (relay) candidates.push(relay);
 		this.#o.log(`p2p: viewer ${offer.session} announced; answering with ${placeOf(candidates)}`);
@@ -149,17 +208,18 @@ export class P2PSignal {
 	async #checkMove(): Promise<void> {
 		const p2p = this.#p2p;
 		const open = new Set(p2p?.sessions().map((s) => s.peer));
-		for (const [session, { at }] of this.#offers) if (!open.has(session) && Date.now() - at > OFFER_KEPT_MS) this.#offers.delete(session);
-		const viewers = [...this.#offers.values()].filter(({ offer }) => open.has(offer.session)).map(({ offer }) => offer);
+		for (const [session, { at }] of this.#offers) if (!open.has(session) && this.#now() - at > OFFER_KEPT_MS) this.#offers.delete(session);
+		const viewers = [...this.#offers.values()].filter(({ offer }) => open.has(offer.session));
 		if (!p2p || !this.#moves || !viewers.length) return;
-		const gathered = await this.#moves.since(localAddresses(), viewers[viewers.length - 1].stun);
+		const gathered = await this.#moves.since(localAddresses(), viewers[viewers.length - 1].offer.stun);
 		if (!gathered || this.#p2p !== p2p) return;
 		this.#moves.sent(gathered);
 		this.#o.log(`p2p: this camera's address changed (now ${placeOf(gathered)}): sending ${viewers.length} viewer(s) the new candidates`);
 		let renew = true;
-		for (const offer of viewers) {
+		for (const viewer of viewers) {
+			const { offer } = viewer;
 			// From the new address: opens our NAT to the viewer again (as the first checks did).
-			for (const candidate of offer.candidates) p2p.checks.check(candidate.address, candidate.port);
+			this.#check(p2p, viewer, offer.candidates);
 			const candidates = gathered.slice(0, 7);
 			const relay = await this.#relay(p2p, offer, renew);
 			renew = false;
@@ -168,15 +228,18 @@ export class P2PSignal {
 		}
 	}
 
-	/** A viewer's new candidates mid-session: checked (which opens our NAT to them) and permitted on the relay. */
-	async #viewerMoved(session: string, candidates: Candidate[]): Promise<void> {
-		const known = this.#offers.get(session);
+	/** A viewer's new candidates mid-session (or before it connected, while its offer is valid):
+	 * checked (which opens our NAT to them) and permitted on the relay. */
+	async #viewerMoved(session: string, received: Candidate[]): Promise<void> {
+		const viewer = this.#offers.get(session);
 		const p2p = this.#p2p;
-		if (!known || !p2p) return this.#o.log(`p2p: candidates for session ${session}, which is not open here: ignored`);
-		const offer = { ...known.offer, candidates: [...candidates, ...known.offer.candidates].slice(0, 8) };
-		this.#offers.set(session, { offer, at: known.at });
+		const valid = viewer && p2p && (this.#now() - viewer.at < OFFER_VALID_MS || p2p.sessions().some((s) => s.peer === session));
+		if (!valid) return this.#o.log(`p2p: candidates for session ${session}, which is not open here: ignored`);
+		const candidates = acceptedCandidates(received, this.#o.allow ?? {});
+		if (!candidates.length) return this.#o.log(`p2p: viewer ${session}: no candidate allowed here in its update: ignored`);
+		viewer.offer = { ...viewer.offer, candidates: acceptedCandidates([...candidates, ...viewer.offer.candidates], this.#o.allow ?? {}) };
 		this.#o.log(`p2p: viewer ${session} moved; checking ${placeOf(candidates)}`);
-		for (const candidate of candidates) p2p.checks.check(candidate.address, candidate.port);
-		await this.#relay(p2p, offer);
+		this.#check(p2p, viewer, candidates);
+		await this.#relay(p2p, viewer.offer);
 	}
 }

@@ -273,7 +273,7 @@ export class P2P {
 			this.#relay = undefined;
 			this.#relayed.clear();
 		}
-		return this.#relay ??= new TurnClient(server, (bytes, address, port) => this.#socket?.write(bytes, address, port), crypto);
+		return this.#relay ??= new TurnClient(server, (bytes, address, port) => this.#socket?.write(bytes, address, port), crypto, () => this.#o.monotonic());
 	}
 
 	/** A datagram to a peer: through the relay when the peer's last datagram came through it, else straight. */

@@ -9,6 +9,7 @@
 import Timer from "timer";
 import { byPreference, CANDIDATE_TYPES, type Candidate } from "../protocol/signal.js";
 import { bindingRequest, bindingSuccess, parseStun, StunType } from "./stun.js";
+import { transactionId } from "./transaction-id.js";
 import type { Datagram } from "./udp.js";
 
 export type Write = (bytes: Uint8Array, address: string, port: number) => void;
@@ -21,6 +22,9 @@ interface Pending {
 	resolve(result: CheckResult | undefined): void;
 	timer: unknown;
 	sent: number;
+	/** Where the requests go: only an answer from there settles the check (RFC 8445 §7.2.5.2.1). */
+	address: string;
+	port: number;
 }
 
 /** A check's retransmissions: every `everyMs`, `tries` times (RFC 8489's 500 ms doubling is for
@@ -30,15 +34,23 @@ export const CHECK = Object.freeze({ tries: 10, everyMs: 100 });
 export const SETTLE_MS = 150;
 /** Destinations whose answered check is remembered (path.ts), at most: twice the sessions a camera serves. */
 const MAPPED_KEPT = 64;
+/** Checks in flight at once, every destination together (each sends `CHECK.tries` requests, one per
+ * `CHECK.everyMs`): at most 32 × 10 = 320 Binding requests a second leave this socket, whatever a
+ * viewer's candidates say. A check beyond it is not sent (undefined at once, `refused`). */
+export const CHECKS_IN_FLIGHT = 32;
 
 export class Checks {
 	#write: Write;
 	#monotonic: () => number;
 	#pending = new Map<string, Pending>();
+	/** The check in flight to each "address:port": a second check there joins it (duplicates merged). */
+	#inFlight = new Map<string, Promise<CheckResult | undefined>>();
 	/** "address:port" checked → where that side saw our check come from (the latest answer). */
 	#mapped = new Map<string, { address: string; port: number }>();
 	/** Binding requests answered (a viewer's or camera's checks that reached us). */
 	answered = 0;
+	/** Checks not sent because CHECKS_IN_FLIGHT were in flight. */
+	refused = 0;
 
 	constructor(write: Write, monotonic: () => number) {
 		this.#write = write;
@@ -56,7 +68,8 @@ export class Checks {
 		}
 		else if (message.type === StunType.bindingSuccess && message.mapped) {
 			const pending = this.#pending.get(message.id);
-			if (pending) {
+			// The answer must come from where the request went (symmetric), not just carry its id.
+			if (pending && pending.address === packet.address && pending.port === packet.port) {
 				this.#pending.delete(message.id);
 				Timer.clear(pending.timer as never);
 				pending.resolve({ mapped: message.mapped, rttMs: this.#monotonic() - pending.sent });
@@ -65,16 +78,26 @@ export class Checks {
 		return true;
 	}
 
-	/** Binding requests to address:port until one is answered (its result) or the tries run out (undefined). */
+	/** Binding requests to address:port until one is answered (its result) or the tries run out
+	 * (undefined). A check already in flight there is joined, not repeated; beyond CHECKS_IN_FLIGHT
+	 * none is sent (undefined). */
 	check(address: string, port: number, { tries, everyMs } = CHECK): Promise<CheckResult | undefined> {
-		const { bytes, id } = bindingRequest();
-		return new Promise((settle) => {
+		const key = `${address}:${port}`;
+		const joined = this.#inFlight.get(key);
+		if (joined) return joined;
+		if (this.#inFlight.size >= CHECKS_IN_FLIGHT) {
+			this.refused++;
+			return Promise.resolve(undefined);
+		}
+		const { bytes, id } = bindingRequest(transactionId());
+		const check = new Promise<CheckResult | undefined>((settle) => {
 			let left = tries;
 			const resolve = (result: CheckResult | undefined) => {
-				if (result) this.#remember(`${address}:${port}`, result.mapped);
+				this.#inFlight.delete(key);
+				if (result) this.#remember(key, result.mapped);
 				settle(result);
 			};
-			const pending: Pending = { resolve, timer: undefined, sent: this.#monotonic() };
+			const pending: Pending = { resolve, timer: undefined, sent: this.#monotonic(), address, port };
 			const send = () => {
 				if (!left--) {
 					this.#pending.delete(id);
@@ -86,6 +109,13 @@ export class Checks {
 			this.#pending.set(id, pending);
 			send();
 		});
+		if (this.#pending.has(id)) this.#inFlight.set(key, check);
+		return check;
+	}
+
+	/** Checks in flight now. */
+	get inFlight(): number {
+		return this.#inFlight.size;
 	}
 
 	/** Where address:port saw our last answered check come from (undefined: none answered). */
@@ -106,6 +136,7 @@ export class Checks {
 			pending.resolve(undefined);
 		}
 		this.#pending.clear();
+		this.#inFlight.clear();
 	}
 
 	#send(bytes: Uint8Array, address: string, port: number): void {

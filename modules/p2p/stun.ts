@@ -8,6 +8,8 @@
 export const MAGIC_COOKIE = 0x2112a442;
 export const StunType = Object.freeze({ bindingRequest: 0x0001, bindingSuccess: 0x0101 });
 export const XOR_MAPPED_ADDRESS = 0x0020;
+export const MESSAGE_INTEGRITY = 0x0008;
+export const FINGERPRINT = 0x8028;
 export const HEADER = 20;
 
 export interface StunMessage {
@@ -41,10 +43,9 @@ export function header(type: number, id: Uint8Array, length: number): Uint8Array
 	return out;
 }
 
-/** A Binding request with a random transaction id. */
-export function bindingRequest(): { bytes: Uint8Array; id: string } {
-	const id = new Uint8Array(12);
-	for (let i = 0; i < 12; i++) id[i] = Math.floor(Math.random() * 256);
+/** A Binding request with transaction id `id` (12 random bytes: transaction-id.ts). */
+export function bindingRequest(id: Uint8Array): { bytes: Uint8Array; id: string } {
+	if (id.length !== 12) throw new RangeError("a STUN transaction id is 12 bytes");
 	return { bytes: header(StunType.bindingRequest, id, 0), id: hex(id) };
 }
 
@@ -106,4 +107,33 @@ export function stunMessage(type: number, id: Uint8Array, attributes: ReadonlyAr
 		at += 4 + ((value.length + 3) & ~3);
 	}
 	return out;
+}
+
+export type HmacSha1 = (key: Uint8Array, data: Uint8Array) => ArrayBuffer;
+
+/** `stunMessage` with a MESSAGE-INTEGRITY (RFC 8489 §14.5) last: HMAC-SHA1 under `key` of the message
+ * up to the attribute, its length field already counting the attribute (24 bytes). */
+export function signedMessage(type: number, id: Uint8Array, attributes: ReadonlyArray<[number, Uint8Array]>, key: Uint8Array, hmacSha1: HmacSha1): Uint8Array {
+	const out = stunMessage(type, id, [...attributes, [MESSAGE_INTEGRITY, new Uint8Array(20)]]);
+	out.set(new Uint8Array(hmacSha1(key, out.subarray(0, out.length - 24))), out.length - 20);
+	return out;
+}
+
+/** Whether a STUN datagram carries a MESSAGE-INTEGRITY valid under `key`, followed by nothing but a
+ * FINGERPRINT (an attribute after it would not be covered). A malformed message is not valid. */
+export function integrityValid(datagram: ArrayBuffer | Uint8Array, key: Uint8Array, hmacSha1: HmacSha1): boolean {
+	const b = view(datagram);
+	if (!isStun(b)) return false;
+	const d = new DataView(b.buffer, b.byteOffset, b.byteLength);
+	let at = HEADER;
+	while (at + 4 <= b.length && d.getUint16(at) !== MESSAGE_INTEGRITY) at += 4 + ((d.getUint16(at + 2) + 3) & ~3);
+	if (at + 24 > b.length || d.getUint16(at + 2) !== 20) return false;
+	const after = b.length - (at + 24);
+	if (after && !(after === 8 && d.getUint16(at + 24) === FINGERPRINT && d.getUint16(at + 26) === 4)) return false;
+	const covered = b.slice(0, at);
+	new DataView(covered.buffer).setUint16(2, at + 24 - HEADER);
+	const mac = new Uint8Array(hmacSha1(key, covered));
+	let differ = mac.length ^ 20;
+	for (let i = 0; i < 20; i++) differ |= mac[i] ^ b[at + 4 + i];
+	return differ === 0;
 }

@@ -5,16 +5,21 @@
  * indications. The relayed address is the camera's `relay` candidate; a viewer just sends to it.
  * Long-term credentials (RFC 8489 §9.2) as the cloud mints them (the TURN REST API scheme): the
  * key is MD5(username ":" realm ":" password), each request carries MESSAGE-INTEGRITY (HMAC-SHA1).
- * Refreshed before they lapse: the allocation at half its lifetime, permissions every 4 minutes.
+ * Once the key is known, every success answer must carry a valid MESSAGE-INTEGRITY under it (an
+ * answer without one is dropped as if lost: anyone who can send from the server's address could
+ * forge it). The allocation is refreshed at half its lifetime; permissions (300 s on the server,
+ * RFC 8656 §9) every 4 minutes, but only those in use — asked for again, or carrying datagrams —
+ * in the last 300 s: the rest lapse (modules/p2p/README.md "Bounds").
  */
 import Timer from "timer";
 import { asciiText } from "../protocol/ascii.js";
-import { hex, parseStun, stunMessage, xorAddress, xorAddressOf } from "./stun.js";
+import { hex, integrityValid, parseStun, signedMessage, stunMessage, xorAddress, xorAddressOf } from "./stun.js";
+import { transactionId } from "./transaction-id.js";
 import type { Datagram } from "./udp.js";
 
 const Method = Object.freeze({ allocate: 0x003, refresh: 0x004, send: 0x006, data: 0x007, createPermission: 0x008 });
 const Attr = Object.freeze({
-	username: 0x0006, messageIntegrity: 0x0008, errorCode: 0x0009, lifetime: 0x000d, xorPeerAddress: 0x0012, data: 0x0013,
+	username: 0x0006, errorCode: 0x0009, lifetime: 0x000d, xorPeerAddress: 0x0012, data: 0x0013,
 	realm: 0x0014, nonce: 0x0015, xorRelayedAddress: 0x0016, requestedTransport: 0x0019,
 });
 // Message type = method with the class bits (methods here are < 16): request, indication, success, error.
@@ -22,8 +27,14 @@ const request = (method: number) => method;
 const indication = (method: number) => method | 0x010;
 const success = (method: number) => method | 0x100;
 const failure = (method: number) => method | 0x110;
-const PERMISSION_REFRESH_MS = 240_000;
+/** The server keeps a permission 300 s (RFC 8656 §9); we refresh those in use every 240 s. */
+export const PERMISSION_LIFETIME_MS = 300_000;
+export const PERMISSION_REFRESH_MS = 240_000;
+/** Peer addresses permitted at once: 8 candidates for each of 8 viewers; the least recently used goes first. */
+export const MAX_PERMISSIONS = 64;
 const TRIES = 7, RETRY_MS = 250;
+/** RFC 8656 §7.2's default, when a success answer names none. */
+const DEFAULT_LIFETIME_S = 600;
 
 export interface TurnServer {
 	address: string;
@@ -36,7 +47,11 @@ export interface TurnCrypto {
 	md5(data: string): ArrayBuffer;
 }
 type Write = (bytes: Uint8Array, address: string, port: number) => void;
-interface Pending { resolve(message: ReturnType<typeof parseStun>): void; timer: unknown }
+type Answer = NonNullable<ReturnType<typeof parseStun>>;
+/** A request in flight; `key`: it was authenticated, so its success answer must be too. */
+interface Pending { resolve(message: Answer | undefined): void; timer: unknown; key: Uint8Array | undefined }
+/** A permitted peer address: when the server last granted it, and when we last used it. */
+interface Permission { grantedAt: number; usedAt: number }
 
 const ascii = (text: string) => Uint8Array.from(text, (c) => c.charCodeAt(0) & 0xff);
 const text = (bytes: Uint8Array | undefined) => (bytes ? asciiText(bytes) : "");
@@ -53,16 +68,21 @@ export class TurnClient {
 	#nonce = new Uint8Array(0);
 	#key: Uint8Array | undefined;
 	#pending = new Map<string, Pending>();
-	#permitted = new Set<string>();
+	#permitted = new Map<string, Permission>();
 	#timers: unknown[] = [];
 	#closed = false;
-	/** The relayed address (after allocate()). */
+	#allocating: Promise<{ address: string; port: number }> | undefined;
+	#now: () => number;
+	/** The relayed address (after allocate() succeeded; never from a failed or closed one). */
 	relayed: { address: string; port: number } | undefined;
+	/** Success answers dropped for a missing or wrong MESSAGE-INTEGRITY. */
+	forged = 0;
 
-	constructor(server: TurnServer, write: Write, crypto: TurnCrypto) {
+	constructor(server: TurnServer, write: Write, crypto: TurnCrypto, now: () => number = Date.now) {
 		this.#server = server;
 		this.#write = write;
 		this.#crypto = crypto;
+		this.#now = now;
 	}
 
 	/** Newer credentials for the same server (the cloud mints them per offer; they expire). */
@@ -72,32 +92,57 @@ export class TurnClient {
 		this.#server = server;
 	}
 
-	/** Allocates a relayed address (once); resolves with it. */
-	async allocate(): Promise<{ address: string; port: number }> {
-		if (this.relayed) return this.relayed;
+	/** Allocates a relayed address (once; calls while it is under way share it); resolves with it.
+	 * A malformed answer is a TurnError, and a failed or closed allocation keeps nothing. */
+	allocate(): Promise<{ address: string; port: number }> {
+		if (this.relayed) return Promise.resolve(this.relayed);
+		return this.#allocating ??= this.#allocate().finally(() => {
+			this.#allocating = undefined;
+		});
+	}
+
+	async #allocate(): Promise<{ address: string; port: number }> {
 		const answer = await this.#request(Method.allocate, [[Attr.requestedTransport, Uint8Array.of(17, 0, 0, 0)]]);
 		const relayed = xorAddressOf(answer.attributes.get(Attr.xorRelayedAddress) ?? new Uint8Array(0));
 		if (!relayed) throw new TurnError("the TURN server's allocation has no IPv4 relayed address");
-		this.relayed = relayed;
-		const lifetimeS = new DataView((answer.attributes.get(Attr.lifetime) ?? Uint8Array.of(0, 0, 2, 88)).slice().buffer).getUint32(0);
+		const lifetime = answer.attributes.get(Attr.lifetime);
+		if (lifetime && lifetime.length !== 4) throw new TurnError(`the TURN server's LIFETIME is ${lifetime.length} bytes, not 4`);
+		const lifetimeS = lifetime ? ((lifetime[0] << 24) >>> 0) + ((lifetime[1] << 16) | (lifetime[2] << 8) | lifetime[3]) : DEFAULT_LIFETIME_S;
+		if (this.#closed) throw new TurnError("closed while allocating");
 		this.#every(Math.max(30, lifetimeS / 2) * 1000, () => this.#request(Method.refresh, [[Attr.lifetime, Uint8Array.of(0, 0, 2, 88)]]));
-		this.#every(PERMISSION_REFRESH_MS, () => this.#permit([...this.#permitted]));
-		return relayed;
+		this.#every(PERMISSION_REFRESH_MS, () => this.refreshPermissions());
+		return this.relayed = relayed;
 	}
 
-	/** Lets these addresses (their IPs: TURN permissions ignore ports) send to the relayed address. */
+	/** Lets these addresses (their IPs: TURN permissions ignore ports) send to the relayed address;
+	 * an address already permitted counts as in use (refreshed while it is). */
 	async permit(addresses: readonly string[]): Promise<void> {
-		const fresh = addresses.filter((a) => !this.#permitted.has(a) && xorAddress(a, 0));
+		const now = this.#now();
+		const fresh = [];
+		for (const a of new Set(addresses)) {
+			const known = this.#permitted.get(a);
+			if (known) known.usedAt = now;
+			else if (xorAddress(a, 0)) fresh.push(a);
+		}
 		if (!fresh.length) return;
 		await this.#permit(fresh);
-		for (const a of fresh) this.#permitted.add(a);
+		for (const a of fresh) {
+			this.#permitted.set(a, { grantedAt: now, usedAt: now });
+			if (this.#permitted.size > MAX_PERMISSIONS) this.#permitted.delete(this.#leastRecentlyUsed());
+		}
+	}
+
+	/** The addresses permitted now (their permissions are on the server). */
+	get permitted(): string[] {
+		return [...this.#permitted.keys()];
 	}
 
 	/** A datagram to a peer, through the relay (a Send indication). */
 	send(bytes: Uint8Array, address: string, port: number): void {
 		const peer = xorAddress(address, port);
 		if (!peer || this.#closed) return;
-		this.#write(stunMessage(indication(Method.send), this.#id(), [[Attr.xorPeerAddress, peer], [Attr.data, bytes]]), this.#server.address, this.#server.port);
+		this.#used(address);
+		this.#write(stunMessage(indication(Method.send), transactionId(), [[Attr.xorPeerAddress, peer], [Attr.data, bytes]]), this.#server.address, this.#server.port);
 	}
 
 	/**
@@ -112,12 +157,19 @@ export class TurnClient {
 			const peer = xorAddressOf(message.attributes.get(Attr.xorPeerAddress) ?? new Uint8Array(0));
 			const data = message.attributes.get(Attr.data);
 			if (!peer || !data) return true;
+			this.#used(peer.address);
 			return Object.assign(data.slice().buffer, peer) as Datagram;
 		}
 		const pending = this.#pending.get(message.id);
 		// Not an answer to us: a Binding answer of the same server as a STUN server (checks.ts: a
 		// camera that moved learns its new server-reflexive address there), or a late one.
 		if (!pending) return false;
+		// An authenticated request's success answer is authenticated too, else it is dropped (the
+		// request is sent again): the server's 401/438 error answers carry none.
+		if (pending.key && (message.type & 0x110) === 0x100 && !integrityValid(packet, pending.key, this.#crypto.hmacSha1)) {
+			this.forged++;
+			return true;
+		}
 		this.#pending.delete(message.id);
 		Timer.clear(pending.timer as never);
 		pending.resolve(message);
@@ -138,26 +190,49 @@ export class TurnClient {
 		return this.#request(Method.createPermission, addresses.map((a) => [Attr.xorPeerAddress, xorAddress(a, 0)!] as [number, Uint8Array]));
 	}
 
+	/** The 240-s timer's task: the permissions used in the last 300 s are refreshed, the rest
+	 * forgotten (the server lets them lapse). */
+	async refreshPermissions(): Promise<void> {
+		const now = this.#now();
+		const keep = [];
+		for (const [address, permission] of this.#permitted) {
+			if (now - permission.usedAt < PERMISSION_LIFETIME_MS) keep.push(address);
+			else this.#permitted.delete(address);
+		}
+		if (!keep.length) return;
+		await this.#permit(keep);
+		for (const address of keep) {
+			const permission = this.#permitted.get(address);
+			if (permission) permission.grantedAt = now;
+		}
+	}
+
+	#used(address: string): void {
+		const permission = this.#permitted.get(address);
+		if (permission) permission.usedAt = this.#now();
+	}
+
+	#leastRecentlyUsed(): string {
+		let oldest = "", at = Infinity;
+		for (const [address, { usedAt }] of this.#permitted) if (usedAt < at) [oldest, at] = [address, usedAt];
+		return oldest;
+	}
+
 	#every(ms: number, task: () => Promise<unknown>): void {
 		this.#timers.push(Timer.repeat(() => {
 			task().catch(() => {});   // the next round tries again; a lapsed allocation ends its sessions by keep-alive
 		}, ms));
 	}
 
-	#id(): Uint8Array {
-		const id = new Uint8Array(12);
-		for (let i = 0; i < 12; i++) id[i] = Math.floor(Math.random() * 256);
-		return id;
-	}
-
 	/** A request, authenticated once the server told its realm and nonce (a 401 or a stale 438 asks again once). */
-	async #request(method: number, attributes: Array<[number, Uint8Array]>): Promise<NonNullable<ReturnType<typeof parseStun>>> {
+	async #request(method: number, attributes: Array<[number, Uint8Array]>): Promise<Answer> {
 		for (let round = 0; round < 3; round++) {
 			const answer = await this.#exchange(method, attributes);
 			if (!answer) throw new TurnError(`no answer from the TURN server ${this.#server.address}:${this.#server.port}`);
 			if (answer.type === success(method)) return answer;
 			const error = answer.attributes.get(Attr.errorCode);
-			const code = error && error.length >= 4 ? error[2] * 100 + error[3] : 0;
+			// ERROR-CODE: class (3 bits) × 100 + number (RFC 8489 §14.8)
+			const code = error && error.length >= 4 ? (error[2] & 7) * 100 + error[3] : 0;
 			if (answer.type !== failure(method) || (code !== 401 && code !== 438)) throw new TurnError(`TURN ${method} refused: ${code} ${text(error?.subarray(4))}`);
 			this.#realm = answer.attributes.get(Attr.realm)?.slice() ?? this.#realm;
 			this.#nonce = answer.attributes.get(Attr.nonce)?.slice() ?? this.#nonce;
@@ -166,22 +241,16 @@ export class TurnClient {
 		throw new TurnError("the TURN server refused the credentials");
 	}
 
-	#exchange(method: number, attributes: Array<[number, Uint8Array]>): Promise<ReturnType<typeof parseStun>> {
-		const id = this.#id();
-		const all: Array<[number, Uint8Array]> = [...attributes];
-		if (this.#key) all.push([Attr.username, ascii(this.#server.username)], [Attr.realm, this.#realm], [Attr.nonce, this.#nonce]);
-		let bytes = stunMessage(request(method), id, all);
-		if (this.#key) {
-			// MESSAGE-INTEGRITY covers the message with its length counting the attribute itself (24 bytes).
-			const covered = stunMessage(request(method), id, [...all, [Attr.messageIntegrity, new Uint8Array(20)]]);
-			const mac = new Uint8Array(this.#crypto.hmacSha1(this.#key, covered.subarray(0, covered.length - 24)));
-			bytes = covered;
-			bytes.set(mac, covered.length - 20);
-		}
+	#exchange(method: number, attributes: Array<[number, Uint8Array]>): Promise<Answer | undefined> {
+		const id = transactionId();
+		const key = this.#key;
+		const bytes = key
+			? signedMessage(request(method), id, [...attributes, [Attr.username, ascii(this.#server.username)], [Attr.realm, this.#realm], [Attr.nonce, this.#nonce]], key, this.#crypto.hmacSha1)
+			: stunMessage(request(method), id, attributes);
 		if (this.#closed) return Promise.resolve(undefined);
 		return new Promise((resolve) => {
 			let left = TRIES;
-			const pending: Pending = { resolve, timer: undefined };
+			const pending: Pending = { resolve, timer: undefined, key };
 			const send = () => {
 				if (!left--) {
 					this.#pending.delete(hex(id));

@@ -683,6 +683,17 @@ void xs_p2p_session_stats(xsMachine *the)
 	xsmcSet(xsResult, xsID("peer"), xsVar(0));
 }
 
+/* randomBytes(count) -> ArrayBuffer of 1 … 64 bytes from the transport's random source (getrandom,
+ * esp_fill_random): STUN and TURN transaction ids (modules/p2p), which Math.random would make guessable. */
+void xs_p2p_random_bytes(xsMachine *the)
+{
+	uint8_t bytes[64];
+	size_t count = (size_t)integerIn(the, &xsArg(0), 1, sizeof(bytes), "count");
+	if (onRandom(NULL, bytes, count))
+		throwStatus(the, IVXS_P2P_ECRYPTO);
+	xsmcSetArrayBuffer(xsResult, bytes, count);
+}
+
 /* mintTicket(secret, deviceId, viewerId, rights, expiryS) -> [ticket, psk] (ArrayBuffers) */
 void xs_p2p_mint_ticket(xsMachine *the)
 {

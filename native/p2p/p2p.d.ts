@@ -43,6 +43,8 @@ declare module "p2p" {
 		peer: ArrayBuffer;
 	}
 	export function mintTicket(secret: Bytes, deviceId: string, viewerId: string, rights: number, expiryS: number): [ArrayBuffer, ArrayBuffer];
+	/** 1 … 64 bytes from the platform's random source (getrandom, esp_fill_random). */
+	export function randomBytes(count: number): ArrayBuffer;
 	export class Endpoint {
 		constructor(options: Options, handler: Handler);
 		setUnixTime(seconds: number): void;

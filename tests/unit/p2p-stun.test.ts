@@ -2,6 +2,7 @@
 // response (an independent vector), telling STUN from the transport's packets, and round trips.
 import test from "ava";
 import { bindingRequest, bindingSuccess, isStun, parseStun, stunMessage, StunType, xorAddress, xorAddressOf } from "../../modules/p2p/stun.js";
+import { xorshift32 } from "./_random.js";
 
 const rfc5769Response = Uint8Array.from([
 	0x01, 0x01, 0x00, 0x3c, 0x21, 0x12, 0xa4, 0x42, 0xb7, 0xe7, 0xa7, 0x01, 0xbc, 0x34, 0xd6, 0x86, 0xfa, 0x87, 0xdf, 0xae,
@@ -36,7 +37,9 @@ test("the transport's packets, truncated or altered messages are not STUN", (t) 
 });
 
 test("a Binding request and its success response round-trip the source address", (t) => {
-	const { bytes, id } = bindingRequest();
+	const { bytes, id } = bindingRequest(Uint8Array.of(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 0xff));
+	t.is(id, "0102030405060708090a0bff");
+	t.throws(() => bindingRequest(new Uint8Array(8)), { instanceOf: RangeError }, "a transaction id is 12 bytes");
 	t.true(isStun(bytes));
 	t.deepEqual(parseStun(bytes), { type: StunType.bindingRequest, id, attributes: new Map() });
 	const reply = bindingSuccess(bytes, "203.0.113.9", 61000)!;
@@ -48,4 +51,28 @@ test("a Binding request and its success response round-trip the source address",
 	const padded = stunMessage(0x0016, new Uint8Array(12), [[0x0013, Uint8Array.of(1, 2, 3, 4, 5)], [0x0012, xorAddress("10.0.0.1", 5)!]]);
 	t.is(padded.length, 20 + 4 + 8 + 4 + 8);
 	t.deepEqual([...parseStun(padded)!.attributes.get(0x0013)!], [1, 2, 3, 4, 5]);
+});
+
+test("hostile bytes: every truncation and 2,000 mutations of a message parse to a message or undefined, never throw", (t) => {
+	const message = stunMessage(0x0103, new Uint8Array(12), [[0x0016, xorAddress("10.0.0.1", 5)!], [0x000d, Uint8Array.of(0, 0, 2, 88)], [0x0009, Uint8Array.of(0, 0, 4, 1, 0x41)]]);
+	const random = xorshift32(27);
+	const inputs: Uint8Array[] = [];
+	for (let n = 0; n <= message.length; n++) inputs.push(message.slice(0, n));
+	for (let i = 0; i < 2000; i++) {
+		const bytes = message.slice(0, 20 + (random() % (message.length - 19)));
+		for (let k = random() % 4; k >= 0; k--) bytes[random() % bytes.length] = random() & 0xff;
+		bytes[2] = (bytes.length - 20) >> 8;
+		bytes[3] = (bytes.length - 20) & 0xff;   // often a well-formed header, so the attribute readers run
+		inputs.push(bytes);
+	}
+	let parsed = 0;
+	for (const bytes of inputs) {
+		const result = parseStun(bytes);
+		if (!result) continue;
+		parsed++;
+		for (const value of result.attributes.values()) xorAddressOf(value);
+	}
+	t.true(parsed > 100, `${parsed} of them parsed`);
+	t.is(xorAddressOf(new Uint8Array(0)), undefined);
+	t.is(xorAddressOf(Uint8Array.of(0, 1, 0)), undefined, "a 3-byte address value");
 });

@@ -1,0 +1,78 @@
+// Connectivity checks (modules/p2p/checks.ts) as a hostile network meets them (issue 27 §2, §6): an
+// answer settles a check only from where the request went (RFC 8445 §7.2.5.2.1), transaction ids
+// are not Math.random's, a destination has one check in flight however often it is named, and
+// CHECKS_IN_FLIGHT bounds them all. Driven in the VM: the socket is a write callback and take().
+import test from "ava";
+import { monotonic } from "ivxs/platform";
+import { Checks, CHECKS_IN_FLIGHT } from "../../modules/p2p/checks.js";
+import { bindingSuccess, parseStun } from "../../modules/p2p/stun.js";
+import type { Datagram } from "../../modules/p2p/udp.js";
+
+const FAST = { tries: 3, everyMs: 40 };
+const datagram = (bytes: Uint8Array, address: string, port: number): Datagram => Object.assign(bytes.slice().buffer, { address, port }) as Datagram;
+
+function checks() {
+	const sent: Array<{ bytes: Uint8Array; address: string; port: number }> = [];
+	const c = new Checks((bytes, address, port) => sent.push({ bytes: bytes.slice(), address, port }), monotonic);
+	return { c, sent };
+}
+
+test("an answer settles a check only when it comes from the address and port the request went to", async (t) => {
+	const { c, sent } = checks();
+	let settled: unknown = "pending";
+	const check = c.check("198.51.100.5", 4000, FAST).then((result) => (settled = result));
+	const request = sent[0].bytes;
+	const answer = bindingSuccess(request, "203.0.113.1", 7000)!;
+	t.true(c.take(datagram(answer, "198.51.100.6", 4000)), "taken as STUN");
+	t.true(c.take(datagram(answer, "198.51.100.5", 4001)));
+	await Promise.resolve();
+	t.is(settled, "pending", "the right transaction id from elsewhere settles nothing");
+	c.take(datagram(answer, "198.51.100.5", 4000));
+	await check;
+	t.deepEqual((settled as { mapped: unknown }).mapped, { address: "203.0.113.1", port: 7000 });
+});
+
+test("transaction ids come from the platform's random source, not Math.random", (t) => {
+	const { c, sent } = checks();
+	const random = Math.random;
+	Math.random = () => 0;
+	try {
+		c.check("198.51.100.7", 1, FAST);
+		c.check("198.51.100.8", 1, FAST);
+	}
+	finally {
+		Math.random = random;
+	}
+	const [a, b] = sent.map(({ bytes }) => parseStun(bytes)!.id);
+	t.not(a, b);
+	t.not(a, "000000000000000000000000");
+	c.close();
+});
+
+test("one destination named 8 times: one check in flight, its requests once per round", async (t) => {
+	const { c, sent } = checks();
+	const all = Array.from({ length: 8 }, () => c.check("198.51.100.9", 5000, FAST));
+	t.is(sent.length, 1, "one request, not 8");
+	t.is(c.inFlight, 1);
+	await Promise.all(all);
+	t.is(sent.length, FAST.tries, `${FAST.tries} requests in all (the old code: ${8 * FAST.tries})`);
+	t.is(c.inFlight, 0);
+	c.check("198.51.100.9", 5000, FAST);
+	t.is(sent.length, FAST.tries + 1, "a later check is a new one");
+	c.close();
+});
+
+test(`at most ${CHECKS_IN_FLIGHT} checks in flight, whatever is asked; the rest are not sent`, async (t) => {
+	const { c, sent } = checks();
+	const results = await Promise.all(Array.from({ length: CHECKS_IN_FLIGHT + 8 }, (_, i) => {
+		const check = c.check(`198.51.${100 + (i >> 8)}.${i & 255}`, 6000, { tries: 1, everyMs: 30 });
+		return check;
+	}));
+	t.is(sent.length, CHECKS_IN_FLIGHT);
+	t.is(c.refused, 8);
+	t.true(results.every((r) => r === undefined));
+	t.is(c.inFlight, 0, "all ended");
+	c.check("198.51.100.1", 6000, FAST);
+	t.is(sent.length, CHECKS_IN_FLIGHT + 1, "room again once they ended");
+	c.close();
+});
