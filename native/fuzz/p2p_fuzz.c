@@ -261,7 +261,7 @@ static ivxs_p2p_session *revive(ivxs_p2p *p, ivxs_p2p_session *s, int server)
 static void reset(ivxs_p2p_session *s, uint32_t first_pn)
 {
 	p2p_chan_release(s);
-	p2p_rel_init(&s->rel);
+	p2p_rel_init(&s->rel, gNow);
 	p2p_cc_init(&s->cc, gNow);
 	p2p_chan_init(s, gNow);
 	s->rel.next_pn = s->rel.lo_pn = first_pn;
@@ -377,7 +377,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		p2p_chan_release(c2);
 		*c2 = gHello2;
-		p2p_rel_init(&c2->rel);
+		p2p_rel_init(&c2->rel, gNow);
 		p2p_chan_init(c2, gNow);
 		c2->start_ms = c2->hello_ms = gNow;
 		gCS2 = c2;
