@@ -99,13 +99,21 @@ export function nativeModules(file = "native/modules.txt") {
 	return modules;
 }
 
-// The C test programs: [{ name, module, source, sources, includes, libs }], each
-// built from its *_test.c and its module's core.
+// The C test programs: [{ name, module, source, sources, includes, libs, clock }], each
+// built from its *_test.c and its module's core. `clock`: the program starts its fake
+// clock at ivxs_test_clock_base() (native/common/ivxs_test.h), so it is run at every base
+// in clockBases.
 export function cTestPrograms(modules = nativeModules()) {
 	return modules.flatMap((m) => m.tests.map((source) => ({
 		name: basename(source, ".c"), module: m.specifier, source, sources: [source, ...m.core], includes: m.includes, libs: m.libs,
+		clock: /\bivxs_test_clock_base\s*\(/.test(readFileSync(join(root, source), "utf8")),
 	})));
 }
+
+// Where a C test program's u32 millisecond clock starts (IVXS_CLOCK_BASE): a caller's clock
+// has any origin (Linux: uptime), so every time comparison must hold from 0, from just before
+// 2^31 (the sign of a difference flips there) and from just before the wrap (2^32 - 1 s).
+export const clockBases = [0, 2 ** 31 - 1000, 2 ** 32 - 1000];
 
 // ---- The Moddable manifests (derived: mcconfig reads JSON, not this registry) ----
 

@@ -17,7 +17,9 @@
 #define IVXS_TEST_H
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #ifndef IVXS_TEST_LEAVE
 #define IVXS_TEST_LEAVE goto done
@@ -84,6 +86,27 @@ static inline int ivxs_test_summary(void)
 {
 	printf("%d passed, %d failed\n", ivxs_test_passed, ivxs_test_failed);
 	return ivxs_test_failed ? 1 : 0;
+}
+
+/* The start of a test program's fake u32 millisecond clock: IVXS_CLOCK_BASE (decimal or 0x…)
+ * when set, else `fallback`; printed as "clock base N ms". A core that takes time must hold at
+ * every base — a caller's clock has any origin (Linux: uptime, past 2^31 ms after 24.8 days) —
+ * so tests/native-c.test.mjs runs every program that calls this at each of clockBases
+ * (scripts/native-modules.mjs: 0, 2^31 - 1 s, 2^32 - 1 s). Call it once, in main. */
+static inline uint32_t ivxs_test_clock_base(uint32_t fallback)
+{
+	const char *text = getenv("IVXS_CLOCK_BASE");
+	char *end;
+	unsigned long long v = fallback;
+	if (text && *text) {
+		v = strtoull(text, &end, 0);
+		if (*end || v > UINT32_MAX) {
+			fprintf(stderr, "IVXS_CLOCK_BASE=%s: not a u32\n", text);
+			exit(2);
+		}
+	}
+	printf("clock base %llu ms\n", v);
+	return (uint32_t)v;
 }
 
 #endif

@@ -5,8 +5,11 @@
  *
  * A camera and a viewer endpoint are set up once with a real handshake;
  * before each input their sessions are reset (windows, congestion control,
- * channels; the keys stay), so an input replays the same way. Byte 0 picks
- * the mode:
+ * channels; the keys stay), so an input replays the same way. Bytes 1-4
+ * (big-endian) are where the clock starts for that input: the core must hold
+ * from any base (the caller's clock has any origin), and the fuzzer explores
+ * them (the seeds start just before 2^31, before the wrap, and at 0). Byte 0
+ * picks the mode:
  *   0  records sealed with the viewer's keys, into the camera (which is
  *      sending media from a ring): every frame parser and what it drives
  *      (ACK ranges against real packets in flight, voice frames, commands,
@@ -18,6 +21,7 @@
  *   3  raw datagrams into a viewer that has just sent its hello, the real
  *      reply among them with fuzzed bytes over it: the client handshake;
  *   4  the ticket verifier on raw bytes.
+ *   (4: from byte 5; the others: records from byte 5)
  * A record: flags u8, length u16 (big-endian), bytes. Flags bit 0: tick both
  * endpoints first, (flags >> 1 & 7) * 9 ms later; bit 4: repeat an earlier
  * packet number (flags >> 5 back) instead of the next one.
@@ -25,7 +29,10 @@
  * Checked after each record (a failed check aborts): the packets in flight
  * add up to the in-flight counters, frames in flight stay within their
  * limit, command ranges stay sorted inside the window, delivered frames and
- * commands stay within their sizes.
+ * commands stay within their sizes. At the end, liveness: with nothing
+ * arriving for longer than the largest RTO, no packet is still in flight
+ * older than that (issue 27: from a clock past 2^31 ms a first ACK of lost
+ * packets stopped every timeout for good).
  */
 #include "p2p_internal.h"
 #include "p2p_ring_source.h"
@@ -261,11 +268,12 @@ static ivxs_p2p_session *revive(ivxs_p2p *p, ivxs_p2p_session *s, int server)
 static void reset(ivxs_p2p_session *s, uint32_t first_pn)
 {
 	p2p_chan_release(s);
-	p2p_rel_init(&s->rel);
+	p2p_rel_init(&s->rel, gNow);
 	p2p_cc_init(&s->cc, gNow);
 	p2p_chan_init(s, gNow);
 	s->rel.next_pn = s->rel.lo_pn = first_pn;
 	s->last_rx_ms = s->last_ping_ms = gNow;
+	s->probing = s->challenged = 0;   /* (a probe of an earlier input, at another clock base) */
 	s->close_pending = 0;
 }
 
@@ -298,6 +306,38 @@ static void tickBoth(uint32_t ms)
 	gNow += ms;
 	ivxs_p2p_tick(gSrv, gNow);
 	ivxs_p2p_tick(gCli, gNow);
+}
+
+/* Nothing arrives for longer than the largest RTO, the endpoints ticked when they ask to be (as a
+ * driver does): every packet still in flight was sent within the last RTO (the others timed out
+ * on time). */
+static void checkLive(const ivxs_p2p_session *s)
+{
+	uint32_t pn;
+	if (!s || s->state != P2P_S_OPEN)
+		return;
+	for (pn = s->rel.lo_pn; pn != s->rel.next_pn; pn++) {
+		const p2p_sent *p = &s->rel.sent[pn % s->rel.nsent];
+		REQUIRE(p->state != P2P_SENT_FLIGHT || p->pn != pn || P2P_SINCE(gNow, p->sent_ms) <= P2P_MAX_RTO);
+	}
+}
+
+static void idle(void)
+{
+	uint32_t t = 0, a, b;
+	gWire = 0;
+	while (t < P2P_MAX_RTO + 1000) {
+		a = ivxs_p2p_tick(gSrv, gNow);
+		b = ivxs_p2p_tick(gCli, gNow);
+		a = a < b ? a : b;
+		a = a < 1 ? 1 : a > 1000 ? 1000 : a;   /* (the core asks for 1 000 ms at most) */
+		gNow += a;
+		t += a;
+	}
+	ivxs_p2p_tick(gSrv, gNow);
+	ivxs_p2p_tick(gCli, gNow);
+	checkLive(gSS);
+	checkLive(gCS);
 }
 
 /* Seals plaintext as the peer of `to` would and hands it in. */
@@ -341,11 +381,13 @@ static void helloInto(const uint8_t *overlay, size_t n)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	size_t pos = 1;
-	uint32_t pn = 1, mode;
+	size_t pos;
+	uint32_t pn = 1, mode, base;
 	uint32_t i;
-	if (size < 1)
+	if (size < 5)
 		return 0;
+	pos = 5;
+	base = p2p_get32(data + 1);
 	/* sessions other than the one under test (hellos of earlier inputs) go */
 	for (i = 0; gSrv && i < gSrv->nsessions; i++)
 		if (&gSrv->sessions[i] != gSS && gSrv->sessions[i].state != P2P_S_FREE)
@@ -356,7 +398,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		gSS = revive(gSrv, gSS, 1);
 		gCS = revive(gCli, gCS, 0);
 	}
-	gNow = 0xfffff000u;
+	gNow = base;
 	reset(gSS, 1);
 	reset(gCS, 1);
 	gSS->ftx.limit = 8;
@@ -377,7 +419,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		p2p_chan_release(c2);
 		*c2 = gHello2;
-		p2p_rel_init(&c2->rel);
+		p2p_rel_init(&c2->rel, gNow);
 		p2p_chan_init(c2, gNow);
 		c2->start_ms = c2->hello_ms = gNow;
 		gCS2 = c2;
@@ -385,7 +427,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (mode == 4) {
 		ivxs_p2p_ticket t;
 		uint8_t psk[IVXS_P2P_PSK_BYTES];
-		int status = ivxs_p2p_ticket_verify(kSecret, sizeof(kSecret) - 1, kDevice, 1800000000u, data + 1, size - 1, &t, psk);
+		int status = ivxs_p2p_ticket_verify(kSecret, sizeof(kSecret) - 1, kDevice, 1800000000u, data + 5, size - 5, &t, psk);
 		REQUIRE(status == 0 || (status <= IVXS_P2P_ETICKET_FORGED && status >= IVXS_P2P_ETICKET_FORMAT));
 		return 0;
 	}
@@ -429,5 +471,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	tickBoth(700);
 	check(gSS);
 	check(gCS);
+	idle();
 	return 0;
 }

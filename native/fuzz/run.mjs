@@ -94,7 +94,8 @@ function writeSplitterSeeds(dir) {
 	}
 }
 
-// P2P seeds (native/fuzz/p2p_fuzz.c): records of well-formed frames for each mode.
+// P2P seeds (native/fuzz/p2p_fuzz.c): records of well-formed frames for each mode, each from three
+// clock bases (just before the wrap, just before 2^31, 0; the fuzzer mutates the base too).
 function writeP2pSeeds(dir) {
 	mkdirSync(dir, { recursive: true });
 	const record = (flags, bytes) => Buffer.concat([Buffer.from([flags, bytes.length >> 8, bytes.length & 0xff]), bytes]);
@@ -125,7 +126,18 @@ function writeP2pSeeds(dir) {
 		[3, record(2, Buffer.alloc(0)), record(6, Buffer.from([0, 0, 0, 0, 1])), record(0, Buffer.from([0x34, ...Buffer.alloc(8), 5]))],
 		[4, Buffer.concat([Buffer.from([1, 13, 0, 0]), Buffer.alloc(72)])],
 	];
-	seeds.forEach(([mode, ...records], i) => writeFileSync(join(dir, `seed-${i}`), Buffer.concat([Buffer.from([mode]), ...records])));
+	const bases = [0xfffff000, 0x7ffff000, 0];
+	let i = 0;
+	for (const base of bases) {
+		for (const [mode, ...records] of seeds) {
+			writeFileSync(join(dir, `seed-${i++}`), Buffer.concat([Buffer.from([mode, ...u32(base)]), ...records]));
+		}
+	}
+	// issue 27: from 2^31 + 65 536 ms, 378 ms of ticks (the first flight times out), then an ACK of
+	// packets 1-2 only: every later packet must still time out (the harness's liveness check)
+	const tick63 = record(15, Buffer.alloc(0));
+	writeFileSync(join(dir, `seed-${i++}`), Buffer.concat([Buffer.from([0, ...u32(0x80010000)]),
+		...Array(6).fill(tick63), record(0, Buffer.from([0x02, ...u32(2), 0, 0, 0, 1]))]));
 }
 
 /**

@@ -49,8 +49,8 @@ static const uint32_t kCycle[8] = { 125, 75, 100, 100, 100, 100, 100, 100 };
 void p2p_cc_init(p2p_cc *cc, uint32_t now)
 {
 	memset(cc, 0, sizeof(*cc));
-	cc->delivered_ms = now;
-	cc->bw_ms = now;
+	/* every clock field starts at now, never at 0 (p2p_internal.h) */
+	cc->delivered_ms = cc->bw_ms = cc->backlog_ms = cc->busy_ms = cc->cycle_ms = now;
 	cc->min_rtt = UINT32_MAX;
 	cc->mode = kStartup;
 	cc->cwnd = kInitialCwnd;
@@ -94,7 +94,7 @@ void p2p_cc_on_send(p2p_cc *cc, p2p_sent *p, uint32_t bytes, uint32_t in_flight_
 	p->delivered_ms = cc->delivered_ms;
 	cc->pace.credit -= bytes;
 	/* our own backlog at the bottleneck, drained at btl_bw since the last send */
-	drained = P2P_LT(now, cc->backlog_ms) ? 0 : cc->btl_bw * (uint32_t)(now - cc->backlog_ms) / 1000;
+	drained = cc->btl_bw * P2P_SINCE(now, cc->backlog_ms) / 1000;
 	cc->backlog = cc->backlog > drained ? cc->backlog - drained : 0;
 	if (!cc->btl_bw || in_flight_before == 0)
 		cc->backlog = 0;
@@ -131,8 +131,8 @@ void p2p_cc_on_ack(p2p_cc *cc, const p2p_sent *p, uint32_t in_flight, uint32_t m
 	cc->delivered_ms = now;
 	if (min_rtt)
 		cc->min_rtt = min_rtt;   /* the reliability layer's windowed minimum */
-	interval = now - p->delivered_ms;
-	if (P2P_LT(now, p->delivered_ms) || interval < 1)
+	interval = P2P_SINCE(now, p->delivered_ms);
+	if (interval < 1)
 		interval = 1;
 	rate = (cc->delivered - p->delivered) * 1000 / interval;
 	if (p->delivered >= cc->round_end_delivered) {
@@ -162,7 +162,7 @@ void p2p_cc_on_ack(p2p_cc *cc, const p2p_sent *p, uint32_t in_flight, uint32_t m
 	/* queueing delay: how far this packet's RTT is above the path's own, less what the bytes
 	 * we sent just ahead of it explain (the packet's own serialisation included) */
 	if (cc->min_rtt != UINT32_MAX && P2P_GE(now, p->sent_ms) && cc->btl_bw) {
-		sample = now - p->sent_ms;
+		sample = P2P_SINCE(now, p->sent_ms);
 		self = p->queued == UINT32_MAX ? 0 : (uint32_t)(((uint64_t)p->queued + p->bytes) * 1000 / cc->btl_bw);
 		limit = cc->min_rtt + self;
 		excess = sample > limit ? sample - limit : 0;
@@ -193,9 +193,7 @@ void p2p_bucket_init(p2p_bucket *b, uint32_t now)
 uint32_t p2p_bucket_wait(p2p_bucket *b, uint64_t rate, uint32_t now)
 {
 	int64_t cap;
-	uint32_t elapsed = now - b->ms;
-	if (P2P_LT(now, b->ms))
-		elapsed = 0;
+	uint32_t elapsed = P2P_SINCE(now, b->ms);
 	if (elapsed) {
 		b->credit += (int64_t)(rate * elapsed / 1000);
 		b->ms = now;

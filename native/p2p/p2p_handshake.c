@@ -87,7 +87,8 @@ static int cookieValid(const ivxs_p2p *p, const ivxs_p2p_addr *from, const uint8
 	if (hello[P2P_HELLO_BODY] != P2P_COOKIE)
 		return 0;
 	slot = p2p_get32(hello + P2P_HELLO_BODY + 1);
-	if (slot != now >> 13 && slot != (now >> 13) - 1)
+	/* slots are now >> 13, 0 … 2^19 - 1: the one before slot 0 is the last (the clock wrapped) */
+	if (slot != now >> 13 && slot != (((now >> 13) - 1) & (UINT32_MAX >> 13)))
 		return 0;   /* older than one slot: expired */
 	return cookieMake(p, from, hello, slot, want) == 0 && p2p_equal(want, hello + P2P_HELLO_BODY + 1, P2P_COOKIE);
 }
@@ -256,7 +257,7 @@ int p2p_hs_on_reply(ivxs_p2p *p, const uint8_t *data, size_t size, uint32_t now)
 	/* hello -> reply is the first RTT sample (unless the hello went out again: which one was
 	 * answered is unknown), so the first losses are timed by the path, not the 300 ms default */
 	if (s->hello_interval == kHelloInterval)
-		p2p_rel_rtt_seed(&s->rel, now - s->hello_ms);
+		p2p_rel_rtt_seed(&s->rel, P2P_SINCE(now, s->hello_ms));
 	p2p_rel_rx_mark(&s->rel, 0, 0, now);
 	p2p_event(s, IVXS_P2P_EV_CONNECTED, 0);
 	/* the server answers nothing more until this proves we hold the keys */

@@ -15,11 +15,16 @@
 
 #include "p2p.h"
 
-/* Wrap-safe comparisons of u32 times and sequence numbers. */
+/* Wrap-safe comparisons of u32 times and sequence numbers. The caller's clock has any origin
+ * (Linux: uptime in ms, past 2^31 after 24.8 days), so a time is only ever compared with another
+ * through these: never with <, > or a plain subtraction, and every time field starts at the
+ * `now` of its creation, never at 0 (README "Time"). */
 #define P2P_LT(a, b) ((int32_t)((uint32_t)(a) - (uint32_t)(b)) < 0)
 #define P2P_LE(a, b) ((int32_t)((uint32_t)(a) - (uint32_t)(b)) <= 0)
 #define P2P_GE(a, b) (!P2P_LT(a, b))
 #define P2P_DIFF(a, b) ((int32_t)((uint32_t)(a) - (uint32_t)(b)))
+/* Milliseconds from `since` to `now`; 0 if `since` is later (a clock that stepped back). */
+#define P2P_SINCE(now, since) (P2P_LT(now, since) ? 0u : (uint32_t)(now) - (uint32_t)(since))
 
 /* ---- wire ---- */
 #define P2P_CID 8
@@ -119,6 +124,7 @@ int p2p_equal(const uint8_t *a, const uint8_t *b, size_t n);   /* constant time 
 void p2p_wipe(void *p, size_t n);
 
 /* ---- reliability (p2p_reliable.c) ---- */
+#define P2P_MAX_RTO 3000u      /* ms: the longest a packet waits for its ACK (backoff included) */
 enum { P2P_SENT_FREE = 0, P2P_SENT_FLIGHT = 1 };
 enum { P2P_CARRY_NONE = 0, P2P_CARRY_FRAME = 1, P2P_CARRY_CMD = 2 };
 
@@ -380,7 +386,7 @@ void p2p_hs_tick(ivxs_p2p_session *s, uint32_t now);
 uint32_t p2p_hs_wait(const ivxs_p2p_session *s, uint32_t now);
 
 /* reliability */
-void p2p_rel_init(p2p_rel *r);
+void p2p_rel_init(p2p_rel *r, uint32_t now);
 int p2p_rel_rx_check(const p2p_rel *r, uint32_t pn);
 void p2p_rel_rx_mark(p2p_rel *r, uint32_t pn, int eliciting, uint32_t now);
 int p2p_rel_ack_build(p2p_rel *r, uint32_t now, p2p_ack *out);

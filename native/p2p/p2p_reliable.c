@@ -12,12 +12,11 @@
 
 #define kReorderPackets 3
 #define kMinRto 50          /* RFC 6298 says 1 s for TCP; live video cannot wait that long */
-#define kMaxRto 3000
 #define kInitialRto 300
 #define kAckDelay 10        /* the most a peer delays an ACK (this core: not at all; before, a lone packet 10 ms) */
 #define kMaxBackoff 4
 
-void p2p_rel_init(p2p_rel *r)
+void p2p_rel_init(p2p_rel *r, uint32_t now)
 {
 	p2p_sent *sent = r->sent;
 	uint32_t n = r->nsent;
@@ -27,6 +26,10 @@ void p2p_rel_init(p2p_rel *r)
 	memset(sent, 0, n * sizeof(*sent));
 	r->rto = kInitialRto;
 	r->min_rtt = r->min_cur = r->min_prev = UINT32_MAX;
+	/* every clock field starts at now: progress_ms at 0 was up to 24.8 days in the future of a
+	 * clock in [2^31, 2^32), and after an ACK that acknowledged no new packet nothing timed out
+	 * again (C test "time: a first ACK of lost packets then a burst loss ...") */
+	r->progress_ms = r->min_epoch_ms = r->rx_largest_ms = r->ack_due_ms = now;
 }
 
 static int rxBit(const p2p_rel *r, uint32_t back)
@@ -96,14 +99,14 @@ int p2p_rel_ack_build(p2p_rel *r, uint32_t now, p2p_ack *out)
 	}
 	out->largest = r->rx_largest;
 	out->nranges = n - 1;
-	out->delay_ms = now - r->rx_largest_ms;
+	out->delay_ms = P2P_SINCE(now, r->rx_largest_ms);
 	return 1;
 }
 
 static uint32_t effectiveRto(const p2p_rel *r)
 {
 	uint32_t rto = r->rto << r->backoff;
-	return rto > kMaxRto ? kMaxRto : rto;
+	return rto > P2P_MAX_RTO ? P2P_MAX_RTO : rto;
 }
 
 uint32_t p2p_rel_rto(const p2p_rel *r)
@@ -139,8 +142,8 @@ static void rttSample(p2p_rel *r, uint32_t sample, uint32_t now)
 	r->rto = r->srtt + (4 * r->rttvar > 10 ? 4 * r->rttvar : 10) + kAckDelay;
 	if (r->rto < kMinRto)
 		r->rto = kMinRto;
-	if (r->rto > kMaxRto)
-		r->rto = kMaxRto;
+	if (r->rto > P2P_MAX_RTO)
+		r->rto = P2P_MAX_RTO;
 }
 
 /* The handshake's round trip sets the first timeout as RFC 6298's first sample would
@@ -154,8 +157,8 @@ void p2p_rel_rtt_seed(p2p_rel *r, uint32_t sample)
 	r->rto = sample + (2 * sample > 10 ? 2 * sample : 10) + kAckDelay;
 	if (r->rto < kMinRto)
 		r->rto = kMinRto;
-	if (r->rto > kMaxRto)
-		r->rto = kMaxRto;
+	if (r->rto > P2P_MAX_RTO)
+		r->rto = P2P_MAX_RTO;
 }
 
 static void advanceLow(p2p_rel *r)
@@ -198,7 +201,7 @@ int p2p_rel_on_ack(ivxs_p2p_session *s, const p2p_ack *a, uint32_t now)
 			r->in_flight_packets--;
 			newly++;
 			if (pn == a->largest && P2P_GE(now, p->sent_ms)) {
-				uint32_t sample = now - p->sent_ms;
+				uint32_t sample = P2P_SINCE(now, p->sent_ms);
 				if (sample > a->delay_ms + (r->min_rtt == UINT32_MAX ? 0 : r->min_rtt))
 					sample -= a->delay_ms;
 				rttSample(r, sample, now);
@@ -228,7 +231,7 @@ void p2p_rel_detect_loss(ivxs_p2p_session *s, uint32_t now)
 		uint32_t age;
 		if (p->state != P2P_SENT_FLIGHT || p->pn != pn)
 			continue;
-		age = now - p->sent_ms;
+		age = P2P_SINCE(now, p->sent_ms);
 		if (r->any_acked && pn < r->largest_acked
 				&& (pn + kReorderPackets <= r->largest_acked || age >= reorder_ms))
 			lose(s, p);

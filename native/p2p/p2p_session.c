@@ -61,7 +61,7 @@ ivxs_p2p_session *p2p_session_open(ivxs_p2p *p, int state, uint32_t now)
 		s->close_pending = 0;
 		s->close_status = 0;
 		s->rights = 0;
-		p2p_rel_init(&s->rel);
+		p2p_rel_init(&s->rel, now);
 		p2p_cc_init(&s->cc, now);
 		p2p_chan_init(s, now);
 		s->start_ms = s->hello_ms = s->last_rx_ms = s->last_ping_ms = now;
@@ -267,7 +267,7 @@ static int onData(ivxs_p2p *p, const ivxs_p2p_addr *from, const uint8_t *data, s
 		s->state = P2P_S_OPEN;
 		/* reply -> the viewer's first packet: the camera's first RTT sample (see onReply) */
 		if (!s->reply_resent)
-			p2p_rel_rtt_seed(&s->rel, now - s->hello_ms);
+			p2p_rel_rtt_seed(&s->rel, P2P_SINCE(now, s->hello_ms));
 		p2p_event(s, IVXS_P2P_EV_CONNECTED, 0);
 	}
 	/* connection ids do not depend on the address: a new one is validated, then moved to */
@@ -457,15 +457,13 @@ static void tickSession(ivxs_p2p_session *s, uint32_t now)
 	if (s->state != P2P_S_OPEN)
 		return;
 	if (!c->keepalive_off) {
-		uint32_t silent = now - s->last_rx_ms;
-		if (P2P_LT(now, s->last_rx_ms))
-			silent = 0;
+		uint32_t silent = P2P_SINCE(now, s->last_rx_ms);
 		if (silent >= (uint64_t)c->keepalive_interval_ms * c->keepalive_attempts) {
 			s->close_pending = 1;
 			s->close_status = IVXS_P2P_ETIMEOUT;
 			return;
 		}
-		if (silent >= c->keepalive_interval_ms && now - s->last_ping_ms >= c->keepalive_interval_ms) {
+		if (silent >= c->keepalive_interval_ms && P2P_SINCE(now, s->last_ping_ms) >= c->keepalive_interval_ms) {
 			ping = 1;
 			s->last_ping_ms = now;
 		}
@@ -473,7 +471,7 @@ static void tickSession(ivxs_p2p_session *s, uint32_t now)
 	/* the viewer's packet that proves its keys can be lost, and the camera sends nothing until
 	 * it has one: until the camera acknowledges something, ping again every RTO (before the
 	 * loss detection below doubles it for the lost one) */
-	if (unconfirmed(s) && now - s->last_ping_ms >= p2p_rel_rto(&s->rel)) {
+	if (unconfirmed(s) && P2P_SINCE(now, s->last_ping_ms) >= p2p_rel_rto(&s->rel)) {
 		ping = 1;
 		s->last_ping_ms = now;
 	}

@@ -11,6 +11,8 @@
 #include <string.h>
 
 
+static uint32_t g_base;   /* the caller's clock at the start (IVXS_CLOCK_BASE) */
+
 static void fill(uint8_t *b, uint32_t n, uint8_t v)
 {
 	memset(b, v, n);
@@ -34,9 +36,9 @@ static void test_order_and_pending(void)
 	CHECK_EQ(src.pending(src.ctx), 4000);
 	/* a fifth would overwrite the first, not handed out yet: refused, nothing lost */
 	CHECK_EQ(ivxs_p2p_queue_source_push(&q, data, 1000, 1, 0, 0), IVXS_P2P_EAGAIN);
-	q.now = 555;
+	q.now = g_base + 555;   /* a frame's deadline runs from when it is taken, at any clock base */
 	CHECK_EQ(src.next(src.ctx, 0, &f), 1);
-	CHECK(f.size == 1000 && f.data[0] == 0 && f.ts_ms == 100 && f.time_ms == 555 && f.flags == 7 && !f.key);
+	CHECK(f.size == 1000 && f.data[0] == 0 && f.ts_ms == 100 && f.time_ms == g_base + 555 && f.flags == 7 && !f.key);
 	CHECK_EQ(src.pending(src.ctx), 3000);
 	/* the viewer fell behind: on to the oldest key frame queued */
 	CHECK_EQ(src.next(src.ctx, 1, &f), 1);
@@ -123,6 +125,7 @@ done:
 
 int main(void)
 {
+	g_base = ivxs_test_clock_base(0);
 	ivxs_test_run("queue source: order, pending, refusal instead of loss, key-only", test_order_and_pending);
 	ivxs_test_run("queue source: frames contiguous across the arena's end, index slots bound", test_wrap_contiguous);
 	ivxs_test_run("watermarks: set at run time, all 0 or 0 < low <= warn <= high", test_set_watermarks);

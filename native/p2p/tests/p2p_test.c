@@ -67,15 +67,17 @@ static uint32_t linkRand(uint32_t below)
 #define SRV 0
 #define CLI 1
 #define MAX_QUEUE 20000
-#define START_MS (UINT32_MAX - 1500u)   /* the clock wraps 1.5 s into every test */
+/* Where every test's fake clock starts: IVXS_CLOCK_BASE (tests/native-c.test.mjs runs the suite
+ * at 0, 2^31 - 1 s and 2^32 - 1 s), by default 1.5 s before the wrap, so every timer crosses it. */
+static uint32_t g_base;
 /* The ring's timestamps are 64-bit and never go back: media time is the fake
  * clock unwrapped, 1000 s at the start; the ring source maps it back. */
 #define RING_T0 1000000u
-#define RING_OFFSET ((int64_t)START_MS - RING_T0)
+#define RING_OFFSET ((int64_t)g_base - RING_T0)
 static uint32_t g_now;
 static uint32_t ringTime(void)
 {
-	return g_now - START_MS + RING_T0;
+	return g_now - g_base + RING_T0;
 }
 
 typedef struct {
@@ -160,7 +162,7 @@ static void enqueue(int to, const ivxs_p2p_addr *from, const uint8_t *data, size
 	packet *p;
 	uint16_t n = (uint16_t)size;
 	uint8_t copy[IVXS_P2P_MTU];
-	uint64_t now_us = (uint64_t)(g_now - START_MS) * 1000, depart_us;
+	uint64_t now_us = (uint64_t)(g_now - g_base) * 1000, depart_us;
 	d->sent++;
 	d->bytes += size;
 	if (size > IVXS_P2P_MTU) {
@@ -190,7 +192,7 @@ static void enqueue(int to, const ivxs_p2p_addr *from, const uint8_t *data, size
 	}
 	p = &W.queue[W.nqueue++];
 	p->to = to;
-	p->at = START_MS + (uint32_t)(depart_us / 1000) + d->delay_ms + (d->jitter_ms ? linkRand(d->jitter_ms + 1) : 0);
+	p->at = g_base + (uint32_t)(depart_us / 1000) + d->delay_ms + (d->jitter_ms ? linkRand(d->jitter_ms + 1) : 0);
 	p->from = *from;
 	p->size = n;
 	memcpy(p->data, copy, n);
@@ -274,7 +276,7 @@ static void cbFrame(void *ctx, ivxs_p2p_session *session, int channel, const uin
 		s->frame_bad++;   /* out of order or twice */
 	if (s->frames && (int32_t)k != s->last_number + 1) {
 		if (getenv("P2P_DEBUG"))
-			fprintf(stderr, "t=%u gap: frame %u after %d (key %d, lost %u)\n", g_now - START_MS, k, s->last_number, key, lost);
+			fprintf(stderr, "t=%u gap: frame %u after %d (key %d, lost %u)\n", g_now - g_base, k, s->last_number, key, lost);
 		s->gaps++;
 		if (key)
 			s->first_after_gap_key++;
@@ -367,7 +369,7 @@ static void deliver(void)
 			int status = feed(copy.to, &copy.from, copy.data, copy.size);
 			W.inputs[copy.to]++;
 			if (status < 0 && getenv("P2P_DEBUG"))
-				fprintf(stderr, "t=%u to %d: %d bytes dropped: %s\n", g_now - START_MS, copy.to, copy.size, ivxs_p2p_strerror(status));
+				fprintf(stderr, "t=%u to %d: %d bytes dropped: %s\n", g_now - g_base, copy.to, copy.size, ivxs_p2p_strerror(status));
 			if (copy.to == SRV && !W.sides[SRV].connected_at)
 				W.srv_rcvd_unverified += copy.size;
 		}
@@ -475,7 +477,7 @@ static int setup(const options *o)
 	W.queue = malloc(MAX_QUEUE * sizeof(packet));
 	if (!W.queue)
 		return -1;
-	g_now = START_MS;
+	g_now = g_base;
 	g_link_rng = 12345;
 	for (i = 0; i < 2; i++) {
 		W.sides[i].id = i;
@@ -1278,20 +1280,21 @@ done:
 static void test_ack_at_once(void)
 {
 	p2p_rel r;
+	const uint32_t t0 = g_base + 1000;
 	memset(&r, 0, sizeof(r));
-	p2p_rel_rx_mark(&r, 0, 1, 1000);
-	CHECK_EQ(r.ack_due_ms, 1000);
+	p2p_rel_rx_mark(&r, 0, 1, t0);
+	CHECK_EQ(r.ack_due_ms, t0);
 	r.ack_pending = 0;                     /* (an ACK went out) */
-	p2p_rel_rx_mark(&r, 1, 1, 1003);
-	CHECK_EQ(r.ack_due_ms, 1003);
+	p2p_rel_rx_mark(&r, 1, 1, t0 + 3);
+	CHECK_EQ(r.ack_due_ms, t0 + 3);
 	r.ack_pending = 0;
-	p2p_rel_rx_mark(&r, 3, 1, 1005);       /* packet 2 missing */
-	CHECK_EQ(r.ack_due_ms, 1005);
+	p2p_rel_rx_mark(&r, 3, 1, t0 + 5);     /* packet 2 missing */
+	CHECK_EQ(r.ack_due_ms, t0 + 5);
 	r.ack_pending = 0;
-	p2p_rel_rx_mark(&r, 2, 1, 1007);       /* the missing one, late */
-	CHECK_EQ(r.ack_due_ms, 1007);
+	p2p_rel_rx_mark(&r, 2, 1, t0 + 7);     /* the missing one, late */
+	CHECK_EQ(r.ack_due_ms, t0 + 7);
 	CHECK_EQ(r.ack_pending, 1);
-	p2p_rel_rx_mark(&r, 4, 0, 1009);       /* not ack-eliciting (an ACK alone): no ACK for it */
+	p2p_rel_rx_mark(&r, 4, 0, t0 + 9);     /* not ack-eliciting (an ACK alone): no ACK for it */
 	CHECK_EQ(r.ack_pending, 1);
 done:
 	return;
@@ -1474,7 +1477,7 @@ static void test_migration(void)
 		addr(&old, "viewer:5000");
 		if (getenv("P2P_DEBUG"))
 			fprintf(stderr, "captured %u bytes type %u pn %u largest %u at %u, now %u\n", W.captured_size, W.captured[0],
-					p2p_get32(W.captured + 9), W.sides[SRV].session->rel.rx_largest, W.captured_at - START_MS, g_now - START_MS);
+					p2p_get32(W.captured + 9), W.sides[SRV].session->rel.rx_largest, W.captured_at - g_base, g_now - g_base);
 		CHECK_EQ(ivxs_p2p_input(W.ep[SRV], &old, W.captured, W.captured_size, g_now), IVXS_P2P_EREPLAY);
 	}
 	CHECK_EQ(W.sides[SRV].events[IVXS_P2P_EV_ADDR_CHANGED], 1);
@@ -2145,13 +2148,14 @@ static void test_ack_codec(void)
 	memset(&r, 0, sizeof(r));
 	r.sent = sent;
 	r.nsent = 8;
-	p2p_rel_init(&r);
+	p2p_rel_init(&r, g_base);
 	for (i = 0; i < sizeof(pns) / sizeof(pns[0]); i++)
-		p2p_rel_rx_mark(&r, pns[i], 1, 0);
+		p2p_rel_rx_mark(&r, pns[i], 1, g_base);
 	CHECK_EQ(p2p_rel_rx_check(&r, 1005), IVXS_P2P_EREPLAY);
 	CHECK_EQ(p2p_rel_rx_check(&r, 1004), 0);
 	CHECK_EQ(p2p_rel_rx_check(&r, 999), IVXS_P2P_EREPLAY);   /* 128 behind: too old */
-	CHECK_EQ(p2p_rel_ack_build(&r, 0, &a), 1);
+	CHECK_EQ(p2p_rel_ack_build(&r, g_base + 3, &a), 1);
+	CHECK_EQ(a.delay_ms, 3);
 	CHECK_EQ(a.nranges, 4);   /* 5 ranges: the first and 4 more */
 	n = p2p_wire_ack(buf, &a);
 	CHECK_EQ(p2p_wire_next(buf, n, &pos, &it), 1);
@@ -2245,12 +2249,13 @@ static void test_cc_probe_drained(void)
 	p2p_cc cc;
 	p2p_sent q[50];
 	uint64_t rate[8] = { 0 };
-	uint32_t now, in_flight = 0;
-	p2p_cc_init(&cc, 0);
+	uint32_t t, now, in_flight = 0;
+	p2p_cc_init(&cc, g_base);
 	memset(q, 0, sizeof(q));
-	for (now = 0; now < 3000; now++) {
-		p2p_sent *p = &q[now % 50];
-		if (now >= 50) {   /* the packet sent 50 ms ago is acknowledged */
+	for (t = 0; t < 3000; t++) {
+		p2p_sent *p = &q[t % 50];
+		now = g_base + t;
+		if (t >= 50) {   /* the packet sent 50 ms ago is acknowledged */
 			in_flight -= p->bytes;
 			p2p_cc_on_ack(&cc, p, in_flight, 50, 50, now);
 			if (cc.mode == 2 && cc.pacing_rate > rate[cc.cycle])
@@ -2720,8 +2725,92 @@ done:
 	return;
 }
 
+/* One run of the issue-27 scenario from a clock starting at `base`: the camera's first packet
+ * crosses a link so slow (1 000 B/s, no queue) that it is declared lost long before it arrives,
+ * and everything sent behind it is dropped (a burst loss), so the first ACK the camera gets
+ * acknowledges only a packet already timed out. Then the link heals. Frames the viewer gets in
+ * 10 s; *lost: the camera's packets declared lost. */
+static uint32_t firstAckOfLostRun(uint32_t base, uint64_t *lost)
+{
+	options o;
+	uint32_t frames = 0, saved = g_base;
+	memset(&o, 0, sizeof(o));
+	g_base = base;
+	CHECK_EQ(setup(&o), 0);
+	step(200);
+	CHECK(W.sides[SRV].session && W.sides[CLI].session);
+	W.dir[CLI].bandwidth = 1000;   /* camera -> viewer: the first packet takes 1.15 s, the rest dropped */
+	CHECK_EQ(startMedia(), 0);
+	step(1000);
+	W.dir[CLI].blocked = 1;        /* the burst loss goes on past the first ACK (at ~1.2 s) */
+	step(1000);
+	CHECK(W.sides[SRV].session && W.sides[SRV].session->rel.any_acked);
+	W.dir[CLI].blocked = 0;
+	W.dir[CLI].bandwidth = 0;
+	step(10000);
+	frames = W.sides[CLI].frames;
+	*lost = sessStats(SRV).packets_lost;
+done:
+	teardown();
+	g_base = saved;
+	return frames;
+}
+
+/* Issue 27 item 8 (found by fuzzing): the progress clock started at 0, not at now. From a clock
+ * in [2^31, 2^32) ms — a Linux camera up longer than 24.8 days, half the time — a first ACK that
+ * acknowledged only timed-out packets left "now - progress" negative, and no packet ever timed
+ * out again: after one burst loss the window stayed full, no video, the session open. The same
+ * run from 65 536 ms and from 2^31 + 65 536 ms now delivers the same frames (before: 0 from the
+ * second). */
+static void test_first_ack_of_lost_packets(void)
+{
+	uint64_t lost_low = 0, lost_high = 0;
+	uint32_t low = firstAckOfLostRun(65536u, &lost_low);
+	uint32_t high = firstAckOfLostRun(0x80000000u + 65536u, &lost_high);
+	NOTE("%u frames from 65 536 ms, %u from 2^31 + 65 536 ms (%llu / %llu packets lost)", low, high,
+			(unsigned long long)lost_low, (unsigned long long)lost_high);
+	CHECK(low > 200);
+	CHECK_EQ(high, low);
+	CHECK_EQ(lost_high, lost_low);
+done:
+	return;
+}
+
+static uint32_t g_retries;
+
+static int countRetry(int dir, uint8_t *data, uint16_t *size)
+{
+	if (dir == CLI && *size == P2P_RETRY_BYTES && (data[0] & 15) == P2P_PKT_RETRY)
+		g_retries++;
+	return 1;
+}
+
+/* A RETRY cookie names its 8.192-s time slot (now >> 13, 0 … 2^19 - 1) and holds for that slot
+ * and the next: one minted in the last slot before the clock wraps holds in slot 0 after it
+ * (before: refused, and the viewer took a second cookie round). */
+static void test_cookie_across_wrap(void)
+{
+	options o;
+	uint32_t saved = g_base;
+	memset(&o, 0, sizeof(o));
+	o.srv.max_sessions = 1;        /* one slot: every hello gets a cookie round first */
+	o.no_connect = 1;
+	g_base = UINT32_MAX - 20u;     /* the hello reaches the camera 1 ms before the wrap, the echo 39 ms after */
+	g_retries = 0;
+	CHECK_EQ(setup(&o), 0);
+	W.dir[CLI].tamper = countRetry;
+	CHECK_EQ(ivxs_p2p_connect(W.ep[CLI], &W.srv_addr, g_ticket, sizeof(g_ticket), g_psk, g_now, &W.sides[CLI].session), 0);
+	step(300);
+	CHECK_EQ(W.sides[SRV].events[IVXS_P2P_EV_CONNECTED], 1);
+	CHECK_EQ(W.sides[CLI].events[IVXS_P2P_EV_CONNECTED], 1);
+	CHECK_EQ(g_retries, 1);
+done:
+	g_base = saved;
+}
+
 int main(void)
 {
+	g_base = ivxs_test_clock_base(UINT32_MAX - 1500u);
 	run("uplink: a camera-wide budget holds the sessions' packets", test_uplink_budget);
 	run("ticket: mint, verify, distinct refusals", test_ticket_codes);
 	run("ticket: the documented derivation", test_ticket_vector);
@@ -2782,5 +2871,7 @@ int main(void)
 	run("address change: a copied packet does not move the viewer's session", test_copied_packet_viewer);
 	run("handshake: a replayed ticket holds one slot at most", test_ticket_replay);
 	run("address change: a silent NAT rebinding, video back within two keep-alive intervals", test_rebinding_silent);
+	run("time: a first ACK of lost packets then a burst loss, from a clock past 2^31 ms", test_first_ack_of_lost_packets);
+	run("time: a RETRY cookie minted before the clock wraps holds after it", test_cookie_across_wrap);
 	return ivxs_test_summary();
 }
