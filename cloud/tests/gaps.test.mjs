@@ -138,3 +138,23 @@ test("the gaps list checks its viewer and its parameters as the events list does
 	}
 	t.is((await api("/v1/devices/nobody/gaps")).status, 404);
 });
+
+test("a gap the store failed to take (a full disk) is kept and stored when the store is back (before, it was logged and lost)", async (t) => {
+	const { cloud, mqtt } = await withCamera(t);
+	const sql = cloud.ctx.sql, run = sql.run.bind(sql);
+	let failures = 0;
+	// The broker acknowledged the message: the camera will not send it again, so the cloud must keep it.
+	sql.run = async (text, params) => {
+		if (/INSERT INTO gaps/.test(text) && failures < 2) {
+			failures++;
+			throw new Error("SQLITE_FULL: database or disk is full");
+		}
+		return run(text, params);
+	};
+	t.teardown(() => { sql.run = run; });
+	const from = Date.now() - 60_000;
+	await publishGap(mqtt, { channel: 0, from, to: from + 2_000, frames: 30, reason: "overwritten" });
+	await eventually(() => failures === 2, 10_000);
+	await eventually(() => rows(cloud).length === 1, 10_000);
+	t.deepEqual(rows(cloud), [{ device: "cam1", channel: 0, from_ms: from, to_ms: from + 2_000, frames: 30, reason: "overwritten" }]);
+});

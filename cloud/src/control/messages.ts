@@ -51,24 +51,59 @@ export async function deviceMessage(ctx: Pick<CloudContext, "sql">, kind: string
 	return { device, message: value as Record<string, unknown> };
 }
 
+/** Messages whose store failed (a full disk, a database gone for a moment) are tried again: at most this many per kind… */
+export const maxRetained = 1024;
+/** …every this often… */
+export const retryEveryMs = 2_000;
+/** …for at most this long (then lost, counted in `ivxs_<kind>s_lost_total` and logged). */
+export const retryForMs = 3600_000;
+
 /**
  * Subscribes to `ivxs/+/<kind>` and hands each message to `record` (true: it
  * was new and stored). Counts what is stored in `ivxs_<kind>s_total` and what
- * is refused in `ivxs_<kind>s_refused_total`, and logs each refusal.
+ * is refused in `ivxs_<kind>s_refused_total`, and logs each refusal. A message
+ * the store failed to take (not a refusal) is kept and tried again: the camera
+ * had its PUBACK from the broker and will not send it again, so this is the
+ * only copy (`record` must be idempotent: each kind's insert is). Memory is
+ * bounded: maxRetained messages of at most maxMessageBytes each per kind.
  */
 export async function receiveDeviceMessages(ctx: CloudContext, kind: TopicKind, help: { stored: string; refused: string },
 	record: (topic: string, payload: Buffer) => Promise<boolean>): Promise<void> {
 	if (!ctx.bus) return void ctx.log.warn(`no control bus: camera ${kind}s are not received`);
+	const retained: { topic: string; payload: Buffer; since: number }[] = [];
+	const lost = (count: number, why: string) => {
+		ctx.metrics.inc(`ivxs_${kind}s_lost_total`, `Camera ${kind} messages lost: the store failed for ${retryForMs / 60_000} min, or ${maxRetained} waited`, {}, count);
+		ctx.log.error({ count }, `${kind} messages lost: ${why}`);
+	};
+	const take = (topic: string, payload: Buffer, since: number, again = false): Promise<void> => record(topic, payload).then((stored) => {
+		if (stored) ctx.metrics.inc(`ivxs_${kind}s_total`, help.stored);
+	}, (error) => {
+		if (error instanceof MessageRefused) {
+			ctx.metrics.inc(`ivxs_${kind}s_refused_total`, help.refused);
+			return void ctx.log.warn({ topic: topic.slice(0, 100), reason: error.message }, `${kind} refused`);
+		}
+		if (Date.now() - since >= retryForMs) return void lost(1, `the store failed for ${retryForMs / 60_000} min (${error.message})`);
+		// Logged when a message first fails: a retry that fails again is the same outage.
+		if (!again) ctx.log.error({ err: error, topic: topic.slice(0, 100) }, `${kind} not stored: kept, tried again every ${retryEveryMs / 1000} s`);
+		retained.push({ topic, payload, since });
+		if (retained.length > maxRetained) lost(retained.splice(0, retained.length - maxRetained).length, `more than ${maxRetained} waited for the store`);
+	});
+	let retrying = false;
+	ctx.every(retryEveryMs, async () => {
+		if (retrying || !retained.length) return;
+		retrying = true;
+		try {
+			// In arrival order, one at a time: a store still failing fails each again (kept, in order).
+			for (const message of retained.splice(0)) await take(message.topic, message.payload, message.since, true);
+		}
+		finally {
+			retrying = false;
+		}
+	});
 	await ctx.bus.subscribe(everyDevice(kind), (topic, payload) => {
 		// An empty message clears a retained one (a removed device's topics): not a message to store.
 		if (!payload.length) return;
-		// The bus does not wait for the store: failures are counted and logged here.
-		record(topic, payload).then((stored) => {
-			if (stored) ctx.metrics.inc(`ivxs_${kind}s_total`, help.stored);
-		}, (error) => {
-			if (!(error instanceof MessageRefused)) return void ctx.log.error({ err: error, topic: topic.slice(0, 100) }, `${kind} not stored`);
-			ctx.metrics.inc(`ivxs_${kind}s_refused_total`, help.refused);
-			ctx.log.warn({ topic: topic.slice(0, 100), reason: error.message }, `${kind} refused`);
-		});
+		// The bus does not wait for the store.
+		void take(topic, payload, Date.now());
 	});
 }
