@@ -12,7 +12,7 @@ export async function inProcessCloud(root, dataDir, config = {}) {
 	const { addDevice } = await built("devices/registry.js");
 	const { pino } = await import("pino");
 	const adminPassword = `bench-${Math.random().toString(36).slice(2)}`;
-	const cloud = await startCloud(loadConfig({ host: "127.0.0.1", port: 0, logLevel: "warn", dataDir, adminPassword, ...config }, {}), pino({ level: "silent" }));
+	const cloud = await startCloud(loadConfig({ host: "127.0.0.1", port: 0, logLevel: "warn", p2pLoopback: true, dataDir, adminPassword, ...config }, {}), pino({ level: "silent" }));
 	const res = await fetch(`${cloud.url}/v1/session`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ user: "admin", password: adminPassword }) });
 	if (!res.ok) throw new Error(`admin sign-in: ${res.status}`);
 	const cookie = res.headers.get("set-cookie").split(";")[0];

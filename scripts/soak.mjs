@@ -51,6 +51,7 @@ async function freePort() {
 }
 
 async function soak(o) {
+	let verdict;
 	const work = mkdtempSync(join(tmpdir(), "ivxs-soak-"));
 	note(`logs and data in ${work}`);
 	const teardowns = [];
@@ -133,7 +134,8 @@ async function soak(o) {
 		r.cloudWarnings = cloud.warnings;
 		note("reading what the cloud stored (ffprobe on every stream)");
 		r.stored = await readStored(volume.dir, DEVICE);
-		return verdictOf(r);
+		verdict = verdictOf(r);
+		return verdict;
 	}
 	finally {
 		clearInterval(sampler);
@@ -143,7 +145,9 @@ async function soak(o) {
 		await cloud.kill9();
 		for (const fn of teardowns) fn();
 		volume.release();
-		if (!o.keep) rmSync(work, { recursive: true, force: true });
+		// A failed verdict keeps its logs: they are what explains it.
+		if (!o.keep && verdict?.ok) rmSync(work, { recursive: true, force: true });
+		else process.stderr.write(`soak: logs kept in ${work}\n`);
 	}
 }
 

@@ -60,7 +60,7 @@ const children = new Set();
 let stopping = false;
 
 function start(command, args, { onLine } = {}) {
-	const child = spawn(command, args, { cwd: root, stdio: ["ignore", "pipe", "pipe"], env: { IVXS_CLOUD_LOG_LEVEL: "warn", ...process.env, UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE ?? "64" } });
+	const child = spawn(command, args, { cwd: root, stdio: ["ignore", "pipe", "pipe"], env: { IVXS_CLOUD_LOG_LEVEL: "warn", IVXS_CLOUD_P2P_LOOPBACK: "1", ...process.env, UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE ?? "64" } });
 	children.add(child);
 	let rest = "";
 	child.stdout.setEncoding("utf8");

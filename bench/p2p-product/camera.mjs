@@ -12,7 +12,8 @@ import { sleep } from "../lib.mjs";
  * network namespace to run it in (`ip netns exec` execs it: the pid is the camera's).
  */
 export function startCamera(root, args, { binary = "build/bin/ivxs", ns } = {}) {
-	const argv = [join(root, binary), "modules/app/camera", "--", ...args];
+	// outside a namespace its viewers run on this machine: their candidates are loopback addresses
+	const argv = [join(root, binary), "modules/app/camera", "--", ...args, ...(ns ? [] : ["--p2p-loopback"])];
 	const child = ns ? spawn("ip", ["netns", "exec", ns, ...argv], { cwd: root, stdio: ["ignore", "pipe", "ignore"] })
 		: spawn(argv[0], argv.slice(1), { cwd: root, stdio: ["ignore", "pipe", "ignore"] });
 	const probes = [], lines = [], waiting = [];

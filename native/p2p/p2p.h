@@ -256,6 +256,7 @@ int ivxs_p2p_session_stats_get(const ivxs_p2p_session *s, ivxs_p2p_session_stats
 
 typedef struct {
 	uint64_t hellos, retries, refused_forged, refused_expired, refused_device, refused_format, refused_full;
+	uint64_t refused_rate;   /* hellos dropped: their ticket's last key exchange was under P2P_HS_SPACING_MS ago */
 	uint64_t dropped_unknown, dropped_trunc, dropped_version;
 	uint32_t sessions_open;
 	size_t footprint_bytes;  /* everything this endpoint allocated */

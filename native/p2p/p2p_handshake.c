@@ -161,11 +161,21 @@ int p2p_hs_on_hello(ivxs_p2p *p, const ivxs_p2p_addr *from, const uint8_t *data,
 		goto done;
 	}
 	/* one pending handshake per ticket: a newer hello with it replaces the older (only the
-	 * holder of the psk can finish either); open sessions are never evicted */
+	 * holder of the psk can finish either); open sessions are never evicted. The key exchange
+	 * (two X25519 operations: milliseconds of a board's CPU) runs at most once per
+	 * P2P_HS_SPACING_MS per ticket: a ticket holder sending hellos with fresh connection ids
+	 * (each through the cookie) drove it as fast as it sent. A dropped hello is sent again by
+	 * its viewer's own timer; a repeated one (same id and key) got its reply above. */
 	for (i = 0; i < p->nsessions; i++) {
 		ivxs_p2p_session *o = &p->sessions[i];
-		if (o->state == P2P_S_ACCEPTED && p2p_equal(o->ticket, data + P2P_HELLO_FIXED, IVXS_P2P_TICKET_BYTES))
-			p2p_session_free(o);
+		if (o->state != P2P_S_ACCEPTED || !p2p_equal(o->ticket, data + P2P_HELLO_FIXED, IVXS_P2P_TICKET_BYTES))
+			continue;
+		if (P2P_SINCE(now, o->start_ms) < P2P_HS_SPACING_MS) {
+			p->st.refused_rate++;
+			status = IVXS_P2P_EAGAIN;
+			goto done;
+		}
+		p2p_session_free(o);
 	}
 	s = p2p_session_open(p, P2P_S_ACCEPTED, now);
 	if (!s) {

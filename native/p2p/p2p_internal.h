@@ -55,6 +55,7 @@ enum { P2P_PKT_HELLO = 1, P2P_PKT_REPLY = 2, P2P_PKT_DATA = 3, P2P_PKT_REJECT = 
 enum { P2P_F_PAD = 0x00, P2P_F_PING = 0x01, P2P_F_ACK = 0x02, P2P_F_CLOSE = 0x03, P2P_F_CHALLENGE = 0x04,
 	P2P_F_RESPONSE = 0x05, P2P_F_FRAME = 0x10, P2P_F_CMD = 0x11 };   /* 0x12 (REPAIR, version 3) is retired: refused */
 #define P2P_TOKEN 8            /* PATH_CHALLENGE / PATH_RESPONSE data */
+#define P2P_HS_SPACING_MS 1000u   /* one key exchange per ticket per second at most */
 #define P2P_PROBE_FACTOR 3     /* bytes sent to an unvalidated address: at most 3x those from it */
 #define P2P_FRAME_HDR 26
 #define P2P_CMD_HDR 7

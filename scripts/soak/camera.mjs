@@ -42,7 +42,9 @@ export class SoakCamera {
 		const run = { started: Date.now(), ended: undefined, how: undefined, summary: undefined, gaps: [], connected: undefined };
 		this.runs.push(run);
 		const args = ["modules/app/camera", "--", "--device", file, "--seconds", String(Math.ceil(seconds)), "--summary", "--memory-probe", "5",
-			"--store", join(dir, "store"), "--store-mb", "64", "--event-every", "30", "--talkback", join(dir, "talkback")];
+			"--store", join(dir, "store"), "--store-mb", "64", "--event-every", "30", "--talkback", join(dir, "talkback"),
+			// every viewer runs on this machine: its candidates are loopback addresses
+			"--p2p-loopback"];
 		this.#child = startChild(join(root, "build/bin/ivxs"), args, {
 			cwd: root, logFile,
 			env: { LD_PRELOAD: LIBFAKETIME, FAKETIME_TIMESTAMP_FILE: clock, FAKETIME_DONT_FAKE_MONOTONIC: "1", FAKETIME_CACHE_DURATION: "1" },

@@ -40,7 +40,9 @@ export class SoakCloud {
 				env: { IVXS_CLOUD_ADMIN_PASSWORD: password, IVXS_CLOUD_SHUTDOWN_GRACE_S: "0", IVXS_CLOUD_LOG_LEVEL: "warn",
 					// No free-space floor: a full disk is then the 507 the camera retries, not the oldest
 					// recordings deleted at once — which would take frames the frame check counts.
-					IVXS_CLOUD_MIN_FREE_BYTES: "0", UV_THREADPOOL_SIZE: "64" },
+					IVXS_CLOUD_MIN_FREE_BYTES: "0", UV_THREADPOOL_SIZE: "64",
+					// every viewer and the camera run on this machine: loopback candidates
+					IVXS_CLOUD_P2P_LOOPBACK: "1" },
 				onLine: (line) => {
 					if (/^ivxs cloud: https?:\/\//.test(line)) {
 						clearTimeout(timer);

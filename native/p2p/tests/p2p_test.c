@@ -2692,6 +2692,51 @@ done:
 	return;
 }
 
+/* A ticket holder sends hellos with fresh connection ids every 10 ms for 3 s, answering each
+ * cookie: each one the camera took cost it a key exchange (two X25519 operations). At most
+ * one a second per ticket now; before, every hello (300) was one. */
+static void test_hello_flood(void)
+{
+	options o;
+	ivxs_p2p_addr flooder;
+	ivxs_p2p_stats es;
+	uint8_t hello[IVXS_P2P_MTU];
+	uint32_t i, replies = 0;
+	memset(&o, 0, sizeof(o));
+	o.no_connect = 1;
+	o.srv.max_sessions = 4;
+	CHECK_EQ(setup(&o), 0);
+	W.capture_dir = SRV;
+	W.capture_now = 1;
+	CHECK_EQ(ivxs_p2p_connect(W.ep[CLI], &W.srv_addr, g_ticket, sizeof(g_ticket), g_psk, g_now, &W.sides[CLI].session), 0);
+	memcpy(hello, W.captured, IVXS_P2P_MTU);
+	step(200);
+	CHECK_EQ(W.sides[SRV].events[IVXS_P2P_EV_CONNECTED], 1);
+	addr(&flooder, "flooder:9");
+	for (i = 0; i < 300; i++) {
+		hello[1] = (uint8_t)i;
+		hello[2] = (uint8_t)(i >> 8);
+		hello[3] = 0xcc;
+		W.other_size = 0;
+		ivxs_p2p_input(W.ep[SRV], &flooder, hello, sizeof(hello), g_now);
+		if (W.other_size && (W.other[0] & 15) == P2P_PKT_RETRY) {
+			hello[P2P_HELLO_BODY] = (uint8_t)(W.other_size - 9);
+			memcpy(hello + P2P_HELLO_BODY + 1, W.other + 9, W.other_size - 9);
+			W.other_size = 0;
+			ivxs_p2p_input(W.ep[SRV], &flooder, hello, sizeof(hello), g_now);
+		}
+		replies += W.other_size && (W.other[0] & 15) == P2P_PKT_REPLY;
+		step(10);
+	}
+	ivxs_p2p_stats_get(W.ep[SRV], &es);
+	CHECKF(replies <= 4, "%u key exchanges for 300 hellos in 3 s from one ticket", replies);
+	CHECK(es.refused_rate >= 290);
+	CHECK_EQ(W.sides[SRV].events[IVXS_P2P_EV_CLOSED], 0);   /* the ticket's open session stays */
+	NOTE("%u key exchanges for 300 hellos in 3 s, %llu dropped", replies, (unsigned long long)es.refused_rate);
+done:
+	return;
+}
+
 /* A NAT rebinding with nothing in flight to the viewer (the old mapping dead at once): the
  * viewer hears nothing, so the first packet from its new address is its keep-alive PING; the
  * camera validates the new address (one round trip) and the video is back well within two
@@ -2870,6 +2915,7 @@ int main(void)
 	run("address change: a copied packet does not move the camera's session", test_copied_packet_camera);
 	run("address change: a copied packet does not move the viewer's session", test_copied_packet_viewer);
 	run("handshake: a replayed ticket holds one slot at most", test_ticket_replay);
+	run("handshake: one key exchange per ticket per second under a hello flood", test_hello_flood);
 	run("address change: a silent NAT rebinding, video back within two keep-alive intervals", test_rebinding_silent);
 	run("time: a first ACK of lost packets then a burst loss, from a clock past 2^31 ms", test_first_ack_of_lost_packets);
 	run("time: a RETRY cookie minted before the clock wraps holds after it", test_cookie_across_wrap);
