@@ -2646,12 +2646,10 @@ static void test_copied_packet_viewer(void)
  * gets (a cookie round included): the ticket holds at most one pending slot beside its
  * open session, which stays. Before, each replay parked a session for the handshake
  * timeout and all slots were taken. */
-static void test_ticket_replay(void)
+/* A camera with 4 slots and its viewer connected; the viewer's hello (its ticket) in `hello`. */
+static int viewerConnected(uint8_t hello[IVXS_P2P_MTU])
 {
 	options o;
-	ivxs_p2p_addr spoofed, replayer;
-	uint8_t hello[IVXS_P2P_MTU];
-	uint32_t i, most = 0;
 	memset(&o, 0, sizeof(o));
 	o.no_connect = 1;
 	o.srv.max_sessions = 4;
@@ -2663,6 +2661,31 @@ static void test_ticket_replay(void)
 	memcpy(hello, W.captured, IVXS_P2P_MTU);
 	step(200);
 	CHECK_EQ(W.sides[SRV].events[IVXS_P2P_EV_CONNECTED], 1);
+	return 0;
+done:
+	return -1;
+}
+
+/* `hello` from `from`, which answers a cookie round as a viewer would; the camera's last
+ * answer to it is in W.other (W.other_size 0: none). */
+static void helloAnsweringCookies(const ivxs_p2p_addr *from, uint8_t hello[IVXS_P2P_MTU])
+{
+	W.other_size = 0;
+	ivxs_p2p_input(W.ep[SRV], from, hello, IVXS_P2P_MTU, g_now);
+	if (W.other_size && (W.other[0] & 15) == P2P_PKT_RETRY) {
+		hello[P2P_HELLO_BODY] = (uint8_t)(W.other_size - 9);   /* PROTOCOL.md: cookie length, cookie */
+		memcpy(hello + P2P_HELLO_BODY + 1, W.other + 9, W.other_size - 9);
+		W.other_size = 0;
+		ivxs_p2p_input(W.ep[SRV], from, hello, IVXS_P2P_MTU, g_now);
+	}
+}
+
+static void test_ticket_replay(void)
+{
+	ivxs_p2p_addr spoofed, replayer;
+	uint8_t hello[IVXS_P2P_MTU];
+	uint32_t i, most = 0;
+	CHECK_EQ(viewerConnected(hello), 0);
 	addr(&replayer, "replayer:7");
 	for (i = 0; i < 20; i++) {
 		ivxs_p2p_stats es;
@@ -2671,14 +2694,7 @@ static void test_ticket_replay(void)
 		addr(&spoofed, i % 2 ? "spoofed:1" : "spoofed:2");
 		ivxs_p2p_input(W.ep[SRV], &spoofed, hello, sizeof(hello), g_now);
 		hello[2] = 0xdd;
-		W.other_size = 0;
-		ivxs_p2p_input(W.ep[SRV], &replayer, hello, sizeof(hello), g_now);
-		if (W.other_size && (W.other[0] & 15) == 5) {
-			/* a cookie round: the replayer echoes the cookie as a viewer would */
-			hello[P2P_HELLO_BODY] = (uint8_t)(W.other_size - 9);   /* PROTOCOL.md: cookie length, cookie */
-			memcpy(hello + P2P_HELLO_BODY + 1, W.other + 9, W.other_size - 9);
-			ivxs_p2p_input(W.ep[SRV], &replayer, hello, sizeof(hello), g_now);
-		}
+		helloAnsweringCookies(&replayer, hello);
 		ivxs_p2p_stats_get(W.ep[SRV], &es);
 		if (es.sessions_open > most)
 			most = es.sessions_open;
@@ -2697,34 +2713,17 @@ done:
  * one a second per ticket now; before, every hello (300) was one. */
 static void test_hello_flood(void)
 {
-	options o;
 	ivxs_p2p_addr flooder;
 	ivxs_p2p_stats es;
 	uint8_t hello[IVXS_P2P_MTU];
 	uint32_t i, replies = 0;
-	memset(&o, 0, sizeof(o));
-	o.no_connect = 1;
-	o.srv.max_sessions = 4;
-	CHECK_EQ(setup(&o), 0);
-	W.capture_dir = SRV;
-	W.capture_now = 1;
-	CHECK_EQ(ivxs_p2p_connect(W.ep[CLI], &W.srv_addr, g_ticket, sizeof(g_ticket), g_psk, g_now, &W.sides[CLI].session), 0);
-	memcpy(hello, W.captured, IVXS_P2P_MTU);
-	step(200);
-	CHECK_EQ(W.sides[SRV].events[IVXS_P2P_EV_CONNECTED], 1);
+	CHECK_EQ(viewerConnected(hello), 0);
 	addr(&flooder, "flooder:9");
 	for (i = 0; i < 300; i++) {
-		hello[1] = (uint8_t)i;
+		hello[1] = (uint8_t)i;   /* a new connection id each time */
 		hello[2] = (uint8_t)(i >> 8);
 		hello[3] = 0xcc;
-		W.other_size = 0;
-		ivxs_p2p_input(W.ep[SRV], &flooder, hello, sizeof(hello), g_now);
-		if (W.other_size && (W.other[0] & 15) == P2P_PKT_RETRY) {
-			hello[P2P_HELLO_BODY] = (uint8_t)(W.other_size - 9);
-			memcpy(hello + P2P_HELLO_BODY + 1, W.other + 9, W.other_size - 9);
-			W.other_size = 0;
-			ivxs_p2p_input(W.ep[SRV], &flooder, hello, sizeof(hello), g_now);
-		}
+		helloAnsweringCookies(&flooder, hello);
 		replies += W.other_size && (W.other[0] & 15) == P2P_PKT_REPLY;
 		step(10);
 	}
