@@ -49,8 +49,9 @@ async function startCamera(t, args, seconds = 40) {
 	return { camera, port, kill: () => child?.kill("SIGKILL") };
 }
 
-async function script(port, steps) {
-	const { stdout, stderr } = await runHost(["tests/xs-apps/p2p-script", "--", String(port), device.id, device.secret, JSON.stringify(steps)], { timeoutMs: 60_000 });
+/** Runs the scripted viewer's steps; `rights`: its ticket's bits (default all four). */
+async function script(port, steps, rights) {
+	const { stdout, stderr } = await runHost(["tests/xs-apps/p2p-script", "--", String(port), device.id, device.secret, JSON.stringify(steps), ...(rights ? [String(rights)] : [])], { timeoutMs: 60_000 });
 	const lines = stdout.split("\n");
 	const results = lines.filter((l) => l.startsWith("@@step ")).map((l) => JSON.parse(l.slice(7)));
 	const end = lines.find((l) => l.startsWith("@@script "));
@@ -175,4 +176,27 @@ test("built-in commands answer over P2P and talkback is written to a file in ord
 	t.is(files.length, 1);
 	t.regex(files[0], /^\d+-test-viewer\.ulaw$/);
 	t.deepEqual(readFileSync(join(talkDir, files[0])), voice, "every byte, in order");
+});
+
+test("every command needs its right: a live ticket (as the cloud mints [\"live\"]) may not list or play recordings, a playback one may not take a still", async (t) => {
+	const dir = tempDir(t);
+	const { camera, port } = await startCamera(t, ["--store", join(dir, "store")], 20);
+	const commands = [{ cmd: "recordings" }, { cmd: "playback", pause: true }, { cmd: "snapshot" }, { cmd: "ptz", op: "left" }].map((command) => ({ command }));
+	const RIGHTS = { live: 1, playback: 2, command: 8 };
+	const live = await script(port, commands, RIGHTS.live | RIGHTS.command);
+	const playback = await script(port, commands, RIGHTS.playback | RIGHTS.command);
+	t.is(live.seen.error, "", JSON.stringify(live));
+	t.is(playback.seen.error, "", JSON.stringify(playback));
+	const [recordings, control, still, ptz] = live.results.map((r) => r.result);
+	t.deepEqual(recordings, { ok: false, code: "ERIGHTS", error: "recordings needs the ticket's playback right" });
+	t.deepEqual(control, { ok: false, code: "ERIGHTS", error: "playback needs the ticket's playback right" });
+	t.true(still.ok, JSON.stringify(still));
+	t.true(ptz.ok, "the session lives on after a refusal");
+	const [listed, noPlayback, refusedStill, ptz2] = playback.results.map((r) => r.result);
+	t.true(listed.ok && Array.isArray(listed.spans), JSON.stringify(listed));
+	t.deepEqual(noPlayback, { ok: false, error: "no playback open" });
+	t.deepEqual(refusedStill, { ok: false, code: "ERIGHTS", error: "snapshot needs the ticket's live right" });
+	t.true(ptz2.ok);
+	const { stdout } = await camera;
+	t.regex(stdout, /test-viewer: recordings needs the ticket's playback right: refused/);
 });

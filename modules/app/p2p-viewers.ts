@@ -79,7 +79,7 @@ export function startViewers(config: DeviceConfig, options: ViewerOptions): P2P 
 			const talk = handle as Talk;
 			if (talkFrame(talk, data)) log(`p2p: ${talk.peer} ended talkback: ${talk.frames} frames, ${talk.bytes} bytes in ${talk.path}`);
 		},
-		onCommand: (command, peer) => runViewerCommand({ store, playbackOf: (p) => playbacks.get(p), snapshot: options.snapshot, log }, command, peer),
+		onCommand: (command, peer, rights) => runViewerCommand({ store, playbackOf: (p) => playbacks.get(p), snapshot: options.snapshot, log }, command, peer, rights),
 	});
 	// A playback read from the card faster than the viewer's path drains stops above high and
 	// resumes below low (the transport holds at most 256 KiB unsent per channel): the card is read

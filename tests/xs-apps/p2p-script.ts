@@ -2,7 +2,8 @@
 // mints a ticket as the cloud does (modules/protocol), connects to the camera app's P2P port and
 // runs the steps of a JSON script, printing each step's result as "@@step {json}" and at the end
 // "@@script {json}" (media frames and bytes seen, per step).
-//   ivxs tests/xs-apps/p2p-script -- [ADDRESS:]PORT DEVICE SECRET '[{ "open": "action=…", "save": "FILE" }, { "wait": 1000 }, …]'
+//   ivxs tests/xs-apps/p2p-script -- [ADDRESS:]PORT DEVICE SECRET '[{ "open": "action=…", "save": "FILE" }, { "wait": 1000 }, …]' [RIGHTS]
+// RIGHTS: the ticket's rights bits (default all four; the cloud adds `command` to every ticket).
 // Steps: { open, save? } opens the stream (media is appended to `save`); { stop: true };
 // { command: {…} } sends a built-in command (its JSON reply is the result), `padTo` bytes long
 // (a "pad" field of spaces added: the largest request is MAX_COMMAND), `times` times, one after
@@ -29,13 +30,14 @@ function spread(values: number[]): { n: number; min: number; p50: number; p90: n
 const sleep = (ms: number) => new Promise((resolve) => Timer.set(resolve, ms));
 
 export default function main(): void {
-	const [to, device, secret, script] = argv();
+	const [to, device, secret, script, rights] = argv();
 	const steps = JSON.parse(script) as Step[];
 	const at = to.lastIndexOf(":");
 	let save: FileWriter | undefined;
 	let ages: number[] | undefined;
 	const { viewer, seen } = testViewer({
-		address: at > 0 ? to.slice(0, at) : undefined, port: Number(to.slice(at + 1)), device, secret, id: "test-viewer", rights: Rights.live | Rights.playback | Rights.talk | Rights.command,
+		address: at > 0 ? to.slice(0, at) : undefined, port: Number(to.slice(at + 1)), device, secret, id: "test-viewer",
+		rights: rights ? Number(rights) : Rights.live | Rights.playback | Rights.talk | Rights.command,
 		onFrame: (bytes, info) => {
 			save?.write([bytes]);
 			// 32-bit ms stamps: the difference taken modulo 2^32
