@@ -200,3 +200,32 @@ test("every command needs its right: a live ticket (as the cloud mints [\"live\"
 	const { stdout } = await camera;
 	t.regex(stdout, /test-viewer: recordings needs the ticket's playback right: refused/);
 });
+
+test("talkback is bounded: AAC claiming 96 kHz at 10× real time writes nothing, 48 kHz at 10× no more than real time allows", async (t) => {
+	const dir = tempDir(t), talkDir = join(dir, "talk");
+	const aac96 = join(dir, "96k.aac"), aac48 = join(dir, "48k.aac");
+	// 10 s of each (ADTS as ffmpeg writes it): 96 kHz is 938 frames of 10.7 ms, 48 kHz 469 of 21.3 ms
+	for (const [file, rate] of [[aac96, 96000], [aac48, 48000]])
+		execFileSync("ffmpeg", ["-v", "error", "-f", "lavfi", "-i", `anoisesrc=duration=10:sample_rate=${rate}`, "-c:a", "aac", "-b:a", "256k", "-f", "adts", file]);
+	const { camera, port } = await startCamera(t, ["--talkback", talkDir], 25);
+	const r = await script(port, [
+		{ talk: "codec=aac", file: aac96, adts: true, everyMs: 1 },
+		{ talk: "codec=aac&rate=48000", file: aac48, adts: true, everyMs: 2 },
+		{ command: { cmd: "ptz", op: "stop" } },
+	]);
+	t.is(r.seen.error, "", JSON.stringify(r));
+	t.log(r.results.map((x) => ({ result: x.result, ms: x.ms })));
+	const { stdout } = await camera;
+	const files = readdirSync(talkDir).sort((a, b) => a.localeCompare(b));
+	t.is(files.length, 2);
+	const sizes = files.map((f) => statSync(join(talkDir, f)).size);
+	t.log({ files, sizes, sent: [statSync(aac96).size, statSync(aac48).size] });
+	t.is(sizes[0], 0, "no 96 kHz frame written");
+	t.regex(stdout, /talkback cut short: 50 frames dropped \(the last: AAC at 96000 Hz\)/);
+	// 48 kHz sent in about a second: at most (that second + 1 s ahead) of audio written, far from all 10 s
+	const ms48 = r.results[1].ms, perFrame = 1024 / 48;
+	const adtsFrames = (b) => { let n = 0; for (let at = 0; at < b.length; n++) at += ((b[at + 3] & 3) << 11) | (b[at + 4] << 3) | (b[at + 5] >> 5); return n; };
+	const written = adtsFrames(readFileSync(join(talkDir, files[1])));
+	t.true(written <= (ms48 + 1000) / perFrame + 1 && written < 469 / 2, `${written} of 469 frames written in ${ms48} ms`);
+	t.true(r.results[2].result.ok, "the session lives on");
+});

@@ -8,7 +8,8 @@
 // { command: {…} } sends a built-in command (its JSON reply is the result), `padTo` bytes long
 // (a "pad" field of spaces added: the largest request is MAX_COMMAND), `times` times, one after
 // another (the last reply is the result); { wait: ms };
-// { talk: params, file, frameBytes, everyMs } sends a file as talkback frames, then ends it.
+// { talk: params, file, frameBytes, everyMs } sends a file as talkback frames, then ends it
+// (`adts: true`: the file's ADTS frames, one a frame, instead of frameBytes slices).
 // { latency: ms } waits that long and gives each frame's age on arrival (capture → here, ms:
 // { n, min, p50, p90, max }) — a live frame carries its capture time, wall-clock ms modulo 2^32
 // (the ring's stamp), and a viewer on the same machine reads the same clock: glass to glass.
@@ -16,9 +17,10 @@ import Timer from "timer";
 import { Rights } from "p2p";
 import { FileWriter, argv, exit, monotonic, readFile } from "ivxs/platform";
 import { decodeJsonAscii, encodeJsonAscii } from "../../modules/protocol/viewer-commands.js";
+import { splitAdtsFrames } from "../../modules/media/index.js";
 import { testViewer } from "./_viewer.js";
 
-type Step = { open?: string; save?: string; stop?: boolean; command?: Record<string, unknown>; padTo?: number; times?: number; wait?: number; talk?: string; file?: string; frameBytes?: number; everyMs?: number; latency?: number };
+type Step = { open?: string; save?: string; stop?: boolean; command?: Record<string, unknown>; padTo?: number; times?: number; wait?: number; talk?: string; file?: string; frameBytes?: number; adts?: boolean; everyMs?: number; latency?: number };
 
 /** { n, min, p50, p90, max } of some ms figures. */
 function spread(values: number[]): { n: number; min: number; p50: number; p90: number; max: number } {
@@ -69,14 +71,15 @@ export default function main(): void {
 			else if (step.talk !== undefined) {
 				const audio = new Uint8Array(readFile(step.file!));
 				await viewer.talk(step.talk);
+				const frames: Uint8Array[] = [];
+				if (step.adts) frames.push(...splitAdtsFrames(audio));
+				else for (let at = 0; at < audio.length; at += step.frameBytes!) frames.push(audio.slice(at, at + step.frameBytes!));
 				let sent = 0;
-				for (let at = 0; at < audio.length;) {
-					const frame = audio.slice(at, at + step.frameBytes!);
-					if (viewer.voice(frame, sent * step.everyMs!) !== 0) {
+				while (sent < frames.length) {
+					if (viewer.voice(frames[sent], sent * step.everyMs!) !== 0) {
 						await sleep(5);
 						continue;
 					}
-					at += frame.length;
 					sent++;
 					await sleep(step.everyMs!);
 				}
