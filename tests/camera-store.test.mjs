@@ -229,3 +229,16 @@ test("talkback is bounded: AAC claiming 96 kHz at 10× real time writes nothing,
 	t.true(written <= (ms48 + 1000) / perFrame + 1 && written < 469 / 2, `${written} of 469 frames written in ${ms48} ms`);
 	t.true(r.results[2].result.ok, "the session lives on");
 });
+
+test("a viewer opens at most 5 talkbacks or playbacks at once, then one a second: the 6th in a row is refused, no file made for it", async (t) => {
+	const dir = tempDir(t), talkDir = join(dir, "talk"), audio = join(dir, "click.ulaw");
+	writeFileSync(audio, randomBytes(160));
+	const { camera, port } = await startCamera(t, ["--talkback", talkDir], 20);
+	const r = await script(port, Array.from({ length: 7 }, () => ({ talk: "codec=pcmu", file: audio, frameBytes: 160, everyMs: 20 })));
+	t.log(r.seen.error, r.results.map((x) => x.ms));
+	t.is(r.results.length, 5, "five talkbacks");
+	t.regex(r.seen.error, /ECLOSED|refused/i, "the sixth refused");
+	t.is(readdirSync(talkDir).length, 5);
+	const { stdout } = await camera;
+	t.regex(stdout, /test-viewer: more than 1 playback or talkback a second: refused/);
+});

@@ -12,6 +12,8 @@ import { Playback } from "../store/playback.js";
 import type { DeviceConfig } from "./device-file.js";
 import { TalkFolder, type Talk } from "./talkback.js";
 import { runViewerCommand } from "./viewer-commands.js";
+import { Pace } from "./pace.js";
+import { COMMAND_RATE, OPEN_RATE } from "../protocol/viewer-commands.js";
 
 /** The send buffer's watermarks, bytes: low, warn, high (camera-p2p.ts setWatermarks). */
 const WATERMARKS = Object.freeze([64 * 1024, 128 * 1024, 192 * 1024] as const);   // frozen: preloaded on ESP32 (the XS linker warns otherwise)
@@ -39,6 +41,8 @@ export function startViewers(config: DeviceConfig, options: ViewerOptions): P2P 
 	if (talkbackDir) makeDirectory(talkbackDir);
 	const talks = talkbackDir ? new TalkFolder(talkbackDir, { listDirectory, removeFile, createWriter: (path) => new FileWriter(path) }, monotonic) : undefined;
 	const playbacks = new Map<string, Playback>();
+	const commands = { store, playbackOf: (p: string) => playbacks.get(p), snapshot: options.snapshot, log, pace: new Pace(COMMAND_RATE, monotonic) };
+	const opens = new Pace(OPEN_RATE, monotonic);
 	const p2p = new P2P({
 		deviceId: config.id, deviceSecret: Uint8Array.from(config.secret, (c) => c.charCodeAt(0)), port: options.port, ring: options.ring,
 		ringClock: now, monotonic, unixTime: options.unixTime ?? (() => now() / 1000), maxSessions: options.maxSessions ?? MAX_SESSIONS.board, log,
@@ -52,6 +56,10 @@ export function startViewers(config: DeviceConfig, options: ViewerOptions): P2P 
 			}
 			if (!store || p.channel !== 0) {
 				log(`p2p: ${peer}: no local recordings for ${params}`);
+				return undefined;
+			}
+			if (!opens.take(peer)) {
+				log(`p2p: ${peer}: more than ${OPEN_RATE.perSecond} playback or talkback a second: refused`);
 				return undefined;
 			}
 			const playback = new Playback({ store, start: p.start, end: p.end, speed: p.speed, now: monotonic });
@@ -72,6 +80,10 @@ export function startViewers(config: DeviceConfig, options: ViewerOptions): P2P 
 		},
 		onRecvInit: (params, peer): Talk | undefined => {
 			if (!talks) return undefined;
+			if (!opens.take(peer)) {
+				log(`p2p: ${peer}: more than ${OPEN_RATE.perSecond} playback or talkback a second: refused`);
+				return undefined;
+			}
 			const talk = talks.openTalk(params, peer, now());
 			log(`p2p: ${peer} talks (${talk.codec}) into ${talk.path}`);
 			return talk;
@@ -82,7 +94,7 @@ export function startViewers(config: DeviceConfig, options: ViewerOptions): P2P 
 			if (!cut && talk.cut) log(`p2p: ${talk.peer}'s talkback cut short: ${talk.cut}; ${talk.frames} frames, ${talk.bytes} bytes in ${talk.path}`);
 			if (ended) log(`p2p: ${talk.peer} ended talkback: ${talk.frames} frames, ${talk.bytes} bytes in ${talk.path}${talk.dropped ? `, ${talk.dropped} frames dropped (${talk.why || talk.cut})` : ""}`);
 		},
-		onCommand: (command, peer, rights) => runViewerCommand({ store, playbackOf: (p) => playbacks.get(p), snapshot: options.snapshot, log }, command, peer, rights),
+		onCommand: (command, peer, rights) => runViewerCommand(commands, command, peer, rights),
 	});
 	// A playback read from the card faster than the viewer's path drains stops above high and
 	// resumes below low (the transport holds at most 256 KiB unsent per channel): the card is read

@@ -11,7 +11,7 @@
  *   { "cmd": "playback", "seek"?: ms, "pause"?: bool, "speed"?: 1…16 }   the viewer's playback → { position, paused, speed, done }
  *
  * Each needs a right of the viewer's ticket (COMMANDS below): without it the reply is
- * `{ ok: false, code: "ERIGHTS", error }`.
+ * `{ ok: false, code: "ERIGHTS", error }`; past COMMAND_RATE it is `{ ok: false, code: "EBUSY", error }`.
  */
 import { asciiBytes, asciiText } from "./ascii.js";
 import { Rights } from "./ticket.js";
@@ -19,6 +19,13 @@ import { Rights } from "./ticket.js";
 type RightName = keyof typeof Rights;
 /** Spans in one `recordings` reply: 2 × 13 digits + punctuation each, well inside 16 KiB. */
 export const MAX_COMMAND_REPLY_SPANS = 400;
+
+/** Commands one viewer may send (the camera answers more with `code: "EBUSY"`): `perSecond` on
+ * average, `burst` at once — each may scan the store's index or read the card on the event loop. */
+export const COMMAND_RATE = Object.freeze({ perSecond: 10, burst: 20 });
+/** Streams (playback) and talkbacks one viewer may open: each reads the card's index or creates a
+ * file. More are refused (the open's reply `no ECLOSED`). Live is not counted: it reads nothing. */
+export const OPEN_RATE = Object.freeze({ perSecond: 1, burst: 5 });
 
 /** The fastest playback a viewer may ask (× real time): the card is read at most this fast. */
 export const MAX_PLAYBACK_SPEED = 16;
