@@ -104,7 +104,15 @@ export class TalkFolder {
 		else {
 			const why = this.#implausible(talk, new Uint8Array(data), elapsed);
 			if (!why) {
-				talk.writer.write([data]);
+				try {
+					talk.writer.write([data]);
+				}
+				catch (error) {
+					// the card full or gone: this talkback ends, the next one tries again
+					this.#close(talk, `write failed: ${(error as Error).message}`);
+					talk.dropped++;
+					return false;
+				}
 				talk.frames++;
 				talk.bytes += data.byteLength;
 				return false;

@@ -136,3 +136,17 @@ test("talkback: the folder stays within its bytes and files across sessions, the
 	talks.frame(open[0], new ArrayBuffer(0));
 	t.notThrows(() => talks.openTalk("", "one-more", 40_001));
 });
+
+test("talkback: a write that fails (the card full) ends that talkback, never throws; the next one writes", (t) => {
+	const { talks, sizes, clock } = folder();
+	const talk = talks.openTalk("", "v", 1);
+	const writer = talk.writer!;
+	talk.writer = { write: () => { throw new Error("no space left on device"); }, close: () => writer.close() };
+	t.notThrows(() => talks.frame(talk, G711_100MS));
+	t.is(talk.cut, "write failed: no space left on device");
+	t.deepEqual([talk.frames, talk.dropped, talks.open], [0, 1, 0]);
+	clock.ms += 1000;
+	const next = talks.openTalk("", "v", 2);
+	talks.frame(next, G711_100MS);
+	t.is(sizes.get(next.path), 800);
+});
