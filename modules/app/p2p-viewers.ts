@@ -43,6 +43,11 @@ export function startViewers(config: DeviceConfig, options: ViewerOptions): P2P 
 	const playbacks = new Map<string, Playback>();
 	const commands = { store, playbackOf: (p: string) => playbacks.get(p), snapshot: options.snapshot, log, pace: new Pace(COMMAND_RATE, monotonic) };
 	const opens = new Pace(OPEN_RATE, monotonic);
+	const mayOpen = (peer: string) => {
+		if (opens.take(peer)) return true;
+		log(`p2p: ${peer}: more than ${OPEN_RATE.perSecond} playback or talkback a second: refused`);
+		return false;
+	};
 	const p2p = new P2P({
 		deviceId: config.id, deviceSecret: Uint8Array.from(config.secret, (c) => c.charCodeAt(0)), port: options.port, ring: options.ring,
 		ringClock: now, monotonic, unixTime: options.unixTime ?? (() => now() / 1000), maxSessions: options.maxSessions ?? MAX_SESSIONS.board, log,
@@ -58,10 +63,7 @@ export function startViewers(config: DeviceConfig, options: ViewerOptions): P2P 
 				log(`p2p: ${peer}: no local recordings for ${params}`);
 				return undefined;
 			}
-			if (!opens.take(peer)) {
-				log(`p2p: ${peer}: more than ${OPEN_RATE.perSecond} playback or talkback a second: refused`);
-				return undefined;
-			}
+			if (!mayOpen(peer)) return undefined;
 			const playback = new Playback({ store, start: p.start, end: p.end, speed: p.speed, now: monotonic });
 			playbacks.set(peer, playback);
 			log(`p2p: ${peer} plays back (${params})`);
@@ -80,10 +82,7 @@ export function startViewers(config: DeviceConfig, options: ViewerOptions): P2P 
 		},
 		onRecvInit: (params, peer): Talk | undefined => {
 			if (!talks) return undefined;
-			if (!opens.take(peer)) {
-				log(`p2p: ${peer}: more than ${OPEN_RATE.perSecond} playback or talkback a second: refused`);
-				return undefined;
-			}
+			if (!mayOpen(peer)) return undefined;
 			const talk = talks.openTalk(params, peer, now());
 			log(`p2p: ${peer} talks (${talk.codec}) into ${talk.path}`);
 			return talk;
