@@ -49,8 +49,9 @@ async function startCamera(t, args, seconds = 40) {
 	return { camera, port, kill: () => child?.kill("SIGKILL") };
 }
 
-async function script(port, steps) {
-	const { stdout, stderr } = await runHost(["tests/xs-apps/p2p-script", "--", String(port), device.id, device.secret, JSON.stringify(steps)], { timeoutMs: 60_000 });
+/** Runs the scripted viewer's steps; `rights`: its ticket's bits (default all four). */
+async function script(port, steps, rights) {
+	const { stdout, stderr } = await runHost(["tests/xs-apps/p2p-script", "--", String(port), device.id, device.secret, JSON.stringify(steps), ...(rights ? [String(rights)] : [])], { timeoutMs: 60_000 });
 	const lines = stdout.split("\n");
 	const results = lines.filter((l) => l.startsWith("@@step ")).map((l) => JSON.parse(l.slice(7)));
 	const end = lines.find((l) => l.startsWith("@@script "));
@@ -175,4 +176,69 @@ test("built-in commands answer over P2P and talkback is written to a file in ord
 	t.is(files.length, 1);
 	t.regex(files[0], /^\d+-test-viewer\.ulaw$/);
 	t.deepEqual(readFileSync(join(talkDir, files[0])), voice, "every byte, in order");
+});
+
+test("every command needs its right: a live ticket (as the cloud mints [\"live\"]) may not list or play recordings, a playback one may not take a still", async (t) => {
+	const dir = tempDir(t);
+	const { camera, port } = await startCamera(t, ["--store", join(dir, "store")], 20);
+	const commands = [{ cmd: "recordings" }, { cmd: "playback", pause: true }, { cmd: "snapshot" }, { cmd: "ptz", op: "left" }].map((command) => ({ command }));
+	const RIGHTS = { live: 1, playback: 2, command: 8 };
+	const live = await script(port, commands, RIGHTS.live | RIGHTS.command);
+	const playback = await script(port, commands, RIGHTS.playback | RIGHTS.command);
+	t.is(live.seen.error, "", JSON.stringify(live));
+	t.is(playback.seen.error, "", JSON.stringify(playback));
+	const [recordings, control, still, ptz] = live.results.map((r) => r.result);
+	t.deepEqual(recordings, { ok: false, code: "ERIGHTS", error: "recordings needs the ticket's playback right" });
+	t.deepEqual(control, { ok: false, code: "ERIGHTS", error: "playback needs the ticket's playback right" });
+	t.true(still.ok, JSON.stringify(still));
+	t.true(ptz.ok, "the session lives on after a refusal");
+	const [listed, noPlayback, refusedStill, ptz2] = playback.results.map((r) => r.result);
+	t.true(listed.ok && Array.isArray(listed.spans), JSON.stringify(listed));
+	t.deepEqual(noPlayback, { ok: false, error: "no playback open" });
+	t.deepEqual(refusedStill, { ok: false, code: "ERIGHTS", error: "snapshot needs the ticket's live right" });
+	t.true(ptz2.ok);
+	const { stdout } = await camera;
+	t.regex(stdout, /test-viewer: recordings needs the ticket's playback right: refused/);
+});
+
+test("talkback is bounded: AAC claiming 96 kHz at 10× real time writes nothing, 48 kHz at 10× no more than real time allows", async (t) => {
+	const dir = tempDir(t), talkDir = join(dir, "talk");
+	const aac96 = join(dir, "96k.aac"), aac48 = join(dir, "48k.aac");
+	// 10 s of each (ADTS as ffmpeg writes it): 96 kHz is 938 frames of 10.7 ms, 48 kHz 469 of 21.3 ms
+	for (const [file, rate] of [[aac96, 96000], [aac48, 48000]])
+		execFileSync("ffmpeg", ["-v", "error", "-f", "lavfi", "-i", `anoisesrc=duration=10:sample_rate=${rate}`, "-c:a", "aac", "-b:a", "256k", "-f", "adts", file]);
+	const { camera, port } = await startCamera(t, ["--talkback", talkDir], 25);
+	const r = await script(port, [
+		{ talk: "codec=aac", file: aac96, adts: true, everyMs: 1 },
+		{ talk: "codec=aac&rate=48000", file: aac48, adts: true, everyMs: 2 },
+		{ command: { cmd: "ptz", op: "stop" } },
+	]);
+	t.is(r.seen.error, "", JSON.stringify(r));
+	t.log(r.results.map((x) => ({ result: x.result, ms: x.ms })));
+	const { stdout } = await camera;
+	const files = readdirSync(talkDir).sort((a, b) => a.localeCompare(b));
+	t.is(files.length, 2);
+	const sizes = files.map((f) => statSync(join(talkDir, f)).size);
+	t.log({ files, sizes, sent: [statSync(aac96).size, statSync(aac48).size] });
+	t.is(sizes[0], 0, "no 96 kHz frame written");
+	t.regex(stdout, /talkback cut short: 50 frames dropped \(the last: AAC at 96000 Hz\)/);
+	// 48 kHz sent in about a second: at most (that second + 1 s ahead) of audio written, far from all 10 s
+	const ms48 = r.results[1].ms, perFrame = 1024 / 48;
+	const adtsFrames = (b) => { let n = 0; for (let at = 0; at < b.length; n++) at += ((b[at + 3] & 3) << 11) | (b[at + 4] << 3) | (b[at + 5] >> 5); return n; };
+	const written = adtsFrames(readFileSync(join(talkDir, files[1])));
+	t.true(written <= (ms48 + 1000) / perFrame + 1 && written < 469 / 2, `${written} of 469 frames written in ${ms48} ms`);
+	t.true(r.results[2].result.ok, "the session lives on");
+});
+
+test("a viewer opens at most 5 talkbacks or playbacks at once, then one a second: the 6th in a row is refused, no file made for it", async (t) => {
+	const dir = tempDir(t), talkDir = join(dir, "talk"), audio = join(dir, "click.ulaw");
+	writeFileSync(audio, randomBytes(160));
+	const { camera, port } = await startCamera(t, ["--talkback", talkDir], 20);
+	const r = await script(port, Array.from({ length: 7 }, () => ({ talk: "codec=pcmu", file: audio, frameBytes: 160, everyMs: 20 })));
+	t.log(r.seen.error, r.results.map((x) => x.ms));
+	t.is(r.results.length, 5, "five talkbacks");
+	t.regex(r.seen.error, /ECLOSED|refused/i, "the sixth refused");
+	t.is(readdirSync(talkDir).length, 5);
+	const { stdout } = await camera;
+	t.regex(stdout, /test-viewer: more than 1 playback or talkback a second: refused/);
 });

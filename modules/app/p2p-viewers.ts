@@ -5,13 +5,15 @@
  * (viewer-commands.ts). A viewer comes with a ticket the cloud minted for this device.
  */
 import type { Ring } from "ring";
-import { FileWriter, makeDirectory, monotonic, now } from "ivxs/platform";
+import { FileWriter, listDirectory, makeDirectory, monotonic, now, removeFile } from "ivxs/platform";
 import { MAX_SESSIONS, P2P, P2PEvent, parseStreamParams } from "../p2p/index.js";
 import type { LocalStore } from "../store/local-store.js";
 import { Playback } from "../store/playback.js";
 import type { DeviceConfig } from "./device-file.js";
-import { openTalk, talkFrame, type Talk } from "./talkback.js";
+import { TalkFolder, type Talk } from "./talkback.js";
 import { runViewerCommand } from "./viewer-commands.js";
+import { Pace } from "./pace.js";
+import { COMMAND_RATE, OPEN_RATE } from "../protocol/viewer-commands.js";
 
 /** The send buffer's watermarks, bytes: low, warn, high (camera-p2p.ts setWatermarks). */
 const WATERMARKS = Object.freeze([64 * 1024, 128 * 1024, 192 * 1024] as const);   // frozen: preloaded on ESP32 (the XS linker warns otherwise)
@@ -37,7 +39,15 @@ export function startViewers(config: DeviceConfig, options: ViewerOptions): P2P 
 	const { log, store, talkbackDir } = options;
 	if (config.id.length > 16) return `a ticket names devices of at most 16 bytes; "${config.id}" is longer`;
 	if (talkbackDir) makeDirectory(talkbackDir);
+	const talks = talkbackDir ? new TalkFolder(talkbackDir, { listDirectory, removeFile, createWriter: (path) => new FileWriter(path) }, monotonic) : undefined;
 	const playbacks = new Map<string, Playback>();
+	const commands = { store, playbackOf: (p: string) => playbacks.get(p), snapshot: options.snapshot, log, pace: new Pace(COMMAND_RATE, monotonic) };
+	const opens = new Pace(OPEN_RATE, monotonic);
+	const mayOpen = (peer: string) => {
+		if (opens.take(peer)) return true;
+		log(`p2p: ${peer}: more than ${OPEN_RATE.perSecond} playback or talkback a second: refused`);
+		return false;
+	};
 	const p2p = new P2P({
 		deviceId: config.id, deviceSecret: Uint8Array.from(config.secret, (c) => c.charCodeAt(0)), port: options.port, ring: options.ring,
 		ringClock: now, monotonic, unixTime: options.unixTime ?? (() => now() / 1000), maxSessions: options.maxSessions ?? MAX_SESSIONS.board, log,
@@ -53,6 +63,7 @@ export function startViewers(config: DeviceConfig, options: ViewerOptions): P2P 
 				log(`p2p: ${peer}: no local recordings for ${params}`);
 				return undefined;
 			}
+			if (!mayOpen(peer)) return undefined;
 			const playback = new Playback({ store, start: p.start, end: p.end, speed: p.speed, now: monotonic });
 			playbacks.set(peer, playback);
 			log(`p2p: ${peer} plays back (${params})`);
@@ -70,16 +81,19 @@ export function startViewers(config: DeviceConfig, options: ViewerOptions): P2P 
 			else if (event !== P2PEvent.peerReady) log(`p2p: event ${event}`);
 		},
 		onRecvInit: (params, peer): Talk | undefined => {
-			if (!talkbackDir) return undefined;
-			const talk = openTalk(talkbackDir, params, peer, now(), (path) => new FileWriter(path));
+			if (!talks) return undefined;
+			if (!mayOpen(peer)) return undefined;
+			const talk = talks.openTalk(params, peer, now());
 			log(`p2p: ${peer} talks (${talk.codec}) into ${talk.path}`);
 			return talk;
 		},
 		onRecvVoice: (handle, data) => {
-			const talk = handle as Talk;
-			if (talkFrame(talk, data)) log(`p2p: ${talk.peer} ended talkback: ${talk.frames} frames, ${talk.bytes} bytes in ${talk.path}`);
+			const talk = handle as Talk, cut = talk.cut;
+			const ended = talks!.frame(talk, data);
+			if (!cut && talk.cut) log(`p2p: ${talk.peer}'s talkback cut short: ${talk.cut}; ${talk.frames} frames, ${talk.bytes} bytes in ${talk.path}`);
+			if (ended) log(`p2p: ${talk.peer} ended talkback: ${talk.frames} frames, ${talk.bytes} bytes in ${talk.path}${talk.dropped ? `, ${talk.dropped} frames dropped (${talk.why || talk.cut})` : ""}`);
 		},
-		onCommand: (command, peer) => runViewerCommand({ store, playbackOf: (p) => playbacks.get(p), snapshot: options.snapshot, log }, command, peer),
+		onCommand: (command, peer, rights) => runViewerCommand(commands, command, peer, rights),
 	});
 	// A playback read from the card faster than the viewer's path drains stops above high and
 	// resumes below low (the transport holds at most 256 KiB unsent per channel): the card is read

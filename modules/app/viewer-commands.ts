@@ -3,15 +3,18 @@
  * viewer-commands.ts): PTZ placeholders, a still now, the local store's recordings, and control
  * of the asking viewer's playback. Synchronous (the seed's onCommand must not block): a still's
  * upload runs after the reply. Every reply is a JSON object, never empty (that would close the
- * viewer's session).
+ * viewer's session). Each command needs its right of the viewer's ticket (the protocol's table).
  */
-import { encodeJsonAscii, parseViewerCommand, MAX_COMMAND_REPLY_SPANS } from "../protocol/viewer-commands.js";
+import { COMMAND_RATE, encodeJsonAscii, parseViewerCommand, refusedByRights, MAX_COMMAND_REPLY_SPANS } from "../protocol/viewer-commands.js";
 import type { LocalStore } from "../store/local-store.js";
 import type { Playback } from "../store/playback.js";
+import type { Pace } from "./pace.js";
 
 export interface CommandContext {
 	/** The local store, when the camera has one. */
 	store?: LocalStore;
+	/** Each viewer's command rate. */
+	pace: Pace;
 	/** The viewer's open playback, if any. */
 	playbackOf(peer: string): Playback | undefined;
 	/** Takes a still now and sends it to the cloud (asynchronously); its time and size. */
@@ -19,9 +22,17 @@ export interface CommandContext {
 	log(message: string): void;
 }
 
-export function runViewerCommand(context: CommandContext, bytes: ArrayBuffer, peer: string): Uint8Array {
+/** `rights`: the viewer's ticket's (Rights bits, the session's): a command whose right it lacks is refused. */
+export function runViewerCommand(context: CommandContext, bytes: ArrayBuffer, peer: string, rights: number): Uint8Array {
+	// counted before it is parsed: a malformed 16 KiB request costs its parse too
+	if (!context.pace.take(peer)) return encodeJsonAscii({ ok: false, code: "EBUSY", error: `more than ${COMMAND_RATE.perSecond} commands a second` });
 	const command = parseViewerCommand(bytes);
 	if (typeof command === "string") return encodeJsonAscii({ ok: false, error: command });
+	const refused = refusedByRights(command, rights);
+	if (refused) {
+		context.log(`p2p: ${peer}: ${refused}: refused`);
+		return encodeJsonAscii({ ok: false, code: "ERIGHTS", error: refused });
+	}
 	try {
 		switch (command.cmd) {
 		case "ptz":

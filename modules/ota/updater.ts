@@ -48,7 +48,8 @@ export class OtaUpdater {
 		this.#o = options;
 	}
 
-	/** Keys this device trusts now: the device file's, plus those rotations added, less those they retired. */
+	/** Keys this device trusts now: the device file's, plus those rotations added, less those they
+	 * retired (#keep keeps the two apart: a key rotated back to is in `added` alone). */
 	trustedKeys(): Record<string, string> {
 		const keys: Record<string, string> = { ...this.#o.keys };
 		const saved = this.#readJson("keys") as { added?: Record<string, string>; retired?: string[] } | undefined;
@@ -151,11 +152,17 @@ export class OtaUpdater {
 		return { manifest, added, retired, payloadOffset, first: head.subarray(payloadOffset, got) };
 	}
 
-	/** Keys a rotation added are kept; the keys it replaced are retired. */
+	/** What a bundle's rotations changed joins the history: a key it added is no longer retired,
+	 * one it retired no longer added — the later change wins, whatever came before. */
 	#keep(added: Record<string, string>, retired: string[]): void {
-		if (!Object.keys(added).length) return;
+		if (!Object.keys(added).length && !retired.length) return;
 		const saved = (this.#readJson("keys") ?? {}) as { added?: Record<string, string>; retired?: string[] };
-		const next = { added: { ...saved.added, ...added }, retired: [...new Set([...(saved.retired ?? []), ...retired])] };
+		const kept: Record<string, string> = {};
+		for (const [id, key] of Object.entries(saved.added ?? {})) if (!retired.includes(id)) kept[id] = key;
+		const next = {
+			added: { ...kept, ...added },
+			retired: [...new Set([...(saved.retired ?? []).filter((id) => !Object.hasOwn(added, id)), ...retired])],
+		};
 		this.#o.host.writeRecord("keys", JSON.stringify(next));
 	}
 

@@ -53,8 +53,9 @@ export interface P2PCallbacks {
 	/** Talkback audio in order; an empty `data` (byteLength 0) marks the end. */
 	onRecvVoice?(handle: Handle, data: ArrayBuffer): void;
 	/** A viewer's command (≤ 16 KiB); returns the reply (≤ 16 KiB). Must not block. An empty
-	 * reply (undefined, null, 0 bytes) closes the viewer's channel. */
-	onCommand?(command: ArrayBuffer, peer: string): ArrayBuffer | ArrayBufferView | string | undefined | null;
+	 * reply (undefined, null, 0 bytes) closes the viewer's channel. `rights`: its ticket's
+	 * (Rights bits): the app refuses a command whose right is missing (not in the seed). */
+	onCommand?(command: ArrayBuffer, peer: string, rights: number): ArrayBuffer | ArrayBufferView | string | undefined | null;
 	/** The seed's p2p_keep_alive_cfg: either 0 disables it. Default 5 s × 3. */
 	keepAlive?: { intervalS: number; attempts: number };
 }
@@ -438,7 +439,7 @@ export class P2P {
 		}
 		if (kind !== Kind.request) return;
 		if (!this.#cb?.onCommand) return;
-		const reply = this.#call("onCommand", bytes, session.peer) as ArrayBuffer | ArrayBufferView | string | undefined | null;
+		const reply = this.#call("onCommand", bytes, session.peer, session.rights) as ArrayBuffer | ArrayBufferView | string | undefined | null;
 		const out = reply === undefined || reply === null ? undefined : bytesOf(reply);
 		if (!out || !out.length) {
 			// the seed: an empty reply means the channel is closed

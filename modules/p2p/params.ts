@@ -6,6 +6,7 @@
  * Parsed strictly: an unknown or repeated key, a missing or malformed value is an error.
  */
 import { P2pCodes, P2pError } from "./errors.js";
+import { MAX_PLAYBACK_SPEED } from "../protocol/viewer-commands.js";
 
 export type StreamParams =
 	| { action: "live"; channel: number }
@@ -48,7 +49,7 @@ export function parseStreamParams(params: string): StreamParams {
 	const start = integer(pairs.get("start"), "start", Number.MAX_SAFE_INTEGER);
 	const end = integer(pairs.get("end"), "end", Number.MAX_SAFE_INTEGER);
 	if (start >= end) throw new P2pError(P2pCodes.EARG, "params: playback needs start < end");
-	const speed = pairs.has("speed") ? integer(pairs.get("speed"), "speed", 16) : 1;
-	if (speed < 1) throw new P2pError(P2pCodes.EARG, "params: speed must be an integer 1 … 16");
+	const speed = pairs.has("speed") ? integer(pairs.get("speed"), "speed", MAX_PLAYBACK_SPEED) : 1;
+	if (speed < 1) throw new P2pError(P2pCodes.EARG, `params: speed must be an integer 1 … ${MAX_PLAYBACK_SPEED}`);
 	return { action, channel, start, end, speed };
 }

@@ -193,16 +193,18 @@ export const manifestMessage = (text: string): Uint8Array => asciiBytes(MANIFEST
 export const rotationMessage = (text: string): Uint8Array => asciiBytes(ROTATION_CONTEXT + text);
 
 /**
- * Checks the signatures: each rotation from a key already trusted (the device's, then those the
- * chain adds) must be signed by it (links from keys the device never had are passed over), the
- * manifest by the key it names, which must be trusted by then. Returns the manifest, the keys
- * the chain added and those it retired (a device keeps both once it installs). Throws a
- * BundleError("signature" | "key" | "format").
+ * Checks the signatures: each rotation from a key trusted at that link (the device's, as the
+ * links before it left them) must be signed by it (links from keys the device never had, or
+ * no longer has, are passed over); each link trusts its `to` and retires its `from`, in the
+ * chain's order — so a key retired and named again by a later link (rotating back) is trusted
+ * again. The manifest must be signed by the key it names, one trusted at some point of the
+ * chain. Returns the manifest and what the chain changed: the keys trusted after it that were
+ * not before (added) and those trusted before that are not after it (retired) — disjoint, so a
+ * device applies them to its history in any order. Throws a BundleError("signature" | "key" | "format").
  */
 export function verifyHeader(header: BundleHeader, trusted: Record<string, string>, crypto: BundleCrypto): { manifest: BundleManifest; added: Record<string, string>; retired: string[] } {
-	const keys: Record<string, string> = { ...trusted };
-	const added: Record<string, string> = {};
-	const retired: string[] = [];
+	const keys: Record<string, string> = { ...trusted };   // trusted after each link
+	const signers: Record<string, string> = { ...trusted };   // trusted at some link: may sign the manifest
 	for (const rotation of header.rotations) {
 		const statement = parseRotation(rotation.statement);
 		const from = keys[statement.from];
@@ -210,15 +212,16 @@ export function verifyHeader(header: BundleHeader, trusted: Record<string, strin
 		if (keyIdOf(hexBytes(statement.key), crypto) !== statement.to) throw new BundleError("format", "rotation: the key's id is not its `to`");
 		if (!crypto.verifyP256(hexBytes(from), rotationMessage(rotation.statement), hexBytes(rotation.signature)))
 			throw new BundleError("signature", `rotation to ${statement.to}: bad signature`);
-		keys[statement.to] = statement.key;
-		added[statement.to] = statement.key;
-		retired.push(statement.from);
+		keys[statement.to] = signers[statement.to] = statement.key;
+		delete keys[statement.from];
 	}
-	const key = keys[header.keyId];
+	const key = signers[header.keyId];
 	if (!key) throw new BundleError("key", `signed by key ${header.keyId}, which this device does not trust`);
 	if (!crypto.verifyP256(hexBytes(key), manifestMessage(header.manifest), hexBytes(header.signature)))
 		throw new BundleError("signature", "bad manifest signature");
-	return { manifest: parseManifest(header.manifest), added, retired };
+	const added: Record<string, string> = {};
+	for (const id of Object.keys(keys)) if (!Object.hasOwn(trusted, id)) added[id] = keys[id];
+	return { manifest: parseManifest(header.manifest), added, retired: Object.keys(trusted).filter((id) => !Object.hasOwn(keys, id)) };
 }
 
 export interface Installed {

@@ -9,10 +9,26 @@
  *   { "cmd": "snapshot" }                                 a still now, to the cloud → { time } (busy: ok false)
  *   { "cmd": "recordings", "from"?: ms, "to"?: ms }       the local store's spans → { spans: [[s, e]…], more }
  *   { "cmd": "playback", "seek"?: ms, "pause"?: bool, "speed"?: 1…16 }   the viewer's playback → { position, paused, speed, done }
+ *
+ * Each needs a right of the viewer's ticket (COMMANDS below): without it the reply is
+ * `{ ok: false, code: "ERIGHTS", error }`; past COMMAND_RATE it is `{ ok: false, code: "EBUSY", error }`.
  */
 import { asciiBytes, asciiText } from "./ascii.js";
+import { Rights } from "./ticket.js";
+
+type RightName = keyof typeof Rights;
 /** Spans in one `recordings` reply: 2 × 13 digits + punctuation each, well inside 16 KiB. */
 export const MAX_COMMAND_REPLY_SPANS = 400;
+
+/** Commands one viewer may send (the camera answers more with `code: "EBUSY"`): `perSecond` on
+ * average, `burst` at once — each may scan the store's index or read the card on the event loop. */
+export const COMMAND_RATE = Object.freeze({ perSecond: 10, burst: 20 });
+/** Streams (playback) and talkbacks one viewer may open: each reads the card's index or creates a
+ * file. More are refused (the open's reply `no ECLOSED`). Live is not counted: it reads nothing. */
+export const OPEN_RATE = Object.freeze({ perSecond: 1, burst: 5 });
+
+/** The fastest playback a viewer may ask (× real time): the card is read at most this fast. */
+export const MAX_PLAYBACK_SPEED = 16;
 
 export const PTZ_OPS = Object.freeze(["left", "right", "up", "down", "zoomIn", "zoomOut", "stop"] as const);
 
@@ -34,6 +50,53 @@ export function decodeJsonAscii(bytes: ArrayBuffer | Uint8Array): unknown {
 
 const isTime = (v: unknown): v is number => typeof v === "number" && Number.isSafeInteger(v) && v >= 0;
 
+type Parse = (c: Record<string, unknown>) => ViewerCommand | string;
+
+function parsePlayback(c: Record<string, unknown>): ViewerCommand | string {
+	const out: ViewerCommand & { cmd: "playback" } = { cmd: "playback" };
+	if (c.seek !== undefined) {
+		if (!isTime(c.seek)) return "playback: seek is Unix ms";
+		out.seek = c.seek;
+	}
+	if (c.pause !== undefined) {
+		if (typeof c.pause !== "boolean") return "playback: pause is true or false";
+		out.pause = c.pause;
+	}
+	if (c.speed !== undefined) {
+		if (!Number.isInteger(c.speed) || (c.speed as number) < 1 || (c.speed as number) > MAX_PLAYBACK_SPEED) return `playback: speed is an integer 1 … ${MAX_PLAYBACK_SPEED}`;
+		out.speed = c.speed as number;
+	}
+	return out;
+}
+
+/**
+ * Every command: the ticket right it needs (ticket.ts Rights; the camera refuses the command
+ * without it, issue 27 §3) beside its parse rule. `ptz` moves the camera: the command right
+ * (there is no dedicated one; the transport already asks it of every request). `snapshot` sees
+ * the scene now, as live does. `recordings` and `playback` read the local store.
+ */
+type Spec = Readonly<{ right: RightName; parse: Parse }>;
+const spec = (right: RightName, parse: Parse): Spec => Object.freeze({ right, parse });
+// frozen: preloaded on ESP32 (the XS linker warns otherwise)
+const COMMANDS: Readonly<Record<ViewerCommand["cmd"], Spec>> = Object.freeze({
+	ptz: spec("command", (c) => PTZ_OPS.includes(c.op as never) ? { cmd: "ptz", op: c.op as (typeof PTZ_OPS)[number] } : `ptz: op must be one of ${PTZ_OPS.join(", ")}`),
+	snapshot: spec("live", () => ({ cmd: "snapshot" })),
+	recordings: spec("playback", (c) => {
+		const from = c.from ?? 0, to = c.to ?? Number.MAX_SAFE_INTEGER;
+		return isTime(from) && isTime(to) && from < to ? { cmd: "recordings", from, to } : "recordings: from < to, Unix ms";
+	}),
+	playback: spec("playback", parsePlayback),
+});
+
+/** The right a command needs, by name (ticket.ts Rights). */
+export const commandRight = (cmd: ViewerCommand["cmd"]): RightName => COMMANDS[cmd].right;
+
+/** Why a ticket with `rights` (Rights bits) may not run the command, or undefined when it may. */
+export function refusedByRights(command: ViewerCommand, rights: number): string | undefined {
+	const right = COMMANDS[command.cmd].right;
+	return rights & Rights[right] ? undefined : `${command.cmd} needs the ticket's ${right} right`;
+}
+
 /** A request → the command, or a string saying what is wrong with it. */
 export function parseViewerCommand(bytes: ArrayBuffer | Uint8Array): ViewerCommand | string {
 	let value: unknown;
@@ -45,32 +108,6 @@ export function parseViewerCommand(bytes: ArrayBuffer | Uint8Array): ViewerComma
 	}
 	if (!value || typeof value !== "object" || Array.isArray(value)) return "not a JSON object";
 	const c = value as Record<string, unknown>;
-	switch (c.cmd) {
-	case "ptz":
-		return PTZ_OPS.includes(c.op as never) ? { cmd: "ptz", op: c.op as (typeof PTZ_OPS)[number] } : `ptz: op must be one of ${PTZ_OPS.join(", ")}`;
-	case "snapshot":
-		return { cmd: "snapshot" };
-	case "recordings": {
-		const from = c.from ?? 0, to = c.to ?? Number.MAX_SAFE_INTEGER;
-		return isTime(from) && isTime(to) && from < to ? { cmd: "recordings", from, to } : "recordings: from < to, Unix ms";
-	}
-	case "playback": {
-		const out: ViewerCommand & { cmd: "playback" } = { cmd: "playback" };
-		if (c.seek !== undefined) {
-			if (!isTime(c.seek)) return "playback: seek is Unix ms";
-			out.seek = c.seek;
-		}
-		if (c.pause !== undefined) {
-			if (typeof c.pause !== "boolean") return "playback: pause is true or false";
-			out.pause = c.pause;
-		}
-		if (c.speed !== undefined) {
-			if (!Number.isInteger(c.speed) || (c.speed as number) < 1 || (c.speed as number) > 16) return "playback: speed is an integer 1 … 16";
-			out.speed = c.speed as number;
-		}
-		return out;
-	}
-	default:
-		return `unknown command ${JSON.stringify(c.cmd)}`;
-	}
+	// own keys only: "constructor" is no command
+	return typeof c.cmd === "string" && Object.hasOwn(COMMANDS, c.cmd) ? COMMANDS[c.cmd as ViewerCommand["cmd"]].parse(c) : `unknown command ${JSON.stringify(c.cmd)}`;
 }

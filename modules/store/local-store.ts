@@ -9,6 +9,7 @@
  */
 import { isPartName, parseSegmentName, partName, segmentName } from "./naming.js";
 import { decodeIndex, indexSize, MFRO_BYTES, type IndexEntry } from "./time-index.js";
+import { trimOldest } from "./oldest-first.js";
 
 export interface StoreFiles {
 	makeDirectory(path: string): void;
@@ -137,11 +138,7 @@ export class LocalStore {
 
 	#trim(): void {
 		// the newest stays even when alone it is over the bound: a store that keeps nothing is worse
-		while (this.#bytes > this.#o.maxBytes && this.#segments.length > 1) {
-			const oldest = this.#segments.shift()!;
-			this.#bytes -= oldest.bytes;
-			this.#o.files.removeFile(this.#path(segmentName(oldest.start, oldest.end)));
-		}
+		this.#bytes = trimOldest(this.#segments, this.#bytes, this.#o.maxBytes, (oldest) => this.#o.files.removeFile(this.#path(segmentName(oldest.start, oldest.end))), 1);
 	}
 
 	#path(name: string): string {

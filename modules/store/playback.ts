@@ -9,9 +9,11 @@
  */
 import type { LocalStore, StoredSegment } from "./local-store.js";
 import { indexBytes, type IndexEntry } from "./time-index.js";
+import { MAX_PLAYBACK_SPEED } from "../protocol/viewer-commands.js";
 
 export const PIECE_BYTES = 32 * 1024;
-export const MAX_SPEED = 16;
+/** × real time at most (the protocol's bound: a viewer asks it in the params and the command). */
+export const MAX_SPEED = MAX_PLAYBACK_SPEED;
 
 export interface PlaybackChunk {
 	data: ArrayBuffer;

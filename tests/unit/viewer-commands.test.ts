@@ -1,6 +1,10 @@
-// The camera's built-in P2P commands (modules/protocol/viewer-commands.ts), under Node and on XS.
+// The camera's built-in P2P commands (modules/protocol/viewer-commands.ts, the camera's dispatcher
+// modules/app/viewer-commands.ts), under Node and on XS.
 import test from "ava";
-import { decodeJsonAscii, encodeJsonAscii, parseViewerCommand } from "../../modules/protocol/viewer-commands.js";
+import { runViewerCommand } from "../../modules/app/viewer-commands.js";
+import { Pace } from "../../modules/app/pace.js";
+import { COMMAND_RATE, commandRight, decodeJsonAscii, encodeJsonAscii, parseViewerCommand, refusedByRights, type ViewerCommand } from "../../modules/protocol/viewer-commands.js";
+import { Rights } from "../../modules/protocol/ticket.js";
 
 const parse = (value: unknown) => parseViewerCommand(encodeJsonAscii(value));
 
@@ -15,7 +19,7 @@ test("commands: what is accepted, normalised", (t) => {
 
 test("commands: what is refused says why (a string), never throws", (t) => {
 	for (const bad of [{ cmd: "ptz", op: "spin" }, { cmd: "recordings", from: 9, to: 5 }, { cmd: "recordings", from: -1 }, { cmd: "playback", speed: 0 },
-		{ cmd: "playback", speed: 2.5 }, { cmd: "playback", pause: "yes" }, { cmd: "playback", seek: -5 }, { cmd: "reboot" }, [1], "ptz", null])
+		{ cmd: "playback", speed: 2.5 }, { cmd: "playback", pause: "yes" }, { cmd: "playback", seek: -5 }, { cmd: "playback", speed: 17 }, { cmd: "reboot" }, { cmd: "constructor" }, { cmd: "toString" }, [1], "ptz", null])
 		t.is(typeof parse(bad), "string", JSON.stringify(bad));
 	t.is(parseViewerCommand(new Uint8Array([0x7b, 0x22])), "not JSON");
 });
@@ -32,4 +36,36 @@ test("commands: the largest request (MAX_COMMAND, 16 KiB) decodes, padding and a
 	t.is(encodeJsonAscii(request).length, 16384);
 	t.deepEqual(parse(request), { cmd: "ptz", op: "left" });
 	t.is((decodeJsonAscii(encodeJsonAscii(request)) as { pad: string }).pad.length, (request.pad as string).length);
+});
+
+test("commands: each needs its right of the ticket — recordings and playback: playback, snapshot: live, ptz: command", (t) => {
+	const commands: ViewerCommand[] = [{ cmd: "recordings", from: 0, to: 1 }, { cmd: "playback" }, { cmd: "snapshot" }, { cmd: "ptz", op: "left" }];
+	t.deepEqual(commands.map((c) => commandRight(c.cmd)), ["playback", "playback", "live", "command"]);
+	const all = Rights.live | Rights.playback | Rights.talk | Rights.command;
+	for (const command of commands) t.is(refusedByRights(command, all), undefined, command.cmd);
+	// a ticket the cloud mints for ["live"] carries live and command
+	t.deepEqual(commands.map((c) => refusedByRights(c, Rights.live | Rights.command)), [
+		"recordings needs the ticket's playback right", "playback needs the ticket's playback right", undefined, undefined,
+	]);
+	t.is(refusedByRights({ cmd: "snapshot" }, Rights.playback | Rights.command), "snapshot needs the ticket's live right");
+	t.is(refusedByRights({ cmd: "ptz", op: "stop" }, Rights.live), "ptz needs the ticket's command right");
+});
+
+test("commands on the camera: a viewer's rate within COMMAND_RATE (EBUSY past it, per viewer, malformed ones counted); a missing right is ERIGHTS, never an empty reply", (t) => {
+	const clock = { ms: 5000 };
+	const logs: string[] = [];
+	const context = { playbackOf: () => undefined, log: (m: string) => logs.push(m), pace: new Pace(COMMAND_RATE, () => clock.ms) };
+	const all = Rights.live | Rights.playback | Rights.talk | Rights.command;
+	const run = (value: unknown, peer = "a", rights = all) => decodeJsonAscii(runViewerCommand(context, encodeJsonAscii(value).slice().buffer, peer, rights)) as { ok: boolean; code?: string };
+	const burst = Array.from({ length: COMMAND_RATE.burst + 5 }, (_, i) => run(i % 2 ? { cmd: "ptz", op: "left" } : "not a command"));
+	t.is(burst.filter((r) => r.code === "EBUSY").length, 5, "a burst of 20, then busy");
+	t.true(burst.slice(0, COMMAND_RATE.burst).every((r) => r.code !== "EBUSY"));
+	t.true(run({ cmd: "ptz", op: "stop" }, "b").ok, "another viewer has its own allowance");
+	clock.ms += 1000 / COMMAND_RATE.perSecond;
+	t.true(run({ cmd: "ptz", op: "stop" }).ok, "one more each 100 ms");
+	t.is(run({ cmd: "ptz", op: "stop" }).code, "EBUSY");
+	clock.ms += 60_000;
+	t.deepEqual(run({ cmd: "recordings" }, "a", Rights.live | Rights.command), { ok: false, code: "ERIGHTS", error: "recordings needs the ticket's playback right" });
+	t.deepEqual(run({ cmd: "recordings" }), { ok: false, error: "no local store" });
+	t.regex(logs.join("\n"), /a: recordings needs the ticket's playback right: refused/);
 });
