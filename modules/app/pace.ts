@@ -1,31 +1,29 @@
 /**
  * A viewer's rate of something it asks the camera (commands, opening a playback or a talkback):
- * `perSecond` on average, `burst` at once — GCRA, per viewer the time its allowance is whole
- * again. Holds only viewers heard from within the last burst's span: no unbounded map.
+ * `perSecond` on average, `burst` at once — the RateGate rule (modules/net/rate-gate.ts) per viewer,
+ * on the monotonic clock. Holds only viewers whose allowance is not whole again: no unbounded map.
  */
+import { RateGate } from "../net/rate-gate.js";
+
 export interface Rate {
 	perSecond: number;
 	burst: number;
 }
 
 export class Pace {
-	readonly #rate: Rate;
+	readonly #gate: RateGate;
 	readonly #now: () => number;
-	readonly #wholeAt = new Map<string, number>();
 
 	/** `now`: monotonic ms. */
 	constructor(rate: Rate, now: () => number) {
-		this.#rate = rate;
+		this.#gate = new RateGate(rate.burst, 1000 / rate.perSecond);
 		this.#now = now;
 	}
 
 	/** True when `peer` may have one more now (and it is counted). */
 	take(peer: string): boolean {
-		const now = this.#now(), interval = 1000 / this.#rate.perSecond;
-		for (const [p, at] of this.#wholeAt) if (at <= now) this.#wholeAt.delete(p);
-		const next = Math.max(this.#wholeAt.get(peer) ?? now, now) + interval;
-		if (next - now > this.#rate.burst * interval) return false;
-		this.#wholeAt.set(peer, next);
-		return true;
+		const now = this.#now();
+		this.#gate.prune(now);
+		return this.#gate.take(peer, now) === 0;
 	}
 }

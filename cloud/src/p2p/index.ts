@@ -12,7 +12,7 @@ import { HttpError, readJson, sendJson } from "../http/router.js";
 import { hmacSha256 } from "../auth/device-keys.js";
 import { turnCredentials } from "./turn-credentials.js";
 import { admit, followAnswers, forget, hold, newSessionId, nextCandidates, offer, sessionNamed, sessionsOf, SessionLimitError, sweep, viewerCandidates } from "./signalling.js";
-import { RateGate } from "./rate-gate.js";
+import { RateGate } from "../../../modules/net/rate-gate.js";
 import { mintTicket, Rights, TICKET_ID_BYTES } from "../../../modules/protocol/ticket.js";
 import { type Candidate, candidatesOf, MAX_CANDIDATES, SESSION_ID } from "../../../modules/protocol/signal.js";
 import { allowedCandidates } from "../../../modules/protocol/candidate-address.js";

@@ -1,7 +1,8 @@
 // A rate limit per key, in memory (GCRA: each key's "theoretical arrival time"): `burst` at once,
-// then one per `intervalMs`. For what lives on one instance — a P2P session, the offers of a user for
-// a camera (signalling.ts) — so nothing is shared; users/sign-in-limits.ts keeps its buckets in the
-// metadata because there every instance must see them.
+// then one per `intervalMs`. The one rule for both ends: the cloud's P2P offers and candidate
+// updates (cloud/src/p2p), what lives on one instance so nothing is shared (the cloud's sign-in
+// buckets are in the metadata instead, cloud/src/users/sign-in-limits.ts: every instance sees
+// them); the camera's commands and opens per viewer (modules/app/pace.ts). Pure: Node and XS.
 export class RateGate {
 	#due = new Map<string, number>();
 	#burst: number;
