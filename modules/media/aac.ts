@@ -9,9 +9,10 @@
  */
 import { AdtsError, EmptyFrameError, TruncatedError, UnsupportedError } from "./errors.js";
 
-export const AAC_SAMPLE_RATES = [
+// frozen: preloaded on ESP32 (the XS linker warns otherwise: talkback's ADTS check reaches it)
+export const AAC_SAMPLE_RATES: readonly number[] = Object.freeze([
   96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350,
-];
+]);
 
 export interface AdtsHeader {
   /** MPEG-4 Audio Object Type (profile + 1): 2 = AAC-LC. */
