@@ -4,7 +4,7 @@
 // Chromium and an HTTP-FLV reader — with a fault schedule (soak/faults.mjs), then ONE JSON verdict
 // on stdout, `ok` at its top level (soak/verdict.mjs; README "Soak"). Exit 0 when ok, 1 when not,
 // 2 on a usage error. Logs of every process: the folder printed on stderr (kept with --keep).
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import { once } from "node:events";
 import { tmpdir } from "node:os";
@@ -18,7 +18,7 @@ import { FlvReader } from "./soak/flv-reader.mjs";
 import { HlsViewer } from "./soak/hls-viewer.mjs";
 import { Session } from "./soak/session.mjs";
 import { Volume } from "./soak/volume.mjs";
-import { FAULTS, scheduleFor } from "./soak/faults.mjs";
+import { FAULTS, ROUND, scheduleFor } from "./soak/faults.mjs";
 import { recoveries } from "./soak/recovery.mjs";
 import { readStored } from "./soak/stored.mjs";
 import { verdictOf } from "./soak/verdict.mjs";
@@ -70,7 +70,7 @@ async function soak(o) {
 		mkdirSync(join(work, "camera"));
 		camera = new SoakCamera({ device, cloudUrl: `http://127.0.0.1:${proxy.port}`, dir: join(work, "camera"), logFile: join(work, "camera.log"), maxGopBytes: MAX_GOP_BYTES });
 		const session = new Session(cloud.url, password);
-		const schedule = scheduleFor(o.minutes, Object.keys(FAULTS).filter((kind) => kind !== "disk-full" || volume.mounted));
+		const schedule = scheduleFor(o.minutes, ROUND.filter((kind) => kind !== "disk-full" || volume.mounted));
 		const warmupS = 20;
 		r.started = Date.now();
 		const endAt = r.started + (warmupS + o.minutes * 60) * 1000;
@@ -135,6 +135,8 @@ async function soak(o) {
 		note("reading what the cloud stored (ffprobe on every stream)");
 		r.stored = await readStored(volume.dir, DEVICE);
 		verdict = verdictOf(r);
+		// the samples behind the slopes, beside the logs a failed verdict keeps
+		if (!verdict.ok) writeFileSync(join(work, "resources.json"), JSON.stringify(r.resources));
 		return verdict;
 	}
 	finally {
