@@ -9,6 +9,17 @@ export const SLOPE_BOUNDS = {
 	"camera.heap": 64 * KIB, "camera.native": 16 * KIB, "camera.rss": 2 * MIB, "camera.fds": 4,
 	"cloud.rss": 8 * MIB, "cloud.fds": 4, "cloud.connections": 4, "cloud.stateRows": 10,
 };
+/**
+ * What a short window cannot tell from noise: growth across the whole window that a healthy run
+ * shows (viewers reconnecting after a fault hold a few more sockets for a while; a young Node
+ * process sizes its heap). The bound is the larger of the rate and this spread over the window's
+ * minutes: a 3-minute run (a window of 1–2 minutes) resolves fds to ~8 a minute, a 2-hour run
+ * to the rate itself. Measured on 3-minute runs: camera fds 1.7–3.5 a minute, cloud RSS 5–11 MiB.
+ */
+export const SLOPE_FLOORS = {
+	"camera.heap": 128 * KIB, "camera.native": 32 * KIB, "camera.rss": 4 * MIB, "camera.fds": 12,
+	"cloud.rss": 24 * MIB, "cloud.fds": 12, "cloud.connections": 12, "cloud.stateRows": 20,
+};
 
 /** { ok, failures, ...figures } from the soak's record `r` (see scripts/soak.mjs). */
 export function verdictOf(r) {
@@ -43,11 +54,13 @@ export function verdictOf(r) {
 	}
 
 	// Flatness.
-	const slopes = {};
-	for (const [name, bound] of Object.entries(SLOPE_BOUNDS)) {
+	const slopes = {}, bounds = {};
+	for (const [name, rate] of Object.entries(SLOPE_BOUNDS)) {
 		const [who, what] = name.split(".");
 		const points = lastTwoThirds(r.resources[who], r.started, r.ended).filter((s) => Number.isFinite(s[what])).map((s) => ({ t: s.t, v: s[what] }));
 		const slope = slopePerMinute(points);
+		const minutes = points.length ? (points.at(-1).t - points[0].t) / 60_000 : 0;
+		const bound = bounds[name] = Math.round(Math.max(rate, minutes ? SLOPE_FLOORS[name] / minutes : rate));
 		slopes[name] = slope === undefined ? null : Math.round(slope * 10) / 10;
 		if (slope === undefined) fail("flat", `${name}: fewer than 4 samples in the last two thirds`);
 		else if (slope > bound) fail("flat", `${name} grows ${Math.round(slope)} per minute (bound ${bound})`);
@@ -67,7 +80,7 @@ export function verdictOf(r) {
 		minutes: r.minutes, faults: r.recoveries.map((f) => ({ kind: f.kind, atS: Math.round((f.start - r.started) / 1000), recoveryS: f.recoveryS })),
 		frames: { stored: storedFrames, holes, gapsInCloud: r.stored.gapFrames, gapsLogged: logged, lastRun: stats ? { uploaded: stats.framesUploaded, lost: stats.framesLost, segments: stats.segmentsStored } : null },
 		streams: r.stored.streams.length, segments: r.stored.runs.reduce((sum, run) => sum + run.segments, 0), cameraRuns: r.camera.runs.map((run) => run.how),
-		viewers: r.viewers, slopesPerMinute: slopes, slopeBounds: SLOPE_BOUNDS, logs: { lines: r.logs.length, unexplained: unexplained.length, cloudWarnings: r.cloudWarnings },
+		viewers: r.viewers, slopesPerMinute: slopes, slopeBounds: bounds, logs: { lines: r.logs.length, unexplained: unexplained.length, cloudWarnings: r.cloudWarnings },
 		rowsGrown: rowsGrown(r.resources.cloud),
 		...(r.skipped.length ? { skipped: r.skipped } : {}),
 	};
