@@ -3,7 +3,9 @@
 // host (cloud storage, events, snapshots, local store), 4 P2P viewers, an LL-HLS viewer in
 // Chromium and an HTTP-FLV reader — with a fault schedule (soak/faults.mjs), then ONE JSON verdict
 // on stdout, `ok` at its top level (soak/verdict.mjs; README "Soak"). Exit 0 when ok, 1 when not,
-// 2 on a usage error. Logs of every process: the folder printed on stderr (kept with --keep).
+// 2 on a usage error. Logs of every process: the folder printed on stderr (kept with --keep, and
+// whenever the verdict fails).
+//   npm run -s soak -- [--minutes N (3; 1 … 1440)] [--keep]
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import { once } from "node:events";
@@ -22,6 +24,7 @@ import { FAULTS, ROUND, scheduleFor } from "./soak/faults.mjs";
 import { recoveries } from "./soak/recovery.mjs";
 import { readStored } from "./soak/stored.mjs";
 import { verdictOf } from "./soak/verdict.mjs";
+import { helpIfAsked } from "./usage.mjs";
 
 const usage = "usage: npm run -s soak -- [--minutes N] [--keep]";
 const DEVICE = "soak-cam";
@@ -153,6 +156,7 @@ async function soak(o) {
 	}
 }
 
+helpIfAsked(process.argv.slice(2), import.meta.url);
 const options = (() => {
 	try {
 		return parse(process.argv.slice(2));

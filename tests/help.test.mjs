@@ -21,6 +21,7 @@ const commands = [
 	["npm run view -- --help", ["node", "scripts/view.mjs", "--help"], /--playback START END/],
 	["npm run demo -- --help", ["node", "scripts/demo.mjs", "--help"], /--codec h264\|h265/],
 	["npm run bench -- --help", ["node", "bench/run.mjs", "--help"], /ivxs benchmarks/],
+	["npm run soak -- --help", ["node", "scripts/soak.mjs", "--help"], /--minutes N/],
 	["npm run fuzz -- --help", ["node", "native/fuzz/run.mjs", "--help"], /IVXS_FUZZ_SECONDS/],
 	["node scripts/build.mjs --help", ["node", "scripts/build.mjs", "--help"], /--variant sanitize\|m32/],
 	["node scripts/test-deps.mjs --help", ["node", "scripts/test-deps.mjs", "--help"], /--check/],
