@@ -24,7 +24,9 @@ export const FAULTS = {
 	"cloud-kill": {
 		what: "the cloud (and its embedded MQTT broker) SIGKILLed, started again 3 s later on the same port and data",
 		holdS: 3,
-		explains: [...RECONNECTS, /50[234]/, /incomplete|partial|orphan|recover/i],
+		// the cloud's restart and the camera's reconnect can outlast the ~8-s ring: what it
+		// overwrote is a gap (seen in a 30-minute run: 31 frames, 6 s after the kill)
+		explains: [...RECONNECTS, /50[234]/, /incomplete|partial|orphan|recover/i, /gap: \d+ frames overwritten/],
 		recoveryS: { uploads: 40, viewers: 60, flv: 45, hls: 75 },
 		async apply(w) { await w.cloud.kill9(); await sleep(3000); await w.cloud.start(); },
 	},
