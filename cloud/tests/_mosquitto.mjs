@@ -20,33 +20,45 @@ export const freePort = () => new Promise((resolve) => {
 // The running brokers by URL, so a test can stop and restart one (same port, same config).
 export const brokers = new Map();
 
+/**
+ * True when an MQTT broker answers a CONNECT on `port` with a CONNACK (a TCP
+ * connect alone is not enough: another test's server may hold the port).
+ */
+const answersMqtt = (port) => new Promise((resolve) => {
+	const socket = connect(port, "127.0.0.1");
+	const done = (value) => {
+		socket.destroy();
+		resolve(value);
+	};
+	socket.setTimeout(2000, () => done(false));
+	socket.once("error", () => done(false));
+	socket.once("data", (chunk) => done(chunk[0] === 0x20));
+	// CONNECT, MQTT 3.1.1, clean session, keep-alive 60 s, client id "probe".
+	socket.once("connect", () => socket.write(Buffer.from([0x10, 17, 0, 4, 0x4d, 0x51, 0x54, 0x54, 4, 2, 0, 60, 0, 5, 0x70, 0x72, 0x6f, 0x62, 0x65])));
+});
+
 /** Starts mosquitto (`extra(dir)`: more config lines); resolves with its mqtt:// URL. */
 export async function startMosquitto(t, extra = (dir) => "") {
 	if (!mosquittoBinary) throw new Error("mosquitto is not installed (node scripts/test-deps.mjs installs it)");
 	const dir = mkdtempSync(join(tmpdir(), "ivxs-mosquitto-"));
 	// Started as root, mosquitto drops to its own user: let it read its files here.
 	chmodSync(dir, 0o755);
-	const port = await freePort();
 	const config = join(dir, "mosquitto.conf");
-	// max_packet_size: the embedded broker's cap after sign-in (cloud/README.md, "Under attack").
-	writeFileSync(config, `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\nmax_packet_size 32768\nlog_dest stderr\nlog_type error\n${extra(dir)}`);
-	const url = `mqtt://127.0.0.1:${port}`;
+	let port;
 	let broker;
 	const start = async () => {
-		broker = spawn(mosquittoBinary, ["-c", config], { stdio: ["ignore", "ignore", "pipe"] });
+		// max_packet_size: the embedded broker's cap after sign-in (cloud/README.md, "Under attack").
+		writeFileSync(config, `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\nmax_packet_size 32768\nlog_dest stderr\nlog_type error\n${extra(dir)}`);
+		const child = broker = spawn(mosquittoBinary, ["-c", config], { stdio: ["ignore", "ignore", "pipe"] });
 		let log = "";
-		broker.stderr.on("data", (chunk) => (log += chunk));
-		await eventually(() => new Promise((resolve) => {
-			const socket = connect(port, "127.0.0.1", () => {
-				socket.destroy();
-				resolve(true);
-			}).once("error", () => resolve(false));
-		}), 5000).catch(() => {
-			throw new Error(`mosquitto did not listen on ${port}: ${log}`);
-		});
+		child.stderr.on("data", (chunk) => (log += chunk));
+		const exited = new Promise((resolve) => child.once("exit", () => resolve(false)));
+		// Ours answers, or it exited (the port freePort found was taken again before it bound).
+		const up = await eventually(() => Promise.race([exited, answersMqtt(port)]).then((ok) => ok || child.exitCode !== null), 5000).catch(() => false);
+		if (!up || child.exitCode !== null) throw new Error(`mosquitto did not answer on ${port}: ${log}`);
 	};
 	const stop = () => new Promise((resolve) => {
-		if (broker.exitCode !== null) return resolve();
+		if (!broker || broker.exitCode !== null || broker.signalCode !== null) return resolve();
 		broker.once("exit", resolve);
 		broker.kill("SIGTERM");
 	});
@@ -54,7 +66,18 @@ export async function startMosquitto(t, extra = (dir) => "") {
 		await stop();
 		rmSync(dir, { recursive: true, force: true });
 	});
-	await start();
+	for (let attempt = 1; ; attempt++) {
+		port = await freePort();
+		try {
+			await start();
+			break;
+		}
+		catch (error) {
+			await stop();
+			if (attempt === 5) throw error;
+		}
+	}
+	const url = `mqtt://127.0.0.1:${port}`;
 	brokers.set(url, { start, stop });
 	return url;
 }
