@@ -101,7 +101,7 @@ async function soak(o) {
 			const t = Date.now();
 			const c = await cloud.sample();
 			const rows = c.rows ? Object.entries(c.rows).filter(([name]) => !RECORDED_TABLES.has(name) && !WINDOWED_TABLES.has(name)).reduce((sum, [, n]) => sum + n, 0) : undefined;
-			r.resources.cloud.push({ t, pid: cloud.pid, rss: c.rss, fds: c.fds, connections: c.connections, stateRows: rows, rows: c.rows });
+			r.resources.cloud.push({ t, pid: cloud.pid, rss: c.rss, fds: c.fds, cpuS: c.cpuS, connections: c.connections, stateRows: rows, rows: c.rows });
 			const memory = camera.memory.at(-1);
 			r.resources.camera.push({ t, pid: camera.pid, ...camera.sample(), heap: memory?.heap, native: memory?.native });
 		}, 5000);

@@ -4,6 +4,7 @@ import { existsSync, readdirSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { buildHost } from "../scripts/build.mjs";
+import { cpuSeconds } from "../scripts/soak/proc.mjs";
 
 export const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 export const build = join(root, "build");
@@ -27,21 +28,26 @@ export function buildHostVariant(variant) {
 }
 
 // Runs the host (or another test program: `binary`); resolves with
-// { code, signal, stdout, stderr }. Kills it after timeoutMs (a test must
+// { code, signal, stdout, stderr, cpuS, wallS }: cpuS is its CPU time (user + system, all
+// threads) as last sampled, every 200 ms, before it ended. Kills it after timeoutMs (a test must
 // never hang CI).
 export function runHost(args, { timeoutMs = 60_000, env, cwd, onStdout, binary = hostBinary } = {}) {
 	return new Promise((resolvePromise, reject) => {
+		const started = Date.now();
 		const child = spawn(binary, args, { cwd: cwd ?? root, env: { ...process.env, ...env } });
-		let stdout = "", stderr = "";
+		let stdout = "", stderr = "", cpuS = 0;
+		const sampler = setInterval(() => (cpuS = cpuSeconds(child.pid) ?? cpuS), 200);
 		child.stdout.setEncoding("utf8");
 		child.stderr.setEncoding("utf8");
 		child.stdout.on("data", (chunk) => { stdout += chunk; onStdout?.(chunk, child); });
 		child.stderr.on("data", (chunk) => { stderr += chunk; });
 		const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
 		child.on("error", reject);
+		child.on("exit", () => clearInterval(sampler));
 		child.on("close", (code, signal) => {
 			clearTimeout(timer);
-			resolvePromise({ code, signal, stdout, stderr, child });
+			clearInterval(sampler);
+			resolvePromise({ code, signal, stdout, stderr, child, cpuS, wallS: (Date.now() - started) / 1000 });
 		});
 	});
 }

@@ -28,11 +28,23 @@ static uint64_t linux_now_us(void *ctx)
 static void linux_sleep_until_us(void *ctx, uint64_t t)
 {
 	struct timespec ts;
-	(void)ctx;
+	int r;
 	ts.tv_sec = (time_t)(t / 1000000u);
 	ts.tv_nsec = (long)(t % 1000000u) * 1000;
-	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+	while ((r = clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL)) == EINTR)
 		;
+	if (r != 0) {
+		/* Refused (libfaketime rewrites an absolute deadline by its wall-clock
+		 * offset, even with a true monotonic clock: EINVAL at once, and the
+		 * capture thread spun a core): sleep the same span relative instead. */
+		uint64_t now = linux_now_us(ctx);
+		if (t > now) {
+			struct timespec d;
+			d.tv_sec = (time_t)((t - now) / 1000000u);
+			d.tv_nsec = (long)((t - now) % 1000000u) * 1000;
+			(void)nanosleep(&d, NULL);
+		}
+	}
 }
 
 static uint64_t linux_wall_ms(void *ctx)

@@ -42,11 +42,23 @@ export async function stopChild(child, ms = 10_000) {
 	clearTimeout(timer);
 }
 
-/** A process's resident set (bytes) and open file descriptors, from /proc; undefined when gone. */
+/** A process's CPU time so far (user + system, all threads), in seconds, from /proc; undefined when gone. */
+export function cpuSeconds(pid) {
+	try {
+		// The fields after the command's closing parenthesis: utime is the 12th, stime the 13th.
+		const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ").at(-1).split(" ");
+		return (Number(fields[11]) + Number(fields[12])) / 100;   // USER_HZ is 100 on Linux
+	}
+	catch {
+		return undefined;
+	}
+}
+
+/** A process's resident set (bytes), open file descriptors and CPU seconds, from /proc; undefined when gone. */
 export function procSample(pid) {
 	try {
 		const rssKb = Number(/^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1]);
-		return { rss: rssKb * 1024, fds: readdirSync(`/proc/${pid}/fd`).length };
+		return { rss: rssKb * 1024, fds: readdirSync(`/proc/${pid}/fd`).length, cpuS: cpuSeconds(pid) };
 	}
 	catch {
 		return undefined;

@@ -21,6 +21,26 @@ export const SLOPE_FLOORS = {
 	"cloud.rss": 24 * MIB, "cloud.fds": 12, "cloud.connections": 12, "cloud.stateRows": 20,
 };
 
+/**
+ * The most of one core each process may use, averaged over the run: the camera paces a ~150
+ * kbit/s clip to cloud storage, 4 viewers and a store (a board's core has less to give than this
+ * machine's); the cloud serves one camera. A loop that spins (the capture thread under
+ * libfaketime did, at a whole core) fails here, where memory and frames look healthy.
+ */
+export const CPU_BOUNDS = { camera: 0.25, cloud: 0.5 };
+
+/** The share of one core a process used across `samples` ({ t, pid, cpuS }), each process (pid) in turn. */
+export function cpuShare(samples) {
+	let cpu = 0, ms = 0;
+	for (let i = 1; i < samples.length; i++) {
+		const a = samples[i - 1], b = samples[i];
+		if (a.pid !== b.pid || !Number.isFinite(a.cpuS) || !Number.isFinite(b.cpuS)) continue;
+		cpu += b.cpuS - a.cpuS;
+		ms += b.t - a.t;
+	}
+	return ms ? cpu / (ms / 1000) : undefined;
+}
+
 /** { ok, failures, ...figures } from the soak's record `r` (see scripts/soak.mjs). */
 export function verdictOf(r) {
 	const failures = [];
@@ -66,6 +86,15 @@ export function verdictOf(r) {
 		else if (slope > bound) fail("flat", `${name} grows ${Math.round(slope)} per minute (bound ${bound})`);
 	}
 
+	// CPU: no process spins.
+	const cpu = {};
+	for (const [who, bound] of Object.entries(CPU_BOUNDS)) {
+		const share = cpuShare(r.resources[who]);
+		cpu[who] = share === undefined ? null : Math.round(share * 1000) / 1000;
+		if (share === undefined) fail("cpu", `${who}: no CPU samples`);
+		else if (share > bound) fail("cpu", `${who} used ${Math.round(share * 100)} % of a core on average (bound ${bound * 100} %)`);
+	}
+
 	// Logs: each line above warning falls in a fault's window (its start to the end of its recovery
 	// bound) and is one that fault explains.
 	const unexplained = r.logs.filter((entry) => !r.faults.some((f) => {
@@ -80,7 +109,7 @@ export function verdictOf(r) {
 		minutes: r.minutes, faults: r.recoveries.map((f) => ({ kind: f.kind, atS: Math.round((f.start - r.started) / 1000), recoveryS: f.recoveryS })),
 		frames: { stored: storedFrames, holes, gapsInCloud: r.stored.gapFrames, gapsLogged: logged, lastRun: stats ? { uploaded: stats.framesUploaded, lost: stats.framesLost, segments: stats.segmentsStored } : null },
 		streams: r.stored.streams.length, segments: r.stored.runs.reduce((sum, run) => sum + run.segments, 0), cameraRuns: r.camera.runs.map((run) => run.how),
-		viewers: r.viewers, slopesPerMinute: slopes, slopeBounds: bounds, logs: { lines: r.logs.length, unexplained: unexplained.length, cloudWarnings: r.cloudWarnings },
+		viewers: r.viewers, slopesPerMinute: slopes, slopeBounds: bounds, cpuShare: cpu, logs: { lines: r.logs.length, unexplained: unexplained.length, cloudWarnings: r.cloudWarnings },
 		rowsGrown: rowsGrown(r.resources.cloud),
 		...(r.skipped.length ? { skipped: r.skipped } : {}),
 	};
