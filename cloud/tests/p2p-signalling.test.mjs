@@ -31,7 +31,7 @@ test("a granted viewer gets a ticket the camera's key verifies, and the camera's
 	const kTicket = createHmac("sha256", device.secret).update("ivxs p2p ticket v1").digest();
 	t.deepEqual(createHmac("sha256", kTicket).update(ticket.subarray(0, 44)).digest(), ticket.subarray(44));
 	t.deepEqual(createHmac("sha256", kTicket).update("ivxs p2p psk v1").update(ticket.subarray(44)).digest(), psk);
-	t.is(ticket[1], 1 | 8, "live (+ command, which opening a stream needs for now)");
+	t.is(ticket[1], 1, "live, nothing more (a live ticket watches; it may not take stills or move the camera)");
 	const expiry = Number(ticket.readBigUInt64BE(4));
 	const nowS = Date.now() / 1000;
 	t.true(expiry > nowS && expiry <= nowS + 31, `the ticket lives only to start a session (${expiry - nowS} s)`);

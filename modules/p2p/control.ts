@@ -2,7 +2,7 @@
  * How a viewer opens and closes the seed's channels (SPEC §2: a stream with its `params`,
  * talkback): CONTROL messages of the transport's command stream (native/p2p/PROTOCOL.md
  * "COMMAND", kind 3; the camera answers with kind 4 and the same id), which the transport
- * delivers whatever the ticket's command right — so a live-only ticket can watch; what is opened
+ * delivers whatever the ticket's rights — so a live-only ticket can watch; what is opened
  * is checked against the ticket's rights here (camera-p2p.ts). Payloads are ASCII text:
  * "open media <params>", "open voice <params>", "close media", "close voice"; the camera replies
  * "ok" or "no <code>". modules/p2p/README.md documents it.

@@ -71,16 +71,16 @@ function parsePlayback(c: Record<string, unknown>): ViewerCommand | string {
 
 /**
  * Every command: the ticket right it needs (ticket.ts Rights; the camera refuses the command
- * without it, issue 27 §3) beside its parse rule. `ptz` moves the camera: the command right
- * (there is no dedicated one; the transport already asks it of every request). `snapshot` sees
- * the scene now, as live does. `recordings` and `playback` read the local store.
+ * without it, issue 27 §3) beside its parse rule. `ptz` moves the camera and `snapshot` makes it take
+ * a still and upload it to its owner's cloud storage: both act, so the command right (a live
+ * ticket watches, nothing more). `recordings` and `playback` read the local store.
  */
 type Spec = Readonly<{ right: RightName; parse: Parse }>;
 const spec = (right: RightName, parse: Parse): Spec => Object.freeze({ right, parse });
 // frozen: preloaded on ESP32 (the XS linker warns otherwise)
 const COMMANDS: Readonly<Record<ViewerCommand["cmd"], Spec>> = Object.freeze({
 	ptz: spec("command", (c) => PTZ_OPS.includes(c.op as never) ? { cmd: "ptz", op: c.op as (typeof PTZ_OPS)[number] } : `ptz: op must be one of ${PTZ_OPS.join(", ")}`),
-	snapshot: spec("live", () => ({ cmd: "snapshot" })),
+	snapshot: spec("command", () => ({ cmd: "snapshot" })),
 	recordings: spec("playback", (c) => {
 		const from = c.from ?? 0, to = c.to ?? Number.MAX_SAFE_INTEGER;
 		return isTime(from) && isTime(to) && from < to ? { cmd: "recordings", from, to } : "recordings: from < to, Unix ms";

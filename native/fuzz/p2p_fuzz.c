@@ -137,8 +137,8 @@ static void cbCommand(void *ctx, ivxs_p2p_session *s, int kind, uint16_t id, con
 	(void)data;
 	REQUIRE(IVXS_P2P_KIND_VALID(kind));
 	REQUIRE(size <= IVXS_P2P_MAX_COMMAND);
-	/* a viewer's app request reaches the camera only with the command right; control always */
-	REQUIRE(kind != IVXS_P2P_REQUEST || s->p2p->cfg.role == IVXS_P2P_CLIENT || (s->rights & IVXS_P2P_RIGHT_COMMAND));
+	/* every message reaches the app with the session's rights, which stay those of its ticket */
+	REQUIRE((s->rights & ~(uint32_t)(IVXS_P2P_RIGHT_LIVE | IVXS_P2P_RIGHT_PLAYBACK | IVXS_P2P_RIGHT_TALK | IVXS_P2P_RIGHT_COMMAND)) == 0);
 	/* answering from the callback is part of what is exercised */
 	if ((kind == IVXS_P2P_REQUEST || kind == IVXS_P2P_CONTROL) && size < 64)
 		ivxs_p2p_command(s, kind == IVXS_P2P_REQUEST ? IVXS_P2P_REPLY : IVXS_P2P_CONTROL_REPLY, id, data, size, gNow);

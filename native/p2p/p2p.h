@@ -88,9 +88,9 @@ enum {
 	IVXS_P2P_RIGHT_COMMAND = 8
 };
 
-/* Command stream message kinds: the app's requests and replies (a viewer's requests need the
- * command right), and control — opening and closing channels — which any viewer may send (what it
- * opens is checked against its rights above the transport). */
+/* Command stream message kinds: the app's requests and replies, and control — opening and
+ * closing channels. Every viewer may send both; the app checks each against the session's
+ * rights (ivxs_p2p_session_stats.rights) and refuses in its reply what they do not cover. */
 enum { IVXS_P2P_REQUEST = 1, IVXS_P2P_REPLY = 2, IVXS_P2P_CONTROL = 3, IVXS_P2P_CONTROL_REPLY = 4 };
 #define IVXS_P2P_KIND_VALID(k) ((k) >= IVXS_P2P_REQUEST && (k) <= IVXS_P2P_CONTROL_REPLY)
 

@@ -945,8 +945,9 @@ void p2p_chan_on_cmd(ivxs_p2p_session *s, const p2p_cmd_chunk *c, int sole)
 			break;
 		end = m->rhi[m->nranges - 1];
 		m->lend = !m->tx && end == used && sole;
-		/* the app's requests need the command right; control (opening a stream) does not */
-		if ((s->p2p->cfg.role == IVXS_P2P_CLIENT || kind == IVXS_P2P_CONTROL || (s->rights & IVXS_P2P_RIGHT_COMMAND)) && s->p2p->cfg.cb.command)
+		/* every message reaches the app, which answers by the ticket's rights (a request it
+		 * does not cover gets a refusal, not silence: modules/protocol/viewer-commands.ts) */
+		if (s->p2p->cfg.cb.command)
 			s->p2p->cfg.cb.command(s->p2p->cfg.cb.ctx, s, (int)kind, id, m->rx + P2P_MSG_HDR, len);
 		m->lend = 0;
 		if (!m->rx) {

@@ -34,11 +34,11 @@ const rightNames = Object.keys(Rights) as Array<keyof typeof Rights>;
 
 const tooMany = (what: string, waitMs: number) => new HttpError(429, `${what}: try again in ${Math.ceil(waitMs / 1000)} s`, { "retry-after": String(Math.ceil(waitMs / 1000)) });
 
+/** The ticket's rights: those asked for (all four when none are named); the camera refuses what they do not cover. */
 function rightsOf(value: unknown): number {
-	// Opening a stream rides on the command stream for now (modules/p2p/README.md): `command` comes with every ticket.
 	if (value === undefined) return Rights.live | Rights.playback | Rights.talk | Rights.command;
 	if (!Array.isArray(value) || !value.every((name) => rightNames.includes(name))) throw new HttpError(400, `rights must be a list of ${rightNames.join(", ")}`);
-	return value.reduce((bits: number, name: keyof typeof Rights) => bits | Rights[name], Rights.command);
+	return value.reduce((bits: number, name: keyof typeof Rights) => bits | Rights[name], 0);
 }
 
 export async function install(ctx: CloudContext): Promise<void> {

@@ -1644,17 +1644,23 @@ static void test_rights(void)
 	memset(buf, 0, sizeof(buf));
 	CHECK(W.sides[SRV].session);
 	W.next_produce = g_now + 1;
-	/* playback only: live media is allowed through playback, commands are not delivered */
+	/* playback only, no command right: a request still reaches the app, which sees the session's
+	 * rights and answers a refusal (a dropped request left the viewer waiting for a reply) */
 	CHECK_EQ(ivxs_p2p_command(W.sides[CLI].session, IVXS_P2P_REQUEST, 0, buf, cmdLen(0), g_now), 0);
 	step(200);
-	CHECK_EQ(W.sides[SRV].cmds, 0);
-	/* control (opening a stream) is, without the command right; its reply comes back */
+	CHECK_EQ(W.sides[SRV].cmds, 1);
+	{
+		ivxs_p2p_session_stats st;
+		CHECK_EQ(ivxs_p2p_session_stats_get(W.sides[SRV].session, &st), 0);
+		CHECK_EQ(st.rights, IVXS_P2P_RIGHT_PLAYBACK);
+	}
+	/* control (opening a stream) too; its reply comes back */
 	for (i = 0; i < sizeof(control); i++)
 		control[i] = (uint8_t)(1 + i);   /* the harness's pattern for id 1 */
 	W.sides[SRV].next_cmd_id = 1;
 	CHECK_EQ(ivxs_p2p_command(W.sides[CLI].session, IVXS_P2P_CONTROL, 1, control, cmdLen(1), g_now), 0);
 	step(200);
-	CHECK_EQ(W.sides[SRV].cmds, 1);
+	CHECK_EQ(W.sides[SRV].cmds, 2);
 	CHECK_EQ(W.sides[SRV].cmd_bad, 0);
 	W.sides[CLI].next_cmd_id = 1;
 	CHECK_EQ(ivxs_p2p_command(W.sides[SRV].session, IVXS_P2P_CONTROL_REPLY, 1, control, cmdLen(1), g_now), 0);
