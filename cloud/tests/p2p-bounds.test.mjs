@@ -6,7 +6,7 @@
 import test from "ava";
 import { cloudFor, deviceIn } from "./_cloud.mjs";
 import { adminPassword, answeringCamera, viewerCandidates, withViewer } from "./_p2p.mjs";
-import { admit, hold, sweep } from "../../build/node/cloud/src/p2p/signalling.js";
+import { admit, hold, REPORT_FRESH_MS, reportsHeld, sweep } from "../../build/node/cloud/src/p2p/signalling.js";
 import { addToken, addUser, grantDevice } from "../../build/node/cloud/src/users/store.js";
 
 const host = viewerCandidates[0];
@@ -85,7 +85,10 @@ test("a session no viewer joined ends with its ticket: its updates are refused, 
 	t.is((await post(joined)).status, 200, "the session the camera has open still takes its viewer's moves");
 	t.deepEqual((await (await admin.call("/v1/devices/p2p-b/p2p")).json()).sessions.map((s) => s.session), [joined]);
 	t.is((await viewer.call(`/v1/devices/p2p-b/p2p/${idle}/candidates?waitS=0`)).status, 404);
-	t.truthy(cloud);
+	// A camera's report too old to count is dropped by the sweep (one per camera ever seen stayed before).
+	t.is(reportsHeld(cloud.ctx), 1);
+	await sweep(cloud.ctx, Date.now() + REPORT_FRESH_MS);
+	t.is(reportsHeld(cloud.ctx), 0);
 });
 
 test("a viewer may hold 8 sessions of a camera open or being offered, a camera 32", async (t) => {

@@ -9,7 +9,9 @@
  * answer without one is dropped as if lost: anyone who can send from the server's address could
  * forge it). The allocation is refreshed at half its lifetime; permissions (300 s on the server,
  * RFC 8656 §9) every 4 minutes, but only those in use — asked for again, or carrying datagrams —
- * in the last 300 s: the rest lapse (modules/p2p/README.md "Bounds").
+ * in the last 300 s: the rest lapse (modules/p2p/README.md "Bounds"). A refresh the server answers
+ * 437 (Allocation Mismatch: it has no allocation for us — it restarted, or ours expired) forgets the
+ * allocation, so the next offer allocates again instead of handing out a dead relayed address.
  */
 import Timer from "timer";
 import { asciiText } from "../protocol/ascii.js";
@@ -58,7 +60,15 @@ const text = (bytes: Uint8Array | undefined) => (bytes ? asciiText(bytes) : "");
 
 export class TurnError extends Error {
 	override name = "TurnError";
+	/** The server's ERROR-CODE when it refused (RFC 8489 §14.8), else undefined. */
+	readonly status: number | undefined;
+	constructor(message: string, status?: number) {
+		super(message);
+		this.status = status;
+	}
 }
+/** The server holds no allocation for this client's address (RFC 8656 §7.2, §7.3). */
+const ALLOCATION_MISMATCH = 437;
 
 export class TurnClient {
 	#server: TurnServer;
@@ -109,9 +119,28 @@ export class TurnClient {
 		if (lifetime && lifetime.length !== 4) throw new TurnError(`the TURN server's LIFETIME is ${lifetime.length} bytes, not 4`);
 		const lifetimeS = lifetime ? ((lifetime[0] << 24) >>> 0) + ((lifetime[1] << 16) | (lifetime[2] << 8) | lifetime[3]) : DEFAULT_LIFETIME_S;
 		if (this.#closed) throw new TurnError("closed while allocating");
-		this.#every(Math.max(30, lifetimeS / 2) * 1000, () => this.#request(Method.refresh, [[Attr.lifetime, Uint8Array.of(0, 0, 2, 88)]]));
+		this.#every(Math.max(30, lifetimeS / 2) * 1000, () => this.refreshAllocation());
 		this.#every(PERMISSION_REFRESH_MS, () => this.refreshPermissions());
 		return this.relayed = relayed;
+	}
+
+	/** The allocation's refresh (its timer's task, at half its lifetime): a 437 answer forgets it. */
+	async refreshAllocation(): Promise<void> {
+		try {
+			await this.#request(Method.refresh, [[Attr.lifetime, Uint8Array.of(0, 0, 2, 88)]]);
+		}
+		catch (error) {
+			if ((error as TurnError).status === ALLOCATION_MISMATCH) this.#forgetAllocation();
+			throw error;
+		}
+	}
+
+	/** The server has no allocation for us: nothing of it is kept, and no timer of it runs. */
+	#forgetAllocation(): void {
+		for (const timer of this.#timers) Timer.clear(timer as never);
+		this.#timers = [];
+		this.#permitted.clear();
+		this.relayed = undefined;
 	}
 
 	/** Lets these addresses (their IPs: TURN permissions ignore ports) send to the relayed address;
@@ -233,7 +262,7 @@ export class TurnClient {
 			const error = answer.attributes.get(Attr.errorCode);
 			// ERROR-CODE: class (3 bits) × 100 + number (RFC 8489 §14.8)
 			const code = error && error.length >= 4 ? (error[2] & 7) * 100 + error[3] : 0;
-			if (answer.type !== failure(method) || (code !== 401 && code !== 438)) throw new TurnError(`TURN ${method} refused: ${code} ${text(error?.subarray(4))}`);
+			if (answer.type !== failure(method) || (code !== 401 && code !== 438)) throw new TurnError(`TURN ${method} refused: ${code} ${text(error?.subarray(4))}`, code || undefined);
 			this.#realm = answer.attributes.get(Attr.realm)?.slice() ?? this.#realm;
 			this.#nonce = answer.attributes.get(Attr.nonce)?.slice() ?? this.#nonce;
 			this.#key = new Uint8Array(this.#crypto.md5(`${this.#server.username}:${text(this.#realm)}:${this.#server.password}`));

@@ -155,3 +155,29 @@ test(`a hostile offer stream cannot grow the permitted set past ${MAX_PERMISSION
 	t.true(client.permitted.includes("198.51.100.80"));
 	client.close();
 });
+
+test("a refresh answered 437 (the server restarted: no allocation for us) forgets the allocation; the next allocate() asks again and hands out the new relay", async (t) => {
+	let restarted = false, allocations = 0;
+	const RELAYED_AGAIN = xorAddress("192.0.2.10", 50002)!;
+	const { client, requests } = scripted((request) => {
+		if (request.method === 0x003) {
+			allocations++;
+			return signedMessage(request.method | 0x100, request.id, [[0x0016, allocations === 1 ? RELAYED : RELAYED_AGAIN], [0x000d, Uint8Array.of(0, 0, 2, 88)]], KEY, crypto.hmacSha1);
+		}
+		if (request.method === 0x004 && restarted) return stunMessage(request.method | 0x110, request.id, [[0x0009, Uint8Array.of(0, 0, 4, 37, ...ascii("Allocation Mismatch"))]]);
+		return permitted(request);
+	});
+	t.deepEqual(await client.allocate(), { address: "192.0.2.10", port: 50000 });
+	await client.permit(["198.51.100.1"]);
+	await client.refreshAllocation();
+	t.deepEqual(client.relayed, { address: "192.0.2.10", port: 50000 }, "a refresh the server takes keeps it");
+	restarted = true;
+	const error = await client.refreshAllocation().then(() => undefined, (e: TurnError) => e);
+	t.is(error?.status, 437);
+	t.is(client.relayed, undefined, "the dead relayed address is not handed out again");
+	t.deepEqual(client.permitted, [], "nor its permissions");
+	const before = requests.length;
+	t.deepEqual(await client.allocate(), { address: "192.0.2.10", port: 50002 });
+	t.is(requests[before].method, 0x003, "allocated again");
+	client.close();
+});

@@ -150,6 +150,9 @@ function cameraFigures(ctx: CloudContext, s: P2pSession, now: number): P2pSessio
 
 const usable = (ctx: CloudContext, s: P2pSession, now: number): boolean => now < s.expiryS * 1000 || !!cameraFigures(ctx, s, now);
 
+/** How many cameras' reports are held (the sweep drops those too old to count). */
+export const reportsHeld = (ctx: CloudContext): number => stateOf(ctx).reports.size;
+
 export class SessionLimitError extends Error {
 	override name = "SessionLimitError";
 	readonly code = "P2P_SESSION_LIMIT";
@@ -208,10 +211,12 @@ export function sessionsOf(ctx: CloudContext, device: string, now = Date.now()):
  * them open: the viewer never came, or left — the camera's keep-alive ended it; the cloud is not
  * told), and ends those whose user may no longer see the camera (grant revoked, user removed or no
  * longer admin): the camera closes them at once on `p2p-end`. Its cost is two queries per user with
- * sessions (the user, its grants), whatever the number of sessions.
+ * sessions (the user, its grants), whatever the number of sessions. Cameras' reports too old to
+ * count go (a removed camera's stayed for the life of the process).
  */
 export async function sweep(ctx: CloudContext, now = Date.now()): Promise<number> {
-	const { sessions } = stateOf(ctx);
+	const { sessions, reports } = stateOf(ctx);
+	for (const [device, report] of reports) if (now - report.at >= REPORT_FRESH_MS) reports.delete(device);
 	let ended = 0;
 	const byUser = new Map<string, P2pSession[]>();
 	for (const s of [...sessions.values()]) {
