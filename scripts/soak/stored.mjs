@@ -39,7 +39,7 @@ export async function readStored(dataDir, device, channel = 0) {
 				parts.push(bytes);
 				const f = fragmentsOf(bytes);
 				samples += f.samples;
-				all.push({ stream, seq: row.seq, startMs: row.start_ms, ...f });
+				all.push({ stream, id: row.id, seq: row.seq, startMs: row.start_ms, ...f });
 			}
 			streams.push({ stream, segments: segments.length, samples, ...probe(dir, Buffer.concat(parts)) });
 		}
@@ -52,11 +52,16 @@ export async function readStored(dataDir, device, channel = 0) {
 	}
 }
 
-/** Segments in upload order grouped by the ring's life: a sequence number that goes back starts a new one. */
+/**
+ * Segments in upload order (the catalogue's row ids: the order the cloud took them) grouped by the
+ * ring's life: a sequence number that goes back starts a new one. Not by start time: start times
+ * come from the camera's wall clock (which the clock-jump fault moves), and one segment sorted out of
+ * its place would count its frames as a hole where it belonged and start a "life" of its own.
+ */
 function ringRuns(segments) {
 	const runs = [];
 	let run;
-	for (const s of [...segments].sort((a, b) => a.startMs - b.startMs || a.seq - b.seq)) {
+	for (const s of [...segments].sort((a, b) => a.id - b.id)) {
 		if (s.firstSequence === undefined) continue;
 		if (!run || s.firstSequence < run.last) {
 			run = { segments: 0, frames: 0, holes: 0, first: s.firstSequence, last: s.firstSequence, startMs: s.startMs };
