@@ -91,6 +91,22 @@ test("a session no viewer joined ends with its ticket: its updates are refused, 
 	t.is(reportsHeld(cloud.ctx), 0);
 });
 
+test("the camera's candidates reach the viewer by the same rule: merged, unicast only (loopback by configuration), in its answer and its updates", async (t) => {
+	const cloud = await cloudFor(t, { adminPassword, p2pLoopback: false });
+	const device = await deviceIn(cloud, "p2p-c");
+	const camera = { type: "host", address: "192.0.2.9", port: 7000 };
+	const hostile = [camera, camera, { type: "host", address: "255.255.255.255", port: 7000 }, { type: "host", address: "127.0.0.1", port: 7000 }, { type: "host", address: "224.0.0.1", port: 7000 }, { type: "srflx", address: "0.1.2.3", port: 7000 }];
+	const { camera: mqtt } = await answeringCamera(t, cloud, device, () => ({ candidates: hostile }));
+	const { admin, viewer } = await withViewer(cloud, "cy");
+	t.is((await admin.call("/v1/users/cy/devices/p2p-c", { method: "PUT" })).status, 204);
+	const answer = await (await viewer.call("/v1/devices/p2p-c/p2p", { method: "POST", body: { candidates: [host] } })).json();
+	t.deepEqual(answer.candidates, [camera], "before: handed to the viewer as the camera sent them");
+	const polled = viewer.call(`/v1/devices/p2p-c/p2p/${answer.session}/candidates?after=0`);
+	await sleep(300);
+	mqtt.publish("ivxs/p2p-c/p2p", JSON.stringify({ type: "p2p-candidates", session: answer.session, candidates: [...hostile].reverse() }), { qos: 1 });
+	t.deepEqual((await (await polled).json()).candidates, [camera]);
+});
+
 test("a viewer may hold 8 sessions of a camera open or being offered, a camera 32", async (t) => {
 	const { cloud, ask, admin } = await setUp(t);
 	const vera = await granted(cloud, "vic", "p2p-b");

@@ -42,7 +42,10 @@ function rightsOf(value: unknown): number {
 }
 
 export async function install(ctx: CloudContext): Promise<void> {
-	await followAnswers(ctx);
+	// Only addresses either end may check, each once (modules/protocol/candidate-address.ts): the rest are dropped.
+	const scope = { loopback: ctx.config.p2pLoopback, linkLocal: ctx.config.p2pLinkLocal };
+	const checkable = (candidates: Candidate[]) => allowedCandidates(candidates, scope);
+	await followAnswers(ctx, checkable);
 	const { p2pTicketS, p2pAnswerS, p2pSweepS } = ctx.config;
 	const offers = new RateGate(OFFER_BURST, OFFER_INTERVAL_MS), updates = new RateGate(UPDATE_BURST, UPDATE_INTERVAL_MS);
 	ctx.every(p2pSweepS * 1000, async () => {
@@ -50,9 +53,6 @@ export async function install(ctx: CloudContext): Promise<void> {
 		offers.prune();
 		updates.prune();
 	});
-	// Only addresses the camera may check, each once (modules/protocol/candidate-address.ts): the rest are dropped.
-	const scope = { loopback: ctx.config.p2pLoopback, linkLocal: ctx.config.p2pLinkLocal };
-	const checkable = (candidates: Candidate[]) => allowedCandidates(candidates, scope);
 
 	ctx.router.add("POST", "/v1/devices/:device/p2p", { auth: "user", device: "device" }, async (req, res, _params, _url, { viewer, device }) => {
 		const body = await readJson(req, 4096);

@@ -56,8 +56,12 @@ function stateOf(ctx: CloudContext): State {
 /** A fresh session id (also the viewer id in the ticket: 16 hex characters fill its 16 bytes). */
 export const newSessionId = (): string => randomBytes(8).toString("hex");
 
-/** Subscribes to the cameras' answers. */
-export async function followAnswers(ctx: CloudContext): Promise<void> {
+/**
+ * Subscribes to the cameras' answers. `checkable` keeps of a camera's candidates (its answer's and
+ * its updates') only those a viewer may be aimed at — the rule the camera's side gets too
+ * (modules/protocol/candidate-address.ts): a camera's word does not make a viewer a packet source.
+ */
+export async function followAnswers(ctx: CloudContext, checkable: (candidates: Candidate[]) => Candidate[]): Promise<void> {
 	if (!ctx.bus) return void ctx.log.warn("no control bus: P2P signalling is off");
 	const { waiting, reports } = stateOf(ctx);
 	await ctx.bus.subscribe(everyDevice("p2p"), (topic, payload) => {
@@ -67,12 +71,12 @@ export async function followAnswers(ctx: CloudContext): Promise<void> {
 		if (report) return void reports.set(device, { at: Date.now(), sessions: report.sessions });
 		const update = text.length <= 4096 ? p2pCandidatesOf(p2pMessageOf(text)) : undefined;
 		// Kept only for a session this instance admitted, of this camera (another instance keeps its own).
-		if (update) return void (sessionNamed(ctx, update.session)?.device === device && trickle(ctx, update.session, update.candidates));
+		if (update) return void (sessionNamed(ctx, update.session)?.device === device && trickle(ctx, update.session, checkable(update.candidates)));
 		const answer = text.length <= 4096 ? p2pAnswerOf(text) : undefined;
 		if (!answer) return void ctx.log.warn({ topic: topic.slice(0, 100) }, "p2p message refused (malformed)");
 		const resolve = waiting.get(`${device}/${answer.session}`);
 		waiting.delete(`${device}/${answer.session}`);
-		resolve?.(answer);
+		resolve?.({ ...answer, candidates: checkable(answer.candidates) });
 	});
 }
 
