@@ -1,18 +1,19 @@
 // `npm run -s soak -- --minutes N`: a month in the field in an hour (issue 27). The whole system
-// for N minutes — the cloud (`npm run cloud`'s server, a child process), the camera app on the XS
-// host (cloud storage, events, snapshots, local store), 4 P2P viewers, an LL-HLS viewer in
-// Chromium and an HTTP-FLV reader — with a fault schedule (soak/faults.mjs), then ONE JSON verdict
+// for N minutes — the cloud (`npm run cloud`'s server, a child process) with mosquitto as its MQTT
+// broker, the camera app on the XS host (cloud storage, events, snapshots, local store), 4 P2P
+// viewers (one in a network namespace, to move), an LL-HLS viewer in Chromium and an HTTP-FLV
+// reader — with a fault schedule (soak/faults.mjs), then ONE JSON verdict
 // on stdout, `ok` at its top level (soak/verdict.mjs; README "Soak"). Exit 0 when ok, 1 when not,
 // 2 on a usage error. Logs of every process: the folder printed on stderr (kept with --keep, and
 // whenever the verdict fails).
 //   npm run -s soak -- [--minutes N (3; 1 … 1440)] [--keep]
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import net from "node:net";
-import { once } from "node:events";
+import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import { cuttableProxy } from "../tests/_camera.mjs";
+import { natTopology } from "../tests/_netns.mjs";
+import { freePort, mosquittoOn } from "../cloud/tests/_mosquitto.mjs";
 import { RECORDED_TABLES, SoakCloud, WINDOWED_TABLES } from "./soak/cloud.mjs";
 import { SoakCamera } from "./soak/camera.mjs";
 import { P2PViewer } from "./soak/p2p-viewer.mjs";
@@ -45,12 +46,18 @@ function parse(args) {
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const note = (line) => process.stderr.write(`soak: ${line}\n`);
 
-async function freePort() {
-	const server = net.createServer().listen(0, "127.0.0.1");
-	await once(server, "listening");
-	const { port } = server.address();
-	server.close();
-	return port;
+/**
+ * The network namespaces viewer 4 runs in (tests/_netns.mjs: it on the "internet", no NAT in
+ * front of it; the cloud listens on that internet's root-namespace address), or why there are none.
+ */
+function topologyFor(shim) {
+	if (process.getuid?.() !== 0) return { why: "network namespaces need root" };
+	try {
+		return { topo: natTopology(shim, { viewer: "public" }) };
+	}
+	catch (error) {
+		return { why: error.message };
+	}
 }
 
 async function soak(o) {
@@ -62,24 +69,34 @@ async function soak(o) {
 	const volume = new Volume(Math.max(256, o.minutes * 8));
 	const skipped = [];
 	if (volume.cannotMount) skipped.push(`disk-full: ${volume.cannotMount}`);
-	const password = randomBytes(12).toString("hex");
-	const cloud = new SoakCloud({ dataDir: volume.dir, port: await freePort(), password, logFile: join(work, "cloud.log") });
 	const r = { minutes: o.minutes, skipped, faults: [], resources: { camera: [], cloud: [] }, logs: [] };
-	let camera, viewers = [], flv, hls, sampler, resourceTimer;
+	let broker, cloud, camera, viewers = [], flv, hls, sampler, resourceTimer;
 	try {
+		const { topo, why } = topologyFor(shim);
+		if (!topo) skipped.push(`viewer-move: ${why}`);
+		// Anonymous, as in the tests: mosquitto-go-auth (the device sign-in at the broker) is not installed here.
+		mkdirSync(join(work, "mosquitto"));
+		broker = mosquittoOn(await freePort(), join(work, "mosquitto"), { onLog: (chunk) => appendFileSync(join(work, "mosquitto.log"), chunk) });
+		const password = randomBytes(12).toString("hex");
+		cloud = new SoakCloud({ dataDir: volume.dir, host: topo?.publicAddress ?? "127.0.0.1", port: await freePort(), mqtt: broker.url, password, logFile: join(work, "cloud.log") });
+		await broker.start();
 		await cloud.start();
 		const device = cloud.addDevice(DEVICE);
-		const proxy = await cuttableProxy(shim, Number(new URL(cloud.url).port));
+		// The camera's network: HTTP to the cloud and MQTT to the broker, each through a proxy; a cut cuts both.
+		const cloudUrl = new URL(cloud.url);
+		const proxies = [await cuttableProxy(shim, Number(cloudUrl.port), cloudUrl.hostname), await cuttableProxy(shim, Number(new URL(broker.url).port))];
+		const proxy = { cut: (ms) => proxies.forEach((p) => p.cut(ms)) };
 		mkdirSync(join(work, "camera"));
-		camera = new SoakCamera({ device, cloudUrl: `http://127.0.0.1:${proxy.port}`, dir: join(work, "camera"), logFile: join(work, "camera.log"), maxGopBytes: MAX_GOP_BYTES });
+		camera = new SoakCamera({ device, cloudUrl: `http://127.0.0.1:${proxies[0].port}`, mqttUrl: `mqtt://127.0.0.1:${proxies[1].port}`, dir: join(work, "camera"), logFile: join(work, "camera.log"), maxGopBytes: MAX_GOP_BYTES });
 		const session = new Session(cloud.url, password);
-		const schedule = scheduleFor(o.minutes, ROUND.filter((kind) => kind !== "disk-full" || volume.mounted));
+		const schedule = scheduleFor(o.minutes, ROUND.filter((kind) => (kind !== "disk-full" || volume.mounted) && (kind !== "viewer-move" || topo)));
 		const warmupS = 20;
 		r.started = Date.now();
 		const endAt = r.started + (warmupS + o.minutes * 60) * 1000;
 		const remainingS = () => Math.max(5, (endAt - Date.now()) / 1000);
 		camera.start(remainingS());
-		viewers = [0, 1, 2, 3].map((i) => new P2PViewer({ name: `viewer ${i + 1}`, cloudUrl: cloud.url, device: DEVICE, session, logFile: join(work, `viewer-${i + 1}.log`) }));
+		// viewer 4 is the one that moves (viewer 1 the one that stalls)
+		viewers = [0, 1, 2, 3].map((i) => new P2PViewer({ name: `viewer ${i + 1}`, cloudUrl: cloud.url, device: DEVICE, session, logFile: join(work, `viewer-${i + 1}.log`), netns: i === 3 ? topo?.ns.viewh : undefined }));
 		flv = new FlvReader({ cloudUrl: cloud.url, device: DEVICE, session });
 		hls = new HlsViewer({ cloudUrl: cloud.url, device: DEVICE, session });
 		for (const v of viewers) v.start();
@@ -106,7 +123,7 @@ async function soak(o) {
 			r.resources.camera.push({ t, pid: camera.pid, ...camera.sample(), heap: memory?.heap, native: memory?.native });
 		}, 5000);
 
-		const world = { cloud, camera, proxy, viewers, flv, volume, remainingS };
+		const world = { cloud, broker, topo, camera, proxy, viewers, flv, volume, remainingS };
 		await sleep(warmupS * 1000);
 		const faultsStart = Date.now();
 		for (const { kind, at } of schedule) {
@@ -129,11 +146,13 @@ async function soak(o) {
 		r.recoveries = recoveries(r.faults, samples);
 		note("stopping the viewers; the camera drains and stops");
 		await Promise.all([...viewers.map((v) => v.stop()), flv.stop(), hls.stop()]);
-		r.viewers = { p2p: viewers.map((v) => ({ frames: v.frames, restarts: v.restarts })), flv: { bytes: flv.bytes, connects: flv.connects }, hls: { frames: hls.frames, players: hls.players, errors: hls.errors.slice(-5) } };
+		r.viewers = { p2p: viewers.map((v) => ({ frames: v.frames, restarts: v.restarts, moves: v.moves })), flv: { bytes: flv.bytes, connects: flv.connects }, hls: { frames: hls.frames, players: hls.players, errors: hls.errors.slice(-5) } };
 		await camera.finish(30_000);
 		await cloud.stop();
+		await broker.stop();
 		r.camera = { runs: camera.runs };
 		r.logs = [...cloud.logs, ...camera.logs];
+		r.seen = camera.seen;
 		r.cloudWarnings = cloud.warnings;
 		note("reading what the cloud stored (ffprobe on every stream)");
 		r.stored = await readStored(volume.dir, DEVICE);
@@ -147,7 +166,8 @@ async function soak(o) {
 		clearInterval(resourceTimer);
 		await Promise.all([...viewers.map((v) => v.stop()), flv?.stop(), hls?.stop()]).catch(() => {});
 		await camera?.finish(1000);
-		await cloud.kill9();
+		await cloud?.kill9();
+		await broker?.kill9();
 		for (const fn of teardowns) fn();
 		volume.release();
 		// A failed verdict keeps its logs: they are what explains it.

@@ -81,15 +81,15 @@ export function totalFrames(streams) {
 }
 
 /**
- * A TCP proxy to `port` that the test can cut: `cut(ms)` resets every connection through it and
+ * A TCP proxy (on 127.0.0.1) to `host`:`port` that the test can cut: `cut(ms)` resets every connection through it and
  * resets new ones for `ms` (a camera losing its network), then lets them through again.
  */
-export async function cuttableProxy(t, port) {
+export async function cuttableProxy(t, port, host = "127.0.0.1") {
 	const sockets = new Set();
 	let downUntil = 0;
 	const server = net.createServer((client) => {
 		if (Date.now() < downUntil) return client.resetAndDestroy();
-		const upstream = net.connect(port, "127.0.0.1");
+		const upstream = net.connect(port, host);
 		const pair = { client, upstream };
 		sockets.add(pair);
 		const drop = () => {

@@ -113,11 +113,12 @@ export function natTopology(t, { camera = "cone", viewer = "cone" } = {}) {
 		 * NAT: the ISP's new public address; "viewer-router" the viewer's) a new address mid-run: the
 		 * old one goes, with the default route through it, the new one comes. Sockets bound to any
 		 * address carry on from the new one; masquerade forgets the mappings of the address that
-		 * went. `nat`: the camera's router's NAT becomes this kind with it. Returns the new address.
+		 * went. `nat`: the camera's router's NAT becomes this kind with it. Returns the new address;
+		 * a second move goes back to the first one (x.y.z.2 → .102 → .2: a phone between two networks).
 		 */
 		renumber(who, { nat: kind } = {}) {
 			const m = moves[who];
-			const fresh = m.address.replace(/\.\d+$/, (last) => `.${Number(last.slice(1)) + 100}`);
+			const fresh = m.address.replace(/\.\d+$/, (last) => `.${(Number(last.slice(1)) + 100) % 200}`);
 			inNs(m.ns, "ip", ["addr", "del", `${m.address}/24`, "dev", m.dev]);
 			inNs(m.ns, "ip", ["addr", "add", `${fresh}/24`, "dev", m.dev]);
 			inNs(m.ns, "ip", ["route", "add", "default", "via", m.gateway]);

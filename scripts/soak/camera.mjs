@@ -7,9 +7,14 @@ import { join } from "node:path";
 import { root } from "../build.mjs";
 import { LIBFAKETIME, sampleChannel } from "../../tests/_camera.mjs";
 import { kill9, procSample, running, startChild, stopChild } from "./proc.mjs";
+import { FAULTS } from "./faults.mjs";
 
 /** Camera lines that say something went wrong (the camera's log has no levels). */
 export const CAMERA_TROUBLE = /error|fail|refused|cannot|exception|lost|gap:|timed? ?out|reset|retrying|unreachable|did not answer/i;
+/** Camera lines that say nothing failed but that only a fault should cause: a P2P viewer at a new address. */
+export const CAMERA_NOTABLE = /p2p: event 3\b|p2p: viewer [0-9a-f]+ moved/;
+/** The lines some fault `expects` to cause: the evidence that it happened as meant. */
+const EXPECTED = Object.values(FAULTS).map((fault) => fault.expects).filter(Boolean);
 
 export class SoakCamera {
 	#child;
@@ -18,13 +23,15 @@ export class SoakCamera {
 	runs = [];
 	/** `@@memory` samples: { t, heap, native }. */
 	memory = [];
-	/** { t, level, msg, source: "camera" } of each line that says something went wrong. */
+	/** { t, level, msg, source: "camera" } of each line that says something went wrong, or is notable. */
 	logs = [];
+	/** { t, msg } of each line a fault expects (EXPECTED). */
+	seen = [];
 
-	/** `dir`: the camera's folder (device file, store, clock file); `maxGopBytes`: its ring's size. */
-	constructor({ device, cloudUrl, dir, logFile, maxGopBytes }) {
+	/** `dir`: the camera's folder (device file, store, clock file); `mqttUrl`: its broker; `maxGopBytes`: its ring's size. */
+	constructor({ device, cloudUrl, mqttUrl, dir, logFile, maxGopBytes }) {
 		this.#o = { dir, logFile, file: join(dir, "device.json"), clock: join(dir, "faketime") };
-		writeFileSync(this.#o.file, JSON.stringify({ id: device.id, secret: device.secret, cloud: cloudUrl, maxGopBytes, channels: [sampleChannel] }));
+		writeFileSync(this.#o.file, JSON.stringify({ id: device.id, secret: device.secret, cloud: cloudUrl, mqtt: mqttUrl, maxGopBytes, channels: [sampleChannel] }));
 		this.setClock("+0");
 	}
 
@@ -70,7 +77,9 @@ export class SoakCamera {
 		if (/control channel connected/.test(line)) run.connected ??= t;
 		const gap = /gap: (\d+) frames (\w+) \((\d+)\.\.(\d+)\)/.exec(line);
 		if (gap) run.gaps.push({ frames: Number(gap[1]), reason: gap[2], from: Number(gap[3]), to: Number(gap[4]) });
+		if (EXPECTED.some((re) => re.test(line))) this.seen.push({ t, msg: line });
 		if (CAMERA_TROUBLE.test(line)) this.logs.push({ t, level: "warn", msg: line, source: "camera" });
+		else if (CAMERA_NOTABLE.test(line)) this.logs.push({ t, level: "info", msg: line, source: "camera" });
 	}
 
 	async kill9() {

@@ -1,5 +1,6 @@
 // The soak's cloud: `npm run cloud`'s server (build/node/cloud/src/cli.js serve) as a child
-// process on a fixed port and data folder, so it can be SIGKILLed and started again on both.
+// process on a fixed address, port and data folder, so it can be SIGKILLed and started again on
+// them; its MQTT broker external (`IVXS_CLOUD_MQTT`: the soak's mosquitto).
 // Its warnings and errors (pino JSON, level ≥ 40) are kept for the log check.
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
@@ -22,22 +23,23 @@ export class SoakCloud {
 	warnings = 0;
 	starts = 0;
 
-	constructor({ dataDir, port, password, logFile }) {
-		this.#o = { dataDir, port, password, logFile };
+	/** `host`: the address it listens on; `mqtt`: its broker's URL. */
+	constructor({ dataDir, host, port, mqtt, password, logFile }) {
+		this.#o = { dataDir, host, port, mqtt, password, logFile };
 	}
 
-	get url() { return `http://127.0.0.1:${this.#o.port}`; }
+	get url() { return `http://${this.#o.host}:${this.#o.port}`; }
 	get pid() { return running(this.#child) ? this.#child.pid : undefined; }
 
 	/** Starts the server; resolves once it listens (rejects after `ms`). */
 	start(ms = 60_000) {
-		const { dataDir, port, password, logFile } = this.#o;
+		const { dataDir, host, port, mqtt, password, logFile } = this.#o;
 		this.starts++;
 		return new Promise((resolve, reject) => {
 			const timer = setTimeout(() => reject(new Error(`the cloud did not listen within ${ms / 1000} s`)), ms);
-			this.#child = startChild(process.execPath, [cli, "serve", "--port", String(port), "--host", "127.0.0.1", "--data", dataDir], {
+			this.#child = startChild(process.execPath, [cli, "serve", "--port", String(port), "--host", host, "--data", dataDir], {
 				cwd: root, logFile,
-				env: { IVXS_CLOUD_ADMIN_PASSWORD: password, IVXS_CLOUD_SHUTDOWN_GRACE_S: "0", IVXS_CLOUD_LOG_LEVEL: "warn",
+				env: { IVXS_CLOUD_MQTT: mqtt, IVXS_CLOUD_ADMIN_PASSWORD: password, IVXS_CLOUD_SHUTDOWN_GRACE_S: "0", IVXS_CLOUD_LOG_LEVEL: "warn",
 					// No free-space floor: a full disk is then the 507 the camera retries, not the oldest
 					// recordings deleted at once — which would take frames the frame check counts.
 					IVXS_CLOUD_MIN_FREE_BYTES: "0", UV_THREADPOOL_SIZE: "64",

@@ -1,5 +1,5 @@
 // The soak's fault schedule: each kind of fault, what it does, how long it holds, which log lines
-// it explains and how soon each subject must be back after it ends. `scheduleFor(minutes)` spreads
+// it explains (and which one it must cause: `expects`) and how soon each subject must be back after it ends. `scheduleFor(minutes)` spreads
 // the kinds over the run, in rounds: a 3-minute run has one of each, longer runs repeat them.
 
 /** How soon (s) each subject must be making progress again after a fault ends, unless the fault says otherwise. */
@@ -10,10 +10,22 @@ const RECONNECTS = [/retrying/, /control channel/, /connection (reset|refused|cl
 
 export const FAULTS = {
 	"cut-short": {
-		what: "the camera's network to the cloud (HTTP and MQTT through one proxy) cut for 3 s, shorter than its ring (~8 s)",
-		holdS: 3,
+		what: "the camera's network cut for 1.5 s (HTTP to the cloud and MQTT to the broker, each through its proxy): with the uploader's backoff still shorter than its ring (~8 s)",
+		// The uploader waits 0.25–0.5, 0.5–1, 1–2, 2–4 s after failures (modules/cs/uploader.ts):
+		// its next attempt after a cut of 1.5 s comes by 3.5 s, its oldest frame held a segment
+		// (~2 s) older. A 3-s cut could leave it 7.5 s, and did: 30 frames overwritten, the
+		// first attempt through 6.4 s after the cut began, 8.3 s after the oldest frame.
+		holdS: 1.5,
 		explains: RECONNECTS,
-		async apply(w) { w.proxy.cut(3000); await sleep(3000); },
+		async apply(w) { w.proxy.cut(1500); await sleep(1500); },
+	},
+	"viewer-move": {
+		what: "P2P viewer 4 (in a network namespace on tests/_netns.mjs's internet) changes its address mid-stream, as a phone between networks: the camera validates the new address and moves the session (PEER_ADDR_CHANGED, its `p2p: event 3`)",
+		holdS: 2,
+		explains: [/p2p: event 3\b/, /p2p: viewer [0-9a-f]+ moved/],
+		// Without it the viewer was back by starting a new session, not by the session moving.
+		expects: /p2p: event 3\b/,
+		async apply(w) { w.topo.renumber("viewer"); await sleep(2000); },
 	},
 	"cut-long": {
 		what: "the camera's network to the cloud cut for 15 s, longer than its ring: the oldest frames are lost and reported as a gap",
@@ -22,7 +34,7 @@ export const FAULTS = {
 		async apply(w) { w.proxy.cut(15_000); await sleep(15_000); },
 	},
 	"cloud-kill": {
-		what: "the cloud (and its embedded MQTT broker) SIGKILLed, started again 3 s later on the same port and data",
+		what: "the cloud SIGKILLed, started again 3 s later on the same port and data (the broker, mosquitto, stays up: broker-kill restarts it)",
 		holdS: 3,
 		// the cloud's restart and the camera's reconnect can outlast the ~8-s ring: what it
 		// overwrote is a gap (seen in a 30-minute run: 31 frames, 6 s after the kill)
@@ -55,14 +67,19 @@ export const FAULTS = {
 		explains: [/slow|behind|stalled|backpressure|cut|drop/i],
 		async apply(w) { w.viewers[0].freeze(true); w.flv.stall(15_000); await sleep(10_000); w.viewers[0].freeze(false); await sleep(5000); },
 	},
+	"broker-kill": {
+		what: "the MQTT broker (mosquitto: the cloud's and, through its proxy, the camera's) SIGKILLed, started again 3 s later on the same port without its retained messages: the camera and the cloud reconnect, the cloud publishes every plan again",
+		holdS: 3,
+		explains: [...RECONNECTS, /broker|mqtt|republish/i],
+		// The plan reaches the camera again: the broker forgot it (no persistence), so the cloud
+		// reconnected and published it again, and the camera reconnected and subscribed.
+		expects: /plan rev \d+/,
+		async apply(w) { await w.broker.kill9(); await sleep(3000); await w.broker.start(); },
+	},
 };
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/**
- * The schedule for `minutes`: [{ kind, at }] with `at` in seconds from the start of the faults.
- * One round of every kind takes ~3 minutes (a slot each, the fault then its recovery), rounds repeat.
- */
 /**
  * The order of a round: the cloud's restart last. A Node process's resident memory grows for its
  * first minutes while V8 sizes its heap (9–11 MiB a minute measured between 30 and 100 s of age,
@@ -71,12 +88,27 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
  */
 export const ROUND = [...Object.keys(FAULTS).filter((kind) => kind !== "cloud-kill"), "cloud-kill"];
 
+/** The least time (s) between one fault's end and the next one's start. */
+const MIN_GAP_S = 8;
+
+/**
+ * The schedule for `minutes`: [{ kind, at }] with `at` in seconds from the start of the faults.
+ * One round of every kind takes ~3 minutes: each fault holds for its `holdS`, then a gap the
+ * round's holds leave shares out (9.6 s with 9 kinds; its subjects' recoveries, 2–16 s measured,
+ * mostly end within it, and the bounds allow for the rest), and `tail` after the round's last.
+ * Rounds repeat.
+ */
 export function scheduleFor(minutes, kinds = ROUND) {
 	const total = minutes * 60;
 	const lead = 15, tail = 20;
-	const slot = Math.max(20, (Math.min(total, 180) - lead - tail) / kinds.length);
+	const holds = kinds.reduce((sum, kind) => sum + FAULTS[kind].holdS, 0);
+	const gap = Math.max(MIN_GAP_S, (Math.min(total, 180) - lead - tail - holds) / Math.max(1, kinds.length - 1));
 	const out = [];
-	for (let at = lead, i = 0; at + FAULTS[kinds[i % kinds.length]].holdS + tail <= total; at += slot + (i % kinds.length === kinds.length - 1 ? slot : 0), i++)
-		out.push({ kind: kinds[i % kinds.length], at: Math.round(at) });
+	for (let at = lead, i = 0; ; i++) {
+		const kind = kinds[i % kinds.length];
+		if (Math.round(at) + FAULTS[kind].holdS + tail > total) break;
+		out.push({ kind, at: Math.round(at) });
+		at += FAULTS[kind].holdS + gap + (i % kinds.length === kinds.length - 1 ? tail : 0);
+	}
 	return out;
 }

@@ -1,7 +1,8 @@
 // A P2P viewer for the soak: the viewer app (modules/app/viewer, what `npm run view` runs) on the
 // XS host, watching live into /dev/null, started again whenever it ends (the camera went away, a
 // cut, a refusal). `frames` counts every frame it received over all its runs; SIGSTOP and SIGCONT
-// stall it as a frozen player.
+// stall it as a frozen player. `netns`: it runs in that network namespace (`ip netns exec`, which
+// execs: the pid stays the viewer's), where its address can change under it.
 import { join } from "node:path";
 import { root } from "../build.mjs";
 import { running, startChild, stopChild } from "./proc.mjs";
@@ -17,8 +18,8 @@ export class P2PViewer {
 	moves = 0;
 	errors = [];
 
-	constructor({ name, cloudUrl, device, session, logFile }) {
-		this.#o = { name, cloudUrl, device, session, logFile };
+	constructor({ name, cloudUrl, device, session, logFile, netns }) {
+		this.#o = { name, cloudUrl, device, session, logFile, netns };
 	}
 
 	get pid() { return running(this.#child) ? this.#child.pid : undefined; }
@@ -42,12 +43,14 @@ export class P2PViewer {
 	}
 
 	async #once() {
-		const { cloudUrl, device, session, logFile } = this.#o;
+		const { cloudUrl, device, session, logFile, netns } = this.#o;
 		const url = new URL(cloudUrl);
 		const cookie = await session.cookie();
 		this.#runFrames = 0;
-		this.#child = startChild(join(root, "build/bin/ivxs"), ["modules/app/viewer", "--", "--cloud", `127.0.0.1:${url.port}`, "--host", url.host,
-			"--device", device, "--format", "fmp4", "--cookie", cookie, "--params", "action=live", "--out", "/dev/null"], {
+		const viewer = [join(root, "build/bin/ivxs"), "modules/app/viewer", "--", "--cloud", url.host, "--host", url.host,
+			"--device", device, "--format", "fmp4", "--cookie", cookie, "--params", "action=live", "--out", "/dev/null"];
+		const [command, ...args] = netns ? ["ip", "netns", "exec", netns, ...viewer] : viewer;
+		this.#child = startChild(command, args, {
 			cwd: root, logFile,
 			onLine: (line) => {
 				const m = /^@@(view[a-z-]*) (.*)$/.exec(line);

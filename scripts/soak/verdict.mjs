@@ -95,14 +95,18 @@ export function verdictOf(r) {
 		else if (share > bound) fail("cpu", `${who} used ${Math.round(share * 100)} % of a core on average (bound ${bound * 100} %)`);
 	}
 
-	// Logs: each line above warning falls in a fault's window (its start to the end of its recovery
-	// bound) and is one that fault explains.
-	const unexplained = r.logs.filter((entry) => !r.faults.some((f) => {
-		const until = f.end + 1000 * Math.max(...["uploads", "viewers", "flv", "hls"].map((s) => boundOf(f.kind, s)));
-		return entry.t >= f.start - 1000 && entry.t <= until && FAULTS[f.kind].explains.some((re) => re.test(entry.msg));
-	}));
+	// Logs: each line above warning (and each notable one: a P2P session moving) falls in a fault's
+	// window (its start to the end of its recovery bound) and is one that fault explains. A fault
+	// that `expects` a line caused it (else it did not happen as meant) before the next one began
+	// (a later fault may cause the same line: a cloud restart publishes the plans too).
+	const within = (entry, f) => entry.t >= f.start - 1000 && entry.t <= f.end + 1000 * Math.max(...["uploads", "viewers", "flv", "hls"].map((s) => boundOf(f.kind, s)));
+	const unexplained = r.logs.filter((entry) => !r.faults.some((f) => within(entry, f) && FAULTS[f.kind].explains.some((re) => re.test(entry.msg))));
 	for (const entry of unexplained.slice(0, 10)) fail("logs", `${entry.source} at ${Math.round((entry.t - r.started) / 1000)} s: ${entry.msg.slice(0, 200)}`);
 	if (unexplained.length > 10) fail("logs", `and ${unexplained.length - 10} more unexplained lines`);
+	r.faults.forEach((f, i) => {
+		const expected = FAULTS[f.kind].expects, until = r.faults[i + 1]?.start ?? r.ended;
+		if (expected && !r.seen.some((line) => line.t >= f.start && line.t < until && expected.test(line.msg))) fail("expects", `${f.kind} at ${Math.round((f.start - r.started) / 1000)} s: no line matching ${expected} before ${i + 1 < r.faults.length ? "the next fault" : "the end"}`);
+	});
 
 	return {
 		ok: failures.length === 0, failures,
