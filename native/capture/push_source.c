@@ -108,11 +108,11 @@ int ivxs_capture_push_frame(ivxs_capture_push *p, ivxs_frame_type type, ivxs_cod
 	unsigned t;
 	if (!p || !data || !size || (type != IVXS_FRAME_AUDIO && type != IVXS_FRAME_VIDEO))
 		return IVXS_CAPTURE_EARG;
+	if (type == IVXS_FRAME_VIDEO ? codec != p->video_codec : codec != IVXS_CODEC_AAC)
+		return IVXS_CAPTURE_ECODEC;   /* wrong input first: the same answer whether open or not */
 	c = p->capture;
 	if (!c->prepared)
 		return IVXS_CAPTURE_ESTATE;
-	if (type == IVXS_FRAME_VIDEO ? codec != p->video_codec : codec != IVXS_CODEC_AAC)
-		return IVXS_CAPTURE_ECODEC;
 	t = (unsigned)type;
 	/* Checked before anything changes: a refused frame leaves the mapping as it was. */
 	if ((p->have_origin && pts_ms < p->origin_pts) || (p->have_last[t] && pts_ms < p->last_pts[t]))
