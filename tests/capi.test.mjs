@@ -1,7 +1,8 @@
 // libivxs, the seed's C API (native/capi/include/iv_cs.h, hosts/linux/capi): its C tests of
-// wrong use, plain and with ASan + UBSan, against a test cloud; and the C sample firmware (seed
-// 000's loop: encoder → iv_cs_push_stream) uploading the sample clip, where ffprobe decodes
-// exactly the frames the sample pushed and the camera uploaded.
+// wrong use, plain, with ASan + UBSan and with ThreadSanitizer, against a test cloud; the C sample
+// firmware (seed 000's loop: encoder → iv_cs_push_stream) uploading the sample clip, where ffprobe
+// decodes exactly the frames the sample pushed and the camera uploaded, and under ThreadSanitizer;
+// and seed 000's own sample code compiled unchanged against the headers.
 import test from "ava";
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -22,8 +23,9 @@ function firmwareDevice(t, device, cloudUrl, firmware = { audio: true }) {
 	return { IVXS_DEVICE: file, IVXS_DATA: join(dir, "data") };
 }
 
-for (const variant of ["release", "sanitize"]) {
-	test.serial(`${variant === "release" ? "plain" : "sanitized"}: iv_cs_* used wrongly returns the right IV_ERR_* and harms nothing (C tests)`, async (t) => {
+const VARIANT_NAMES = { release: "plain", sanitize: "ASan + UBSan", tsan: "ThreadSanitizer" };
+for (const variant of ["release", "sanitize", "tsan"]) {
+	test.serial(`${VARIANT_NAMES[variant]}: iv_cs_* used wrongly returns the right IV_ERR_* and harms nothing (C tests)`, async (t) => {
 		if (variant !== "release") buildHostVariant(variant);
 		const cloud = await cloudFor(t);
 		const device = await deviceIn(cloud);
@@ -33,7 +35,7 @@ for (const variant of ["release", "sanitize"]) {
 		t.log(run.stdout.trim());
 		t.is(run.code, 0, run.stdout + run.stderr.slice(-4000));
 		t.regex(run.stdout, /4 passed, 0 failed/);
-		t.false(/AddressSanitizer|LeakSanitizer|runtime error:/.test(run.stderr), run.stderr.slice(-4000));
+		t.false(/AddressSanitizer|LeakSanitizer|ThreadSanitizer|runtime error:/.test(run.stderr), run.stderr.slice(-4000));
 		// 100,000 iv_cs_event_happen_notify calls in a burst: the cloud hears of them once per app tick (200 ms)
 		const { n } = cloud.ctx.sql.db.prepare("SELECT COUNT(*) AS n FROM events WHERE device = ?").get(device.id);
 		t.log(`events the cloud stored: ${n}`);
@@ -62,6 +64,19 @@ test.serial("the C sample firmware uploads the clip: ffprobe decodes exactly the
 	// the firmware's event reached the cloud
 	const events = cloud.ctx.sql.db.prepare("SELECT COUNT(*) AS n FROM events WHERE device = ?").get(device.id);
 	t.true(events.n >= 1, "iv_cs_event_happen_notify raised an event");
+});
+
+test.serial("ThreadSanitizer: the encoder thread pushes into the ring while the app's thread reads and uploads it — no race", async (t) => {
+	buildHostVariant("tsan");
+	const cloud = await cloudFor(t);
+	const device = await deviceIn(cloud);
+	const env = { ...firmwareDevice(t, device, cloud.url), IVXS_CAMERA_ARGS: "--no-p2p", TSAN_OPTIONS: "halt_on_error=0 second_deadlock_stack=1" };
+	const run = await runHost(["--seconds", "5", "--event-at", "2"], { binary: join(build, "bin", "iv_cs_sample-tsan"), env, timeoutMs: 180_000 });
+	t.is(run.code, 0, run.stdout + run.stderr.slice(-6000));
+	t.false(/ThreadSanitizer/.test(run.stderr), run.stderr.slice(-6000));
+	const sample = JSON.parse(run.stdout.split("\n").find((l) => l.startsWith("@@sample ")).slice(9));
+	t.log(`under TSan: ${sample.video} video + ${sample.audio} audio pushed`);
+	t.true(sample.video > 50);
 });
 
 test("seed 000's sample code compiles unchanged against iv_cs.h and links libivxs.so (which exports iv_* only)", (t) => {
