@@ -1,5 +1,5 @@
 // libivxs, the seed's C API (native/capi/include/iv_cs.h, hosts/linux/capi): its C tests of
-// wrong use, plain, with ASan + UBSan and with ThreadSanitizer, against a test cloud; the C sample
+// wrong use, plain, with ASan + UBSan, with ThreadSanitizer and 32-bit (a board's pointers), against a test cloud; the C sample
 // firmware (seed 000's loop: encoder → iv_cs_push_stream) uploading the sample clip, where ffprobe
 // decodes exactly the frames the sample pushed and the camera uploaded, and under ThreadSanitizer;
 // and seed 000's own sample code compiled unchanged against the headers.
@@ -23,8 +23,8 @@ function firmwareDevice(t, device, cloudUrl, firmware = { audio: true }) {
 	return { IVXS_DEVICE: file, IVXS_DATA: join(dir, "data") };
 }
 
-const VARIANT_NAMES = { release: "plain", sanitize: "ASan + UBSan", tsan: "ThreadSanitizer" };
-for (const variant of ["release", "sanitize", "tsan"]) {
+const VARIANT_NAMES = { release: "plain", sanitize: "ASan + UBSan", tsan: "ThreadSanitizer", m32: "32-bit" };
+for (const variant of ["release", "sanitize", "tsan", "m32"]) {
 	test.serial(`${VARIANT_NAMES[variant]}: iv_cs_* used wrongly returns the right IV_ERR_* and harms nothing (C tests)`, async (t) => {
 		if (variant !== "release") buildHostVariant(variant);
 		const cloud = await cloudFor(t);
