@@ -34,7 +34,9 @@
  *     from them. start_cb comes when the cloud's plan records (continuous or event mode, or a
  *     viewer's live lease), stop_cb when it no longer does and at iv_cs_exit.
  *
- * Fatal conditions of the engine (its memory full) end the process, as they end `ivxs`.
+ * Process-wide, as in `ivxs`: SIGPIPE is ignored (a socket the peer closed is an error code),
+ * SIGUSR1 prints the app's memory report on stderr, and a fatal condition of the engine (its
+ * memory full) ends the process. The app logs on stdout/stderr ("camera <id>: …").
  */
 #ifndef IV_CS_H
 #define IV_CS_H
