@@ -8,6 +8,8 @@
  *                     "audio": "fixtures/media/aac-lc-16k-mono.aac", "stills": "fixtures/media/stills" } ] ,
  *     "ota": { "keys": { "<keyId>": "04…" }, "deadline": 120, "checks": ["cloud", "capture", "upload"] } }
  *                                                   // optional: updates of the app layer (modules/ota)
+ * A channel a C firmware feeds (libivxs's iv_cs_push_stream, native/capi) names no files:
+ *     { "codec": "h264", "firmware": { "audio": true } }
  *
  * Pure (parsing and checks only): every problem is a DeviceFileError that names the field, so a
  * newcomer with a typo gets one clear line rather than a camera that quietly does nothing.

@@ -250,6 +250,7 @@ void xs_firmware_stats(xsMachine *the)
 	ivxs_capture_stats s;
 	xsmcVars(1);
 	ivxs_capture_get_stats(record->capture, &s);
+	s.running = record->started;   /* open for the firmware, whether the plan records now or not (OTA's "capture" check) */
 	ivxs_capture_stats_to_js(the, &s, &xsResult, &xsVar(0));
 }
 
