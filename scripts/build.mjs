@@ -90,8 +90,10 @@ function run(command, args, options = {}) {
 
 // Host variants (hosts/linux/Makefile): release -> build/bin/ivxs,
 // sanitize -> ivxs-sanitize (ASan + UBSan), m32 -> ivxs-m32 (gcc -m32, the
-// pointer width of a board). Objects are kept per variant, so each is incremental.
-export const hostVariants = { release: "ivxs", sanitize: "ivxs-sanitize", m32: "ivxs-m32" };
+// pointer width of a board), tsan -> ivxs-tsan (ThreadSanitizer), pic -> ../lib/libivxs.so (the seed's C API as a shared library;
+// each other variant archives build/lib/libivxs[-variant].a). Objects are kept per variant, so
+// each is incremental.
+export const hostVariants = { release: "ivxs", pic: "../lib/libivxs.so", sanitize: "ivxs-sanitize", m32: "ivxs-m32", tsan: "ivxs-tsan" };
 
 // Two test files may ask for the same variant at once: flock(1) (util-linux)
 // makes the second wait instead of compiling the same objects in parallel.
@@ -111,8 +113,8 @@ export function build(variants = []) {
 	run(process.execPath, [join(root, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.json"]);
 	log("typescript (cloud)");
 	run(process.execPath, [join(root, "node_modules/typescript/bin/tsc"), "-p", "cloud/tsconfig.json"]);
-	for (const variant of ["release", ...variants]) {
-		log(variant === "release" ? "host" : `host (${variant})`);
+	for (const variant of ["release", "pic", ...variants]) {
+		log(variant === "release" ? "host" : variant === "pic" ? "libivxs.so" : `host (${variant})`);
 		buildHost(variant);
 	}
 }

@@ -19,6 +19,8 @@ const commands = [
 	["npm run sign-release -- sign --help", ["node", "scripts/sign-release.mjs", "sign", "--help"], /--rotation FILE.json/],
 	["npm start -- --help", ["node", "scripts/start.mjs", "--help"], /--camera-only --device F/],
 	["npm run view -- --help", ["node", "scripts/view.mjs", "--help"], /--playback START END/],
+	["npm run firmware -- --help", ["node", "scripts/firmware.mjs", "--help"], /--seconds 20 --event-at 5/],
+	["the sample C firmware: --help", ["build/bin/iv_cs_sample", "--help"], /IVXS_DEVICE=device.json iv_cs_sample/],
 	["npm run demo -- --help", ["node", "scripts/demo.mjs", "--help"], /--codec h264\|h265/],
 	["npm run bench -- --help", ["node", "bench/run.mjs", "--help"], /ivxs benchmarks/],
 	["npm run soak -- --help", ["node", "scripts/soak.mjs", "--help"], /--minutes N/],

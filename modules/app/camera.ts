@@ -11,7 +11,9 @@
  * (provisioning.ts; `--provision FILE` checks a device file, stores it and exits). On Moddable builds the arguments are the manifest's config.args.
  * Each enabled channel of the device file (device-file.ts) gets a ring and a capture thread
  * (the sample clip looped in real time, or a V4L2 camera; boards have no camera source yet:
- * their `capture` says so and the channel is skipped); cloud storage reads each ring with its
+ * their `capture` says so and the channel is skipped), or — a "firmware" channel, when a C
+ * firmware started the app through libivxs (native/capi) — the feed its iv_cs_push_stream fills,
+ * whose start/stop callbacks follow the plan, whose events and iv_cs_exit the app polls each tick; cloud storage reads each ring with its
  * own cursor (modules/cs) and uploads what the cloud's plan asks for; the plan, presence, events
  * and gaps travel on the MQTT control channel. `--seconds` stops after that long (tests, CI; the stop drains to the cloud for at most 8 s),
  * `--event-every S` reports a motion event every S seconds (a stand-in for motion detection;
@@ -30,7 +32,7 @@
  */
 import type { Capture } from "capture";
 import type { Ring } from "ring";
-import { Digest, FileWriter, TLSSocket, argv, collectGarbage, exit, hmacSha256, listDirectory, makeDirectory, memory, monotonic, now, readFile, removeFile, renameFile } from "ivxs/platform";
+import { Digest, FileWriter, TLSSocket, argv, collectGarbage, exit, firmware, hmacSha256, listDirectory, makeDirectory, memory, monotonic, now, readFile, removeFile, renameFile } from "ivxs/platform";
 import Timer from "timer";
 import * as annexb from "annexb";
 import { useNativeAnnexB } from "../media/index.js";
@@ -45,8 +47,9 @@ import { SnapshotScheduler, StillsOnDemand, uploadSnapshot } from "../snapshot/i
 import { LocalRecorder, LocalStore } from "../store/index.js";
 import { MAX_SESSIONS, type P2P } from "../p2p/index.js";
 import { openChannel } from "./channel.js";
+import type { FirmwareFeed } from "./firmware.js";
 import { P2PSignal } from "./p2p-signal.js";
-import { DeviceFileError, parseDeviceFile, type DeviceConfig, type Endpoint } from "./device-file.js";
+import { DeviceFileError, hasAudio, hasVideo, parseDeviceFile, type DeviceConfig, type Endpoint } from "./device-file.js";
 import { startViewers } from "./p2p-viewers.js";
 import { ProductionMeter, p2pBudget } from "./uplink-share.js";
 import { provision, readDeviceFile, readText } from "./provisioning.js";
@@ -137,6 +140,13 @@ export default function main(): void {
 		exit(2);
 		return;
 	}
+	// A C firmware (libivxs) that started this app pushes into a "firmware" channel: without one, say so and end.
+	const fw = firmware();
+	if (fw && !config.channels.some((channel) => channel.enabled && channel.firmware)) {
+		trace(`device file: no enabled channel has "firmware" (the C firmware's iv_cs_push_stream feeds it)\n`);
+		exit(2);
+		return;
+	}
 	useNativeAnnexB(annexb);
 	const log = (message: string) => trace(`camera ${config.id}: ${message}\n`);
 	const signer = new DeviceSigner(config.id, config.secret, { Digest, hmacSha256 }, { monotonic });
@@ -175,11 +185,11 @@ export default function main(): void {
 		onOta: config.ota ? (offer) => onOta?.(offer) : undefined,
 	});
 
-	const captures: Capture[] = [];
+	const captures: (Capture | FirmwareFeed)[] = [];
 	const rings: Ring[] = [];
 	const byRing = new Map<number, Ring>();
 	let live: P2pMedia = { codec: "h264", audio: false };
-	const byChannel = new Map<number, Capture>();
+	const byChannel = new Map<number, Capture | FirmwareFeed>();
 	// Snapshots on a connection of their own: a still never waits behind a segment being streamed.
 	const snapshotHttp = new HttpClient({ ...transport(config.cloud, config.ca), host: config.cloud.host, connectTimeout: 5000, idleTimeout: 15_000 });
 	let snapshots: SnapshotScheduler | undefined;
@@ -216,23 +226,26 @@ export default function main(): void {
 			continue;
 		}
 		const { ring, capture } = opened;
-		if (!rings.length) live = { codec: channel.codec, audio: !!channel.audio };   // what P2P live view serves
+		const audio = hasAudio(channel);
+		if (!rings.length) live = { codec: channel.codec, audio };   // what P2P live view serves
 		rings.push(ring);
 		byRing.set(channel.channel, ring);
-		cs.attach(ring, { channel: channel.channel, video: channel.video ? channel.codec : undefined, audio: !!channel.audio });
+		// a firmware channel: the plan's start/stop reach the firmware's iv_cs_push_stream_start_cb/_stop_cb
+		const fed = channel.firmware && fw ? { onStart: () => fw.record(true), onStop: () => fw.record(false) } : {};
+		cs.attach(ring, { channel: channel.channel, video: hasVideo(channel) ? channel.codec : undefined, audio, ...fed });
 		capture.start();
 		captures.push(capture);
 		if (channel.stills) byChannel.set(channel.channel, capture);
 	}
 	log(`${captures.length} channel(s) capturing; cloud ${config.cloud.secure ? "https" : "http"}://${config.cloud.host}:${config.cloud.port}`);
-	const first = config.channels.find((c) => c.enabled && c.video && byRing.has(c.channel));
+	const first = config.channels.find((c) => c.enabled && hasVideo(c) && byRing.has(c.channel));
 	let store: LocalStore | undefined, recorder: LocalRecorder | undefined;
 	if (options.store && first) {
 		store = new LocalStore({ dir: options.store, maxBytes: options.storeMb * 1024 * 1024, files: { makeDirectory, listDirectory, removeFile, renameFile, readFile }, log });
 		const found = store.open();
 		log(`store: ${options.store}: ${found.segments} segment(s), ${store.bytes} bytes`);
 		recorder = new LocalRecorder({
-			store, ring: byRing.get(first.channel)!, channel: first.channel, video: first.codec, audio: !!first.audio, clock: cloudNow,
+			store, ring: byRing.get(first.channel)!, channel: first.channel, video: first.codec, audio: hasAudio(first), clock: cloudNow,
 			createWriter: (path) => new FileWriter(path), segmentMs: options.storeSegmentS * 1000, log,
 		});
 		recorder.start();
@@ -289,6 +302,15 @@ export default function main(): void {
 	const tick = Timer.repeat(() => {
 		const elapsed = monotonic() - started;
 		reshare(monotonic());
+		// the firmware's iv_cs_event_happen_notify bits, or its iv_cs_exit
+		const raised = fw ? fw.poll() : 0;
+		if (raised === -1) return stop(0);
+		if (raised) {
+			const time = cloudNow();
+			cs.notifyEvent(raised, time);
+			for (const channel of byChannel.keys()) stills.take(channel, time);
+			log(`event ${raised} at ${time} (firmware)`);
+		}
 		if (elapsed >= nextEvent || (options.eventAt.length && elapsed >= options.eventAt[0] * 1000)) {
 			if (elapsed >= nextEvent) nextEvent += options.eventEvery * 1000;
 			else options.eventAt.shift();

@@ -4,17 +4,18 @@
  */
 import { Ring } from "ring";
 import { Capture } from "capture";
-import { readFile } from "ivxs/platform";
+import { firmware, readFile } from "ivxs/platform";
 import { probeVideo, type VideoProbe } from "../media/index.js";
 import type { ChannelConfig } from "./device-file.js";
+import type { FirmwareFeed } from "./firmware.js";
 
 /** Frames per second when neither the channel nor the clip's SPS says. */
 const DEFAULT_FPS = 25;
 
 export interface ChannelCapture {
 	ring: Ring;
-	/** Not started yet. */
-	capture: Capture;
+	/** Not started yet: a capture of the channel's file or camera, or the feed a C firmware fills. */
+	capture: Capture | FirmwareFeed;
 	fps: number | undefined;
 	/** The clip's SPS, when the frame rate had to be read from it. */
 	probe?: VideoProbe;
@@ -23,12 +24,17 @@ export interface ChannelCapture {
 /**
  * A ring for GOPs of up to `maxGopBytes` and a capture of `source` into it, at `source.fps` or
  * else the clip's own rate (its SPS, in the first 256 KB); `maxReaders` reader slots (the ring's
- * default 8: cloud storage, the local store, P2P's wake-up and 4 viewers fit). When the capture cannot be made (a
- * board has no camera source yet) the ring is closed and the error thrown.
+ * default 8: cloud storage, the local store, P2P's wake-up and 4 viewers fit). A "firmware" channel's ring is
+ * sized by the C firmware (iv_cs_init's largest GOP) and filled by its pushes. When the capture cannot be made (a
+ * board has no camera source yet; no C firmware started this app) the ring is closed and the error thrown.
  */
 export function openChannel(source: Omit<ChannelConfig, "channel" | "enabled">, maxGopBytes: number, maxReaders?: number): ChannelCapture {
+	const fw = source.firmware ? firmware() : undefined;
+	if (source.firmware && !fw) throw new Error("a \"firmware\" channel needs a C firmware (libivxs: iv_cs_init) to feed it");
+	if (fw) maxGopBytes = fw.maxGopBytes;
 	const ring = new Ring(maxReaders ? { maxGopBytes, maxReaders } : { maxGopBytes });
 	try {
+		if (fw) return { ring, capture: fw.open(ring, source.codec), fps: undefined };
 		const { video, audio, stills, codec } = source;
 		const probe = video && source.fps === undefined ? probeVideo(new Uint8Array(readFile(video, { maxBytes: 256 * 1024 })), codec) : undefined;
 		const fps = source.fps ?? (probe ? probe.frameRate ?? DEFAULT_FPS : undefined);

@@ -8,6 +8,8 @@
  *                     "audio": "fixtures/media/aac-lc-16k-mono.aac", "stills": "fixtures/media/stills" } ] ,
  *     "ota": { "keys": { "<keyId>": "04…" }, "deadline": 120, "checks": ["cloud", "capture", "upload"] } }
  *                                                   // optional: updates of the app layer (modules/ota)
+ * A channel a C firmware feeds (libivxs's iv_cs_push_stream, native/capi) names no files:
+ *     { "codec": "h264", "firmware": { "audio": true } }
  *
  * Pure (parsing and checks only): every problem is a DeviceFileError that names the field, so a
  * newcomer with a typo gets one clear line rather than a camera that quietly does nothing.
@@ -44,6 +46,8 @@ export interface ChannelConfig {
 	fps?: number;
 	/** An NVR's channel may be switched off: no capture, no uploads, no snapshots. */
 	enabled: boolean;
+	/** Fed by a C firmware's iv_cs_push_stream (libivxs) instead of a file or camera; `audio`: it pushes AAC too. */
+	firmware?: { audio: boolean };
 }
 
 export interface DeviceConfig {
@@ -143,7 +147,7 @@ function parseChannel(value: unknown, index: number): ChannelConfig {
 	const where = `channels[${index}]`;
 	if (!value || typeof value !== "object" || Array.isArray(value)) throw new DeviceFileError(`${where} must be an object`);
 	const c = value as Record<string, unknown>;
-	const known = ["channel", "video", "codec", "audio", "stills", "fps", "enabled"];
+	const known = ["channel", "video", "codec", "audio", "stills", "fps", "enabled", "firmware"];
 	for (const name in c) if (known.indexOf(name) < 0) throw new DeviceFileError(`${where}: unknown field "${name}" (known: ${known.join(", ")})`);
 	const channel = c.channel ?? index;
 	if (!isChannel(channel)) throw new DeviceFileError(`${where}.channel must be an integer in 0..${MAX_CHANNELS - 1}`);
@@ -152,11 +156,28 @@ function parseChannel(value: unknown, index: number): ChannelConfig {
 	for (const name of ["video", "audio", "stills"]) {
 		if (c[name] !== undefined && (typeof c[name] !== "string" || !c[name])) throw new DeviceFileError(`${where}.${name} must be a file path`);
 	}
-	if (c.video === undefined && c.audio === undefined) throw new DeviceFileError(`${where} has neither "video" nor "audio"`);
+	const firmware = c.firmware === undefined ? undefined : parseFirmware(c.firmware, c, where);
+	if (!firmware && c.video === undefined && c.audio === undefined) throw new DeviceFileError(`${where} has neither "video" nor "audio" (nor "firmware")`);
 	if (c.fps !== undefined && !(typeof c.fps === "number" && c.fps > 0 && c.fps <= 240)) throw new DeviceFileError(`${where}.fps must be a number in (0, 240]`);
 	if (c.enabled !== undefined && typeof c.enabled !== "boolean") throw new DeviceFileError(`${where}.enabled must be true or false`);
 	return {
 		channel, codec, video: c.video as string | undefined, audio: c.audio as string | undefined, stills: c.stills as string | undefined,
-		fps: c.fps as number | undefined, enabled: c.enabled !== false,
+		fps: c.fps as number | undefined, enabled: c.enabled !== false, ...(firmware ? { firmware } : {}),
 	};
+}
+
+/** Whether a channel carries video / audio: its files, or what its C firmware pushes. */
+export const hasVideo = (c: ChannelConfig): boolean => !!c.video || !!c.firmware;
+export const hasAudio = (c: ChannelConfig): boolean => !!c.audio || !!c.firmware?.audio;
+
+/** `"firmware": { "audio": true }`: the C firmware pushes this channel's frames (its video, and AAC when `audio`). */
+function parseFirmware(value: unknown, c: Record<string, unknown>, where: string): { audio: boolean } {
+	if (!value || typeof value !== "object" || Array.isArray(value)) throw new DeviceFileError(`${where}.firmware must be an object like { "audio": true }`);
+	const f = value as Record<string, unknown>;
+	for (const name in f) if (name !== "audio") throw new DeviceFileError(`${where}.firmware: unknown field "${name}" (known: audio)`);
+	if (f.audio !== undefined && typeof f.audio !== "boolean") throw new DeviceFileError(`${where}.firmware.audio must be true or false`);
+	for (const name of ["video", "audio", "stills", "fps"]) {
+		if (c[name] !== undefined) throw new DeviceFileError(`${where}: "${name}" does not go with "firmware" (the firmware pushes the frames)`);
+	}
+	return { audio: f.audio === true };
 }

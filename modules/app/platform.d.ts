@@ -98,4 +98,8 @@ declare module "ivxs/platform" {
 	// ---- OTA slots of the app layer (modules/ota; FORMAT.md): files on Linux (ota/file-slots.ts),
 	// the mod partitions on ESP32 builds (platform/moddable-ota.ts); undefined on mcsim. ----
 	export const ota: import("../ota/slots.js").OtaSlots | undefined;
+
+	// ---- a C firmware driving the app (libivxs: the seed's iv_cs_* API, hosts/linux/capi) ----
+	/** The C firmware that started this app, or undefined (the `ivxs` program, Moddable builds). */
+	export function firmware(): import("./firmware.js").Firmware | undefined;
 }

@@ -121,12 +121,22 @@ export class CloudStorage {
 		this.#apply();
 	}
 
-	/** Ring-fed mode: cloud storage reads this ring (written by capture) for `channel`. */
-	attach(ring: Ring, options: { channel?: number; video?: VideoCodec; audio?: boolean } = {}): void {
+	/**
+	 * Ring-fed mode: cloud storage reads this ring (written by capture) for `channel`. With
+	 * `onStart`/`onStop` the ring is fed as init's own is (a C firmware's pushes, libivxs): they
+	 * fire as for init, and one channel at most is fed so.
+	 */
+	attach(ring: Ring, options: { channel?: number; video?: VideoCodec; audio?: boolean; onStart?: () => void; onStop?: () => void } = {}): void {
 		if (this.#state === "exited") throw new CsError("state", "attach after exit");
-		const { channel = 0, video, audio = true } = options;
+		const { channel = 0, video, audio = true, onStart, onStop } = options;
 		if (video !== undefined && video !== "h264" && video !== "h265") throw new CsError("codec", `video must be "h264" or "h265"`);
-		this.#add(ring, false, { channel, video, audio });
+		const fed = onStart !== undefined || onStop !== undefined;
+		if (fed && this.#pushChannel) throw new CsError("state", "one channel at most is fed by pushes");
+		const added = this.#add(ring, false, { channel, video, audio });
+		if (fed) {
+			this.#pushChannel = added;
+			this.#callbacks = { onStart, onStop };
+		}
 		if (this.#state === "new") this.#state = "ready";
 		this.#apply();
 	}

@@ -374,6 +374,34 @@ uint64_t ivxs_capture_stream_clip_us(const ivxs_capture_stream *s);
 size_t ivxs_capture_stream_footprint(const ivxs_capture_stream *s);
 
 /* ------------------------------------------------------------------------ */
+/* Push source: frames handed over one by one by the pusher's own thread    */
+/* ------------------------------------------------------------------------ */
+
+/* A source fed by pushes (push_source.c): the encoder's thread (a C firmware's, through
+ * libivxs's iv_cs_push_stream) calls ivxs_capture_push_frame, which steps the capture with that one
+ * frame: key gating, counts and the sink (the ring: the only copy) run on the pusher's thread,
+ * nothing is allocated. No runner thread: prepare (ivxs_capture_prepare) opens the feed,
+ * finish closes it; the caller serialises push, prepare and finish (one mutex). */
+typedef struct {
+	ivxs_codec video_codec;           /* required: H264 or H265, what video pushes must carry */
+	const ivxs_capture_clock *clock;  /* required (wall_ms gives the base timestamp) */
+	ivxs_capture_sink sink;           /* required */
+	void *sink_ctx;
+} ivxs_capture_push_config;
+
+typedef struct ivxs_capture_push ivxs_capture_push;
+/* The capture and its feed (*push lives as long as the capture). */
+int ivxs_capture_create_push(ivxs_capture **out, ivxs_capture_push **push, const ivxs_capture_push_config *config);
+/* One frame: pts_ms is the pusher's clock, mapped onto the capture's timeline (the run's first
+ * pushed frame is at its base timestamp; audio and video share the mapping). 0 taken; or
+ * IVXS_CAPTURE_ESTATE (not prepared), _EARG (NULL or empty), _ECODEC (not the configured video
+ * codec, or audio that is not AAC), IVXS_RING_ETIME (before this run's first frame or the
+ * stream's previous one), IVXS_RING_ENEEDKEY (video waits for a key frame), or what the sink
+ * said (IVXS_RING_ETOOBIG, …). A refused frame changes nothing stored. */
+int ivxs_capture_push_frame(ivxs_capture_push *push, ivxs_frame_type type, ivxs_codec codec, int key,
+		uint64_t pts_ms, const void *data, size_t size);
+
+/* ------------------------------------------------------------------------ */
 /* Linux: file and V4L2 sources, the default clock, the capture thread      */
 /* (the *_linux.c files; not part of the portable core)                     */
 /* ------------------------------------------------------------------------ */

@@ -10,6 +10,7 @@
 #include "ivxs_kit.h"
 #include "capture.h"
 #include "modring.h"
+#include "modcapture.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -220,31 +221,36 @@ void xs_capture_close(xsMachine *the)
 	}
 }
 
+void ivxs_capture_stats_to_js(xsMachine *the, const ivxs_capture_stats *s, xsSlot *out, xsSlot *tmp)
+{
+	*out = xsmcNewObject();
+	ivxs_set_number(*out, "framesPushed", (double)s->frames_pushed, *tmp);
+	ivxs_set_number(*out, "videoFrames", (double)s->video_frames, *tmp);
+	ivxs_set_number(*out, "audioFrames", (double)s->audio_frames, *tmp);
+	ivxs_set_number(*out, "keyFrames", (double)s->key_frames, *tmp);
+	ivxs_set_number(*out, "bytesPushed", (double)s->bytes_pushed, *tmp);
+	ivxs_set_number(*out, "loops", (double)s->loops, *tmp);
+	ivxs_set_number(*out, "dropped", (double)s->dropped, *tmp);
+	ivxs_set_number(*out, "ringErrors", (double)s->ring_errors, *tmp);
+	ivxs_set_number(*out, "splitErrors", (double)s->split_errors, *tmp);
+	ivxs_set_number(*out, "maxLateMicroseconds", (double)s->max_late_us, *tmp);
+	ivxs_set_number(*out, "stills", s->stills, *tmp);
+	ivxs_set_number(*out, "footprintBytes", (double)s->footprint_bytes, *tmp);
+	xsmcSetBoolean(*tmp, s->running);
+	xsmcSet(*out, xsID("running"), *tmp);
+	if (s->fatal_error) {
+		xsmcSetString(*tmp, (char *)ivxs_capture_strerror(s->fatal_error));
+		xsmcSet(*out, xsID("error"), *tmp);
+	}
+}
+
 void xs_capture_stats(xsMachine *the)
 {
 	CaptureRecord *record = getRecord(the);
 	ivxs_capture_stats s;
 	xsmcVars(1);
 	ivxs_capture_get_stats(record->capture, &s);
-	xsResult = xsmcNewObject();
-	ivxs_set_number(xsResult, "framesPushed", (double)s.frames_pushed, xsVar(0));
-	ivxs_set_number(xsResult, "videoFrames", (double)s.video_frames, xsVar(0));
-	ivxs_set_number(xsResult, "audioFrames", (double)s.audio_frames, xsVar(0));
-	ivxs_set_number(xsResult, "keyFrames", (double)s.key_frames, xsVar(0));
-	ivxs_set_number(xsResult, "bytesPushed", (double)s.bytes_pushed, xsVar(0));
-	ivxs_set_number(xsResult, "loops", (double)s.loops, xsVar(0));
-	ivxs_set_number(xsResult, "dropped", (double)s.dropped, xsVar(0));
-	ivxs_set_number(xsResult, "ringErrors", (double)s.ring_errors, xsVar(0));
-	ivxs_set_number(xsResult, "splitErrors", (double)s.split_errors, xsVar(0));
-	ivxs_set_number(xsResult, "maxLateMicroseconds", (double)s.max_late_us, xsVar(0));
-	ivxs_set_number(xsResult, "stills", s.stills, xsVar(0));
-	ivxs_set_number(xsResult, "footprintBytes", (double)s.footprint_bytes, xsVar(0));
-	xsmcSetBoolean(xsVar(0), s.running);
-	xsmcSet(xsResult, xsID("running"), xsVar(0));
-	if (s.fatal_error) {
-		xsmcSetString(xsVar(0), (char *)ivxs_capture_strerror(s.fatal_error));
-		xsmcSet(xsResult, xsID("error"), xsVar(0));
-	}
+	ivxs_capture_stats_to_js(the, &s, &xsResult, &xsVar(0));
 }
 
 /* still() -> { data: ArrayBuffer, timestamp } : the JPEG matching the clip now.

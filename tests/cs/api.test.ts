@@ -10,6 +10,7 @@ import { argv, collectGarbage, memory } from "ivxs/host";
 import { readFile } from "ivxs/platform";
 import { accessUnits } from "annexb";
 import Timer from "timer";
+import { Ring } from "ring";
 import { HttpClient } from "../../modules/net/http-client.js";
 import { DeviceSigner } from "../../modules/net/signing.js";
 import { CloudStorage, CsError, parsePlan, type CsErrorCode, type RecorderStats } from "../../modules/cs/index.js";
@@ -168,6 +169,25 @@ test("the plan drives onStart/onStop: continuous+push starts, mode none stops, e
 	early.init({ maxGopBytes: 65536, onStart: () => { started++; throw new Error("app bug"); } });
 	t.is(started, 1);
 	early.exit();
+});
+
+test("a ring fed from outside (attach with onStart/onStop: a C firmware's pushes) follows the plan as init's own; one such channel at most", async (t) => {
+	const calls: string[] = [];
+	const cs = newCs();
+	const ring = new Ring({ maxGopBytes: 65536 }), other = new Ring({ maxGopBytes: 65536 });
+	cs.attach(ring, { channel: 0, video: "h264", audio: true, onStart: () => calls.push("start"), onStop: () => calls.push("stop") });
+	t.deepEqual(calls, [], "no plan yet");
+	cs.applyPlan(plan({ mode: "event" }));
+	t.deepEqual(calls, ["start"], "event mode feeds the pre-roll");
+	cs.applyPlan(plan({ rev: 2, mode: "none" }));
+	t.deepEqual(calls, ["start", "stop"]);
+	refused(t, "state", () => cs.attach(other, { channel: 1, video: "h264", onStart: () => calls.push("other") }), "a second fed channel");
+	cs.attach(other, { channel: 1, video: "h264" });   // a capture's ring beside it is fine
+	cs.applyPlan(CONTINUOUS);
+	await cs.stop();
+	t.deepEqual(calls, ["start", "stop", "start", "stop"], "stop fires onStop");
+	ring.close();
+	other.close();
 });
 
 // --- malformed frames in a continuous upload ---

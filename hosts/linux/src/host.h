@@ -6,7 +6,8 @@
  * which wakes the loop through an eventfd.
  *
  * The host's files, by concern:
- *   main.c      command line -> ivxs_config
+ *   main.c      the program: ivxs_main()
+ *   start.c     the one start path: command line -> ivxs_config -> machine, app, loop
  *   machine.c   the machine: creation, platform hooks, abort (stack overflow), jobs
  *   memory.c    XS chunk/slot allocation, accounting, the heap limit, reports
  *   loader.c    module resolution and loading, host-function binding, internal modules
@@ -38,6 +39,10 @@ typedef struct {
 	char **app_argv;
 } ivxs_host_config;
 extern ivxs_host_config ivxs_config;
+#define IVXS_CONFIG_DEFAULTS { .log_level = IVXS_LOG_WARN, .data_dir = "ivxs-data" }
+/* The command line of `ivxs` (its --help) -> the app run to its end -> the exit code
+ * (start.c): main() of the program, and the thread libivxs starts for a C firmware. */
+int ivxs_main(int argc, char **argv);
 
 /* ---- logging (stderr), filtered by ivxs_config.log_level ---- */
 enum { IVXS_LOG_ERROR = 0, IVXS_LOG_WARN, IVXS_LOG_INFO, IVXS_LOG_DEBUG };

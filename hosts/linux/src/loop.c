@@ -78,6 +78,11 @@ static void onSignalReport(int sig)
 int ivxs_loop_init(void)
 {
 	struct sigaction sa;
+	/* a second run in one process (libivxs after iv_cs_exit) starts from an empty loop */
+	gWatchCount = 0;
+	gTimers = NULL;
+	gPostHead = gPostCount = 0;
+	gStopped = gExitCode = gHolds = 0;
 	gWakeFd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (gWakeFd < 0)
 		return -1;

@@ -19,10 +19,7 @@
 
 #define kOverflowReserve (64 * 1024)
 
-ivxs_host_config ivxs_config = {
-	.log_level = IVXS_LOG_WARN,
-	.data_dir = "ivxs-data",
-};
+ivxs_host_config ivxs_config = IVXS_CONFIG_DEFAULTS;
 
 txMachine *ivxs_machine_instance;
 static char gError[512];

@@ -11,6 +11,7 @@ export { argv, memory, log, exit, collectGarbage, addresses as localAddresses } 
 export { Digest, sha256, hmacSha256, hmacSha1, md5 } from "ivxs/crypto";
 export { default as TLSSocket } from "embedded:io/socket/tcp/tls";
 export { default as Preference } from "preference";
+export { firmware } from "ivxs/firmware";
 
 export const now = Date.now;
 export function monotonic() {

@@ -21,6 +21,7 @@ import { collectGarbage as hostCollectGarbage, memory as hostMemory } from "ivxs
 // The board's OTA slots and restart (moddable-ota.ts on ESP32; none on mcsim: moddable-no-ota.ts).
 import { boardSlots, restart } from "ivxs/platform-ota";
 import Modules from "modules";
+import type { Firmware } from "../firmware.js";
 
 // Storage: the SDK's `preference`, loaded at first use, never imported here. This module is
 // preloaded, and so would be everything it imports: on `lin` the SDK's preference is JS whose
@@ -161,6 +162,10 @@ export function localAddresses(): string[] {
 }
 
 export const now = Date.now;
+/** No C firmware drives a Moddable build (libivxs is the Linux host's). */
+export function firmware(): Firmware | undefined {
+	return undefined;
+}
 export function monotonic(): number {
 	return Time.ticks;
 }

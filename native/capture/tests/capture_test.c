@@ -1874,6 +1874,89 @@ static void t_core_fake_source(void)
 	CHECK(!cap && src.closes == 2 && src.released == 1);
 }
 
+/* The push source over a real ring: what a pusher hands over lands in the ring with its
+ * pusher-clock time mapped onto the run's base; every wrong push is refused with nothing
+ * stored changed. */
+static void t_push_source(void)
+{
+	static const uint8_t idr[] = { 0, 0, 0, 1, 0x67, 0x42, 0, 0, 0, 1, 0x68, 0xce, 0, 0, 0, 1, 0x65, 0x88, 0x84 },
+		pslice[] = { 0, 0, 0, 1, 0x41, 0x9a, 0x02 }, aac[] = { 0xff, 0xf1, 0x50, 0x80, 0x01, 0x3f, 0xfc, 0x21 };
+	static uint8_t big[70000];
+	fake_clock fc;
+	ivxs_capture_clock clk = { fake_now, fake_sleep, fake_wall, &fc };
+	ivxs_capture_push_config pc;
+	ivxs_ring_config rc;
+	ivxs_ring *ring = NULL;
+	ivxs_ring_reader *reader = NULL;
+	ivxs_ring_view v;
+	ivxs_ring_stats rs;
+	ivxs_capture *cap = NULL;
+	ivxs_capture_push *push = NULL;
+	ivxs_capture_stats st;
+	memset(&fc, 0, sizeof(fc));
+	memset(&rc, 0, sizeof(rc));
+	rc.arena_bytes = 64 * 1024;
+	CHECK(ivxs_ring_create(&ring, &rc) == 0);
+	memset(&pc, 0, sizeof(pc));
+	pc.video_codec = IVXS_CODEC_H264;
+	pc.clock = &clk;
+	pc.sink = ivxs_capture_ring_sink;
+	pc.sink_ctx = ring;
+	pc.video_codec = IVXS_CODEC_AAC;
+	CHECK(ivxs_capture_create_push(&cap, &push, &pc) == IVXS_CAPTURE_EARG && !cap);
+	pc.video_codec = IVXS_CODEC_H264;
+	CHECK(ivxs_capture_create_push(&cap, &push, &pc) == 0);
+	/* before prepare (the plan's start): refused */
+	CHECK(ivxs_capture_push_frame(push, IVXS_FRAME_VIDEO, IVXS_CODEC_H264, 1, 100, idr, sizeof(idr)) == IVXS_CAPTURE_ESTATE);
+	CHECK(ivxs_capture_prepare(cap) == 0);
+	CHECK(ivxs_capture_push_frame(push, IVXS_FRAME_VIDEO, IVXS_CODEC_H264, 0, 100, pslice, sizeof(pslice)) == IVXS_RING_ENEEDKEY);
+	CHECK(ivxs_capture_push_frame(push, IVXS_FRAME_VIDEO, IVXS_CODEC_H265, 1, 100, idr, sizeof(idr)) == IVXS_CAPTURE_ECODEC);
+	CHECK(ivxs_capture_push_frame(push, IVXS_FRAME_AUDIO, IVXS_CODEC_H264, 0, 100, aac, sizeof(aac)) == IVXS_CAPTURE_ECODEC);
+	CHECK(ivxs_capture_push_frame(push, IVXS_FRAME_VIDEO, IVXS_CODEC_H264, 1, 100, NULL, 5) == IVXS_CAPTURE_EARG);
+	CHECK(ivxs_capture_push_frame(push, IVXS_FRAME_VIDEO, IVXS_CODEC_H264, 1, 100, idr, 0) == IVXS_CAPTURE_EARG);
+	/* the key frame, with its SPS/PPS: the key flag comes from the bytes even when not given */
+	CHECK(ivxs_capture_push_frame(push, IVXS_FRAME_VIDEO, IVXS_CODEC_H264, 0, 100, idr, sizeof(idr)) == 0);
+	CHECK(ivxs_capture_push_frame(push, IVXS_FRAME_AUDIO, IVXS_CODEC_AAC, 0, 110, aac, sizeof(aac)) == 0);
+	CHECK(ivxs_capture_push_frame(push, IVXS_FRAME_VIDEO, IVXS_CODEC_H264, 0, 140, pslice, sizeof(pslice)) == 0);
+	ivxs_ring_get_stats(ring, &rs);
+	CHECK_EQ(rs.frames_pushed, 3);
+	/* wrong pushes change nothing stored */
+	CHECK(ivxs_capture_push_frame(push, IVXS_FRAME_VIDEO, IVXS_CODEC_H264, 0, 139, pslice, sizeof(pslice)) == IVXS_RING_ETIME);
+	CHECK(ivxs_capture_push_frame(push, IVXS_FRAME_AUDIO, IVXS_CODEC_AAC, 0, 99, aac, sizeof(aac)) == IVXS_RING_ETIME);
+	memcpy(big, idr, sizeof(idr));
+	CHECK(ivxs_capture_push_frame(push, IVXS_FRAME_VIDEO, IVXS_CODEC_H264, 1, 180, big, sizeof(big)) == IVXS_RING_ETOOBIG);
+	ivxs_ring_get_stats(ring, &rs);
+	CHECK_EQ(rs.frames_pushed, 3);
+	/* after a refused video frame the next must be a key frame */
+	CHECK(ivxs_capture_push_frame(push, IVXS_FRAME_VIDEO, IVXS_CODEC_H264, 0, 220, pslice, sizeof(pslice)) == IVXS_RING_ENEEDKEY);
+	CHECK(ivxs_capture_push_frame(push, IVXS_FRAME_VIDEO, IVXS_CODEC_H264, 1, 260, idr, sizeof(idr)) == 0);
+	ivxs_capture_get_stats(cap, &st);
+	CHECKF(st.frames_pushed == 4 && st.video_frames == 3 && st.audio_frames == 1 && st.key_frames == 2 && st.running,
+		"pushed %llu video %llu keys %llu", (unsigned long long)st.frames_pushed, (unsigned long long)st.video_frames,
+		(unsigned long long)st.key_frames);
+	/* timestamps: the run's base (the wall clock) + the pusher's offsets; the key frame carries its info */
+	CHECK(ivxs_ring_reader_open(ring, IVXS_RING_AT_TIME, 0, &reader) == 0);
+	CHECK(ivxs_ring_read(reader, &v) == 1);
+	CHECKF(v.key && v.timestamp_ms == 1700000000000ull && (v.info & IVXS_AU_INFO_KEY) && v.size == sizeof(idr),
+		"ts %llu info %x", (unsigned long long)v.timestamp_ms, v.info);
+	CHECK(ivxs_ring_read(reader, &v) == 1 && v.type == IVXS_FRAME_AUDIO && v.timestamp_ms == 1700000000010ull);
+	CHECK(ivxs_ring_read(reader, &v) == 1 && v.timestamp_ms == 1700000000040ull && !v.key);
+	/* stopped (the plan's stop), then started again: refused while stopped, then times go on */
+	ivxs_capture_finish(cap);
+	ivxs_capture_get_stats(cap, &st);
+	CHECK(!st.running);
+	CHECK(ivxs_capture_push_frame(push, IVXS_FRAME_VIDEO, IVXS_CODEC_H264, 1, 300, idr, sizeof(idr)) == IVXS_CAPTURE_ESTATE);
+	CHECK(ivxs_capture_prepare(cap) == 0);
+	CHECK(ivxs_capture_push_frame(push, IVXS_FRAME_VIDEO, IVXS_CODEC_H264, 1, 5, idr, sizeof(idr)) == 0);
+	CHECK(ivxs_ring_read(reader, &v) == 1 && v.timestamp_ms == 1700000000160ull);   /* the key frame after the refused ones */
+	CHECK(ivxs_ring_read(reader, &v) == 1);
+	CHECKF(v.timestamp_ms == 1700000000161ull, "restart at %llu", (unsigned long long)v.timestamp_ms);
+
+	ivxs_ring_reader_close(&reader);
+	ivxs_capture_destroy(&cap);
+	ivxs_ring_destroy(&ring);
+}
+
 /* A memory stream (as a board would read flash) through the stream core:
  * split, paced on the fake clock, every frame exactly at its schedule. */
 typedef struct {
@@ -2066,6 +2149,7 @@ int main(int argc, char **argv)
 	ivxs_test_run("stills errors: none configured, missing, empty, bad JPEG", t_stills_errors);
 	ivxs_test_run("core over a fake source: key gating, counts, injected clock, restart base", t_core_fake_source);
 	ivxs_test_run("core over a memory stream: split and paced without files", t_core_memory_stream);
+	ivxs_test_run("push source: pushes reach the ring mapped onto the run's time; wrong pushes change nothing", t_push_source);
 	ivxs_test_run("v4l2: missing device, /dev/null, regular file", t_v4l2_errors);
 	rm_tree(g_tmp);
 	return ivxs_test_summary();

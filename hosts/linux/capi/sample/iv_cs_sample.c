@@ -1,0 +1,196 @@
+/*
+ * A sample C firmware written the seed's way (seed 000): cloud storage initialised with the two
+ * callbacks, the encoder's frames pushed with iv_cs_push_stream between start_cb and stop_cb,
+ * an event notified, iv_cs_exit at the end.
+ *
+ *   IVXS_DEVICE=device.json build/bin/iv_cs_sample [--seconds N] [--event-at S] [video.h264 [audio.aac]]
+ *   (npm run firmware does this against `npm start -- --cloud-only`: README "C firmware")
+ *
+ * The "encoder" is the sample clip played in real time by ivxs's own file source (its Annex-B
+ * and ADTS splitters and pacing, native/capture: no second splitter here); its thread is this
+ * firmware's encoder thread, and each frame it hands over is pushed as a SoC encoder's output
+ * would be: one venc pack (the access unit) or one ADTS frame. A real firmware replaces
+ * encoderStart() with its encoder SDK's stream loop. This sample links libivxs.a (the file
+ * source is inside it; libivxs.so exports iv_* only).
+ *
+ * At the end it prints one line: @@sample {"video":…,"audio":…,"refused":{"<code>":n,…}}
+ * (frames pushed with IV_ERR_NONE, and the codes of the refused ones).
+ */
+#include "iv_cs.h"
+#include "capture.h"
+
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static atomic_int gPushing;      /* between start_cb and stop_cb */
+static atomic_int gStarted;      /* a video I frame went in since start_cb: audio may follow */
+static atomic_int gStop;
+static unsigned long gVideo, gAudio;
+static struct { int code; unsigned long count; } gRefused[16];
+
+static int cloudStorage_start(void)
+{
+	atomic_store(&gStarted, 0);
+	atomic_store(&gPushing, 1);
+	printf("sample: start_cb: pushing\n");
+	return IV_ERR_NONE;
+}
+
+static int cloudStorage_stop(void)
+{
+	atomic_store(&gPushing, 0);
+	printf("sample: stop_cb: not pushing\n");
+	return IV_ERR_NONE;
+}
+
+static void countRefused(int code)
+{
+	int i;
+	for (i = 0; i < 16 && gRefused[i].count && gRefused[i].code != code; i++)
+		;
+	if (i < 16) {
+		gRefused[i].code = code;
+		gRefused[i].count++;
+	}
+}
+
+/* The encoder thread's hand-over: the seed's loop body for one frame. */
+static int onEncodedFrame(void *ctx, const ivxs_capture_frame *frame)
+{
+	int ret;
+	(void)ctx;
+	if (!atomic_load(&gPushing))
+		return 0;   /* the encoder runs; nothing is pushed outside start … stop */
+	if (frame->type == IVXS_FRAME_AUDIO) {
+		iv_cm_aenc_stream_s stIvAencStream;
+		if (!atomic_load(&gStarted))
+			return 0;   /* the recording starts at an I frame: audio before it would go unused */
+		stIvAencStream.pu8Stream = (uint8_t *)frame->data;
+		stIvAencStream.u32Len = (uint32_t)frame->size;
+		stIvAencStream.u64TimeStamp = frame->timestamp_ms;
+		ret = iv_cs_push_stream(IV_CS_STREAM_TYPE_AUDIO, IV_CM_VENC_TYPE_H264, (void *)&stIvAencStream);
+		if (ret == IV_ERR_NONE)
+			gAudio++;
+	}
+	else {
+		iv_cm_venc_pack_s stPack;
+		iv_cm_venc_stream_s stIvVencStream;
+		memset(&stIvVencStream, 0, sizeof(stIvVencStream));
+		stPack.pu8Addr = (uint8_t *)frame->data;
+		stPack.u32Len = (uint32_t)frame->size;
+		stPack.u64PTS = frame->timestamp_ms;
+		stPack.eFrameType = frame->key ? IV_CM_FRAME_TYPE_I : IV_CM_FRAME_TYPE_P;
+		stPack.u32Seq = (uint32_t)frame->index;
+		stIvVencStream.pstVencPack[0] = &stPack;
+		stIvVencStream.u32PackCount = 1;
+		if (!atomic_load(&gStarted) && !frame->key)
+			return 0;   /* a real encoder would be asked for an IDR at start_cb */
+		ret = iv_cs_push_stream(IV_CS_STREAM_TYPE_VIDEO, IV_CM_VENC_TYPE_H264, (void *)&stIvVencStream);
+		if (ret == IV_ERR_NONE) {
+			gVideo++;
+			atomic_store(&gStarted, 1);
+		}
+	}
+	if (ret != IV_ERR_NONE)
+		countRefused(ret);
+	return 0;
+}
+
+static ivxs_capture *encoderStart(const char *video, const char *audio)
+{
+	ivxs_capture_file_config config;
+	ivxs_capture *encoder = NULL;
+	int status;
+	memset(&config, 0, sizeof(config));
+	config.video_path = video;
+	config.audio_path = audio;
+	config.sink = onEncodedFrame;
+	status = ivxs_capture_create_file(&encoder, &config);
+	if (status == 0)
+		status = ivxs_capture_start(encoder);
+	if (status < 0) {
+		fprintf(stderr, "sample: the encoder (%s): %s\n", video, ivxs_capture_strerror(status));
+		ivxs_capture_destroy(&encoder);
+	}
+	return encoder;
+}
+
+static void onSignal(int sig)
+{
+	(void)sig;
+	atomic_store(&gStop, 1);
+}
+
+int main(int argc, char **argv)
+{
+	const char *video = "fixtures/media/h264-main-640x480.h264", *audio = "fixtures/media/aac-lc-16k-mono.aac";
+	double seconds = 0, eventAt = -1;
+	iv_err_code_e eErrCode;
+	iv_cs_init_parm_s stCsInitParm;
+	ivxs_capture *encoder;
+	struct timespec t0, now;
+	int i, files = 0, encoderFailed;
+	static const char usage[] = "usage: IVXS_DEVICE=device.json iv_cs_sample [--seconds N] [--event-at S] [video.h264 [audio.aac]]\n";
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			fputs(usage, stdout);
+			return 0;
+		}
+		if (!strcmp(argv[i], "--seconds") && i + 1 < argc)
+			seconds = atof(argv[++i]);
+		else if (!strcmp(argv[i], "--event-at") && i + 1 < argc)
+			eventAt = atof(argv[++i]);
+		else if (argv[i][0] != '-' && files < 2)
+			*(files++ ? &audio : &video) = argv[i];
+		else {
+			fputs(usage, stderr);
+			return 2;
+		}
+	}
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	signal(SIGINT, onSignal);
+	signal(SIGTERM, onSignal);
+
+	/* 1. cloud storage initialisation (seed 000's sample) */
+	memset(&stCsInitParm, 0, sizeof(iv_cs_init_parm_s));
+	stCsInitParm.u32MaxSizeInAGop = 512 * 1024;
+	stCsInitParm.iv_cs_push_stream_start_cb = cloudStorage_start;
+	stCsInitParm.iv_cs_push_stream_stop_cb = cloudStorage_stop;
+	eErrCode = iv_cs_init(&stCsInitParm);
+	if (eErrCode < 0) {
+		fprintf(stderr, "sample: iv_cs_init failed: %d\n", eErrCode);
+		return 1;
+	}
+	/* 3. the encoder's frames, pushed from its thread while start … stop */
+	encoder = encoderStart(video, audio);
+	encoderFailed = !encoder;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (encoder && !atomic_load(&gStop)) {
+		double elapsed;
+		usleep(50 * 1000);
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		elapsed = (double)(now.tv_sec - t0.tv_sec) + (double)(now.tv_nsec - t0.tv_nsec) / 1e9;
+		if (eventAt >= 0 && elapsed >= eventAt) {
+			iv_cs_event_happen_notify(1);   /* bit 1: motion */
+			printf("sample: event (motion) at %.1f s\n", elapsed);
+			eventAt = -1;
+		}
+		if (seconds > 0 && elapsed >= seconds)
+			break;
+	}
+	/* 2. cloud storage deinitialisation: the app drains what it holds, stop_cb comes first */
+	eErrCode = iv_cs_exit();
+	if (eErrCode < 0)
+		fprintf(stderr, "sample: iv_cs_exit failed: %d\n", eErrCode);
+	ivxs_capture_destroy(&encoder);
+	printf("@@sample {\"video\":%lu,\"audio\":%lu,\"refused\":{", gVideo, gAudio);
+	for (i = 0; i < 16 && gRefused[i].count; i++)
+		printf("%s\"%d\":%lu", i ? "," : "", gRefused[i].code, gRefused[i].count);
+	printf("}}\n");
+	return encoderFailed || eErrCode < 0 ? 1 : 0;
+}

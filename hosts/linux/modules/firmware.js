@@ -1,0 +1,40 @@
+// ivxs/firmware: a C firmware's link to the camera app on the Linux host (hosts/linux/src/mod_firmware.c).
+// When libivxs's iv_cs_init started the app, firmware() describes it: the ring size it asked for,
+// a feed its iv_cs_push_stream fills, the plan's start/stop for its callbacks, its events and its
+// exit request. In the `ivxs` program nothing is attached and firmware() is undefined.
+import { nativeRing } from "ring";
+
+function attached() @ "xs_firmware_attached";
+function open(ring, codec) @ "xs_firmware_open";
+function start(feed) @ "xs_firmware_start";
+function stop(feed) @ "xs_firmware_stop";
+function stats(feed) @ "xs_firmware_stats";
+function close(feed) @ "xs_firmware_close";
+function record(on) @ "xs_firmware_record";
+function poll() @ "xs_firmware_poll";
+
+// The capture of a firmware channel: the shape of Capture (native/capture), without stills.
+class Feed {
+	#feed;
+	constructor(ring, codec) {
+		this.#feed = open(nativeRing(ring), codec);
+	}
+	start() { start(this.#feed); }
+	stop() { stop(this.#feed); }
+	stats() { return stats(this.#feed); }
+	still() { throw new Error("firmware feed: no stills (the firmware pushes video only)"); }
+	close() { close(this.#feed); }
+}
+Object.freeze(Feed.prototype);
+
+const link = Object.freeze({
+	open: (ring, codec) => new Feed(ring, codec),
+	record: (on) => record(!!on),
+	poll,
+});
+
+// Asked when the app starts (never at module load: a heap snapshot must not keep the answer).
+export function firmware() {
+	const maxGopBytes = attached();
+	return maxGopBytes ? { maxGopBytes, ...link } : undefined;
+}

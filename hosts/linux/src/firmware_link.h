@@ -1,0 +1,36 @@
+/*
+ * The link between a C firmware (libivxs's iv_cs_* front, hosts/linux/capi) and the camera app
+ * it runs (mod_firmware.c, `ivxs/firmware`): the feed the firmware's pushes go into, the
+ * plan's start/stop, events, the exit request. In the `ivxs` program nothing attaches and the
+ * app sees no firmware. Every function here is safe from any thread.
+ */
+#ifndef IVXS_FIRMWARE_LINK_H
+#define IVXS_FIRMWARE_LINK_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "capture.h"
+
+typedef struct {
+	uint32_t max_gop_bytes;     /* sizes the firmware channel's ring */
+	int (*start)(void);         /* the plan records: push (VM thread) */
+	int (*stop)(void);          /* it no longer does (VM thread) */
+} ivxs_firmware_hooks;
+
+/* Before the app starts: the app will see a firmware with these hooks. */
+void ivxs_firmware_attach(const ivxs_firmware_hooks *hooks);
+/* After the app's thread ended: the link forgets everything (pushes get IVXS_ECLOSED). */
+void ivxs_firmware_detach(void);
+/* Waits until the app opened the firmware feed (1), or ended or timed out (0). */
+int ivxs_firmware_wait_open(unsigned timeout_ms);
+/* The app's thread ended (wakes ivxs_firmware_wait_open). */
+void ivxs_firmware_app_ended(void);
+/* One frame into the feed: 0, IVXS_ECLOSED (not attached, or no feed open), or what
+ * ivxs_capture_push_frame says (IVXS_CAPTURE_ESTATE: not recording now). */
+int ivxs_firmware_push(ivxs_frame_type type, ivxs_codec codec, int key, uint64_t pts_ms, const void *data, size_t size);
+/* Event bits for the app (ignored when not attached). */
+void ivxs_firmware_event(uint32_t bits);
+/* Asks the app to stop (it drains to the cloud, then exits). */
+void ivxs_firmware_request_exit(void);
+
+#endif

@@ -1,0 +1,27 @@
+/**
+ * What the camera app sees of a C firmware that drives it (libivxs: the seed's iv_cs_* API,
+ * hosts/linux/capi), as `firmware()` of ivxs/platform gives it: types only, shared by the
+ * platform contract (platform.d.ts) and each host's implementation.
+ */
+import type { Capture } from "capture";
+import type { Ring } from "ring";
+
+/** A channel's capture, fed by the firmware's iv_cs_push_stream: Capture's shape, no stills. */
+export interface FirmwareFeed {
+	start(): void;
+	stop(): void;
+	close(): void;
+	stats(): ReturnType<Capture["stats"]>;
+	still(): { data: ArrayBuffer; timestamp: number };
+}
+
+export interface Firmware {
+	/** The largest GOP the firmware announced (iv_cs_init's u32MaxSizeInAGop): sizes the ring. */
+	maxGopBytes: number;
+	/** The feed of a "firmware" channel (one). */
+	open(ring: Ring, codec: "h264" | "h265"): FirmwareFeed;
+	/** Whether the plan records now: the firmware's start/stop callbacks follow its changes. */
+	record(on: boolean): void;
+	/** Event bits the firmware raised since the last poll (0: none), or -1: it asked the app to exit. */
+	poll(): number;
+}

@@ -1,0 +1,95 @@
+// libivxs, the seed's C API (native/capi/include/iv_cs.h, hosts/linux/capi): its C tests of
+// wrong use, plain, with ASan + UBSan, with ThreadSanitizer and 32-bit (a board's pointers), against a test cloud; the C sample
+// firmware (seed 000's loop: encoder → iv_cs_push_stream) uploading the sample clip, where ffprobe
+// decodes exactly the frames the sample pushed and the camera uploaded, and under ThreadSanitizer;
+// and seed 000's own sample code compiled unchanged against the headers.
+import test from "ava";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { cloudFor, deviceIn } from "../cloud/tests/_cloud.mjs";
+import { build, buildHostVariant, root, runHost } from "./_host.mjs";
+import { storedFrames, totalFrames } from "./_camera.mjs";
+
+const CLIP = "fixtures/media/h264-main-640x480.h264";
+
+/** A device file whose channel the C firmware feeds, and a data folder (both removed at teardown). */
+function firmwareDevice(t, device, cloudUrl, firmware = { audio: true }) {
+	const dir = mkdtempSync(join(tmpdir(), "ivxs-capi-"));
+	t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+	const file = join(dir, "device.json");
+	writeFileSync(file, JSON.stringify({ id: device.id, secret: device.secret, cloud: cloudUrl, channels: [{ codec: "h264", firmware }] }));
+	return { IVXS_DEVICE: file, IVXS_DATA: join(dir, "data") };
+}
+
+const VARIANT_NAMES = { release: "plain", sanitize: "ASan + UBSan", tsan: "ThreadSanitizer", m32: "32-bit" };
+for (const variant of ["release", "sanitize", "tsan", "m32"]) {
+	test.serial(`${VARIANT_NAMES[variant]}: iv_cs_* used wrongly returns the right IV_ERR_* and harms nothing (C tests)`, async (t) => {
+		if (variant !== "release") buildHostVariant(variant);
+		const cloud = await cloudFor(t);
+		const device = await deviceIn(cloud);
+		const env = firmwareDevice(t, device, cloud.url);
+		const binary = join(build, "bin", variant === "release" ? "iv_cs_test" : `iv_cs_test-${variant}`);
+		const run = await runHost([CLIP], { binary, env, timeoutMs: 120_000 });
+		t.log(run.stdout.trim());
+		t.is(run.code, 0, run.stdout + run.stderr.slice(-4000));
+		t.regex(run.stdout, /4 passed, 0 failed/);
+		t.false(/AddressSanitizer|LeakSanitizer|ThreadSanitizer|runtime error:/.test(run.stderr), run.stderr.slice(-4000));
+		// 100,000 iv_cs_event_happen_notify calls in a burst: the cloud hears of them once per app tick (200 ms)
+		const { n } = cloud.ctx.sql.db.prepare("SELECT COUNT(*) AS n FROM events WHERE device = ?").get(device.id);
+		t.log(`events the cloud stored: ${n}`);
+		t.true(n >= 1 && n <= 12, `${n} events`);
+	});
+}
+
+test.serial("the C sample firmware uploads the clip: ffprobe decodes exactly the frames it pushed and the camera uploaded", async (t) => {
+	const cloud = await cloudFor(t);
+	const device = await deviceIn(cloud);
+	const env = { ...firmwareDevice(t, device, cloud.url), IVXS_CAMERA_ARGS: "--summary --no-p2p" };
+	const run = await runHost(["--seconds", "8", "--event-at", "3"], { binary: join(build, "bin", "iv_cs_sample"), env, timeoutMs: 90_000 });
+	t.is(run.code, 0, run.stdout + run.stderr);
+	const sample = JSON.parse(run.stdout.split("\n").find((l) => l.startsWith("@@sample ")).slice(9));
+	const summary = JSON.parse(run.stdout.split("\n").find((l) => l.startsWith("@@camera ")).slice(9));
+	const stats = summary.channels["0"];
+	const frames = totalFrames(await storedFrames(cloud, device.id));
+	t.log(`sample pushed ${sample.video} video + ${sample.audio} audio (refused ${JSON.stringify(sample.refused)}); camera uploaded ${stats.framesUploaded} in ${stats.segmentsStored} segments; ffprobe: ${frames.h264} h264 + ${frames.aac} aac`);
+	t.true(sample.video > 100 && sample.audio > 100, "8 s of the clip went in");
+	t.regex(run.stdout, /start_cb: pushing/);
+	t.regex(run.stdout, /stop_cb: not pushing/);
+	t.is(frames.h264, sample.video, "ffprobe decodes every video frame the sample pushed");
+	t.is(frames.aac, sample.audio, "and every audio frame");
+	t.is(frames.total, stats.framesUploaded, "exactly what the camera uploaded");
+	t.is(stats.framesLost, 0);
+	// the firmware's event reached the cloud
+	const events = cloud.ctx.sql.db.prepare("SELECT COUNT(*) AS n FROM events WHERE device = ?").get(device.id);
+	t.true(events.n >= 1, "iv_cs_event_happen_notify raised an event");
+});
+
+test.serial("ThreadSanitizer: the encoder thread pushes into the ring while the app's thread reads and uploads it — no race", async (t) => {
+	buildHostVariant("tsan");
+	const cloud = await cloudFor(t);
+	const device = await deviceIn(cloud);
+	const env = { ...firmwareDevice(t, device, cloud.url), IVXS_CAMERA_ARGS: "--no-p2p", TSAN_OPTIONS: "halt_on_error=0 second_deadlock_stack=1" };
+	const run = await runHost(["--seconds", "5", "--event-at", "2"], { binary: join(build, "bin", "iv_cs_sample-tsan"), env, timeoutMs: 180_000 });
+	t.is(run.code, 0, run.stdout + run.stderr.slice(-6000));
+	t.false(/ThreadSanitizer/.test(run.stderr), run.stderr.slice(-6000));
+	const sample = JSON.parse(run.stdout.split("\n").find((l) => l.startsWith("@@sample ")).slice(9));
+	t.log(`under TSan: ${sample.video} video + ${sample.audio} audio pushed`);
+	t.true(sample.video > 50);
+});
+
+test("seed 000's sample code compiles unchanged against iv_cs.h and links libivxs.so (which exports iv_* only)", (t) => {
+	const dir = mkdtempSync(join(tmpdir(), "ivxs-seed-"));
+	t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+	const program = join(dir, "seed_000");
+	const cc = spawnSync("cc", ["-std=gnu99", "-Wall", "-Wextra", "-Werror", "-Wno-unused-label", "-I", join(root, "native/capi/include"),
+		join(root, "hosts/linux/capi/tests/seed_000.c"), "-L", join(build, "lib"), "-livxs", `-Wl,-rpath,${join(build, "lib")}`, "-o", program], { encoding: "utf8" });
+	t.is(cc.status, 0, cc.stderr);
+	const run = spawnSync(program, [], { encoding: "utf8", env: { ...process.env, IVXS_DEVICE: "" }, timeout: 20_000 });
+	t.is(run.status, 0, run.stdout + run.stderr);
+	t.regex(run.stdout, /init -103, exit -605/);
+	const exported = spawnSync("nm", ["-D", "--defined-only", join(build, "lib/libivxs.so")], { encoding: "utf8" }).stdout
+		.split("\n").filter(Boolean).map((line) => line.split(" ").pop());
+	t.deepEqual(exported.filter((name) => !name.startsWith("iv_")), []);
+});

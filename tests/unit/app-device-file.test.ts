@@ -1,0 +1,31 @@
+// A device file's "firmware" channel (modules/app/device-file.ts): the channel a C firmware feeds
+// through libivxs's iv_cs_push_stream, and the mistakes a newcomer gets one clear line for.
+import test from "ava";
+import { DeviceFileError, hasAudio, hasVideo, parseDeviceFile } from "../../modules/app/device-file.js";
+
+const file = (channels: unknown[]) => JSON.stringify({ id: "cam1", secret: "s".repeat(32), cloud: "http://127.0.0.1:8080", channels });
+const parse = (channels: unknown[]) => parseDeviceFile(file(channels), () => "");
+
+test("a firmware channel needs no files: video in its codec, audio when the firmware says so", (t) => {
+	const [pushed] = parse([{ codec: "h265", firmware: { audio: true } }]).channels;
+	t.deepEqual(pushed.firmware, { audio: true });
+	t.true(hasVideo(pushed) && hasAudio(pushed));
+	const [silent] = parse([{ firmware: {} }]).channels;
+	t.true(hasVideo(silent));
+	t.false(hasAudio(silent));
+	t.is(silent.codec, "h264");
+	const [plain] = parse([{ video: "v.h264" }]).channels;
+	t.is(plain.firmware, undefined);
+	t.true(hasVideo(plain));
+	t.false(hasAudio(plain));
+});
+
+test("a firmware channel with files, or a malformed firmware field, is refused with the field named", (t) => {
+	const refused = (channels: unknown[], text: RegExp) => t.throws(() => parse(channels), { instanceOf: DeviceFileError, message: text });
+	refused([{ firmware: true }], /channels\[0\]\.firmware must be an object/);
+	refused([{ firmware: { audio: "yes" } }], /firmware\.audio must be true or false/);
+	refused([{ firmware: { video: true } }], /firmware: unknown field "video"/);
+	refused([{ firmware: {}, video: "v.h264" }], /"video" does not go with "firmware"/);
+	refused([{ firmware: {}, fps: 25 }], /"fps" does not go with "firmware"/);
+	refused([{ codec: "h264" }], /neither "video" nor "audio" \(nor "firmware"\)/);
+});
