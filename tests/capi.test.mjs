@@ -1,5 +1,5 @@
-// libivxs, the seed's C API (native/capi/include/iv_cs.h, hosts/linux/capi): its C tests of
-// wrong use, plain, with ASan + UBSan, with ThreadSanitizer and 32-bit (a board's pointers), against a test cloud; the C sample
+// libivxs, the seed's C API (native/capi/include/iv_cs.h, iv_av.h, hosts/linux/capi): its C tests of
+// wrong use (iv_cs_*, iv_avt_p2p_*), plain, with ASan + UBSan, with ThreadSanitizer and 32-bit (a board's pointers), against a test cloud; the C sample
 // firmware (seed 000's loop: encoder → iv_cs_push_stream) uploading the sample clip, where ffprobe
 // decodes exactly the frames the sample pushed and the camera uploaded, and under ThreadSanitizer;
 // and seed 000's own sample code compiled unchanged against the headers.
@@ -40,6 +40,18 @@ for (const variant of ["release", "sanitize", "tsan", "m32"]) {
 		const { n } = cloud.ctx.sql.db.prepare("SELECT COUNT(*) AS n FROM events WHERE device = ?").get(device.id);
 		t.log(`events the cloud stored: ${n}`);
 		t.true(n >= 1 && n <= 12, `${n} events`);
+	});
+}
+
+for (const variant of ["release", "sanitize", "tsan", "m32"]) {
+	test.serial(`${VARIANT_NAMES[variant]}: iv_avt_p2p_* used wrongly returns the right IV_ERR_*; exit waits for the firmware's channels (C tests)`, async (t) => {
+		if (variant !== "release") buildHostVariant(variant);
+		const binary = join(build, "bin", variant === "release" ? "iv_av_test" : `iv_av_test-${variant}`);
+		const run = await runHost([], { binary, timeoutMs: 60_000 });
+		t.log(run.stdout.trim());
+		t.is(run.code, 0, run.stdout + run.stderr.slice(-4000));
+		t.regex(run.stdout, /3 passed, 0 failed/);
+		t.false(/AddressSanitizer|LeakSanitizer|ThreadSanitizer|runtime error:/.test(run.stderr), run.stderr.slice(-4000));
 	});
 }
 

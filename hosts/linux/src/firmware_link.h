@@ -9,7 +9,20 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 #include "capture.h"
+
+/* The realtime clock timeout_ms from now: a deadline for pthread_cond_timedwait (both halves of the link wait with it). */
+static inline struct timespec ivxs_firmware_deadline(unsigned timeout_ms)
+{
+	struct timespec until;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += timeout_ms / 1000;
+	until.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+	if (until.tv_nsec >= 1000000000L)
+		until.tv_sec++, until.tv_nsec -= 1000000000L;
+	return until;
+}
 
 typedef struct {
 	uint32_t max_gop_bytes;     /* sizes the firmware channel's ring */

@@ -64,13 +64,8 @@ void ivxs_firmware_detach(void)
 
 int ivxs_firmware_wait_open(unsigned timeout_ms)
 {
-	struct timespec until;
+	struct timespec until = ivxs_firmware_deadline(timeout_ms);
 	int opened;
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += timeout_ms / 1000;
-	until.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-	if (until.tv_nsec >= 1000000000L)
-		until.tv_sec++, until.tv_nsec -= 1000000000L;
 	pthread_mutex_lock(&gLink.lock);
 	while (!gLink.opened && !gLink.ended)
 		if (pthread_cond_timedwait(&gLink.changed, &gLink.lock, &until) == ETIMEDOUT)

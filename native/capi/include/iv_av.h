@@ -1,11 +1,15 @@
 /*
  * iv_av.h — the seed's P2P C API (seed 001), declared as far as the seed shows it: every type,
  * enum value, callback signature and member, with the seed's meaning. Slice 2 of issue 30
- * implements it in libivxs over modules/p2p (the TypeScript P2P API); until then libivxs does
- * not define these functions (a firmware that calls them does not link).
+ * implements it in libivxs over modules/p2p (the TypeScript P2P API): native/capi/README.md "P2P".
  *
- * The seed's threading, as ivxs will keep it: send_get_cb is called every 10 ms per open
- * channel; command_cb is synchronous and must not take long.
+ * Threads: every iv_avt_p2p_* call is safe from any thread, and needs no running app (callbacks
+ * registered before iv_cs_init are there when the app starts). Every callback runs on the camera
+ * app's thread (as iv_cs's start_cb), one at a time: send_get_cb every 10 ms per open channel;
+ * command_cb synchronously, so it must not take long. iv_avt_p2p_exit returns once the app
+ * stopped the firmware's channels (send_stop_cb) and no callback runs; from inside a callback
+ * it is refused (IV_ERR_AVT_FAILED). iv_avt_p2p_get_send_buf / _get_send_status give the
+ * figures the app wrote before the channel's last send_get_cb; not an open channel: 0.
  */
 #ifndef IV_AV_H
 #define IV_AV_H
