@@ -11,8 +11,11 @@ import { join } from "node:path";
 import { cloudFor, deviceIn } from "../cloud/tests/_cloud.mjs";
 import { build, buildHostVariant, root, runHost } from "./_host.mjs";
 import { storedFrames, totalFrames } from "./_camera.mjs";
+import { Writable } from "node:stream";
+import { view } from "../scripts/view.mjs";
 
 const CLIP = "fixtures/media/h264-main-640x480.h264";
+const ADMIN_PASSWORD = "admin-secret-1";
 
 /** A device file whose channel the C firmware feeds, and a data folder (both removed at teardown). */
 function firmwareDevice(t, device, cloudUrl, firmware = { audio: true }) {
@@ -76,6 +79,31 @@ test.serial("the C sample firmware uploads the clip: ffprobe decodes exactly the
 	// the firmware's event reached the cloud
 	const events = cloud.ctx.sql.db.prepare("SELECT COUNT(*) AS n FROM events WHERE device = ?").get(device.id);
 	t.true(events.n >= 1, "iv_cs_event_happen_notify raised an event");
+});
+
+test.serial("P2P: a viewer's command (npm run view -- --command) is answered by the C firmware's command_cb, its reply freed through buf_free_fn", async (t) => {
+	const cloud = await cloudFor(t, { adminPassword: ADMIN_PASSWORD });
+	const device = await deviceIn(cloud, "fw-cam");
+	const env = { ...firmwareDevice(t, device, cloud.url), IVXS_CAMERA_ARGS: "--p2p-loopback" };
+	let connected;
+	const ready = new Promise((resolve) => { connected = resolve; });
+	const done = runHost(["--seconds", "25"], { binary: join(build, "bin", "iv_cs_sample"), env, timeoutMs: 90_000,
+		onStdout: (chunk) => chunk.includes("control channel connected") && connected() });
+	await Promise.race([ready, done]);
+	const command = JSON.stringify({ cmd: "recordings" });
+	const printed = [];
+	const output = new Writable({ write(chunk, _encoding, next) { printed.push(chunk); next(); } });
+	const code = await view({ device: "fw-cam", cloud: cloud.url, user: "admin", password: ADMIN_PASSWORD, quiet: true, command }, { output });
+	const run = await done;
+	t.is(code, 0, run.stdout.slice(-3000) + run.stderr.slice(-3000));
+	const reply = JSON.parse(Buffer.concat(printed).toString());
+	t.log("reply", reply);
+	t.deepEqual(reply, { ok: true, from: "iv_cs_sample", bytes: command.length }, "the firmware's reply, not the built-in recordings command's");
+	t.is(run.code, 0, run.stdout.slice(-3000) + run.stderr.slice(-3000));
+	const sample = JSON.parse(run.stdout.split("\n").find((l) => l.startsWith("@@sample ")).slice(9));
+	t.is(sample.commands, 1);
+	t.is(sample.freed, 1, "buf_free_fn called once the reply was copied");
+	t.regex(run.stdout, /command_cb: \d+ bytes from \S+/);
 });
 
 test.serial("ThreadSanitizer: the encoder thread pushes into the ring while the app's thread reads and uploads it — no race", async (t) => {

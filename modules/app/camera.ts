@@ -256,7 +256,7 @@ export default function main(): void {
 	const startP2P = (port: number): P2P | string => {
 		if (!rings[0]) return "no channel is capturing";
 		const started = startViewers(config, {
-			port, ring: rings[0], store, talkbackDir: options.talkback || undefined, maxSessions: options.viewers, log,
+			port, ring: rings[0], store, talkbackDir: options.talkback || undefined, maxSessions: options.viewers, firmware: fw, log,
 			snapshot: stillChannel === undefined ? undefined : () => {
 				const time = cloudNow();
 				return { time, taken: stills.take(stillChannel, time) };

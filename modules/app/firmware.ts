@@ -1,6 +1,6 @@
 /**
  * What the camera app sees of a C firmware that drives it (libivxs: the seed's iv_cs_* API,
- * hosts/linux/capi), as `firmware()` of ivxs/platform gives it: types only, shared by the
+ * hosts/linux/capi), as `firmware()` of ivxs/platform gives it: types (and FirmwareP2P's bits), shared by the
  * platform contract (platform.d.ts) and each host's implementation.
  */
 import type { Capture } from "capture";
@@ -24,4 +24,12 @@ export interface Firmware {
 	record(on: boolean): void;
 	/** Event bits the firmware raised since the last poll (0: none), or -1: it asked the app to exit. */
 	poll(): number;
+	/** The P2P callbacks it registered now (iv_avt_p2p_init): FirmwareP2P bits, 0 none. */
+	p2p(): number;
+	/** A viewer's command through its command_cb (on this thread, synchronous): the reply; null an
+	 * empty reply (the seed: the viewer's session closes); undefined no command_cb now. */
+	command(command: ArrayBuffer, peer: string): ArrayBuffer | null | undefined;
 }
+
+/** Firmware.p2p()'s bits: which of the seed's P2P callbacks the firmware gave. */
+export const FirmwareP2P = Object.freeze({ command: 1, send: 2, talk: 4 });

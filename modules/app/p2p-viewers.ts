@@ -11,7 +11,8 @@ import type { LocalStore } from "../store/local-store.js";
 import { Playback } from "../store/playback.js";
 import type { DeviceConfig } from "./device-file.js";
 import { TalkFolder, type Talk } from "./talkback.js";
-import { runViewerCommand } from "./viewer-commands.js";
+import { firmwareCommand, runViewerCommand } from "./viewer-commands.js";
+import type { Firmware } from "./firmware.js";
 import { Pace } from "./pace.js";
 import { COMMAND_RATE, OPEN_RATE } from "../protocol/viewer-commands.js";
 
@@ -29,6 +30,8 @@ export interface ViewerOptions {
 	/** Unix seconds for tickets' expiry: the camera's clock as the cloud knows it (default now()). */
 	unixTime?: () => number;
 	maxSessions?: number;
+	/** The C firmware that started the app (libivxs), whose P2P callbacks it registered answer. */
+	firmware?: Firmware;
 	log: (message: string) => void;
 }
 
@@ -41,7 +44,7 @@ export function startViewers(config: DeviceConfig, options: ViewerOptions): P2P 
 	if (talkbackDir) makeDirectory(talkbackDir);
 	const talks = talkbackDir ? new TalkFolder(talkbackDir, { listDirectory, removeFile, createWriter: (path) => new FileWriter(path) }, monotonic) : undefined;
 	const playbacks = new Map<string, Playback>();
-	const commands = { store, playbackOf: (p: string) => playbacks.get(p), snapshot: options.snapshot, log, pace: new Pace(COMMAND_RATE, monotonic) };
+	const commands = { store, playbackOf: (p: string) => playbacks.get(p), snapshot: options.snapshot, firmware: options.firmware, log, pace: new Pace(COMMAND_RATE, monotonic) };
 	const opens = new Pace(OPEN_RATE, monotonic);
 	const mayOpen = (peer: string) => {
 		if (opens.take(peer)) return true;
@@ -93,7 +96,10 @@ export function startViewers(config: DeviceConfig, options: ViewerOptions): P2P 
 			if (!cut && talk.cut) log(`p2p: ${talk.peer}'s talkback cut short: ${talk.cut}; ${talk.frames} frames, ${talk.bytes} bytes in ${talk.path}`);
 			if (ended) log(`p2p: ${talk.peer} ended talkback: ${talk.frames} frames, ${talk.bytes} bytes in ${talk.path}${talk.dropped ? `, ${talk.dropped} frames dropped (${talk.why || talk.cut})` : ""}`);
 		},
-		onCommand: (command, peer, rights) => runViewerCommand(commands, command, peer, rights),
+		onCommand: (command, peer, rights) => {
+			const reply = firmwareCommand(commands, command, peer, rights);
+			return reply !== undefined ? reply : runViewerCommand(commands, command, peer, rights);
+		},
 	});
 	// A playback read from the card faster than the viewer's path drains stops above high and
 	// resumes below low (the transport holds at most 256 KiB unsent per channel): the card is read

@@ -9,6 +9,8 @@ import { COMMAND_RATE, encodeJsonAscii, parseViewerCommand, refusedByRights, MAX
 import type { LocalStore } from "../store/local-store.js";
 import type { Playback } from "../store/playback.js";
 import type { Pace } from "./pace.js";
+import { FirmwareP2P, type Firmware } from "./firmware.js";
+import { Rights } from "../protocol/ticket.js";
 
 export interface CommandContext {
 	/** The local store, when the camera has one. */
@@ -19,13 +21,40 @@ export interface CommandContext {
 	playbackOf(peer: string): Playback | undefined;
 	/** Takes a still now and sends it to the cloud (asynchronously); its time and size. */
 	snapshot?(): { time: number; taken: boolean };
+	/** The C firmware that started the app (libivxs): its command_cb, when it gave one, answers instead. */
+	firmware?: Firmware;
 	log(message: string): void;
+}
+
+/** The refusal of a viewer's command over its rate (COMMAND_RATE), or undefined. */
+function overRate(context: CommandContext, peer: string): Uint8Array | undefined {
+	return context.pace.take(peer) ? undefined : encodeJsonAscii({ ok: false, code: "EBUSY", error: `more than ${COMMAND_RATE.perSecond} commands a second` });
+}
+
+/**
+ * A C firmware's command_cb (libivxs: iv_avt_p2p_init) answers every command, as the seed's API
+ * has it: the reply's bytes, null (an empty reply: the seed closes the viewer's session), or
+ * undefined when the firmware gave no command_cb (the built-in commands answer). The seed knows
+ * no rights, so the firmware hears only viewers whose ticket has the command right; the same
+ * rate per viewer as the built-ins (its callback runs on the app's thread).
+ */
+export function firmwareCommand(context: CommandContext, bytes: ArrayBuffer, peer: string, rights: number): Uint8Array | ArrayBuffer | null | undefined {
+	const firmware = context.firmware;
+	if (!firmware || !(firmware.p2p() & FirmwareP2P.command)) return undefined;
+	const busy = overRate(context, peer);
+	if (busy) return busy;
+	if (!(rights & Rights.command)) {
+		context.log(`p2p: ${peer}: the firmware's commands need the ticket's command right: refused`);
+		return encodeJsonAscii({ ok: false, code: "ERIGHTS", error: "the firmware's commands need the ticket's command right" });
+	}
+	return firmware.command(bytes, peer);
 }
 
 /** `rights`: the viewer's ticket's (Rights bits, the session's): a command whose right it lacks is refused. */
 export function runViewerCommand(context: CommandContext, bytes: ArrayBuffer, peer: string, rights: number): Uint8Array {
 	// counted before it is parsed: a malformed 16 KiB request costs its parse too
-	if (!context.pace.take(peer)) return encodeJsonAscii({ ok: false, code: "EBUSY", error: `more than ${COMMAND_RATE.perSecond} commands a second` });
+	const busy = overRate(context, peer);
+	if (busy) return busy;
 	const command = parseViewerCommand(bytes);
 	if (typeof command === "string") return encodeJsonAscii({ ok: false, error: command });
 	const refused = refusedByRights(command, rights);

@@ -1,7 +1,8 @@
 // The camera's built-in P2P commands (modules/protocol/viewer-commands.ts, the camera's dispatcher
 // modules/app/viewer-commands.ts), under Node and on XS.
 import test from "ava";
-import { runViewerCommand } from "../../modules/app/viewer-commands.js";
+import { firmwareCommand, runViewerCommand } from "../../modules/app/viewer-commands.js";
+import { FirmwareP2P } from "../../modules/app/firmware.js";
 import { Pace } from "../../modules/app/pace.js";
 import { COMMAND_RATE, commandRight, decodeJsonAscii, encodeJsonAscii, parseViewerCommand, refusedByRights, type ViewerCommand } from "../../modules/protocol/viewer-commands.js";
 import { Rights } from "../../modules/protocol/ticket.js";
@@ -68,4 +69,31 @@ test("commands on the camera: a viewer's rate within COMMAND_RATE (EBUSY past it
 	t.deepEqual(run({ cmd: "recordings" }, "a", Rights.live | Rights.command), { ok: false, code: "ERIGHTS", error: "recordings needs the ticket's playback right" });
 	t.deepEqual(run({ cmd: "recordings" }), { ok: false, error: "no local store" });
 	t.regex(logs.join("\n"), /a: recordings needs the ticket's playback right: refused/);
+});
+
+test("commands with a C firmware's command_cb (libivxs): it answers every command, for viewers with the command right, within COMMAND_RATE; without one the built-ins answer", (t) => {
+	const clock = { ms: 5000 };
+	const heard: string[] = [];
+	const logs: string[] = [];
+	let bits = FirmwareP2P.command;
+	let reply: ArrayBuffer | null | undefined = encodeJsonAscii({ ok: true, from: "firmware" }).slice().buffer;
+	const firmware = {
+		maxGopBytes: 1 << 20, open: () => { throw new Error("no feed here"); }, record: () => {}, poll: () => 0,
+		p2p: () => bits,
+		command: (bytes: ArrayBuffer, peer: string) => { heard.push(`${peer}: ${JSON.stringify(decodeJsonAscii(new Uint8Array(bytes)))}`); return reply; },
+	};
+	const context = { playbackOf: () => undefined, log: (m: string) => logs.push(m), pace: new Pace(COMMAND_RATE, () => clock.ms), firmware };
+	const all = Rights.live | Rights.playback | Rights.talk | Rights.command;
+	const ask = (value: unknown, peer = "a", rights = all) => firmwareCommand(context, encodeJsonAscii(value).slice().buffer, peer, rights);
+	t.deepEqual(decodeJsonAscii(new Uint8Array(ask({ cmd: "anything" }) as ArrayBuffer)), { ok: true, from: "firmware" });
+	t.deepEqual(heard, ['a: {"cmd":"anything"}']);
+	t.deepEqual(decodeJsonAscii(ask({ cmd: "x" }, "b", Rights.live | Rights.playback) as Uint8Array), { ok: false, code: "ERIGHTS", error: "the firmware's commands need the ticket's command right" });
+	t.is(heard.length, 1, "a viewer without the command right never reaches the firmware");
+	t.regex(logs.join("\n"), /b: the firmware's commands need the ticket's command right: refused/);
+	reply = null;
+	t.is(ask({ cmd: "bye" }), null, "an empty reply stays empty: the session closes");
+	const burst = Array.from({ length: COMMAND_RATE.burst + 5 }, () => ask({ cmd: "x" }, "c"));
+	t.is(burst.filter((r) => r instanceof Uint8Array && (decodeJsonAscii(r) as { code?: string }).code === "EBUSY").length, 5, "a hostile viewer's burst: 20 reach the firmware, then busy");
+	bits = 0;
+	t.is(ask({ cmd: "x" }), undefined, "no command_cb: the built-ins answer");
 });

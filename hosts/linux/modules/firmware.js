@@ -1,7 +1,7 @@
 // ivxs/firmware: a C firmware's link to the camera app on the Linux host (hosts/linux/src/mod_firmware.c).
 // When libivxs's iv_cs_init started the app, firmware() describes it: the ring size it asked for,
 // a feed its iv_cs_push_stream fills, the plan's start/stop for its callbacks, its events and its
-// exit request. In the `ivxs` program nothing is attached and firmware() is undefined.
+// exit request; its P2P callbacks (iv_avt_p2p_init, src/mod_firmware_p2p.c). In the `ivxs` program nothing is attached and firmware() is undefined.
 import { nativeRing } from "ring";
 
 function attached() @ "xs_firmware_attached";
@@ -12,6 +12,8 @@ function stats(feed) @ "xs_firmware_stats";
 function close(feed) @ "xs_firmware_close";
 function record(on) @ "xs_firmware_record";
 function poll() @ "xs_firmware_poll";
+function p2p() @ "xs_firmware_p2p";
+function command(bytes, peer) @ "xs_firmware_p2p_command";
 
 // The capture of a firmware channel: the shape of Capture (native/capture), without stills.
 class Feed {
@@ -31,6 +33,8 @@ const link = Object.freeze({
 	open: (ring, codec) => new Feed(ring, codec),
 	record: (on) => record(!!on),
 	poll,
+	p2p,
+	command,
 });
 
 // Asked when the app starts (never at module load: a heap snapshot must not keep the answer).

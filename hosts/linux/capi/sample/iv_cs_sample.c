@@ -1,7 +1,10 @@
 /*
  * A sample C firmware written the seed's way (seed 000): cloud storage initialised with the two
  * callbacks, the encoder's frames pushed with iv_cs_push_stream between start_cb and stop_cb,
- * an event notified, iv_cs_exit at the end.
+ * an event notified, iv_cs_exit at the end. P2P the seed 001 way: iv_avt_p2p_init with a
+ * command_cb that answers a viewer's command (`npm run view -- <device> --command '{…}'`) with
+ * {"ok":true,"from":"iv_cs_sample","bytes":<the command's length>} in memory it frees in its
+ * buf_free_fn; iv_avt_p2p_exit before iv_cs_exit. (Its own streams through send_get_cb: to come.)
  *
  *   IVXS_DEVICE=device.json build/bin/iv_cs_sample [--seconds N] [--event-at S] [video.h264 [audio.aac]]
  *   (npm run firmware does this against `npm start -- --cloud-only`: README "C firmware")
@@ -13,10 +16,11 @@
  * encoderStart() with its encoder SDK's stream loop. This sample links libivxs.a (the file
  * source is inside it; libivxs.so exports iv_* only).
  *
- * At the end it prints one line: @@sample {"video":…,"audio":…,"refused":{"<code>":n,…}}
- * (frames pushed with IV_ERR_NONE, and the codes of the refused ones).
+ * At the end it prints one line: @@sample {"video":…,"audio":…,"refused":{"<code>":n,…},"commands":n,"freed":n}
+ * (frames pushed with IV_ERR_NONE, the codes of the refused ones, commands answered, replies freed).
  */
 #include "iv_cs.h"
+#include "iv_av.h"
 #include "capture.h"
 
 #include <signal.h>
@@ -46,6 +50,31 @@ static int cloudStorage_stop(void)
 	atomic_store(&gPushing, 0);
 	printf("sample: stop_cb: not pushing\n");
 	return IV_ERR_NONE;
+}
+
+static atomic_ulong gCommands, gFreed;
+
+static void p2p_reply_free(uint8_t *buf, size_t size)
+{
+	(void)size;
+	free(buf);
+	atomic_fetch_add(&gFreed, 1);
+}
+
+/* A viewer's command (the app's thread, synchronous: short). The reply's buf must be writable
+ * (the seed): malloc'd here, freed by the library through buf_free_fn. */
+static iv_cm_memory_s p2p_command(const char *command, size_t cmd_len, const char *peer)
+{
+	iv_cm_memory_s reply = { NULL, 0, p2p_reply_free };
+	char *text = malloc(96);
+	if (!text)
+		return reply;   /* NULL: the viewer's session closes */
+	reply.buf = (uint8_t *)text;
+	reply.size = (size_t)snprintf(text, 96, "{\"ok\":true,\"from\":\"iv_cs_sample\",\"bytes\":%zu}", cmd_len);
+	atomic_fetch_add(&gCommands, 1);
+	printf("sample: command_cb: %zu bytes from %s\n", cmd_len, peer);
+	(void)command;
+	return reply;
 }
 
 static void countRefused(int code)
@@ -132,6 +161,7 @@ int main(int argc, char **argv)
 	double seconds = 0, eventAt = -1;
 	iv_err_code_e eErrCode;
 	iv_cs_init_parm_s stCsInitParm;
+	iv_p2p_parm_s stP2pParm;
 	ivxs_capture *encoder;
 	struct timespec t0, now;
 	int i, files = 0, encoderFailed;
@@ -156,6 +186,16 @@ int main(int argc, char **argv)
 	signal(SIGINT, onSignal);
 	signal(SIGTERM, onSignal);
 
+	/* 0. P2P (seed 001): commands answered here, live from the ring iv_cs_push_stream fills */
+	memset(&stP2pParm, 0, sizeof(stP2pParm));
+	stP2pParm.p2p_handle_command_cb = p2p_command;
+	stP2pParm.p2p_keep_alive.time_inter_s = 5;
+	stP2pParm.p2p_keep_alive.max_attempt_num = 3;
+	eErrCode = iv_avt_p2p_init(&stP2pParm);
+	if (eErrCode < 0) {
+		fprintf(stderr, "sample: iv_avt_p2p_init failed: %d\n", eErrCode);
+		return 1;
+	}
 	/* 1. cloud storage initialisation (seed 000's sample) */
 	memset(&stCsInitParm, 0, sizeof(iv_cs_init_parm_s));
 	stCsInitParm.u32MaxSizeInAGop = 512 * 1024;
@@ -164,6 +204,7 @@ int main(int argc, char **argv)
 	eErrCode = iv_cs_init(&stCsInitParm);
 	if (eErrCode < 0) {
 		fprintf(stderr, "sample: iv_cs_init failed: %d\n", eErrCode);
+		iv_avt_p2p_exit();
 		return 1;
 	}
 	/* 3. the encoder's frames, pushed from its thread while start … stop */
@@ -183,7 +224,10 @@ int main(int argc, char **argv)
 		if (seconds > 0 && elapsed >= seconds)
 			break;
 	}
-	/* 2. cloud storage deinitialisation: the app drains what it holds, stop_cb comes first */
+	/* 2. P2P, then cloud storage deinitialisation: the app drains what it holds, stop_cb comes first */
+	eErrCode = iv_avt_p2p_exit();
+	if (eErrCode < 0)
+		fprintf(stderr, "sample: iv_avt_p2p_exit failed: %d\n", eErrCode);
 	eErrCode = iv_cs_exit();
 	if (eErrCode < 0)
 		fprintf(stderr, "sample: iv_cs_exit failed: %d\n", eErrCode);
@@ -191,6 +235,6 @@ int main(int argc, char **argv)
 	printf("@@sample {\"video\":%lu,\"audio\":%lu,\"refused\":{", gVideo, gAudio);
 	for (i = 0; i < 16 && gRefused[i].count; i++)
 		printf("%s\"%d\":%lu", i ? "," : "", gRefused[i].code, gRefused[i].count);
-	printf("}}\n");
+	printf("},\"commands\":%lu,\"freed\":%lu}\n", atomic_load(&gCommands), atomic_load(&gFreed));
 	return encoderFailed || eErrCode < 0 ? 1 : 0;
 }

@@ -1,0 +1,77 @@
+/*
+ * `ivxs/firmware`'s P2P half: the camera app calls a C firmware's P2P callbacks (registered by
+ * libivxs's iv_avt_p2p_init, firmware_p2p.h) on its own thread, each inside the link's gate and
+ * never with the link's mutex held. What a callback returns is copied into the VM before its
+ * buf_free_fn is called; nothing the firmware returns is kept.
+ */
+#include "xsmc.h"
+#include "host.h"
+#include "firmware_p2p.h"
+#include "p2p.h"
+
+#include <string.h>
+
+/* p2p() -> which callbacks are registered now: bit 0 command_cb, 1 send_init_cb, 2 recv_init_cb (0: none). */
+void xs_firmware_p2p(xsMachine *the)
+{
+	iv_avt_init_parm_s cb;
+	int bits = 0;
+	if (ivxs_firmware_p2p_enter(&cb)) {
+		bits = (cb.p2p_handle_command_cb ? 1 : 0) | (cb.p2p_handle_send_init_cb ? 2 : 0) | (cb.p2p_handle_recv_init_cb ? 4 : 0);
+		ivxs_firmware_p2p_leave();
+	}
+	xsmcSetInteger(xsResult, bits);
+}
+
+/* Hands a callback's memory back (the seed: buf_free_fn once the library is done with buf). */
+static void release(const iv_cm_memory_s *m)
+{
+	if (m->buf && m->buf_free_fn)
+		m->buf_free_fn(m->buf, m->size);
+}
+
+/* The command as the firmware gets it: its bytes and a NUL after them (firmware often treats
+ * it as a string). The VM thread only, one call at a time: no allocation per command. */
+static char gCommand[IVXS_P2P_MAX_COMMAND + 1];
+
+/* command(bytes, peer) -> the firmware's reply; null: an empty reply (the viewer's session
+ * closes); undefined: no command_cb now (the app's built-in commands answer). A reply over
+ * IVXS_P2P_MAX_COMMAND is copied one byte over it, no further: modules/p2p refuses to send it
+ * (ETOOBIG, logged), the rule kept there. */
+void xs_firmware_p2p_command(xsMachine *the)
+{
+	iv_avt_init_parm_s cb;
+	iv_cm_memory_s reply;
+	const char *peer;
+	xsUnsignedValue size;
+	void *bytes;
+	if (xsmcTypeOf(xsArg(0)) != xsReferenceType || !xsmcIsInstanceOf(xsArg(0), xsArrayBufferPrototype))
+		ivxs_type_error(IVXS_EARG, "firmware: a command is an ArrayBuffer");
+	xsmcGetBufferReadable(xsArg(0), &bytes, &size);
+	if (size > IVXS_P2P_MAX_COMMAND)
+		ivxs_range_error(IVXS_EARG, "firmware: a command is at most %d bytes", IVXS_P2P_MAX_COMMAND);
+	memcpy(gCommand, bytes, size);
+	gCommand[size] = 0;
+	peer = xsmcToString(xsArg(1));   /* stays put: no VM code runs until the callback returned */
+	if (!ivxs_firmware_p2p_enter(&cb))
+		return;
+	if (!cb.p2p_handle_command_cb) {
+		ivxs_firmware_p2p_leave();
+		return;
+	}
+	reply = cb.p2p_handle_command_cb(gCommand, size, peer);
+	ivxs_firmware_p2p_leave();
+	if (!reply.buf || !reply.size) {
+		release(&reply);
+		xsmcSetNull(xsResult);
+		return;
+	}
+	xsTry {
+		xsmcSetArrayBuffer(xsResult, reply.buf, reply.size > IVXS_P2P_MAX_COMMAND ? IVXS_P2P_MAX_COMMAND + 1 : reply.size);
+	}
+	xsCatch {
+		release(&reply);
+		xsThrow(xsException);
+	}
+	release(&reply);
+}
