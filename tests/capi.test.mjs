@@ -81,7 +81,7 @@ test.serial("the C sample firmware uploads the clip: ffprobe decodes exactly the
 	t.true(events.n >= 1, "iv_cs_event_happen_notify raised an event");
 });
 
-test.serial("P2P: a viewer's command (npm run view -- --command) is answered by the C firmware's command_cb, its reply freed through buf_free_fn", async (t) => {
+test.serial("P2P: a viewer's command (npm run view -- --command) is answered by the C firmware's command_cb, its reply freed through buf_free_fn; event_notify_cb hears PEER_READY", async (t) => {
 	const cloud = await cloudFor(t, { adminPassword: ADMIN_PASSWORD });
 	const device = await deviceIn(cloud, "fw-cam");
 	const env = { ...firmwareDevice(t, device, cloud.url), IVXS_CAMERA_ARGS: "--p2p-loopback" };
@@ -104,6 +104,7 @@ test.serial("P2P: a viewer's command (npm run view -- --command) is answered by 
 	t.is(sample.commands, 1);
 	t.is(sample.freed, 1, "buf_free_fn called once the reply was copied");
 	t.regex(run.stdout, /command_cb: \d+ bytes from \S+/);
+	t.regex(run.stdout, /event_notify_cb: 0 \(PEER_READY\)\n/, "the app's P2P started: the firmware's event_notify_cb heard it, handle NULL");
 });
 
 test.serial("ThreadSanitizer: the encoder thread pushes into the ring while the app's thread reads and uploads it — no race", async (t) => {

@@ -29,6 +29,8 @@ export interface Firmware {
 	/** A viewer's command through its command_cb (on this thread, synchronous): the reply; null an
 	 * empty reply (the seed: the viewer's session closes); undefined no command_cb now. */
 	command(command: ArrayBuffer, peer: string): ArrayBuffer | null | undefined;
+	/** An endpoint event (P2PEvent: the seed's iv_avt_event_e numbers) for its event_notify_cb, handle NULL; the watermark events are ignored (they name a channel). */
+	event(event: number): void;
 }
 
 /** Firmware.p2p()'s bits: which of the seed's P2P callbacks the firmware gave. */

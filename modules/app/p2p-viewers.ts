@@ -79,6 +79,8 @@ export function startViewers(config: DeviceConfig, options: ViewerOptions): P2P 
 			log(`p2p: ${peer} stopped ${playback ? "playing back" : "watching"}`);
 		},
 		onEvent: (event) => {
+			// the endpoint's own events to a C firmware (its event_notify_cb); a watermark names one of the app's channels, not the firmware's
+			if (event < P2PEvent.watermarkLow) options.firmware?.event(event);
 			if (event === P2PEvent.watermarkLow || event === P2PEvent.watermarkWarn || event === P2PEvent.watermarkHigh) return;   // in the session report
 			if (event === P2PEvent.peerConnectFail) log("p2p: no STUN server answered (PEER_CONNECT_FAIL): only host and relayed candidates");
 			else if (event !== P2PEvent.peerReady) log(`p2p: event ${event}`);

@@ -14,6 +14,7 @@ function record(on) @ "xs_firmware_record";
 function poll() @ "xs_firmware_poll";
 function p2p() @ "xs_firmware_p2p";
 function command(bytes, peer) @ "xs_firmware_p2p_command";
+function event(n) @ "xs_firmware_p2p_event";
 
 // The capture of a firmware channel: the shape of Capture (native/capture), without stills.
 class Feed {
@@ -35,6 +36,7 @@ const link = Object.freeze({
 	poll,
 	p2p,
 	command,
+	event,
 });
 
 // Asked when the app starts (never at module load: a heap snapshot must not keep the answer).

@@ -75,3 +75,19 @@ void xs_firmware_p2p_command(xsMachine *the)
 	}
 	release(&reply);
 }
+
+/* event(n): the endpoint's event (modules/p2p's P2PEvent numbers are the seed's iv_avt_event_e)
+ * to event_notify_cb with a NULL handle. The WATERMARK events name a channel: they go to the
+ * firmware only for its own channels (not yet: slice 2, step 3), so here they are ignored. */
+void xs_firmware_p2p_event(xsMachine *the)
+{
+	iv_avt_init_parm_s cb;
+	int event = xsmcToInteger(xsArg(0));
+	if (event < IV_AVT_EVENT_P2P_PEER_READY || event >= IV_AVT_EVENT_P2P_WATERMARK_LOW)
+		return;
+	if (!ivxs_firmware_p2p_enter(&cb))
+		return;
+	if (cb.p2p_handle_event_notify_cb)
+		cb.p2p_handle_event_notify_cb((iv_avt_event_e)event, NULL);
+	ivxs_firmware_p2p_leave();
+}

@@ -4,7 +4,7 @@
  * an event notified, iv_cs_exit at the end. P2P the seed 001 way: iv_avt_p2p_init with a
  * command_cb that answers a viewer's command (`npm run view -- <device> --command '{…}'`) with
  * {"ok":true,"from":"iv_cs_sample","bytes":<the command's length>} in memory it frees in its
- * buf_free_fn; iv_avt_p2p_exit before iv_cs_exit. (Its own streams through send_get_cb: to come.)
+ * buf_free_fn, and an event_notify_cb that prints the events; iv_avt_p2p_exit before iv_cs_exit. (Its own streams through send_get_cb: to come.)
  *
  *   IVXS_DEVICE=device.json build/bin/iv_cs_sample [--seconds N] [--event-at S] [video.h264 [audio.aac]]
  *   (npm run firmware does this against `npm start -- --cloud-only`: README "C firmware")
@@ -75,6 +75,13 @@ static iv_cm_memory_s p2p_command(const char *command, size_t cmd_len, const cha
 	printf("sample: command_cb: %zu bytes from %s\n", cmd_len, peer);
 	(void)command;
 	return reply;
+}
+
+/* P2P events (the app's thread): PEER_READY when the app's P2P started, network trouble after. */
+static void p2p_event(iv_avt_event_e event, void *handle)
+{
+	static const char *const names[] = { "PEER_READY", "PEER_CONNECT_FAIL", "PEER_ERROR", "PEER_ADDR_CHANGED", "WATERMARK_LOW", "WATERMARK_WARN", "WATERMARK_HIGH" };
+	printf("sample: event_notify_cb: %d (%s)%s\n", (int)event, event < IV_AVT_EVENT_P2P_BUTT ? names[event] : "?", handle ? " on a channel" : "");
 }
 
 static void countRefused(int code)
@@ -189,6 +196,7 @@ int main(int argc, char **argv)
 	/* 0. P2P (seed 001): commands answered here, live from the ring iv_cs_push_stream fills */
 	memset(&stP2pParm, 0, sizeof(stP2pParm));
 	stP2pParm.p2p_handle_command_cb = p2p_command;
+	stP2pParm.p2p_handle_event_notify_cb = p2p_event;
 	stP2pParm.p2p_keep_alive.time_inter_s = 5;
 	stP2pParm.p2p_keep_alive.max_attempt_num = 3;
 	eErrCode = iv_avt_p2p_init(&stP2pParm);
