@@ -12,6 +12,7 @@ import { cloudFor, deviceIn } from "../cloud/tests/_cloud.mjs";
 import { build, buildHostVariant, root, runHost } from "./_host.mjs";
 import { storedFrames, totalFrames } from "./_camera.mjs";
 import { Writable } from "node:stream";
+import { randomBytes } from "node:crypto";
 import { view } from "../scripts/view.mjs";
 
 const CLIP = "fixtures/media/h264-main-640x480.h264";
@@ -24,6 +25,16 @@ function firmwareDevice(t, device, cloudUrl, firmware = { audio: true }) {
 	const file = join(dir, "device.json");
 	writeFileSync(file, JSON.stringify({ id: device.id, secret: device.secret, cloud: cloudUrl, channels: [{ codec: "h264", firmware }] }));
 	return { IVXS_DEVICE: file, IVXS_DATA: join(dir, "data") };
+}
+
+/** The sample firmware running for `seconds`, once its camera app's control channel is up: { done }, its run's promise. */
+async function sampleConnected(env, seconds) {
+	let connected;
+	const ready = new Promise((resolve) => { connected = resolve; });
+	const done = runHost(["--seconds", String(seconds)], { binary: join(build, "bin", "iv_cs_sample"), env, timeoutMs: 90_000,
+		onStdout: (chunk) => chunk.includes("control channel connected") && connected() });
+	await Promise.race([ready, done]);
+	return { done };   // wrapped: an async function's returned promise would be awaited with it
 }
 
 const VARIANT_NAMES = { release: "plain", sanitize: "ASan + UBSan", tsan: "ThreadSanitizer", m32: "32-bit" };
@@ -85,11 +96,7 @@ test.serial("P2P: a viewer's command (npm run view -- --command) is answered by 
 	const cloud = await cloudFor(t, { adminPassword: ADMIN_PASSWORD });
 	const device = await deviceIn(cloud, "fw-cam");
 	const env = { ...firmwareDevice(t, device, cloud.url), IVXS_CAMERA_ARGS: "--p2p-loopback" };
-	let connected;
-	const ready = new Promise((resolve) => { connected = resolve; });
-	const done = runHost(["--seconds", "25"], { binary: join(build, "bin", "iv_cs_sample"), env, timeoutMs: 90_000,
-		onStdout: (chunk) => chunk.includes("control channel connected") && connected() });
-	await Promise.race([ready, done]);
+	const { done } = await sampleConnected(env, 25);
 	const command = JSON.stringify({ cmd: "recordings" });
 	const printed = [];
 	const output = new Writable({ write(chunk, _encoding, next) { printed.push(chunk); next(); } });
@@ -105,6 +112,27 @@ test.serial("P2P: a viewer's command (npm run view -- --command) is answered by 
 	t.is(sample.freed, 1, "buf_free_fn called once the reply was copied");
 	t.regex(run.stdout, /command_cb: \d+ bytes from \S+/);
 	t.regex(run.stdout, /event_notify_cb: 0 \(PEER_READY\)\n/, "the app's P2P started: the firmware's event_notify_cb heard it, handle NULL");
+});
+
+test.serial("P2P talkback: a viewer's voice (npm run view -- --talk) reaches the C firmware's recv_voice_cb, every byte, then its end (NULL, 0)", async (t) => {
+	const cloud = await cloudFor(t, { adminPassword: ADMIN_PASSWORD });
+	const device = await deviceIn(cloud, "fw-talk");
+	const dir = mkdtempSync(join(tmpdir(), "ivxs-capi-talk-"));
+	t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+	const ulaw = join(dir, "hello.ul");
+	writeFileSync(ulaw, randomBytes(9600));   // 1.2 s of G.711 μ-law: 60 frames of 20 ms
+	const env = { ...firmwareDevice(t, device, cloud.url), IVXS_CAMERA_ARGS: "--p2p-loopback" };
+	const { done } = await sampleConnected(env, 20);
+	const reports = [];
+	const code = await view({ device: "fw-talk", cloud: cloud.url, user: "admin", password: ADMIN_PASSWORD, out: "", quiet: true, talk: ulaw }, { onReport: (kind, r) => reports.push([kind, r]) });
+	const run = await done;
+	t.is(code, 0, JSON.stringify(reports) + run.stdout.slice(-3000));
+	t.is(run.code, 0, run.stdout.slice(-3000) + run.stderr.slice(-3000));
+	const sample = JSON.parse(run.stdout.split("\n").find((l) => l.startsWith("@@sample ")).slice(9));
+	t.log("the firmware heard", sample.voice);
+	t.deepEqual(sample.voice, { frames: 60, bytes: 9600, ends: 1 });
+	t.regex(run.stdout, /recv_init_cb: \S+ talks \(codec=pcmu&rate=8000\)/);
+	t.regex(run.stdout, /talks to the firmware/);
 });
 
 test.serial("ThreadSanitizer: the encoder thread pushes into the ring while the app's thread reads and uploads it — no race", async (t) => {

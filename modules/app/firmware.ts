@@ -31,6 +31,10 @@ export interface Firmware {
 	command(command: ArrayBuffer, peer: string): ArrayBuffer | null | undefined;
 	/** An endpoint event (P2PEvent: the seed's iv_avt_event_e numbers) for its event_notify_cb, handle NULL; the watermark events are ignored (they name a channel). */
 	event(event: number): void;
+	/** A viewer starts talking: its recv_init_cb → the channel's id, or undefined (refused, or no recv_init_cb now). */
+	recvInit(params: string, peer: string): number | undefined;
+	/** A talkback frame to its recv_voice_cb; empty: the end (recv_buf NULL, recv_len 0). Whether the channel is still open (iv_avt_p2p_exit ends it). */
+	recvVoice(id: number, data: ArrayBuffer): boolean;
 }
 
 /** Firmware.p2p()'s bits: which of the seed's P2P callbacks the firmware gave. */

@@ -12,7 +12,7 @@ import { Playback } from "../store/playback.js";
 import type { DeviceConfig } from "./device-file.js";
 import { TalkFolder, type Talk } from "./talkback.js";
 import { firmwareCommand, runViewerCommand } from "./viewer-commands.js";
-import type { Firmware } from "./firmware.js";
+import { FirmwareP2P, type Firmware } from "./firmware.js";
 import { Pace } from "./pace.js";
 import { COMMAND_RATE, OPEN_RATE } from "../protocol/viewer-commands.js";
 
@@ -36,6 +36,8 @@ export interface ViewerOptions {
 }
 
 type Handle = { peer: string; params: string; playback?: Playback };
+/** A talkback a C firmware's recv_voice_cb takes: its channel's id in the link. */
+type FirmwareTalk = { peer: string; firmware: number; frames: number; bytes: number };
 
 /** The endpoint, or why P2P cannot run (the caller logs it: p2p-signal.ts). */
 export function startViewers(config: DeviceConfig, options: ViewerOptions): P2P | string {
@@ -85,7 +87,16 @@ export function startViewers(config: DeviceConfig, options: ViewerOptions): P2P 
 			if (event === P2PEvent.peerConnectFail) log("p2p: no STUN server answered (PEER_CONNECT_FAIL): only host and relayed candidates");
 			else if (event !== P2PEvent.peerReady) log(`p2p: event ${event}`);
 		},
-		onRecvInit: (params, peer): Talk | undefined => {
+		onRecvInit: (params, peer): Talk | FirmwareTalk | undefined => {
+			const fw = options.firmware;
+			if (fw && fw.p2p() & FirmwareP2P.talk) {
+				// a C firmware's recv_init_cb takes the viewer's voice (the seed's talkback), not a file
+				if (!mayOpen(peer)) return undefined;
+				const id = fw.recvInit(params, peer);
+				if (id === undefined) return undefined;
+				log(`p2p: ${peer} talks to the firmware (${params})`);
+				return { peer, firmware: id, frames: 0, bytes: 0 };
+			}
 			if (!talks) return undefined;
 			if (!mayOpen(peer)) return undefined;
 			const talk = talks.openTalk(params, peer, now());
@@ -93,6 +104,14 @@ export function startViewers(config: DeviceConfig, options: ViewerOptions): P2P 
 			return talk;
 		},
 		onRecvVoice: (handle, data) => {
+			if ("firmware" in (handle as object)) {
+				const voice = handle as FirmwareTalk;
+				voice.frames += data.byteLength ? 1 : 0;
+				voice.bytes += data.byteLength;
+				// closed by iv_avt_p2p_exit: the frames that follow go nowhere
+				if (!options.firmware!.recvVoice(voice.firmware, data) && !data.byteLength) log(`p2p: ${voice.peer} ended talkback to the firmware: ${voice.frames} frames, ${voice.bytes} bytes`);
+				return;
+			}
 			const talk = handle as Talk, cut = talk.cut;
 			const ended = talks!.frame(talk, data);
 			if (!cut && talk.cut) log(`p2p: ${talk.peer}'s talkback cut short: ${talk.cut}; ${talk.frames} frames, ${talk.bytes} bytes in ${talk.path}`);

@@ -15,6 +15,8 @@ function poll() @ "xs_firmware_poll";
 function p2p() @ "xs_firmware_p2p";
 function command(bytes, peer) @ "xs_firmware_p2p_command";
 function event(n) @ "xs_firmware_p2p_event";
+function recvInit(params, peer) @ "xs_firmware_p2p_recv_init";
+function recvVoice(id, bytes) @ "xs_firmware_p2p_recv_voice";
 
 // The capture of a firmware channel: the shape of Capture (native/capture), without stills.
 class Feed {
@@ -37,6 +39,8 @@ const link = Object.freeze({
 	p2p,
 	command,
 	event,
+	recvInit,
+	recvVoice,
 });
 
 // Asked when the app starts (never at module load: a heap snapshot must not keep the answer).

@@ -18,7 +18,8 @@ static struct {
 	iv_avt_init_parm_s callbacks;
 	unsigned calls;       /* callbacks running now (the app's thread) */
 	int channels;         /* the firmware's channels the app has open */
-	struct { void *handle; size_t buffered; iv_p2p_send_stats_s stats; } table[IVXS_FIRMWARE_P2P_CHANNELS];
+	struct { void *handle; long long id; int talk; size_t buffered; iv_p2p_send_stats_s stats; } table[IVXS_FIRMWARE_P2P_CHANNELS];
+	long long opened;     /* channels opened in all: ids never repeat */
 	size_t marks[3];
 	int marksChanged;
 } gP2p = { .lock = PTHREAD_MUTEX_INITIALIZER, .changed = PTHREAD_COND_INITIALIZER };
@@ -100,25 +101,61 @@ static int slotOf(void *handle)
 	return -1;
 }
 
-int ivxs_firmware_p2p_channel_open(void *handle)
+/* The open slot an id names, or -1 (lock held): an id of a closed channel never names a new one. */
+static int slotOfId(long long id)
 {
+	int i = id < 0 ? -1 : (int)(id % IVXS_FIRMWARE_P2P_CHANNELS);
+	return i >= 0 && gP2p.table[i].handle && gP2p.table[i].id == id ? i : -1;
+}
+
+long long ivxs_firmware_p2p_channel_open(void *handle, int talk)
+{
+	long long id = -1;
 	int i;
 	pthread_mutex_lock(&gP2p.lock);
 	i = handle ? slotOf(NULL) : -1;
 	if (i >= 0) {
 		memset(&gP2p.table[i], 0, sizeof(gP2p.table[i]));
 		gP2p.table[i].handle = handle;
+		gP2p.table[i].talk = talk;
+		id = gP2p.table[i].id = ++gP2p.opened * IVXS_FIRMWARE_P2P_CHANNELS + i;
 		gP2p.channels++;
 	}
+	pthread_mutex_unlock(&gP2p.lock);
+	return id;
+}
+
+int ivxs_firmware_p2p_channel_handle(long long id, void **handle)
+{
+	int i;
+	pthread_mutex_lock(&gP2p.lock);
+	i = slotOfId(id);
+	if (i >= 0)
+		*handle = gP2p.table[i].handle;
 	pthread_mutex_unlock(&gP2p.lock);
 	return i < 0 ? -1 : 0;
 }
 
-void ivxs_firmware_p2p_channel_close(void *handle)
+long long ivxs_firmware_p2p_channel_next(void **handle, int *talk)
+{
+	long long id = -1;
+	int i;
+	pthread_mutex_lock(&gP2p.lock);
+	for (i = 0; i < IVXS_FIRMWARE_P2P_CHANNELS && id < 0; i++)
+		if (gP2p.table[i].handle) {
+			id = gP2p.table[i].id;
+			*handle = gP2p.table[i].handle;
+			*talk = gP2p.table[i].talk;
+		}
+	pthread_mutex_unlock(&gP2p.lock);
+	return id;
+}
+
+void ivxs_firmware_p2p_channel_close(long long id)
 {
 	int i;
 	pthread_mutex_lock(&gP2p.lock);
-	i = handle ? slotOf(handle) : -1;
+	i = slotOfId(id);
 	if (i >= 0) {
 		gP2p.table[i].handle = NULL;
 		gP2p.channels--;
@@ -127,11 +164,11 @@ void ivxs_firmware_p2p_channel_close(void *handle)
 	pthread_mutex_unlock(&gP2p.lock);
 }
 
-void ivxs_firmware_p2p_channel_update(void *handle, size_t buffered, const iv_p2p_send_stats_s *stats)
+void ivxs_firmware_p2p_channel_update(long long id, size_t buffered, const iv_p2p_send_stats_s *stats)
 {
 	int i;
 	pthread_mutex_lock(&gP2p.lock);
-	i = handle ? slotOf(handle) : -1;
+	i = slotOfId(id);
 	if (i >= 0) {
 		gP2p.table[i].buffered = buffered;
 		gP2p.table[i].stats = *stats;
@@ -144,12 +181,12 @@ int ivxs_firmware_p2p_channel_get(void *handle, size_t *buffered, iv_p2p_send_st
 	int i;
 	pthread_mutex_lock(&gP2p.lock);
 	i = handle ? slotOf(handle) : -1;
-	if (i >= 0) {
+	if (i >= 0 && !gP2p.table[i].talk) {
 		*buffered = gP2p.table[i].buffered;
 		*stats = gP2p.table[i].stats;
 	}
 	pthread_mutex_unlock(&gP2p.lock);
-	return i < 0 ? -1 : 0;
+	return i < 0 || gP2p.table[i].talk ? -1 : 0;
 }
 
 int ivxs_firmware_p2p_closing(void)

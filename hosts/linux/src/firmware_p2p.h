@@ -23,20 +23,27 @@ int ivxs_firmware_p2p_unregister(unsigned timeout_ms);
 int ivxs_firmware_p2p_enter(iv_avt_init_parm_s *callbacks);
 void ivxs_firmware_p2p_leave(void);
 /* The firmware's open channels (send and talkback), at most IVXS_FIRMWARE_P2P_CHANNELS (32
- * viewers, each with a stream and a talkback): the app opens one when send_init_cb or
- * recv_init_cb returned a handle (-1: the table is full, the app refuses the channel) and
- * closes it once its send_stop_cb or voice end was called. */
+ * viewers, each with a stream and a talkback). The app opens one when send_init_cb or
+ * recv_init_cb returned a handle: its id (never used again), or -1 (the table is full: the app
+ * refuses the channel); it closes it once its send_stop_cb or voice end was called. */
 #define IVXS_FIRMWARE_P2P_CHANNELS 64
-int ivxs_firmware_p2p_channel_open(void *handle);
-void ivxs_firmware_p2p_channel_close(void *handle);
+long long ivxs_firmware_p2p_channel_open(void *handle, int talk);
+/* 0 and the handle of an open channel, or -1 (closed, or never opened). */
+int ivxs_firmware_p2p_channel_handle(long long id, void **handle);
+/* An open channel's id, handle and kind (to close them all: iv_avt_p2p_exit), or -1: none. */
+long long ivxs_firmware_p2p_channel_next(void **handle, int *talk);
+void ivxs_firmware_p2p_channel_close(long long id);
 /* The app's thread, before each send_get_cb: the channel's send buffer and statistics, which
  * iv_avt_p2p_get_send_buf / _get_send_status give any thread (fresh inside send_get_cb, at
  * most one pull, 10 ms, old elsewhere). */
-void ivxs_firmware_p2p_channel_update(void *handle, size_t buffered, const iv_p2p_send_stats_s *stats);
-/* 0 and the channel's last figures, or -1: not an open channel of the firmware's. */
+void ivxs_firmware_p2p_channel_update(long long id, size_t buffered, const iv_p2p_send_stats_s *stats);
+/* 0 and a send channel's last figures, or -1: not an open send channel of the firmware's. */
 int ivxs_firmware_p2p_channel_get(void *handle, size_t *buffered, iv_p2p_send_stats_s *stats);
 /* Whether iv_avt_p2p_exit waits for the app to close the firmware's channels (its poll asks). */
 int ivxs_firmware_p2p_closing(void);
+/* The app's thread (mod_firmware_p2p.c; its poll, when closing): ends every channel of the
+ * firmware's, each through its callback (send_stop_cb, or the voice's end). */
+void ivxs_firmware_p2p_close_all(void);
 /* The send-buffer watermarks, one setting for every channel (iv_avt_p2p_set_buf_watermark):
  * 0, or -1 when no callbacks are registered. */
 int ivxs_firmware_p2p_set_watermarks(size_t low, size_t warn, size_t high);

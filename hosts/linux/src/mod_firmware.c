@@ -15,6 +15,7 @@
 #include "modcapture.h"
 #include "modring.h"
 #include "firmware_link.h"
+#include "firmware_p2p.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -262,10 +263,13 @@ void xs_firmware_record(xsMachine *the)
 }
 
 /* poll() -> the event bits raised since the last poll, or -1 once the firmware asked the app
- * to exit and no event waits (events raised before iv_cs_exit are reported first), or 0. */
+ * to exit and no event waits (events raised before iv_cs_exit are reported first), or 0. It
+ * also ends the firmware's P2P channels when iv_avt_p2p_exit waits for that. */
 void xs_firmware_poll(xsMachine *the)
 {
 	uint32_t bits = atomic_exchange(&gLink.events, 0);
+	if (ivxs_firmware_p2p_closing())   /* iv_avt_p2p_exit waits for the firmware's channels to end */
+		ivxs_firmware_p2p_close_all();
 	if (bits)
 		xsmcSetNumber(xsResult, bits);
 	else

@@ -91,3 +91,68 @@ void xs_firmware_p2p_event(xsMachine *the)
 		cb.p2p_handle_event_notify_cb((iv_avt_event_e)event, NULL);
 	ivxs_firmware_p2p_leave();
 }
+
+/* recvInit(params, peer) -> the talkback channel's id, or undefined: no recv_init_cb now, it
+ * returned NULL, or the firmware has IVXS_FIRMWARE_P2P_CHANNELS open (then its voice ends at once). */
+void xs_firmware_p2p_recv_init(xsMachine *the)
+{
+	iv_avt_init_parm_s cb;
+	const char *params, *peer;
+	void *handle;
+	long long id = -1;
+	params = xsmcToString(xsArg(0));   /* both stay put: no VM code runs until the callback returned */
+	peer = xsmcToString(xsArg(1));
+	if (!ivxs_firmware_p2p_enter(&cb))
+		return;
+	handle = cb.p2p_handle_recv_init_cb ? cb.p2p_handle_recv_init_cb(params, peer) : NULL;
+	if (handle) {
+		id = ivxs_firmware_p2p_channel_open(handle, 1);
+		if (id < 0)
+			cb.p2p_handle_recv_voice_cb(handle, NULL, 0);
+	}
+	ivxs_firmware_p2p_leave();
+	if (id >= 0)
+		xsmcSetNumber(xsResult, (double)id);
+}
+
+/* recvVoice(id, bytes) -> whether the firmware's channel is still open: a frame to its
+ * recv_voice_cb, or with empty bytes the end (recv_buf NULL, recv_len 0: the seed's) and the
+ * channel closes. */
+void xs_firmware_p2p_recv_voice(xsMachine *the)
+{
+	iv_avt_init_parm_s cb;
+	long long id = (long long)xsmcToNumber(xsArg(0));
+	void *handle, *bytes;
+	xsUnsignedValue size;
+	int open;
+	xsmcGetBufferReadable(xsArg(1), &bytes, &size);
+	if (!ivxs_firmware_p2p_enter(&cb))
+		return;
+	open = !ivxs_firmware_p2p_channel_handle(id, &handle);
+	if (open && size)
+		cb.p2p_handle_recv_voice_cb(handle, bytes, size);
+	else if (open) {
+		cb.p2p_handle_recv_voice_cb(handle, NULL, 0);
+		ivxs_firmware_p2p_channel_close(id);
+	}
+	ivxs_firmware_p2p_leave();
+	xsmcSetBoolean(xsResult, open && size);
+}
+
+void ivxs_firmware_p2p_close_all(void)
+{
+	iv_avt_init_parm_s cb;
+	void *handle;
+	long long id;
+	int talk;
+	while ((id = ivxs_firmware_p2p_channel_next(&handle, &talk)) >= 0) {
+		if (ivxs_firmware_p2p_enter(&cb)) {
+			if (talk)
+				cb.p2p_handle_recv_voice_cb(handle, NULL, 0);
+			else
+				cb.p2p_handle_send_stop_cb(handle);
+			ivxs_firmware_p2p_leave();
+		}
+		ivxs_firmware_p2p_channel_close(id);
+	}
+}

@@ -4,7 +4,8 @@
  * an event notified, iv_cs_exit at the end. P2P the seed 001 way: iv_avt_p2p_init with a
  * command_cb that answers a viewer's command (`npm run view -- <device> --command '{…}'`) with
  * {"ok":true,"from":"iv_cs_sample","bytes":<the command's length>} in memory it frees in its
- * buf_free_fn, and an event_notify_cb that prints the events; iv_avt_p2p_exit before iv_cs_exit. (Its own streams through send_get_cb: to come.)
+ * buf_free_fn, an event_notify_cb that prints the events, talkback (recv_init_cb, recv_voice_cb:
+ * it counts the viewer's frames and the end); iv_avt_p2p_exit before iv_cs_exit. (Its own streams through send_get_cb: to come.)
  *
  *   IVXS_DEVICE=device.json build/bin/iv_cs_sample [--seconds N] [--event-at S] [video.h264 [audio.aac]]
  *   (npm run firmware does this against `npm start -- --cloud-only`: README "C firmware")
@@ -16,7 +17,8 @@
  * encoderStart() with its encoder SDK's stream loop. This sample links libivxs.a (the file
  * source is inside it; libivxs.so exports iv_* only).
  *
- * At the end it prints one line: @@sample {"video":…,"audio":…,"refused":{"<code>":n,…},"commands":n,"freed":n}
+ * At the end it prints one line: @@sample {"video":…,"audio":…,"refused":{"<code>":n,…},"commands":n,"freed":n,
+ * "voice":{"frames":n,"bytes":n,"ends":n}}
  * (frames pushed with IV_ERR_NONE, the codes of the refused ones, commands answered, replies freed).
  */
 #include "iv_cs.h"
@@ -82,6 +84,29 @@ static void p2p_event(iv_avt_event_e event, void *handle)
 {
 	static const char *const names[] = { "PEER_READY", "PEER_CONNECT_FAIL", "PEER_ERROR", "PEER_ADDR_CHANGED", "WATERMARK_LOW", "WATERMARK_WARN", "WATERMARK_HIGH" };
 	printf("sample: event_notify_cb: %d (%s)%s\n", (int)event, event < IV_AVT_EVENT_P2P_BUTT ? names[event] : "?", handle ? " on a channel" : "");
+}
+
+/* Talkback (the app's thread): a real firmware feeds its speaker; this one counts what came. */
+static atomic_ulong gVoiceFrames, gVoiceBytes, gVoiceEnds;
+static int gTalk;   /* the handle recv_init_cb gives */
+
+static void *p2p_recv_init(const char *params, const char *peer)
+{
+	printf("sample: recv_init_cb: %s talks (%s)\n", peer, params);
+	return &gTalk;
+}
+
+static void p2p_recv_voice(void *handle, uint8_t *recv_buf, size_t recv_len)
+{
+	if (handle != &gTalk)
+		return;
+	if (!recv_buf && !recv_len) {   /* the viewer stopped talking */
+		atomic_fetch_add(&gVoiceEnds, 1);
+		printf("sample: recv_voice_cb: end after %lu frames, %lu bytes\n", atomic_load(&gVoiceFrames), atomic_load(&gVoiceBytes));
+		return;
+	}
+	atomic_fetch_add(&gVoiceFrames, 1);
+	atomic_fetch_add(&gVoiceBytes, recv_len);
 }
 
 static void countRefused(int code)
@@ -197,6 +222,8 @@ int main(int argc, char **argv)
 	memset(&stP2pParm, 0, sizeof(stP2pParm));
 	stP2pParm.p2p_handle_command_cb = p2p_command;
 	stP2pParm.p2p_handle_event_notify_cb = p2p_event;
+	stP2pParm.p2p_handle_recv_init_cb = p2p_recv_init;
+	stP2pParm.p2p_handle_recv_voice_cb = p2p_recv_voice;
 	stP2pParm.p2p_keep_alive.time_inter_s = 5;
 	stP2pParm.p2p_keep_alive.max_attempt_num = 3;
 	eErrCode = iv_avt_p2p_init(&stP2pParm);
@@ -243,6 +270,7 @@ int main(int argc, char **argv)
 	printf("@@sample {\"video\":%lu,\"audio\":%lu,\"refused\":{", gVideo, gAudio);
 	for (i = 0; i < 16 && gRefused[i].count; i++)
 		printf("%s\"%d\":%lu", i ? "," : "", gRefused[i].code, gRefused[i].count);
-	printf("},\"commands\":%lu,\"freed\":%lu}\n", atomic_load(&gCommands), atomic_load(&gFreed));
+	printf("},\"commands\":%lu,\"freed\":%lu,\"voice\":{\"frames\":%lu,\"bytes\":%lu,\"ends\":%lu}}\n", atomic_load(&gCommands), atomic_load(&gFreed),
+			atomic_load(&gVoiceFrames), atomic_load(&gVoiceBytes), atomic_load(&gVoiceEnds));
 	return encoderFailed || eErrCode < 0 ? 1 : 0;
 }

@@ -101,11 +101,12 @@ static void *app(void *unused)
 	iv_avt_init_parm_s cb;
 	iv_p2p_send_stats_s stats = { 1000, 900, 12345 };
 	void *handle = NULL;
+	long long id = -1;
 	(void)unused;
 	if (ivxs_firmware_p2p_enter(&cb)) {
 		handle = cb.p2p_handle_send_init_cb("action=live", "viewer-1");
-		ivxs_firmware_p2p_channel_open(handle);
-		ivxs_firmware_p2p_channel_update(handle, 4096, &stats);
+		id = ivxs_firmware_p2p_channel_open(handle, 0);
+		ivxs_firmware_p2p_channel_update(id, 4096, &stats);
 		ivxs_firmware_p2p_leave();
 	}
 	if (ivxs_firmware_p2p_enter(&cb)) {
@@ -118,7 +119,7 @@ static void *app(void *unused)
 	usleep(50 * 1000);   /* exit must wait, not return early */
 	if (ivxs_firmware_p2p_enter(&cb)) {
 		cb.p2p_handle_send_stop_cb(handle);
-		ivxs_firmware_p2p_channel_close(handle);
+		ivxs_firmware_p2p_channel_close(id);
 		ivxs_firmware_p2p_leave();
 	}
 	return NULL;
