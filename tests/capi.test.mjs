@@ -37,6 +37,16 @@ async function sampleConnected(env, seconds) {
 	return { done };   // wrapped: an async function's returned promise would be awaited with it
 }
 
+/** A cloud, a device the sample firmware runs as (P2P on loopback), and `bytes` of G.711 μ-law for a viewer to talk. */
+async function talkRig(t, name, bytes) {
+	const cloud = await cloudFor(t, { adminPassword: ADMIN_PASSWORD });
+	const device = await deviceIn(cloud, name);
+	const env = { ...firmwareDevice(t, device, cloud.url), IVXS_CAMERA_ARGS: "--p2p-loopback" };
+	const ulaw = join(env.IVXS_DATA, "..", "talk.ul");   // in firmwareDevice's folder, removed with it
+	writeFileSync(ulaw, randomBytes(bytes));   // any bytes are μ-law samples
+	return { cloud, env, ulaw };
+}
+
 const VARIANT_NAMES = { release: "plain", sanitize: "ASan + UBSan", tsan: "ThreadSanitizer", m32: "32-bit" };
 for (const variant of ["release", "sanitize", "tsan", "m32"]) {
 	test.serial(`${VARIANT_NAMES[variant]}: iv_cs_* used wrongly returns the right IV_ERR_* and harms nothing (C tests)`, async (t) => {
@@ -115,13 +125,7 @@ test.serial("P2P: a viewer's command (npm run view -- --command) is answered by 
 });
 
 test.serial("P2P talkback: a viewer's voice (npm run view -- --talk) reaches the C firmware's recv_voice_cb, every byte, then its end (NULL, 0)", async (t) => {
-	const cloud = await cloudFor(t, { adminPassword: ADMIN_PASSWORD });
-	const device = await deviceIn(cloud, "fw-talk");
-	const dir = mkdtempSync(join(tmpdir(), "ivxs-capi-talk-"));
-	t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-	const ulaw = join(dir, "hello.ul");
-	writeFileSync(ulaw, randomBytes(9600));   // 1.2 s of G.711 μ-law: 60 frames of 20 ms
-	const env = { ...firmwareDevice(t, device, cloud.url), IVXS_CAMERA_ARGS: "--p2p-loopback" };
+	const { cloud, env, ulaw } = await talkRig(t, "fw-talk", 9600);   // 1.2 s of G.711 μ-law: 60 frames of 20 ms
 	const { done } = await sampleConnected(env, 20);
 	const reports = [];
 	const code = await view({ device: "fw-talk", cloud: cloud.url, user: "admin", password: ADMIN_PASSWORD, out: "", quiet: true, talk: ulaw }, { onReport: (kind, r) => reports.push([kind, r]) });
@@ -133,6 +137,20 @@ test.serial("P2P talkback: a viewer's voice (npm run view -- --talk) reaches the
 	t.deepEqual(sample.voice, { frames: 60, bytes: 9600, ends: 1 });
 	t.regex(run.stdout, /recv_init_cb: \S+ talks \(codec=pcmu&rate=8000\)/);
 	t.regex(run.stdout, /talks to the firmware/);
+});
+
+test.serial("P2P: iv_avt_p2p_exit while a viewer talks ends the firmware's talkback (recv_voice_cb NULL, 0) before it returns", async (t) => {
+	const { cloud, env, ulaw } = await talkRig(t, "fw-exit", 8000 * 30);   // 30 s of talk: the firmware exits long before it ends
+	const { done } = await sampleConnected(env, 8);
+	const talking = view({ device: "fw-exit", cloud: cloud.url, user: "admin", password: ADMIN_PASSWORD, out: "", quiet: true, talk: ulaw });
+	const run = await done;
+	await talking;   // the camera went away under it: whatever it says
+	t.is(run.code, 0, run.stdout.slice(-3000) + run.stderr.slice(-3000));
+	const sample = JSON.parse(run.stdout.split("\n").find((l) => l.startsWith("@@sample ")).slice(9));
+	t.log("the firmware heard", sample.voice);
+	t.true(sample.voice.frames > 0 && sample.voice.frames < 1500, "exit came while the viewer talked");
+	t.is(sample.voice.ends, 1, "its end came before iv_avt_p2p_exit returned");
+	t.false(/iv_avt_p2p_exit failed/.test(run.stderr));
 });
 
 test.serial("ThreadSanitizer: the encoder thread pushes into the ring while the app's thread reads and uploads it — no race", async (t) => {
