@@ -43,7 +43,8 @@ const file = join(data, "device.json");
 writeFileSync(file, JSON.stringify({ ...camera, channels: [{ codec: "h264", firmware: { audio: true } }] }, null, 2));
 const child = spawn(join(root, "build/bin/iv_cs_sample"), passed, {
 	cwd: root, stdio: "inherit",
-	env: { ...process.env, IVXS_DEVICE: file, IVXS_DATA: data, IVXS_CAMERA_ARGS: "--summary" },
+	// --p2p-loopback as `npm start` gives it: the cloud and a viewer (`npm run view`) are on this machine
+	env: { ...process.env, IVXS_DEVICE: file, IVXS_DATA: data, IVXS_CAMERA_ARGS: "--summary --p2p-loopback" },
 });
 for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => child.kill(signal));
 child.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
