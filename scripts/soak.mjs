@@ -158,7 +158,11 @@ async function soak(o) {
 		r.stored = await readStored(volume.dir, DEVICE);
 		verdict = verdictOf(r);
 		// the samples behind the slopes, beside the logs a failed verdict keeps
-		if (!verdict.ok) writeFileSync(join(work, "resources.json"), JSON.stringify(r.resources));
+		if (!verdict.ok) {
+			writeFileSync(join(work, "resources.json"), JSON.stringify(r.resources));
+			// what the frames checks were judged on: every stored segment and the cloud's gaps
+			writeFileSync(join(work, "stored.json"), JSON.stringify({ segments: r.stored.segments, gaps: r.stored.gaps, runs: r.stored.runs }));
+		}
 		return verdict;
 	}
 	finally {

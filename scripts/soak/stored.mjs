@@ -44,7 +44,9 @@ export async function readStored(dataDir, device, channel = 0) {
 			streams.push({ stream, segments: segments.length, samples, ...probe(dir, Buffer.concat(parts)) });
 		}
 		const gaps = sql.db.prepare("SELECT channel, from_ms, to_ms, frames, reason FROM gaps WHERE device = ? ORDER BY from_ms").all(device);
-		return { streams, runs: ringRuns(all), gaps, gapFrames: gaps.reduce((sum, g) => sum + g.frames, 0) };
+		// `segments`: each stored segment (upload order, ring sequence, frames), kept beside a failed verdict's logs.
+		const segments = all.map(({ id, stream, seq, startMs, firstSequence, samples }) => ({ id, stream, seq, startMs, firstSequence, samples }));
+		return { streams, runs: ringRuns(all), gaps, gapFrames: gaps.reduce((sum, g) => sum + g.frames, 0), segments };
 	}
 	finally {
 		rmSync(dir, { recursive: true, force: true });
