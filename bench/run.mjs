@@ -26,6 +26,8 @@
  *   cloud_multi    ingest with 1 and 2 instances behind HAProxy        bench/cloud-multi/run.mjs
  *   cs             cloud storage on the camera: upload CPU, XS heap,   bench/cs/run.mjs
  *                  event to playable, snapshot bytes
+ *   capi           the C sample firmware (libivxs) vs the camera app    bench/capi/run.mjs
+ *                  on the same clip: instructions per second of video
  *   ota            a release to 100 simulated devices: time to 95 %     bench/ota/run.mjs
  *                  confirmed, bytes on the wire and on disk per bundle
  */
@@ -38,6 +40,7 @@ import { benchCloud } from "./cloud/ingest.mjs";
 import { benchCloudLatency } from "./cloud-latency/run.mjs";
 import { benchCloudLive } from "./cloud-live/run.mjs";
 import { benchCloudMulti } from "./cloud-multi/run.mjs";
+import { benchCapi } from "./capi/run.mjs";
 import { benchCs } from "./cs/run.mjs";
 import { benchOta } from "./ota/run.mjs";
 import { benchStart } from "./host-start/run.mjs";
@@ -103,6 +106,7 @@ async function main() {
 		["cloud_live", () => benchCloudLive({ log })],
 		["cloud_multi", () => benchCloudMulti({ root, log })],
 		["cs", () => benchCs({ root, log })],
+		["capi", () => benchCapi({ root })],
 		["ota", () => benchOta({ log })],
 	];
 	// `node bench/run.mjs xs_heap capture` runs only those sections.

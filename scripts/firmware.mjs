@@ -4,6 +4,8 @@
 //   npm start -- --cloud-only        (in another terminal: the cloud, and demo-cam's device file)
 //   npm run firmware                 pushes the sample clip as demo-cam until Ctrl-C
 //   npm run firmware -- --seconds 20 --event-at 5 --device ivxs-data/device.json
+//   npm run firmware -- --own-stream  viewers get the firmware's own FLV (send_get_cb), not the ring:
+//                                     npm run view -- demo-cam --format raw -o live.flv
 //
 // The device file is the camera's (--device, default ivxs-data/device.json, the one
 // `npm start` writes): the same id, secret and cloud, with its channels replaced by one the
@@ -16,7 +18,7 @@ import { join, resolve } from "node:path";
 import { root } from "./build.mjs";
 import { helpIfAsked } from "./usage.mjs";
 
-const usage = "usage: npm run firmware -- [--device FILE] [--seconds N] [--event-at S]";
+const usage = "usage: npm run firmware -- [--device FILE] [--seconds N] [--event-at S] [--own-stream]";
 const args = process.argv.slice(2);
 helpIfAsked(args, import.meta.url);
 let device = join(root, "ivxs-data/device.json");
@@ -24,6 +26,7 @@ const passed = [];
 for (let i = 0; i < args.length; i++) {
 	if (args[i] === "--device" && args[i + 1]) device = resolve(args[++i]);
 	else if ((args[i] === "--seconds" || args[i] === "--event-at") && args[i + 1]) passed.push(args[i], args[++i]);
+	else if (args[i] === "--own-stream") passed.push(args[i]);
 	else {
 		console.error(`npm run firmware: unknown argument ${args[i]}\n${usage}`);
 		process.exit(2);

@@ -10,7 +10,8 @@
 // player can read; the script refuses to start then, and says so.)
 //   options: --cloud URL (http://127.0.0.1:8080), --user NAME (admin), --password P (the demo's,
 //   ivxs-data/admin-password.txt; or IVXS_PASSWORD), IVXS_TOKEN (an API token instead),
-//   --format fmp4|annexb (annexb: raw H.264/H.265 video, `ffplay -f h264 -`), --seconds N, --quiet,
+//   --format fmp4|annexb|raw (annexb: raw H.264/H.265 video, `ffplay -f h264 -`; raw: the bytes as the
+//   camera sent them — a C firmware's own stream from its send_get_cb, e.g. FLV), --seconds N, --quiet,
 //   --playback START END (the camera's own recordings, its local store: ISO 8601 or Unix ms) with
 //   --speed N (1…16 × real time); --command JSON (one built-in command instead of a stream, e.g.
 //   '{"cmd":"recordings"}': its JSON reply on stdout); --talk FILE (talkback to the camera: .aac as
@@ -31,7 +32,7 @@ import { helpIfAsked } from "./usage.mjs";
 // The talkback codecs and their file extensions, from modules/protocol (`npm run view` builds it first).
 import { talkCodecOfFile, TALK_FILE_EXTENSIONS } from "../build/ts/modules/protocol/talkback.js";
 
-const usage = "usage: npm run view -- <device> [--cloud URL] [--user NAME] [--password P] [-o FILE] [--format fmp4|annexb] [--seconds N] [--playback START END [--speed N]] [--command JSON] [--talk FILE.aac|.ul|.al] [--quiet]";
+const usage = "usage: npm run view -- <device> [--cloud URL] [--user NAME] [--password P] [-o FILE] [--format fmp4|annexb|raw] [--seconds N] [--playback START END [--speed N]] [--command JSON] [--talk FILE.aac|.ul|.al] [--quiet]";
 
 
 export class UsageError extends Error {}
@@ -59,9 +60,9 @@ export function parse(args, env = process.env, stdoutIsTerminal = process.stdout
 		else throw new UsageError(`unknown option ${arg}\n${usage}`);
 	}
 	if (!o.device) throw new UsageError(usage);
-	if (!["fmp4", "annexb"].includes(o.format) || !(o.seconds >= 0)) throw new UsageError(usage);
+	if (!["fmp4", "annexb", "raw"].includes(o.format) || !(o.seconds >= 0)) throw new UsageError(usage);
 	if (o.playback && !(o.playback.every(Number.isSafeInteger) && o.playback[0] < o.playback[1])) throw new UsageError(`--playback START END: two times (ISO 8601 or Unix ms), START before END\n${usage}`);
-	if (o.playback && o.format !== "fmp4") throw new UsageError(`--playback comes as the camera stored it: fMP4 (no --format annexb)\n${usage}`);
+	if (o.playback && o.format === "annexb") throw new UsageError(`--playback comes as the camera stored it: fMP4 (no --format annexb)\n${usage}`);
 	if (o.speed !== undefined && !(o.playback && Number.isInteger(o.speed) && o.speed >= 1 && o.speed <= 16)) throw new UsageError(`--speed N (1…16, × real time) goes with --playback\n${usage}`);
 	const demoPassword = join(root, "ivxs-data", "admin-password.txt");
 	if (!o.token && o.password === undefined && o.user === "admin" && existsSync(demoPassword)) o.password = readFileSync(demoPassword, "utf8").trim();

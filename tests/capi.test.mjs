@@ -28,10 +28,10 @@ function firmwareDevice(t, device, cloudUrl, firmware = { audio: true }) {
 }
 
 /** The sample firmware running for `seconds`, once its camera app's control channel is up: { done }, its run's promise. */
-async function sampleConnected(env, seconds) {
+async function sampleConnected(env, seconds, args = []) {
 	let connected;
 	const ready = new Promise((resolve) => { connected = resolve; });
-	const done = runHost(["--seconds", String(seconds)], { binary: join(build, "bin", "iv_cs_sample"), env, timeoutMs: 90_000,
+	const done = runHost(["--seconds", String(seconds), ...args], { binary: join(build, "bin", "iv_cs_sample"), env, timeoutMs: 90_000,
 		onStdout: (chunk) => chunk.includes("control channel connected") && connected() });
 	await Promise.race([ready, done]);
 	return { done };   // wrapped: an async function's returned promise would be awaited with it
@@ -90,7 +90,7 @@ test.serial("the C sample firmware uploads the clip: ffprobe decodes exactly the
 	const stats = summary.channels["0"];
 	const frames = totalFrames(await storedFrames(cloud, device.id));
 	t.log(`sample pushed ${sample.video} video + ${sample.audio} audio (refused ${JSON.stringify(sample.refused)}); camera uploaded ${stats.framesUploaded} in ${stats.segmentsStored} segments; ffprobe: ${frames.h264} h264 + ${frames.aac} aac`);
-	t.true(sample.video > 100 && sample.audio > 100, "8 s of the clip went in");
+	t.true(sample.video > 60 && sample.audio > 60, "8 s of the clip (15 fps) went in");
 	t.regex(run.stdout, /start_cb: pushing/);
 	t.regex(run.stdout, /stop_cb: not pushing/);
 	t.is(frames.h264, sample.video, "ffprobe decodes every video frame the sample pushed");
@@ -153,6 +153,62 @@ test.serial("P2P: iv_avt_p2p_exit while a viewer talks ends the firmware's talkb
 	t.false(/iv_avt_p2p_exit failed/.test(run.stderr));
 });
 
+/** ffprobe's streams of a file: [{ codec_name, nb_read_frames }], and what it complained of. */
+function probeFile(file) {
+	const run = spawnSync("ffprobe", ["-v", "error", "-count_frames", "-show_entries", "stream=codec_name,nb_read_frames", "-of", "json", file], { encoding: "utf8" });
+	return { streams: run.status === 0 ? JSON.parse(run.stdout).streams : [], errors: run.stderr.trim() };
+}
+
+const sampleLine = (run) => JSON.parse(run.stdout.split("\n").find((l) => l.startsWith("@@sample ")).slice(9));
+
+test.serial("P2P: the C firmware's own stream (send_init_cb, send_get_cb every 10 ms, send_stop_cb) reaches a viewer — ffprobe decodes its FLV, H.264 and AAC; the send figures and watermarks are the transport's", async (t) => {
+	const cloud = await cloudFor(t, { adminPassword: ADMIN_PASSWORD });
+	const device = await deviceIn(cloud, "fw-own");
+	const env = { ...firmwareDevice(t, device, cloud.url), IVXS_CAMERA_ARGS: "--p2p-loopback" };
+	const out = join(env.IVXS_DATA, "..", "live.flv");   // in firmwareDevice's folder, removed with it
+	const { done } = await sampleConnected(env, 20, ["--own-stream"]);
+	const reports = [];
+	const code = await view({ device: "fw-own", cloud: cloud.url, user: "admin", password: ADMIN_PASSWORD, out, format: "raw", seconds: 6, quiet: true }, { onReport: (kind, r) => reports.push([kind, r]) });
+	const run = await done;
+	t.is(code, 0, JSON.stringify(reports.slice(-5)) + run.stdout.slice(-3000));
+	t.is(run.code, 0, run.stdout.slice(-3000) + run.stderr.slice(-3000));
+	const sample = sampleLine(run);
+	t.log("the firmware's streams", sample.streams);
+	const { streams, errors } = probeFile(out);
+	t.log("ffprobe", streams, errors);
+	const frames = Object.fromEntries(streams.map((s) => [s.codec_name, Number(s.nb_read_frames)]));
+	t.true(frames.h264 >= 70, `${frames.h264} video frames in 6 s at 15 fps`);
+	t.true(frames.aac >= 60, `${frames.aac} audio frames in 6 s (16 kHz AAC: 15.6 a second)`);
+	t.is(errors, "", "ffprobe decodes it without a complaint: it starts at a key frame, with the sequence headers");
+	t.like(sample.streams, { opened: 1, stopped: 1, skipped: 0 });
+	t.true(sample.streams.acked > 0, "iv_avt_p2p_get_send_status: bytes acknowledged");
+	t.true(sample.streams.bytes >= (await import("node:fs")).statSync(out).size, "the viewer got no byte the firmware did not hand over");
+	t.regex(run.stdout, /send_init_cb: \S+ asks for action=live: its own live stream/);
+	t.regex(run.stdout, /gets the firmware's stream \(action=live\)/);
+	t.regex(run.stdout, /send-buffer watermarks the firmware's: 65536, 131072, 196608 bytes/);
+});
+
+test.serial("P2P: iv_avt_p2p_exit while a viewer watches the firmware's own stream calls its send_stop_cb before it returns; WATERMARK events reach event_notify_cb with the channel's handle", async (t) => {
+	const cloud = await cloudFor(t, { adminPassword: ADMIN_PASSWORD });
+	const device = await deviceIn(cloud, "fw-own-exit");
+	const env = { ...firmwareDevice(t, device, cloud.url), IVXS_CAMERA_ARGS: "--p2p-loopback" };
+	const out = join(env.IVXS_DATA, "..", "live.flv");
+	// watermarks of 1 byte: every datagram in flight passes high (send_get_cb pauses) and every acknowledgement falls below low
+	const { done } = await sampleConnected(env, 8, ["--own-stream", "--watermarks", "1,1,1"]);
+	const watching = view({ device: "fw-own-exit", cloud: cloud.url, user: "admin", password: ADMIN_PASSWORD, out, format: "raw", quiet: true });
+	const run = await done;
+	await watching;   // the camera went away under it: whatever it says
+	t.is(run.code, 0, run.stdout.slice(-3000) + run.stderr.slice(-3000));
+	const sample = sampleLine(run);
+	t.log("the firmware's streams", sample.streams);
+	t.like(sample.streams, { opened: 1, stopped: 1 });
+	t.true(sample.streams.bytes > 0);
+	t.true(sample.streams.watermarkEvents >= 2, "WATERMARK_HIGH and _LOW reached event_notify_cb with the channel's handle");
+	t.regex(run.stdout, /event_notify_cb: 6 \(WATERMARK_HIGH\) on a channel/);
+	t.regex(run.stdout, /event_notify_cb: 4 \(WATERMARK_LOW\) on a channel/);
+	t.false(/iv_avt_p2p_exit failed/.test(run.stderr));
+});
+
 test.serial("ThreadSanitizer: the encoder thread pushes into the ring while the app's thread reads and uploads it — no race", async (t) => {
 	buildHostVariant("tsan");
 	const cloud = await cloudFor(t);
@@ -163,7 +219,7 @@ test.serial("ThreadSanitizer: the encoder thread pushes into the ring while the 
 	t.false(/ThreadSanitizer/.test(run.stderr), run.stderr.slice(-6000));
 	const sample = JSON.parse(run.stdout.split("\n").find((l) => l.startsWith("@@sample ")).slice(9));
 	t.log(`under TSan: ${sample.video} video + ${sample.audio} audio pushed`);
-	t.true(sample.video > 50);
+	t.true(sample.video > 30);
 });
 
 test("seed 000's sample code compiles unchanged against iv_cs.h and links libivxs.so (which exports iv_* only)", (t) => {

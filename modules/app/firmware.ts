@@ -29,12 +29,25 @@ export interface Firmware {
 	/** A viewer's command through its command_cb (on this thread, synchronous): the reply; null an
 	 * empty reply (the seed: the viewer's session closes); undefined no command_cb now. */
 	command(command: ArrayBuffer, peer: string): ArrayBuffer | null | undefined;
-	/** An endpoint event (P2PEvent: the seed's iv_avt_event_e numbers) for its event_notify_cb, handle NULL; the watermark events are ignored (they name a channel). */
-	event(event: number): void;
+	/** An endpoint event (P2PEvent: the seed's iv_avt_event_e numbers) for its event_notify_cb:
+	 * handle NULL, or a watermark event with the handle of its send channel `id` (without one: ignored). */
+	event(event: number, id?: number): void;
 	/** A viewer starts talking: its recv_init_cb → the channel's id, or undefined (refused, or no recv_init_cb now). */
 	recvInit(params: string, peer: string): number | undefined;
 	/** A talkback frame to its recv_voice_cb; empty: the end (recv_buf NULL, recv_len 0). Whether the channel is still open (iv_avt_p2p_exit ends it). */
 	recvVoice(id: number, data: ArrayBuffer): boolean;
+	/** A viewer asks for a stream: its send_init_cb → the channel's id, or undefined (refused, or no send_init_cb now). */
+	sendInit(params: string, peer: string): number | undefined;
+	/** The channel's send_get_cb (every 10 ms), after the figures its iv_avt_p2p_get_send_buf /
+	 * _get_send_status then give: a copy of its bytes; undefined none now; false the channel is
+	 * closed (iv_avt_p2p_exit). A chunk over maxBytes throws (RangeError): it could never be sent. */
+	sendGet(id: number, figures: { buffered: number; instRate: number; avgRate: number; ackedBytes: number }, maxBytes: number): ArrayBuffer | undefined | false;
+	/** The viewer's stream ended: its send_stop_cb (once; not again after iv_avt_p2p_exit). */
+	sendStop(id: number): void;
+	/** [low, warn, high] as iv_avt_p2p_set_buf_watermark last set them (all 0 after iv_avt_p2p_exit), or undefined: unchanged since the last look. */
+	watermarks(): [number, number, number] | undefined;
+	/** The p2p_keep_alive it registered (the seed's: either 0 turns it off), or undefined: no P2P callbacks now. */
+	keepAlive(): { intervalS: number; attempts: number } | undefined;
 }
 
 /** Firmware.p2p()'s bits: which of the seed's P2P callbacks the firmware gave. */

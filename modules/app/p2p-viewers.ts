@@ -2,9 +2,11 @@
  * Viewers over P2P on the camera app (SPEC §2, issue 14 §2): live straight from the first
  * channel's ring (no onSendGet), playback of the local store (store/playback.ts, pulled by
  * onSendGet), talkback written to files (talkback.ts), and the built-in commands
- * (viewer-commands.ts). A viewer comes with a ticket the cloud minted for this device.
+ * (viewer-commands.ts); a C firmware's callbacks (libivxs: iv_avt_p2p_init) take streams, talkback and
+ * commands when it gave them. A viewer comes with a ticket the cloud minted for this device.
  */
 import type { Ring } from "ring";
+import Timer from "timer";
 import { FileWriter, listDirectory, makeDirectory, monotonic, now, removeFile } from "ivxs/platform";
 import { MAX_SESSIONS, P2P, P2PEvent, parseStreamParams } from "../p2p/index.js";
 import type { LocalStore } from "../store/local-store.js";
@@ -17,7 +19,9 @@ import { Pace } from "./pace.js";
 import { COMMAND_RATE, OPEN_RATE } from "../protocol/viewer-commands.js";
 
 /** The send buffer's watermarks, bytes: low, warn, high (camera-p2p.ts setWatermarks). */
-const WATERMARKS = Object.freeze([64 * 1024, 128 * 1024, 192 * 1024] as const);   // frozen: preloaded on ESP32 (the XS linker warns otherwise)
+const WATERMARKS = Object.freeze([64 * 1024, 128 * 1024, 192 * 1024] as const);
+/** What an onSendGet-fed channel holds unsent (the transport's default): a firmware's chunk may not be larger. */
+const QUEUE_BYTES = 256 * 1024;   // frozen: preloaded on ESP32 (the XS linker warns otherwise)
 
 export interface ViewerOptions {
 	port: number;
@@ -36,6 +40,9 @@ export interface ViewerOptions {
 }
 
 type Handle = { peer: string; params: string; playback?: Playback };
+/** A stream a C firmware's send_get_cb feeds (its own bytes, live or playback): its channel's id in the link. */
+type FirmwareStream = { peer: string; params: string; firmware: number; closed: boolean };
+const isFirmware = (handle: unknown): handle is FirmwareStream | FirmwareTalk => "firmware" in (handle as object);
 /** A talkback a C firmware's recv_voice_cb takes: its channel's id in the link. */
 type FirmwareTalk = { peer: string; firmware: number; frames: number; bytes: number };
 
@@ -55,10 +62,30 @@ export function startViewers(config: DeviceConfig, options: ViewerOptions): P2P 
 	};
 	const p2p = new P2P({
 		deviceId: config.id, deviceSecret: Uint8Array.from(config.secret, (c) => c.charCodeAt(0)), port: options.port, ring: options.ring,
-		ringClock: now, monotonic, unixTime: options.unixTime ?? (() => now() / 1000), maxSessions: options.maxSessions ?? MAX_SESSIONS.board, log,
+		ringClock: now, monotonic, unixTime: options.unixTime ?? (() => now() / 1000), maxSessions: options.maxSessions ?? MAX_SESSIONS.board, queueBytes: QUEUE_BYTES, log,
 	});
+	const fw = options.firmware;
+	/** The firmware's iv_avt_p2p_set_buf_watermark, once it changed; the app's own without a firmware's callbacks. */
+	const followWatermarks = () => {
+		const marks = fw?.watermarks();
+		if (!marks) return;
+		const own = !(fw!.p2p() & FirmwareP2P.send) && !marks[2];
+		p2p.setWatermarks(...(own ? WATERMARKS : marks));
+		log(`p2p: send-buffer watermarks ${own ? "the app's" : "the firmware's"}: ${(own ? WATERMARKS : marks).join(", ")} bytes`);
+	};
 	p2p.init({
-		onSendInit: (params, peer): Handle | undefined => {
+		// the firmware's p2p_keep_alive when it registered its callbacks before P2P started
+		keepAlive: fw?.keepAlive(),
+		onSendInit: (params, peer): Handle | FirmwareStream | undefined => {
+			if (fw && fw.p2p() & FirmwareP2P.send) {
+				// a C firmware's send_init_cb takes the viewer's stream (the seed's send_get_cb feeds it), live and playback
+				if (parseStreamParams(params).action !== "live" && !mayOpen(peer)) return undefined;
+				followWatermarks();
+				const id = fw.sendInit(params, peer);
+				if (id === undefined) return undefined;
+				log(`p2p: ${peer} gets the firmware's stream (${params})`);
+				return { peer, params, firmware: id, closed: false };
+			}
 			const p = parseStreamParams(params);   // (checked already: this only narrows it)
 			if (p.action === "live") {
 				log(`p2p: ${peer} watches (${params})`);
@@ -74,21 +101,39 @@ export function startViewers(config: DeviceConfig, options: ViewerOptions): P2P 
 			log(`p2p: ${peer} plays back (${params})`);
 			return { peer, params, playback };
 		},
-		onSendGet: (handle) => (handle as Handle).playback?.pull(),
+		onSendGet: (handle) => {
+			if (!isFirmware(handle)) return (handle as Handle).playback?.pull();
+			const stream = handle as FirmwareStream;
+			if (stream.closed) return undefined;
+			followWatermarks();
+			const chunk = fw!.sendGet(stream.firmware, { buffered: p2p.sendBuffered(handle), ...p2p.sendStats(handle) }, QUEUE_BYTES);
+			if (chunk !== false) return chunk;
+			// iv_avt_p2p_exit closed it (send_stop_cb called): the viewer's stream ends
+			stream.closed = true;
+			Timer.set(() => p2p.end(stream.peer), 0);
+			return undefined;
+		},
+		pullsLive: (handle) => isFirmware(handle),
 		onSendStop: (handle) => {
+			if (isFirmware(handle)) {
+				const stream = handle as FirmwareStream;
+				fw!.sendStop(stream.firmware);
+				log(`p2p: ${stream.peer}'s firmware stream stopped`);
+				return;
+			}
 			const { peer, playback } = handle as Handle;
 			if (playback && playbacks.get(peer) === playback) playbacks.delete(peer);
 			log(`p2p: ${peer} stopped ${playback ? "playing back" : "watching"}`);
 		},
-		onEvent: (event) => {
-			// the endpoint's own events to a C firmware (its event_notify_cb); a watermark names one of the app's channels, not the firmware's
-			if (event < P2PEvent.watermarkLow) options.firmware?.event(event);
+		onEvent: (event, handle) => {
+			// the endpoint's own events to a C firmware (its event_notify_cb); a watermark only for the firmware's own channels
+			if (event < P2PEvent.watermarkLow) fw?.event(event);
+			else if (handle && isFirmware(handle)) fw!.event(event, (handle as FirmwareStream).firmware);
 			if (event === P2PEvent.watermarkLow || event === P2PEvent.watermarkWarn || event === P2PEvent.watermarkHigh) return;   // in the session report
 			if (event === P2PEvent.peerConnectFail) log("p2p: no STUN server answered (PEER_CONNECT_FAIL): only host and relayed candidates");
 			else if (event !== P2PEvent.peerReady) log(`p2p: event ${event}`);
 		},
 		onRecvInit: (params, peer): Talk | FirmwareTalk | undefined => {
-			const fw = options.firmware;
 			if (fw && fw.p2p() & FirmwareP2P.talk) {
 				// a C firmware's recv_init_cb takes the viewer's voice (the seed's talkback), not a file
 				if (!mayOpen(peer)) return undefined;
@@ -104,7 +149,7 @@ export function startViewers(config: DeviceConfig, options: ViewerOptions): P2P 
 			return talk;
 		},
 		onRecvVoice: (handle, data) => {
-			if ("firmware" in (handle as object)) {
+			if (isFirmware(handle)) {
 				const voice = handle as FirmwareTalk;
 				voice.frames += data.byteLength ? 1 : 0;
 				voice.bytes += data.byteLength;

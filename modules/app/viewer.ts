@@ -14,7 +14,7 @@
  * end — when that changed, it sends the cloud its own new candidates for the camera to check.
  *
  *   ivxs modules/app/viewer -- --cloud ADDRESS:PORT --device ID [--auth VALUE | --cookie VALUE]
- *        [--host NAME] [--out PATH] [--format fmp4|annexb] [--seconds N] [--params QUERY | --command JSON] [--talk FILE]
+ *        [--host NAME] [--out PATH] [--format fmp4|annexb|raw] [--seconds N] [--params QUERY | --command JSON] [--talk FILE]
  *
  * Ends (exit 0) after --seconds, or when the camera closes the session (exit 3); a refusal by the
  * cloud or no path to the camera is `@@view-error {json}` and exit 2.
@@ -30,7 +30,7 @@ import { talkCodecOfFile } from "../protocol/talkback.js";
 import { ViewerSink, type SinkFormat } from "./viewer-sink.js";
 import { sendTalk, talkFrames } from "./viewer-talk.js";
 
-interface Options { cloud: string; host: string; device: string; auth: string; cookie: string; out: string; format: SinkFormat; seconds: number; params: string; command: string; talk: string }
+interface Options { cloud: string; host: string; device: string; auth: string; cookie: string; out: string; format: SinkFormat | "raw"; seconds: number; params: string; command: string; talk: string }
 
 /** A talkback file read whole, at most (G.711: 35 minutes). */
 const TALK_MAX_BYTES = 16 * 1024 * 1024;
@@ -44,8 +44,8 @@ function parseArguments(args: string[]): Options {
 		(o as unknown as Record<string, unknown>)[key] = key === "seconds" ? Number(args[++i]) : args[++i];
 	}
 	if (!/^[^:]+:\d+$/.test(o.cloud) || !o.device) throw new RangeError("viewer: --cloud ADDRESS:PORT and --device ID are needed");
-	if (o.format !== "fmp4" && o.format !== "annexb") throw new RangeError("viewer: --format is fmp4 or annexb");
-	if (o.format !== "fmp4" && o.params.startsWith("action=playback")) throw new RangeError("viewer: playback comes as the camera stored it, fMP4");
+	if (o.format !== "fmp4" && o.format !== "annexb" && o.format !== "raw") throw new RangeError("viewer: --format is fmp4, annexb or raw");
+	if (o.format === "annexb" && o.params.startsWith("action=playback")) throw new RangeError("viewer: playback comes as the camera stored it, fMP4");
 	if (!(o.seconds >= 0)) throw new RangeError("viewer: --seconds is a number ≥ 0");
 	if (o.talk && !talkCodecOfFile(o.talk)) throw new RangeError("viewer: --talk takes .aac (ADTS), .ul/.ulaw (G.711 μ-law) or .al/.alaw (A-law)");
 	return o;
@@ -85,7 +85,8 @@ export default async function main(): Promise<void> {
 
 	let frames = 0, bytes = 0, lost = 0, lastBytes = 0, asked = 0;
 	let sink: ViewerSink | undefined;
-	const playback = o.params.startsWith("action=playback");
+	// Written as it arrives: playback (the camera's stored fMP4), or --format raw (a C firmware's own stream, e.g. FLV).
+	const asIs = o.params.startsWith("action=playback") || o.format === "raw";
 	let out: FileWriter | undefined;
 	const viewer = new P2PViewer({
 		monotonic,
@@ -96,7 +97,7 @@ export default async function main(): Promise<void> {
 			bytes += data.byteLength;
 			lost += info.lost;
 			// Playback arrives as the camera stored it (fMP4: init segment, then fragments): written as is.
-			if (playback) out?.write([data]);
+			if (asIs) out?.write([data]);
 			else sink?.frame(data, info.timestamp);
 		},
 		onClosed(status) {
@@ -133,7 +134,7 @@ export default async function main(): Promise<void> {
 		if (!path) return fail(`no path to the camera: none of ${camera.map((c) => `${c.type} ${c.address}:${c.port}`).join(", ") || "no candidates"} answered`);
 		report("view-path", { type: path.type, kind: pathKind(path.type), address: path.address, port: path.port, checkRttMs: Math.round(path.rttMs), ours: candidates });
 		await viewer.connect({ address: path.address, port: path.port, ticket: fromHex(String(answer.ticket))!, psk: fromHex(String(answer.psk))! });
-		if (out && !playback) sink = new ViewerSink(media, o.format, (chunks) => out!.write(chunks));
+		if (out && !asIs) sink = new ViewerSink(media, o.format as SinkFormat, (chunks) => out!.write(chunks));
 		if (o.command) {
 			// One command (JSON, modules/protocol/viewer-commands.ts) instead of a stream: its reply, then the end.
 			report("view-reply", decodeJsonAscii(await viewer.command(encodeJsonAscii(JSON.parse(o.command)))));

@@ -44,6 +44,9 @@ export interface P2PCallbacks {
 	onSendInit?(params: string, peer: string): Handle;
 	/** Every 10 ms per open channel not fed from the ring, while it is below `high`. */
 	onSendGet?(handle: Handle): Chunk;
+	/** Not in the seed: whether a live channel onSendInit opened is fed by onSendGet (a C
+	 * firmware's own stream: its send_get_cb) rather than straight from the ring. Default: the ring. */
+	pullsLive?(handle: Handle): boolean;
 	/** The channel closed (viewer left, error, exit). */
 	onSendStop?(handle: Handle): void;
 	/** P2PEvent; `handle` is the channel's for watermark events, else undefined. */
@@ -135,7 +138,7 @@ export class P2P {
 	init(callbacks: P2PCallbacks): void {
 		if (this.#state !== "new") throw new P2pError(P2pCodes.ESTATE, this.#state === "ready" ? "init called twice" : "init after exit");
 		if (!callbacks || typeof callbacks !== "object") throw new P2pError(P2pCodes.EARG, "init needs the callbacks");
-		for (const name of ["onSendInit", "onSendGet", "onSendStop", "onEvent", "onRecvInit", "onRecvVoice", "onCommand"] as const)
+		for (const name of ["onSendInit", "onSendGet", "pullsLive", "onSendStop", "onEvent", "onRecvInit", "onRecvVoice", "onCommand"] as const)
 			if (callbacks[name] !== undefined && typeof callbacks[name] !== "function") throw new P2pError(P2pCodes.EARG, `${name} must be a function`);
 		if (callbacks.onSendInit && !callbacks.onSendGet && !this.#o.ring) throw new P2pError(P2pCodes.EARG, "onSendInit without onSendGet or a ring: nothing would feed the channels");
 		if (callbacks.onRecvInit && !callbacks.onRecvVoice) throw new P2pError(P2pCodes.EARG, "onRecvInit without onRecvVoice");
@@ -338,7 +341,7 @@ export class P2P {
 	}
 
 	/** An app callback; an exception in it is logged, never unwound through the transport. */
-	#call<K extends "onSendInit" | "onSendGet" | "onSendStop" | "onEvent" | "onRecvInit" | "onRecvVoice" | "onCommand">(name: K, ...args: unknown[]): unknown {
+	#call<K extends "onSendInit" | "onSendGet" | "pullsLive" | "onSendStop" | "onEvent" | "onRecvInit" | "onRecvVoice" | "onCommand">(name: K, ...args: unknown[]): unknown {
 		const fn = this.#cb?.[name] as ((...a: unknown[]) => unknown) | undefined;
 		if (!fn) return undefined;
 		try {
@@ -478,11 +481,12 @@ export class P2P {
 		if (session.media) throw new P2pError(P2pCodes.ESTATE, "a stream is already open");
 		const params = parseStreamParams(text);
 		if (!(session.rights & (params.action === "live" ? Rights.live : Rights.playback))) throw new P2pError(P2pCodes.ERIGHTS, `the ticket does not allow ${params.action}`);
-		const fromRing = params.action === "live" && !!this.#o.ring;
-		if (!fromRing && !this.#cb?.onSendGet) throw new P2pError(P2pCodes.ESTATE, `nothing feeds action=${params.action}`);
-		const handle = this.#cb?.onSendInit ? this.#call("onSendInit", text, session.peer) : fromRing ? Object.freeze({ params: text, peer: session.peer }) : undefined;
+		const ringLive = params.action === "live" && !!this.#o.ring;
+		if (!ringLive && !this.#cb?.onSendGet) throw new P2pError(P2pCodes.ESTATE, `nothing feeds action=${params.action}`);
+		const handle = this.#cb?.onSendInit ? this.#call("onSendInit", text, session.peer) : ringLive ? Object.freeze({ params: text, peer: session.peer }) : undefined;
 		if (handle === undefined || handle === null) throw new P2pError(P2pCodes.ECLOSED, "refused by onSendInit");
 		if (this.#channels.has(handle) || this.#voices.has(handle)) throw new P2pError(P2pCodes.EHANDLE, "onSendInit returned a handle already in use");
+		const fromRing = ringLive && !(this.#cb?.onSendGet && this.#cb.pullsLive && this.#call("pullsLive", handle));
 		const endpoint = this.#endpoint!;
 		if (fromRing) endpoint.attachRing(session.index, this.#o.ring!, this.#now() - Math.floor((this.#o.ringClock ?? Date.now)()));
 		else endpoint.attachQueue(session.index, this.#o.queueBytes!);

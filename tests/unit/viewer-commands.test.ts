@@ -78,7 +78,7 @@ test("commands with a C firmware's command_cb (libivxs): it answers every comman
 	let bits = FirmwareP2P.command;
 	let reply: ArrayBuffer | null | undefined = encodeJsonAscii({ ok: true, from: "firmware" }).slice().buffer;
 	const firmware = {
-		maxGopBytes: 1 << 20, open: () => { throw new Error("no feed here"); }, record: () => {}, poll: () => 0, event: () => {}, recvInit: () => undefined, recvVoice: () => false,
+		maxGopBytes: 1 << 20, open: () => { throw new Error("no feed here"); }, record: () => {}, poll: () => 0, event: () => {}, recvInit: () => undefined, recvVoice: () => false, sendInit: () => undefined, sendGet: () => undefined, sendStop: () => {}, watermarks: () => undefined, keepAlive: () => undefined,
 		p2p: () => bits,
 		command: (bytes: ArrayBuffer, peer: string) => { heard.push(`${peer}: ${JSON.stringify(decodeJsonAscii(new Uint8Array(bytes)))}`); return reply; },
 	};

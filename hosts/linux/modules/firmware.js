@@ -14,9 +14,14 @@ function record(on) @ "xs_firmware_record";
 function poll() @ "xs_firmware_poll";
 function p2p() @ "xs_firmware_p2p";
 function command(bytes, peer) @ "xs_firmware_p2p_command";
-function event(n) @ "xs_firmware_p2p_event";
+function event(n, id) @ "xs_firmware_p2p_event";
 function recvInit(params, peer) @ "xs_firmware_p2p_recv_init";
 function recvVoice(id, bytes) @ "xs_firmware_p2p_recv_voice";
+function sendInit(params, peer) @ "xs_firmware_p2p_send_init";
+function sendGet(id, buffered, instRate, avgRate, acked, maxBytes) @ "xs_firmware_p2p_send_get";
+function sendStop(id) @ "xs_firmware_p2p_send_stop";
+function watermarks() @ "xs_firmware_p2p_watermarks";
+function keepAlive() @ "xs_firmware_p2p_keep_alive";
 
 // The capture of a firmware channel: the shape of Capture (native/capture), without stills.
 class Feed {
@@ -38,9 +43,14 @@ const link = Object.freeze({
 	poll,
 	p2p,
 	command,
-	event,
+	event: (n, id) => id === undefined ? event(n) : event(n, id),
 	recvInit,
 	recvVoice,
+	sendInit,
+	sendGet: (id, figures, maxBytes) => sendGet(id, figures.buffered, figures.instRate, figures.avgRate, figures.ackedBytes, maxBytes),
+	sendStop,
+	watermarks,
+	keepAlive,
 });
 
 // Asked when the app starts (never at module load: a heap snapshot must not keep the answer).

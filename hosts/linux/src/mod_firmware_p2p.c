@@ -76,25 +76,30 @@ void xs_firmware_p2p_command(xsMachine *the)
 	release(&reply);
 }
 
-/* event(n): the endpoint's event (modules/p2p's P2PEvent numbers are the seed's iv_avt_event_e)
- * to event_notify_cb with a NULL handle. The WATERMARK events name a channel: they go to the
- * firmware only for its own channels (not yet: slice 2, step 3), so here they are ignored. */
+/* event(n[, id]): the endpoint's event (modules/p2p's P2PEvent numbers are the seed's
+ * iv_avt_event_e) to event_notify_cb: with a NULL handle, or — the WATERMARK events, which name
+ * a channel — with the handle of the firmware's send channel `id` (none open by that id: nothing). */
 void xs_firmware_p2p_event(xsMachine *the)
 {
 	iv_avt_init_parm_s cb;
 	int event = xsmcToInteger(xsArg(0));
-	if (event < IV_AVT_EVENT_P2P_PEER_READY || event >= IV_AVT_EVENT_P2P_WATERMARK_LOW)
+	int watermark = event >= IV_AVT_EVENT_P2P_WATERMARK_LOW && event < IV_AVT_EVENT_P2P_BUTT;
+	void *handle = NULL;
+	if (event < IV_AVT_EVENT_P2P_PEER_READY || event >= IV_AVT_EVENT_P2P_BUTT)
+		return;
+	if (watermark && (xsmcArgc < 2 || ivxs_firmware_p2p_channel_handle((long long)xsmcToNumber(xsArg(1)), &handle)))
 		return;
 	if (!ivxs_firmware_p2p_enter(&cb))
 		return;
 	if (cb.p2p_handle_event_notify_cb)
-		cb.p2p_handle_event_notify_cb((iv_avt_event_e)event, NULL);
+		cb.p2p_handle_event_notify_cb((iv_avt_event_e)event, handle);
 	ivxs_firmware_p2p_leave();
 }
 
-/* recvInit(params, peer) -> the talkback channel's id, or undefined: no recv_init_cb now, it
- * returned NULL, or the firmware has IVXS_FIRMWARE_P2P_CHANNELS open (then its voice ends at once). */
-void xs_firmware_p2p_recv_init(xsMachine *the)
+/* A viewer's stream (talk 0) or talkback (1) to the firmware's send_init_cb / recv_init_cb:
+ * xsResult the channel's id, or undefined: no such callback now, it returned NULL, or the firmware
+ * has IVXS_FIRMWARE_P2P_CHANNELS open (then the channel ends at once: send_stop_cb, or the voice's end). */
+static void openChannel(xsMachine *the, int talk)
 {
 	iv_avt_init_parm_s cb;
 	const char *params, *peer;
@@ -104,15 +109,111 @@ void xs_firmware_p2p_recv_init(xsMachine *the)
 	peer = xsmcToString(xsArg(1));
 	if (!ivxs_firmware_p2p_enter(&cb))
 		return;
-	handle = cb.p2p_handle_recv_init_cb ? cb.p2p_handle_recv_init_cb(params, peer) : NULL;
+	if (talk)
+		handle = cb.p2p_handle_recv_init_cb ? cb.p2p_handle_recv_init_cb(params, peer) : NULL;
+	else
+		handle = cb.p2p_handle_send_init_cb ? cb.p2p_handle_send_init_cb(params, peer) : NULL;
 	if (handle) {
-		id = ivxs_firmware_p2p_channel_open(handle, 1);
-		if (id < 0)
+		id = ivxs_firmware_p2p_channel_open(handle, talk);
+		if (id < 0 && talk)
 			cb.p2p_handle_recv_voice_cb(handle, NULL, 0);
+		else if (id < 0)
+			cb.p2p_handle_send_stop_cb(handle);
 	}
 	ivxs_firmware_p2p_leave();
 	if (id >= 0)
 		xsmcSetNumber(xsResult, (double)id);
+}
+
+/* sendInit(params, peer) -> the send channel's id, or undefined (openChannel). */
+void xs_firmware_p2p_send_init(xsMachine *the)
+{
+	openChannel(the, 0);
+}
+
+/* sendGet(id, buffered, instRate, avgRate, acked) -> the bytes send_get_cb returned (a copy: its
+ * buf_free_fn is called before this returns), undefined when it returned none, or false when
+ * the channel is no longer open (iv_avt_p2p_exit closed it: the app ends the viewer's stream).
+ * The figures come first: iv_avt_p2p_get_send_buf / _get_send_status inside send_get_cb give
+ * them. A chunk over maxBytes (the transport's queue: it could never be sent) is a RangeError. */
+void xs_firmware_p2p_send_get(xsMachine *the)
+{
+	iv_avt_init_parm_s cb;
+	iv_p2p_send_stats_s stats;
+	iv_cm_memory_s chunk;
+	long long id = (long long)xsmcToNumber(xsArg(0));
+	double maxBytes = xsmcToNumber(xsArg(5));
+	void *handle;
+	stats.inst_net_rate = (uint32_t)xsmcToNumber(xsArg(2));
+	stats.ave_sent_rate = (uint32_t)xsmcToNumber(xsArg(3));
+	stats.sum_sent_acked = (uint64_t)xsmcToNumber(xsArg(4));
+	ivxs_firmware_p2p_channel_update(id, (size_t)xsmcToNumber(xsArg(1)), &stats);
+	if (!ivxs_firmware_p2p_enter(&cb))
+		goto closed;
+	if (ivxs_firmware_p2p_channel_handle(id, &handle)) {
+		ivxs_firmware_p2p_leave();
+		goto closed;
+	}
+	chunk = cb.p2p_handle_send_get_cb(handle);
+	ivxs_firmware_p2p_leave();
+	if (!chunk.buf || !chunk.size) {
+		release(&chunk);
+		return;
+	}
+	if ((double)chunk.size > maxBytes) {
+		size_t size = chunk.size;
+		release(&chunk);
+		ivxs_range_error(IVXS_EARG, "firmware: send_get_cb returned %zu bytes, more than a channel holds (%.0f)", size, maxBytes);
+	}
+	xsTry {
+		xsmcSetArrayBuffer(xsResult, chunk.buf, chunk.size);
+	}
+	xsCatch {
+		release(&chunk);
+		xsThrow(xsException);
+	}
+	release(&chunk);
+	return;
+closed:
+	xsmcSetBoolean(xsResult, 0);
+}
+
+/* sendStop(id): the viewer's stream ended: the firmware's send_stop_cb, and the channel closes
+ * (already closed by iv_avt_p2p_exit: nothing). */
+void xs_firmware_p2p_send_stop(xsMachine *the)
+{
+	iv_avt_init_parm_s cb;
+	long long id = (long long)xsmcToNumber(xsArg(0));
+	void *handle;
+	if (!ivxs_firmware_p2p_enter(&cb))
+		return;
+	if (!ivxs_firmware_p2p_channel_handle(id, &handle)) {
+		cb.p2p_handle_send_stop_cb(handle);
+		ivxs_firmware_p2p_channel_close(id);
+	}
+	ivxs_firmware_p2p_leave();
+}
+
+/* watermarks() -> [low, warn, high] as iv_avt_p2p_set_buf_watermark last set them (all 0 once
+ * iv_avt_p2p_exit forgot them), or undefined: unchanged since the last call. */
+void xs_firmware_p2p_watermarks(xsMachine *the)
+{
+	size_t marks[3];
+	int i;
+	if (!ivxs_firmware_p2p_watermarks(marks))
+		return;
+	xsmcVars(1);
+	xsmcSetNewArray(xsResult, 3);
+	for (i = 0; i < 3; i++) {
+		xsmcSetNumber(xsVar(0), (double)marks[i]);
+		xsmcSetIndex(xsResult, i, xsVar(0));
+	}
+}
+
+/* recvInit(params, peer) -> the talkback channel's id, or undefined (openChannel). */
+void xs_firmware_p2p_recv_init(xsMachine *the)
+{
+	openChannel(the, 1);
 }
 
 /* recvVoice(id, bytes) -> whether the firmware's channel is still open: a frame to its
@@ -155,4 +256,20 @@ void ivxs_firmware_p2p_close_all(void)
 		}
 		ivxs_firmware_p2p_channel_close(id);
 	}
+}
+
+/* keepAlive() -> { intervalS, attempts }: the p2p_keep_alive the firmware registered (the app's
+ * P2P takes it when it starts), or undefined: no callbacks registered now. */
+void xs_firmware_p2p_keep_alive(xsMachine *the)
+{
+	iv_avt_init_parm_s cb;
+	if (!ivxs_firmware_p2p_enter(&cb))
+		return;
+	ivxs_firmware_p2p_leave();
+	xsmcVars(1);
+	xsmcSetNewObject(xsResult);
+	xsmcSetInteger(xsVar(0), cb.p2p_keep_alive.time_inter_s);
+	xsmcSet(xsResult, xsID("intervalS"), xsVar(0));
+	xsmcSetInteger(xsVar(0), cb.p2p_keep_alive.max_attempt_num);
+	xsmcSet(xsResult, xsID("attempts"), xsVar(0));
 }

@@ -5,9 +5,13 @@
  * command_cb that answers a viewer's command (`npm run view -- <device> --command '{…}'`) with
  * {"ok":true,"from":"iv_cs_sample","bytes":<the command's length>} in memory it frees in its
  * buf_free_fn, an event_notify_cb that prints the events, talkback (recv_init_cb, recv_voice_cb:
- * it counts the viewer's frames and the end); iv_avt_p2p_exit before iv_cs_exit. (Its own streams through send_get_cb: to come.)
+ * it counts the viewer's frames and the end); iv_avt_p2p_exit before iv_cs_exit. Live view comes
+ * from the ring iv_cs_push_stream fills; with --own-stream the firmware serves its own instead
+ * (send_init_cb / send_get_cb / send_stop_cb: FLV made of its encoder's frames, sample_stream.c;
+ * `npm run view -- <device> --format raw -o live.flv`), with watermarks set by
+ * iv_avt_p2p_set_buf_watermark and iv_avt_p2p_get_send_buf / _get_send_status read in send_get_cb.
  *
- *   IVXS_DEVICE=device.json build/bin/iv_cs_sample [--seconds N] [--event-at S] [video.h264 [audio.aac]]
+ *   IVXS_DEVICE=device.json build/bin/iv_cs_sample [--seconds N] [--event-at S] [--fps N (15)] [--own-stream [--watermarks LOW,WARN,HIGH]] [video.h264 [audio.aac]]
  *   (npm run firmware does this against `npm start -- --cloud-only`: README "C firmware")
  *
  * The "encoder" is the sample clip played in real time by ivxs's own file source (its Annex-B
@@ -18,12 +22,16 @@
  * source is inside it; libivxs.so exports iv_* only).
  *
  * At the end it prints one line: @@sample {"video":…,"audio":…,"refused":{"<code>":n,…},"commands":n,"freed":n,
- * "voice":{"frames":n,"bytes":n,"ends":n}}
- * (frames pushed with IV_ERR_NONE, the codes of the refused ones, commands answered, replies freed).
+ * "voice":{"frames":n,"bytes":n,"ends":n},"streams":{"opened":n,"stopped":n,"bytes":n,"skipped":n,"maxBuffered":n,"acked":n,"watermarkEvents":n}}
+ * (frames pushed with IV_ERR_NONE, the codes of the refused ones, commands answered, replies freed,
+ * talkback, and its own streams: bytes handed over, bytes skipped by a viewer too slow for them,
+ * the most iv_avt_p2p_get_send_buf reported, the bytes acknowledged by the last stream to stop,
+ * the WATERMARK events on its channels).
  */
 #include "iv_cs.h"
 #include "iv_av.h"
 #include "capture.h"
+#include "sample_stream.h"
 
 #include <signal.h>
 #include <stdatomic.h>
@@ -80,8 +88,12 @@ static iv_cm_memory_s p2p_command(const char *command, size_t cmd_len, const cha
 }
 
 /* P2P events (the app's thread): PEER_READY when the app's P2P started, network trouble after. */
+static atomic_ulong gWatermarkEvents;   /* WATERMARK_* on its own channels */
+
 static void p2p_event(iv_avt_event_e event, void *handle)
 {
+	if (handle && event >= IV_AVT_EVENT_P2P_WATERMARK_LOW && event <= IV_AVT_EVENT_P2P_WATERMARK_HIGH)
+		atomic_fetch_add(&gWatermarkEvents, 1);
 	static const char *const names[] = { "PEER_READY", "PEER_CONNECT_FAIL", "PEER_ERROR", "PEER_ADDR_CHANGED", "WATERMARK_LOW", "WATERMARK_WARN", "WATERMARK_HIGH" };
 	printf("sample: event_notify_cb: %d (%s)%s\n", (int)event, event < IV_AVT_EVENT_P2P_BUTT ? names[event] : "?", handle ? " on a channel" : "");
 }
@@ -109,6 +121,39 @@ static void p2p_recv_voice(void *handle, uint8_t *recv_buf, size_t recv_len)
 	atomic_fetch_add(&gVoiceBytes, recv_len);
 }
 
+/* Its own stream (--own-stream; the app's thread): each viewer a channel of sample_stream.c. */
+static atomic_ulong gStreamsOpened, gStreamsStopped, gStreamBytes, gStreamSkipped, gMaxBuffered, gAcked;
+
+static void *p2p_send_init(const char *params, const char *peer)
+{
+	void *channel = strncmp(params, "action=live", 11) ? NULL : sample_stream_open();
+	printf("sample: send_init_cb: %s asks for %s: %s\n", peer, params, channel ? "its own live stream" : "refused (live only, 4 at once)");
+	if (channel)
+		atomic_fetch_add(&gStreamsOpened, 1);
+	return channel;
+}
+
+static iv_cm_memory_s p2p_send_get(void *handle)
+{
+	size_t buffered = iv_avt_p2p_get_send_buf(handle);   /* the figures of this channel, fresh here */
+	if (buffered > atomic_load(&gMaxBuffered))
+		atomic_store(&gMaxBuffered, buffered);
+	return sample_stream_get(handle);
+}
+
+static int p2p_send_stop(void *handle)
+{
+	unsigned long bytes, skipped;
+	iv_p2p_send_stats_s stats = iv_avt_p2p_get_send_status(handle);
+	sample_stream_close(handle, &bytes, &skipped);
+	atomic_fetch_add(&gStreamsStopped, 1);
+	atomic_fetch_add(&gStreamBytes, bytes);
+	atomic_fetch_add(&gStreamSkipped, skipped);
+	atomic_store(&gAcked, (unsigned long)stats.sum_sent_acked);
+	printf("sample: send_stop_cb: %lu bytes handed over, %lu skipped, %llu acknowledged\n", bytes, skipped, (unsigned long long)stats.sum_sent_acked);
+	return 0;
+}
+
 static void countRefused(int code)
 {
 	int i;
@@ -125,6 +170,7 @@ static int onEncodedFrame(void *ctx, const ivxs_capture_frame *frame)
 {
 	int ret;
 	(void)ctx;
+	sample_stream_frame(frame);   /* its own stream, for viewers: whether or not the cloud records */
 	if (!atomic_load(&gPushing))
 		return 0;   /* the encoder runs; nothing is pushed outside start … stop */
 	if (frame->type == IVXS_FRAME_AUDIO) {
@@ -162,13 +208,15 @@ static int onEncodedFrame(void *ctx, const ivxs_capture_frame *frame)
 	return 0;
 }
 
-static ivxs_capture *encoderStart(const char *video, const char *audio)
+static ivxs_capture *encoderStart(const char *video, const char *audio, unsigned fps)
 {
 	ivxs_capture_file_config config;
 	ivxs_capture *encoder = NULL;
 	int status;
 	memset(&config, 0, sizeof(config));
 	config.video_path = video;
+	config.fps_num = fps;
+	config.fps_den = 1;
 	config.audio_path = audio;
 	config.sink = onEncodedFrame;
 	status = ivxs_capture_create_file(&encoder, &config);
@@ -196,8 +244,10 @@ int main(int argc, char **argv)
 	iv_p2p_parm_s stP2pParm;
 	ivxs_capture *encoder;
 	struct timespec t0, now;
-	int i, files = 0, encoderFailed;
-	static const char usage[] = "usage: IVXS_DEVICE=device.json iv_cs_sample [--seconds N] [--event-at S] [video.h264 [audio.aac]]\n";
+	int i, files = 0, encoderFailed, ownStream = 0;
+	size_t marks[3] = { 64 * 1024, 128 * 1024, 192 * 1024 };
+	unsigned fps = 15;   /* the sample clip's rate (the camera app reads it from the SPS) */
+	static const char usage[] = "usage: IVXS_DEVICE=device.json iv_cs_sample [--seconds N] [--event-at S] [--fps N] [--own-stream [--watermarks LOW,WARN,HIGH]] [video.h264 [audio.aac]]\n";
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
 			fputs(usage, stdout);
@@ -207,6 +257,12 @@ int main(int argc, char **argv)
 			seconds = atof(argv[++i]);
 		else if (!strcmp(argv[i], "--event-at") && i + 1 < argc)
 			eventAt = atof(argv[++i]);
+		else if (!strcmp(argv[i], "--fps") && i + 1 < argc && atoi(argv[i + 1]) > 0 && atoi(argv[i + 1]) <= 240)
+			fps = (unsigned)atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--own-stream"))
+			ownStream = 1;
+		else if (!strcmp(argv[i], "--watermarks") && i + 1 < argc && sscanf(argv[i + 1], "%zu,%zu,%zu", &marks[0], &marks[1], &marks[2]) == 3)
+			i++;
 		else if (argv[i][0] != '-' && files < 2)
 			*(files++ ? &audio : &video) = argv[i];
 		else {
@@ -218,12 +274,17 @@ int main(int argc, char **argv)
 	signal(SIGINT, onSignal);
 	signal(SIGTERM, onSignal);
 
-	/* 0. P2P (seed 001): commands answered here, live from the ring iv_cs_push_stream fills */
+	/* 0. P2P (seed 001): commands answered here; live from the ring iv_cs_push_stream fills, or its own */
 	memset(&stP2pParm, 0, sizeof(stP2pParm));
 	stP2pParm.p2p_handle_command_cb = p2p_command;
 	stP2pParm.p2p_handle_event_notify_cb = p2p_event;
 	stP2pParm.p2p_handle_recv_init_cb = p2p_recv_init;
 	stP2pParm.p2p_handle_recv_voice_cb = p2p_recv_voice;
+	if (ownStream) {
+		stP2pParm.p2p_handle_send_init_cb = p2p_send_init;
+		stP2pParm.p2p_handle_send_get_cb = p2p_send_get;
+		stP2pParm.p2p_handle_send_stop_cb = p2p_send_stop;
+	}
 	stP2pParm.p2p_keep_alive.time_inter_s = 5;
 	stP2pParm.p2p_keep_alive.max_attempt_num = 3;
 	eErrCode = iv_avt_p2p_init(&stP2pParm);
@@ -231,6 +292,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "sample: iv_avt_p2p_init failed: %d\n", eErrCode);
 		return 1;
 	}
+	/* send_get_cb pauses above high unsent (the viewer's path is slower than the stream), resumes below low */
+	if (ownStream && (eErrCode = iv_avt_p2p_set_buf_watermark(marks[0], marks[1], marks[2])) < 0)
+		fprintf(stderr, "sample: iv_avt_p2p_set_buf_watermark failed: %d\n", eErrCode);
 	/* 1. cloud storage initialisation (seed 000's sample) */
 	memset(&stCsInitParm, 0, sizeof(iv_cs_init_parm_s));
 	stCsInitParm.u32MaxSizeInAGop = 512 * 1024;
@@ -243,7 +307,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	/* 3. the encoder's frames, pushed from its thread while start … stop */
-	encoder = encoderStart(video, audio);
+	encoder = encoderStart(video, audio, fps);
 	encoderFailed = !encoder;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	while (encoder && !atomic_load(&gStop)) {
@@ -270,7 +334,10 @@ int main(int argc, char **argv)
 	printf("@@sample {\"video\":%lu,\"audio\":%lu,\"refused\":{", gVideo, gAudio);
 	for (i = 0; i < 16 && gRefused[i].count; i++)
 		printf("%s\"%d\":%lu", i ? "," : "", gRefused[i].code, gRefused[i].count);
-	printf("},\"commands\":%lu,\"freed\":%lu,\"voice\":{\"frames\":%lu,\"bytes\":%lu,\"ends\":%lu}}\n", atomic_load(&gCommands), atomic_load(&gFreed),
+	printf("},\"commands\":%lu,\"freed\":%lu,\"voice\":{\"frames\":%lu,\"bytes\":%lu,\"ends\":%lu}", atomic_load(&gCommands), atomic_load(&gFreed),
 			atomic_load(&gVoiceFrames), atomic_load(&gVoiceBytes), atomic_load(&gVoiceEnds));
+	printf(",\"streams\":{\"opened\":%lu,\"stopped\":%lu,\"bytes\":%lu,\"skipped\":%lu,\"maxBuffered\":%lu,\"acked\":%lu,\"watermarkEvents\":%lu}}\n",
+			atomic_load(&gStreamsOpened), atomic_load(&gStreamsStopped), atomic_load(&gStreamBytes), atomic_load(&gStreamSkipped),
+			atomic_load(&gMaxBuffered), atomic_load(&gAcked), atomic_load(&gWatermarkEvents));
 	return encoderFailed || eErrCode < 0 ? 1 : 0;
 }
