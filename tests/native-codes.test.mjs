@@ -18,6 +18,7 @@ const modules = [
 	{ header: "native/ring/ring.h", js: "native/ring/ring.js", table: "native/ring/ring.c", ranges: [[-299, -200]] },
 	{ header: "native/annexb/annexb.h", js: "native/annexb/annexb.js", table: "native/annexb/annexb.c", ranges: [[-399, -300]] },
 	{ header: "native/p2p/p2p.h", js: "native/p2p/p2p.js", table: "native/p2p/p2p_session.c", ranges: [[-499, -400]] },
+	{ header: "native/webrtc/webrtc.h", js: "native/webrtc/webrtc.js", table: "native/webrtc/webrtc_status.c", ranges: [[-699, -600]] },
 ];
 
 test("no two status codes share a value", (t) => {

@@ -9,6 +9,7 @@
  *   -300 … -399  annexb    (IVXS_ANNEXB_E*)
  *   -400 … -499  p2p       (IVXS_P2P_E*)
  *   -500 … -599  the hosts' own modules (IVXS_HOST_E*: files, sockets, TLS, …)
+ *   -600 … -699  webrtc    (IVXS_WEBRTC_E*)
  *
  * A code's stable name is its C enumerator, e.g. "IVXS_RING_EREADERS": it is
  * the `code` of the Error a binding throws (ivxs_kit.h), and each module's
@@ -25,7 +26,8 @@ enum {
 	IVXS_STATUS_RING = -200,
 	IVXS_STATUS_ANNEXB = -300,
 	IVXS_STATUS_P2P = -400,
-	IVXS_STATUS_HOST = -500
+	IVXS_STATUS_HOST = -500,
+	IVXS_STATUS_WEBRTC = -600
 };
 
 /* The kit's own codes: what any binding may say of its arguments. */

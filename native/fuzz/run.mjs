@@ -1,6 +1,7 @@
 // Builds and runs the libFuzzer harnesses: "splitters" over the Annex-B core
 // and capture's splitters (native/fuzz/splitters_fuzz.c), "p2p" over every
-// packet of the P2P transport and its handshake (native/fuzz/p2p_fuzz.c).
+// packet of the P2P transport and its handshake (native/fuzz/p2p_fuzz.c), "webrtc" over SRTP/SRTCP
+// unprotect and the RTP packetizer (native/fuzz/webrtc_fuzz.c).
 // Used by tests/fuzz.test.mjs (a bounded number of inputs in `npm test`) and
 // by `npm run fuzz` (each harness IVXS_FUZZ_SECONDS, default 180; IVXS_FUZZ_JOBS,
 // default 1; IVXS_FUZZ_HARNESS=name for one only; IVXS_FUZZ_RUNS=n for a count
@@ -40,6 +41,15 @@ export const harnesses = {
 		libs: () => moduleOf("p2p").libs,
 		maxLen: 4096,
 		seeds: (dir) => writeP2pSeeds(dir),
+	},
+	webrtc: {
+		// The WebRTC core: SRTP/SRTCP unprotect on forged and damaged packets, the RTP packetizer.
+		sources: () => ["native/fuzz/webrtc_fuzz.c", ...moduleOf("webrtc").core],
+		headers: () => moduleOf("webrtc").headers,
+		flags: () => moduleOf("webrtc").includes.map((i) => `-I${i}`),
+		libs: () => moduleOf("webrtc").libs,
+		maxLen: 3000,
+		seeds: (dir) => writeWebrtcSeeds(dir),
 	},
 };
 const outOf = (name) => join(outRoot, name);
@@ -96,6 +106,22 @@ function writeSplitterSeeds(dir) {
 
 // P2P seeds (native/fuzz/p2p_fuzz.c): records of well-formed frames for each mode, each from three
 // clock bases (just before the wrap, just before 2^31, 0; the fuzzer mutates the base too).
+function writeWebrtcSeeds(dir) {
+	mkdirSync(dir, { recursive: true });
+	const clip = readFileSync(join(root, "fixtures/media/h264-main-320x240.h264"));
+	const rtp = Buffer.from([0x80, 96, 0, 1, 0, 0, 0, 0, 1, 2, 3, 4, ...Buffer.alloc(60, 7)]);
+	const seeds = [
+		Buffer.concat([Buffer.from([0, 0, 0]), rtp, Buffer.alloc(10)]),
+		Buffer.concat([Buffer.from([1, 20, 1]), rtp]),
+		Buffer.concat([Buffer.from([1, 0, 0]), Buffer.from([0x91, 96, 0, 1, 0, 0, 0, 0, 1, 2, 3, 4, 9, 9, 9, 9, 0xbe, 0xde, 0, 1, 1, 2, 3, 4]), Buffer.alloc(30, 1)]),
+		Buffer.concat([Buffer.from([2, 9, 4]), Buffer.from([0x80, 200, 0, 6, 0, 0, 0, 42]), Buffer.alloc(20, 3)]),
+		Buffer.concat([Buffer.from([3, 0, 0]), clip.subarray(0, 2900)]),
+		Buffer.concat([Buffer.from([3, 0, 255]), clip.subarray(0, 2900)]),
+		Buffer.concat([Buffer.from([3, 1, 10]), readFileSync(join(root, "fixtures/media/h265-main-320x240.h265")).subarray(0, 2900)]),
+	];
+	seeds.forEach((seed, i) => writeFileSync(join(dir, `seed-${i}`), seed));
+}
+
 function writeP2pSeeds(dir) {
 	mkdirSync(dir, { recursive: true });
 	const record = (flags, bytes) => Buffer.concat([Buffer.from([flags, bytes.length >> 8, bytes.length & 0xff]), bytes]);

@@ -1,0 +1,107 @@
+/*
+ * libFuzzer harness over what the WebRTC core (native/webrtc) takes from a viewer's network
+ * and from the ring; built by native/fuzz/run.mjs:
+ *   clang -fsanitize=fuzzer,address,undefined -Inative/webrtc -Inative/annexb -Inative/common ... -lmbedcrypto
+ * Byte 0 picks the mode, the rest is its input:
+ *   0  raw bytes into SRTP unprotect, then SRTCP unprotect (a forged packet: refused, never read
+ *      past its end, the context unchanged — checked by a real packet going through after);
+ *   1  an RTP packet made of the bytes (version fixed to 2), protected, then byte (b1 % len) of
+ *      it changed by b2: refused unless b2 is 0, and then back exactly as it was;
+ *   2  the same for SRTCP;
+ *   3  the bytes as an access unit for the RTP packetizer (b1: codec, b2: MTU 64 + b2 * 4):
+ *      every packet within the MTU, sequence numbers in a row, the marker on the last one only.
+ * A fresh pair of contexts per input, so an input replays the same way.
+ */
+#include "srtp.h"
+#include "rtp_video.h"
+#include "fuzz.h"
+
+#include <string.h>
+
+static const uint8_t kKey[16] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16 };
+static const uint8_t kSalt[14] = { 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34 };
+
+/* A known good packet through rx: the context still works after whatever came before. */
+static void stillWorks(ivxs_srtp *tx, ivxs_srtp *rx)
+{
+	uint8_t p[64] = { 0x80, 96, 0x12, 0x34, 0, 0, 0, 9, 0xfe, 0xed, 0xfa, 0xce };
+	size_t out, len;
+	REQUIRE(ivxs_srtp_protect(tx, p, 40, sizeof(p), &out) == 0);
+	REQUIRE(ivxs_srtp_unprotect(rx, p, out, &len) == 0 && len == 40);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static uint8_t buf[4096], plain[4096];
+	ivxs_srtp tx, rx;
+	size_t n, out, len;
+	int status;
+	if (size < 3 || size - 3 > sizeof(buf) - 64)
+		return 0;
+	REQUIRE(ivxs_srtp_init(&tx, kKey, kSalt) == 0);
+	REQUIRE(ivxs_srtp_init(&rx, kKey, kSalt) == 0);
+	n = size - 3;
+	memcpy(buf, data + 3, n);
+	switch (data[0] % 4) {
+	case 0:
+		memcpy(buf, data + 1, size - 1);
+		n = size - 1;
+		status = ivxs_srtp_unprotect(&rx, buf, n, &len);
+		REQUIRE(status != 0 || len + IVXS_SRTP_TAG_BYTES == n);
+		memcpy(buf, data + 1, size - 1);
+		status = ivxs_srtcp_unprotect(&rx, buf, n, &len);
+		REQUIRE(status != 0 || len + IVXS_SRTCP_TRAILER_BYTES == n);
+		stillWorks(&tx, &rx);
+		break;
+	case 1:
+	case 2: {
+		int rtcp = data[0] % 4 == 2;
+		if (n < 12)
+			break;
+		buf[0] = (uint8_t)((buf[0] & 0x3f) | 0x80);
+		memcpy(plain, buf, n);
+		status = rtcp ? ivxs_srtcp_protect(&tx, buf, n, sizeof(buf), &out) : ivxs_srtp_protect(&tx, buf, n, sizeof(buf), &out);
+		if (status) {
+			REQUIRE(status == IVXS_WEBRTC_EPACKET);   /* an RTP header longer than the bytes (CSRCs, extension) */
+			break;
+		}
+		buf[data[1] % out] ^= data[2];
+		status = rtcp ? ivxs_srtcp_unprotect(&rx, buf, out, &len) : ivxs_srtp_unprotect(&rx, buf, out, &len);
+		if (data[2]) {
+			/* a change in the version bits is EPACKET, in an RTP header's lengths EPACKET, else EAUTH */
+			REQUIRE(status == IVXS_WEBRTC_EAUTH || status == IVXS_WEBRTC_EPACKET);
+			stillWorks(&tx, &rx);
+		}
+		else
+			REQUIRE(status == 0 && len == n && !memcmp(buf, plain, n));
+		break;
+	}
+	default: {
+		ivxs_rtp_stream stream = { 0xabcdef01, 65530, 96, data[1] % 2 ? IVXS_ANNEXB_H265 : IVXS_ANNEXB_H264, 64 + (size_t)data[2] * 4 };
+		ivxs_rtp_packetizer it;
+		uint8_t packet[1500];
+		uint16_t seq = stream.seq;
+		size_t packets = 0;
+		long got;
+		int marked = 0;
+		if (stream.mtu > sizeof(packet))
+			stream.mtu = sizeof(packet);
+		REQUIRE(ivxs_rtp_begin(&it, &stream, buf, n, 90000) == 0);
+		while ((got = ivxs_rtp_next(&it, packet, sizeof(packet))) > 0) {
+			REQUIRE((size_t)got <= stream.mtu && got > IVXS_RTP_HEADER_BYTES);
+			REQUIRE(!marked);
+			REQUIRE((uint16_t)(packet[2] << 8 | packet[3]) == seq);
+			marked = packet[1] >> 7;
+			seq++;
+			REQUIRE(++packets <= n + 2);   /* no endless loop: at least a byte of the unit per packet */
+		}
+		REQUIRE(got <= 0 && (got == 0 || got < -300));   /* done, or an Annex-B status */
+		REQUIRE(ivxs_rtp_next(&it, packet, sizeof(packet)) == 0);
+		REQUIRE(!packets || marked);
+		break;
+	}
+	}
+	ivxs_srtp_free(&tx);
+	ivxs_srtp_free(&rx);
+	return 0;
+}

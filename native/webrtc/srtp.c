@@ -1,0 +1,382 @@
+/*
+ * SRTP / SRTCP, AES_CM_128_HMAC_SHA1_80 (srtp.h). Section numbers are RFC 3711's.
+ */
+#include "srtp.h"
+
+#include <string.h>
+
+#include "mbedtls/version.h"
+
+/* mbedTLS 3 (ESP-IDF 5) dropped the _ret suffixes that 2.28 (Debian) still needs. */
+#if MBEDTLS_VERSION_NUMBER >= 0x03000000
+#define sha1_starts mbedtls_sha1_starts
+#define sha1_update mbedtls_sha1_update
+#define sha1_finish mbedtls_sha1_finish
+#else
+#define sha1_starts mbedtls_sha1_starts_ret
+#define sha1_update mbedtls_sha1_update_ret
+#define sha1_finish mbedtls_sha1_finish_ret
+#endif
+
+#define AUTH_KEY_BYTES 20
+#define SRTCP_E 0x80000000u
+
+static uint32_t get32(const uint8_t *p) { return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]; }
+static void put32(uint8_t *p, uint32_t v) { p[0] = (uint8_t)(v >> 24); p[1] = (uint8_t)(v >> 16); p[2] = (uint8_t)(v >> 8); p[3] = (uint8_t)v; }
+
+/* AES-CM (§4.1.1): data ^= AES(iv + block counter), the counter in the IV's last 16 bits. */
+static int aesCm(mbedtls_aes_context *aes, const uint8_t iv[16], uint8_t *data, size_t len)
+{
+	uint8_t block[16], stream[16];
+	uint32_t counter = 0;
+	size_t i, n;
+	memcpy(block, iv, 16);
+	for (; len; data += n, len -= n, counter++) {
+		block[14] = (uint8_t)(iv[14] ^ (counter >> 8));
+		block[15] = (uint8_t)(iv[15] ^ counter);
+		if (mbedtls_aes_crypt_ecb(aes, MBEDTLS_AES_ENCRYPT, block, stream))
+			return IVXS_WEBRTC_ECRYPTO;
+		n = len < 16 ? len : 16;
+		for (i = 0; i < n; i++)
+			data[i] ^= stream[i];
+	}
+	return 0;
+}
+
+static int hmacInit(ivxs_srtp_hmac *h, const uint8_t key[AUTH_KEY_BYTES])
+{
+	uint8_t pad[64];
+	int i;
+	mbedtls_sha1_init(&h->inner);
+	mbedtls_sha1_init(&h->outer);
+	memset(pad, 0x36, sizeof(pad));
+	for (i = 0; i < AUTH_KEY_BYTES; i++)
+		pad[i] ^= key[i];
+	if (sha1_starts(&h->inner) || sha1_update(&h->inner, pad, sizeof(pad)))
+		return IVXS_WEBRTC_ECRYPTO;
+	memset(pad, 0x5c, sizeof(pad));
+	for (i = 0; i < AUTH_KEY_BYTES; i++)
+		pad[i] ^= key[i];
+	if (sha1_starts(&h->outer) || sha1_update(&h->outer, pad, sizeof(pad)))
+		return IVXS_WEBRTC_ECRYPTO;
+	return 0;
+}
+
+/* The 80-bit tag of `data` followed by the 4 bytes of `tail` (§4.2: the ROC, or SRTCP's E||index). */
+static int hmacTag(const ivxs_srtp_hmac *h, const uint8_t *data, size_t len, const uint8_t tail[4], uint8_t tag[IVXS_SRTP_TAG_BYTES])
+{
+	mbedtls_sha1_context c;
+	uint8_t digest[20];
+	int failed;
+	mbedtls_sha1_init(&c);
+	mbedtls_sha1_clone(&c, &h->inner);
+	failed = sha1_update(&c, data, len) || sha1_update(&c, tail, 4) || sha1_finish(&c, digest);
+	mbedtls_sha1_clone(&c, &h->outer);
+	failed = failed || sha1_update(&c, digest, sizeof(digest)) || sha1_finish(&c, digest);
+	mbedtls_sha1_free(&c);
+	memcpy(tag, digest, IVXS_SRTP_TAG_BYTES);
+	return failed ? IVXS_WEBRTC_ECRYPTO : 0;
+}
+
+/* Compares tags in time independent of where they differ. */
+static int tagsEqual(const uint8_t *a, const uint8_t *b)
+{
+	uint8_t diff = 0;
+	int i;
+	for (i = 0; i < IVXS_SRTP_TAG_BYTES; i++)
+		diff |= (uint8_t)(a[i] ^ b[i]);
+	return diff == 0;
+}
+
+/* §4.3.1 with a key derivation rate of 0: AES-CM under the master key from
+ * IV = (master salt XOR label at byte 7) · 2^16. */
+static int derive(mbedtls_aes_context *master, const uint8_t salt[IVXS_SRTP_SALT_BYTES], uint8_t label, uint8_t *out, size_t len)
+{
+	uint8_t iv[16] = { 0 };
+	memcpy(iv, salt, IVXS_SRTP_SALT_BYTES);
+	iv[7] ^= label;
+	memset(out, 0, len);
+	return aesCm(master, iv, out, len);
+}
+
+static int deriveKeys(ivxs_srtp_keys *k, mbedtls_aes_context *master, const uint8_t salt[IVXS_SRTP_SALT_BYTES], uint8_t label)
+{
+	uint8_t key[IVXS_SRTP_KEY_BYTES], auth[AUTH_KEY_BYTES];
+	int status = derive(master, salt, label, key, sizeof(key));
+	if (!status)
+		status = derive(master, salt, (uint8_t)(label + 1), auth, sizeof(auth));
+	if (!status)
+		status = derive(master, salt, (uint8_t)(label + 2), k->salt, sizeof(k->salt));
+	if (!status && mbedtls_aes_setkey_enc(&k->key, key, 8 * IVXS_SRTP_KEY_BYTES))
+		status = IVXS_WEBRTC_ECRYPTO;
+	if (!status)
+		status = hmacInit(&k->auth, auth);
+	memset(key, 0, sizeof(key));
+	memset(auth, 0, sizeof(auth));
+	return status;
+}
+
+int ivxs_srtp_init(ivxs_srtp *s, const uint8_t key[IVXS_SRTP_KEY_BYTES], const uint8_t salt[IVXS_SRTP_SALT_BYTES])
+{
+	mbedtls_aes_context master;
+	int status;
+	memset(s, 0, sizeof(*s));
+	mbedtls_aes_init(&s->rtp.key);
+	mbedtls_aes_init(&s->rtcp.key);
+	mbedtls_sha1_init(&s->rtp.auth.inner);
+	mbedtls_sha1_init(&s->rtp.auth.outer);
+	mbedtls_sha1_init(&s->rtcp.auth.inner);
+	mbedtls_sha1_init(&s->rtcp.auth.outer);
+	mbedtls_aes_init(&master);
+	status = mbedtls_aes_setkey_enc(&master, key, 8 * IVXS_SRTP_KEY_BYTES) ? IVXS_WEBRTC_ECRYPTO : 0;
+	if (!status)
+		status = deriveKeys(&s->rtp, &master, salt, 0x00);   /* labels 0, 1, 2 */
+	if (!status)
+		status = deriveKeys(&s->rtcp, &master, salt, 0x03);  /* labels 3, 4, 5 */
+	mbedtls_aes_free(&master);
+	if (status)
+		ivxs_srtp_free(s);
+	return status;
+}
+
+void ivxs_srtp_free(ivxs_srtp *s)
+{
+	mbedtls_aes_free(&s->rtp.key);
+	mbedtls_aes_free(&s->rtcp.key);
+	mbedtls_sha1_free(&s->rtp.auth.inner);
+	mbedtls_sha1_free(&s->rtp.auth.outer);
+	mbedtls_sha1_free(&s->rtcp.auth.inner);
+	mbedtls_sha1_free(&s->rtcp.auth.outer);
+	memset(s, 0, sizeof(*s));
+}
+
+size_t ivxs_rtp_header_length(const uint8_t *p, size_t len)
+{
+	size_t n;
+	if (len < 12 || (p[0] >> 6) != 2)
+		return 0;
+	n = 12 + 4 * (size_t)(p[0] & 0x0f);
+	if (p[0] & 0x10) {   /* extension: 4 bytes of profile and length, then length words */
+		if (len < n + 4)
+			return 0;
+		n += 4 + 4 * (size_t)((p[n + 2] << 8) | p[n + 3]);
+	}
+	return n <= len ? n : 0;
+}
+
+/* The stream of `ssrc`, or a new one (NULL: the table is full). */
+static ivxs_srtp_stream *streamOf(ivxs_srtp *s, uint32_t ssrc, int create)
+{
+	ivxs_srtp_stream *free = NULL;
+	int i;
+	for (i = 0; i < IVXS_SRTP_STREAMS; i++) {
+		if (s->streams[i].used && s->streams[i].ssrc == ssrc)
+			return &s->streams[i];
+		if (!s->streams[i].used && !free)
+			free = &s->streams[i];
+	}
+	return create ? free : NULL;
+}
+
+/* IV = (session salt · 2^16) XOR (SSRC · 2^64) XOR (index · 2^16) (§4.1.1). */
+static void packetIv(uint8_t iv[16], const uint8_t salt[IVXS_SRTP_SALT_BYTES], uint32_t ssrc, uint64_t index)
+{
+	int i;
+	memset(iv, 0, 16);
+	memcpy(iv, salt, IVXS_SRTP_SALT_BYTES);
+	for (i = 0; i < 4; i++)
+		iv[4 + i] ^= (uint8_t)(ssrc >> (24 - 8 * i));
+	for (i = 0; i < 6; i++)
+		iv[8 + i] ^= (uint8_t)(index >> (40 - 8 * i));
+}
+
+/* The rollover counter a sequence number most likely belongs to (Appendix A). */
+static uint32_t guessRoc(const ivxs_srtp_stream *st, uint16_t seq)
+{
+	if (st->seq < 0x8000)
+		return (int)seq - (int)st->seq > 0x8000 && st->roc ? st->roc - 1 : st->roc;
+	return (int)st->seq - 0x8000 > (int)seq ? st->roc + 1 : st->roc;
+}
+
+int ivxs_srtp_protect(ivxs_srtp *s, uint8_t *p, size_t len, size_t cap, size_t *out_len)
+{
+	size_t header = ivxs_rtp_header_length(p, len);
+	ivxs_srtp_stream *st;
+	uint8_t iv[16], roc[4];
+	uint32_t rocOf;
+	uint64_t index;
+	uint16_t seq;
+	int status;
+	if (!header || cap < len + IVXS_SRTP_TAG_BYTES)
+		return IVXS_WEBRTC_EPACKET;
+	if (!(st = streamOf(s, get32(p + 8), 1)))
+		return IVXS_WEBRTC_ESTREAMS;
+	seq = (uint16_t)((p[2] << 8) | p[3]);
+	if (!st->used) {   /* a new stream: its first sequence number is where the count starts */
+		st->used = 1;
+		st->ssrc = get32(p + 8);
+		st->roc = 0;
+		st->seq = seq;
+	}
+	rocOf = guessRoc(st, seq);   /* the sender's own guess: a wrap from 65535 to 0 is one roll */
+	index = (uint64_t)rocOf << 16 | seq;
+	if (index > ((uint64_t)st->roc << 16 | st->seq)) {
+		st->roc = rocOf;
+		st->seq = seq;
+	}
+	packetIv(iv, s->rtp.salt, st->ssrc, index);
+	if ((status = aesCm(&s->rtp.key, iv, p + header, len - header)))
+		return status;
+	put32(roc, rocOf);
+	if ((status = hmacTag(&s->rtp.auth, p, len, roc, p + len)))
+		return status;
+	*out_len = len + IVXS_SRTP_TAG_BYTES;
+	return 0;
+}
+
+/* Whether `index` is new to a window whose newest is `top` (bit i: top − i seen). */
+static int fresh(uint64_t top, uint64_t window, uint64_t index)
+{
+	if (index > top)
+		return 1;
+	return top - index < IVXS_SRTP_WINDOW && !(window >> (top - index) & 1);
+}
+
+static void accept(uint64_t *top, uint64_t *window, uint64_t index)
+{
+	if (index > *top) {
+		uint64_t shift = index - *top;
+		*window = shift >= IVXS_SRTP_WINDOW ? 1 : (*window << shift) | 1;
+		*top = index;
+	}
+	else
+		*window |= (uint64_t)1 << (*top - index);
+}
+
+int ivxs_srtp_unprotect(ivxs_srtp *s, uint8_t *p, size_t len, size_t *out_len)
+{
+	size_t header, body;
+	ivxs_srtp_stream *st, fresh0;
+	uint8_t iv[16], rocBytes[4], tag[IVXS_SRTP_TAG_BYTES];
+	uint32_t ssrc, roc;
+	uint64_t index, top;
+	uint16_t seq;
+	int status;
+	if (len < 12 + IVXS_SRTP_TAG_BYTES)
+		return IVXS_WEBRTC_EPACKET;
+	body = len - IVXS_SRTP_TAG_BYTES;
+	if (!(header = ivxs_rtp_header_length(p, body)))
+		return IVXS_WEBRTC_EPACKET;
+	ssrc = get32(p + 8);
+	seq = (uint16_t)((p[2] << 8) | p[3]);
+	if (!(st = streamOf(s, ssrc, 1)))
+		return IVXS_WEBRTC_ESTREAMS;
+	if (!st->used) {   /* the first packet of a stream: its sequence number starts the count */
+		memset(&fresh0, 0, sizeof(fresh0));
+		fresh0.ssrc = ssrc;
+		fresh0.seq = seq;
+		roc = 0;
+	}
+	else
+		roc = guessRoc(st, seq);
+	index = (uint64_t)roc << 16 | seq;
+	top = st->used ? (uint64_t)st->roc << 16 | st->seq : index;
+	if (st->used && !fresh(top, st->window, index))
+		return IVXS_WEBRTC_EREPLAY;
+	put32(rocBytes, roc);
+	if ((status = hmacTag(&s->rtp.auth, p, body, rocBytes, tag)))
+		return status;
+	if (!tagsEqual(tag, p + body))
+		return IVXS_WEBRTC_EAUTH;
+	packetIv(iv, s->rtp.salt, ssrc, index);
+	if ((status = aesCm(&s->rtp.key, iv, p + header, body - header)))
+		return status;
+	if (!st->used) {
+		*st = fresh0;
+		st->used = 1;
+		st->window = 1;
+	}
+	else {
+		accept(&top, &st->window, index);
+		st->roc = (uint32_t)(top >> 16);
+		st->seq = (uint16_t)top;
+	}
+	*out_len = body;
+	return 0;
+}
+
+int ivxs_srtcp_protect(ivxs_srtp *s, uint8_t *p, size_t len, size_t cap, size_t *out_len)
+{
+	ivxs_srtp_stream *st;
+	uint8_t iv[16];
+	uint32_t ssrc;
+	int status;
+	if (len < 8 || (p[0] >> 6) != 2 || cap < len + IVXS_SRTCP_TRAILER_BYTES)
+		return IVXS_WEBRTC_EPACKET;
+	ssrc = get32(p + 4);
+	if (!(st = streamOf(s, ssrc, 1)))
+		return IVXS_WEBRTC_ESTREAMS;
+	if (!st->used) {
+		st->used = 1;
+		st->ssrc = ssrc;
+	}
+	/* the first index is 1, as libsrtp (the browsers' SRTP) numbers them; RFC 3711 §3.4 starts
+	 * at 0; receivers take either, and the same bytes as libsrtp's can be checked against it */
+	st->rtcpIndex = (st->rtcpIndex + 1) & 0x7fffffff;
+	st->rtcpSeen = 1;
+	packetIv(iv, s->rtcp.salt, ssrc, st->rtcpIndex);
+	if ((status = aesCm(&s->rtcp.key, iv, p + 8, len - 8)))
+		return status;
+	put32(p + len, SRTCP_E | st->rtcpIndex);
+	if ((status = hmacTag(&s->rtcp.auth, p, len, p + len, p + len + 4)))
+		return status;
+	*out_len = len + IVXS_SRTCP_TRAILER_BYTES;
+	return 0;
+}
+
+int ivxs_srtcp_unprotect(ivxs_srtp *s, uint8_t *p, size_t len, size_t *out_len)
+{
+	ivxs_srtp_stream *st;
+	uint8_t iv[16], tag[IVXS_SRTP_TAG_BYTES];
+	uint32_t ssrc, word, index;
+	uint64_t top, window;
+	size_t body;
+	int status;
+	if (len < 8 + IVXS_SRTCP_TRAILER_BYTES || (p[0] >> 6) != 2)
+		return IVXS_WEBRTC_EPACKET;
+	body = len - IVXS_SRTCP_TRAILER_BYTES;
+	ssrc = get32(p + 4);
+	word = get32(p + body);
+	index = word & 0x7fffffff;
+	if (!(st = streamOf(s, ssrc, 1)))
+		return IVXS_WEBRTC_ESTREAMS;
+	top = st->rtcpIndex;
+	window = st->rtcpWindow;
+	if (st->used && st->rtcpSeen && !fresh(top, window, index))
+		return IVXS_WEBRTC_EREPLAY;
+	if ((status = hmacTag(&s->rtcp.auth, p, body, p + body, tag)))
+		return status;
+	if (!tagsEqual(tag, p + body + 4))
+		return IVXS_WEBRTC_EAUTH;
+	if (word & SRTCP_E) {
+		packetIv(iv, s->rtcp.salt, ssrc, index);
+		if ((status = aesCm(&s->rtcp.key, iv, p + 8, body - 8)))
+			return status;
+	}
+	if (!st->used) {
+		memset(st, 0, sizeof(*st));
+		st->used = 1;
+		st->ssrc = ssrc;
+	}
+	if (!st->rtcpSeen) {
+		top = index;
+		window = 1;
+		st->rtcpSeen = 1;
+	}
+	else
+		accept(&top, &window, index);
+	st->rtcpIndex = (uint32_t)top;
+	st->rtcpWindow = window;
+	*out_len = body;
+	return 0;
+}

@@ -1,0 +1,19 @@
+declare module "webrtc" {
+	/** The RTP packets of one Annex-B access unit (the last with the marker bit): codec 1 H.264 (RFC 6184), 2 H.265 (RFC 7798). */
+	export function packetize(accessUnit: ArrayBuffer, codec: 1 | 2, ssrc: number, seq: number, payloadType: number, mtu: number, timestamp: number): ArrayBuffer[];
+	export const SRTP_TAG_BYTES: 10;
+	export const SRTCP_TRAILER_BYTES: 14;
+	/** One direction of an SRTP association (AES_CM_128_HMAC_SHA1_80): packets protected and unprotected in place. */
+	export class Srtp {
+		constructor(masterKey: ArrayBuffer, masterSalt: ArrayBuffer);
+		/** The protected length; the buffer needs SRTP_TAG_BYTES of room after `length`. */
+		protect(buffer: ArrayBuffer, length: number): number;
+		/** The RTP packet's length; throws IVXS_WEBRTC_EAUTH / _EREPLAY / _EPACKET and leaves the context as it was. */
+		unprotect(buffer: ArrayBuffer, length: number): number;
+		protectRtcp(buffer: ArrayBuffer, length: number): number;
+		unprotectRtcp(buffer: ArrayBuffer, length: number): number;
+		close(): void;
+	}
+	/** The `code` of this module's errors, by short name: e.g. codes.EAUTH is IVXS_WEBRTC_EAUTH (native/common/README.md). */
+	export const codes: Readonly<Record<string, string>>;
+}

@@ -1,0 +1,74 @@
+// The webrtc binding on XS (native/webrtc): SRTP contexts protecting and unprotecting in place,
+// with their refusals as coded errors that leave the context as it was; RTP packetization of a
+// fixture's access units. The cores' own C tests (and the interop with libsrtp2) are in
+// native/webrtc/tests, run by tests/native-c.test.mjs and tests/webrtc.test.mjs.
+import test from "ava";
+import { Srtp, packetize, codes, SRTP_TAG_BYTES, SRTCP_TRAILER_BYTES } from "webrtc";
+import { codes as kitCodes } from "ivxs/codes";
+import { readFile } from "ivxs/file";
+import { accessUnitSpans } from "../../modules/media/annexb.js";
+
+const key = () => Uint8Array.from({ length: 16 }, (_, i) => i + 1).buffer;
+const salt = () => Uint8Array.from({ length: 14 }, (_, i) => 100 + i).buffer;
+
+/** An RTP packet (PT 96) of `payload` bytes in a buffer with room for the tag. */
+function rtp(seq: number, ssrc: number, payload: number): { buffer: ArrayBuffer; length: number } {
+	const bytes = new Uint8Array(12 + payload + SRTP_TAG_BYTES);
+	bytes.set([0x80, 96, seq >> 8, seq & 0xff, 0, 0, 0, 1, ssrc >>> 24, (ssrc >> 16) & 0xff, (ssrc >> 8) & 0xff, ssrc & 0xff]);
+	for (let i = 0; i < payload; i++) bytes[12 + i] = (i * 31 + seq) & 0xff;
+	return { buffer: bytes.buffer, length: 12 + payload };
+}
+
+test("Srtp: a packet protected by one context is unprotected by another of the same keys; refusals are coded and harmless", (t) => {
+	const tx = new Srtp(key(), salt()), rx = new Srtp(key(), salt());
+	for (let seq = 65530; seq < 65546; seq++) {
+		const { buffer, length } = rtp(seq & 0xffff, 42, 100);
+		const plain = new Uint8Array(buffer.slice(0, length));
+		const protectedLength = tx.protect(buffer, length);
+		t.is(protectedLength, length + SRTP_TAG_BYTES);
+		const copy = buffer.slice(0);
+		new Uint8Array(buffer)[20] ^= 1;
+		t.throws(() => rx.unprotect(buffer, protectedLength), { code: codes.EAUTH });
+		new Uint8Array(buffer).set(new Uint8Array(copy));
+		t.is(rx.unprotect(buffer, protectedLength), length);
+		t.deepEqual(new Uint8Array(buffer, 0, length), plain);
+		new Uint8Array(buffer).set(new Uint8Array(copy));
+		t.throws(() => rx.unprotect(buffer, protectedLength), { code: codes.EREPLAY });
+	}
+	const sr = new Uint8Array(28 + SRTCP_TRAILER_BYTES);
+	sr.set([0x80, 200, 0, 6, 0, 0, 0, 42]);
+	t.is(tx.protectRtcp(sr.buffer, 28), 28 + SRTCP_TRAILER_BYTES);
+	t.is(rx.unprotectRtcp(sr.buffer, 28 + SRTCP_TRAILER_BYTES), 28);
+	const short = rtp(1, 42, 10);
+	t.throws(() => tx.protect(short.buffer, short.length + SRTP_TAG_BYTES), { code: codes.EPACKET }, "no room for the tag");
+	t.throws(() => tx.protect(short.buffer, 10_000), { instanceOf: RangeError, code: kitCodes.EARG });
+	t.throws(() => new Srtp(new ArrayBuffer(15), salt()), { instanceOf: RangeError, code: kitCodes.EARG });
+	t.throws(() => new Srtp(key(), "salt" as never), { instanceOf: TypeError, code: kitCodes.EARG });
+	tx.close();
+	tx.close();
+	t.throws(() => tx.protect(short.buffer, short.length), { code: kitCodes.ECLOSED });
+	rx.close();
+});
+
+test("packetize: a clip's access units as RTP packets — under the MTU, sequence numbers in a row, the marker on each unit's last", (t) => {
+	const clip = new Uint8Array(readFile("fixtures/media/h264-main-640x480.h264"));
+	let seq = 65000, packets = 0, units = 0;
+	const spans = accessUnitSpans(clip, "h264");   // [start, end, info] triples
+	for (let i = 0; i < spans.length; i += 3) {
+		const au = clip.slice(spans[i], spans[i + 1]).buffer;
+		const out = packetize(au, 1, 0x1234, seq, 96, 1200, units * 6000);
+		t.true(out.length > 0);
+		out.forEach((p, k) => {
+			const b = new Uint8Array(p);
+			t.true(p.byteLength <= 1200);
+			t.is((b[2] << 8) | b[3], (seq + k) & 0xffff);
+			t.is(b[1] >> 7, k === out.length - 1 ? 1 : 0);
+		});
+		seq = (seq + out.length) & 0xffff;
+		packets += out.length;
+		units++;
+	}
+	t.true(units >= 30 && packets >= units);
+	t.throws(() => packetize(new ArrayBuffer(8), 3 as never, 1, 0, 96, 1200, 0), { instanceOf: RangeError, code: kitCodes.EARG });
+	t.throws(() => packetize(Uint8Array.of(7, 7, 0, 0, 1, 0x65).buffer, 1, 1, 0, 96, 1200, 0), { code: "IVXS_ANNEXB_EGARBAGE" });
+});
