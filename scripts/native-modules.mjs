@@ -131,13 +131,19 @@ export function moddableManifests(modules = nativeModules()) {
 		modules: { "*": [...new Set(common.map(stem))], ...Object.fromEntries(kitJs.map(({ specifier, js }) => [specifier, stem(js)])) },
 		...(kitJs.length ? { preload: kitJs.map(({ specifier }) => specifier) } : {}),
 	};
+	// A system library is named in one manifest only, the first module's that needs it: mcconfig
+	// joins the LIBRARIES of several manifests into one make word ("-lmbedcrypto\ -lmbedcrypto",
+	// measured with 8.2.3), which the linker takes for one library's name.
+	const linked = new Set();
 	for (const m of modules) {
 		const portable = m.sources.filter((f) => !isLinuxOnly(f)).map(stem);
 		const linux = m.sources.filter(isLinuxOnly).map(stem);
 		const own = (files) => ({ modules: { "*": files, [m.specifier]: stem(m.js) }, preload: [m.specifier] });
+		const libs = m.libs.filter((lib) => !linked.has(lib));
+		for (const lib of libs) linked.add(lib);
 		const lin = {
 			...(linux.length ? { modules: { "*": linux } } : {}),
-			...(m.libs.length ? { build: { LIBRARIES: m.libs.join(" ") } } : {}),
+			...(libs.length ? { build: { LIBRARIES: libs.join(" ") } } : {}),
 		};
 		// Restricted to some platforms: everything in their sections; else everywhere, Linux files for lin.
 		out[`${m.folder}/manifest.json`] = m.moddable
