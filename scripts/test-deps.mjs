@@ -87,6 +87,8 @@ const needs = [
 		packages: ["clang", "libclang-rt-14-dev"] },
 	{ what: "libsrtp2 with its headers (an independent SRTP the WebRTC core's is checked against: tests/webrtc.test.mjs)",
 		ok: () => existsSync("/usr/include/srtp2/srtp.h") && compiles("gcc", ["-lsrtp2"]), packages: ["libsrtp2-dev"] },
+	{ what: "aiortc, an independent WebRTC stack (Debian's python3-aiortc: its RTP depacketizer reads ours in tests/webrtc.test.mjs)",
+		ok: () => succeeds("/usr/bin/python3", ["-c", "import aiortc"]), packages: ["python3-aiortc"] },
 	{ what: "iproute2 (TUN link tests of tests/p2p: network namespaces)", ok: () => succeeds("ip", ["netns", "list"]),
 		packages: ["iproute2"] },
 	{ what: "coturn (the STUN/TURN server of the P2P tests: tests/camera-p2p-nat.test.mjs)",

@@ -2,12 +2,17 @@
 // Debian's libsrtp2 (what Chromium's WebRTC uses): native/webrtc/tests/libsrtp_interop.c,
 // compiled here (native/Makefile does not link libsrtp2: the host must not) plain and with
 // AddressSanitizer + UBSan, must protect every RTP and RTCP packet to the same bytes as libsrtp2
-// and unprotect what it protected. The core's own tests: native/webrtc/tests (tests/native-c).
+// and unprotect what it protected. And the RTP packetizer (native/webrtc/rtp_video.c) against an
+// independent depacketizer, aiortc's (Debian python3-aiortc): the sample clips' packets rebuilt to
+// the very NAL units of the clip, which ffprobe decodes frame for frame. The core's own tests:
+// native/webrtc/tests (tests/native-c).
 import test from "ava";
 import { spawnSync } from "node:child_process";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { build, root, runHost } from "./_host.mjs";
+import { scanNalUnits } from "../build/ts/modules/media/annexb.js";
 
 const SOURCES = ["native/webrtc/tests/libsrtp_interop.c", "native/webrtc/srtp.c", "native/webrtc/webrtc_status.c"].map((f) => join(root, f));
 const INCLUDES = ["native/webrtc", "native/common", "native/annexb"].map((d) => `-I${join(root, d)}`);
@@ -25,5 +30,41 @@ for (const [variant, flags] of Object.entries(VARIANTS)) {
 		t.is(run.code, 0, run.stdout + run.stderr);
 		t.regex(run.stdout, /2 passed, 0 failed/);
 		t.false(/AddressSanitizer|runtime error:/.test(run.stderr), run.stderr);
+	});
+}
+
+/** The clip's NAL units but the access unit delimiters (type 9), each after a 4-byte start code: what a depacketizer rebuilds. */
+function nalUnitsOf(clip) {
+	const spans = scanNalUnits(clip), parts = [];
+	for (let i = 0; i < spans.length; i += 3)
+		if ((clip[spans[i + 1]] & 0x1f) !== 9) parts.push(Buffer.from([0, 0, 0, 1]), clip.subarray(spans[i + 1], spans[i + 2]));
+	return Buffer.concat(parts);
+}
+
+const frameCount = (file) => Number(spawnSync("ffprobe", ["-v", "error", "-count_frames", "-show_entries", "stream=nb_read_frames", "-of", "csv=p=0", file], { encoding: "utf8" }).stdout.trim());
+
+for (const [clip, mtu] of [["h264-main-640x480.h264", 1200], ["h264-aud-10s-320x240.h264", 1200], ["h264-main-640x480.h264", 300]]) {
+	test(`RTP H.264 (${clip}, MTU ${mtu}): aiortc's depacketizer rebuilds every NAL unit of the clip, and ffprobe decodes every frame`, (t) => {
+		const dir = mkdtempSync(join(tmpdir(), "ivxs-rtp-"));
+		t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+		const dump = join(dir, "rtp_dump");
+		const sources = ["native/webrtc/tests/rtp_dump.c", "native/webrtc/rtp_video.c", "native/webrtc/webrtc_status.c", "native/annexb/annexb.c"].map((f) => join(root, f));
+		const cc = spawnSync("gcc", ["-std=c11", "-O2", "-Wall", "-Wextra", "-Werror", ...INCLUDES, ...sources, "-o", dump], { encoding: "utf8" });
+		t.is(cc.status, 0, cc.stderr);
+		const file = join(root, "fixtures/media", clip);
+		const packets = spawnSync(dump, ["h264", String(mtu), file], { maxBuffer: 64 * 1024 * 1024 });
+		t.is(packets.status, 0, String(packets.stderr));
+		const packetFile = join(dir, "packets"), rebuilt = join(dir, "rebuilt.h264");
+		writeFileSync(packetFile, packets.stdout);
+		const py = spawnSync("/usr/bin/python3", [join(root, "tests/webrtc/aiortc_depacketize.py"), packetFile, rebuilt], { encoding: "utf8" });
+		t.is(py.status, 0, py.stderr);
+		const report = JSON.parse(py.stdout);
+		t.log(report);
+		const original = readFileSync(file);
+		t.is(report.gaps, 0);
+		t.is(report.units, report.timestamps, "one marker per access unit, each with its own timestamp");
+		t.true(readFileSync(rebuilt).equals(nalUnitsOf(original)), "the rebuilt stream is the clip's NAL units, byte for byte");
+		t.is(frameCount(rebuilt), frameCount(file));
+		t.is(report.units, frameCount(file));
 	});
 }
