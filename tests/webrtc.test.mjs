@@ -68,3 +68,46 @@ for (const [clip, mtu] of [["h264-main-640x480.h264", 1200], ["h264-aud-10s-320x
 		t.is(report.units, frameCount(file));
 	});
 }
+
+/** rtcp_dump (native/webrtc/tests/rtcp_dump.c) built once for the RTCP tests. */
+function rtcpDump(t) {
+	const dir = mkdtempSync(join(tmpdir(), "ivxs-rtcp-"));
+	t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+	const binary = join(dir, "rtcp_dump");
+	const sources = ["native/webrtc/tests/rtcp_dump.c", "native/webrtc/rtcp.c"].map((f) => join(root, f));
+	const cc = spawnSync("gcc", ["-std=c11", "-O1", "-fsanitize=address,undefined", "-fno-sanitize-recover=all", "-Wall", "-Wextra", "-Werror", ...INCLUDES, ...sources, "-o", binary], { encoding: "utf8" });
+	t.is(cc.status, 0, cc.stderr);
+	return binary;
+}
+
+const aiortcRtcp = (...args) => spawnSync("/usr/bin/python3", [join(root, "tests/webrtc/aiortc_rtcp.py"), ...args], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+
+test("RTCP: 500 compound packets aiortc made (SR, RR, generic NACK, PLI, SDES, BYE) are read field for field as aiortc wrote them", (t) => {
+	const made = aiortcRtcp("make", "500", "27");
+	t.is(made.status, 0, made.stderr);
+	const cases = made.stdout.trim().split("\n").map((line) => JSON.parse(line));
+	const read = spawnSync(rtcpDump(t), ["parse"], { input: cases.map((c) => c.hex).join("\n") + "\n", encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+	t.is(read.status, 0, read.stderr);
+	const ours = read.stdout.trim().split("\n").map((line) => JSON.parse(line));
+	t.is(ours.length, cases.length);
+	let nacks = 0;
+	cases.forEach((c, i) => {
+		t.falsy(ours[i].error, `case ${i}: the walk stopped (${c.hex})`);
+		t.is(ours[i].packets.length, c.packets.length);
+		c.packets.forEach((expected, k) => {
+			t.like(ours[i].packets[k], expected, `case ${i}, packet ${k}`);
+			if (expected.type === 206 && expected.count === 1) t.is(ours[i].packets[k].keyFrame, -1, "a PLI asks for a key frame");
+			nacks += expected.nacks?.length ?? 0;
+		});
+	});
+	t.log(`${cases.length} compound packets, ${nacks} sequence numbers NACKed`);
+});
+
+test("RTCP: the camera's sender report is read by aiortc as written", (t) => {
+	const values = ["3735928559", "16045690984503098046", "2864434397", "123456", "987654321"];
+	const sr = spawnSync(rtcpDump(t), ["sr", ...values], { encoding: "utf8" });
+	t.is(sr.status, 0, sr.stderr);
+	const read = aiortcRtcp("read", sr.stdout.trim());
+	t.is(read.status, 0, read.stderr);
+	t.deepEqual(JSON.parse(read.stdout), [{ type: 200, count: 0, sender: 3735928559, reports: [], info: { ntp: values[1], rtpTimestamp: 2864434397, packets: 123456, octets: 987654321 } }]);
+});

@@ -9,11 +9,14 @@
  *      it changed by b2: refused unless b2 is 0, and then back exactly as it was;
  *   2  the same for SRTCP;
  *   3  the bytes as an access unit for the RTP packetizer (b1: codec, b2: MTU 64 + b2 * 4):
- *      every packet within the MTU, sequence numbers in a row, the marker on the last one only.
+ *      every packet within the MTU, sequence numbers in a row, the marker on the last one only;
+ *   4  the bytes (from b1) as a compound RTCP packet: every packet inside the bytes, every report
+ *      block and NACK'd sequence number read within it, the NACK count within 17 per entry.
  * A fresh pair of contexts per input, so an input replays the same way.
  */
 #include "srtp.h"
 #include "rtp_video.h"
+#include "rtcp.h"
 #include "fuzz.h"
 
 #include <string.h>
@@ -30,6 +33,31 @@ static void stillWorks(ivxs_srtp *tx, ivxs_srtp *rx)
 	REQUIRE(ivxs_srtp_unprotect(rx, p, out, &len) == 0 && len == 40);
 }
 
+/* Walks a compound RTCP packet, reading everything the camera would. */
+static void rtcpWalk(const uint8_t *data, size_t size)
+{
+	ivxs_rtcp_packet p;
+	ivxs_rtcp_sender_info info;
+	ivxs_rtcp_report r;
+	size_t pos = 0, last = 0;
+	int status, fir;
+	while ((status = ivxs_rtcp_next(data, size, &pos, &p)) == 1) {
+		ivxs_rtcp_nack_cursor c = { 0, 0 };
+		uint16_t seq;
+		size_t nacks = 0;
+		unsigned i;
+		REQUIRE(pos > last && pos <= size && p.body >= data + last && p.body + p.bodyLen <= data + pos);
+		last = pos;
+		(void)ivxs_rtcp_sender_info_of(&p, &info);
+		for (i = 0; !ivxs_rtcp_report_at(&p, i, &r); i++)
+			REQUIRE(i < p.count);
+		while (ivxs_rtcp_nack_next(&p, &c, &seq) == 1)
+			REQUIRE(++nacks <= 17 * (p.bodyLen / 4));
+		(void)ivxs_rtcp_wants_key_frame(&p, p.media, &fir);
+	}
+	REQUIRE(status == 0 || status == IVXS_WEBRTC_EPACKET);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static uint8_t buf[4096], plain[4096];
@@ -42,7 +70,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	REQUIRE(ivxs_srtp_init(&rx, kKey, kSalt) == 0);
 	n = size - 3;
 	memcpy(buf, data + 3, n);
-	switch (data[0] % 4) {
+	switch (data[0] % 5) {
 	case 0:
 		memcpy(buf, data + 1, size - 1);
 		n = size - 1;
@@ -55,7 +83,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		break;
 	case 1:
 	case 2: {
-		int rtcp = data[0] % 4 == 2;
+		int rtcp = data[0] % 5 == 2;
 		if (n < 12)
 			break;
 		buf[0] = (uint8_t)((buf[0] & 0x3f) | 0x80);
@@ -76,6 +104,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			REQUIRE(status == 0 && len == n && !memcmp(buf, plain, n));
 		break;
 	}
+	case 4:
+		rtcpWalk(data + 1, size - 1);
+		break;
 	default: {
 		ivxs_rtp_stream stream = { 0xabcdef01, 65530, 96, data[1] % 2 ? IVXS_ANNEXB_H265 : IVXS_ANNEXB_H264, 64 + (size_t)data[2] * 4 };
 		ivxs_rtp_packetizer it;

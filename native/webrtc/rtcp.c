@@ -1,0 +1,152 @@
+/*
+ * RTCP parsing and the camera's sender report (rtcp.h).
+ */
+#include "rtcp.h"
+
+#define HEADER 4
+#define REPORT_BLOCK 24
+#define SENDER_INFO 20
+
+static uint32_t get32(const uint8_t *p) { return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]; }
+static void put32(uint8_t *p, uint32_t v) { p[0] = (uint8_t)(v >> 24); p[1] = (uint8_t)(v >> 16); p[2] = (uint8_t)(v >> 8); p[3] = (uint8_t)v; }
+
+int ivxs_rtcp_next(const uint8_t *data, size_t len, size_t *pos, ivxs_rtcp_packet *out)
+{
+	const uint8_t *p = data + *pos;
+	size_t left = len - *pos, size, content, fixed;
+	if (*pos >= len)
+		return 0;
+	if (left < HEADER || (p[0] >> 6) != 2)
+		return IVXS_WEBRTC_EPACKET;
+	size = 4 * ((size_t)((p[2] << 8) | p[3]) + 1);
+	if (size > left)
+		return IVXS_WEBRTC_EPACKET;
+	content = size;
+	if (p[0] & 0x20) {   /* padding: its count in the packet's last byte, at least 1 */
+		uint8_t pad = p[size - 1];
+		if (!pad || pad > size - HEADER)
+			return IVXS_WEBRTC_EPACKET;
+		content -= pad;
+	}
+	out->type = p[1];
+	out->count = p[0] & 0x1f;
+	out->sender = out->media = 0;
+	switch (out->type) {
+	case IVXS_RTCP_SR:
+		fixed = HEADER + 4;
+		if (content < fixed + SENDER_INFO + (size_t)out->count * REPORT_BLOCK)
+			return IVXS_WEBRTC_EPACKET;
+		break;
+	case IVXS_RTCP_RR:
+		fixed = HEADER + 4;
+		if (content < fixed + (size_t)out->count * REPORT_BLOCK)
+			return IVXS_WEBRTC_EPACKET;
+		break;
+	case IVXS_RTCP_RTPFB:
+	case IVXS_RTCP_PSFB:
+		fixed = HEADER + 8;
+		if (content < fixed)
+			return IVXS_WEBRTC_EPACKET;
+		out->media = get32(p + HEADER + 4);
+		break;
+	default:   /* SDES, BYE, APP, XR, …: what follows the header is theirs */
+		fixed = content >= HEADER + 4 ? HEADER + 4 : HEADER;
+		break;
+	}
+	if (fixed >= HEADER + 4)
+		out->sender = get32(p + HEADER);
+	out->body = p + fixed;
+	out->bodyLen = content - fixed;
+	*pos += size;
+	return 1;
+}
+
+int ivxs_rtcp_sender_info_of(const ivxs_rtcp_packet *p, ivxs_rtcp_sender_info *out)
+{
+	if (p->type != IVXS_RTCP_SR || p->bodyLen < SENDER_INFO)
+		return IVXS_WEBRTC_EPACKET;
+	out->ntp = (uint64_t)get32(p->body) << 32 | get32(p->body + 4);
+	out->rtpTimestamp = get32(p->body + 8);
+	out->packets = get32(p->body + 12);
+	out->octets = get32(p->body + 16);
+	return 0;
+}
+
+int ivxs_rtcp_report_at(const ivxs_rtcp_packet *p, unsigned i, ivxs_rtcp_report *out)
+{
+	size_t at = (p->type == IVXS_RTCP_SR ? SENDER_INFO : 0) + (size_t)i * REPORT_BLOCK;
+	const uint8_t *b;
+	uint32_t lost;
+	if ((p->type != IVXS_RTCP_SR && p->type != IVXS_RTCP_RR) || i >= p->count || at + REPORT_BLOCK > p->bodyLen)
+		return IVXS_WEBRTC_EPACKET;
+	b = p->body + at;
+	out->ssrc = get32(b);
+	out->fractionLost = b[4];
+	lost = (uint32_t)b[5] << 16 | (uint32_t)b[6] << 8 | b[7];
+	out->cumulativeLost = (int32_t)(lost & 0x800000 ? lost | 0xff000000u : lost);
+	out->highestSeq = get32(b + 8);
+	out->jitter = get32(b + 12);
+	out->lastSr = get32(b + 16);
+	out->delaySinceLastSr = get32(b + 20);
+	return 0;
+}
+
+int ivxs_rtcp_nack_next(const ivxs_rtcp_packet *p, ivxs_rtcp_nack_cursor *c, uint16_t *seq)
+{
+	if (p->type != IVXS_RTCP_RTPFB || p->count != 1)
+		return 0;
+	while ((c->entry + 1) * 4 <= p->bodyLen) {
+		const uint8_t *e = p->body + c->entry * 4;
+		uint16_t pid = (uint16_t)(e[0] << 8 | e[1]), blp = (uint16_t)(e[2] << 8 | e[3]);
+		if (c->bit == 0) {   /* the entry's PID, then PID + 1 + i for each bit i of its BLP */
+			c->bit = 1;
+			*seq = pid;
+			return 1;
+		}
+		while (c->bit <= 16) {
+			int i = c->bit++ - 1;
+			if (blp >> i & 1) {
+				*seq = (uint16_t)(pid + i + 1);
+				return 1;
+			}
+		}
+		c->entry++;
+		c->bit = 0;
+	}
+	return 0;
+}
+
+int ivxs_rtcp_wants_key_frame(const ivxs_rtcp_packet *p, uint32_t media, int *firSeq)
+{
+	size_t at;
+	if (p->type != IVXS_RTCP_PSFB)
+		return 0;
+	if (p->count == 1) {   /* PLI: about the media SSRC of its header */
+		*firSeq = -1;
+		return p->media == media;
+	}
+	if (p->count != 4)
+		return 0;
+	for (at = 0; at + 8 <= p->bodyLen; at += 8)   /* FIR: entries of SSRC, command sequence number, 3 reserved bytes */
+		if (get32(p->body + at) == media) {
+			*firSeq = p->body[at + 4];
+			return 1;
+		}
+	return 0;
+}
+
+long ivxs_rtcp_write_sender_report(uint8_t *out, size_t cap, uint32_t ssrc, const ivxs_rtcp_sender_info *info)
+{
+	if (cap < HEADER + 4 + SENDER_INFO)
+		return IVXS_WEBRTC_EMTU;
+	out[0] = 0x80;   /* version 2, no padding, no report blocks */
+	out[1] = IVXS_RTCP_SR;
+	out[2] = 0, out[3] = 6;   /* 7 words − 1 */
+	put32(out + 4, ssrc);
+	put32(out + 8, (uint32_t)(info->ntp >> 32));
+	put32(out + 12, (uint32_t)info->ntp);
+	put32(out + 16, info->rtpTimestamp);
+	put32(out + 20, info->packets);
+	put32(out + 24, info->octets);
+	return HEADER + 4 + SENDER_INFO;
+}

@@ -1,0 +1,78 @@
+/*
+ * RTCP (RFC 3550 §6) as a WebRTC viewer sends it to the camera and the camera answers: compound
+ * packets walked one packet at a time; report blocks of SR/RR; the feedback the sender acts on —
+ * generic NACK (RFC 4585 §6.2.1: resend from the ring), PLI (§6.3.1) and FIR (RFC 5104 §4.3.1:
+ * the newest key frame); and the camera's own sender report. Every length is checked against
+ * the packet before a byte is read; nothing is allocated. Parsing happens after SRTCP
+ * authenticated the packet (srtp.h), but it is written for hostile bytes all the same.
+ */
+#ifndef IVXS_RTCP_H
+#define IVXS_RTCP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "webrtc.h"
+
+enum {
+	IVXS_RTCP_SR = 200,
+	IVXS_RTCP_RR = 201,
+	IVXS_RTCP_SDES = 202,
+	IVXS_RTCP_BYE = 203,
+	IVXS_RTCP_APP = 204,
+	IVXS_RTCP_RTPFB = 205,   /* transport feedback: FMT 1 generic NACK, 15 transport-wide CC */
+	IVXS_RTCP_PSFB = 206     /* payload-specific feedback: FMT 1 PLI, 4 FIR, 15 application (REMB) */
+};
+
+/* One packet of a compound RTCP packet. */
+typedef struct {
+	uint8_t type;              /* PT */
+	uint8_t count;             /* the header's 5-bit RC (SR, RR, SDES, BYE) or FMT (feedback) */
+	uint32_t sender;           /* the sender's SSRC (0 when the packet has none) */
+	uint32_t media;            /* RTPFB / PSFB: the media source's SSRC; else 0 */
+	const uint8_t *body;       /* after the fixed part: SR's sender info, report blocks, FCI, … */
+	size_t bodyLen;            /* without padding */
+} ivxs_rtcp_packet;
+
+/* The next packet of the compound packet `data` from *pos (start at 0): 1 and *out, 0 at the
+ * end, or IVXS_WEBRTC_EPACKET (not version 2, a length past the data, padding that does not
+ * fit, a fixed part the packet cannot hold) — the walk stops there. */
+int ivxs_rtcp_next(const uint8_t *data, size_t len, size_t *pos, ivxs_rtcp_packet *out);
+
+/* SR's sender info (RFC 3550 §6.4.1). 0, or IVXS_WEBRTC_EPACKET: not an SR. */
+typedef struct {
+	uint64_t ntp;              /* NTP timestamp: seconds since 1900 in the high 32 bits */
+	uint32_t rtpTimestamp;
+	uint32_t packets, octets;
+} ivxs_rtcp_sender_info;
+int ivxs_rtcp_sender_info_of(const ivxs_rtcp_packet *p, ivxs_rtcp_sender_info *out);
+
+/* Report block `i` of an SR or RR (RFC 3550 §6.4.1). 0, or IVXS_WEBRTC_EPACKET: no such block. */
+typedef struct {
+	uint32_t ssrc;             /* the source it reports on */
+	uint8_t fractionLost;      /* /256, since the previous report */
+	int32_t cumulativeLost;    /* 24-bit signed */
+	uint32_t highestSeq;       /* extended highest sequence number received */
+	uint32_t jitter;           /* RTP timestamp units */
+	uint32_t lastSr, delaySinceLastSr;   /* LSR (middle 32 bits of the SR's NTP time), DLSR (1/65536 s) */
+} ivxs_rtcp_report;
+int ivxs_rtcp_report_at(const ivxs_rtcp_packet *p, unsigned i, ivxs_rtcp_report *out);
+
+/* The sequence numbers a generic NACK asks for, one at a time: zero the cursor, then 1 and *seq
+ * until 0. Each FCI entry names at most 17 (PID and its 16-bit bitmask), so a packet of n bytes
+ * names at most 17 · (n − 12) / 4: the caller bounds what it resends. */
+typedef struct {
+	size_t entry;              /* the FCI entry, from 0 */
+	int bit;                   /* 0: its PID next; 1–16: its BLP bits */
+} ivxs_rtcp_nack_cursor;
+int ivxs_rtcp_nack_next(const ivxs_rtcp_packet *p, ivxs_rtcp_nack_cursor *c, uint16_t *seq);
+
+/* Whether the packet asks for a key frame for `media`: a PLI about it, or a FIR with an entry for
+ * it (*firSeq its command sequence number, to answer each FIR once; -1 for a PLI). */
+int ivxs_rtcp_wants_key_frame(const ivxs_rtcp_packet *p, uint32_t media, int *firSeq);
+
+/* The camera's sender report with no report blocks (28 bytes) into out: its length, or
+ * IVXS_WEBRTC_EMTU when cap is smaller. */
+long ivxs_rtcp_write_sender_report(uint8_t *out, size_t cap, uint32_t ssrc, const ivxs_rtcp_sender_info *info);
+
+#endif
