@@ -131,26 +131,26 @@ export function moddableManifests(modules = nativeModules()) {
 		modules: { "*": [...new Set(common.map(stem))], ...Object.fromEntries(kitJs.map(({ specifier, js }) => [specifier, stem(js)])) },
 		...(kitJs.length ? { preload: kitJs.map(({ specifier }) => specifier) } : {}),
 	};
-	// A system library is named in one manifest only, the first module's that needs it: mcconfig
-	// joins the LIBRARIES of several manifests into one make word ("-lmbedcrypto\ -lmbedcrypto",
-	// measured with 8.2.3), which the linker takes for one library's name.
-	const linked = new Set();
 	for (const m of modules) {
 		const portable = m.sources.filter((f) => !isLinuxOnly(f)).map(stem);
 		const linux = m.sources.filter(isLinuxOnly).map(stem);
 		const own = (files) => ({ modules: { "*": files, [m.specifier]: stem(m.js) }, preload: [m.specifier] });
-		const libs = m.libs.filter((lib) => !linked.has(lib));
-		for (const lib of libs) linked.add(lib);
-		const lin = {
-			...(linux.length ? { modules: { "*": linux } } : {}),
-			...(libs.length ? { build: { LIBRARIES: libs.join(" ") } } : {}),
-		};
+		const lin = linux.length ? { modules: { "*": linux } } : {};
 		// Restricted to some platforms: everything in their sections; else everywhere, Linux files for lin.
 		out[`${m.folder}/manifest.json`] = m.moddable
 			? { platforms: Object.fromEntries(m.moddable.map((p) => [p, p === "lin" ? { ...lin, ...own([...portable, ...linux]) } : own(portable)])) }
 			: { ...own(portable), ...(Object.keys(lin).length ? { platforms: { lin } } : {}) };
 	}
-	out["native/manifest.json"] = { include: Object.keys(out).map((path) => `./${path.slice("native/".length)}`) };
+	// The system libraries, once, in one make word: mcconfig (8.2.3, measured) joins the LIBRARIES
+	// of several manifests with a space and escapes every space when it writes the makefile, so
+	// "-lmbedcrypto -lmbedcrypto" reached the linker as one library's name. -Wl,… is one word that
+	// passes several. The modules with the most libraries first: their order is the link order.
+	const libs = [...new Set([...modules].sort((a, b) => b.libs.length - a.libs.length).flatMap((m) => m.libs))];
+	const linLibraries = libs.length > 1 ? `-Wl,${libs.join(",")}` : libs[0];
+	out["native/manifest.json"] = {
+		include: Object.keys(out).map((path) => `./${path.slice("native/".length)}`),
+		...(linLibraries ? { platforms: { lin: { build: { LIBRARIES: linLibraries } } } } : {}),
+	};
 	return out;
 }
 

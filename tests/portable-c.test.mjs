@@ -28,9 +28,10 @@ const compiled = new Map();
 function compile(m, file) {
 	if (!compiled.has(file)) {
 		const object = join(dir, `${m.specifier.replace(/\W/g, "_")}-${basename(file, ".c")}.o`);
-		// A module that links a system library (p2p: mbedTLS) finds its headers in Debian's
-		// /usr/include, searched after newlib's own; a board's SDK (ESP-IDF) brings its copy.
-		const system = m.libs.length ? ["-idirafter", "/usr/include"] : [];
+		// A module that links a system library (p2p, webrtc: mbedTLS) finds its headers in Debian's
+		// /usr/include, searched after newlib's own, with mbedTLS configured as a board's SDK
+		// would (no POSIX threads: tests/mcu/mbedtls_mcu_config.h); a board's SDK brings its copy.
+		const system = m.libs.length ? ["-idirafter", "/usr/include", `-DMBEDTLS_USER_CONFIG_FILE="${join(root, "tests/mcu/mbedtls_mcu_config.h")}"`] : [];
 		compiled.set(file, exec("arm-none-eabi-gcc", ["-std=c11", "-mcpu=cortex-m4", "-mthumb", "-Os", "-Wall", "-Wextra", "-Werror",
 			...m.includes.map((i) => `-I${i}`), ...system, "-c", file, "-o", object], { cwd: root }).then(() => object));
 	}

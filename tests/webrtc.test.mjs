@@ -7,7 +7,8 @@
 // the very NAL units of the clip, which ffprobe decodes frame for frame. The core's own tests:
 // native/webrtc/tests (tests/native-c).
 import test from "ava";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -110,4 +111,52 @@ test("RTCP: the camera's sender report is read by aiortc as written", (t) => {
 	const read = aiortcRtcp("read", sr.stdout.trim());
 	t.is(read.status, 0, read.stderr);
 	t.deepEqual(JSON.parse(read.stdout), [{ type: 200, count: 0, sender: 3735928559, reports: [], info: { ntp: values[1], rtpTimestamp: 2864434397, packets: 123456, octets: 987654321 } }]);
+});
+
+/** dtls_peer (native/webrtc/tests/dtls_peer.c: the DTLS-SRTP core as a camera on UDP) built once. */
+function dtlsPeer(t, dir) {
+	const binary = join(dir, "dtls_peer");
+	const sources = ["native/webrtc/tests/dtls_peer.c", "native/webrtc/dtls.c", "native/webrtc/srtp.c", "native/webrtc/webrtc_status.c"].map((f) => join(root, f));
+	const cc = spawnSync("gcc", ["-std=c11", "-D_GNU_SOURCE", "-O1", "-fsanitize=address,undefined", "-fno-sanitize-recover=all", "-Wall", "-Wextra", "-Werror", ...INCLUDES, ...sources, "-lmbedtls", "-lmbedx509", "-lmbedcrypto", "-o", binary], { encoding: "utf8" });
+	t.is(cc.status, 0, cc.stderr);
+	return binary;
+}
+
+/** The camera's DTLS-SRTP handshake with openssl s_client (DTLS 1.2, use_srtp, its own P-256 certificate): both outputs. */
+async function opensslHandshake(t, { tellCameraFingerprintOf }) {
+	const dir = mkdtempSync(join(tmpdir(), "ivxs-dtls-"));
+	t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+	const peer = dtlsPeer(t, dir);
+	const cert = (name) => {
+		spawnSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", join(dir, `${name}.key`), "-out", join(dir, `${name}.pem`), "-days", "30", "-subj", `/CN=${name}`]);
+		const der = spawnSync("openssl", ["x509", "-in", join(dir, `${name}.pem`), "-outform", "der"]).stdout;
+		return createHash("sha256").update(der).digest("hex");
+	};
+	const fingerprints = { viewer: cert("viewer"), stranger: cert("stranger") };
+	const camera = spawn(peer, [fingerprints[tellCameraFingerprintOf]], { stdio: ["ignore", "pipe", "pipe"] });
+	let out = "";
+	camera.stdout.setEncoding("utf8").on("data", (c) => { out += c; });
+	const exited = new Promise((resolve) => camera.once("close", (code) => resolve(code)));
+	for (let i = 0; i < 100 && !/port \d+/.test(out); i++) await new Promise((r) => setTimeout(r, 20));
+	const port = out.match(/port (\d+)/)[1];
+	const client = spawnSync("openssl", ["s_client", "-dtls1_2", "-use_srtp", "SRTP_AES128_CM_SHA1_80", "-keymatexport", "EXTRACTOR-dtls_srtp", "-keymatexportlen", "60",
+		"-cert", join(dir, "viewer.pem"), "-key", join(dir, "viewer.key"), "-connect", `127.0.0.1:${port}`], { input: "", encoding: "utf8", timeout: 15_000 });
+	const code = await exited;
+	return { code, out, client: client.stdout + client.stderr };
+}
+
+test("DTLS-SRTP: openssl s_client (DTLS 1.2, use_srtp) and the camera's core agree on SRTP_AES128_CM_SHA1_80 and on every byte of the exported SRTP keys", async (t) => {
+	const { code, out, client } = await opensslHandshake(t, { tellCameraFingerprintOf: "viewer" });
+	t.is(code, 0, out);
+	t.regex(client, /SRTP Extension negotiated, profile=SRTP_AES128_CM_SHA1_80/);
+	t.regex(client, /Cipher is ECDHE-ECDSA-AES128-GCM-SHA256/);
+	const theirs = client.match(/Keying material: ([0-9A-F]+)/)[1].toLowerCase();
+	const ours = out.match(/srtp ([0-9a-f]+)/)[1];
+	t.is(ours, theirs);
+});
+
+test("DTLS-SRTP: a viewer whose certificate is not the one its SDP named is refused (IVXS_WEBRTC_EAUTH)", async (t) => {
+	const { code, out } = await opensslHandshake(t, { tellCameraFingerprintOf: "stranger" });
+	t.is(code, 1);
+	t.regex(out, /failed -602/);
 });

@@ -1,7 +1,7 @@
 // Builds and runs the libFuzzer harnesses: "splitters" over the Annex-B core
 // and capture's splitters (native/fuzz/splitters_fuzz.c), "p2p" over every
 // packet of the P2P transport and its handshake (native/fuzz/p2p_fuzz.c), "webrtc" over SRTP/SRTCP
-// unprotect, the RTP packetizer and the RTCP parser (native/fuzz/webrtc_fuzz.c).
+// unprotect, the RTP packetizer, the RTCP parser and datagrams into a DTLS session (native/fuzz/webrtc_fuzz.c).
 // Used by tests/fuzz.test.mjs (a bounded number of inputs in `npm test`) and
 // by `npm run fuzz` (each harness IVXS_FUZZ_SECONDS, default 180; IVXS_FUZZ_JOBS,
 // default 1; IVXS_FUZZ_HARNESS=name for one only; IVXS_FUZZ_RUNS=n for a count
@@ -118,6 +118,8 @@ function writeWebrtcSeeds(dir) {
 		Buffer.concat([Buffer.from([3, 0, 0]), clip.subarray(0, 2900)]),
 		Buffer.concat([Buffer.from([3, 0, 255]), clip.subarray(0, 2900)]),
 		Buffer.concat([Buffer.from([3, 1, 10]), readFileSync(join(root, "fixtures/media/h265-main-320x240.h265")).subarray(0, 2900)]),
+		// a DTLS 1.2 ClientHello's record header and the start of its handshake message
+		Buffer.from([5, 0, 40, 22, 0xfe, 0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 27, 1, 0, 0, 0x3c, 0, 0, 0, 0, 0, 0, 0, 0x3c, 0xfe, 0xfd, ...Buffer.alloc(10, 7)]),
 		Buffer.from([4, 0x81, 201, 0, 7, 0, 0, 0, 7, ...Buffer.alloc(24, 5), 0x81, 205, 0, 3, 0, 0, 0, 7, 0, 0, 0, 9, 0, 100, 0x80, 1, 0x84, 206, 0, 4, 0, 0, 0, 7, 0, 0, 0, 0, 0, 0, 0, 9, 1, 0, 0, 0]),
 	];
 	seeds.forEach((seed, i) => writeFileSync(join(dir, `seed-${i}`), seed));

@@ -11,13 +11,18 @@
  *   3  the bytes as an access unit for the RTP packetizer (b1: codec, b2: MTU 64 + b2 * 4):
  *      every packet within the MTU, sequence numbers in a row, the marker on the last one only;
  *   4  the bytes (from b1) as a compound RTCP packet: every packet inside the bytes, every report
- *      block and NACK'd sequence number read within it, the NACK count within 17 per entry.
+ *      block and NACK'd sequence number read within it, the NACK count within 17 per entry;
+ *   5  the bytes (from b1) as datagrams (each after a 16-bit length) into a fresh DTLS server
+ *      session with the time moving on between them: never connected (no peer can finish a
+ *      handshake without the keys), a failure stays a failure.
  * A fresh pair of contexts per input, so an input replays the same way.
  */
 #include "srtp.h"
 #include "rtp_video.h"
 #include "rtcp.h"
+#include "dtls.h"
 #include "fuzz.h"
+#include "ivxs_test_random.h"
 
 #include <string.h>
 
@@ -58,6 +63,51 @@ static void rtcpWalk(const uint8_t *data, size_t size)
 	REQUIRE(status == 0 || status == IVXS_WEBRTC_EPACKET);
 }
 
+
+static int dropDatagram(void *ctx, const uint8_t *datagram, size_t len)
+{
+	(void)ctx, (void)datagram;
+	REQUIRE(len <= IVXS_DTLS_MTU);
+	return 0;
+}
+
+/* Datagrams into a DTLS server session; the camera's identity is made once. */
+static void dtlsFeed(const uint8_t *data, size_t size)
+{
+	static ivxs_dtls_identity id;
+	static int haveId;
+	static uint64_t seed = 0x9e3779b97f4a7c15ull;
+	static const uint8_t peer[IVXS_DTLS_FINGERPRINT_BYTES] = { 1 };
+	ivxs_dtls d;
+	size_t pos = 0;
+	uint64_t now = 5000;
+	int r, failed = 0;
+	if (!haveId) {
+		uint8_t key[256], cert[1024];
+		size_t keyLen = sizeof(key), certLen = sizeof(cert);
+		REQUIRE(ivxs_dtls_identity_create(ivxs_test_random, &seed, key, &keyLen, cert, &certLen) == 0);
+		REQUIRE(ivxs_dtls_identity_load(&id, key, keyLen, cert, certLen) == 0);
+		haveId = 1;
+	}
+	REQUIRE(ivxs_dtls_setup(&d, &id, IVXS_DTLS_SERVER, peer, ivxs_test_random, &seed, dropDatagram, NULL, now) == 0);
+	while (pos + 2 <= size) {
+		size_t n = (size_t)data[pos] << 8 | data[pos + 1];
+		pos += 2;
+		if (n > size - pos)
+			n = size - pos;
+		r = ivxs_dtls_input(&d, data + pos, n, now);
+		pos += n;
+		now += 300;
+		REQUIRE(r != IVXS_DTLS_CONNECTED);
+		REQUIRE(!failed || r == failed);
+		if (r < 0)
+			failed = r;
+		r = ivxs_dtls_tick(&d, now);
+		REQUIRE(!failed || r == failed);
+	}
+	ivxs_dtls_free(&d);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static uint8_t buf[4096], plain[4096];
@@ -70,7 +120,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	REQUIRE(ivxs_srtp_init(&rx, kKey, kSalt) == 0);
 	n = size - 3;
 	memcpy(buf, data + 3, n);
-	switch (data[0] % 5) {
+	switch (data[0] % 6) {
 	case 0:
 		memcpy(buf, data + 1, size - 1);
 		n = size - 1;
@@ -83,7 +133,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		break;
 	case 1:
 	case 2: {
-		int rtcp = data[0] % 5 == 2;
+		int rtcp = data[0] % 6 == 2;
 		if (n < 12)
 			break;
 		buf[0] = (uint8_t)((buf[0] & 0x3f) | 0x80);
@@ -106,6 +156,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	case 4:
 		rtcpWalk(data + 1, size - 1);
+		break;
+	case 5:
+		dtlsFeed(data + 1, size - 1);
 		break;
 	default: {
 		ivxs_rtp_stream stream = { 0xabcdef01, 65530, 96, data[1] % 2 ? IVXS_ANNEXB_H265 : IVXS_ANNEXB_H264, 64 + (size_t)data[2] * 4 };

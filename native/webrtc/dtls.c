@@ -1,0 +1,320 @@
+/*
+ * DTLS-SRTP over mbedTLS (dtls.h). Written against mbedTLS 2.28 (Debian; tested) with the few
+ * calls mbedTLS 3 renamed behind MBEDTLS_VERSION_NUMBER (ESP-IDF 5: compiled only on a board).
+ */
+#include "dtls.h"
+
+#include <string.h>
+
+#include "mbedtls/ecp.h"
+#include "mbedtls/sha256.h"
+#include "mbedtls/version.h"
+#include "mbedtls/x509_crt.h"
+
+
+#define SECRET_BYTES 48
+#define EXPORTER_LABEL "EXTRACTOR-dtls_srtp"
+
+static const int kSuites[] = { MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, 0 };
+static const mbedtls_ssl_srtp_profile kProfiles[] = { MBEDTLS_TLS_SRTP_AES128_CM_HMAC_SHA1_80, MBEDTLS_TLS_SRTP_UNSET };
+
+static int sha256(const uint8_t *data, size_t len, uint8_t out[32])
+{
+#if MBEDTLS_VERSION_NUMBER >= 0x03000000
+	return mbedtls_sha256(data, len, out, 0);
+#else
+	return mbedtls_sha256_ret(data, len, out, 0);
+#endif
+}
+
+/* DER written at the end of `buf` by mbedTLS, moved to its start; *len in: the size, out: the length. */
+static int toFront(uint8_t *buf, size_t *len, int written)
+{
+	if (written == MBEDTLS_ERR_ASN1_BUF_TOO_SMALL)
+		return IVXS_WEBRTC_EMTU;
+	if (written <= 0)
+		return IVXS_WEBRTC_ECRYPTO;
+	memmove(buf, buf + *len - (size_t)written, (size_t)written);
+	*len = (size_t)written;
+	return 0;
+}
+
+int ivxs_dtls_identity_create(ivxs_dtls_random random, void *ctx, uint8_t *keyDer, size_t *keyLen, uint8_t *certDer, size_t *certLen)
+{
+	mbedtls_pk_context key;
+	mbedtls_x509write_cert crt;
+	uint8_t serial[8];
+	int status = IVXS_WEBRTC_ECRYPTO;
+#if MBEDTLS_VERSION_NUMBER < 0x03000000
+	mbedtls_mpi serialMpi;
+	mbedtls_mpi_init(&serialMpi);
+#endif
+	mbedtls_pk_init(&key);
+	mbedtls_x509write_crt_init(&crt);
+	if (mbedtls_pk_setup(&key, mbedtls_pk_info_from_type(MBEDTLS_PK_ECKEY))
+			|| mbedtls_ecp_gen_key(MBEDTLS_ECP_DP_SECP256R1, mbedtls_pk_ec(key), random, ctx)
+			|| random(ctx, serial, sizeof(serial)))
+		goto done;
+	serial[0] &= 0x7f;   /* a positive serial number */
+	mbedtls_x509write_crt_set_version(&crt, MBEDTLS_X509_CRT_VERSION_3);
+	mbedtls_x509write_crt_set_md_alg(&crt, MBEDTLS_MD_SHA256);
+	mbedtls_x509write_crt_set_subject_key(&crt, &key);
+	mbedtls_x509write_crt_set_issuer_key(&crt, &key);
+	if (mbedtls_x509write_crt_set_subject_name(&crt, "CN=ivxs") || mbedtls_x509write_crt_set_issuer_name(&crt, "CN=ivxs")
+			|| mbedtls_x509write_crt_set_validity(&crt, "20200101000000", "20491231235959"))
+		goto done;
+#if MBEDTLS_VERSION_NUMBER >= 0x03000000
+	if (mbedtls_x509write_crt_set_serial_raw(&crt, serial, sizeof(serial)))
+		goto done;
+#else
+	if (mbedtls_mpi_read_binary(&serialMpi, serial, sizeof(serial)) || mbedtls_x509write_crt_set_serial(&crt, &serialMpi))
+		goto done;
+#endif
+	if ((status = toFront(certDer, certLen, mbedtls_x509write_crt_der(&crt, certDer, *certLen, random, ctx))))
+		goto done;
+	status = toFront(keyDer, keyLen, mbedtls_pk_write_key_der(&key, keyDer, *keyLen));
+done:
+#if MBEDTLS_VERSION_NUMBER < 0x03000000
+	mbedtls_mpi_free(&serialMpi);
+#endif
+	mbedtls_x509write_crt_free(&crt);
+	mbedtls_pk_free(&key);
+	return status;
+}
+
+int ivxs_dtls_identity_load(ivxs_dtls_identity *id, const uint8_t *keyDer, size_t keyLen, const uint8_t *certDer, size_t certLen)
+{
+	int failed;
+	mbedtls_pk_init(&id->key);
+	mbedtls_x509_crt_init(&id->cert);
+#if MBEDTLS_VERSION_NUMBER >= 0x03000000
+	failed = mbedtls_pk_parse_key(&id->key, keyDer, keyLen, NULL, 0, NULL, NULL) != 0;   /* an EC key needs no RNG to parse */
+#else
+	failed = mbedtls_pk_parse_key(&id->key, keyDer, keyLen, NULL, 0) != 0;
+#endif
+	failed = failed || mbedtls_x509_crt_parse_der(&id->cert, certDer, certLen) != 0
+		|| !mbedtls_pk_can_do(&id->key, MBEDTLS_PK_ECDSA)
+		|| sha256(id->cert.raw.p, id->cert.raw.len, id->fingerprint) != 0;
+	if (failed) {
+		ivxs_dtls_identity_free(id);
+		return IVXS_WEBRTC_ECRYPTO;
+	}
+	return 0;
+}
+
+void ivxs_dtls_identity_free(ivxs_dtls_identity *id)
+{
+	mbedtls_x509_crt_free(&id->cert);
+	mbedtls_pk_free(&id->key);
+}
+
+/* ---- the session's I/O and clock, as mbedTLS asks for them ---- */
+
+static int bioSend(void *ctx, const unsigned char *buf, size_t len)
+{
+	ivxs_dtls *d = ctx;
+	return d->send(d->sendCtx, buf, len) ? MBEDTLS_ERR_SSL_WANT_WRITE : (int)len;
+}
+
+static int bioRecv(void *ctx, unsigned char *buf, size_t len)
+{
+	ivxs_dtls *d = ctx;
+	size_t n = d->inLen;
+	if (!d->in)
+		return MBEDTLS_ERR_SSL_WANT_READ;
+	if (n > len)
+		n = len;   /* (mbedTLS's buffer holds any datagram: a longer one would be cut and fail its MAC) */
+	memcpy(buf, d->in, n);
+	d->in = NULL;
+	return (int)n;
+}
+
+static void setTimer(void *ctx, uint32_t intMs, uint32_t finMs)
+{
+	ivxs_dtls *d = ctx;
+	d->timerStart = d->now;
+	d->timerInt = intMs;
+	d->timerFin = finMs;
+}
+
+static int getTimer(void *ctx)
+{
+	const ivxs_dtls *d = ctx;
+	uint64_t elapsed = d->now - d->timerStart;
+	if (!d->timerFin)
+		return -1;
+	return elapsed >= d->timerFin ? 2 : elapsed >= d->timerInt ? 1 : 0;
+}
+
+/* The peer's certificate, leaf only: its SHA-256 must be the SDP's (self-signed, no CA to check). */
+static int verify(void *ctx, mbedtls_x509_crt *crt, int depth, uint32_t *flags)
+{
+	ivxs_dtls *d = ctx;
+	uint8_t fp[IVXS_DTLS_FINGERPRINT_BYTES];
+	if (depth > 0)
+		return 0;
+	if (sha256(crt->raw.p, crt->raw.len, fp) || memcmp(fp, d->remote, sizeof(fp))) {
+		d->failure = IVXS_WEBRTC_EAUTH;
+		return MBEDTLS_ERR_X509_CERT_VERIFY_FAILED;
+	}
+	*flags = 0;
+	return 0;
+}
+
+/* The master secret and both randoms, kept for the exporter (RFC 5705) once the keys are made. */
+#if MBEDTLS_VERSION_NUMBER >= 0x03000000
+static void keepSecret(void *ctx, mbedtls_ssl_key_export_type type, const unsigned char *secret, size_t secretLen,
+		const unsigned char clientRandom[32], const unsigned char serverRandom[32], mbedtls_tls_prf_types prf)
+{
+	ivxs_dtls *d = ctx;
+	if (type != MBEDTLS_SSL_KEY_EXPORT_TLS12_MASTER_SECRET || secretLen != SECRET_BYTES)
+		return;
+#else
+static int keepSecret(void *ctx, const unsigned char *secret, const unsigned char *keyBlock, size_t macLen, size_t keyLen, size_t ivLen,
+		const unsigned char clientRandom[32], const unsigned char serverRandom[32], mbedtls_tls_prf_types prf)
+{
+	ivxs_dtls *d = ctx;
+	(void)keyBlock, (void)macLen, (void)keyLen, (void)ivLen;
+#endif
+	memcpy(d->secret, secret, SECRET_BYTES);
+	memcpy(d->secret + SECRET_BYTES, clientRandom, 32);
+	memcpy(d->secret + SECRET_BYTES + 32, serverRandom, 32);
+	d->prf = prf;
+	d->haveSecret = 1;
+#if MBEDTLS_VERSION_NUMBER < 0x03000000
+	return 0;
+#endif
+}
+
+int ivxs_dtls_setup(ivxs_dtls *d, const ivxs_dtls_identity *id, int role, const uint8_t remoteFingerprint[IVXS_DTLS_FINGERPRINT_BYTES],
+		ivxs_dtls_random random, void *randomCtx, int (*send)(void *ctx, const uint8_t *datagram, size_t len), void *sendCtx, uint64_t nowMs)
+{
+	int failed;
+	memset(d, 0, sizeof(*d));
+	mbedtls_ssl_init(&d->ssl);
+	mbedtls_ssl_config_init(&d->conf);
+	d->role = role;
+	d->send = send;
+	d->sendCtx = sendCtx;
+	d->now = nowMs;
+	memcpy(d->remote, remoteFingerprint, sizeof(d->remote));
+	failed = mbedtls_ssl_config_defaults(&d->conf, role == IVXS_DTLS_SERVER ? MBEDTLS_SSL_IS_SERVER : MBEDTLS_SSL_IS_CLIENT,
+			MBEDTLS_SSL_TRANSPORT_DATAGRAM, MBEDTLS_SSL_PRESET_DEFAULT) != 0;
+	if (!failed) {
+		mbedtls_ssl_conf_rng(&d->conf, random, randomCtx);
+		mbedtls_ssl_conf_min_version(&d->conf, MBEDTLS_SSL_MAJOR_VERSION_3, MBEDTLS_SSL_MINOR_VERSION_3);   /* DTLS 1.2 */
+		mbedtls_ssl_conf_ciphersuites(&d->conf, kSuites);
+		/* the fingerprint is the trust: no CA; OPTIONAL so a missing chain is no error, the callback and the
+		 * check after the handshake refuse a wrong or missing certificate (the server asks for one) */
+		mbedtls_ssl_conf_authmode(&d->conf, MBEDTLS_SSL_VERIFY_OPTIONAL);
+		mbedtls_ssl_conf_verify(&d->conf, verify, d);
+		mbedtls_ssl_conf_handshake_timeout(&d->conf, 400, 6400);
+		/* no HelloVerifyRequest: ICE's checks (STUN with the session's credentials) proved the
+		 * path before any DTLS, the cookie round trip would only delay the first frame */
+		mbedtls_ssl_conf_dtls_cookies(&d->conf, NULL, NULL, NULL);
+		failed = mbedtls_ssl_conf_own_cert(&d->conf, (mbedtls_x509_crt *)&id->cert, (mbedtls_pk_context *)&id->key) != 0
+			|| mbedtls_ssl_conf_dtls_srtp_protection_profiles(&d->conf, kProfiles) != 0;
+		mbedtls_ssl_conf_srtp_mki_value_supported(&d->conf, MBEDTLS_SSL_DTLS_SRTP_MKI_UNSUPPORTED);
+#if MBEDTLS_VERSION_NUMBER < 0x03000000
+		mbedtls_ssl_conf_export_keys_ext_cb(&d->conf, keepSecret, d);
+#endif
+	}
+	failed = failed || mbedtls_ssl_setup(&d->ssl, &d->conf) != 0;
+	if (failed) {
+		ivxs_dtls_free(d);
+		return IVXS_WEBRTC_ECRYPTO;
+	}
+#if MBEDTLS_VERSION_NUMBER >= 0x03000000
+	mbedtls_ssl_set_export_keys_cb(&d->ssl, keepSecret, d);
+#endif
+	mbedtls_ssl_set_bio(&d->ssl, d, bioSend, bioRecv, NULL);
+	mbedtls_ssl_set_timer_cb(&d->ssl, d, setTimer, getTimer);
+	mbedtls_ssl_set_mtu(&d->ssl, IVXS_DTLS_MTU);
+	return role == IVXS_DTLS_CLIENT ? (ivxs_dtls_tick(d, nowMs) < 0 ? d->failure : 0) : 0;
+}
+
+/* One step of the handshake with what arrived (or the time that passed). */
+static int step(ivxs_dtls *d)
+{
+	mbedtls_dtls_srtp_info srtp;
+	const mbedtls_x509_crt *peer;
+	uint8_t fp[IVXS_DTLS_FINGERPRINT_BYTES];
+	int r;
+	if (d->failure)
+		return d->failure;
+	if (d->state == IVXS_DTLS_CONNECTED) {
+		uint8_t sink[64];   /* application data (a DataChannel, to come): read and left; alerts end the session */
+		r = mbedtls_ssl_read(&d->ssl, sink, sizeof(sink));
+		if (r == MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY || (r < 0 && r != MBEDTLS_ERR_SSL_WANT_READ && r != MBEDTLS_ERR_SSL_WANT_WRITE))
+			d->failure = IVXS_WEBRTC_ECRYPTO;
+		return d->failure ? d->failure : d->state;
+	}
+	r = mbedtls_ssl_handshake(&d->ssl);
+	if (r == MBEDTLS_ERR_SSL_WANT_READ || r == MBEDTLS_ERR_SSL_WANT_WRITE)
+		return d->state;
+	if (r) {
+		if (!d->failure)
+			d->failure = IVXS_WEBRTC_ECRYPTO;
+		return d->failure;
+	}
+	/* done: the peer showed the certificate its SDP named, and both chose SRTP_AES128_CM_HMAC_SHA1_80 */
+	peer = mbedtls_ssl_get_peer_cert(&d->ssl);
+	mbedtls_ssl_get_dtls_srtp_negotiation_result(&d->ssl, &srtp);
+	if (!peer || sha256(peer->raw.p, peer->raw.len, fp) || memcmp(fp, d->remote, sizeof(fp)))
+		d->failure = IVXS_WEBRTC_EAUTH;
+	else if (srtp.chosen_dtls_srtp_profile != MBEDTLS_TLS_SRTP_AES128_CM_HMAC_SHA1_80 || !d->haveSecret)
+		d->failure = IVXS_WEBRTC_ECRYPTO;
+	else
+		d->state = IVXS_DTLS_CONNECTED;
+	return d->failure ? d->failure : d->state;
+}
+
+int ivxs_dtls_input(ivxs_dtls *d, const uint8_t *datagram, size_t len, uint64_t nowMs)
+{
+	int r;
+	d->now = nowMs;
+	d->in = datagram;
+	d->inLen = len;
+	r = step(d);
+	d->in = NULL;   /* never kept past the call */
+	return r;
+}
+
+int ivxs_dtls_tick(ivxs_dtls *d, uint64_t nowMs)
+{
+	d->now = nowMs;
+	return step(d);
+}
+
+uint64_t ivxs_dtls_deadline(const ivxs_dtls *d)
+{
+	if (d->state == IVXS_DTLS_CONNECTED || d->failure || !d->timerFin)
+		return 0;
+	return d->timerStart + d->timerInt;
+}
+
+int ivxs_dtls_srtp_keys(ivxs_dtls *d, uint8_t localKey[IVXS_SRTP_KEY_BYTES], uint8_t localSalt[IVXS_SRTP_SALT_BYTES],
+		uint8_t remoteKey[IVXS_SRTP_KEY_BYTES], uint8_t remoteSalt[IVXS_SRTP_SALT_BYTES])
+{
+	/* client write key, server write key, client salt, server salt (RFC 5764 §4.2) */
+	uint8_t km[2 * (IVXS_SRTP_KEY_BYTES + IVXS_SRTP_SALT_BYTES)];
+	const uint8_t *clientKey = km, *serverKey = km + IVXS_SRTP_KEY_BYTES, *clientSalt = km + 2 * IVXS_SRTP_KEY_BYTES,
+		*serverSalt = clientSalt + IVXS_SRTP_SALT_BYTES;
+	int server = d->role == IVXS_DTLS_SERVER;
+	if (d->state != IVXS_DTLS_CONNECTED
+			|| mbedtls_ssl_tls_prf(d->prf, d->secret, SECRET_BYTES, EXPORTER_LABEL, d->secret + SECRET_BYTES, 64, km, sizeof(km)))
+		return IVXS_WEBRTC_ECRYPTO;
+	memcpy(localKey, server ? serverKey : clientKey, IVXS_SRTP_KEY_BYTES);
+	memcpy(localSalt, server ? serverSalt : clientSalt, IVXS_SRTP_SALT_BYTES);
+	memcpy(remoteKey, server ? clientKey : serverKey, IVXS_SRTP_KEY_BYTES);
+	memcpy(remoteSalt, server ? clientSalt : serverSalt, IVXS_SRTP_SALT_BYTES);
+	memset(km, 0, sizeof(km));
+	return 0;
+}
+
+void ivxs_dtls_free(ivxs_dtls *d)
+{
+	mbedtls_ssl_free(&d->ssl);
+	mbedtls_ssl_config_free(&d->conf);
+	memset(d->secret, 0, sizeof(d->secret));
+}

@@ -1,0 +1,82 @@
+/*
+ * DTLS-SRTP (RFC 5763, 5764) for WebRTC viewers: DTLS 1.2 over mbedTLS with the use_srtp
+ * extension offering SRTP_AES128_CM_HMAC_SHA1_80, ECDHE-ECDSA with AES-128-GCM (what every
+ * browser takes), and the peer's self-signed certificate checked against the SHA-256
+ * fingerprint its SDP gave (a=fingerprint) — no CA. When the handshake is done, the SRTP master
+ * keys and salts of both directions come from the TLS exporter ("EXTRACTOR-dtls_srtp").
+ *
+ * I/O-free: datagrams come in through ivxs_dtls_input, go out through the `send` the caller
+ * gives, time is the caller's (milliseconds, any origin), randomness the caller's function. The
+ * camera's identity (a P-256 key and its certificate) is made once, at provisioning, and kept:
+ * not per session (a P-256 key is the slow part on a board).
+ */
+#ifndef IVXS_DTLS_H
+#define IVXS_DTLS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mbedtls/pk.h"
+#include "mbedtls/ssl.h"
+#include "mbedtls/x509_crt.h"
+
+#include "srtp.h"
+#include "webrtc.h"
+
+#define IVXS_DTLS_FINGERPRINT_BYTES 32   /* SHA-256 */
+#define IVXS_DTLS_MTU 1200               /* the largest datagram the handshake sends (ICE paths carry it) */
+
+/* Cryptographically secure random bytes: 0, or nonzero when the source failed. */
+typedef int (*ivxs_dtls_random)(void *ctx, unsigned char *out, size_t size);
+
+typedef struct {
+	mbedtls_pk_context key;
+	mbedtls_x509_crt cert;
+	uint8_t fingerprint[IVXS_DTLS_FINGERPRINT_BYTES];   /* of the certificate's DER: our a=fingerprint */
+} ivxs_dtls_identity;
+
+/* A new identity for provisioning: a P-256 key and a self-signed certificate (CN=ivxs, valid
+ * 2020–2049), their DER written into the caller's buffers (*keyLen, *certLen: in their sizes,
+ * out their lengths). 0, IVXS_WEBRTC_EMTU (a buffer too small) or IVXS_WEBRTC_ECRYPTO. */
+int ivxs_dtls_identity_create(ivxs_dtls_random random, void *ctx, uint8_t *keyDer, size_t *keyLen, uint8_t *certDer, size_t *certLen);
+/* The identity from the DER the device kept: 0 or IVXS_WEBRTC_ECRYPTO (not a key and its certificate). */
+int ivxs_dtls_identity_load(ivxs_dtls_identity *id, const uint8_t *keyDer, size_t keyLen, const uint8_t *certDer, size_t certLen);
+void ivxs_dtls_identity_free(ivxs_dtls_identity *id);
+
+enum { IVXS_DTLS_SERVER = 0, IVXS_DTLS_CLIENT = 1 };   /* SDP a=setup:passive is the server */
+enum { IVXS_DTLS_HANDSHAKING = 0, IVXS_DTLS_CONNECTED = 1 };
+
+typedef struct {
+	mbedtls_ssl_context ssl;
+	mbedtls_ssl_config conf;
+	int role, state, failure;
+	uint8_t remote[IVXS_DTLS_FINGERPRINT_BYTES];
+	int (*send)(void *ctx, const uint8_t *datagram, size_t len);
+	void *sendCtx;
+	const uint8_t *in;                   /* the datagram being read (NULL: none) */
+	size_t inLen;
+	uint64_t now, timerStart;            /* ms */
+	uint32_t timerInt, timerFin;         /* mbedTLS's retransmission timer (0 fin: stopped) */
+	uint8_t secret[48 + 64];             /* the master secret and both randoms, for the exporter */
+	mbedtls_tls_prf_types prf;
+	int haveSecret;
+} ivxs_dtls;
+
+/* A session of `role` with the peer whose certificate's SHA-256 is `remoteFingerprint`, borrowing
+ * `id` (it must outlive the session). A client sends its ClientHello at once. 0 or a status. */
+int ivxs_dtls_setup(ivxs_dtls *d, const ivxs_dtls_identity *id, int role, const uint8_t remoteFingerprint[IVXS_DTLS_FINGERPRINT_BYTES],
+		ivxs_dtls_random random, void *randomCtx, int (*send)(void *ctx, const uint8_t *datagram, size_t len), void *sendCtx, uint64_t nowMs);
+/* A datagram from the peer: IVXS_DTLS_HANDSHAKING, IVXS_DTLS_CONNECTED, or IVXS_WEBRTC_EAUTH (the
+ * peer's certificate is not the one its SDP named, or it sent none) / IVXS_WEBRTC_ECRYPTO (the
+ * handshake failed): the session is then dead and says so again on every call. */
+int ivxs_dtls_input(ivxs_dtls *d, const uint8_t *datagram, size_t len, uint64_t nowMs);
+/* Time passing: the handshake's retransmissions. The same answers as ivxs_dtls_input. */
+int ivxs_dtls_tick(ivxs_dtls *d, uint64_t nowMs);
+/* When ivxs_dtls_tick is due next (ms, the caller's clock), or 0: nothing is waiting. */
+uint64_t ivxs_dtls_deadline(const ivxs_dtls *d);
+/* Once connected: the SRTP master key and salt each way (RFC 5764 §4.2). 0 or IVXS_WEBRTC_ECRYPTO. */
+int ivxs_dtls_srtp_keys(ivxs_dtls *d, uint8_t localKey[IVXS_SRTP_KEY_BYTES], uint8_t localSalt[IVXS_SRTP_SALT_BYTES],
+		uint8_t remoteKey[IVXS_SRTP_KEY_BYTES], uint8_t remoteSalt[IVXS_SRTP_SALT_BYTES]);
+void ivxs_dtls_free(ivxs_dtls *d);
+
+#endif
