@@ -28,6 +28,7 @@
  *                  event to playable, snapshot bytes
  *   capi           the C sample firmware (libivxs) vs the camera app    bench/capi/run.mjs
  *                  on the same clip: instructions per second of video
+ *   webrtc         the camera's side of a DTLS-SRTP handshake: instructions  bench/webrtc/run.mjs
  *   ota            a release to 100 simulated devices: time to 95 %     bench/ota/run.mjs
  *                  confirmed, bytes on the wire and on disk per bundle
  */
@@ -41,6 +42,7 @@ import { benchCloudLatency } from "./cloud-latency/run.mjs";
 import { benchCloudLive } from "./cloud-live/run.mjs";
 import { benchCloudMulti } from "./cloud-multi/run.mjs";
 import { benchCapi } from "./capi/run.mjs";
+import { benchWebrtc } from "./webrtc/run.mjs";
 import { benchCs } from "./cs/run.mjs";
 import { benchOta } from "./ota/run.mjs";
 import { benchStart } from "./host-start/run.mjs";
@@ -107,6 +109,7 @@ async function main() {
 		["cloud_multi", () => benchCloudMulti({ root, log })],
 		["cs", () => benchCs({ root, log })],
 		["capi", () => benchCapi({ root })],
+		["webrtc", () => benchWebrtc({ root })],
 		["ota", () => benchOta({ log })],
 	];
 	// `node bench/run.mjs xs_heap capture` runs only those sections.

@@ -1,0 +1,43 @@
+/*
+ * `node bench/run.mjs webrtc` — the camera's side of a WebRTC viewer's DTLS-SRTP handshake
+ * (native/webrtc/dtls.c over mbedTLS) in instructions, on the 32-bit host (a board's word size):
+ *
+ *   gcc -m32 -O2 bench/webrtc/dtls_handshakes.c native/webrtc/{dtls,srtp,webrtc_status}.c -lmbedtls -lmbedx509 -lmbedcrypto
+ *   valgrind --tool=callgrind --toggle-collect=mbedtls_ssl_handshake_server_step dtls_handshakes 3
+ *
+ * Only the server's handshake steps are counted (the camera answers as the DTLS server:
+ * a=setup:passive), with everything they call — the key exchange (X25519), the signature of its
+ * ServerKeyExchange and the check of the viewer's CertificateVerify (P-256 ECDSA) — over 3
+ * handshakes, divided by 3. The identities are made before (once at provisioning on a camera).
+ * Figure: instructions per handshake, and that at 240 M instructions a second (an ESP32-S3 core
+ * at one instruction a cycle: x86 instructions, not Xtensa's, so a guide, not a board's time).
+ * Target (issue 28): aim ≤ 300 ms.
+ */
+import { spawnSync } from "node:child_process";
+import { mkdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { round } from "../lib.mjs";
+
+const HANDSHAKES = 3;
+
+export function benchWebrtc({ root }) {
+	const work = join(root, "build/bench/webrtc");
+	mkdirSync(work, { recursive: true });
+	const binary = join(work, "dtls_handshakes-m32");
+	const sources = ["bench/webrtc/dtls_handshakes.c", "native/webrtc/dtls.c", "native/webrtc/srtp.c", "native/webrtc/webrtc_status.c"].map((f) => join(root, f));
+	const cc = spawnSync("gcc", ["-m32", "-std=c11", "-D_GNU_SOURCE", "-O2", `-I${join(root, "native/webrtc")}`, `-I${join(root, "native/common")}`, ...sources, "-lmbedtls", "-lmbedx509", "-lmbedcrypto", "-o", binary], { encoding: "utf8" });
+	if (cc.status !== 0) throw new Error(`gcc -m32: ${cc.stderr}`);
+	const out = join(work, "dtls.callgrind");
+	const run = spawnSync("valgrind", ["--tool=callgrind", "--toggle-collect=mbedtls_ssl_handshake_server_step", `--callgrind-out-file=${out}`, binary, String(HANDSHAKES)], { encoding: "utf8", timeout: 300_000 });
+	if (run.status !== 0 || !/handshakes 3/.test(run.stdout)) throw new Error(`dtls_handshakes: ${run.stdout}${run.stderr.slice(-500)}`);
+	const totals = readFileSync(out, "utf8").split("\n").find((l) => l.startsWith("totals:") || l.startsWith("summary:"));
+	const perHandshake = Number(totals.split(/\s+/)[1]) / HANDSHAKES;
+	const ms = perHandshake / 240e6 * 1000;
+	return {
+		what: "the camera's (DTLS server's) instructions per DTLS-SRTP handshake: X25519 key exchange, P-256 ECDSA sign and verify (mbedTLS 2.28, 32-bit host, callgrind)",
+		dtls_handshake_instructions: Math.round(perHandshake),
+		dtls_handshake_ms_at_240MIPS: round(ms, 0),
+		target: "aim <= 300 ms on a 240 MHz core (issue 28)",
+		meets: ms <= 300,
+	};
+}
