@@ -160,3 +160,37 @@ test("DTLS-SRTP: a viewer whose certificate is not the one its SDP named is refu
 	t.is(code, 1);
 	t.regex(out, /failed -602/);
 });
+
+test("SDP: aiortc offers video, talkback audio and a DataChannel; the camera's answer (modules/webrtc/sdp.ts) is one aiortc accepts — H.264, PCMU, SCTP, passive DTLS", async (t) => {
+	const { parseOffer, chooseH264, chooseCodec, writeAnswer } = await import("../build/ts/modules/webrtc/sdp.js");
+	const py = spawn("/usr/bin/python3", [join(root, "tests/webrtc/aiortc_negotiate.py")], { stdio: ["pipe", "pipe", "pipe"] });
+	let out = "", err = "";
+	py.stdout.setEncoding("utf8").on("data", (c) => { out += c; });
+	py.stderr.setEncoding("utf8").on("data", (c) => { err += c; });
+	const exited = new Promise((resolve) => py.once("close", resolve));
+	for (let i = 0; i < 300 && !out.includes("\n"); i++) await new Promise((r) => setTimeout(r, 50));
+	const offer = parseOffer(JSON.parse(out.split("\n")[0]).offer);
+	const video = offer.media.find((m) => m.kind === "video"), audio = offer.media.find((m) => m.kind === "audio");
+	const h264 = chooseH264(video, 66);
+	t.truthy(h264, "aiortc offers H.264 with packetization-mode 1");
+	const answer = writeAnswer(offer, {
+		sessionId: "1234567890", ice: { ufrag: "camU", pwd: "camPasswordCamPassword12" }, fingerprint: new Uint8Array(32).fill(0xab),
+		candidates: [{ address: "192.0.2.10", port: 40000, type: "host" }],
+		accept: {
+			[video.mid]: { codec: h264.codec, ssrc: 1111, direction: "sendonly" },
+			[audio.mid]: { codec: chooseCodec(audio, ["PCMU", "PCMA"]), ssrc: 2222, direction: "sendrecv" },
+		},
+		dataChannel: true,
+	});
+	py.stdin.end(JSON.stringify({ answer }) + "\n");
+	await exited;
+	const result = JSON.parse(out.trim().split("\n").pop());
+	t.log(result);
+	t.true(result.ok, `${result.error}\n${answer}\n${err}`);
+	t.true(result.sctp, "the DataChannel's transport was agreed");
+	const tv = result.transceivers.find((x) => x.kind === "video"), ta = result.transceivers.find((x) => x.kind === "audio");
+	t.is(tv.direction, "recvonly");
+	t.deepEqual(tv.codecs.filter((c) => !c.endsWith("rtx")), ["video/H264"]);
+	t.is(ta.direction, "sendrecv");
+	t.deepEqual(ta.codecs, ["audio/PCMU"]);
+});

@@ -1,0 +1,90 @@
+// modules/webrtc/sdp.ts on Node and XS: a browser-shaped offer read (BUNDLE, shared ICE credentials,
+// H.264 of four profiles, Opus/PCMU/PCMA, a DataChannel, mDNS and TCP candidates left out), every
+// bound a hostile offer meets, H.264 chosen by profile, and the answer written. aiortc reads our
+// answers in tests/webrtc.test.mjs.
+import test from "ava";
+import { MAX_SDP_BYTES, SDP_LIMITS, SdpError, chooseCodec, chooseH264, parseOffer, writeAnswer } from "../../modules/webrtc/sdp.js";
+
+const FP = Array.from({ length: 32 }, (_, i) => (i * 7).toString(16).padStart(2, "0").toUpperCase()).join(":");
+const transport = ["a=ice-ufrag:Qx9z", "a=ice-pwd:abcdefghijklmnopqrstuvwx", `a=fingerprint:sha-256 ${FP}`, "a=setup:actpass"];
+const h264 = (pt: number, profile: string) => [`a=rtpmap:${pt} H264/90000`, `a=rtcp-fb:${pt} nack`, `a=rtcp-fb:${pt} nack pli`, `a=rtcp-fb:${pt} transport-cc`,
+	`a=fmtp:${pt} level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=${profile}`];
+const browserOffer = (extra: string[] = []) => [
+	"v=0", "o=- 4611731400430051336 2 IN IP4 127.0.0.1", "s=-", "t=0 0", "a=group:BUNDLE 0 1 2", "a=extmap-allow-mixed", "a=msid-semantic: WMS",
+	"m=video 9 UDP/TLS/RTP/SAVPF 96 102 104 106 108", "c=IN IP4 0.0.0.0", "a=rtcp:9 IN IP4 0.0.0.0", ...transport, "a=mid:0",
+	"a=extmap:2 http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time", "a=recvonly", "a=rtcp-mux", "a=rtcp-rsize",
+	"a=rtpmap:96 VP8/90000", ...h264(102, "42001f"), ...h264(104, "42e01f"), ...h264(106, "4d001f"), ...h264(108, "64001f"),
+	"a=candidate:1 1 udp 2122260223 192.168.1.20 54400 typ host generation 0", "a=candidate:2 1 udp 2122260223 7a3c.local 54401 typ host",
+	"a=candidate:3 1 tcp 1518280447 192.168.1.20 9 typ host tcptype active",
+	"m=audio 9 UDP/TLS/RTP/SAVPF 111 0 8", "c=IN IP4 0.0.0.0", ...transport, "a=mid:1", "a=sendrecv", "a=rtcp-mux",
+	"a=rtpmap:111 opus/48000/2", "a=fmtp:111 minptime=10;useinbandfec=1", "a=rtpmap:0 PCMU/8000", "a=rtpmap:8 PCMA/8000",
+	"m=application 9 UDP/DTLS/SCTP webrtc-datachannel", "c=IN IP4 0.0.0.0", ...transport, "a=mid:2", "a=sctp-port:5000", "a=max-message-size:262144",
+	...extra,
+].join("\r\n") + "\r\n";
+
+test("a browser's offer: BUNDLE, its transport, codecs with their parameters, usable candidates only", (t) => {
+	const offer = parseOffer(browserOffer());
+	t.deepEqual(offer.bundle, ["0", "1", "2"]);
+	t.is(offer.ice.ufrag, "Qx9z");
+	t.is(offer.setup, "actpass");
+	t.is(offer.fingerprint.bytes.length, 32);
+	t.is(offer.fingerprint.bytes[3], 21);
+	const [video, audio, app] = offer.media;
+	t.is(video.direction, "recvonly");
+	t.true(video.rtcpMux);
+	t.is(video.codecs.length, 5);
+	t.deepEqual(video.codecs[1], { pt: 102, name: "H264", clock: 90000, channels: 1, fmtp: { "level-asymmetry-allowed": "1", "packetization-mode": "1", "profile-level-id": "42001f" }, rtcpFb: ["nack", "nack pli", "transport-cc"] });
+	t.deepEqual(video.candidates.map((c) => `${c.type} ${c.address}:${c.port}`), ["host 192.168.1.20:54400"], "mDNS names and TCP left out");
+	t.is(chooseCodec(audio, ["PCMU", "PCMA"])?.pt, 0);
+	t.is(chooseCodec(audio, ["OPUS"])?.channels, 2);
+	t.is(app.sctpPort, 5000);
+});
+
+test("H.264 is chosen by the stream's profile: the same one first, else one the browser takes at a higher profile", (t) => {
+	const video = parseOffer(browserOffer()).media[0];
+	t.deepEqual([66, 77, 100].map((p) => chooseH264(video, p)?.codec.pt), [102, 106, 108]);
+	t.true(chooseH264(video, 77)!.exact);
+	const baselineOnly = { ...video, codecs: video.codecs.filter((c) => c.pt === 102) };
+	t.deepEqual(chooseH264(baselineOnly, 77), { codec: baselineOnly.codecs[0], exact: false });
+	t.is(chooseH264({ ...video, codecs: video.codecs.filter((c) => c.name !== "H264") }, 66), undefined);
+});
+
+test("the answer: one BUNDLE transport, passive DTLS, what the camera sends and takes, rejected sections at port 0", (t) => {
+	const offer = parseOffer(browserOffer());
+	const [video, audio] = offer.media;
+	const answer = writeAnswer(offer, {
+		sessionId: "42", ice: { ufrag: "camU", pwd: "camPasswordCamPassword12" }, fingerprint: new Uint8Array(32).fill(0x5a),
+		candidates: [{ address: "192.0.2.10", port: 40000, type: "host" }, { address: "203.0.113.7", port: 40000, type: "srflx" }],
+		accept: { [video.mid]: { codec: chooseH264(video, 77)!.codec, ssrc: 7, direction: "sendonly" } },
+		dataChannel: false,
+	});
+	const lines = answer.split("\r\n");
+	t.true(lines.includes("a=group:BUNDLE 0"));
+	t.true(lines.includes("m=video 9 UDP/TLS/RTP/SAVPF 106"));
+	t.true(lines.includes("a=setup:passive") && lines.includes("a=sendonly") && lines.includes("a=rtcp-mux"));
+	t.true(lines.includes(`a=fingerprint:sha-256 ${Array(32).fill("5A").join(":")}`));
+	t.true(lines.includes("a=fmtp:106 level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=4d001f"));
+	t.false(lines.includes("a=rtcp-fb:106 transport-cc"), "feedback the camera does not act on yet is not agreed");
+	t.true(lines.includes("m=audio 0 UDP/TLS/RTP/SAVPF 111") && lines.includes("m=application 0 UDP/DTLS/SCTP webrtc-datachannel"));
+	t.is(lines.filter((l) => l.startsWith("a=candidate:")).length, 2);
+	t.true(answer.endsWith("\r\n"));
+	// the answer reads back as an SDP
+	t.is(parseOffer(answer).media.length, 3);
+});
+
+test("hostile offers are refused with an SdpError, before anything is kept", (t) => {
+	const refused = (text: string, why: RegExp) => t.throws(() => parseOffer(text), { instanceOf: SdpError, message: why });
+	refused("x".repeat(MAX_SDP_BYTES + 1), /at most/);
+	refused("v=1\r\n", /v=0/);
+	refused(browserOffer(["a=" + "x".repeat(SDP_LIMITS.lineBytes)]), /line over/);
+	refused(browserOffer(Array.from({ length: SDP_LIMITS.candidates }, (_, i) => `a=candidate:${i} 1 udp 1 10.0.0.1 ${1000 + i} typ host`)), /candidates/);
+	refused(browserOffer(Array.from({ length: SDP_LIMITS.media }, (_, i) => `m=audio 9 UDP/TLS/RTP/SAVPF 0\r\na=mid:x${i}`)), /media sections/);
+	refused(browserOffer().replace(/a=fingerprint:sha-256 [^\r]+/g, "a=fingerprint:sha-256 00:11"), /32 hex bytes/);
+	refused(browserOffer().replace(/a=ice-pwd:[^\r]+/g, "a=ice-pwd:short"), /ice-pwd/);
+	refused(browserOffer().replace(/a=setup:actpass/g, "a=setup:maybe"), /setup/);
+	refused(browserOffer().replace("m=video 9 UDP/TLS/RTP/SAVPF", "m=video 9 RTP/AVP"), /not WebRTC/);
+	refused(browserOffer().replace("m=video 9 UDP/TLS/RTP/SAVPF 96", "m=video 9 UDP/TLS/RTP/SAVPF 300"), /payload type/);
+	refused(browserOffer().replace("a=mid:0", "a=mid:<script>"), /a=mid/);
+	refused(browserOffer(["a=candidate:1 1 udp x 1.2.3.4 5 typ host"]), /candidate/);
+	refused(["v=0", "m=video 9 UDP/TLS/RTP/SAVPF 96", "a=mid:0", ...transport.slice(2)].join("\r\n"), /ice-ufrag/);
+});
