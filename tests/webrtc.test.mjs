@@ -8,7 +8,7 @@
 // native/webrtc/tests (tests/native-c).
 import test from "ava";
 import { spawn, spawnSync } from "node:child_process";
-import { createHash } from "node:crypto";
+import { createHash, createHmac } from "node:crypto";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -193,4 +193,37 @@ test("SDP: aiortc offers video, talkback audio and a DataChannel; the camera's a
 	t.deepEqual(tv.codecs.filter((c) => !c.endsWith("rtx")), ["video/H264"]);
 	t.is(ta.direction, "sendrecv");
 	t.deepEqual(ta.codecs, ["audio/PCMU"]);
+});
+
+const aioice = (...args) => {
+	const run = spawnSync("/usr/bin/python3", [join(root, "tests/webrtc/aioice_stun.py"), ...args], { encoding: "utf8" });
+	if (run.status !== 0) throw new Error(run.stderr);
+	return JSON.parse(run.stdout);
+};
+const hmacSha1 = (key, data) => { const h = createHmac("sha1", key).update(data).digest(); return h.buffer.slice(h.byteOffset, h.byteOffset + h.length); };
+
+test("ICE checks (modules/webrtc/ice.ts) as aioice reads and writes them: USERNAME, PRIORITY, role, USE-CANDIDATE, MESSAGE-INTEGRITY under the receiver's ice-pwd, FINGERPRINT", async (t) => {
+	const { iceCheck, answerCheck, checkResponse } = await import("../build/ts/modules/webrtc/ice.js");
+	const camera = { ufrag: "camU", pwd: "cameraPasswordCamera24" }, viewer = { ufrag: "viewerU", pwd: "viewerPasswordViewer24" };
+	// ours, read by aioice under the viewer's password (the receiver's)
+	const ours = iceCheck({ id: new Uint8Array(12).fill(7), local: camera, remote: viewer, priority: 1853824767, controlling: false, tieBreaker: new Uint8Array(8).fill(9) }, hmacSha1);
+	t.like(aioice("read", Buffer.from(ours).toString("hex"), viewer.pwd), { class: 0, method: 1, username: "viewerU:camU", priority: 1853824767, controlled: 0x0909090909090909, useCandidate: false, fingerprint: true, integrity: true });
+	t.throws(() => aioice("read", Buffer.from(ours).toString("hex"), camera.pwd), undefined, "aioice refuses it under another password");
+	// aioice's nominating check to the camera, answered; the answer read by aioice under the camera's password
+	const theirs = aioice("check", "camU:viewerU", camera.pwd);
+	const answered = answerCheck(new Uint8Array(Buffer.from(theirs.hex, "hex")), camera, { address: "192.0.2.44", port: 50123 }, hmacSha1);
+	t.truthy(answered);
+	t.like(answered, { remoteUfrag: "viewerU", priority: 1853824767, nominated: true, role: "controlling" });
+	t.deepEqual(aioice("response", Buffer.from(answered.response).toString("hex"), camera.pwd, theirs.id), { class: 256, id: theirs.id, mapped: ["192.0.2.44", 50123], fingerprint: true });
+	// and what the camera must not answer: another ufrag, another password, a changed byte, no FINGERPRINT
+	t.is(answerCheck(new Uint8Array(Buffer.from(aioice("check", "other:viewerU", camera.pwd).hex, "hex")), camera, { address: "192.0.2.44", port: 1 }, hmacSha1), undefined);
+	t.is(answerCheck(new Uint8Array(Buffer.from(aioice("check", "camU:viewerU", "wrongPasswordWrongPass").hex, "hex")), camera, { address: "192.0.2.44", port: 1 }, hmacSha1), undefined);
+	const damaged = new Uint8Array(Buffer.from(theirs.hex, "hex"));
+	damaged[30] ^= 1;
+	t.is(answerCheck(damaged, camera, { address: "192.0.2.44", port: 1 }, hmacSha1), undefined);
+	// the viewer's answer to our check, checked by us under its password
+	const response = answerCheck(ours, viewer, { address: "198.51.100.9", port: 4242 }, hmacSha1);
+	t.deepEqual(checkResponse(response.response, "07".repeat(12), viewer, hmacSha1), { address: "198.51.100.9", port: 4242 });
+	t.is(checkResponse(response.response, "08".repeat(12), viewer, hmacSha1), undefined, "not the transaction we sent");
+	t.is(checkResponse(response.response, "07".repeat(12), camera, hmacSha1), undefined, "integrity under another password");
 });

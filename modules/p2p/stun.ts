@@ -137,3 +137,40 @@ export function integrityValid(datagram: ArrayBuffer | Uint8Array, key: Uint8Arr
 	for (let i = 0; i < 20; i++) differ |= mac[i] ^ b[at + 4 + i];
 	return differ === 0;
 }
+
+/** CRC-32 (IEEE 802.3, the one zlib computes), for FINGERPRINT. */
+let crcTable: Uint32Array | undefined;
+function crc32(bytes: Uint8Array): number {
+	const table = crcTable ??= Uint32Array.from({ length: 256 }, (_, n) => {
+		let c = n;
+		for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+		return c >>> 0;
+	});
+	let crc = 0xffffffff;
+	for (let i = 0; i < bytes.length; i++) crc = table[(crc ^ bytes[i]) & 0xff] ^ (crc >>> 8);
+	return (crc ^ 0xffffffff) >>> 0;
+}
+
+const FINGERPRINT_XOR = 0x5354554e;
+
+/** `message` with a FINGERPRINT (RFC 8489 §14.7) appended: CRC-32 of the message before it, its
+ * length field already counting the attribute, XOR 0x5354554e. ICE's checks carry one (RFC 8445 §7.2.2). */
+export function withFingerprint(message: Uint8Array): Uint8Array {
+	const out = new Uint8Array(message.length + 8);
+	out.set(message);
+	const d = new DataView(out.buffer);
+	d.setUint16(2, out.length - HEADER);
+	d.setUint16(message.length, FINGERPRINT);
+	d.setUint16(message.length + 2, 4);
+	d.setUint32(message.length + 4, (crc32(out.subarray(0, message.length)) ^ FINGERPRINT_XOR) >>> 0);
+	return out;
+}
+
+/** Whether a STUN datagram ends with a FINGERPRINT that matches it. */
+export function fingerprintValid(datagram: ArrayBuffer | Uint8Array): boolean {
+	const b = view(datagram);
+	if (!isStun(b) || b.length < HEADER + 8) return false;
+	const d = new DataView(b.buffer, b.byteOffset, b.byteLength);
+	const at = b.length - 8;
+	return d.getUint16(at) === FINGERPRINT && d.getUint16(at + 2) === 4 && d.getUint32(at + 4) === ((crc32(b.subarray(0, at)) ^ FINGERPRINT_XOR) >>> 0);
+}

@@ -7,6 +7,7 @@
  *
  * Pure functions over strings: the camera (XS) and the cloud (Node) can both use them.
  */
+import { candidatePriority } from "./ice.js";
 
 /** The largest offer read, bytes: a browser's is 4–10 KiB with every codec it knows. */
 export const MAX_SDP_BYTES = 32 * 1024;
@@ -281,13 +282,7 @@ export function writeAnswer(offer: SdpOffer, p: AnswerParams): string {
 			if (ssrc !== undefined && (direction === "sendonly" || direction === "sendrecv")) out.push(`a=ssrc:${ssrc} cname:ivxs`, `a=msid:ivxs ${m.kind}`);
 		}
 		if (m === accepted[0])
-			p.candidates.forEach((c, i) => out.push(`a=candidate:${i + 1} 1 udp ${candidatePriority(c.type, i)} ${c.address} ${c.port} typ ${c.type}`));
+			p.candidates.forEach((c, i) => out.push(`a=candidate:${i + 1} 1 udp ${candidatePriority(c.type, 65535 - i)} ${c.address} ${c.port} typ ${c.type}`));
 	}
 	return out.join("\r\n") + "\r\n";
-}
-
-/** RFC 8445 §5.1.2.1: type preference (host 126, srflx 100, relay 0), local preference by order, component 1. */
-function candidatePriority(type: SdpCandidate["type"], index: number): number {
-	const typePref = type === "host" ? 126 : type === "srflx" || type === "prflx" ? 100 : 0;
-	return typePref * 2 ** 24 + (65535 - index) * 2 ** 8 + 255;
 }

@@ -1,12 +1,14 @@
 // The webrtc binding on XS (native/webrtc): SRTP contexts protecting and unprotecting in place,
 // with their refusals as coded errors that leave the context as it was; RTP packetization of a
-// fixture's access units. The cores' own C tests (and the interop with libsrtp2) are in
+// fixture's access units; and modules/webrtc/ice.ts's checks computed on XS. The cores' own C tests (and the interop with libsrtp2) are in
 // native/webrtc/tests, run by tests/native-c.test.mjs and tests/webrtc.test.mjs.
 import test from "ava";
 import { Srtp, packetize, codes, SRTP_TAG_BYTES, SRTCP_TRAILER_BYTES } from "webrtc";
 import { codes as kitCodes } from "ivxs/codes";
 import { readFile } from "ivxs/file";
 import { accessUnitSpans } from "../../modules/media/annexb.js";
+import { hmacSha1 } from "ivxs/crypto";
+import { answerCheck, candidatePriority, checkResponse, iceCheck } from "../../modules/webrtc/ice.js";
 
 const key = () => Uint8Array.from({ length: 16 }, (_, i) => i + 1).buffer;
 const salt = () => Uint8Array.from({ length: 14 }, (_, i) => 100 + i).buffer;
@@ -71,4 +73,19 @@ test("packetize: a clip's access units as RTP packets — under the MTU, sequenc
 	t.true(units >= 30 && packets >= units);
 	t.throws(() => packetize(new ArrayBuffer(8), 3 as never, 1, 0, 96, 1200, 0), { instanceOf: RangeError, code: kitCodes.EARG });
 	t.throws(() => packetize(Uint8Array.of(7, 7, 0, 0, 1, 0x65).buffer, 1, 1, 0, 96, 1200, 0), { code: "IVXS_ANNEXB_EGARBAGE" });
+});
+
+test("ICE checks on XS: the camera's check answered by the viewer's side, FINGERPRINT and MESSAGE-INTEGRITY computed here; a changed byte gets no answer", (t) => {
+	const camera = { ufrag: "camU", pwd: "cameraPasswordCamera24" }, viewer = { ufrag: "viewerU", pwd: "viewerPasswordViewer24" };
+	const check = iceCheck({ id: new Uint8Array(12).fill(3), local: camera, remote: viewer, priority: candidatePriority("prflx"), controlling: true, tieBreaker: new Uint8Array(8).fill(1), nominate: true }, hmacSha1);
+	const answered = answerCheck(check, viewer, { address: "10.1.2.3", port: 5000 }, hmacSha1);
+	t.truthy(answered);
+	t.is(answered!.remoteUfrag, "camU");
+	t.true(answered!.nominated);
+	t.is(answered!.priority, 110 * 2 ** 24 + 65535 * 2 ** 8 + 255);
+	t.deepEqual(checkResponse(answered!.response, "03".repeat(12), viewer, hmacSha1), { address: "10.1.2.3", port: 5000 });
+	const damaged = check.slice();
+	damaged[25] ^= 4;
+	t.is(answerCheck(damaged, viewer, { address: "10.1.2.3", port: 5000 }, hmacSha1), undefined);
+	t.is(answerCheck(check, camera, { address: "10.1.2.3", port: 5000 }, hmacSha1), undefined, "a check for another ufrag");
 });
