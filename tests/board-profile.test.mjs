@@ -1,0 +1,69 @@
+// The board profile (issue 29 item 1): the camera app on the 32-bit host (a board's pointer and
+// slot size: build/bin/ivxs-m32) with a board's limits — 4 viewers at most, and an XS heap that
+// cannot grow past a budget (--heap-limit: the host's allocator refuses past it, as a board's
+// fixed `creation.static` block would; XS collects, and aborts "memory full" if that is not
+// enough) — for two minutes of cloud storage, 4 live viewers, an event every 20 s and the
+// snapshot each takes. It must not run out of memory, lose a frame or fall behind.
+//
+// BUDGET is the board's budget as the app stands: what it needs today with headroom, not the
+// issue's target (≤ 256 KiB live, ≤ 384 KiB peak, scaled to 16-byte slots): `npm run bench`
+// (xs_heap, p2p_product) tracks that, and BUDGET comes down as the cuts land. Measured
+// 2026-11-24: 775 KB live after a collection at most, 885 KB peak, under this load. (On the Linux
+// host the modules live in the heap; a board keeps its preloaded modules in flash:
+// hosts/esp32s3/README.md "Where the XS heap lives".)
+import test from "ava";
+import { cloudFor, deviceIn } from "../cloud/tests/_cloud.mjs";
+import { deviceFile, storedFrames, totalFrames } from "./_camera.mjs";
+import { build, runHost } from "./_host.mjs";
+import { join } from "node:path";
+
+const BUDGET = "1m";
+const SECONDS = 130, WATCH = 110, VIEWERS = 4;
+
+test(`board profile: 32-bit host, XS heap capped at ${BUDGET}, ${VIEWERS} viewers, cloud storage, events and snapshots for ${SECONDS} s — no memory full, no frame lost, not behind`, async (t) => {
+	const cloud = await cloudFor(t);
+	const device = await deviceIn(cloud, "board-cam");
+	const file = deviceFile(t, device, cloud.url);
+	const port = 20000 + Math.floor(Math.random() * 30000);
+	let ready;
+	const started = new Promise((resolve) => { ready = resolve; });
+	const camera = runHost(["--heap-limit", BUDGET, "modules/app/camera", "--", "--device", file, "--seconds", String(SECONDS), "--summary",
+		"--p2p", String(port), "--viewers", String(VIEWERS), "--event-every", "20", "--memory-probe", "10"], {
+		binary: join(build, "bin", "ivxs-m32"), timeoutMs: (SECONDS + 90) * 1000,
+		onStdout: (chunk) => { if (chunk.includes("p2p: viewers on UDP port")) ready(); },
+	});
+	await Promise.race([started, camera]);
+	await new Promise((r) => setTimeout(r, 3000));
+	const watched = await runHost(["tests/xs-apps/p2p-viewers", "--", String(port), device.id, device.secret, String(VIEWERS), String(WATCH)], { timeoutMs: (WATCH + 60) * 1000 });
+	const run = await camera;
+	const out = run.stdout + run.stderr;
+	t.false(/memory full/.test(out), out.slice(-3000));
+	t.is(run.code, 0, out.slice(-3000));
+	const summary = JSON.parse(run.stdout.split("\n").find((l) => l.startsWith("@@camera ")).slice(9));
+	const probes = run.stdout.split("\n").filter((l) => l.startsWith("@@memory ")).map((l) => JSON.parse(l.slice(9)));
+	const stats = summary.channels["0"];
+	t.log(`heap: live ${Math.max(...probes.map((p) => p.heap))} B at most after a collection, peak ${summary.heapPeak} B; ${stats.framesUploaded} frames uploaded in ${stats.segmentsStored} segments`);
+	// nothing lost, nothing behind: every frame pushed reached the cloud, in order
+	t.is(stats.framesLost, 0);
+	t.is(stats.lastSeq - stats.firstSeq + 1, stats.framesUploaded, "no frame skipped between the first and the last uploaded");
+	t.is(totalFrames(await storedFrames(cloud, device.id)).total, stats.framesUploaded, "ffprobe decodes every frame uploaded");
+	t.true(stats.segmentsStored >= (SECONDS - 10) / 2 * 0.8, `${stats.segmentsStored} segments of 2 s in ${SECONDS} s`);
+	// the viewers watched all along, each with key frames
+	const line = watched.stdout.split("\n").find((l) => l.startsWith("@@viewers "));
+	t.truthy(line, watched.stdout + watched.stderr);
+	const seen = JSON.parse(line.slice(10));
+	t.deepEqual(seen.filter((v) => v.error), []);
+	for (const [i, v] of seen.entries()) t.true(v.frames >= WATCH * 15 * 0.9 && v.keys >= WATCH / 2, `viewer ${i}: ${v.frames} frames, ${v.keys} key frames in ${WATCH} s`);
+	// an event every 20 s, each with its snapshot
+	const events = cloud.ctx.sql.db.prepare("SELECT COUNT(*) AS n FROM events WHERE device = ?").get(device.id).n;
+	const stills = cloud.ctx.sql.db.prepare("SELECT COUNT(*) AS n FROM snapshots WHERE device = ?").get(device.id).n;
+	t.true(events >= 5 && stills >= events, `${events} events, ${stills} snapshots`);
+	t.true(summary.heapPeak <= 1024 * 1024, `heap peak ${summary.heapPeak}`);
+});
+
+test("board profile: the cap is real — under a budget the app cannot start in, it ends with the host's clear error, not a crash", async (t) => {
+	const file = deviceFile(t, { id: "board-small", secret: "s".repeat(16) + "0123456789abcdef0123456789abcdef" }, "http://127.0.0.1:9");
+	const run = await runHost(["--heap-limit", "512k", "modules/app/camera", "--", "--device", file, "--seconds", "5"], { binary: join(build, "bin", "ivxs-m32"), timeoutMs: 60_000 });
+	t.is(run.code, 2, run.stdout + run.stderr);
+	t.regex(run.stdout + run.stderr, /fatal: memory full \(see --heap-limit\)/);
+});
