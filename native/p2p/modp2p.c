@@ -23,16 +23,12 @@
 #include "p2p.h"
 #include "p2p_queue_source.h"
 #include "p2p_ring_source.h"
+#include "ivxs_random.h"
 
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
-#if defined(ESP_PLATFORM)
-#include "esp_random.h"
-#elif defined(__linux__)
-#include <sys/random.h>
-#endif
 
 #define kMaxSessions 64
 
@@ -169,26 +165,6 @@ static void addressArg(xsMachine *the, xsSlot *slot, ivxs_p2p_addr *out)
 }
 
 /* ---------------------------------------------------------------- callbacks into JS */
-
-static int onRandom(void *ctx, uint8_t *out, size_t size)
-{
-	(void)ctx;
-#if defined(ESP_PLATFORM)
-	esp_fill_random(out, size);
-	return 0;
-#elif defined(__linux__)
-	while (size) {
-		ssize_t n = getrandom(out, size, 0);
-		if (n <= 0)
-			return -1;
-		out += n;
-		size -= (size_t)n;
-	}
-	return 0;
-#else
-#error "p2p: no random source for this platform"
-#endif
-}
 
 /* Calls handler[name](args...) with the current call's handler; the
  * arguments are in xsVar(1 …) of the calling host function. */
@@ -375,7 +351,7 @@ void xs_p2p_create(xsMachine *the)
 	c.cb.event = onEvent;
 	c.cb.frame = onFrame;
 	c.cb.command = onCommand;
-	c.cb.random = onRandom;
+	c.cb.random = ivxs_random_bytes;
 	c.cb.ctx = r;
 	status = ivxs_p2p_create(&r->p2p, &c);
 	memset(secret, 0, sizeof(secret));
@@ -689,7 +665,7 @@ void xs_p2p_random_bytes(xsMachine *the)
 {
 	uint8_t bytes[64];
 	size_t count = (size_t)integerIn(the, &xsArg(0), 1, sizeof(bytes), "count");
-	if (onRandom(NULL, bytes, count))
+	if (ivxs_random_bytes(NULL, bytes, count))
 		throwStatus(the, IVXS_P2P_ECRYPTO);
 	xsmcSetArrayBuffer(xsResult, bytes, count);
 }

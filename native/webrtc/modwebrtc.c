@@ -1,7 +1,10 @@
 /*
  * XS binding of the webrtc cores (webrtc.js): SRTP contexts as host objects (a context is one
- * direction's keys and replay state; its memory is counted as "webrtc"), and H.264/H.265 RTP
- * packetization of one access unit into a list of packets. Packets are protected in place in
+ * direction's keys and replay state; its memory is counted as "webrtc"), H.264/H.265 RTP
+ * packetization of one access unit into a list of packets, and DTLS-SRTP: the camera's identity
+ * and sessions that borrow it (a session holds a count on its identity, so the collector may
+ * finalize them in either order), whose outgoing datagrams are queued in C and handed to JS after
+ * each call — no JS runs inside mbedTLS. Packets are protected in place in
  * the caller's ArrayBuffer: no pointer into a JS value is kept across code that can run JS.
  */
 #include "xsmc.h"
@@ -9,12 +12,18 @@
 #include "ivxs_host.h"
 #include "srtp.h"
 #include "rtp_video.h"
+#include "dtls.h"
+#include "ivxs_random.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 void xs_webrtc_srtp_destructor(void *data);
+void xs_webrtc_identity_destructor(void *data);
+void xs_webrtc_dtls_destructor(void *data);
 static const xsHostHooks kSrtpHooks = { xs_webrtc_srtp_destructor, NULL, NULL };
+static const xsHostHooks kIdentityHooks = { xs_webrtc_identity_destructor, NULL, NULL };
+static const xsHostHooks kDtlsHooks = { xs_webrtc_dtls_destructor, NULL, NULL };
 static ivxs_mem_counter gWebrtcMemory = { "webrtc", 0, 0, NULL };
 static const ivxs_status_entry *const kTables[] = { ivxs_webrtc_statuses, ivxs_annexb_statuses, ivxs_kit_statuses, NULL };
 
@@ -140,4 +149,228 @@ void xs_webrtc_packetize(xsMachine *the)
 		xsmcSetIndex(xsResult, count, xsVar(0));
 		count++;
 	}
+}
+
+/* ---- DTLS-SRTP ---- */
+
+#define kDtlsQueue 8   /* datagrams a call may send: a flight of the handshake (2–4 seen) */
+
+typedef struct {
+	ivxs_dtls_identity id;
+	int refs;          /* its JS object, and each session borrowing it */
+} IdentityRecord;
+
+typedef struct {
+	ivxs_dtls d;
+	IdentityRecord *identity;
+	uint8_t out[kDtlsQueue][IVXS_DTLS_MTU];
+	size_t outLen[kDtlsQueue];
+	int outCount;
+} DtlsRecord;
+
+static void identityRelease(IdentityRecord *r)
+{
+	if (--r->refs)
+		return;
+	ivxs_dtls_identity_free(&r->id);
+	free(r);
+	ivxs_mem_add(&gWebrtcMemory, -(int64_t)sizeof(IdentityRecord));
+}
+
+void xs_webrtc_identity_destructor(void *data)
+{
+	if (data)
+		identityRelease(data);
+}
+
+void xs_webrtc_dtls_destructor(void *data)
+{
+	DtlsRecord *r = data;
+	if (!r)
+		return;
+	ivxs_dtls_free(&r->d);
+	identityRelease(r->identity);
+	free(r);
+	ivxs_mem_add(&gWebrtcMemory, -(int64_t)sizeof(DtlsRecord));
+}
+
+/* createIdentity() -> [key, certificate]: a new P-256 key and its self-signed certificate, DER, for
+ * the device to keep (made once, at provisioning). */
+void xs_webrtc_identity_create(xsMachine *the)
+{
+	uint8_t key[256], cert[1024];
+	size_t keyLen = sizeof(key), certLen = sizeof(cert);
+	int status = ivxs_dtls_identity_create(ivxs_random_bytes, NULL, key, &keyLen, cert, &certLen);
+	if (status)
+		ivxs_throw_status(the, XS_UNKNOWN_ERROR, "webrtc", status, kTables);
+	xsmcVars(1);
+	xsmcSetNewArray(xsResult, 2);
+	xsmcSetArrayBuffer(xsVar(0), key, (xsUnsignedValue)keyLen);
+	xsmcSetIndex(xsResult, 0, xsVar(0));
+	xsmcSetArrayBuffer(xsVar(0), cert, (xsUnsignedValue)certLen);
+	xsmcSetIndex(xsResult, 1, xsVar(0));
+	memset(key, 0, sizeof(key));
+}
+
+/* The bytes of an ArrayBuffer argument (at most `cap`), copied out: their length. */
+static size_t copyArg(xsMachine *the, xsSlot *slot, uint8_t *out, size_t cap, const char *what)
+{
+	void *data;
+	xsUnsignedValue length;
+	if (xsmcTypeOf(*slot) != xsReferenceType || !xsmcIsInstanceOf(*slot, xsArrayBufferPrototype))
+		ivxs_type_error(IVXS_EARG, "webrtc: %s must be an ArrayBuffer", what);
+	xsmcGetBufferReadable(*slot, &data, &length);
+	if (!length || length > cap)
+		ivxs_range_error(IVXS_EARG, "webrtc: %s must be 1 to %u bytes", what, (unsigned)cap);
+	memcpy(out, data, length);
+	return length;
+}
+
+/* openIdentity(key, certificate) -> the identity's host object. */
+void xs_webrtc_identity_open(xsMachine *the)
+{
+	uint8_t key[512], cert[2048];
+	size_t keyLen = copyArg(the, &xsArg(0), key, sizeof(key), "a key");
+	size_t certLen = copyArg(the, &xsArg(1), cert, sizeof(cert), "a certificate");
+	IdentityRecord *r = malloc(sizeof(*r));
+	int status;
+	if (!r)
+		ivxs_error(IVXS_ENOMEM, "webrtc: no memory");
+	status = ivxs_dtls_identity_load(&r->id, key, keyLen, cert, certLen);
+	memset(key, 0, sizeof(key));
+	if (status) {
+		free(r);
+		ivxs_throw_status(the, XS_UNKNOWN_ERROR, "webrtc", status, kTables);
+	}
+	r->refs = 1;
+	ivxs_mem_register(&gWebrtcMemory);
+	ivxs_mem_add(&gWebrtcMemory, (int64_t)sizeof(*r));
+	xsResult = xsNewHostObject(NULL);
+	xsmcSetHostHooks(xsResult, &kIdentityHooks);
+	xsmcSetHostData(xsResult, r);
+}
+
+/* identityFingerprint(identity) -> ArrayBuffer(32): the SHA-256 of its certificate (the SDP's a=fingerprint). */
+void xs_webrtc_identity_fingerprint(xsMachine *the)
+{
+	IdentityRecord *r = ivxs_handle_open(the, &xsArg(0), &kIdentityHooks, "webrtc", "DtlsIdentity");
+	xsmcSetArrayBuffer(xsResult, r->id.fingerprint, sizeof(r->id.fingerprint));
+}
+
+static int queueDatagram(void *ctx, const uint8_t *datagram, size_t len)
+{
+	DtlsRecord *r = ctx;
+	if (r->outCount == kDtlsQueue || len > IVXS_DTLS_MTU)
+		return -1;
+	memcpy(r->out[r->outCount], datagram, len);
+	r->outLen[r->outCount++] = len;
+	return 0;
+}
+
+/* openDtls(identity, role, remoteFingerprint, nowMs) -> a session's host object (role 0: server,
+ * the camera's a=setup:passive; 1: client). */
+void xs_webrtc_dtls_open(xsMachine *the)
+{
+	IdentityRecord *identity = ivxs_handle_open(the, &xsArg(0), &kIdentityHooks, "webrtc", "DtlsIdentity");
+	int role = (int)ivxs_integer(the, &xsArg(1), IVXS_DTLS_SERVER, IVXS_DTLS_CLIENT, "webrtc", "role");
+	uint8_t remote[IVXS_DTLS_FINGERPRINT_BYTES];
+	double now = ivxs_integer(the, &xsArg(3), 0, IVXS_MAX_SAFE_INTEGER, "webrtc", "now");
+	DtlsRecord *r;
+	int status;
+	bytesArg(the, &xsArg(2), remote, sizeof(remote), "a fingerprint");
+	if (!(r = calloc(1, sizeof(*r))))
+		ivxs_error(IVXS_ENOMEM, "webrtc: no memory");
+	status = ivxs_dtls_setup(&r->d, &identity->id, role, remote, ivxs_random_bytes, NULL, queueDatagram, r, (uint64_t)now);
+	if (status) {
+		free(r);
+		ivxs_throw_status(the, XS_UNKNOWN_ERROR, "webrtc", status, kTables);
+	}
+	r->identity = identity;
+	identity->refs++;
+	ivxs_mem_register(&gWebrtcMemory);
+	ivxs_mem_add(&gWebrtcMemory, (int64_t)sizeof(*r));
+	xsResult = xsNewHostObject(NULL);
+	xsmcSetHostHooks(xsResult, &kDtlsHooks);
+	xsmcSetHostData(xsResult, r);
+}
+
+/* dtlsStep(session, datagram | undefined, nowMs) -> [state, ...datagrams to send]: a datagram from
+ * the peer (or only time passing), then what the session queued. A failed handshake throws
+ * (IVXS_WEBRTC_EAUTH: not the certificate the SDP named; IVXS_WEBRTC_ECRYPTO), and again on every
+ * later call. */
+void xs_webrtc_dtls_step(xsMachine *the)
+{
+	DtlsRecord *r = ivxs_handle_open(the, &xsArg(0), &kDtlsHooks, "webrtc", "DtlsSession");
+	double now = ivxs_integer(the, &xsArg(2), 0, IVXS_MAX_SAFE_INTEGER, "webrtc", "now");
+	int state, i;
+	/* (datagrams queued since the last call go too: a client's ClientHello from openDtls) */
+	if (xsmcTypeOf(xsArg(1)) == xsUndefinedType)
+		state = ivxs_dtls_tick(&r->d, (uint64_t)now);
+	else {
+		uint8_t datagram[2048];
+		size_t len = copyArg(the, &xsArg(1), datagram, sizeof(datagram), "a datagram");
+		state = ivxs_dtls_input(&r->d, datagram, len, (uint64_t)now);
+	}
+	if (state < 0) {
+		r->outCount = 0;
+		ivxs_throw_status(the, XS_UNKNOWN_ERROR, "webrtc", state, kTables);
+	}
+	xsmcVars(1);
+	xsmcSetNewArray(xsResult, 0);
+	xsmcSetInteger(xsVar(0), state);
+	xsmcSetIndex(xsResult, 0, xsVar(0));
+	for (i = 0; i < r->outCount; i++) {
+		xsmcSetArrayBuffer(xsVar(0), r->out[i], (xsUnsignedValue)r->outLen[i]);
+		xsmcSetIndex(xsResult, i + 1, xsVar(0));
+	}
+	r->outCount = 0;
+}
+
+/* dtlsDeadline(session) -> when dtlsStep is due next with no datagram (ms, the caller's clock), or 0. */
+void xs_webrtc_dtls_deadline(xsMachine *the)
+{
+	DtlsRecord *r = ivxs_handle_open(the, &xsArg(0), &kDtlsHooks, "webrtc", "DtlsSession");
+	xsmcSetNumber(xsResult, (double)ivxs_dtls_deadline(&r->d));
+}
+
+/* dtlsKeys(session) -> [localKey, localSalt, remoteKey, remoteSalt] once connected (SRTP masters). */
+void xs_webrtc_dtls_keys(xsMachine *the)
+{
+	DtlsRecord *r = ivxs_handle_open(the, &xsArg(0), &kDtlsHooks, "webrtc", "DtlsSession");
+	uint8_t lk[IVXS_SRTP_KEY_BYTES], ls[IVXS_SRTP_SALT_BYTES], rk[IVXS_SRTP_KEY_BYTES], rs[IVXS_SRTP_SALT_BYTES];
+	int status = ivxs_dtls_srtp_keys(&r->d, lk, ls, rk, rs);
+	if (status)
+		ivxs_throw_status(the, XS_UNKNOWN_ERROR, "webrtc", status, kTables);
+	xsmcVars(1);
+	xsmcSetNewArray(xsResult, 4);
+	xsmcSetArrayBuffer(xsVar(0), lk, sizeof(lk));
+	xsmcSetIndex(xsResult, 0, xsVar(0));
+	xsmcSetArrayBuffer(xsVar(0), ls, sizeof(ls));
+	xsmcSetIndex(xsResult, 1, xsVar(0));
+	xsmcSetArrayBuffer(xsVar(0), rk, sizeof(rk));
+	xsmcSetIndex(xsResult, 2, xsVar(0));
+	xsmcSetArrayBuffer(xsVar(0), rs, sizeof(rs));
+	xsmcSetIndex(xsResult, 3, xsVar(0));
+	memset(lk, 0, sizeof(lk));
+	memset(rk, 0, sizeof(rk));
+}
+
+/* closeIdentity(identity) / closeDtls(session): release now (a session keeps its identity's C
+ * record until it closes too). */
+void xs_webrtc_identity_close(xsMachine *the)
+{
+	IdentityRecord *r = ivxs_handle_get(the, &xsArg(0), &kIdentityHooks, "webrtc", "DtlsIdentity");
+	if (!r)
+		return;
+	xsmcSetHostData(xsArg(0), NULL);
+	identityRelease(r);
+}
+
+void xs_webrtc_dtls_close(xsMachine *the)
+{
+	DtlsRecord *r = ivxs_handle_get(the, &xsArg(0), &kDtlsHooks, "webrtc", "DtlsSession");
+	if (!r)
+		return;
+	xsmcSetHostData(xsArg(0), NULL);
+	xs_webrtc_dtls_destructor(r);
 }

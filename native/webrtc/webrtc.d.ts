@@ -14,6 +14,25 @@ declare module "webrtc" {
 		unprotectRtcp(buffer: ArrayBuffer, length: number): number;
 		close(): void;
 	}
+	/** The camera's DTLS identity: a P-256 key and its self-signed certificate (DER), made once at provisioning and kept. */
+	export class DtlsIdentity {
+		static create(): { key: ArrayBuffer; certificate: ArrayBuffer };
+		constructor(key: ArrayBuffer, certificate: ArrayBuffer);
+		/** SHA-256 of the certificate: the SDP's a=fingerprint. */
+		readonly fingerprint: ArrayBuffer;
+		close(): void;
+	}
+	export const DtlsRole: Readonly<{ server: 0; client: 1 }>;
+	export const DtlsState: Readonly<{ handshaking: 0; connected: 1 }>;
+	/** One viewer's DTLS-SRTP session (RFC 5764): the peer's certificate must hash to `remoteFingerprint`. */
+	export class DtlsSession {
+		constructor(identity: DtlsIdentity, role: 0 | 1, remoteFingerprint: ArrayBuffer, now: number);
+		input(datagram: ArrayBuffer, now: number): { state: number; send: ArrayBuffer[] };
+		tick(now: number): { state: number; send: ArrayBuffer[] };
+		readonly deadline: number;
+		srtpKeys(): { localKey: ArrayBuffer; localSalt: ArrayBuffer; remoteKey: ArrayBuffer; remoteSalt: ArrayBuffer };
+		close(): void;
+	}
 	/** The `code` of this module's errors, by short name: e.g. codes.EAUTH is IVXS_WEBRTC_EAUTH (native/common/README.md). */
 	export const codes: Readonly<Record<string, string>>;
 }

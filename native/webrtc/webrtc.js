@@ -8,6 +8,16 @@ function create(key, salt) @ "xs_webrtc_srtp_create";
 function apply(srtp, op, buffer, length) @ "xs_webrtc_srtp";
 function close(srtp) @ "xs_webrtc_srtp_close";
 
+function createIdentity() @ "xs_webrtc_identity_create";
+function openIdentity(key, certificate) @ "xs_webrtc_identity_open";
+function identityFingerprint(identity) @ "xs_webrtc_identity_fingerprint";
+function closeIdentity(identity) @ "xs_webrtc_identity_close";
+function openDtls(identity, role, remoteFingerprint, now) @ "xs_webrtc_dtls_open";
+function dtlsStep(session, datagram, now) @ "xs_webrtc_dtls_step";
+function dtlsDeadline(session) @ "xs_webrtc_dtls_deadline";
+function dtlsKeys(session) @ "xs_webrtc_dtls_keys";
+function closeDtls(session) @ "xs_webrtc_dtls_close";
+
 // packetize(accessUnit, codec, ssrc, seq, payloadType, mtu, timestamp): the RTP packets
 // (ArrayBuffers) of one Annex-B access unit; codec 1 H.264 (RFC 6184), 2 H.265 (RFC 7798).
 export function packetize(accessUnit, codec, ssrc, seq, payloadType, mtu, timestamp) @ "xs_webrtc_packetize";
@@ -31,6 +41,55 @@ export class Srtp {
 	close() { close(this.#srtp); }
 }
 Object.freeze(Srtp.prototype);
+
+// The camera's DTLS identity: a P-256 key and its self-signed certificate (DER), made once at
+// provisioning (DtlsIdentity.create()) and kept; `fingerprint` is the SDP's a=fingerprint (SHA-256).
+let identityOf;
+export class DtlsIdentity {
+	#identity;
+	static create() {
+		const [key, certificate] = createIdentity();
+		return { key, certificate };
+	}
+	constructor(key, certificate) {
+		this.#identity = openIdentity(key, certificate);
+	}
+	get fingerprint() { return identityFingerprint(this.#identity); }
+	close() { closeIdentity(this.#identity); }
+	static {
+		identityOf = (identity) => {
+			if (!(identity instanceof DtlsIdentity)) throw new TypeError("webrtc: not a DtlsIdentity");
+			return identity.#identity;
+		};
+	}
+}
+Object.freeze(DtlsIdentity.prototype);
+
+export const DtlsRole = Object.freeze({ server: 0, client: 1 });
+export const DtlsState = Object.freeze({ handshaking: 0, connected: 1 });
+
+// One viewer's DTLS-SRTP session: datagrams in with `input`, time with `tick`; each returns
+// { state, send: [datagrams to send] }. A failed handshake throws (code EAUTH: the peer's
+// certificate is not the SDP's; ECRYPTO), and again on every later call.
+export class DtlsSession {
+	#session;
+	#identity;   // held: the session borrows it
+	constructor(identity, role, remoteFingerprint, now) {
+		this.#session = openDtls(identityOf(identity), role, remoteFingerprint, now);
+		this.#identity = identity;
+	}
+	input(datagram, now) { const [state, ...send] = dtlsStep(this.#session, datagram, now); return { state, send }; }
+	tick(now) { const [state, ...send] = dtlsStep(this.#session, undefined, now); return { state, send }; }
+	// When tick is due next (ms, the caller's clock), or 0: nothing waits.
+	get deadline() { return dtlsDeadline(this.#session); }
+	// Once connected: the SRTP master keys and salts, ours (to protect) and the peer's (to unprotect).
+	srtpKeys() {
+		const [localKey, localSalt, remoteKey, remoteSalt] = dtlsKeys(this.#session);
+		return { localKey, localSalt, remoteKey, remoteSalt };
+	}
+	close() { closeDtls(this.#session); this.#identity = undefined; }
+}
+Object.freeze(DtlsSession.prototype);
 
 // The `code` of the errors this module throws (native/common/README.md): match
 // errors by code, never by message. The kit's own (IVXS_EARG, …) are in ivxs/codes.

@@ -3,7 +3,7 @@
 // fixture's access units; and modules/webrtc/ice.ts's checks computed on XS. The cores' own C tests (and the interop with libsrtp2) are in
 // native/webrtc/tests, run by tests/native-c.test.mjs and tests/webrtc.test.mjs.
 import test from "ava";
-import { Srtp, packetize, codes, SRTP_TAG_BYTES, SRTCP_TRAILER_BYTES } from "webrtc";
+import { DtlsIdentity, DtlsRole, DtlsSession, DtlsState, Srtp, packetize, codes, SRTP_TAG_BYTES, SRTCP_TRAILER_BYTES } from "webrtc";
 import { codes as kitCodes } from "ivxs/codes";
 import { readFile } from "ivxs/file";
 import { accessUnitSpans } from "../../modules/media/annexb.js";
@@ -88,4 +88,48 @@ test("ICE checks on XS: the camera's check answered by the viewer's side, FINGER
 	damaged[25] ^= 4;
 	t.is(answerCheck(damaged, viewer, { address: "10.1.2.3", port: 5000 }, hmacSha1), undefined);
 	t.is(answerCheck(check, camera, { address: "10.1.2.3", port: 5000 }, hmacSha1), undefined, "a check for another ufrag");
+});
+
+/** The camera (server) and a viewer (client) handshaking in memory on XS: datagrams passed along until both settle. */
+function handshake(camera: DtlsSession, viewer: DtlsSession, first: ArrayBuffer[]): { camera: number; viewer: number; datagrams: number } {
+	let toCamera = first, toViewer: ArrayBuffer[] = [], states = { camera: 0, viewer: 0 }, datagrams = first.length;
+	for (let round = 0; round < 10 && (toCamera.length || toViewer.length); round++) {
+		const nextViewer: ArrayBuffer[] = [], nextCamera: ArrayBuffer[] = [];
+		for (const d of toCamera) { const r = camera.input(d, 10 + round); states.camera = r.state; nextViewer.push(...r.send); }
+		for (const d of toViewer) { const r = viewer.input(d, 10 + round); states.viewer = r.state; nextCamera.push(...r.send); }
+		toViewer = nextViewer;
+		toCamera = nextCamera;
+		datagrams += nextViewer.length + nextCamera.length;
+	}
+	return { ...states, datagrams };
+}
+
+test("DTLS-SRTP on XS: identities made and kept, a handshake in memory, SRTP keys that carry media each way; a wrong certificate is EAUTH", (t) => {
+	const cam = DtlsIdentity.create(), view = DtlsIdentity.create();
+	t.true(cam.certificate.byteLength > 200 && cam.key.byteLength > 60);
+	const cameraId = new DtlsIdentity(cam.key, cam.certificate), viewerId = new DtlsIdentity(view.key, view.certificate);
+	t.is(cameraId.fingerprint.byteLength, 32);
+	const camera = new DtlsSession(cameraId, DtlsRole.server, viewerId.fingerprint, 0);
+	const viewer = new DtlsSession(viewerId, DtlsRole.client, cameraId.fingerprint, 0);
+	cameraId.close();   // the session keeps what it borrowed
+	const hello = viewer.tick(1);
+	t.is(hello.send.length, 1, "the ClientHello");
+	const done = handshake(camera, viewer, hello.send);
+	t.deepEqual([done.camera, done.viewer], [DtlsState.connected, DtlsState.connected]);
+	const c = camera.srtpKeys(), v = viewer.srtpKeys();
+	const tx = new Srtp(c.localKey, c.localSalt), rx = new Srtp(v.remoteKey, v.remoteSalt);
+	const { buffer, length } = rtp(1, 77, 200);
+	t.is(rx.unprotect(buffer, tx.protect(buffer, length)), length);
+	tx.close();
+	rx.close();
+	camera.close();
+	t.throws(() => camera.srtpKeys(), { code: kitCodes.ECLOSED });
+	viewer.close();
+	// a viewer whose certificate is not the one the camera was told of
+	const strangerId = new DtlsIdentity(...Object.values(DtlsIdentity.create()) as [ArrayBuffer, ArrayBuffer]);
+	const camera2 = new DtlsSession(new DtlsIdentity(cam.key, cam.certificate), DtlsRole.server, viewerId.fingerprint, 0);
+	const stranger = new DtlsSession(strangerId, DtlsRole.client, new DtlsIdentity(cam.key, cam.certificate).fingerprint, 0);
+	t.throws(() => handshake(camera2, stranger, stranger.tick(1).send), { code: codes.EAUTH });
+	t.throws(() => camera2.tick(100), { code: codes.EAUTH }, "and it stays refused");
+	t.throws(() => new DtlsIdentity(cam.certificate, cam.key), { code: codes.ECRYPTO });
 });
