@@ -227,3 +227,36 @@ test("ICE checks (modules/webrtc/ice.ts) as aioice reads and writes them: USERNA
 	t.is(checkResponse(response.response, "08".repeat(12), viewer, hmacSha1), undefined, "not the transaction we sent");
 	t.is(checkResponse(response.response, "07".repeat(12), camera, hmacSha1), undefined, "integrity under another password");
 });
+
+test("end to end: aiortc watches the camera over WebRTC — SDP offer/answer, ICE (the camera ice-lite), DTLS-SRTP, H.264 over SRTP — and decodes 640×480 frames", async (t) => {
+	const dir = mkdtempSync(join(tmpdir(), "ivxs-webrtc-"));
+	t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+	const WATCH = 6;
+	const viewer = spawn("/usr/bin/python3", [join(root, "tests/webrtc/aiortc_viewer.py"), String(WATCH)], { stdio: ["pipe", "pipe", "pipe"] });
+	let out = "", err = "";
+	viewer.stdout.setEncoding("utf8").on("data", (c) => { out += c; });
+	viewer.stderr.setEncoding("utf8").on("data", (c) => { err += c; });
+	const viewerDone = new Promise((resolve) => viewer.once("close", resolve));
+	for (let i = 0; i < 300 && !out.includes("\n"); i++) await new Promise((r) => setTimeout(r, 50));
+	const offerFile = join(dir, "offer.sdp");
+	writeFileSync(offerFile, JSON.parse(out.split("\n")[0]).offer);
+	let answered;
+	const gotAnswer = new Promise((resolve) => { answered = resolve; });
+	const camera = runHost(["tests/xs-apps/webrtc-camera", "--", offerFile, String(WATCH + 8)], {
+		timeoutMs: 60_000, onStdout: (chunk) => { const m = chunk.match(/@@answer (.*)\n/); if (m) answered(JSON.parse(m[1])); },
+	});
+	const answer = await Promise.race([gotAnswer, camera.then((r) => ({ error: r.stdout + r.stderr }))]);
+	t.falsy(answer.error, answer.error);
+	viewer.stdin.end(JSON.stringify({ answer: answer.answer }) + "\n");
+	await viewerDone;
+	const run = await camera;
+	const seen = JSON.parse(out.trim().split("\n").pop());
+	const sent = JSON.parse(run.stdout.split("\n").find((l) => l.startsWith("@@webrtc ")).slice(9));
+	t.log({ seen, sent });
+	t.is(run.code, 0, run.stdout + run.stderr);
+	t.is(sent.failed, "");
+	t.true(sent.connected && sent.checks > 0 && sent.refusedChecks === 0);
+	t.is(seen.ice, "completed", err.slice(-2000));
+	t.true(seen.frames >= WATCH * 15 * 0.6, `${seen.frames} frames decoded in ${WATCH} s (15 fps)`);
+	t.deepEqual([seen.width, seen.height], [640, 480]);
+});

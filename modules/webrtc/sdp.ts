@@ -250,6 +250,8 @@ export interface AnswerParams {
 	accept: Readonly<Record<string, { codec?: SdpCodec; ssrc?: number; direction: SdpMedia["direction"] }>>;
 	/** Keep the offered DataChannel (commands). */
 	dataChannel: boolean;
+	/** RFC 8445 §2.5 lite: the camera only answers checks (the viewer, a full agent, controls and nominates). */
+	iceLite?: boolean;
 }
 
 /** The camera's answer to `offer` (RFC 8829 §5.3): one BUNDLE transport, a=setup:passive, a=rtcp-mux. */
@@ -259,6 +261,7 @@ export function writeAnswer(offer: SdpOffer, p: AnswerParams): string {
 	const out = ["v=0", `o=- ${p.sessionId} 2 IN IP4 0.0.0.0`, "s=ivxs", "t=0 0"];
 	if (accepted.length) out.push(`a=group:BUNDLE ${accepted.map((m) => m.mid).join(" ")}`);
 	out.push("a=msid-semantic: WMS ivxs");
+	if (p.iceLite) out.push("a=ice-lite");
 	for (const m of offer.media) {
 		const taken = accepted.includes(m);
 		if (!taken) {   // rejected: port 0, the first format the offer gave (RFC 8829 §5.3.1)

@@ -246,17 +246,24 @@ static int step(ivxs_dtls *d)
 	int r;
 	if (d->failure)
 		return d->failure;
+	if (d->state == IVXS_DTLS_CLOSED)
+		return d->state;
 	if (d->state == IVXS_DTLS_CONNECTED) {
 		uint8_t sink[64];   /* application data (a DataChannel, to come): read and left; alerts end the session */
 		r = mbedtls_ssl_read(&d->ssl, sink, sizeof(sink));
-		if (r == MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY || (r < 0 && r != MBEDTLS_ERR_SSL_WANT_READ && r != MBEDTLS_ERR_SSL_WANT_WRITE))
+		if (r == MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY)
+			d->state = IVXS_DTLS_CLOSED;   /* the viewer left: not a failure */
+		else if (r < 0 && r != MBEDTLS_ERR_SSL_WANT_READ && r != MBEDTLS_ERR_SSL_WANT_WRITE) {
+			d->tlsError = r;
 			d->failure = IVXS_WEBRTC_ECRYPTO;
+		}
 		return d->failure ? d->failure : d->state;
 	}
 	r = mbedtls_ssl_handshake(&d->ssl);
 	if (r == MBEDTLS_ERR_SSL_WANT_READ || r == MBEDTLS_ERR_SSL_WANT_WRITE)
 		return d->state;
 	if (r) {
+		d->tlsError = r;
 		if (!d->failure)
 			d->failure = IVXS_WEBRTC_ECRYPTO;
 		return d->failure;
@@ -273,14 +280,69 @@ static int step(ivxs_dtls *d)
 	return d->failure ? d->failure : d->state;
 }
 
+/* DTLS record and handshake headers (RFC 6347 §4.1, §4.2.2). */
+#define RECORD 13
+#define HANDSHAKE 12
+
+static uint32_t get24(const uint8_t *p) { return (uint32_t)p[0] << 16 | (uint32_t)p[1] << 8 | p[2]; }
+static void put24(uint8_t *p, uint32_t v) { p[0] = (uint8_t)(v >> 16); p[1] = (uint8_t)(v >> 8); p[2] = (uint8_t)v; }
+
+/*
+ * The server's first datagrams: a ClientHello in fragments is put back together into one record
+ * (the first fragment's record header, one fragment of the whole message) before mbedTLS sees it.
+ * Returns the datagram to give mbedTLS (the original, or d->hello), or NULL while fragments are
+ * missing. Fragments must come in order (OpenSSL sends them so); anything else is left to mbedTLS.
+ */
+static const uint8_t *wholeHello(ivxs_dtls *d, const uint8_t *datagram, size_t *len)
+{
+	size_t at = 0;
+	int fragments = 0;
+	if (d->role != IVXS_DTLS_SERVER || d->helloTaken)
+		return datagram;
+	while (at + RECORD + HANDSHAKE <= *len) {
+		const uint8_t *rec = datagram + at, *hs = rec + RECORD;
+		size_t recLen = (size_t)rec[11] << 8 | rec[12];
+		uint32_t msgLen = get24(hs + 1), offset = get24(hs + 6), fragLen = get24(hs + 9);
+		if (rec[0] != 22 || rec[3] || rec[4] || hs[0] != 1 || recLen < HANDSHAKE + fragLen || at + RECORD + recLen > *len)
+			return datagram;   /* not an epoch-0 ClientHello fragment: mbedTLS judges it */
+		if (offset == 0 && fragLen == msgLen)
+			return datagram;   /* whole already */
+		if (msgLen > IVXS_DTLS_MAX_HELLO || offset + fragLen > msgLen)
+			return datagram;   /* mbedTLS refuses it */
+		if (offset == 0) {     /* a (re)start: the first fragment's headers become the record's */
+			memcpy(d->hello, rec, RECORD + HANDSHAKE);
+			d->helloLen = (uint16_t)msgLen;
+			d->helloHave = 0;
+		}
+		if (d->helloLen && offset == d->helloHave && msgLen == d->helloLen) {
+			memcpy(d->hello + RECORD + HANDSHAKE + offset, hs + HANDSHAKE, fragLen);
+			d->helloHave = (uint16_t)(offset + fragLen);
+		}
+		fragments++;
+		at += RECORD + recLen;
+	}
+	if (!fragments || !d->helloLen || d->helloHave < d->helloLen)
+		return fragments ? NULL : datagram;
+	d->hello[11] = (uint8_t)((HANDSHAKE + d->helloLen) >> 8);
+	d->hello[12] = (uint8_t)(HANDSHAKE + d->helloLen);
+	put24(d->hello + RECORD + 6, 0);              /* fragment offset */
+	put24(d->hello + RECORD + 9, d->helloLen);    /* fragment length: all of it */
+	*len = RECORD + HANDSHAKE + d->helloLen;
+	return d->hello;
+}
+
 int ivxs_dtls_input(ivxs_dtls *d, const uint8_t *datagram, size_t len, uint64_t nowMs)
 {
 	int r;
 	d->now = nowMs;
+	if (!d->failure && !(datagram = wholeHello(d, datagram, &len)))
+		return d->state;   /* part of a ClientHello: the rest is to come */
 	d->in = datagram;
 	d->inLen = len;
 	r = step(d);
 	d->in = NULL;   /* never kept past the call */
+	if (d->role == IVXS_DTLS_SERVER && r >= 0 && !d->helloTaken && datagram == d->hello)
+		d->helloTaken = 1;
 	return r;
 }
 
@@ -314,6 +376,11 @@ int ivxs_dtls_srtp_keys(ivxs_dtls *d, uint8_t localKey[IVXS_SRTP_KEY_BYTES], uin
 	memcpy(remoteSalt, server ? clientSalt : serverSalt, IVXS_SRTP_SALT_BYTES);
 	memset(km, 0, sizeof(km));
 	return 0;
+}
+
+int ivxs_dtls_tls_error(const ivxs_dtls *d)
+{
+	return d->tlsError;
 }
 
 void ivxs_dtls_free(ivxs_dtls *d)

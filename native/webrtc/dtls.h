@@ -25,6 +25,7 @@
 
 #define IVXS_DTLS_FINGERPRINT_BYTES 32   /* SHA-256 */
 #define IVXS_DTLS_MTU 1200               /* the largest datagram the handshake sends (ICE paths carry it) */
+#define IVXS_DTLS_MAX_HELLO 2048         /* the longest ClientHello put back together from fragments */
 
 /* Cryptographically secure random bytes: 0, or nonzero when the source failed. */
 typedef int (*ivxs_dtls_random)(void *ctx, unsigned char *out, size_t size);
@@ -44,12 +45,13 @@ int ivxs_dtls_identity_load(ivxs_dtls_identity *id, const uint8_t *keyDer, size_
 void ivxs_dtls_identity_free(ivxs_dtls_identity *id);
 
 enum { IVXS_DTLS_SERVER = 0, IVXS_DTLS_CLIENT = 1 };   /* SDP a=setup:passive is the server */
-enum { IVXS_DTLS_HANDSHAKING = 0, IVXS_DTLS_CONNECTED = 1 };
+enum { IVXS_DTLS_HANDSHAKING = 0, IVXS_DTLS_CONNECTED = 1, IVXS_DTLS_CLOSED = 2 };   /* CLOSED: the peer's close_notify */
 
 typedef struct {
 	mbedtls_ssl_context ssl;
 	mbedtls_ssl_config conf;
 	int role, state, failure;
+	int tlsError;                        /* mbedTLS's code when the handshake failed (for the log) */
 	uint8_t remote[IVXS_DTLS_FINGERPRINT_BYTES];
 	int (*send)(void *ctx, const uint8_t *datagram, size_t len);
 	void *sendCtx;
@@ -58,6 +60,11 @@ typedef struct {
 	uint64_t now, timerStart;            /* ms */
 	uint32_t timerInt, timerFin;         /* mbedTLS's retransmission timer (0 fin: stopped) */
 	uint8_t secret[48 + 64];             /* the master secret and both randoms, for the exporter */
+	/* a ClientHello the client sent in fragments (OpenSSL does, with a 256-byte MTU: aiortc,
+	 * GStreamer), put back together: mbedTLS takes every handshake message in fragments but that one */
+	uint8_t hello[13 + 12 + IVXS_DTLS_MAX_HELLO];
+	uint16_t helloLen, helloHave;        /* the ClientHello's body length, and bytes of it held (in order) */
+	uint8_t helloTaken;                  /* mbedTLS has a whole ClientHello: nothing more to put together */
 	mbedtls_tls_prf_types prf;
 	int haveSecret;
 } ivxs_dtls;
@@ -66,7 +73,8 @@ typedef struct {
  * `id` (it must outlive the session). A client sends its ClientHello at once. 0 or a status. */
 int ivxs_dtls_setup(ivxs_dtls *d, const ivxs_dtls_identity *id, int role, const uint8_t remoteFingerprint[IVXS_DTLS_FINGERPRINT_BYTES],
 		ivxs_dtls_random random, void *randomCtx, int (*send)(void *ctx, const uint8_t *datagram, size_t len), void *sendCtx, uint64_t nowMs);
-/* A datagram from the peer: IVXS_DTLS_HANDSHAKING, IVXS_DTLS_CONNECTED, or IVXS_WEBRTC_EAUTH (the
+/* A datagram from the peer: IVXS_DTLS_HANDSHAKING, IVXS_DTLS_CONNECTED, IVXS_DTLS_CLOSED (the peer
+ * said goodbye: its close_notify), or IVXS_WEBRTC_EAUTH (the
  * peer's certificate is not the one its SDP named, or it sent none) / IVXS_WEBRTC_ECRYPTO (the
  * handshake failed): the session is then dead and says so again on every call. */
 int ivxs_dtls_input(ivxs_dtls *d, const uint8_t *datagram, size_t len, uint64_t nowMs);
@@ -77,6 +85,8 @@ uint64_t ivxs_dtls_deadline(const ivxs_dtls *d);
 /* Once connected: the SRTP master key and salt each way (RFC 5764 §4.2). 0 or IVXS_WEBRTC_ECRYPTO. */
 int ivxs_dtls_srtp_keys(ivxs_dtls *d, uint8_t localKey[IVXS_SRTP_KEY_BYTES], uint8_t localSalt[IVXS_SRTP_SALT_BYTES],
 		uint8_t remoteKey[IVXS_SRTP_KEY_BYTES], uint8_t remoteSalt[IVXS_SRTP_SALT_BYTES]);
+/* mbedTLS's error code of a failed handshake (negative; 0: none), for the log. */
+int ivxs_dtls_tls_error(const ivxs_dtls *d);
 void ivxs_dtls_free(ivxs_dtls *d);
 
 #endif

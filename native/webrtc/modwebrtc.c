@@ -313,6 +313,8 @@ void xs_webrtc_dtls_step(xsMachine *the)
 	}
 	if (state < 0) {
 		r->outCount = 0;
+		if (ivxs_dtls_tls_error(&r->d))   /* mbedTLS's own code says why, for the log */
+			ivxs_throw(the, XS_UNKNOWN_ERROR, ivxs_status_name(kTables, state), "webrtc: DTLS handshake failed (mbedTLS -0x%04x)", (unsigned)-ivxs_dtls_tls_error(&r->d));
 		ivxs_throw_status(the, XS_UNKNOWN_ERROR, "webrtc", state, kTables);
 	}
 	xsmcVars(1);

@@ -23,7 +23,7 @@ declare module "webrtc" {
 		close(): void;
 	}
 	export const DtlsRole: Readonly<{ server: 0; client: 1 }>;
-	export const DtlsState: Readonly<{ handshaking: 0; connected: 1 }>;
+	export const DtlsState: Readonly<{ handshaking: 0; connected: 1; closed: 2 }>;
 	/** One viewer's DTLS-SRTP session (RFC 5764): the peer's certificate must hash to `remoteFingerprint`. */
 	export class DtlsSession {
 		constructor(identity: DtlsIdentity, role: 0 | 1, remoteFingerprint: ArrayBuffer, now: number);

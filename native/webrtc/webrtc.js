@@ -66,7 +66,7 @@ export class DtlsIdentity {
 Object.freeze(DtlsIdentity.prototype);
 
 export const DtlsRole = Object.freeze({ server: 0, client: 1 });
-export const DtlsState = Object.freeze({ handshaking: 0, connected: 1 });
+export const DtlsState = Object.freeze({ handshaking: 0, connected: 1, closed: 2 });
 
 // One viewer's DTLS-SRTP session: datagrams in with `input`, time with `tick`; each returns
 // { state, send: [datagrams to send] }. A failed handshake throws (code EAUTH: the peer's

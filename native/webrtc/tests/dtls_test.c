@@ -18,7 +18,37 @@ typedef struct {
 	uint8_t data[16][1500];
 	size_t len[16];
 	int count, dropNext, sent;
+	int fragmentHello;   /* 1: the ClientHello in two records of one datagram, 2: in two datagrams (OpenSSL's way) */
 } Wire;
+
+/* The ClientHello record `d` as two fragments: their records written into out (one or two datagrams). */
+static void fragment(Wire *w, const uint8_t *d, size_t len, int twoDatagrams)
+{
+	size_t body = len - 25, first = body / 2, i;
+	uint8_t rec[2][1500];
+	size_t recLen[2];
+	for (i = 0; i < 2; i++) {
+		size_t off = i ? first : 0, n = i ? body - first : first;
+		memcpy(rec[i], d, 25);                          /* record and handshake headers */
+		rec[i][11] = (uint8_t)((12 + n) >> 8), rec[i][12] = (uint8_t)(12 + n);
+		rec[i][10] = (uint8_t)(d[10] + i);              /* the record sequence number */
+		rec[i][19] = (uint8_t)(off >> 16), rec[i][20] = (uint8_t)(off >> 8), rec[i][21] = (uint8_t)off;
+		rec[i][22] = (uint8_t)(n >> 16), rec[i][23] = (uint8_t)(n >> 8), rec[i][24] = (uint8_t)n;
+		memcpy(rec[i] + 25, d + 25 + off, n);
+		recLen[i] = 25 + n;
+	}
+	if (twoDatagrams) {
+		for (i = 0; i < 2; i++) {
+			memcpy(w->data[w->count], rec[i], recLen[i]);
+			w->len[w->count++] = recLen[i];
+		}
+	}
+	else {
+		memcpy(w->data[w->count], rec[0], recLen[0]);
+		memcpy(w->data[w->count] + recLen[0], rec[1], recLen[1]);
+		w->len[w->count++] = recLen[0] + recLen[1];
+	}
+}
 
 static int wireSend(void *ctx, const uint8_t *datagram, size_t len)
 {
@@ -28,8 +58,12 @@ static int wireSend(void *ctx, const uint8_t *datagram, size_t len)
 		w->dropNext--;
 		return 0;
 	}
-	if (w->count == 16 || len > 1500)
+	if (w->count >= 15 || len > 1500)
 		return -1;
+	if (w->fragmentHello && datagram[0] == 22 && datagram[13] == 1) {   /* the ClientHello */
+		fragment(w, datagram, len, w->fragmentHello == 2);
+		return 0;
+	}
 	memcpy(w->data[w->count], datagram, len);
 	w->len[w->count++] = len;
 	return 0;
@@ -61,6 +95,8 @@ static int makeIdentity(ivxs_dtls_identity *id)
 }
 
 /* A handshake; the camera expects `viewerFp`, the viewer `cameraFp`. Pumps until both settle. */
+static int gFragmentHello;
+
 static void handshake(ivxs_dtls *camera, ivxs_dtls *viewer, const uint8_t *cameraFp, const uint8_t *viewerFp, int dropFirst, int *rc, int *rv)
 {
 	uint64_t now = 1000;
@@ -68,6 +104,7 @@ static void handshake(ivxs_dtls *camera, ivxs_dtls *viewer, const uint8_t *camer
 	memset(&gToViewer, 0, sizeof(gToViewer));
 	memset(&gToCamera, 0, sizeof(gToCamera));
 	gToCamera.dropNext = dropFirst;
+	gToCamera.fragmentHello = gFragmentHello;
 	*rc = ivxs_dtls_setup(camera, &gCamera, IVXS_DTLS_SERVER, viewerFp, ivxs_test_random, &gSeed, wireSend, &gToViewer, now);
 	*rv = ivxs_dtls_setup(viewer, &gViewer, IVXS_DTLS_CLIENT, cameraFp, ivxs_test_random, &gSeed, wireSend, &gToCamera, now);
 	for (i = 0; i < 40 && *rc >= 0 && *rv >= 0 && !(*rc == IVXS_DTLS_CONNECTED && *rv == IVXS_DTLS_CONNECTED); i++) {
@@ -139,6 +176,27 @@ done:
 	ivxs_dtls_free(&viewer);
 }
 
+/* OpenSSL-based peers (aiortc, GStreamer) send their ClientHello in 256-byte records: mbedTLS takes
+ * any handshake message in fragments but that one; the core puts it back together. */
+static void test_fragmented_hello(void)
+{
+	ivxs_dtls camera, viewer;
+	int rc, rv, mode;
+	for (mode = 1; mode <= 2; mode++) {
+		gFragmentHello = mode;
+		handshake(&camera, &viewer, gCamera.fingerprint, gViewer.fingerprint, 0, &rc, &rv);
+		gFragmentHello = 0;
+		CHECKF(rc == IVXS_DTLS_CONNECTED && rv == IVXS_DTLS_CONNECTED, "fragments in %s: %d / %d", mode == 1 ? "one datagram" : "two datagrams", rc, rv);
+		ivxs_dtls_free(&camera);
+		ivxs_dtls_free(&viewer);
+	}
+	return;
+done:
+	gFragmentHello = 0;
+	ivxs_dtls_free(&camera);
+	ivxs_dtls_free(&viewer);
+}
+
 static void test_wrong_certificate(void)
 {
 	ivxs_dtls camera, viewer;
@@ -171,6 +229,7 @@ int main(void)
 	ivxs_test_run("identity: a P-256 key and a self-signed certificate, made, written as DER, loaded", test_identity);
 	ivxs_test_run("handshake: DTLS 1.2 with use_srtp, both connected, SRTP keys matching each way and working", test_handshake);
 	ivxs_test_run("a lost ClientHello: retransmitted on the timer, the handshake completes", test_lost_flight);
+	ivxs_test_run("a ClientHello in fragments (OpenSSL's 256-byte records), in one datagram or two: put back together", test_fragmented_hello);
 	ivxs_test_run("a certificate other than the SDP's fingerprint: refused (EAUTH) by the side that was told", test_wrong_certificate);
 	ivxs_dtls_identity_free(&gCamera);
 	ivxs_dtls_identity_free(&gViewer);

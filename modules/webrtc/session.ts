@@ -1,0 +1,144 @@
+/**
+ * One WebRTC viewer of the camera on one UDP socket (RFC 7983's demultiplexing: STUN, DTLS,
+ * SRTP/SRTCP by their first byte): ICE-lite answers to the viewer's checks (ice.ts: only checks for
+ * our ufrag under our password get one), DTLS-SRTP as the server (native/webrtc's DtlsSession, only
+ * with the address ICE checked), and video sent as SRTP (packetize + Srtp from native/webrtc).
+ *
+ * The send path here is JavaScript: each access unit is packetized and protected in XS. It is the
+ * first end-to-end wire (tests/webrtc.test.mjs: aiortc decodes what it sends); the camera's send
+ * path moves to C, fed from the ring as the native transport is, with RTCP acted on (issue 28).
+ */
+import { DtlsRole, DtlsSession, DtlsState, SRTP_TAG_BYTES, Srtp, packetize, type DtlsIdentity } from "webrtc";
+import type { HmacSha1 } from "../p2p/stun.js";
+import { answerCheck, type IceCredentials } from "./ice.js";
+
+export interface WebRtcSessionOptions {
+	identity: DtlsIdentity;
+	/** The viewer's certificate's SHA-256 (its SDP's a=fingerprint). */
+	remoteFingerprint: Uint8Array;
+	/** Our ICE credentials (the answer's a=ice-ufrag, a=ice-pwd). */
+	local: IceCredentials;
+	video: { payloadType: number; ssrc: number; codec: 1 | 2 };
+	send(bytes: Uint8Array, address: string, port: number): void;
+	now(): number;
+	hmacSha1: HmacSha1;
+	log?(message: string): void;
+}
+
+const MTU = 1200;
+
+export class WebRtcSession {
+	readonly #o: WebRtcSessionOptions;
+	#dtls: DtlsSession;
+	#srtp: Srtp | undefined;
+	#peer: { address: string; port: number } | undefined;
+	#seq = Math.floor(Math.random() * 0x8000);
+	#failed = "";
+	#closed = false;
+	/** What went out and came in, for the log and the tests. */
+	readonly stats = { checks: 0, refusedChecks: 0, dtls: 0, packets: 0, bytes: 0, frames: 0 };
+
+	constructor(o: WebRtcSessionOptions) {
+		this.#o = o;
+		const fp = o.remoteFingerprint;
+		this.#dtls = new DtlsSession(o.identity, DtlsRole.server, Uint8Array.from(fp).buffer, Math.floor(o.now()));
+	}
+
+	/** Whole milliseconds of the caller's clock (DTLS takes integers). */
+	#now(): number {
+		return Math.floor(this.#o.now());
+	}
+
+	get connected(): boolean {
+		return this.#srtp !== undefined;
+	}
+
+	get failed(): string {
+		return this.#failed;
+	}
+
+	/** The viewer said goodbye (DTLS close_notify). */
+	get closed(): boolean {
+		return this.#closed;
+	}
+
+	/** A datagram from `address`:`port`. */
+	receive(datagram: ArrayBuffer, address: string, port: number): void {
+		const bytes = new Uint8Array(datagram);
+		if (!bytes.length || this.#failed) return;
+		const first = bytes[0];
+		if (first <= 3) {   // STUN: a check
+			const answered = answerCheck(bytes, this.#o.local, { address, port }, this.#o.hmacSha1);
+			if (!answered) {
+				this.stats.refusedChecks++;
+				return;
+			}
+			this.stats.checks++;
+			this.#o.send(answered.response, address, port);
+			// the viewer (controlling) nominates; before that, the first checked address serves
+			if (answered.nominated || !this.#peer) this.#peer = { address, port };
+			return;
+		}
+		const peer = this.#peer;
+		if (!peer || peer.address !== address || peer.port !== port) return;   // not from the checked path
+		if (first >= 20 && first <= 63) {   // DTLS
+			this.stats.dtls++;
+			this.#step(() => this.#dtls.input(datagram, this.#now()));
+		}
+		// 128–191: SRTCP from the viewer (receiver reports, NACK, PLI) — acted on with the C send path
+	}
+
+	/** Time passing: the handshake's retransmissions. */
+	tick(): void {
+		const deadline = this.#dtls.deadline;
+		if (!this.#failed && deadline && this.#now() >= deadline) this.#step(() => this.#dtls.tick(this.#now()));
+	}
+
+	/** An access unit (Annex-B) at `timestampMs`, sent as SRTP once DTLS is done; false before. */
+	sendVideo(accessUnit: Uint8Array, timestampMs: number): boolean {
+		const srtp = this.#srtp, peer = this.#peer;
+		if (!srtp || !peer || this.#closed) return false;
+		const { payloadType, ssrc, codec } = this.#o.video;
+		const au = accessUnit.slice().buffer;   // a copy: the ring may overwrite the frame meanwhile
+		const packets = packetize(au, codec, ssrc, this.#seq, payloadType, MTU, Math.round(timestampMs * 90) % 2 ** 32);
+		this.#seq = (this.#seq + packets.length) & 0xffff;
+		for (const packet of packets) {
+			const buffer = new ArrayBuffer(packet.byteLength + SRTP_TAG_BYTES);
+			new Uint8Array(buffer).set(new Uint8Array(packet));
+			const length = srtp.protect(buffer, packet.byteLength);
+			this.#o.send(new Uint8Array(buffer, 0, length), peer.address, peer.port);
+			this.stats.packets++;
+			this.stats.bytes += length;
+		}
+		this.stats.frames++;
+		return true;
+	}
+
+	close(): void {
+		this.#srtp?.close();
+		this.#dtls.close();
+	}
+
+	#step(run: () => { state: number; send: ArrayBuffer[] }): void {
+		const peer = this.#peer!;
+		let result;
+		try {
+			result = run();
+		}
+		catch (error) {
+			this.#failed = `${(error as Error).message} (${(error as { code?: string }).code})`;
+			this.#o.log?.(`webrtc: DTLS failed: ${this.#failed}`);
+			return;
+		}
+		for (const datagram of result.send) this.#o.send(new Uint8Array(datagram), peer.address, peer.port);
+		if (result.state === DtlsState.closed && !this.#closed) {
+			this.#closed = true;
+			this.#o.log?.("webrtc: the viewer closed the session");
+		}
+		if (result.state === DtlsState.connected && !this.#srtp) {
+			const keys = this.#dtls.srtpKeys();
+			this.#srtp = new Srtp(keys.localKey, keys.localSalt);
+			this.#o.log?.("webrtc: DTLS-SRTP connected");
+		}
+	}
+}

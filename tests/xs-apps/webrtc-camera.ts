@@ -1,0 +1,68 @@
+// A camera serving one WebRTC viewer, for tests/webrtc.test.mjs (aiortc is the viewer): the
+// sample clip captured into a ring at its frame rate, the viewer's SDP offer read from a file,
+// the answer printed ("@@answer {json}"), then ICE-lite, DTLS-SRTP and the video as SRTP on one
+// UDP socket (modules/webrtc/session.ts); at the end "@@webrtc {stats}".
+//   ivxs tests/xs-apps/webrtc-camera -- OFFER_FILE SECONDS
+import Timer from "timer";
+import { Ring, RingReader, FrameType } from "ring";
+import { Capture } from "capture";
+import { DtlsIdentity } from "webrtc";
+import { argv, exit, hmacSha1, monotonic, now, readFile } from "ivxs/platform";
+import { openUdp } from "../../modules/p2p/udp.js";
+import { chooseH264, parseOffer, writeAnswer } from "../../modules/webrtc/sdp.js";
+import { WebRtcSession } from "../../modules/webrtc/session.js";
+
+export default function main(): void {
+	const [offerFile, seconds] = argv();
+	const offer = parseOffer(String.fromCharCode(...new Uint8Array(readFile(offerFile))));
+	const video = offer.media.find((m) => m.kind === "video");
+	const h264 = video && chooseH264(video, 77);   // the clip is H.264 Main
+	if (!video || !h264) {
+		trace("@@answer {\"error\":\"no H.264 the viewer takes\"}\n");
+		return exit(1);
+	}
+	const { key, certificate } = DtlsIdentity.create();
+	const identity = new DtlsIdentity(key, certificate);
+	const local = { ufrag: "ivxsCam1", pwd: "ivxsCameraIcePassword01" };
+	let session: WebRtcSession | undefined;
+	const socket = openUdp({
+		address: "127.0.0.1", port: 0,
+		onReadable() {
+			for (let d = socket.read(); d; d = socket.read()) session?.receive(d, d.address, d.port);
+		},
+	});
+	session = new WebRtcSession({
+		identity, remoteFingerprint: offer.fingerprint.bytes, local, video: { payloadType: h264.codec.pt, ssrc: 0x1ce1ce, codec: 1 },
+		send: (bytes, address, port) => socket.write(bytes, address, port), now: monotonic, hmacSha1, log: (m) => trace(`${m}\n`),
+	});
+	const answer = writeAnswer(offer, {
+		sessionId: String(Math.floor(now())), ice: local, fingerprint: new Uint8Array(identity.fingerprint), iceLite: true,
+		candidates: [{ address: "127.0.0.1", port: socket.port, type: "host" }],
+		accept: { [video.mid]: { codec: h264.codec, ssrc: 0x1ce1ce, direction: "sendonly" } }, dataChannel: false,
+	});
+	trace(`@@answer ${JSON.stringify({ answer, exact: h264.exact })}\n`);
+	const ring = new Ring({ maxGopBytes: 512 * 1024 });
+	const capture = new Capture({ ring, video: "fixtures/media/h264-main-640x480.h264", codec: "h264", fps: 15 });
+	let keyed = false;
+	const reader = new RingReader(ring, {
+		at: "live",
+		onReadable() {
+			for (let frame = reader.read(); frame; frame = reader.read()) {
+				if (frame.type !== FrameType.video || !session?.connected) continue;
+				if (!keyed && !frame.key) continue;   // a viewer starts at a key frame
+				keyed = session.sendVideo(frame.data, frame.timestamp);
+			}
+		},
+	});
+	capture.start();
+	const tick = Timer.repeat(() => session?.tick(), 50);
+	Timer.set(() => {
+		Timer.clear(tick);
+		trace(`@@webrtc ${JSON.stringify({ ...session!.stats, connected: session!.connected, closed: session!.closed, failed: session!.failed })}\n`);
+		capture.close();
+		reader.close();
+		session!.close();
+		socket.close();
+		Timer.set(() => exit(0), 50);
+	}, Number(seconds) * 1000);
+}
