@@ -14,7 +14,10 @@ import { WebRtcSession } from "../../modules/webrtc/session.js";
 
 export default function main(): void {
 	const [offerFile, seconds] = argv();
-	const offer = parseOffer(String.fromCharCode(...new Uint8Array(readFile(offerFile))));
+	const bytes = new Uint8Array(readFile(offerFile, { maxBytes: 64 * 1024 }));
+	let text = "";
+	for (let i = 0; i < bytes.length; i += 1024) text += String.fromCharCode(...bytes.subarray(i, i + 1024));   // (a browser's offer: thousands of bytes, more than XS's stack takes as arguments)
+	const offer = parseOffer(text);
 	const video = offer.media.find((m) => m.kind === "video");
 	const h264 = video && chooseH264(video, 77);   // the clip is H.264 Main
 	if (!video || !h264) {
