@@ -57,7 +57,7 @@ export function useNativeAnnexB(native: NativeAnnexB | undefined): void {
 }
 
 // Error codes of native/annexb/annexb.h, in order from -301 (annexb's range, native/common/ivxs_status.h).
-const NATIVE_ERRORS: ReadonlyArray<() => Error> = [
+const NATIVE_ERRORS: ReadonlyArray<() => Error> = Object.freeze([
   () => new EmptyFrameError("empty Annex-B buffer"),
   () => new BitstreamError("no start code found"),
   () => new BitstreamError("garbage before first start code"),
@@ -67,7 +67,7 @@ const NATIVE_ERRORS: ReadonlyArray<() => Error> = [
   () => new BitstreamError("too many NAL units"),
   () => new BitstreamError("invalid NAL unit header"),
   () => new BitstreamError("unknown codec"),
-];
+]);
 
 function nativeError(code: number): Error {
   return (NATIVE_ERRORS[-code - 301] ?? (() => new BitstreamError(`Annex-B scan failed (${code})`)))();
@@ -133,10 +133,11 @@ export function isVcl(codec: VideoCodec, type: number): boolean {
 }
 
 /** Bits of the AU info word (IVXS_AU_INFO_* in native/annexb/annexb.h). */
-export const AU_INFO = {
+// (frozen tables: preloaded on a board they stay in flash — the XS linker warns of any that is not)
+export const AU_INFO = Object.freeze({
   KEY: 1 << 0, PARAMS: 1 << 1, VCL: 1 << 2, VPS: 1 << 3, SPS: 1 << 4, PPS: 1 << 5, AUD: 1 << 6, SEI: 1 << 7,
   COUNT_SHIFT: 8, COUNT_MASK: 0xff << 8, VCL_TYPE_SHIFT: 16, VCL_TYPE_MASK: 0x3f << 16, H265: 1 << 22,
-} as const;
+} as const);
 
 /**
  * A key-frame NAL (the one at data[start, end)): an IDR slice (H.264 type 5) or an IRAP picture (H.265 types 16–23) of the

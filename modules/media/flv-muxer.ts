@@ -67,7 +67,7 @@ export interface FlvMuxerOptions extends TimelineOptions {
 const round = Math.round;
 const TAG_AUDIO = 8;
 const TAG_VIDEO = 9;
-const HVC1 = [0x68, 0x76, 0x63, 0x31];
+const HVC1 = Object.freeze([0x68, 0x76, 0x63, 0x31]);
 const HVC1_U32 = 0x68766331;
 const MAX_DATA_SIZE = 0xffffff;
 const MAX_CTS = 0x7fffff;

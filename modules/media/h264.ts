@@ -7,7 +7,7 @@ import { BitReader, removeEmulationPrevention } from "./bit-reader.js";
 import { nalType } from "./annexb.js";
 import { BitstreamError, TruncatedError, UnsupportedError } from "./errors.js";
 
-export const H264_NAL = {
+export const H264_NAL = Object.freeze({
   SLICE: 1,
   IDR: 5,
   SEI: 6,
@@ -17,7 +17,7 @@ export const H264_NAL = {
   END_OF_SEQUENCE: 10,
   END_OF_STREAM: 11,
   FILLER: 12,
-} as const;
+} as const);
 
 export interface H264Sps {
   profileIdc: number;
@@ -39,10 +39,10 @@ export interface H264Sps {
   frameRate?: number;
 }
 
-const SAR_TABLE = [
+const SAR_TABLE: ReadonlyArray<readonly [number, number]> = Object.freeze(([
   [0, 0], [1, 1], [12, 11], [10, 11], [16, 11], [40, 33], [24, 11], [20, 11], [32, 11],
   [80, 33], [18, 11], [15, 11], [64, 33], [160, 99], [4, 3], [3, 2], [2, 1],
-];
+] as Array<[number, number]>).map((pair) => Object.freeze(pair)));
 
 function skipScalingList(r: BitReader, size: number): void {
   let last = 8;

@@ -9,7 +9,7 @@ import { nalType } from "./annexb.js";
 import { BitstreamError, TruncatedError, UnsupportedError } from "./errors.js";
 import { checkNalLengths, checkStopBit, parseVuiHead } from "./h264.js";
 
-export const H265_NAL = {
+export const H265_NAL = Object.freeze({
   BLA_W_LP: 16,
   IDR_W_RADL: 19,
   IDR_N_LP: 20,
@@ -24,7 +24,7 @@ export const H265_NAL = {
   FILLER: 38,
   PREFIX_SEI: 39,
   SUFFIX_SEI: 40,
-} as const;
+} as const);
 
 export interface H265Sps {
   profileSpace: number;

@@ -12,7 +12,7 @@ export const VIDEO_TRACK_ID = 1;
 export const AUDIO_TRACK_ID = 2;
 export const VIDEO_TIMESCALE = 90000;
 
-const MATRIX = [0x00010000, 0, 0, 0, 0x00010000, 0, 0, 0, 0x40000000];
+const MATRIX = Object.freeze([0x00010000, 0, 0, 0, 0x00010000, 0, 0, 0, 0x40000000]);
 
 function matrix(w: ByteWriter): void {
   for (const v of MATRIX) w.u32(v);

@@ -138,16 +138,15 @@ export function integrityValid(datagram: ArrayBuffer | Uint8Array, key: Uint8Arr
 	return differ === 0;
 }
 
-/** CRC-32 (IEEE 802.3, the one zlib computes), for FINGERPRINT. */
-let crcTable: Uint32Array | undefined;
+/** CRC-32 (IEEE 802.3, the one zlib computes), for FINGERPRINT: bit by bit, no table — a STUN
+ * message is a few hundred bytes, and a table would be module state the board could not keep in
+ * flash (the XS linker: "no const"). */
 function crc32(bytes: Uint8Array): number {
-	const table = crcTable ??= Uint32Array.from({ length: 256 }, (_, n) => {
-		let c = n;
-		for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-		return c >>> 0;
-	});
 	let crc = 0xffffffff;
-	for (let i = 0; i < bytes.length; i++) crc = table[(crc ^ bytes[i]) & 0xff] ^ (crc >>> 8);
+	for (let i = 0; i < bytes.length; i++) {
+		crc ^= bytes[i];
+		for (let k = 0; k < 8; k++) crc = crc & 1 ? 0xedb88320 ^ (crc >>> 1) : crc >>> 1;
+	}
 	return (crc ^ 0xffffffff) >>> 0;
 }
 
