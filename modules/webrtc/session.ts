@@ -4,6 +4,10 @@
  * our ufrag under our password get one), DTLS-SRTP as the server (native/webrtc's DtlsSession, only
  * with the address ICE checked), and video sent as SRTP (packetize + Srtp from native/webrtc).
  *
+ * Consent (RFC 7675, as a lite agent can keep it): the viewer's checks keep coming (browsers send
+ * one every few seconds); with none for CONSENT_MS the camera stops sending to it — a viewer that
+ * left, or an address someone else now holds, gets no more media.
+ *
  * The send path here is JavaScript: each access unit is packetized and protected in XS. It is the
  * first end-to-end wire (tests/webrtc.test.mjs: aiortc decodes what it sends); the camera's send
  * path moves to C, fed from the ring as the native transport is, with RTCP acted on (issue 28).
@@ -26,6 +30,8 @@ export interface WebRtcSessionOptions {
 }
 
 const MTU = 1200;
+/** No check from the viewer for this long: its consent has expired (RFC 7675 §5.1: 30 s). */
+export const CONSENT_MS = 30_000;
 
 export class WebRtcSession {
 	readonly #o: WebRtcSessionOptions;
@@ -35,6 +41,7 @@ export class WebRtcSession {
 	#seq = Math.floor(Math.random() * 0x8000);
 	#failed = "";
 	#closed = false;
+	#consentAt = -Infinity;
 	/** What went out and came in, for the log and the tests. */
 	readonly stats = { checks: 0, refusedChecks: 0, dtls: 0, packets: 0, bytes: 0, frames: 0 };
 
@@ -62,6 +69,11 @@ export class WebRtcSession {
 		return this.#closed;
 	}
 
+	/** The viewer's checks still come (RFC 7675): media may go to it. */
+	get consented(): boolean {
+		return this.#now() - this.#consentAt < CONSENT_MS;
+	}
+
 	/** A datagram from `address`:`port`. */
 	receive(datagram: ArrayBuffer, address: string, port: number): void {
 		const bytes = new Uint8Array(datagram);
@@ -75,6 +87,7 @@ export class WebRtcSession {
 			}
 			this.stats.checks++;
 			this.#o.send(answered.response, address, port);
+			if (!this.#peer || answered.nominated || (this.#peer.address === address && this.#peer.port === port)) this.#consentAt = this.#now();
 			// the viewer (controlling) nominates; before that, the first checked address serves
 			if (answered.nominated || !this.#peer) this.#peer = { address, port };
 			return;
@@ -97,7 +110,7 @@ export class WebRtcSession {
 	/** An access unit (Annex-B) at `timestampMs`, sent as SRTP once DTLS is done; false before. */
 	sendVideo(accessUnit: Uint8Array, timestampMs: number): boolean {
 		const srtp = this.#srtp, peer = this.#peer;
-		if (!srtp || !peer || this.#closed) return false;
+		if (!srtp || !peer || this.#closed || !this.consented) return false;
 		const { payloadType, ssrc, codec } = this.#o.video;
 		const au = accessUnit.slice().buffer;   // a copy: the ring may overwrite the frame meanwhile
 		const packets = packetize(au, codec, ssrc, this.#seq, payloadType, MTU, Math.round(timestampMs * 90) % 2 ** 32);

@@ -9,6 +9,7 @@ import { readFile } from "ivxs/file";
 import { accessUnitSpans } from "../../modules/media/annexb.js";
 import { hmacSha1 } from "ivxs/crypto";
 import { answerCheck, candidatePriority, checkResponse, iceCheck } from "../../modules/webrtc/ice.js";
+import { CONSENT_MS, WebRtcSession } from "../../modules/webrtc/session.js";
 
 const key = () => Uint8Array.from({ length: 16 }, (_, i) => i + 1).buffer;
 const salt = () => Uint8Array.from({ length: 14 }, (_, i) => 100 + i).buffer;
@@ -132,4 +133,31 @@ test("DTLS-SRTP on XS: identities made and kept, a handshake in memory, SRTP key
 	t.throws(() => handshake(camera2, stranger, stranger.tick(1).send), { code: codes.EAUTH });
 	t.throws(() => camera2.tick(100), { code: codes.EAUTH }, "and it stays refused");
 	t.throws(() => new DtlsIdentity(cam.certificate, cam.key), { code: codes.ECRYPTO });
+});
+
+test("WebRtcSession: the viewer's checks are its consent (RFC 7675) — 30 s without one and no more media goes to it; a check from elsewhere does not renew it", (t) => {
+	const { key, certificate } = DtlsIdentity.create();
+	const identity = new DtlsIdentity(key, certificate);
+	const local = { ufrag: "camU", pwd: "cameraPasswordCamera24" }, viewer = { ufrag: "viewerU", pwd: "viewerPasswordViewer24" };
+	let clock = 1000;
+	const sent: Array<{ address: string; port: number }> = [];
+	const session = new WebRtcSession({
+		identity, remoteFingerprint: new Uint8Array(32), local, video: { payloadType: 102, ssrc: 9, codec: 1 },
+		send: (_bytes, address, port) => sent.push({ address, port }), now: () => clock, hmacSha1,
+	});
+	const check = (nominate: boolean) => iceCheck({ id: new Uint8Array(12).fill(clock & 0xff), local: viewer, remote: local, priority: candidatePriority("host"), controlling: true, tieBreaker: new Uint8Array(8).fill(2), nominate }, hmacSha1);
+	t.false(session.consented, "no check yet");
+	session.receive(check(true).slice().buffer, "10.0.0.9", 4000);
+	t.is(sent.length, 1, "the check answered");
+	t.true(session.consented);
+	clock += CONSENT_MS - 1;
+	t.true(session.consented);
+	clock += 2;
+	t.false(session.consented, "30 s without a check");
+	session.receive(check(false).slice().buffer, "10.0.0.66", 4000);   // answered (a check is always answered), but another address
+	t.false(session.consented);
+	session.receive(check(false).slice().buffer, "10.0.0.9", 4000);
+	t.true(session.consented, "a check on the viewer's path renews it");
+	session.close();
+	identity.close();
 });
