@@ -12,7 +12,7 @@
  * first end-to-end wire (tests/webrtc.test.mjs: aiortc decodes what it sends); the camera's send
  * path moves to C, fed from the ring as the native transport is, with RTCP acted on (issue 28).
  */
-import { DtlsRole, DtlsSession, DtlsState, SRTP_TAG_BYTES, Srtp, packetize, type DtlsIdentity } from "webrtc";
+import { DtlsRole, DtlsSession, DtlsState, SRTP_TAG_BYTES, Srtp, packetize, rtcpFeedback, type DtlsIdentity } from "webrtc";
 import type { HmacSha1 } from "../p2p/stun.js";
 import { answerCheck, type IceCredentials } from "./ice.js";
 
@@ -26,6 +26,8 @@ export interface WebRtcSessionOptions {
 	send(bytes: Uint8Array, address: string, port: number): void;
 	now(): number;
 	hmacSha1: HmacSha1;
+	/** The viewer asked for a key frame (its PLI or FIR): the next frame sent should be one. */
+	onKeyFrameRequest?(): void;
 	log?(message: string): void;
 }
 
@@ -37,13 +39,15 @@ export class WebRtcSession {
 	readonly #o: WebRtcSessionOptions;
 	#dtls: DtlsSession;
 	#srtp: Srtp | undefined;
+	/** The viewer's SRTCP (its keys): its feedback is read. */
+	#srtcp: Srtp | undefined;
 	#peer: { address: string; port: number } | undefined;
 	#seq = Math.floor(Math.random() * 0x8000);
 	#failed = "";
 	#closed = false;
 	#consentAt = -Infinity;
 	/** What went out and came in, for the log and the tests. */
-	readonly stats = { checks: 0, refusedChecks: 0, dtls: 0, packets: 0, bytes: 0, frames: 0 };
+	readonly stats = { checks: 0, refusedChecks: 0, dtls: 0, packets: 0, bytes: 0, frames: 0, rtcp: 0, refusedRtcp: 0, keyFrameRequests: 0, nacks: 0 };
 
 	constructor(o: WebRtcSessionOptions) {
 		this.#o = o;
@@ -98,7 +102,30 @@ export class WebRtcSession {
 			this.stats.dtls++;
 			this.#step(() => this.#dtls.input(datagram, this.#now()));
 		}
-		// 128–191: SRTCP from the viewer (receiver reports, NACK, PLI) — acted on with the C send path
+		// 128–191 with a second byte of 192–223 (RTCP's types, RFC 5761 §4): the viewer's SRTCP
+		else if (first >= 128 && first <= 191 && bytes.length > 1 && bytes[1] >= 192 && bytes[1] <= 223) this.#feedback(datagram);
+	}
+
+	/** The viewer's RTCP: a PLI or FIR asks for a key frame (NACKs are counted: resending is the C send path's). */
+	#feedback(datagram: ArrayBuffer): void {
+		const srtcp = this.#srtcp;
+		if (!srtcp) return;
+		const buffer = datagram.slice(0);
+		let length;
+		try {
+			length = srtcp.unprotectRtcp(buffer, buffer.byteLength);
+		}
+		catch {
+			this.stats.refusedRtcp++;   // forged, replayed or damaged: not the viewer's word
+			return;
+		}
+		this.stats.rtcp++;
+		const { keyFrame, nacks } = rtcpFeedback(buffer, length, this.#o.video.ssrc);
+		this.stats.nacks += nacks.length;
+		if (keyFrame) {
+			this.stats.keyFrameRequests++;
+			this.#o.onKeyFrameRequest?.();
+		}
 	}
 
 	/** Time passing: the handshake's retransmissions. */
@@ -129,6 +156,7 @@ export class WebRtcSession {
 
 	close(): void {
 		this.#srtp?.close();
+		this.#srtcp?.close();
 		this.#dtls.close();
 	}
 
@@ -151,6 +179,7 @@ export class WebRtcSession {
 		if (result.state === DtlsState.connected && !this.#srtp) {
 			const keys = this.#dtls.srtpKeys();
 			this.#srtp = new Srtp(keys.localKey, keys.localSalt);
+			this.#srtcp = new Srtp(keys.remoteKey, keys.remoteSalt);
 			this.#o.log?.("webrtc: DTLS-SRTP connected");
 		}
 	}

@@ -13,6 +13,7 @@
 #include "srtp.h"
 #include "rtp_video.h"
 #include "dtls.h"
+#include "rtcp.h"
 #include "ivxs_random.h"
 
 #include <stdlib.h>
@@ -375,4 +376,48 @@ void xs_webrtc_dtls_close(xsMachine *the)
 		return;
 	xsmcSetHostData(xsArg(0), NULL);
 	xs_webrtc_dtls_destructor(r);
+}
+
+/* ---- RTCP feedback ---- */
+
+#define kMaxNacks 64   /* sequence numbers handed to JS per compound packet: the rest are dropped (a bound) */
+
+/* rtcpFeedback(buffer, length, mediaSsrc) -> { keyFrame, nacks: [seq…] } of a compound RTCP packet
+ * (after SRTCP): whether a PLI or FIR asks for a key frame of `mediaSsrc`, and the sequence numbers
+ * its NACKs ask for (at most 64). A malformed packet: what was read before it. */
+void xs_webrtc_rtcp_feedback(xsMachine *the)
+{
+	uint8_t packet[1500];
+	uint16_t nacks[kMaxNacks];
+	size_t length = (size_t)ivxs_integer(the, &xsArg(1), 0, sizeof(packet), "webrtc", "length"), pos = 0;
+	uint32_t media = (uint32_t)ivxs_integer(the, &xsArg(2), 0, 0xffffffff, "webrtc", "mediaSsrc");
+	void *data;
+	xsUnsignedValue size;
+	ivxs_rtcp_packet p;
+	int keyFrame = 0, n = 0, i, fir;
+	if (xsmcTypeOf(xsArg(0)) != xsReferenceType || !xsmcIsInstanceOf(xsArg(0), xsArrayBufferPrototype))
+		ivxs_type_error(IVXS_EARG, "webrtc: an RTCP packet is an ArrayBuffer");
+	xsmcGetBufferReadable(xsArg(0), &data, &size);
+	if (length > size)
+		ivxs_range_error(IVXS_EARG, "webrtc: length past the buffer");
+	memcpy(packet, data, length);
+	while (ivxs_rtcp_next(packet, length, &pos, &p) == 1) {
+		ivxs_rtcp_nack_cursor c = { 0, 0 };
+		uint16_t seq;
+		if (ivxs_rtcp_wants_key_frame(&p, media, &fir))
+			keyFrame = 1;
+		if (p.media == media)
+			while (n < kMaxNacks && ivxs_rtcp_nack_next(&p, &c, &seq) == 1)
+				nacks[n++] = seq;
+	}
+	xsmcVars(2);
+	xsmcSetNewObject(xsResult);
+	xsmcSetBoolean(xsVar(0), keyFrame);
+	xsmcSet(xsResult, xsID("keyFrame"), xsVar(0));
+	xsmcSetNewArray(xsVar(0), n);
+	for (i = 0; i < n; i++) {
+		xsmcSetInteger(xsVar(1), nacks[i]);
+		xsmcSetIndex(xsVar(0), i, xsVar(1));
+	}
+	xsmcSet(xsResult, xsID("nacks"), xsVar(0));
 }

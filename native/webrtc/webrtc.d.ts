@@ -1,6 +1,8 @@
 declare module "webrtc" {
 	/** The RTP packets of one Annex-B access unit (the last with the marker bit): codec 1 H.264 (RFC 6184), 2 H.265 (RFC 7798). */
 	export function packetize(accessUnit: ArrayBuffer, codec: 1 | 2, ssrc: number, seq: number, payloadType: number, mtu: number, timestamp: number): ArrayBuffer[];
+	/** A compound RTCP packet's feedback (after SRTCP): a key frame asked for `mediaSsrc` (PLI, FIR), and the sequence numbers NACKed (at most 64). */
+	export function rtcpFeedback(buffer: ArrayBuffer, length: number, mediaSsrc: number): { keyFrame: boolean; nacks: number[] };
 	export const SRTP_TAG_BYTES: 10;
 	export const SRTCP_TRAILER_BYTES: 14;
 	/** One direction of an SRTP association (AES_CM_128_HMAC_SHA1_80): packets protected and unprotected in place. */

@@ -22,6 +22,10 @@ function closeDtls(session) @ "xs_webrtc_dtls_close";
 // (ArrayBuffers) of one Annex-B access unit; codec 1 H.264 (RFC 6184), 2 H.265 (RFC 7798).
 export function packetize(accessUnit, codec, ssrc, seq, payloadType, mtu, timestamp) @ "xs_webrtc_packetize";
 
+// rtcpFeedback(buffer, length, mediaSsrc): { keyFrame, nacks } of a compound RTCP packet (after
+// SRTCP): whether a PLI or FIR asks for a key frame of mediaSsrc, the sequence numbers NACKed (≤ 64).
+export function rtcpFeedback(buffer, length, mediaSsrc) @ "xs_webrtc_rtcp_feedback";
+
 // Bytes SRTP adds to an RTP packet (its tag) and to an RTCP packet (E flag + index, and the tag).
 export const SRTP_TAG_BYTES = 10;
 export const SRTCP_TRAILER_BYTES = 14;

@@ -28,6 +28,7 @@ export default function main(): void {
 	const identity = new DtlsIdentity(key, certificate);
 	const local = { ufrag: "ivxsCam1", pwd: "ivxsCameraIcePassword01" };
 	let session: WebRtcSession | undefined;
+	let keyed = false;
 	const socket = openUdp({
 		address: "127.0.0.1", port: 0,
 		onReadable() {
@@ -37,6 +38,7 @@ export default function main(): void {
 	session = new WebRtcSession({
 		identity, remoteFingerprint: offer.fingerprint.bytes, local, video: { payloadType: h264.codec.pt, ssrc: 0x1ce1ce, codec: 1 },
 		send: (bytes, address, port) => socket.write(bytes, address, port), now: monotonic, hmacSha1, log: (m) => trace(`${m}\n`),
+		onKeyFrameRequest: () => { keyed = false; },   // (the next key frame; the C path will send the ring's newest at once)
 	});
 	const answer = writeAnswer(offer, {
 		sessionId: String(Math.floor(now())), ice: local, fingerprint: new Uint8Array(identity.fingerprint), iceLite: true,
@@ -46,7 +48,6 @@ export default function main(): void {
 	trace(`@@answer ${JSON.stringify({ answer, exact: h264.exact })}\n`);
 	const ring = new Ring({ maxGopBytes: 512 * 1024 });
 	const capture = new Capture({ ring, video: "fixtures/media/h264-main-640x480.h264", codec: "h264", fps: 15 });
-	let keyed = false;
 	const reader = new RingReader(ring, {
 		at: "live",
 		onReadable() {

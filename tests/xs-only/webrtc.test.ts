@@ -161,3 +161,45 @@ test("WebRtcSession: the viewer's checks are its consent (RFC 7675) — 30 s wit
 	session.close();
 	identity.close();
 });
+
+test("WebRtcSession: after ICE and DTLS, the viewer's SRTCP PLI asks for a key frame; a forged one is refused and counted", (t) => {
+	const cam = DtlsIdentity.create(), view = DtlsIdentity.create();
+	const cameraId = new DtlsIdentity(cam.key, cam.certificate), viewerId = new DtlsIdentity(view.key, view.certificate);
+	const local = { ufrag: "camU", pwd: "cameraPasswordCamera24" }, remote = { ufrag: "viewerU", pwd: "viewerPasswordViewer24" };
+	let clock = 1000, requests = 0;
+	const toViewer: ArrayBuffer[] = [];
+	const session = new WebRtcSession({
+		identity: cameraId, remoteFingerprint: new Uint8Array(viewerId.fingerprint), local, video: { payloadType: 102, ssrc: 0xabcdef, codec: 1 },
+		send: (bytes) => { toViewer.push(bytes.slice().buffer); }, now: () => clock, hmacSha1, onKeyFrameRequest: () => { requests++; },
+	});
+	const viewer = new DtlsSession(viewerId, DtlsRole.client, cameraId.fingerprint, clock);
+	// ICE: the viewer's nominating check fixes its path
+	session.receive(iceCheck({ id: new Uint8Array(12).fill(5), local: remote, remote: local, priority: candidatePriority("host"), controlling: true, tieBreaker: new Uint8Array(8).fill(3), nominate: true }, hmacSha1).slice().buffer, "10.0.0.9", 4000);
+	toViewer.length = 0;
+	// DTLS: the viewer's flights into the session, the session's into the viewer
+	let flight = viewer.tick(clock).send, state = 0;
+	for (let round = 0; round < 8 && flight.length; round++) {
+		for (const d of flight) session.receive(d, "10.0.0.9", 4000);
+		const answers = toViewer.splice(0);
+		flight = [];
+		for (const d of answers) { const r = viewer.input(d, ++clock); state = r.state; flight.push(...r.send); }
+	}
+	t.is(state, DtlsState.connected);
+	t.true(session.connected);
+	// a PLI about the camera's video SSRC, protected with the viewer's keys
+	const keys = viewer.srtpKeys();
+	const srtcp = new Srtp(keys.localKey, keys.localSalt);
+	const pli = new Uint8Array(12 + SRTCP_TRAILER_BYTES);
+	pli.set([0x81, 206, 0, 2, 0, 0, 0, 7, 0x00, 0xab, 0xcd, 0xef]);
+	const length = srtcp.protectRtcp(pli.buffer, 12);
+	session.receive(pli.buffer.slice(0, length), "10.0.0.9", 4000);
+	t.is(requests, 1);
+	const forged = pli.buffer.slice(0, length);
+	new Uint8Array(forged)[9] ^= 1;
+	session.receive(forged, "10.0.0.9", 4000);
+	t.is(requests, 1);
+	t.deepEqual([session.stats.rtcp, session.stats.refusedRtcp, session.stats.keyFrameRequests], [1, 1, 1]);
+	srtcp.close();
+	viewer.close();
+	session.close();
+});
