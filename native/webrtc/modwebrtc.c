@@ -37,17 +37,25 @@ void xs_webrtc_srtp_destructor(void *data)
 	ivxs_mem_add(&gWebrtcMemory, -(int64_t)sizeof(ivxs_srtp));
 }
 
-/* The bytes of an ArrayBuffer argument of exactly `size` bytes, copied out. */
-static void bytesArg(xsMachine *the, xsSlot *slot, uint8_t *out, size_t size, const char *what)
+/* The bytes of an ArrayBuffer argument (at most `cap`), copied out: their length. */
+static size_t copyArg(xsMachine *the, xsSlot *slot, uint8_t *out, size_t cap, const char *what)
 {
 	void *data;
 	xsUnsignedValue length;
 	if (xsmcTypeOf(*slot) != xsReferenceType || !xsmcIsInstanceOf(*slot, xsArrayBufferPrototype))
 		ivxs_type_error(IVXS_EARG, "webrtc: %s must be an ArrayBuffer", what);
 	xsmcGetBufferReadable(*slot, &data, &length);
-	if (length != size)
+	if (!length || length > cap)
+		ivxs_range_error(IVXS_EARG, "webrtc: %s must be 1 to %u bytes", what, (unsigned)cap);
+	memcpy(out, data, length);
+	return length;
+}
+
+/* The bytes of an ArrayBuffer argument of exactly `size` bytes, copied out. */
+static void bytesArg(xsMachine *the, xsSlot *slot, uint8_t *out, size_t size, const char *what)
+{
+	if (copyArg(the, slot, out, size, what) != size)
 		ivxs_range_error(IVXS_EARG, "webrtc: %s must be %u bytes", what, (unsigned)size);
-	memcpy(out, data, size);
 }
 
 /* createSrtp(masterKey, masterSalt) -> an SRTP context (AES_CM_128_HMAC_SHA1_80). */
@@ -211,20 +219,6 @@ void xs_webrtc_identity_create(xsMachine *the)
 	xsmcSetArrayBuffer(xsVar(0), cert, (xsUnsignedValue)certLen);
 	xsmcSetIndex(xsResult, 1, xsVar(0));
 	memset(key, 0, sizeof(key));
-}
-
-/* The bytes of an ArrayBuffer argument (at most `cap`), copied out: their length. */
-static size_t copyArg(xsMachine *the, xsSlot *slot, uint8_t *out, size_t cap, const char *what)
-{
-	void *data;
-	xsUnsignedValue length;
-	if (xsmcTypeOf(*slot) != xsReferenceType || !xsmcIsInstanceOf(*slot, xsArrayBufferPrototype))
-		ivxs_type_error(IVXS_EARG, "webrtc: %s must be an ArrayBuffer", what);
-	xsmcGetBufferReadable(*slot, &data, &length);
-	if (!length || length > cap)
-		ivxs_range_error(IVXS_EARG, "webrtc: %s must be 1 to %u bytes", what, (unsigned)cap);
-	memcpy(out, data, length);
-	return length;
 }
 
 /* openIdentity(key, certificate) -> the identity's host object. */
