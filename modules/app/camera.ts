@@ -32,7 +32,7 @@
  */
 import type { Capture } from "capture";
 import type { Ring } from "ring";
-import { Digest, FileWriter, TLSSocket, argv, collectGarbage, exit, firmware, hmacSha256, listDirectory, makeDirectory, memory, monotonic, now, readFile, removeFile, renameFile } from "ivxs/platform";
+import { Digest, FileWriter, TLSSocket, argv, collectGarbage, exit, firmware, hmacSha1, hmacSha256, listDirectory, localAddresses, makeDirectory, memory, monotonic, now, readFile, removeFile, renameFile } from "ivxs/platform";
 import Timer from "timer";
 import * as annexb from "annexb";
 import { useNativeAnnexB } from "../media/index.js";
@@ -49,6 +49,7 @@ import { MAX_SESSIONS, type P2P } from "../p2p/index.js";
 import { openChannel } from "./channel.js";
 import type { FirmwareFeed } from "./firmware.js";
 import { P2PSignal } from "./p2p-signal.js";
+import type { WebRtcEndpoint } from "../webrtc/endpoint.js";
 import { DeviceFileError, hasAudio, hasVideo, parseDeviceFile, type DeviceConfig, type Endpoint } from "./device-file.js";
 import { startViewers } from "./p2p-viewers.js";
 import { ProductionMeter, p2pBudget } from "./uplink-share.js";
@@ -266,9 +267,30 @@ export default function main(): void {
 		if (typeof started !== "string") endpoint = started;
 		return started;
 	};
+	// WebRTC viewers (browsers, phones): the same viewer limit as the native ones, both wires together.
+	// Its modules load with the first WebRTC viewer: a host that keeps modules in its heap (Linux)
+	// does not pay ~50 KB for them before (a board keeps them in flash either way: preloaded).
+	let webrtc: WebRtcEndpoint | undefined;
+	const startWebRtc = async (): Promise<WebRtcEndpoint | string> => {
+		if (!rings[0]) return "no channel is capturing";
+		const [{ WebRtcEndpoint }, { dtlsIdentity }] = await Promise.all([import("../webrtc/endpoint.js"), import("./webrtc-identity.js")]);
+		let identity;
+		try {
+			identity = dtlsIdentity(log);
+		}
+		catch (error) {
+			return `no DTLS identity (${(error as Error).message})`;
+		}
+		return webrtc = new WebRtcEndpoint({
+			identity, ring: rings[0], codec: live.codec, hmacSha1, now: monotonic, log,
+			// loopback last: a viewer on this machine (a test rig) when the configuration allows it
+			addresses: () => [...localAddresses(), ...(options.p2pAllow.loopback ? ["127.0.0.1"] : [])],
+			places: () => options.viewers - (endpoint?.sessions().length ?? 0) - (webrtc?.size ?? 0),
+		});
+	};
 	if (options.p2pPort >= 0) {
 		const port = options.p2pPort;
-		p2p = new P2PSignal({ start: () => startP2P(port), media: live, log, answer: (text) => control!.p2pAnswer(text), allow: options.p2pAllow });
+		p2p = new P2PSignal({ start: () => startP2P(port), startWebRtc, media: live, log, answer: (text) => control!.p2pAnswer(text), allow: options.p2pAllow });
 		if (port) p2p.start();
 	}
 	const share = options.uplinkKbps && p2p ? { uplinkBytes: Math.round(options.uplinkKbps * 125) } : undefined;

@@ -28,6 +28,9 @@ import Timer from "timer";
 import { hmacSha1, localAddresses, md5 } from "ivxs/platform";
 import { MoveWatch, placeOf, type P2P } from "../p2p/index.js";
 import { allowedCandidates, type CandidateAddressOptions } from "../protocol/candidate-address.js";
+import { Rights } from "../protocol/ticket.js";
+import { webrtcAnswer, webrtcOfferOf, type WebRtcOffer } from "../protocol/webrtc-signal.js";
+import type { WebRtcEndpoint } from "../webrtc/endpoint.js";
 import { MAX_CANDIDATES, p2pAnswer, p2pCandidates, p2pCandidatesOf, p2pEndOf, p2pOfferOf, p2pReport, type Candidate, type P2pMedia, type P2pOffer } from "../protocol/signal.js";
 
 /** How often the open sessions are reported to the cloud. */
@@ -62,6 +65,8 @@ export const acceptedCandidates = (candidates: readonly Candidate[], allow: Cand
 export interface P2PSignalOptions {
 	/** Starts the app's P2P endpoint (its callbacks are the app's); a string says why P2P cannot run. */
 	start(): P2P | string;
+	/** Starts the app's WebRTC endpoint (modules/webrtc/endpoint.ts); a string says why WebRTC cannot run. */
+	startWebRtc?(): Promise<WebRtcEndpoint | string>;
 	/** What live view carries (the ring's channel). */
 	media: P2pMedia;
 	/** Publishes an answer, or a report of the open sessions, on the device's `p2p` topic. */
@@ -77,6 +82,10 @@ export class P2PSignal {
 	#o: P2PSignalOptions;
 	#p2p: P2P | undefined;
 	#off = "";
+	#webrtc: Promise<WebRtcEndpoint | undefined> | undefined;
+	/** The endpoint once started (what exit and the reports use). */
+	#webrtcStarted: WebRtcEndpoint | undefined;
+	#webrtcOff = "";
 	#report: unknown;
 	#moveCheck: unknown;
 	#reported = 0;
@@ -101,13 +110,58 @@ export class P2PSignal {
 			this.#o.log(`p2p: off (${started})`);
 			return undefined;
 		}
-		this.#report = Timer.repeat(() => this.#reportSessions(), REPORT_MS);
+		this.#report ??= Timer.repeat(() => this.#reportSessions(), REPORT_MS);
 		this.#moveCheck = Timer.repeat(() => this.#checkMove().catch((error: Error) => this.#o.log(`p2p: move check: ${error.message}`)), MOVE_CHECK_MS);
 		return this.#p2p = started;
 	}
 
+	/** The WebRTC endpoint, started now if it is not yet — once, however many offers wait for it
+	 * (undefined when WebRTC cannot run: `#webrtcOff` says why). */
+	#startWebRtc(): Promise<WebRtcEndpoint | undefined> {
+		return this.#webrtc ??= (async () => {
+			let started: WebRtcEndpoint | string;
+			try {
+				started = await (this.#o.startWebRtc?.() ?? "this camera app has no WebRTC endpoint");
+			}
+			catch (error) {
+				started = (error as Error).message;
+			}
+			if (typeof started === "string") {
+				this.#webrtcOff = started;
+				this.#o.log(`webrtc: off (${started})`);
+				return undefined;
+			}
+			this.#report ??= Timer.repeat(() => this.#reportSessions(), REPORT_MS);
+			return this.#webrtcStarted = started;
+		})();
+	}
+
+	/** A viewer's SDP offer: the endpoint's answer, or why not, on the `p2p` topic (the viewer's grant gave `rights`). */
+	async #webrtcOffer({ session, sdp, rights }: WebRtcOffer): Promise<void> {
+		const endpoint = await this.#startWebRtc();
+		const refuse = (error: string) => {
+			this.#o.log(`webrtc: viewer ${session} refused: ${error}`);
+			this.#o.answer(webrtcAnswer({ session, error: error.slice(0, 200) }));
+		};
+		if (!endpoint) return refuse(`WebRTC off: ${this.#webrtcOff}`);
+		if (!(rights & Rights.live)) return refuse("the viewer's grant gives no live view (all a WebRTC viewer can ask for yet)");
+		let answer;
+		try {
+			answer = endpoint.offer(session, sdp);
+		}
+		catch (error) {
+			return refuse((error as Error).message);
+		}
+		this.#o.answer(webrtcAnswer({ session, sdp: answer }));
+	}
+
 	/** A `cmd` from the cloud: true when it was a P2P one (handled). */
 	command(command: Record<string, unknown>): boolean {
+		const webrtc = webrtcOfferOf(command);
+		if (webrtc) {
+			this.#webrtcOffer(webrtc).catch((error: Error) => this.#o.log(`webrtc: offer ${webrtc.session}: ${error.message}`));
+			return true;
+		}
 		const offer = p2pOfferOf(command);
 		if (offer) {
 			this.#offer(offer).catch((error: Error) => this.#o.log(`p2p: offer ${offer.session}: ${error.message}`));
@@ -122,6 +176,7 @@ export class P2PSignal {
 		if (ended === undefined) return false;
 		this.#offers.delete(ended);   // its updates are refused from now on
 		const n = this.#p2p?.end(ended) ?? 0;
+		if (this.#webrtcStarted?.end(ended, "ended by the cloud")) return true;
 		this.#o.log(`p2p: the cloud ended session ${ended} (${n} open)`);
 		return true;
 	}
@@ -130,6 +185,8 @@ export class P2PSignal {
 		for (const timer of [this.#report, this.#moveCheck]) if (timer !== undefined) Timer.clear(timer as never);
 		this.#report = this.#moveCheck = this.#moves = undefined;
 		this.#offers.clear();
+		this.#webrtcStarted?.close();
+		this.#webrtc = this.#webrtcStarted = undefined;
 		this.#p2p?.exit();
 		this.#p2p = undefined;
 	}
@@ -137,14 +194,19 @@ export class P2PSignal {
 	/** The open sessions' figures for the cloud's list, while any is open and once after the last. */
 	#reportSessions(): void {
 		const sessions = this.#p2p?.sessions() ?? [];
-		if (!sessions.length && !this.#reported) return;
-		this.#reported = sessions.length;
+		const webrtc = this.#webrtcStarted?.figures() ?? [];
+		if (!sessions.length && !webrtc.length && !this.#reported) return;
+		this.#reported = sessions.length + webrtc.length;
 		this.#o.answer(p2pReport({
-			sessions: sessions.slice(0, 32).map((s) => ({
-				session: s.peer, action: s.media?.action ?? "", talk: s.talk, srttMs: Math.round(s.srttMs),
-				rate: Math.round(s.avgRate), buffered: s.sendBuffered, memory: s.footprintBytes, path: s.path,
-				watermarks: s.watermarks, level: s.level,
-			})),
+			sessions: [
+				...sessions.map((s) => ({
+					session: s.peer, action: s.media?.action ?? "", talk: s.talk, srttMs: Math.round(s.srttMs),
+					rate: Math.round(s.avgRate), buffered: s.sendBuffered, memory: s.footprintBytes, path: s.path,
+					watermarks: s.watermarks, level: s.level,
+				})),
+				// ICE-lite on host candidates: the path is a host pair (srflx and relay paths come with the camera's gathering)
+				...webrtc.map((w) => ({ session: w.session, action: w.connected ? "live" : "", talk: false, srttMs: 0, rate: w.rate, buffered: 0, memory: 0, path: "host" as const, wire: "webrtc" as const })),
+			].slice(0, 32),
 		}));
 	}
 

@@ -210,7 +210,11 @@ export interface P2pSessionFigures {
 	 * back below low ("normal"). Absent from older cameras. */
 	watermarks?: [number, number, number];
 	level?: WatermarkLevel;
+	/** Which transport the viewer came over: "native" (ours, the default) or "webrtc" (absent from older cameras: native). */
+	wire?: Wire;
 }
+export const WIRES = Object.freeze(["native", "webrtc"] as const);
+export type Wire = typeof WIRES[number];
 export const WATERMARK_LEVELS = Object.freeze(["normal", "warn", "high"] as const);
 export type WatermarkLevel = typeof WATERMARK_LEVELS[number];
 export interface P2pReport {
@@ -229,7 +233,7 @@ export function p2pReportOf(text: string): P2pReport | undefined {
 	if (!Array.isArray(sessions) || sessions.length > MAX_REPORTED_SESSIONS) return undefined;
 	const out: P2pSessionFigures[] = [];
 	for (const item of sessions) {
-		const { session, action, talk, srttMs, rate, buffered, memory, path, watermarks, level } = (item ?? {}) as Record<string, unknown>;
+		const { session, action, talk, srttMs, rate, buffered, memory, path, watermarks, level, wire } = (item ?? {}) as Record<string, unknown>;
 		if (typeof session !== "string" || !SESSION_ID.test(session) || typeof action !== "string" || !/^[a-z]{0,16}$/.test(action) || typeof talk !== "boolean") return undefined;
 		if (![srttMs, rate, buffered, memory].every(count)) return undefined;
 		if (path !== undefined && !(PATH_TYPES as readonly unknown[]).includes(path)) return undefined;
@@ -242,6 +246,10 @@ export function p2pReportOf(text: string): P2pReport | undefined {
 		if (level !== undefined) {
 			if (!(WATERMARK_LEVELS as readonly unknown[]).includes(level)) return undefined;
 			figures.level = level as WatermarkLevel;
+		}
+		if (wire !== undefined) {
+			if (!(WIRES as readonly unknown[]).includes(wire)) return undefined;
+			figures.wire = wire as Wire;
 		}
 		out.push(figures);
 	}

@@ -89,6 +89,17 @@ export function answerCheck(datagram: Uint8Array, local: IceCredentials, from: {
 	};
 }
 
+/** The ufrag a Binding request names as its receiver's (USERNAME's first half), unverified: only
+ * to find which session's password to check it under — undefined when it is no such request. */
+export function checkedUfrag(datagram: Uint8Array): string | undefined {
+	if (!isStun(datagram)) return undefined;
+	const m = parseStun(datagram);
+	const username = m?.type === StunType.bindingRequest ? m.attributes.get(IceAttribute.username) : undefined;
+	if (!username || username.length > MAX_USERNAME) return undefined;
+	const colon = username.indexOf(0x3a);
+	return colon > 0 ? String.fromCharCode(...username.subarray(0, colon)) : undefined;
+}
+
 /** The peer's success response to our check `id` (hex): the address it saw us at, or undefined
  * when it is not that response, or its integrity under the peer's password or its FINGERPRINT fails. */
 export function checkResponse(datagram: Uint8Array, id: string, remote: IceCredentials, hmacSha1: HmacSha1): { address: string; port: number } | undefined {

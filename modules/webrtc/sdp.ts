@@ -8,9 +8,10 @@
  * Pure functions over strings: the camera (XS) and the cloud (Node) can both use them.
  */
 import { candidatePriority } from "./ice.js";
+import { MAX_SDP_BYTES } from "../protocol/webrtc-signal.js";
 
-/** The largest offer read, bytes: a browser's is 4–10 KiB with every codec it knows. */
-export const MAX_SDP_BYTES = 32 * 1024;
+/** The largest offer read (the protocol's bound on what the cloud hands a camera). */
+export { MAX_SDP_BYTES };
 /** Media sections, candidates and codecs an offer may name at most. */
 export const SDP_LIMITS = Object.freeze({ media: 8, candidates: 32, codecsPerMedia: 64, lineBytes: 1024 });
 

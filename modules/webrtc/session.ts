@@ -78,6 +78,11 @@ export class WebRtcSession {
 		return this.#now() - this.#consentAt < CONSENT_MS;
 	}
 
+	/** Whether `address`:`port` is the path the session uses (its DTLS and SRTCP come from there). */
+	isPeer(address: string, port: number): boolean {
+		return this.#peer?.address === address && this.#peer.port === port;
+	}
+
 	/** A datagram from `address`:`port`. */
 	receive(datagram: ArrayBuffer, address: string, port: number): void {
 		const bytes = new Uint8Array(datagram);
@@ -91,13 +96,16 @@ export class WebRtcSession {
 			}
 			this.stats.checks++;
 			this.#o.send(answered.response, address, port);
-			if (!this.#peer || answered.nominated || (this.#peer.address === address && this.#peer.port === port)) this.#consentAt = this.#now();
-			// the viewer (controlling) nominates; before that, the first checked address serves
-			if (answered.nominated || !this.#peer) this.#peer = { address, port };
+			// The viewer (controlling) nominates; before that, the first checked address serves. Once
+			// DTLS began on a path the session stays on it: a check copied to another address (valid
+			// integrity, a stranger's source) is answered but moves nothing (a viewer that moved makes
+			// a new offer: an ICE restart).
+			const pinned = this.stats.dtls > 0;
+			if (!this.#peer || (answered.nominated && !pinned)) this.#peer = { address, port };
+			if (this.isPeer(address, port)) this.#consentAt = this.#now();
 			return;
 		}
-		const peer = this.#peer;
-		if (!peer || peer.address !== address || peer.port !== port) return;   // not from the checked path
+		if (!this.isPeer(address, port)) return;   // not from the checked path
 		if (first >= 20 && first <= 63) {   // DTLS
 			this.stats.dtls++;
 			this.#step(() => this.#dtls.input(datagram, this.#now()));

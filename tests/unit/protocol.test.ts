@@ -210,6 +210,9 @@ test("p2p session reports: the camera's figures of its open sessions, checked", 
 	t.deepEqual(p.p2pReportOf(p.p2pReport({ sessions: [marked] })), { sessions: [marked] });
 	for (const bad of [{ ...marked, watermarks: [1, 2] }, { ...marked, watermarks: [1, 2, -3] }, { ...marked, watermarks: "1,2,3" }, { ...marked, level: "above" }])
 		t.is(p.p2pReportOf(JSON.stringify({ sessions: [bad] })), undefined, JSON.stringify(bad));
+	// the wire: native or webrtc, optional (older cameras: native)
+	for (const wire of p.WIRES) t.deepEqual(p.p2pReportOf(p.p2pReport({ sessions: [{ ...figures, wire }] })), { sessions: [{ ...figures, wire }] });
+	for (const wire of ["WebRTC", "", 1]) t.is(p.p2pReportOf(JSON.stringify({ sessions: [{ ...figures, wire }] })), undefined, String(wire));
 });
 
 test("ASCII text and bytes, for buffers far larger than a call's argument limit on XS (16 KiB and 64 KiB)", (t) => {

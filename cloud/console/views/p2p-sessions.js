@@ -16,7 +16,7 @@ export function p2pTab(body, { id }) {
 	const updated = h("span.muted.small#p2p-updated");
 	fill(body,
 		h("div.toolbar", h("h2", "P2P viewers"), updated),
-		h("p.help", "Viewers connected straight to the camera (npm run view). Figures are the camera's, sent every few seconds."),
+		h("p.help", "Viewers connected straight to the camera: over ivxs P2P (npm run view) or WebRTC (browsers and WHEP players). Figures are the camera's, sent every few seconds."),
 		message, list);
 
 	async function load() {
@@ -57,10 +57,12 @@ function sessionRow(s) {
 			h(`span.state.${s.connected ? "online" : "offline"}`, s.connected ? "Connected" : "Not connected"),
 			what ? h("span.muted.p2p-action", what) : null),
 		h("dl.facts",
+			h("dt", "Wire"), h("dd.p2p-wire", s.wire === "webrtc" ? "WebRTC" : "ivxs P2P"),
 			h("dt", "Since"), h("dd", { title: stamp(s.since) }, ago(s.since)),
 			...(s.connected ? [
 				h("dt", "Path"), h("dd.p2p-path", { title: pathHelp[s.path] ?? "" }, pathName(s.path)),
-				h("dt", "Round trip"), h("dd.p2p-rtt", `${s.srttMs} ms`),
+				// (a WebRTC session's round trip comes with its RTCP sender reports: not measured yet)
+				h("dt", "Round trip"), h("dd.p2p-rtt", s.wire === "webrtc" ? "—" : `${s.srttMs} ms`),
 				h("dt", "Rate"), h("dd.p2p-rate", rate(s.rate)),
 				h("dt", "Backlog"), h("dd.p2p-buffered", bytes(s.buffered)),
 				h("dt", "Watermarks"), h("dd.p2p-watermarks", { title: "The send buffer's low / warn / high marks: above high the camera stops reading the stream until the backlog is back below low" }, watermarks(s)),

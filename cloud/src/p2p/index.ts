@@ -4,6 +4,7 @@
 //   GET  /v1/devices/:device/p2p?limit=N&after=S   the sessions this instance admitted to the camera (who, since when), a page
 //   GET  /v1/devices/:device/p2p/:session/candidates?after=N   the camera's new candidates mid-session (long poll)
 //   POST /v1/devices/:device/p2p/:session/candidates  { candidates }   the viewer's new candidates, to the camera
+//   POST /v1/devices/:device/whep …   a WebRTC viewer's offer (WHEP: whep.ts)
 // A viewer the grants admit gets a ticket minted from the device's secret (modules/protocol/ticket.ts)
 // that lives only as long as starting a session needs (`p2pTicketS`); the camera is asked over the
 // control channel (signalling.ts) and its candidates come back in the same answer.
@@ -11,6 +12,7 @@ import type { CloudContext } from "../context.js";
 import { HttpError, readJson, sendJson } from "../http/router.js";
 import { hmacSha256 } from "../auth/device-keys.js";
 import { turnCredentials } from "./turn-credentials.js";
+import { installWhep } from "./whep.js";
 import { admit, followAnswers, forget, hold, newSessionId, nextCandidates, offer, sessionNamed, sessionsOf, SessionLimitError, sweep, viewerCandidates } from "./signalling.js";
 import { RateGate } from "../../../modules/net/rate-gate.js";
 import { mintTicket, Rights, TICKET_ID_BYTES } from "../../../modules/protocol/ticket.js";
@@ -124,6 +126,8 @@ export async function install(ctx: CloudContext): Promise<void> {
 		sendJson(res, 200, { sent: candidates.length });
 	});
 
+	installWhep(ctx, offers, { burst: OFFER_BURST, intervalMs: OFFER_INTERVAL_MS });
+
 	ctx.router.add("GET", "/v1/p2p", { auth: "user" }, (_req, res) => {
 		sendJson(res, 200, { stun: ctx.config.stunServers.map(serverOf) });
 	});
@@ -138,8 +142,8 @@ export async function install(ctx: CloudContext): Promise<void> {
 		const page = visible.slice(0, limit);
 		sendJson(res, 200, {
 			next: visible.length > limit ? page[page.length - 1].session : null,
-			sessions: page.map(({ session, user, since, expiryS, camera }) => ({
-				session, user, since, ticketExpiry: expiryS * 1000, connected: !!camera,
+			sessions: page.map(({ session, user, since, expiryS, camera, wire }) => ({
+				session, user, since, ticketExpiry: expiryS * 1000, connected: !!camera && (wire !== "webrtc" || camera.action !== ""), wire: wire ?? "native",
 				...(camera ? { action: camera.action, talk: camera.talk, srttMs: camera.srttMs, rate: camera.rate, buffered: camera.buffered, memory: camera.memory, path: camera.path ?? null, watermarks: camera.watermarks ?? null, level: camera.level ?? null } : {}),
 			})),
 		});

@@ -13,7 +13,8 @@ import { randomBytes } from "node:crypto";
 import type { CloudContext } from "../context.js";
 import { everyDevice, parseTopic, topicOf } from "../control/topics.js";
 import { findUser, grantedDevices } from "../users/store.js";
-import { type Candidate, type StunServer, type TurnServer, type P2pAnswer, type P2pSessionFigures, MAX_REPORTED_SESSIONS, p2pAnswerOf, p2pCandidates, p2pCandidatesOf, p2pCommand, p2pEndCommand, p2pMessageOf, p2pReportOf } from "../../../modules/protocol/signal.js";
+import { type WebRtcAnswer, type WebRtcOffer, webrtcAnswerOf, webrtcOfferCommand } from "../../../modules/protocol/webrtc-signal.js";
+import { type Candidate, type StunServer, type TurnServer, type P2pAnswer, type P2pSessionFigures, type Wire, MAX_REPORTED_SESSIONS, p2pAnswerOf, p2pCandidates, p2pCandidatesOf, p2pCommand, p2pEndCommand, p2pMessageOf, p2pReportOf } from "../../../modules/protocol/signal.js";
 
 export interface P2pSession {
 	session: string;
@@ -24,6 +25,8 @@ export interface P2pSession {
 	expiryS: number;
 	/** The camera has not answered yet: the session holds its place, is not listed and takes no candidates. */
 	offering?: boolean;
+	/** The viewer's wire (default native). */
+	wire?: Wire;
 }
 
 /** Sessions of one camera open or being offered at once on an instance (what a camera serves), and of one user for it. */
@@ -31,8 +34,11 @@ export const MAX_SESSIONS_PER_DEVICE = MAX_REPORTED_SESSIONS;
 // 8: a few viewer windows of one account, each reconnecting after a cut while the camera still holds its old session.
 export const MAX_SESSIONS_PER_VIEWER = 8;
 
+/** What a camera answers an offer with: a native answer (candidates) or a WebRTC one (SDP). */
+type Reply = P2pAnswer | WebRtcAnswer;
+
 interface State {
-	waiting: Map<string, (answer: P2pAnswer) => void>;
+	waiting: Map<string, (reply: Reply) => void>;
 	sessions: Map<string, P2pSession>;
 	/** The sessions of each device, by id (the caps are counted here, not over every session). */
 	byDevice: Map<string, Set<string>>;
@@ -73,30 +79,42 @@ export async function followAnswers(ctx: CloudContext, checkable: (candidates: C
 		// Kept only for a session this instance admitted, of this camera (another instance keeps its own).
 		if (update) return void (sessionNamed(ctx, update.session)?.device === device && trickle(ctx, update.session, checkable(update.candidates)));
 		const answer = text.length <= 4096 ? p2pAnswerOf(text) : undefined;
-		if (!answer) return void ctx.log.warn({ topic: topic.slice(0, 100) }, "p2p message refused (malformed)");
-		const resolve = waiting.get(`${device}/${answer.session}`);
-		waiting.delete(`${device}/${answer.session}`);
-		resolve?.({ ...answer, candidates: checkable(answer.candidates) });
+		const reply: Reply | undefined = answer ? { ...answer, candidates: checkable(answer.candidates) } : webrtcAnswerOf(text);
+		if (!reply) return void ctx.log.warn({ topic: topic.slice(0, 100) }, "p2p message refused (malformed)");
+		const resolve = waiting.get(`${device}/${reply.session}`);
+		waiting.delete(`${device}/${reply.session}`);
+		resolve?.(reply);
 	});
 }
 
-/** Sends the viewer's offer to the camera; resolves with its answer, or undefined after `timeoutMs`. */
-export async function offer(ctx: CloudContext, device: string, session: string, candidates: Candidate[], stun: StunServer[], turn: TurnServer[], timeoutMs: number): Promise<P2pAnswer | undefined> {
+/** Sends the camera a `cmd` for `session`; resolves with its reply when `accept` takes it (one of
+ * the kind asked for), or undefined after `timeoutMs`. */
+async function ask<T extends Reply>(ctx: CloudContext, device: string, session: string, command: string, accept: (reply: Reply) => reply is T, timeoutMs: number): Promise<T | undefined> {
 	if (!ctx.bus?.connected()) return undefined;
 	const { waiting } = stateOf(ctx);
 	const key = `${device}/${session}`;
-	const answered = new Promise<P2pAnswer | undefined>((resolve) => {
+	const answered = new Promise<T | undefined>((resolve) => {
 		const timer = setTimeout(() => {
 			waiting.delete(key);
 			resolve(undefined);
 		}, timeoutMs);
-		waiting.set(key, (answer) => {
+		waiting.set(key, (reply) => {
 			clearTimeout(timer);
-			resolve(answer);
+			resolve(accept(reply) ? reply : undefined);
 		});
 	});
-	await ctx.bus.publish(topicOf(device, "cmd"), p2pCommand({ session, candidates, stun, turn }), { qos: 1 });
+	await ctx.bus.publish(topicOf(device, "cmd"), command, { qos: 1 });
 	return answered;
+}
+
+/** Sends the viewer's offer to the camera; resolves with its answer, or undefined after `timeoutMs`. */
+export function offer(ctx: CloudContext, device: string, session: string, candidates: Candidate[], stun: StunServer[], turn: TurnServer[], timeoutMs: number): Promise<P2pAnswer | undefined> {
+	return ask(ctx, device, session, p2pCommand({ session, candidates, stun, turn }), (reply): reply is P2pAnswer => "candidates" in reply, timeoutMs);
+}
+
+/** Sends a WebRTC viewer's SDP offer to the camera; resolves with its answer (SDP, or why not), or undefined after `timeoutMs`. */
+export function webrtcOffer(ctx: CloudContext, device: string, offer: WebRtcOffer, timeoutMs: number): Promise<WebRtcAnswer | undefined> {
+	return ask(ctx, device, offer.session, webrtcOfferCommand(offer), (reply): reply is WebRtcAnswer => !("candidates" in reply), timeoutMs);
 }
 
 function trickle(ctx: CloudContext, session: string, candidates: Candidate[]): void {
@@ -182,7 +200,7 @@ export function hold(ctx: CloudContext, session: P2pSession, now = Date.now()): 
 /** The camera answered: the held session is admitted, its ticket expiring at `expiryS`. */
 export function admit(ctx: CloudContext, session: string, expiryS: number, now = Date.now()): void {
 	const s = stateOf(ctx).sessions.get(session);
-	if (s) stateOf(ctx).sessions.set(session, { session, device: s.device, user: s.user, since: now, expiryS });
+	if (s) stateOf(ctx).sessions.set(session, { session, device: s.device, user: s.user, since: now, expiryS, ...(s.wire ? { wire: s.wire } : {}) });
 }
 
 /** Drops a session (and wakes its viewer's poll for the camera's candidates). */
@@ -237,16 +255,17 @@ export async function sweep(ctx: CloudContext, now = Date.now()): Promise<number
 		const granted = user && !user.admin ? new Set(await grantedDevices(ctx.sql, name)) : undefined;
 		for (const s of list) {
 			if (user && (user.admin || granted!.has(s.device))) continue;
-			await end(ctx, s);
+			await endSession(ctx, s, "the user may no longer see the camera");
 			ended++;
 		}
 	}
 	return ended;
 }
 
-async function end(ctx: CloudContext, s: P2pSession): Promise<void> {
+/** Ends a session now: forgotten here, and the camera told (`p2p-end`: it closes the session at once, either wire). */
+export async function endSession(ctx: CloudContext, s: P2pSession, why: string): Promise<void> {
 	forget(ctx, s.session);
-	ctx.log.info({ device: s.device, user: s.user, session: s.session }, "p2p session ended: the user may no longer see the camera");
+	ctx.log.info({ device: s.device, user: s.user, session: s.session }, `p2p session ended: ${why}`);
 	await ctx.bus?.publish(topicOf(s.device, "cmd"), p2pEndCommand(s.session), { qos: 1 })
 		.catch((error) => ctx.log.warn({ err: error, device: s.device }, "p2p-end not sent"));
 }

@@ -1,0 +1,88 @@
+// WHEP (draft-ietf-wish-whep): any WebRTC player watches a camera straight from it (API.md "WHEP").
+//   POST   /v1/devices/:device/whep            an SDP offer (application/sdp) → 201, the camera's SDP answer, Location of the session
+//   DELETE /v1/devices/:device/whep/:session   ends the session (the camera stops sending at once)
+//   PATCH  /v1/devices/:device/whep/:session   405: the camera is an ICE-lite agent that gives every candidate in its answer (no trickle)
+// Authorised as the rest of the API (Authorization: Bearer <API token>, or the console's session):
+// the viewer's grant is checked, the offer is parsed here with the camera's own parser
+// (modules/webrtc/sdp.ts, bounded) so a malformed one is refused before the camera hears of it,
+// and it goes to the camera through the same signalling, rate limit and session caps as a
+// native viewer's (signalling.ts): one kind of viewer, two wires.
+import type { CloudContext } from "../context.js";
+import { HttpError, readBody } from "../http/router.js";
+import { admit, forget, hold, newSessionId, sessionNamed, SessionLimitError, webrtcOffer, endSession } from "./signalling.js";
+import type { RateGate } from "../../../modules/net/rate-gate.js";
+import { Rights } from "../../../modules/protocol/ticket.js";
+import { MAX_SDP_BYTES } from "../../../modules/protocol/webrtc-signal.js";
+import { parseOffer, SdpError } from "../../../modules/webrtc/sdp.js";
+
+const tooMany = (what: string, waitMs: number) => new HttpError(429, `${what}: try again in ${Math.ceil(waitMs / 1000)} s`, { "retry-after": String(Math.ceil(waitMs / 1000)) });
+
+/** `offers`: the native route's gate (a viewer's offers for one camera, both wires together). */
+export function installWhep(ctx: CloudContext, offers: RateGate, limits: { burst: number; intervalMs: number }): void {
+	const { p2pTicketS, p2pAnswerS } = ctx.config;
+
+	ctx.router.add("POST", "/v1/devices/:device/whep", { auth: "user", device: "device" }, async (req, res, _params, _url, { viewer, device }) => {
+		const type = String(req.headers["content-type"] ?? "").split(";")[0].trim().toLowerCase();
+		if (type !== "application/sdp") {
+			req.resume();
+			throw new HttpError(415, "a WHEP offer is an SDP offer sent as Content-Type: application/sdp");
+		}
+		const sdp = (await readBody(req, MAX_SDP_BYTES)).toString("utf8");
+		try {
+			parseOffer(sdp);
+		}
+		catch (error) {
+			if (error instanceof SdpError) throw new HttpError(400, `SDP offer: ${error.message}`);
+			throw error;
+		}
+		const wait = offers.take(`${viewer.user}\n${device.id}`);
+		if (wait) throw tooMany(`P2P offers of ${viewer.user} for ${device.id}: at most ${limits.burst} at once, then one per ${limits.intervalMs / 1000} s`, wait);
+		const session = newSessionId();
+		try {
+			hold(ctx, { session, device: device.id, user: viewer.user, since: Date.now(), expiryS: Math.ceil(Date.now() / 1000) + p2pAnswerS + p2pTicketS, wire: "webrtc" });
+		}
+		catch (error) {
+			if (error instanceof SessionLimitError) throw new HttpError(429, `${error.message}: end one (DELETE its WHEP session), or wait ${p2pTicketS} s for an unused one to expire`, { "retry-after": String(p2pTicketS) });
+			throw error;
+		}
+		let answer: Awaited<ReturnType<typeof webrtcOffer>>;
+		try {
+			// Every right the grant gives; the camera serves what its WebRTC endpoint can (live view today).
+			answer = await webrtcOffer(ctx, device.id, { session, sdp, rights: Rights.live | Rights.playback | Rights.talk | Rights.command }, p2pAnswerS * 1000);
+		}
+		finally {
+			if (!answer! || answer!.sdp === undefined) forget(ctx, session);
+		}
+		if (!answer) throw new HttpError(504, `camera ${device.id} did not answer within ${p2pAnswerS} s (offline, or P2P off)`);
+		if (answer.sdp === undefined) throw new HttpError(502, `camera ${device.id}: ${answer.error}`);
+		// The camera waits this long for the viewer's ICE and DTLS; then its own reports keep the session listed.
+		admit(ctx, session, Math.floor(Date.now() / 1000) + p2pTicketS);
+		ctx.metrics.inc("ivxs_webrtc_sessions_total", "WebRTC (WHEP) sessions the cameras answered");
+		ctx.log.info({ device: device.id, user: viewer.user, session }, "webrtc session answered");
+		res.writeHead(201, {
+			"content-type": "application/sdp",
+			location: `/v1/devices/${encodeURIComponent(device.id)}/whep/${session}`,
+			"cache-control": "no-store",
+		}).end(answer.sdp);
+	});
+
+	// Only the session's own viewer (or an admin), on the instance that admitted it.
+	const yours = (viewer: { user: string; admin: boolean }, device: string, session: string) => {
+		const s = sessionNamed(ctx, session);
+		if (!s || s.device !== device || s.wire !== "webrtc" || !(viewer.admin || s.user === viewer.user)) throw new HttpError(404, `no WHEP session ${session.slice(0, 16)} of ${device} here (or it ended)`);
+		return s;
+	};
+
+	ctx.router.add("DELETE", "/v1/devices/:device/whep/:session", { auth: "user", device: "device" }, async (req, res, params, _url, { viewer, device }) => {
+		req.resume();
+		const s = yours(viewer, device.id, params.session);
+		await endSession(ctx, s, "the viewer ended it (WHEP DELETE)");
+		res.writeHead(200).end();
+	});
+
+	ctx.router.add("PATCH", "/v1/devices/:device/whep/:session", { auth: "user", device: "device" }, (req, _res, params, _url, { viewer, device }) => {
+		req.resume();
+		yours(viewer, device.id, params.session);
+		throw new HttpError(405, "no trickle ICE: the camera's answer holds all its candidates, and as an ICE-lite agent it needs none of the viewer's", { allow: "POST, DELETE" });
+	});
+}

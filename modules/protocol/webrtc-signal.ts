@@ -1,0 +1,59 @@
+/**
+ * WebRTC signalling through the control channel (cloud/PROTOCOL.md §5 "WebRTC signalling"): the
+ * cloud hands a camera a viewer's SDP offer in a `cmd` of type `webrtc` (the session id, the offer,
+ * the rights the viewer's grant gives); the camera answers on its `p2p` topic with its SDP answer
+ * (`webrtc-answer`) or says why not. The session then lives on the camera's WebRTC socket (ICE-lite,
+ * DTLS-SRTP: modules/webrtc); `p2p-end` (signal.ts) ends it as it ends a native one — one kind of
+ * viewer, two wires, one session id space and one list.
+ */
+import { p2pMessageOf, SESSION_ID } from "./signal.js";
+import { Rights } from "./ticket.js";
+
+/** The largest SDP offer a camera is handed (and its parser reads: modules/webrtc/sdp.ts), bytes: a
+ * browser's is 4–10 KiB with every codec it knows. */
+export const MAX_SDP_BYTES = 32 * 1024;
+/** The longest reason a camera gives for not answering (as for a native answer's `error`). */
+const MAX_ERROR = 200;
+/** Every right a ticket can carry: the cloud sends those the viewer's grant gives. */
+const ALL_RIGHTS = Rights.live | Rights.playback | Rights.talk | Rights.command;
+
+export interface WebRtcOffer {
+	session: string;
+	sdp: string;
+	/** Ticket rights bits (ticket.ts `Rights`): what the session may do. */
+	rights: number;
+}
+
+export interface WebRtcAnswer {
+	session: string;
+	/** The camera's SDP answer; absent with `error` when it cannot serve this viewer now. */
+	sdp?: string;
+	error?: string;
+}
+
+export const webrtcOfferCommand = (offer: WebRtcOffer): string => JSON.stringify({ type: "webrtc", session: offer.session, sdp: offer.sdp, rights: offer.rights });
+
+/** A `cmd` object → a viewer's WebRTC offer, or undefined when it is not one (or malformed: ignored). */
+export function webrtcOfferOf(command: Record<string, unknown>): WebRtcOffer | undefined {
+	const { type, session, sdp, rights } = command;
+	if (type !== "webrtc" || typeof session !== "string" || !SESSION_ID.test(session)) return undefined;
+	if (typeof sdp !== "string" || !sdp.length || sdp.length > MAX_SDP_BYTES) return undefined;
+	if (typeof rights !== "number" || !Number.isInteger(rights) || rights < 0 || (rights & ~ALL_RIGHTS)) return undefined;
+	return { session, sdp, rights };
+}
+
+export const webrtcAnswer = (answer: WebRtcAnswer): string => JSON.stringify({ type: "webrtc-answer", ...answer });
+
+/** A camera's `p2p` message → its WebRTC answer, or undefined when it is not one or is malformed
+ * (an answer carries exactly one of `sdp`, `error`). */
+export function webrtcAnswerOf(text: string): WebRtcAnswer | undefined {
+	if (text.length > MAX_SDP_BYTES + 1024) return undefined;
+	const value = p2pMessageOf(text);
+	if (value?.type !== "webrtc-answer") return undefined;
+	const { session, sdp, error } = value;
+	if (typeof session !== "string" || !SESSION_ID.test(session)) return undefined;
+	if (sdp !== undefined && (typeof sdp !== "string" || !sdp.startsWith("v=0\r\n") || sdp.length > MAX_SDP_BYTES)) return undefined;
+	if (error !== undefined && (typeof error !== "string" || !error.length || error.length > MAX_ERROR)) return undefined;
+	if ((sdp === undefined) === (error === undefined)) return undefined;
+	return sdp !== undefined ? { session, sdp } : { session, error: error as string };
+}

@@ -1,0 +1,242 @@
+/**
+ * The camera's WebRTC endpoint: every WebRTC viewer on one UDP socket, each a WebRtcSession
+ * (session.ts) fed live video from the channel's ring. A datagram finds its session by RFC 7983's
+ * first byte: a STUN check by the ufrag its USERNAME names (ours, one per session, random), anything
+ * else by the address the session's checks came from — a stranger's packet finds none and costs a
+ * map lookup, nothing more (no state, no answer).
+ *
+ * Bounds on what a viewer drives (issue 28 §6): checks answered per session per second
+ * (CHECKS_PER_SECOND, before the HMAC is computed); a session that is not connected within
+ * CONNECT_MS, that lost consent (session.ts) or that closed is ended and its reader slot given back.
+ * How many sessions at once is the caller's (`places`): the viewer limit counts both wires.
+ *
+ * A viewer starts at the ring's newest key frame; a PLI or FIR waits for the next one; a reader the
+ * ring overtook (a slow path) waits for a key frame too rather than send a broken picture.
+ */
+import Timer from "timer";
+import { RingReader, FrameType, type Ring } from "ring";
+import { type DtlsIdentity } from "webrtc";
+import { randomBytes } from "p2p";
+import { openUdp, type UdpSocket } from "../p2p/udp.js";
+import type { HmacSha1 } from "../p2p/stun.js";
+import { RateGate } from "../net/rate-gate.js";
+import { checkedUfrag } from "./ice.js";
+import { chooseCodec, chooseH264, parseOffer, writeAnswer, type SdpCandidate } from "./sdp.js";
+import { WebRtcSession } from "./session.js";
+
+/** A session must complete ICE and DTLS within this long of its offer (a ticket's life). */
+export const CONNECT_MS = 30_000;
+/** Checks answered per session per second (browsers send a few a second per pair while connecting). */
+export const CHECKS_PER_SECOND = 40;
+/** How often sessions are looked after: DTLS retransmissions, timeouts, consent. */
+const TICK_MS = 50;
+/** H.264 profile_idc the camera's stream is (the sample clip and the board's encoder: Main). */
+const H264_PROFILE = 77;
+const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+
+/** Why an offer got no answer: the text goes back to the viewer through the cloud. */
+export class WebRtcRefusal extends Error {
+	override name = "WebRtcRefusal";
+}
+
+export interface WebRtcEndpointOptions {
+	identity: DtlsIdentity;
+	ring: Ring;
+	codec: "h264" | "h265";
+	/** The UDP port (0: any). */
+	port?: number;
+	/** The camera's addresses for its host candidates (IPv4). */
+	addresses(): string[];
+	/** How many more viewers the camera takes now (the viewer limit minus the sessions of both wires). */
+	places(): number;
+	hmacSha1: HmacSha1;
+	/** Milliseconds, monotonic. */
+	now(): number;
+	log(message: string): void;
+}
+
+interface Entry {
+	id: string;
+	session: WebRtcSession;
+	ufrag: string;
+	since: number;
+	reader?: RingReader;
+	/** A key frame went out since the start, the last PLI or the last loss. */
+	keyed: boolean;
+	/** Bytes sent when the figures were last taken, and when. */
+	mark: { bytes: number; at: number };
+}
+
+export interface WebRtcFigures {
+	session: string;
+	connected: boolean;
+	/** Bytes/s sent since the previous figures. */
+	rate: number;
+	frames: number;
+	keyFrameRequests: number;
+	nacks: number;
+}
+
+/** `count` characters from the platform's random source (ICE credentials: RFC 8839 §5.4). */
+const randomText = (count: number): string => Array.from(new Uint8Array(randomBytes(count)), (b) => ALPHABET[b % ALPHABET.length]).join("");
+
+export class WebRtcEndpoint {
+	readonly #o: WebRtcEndpointOptions;
+	#socket: UdpSocket | undefined;
+	#entries = new Map<string, Entry>();
+	#byUfrag = new Map<string, Entry>();
+	#checks = new RateGate(CHECKS_PER_SECOND, 1000 / CHECKS_PER_SECOND);
+	#tick: unknown;
+	/** Datagrams no session claimed (strangers, or a session already gone). */
+	unclaimed = 0;
+	/** Checks over a session's CHECKS_PER_SECOND: dropped unanswered. */
+	checksDropped = 0;
+
+	constructor(o: WebRtcEndpointOptions) {
+		this.#o = o;
+	}
+
+	get size(): number {
+		return this.#entries.size;
+	}
+
+	/** The viewer's SDP offer → the camera's answer; the session waits for the viewer's checks. */
+	offer(id: string, sdp: string): string {
+		if (this.#entries.has(id)) throw new WebRtcRefusal(`session ${id} already has an answer`);
+		if (this.#o.places() <= 0) throw new WebRtcRefusal("the camera serves as many viewers as it can now");
+		const offer = parseOffer(sdp);   // SdpError: bounded, says which line
+		const video = offer.media.find((m) => m.kind === "video" && (m.direction === "recvonly" || m.direction === "sendrecv"));
+		if (!video) throw new WebRtcRefusal("the offer receives no video");
+		const codec = this.#o.codec === "h264" ? chooseH264(video, H264_PROFILE)?.codec : chooseCodec(video, ["H265"]);
+		if (!codec) throw new WebRtcRefusal(`the viewer takes no ${this.#o.codec.toUpperCase()} (this camera's stream)`);
+		const socket = this.#open();
+		const local = { ufrag: randomText(8), pwd: randomText(24) };
+		const ssrc = new DataView(randomBytes(4)).getUint32(0) >>> 0 || 1;
+		const entry: Entry = { id, ufrag: local.ufrag, since: this.#o.now(), keyed: false, mark: { bytes: 0, at: this.#o.now() }, session: undefined as never };
+		entry.session = new WebRtcSession({
+			identity: this.#o.identity, remoteFingerprint: offer.fingerprint.bytes, local,
+			video: { payloadType: codec.pt, ssrc, codec: this.#o.codec === "h264" ? 1 : 2 },
+			send: (bytes, address, port) => socket.write(bytes, address, port),
+			now: this.#o.now, hmacSha1: this.#o.hmacSha1,
+			onKeyFrameRequest: () => { entry.keyed = false; },
+			log: (message) => this.#o.log(`${message} (${id})`),
+		});
+		const candidates: Array<Pick<SdpCandidate, "address" | "port" | "type">> = this.#o.addresses().map((address) => ({ address, port: socket.port, type: "host" }));
+		const answer = writeAnswer(offer, {
+			sessionId: String(Math.floor(this.#o.now())), ice: local, fingerprint: new Uint8Array(this.#o.identity.fingerprint), iceLite: true, candidates,
+			accept: { [video.mid]: { codec, ssrc, direction: "sendonly" } }, dataChannel: false,
+		});
+		this.#entries.set(id, entry);
+		this.#byUfrag.set(local.ufrag, entry);
+		this.#tick ??= Timer.repeat(() => this.#look(), TICK_MS);
+		this.#o.log(`webrtc: viewer ${id} offered ${codec.name}/${codec.pt}; answered with ${candidates.length} host candidate(s) on port ${socket.port}`);
+		return answer;
+	}
+
+	/** Ends a session now (the cloud's p2p-end, the viewer's WHEP DELETE); false when there is none. */
+	end(id: string, why = "ended"): boolean {
+		const entry = this.#entries.get(id);
+		if (!entry) return false;
+		this.#entries.delete(id);
+		this.#byUfrag.delete(entry.ufrag);
+		entry.reader?.close();
+		const { frames, packets, bytes } = entry.session.stats;
+		entry.session.close();
+		this.#o.log(`webrtc: viewer ${id} ${why}: ${frames} frames, ${packets} packets, ${bytes} bytes`);
+		if (!this.#entries.size) this.#stop();
+		return true;
+	}
+
+	figures(): WebRtcFigures[] {
+		const at = this.#o.now();
+		return [...this.#entries.values()].map((entry) => {
+			const { bytes, frames, keyFrameRequests, nacks } = entry.session.stats;
+			const rate = at > entry.mark.at ? Math.round((bytes - entry.mark.bytes) * 1000 / (at - entry.mark.at)) : 0;
+			entry.mark = { bytes, at };
+			return { session: entry.id, connected: entry.session.connected, rate, frames, keyFrameRequests, nacks };
+		});
+	}
+
+	close(): void {
+		for (const id of [...this.#entries.keys()]) this.end(id, "closed with the endpoint");
+		this.#stop();
+	}
+
+	#open(): UdpSocket {
+		if (this.#socket) return this.#socket;
+		const socket: UdpSocket = openUdp({
+			port: this.#o.port ?? 0,
+			onReadable: () => {
+				for (let d = socket.read(); d; d = socket.read()) this.#receive(d, d.address, d.port);
+			},
+		});
+		return this.#socket = socket;
+	}
+
+	#stop(): void {
+		if (this.#tick !== undefined) Timer.clear(this.#tick as never);
+		this.#tick = undefined;
+		this.#socket?.close();
+		this.#socket = undefined;
+	}
+
+	#receive(datagram: ArrayBuffer, address: string, port: number): void {
+		const bytes = new Uint8Array(datagram);
+		let entry: Entry | undefined;
+		if (bytes.length && bytes[0] <= 3) {
+			const ufrag = checkedUfrag(bytes);
+			entry = ufrag === undefined ? undefined : this.#byUfrag.get(ufrag);
+			if (entry && this.#checks.take(entry.id, this.#o.now())) {
+				this.checksDropped++;
+				return;
+			}
+		}
+		else for (const candidate of this.#entries.values()) if (candidate.session.isPeer(address, port)) entry = candidate;
+		if (!entry) {
+			this.unclaimed++;
+			return;
+		}
+		const wasConnected = entry.session.connected;
+		entry.session.receive(datagram, address, port);
+		if (!wasConnected && entry.session.connected) this.#watch(entry);
+	}
+
+	/** Connected: the session reads the ring from its newest key frame. */
+	#watch(entry: Entry): void {
+		const { session } = entry;
+		this.#o.log(`webrtc: viewer ${entry.id} watches (connected in ${Math.round(this.#o.now() - entry.since)} ms)`);
+		let lost = 0;
+		let reader: RingReader;
+		try {
+			reader = new RingReader(this.#o.ring, {
+				at: "live",
+				onReadable: () => {
+					for (let frame = reader.read(); frame; frame = reader.read()) {
+						if (reader.lost !== lost) [lost, entry.keyed] = [reader.lost, false];   // the ring overtook it: a gap in the picture
+						if (frame.type !== FrameType.video) continue;
+						if (!entry.keyed && !frame.key) continue;
+						entry.keyed = session.sendVideo(frame.data, frame.timestamp);
+					}
+				},
+			});
+		}
+		catch (error) {   // no reader slot left: the viewer limit and the ring's slots disagree
+			this.end(entry.id, `has no ring reader (${(error as Error).message})`);
+			return;
+		}
+		entry.reader = reader;
+	}
+
+	#look(): void {
+		const at = this.#o.now();
+		for (const entry of [...this.#entries.values()]) {
+			const { session } = entry;
+			session.tick();
+			if (session.failed) this.end(entry.id, `failed (${session.failed})`);
+			else if (session.closed) this.end(entry.id, "left");
+			else if (!session.connected && at - entry.since > CONNECT_MS) this.end(entry.id, `did not connect within ${CONNECT_MS / 1000} s`);
+			else if (session.connected && !session.consented) this.end(entry.id, "lost consent (no check for 30 s)");
+		}
+		this.#checks.prune(at);
+	}
+}

@@ -1,0 +1,123 @@
+// WebRTC viewers through the cloud, end to end (issue 28 §4–§6): the real cloud, the camera app on
+// the XS host, and aiortc (Debian python3-aiortc, a WebRTC stack we did not write) as a WHEP client.
+// The viewer posts its SDP offer to the cloud's WHEP endpoint with an API token; the cloud checks the
+// grant and the offer and hands it to the camera over the control channel; the camera answers
+// (ICE-lite, DTLS-SRTP, H.264 from the ring) and aiortc decodes the video straight from the camera.
+// The session is in the cloud's P2P list as a WebRTC one; DELETE ends it on the camera; a revoked
+// grant ends it too. Bad offers are refused by the cloud before the camera hears of them.
+import test from "ava";
+import { spawn } from "node:child_process";
+import { join } from "node:path";
+import { cloudFor, deviceIn, session } from "../cloud/tests/_cloud.mjs";
+import { eventually } from "../cloud/tests/_mqtt.mjs";
+import { cameraConnected, deviceFile } from "./_camera.mjs";
+
+const root = new URL("..", import.meta.url).pathname;
+const adminPassword = "admin-secret-1";
+
+/** aiortc's WHEP client: its one JSON line. */
+function whepClient(url, token, seconds) {
+	return new Promise((resolve, reject) => {
+		const child = spawn("/usr/bin/python3", [join(root, "tests/webrtc/aiortc_whep.py"), url, token, String(seconds)], { stdio: ["ignore", "pipe", "pipe"] });
+		let out = "", err = "";
+		child.stdout.on("data", (chunk) => { out += chunk; });
+		child.stderr.on("data", (chunk) => { err += chunk; });
+		const timer = setTimeout(() => child.kill("SIGKILL"), (seconds + 40) * 1000);
+		child.on("close", (code) => {
+			clearTimeout(timer);
+			const line = out.trim().split("\n").pop();
+			try {
+				resolve(JSON.parse(line));
+			}
+			catch {
+				reject(new Error(`aiortc_whep.py exited ${code}: ${out}\n${err.slice(-2000)}`));
+			}
+		});
+	});
+}
+
+async function tokenOf(user) {
+	const res = await user.call("/v1/tokens", { method: "POST" });
+	return (await res.json()).token;
+}
+
+test("WHEP through the cloud: aiortc decodes the camera's video straight from it; listed as WebRTC; DELETE ends it on the camera", async (t) => {
+	const cloud = await cloudFor(t, { adminPassword, p2pSweepS: 1 });
+	const device = await deviceIn(cloud, "rtc-cam");
+	const admin = await session(cloud, "admin", adminPassword);
+	const token = await tokenOf(admin);
+	let stdout = "";
+	const { done: camera } = await cameraConnected(deviceFile(t, device, cloud.url), { seconds: 30, args: ["--p2p-loopback"], onStdout: (chunk) => { stdout += chunk; } });
+	const url = `${cloud.url}/v1/devices/rtc-cam/whep`;
+
+	const watching = whepClient(url, token, 6);
+	let listed;
+	await eventually(async () => {
+		listed = (await (await admin.call("/v1/devices/rtc-cam/p2p")).json()).sessions.find((s) => s.wire === "webrtc" && s.connected);
+		return listed !== undefined;
+	}, 12_000);
+	t.log("in the cloud's list", listed);
+	t.is(listed.action, "live");
+	t.true(listed.rate > 0, "the camera reports what it sends");
+	const result = await watching;
+	t.log(result);
+	t.is(result.status, 201);
+	t.is(result.contentType, "application/sdp");
+	t.regex(result.location, /^\/v1\/devices\/rtc-cam\/whep\/[0-9a-f]{16}$/);
+	t.is(result.ice, "completed");
+	t.is(result.dtls, "connected");
+	t.true(result.frames >= 40, `${result.frames} frames decoded in 6 s (15 fps)`);
+	t.deepEqual([result.width, result.height], [640, 480]);
+	t.true(result.firstFrameS < 3, `first frame ${result.firstFrameS} s after the offer`);
+	t.is(result.deleteStatus, 200);
+	const id = result.location.split("/").pop();
+	await eventually(() => new RegExp(`webrtc: viewer ${id} ended by the cloud: \\d+ frames`).test(stdout), 5000);
+	t.regex(stdout, new RegExp(`webrtc: viewer ${id} watches \\(connected in \\d+ ms\\)`));
+	t.regex(stdout, /webrtc: made this camera's DTLS identity|webrtc: viewer [0-9a-f]{16} offered H264/);
+	// The session is gone from the cloud, and a second DELETE finds nothing.
+	t.is((await fetch(`${cloud.url}${result.location}`, { method: "DELETE", headers: { authorization: `Bearer ${token}` } })).status, 404);
+	await camera;
+});
+
+test("WHEP: the cloud refuses what it must before the camera hears of it; a revoked grant ends the viewer's session", async (t) => {
+	const cloud = await cloudFor(t, { adminPassword, p2pSweepS: 1 });
+	const device = await deviceIn(cloud, "rtc-cam2");
+	const admin = await session(cloud, "admin", adminPassword);
+	t.is((await admin.call("/v1/users", { method: "POST", body: { name: "eve", password: "eve-password" } })).status, 201);
+	const eve = await session(cloud, "eve", "eve-password");
+	const eveToken = await tokenOf(eve);
+	const url = `${cloud.url}/v1/devices/rtc-cam2/whep`;
+	const post = (body, headers = {}) => fetch(url, { method: "POST", body, headers: { authorization: `Bearer ${eveToken}`, "content-type": "application/sdp", ...headers } });
+
+	t.is((await post("v=0\r\n")).status, 403, "no grant: no session");
+	t.is((await admin.call("/v1/users/eve/devices/rtc-cam2", { method: "PUT" })).status, 204);
+	const json = await post("{}", { "content-type": "application/json" });
+	t.is(json.status, 415);
+	const bad = await post("v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\n");
+	t.is(bad.status, 400);
+	t.log("malformed offer:", (await bad.json()).error);
+	t.is((await post("v=0\r\n" + "a=x\r\n".repeat(8000))).status, 413, "an offer over 32 KiB");
+	t.is((await fetch(url, { method: "POST", body: "v=0\r\n", headers: { "content-type": "application/sdp" } })).status, 401, "no token");
+
+	// The camera comes (one viewer at most); eve watches until the grant is revoked.
+	let stdout = "";
+	const { done: camera } = await cameraConnected(deviceFile(t, device, cloud.url), { seconds: 25, args: ["--p2p-loopback", "--viewers", "1"], onStdout: (chunk) => { stdout += chunk; } });
+	const watching = whepClient(url, eveToken, 15);
+	await eventually(() => /webrtc: viewer [0-9a-f]{16} watches/.test(stdout), 12_000);
+	// No trickle ICE (405) on her session; a second viewer finds the camera's one place taken.
+	const { sessions } = await (await admin.call("/v1/devices/rtc-cam2/p2p")).json();
+	t.is(sessions.length, 1);
+	t.is((await fetch(`${url}/${sessions[0].session}`, { method: "PATCH", body: "a=end-of-candidates\r\n", headers: { authorization: `Bearer ${eveToken}`, "content-type": "application/trickle-ice-sdpfrag" } })).status, 405);
+	const second = await whepClient(url, await tokenOf(admin), 1);
+	t.is(second.status, 502);
+	t.regex(second.error, /serves as many viewers as it can/);
+	const revoked = Date.now();
+	t.is((await admin.call("/v1/users/eve/devices/rtc-cam2", { method: "DELETE" })).status, 204);
+	await eventually(() => /webrtc: viewer [0-9a-f]{16} ended by the cloud/.test(stdout), 5000);
+	t.log(`ended on the camera ${Date.now() - revoked} ms after the revocation`);
+	const result = await watching;
+	t.log(result);
+	t.is(result.status, 201);
+	t.true(result.frames > 0, "eve watched before the revocation");
+	await camera;
+});

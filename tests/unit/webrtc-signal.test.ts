@@ -1,0 +1,30 @@
+// modules/protocol/webrtc-signal.ts on Node and XS: a WebRTC viewer's offer in a `cmd` and the
+// camera's answer on its `p2p` topic, both checked — the cloud and the camera read the other's word.
+import test from "ava";
+import { MAX_SDP_BYTES, webrtcAnswer, webrtcAnswerOf, webrtcOfferCommand, webrtcOfferOf } from "../../modules/protocol/webrtc-signal.js";
+import { p2pAnswer, p2pAnswerOf, p2pOfferOf, p2pReport } from "../../modules/protocol/signal.js";
+import { Rights } from "../../modules/protocol/ticket.js";
+
+const session = "0123456789abcdef";
+const sdp = "v=0\r\no=- 1 2 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\n";
+
+test("a viewer's WebRTC offer: a `cmd` of type webrtc, its session, SDP and rights checked", (t) => {
+	const offer = { session, sdp, rights: Rights.live | Rights.talk };
+	t.deepEqual(webrtcOfferOf(JSON.parse(webrtcOfferCommand(offer))), offer);
+	t.is(p2pOfferOf(JSON.parse(webrtcOfferCommand(offer))), undefined, "not a native offer");
+	for (const bad of [{ session: "X123456789abcdef" }, { sdp: "" }, { sdp: 3 }, { sdp: "v".repeat(MAX_SDP_BYTES + 1) }, { rights: -1 }, { rights: 1.5 }, { rights: 256 }, { rights: "1" }])
+		t.is(webrtcOfferOf({ type: "webrtc", ...offer, ...bad }), undefined, JSON.stringify(bad).slice(0, 80));
+	t.is(webrtcOfferOf({ ...offer, type: "p2p" }), undefined);
+});
+
+test("the camera's WebRTC answer: exactly one of an SDP answer or a reason, on the p2p topic", (t) => {
+	t.deepEqual(webrtcAnswerOf(webrtcAnswer({ session, sdp })), { session, sdp });
+	t.deepEqual(webrtcAnswerOf(webrtcAnswer({ session, error: "WebRTC off: no channel is capturing" })), { session, error: "WebRTC off: no channel is capturing" });
+	t.is(p2pAnswerOf(webrtcAnswer({ session, sdp })), undefined, "not a native answer");
+	t.is(webrtcAnswerOf(p2pAnswer({ session, candidates: [] })), undefined, "a native answer is not a WebRTC one");
+	t.is(webrtcAnswerOf(p2pReport({ sessions: [] })), undefined);
+	for (const bad of [{ session, sdp, error: "both" }, { session }, { session, sdp: "hello" }, { session, error: "" }, { session, error: "e".repeat(201) }, { session: "x", sdp }, { session, sdp: `${sdp}${"a=x\r\n".repeat(7000)}` }])
+		t.is(webrtcAnswerOf(JSON.stringify({ type: "webrtc-answer", ...bad })), undefined, JSON.stringify(bad).slice(0, 80));
+	t.is(webrtcAnswerOf("{"), undefined);
+	t.is(webrtcAnswerOf("x".repeat(MAX_SDP_BYTES + 2048)), undefined);
+});

@@ -1,0 +1,53 @@
+# aiortc (Debian python3-aiortc) as a WHEP client (draft-ietf-wish-whep) of the cloud: it POSTs its
+# SDP offer (application/sdp, Authorization: Bearer TOKEN) to URL, takes the camera's answer from
+# the 201, connects straight to the camera (ICE, DTLS-SRTP) and decodes the video for SECONDS
+# (FFmpeg through PyAV), then DELETEs the session's Location. Prints one JSON line: the HTTP
+# statuses, frames decoded, their size, the first frame's delay, the ICE and DTLS states.
+#   python3 aiortc_whep.py URL TOKEN SECONDS
+import asyncio
+import json
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+
+from aiortc import RTCSessionDescription
+
+from receiver import decode, video_receiver
+
+
+def http(method, url, token, body=None, content_type=None):
+    headers = {"authorization": f"Bearer {token}"}
+    if content_type:
+        headers["content-type"] = content_type
+    request = urllib.request.Request(url, data=body, method=method, headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=20) as response:
+            return response.status, dict(response.headers), response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), error.read().decode()
+
+
+async def main(url, token, seconds):
+    pc, track_ready = video_receiver()
+    await pc.setLocalDescription(await pc.createOffer())
+    asked = time.monotonic()
+    loop = asyncio.get_running_loop()
+    status, headers, answer = await loop.run_in_executor(None, http, "POST", url, token, pc.localDescription.sdp.encode(), "application/sdp")
+    location = headers.get("Location") or headers.get("location")
+    result = {"status": status, "contentType": headers.get("Content-Type") or headers.get("content-type"), "location": location}
+    if status != 201:
+        result["error"] = answer
+        print(json.dumps(result), flush=True)
+        await pc.close()
+        return
+    result["answerS"] = round(time.monotonic() - asked, 3)
+    await pc.setRemoteDescription(RTCSessionDescription(sdp=answer, type="answer"))
+    await decode(pc, track_ready, seconds, asked, result)
+    result["deleteStatus"], _, _ = await loop.run_in_executor(None, http, "DELETE", urllib.parse.urljoin(url, location), token)
+    print(json.dumps(result), flush=True)
+    await pc.close()
+
+
+asyncio.run(main(sys.argv[1], sys.argv[2], float(sys.argv[3])))
