@@ -6,12 +6,14 @@ import { browserFor, checkLiveView, pictureColours, signIn, until } from "../clo
 import { deviceFile, runCamera } from "./_camera.mjs";
 
 const password = "camera-browser-password";
+// The camera answers WebRTC with its host candidates, loopback among them on this test rig.
+const webrtcArgs = ["--allow-loopback-in-peer-connection"];
 
 test("xs › the console shows the XS camera online with its snapshot, plays it live and plays its recording", async (t) => {
 	const cloud = await cloudFor(t, { adminPassword: password });
 	const device = await deviceIn(cloud, "xs-cam", { name: "XS camera" });
-	const camera = runCamera(deviceFile(t, device, cloud.url), { seconds: 45, args: ["--event-every", "6"] });
-	const { page } = await browserFor(t);
+	const camera = runCamera(deviceFile(t, device, cloud.url), { seconds: 45, args: ["--event-every", "6", "--p2p-loopback"] });
+	const { page } = await browserFor(t, { args: webrtcArgs });
 	await signIn(page, cloud.url, "admin", password);
 
 	await until(page, "the camera online with a thumbnail", () => {
@@ -28,7 +30,10 @@ test("xs › the console shows the XS camera online with its snapshot, plays it 
 	});
 	await page.shot("xs-camera-1-devices");
 
+	// Live straight from the camera over WebRTC (the camera says it serves it; a path within 3 s).
 	await checkLiveView(t, page, "xs-cam");
+	t.deepEqual(await page.evaluate(() => ({ ...document.querySelector("#live-path").dataset })), { wire: "webrtc", path: "host" });
+	t.is(await page.textContent("#live-path"), "Direct · same network");
 	await page.shot("xs-camera-2-live");
 
 	await page.click('a[data-tab="recordings"]');
@@ -47,4 +52,43 @@ test("xs › the console shows the XS camera online with its snapshot, plays it 
 	t.is(run.code, 0, run.stderr);
 	t.true(run.summary.snapshots.ok >= 1, `snapshots ${JSON.stringify(run.summary.snapshots)}`);
 	t.is(run.summary.channels["0"].framesLost, 0);
+});
+
+test("xs › with no direct path to the camera the live view goes through the cloud within 3 s, says so, and ends the camera's WebRTC session", async (t) => {
+	const cloud = await cloudFor(t, { adminPassword: password });
+	const device = await deviceIn(cloud, "xs-cam-udp", { name: "XS camera" });
+	let stdout = "";
+	const camera = runCamera(deviceFile(t, device, cloud.url), { seconds: 35, args: ["--p2p-loopback"], onStdout: (chunk) => { stdout += chunk; } });
+	const { page } = await browserFor(t, { args: webrtcArgs });
+	// A camera the browser cannot reach (behind a NAT that lets nothing in): its answer's candidates
+	// become an address nobody answers on (TEST-NET-1, RFC 5737).
+	await page.route("**/whep", async (route) => {
+		const response = await route.fetch();
+		const body = (await response.text()).replace(/a=candidate:[^\r]*\r\n/g, "").replace(/a=mid:([^\r]*)\r\n/, "a=mid:$1\r\na=candidate:1 1 udp 2130706431 192.0.2.1 40000 typ host\r\n");
+		await route.fulfill({ response, body });
+	});
+	await signIn(page, cloud.url, "admin", password);
+	await until(page, "the camera online", () => document.querySelector('.device-card[data-device="xs-cam-udp"]')?.dataset.online === "true", undefined, 30000)
+		.catch(async () => {
+			await page.reload();
+			await until(page, "the camera online (after a reload)", () => document.querySelector('.device-card[data-device="xs-cam-udp"]')?.dataset.online === "true" || undefined);
+		});
+	const opened = Date.now();
+	await page.click('.device-card[data-device="xs-cam-udp"]');
+	await until(page, "the live view going through the cloud", () => document.querySelector("#live-path")?.dataset.wire === "cloud", undefined, 10000)
+		.catch(async (error) => {
+			t.log(await page.evaluate(() => [document.querySelector("#live-path")?.outerHTML, document.querySelector("#live-overlay")?.textContent]), page.problems);
+			throw error;
+		});
+	const fellBack = Date.now() - opened;
+	t.log(`fell back to LL-HLS ${fellBack} ms after opening the live view: ${await page.getAttribute("#live-path", "title")}`);
+	t.true(fellBack < 4500, `${fellBack} ms (3 s for a direct path, then the cloud)`);
+	t.is(await page.textContent("#live-path"), "Through the cloud (LL-HLS)");
+	await until(page, "live playback past 2 s", () => document.querySelector("#live-video")?.currentTime > 2, undefined, 45000);
+	t.true(await pictureColours(page, "#live-video") > 8, "the live frame is a picture");
+	await until(page, "the picture with nothing over it", () => document.querySelector("#live-overlay").hidden, undefined, 10000);
+	await page.shot("xs-camera-4-live-through-cloud");
+	t.regex(stdout, /webrtc: viewer [0-9a-f]{16} offered H264/, "the camera answered: the path is what failed");
+	t.regex(stdout, /webrtc: viewer [0-9a-f]{16} ended by the cloud: 0 frames/, "the console's DELETE ended the session at once");
+	await camera;
 });

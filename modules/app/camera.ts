@@ -184,6 +184,8 @@ export default function main(): void {
 			if (still !== undefined && byChannel.has(still)) stills.take(still, cloudNow());
 		},
 		onOta: config.ota ? (offer) => onOta?.(offer) : undefined,
+		// The viewer wires it serves: the console tries WebRTC only with a camera that says so.
+		onConnect: () => { if (p2p) control!.status({ p2p: { wires: ["native", "webrtc"] } }); },
 	});
 
 	const captures: (Capture | FirmwareFeed)[] = [];

@@ -42,6 +42,7 @@ export class CloudControl {
 	readonly #mqtt: MqttClient;
 	readonly #id: string;
 	#events = 0;
+	#status: Record<string, unknown> = {};
 
 	constructor(options: ControlOptions) {
 		this.#o = options;
@@ -133,8 +134,11 @@ export class CloudControl {
 		this.#publish("p2p", answer);
 	}
 
+	/** Merges `status` into what the camera said of itself (the OTA state, the viewer wires it serves)
+	 * and publishes the whole, retained: each message replaces the cloud's last one. */
 	status(status: Record<string, unknown>): void {
-		this.#publish("status", { time: this.#now(), ...status }, true);
+		this.#status = { ...this.#status, ...status };
+		this.#publish("status", { time: this.#now(), ...this.#status }, true);
 	}
 
 	/** Says "offline" itself (the will is only for a dead connection), then disconnects. */

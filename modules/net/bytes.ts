@@ -80,7 +80,7 @@ export function utf8Decode(bytes: Uint8Array): string {
 		}
 		i += n;
 		run.push(c);
-		if (run.length >= 4096) flush();
+		if (run.length >= 512) flush();   // (apply passes each as an argument: XS's stack holds 4096 slots on a board and here)
 	}
 	flush();
 	return text;

@@ -36,6 +36,15 @@ test("PUBLISH, PUBACK, SUBSCRIBE and UNSUBSCRIBE bytes (§3.3, §3.4, §3.8, §3
 	t.is(toHex(encodeUnsubscribe(11, [checkFilter("a/#")])), "a207" + "000b" + "0003612f23");
 });
 
+test("a payload's text decodes whole however long (a browser's SDP offer in a cmd: 5–10 KiB), multi-byte characters across every chunk", (t) => {
+	for (const length of [4095, 4096, 4097, 12_000, 40_000]) {
+		const text = Array.from({ length }, (_, i) => (i % 97 === 0 ? "é" : i % 89 === 0 ? "😀" : String.fromCharCode(0x20 + (i % 90)))).join("");
+		const decoded = utf8Decode(utf8Encode(text));
+		t.is(decoded.length, text.length, `${length} characters`);
+		t.true(decoded === text, `${length} characters`);
+	}
+});
+
 test("remaining lengths use 1 to 4 bytes (§2.2.3)", (t) => {
 	const sizes: [number, string][] = [[127, "7f"], [128, "8001"], [16383, "ff7f"], [16384, "808001"]];
 	for (const [size, hex] of sizes) {

@@ -126,6 +126,8 @@ export const api = {
 
 	/** URLs a player or an <img> loads with the session cookie (same origin). */
 	liveUrl: (id, channel) => `/v1/hls/${enc(id)}/${channel}/live.m3u8`,
+	/** WHEP: live straight from the camera over WebRTC (lib/webrtc-player.js). */
+	whepUrl: (id) => `/v1/devices/${enc(id)}/whep`,
 	vodUrl: (id, channel, start, end) => `/v1/hls/${enc(id)}/${channel}/vod.m3u8${query({ start: iso(start), end: iso(end) })}`,
 	getUrl: (id, channel, start, durationS) => `/v1/recordings/${enc(id)}/${channel}/get${query({ start: iso(start), duration: durationS })}`,
 	/** One snapshot by its time: immutable, so the browser caches it. */

@@ -1,5 +1,7 @@
-// Live view: the channel's live playlist in hls.js (low-latency settings in
-// lib/player.js), with what the person needs to know on top of it: connecting,
+// Live view: straight from the camera over WebRTC when the camera serves it and a path is found
+// within 3 s (lib/webrtc-player.js, the cloud's WHEP endpoint), else the channel's live playlist in
+// hls.js (low-latency settings in lib/player.js) — saying which it is (direct on the same network,
+// direct through a NAT, relayed, or through the cloud) — with what the person needs to know on top of it: connecting,
 // offline, nothing streaming, an error; how far behind real time it is; and
 // beside it the camera's state and its latest events (each opens its clip).
 // Controls: sound on/off (the player starts muted, as browsers require for
@@ -8,6 +10,7 @@
 import { api } from "../lib/api.js";
 import { ago, clock, eventKind, eventLabels, fill, h } from "../lib/dom.js";
 import { Player } from "../lib/player.js";
+import { WebRtcPlayer } from "../lib/webrtc-player.js";
 import { picture, planSummary } from "./common.js";
 import { snapshotButton } from "./snapshot-button.js";
 
@@ -37,11 +40,12 @@ export function liveTab(body, { id, channel, online, device }) {
 			h("p.muted.small", `Taken ${clock(shot.time)} · kept with the `, h("a", { href: `#/devices/${encodeURIComponent(id)}/snapshots${channel ? `?ch=${channel}` : ""}` }, "snapshots")));
 	});
 	const liveBadge = h("span.live-badge", "LIVE");
+	const path = h("span.muted#live-path");
 	const events = h("ul.rows#live-events", h("li.empty-row", "Loading…"));
 	const since = device.since ? (online ? `Online since ${clock(device.since, false)}` : `Last seen ${ago(device.since)}`) : online ? "Online" : "Never connected";
 	const card = h("div.player-card",
 		fill(stage, video, overlay),
-		h("div.player-info", liveBadge, h("span", { title: "From the camera's capture to this screen" }, "Delay ", latency), size,
+		h("div.player-info", liveBadge, path, h("span", { title: "From the camera to this screen" }, "Delay ", latency), size,
 			h("span.player-actions", sound, fullScreen, snapButton, h("button.ghost#live-retry", { type: "button", onclick: () => start() }, "Reconnect")),
 			snapStatus));
 	fill(body, h("div.split",
@@ -75,8 +79,44 @@ export function liveTab(body, { id, channel, online, device }) {
 			else if (state === "error") show(detail, "error");
 		},
 	});
-	const start = () => {
+	// The camera's WebRTC endpoint serves its first channel's live view; cameras that do not say they
+	// serve WebRTC (older ones, the cloud's simulator) go straight to the cloud.
+	const direct = channel === 0 && WebRtcPlayer.supported && !!device.status?.p2p?.wires?.includes?.("webrtc");
+	const webrtc = new WebRtcPlayer(video, { onEnded: (why) => {
+		show(`${why}. Reconnecting…`);
+		start();
+	} });
+	const via = (wire, detail) => {
+		path.dataset.wire = wire;
+		path.dataset.path = wire === "webrtc" ? detail : "cloud";
+		path.textContent = wire === "webrtc" ? pathNames[detail] ?? "Direct" : "Through the cloud (LL-HLS)";
+		path.title = wire === "webrtc" ? "Straight from the camera over WebRTC: the video does not pass through the cloud"
+			: detail ? `No direct path to the camera (${detail}): the video comes through the cloud` : "The video comes through the cloud";
+	};
+	let attempts = 0;
+	const start = async () => {
 		clearTimeout(retry);
+		const attempt = ++attempts;
+		let why;
+		if (direct) {
+			player.stop();
+			show("Connecting straight to the camera…");
+			try {
+				const kind = await webrtc.live(api.whepUrl(id));
+				if (attempt !== attempts) return;
+				video.ivxsPlayer = webrtc;
+				via("webrtc", kind);
+				liveBadge.dataset.on = "true";
+				show("");
+				return;
+			}
+			catch (error) {
+				if (attempt !== attempts) return;
+				why = error.message;
+			}
+		}
+		video.ivxsPlayer = player;
+		via("cloud", why);
 		player.live(api.liveUrl(id, channel));
 	};
 	const listEvents = async () => {
@@ -94,7 +134,7 @@ export function liveTab(body, { id, channel, online, device }) {
 		}
 	};
 	const ticker = setInterval(() => {
-		const ms = player.latency();
+		const ms = video.ivxsPlayer?.latency();
 		latency.textContent = ms === undefined ? "–" : `${(ms / 1000).toFixed(1)} s`;
 		if (video.videoWidth) size.textContent = `${video.videoWidth}×${video.videoHeight}`;
 	}, 500);
@@ -105,6 +145,16 @@ export function liveTab(body, { id, channel, online, device }) {
 		clearTimeout(retry);
 		clearInterval(ticker);
 		clearInterval(eventTimer);
+		attempts++;
+		webrtc.stop();
 		player.stop();
 	};
 }
+
+// ICE's path types, said plainly (the worse end of the pair ICE selected).
+const pathNames = {
+	host: "Direct · same network",
+	srflx: "Direct · through a NAT",
+	prflx: "Direct",
+	relay: "Relayed (TURN)",
+};

@@ -1,0 +1,157 @@
+// Live straight from the camera over WebRTC (the cloud's WHEP endpoint, API.md "WHEP"): the
+// browser offers to receive video, the cloud relays the offer to the camera and returns its
+// answer, and the media then flows camera → browser without the cloud. `live` resolves once a
+// picture plays, with the path ICE chose, or rejects (the caller falls back to LL-HLS) — within
+// CONNECT_MS whatever happens, so a camera that cannot be reached costs the person 3 s, not more.
+
+/** How long a direct path may take to show a picture before the live view goes through the cloud. */
+export const CONNECT_MS = 3000;
+/** How often the delay figure (jitter buffer + half the round trip) is read from getStats(). */
+const STATS_MS = 1000;
+
+export class WebRtcError extends Error {
+	name = "WebRtcError";
+}
+
+/** The candidate types of a pair → the path, the worse end winning (ICE's order). */
+const ORDER = ["host", "srflx", "prflx", "relay"];
+const worse = (a, b) => ORDER[Math.max(ORDER.indexOf(a), ORDER.indexOf(b))] ?? "host";
+
+export class WebRtcPlayer {
+	#video;
+	#pc;
+	#location;
+	#latency;
+	#stats;
+
+	#onEnded;
+
+	/** `onEnded(why)`: a session that played lost its path (the camera left, the network changed). */
+	constructor(video, { onEnded = () => {} } = {}) {
+		this.#video = video;
+		this.#onEnded = onEnded;
+	}
+
+	/** Whether this browser can try at all. */
+	static get supported() {
+		return typeof RTCPeerConnection === "function";
+	}
+
+	/**
+	 * Plays `whepUrl`'s camera; resolves with the path ("host" | "srflx" | "prflx" | "relay") once a
+	 * frame is on screen, rejects with a WebRtcError saying why not (after CONNECT_MS at most).
+	 */
+	async live(whepUrl, iceServers = []) {
+		this.stop();
+		const pc = this.#pc = new RTCPeerConnection({ iceServers });
+		const aborted = new AbortController();
+		const timer = setTimeout(() => aborted.abort(), CONNECT_MS);
+		try {
+			pc.addTransceiver("video", { direction: "recvonly" });
+			pc.ontrack = (event) => {
+				this.#video.srcObject = event.streams[0] ?? new MediaStream([event.track]);
+				void this.#video.play().catch(() => {});
+			};
+			// The camera is an ICE-lite agent: it needs none of our candidates, so the offer goes at once.
+			await pc.setLocalDescription(await pc.createOffer());
+			let response;
+			try {
+				response = await fetch(whepUrl, { method: "POST", credentials: "same-origin", headers: { "content-type": "application/sdp" }, body: pc.localDescription.sdp, signal: aborted.signal });
+			}
+			catch {
+				throw new WebRtcError(aborted.signal.aborted ? "the camera did not answer in time" : "the cloud cannot be reached");
+			}
+			const text = await response.text();
+			if (response.status !== 201) {
+				let message = `${response.status} ${response.statusText}`;
+				try {
+					message = JSON.parse(text).error ?? message;
+				}
+				catch {}
+				throw new WebRtcError(message);
+			}
+			this.#location = response.headers.get("location") ?? undefined;
+			await pc.setRemoteDescription({ type: "answer", sdp: text });
+			await this.#firstFrame(pc, aborted.signal);
+			pc.addEventListener("iceconnectionstatechange", () => {
+				if (this.#pc === pc && (pc.iceConnectionState === "failed" || pc.iceConnectionState === "closed")) {
+					this.stop();
+					this.#onEnded(`the direct path was lost (ICE ${pc.iceConnectionState})`);
+				}
+			});
+			return await this.path();
+		}
+		catch (error) {
+			this.stop();
+			throw error instanceof WebRtcError ? error : new WebRtcError(error.message);
+		}
+		finally {
+			clearTimeout(timer);
+		}
+	}
+
+	#firstFrame(pc, signal) {
+		return new Promise((resolve, reject) => {
+			const video = this.#video;
+			const done = () => {
+				video.removeEventListener("playing", check);
+				pc.removeEventListener("iceconnectionstatechange", check);
+				signal.removeEventListener("abort", check);
+			};
+			const check = () => {
+				if (video.videoWidth > 0 && !video.paused) {
+					done();
+					this.#stats = setInterval(() => void this.#readDelay(), STATS_MS);
+					resolve();
+				}
+				else if (pc.iceConnectionState === "failed" || signal.aborted) {
+					done();
+					reject(new WebRtcError(pc.iceConnectionState === "failed" ? "no path to the camera (ICE failed)" : `no picture within ${CONNECT_MS / 1000} s`));
+				}
+			};
+			video.addEventListener("playing", check);
+			pc.addEventListener("iceconnectionstatechange", check);
+			signal.addEventListener("abort", check);
+			check();
+		});
+	}
+
+	/** The path of the pair ICE selected (the worse end of it). */
+	async path() {
+		const stats = await this.#pc?.getStats();
+		if (!stats) return undefined;
+		const values = [...stats.values()];
+		const transport = values.find((s) => s.type === "transport");
+		const pair = stats.get(transport?.selectedCandidatePairId) ?? values.find((s) => s.type === "candidate-pair" && s.nominated && s.state === "succeeded");
+		if (!pair) return undefined;
+		return worse(stats.get(pair.localCandidateId)?.candidateType, stats.get(pair.remoteCandidateId)?.candidateType);
+	}
+
+	async #readDelay() {
+		const stats = await this.#pc?.getStats();
+		if (!stats) return;
+		const values = [...stats.values()];
+		const inbound = values.find((s) => s.type === "inbound-rtp" && s.kind === "video");
+		const transport = values.find((s) => s.type === "transport");
+		const pair = stats.get(transport?.selectedCandidatePairId);
+		if (!inbound?.jitterBufferEmittedCount) return;
+		this.#latency = Math.round(1000 * (inbound.jitterBufferDelay / inbound.jitterBufferEmittedCount + (pair?.currentRoundTripTime ?? 0) / 2));
+	}
+
+	/** The delay from the camera's sending to this screen (ms): the jitter buffer's and half the round trip. */
+	latency() {
+		return this.#pc ? this.#latency : undefined;
+	}
+
+	/** Ends the session: the camera stops sending at once (WHEP DELETE). */
+	stop() {
+		clearInterval(this.#stats);
+		this.#stats = undefined;
+		this.#latency = undefined;
+		this.#pc?.close();
+		this.#pc = undefined;
+		if (this.#location) void fetch(this.#location, { method: "DELETE", credentials: "same-origin", keepalive: true }).catch(() => {});
+		this.#location = undefined;
+		if (this.#video.srcObject) this.#video.srcObject = null;
+	}
+}
