@@ -12,6 +12,7 @@ import { deviceFile } from "./_camera.mjs";
 import { hostBinary, root, runHost } from "./_host.mjs";
 import { startCoturn } from "./_coturn.mjs";
 import { natTopology } from "./_netns.mjs";
+import { tokenOf, whepClient } from "./_webrtc.mjs";
 
 const adminPassword = "admin-secret-1";
 
@@ -79,6 +80,45 @@ async function watchAcross(t, nats, { relay = false, seconds = 4, onLine, camera
 	t.true(frames.h264 > 30, `${frames.h264} video frames in ${seconds} s`);
 	return { topo, turn, viewed, listed: await listed, stdout: (await camera.run).stdout };
 }
+
+/**
+ * The same topologies with a WebRTC viewer (issue 28): aiortc, a WHEP client in the viewer's
+ * namespace with coturn as its STUN server. The camera's WebRTC wire rides its P2P socket, so it
+ * answers with the same host, server-reflexive and relayed candidates, and opens its NAT towards
+ * the viewer's candidates from its offer as for a native viewer.
+ */
+async function webrtcAcross(t, nats, { relay = false, seconds = 6 } = {}) {
+	const topo = natTopology(t, nats);
+	const turn = await startCoturn(t, topo.publicAddress);
+	const server = `${turn.address}:${turn.port}`;
+	const cloud = await cloudFor(t, { adminPassword, host: topo.publicAddress, stunServers: [server], ...(relay ? { turnServers: [server], turnSecret: turn.secret } : {}) });
+	const device = await deviceIn(cloud, "view-cam");
+	const camera = cameraIn(t, topo, cloud, device, 20);
+	await camera.up;
+	const token = await tokenOf(await session(cloud, "admin", adminPassword));
+	const watching = whepClient(`${cloud.url}/v1/devices/view-cam/whep`, token, seconds, { prefix: topo.prefix(topo.ns.viewh), stun: `stun:${server}` });
+	const listed = pathsListed(cloud, watching);
+	const result = await watching;
+	t.log(result);
+	t.is(result.status, 201, result.error);
+	t.is(result.dtls, "connected");
+	t.true(result.frames >= seconds * 15 * 0.8, `${result.frames} frames decoded in ${seconds} s`);
+	t.deepEqual([result.width, result.height], [640, 480]);
+	return { topo, turn, result, listed: await listed, stdout: (await camera.run).stdout };
+}
+
+test.serial("WebRTC, both behind cone NATs: aiortc (WHEP) reaches the camera by its server-reflexive candidate and decodes live", async (t) => {
+	const { topo, stdout, listed } = await webrtcAcross(t, { camera: "cone", viewer: "cone" });
+	t.regex(stdout, new RegExp(`webrtc: viewer [0-9a-f]{16} offered H264/\\d+; answered with (host, )+srflx`));
+	t.regex(stdout, new RegExp(`answering with host ${literal(topo.camera.lan)}:\\d+.*srflx ${literal(topo.camera.wan)}:\\d+`));
+	t.deepEqual(listed, ["srflx"], "the camera reports the path: srflx");
+});
+
+test.serial("WebRTC, camera behind a symmetric NAT: the camera's TURN relay (coturn) carries the WebRTC viewer's session", async (t) => {
+	const { stdout, listed } = await webrtcAcross(t, { camera: "symmetric", viewer: "cone" }, { relay: true });
+	t.regex(stdout, /webrtc: viewer [0-9a-f]{16} offered H264\/\d+; answered with .*relay/);
+	t.deepEqual(listed, ["relay"], "the camera reports the path: relay");
+});
 
 /** The viewer's once-a-second lines' path: [kind, type, address] of each. */
 const pathLines = (stderr) => [...stderr.matchAll(/^(direct|relayed) \((\w+) ([\d.]+):\d+\) rtt/gm)].map((m) => [m[1], m[2], m[3]]);

@@ -6,40 +6,12 @@
 // The session is in the cloud's P2P list as a WebRTC one; DELETE ends it on the camera; a revoked
 // grant ends it too. Bad offers are refused by the cloud before the camera hears of them.
 import test from "ava";
-import { spawn } from "node:child_process";
-import { join } from "node:path";
 import { cloudFor, deviceIn, session } from "../cloud/tests/_cloud.mjs";
 import { eventually } from "../cloud/tests/_mqtt.mjs";
 import { cameraConnected, deviceFile } from "./_camera.mjs";
+import { tokenOf, whepClient } from "./_webrtc.mjs";
 
-const root = new URL("..", import.meta.url).pathname;
 const adminPassword = "admin-secret-1";
-
-/** aiortc's WHEP client: its one JSON line. */
-function whepClient(url, token, seconds) {
-	return new Promise((resolve, reject) => {
-		const child = spawn("/usr/bin/python3", [join(root, "tests/webrtc/aiortc_whep.py"), url, token, String(seconds)], { stdio: ["ignore", "pipe", "pipe"] });
-		let out = "", err = "";
-		child.stdout.on("data", (chunk) => { out += chunk; });
-		child.stderr.on("data", (chunk) => { err += chunk; });
-		const timer = setTimeout(() => child.kill("SIGKILL"), (seconds + 40) * 1000);
-		child.on("close", (code) => {
-			clearTimeout(timer);
-			const line = out.trim().split("\n").pop();
-			try {
-				resolve(JSON.parse(line));
-			}
-			catch {
-				reject(new Error(`aiortc_whep.py exited ${code}: ${out}\n${err.slice(-2000)}`));
-			}
-		});
-	});
-}
-
-async function tokenOf(user) {
-	const res = await user.call("/v1/tokens", { method: "POST" });
-	return (await res.json()).token;
-}
 
 test("WHEP through the cloud: aiortc decodes the camera's video straight from it; listed as WebRTC; DELETE ends it on the camera", async (t) => {
 	const cloud = await cloudFor(t, { adminPassword, p2pSweepS: 1 });

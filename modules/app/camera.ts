@@ -32,7 +32,7 @@
  */
 import type { Capture } from "capture";
 import type { Ring } from "ring";
-import { Digest, FileWriter, TLSSocket, argv, collectGarbage, exit, firmware, hmacSha1, hmacSha256, listDirectory, localAddresses, makeDirectory, memory, monotonic, now, readFile, removeFile, renameFile } from "ivxs/platform";
+import { Digest, FileWriter, TLSSocket, argv, collectGarbage, exit, firmware, hmacSha1, hmacSha256, listDirectory, makeDirectory, memory, monotonic, now, readFile, removeFile, renameFile } from "ivxs/platform";
 import Timer from "timer";
 import * as annexb from "annexb";
 import { useNativeAnnexB } from "../media/index.js";
@@ -273,7 +273,7 @@ export default function main(): void {
 	// Its modules load with the first WebRTC viewer: a host that keeps modules in its heap (Linux)
 	// does not pay ~50 KB for them before (a board keeps them in flash either way: preloaded).
 	let webrtc: WebRtcEndpoint | undefined;
-	const startWebRtc = async (): Promise<WebRtcEndpoint | string> => {
+	const startWebRtc = async (carrier: P2P): Promise<WebRtcEndpoint | string> => {
 		if (!rings[0]) return "no channel is capturing";
 		const [{ WebRtcEndpoint }, { dtlsIdentity }] = await Promise.all([import("../webrtc/endpoint.js"), import("./webrtc-identity.js")]);
 		let identity;
@@ -283,12 +283,16 @@ export default function main(): void {
 		catch (error) {
 			return `no DTLS identity (${(error as Error).message})`;
 		}
-		return webrtc = new WebRtcEndpoint({
+		// on the P2P socket: its candidates, NAT openings and relay serve both wires
+		let wire: { send(bytes: Uint8Array, address: string, port: number): void } | undefined;
+		webrtc = new WebRtcEndpoint({
 			identity, ring: rings[0], codec: live.codec, hmacSha1, now: monotonic, log,
-			// loopback last: a viewer on this machine (a test rig) when the configuration allows it
-			addresses: () => [...localAddresses(), ...(options.p2pAllow.loopback ? ["127.0.0.1"] : [])],
+			send: (bytes, address, port) => wire?.send(bytes, address, port),
 			places: () => options.viewers - (endpoint?.sessions().length ?? 0) - (webrtc?.size ?? 0),
 		});
+		const rtc = webrtc;
+		wire = carrier.carry((datagram) => rtc.take(datagram));
+		return rtc;
 	};
 	if (options.p2pPort >= 0) {
 		const port = options.p2pPort;

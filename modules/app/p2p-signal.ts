@@ -66,7 +66,7 @@ export interface P2PSignalOptions {
 	/** Starts the app's P2P endpoint (its callbacks are the app's); a string says why P2P cannot run. */
 	start(): P2P | string;
 	/** Starts the app's WebRTC endpoint (modules/webrtc/endpoint.ts); a string says why WebRTC cannot run. */
-	startWebRtc?(): Promise<WebRtcEndpoint | string>;
+	startWebRtc?(p2p: P2P): Promise<WebRtcEndpoint | string>;
 	/** What live view carries (the ring's channel). */
 	media: P2pMedia;
 	/** Publishes an answer, or a report of the open sessions, on the device's `p2p` topic. */
@@ -117,11 +117,11 @@ export class P2PSignal {
 
 	/** The WebRTC endpoint, started now if it is not yet — once, however many offers wait for it
 	 * (undefined when WebRTC cannot run: `#webrtcOff` says why). */
-	#startWebRtc(): Promise<WebRtcEndpoint | undefined> {
+	#startWebRtc(p2p: P2P): Promise<WebRtcEndpoint | undefined> {
 		return this.#webrtc ??= (async () => {
 			let started: WebRtcEndpoint | string;
 			try {
-				started = await (this.#o.startWebRtc?.() ?? "this camera app has no WebRTC endpoint");
+				started = await (this.#o.startWebRtc?.(p2p) ?? "this camera app has no WebRTC endpoint");
 			}
 			catch (error) {
 				started = (error as Error).message;
@@ -137,17 +137,20 @@ export class P2PSignal {
 	}
 
 	/** A viewer's SDP offer: the endpoint's answer, or why not, on the `p2p` topic (the viewer's grant gave `rights`). */
-	async #webrtcOffer({ session, sdp, rights }: WebRtcOffer): Promise<void> {
-		const endpoint = await this.#startWebRtc();
+	async #webrtcOffer({ session, sdp, rights, stun, turn }: WebRtcOffer): Promise<void> {
 		const refuse = (error: string) => {
 			this.#o.log(`webrtc: viewer ${session} refused: ${error}`);
 			this.#o.answer(webrtcAnswer({ session, error: error.slice(0, 200) }));
 		};
+		// The WebRTC wire rides the P2P socket: its candidates, NAT openings and relay are P2P's.
+		const p2p = this.start();
+		if (!p2p) return refuse(`P2P off: ${this.#off}`);
+		const endpoint = await this.#startWebRtc(p2p);
 		if (!endpoint) return refuse(`WebRTC off: ${this.#webrtcOff}`);
 		if (!(rights & Rights.live)) return refuse("the viewer's grant gives no live view (all a WebRTC viewer can ask for yet)");
 		let answer;
 		try {
-			answer = endpoint.offer(session, sdp);
+			answer = await endpoint.offer(session, sdp, (candidates) => this.#gather(p2p, { session, candidates, stun, turn }));
 		}
 		catch (error) {
 			return refuse((error as Error).message);
@@ -205,7 +208,10 @@ export class P2PSignal {
 					watermarks: s.watermarks, level: s.level,
 				})),
 				// ICE-lite on host candidates: the path is a host pair (srflx and relay paths come with the camera's gathering)
-				...webrtc.map((w) => ({ session: w.session, action: w.connected ? "live" : "", talk: false, srttMs: 0, rate: w.rate, buffered: 0, memory: 0, path: "host" as const, wire: "webrtc" as const })),
+				...webrtc.map((w) => ({
+					session: w.session, action: w.connected ? "live" : "", talk: false, srttMs: 0, rate: w.rate, buffered: 0, memory: 0, wire: "webrtc" as const,
+					...(w.peer && this.#p2p ? { path: this.#p2p.pathTo(w.session, w.peer.address, w.peer.port) } : {}),
+				})),
 			].slice(0, 32),
 		}));
 	}
@@ -248,6 +254,14 @@ export class P2PSignal {
 	async #offer(received: P2pOffer): Promise<void> {
 		const p2p = this.start();
 		if (!p2p) return this.#o.answer(p2pAnswer({ session: received.session, candidates: [], error: `P2P off: ${this.#off}` }));
+		const candidates = await this.#gather(p2p, received);
+		this.#o.answer(p2pAnswer({ session: received.session, candidates, media: this.#o.media }));
+	}
+
+	/** A viewer announced (either wire): checks towards its candidates first (they open our NAT while
+	 * the answer travels), then this camera's candidates — its addresses, the server-reflexive one,
+	 * a relayed one with the viewer's addresses permitted. */
+	async #gather(p2p: P2P, received: P2pOffer): Promise<Candidate[]> {
 		const offer = { ...received, candidates: acceptedCandidates(received.candidates, this.#o.allow ?? {}) };
 		if (offer.candidates.length < received.candidates.length) this.#o.log(`p2p: viewer ${offer.session}: ${received.candidates.length - offer.candidates.length} candidate(s) repeated or not allowed here: not checked`);
 		p2p.viewerOffered(offer.session, offer.candidates);   // its session's path type (the report)
@@ -263,7 +277,7 @@ export class P2PSignal {
 		const relay = await this.#relay(p2p, offer);
 		if (relay) candidates.push(relay);
 		this.#o.log(`p2p: viewer ${offer.session} announced; answering with ${placeOf(candidates)}`);
-		this.#o.answer(p2pAnswer({ session: offer.session, candidates, media: this.#o.media }));
+		return candidates;
 	}
 
 	/** While a session is open: has this end's address changed? Then each viewer gets the new candidates. */

@@ -12,7 +12,7 @@ import { Channel, Endpoint, Event, Kind, MAX_COMMAND, Rights, Status } from "p2p
 import { RingReader, type Ring } from "ring";
 import Timer from "timer";
 import { decodeAddress, encodeAddress } from "./address.js";
-import { openUdp, type UdpSocket } from "./udp.js";
+import { openUdp, type Datagram, type UdpSocket } from "./udp.js";
 import { decodeControl, encodeControl, type ControlKind } from "./control.js";
 import { P2pCodes, P2pError } from "./errors.js";
 import { parseStreamParams, queryPairs, type StreamParams } from "./params.js";
@@ -119,6 +119,9 @@ export class P2P {
 	/** What each announced viewer offered (by viewer id), and our own addresses: a session's path type (path.ts). */
 	#offered = new Map<string, readonly Candidate[]>();
 	#hosts: readonly string[] = [];
+	/** A second wire on this socket (WebRTC: modules/webrtc/endpoint.ts), told apart by RFC 7983's
+	 * first byte: what it claims never reaches the transport (whose packets start 0x3X). */
+	#wire: ((datagram: Datagram) => boolean) | undefined;
 
 	constructor(options: P2POptions) {
 		if (!options || typeof options.monotonic !== "function") throw new P2pError(P2pCodes.EARG, "options need { deviceId, deviceSecret, monotonic }");
@@ -196,6 +199,7 @@ export class P2P {
 		this.#ticker.stop();
 		if (this.#pullTimer !== undefined) Timer.clear(this.#pullTimer as never);
 		this.#pullTimer = undefined;
+		this.#wire = undefined;
 		this.#wake?.close();
 		this.#checks?.close();
 		this.#relay?.close();
@@ -280,6 +284,26 @@ export class P2P {
 		return this.#relay ??= new TurnClient(server, (bytes, address, port) => this.#socket?.write(bytes, address, port), crypto, () => this.#o.monotonic());
 	}
 
+	/**
+	 * Carries a second wire on this socket — its candidates (host, srflx, the TURN relay), its NAT
+	 * openings and moves are the transport's: `take` sees each datagram first (unwrapped when it came
+	 * through the relay) and claims its own; `send` sends the wire's, through the relay when the peer's
+	 * last datagram came through it.
+	 */
+	carry(take: (datagram: Datagram) => boolean): { send(bytes: Uint8Array, address: string, port: number): void } {
+		this.#ready("carry");
+		this.#wire = take;
+		return { send: (bytes, address, port) => this.#write(bytes, address, port) };
+	}
+
+	/** The path to `address`:`port` of the viewer `peer` (its offered candidates, path.ts). */
+	pathTo(peer: string, address: string, port: number): PathType {
+		return pathType({ address, port }, {
+			relayed: this.#relayed.has(`${address}:${port}`), offered: this.#offered.get(peer) ?? [],
+			mapped: this.#checks!.mappedBy(address, port), hosts: this.#hosts,
+		});
+	}
+
 	/** A datagram to a peer: through the relay when the peer's last datagram came through it, else straight. */
 	#write(bytes: ArrayBuffer | Uint8Array, address: string, port: number): void {
 		if (this.#relay && this.#relayed.has(`${address}:${port}`)) this.#relay.send(new Uint8Array(bytes), address, port);
@@ -308,10 +332,7 @@ export class P2P {
 			const { avgRate, sendBuffered } = s.media ? this.#endpoint!.channelStats(s.index, Channel.media) : { avgRate: 0, sendBuffered: 0 };
 			// where the session sends now (it follows a move), judged against what the viewer offered
 			const { address, port } = decodeAddress(peer);
-			const path = pathType({ address, port }, {
-				relayed: this.#relayed.has(`${address}:${port}`), offered: this.#offered.get(s.peer) ?? [],
-				mapped: this.#checks!.mappedBy(address, port), hosts: this.#hosts,
-			});
+			const path = this.pathTo(s.peer, address, port);
 			return { peer: s.peer, media: s.media?.params, talk: !!s.voice, srttMs, footprintBytes, avgRate, sendBuffered, path, address, port, watermarks: [...this.#watermarks] as [number, number, number], level: s.media?.level ?? "normal" };
 		});
 	}
@@ -363,6 +384,7 @@ export class P2P {
 			if (relayed) this.#relayed.add(`${packet.address}:${packet.port}`);
 			else if (this.#relay) this.#relayed.delete(`${packet.address}:${packet.port}`);
 			if (this.#relayed.size > 4 * MAX_SESSIONS.linux) this.#relayed.delete(this.#relayed.values().next().value!);
+			if (this.#wire?.(packet)) continue;
 			if (this.#checks!.take(packet)) continue;
 			const from = encodeAddress(packet.address, packet.port);
 			this.#ticker.enter(() => this.#endpoint!.input(from, packet!, this.#now()));

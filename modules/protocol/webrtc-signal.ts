@@ -6,7 +6,7 @@
  * DTLS-SRTP: modules/webrtc); `p2p-end` (signal.ts) ends it as it ends a native one — one kind of
  * viewer, two wires, one session id space and one list.
  */
-import { p2pMessageOf, SESSION_ID } from "./signal.js";
+import { p2pMessageOf, SESSION_ID, stunServersOf, turnServersOf, type StunServer, type TurnServer } from "./signal.js";
 import { Rights } from "./ticket.js";
 
 /** The largest SDP offer a camera is handed (and its parser reads: modules/webrtc/sdp.ts), bytes: a
@@ -22,6 +22,9 @@ export interface WebRtcOffer {
 	sdp: string;
 	/** Ticket rights bits (ticket.ts `Rights`): what the session may do. */
 	rights: number;
+	/** Where the camera learns its server-reflexive address and allocates a relayed one, as for a native offer (signal.ts). */
+	stun: StunServer[];
+	turn: TurnServer[];
 }
 
 export interface WebRtcAnswer {
@@ -31,7 +34,7 @@ export interface WebRtcAnswer {
 	error?: string;
 }
 
-export const webrtcOfferCommand = (offer: WebRtcOffer): string => JSON.stringify({ type: "webrtc", session: offer.session, sdp: offer.sdp, rights: offer.rights });
+export const webrtcOfferCommand = (offer: WebRtcOffer): string => JSON.stringify({ type: "webrtc", session: offer.session, sdp: offer.sdp, rights: offer.rights, stun: offer.stun, turn: offer.turn });
 
 /** A `cmd` object → a viewer's WebRTC offer, or undefined when it is not one (or malformed: ignored). */
 export function webrtcOfferOf(command: Record<string, unknown>): WebRtcOffer | undefined {
@@ -39,7 +42,8 @@ export function webrtcOfferOf(command: Record<string, unknown>): WebRtcOffer | u
 	if (type !== "webrtc" || typeof session !== "string" || !SESSION_ID.test(session)) return undefined;
 	if (typeof sdp !== "string" || !sdp.length || sdp.length > MAX_SDP_BYTES) return undefined;
 	if (typeof rights !== "number" || !Number.isInteger(rights) || rights < 0 || (rights & ~ALL_RIGHTS)) return undefined;
-	return { session, sdp, rights };
+	const stun = stunServersOf(command.stun ?? []), turn = turnServersOf(command.turn ?? []);
+	return stun && turn && { session, sdp, rights, stun, turn };
 }
 
 export const webrtcAnswer = (answer: WebRtcAnswer): string => JSON.stringify({ type: "webrtc-answer", ...answer });

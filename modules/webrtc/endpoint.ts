@@ -1,9 +1,12 @@
 /**
- * The camera's WebRTC endpoint: every WebRTC viewer on one UDP socket, each a WebRtcSession
- * (session.ts) fed live video from the channel's ring. A datagram finds its session by RFC 7983's
- * first byte: a STUN check by the ufrag its USERNAME names (ours, one per session, random), anything
- * else by the address the session's checks came from — a stranger's packet finds none and costs a
- * map lookup, nothing more (no state, no answer).
+ * The camera's WebRTC endpoint: every WebRTC viewer a WebRtcSession (session.ts) fed live video
+ * from the channel's ring, on the P2P transport's own UDP socket (P2P.carry: the same port, host,
+ * server-reflexive and relayed candidates, NAT openings and TURN relay as the native viewers — one
+ * stack, two wires). RFC 7983's first byte tells the wires apart: DTLS records (20–25; the native
+ * transport's packets start 0x3X), RTP/RTCP (128–191), and a STUN check whose USERNAME names one of
+ * our sessions' ufrags (random, one per session) are this endpoint's; DTLS and RTCP then find their
+ * session by the address its checks came from — a stranger's packet finds none and costs a map
+ * lookup, nothing more (no state, no answer).
  *
  * Bounds on what a viewer drives (issue 28 §6): checks answered per session per second
  * (CHECKS_PER_SECOND, before the HMAC is computed); a session that is not connected within
@@ -17,11 +20,12 @@ import Timer from "timer";
 import { RingReader, FrameType, type Ring } from "ring";
 import { type DtlsIdentity } from "webrtc";
 import { randomBytes } from "p2p";
-import { openUdp, type UdpSocket } from "../p2p/udp.js";
+import type { Datagram } from "../p2p/udp.js";
 import type { HmacSha1 } from "../p2p/stun.js";
+import type { Candidate } from "../protocol/signal.js";
 import { RateGate } from "../net/rate-gate.js";
 import { checkedUfrag } from "./ice.js";
-import { chooseCodec, chooseH264, parseOffer, writeAnswer, type SdpCandidate } from "./sdp.js";
+import { chooseCodec, chooseH264, parseOffer, writeAnswer } from "./sdp.js";
 import { WebRtcSession } from "./session.js";
 
 /** A session must complete ICE and DTLS within this long of its offer (a ticket's life). */
@@ -43,10 +47,8 @@ export interface WebRtcEndpointOptions {
 	identity: DtlsIdentity;
 	ring: Ring;
 	codec: "h264" | "h265";
-	/** The UDP port (0: any). */
-	port?: number;
-	/** The camera's addresses for its host candidates (IPv4). */
-	addresses(): string[];
+	/** Sends on the carrying socket (through the relay where the viewer's datagrams came through it). */
+	send(bytes: Uint8Array, address: string, port: number): void;
 	/** How many more viewers the camera takes now (the viewer limit minus the sessions of both wires). */
 	places(): number;
 	hmacSha1: HmacSha1;
@@ -70,6 +72,8 @@ interface Entry {
 export interface WebRtcFigures {
 	session: string;
 	connected: boolean;
+	/** Where the session sends (the address its checks came from), once known. */
+	peer?: { address: string; port: number };
 	/** Bytes/s sent since the previous figures. */
 	rate: number;
 	frames: number;
@@ -82,7 +86,6 @@ const randomText = (count: number): string => Array.from(new Uint8Array(randomBy
 
 export class WebRtcEndpoint {
 	readonly #o: WebRtcEndpointOptions;
-	#socket: UdpSocket | undefined;
 	#entries = new Map<string, Entry>();
 	#byUfrag = new Map<string, Entry>();
 	#checks = new RateGate(CHECKS_PER_SECOND, 1000 / CHECKS_PER_SECOND);
@@ -100,36 +103,54 @@ export class WebRtcEndpoint {
 		return this.#entries.size;
 	}
 
-	/** The viewer's SDP offer → the camera's answer; the session waits for the viewer's checks. */
-	offer(id: string, sdp: string): string {
+	/**
+	 * The viewer's SDP offer → the camera's answer; the session then waits for the viewer's checks.
+	 * `gather` gets the viewer's candidates (UDP, IPv4: to open the camera's NAT towards and permit on
+	 * its relay) and gives the camera's, for the answer. Throws WebRtcRefusal or SdpError (bounded).
+	 */
+	async offer(id: string, sdp: string, gather: (viewer: Candidate[]) => Promise<Candidate[]>): Promise<string> {
 		if (this.#entries.has(id)) throw new WebRtcRefusal(`session ${id} already has an answer`);
 		if (this.#o.places() <= 0) throw new WebRtcRefusal("the camera serves as many viewers as it can now");
-		const offer = parseOffer(sdp);   // SdpError: bounded, says which line
+		const offer = parseOffer(sdp);
 		const video = offer.media.find((m) => m.kind === "video" && (m.direction === "recvonly" || m.direction === "sendrecv"));
 		if (!video) throw new WebRtcRefusal("the offer receives no video");
 		const codec = this.#o.codec === "h264" ? chooseH264(video, H264_PROFILE)?.codec : chooseCodec(video, ["H265"]);
 		if (!codec) throw new WebRtcRefusal(`the viewer takes no ${this.#o.codec.toUpperCase()} (this camera's stream)`);
-		const socket = this.#open();
 		const local = { ufrag: randomText(8), pwd: randomText(24) };
 		const ssrc = new DataView(randomBytes(4)).getUint32(0) >>> 0 || 1;
 		const entry: Entry = { id, ufrag: local.ufrag, since: this.#o.now(), keyed: false, mark: { bytes: 0, at: this.#o.now() }, session: undefined as never };
 		entry.session = new WebRtcSession({
 			identity: this.#o.identity, remoteFingerprint: offer.fingerprint.bytes, local,
 			video: { payloadType: codec.pt, ssrc, codec: this.#o.codec === "h264" ? 1 : 2 },
-			send: (bytes, address, port) => socket.write(bytes, address, port),
+			send: (bytes, address, port) => this.#o.send(bytes, address, port),
 			now: this.#o.now, hmacSha1: this.#o.hmacSha1,
 			onKeyFrameRequest: () => { entry.keyed = false; },
 			log: (message) => this.#o.log(`${message} (${id})`),
 		});
-		const candidates: Array<Pick<SdpCandidate, "address" | "port" | "type">> = this.#o.addresses().map((address) => ({ address, port: socket.port, type: "host" }));
+		// Its place is held while the camera gathers (another offer counts it).
+		this.#entries.set(id, entry);
+		this.#byUfrag.set(local.ufrag, entry);
+		this.#tick ??= Timer.repeat(() => this.#look(), TICK_MS);
+		let candidates: Candidate[];
+		try {
+			const viewer = offer.media.flatMap((m) => m.candidates).filter((c) => c.protocol === "udp" && c.type !== "prflx" && /^\d+\.\d+\.\d+\.\d+$/.test(c.address))
+				.map(({ type, address, port }) => ({ type: type as Candidate["type"], address, port }));
+			candidates = await gather(viewer);
+		}
+		catch (error) {
+			this.end(id, `not answered (${(error as Error).message})`);
+			throw error;
+		}
+		if (this.#entries.get(id) !== entry) throw new WebRtcRefusal("the session ended while the camera gathered its candidates");
+		if (!candidates.length) {
+			this.end(id, "not answered (no candidate)");
+			throw new WebRtcRefusal("the camera has no address to offer");
+		}
 		const answer = writeAnswer(offer, {
 			sessionId: String(Math.floor(this.#o.now())), ice: local, fingerprint: new Uint8Array(this.#o.identity.fingerprint), iceLite: true, candidates,
 			accept: { [video.mid]: { codec, ssrc, direction: "sendonly" } }, dataChannel: false,
 		});
-		this.#entries.set(id, entry);
-		this.#byUfrag.set(local.ufrag, entry);
-		this.#tick ??= Timer.repeat(() => this.#look(), TICK_MS);
-		this.#o.log(`webrtc: viewer ${id} offered ${codec.name}/${codec.pt}; answered with ${candidates.length} host candidate(s) on port ${socket.port}`);
+		this.#o.log(`webrtc: viewer ${id} offered ${codec.name}/${codec.pt}; answered with ${candidates.map((c) => c.type).join(", ")} candidate(s)`);
 		return answer;
 	}
 
@@ -153,7 +174,7 @@ export class WebRtcEndpoint {
 			const { bytes, frames, keyFrameRequests, nacks } = entry.session.stats;
 			const rate = at > entry.mark.at ? Math.round((bytes - entry.mark.bytes) * 1000 / (at - entry.mark.at)) : 0;
 			entry.mark = { bytes, at };
-			return { session: entry.id, connected: entry.session.connected, rate, frames, keyFrameRequests, nacks };
+			return { session: entry.id, connected: entry.session.connected, peer: entry.session.peer, rate, frames, keyFrameRequests, nacks };
 		});
 	}
 
@@ -162,43 +183,36 @@ export class WebRtcEndpoint {
 		this.#stop();
 	}
 
-	#open(): UdpSocket {
-		if (this.#socket) return this.#socket;
-		const socket: UdpSocket = openUdp({
-			port: this.#o.port ?? 0,
-			onReadable: () => {
-				for (let d = socket.read(); d; d = socket.read()) this.#receive(d, d.address, d.port);
-			},
-		});
-		return this.#socket = socket;
-	}
-
 	#stop(): void {
 		if (this.#tick !== undefined) Timer.clear(this.#tick as never);
 		this.#tick = undefined;
-		this.#socket?.close();
-		this.#socket = undefined;
 	}
 
-	#receive(datagram: ArrayBuffer, address: string, port: number): void {
+	/** A datagram on the carrying socket: true when it is this wire's (handled or dropped here). */
+	take(datagram: Datagram): boolean {
 		const bytes = new Uint8Array(datagram);
+		const first = bytes[0];
+		if (!bytes.length || (first > 3 && first < 20) || (first > 25 && first < 128) || first > 191) return false;   // the native transport's (0x3X), or nobody's
+		const { address, port } = datagram;
 		let entry: Entry | undefined;
-		if (bytes.length && bytes[0] <= 3) {
+		if (first <= 3) {
 			const ufrag = checkedUfrag(bytes);
 			entry = ufrag === undefined ? undefined : this.#byUfrag.get(ufrag);
-			if (entry && this.#checks.take(entry.id, this.#o.now())) {
+			if (!entry) return false;   // a check of the native transport's, a STUN server's answer
+			if (this.#checks.take(entry.id, this.#o.now())) {
 				this.checksDropped++;
-				return;
+				return true;
 			}
 		}
 		else for (const candidate of this.#entries.values()) if (candidate.session.isPeer(address, port)) entry = candidate;
 		if (!entry) {
 			this.unclaimed++;
-			return;
+			return true;
 		}
 		const wasConnected = entry.session.connected;
 		entry.session.receive(datagram, address, port);
 		if (!wasConnected && entry.session.connected) this.#watch(entry);
+		return true;
 	}
 
 	/** Connected: the session reads the ring from its newest key frame. */

@@ -78,6 +78,11 @@ export class WebRtcSession {
 		return this.#now() - this.#consentAt < CONSENT_MS;
 	}
 
+	/** The address the session sends to (where the viewer's checks came from), once one came. */
+	get peer(): { address: string; port: number } | undefined {
+		return this.#peer && { ...this.#peer };
+	}
+
 	/** Whether `address`:`port` is the path the session uses (its DTLS and SRTCP come from there). */
 	isPeer(address: string, port: number): boolean {
 		return this.#peer?.address === address && this.#peer.port === port;

@@ -3,7 +3,7 @@
 # the 201, connects straight to the camera (ICE, DTLS-SRTP) and decodes the video for SECONDS
 # (FFmpeg through PyAV), then DELETEs the session's Location. Prints one JSON line: the HTTP
 # statuses, frames decoded, their size, the first frame's delay, the ICE and DTLS states.
-#   python3 aiortc_whep.py URL TOKEN SECONDS
+#   python3 aiortc_whep.py URL TOKEN SECONDS [STUN_URL]
 import asyncio
 import json
 import sys
@@ -29,8 +29,8 @@ def http(method, url, token, body=None, content_type=None):
         return error.code, dict(error.headers), error.read().decode()
 
 
-async def main(url, token, seconds):
-    pc, track_ready = video_receiver()
+async def main(url, token, seconds, stun):
+    pc, track_ready = video_receiver(stun)
     await pc.setLocalDescription(await pc.createOffer())
     asked = time.monotonic()
     loop = asyncio.get_running_loop()
@@ -50,4 +50,4 @@ async def main(url, token, seconds):
     await pc.close()
 
 
-asyncio.run(main(sys.argv[1], sys.argv[2], float(sys.argv[3])))
+asyncio.run(main(sys.argv[1], sys.argv[2], float(sys.argv[3]), sys.argv[4] if len(sys.argv) > 4 else None))

@@ -3,12 +3,13 @@
 import asyncio
 import time
 
-from aiortc import RTCPeerConnection
+from aiortc import RTCConfiguration, RTCIceServer, RTCPeerConnection
 
 
-def video_receiver():
-    """A peer offering to receive video, and a future of its track."""
-    pc = RTCPeerConnection()
+def video_receiver(stun=None):
+    """A peer offering to receive video, and a future of its track; `stun`: its STUN server's URL
+    (none: no server-reflexive candidate, and no wait for a STUN server this machine cannot reach)."""
+    pc = RTCPeerConnection(RTCConfiguration(iceServers=[RTCIceServer(urls=stun)] if stun else []))
     pc.addTransceiver("video", direction="recvonly")
     track_ready = asyncio.get_running_loop().create_future()
 

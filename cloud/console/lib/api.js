@@ -128,6 +128,8 @@ export const api = {
 	liveUrl: (id, channel) => `/v1/hls/${enc(id)}/${channel}/live.m3u8`,
 	/** WHEP: live straight from the camera over WebRTC (lib/webrtc-player.js). */
 	whepUrl: (id) => `/v1/devices/${enc(id)}/whep`,
+	/** The STUN servers a viewer asks for its server-reflexive candidate: { stun: [{ address, port }] }. */
+	p2pServers: () => request("GET", "/v1/p2p"),
 	vodUrl: (id, channel, start, end) => `/v1/hls/${enc(id)}/${channel}/vod.m3u8${query({ start: iso(start), end: iso(end) })}`,
 	getUrl: (id, channel, start, durationS) => `/v1/recordings/${enc(id)}/${channel}/get${query({ start: iso(start), duration: durationS })}`,
 	/** One snapshot by its time: immutable, so the browser caches it. */

@@ -9,6 +9,24 @@ export const CONNECT_MS = 3000;
 /** How often the delay figure (jitter buffer + half the round trip) is read from getStats(). */
 const STATS_MS = 1000;
 
+/** How long the offer waits for our server-reflexive candidate (the cloud's STUN servers). */
+const GATHER_MS = 700;
+
+/** Resolves when ICE gathering completes, or after `ms`. */
+function gathered(pc, ms) {
+	return new Promise((resolve) => {
+		if (pc.iceGatheringState === "complete") return resolve();
+		const done = () => {
+			clearTimeout(timer);
+			pc.removeEventListener("icegatheringstatechange", check);
+			resolve();
+		};
+		const check = () => pc.iceGatheringState === "complete" && done();
+		const timer = setTimeout(done, ms);
+		pc.addEventListener("icegatheringstatechange", check);
+	});
+}
+
 export class WebRtcError extends Error {
 	name = "WebRtcError";
 }
@@ -52,8 +70,11 @@ export class WebRtcPlayer {
 				this.#video.srcObject = event.streams[0] ?? new MediaStream([event.track]);
 				void this.#video.play().catch(() => {});
 			};
-			// The camera is an ICE-lite agent: it needs none of our candidates, so the offer goes at once.
+			// The camera is an ICE-lite agent: our checks reach it without our candidates, but with them it
+			// opens its NAT towards us and permits us on its relay — so the offer waits for them, briefly
+			// (a slow or dead STUN server costs GATHER_MS, not the whole budget).
 			await pc.setLocalDescription(await pc.createOffer());
+			await gathered(pc, GATHER_MS);
 			let response;
 			try {
 				response = await fetch(whepUrl, { method: "POST", credentials: "same-origin", headers: { "content-type": "application/sdp" }, body: pc.localDescription.sdp, signal: aborted.signal });

@@ -102,7 +102,8 @@ export function liveTab(body, { id, channel, online, device }) {
 			player.stop();
 			show("Connecting straight to the camera…");
 			try {
-				const kind = await webrtc.live(api.whepUrl(id));
+				const { stun = [] } = await api.p2pServers().catch(() => ({}));
+				const kind = await webrtc.live(api.whepUrl(id), stun.length ? [{ urls: stun.map((s) => `stun:${s.address}:${s.port}`) }] : []);
 				if (attempt !== attempts) return;
 				video.ivxsPlayer = webrtc;
 				via("webrtc", kind);

@@ -50,6 +50,11 @@ export async function install(ctx: CloudContext): Promise<void> {
 	await followAnswers(ctx, checkable);
 	const { p2pTicketS, p2pAnswerS, p2pSweepS } = ctx.config;
 	const offers = new RateGate(OFFER_BURST, OFFER_INTERVAL_MS), updates = new RateGate(UPDATE_BURST, UPDATE_INTERVAL_MS);
+	/** Where a camera learns its server-reflexive address and allocates a relayed one (TURN credentials minted per offer). */
+	const servers = (device: string) => ({
+		stun: ctx.config.stunServers.map(serverOf),
+		turn: ctx.config.turnServers.map((server) => ({ ...serverOf(server), ...turnCredentials(ctx.config, device) })),
+	});
 	ctx.every(p2pSweepS * 1000, async () => {
 		await sweep(ctx);
 		offers.prune();
@@ -67,8 +72,7 @@ export async function install(ctx: CloudContext): Promise<void> {
 		const wait = offers.take(`${viewer.user}\n${device.id}`);
 		if (wait) throw tooMany(`P2P offers of ${viewer.user} for ${device.id}: at most ${OFFER_BURST} at once, then one per ${OFFER_INTERVAL_MS / 1000} s`, wait);
 		const session = newSessionId();
-		const stun = ctx.config.stunServers.map(serverOf);
-		const turn = ctx.config.turnServers.map((server) => ({ ...serverOf(server), ...turnCredentials(ctx.config, device.id) }));
+		const { stun, turn } = servers(device.id);
 		try {
 			hold(ctx, { session, device: device.id, user: viewer.user, since: Date.now(), expiryS: Math.ceil(Date.now() / 1000) + p2pAnswerS + p2pTicketS });
 		}
@@ -126,7 +130,7 @@ export async function install(ctx: CloudContext): Promise<void> {
 		sendJson(res, 200, { sent: candidates.length });
 	});
 
-	installWhep(ctx, offers, { burst: OFFER_BURST, intervalMs: OFFER_INTERVAL_MS });
+	installWhep(ctx, offers, { burst: OFFER_BURST, intervalMs: OFFER_INTERVAL_MS }, servers);
 
 	ctx.router.add("GET", "/v1/p2p", { auth: "user" }, (_req, res) => {
 		sendJson(res, 200, { stun: ctx.config.stunServers.map(serverOf) });

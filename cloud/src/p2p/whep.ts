@@ -13,12 +13,14 @@ import { admit, forget, hold, newSessionId, sessionNamed, SessionLimitError, web
 import type { RateGate } from "../../../modules/net/rate-gate.js";
 import { Rights } from "../../../modules/protocol/ticket.js";
 import { MAX_SDP_BYTES } from "../../../modules/protocol/webrtc-signal.js";
+import type { StunServer, TurnServer } from "../../../modules/protocol/signal.js";
 import { parseOffer, SdpError } from "../../../modules/webrtc/sdp.js";
 
 const tooMany = (what: string, waitMs: number) => new HttpError(429, `${what}: try again in ${Math.ceil(waitMs / 1000)} s`, { "retry-after": String(Math.ceil(waitMs / 1000)) });
 
-/** `offers`: the native route's gate (a viewer's offers for one camera, both wires together). */
-export function installWhep(ctx: CloudContext, offers: RateGate, limits: { burst: number; intervalMs: number }): void {
+/** `offers`: the native route's gate (a viewer's offers for one camera, both wires together);
+ * `servers`: the STUN and TURN servers a camera's offer names (index.ts, for both wires). */
+export function installWhep(ctx: CloudContext, offers: RateGate, limits: { burst: number; intervalMs: number }, servers: (device: string) => { stun: StunServer[]; turn: TurnServer[] }): void {
 	const { p2pTicketS, p2pAnswerS } = ctx.config;
 
 	ctx.router.add("POST", "/v1/devices/:device/whep", { auth: "user", device: "device" }, async (req, res, _params, _url, { viewer, device }) => {
@@ -48,7 +50,7 @@ export function installWhep(ctx: CloudContext, offers: RateGate, limits: { burst
 		let answer: Awaited<ReturnType<typeof webrtcOffer>>;
 		try {
 			// Every right the grant gives; the camera serves what its WebRTC endpoint can (live view today).
-			answer = await webrtcOffer(ctx, device.id, { session, sdp, rights: Rights.live | Rights.playback | Rights.talk | Rights.command }, p2pAnswerS * 1000);
+			answer = await webrtcOffer(ctx, device.id, { session, sdp, rights: Rights.live | Rights.playback | Rights.talk | Rights.command, ...servers(device.id) }, p2pAnswerS * 1000);
 		}
 		finally {
 			if (!answer! || answer!.sdp === undefined) forget(ctx, session);

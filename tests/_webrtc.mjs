@@ -1,0 +1,33 @@
+// aiortc (Debian python3-aiortc) as a WHEP client of the cloud (tests/webrtc/aiortc_whep.py), for
+// the tests that watch the camera app over WebRTC: its one JSON line (HTTP statuses, frames decoded,
+// their size, the first frame's delay, ICE and DTLS states).
+import { spawn } from "node:child_process";
+import { join } from "node:path";
+import { root } from "./_host.mjs";
+
+/** `prefix`: an argv that runs it elsewhere (a network namespace); `stun`: its STUN server ("stun:host:port"). */
+export function whepClient(url, token, seconds, { prefix = [], stun } = {}) {
+	return new Promise((resolve, reject) => {
+		const argv = [...prefix, "/usr/bin/python3", join(root, "tests/webrtc/aiortc_whep.py"), url, token, String(seconds), ...(stun ? [stun] : [])];
+		const child = spawn(argv[0], argv.slice(1), { stdio: ["ignore", "pipe", "pipe"] });
+		let out = "", err = "";
+		child.stdout.on("data", (chunk) => { out += chunk; });
+		child.stderr.on("data", (chunk) => { err += chunk; });
+		const timer = setTimeout(() => child.kill("SIGKILL"), (seconds + 40) * 1000);
+		child.on("close", (code) => {
+			clearTimeout(timer);
+			const line = out.trim().split("\n").pop();
+			try {
+				resolve(JSON.parse(line));
+			}
+			catch {
+				reject(new Error(`aiortc_whep.py exited ${code}: ${out}\n${err.slice(-2000)}`));
+			}
+		});
+	});
+}
+
+/** A new API token of a signed-in user (cloud/tests/_cloud.mjs `session`). */
+export async function tokenOf(user) {
+	return (await (await user.call("/v1/tokens", { method: "POST" })).json()).token;
+}
