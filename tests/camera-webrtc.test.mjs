@@ -6,10 +6,14 @@
 // The session is in the cloud's P2P list as a WebRTC one; DELETE ends it on the camera; a revoked
 // grant ends it too. Bad offers are refused by the cloud before the camera hears of them.
 import test from "ava";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { cloudFor, deviceIn, session } from "../cloud/tests/_cloud.mjs";
 import { eventually } from "../cloud/tests/_mqtt.mjs";
 import { cameraConnected, deviceFile } from "./_camera.mjs";
 import { tokenOf, whepClient } from "./_webrtc.mjs";
+import { view } from "../scripts/view.mjs";
 
 const adminPassword = "admin-secret-1";
 
@@ -83,6 +87,14 @@ test("WHEP: the cloud refuses what it must before the camera hears of it; a revo
 	const second = await whepClient(url, await tokenOf(admin), 1);
 	t.is(second.status, 502);
 	t.regex(second.error, /serves as many viewers as it can/);
+	// Nor does a native viewer get in: one place, both wires.
+	const dir = mkdtempSync(join(tmpdir(), "ivxs-rtc-"));
+	t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+	let ended;
+	const native = await view({ device: "rtc-cam2", cloud: cloud.url, user: "admin", password: adminPassword, format: "fmp4", quiet: true, out: join(dir, "live.mp4"), seconds: 4 }, { onReport: (kind, r) => { if (kind === "view-end") ended = r; } });
+	t.is(native, 2, "no stream");
+	t.like(ended, { frames: 0, why: "the camera closed the session (0)" });
+	t.regex(stdout, /p2p: viewer [0-9a-f]{16} refused: 0 viewer\(s\) here and 1 on WebRTC, at most 1 at once/);
 	const revoked = Date.now();
 	t.is((await admin.call("/v1/users/eve/devices/rtc-cam2", { method: "DELETE" })).status, 204);
 	await eventually(() => /webrtc: viewer [0-9a-f]{16} ended by the cloud/.test(stdout), 5000);

@@ -260,6 +260,7 @@ export default function main(): void {
 		if (!rings[0]) return "no channel is capturing";
 		const started = startViewers(config, {
 			port, ring: rings[0], store, talkbackDir: options.talkback || undefined, maxSessions: options.viewers, firmware: fw, log,
+			othersOpen: () => webrtc?.size ?? 0,
 			snapshot: stillChannel === undefined ? undefined : () => {
 				const time = cloudNow();
 				return { time, taken: stills.take(stillChannel, time) };

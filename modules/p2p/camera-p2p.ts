@@ -75,6 +75,8 @@ export interface P2POptions {
 	ringClock?: () => number;
 	/** Viewers at once: 1 … MAX_SESSIONS.linux (default 4 = a board's). */
 	maxSessions?: number;
+	/** Viewers the camera serves on another wire now (WebRTC): they count against maxSessions too. */
+	othersOpen?: () => number;
 	/** Bytes an onSendGet-fed channel holds unsent (default 256 KiB; the watermarks live below it). */
 	queueBytes?: number;
 	/** Monotonic ms (the transport's clock) and Unix seconds (ticket expiry). */
@@ -411,8 +413,16 @@ export class P2P {
 	#onTransportEvent(index: number, event: number, arg: number): void {
 		if (event === Event.connected) {
 			const stats = this.#endpoint!.sessionStats(index);
-			this.#sessions.set(index, { index, peer: stats.viewerId.replace(/\0+$/, ""), rights: stats.rights, outbox: [] });
-			this.#log(`viewer ${stats.viewerId.replace(/\0+$/, "")} connected`);
+			const peer = stats.viewerId.replace(/\0+$/, "");
+			const others = this.#o.othersOpen?.() ?? 0;
+			this.#sessions.set(index, { index, peer, rights: stats.rights, outbox: [] });
+			if (this.#sessions.size + others > this.#o.maxSessions!) {
+				// the transport admits up to maxSessions of its own; the other wire's viewers count too
+				this.#log(`viewer ${peer} refused: ${this.#sessions.size - 1} viewer(s) here and ${others} on WebRTC, at most ${this.#o.maxSessions} at once`);
+				Timer.set(() => this.#state === "ready" && this.end(peer), 0);
+				return;
+			}
+			this.#log(`viewer ${peer} connected`);
 		}
 		else if (event === Event.closed) {
 			const session = this.#sessions.get(index);

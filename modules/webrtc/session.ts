@@ -34,6 +34,9 @@ export interface WebRtcSessionOptions {
 const MTU = 1200;
 /** No check from the viewer for this long: its consent has expired (RFC 7675 §5.1: 30 s). */
 export const CONSENT_MS = 30_000;
+/** SRTCP packets from the viewer read in any 1-s window (each costs an HMAC): a browser sends a few
+ * a second (receiver reports, NACKs, PLIs); past this they are dropped unread and counted. */
+export const RTCP_PER_SECOND = 50;
 
 export class WebRtcSession {
 	readonly #o: WebRtcSessionOptions;
@@ -47,7 +50,10 @@ export class WebRtcSession {
 	#closed = false;
 	#consentAt = -Infinity;
 	/** What went out and came in, for the log and the tests. */
-	readonly stats = { checks: 0, refusedChecks: 0, dtls: 0, packets: 0, bytes: 0, frames: 0, rtcp: 0, refusedRtcp: 0, keyFrameRequests: 0, nacks: 0 };
+	readonly stats = { checks: 0, refusedChecks: 0, dtls: 0, packets: 0, bytes: 0, frames: 0, rtcp: 0, refusedRtcp: 0, droppedRtcp: 0, keyFrameRequests: 0, nacks: 0 };
+	/** The current 1-s window of the viewer's RTCP and how many it read. */
+	#rtcpWindow = 0;
+	#rtcpRead = 0;
 
 	constructor(o: WebRtcSessionOptions) {
 		this.#o = o;
@@ -123,6 +129,12 @@ export class WebRtcSession {
 	#feedback(datagram: ArrayBuffer): void {
 		const srtcp = this.#srtcp;
 		if (!srtcp) return;
+		const window = Math.floor(this.#now() / 1000);
+		if (window !== this.#rtcpWindow) [this.#rtcpWindow, this.#rtcpRead] = [window, 0];
+		if (++this.#rtcpRead > RTCP_PER_SECOND) {
+			this.stats.droppedRtcp++;
+			return;
+		}
 		const buffer = datagram.slice(0);
 		let length;
 		try {

@@ -9,7 +9,9 @@ import { readFile } from "ivxs/file";
 import { accessUnitSpans } from "../../modules/media/annexb.js";
 import { hmacSha1 } from "ivxs/crypto";
 import { answerCheck, candidatePriority, checkResponse, iceCheck } from "../../modules/webrtc/ice.js";
-import { CONSENT_MS, WebRtcSession } from "../../modules/webrtc/session.js";
+import { CONSENT_MS, RTCP_PER_SECOND, WebRtcSession } from "../../modules/webrtc/session.js";
+import { WebRtcEndpoint } from "../../modules/webrtc/endpoint.js";
+import { Ring } from "ring";
 
 const key = () => Uint8Array.from({ length: 16 }, (_, i) => i + 1).buffer;
 const salt = () => Uint8Array.from({ length: 14 }, (_, i) => 100 + i).buffer;
@@ -162,7 +164,7 @@ test("WebRtcSession: the viewer's checks are its consent (RFC 7675) — 30 s wit
 	identity.close();
 });
 
-test("WebRtcSession: after ICE and DTLS, the viewer's SRTCP PLI asks for a key frame; a forged one is refused and counted", (t) => {
+test("WebRtcSession: after ICE and DTLS, the viewer's SRTCP PLI asks for a key frame; a forged one is refused and counted; a flood past RTCP_PER_SECOND is dropped unread", (t) => {
 	const cam = DtlsIdentity.create(), view = DtlsIdentity.create();
 	const cameraId = new DtlsIdentity(cam.key, cam.certificate), viewerId = new DtlsIdentity(view.key, view.certificate);
 	const local = { ufrag: "camU", pwd: "cameraPasswordCamera24" }, remote = { ufrag: "viewerU", pwd: "viewerPasswordViewer24" };
@@ -199,7 +201,40 @@ test("WebRtcSession: after ICE and DTLS, the viewer's SRTCP PLI asks for a key f
 	session.receive(forged, "10.0.0.9", 4000);
 	t.is(requests, 1);
 	t.deepEqual([session.stats.rtcp, session.stats.refusedRtcp, session.stats.keyFrameRequests], [1, 1, 1]);
+	// a flood from the viewer's path: past RTCP_PER_SECOND in one second it is dropped unread (no HMAC)
+	const pliNow = () => {
+		const packet = new Uint8Array(12 + SRTCP_TRAILER_BYTES);
+		packet.set([0x81, 206, 0, 2, 0, 0, 0, 7, 0x00, 0xab, 0xcd, 0xef]);
+		return packet.buffer.slice(0, srtcp.protectRtcp(packet.buffer, 12));
+	};
+	for (let i = 0; i < 100; i++) session.receive(pliNow(), "10.0.0.9", 4000);
+	t.is(session.stats.rtcp + session.stats.refusedRtcp, RTCP_PER_SECOND);
+	t.is(session.stats.droppedRtcp, 102 - RTCP_PER_SECOND);
+	clock += 1000;   // the next second reads again
+	session.receive(pliNow(), "10.0.0.9", 4000);
+	t.is(session.stats.rtcp + session.stats.refusedRtcp, RTCP_PER_SECOND + 1);
 	srtcp.close();
 	viewer.close();
 	session.close();
+});
+
+test("WebRtcEndpoint on the P2P socket (RFC 7983): it claims DTLS, RTP/RTCP and checks for its own ufrags; the native transport's packets and other STUN pass by; strangers cost nothing", (t) => {
+	const { key: k, certificate } = DtlsIdentity.create();
+	const ring = new Ring({ maxGopBytes: 64 * 1024 });
+	const sent: Uint8Array[] = [];
+	const endpoint = new WebRtcEndpoint({
+		identity: new DtlsIdentity(k, certificate), ring, codec: "h264", hmacSha1, now: () => 1000, log: () => {},
+		send: (bytes) => { sent.push(bytes); }, places: () => 4,
+	});
+	const datagram = (bytes: number[]) => Object.assign(Uint8Array.from(bytes).buffer, { address: "10.0.0.9", port: 4000 });
+	t.false(endpoint.take(datagram([])), "empty: nobody's");
+	for (const first of [0x30, 0x3f, 4, 19, 64, 127, 192, 255]) t.false(endpoint.take(datagram([first, 0, 0, 0])), `first byte ${first}: not WebRTC's`);
+	for (const first of [20, 22, 25, 128, 0x81, 191]) t.true(endpoint.take(datagram([first, 200, 0, 1])), `first byte ${first}: WebRTC's`);
+	t.is(endpoint.unclaimed, 6, "no session has that address: dropped, counted");
+	// a check for a ufrag no session has: the native transport's (or a STUN server's) business
+	const check = iceCheck({ id: new Uint8Array(12).fill(1), local: { ufrag: "viewer", pwd: "viewerPasswordViewer24" }, remote: { ufrag: "nobodyHere", pwd: "x".repeat(22) }, priority: 1, controlling: true, tieBreaker: new Uint8Array(8) }, hmacSha1);
+	t.false(endpoint.take(Object.assign(check.slice().buffer, { address: "10.0.0.9", port: 4000 })));
+	t.is(sent.length, 0, "nothing was ever sent");
+	endpoint.close();
+	ring.close();
 });
