@@ -34,6 +34,7 @@ test("xs › the console shows the XS camera online with its snapshot, plays it 
 	await checkLiveView(t, page, "xs-cam");
 	t.deepEqual(await page.evaluate(() => ({ ...document.querySelector("#live-path").dataset })), { wire: "webrtc", path: "host" });
 	t.is(await page.textContent("#live-path"), "Direct · same network");
+	t.regex(await page.textContent("#live-latency"), /^\d+ ms$/, "a direct path's delay is tens of milliseconds");
 	await page.shot("xs-camera-2-live");
 
 	await page.click('a[data-tab="recordings"]');

@@ -3,11 +3,12 @@
 // host candidates cannot reach each other; the server-reflexive ones coturn's STUN gave them do.
 import test from "ava";
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { cloudFor, deviceIn, session } from "../cloud/tests/_cloud.mjs";
 import { countFrames } from "../cloud/tests/_ingest.mjs";
+import { browserFor, pictureColours, signIn, until } from "../cloud/tests/_browser.mjs";
 import { deviceFile } from "./_camera.mjs";
 import { hostBinary, root, runHost } from "./_host.mjs";
 import { startCoturn } from "./_coturn.mjs";
@@ -118,6 +119,48 @@ test.serial("WebRTC, camera behind a symmetric NAT: the camera's TURN relay (cot
 	const { stdout, listed } = await webrtcAcross(t, { camera: "symmetric", viewer: "cone" }, { relay: true });
 	t.regex(stdout, /webrtc: viewer [0-9a-f]{16} offered H264\/\d+; answered with .*relay/);
 	t.deepEqual(listed, ["relay"], "the camera reports the path: relay");
+});
+
+/**
+ * A person's console in Chromium in the viewer's namespace (Playwright drives it over its pipe, so a
+ * wrapper that runs it under `ip netns exec` is all it takes): the live view plays straight from
+ * the camera over WebRTC and says by which path.
+ */
+async function consoleAcross(t, nats, { relay = false } = {}) {
+	const topo = natTopology(t, nats);
+	const turn = await startCoturn(t, topo.publicAddress);
+	const server = `${turn.address}:${turn.port}`;
+	const cloud = await cloudFor(t, { adminPassword, host: topo.publicAddress, stunServers: [server], ...(relay ? { turnServers: [server], turnSecret: turn.secret } : {}) });
+	const device = await deviceIn(cloud, "view-cam", { name: "Camera behind a NAT" });
+	const camera = cameraIn(t, topo, cloud, device, 40);
+	await camera.up;
+	const dir = mkdtempSync(join(tmpdir(), "ivxs-nat-chromium-"));
+	t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+	const wrapper = join(dir, "chromium");
+	writeFileSync(wrapper, `#!/bin/sh\nexec ${topo.prefix(topo.ns.viewh).join(" ")} /usr/bin/chromium "$@"\n`, { mode: 0o755 });
+	const { page } = await browserFor(t, { executablePath: wrapper });
+	await signIn(page, cloud.url, "admin", adminPassword);
+	await until(page, "the camera online", () => document.querySelector('.device-card[data-device="view-cam"]')?.dataset.online === "true", undefined, 30000);
+	await page.click('.device-card[data-device="view-cam"]');
+	await until(page, "the live view straight from the camera", () => document.querySelector("#live-path")?.dataset.wire, undefined, 15000);
+	const path = await page.evaluate(() => ({ ...document.querySelector("#live-path").dataset, text: document.querySelector("#live-path").textContent, title: document.querySelector("#live-path").title }));
+	t.log("live view path", path);
+	await until(page, "live playback past 2 s", () => document.querySelector("#live-video")?.currentTime > 2, undefined, 30000);
+	t.true(await pictureColours(page, "#live-video") > 8, "the live frame is a picture");
+	const stats = await page.evaluate(async () => document.querySelector("#live-video").videoWidth);
+	t.is(stats, 640);
+	await page.shot(`nat-console-${nats.camera}-${nats.viewer}`);
+	return { path, stdout: (await camera.run).stdout };
+}
+
+test.serial("the console in Chromium, both behind cone NATs: the live view plays straight from the camera through the NATs (srflx) and says so", async (t) => {
+	const { path } = await consoleAcross(t, { camera: "cone", viewer: "cone" });
+	t.like(path, { wire: "webrtc", path: "srflx", text: "Direct · through a NAT" });
+});
+
+test.serial("the console in Chromium, camera behind a symmetric NAT: the live view plays through the camera's TURN relay and says so", async (t) => {
+	const { path } = await consoleAcross(t, { camera: "symmetric", viewer: "cone" }, { relay: true });
+	t.like(path, { wire: "webrtc", path: "relay", text: "Relayed (TURN)" });
 });
 
 /** The viewer's once-a-second lines' path: [kind, type, address] of each. */

@@ -22,9 +22,9 @@ export function screenshotFolder() {
 	return shots;
 }
 
-/** A browser and a tab (1366×900, a laptop), closed at teardown. `page.problems` collects page errors and failed requests. `args`: more Chromium switches. */
-export async function browserFor(t, { width = 1366, height = 900, args = [] } = {}) {
-	const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: [...chromiumArgs, ...args] });
+/** A browser and a tab (1366×900, a laptop), closed at teardown. `page.problems` collects page errors and failed requests. `args`: more Chromium switches; `executablePath`: a wrapper that runs Debian's chromium elsewhere (a network namespace). */
+export async function browserFor(t, { width = 1366, height = 900, args = [], executablePath = "/usr/bin/chromium" } = {}) {
+	const browser = await chromium.launch({ executablePath, args: [...chromiumArgs, ...args] });
 	t.teardown(() => browser.close());
 	const context = await browser.newContext({ viewport: { width, height } });
 	const page = await context.newPage();

@@ -90,7 +90,7 @@ export function liveTab(body, { id, channel, online, device }) {
 		path.dataset.wire = wire;
 		path.dataset.path = wire === "webrtc" ? detail : "cloud";
 		path.textContent = wire === "webrtc" ? pathNames[detail] ?? "Direct" : "Through the cloud (LL-HLS)";
-		path.title = wire === "webrtc" ? "Straight from the camera over WebRTC: the video does not pass through the cloud"
+		path.title = wire === "webrtc" ? (detail === "relay" ? "From the camera over WebRTC, relayed by the TURN server (no direct path between you and the camera)" : "Straight from the camera over WebRTC: the video does not pass through the cloud")
 			: detail ? `No direct path to the camera (${detail}): the video comes through the cloud` : "The video comes through the cloud";
 	};
 	let attempts = 0;
@@ -136,7 +136,8 @@ export function liveTab(body, { id, channel, online, device }) {
 	};
 	const ticker = setInterval(() => {
 		const ms = video.ivxsPlayer?.latency();
-		latency.textContent = ms === undefined ? "–" : `${(ms / 1000).toFixed(1)} s`;
+		// WebRTC's is tens of milliseconds: seconds with one decimal would say 0.0
+		latency.textContent = ms === undefined ? "–" : video.ivxsPlayer === webrtc && ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`;
 		if (video.videoWidth) size.textContent = `${video.videoWidth}×${video.videoHeight}`;
 	}, 500);
 	const eventTimer = setInterval(listEvents, 15000);
