@@ -26,7 +26,7 @@ import type { Candidate } from "../protocol/signal.js";
 import { RateGate } from "../net/rate-gate.js";
 import { checkedUfrag } from "./ice.js";
 import { chooseCodec, chooseH264, parseOffer, writeAnswer } from "./sdp.js";
-import { WebRtcSession } from "./session.js";
+import { WebRtcSession, sendScratch } from "./session.js";
 
 /** A session must complete ICE and DTLS within this long of its offer (a ticket's life). */
 export const CONNECT_MS = 30_000;
@@ -89,6 +89,8 @@ export class WebRtcEndpoint {
 	#entries = new Map<string, Entry>();
 	#byUfrag = new Map<string, Entry>();
 	#checks = new RateGate(CHECKS_PER_SECOND, 1000 / CHECKS_PER_SECOND);
+	/** Where every session's packets are made (sends are synchronous: one buffer serves all). */
+	#scratch = sendScratch();
 	#tick: unknown;
 	/** Datagrams no session claimed (strangers, or a session already gone). */
 	unclaimed = 0;
@@ -125,7 +127,7 @@ export class WebRtcEndpoint {
 			send: (bytes, address, port) => this.#o.send(bytes, address, port),
 			now: this.#o.now, hmacSha1: this.#o.hmacSha1,
 			onKeyFrameRequest: () => { entry.keyed = false; },
-			log: (message) => this.#o.log(`${message} (${id})`),
+			log: (message) => this.#o.log(`${message} (${id})`), scratch: this.#scratch,
 		});
 		// Its place is held while the camera gathers (another offer counts it).
 		this.#entries.set(id, entry);
@@ -229,7 +231,7 @@ export class WebRtcEndpoint {
 						if (reader.lost !== lost) [lost, entry.keyed] = [reader.lost, false];   // the ring overtook it: a gap in the picture
 						if (frame.type !== FrameType.video) continue;
 						if (!entry.keyed && !frame.key) continue;
-						entry.keyed = session.sendVideo(frame.data, frame.timestamp);
+						entry.keyed = session.sendVideo(frame.data, frame.timestamp, () => reader.valid(frame));
 					}
 				},
 			});

@@ -8,11 +8,11 @@
  * one every few seconds); with none for CONSENT_MS the camera stops sending to it — a viewer that
  * left, or an address someone else now holds, gets no more media.
  *
- * The send path here is JavaScript: each access unit is packetized and protected in XS. It is the
- * first end-to-end wire (tests/webrtc.test.mjs: aiortc decodes what it sends); the camera's send
- * path moves to C, fed from the ring as the native transport is, with RTCP acted on (issue 28).
+ * The send path is C's (native/webrtc's RtpSender): an access unit is read where it lies in the ring
+ * and its packets are made and protected into one small buffer a few at a time — nothing allocated
+ * per packet but the view each send takes.
  */
-import { DtlsRole, DtlsSession, DtlsState, SRTP_TAG_BYTES, Srtp, packetize, rtcpFeedback, type DtlsIdentity } from "webrtc";
+import { DtlsRole, DtlsSession, DtlsState, RtpSender, SRTP_TAG_BYTES, Srtp, rtcpFeedback, type DtlsIdentity } from "webrtc";
 import type { HmacSha1 } from "../p2p/stun.js";
 import { answerCheck, type IceCredentials } from "./ice.js";
 
@@ -29,9 +29,19 @@ export interface WebRtcSessionOptions {
 	/** The viewer asked for a key frame (its PLI or FIR): the next frame sent should be one. */
 	onKeyFrameRequest?(): void;
 	log?(message: string): void;
+	/** Where packets are made before they go out (`sendScratch()`): one an endpoint's sessions share. */
+	scratch?: SendScratch;
 }
 
 const MTU = 1200;
+/** Packets made per call into C: a key frame of any size goes out through this much memory. */
+const PACKETS_PER_CALL = 8;
+export interface SendScratch {
+	out: ArrayBuffer;
+	lengths: Uint16Array;
+}
+/** A buffer for PACKETS_PER_CALL protected packets (9.7 KiB): sessions on one thread may share one (sends are synchronous). */
+export const sendScratch = (): SendScratch => ({ out: new ArrayBuffer(PACKETS_PER_CALL * (MTU + SRTP_TAG_BYTES)), lengths: new Uint16Array(PACKETS_PER_CALL) });
 /** No check from the viewer for this long: its consent has expired (RFC 7675 §5.1: 30 s). */
 export const CONSENT_MS = 30_000;
 /** SRTCP packets from the viewer read in any 1-s window (each costs an HMAC): a browser sends a few
@@ -45,12 +55,13 @@ export class WebRtcSession {
 	/** The viewer's SRTCP (its keys): its feedback is read. */
 	#srtcp: Srtp | undefined;
 	#peer: { address: string; port: number } | undefined;
-	#seq = Math.floor(Math.random() * 0x8000);
+	#sender: RtpSender;
+	#scratch: SendScratch;
 	#failed = "";
 	#closed = false;
 	#consentAt = -Infinity;
 	/** What went out and came in, for the log and the tests. */
-	readonly stats = { checks: 0, refusedChecks: 0, dtls: 0, packets: 0, bytes: 0, frames: 0, rtcp: 0, refusedRtcp: 0, droppedRtcp: 0, keyFrameRequests: 0, nacks: 0 };
+	readonly stats = { checks: 0, refusedChecks: 0, dtls: 0, packets: 0, bytes: 0, frames: 0, torn: 0, rtcp: 0, refusedRtcp: 0, droppedRtcp: 0, keyFrameRequests: 0, nacks: 0 };
 	/** The current 1-s window of the viewer's RTCP and how many it read. */
 	#rtcpWindow = 0;
 	#rtcpRead = 0;
@@ -59,6 +70,9 @@ export class WebRtcSession {
 		this.#o = o;
 		const fp = o.remoteFingerprint;
 		this.#dtls = new DtlsSession(o.identity, DtlsRole.server, Uint8Array.from(fp).buffer, Math.floor(o.now()));
+		const { payloadType, ssrc, codec } = o.video;
+		this.#sender = new RtpSender(codec, ssrc, Math.floor(Math.random() * 0x8000), payloadType, MTU);
+		this.#scratch = o.scratch ?? sendScratch();
 	}
 
 	/** Whole milliseconds of the caller's clock (DTLS takes integers). */
@@ -159,21 +173,28 @@ export class WebRtcSession {
 		if (!this.#failed && deadline && this.#now() >= deadline) this.#step(() => this.#dtls.tick(this.#now()));
 	}
 
-	/** An access unit (Annex-B) at `timestampMs`, sent as SRTP once DTLS is done; false before. */
-	sendVideo(accessUnit: Uint8Array, timestampMs: number): boolean {
+	/**
+	 * An access unit (Annex-B: a ring frame's bytes, read where they are) at `timestampMs`, sent as
+	 * SRTP once DTLS is done (false before). Its packets are made in C into the scratch buffer a few at
+	 * a time, each batch sent only if `intact()` still holds after it was made — the zero-copy
+	 * contract: bytes the ring overwrote meanwhile are never sent (false, counted in `torn`; the
+	 * caller waits for a key frame).
+	 */
+	sendVideo(accessUnit: Uint8Array, timestampMs: number, intact: () => boolean = () => true): boolean {
 		const srtp = this.#srtp, peer = this.#peer;
 		if (!srtp || !peer || this.#closed || !this.consented) return false;
-		const { payloadType, ssrc, codec } = this.#o.video;
-		const au = accessUnit.slice().buffer;   // a copy: the ring may overwrite the frame meanwhile
-		const packets = packetize(au, codec, ssrc, this.#seq, payloadType, MTU, Math.round(timestampMs * 90) % 2 ** 32);
-		this.#seq = (this.#seq + packets.length) & 0xffff;
-		for (const packet of packets) {
-			const buffer = new ArrayBuffer(packet.byteLength + SRTP_TAG_BYTES);
-			new Uint8Array(buffer).set(new Uint8Array(packet));
-			const length = srtp.protect(buffer, packet.byteLength);
-			this.#o.send(new Uint8Array(buffer, 0, length), peer.address, peer.port);
-			this.stats.packets++;
-			this.stats.bytes += length;
+		const { out, lengths } = this.#scratch;
+		this.#sender.begin(accessUnit, Math.round(timestampMs * 90) % 2 ** 32);
+		for (let n = this.#sender.next(accessUnit, srtp, out, lengths); n; n = this.#sender.next(accessUnit, srtp, out, lengths)) {
+			if (!intact()) {
+				this.stats.torn++;
+				return false;
+			}
+			for (let i = 0, offset = 0; i < n; offset += lengths[i++]) {
+				this.#o.send(new Uint8Array(out, offset, lengths[i]), peer.address, peer.port);
+				this.stats.packets++;
+				this.stats.bytes += lengths[i];
+			}
 		}
 		this.stats.frames++;
 		return true;

@@ -160,6 +160,126 @@ void xs_webrtc_packetize(xsMachine *the)
 	}
 }
 
+/* ---- the send path: an RTP sender whose packets are protected as they are made ---- */
+
+/* One video stream's packetizer (its SSRC, sequence numbers, payload type, MTU) kept across calls:
+ * an access unit is begun once and its packets are written, back to back and each protected in
+ * place, into the caller's buffer — as many as fit per call, so a key frame of any size goes out
+ * through one small buffer, with no allocation per packet. The access unit (a ring frame's bytes,
+ * read where they are) and the Srtp context are given again at every call: the packetizer keeps
+ * offsets only, and no pointer into a JS value outlives a call. */
+typedef struct {
+	ivxs_rtp_stream stream;
+	ivxs_rtp_packetizer it;
+	int active;                  /* an access unit is begun and not finished */
+} SenderRecord;
+
+void xs_webrtc_sender_destructor(void *data);
+static const xsHostHooks kSenderHooks = { xs_webrtc_sender_destructor, NULL, NULL };
+
+void xs_webrtc_sender_destructor(void *data)
+{
+	if (!data)
+		return;
+	free(data);
+	ivxs_mem_add(&gWebrtcMemory, -(int64_t)sizeof(SenderRecord));
+}
+
+/* The bytes of an access unit argument: an ArrayBuffer or a Uint8Array (a ring frame's view). */
+static void unitArg(xsMachine *the, xsSlot *slot, void **data, xsUnsignedValue *size)
+{
+	if (xsmcTypeOf(*slot) != xsReferenceType || (!xsmcIsInstanceOf(*slot, xsArrayBufferPrototype) && !xsmcIsInstanceOf(*slot, xsTypedArrayPrototype)))
+		ivxs_type_error(IVXS_EARG, "webrtc: an access unit is an ArrayBuffer or a Uint8Array");
+	xsmcGetBufferReadable(*slot, data, size);
+}
+
+/* createSender(codec, ssrc, seq, payloadType, mtu) -> a sender. */
+void xs_webrtc_sender_create(xsMachine *the)
+{
+	SenderRecord *r;
+	ivxs_rtp_stream stream;
+	memset(&stream, 0, sizeof(stream));
+	stream.codec = (int)ivxs_integer(the, &xsArg(0), IVXS_ANNEXB_H264, IVXS_ANNEXB_H265, "webrtc", "codec");
+	stream.ssrc = (uint32_t)ivxs_integer(the, &xsArg(1), 0, 0xffffffff, "webrtc", "ssrc");
+	stream.seq = (uint16_t)ivxs_integer(the, &xsArg(2), 0, 0xffff, "webrtc", "seq");
+	stream.payloadType = (uint8_t)ivxs_integer(the, &xsArg(3), 0, 127, "webrtc", "payloadType");
+	stream.mtu = (size_t)ivxs_integer(the, &xsArg(4), IVXS_RTP_MIN_MTU, 1500 - IVXS_SRTP_TAG_BYTES, "webrtc", "mtu");
+	if (!(r = calloc(1, sizeof(*r))))
+		ivxs_error(IVXS_ENOMEM, "webrtc: no memory");
+	r->stream = stream;
+	ivxs_mem_register(&gWebrtcMemory);
+	ivxs_mem_add(&gWebrtcMemory, (int64_t)sizeof(*r));
+	xsResult = xsNewHostObject(NULL);
+	xsmcSetHostHooks(xsResult, &kSenderHooks);
+	xsmcSetHostData(xsResult, r);
+}
+
+/* senderBegin(sender, accessUnit, timestamp): the next access unit (Annex-B) to send. */
+void xs_webrtc_sender_begin(xsMachine *the)
+{
+	SenderRecord *r = ivxs_handle_open(the, &xsArg(0), &kSenderHooks, "webrtc", "RtpSender");
+	uint32_t timestamp = (uint32_t)ivxs_integer(the, &xsArg(2), 0, 0xffffffff, "webrtc", "timestamp");
+	void *au;
+	xsUnsignedValue size;
+	int status;
+	unitArg(the, &xsArg(1), &au, &size);
+	r->active = 0;
+	if ((status = ivxs_rtp_begin(&r->it, &r->stream, au, size, timestamp)))
+		ivxs_throw_status(the, XS_RANGE_ERROR, "webrtc", status, kTables);
+	r->active = 1;
+}
+
+/* senderNext(sender, accessUnit, srtp, out, lengths) -> how many packets of the begun access unit
+ * went into `out` (an ArrayBuffer), back to back, each protected (SRTP); their lengths in `lengths`
+ * (an ArrayBuffer of 16-bit words, native order); 0 when the access unit is done. The next sequence
+ * number carries on to the next access unit. */
+void xs_webrtc_sender_next(xsMachine *the)
+{
+	SenderRecord *r = ivxs_handle_open(the, &xsArg(0), &kSenderHooks, "webrtc", "RtpSender");
+	ivxs_srtp *s = ivxs_handle_open(the, &xsArg(2), &kSrtpHooks, "webrtc", "Srtp");
+	void *au, *outData, *lengthData;
+	xsUnsignedValue size, outSize, lengthSize;
+	size_t offset = 0, count = 0, cap, protectedLength;
+	int status;
+	long n;
+	if (xsmcTypeOf(xsArg(3)) != xsReferenceType || !xsmcIsInstanceOf(xsArg(3), xsArrayBufferPrototype)
+		|| xsmcTypeOf(xsArg(4)) != xsReferenceType || !xsmcIsInstanceOf(xsArg(4), xsArrayBufferPrototype))
+		ivxs_type_error(IVXS_EARG, "webrtc: out and lengths are ArrayBuffers");
+	/* no JS runs and nothing is allocated from here to the end: the pointers stay good */
+	unitArg(the, &xsArg(1), &au, &size);
+	xsmcGetBufferWritable(xsArg(3), &outData, &outSize);
+	xsmcGetBufferWritable(xsArg(4), &lengthData, &lengthSize);
+	if (!r->active) {
+		xsmcSetInteger(xsResult, 0);
+		return;
+	}
+	if (size != r->it.size)
+		ivxs_range_error(IVXS_EARG, "webrtc: not the access unit begun (%u bytes, not %u)", (unsigned)size, (unsigned)r->it.size);
+	cap = r->stream.mtu + IVXS_SRTP_TAG_BYTES;
+	if (outSize < cap)
+		ivxs_range_error(IVXS_EARG, "webrtc: out holds %u bytes, less than a packet (%u)", (unsigned)outSize, (unsigned)cap);
+	r->it.au = au;
+	while (offset + cap <= outSize && count < lengthSize / 2) {
+		uint8_t *packet = (uint8_t *)outData + offset;
+		if ((n = ivxs_rtp_next(&r->it, packet, r->stream.mtu)) <= 0) {
+			r->active = 0;
+			if (n < 0)
+				ivxs_throw_status(the, XS_RANGE_ERROR, "webrtc", (int)n, kTables);
+			break;
+		}
+		if ((status = ivxs_srtp_protect(s, packet, (size_t)n, cap, &protectedLength))) {
+			r->active = 0;
+			ivxs_throw_status(the, XS_UNKNOWN_ERROR, "webrtc", status, kTables);
+		}
+		{
+			uint16_t word = (uint16_t)protectedLength;
+			memcpy((uint8_t *)lengthData + 2 * count++, &word, 2);   /* (the buffer's alignment is XS's) */
+		}
+		offset += protectedLength;
+	}
+	xsmcSetInteger(xsResult, (xsIntegerValue)count);
+}
+
 /* ---- DTLS-SRTP ---- */
 
 #define kDtlsQueue 8   /* datagrams a call may send: a flight of the handshake (2–4 seen) */

@@ -16,6 +16,15 @@ declare module "webrtc" {
 		unprotectRtcp(buffer: ArrayBuffer, length: number): number;
 		close(): void;
 	}
+	/** The send path of one video stream: an access unit begun, then its packets written by `next`, as
+	 * many as fit into `out`, back to back and each protected with `srtp`; their lengths in `lengths`. */
+	export class RtpSender {
+		constructor(codec: 1 | 2, ssrc: number, seq: number, payloadType: number, mtu: number);
+		/** The access unit (Annex-B) to send next: an ArrayBuffer or a ring frame's bytes, read where they are. */
+		begin(accessUnit: ArrayBuffer | Uint8Array, timestamp: number): void;
+		/** How many packets went into `out` (0: the access unit is done). The same access unit as begun. */
+		next(accessUnit: ArrayBuffer | Uint8Array, srtp: Srtp, out: ArrayBuffer, lengths: Uint16Array): number;
+	}
 	/** The camera's DTLS identity: a P-256 key and its self-signed certificate (DER), made once at provisioning and kept. */
 	export class DtlsIdentity {
 		static create(): { key: ArrayBuffer; certificate: ArrayBuffer };

@@ -8,6 +8,10 @@ function create(key, salt) @ "xs_webrtc_srtp_create";
 function apply(srtp, op, buffer, length) @ "xs_webrtc_srtp";
 function close(srtp) @ "xs_webrtc_srtp_close";
 
+function createSender(codec, ssrc, seq, payloadType, mtu) @ "xs_webrtc_sender_create";
+function senderBegin(sender, accessUnit, timestamp) @ "xs_webrtc_sender_begin";
+function senderNext(sender, accessUnit, srtp, out, lengths) @ "xs_webrtc_sender_next";
+
 function createIdentity() @ "xs_webrtc_identity_create";
 function openIdentity(key, certificate) @ "xs_webrtc_identity_open";
 function identityFingerprint(identity) @ "xs_webrtc_identity_fingerprint";
@@ -30,6 +34,7 @@ export function rtcpFeedback(buffer, length, mediaSsrc) @ "xs_webrtc_rtcp_feedba
 export const SRTP_TAG_BYTES = 10;
 export const SRTCP_TRAILER_BYTES = 14;
 
+let srtpOf;
 export class Srtp {
 	#srtp;
 	// One direction of a DTLS-SRTP association: its master key (16 bytes) and salt (14 bytes).
@@ -43,8 +48,31 @@ export class Srtp {
 	protectRtcp(buffer, length) { return apply(this.#srtp, 2, buffer, length); }
 	unprotectRtcp(buffer, length) { return apply(this.#srtp, 3, buffer, length); }
 	close() { close(this.#srtp); }
+	static {
+		srtpOf = (srtp) => {
+			if (!(srtp instanceof Srtp)) throw new TypeError("webrtc: not an Srtp");
+			return srtp.#srtp;
+		};
+	}
 }
 Object.freeze(Srtp.prototype);
+
+// The send path of one video stream (codec 1 H.264, 2 H.265; its SSRC, first sequence number,
+// payload type and MTU): `begin` an access unit (an ArrayBuffer or a ring frame's Uint8Array, read
+// where it is), then `next` until it returns 0 — each call writes as many packets as fit into `out`,
+// back to back and each protected with `srtp`, their lengths into `lengths` (a Uint16Array): how many.
+export class RtpSender {
+	#sender;
+	constructor(codec, ssrc, seq, payloadType, mtu) {
+		this.#sender = createSender(codec, ssrc, seq, payloadType, mtu);
+	}
+	begin(accessUnit, timestamp) { senderBegin(this.#sender, accessUnit, timestamp); }
+	next(accessUnit, srtp, out, lengths) {
+		if (!(lengths instanceof Uint16Array) || lengths.byteOffset) throw new TypeError("webrtc: lengths is a Uint16Array of its own buffer");
+		return senderNext(this.#sender, accessUnit, srtpOf(srtp), out, lengths.buffer);
+	}
+}
+Object.freeze(RtpSender.prototype);
 
 // The camera's DTLS identity: a P-256 key and its self-signed certificate (DER), made once at
 // provisioning (DtlsIdentity.create()) and kept; `fingerprint` is the SDP's a=fingerprint (SHA-256).

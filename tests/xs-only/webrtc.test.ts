@@ -3,7 +3,7 @@
 // fixture's access units; and modules/webrtc/ice.ts's checks computed on XS. The cores' own C tests (and the interop with libsrtp2) are in
 // native/webrtc/tests, run by tests/native-c.test.mjs and tests/webrtc.test.mjs.
 import test from "ava";
-import { DtlsIdentity, DtlsRole, DtlsSession, DtlsState, Srtp, packetize, codes, SRTP_TAG_BYTES, SRTCP_TRAILER_BYTES } from "webrtc";
+import { DtlsIdentity, DtlsRole, DtlsSession, DtlsState, RtpSender, Srtp, packetize, codes, SRTP_TAG_BYTES, SRTCP_TRAILER_BYTES } from "webrtc";
 import { codes as kitCodes } from "ivxs/codes";
 import { readFile } from "ivxs/file";
 import { accessUnitSpans } from "../../modules/media/annexb.js";
@@ -76,6 +76,41 @@ test("packetize: a clip's access units as RTP packets — under the MTU, sequenc
 	t.true(units >= 30 && packets >= units);
 	t.throws(() => packetize(new ArrayBuffer(8), 3 as never, 1, 0, 96, 1200, 0), { instanceOf: RangeError, code: kitCodes.EARG });
 	t.throws(() => packetize(Uint8Array.of(7, 7, 0, 0, 1, 0x65).buffer, 1, 1, 0, 96, 1200, 0), { code: "IVXS_ANNEXB_EGARBAGE" });
+});
+
+test("RtpSender (the send path): a clip's access units read in place from views, its packets made and protected a few per call, byte-identical to packetize + Srtp.protect; the unit must be the one begun", (t) => {
+	const clip = new Uint8Array(readFile("fixtures/media/h264-main-640x480.h264"));
+	const spans = accessUnitSpans(clip, "h264");
+	const reference = new Srtp(key(), salt()), tested = new Srtp(key(), salt());
+	const sender = new RtpSender(1, 0x1234, 65000, 96, 1200);
+	// room for 3 packets a call: a key frame takes many calls
+	const out = new ArrayBuffer(3 * (1200 + SRTP_TAG_BYTES)), lengths = new Uint16Array(3);
+	let seq = 65000, packets = 0, calls = 0;
+	for (let i = 0; i < spans.length; i += 3) {
+		const view = clip.subarray(spans[i], spans[i + 1]);   // read where it is, as a ring frame's bytes
+		const expected = packetize(view.slice().buffer, 1, 0x1234, seq, 96, 1200, i * 2000).map((p) => {
+			const buffer = new ArrayBuffer(p.byteLength + SRTP_TAG_BYTES);
+			new Uint8Array(buffer).set(new Uint8Array(p));
+			return new Uint8Array(buffer, 0, reference.protect(buffer, p.byteLength));
+		});
+		const got: Uint8Array[] = [];
+		sender.begin(view, i * 2000);
+		for (let n = sender.next(view, tested, out, lengths); n; n = sender.next(view, tested, out, lengths)) {
+			calls++;
+			for (let k = 0, offset = 0; k < n; offset += lengths[k++]) got.push(new Uint8Array(out, offset, lengths[k]).slice());
+		}
+		t.is(got.length, expected.length);
+		for (let k = 0; k < got.length; k++) t.true(got[k].length === expected[k].length && got[k].every((b, j) => b === expected[k][j]), `unit ${i / 3}, packet ${k}`);
+		seq = (seq + expected.length) & 0xffff;
+		packets += got.length;
+	}
+	t.log(`${packets} packets in ${calls} calls`);
+	t.true(calls > spans.length / 3, "a unit of more than 3 packets took more than one call");
+	sender.begin(clip.subarray(spans[0], spans[1]), 0);
+	t.throws(() => sender.next(clip.subarray(spans[3], spans[4]), tested, out, lengths), { instanceOf: RangeError, code: kitCodes.EARG });
+	t.throws(() => sender.next(clip.subarray(spans[0], spans[1]), tested, new ArrayBuffer(100), lengths), { instanceOf: RangeError, code: kitCodes.EARG });
+	reference.close();
+	tested.close();
 });
 
 test("ICE checks on XS: the camera's check answered by the viewer's side, FINGERPRINT and MESSAGE-INTEGRITY computed here; a changed byte gets no answer", (t) => {
