@@ -29,6 +29,7 @@
  *   capi           the C sample firmware (libivxs) vs the camera app    bench/capi/run.mjs
  *                  on the same clip: instructions per second of video
  *   webrtc         the camera's side of a DTLS-SRTP handshake: instructions  bench/webrtc/run.mjs
+ *                  and the send path per video frame (C RtpSender vs the JS path)
  *   ota            a release to 100 simulated devices: time to 95 %     bench/ota/run.mjs
  *                  confirmed, bytes on the wire and on disk per bundle
  */

@@ -12,6 +12,13 @@
  * Figure: instructions per handshake, and that at 240 M instructions a second (an ESP32-S3 core
  * at one instruction a cycle: x86 instructions, not Xtensa's, so a guide, not a board's time).
  * Target (issue 28): aim ≤ 300 ms.
+ *
+ * The send path per video frame (bench/xs/webrtc-send-bench.js on build/bin/ivxs-m32 under
+ * callgrind, every access unit of the 640×480 clip 12 times minus 2 times, divided by the frames
+ * between): native/webrtc's RtpSender — packets made and protected in C into one scratch buffer —
+ * against the JavaScript path it replaced (packetize's ArrayBuffer per packet, a copy each,
+ * Srtp.protect). Both make the same packets (checked: counts and bytes equal). Instructions per
+ * frame (XS, C and crypto together) and the ratio sender / js.
  */
 import { spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync } from "node:fs";
@@ -33,11 +40,43 @@ export function benchWebrtc({ root }) {
 	const totals = readFileSync(out, "utf8").split("\n").find((l) => l.startsWith("totals:") || l.startsWith("summary:"));
 	const perHandshake = Number(totals.split(/\s+/)[1]) / HANDSHAKES;
 	const ms = perHandshake / 240e6 * 1000;
+	const send = sendPath(root);
 	return {
+		...send,
 		what: "the camera's (DTLS server's) instructions per DTLS-SRTP handshake: X25519 key exchange, P-256 ECDSA sign and verify (mbedTLS 2.28, 32-bit host, callgrind)",
 		dtls_handshake_instructions: Math.round(perHandshake),
 		dtls_handshake_ms_at_240MIPS: round(ms, 0),
 		target: "aim <= 300 ms on a 240 MHz core (issue 28)",
 		meets: ms <= 300,
+	};
+}
+
+const SEND_LONG = 12, SEND_SHORT = 2;
+
+/** Instructions of one webrtc-send-bench run (callgrind, the whole process) and its JSON line. */
+function sendRun(root, mode, iterations) {
+	const out = join(root, "build/bench/webrtc", `send-${mode}-${iterations}.callgrind`);
+	const run = spawnSync("valgrind", ["--tool=callgrind", `--callgrind-out-file=${out}`, join(root, "build/bin/ivxs-m32"), "-m", "bench/xs", "-m", "build/ts", "-m", "build/mods", "webrtc-send-bench", "--", mode, String(iterations)], { cwd: root, encoding: "utf8", timeout: 600_000 });
+	const line = (run.stdout + run.stderr).split("\n").find((l) => l.startsWith("{\"mode\""));
+	if (run.status !== 0 || !line) throw new Error(`webrtc-send-bench ${mode}: ${run.stdout}${run.stderr.slice(-500)}`);
+	const totals = readFileSync(out, "utf8").split("\n").find((l) => l.startsWith("totals:") || l.startsWith("summary:"));
+	return { instructions: Number(totals.split(/\s+/)[1]), ...JSON.parse(line) };
+}
+
+/** The send path's instructions per video frame: RtpSender against the JavaScript path it replaced. */
+function sendPath(root) {
+	const perFrame = {}, made = {};
+	for (const mode of ["sender", "js"]) {
+		const long = sendRun(root, mode, SEND_LONG), short = sendRun(root, mode, SEND_SHORT);
+		perFrame[mode] = (long.instructions - short.instructions) / (long.frames - short.frames);
+		made[mode] = [long.packets, long.bytes];
+	}
+	if (made.sender.join() !== made.js.join()) throw new Error(`the two send paths made different packets: ${JSON.stringify(made)}`);
+	return {
+		send_what: "instructions per video frame to make its SRTP packets on XS (32-bit host, callgrind, 640x480 H.264 clip: long run minus short): native RtpSender vs the JS path it replaced",
+		send_instructions_per_frame_sender: Math.round(perFrame.sender),
+		send_instructions_per_frame_js: Math.round(perFrame.js),
+		send_ratio_sender_vs_js: round(perFrame.sender / perFrame.js, 3),
+		send_packets_bytes: made.sender,
 	};
 }
