@@ -13,8 +13,9 @@
  * CONNECT_MS, that lost consent (session.ts) or that closed is ended and its reader slot given back.
  * How many sessions at once is the caller's (`places`): the viewer limit counts both wires.
  *
- * A viewer starts at the ring's newest key frame; a PLI or FIR waits for the next one; a reader the
- * ring overtook (a slow path) waits for a key frame too rather than send a broken picture.
+ * A viewer starts at the ring's newest key frame, and a PLI or FIR (its decoder lost the picture)
+ * sends that key frame again at once (at most once per REWIND_MS); a reader the ring overtook (a
+ * slow path) waits for the next key frame rather than send a broken picture.
  */
 import Timer from "timer";
 import { RingReader, FrameType, type Ring } from "ring";
@@ -32,6 +33,8 @@ import { WebRtcSession, sendScratch } from "./session.js";
 export const CONNECT_MS = 30_000;
 /** Checks answered per session per second (browsers send a few a second per pair while connecting). */
 export const CHECKS_PER_SECOND = 40;
+/** A viewer's key frame requests rewind to the ring's newest key frame at most this often. */
+export const REWIND_MS = 1000;
 /** How often sessions are looked after: DTLS retransmissions, timeouts, consent. */
 const TICK_MS = 50;
 /** H.264 profile_idc the camera's stream is (the sample clip and the board's encoder: Main). */
@@ -65,6 +68,8 @@ interface Entry {
 	reader?: RingReader;
 	/** A key frame went out since the start, the last PLI or the last loss. */
 	keyed: boolean;
+	/** When the reader last went back to the ring's newest key frame (a viewer's PLI). */
+	rewoundAt: number;
 	/** Bytes sent when the figures were last taken, and when. */
 	mark: { bytes: number; at: number };
 }
@@ -120,13 +125,13 @@ export class WebRtcEndpoint {
 		if (!codec) throw new WebRtcRefusal(`the viewer takes no ${this.#o.codec.toUpperCase()} (this camera's stream)`);
 		const local = { ufrag: randomText(8), pwd: randomText(24) };
 		const ssrc = new DataView(randomBytes(4)).getUint32(0) >>> 0 || 1;
-		const entry: Entry = { id, ufrag: local.ufrag, since: this.#o.now(), keyed: false, mark: { bytes: 0, at: this.#o.now() }, session: undefined as never };
+		const entry: Entry = { id, ufrag: local.ufrag, since: this.#o.now(), keyed: false, rewoundAt: -Infinity, mark: { bytes: 0, at: this.#o.now() }, session: undefined as never };
 		entry.session = new WebRtcSession({
 			identity: this.#o.identity, remoteFingerprint: offer.fingerprint.bytes, local,
 			video: { payloadType: codec.pt, ssrc, codec: this.#o.codec === "h264" ? 1 : 2 },
 			send: (bytes, address, port) => this.#o.send(bytes, address, port),
 			now: this.#o.now, hmacSha1: this.#o.hmacSha1,
-			onKeyFrameRequest: () => { entry.keyed = false; },
+			onKeyFrameRequest: () => this.#keyFrame(entry),
 			log: (message) => this.#o.log(`${message} (${id})`), scratch: this.#scratch,
 		});
 		// Its place is held while the camera gathers (another offer counts it).
@@ -219,28 +224,46 @@ export class WebRtcEndpoint {
 
 	/** Connected: the session reads the ring from its newest key frame. */
 	#watch(entry: Entry): void {
-		const { session } = entry;
 		this.#o.log(`webrtc: viewer ${entry.id} watches (connected in ${Math.round(this.#o.now() - entry.since)} ms)`);
+		this.#read(entry);
+	}
+
+	/** The viewer lost its picture (PLI, FIR): the ring's newest key frame goes again at once — at
+	 * most once per REWIND_MS (a viewer asking more often would make the camera send a key frame
+	 * each time: it waits for the next one instead). */
+	#keyFrame(entry: Entry): void {
+		entry.keyed = false;
+		const at = this.#o.now();
+		if (!entry.reader || at - entry.rewoundAt < REWIND_MS) return;
+		entry.rewoundAt = at;
+		this.#read(entry);
+	}
+
+	/** A reader from the ring's newest key frame (replacing the session's): the frames from there go out. */
+	#read(entry: Entry): void {
+		const { session } = entry;
+		entry.reader?.close();
+		entry.reader = undefined;
+		entry.keyed = false;
 		let lost = 0;
+		const drain = () => {
+			for (let frame = reader.read(); frame; frame = reader.read()) {
+				if (reader.lost !== lost) [lost, entry.keyed] = [reader.lost, false];   // the ring overtook it: a gap in the picture
+				if (frame.type !== FrameType.video) continue;
+				if (!entry.keyed && !frame.key) continue;
+				entry.keyed = session.sendVideo(frame.data, frame.timestamp, () => reader.valid(frame));
+			}
+		};
 		let reader: RingReader;
 		try {
-			reader = new RingReader(this.#o.ring, {
-				at: "live",
-				onReadable: () => {
-					for (let frame = reader.read(); frame; frame = reader.read()) {
-						if (reader.lost !== lost) [lost, entry.keyed] = [reader.lost, false];   // the ring overtook it: a gap in the picture
-						if (frame.type !== FrameType.video) continue;
-						if (!entry.keyed && !frame.key) continue;
-						entry.keyed = session.sendVideo(frame.data, frame.timestamp, () => reader.valid(frame));
-					}
-				},
-			});
+			reader = new RingReader(this.#o.ring, { at: "live", onReadable: drain });
 		}
 		catch (error) {   // no reader slot left: the viewer limit and the ring's slots disagree
 			this.end(entry.id, `has no ring reader (${(error as Error).message})`);
 			return;
 		}
 		entry.reader = reader;
+		drain();   // what the ring holds from its newest key frame goes now (the reader is woken by pushes only)
 	}
 
 	#look(): void {

@@ -3,6 +3,7 @@
 // fixture's access units; and modules/webrtc/ice.ts's checks computed on XS. The cores' own C tests (and the interop with libsrtp2) are in
 // native/webrtc/tests, run by tests/native-c.test.mjs and tests/webrtc.test.mjs.
 import test from "ava";
+import Timer from "timer";
 import { DtlsIdentity, DtlsRole, DtlsSession, DtlsState, RtpSender, Srtp, packetize, codes, SRTP_TAG_BYTES, SRTCP_TRAILER_BYTES } from "webrtc";
 import { codes as kitCodes } from "ivxs/codes";
 import { readFile } from "ivxs/file";
@@ -11,7 +12,7 @@ import { hmacSha1 } from "ivxs/crypto";
 import { answerCheck, candidatePriority, checkResponse, iceCheck } from "../../modules/webrtc/ice.js";
 import { CONSENT_MS, RTCP_PER_SECOND, WebRtcSession } from "../../modules/webrtc/session.js";
 import { WebRtcEndpoint } from "../../modules/webrtc/endpoint.js";
-import { Ring } from "ring";
+import { Codec, FrameType, Ring } from "ring";
 
 const key = () => Uint8Array.from({ length: 16 }, (_, i) => i + 1).buffer;
 const salt = () => Uint8Array.from({ length: 14 }, (_, i) => 100 + i).buffer;
@@ -270,6 +271,82 @@ test("WebRtcEndpoint on the P2P socket (RFC 7983): it claims DTLS, RTP/RTCP and 
 	const check = iceCheck({ id: new Uint8Array(12).fill(1), local: { ufrag: "viewer", pwd: "viewerPasswordViewer24" }, remote: { ufrag: "nobodyHere", pwd: "x".repeat(22) }, priority: 1, controlling: true, tieBreaker: new Uint8Array(8) }, hmacSha1);
 	t.false(endpoint.take(Object.assign(check.slice().buffer, { address: "10.0.0.9", port: 4000 })));
 	t.is(sent.length, 0, "nothing was ever sent");
+	endpoint.close();
+	ring.close();
+});
+
+test("WebRtcEndpoint: a viewer's offer answered, its checks and DTLS through take(), the ring's newest key frame and what follows sent as DTLS completes; a PLI sends them again at once, a second within REWIND_MS waits for the next key frame", async (t) => {
+	const clip = new Uint8Array(readFile("fixtures/media/h264-main-640x480.h264"));
+	const spans = accessUnitSpans(clip, "h264");
+	const cam = DtlsIdentity.create(), view = DtlsIdentity.create();
+	const viewerId = new DtlsIdentity(view.key, view.certificate), cameraId = new DtlsIdentity(cam.key, cam.certificate);
+	const ring = new Ring({ maxGopBytes: 256 * 1024 });
+	let clock = 5000;
+	const toViewer: ArrayBuffer[] = [];
+	const endpoint = new WebRtcEndpoint({
+		identity: cameraId, ring, codec: "h264", hmacSha1, now: () => clock, log: () => {},
+		send: (bytes) => { toViewer.push(bytes.slice().buffer); }, places: () => 4,
+	});
+	const fp = Array.from(new Uint8Array(viewerId.fingerprint), (b) => b.toString(16).padStart(2, "0").toUpperCase()).join(":");
+	const offer = ["v=0", "o=- 1 2 IN IP4 127.0.0.1", "s=-", "t=0 0", "a=group:BUNDLE 0", "m=video 9 UDP/TLS/RTP/SAVPF 102", "c=IN IP4 0.0.0.0",
+		"a=ice-ufrag:viewerU", "a=ice-pwd:viewerPasswordViewer24", `a=fingerprint:sha-256 ${fp}`, "a=setup:actpass", "a=mid:0", "a=recvonly", "a=rtcp-mux",
+		"a=rtpmap:102 H264/90000", "a=rtcp-fb:102 nack pli", "a=fmtp:102 level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=4d001f",
+		"a=candidate:1 1 udp 2122260223 10.0.0.9 4000 typ host", ""].join("\r\n");
+	let offered: unknown;
+	const answer = await endpoint.offer("0123456789abcdef", offer, async (viewer) => {
+		offered = viewer;
+		return [{ type: "host", address: "10.0.0.1", port: 6000 }];
+	});
+	t.deepEqual(offered, [{ type: "host", address: "10.0.0.9", port: 4000 }], "the viewer's candidates, for the camera's NAT and relay");
+	const ufrag = /a=ice-ufrag:(\S+)/.exec(answer)![1], pwd = /a=ice-pwd:(\S+)/.exec(answer)![1];
+	t.regex(answer, /a=candidate:1 1 udp \d+ 10\.0\.0\.1 6000 typ host/);
+	const from = (buffer: ArrayBuffer) => Object.assign(buffer, { address: "10.0.0.9", port: 4000 });
+	// ICE: the viewer's nominating check
+	t.true(endpoint.take(from(iceCheck({ id: new Uint8Array(12).fill(7), local: { ufrag: "viewerU", pwd: "viewerPasswordViewer24" }, remote: { ufrag, pwd }, priority: candidatePriority("host"), controlling: true, tieBreaker: new Uint8Array(8).fill(3), nominate: true }, hmacSha1).slice().buffer)));
+	t.is(toViewer.length, 1, "the check answered");
+	toViewer.length = 0;
+	// a GOP in the ring before the viewer connects: it starts at its key frame
+	const unit = (i: number) => clip.slice(spans[3 * i], spans[3 * i + 1]);
+	for (let i = 0; i < 5; i++) ring.push(FrameType.video, Codec.h264, i === 0, 1000 + i * 66, unit(i));
+	// DTLS, the viewer as client
+	const viewer = new DtlsSession(viewerId, DtlsRole.client, cameraId.fingerprint, clock);
+	const isDtls = (d: ArrayBuffer) => new Uint8Array(d)[0] >= 20 && new Uint8Array(d)[0] <= 25;
+	const media: ArrayBuffer[] = [];
+	let flight = viewer.tick(clock).send, state = 0;
+	for (let round = 0; round < 8 && flight.length; round++) {
+		for (const d of flight) endpoint.take(from(d));
+		const answers = toViewer.splice(0);
+		media.push(...answers.filter((d) => !isDtls(d)));
+		flight = [];
+		for (const d of answers.filter(isDtls)) { const r = viewer.input(d, ++clock); state = r.state; flight.push(...r.send); }
+	}
+	t.is(state, DtlsState.connected);
+	const rtp = () => [...media.splice(0), ...toViewer.splice(0)].filter((d) => new Uint8Array(d)[0] >= 128).length;
+	const first = rtp();
+	t.true(first >= 5, `the GOP from its key frame went out as DTLS completed: ${first} packets`);
+	// a PLI: the key frame and what follows it go again at once
+	const keys = viewer.srtpKeys();
+	const srtcp = new Srtp(keys.localKey, keys.localSalt);
+	const ssrc = Number(/a=ssrc:(\d+)/.exec(answer)![1]);
+	const pli = () => {
+		const packet = new Uint8Array(12 + SRTCP_TRAILER_BYTES);
+		packet.set([0x81, 206, 0, 2, 0, 0, 0, 7, ssrc >>> 24, (ssrc >> 16) & 0xff, (ssrc >> 8) & 0xff, ssrc & 0xff]);
+		return from(packet.buffer.slice(0, srtcp.protectRtcp(packet.buffer, 12)));
+	};
+	clock += 2000;
+	endpoint.take(pli());
+	const again = rtp();
+	t.is(again, first, `the newest key frame and the frames after it, again: ${JSON.stringify(endpoint.figures())}`);
+	endpoint.take(pli());   // within REWIND_MS of the last: waits for the next key frame
+	t.is(rtp(), 0);
+	ring.push(FrameType.video, Codec.h264, false, 2000, unit(5));
+	await new Promise((resolve) => Timer.set(resolve, 50));
+	t.is(rtp(), 0, "no key frame yet: a P-frame is not sent");
+	ring.push(FrameType.video, Codec.h264, true, 2066, unit(0));
+	await new Promise((resolve) => Timer.set(resolve, 50));
+	t.true(rtp() > 0, "the next key frame goes");
+	srtcp.close();
+	viewer.close();
 	endpoint.close();
 	ring.close();
 });
