@@ -48,6 +48,8 @@ test("WHEP through the cloud: aiortc decodes the camera's video straight from it
 	t.is(result.deleteStatus, 200);
 	const id = result.location.split("/").pop();
 	await eventually(() => new RegExp(`webrtc: viewer ${id} ended by the cloud: \\d+ frames`).test(stdout), 5000);
+	// aiortc's receiver reports echoed the camera's sender reports: the round trip is known
+	t.regex(stdout, new RegExp(`webrtc: viewer ${id} ended by the cloud: .*; [1-9]\\d* sender reports, round trip \\d+ ms`));
 	t.regex(stdout, new RegExp(`webrtc: viewer ${id} watches \\(connected in \\d+ ms\\)`));
 	t.regex(stdout, /webrtc: made this camera's DTLS identity|webrtc: viewer [0-9a-f]{16} offered H264/);
 	// The session is gone from the cloud, and a second DELETE finds nothing.

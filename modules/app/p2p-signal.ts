@@ -209,7 +209,7 @@ export class P2PSignal {
 				})),
 				// ICE-lite on host candidates: the path is a host pair (srflx and relay paths come with the camera's gathering)
 				...webrtc.map((w) => ({
-					session: w.session, action: w.connected ? "live" : "", talk: false, srttMs: 0, rate: w.rate, buffered: 0, memory: 0, wire: "webrtc" as const,
+					session: w.session, action: w.connected ? "live" : "", talk: false, srttMs: Math.max(0, w.rttMs), rate: w.rate, buffered: 0, memory: 0, wire: "webrtc" as const,
 					...(w.peer && this.#p2p ? { path: this.#p2p.pathTo(w.session, w.peer.address, w.peer.port) } : {}),
 				})),
 			].slice(0, 32),

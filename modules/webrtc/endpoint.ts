@@ -81,6 +81,9 @@ export interface WebRtcFigures {
 	peer?: { address: string; port: number };
 	/** Bytes/s sent since the previous figures. */
 	rate: number;
+	/** The round trip from the viewer's receiver reports (-1: none yet), and the share it lost lately. */
+	rttMs: number;
+	fractionLost: number;
 	frames: number;
 	keyFrameRequests: number;
 	nacks: number;
@@ -168,9 +171,9 @@ export class WebRtcEndpoint {
 		this.#entries.delete(id);
 		this.#byUfrag.delete(entry.ufrag);
 		entry.reader?.close();
-		const { frames, packets, bytes } = entry.session.stats;
+		const { frames, packets, bytes, senderReports, rttMs, keyFrameRequests, nacks } = entry.session.stats;
 		entry.session.close();
-		this.#o.log(`webrtc: viewer ${id} ${why}: ${frames} frames, ${packets} packets, ${bytes} bytes`);
+		this.#o.log(`webrtc: viewer ${id} ${why}: ${frames} frames, ${packets} packets, ${bytes} bytes; ${senderReports} sender reports, round trip ${rttMs < 0 ? "unknown" : `${rttMs} ms`}, ${keyFrameRequests} key frame requests, ${nacks} NACKed`);
 		if (!this.#entries.size) this.#stop();
 		return true;
 	}
@@ -178,10 +181,10 @@ export class WebRtcEndpoint {
 	figures(): WebRtcFigures[] {
 		const at = this.#o.now();
 		return [...this.#entries.values()].map((entry) => {
-			const { bytes, frames, keyFrameRequests, nacks } = entry.session.stats;
+			const { bytes, frames, keyFrameRequests, nacks, rttMs, fractionLost } = entry.session.stats;
 			const rate = at > entry.mark.at ? Math.round((bytes - entry.mark.bytes) * 1000 / (at - entry.mark.at)) : 0;
 			entry.mark = { bytes, at };
-			return { session: entry.id, connected: entry.session.connected, peer: entry.session.peer, rate, frames, keyFrameRequests, nacks };
+			return { session: entry.id, connected: entry.session.connected, peer: entry.session.peer, rate, rttMs, fractionLost, frames, keyFrameRequests, nacks };
 		});
 	}
 

@@ -12,7 +12,7 @@
  * and its packets are made and protected into one small buffer a few at a time — nothing allocated
  * per packet but the view each send takes.
  */
-import { DtlsRole, DtlsSession, DtlsState, RtpSender, SRTP_TAG_BYTES, Srtp, rtcpFeedback, type DtlsIdentity } from "webrtc";
+import { DtlsRole, DtlsSession, DtlsState, RtpSender, SRTP_TAG_BYTES, Srtp, rtcpFeedback, senderReport, type DtlsIdentity } from "webrtc";
 import type { HmacSha1 } from "../p2p/stun.js";
 import { answerCheck, type IceCredentials } from "./ice.js";
 
@@ -25,6 +25,8 @@ export interface WebRtcSessionOptions {
 	video: { payloadType: number; ssrc: number; codec: 1 | 2 };
 	send(bytes: Uint8Array, address: string, port: number): void;
 	now(): number;
+	/** Unix ms: the sender reports' NTP time, on the clock the ring's frames are stamped with (default Date.now). */
+	wallClock?(): number;
 	hmacSha1: HmacSha1;
 	/** The viewer asked for a key frame (its PLI or FIR): the next frame sent should be one. */
 	onKeyFrameRequest?(): void;
@@ -44,6 +46,11 @@ export interface SendScratch {
 export const sendScratch = (): SendScratch => ({ out: new ArrayBuffer(PACKETS_PER_CALL * (MTU + SRTP_TAG_BYTES)), lengths: new Uint16Array(PACKETS_PER_CALL) });
 /** No check from the viewer for this long: its consent has expired (RFC 7675 §5.1: 30 s). */
 export const CONSENT_MS = 30_000;
+/** How often the camera sends a sender report (RFC 3550 §6.2 wants ~5 s at low rates; browsers
+ * sync and measure the round trip from them, so once a second while video flows). */
+export const SR_MS = 1000;
+/** Seconds from 1900 (NTP's epoch) to 1970. */
+const NTP_UNIX = 2208988800;
 /** SRTCP packets from the viewer read in any 1-s window (each costs an HMAC): a browser sends a few
  * a second (receiver reports, NACKs, PLIs); past this they are dropped unread and counted. */
 export const RTCP_PER_SECOND = 50;
@@ -61,7 +68,10 @@ export class WebRtcSession {
 	#closed = false;
 	#consentAt = -Infinity;
 	/** What went out and came in, for the log and the tests. */
-	readonly stats = { checks: 0, refusedChecks: 0, dtls: 0, packets: 0, bytes: 0, frames: 0, torn: 0, rtcp: 0, refusedRtcp: 0, droppedRtcp: 0, keyFrameRequests: 0, nacks: 0 };
+	readonly stats = { checks: 0, refusedChecks: 0, dtls: 0, packets: 0, bytes: 0, payloadBytes: 0, frames: 0, torn: 0, rtcp: 0, refusedRtcp: 0, droppedRtcp: 0, keyFrameRequests: 0, nacks: 0, senderReports: 0,
+		/** From the viewer's reports: the round trip (-1: not yet), the share lost lately, the jitter. */
+		rttMs: -1, fractionLost: 0, jitterMs: 0 };
+	#srAt = -Infinity;
 	/** The current 1-s window of the viewer's RTCP and how many it read. */
 	#rtcpWindow = 0;
 	#rtcpRead = 0;
@@ -159,18 +169,36 @@ export class WebRtcSession {
 			return;
 		}
 		this.stats.rtcp++;
-		const { keyFrame, nacks } = rtcpFeedback(buffer, length, this.#o.video.ssrc);
+		const { keyFrame, nacks, report } = rtcpFeedback(buffer, length, this.#o.video.ssrc);
 		this.stats.nacks += nacks.length;
+		if (report) {
+			this.stats.fractionLost = report.fractionLost / 256;
+			this.stats.jitterMs = Math.round(report.jitter / 90);
+			// RFC 3550 §6.4.1: the round trip is the arrival time less LSR and DLSR, in 1/65536 s
+			const rtt = report.lastSr ? ((ntpOf(this.#wall()).middle - report.lastSr - report.delaySinceLastSr) >>> 0) * 1000 / 65536 : -1;
+			if (rtt >= 0 && rtt < 10_000) this.stats.rttMs = Math.round(rtt);
+		}
 		if (keyFrame) {
 			this.stats.keyFrameRequests++;
 			this.#o.onKeyFrameRequest?.();
 		}
 	}
 
-	/** Time passing: the handshake's retransmissions. */
+	/** Time passing: the handshake's retransmissions; once connected, a sender report every SR_MS. */
 	tick(): void {
 		const deadline = this.#dtls.deadline;
 		if (!this.#failed && deadline && this.#now() >= deadline) this.#step(() => this.#dtls.tick(this.#now()));
+		const srtp = this.#srtp, peer = this.#peer;
+		if (!srtp || !peer || this.#closed || !this.consented || !this.stats.packets || this.#now() - this.#srAt < SR_MS) return;
+		this.#srAt = this.#now();
+		const wall = this.#wall(), ntp = ntpOf(wall);
+		const report = senderReport(this.#o.video.ssrc, ntp.seconds, ntp.fraction, Math.round(wall * 90) % 2 ** 32, this.stats.packets % 2 ** 32, this.stats.payloadBytes % 2 ** 32);
+		this.#o.send(new Uint8Array(report, 0, srtp.protectRtcp(report, 28)), peer.address, peer.port);
+		this.stats.senderReports++;
+	}
+
+	#wall(): number {
+		return this.#o.wallClock ? this.#o.wallClock() : Date.now();
 	}
 
 	/**
@@ -194,6 +222,7 @@ export class WebRtcSession {
 				this.#o.send(new Uint8Array(out, offset, lengths[i]), peer.address, peer.port);
 				this.stats.packets++;
 				this.stats.bytes += lengths[i];
+				this.stats.payloadBytes += lengths[i] - 12 - SRTP_TAG_BYTES;   // (our RTP header: 12 bytes, no extension)
 			}
 		}
 		this.stats.frames++;
@@ -229,4 +258,12 @@ export class WebRtcSession {
 			this.#o.log?.("webrtc: DTLS-SRTP connected");
 		}
 	}
+}
+
+/** Unix ms as NTP (RFC 5905): seconds since 1900, the fraction of a second in 2^-32, and the
+ * middle 32 bits a report's LSR echoes. */
+function ntpOf(unixMs: number): { seconds: number; fraction: number; middle: number } {
+	const seconds = (Math.floor(unixMs / 1000) + NTP_UNIX) >>> 0;
+	const fraction = Math.floor((unixMs % 1000) / 1000 * 2 ** 32) >>> 0;
+	return { seconds, fraction, middle: (((seconds & 0xffff) << 16) | (fraction >>> 16)) >>> 0 };
 }

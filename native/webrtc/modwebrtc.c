@@ -508,7 +508,8 @@ void xs_webrtc_rtcp_feedback(xsMachine *the)
 	void *data;
 	xsUnsignedValue size;
 	ivxs_rtcp_packet p;
-	int keyFrame = 0, n = 0, i, fir;
+	ivxs_rtcp_report report = { 0 };
+	int keyFrame = 0, n = 0, i, fir, reported = 0;
 	if (xsmcTypeOf(xsArg(0)) != xsReferenceType || !xsmcIsInstanceOf(xsArg(0), xsArrayBufferPrototype))
 		ivxs_type_error(IVXS_EARG, "webrtc: an RTCP packet is an ArrayBuffer");
 	xsmcGetBufferReadable(xsArg(0), &data, &size);
@@ -520,6 +521,15 @@ void xs_webrtc_rtcp_feedback(xsMachine *the)
 		uint16_t seq;
 		if (ivxs_rtcp_wants_key_frame(&p, media, &fir))
 			keyFrame = 1;
+		if (p.type == IVXS_RTCP_SR || p.type == IVXS_RTCP_RR) {   /* the viewer's report on our stream: the last one counts */
+			ivxs_rtcp_report block;
+			unsigned b;
+			for (b = 0; ivxs_rtcp_report_at(&p, b, &block) == 0; b++)
+				if (block.ssrc == media) {
+					report = block;
+					reported = 1;
+				}
+		}
 		if (p.media == media)
 			while (n < kMaxNacks && ivxs_rtcp_nack_next(&p, &c, &seq) == 1)
 				nacks[n++] = seq;
@@ -534,4 +544,38 @@ void xs_webrtc_rtcp_feedback(xsMachine *the)
 		xsmcSetIndex(xsVar(0), i, xsVar(1));
 	}
 	xsmcSet(xsResult, xsID("nacks"), xsVar(0));
+	if (!reported)
+		return;
+	xsmcSetNewObject(xsVar(0));
+	xsmcSetInteger(xsVar(1), report.fractionLost);
+	xsmcSet(xsVar(0), xsID("fractionLost"), xsVar(1));
+	xsmcSetInteger(xsVar(1), report.cumulativeLost);
+	xsmcSet(xsVar(0), xsID("cumulativeLost"), xsVar(1));
+	xsmcSetNumber(xsVar(1), report.jitter);
+	xsmcSet(xsVar(0), xsID("jitter"), xsVar(1));
+	xsmcSetNumber(xsVar(1), report.lastSr);
+	xsmcSet(xsVar(0), xsID("lastSr"), xsVar(1));
+	xsmcSetNumber(xsVar(1), report.delaySinceLastSr);
+	xsmcSet(xsVar(0), xsID("delaySinceLastSr"), xsVar(1));
+	xsmcSet(xsResult, xsID("report"), xsVar(0));
+}
+
+/* senderReport(ssrc, ntpSeconds, ntpFraction, rtpTimestamp, packets, octets) -> an ArrayBuffer
+ * holding the camera's sender report (28 bytes) with room after it for the SRTCP trailer. */
+void xs_webrtc_sender_report(xsMachine *the)
+{
+	uint8_t out[28 + IVXS_SRTCP_TRAILER_BYTES];
+	ivxs_rtcp_sender_info info;
+	uint32_t ssrc = (uint32_t)ivxs_integer(the, &xsArg(0), 0, 0xffffffff, "webrtc", "ssrc");
+	uint32_t seconds = (uint32_t)ivxs_integer(the, &xsArg(1), 0, 0xffffffff, "webrtc", "ntpSeconds");
+	uint32_t fraction = (uint32_t)ivxs_integer(the, &xsArg(2), 0, 0xffffffff, "webrtc", "ntpFraction");
+	long n;
+	info.ntp = ((uint64_t)seconds << 32) | fraction;
+	info.rtpTimestamp = (uint32_t)ivxs_integer(the, &xsArg(3), 0, 0xffffffff, "webrtc", "rtpTimestamp");
+	info.packets = (uint32_t)ivxs_integer(the, &xsArg(4), 0, 0xffffffff, "webrtc", "packets");
+	info.octets = (uint32_t)ivxs_integer(the, &xsArg(5), 0, 0xffffffff, "webrtc", "octets");
+	memset(out, 0, sizeof(out));
+	if ((n = ivxs_rtcp_write_sender_report(out, sizeof(out), ssrc, &info)) < 0)
+		ivxs_throw_status(the, XS_RANGE_ERROR, "webrtc", (int)n, kTables);
+	xsmcSetArrayBuffer(xsResult, out, sizeof(out));
 }

@@ -2,7 +2,20 @@ declare module "webrtc" {
 	/** The RTP packets of one Annex-B access unit (the last with the marker bit): codec 1 H.264 (RFC 6184), 2 H.265 (RFC 7798). */
 	export function packetize(accessUnit: ArrayBuffer, codec: 1 | 2, ssrc: number, seq: number, payloadType: number, mtu: number, timestamp: number): ArrayBuffer[];
 	/** A compound RTCP packet's feedback (after SRTCP): a key frame asked for `mediaSsrc` (PLI, FIR), and the sequence numbers NACKed (at most 64). */
-	export function rtcpFeedback(buffer: ArrayBuffer, length: number, mediaSsrc: number): { keyFrame: boolean; nacks: number[] };
+	export function rtcpFeedback(buffer: ArrayBuffer, length: number, mediaSsrc: number): { keyFrame: boolean; nacks: number[]; report?: RtcpReport };
+	/** A viewer's report block on our stream (RFC 3550 §6.4.1). */
+	export interface RtcpReport {
+		/** Lost since its previous report, /256. */
+		fractionLost: number;
+		cumulativeLost: number;
+		/** Interarrival jitter, RTP timestamp units. */
+		jitter: number;
+		/** The middle 32 bits of the NTP time of the last sender report it had (0: none), and the time since (1/65536 s). */
+		lastSr: number;
+		delaySinceLastSr: number;
+	}
+	/** The camera's sender report (28 bytes) in a buffer with room for the SRTCP trailer after it. */
+	export function senderReport(ssrc: number, ntpSeconds: number, ntpFraction: number, rtpTimestamp: number, packets: number, octets: number): ArrayBuffer;
 	export const SRTP_TAG_BYTES: 10;
 	export const SRTCP_TRAILER_BYTES: 14;
 	/** One direction of an SRTP association (AES_CM_128_HMAC_SHA1_80): packets protected and unprotected in place. */

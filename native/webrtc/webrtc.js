@@ -26,9 +26,15 @@ function closeDtls(session) @ "xs_webrtc_dtls_close";
 // (ArrayBuffers) of one Annex-B access unit; codec 1 H.264 (RFC 6184), 2 H.265 (RFC 7798).
 export function packetize(accessUnit, codec, ssrc, seq, payloadType, mtu, timestamp) @ "xs_webrtc_packetize";
 
-// rtcpFeedback(buffer, length, mediaSsrc): { keyFrame, nacks } of a compound RTCP packet (after
-// SRTCP): whether a PLI or FIR asks for a key frame of mediaSsrc, the sequence numbers NACKed (≤ 64).
+// rtcpFeedback(buffer, length, mediaSsrc): { keyFrame, nacks, report? } of a compound RTCP packet
+// (after SRTCP): whether a PLI or FIR asks for a key frame of mediaSsrc, the sequence numbers NACKed
+// (≤ 64), and the viewer's latest report block on mediaSsrc (fractionLost /256, cumulativeLost,
+// jitter in RTP units, lastSr and delaySinceLastSr: the round trip's terms).
 export function rtcpFeedback(buffer, length, mediaSsrc) @ "xs_webrtc_rtcp_feedback";
+
+// senderReport(ssrc, ntpSeconds, ntpFraction, rtpTimestamp, packets, octets): the camera's sender
+// report (RFC 3550 §6.4.1, 28 bytes) in an ArrayBuffer with room for the SRTCP trailer after it.
+export function senderReport(ssrc, ntpSeconds, ntpFraction, rtpTimestamp, packets, octets) @ "xs_webrtc_sender_report";
 
 // Bytes SRTP adds to an RTP packet (its tag) and to an RTCP packet (E flag + index, and the tag).
 export const SRTP_TAG_BYTES = 10;

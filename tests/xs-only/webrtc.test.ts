@@ -275,7 +275,7 @@ test("WebRtcEndpoint on the P2P socket (RFC 7983): it claims DTLS, RTP/RTCP and 
 	ring.close();
 });
 
-test("WebRtcEndpoint: a viewer's offer answered, its checks and DTLS through take(), the ring's newest key frame and what follows sent as DTLS completes; a PLI sends them again at once, a second within REWIND_MS waits for the next key frame", async (t) => {
+test("WebRtcEndpoint: a viewer's offer answered, its checks and DTLS through take(), the ring's newest key frame and what follows sent as DTLS completes; a PLI sends them again at once, a second within REWIND_MS waits for the next key frame; sender reports once a second, the round trip from the viewer's receiver report", async (t) => {
 	const clip = new Uint8Array(readFile("fixtures/media/h264-main-640x480.h264"));
 	const spans = accessUnitSpans(clip, "h264");
 	const cam = DtlsIdentity.create(), view = DtlsIdentity.create();
@@ -321,7 +321,9 @@ test("WebRtcEndpoint: a viewer's offer answered, its checks and DTLS through tak
 		for (const d of answers.filter(isDtls)) { const r = viewer.input(d, ++clock); state = r.state; flight.push(...r.send); }
 	}
 	t.is(state, DtlsState.connected);
-	const rtp = () => [...media.splice(0), ...toViewer.splice(0)].filter((d) => new Uint8Array(d)[0] >= 128).length;
+	// RTP, not RTCP (RFC 5761: RTCP's second byte is 192–223)
+	const isRtp = (d: ArrayBuffer) => new Uint8Array(d)[0] >= 128 && !(new Uint8Array(d)[1] >= 192 && new Uint8Array(d)[1] <= 223);
+	const rtp = () => [...media.splice(0), ...toViewer.splice(0)].filter(isRtp).length;
 	const first = rtp();
 	t.true(first >= 5, `the GOP from its key frame went out as DTLS completed: ${first} packets`);
 	// a PLI: the key frame and what follows it go again at once
@@ -345,6 +347,34 @@ test("WebRtcEndpoint: a viewer's offer answered, its checks and DTLS through tak
 	ring.push(FrameType.video, Codec.h264, true, 2066, unit(0));
 	await new Promise((resolve) => Timer.set(resolve, 50));
 	t.true(rtp() > 0, "the next key frame goes");
+	// a sender report once a second while video flows (the endpoint's tick), protected as SRTCP
+	const viewerRtcp = new Srtp(keys.remoteKey, keys.remoteSalt);
+	clock += 1500;
+	await new Promise((resolve) => Timer.set(resolve, 120));
+	const reports = toViewer.splice(0).filter((d) => new Uint8Array(d)[1] === 200);
+	t.is(reports.length, 1, "one sender report");
+	const sr = reports[0].slice(0);
+	const srLength = viewerRtcp.unprotectRtcp(sr, sr.byteLength);
+	t.is(srLength, 28);
+	const srView = new DataView(sr);
+	t.is(srView.getUint32(4), ssrc, "about our stream");
+	t.true(srView.getUint32(20) > 0 && srView.getUint32(24) > 0, "packets and octets sent");
+	// the viewer's receiver report echoes it at once (LSR, DLSR 0): the round trip is the time since it was sent
+	const lsr = ((srView.getUint32(8) & 0xffff) << 16 | (srView.getUint32(12) >>> 16)) >>> 0;
+	const rr = new Uint8Array(32 + SRTCP_TRAILER_BYTES);
+	const rrView = new DataView(rr.buffer);
+	rr.set([0x81, 201, 0, 7, 0, 0, 0, 7]);
+	rrView.setUint32(8, ssrc);
+	rrView.setUint32(12, (3 << 24) | 2);   // fraction lost 3/256, 2 lost
+	rrView.setUint32(20, 180);   // jitter: 2 ms at 90 kHz
+	rrView.setUint32(24, lsr);
+	rrView.setUint32(28, 0);   // DLSR
+	endpoint.take(from(rr.buffer.slice(0, srtcp.protectRtcp(rr.buffer, 32))));
+	const [figures] = endpoint.figures();
+	t.log(JSON.stringify(figures));
+	t.true(figures.rttMs >= 0 && figures.rttMs < 2000, `round trip ${figures.rttMs} ms`);
+	t.is(figures.fractionLost, 3 / 256);
+	viewerRtcp.close();
 	srtcp.close();
 	viewer.close();
 	endpoint.close();

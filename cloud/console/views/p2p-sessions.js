@@ -61,8 +61,8 @@ function sessionRow(s) {
 			h("dt", "Since"), h("dd", { title: stamp(s.since) }, ago(s.since)),
 			...(s.connected ? [
 				h("dt", "Path"), h("dd.p2p-path", { title: pathHelp[s.path] ?? "" }, pathName(s.path)),
-				// (a WebRTC session's round trip comes with its RTCP sender reports: not measured yet)
-				h("dt", "Round trip"), h("dd.p2p-rtt", s.wire === "webrtc" ? "—" : `${s.srttMs} ms`),
+				// (a WebRTC session's from the viewer's receiver reports: none yet reads 0)
+				h("dt", "Round trip"), h("dd.p2p-rtt", s.wire === "webrtc" && !s.srttMs ? "—" : `${s.srttMs} ms`),
 				h("dt", "Rate"), h("dd.p2p-rate", rate(s.rate)),
 				h("dt", "Backlog"), h("dd.p2p-buffered", bytes(s.buffered)),
 				h("dt", "Watermarks"), h("dd.p2p-watermarks", { title: "The send buffer's low / warn / high marks: above high the camera stops reading the stream until the backlog is back below low" }, watermarks(s)),
