@@ -68,6 +68,9 @@ const expected = {
 	"POST /v1/devices/:device/p2p": viewerOf("device"),
 	"GET /v1/devices/:device/p2p/:session/candidates": viewerOf("device"),
 	"POST /v1/devices/:device/p2p/:session/candidates": viewerOf("device"),
+	"POST /v1/devices/:device/whep": viewerOf("device"),
+	"DELETE /v1/devices/:device/whep/:session": viewerOf("device"),
+	"PATCH /v1/devices/:device/whep/:session": viewerOf("device"),
 	"GET /v1/p2p": user,
 };
 

@@ -150,7 +150,10 @@ export class P2PSignal {
 		if (!(rights & Rights.live)) return refuse("the viewer's grant gives no live view (all a WebRTC viewer can ask for yet)");
 		let answer;
 		try {
-			answer = await endpoint.offer(session, sdp, (candidates) => this.#gather(p2p, { session, candidates, stun, turn }));
+			// The camera's own candidates go into the SDP as they are (the cloud does not rewrite it), so
+			// the rule the cloud applies to a native answer's applies here: no loopback or link-local
+			// address unless this camera is configured for them.
+			answer = await endpoint.offer(session, sdp, async (candidates) => acceptedCandidates(await this.#gather(p2p, { session, candidates, stun, turn }), this.#o.allow ?? {}));
 		}
 		catch (error) {
 			return refuse((error as Error).message);

@@ -160,7 +160,7 @@ export class WebRtcEndpoint {
 			sessionId: String(Math.floor(this.#o.now())), ice: local, fingerprint: new Uint8Array(this.#o.identity.fingerprint), iceLite: true, candidates,
 			accept: { [video.mid]: { codec, ssrc, direction: "sendonly" } }, dataChannel: false,
 		});
-		this.#o.log(`webrtc: viewer ${id} offered ${codec.name}/${codec.pt}; answered with ${candidates.map((c) => c.type).join(", ")} candidate(s)`);
+		this.#o.log(`webrtc: viewer ${id} offered ${codec.name}/${codec.pt}; answered with ${candidates.map((c) => `${c.type} ${c.address}:${c.port}`).join(", ")}`);
 		return answer;
 	}
 
