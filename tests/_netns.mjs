@@ -37,6 +37,10 @@ export function natTopology(t, { camera = "cone", viewer = "cone" } = {}) {
 	try {
 		for (const name of Object.values(ns)) {
 			run(["netns", "add", name]);
+			// IPv4 only: an IPv6 link-local address appearing seconds later (DAD) is a "network change"
+			// to a browser in the namespace, which then aborts the page it was loading (ERR_NETWORK_CHANGED)
+			inNs(name, "sysctl", ["-q", "-w", "net.ipv6.conf.all.disable_ipv6=1"]);
+			inNs(name, "sysctl", ["-q", "-w", "net.ipv6.conf.default.disable_ipv6=1"]);
 			inNs(name, "ip", ["link", "set", "lo", "up"]);
 		}
 		// a veth between two namespaces (undefined: the root ns), addresses /24
