@@ -41,7 +41,7 @@ import { HttpClient } from "../net/http-client.js";
 import { DeviceSigner } from "../net/signing.js";
 import { CloudControl, CloudStorage, type Plan } from "../cs/index.js";
 import { liveLeaseOf } from "../protocol/live.js";
-import type { P2pMedia } from "../protocol/signal.js";
+import { WIRES, type P2pMedia } from "../protocol/signal.js";
 import { snapshotRequestOf } from "../protocol/still.js";
 import { SnapshotScheduler, StillsOnDemand, uploadSnapshot } from "../snapshot/index.js";
 import { LocalRecorder, LocalStore } from "../store/index.js";
@@ -185,7 +185,7 @@ export default function main(): void {
 		},
 		onOta: config.ota ? (offer) => onOta?.(offer) : undefined,
 		// The viewer wires it serves: the console tries WebRTC only with a camera that says so.
-		onConnect: () => { if (p2p) control!.status({ p2p: { wires: ["native", "webrtc"] } }); },
+		onConnect: () => { if (p2p) control!.status({ p2p: { wires: WIRES } }); },
 	});
 
 	const captures: (Capture | FirmwareFeed)[] = [];

@@ -213,6 +213,8 @@ export interface P2pSessionFigures {
 	/** Which transport the viewer came over: "native" (ours, the default) or "webrtc" (absent from older cameras: native). */
 	wire?: Wire;
 }
+/** The viewer wires a camera app serves: in its session reports, and in its status (`p2p.wires`:
+ * the console tries WebRTC only with a camera that names it, cloud/PROTOCOL.md §5). */
 export const WIRES = Object.freeze(["native", "webrtc"] as const);
 export type Wire = typeof WIRES[number];
 export const WATERMARK_LEVELS = Object.freeze(["normal", "warn", "high"] as const);

@@ -16,7 +16,7 @@ import { installWhep } from "./whep.js";
 import { admit, followAnswers, forget, hold, newSessionId, nextCandidates, offer, sessionNamed, sessionsOf, SessionLimitError, sweep, viewerCandidates } from "./signalling.js";
 import { RateGate } from "../../../modules/net/rate-gate.js";
 import { mintTicket, Rights, TICKET_ID_BYTES } from "../../../modules/protocol/ticket.js";
-import { type Candidate, candidatesOf, MAX_CANDIDATES, SESSION_ID } from "../../../modules/protocol/signal.js";
+import { type Candidate, candidatesOf, MAX_CANDIDATES, SESSION_ID, type Wire } from "../../../modules/protocol/signal.js";
 import { allowedCandidates } from "../../../modules/protocol/candidate-address.js";
 
 /** "IPv4:port" (config, checked there) → { address, port }. */
@@ -50,6 +50,11 @@ export async function install(ctx: CloudContext): Promise<void> {
 	await followAnswers(ctx, checkable);
 	const { p2pTicketS, p2pAnswerS, p2pSweepS } = ctx.config;
 	const offers = new RateGate(OFFER_BURST, OFFER_INTERVAL_MS), updates = new RateGate(UPDATE_BURST, UPDATE_INTERVAL_MS);
+	/** A viewer's offer for a camera, either wire: within the rate, or a 429 saying when. */
+	const takeOffer = (user: string, device: string) => {
+		const wait = offers.take(`${user}\n${device}`);
+		if (wait) throw tooMany(`P2P offers of ${user} for ${device}: at most ${OFFER_BURST} at once, then one per ${OFFER_INTERVAL_MS / 1000} s`, wait);
+	};
 	/** Where a camera learns its server-reflexive address and allocates a relayed one (TURN credentials minted per offer). */
 	const servers = (device: string) => ({
 		stun: ctx.config.stunServers.map(serverOf),
@@ -69,8 +74,7 @@ export async function install(ctx: CloudContext): Promise<void> {
 		const candidates = checkable(offered);
 		const rights = rightsOf(body.rights);
 		if (device.id.length > TICKET_ID_BYTES) throw new HttpError(409, `a ticket names devices of at most ${TICKET_ID_BYTES} bytes; ${device.id} is longer`);
-		const wait = offers.take(`${viewer.user}\n${device.id}`);
-		if (wait) throw tooMany(`P2P offers of ${viewer.user} for ${device.id}: at most ${OFFER_BURST} at once, then one per ${OFFER_INTERVAL_MS / 1000} s`, wait);
+		takeOffer(viewer.user, device.id);
 		const session = newSessionId();
 		const { stun, turn } = servers(device.id);
 		try {
@@ -102,11 +106,13 @@ export async function install(ctx: CloudContext): Promise<void> {
 		});
 	});
 
-	// Mid-session candidates: only the session's own viewer (or an admin), on the instance that admitted it,
-	// while the session can be used (its ticket not expired, or the camera has it open).
-	const yours = (viewer: { user: string; admin: boolean }, device: string, session: string) => {
+	// A session's own routes (mid-session candidates, WHEP's DELETE): only its own viewer (or an admin), on the
+	// instance that admitted it, while the session can be used (its ticket not expired, or the camera has it
+	// open); `wire`: only a session of that wire.
+	const yours = (viewer: { user: string; admin: boolean }, device: string, session: string, wire?: Wire) => {
 		const s = sessionNamed(ctx, session);
-		if (!s || s.device !== device || !(viewer.admin || s.user === viewer.user)) throw new HttpError(404, `no P2P session ${session.slice(0, 16)} of ${device} here (or it ended)`);
+		if (!s || s.device !== device || !(viewer.admin || s.user === viewer.user) || (wire && (s.wire ?? "native") !== wire))
+			throw new HttpError(404, `no ${wire === "webrtc" ? "WHEP" : "P2P"} session ${session.slice(0, 16)} of ${device} here (or it ended)`);
 		return s;
 	};
 
@@ -130,7 +136,7 @@ export async function install(ctx: CloudContext): Promise<void> {
 		sendJson(res, 200, { sent: candidates.length });
 	});
 
-	installWhep(ctx, offers, { burst: OFFER_BURST, intervalMs: OFFER_INTERVAL_MS }, servers);
+	installWhep(ctx, { takeOffer, servers, yours });
 
 	ctx.router.add("GET", "/v1/p2p", { auth: "user" }, (_req, res) => {
 		sendJson(res, 200, { stun: ctx.config.stunServers.map(serverOf) });

@@ -9,18 +9,21 @@
 // native viewer's (signalling.ts): one kind of viewer, two wires.
 import type { CloudContext } from "../context.js";
 import { HttpError, readBody } from "../http/router.js";
-import { admit, forget, hold, newSessionId, sessionNamed, SessionLimitError, webrtcOffer, endSession } from "./signalling.js";
-import type { RateGate } from "../../../modules/net/rate-gate.js";
+import { admit, forget, hold, newSessionId, SessionLimitError, webrtcOffer, endSession, type P2pSession } from "./signalling.js";
 import { Rights } from "../../../modules/protocol/ticket.js";
 import { MAX_SDP_BYTES } from "../../../modules/protocol/webrtc-signal.js";
-import type { StunServer, TurnServer } from "../../../modules/protocol/signal.js";
+import type { StunServer, TurnServer, Wire } from "../../../modules/protocol/signal.js";
 import { parseOffer, SdpError } from "../../../modules/webrtc/sdp.js";
 
-const tooMany = (what: string, waitMs: number) => new HttpError(429, `${what}: try again in ${Math.ceil(waitMs / 1000)} s`, { "retry-after": String(Math.ceil(waitMs / 1000)) });
+/** What the native routes (index.ts) share with WHEP's: the offer rate limit (both wires together, a 429
+ * past it), the STUN and TURN servers a camera's offer names, and a viewer's own session (a 404 else). */
+export interface WhepShared {
+	takeOffer(user: string, device: string): void;
+	servers(device: string): { stun: StunServer[]; turn: TurnServer[] };
+	yours(viewer: { user: string; admin: boolean }, device: string, session: string, wire?: Wire): P2pSession;
+}
 
-/** `offers`: the native route's gate (a viewer's offers for one camera, both wires together);
- * `servers`: the STUN and TURN servers a camera's offer names (index.ts, for both wires). */
-export function installWhep(ctx: CloudContext, offers: RateGate, limits: { burst: number; intervalMs: number }, servers: (device: string) => { stun: StunServer[]; turn: TurnServer[] }): void {
+export function installWhep(ctx: CloudContext, { takeOffer, servers, yours }: WhepShared): void {
 	const { p2pTicketS, p2pAnswerS } = ctx.config;
 
 	ctx.router.add("POST", "/v1/devices/:device/whep", { auth: "user", device: "device" }, async (req, res, _params, _url, { viewer, device }) => {
@@ -37,8 +40,7 @@ export function installWhep(ctx: CloudContext, offers: RateGate, limits: { burst
 			if (error instanceof SdpError) throw new HttpError(400, `SDP offer: ${error.message}`);
 			throw error;
 		}
-		const wait = offers.take(`${viewer.user}\n${device.id}`);
-		if (wait) throw tooMany(`P2P offers of ${viewer.user} for ${device.id}: at most ${limits.burst} at once, then one per ${limits.intervalMs / 1000} s`, wait);
+		takeOffer(viewer.user, device.id);
 		const session = newSessionId();
 		try {
 			hold(ctx, { session, device: device.id, user: viewer.user, since: Date.now(), expiryS: Math.ceil(Date.now() / 1000) + p2pAnswerS + p2pTicketS, wire: "webrtc" });
@@ -68,23 +70,16 @@ export function installWhep(ctx: CloudContext, offers: RateGate, limits: { burst
 		}).end(answer.sdp);
 	});
 
-	// Only the session's own viewer (or an admin), on the instance that admitted it.
-	const yours = (viewer: { user: string; admin: boolean }, device: string, session: string) => {
-		const s = sessionNamed(ctx, session);
-		if (!s || s.device !== device || s.wire !== "webrtc" || !(viewer.admin || s.user === viewer.user)) throw new HttpError(404, `no WHEP session ${session.slice(0, 16)} of ${device} here (or it ended)`);
-		return s;
-	};
-
 	ctx.router.add("DELETE", "/v1/devices/:device/whep/:session", { auth: "user", device: "device" }, async (req, res, params, _url, { viewer, device }) => {
 		req.resume();
-		const s = yours(viewer, device.id, params.session);
+		const s = yours(viewer, device.id, params.session, "webrtc");
 		await endSession(ctx, s, "the viewer ended it (WHEP DELETE)");
 		res.writeHead(200).end();
 	});
 
 	ctx.router.add("PATCH", "/v1/devices/:device/whep/:session", { auth: "user", device: "device" }, (req, _res, params, _url, { viewer, device }) => {
 		req.resume();
-		yours(viewer, device.id, params.session);
+		yours(viewer, device.id, params.session, "webrtc");
 		throw new HttpError(405, "no trickle ICE: the camera's answer holds all its candidates, and as an ICE-lite agent it needs none of the viewer's", { allow: "POST, DELETE" });
 	});
 }
