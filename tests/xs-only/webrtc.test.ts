@@ -11,7 +11,7 @@ import { accessUnitSpans } from "../../modules/media/annexb.js";
 import { hmacSha1 } from "ivxs/crypto";
 import { answerCheck, candidatePriority, checkResponse, iceCheck } from "../../modules/webrtc/ice.js";
 import { CONSENT_MS, RTCP_PER_SECOND, WebRtcSession } from "../../modules/webrtc/session.js";
-import { WebRtcEndpoint } from "../../modules/webrtc/endpoint.js";
+import { CHECKS_PER_SECOND, CONNECT_MS, WebRtcEndpoint } from "../../modules/webrtc/endpoint.js";
 import { Codec, FrameType, Ring } from "ring";
 
 /** A list's items, the list emptied (not splice(0): XS's splice of an empty array memcpys from NULL, which UBSan reports). */
@@ -282,16 +282,16 @@ test("WebRtcEndpoint on the P2P socket (RFC 7983): it claims DTLS, RTP/RTCP and 
 	ring.close();
 });
 
-test("WebRtcEndpoint: a viewer's offer answered, its checks and DTLS through take(), the ring's newest key frame and what follows sent as DTLS completes; a PLI sends them again at once, a second within REWIND_MS waits for the next key frame; sender reports once a second, the round trip from the viewer's receiver report", async (t) => {
+test("WebRtcEndpoint: a viewer's offer answered, its checks and DTLS through take(), the ring's newest key frame and what follows sent as DTLS completes; a PLI sends them again at once, a second within REWIND_MS waits for the next key frame; sender reports once a second, the round trip from the viewer's receiver report; a check flood past CHECKS_PER_SECOND dropped; a viewer that never connects ended after CONNECT_MS, a silent one on consent", async (t) => {
 	const clip = new Uint8Array(readFile("fixtures/media/h264-main-640x480.h264"));
 	const spans = accessUnitSpans(clip, "h264");
 	const cam = DtlsIdentity.create(), view = DtlsIdentity.create();
 	const viewerId = new DtlsIdentity(view.key, view.certificate), cameraId = new DtlsIdentity(cam.key, cam.certificate);
 	const ring = new Ring({ maxGopBytes: 256 * 1024 });
 	let clock = 5000;
-	const toViewer: ArrayBuffer[] = [];
+	const toViewer: ArrayBuffer[] = [], logs: string[] = [];
 	const endpoint = new WebRtcEndpoint({
-		identity: cameraId, ring, codec: "h264", hmacSha1, now: () => clock, log: () => {},
+		identity: cameraId, ring, codec: "h264", hmacSha1, now: () => clock, log: (m) => { logs.push(m); },
 		send: (bytes) => { toViewer.push(bytes.slice().buffer); }, places: () => 4,
 	});
 	const fp = Array.from(new Uint8Array(viewerId.fingerprint), (b) => b.toString(16).padStart(2, "0").toUpperCase()).join(":");
@@ -311,6 +311,11 @@ test("WebRtcEndpoint: a viewer's offer answered, its checks and DTLS through tak
 	// ICE: the viewer's nominating check
 	t.true(endpoint.take(from(iceCheck({ id: new Uint8Array(12).fill(7), local: { ufrag: "viewerU", pwd: "viewerPasswordViewer24" }, remote: { ufrag, pwd }, priority: candidatePriority("host"), controlling: true, tieBreaker: new Uint8Array(8).fill(3), nominate: true }, hmacSha1).slice().buffer)));
 	t.is(toViewer.length, 1, "the check answered");
+	// a flood of valid checks within one second: CHECKS_PER_SECOND answered, the rest dropped before the HMAC
+	for (let i = 0; i < 100; i++)
+		endpoint.take(from(iceCheck({ id: new Uint8Array(12).fill(i), local: { ufrag: "viewerU", pwd: "viewerPasswordViewer24" }, remote: { ufrag, pwd }, priority: candidatePriority("host"), controlling: true, tieBreaker: new Uint8Array(8).fill(3) }, hmacSha1).slice().buffer));
+	t.is(toViewer.length, CHECKS_PER_SECOND, "answers in that second, the first check's included");
+	t.is(endpoint.checksDropped, 101 - CHECKS_PER_SECOND);
 	toViewer.length = 0;
 	// a GOP in the ring before the viewer connects: it starts at its key frame
 	const unit = (i: number) => clip.slice(spans[3 * i], spans[3 * i + 1]);
@@ -381,6 +386,14 @@ test("WebRtcEndpoint: a viewer's offer answered, its checks and DTLS through tak
 	t.log(JSON.stringify(figures));
 	t.true(figures.rttMs >= 0 && figures.rttMs < 2000, `round trip ${figures.rttMs} ms`);
 	t.is(figures.fractionLost, 3 / 256);
+	// a second viewer that never connects is ended after CONNECT_MS; the first, silent as long, loses its consent
+	await endpoint.offer("fedcba9876543210", offer, async () => [{ type: "host", address: "10.0.0.1", port: 6000 }]);
+	t.is(endpoint.size, 2);
+	clock += CONNECT_MS + 1;
+	await new Promise((resolve) => Timer.set(resolve, 120));
+	t.is(endpoint.size, 0);
+	t.true(logs.some((m) => /viewer fedcba9876543210 did not connect within 30 s/.test(m)), logs.join("\n"));
+	t.true(logs.some((m) => /viewer 0123456789abcdef lost consent/.test(m)), logs.join("\n"));
 	viewerRtcp.close();
 	srtcp.close();
 	viewer.close();
