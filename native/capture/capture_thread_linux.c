@@ -25,25 +25,25 @@ static uint64_t linux_now_us(void *ctx)
 	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
+/* An absolute deadline first (no drift across steps), then whatever is still
+ * left, relative. libfaketime rewrites an absolute deadline by its wall-clock
+ * offset even when the monotonic clock stays true: depending on the machine's
+ * uptime that is EINVAL, or a time already past that returns at once. Either
+ * way the capture thread spun a core; the clock read after the sleep is the
+ * judge, not the sleep's return. */
 static void linux_sleep_until_us(void *ctx, uint64_t t)
 {
 	struct timespec ts;
-	int r;
+	uint64_t now;
 	ts.tv_sec = (time_t)(t / 1000000u);
 	ts.tv_nsec = (long)(t % 1000000u) * 1000;
-	while ((r = clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL)) == EINTR)
+	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
 		;
-	if (r != 0) {
-		/* Refused (libfaketime rewrites an absolute deadline by its wall-clock
-		 * offset, even with a true monotonic clock: EINVAL at once, and the
-		 * capture thread spun a core): sleep the same span relative instead. */
-		uint64_t now = linux_now_us(ctx);
-		if (t > now) {
-			struct timespec d;
-			d.tv_sec = (time_t)((t - now) / 1000000u);
-			d.tv_nsec = (long)((t - now) % 1000000u) * 1000;
-			(void)nanosleep(&d, NULL);
-		}
+	while ((now = linux_now_us(ctx)) < t) {
+		struct timespec d;
+		d.tv_sec = (time_t)((t - now) / 1000000u);
+		d.tv_nsec = (long)((t - now) % 1000000u) * 1000;
+		(void)nanosleep(&d, NULL);
 	}
 }
 
