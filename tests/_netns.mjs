@@ -130,6 +130,25 @@ export function natTopology(t, { camera = "cone", viewer = "cone" } = {}) {
 			m.address = fresh;
 			return fresh;
 		},
+		/**
+		 * A lossy last hop (this kernel has no netem): the viewer's host drops the RTP and RTCP
+		 * datagrams (a UDP payload whose first two bits are 10: RFC 7983's 128–191) whose arrival
+		 * count is in `which` (0-based). Chosen, not random: a resend arrives a few packets after its
+		 * loss, so it is never dropped itself (a receiver NACKs a packet once; a lost resend is a
+		 * lost packet). STUN and DTLS pass, so the session comes up as it would.
+		 */
+		lossy(which) {
+			inNs(ns.viewh, NFT, ["-f", "-"], [
+				"table ip ivxsloss {",
+				"\tchain in {", "\t\ttype filter hook input priority 0;", `\t\tudp length > 20 @th,64,2 2 numgen inc mod 100000 { ${which.join(", ")} } counter drop`, "\t}",
+				"}", "",
+			].join("\n"));
+		},
+		/** What lossy() dropped so far (packets). */
+		dropped() {
+			const out = spawnSync("ip", ["netns", "exec", ns.viewh, NFT, "list", "table", "ip", "ivxsloss"], { encoding: "utf8" }).stdout;
+			return Number(/counter packets (\d+)/.exec(out)?.[1] ?? 0);
+		},
 		/** The root namespace's address on the "internet": where the cloud and coturn listen. */
 		publicAddress: `100.${k}.0.1`,
 		camera: { lan: `192.168.${k}.2`, wan: `100.${k}.1.2` },

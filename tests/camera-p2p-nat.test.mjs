@@ -88,8 +88,9 @@ async function watchAcross(t, nats, { relay = false, seconds = 4, onLine, camera
  * answers with the same host, server-reflexive and relayed candidates, and opens its NAT towards
  * the viewer's candidates from its offer as for a native viewer.
  */
-async function webrtcAcross(t, nats, { relay = false, seconds = 6 } = {}) {
+async function webrtcAcross(t, nats, { relay = false, seconds = 6, loss } = {}) {
 	const topo = natTopology(t, nats);
+	if (loss) topo.lossy(loss);
 	const turn = await startCoturn(t, topo.publicAddress);
 	const server = `${turn.address}:${turn.port}`;
 	const cloud = await cloudFor(t, { adminPassword, host: topo.publicAddress, stunServers: [server], ...(relay ? { turnServers: [server], turnSecret: turn.secret } : {}) });
@@ -119,6 +120,18 @@ test.serial("WebRTC, camera behind a symmetric NAT: the camera's TURN relay (cot
 	const { stdout, listed } = await webrtcAcross(t, { camera: "symmetric", viewer: "cone" }, { relay: true });
 	t.regex(stdout, /webrtc: viewer [0-9a-f]{16} offered H264\/\d+; answered with .*relay [\d.]+:\d+/);
 	t.deepEqual(listed, ["relay"], "the camera reports the path: relay");
+});
+
+test.serial("WebRTC across a lossy last hop (about 5 % of the media dropped, a pair of them back to back): aiortc NACKs, the camera resends those packets from the ring and the picture keeps decoding", async (t) => {
+	const { topo, stdout, result } = await webrtcAcross(t, { camera: "cone", viewer: "cone" }, { loss: [20, 21, 45, 70, 95, 120, 140], seconds: 8 });
+	const dropped = topo.dropped();
+	const ended = /webrtc: viewer [0-9a-f]{16} [^\n]*: (\d+) frames, (\d+) packets[^\n]*(\d+) NACKed \((\d+) resent, (\d+) gone, (\d+) over the limit\)/.exec(stdout);
+	t.log(`dropped ${dropped} media packets on the last hop; the camera: ${ended?.[0]}; aiortc decoded ${result.frames} frames`);
+	t.truthy(ended, stdout);
+	t.true(dropped > 0, "the hop dropped media");
+	const [packets, resent] = [Number(ended[2]), Number(ended[4])];
+	t.true(resent > 0 && resent <= packets, `${resent} packets resent`);
+	t.true(resent >= dropped - 2, "every NACKed loss resent (a dropped sender report is not NACKed)");
 });
 
 /**

@@ -18,7 +18,7 @@
  * slow path) waits for the next key frame rather than send a broken picture.
  */
 import Timer from "timer";
-import { RingReader, FrameType, type Ring } from "ring";
+import { RingReader, FrameType, intact, type Ring } from "ring";
 import { type DtlsIdentity } from "webrtc";
 import { randomBytes } from "p2p";
 import type { Datagram } from "../p2p/udp.js";
@@ -87,6 +87,8 @@ export interface WebRtcFigures {
 	frames: number;
 	keyFrameRequests: number;
 	nacks: number;
+	/** NACKed packets resent from the ring. */
+	resent: number;
 }
 
 /** `count` characters from the platform's random source (ICE credentials: RFC 8839 §5.4). */
@@ -171,9 +173,9 @@ export class WebRtcEndpoint {
 		this.#entries.delete(id);
 		this.#byUfrag.delete(entry.ufrag);
 		entry.reader?.close();
-		const { frames, packets, bytes, senderReports, rttMs, keyFrameRequests, nacks } = entry.session.stats;
+		const { frames, packets, bytes, senderReports, rttMs, keyFrameRequests, nacks, resent, resendsRefused, resendsGone } = entry.session.stats;
 		entry.session.close();
-		this.#o.log(`webrtc: viewer ${id} ${why}: ${frames} frames, ${packets} packets, ${bytes} bytes; ${senderReports} sender reports, round trip ${rttMs < 0 ? "unknown" : `${rttMs} ms`}, ${keyFrameRequests} key frame requests, ${nacks} NACKed`);
+		this.#o.log(`webrtc: viewer ${id} ${why}: ${frames} frames, ${packets} packets, ${bytes} bytes; ${senderReports} sender reports, round trip ${rttMs < 0 ? "unknown" : `${rttMs} ms`}, ${keyFrameRequests} key frame requests, ${nacks} NACKed (${resent} resent, ${resendsGone} gone, ${resendsRefused} over the limit)`);
 		if (!this.#entries.size) this.#stop();
 		return true;
 	}
@@ -181,10 +183,10 @@ export class WebRtcEndpoint {
 	figures(): WebRtcFigures[] {
 		const at = this.#o.now();
 		return [...this.#entries.values()].map((entry) => {
-			const { bytes, frames, keyFrameRequests, nacks, rttMs, fractionLost } = entry.session.stats;
+			const { bytes, frames, keyFrameRequests, nacks, resent, rttMs, fractionLost } = entry.session.stats;
 			const rate = at > entry.mark.at ? Math.round((bytes - entry.mark.bytes) * 1000 / (at - entry.mark.at)) : 0;
 			entry.mark = { bytes, at };
-			return { session: entry.id, connected: entry.session.connected, peer: entry.session.peer, rate, rttMs, fractionLost, frames, keyFrameRequests, nacks };
+			return { session: entry.id, connected: entry.session.connected, peer: entry.session.peer, rate, rttMs, fractionLost, frames, keyFrameRequests, nacks, resent };
 		});
 	}
 
@@ -254,7 +256,9 @@ export class WebRtcEndpoint {
 				if (reader.lost !== lost) [lost, entry.keyed] = [reader.lost, false];   // the ring overtook it: a gap in the picture
 				if (frame.type !== FrameType.video) continue;
 				if (!entry.keyed && !frame.key) continue;
-				entry.keyed = session.sendVideo(frame.data, frame.timestamp, () => reader.valid(frame));
+				// (intact(), not the reader's valid(): a NACK may reach the unit after this reader is replaced)
+				const chunks = [frame.data];
+				entry.keyed = session.sendVideo(frame.data, frame.timestamp, () => intact(chunks));
 			}
 		};
 		let reader: RingReader;

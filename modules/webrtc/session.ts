@@ -11,9 +11,16 @@
  * The send path is C's (native/webrtc's RtpSender): an access unit is read where it lies in the ring
  * and its packets are made and protected into one small buffer a few at a time — nothing allocated
  * per packet but the view each send takes.
+ *
+ * Loss: a packet the viewer NACKs (RFC 4585 §6.2.1) is made again from the ring — the same access
+ * unit, still intact there, packetized again from its first sequence number — and resent as it was
+ * (same SSRC and number: no RTX stream, which the answer does not offer). Only the last
+ * HISTORY_FRAMES units can be, at most RESENDS_PER_SECOND packets: a viewer's NACK flood costs the
+ * camera's uplink no more than that.
  */
 import { DtlsRole, DtlsSession, DtlsState, RtpSender, SRTP_TAG_BYTES, Srtp, rtcpFeedback, senderReport, type DtlsIdentity } from "webrtc";
 import type { HmacSha1 } from "../p2p/stun.js";
+import { RateGate } from "../net/rate-gate.js";
 import { answerCheck, type IceCredentials } from "./ice.js";
 
 export interface WebRtcSessionOptions {
@@ -54,6 +61,19 @@ const NTP_UNIX = 2208988800;
 /** SRTCP packets from the viewer read in any 1-s window (each costs an HMAC): a browser sends a few
  * a second (receiver reports, NACKs, PLIs); past this they are dropped unread and counted. */
 export const RTCP_PER_SECOND = 50;
+/** Access units a NACK may reach back to (~2 s at 15 fps: a browser gives a packet up well before). */
+export const HISTORY_FRAMES = 32;
+/** Packets resent to a viewer in any second at most, a burst of as many (~60 KB/s at the MTU). */
+export const RESENDS_PER_SECOND = 50;
+
+/** An access unit sent lately: where its packets' numbers began, how many were made. */
+interface Sent {
+	unit: Uint8Array | undefined;
+	timestamp: number;
+	first: number;
+	count: number;
+	intact: () => boolean;
+}
 
 export class WebRtcSession {
 	readonly #o: WebRtcSessionOptions;
@@ -69,19 +89,27 @@ export class WebRtcSession {
 	#consentAt = -Infinity;
 	/** What went out and came in, for the log and the tests. */
 	readonly stats = { checks: 0, refusedChecks: 0, dtls: 0, packets: 0, bytes: 0, payloadBytes: 0, frames: 0, torn: 0, rtcp: 0, refusedRtcp: 0, droppedRtcp: 0, keyFrameRequests: 0, nacks: 0, senderReports: 0,
+		/** NACKed packets resent; not resent: past RESENDS_PER_SECOND, or gone (older than the history, or overwritten in the ring). */
+		resent: 0, resendsRefused: 0, resendsGone: 0,
 		/** From the viewer's reports: the round trip (-1: not yet), the share lost lately, the jitter. */
 		rttMs: -1, fractionLost: 0, jitterMs: 0 };
 	#srAt = -Infinity;
-	/** The current 1-s window of the viewer's RTCP and how many it read. */
-	#rtcpWindow = 0;
-	#rtcpRead = 0;
+	/** The viewer's RTCP read (each costs an HMAC), and packets resent to it. */
+	#rtcpGate = new RateGate(RTCP_PER_SECOND, 1000 / RTCP_PER_SECOND);
+	#resendGate = new RateGate(RESENDS_PER_SECOND, 1000 / RESENDS_PER_SECOND);
+	/** The RTP sequence number the sender gives its next packet (it counts in C; this follows). */
+	#seq: number;
+	/** The last HISTORY_FRAMES units sent, a ring of reused records (`#sentAt`: the next to fill). */
+	#sent: Sent[] = [];
+	#sentAt = 0;
 
 	constructor(o: WebRtcSessionOptions) {
 		this.#o = o;
 		const fp = o.remoteFingerprint;
 		this.#dtls = new DtlsSession(o.identity, DtlsRole.server, Uint8Array.from(fp).buffer, Math.floor(o.now()));
 		const { payloadType, ssrc, codec } = o.video;
-		this.#sender = new RtpSender(codec, ssrc, Math.floor(Math.random() * 0x8000), payloadType, MTU);
+		this.#seq = Math.floor(Math.random() * 0x8000);
+		this.#sender = new RtpSender(codec, ssrc, this.#seq, payloadType, MTU);
 		this.#scratch = o.scratch ?? sendScratch();
 	}
 
@@ -149,13 +177,11 @@ export class WebRtcSession {
 		else if (first >= 128 && first <= 191 && bytes.length > 1 && bytes[1] >= 192 && bytes[1] <= 223) this.#feedback(datagram);
 	}
 
-	/** The viewer's RTCP: a PLI or FIR asks for a key frame (NACKs are counted: resending is the C send path's). */
+	/** The viewer's RTCP: a PLI or FIR asks for a key frame, a NACK for packets again. */
 	#feedback(datagram: ArrayBuffer): void {
 		const srtcp = this.#srtcp;
 		if (!srtcp) return;
-		const window = Math.floor(this.#now() / 1000);
-		if (window !== this.#rtcpWindow) [this.#rtcpWindow, this.#rtcpRead] = [window, 0];
-		if (++this.#rtcpRead > RTCP_PER_SECOND) {
+		if (this.#rtcpGate.take("", this.#now())) {
 			this.stats.droppedRtcp++;
 			return;
 		}
@@ -171,6 +197,7 @@ export class WebRtcSession {
 		this.stats.rtcp++;
 		const { keyFrame, nacks, report } = rtcpFeedback(buffer, length, this.#o.video.ssrc);
 		this.stats.nacks += nacks.length;
+		for (const seq of nacks) this.#resend(seq);
 		if (report) {
 			this.stats.fractionLost = report.fractionLost / 256;
 			this.stats.jitterMs = Math.round(report.jitter / 90);
@@ -212,8 +239,12 @@ export class WebRtcSession {
 		const srtp = this.#srtp, peer = this.#peer;
 		if (!srtp || !peer || this.#closed || !this.consented) return false;
 		const { out, lengths } = this.#scratch;
-		this.#sender.begin(accessUnit, Math.round(timestampMs * 90) % 2 ** 32);
+		const timestamp = Math.round(timestampMs * 90) % 2 ** 32;
+		this.#sender.begin(accessUnit, timestamp);
+		const sent = this.#remember(accessUnit, timestamp, intact);
 		for (let n = this.#sender.next(accessUnit, srtp, out, lengths); n; n = this.#sender.next(accessUnit, srtp, out, lengths)) {
+			sent.count += n;
+			this.#seq = (this.#seq + n) & 0xffff;
 			if (!intact()) {
 				this.stats.torn++;
 				return false;
@@ -229,7 +260,45 @@ export class WebRtcSession {
 		return true;
 	}
 
+	/** The next record of the history, filled for a unit about to be sent (its packets not yet counted). */
+	#remember(unit: Uint8Array, timestamp: number, intact: () => boolean): Sent {
+		let sent = this.#sent[this.#sentAt];
+		if (!sent) this.#sent[this.#sentAt] = sent = { unit, timestamp, first: 0, count: 0, intact };
+		this.#sentAt = (this.#sentAt + 1) % HISTORY_FRAMES;
+		sent.unit = unit;
+		sent.timestamp = timestamp;
+		sent.first = this.#seq;
+		sent.count = 0;
+		sent.intact = intact;
+		return sent;
+	}
+
+	/** A NACKed packet, made again from its unit while the ring still holds it, and sent as it was. */
+	#resend(seq: number): void {
+		const srtp = this.#srtp, peer = this.#peer;
+		if (!srtp || !peer || this.#closed || !this.consented) return;
+		const sent = this.#sent.find((s) => s.unit && ((seq - s.first) & 0xffff) < s.count);
+		if (!sent || !sent.intact()) {
+			this.stats.resendsGone++;
+			return;
+		}
+		if (this.#resendGate.take("", this.#now())) {
+			this.stats.resendsRefused++;
+			return;
+		}
+		const { out } = this.#scratch;
+		const length = this.#sender.resend(sent.unit!, srtp, out, sent.first, sent.timestamp, seq);
+		if (!length || !sent.intact()) {   // (the ring may have moved on while it was made)
+			this.stats.resendsGone++;
+			return;
+		}
+		this.#o.send(new Uint8Array(out, 0, length), peer.address, peer.port);
+		this.stats.resent++;
+		this.stats.bytes += length;
+	}
+
 	close(): void {
+		for (const sent of this.#sent) [sent.unit, sent.intact] = [undefined, () => false];   // the ring's frames are not held
 		this.#srtp?.close();
 		this.#srtcp?.close();
 		this.#dtls.close();

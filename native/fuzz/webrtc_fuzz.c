@@ -163,8 +163,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	default: {
 		ivxs_rtp_stream stream = { 0xabcdef01, 65530, 96, data[1] % 2 ? IVXS_ANNEXB_H265 : IVXS_ANNEXB_H264, 64 + (size_t)data[2] * 4 };
 		ivxs_rtp_packetizer it;
-		uint8_t packet[1500];
-		uint16_t seq = stream.seq;
+		uint8_t packet[1500], again[1500];
+		uint16_t seq = stream.seq, first = stream.seq;
 		size_t packets = 0;
 		long got;
 		int marked = 0;
@@ -176,6 +176,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			REQUIRE(!marked);
 			REQUIRE((uint16_t)(packet[2] << 8 | packet[3]) == seq);
 			marked = packet[1] >> 7;
+			/* every fourth packet made again by its number (a NACK's resend): the same bytes */
+			if (!(packets & 3))
+				REQUIRE(ivxs_rtp_packet_at(&stream, first, buf, n, 90000, seq, again, sizeof(again)) == got && !memcmp(again, packet, (size_t)got));
 			seq++;
 			REQUIRE(++packets <= n + 2);   /* no endless loop: at least a byte of the unit per packet */
 		}

@@ -280,6 +280,37 @@ void xs_webrtc_sender_next(xsMachine *the)
 	xsmcSetInteger(xsResult, (xsIntegerValue)count);
 }
 
+/* senderResend(sender, accessUnit, srtp, out, firstSeq, timestamp, seq) -> the length of packet
+ * `seq` of an access unit sent earlier from `firstSeq` at `timestamp`, made again byte for byte and
+ * protected into `out` (a NACKed packet resent from the ring); 0 when the unit has no such packet.
+ * The sender's own count and a unit it is sending are untouched. */
+void xs_webrtc_sender_resend(xsMachine *the)
+{
+	SenderRecord *r = ivxs_handle_open(the, &xsArg(0), &kSenderHooks, "webrtc", "RtpSender");
+	ivxs_srtp *s = ivxs_handle_open(the, &xsArg(2), &kSrtpHooks, "webrtc", "Srtp");
+	uint16_t firstSeq = (uint16_t)ivxs_integer(the, &xsArg(4), 0, 0xffff, "webrtc", "firstSeq");
+	uint32_t timestamp = (uint32_t)ivxs_integer(the, &xsArg(5), 0, 0xffffffff, "webrtc", "timestamp");
+	uint16_t seq = (uint16_t)ivxs_integer(the, &xsArg(6), 0, 0xffff, "webrtc", "seq");
+	void *au, *outData;
+	xsUnsignedValue size, outSize;
+	size_t cap = r->stream.mtu + IVXS_SRTP_TAG_BYTES, protectedLength;
+	long n;
+	int status;
+	if (xsmcTypeOf(xsArg(3)) != xsReferenceType || !xsmcIsInstanceOf(xsArg(3), xsArrayBufferPrototype))
+		ivxs_type_error(IVXS_EARG, "webrtc: out is an ArrayBuffer");
+	/* no JS runs and nothing is allocated from here to the end: the pointers stay good */
+	unitArg(the, &xsArg(1), &au, &size);
+	xsmcGetBufferWritable(xsArg(3), &outData, &outSize);
+	if (outSize < cap)
+		ivxs_range_error(IVXS_EARG, "webrtc: out holds %u bytes, less than a packet (%u)", (unsigned)outSize, (unsigned)cap);
+	n = ivxs_rtp_packet_at(&r->stream, firstSeq, au, size, timestamp, seq, outData, r->stream.mtu);
+	if (n < 0)
+		ivxs_throw_status(the, XS_RANGE_ERROR, "webrtc", (int)n, kTables);
+	if (n > 0 && (status = ivxs_srtp_protect(s, outData, (size_t)n, cap, &protectedLength)))
+		ivxs_throw_status(the, XS_UNKNOWN_ERROR, "webrtc", status, kTables);
+	xsmcSetInteger(xsResult, n > 0 ? (xsIntegerValue)protectedLength : 0);
+}
+
 /* ---- DTLS-SRTP ---- */
 
 #define kDtlsQueue 8   /* datagrams a call may send: a flight of the handshake (2–4 seen) */

@@ -179,3 +179,24 @@ long ivxs_rtp_next(ivxs_rtp_packetizer *it, uint8_t *out, size_t cap)
 	rtpHeader(out, s, timestamp, last && !it->hasCur);
 	return (long)(IVXS_RTP_HEADER_BYTES + n);
 }
+
+long ivxs_rtp_packet_at(const ivxs_rtp_stream *stream, uint16_t firstSeq, const uint8_t *au, size_t size,
+	uint32_t timestamp, uint16_t seq, uint8_t *out, size_t cap)
+{
+	ivxs_rtp_stream again = *stream;
+	ivxs_rtp_packetizer it;
+	uint16_t wanted = (uint16_t)(seq - firstSeq);   /* the packet's place in the unit, modulo 2^16 */
+	long n;
+	int status;
+	again.seq = firstSeq;
+	if ((status = ivxs_rtp_begin(&it, &again, au, size, timestamp)))
+		return status;
+	/* Packetizing is deterministic: the same unit, stream and first number make the same packets;
+	 * the ones before the wanted one are written over each other in `out`. */
+	for (;;) {
+		if ((n = ivxs_rtp_next(&it, out, cap)) <= 0)
+			return n;   /* 0: the unit has fewer packets; < 0: as ivxs_rtp_next */
+		if (wanted-- == 0)
+			return n;
+	}
+}

@@ -54,4 +54,11 @@ int ivxs_rtp_begin(ivxs_rtp_packetizer *it, ivxs_rtp_stream *stream, const uint8
  * the last with the marker bit). */
 long ivxs_rtp_next(ivxs_rtp_packetizer *it, uint8_t *out, size_t cap);
 
+/* Packet `seq` of an access unit whose first packet was `firstSeq` (same stream fields, unit and
+ * timestamp as when it was sent): written into `out` again, byte for byte as it was — a NACKed
+ * packet resent from the ring (RFC 4585 §6.2.1). Its length; 0 when the unit has no packet `seq`;
+ * or an ivxs_rtp_next status. `stream` is not changed (its next sequence number stays). */
+long ivxs_rtp_packet_at(const ivxs_rtp_stream *stream, uint16_t firstSeq, const uint8_t *au, size_t size,
+	uint32_t timestamp, uint16_t seq, uint8_t *out, size_t cap);
+
 #endif

@@ -37,6 +37,9 @@ declare module "webrtc" {
 		begin(accessUnit: ArrayBuffer | Uint8Array, timestamp: number): void;
 		/** How many packets went into `out` (0: the access unit is done). The same access unit as begun. */
 		next(accessUnit: ArrayBuffer | Uint8Array, srtp: Srtp, out: ArrayBuffer, lengths: Uint16Array): number;
+		/** Packet `seq` of a unit sent earlier from `firstSeq` at `timestamp`, made again and protected
+		 * into `out`: its length, 0 when the unit has no such packet (a NACK's resend). */
+		resend(accessUnit: ArrayBuffer | Uint8Array, srtp: Srtp, out: ArrayBuffer, firstSeq: number, timestamp: number, seq: number): number;
 	}
 	/** The camera's DTLS identity: a P-256 key and its self-signed certificate (DER), made once at provisioning and kept. */
 	export class DtlsIdentity {

@@ -11,6 +11,7 @@ function close(srtp) @ "xs_webrtc_srtp_close";
 function createSender(codec, ssrc, seq, payloadType, mtu) @ "xs_webrtc_sender_create";
 function senderBegin(sender, accessUnit, timestamp) @ "xs_webrtc_sender_begin";
 function senderNext(sender, accessUnit, srtp, out, lengths) @ "xs_webrtc_sender_next";
+function senderResend(sender, accessUnit, srtp, out, firstSeq, timestamp, seq) @ "xs_webrtc_sender_resend";
 
 function createIdentity() @ "xs_webrtc_identity_create";
 function openIdentity(key, certificate) @ "xs_webrtc_identity_open";
@@ -77,6 +78,7 @@ export class RtpSender {
 		if (!(lengths instanceof Uint16Array) || lengths.byteOffset) throw new TypeError("webrtc: lengths is a Uint16Array of its own buffer");
 		return senderNext(this.#sender, accessUnit, srtpOf(srtp), out, lengths.buffer);
 	}
+	resend(accessUnit, srtp, out, firstSeq, timestamp, seq) { return senderResend(this.#sender, accessUnit, srtpOf(srtp), out, firstSeq, timestamp, seq); }
 }
 Object.freeze(RtpSender.prototype);
 

@@ -10,7 +10,7 @@ import { readFile } from "ivxs/file";
 import { accessUnitSpans } from "../../modules/media/annexb.js";
 import { hmacSha1 } from "ivxs/crypto";
 import { answerCheck, candidatePriority, checkResponse, iceCheck } from "../../modules/webrtc/ice.js";
-import { CONSENT_MS, RTCP_PER_SECOND, WebRtcSession } from "../../modules/webrtc/session.js";
+import { CONSENT_MS, HISTORY_FRAMES, RESENDS_PER_SECOND, RTCP_PER_SECOND, WebRtcSession } from "../../modules/webrtc/session.js";
 import { CHECKS_PER_SECOND, CONNECT_MS, WebRtcEndpoint } from "../../modules/webrtc/endpoint.js";
 import { Codec, FrameType, Ring } from "ring";
 
@@ -282,7 +282,7 @@ test("WebRtcEndpoint on the P2P socket (RFC 7983): it claims DTLS, RTP/RTCP and 
 	ring.close();
 });
 
-test("WebRtcEndpoint: a viewer's offer answered, its checks and DTLS through take(), the ring's newest key frame and what follows sent as DTLS completes; a PLI sends them again at once, a second within REWIND_MS waits for the next key frame; sender reports once a second, the round trip from the viewer's receiver report; a check flood past CHECKS_PER_SECOND dropped; a viewer that never connects ended after CONNECT_MS, a silent one on consent", async (t) => {
+test("WebRtcEndpoint: a viewer's offer answered, its checks and DTLS through take(), the ring's newest key frame and what follows sent as DTLS completes; a PLI sends them again at once, a second within REWIND_MS waits for the next key frame; sender reports once a second, the round trip from the viewer's receiver report; a NACKed packet resent byte for byte as it went, none past RESENDS_PER_SECOND nor older than the history; a check flood past CHECKS_PER_SECOND dropped; a viewer that never connects ended after CONNECT_MS, a silent one on consent", async (t) => {
 	const clip = new Uint8Array(readFile("fixtures/media/h264-main-640x480.h264"));
 	const spans = accessUnitSpans(clip, "h264");
 	const cam = DtlsIdentity.create(), view = DtlsIdentity.create();
@@ -386,6 +386,40 @@ test("WebRtcEndpoint: a viewer's offer answered, its checks and DTLS through tak
 	t.log(JSON.stringify(figures));
 	t.true(figures.rttMs >= 0 && figures.rttMs < 2000, `round trip ${figures.rttMs} ms`);
 	t.is(figures.fractionLost, 3 / 256);
+	// NACKs (RFC 4585 §6.2.1): the packet made again from the ring, the same bytes as it went (same
+	// number, same keystream); numbers it never sent get nothing
+	const seqOf = (d: ArrayBuffer) => (new Uint8Array(d)[2] << 8) | new Uint8Array(d)[3];
+	const nack = (entries: [number, number][]) => {
+		const packet = new Uint8Array(12 + 4 * entries.length + SRTCP_TRAILER_BYTES);
+		const view = new DataView(packet.buffer);
+		packet.set([0x81, 205, 0, 2 + entries.length, 0, 0, 0, 7]);
+		view.setUint32(8, ssrc);
+		entries.forEach(([pid, blp], i) => { view.setUint16(12 + 4 * i, pid); view.setUint16(14 + 4 * i, blp); });
+		return from(packet.buffer.slice(0, srtcp.protectRtcp(packet.buffer, 12 + 4 * entries.length)));
+	};
+	drained(toViewer);
+	ring.push(FrameType.video, Codec.h264, false, 2132, unit(1));
+	await new Promise((resolve) => Timer.set(resolve, 50));
+	const sent = drained(toViewer).filter(isRtp);
+	t.true(sent.length >= 1);
+	const lost = sent[0];
+	clock += 2000;   // (a fresh second for the viewer's RTCP and the resends)
+	endpoint.take(nack([[seqOf(lost), 0]]));
+	const resent = drained(toViewer);
+	t.is(resent.length, 1, "one packet resent");
+	t.deepEqual(new Uint8Array(resent[0]), new Uint8Array(lost), "byte for byte as it went");
+	endpoint.take(nack([[(seqOf(lost) + 1000) & 0xffff, 0xffff]]));
+	t.is(drained(toViewer).length, 0, "numbers never sent: nothing");
+	clock += 2000;
+	endpoint.take(nack(Array.from({ length: 60 }, () => [seqOf(lost), 0] as [number, number])));
+	t.is(drained(toViewer).length, RESENDS_PER_SECOND, "a NACK flood: RESENDS_PER_SECOND at most");
+	// HISTORY_FRAMES units later the first is out of reach
+	for (let i = 0; i < HISTORY_FRAMES; i++) ring.push(FrameType.video, Codec.h264, false, 2200 + i * 66, unit(2 + (i % 3)));
+	await new Promise((resolve) => Timer.set(resolve, 50));
+	drained(toViewer);
+	clock += 2000;
+	endpoint.take(nack([[seqOf(lost), 0]]));
+	t.is(drained(toViewer).length, 0, "older than the history: not resent");
 	// a second viewer that never connects is ended after CONNECT_MS; the first, silent as long, loses its consent
 	await endpoint.offer("fedcba9876543210", offer, async () => [{ type: "host", address: "10.0.0.1", port: 6000 }]);
 	t.is(endpoint.size, 2);
@@ -394,6 +428,7 @@ test("WebRtcEndpoint: a viewer's offer answered, its checks and DTLS through tak
 	t.is(endpoint.size, 0);
 	t.true(logs.some((m) => /viewer fedcba9876543210 did not connect within 30 s/.test(m)), logs.join("\n"));
 	t.true(logs.some((m) => /viewer 0123456789abcdef lost consent/.test(m)), logs.join("\n"));
+	t.true(logs.some((m) => /viewer 0123456789abcdef lost consent.*NACKed \(51 resent, 18 gone, 10 over the limit\)/.test(m)), logs.join("\n"));
 	viewerRtcp.close();
 	srtcp.close();
 	viewer.close();

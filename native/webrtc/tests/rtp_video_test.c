@@ -124,7 +124,7 @@ static int depacketize(Depacketizer *d, int codec, const uint8_t *p, size_t len)
 static void clipRoundTrip(const char *name, int codec, size_t mtu, int expectAggregates, int expectFragments)
 {
 	size_t size = 0, expectedSize, packets = 0, aus = 0;
-	uint8_t *clip = readFixture(name, &size), *expected = NULL, packet[1500];
+	uint8_t *clip = readFixture(name, &size), *expected = NULL, packet[1500], again[1500];
 	ivxs_annexb_au_cursor auc;
 	ivxs_rtp_stream stream = { 0x11223344, 65500, 96, codec, mtu };   /* the sequence numbers wrap on the way */
 	Depacketizer d = { 0 };
@@ -137,7 +137,7 @@ static void clipRoundTrip(const char *name, int codec, size_t mtu, int expectAgg
 	ivxs_annexb_au_cursor_init(&auc);
 	while ((r = ivxs_annexb_next_au(codec, clip, size, &auc, &start, &end, &info)) == 1) {
 		ivxs_rtp_packetizer it;
-		uint16_t seq = stream.seq;
+		uint16_t seq = stream.seq, first = stream.seq;
 		uint32_t ts = (uint32_t)(aus * 3000);
 		long n;
 		int marked = 0;
@@ -153,11 +153,16 @@ static void clipRoundTrip(const char *name, int codec, size_t mtu, int expectAgg
 			CHECK_EQ(((uint32_t)packet[4] << 24 | packet[5] << 16 | packet[6] << 8 | packet[7]), ts);
 			CHECK_EQ(((uint32_t)packet[8] << 24 | packet[9] << 16 | packet[10] << 8 | packet[11]), 0x11223344u);
 			marked = packet[1] >> 7;
+			/* a NACK's resend: the same packet again, byte for byte, the stream's count untouched */
+			CHECK_EQ(ivxs_rtp_packet_at(&stream, first, clip + start, end - start, ts, seq, again, sizeof(again)), n);
+			CHECK(!memcmp(again, packet, (size_t)n));
 			seq++;
+			CHECK_EQ(stream.seq, seq);
 			packets++;
 			CHECK_EQ(depacketize(&d, codec, packet + IVXS_RTP_HEADER_BYTES, (size_t)n - IVXS_RTP_HEADER_BYTES), 0);
 		}
 		CHECK_EQ(n, 0);
+		CHECK_EQ(ivxs_rtp_packet_at(&stream, first, clip + start, end - start, ts, seq, again, sizeof(again)), 0);   /* past the unit's last */
 		CHECK(marked || expectedSize == 0);
 		CHECK_EQ(stream.seq, seq);
 		CHECK(!d.fuOpen);
@@ -208,7 +213,7 @@ done:;
 
 int main(void)
 {
-	ivxs_test_run("H.264 at a browser's MTU (1200): single NAL units, STAP-A for SPS+PPS, FU-A, back byte for byte", test_h264_browser_mtu);
+	ivxs_test_run("H.264 at a browser's MTU (1200): single NAL units, STAP-A for SPS+PPS, FU-A, back byte for byte; each packet made again by its number (a NACK's resend) identical", test_h264_browser_mtu);
 	ivxs_test_run("H.264 at an MTU of 100: every slice in FU-As", test_h264_small_mtu);
 	ivxs_test_run("H.264 with access unit delimiters: dropped, the rest intact", test_h264_with_delimiters);
 	ivxs_test_run("H.265 at a browser's MTU: AP for VPS+SPS+PPS, FU, back byte for byte", test_h265_browser_mtu);
