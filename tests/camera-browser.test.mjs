@@ -1,6 +1,10 @@
 // What a person sees: the camera app on the XS host uploads to the cloud, and the cloud's console
 // in Chromium shows it online with its snapshot, plays it live, and plays what was recorded.
 import test from "ava";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { cloudFor, deviceIn } from "../cloud/tests/_cloud.mjs";
 import { browserFor, checkLiveView, pictureColours, signIn, until } from "../cloud/tests/_browser.mjs";
 import { deviceFile, runCamera } from "./_camera.mjs";
@@ -8,12 +12,16 @@ import { deviceFile, runCamera } from "./_camera.mjs";
 const password = "camera-browser-password";
 // The camera answers WebRTC with its host candidates, loopback among them on this test rig.
 const webrtcArgs = ["--allow-loopback-in-peer-connection"];
+// A microphone for the Talk button: Chromium's fake one (a beep each second), allowed without asking.
+const micArgs = ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"];
 
-test("xs › the console shows the XS camera online with its snapshot, plays it live and plays its recording", async (t) => {
+test("xs › the console shows the XS camera online with its snapshot, plays it live, talks to it from the microphone and plays its recording", async (t) => {
 	const cloud = await cloudFor(t, { adminPassword: password });
 	const device = await deviceIn(cloud, "xs-cam", { name: "XS camera" });
-	const camera = runCamera(deviceFile(t, device, cloud.url), { seconds: 45, args: ["--event-every", "6", "--p2p-loopback"] });
-	const { page } = await browserFor(t, { args: webrtcArgs });
+	const talkback = mkdtempSync(join(tmpdir(), "ivxs-talkback-"));
+	t.teardown(() => rmSync(talkback, { recursive: true, force: true }));
+	const camera = runCamera(deviceFile(t, device, cloud.url), { seconds: 45, args: ["--event-every", "6", "--p2p-loopback", "--talkback", talkback] });
+	const { page } = await browserFor(t, { args: [...webrtcArgs, ...micArgs] });
 	await signIn(page, cloud.url, "admin", password);
 
 	await until(page, "the camera online with a thumbnail", () => {
@@ -37,6 +45,16 @@ test("xs › the console shows the XS camera online with its snapshot, plays it 
 	t.regex(await page.textContent("#live-latency"), /^\d+ ms$/, "a direct path's delay is tens of milliseconds");
 	await page.shot("xs-camera-2-live");
 
+	// Talk: the microphone goes to the camera over the same WebRTC session (G.711), into its talkback
+	t.false(await page.isHidden("#live-talk"), "the admin's grant gives talk: the button shows");
+	await page.click("#live-talk");
+	await until(page, "talking", () => document.querySelector("#live-talk").getAttribute("aria-pressed") === "true", undefined, 10000);
+	t.is(await page.textContent("#live-talk-status"), "The camera hears you");
+	await page.shot("xs-camera-2b-talking");
+	await page.waitForTimeout(3000);
+	await page.click("#live-talk");
+	await until(page, "not talking", () => document.querySelector("#live-talk").getAttribute("aria-pressed") === "false", undefined, 10000);
+
 	await page.click('a[data-tab="recordings"]');
 	await page.click('button[data-range="300000"]');
 	await until(page, "a recorded span and an event marker", () => document.querySelector(".tl-span") && document.querySelector(".tl-event"), undefined, 30000);
@@ -53,6 +71,19 @@ test("xs › the console shows the XS camera online with its snapshot, plays it 
 	t.is(run.code, 0, run.stderr);
 	t.true(run.summary.snapshots.ok >= 1, `snapshots ${JSON.stringify(run.summary.snapshots)}`);
 	t.is(run.summary.channels["0"].framesLost, 0);
+	// what the camera heard: one μ-law file, about the 3 s the button was on, a tone (ffmpeg decodes it)
+	const files = readdirSync(talkback);
+	t.log("talkback", files.map((f) => `${f}: ${statSync(join(talkback, f)).size} bytes`));
+	t.regex(run.stdout, /p2p: [0-9a-f]{16} talks \(pcmu\) into /);
+	t.is(files.filter((f) => f.endsWith(".ulaw")).length, 1, run.stdout);
+	const file = join(talkback, files.find((f) => f.endsWith(".ulaw")));
+	const seconds = statSync(file).size / 8000;
+	t.true(seconds > 2 && seconds < 6, `${seconds} s of talk`);
+	const pcm = spawnSync("ffmpeg", ["-v", "error", "-f", "mulaw", "-ar", "8000", "-ac", "1", "-i", file, "-f", "s16le", "-"], { maxBuffer: 1 << 24 }).stdout;
+	const samples = new Int16Array(pcm.buffer, pcm.byteOffset, pcm.length >> 1);
+	const peak = samples.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+	t.log(`ffmpeg decoded ${samples.length} samples, peak ${peak}`);
+	t.true(samples.length > 2 * 8000 && peak > 1000, "the fake microphone's beep, not silence");
 });
 
 test("xs › with no direct path to the camera the live view goes through the cloud within 3 s, says so, and ends the camera's WebRTC session", async (t) => {

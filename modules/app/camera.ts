@@ -52,6 +52,7 @@ import { P2PSignal } from "./p2p-signal.js";
 import type { WebRtcEndpoint } from "../webrtc/endpoint.js";
 import { DeviceFileError, hasAudio, hasVideo, parseDeviceFile, type DeviceConfig, type Endpoint } from "./device-file.js";
 import { startViewers } from "./p2p-viewers.js";
+import { viewerVoice } from "./viewer-voice.js";
 import { ProductionMeter, p2pBudget } from "./uplink-share.js";
 import { provision, readDeviceFile, readText } from "./provisioning.js";
 import { startUpdates } from "./updates.js";
@@ -256,10 +257,12 @@ export default function main(): void {
 	const stillChannel = [...byChannel.keys()][0];
 	// P2P: started by the cloud's first announced viewer (p2p-signal.ts), or at once on --p2p PORT.
 	let endpoint: P2P | undefined;
+	// a viewer's voice, on either wire: the talkback folder (or a C firmware's callbacks)
+	const voice = viewerVoice({ talkbackDir: options.talkback || undefined, firmware: fw, log });
 	const startP2P = (port: number): P2P | string => {
 		if (!rings[0]) return "no channel is capturing";
 		const started = startViewers(config, {
-			port, ring: rings[0], store, talkbackDir: options.talkback || undefined, maxSessions: options.viewers, firmware: fw, log,
+			port, ring: rings[0], store, voice, maxSessions: options.viewers, firmware: fw, log,
 			othersOpen: () => webrtc?.size ?? 0,
 			snapshot: stillChannel === undefined ? undefined : () => {
 				const time = cloudNow();
@@ -287,7 +290,7 @@ export default function main(): void {
 		// on the P2P socket: its candidates, NAT openings and relay serve both wires
 		let wire: { send(bytes: Uint8Array, address: string, port: number): void } | undefined;
 		webrtc = new WebRtcEndpoint({
-			identity, ring: rings[0], codec: live.codec, hmacSha1, now: monotonic, log,
+			identity, ring: rings[0], codec: live.codec, hmacSha1, now: monotonic, log, voice,
 			send: (bytes, address, port) => wire?.send(bytes, address, port),
 			places: () => options.viewers - (endpoint?.sessions().length ?? 0) - (webrtc?.size ?? 0),
 		});

@@ -147,13 +147,13 @@ export class P2PSignal {
 		if (!p2p) return refuse(`P2P off: ${this.#off}`);
 		const endpoint = await this.#startWebRtc(p2p);
 		if (!endpoint) return refuse(`WebRTC off: ${this.#webrtcOff}`);
-		if (!(rights & Rights.live)) return refuse("the viewer's grant gives no live view (all a WebRTC viewer can ask for yet)");
+		if (!(rights & Rights.live)) return refuse("the viewer's grant gives no live view (what a WebRTC viewer starts with)");
 		let answer;
 		try {
 			// The camera's own candidates go into the SDP as they are (the cloud does not rewrite it), so
 			// the rule the cloud applies to a native answer's applies here: no loopback or link-local
 			// address unless this camera is configured for them.
-			answer = await endpoint.offer(session, sdp, async (candidates) => acceptedCandidates(await this.#gather(p2p, { session, candidates, stun, turn }), this.#o.allow ?? {}));
+			answer = await endpoint.offer(session, sdp, async (candidates) => acceptedCandidates(await this.#gather(p2p, { session, candidates, stun, turn }), this.#o.allow ?? {}), !!(rights & Rights.talk));
 		}
 		catch (error) {
 			return refuse((error as Error).message);
@@ -212,7 +212,7 @@ export class P2PSignal {
 				})),
 				// ICE-lite on host candidates: the path is a host pair (srflx and relay paths come with the camera's gathering)
 				...webrtc.map((w) => ({
-					session: w.session, action: w.connected ? "live" : "", talk: false, srttMs: Math.max(0, w.rttMs), rate: w.rate, buffered: 0, memory: 0, wire: "webrtc" as const,
+					session: w.session, action: w.connected ? "live" : "", talk: w.talk, srttMs: Math.max(0, w.rttMs), rate: w.rate, buffered: 0, memory: 0, wire: "webrtc" as const,
 					...(w.peer && this.#p2p ? { path: this.#p2p.pathTo(w.session, w.peer.address, w.peer.port) } : {}),
 				})),
 			].slice(0, 32),

@@ -1,18 +1,18 @@
 /**
  * Viewers over P2P on the camera app (SPEC §2, issue 14 §2): live straight from the first
  * channel's ring (no onSendGet), playback of the local store (store/playback.ts, pulled by
- * onSendGet), talkback written to files (talkback.ts), and the built-in commands
+ * onSendGet), talkback (viewer-voice.ts: files, or the firmware), and the built-in commands
  * (viewer-commands.ts); a C firmware's callbacks (libivxs: iv_avt_p2p_init) take streams, talkback and
  * commands when it gave them. A viewer comes with a ticket the cloud minted for this device.
  */
 import type { Ring } from "ring";
 import Timer from "timer";
-import { FileWriter, listDirectory, makeDirectory, monotonic, now, removeFile } from "ivxs/platform";
+import { monotonic, now } from "ivxs/platform";
 import { MAX_SESSIONS, P2P, P2PEvent, parseStreamParams } from "../p2p/index.js";
 import type { LocalStore } from "../store/local-store.js";
 import { Playback } from "../store/playback.js";
 import type { DeviceConfig } from "./device-file.js";
-import { TalkFolder, type Talk } from "./talkback.js";
+import type { ViewerVoice, VoiceHandle } from "./viewer-voice.js";
 import { firmwareCommand, runViewerCommand } from "./viewer-commands.js";
 import { FirmwareP2P, type Firmware } from "./firmware.js";
 import { Pace } from "./pace.js";
@@ -28,8 +28,8 @@ export interface ViewerOptions {
 	ring: Ring;
 	/** The first channel's local store (playback, the recordings command). */
 	store?: LocalStore;
-	/** Talkback files go here (none: talkback is refused). */
-	talkbackDir?: string;
+	/** Where a viewer's voice goes (viewer-voice.ts: the talkback folder or the firmware; none: talkback is refused). */
+	voice?: ViewerVoice;
 	snapshot?(): { time: number; taken: boolean };
 	/** Unix seconds for tickets' expiry: the camera's clock as the cloud knows it (default now()). */
 	unixTime?: () => number;
@@ -44,16 +44,12 @@ export interface ViewerOptions {
 type Handle = { peer: string; params: string; playback?: Playback };
 /** A stream a C firmware's send_get_cb feeds (its own bytes, live or playback): its channel's id in the link. */
 type FirmwareStream = { peer: string; params: string; firmware: number; closed: boolean };
-const isFirmware = (handle: unknown): handle is FirmwareStream | FirmwareTalk => "firmware" in (handle as object);
-/** A talkback a C firmware's recv_voice_cb takes: its channel's id in the link. */
-type FirmwareTalk = { peer: string; firmware: number; frames: number; bytes: number };
+const isFirmware = (handle: unknown): handle is FirmwareStream => "firmware" in (handle as object);
 
 /** The endpoint, or why P2P cannot run (the caller logs it: p2p-signal.ts). */
 export function startViewers(config: DeviceConfig, options: ViewerOptions): P2P | string {
-	const { log, store, talkbackDir } = options;
+	const { log, store, voice } = options;
 	if (config.id.length > 16) return `a ticket names devices of at most 16 bytes; "${config.id}" is longer`;
-	if (talkbackDir) makeDirectory(talkbackDir);
-	const talks = talkbackDir ? new TalkFolder(talkbackDir, { listDirectory, removeFile, createWriter: (path) => new FileWriter(path) }, monotonic) : undefined;
 	const playbacks = new Map<string, Playback>();
 	const commands = { store, playbackOf: (p: string) => playbacks.get(p), snapshot: options.snapshot, firmware: options.firmware, log, pace: new Pace(COMMAND_RATE, monotonic) };
 	const opens = new Pace(OPEN_RATE, monotonic);
@@ -135,35 +131,8 @@ export function startViewers(config: DeviceConfig, options: ViewerOptions): P2P 
 			if (event === P2PEvent.peerConnectFail) log("p2p: no STUN server answered (PEER_CONNECT_FAIL): only host and relayed candidates");
 			else if (event !== P2PEvent.peerReady) log(`p2p: event ${event}`);
 		},
-		onRecvInit: (params, peer): Talk | FirmwareTalk | undefined => {
-			if (fw && fw.p2p() & FirmwareP2P.talk) {
-				// a C firmware's recv_init_cb takes the viewer's voice (the seed's talkback), not a file
-				if (!mayOpen(peer)) return undefined;
-				const id = fw.recvInit(params, peer);
-				if (id === undefined) return undefined;
-				log(`p2p: ${peer} talks to the firmware (${params})`);
-				return { peer, firmware: id, frames: 0, bytes: 0 };
-			}
-			if (!talks) return undefined;
-			if (!mayOpen(peer)) return undefined;
-			const talk = talks.openTalk(params, peer, now());
-			log(`p2p: ${peer} talks (${talk.codec}) into ${talk.path}`);
-			return talk;
-		},
-		onRecvVoice: (handle, data) => {
-			if (isFirmware(handle)) {
-				const voice = handle as FirmwareTalk;
-				voice.frames += data.byteLength ? 1 : 0;
-				voice.bytes += data.byteLength;
-				// closed by iv_avt_p2p_exit: the frames that follow go nowhere
-				if (!options.firmware!.recvVoice(voice.firmware, data) && !data.byteLength) log(`p2p: ${voice.peer} ended talkback to the firmware: ${voice.frames} frames, ${voice.bytes} bytes`);
-				return;
-			}
-			const talk = handle as Talk, cut = talk.cut;
-			const ended = talks!.frame(talk, data);
-			if (!cut && talk.cut) log(`p2p: ${talk.peer}'s talkback cut short: ${talk.cut}; ${talk.frames} frames, ${talk.bytes} bytes in ${talk.path}`);
-			if (ended) log(`p2p: ${talk.peer} ended talkback: ${talk.frames} frames, ${talk.bytes} bytes in ${talk.path}${talk.dropped ? `, ${talk.dropped} frames dropped (${talk.why || talk.cut})` : ""}`);
-		},
+		onRecvInit: (params, peer): VoiceHandle | undefined => (voice?.takes && mayOpen(peer) ? voice.open(params, peer) : undefined),
+		onRecvVoice: (handle, data) => voice!.voice(handle as VoiceHandle, data),
 		onCommand: (command, peer, rights) => {
 			const reply = firmwareCommand(commands, command, peer, rights);
 			return reply !== undefined ? reply : runViewerCommand(commands, command, peer, rights);

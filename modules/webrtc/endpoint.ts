@@ -58,6 +58,9 @@ export interface WebRtcEndpointOptions {
 	/** Milliseconds, monotonic. */
 	now(): number;
 	log(message: string): void;
+	/** Where a viewer's voice goes (the app's viewer-voice.ts: the talkback folder, or a C firmware):
+	 * `open` a talkback (`params`: codec=pcmu|pcma&rate=8000), or undefined when none is taken. */
+	voice?: { readonly takes: boolean; open(params: string, peer: string): unknown; voice(handle: unknown, data: ArrayBuffer): void };
 }
 
 interface Entry {
@@ -72,6 +75,9 @@ interface Entry {
 	rewoundAt: number;
 	/** Bytes sent when the figures were last taken, and when. */
 	mark: { bytes: number; at: number };
+	/** The viewer's talkback, opened with its first voice packet; `talkOff`: refused, its voice is dropped. */
+	talk?: unknown;
+	talkOff?: boolean;
 }
 
 export interface WebRtcFigures {
@@ -89,6 +95,8 @@ export interface WebRtcFigures {
 	nacks: number;
 	/** NACKed packets resent from the ring. */
 	resent: number;
+	/** The viewer's voice goes to a talkback now. */
+	talk: boolean;
 }
 
 /** `count` characters from the platform's random source (ICE credentials: RFC 8839 §5.4). */
@@ -118,9 +126,11 @@ export class WebRtcEndpoint {
 	/**
 	 * The viewer's SDP offer → the camera's answer; the session then waits for the viewer's checks.
 	 * `gather` gets the viewer's candidates (UDP, IPv4: to open the camera's NAT towards and permit on
-	 * its relay) and gives the camera's, for the answer. Throws WebRtcRefusal or SdpError (bounded).
+	 * its relay) and gives the camera's, for the answer. `mayTalk` (the grant's talk right): an offer
+	 * that sends audio in G.711 gets it taken (the answer's audio is recvonly), the viewer's
+	 * microphone then goes to the talkback. Throws WebRtcRefusal or SdpError (bounded).
 	 */
-	async offer(id: string, sdp: string, gather: (viewer: Candidate[]) => Promise<Candidate[]>): Promise<string> {
+	async offer(id: string, sdp: string, gather: (viewer: Candidate[]) => Promise<Candidate[]>, mayTalk = false): Promise<string> {
 		if (this.#entries.has(id)) throw new WebRtcRefusal(`session ${id} already has an answer`);
 		if (this.#o.places() <= 0) throw new WebRtcRefusal("the camera serves as many viewers as it can now");
 		const offer = parseOffer(sdp);
@@ -128,6 +138,9 @@ export class WebRtcEndpoint {
 		if (!video) throw new WebRtcRefusal("the offer receives no video");
 		const codec = this.#o.codec === "h264" ? chooseH264(video, H264_PROFILE)?.codec : chooseCodec(video, ["H265"]);
 		if (!codec) throw new WebRtcRefusal(`the viewer takes no ${this.#o.codec.toUpperCase()} (this camera's stream)`);
+		// talkback: browsers send PCMU and PCMA at 8 kHz beside Opus (RFC 7874); the talkback folder takes G.711
+		const audio = mayTalk && this.#o.voice?.takes ? offer.media.find((m) => m.kind === "audio" && (m.direction === "sendrecv" || m.direction === "sendonly")) : undefined;
+		const voiceCodec = audio && chooseCodec(audio, ["PCMU", "PCMA"]);
 		const local = { ufrag: randomText(8), pwd: randomText(24) };
 		const ssrc = new DataView(randomBytes(4)).getUint32(0) >>> 0 || 1;
 		const entry: Entry = { id, ufrag: local.ufrag, since: this.#o.now(), keyed: false, rewoundAt: -Infinity, mark: { bytes: 0, at: this.#o.now() }, session: undefined as never };
@@ -137,6 +150,7 @@ export class WebRtcEndpoint {
 			send: (bytes, address, port) => this.#o.send(bytes, address, port),
 			now: this.#o.now, hmacSha1: this.#o.hmacSha1,
 			onKeyFrameRequest: () => this.#keyFrame(entry),
+			talk: voiceCodec && voiceCodec.clock === 8000 ? { payloadType: voiceCodec.pt, voice: (payload) => this.#voice(entry, voiceCodec.name, payload) } : undefined,
 			log: (message) => this.#o.log(`${message} (${id})`), scratch: this.#scratch,
 		});
 		// Its place is held while the camera gathers (another offer counts it).
@@ -160,9 +174,10 @@ export class WebRtcEndpoint {
 		}
 		const answer = writeAnswer(offer, {
 			sessionId: String(Math.floor(this.#o.now())), ice: local, fingerprint: new Uint8Array(this.#o.identity.fingerprint), iceLite: true, candidates,
-			accept: { [video.mid]: { codec, ssrc, direction: "sendonly" } }, dataChannel: false,
+			accept: { [video.mid]: { codec, ssrc, direction: "sendonly" }, ...(audio && voiceCodec?.clock === 8000 ? { [audio.mid]: { codec: voiceCodec, direction: "recvonly" as const } } : {}) },
+			dataChannel: false,
 		});
-		this.#o.log(`webrtc: viewer ${id} offered ${codec.name}/${codec.pt}; answered with ${candidates.map((c) => `${c.type} ${c.address}:${c.port}`).join(", ")}`);
+		this.#o.log(`webrtc: viewer ${id} offered ${codec.name}/${codec.pt}${voiceCodec?.clock === 8000 ? ` and talks in ${voiceCodec.name}/${voiceCodec.pt}` : ""}; answered with ${candidates.map((c) => `${c.type} ${c.address}:${c.port}`).join(", ")}`);
 		return answer;
 	}
 
@@ -173,6 +188,7 @@ export class WebRtcEndpoint {
 		this.#entries.delete(id);
 		this.#byUfrag.delete(entry.ufrag);
 		entry.reader?.close();
+		if (entry.talk !== undefined) this.#o.voice!.voice(entry.talk, new ArrayBuffer(0));   // the talkback ends with the session
 		const { frames, packets, bytes, senderReports, rttMs, keyFrameRequests, nacks, resent, resendsRefused, resendsGone } = entry.session.stats;
 		entry.session.close();
 		this.#o.log(`webrtc: viewer ${id} ${why}: ${frames} frames, ${packets} packets, ${bytes} bytes; ${senderReports} sender reports, round trip ${rttMs < 0 ? "unknown" : `${rttMs} ms`}, ${keyFrameRequests} key frame requests, ${nacks} NACKed (${resent} resent, ${resendsGone} gone, ${resendsRefused} over the limit)`);
@@ -186,7 +202,7 @@ export class WebRtcEndpoint {
 			const { bytes, frames, keyFrameRequests, nacks, resent, rttMs, fractionLost } = entry.session.stats;
 			const rate = at > entry.mark.at ? Math.round((bytes - entry.mark.bytes) * 1000 / (at - entry.mark.at)) : 0;
 			entry.mark = { bytes, at };
-			return { session: entry.id, connected: entry.session.connected, peer: entry.session.peer, rate, rttMs, fractionLost, frames, keyFrameRequests, nacks, resent };
+			return { session: entry.id, connected: entry.session.connected, peer: entry.session.peer, rate, rttMs, fractionLost, frames, keyFrameRequests, nacks, resent, talk: entry.talk !== undefined };
 		});
 	}
 
@@ -225,6 +241,27 @@ export class WebRtcEndpoint {
 		entry.session.receive(datagram, address, port);
 		if (!wasConnected && entry.session.connected) this.#watch(entry);
 		return true;
+	}
+
+	/** A packet of the viewer's voice: into its talkback, opened with the first. */
+	#voice(entry: Entry, codec: string, payload: ArrayBuffer): void {
+		const voice = this.#o.voice!;
+		if (entry.talkOff) return;
+		if (entry.talk === undefined) {
+			let why = "none taken";
+			try {
+				entry.talk = voice.open(`codec=${codec.toLowerCase()}&rate=8000`, entry.id);
+			}
+			catch (error) {
+				why = (error as Error).message;
+			}
+			if (entry.talk === undefined) {
+				entry.talkOff = true;
+				this.#o.log(`webrtc: viewer ${entry.id}'s voice is dropped (${why})`);
+				return;
+			}
+		}
+		voice.voice(entry.talk, payload);
 	}
 
 	/** Connected: the session reads the ring from its newest key frame. */

@@ -12,13 +12,16 @@
  * and its packets are made and protected into one small buffer a few at a time — nothing allocated
  * per packet but the view each send takes.
  *
+ * Talkback: when the answer took the viewer's audio (G.711), its SRTP packets are unprotected and
+ * their payloads given to `talk` in order, at most VOICE_PER_SECOND (dropped before the HMAC past it).
+ *
  * Loss: a packet the viewer NACKs (RFC 4585 §6.2.1) is made again from the ring — the same access
  * unit, still intact there, packetized again from its first sequence number — and resent as it was
  * (same SSRC and number: no RTX stream, which the answer does not offer). Only the last
  * HISTORY_FRAMES units can be, at most RESENDS_PER_SECOND packets: a viewer's NACK flood costs the
  * camera's uplink no more than that.
  */
-import { DtlsRole, DtlsSession, DtlsState, RtpSender, SRTP_TAG_BYTES, Srtp, rtcpFeedback, senderReport, type DtlsIdentity } from "webrtc";
+import { DtlsRole, DtlsSession, DtlsState, RtpSender, SRTP_TAG_BYTES, Srtp, rtcpFeedback, rtpPayload, senderReport, type DtlsIdentity } from "webrtc";
 import type { HmacSha1 } from "../p2p/stun.js";
 import { RateGate } from "../net/rate-gate.js";
 import { answerCheck, type IceCredentials } from "./ice.js";
@@ -35,6 +38,9 @@ export interface WebRtcSessionOptions {
 	/** Unix ms: the sender reports' NTP time, on the clock the ring's frames are stamped with (default Date.now). */
 	wallClock?(): number;
 	hmacSha1: HmacSha1;
+	/** The viewer's microphone, when the answer took its audio (talkback): the payload type agreed,
+	 * and each packet's payload (G.711: a byte a sample) in the order it came. */
+	talk?: { payloadType: number; voice(payload: ArrayBuffer): void };
 	/** The viewer asked for a key frame (its PLI or FIR): the next frame sent should be one. */
 	onKeyFrameRequest?(): void;
 	log?(message: string): void;
@@ -65,6 +71,9 @@ export const RTCP_PER_SECOND = 50;
 export const HISTORY_FRAMES = 32;
 /** Packets resent to a viewer in any second at most, a burst of as many (~60 KB/s at the MTU). */
 export const RESENDS_PER_SECOND = 50;
+/** The viewer's RTP read in any second at most (each costs an HMAC), a burst of as many: its
+ * microphone sends 50 a second (20-ms packets); past this they are dropped unread. */
+export const VOICE_PER_SECOND = 100;
 
 /** An access unit sent lately: where its packets' numbers began, how many were made. */
 interface Sent {
@@ -79,8 +88,8 @@ export class WebRtcSession {
 	readonly #o: WebRtcSessionOptions;
 	#dtls: DtlsSession;
 	#srtp: Srtp | undefined;
-	/** The viewer's SRTCP (its keys): its feedback is read. */
-	#srtcp: Srtp | undefined;
+	/** The viewer's SRTP and SRTCP (its keys): its feedback and its microphone are read. */
+	#fromViewer: Srtp | undefined;
 	#peer: { address: string; port: number } | undefined;
 	#sender: RtpSender;
 	#scratch: SendScratch;
@@ -91,12 +100,15 @@ export class WebRtcSession {
 	readonly stats = { checks: 0, refusedChecks: 0, dtls: 0, packets: 0, bytes: 0, payloadBytes: 0, frames: 0, torn: 0, rtcp: 0, refusedRtcp: 0, droppedRtcp: 0, keyFrameRequests: 0, nacks: 0, senderReports: 0,
 		/** NACKed packets resent; not resent: past RESENDS_PER_SECOND, or gone (older than the history, or overwritten in the ring). */
 		resent: 0, resendsRefused: 0, resendsGone: 0,
+		/** The viewer's RTP: packets given to talk, and those not (no talk, forged, past VOICE_PER_SECOND, another payload type). */
+		voice: 0, refusedVoice: 0, droppedVoice: 0,
 		/** From the viewer's reports: the round trip (-1: not yet), the share lost lately, the jitter. */
 		rttMs: -1, fractionLost: 0, jitterMs: 0 };
 	#srAt = -Infinity;
 	/** The viewer's RTCP read (each costs an HMAC), and packets resent to it. */
 	#rtcpGate = new RateGate(RTCP_PER_SECOND, 1000 / RTCP_PER_SECOND);
 	#resendGate = new RateGate(RESENDS_PER_SECOND, 1000 / RESENDS_PER_SECOND);
+	#voiceGate = new RateGate(VOICE_PER_SECOND, 1000 / VOICE_PER_SECOND);
 	/** The RTP sequence number the sender gives its next packet (it counts in C; this follows). */
 	#seq: number;
 	/** The last HISTORY_FRAMES units sent, a ring of reused records (`#sentAt`: the next to fill). */
@@ -173,27 +185,59 @@ export class WebRtcSession {
 			this.stats.dtls++;
 			this.#step(() => this.#dtls.input(datagram, this.#now()));
 		}
-		// 128–191 with a second byte of 192–223 (RTCP's types, RFC 5761 §4): the viewer's SRTCP
-		else if (first >= 128 && first <= 191 && bytes.length > 1 && bytes[1] >= 192 && bytes[1] <= 223) this.#feedback(datagram);
+		// 128–191 with a second byte of 192–223 (RTCP's types, RFC 5761 §4): the viewer's SRTCP; else its SRTP
+		else if (first >= 128 && first <= 191 && bytes.length > 1) {
+			if (bytes[1] >= 192 && bytes[1] <= 223) this.#feedback(datagram);
+			else this.#voice(datagram);
+		}
+	}
+
+	/** The viewer's RTP: its microphone's packets, when the answer took them (talk). */
+	#voice(datagram: ArrayBuffer): void {
+		const talk = this.#o.talk;
+		const packet = talk ? this.#unprotect(datagram, this.#voiceGate, false) : "refused";
+		if (typeof packet === "string") {
+			if (packet === "dropped") this.stats.droppedVoice++;
+			else this.stats.refusedVoice++;   // no talk, or forged, replayed or damaged
+			return;
+		}
+		const payload = rtpPayload(packet.buffer, packet.length);
+		if (!payload || payload.payloadType !== talk!.payloadType || payload.end <= payload.start) {
+			this.stats.refusedVoice++;   // (comfort noise, DTMF events: not the agreed codec)
+			return;
+		}
+		this.stats.voice++;
+		talk!.voice(packet.buffer.slice(payload.start, payload.end));
+	}
+
+	/** A datagram of the viewer's unprotected with its keys, in a copy; or why not: "dropped" past
+	 * `gate` (before the HMAC it would cost), "refused" before DTLS or when forged, replayed or damaged. */
+	#unprotect(datagram: ArrayBuffer, gate: RateGate, rtcp: boolean): { buffer: ArrayBuffer; length: number } | "dropped" | "refused" {
+		const fromViewer = this.#fromViewer;
+		if (!fromViewer) return "refused";
+		if (gate.take("", this.#now())) return "dropped";
+		const buffer = datagram.slice(0);
+		try {
+			return { buffer, length: rtcp ? fromViewer.unprotectRtcp(buffer, buffer.byteLength) : fromViewer.unprotect(buffer, buffer.byteLength) };
+		}
+		catch {
+			return "refused";
+		}
 	}
 
 	/** The viewer's RTCP: a PLI or FIR asks for a key frame, a NACK for packets again. */
 	#feedback(datagram: ArrayBuffer): void {
-		const srtcp = this.#srtcp;
-		if (!srtcp) return;
-		if (this.#rtcpGate.take("", this.#now())) {
+		if (!this.#fromViewer) return;
+		const packet = this.#unprotect(datagram, this.#rtcpGate, true);
+		if (packet === "dropped") {
 			this.stats.droppedRtcp++;
 			return;
 		}
-		const buffer = datagram.slice(0);
-		let length;
-		try {
-			length = srtcp.unprotectRtcp(buffer, buffer.byteLength);
-		}
-		catch {
+		if (packet === "refused") {
 			this.stats.refusedRtcp++;   // forged, replayed or damaged: not the viewer's word
 			return;
 		}
+		const { buffer, length } = packet;
 		this.stats.rtcp++;
 		const { keyFrame, nacks, report } = rtcpFeedback(buffer, length, this.#o.video.ssrc);
 		this.stats.nacks += nacks.length;
@@ -300,7 +344,7 @@ export class WebRtcSession {
 	close(): void {
 		for (const sent of this.#sent) [sent.unit, sent.intact] = [undefined, () => false];   // the ring's frames are not held
 		this.#srtp?.close();
-		this.#srtcp?.close();
+		this.#fromViewer?.close();
 		this.#dtls.close();
 	}
 
@@ -323,7 +367,7 @@ export class WebRtcSession {
 		if (result.state === DtlsState.connected && !this.#srtp) {
 			const keys = this.#dtls.srtpKeys();
 			this.#srtp = new Srtp(keys.localKey, keys.localSalt);
-			this.#srtcp = new Srtp(keys.remoteKey, keys.remoteSalt);
+			this.#fromViewer = new Srtp(keys.remoteKey, keys.remoteSalt);
 			this.#o.log?.("webrtc: DTLS-SRTP connected");
 		}
 	}

@@ -121,9 +121,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	n = size - 3;
 	memcpy(buf, data + 3, n);
 	switch (data[0] % 6) {
-	case 0:
+	case 0: {
+		size_t start, end;
 		memcpy(buf, data + 1, size - 1);
 		n = size - 1;
+		/* the payload span of any bytes (the viewer's microphone, once unprotected): inside them */
+		if (ivxs_rtp_payload(buf, n, &start, &end) == 0)
+			REQUIRE(start >= IVXS_RTP_HEADER_BYTES && start <= end && end <= n);
 		status = ivxs_srtp_unprotect(&rx, buf, n, &len);
 		REQUIRE(status != 0 || len + IVXS_SRTP_TAG_BYTES == n);
 		memcpy(buf, data + 1, size - 1);
@@ -131,6 +135,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		REQUIRE(status != 0 || len + IVXS_SRTCP_TRAILER_BYTES == n);
 		stillWorks(&tx, &rx);
 		break;
+	}
 	case 1:
 	case 2: {
 		int rtcp = data[0] % 6 == 2;

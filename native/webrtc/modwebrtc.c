@@ -109,6 +109,34 @@ void xs_webrtc_srtp(xsMachine *the)
 	xsmcSetInteger(xsResult, (xsIntegerValue)out);
 }
 
+/* rtpPayload(buffer, length) -> { start, end, payloadType } of an (unprotected) RTP packet: where
+ * its payload lies, past the header and before padding; undefined when it is not RTP or its
+ * lengths run past it. */
+void xs_webrtc_rtp_payload(xsMachine *the)
+{
+	void *data;
+	xsUnsignedValue size;
+	size_t length, start, end;
+	uint8_t payloadType;
+	if (xsmcTypeOf(xsArg(0)) != xsReferenceType || !xsmcIsInstanceOf(xsArg(0), xsArrayBufferPrototype))
+		ivxs_type_error(IVXS_EARG, "webrtc: a packet is an ArrayBuffer");
+	length = (size_t)ivxs_integer(the, &xsArg(1), 0, IVXS_MAX_SAFE_INTEGER, "webrtc", "length");
+	xsmcGetBufferReadable(xsArg(0), &data, &size);
+	if (length > size)
+		ivxs_range_error(IVXS_EARG, "webrtc: length %u is past the buffer's %u bytes", (unsigned)length, (unsigned)size);
+	if (ivxs_rtp_payload(data, length, &start, &end))
+		return;
+	payloadType = ((uint8_t *)data)[1] & 0x7f;   /* (read before anything can run JS) */
+	xsmcVars(1);
+	xsmcSetNewObject(xsResult);
+	xsmcSetInteger(xsVar(0), (xsIntegerValue)start);
+	xsmcSet(xsResult, xsID("start"), xsVar(0));
+	xsmcSetInteger(xsVar(0), (xsIntegerValue)end);
+	xsmcSet(xsResult, xsID("end"), xsVar(0));
+	xsmcSetInteger(xsVar(0), payloadType);
+	xsmcSet(xsResult, xsID("payloadType"), xsVar(0));
+}
+
 void xs_webrtc_srtp_close(xsMachine *the)
 {
 	ivxs_srtp *s = ivxs_handle_get(the, &xsArg(0), &kSrtpHooks, "webrtc", "Srtp");

@@ -164,6 +164,21 @@ size_t ivxs_rtp_header_length(const uint8_t *p, size_t len)
 	return n <= len ? n : 0;
 }
 
+int ivxs_rtp_payload(const uint8_t *p, size_t len, size_t *start, size_t *end)
+{
+	size_t n = ivxs_rtp_header_length(p, len), padding = 0;
+	if (!n)
+		return IVXS_WEBRTC_EPACKET;
+	if (p[0] & 0x20) {
+		padding = p[len - 1];
+		if (!padding || padding > len - n)
+			return IVXS_WEBRTC_EPACKET;
+	}
+	*start = n;
+	*end = len - padding;
+	return 0;
+}
+
 /* The stream of `ssrc`, or a new one (NULL: the table is full). */
 static ivxs_srtp_stream *streamOf(ivxs_srtp *s, uint32_t ssrc, int create)
 {

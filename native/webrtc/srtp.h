@@ -73,5 +73,9 @@ int ivxs_srtcp_unprotect(ivxs_srtp *s, uint8_t *packet, size_t len, size_t *out_
 
 /* The RTP header's length (fixed part, CSRCs, extension), or 0: not an RTP version 2 packet. */
 size_t ivxs_rtp_header_length(const uint8_t *packet, size_t len);
+/* Where an RTP packet's payload lies: after the header, before any padding (RFC 3550 §5.1: the
+ * last byte counts the padding, itself included). 0, or IVXS_WEBRTC_EPACKET: not RTP, or its
+ * lengths run past the packet. */
+int ivxs_rtp_payload(const uint8_t *packet, size_t len, size_t *start, size_t *end);
 
 #endif

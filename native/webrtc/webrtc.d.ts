@@ -2,6 +2,8 @@ declare module "webrtc" {
 	/** The RTP packets of one Annex-B access unit (the last with the marker bit): codec 1 H.264 (RFC 6184), 2 H.265 (RFC 7798). */
 	export function packetize(accessUnit: ArrayBuffer, codec: 1 | 2, ssrc: number, seq: number, payloadType: number, mtu: number, timestamp: number): ArrayBuffer[];
 	/** A compound RTCP packet's feedback (after SRTCP): a key frame asked for `mediaSsrc` (PLI, FIR), and the sequence numbers NACKed (at most 64). */
+	/** Where an unprotected RTP packet's payload lies (past the header, before padding); undefined: not RTP. */
+	export function rtpPayload(buffer: ArrayBuffer, length: number): { start: number; end: number; payloadType: number } | undefined;
 	export function rtcpFeedback(buffer: ArrayBuffer, length: number, mediaSsrc: number): { keyFrame: boolean; nacks: number[]; report?: RtcpReport };
 	/** A viewer's report block on our stream (RFC 3550 §6.4.1). */
 	export interface RtcpReport {

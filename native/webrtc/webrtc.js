@@ -27,6 +27,9 @@ function closeDtls(session) @ "xs_webrtc_dtls_close";
 // (ArrayBuffers) of one Annex-B access unit; codec 1 H.264 (RFC 6184), 2 H.265 (RFC 7798).
 export function packetize(accessUnit, codec, ssrc, seq, payloadType, mtu, timestamp) @ "xs_webrtc_packetize";
 
+// rtpPayload(buffer, length): { start, end, payloadType } of an unprotected RTP packet (past the
+// header, before padding), or undefined when it is not one.
+export function rtpPayload(buffer, length) @ "xs_webrtc_rtp_payload";
 // rtcpFeedback(buffer, length, mediaSsrc): { keyFrame, nacks, report? } of a compound RTCP packet
 // (after SRTCP): whether a PLI or FIR asks for a key frame of mediaSsrc, the sequence numbers NACKed
 // (≤ 64), and the viewer's latest report block on mediaSsrc (fractionLost /256, cumulativeLost,

@@ -10,7 +10,7 @@ import { readFile } from "ivxs/file";
 import { accessUnitSpans } from "../../modules/media/annexb.js";
 import { hmacSha1 } from "ivxs/crypto";
 import { answerCheck, candidatePriority, checkResponse, iceCheck } from "../../modules/webrtc/ice.js";
-import { CONSENT_MS, HISTORY_FRAMES, RESENDS_PER_SECOND, RTCP_PER_SECOND, WebRtcSession } from "../../modules/webrtc/session.js";
+import { CONSENT_MS, HISTORY_FRAMES, RESENDS_PER_SECOND, RTCP_PER_SECOND, VOICE_PER_SECOND, WebRtcSession } from "../../modules/webrtc/session.js";
 import { CHECKS_PER_SECOND, CONNECT_MS, WebRtcEndpoint } from "../../modules/webrtc/endpoint.js";
 import { Codec, FrameType, Ring } from "ring";
 
@@ -282,6 +282,41 @@ test("WebRtcEndpoint on the P2P socket (RFC 7983): it claims DTLS, RTP/RTCP and 
 	ring.close();
 });
 
+/** A browser-like offer of a viewer whose certificate hashes to `fingerprint`: recvonly H.264, and
+ * with `audio` an audio section in that direction offering Opus, PCMU and PCMA. */
+function viewerOffer(fingerprint: ArrayBuffer, audio?: "sendrecv" | "recvonly"): string {
+	const fp = Array.from(new Uint8Array(fingerprint), (b) => b.toString(16).padStart(2, "0").toUpperCase()).join(":");
+	const transport = ["c=IN IP4 0.0.0.0", "a=ice-ufrag:viewerU", "a=ice-pwd:viewerPasswordViewer24", `a=fingerprint:sha-256 ${fp}`, "a=setup:actpass"];
+	return ["v=0", "o=- 1 2 IN IP4 127.0.0.1", "s=-", "t=0 0", `a=group:BUNDLE 0${audio ? " 1" : ""}`, "m=video 9 UDP/TLS/RTP/SAVPF 102", ...transport, "a=mid:0", "a=recvonly", "a=rtcp-mux",
+		"a=rtpmap:102 H264/90000", "a=rtcp-fb:102 nack pli", "a=fmtp:102 level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=4d001f",
+		"a=candidate:1 1 udp 2122260223 10.0.0.9 4000 typ host",
+		...(audio ? ["m=audio 9 UDP/TLS/RTP/SAVPF 111 0 8", ...transport, "a=mid:1", `a=${audio}`, "a=rtcp-mux", "a=rtpmap:111 opus/48000/2", "a=rtpmap:0 PCMU/8000", "a=rtpmap:8 PCMA/8000"] : []), ""].join("\r\n");
+}
+
+/** The viewer's datagram as the endpoint's socket gives it (from 10.0.0.9:4000). */
+const fromViewer = (buffer: ArrayBuffer) => Object.assign(buffer, { address: "10.0.0.9", port: 4000 });
+
+/** The viewer's nominating check for the camera's `answer`, through take(). */
+function nominate(endpoint: WebRtcEndpoint, answer: string): boolean {
+	const ufrag = /a=ice-ufrag:(\S+)/.exec(answer)![1], pwd = /a=ice-pwd:(\S+)/.exec(answer)![1];
+	return endpoint.take(fromViewer(iceCheck({ id: new Uint8Array(12).fill(7), local: { ufrag: "viewerU", pwd: "viewerPasswordViewer24" }, remote: { ufrag, pwd }, priority: candidatePriority("host"), controlling: true, tieBreaker: new Uint8Array(8).fill(3), nominate: true }, hmacSha1).slice().buffer));
+}
+
+/** DTLS with the viewer as client through take(): its state at the end, and the media (not DTLS) that went out meanwhile. */
+function handshakeThrough(endpoint: WebRtcEndpoint, viewer: DtlsSession, toViewer: ArrayBuffer[], tick: () => number): { state: number; media: ArrayBuffer[] } {
+	const isDtls = (d: ArrayBuffer) => new Uint8Array(d)[0] >= 20 && new Uint8Array(d)[0] <= 25;
+	const media: ArrayBuffer[] = [];
+	let flight = viewer.tick(tick()).send, state = 0;
+	for (let round = 0; round < 8 && flight.length; round++) {
+		for (const d of flight) endpoint.take(fromViewer(d));
+		const answers = drained(toViewer);
+		media.push(...answers.filter((d) => !isDtls(d)));
+		flight = [];
+		for (const d of answers.filter(isDtls)) { const r = viewer.input(d, tick()); state = r.state; flight.push(...r.send); }
+	}
+	return { state, media };
+}
+
 test("WebRtcEndpoint: a viewer's offer answered, its checks and DTLS through take(), the ring's newest key frame and what follows sent as DTLS completes; a PLI sends them again at once, a second within REWIND_MS waits for the next key frame; sender reports once a second, the round trip from the viewer's receiver report; a NACKed packet resent byte for byte as it went, none past RESENDS_PER_SECOND nor older than the history; a check flood past CHECKS_PER_SECOND dropped; a viewer that never connects ended after CONNECT_MS, a silent one on consent", async (t) => {
 	const clip = new Uint8Array(readFile("fixtures/media/h264-main-640x480.h264"));
 	const spans = accessUnitSpans(clip, "h264");
@@ -294,11 +329,7 @@ test("WebRtcEndpoint: a viewer's offer answered, its checks and DTLS through tak
 		identity: cameraId, ring, codec: "h264", hmacSha1, now: () => clock, log: (m) => { logs.push(m); },
 		send: (bytes) => { toViewer.push(bytes.slice().buffer); }, places: () => 4,
 	});
-	const fp = Array.from(new Uint8Array(viewerId.fingerprint), (b) => b.toString(16).padStart(2, "0").toUpperCase()).join(":");
-	const offer = ["v=0", "o=- 1 2 IN IP4 127.0.0.1", "s=-", "t=0 0", "a=group:BUNDLE 0", "m=video 9 UDP/TLS/RTP/SAVPF 102", "c=IN IP4 0.0.0.0",
-		"a=ice-ufrag:viewerU", "a=ice-pwd:viewerPasswordViewer24", `a=fingerprint:sha-256 ${fp}`, "a=setup:actpass", "a=mid:0", "a=recvonly", "a=rtcp-mux",
-		"a=rtpmap:102 H264/90000", "a=rtcp-fb:102 nack pli", "a=fmtp:102 level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=4d001f",
-		"a=candidate:1 1 udp 2122260223 10.0.0.9 4000 typ host", ""].join("\r\n");
+	const offer = viewerOffer(viewerId.fingerprint);
 	let offered: unknown;
 	const answer = await endpoint.offer("0123456789abcdef", offer, async (viewer) => {
 		offered = viewer;
@@ -307,9 +338,9 @@ test("WebRtcEndpoint: a viewer's offer answered, its checks and DTLS through tak
 	t.deepEqual(offered, [{ type: "host", address: "10.0.0.9", port: 4000 }], "the viewer's candidates, for the camera's NAT and relay");
 	const ufrag = /a=ice-ufrag:(\S+)/.exec(answer)![1], pwd = /a=ice-pwd:(\S+)/.exec(answer)![1];
 	t.regex(answer, /a=candidate:1 1 udp \d+ 10\.0\.0\.1 6000 typ host/);
-	const from = (buffer: ArrayBuffer) => Object.assign(buffer, { address: "10.0.0.9", port: 4000 });
+	const from = fromViewer;
 	// ICE: the viewer's nominating check
-	t.true(endpoint.take(from(iceCheck({ id: new Uint8Array(12).fill(7), local: { ufrag: "viewerU", pwd: "viewerPasswordViewer24" }, remote: { ufrag, pwd }, priority: candidatePriority("host"), controlling: true, tieBreaker: new Uint8Array(8).fill(3), nominate: true }, hmacSha1).slice().buffer)));
+	t.true(nominate(endpoint, answer));
 	t.is(toViewer.length, 1, "the check answered");
 	// a flood of valid checks within one second: CHECKS_PER_SECOND answered, the rest dropped before the HMAC
 	for (let i = 0; i < 100; i++)
@@ -322,16 +353,7 @@ test("WebRtcEndpoint: a viewer's offer answered, its checks and DTLS through tak
 	for (let i = 0; i < 5; i++) ring.push(FrameType.video, Codec.h264, i === 0, 1000 + i * 66, unit(i));
 	// DTLS, the viewer as client
 	const viewer = new DtlsSession(viewerId, DtlsRole.client, cameraId.fingerprint, clock);
-	const isDtls = (d: ArrayBuffer) => new Uint8Array(d)[0] >= 20 && new Uint8Array(d)[0] <= 25;
-	const media: ArrayBuffer[] = [];
-	let flight = viewer.tick(clock).send, state = 0;
-	for (let round = 0; round < 8 && flight.length; round++) {
-		for (const d of flight) endpoint.take(from(d));
-		const answers = drained(toViewer);
-		media.push(...answers.filter((d) => !isDtls(d)));
-		flight = [];
-		for (const d of answers.filter(isDtls)) { const r = viewer.input(d, ++clock); state = r.state; flight.push(...r.send); }
-	}
+	const { state, media } = handshakeThrough(endpoint, viewer, toViewer, () => ++clock);
 	t.is(state, DtlsState.connected);
 	// RTP, not RTCP (RFC 5761: RTCP's second byte is 192–223)
 	const isRtp = (d: ArrayBuffer) => new Uint8Array(d)[0] >= 128 && !(new Uint8Array(d)[1] >= 192 && new Uint8Array(d)[1] <= 223);
@@ -431,6 +453,64 @@ test("WebRtcEndpoint: a viewer's offer answered, its checks and DTLS through tak
 	t.true(logs.some((m) => /viewer 0123456789abcdef lost consent.*NACKed \(51 resent, 18 gone, 10 over the limit\)/.test(m)), logs.join("\n"));
 	viewerRtcp.close();
 	srtcp.close();
+	viewer.close();
+	endpoint.close();
+	ring.close();
+});
+
+test("WebRtcEndpoint talkback: a viewer with the talk right whose offer sends audio gets PCMU taken (recvonly), its microphone's packets go to the talkback in order, opened with the first and ended with the session; without the right, or an offer that only listens, the audio is rejected; forged packets and a flood past VOICE_PER_SECOND are dropped unread", async (t) => {
+	const cam = DtlsIdentity.create(), view = DtlsIdentity.create();
+	const viewerId = new DtlsIdentity(view.key, view.certificate), cameraId = new DtlsIdentity(cam.key, cam.certificate);
+	const ring = new Ring({ maxGopBytes: 64 * 1024 });
+	let clock = 5000;
+	const toViewer: ArrayBuffer[] = [], logs: string[] = [], heard: Array<string | number[]> = [];
+	const voice = {
+		takes: true,
+		open: (params: string, peer: string) => { heard.push(`open ${params} ${peer}`); return { peer }; },
+		voice: (_handle: unknown, data: ArrayBuffer) => { heard.push(data.byteLength ? Array.from(new Uint8Array(data)) : "end"); },
+	};
+	const endpoint = new WebRtcEndpoint({
+		identity: cameraId, ring, codec: "h264", hmacSha1, now: () => clock, log: (m) => { logs.push(m); },
+		send: (bytes) => { toViewer.push(bytes.slice().buffer); }, places: () => 4, voice,
+	});
+	const gather = async () => [{ type: "host" as const, address: "10.0.0.1", port: 6000 }];
+	// no talk right, or an offer that only listens: the audio section is rejected (port 0)
+	t.regex(await endpoint.offer("aaaaaaaaaaaaaaaa", viewerOffer(viewerId.fingerprint, "sendrecv"), gather, false), /m=audio 0 /);
+	t.regex(await endpoint.offer("bbbbbbbbbbbbbbbb", viewerOffer(viewerId.fingerprint, "recvonly"), gather, true), /m=audio 0 /);
+	endpoint.end("aaaaaaaaaaaaaaaa");
+	endpoint.end("bbbbbbbbbbbbbbbb");
+	const answer = await endpoint.offer("0123456789abcdef", viewerOffer(viewerId.fingerprint, "sendrecv"), gather, true);
+	t.regex(answer, /m=audio 9 UDP\/TLS\/RTP\/SAVPF 0\r\n[^]*a=recvonly\r\na=rtcp-mux\r\na=rtpmap:0 PCMU\/8000/, "PCMU taken, the camera receives");
+	t.true(logs.some((m) => /offered H264\/102 and talks in PCMU\/0/.test(m)), logs.join("\n"));
+	t.true(nominate(endpoint, answer));
+	drained(toViewer);
+	const viewer = new DtlsSession(viewerId, DtlsRole.client, cameraId.fingerprint, clock);
+	t.is(handshakeThrough(endpoint, viewer, toViewer, () => ++clock).state, DtlsState.connected);
+	// the viewer's microphone: 20-ms PCMU packets protected with its keys
+	const keys = viewer.srtpKeys();
+	const mic = new Srtp(keys.localKey, keys.localSalt);
+	const packet = (seq: number, payloadType: number, fill: number) => {
+		const p = new Uint8Array(12 + 160 + SRTP_TAG_BYTES);
+		p.set([0x80, payloadType, seq >> 8, seq & 0xff, 0, 0, 0, seq, 0x11, 0x22, 0x33, 0x44]);
+		p.fill(fill, 12, 12 + 160);
+		return fromViewer(p.buffer.slice(0, mic.protect(p.buffer, 12 + 160)));
+	};
+	for (let seq = 1; seq <= 3; seq++) t.true(endpoint.take(packet(seq, 0, seq)));
+	t.deepEqual(heard.map((h) => (typeof h === "string" ? h : `${h.length}×${h[0]}`)), ["open codec=pcmu&rate=8000 0123456789abcdef", "160×1", "160×2", "160×3"]);
+	t.true(endpoint.figures()[0].talk);
+	// another payload type (comfort noise), a forged packet: nothing heard
+	endpoint.take(packet(4, 13, 4));
+	const forged = packet(5, 0, 5);
+	new Uint8Array(forged)[20] ^= 1;
+	endpoint.take(fromViewer(forged));
+	t.is(heard.length, 4);
+	// a flood within one second: VOICE_PER_SECOND read (the two above included), the rest dropped before the HMAC
+	for (let seq = 6; seq < 6 + 2 * VOICE_PER_SECOND; seq++) endpoint.take(packet(seq, 0, 6));
+	t.is(heard.length, 4 + VOICE_PER_SECOND - 2 - 3);
+	endpoint.end("0123456789abcdef", "left");
+	t.is(heard.at(-1), "end", "the talkback ends with the session");
+	t.true(logs.some((m) => /NACKed/.test(m)));
+	mic.close();
 	viewer.close();
 	endpoint.close();
 	ring.close();

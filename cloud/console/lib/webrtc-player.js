@@ -3,6 +3,9 @@
 // answer, and the media then flows camera → browser without the cloud. `live` resolves once a
 // picture plays, with the path ICE chose, or rejects (the caller falls back to LL-HLS) — within
 // CONNECT_MS whatever happens, so a camera that cannot be reached costs the person 3 s, not more.
+// The offer also sends audio, with no track yet: a camera that takes the viewer's voice (its grant
+// gives talk) answers it in G.711, and `talk(true)` then puts the microphone on it without a new
+// offer (WHEP has none) — the camera writes it to its talkback as a native viewer's.
 
 /** How long a direct path may take to show a picture before the live view goes through the cloud. */
 export const CONNECT_MS = 3000;
@@ -41,6 +44,10 @@ export class WebRtcPlayer {
 	#location;
 	#latency;
 	#stats;
+	/** The audio transceiver the microphone goes out on; whether the camera took it; the microphone's track while talking. */
+	#audio;
+	#talkable = false;
+	#mic;
 
 	#onEnded;
 
@@ -66,7 +73,9 @@ export class WebRtcPlayer {
 		const timer = setTimeout(() => aborted.abort(), CONNECT_MS);
 		try {
 			pc.addTransceiver("video", { direction: "recvonly" });
+			this.#audio = pc.addTransceiver("audio", { direction: "sendrecv" });
 			pc.ontrack = (event) => {
+				if (event.track.kind !== "video") return;
 				this.#video.srcObject = event.streams[0] ?? new MediaStream([event.track]);
 				void this.#video.play().catch(() => {});
 			};
@@ -93,6 +102,7 @@ export class WebRtcPlayer {
 			}
 			this.#location = response.headers.get("location") ?? undefined;
 			await pc.setRemoteDescription({ type: "answer", sdp: text });
+			this.#talkable = this.#audio.currentDirection === "sendonly" || this.#audio.currentDirection === "sendrecv";
 			await this.#firstFrame(pc, aborted.signal);
 			pc.addEventListener("iceconnectionstatechange", () => {
 				if (this.#pc === pc && (pc.iceConnectionState === "failed" || pc.iceConnectionState === "closed")) {
@@ -159,6 +169,36 @@ export class WebRtcPlayer {
 		this.#latency = Math.round(1000 * (inbound.jitterBufferDelay / inbound.jitterBufferEmittedCount + (pair?.currentRoundTripTime ?? 0) / 2));
 	}
 
+	/** Whether the camera takes this viewer's voice (talkback over this session). */
+	get canTalk() {
+		return !!this.#pc && this.#talkable;
+	}
+
+	get talking() {
+		return !!this.#mic;
+	}
+
+	/** The microphone on (asks the person's permission the first time) or off. */
+	async talk(on) {
+		if (!this.canTalk) throw new WebRtcError("the camera takes no voice from this viewer");
+		const audio = this.#audio;
+		if (!on) {
+			await audio.sender.replaceTrack(null);
+			this.#mic?.stop();
+			this.#mic = undefined;
+			return;
+		}
+		if (this.#mic) return;
+		const stream = await navigator.mediaDevices.getUserMedia({ audio: true });
+		const [track] = stream.getAudioTracks();
+		if (this.#audio !== audio || !this.#pc) {   // stopped while the person decided
+			track.stop();
+			return;
+		}
+		this.#mic = track;
+		await audio.sender.replaceTrack(track);
+	}
+
 	/** The delay from the camera's sending to this screen (ms): the jitter buffer's and half the round trip. */
 	latency() {
 		return this.#pc ? this.#latency : undefined;
@@ -169,6 +209,10 @@ export class WebRtcPlayer {
 		clearInterval(this.#stats);
 		this.#stats = undefined;
 		this.#latency = undefined;
+		this.#mic?.stop();
+		this.#mic = undefined;
+		this.#talkable = false;
+		this.#audio = undefined;
 		this.#pc?.close();
 		this.#pc = undefined;
 		if (this.#location) void fetch(this.#location, { method: "DELETE", credentials: "same-origin", keepalive: true }).catch(() => {});

@@ -33,6 +33,31 @@ export function liveTab(body, { id, channel, online, device }) {
 		else if (card.requestFullscreen) void card.requestFullscreen().catch(() => video.webkitEnterFullscreen?.());
 		else video.webkitEnterFullscreen?.();
 	} }, "Full screen");
+	// Talk: the microphone to the camera's speaker (its talkback), over a direct WebRTC session whose
+	// grant gives talk; hidden otherwise.
+	const talkStatus = h("span.muted.small#live-talk-status");
+	const talkButton = h("button.ghost#live-talk", { type: "button", hidden: true, "aria-pressed": "false", onclick: async () => {
+		const on = !webrtc.talking;
+		talkButton.disabled = true;
+		try {
+			await webrtc.talk(on);
+			talkStatus.textContent = on ? "The camera hears you" : "";
+		}
+		catch (error) {
+			talkStatus.textContent = error.name === "NotAllowedError" ? "Microphone not allowed" : `Cannot talk: ${error.message}`;
+		}
+		finally {
+			talkButton.disabled = false;
+			talkButton.setAttribute("aria-pressed", String(webrtc.talking));
+			talkButton.textContent = webrtc.talking ? "Stop talking" : "Talk";
+		}
+	} }, "Talk");
+	const talkable = (can) => {
+		talkButton.hidden = !can;
+		talkButton.setAttribute("aria-pressed", "false");
+		talkButton.textContent = "Talk";
+		talkStatus.textContent = "";
+	};
 	const taken = h("div.snap-taken#snapshot-taken", { hidden: true });
 	const [snapButton, snapStatus] = snapshotButton(id, channel, (shot) => {
 		taken.hidden = false;
@@ -46,8 +71,8 @@ export function liveTab(body, { id, channel, online, device }) {
 	const card = h("div.player-card",
 		fill(stage, video, overlay),
 		h("div.player-info", liveBadge, path, h("span", { title: "From the camera to this screen" }, "Delay ", latency), size,
-			h("span.player-actions", sound, fullScreen, snapButton, h("button.ghost#live-retry", { type: "button", onclick: () => start() }, "Reconnect")),
-			snapStatus));
+			h("span.player-actions", sound, talkButton, fullScreen, snapButton, h("button.ghost#live-retry", { type: "button", onclick: () => start() }, "Reconnect")),
+			snapStatus, talkStatus));
 	fill(body, h("div.split",
 		card,
 		h("div.side",
@@ -83,6 +108,7 @@ export function liveTab(body, { id, channel, online, device }) {
 	// serve WebRTC (older ones, the cloud's simulator) go straight to the cloud.
 	const direct = channel === 0 && WebRtcPlayer.supported && !!device.status?.p2p?.wires?.includes?.("webrtc");
 	const webrtc = new WebRtcPlayer(video, { onEnded: (why) => {
+		talkable(false);
 		show(`${why}. Reconnecting…`);
 		start();
 	} });
@@ -98,6 +124,7 @@ export function liveTab(body, { id, channel, online, device }) {
 		clearTimeout(retry);
 		const attempt = ++attempts;
 		let why;
+		talkable(false);
 		if (direct) {
 			player.stop();
 			show("Connecting straight to the camera…");
@@ -107,6 +134,7 @@ export function liveTab(body, { id, channel, online, device }) {
 				if (attempt !== attempts) return;
 				video.ivxsPlayer = webrtc;
 				via("webrtc", kind);
+				talkable(webrtc.canTalk);
 				liveBadge.dataset.on = "true";
 				show("");
 				return;

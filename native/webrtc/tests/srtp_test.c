@@ -194,11 +194,42 @@ done:
 	ivxs_srtp_free(&rx);
 }
 
+/* The payload's span: after CSRCs and an extension, before padding; lengths past the packet refused. */
+static void test_payload(void)
+{
+	uint8_t p[64];
+	size_t start = 0, end = 0;
+	memset(p, 0, sizeof(p));
+	p[0] = 0x80;
+	CHECK_EQ(ivxs_rtp_payload(p, 40, &start, &end), 0);
+	CHECK(start == 12 && end == 40);
+	p[0] = 0x80 | 0x10 | 2;   /* two CSRCs, an extension of one word */
+	p[20 + 3] = 1;
+	CHECK_EQ(ivxs_rtp_payload(p, 40, &start, &end), 0);
+	CHECK(start == 12 + 8 + 4 + 4 && end == 40);
+	p[0] |= 0x20;             /* padding: 3 bytes, the last one counting them */
+	p[39] = 3;
+	CHECK_EQ(ivxs_rtp_payload(p, 40, &start, &end), 0);
+	CHECK(start == 28 && end == 37);
+	p[39] = 0;
+	CHECK_EQ(ivxs_rtp_payload(p, 40, &start, &end), IVXS_WEBRTC_EPACKET);
+	p[39] = 13;               /* more padding than payload */
+	CHECK_EQ(ivxs_rtp_payload(p, 40, &start, &end), IVXS_WEBRTC_EPACKET);
+	p[0] = 0x80 | 0x10;
+	p[12 + 3] = 200;          /* an extension past the packet */
+	CHECK_EQ(ivxs_rtp_payload(p, 40, &start, &end), IVXS_WEBRTC_EPACKET);
+	CHECK_EQ(ivxs_rtp_payload(p, 11, &start, &end), IVXS_WEBRTC_EPACKET);
+	p[0] = 0x40;              /* version 1 */
+	CHECK_EQ(ivxs_rtp_payload(p, 40, &start, &end), IVXS_WEBRTC_EPACKET);
+done:;
+}
+
 int main(void)
 {
 	ivxs_test_run("RFC 3711 B.3: session cipher key, salt and authentication key from the master key", test_key_derivation);
 	ivxs_test_run("protect / unprotect: two SSRCs across a sequence number wrap, late packets inside the window", test_round_trip);
 	ivxs_test_run("refused without harm: replays, older than the window, any changed byte, runts, no room, a ninth SSRC", test_refusals);
+	ivxs_test_run("an RTP packet's payload: after CSRCs and the extension, before the padding; lengths past the packet refused", test_payload);
 	ivxs_test_run("SRTCP: sender reports encrypted past the SSRC, E flag and index, replays and changes refused", test_srtcp);
 	return ivxs_test_summary();
 }
