@@ -53,7 +53,7 @@ import type { WebRtcEndpoint } from "../webrtc/endpoint.js";
 import { DeviceFileError, hasAudio, hasVideo, parseDeviceFile, type DeviceConfig, type Endpoint } from "./device-file.js";
 import { startViewers } from "./p2p-viewers.js";
 import { viewerVoice } from "./viewer-voice.js";
-import { ProductionMeter, p2pBudget } from "./uplink-share.js";
+import { ProductionMeter, p2pBudget, wireShares } from "./uplink-share.js";
 import { provision, readDeviceFile, readText } from "./provisioning.js";
 import { startUpdates } from "./updates.js";
 
@@ -313,8 +313,11 @@ export default function main(): void {
 		if (produced === undefined) return;
 		const uploading = planUploads || at < leaseUntil;
 		const budget = p2pBudget(share, produced, uploading);
-		endpoint.setUplink(budget);
-		if (Math.abs(budget - budgetSet) > budgetSet / 10) log(`p2p: uplink ${share.uplinkBytes} B/s: viewers ${budget} B/s, cloud storage ${uploading ? `${Math.round(produced)} B/s produced` : "idle"}`);
+		// both wires inside it, an equal part per viewer
+		const wires = wireShares(budget, endpoint.sessions().length, webrtc?.size ?? 0);
+		endpoint.setUplink(wires.native);
+		webrtc?.setUplink(wires.webrtc);
+		if (Math.abs(budget - budgetSet) > budgetSet / 10) log(`p2p: uplink ${share.uplinkBytes} B/s: viewers ${budget} B/s${wires.webrtc ? ` (WebRTC ${wires.webrtc})` : ""}, cloud storage ${uploading ? `${Math.round(produced)} B/s produced` : "idle"}`);
 		budgetSet = budget;
 	};
 	// OTA (modules/ota): a trial boot is confirmed once these hold; offers come on the control channel.

@@ -150,10 +150,7 @@ export class P2PSignal {
 		if (!(rights & Rights.live)) return refuse("the viewer's grant gives no live view (what a WebRTC viewer starts with)");
 		let answer;
 		try {
-			// The camera's own candidates go into the SDP as they are (the cloud does not rewrite it), so
-			// the rule the cloud applies to a native answer's applies here: no loopback or link-local
-			// address unless this camera is configured for them.
-			answer = await endpoint.offer(session, sdp, async (candidates) => acceptedCandidates(await this.#gather(p2p, { session, candidates, stun, turn }), this.#o.allow ?? {}), !!(rights & Rights.talk));
+			answer = await endpoint.offer(session, sdp, (candidates) => this.#gather(p2p, { session, candidates, stun, turn }), !!(rights & Rights.talk));
 		}
 		catch (error) {
 			return refuse((error as Error).message);
@@ -276,7 +273,10 @@ export class P2PSignal {
 		this.#check(p2p, viewer, offer.candidates);
 		const gathered = await p2p.gather(localAddresses(), offer.stun);
 		(this.#moves ??= new MoveWatch(p2p.checks, p2p.port)).sent(gathered);
-		const candidates = gathered.slice(0, 7);
+		// Only addresses a viewer may be given, the rule the cloud applies to a native answer: no
+		// loopback or link-local unless this camera is configured for them (a WebRTC answer's SDP goes
+		// through the cloud as it is, so the camera keeps the rule for both wires).
+		const candidates = acceptedCandidates(gathered, this.#o.allow ?? {}).slice(0, 7);
 		const relay = await this.#relay(p2p, offer);
 		if (relay) candidates.push(relay);
 		this.#o.log(`p2p: viewer ${offer.session} announced; answering with ${placeOf(candidates)}`);
@@ -299,7 +299,7 @@ export class P2PSignal {
 			const { offer } = viewer;
 			// From the new address: opens our NAT to the viewer again (as the first checks did).
 			this.#check(p2p, viewer, offer.candidates);
-			const candidates = gathered.slice(0, 7);
+			const candidates = acceptedCandidates(gathered, this.#o.allow ?? {}).slice(0, 7);
 			const relay = await this.#relay(p2p, offer, renew);
 			renew = false;
 			if (relay) candidates.push(relay);

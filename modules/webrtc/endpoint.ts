@@ -35,6 +35,10 @@ export const CONNECT_MS = 30_000;
 export const CHECKS_PER_SECOND = 40;
 /** A viewer's key frame requests rewind to the ring's newest key frame at most this often. */
 export const REWIND_MS = 1000;
+/** Under an uplink budget a viewer may send ahead this many seconds of its part (a key frame may take it below zero: the frames after it wait). */
+const BURST_S = 1;
+/** What a frame costs on the wire beyond its bytes, per packet: RTP header, SRTP tag, UDP and IPv4. */
+const PACKET_OVERHEAD = 12 + 10 + 8 + 20;
 /** How often sessions are looked after: DTLS retransmissions, timeouts, consent. */
 const TICK_MS = 50;
 /** H.264 profile_idc the camera's stream is (the sample clip and the board's encoder: Main). */
@@ -75,6 +79,12 @@ interface Entry {
 	rewoundAt: number;
 	/** Bytes sent when the figures were last taken, and when. */
 	mark: { bytes: number; at: number };
+	/** Under an uplink budget: the bytes it may still send (refilled at its part), when last refilled,
+	 * and the frames it skipped (a frame its part could not take, and the frames after it to the next key frame). */
+	allowance: { bytes: number; at: number };
+	skipped: number;
+	/** Its last frame was skipped for the uplink: the ones after it up to a key frame are too. */
+	starved: boolean;
 	/** The viewer's talkback, opened with its first voice packet; `talkOff`: refused, its voice is dropped. */
 	talk?: unknown;
 	talkOff?: boolean;
@@ -97,6 +107,8 @@ export interface WebRtcFigures {
 	resent: number;
 	/** The viewer's voice goes to a talkback now. */
 	talk: boolean;
+	/** Frames skipped for its part of the uplink. */
+	skipped: number;
 }
 
 /** `count` characters from the platform's random source (ICE credentials: RFC 8839 §5.4). */
@@ -110,6 +122,8 @@ export class WebRtcEndpoint {
 	/** Where every session's packets are made (sends are synchronous: one buffer serves all). */
 	#scratch = sendScratch();
 	#tick: unknown;
+	/** The WebRTC viewers' part of the camera's uplink, bytes/s (0: no budget): an equal part each. */
+	#uplink = 0;
 	/** Datagrams no session claimed (strangers, or a session already gone). */
 	unclaimed = 0;
 	/** Checks over a session's CHECKS_PER_SECOND: dropped unanswered. */
@@ -143,7 +157,7 @@ export class WebRtcEndpoint {
 		const voiceCodec = audio && chooseCodec(audio, ["PCMU", "PCMA"]);
 		const local = { ufrag: randomText(8), pwd: randomText(24) };
 		const ssrc = new DataView(randomBytes(4)).getUint32(0) >>> 0 || 1;
-		const entry: Entry = { id, ufrag: local.ufrag, since: this.#o.now(), keyed: false, rewoundAt: -Infinity, mark: { bytes: 0, at: this.#o.now() }, session: undefined as never };
+		const entry: Entry = { id, ufrag: local.ufrag, since: this.#o.now(), keyed: false, rewoundAt: -Infinity, mark: { bytes: 0, at: this.#o.now() }, allowance: { bytes: Infinity, at: this.#o.now() }, skipped: 0, starved: false, session: undefined as never };
 		entry.session = new WebRtcSession({
 			identity: this.#o.identity, remoteFingerprint: offer.fingerprint.bytes, local,
 			video: { payloadType: codec.pt, ssrc, codec: this.#o.codec === "h264" ? 1 : 2 },
@@ -181,6 +195,28 @@ export class WebRtcEndpoint {
 		return answer;
 	}
 
+	/**
+	 * The WebRTC viewers' share of the camera's uplink from now on, bytes/s (0: none, the default):
+	 * each viewer gets an equal part and is sent whole frames while its part allows; a frame it
+	 * cannot take is skipped with every frame after it up to the next key frame it can (frame-aware:
+	 * never a frame whose reference was not sent). The app sets it (modules/app/uplink-share.ts).
+	 */
+	setUplink(bytesPerSecond: number): void {
+		if (!Number.isSafeInteger(bytesPerSecond) || bytesPerSecond < 0) throw new RangeError("webrtc: an uplink budget is bytes/s ≥ 0");
+		this.#uplink = bytesPerSecond;
+	}
+
+	/** Whether the session's part of the uplink takes `bytes` now (then they are counted against it). */
+	#affords(entry: Entry, bytes: number): boolean {
+		if (!this.#uplink) return true;
+		const part = this.#uplink / this.#entries.size, at = this.#o.now(), allowance = entry.allowance;
+		allowance.bytes = Math.min(part * BURST_S, allowance.bytes + (at - allowance.at) * part / 1000);
+		allowance.at = at;
+		if (allowance.bytes < 0) return false;
+		allowance.bytes -= bytes + PACKET_OVERHEAD * Math.ceil(bytes / 1100);
+		return true;
+	}
+
 	/** Ends a session now (the cloud's p2p-end, the viewer's WHEP DELETE); false when there is none. */
 	end(id: string, why = "ended"): boolean {
 		const entry = this.#entries.get(id);
@@ -191,7 +227,7 @@ export class WebRtcEndpoint {
 		if (entry.talk !== undefined) this.#o.voice!.voice(entry.talk, new ArrayBuffer(0));   // the talkback ends with the session
 		const { frames, packets, bytes, senderReports, rttMs, keyFrameRequests, nacks, resent, resendsRefused, resendsGone } = entry.session.stats;
 		entry.session.close();
-		this.#o.log(`webrtc: viewer ${id} ${why}: ${frames} frames, ${packets} packets, ${bytes} bytes; ${senderReports} sender reports, round trip ${rttMs < 0 ? "unknown" : `${rttMs} ms`}, ${keyFrameRequests} key frame requests, ${nacks} NACKed (${resent} resent, ${resendsGone} gone, ${resendsRefused} over the limit)`);
+		this.#o.log(`webrtc: viewer ${id} ${why}: ${frames} frames, ${packets} packets, ${bytes} bytes; ${senderReports} sender reports, round trip ${rttMs < 0 ? "unknown" : `${rttMs} ms`}, ${keyFrameRequests} key frame requests, ${nacks} NACKed (${resent} resent, ${resendsGone} gone, ${resendsRefused} over the limit); ${entry.skipped} frames skipped for the uplink`);
 		if (!this.#entries.size) this.#stop();
 		return true;
 	}
@@ -202,7 +238,7 @@ export class WebRtcEndpoint {
 			const { bytes, frames, keyFrameRequests, nacks, resent, rttMs, fractionLost } = entry.session.stats;
 			const rate = at > entry.mark.at ? Math.round((bytes - entry.mark.bytes) * 1000 / (at - entry.mark.at)) : 0;
 			entry.mark = { bytes, at };
-			return { session: entry.id, connected: entry.session.connected, peer: entry.session.peer, rate, rttMs, fractionLost, frames, keyFrameRequests, nacks, resent, talk: entry.talk !== undefined };
+			return { session: entry.id, connected: entry.session.connected, peer: entry.session.peer, rate, rttMs, fractionLost, frames, keyFrameRequests, nacks, resent, talk: entry.talk !== undefined, skipped: entry.skipped };
 		});
 	}
 
@@ -292,7 +328,16 @@ export class WebRtcEndpoint {
 			for (let frame = reader.read(); frame; frame = reader.read()) {
 				if (reader.lost !== lost) [lost, entry.keyed] = [reader.lost, false];   // the ring overtook it: a gap in the picture
 				if (frame.type !== FrameType.video) continue;
-				if (!entry.keyed && !frame.key) continue;
+				if (!entry.keyed && !frame.key) {
+					if (entry.starved) entry.skipped++;
+					continue;
+				}
+				entry.starved = !this.#affords(entry, frame.size);
+				if (entry.starved) {   // over its part: this frame and the rest of its GOP wait
+					entry.keyed = false;
+					entry.skipped++;
+					continue;
+				}
 				// (intact(), not the reader's valid(): a NACK may reach the unit after this reader is replaced)
 				const chunks = [frame.data];
 				entry.keyed = session.sendVideo(frame.data, frame.timestamp, () => intact(chunks));

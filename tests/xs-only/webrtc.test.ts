@@ -515,3 +515,59 @@ test("WebRtcEndpoint talkback: a viewer with the talk right whose offer sends au
 	endpoint.close();
 	ring.close();
 });
+
+test("WebRtcEndpoint under an uplink budget: a frame the viewer's part cannot take is skipped with the rest of its GOP, a later key frame it can take goes; with a part above the stream, or no budget, every frame goes", async (t) => {
+	const clip = new Uint8Array(readFile("fixtures/media/h264-main-640x480.h264"));
+	const spans = accessUnitSpans(clip, "h264");
+	const unit = (i: number) => clip.slice(spans[3 * i], spans[3 * i + 1]);
+	const cam = DtlsIdentity.create(), view = DtlsIdentity.create();
+	const viewerId = new DtlsIdentity(view.key, view.certificate), cameraId = new DtlsIdentity(cam.key, cam.certificate);
+	const ring = new Ring({ maxGopBytes: 256 * 1024 });
+	let clock = 5000, timestamp = 1000;
+	const toViewer: ArrayBuffer[] = [];
+	const endpoint = new WebRtcEndpoint({
+		identity: cameraId, ring, codec: "h264", hmacSha1, now: () => clock, log: () => {},
+		send: (bytes) => { toViewer.push(bytes.slice().buffer); }, places: () => 4,
+	});
+	t.throws(() => endpoint.setUplink(-1), { instanceOf: RangeError });
+	const answer = await endpoint.offer("0123456789abcdef", viewerOffer(viewerId.fingerprint), async () => [{ type: "host" as const, address: "10.0.0.1", port: 6000 }]);
+	t.true(nominate(endpoint, answer));
+	drained(toViewer);
+	const viewer = new DtlsSession(viewerId, DtlsRole.client, cameraId.fingerprint, clock);
+	t.is(handshakeThrough(endpoint, viewer, toViewer, () => ++clock).state, DtlsState.connected);
+	// GOPs of the clip at 15 fps (a key frame, then 14 that depend on it), the clock moving with them
+	const gops = async (count: number) => {
+		let bytes = 0;
+		for (let g = 0; g < count; g++) {
+			for (let i = 0; i < 15; i++) {
+				clock += 66;
+				timestamp += 66;
+				ring.push(FrameType.video, Codec.h264, i === 0, timestamp, unit(i));
+				bytes += unit(i).length;
+				await new Promise((resolve) => Timer.set(resolve, 2));
+			}
+		}
+		return bytes;
+	};
+	const sent = () => endpoint.figures()[0];
+	const clipRate = (await gops(1)) / 1;   // bytes a second: a GOP is a second
+	t.is(sent().frames, 15, "no budget: every frame");
+	// a part below a key frame a second: key frames only (each overdraws it, the frames after it wait)
+	const part = Math.round(unit(0).length * 0.8);
+	endpoint.setUplink(part);
+	const before = sent();
+	await gops(4);
+	const starved = sent();
+	t.log(`clip ${clipRate} B/s, key frame ${unit(0).length} B; under ${part} B/s: ${starved.frames - before.frames} of 60 frames sent, ${starved.skipped} skipped`);
+	t.true(starved.frames - before.frames >= 3 && starved.frames - before.frames <= 4, "the key frames, nothing else");
+	t.is(starved.frames - before.frames + starved.skipped, 60, "every frame sent or counted as skipped");
+	// a part above the stream: every frame again, from the next key frame
+	endpoint.setUplink(clipRate * 3);
+	await gops(2);
+	const after = sent();
+	t.true(after.frames - starved.frames >= 15, `${after.frames - starved.frames} frames sent`);
+	t.true(after.skipped - starved.skipped <= 15, "at most what waited for the first key frame");
+	viewer.close();
+	endpoint.close();
+	ring.close();
+});
