@@ -103,7 +103,7 @@ function demoDevice(cloudUrl) {
 	const { id, secret } = JSON.parse(line);
 	writeFileSync(file, JSON.stringify({
 		id, secret, cloud: cloudUrl,
-		channels: [{ video: "fixtures/media/h264-main-640x480.h264", codec: "h264", audio: "fixtures/media/aac-lc-16k-mono.aac", stills: "fixtures/media/stills" }],
+		channels: [{ video: "fixtures/media/h264-main-640x480.h264", codec: "h264", audio: "fixtures/media/aac-lc-16k-mono.aac", g711: "fixtures/media/pcm-8k-mono.s16", stills: "fixtures/media/stills" }],
 	}, null, 2) + "\n", { mode: 0o600 });
 	return file;
 }

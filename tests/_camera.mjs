@@ -11,7 +11,7 @@ import { countFrames, storedStream } from "../cloud/tests/_ingest.mjs";
 
 export const sampleChannel = {
 	video: "fixtures/media/h264-main-640x480.h264", codec: "h264",
-	audio: "fixtures/media/aac-lc-16k-mono.aac", stills: "fixtures/media/stills",
+	audio: "fixtures/media/aac-lc-16k-mono.aac", g711: "fixtures/media/pcm-8k-mono.s16", stills: "fixtures/media/stills",
 };
 
 /** Writes a device file (removed at teardown); returns its path. */

@@ -15,7 +15,7 @@ const webrtcArgs = ["--allow-loopback-in-peer-connection"];
 // A microphone for the Talk button: Chromium's fake one (a beep each second), allowed without asking.
 const micArgs = ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"];
 
-test("xs › the console shows the XS camera online with its snapshot, plays it live, talks to it from the microphone and plays its recording", async (t) => {
+test("xs › the console shows the XS camera online with its snapshot, plays it live with its sound, talks to it from the microphone and plays its recording", async (t) => {
 	const cloud = await cloudFor(t, { adminPassword: password });
 	const device = await deviceIn(cloud, "xs-cam", { name: "XS camera" });
 	const talkback = mkdtempSync(join(tmpdir(), "ivxs-talkback-"));
@@ -44,6 +44,35 @@ test("xs › the console shows the XS camera online with its snapshot, plays it 
 	t.is(await page.textContent("#live-path"), "Direct · same network");
 	t.regex(await page.textContent("#live-latency"), /^\d+ ms$/, "a direct path's delay is tens of milliseconds");
 	await page.shot("xs-camera-2-live");
+
+	// the camera's G.711 track plays beside the picture (the sample clip's audio, made from its AAC)
+	await page.click("#live-sound");
+	const heard = await until(page, "the camera's audio arriving", async () => {
+		const audio = await document.querySelector("#live-video").ivxsPlayer.inbound("audio");
+		return audio?.totalSamplesReceived > 8000 ? { packets: audio.packetsReceived, samples: audio.totalSamplesReceived, concealed: audio.concealedSamples, level: audio.audioLevel, energy: audio.totalAudioEnergy, codec: audio.codecId } : undefined;
+	}, undefined, 15000);
+	t.log("audio received", heard);
+	t.true(heard.packets > 0 && heard.concealed < heard.samples / 10, "decoded, hardly any concealed");
+	// what the page plays: the video element's stream carries the track, and Web Audio hears a tone in it
+	const played = await page.evaluate(async () => {
+		const stream = document.querySelector("#live-video").srcObject;
+		const context = new AudioContext();
+		await context.resume();
+		const analyser = context.createAnalyser();
+		context.createMediaStreamSource(stream).connect(analyser);
+		let peak = 0;
+		const samples = new Float32Array(analyser.fftSize);
+		for (let i = 0; i < 20; i++) {
+			await new Promise((resolve) => setTimeout(resolve, 100));
+			analyser.getFloatTimeDomainData(samples);
+			for (const v of samples) peak = Math.max(peak, Math.abs(v));
+		}
+		void context.close();
+		return { tracks: stream.getAudioTracks().length, peak };
+	});
+	t.log("played", played);
+	t.is(played.tracks, 1, "the live view's stream has the camera's audio");
+	t.true(played.peak > 0.01, `a tone, not silence (peak ${played.peak})`);
 
 	// Talk: the microphone goes to the camera over the same WebRTC session (G.711), into its talkback
 	t.false(await page.isHidden("#live-talk"), "the admin's grant gives talk: the button shows");

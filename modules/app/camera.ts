@@ -51,8 +51,7 @@ import type { FirmwareFeed } from "./firmware.js";
 import { P2PSignal } from "./p2p-signal.js";
 import type { WebRtcEndpoint } from "../webrtc/endpoint.js";
 import { DeviceFileError, hasAudio, hasVideo, parseDeviceFile, type DeviceConfig, type Endpoint } from "./device-file.js";
-import { startViewers } from "./p2p-viewers.js";
-import { viewerVoice } from "./viewer-voice.js";
+import { startViewers, viewerVoice } from "./p2p-viewers.js";
 import { ProductionMeter, p2pBudget, wireShares } from "./uplink-share.js";
 import { provision, readDeviceFile, readText } from "./provisioning.js";
 import { startUpdates } from "./updates.js";
@@ -193,6 +192,8 @@ export default function main(): void {
 	const rings: Ring[] = [];
 	const byRing = new Map<number, Ring>();
 	let live: P2pMedia = { codec: "h264", audio: false };
+	/** The live channel's G.711 track (its law), for WebRTC viewers. */
+	let liveG711: "pcmu" | "pcma" | undefined;
 	const byChannel = new Map<number, Capture | FirmwareFeed>();
 	// Snapshots on a connection of their own: a still never waits behind a segment being streamed.
 	const snapshotHttp = new HttpClient({ ...transport(config.cloud, config.ca), host: config.cloud.host, connectTimeout: 5000, idleTimeout: 15_000 });
@@ -231,7 +232,7 @@ export default function main(): void {
 		}
 		const { ring, capture } = opened;
 		const audio = hasAudio(channel);
-		if (!rings.length) live = { codec: channel.codec, audio };   // what P2P live view serves
+		if (!rings.length) [live, liveG711] = [{ codec: channel.codec, audio }, channel.g711 ? channel.g711Codec : undefined];   // what P2P live view serves
 		rings.push(ring);
 		byRing.set(channel.channel, ring);
 		// a firmware channel: the plan's start/stop reach the firmware's iv_cs_push_stream_start_cb/_stop_cb
@@ -290,7 +291,7 @@ export default function main(): void {
 		// on the P2P socket: its candidates, NAT openings and relay serve both wires
 		let wire: { send(bytes: Uint8Array, address: string, port: number): void } | undefined;
 		webrtc = new WebRtcEndpoint({
-			identity, ring: rings[0], codec: live.codec, hmacSha1, now: monotonic, log, voice,
+			identity, ring: rings[0], codec: live.codec, audio: liveG711, hmacSha1, now: monotonic, log, voice,
 			send: (bytes, address, port) => wire?.send(bytes, address, port),
 			places: () => options.viewers - (endpoint?.sessions().length ?? 0) - (webrtc?.size ?? 0),
 		});

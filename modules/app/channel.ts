@@ -35,10 +35,10 @@ export function openChannel(source: Omit<ChannelConfig, "channel" | "enabled">, 
 	const ring = new Ring(maxReaders ? { maxGopBytes, maxReaders } : { maxGopBytes });
 	try {
 		if (fw) return { ring, capture: fw.open(ring, source.codec), fps: undefined };
-		const { video, audio, stills, codec } = source;
+		const { video, audio, stills, codec, g711, g711Codec } = source;
 		const probe = video && source.fps === undefined ? probeVideo(new Uint8Array(readFile(video, { maxBytes: 256 * 1024 })), codec) : undefined;
 		const fps = source.fps ?? (probe ? probe.frameRate ?? DEFAULT_FPS : undefined);
-		return { ring, capture: new Capture({ ring, video, audio, stills, codec, fps }), fps, probe };
+		return { ring, capture: new Capture({ ring, video, audio, stills, codec, fps, ...(g711 ? { g711, g711Codec } : {}) }), fps, probe };
 	}
 	catch (error) {
 		ring.close();

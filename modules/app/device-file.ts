@@ -8,6 +8,9 @@
  *                     "audio": "fixtures/media/aac-lc-16k-mono.aac", "stills": "fixtures/media/stills" } ] ,
  *     "ota": { "keys": { "<keyId>": "04…" }, "deadline": 120, "checks": ["cloud", "capture", "upload"] } }
  *                                                   // optional: updates of the app layer (modules/ota)
+ * A channel may add a G.711 track for WebRTC viewers (browsers play G.711, not AAC): "g711": a file
+ * of 16-bit PCM at 8 kHz mono (the sample camera's: "fixtures/media/pcm-8k-mono.s16"), and
+ * optionally "g711Codec": "pcmu" (the default) or "pcma".
  * A channel a C firmware feeds (libivxs's iv_cs_push_stream, native/capi) names no files:
  *     { "codec": "h264", "firmware": { "audio": true } }
  *
@@ -42,6 +45,10 @@ export interface ChannelConfig {
 	video?: string;
 	codec: "h264" | "h265";
 	audio?: string;
+	/** 16-bit PCM, 8 kHz mono (a file): a G.711 track beside the rest, for WebRTC viewers (browsers
+	 * play G.711, not AAC); `g711Codec` its law (default μ-law). Cloud storage keeps AAC only. */
+	g711?: string;
+	g711Codec?: "pcmu" | "pcma";
 	stills?: string;
 	fps?: number;
 	/** An NVR's channel may be switched off: no capture, no uploads, no snapshots. */
@@ -147,21 +154,24 @@ function parseChannel(value: unknown, index: number): ChannelConfig {
 	const where = `channels[${index}]`;
 	if (!value || typeof value !== "object" || Array.isArray(value)) throw new DeviceFileError(`${where} must be an object`);
 	const c = value as Record<string, unknown>;
-	const known = ["channel", "video", "codec", "audio", "stills", "fps", "enabled", "firmware"];
+	const known = ["channel", "video", "codec", "audio", "g711", "g711Codec", "stills", "fps", "enabled", "firmware"];
 	for (const name in c) if (known.indexOf(name) < 0) throw new DeviceFileError(`${where}: unknown field "${name}" (known: ${known.join(", ")})`);
 	const channel = c.channel ?? index;
 	if (!isChannel(channel)) throw new DeviceFileError(`${where}.channel must be an integer in 0..${MAX_CHANNELS - 1}`);
 	const codec = c.codec ?? "h264";
 	if (codec !== "h264" && codec !== "h265") throw new DeviceFileError(`${where}.codec must be "h264" or "h265"`);
-	for (const name of ["video", "audio", "stills"]) {
+	for (const name of ["video", "audio", "g711", "stills"]) {
 		if (c[name] !== undefined && (typeof c[name] !== "string" || !c[name])) throw new DeviceFileError(`${where}.${name} must be a file path`);
 	}
 	const firmware = c.firmware === undefined ? undefined : parseFirmware(c.firmware, c, where);
 	if (!firmware && c.video === undefined && c.audio === undefined) throw new DeviceFileError(`${where} has neither "video" nor "audio" (nor "firmware")`);
 	if (c.fps !== undefined && !(typeof c.fps === "number" && c.fps > 0 && c.fps <= 240)) throw new DeviceFileError(`${where}.fps must be a number in (0, 240]`);
+	if (c.g711Codec !== undefined && c.g711Codec !== "pcmu" && c.g711Codec !== "pcma") throw new DeviceFileError(`${where}.g711Codec must be "pcmu" or "pcma"`);
+	if (c.g711Codec !== undefined && c.g711 === undefined) throw new DeviceFileError(`${where}.g711Codec needs g711 (a PCM file)`);
 	if (c.enabled !== undefined && typeof c.enabled !== "boolean") throw new DeviceFileError(`${where}.enabled must be true or false`);
 	return {
 		channel, codec, video: c.video as string | undefined, audio: c.audio as string | undefined, stills: c.stills as string | undefined,
+		...(c.g711 !== undefined ? { g711: c.g711 as string, g711Codec: (c.g711Codec ?? "pcmu") as "pcmu" | "pcma" } : {}),
 		fps: c.fps as number | undefined, enabled: c.enabled !== false, ...(firmware ? { firmware } : {}),
 	};
 }

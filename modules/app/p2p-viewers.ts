@@ -1,18 +1,18 @@
 /**
  * Viewers over P2P on the camera app (SPEC §2, issue 14 §2): live straight from the first
  * channel's ring (no onSendGet), playback of the local store (store/playback.ts, pulled by
- * onSendGet), talkback (viewer-voice.ts: files, or the firmware), and the built-in commands
+ * onSendGet), talkback (viewerVoice below: files, or the firmware), and the built-in commands
  * (viewer-commands.ts); a C firmware's callbacks (libivxs: iv_avt_p2p_init) take streams, talkback and
  * commands when it gave them. A viewer comes with a ticket the cloud minted for this device.
  */
 import type { Ring } from "ring";
 import Timer from "timer";
-import { monotonic, now } from "ivxs/platform";
+import { FileWriter, listDirectory, makeDirectory, monotonic, now, removeFile } from "ivxs/platform";
 import { MAX_SESSIONS, P2P, P2PEvent, parseStreamParams } from "../p2p/index.js";
 import type { LocalStore } from "../store/local-store.js";
 import { Playback } from "../store/playback.js";
 import type { DeviceConfig } from "./device-file.js";
-import type { ViewerVoice, VoiceHandle } from "./viewer-voice.js";
+import { TalkFolder, type Talk } from "./talkback.js";
 import { firmwareCommand, runViewerCommand } from "./viewer-commands.js";
 import { FirmwareP2P, type Firmware } from "./firmware.js";
 import { Pace } from "./pace.js";
@@ -28,7 +28,7 @@ export interface ViewerOptions {
 	ring: Ring;
 	/** The first channel's local store (playback, the recordings command). */
 	store?: LocalStore;
-	/** Where a viewer's voice goes (viewer-voice.ts: the talkback folder or the firmware; none: talkback is refused). */
+	/** Where a viewer's voice goes (viewerVoice: the talkback folder or the firmware; none: talkback is refused). */
 	voice?: ViewerVoice;
 	snapshot?(): { time: number; taken: boolean };
 	/** Unix seconds for tickets' expiry: the camera's clock as the cloud knows it (default now()). */
@@ -144,4 +144,61 @@ export function startViewers(config: DeviceConfig, options: ViewerOptions): P2P 
 	p2p.setWatermarks(...WATERMARKS);
 	log(`p2p: viewers on UDP port ${p2p.port}`);
 	return p2p;
+}
+
+/**
+ * A viewer's voice (talkback), whichever wire it comes on — the native transport's `open voice`, a
+ * WebRTC viewer's microphone: a C firmware's recv callbacks (libivxs: iv_avt_p2p_init) take it when
+ * it registered them, else a file in the talkback folder (talkback.ts). One folder and one set of
+ * bounds for both wires. (Here, not in a module of its own: on the Linux host every module lives in
+ * the XS heap, and the board profile's budget has no room for one more.)
+ */
+/** A talkback a C firmware's recv_voice_cb takes: its channel's id in the link. */
+export type FirmwareTalk = { peer: string; firmware: number; frames: number; bytes: number };
+export type VoiceHandle = Talk | FirmwareTalk;
+
+export interface ViewerVoice {
+	/** Whether a viewer's voice goes anywhere (a folder, or the firmware's callbacks). */
+	readonly takes: boolean;
+	/** A talkback opened for `peer` (`params`: talkback.ts's codec=…&rate=…), or undefined (none taken). Throws a RangeError for params or a folder it cannot take. */
+	open(params: string, peer: string): VoiceHandle | undefined;
+	/** One frame of it; empty data ends it. */
+	voice(handle: VoiceHandle, data: ArrayBuffer): void;
+}
+
+export function viewerVoice({ talkbackDir, firmware, log }: { talkbackDir?: string; firmware?: Firmware; log(message: string): void }): ViewerVoice {
+	if (talkbackDir) makeDirectory(talkbackDir);
+	const talks = talkbackDir ? new TalkFolder(talkbackDir, { listDirectory, removeFile, createWriter: (path) => new FileWriter(path) }, monotonic) : undefined;
+	const toFirmware = () => !!firmware && !!(firmware.p2p() & FirmwareP2P.talk);
+	return {
+		get takes() {
+			return toFirmware() || !!talks;
+		},
+		open(params, peer) {
+			if (toFirmware()) {
+				// the firmware's recv_init_cb takes the viewer's voice (the seed's talkback), not a file
+				const id = firmware!.recvInit(params, peer);
+				if (id === undefined) return undefined;
+				log(`p2p: ${peer} talks to the firmware (${params})`);
+				return { peer, firmware: id, frames: 0, bytes: 0 };
+			}
+			if (!talks) return undefined;
+			const talk = talks.openTalk(params, peer, now());
+			log(`p2p: ${peer} talks (${talk.codec}) into ${talk.path}`);
+			return talk;
+		},
+		voice(handle, data) {
+			if ("firmware" in handle) {
+				handle.frames += data.byteLength ? 1 : 0;
+				handle.bytes += data.byteLength;
+				// closed by iv_avt_p2p_exit: the frames that follow go nowhere
+				if (!firmware!.recvVoice(handle.firmware, data) && !data.byteLength) log(`p2p: ${handle.peer} ended talkback to the firmware: ${handle.frames} frames, ${handle.bytes} bytes`);
+				return;
+			}
+			const talk = handle, cut = talk.cut;
+			const ended = talks!.frame(talk, data);
+			if (!cut && talk.cut) log(`p2p: ${talk.peer}'s talkback cut short: ${talk.cut}; ${talk.frames} frames, ${talk.bytes} bytes in ${talk.path}`);
+			if (ended) log(`p2p: ${talk.peer} ended talkback: ${talk.frames} frames, ${talk.bytes} bytes in ${talk.path}${talk.dropped ? `, ${talk.dropped} frames dropped (${talk.why || talk.cut})` : ""}`);
+		},
+	};
 }

@@ -34,6 +34,9 @@ export interface RecorderStats {
 	framesUploaded: number;
 	framesLost: number;
 	framesRejected: number;
+	/** Frames in the stored segments' span of a track cloud storage does not keep (a G.711 track
+	 * beside AAC: WebRTC's), so every ring frame from firstSeq to lastSeq is uploaded, lost or this. */
+	framesNotStored: number;
 	bytesUploaded: number;
 	/** Ring sequence numbers of the first and last frame the cloud holds (-1: none yet). */
 	firstSeq: number;
@@ -65,7 +68,7 @@ const enum Want { Nothing, Continuous, Clips }
 export class Recorder {
 	readonly stats: RecorderStats = {
 		segmentsStored: 0, segmentsResent: 0, segmentsRefused: 0, streams: 0, framesUploaded: 0, framesLost: 0,
-		framesRejected: 0, bytesUploaded: 0, firstSeq: -1, lastSeq: -1, doneUntil: 0, gaps: 0,
+		framesRejected: 0, framesNotStored: 0, bytesUploaded: 0, firstSeq: -1, lastSeq: -1, doneUntil: 0, gaps: 0,
 	};
 	readonly #o: RecorderOptions;
 	readonly #time: RingClock;
@@ -238,7 +241,7 @@ export class Recorder {
 		}
 		const stream = uploader.streamFrom(first);
 		const mux = new SegmentMux({ video: o.video, audio: o.audio, originMs: stream.origin, firstSequence: (first.seq % 0xfffffffe) + 1 });
-		let frames = 0, bytes = 0, skipped = 0, last = first, endsStream = false;
+		let frames = 0, bytes = 0, skipped = 0, ignored = 0, last = first, endsStream = false;
 		let frame: Frame | undefined = first;
 		while (frame) {
 			if (frame !== first) {
@@ -261,6 +264,7 @@ export class Recorder {
 			}
 			if (took === Took.Written) frames++;
 			else if (took === Took.Skipped) skipped++;
+			else if (took === Took.Ignored) ignored++;
 			else if (took === Took.Rejected) {
 				// A frame the muxer cannot take (a malformed push that got past the checks) is skipped.
 				this.stats.framesRejected++;
@@ -297,6 +301,7 @@ export class Recorder {
 			const s = this.stats;
 			s.segmentsStored++;
 			s.framesUploaded += frames;
+			s.framesNotStored += ignored;
 			s.bytesUploaded += bytes;
 			if (s.firstSeq < 0) s.firstSeq = first.seq;
 			s.lastSeq = last.seq;

@@ -7,7 +7,7 @@
  * (The live muxers' shared tracks cannot serve here: the recorder reads behind the live edge, and
  * a track that has seen later frames would number and time a resent segment differently.)
  */
-import { FrameType } from "ring";
+import { Codec, FrameType } from "ring";
 import type { Frame } from "ring";
 import { PART_TARGET_MS } from "../protocol/live.js";
 import { AudioTrack, Fmp4Muxer, MediaError, VideoTrack, type AudioConfig, type VideoCodec, type VideoConfig } from "../media/index.js";
@@ -73,7 +73,9 @@ export class SegmentMux {
 				this.#muxer.writeVideoUnit(unit);
 				return Took.Written;
 			}
-			if (frame.type === FrameType.audio && this.#audio) {
+			// AAC only: a G.711 track beside it in the ring is for WebRTC viewers (fragmented MP4 in a
+			// browser's MSE plays AAC, not G.711), so a channel with only G.711 stores its video alone
+			if (frame.type === FrameType.audio && this.#audio && frame.codec === Codec.aac) {
 				if (audioless) return Took.Skipped;
 				this.#muxer.writeAudioUnit(this.#audio.process(frame.data, frame.timestamp));
 				return Took.Written;

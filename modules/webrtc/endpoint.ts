@@ -18,7 +18,7 @@
  * slow path) waits for the next key frame rather than send a broken picture.
  */
 import Timer from "timer";
-import { RingReader, FrameType, intact, type Ring } from "ring";
+import { Codec, RingReader, FrameType, intact, type Ring } from "ring";
 import { type DtlsIdentity } from "webrtc";
 import { randomBytes } from "p2p";
 import type { Datagram } from "../p2p/udp.js";
@@ -54,6 +54,8 @@ export interface WebRtcEndpointOptions {
 	identity: DtlsIdentity;
 	ring: Ring;
 	codec: "h264" | "h265";
+	/** The ring's G.711 track (its law), sent to viewers whose offer receives audio; none: no audio goes out. */
+	audio?: "pcmu" | "pcma";
 	/** Sends on the carrying socket (through the relay where the viewer's datagrams came through it). */
 	send(bytes: Uint8Array, address: string, port: number): void;
 	/** How many more viewers the camera takes now (the viewer limit minus the sessions of both wires). */
@@ -62,7 +64,7 @@ export interface WebRtcEndpointOptions {
 	/** Milliseconds, monotonic. */
 	now(): number;
 	log(message: string): void;
-	/** Where a viewer's voice goes (the app's viewer-voice.ts: the talkback folder, or a C firmware):
+	/** Where a viewer's voice goes (the app's viewerVoice, modules/app/p2p-viewers.ts: the talkback folder, or a C firmware):
 	 * `open` a talkback (`params`: codec=pcmu|pcma&rate=8000), or undefined when none is taken. */
 	voice?: { readonly takes: boolean; open(params: string, peer: string): unknown; voice(handle: unknown, data: ArrayBuffer): void };
 }
@@ -85,6 +87,8 @@ interface Entry {
 	skipped: number;
 	/** Its last frame was skipped for the uplink: the ones after it up to a key frame are too. */
 	starved: boolean;
+	/** The answer sends it the ring's G.711 track. */
+	hears: boolean;
 	/** The viewer's talkback, opened with its first voice packet; `talkOff`: refused, its voice is dropped. */
 	talk?: unknown;
 	talkOff?: boolean;
@@ -122,6 +126,11 @@ export class WebRtcEndpoint {
 	/** Where every session's packets are made (sends are synchronous: one buffer serves all). */
 	#scratch = sendScratch();
 	#tick: unknown;
+	/** The ring's codec id of the G.711 track sent (Codec.pcmu, Codec.pcma). */
+	get #audioCodec(): number {
+		return this.#o.audio === "pcma" ? Codec.pcma : Codec.pcmu;
+	}
+
 	/** The WebRTC viewers' part of the camera's uplink, bytes/s (0: no budget): an equal part each. */
 	#uplink = 0;
 	/** Datagrams no session claimed (strangers, or a session already gone). */
@@ -152,21 +161,31 @@ export class WebRtcEndpoint {
 		if (!video) throw new WebRtcRefusal("the offer receives no video");
 		const codec = this.#o.codec === "h264" ? chooseH264(video, H264_PROFILE)?.codec : chooseCodec(video, ["H265"]);
 		if (!codec) throw new WebRtcRefusal(`the viewer takes no ${this.#o.codec.toUpperCase()} (this camera's stream)`);
-		// talkback: browsers send PCMU and PCMA at 8 kHz beside Opus (RFC 7874); the talkback folder takes G.711
-		const audio = mayTalk && this.#o.voice?.takes ? offer.media.find((m) => m.kind === "audio" && (m.direction === "sendrecv" || m.direction === "sendonly")) : undefined;
-		const voiceCodec = audio && chooseCodec(audio, ["PCMU", "PCMA"]);
+		// Audio: browsers take and send PCMU and PCMA at 8 kHz beside Opus (RFC 7874). The camera sends
+		// its ring's G.711 track to a viewer that receives audio (in that law), and takes the voice of
+		// one that sends it when its grant gives talk (the talkback folder takes G.711); one codec both ways.
+		const audio = offer.media.find((m) => m.kind === "audio");
+		const law = this.#o.audio?.toUpperCase();
+		const receives = !!audio && !!law && (audio.direction === "recvonly" || audio.direction === "sendrecv") && !!chooseCodec(audio, [law]);
+		const talks = !!audio && mayTalk && !!this.#o.voice?.takes && (audio.direction === "sendonly" || audio.direction === "sendrecv");
+		const audioCodec = receives ? chooseCodec(audio!, [law!]) : talks ? chooseCodec(audio!, ["PCMU", "PCMA"]) : undefined;
+		const g711 = audioCodec?.clock === 8000 ? audioCodec : undefined;
+		const voiceCodec = talks ? g711 : undefined;
+		const audioSsrc = new DataView(randomBytes(4)).getUint32(0) >>> 0 || 2;
 		const local = { ufrag: randomText(8), pwd: randomText(24) };
 		const ssrc = new DataView(randomBytes(4)).getUint32(0) >>> 0 || 1;
-		const entry: Entry = { id, ufrag: local.ufrag, since: this.#o.now(), keyed: false, rewoundAt: -Infinity, mark: { bytes: 0, at: this.#o.now() }, allowance: { bytes: Infinity, at: this.#o.now() }, skipped: 0, starved: false, session: undefined as never };
+		const entry: Entry = { id, ufrag: local.ufrag, since: this.#o.now(), keyed: false, rewoundAt: -Infinity, mark: { bytes: 0, at: this.#o.now() }, allowance: { bytes: Infinity, at: this.#o.now() }, skipped: 0, starved: false, hears: false, session: undefined as never };
 		entry.session = new WebRtcSession({
 			identity: this.#o.identity, remoteFingerprint: offer.fingerprint.bytes, local,
 			video: { payloadType: codec.pt, ssrc, codec: this.#o.codec === "h264" ? 1 : 2 },
+			...(receives && g711 ? { audio: { payloadType: g711.pt, ssrc: audioSsrc } } : {}),
 			send: (bytes, address, port) => this.#o.send(bytes, address, port),
 			now: this.#o.now, hmacSha1: this.#o.hmacSha1,
 			onKeyFrameRequest: () => this.#keyFrame(entry),
-			talk: voiceCodec && voiceCodec.clock === 8000 ? { payloadType: voiceCodec.pt, voice: (payload) => this.#voice(entry, voiceCodec.name, payload) } : undefined,
+			talk: voiceCodec ? { payloadType: voiceCodec.pt, voice: (payload) => this.#voice(entry, voiceCodec.name, payload) } : undefined,
 			log: (message) => this.#o.log(`${message} (${id})`), scratch: this.#scratch,
 		});
+		entry.hears = receives && !!g711;
 		// Its place is held while the camera gathers (another offer counts it).
 		this.#entries.set(id, entry);
 		this.#byUfrag.set(local.ufrag, entry);
@@ -188,10 +207,13 @@ export class WebRtcEndpoint {
 		}
 		const answer = writeAnswer(offer, {
 			sessionId: String(Math.floor(this.#o.now())), ice: local, fingerprint: new Uint8Array(this.#o.identity.fingerprint), iceLite: true, candidates,
-			accept: { [video.mid]: { codec, ssrc, direction: "sendonly" }, ...(audio && voiceCodec?.clock === 8000 ? { [audio.mid]: { codec: voiceCodec, direction: "recvonly" as const } } : {}) },
+			accept: {
+				[video.mid]: { codec, ssrc, direction: "sendonly" },
+				...(audio && g711 ? { [audio.mid]: { codec: g711, ssrc: audioSsrc, direction: entry.hears && voiceCodec ? "sendrecv" as const : entry.hears ? "sendonly" as const : "recvonly" as const } } : {}),
+			},
 			dataChannel: false,
 		});
-		this.#o.log(`webrtc: viewer ${id} offered ${codec.name}/${codec.pt}${voiceCodec?.clock === 8000 ? ` and talks in ${voiceCodec.name}/${voiceCodec.pt}` : ""}; answered with ${candidates.map((c) => `${c.type} ${c.address}:${c.port}`).join(", ")}`);
+		this.#o.log(`webrtc: viewer ${id} offered ${codec.name}/${codec.pt}${entry.hears ? `, hears ${g711!.name}/${g711!.pt}` : ""}${voiceCodec ? ` and talks in ${voiceCodec.name}/${voiceCodec.pt}` : ""}; answered with ${candidates.map((c) => `${c.type} ${c.address}:${c.port}`).join(", ")}`);
 		return answer;
 	}
 
@@ -327,7 +349,14 @@ export class WebRtcEndpoint {
 		const drain = () => {
 			for (let frame = reader.read(); frame; frame = reader.read()) {
 				if (reader.lost !== lost) [lost, entry.keyed] = [reader.lost, false];   // the ring overtook it: a gap in the picture
-				if (frame.type !== FrameType.video) continue;
+				if (frame.type !== FrameType.video) {
+					// the G.711 track, once the picture has begun (AAC is cloud storage's)
+					if (entry.hears && entry.keyed && frame.codec === this.#audioCodec) {
+						const chunks = [frame.data];
+						session.sendAudio(frame.data, frame.timestamp, () => intact(chunks));
+					}
+					continue;
+				}
 				if (!entry.keyed && !frame.key) {
 					if (entry.starved) entry.skipped++;
 					continue;

@@ -33,6 +33,8 @@ export interface WebRtcSessionOptions {
 	/** Our ICE credentials (the answer's a=ice-ufrag, a=ice-pwd). */
 	local: IceCredentials;
 	video: { payloadType: number; ssrc: number; codec: 1 | 2 };
+	/** The camera's audio to the viewer (G.711 frames from the ring, each in one packet), when the answer sends it. */
+	audio?: { payloadType: number; ssrc: number };
 	send(bytes: Uint8Array, address: string, port: number): void;
 	now(): number;
 	/** Unix ms: the sender reports' NTP time, on the clock the ring's frames are stamped with (default Date.now). */
@@ -92,6 +94,9 @@ export class WebRtcSession {
 	#fromViewer: Srtp | undefined;
 	#peer: { address: string; port: number } | undefined;
 	#sender: RtpSender;
+	#audioSender: RtpSender | undefined;
+	/** What went out on the audio stream (its sender reports'). */
+	#audioSent = { packets: 0, payloadBytes: 0 };
 	#scratch: SendScratch;
 	#failed = "";
 	#closed = false;
@@ -100,6 +105,8 @@ export class WebRtcSession {
 	readonly stats = { checks: 0, refusedChecks: 0, dtls: 0, packets: 0, bytes: 0, payloadBytes: 0, frames: 0, torn: 0, rtcp: 0, refusedRtcp: 0, droppedRtcp: 0, keyFrameRequests: 0, nacks: 0, senderReports: 0,
 		/** NACKed packets resent; not resent: past RESENDS_PER_SECOND, or gone (older than the history, or overwritten in the ring). */
 		resent: 0, resendsRefused: 0, resendsGone: 0,
+		/** Audio frames sent (G.711). */
+		audioFrames: 0,
 		/** The viewer's RTP: packets given to talk, and those not (no talk, forged, past VOICE_PER_SECOND, another payload type). */
 		voice: 0, refusedVoice: 0, droppedVoice: 0,
 		/** From the viewer's reports: the round trip (-1: not yet), the share lost lately, the jitter. */
@@ -122,6 +129,7 @@ export class WebRtcSession {
 		const { payloadType, ssrc, codec } = o.video;
 		this.#seq = Math.floor(Math.random() * 0x8000);
 		this.#sender = new RtpSender(codec, ssrc, this.#seq, payloadType, MTU);
+		if (o.audio) this.#audioSender = new RtpSender(0, o.audio.ssrc, Math.floor(Math.random() * 0x8000), o.audio.payloadType, MTU);
 		this.#scratch = o.scratch ?? sendScratch();
 	}
 
@@ -263,9 +271,13 @@ export class WebRtcSession {
 		if (!srtp || !peer || this.#closed || !this.consented || !this.stats.packets || this.#now() - this.#srAt < SR_MS) return;
 		this.#srAt = this.#now();
 		const wall = this.#wall(), ntp = ntpOf(wall);
-		const report = senderReport(this.#o.video.ssrc, ntp.seconds, ntp.fraction, Math.round(wall * 90) % 2 ** 32, this.stats.packets % 2 ** 32, this.stats.payloadBytes % 2 ** 32);
-		this.#o.send(new Uint8Array(report, 0, srtp.protectRtcp(report, 28)), peer.address, peer.port);
-		this.stats.senderReports++;
+		// one per stream, both on the same wall clock: the viewer plays them in sync
+		const streams = [{ ssrc: this.#o.video.ssrc, clockKHz: 90, sent: this.stats }, ...(this.#o.audio && this.#audioSent.packets ? [{ ssrc: this.#o.audio.ssrc, clockKHz: 8, sent: this.#audioSent }] : [])];
+		for (const { ssrc, clockKHz, sent } of streams) {
+			const report = senderReport(ssrc, ntp.seconds, ntp.fraction, Math.round(wall * clockKHz) % 2 ** 32, sent.packets % 2 ** 32, sent.payloadBytes % 2 ** 32);
+			this.#o.send(new Uint8Array(report, 0, srtp.protectRtcp(report, 28)), peer.address, peer.port);
+			this.stats.senderReports++;
+		}
 	}
 
 	#wall(): number {
@@ -280,27 +292,53 @@ export class WebRtcSession {
 	 * caller waits for a key frame).
 	 */
 	sendVideo(accessUnit: Uint8Array, timestampMs: number, intact: () => boolean = () => true): boolean {
-		const srtp = this.#srtp, peer = this.#peer;
-		if (!srtp || !peer || this.#closed || !this.consented) return false;
-		const { out, lengths } = this.#scratch;
+		if (!this.#sending()) return false;
 		const timestamp = Math.round(timestampMs * 90) % 2 ** 32;
 		this.#sender.begin(accessUnit, timestamp);
 		const sent = this.#remember(accessUnit, timestamp, intact);
-		for (let n = this.#sender.next(accessUnit, srtp, out, lengths); n; n = this.#sender.next(accessUnit, srtp, out, lengths)) {
+		if (!this.#packets(this.#sender, accessUnit, intact, this.stats, (n) => {
 			sent.count += n;
 			this.#seq = (this.#seq + n) & 0xffff;
+		})) return false;
+		this.stats.frames++;
+		return true;
+	}
+
+	/** An audio frame (G.711, a ring frame's bytes) at `timestampMs`, as one SRTP packet on the audio
+	 * stream, when the answer sends audio (false otherwise, before DTLS, or torn as for video). */
+	sendAudio(frame: Uint8Array, timestampMs: number, intact: () => boolean = () => true): boolean {
+		const sender = this.#audioSender;
+		if (!sender || !this.#sending()) return false;
+		sender.begin(frame, Math.round(timestampMs * 8) % 2 ** 32);   // 8 kHz
+		if (!this.#packets(sender, frame, intact, this.#audioSent)) return false;
+		this.stats.audioFrames++;
+		return true;
+	}
+
+	/** Whether media may go out: DTLS done, the viewer still there and consenting. */
+	#sending(): boolean {
+		return !!this.#srtp && !!this.#peer && !this.#closed && this.consented;
+	}
+
+	/** The begun unit's packets, made and protected in C a few at a time into the scratch buffer, each
+	 * batch sent only if `intact()` still holds after it was made (false: torn, counted); `made` hears
+	 * how many each batch numbered, `counts` what went out (a stream's sender report figures). */
+	#packets(sender: RtpSender, unit: Uint8Array, intact: () => boolean, counts: { packets: number; payloadBytes: number }, made?: (n: number) => void): boolean {
+		const srtp = this.#srtp!, peer = this.#peer!;
+		const { out, lengths } = this.#scratch;
+		for (let n = sender.next(unit, srtp, out, lengths); n; n = sender.next(unit, srtp, out, lengths)) {
+			made?.(n);
 			if (!intact()) {
 				this.stats.torn++;
 				return false;
 			}
 			for (let i = 0, offset = 0; i < n; offset += lengths[i++]) {
 				this.#o.send(new Uint8Array(out, offset, lengths[i]), peer.address, peer.port);
-				this.stats.packets++;
+				counts.packets++;
+				counts.payloadBytes += lengths[i] - 12 - SRTP_TAG_BYTES;   // (our RTP header: 12 bytes, no extension)
 				this.stats.bytes += lengths[i];
-				this.stats.payloadBytes += lengths[i] - 12 - SRTP_TAG_BYTES;   // (our RTP header: 12 bytes, no extension)
 			}
 		}
-		this.stats.frames++;
 		return true;
 	}
 
@@ -319,8 +357,8 @@ export class WebRtcSession {
 
 	/** A NACKed packet, made again from its unit while the ring still holds it, and sent as it was. */
 	#resend(seq: number): void {
-		const srtp = this.#srtp, peer = this.#peer;
-		if (!srtp || !peer || this.#closed || !this.consented) return;
+		if (!this.#sending()) return;
+		const srtp = this.#srtp!, peer = this.#peer!;
 		const sent = this.#sent.find((s) => s.unit && ((seq - s.first) & 0xffff) < s.count);
 		if (!sent || !sent.intact()) {
 			this.stats.resendsGone++;

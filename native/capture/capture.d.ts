@@ -6,6 +6,11 @@ declare module "capture" {
 		video?: string;
 		/** ADTS AAC file (optional). */
 		audio?: string;
+		/** 16-bit PCM, 8 kHz mono, little-endian (optional): a G.711 track in 20-ms frames beside
+		 * the rest (what a browser plays over WebRTC; a board's I2S microphone gives such samples). */
+		g711?: string;
+		/** The G.711 track's law: "pcmu" (μ-law, the default) or "pcma". */
+		g711Codec?: "pcmu" | "pcma";
 		/** Folder of JPEG stills, one per second of the clip (optional). */
 		stills?: string;
 		codec?: "h264" | "h265";

@@ -350,6 +350,10 @@ typedef struct {
 typedef struct {
 	ivxs_capture_reader reader;  /* required */
 	int has_audio;               /* an ADTS AAC stream beside the video */
+	const ivxs_capture_reader *pcm;  /* 16-bit PCM, 8 kHz mono, native order: a G.711 track in
+	                                * 20-ms frames beside them (optional; its stream argument is
+	                                * IVXS_FRAME_AUDIO) */
+	ivxs_codec pcm_codec;        /* IVXS_CODEC_PCMU or IVXS_CODEC_PCMA, with pcm */
 	ivxs_codec video_codec;      /* 0: from the first NAL */
 	uint32_t fps_num, fps_den;   /* video frame rate; 0 → 25/1 */
 	ivxs_capture_pace pace;
@@ -411,6 +415,8 @@ typedef struct {
 	ivxs_codec video_codec;      /* 0: from the extension (.h264/.264/.avc,
 	                                .h265/.265/.hevc), else from the first NAL */
 	const char *audio_path;      /* ADTS AAC (optional) */
+	const char *pcm_path;        /* 16-bit PCM, 8 kHz mono, little-endian: a G.711 track (optional) */
+	ivxs_codec pcm_codec;        /* IVXS_CODEC_PCMU or IVXS_CODEC_PCMA, with pcm_path */
 	const char *stills_dir;      /* folder of *.jpg, one per second of clip (optional) */
 	uint32_t fps_num, fps_den;   /* video frame rate; 0 → 25/1 */
 	ivxs_capture_pace pace;

@@ -5,6 +5,7 @@
  * through ivxs_capture_reader (a file on Linux, flash or memory elsewhere).
  */
 #include "capture_internal.h"
+#include "g711.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -13,11 +14,15 @@
 #define DEFAULT_READ_CHUNK (64u << 10)
 #define DEFAULT_PROBE (4u << 20)
 #define AUDIO_PROBE (64u << 10)
+#define PCM_RATE 8000u
+#define PCM_FRAME 160u               /* samples in a G.711 frame: 20 ms, what browsers send and take */
 
 struct ivxs_capture_stream {
 	ivxs_capture_reader reader;
 	int has_audio;
 	ivxs_codec codec;            /* configured (0 = detect) */
+	ivxs_capture_reader pcm;     /* 16-bit PCM at 8 kHz, encoded to G.711 (pcm.read NULL: none) */
+	ivxs_codec gcodec;           /* IVXS_CODEC_PCMU or IVXS_CODEC_PCMA */
 	ivxs_codec vcodec;           /* in use */
 	uint32_t fps_num, fps_den;
 	ivxs_capture_pace pace;
@@ -30,8 +35,11 @@ struct ivxs_capture_stream {
 	ivxs_adts_splitter *as;
 	ivxs_au vau;                 /* pending video AU */
 	ivxs_adts_frame aframe;      /* pending audio frame */
-	int v_pending, a_pending, v_done, a_done;
+	int v_pending, a_pending, v_done, a_done, p_pending, p_done;
 	uint64_t v_index, v_in_loop, v_pass_frames, v_loops, a_samples, a_pass_frames, a_loops;
+	uint64_t p_samples, p_pass_frames, p_loops;
+	int16_t pcm_frame[PCM_FRAME];   /* the G.711 track's pending frame, read and encoded */
+	uint8_t g711_frame[PCM_FRAME];
 	uint32_t a_rate;
 	uint64_t t0_us;
 	cap_u64 clip_pos_us;         /* read by other threads (stills) */
@@ -83,11 +91,19 @@ int ivxs_capture_stream_create(ivxs_capture_stream **out, const ivxs_capture_str
 		return IVXS_CAPTURE_EARG;
 	if (cfg->max_au_bytes && cfg->max_au_bytes < 64)
 		return IVXS_CAPTURE_EARG;
+	if (cfg->pcm && (!cfg->pcm->read || !cfg->pcm->rewind))
+		return IVXS_CAPTURE_EARG;
+	if (cfg->pcm && cfg->pcm_codec != IVXS_CODEC_PCMU && cfg->pcm_codec != IVXS_CODEC_PCMA)
+		return IVXS_CAPTURE_ECODEC;
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return IVXS_CAPTURE_ENOMEM;
 	s->reader = cfg->reader;
 	s->has_audio = cfg->has_audio;
+	if (cfg->pcm) {
+		s->pcm = *cfg->pcm;
+		s->gcodec = cfg->pcm_codec;
+	}
 	s->codec = cfg->video_codec;
 	s->fps_num = cfg->fps_num ? cfg->fps_num : 25;
 	s->fps_den = cfg->fps_num ? (cfg->fps_den ? cfg->fps_den : 1) : 1;
@@ -218,6 +234,45 @@ static int next_audio(ivxs_capture_stream *s, ivxs_capture *c)
 	}
 }
 
+/* Reads the PCM stream's next 20 ms (partial reads gathered): 1, 0 at its end (a partial frame
+ * there is dropped), <0 a status. */
+static int read_pcm_frame(ivxs_capture_stream *s)
+{
+	size_t got = 0;
+	while (got < sizeof(s->pcm_frame)) {
+		long n = s->pcm.read(s->pcm.ctx, IVXS_FRAME_AUDIO, (uint8_t *)s->pcm_frame + got, sizeof(s->pcm_frame) - got);
+		if (n < 0)
+			return (int)n;
+		if (n == 0)
+			return 0;
+		got += (size_t)n;
+	}
+	return 1;
+}
+
+/* Make s->g711_frame the G.711 track's next frame. 1 ok, 0 stream over, <0 fatal. */
+static int next_pcm(ivxs_capture_stream *s)
+{
+	for (;;) {
+		int r = read_pcm_frame(s);
+		if (r < 0)
+			return r;
+		if (r == 1) {
+			ivxs_g711_encode(s->gcodec == IVXS_CODEC_PCMA, s->pcm_frame, PCM_FRAME, s->g711_frame);
+			s->p_pass_frames++;
+			return 1;
+		}
+		if (s->once)
+			return 0;
+		if (s->p_pass_frames == 0)
+			return IVXS_CAPTURE_ETRUNC;   /* not one whole frame: do not spin */
+		if ((r = s->pcm.rewind(s->pcm.ctx, IVXS_FRAME_AUDIO)) < 0)
+			return r;
+		s->p_pass_frames = 0;
+		s->p_loops++;
+	}
+}
+
 /* Probe the video stream: codec, a start code and a key frame within the
  * first probe_bytes. Leaves the stream rewound and the splitter reset. */
 static int probe_video(ivxs_capture_stream *s)
@@ -345,9 +400,17 @@ int ivxs_capture_stream_prepare(ivxs_capture_stream *s, ivxs_capture *c)
 		if (r)
 			goto fail;
 	}
-	s->v_pending = s->a_pending = 0;
+	if (s->pcm.read) {   /* at least one whole frame, then from the start */
+		if ((r = read_pcm_frame(s)) <= 0 || (r = s->pcm.rewind(s->pcm.ctx, IVXS_FRAME_AUDIO)) < 0) {
+			r = r ? r : IVXS_CAPTURE_ETRUNC;
+			goto fail;
+		}
+	}
+	s->v_pending = s->a_pending = s->p_pending = 0;
 	s->v_done = 0;
 	s->a_done = !s->has_audio;
+	s->p_done = !s->pcm.read;
+	s->p_samples = s->p_pass_frames = s->p_loops = 0;
 	s->v_index = s->v_in_loop = s->v_pass_frames = s->v_loops = 0;
 	s->a_samples = s->a_pass_frames = s->a_loops = 0;
 	s->t0_us = ivxs_capture_now_us(c);
@@ -360,8 +423,8 @@ fail:
 
 int ivxs_capture_stream_step(ivxs_capture_stream *s, ivxs_capture *c)
 {
-	int r, video;
-	uint64_t voff = 0, aoff = 0, off, base = ivxs_capture_base_ms(c);
+	int r, video, pcm;
+	uint64_t voff = 0, aoff = 0, poff = 0, off, base = ivxs_capture_base_ms(c);
 	ivxs_capture_frame f;
 	if (!s->v_pending && !s->v_done) {
 		r = next_video(s, c);
@@ -377,14 +440,26 @@ int ivxs_capture_stream_step(ivxs_capture_stream *s, ivxs_capture *c)
 		s->a_pending = r == 1;
 		s->a_done = r == 0;
 	}
-	if (!s->v_pending && !s->a_pending)
+	if (!s->p_pending && !s->p_done) {
+		r = next_pcm(s);
+		if (r < 0)
+			return r;
+		s->p_pending = r == 1;
+		s->p_done = r == 0;
+	}
+	if (!s->v_pending && !s->a_pending && !s->p_pending)
 		return 0;
 	if (s->v_pending)
 		voff = ivxs_capture_video_offset_us(s->v_index, s->fps_num, s->fps_den);
 	if (s->a_pending)
 		aoff = ivxs_capture_audio_offset_us(s->a_samples, s->a_rate);
-	video = s->v_pending && (!s->a_pending || voff <= aoff);
-	off = video ? voff : aoff;
+	if (s->p_pending)
+		poff = ivxs_capture_audio_offset_us(s->p_samples, PCM_RATE);
+	/* the earliest pending frame goes first (video, then AAC, then G.711 at the same time): each
+	 * track's timestamps rise, and the audio tracks' together */
+	video = s->v_pending && (!s->a_pending || voff <= aoff) && (!s->p_pending || voff <= poff);
+	pcm = !video && s->p_pending && (!s->a_pending || poff < aoff);
+	off = video ? voff : pcm ? poff : aoff;
 	memset(&f, 0, sizeof(f));
 	if (s->pace == IVXS_CAPTURE_PACE_REALTIME) {
 		f.scheduled_us = s->t0_us + off;
@@ -407,6 +482,18 @@ int ivxs_capture_stream_step(ivxs_capture_stream *s, ivxs_capture *c)
 		s->v_in_loop++;
 		s->v_pending = 0;
 		ivxs_capture_advance(c, base + ivxs_capture_video_offset_us(s->v_index, s->fps_num, s->fps_den) / 1000);
+	} else if (pcm) {
+		f.type = IVXS_FRAME_AUDIO;
+		f.codec = s->gcodec;
+		f.key = 1;
+		f.data = s->g711_frame;
+		f.size = PCM_FRAME;
+		f.index = s->p_samples;
+		f.loop = s->p_loops;
+		ivxs_capture_emit(c, &f);
+		s->p_samples += PCM_FRAME;
+		s->p_pending = 0;
+		ivxs_capture_advance(c, base + ivxs_capture_audio_offset_us(s->p_samples, PCM_RATE) / 1000);
 	} else {
 		f.type = IVXS_FRAME_AUDIO;
 		f.codec = IVXS_CODEC_AAC;

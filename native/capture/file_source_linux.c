@@ -15,8 +15,8 @@
 #include <string.h>
 
 typedef struct {
-	char *video_path, *audio_path, *stills_dir;
-	FILE *vf, *af;
+	char *video_path, *audio_path, *pcm_path, *stills_dir;
+	FILE *vf, *af, *pf;
 	ivxs_capture_stream *stream;
 	/* stills (listed at start) */
 	char *stills_block;
@@ -144,6 +144,26 @@ static int file_rewind(void *ctx, ivxs_frame_type stream)
 	return r == 0 ? 0 : IVXS_CAPTURE_EREAD;
 }
 
+/* The PCM file of the G.711 track (its stream argument is always audio). */
+static long pcm_read(void *ctx, ivxs_frame_type stream, void *buf, size_t n)
+{
+	file_source *fs = ctx;
+	size_t got = fread(buf, 1, n, fs->pf);
+	(void)stream;
+	if (got == 0 && ferror(fs->pf))
+		return IVXS_CAPTURE_EREAD;
+	return (long)got;
+}
+
+static int pcm_rewind(void *ctx, ivxs_frame_type stream)
+{
+	file_source *fs = ctx;
+	int r = fseek(fs->pf, 0, SEEK_SET);
+	(void)stream;
+	clearerr(fs->pf);
+	return r == 0 ? 0 : IVXS_CAPTURE_EREAD;
+}
+
 /* ---- the source interface ------------------------------------------------ */
 
 static void file_close(void *ctx)
@@ -154,7 +174,9 @@ static void file_close(void *ctx)
 		fclose(fs->vf);
 	if (fs->af)
 		fclose(fs->af);
-	fs->vf = fs->af = NULL;
+	if (fs->pf)
+		fclose(fs->pf);
+	fs->vf = fs->af = fs->pf = NULL;
 	free_stills(fs);
 }
 
@@ -168,6 +190,13 @@ static int file_prepare(void *ctx, ivxs_capture *c)
 	if (fs->audio_path) {
 		fs->af = fopen(fs->audio_path, "rb");
 		if (!fs->af) {
+			file_close(fs);
+			return IVXS_CAPTURE_EOPEN;
+		}
+	}
+	if (fs->pcm_path) {
+		fs->pf = fopen(fs->pcm_path, "rb");
+		if (!fs->pf) {
 			file_close(fs);
 			return IVXS_CAPTURE_EOPEN;
 		}
@@ -193,6 +222,7 @@ static void file_release(void *ctx)
 	ivxs_capture_stream_destroy(&fs->stream);
 	free(fs->video_path);
 	free(fs->audio_path);
+	free(fs->pcm_path);
 	free(fs->stills_dir);
 	free(fs);
 }
@@ -248,7 +278,8 @@ int ivxs_capture_create_file(ivxs_capture **out, const ivxs_capture_file_config 
 	file_source *fs;
 	ivxs_capture_stream_config sc;
 	ivxs_capture_config cc;
-	int r;
+	ivxs_capture_reader pcm = { pcm_read, pcm_rewind, NULL };
+	int r, has_pcm = cfg && cfg->pcm_path && cfg->pcm_path[0];
 	if (!out)
 		return IVXS_CAPTURE_EARG;
 	*out = NULL;
@@ -262,6 +293,9 @@ int ivxs_capture_create_file(ivxs_capture **out, const ivxs_capture_file_config 
 	sc.reader.rewind = file_rewind;
 	sc.reader.ctx = fs;
 	sc.has_audio = cfg->audio_path && cfg->audio_path[0];
+	pcm.ctx = fs;
+	sc.pcm = has_pcm ? &pcm : NULL;
+	sc.pcm_codec = cfg->pcm_codec;
 	sc.video_codec = cfg->video_codec ? cfg->video_codec : codec_from_name(cfg->video_path);
 	sc.fps_num = cfg->fps_num;
 	sc.fps_den = cfg->fps_den;
@@ -278,8 +312,9 @@ int ivxs_capture_create_file(ivxs_capture **out, const ivxs_capture_file_config 
 	if (!r) {
 		fs->video_path = ivxs_capture_dup_str(cfg->video_path);
 		fs->audio_path = ivxs_capture_dup_str(cfg->audio_path);
+		fs->pcm_path = has_pcm ? ivxs_capture_dup_str(cfg->pcm_path) : NULL;
 		fs->stills_dir = ivxs_capture_dup_str(cfg->stills_dir);
-		if (!fs->video_path || (sc.has_audio && !fs->audio_path) ||
+		if (!fs->video_path || (sc.has_audio && !fs->audio_path) || (has_pcm && !fs->pcm_path) ||
 				(cfg->stills_dir && cfg->stills_dir[0] && !fs->stills_dir))
 			r = IVXS_CAPTURE_ENOMEM;
 	}

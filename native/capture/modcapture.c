@@ -89,7 +89,7 @@ static double numberOption(xsMachine *the, const char *name, double fallback)
 	return ivxs_option_number(the, &xsArg(0), name, &xsVar(0), 0, 4294967295.0, fallback, "capture");
 }
 
-/* create({ ring (native), video | device, audio, stills, codec, fps, pace, once, startTime, width, height }) */
+/* create({ ring (native), video | device, audio, g711, g711Codec, stills, codec, fps, pace, once, startTime, width, height }) */
 /* The options both sources take: fps (frames per second, 0: the source's
  * own) and startTime (the first frame's timestamp, ms; unset: the clock's). */
 static void timingOptions(xsMachine *the, uint32_t *fpsNum, uint32_t *fpsDen, int *startSet, uint64_t *startMs)
@@ -105,7 +105,7 @@ static void timingOptions(xsMachine *the, uint32_t *fpsNum, uint32_t *fpsDen, in
 
 void xs_capture_create(xsMachine *the)
 {
-	char video[512], audio[512], stills[512], device[256], codecName[16], pace[16];
+	char video[512], audio[512], pcm[512], stills[512], device[256], codecName[16], pace[16], law[8];
 	CaptureRecord *record;
 	int status;
 	xsmcVars(2);
@@ -146,6 +146,15 @@ void xs_capture_create(xsMachine *the)
 			ivxs_type_error(IVXS_EARG, "capture: video (a file) or device required");
 		snprintf(record->source, sizeof(record->source), "%s", video);
 		config.audio_path = stringOption(the, "audio", audio, sizeof(audio));
+		/* g711: a 16-bit PCM file (8 kHz mono), a G.711 track beside the rest; g711Codec "pcmu" (default) or "pcma" */
+		config.pcm_path = stringOption(the, "g711", pcm, sizeof(pcm));
+		config.pcm_codec = IVXS_CODEC_PCMU;
+		if (stringOption(the, "g711Codec", law, sizeof(law))) {
+			if (!strcmp(law, "pcma"))
+				config.pcm_codec = IVXS_CODEC_PCMA;
+			else if (strcmp(law, "pcmu"))
+				ivxs_range_error(IVXS_EARG, "capture: g711Codec must be \"pcmu\" or \"pcma\"");
+		}
 		config.stills_dir = stringOption(the, "stills", stills, sizeof(stills));
 		if (stringOption(the, "codec", codecName, sizeof(codecName))) {
 			if (!strcmp(codecName, "h264"))

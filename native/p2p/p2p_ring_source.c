@@ -47,18 +47,24 @@ static int next(void *ctx, int key_only, ivxs_p2p_frame *out)
 		if (status <= 0)
 			return status;   /* no key frame to go to yet: nothing, rather than a frame that depends on a lost one */
 	}
-	if (src->has_peek) {
-		view = src->peek;
-		src->has_peek = 0;
+	for (;;) {
+		if (src->has_peek) {
+			view = src->peek;
+			src->has_peek = 0;
+		}
+		else {
+			status = ivxs_ring_read(src->reader, &view);
+			if (status != 1)
+				return status;
+			src->overtaken += view.lost;
+		}
+		src->started = 1;
+		src->next_seq = view.seq + 1;
+		/* The native wire's audio is AAC: a G.711 track beside it in the ring is for WebRTC
+		 * viewers (a native viewer would take its frames for AAC). */
+		if (view.type != IVXS_FRAME_AUDIO || view.codec == IVXS_CODEC_AAC)
+			break;
 	}
-	else {
-		status = ivxs_ring_read(src->reader, &view);
-		if (status != 1)
-			return status;
-		src->overtaken += view.lost;
-	}
-	src->started = 1;
-	src->next_seq = view.seq + 1;
 	memset(out, 0, sizeof(*out));
 	out->data = view.data;
 	out->size = view.size;

@@ -590,7 +590,7 @@ static inline int push(ivxs_ring *ring, ivxs_frame_type type, ivxs_codec codec, 
 			return IVXS_RING_ECODEC;
 	}
 	else if (type == IVXS_FRAME_AUDIO) {
-		if (codec != IVXS_CODEC_AAC)
+		if (codec != IVXS_CODEC_AAC && codec != IVXS_CODEC_PCMU && codec != IVXS_CODEC_PCMA)
 			return IVXS_RING_ECODEC;
 	}
 	else

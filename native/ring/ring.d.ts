@@ -1,6 +1,6 @@
 declare module "ring" {
 	export const FrameType: { readonly audio: 0; readonly video: 1 };
-	export const Codec: { readonly h264: 1; readonly h265: 2; readonly aac: 3 };
+	export const Codec: { readonly h264: 1; readonly h265: 2; readonly aac: 3; readonly pcmu: 4; readonly pcma: 5 };
 	export interface RingOptions {
 		/** Largest expected GOP, bytes: the arena is sized from it. */
 		maxGopBytes?: number;

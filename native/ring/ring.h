@@ -41,7 +41,9 @@ typedef enum {
 typedef enum {
 	IVXS_CODEC_H264 = 1,
 	IVXS_CODEC_H265 = 2,
-	IVXS_CODEC_AAC = 3
+	IVXS_CODEC_AAC = 3,
+	IVXS_CODEC_PCMU = 4,    /* G.711 μ-law, 8 kHz mono: a byte a sample (a browser's audio beside AAC) */
+	IVXS_CODEC_PCMA = 5     /* G.711 A-law */
 } ivxs_codec;
 
 enum {   /* the ring's range: -200 … -299 (ivxs_status.h) */

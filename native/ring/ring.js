@@ -21,7 +21,7 @@ function closeReader(reader) @ "xs_ring_reader_close";
 export function intact(chunks) @ "xs_ring_intact";
 
 export const FrameType = Object.freeze({ audio: 0, video: 1 });
-export const Codec = Object.freeze({ h264: 1, h265: 2, aac: 3 });
+export const Codec = Object.freeze({ h264: 1, h265: 2, aac: 3, pcmu: 4, pcma: 5 });
 
 let nativeOf;
 

@@ -221,13 +221,13 @@ static void unitArg(xsMachine *the, xsSlot *slot, void **data, xsUnsignedValue *
 	xsmcGetBufferReadable(*slot, data, size);
 }
 
-/* createSender(codec, ssrc, seq, payloadType, mtu) -> a sender. */
+/* createSender(codec, ssrc, seq, payloadType, mtu) -> a sender (codec: 1 H.264, 2 H.265, 0 audio frames whole). */
 void xs_webrtc_sender_create(xsMachine *the)
 {
 	SenderRecord *r;
 	ivxs_rtp_stream stream;
 	memset(&stream, 0, sizeof(stream));
-	stream.codec = (int)ivxs_integer(the, &xsArg(0), IVXS_ANNEXB_H264, IVXS_ANNEXB_H265, "webrtc", "codec");
+	stream.codec = (int)ivxs_integer(the, &xsArg(0), IVXS_RTP_AUDIO, IVXS_ANNEXB_H265, "webrtc", "codec");
 	stream.ssrc = (uint32_t)ivxs_integer(the, &xsArg(1), 0, 0xffffffff, "webrtc", "ssrc");
 	stream.seq = (uint16_t)ivxs_integer(the, &xsArg(2), 0, 0xffff, "webrtc", "seq");
 	stream.payloadType = (uint8_t)ivxs_integer(the, &xsArg(3), 0, 127, "webrtc", "payloadType");

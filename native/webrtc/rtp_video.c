@@ -1,6 +1,7 @@
 /*
- * H.264 (RFC 6184) and H.265 (RFC 7798) RTP packetization of one access unit (rtp_video.h).
- * The NAL units come from native/annexb's scanner; this file knows only the payload formats.
+ * H.264 (RFC 6184) and H.265 (RFC 7798) RTP packetization of one access unit (rtp_video.h), and
+ * an audio frame (G.711: RFC 3551) whole in one packet. The NAL units come from native/annexb's
+ * scanner; this file knows only the payload formats.
  */
 #include "rtp_video.h"
 
@@ -30,7 +31,7 @@ static void lookAhead(ivxs_rtp_packetizer *it)
 {
 	int r;
 	it->hasNext = 0;
-	if (it->error)
+	if (it->error || it->stream->codec == IVXS_RTP_AUDIO)
 		return;
 	while ((r = ivxs_annexb_next_nal(it->au, it->size, &it->cursor, &it->next)) == 1) {
 		const uint8_t *h = it->au + it->next.start;
@@ -58,7 +59,7 @@ static void advance(ivxs_rtp_packetizer *it)
 int ivxs_rtp_begin(ivxs_rtp_packetizer *it, ivxs_rtp_stream *stream, const uint8_t *au, size_t size, uint32_t timestamp)
 {
 	memset(it, 0, sizeof(*it));
-	if (!stream || (stream->codec != IVXS_ANNEXB_H264 && stream->codec != IVXS_ANNEXB_H265))
+	if (!stream || (stream->codec != IVXS_ANNEXB_H264 && stream->codec != IVXS_ANNEXB_H265 && stream->codec != IVXS_RTP_AUDIO))
 		return IVXS_WEBRTC_ECODEC;
 	if (stream->mtu < IVXS_RTP_MIN_MTU)
 		return IVXS_WEBRTC_EMTU;
@@ -66,6 +67,14 @@ int ivxs_rtp_begin(ivxs_rtp_packetizer *it, ivxs_rtp_stream *stream, const uint8
 	it->au = au;
 	it->size = size;
 	it->timestamp = timestamp;
+	if (stream->codec == IVXS_RTP_AUDIO) {   /* the frame is the payload: one packet */
+		if (size > stream->mtu - IVXS_RTP_HEADER_BYTES)
+			return IVXS_WEBRTC_EMTU;
+		it->cur.start = 0;
+		it->cur.end = size;
+		it->hasCur = size > 0;
+		return 0;
+	}
 	ivxs_annexb_cursor_init(&it->cursor);
 	lookAhead(it);
 	advance(it);
@@ -176,7 +185,8 @@ long ivxs_rtp_next(ivxs_rtp_packetizer *it, uint8_t *out, size_t cap)
 		if (last)
 			advance(it);
 	}
-	rtpHeader(out, s, timestamp, last && !it->hasCur);
+	/* the marker ends a video access unit; audio sends its frames as one talkspurt, unmarked */
+	rtpHeader(out, s, timestamp, codec != IVXS_RTP_AUDIO && last && !it->hasCur);
 	return (long)(IVXS_RTP_HEADER_BYTES + n);
 }
 

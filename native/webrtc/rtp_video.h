@@ -20,6 +20,7 @@
 
 #define IVXS_RTP_HEADER_BYTES 12
 #define IVXS_RTP_MIN_MTU 64             /* room for a FU's headers and some payload */
+#define IVXS_RTP_AUDIO 0                /* a stream's codec: audio frames (G.711), each whole in one packet */
 
 
 /* One RTP stream's header fields: the packetizer writes them into each packet and counts `seq`. */
@@ -27,7 +28,7 @@ typedef struct {
 	uint32_t ssrc;
 	uint16_t seq;                /* the next packet's sequence number */
 	uint8_t payloadType;         /* 96–127: the SDP's */
-	int codec;                   /* IVXS_ANNEXB_H264 or IVXS_ANNEXB_H265 */
+	int codec;                   /* IVXS_ANNEXB_H264, IVXS_ANNEXB_H265, or IVXS_RTP_AUDIO */
 	size_t mtu;                  /* largest RTP packet, bytes (header and payload; no SRTP tag) */
 } ivxs_rtp_stream;
 
@@ -45,8 +46,9 @@ typedef struct {
 	uint32_t timestamp;          /* 90 kHz */
 } ivxs_rtp_packetizer;
 
-/* Begins an access unit (Annex-B bytes, `timestamp` in 90 kHz units): 0, IVXS_WEBRTC_ECODEC, or
- * IVXS_WEBRTC_EMTU (an MTU under IVXS_RTP_MIN_MTU). */
+/* Begins an access unit (Annex-B bytes, `timestamp` in 90 kHz units; for IVXS_RTP_AUDIO an audio
+ * frame, in its clock's units): 0, IVXS_WEBRTC_ECODEC, or IVXS_WEBRTC_EMTU (an MTU under
+ * IVXS_RTP_MIN_MTU, or an audio frame larger than one packet). */
 int ivxs_rtp_begin(ivxs_rtp_packetizer *it, ivxs_rtp_stream *stream, const uint8_t *au, size_t size, uint32_t timestamp);
 /* Writes the next packet into `out` (`cap` ≥ the stream's mtu): its length; 0 when the access unit
  * is done (the last packet had the marker bit); IVXS_WEBRTC_EMTU (`cap` too small); or an

@@ -34,7 +34,8 @@ declare module "webrtc" {
 	/** The send path of one video stream: an access unit begun, then its packets written by `next`, as
 	 * many as fit into `out`, back to back and each protected with `srtp`; their lengths in `lengths`. */
 	export class RtpSender {
-		constructor(codec: 1 | 2, ssrc: number, seq: number, payloadType: number, mtu: number);
+		/** `codec`: 1 H.264, 2 H.265 (access units), 0 audio (G.711 frames, each whole in one packet). */
+		constructor(codec: 0 | 1 | 2, ssrc: number, seq: number, payloadType: number, mtu: number);
 		/** The access unit (Annex-B) to send next: an ArrayBuffer or a ring frame's bytes, read where they are. */
 		begin(accessUnit: ArrayBuffer | Uint8Array, timestamp: number): void;
 		/** How many packets went into `out` (0: the access unit is done). The same access unit as begun. */

@@ -458,7 +458,7 @@ test("WebRtcEndpoint: a viewer's offer answered, its checks and DTLS through tak
 	ring.close();
 });
 
-test("WebRtcEndpoint talkback: a viewer with the talk right whose offer sends audio gets PCMU taken (recvonly), its microphone's packets go to the talkback in order, opened with the first and ended with the session; without the right, or an offer that only listens, the audio is rejected; forged packets and a flood past VOICE_PER_SECOND are dropped unread", async (t) => {
+test("WebRtcEndpoint audio: the ring's G.711 track goes to a viewer whose offer receives audio (sendonly without the talk right); with the right the audio is sendrecv and the viewer's microphone goes to the talkback in order, opened with the first packet and ended with the session; forged packets and a flood past VOICE_PER_SECOND are dropped unread", async (t) => {
 	const cam = DtlsIdentity.create(), view = DtlsIdentity.create();
 	const viewerId = new DtlsIdentity(view.key, view.certificate), cameraId = new DtlsIdentity(cam.key, cam.certificate);
 	const ring = new Ring({ maxGopBytes: 64 * 1024 });
@@ -470,24 +470,44 @@ test("WebRtcEndpoint talkback: a viewer with the talk right whose offer sends au
 		voice: (_handle: unknown, data: ArrayBuffer) => { heard.push(data.byteLength ? Array.from(new Uint8Array(data)) : "end"); },
 	};
 	const endpoint = new WebRtcEndpoint({
-		identity: cameraId, ring, codec: "h264", hmacSha1, now: () => clock, log: (m) => { logs.push(m); },
+		identity: cameraId, ring, codec: "h264", audio: "pcmu", hmacSha1, now: () => clock, log: (m) => { logs.push(m); },
 		send: (bytes) => { toViewer.push(bytes.slice().buffer); }, places: () => 4, voice,
 	});
 	const gather = async () => [{ type: "host" as const, address: "10.0.0.1", port: 6000 }];
-	// no talk right, or an offer that only listens: the audio section is rejected (port 0)
-	t.regex(await endpoint.offer("aaaaaaaaaaaaaaaa", viewerOffer(viewerId.fingerprint, "sendrecv"), gather, false), /m=audio 0 /);
-	t.regex(await endpoint.offer("bbbbbbbbbbbbbbbb", viewerOffer(viewerId.fingerprint, "recvonly"), gather, true), /m=audio 0 /);
+	// no talk right, or an offer that only listens: the camera's audio goes, nothing comes back
+	t.regex(await endpoint.offer("aaaaaaaaaaaaaaaa", viewerOffer(viewerId.fingerprint, "sendrecv"), gather, false), /m=audio 9 [^]*a=sendonly\r\na=rtcp-mux\r\na=rtpmap:0 PCMU\/8000/);
+	t.regex(await endpoint.offer("bbbbbbbbbbbbbbbb", viewerOffer(viewerId.fingerprint, "recvonly"), gather, true), /m=audio 9 [^]*a=sendonly\r\n/);
 	endpoint.end("aaaaaaaaaaaaaaaa");
 	endpoint.end("bbbbbbbbbbbbbbbb");
 	const answer = await endpoint.offer("0123456789abcdef", viewerOffer(viewerId.fingerprint, "sendrecv"), gather, true);
-	t.regex(answer, /m=audio 9 UDP\/TLS\/RTP\/SAVPF 0\r\n[^]*a=recvonly\r\na=rtcp-mux\r\na=rtpmap:0 PCMU\/8000/, "PCMU taken, the camera receives");
-	t.true(logs.some((m) => /offered H264\/102 and talks in PCMU\/0/.test(m)), logs.join("\n"));
+	t.regex(answer, /m=audio 9 UDP\/TLS\/RTP\/SAVPF 0\r\n[^]*a=sendrecv\r\na=rtcp-mux\r\na=rtpmap:0 PCMU\/8000/, "PCMU both ways");
+	const audioSsrc = Number(/m=audio[^]*a=ssrc:(\d+) cname/.exec(answer)![1]);
+	t.true(logs.some((m) => /offered H264\/102, hears PCMU\/0 and talks in PCMU\/0/.test(m)), logs.join("\n"));
 	t.true(nominate(endpoint, answer));
 	drained(toViewer);
 	const viewer = new DtlsSession(viewerId, DtlsRole.client, cameraId.fingerprint, clock);
 	t.is(handshakeThrough(endpoint, viewer, toViewer, () => ++clock).state, DtlsState.connected);
-	// the viewer's microphone: 20-ms PCMU packets protected with its keys
+	// the camera's G.711 track, once a picture went: one packet a frame on the audio SSRC, the bytes as in the ring
+	const clip = new Uint8Array(readFile("fixtures/media/h264-main-640x480.h264"));
+	const spans = accessUnitSpans(clip, "h264");
 	const keys = viewer.srtpKeys();
+	const hear = new Srtp(keys.remoteKey, keys.remoteSalt);
+	const tone = new Uint8Array(160).map((_, i) => (i * 7) & 0xff);
+	ring.push(FrameType.audio, Codec.pcmu, true, 990, tone);   // before the picture: not sent
+	ring.push(FrameType.video, Codec.h264, true, 1000, clip.slice(spans[0], spans[1]));
+	ring.push(FrameType.audio, Codec.pcmu, true, 1010, tone);
+	ring.push(FrameType.audio, Codec.aac, true, 1011, new Uint8Array(20));   // cloud storage's AAC: not WebRTC's
+	await new Promise((resolve) => Timer.set(resolve, 50));
+	const audioPackets = drained(toViewer).filter((d) => new DataView(d).getUint32(8) === audioSsrc);
+	t.is(audioPackets.length, 1, "the G.711 frame after the key frame, only");
+	const heardBack = audioPackets[0].slice(0);
+	const plainLength = hear.unprotect(heardBack, heardBack.byteLength);
+	t.is(plainLength, 12 + 160);
+	t.is(new Uint8Array(heardBack)[1], 0, "PT 0, no marker");
+	t.deepEqual(new Uint8Array(heardBack, 12, 160), tone);
+	t.is(new DataView(heardBack).getUint32(4), 1010 * 8, "8 kHz timestamps");
+	hear.close();
+	// the viewer's microphone: 20-ms PCMU packets protected with its keys
 	const mic = new Srtp(keys.localKey, keys.localSalt);
 	const packet = (seq: number, payloadType: number, fill: number) => {
 		const p = new Uint8Array(12 + 160 + SRTP_TAG_BYTES);

@@ -169,6 +169,12 @@ export class WebRtcPlayer {
 		this.#latency = Math.round(1000 * (inbound.jitterBufferDelay / inbound.jitterBufferEmittedCount + (pair?.currentRoundTripTime ?? 0) / 2));
 	}
 
+	/** What arrived of `kind` ("video" | "audio") so far: getStats()'s inbound-rtp for it, or undefined. */
+	async inbound(kind) {
+		const stats = await this.#pc?.getStats();
+		return stats && [...stats.values()].find((s) => s.type === "inbound-rtp" && s.kind === kind);
+	}
+
 	/** Whether the camera takes this viewer's voice (talkback over this session). */
 	get canTalk() {
 		return !!this.#pc && this.#talkable;

@@ -12,6 +12,7 @@
  * Prints one line per test and ends with "N passed, M failed".
  */
 #include "capture.h"
+#include "g711.h"
 #include "ring.h"
 #define IVXS_TEST_LEAVE return   /* these tests clean up in their callers */
 #include "ivxs_test.h"
@@ -1987,6 +1988,24 @@ static int memory_prepare(void *ctx, ivxs_capture *c) { return ivxs_capture_stre
 static int memory_step(void *ctx, ivxs_capture *c) { return ivxs_capture_stream_step(((memory_source *)ctx)->stream, c); }
 static void memory_close(void *ctx) { ivxs_capture_stream_close(((memory_source *)ctx)->stream); }
 
+/* A capture of the memory source `m` with `cfg` (its clock and sink set), run to its end: the status. */
+static int run_memory_stream(memory_source *m, ivxs_capture_config *cfg, int status)
+{
+	ivxs_capture *cap = NULL;
+	cfg->source.prepare = memory_prepare;
+	cfg->source.step = memory_step;
+	cfg->source.close = memory_close;
+	cfg->source.ctx = m;
+	if (status == 0)
+		status = ivxs_capture_create(&cap, cfg);
+	if (status == 0)
+		status = ivxs_capture_prepare(cap);
+	while (status == 0 && (status = ivxs_capture_step(cap)) == 1)
+		status = 0;
+	ivxs_capture_destroy(&cap);
+	return status;
+}
+
 static void t_core_memory_stream(void)
 {
 	NEED_FIXTURE(FX_H264, vpath);
@@ -1998,7 +2017,6 @@ static void t_core_memory_stream(void)
 	memory_source m;
 	ivxs_capture_stream_config sc;
 	ivxs_capture_config cfg;
-	ivxs_capture *cap = NULL;
 	fake_sink sink;
 	int r, i, n, ok = 1;
 	uint8_t *v, *a;
@@ -2018,19 +2036,9 @@ static void t_core_memory_stream(void)
 	r = v && a ? ivxs_capture_stream_create(&m.stream, &sc) : -1;
 	memset(&R, 0, sizeof(R));
 	fake_setup(&cfg, &clk, &fc, 7, &sink, -1);
-	cfg.source.prepare = memory_prepare;
-	cfg.source.step = memory_step;
-	cfg.source.close = memory_close;
-	cfg.source.ctx = &m;
 	cfg.observer = observe;
 	cfg.observer_ctx = &R;
-	if (r == 0)
-		r = ivxs_capture_create(&cap, &cfg);
-	if (r == 0)
-		r = ivxs_capture_prepare(cap);
-	while (r == 0 && (r = ivxs_capture_step(cap)) == 1)
-		r = 0;
-	ivxs_capture_destroy(&cap);
+	r = run_memory_stream(&m, &cfg, r);
 	ivxs_capture_stream_destroy(&m.stream);
 	free(v);
 	free(a);
@@ -2042,6 +2050,114 @@ static void t_core_memory_stream(void)
 		"%d video (want %d), %d audio (want %d)", atomic_load(&R.total_video), vm.frames,
 		atomic_load(&R.total_audio), am.frames);
 	CHECK(ok && atomic_load(&fc.sleeps) > 0);
+}
+
+/* A G.711 track from PCM in memory beside the video: what the sink got, in order. */
+typedef struct {
+	const int16_t *samples;
+	size_t bytes, pos;
+} pcm_memory;
+
+static long pcm_memory_read(void *ctx, ivxs_frame_type t, void *buf, size_t n)
+{
+	pcm_memory *m = ctx;
+	(void)t;
+	if (n > m->bytes - m->pos)
+		n = m->bytes - m->pos;
+	memcpy(buf, (const uint8_t *)m->samples + m->pos, n);
+	m->pos += n;
+	return (long)n;
+}
+
+static int pcm_memory_rewind(void *ctx, ivxs_frame_type t)
+{
+	(void)t;
+	((pcm_memory *)ctx)->pos = 0;
+	return 0;
+}
+
+typedef struct {
+	int video, g711, wrong, disorder;
+	uint64_t last_ts, first_g711_ts, last_g711_ts;
+	uint8_t first_g711[160];
+} track_sink;
+
+static int track_sink_push(void *ctx, const ivxs_capture_frame *f)
+{
+	track_sink *k = ctx;
+	if (f->timestamp_ms < k->last_ts)
+		k->disorder++;
+	k->last_ts = f->timestamp_ms;
+	if (f->type == IVXS_FRAME_VIDEO)
+		k->video++;
+	else if (f->codec == IVXS_CODEC_PCMA && f->size == 160) {
+		if (!k->g711++) {
+			k->first_g711_ts = f->timestamp_ms;
+			memcpy(k->first_g711, f->data, 160);
+		}
+		else if (f->timestamp_ms != k->last_g711_ts + 20)
+			k->wrong++;
+		k->last_g711_ts = f->timestamp_ms;
+	}
+	else
+		k->wrong++;
+	return 0;
+}
+
+static void t_g711_track(void)
+{
+	static int16_t samples[8000 + 100];   /* a second and 100 samples (the partial frame at the end is dropped) */
+	fake_clock fc;
+	ivxs_capture_clock clk = { fake_now, fake_sleep, fake_wall, &fc };
+	memory_source m;
+	pcm_memory pm = { samples, sizeof(samples), 0 };
+	ivxs_capture_reader pcm = { pcm_memory_read, pcm_memory_rewind, &pm };
+	ivxs_capture_stream_config sc;
+	ivxs_capture_config cfg;
+	ivxs_capture *cap = NULL;
+	fake_sink unused;
+	track_sink k;
+	uint8_t expect[160];
+	int r, i;
+	uint8_t *v = NULL;
+	memset(&m, 0, sizeof(m));
+	NEED_FIXTURE(FX_H264, vpath);
+	for (i = 0; i < (int)(sizeof(samples) / 2); i++)
+		samples[i] = (int16_t)((i % 40 - 20) * 800);   /* a 200 Hz sawtooth */
+	v = slurp(vpath, &m.size[0]);
+	m.bytes[0] = v;
+	memset(&sc, 0, sizeof(sc));
+	sc.reader.read = memory_read;
+	sc.reader.rewind = memory_rewind;
+	sc.reader.ctx = &m;
+	sc.pcm = &pcm;
+	sc.pcm_codec = IVXS_CODEC_H264;
+	sc.fps_num = 15;
+	sc.once = 1;
+	CHECK_EQ(ivxs_capture_stream_create(&m.stream, &sc), IVXS_CAPTURE_ECODEC);   /* not a G.711 law */
+	sc.pcm_codec = IVXS_CODEC_PCMA;
+	r = v ? ivxs_capture_stream_create(&m.stream, &sc) : -1;
+	fake_setup(&cfg, &clk, &fc, 7, &unused, -1);
+	memset(&k, 0, sizeof(k));
+	cfg.sink = track_sink_push;
+	cfg.sink_ctx = &k;
+	r = run_memory_stream(&m, &cfg, r);
+	CHECKF(r == 0, "status %s", ivxs_capture_strerror(r));
+	ivxs_g711_encode(1, samples, 160, expect);
+	NOTE("%d video, %d G.711 frames (%llu..%llu ms)", k.video, k.g711, (unsigned long long)k.first_g711_ts, (unsigned long long)k.last_g711_ts);
+	CHECK_EQ(k.g711, 50);                        /* 20-ms frames of the whole second */
+	CHECK(k.video == 60 && !k.wrong && !k.disorder);   /* every track in timestamp order */
+	CHECK(!memcmp(k.first_g711, expect, 160));   /* A-law of the first 160 samples */
+	/* PCM shorter than one frame: prepare says so */
+	pm.bytes = 100;
+	pm.pos = 0;
+	m.pos[0] = 0;
+	r = ivxs_capture_create(&cap, &cfg);
+	CHECK_EQ(r, 0);
+	CHECK_EQ(ivxs_capture_prepare(cap), IVXS_CAPTURE_ETRUNC);
+	ivxs_capture_destroy(&cap);
+	ivxs_capture_stream_destroy(&m.stream);
+	free(v);
 }
 
 /* ---- V4L2 ---------------------------------------------------------------- */
@@ -2149,6 +2265,7 @@ int main(int argc, char **argv)
 	ivxs_test_run("stills errors: none configured, missing, empty, bad JPEG", t_stills_errors);
 	ivxs_test_run("core over a fake source: key gating, counts, injected clock, restart base", t_core_fake_source);
 	ivxs_test_run("core over a memory stream: split and paced without files", t_core_memory_stream);
+	ivxs_test_run("a G.711 track from PCM beside the video: 20-ms frames of the law asked, in timestamp order; too short a PCM stream refused at prepare", t_g711_track);
 	ivxs_test_run("push source: pushes reach the ring mapped onto the run's time; wrong pushes change nothing", t_push_source);
 	ivxs_test_run("v4l2: missing device, /dev/null, regular file", t_v4l2_errors);
 	rm_tree(g_tmp);

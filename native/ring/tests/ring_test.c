@@ -373,6 +373,8 @@ static void test_errors_leave_ring_unchanged(void)
 		{ "video+AAC", 0, 0, IVXS_FRAME_VIDEO, IVXS_CODEC_AAC, 1, 500, 0, 10, IVXS_RING_ECODEC },
 		{ "audio+H264", 0, 0, IVXS_FRAME_AUDIO, IVXS_CODEC_H264, 0, 500, 0, 10, IVXS_RING_ECODEC },
 		{ "audio+H265", 0, 0, IVXS_FRAME_AUDIO, IVXS_CODEC_H265, 0, 500, 0, 10, IVXS_RING_ECODEC },
+		{ "video+PCMU", 0, 0, IVXS_FRAME_VIDEO, IVXS_CODEC_PCMU, 1, 500, 0, 10, IVXS_RING_ECODEC },
+		{ "audio, codec 6", 0, 0, IVXS_FRAME_AUDIO, 6, 0, 500, 0, 10, IVXS_RING_ECODEC },
 		{ "unknown codec", 0, 0, IVXS_FRAME_VIDEO, 99, 1, 500, 0, 10, IVXS_RING_ECODEC },
 		{ "codec 0", 0, 0, IVXS_FRAME_AUDIO, 0, 0, 500, 0, 10, IVXS_RING_ECODEC },
 		{ "bigger than arena", 0, 0, IVXS_FRAME_VIDEO, IVXS_CODEC_H264, 1, 500, 0, 8193, IVXS_RING_ETOOBIG },

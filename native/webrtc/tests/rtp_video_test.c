@@ -211,6 +211,30 @@ static void test_wrong_use(void)
 done:;
 }
 
+/* G.711: each frame whole in one packet, unmarked, numbered on; too large a frame is EMTU. */
+static void test_audio(void)
+{
+	ivxs_rtp_stream stream = { 0x55667788, 65535, 0, IVXS_RTP_AUDIO, 1200 };
+	ivxs_rtp_packetizer it;
+	uint8_t frame[160], big[1200], packet[1500], again[1500];
+	long n;
+	memset(frame, 0xd5, sizeof(frame));
+	frame[0] = 0x12;
+	CHECK_EQ(ivxs_rtp_begin(&it, &stream, frame, sizeof(frame), 8000 * 3), 0);
+	CHECK_EQ((n = ivxs_rtp_next(&it, packet, sizeof(packet))), 12 + 160);
+	CHECK_EQ(packet[1], 0);                                  /* PT 0 (PCMU), no marker */
+	CHECK(packet[2] == 0xff && packet[3] == 0xff);
+	CHECK(!memcmp(packet + 12, frame, sizeof(frame)));
+	CHECK_EQ(ivxs_rtp_next(&it, packet, sizeof(packet)), 0);
+	CHECK_EQ(stream.seq, 0);                                 /* wrapped */
+	CHECK_EQ(ivxs_rtp_packet_at(&stream, 65535, frame, sizeof(frame), 8000 * 3, 65535, again, sizeof(again)), n);
+	CHECK(!memcmp(again, packet, (size_t)n));
+	CHECK_EQ(ivxs_rtp_begin(&it, &stream, big, sizeof(big), 0), IVXS_WEBRTC_EMTU);   /* past one packet */
+	CHECK_EQ(ivxs_rtp_begin(&it, &stream, frame, 0, 0), 0);
+	CHECK_EQ(ivxs_rtp_next(&it, packet, sizeof(packet)), 0);   /* nothing to send */
+done:;
+}
+
 int main(void)
 {
 	ivxs_test_run("H.264 at a browser's MTU (1200): single NAL units, STAP-A for SPS+PPS, FU-A, back byte for byte; each packet made again by its number (a NACK's resend) identical", test_h264_browser_mtu);
@@ -218,6 +242,7 @@ int main(void)
 	ivxs_test_run("H.264 with access unit delimiters: dropped, the rest intact", test_h264_with_delimiters);
 	ivxs_test_run("H.265 at a browser's MTU: AP for VPS+SPS+PPS, FU, back byte for byte", test_h265_browser_mtu);
 	ivxs_test_run("H.265 at an MTU of 80: parameter sets alone or in FUs", test_h265_small_mtu);
+	ivxs_test_run("G.711 audio: a frame whole in one packet, unmarked, numbered on; too large for a packet is EMTU", test_audio);
 	ivxs_test_run("wrong use and damaged access units: a status, nothing over the MTU", test_wrong_use);
 	return ivxs_test_summary();
 }
