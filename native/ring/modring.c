@@ -348,6 +348,7 @@ void xs_ring_stats(xsMachine *the)
 	ivxs_set_number(xsResult, "arenaBytes", (double)s.arena_bytes, xsVar(0));
 	ivxs_set_number(xsResult, "footprintBytes", (double)record->footprint, xsVar(0));
 	ivxs_set_number(xsResult, "readersOpen", (double)s.readers_open, xsVar(0));
+	ivxs_set_number(xsResult, "maxFrames", (double)s.max_frames, xsVar(0));
 }
 
 static void closeReader(xsMachine *the, ReaderRecord *reader)

@@ -936,4 +936,5 @@ void ivxs_ring_get_stats(const ivxs_ring *ring, ivxs_ring_stats *out)
 	out->arena_bytes = (size_t)r->asize;
 	out->footprint_bytes = r->footprint;
 	out->readers_open = atomic_load_explicit(&r->st_readers_open, memory_order_relaxed);
+	out->max_frames = r->max_frames;
 }

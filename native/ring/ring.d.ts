@@ -13,6 +13,8 @@ declare module "ring" {
 		framesPushed: number; framesEvicted: number; gopsEvicted: number; bytesPushed: number;
 		framesHeld: number; bytesHeld: number; oldestTimestamp: number; newestTimestamp: number;
 		arenaBytes: number; footprintBytes: number; readersOpen: number;
+		/** Index slots: the most frames it holds, however small they are. */
+		maxFrames: number;
 	}
 	export interface Frame {
 		/** The frame's bytes (a host buffer over the arena, which `data` views); it

@@ -169,6 +169,7 @@ typedef struct {
 	size_t arena_bytes;
 	size_t footprint_bytes;      /* everything this ring allocated */
 	uint32_t readers_open;
+	uint32_t max_frames;         /* index slots: the most frames it holds, however small */
 } ivxs_ring_stats;
 
 void ivxs_ring_get_stats(const ivxs_ring *ring, ivxs_ring_stats *out);
