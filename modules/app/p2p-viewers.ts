@@ -150,9 +150,9 @@ export function startViewers(config: DeviceConfig, options: ViewerOptions): P2P 
  * A viewer's voice (talkback), whichever wire it comes on — the native transport's `open voice`, a
  * WebRTC viewer's microphone: a C firmware's recv callbacks (libivxs: iv_avt_p2p_init) take it when
  * it registered them, else a file in the talkback folder (talkback.ts). One folder and one set of
- * bounds for both wires. (Here, not in a module of its own: on the Linux host every module lives in
- * the XS heap, and the board profile's budget has no room for one more.)
+ * bounds for both wires.
  */
+
 /** A talkback a C firmware's recv_voice_cb takes: its channel's id in the link. */
 export type FirmwareTalk = { peer: string; firmware: number; frames: number; bytes: number };
 export type VoiceHandle = Talk | FirmwareTalk;

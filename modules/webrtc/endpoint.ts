@@ -126,11 +126,6 @@ export class WebRtcEndpoint {
 	/** Where every session's packets are made (sends are synchronous: one buffer serves all). */
 	#scratch = sendScratch();
 	#tick: unknown;
-	/** The ring's codec id of the G.711 track sent (Codec.pcmu, Codec.pcma). */
-	get #audioCodec(): number {
-		return this.#o.audio === "pcma" ? Codec.pcma : Codec.pcmu;
-	}
-
 	/** The WebRTC viewers' part of the camera's uplink, bytes/s (0: no budget): an equal part each. */
 	#uplink = 0;
 	/** Datagrams no session claimed (strangers, or a session already gone). */
@@ -166,9 +161,10 @@ export class WebRtcEndpoint {
 		// one that sends it when its grant gives talk (the talkback folder takes G.711); one codec both ways.
 		const audio = offer.media.find((m) => m.kind === "audio");
 		const law = this.#o.audio?.toUpperCase();
-		const receives = !!audio && !!law && (audio.direction === "recvonly" || audio.direction === "sendrecv") && !!chooseCodec(audio, [law]);
+		const heard = audio && law && (audio.direction === "recvonly" || audio.direction === "sendrecv") ? chooseCodec(audio, [law]) : undefined;
+		const receives = !!heard;
 		const talks = !!audio && mayTalk && !!this.#o.voice?.takes && (audio.direction === "sendonly" || audio.direction === "sendrecv");
-		const audioCodec = receives ? chooseCodec(audio!, [law!]) : talks ? chooseCodec(audio!, ["PCMU", "PCMA"]) : undefined;
+		const audioCodec = heard ?? (talks ? chooseCodec(audio!, ["PCMU", "PCMA"]) : undefined);
 		const g711 = audioCodec?.clock === 8000 ? audioCodec : undefined;
 		const voiceCodec = talks ? g711 : undefined;
 		const audioSsrc = new DataView(randomBytes(4)).getUint32(0) >>> 0 || 2;
@@ -351,7 +347,7 @@ export class WebRtcEndpoint {
 				if (reader.lost !== lost) [lost, entry.keyed] = [reader.lost, false];   // the ring overtook it: a gap in the picture
 				if (frame.type !== FrameType.video) {
 					// the G.711 track, once the picture has begun (AAC is cloud storage's)
-					if (entry.hears && entry.keyed && frame.codec === this.#audioCodec) {
+					if (entry.hears && entry.keyed && frame.codec === (this.#o.audio === "pcma" ? Codec.pcma : Codec.pcmu)) {
 						const chunks = [frame.data];
 						session.sendAudio(frame.data, frame.timestamp, () => intact(chunks));
 					}

@@ -267,8 +267,8 @@ export class WebRtcSession {
 	tick(): void {
 		const deadline = this.#dtls.deadline;
 		if (!this.#failed && deadline && this.#now() >= deadline) this.#step(() => this.#dtls.tick(this.#now()));
-		const srtp = this.#srtp, peer = this.#peer;
-		if (!srtp || !peer || this.#closed || !this.consented || !this.stats.packets || this.#now() - this.#srAt < SR_MS) return;
+		if (!this.#sending() || !this.stats.packets || this.#now() - this.#srAt < SR_MS) return;
+		const srtp = this.#srtp!, peer = this.#peer!;
 		this.#srAt = this.#now();
 		const wall = this.#wall(), ntp = ntpOf(wall);
 		// one per stream, both on the same wall clock: the viewer plays them in sync
