@@ -16,8 +16,9 @@
  *   ivxs modules/app/viewer -- --cloud ADDRESS:PORT --device ID [--auth VALUE | --cookie VALUE]
  *        [--host NAME] [--out PATH] [--format fmp4|annexb|raw] [--seconds N] [--params QUERY | --command JSON] [--talk FILE]
  *
- * Ends (exit 0) after --seconds, or when the camera closes the session (exit 3); a refusal by the
- * cloud or no path to the camera is `@@view-error {json}` and exit 2.
+ * Ends (exit 0) after --seconds, or when the camera closes the session it opened (exit 3); a refusal
+ * by the cloud or the camera (closed before the stream opened) or no path to the camera is exit 2,
+ * a refusal by the cloud or no path with `@@view-error {json}`.
  */
 import { argv, exit, FileWriter, localAddresses, monotonic, readFile } from "ivxs/platform";
 import Timer from "timer";
@@ -101,13 +102,14 @@ export default async function main(): Promise<void> {
 			else sink?.frame(data, info.timestamp);
 		},
 		onClosed(status) {
-			finish(3, `the camera closed the session (${status})`);
+			// Before the stream opened, a close is the camera's refusal (full, or a right the grant lacks).
+			finish(opened ? 3 : 2, `the camera closed the session (${status})`);
 		},
 		onMoved(who) {
 			report("view-moved", { who, frames });
 		},
 	});
-	let done = false;
+	let done = false, opened = false;
 	const finish = (code: number, why: string) => {
 		if (done) return;
 		done = true;
@@ -160,6 +162,7 @@ export default async function main(): Promise<void> {
 			if (!o.out) return;
 		}
 		await viewer.open(o.params);
+		opened = true;
 		report("view-open", { ms: Math.round(monotonic() - started), session: answer.session, media });
 	}
 	catch (error) {

@@ -67,7 +67,7 @@ export function walkArchive(size: number, read: (offset: number, length: number)
 		if (size - at < 2 + pathLength + 4) throw new ArchiveError("truncated entry");
 		const path = ascii(read(at + 2, pathLength));
 		const sizeBytes = read(at + 2 + pathLength, 4);
-		const length = ((sizeBytes[0] << 24) >>> 0) + (sizeBytes[1] << 16) + (sizeBytes[2] << 8) + sizeBytes[3];
+		const length = new DataView(sizeBytes.buffer, sizeBytes.byteOffset, 4).getUint32(0);
 		at += 2 + pathLength + 4;
 		if (!isArchivePath(path)) throw new ArchiveError(`not an app module path: ${path}`);
 		if (length > MAX_ENTRY_BYTES || length > size - at) throw new ArchiveError(`${path}: bad length ${length}`);

@@ -117,7 +117,7 @@ export class TurnClient {
 		if (!relayed) throw new TurnError("the TURN server's allocation has no IPv4 relayed address");
 		const lifetime = answer.attributes.get(Attr.lifetime);
 		if (lifetime && lifetime.length !== 4) throw new TurnError(`the TURN server's LIFETIME is ${lifetime.length} bytes, not 4`);
-		const lifetimeS = lifetime ? ((lifetime[0] << 24) >>> 0) + ((lifetime[1] << 16) | (lifetime[2] << 8) | lifetime[3]) : DEFAULT_LIFETIME_S;
+		const lifetimeS = lifetime ? new DataView(lifetime.buffer, lifetime.byteOffset, 4).getUint32(0) : DEFAULT_LIFETIME_S;
 		if (this.#closed) throw new TurnError("closed while allocating");
 		this.#every(Math.max(30, lifetimeS / 2) * 1000, () => this.refreshAllocation());
 		this.#every(PERMISSION_REFRESH_MS, () => this.refreshPermissions());

@@ -121,7 +121,7 @@ export const keyIdOf = (publicKey: Uint8Array, crypto: Pick<BundleCrypto, "sha25
 export function headerLengthOf(prefix: Uint8Array): number {
 	if (prefix.length < BUNDLE_PREFIX_BYTES || asciiText(prefix.subarray(0, 8)) !== BUNDLE_MAGIC)
 		throw new BundleError("format", "not an ivxs bundle (magic)");
-	const length = ((prefix[8] << 24) >>> 0) + (prefix[9] << 16) + (prefix[10] << 8) + prefix[11];
+	const length = new DataView(prefix.buffer, prefix.byteOffset, BUNDLE_PREFIX_BYTES).getUint32(8);
 	if (length < 2 || length > MAX_HEADER_BYTES) throw new BundleError("format", `header of ${length} bytes (at most ${MAX_HEADER_BYTES})`);
 	return length;
 }

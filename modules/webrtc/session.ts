@@ -416,5 +416,6 @@ export class WebRtcSession {
 function ntpOf(unixMs: number): { seconds: number; fraction: number; middle: number } {
 	const seconds = (Math.floor(unixMs / 1000) + NTP_UNIX) >>> 0;
 	const fraction = Math.floor((unixMs % 1000) / 1000 * 2 ** 32) >>> 0;
-	return { seconds, fraction, middle: (((seconds & 0xffff) << 16) | (fraction >>> 16)) >>> 0 };
+	// × 2^16, not << 16: XS shifts in C's int, where 33001 << 16 is undefined behaviour (the sanitizer host caught it).
+	return { seconds, fraction, middle: (seconds & 0xffff) * 0x10000 + (fraction >>> 16) };
 }

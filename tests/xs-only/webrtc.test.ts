@@ -394,7 +394,7 @@ test("WebRtcEndpoint: a viewer's offer answered, its checks and DTLS through tak
 	t.is(srView.getUint32(4), ssrc, "about our stream");
 	t.true(srView.getUint32(20) > 0 && srView.getUint32(24) > 0, "packets and octets sent");
 	// the viewer's receiver report echoes it at once (LSR, DLSR 0): the round trip is the time since it was sent
-	const lsr = ((srView.getUint32(8) & 0xffff) << 16 | (srView.getUint32(12) >>> 16)) >>> 0;
+	const lsr = (srView.getUint32(8) & 0xffff) * 0x10000 + (srView.getUint32(12) >>> 16);
 	const rr = new Uint8Array(32 + SRTCP_TRAILER_BYTES);
 	const rrView = new DataView(rr.buffer);
 	rr.set([0x81, 201, 0, 7, 0, 0, 0, 7]);
