@@ -105,8 +105,15 @@ function carve(n: number): number {
 function tagHeader(dv: DataView, p: number, type: number, dataSize: number, ts: number, next: number): void {
   const t = ts >>> 0;
   dv.setUint32(p, (type << 24) | dataSize);
-  dv.setUint32(p + 4, ((t << 8) | (t >>> 24)) >>> 0);
+  dv.setUint32(p + 4, timestampWord(t));
   dv.setUint32(p + 8, next); // StreamID 0 (3 bytes), then `next`
+}
+
+/** The tag's Timestamp (low 24 bits) then TimestampExtended (bits 24..31) as one word. × 256, not
+ * << 8: XS shifts in C's int, where a timestamp past 2^23 ms (2.3 h) << 8 is undefined behaviour. */
+function timestampWord(ts: number): number {
+  const t = ts >>> 0;
+  return (t & 0xffffff) * 256 + (t >>> 24);
 }
 
 /** A 4-byte big-endian number (NAL length, PreviousTagSize) as its own chunk. */
@@ -120,9 +127,8 @@ function u32Chunk(v: number): Uint8Array {
 function smallTag(type: number, ts: number, body: Uint8Array): Uint8Array {
   const t = new Uint8Array(11 + body.length + 4);
   const dv = new DataView(t.buffer);
-  const u = ts >>> 0;
   dv.setUint32(0, (type << 24) | body.length);
-  dv.setUint32(4, ((u << 8) | (u >>> 24)) >>> 0);
+  dv.setUint32(4, timestampWord(ts));
   t.set(body, 11);
   dv.setUint32(11 + body.length, 11 + body.length);
   return t;
@@ -223,7 +229,7 @@ export class FlvMuxer extends MuxerInput {
     if (hevc) {
       tagHeader(dv, p, TAG_VIDEO, dataSize, ts, 0x80 | (frameType << 4) | (exX ? 3 : 1));
       dv.setUint32(p + 12, HVC1_U32);
-      if (!exX) dv.setUint32(p + 16, (cts << 8) >>> 0); // SI24 (then the NAL length's first byte, rewritten below)
+      if (!exX) dv.setUint32(p + 16, (cts & 0xffffff) * 256); // SI24 (then the NAL length's first byte, rewritten below); not << 8: a negative cts is undefined behaviour in XS's C
     } else {
       tagHeader(dv, p, TAG_VIDEO, dataSize, ts, (frameType << 4) | 7);
       dv.setUint32(p + 12, ((1 << 24) | (cts & 0xffffff)) >>> 0); // AVC NALU, CompositionTime SI24

@@ -290,9 +290,10 @@ export function hevcCodecString(sps: H265Sps): string {
   const space = ["", "A", "B", "C"][sps.profileSpace];
   let reversed = 0;
   for (let i = 0; i < 32; i++) {
-    if (((sps.profileCompatibilityFlags >>> i) & 1) !== 0) reversed |= 1 << (31 - i);
+    // + 2^(31-i), not |= 1 << (31-i): XS shifts in C's int, where 1 << 31 is undefined behaviour.
+    if (((sps.profileCompatibilityFlags >>> i) & 1) !== 0) reversed += 2 ** (31 - i);
   }
-  let s = "hvc1." + space + sps.profileIdc + "." + hexUpper(reversed >>> 0) + "." +
+  let s = "hvc1." + space + sps.profileIdc + "." + hexUpper(reversed) + "." +
     (sps.tierFlag ? "H" : "L") + sps.levelIdc;
   const c = sps.constraintIndicatorFlags;
   let last = c.length;

@@ -156,7 +156,7 @@ export function parseFlv(b: Uint8Array): Tag[] {
   const tags: Tag[] = [];
   while (p < b.length) {
     const size = (b[p + 1] << 16) | (b[p + 2] << 8) | b[p + 3];
-    const ts = ((b[p + 7] << 24) | (b[p + 4] << 16) | (b[p + 5] << 8) | b[p + 6]) >>> 0;
+    const ts = b[p + 7] * 0x1000000 + ((b[p + 4] << 16) | (b[p + 5] << 8) | b[p + 6]);
     tags.push({ type: b[p], size, ts, body: b.subarray(p + 11, p + 11 + size) });
     if (dv.getUint32(p + 11 + size) !== 11 + size) throw new Error("PreviousTagSize");
     p += 11 + size + 4;

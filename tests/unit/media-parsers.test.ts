@@ -121,6 +121,8 @@ test("H.265 SPS: Main 640x480, codec string per 14496-15 Annex E", (t) => {
   t.is(s.chromaFormatIdc, 1);
   t.is(s.frameRate, 15);
   t.is(hevcCodecString(s), "hvc1.1.6.L90.90");
+  // Flag 31 reversed is the top bit: on XS, a shift there would be C's undefined behaviour.
+  t.is(hevcCodecString({ ...s, profileCompatibilityFlags: 0x60000001 }), "hvc1.1.80000006.L90.90");
 });
 
 test("H.265 SPS: the conformance window crops the coded size", (t) => {
