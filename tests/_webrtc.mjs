@@ -5,11 +5,13 @@ import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { root } from "./_host.mjs";
 
-/** `prefix`: an argv that runs it elsewhere (a network namespace); `stun`: its STUN server ("stun:host:port"). */
-export function whepClient(url, token, seconds, { prefix = [], stun } = {}) {
+/** `prefix`: an argv that runs it elsewhere (a network namespace); `stun`: its STUN server ("stun:host:port");
+ * `commands`: sent on a DataChannel once open, one at a time (the result's `replies`). */
+export function whepClient(url, token, seconds, { prefix = [], stun, commands } = {}) {
 	return new Promise((resolve, reject) => {
 		const argv = [...prefix, "/usr/bin/python3", join(root, "tests/webrtc/aiortc_whep.py"), url, token, String(seconds), ...(stun ? [stun] : [])];
-		const child = spawn(argv[0], argv.slice(1), { stdio: ["ignore", "pipe", "pipe"] });
+		const env = commands ? { ...process.env, IVXS_WHEP_COMMANDS: JSON.stringify(commands) } : process.env;
+		const child = spawn(argv[0], argv.slice(1), { stdio: ["ignore", "pipe", "pipe"], env });
 		let out = "", err = "";
 		child.stdout.on("data", (chunk) => { out += chunk; });
 		child.stderr.on("data", (chunk) => { err += chunk; });

@@ -84,6 +84,13 @@ test("xs › the console shows the XS camera online with its snapshot, plays it 
 	await page.click("#live-talk");
 	await until(page, "not talking", () => document.querySelector("#live-talk").getAttribute("aria-pressed") === "false", undefined, 10000);
 
+	// PTZ: a command over the session's DataChannel (Chromium's SCTP, the camera's), answered as on the native wire
+	await until(page, "the PTZ buttons", () => !document.querySelector("#live-ptz").hidden, undefined, 10000);
+	await page.click("#live-ptz-left");
+	await until(page, "the PTZ reply", () => document.querySelector("#live-ptz-status").textContent !== "", undefined, 10000);
+	t.is(await page.textContent("#live-ptz-status"), "This camera has no PTZ motor");
+	await page.shot("xs-camera-2c-ptz");
+
 	await page.click('a[data-tab="recordings"]');
 	await page.click('button[data-range="300000"]');
 	await until(page, "a recorded span and an event marker", () => document.querySelector(".tl-span") && document.querySelector(".tl-event"), undefined, 30000);
@@ -104,6 +111,8 @@ test("xs › the console shows the XS camera online with its snapshot, plays it 
 	const files = readdirSync(talkback);
 	t.log("talkback", files.map((f) => `${f}: ${statSync(join(talkback, f)).size} bytes`));
 	t.regex(run.stdout, /p2p: [0-9a-f]{16} talks \(pcmu\) into /);
+	t.regex(run.stdout, /webrtc: DataChannel "commands" opened on stream \d+/);
+	t.regex(run.stdout, /p2p: [0-9a-f]{16}: ptz left \(no motor: a placeholder\)/);
 	t.is(files.filter((f) => f.endsWith(".ulaw")).length, 1, run.stdout);
 	const file = join(talkback, files.find((f) => f.endsWith(".ulaw")));
 	const seconds = statSync(file).size / 8000;

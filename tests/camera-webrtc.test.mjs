@@ -4,7 +4,8 @@
 // grant and the offer and hands it to the camera over the control channel; the camera answers
 // (ICE-lite, DTLS-SRTP, H.264 from the ring) and aiortc decodes the video straight from the camera.
 // The session is in the cloud's P2P list as a WebRTC one; DELETE ends it on the camera; a revoked
-// grant ends it too. Bad offers are refused by the cloud before the camera hears of them.
+// grant ends it too. Bad offers are refused by the cloud before the camera hears of them. aiortc's
+// DataChannel (its own SCTP and DCEP) carries the native wire's commands, answered the same way.
 import test from "ava";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -17,7 +18,7 @@ import { view } from "../scripts/view.mjs";
 
 const adminPassword = "admin-secret-1";
 
-test("WHEP through the cloud: aiortc decodes the camera's video straight from it; listed as WebRTC; DELETE ends it on the camera", async (t) => {
+test("WHEP through the cloud: aiortc decodes the camera's video straight from it and sends commands on a DataChannel; listed as WebRTC; DELETE ends it on the camera", async (t) => {
 	const cloud = await cloudFor(t, { adminPassword, p2pSweepS: 1 });
 	const device = await deviceIn(cloud, "rtc-cam");
 	const admin = await session(cloud, "admin", adminPassword);
@@ -26,7 +27,8 @@ test("WHEP through the cloud: aiortc decodes the camera's video straight from it
 	const { done: camera } = await cameraConnected(deviceFile(t, device, cloud.url), { seconds: 30, args: ["--p2p-loopback"], onStdout: (chunk) => { stdout += chunk; } });
 	const url = `${cloud.url}/v1/devices/rtc-cam/whep`;
 
-	const watching = whepClient(url, token, 6);
+	const commands = [{ cmd: "ptz", op: "left" }, { cmd: "snapshot" }, { cmd: "recordings" }, { cmd: "fly" }, "not an object"];
+	const watching = whepClient(url, token, 6, { commands });
 	let listed;
 	await eventually(async () => {
 		listed = (await (await admin.call("/v1/devices/rtc-cam/p2p")).json()).sessions.find((s) => s.wire === "webrtc" && s.connected);
@@ -46,10 +48,20 @@ test("WHEP through the cloud: aiortc decodes the camera's video straight from it
 	t.deepEqual([result.width, result.height], [640, 480]);
 	t.true(result.firstFrameS < 3, `first frame ${result.firstFrameS} s after the offer`);
 	t.is(result.deleteStatus, 200);
+	// the commands, answered on the channel as on the native wire (viewer-commands.ts)
+	t.is(result.channel, "open");
+	t.is(result.replies.length, commands.length);
+	t.like(result.replies[0], { ok: true, ptz: "left", moved: false });
+	t.like(result.replies[1], { ok: true });
+	t.true(result.replies[1].time > 0, "a still was taken");
+	t.like(result.replies[2], { ok: false, error: "no local store" });
+	t.like(result.replies[3], { ok: false });
+	t.like(result.replies[4], { ok: false, error: "not a JSON object" });
+	t.regex(stdout, /webrtc: DataChannel "commands" opened on stream \d+ \([0-9a-f]{16}\)/);
 	const id = result.location.split("/").pop();
 	await eventually(() => new RegExp(`webrtc: viewer ${id} ended by the cloud: \\d+ frames`).test(stdout), 5000);
 	// aiortc's receiver reports echoed the camera's sender reports: the round trip is known
-	t.regex(stdout, new RegExp(`webrtc: viewer ${id} ended by the cloud: .*; [1-9]\\d* sender reports, round trip \\d+ ms`));
+	t.regex(stdout, new RegExp(`webrtc: viewer ${id} ended by the cloud: .*; [1-9]\\d* sender reports, round trip \\d+ ms.*; 5 commands \\(5 answered\\)`));
 	t.regex(stdout, new RegExp(`webrtc: viewer ${id} watches \\(connected in \\d+ ms\\)`));
 	t.regex(stdout, /webrtc: made this camera's DTLS identity|webrtc: viewer [0-9a-f]{16} offered H264/);
 	// The session is gone from the cloud, and a second DELETE finds nothing.

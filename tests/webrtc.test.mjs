@@ -180,7 +180,7 @@ test("SDP: aiortc offers video, talkback audio and a DataChannel; the camera's a
 			[video.mid]: { codec: h264.codec, ssrc: 1111, direction: "sendonly" },
 			[audio.mid]: { codec: chooseCodec(audio, ["PCMU", "PCMA"]), ssrc: 2222, direction: "sendrecv" },
 		},
-		dataChannel: true,
+		dataChannel: { maxMessageSize: 2048 },
 	});
 	py.stdin.end(JSON.stringify({ answer }) + "\n");
 	await exited;

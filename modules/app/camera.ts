@@ -51,7 +51,7 @@ import type { FirmwareFeed } from "./firmware.js";
 import { P2PSignal } from "./p2p-signal.js";
 import type { WebRtcEndpoint } from "../webrtc/endpoint.js";
 import { DeviceFileError, hasAudio, hasVideo, parseDeviceFile, type DeviceConfig, type Endpoint } from "./device-file.js";
-import { startViewers, viewerVoice } from "./p2p-viewers.js";
+import { startViewers, viewerCommands, viewerVoice } from "./p2p-viewers.js";
 import { ProductionMeter, p2pBudget, wireShares } from "./uplink-share.js";
 import { provision, readDeviceFile, readText } from "./provisioning.js";
 import { startUpdates } from "./updates.js";
@@ -260,15 +260,19 @@ export default function main(): void {
 	let endpoint: P2P | undefined;
 	// a viewer's voice, on either wire: the talkback folder (or a C firmware's callbacks)
 	const voice = viewerVoice({ talkbackDir: options.talkback || undefined, firmware: fw, log });
+	// and its commands, on either wire (a WebRTC viewer's DataChannel)
+	const commands = viewerCommands({
+		store, firmware: fw, log,
+		snapshot: stillChannel === undefined ? undefined : () => {
+			const time = cloudNow();
+			return { time, taken: stills.take(stillChannel, time) };
+		},
+	});
 	const startP2P = (port: number): P2P | string => {
 		if (!rings[0]) return "no channel is capturing";
 		const started = startViewers(config, {
-			port, ring: rings[0], store, voice, maxSessions: options.viewers, firmware: fw, log,
+			port, ring: rings[0], store, voice, commands, maxSessions: options.viewers, firmware: fw, log,
 			othersOpen: () => webrtc?.size ?? 0,
-			snapshot: stillChannel === undefined ? undefined : () => {
-				const time = cloudNow();
-				return { time, taken: stills.take(stillChannel, time) };
-			},
 			unixTime: () => cloudNow() / 1000,
 		});
 		if (typeof started !== "string") endpoint = started;
@@ -291,7 +295,7 @@ export default function main(): void {
 		// on the P2P socket: its candidates, NAT openings and relay serve both wires
 		let wire: { send(bytes: Uint8Array, address: string, port: number): void } | undefined;
 		webrtc = new WebRtcEndpoint({
-			identity, ring: rings[0], codec: live.codec, audio: liveG711, hmacSha1, now: monotonic, log, voice,
+			identity, ring: rings[0], codec: live.codec, audio: liveG711, hmacSha1, now: monotonic, log, voice, command: commands.run,
 			send: (bytes, address, port) => wire?.send(bytes, address, port),
 			places: () => options.viewers - (endpoint?.sessions().length ?? 0) - (webrtc?.size ?? 0),
 		});

@@ -150,7 +150,7 @@ export class P2PSignal {
 		if (!(rights & Rights.live)) return refuse("the viewer's grant gives no live view (what a WebRTC viewer starts with)");
 		let answer;
 		try {
-			answer = await endpoint.offer(session, sdp, (candidates) => this.#gather(p2p, { session, candidates, stun, turn }), !!(rights & Rights.talk));
+			answer = await endpoint.offer(session, sdp, (candidates) => this.#gather(p2p, { session, candidates, stun, turn }), rights);
 		}
 		catch (error) {
 			return refuse((error as Error).message);

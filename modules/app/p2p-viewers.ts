@@ -2,7 +2,7 @@
  * Viewers over P2P on the camera app (SPEC §2, issue 14 §2): live straight from the first
  * channel's ring (no onSendGet), playback of the local store (store/playback.ts, pulled by
  * onSendGet), talkback (viewerVoice below: files, or the firmware), and the built-in commands
- * (viewer-commands.ts); a C firmware's callbacks (libivxs: iv_avt_p2p_init) take streams, talkback and
+ * (viewerCommands below, viewer-commands.ts: both wires); a C firmware's callbacks (libivxs: iv_avt_p2p_init) take streams, talkback and
  * commands when it gave them. A viewer comes with a ticket the cloud minted for this device.
  */
 import type { Ring } from "ring";
@@ -30,7 +30,8 @@ export interface ViewerOptions {
 	store?: LocalStore;
 	/** Where a viewer's voice goes (viewerVoice: the talkback folder or the firmware; none: talkback is refused). */
 	voice?: ViewerVoice;
-	snapshot?(): { time: number; taken: boolean };
+	/** The viewers' commands (viewerCommands: the same for WebRTC viewers' DataChannels). */
+	commands: ViewerCommands;
 	/** Unix seconds for tickets' expiry: the camera's clock as the cloud knows it (default now()). */
 	unixTime?: () => number;
 	maxSessions?: number;
@@ -48,10 +49,9 @@ const isFirmware = (handle: unknown): handle is FirmwareStream => "firmware" in 
 
 /** The endpoint, or why P2P cannot run (the caller logs it: p2p-signal.ts). */
 export function startViewers(config: DeviceConfig, options: ViewerOptions): P2P | string {
-	const { log, store, voice } = options;
+	const { log, store, voice, commands } = options;
 	if (config.id.length > 16) return `a ticket names devices of at most 16 bytes; "${config.id}" is longer`;
-	const playbacks = new Map<string, Playback>();
-	const commands = { store, playbackOf: (p: string) => playbacks.get(p), snapshot: options.snapshot, firmware: options.firmware, log, pace: new Pace(COMMAND_RATE, monotonic) };
+	const playbacks = commands.playbacks;
 	const opens = new Pace(OPEN_RATE, monotonic);
 	const mayOpen = (peer: string) => {
 		if (opens.take(peer)) return true;
@@ -133,10 +133,7 @@ export function startViewers(config: DeviceConfig, options: ViewerOptions): P2P 
 		},
 		onRecvInit: (params, peer): VoiceHandle | undefined => (voice?.takes && mayOpen(peer) ? voice.open(params, peer) : undefined),
 		onRecvVoice: (handle, data) => voice!.voice(handle as VoiceHandle, data),
-		onCommand: (command, peer, rights) => {
-			const reply = firmwareCommand(commands, command, peer, rights);
-			return reply !== undefined ? reply : runViewerCommand(commands, command, peer, rights);
-		},
+		onCommand: (command, peer, rights) => commands.run(command, peer, rights),
 	});
 	// A playback read from the card faster than the viewer's path drains stops above high and
 	// resumes below low (the transport holds at most 256 KiB unsent per channel): the card is read
@@ -144,6 +141,30 @@ export function startViewers(config: DeviceConfig, options: ViewerOptions): P2P 
 	p2p.setWatermarks(...WATERMARKS);
 	log(`p2p: viewers on UDP port ${p2p.port}`);
 	return p2p;
+}
+
+/**
+ * A viewer's commands, whichever wire they come on — the native transport's requests, a WebRTC
+ * viewer's DataChannel: a C firmware's command_cb answers when it gave one, else the built-ins
+ * (viewer-commands.ts). One rate per viewer, one table of rights, one reply format.
+ */
+export interface ViewerCommands {
+	/** Each native viewer's open playback (the `playback` command controls the asking viewer's). */
+	readonly playbacks: Map<string, Playback>;
+	/** The reply to `peer`'s command (its ticket's `rights`); null: the firmware closes the viewer's session. */
+	run(bytes: ArrayBuffer, peer: string, rights: number): Uint8Array | ArrayBuffer | null;
+}
+
+export function viewerCommands({ store, snapshot, firmware, log }: { store?: LocalStore; snapshot?(): { time: number; taken: boolean }; firmware?: Firmware; log(message: string): void }): ViewerCommands {
+	const playbacks = new Map<string, Playback>();
+	const context = { store, playbackOf: (p: string) => playbacks.get(p), snapshot, firmware, log, pace: new Pace(COMMAND_RATE, monotonic) };
+	return {
+		playbacks,
+		run(bytes, peer, rights) {
+			const reply = firmwareCommand(context, bytes, peer, rights);
+			return reply !== undefined ? reply : runViewerCommand(context, bytes, peer, rights);
+		},
+	};
 }
 
 /**

@@ -19,12 +19,14 @@
  */
 import Timer from "timer";
 import { Codec, RingReader, FrameType, intact, type Ring } from "ring";
-import { type DtlsIdentity } from "webrtc";
+import { channelMaxMessage, type DtlsIdentity } from "webrtc";
 import { randomBytes } from "p2p";
 import type { Datagram } from "../p2p/udp.js";
 import type { HmacSha1 } from "../p2p/stun.js";
 import type { Candidate } from "../protocol/signal.js";
 import { RateGate } from "../net/rate-gate.js";
+import { Rights } from "../protocol/ticket.js";
+import { CommandChannels, type CommandReply } from "./datachannel.js";
 import { checkedUfrag } from "./ice.js";
 import { chooseCodec, chooseH264, parseOffer, writeAnswer } from "./sdp.js";
 import { WebRtcSession, sendScratch } from "./session.js";
@@ -67,6 +69,9 @@ export interface WebRtcEndpointOptions {
 	/** Where a viewer's voice goes (the app's viewerVoice, modules/app/p2p-viewers.ts: the talkback folder, or a C firmware):
 	 * `open` a talkback (`params`: codec=pcmu|pcma&rate=8000), or undefined when none is taken. */
 	voice?: { readonly takes: boolean; open(params: string, peer: string): unknown; voice(handle: unknown, data: ArrayBuffer): void };
+	/** A viewer's command on its DataChannel (the app's viewerCommands: the native wire's handler,
+	 * rights and rate; `peer`: the session's id); none: an offered DataChannel is rejected. */
+	command?(bytes: ArrayBuffer, peer: string, rights: number): CommandReply;
 }
 
 interface Entry {
@@ -92,6 +97,8 @@ interface Entry {
 	/** The viewer's talkback, opened with its first voice packet; `talkOff`: refused, its voice is dropped. */
 	talk?: unknown;
 	talkOff?: boolean;
+	/** Its DataChannels (commands), when the answer kept the offer's. */
+	channels?: CommandChannels;
 }
 
 export interface WebRtcFigures {
@@ -113,6 +120,8 @@ export interface WebRtcFigures {
 	talk: boolean;
 	/** Frames skipped for its part of the uplink. */
 	skipped: number;
+	/** Commands its DataChannel carried (undefined: it has none). */
+	commands?: number;
 }
 
 /** `count` characters from the platform's random source (ICE credentials: RFC 8839 §5.4). */
@@ -148,7 +157,7 @@ export class WebRtcEndpoint {
 	 * that sends audio in G.711 gets it taken (the answer's audio is recvonly), the viewer's
 	 * microphone then goes to the talkback. Throws WebRtcRefusal or SdpError (bounded).
 	 */
-	async offer(id: string, sdp: string, gather: (viewer: Candidate[]) => Promise<Candidate[]>, mayTalk = false): Promise<string> {
+	async offer(id: string, sdp: string, gather: (viewer: Candidate[]) => Promise<Candidate[]>, rights = Rights.live): Promise<string> {
 		if (this.#entries.has(id)) throw new WebRtcRefusal(`session ${id} already has an answer`);
 		if (this.#o.places() <= 0) throw new WebRtcRefusal("the camera serves as many viewers as it can now");
 		const offer = parseOffer(sdp);
@@ -163,13 +172,15 @@ export class WebRtcEndpoint {
 		const law = this.#o.audio?.toUpperCase();
 		const heard = audio && law && (audio.direction === "recvonly" || audio.direction === "sendrecv") ? chooseCodec(audio, [law]) : undefined;
 		const receives = !!heard;
-		const talks = !!audio && mayTalk && !!this.#o.voice?.takes && (audio.direction === "sendonly" || audio.direction === "sendrecv");
+		const talks = !!audio && !!(rights & Rights.talk) && !!this.#o.voice?.takes && (audio.direction === "sendonly" || audio.direction === "sendrecv");
 		const audioCodec = heard ?? (talks ? chooseCodec(audio!, ["PCMU", "PCMA"]) : undefined);
 		const g711 = audioCodec?.clock === 8000 ? audioCodec : undefined;
 		const voiceCodec = talks ? g711 : undefined;
 		const audioSsrc = new DataView(randomBytes(4)).getUint32(0) >>> 0 || 2;
 		const local = { ufrag: randomText(8), pwd: randomText(24) };
 		const ssrc = new DataView(randomBytes(4)).getUint32(0) >>> 0 || 1;
+		// A DataChannel carries commands (each checked against the grant's rights by the handler).
+		const application = this.#o.command ? offer.media.find((m) => m.kind === "application" && m.sctpPort !== undefined) : undefined;
 		const entry: Entry = { id, ufrag: local.ufrag, since: this.#o.now(), keyed: false, rewoundAt: -Infinity, mark: { bytes: 0, at: this.#o.now() }, allowance: { bytes: Infinity, at: this.#o.now() }, skipped: 0, starved: false, hears: false, session: undefined as never };
 		entry.session = new WebRtcSession({
 			identity: this.#o.identity, remoteFingerprint: offer.fingerprint.bytes, local,
@@ -179,9 +190,19 @@ export class WebRtcEndpoint {
 			now: this.#o.now, hmacSha1: this.#o.hmacSha1,
 			onKeyFrameRequest: () => this.#keyFrame(entry),
 			talk: voiceCodec ? { payloadType: voiceCodec.pt, voice: (payload) => this.#voice(entry, voiceCodec.name, payload) } : undefined,
+			channel: application ? { port: application.sctpPort!, remotePort: application.sctpPort!, message: (stream, ppid, data) => entry.channels!.message(stream, ppid, data) } : undefined,
 			log: (message) => this.#o.log(`${message} (${id})`), scratch: this.#scratch,
 		});
 		entry.hears = receives && !!g711;
+		if (application) {
+			entry.channels = new CommandChannels({
+				send: (stream, ppid, bytes) => entry.session.sendMessage(stream, ppid, bytes),
+				command: (bytes) => this.#o.command!(bytes, id, rights),
+				// as the native wire: the handler's empty reply ends the viewer's session (after this message's turn)
+				end: (why) => Timer.set(() => this.end(id, why), 0),
+				log: (message) => this.#o.log(`${message} (${id})`),
+			});
+		}
 		// Its place is held while the camera gathers (another offer counts it).
 		this.#entries.set(id, entry);
 		this.#byUfrag.set(local.ufrag, entry);
@@ -207,9 +228,9 @@ export class WebRtcEndpoint {
 				[video.mid]: { codec, ssrc, direction: "sendonly" },
 				...(audio && g711 ? { [audio.mid]: { codec: g711, ssrc: audioSsrc, direction: entry.hears && voiceCodec ? "sendrecv" as const : entry.hears ? "sendonly" as const : "recvonly" as const } } : {}),
 			},
-			dataChannel: false,
+			dataChannel: application ? { maxMessageSize: channelMaxMessage() } : undefined,
 		});
-		this.#o.log(`webrtc: viewer ${id} offered ${codec.name}/${codec.pt}${entry.hears ? `, hears ${g711!.name}/${g711!.pt}` : ""}${voiceCodec ? ` and talks in ${voiceCodec.name}/${voiceCodec.pt}` : ""}; answered with ${candidates.map((c) => `${c.type} ${c.address}:${c.port}`).join(", ")}`);
+		this.#o.log(`webrtc: viewer ${id} offered ${codec.name}/${codec.pt}${entry.hears ? `, hears ${g711!.name}/${g711!.pt}` : ""}${voiceCodec ? ` and talks in ${voiceCodec.name}/${voiceCodec.pt}` : ""}${application ? ", commands on a DataChannel" : ""}; answered with ${candidates.map((c) => `${c.type} ${c.address}:${c.port}`).join(", ")}`);
 		return answer;
 	}
 
@@ -245,7 +266,7 @@ export class WebRtcEndpoint {
 		if (entry.talk !== undefined) this.#o.voice!.voice(entry.talk, new ArrayBuffer(0));   // the talkback ends with the session
 		const { frames, packets, bytes, senderReports, rttMs, keyFrameRequests, nacks, resent, resendsRefused, resendsGone } = entry.session.stats;
 		entry.session.close();
-		this.#o.log(`webrtc: viewer ${id} ${why}: ${frames} frames, ${packets} packets, ${bytes} bytes; ${senderReports} sender reports, round trip ${rttMs < 0 ? "unknown" : `${rttMs} ms`}, ${keyFrameRequests} key frame requests, ${nacks} NACKed (${resent} resent, ${resendsGone} gone, ${resendsRefused} over the limit); ${entry.skipped} frames skipped for the uplink`);
+		this.#o.log(`webrtc: viewer ${id} ${why}: ${frames} frames, ${packets} packets, ${bytes} bytes; ${senderReports} sender reports, round trip ${rttMs < 0 ? "unknown" : `${rttMs} ms`}, ${keyFrameRequests} key frame requests, ${nacks} NACKed (${resent} resent, ${resendsGone} gone, ${resendsRefused} over the limit); ${entry.skipped} frames skipped for the uplink${entry.channels ? `; ${entry.channels.stats.commands} commands (${entry.channels.stats.replies} answered)` : ""}`);
 		if (!this.#entries.size) this.#stop();
 		return true;
 	}
@@ -256,7 +277,7 @@ export class WebRtcEndpoint {
 			const { bytes, frames, keyFrameRequests, nacks, resent, rttMs, fractionLost } = entry.session.stats;
 			const rate = at > entry.mark.at ? Math.round((bytes - entry.mark.bytes) * 1000 / (at - entry.mark.at)) : 0;
 			entry.mark = { bytes, at };
-			return { session: entry.id, connected: entry.session.connected, peer: entry.session.peer, rate, rttMs, fractionLost, frames, keyFrameRequests, nacks, resent, talk: entry.talk !== undefined, skipped: entry.skipped };
+			return { session: entry.id, connected: entry.session.connected, peer: entry.session.peer, rate, rttMs, fractionLost, frames, keyFrameRequests, nacks, resent, talk: entry.talk !== undefined, skipped: entry.skipped, commands: entry.channels?.stats.commands };
 		});
 	}
 

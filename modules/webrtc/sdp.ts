@@ -249,8 +249,9 @@ export interface AnswerParams {
 	candidates: ReadonlyArray<Pick<SdpCandidate, "address" | "port" | "type">>;
 	/** Per offered mid: the codec the camera sends (video, audio) or receives (talkback audio); absent: rejected. */
 	accept: Readonly<Record<string, { codec?: SdpCodec; ssrc?: number; direction: SdpMedia["direction"] }>>;
-	/** Keep the offered DataChannel (commands). */
-	dataChannel: boolean;
+	/** Keep the offered DataChannel (commands), taking messages of at most `maxMessageSize` bytes
+	 * (a=max-message-size, RFC 8841 §6: the viewer sends none larger); absent: rejected. */
+	dataChannel?: { maxMessageSize: number };
 	/** RFC 8445 §2.5 lite: the camera only answers checks (the viewer, a full agent, controls and nominates). */
 	iceLite?: boolean;
 }
@@ -258,7 +259,7 @@ export interface AnswerParams {
 /** The camera's answer to `offer` (RFC 8829 §5.3): one BUNDLE transport, a=setup:passive, a=rtcp-mux. */
 export function writeAnswer(offer: SdpOffer, p: AnswerParams): string {
 	const fp = Array.from(p.fingerprint, (b) => b.toString(16).padStart(2, "0").toUpperCase()).join(":");
-	const accepted = offer.media.filter((m) => (m.kind === "application" ? p.dataChannel && m.sctpPort !== undefined : !!p.accept[m.mid]?.codec));
+	const accepted = offer.media.filter((m) => (m.kind === "application" ? !!p.dataChannel && m.sctpPort !== undefined : !!p.accept[m.mid]?.codec));
 	const out = ["v=0", `o=- ${p.sessionId} 2 IN IP4 0.0.0.0`, "s=ivxs", "t=0 0"];
 	if (accepted.length) out.push(`a=group:BUNDLE ${accepted.map((m) => m.mid).join(" ")}`);
 	out.push("a=msid-semantic: WMS ivxs");
@@ -273,7 +274,7 @@ export function writeAnswer(offer: SdpOffer, p: AnswerParams): string {
 		if (m.kind === "application") {
 			const legacy = m.protocol === "DTLS/SCTP";
 			out.push(`m=application 9 ${m.protocol} ${legacy ? m.sctpPort : "webrtc-datachannel"}`, "c=IN IP4 0.0.0.0", ...transportLines,
-				legacy ? `a=sctpmap:${m.sctpPort} webrtc-datachannel 65535` : `a=sctp-port:${m.sctpPort}`, "a=max-message-size:16384");
+				legacy ? `a=sctpmap:${m.sctpPort} webrtc-datachannel 65535` : `a=sctp-port:${m.sctpPort}`, `a=max-message-size:${p.dataChannel!.maxMessageSize}`);
 		}
 		else {
 			const { codec, ssrc, direction } = p.accept[m.mid]!;

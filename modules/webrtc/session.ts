@@ -43,6 +43,9 @@ export interface WebRtcSessionOptions {
 	/** The viewer's microphone, when the answer took its audio (talkback): the payload type agreed,
 	 * and each packet's payload (G.711: a byte a sample) in the order it came. */
 	talk?: { payloadType: number; voice(payload: ArrayBuffer): void };
+	/** The offer's DataChannel, kept by the answer: SCTP on `port` (ours, the answer's a=sctp-port)
+	 * from `remotePort` (the offer's), each message that arrives to `message` (datachannel.ts). */
+	channel?: { port: number; remotePort: number; message(stream: number, ppid: number, data: ArrayBuffer): void };
 	/** The viewer asked for a key frame (its PLI or FIR): the next frame sent should be one. */
 	onKeyFrameRequest?(): void;
 	log?(message: string): void;
@@ -131,6 +134,7 @@ export class WebRtcSession {
 		this.#sender = new RtpSender(codec, ssrc, this.#seq, payloadType, MTU);
 		if (o.audio) this.#audioSender = new RtpSender(0, o.audio.ssrc, Math.floor(Math.random() * 0x8000), o.audio.payloadType, MTU);
 		this.#scratch = o.scratch ?? sendScratch();
+		if (o.channel) this.#dtls.openChannel(o.channel.port, o.channel.remotePort, Math.floor(o.now()));
 	}
 
 	/** Whole milliseconds of the caller's clock (DTLS takes integers). */
@@ -154,6 +158,29 @@ export class WebRtcSession {
 	/** The viewer's checks still come (RFC 7675): media may go to it. */
 	get consented(): boolean {
 		return this.#now() - this.#consentAt < CONSENT_MS;
+	}
+
+	/** The DataChannel's association: ChannelState (none, listening, established, closed). */
+	get channelState(): number {
+		return this.#dtls.channelState;
+	}
+
+	/**
+	 * A message to the viewer on its DataChannel's `stream` (ordered, reliable: the association
+	 * keeps it until acknowledged). False when it cannot go: no channel or DTLS yet, the association
+	 * closed, too large, or more waiting unacknowledged than the association holds (logged).
+	 */
+	sendMessage(stream: number, ppid: number, bytes: ArrayBuffer): boolean {
+		if (!this.#srtp || this.#failed) return false;
+		const peer = this.#peer!;
+		try {
+			for (const datagram of this.#dtls.sendMessage(stream, ppid, bytes, this.#now())) this.#o.send(new Uint8Array(datagram), peer.address, peer.port);
+			return true;
+		}
+		catch (error) {
+			this.#o.log?.(`webrtc: DataChannel message of ${bytes.byteLength} bytes not sent: ${(error as Error).message} (${(error as { code?: string }).code})`);
+			return false;
+		}
 	}
 
 	/** The address the session sends to (where the viewer's checks came from), once one came. */
@@ -408,6 +435,9 @@ export class WebRtcSession {
 			this.#fromViewer = new Srtp(keys.remoteKey, keys.remoteSalt);
 			this.#o.log?.("webrtc: DTLS-SRTP connected");
 		}
+		// the DataChannel's messages, after its answers went out (a reply may be sent from here)
+		const channel = this.#o.channel;
+		if (channel && result.state === DtlsState.connected) for (const { stream, ppid, data } of this.#dtls.messages()) channel.message(stream, ppid, data);
 	}
 }
 

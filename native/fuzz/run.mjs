@@ -1,7 +1,8 @@
 // Builds and runs the libFuzzer harnesses: "splitters" over the Annex-B core
 // and capture's splitters (native/fuzz/splitters_fuzz.c), "p2p" over every
 // packet of the P2P transport and its handshake (native/fuzz/p2p_fuzz.c), "webrtc" over SRTP/SRTCP
-// unprotect, the RTP packetizer, the RTCP parser and datagrams into a DTLS session (native/fuzz/webrtc_fuzz.c).
+// unprotect, the RTP packetizer, the RTCP parser, datagrams into a DTLS session and packets into an
+// SCTP association (native/fuzz/webrtc_fuzz.c).
 // Used by tests/fuzz.test.mjs (a bounded number of inputs in `npm test`) and
 // by `npm run fuzz` (each harness IVXS_FUZZ_SECONDS, default 180; IVXS_FUZZ_JOBS,
 // default 1; IVXS_FUZZ_HARNESS=name for one only; IVXS_FUZZ_RUNS=n for a count
@@ -106,6 +107,23 @@ function writeSplitterSeeds(dir) {
 
 // P2P seeds (native/fuzz/p2p_fuzz.c): records of well-formed frames for each mode, each from three
 // clock bases (just before the wrap, just before 2^31, 0; the fuzzer mutates the base too).
+/** Mode 6's packet framing (webrtc_fuzz.c): its flag byte, a 16-bit length, the chunks. */
+function sctpPacket(flag, chunks) {
+	const body = Buffer.concat(chunks);
+	return Buffer.concat([Buffer.from([flag, body.length >> 8, body.length & 255]), body]);
+}
+
+/** A whole DATA chunk on stream 0 (B and E), its TSN `tsn` past the one expected, padded to 4 bytes. */
+function dataChunk(tsn, ppid, payload) {
+	const length = 16 + payload.length;
+	const chunk = Buffer.alloc((length + 3) & ~3);
+	chunk.set([0, 3, length >> 8, length & 255]);
+	chunk.writeUInt32BE(tsn, 4);
+	chunk.writeUInt32BE(ppid, 12);
+	chunk.set(payload, 16);
+	return chunk;
+}
+
 function writeWebrtcSeeds(dir) {
 	mkdirSync(dir, { recursive: true });
 	const clip = readFileSync(join(root, "fixtures/media/h264-main-320x240.h264"));
@@ -121,6 +139,10 @@ function writeWebrtcSeeds(dir) {
 		// a DTLS 1.2 ClientHello's record header and the start of its handshake message
 		Buffer.from([5, 0, 40, 22, 0xfe, 0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 27, 1, 0, 0, 0x3c, 0, 0, 0, 0, 0, 0, 0, 0x3c, 0xfe, 0xfd, ...Buffer.alloc(10, 7)]),
 		Buffer.from([4, 0x81, 201, 0, 7, 0, 0, 0, 7, ...Buffer.alloc(24, 5), 0x81, 205, 0, 3, 0, 0, 0, 7, 0, 0, 0, 9, 0, 100, 0x80, 1, 0x84, 206, 0, 4, 0, 0, 0, 7, 0, 0, 0, 0, 0, 0, 0, 9, 1, 0, 0, 0]),
+		// SCTP (mode 6): a DCEP OPEN and a string as DATA chunks behind our tag (flag 2), every message
+		// taken and one of ours sent (flag bits 7 and 3); then a SACK of it, time moving on (bits 4-6)
+		Buffer.concat([Buffer.from([6, 200]), sctpPacket(0x8a, [dataChunk(0, 50, [3, 0, 0, 0, 0, 0, 0, 0, 0, 8, 0, 0, ...Buffer.from("commands")]), dataChunk(1, 51, [...Buffer.from('{"cmd":"ptz","op":"left"}')])]),
+			sctpPacket(0x32, [Buffer.from([3, 0, 0, 16, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0])])]),
 	];
 	seeds.forEach((seed, i) => writeFileSync(join(dir, `seed-${i}`), seed));
 }

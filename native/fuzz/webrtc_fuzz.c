@@ -14,13 +14,28 @@
  *      block and NACK'd sequence number read within it, the NACK count within 17 per entry;
  *   5  the bytes (from b1) as datagrams (each after a 16-bit length) into a fresh DTLS server
  *      session with the time moving on between them: never connected (no peer can finish a
- *      handshake without the keys), a failure stays a failure.
+ *      handshake without the keys), a failure stays a failure;
+ *   6  the bytes (from b1) as packets into an SCTP association the harness first establishes
+ *      (a scripted INIT and COOKIE-ECHO; b1 picks the peer's a_rwnd). Each packet is a flag byte,
+ *      a 16-bit length and its bytes. Flag bits 0-1: 0 the bytes as they are, 1 the same with
+ *      their checksum fixed, 2 the bytes as chunks behind a common header with our tag and a
+ *      valid checksum, their TSNs made relative (a DATA chunk's counted from the one we expect
+ *      next, a SACK's cumulative ack from our last one acknowledged: the fuzzer need not guess
+ *      them), 3 chunks as they are behind tag 0 (an INIT with a new tag restarts); bit 2: then
+ *      a COOKIE-ECHO of our last INIT-ACK's cookie; bit 3: then a message of a few KB sent; bits
+ *      4-6: the time moved on (× 400 ms) and ivxs_sctp_tick; bit 7: every waiting message taken
+ *      (else one). Checked: every packet sent within IVXS_SCTP_MAX_PACKET with a valid CRC32c,
+ *      the peer's tag and our ports; the inbox, the message being put together and the send
+ *      queue within their bounds and consistent (chunks contiguous in `send`, TSNs consecutive up
+ *      to nextTsn); messages taken within IVXS_SCTP_MAX_RECEIVE; outstanding data always under a
+ *      T3 timer; once closed, ECLOSED and nothing sent.
  * A fresh pair of contexts per input, so an input replays the same way.
  */
 #include "srtp.h"
 #include "rtp_video.h"
 #include "rtcp.h"
 #include "dtls.h"
+#include "sctp.h"
 #include "fuzz.h"
 #include "ivxs_test_random.h"
 
@@ -108,6 +123,181 @@ static void dtlsFeed(const uint8_t *data, size_t size)
 	ivxs_dtls_free(&d);
 }
 
+/* ---- mode 6: SCTP ---- */
+
+#define SCTP_PORT 5000
+#define SCTP_PEER_TAG 0x11111111u
+
+static ivxs_sctp g_sctp;
+static uint8_t g_cookie[16];   /* of our last INIT-ACK */
+static unsigned g_sctpSent;
+
+static uint32_t sctpChecksumOf(const uint8_t *packet)
+{
+	return (uint32_t)packet[8] | (uint32_t)packet[9] << 8 | (uint32_t)packet[10] << 16 | (uint32_t)packet[11] << 24;
+}
+
+static void sctpSeal(uint8_t *packet, size_t len)
+{
+	uint32_t crc;
+	memset(packet + 8, 0, 4);
+	crc = ivxs_sctp_crc32c(packet, len);
+	packet[8] = (uint8_t)crc, packet[9] = (uint8_t)(crc >> 8), packet[10] = (uint8_t)(crc >> 16), packet[11] = (uint8_t)(crc >> 24);
+}
+
+/* What the association sends: within the packet size, checksummed, addressed to the peer. */
+static int sctpSent(void *ctx, const uint8_t *packet, size_t len)
+{
+	static uint8_t copy[IVXS_SCTP_MAX_PACKET];
+	ivxs_sctp *s = ctx;
+	uint32_t crc;
+	REQUIRE(len >= 16 && len <= IVXS_SCTP_MAX_PACKET && len % 4 == 0);
+	REQUIRE((packet[0] << 8 | packet[1]) == SCTP_PORT && (packet[2] << 8 | packet[3]) == SCTP_PORT);
+	REQUIRE(((uint32_t)packet[4] << 24 | (uint32_t)packet[5] << 16 | (uint32_t)packet[6] << 8 | packet[7]) == s->remoteTag);
+	crc = sctpChecksumOf(packet);
+	memcpy(copy, packet, len);
+	sctpSeal(copy, len);
+	REQUIRE(sctpChecksumOf(copy) == crc);
+	if (packet[12] == 2 && len >= 12 + 40)   /* INIT-ACK: its cookie, for a COOKIE-ECHO */
+		memcpy(g_cookie, packet + 12 + 24, 16);
+	g_sctpSent++;
+	return 0;
+}
+
+static uint32_t sctpGet32(const uint8_t *p) { return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]; }
+static void sctpPut32(uint8_t *p, uint32_t v) { p[0] = (uint8_t)(v >> 24); p[1] = (uint8_t)(v >> 16); p[2] = (uint8_t)(v >> 8); p[3] = (uint8_t)v; }
+
+/* Framing 2's relative TSNs made absolute, chunk by chunk as far as their lengths hold. */
+static void sctpRelative(const ivxs_sctp *s, uint8_t *chunks, size_t len)
+{
+	uint32_t acked = (s->chunkCount ? s->chunks[0].tsn : s->nextTsn) - 1;
+	size_t pos = 0, n;
+	while (pos + 8 <= len) {
+		n = (size_t)chunks[pos + 2] << 8 | chunks[pos + 3];
+		if (n < 8 || n > len - pos)
+			break;
+		if (chunks[pos] == 0)
+			sctpPut32(chunks + pos + 4, sctpGet32(chunks + pos + 4) + s->cumTsn + 1);
+		else if (chunks[pos] == 3)
+			sctpPut32(chunks + pos + 4, sctpGet32(chunks + pos + 4) + acked);
+		pos += (n + 3) & ~(size_t)3;
+	}
+}
+
+static void sctpInvariants(const ivxs_sctp *s)
+{
+	size_t bytes = 0;
+	unsigned i;
+	REQUIRE(s->inboxTaken <= s->inboxLen && s->inboxLen <= IVXS_SCTP_INBOX);
+	REQUIRE(s->partLen <= IVXS_SCTP_MAX_RECEIVE);
+	REQUIRE(s->chunkCount <= IVXS_SCTP_SEND_CHUNKS && s->sendLen <= IVXS_SCTP_SEND_BYTES);
+	for (i = 0; i < s->chunkCount; i++) {
+		REQUIRE(s->chunks[i].offset == bytes && s->chunks[i].len > 0);
+		REQUIRE(s->chunks[i].tsn == s->nextTsn - s->chunkCount + i);
+		REQUIRE(!i || !s->chunks[i].sent || s->chunks[i - 1].sent);   /* sent in order */
+		bytes += s->chunks[i].len;
+	}
+	REQUIRE(bytes == s->sendLen);
+	if (s->state == IVXS_SCTP_ESTABLISHED)
+		REQUIRE((s->chunkCount > 0) == (ivxs_sctp_deadline(s) != 0));   /* nothing of ours waits without a timer */
+	REQUIRE(s->state != IVXS_SCTP_CLOSED || ivxs_sctp_deadline(s) == 0);
+}
+
+static void sctpCookieEcho(ivxs_sctp *s, uint64_t now)
+{
+	uint8_t p[12 + 20] = { SCTP_PORT >> 8, SCTP_PORT & 0xff, SCTP_PORT >> 8, SCTP_PORT & 0xff };
+	p[4] = (uint8_t)(s->localTag >> 24), p[5] = (uint8_t)(s->localTag >> 16), p[6] = (uint8_t)(s->localTag >> 8), p[7] = (uint8_t)s->localTag;
+	p[12] = 10, p[15] = 20;
+	memcpy(p + 16, g_cookie, 16);
+	sctpSeal(p, sizeof(p));
+	(void)ivxs_sctp_input(s, p, sizeof(p), now);
+}
+
+static void sctpFeed(const uint8_t *data, size_t size)
+{
+	static uint8_t packet[4096], message[6000];
+	static uint64_t seed;
+	ivxs_sctp *s = &g_sctp;
+	/* Chrome's INIT: tag, a_rwnd, 1024 streams each way, initial TSN 0xfffffff0; Forward-TSN supported */
+	uint8_t init[12 + 20 + 4] = { SCTP_PORT >> 8, SCTP_PORT & 0xff, SCTP_PORT >> 8, SCTP_PORT & 0xff, 0, 0, 0, 0, 0, 0, 0, 0,
+		1, 0, 0, 24, 0x11, 0x11, 0x11, 0x11, 0, 0, 0, 0, 4, 0, 4, 0, 0xff, 0xff, 0xff, 0xf0, 0xc0, 0, 0, 4 };
+	uint64_t now = 5000;
+	size_t pos = 1, i;
+	if (size < 1)
+		return;
+	seed = 0x9e3779b97f4a7c15ull;
+	g_sctpSent = 0;
+	REQUIRE(ivxs_sctp_setup(s, SCTP_PORT, SCTP_PORT, ivxs_test_random, &seed, sctpSent, s, now) == 0);
+	init[21] = (uint8_t)(data[0] >> 4), init[22] = (uint8_t)(data[0] << 4);   /* a_rwnd: 0 … 1 MiB in 4 KiB steps */
+	sctpSeal(init, sizeof(init));
+	REQUIRE(ivxs_sctp_input(s, init, sizeof(init), now) == 0 && g_sctpSent == 1 && s->remoteTag == SCTP_PEER_TAG);
+	sctpCookieEcho(s, now);
+	REQUIRE(s->state == IVXS_SCTP_ESTABLISHED && g_sctpSent == 2);
+	while (pos + 3 <= size) {
+		uint8_t flags = data[pos];
+		size_t n = (size_t)data[pos + 1] << 8 | data[pos + 2], len;
+		unsigned sentBefore = g_sctpSent, refusedBefore = s->refused;
+		int wasClosed = s->state == IVXS_SCTP_CLOSED, r;
+		pos += 3;
+		if (n > size - pos)
+			n = size - pos;
+		if ((flags & 3) < 2) {
+			memcpy(packet, data + pos, n);
+			len = n;
+			if ((flags & 3) == 1 && len >= 12)
+				sctpSeal(packet, len);
+		}
+		else {
+			uint32_t tag = (flags & 3) == 2 ? s->localTag : 0;
+			packet[0] = packet[2] = SCTP_PORT >> 8, packet[1] = packet[3] = SCTP_PORT & 0xff;
+			packet[4] = (uint8_t)(tag >> 24), packet[5] = (uint8_t)(tag >> 16), packet[6] = (uint8_t)(tag >> 8), packet[7] = (uint8_t)tag;
+			memcpy(packet + 12, data + pos, n);
+			len = 12 + n;
+			if ((flags & 3) == 2)
+				sctpRelative(s, packet + 12, n);
+			sctpSeal(packet, len);
+		}
+		pos += n;
+		r = ivxs_sctp_input(s, packet, len, now);
+		REQUIRE(r == 0 || r == IVXS_WEBRTC_EPACKET || r == IVXS_WEBRTC_ECLOSED);
+		REQUIRE((r == IVXS_WEBRTC_EPACKET) == (s->refused == refusedBefore + 1));
+		REQUIRE(r != IVXS_WEBRTC_EPACKET || g_sctpSent == sentBefore);
+		REQUIRE((r == IVXS_WEBRTC_ECLOSED) == (s->state == IVXS_SCTP_CLOSED));
+		sctpInvariants(s);
+		if (flags & 4)
+			sctpCookieEcho(s, now);
+		if (flags & 8) {
+			size_t m = 1 + (n * 131 + flags) % sizeof(message);
+			for (i = 0; i < m; i++)
+				message[i] = (uint8_t)(i + flags);
+			r = ivxs_sctp_send(s, (uint16_t)(flags >> 4), IVXS_SCTP_PPID_BINARY, message, m, now);
+			REQUIRE(r == 0 || r == IVXS_WEBRTC_EFULL || r == IVXS_WEBRTC_ECLOSED || r == IVXS_WEBRTC_ESTREAMS);
+			REQUIRE((r == IVXS_WEBRTC_ECLOSED) == (s->state != IVXS_SCTP_ESTABLISHED));
+		}
+		sctpInvariants(s);
+		now += (uint64_t)((flags >> 4) & 7) * 400;
+		r = ivxs_sctp_tick(s, now);
+		REQUIRE(r == 0 || r == IVXS_WEBRTC_ECLOSED);
+		REQUIRE((r == IVXS_WEBRTC_ECLOSED) == (s->state == IVXS_SCTP_CLOSED));
+		sctpInvariants(s);
+		do {
+			uint16_t stream;
+			uint32_t ppid;
+			const uint8_t *msg;
+			size_t msgLen;
+			if (ivxs_sctp_take(s, &stream, &ppid, &msg, &msgLen) != 1)
+				break;
+			REQUIRE(msgLen >= 1 && msgLen <= IVXS_SCTP_MAX_RECEIVE && stream < IVXS_SCTP_STREAMS);
+			REQUIRE(msg >= s->inbox && msg + msgLen <= s->inbox + s->inboxLen);
+		} while (flags & 0x80);
+		sctpInvariants(s);
+		if (wasClosed)
+			REQUIRE(g_sctpSent == sentBefore && s->state == IVXS_SCTP_CLOSED);
+	}
+	ivxs_sctp_abort(s);
+	REQUIRE(s->state == IVXS_SCTP_CLOSED && ivxs_sctp_deadline(s) == 0);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static uint8_t buf[4096], plain[4096];
@@ -120,7 +310,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	REQUIRE(ivxs_srtp_init(&rx, kKey, kSalt) == 0);
 	n = size - 3;
 	memcpy(buf, data + 3, n);
-	switch (data[0] % 6) {
+	switch (data[0] % 7) {
 	case 0: {
 		size_t start, end;
 		memcpy(buf, data + 1, size - 1);
@@ -138,7 +328,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	case 1:
 	case 2: {
-		int rtcp = data[0] % 6 == 2;
+		int rtcp = data[0] % 7 == 2;
 		if (n < 12)
 			break;
 		buf[0] = (uint8_t)((buf[0] & 0x3f) | 0x80);
@@ -164,6 +354,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		break;
 	case 5:
 		dtlsFeed(data + 1, size - 1);
+		break;
+	case 6:
+		sctpFeed(data + 1, size - 1);
 		break;
 	default: {
 		ivxs_rtp_stream stream = { 0xabcdef01, 65530, 96, data[1] % 3 == 2 ? IVXS_RTP_AUDIO : data[1] % 3 ? IVXS_ANNEXB_H265 : IVXS_ANNEXB_H264, 64 + (size_t)data[2] * 4 };

@@ -237,6 +237,52 @@ int ivxs_dtls_setup(ivxs_dtls *d, const ivxs_dtls_identity *id, int role, const 
 	return role == IVXS_DTLS_CLIENT ? (ivxs_dtls_tick(d, nowMs) < 0 ? d->failure : 0) : 0;
 }
 
+/* Once connected: every record of the datagram — application data to `data`, a close_notify ends
+ * the session, other alerts fail it. A datagram holds a few records at most; the loop's bound is
+ * a second guard. */
+static int readData(ivxs_dtls *d)
+{
+	int r, records;
+	for (records = 0; records < 64; records++) {
+		r = mbedtls_ssl_read(&d->ssl, d->hello, sizeof(d->hello));
+		if (r > 0) {
+			if (d->data)
+				d->data(d->dataCtx, d->hello, (size_t)r);
+			continue;
+		}
+		if (r == MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY)
+			d->state = IVXS_DTLS_CLOSED;   /* the viewer left: not a failure */
+		else if (r < 0 && r != MBEDTLS_ERR_SSL_WANT_READ && r != MBEDTLS_ERR_SSL_WANT_WRITE) {
+			d->tlsError = r;
+			d->failure = IVXS_WEBRTC_ECRYPTO;
+		}
+		break;
+	}
+	return d->failure ? d->failure : d->state;
+}
+
+void ivxs_dtls_on_data(ivxs_dtls *d, void (*data)(void *ctx, const uint8_t *plaintext, size_t len), void *ctx)
+{
+	d->data = data;
+	d->dataCtx = ctx;
+}
+
+int ivxs_dtls_write(ivxs_dtls *d, const uint8_t *data, size_t len)
+{
+	int r;
+	if (d->failure || d->state != IVXS_DTLS_CONNECTED)
+		return IVXS_WEBRTC_ECLOSED;
+	if (len > IVXS_DTLS_MAX_WRITE)
+		return IVXS_WEBRTC_EMTU;
+	r = mbedtls_ssl_write(&d->ssl, data, len);
+	if (r == (int)len)
+		return 0;
+	if (r == MBEDTLS_ERR_SSL_WANT_WRITE)
+		return IVXS_WEBRTC_EFULL;   /* mbedTLS keeps the record and sends it before the next */
+	d->tlsError = r < 0 ? r : 0;
+	return IVXS_WEBRTC_ECRYPTO;
+}
+
 /* One step of the handshake with what arrived (or the time that passed). */
 static int step(ivxs_dtls *d)
 {
@@ -248,17 +294,8 @@ static int step(ivxs_dtls *d)
 		return d->failure;
 	if (d->state == IVXS_DTLS_CLOSED)
 		return d->state;
-	if (d->state == IVXS_DTLS_CONNECTED) {
-		uint8_t sink[64];   /* application data (a DataChannel, to come): read and left; alerts end the session */
-		r = mbedtls_ssl_read(&d->ssl, sink, sizeof(sink));
-		if (r == MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY)
-			d->state = IVXS_DTLS_CLOSED;   /* the viewer left: not a failure */
-		else if (r < 0 && r != MBEDTLS_ERR_SSL_WANT_READ && r != MBEDTLS_ERR_SSL_WANT_WRITE) {
-			d->tlsError = r;
-			d->failure = IVXS_WEBRTC_ECRYPTO;
-		}
-		return d->failure ? d->failure : d->state;
-	}
+	if (d->state == IVXS_DTLS_CONNECTED)
+		return readData(d);
 	r = mbedtls_ssl_handshake(&d->ssl);
 	if (r == MBEDTLS_ERR_SSL_WANT_READ || r == MBEDTLS_ERR_SSL_WANT_WRITE)
 		return d->state;
@@ -275,9 +312,11 @@ static int step(ivxs_dtls *d)
 		d->failure = IVXS_WEBRTC_EAUTH;
 	else if (srtp.chosen_dtls_srtp_profile != MBEDTLS_TLS_SRTP_AES128_CM_HMAC_SHA1_80 || !d->haveSecret)
 		d->failure = IVXS_WEBRTC_ECRYPTO;
-	else
+	else {
 		d->state = IVXS_DTLS_CONNECTED;
-	return d->failure ? d->failure : d->state;
+		return readData(d);   /* the datagram may carry application data after the Finished */
+	}
+	return d->failure;
 }
 
 /* DTLS record and handshake headers (RFC 6347 §4.1, §4.2.2). */
@@ -297,8 +336,8 @@ static const uint8_t *wholeHello(ivxs_dtls *d, const uint8_t *datagram, size_t *
 {
 	size_t at = 0;
 	int fragments = 0;
-	if (d->role != IVXS_DTLS_SERVER || d->helloTaken)
-		return datagram;
+	if (d->role != IVXS_DTLS_SERVER || d->helloTaken || d->state != IVXS_DTLS_HANDSHAKING)
+		return datagram;   /* (connected: `hello` holds application data read, never a ClientHello again) */
 	while (at + RECORD + HANDSHAKE <= *len) {
 		const uint8_t *rec = datagram + at, *hs = rec + RECORD;
 		size_t recLen = (size_t)rec[11] << 8 | rec[12];

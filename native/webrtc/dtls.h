@@ -26,6 +26,7 @@
 #define IVXS_DTLS_FINGERPRINT_BYTES 32   /* SHA-256 */
 #define IVXS_DTLS_MTU 1200               /* the largest datagram the handshake sends (ICE paths carry it) */
 #define IVXS_DTLS_MAX_HELLO 2048         /* the longest ClientHello put back together from fragments */
+#define IVXS_DTLS_MAX_WRITE 1160         /* the most application data in one record: with AES-GCM's 37 bytes, within the MTU */
 
 /* Cryptographically secure random bytes: 0, or nonzero when the source failed. */
 typedef int (*ivxs_dtls_random)(void *ctx, unsigned char *out, size_t size);
@@ -67,6 +68,10 @@ typedef struct {
 	uint8_t helloTaken;                  /* mbedTLS has a whole ClientHello: nothing more to put together */
 	mbedtls_tls_prf_types prf;
 	int haveSecret;
+	/* once connected: the application data of each record (a DataChannel's SCTP packets); the
+	 * plaintext is read into `hello`, which the handshake no longer needs */
+	void (*data)(void *ctx, const uint8_t *plaintext, size_t len);
+	void *dataCtx;
 } ivxs_dtls;
 
 /* A session of `role` with the peer whose certificate's SHA-256 is `remoteFingerprint`, borrowing
@@ -78,6 +83,14 @@ int ivxs_dtls_setup(ivxs_dtls *d, const ivxs_dtls_identity *id, int role, const 
  * peer's certificate is not the one its SDP named, or it sent none) / IVXS_WEBRTC_ECRYPTO (the
  * handshake failed): the session is then dead and says so again on every call. */
 int ivxs_dtls_input(ivxs_dtls *d, const uint8_t *datagram, size_t len, uint64_t nowMs);
+/* Once connected, each record of application data that arrives goes to `data` during
+ * ivxs_dtls_input (its bytes valid during that call only); without it, application data is dropped. */
+void ivxs_dtls_on_data(ivxs_dtls *d, void (*data)(void *ctx, const uint8_t *plaintext, size_t len), void *ctx);
+/* Application data out, once connected: one record, through `send` during the call. 0,
+ * IVXS_WEBRTC_ECLOSED (not connected), IVXS_WEBRTC_EMTU (len over IVXS_DTLS_MAX_WRITE),
+ * IVXS_WEBRTC_EFULL (`send` refused the datagram: the record goes out before the next one written)
+ * or IVXS_WEBRTC_ECRYPTO. */
+int ivxs_dtls_write(ivxs_dtls *d, const uint8_t *data, size_t len);
 /* Time passing: the handshake's retransmissions. The same answers as ivxs_dtls_input. */
 int ivxs_dtls_tick(ivxs_dtls *d, uint64_t nowMs);
 /* When ivxs_dtls_tick is due next (ms, the caller's clock), or 0: nothing is waiting. */

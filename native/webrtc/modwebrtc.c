@@ -14,6 +14,7 @@
 #include "rtp_video.h"
 #include "dtls.h"
 #include "rtcp.h"
+#include "sctp.h"
 #include "ivxs_random.h"
 
 #include <stdlib.h>
@@ -354,6 +355,9 @@ typedef struct {
 	uint8_t out[kDtlsQueue][IVXS_DTLS_MTU];
 	size_t outLen[kDtlsQueue];
 	int outCount;
+	/* a DataChannel's association (its SCTP packets are the session's application data), once
+	 * opened: allocated then, not with every session (~24 KiB, mostly its send buffer) */
+	ivxs_sctp *sctp;
 } DtlsRecord;
 
 static void identityRelease(IdentityRecord *r)
@@ -378,6 +382,10 @@ void xs_webrtc_dtls_destructor(void *data)
 		return;
 	ivxs_dtls_free(&r->d);
 	identityRelease(r->identity);
+	if (r->sctp) {
+		free(r->sctp);
+		ivxs_mem_add(&gWebrtcMemory, -(int64_t)sizeof(ivxs_sctp));
+	}
 	free(r);
 	ivxs_mem_add(&gWebrtcMemory, -(int64_t)sizeof(DtlsRecord));
 }
@@ -441,6 +449,17 @@ static int queueDatagram(void *ctx, const uint8_t *datagram, size_t len)
 	return 0;
 }
 
+/* The session's queued datagrams appended to the array in xsResult from index `at`. */
+static void handOver(xsMachine *the, DtlsRecord *r, int at)
+{
+	int i;
+	for (i = 0; i < r->outCount; i++) {
+		xsmcSetArrayBuffer(xsVar(0), r->out[i], (xsUnsignedValue)r->outLen[i]);
+		xsmcSetIndex(xsResult, at + i, xsVar(0));
+	}
+	r->outCount = 0;
+}
+
 /* openDtls(identity, role, remoteFingerprint, nowMs) -> a session's host object (role 0: server,
  * the camera's a=setup:passive; 1: client). */
 void xs_webrtc_dtls_open(xsMachine *the)
@@ -476,10 +495,13 @@ void xs_webrtc_dtls_step(xsMachine *the)
 {
 	DtlsRecord *r = ivxs_handle_open(the, &xsArg(0), &kDtlsHooks, "webrtc", "DtlsSession");
 	double now = ivxs_integer(the, &xsArg(2), 0, IVXS_MAX_SAFE_INTEGER, "webrtc", "now");
-	int state, i;
+	int state;
 	/* (datagrams queued since the last call go too: a client's ClientHello from openDtls) */
-	if (xsmcTypeOf(xsArg(1)) == xsUndefinedType)
+	if (xsmcTypeOf(xsArg(1)) == xsUndefinedType) {
 		state = ivxs_dtls_tick(&r->d, (uint64_t)now);
+		if (state == IVXS_DTLS_CONNECTED && r->sctp)
+			(void)ivxs_sctp_tick(r->sctp, (uint64_t)now);   /* retransmissions; a failure shows in its state */
+	}
 	else {
 		uint8_t datagram[2048];
 		size_t len = copyArg(the, &xsArg(1), datagram, sizeof(datagram), "a datagram");
@@ -495,18 +517,119 @@ void xs_webrtc_dtls_step(xsMachine *the)
 	xsmcSetNewArray(xsResult, 0);
 	xsmcSetInteger(xsVar(0), state);
 	xsmcSetIndex(xsResult, 0, xsVar(0));
-	for (i = 0; i < r->outCount; i++) {
-		xsmcSetArrayBuffer(xsVar(0), r->out[i], (xsUnsignedValue)r->outLen[i]);
-		xsmcSetIndex(xsResult, i + 1, xsVar(0));
-	}
-	r->outCount = 0;
+	handOver(the, r, 1);
 }
 
 /* dtlsDeadline(session) -> when dtlsStep is due next with no datagram (ms, the caller's clock), or 0. */
 void xs_webrtc_dtls_deadline(xsMachine *the)
 {
 	DtlsRecord *r = ivxs_handle_open(the, &xsArg(0), &kDtlsHooks, "webrtc", "DtlsSession");
-	xsmcSetNumber(xsResult, (double)ivxs_dtls_deadline(&r->d));
+	uint64_t dtls = ivxs_dtls_deadline(&r->d), sctp = r->sctp ? ivxs_sctp_deadline(r->sctp) : 0;
+	xsmcSetNumber(xsResult, (double)(dtls && sctp ? (dtls < sctp ? dtls : sctp) : dtls + sctp));
+}
+
+/* ---- DataChannel: SCTP over the DTLS session ---- */
+
+/* An SCTP packet out: one DTLS record into the session's queue. A full queue refuses it (the
+ * association keeps it for its next chance: a SACK, a tick) rather than leave mbedTLS a record
+ * half sent. */
+static int sctpSend(void *ctx, const uint8_t *packet, size_t len)
+{
+	DtlsRecord *r = ctx;
+	if (r->outCount == kDtlsQueue)
+		return -1;
+	return ivxs_dtls_write(&r->d, packet, len) ? -1 : 0;
+}
+
+/* The session's application data: SCTP packets for the association (during ivxs_dtls_input). */
+static void sctpInput(void *ctx, const uint8_t *plaintext, size_t len)
+{
+	DtlsRecord *r = ctx;
+	(void)ivxs_sctp_input(r->sctp, plaintext, len, r->d.now);   /* refusals are counted in the association */
+}
+
+/* dtlsOpenChannel(session, localPort, remotePort, nowMs): the session carries a DataChannel (the
+ * SDP's a=sctp-port each side); the viewer's INIT opens it once DTLS is up. */
+void xs_webrtc_dtls_open_channel(xsMachine *the)
+{
+	DtlsRecord *r = ivxs_handle_open(the, &xsArg(0), &kDtlsHooks, "webrtc", "DtlsSession");
+	uint16_t local = (uint16_t)ivxs_integer(the, &xsArg(1), 1, 65535, "webrtc", "localPort");
+	uint16_t remote = (uint16_t)ivxs_integer(the, &xsArg(2), 1, 65535, "webrtc", "remotePort");
+	double now = ivxs_integer(the, &xsArg(3), 0, IVXS_MAX_SAFE_INTEGER, "webrtc", "now");
+	int status;
+	if (r->sctp)
+		ivxs_error(IVXS_EARG, "webrtc: the session has a DataChannel already");
+	if (!(r->sctp = calloc(1, sizeof(*r->sctp))))
+		ivxs_error(IVXS_ENOMEM, "webrtc: no memory");
+	ivxs_mem_add(&gWebrtcMemory, (int64_t)sizeof(*r->sctp));
+	status = ivxs_sctp_setup(r->sctp, local, remote, ivxs_random_bytes, NULL, sctpSend, r, (uint64_t)now);
+	if (status)
+		ivxs_throw_status(the, XS_UNKNOWN_ERROR, "webrtc", status, kTables);
+	ivxs_dtls_on_data(&r->d, sctpInput, r);
+}
+
+/* dtlsMessages(session) -> [stream, ppid, ArrayBuffer, …]: the DataChannel's messages that
+ * arrived, each copied out (a command is small; the association's inbox bounds them). */
+void xs_webrtc_dtls_messages(xsMachine *the)
+{
+	DtlsRecord *r = ivxs_handle_open(the, &xsArg(0), &kDtlsHooks, "webrtc", "DtlsSession");
+	uint16_t stream;
+	uint32_t ppid;
+	const uint8_t *data;
+	size_t len;
+	int n = 0;
+	xsmcVars(1);
+	xsmcSetNewArray(xsResult, 0);
+	while (r->sctp && ivxs_sctp_take(r->sctp, &stream, &ppid, &data, &len) == 1) {
+		xsmcSetInteger(xsVar(0), stream);
+		xsmcSetIndex(xsResult, n++, xsVar(0));
+		xsmcSetNumber(xsVar(0), (double)ppid);
+		xsmcSetIndex(xsResult, n++, xsVar(0));
+		xsmcSetArrayBuffer(xsVar(0), (void *)data, (xsUnsignedValue)len);   /* copied: C's bytes are not kept */
+		xsmcSetIndex(xsResult, n++, xsVar(0));
+	}
+}
+
+/* dtlsSendMessage(session, stream, ppid, bytes, nowMs) -> [datagrams to send]: a message on the
+ * DataChannel (copied into the association until acknowledged). Throws IVXS_WEBRTC_EFULL (the
+ * peer has not acknowledged enough yet), IVXS_WEBRTC_ECLOSED, IVXS_WEBRTC_EMTU (too large). */
+void xs_webrtc_dtls_send_message(xsMachine *the)
+{
+	DtlsRecord *r = ivxs_handle_open(the, &xsArg(0), &kDtlsHooks, "webrtc", "DtlsSession");
+	uint16_t stream = (uint16_t)ivxs_integer(the, &xsArg(1), 0, 65535, "webrtc", "stream");
+	uint32_t ppid = (uint32_t)ivxs_integer(the, &xsArg(2), 0, 4294967295.0, "webrtc", "ppid");
+	double now = ivxs_integer(the, &xsArg(4), 0, IVXS_MAX_SAFE_INTEGER, "webrtc", "now");
+	void *data;
+	xsUnsignedValue length;
+	int status;
+	if (!r->sctp)
+		ivxs_throw_status(the, XS_UNKNOWN_ERROR, "webrtc", IVXS_WEBRTC_ECLOSED, kTables);
+	if (xsmcTypeOf(xsArg(3)) != xsReferenceType || !xsmcIsInstanceOf(xsArg(3), xsArrayBufferPrototype))
+		ivxs_type_error(IVXS_EARG, "webrtc: a message must be an ArrayBuffer");
+	xsmcGetBufferReadable(xsArg(3), &data, &length);
+	/* the association copies the bytes before anything else runs: no JS between here and there */
+	status = ivxs_sctp_send(r->sctp, stream, ppid, data, length, (uint64_t)now);
+	if (status) {
+		r->outCount = 0;
+		ivxs_throw_status(the, XS_UNKNOWN_ERROR, "webrtc", status, kTables);
+	}
+	xsmcVars(1);
+	xsmcSetNewArray(xsResult, 0);
+	handOver(the, r, 0);
+}
+
+/* channelMaxMessage() -> IVXS_SCTP_MAX_RECEIVE: the SDP's a=max-message-size. */
+void xs_webrtc_channel_max_message(xsMachine *the)
+{
+	xsmcSetInteger(xsResult, IVXS_SCTP_MAX_RECEIVE);
+}
+
+/* dtlsChannelState(session) -> the association's state (sctp.h: 0 listening, 1 established,
+ * 2 closed), or -1: no DataChannel. */
+void xs_webrtc_dtls_channel_state(xsMachine *the)
+{
+	DtlsRecord *r = ivxs_handle_open(the, &xsArg(0), &kDtlsHooks, "webrtc", "DtlsSession");
+	xsmcSetInteger(xsResult, r->sctp ? r->sctp->state : -1);
 }
 
 /* dtlsKeys(session) -> [localKey, localSalt, remoteKey, remoteSalt] once connected (SRTP masters). */

@@ -61,8 +61,21 @@ declare module "webrtc" {
 		tick(now: number): { state: number; send: ArrayBuffer[] };
 		readonly deadline: number;
 		srtpKeys(): { localKey: ArrayBuffer; localSalt: ArrayBuffer; remoteKey: ArrayBuffer; remoteSalt: ArrayBuffer };
+		/** A DataChannel on the session (the SDP's a=sctp-port each side), opened by the viewer's INIT once DTLS is up. */
+		openChannel(localPort: number, remotePort: number, now: number): void;
+		/** ChannelState: none (-1), listening, established, closed. */
+		readonly channelState: number;
+		/** The DataChannel's messages that arrived since the last call. */
+		messages(): Array<{ stream: number; ppid: number; data: ArrayBuffer }>;
+		/** A message on `stream` (ordered, reliable): the datagrams to send now. Throws EFULL, ECLOSED, EMTU. */
+		sendMessage(stream: number, ppid: number, bytes: ArrayBuffer, now: number): ArrayBuffer[];
 		close(): void;
 	}
+	export const ChannelState: Readonly<{ none: -1; listening: 0; established: 1; closed: 2 }>;
+	/** The largest message a viewer may send on a DataChannel (the answer's a=max-message-size). */
+	export function channelMaxMessage(): number;
+	/** Payload protocol identifiers (RFC 8831 §8). */
+	export const Ppid: Readonly<{ dcep: 50; string: 51; binary: 53; stringEmpty: 56; binaryEmpty: 57 }>;
 	/** The `code` of this module's errors, by short name: e.g. codes.EAUTH is IVXS_WEBRTC_EAUTH (native/common/README.md). */
 	export const codes: Readonly<Record<string, string>>;
 }

@@ -22,6 +22,10 @@ function dtlsStep(session, datagram, now) @ "xs_webrtc_dtls_step";
 function dtlsDeadline(session) @ "xs_webrtc_dtls_deadline";
 function dtlsKeys(session) @ "xs_webrtc_dtls_keys";
 function closeDtls(session) @ "xs_webrtc_dtls_close";
+function dtlsOpenChannel(session, localPort, remotePort, now) @ "xs_webrtc_dtls_open_channel";
+function dtlsMessages(session) @ "xs_webrtc_dtls_messages";
+function dtlsSendMessage(session, stream, ppid, bytes, now) @ "xs_webrtc_dtls_send_message";
+function dtlsChannelState(session) @ "xs_webrtc_dtls_channel_state";
 
 // packetize(accessUnit, codec, ssrc, seq, payloadType, mtu, timestamp): the RTP packets
 // (ArrayBuffers) of one Annex-B access unit; codec 1 H.264 (RFC 6184), 2 H.265 (RFC 7798).
@@ -110,6 +114,13 @@ Object.freeze(DtlsIdentity.prototype);
 
 export const DtlsRole = Object.freeze({ server: 0, client: 1 });
 export const DtlsState = Object.freeze({ handshaking: 0, connected: 1, closed: 2 });
+// A DataChannel's association (native/webrtc/sctp.h); `none`: the session carries none.
+export const ChannelState = Object.freeze({ none: -1, listening: 0, established: 1, closed: 2 });
+// The largest message a viewer may send on a DataChannel (the answer's a=max-message-size): C's
+// bound, asked when needed (a preloaded module calls no host function while it loads: the XS linker runs it).
+export function channelMaxMessage() @ "xs_webrtc_channel_max_message";
+// Payload protocol identifiers (RFC 8831 §8): DCEP's, and a channel's string and binary messages.
+export const Ppid = Object.freeze({ dcep: 50, string: 51, binary: 53, stringEmpty: 56, binaryEmpty: 57 });
 
 // One viewer's DTLS-SRTP session: datagrams in with `input`, time with `tick`; each returns
 // { state, send: [datagrams to send] }. A failed handshake throws (code EAUTH: the peer's
@@ -125,6 +136,19 @@ export class DtlsSession {
 	tick(now) { const [state, ...send] = dtlsStep(this.#session, undefined, now); return { state, send }; }
 	// When tick is due next (ms, the caller's clock), or 0: nothing waits.
 	get deadline() { return dtlsDeadline(this.#session); }
+	// A DataChannel on the session (the SDP's sctp-port each side), opened by the viewer's INIT once
+	// DTLS is up; its SCTP packets are the session's application data, answered within input and tick.
+	openChannel(localPort, remotePort, now) { dtlsOpenChannel(this.#session, localPort, remotePort, now); }
+	get channelState() { return dtlsChannelState(this.#session); }
+	// The messages that arrived: [{ stream, ppid, data }], each data its own ArrayBuffer.
+	messages() {
+		const flat = dtlsMessages(this.#session), out = [];
+		for (let i = 0; i < flat.length; i += 3) out.push({ stream: flat[i], ppid: flat[i + 1], data: flat[i + 2] });
+		return out;
+	}
+	// A message (ordered, reliable) on `stream`: the datagrams to send now. Throws EFULL (the viewer
+	// has not acknowledged enough yet), ECLOSED, EMTU (over 16 KiB).
+	sendMessage(stream, ppid, bytes, now) { return dtlsSendMessage(this.#session, stream, ppid, bytes, now); }
 	// Once connected: the SRTP master keys and salts, ours (to protect) and the peer's (to unprotect).
 	srtpKeys() {
 		const [localKey, localSalt, remoteKey, remoteSalt] = dtlsKeys(this.#session);
@@ -144,4 +168,6 @@ export const codes = Object.freeze({
 	ECRYPTO: "IVXS_WEBRTC_ECRYPTO",
 	EMTU: "IVXS_WEBRTC_EMTU",
 	ECODEC: "IVXS_WEBRTC_ECODEC",
+	EFULL: "IVXS_WEBRTC_EFULL",
+	ECLOSED: "IVXS_WEBRTC_ECLOSED",
 });

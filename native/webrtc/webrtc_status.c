@@ -9,6 +9,8 @@ const ivxs_status_entry ivxs_webrtc_statuses[] = {
 	IVXS_STATUS(IVXS_WEBRTC_ECRYPTO, "the crypto library failed"),
 	IVXS_STATUS(IVXS_WEBRTC_EMTU, "MTU or buffer too small"),
 	IVXS_STATUS(IVXS_WEBRTC_ECODEC, "unknown RTP video codec"),
+	IVXS_STATUS(IVXS_WEBRTC_EFULL, "DataChannel send buffer full"),
+	IVXS_STATUS(IVXS_WEBRTC_ECLOSED, "DataChannel association closed"),
 	IVXS_STATUS_END
 };
 

@@ -56,7 +56,6 @@ test("the answer: one BUNDLE transport, passive DTLS, what the camera sends and 
 		sessionId: "42", ice: { ufrag: "camU", pwd: "camPasswordCamPassword12" }, fingerprint: new Uint8Array(32).fill(0x5a),
 		candidates: [{ address: "192.0.2.10", port: 40000, type: "host" }, { address: "203.0.113.7", port: 40000, type: "srflx" }],
 		accept: { [video.mid]: { codec: chooseH264(video, 77)!.codec, ssrc: 7, direction: "sendonly" } },
-		dataChannel: false,
 	});
 	const lines = answer.split("\r\n");
 	t.true(lines.includes("a=group:BUNDLE 0"));
@@ -70,6 +69,21 @@ test("the answer: one BUNDLE transport, passive DTLS, what the camera sends and 
 	t.true(answer.endsWith("\r\n"));
 	// the answer reads back as an SDP
 	t.is(parseOffer(answer).media.length, 3);
+});
+
+test("the answer keeps the offered DataChannel when asked, with the largest message the camera takes", (t) => {
+	const offer = parseOffer(browserOffer());
+	const answer = writeAnswer(offer, {
+		sessionId: "42", ice: { ufrag: "camU", pwd: "camPasswordCamPassword12" }, fingerprint: new Uint8Array(32).fill(0x5a),
+		candidates: [{ address: "192.0.2.10", port: 40000, type: "host" }],
+		accept: { [offer.media[0].mid]: { codec: chooseH264(offer.media[0], 77)!.codec, ssrc: 7, direction: "sendonly" } },
+		dataChannel: { maxMessageSize: 2048 },
+	});
+	const lines = answer.split("\r\n");
+	t.true(lines.includes("a=group:BUNDLE 0 2"));
+	t.true(lines.includes("m=application 9 UDP/DTLS/SCTP webrtc-datachannel"));
+	t.true(lines.includes("a=sctp-port:5000") && lines.includes("a=max-message-size:2048"));
+	t.is(parseOffer(answer).media[2].sctpPort, 5000);
 });
 
 test("hostile offers are refused with an SdpError, before anything is kept", (t) => {

@@ -3,9 +3,13 @@
 # the 201, connects straight to the camera (ICE, DTLS-SRTP) and decodes the video for SECONDS
 # (FFmpeg through PyAV), then DELETEs the session's Location. Prints one JSON line: the HTTP
 # statuses, frames decoded, their size, the first frame's delay, the ICE and DTLS states.
+# With IVXS_WHEP_COMMANDS (a JSON array of commands) it also offers a DataChannel "commands"
+# (aiortc's own SCTP and DCEP) and sends each command on it once open, one at a time: "replies"
+# holds each reply (JSON), or null when none came within 5 s.
 #   python3 aiortc_whep.py URL TOKEN SECONDS [STUN_URL]
 import asyncio
 import json
+import os
 import sys
 import time
 import urllib.error
@@ -29,8 +33,31 @@ def http(method, url, token, body=None, content_type=None):
         return error.code, dict(error.headers), error.read().decode()
 
 
+async def ask(channel, commands, result):
+    """Each command on the channel once it opens, its reply awaited (5 s) before the next."""
+    replies = asyncio.Queue()
+    channel.on("message", lambda message: replies.put_nowait(message))
+    opened = asyncio.get_running_loop().create_future()
+    channel.on("open", lambda: opened.done() or opened.set_result(True))
+    result["replies"] = []
+    try:
+        await asyncio.wait_for(opened, 10)
+    except asyncio.TimeoutError:
+        result["channel"] = "never opened"
+        return
+    result["channel"] = "open"
+    for command in commands:
+        channel.send(json.dumps(command))
+        try:
+            result["replies"].append(json.loads(await asyncio.wait_for(replies.get(), 5)))
+        except asyncio.TimeoutError:
+            result["replies"].append(None)
+
+
 async def main(url, token, seconds, stun):
     pc, track_ready = video_receiver(stun)
+    commands = json.loads(os.environ.get("IVXS_WHEP_COMMANDS", "null"))
+    channel = pc.createDataChannel("commands") if commands is not None else None
     await pc.setLocalDescription(await pc.createOffer())
     asked = time.monotonic()
     loop = asyncio.get_running_loop()
@@ -44,7 +71,10 @@ async def main(url, token, seconds, stun):
         return
     result["answerS"] = round(time.monotonic() - asked, 3)
     await pc.setRemoteDescription(RTCSessionDescription(sdp=answer, type="answer"))
+    asking = asyncio.ensure_future(ask(channel, commands, result)) if channel else None
     await decode(pc, track_ready, seconds, asked, result)
+    if asking:
+        await asking
     result["deleteStatus"], _, _ = await loop.run_in_executor(None, http, "DELETE", urllib.parse.urljoin(url, location), token)
     print(json.dumps(result), flush=True)
     await pc.close()

@@ -43,7 +43,7 @@ export default function main(): void {
 	const answer = writeAnswer(offer, {
 		sessionId: String(Math.floor(now())), ice: local, fingerprint: new Uint8Array(identity.fingerprint), iceLite: true,
 		candidates: [{ address: "127.0.0.1", port: socket.port, type: "host" }],
-		accept: { [video.mid]: { codec: h264.codec, ssrc: 0x1ce1ce, direction: "sendonly" } }, dataChannel: false,
+		accept: { [video.mid]: { codec: h264.codec, ssrc: 0x1ce1ce, direction: "sendonly" } },
 	});
 	trace(`@@answer ${JSON.stringify({ answer, exact: h264.exact })}\n`);
 	const ring = new Ring({ maxGopBytes: 512 * 1024 });

@@ -4,7 +4,7 @@
 // native/webrtc/tests, run by tests/native-c.test.mjs and tests/webrtc.test.mjs.
 import test from "ava";
 import Timer from "timer";
-import { DtlsIdentity, DtlsRole, DtlsSession, DtlsState, RtpSender, Srtp, packetize, codes, SRTP_TAG_BYTES, SRTCP_TRAILER_BYTES } from "webrtc";
+import { DtlsIdentity, DtlsRole, DtlsSession, DtlsState, Ppid, RtpSender, Srtp, packetize, codes, SRTP_TAG_BYTES, SRTCP_TRAILER_BYTES } from "webrtc";
 import { codes as kitCodes } from "ivxs/codes";
 import { readFile } from "ivxs/file";
 import { accessUnitSpans } from "../../modules/media/annexb.js";
@@ -13,6 +13,8 @@ import { answerCheck, candidatePriority, checkResponse, iceCheck } from "../../m
 import { CONSENT_MS, HISTORY_FRAMES, RESENDS_PER_SECOND, RTCP_PER_SECOND, VOICE_PER_SECOND, WebRtcSession } from "../../modules/webrtc/session.js";
 import { CHECKS_PER_SECOND, CONNECT_MS, WebRtcEndpoint } from "../../modules/webrtc/endpoint.js";
 import { Codec, FrameType, Ring } from "ring";
+import { Rights } from "../../modules/protocol/ticket.js";
+import { CommandChannels } from "../../modules/webrtc/datachannel.js";
 
 /** A list's items, the list emptied (not splice(0): XS's splice of an empty array memcpys from NULL, which UBSan reports). */
 function drained<T>(list: T[]): T[] {
@@ -475,11 +477,11 @@ test("WebRtcEndpoint audio: the ring's G.711 track goes to a viewer whose offer 
 	});
 	const gather = async () => [{ type: "host" as const, address: "10.0.0.1", port: 6000 }];
 	// no talk right, or an offer that only listens: the camera's audio goes, nothing comes back
-	t.regex(await endpoint.offer("aaaaaaaaaaaaaaaa", viewerOffer(viewerId.fingerprint, "sendrecv"), gather, false), /m=audio 9 [^]*a=sendonly\r\na=rtcp-mux\r\na=rtpmap:0 PCMU\/8000/);
-	t.regex(await endpoint.offer("bbbbbbbbbbbbbbbb", viewerOffer(viewerId.fingerprint, "recvonly"), gather, true), /m=audio 9 [^]*a=sendonly\r\n/);
+	t.regex(await endpoint.offer("aaaaaaaaaaaaaaaa", viewerOffer(viewerId.fingerprint, "sendrecv"), gather, Rights.live), /m=audio 9 [^]*a=sendonly\r\na=rtcp-mux\r\na=rtpmap:0 PCMU\/8000/);
+	t.regex(await endpoint.offer("bbbbbbbbbbbbbbbb", viewerOffer(viewerId.fingerprint, "recvonly"), gather, Rights.live | Rights.talk), /m=audio 9 [^]*a=sendonly\r\n/);
 	endpoint.end("aaaaaaaaaaaaaaaa");
 	endpoint.end("bbbbbbbbbbbbbbbb");
-	const answer = await endpoint.offer("0123456789abcdef", viewerOffer(viewerId.fingerprint, "sendrecv"), gather, true);
+	const answer = await endpoint.offer("0123456789abcdef", viewerOffer(viewerId.fingerprint, "sendrecv"), gather, Rights.live | Rights.talk);
 	t.regex(answer, /m=audio 9 UDP\/TLS\/RTP\/SAVPF 0\r\n[^]*a=sendrecv\r\na=rtcp-mux\r\na=rtpmap:0 PCMU\/8000/, "PCMU both ways");
 	const audioSsrc = Number(/m=audio[^]*a=ssrc:(\d+) cname/.exec(answer)![1]);
 	t.true(logs.some((m) => /offered H264\/102, hears PCMU\/0 and talks in PCMU\/0/.test(m)), logs.join("\n"));
@@ -590,4 +592,48 @@ test("WebRtcEndpoint under an uplink budget: a frame the viewer's part cannot ta
 	viewer.close();
 	endpoint.close();
 	ring.close();
+});
+
+test("DataChannels (DCEP, RFC 8832): an OPEN is acknowledged on its stream; a command there is answered on it; everything else is refused", (t) => {
+	const sent: Array<[number, number, number[]]> = [];
+	let ended = "";
+	const asked: string[] = [];
+	const channels = new CommandChannels({
+		send: (stream, ppid, bytes) => (sent.push([stream, ppid, Array.from(new Uint8Array(bytes))]), true),
+		command: (bytes) => {
+			const text = String.fromCharCode(...new Uint8Array(bytes));
+			asked.push(text);
+			return text === "close" ? null : Uint8Array.from(`{"ok":true,"echo":${text.length}}`, (c) => c.charCodeAt(0));
+		},
+		end: (why) => { ended = why; },
+		log: () => {},
+	});
+	const ascii = (text: string) => Uint8Array.from(text, (c) => c.charCodeAt(0)).buffer;
+	const open = (label: string, protocol = "", lengthFix = 0) => {
+		const bytes = new Uint8Array(12 + label.length + protocol.length);
+		const view = new DataView(bytes.buffer);
+		bytes[0] = 0x03;   // DATA_CHANNEL_OPEN, reliable, ordered
+		view.setUint16(8, label.length + lengthFix);
+		view.setUint16(10, protocol.length);
+		bytes.set(new Uint8Array(ascii(label + protocol)), 12);
+		return bytes.buffer;
+	};
+	channels.message(1, Ppid.string, ascii("early"));
+	t.is(channels.stats.refused, 1, "a message on a stream DCEP did not open");
+	channels.message(1, Ppid.dcep, open("commands", "", 1));
+	t.is(channels.stats.refused, 2, "an OPEN whose lengths do not add up");
+	channels.message(1, Ppid.dcep, open("commands"));
+	t.deepEqual(sent, [[1, Ppid.dcep, [0x02]]], "DATA_CHANNEL_ACK on the stream");
+	channels.message(1, Ppid.string, ascii("ptz"));
+	t.deepEqual(asked, ["ptz"]);
+	t.deepEqual(sent[1].slice(0, 2), [1, Ppid.string]);
+	t.is(String.fromCharCode(...sent[1][2]), '{"ok":true,"echo":3}');
+	channels.message(1, Ppid.binary, ascii("bin"));
+	t.is(sent[2][1], Ppid.binary, "answered as it asked");
+	channels.message(1, Ppid.stringEmpty, ascii(" "));
+	channels.message(3, Ppid.dcep, Uint8Array.of(0x07).buffer);
+	t.is(channels.stats.refused, 4, "an empty message carries no command; DCEP that is no OPEN");
+	channels.message(1, Ppid.string, ascii("close"));
+	t.is(ended, "its command's handler gave no reply");
+	t.deepEqual([channels.stats.opened, channels.stats.commands, channels.stats.replies], [1, 3, 2]);
 });

@@ -5,12 +5,17 @@
 // CONNECT_MS whatever happens, so a camera that cannot be reached costs the person 3 s, not more.
 // The offer also sends audio, with no track yet: a camera that takes the viewer's voice (its grant
 // gives talk) answers it in G.711, and `talk(true)` then puts the microphone on it without a new
-// offer (WHEP has none) — the camera writes it to its talkback as a native viewer's.
+// offer (WHEP has none) — the camera writes it to its talkback as a native viewer's. A DataChannel
+// "commands" carries the camera's viewer commands (PTZ, a still now, its recordings): `command`
+// sends one and resolves with its JSON reply, as the native wire's viewers get it.
 
 /** How long a direct path may take to show a picture before the live view goes through the cloud. */
 export const CONNECT_MS = 3000;
 /** How often the delay figure (jitter buffer + half the round trip) is read from getStats(). */
 const STATS_MS = 1000;
+
+/** How long a command's reply may take. */
+const COMMAND_MS = 5000;
 
 /** How long the offer waits for our server-reflexive candidate (the cloud's STUN servers). */
 const GATHER_MS = 700;
@@ -48,6 +53,10 @@ export class WebRtcPlayer {
 	#audio;
 	#talkable = false;
 	#mic;
+	/** The commands' DataChannel, and the reply the one command in flight waits for. */
+	#channel;
+	#asked = Promise.resolve();
+	#reply;
 
 	#onEnded;
 
@@ -74,6 +83,8 @@ export class WebRtcPlayer {
 		try {
 			pc.addTransceiver("video", { direction: "recvonly" });
 			this.#audio = pc.addTransceiver("audio", { direction: "sendrecv" });
+			const channel = this.#channel = pc.createDataChannel("commands");
+			channel.onmessage = (event) => this.#reply?.(event.data);
 			pc.ontrack = (event) => {
 				if (event.track.kind !== "video") return;
 				this.#video.srcObject = event.streams[0] ?? new MediaStream([event.track]);
@@ -205,6 +216,51 @@ export class WebRtcPlayer {
 		await audio.sender.replaceTrack(track);
 	}
 
+	/** Whether the camera opened the commands' channel (it takes commands over this session). */
+	get canCommand() {
+		return !!this.#pc && this.#channel?.readyState === "open";
+	}
+
+	/** Resolves true once the commands' channel is open, false when it will not be (closed, or not within COMMAND_MS). */
+	commandsReady() {
+		const channel = this.#channel;
+		if (!channel || channel.readyState === "closed") return Promise.resolve(false);
+		if (channel.readyState === "open") return Promise.resolve(true);
+		return new Promise((resolve) => {
+			const timer = setTimeout(() => resolve(false), COMMAND_MS);
+			const settle = (open) => {
+				clearTimeout(timer);
+				resolve(open);
+			};
+			channel.addEventListener("open", () => settle(true), { once: true });
+			channel.addEventListener("close", () => settle(false), { once: true });
+		});
+	}
+
+	/** One of the camera's viewer commands (e.g. { cmd: "ptz", op: "left" }) → its JSON reply; one at a time. */
+	command(request) {
+		const asked = this.#asked.then(() => new Promise((resolve, reject) => {
+			if (!this.canCommand) return reject(new WebRtcError("the camera takes no commands over this session"));
+			const timer = setTimeout(() => {
+				this.#reply = undefined;
+				reject(new WebRtcError("the camera did not answer"));
+			}, COMMAND_MS);
+			this.#reply = (text) => {
+				clearTimeout(timer);
+				this.#reply = undefined;
+				try {
+					resolve(JSON.parse(text));
+				}
+				catch {
+					reject(new WebRtcError("the camera's reply is not JSON"));
+				}
+			};
+			this.#channel.send(JSON.stringify(request));
+		}));
+		this.#asked = asked.catch(() => {});
+		return asked;
+	}
+
 	/** The delay from the camera's sending to this screen (ms): the jitter buffer's and half the round trip. */
 	latency() {
 		return this.#pc ? this.#latency : undefined;
@@ -219,6 +275,8 @@ export class WebRtcPlayer {
 		this.#mic = undefined;
 		this.#talkable = false;
 		this.#audio = undefined;
+		this.#channel = undefined;
+		this.#reply = undefined;
 		this.#pc?.close();
 		this.#pc = undefined;
 		if (this.#location) void fetch(this.#location, { method: "DELETE", credentials: "same-origin", keepalive: true }).catch(() => {});

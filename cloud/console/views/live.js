@@ -58,6 +58,24 @@ export function liveTab(body, { id, channel, online, device }) {
 		talkButton.textContent = "Talk";
 		talkStatus.textContent = "";
 	};
+	// PTZ: the camera's viewer commands over the same session's DataChannel (a direct WebRTC session
+	// whose camera opened it); hidden otherwise. The reply says whether the camera moved.
+	const ptzStatus = h("span.muted.small#live-ptz-status");
+	const ptzButton = (op, label, title) => h(`button.ghost#live-ptz-${op}`, { type: "button", title, onclick: async () => {
+		try {
+			const reply = await webrtc.command({ cmd: "ptz", op });
+			ptzStatus.textContent = !reply.ok ? `PTZ refused: ${reply.error}` : reply.moved === false ? "This camera has no PTZ motor" : `Moved ${title.toLowerCase()}`;
+		}
+		catch (error) {
+			ptzStatus.textContent = `PTZ: ${error.message}`;
+		}
+	} }, label);
+	const ptz = h("span.ptz#live-ptz", { hidden: true, role: "group", "aria-label": "Pan and tilt" },
+		ptzButton("left", "◀", "Left"), ptzButton("up", "▲", "Up"), ptzButton("down", "▼", "Down"), ptzButton("right", "▶", "Right"));
+	const commandable = (can) => {
+		ptz.hidden = !can;
+		ptzStatus.textContent = "";
+	};
 	const taken = h("div.snap-taken#snapshot-taken", { hidden: true });
 	const [snapButton, snapStatus] = snapshotButton(id, channel, (shot) => {
 		taken.hidden = false;
@@ -71,8 +89,8 @@ export function liveTab(body, { id, channel, online, device }) {
 	const card = h("div.player-card",
 		fill(stage, video, overlay),
 		h("div.player-info", liveBadge, path, h("span", { title: "From the camera to this screen" }, "Delay ", latency), size,
-			h("span.player-actions", sound, talkButton, fullScreen, snapButton, h("button.ghost#live-retry", { type: "button", onclick: () => start() }, "Reconnect")),
-			snapStatus, talkStatus));
+			h("span.player-actions", sound, talkButton, ptz, fullScreen, snapButton, h("button.ghost#live-retry", { type: "button", onclick: () => start() }, "Reconnect")),
+			snapStatus, talkStatus, ptzStatus));
 	fill(body, h("div.split",
 		card,
 		h("div.side",
@@ -109,6 +127,7 @@ export function liveTab(body, { id, channel, online, device }) {
 	const direct = channel === 0 && WebRtcPlayer.supported && !!device.status?.p2p?.wires?.includes?.("webrtc");
 	const webrtc = new WebRtcPlayer(video, { onEnded: (why) => {
 		talkable(false);
+		commandable(false);
 		show(`${why}. Reconnecting…`);
 		start();
 	} });
@@ -125,6 +144,7 @@ export function liveTab(body, { id, channel, online, device }) {
 		const attempt = ++attempts;
 		let why;
 		talkable(false);
+		commandable(false);
 		if (direct) {
 			player.stop();
 			show("Connecting straight to the camera…");
@@ -135,6 +155,7 @@ export function liveTab(body, { id, channel, online, device }) {
 				video.ivxsPlayer = webrtc;
 				via("webrtc", kind);
 				talkable(webrtc.canTalk);
+				void webrtc.commandsReady().then((open) => attempt === attempts && commandable(open));
 				liveBadge.dataset.on = "true";
 				show("");
 				return;

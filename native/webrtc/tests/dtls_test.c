@@ -163,6 +163,73 @@ done:
 	ivxs_dtls_free(&viewer);
 }
 
+/* What a session's `data` callback received. */
+typedef struct {
+	uint8_t bytes[4][1200];
+	size_t len[4];
+	int count;
+} Received;
+
+static void receive(void *ctx, const uint8_t *plaintext, size_t len)
+{
+	Received *r = ctx;
+	if (r->count < 4 && len <= sizeof(r->bytes[0])) {
+		memcpy(r->bytes[r->count], plaintext, len);
+		r->len[r->count] = len;
+	}
+	r->count++;
+}
+
+static void test_application_data(void)
+{
+	ivxs_dtls camera, viewer;
+	static uint8_t big[IVXS_DTLS_MAX_WRITE + 1];
+	static Received atCamera, atViewer;
+	int rc, rv, i;
+	memset(&atCamera, 0, sizeof(atCamera));
+	memset(&atViewer, 0, sizeof(atViewer));
+	for (i = 0; i < (int)sizeof(big); i++)
+		big[i] = (uint8_t)(i * 7);
+	handshake(&camera, &viewer, gCamera.fingerprint, gViewer.fingerprint, 0, &rc, &rv);
+	CHECK_EQ(rc, IVXS_DTLS_CONNECTED);
+	CHECK_EQ(rv, IVXS_DTLS_CONNECTED);
+	ivxs_dtls_on_data(&camera, receive, &atCamera);
+	ivxs_dtls_on_data(&viewer, receive, &atViewer);
+	/* the viewer's two records in one datagram and one more alone; the camera answers one the largest it may */
+	CHECK_EQ(ivxs_dtls_write(&viewer, (const uint8_t *)"INIT", 4), 0);
+	CHECK_EQ(gToCamera.count, 1);
+	CHECK_EQ(ivxs_dtls_write(&viewer, big, 1000), 0);
+	CHECK_EQ(gToCamera.count, 2);
+	memcpy(gToCamera.data[0] + gToCamera.len[0], gToCamera.data[1], gToCamera.len[1]);
+	gToCamera.len[0] += gToCamera.len[1];
+	gToCamera.count = 1;
+	CHECK_EQ(ivxs_dtls_write(&viewer, big + 1, 3), 0);
+	CHECK_EQ(deliver(&gToCamera, &camera, 2000), IVXS_DTLS_CONNECTED);
+	CHECK_EQ(atCamera.count, 3);
+	CHECK(atCamera.len[0] == 4 && !memcmp(atCamera.bytes[0], "INIT", 4));
+	CHECK(atCamera.len[1] == 1000 && !memcmp(atCamera.bytes[1], big, 1000));
+	CHECK(atCamera.len[2] == 3 && !memcmp(atCamera.bytes[2], big + 1, 3));
+	CHECK_EQ(ivxs_dtls_write(&camera, big, sizeof(big)), IVXS_WEBRTC_EMTU);
+	CHECK_EQ(ivxs_dtls_write(&camera, big, IVXS_DTLS_MAX_WRITE), 0);
+	CHECK(gToViewer.len[gToViewer.count - 1] <= IVXS_DTLS_MTU);
+	CHECK_EQ(deliver(&gToViewer, &viewer, 2000), IVXS_DTLS_CONNECTED);
+	CHECK(atViewer.count == 1 && atViewer.len[0] == IVXS_DTLS_MAX_WRITE && !memcmp(atViewer.bytes[0], big, IVXS_DTLS_MAX_WRITE));
+	NOTE("a record of %d bytes of application data is a %zu-byte datagram", IVXS_DTLS_MAX_WRITE, gToViewer.len[0]);
+done:
+	ivxs_dtls_free(&camera);
+	ivxs_dtls_free(&viewer);
+}
+
+static void test_not_connected(void)
+{
+	ivxs_dtls camera;
+	int rc = ivxs_dtls_setup(&camera, &gCamera, IVXS_DTLS_SERVER, gViewer.fingerprint, ivxs_test_random, &gSeed, wireSend, &gToViewer, 0);
+	CHECK_EQ(rc, 0);
+	CHECK_EQ(ivxs_dtls_write(&camera, (const uint8_t *)"x", 1), IVXS_WEBRTC_ECLOSED);
+done:
+	ivxs_dtls_free(&camera);
+}
+
 static void test_lost_flight(void)
 {
 	ivxs_dtls camera, viewer;
@@ -228,6 +295,8 @@ int main(void)
 	}
 	ivxs_test_run("identity: a P-256 key and a self-signed certificate, made, written as DER, loaded", test_identity);
 	ivxs_test_run("handshake: DTLS 1.2 with use_srtp, both connected, SRTP keys matching each way and working", test_handshake);
+	ivxs_test_run("application data both ways once connected: every record of a datagram delivered, one the largest a record may carry within the MTU", test_application_data);
+	ivxs_test_run("application data before the handshake: refused (ECLOSED)", test_not_connected);
 	ivxs_test_run("a lost ClientHello: retransmitted on the timer, the handshake completes", test_lost_flight);
 	ivxs_test_run("a ClientHello in fragments (OpenSSL's 256-byte records), in one datagram or two: put back together", test_fragmented_hello);
 	ivxs_test_run("a certificate other than the SDP's fingerprint: refused (EAUTH) by the side that was told", test_wrong_certificate);
