@@ -32,15 +32,9 @@ export function openChannel(source: Omit<ChannelConfig, "channel" | "enabled">, 
 	const fw = source.firmware ? firmware() : undefined;
 	if (source.firmware && !fw) throw new Error("a \"firmware\" channel needs a C firmware (libivxs: iv_cs_init) to feed it");
 	if (fw) maxGopBytes = fw.maxGopBytes;
-	let ring = new Ring(maxReaders ? { maxGopBytes, maxReaders } : { maxGopBytes });
-	if (source.g711 && !fw) {
-		// A G.711 track adds 50 small frames a second: as many index slots again as the ring derives
-		// from its bytes (one per 512), or it would hold far fewer seconds (its pre-roll, a cut's
-		// catch-up) than without the track.
-		const maxFrames = ring.stats().maxFrames * 2;
-		ring.close();
-		ring = new Ring(maxReaders ? { maxGopBytes, maxReaders, maxFrames } : { maxGopBytes, maxFrames });
-	}
+	// A G.711 track adds 50 small frames a second: twice the index slots the ring derives from its
+	// bytes, or it would hold far fewer seconds (its pre-roll, a cut's catch-up) than without the track.
+	const ring = new Ring({ maxGopBytes, ...(maxReaders ? { maxReaders } : {}), ...(source.g711 && !fw ? { framesScale: 2 } : {}) });
 	try {
 		if (fw) return { ring, capture: fw.open(ring, source.codec), fps: undefined };
 		const { video, audio, stills, codec, g711, g711Codec } = source;

@@ -196,7 +196,9 @@ static double maxArenaBytes(void)
 	return ((double)SIZE_MAX < limit) ? (double)SIZE_MAX : limit;
 }
 
-/* create({ maxGopBytes | arenaBytes, maxFrames, maxReaders }) -> native ring */
+/* create({ maxGopBytes | arenaBytes, maxFrames | framesScale, maxReaders }) -> native ring.
+ * framesScale: that many times the index slots the bytes derive (a track of small frames, G.711's
+ * 50 a second, would otherwise shorten how many seconds the ring holds). */
 void xs_ring_create(xsMachine *the)
 {
 	ivxs_ring_config config;
@@ -217,6 +219,8 @@ void xs_ring_create(xsMachine *the)
 		ivxs_type_error(IVXS_EARG, "ring: maxGopBytes or arenaBytes required");
 	if (optionInteger(the, "maxFrames", 1, UINT32_MAX, &value))
 		config.max_frames = (uint32_t)value;
+	else if (optionInteger(the, "framesScale", 1, 8, &value))
+		config.max_frames = ivxs_ring_derived_frames(config.arena_bytes) * (uint32_t)value;
 	if (optionInteger(the, "maxReaders", 1, kMaxReaders, &value))
 		config.max_readers = (uint32_t)value;
 	config.allocator = kArenaAllocator;

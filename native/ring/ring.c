@@ -235,6 +235,15 @@ static int mul_size(size_t a, size_t b, size_t *out)
 	return 1;
 }
 
+uint32_t ivxs_ring_derived_frames(size_t arena_bytes)
+{
+	size_t d = arena_bytes / kBytesPerDerivedFrame;
+	uint32_t frames = kMinDerivedFrames;
+	while (frames < kMaxDerivedFrames && (size_t)frames * 2 <= d)
+		frames *= 2;
+	return frames;
+}
+
 int ivxs_ring_create(ivxs_ring **out, const ivxs_ring_config *config)
 {
 	ivxs_ring_allocator al;
@@ -259,14 +268,7 @@ int ivxs_ring_create(ivxs_ring **out, const ivxs_ring_config *config)
 	else
 		al = ivxs_default_allocator();
 
-	frames = config->max_frames;
-	if (frames == 0) {
-		/* arena / 512, rounded down to a power of two, in [64, 65536] */
-		size_t d = config->arena_bytes / kBytesPerDerivedFrame;
-		frames = kMinDerivedFrames;
-		while (frames < kMaxDerivedFrames && (size_t)frames * 2 <= d)
-			frames *= 2;
-	}
+	frames = config->max_frames ? config->max_frames : ivxs_ring_derived_frames(config->arena_bytes);
 	readers = config->max_readers ? config->max_readers : kDefaultReaders;
 
 	/* One block: header, reader slots, index, and room to start them on a

@@ -6,7 +6,10 @@ declare module "ring" {
 		maxGopBytes?: number;
 		/** Arena size, bytes (instead of maxGopBytes). */
 		arenaBytes?: number;
+		/** Index slots (default: one per 512 bytes of arena, a power of two in 64 … 65536). */
 		maxFrames?: number;
+		/** Instead of maxFrames: that many times the slots the bytes derive (1 … 8; a track of small frames). */
+		framesScale?: number;
 		maxReaders?: number;
 	}
 	export interface RingStats {

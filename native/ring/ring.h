@@ -80,6 +80,10 @@ typedef struct {
 	const ivxs_ring_allocator *allocator; /* NULL = malloc/free */
 } ivxs_ring_config;
 
+/* The index slots a ring of `arena_bytes` gets when its config leaves max_frames 0: one per
+ * 512 bytes, rounded down to a power of two, in [64, 65536]. */
+uint32_t ivxs_ring_derived_frames(size_t arena_bytes);
+
 /* Suggested arena for a largest-expected GOP: room for 2 full GOPs plus
  * audio slack, so that a pre-roll GOP survives while the next is written. */
 size_t ivxs_ring_arena_for_gop(size_t max_gop_bytes);

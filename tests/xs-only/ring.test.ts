@@ -250,8 +250,14 @@ test("numeric options and arguments are range-checked before any cast", (t) => {
 		{ maxGopBytes: 2 ** 60 }, { maxGopBytes: -1 },
 		{ arenaBytes: 8192, maxFrames: 2 ** 32 }, { arenaBytes: 8192, maxFrames: 0 }, { arenaBytes: 8192, maxFrames: 2 ** 64 },
 		{ arenaBytes: 8192, maxReaders: 0 }, { arenaBytes: 8192, maxReaders: 2 ** 32 }, { arenaBytes: 8192, maxReaders: 1e6 },
+		{ arenaBytes: 8192, framesScale: 0 }, { arenaBytes: 8192, framesScale: 9 }, { arenaBytes: 8192, framesScale: 1.5 },
 	])
 		t.throws(() => new Ring(options), { instanceOf: RangeError, message: /invalid/ }, JSON.stringify(options));
+	// framesScale: a multiple of the slots the bytes derive (64 for 8 KiB: the floor)
+	const plain = new Ring({ arenaBytes: 1 << 20 }), scaled = new Ring({ arenaBytes: 1 << 20, framesScale: 2 });
+	t.deepEqual([plain.stats().maxFrames, scaled.stats().maxFrames], [2048, 4096]);
+	plain.close();
+	scaled.close();
 	const ring = new Ring({ arenaBytes: 8192, maxFrames: 16 });
 	for (const ts of [2 ** 53, 2 ** 64, -1, NaN])
 		t.throws(() => ring.push(FrameType.video, Codec.h264, true, ts, key(0)), { instanceOf: RangeError, message: /timestamp/ });
