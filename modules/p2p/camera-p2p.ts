@@ -87,7 +87,8 @@ export interface P2POptions {
 
 interface SendChannel { handle: Handle; session: Session; params: StreamParams; fromRing: boolean; high: boolean; level: WatermarkLevel; carry?: Chunk }
 interface RecvChannel { handle: Handle; session: Session }
-interface Session { index: number; peer: string; rights: number; media?: SendChannel; voice?: RecvChannel; outbox: Array<[number, number, Uint8Array]> }
+/** `refused`: over the viewer limit (both wires), closed on the next turn; nothing it asks is done meanwhile. */
+interface Session { index: number; peer: string; rights: number; media?: SendChannel; voice?: RecvChannel; outbox: Array<[number, number, Uint8Array]>; refused?: boolean }
 
 const EMPTY = new ArrayBuffer(0);
 
@@ -415,11 +416,21 @@ export class P2P {
 			const stats = this.#endpoint!.sessionStats(index);
 			const peer = stats.viewerId.replace(/\0+$/, "");
 			const others = this.#o.othersOpen?.() ?? 0;
-			this.#sessions.set(index, { index, peer, rights: stats.rights, outbox: [] });
+			const session: Session = { index, peer, rights: stats.rights, outbox: [] };
+			this.#sessions.set(index, session);
 			if (this.#sessions.size + others > this.#o.maxSessions!) {
-				// the transport admits up to maxSessions of its own; the other wire's viewers count too
+				// the transport admits up to maxSessions of its own; the other wire's viewers count too.
+				// Closed on the next turn (not inside the transport's event); until then its requests go
+				// unanswered — no stream opens — and only this session closes (the same viewer may watch
+				// in another one).
+				session.refused = true;
 				this.#log(`viewer ${peer} refused: ${this.#sessions.size - 1} viewer(s) here and ${others} on WebRTC, at most ${this.#o.maxSessions} at once`);
-				Timer.set(() => this.#state === "ready" && this.end(peer), 0);
+				Timer.set(() => {
+					if (this.#state !== "ready" || this.#sessions.get(index) !== session) return;
+					this.#endSession(session);
+					this.#ticker.enter(() => this.#endpoint!.closeSession(index, this.#now()));
+					this.#ticker.run();
+				}, 0);
 				return;
 			}
 			this.#log(`viewer ${peer} connected`);
@@ -466,7 +477,7 @@ export class P2P {
 
 	#onCommand(index: number, kind: number, id: number, bytes: ArrayBuffer): void {
 		const session = this.#sessions.get(index);
-		if (!session) return;
+		if (!session || session.refused) return;
 		if (kind === Kind.control) {
 			const answer = this.#control(session, bytes);
 			this.#send(session, Kind.controlReply, id, encodeControl(answer));
