@@ -18,7 +18,7 @@
  * slow path) waits for the next key frame rather than send a broken picture.
  */
 import Timer from "timer";
-import { Codec, RingReader, FrameType, intact, type Ring } from "ring";
+import { Codec, RingReader, FrameType, type Ring } from "ring";
 import { channelMaxMessage, type DtlsIdentity } from "webrtc";
 import { randomBytes } from "p2p";
 import type { Datagram } from "../p2p/udp.js";
@@ -368,10 +368,7 @@ export class WebRtcEndpoint {
 				if (reader.lost !== lost) [lost, entry.keyed] = [reader.lost, false];   // the ring overtook it: a gap in the picture
 				if (frame.type !== FrameType.video) {
 					// the G.711 track, once the picture has begun (AAC is cloud storage's)
-					if (entry.hears && entry.keyed && frame.codec === (this.#o.audio === "pcma" ? Codec.pcma : Codec.pcmu)) {
-						const chunks = [frame.data];
-						session.sendAudio(frame.data, frame.timestamp, () => intact(chunks));
-					}
+					if (entry.hears && entry.keyed && frame.codec === (this.#o.audio === "pcma" ? Codec.pcma : Codec.pcmu)) session.sendAudio(frame.data, frame.timestamp);
 					continue;
 				}
 				if (!entry.keyed && !frame.key) {
@@ -384,9 +381,8 @@ export class WebRtcEndpoint {
 					entry.skipped++;
 					continue;
 				}
-				// (intact(), not the reader's valid(): a NACK may reach the unit after this reader is replaced)
-				const chunks = [frame.data];
-				entry.keyed = session.sendVideo(frame.data, frame.timestamp, () => intact(chunks));
+				// (the session checks the ring's intact(), not the reader's valid(): a NACK may reach the unit after this reader is replaced)
+				entry.keyed = session.sendVideo(frame.data, frame.timestamp);
 			}
 		};
 		let reader: RingReader;

@@ -21,6 +21,7 @@
  * HISTORY_FRAMES units can be, at most RESENDS_PER_SECOND packets: a viewer's NACK flood costs the
  * camera's uplink no more than that.
  */
+import { intact } from "ring";
 import { DtlsRole, DtlsSession, DtlsState, RtpSender, SRTP_TAG_BYTES, Srtp, rtcpFeedback, rtpPayload, senderReport, type DtlsIdentity } from "webrtc";
 import type { HmacSha1 } from "../p2p/stun.js";
 import { RateGate } from "../net/rate-gate.js";
@@ -82,11 +83,11 @@ export const VOICE_PER_SECOND = 100;
 
 /** An access unit sent lately: where its packets' numbers began, how many were made. */
 interface Sent {
+	/** A view of the ring's frame (intact() says whether the ring still holds it); undefined once closed. */
 	unit: Uint8Array | undefined;
 	timestamp: number;
 	first: number;
 	count: number;
-	intact: () => boolean;
 }
 
 export class WebRtcSession {
@@ -124,6 +125,8 @@ export class WebRtcSession {
 	/** The last HISTORY_FRAMES units sent, a ring of reused records (`#sentAt`: the next to fill). */
 	#sent: Sent[] = [];
 	#sentAt = 0;
+	/** Packets #packets numbered in its last call (torn or not). */
+	#numbered = 0;
 
 	constructor(o: WebRtcSessionOptions) {
 		this.#o = o;
@@ -318,26 +321,27 @@ export class WebRtcSession {
 	 * contract: bytes the ring overwrote meanwhile are never sent (false, counted in `torn`; the
 	 * caller waits for a key frame).
 	 */
-	sendVideo(accessUnit: Uint8Array, timestampMs: number, intact: () => boolean = () => true): boolean {
+	sendVideo(accessUnit: Uint8Array, timestampMs: number): boolean {
 		if (!this.#sending()) return false;
 		const timestamp = Math.round(timestampMs * 90) % 2 ** 32;
 		this.#sender.begin(accessUnit, timestamp);
-		const sent = this.#remember(accessUnit, timestamp, intact);
-		if (!this.#packets(this.#sender, accessUnit, intact, this.stats, (n) => {
-			sent.count += n;
-			this.#seq = (this.#seq + n) & 0xffff;
-		})) return false;
+		const sent = this.#remember(accessUnit, timestamp);
+		const whole = this.#packets(this.#sender, accessUnit, this.stats);
+		// numbered even when torn: the sender counted them
+		sent.count = this.#numbered;
+		this.#seq = (this.#seq + this.#numbered) & 0xffff;
+		if (!whole) return false;
 		this.stats.frames++;
 		return true;
 	}
 
 	/** An audio frame (G.711, a ring frame's bytes) at `timestampMs`, as one SRTP packet on the audio
 	 * stream, when the answer sends audio (false otherwise, before DTLS, or torn as for video). */
-	sendAudio(frame: Uint8Array, timestampMs: number, intact: () => boolean = () => true): boolean {
+	sendAudio(frame: Uint8Array, timestampMs: number): boolean {
 		const sender = this.#audioSender;
 		if (!sender || !this.#sending()) return false;
 		sender.begin(frame, Math.round(timestampMs * 8) % 2 ** 32);   // 8 kHz
-		if (!this.#packets(sender, frame, intact, this.#audioSent)) return false;
+		if (!this.#packets(sender, frame, this.#audioSent)) return false;
 		this.stats.audioFrames++;
 		return true;
 	}
@@ -348,14 +352,16 @@ export class WebRtcSession {
 	}
 
 	/** The begun unit's packets, made and protected in C a few at a time into the scratch buffer, each
-	 * batch sent only if `intact()` still holds after it was made (false: torn, counted); `made` hears
-	 * how many each batch numbered, `counts` what went out (a stream's sender report figures). */
-	#packets(sender: RtpSender, unit: Uint8Array, intact: () => boolean, counts: { packets: number; payloadBytes: number }, made?: (n: number) => void): boolean {
+	 * batch sent only if the unit is still intact after it was made (the ring's intact(): a unit that
+	 * is no ring frame always is; false: torn, counted); `#numbered` says how many it numbered,
+	 * `counts` what went out (a stream's sender report figures). Nothing allocated but each send's view. */
+	#packets(sender: RtpSender, unit: Uint8Array, counts: { packets: number; payloadBytes: number }): boolean {
 		const srtp = this.#srtp!, peer = this.#peer!;
 		const { out, lengths } = this.#scratch;
+		this.#numbered = 0;
 		for (let n = sender.next(unit, srtp, out, lengths); n; n = sender.next(unit, srtp, out, lengths)) {
-			made?.(n);
-			if (!intact()) {
+			this.#numbered += n;
+			if (!intact(unit)) {
 				this.stats.torn++;
 				return false;
 			}
@@ -370,15 +376,14 @@ export class WebRtcSession {
 	}
 
 	/** The next record of the history, filled for a unit about to be sent (its packets not yet counted). */
-	#remember(unit: Uint8Array, timestamp: number, intact: () => boolean): Sent {
+	#remember(unit: Uint8Array, timestamp: number): Sent {
 		let sent = this.#sent[this.#sentAt];
-		if (!sent) this.#sent[this.#sentAt] = sent = { unit, timestamp, first: 0, count: 0, intact };
+		if (!sent) this.#sent[this.#sentAt] = sent = { unit, timestamp, first: 0, count: 0 };
 		this.#sentAt = (this.#sentAt + 1) % HISTORY_FRAMES;
 		sent.unit = unit;
 		sent.timestamp = timestamp;
 		sent.first = this.#seq;
 		sent.count = 0;
-		sent.intact = intact;
 		return sent;
 	}
 
@@ -387,7 +392,7 @@ export class WebRtcSession {
 		if (!this.#sending()) return;
 		const srtp = this.#srtp!, peer = this.#peer!;
 		const sent = this.#sent.find((s) => s.unit && ((seq - s.first) & 0xffff) < s.count);
-		if (!sent || !sent.intact()) {
+		if (!sent || !intact(sent.unit!)) {
 			this.stats.resendsGone++;
 			return;
 		}
@@ -397,7 +402,7 @@ export class WebRtcSession {
 		}
 		const { out } = this.#scratch;
 		const length = this.#sender.resend(sent.unit!, srtp, out, sent.first, sent.timestamp, seq);
-		if (!length || !sent.intact()) {   // (the ring may have moved on while it was made)
+		if (!length || !intact(sent.unit!)) {   // (the ring may have moved on while it was made)
 			this.stats.resendsGone++;
 			return;
 		}
@@ -407,7 +412,7 @@ export class WebRtcSession {
 	}
 
 	close(): void {
-		for (const sent of this.#sent) [sent.unit, sent.intact] = [undefined, () => false];   // the ring's frames are not held
+		for (const sent of this.#sent) sent.unit = undefined;   // the ring's frames are not held
 		this.#srtp?.close();
 		this.#fromViewer?.close();
 		this.#dtls.close();

@@ -575,29 +575,42 @@ void xs_ring_reader_valid(xsMachine *the)
  * that is a view of a ring frame still holds the frame's bytes; other chunks
  * are ignored. Call it after the bytes were put somewhere reversible and
  * before committing them (README "Zero-copy output"). */
+/* Whether the chunk in xsVar(0) is intact: a view of a ring frame still holding its bytes, or
+ * not a ring frame's at all (ignored). Uses xsVar(1), xsVar(2). */
+static int chunkIntact(xsMachine *the)
+{
+	if (xsmcTypeOf(xsVar(0)) != xsReferenceType || xsmcIsInstanceOf(xsVar(0), xsArrayBufferPrototype))
+		return 1;
+	/* A view's buffer, or the chunk itself (a frame buffer). */
+	if (xsmcHas(xsVar(0), xsID("buffer"))) {
+		xsmcGet(xsVar(1), xsVar(0), xsID("buffer"));
+		if (xsmcTypeOf(xsVar(1)) != xsReferenceType || xsmcIsInstanceOf(xsVar(1), xsArrayBufferPrototype))
+			return 1;
+	}
+	else
+		xsVar(1) = xsVar(0);
+	return frameIntact(the, &xsVar(1), &xsVar(2), NULL) != 0;
+}
+
+/* intact(chunks | view): every chunk of the array (or the one view) intact. A single view needs
+ * no array: a sender checking each frame it reads allocates nothing for it. */
 void xs_ring_intact(xsMachine *the)
 {
 	xsIntegerValue i, count;
 	int intact = 1;
 	xsmcVars(3);
-	if (xsmcArgc < 1 || !xsmcIsInstanceOf(xsArg(0), xsArrayPrototype))
-		ivxs_type_error(IVXS_EARG, "ring: intact(chunks) takes an array");
+	if (xsmcArgc < 1 || xsmcTypeOf(xsArg(0)) != xsReferenceType)
+		ivxs_type_error(IVXS_EARG, "ring: intact(chunks) takes an array or a view");
+	if (!xsmcIsInstanceOf(xsArg(0), xsArrayPrototype)) {
+		xsVar(0) = xsArg(0);
+		xsmcSetBoolean(xsResult, chunkIntact(the));
+		return;
+	}
 	xsmcGet(xsVar(0), xsArg(0), xsID("length"));
 	count = xsmcToInteger(xsVar(0));
 	for (i = 0; i < count && intact; i++) {
 		xsmcGetIndex(xsVar(0), xsArg(0), i);
-		if (xsmcTypeOf(xsVar(0)) != xsReferenceType || xsmcIsInstanceOf(xsVar(0), xsArrayBufferPrototype))
-			continue;
-		/* A view's buffer, or the chunk itself (a frame buffer). */
-		if (xsmcHas(xsVar(0), xsID("buffer"))) {
-			xsmcGet(xsVar(1), xsVar(0), xsID("buffer"));
-			if (xsmcTypeOf(xsVar(1)) != xsReferenceType || xsmcIsInstanceOf(xsVar(1), xsArrayBufferPrototype))
-				continue;
-		}
-		else
-			xsVar(1) = xsVar(0);
-		if (frameIntact(the, &xsVar(1), &xsVar(2), NULL) == 0)
-			intact = 0;
+		intact = chunkIntact(the);
 	}
 	xsmcSetBoolean(xsResult, intact);
 }

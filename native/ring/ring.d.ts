@@ -50,7 +50,7 @@ declare module "ring" {
 	/** True if every chunk that is a view of a ring frame still holds that frame's bytes
 	 * (other chunks are ignored). Check after the bytes went somewhere reversible,
 	 * before committing them; see native/ring/README.md "Zero-copy output". */
-	export function intact(chunks: ReadonlyArray<ArrayBuffer | ArrayBufferView>): boolean;
+	export function intact(chunks: ReadonlyArray<ArrayBuffer | ArrayBufferView> | ArrayBufferView): boolean;
 	/** The native host object behind a Ring, for native modules that write from C. */
 	export function nativeRing(ring: Ring): object;
 	export default Ring;

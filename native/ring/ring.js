@@ -15,7 +15,7 @@ function closeReader(reader) @ "xs_ring_reader_close";
 
 // intact(chunks): true if every chunk of a scatter list (Uint8Array and other
 // views, ArrayBuffers) that is a view of a ring frame still holds that
-// frame's bytes; other chunks are ignored. The zero-copy output contract
+// frame's bytes; other chunks are ignored. One view may be given alone (no array to make). The zero-copy output contract
 // (README "Zero-copy output"): put the bytes somewhere reversible, check
 // intact(), then commit — or roll back and count the dropped fragment.
 export function intact(chunks) @ "xs_ring_intact";

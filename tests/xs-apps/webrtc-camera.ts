@@ -54,7 +54,7 @@ export default function main(): void {
 			for (let frame = reader.read(); frame; frame = reader.read()) {
 				if (frame.type !== FrameType.video || !session?.connected) continue;
 				if (!keyed && !frame.key) continue;   // a viewer starts at a key frame
-				keyed = session.sendVideo(frame.data, frame.timestamp, () => reader.valid(frame));
+				keyed = session.sendVideo(frame.data, frame.timestamp);
 			}
 		},
 	});

@@ -327,6 +327,7 @@ test("intact(chunks) checks every chunk that views a ring frame and ignores the 
 	const frame = reader.read()!;
 	const header = new Uint8Array([1, 2, 3]);
 	t.true(intact([]));
+	t.true(intact(frame.data) && intact(header), "one view alone");
 	t.true(intact([header, new ArrayBuffer(4)]));
 	t.true(intact([header, frame.data.subarray(4, 100), new DataView(frame.data.buffer, 200, 10), frame.data]));
 	ring.push(FrameType.video, Codec.h264, true, 1, new Uint8Array(1000).fill(2));
@@ -336,6 +337,8 @@ test("intact(chunks) checks every chunk that views a ring frame and ignores the 
 	t.false(intact([header, frame.data.subarray(4, 100)]));
 	t.false(intact([fresh.data, frame.data]));
 	t.true(intact([header, fresh.data.subarray(1)]));
+	t.false(intact(frame.data.subarray(4, 100)), "one view alone");
+	t.true(intact(fresh.data));
 	t.true(intact([{ buffer: Timer.set(() => {}) } as any, 7 as any]), "what is not a ring frame is ignored");
 	t.throws(() => intact("abc" as any), { instanceOf: TypeError });
 	t.is(reader.lost, 0);
