@@ -6,11 +6,12 @@ import { join } from "node:path";
 import { root } from "./_host.mjs";
 
 /** `prefix`: an argv that runs it elsewhere (a network namespace); `stun`: its STUN server ("stun:host:port");
- * `commands`: sent on a DataChannel once open, one at a time (the result's `replies`). */
-export function whepClient(url, token, seconds, { prefix = [], stun, commands } = {}) {
+ * `commands`: sent on a DataChannel once open, one at a time (the result's `replies`); `audio`: it
+ * receives the camera's audio too (the result's `audio`: frames, samples, rate, peak). */
+export function whepClient(url, token, seconds, { prefix = [], stun, commands, audio } = {}) {
 	return new Promise((resolve, reject) => {
 		const argv = [...prefix, "/usr/bin/python3", join(root, "tests/webrtc/aiortc_whep.py"), url, token, String(seconds), ...(stun ? [stun] : [])];
-		const env = commands ? { ...process.env, IVXS_WHEP_COMMANDS: JSON.stringify(commands) } : process.env;
+		const env = { ...process.env, ...(commands ? { IVXS_WHEP_COMMANDS: JSON.stringify(commands) } : {}), ...(audio ? { IVXS_WHEP_AUDIO: "1" } : {}) };
 		const child = spawn(argv[0], argv.slice(1), { stdio: ["ignore", "pipe", "pipe"], env });
 		let out = "", err = "";
 		child.stdout.on("data", (chunk) => { out += chunk; });

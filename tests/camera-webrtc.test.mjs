@@ -5,7 +5,8 @@
 // (ICE-lite, DTLS-SRTP, H.264 from the ring) and aiortc decodes the video straight from the camera.
 // The session is in the cloud's P2P list as a WebRTC one; DELETE ends it on the camera; a revoked
 // grant ends it too. Bad offers are refused by the cloud before the camera hears of them. aiortc's
-// DataChannel (its own SCTP and DCEP) carries the native wire's commands, answered the same way.
+// DataChannel (its own SCTP and DCEP) carries the native wire's commands, answered the same way,
+// and its G.711 decoder hears the camera's sound.
 import test from "ava";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -28,7 +29,7 @@ test("WHEP through the cloud: aiortc decodes the camera's video straight from it
 	const url = `${cloud.url}/v1/devices/rtc-cam/whep`;
 
 	const commands = [{ cmd: "ptz", op: "left" }, { cmd: "snapshot" }, { cmd: "recordings" }, { cmd: "fly" }, "not an object"];
-	const watching = whepClient(url, token, 6, { commands });
+	const watching = whepClient(url, token, 6, { commands, audio: true });
 	let listed;
 	await eventually(async () => {
 		listed = (await (await admin.call("/v1/devices/rtc-cam/p2p")).json()).sessions.find((s) => s.wire === "webrtc" && s.connected);
@@ -48,6 +49,10 @@ test("WHEP through the cloud: aiortc decodes the camera's video straight from it
 	t.deepEqual([result.width, result.height], [640, 480]);
 	t.true(result.firstFrameS < 3, `first frame ${result.firstFrameS} s after the offer`);
 	t.is(result.deleteStatus, 200);
+	// the camera's G.711 track, decoded by aiortc's own decoder: 20-ms frames at 8 kHz, a tone
+	t.is(result.audio.rate, 8000);
+	t.true(result.audio.frames >= 150, `${result.audio.frames} audio frames in 6 s (50 a second)`);
+	t.true(result.audio.peak > 1000, `a tone, not silence (peak ${result.audio.peak} of 32767)`);
 	// the commands, answered on the channel as on the native wire (viewer-commands.ts)
 	t.is(result.channel, "open");
 	t.is(result.replies.length, commands.length);

@@ -5,7 +5,8 @@
 # statuses, frames decoded, their size, the first frame's delay, the ICE and DTLS states.
 # With IVXS_WHEP_COMMANDS (a JSON array of commands) it also offers a DataChannel "commands"
 # (aiortc's own SCTP and DCEP) and sends each command on it once open, one at a time: "replies"
-# holds each reply (JSON), or null when none came within 5 s.
+# holds each reply (JSON), or null when none came within 5 s. With IVXS_WHEP_AUDIO=1 it also
+# receives the camera's audio (G.711) and decodes it: "audio" holds frames, samples, rate, peak.
 #   python3 aiortc_whep.py URL TOKEN SECONDS [STUN_URL]
 import asyncio
 import json
@@ -18,7 +19,7 @@ import urllib.request
 
 from aiortc import RTCSessionDescription
 
-from receiver import decode, video_receiver
+from receiver import decode, hear, video_receiver
 
 
 def http(method, url, token, body=None, content_type=None):
@@ -55,7 +56,7 @@ async def ask(channel, commands, result):
 
 
 async def main(url, token, seconds, stun):
-    pc, track_ready = video_receiver(stun)
+    pc, track_ready = video_receiver(stun, audio=os.environ.get("IVXS_WHEP_AUDIO") == "1")
     commands = json.loads(os.environ.get("IVXS_WHEP_COMMANDS", "null"))
     channel = pc.createDataChannel("commands") if commands is not None else None
     await pc.setLocalDescription(await pc.createOffer())
@@ -72,9 +73,11 @@ async def main(url, token, seconds, stun):
     result["answerS"] = round(time.monotonic() - asked, 3)
     await pc.setRemoteDescription(RTCSessionDescription(sdp=answer, type="answer"))
     asking = asyncio.ensure_future(ask(channel, commands, result)) if channel else None
+    hearing = asyncio.ensure_future(hear(pc, seconds, result)) if pc.audio_track else None
     await decode(pc, track_ready, seconds, asked, result)
-    if asking:
-        await asking
+    for task in (asking, hearing):
+        if task:
+            await task
     result["deleteStatus"], _, _ = await loop.run_in_executor(None, http, "DELETE", urllib.parse.urljoin(url, location), token)
     print(json.dumps(result), flush=True)
     await pc.close()

@@ -6,19 +6,44 @@ import time
 from aiortc import RTCConfiguration, RTCIceServer, RTCPeerConnection
 
 
-def video_receiver(stun=None):
-    """A peer offering to receive video, and a future of its track; `stun`: its STUN server's URL
-    (none: no server-reflexive candidate, and no wait for a STUN server this machine cannot reach)."""
+def video_receiver(stun=None, audio=False):
+    """A peer offering to receive video (and audio, with `audio`), and a future of its video track;
+    `stun`: its STUN server's URL (none: no server-reflexive candidate, and no wait for a STUN
+    server this machine cannot reach). With `audio`, pc.audio_track is a future of the audio track."""
     pc = RTCPeerConnection(RTCConfiguration(iceServers=[RTCIceServer(urls=stun)] if stun else []))
     pc.addTransceiver("video", direction="recvonly")
-    track_ready = asyncio.get_running_loop().create_future()
+    loop = asyncio.get_running_loop()
+    track_ready = loop.create_future()
+    pc.audio_track = None
+    if audio:
+        pc.addTransceiver("audio", direction="recvonly")
+        pc.audio_track = loop.create_future()
 
     @pc.on("track")
     def on_track(track):
-        if not track_ready.done():
-            track_ready.set_result(track)
+        ready = pc.audio_track if track.kind == "audio" else track_ready
+        if ready is not None and not ready.done():
+            ready.set_result(track)
 
     return pc, track_ready
+
+
+async def hear(pc, seconds, result):
+    """Decodes the audio track for `seconds` into `result["audio"]`: frames, samples, their rate and
+    codec as aiortc's decoder gives them, and the loudest sample (a tone, not silence)."""
+    heard = result["audio"] = {"frames": 0, "samples": 0, "rate": 0, "peak": 0}
+    try:
+        track = await asyncio.wait_for(pc.audio_track, 10)
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            frame = await asyncio.wait_for(track.recv(), max(0.1, deadline - time.monotonic()))
+            heard["frames"] += 1
+            heard["samples"] += frame.samples
+            heard["rate"] = frame.sample_rate
+            samples = frame.to_ndarray()
+            heard["peak"] = max(heard["peak"], int(abs(samples).max()) if samples.size else 0)
+    except asyncio.TimeoutError:
+        pass
 
 
 async def decode(pc, track_ready, seconds, asked, result):
