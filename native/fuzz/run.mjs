@@ -139,6 +139,10 @@ function writeWebrtcSeeds(dir) {
 		// a DTLS 1.2 ClientHello's record header and the start of its handshake message
 		Buffer.from([5, 0, 40, 22, 0xfe, 0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 27, 1, 0, 0, 0x3c, 0, 0, 0, 0, 0, 0, 0, 0x3c, 0xfe, 0xfd, ...Buffer.alloc(10, 7)]),
 		Buffer.from([4, 0x81, 201, 0, 7, 0, 0, 0, 7, ...Buffer.alloc(24, 5), 0x81, 205, 0, 3, 0, 0, 0, 7, 0, 0, 0, 9, 0, 100, 0x80, 1, 0x84, 206, 0, 4, 0, 0, 0, 7, 0, 0, 0, 0, 0, 0, 0, 9, 1, 0, 0, 0]),
+		// an RR and a TWCC feedback (RTPFB FMT 15) for 20 packets from 65530: a run of 7 with small
+		// deltas, a 2-bit vector (lost, large, large negative, …), a 1-bit vector with 8 extras
+		Buffer.from([4, 0x80, 201, 0, 1, 0, 0, 0, 7, 0x8f, 205, 0, 11, 0, 0, 0, 7, 0, 0, 0, 9, 0xff, 0xfa, 0, 20, 0xff, 0xff, 0xfe, 5,
+			0x20, 7, 0xc6, 0x92, 0x80 | 0x3f, 0x00, 1, 2, 3, 4, 5, 6, 7, 40, 4, 0, 0xff, 0x9c, 0, 0xff, 0xff, 9, 8, 7, 6, 5, 4, 0]),
 		// SCTP (mode 6): a DCEP OPEN and a string as DATA chunks behind our tag (flag 2), every message
 		// taken and one of ours sent (flag bits 7 and 3); then a SACK of it, time moving on (bits 4-6)
 		Buffer.concat([Buffer.from([6, 200]), sctpPacket(0x8a, [dataChunk(0, 50, [3, 0, 0, 0, 0, 0, 0, 0, 0, 8, 0, 0, ...Buffer.from("commands")]), dataChunk(1, 51, [...Buffer.from('{"cmd":"ptz","op":"left"}')])]),

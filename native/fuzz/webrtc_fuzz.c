@@ -11,7 +11,10 @@
  *   3  the bytes as an access unit for the RTP packetizer (b1: codec, b2: MTU 64 + b2 * 4):
  *      every packet within the MTU, sequence numbers in a row, the marker on the last one only;
  *   4  the bytes (from b1) as a compound RTCP packet: every packet inside the bytes, every report
- *      block and NACK'd sequence number read within it, the NACK count within 17 per entry;
+ *      block and NACK'd sequence number read within it, the NACK count within 17 per entry; a TWCC
+ *      feedback (RTPFB FMT 15) begin accepts read to its end: exactly `count` packets, their
+ *      sequence numbers consecutive from base (mod 2^16), a packet not received keeping the last
+ *      arrival time, then 0;
  *   5  the bytes (from b1) as datagrams (each after a 16-bit length) into a fresh DTLS server
  *      session with the time moving on between them: never connected (no peer can finish a
  *      handshake without the keys), a failure stays a failure;
@@ -53,6 +56,26 @@ static void stillWorks(ivxs_srtp *tx, ivxs_srtp *rx)
 	REQUIRE(ivxs_srtp_unprotect(rx, p, out, &len) == 0 && len == 40);
 }
 
+/* A TWCC feedback read to its end (ivxs_rtcp_twcc_begin checked all of it first). */
+static void twccRead(const ivxs_rtcp_packet *p)
+{
+	ivxs_rtcp_twcc t;
+	uint16_t seq;
+	int64_t arrival, last;
+	unsigned n = 0;
+	int status, received;
+	if (ivxs_rtcp_twcc_begin(p, &t))
+		return;
+	last = t.referenceUs;
+	while ((status = ivxs_rtcp_twcc_next(&t, &seq, &received, &arrival)) == 1) {
+		REQUIRE(n < t.count && seq == (uint16_t)(t.base + n));
+		REQUIRE(received || arrival == last);
+		last = arrival;
+		n++;
+	}
+	REQUIRE(status == 0 && n == t.count);
+}
+
 /* Walks a compound RTCP packet, reading everything the camera would. */
 static void rtcpWalk(const uint8_t *data, size_t size)
 {
@@ -74,6 +97,8 @@ static void rtcpWalk(const uint8_t *data, size_t size)
 		while (ivxs_rtcp_nack_next(&p, &c, &seq) == 1)
 			REQUIRE(++nacks <= 17 * (p.bodyLen / 4));
 		(void)ivxs_rtcp_wants_key_frame(&p, p.media, &fir);
+		if (p.type == IVXS_RTCP_RTPFB && p.count == 15)
+			twccRead(&p);
 	}
 	REQUIRE(status == 0 || status == IVXS_WEBRTC_EPACKET);
 }

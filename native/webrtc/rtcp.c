@@ -116,6 +116,107 @@ int ivxs_rtcp_nack_next(const ivxs_rtcp_packet *p, ivxs_rtcp_nack_cursor *c, uin
 	return 0;
 }
 
+#define TWCC_FMT 15
+#define TWCC_HEADER 8   /* base, count, reference time, feedback packet count */
+
+/* A TWCC chunk's number of symbols: its run length, or 14 one-bit / 7 two-bit symbols. */
+static unsigned twccSymbols(unsigned chunk)
+{
+	if (!(chunk & 0x8000))
+		return chunk & 0x1fff;
+	return chunk & 0x4000 ? 7 : 14;
+}
+
+/* Symbol i of a chunk: 0 not received, 1 small delta, 2 large or negative delta, 3 reserved —
+ * also the bytes of its receive delta. */
+static unsigned twccSymbol(unsigned chunk, unsigned i)
+{
+	if (!(chunk & 0x8000))
+		return chunk >> 13 & 3;
+	if (!(chunk & 0x4000))
+		return chunk >> (13 - i) & 1;
+	return chunk >> (12 - 2 * i) & 3;
+}
+
+int ivxs_rtcp_twcc_begin(const ivxs_rtcp_packet *p, ivxs_rtcp_twcc *t)
+{
+	const uint8_t *b = p->body, *end, *c;
+	size_t deltaBytes = 0;
+	uint32_t ref;
+	unsigned left;
+	if (p->type != IVXS_RTCP_RTPFB || p->count != TWCC_FMT || p->bodyLen < TWCC_HEADER)
+		return IVXS_WEBRTC_EPACKET;
+	end = b + p->bodyLen;
+	t->base = (uint16_t)(b[0] << 8 | b[1]);
+	t->count = (uint16_t)(b[2] << 8 | b[3]);
+	ref = (uint32_t)b[4] << 16 | (uint32_t)b[5] << 8 | b[6];
+	t->referenceUs = ((int64_t)ref - (ref & 0x800000 ? 0x1000000 : 0)) * 64000;   /* 24-bit signed */
+	t->feedbackCount = b[7];
+	/* the chunks once, for where the deltas start and how many bytes they take: each chunk
+	 * tells at least 1 status, so at most bodyLen / 2 turns */
+	for (c = b + TWCC_HEADER, left = t->count; left; c += 2) {
+		unsigned chunk, size, n, i;
+		if (end - c < 2)
+			return IVXS_WEBRTC_EPACKET;
+		chunk = (unsigned)(c[0] << 8 | c[1]);
+		size = twccSymbols(chunk);
+		if (!size)
+			return IVXS_WEBRTC_EPACKET;
+		n = size < left ? size : left;   /* the last chunk's extras: ignored */
+		if (!(chunk & 0x8000)) {   /* a run: one symbol n times */
+			if (twccSymbol(chunk, 0) == 3)
+				return IVXS_WEBRTC_EPACKET;
+			deltaBytes += (size_t)n * twccSymbol(chunk, 0);
+		}
+		else
+			for (i = 0; i < n; i++) {
+				unsigned s = twccSymbol(chunk, i);
+				if (s == 3)
+					return IVXS_WEBRTC_EPACKET;
+				deltaBytes += s;
+			}
+		left -= n;
+	}
+	if ((size_t)(end - c) < deltaBytes)
+		return IVXS_WEBRTC_EPACKET;
+	t->chunk = b + TWCC_HEADER;
+	t->delta = c;
+	t->end = end;
+	t->index = t->symbol = 0;
+	t->arrivalUs = t->referenceUs;
+	return 0;
+}
+
+int ivxs_rtcp_twcc_next(ivxs_rtcp_twcc *t, uint16_t *seq, int *received, int64_t *arrivalUs)
+{
+	unsigned chunk, s;
+	if (t->index >= t->count)
+		return 0;
+	if (t->end - t->chunk < 2)
+		return IVXS_WEBRTC_EPACKET;
+	chunk = (unsigned)(t->chunk[0] << 8 | t->chunk[1]);
+	if (t->symbol >= twccSymbols(chunk))
+		return IVXS_WEBRTC_EPACKET;
+	s = twccSymbol(chunk, t->symbol);
+	if (s == 3 || t->end - t->delta < (ptrdiff_t)s)
+		return IVXS_WEBRTC_EPACKET;
+	if (s == 1)
+		t->arrivalUs += (int64_t)t->delta[0] * 250;
+	else if (s == 2) {   /* 16-bit signed */
+		long d = (long)t->delta[0] << 8 | t->delta[1];
+		t->arrivalUs += (int64_t)(d - (d & 0x8000 ? 0x10000 : 0)) * 250;
+	}
+	t->delta += s;
+	if (++t->symbol == twccSymbols(chunk)) {
+		t->chunk += 2;
+		t->symbol = 0;
+	}
+	*seq = (uint16_t)(t->base + t->index++);
+	*received = s != 0;
+	*arrivalUs = t->arrivalUs;
+	return 1;
+}
+
 int ivxs_rtcp_wants_key_frame(const ivxs_rtcp_packet *p, uint32_t media, int *firSeq)
 {
 	size_t at;

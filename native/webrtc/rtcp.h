@@ -2,7 +2,9 @@
  * RTCP (RFC 3550 §6) as a WebRTC viewer sends it to the camera and the camera answers: compound
  * packets walked one packet at a time; report blocks of SR/RR; the feedback the sender acts on —
  * generic NACK (RFC 4585 §6.2.1: resend from the ring), PLI (§6.3.1) and FIR (RFC 5104 §4.3.1:
- * the newest key frame); and the camera's own sender report. Every length is checked against
+ * the newest key frame); transport-wide congestion control feedback (draft-holmer-rmcat-
+ * transport-wide-cc-extensions-01 §3.1: each packet's arrival time at the viewer); and the
+ * camera's own sender report. Every length is checked against
  * the packet before a byte is read; nothing is allocated. Parsing happens after SRTCP
  * authenticated the packet (srtp.h), but it is written for hostile bytes all the same.
  */
@@ -20,7 +22,7 @@ enum {
 	IVXS_RTCP_SDES = 202,
 	IVXS_RTCP_BYE = 203,
 	IVXS_RTCP_APP = 204,
-	IVXS_RTCP_RTPFB = 205,   /* transport feedback: FMT 1 generic NACK, 15 transport-wide CC */
+	IVXS_RTCP_RTPFB = 205,   /* transport feedback: FMT 1 generic NACK (ivxs_rtcp_nack_next), 15 transport-wide CC (ivxs_rtcp_twcc_begin) */
 	IVXS_RTCP_PSFB = 206     /* payload-specific feedback: FMT 1 PLI, 4 FIR, 15 application (REMB) */
 };
 
@@ -66,6 +68,43 @@ typedef struct {
 	int bit;                   /* 0: its PID next; 1–16: its BLP bits */
 } ivxs_rtcp_nack_cursor;
 int ivxs_rtcp_nack_next(const ivxs_rtcp_packet *p, ivxs_rtcp_nack_cursor *c, uint16_t *seq);
+
+/* Transport-wide congestion control feedback (RTPFB FMT 15, draft-holmer-rmcat-transport-wide-cc-
+ * extensions-01 §3.1): for the packets base, base + 1, … (mod 2^16) whether each arrived and when,
+ * on the viewer's clock. Its FCI: base, count, a 24-bit signed reference time (× 64 ms) and a
+ * feedback packet count; 16-bit chunks (run length, or a vector of 14 one-bit or 7 two-bit
+ * symbols) until `count` statuses are told, the last one's extras ignored; then a receive delta
+ * per received packet (1 byte unsigned, or 2 signed for a large or negative one, × 250 µs) from
+ * the arrival before it (the first from the reference time). The deltas follow all the chunks, so
+ * begin walks the chunks once — at most bodyLen / 2 of them, each telling at least 1 status — and
+ * checks the whole FCI: a feedback it accepts reads to its end. */
+typedef struct {
+	/* public after ivxs_rtcp_twcc_begin: */
+	uint16_t base;             /* the first sequence number it reports on */
+	uint16_t count;            /* how many it reports on (0 is valid) */
+	uint8_t feedbackCount;     /* the viewer's count of its feedback packets, mod 256 */
+	int64_t referenceUs;       /* the reference time in microseconds (24-bit signed × 64 ms: past 32 bits) */
+	/* the cursor: */
+	const uint8_t *chunk;      /* the chunk being read */
+	const uint8_t *delta;      /* the next receive delta */
+	const uint8_t *end;        /* the end of the FCI */
+	uint16_t index;            /* statuses given so far */
+	uint16_t symbol;           /* the next symbol of the chunk, from 0 */
+	int64_t arrivalUs;         /* the last received packet's arrival (the reference time before one) */
+} ivxs_rtcp_twcc;
+
+/* Starts reading a TWCC feedback packet: 0, or IVXS_WEBRTC_EPACKET — not RTPFB FMT 15, an FCI
+ * shorter than its 8-byte header, chunks that run past the FCI before telling `count` statuses, a
+ * run length of 0, a reserved status (11) among the `count`, deltas that run past the FCI. All or
+ * nothing: with the chunks cut short the deltas cannot be found, and a damaged feedback is not
+ * worth half believing. */
+int ivxs_rtcp_twcc_begin(const ivxs_rtcp_packet *p, ivxs_rtcp_twcc *t);
+
+/* The next packet it reports on, in sequence order: 1 with *seq, *received (0: not received) and
+ * *arrivalUs (the viewer's clock in microseconds: referenceUs plus the deltas so far; for a packet
+ * not received, unchanged from the last received one), 0 after the last, or IVXS_WEBRTC_EPACKET
+ * for a cursor begin did not accept (never for one it did: each read is checked all the same). */
+int ivxs_rtcp_twcc_next(ivxs_rtcp_twcc *t, uint16_t *seq, int *received, int64_t *arrivalUs);
 
 /* Whether the packet asks for a key frame for `media`: a PLI about it, or a FIR with an entry for
  * it (*firSeq its command sequence number, to answer each FIR once; -1 for a PLI). */

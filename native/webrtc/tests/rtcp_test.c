@@ -1,12 +1,14 @@
 /* Tests of the RTCP core (rtcp.h) on what hand-made packets say and on what a hostile viewer may
  * send: padding, lengths past the data, fixed parts a packet cannot hold, NACK bitmasks, FIR
- * entries. The fields of well-formed packets are also checked against aiortc's
- * (tests/webrtc.test.mjs). Ends with "N passed, N failed". */
+ * entries, TWCC feedback (the draft's chunk shapes by hand, then 2,000 random feedbacks from an
+ * encoder written here, and damaged ones). The fields of well-formed packets are also checked
+ * against aiortc's (tests/webrtc.test.mjs). Ends with "N passed, N failed". */
 #include "rtcp.h"
 
 #include <string.h>
 
 #include "ivxs_test.h"
+#include "ivxs_test_random.h"
 
 static void test_feedback(void)
 {
@@ -99,10 +101,309 @@ static void test_sender_report(void)
 done:;
 }
 
+/* ---- transport-wide congestion control feedback (RTPFB FMT 15) ---- */
+
+typedef struct {
+	uint16_t seq;
+	int received;
+	int64_t arrivalUs;
+} twcc_packet;
+
+#define TWCC_MAX 300   /* packets per random feedback */
+
+/* n bytes on the heap and not one more, so ASan sees a read past them. */
+static uint8_t *exactly(const uint8_t *bytes, size_t n)
+{
+	uint8_t *p = malloc(n ? n : 1);
+	if (!p)
+		abort();
+	if (n)
+		memcpy(p, bytes, n);
+	return p;
+}
+
+/* Reads the feedback whose FCI is `fci` into got[] (at most cap): framed, as an RTPFB FMT 15
+ * packet with the draft's zero padding that ivxs_rtcp_next finds; else as a packet whose FCI is
+ * the n bytes alone. Returns begin's status when not 0, else the last next's (0 at the end). */
+static int twccRead(const uint8_t *fci, size_t n, int framed, ivxs_rtcp_twcc *t, twcc_packet *got, size_t cap, size_t *count)
+{
+	ivxs_rtcp_packet pk = { IVXS_RTCP_RTPFB, 15, 7, 9, NULL, n };
+	uint8_t *buf;
+	int status;
+	*count = 0;
+	if (framed) {
+		size_t words = (n + 3) / 4 + 2, pos = 0;   /* sender and media SSRC, the FCI padded */
+		uint8_t *p = calloc(1, 4 * (words + 1));
+		if (!p)
+			abort();
+		p[0] = 0x8f, p[1] = IVXS_RTCP_RTPFB, p[2] = (uint8_t)(words >> 8), p[3] = (uint8_t)words;
+		p[7] = 7, p[11] = 9;
+		memcpy(p + 12, fci, n);
+		buf = exactly(p, 4 * (words + 1));
+		free(p);
+		if (ivxs_rtcp_next(buf, 4 * (words + 1), &pos, &pk) != 1) {
+			free(buf);
+			return -1;
+		}
+	}
+	else
+		pk.body = buf = exactly(fci, n);
+	status = ivxs_rtcp_twcc_begin(&pk, t);
+	if (!status)
+		while ((status = ivxs_rtcp_twcc_next(t, &got[*count].seq, &got[*count].received, &got[*count].arrivalUs)) == 1)
+			if (++*count == cap) {
+				status = -2;   /* more than the caller expects */
+				break;
+			}
+	free(buf);
+	return status;
+}
+
+/* The draft's shapes by hand: each FCI and the packets it reports, worked out from its bytes. */
+static const struct {
+	const char *name;
+	uint8_t fci[24];
+	size_t n;
+	uint16_t base, count;
+	int64_t referenceUs;
+	uint8_t feedbackCount;
+	twcc_packet want[10];
+} twccShapes[] = {
+	{ "TWCC: a run-length chunk, 5 received with small deltas (0 and 255 among them)",
+		{ 0, 100, 0, 5, 0, 0, 1, 3, 0x20, 0x05, 4, 8, 0, 255, 1 }, 15, 100, 5, 64000, 3,
+		{ { 100, 1, 65000 }, { 101, 1, 67000 }, { 102, 1, 67000 }, { 103, 1, 130750 }, { 104, 1, 131000 } } },
+	{ "TWCC: a 1-bit status vector, sequence numbers wrapping past 65535, its 4 extra symbols ignored",
+		{ 0xff, 0xfa, 0, 10, 0, 0, 0, 255, 0xac, 0xfb, 10, 20, 0, 1, 2, 3, 4 }, 17, 65530, 10, 0, 255,
+		{ { 65530, 1, 2500 }, { 65531, 0, 2500 }, { 65532, 1, 7500 }, { 65533, 1, 7500 }, { 65534, 0, 7500 },
+			{ 65535, 0, 7500 }, { 0, 1, 7750 }, { 1, 1, 8250 }, { 2, 1, 9000 }, { 3, 1, 10000 } } },
+	{ "TWCC: a 2-bit status vector: lost, small, large positive, large negative; a negative reference time",
+		{ 0x03, 0xe8, 0, 7, 0xff, 0xff, 0xfe, 0, 0xc6, 0x92, 40, 4, 0, 0xff, 0x9c, 0, 0xff, 0xff }, 18, 1000, 7, -128000, 0,
+		{ { 1000, 0, -128000 }, { 1001, 1, -118000 }, { 1002, 1, 138000 }, { 1003, 1, 113000 }, { 1004, 1, 113000 },
+			{ 1005, 0, 113000 }, { 1006, 1, 112750 } } },
+	{ "TWCC: a last run of 8191 that tells 1 status more, the largest reference time and deltas",
+		{ 0, 7, 0, 3, 0x7f, 0xff, 0xff, 1, 0x40, 0x02, 0x1f, 0xff, 0x7f, 0xff, 0x80, 0x00 }, 16, 7, 3, 536870848000, 1,
+		{ { 7, 1, 536879039750 }, { 8, 1, 536870847750 }, { 9, 0, 536870847750 } } },
+	{ "TWCC: reserved symbols among a last 2-bit vector's extras are ignored too",
+		{ 0, 0, 0, 2, 0, 0, 0, 9, 0xd7, 0xff, 1, 2 }, 12, 0, 2, 0, 9,
+		{ { 0, 1, 250 }, { 1, 1, 750 } } },
+	{ "TWCC: a feedback that reports no packet",
+		{ 0x12, 0x34, 0, 0, 0x80, 0, 0, 42 }, 8, 0x1234, 0, -536870912000, 42, { { 0, 0, 0 } } },
+};
+
+static void test_twcc_shape(unsigned i)
+{
+	ivxs_rtcp_twcc t;
+	twcc_packet got[11];
+	size_t n, k;
+	int framed;
+	for (framed = 0; framed < 2; framed++) {
+		CHECKF(twccRead(twccShapes[i].fci, twccShapes[i].n, framed, &t, got, 11, &n) == 0, "framed %d: refused", framed);
+		CHECK(t.base == twccShapes[i].base && t.count == twccShapes[i].count);
+		CHECK(t.referenceUs == twccShapes[i].referenceUs && t.feedbackCount == twccShapes[i].feedbackCount);
+		CHECK_EQ(n, twccShapes[i].count);
+		for (k = 0; k < n; k++)
+			CHECKF(got[k].seq == twccShapes[i].want[k].seq && got[k].received == twccShapes[i].want[k].received
+				&& got[k].arrivalUs == twccShapes[i].want[k].arrivalUs, "framed %d, packet %u: seq %u received %d at %lld us",
+				framed, (unsigned)k, got[k].seq, got[k].received, (long long)got[k].arrivalUs);
+		CHECK_EQ(ivxs_rtcp_twcc_next(&t, &got[0].seq, &got[0].received, &got[0].arrivalUs), 0);   /* and stays at the end */
+	}
+done:;
+}
+
+static uint32_t below(uint64_t *seed, uint32_t n)
+{
+	uint8_t b[4];
+	ivxs_test_random(seed, b, sizeof(b));
+	return ((uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3]) % n;
+}
+
+/* A TWCC encoder from the draft, sharing nothing with rtcp.c. The chunks by a fixed rule: a run of
+ * 7 or more alike statuses is a run-length chunk (the last one's length padded by `extra`, which
+ * tells statuses past the end); else a 2-bit vector of 7 when a large delta is among the next 14,
+ * else a 1-bit vector of 14 (a vector's extras past the end are `extra`'s bits, 11 never). The
+ * arrivals are multiples of 250 µs, the first received within a 16-bit delta of the reference
+ * time and each after within one of the one before. Returns the FCI's length. */
+static size_t twccEncode(uint8_t *out, uint16_t base, int32_t reference, uint8_t feedbackCount,
+	const twcc_packet *p, size_t n, uint32_t extra, unsigned kinds[3])
+{
+	uint8_t status[TWCC_MAX];
+	size_t at = 8, i, k;
+	int64_t last = (int64_t)reference * 64000;
+	for (i = 0; i < n; i++) {
+		int64_t d = (p[i].arrivalUs - last) / 250;
+		status[i] = !p[i].received ? 0 : d >= 0 && d <= 255 ? 1 : 2;
+		if (p[i].received)
+			last = p[i].arrivalUs;
+	}
+	out[0] = (uint8_t)(base >> 8), out[1] = (uint8_t)base, out[2] = (uint8_t)(n >> 8), out[3] = (uint8_t)n;
+	out[4] = (uint8_t)((uint32_t)reference >> 16), out[5] = (uint8_t)((uint32_t)reference >> 8), out[6] = (uint8_t)reference;
+	out[7] = feedbackCount;
+	for (i = 0; i < n; ) {
+		size_t run = 1, large = 0;
+		unsigned chunk;
+		while (i + run < n && run < 8191 && status[i + run] == status[i])
+			run++;
+		for (k = i; k < n && k < i + 14; k++)
+			large |= status[k] == 2;
+		if (run >= 7) {
+			size_t told = i + run == n && run + extra % 4 <= 8191 ? run + extra % 4 : run;
+			chunk = (unsigned)status[i] << 13 | (unsigned)told;
+			i += run;
+			kinds[0]++;
+		}
+		else if (large) {
+			chunk = 0xc000;
+			for (k = 0; k < 7; k++)
+				chunk |= (i + k < n ? status[i + k] : (extra >> k) % 3) << (12 - 2 * k);
+			i += 7;
+			kinds[2]++;
+		}
+		else {
+			chunk = 0x8000;
+			for (k = 0; k < 14; k++)
+				chunk |= (i + k < n ? status[i + k] : (extra >> k) & 1) << (13 - k);
+			i += 14;
+			kinds[1]++;
+		}
+		out[at++] = (uint8_t)(chunk >> 8), out[at++] = (uint8_t)chunk;
+	}
+	last = (int64_t)reference * 64000;
+	for (i = 0; i < n; i++) {
+		int64_t d = (p[i].arrivalUs - last) / 250;
+		if (status[i] == 1)
+			out[at++] = (uint8_t)d;
+		else if (status[i] == 2)
+			out[at++] = (uint8_t)((uint16_t)d >> 8), out[at++] = (uint8_t)d;
+		if (p[i].received)
+			last = p[i].arrivalUs;
+	}
+	return at;
+}
+
+/* A receive delta in 250 µs units: mostly small, 1 in 20 large, 1 in 20 negative. */
+static int32_t randomDelta(uint64_t *seed)
+{
+	uint32_t kind = below(seed, 20);
+	if (kind == 0)
+		return 256 + (int32_t)below(seed, 32767 - 255);
+	if (kind == 1)
+		return -1 - (int32_t)below(seed, 32768);
+	return (int32_t)below(seed, 256);
+}
+
+/* 2,000 random feedbacks (1–300 packets, 1 in 20 lost plus now and then a burst of 5–40) written
+ * by twccEncode and read back exactly, framed and as a bare FCI; every shorter prefix of each
+ * refused by begin; and one byte of each changed at random: read to its end or refused, never
+ * past it. */
+static void test_twcc_encoder(void)
+{
+	static twcc_packet sent[TWCC_MAX], got[TWCC_MAX + 1];
+	static uint8_t fci[8 + 2 * TWCC_MAX + 2 * TWCC_MAX];
+	uint64_t seed = 0x7477636366656564ull;
+	unsigned f, packets = 0, received = 0, large = 0, prefixes = 0, mutatedAccepted = 0, kinds[3] = { 0, 0, 0 };
+	for (f = 0; f < 2000; f++) {
+		size_t n = 1 + below(&seed, TWCC_MAX), len, i, count, burst = 0;
+		uint16_t base = (uint16_t)below(&seed, 65536);
+		int32_t reference = (int32_t)below(&seed, 1u << 24) - (1 << 23);
+		uint8_t feedbackCount = (uint8_t)f;
+		int64_t arrival = (int64_t)reference * 64000;
+		ivxs_rtcp_twcc t;
+		int framed;
+		for (i = 0; i < n; i++) {
+			int32_t d;
+			if (!burst && below(&seed, 400) == 0)
+				burst = 5 + below(&seed, 36);
+			sent[i].seq = (uint16_t)(base + i);
+			sent[i].received = burst ? (burst--, 0) : below(&seed, 20) != 0;
+			if (sent[i].received) {
+				d = randomDelta(&seed);
+				arrival += (int64_t)d * 250;
+				received++;
+				large += d < 0 || d > 255;
+			}
+			sent[i].arrivalUs = arrival;
+		}
+		len = twccEncode(fci, base, reference, feedbackCount, sent, n, below(&seed, 1u << 16), kinds);
+		CHECKF(len <= sizeof(fci), "feedback %u: the encoder wrote %u bytes", f, (unsigned)len);
+		packets += (unsigned)n;
+		for (framed = 0; framed < 2; framed++) {
+			CHECKF(twccRead(fci, len, framed, &t, got, TWCC_MAX + 1, &count) == 0, "feedback %u (framed %d) refused", f, framed);
+			CHECKF(t.base == base && t.count == n && t.referenceUs == (int64_t)reference * 64000 && t.feedbackCount == feedbackCount,
+				"feedback %u: its header", f);
+			CHECKF(count == n, "feedback %u: %u packets of %u", f, (unsigned)count, (unsigned)n);
+			for (i = 0; i < n; i++)
+				CHECKF(got[i].seq == sent[i].seq && got[i].received == sent[i].received && got[i].arrivalUs == sent[i].arrivalUs,
+					"feedback %u, packet %u: seq %u received %d at %lld us, sent seq %u received %d at %lld us", f, (unsigned)i,
+					got[i].seq, got[i].received, (long long)got[i].arrivalUs, sent[i].seq, sent[i].received, (long long)sent[i].arrivalUs);
+		}
+		for (i = 0; i < len; i++, prefixes++)
+			CHECKF(twccRead(fci, i, 0, &t, got, TWCC_MAX + 1, &count) == IVXS_WEBRTC_EPACKET && count == 0,
+				"feedback %u: its first %u bytes accepted", f, (unsigned)i);
+		fci[below(&seed, (uint32_t)len)] ^= (uint8_t)(1 + below(&seed, 255));
+		if (twccRead(fci, len, 0, &t, got, TWCC_MAX + 1, &count) == 0) {
+			CHECKF(count == t.count, "feedback %u changed: %u packets of %u", f, (unsigned)count, t.count);
+			for (i = 0; i < count; i++)
+				CHECK(got[i].seq == (uint16_t)(t.base + i));
+			mutatedAccepted++;
+		}
+	}
+	NOTE("2000 feedbacks, %u packets (%u received, %u with a large or negative delta) in %u run-length, %u 1-bit and %u 2-bit chunks; "
+		"%u prefixes refused; %u of 2000 changed ones still well-formed", packets, received, large, kinds[0], kinds[1], kinds[2],
+		prefixes, mutatedAccepted);
+done:;
+}
+
+static void test_twcc_hostile(void)
+{
+	/* each: an FCI (the packet's whole FCI, in a buffer of its size) begin refuses */
+	static const struct { const char *what; uint8_t fci[16]; size_t n; } bad[] = {
+		{ "FCI of 7 bytes", { 0, 0, 0, 0, 0, 0, 0 }, 7 },
+		{ "no chunk for 1 status", { 0, 0, 0, 1, 0, 0, 0, 0 }, 8 },
+		{ "chunks for 14 of 15 statuses", { 0, 0, 0, 15, 0, 0, 0, 0, 0x80, 0 }, 10 },
+		{ "half a chunk at the end", { 0, 0, 0, 15, 0, 0, 0, 0, 0x80, 0, 0x20 }, 11 },
+		{ "a run of 8191 for 8192", { 0, 0, 0x20, 0, 0, 0, 0, 0, 0x1f, 0xff }, 10 },
+		{ "a run length of 0", { 0, 0, 0, 1, 0, 0, 0, 0, 0x20, 0, 0x20, 1, 5 }, 13 },
+		{ "a run of reserved symbols", { 0, 0, 0, 1, 0, 0, 0, 0, 0x60, 1 }, 10 },
+		{ "a reserved symbol in a 2-bit vector", { 0, 0, 0, 2, 0, 0, 0, 0, 0xdc, 0, 5 }, 11 },
+		{ "5 small deltas, 4 there", { 0, 0, 0, 5, 0, 0, 0, 0, 0x20, 5, 1, 2, 3, 4 }, 14 },
+		{ "a large delta cut in half", { 0, 0, 0, 1, 0, 0, 0, 0, 0x40, 1, 0x7f }, 11 },
+		{ "a 1-bit vector's 3 received, 2 deltas", { 0, 0, 0, 3, 0, 0, 0, 0, 0xb8, 0, 1, 2 }, 12 },
+	};
+	static const uint8_t good[] = { 0, 0, 0, 1, 0, 0, 0, 0, 0x20, 1, 5 };
+	ivxs_rtcp_packet pk = { IVXS_RTCP_RTPFB, 15, 7, 9, NULL, sizeof(good) };
+	ivxs_rtcp_twcc t;
+	twcc_packet got[16];
+	size_t count;
+	unsigned i;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		CHECKF(twccRead(bad[i].fci, bad[i].n, 0, &t, got, 16, &count) == IVXS_WEBRTC_EPACKET && count == 0, "%s: accepted", bad[i].what);
+	/* not RTPFB FMT 15: a NACK, REMB (PSFB FMT 15), an RR */
+	pk.body = exactly(good, sizeof(good));
+	CHECK_EQ(ivxs_rtcp_twcc_begin(&pk, &t), 0);
+	pk.count = 1;
+	CHECK_EQ(ivxs_rtcp_twcc_begin(&pk, &t), IVXS_WEBRTC_EPACKET);
+	pk.count = 15, pk.type = IVXS_RTCP_PSFB;
+	CHECK_EQ(ivxs_rtcp_twcc_begin(&pk, &t), IVXS_WEBRTC_EPACKET);
+	pk.type = IVXS_RTCP_RR;
+	CHECK_EQ(ivxs_rtcp_twcc_begin(&pk, &t), IVXS_WEBRTC_EPACKET);
+	/* the zero padding of the draft, framed: a run length 0 where a chunk should be */
+	CHECK_EQ(twccRead(bad[1].fci, bad[1].n, 1, &t, got, 16, &count), IVXS_WEBRTC_EPACKET);
+done:
+	free((void *)pk.body);
+}
+
 int main(void)
 {
+	unsigned i;
 	ivxs_test_run("a compound packet: RR, NACK with its bitmask, PLI, FIR for two sources, padding", test_feedback);
 	ivxs_test_run("hostile packets stop the walk where they are: version, lengths, padding, fixed parts", test_hostile);
 	ivxs_test_run("the camera's sender report, written and read back", test_sender_report);
+	for (i = 0; i < sizeof(twccShapes) / sizeof(twccShapes[0]); i++) {
+		ivxs_test_begin();
+		test_twcc_shape(i);
+		ivxs_test_end(twccShapes[i].name);
+	}
+	ivxs_test_run("TWCC: 2,000 random feedbacks from an encoder written from the draft, read back exactly; prefixes and changed bytes", test_twcc_encoder);
+	ivxs_test_run("TWCC: hostile feedback refused by begin: chunks or deltas past the FCI, run length 0, reserved symbols, other packets", test_twcc_hostile);
 	return ivxs_test_summary();
 }
