@@ -77,6 +77,10 @@ export const RTCP_PER_SECOND = 50;
 export const HISTORY_FRAMES = 32;
 /** Packets resent to a viewer in any second at most, a burst of as many (~60 KB/s at the MTU). */
 export const RESENDS_PER_SECOND = 50;
+/** The viewer's DTLS records read in any second at most (each costs a decryption, and once
+ * connected carries its DataChannel's SCTP: commands, a few packets each), a burst of as many;
+ * past this they are dropped unread. A handshake takes about ten. */
+export const DTLS_PER_SECOND = 100;
 /** The viewer's RTP read in any second at most (each costs an HMAC), a burst of as many: its
  * microphone sends 50 a second (20-ms packets); past this they are dropped unread. */
 export const VOICE_PER_SECOND = 100;
@@ -113,6 +117,8 @@ export class WebRtcSession {
 		audioFrames: 0,
 		/** The viewer's RTP: packets given to talk, and those not (no talk, forged, past VOICE_PER_SECOND, another payload type). */
 		voice: 0, refusedVoice: 0, droppedVoice: 0,
+		/** The viewer's DTLS records past DTLS_PER_SECOND, dropped unread. */
+		droppedDtls: 0,
 		/** From the viewer's reports: the round trip (-1: not yet), the share lost lately, the jitter. */
 		rttMs: -1, fractionLost: 0, jitterMs: 0 };
 	#srAt = -Infinity;
@@ -120,6 +126,7 @@ export class WebRtcSession {
 	#rtcpGate = new RateGate(RTCP_PER_SECOND, 1000 / RTCP_PER_SECOND);
 	#resendGate = new RateGate(RESENDS_PER_SECOND, 1000 / RESENDS_PER_SECOND);
 	#voiceGate = new RateGate(VOICE_PER_SECOND, 1000 / VOICE_PER_SECOND);
+	#dtlsGate = new RateGate(DTLS_PER_SECOND, 1000 / DTLS_PER_SECOND);
 	/** The RTP sequence number the sender gives its next packet (it counts in C; this follows). */
 	#seq: number;
 	/** The last HISTORY_FRAMES units sent, a ring of reused records (`#sentAt`: the next to fill). */
@@ -220,6 +227,10 @@ export class WebRtcSession {
 		}
 		if (!this.isPeer(address, port)) return;   // not from the checked path
 		if (first >= 20 && first <= 63) {   // DTLS
+			if (this.#dtlsGate.take("", this.#now())) {
+				this.stats.droppedDtls++;
+				return;
+			}
 			this.stats.dtls++;
 			this.#step(() => this.#dtls.input(datagram, this.#now()));
 		}

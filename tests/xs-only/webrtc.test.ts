@@ -10,7 +10,7 @@ import { readFile } from "ivxs/file";
 import { accessUnitSpans } from "../../modules/media/annexb.js";
 import { hmacSha1 } from "ivxs/crypto";
 import { answerCheck, candidatePriority, checkResponse, iceCheck } from "../../modules/webrtc/ice.js";
-import { CONSENT_MS, HISTORY_FRAMES, RESENDS_PER_SECOND, RTCP_PER_SECOND, VOICE_PER_SECOND, WebRtcSession } from "../../modules/webrtc/session.js";
+import { CONSENT_MS, DTLS_PER_SECOND, HISTORY_FRAMES, RESENDS_PER_SECOND, RTCP_PER_SECOND, VOICE_PER_SECOND, WebRtcSession } from "../../modules/webrtc/session.js";
 import { CHECKS_PER_SECOND, CONNECT_MS, WebRtcEndpoint } from "../../modules/webrtc/endpoint.js";
 import { Codec, FrameType, Ring } from "ring";
 import { Rights } from "../../modules/protocol/ticket.js";
@@ -258,6 +258,13 @@ test("WebRtcSession: after ICE and DTLS, the viewer's SRTCP PLI asks for a key f
 	clock += 1000;   // the next second reads again
 	session.receive(pliNow(), "10.0.0.9", 4000);
 	t.is(session.stats.rtcp + session.stats.refusedRtcp, RTCP_PER_SECOND + 1);
+	// DTLS records likewise (each a decryption; once connected, DataChannel traffic): past DTLS_PER_SECOND dropped unread
+	clock += 1000;
+	const dtlsBefore = session.stats.dtls;
+	const record = Uint8Array.of(23, 0xfe, 0xfd, 0, 1, 0, 0, 0, 0, 0, 9, 0, 4, 1, 2, 3, 4).buffer;   // application data, not the viewer's keys
+	for (let i = 0; i < DTLS_PER_SECOND + 20; i++) session.receive(record, "10.0.0.9", 4000);
+	t.deepEqual([session.stats.dtls - dtlsBefore, session.stats.droppedDtls], [DTLS_PER_SECOND, 20]);
+	t.is(session.failed, "", "records it cannot read leave the session as it was");
 	srtcp.close();
 	viewer.close();
 	session.close();
