@@ -8,7 +8,8 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { cloudFor, deviceIn } from "../cloud/tests/_cloud.mjs";
+import { cloudFor, deviceIn, session } from "../cloud/tests/_cloud.mjs";
+import { tokenOf, whepClient } from "./_webrtc.mjs";
 import { build, buildHostVariant, root, runHost } from "./_host.mjs";
 import { storedFrames, totalFrames } from "./_camera.mjs";
 import { Writable } from "node:stream";
@@ -100,6 +101,31 @@ test.serial("the C sample firmware uploads the clip: ffprobe decodes exactly the
 	// the firmware's event reached the cloud
 	const events = cloud.ctx.sql.db.prepare("SELECT COUNT(*) AS n FROM events WHERE device = ?").get(device.id);
 	t.true(events.n >= 1, "iv_cs_event_happen_notify raised an event");
+});
+
+test.serial("a board's microphone: the sample firmware encodes PCM to G.711 in C and pushes it with iv_cs_push_stream; a WebRTC viewer (aiortc) hears it from the ring; cloud storage keeps the video (AAC only) and counts the rest", async (t) => {
+	const cloud = await cloudFor(t, { adminPassword: ADMIN_PASSWORD });
+	const device = await deviceIn(cloud, "fw-mic");
+	const env = { ...firmwareDevice(t, device, cloud.url, { audio: "pcmu" }), IVXS_CAMERA_ARGS: "--p2p-loopback --summary" };
+	const { done } = await sampleConnected(env, 16, ["--g711", "pcmu"]);
+	const token = await tokenOf(await session(cloud, "admin", ADMIN_PASSWORD));
+	const heard = await whepClient(`${cloud.url}/v1/devices/fw-mic/whep`, token, 5, { audio: true });
+	const run = await done;
+	t.is(run.code, 0, run.stdout.slice(-3000) + run.stderr.slice(-3000));
+	t.log("aiortc", heard);
+	t.is(heard.status, 201);
+	t.true(heard.frames > 30, `${heard.frames} video frames decoded`);
+	t.is(heard.audio.rate, 8000);
+	t.true(heard.audio.frames >= 150, `${heard.audio.frames} audio frames in 5 s (50 a second)`);
+	t.true(heard.audio.peak > 1000, `the clip's tone, not silence (peak ${heard.audio.peak})`);
+	const sample = JSON.parse(run.stdout.split("\n").find((l) => l.startsWith("@@sample ")).slice(9));
+	const stats = JSON.parse(run.stdout.split("\n").find((l) => l.startsWith("@@camera ")).slice(9)).channels["0"];
+	t.log(`sample pushed ${sample.video} video + ${sample.audio} G.711 (refused ${JSON.stringify(sample.refused)}); camera uploaded ${stats.framesUploaded}, not stored ${stats.framesNotStored}`);
+	t.true(sample.audio > 300, "20-ms frames pushed as the channel's audio");
+	t.true(stats.framesNotStored > 0, "G.711 is not cloud storage's");
+	const frames = totalFrames(await storedFrames(cloud, device.id));
+	t.is(frames.aac, 0);
+	t.is(frames.total, stats.framesUploaded, "what the camera uploaded: its video, which ffprobe decodes");
 });
 
 test.serial("P2P: a viewer's command (npm run view -- --command) is answered by the C firmware's command_cb, its reply freed through buf_free_fn; event_notify_cb hears PEER_READY", async (t) => {

@@ -50,7 +50,7 @@ import { openChannel } from "./channel.js";
 import type { FirmwareFeed } from "./firmware.js";
 import { P2PSignal } from "./p2p-signal.js";
 import type { WebRtcEndpoint } from "../webrtc/endpoint.js";
-import { DeviceFileError, hasAudio, hasVideo, parseDeviceFile, type DeviceConfig, type Endpoint } from "./device-file.js";
+import { DeviceFileError, g711Of, hasAudio, hasVideo, parseDeviceFile, type DeviceConfig, type Endpoint } from "./device-file.js";
 import { startViewers, viewerCommands, viewerVoice } from "./p2p-viewers.js";
 import { ProductionMeter, p2pBudget, wireShares } from "./uplink-share.js";
 import { provision, readDeviceFile, readText } from "./provisioning.js";
@@ -232,7 +232,7 @@ export default function main(): void {
 		}
 		const { ring, capture } = opened;
 		const audio = hasAudio(channel);
-		if (!rings.length) [live, liveG711] = [{ codec: channel.codec, audio }, channel.g711 ? channel.g711Codec : undefined];   // what P2P live view serves
+		if (!rings.length) [live, liveG711] = [{ codec: channel.codec, audio }, g711Of(channel)];   // what P2P live view serves
 		rings.push(ring);
 		byRing.set(channel.channel, ring);
 		// a firmware channel: the plan's start/stop reach the firmware's iv_cs_push_stream_start_cb/_stop_cb

@@ -34,9 +34,10 @@ export function openChannel(source: Omit<ChannelConfig, "channel" | "enabled">, 
 	if (fw) maxGopBytes = fw.maxGopBytes;
 	// A G.711 track adds 50 small frames a second: twice the index slots the ring derives from its
 	// bytes, or it would hold far fewer seconds (its pre-roll, a cut's catch-up) than without the track.
-	const ring = new Ring({ maxGopBytes, ...(maxReaders ? { maxReaders } : {}), ...(source.g711 && !fw ? { framesScale: 2 } : {}) });
+	const hasG711 = !!source.g711 || source.firmware?.audio === "pcmu" || source.firmware?.audio === "pcma";
+	const ring = new Ring({ maxGopBytes, ...(maxReaders ? { maxReaders } : {}), ...(hasG711 ? { framesScale: 2 } : {}) });
 	try {
-		if (fw) return { ring, capture: fw.open(ring, source.codec), fps: undefined };
+		if (fw) return { ring, capture: fw.open(ring, source.codec, source.firmware?.audio), fps: undefined };
 		const { video, audio, stills, codec, g711, g711Codec } = source;
 		const probe = video && source.fps === undefined ? probeVideo(new Uint8Array(readFile(video, { maxBytes: 256 * 1024 })), codec) : undefined;
 		const fps = source.fps ?? (probe ? probe.frameRate ?? DEFAULT_FPS : undefined);

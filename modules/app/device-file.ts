@@ -13,6 +13,8 @@
  * optionally "g711Codec": "pcmu" (the default) or "pcma".
  * A channel a C firmware feeds (libivxs's iv_cs_push_stream, native/capi) names no files:
  *     { "codec": "h264", "firmware": { "audio": true } }
+ * "audio": true (or "aac") is ADTS AAC; "pcmu" or "pcma" is G.711 — a board's I2S microphone
+ * through its encoder — which WebRTC viewers hear and cloud storage does not keep (AAC only).
  *
  * Pure (parsing and checks only): every problem is a DeviceFileError that names the field, so a
  * newcomer with a typo gets one clear line rather than a camera that quietly does nothing.
@@ -53,8 +55,8 @@ export interface ChannelConfig {
 	fps?: number;
 	/** An NVR's channel may be switched off: no capture, no uploads, no snapshots. */
 	enabled: boolean;
-	/** Fed by a C firmware's iv_cs_push_stream (libivxs) instead of a file or camera; `audio`: it pushes AAC too. */
-	firmware?: { audio: boolean };
+	/** Fed by a C firmware's iv_cs_push_stream (libivxs) instead of a file or camera; `audio`: the codec of the audio it pushes too. */
+	firmware?: { audio?: "aac" | "pcmu" | "pcma" };
 }
 
 export interface DeviceConfig {
@@ -178,16 +180,21 @@ function parseChannel(value: unknown, index: number): ChannelConfig {
 
 /** Whether a channel carries video / audio: its files, or what its C firmware pushes. */
 export const hasVideo = (c: ChannelConfig): boolean => !!c.video || !!c.firmware;
-export const hasAudio = (c: ChannelConfig): boolean => !!c.audio || !!c.firmware?.audio;
+export const hasAudio = (c: ChannelConfig): boolean => !!c.audio || c.firmware?.audio === "aac";
+/** A channel's G.711 track (its law), which WebRTC viewers hear: its PCM file's, or what its C firmware pushes. */
+export const g711Of = (c: ChannelConfig): "pcmu" | "pcma" | undefined =>
+	c.g711 ? c.g711Codec : c.firmware?.audio === "pcmu" || c.firmware?.audio === "pcma" ? c.firmware.audio : undefined;
 
-/** `"firmware": { "audio": true }`: the C firmware pushes this channel's frames (its video, and AAC when `audio`). */
-function parseFirmware(value: unknown, c: Record<string, unknown>, where: string): { audio: boolean } {
+/** `"firmware": { "audio": true }`: the C firmware pushes this channel's frames (its video, and AAC — or G.711 with "pcmu", "pcma" — with `audio`). */
+function parseFirmware(value: unknown, c: Record<string, unknown>, where: string): { audio?: "aac" | "pcmu" | "pcma" } {
 	if (!value || typeof value !== "object" || Array.isArray(value)) throw new DeviceFileError(`${where}.firmware must be an object like { "audio": true }`);
 	const f = value as Record<string, unknown>;
 	for (const name in f) if (name !== "audio") throw new DeviceFileError(`${where}.firmware: unknown field "${name}" (known: audio)`);
-	if (f.audio !== undefined && typeof f.audio !== "boolean") throw new DeviceFileError(`${where}.firmware.audio must be true or false`);
+	if (f.audio !== undefined && typeof f.audio !== "boolean" && f.audio !== "aac" && f.audio !== "pcmu" && f.audio !== "pcma")
+		throw new DeviceFileError(`${where}.firmware.audio must be true, false, "aac", "pcmu" or "pcma"`);
 	for (const name of ["video", "audio", "stills", "fps"]) {
 		if (c[name] !== undefined) throw new DeviceFileError(`${where}: "${name}" does not go with "firmware" (the firmware pushes the frames)`);
 	}
-	return { audio: f.audio === true };
+	const audio = f.audio === true ? "aac" : f.audio || undefined;
+	return audio ? { audio: audio as "aac" | "pcmu" | "pcma" } : {};
 }

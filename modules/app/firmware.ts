@@ -18,8 +18,8 @@ export interface FirmwareFeed {
 export interface Firmware {
 	/** The largest GOP the firmware announced (iv_cs_init's u32MaxSizeInAGop): sizes the ring. */
 	maxGopBytes: number;
-	/** The feed of a "firmware" channel (one). */
-	open(ring: Ring, codec: "h264" | "h265"): FirmwareFeed;
+	/** The feed of a "firmware" channel (one): its video codec, and the codec of the audio it pushes (default AAC). */
+	open(ring: Ring, codec: "h264" | "h265", audio?: "aac" | "pcmu" | "pcma"): FirmwareFeed;
 	/** Whether the plan records now: the firmware's start/stop callbacks follow its changes. */
 	record(on: boolean): void;
 	/** Event bits the firmware raised since the last poll (0: none), or -1: it asked the app to exit. */

@@ -388,6 +388,8 @@ size_t ivxs_capture_stream_footprint(const ivxs_capture_stream *s);
  * finish closes it; the caller serialises push, prepare and finish (one mutex). */
 typedef struct {
 	ivxs_codec video_codec;           /* required: H264 or H265, what video pushes must carry */
+	ivxs_codec audio_codec;           /* what audio pushes carry: AAC (ADTS; 0 means AAC), or PCMU / PCMA (G.711, a byte a
+	                                   * sample at 8 kHz: a board's I2S microphone through its encoder) */
 	const ivxs_capture_clock *clock;  /* required (wall_ms gives the base timestamp) */
 	ivxs_capture_sink sink;           /* required */
 	void *sink_ctx;
@@ -399,11 +401,13 @@ int ivxs_capture_create_push(ivxs_capture **out, ivxs_capture_push **push, const
 /* One frame: pts_ms is the pusher's clock, mapped onto the capture's timeline (the run's first
  * pushed frame is at its base timestamp; audio and video share the mapping). 0 taken; or
  * IVXS_CAPTURE_ESTATE (not prepared), _EARG (NULL or empty), _ECODEC (not the configured video
- * codec, or audio that is not AAC), IVXS_RING_ETIME (before this run's first frame or the
+ * or audio codec), IVXS_RING_ETIME (before this run's first frame or the
  * stream's previous one), IVXS_RING_ENEEDKEY (video waits for a key frame), or what the sink
  * said (IVXS_RING_ETOOBIG, …). A refused frame changes nothing stored. */
 int ivxs_capture_push_frame(ivxs_capture_push *push, ivxs_frame_type type, ivxs_codec codec, int key,
 		uint64_t pts_ms, const void *data, size_t size);
+/* The audio codec its pushes carry (the seed's iv_cs_push_stream names none for audio: the channel's). */
+ivxs_codec ivxs_capture_push_audio_codec(const ivxs_capture_push *push);
 
 /* ------------------------------------------------------------------------ */
 /* Linux: file and V4L2 sources, the default clock, the capture thread      */

@@ -11,7 +11,7 @@
 
 struct ivxs_capture_push {
 	ivxs_capture *capture;
-	ivxs_codec video_codec;
+	ivxs_codec video_codec, audio_codec;
 	ivxs_capture_sink sink;     /* the real sink, wrapped to learn its answer */
 	void *sink_ctx;
 	ivxs_capture_frame *pending;
@@ -71,13 +71,16 @@ int ivxs_capture_create_push(ivxs_capture **out, ivxs_capture_push **push, const
 	ivxs_capture_config cc;
 	ivxs_capture_push *p;
 	int r;
+	ivxs_codec audio = config ? (config->audio_codec ? config->audio_codec : IVXS_CODEC_AAC) : IVXS_CODEC_AAC;
 	if (!out || !push || !config || !config->sink || !config->clock ||
-			(config->video_codec != IVXS_CODEC_H264 && config->video_codec != IVXS_CODEC_H265))
+			(config->video_codec != IVXS_CODEC_H264 && config->video_codec != IVXS_CODEC_H265) ||
+			(audio != IVXS_CODEC_AAC && audio != IVXS_CODEC_PCMU && audio != IVXS_CODEC_PCMA))
 		return IVXS_CAPTURE_EARG;
 	p = calloc(1, sizeof(*p));
 	if (!p)
 		return IVXS_CAPTURE_ENOMEM;
 	p->video_codec = config->video_codec;
+	p->audio_codec = audio;
 	p->sink = config->sink;
 	p->sink_ctx = config->sink_ctx;
 	memset(&cc, 0, sizeof(cc));
@@ -100,6 +103,11 @@ int ivxs_capture_create_push(ivxs_capture **out, ivxs_capture_push **push, const
 	return IVXS_CAPTURE_OK;
 }
 
+ivxs_codec ivxs_capture_push_audio_codec(const ivxs_capture_push *p)
+{
+	return p->audio_codec;
+}
+
 int ivxs_capture_push_frame(ivxs_capture_push *p, ivxs_frame_type type, ivxs_codec codec, int key,
 		uint64_t pts_ms, const void *data, size_t size)
 {
@@ -108,7 +116,7 @@ int ivxs_capture_push_frame(ivxs_capture_push *p, ivxs_frame_type type, ivxs_cod
 	unsigned t;
 	if (!p || !data || !size || (type != IVXS_FRAME_AUDIO && type != IVXS_FRAME_VIDEO))
 		return IVXS_CAPTURE_EARG;
-	if (type == IVXS_FRAME_VIDEO ? codec != p->video_codec : codec != IVXS_CODEC_AAC)
+	if (codec != (type == IVXS_FRAME_VIDEO ? p->video_codec : p->audio_codec))
 		return IVXS_CAPTURE_ECODEC;   /* wrong input first: the same answer whether open or not */
 	c = p->capture;
 	if (!c->prepared)

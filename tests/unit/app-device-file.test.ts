@@ -1,15 +1,22 @@
 // A device file's "firmware" channel (modules/app/device-file.ts): the channel a C firmware feeds
 // through libivxs's iv_cs_push_stream, and the mistakes a newcomer gets one clear line for.
 import test from "ava";
-import { DeviceFileError, hasAudio, hasVideo, parseDeviceFile } from "../../modules/app/device-file.js";
+import { DeviceFileError, g711Of, hasAudio, hasVideo, parseDeviceFile } from "../../modules/app/device-file.js";
 
 const file = (channels: unknown[]) => JSON.stringify({ id: "cam1", secret: "s".repeat(32), cloud: "http://127.0.0.1:8080", channels });
 const parse = (channels: unknown[]) => parseDeviceFile(file(channels), () => "");
 
 test("a firmware channel needs no files: video in its codec, audio when the firmware says so", (t) => {
 	const [pushed] = parse([{ codec: "h265", firmware: { audio: true } }]).channels;
-	t.deepEqual(pushed.firmware, { audio: true });
+	t.deepEqual(pushed.firmware, { audio: "aac" });
 	t.true(hasVideo(pushed) && hasAudio(pushed));
+	t.is(g711Of(pushed), undefined);
+	// G.711 from a board's microphone: heard by WebRTC viewers, not cloud storage's (AAC only)
+	const [law] = parse([{ firmware: { audio: "pcma" } }]).channels;
+	t.deepEqual(law.firmware, { audio: "pcma" });
+	t.false(hasAudio(law));
+	t.is(g711Of(law), "pcma");
+	t.is(g711Of(parse([{ video: "v.h264", g711: "p.s16" }]).channels[0]), "pcmu");
 	const [silent] = parse([{ firmware: {} }]).channels;
 	t.true(hasVideo(silent));
 	t.false(hasAudio(silent));
@@ -23,7 +30,7 @@ test("a firmware channel needs no files: video in its codec, audio when the firm
 test("a firmware channel with files, or a malformed firmware field, is refused with the field named", (t) => {
 	const refused = (channels: unknown[], text: RegExp) => t.throws(() => parse(channels), { instanceOf: DeviceFileError, message: text });
 	refused([{ firmware: true }], /channels\[0\]\.firmware must be an object/);
-	refused([{ firmware: { audio: "yes" } }], /firmware\.audio must be true or false/);
+	refused([{ firmware: { audio: "yes" } }], /firmware\.audio must be true, false, "aac", "pcmu" or "pcma"/);
 	refused([{ firmware: { video: true } }], /firmware: unknown field "video"/);
 	refused([{ firmware: {}, video: "v.h264" }], /"video" does not go with "firmware"/);
 	refused([{ firmware: {}, fps: 25 }], /"fps" does not go with "firmware"/);

@@ -205,7 +205,8 @@ int iv_cs_push_stream(iv_cs_stream_type_e eCsStreamType, iv_cm_venc_type_e eCmVe
 		const iv_cm_aenc_stream_s *a = pstCsStream;
 		if (!a->pu8Stream || !a->u32Len)
 			return IV_ERR_CS_PUSH_PRM_NULL;
-		return toIvErr(ivxs_firmware_push(IVXS_FRAME_AUDIO, IVXS_CODEC_AAC, 0, a->u64TimeStamp, a->pu8Stream, a->u32Len));
+		/* in the channel's audio codec (AAC or G.711, its device file's "firmware": { "audio": … }) */
+		return toIvErr(ivxs_firmware_push(IVXS_FRAME_AUDIO, 0, 0, a->u64TimeStamp, a->pu8Stream, a->u32Len));
 	}
 	if (eCsStreamType != IV_CS_STREAM_TYPE_VIDEO || (eCmVencType != IV_CM_VENC_TYPE_H264 && eCmVencType != IV_CM_VENC_TYPE_H265))
 		return IV_ERR_CS_PUSH_PRM_RANGE;

@@ -5,7 +5,7 @@
 import { nativeRing } from "ring";
 
 function attached() @ "xs_firmware_attached";
-function open(ring, codec) @ "xs_firmware_open";
+function open(ring, codec, audio) @ "xs_firmware_open";
 function start(feed) @ "xs_firmware_start";
 function stop(feed) @ "xs_firmware_stop";
 function stats(feed) @ "xs_firmware_stats";
@@ -26,8 +26,8 @@ function keepAlive() @ "xs_firmware_p2p_keep_alive";
 // The capture of a firmware channel: the shape of Capture (native/capture), without stills.
 class Feed {
 	#feed;
-	constructor(ring, codec) {
-		this.#feed = open(nativeRing(ring), codec);
+	constructor(ring, codec, audio) {
+		this.#feed = open(nativeRing(ring), codec, audio);
 	}
 	start() { start(this.#feed); }
 	stop() { stop(this.#feed); }
@@ -38,7 +38,7 @@ class Feed {
 Object.freeze(Feed.prototype);
 
 const link = Object.freeze({
-	open: (ring, codec) => new Feed(ring, codec),
+	open: (ring, codec, audio = "aac") => new Feed(ring, codec, audio),
 	record: (on) => record(!!on),
 	poll,
 	p2p,

@@ -39,7 +39,8 @@ int ivxs_firmware_wait_open(unsigned timeout_ms);
 /* The app's thread ended (wakes ivxs_firmware_wait_open). */
 void ivxs_firmware_app_ended(void);
 /* One frame into the feed: 0, IVXS_ECLOSED (not attached, or no feed open), or what
- * ivxs_capture_push_frame says (IVXS_CAPTURE_ESTATE: not recording now). */
+ * ivxs_capture_push_frame says (IVXS_CAPTURE_ESTATE: not recording now). Audio with codec 0 is
+ * in the channel's audio codec (AAC or G.711: the seed's push names none for audio). */
 int ivxs_firmware_push(ivxs_frame_type type, ivxs_codec codec, int key, uint64_t pts_ms, const void *data, size_t size);
 /* Event bits for the app (ignored when not attached). */
 void ivxs_firmware_event(uint32_t bits);

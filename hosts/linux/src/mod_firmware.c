@@ -89,7 +89,8 @@ int ivxs_firmware_push(ivxs_frame_type type, ivxs_codec codec, int key, uint64_t
 	int status = IVXS_ECLOSED;
 	pthread_mutex_lock(&gLink.lock);
 	if (gLink.attached && gLink.feed)
-		status = ivxs_capture_push_frame(gLink.feed->push, type, codec, key, pts_ms, data, size);
+		status = ivxs_capture_push_frame(gLink.feed->push, type,
+				type == IVXS_FRAME_AUDIO && !codec ? ivxs_capture_push_audio_codec(gLink.feed->push) : codec, key, pts_ms, data, size);
 	pthread_mutex_unlock(&gLink.lock);
 	return status;
 }
@@ -168,17 +169,18 @@ void xs_firmware_attached(xsMachine *the)
 	xsmcSetNumber(xsResult, bytes);
 }
 
-/* open(nativeRing, codec "h264" | "h265") -> the feed (one at a time) */
+/* open(nativeRing, codec "h264" | "h265", audio "aac" | "pcmu" | "pcma") -> the feed (one at a time) */
 void xs_firmware_open(xsMachine *the)
 {
 	ivxs_capture_push_config config;
 	FeedRecord *record;
-	char codec[8];
+	char codec[8], audio[8];
 	int status;
 	xsmcVars(1);
 	ivxs_host_attach(the);
 	(void)ivxs_ring_from_js(the, &xsArg(0));   /* throws unless an open Ring */
 	xsmcToStringBuffer(xsArg(1), codec, sizeof(codec));
+	xsmcToStringBuffer(xsArg(2), audio, sizeof(audio));
 	memset(&config, 0, sizeof(config));
 	if (!strcmp(codec, "h264"))
 		config.video_codec = IVXS_CODEC_H264;
@@ -186,6 +188,14 @@ void xs_firmware_open(xsMachine *the)
 		config.video_codec = IVXS_CODEC_H265;
 	else
 		ivxs_range_error(IVXS_EARG, "firmware: codec must be \"h264\" or \"h265\"");
+	if (!strcmp(audio, "aac"))
+		config.audio_codec = IVXS_CODEC_AAC;
+	else if (!strcmp(audio, "pcmu"))
+		config.audio_codec = IVXS_CODEC_PCMU;
+	else if (!strcmp(audio, "pcma"))
+		config.audio_codec = IVXS_CODEC_PCMA;
+	else
+		ivxs_range_error(IVXS_EARG, "firmware: audio must be \"aac\", \"pcmu\" or \"pcma\"");
 	pthread_mutex_lock(&gLink.lock);
 	status = !gLink.attached ? IVXS_ECLOSED : gLink.feed ? IVXS_EARG : 0;
 	pthread_mutex_unlock(&gLink.lock);

@@ -15,7 +15,8 @@
  *     after the vendor's last cloud-storage code, for the wrong input the seed does not name.
  *
  * Assumed (the seeds do not say; the vendor's documents do): timestamps (u64PTS, u64TimeStamp)
- * are milliseconds on one clock for audio and video; audio is AAC in ADTS frames; video packs
+ * are milliseconds on one clock for audio and video; audio is AAC in ADTS frames (or G.711, a
+ * byte a sample at 8 kHz, when the device file's channel says so); video packs
  * are Annex-B (start codes included).
  */
 #ifndef IV_CM_H
@@ -43,7 +44,8 @@ typedef enum {
 	IV_CM_VENC_TYPE_BUTT
 } iv_cm_venc_type_e;
 
-/* Audio codec (vendor values). ivxs's cloud storage takes AAC (ADTS) only. */
+/* Audio codec (vendor values). ivxs takes AAC (ADTS: cloud storage keeps it) and G.711A/U (WebRTC
+ * viewers hear it); iv_cs_push_stream does not name it: the device file's channel does. */
 typedef enum {
 	IV_CM_AENC_TYPE_PCM = 0,
 	IV_CM_AENC_TYPE_G711A = 1,

@@ -1875,6 +1875,65 @@ static void t_core_fake_source(void)
 	CHECK(!cap && src.closes == 2 && src.released == 1);
 }
 
+/* A 64-KiB ring and a push source's config into it: H.264 video, the fake clock `clk`. */
+static ivxs_ring *pushRing(ivxs_capture_push_config *pc, const ivxs_capture_clock *clk)
+{
+	ivxs_ring_config rc;
+	ivxs_ring *ring = NULL;
+	memset(&rc, 0, sizeof(rc));
+	rc.arena_bytes = 64 * 1024;
+	if (ivxs_ring_create(&ring, &rc) != 0)
+		return NULL;
+	memset(pc, 0, sizeof(*pc));
+	pc->video_codec = IVXS_CODEC_H264;
+	pc->clock = clk;
+	pc->sink = ivxs_capture_ring_sink;
+	pc->sink_ctx = ring;
+	return ring;
+}
+
+/* A push source whose audio is G.711 (a board's microphone through its encoder): its frames go
+ * into the ring in that law; AAC, the other law and a codec that is no audio are refused. */
+static void t_push_source_g711(void)
+{
+	static const uint8_t idr[] = { 0, 0, 0, 1, 0x67, 0x42, 0, 0, 0, 1, 0x68, 0xce, 0, 0, 0, 1, 0x65, 0x88, 0x84 },
+		aac[] = { 0xff, 0xf1, 0x50, 0x80, 0x01, 0x3f, 0xfc, 0x21 };
+	static uint8_t ulaw[160];
+	static fake_clock fc;
+	static const ivxs_capture_clock clk = { fake_now, fake_sleep, fake_wall, &fc };
+	ivxs_capture_push_config pc;
+	ivxs_ring *ring = pushRing(&pc, &clk);
+	ivxs_ring_reader *reader = NULL;
+	ivxs_capture *cap = NULL;
+	ivxs_capture_push *push = NULL;
+	ivxs_ring_view v;
+	CHECK(ring != NULL);
+	memset(ulaw, 0xff, sizeof(ulaw));   /* μ-law silence */
+	pc.audio_codec = IVXS_CODEC_H265;
+	CHECK(ivxs_capture_create_push(&cap, &push, &pc) == IVXS_CAPTURE_EARG && !cap);
+	pc.audio_codec = IVXS_CODEC_PCMU;
+	CHECK(ivxs_capture_create_push(&cap, &push, &pc) == 0);
+	CHECK(ivxs_capture_push_audio_codec(push) == IVXS_CODEC_PCMU);
+	CHECK(ivxs_capture_prepare(cap) == 0);
+	CHECK(ivxs_capture_push_frame(push, IVXS_FRAME_VIDEO, IVXS_CODEC_H264, 1, 100, idr, sizeof(idr)) == 0);
+	CHECK(ivxs_capture_push_frame(push, IVXS_FRAME_AUDIO, IVXS_CODEC_AAC, 0, 100, aac, sizeof(aac)) == IVXS_CAPTURE_ECODEC);
+	CHECK(ivxs_capture_push_frame(push, IVXS_FRAME_AUDIO, IVXS_CODEC_PCMA, 0, 100, ulaw, sizeof(ulaw)) == IVXS_CAPTURE_ECODEC);
+	CHECK(ivxs_capture_push_frame(push, IVXS_FRAME_AUDIO, IVXS_CODEC_PCMU, 0, 100, ulaw, sizeof(ulaw)) == 0);
+	CHECK(ivxs_capture_push_frame(push, IVXS_FRAME_AUDIO, IVXS_CODEC_PCMU, 0, 120, ulaw, sizeof(ulaw)) == 0);
+	CHECK(ivxs_ring_reader_open(ring, IVXS_RING_AT_TIME, 0, &reader) == 0);
+	CHECK(ivxs_ring_read(reader, &v) == 1 && v.type == IVXS_FRAME_VIDEO);
+	CHECK(ivxs_ring_read(reader, &v) == 1 && v.type == IVXS_FRAME_AUDIO && v.codec == IVXS_CODEC_PCMU && v.size == sizeof(ulaw));
+	CHECK(ivxs_ring_read(reader, &v) == 1 && v.timestamp_ms == 1700000000020ull);
+	ivxs_ring_reader_close(&reader);
+	ivxs_capture_destroy(&cap);
+	/* 0 means AAC (configs written before G.711) */
+	pc.audio_codec = 0;
+	CHECK(ivxs_capture_create_push(&cap, &push, &pc) == 0);
+	CHECK(ivxs_capture_push_audio_codec(push) == IVXS_CODEC_AAC);
+	ivxs_capture_destroy(&cap);
+	ivxs_ring_destroy(&ring);
+}
+
 /* The push source over a real ring: what a pusher hands over lands in the ring with its
  * pusher-clock time mapped onto the run's base; every wrong push is refused with nothing
  * stored changed. */
@@ -1883,26 +1942,17 @@ static void t_push_source(void)
 	static const uint8_t idr[] = { 0, 0, 0, 1, 0x67, 0x42, 0, 0, 0, 1, 0x68, 0xce, 0, 0, 0, 1, 0x65, 0x88, 0x84 },
 		pslice[] = { 0, 0, 0, 1, 0x41, 0x9a, 0x02 }, aac[] = { 0xff, 0xf1, 0x50, 0x80, 0x01, 0x3f, 0xfc, 0x21 };
 	static uint8_t big[70000];
-	fake_clock fc;
+	fake_clock fc = { 0 };
 	ivxs_capture_clock clk = { fake_now, fake_sleep, fake_wall, &fc };
 	ivxs_capture_push_config pc;
-	ivxs_ring_config rc;
-	ivxs_ring *ring = NULL;
+	ivxs_ring *ring = pushRing(&pc, &clk);
 	ivxs_ring_reader *reader = NULL;
 	ivxs_ring_view v;
 	ivxs_ring_stats rs;
 	ivxs_capture *cap = NULL;
 	ivxs_capture_push *push = NULL;
 	ivxs_capture_stats st;
-	memset(&fc, 0, sizeof(fc));
-	memset(&rc, 0, sizeof(rc));
-	rc.arena_bytes = 64 * 1024;
-	CHECK(ivxs_ring_create(&ring, &rc) == 0);
-	memset(&pc, 0, sizeof(pc));
-	pc.video_codec = IVXS_CODEC_H264;
-	pc.clock = &clk;
-	pc.sink = ivxs_capture_ring_sink;
-	pc.sink_ctx = ring;
+	CHECK(ring != NULL);
 	pc.video_codec = IVXS_CODEC_AAC;
 	CHECK(ivxs_capture_create_push(&cap, &push, &pc) == IVXS_CAPTURE_EARG && !cap);
 	pc.video_codec = IVXS_CODEC_H264;
@@ -2267,6 +2317,7 @@ int main(int argc, char **argv)
 	ivxs_test_run("core over a memory stream: split and paced without files", t_core_memory_stream);
 	ivxs_test_run("a G.711 track from PCM beside the video: 20-ms frames of the law asked, in timestamp order; too short a PCM stream refused at prepare", t_g711_track);
 	ivxs_test_run("push source: pushes reach the ring mapped onto the run's time; wrong pushes change nothing", t_push_source);
+	ivxs_test_run("push source with G.711 audio: a board microphone's frames reach the ring in its law; AAC and the other law refused", t_push_source_g711);
 	ivxs_test_run("v4l2: missing device, /dev/null, regular file", t_v4l2_errors);
 	rm_tree(g_tmp);
 	return ivxs_test_summary();

@@ -11,7 +11,8 @@
  * `npm run view -- <device> --format raw -o live.flv`), with watermarks set by
  * iv_avt_p2p_set_buf_watermark and iv_avt_p2p_get_send_buf / _get_send_status read in send_get_cb.
  *
- *   IVXS_DEVICE=device.json build/bin/iv_cs_sample [--seconds N] [--event-at S] [--fps N (15)] [--own-stream [--watermarks LOW,WARN,HIGH]] [video.h264 [audio.aac]]
+ *   IVXS_DEVICE=device.json build/bin/iv_cs_sample [--seconds N] [--event-at S] [--fps N (15)] [--own-stream [--watermarks LOW,WARN,HIGH]]
+ *       [--g711 pcmu|pcma [--pcm FILE]] [video.h264 [audio.aac]]
  *   (npm run firmware does this against `npm start -- --cloud-only`: README "C firmware")
  *
  * The "encoder" is the sample clip played in real time by ivxs's own file source (its Annex-B
@@ -208,7 +209,10 @@ static int onEncodedFrame(void *ctx, const ivxs_capture_frame *frame)
 	return 0;
 }
 
-static ivxs_capture *encoderStart(const char *video, const char *audio, unsigned fps)
+/* `pcm`: instead of the AAC file, a board's microphone — 16-bit PCM at 8 kHz — encoded to G.711
+ * `law` in C (native/capture/g711.c, what a board runs on its I2S samples): 20-ms frames pushed as
+ * the channel's audio (its device file's "firmware": { "audio": "pcmu" | "pcma" }). */
+static ivxs_capture *encoderStart(const char *video, const char *audio, const char *pcm, ivxs_codec law, unsigned fps)
 {
 	ivxs_capture_file_config config;
 	ivxs_capture *encoder = NULL;
@@ -217,7 +221,9 @@ static ivxs_capture *encoderStart(const char *video, const char *audio, unsigned
 	config.video_path = video;
 	config.fps_num = fps;
 	config.fps_den = 1;
-	config.audio_path = audio;
+	config.audio_path = pcm ? NULL : audio;
+	config.pcm_path = pcm;
+	config.pcm_codec = law;
 	config.sink = onEncodedFrame;
 	status = ivxs_capture_create_file(&encoder, &config);
 	if (status == 0)
@@ -247,7 +253,10 @@ int main(int argc, char **argv)
 	int i, files = 0, encoderFailed, ownStream = 0;
 	size_t marks[3] = { 64 * 1024, 128 * 1024, 192 * 1024 };
 	unsigned fps = 15;   /* the sample clip's rate (the camera app reads it from the SPS) */
-	static const char usage[] = "usage: IVXS_DEVICE=device.json iv_cs_sample [--seconds N] [--event-at S] [--fps N] [--own-stream [--watermarks LOW,WARN,HIGH]] [video.h264 [audio.aac]]\n";
+	const char *pcm = NULL;
+	ivxs_codec law = IVXS_CODEC_PCMU;
+	static const char usage[] = "usage: IVXS_DEVICE=device.json iv_cs_sample [--seconds N] [--event-at S] [--fps N] [--own-stream [--watermarks LOW,WARN,HIGH]]\n"
+		"       [--g711 pcmu|pcma [--pcm FILE (fixtures/media/pcm-8k-mono.s16)]] [video.h264 [audio.aac]]\n";
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
 			fputs(usage, stdout);
@@ -259,6 +268,13 @@ int main(int argc, char **argv)
 			eventAt = atof(argv[++i]);
 		else if (!strcmp(argv[i], "--fps") && i + 1 < argc && atoi(argv[i + 1]) > 0 && atoi(argv[i + 1]) <= 240)
 			fps = (unsigned)atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--g711") && i + 1 < argc && (!strcmp(argv[i + 1], "pcmu") || !strcmp(argv[i + 1], "pcma"))) {
+			law = !strcmp(argv[++i], "pcma") ? IVXS_CODEC_PCMA : IVXS_CODEC_PCMU;
+			if (!pcm)
+				pcm = "fixtures/media/pcm-8k-mono.s16";
+		}
+		else if (!strcmp(argv[i], "--pcm") && i + 1 < argc)
+			pcm = argv[++i];
 		else if (!strcmp(argv[i], "--own-stream"))
 			ownStream = 1;
 		else if (!strcmp(argv[i], "--watermarks") && i + 1 < argc && sscanf(argv[i + 1], "%zu,%zu,%zu", &marks[0], &marks[1], &marks[2]) == 3)
@@ -307,7 +323,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	/* 3. the encoder's frames, pushed from its thread while start … stop */
-	encoder = encoderStart(video, audio, fps);
+	encoder = encoderStart(video, audio, pcm, law, fps);
 	encoderFailed = !encoder;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	while (encoder && !atomic_load(&gStop)) {
