@@ -319,12 +319,17 @@ export class P2P {
 		let n = 0;
 		for (const session of [...this.#sessions.values()])
 			if (session.peer === peer) {
-				this.#endSession(session);
-				this.#ticker.enter(() => this.#endpoint!.closeSession(session.index, this.#now()));
+				this.#close(session);
 				n++;
 			}
 		this.#ticker.run();
 		return n;
+	}
+
+	/** Ends a session here and has the transport close it (the caller runs the ticker). */
+	#close(session: Session): void {
+		this.#endSession(session);
+		this.#ticker.enter(() => this.#endpoint!.closeSession(session.index, this.#now()));
 	}
 
 	/** Per viewer: who, its stream and talkback, the transport's figures (the console, §4). */
@@ -427,8 +432,7 @@ export class P2P {
 				this.#log(`viewer ${peer} refused: ${this.#sessions.size - 1} viewer(s) here and ${others} on WebRTC, at most ${this.#o.maxSessions} at once`);
 				Timer.set(() => {
 					if (this.#state !== "ready" || this.#sessions.get(index) !== session) return;
-					this.#endSession(session);
-					this.#ticker.enter(() => this.#endpoint!.closeSession(index, this.#now()));
+					this.#close(session);
 					this.#ticker.run();
 				}, 0);
 				return;

@@ -30,8 +30,8 @@ export interface CommandChannelsOptions {
 
 export class CommandChannels {
 	readonly #o: CommandChannelsOptions;
-	/** Streams DCEP opened, and their labels (for the log). */
-	#open = new Map<number, string>();
+	/** Streams DCEP opened. */
+	#open = new Set<number>();
 	readonly stats = { opened: 0, commands: 0, replies: 0, unsent: 0,
 		/** Messages on a stream DCEP did not open, DCEP that is not an OPEN, empty messages. */
 		refused: 0 };
@@ -72,7 +72,7 @@ export class CommandChannels {
 		const label = printable(bytes.subarray(OPEN_FIXED, OPEN_FIXED + Math.min(labelLength, 64)));
 		if (!this.#o.send(stream, Ppid.dcep, Uint8Array.of(DCEP_ACK).buffer)) return;
 		if (!this.#open.has(stream)) this.stats.opened++;
-		this.#open.set(stream, label);
+		this.#open.add(stream);
 		this.#o.log(`webrtc: DataChannel "${label}" opened on stream ${stream}`);
 	}
 }
