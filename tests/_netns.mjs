@@ -28,6 +28,7 @@ export function natTopology(t, { camera = "cone", viewer = "cone" } = {}) {
 	const links = [];
 	const moves = {};   // what renumber() can give a new address: { ns, dev, address, gateway }
 	const renat = {};   // what renumber() can give another kind of NAT
+	let toViewer;       // the internet's link towards the viewer's side (thinLink shapes it)
 	const cleanup = () => {
 		for (const name of Object.values(ns)) spawnSync("ip", ["netns", "del", name], { stdio: "ignore" });
 		for (const link of links) spawnSync("ip", ["link", "del", link], { stdio: "ignore" });
@@ -65,6 +66,7 @@ export function natTopology(t, { camera = "cone", viewer = "cone" } = {}) {
 		const sameLan = viewer === "lan", open = viewer === "public";
 		// "public": the viewer on the internet itself, no NAT in front of it
 		const v = wire(ns.net, `100.${k}.2.1`, open ? ns.viewh : ns.natv, `100.${k}.2.2`);
+		toViewer = v.a;
 		moves.router = { ns: ns.natc, dev: c.b, address: `100.${k}.1.2`, gateway: `100.${k}.1.1` };
 		if (!open) moves["viewer-router"] = { ns: ns.natv, dev: v.b, address: `100.${k}.2.2`, gateway: `100.${k}.2.1` };
 		if (sameLan) {
@@ -129,6 +131,20 @@ export function natTopology(t, { camera = "cone", viewer = "cone" } = {}) {
 			if (kind) renat[who](kind);
 			m.address = fresh;
 			return fresh;
+		},
+		/**
+		 * A thin last hop: what the internet sends towards the viewer's side leaves at `kbit` kbit/s
+		 * through a token bucket (tc tbf, 3 KB of burst) holding at most `limitBytes` — a DSL line
+		 * or a weak Wi-Fi: past its rate a queue builds, past its queue packets drop.
+		 */
+		thinLink(kbit, limitBytes) {
+			inNs(ns.net, "tc", ["qdisc", "add", "dev", toViewer, "root", "tbf", "rate", `${kbit}kbit`, "burst", "3000", "limit", String(limitBytes)]);
+		},
+		/** What the thin link sent and dropped so far: { sent, dropped } packets. */
+		thinLinkCounts() {
+			const out = spawnSync("ip", ["netns", "exec", ns.net, "tc", "-s", "qdisc", "show", "dev", toViewer], { encoding: "utf8" }).stdout;
+			const m = /Sent \d+ bytes (\d+) pkt \(dropped (\d+)/.exec(out);
+			return { sent: Number(m?.[1] ?? 0), dropped: Number(m?.[2] ?? 0) };
 		},
 		/**
 		 * A lossy last hop (this kernel has no netem): the viewer's host drops the RTP and RTCP

@@ -28,7 +28,7 @@ import { RateGate } from "../net/rate-gate.js";
 import { Rights } from "../protocol/ticket.js";
 import { CommandChannels, type CommandReply } from "./datachannel.js";
 import { checkedUfrag } from "./ice.js";
-import { chooseCodec, chooseH264, parseOffer, writeAnswer } from "./sdp.js";
+import { chooseCodec, chooseH264, parseOffer, transportCcOf, writeAnswer } from "./sdp.js";
 import { WebRtcSession, sendScratch } from "./session.js";
 
 /** A session must complete ICE and DTLS within this long of its offer (a ticket's life). */
@@ -37,8 +37,12 @@ export const CONNECT_MS = 30_000;
 export const CHECKS_PER_SECOND = 40;
 /** A viewer's key frame requests rewind to the ring's newest key frame at most this often. */
 export const REWIND_MS = 1000;
-/** Under an uplink budget a viewer may send ahead this many seconds of its part (a key frame may take it below zero: the frames after it wait). */
+/** A viewer may send ahead this many seconds of its rate — its part of the uplink, or what its path takes (a key frame may take it below zero: the frames after it wait). */
 const BURST_S = 1;
+/** When the path (its TWCC feedback) is what limits a viewer: the burst its allowance holds — a
+ * frame is sent at once, so its link's queue takes the burst (a quarter second of a home line's
+ * rate is a queue any router holds). */
+const PATH_BURST_S = 0.25;
 /** What a frame costs on the wire beyond its bytes, per packet: RTP header, SRTP tag, UDP and IPv4. */
 const PACKET_OVERHEAD = 12 + 10 + 8 + 20;
 /** How often sessions are looked after: DTLS retransmissions, timeouts, consent. */
@@ -118,8 +122,10 @@ export interface WebRtcFigures {
 	resent: number;
 	/** The viewer's voice goes to a talkback now. */
 	talk: boolean;
-	/** Frames skipped for its part of the uplink. */
+	/** Frames skipped for its part of the uplink or for what its path takes. */
 	skipped: number;
+	/** Bytes/s its path takes by its TWCC feedback (0: stalled); undefined without TWCC. */
+	pathRate?: number;
 	/** Commands its DataChannel carried (undefined: it has none). */
 	commands?: number;
 }
@@ -165,6 +171,8 @@ export class WebRtcEndpoint {
 		if (!video) throw new WebRtcRefusal("the offer receives no video");
 		const codec = this.#o.codec === "h264" ? chooseH264(video, H264_PROFILE)?.codec : chooseCodec(video, ["H265"]);
 		if (!codec) throw new WebRtcRefusal(`the viewer takes no ${this.#o.codec.toUpperCase()} (this camera's stream)`);
+		// its feedback on every packet (TWCC) drives the congestion control, when it offers it
+		const transportCc = transportCcOf(video, codec);
 		// Audio: browsers take and send PCMU and PCMA at 8 kHz beside Opus (RFC 7874). The camera sends
 		// its ring's G.711 track to a viewer that receives audio (in that law), and takes the voice of
 		// one that sends it when its grant gives talk (the talkback folder takes G.711); one codec both ways.
@@ -184,11 +192,12 @@ export class WebRtcEndpoint {
 		const entry: Entry = { id, ufrag: local.ufrag, since: this.#o.now(), keyed: false, rewoundAt: -Infinity, mark: { bytes: 0, at: this.#o.now() }, allowance: { bytes: Infinity, at: this.#o.now() }, skipped: 0, starved: false, hears: false, session: undefined as never };
 		entry.session = new WebRtcSession({
 			identity: this.#o.identity, remoteFingerprint: offer.fingerprint.bytes, local,
-			video: { payloadType: codec.pt, ssrc, codec: this.#o.codec === "h264" ? 1 : 2 },
+			video: { payloadType: codec.pt, ssrc, codec: this.#o.codec === "h264" ? 1 : 2, transportCc },
 			...(receives && g711 ? { audio: { payloadType: g711.pt, ssrc: audioSsrc } } : {}),
 			send: (bytes, address, port) => this.#o.send(bytes, address, port),
 			now: this.#o.now, hmacSha1: this.#o.hmacSha1,
 			onKeyFrameRequest: () => this.#keyFrame(entry),
+			affords: (bytes) => this.#affords(entry, bytes),
 			talk: voiceCodec ? { payloadType: voiceCodec.pt, voice: (payload) => this.#voice(entry, voiceCodec.name, payload) } : undefined,
 			channel: application ? { port: application.sctpPort!, remotePort: application.sctpPort!, message: (stream, ppid, data) => entry.channels!.message(stream, ppid, data) } : undefined,
 			log: (message) => this.#o.log(`${message} (${id})`), scratch: this.#scratch,
@@ -225,12 +234,12 @@ export class WebRtcEndpoint {
 		const answer = writeAnswer(offer, {
 			sessionId: String(Math.floor(this.#o.now())), ice: local, fingerprint: new Uint8Array(this.#o.identity.fingerprint), iceLite: true, candidates,
 			accept: {
-				[video.mid]: { codec, ssrc, direction: "sendonly" },
+				[video.mid]: { codec, ssrc, direction: "sendonly", transportCc },
 				...(audio && g711 ? { [audio.mid]: { codec: g711, ssrc: audioSsrc, direction: entry.hears && voiceCodec ? "sendrecv" as const : entry.hears ? "sendonly" as const : "recvonly" as const } } : {}),
 			},
 			dataChannel: application ? { maxMessageSize: channelMaxMessage() } : undefined,
 		});
-		this.#o.log(`webrtc: viewer ${id} offered ${codec.name}/${codec.pt}${entry.hears ? `, hears ${g711!.name}/${g711!.pt}` : ""}${voiceCodec ? ` and talks in ${voiceCodec.name}/${voiceCodec.pt}` : ""}${application ? ", commands on a DataChannel" : ""}; answered with ${candidates.map((c) => `${c.type} ${c.address}:${c.port}`).join(", ")}`);
+		this.#o.log(`webrtc: viewer ${id} offered ${codec.name}/${codec.pt}${entry.hears ? `, hears ${g711!.name}/${g711!.pt}` : ""}${voiceCodec ? ` and talks in ${voiceCodec.name}/${voiceCodec.pt}` : ""}${application ? ", commands on a DataChannel" : ""}${transportCc !== undefined ? ", congestion control by its TWCC feedback" : ""}; answered with ${candidates.map((c) => `${c.type} ${c.address}:${c.port}`).join(", ")}`);
 		return answer;
 	}
 
@@ -245,11 +254,19 @@ export class WebRtcEndpoint {
 		this.#uplink = bytesPerSecond;
 	}
 
-	/** Whether the session's part of the uplink takes `bytes` now (then they are counted against it). */
+	/** Whether the session may send `bytes` now (then they are counted against it): within its part
+	 * of the uplink and what its path takes by its TWCC feedback (the congestion control's rate, 0
+	 * while the path is stalled), whichever is less. */
 	#affords(entry: Entry, bytes: number): boolean {
-		if (!this.#uplink) return true;
-		const part = this.#uplink / this.#entries.size, at = this.#o.now(), allowance = entry.allowance;
-		allowance.bytes = Math.min(part * BURST_S, allowance.bytes + (at - allowance.at) * part / 1000);
+		const path = entry.session.pathRate();
+		if (path === 0) return false;   // stalled: nothing reported for a while
+		const part = this.#uplink ? this.#uplink / this.#entries.size : Infinity;
+		const rate = path === undefined ? part : Math.min(part, path);
+		if (rate === Infinity) return true;
+		// a frame goes as one burst: what the path's queue holds bounds it, not a second of the rate
+		const burst = path !== undefined && path <= part ? PATH_BURST_S : BURST_S;
+		const at = this.#o.now(), allowance = entry.allowance;
+		allowance.bytes = Math.min(rate * burst, allowance.bytes + (at - allowance.at) * rate / 1000);
 		allowance.at = at;
 		if (allowance.bytes < 0) return false;
 		allowance.bytes -= bytes + PACKET_OVERHEAD * Math.ceil(bytes / 1100);
@@ -265,8 +282,9 @@ export class WebRtcEndpoint {
 		entry.reader?.close();
 		if (entry.talk !== undefined) this.#o.voice!.voice(entry.talk, new ArrayBuffer(0));   // the talkback ends with the session
 		const { frames, packets, bytes, senderReports, rttMs, keyFrameRequests, nacks, resent, resendsRefused, resendsGone } = entry.session.stats;
+		const cc = entry.session.congestion;
 		entry.session.close();
-		this.#o.log(`webrtc: viewer ${id} ${why}: ${frames} frames, ${packets} packets, ${bytes} bytes; ${senderReports} sender reports, round trip ${rttMs < 0 ? "unknown" : `${rttMs} ms`}, ${keyFrameRequests} key frame requests, ${nacks} NACKed (${resent} resent, ${resendsGone} gone, ${resendsRefused} over the limit); ${entry.skipped} frames skipped for the uplink${entry.channels ? `; ${entry.channels.stats.commands} commands (${entry.channels.stats.replies} answered)` : ""}`);
+		this.#o.log(`webrtc: viewer ${id} ${why}: ${frames} frames, ${packets} packets, ${bytes} bytes; ${senderReports} sender reports, round trip ${rttMs < 0 ? "unknown" : `${rttMs} ms`}, ${keyFrameRequests} key frame requests, ${nacks} NACKed (${resent} resent, ${resendsGone} gone, ${resendsRefused} over the limit); ${entry.skipped} frames skipped for the uplink or the path${cc ? `; congestion control: ${cc.feedbacks} feedbacks on ${cc.packets} packets (${cc.received} arrived, ${cc.lost} lost, ${cc.expired} never reported), path ${Math.round(cc.bandwidth * 8 / 1000)} kbit/s, min RTT ${cc.minRtt} ms` : ""}${entry.channels ? `; ${entry.channels.stats.commands} commands (${entry.channels.stats.replies} answered)` : ""}`);
 		if (!this.#entries.size) this.#stop();
 		return true;
 	}
@@ -277,7 +295,7 @@ export class WebRtcEndpoint {
 			const { bytes, frames, keyFrameRequests, nacks, resent, rttMs, fractionLost } = entry.session.stats;
 			const rate = at > entry.mark.at ? Math.round((bytes - entry.mark.bytes) * 1000 / (at - entry.mark.at)) : 0;
 			entry.mark = { bytes, at };
-			return { session: entry.id, connected: entry.session.connected, peer: entry.session.peer, rate, rttMs, fractionLost, frames, keyFrameRequests, nacks, resent, talk: entry.talk !== undefined, skipped: entry.skipped, commands: entry.channels?.stats.commands };
+			return { session: entry.id, connected: entry.session.connected, peer: entry.session.peer, rate, rttMs, fractionLost, frames, keyFrameRequests, nacks, resent, talk: entry.talk !== undefined, skipped: entry.skipped, pathRate: entry.session.pathRate(), commands: entry.channels?.stats.commands };
 		});
 	}
 

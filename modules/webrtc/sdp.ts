@@ -12,6 +12,9 @@ import { MAX_SDP_BYTES } from "../protocol/webrtc-signal.js";
 
 /** The largest offer read (the protocol's bound on what the cloud hands a camera). */
 export { MAX_SDP_BYTES };
+/** The transport-wide sequence number header extension (native/webrtc/twcc.h numbers packets with it). */
+export const TWCC_URI = "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01";
+
 /** Media sections, candidates and codecs an offer may name at most. */
 export const SDP_LIMITS = Object.freeze({ media: 8, candidates: 32, codecsPerMedia: 64, lineBytes: 1024 });
 
@@ -233,6 +236,14 @@ export function chooseH264(m: SdpMedia, profileIdc: number): { codec: SdpCodec; 
 	return loose ? { codec: loose, exact: false } : undefined;
 }
 
+/** The id under which the offer's section numbers its packets transport-wide (a=extmap with
+ * TWCC_URI, in RFC 8285's one-byte range 1–14) when `codec` takes its feedback (a=rtcp-fb
+ * transport-cc); undefined otherwise: the camera then sends without this congestion control. */
+export function transportCcOf(m: SdpMedia, codec: SdpCodec): number | undefined {
+	const id = m.extmap.find((e) => e.uri === TWCC_URI)?.id;
+	return id !== undefined && id >= 1 && id <= 14 && codec.rtcpFb.includes("transport-cc") ? id : undefined;
+}
+
 /** The offer's first codec of `names` (audio: e.g. ["PCMU", "PCMA"]). */
 export function chooseCodec(m: SdpMedia, names: readonly string[]): SdpCodec | undefined {
 	for (const name of names) {
@@ -247,8 +258,9 @@ export interface AnswerParams {
 	ice: { ufrag: string; pwd: string };
 	fingerprint: Uint8Array;               /** SHA-256 of the camera's DTLS certificate */
 	candidates: ReadonlyArray<Pick<SdpCandidate, "address" | "port" | "type">>;
-	/** Per offered mid: the codec the camera sends (video, audio) or receives (talkback audio); absent: rejected. */
-	accept: Readonly<Record<string, { codec?: SdpCodec; ssrc?: number; direction: SdpMedia["direction"] }>>;
+	/** Per offered mid: the codec the camera sends (video, audio) or receives (talkback audio); absent:
+	 * rejected. `transportCc`: the extension id its packets are numbered with (transportCcOf). */
+	accept: Readonly<Record<string, { codec?: SdpCodec; ssrc?: number; direction: SdpMedia["direction"]; transportCc?: number }>>;
 	/** Keep the offered DataChannel (commands), taking messages of at most `maxMessageSize` bytes
 	 * (a=max-message-size, RFC 8841 §6: the viewer sends none larger); absent: rejected. */
 	dataChannel?: { maxMessageSize: number };
@@ -277,13 +289,14 @@ export function writeAnswer(offer: SdpOffer, p: AnswerParams): string {
 				legacy ? `a=sctpmap:${m.sctpPort} webrtc-datachannel 65535` : `a=sctp-port:${m.sctpPort}`, `a=max-message-size:${p.dataChannel!.maxMessageSize}`);
 		}
 		else {
-			const { codec, ssrc, direction } = p.accept[m.mid]!;
+			const { codec, ssrc, direction, transportCc } = p.accept[m.mid]!;
 			const c = codec!;
 			out.push(`m=${m.kind} 9 ${m.protocol} ${c.pt}`, "c=IN IP4 0.0.0.0", ...transportLines, `a=${direction}`, "a=rtcp-mux",
 				`a=rtpmap:${c.pt} ${c.name === "H264" ? "H264" : c.name === "H265" ? "H265" : c.name}/${c.clock}${m.kind === "audio" && c.channels > 1 ? `/${c.channels}` : ""}`);
 			const fmtp = Object.entries(c.fmtp).map(([k, v]) => `${k}=${v}`).join(";");
 			if (fmtp) out.push(`a=fmtp:${c.pt} ${fmtp}`);
 			for (const fb of c.rtcpFb) if (fb === "nack" || fb === "nack pli" || fb === "ccm fir") out.push(`a=rtcp-fb:${c.pt} ${fb}`);
+			if (transportCc !== undefined) out.push(`a=rtcp-fb:${c.pt} transport-cc`, `a=extmap:${transportCc} ${TWCC_URI}`);
 			if (ssrc !== undefined && (direction === "sendonly" || direction === "sendrecv")) out.push(`a=ssrc:${ssrc} cname:ivxs`, `a=msid:ivxs ${m.kind}`);
 		}
 		if (m === accepted[0])

@@ -15,14 +15,19 @@
  * Talkback: when the answer took the viewer's audio (G.711), its SRTP packets are unprotected and
  * their payloads given to `talk` in order, at most VOICE_PER_SECOND (dropped before the HMAC past it).
  *
+ * Congestion: when the answer numbers the video transport-wide (TWCC), the viewer's feedback drives
+ * the native transport's congestion control (native/webrtc/twcc.h), and `pathRate` says what its
+ * path takes — the endpoint skips whole frames past it. Audio is not numbered (8 KB/s beside the
+ * video, and a browser gives PCMU no transport-cc feedback).
+ *
  * Loss: a packet the viewer NACKs (RFC 4585 §6.2.1) is made again from the ring — the same access
  * unit, still intact there, packetized again from its first sequence number — and resent as it was
  * (same SSRC and number: no RTX stream, which the answer does not offer). Only the last
- * HISTORY_FRAMES units can be, at most RESENDS_PER_SECOND packets: a viewer's NACK flood costs the
- * camera's uplink no more than that.
+ * HISTORY_FRAMES units can be, at most RESENDS_PER_SECOND packets and within what the viewer may be
+ * sent (`affords`): a viewer's NACK flood costs the camera's uplink no more than that.
  */
 import { intact } from "ring";
-import { DtlsRole, DtlsSession, DtlsState, RtpSender, SRTP_TAG_BYTES, Srtp, rtcpFeedback, rtpPayload, senderReport, type DtlsIdentity } from "webrtc";
+import { DtlsRole, DtlsSession, DtlsState, RtpSender, SRTP_TAG_BYTES, Srtp, TWCC_EXTENSION_BYTES, TransportCc, rtcpFeedback, rtpPayload, senderReport, type DtlsIdentity } from "webrtc";
 import type { HmacSha1 } from "../p2p/stun.js";
 import { RateGate } from "../net/rate-gate.js";
 import { answerCheck, type IceCredentials } from "./ice.js";
@@ -33,7 +38,9 @@ export interface WebRtcSessionOptions {
 	remoteFingerprint: Uint8Array;
 	/** Our ICE credentials (the answer's a=ice-ufrag, a=ice-pwd). */
 	local: IceCredentials;
-	video: { payloadType: number; ssrc: number; codec: 1 | 2 };
+	/** `transportCc`: the header extension id the answer numbers video packets with (the viewer's
+	 * TWCC feedback then drives the congestion control: pathRate). */
+	video: { payloadType: number; ssrc: number; codec: 1 | 2; transportCc?: number };
 	/** The camera's audio to the viewer (G.711 frames from the ring, each in one packet), when the answer sends it. */
 	audio?: { payloadType: number; ssrc: number };
 	send(bytes: Uint8Array, address: string, port: number): void;
@@ -47,6 +54,9 @@ export interface WebRtcSessionOptions {
 	/** The offer's DataChannel, kept by the answer: SCTP on `port` (ours, the answer's a=sctp-port)
 	 * from `remotePort` (the offer's), each message that arrives to `message` (datachannel.ts). */
 	channel?: { port: number; remotePort: number; message(stream: number, ppid: number, data: ArrayBuffer): void };
+	/** Whether a resend of `bytes` fits what the viewer may be sent now (its endpoint's allowance:
+	 * a NACK storm on a congested path must not add to the congestion); absent: always. */
+	affords?(bytes: number): boolean;
 	/** The viewer asked for a key frame (its PLI or FIR): the next frame sent should be one. */
 	onKeyFrameRequest?(): void;
 	log?(message: string): void;
@@ -103,6 +113,8 @@ export class WebRtcSession {
 	#peer: { address: string; port: number } | undefined;
 	#sender: RtpSender;
 	#audioSender: RtpSender | undefined;
+	/** The video's transport-wide congestion control, when the answer agreed it. */
+	#cc: TransportCc | undefined;
 	/** What went out on the audio stream (its sender reports'). */
 	#audioSent = { packets: 0, payloadBytes: 0 };
 	#scratch: SendScratch;
@@ -139,9 +151,10 @@ export class WebRtcSession {
 		this.#o = o;
 		const fp = o.remoteFingerprint;
 		this.#dtls = new DtlsSession(o.identity, DtlsRole.server, Uint8Array.from(fp).buffer, Math.floor(o.now()));
-		const { payloadType, ssrc, codec } = o.video;
+		const { payloadType, ssrc, codec, transportCc } = o.video;
 		this.#seq = Math.floor(Math.random() * 0x8000);
-		this.#sender = new RtpSender(codec, ssrc, this.#seq, payloadType, MTU);
+		if (transportCc !== undefined) this.#cc = new TransportCc(transportCc, this.#now());
+		this.#sender = new RtpSender(codec, ssrc, this.#seq, payloadType, this.#cc ? MTU - TWCC_EXTENSION_BYTES : MTU);
 		if (o.audio) this.#audioSender = new RtpSender(0, o.audio.ssrc, Math.floor(Math.random() * 0x8000), o.audio.payloadType, MTU);
 		this.#scratch = o.scratch ?? sendScratch();
 		if (o.channel) this.#dtls.openChannel(o.channel.port, o.channel.remotePort, Math.floor(o.now()));
@@ -154,6 +167,17 @@ export class WebRtcSession {
 
 	get connected(): boolean {
 		return this.#srtp !== undefined;
+	}
+
+	/** Bytes a second the viewer's path takes now by its transport-wide feedback (0: stalled);
+	 * undefined without it (the answer did not agree TWCC). */
+	pathRate(): number | undefined {
+		return this.#cc?.rate(this.#now());
+	}
+
+	/** The congestion control's counts (packets numbered, feedbacks, bandwidth measured…), when there is one. */
+	get congestion(): TransportCc["stats"] | undefined {
+		return this.#cc?.stats;
 	}
 
 	get failed(): string {
@@ -288,7 +312,7 @@ export class WebRtcSession {
 		}
 		const { buffer, length } = packet;
 		this.stats.rtcp++;
-		const { keyFrame, nacks, report } = rtcpFeedback(buffer, length, this.#o.video.ssrc);
+		const { keyFrame, nacks, report } = rtcpFeedback(buffer, length, this.#o.video.ssrc, this.#cc, this.#now());
 		this.stats.nacks += nacks.length;
 		for (const seq of nacks) this.#resend(seq);
 		if (report) {
@@ -337,7 +361,7 @@ export class WebRtcSession {
 		const timestamp = Math.round(timestampMs * 90) % 2 ** 32;
 		this.#sender.begin(accessUnit, timestamp);
 		const sent = this.#remember(accessUnit, timestamp);
-		const whole = this.#packets(this.#sender, accessUnit, this.stats);
+		const whole = this.#packets(this.#sender, accessUnit, this.stats, this.#cc);
 		// numbered even when torn: the sender counted them
 		sent.count = this.#numbered;
 		this.#seq = (this.#seq + this.#numbered) & 0xffff;
@@ -366,11 +390,12 @@ export class WebRtcSession {
 	 * batch sent only if the unit is still intact after it was made (the ring's intact(): a unit that
 	 * is no ring frame always is; false: torn, counted); `#numbered` says how many it numbered,
 	 * `counts` what went out (a stream's sender report figures). Nothing allocated but each send's view. */
-	#packets(sender: RtpSender, unit: Uint8Array, counts: { packets: number; payloadBytes: number }): boolean {
+	#packets(sender: RtpSender, unit: Uint8Array, counts: { packets: number; payloadBytes: number }, cc?: TransportCc): boolean {
 		const srtp = this.#srtp!, peer = this.#peer!;
 		const { out, lengths } = this.#scratch;
+		const header = 12 + (cc ? TWCC_EXTENSION_BYTES : 0) + SRTP_TAG_BYTES, now = this.#now();
 		this.#numbered = 0;
-		for (let n = sender.next(unit, srtp, out, lengths); n; n = sender.next(unit, srtp, out, lengths)) {
+		for (let n = sender.next(unit, srtp, out, lengths, cc, now); n; n = sender.next(unit, srtp, out, lengths, cc, now)) {
 			this.#numbered += n;
 			if (!intact(unit)) {
 				this.stats.torn++;
@@ -379,7 +404,7 @@ export class WebRtcSession {
 			for (let i = 0, offset = 0; i < n; offset += lengths[i++]) {
 				this.#o.send(new Uint8Array(out, offset, lengths[i]), peer.address, peer.port);
 				counts.packets++;
-				counts.payloadBytes += lengths[i] - 12 - SRTP_TAG_BYTES;   // (our RTP header: 12 bytes, no extension)
+				counts.payloadBytes += lengths[i] - header;   // (our RTP header: 12 bytes, and TWCC's extension when numbered)
 				this.stats.bytes += lengths[i];
 			}
 		}
@@ -407,12 +432,12 @@ export class WebRtcSession {
 			this.stats.resendsGone++;
 			return;
 		}
-		if (this.#resendGate.take("", this.#now())) {
+		if (this.#resendGate.take("", this.#now()) || (this.#o.affords && !this.#o.affords(MTU))) {
 			this.stats.resendsRefused++;
 			return;
 		}
 		const { out } = this.#scratch;
-		const length = this.#sender.resend(sent.unit!, srtp, out, sent.first, sent.timestamp, seq);
+		const length = this.#sender.resend(sent.unit!, srtp, out, sent.first, sent.timestamp, seq, this.#cc, this.#now());
 		if (!length || !intact(sent.unit!)) {   // (the ring may have moved on while it was made)
 			this.stats.resendsGone++;
 			return;

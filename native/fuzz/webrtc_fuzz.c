@@ -14,7 +14,8 @@
  *      block and NACK'd sequence number read within it, the NACK count within 17 per entry; a TWCC
  *      feedback (RTPFB FMT 15) begin accepts read to its end: exactly `count` packets, their
  *      sequence numbers consecutive from base (mod 2^16), a packet not received keeping the last
- *      arrival time, then 0;
+ *      arrival time, then 0 — and given to the sender's congestion control (twcc.h) after 200
+ *      packets: its bytes in flight stay those of the packets it holds;
  *   5  the bytes (from b1) as datagrams (each after a 16-bit length) into a fresh DTLS server
  *      session with the time moving on between them: never connected (no peer can finish a
  *      handshake without the keys), a failure stays a failure;
@@ -39,6 +40,7 @@
 #include "rtcp.h"
 #include "dtls.h"
 #include "sctp.h"
+#include "twcc.h"
 #include "fuzz.h"
 #include "ivxs_test_random.h"
 
@@ -76,6 +78,28 @@ static void twccRead(const ivxs_rtcp_packet *p)
 	REQUIRE(status == 0 && n == t.count);
 }
 
+/* The same feedback given to the sender's congestion control (twcc.h) after 200 packets went out
+ * (0-199, the first 72 forgotten): what it holds in flight stays the sum of the packets it still
+ * holds, and it gives a rate. */
+static void twccFeed(const ivxs_rtcp_packet *p, uint32_t now)
+{
+	static ivxs_twcc t;
+	uint8_t packet[1300];
+	uint32_t i, held = 0;
+	ivxs_twcc_init(&t, now);
+	for (i = 0; i < 200; i++) {
+		memset(packet, 0, 12);
+		packet[0] = 0x80;
+		REQUIRE(ivxs_twcc_stamp(&t, 5, packet, 1000, sizeof(packet), 1018, i % 10 == 9, now + i) == 1008);
+	}
+	(void)ivxs_twcc_feedback(&t, p, now + 250);
+	for (i = 0; i < IVXS_TWCC_HISTORY; i++)
+		if (t.sent[i].inFlight)
+			held += t.sent[i].cc.bytes;
+	REQUIRE(held == t.inFlight && t.inFlight <= 128 * 1018);
+	(void)ivxs_twcc_rate(&t, now + 300);
+}
+
 /* Walks a compound RTCP packet, reading everything the camera would. */
 static void rtcpWalk(const uint8_t *data, size_t size)
 {
@@ -97,8 +121,10 @@ static void rtcpWalk(const uint8_t *data, size_t size)
 		while (ivxs_rtcp_nack_next(&p, &c, &seq) == 1)
 			REQUIRE(++nacks <= 17 * (p.bodyLen / 4));
 		(void)ivxs_rtcp_wants_key_frame(&p, p.media, &fir);
-		if (p.type == IVXS_RTCP_RTPFB && p.count == 15)
+		if (p.type == IVXS_RTCP_RTPFB && p.count == 15) {
 			twccRead(&p);
+			twccFeed(&p, 0xfffff000u);
+		}
 	}
 	REQUIRE(status == 0 || status == IVXS_WEBRTC_EPACKET);
 }

@@ -84,7 +84,7 @@ static void setRates(p2p_cc *cc)
 	cc->cwnd = window > (1u << 30) ? (1u << 30) : (uint32_t)window;
 }
 
-void p2p_cc_on_send(p2p_cc *cc, p2p_sent *p, uint32_t bytes, uint32_t in_flight_before, uint32_t now)
+void p2p_cc_on_send(p2p_cc *cc, p2p_cc_packet *p, uint32_t bytes, uint32_t in_flight_before, uint32_t now)
 {
 	/* after an idle period, rate samples start from now (not from the last ack) */
 	uint64_t drained;
@@ -122,7 +122,7 @@ static void filterAdvance(p2p_cc *cc, uint32_t now)
 		cc->bw_ms = now;
 }
 
-void p2p_cc_on_ack(p2p_cc *cc, const p2p_sent *p, uint32_t in_flight, uint32_t min_rtt, uint32_t srtt, uint32_t now)
+void p2p_cc_on_ack(p2p_cc *cc, const p2p_cc_packet *p, uint32_t in_flight, uint32_t min_rtt, uint32_t srtt, uint32_t now)
 {
 	uint64_t rate, best = 0;
 	uint32_t interval, i, sample, self, excess, limit;

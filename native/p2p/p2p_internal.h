@@ -7,24 +7,16 @@
  *   p2p_handshake.c hello, reply / reject, session keys
  *   p2p_session.c   sessions: input, keep-alive, migration, send loop, close
  *   p2p_reliable.c  packet numbers, replay window, ACK ranges, RTT/RTO, loss detection
- *   p2p_cc.c        congestion control (BBR-style) and pacing
+ *   p2p_cc.c        congestion control (BBR-style) and pacing (p2p_cc.h: WebRTC's sender uses it too)
  *   p2p_channel.c   frame channels (media/voice) and the command stream, stats, watermarks
  */
 #ifndef IVXS_P2P_INTERNAL_H
 #define IVXS_P2P_INTERNAL_H
 
 #include "p2p.h"
+#include "p2p_cc.h"
 
-/* Wrap-safe comparisons of u32 times and sequence numbers. The caller's clock has any origin
- * (Linux: uptime in ms, past 2^31 after 24.8 days), so a time is only ever compared with another
- * through these: never with <, > or a plain subtraction, and every time field starts at the
- * `now` of its creation, never at 0 (README "Time"). */
-#define P2P_LT(a, b) ((int32_t)((uint32_t)(a) - (uint32_t)(b)) < 0)
-#define P2P_LE(a, b) ((int32_t)((uint32_t)(a) - (uint32_t)(b)) <= 0)
-#define P2P_GE(a, b) (!P2P_LT(a, b))
-#define P2P_DIFF(a, b) ((int32_t)((uint32_t)(a) - (uint32_t)(b)))
-/* Milliseconds from `since` to `now`; 0 if `since` is later (a clock that stepped back). */
-#define P2P_SINCE(now, since) (P2P_LT(now, since) ? 0u : (uint32_t)(now) - (uint32_t)(since))
+/* Wrap-safe time comparisons (P2P_LT, P2P_DIFF, P2P_SINCE…): p2p_cc.h. */
 
 /* ---- wire ---- */
 #define P2P_CID 8
@@ -130,19 +122,15 @@ enum { P2P_SENT_FREE = 0, P2P_SENT_FLIGHT = 1 };
 enum { P2P_CARRY_NONE = 0, P2P_CARRY_FRAME = 1, P2P_CARRY_CMD = 2 };
 
 typedef struct {
+	p2p_cc_packet cc;          /* its send time, datagram bytes and what the congestion control keeps */
 	uint32_t pn;
-	uint32_t sent_ms;
 	uint32_t a;                /* frame seq, or command stream offset */
 	uint16_t b;                /* frame chunk index, or command descriptor index */
 	uint16_t len;              /* payload bytes carried */
-	uint16_t bytes;            /* datagram bytes */
-	uint8_t state, carry, app_limited;
+	uint8_t state, carry;
 	/* frames only: the packet also carried `more` whole one-chunk audio frames, a + skip …
 	 * a + skip + more - 1 (they share a packet when several wait: p2p_channel.c) */
 	uint8_t more, skip;
-	uint32_t delivered_ms;     /* congestion control's delivery state at send */
-	uint32_t queued;           /* our own bytes queued at the bottleneck ahead of this one (estimate) */
-	uint64_t delivered;
 } p2p_sent;
 
 typedef struct {
@@ -167,50 +155,6 @@ typedef struct {
 	uint32_t ack_pending;      /* ack-eliciting packets received since the last ACK sent */
 	uint32_t ack_due_ms;
 } p2p_rel;
-
-/* ---- congestion control (p2p_cc.c) ---- */
-#define P2P_BW_BUCKETS 10      /* the bandwidth filter: max over 10 x 200 ms */
-/* A token bucket (bytes): a session's pacing and the camera-wide uplink budget. */
-typedef struct {
-	int64_t credit;
-	uint32_t ms;
-} p2p_bucket;
-
-void p2p_bucket_init(p2p_bucket *b, uint32_t now);
-/* Adds what `rate` (bytes/s) earned since the last call, capped to a burst of 2 packets or 2 ms
- * of the rate; 0 when a packet may go now, else the milliseconds until it may. */
-uint32_t p2p_bucket_wait(p2p_bucket *b, uint64_t rate, uint32_t now);
-
-typedef struct {
-	uint64_t delivered;
-	uint32_t delivered_ms;
-	uint64_t round_end_delivered;
-	uint32_t round;
-	uint64_t bw[P2P_BW_BUCKETS];
-	uint32_t bw_ms;            /* start of the current bucket */
-	uint32_t bw_cur;
-	uint64_t btl_bw;
-	uint32_t min_rtt;
-	uint32_t queue_ms;         /* smoothed queueing delay not caused by our own burst */
-	uint64_t backlog;          /* our bytes at the bottleneck if it drains at btl_bw (key-frame bursts) */
-	uint32_t backlog_ms;
-	uint32_t busy_ms;          /* when the sender last started sending after being idle or app-limited */
-	int idle;                  /* the last packet left nothing more to send */
-	int mode;
-	uint32_t cycle, cycle_ms;
-	uint64_t full_bw;
-	uint32_t full_rounds;
-	uint64_t pacing_rate;
-	uint32_t cwnd;
-	p2p_bucket pace;           /* pacing credit */
-} p2p_cc;
-
-void p2p_cc_init(p2p_cc *cc, uint32_t now);
-void p2p_cc_on_ack(p2p_cc *cc, const p2p_sent *p, uint32_t in_flight, uint32_t min_rtt, uint32_t srtt, uint32_t now);
-#define P2P_MIN_RTT_WINDOW 5000u   /* ms, one of the min RTT filter's two windows */
-void p2p_cc_on_send(p2p_cc *cc, p2p_sent *p, uint32_t bytes, uint32_t in_flight_before, uint32_t now);
-/* 0 = may send `bytes` now; otherwise the milliseconds to wait. */
-uint32_t p2p_cc_wait(p2p_cc *cc, uint32_t bytes, uint32_t in_flight, uint32_t now);
 
 /* ---- channels (p2p_channel.c) ---- */
 #define P2P_BITWORDS (IVXS_P2P_MAX_FRAME_CHUNKS / 32)

@@ -175,7 +175,7 @@ static void lose(ivxs_p2p_session *s, p2p_sent *p)
 {
 	p2p_rel *r = &s->rel;
 	p->state = P2P_SENT_FREE;
-	r->in_flight_bytes -= p->bytes;
+	r->in_flight_bytes -= p->cc.bytes;
 	r->in_flight_packets--;
 	s->packets_lost++;
 	p2p_chan_on_lost(s, p);
@@ -197,16 +197,16 @@ int p2p_rel_on_ack(ivxs_p2p_session *s, const p2p_ack *a, uint32_t now)
 			if (p->state != P2P_SENT_FLIGHT || p->pn != pn)
 				continue;
 			p->state = P2P_SENT_FREE;
-			r->in_flight_bytes -= p->bytes;
+			r->in_flight_bytes -= p->cc.bytes;
 			r->in_flight_packets--;
 			newly++;
-			if (pn == a->largest && P2P_GE(now, p->sent_ms)) {
-				uint32_t sample = P2P_SINCE(now, p->sent_ms);
+			if (pn == a->largest && P2P_GE(now, p->cc.sent_ms)) {
+				uint32_t sample = P2P_SINCE(now, p->cc.sent_ms);
 				if (sample > a->delay_ms + (r->min_rtt == UINT32_MAX ? 0 : r->min_rtt))
 					sample -= a->delay_ms;
 				rttSample(r, sample, now);
 			}
-			p2p_cc_on_ack(&s->cc, p, r->in_flight_bytes, r->have_rtt ? r->min_rtt : 0, r->srtt, now);
+			p2p_cc_on_ack(&s->cc, &p->cc, r->in_flight_bytes, r->have_rtt ? r->min_rtt : 0, r->srtt, now);
 			p2p_chan_on_acked(s, p, now);
 		}
 	}
@@ -231,7 +231,7 @@ void p2p_rel_detect_loss(ivxs_p2p_session *s, uint32_t now)
 		uint32_t age;
 		if (p->state != P2P_SENT_FLIGHT || p->pn != pn)
 			continue;
-		age = P2P_SINCE(now, p->sent_ms);
+		age = P2P_SINCE(now, p->cc.sent_ms);
 		if (r->any_acked && pn < r->largest_acked
 				&& (pn + kReorderPackets <= r->largest_acked || age >= reorder_ms))
 			lose(s, p);
@@ -256,14 +256,14 @@ uint32_t p2p_rel_next_timer(const ivxs_p2p_session *s, uint32_t now)
 	for (pn = r->lo_pn; pn != r->next_pn; pn++) {
 		const p2p_sent *p = &r->sent[pn % r->nsent];
 		if (p->state == P2P_SENT_FLIGHT && p->pn == pn) {
-			uint32_t from = r->any_acked && P2P_LT(p->sent_ms, r->progress_ms) ? r->progress_ms : p->sent_ms;
+			uint32_t from = r->any_acked && P2P_LT(p->cc.sent_ms, r->progress_ms) ? r->progress_ms : p->cc.sent_ms;
 			int32_t d = P2P_DIFF(from + effectiveRto(r), now);
 			uint32_t w = d <= 0 ? 0 : (uint32_t)d;
 			if (w < wait)
 				wait = w;
 			/* a later packet was acknowledged: it is lost at 9/8 SRTT of age (p2p_rel_detect_loss) */
 			if (r->any_acked && pn < r->largest_acked && r->have_rtt) {
-				d = P2P_DIFF(p->sent_ms + r->srtt + r->srtt / 8, now);
+				d = P2P_DIFF(p->cc.sent_ms + r->srtt + r->srtt / 8, now);
 				w = d <= 0 ? 0 : (uint32_t)d;
 				if (w < wait)
 					wait = w;

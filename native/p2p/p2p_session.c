@@ -370,11 +370,11 @@ static int sealAndSend(ivxs_p2p_session *s, const ivxs_p2p_addr *to, const uint8
 		p->uplink.credit -= (int64_t)size;
 	if (eliciting) {
 		rec->pn = pn;
-		rec->sent_ms = now;
-		rec->bytes = (uint16_t)size;
+		rec->cc.sent_ms = now;
+		rec->cc.bytes = (uint16_t)size;
 		rec->state = P2P_SENT_FLIGHT;
-		rec->app_limited = !p2p_chan_has_data(s, now);
-		p2p_cc_on_send(&s->cc, rec, (uint32_t)size, before, now);
+		rec->cc.app_limited = !p2p_chan_has_data(s, now);
+		p2p_cc_on_send(&s->cc, &rec->cc, (uint32_t)size, before, now);
 		s->rel.in_flight_bytes += (uint32_t)size;
 		s->rel.in_flight_packets++;
 	}

@@ -15,6 +15,7 @@
 #include "dtls.h"
 #include "rtcp.h"
 #include "sctp.h"
+#include "twcc.h"
 #include "ivxs_random.h"
 
 #include <stdlib.h>
@@ -203,6 +204,90 @@ typedef struct {
 	int active;                  /* an access unit is begun and not finished */
 } SenderRecord;
 
+/* ---- transport-wide congestion control (twcc.h) ----
+ * One per viewer session: the senders number their packets for it and the viewer's feedback
+ * drives it (RtpSender.next / resend and rtcpFeedback take it as an argument: no host object keeps
+ * a pointer to another). */
+typedef struct {
+	ivxs_twcc twcc;
+	uint8_t id;                  /* the header extension's id the SDP agreed */
+} CcRecord;
+
+void xs_webrtc_cc_destructor(void *data);
+static const xsHostHooks kCcHooks = { xs_webrtc_cc_destructor, NULL, NULL };
+
+void xs_webrtc_cc_destructor(void *data)
+{
+	if (!data)
+		return;
+	free(data);
+	ivxs_mem_add(&gWebrtcMemory, -(int64_t)sizeof(CcRecord));
+}
+
+/* Argument `i`: a TransportCc's host object, or undefined (none). */
+static CcRecord *ccArg(xsMachine *the, int i)
+{
+	if (xsmcTypeOf(xsArg(i)) == xsUndefinedType)
+		return NULL;
+	return ivxs_handle_open(the, &xsArg(i), &kCcHooks, "webrtc", "TransportCc");
+}
+
+/* The packet numbered for the CC (its payload moved for the extension: the caller's cap has room). */
+static long ccStamp(CcRecord *cc, uint8_t *packet, size_t n, size_t cap, int appLimited, uint32_t now)
+{
+	/* on the wire: the SRTP tag, UDP and IPv4 after it (the uplink's count, modules/webrtc/endpoint.ts) */
+	long stamped = ivxs_twcc_stamp(&cc->twcc, cc->id, packet, n, cap - IVXS_SRTP_TAG_BYTES,
+		(uint32_t)(n + IVXS_TWCC_EXTENSION_BYTES + IVXS_SRTP_TAG_BYTES + 28), appLimited, now);
+	return stamped < 0 ? (long)n : stamped;   /* a packet it cannot number goes as it is (never: ours) */
+}
+
+/* createCc(extensionId, now) -> a TransportCc's host object. */
+void xs_webrtc_cc_create(xsMachine *the)
+{
+	CcRecord *r;
+	uint8_t id = (uint8_t)ivxs_integer(the, &xsArg(0), 1, 14, "webrtc", "extensionId");
+	uint32_t now = (uint32_t)ivxs_integer(the, &xsArg(1), 0, 0xffffffff, "webrtc", "now");
+	if (!(r = calloc(1, sizeof(*r))))
+		ivxs_error(IVXS_ENOMEM, "webrtc: no memory");
+	ivxs_twcc_init(&r->twcc, now);
+	r->id = id;
+	ivxs_mem_register(&gWebrtcMemory);
+	ivxs_mem_add(&gWebrtcMemory, (int64_t)sizeof(*r));
+	xsResult = xsNewHostObject(NULL);
+	xsmcSetHostHooks(xsResult, &kCcHooks);
+	xsmcSetHostData(xsResult, r);
+}
+
+/* ccRate(cc, now) -> bytes a second the viewer's path takes now (0: stalled). */
+void xs_webrtc_cc_rate(xsMachine *the)
+{
+	CcRecord *r = ivxs_handle_open(the, &xsArg(0), &kCcHooks, "webrtc", "TransportCc");
+	uint32_t now = (uint32_t)ivxs_integer(the, &xsArg(1), 0, 0xffffffff, "webrtc", "now");
+	xsmcSetNumber(xsResult, (double)ivxs_twcc_rate(&r->twcc, now));
+}
+
+/* ccStats(cc) -> { packets, feedbacks, refused, received, lost, unknown, expired, bandwidth, minRtt, inFlight }. */
+void xs_webrtc_cc_stats(xsMachine *the)
+{
+	CcRecord *r = ivxs_handle_open(the, &xsArg(0), &kCcHooks, "webrtc", "TransportCc");
+	const ivxs_twcc *t = &r->twcc;
+	const ivxs_twcc_stats *st = &t->stats;
+	xsmcVars(1);
+	xsmcSetNewObject(xsResult);
+#define FIELD(name, value) (xsmcSetNumber(xsVar(0), (double)(value)), xsmcSet(xsResult, xsID(name), xsVar(0)))
+	FIELD("packets", st->packets);
+	FIELD("feedbacks", st->feedbacks);
+	FIELD("refused", st->refused);
+	FIELD("received", st->received);
+	FIELD("lost", st->lost);
+	FIELD("unknown", st->unknown);
+	FIELD("expired", st->expired);
+	FIELD("bandwidth", t->cc.btl_bw);
+	FIELD("minRtt", t->rtt.any ? (t->rtt.cur < t->rtt.prev ? t->rtt.cur : t->rtt.prev) : -1);
+	FIELD("inFlight", t->inFlight);
+#undef FIELD
+}
+
 void xs_webrtc_sender_destructor(void *data);
 static const xsHostHooks kSenderHooks = { xs_webrtc_sender_destructor, NULL, NULL };
 
@@ -258,14 +343,17 @@ void xs_webrtc_sender_begin(xsMachine *the)
 	r->active = 1;
 }
 
-/* senderNext(sender, accessUnit, srtp, out, lengths) -> how many packets of the begun access unit
- * went into `out` (an ArrayBuffer), back to back, each protected (SRTP); their lengths in `lengths`
- * (an ArrayBuffer of 16-bit words, native order); 0 when the access unit is done. The next sequence
- * number carries on to the next access unit. */
+/* senderNext(sender, accessUnit, srtp, out, lengths, cc, now) -> how many packets of the begun
+ * access unit went into `out` (an ArrayBuffer), back to back, each protected (SRTP); their lengths
+ * in `lengths` (an ArrayBuffer of 16-bit words, native order); 0 when the access unit is done. The
+ * next sequence number carries on to the next access unit. With `cc` (a TransportCc, else
+ * undefined) each packet is numbered for it and its send recorded at `now`. */
 void xs_webrtc_sender_next(xsMachine *the)
 {
 	SenderRecord *r = ivxs_handle_open(the, &xsArg(0), &kSenderHooks, "webrtc", "RtpSender");
 	ivxs_srtp *s = ivxs_handle_open(the, &xsArg(2), &kSrtpHooks, "webrtc", "Srtp");
+	CcRecord *cc = ccArg(the, 5);
+	uint32_t now = cc ? (uint32_t)ivxs_integer(the, &xsArg(6), 0, 0xffffffff, "webrtc", "now") : 0;
 	void *au, *outData, *lengthData;
 	xsUnsignedValue size, outSize, lengthSize;
 	size_t offset = 0, count = 0, cap, protectedLength;
@@ -284,7 +372,7 @@ void xs_webrtc_sender_next(xsMachine *the)
 	}
 	if (size != r->it.size)
 		ivxs_range_error(IVXS_EARG, "webrtc: not the access unit begun (%u bytes, not %u)", (unsigned)size, (unsigned)r->it.size);
-	cap = r->stream.mtu + IVXS_SRTP_TAG_BYTES;
+	cap = r->stream.mtu + IVXS_SRTP_TAG_BYTES + (cc ? IVXS_TWCC_EXTENSION_BYTES : 0);
 	if (outSize < cap)
 		ivxs_range_error(IVXS_EARG, "webrtc: out holds %u bytes, less than a packet (%u)", (unsigned)outSize, (unsigned)cap);
 	r->it.au = au;
@@ -296,6 +384,8 @@ void xs_webrtc_sender_next(xsMachine *the)
 				ivxs_throw_status(the, XS_RANGE_ERROR, "webrtc", (int)n, kTables);
 			break;
 		}
+		if (cc)   /* the marker: the access unit's last packet, after which nothing waits */
+			n = ccStamp(cc, packet, (size_t)n, cap, packet[1] & 0x80, now);
 		if ((status = ivxs_srtp_protect(s, packet, (size_t)n, cap, &protectedLength))) {
 			r->active = 0;
 			ivxs_throw_status(the, XS_UNKNOWN_ERROR, "webrtc", status, kTables);
@@ -309,10 +399,11 @@ void xs_webrtc_sender_next(xsMachine *the)
 	xsmcSetInteger(xsResult, (xsIntegerValue)count);
 }
 
-/* senderResend(sender, accessUnit, srtp, out, firstSeq, timestamp, seq) -> the length of packet
- * `seq` of an access unit sent earlier from `firstSeq` at `timestamp`, made again byte for byte and
- * protected into `out` (a NACKed packet resent from the ring); 0 when the unit has no such packet.
- * The sender's own count and a unit it is sending are untouched. */
+/* senderResend(sender, accessUnit, srtp, out, firstSeq, timestamp, seq, cc, now) -> the length of
+ * packet `seq` of an access unit sent earlier from `firstSeq` at `timestamp`, made again byte for
+ * byte and protected into `out` (a NACKed packet resent from the ring); 0 when the unit has no such
+ * packet. The sender's own count and a unit it is sending are untouched. With `cc` the resend is a
+ * new packet to it: it gets the next transport-wide number. */
 void xs_webrtc_sender_resend(xsMachine *the)
 {
 	SenderRecord *r = ivxs_handle_open(the, &xsArg(0), &kSenderHooks, "webrtc", "RtpSender");
@@ -320,9 +411,11 @@ void xs_webrtc_sender_resend(xsMachine *the)
 	uint16_t firstSeq = (uint16_t)ivxs_integer(the, &xsArg(4), 0, 0xffff, "webrtc", "firstSeq");
 	uint32_t timestamp = (uint32_t)ivxs_integer(the, &xsArg(5), 0, 0xffffffff, "webrtc", "timestamp");
 	uint16_t seq = (uint16_t)ivxs_integer(the, &xsArg(6), 0, 0xffff, "webrtc", "seq");
+	CcRecord *cc = ccArg(the, 7);
+	uint32_t now = cc ? (uint32_t)ivxs_integer(the, &xsArg(8), 0, 0xffffffff, "webrtc", "now") : 0;
 	void *au, *outData;
 	xsUnsignedValue size, outSize;
-	size_t cap = r->stream.mtu + IVXS_SRTP_TAG_BYTES, protectedLength;
+	size_t cap = r->stream.mtu + IVXS_SRTP_TAG_BYTES + (cc ? IVXS_TWCC_EXTENSION_BYTES : 0), protectedLength;
 	long n;
 	int status;
 	if (xsmcTypeOf(xsArg(3)) != xsReferenceType || !xsmcIsInstanceOf(xsArg(3), xsArrayBufferPrototype))
@@ -335,6 +428,8 @@ void xs_webrtc_sender_resend(xsMachine *the)
 	n = ivxs_rtp_packet_at(&r->stream, firstSeq, au, size, timestamp, seq, outData, r->stream.mtu);
 	if (n < 0)
 		ivxs_throw_status(the, XS_RANGE_ERROR, "webrtc", (int)n, kTables);
+	if (n > 0 && cc)
+		n = ccStamp(cc, outData, (size_t)n, cap, 1, now);
 	if (n > 0 && (status = ivxs_srtp_protect(s, outData, (size_t)n, cap, &protectedLength)))
 		ivxs_throw_status(the, XS_UNKNOWN_ERROR, "webrtc", status, kTables);
 	xsmcSetInteger(xsResult, n > 0 ? (xsIntegerValue)protectedLength : 0);
@@ -678,15 +773,18 @@ void xs_webrtc_dtls_close(xsMachine *the)
 
 #define kMaxNacks 64   /* sequence numbers handed to JS per compound packet: the rest are dropped (a bound) */
 
-/* rtcpFeedback(buffer, length, mediaSsrc) -> { keyFrame, nacks: [seq…] } of a compound RTCP packet
- * (after SRTCP): whether a PLI or FIR asks for a key frame of `mediaSsrc`, and the sequence numbers
- * its NACKs ask for (at most 64). A malformed packet: what was read before it. */
+/* rtcpFeedback(buffer, length, mediaSsrc, cc, now) -> { keyFrame, nacks: [seq…] } of a compound
+ * RTCP packet (after SRTCP): whether a PLI or FIR asks for a key frame of `mediaSsrc`, and the
+ * sequence numbers its NACKs ask for (at most 64). A malformed packet: what was read before it.
+ * With `cc` (a TransportCc), its transport-wide feedback goes to it, arrived at `now`. */
 void xs_webrtc_rtcp_feedback(xsMachine *the)
 {
 	uint8_t packet[1500];
 	uint16_t nacks[kMaxNacks];
 	size_t length = (size_t)ivxs_integer(the, &xsArg(1), 0, sizeof(packet), "webrtc", "length"), pos = 0;
 	uint32_t media = (uint32_t)ivxs_integer(the, &xsArg(2), 0, 0xffffffff, "webrtc", "mediaSsrc");
+	CcRecord *cc = ccArg(the, 3);
+	uint32_t now = cc ? (uint32_t)ivxs_integer(the, &xsArg(4), 0, 0xffffffff, "webrtc", "now") : 0;
 	void *data;
 	xsUnsignedValue size;
 	ivxs_rtcp_packet p;
@@ -715,6 +813,8 @@ void xs_webrtc_rtcp_feedback(xsMachine *the)
 		if (p.media == media)
 			while (n < kMaxNacks && ivxs_rtcp_nack_next(&p, &c, &seq) == 1)
 				nacks[n++] = seq;
+		if (cc && p.type == IVXS_RTCP_RTPFB && p.count == 15)   /* transport-wide: about every stream */
+			(void)ivxs_twcc_feedback(&cc->twcc, &p, now);   /* a malformed one is counted and ignored */
 	}
 	xsmcVars(2);
 	xsmcSetNewObject(xsResult);

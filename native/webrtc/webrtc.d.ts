@@ -4,7 +4,19 @@ declare module "webrtc" {
 	/** A compound RTCP packet's feedback (after SRTCP): a key frame asked for `mediaSsrc` (PLI, FIR), and the sequence numbers NACKed (at most 64). */
 	/** Where an unprotected RTP packet's payload lies (past the header, before padding); undefined: not RTP. */
 	export function rtpPayload(buffer: ArrayBuffer, length: number): { start: number; end: number; payloadType: number } | undefined;
-	export function rtcpFeedback(buffer: ArrayBuffer, length: number, mediaSsrc: number): { keyFrame: boolean; nacks: number[]; report?: RtcpReport };
+	export function rtcpFeedback(buffer: ArrayBuffer, length: number, mediaSsrc: number, cc?: TransportCc, now?: number): { keyFrame: boolean; nacks: number[]; report?: RtcpReport };
+	/** Bytes the extension adds to a packet: a sender whose packets are numbered is made with an MTU this much smaller. */
+	export const TWCC_EXTENSION_BYTES: 8;
+	/** One viewer's transport-wide congestion control (native/webrtc/twcc.h): the native transport's CC fed by the viewer's TWCC feedback. */
+	export class TransportCc {
+		/** `extensionId`: the SDP's a=extmap id (1–14); `now` ms. */
+		constructor(extensionId: number, now: number);
+		/** Bytes a second the viewer's path takes now (the CC's pacing rate); 0 while it is stalled (a packet unreported for 500 ms or more). */
+		rate(now: number): number;
+		readonly stats: { packets: number; feedbacks: number; refused: number; received: number; lost: number; unknown: number; expired: number;
+			/** The bottleneck bandwidth measured, bytes/s. */
+			bandwidth: number; minRtt: number; inFlight: number };
+	}
 	/** A viewer's report block on our stream (RFC 3550 §6.4.1). */
 	export interface RtcpReport {
 		/** Lost since its previous report, /256. */
@@ -39,10 +51,10 @@ declare module "webrtc" {
 		/** The access unit (Annex-B) to send next: an ArrayBuffer or a ring frame's bytes, read where they are. */
 		begin(accessUnit: ArrayBuffer | Uint8Array, timestamp: number): void;
 		/** How many packets went into `out` (0: the access unit is done). The same access unit as begun. */
-		next(accessUnit: ArrayBuffer | Uint8Array, srtp: Srtp, out: ArrayBuffer, lengths: Uint16Array): number;
+		next(accessUnit: ArrayBuffer | Uint8Array, srtp: Srtp, out: ArrayBuffer, lengths: Uint16Array, cc?: TransportCc, now?: number): number;
 		/** Packet `seq` of a unit sent earlier from `firstSeq` at `timestamp`, made again and protected
 		 * into `out`: its length, 0 when the unit has no such packet (a NACK's resend). */
-		resend(accessUnit: ArrayBuffer | Uint8Array, srtp: Srtp, out: ArrayBuffer, firstSeq: number, timestamp: number, seq: number): number;
+		resend(accessUnit: ArrayBuffer | Uint8Array, srtp: Srtp, out: ArrayBuffer, firstSeq: number, timestamp: number, seq: number, cc?: TransportCc, now?: number): number;
 	}
 	/** The camera's DTLS identity: a P-256 key and its self-signed certificate (DER), made once at provisioning and kept. */
 	export class DtlsIdentity {

@@ -10,8 +10,12 @@ function close(srtp) @ "xs_webrtc_srtp_close";
 
 function createSender(codec, ssrc, seq, payloadType, mtu) @ "xs_webrtc_sender_create";
 function senderBegin(sender, accessUnit, timestamp) @ "xs_webrtc_sender_begin";
-function senderNext(sender, accessUnit, srtp, out, lengths) @ "xs_webrtc_sender_next";
-function senderResend(sender, accessUnit, srtp, out, firstSeq, timestamp, seq) @ "xs_webrtc_sender_resend";
+function senderNext(sender, accessUnit, srtp, out, lengths, cc, now) @ "xs_webrtc_sender_next";
+function senderResend(sender, accessUnit, srtp, out, firstSeq, timestamp, seq, cc, now) @ "xs_webrtc_sender_resend";
+function createCc(extensionId, now) @ "xs_webrtc_cc_create";
+function ccRate(cc, now) @ "xs_webrtc_cc_rate";
+function ccStats(cc) @ "xs_webrtc_cc_stats";
+function feedback(buffer, length, mediaSsrc, cc, now) @ "xs_webrtc_rtcp_feedback";
 
 function createIdentity() @ "xs_webrtc_identity_create";
 function openIdentity(key, certificate) @ "xs_webrtc_identity_open";
@@ -34,11 +38,36 @@ export function packetize(accessUnit, codec, ssrc, seq, payloadType, mtu, timest
 // rtpPayload(buffer, length): { start, end, payloadType } of an unprotected RTP packet (past the
 // header, before padding), or undefined when it is not one.
 export function rtpPayload(buffer, length) @ "xs_webrtc_rtp_payload";
-// rtcpFeedback(buffer, length, mediaSsrc): { keyFrame, nacks, report? } of a compound RTCP packet
-// (after SRTCP): whether a PLI or FIR asks for a key frame of mediaSsrc, the sequence numbers NACKed
-// (≤ 64), and the viewer's latest report block on mediaSsrc (fractionLost /256, cumulativeLost,
-// jitter in RTP units, lastSr and delaySinceLastSr: the round trip's terms).
-export function rtcpFeedback(buffer, length, mediaSsrc) @ "xs_webrtc_rtcp_feedback";
+// rtcpFeedback(buffer, length, mediaSsrc, cc?, now?): { keyFrame, nacks, report? } of a compound
+// RTCP packet (after SRTCP): whether a PLI or FIR asks for a key frame of mediaSsrc, the sequence
+// numbers NACKed (≤ 64), and the viewer's latest report block on mediaSsrc (fractionLost /256,
+// cumulativeLost, jitter in RTP units, lastSr and delaySinceLastSr: the round trip's terms). With a
+// TransportCc, the packet's transport-wide feedback goes to it, arrived at `now`.
+export function rtcpFeedback(buffer, length, mediaSsrc, cc, now) {
+	return feedback(buffer, length, mediaSsrc, cc === undefined ? undefined : ccOf(cc), now);
+}
+
+// Bytes the extension adds to each packet it numbers: a sender for it is made with an MTU this much smaller.
+export const TWCC_EXTENSION_BYTES = 8;
+
+// One viewer's transport-wide congestion control (native/webrtc/twcc.h): the RtpSender numbers
+// its packets under `extensionId` (the SDP's), rtcpFeedback gives it the viewer's reports, and
+// `rate(now)` says what the viewer's path takes, bytes/s (0: stalled) — the native transport's
+// congestion control, fed by another wire.
+let ccOf;
+export class TransportCc {
+	#cc;
+	constructor(extensionId, now) { this.#cc = createCc(extensionId, now); }
+	rate(now) { return ccRate(this.#cc, now); }
+	get stats() { return ccStats(this.#cc); }
+	static {
+		ccOf = (cc) => {
+			if (!(cc instanceof TransportCc)) throw new TypeError("webrtc: not a TransportCc");
+			return cc.#cc;
+		};
+	}
+}
+Object.freeze(TransportCc.prototype);
 
 // senderReport(ssrc, ntpSeconds, ntpFraction, rtpTimestamp, packets, octets): the camera's sender
 // report (RFC 3550 §6.4.1, 28 bytes) in an ArrayBuffer with room for the SRTCP trailer after it.
@@ -81,11 +110,14 @@ export class RtpSender {
 		this.#sender = createSender(codec, ssrc, seq, payloadType, mtu);
 	}
 	begin(accessUnit, timestamp) { senderBegin(this.#sender, accessUnit, timestamp); }
-	next(accessUnit, srtp, out, lengths) {
+	// With a TransportCc (and the time), each packet is numbered for it.
+	next(accessUnit, srtp, out, lengths, cc, now) {
 		if (!(lengths instanceof Uint16Array) || lengths.byteOffset) throw new TypeError("webrtc: lengths is a Uint16Array of its own buffer");
-		return senderNext(this.#sender, accessUnit, srtpOf(srtp), out, lengths.buffer);
+		return senderNext(this.#sender, accessUnit, srtpOf(srtp), out, lengths.buffer, cc === undefined ? undefined : ccOf(cc), now);
 	}
-	resend(accessUnit, srtp, out, firstSeq, timestamp, seq) { return senderResend(this.#sender, accessUnit, srtpOf(srtp), out, firstSeq, timestamp, seq); }
+	resend(accessUnit, srtp, out, firstSeq, timestamp, seq, cc, now) {
+		return senderResend(this.#sender, accessUnit, srtpOf(srtp), out, firstSeq, timestamp, seq, cc === undefined ? undefined : ccOf(cc), now);
+	}
 }
 Object.freeze(RtpSender.prototype);
 

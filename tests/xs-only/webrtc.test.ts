@@ -15,6 +15,7 @@ import { CHECKS_PER_SECOND, CONNECT_MS, WebRtcEndpoint } from "../../modules/web
 import { Codec, FrameType, Ring } from "ring";
 import { Rights } from "../../modules/protocol/ticket.js";
 import { CommandChannels } from "../../modules/webrtc/datachannel.js";
+import { TWCC_URI } from "../../modules/webrtc/sdp.js";
 
 /** A list's items, the list emptied (not splice(0): XS's splice of an empty array memcpys from NULL, which UBSan reports). */
 function drained<T>(list: T[]): T[] {
@@ -292,12 +293,14 @@ test("WebRtcEndpoint on the P2P socket (RFC 7983): it claims DTLS, RTP/RTCP and 
 });
 
 /** A browser-like offer of a viewer whose certificate hashes to `fingerprint`: recvonly H.264, and
- * with `audio` an audio section in that direction offering Opus, PCMU and PCMA. */
-function viewerOffer(fingerprint: ArrayBuffer, audio?: "sendrecv" | "recvonly"): string {
+ * with `audio` an audio section in that direction offering Opus, PCMU and PCMA; with `twcc` its
+ * transport-wide feedback under that extension id. */
+function viewerOffer(fingerprint: ArrayBuffer, audio?: "sendrecv" | "recvonly", twcc?: number): string {
 	const fp = Array.from(new Uint8Array(fingerprint), (b) => b.toString(16).padStart(2, "0").toUpperCase()).join(":");
 	const transport = ["c=IN IP4 0.0.0.0", "a=ice-ufrag:viewerU", "a=ice-pwd:viewerPasswordViewer24", `a=fingerprint:sha-256 ${fp}`, "a=setup:actpass"];
 	return ["v=0", "o=- 1 2 IN IP4 127.0.0.1", "s=-", "t=0 0", `a=group:BUNDLE 0${audio ? " 1" : ""}`, "m=video 9 UDP/TLS/RTP/SAVPF 102", ...transport, "a=mid:0", "a=recvonly", "a=rtcp-mux",
 		"a=rtpmap:102 H264/90000", "a=rtcp-fb:102 nack pli", "a=fmtp:102 level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=4d001f",
+		...(twcc ? [`a=extmap:${twcc} ${TWCC_URI}`, "a=rtcp-fb:102 transport-cc"] : []),
 		"a=candidate:1 1 udp 2122260223 10.0.0.9 4000 typ host",
 		...(audio ? ["m=audio 9 UDP/TLS/RTP/SAVPF 111 0 8", ...transport, "a=mid:1", `a=${audio}`, "a=rtcp-mux", "a=rtpmap:111 opus/48000/2", "a=rtpmap:0 PCMU/8000", "a=rtpmap:8 PCMA/8000"] : []), ""].join("\r\n");
 }
@@ -545,13 +548,20 @@ test("WebRtcEndpoint audio: the ring's G.711 track goes to a viewer whose offer 
 	ring.close();
 });
 
-test("WebRtcEndpoint under an uplink budget: a frame the viewer's part cannot take is skipped with the rest of its GOP, a later key frame it can take goes; with a part above the stream, or no budget, every frame goes", async (t) => {
+/** The clip's access units (`unit(i)`: the i-th of a GOP), a camera's and a viewer's DTLS identities, a ring. */
+function gopFixture() {
 	const clip = new Uint8Array(readFile("fixtures/media/h264-main-640x480.h264"));
 	const spans = accessUnitSpans(clip, "h264");
-	const unit = (i: number) => clip.slice(spans[3 * i], spans[3 * i + 1]);
 	const cam = DtlsIdentity.create(), view = DtlsIdentity.create();
-	const viewerId = new DtlsIdentity(view.key, view.certificate), cameraId = new DtlsIdentity(cam.key, cam.certificate);
-	const ring = new Ring({ maxGopBytes: 256 * 1024 });
+	return {
+		unit: (i: number) => clip.slice(spans[3 * i], spans[3 * i + 1]),
+		viewerId: new DtlsIdentity(view.key, view.certificate), cameraId: new DtlsIdentity(cam.key, cam.certificate),
+		ring: new Ring({ maxGopBytes: 256 * 1024 }),
+	};
+}
+
+test("WebRtcEndpoint under an uplink budget: a frame the viewer's part cannot take is skipped with the rest of its GOP, a later key frame it can take goes; with a part above the stream, or no budget, every frame goes", async (t) => {
+	const { unit, viewerId, cameraId, ring } = gopFixture();
 	let clock = 5000, timestamp = 1000;
 	const toViewer: ArrayBuffer[] = [];
 	const endpoint = new WebRtcEndpoint({
@@ -598,6 +608,100 @@ test("WebRtcEndpoint under an uplink budget: a frame the viewer's part cannot ta
 	t.true(after.skipped - starved.skipped <= 15, "at most what waited for the first key frame");
 	viewer.close();
 	endpoint.close();
+	ring.close();
+});
+
+/** The viewer's TWCC feedback (RTPFB FMT 15) on packets base … base + arrivals.length - 1, each
+ * arrived at its time (ms from the reference time 0, within 255 x 250 µs of the one before; -1:
+ * not received), one status per 2-bit vector chunk symbol — written here from the draft, not by C. */
+function twccFeedback(ssrc: number, base: number, arrivals: number[], count: number): Uint8Array {
+	const chunks: number[] = [], deltas: number[] = [];
+	let last = 0;
+	for (let i = 0; i < arrivals.length; i += 7) {
+		let chunk = 0xc000;
+		for (let k = 0; k < 7; k++) {
+			const a = arrivals[i + k];
+			const status = a === undefined || a < 0 ? 0 : 1;
+			chunk |= status << (12 - 2 * k);
+			if (status) {
+				deltas.push(Math.round((a - last) * 4));
+				last = a;
+			}
+		}
+		chunks.push(chunk);
+	}
+	const fci = [base >> 8, base & 0xff, arrivals.length >> 8, arrivals.length & 0xff, 0, 0, 0, count & 0xff, ...chunks.flatMap((c) => [c >> 8, c & 0xff]), ...deltas];
+	while (fci.length % 4) fci.push(0);
+	const words = 2 + fci.length / 4;
+	return Uint8Array.from([0x8f, 205, 0, words, 0, 0, 0, 7, ssrc >>> 24, (ssrc >> 16) & 0xff, (ssrc >> 8) & 0xff, ssrc & 0xff, ...fci]);
+}
+
+test("WebRtcEndpoint with transport-wide congestion control: agreed in the answer, video packets numbered in a row under the viewer's extension id (within the MTU), its feedback read; a path that stops reporting stalls the viewer's frames, its reports again let them go", async (t) => {
+	const { unit, viewerId, cameraId, ring } = gopFixture();
+	let clock = 5000, timestamp = 1000;
+	const toViewer: ArrayBuffer[] = [], logs: string[] = [];
+	const endpoint = new WebRtcEndpoint({
+		identity: cameraId, ring, codec: "h264", hmacSha1, now: () => clock, log: (m) => { logs.push(m); },
+		send: (bytes) => { toViewer.push(bytes.slice().buffer); }, places: () => 4,
+	});
+	const answer = await endpoint.offer("0123456789abcdef", viewerOffer(viewerId.fingerprint, undefined, 5), async () => [{ type: "host" as const, address: "10.0.0.1", port: 6000 }]);
+	t.true(answer.includes(`a=extmap:5 ${TWCC_URI}\r\n`) && answer.includes("a=rtcp-fb:102 transport-cc\r\n"), answer);
+	t.true(nominate(endpoint, answer));
+	drained(toViewer);
+	const viewer = new DtlsSession(viewerId, DtlsRole.client, cameraId.fingerprint, clock);
+	t.is(handshakeThrough(endpoint, viewer, toViewer, () => ++clock).state, DtlsState.connected);
+	const keys = viewer.srtpKeys();
+	const fromCamera = new Srtp(keys.remoteKey, keys.remoteSalt), srtcp = new Srtp(keys.localKey, keys.localSalt);
+	const ssrc = Number(/a=ssrc:(\d+)/.exec(answer)![1]);
+	const gop = async () => {
+		for (let i = 0; i < 15; i++) {
+			clock += 66;
+			timestamp += 66;
+			ring.push(FrameType.video, Codec.h264, i === 0, timestamp, unit(i));
+			await new Promise((resolve) => Timer.set(resolve, 2));
+		}
+	};
+	/** The transport-wide numbers of the RTP that went out since the last call (its extension checked). */
+	const numbers = () => drained(toViewer).filter((d) => new Uint8Array(d)[1] < 192 || new Uint8Array(d)[1] > 223).map((d) => {
+		const length = fromCamera.unprotect(d, d.byteLength), b = new Uint8Array(d);
+		t.true(d.byteLength <= 1200 + SRTP_TAG_BYTES, `${d.byteLength} bytes`);
+		t.true((b[0] & 0x10) !== 0 && b[12] === 0xbe && b[13] === 0xde && b[16] === (5 << 4 | 1), "the one-byte extension, id 5");
+		t.true(length > 20);
+		return b[17] << 8 | b[18];
+	});
+	await gop();
+	const first = numbers();
+	t.true(first.length > 15, `${first.length} packets`);
+	t.deepEqual(first, first.map((_, i) => i), "numbered 0, 1, 2, … in a row");
+	// the viewer reports them all, 1 ms apart: read, counted
+	const report = (from: number, n: number, count: number) => {
+		const fb = twccFeedback(ssrc, from, Array.from({ length: n }, (_, i) => 1 + i), count);
+		const packet = new Uint8Array(fb.length + SRTCP_TRAILER_BYTES);
+		packet.set(fb);
+		endpoint.take(fromViewer(packet.buffer.slice(0, srtcp.protectRtcp(packet.buffer, fb.length))));
+	};
+	clock += 30;
+	report(0, first.length, 0);
+	t.true(endpoint.figures()[0].pathRate! > 0, `path ${endpoint.figures()[0].pathRate} B/s`);
+	// silence: the packets sent next go unreported; once one is 500 ms old the path is stalled and frames wait
+	const before = endpoint.figures()[0];
+	await gop();
+	const unreported = numbers();
+	t.is(unreported[0], first.length, "the numbers carry on");
+	t.is(endpoint.figures()[0].pathRate, 0, "stalled");
+	const stalled = endpoint.figures()[0];
+	t.true(stalled.skipped > before.skipped, `${stalled.skipped - before.skipped} frames skipped while stalled`);
+	// the viewer reports again: frames go from the next key frame
+	report(unreported[0], unreported.length, 1);
+	t.true(endpoint.figures()[0].pathRate! > 0);
+	const resumed = endpoint.figures()[0].frames;
+	await gop();
+	const again = numbers();
+	t.log(`${first.length} packets before the silence, ${unreported.length} in it (${stalled.skipped - before.skipped} frames skipped), ${again.length} (${endpoint.figures()[0].frames - resumed} frames) after the report`);
+	t.true(again.length > 0 && again[0] === unreported.at(-1)! + 1, "sent again, the numbers carrying on");
+	viewer.close();
+	endpoint.close();
+	t.true(logs.some((l) => /congestion control: 2 feedbacks on \d+ packets \(\d+ arrived, 0 lost, 0 never reported\), path \d+ kbit\/s, min RTT \d+ ms/.test(l)), logs.join("\n"));
 	ring.close();
 });
 

@@ -2253,13 +2253,13 @@ done:
 static void test_cc_probe_drained(void)
 {
 	p2p_cc cc;
-	p2p_sent q[50];
+	p2p_cc_packet q[50];
 	uint64_t rate[8] = { 0 };
 	uint32_t t, now, in_flight = 0;
 	p2p_cc_init(&cc, g_base);
 	memset(q, 0, sizeof(q));
 	for (t = 0; t < 3000; t++) {
-		p2p_sent *p = &q[t % 50];
+		p2p_cc_packet *p = &q[t % 50];
 		now = g_base + t;
 		if (t >= 50) {   /* the packet sent 50 ms ago is acknowledged */
 			in_flight -= p->bytes;

@@ -1,0 +1,83 @@
+/*
+ * Congestion control and pacing (p2p_cc.c: BBR's model with a LEDBAT-style delay check), one for
+ * both wires: the P2P transport feeds it its ACKs (p2p_reliable.c), WebRTC's sender the viewer's
+ * transport-wide feedback (native/webrtc/twcc.c). A wire keeps a p2p_cc_packet per packet in
+ * flight, hands it to p2p_cc_on_send when the packet goes and to p2p_cc_on_ack when it is known
+ * to have arrived.
+ */
+#ifndef IVXS_P2P_CC_H
+#define IVXS_P2P_CC_H
+
+#include <stdint.h>
+
+#include "p2p.h"
+
+/* Wrap-safe comparisons of u32 times and sequence numbers. The caller's clock has any origin
+ * (Linux: uptime in ms, past 2^31 after 24.8 days), so a time is only ever compared with another
+ * through these: never with <, > or a plain subtraction, and every time field starts at the
+ * `now` of its creation, never at 0 (README "Time"). */
+#define P2P_LT(a, b) ((int32_t)((uint32_t)(a) - (uint32_t)(b)) < 0)
+#define P2P_LE(a, b) ((int32_t)((uint32_t)(a) - (uint32_t)(b)) <= 0)
+#define P2P_GE(a, b) (!P2P_LT(a, b))
+#define P2P_DIFF(a, b) ((int32_t)((uint32_t)(a) - (uint32_t)(b)))
+/* Milliseconds from `since` to `now`; 0 if `since` is later (a clock that stepped back). */
+#define P2P_SINCE(now, since) (P2P_LT(now, since) ? 0u : (uint32_t)(now) - (uint32_t)(since))
+
+#define P2P_BW_BUCKETS 10      /* the bandwidth filter: max over 10 x 200 ms */
+#define P2P_MIN_RTT_WINDOW 5000u   /* ms, one of a min RTT filter's two windows (BBR's 10-s filter) */
+
+/* A token bucket (bytes): a session's pacing and the camera-wide uplink budget. */
+typedef struct {
+	int64_t credit;
+	uint32_t ms;
+} p2p_bucket;
+
+void p2p_bucket_init(p2p_bucket *b, uint32_t now);
+/* Adds what `rate` (bytes/s) earned since the last call, capped to a burst of 2 packets or 2 ms
+ * of the rate; 0 when a packet may go now, else the milliseconds until it may. */
+uint32_t p2p_bucket_wait(p2p_bucket *b, uint64_t rate, uint32_t now);
+
+/* What the congestion control keeps of one packet sent: the wire sets sent_ms, bytes and
+ * app_limited (nothing more was waiting to be sent), p2p_cc_on_send the rest. */
+typedef struct {
+	uint64_t delivered;        /* the CC's delivery state at send */
+	uint32_t delivered_ms;
+	uint32_t queued;           /* our own bytes queued at the bottleneck ahead of this one (estimate) */
+	uint32_t sent_ms;
+	uint16_t bytes;            /* datagram bytes */
+	uint8_t app_limited;
+} p2p_cc_packet;
+
+typedef struct {
+	uint64_t delivered;
+	uint32_t delivered_ms;
+	uint64_t round_end_delivered;
+	uint32_t round;
+	uint64_t bw[P2P_BW_BUCKETS];
+	uint32_t bw_ms;            /* start of the current bucket */
+	uint32_t bw_cur;
+	uint64_t btl_bw;           /* bytes/s: the path's bottleneck bandwidth, as measured */
+	uint32_t min_rtt;
+	uint32_t queue_ms;         /* smoothed queueing delay not caused by our own burst */
+	uint64_t backlog;          /* our bytes at the bottleneck if it drains at btl_bw (key-frame bursts) */
+	uint32_t backlog_ms;
+	uint32_t busy_ms;          /* when the sender last started sending after being idle or app-limited */
+	int idle;                  /* the last packet left nothing more to send */
+	int mode;
+	uint32_t cycle, cycle_ms;
+	uint64_t full_bw;
+	uint32_t full_rounds;
+	uint64_t pacing_rate;      /* bytes/s */
+	uint32_t cwnd;
+	p2p_bucket pace;           /* pacing credit */
+} p2p_cc;
+
+void p2p_cc_init(p2p_cc *cc, uint32_t now);
+/* `p` was sent (its sent_ms, bytes and app_limited set); `in_flight_before`: bytes in flight before it. */
+void p2p_cc_on_send(p2p_cc *cc, p2p_cc_packet *p, uint32_t bytes, uint32_t in_flight_before, uint32_t now);
+/* `p` arrived, known at `now`; `in_flight` after it; the path's min RTT (0: none yet) and smoothed RTT. */
+void p2p_cc_on_ack(p2p_cc *cc, const p2p_cc_packet *p, uint32_t in_flight, uint32_t min_rtt, uint32_t srtt, uint32_t now);
+/* 0 = may send `bytes` now; otherwise the milliseconds to wait. */
+uint32_t p2p_cc_wait(p2p_cc *cc, uint32_t bytes, uint32_t in_flight, uint32_t now);
+
+#endif

@@ -1,0 +1,416 @@
+/* Tests of the sender's transport-wide congestion control (twcc.h): the header extension it
+ * writes, and the rate it gives over simulated links — a camera's video (bursts of key frames, the
+ * endpoint's frame skipping) through a bottleneck queue with a propagation delay to a viewer whose
+ * clock is not ours, reporting every 100 ms with feedback written by the tests' own encoder
+ * (twcc_encode.h). Then stalls, and feedback a hostile viewer might send. The clock starts at
+ * IVXS_CLOCK_BASE. Ends with "N passed, N failed". */
+#include "twcc.h"
+
+#include <string.h>
+
+#include "ivxs_test.h"
+#include "ivxs_test_random.h"
+#include "twcc_encode.h"
+
+#define ID 3
+static uint32_t g_base;
+
+/* An RTP packet of ours: version 2, payload type 96, `size` bytes with a payload pattern. */
+static size_t rtpPacket(uint8_t *p, size_t size, uint16_t seq)
+{
+	size_t i;
+	memset(p, 0, 12);
+	p[0] = 0x80;
+	p[1] = 96;
+	p[2] = (uint8_t)(seq >> 8), p[3] = (uint8_t)seq;
+	p[11] = 7;
+	for (i = 12; i < size; i++)
+		p[i] = (uint8_t)(i * 31);
+	return size;
+}
+
+static void test_stamp(void)
+{
+	static ivxs_twcc t;
+	uint8_t p[1300], copy[1300];
+	size_t i;
+	long n;
+	ivxs_twcc_init(&t, g_base);
+	rtpPacket(p, 1000, 5);
+	memcpy(copy, p, sizeof(p));
+	n = ivxs_twcc_stamp(&t, ID, p, 1000, sizeof(p), 1010, 0, g_base);
+	CHECK_EQ(n, 1008);
+	CHECK_EQ(p[0], 0x90);   /* X set */
+	CHECK(!memcmp(p + 1, copy + 1, 11));
+	CHECK(p[12] == 0xbe && p[13] == 0xde && p[14] == 0 && p[15] == 1);
+	CHECK(p[16] == (ID << 4 | 1) && p[17] == 0 && p[18] == 0 && p[19] == 0);
+	CHECK(!memcmp(p + 20, copy + 12, 988));
+	rtpPacket(p, 1000, 6);
+	CHECK_EQ(ivxs_twcc_stamp(&t, ID, p, 1000, sizeof(p), 1010, 1, g_base), 1008);
+	CHECK(p[17] == 0 && p[18] == 1);   /* numbered in order */
+	CHECK_EQ(t.inFlight, 2020);
+	/* refused, and nothing changed: an extension already, CSRCs, not version 2, an id out of range, no room */
+	for (i = 0; i < 5; i++) {
+		rtpPacket(p, 100, 1);
+		if (i == 0) p[0] |= 0x10;
+		if (i == 1) p[0] |= 0x01;
+		if (i == 2) p[0] = 0x40;
+		memcpy(copy, p, 100);
+		n = ivxs_twcc_stamp(&t, i == 3 ? 15 : ID, p, 100, i == 4 ? 107 : sizeof(p), 110, 0, g_base);
+		CHECKF(n == (i == 4 ? IVXS_WEBRTC_EMTU : IVXS_WEBRTC_EPACKET), "case %u: %ld", (unsigned)i, n);
+		CHECK(!memcmp(copy, p, 100));
+	}
+	CHECK_EQ(ivxs_twcc_stamp(&t, 0, p, 100, sizeof(p), 110, 0, g_base), IVXS_WEBRTC_EPACKET);
+	CHECK_EQ(t.stats.packets, 2);
+	CHECK_EQ(t.next, 2);
+done:;
+}
+
+/* ---- a simulated path ---- */
+
+#define SIM_PACKETS 65536
+typedef struct {
+	/* the link: a FIFO at `rate` bytes/s, at most `queueMs` of backlog (then tail drop), `delayMs` one way */
+	uint32_t rate, queueMs, delayMs;
+	uint64_t freeUs;           /* when the bottleneck has sent what it holds */
+	/* the camera: frames at 15 fps, `videoRate` bytes/s on average, a key frame of 5 x a P frame every 15 */
+	uint32_t videoRate;
+	int64_t remoteOffsetUs;    /* the viewer's clock minus ours */
+	/* what arrived, by transport-wide number (mod 2^16), and when on the viewer's clock (-1: not) */
+	int64_t arrival[SIM_PACKETS];
+	uint16_t reportFrom;       /* the next number to report on */
+	uint16_t highest;
+	int any;
+	uint8_t feedbackCount;
+	/* feedback in flight back to the camera */
+	struct { uint8_t fci[1200]; size_t len; uint64_t atUs; } fb[64];
+	unsigned fbHead, fbTail;
+	/* what the viewer got, and the endpoint's frame skipping */
+	uint32_t framesSent, framesSkipped, packetsDropped, bytesDelivered;
+	uint64_t lastUs, maxDelayUs;
+	double allowance;
+	int keyed;
+	int feedbackOff;           /* the viewer stops reporting */
+	int noCc;                  /* the sender before this CC: every frame sent at once */
+	int chain;                 /* the frames sent since the last key frame all arrived whole */
+	uint32_t framesDecodable;  /* arrived whole, and every frame they depend on too */
+} sim;
+
+static void simSend(sim *s, ivxs_twcc *t, size_t bytes, int last, uint64_t nowUs, uint32_t now)
+{
+	uint8_t p[1300];
+	uint16_t seq;
+	uint64_t start, doneUs;
+	long n;
+	rtpPacket(p, bytes, 0);
+	n = ivxs_twcc_stamp(t, ID, p, bytes, sizeof(p), (uint32_t)bytes + 8 + 10, last, now);
+	if (n < 0)
+		abort();
+	seq = (uint16_t)(p[17] << 8 | p[18]);
+	start = s->freeUs > nowUs ? s->freeUs : nowUs;
+	if (start - nowUs > (uint64_t)s->queueMs * 1000) {   /* the queue is full: dropped */
+		s->arrival[seq] = -1;
+		s->packetsDropped++;
+		return;
+	}
+	doneUs = start + (uint64_t)(n + 10 + 28) * 1000000 / s->rate;
+	s->freeUs = doneUs;
+	s->arrival[seq] = (int64_t)(doneUs + (uint64_t)s->delayMs * 1000) + s->remoteOffsetUs;
+	if (doneUs - nowUs > s->maxDelayUs)
+		s->maxDelayUs = doneUs - nowUs;
+	s->bytesDelivered += (uint32_t)n;
+}
+
+/* The viewer at `nowUs` (ours): a feedback on every number from the last one reported to the
+ * highest that has arrived, like a browser's, every 100 ms. */
+static void simReport(sim *s, ivxs_twcc *t, uint64_t nowUs)
+{
+	static twcc_packet pk[TWCC_MAX];
+	int64_t remoteNow = (int64_t)nowUs + s->remoteOffsetUs, first = -1;
+	uint16_t seq, end;
+	size_t n = 0, i;
+	int32_t ref, ref24;
+	unsigned kinds[3] = { 0, 0, 0 };
+	int found = 0;
+	/* the highest number arrived by now (among those sent) */
+	for (seq = s->reportFrom; seq != t->next; seq++)
+		if (s->arrival[seq] >= 0 && s->arrival[seq] <= remoteNow)
+			end = seq, found = 1;
+	if (!found || s->feedbackOff)
+		return;
+	for (seq = s->reportFrom; n < TWCC_MAX; seq++) {
+		int arrived = s->arrival[seq] >= 0 && s->arrival[seq] <= remoteNow;
+		pk[n].seq = seq;
+		pk[n].received = arrived;
+		pk[n].arrivalUs = arrived ? s->arrival[seq] : 0;
+		if (arrived && first < 0)
+			first = s->arrival[seq];
+		n++;
+		if (seq == end)
+			break;
+	}
+	/* the reference time: the first arrival's 64-ms tick, as 24 bits wrap it; the arrivals shifted alike */
+	ref = (int32_t)(first / 64000);
+	ref24 = (int32_t)((uint32_t)ref & 0xffffff);
+	if (ref24 & 0x800000)
+		ref24 -= 0x1000000;
+	for (i = 0; i < n; i++)
+		pk[i].arrivalUs -= (int64_t)(ref - ref24) * 64000;
+	/* a receive delta after a loss may exceed 16 bits only when the link idled ~8 s: not here */
+	if (s->fbTail - s->fbHead < 64) {
+		unsigned k = s->fbTail++ % 64;
+		s->fb[k].len = twccEncode(s->fb[k].fci, s->reportFrom, ref24, s->feedbackCount++, pk, n, 0, kinds);
+		s->fb[k].atUs = nowUs + (uint64_t)s->delayMs * 1000;
+	}
+	s->reportFrom = (uint16_t)(pk[n - 1].seq + 1);
+}
+
+static void simDeliverFeedback(sim *s, ivxs_twcc *t, uint64_t nowUs, uint32_t now)
+{
+	while (s->fbHead != s->fbTail && s->fb[s->fbHead % 64].atUs <= nowUs) {
+		ivxs_rtcp_packet p;
+		memset(&p, 0, sizeof(p));
+		p.type = IVXS_RTCP_RTPFB;
+		p.count = 15;
+		p.body = s->fb[s->fbHead % 64].fci;
+		p.bodyLen = s->fb[s->fbHead % 64].len;
+		if (ivxs_twcc_feedback(t, &p, now))
+			abort();
+		s->fbHead++;
+	}
+}
+
+/* Runs `seconds` of the camera's stream over the link in 1-ms steps; the endpoint's skipping: a
+ * frame goes when the allowance (refilled at the rate twcc gives, at most 1 s of it) is not below 0. */
+static void simRun(sim *s, ivxs_twcc *t, uint32_t seconds, uint64_t *clockUs)
+{
+	uint32_t step, frame = 0, dropped;
+	uint64_t nowUs = *clockUs;
+	for (step = 0; step < seconds * 1000; step++, nowUs += 1000) {
+		uint32_t now = g_base + (uint32_t)(nowUs / 1000);
+		uint64_t rate;
+		simDeliverFeedback(s, t, nowUs, now);
+		if (step % 100 == 0)
+			simReport(s, t, nowUs);
+		rate = s->noCc ? 1000000000 : ivxs_twcc_rate(t, now);
+		s->allowance += (double)rate * (double)(nowUs - s->lastUs) / 1e6;
+		if (s->allowance > (double)rate)
+			s->allowance = (double)rate;
+		s->lastUs = nowUs;
+		if (step % 67 == 0) {   /* ~15 fps */
+			int key = frame % 15 == 0;
+			size_t size = (size_t)s->videoRate / 15 * (key ? 5 : 1) * 15 / 19, left;
+			frame++;
+			if (!key && !s->keyed) {
+				s->framesSkipped++;
+				continue;
+			}
+			if (s->allowance < 0) {
+				s->keyed = 0;
+				s->framesSkipped++;
+				continue;
+			}
+			s->allowance -= (double)size;
+			s->keyed = 1;
+			s->framesSent++;
+			dropped = s->packetsDropped;
+			for (left = size; left; ) {
+				size_t chunk = left > 1150 ? 1150 : left;
+				left -= chunk;
+				simSend(s, t, chunk + 12, left == 0, nowUs, now);
+			}
+			s->chain = (key || s->chain) && s->packetsDropped == dropped;
+			s->framesDecodable += (uint32_t)s->chain;
+		}
+	}
+	*clockUs = nowUs;
+}
+
+static sim *simNew(uint32_t rate, uint32_t delayMs, uint32_t videoRate)
+{
+	sim *s = calloc(1, sizeof(*s));
+	if (!s)
+		abort();
+	s->rate = rate;
+	s->delayMs = delayMs;
+	s->queueMs = 500;
+	s->videoRate = videoRate;
+	s->remoteOffsetUs = 987654321000LL;
+	s->allowance = 1e12;   /* as the endpoint's: the first refill caps it to 1 s of the rate */
+	memset(s->arrival, 0xff, sizeof(s->arrival));
+	return s;
+}
+
+/* A link that carries the stream: the rate never holds it back (no frame skipped after the start)
+ * and stays above the stream's, at 20 ms and at 200 ms one way. */
+static void test_fat_link(uint32_t delayMs)
+{
+	static ivxs_twcc t;
+	sim *s = simNew(1000000, delayMs, 125000);   /* 8 Mbit/s, a 1 Mbit/s stream */
+	uint64_t clockUs = 0;
+	uint32_t skipped;
+	ivxs_test_begin();
+	ivxs_twcc_init(&t, g_base);
+	simRun(s, &t, 4, &clockUs);
+	skipped = s->framesSkipped;
+	simRun(s, &t, 16, &clockUs);
+	NOTE("%u ms: bottleneck %llu B/s, pacing %llu B/s, min RTT %lld ms; %u frames sent, %u skipped; %u feedbacks, "
+		"%u received, %u lost, %u expired", delayMs, (unsigned long long)t.cc.btl_bw, (unsigned long long)t.cc.pacing_rate,
+		(long long)(t.rtt.cur < t.rtt.prev ? t.rtt.cur : t.rtt.prev), s->framesSent, s->framesSkipped, t.stats.feedbacks,
+		t.stats.received, t.stats.lost, t.stats.expired);
+	CHECKF(s->framesSkipped == skipped, "%u frames skipped after the first 4 s", s->framesSkipped - skipped);
+	CHECKF(t.cc.pacing_rate >= 125000, "pacing %llu B/s under the stream's 125000", (unsigned long long)t.cc.pacing_rate);
+	CHECK_EQ(t.stats.lost, 0);
+	CHECK(t.stats.feedbacks > 150 && t.stats.received > 1500);
+	CHECKF((t.rtt.cur < t.rtt.prev ? t.rtt.cur : t.rtt.prev) >= 2 * delayMs
+		&& (t.rtt.cur < t.rtt.prev ? t.rtt.cur : t.rtt.prev) <= 2 * delayMs + 40, "min RTT %lld ms", (long long)t.rtt.cur);
+done:
+	free(s);
+	ivxs_test_end(delayMs == 20 ? "a link that carries the stream (20 ms one way): never held back" : "a link that carries the stream (200 ms one way): never held back");
+}
+
+/* A link at 40 % of the stream, its queue holding 1 s (a key frame, sent as one burst, is 660 ms
+ * of it): the rate settles near the link's, frames are skipped whole (a GOP's tail), and far more
+ * frames arrive decodable than when every frame is sent (the sender before this CC), which loses
+ * most of them in the queue. Measured over 20 s after the first 5. */
+static void test_thin_link(void)
+{
+	static ivxs_twcc t, t0;
+	sim *s = simNew(50000, 30, 125000), *s0 = simNew(50000, 30, 125000);   /* 400 kbit/s under a 1 Mbit/s stream */
+	uint64_t clockUs = 0, clock0 = 0;
+	uint32_t decodable, decodable0, dropped, dropped0, packets;
+	s->queueMs = s0->queueMs = 1000;
+	s0->noCc = 1;
+	ivxs_twcc_init(&t, g_base);
+	ivxs_twcc_init(&t0, g_base);
+	simRun(s, &t, 5, &clockUs);
+	simRun(s0, &t0, 5, &clock0);
+	decodable = s->framesDecodable, dropped = s->packetsDropped, packets = t.stats.packets;
+	decodable0 = s0->framesDecodable, dropped0 = s0->packetsDropped;
+	simRun(s, &t, 20, &clockUs);
+	simRun(s0, &t0, 20, &clock0);
+	decodable = s->framesDecodable - decodable, dropped = s->packetsDropped - dropped, packets = t.stats.packets - packets;
+	decodable0 = s0->framesDecodable - decodable0, dropped0 = s0->packetsDropped - dropped0;
+	NOTE("bottleneck %llu B/s (link 50000); %u frames decodable, %u of %u packets dropped; every frame sent: %u "
+		"decodable, %u dropped", (unsigned long long)t.cc.btl_bw, decodable, dropped, packets, decodable0, dropped0);
+	CHECKF(t.cc.btl_bw >= 40000 && t.cc.btl_bw <= 60000, "bottleneck %llu B/s", (unsigned long long)t.cc.btl_bw);
+	CHECKF(decodable >= 2 * decodable0 && decodable >= 40, "%u frames decodable, %u sending every frame", decodable, decodable0);
+	CHECKF(dropped * 20 <= packets, "%u of %u packets dropped", dropped, packets);
+done:
+	free(s);
+	free(s0);
+}
+
+/* The viewer stops reporting: the rate is 0 within the stall time, and once its packets expire the
+ * camera tries again (a key frame), counting them expired. */
+static void test_stall(void)
+{
+	static ivxs_twcc t;
+	sim *s = simNew(1000000, 20, 125000);
+	uint64_t clockUs = 0;
+	uint32_t now, sentBefore;
+	ivxs_twcc_init(&t, g_base);
+	simRun(s, &t, 3, &clockUs);
+	CHECK(ivxs_twcc_rate(&t, g_base + (uint32_t)(clockUs / 1000)) > 0);
+	s->feedbackOff = 1;
+	s->fbHead = s->fbTail;
+	sentBefore = s->framesSent;
+	simRun(s, &t, 1, &clockUs);
+	now = g_base + (uint32_t)(clockUs / 1000);
+	CHECKF(ivxs_twcc_rate(&t, now) == 0, "rate %llu 1 s after the last report", (unsigned long long)ivxs_twcc_rate(&t, now));
+	CHECKF(s->framesSent - sentBefore <= 15, "%u frames sent into a silent path in 1 s", s->framesSent - sentBefore);
+	CHECK(ivxs_twcc_rate(&t, now + IVXS_TWCC_EXPIRE_MS) > 0);
+	CHECK(t.stats.expired > 0 && t.inFlight == 0);
+	NOTE("%u packets expired", t.stats.expired);
+done:
+	free(s);
+}
+
+/* Feedback a hostile viewer may send: about numbers never sent, thousands of statuses in a few
+ * bytes, malformed. None of it moves the rate or what is in flight, and each costs a bounded read. */
+static void test_hostile(void)
+{
+	static ivxs_twcc t;
+	static twcc_packet pk[TWCC_MAX];
+	uint8_t fci[1200], p[1300];
+	ivxs_rtcp_packet rp;
+	unsigned kinds[3] = { 0, 0, 0 }, i;
+	uint64_t rate;
+	uint32_t inFlight;
+	size_t len;
+	ivxs_twcc_init(&t, g_base);
+	for (i = 0; i < 10; i++) {
+		rtpPacket(p, 1000, (uint16_t)i);
+		CHECK(ivxs_twcc_stamp(&t, ID, p, 1000, sizeof(p), 1018, i == 9, g_base) > 0);
+	}
+	rate = t.cc.pacing_rate;
+	inFlight = t.inFlight;
+	memset(&rp, 0, sizeof(rp));
+	rp.type = IVXS_RTCP_RTPFB;
+	rp.count = 15;
+	/* numbers 1000..1099, never sent, all received */
+	for (i = 0; i < 100; i++)
+		pk[i].seq = (uint16_t)(1000 + i), pk[i].received = 1, pk[i].arrivalUs = 64000 + i * 1000;
+	len = twccEncode(fci, 1000, 1, 0, pk, 100, 0, kinds);
+	rp.body = fci, rp.bodyLen = len;
+	CHECK_EQ(ivxs_twcc_feedback(&t, &rp, g_base + 50), 0);
+	CHECK(t.inFlight == inFlight && t.cc.pacing_rate == rate && t.stats.received == 0);
+	CHECK_EQ(t.stats.unknown, 2 * IVXS_TWCC_HISTORY > 100 ? 100 : 2 * IVXS_TWCC_HISTORY);
+	/* 8191 "not received" in one run-length chunk, then ours: read no further than the bound */
+	memset(fci, 0, sizeof(fci));
+	fci[0] = 0xe0, fci[1] = 0x00;   /* base 57344 */
+	fci[2] = 0x1f, fci[3] = 0xff;   /* 8191 statuses */
+	fci[8] = 0x1f, fci[9] = 0xff;   /* run of 8191, not received */
+	rp.body = fci, rp.bodyLen = 12;
+	t.stats.unknown = 0;
+	CHECK_EQ(ivxs_twcc_feedback(&t, &rp, g_base + 60), 0);
+	CHECK_EQ(t.stats.unknown, 2 * IVXS_TWCC_HISTORY);
+	CHECK(t.inFlight == inFlight && t.stats.lost == 0);
+	/* malformed: refused, counted */
+	rp.bodyLen = 7;
+	CHECK_EQ(ivxs_twcc_feedback(&t, &rp, g_base + 70), IVXS_WEBRTC_EPACKET);
+	CHECK_EQ(t.stats.refused, 1);
+	CHECK(t.inFlight == inFlight);
+	/* the real report, then the same again (a replayed feedback: nothing left to settle) */
+	for (i = 0; i < 10; i++)
+		pk[i].seq = (uint16_t)i, pk[i].received = 1, pk[i].arrivalUs = 128000 + i * 200;
+	len = twccEncode(fci, 0, 2, 1, pk, 10, 0, kinds);
+	rp.body = fci, rp.bodyLen = len;
+	CHECK_EQ(ivxs_twcc_feedback(&t, &rp, g_base + 80), 0);
+	CHECK(t.inFlight == 0 && t.stats.received == 10);
+	CHECK_EQ(ivxs_twcc_feedback(&t, &rp, g_base + 90), 0);
+	CHECK(t.stats.received == 10 && t.stats.unknown == 2 * IVXS_TWCC_HISTORY + 10);
+done:;
+}
+
+/* The viewer's reference time wraps (24 bits of 64 ms: every 12.4 days) mid-stream: the one-way
+ * delays are unwrapped, so the rate is as over any other link. */
+static void test_remote_wrap(void)
+{
+	static ivxs_twcc t;
+	sim *s = simNew(50000, 30, 125000);
+	uint64_t clockUs = 0;
+	ivxs_twcc_init(&t, g_base);
+	/* 5 s before the wrap of the signed reference (2^23 x 64 ms) */
+	s->remoteOffsetUs = (int64_t)0x800000 * 64000 - 5000000;
+	simRun(s, &t, 15, &clockUs);
+	NOTE("bottleneck %llu B/s (link 50000), remote clock unwrapped by %lld s", (unsigned long long)t.cc.btl_bw,
+		(long long)(t.remoteOffset / 1000000));
+	CHECK(t.remoteOffset != 0);
+	CHECKF(t.cc.btl_bw >= 40000 && t.cc.btl_bw <= 60000, "bottleneck %llu B/s", (unsigned long long)t.cc.btl_bw);
+done:
+	free(s);
+}
+
+int main(void)
+{
+	g_base = ivxs_test_clock_base(0xfffff000u);
+	ivxs_test_run("the transport-wide number's header extension (RFC 8285 one-byte form); packets not ours refused", test_stamp);
+	test_fat_link(20);
+	test_fat_link(200);
+	ivxs_test_run("a link at 40 % of the stream: the rate follows the link's, frames skipped whole, ≥ 2 decodable frames a second where sending them all gives next to none", test_thin_link);
+	ivxs_test_run("a viewer that stops reporting: rate 0 within the stall time, packets expire, the camera tries again", test_stall);
+	ivxs_test_run("hostile feedback: numbers never sent, 8191 statuses in 4 bytes, malformed, replayed", test_hostile);
+	ivxs_test_run("the viewer's clock wraps (24-bit reference time) mid-stream", test_remote_wrap);
+	return ivxs_test_summary();
+}

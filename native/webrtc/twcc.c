@@ -1,0 +1,220 @@
+/*
+ * Transport-wide congestion control, the camera's side: twcc.h says what and why.
+ */
+#include "twcc.h"
+
+#include <string.h>
+
+#include "webrtc.h"
+
+#define kSpanUs ((int64_t)0x1000000 * 64000)   /* the viewer's reference time wraps here */
+#define kMaxStatuses (2 * IVXS_TWCC_HISTORY)
+
+static void minReset(ivxs_twcc_min *m)
+{
+	memset(m, 0, sizeof(*m));
+}
+
+static void minAdd(ivxs_twcc_min *m, int64_t v, uint32_t now)
+{
+	if (!m->any) {
+		m->cur = m->prev = v;
+		m->epochMs = now;
+		m->any = 1;
+	}
+	else if (P2P_SINCE(now, m->epochMs) >= P2P_MIN_RTT_WINDOW) {
+		m->prev = m->cur;
+		m->cur = v;
+		m->epochMs = now;
+	}
+	else if (v < m->cur)
+		m->cur = v;
+}
+
+static int64_t minOf(const ivxs_twcc_min *m)
+{
+	return m->cur < m->prev ? m->cur : m->prev;
+}
+
+/* Our clock, unwrapped: one-way delays subtract a send time from the viewer's clock. */
+static void advance(ivxs_twcc *t, uint32_t now)
+{
+	if (P2P_GE(now, t->lastNow)) {
+		t->now64 += (uint32_t)(now - t->lastNow);
+		t->lastNow = now;
+	}
+}
+
+void ivxs_twcc_init(ivxs_twcc *t, uint32_t now)
+{
+	memset(t, 0, sizeof(*t));
+	p2p_cc_init(&t->cc, now);
+	minReset(&t->rtt);
+	minReset(&t->owd);
+	t->lastNow = now;
+	t->now64 = (uint64_t)1 << 32;   /* any origin; far from 0 so a send time never goes below it */
+}
+
+static ivxs_twcc_sent *slotOf(ivxs_twcc *t, uint16_t seq)
+{
+	return &t->sent[seq % IVXS_TWCC_HISTORY];
+}
+
+/* The record of packet `seq` when it is ours and still in flight, else NULL. */
+static ivxs_twcc_sent *held(ivxs_twcc *t, uint16_t seq)
+{
+	ivxs_twcc_sent *s = slotOf(t, seq);
+	if ((uint16_t)(seq - t->low) >= (uint16_t)(t->next - t->low))
+		return NULL;
+	return s->inFlight && s->seq == seq ? s : NULL;
+}
+
+static void settle(ivxs_twcc *t, ivxs_twcc_sent *s)
+{
+	s->inFlight = 0;
+	t->inFlight = t->inFlight > s->cc.bytes ? t->inFlight - s->cc.bytes : 0;
+}
+
+static void advanceLow(ivxs_twcc *t)
+{
+	while (t->low != t->next && !held(t, t->low))
+		t->low++;
+}
+
+long ivxs_twcc_stamp(ivxs_twcc *t, uint8_t id, uint8_t *packet, size_t len, size_t cap, uint32_t wireBytes,
+	int appLimited, uint32_t now)
+{
+	ivxs_twcc_sent *s;
+	uint32_t before;
+	if (!t || !packet || id < 1 || id > 14 || len < 12 || (packet[0] & 0xc0) != 0x80 || (packet[0] & 0x1f))
+		return IVXS_WEBRTC_EPACKET;   /* not version 2, or padding, an extension or CSRCs already: not ours */
+	if (cap < len + IVXS_TWCC_EXTENSION_BYTES || len + IVXS_TWCC_EXTENSION_BYTES > 0xffff)
+		return IVXS_WEBRTC_EMTU;
+	advance(t, now);
+	memmove(packet + 12 + IVXS_TWCC_EXTENSION_BYTES, packet + 12, len - 12);
+	packet[0] |= 0x10;   /* X */
+	packet[12] = 0xbe;   /* RFC 8285 §4.2: the one-byte form, one 32-bit word */
+	packet[13] = 0xde;
+	packet[14] = 0;
+	packet[15] = 1;
+	packet[16] = (uint8_t)(id << 4 | 1);   /* id, length - 1 */
+	packet[17] = (uint8_t)(t->next >> 8);
+	packet[18] = (uint8_t)t->next;
+	packet[19] = 0;
+	s = slotOf(t, t->next);
+	if (s->inFlight) {   /* the history is full: its oldest packet was never reported on */
+		settle(t, s);
+		t->stats.expired++;
+	}
+	s->seq = t->next;
+	s->inFlight = 1;
+	memset(&s->cc, 0, sizeof(s->cc));
+	s->cc.sent_ms = now;
+	s->cc.bytes = (uint16_t)(wireBytes > 0xffff ? 0xffff : wireBytes);
+	s->cc.app_limited = (uint8_t)!!appLimited;
+	before = t->inFlight;
+	p2p_cc_on_send(&t->cc, &s->cc, s->cc.bytes, before, now);
+	t->inFlight += s->cc.bytes;
+	t->next++;
+	advanceLow(t);
+	t->stats.packets++;
+	return (long)(len + IVXS_TWCC_EXTENSION_BYTES);
+}
+
+/* A packet's one-way delay, ms, on the two clocks (arrival: the viewer's, unwrapped). */
+static int64_t oneWay(const ivxs_twcc *t, const ivxs_twcc_sent *s, int64_t arrivalUs, uint32_t now)
+{
+	int64_t arrivalMs = (arrivalUs + t->remoteOffset) / 1000;
+	int64_t sent = (int64_t)(t->now64 - P2P_SINCE(now, s->cc.sent_ms));
+	return arrivalMs - sent;
+}
+
+int ivxs_twcc_feedback(ivxs_twcc *t, const ivxs_rtcp_packet *p, uint32_t now)
+{
+	ivxs_rtcp_twcc f;
+	ivxs_twcc_sent *s;
+	uint16_t seq, newest = 0;
+	int received, found = 0, status, steps;
+	int64_t arrivalUs, delay;
+	uint32_t minRtt, ack;
+	if ((status = ivxs_rtcp_twcc_begin(p, &f))) {
+		t->stats.refused++;
+		return status;
+	}
+	advance(t, now);
+	if (!t->heard)
+		t->remoteRef = f.referenceUs;
+	else if (f.referenceUs - t->remoteRef < -kSpanUs / 2)
+		t->remoteOffset += kSpanUs;
+	else if (f.referenceUs - t->remoteRef > kSpanUs / 2)
+		t->remoteOffset -= kSpanUs;
+	t->remoteRef = f.referenceUs;
+	/* first: the round trip (by the newest packet of ours it reports) and the one-way delays */
+	for (steps = 0; steps < kMaxStatuses && ivxs_rtcp_twcc_next(&f, &seq, &received, &arrivalUs) == 1; steps++) {
+		if (!received || !(s = held(t, seq)))
+			continue;
+		minAdd(&t->owd, oneWay(t, s, arrivalUs, now), now);
+		newest = seq;
+		found = 1;
+	}
+	if (found) {
+		uint32_t sample = P2P_SINCE(now, slotOf(t, newest)->cc.sent_ms);
+		minAdd(&t->rtt, sample, now);
+		t->srtt = t->srtt ? (7 * t->srtt + sample) / 8 : sample;
+	}
+	/* then each packet settled, those that arrived given to the CC at their "ACK time" */
+	ivxs_rtcp_twcc_begin(p, &f);
+	minRtt = t->rtt.any ? (uint32_t)minOf(&t->rtt) : 0;
+	for (steps = 0; steps < kMaxStatuses && ivxs_rtcp_twcc_next(&f, &seq, &received, &arrivalUs) == 1; steps++) {
+		if (!(s = held(t, seq))) {
+			t->stats.unknown++;
+			continue;
+		}
+		if (!received) {
+			/* not received, and a later one was: lost (one after the newest may still come) */
+			if (found && (int16_t)(uint16_t)(newest - seq) > 0) {
+				settle(t, s);
+				t->stats.lost++;
+			}
+			continue;
+		}
+		settle(t, s);
+		t->stats.received++;
+		delay = oneWay(t, s, arrivalUs, now) - minOf(&t->owd);
+		if (delay < 0)
+			delay = 0;
+		if (delay > 60000)
+			delay = 60000;
+		ack = s->cc.sent_ms + minRtt + (uint32_t)delay;
+		if (P2P_LT(now, ack))
+			ack = now;
+		p2p_cc_on_ack(&t->cc, &s->cc, t->inFlight, minRtt, t->srtt, ack);
+	}
+	advanceLow(t);
+	t->heard = 1;
+	t->stats.feedbacks++;
+	return 0;
+}
+
+uint64_t ivxs_twcc_rate(ivxs_twcc *t, uint32_t now)
+{
+	uint32_t stall = 250 + 2 * t->srtt;
+	if (stall < IVXS_TWCC_STALL_MIN_MS)
+		stall = IVXS_TWCC_STALL_MIN_MS;
+	advance(t, now);
+	advanceLow(t);
+	while (t->low != t->next) {
+		ivxs_twcc_sent *s = slotOf(t, t->low);
+		uint32_t age = P2P_SINCE(now, s->cc.sent_ms);
+		if (age < IVXS_TWCC_EXPIRE_MS) {
+			/* before the viewer's first report, no report is not a stall (it may send none) */
+			if (t->heard && age >= stall)
+				return 0;
+			break;
+		}
+		settle(t, s);
+		t->stats.expired++;
+		advanceLow(t);
+	}
+	return t->cc.pacing_rate;
+}

@@ -1,0 +1,96 @@
+/*
+ * Transport-wide congestion control, the camera's side (draft-holmer-rmcat-transport-wide-cc-
+ * extensions-01): each RTP packet to a viewer carries a transport-wide sequence number in a
+ * header extension (RFC 8285's one-byte form, under the id the SDP agreed for modules/webrtc/sdp.ts'
+ * TWCC_URI), the viewer reports when each
+ * arrived (RTPFB FMT 15, read by rtcp.c), and those reports drive the native transport's
+ * congestion control (native/p2p/p2p_cc.h: one CC, two wires). What it gives the sender is a rate:
+ * the bytes a second the viewer's path takes (the CC's pacing rate), which the endpoint turns into
+ * frame-aware skipping — whole frames, and the rest of a GOP after one skipped.
+ *
+ * The viewer's clock is not ours, so a report is turned into what an ACK would have said:
+ *   - the round trip: the feedback's arrival minus the send time of the newest packet it reports
+ *     (a viewer waits up to ~100 ms to send one: the windowed minimum of these is the path's);
+ *   - each packet's queueing delay: its one-way delay (the viewer's arrival minus our send, on
+ *     the two clocks) above the smallest one-way delay of the last 5–10 s;
+ *   - so its "ACK time": sent + min RTT + queueing delay — the delivery rates p2p_cc measures are
+ *     then the viewer's arrival rates, free of the feedback's own batching.
+ * A reported loss frees its bytes in flight (loss is not a signal to this CC: p2p_cc.c says why).
+ * Packets never reported on expire after IVXS_TWCC_EXPIRE_MS; one in flight for longer than
+ * the stall time with no report is a stalled path: the rate is 0 until it expires.
+ *
+ * I/O-free and allocation-free: the caller gives the time, the packets and the feedback.
+ */
+#ifndef IVXS_TWCC_H
+#define IVXS_TWCC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "p2p_cc.h"
+#include "rtcp.h"
+
+/* Packets remembered: ~1.2 s at 1 Mbit/s (a viewer reports every 50–250 ms) in 5 KiB a viewer. */
+#define IVXS_TWCC_HISTORY 128
+#define IVXS_TWCC_EXTENSION_BYTES 8     /* 0xBEDE, length 1, id/len, the number (2), padding */
+#define IVXS_TWCC_EXPIRE_MS 2000u       /* a packet not reported on for this long is forgotten (lost) */
+#define IVXS_TWCC_STALL_MIN_MS 500u     /* in flight for max(this, 250 + 2 x SRTT) unreported: stalled */
+
+typedef struct {
+	p2p_cc_packet cc;
+	uint16_t seq;
+	uint8_t inFlight;
+} ivxs_twcc_sent;
+
+/* A windowed minimum over the last 5–10 s (two windows of P2P_MIN_RTT_WINDOW). */
+typedef struct {
+	int64_t cur, prev;
+	uint32_t epochMs;
+	uint8_t any;
+} ivxs_twcc_min;
+
+typedef struct {
+	uint32_t packets;          /* stamped */
+	uint32_t feedbacks;        /* accepted */
+	uint32_t refused;          /* malformed (IVXS_WEBRTC_EPACKET) */
+	uint32_t received, lost;   /* packets of ours reported on */
+	uint32_t unknown;          /* statuses about packets we do not hold in flight (settled, forgotten, never sent) */
+	uint32_t expired;          /* never reported on */
+} ivxs_twcc_stats;
+
+typedef struct {
+	p2p_cc cc;
+	ivxs_twcc_sent sent[IVXS_TWCC_HISTORY];
+	uint16_t next;             /* the next packet's number */
+	uint16_t low;              /* packets before it are settled */
+	uint32_t inFlight;         /* bytes */
+	uint32_t srtt;
+	ivxs_twcc_min rtt, owd;    /* ms; the one-way delay on the two clocks (any origin) */
+	uint64_t now64;            /* our clock unwrapped (one-way delays are differences past 2^32 ms) */
+	uint32_t lastNow;
+	int64_t remoteRef;         /* the viewer's last reference time, and what unwraps it (it wraps at 2^24 x 64 ms) */
+	int64_t remoteOffset;
+	uint8_t heard;             /* a feedback was accepted: until then the rate is the CC's initial one */
+	ivxs_twcc_stats stats;
+} ivxs_twcc;
+
+void ivxs_twcc_init(ivxs_twcc *t, uint32_t now);
+
+/* Gives the RTP packet packet[0..len) (no CSRCs, no extension: ours) the next transport-wide
+ * number under extension `id` (1–14), in place — its payload moves IVXS_TWCC_EXTENSION_BYTES
+ * later, so `cap` ≥ len + that — and records its send (`wireBytes`: what it costs on the wire,
+ * SRTP tag included; `appLimited`: nothing more waits to be sent after it). The new length, or
+ * IVXS_WEBRTC_EPACKET (not such a packet, an id out of range) or IVXS_WEBRTC_EMTU (no room). */
+long ivxs_twcc_stamp(ivxs_twcc *t, uint8_t id, uint8_t *packet, size_t len, size_t cap, uint32_t wireBytes,
+	int appLimited, uint32_t now);
+
+/* A viewer's TWCC feedback (after SRTCP), arrived at `now`: 0, or IVXS_WEBRTC_EPACKET (malformed:
+ * nothing of it is used). At most 2 x IVXS_TWCC_HISTORY statuses are read: a feedback naming
+ * thousands of packets costs no more than one naming ours. */
+int ivxs_twcc_feedback(ivxs_twcc *t, const ivxs_rtcp_packet *p, uint32_t now);
+
+/* Bytes a second the viewer's path takes now: the CC's pacing rate; 0 while the path is stalled
+ * (a packet unreported for the stall time). Expires what was never reported on. */
+uint64_t ivxs_twcc_rate(ivxs_twcc *t, uint32_t now);
+
+#endif
