@@ -86,3 +86,28 @@ export function ensureClip(path, { size, fps, seconds, gop }, logTo = log) {
 	renameSync(`${file}.tmp`, file);
 	return file;
 }
+
+/** Instructions a callgrind run executed, all threads: its output file's `totals:` (or `summary:`) line. */
+export function callgrindTotal(file) {
+	const line = readFileSync(file, "utf8").split("\n").find((l) => l.startsWith("totals:") || l.startsWith("summary:"));
+	if (!line) throw new Error(`${file}: no totals line`);
+	return Number(line.split(/\s+/)[1]);
+}
+
+/**
+ * A callgrind run's instructions per function, from `callgrind_annotate` (every function, no
+ * source annotation): [{ instructions, file, fn, object }], self cost, or inclusive with
+ * `inclusive` (callees counted in: then a recursive function's cost repeats and nothing sums to the total).
+ * `fn` without callgrind's recursion-depth suffix (fxMarkInstance'2 → fxMarkInstance); `file` is
+ * "???" where the object has no line information (libc here, PLT stubs).
+ */
+export function callgrindFunctions(file, { inclusive = false } = {}) {
+	const text = run("callgrind_annotate", ["--auto=no", "--threshold=100", `--inclusive=${inclusive ? "yes" : "no"}`, file], { timeout: 300000 });
+	const rows = [];
+	for (const line of text.split("\n")) {
+		// "138,791,610 (15.40%)  ???:mbedtls_internal_sha256_process [/usr/lib/…/libmbedcrypto.so.2.28.3]"
+		const m = /^\s*([\d,]+) \(\s*[\d.]+%\)\s+(.*):([^:\s]+?)(?:'\d+)?(?: \[(.*)\])?$/.exec(line);
+		if (m) rows.push({ instructions: Number(m[1].replaceAll(",", "")), file: m[2], fn: m[3], object: m[4] ?? "???" });
+	}
+	return rows;
+}

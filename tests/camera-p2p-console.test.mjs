@@ -43,6 +43,7 @@ test("the camera's page lists its P2P viewers with the camera's figures, refresh
 			path: row.querySelector(".p2p-path").textContent,
 			rtt: row.querySelector(".p2p-rtt").textContent,
 			rate: row.querySelector(".p2p-rate").textContent,
+			bandwidth: row.querySelector(".p2p-bandwidth").textContent,
 			backlog: row.querySelector(".p2p-buffered").textContent,
 			memory: row.querySelector(".p2p-memory").textContent,
 			watermarks: row.querySelector(".p2p-watermarks").textContent,
@@ -55,6 +56,7 @@ test("the camera's page lists its P2P viewers with the camera's figures, refresh
 		t.is(row.path, "direct (host)", "the camera's judgement of the path: both on this machine");
 		t.regex(row.rtt, /^\d+ ms$/);
 		t.regex(row.rate, /^\d+(\.\d+)? (kbit|Mbit)\/s$/);
+		t.regex(row.bandwidth, /^\d+(\.\d+)? (kbit|Mbit)\/s$/, "what the path takes, as the congestion control measured it");
 		t.regex(row.backlog, /^\d+(\.\d)? (B|KiB|MiB)$/);
 		t.regex(row.memory, /^\d+(\.\d)? KiB$/, "a session holds kilobytes");
 		t.is(row.watermarks, "64.0 KiB / 128.0 KiB / 192.0 KiB · below warn", "the camera app's watermarks, live well below them");

@@ -204,12 +204,13 @@ export class P2PSignal {
 			sessions: [
 				...sessions.map((s) => ({
 					session: s.peer, action: s.media?.action ?? "", talk: s.talk, srttMs: Math.round(s.srttMs),
-					rate: Math.round(s.avgRate), buffered: s.sendBuffered, memory: s.footprintBytes, path: s.path,
+					rate: Math.round(s.avgRate), buffered: s.sendBuffered, memory: s.footprintBytes, path: s.path, bandwidth: Math.round(s.bandwidth),
 					watermarks: s.watermarks, level: s.level,
 				})),
 				// ICE-lite on host candidates: the path is a host pair (srflx and relay paths come with the camera's gathering)
 				...webrtc.map((w) => ({
 					session: w.session, action: w.connected ? "live" : "", talk: w.talk, srttMs: Math.max(0, w.rttMs), rate: w.rate, buffered: 0, memory: 0, wire: "webrtc" as const,
+					...(w.bandwidth !== undefined ? { bandwidth: Math.round(w.bandwidth) } : {}),
 					...(w.peer && this.#p2p ? { path: this.#p2p.pathTo(w.session, w.peer.address, w.peer.port) } : {}),
 				})),
 			].slice(0, 32),

@@ -333,15 +333,15 @@ export class P2P {
 	}
 
 	/** Per viewer: who, its stream and talkback, the transport's figures (the console, §4). */
-	sessions(): Array<{ peer: string; media?: StreamParams; talk: boolean; srttMs: number; footprintBytes: number; avgRate: number; sendBuffered: number; path: PathType; address: string; port: number; watermarks: [number, number, number]; level: WatermarkLevel }> {
+	sessions(): Array<{ peer: string; media?: StreamParams; talk: boolean; srttMs: number; footprintBytes: number; avgRate: number; bandwidth: number; sendBuffered: number; path: PathType; address: string; port: number; watermarks: [number, number, number]; level: WatermarkLevel }> {
 		if (this.#state !== "ready") return [];
 		return [...this.#sessions.values()].map((s) => {
-			const { srttMs, footprintBytes, peer } = this.#endpoint!.sessionStats(s.index);
+			const { srttMs, footprintBytes, peer, bandwidth } = this.#endpoint!.sessionStats(s.index);
 			const { avgRate, sendBuffered } = s.media ? this.#endpoint!.channelStats(s.index, Channel.media) : { avgRate: 0, sendBuffered: 0 };
 			// where the session sends now (it follows a move), judged against what the viewer offered
 			const { address, port } = decodeAddress(peer);
 			const path = this.pathTo(s.peer, address, port);
-			return { peer: s.peer, media: s.media?.params, talk: !!s.voice, srttMs, footprintBytes, avgRate, sendBuffered, path, address, port, watermarks: [...this.#watermarks] as [number, number, number], level: s.media?.level ?? "normal" };
+			return { peer: s.peer, media: s.media?.params, talk: !!s.voice, srttMs, footprintBytes, avgRate, bandwidth, sendBuffered, path, address, port, watermarks: [...this.#watermarks] as [number, number, number], level: s.media?.level ?? "normal" };
 		});
 	}
 

@@ -205,6 +205,9 @@ export interface P2pSessionFigures {
 	memory: number;
 	/** The path (absent from cameras older than the path report). */
 	path?: PathType;
+	/** Bytes/s the path takes as the session's congestion control measured it (the native wire's ACKs,
+	 * a WebRTC viewer's TWCC feedback; absent: not measured — a WebRTC viewer without TWCC, an older camera). */
+	bandwidth?: number;
 	/** The send buffer's watermarks, bytes [low, warn, high] ([0, 0, 0]: off), and where the stream's
 	 * unsent bytes last crossed them: "warn" above warn, "high" above high (pulling suspended) until
 	 * back below low ("normal"). Absent from older cameras. */
@@ -235,12 +238,16 @@ export function p2pReportOf(text: string): P2pReport | undefined {
 	if (!Array.isArray(sessions) || sessions.length > MAX_REPORTED_SESSIONS) return undefined;
 	const out: P2pSessionFigures[] = [];
 	for (const item of sessions) {
-		const { session, action, talk, srttMs, rate, buffered, memory, path, watermarks, level, wire } = (item ?? {}) as Record<string, unknown>;
+		const { session, action, talk, srttMs, rate, buffered, memory, path, watermarks, level, wire, bandwidth } = (item ?? {}) as Record<string, unknown>;
 		if (typeof session !== "string" || !SESSION_ID.test(session) || typeof action !== "string" || !/^[a-z]{0,16}$/.test(action) || typeof talk !== "boolean") return undefined;
 		if (![srttMs, rate, buffered, memory].every(count)) return undefined;
 		if (path !== undefined && !(PATH_TYPES as readonly unknown[]).includes(path)) return undefined;
 		const figures: P2pSessionFigures = { session, action, talk, srttMs: srttMs as number, rate: rate as number, buffered: buffered as number, memory: memory as number };
 		if (path !== undefined) figures.path = path as PathType;
+		if (bandwidth !== undefined) {
+			if (!count(bandwidth)) return undefined;
+			figures.bandwidth = bandwidth;
+		}
 		if (watermarks !== undefined) {
 			if (!Array.isArray(watermarks) || watermarks.length !== 3 || !watermarks.every(count)) return undefined;
 			figures.watermarks = [watermarks[0], watermarks[1], watermarks[2]];

@@ -124,8 +124,10 @@ export interface WebRtcFigures {
 	talk: boolean;
 	/** Frames skipped for its part of the uplink or for what its path takes. */
 	skipped: number;
-	/** Bytes/s its path takes by its TWCC feedback (0: stalled); undefined without TWCC. */
+	/** Bytes/s its path takes by its TWCC feedback (0: stalled), and the bottleneck bandwidth its
+	 * congestion control measured; undefined without TWCC. */
 	pathRate?: number;
+	bandwidth?: number;
 	/** Commands its DataChannel carried (undefined: it has none). */
 	commands?: number;
 }
@@ -295,7 +297,7 @@ export class WebRtcEndpoint {
 			const { bytes, frames, keyFrameRequests, nacks, resent, rttMs, fractionLost } = entry.session.stats;
 			const rate = at > entry.mark.at ? Math.round((bytes - entry.mark.bytes) * 1000 / (at - entry.mark.at)) : 0;
 			entry.mark = { bytes, at };
-			return { session: entry.id, connected: entry.session.connected, peer: entry.session.peer, rate, rttMs, fractionLost, frames, keyFrameRequests, nacks, resent, talk: entry.talk !== undefined, skipped: entry.skipped, pathRate: entry.session.pathRate(), commands: entry.channels?.stats.commands };
+			return { session: entry.id, connected: entry.session.connected, peer: entry.session.peer, rate, rttMs, fractionLost, frames, keyFrameRequests, nacks, resent, talk: entry.talk !== undefined, skipped: entry.skipped, pathRate: entry.session.pathRate(), bandwidth: entry.session.congestion?.bandwidth, commands: entry.channels?.stats.commands };
 		});
 	}
 

@@ -210,6 +210,10 @@ test("p2p session reports: the camera's figures of its open sessions, checked", 
 	t.deepEqual(p.p2pReportOf(p.p2pReport({ sessions: [marked] })), { sessions: [marked] });
 	for (const bad of [{ ...marked, watermarks: [1, 2] }, { ...marked, watermarks: [1, 2, -3] }, { ...marked, watermarks: "1,2,3" }, { ...marked, level: "above" }])
 		t.is(p.p2pReportOf(JSON.stringify({ sessions: [bad] })), undefined, JSON.stringify(bad));
+	// the path's bandwidth as the congestion control measured it: optional, a count when present
+	t.deepEqual(p.p2pReportOf(p.p2pReport({ sessions: [{ ...figures, bandwidth: 18750 }] })), { sessions: [{ ...figures, bandwidth: 18750 }] });
+	for (const bandwidth of [-1, 1.5, "18750", null])
+		t.is(p.p2pReportOf(JSON.stringify({ sessions: [{ ...figures, bandwidth }] })), undefined, String(bandwidth));
 	// the wire: native or webrtc, optional (older cameras: native)
 	for (const wire of p.WIRES) t.deepEqual(p.p2pReportOf(p.p2pReport({ sessions: [{ ...figures, wire }] })), { sessions: [{ ...figures, wire }] });
 	for (const wire of ["WebRTC", "", 1]) t.is(p.p2pReportOf(JSON.stringify({ sessions: [{ ...figures, wire }] })), undefined, String(wire));

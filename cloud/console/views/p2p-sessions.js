@@ -64,6 +64,7 @@ function sessionRow(s) {
 				// (a WebRTC session's from the viewer's receiver reports: none yet reads 0)
 				h("dt", "Round trip"), h("dd.p2p-rtt", s.wire === "webrtc" && !s.srttMs ? "—" : `${s.srttMs} ms`),
 				h("dt", "Rate"), h("dd.p2p-rate", rate(s.rate)),
+				h("dt", "Path takes"), h("dd.p2p-bandwidth", { title: "What the path carries, as the session's congestion control measured it (WebRTC: from the viewer's transport-wide feedback)" }, s.bandwidth == null ? "—" : rate(s.bandwidth)),
 				h("dt", "Backlog"), h("dd.p2p-buffered", bytes(s.buffered)),
 				h("dt", "Watermarks"), h("dd.p2p-watermarks", { title: "The send buffer's low / warn / high marks: above high the camera stops reading the stream until the backlog is back below low" }, watermarks(s)),
 				h("dt", "Memory"), h("dd.p2p-memory", bytes(s.memory)),

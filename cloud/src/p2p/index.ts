@@ -154,7 +154,7 @@ export async function install(ctx: CloudContext): Promise<void> {
 			next: visible.length > limit ? page[page.length - 1].session : null,
 			sessions: page.map(({ session, user, since, expiryS, camera, wire }) => ({
 				session, user, since, ticketExpiry: expiryS * 1000, connected: !!camera && (wire !== "webrtc" || camera.action !== ""), wire: wire ?? "native",
-				...(camera ? { action: camera.action, talk: camera.talk, srttMs: camera.srttMs, rate: camera.rate, buffered: camera.buffered, memory: camera.memory, path: camera.path ?? null, watermarks: camera.watermarks ?? null, level: camera.level ?? null } : {}),
+				...(camera ? { action: camera.action, talk: camera.talk, srttMs: camera.srttMs, rate: camera.rate, buffered: camera.buffered, memory: camera.memory, bandwidth: camera.bandwidth ?? null, path: camera.path ?? null, watermarks: camera.watermarks ?? null, level: camera.level ?? null } : {}),
 			})),
 		});
 	});
