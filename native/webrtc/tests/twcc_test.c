@@ -72,6 +72,7 @@ done:;
 typedef struct {
 	/* the link: a FIFO at `rate` bytes/s, at most `queueMs` of backlog (then tail drop), `delayMs` one way */
 	uint32_t rate, queueMs, delayMs;
+	uint32_t burstBytes;       /* a token bucket's burst, sent at line rate (0: a plain FIFO) */
 	uint64_t freeUs;           /* when the bottleneck has sent what it holds */
 	/* the camera: frames at 15 fps, `videoRate` bytes/s on average, a key frame of 5 x a P frame every 15 */
 	uint32_t videoRate;
@@ -96,6 +97,12 @@ typedef struct {
 	uint32_t framesDecodable;  /* arrived whole, and every frame they depend on too */
 } sim;
 
+/* How early the link's token bucket lets a packet go: its burst at the link's rate. */
+static uint64_t burstUs(const sim *s)
+{
+	return (uint64_t)s->burstBytes * 1000000 / s->rate;
+}
+
 static void simSend(sim *s, ivxs_twcc *t, size_t bytes, int last, uint64_t nowUs, uint32_t now)
 {
 	uint8_t p[1300];
@@ -108,13 +115,14 @@ static void simSend(sim *s, ivxs_twcc *t, size_t bytes, int last, uint64_t nowUs
 		abort();
 	seq = (uint16_t)(p[17] << 8 | p[18]);
 	start = s->freeUs > nowUs ? s->freeUs : nowUs;
-	if (start - nowUs > (uint64_t)s->queueMs * 1000) {   /* the queue is full: dropped */
+	if (start - nowUs > (uint64_t)s->queueMs * 1000 + burstUs(s)) {   /* the queue is full: dropped */
 		s->arrival[seq] = -1;
 		s->packetsDropped++;
 		return;
 	}
-	doneUs = start + (uint64_t)(n + 10 + 28) * 1000000 / s->rate;
-	s->freeUs = doneUs;
+	/* a token bucket: a packet leaves once the fluid backlog ahead of it is within the burst */
+	s->freeUs = start + (uint64_t)(n + 10 + 28) * 1000000 / s->rate;
+	doneUs = s->freeUs - burstUs(s) > nowUs && s->freeUs > burstUs(s) ? s->freeUs - burstUs(s) : nowUs;
 	s->arrival[seq] = (int64_t)(doneUs + (uint64_t)s->delayMs * 1000) + s->remoteOffsetUs;
 	if (doneUs - nowUs > s->maxDelayUs)
 		s->maxDelayUs = doneUs - nowUs;
@@ -181,7 +189,7 @@ static void simDeliverFeedback(sim *s, ivxs_twcc *t, uint64_t nowUs, uint32_t no
 }
 
 /* Runs `seconds` of the camera's stream over the link in 1-ms steps; the endpoint's skipping: a
- * frame goes when the allowance (refilled at the rate twcc gives, at most 1 s of it) is not below 0. */
+ * frame goes when the allowance (refilled at the rate twcc gives, at most 0.25 s of it) is not below 0. */
 static void simRun(sim *s, ivxs_twcc *t, uint32_t seconds, uint64_t *clockUs)
 {
 	uint32_t step, frame = 0, dropped;
@@ -194,8 +202,8 @@ static void simRun(sim *s, ivxs_twcc *t, uint32_t seconds, uint64_t *clockUs)
 			simReport(s, t, nowUs);
 		rate = s->noCc ? 1000000000 : ivxs_twcc_rate(t, now);
 		s->allowance += (double)rate * (double)(nowUs - s->lastUs) / 1e6;
-		if (s->allowance > (double)rate)
-			s->allowance = (double)rate;
+		if (s->allowance > (double)rate / 4)   /* the endpoint's PATH_BURST_S: a quarter second of the rate */
+			s->allowance = (double)rate / 4;
 		s->lastUs = nowUs;
 		if (step % 67 == 0) {   /* ~15 fps */
 			int key = frame % 15 == 0;
@@ -269,10 +277,12 @@ done:
 	ivxs_test_end(delayMs == 20 ? "a link that carries the stream (20 ms one way): never held back" : "a link that carries the stream (200 ms one way): never held back");
 }
 
-/* A link at 40 % of the stream, its queue holding 1 s (a key frame, sent as one burst, is 660 ms
- * of it): the rate settles near the link's, frames are skipped whole (a GOP's tail), and far more
- * frames arrive decodable than when every frame is sent (the sender before this CC), which loses
- * most of them in the queue. Measured over 20 s after the first 5. */
+/* A link at 40 % of the stream, its queue holding 1 s: the rate settles near the link's, frames are
+ * skipped whole (a GOP's tail) and nearly nothing is dropped, where sending every frame (the sender
+ * before this CC) loses nearly all of them in the queue. The stream is harsh: a key frame is 660 ms
+ * of this link, more than the allowance's quarter second of burst, so the frame after it cannot
+ * follow and the viewer gets the key frames (one a second) — what frame-aware skipping without
+ * an encoder to slow down can give. Measured over 20 s after the first 5. */
 static void test_thin_link(void)
 {
 	static ivxs_twcc t, t0;
@@ -294,11 +304,39 @@ static void test_thin_link(void)
 	NOTE("bottleneck %llu B/s (link 50000); %u frames decodable, %u of %u packets dropped; every frame sent: %u "
 		"decodable, %u dropped", (unsigned long long)t.cc.btl_bw, decodable, dropped, packets, decodable0, dropped0);
 	CHECKF(t.cc.btl_bw >= 40000 && t.cc.btl_bw <= 60000, "bottleneck %llu B/s", (unsigned long long)t.cc.btl_bw);
-	CHECKF(decodable >= 2 * decodable0 && decodable >= 40, "%u frames decodable, %u sending every frame", decodable, decodable0);
-	CHECKF(dropped * 20 <= packets, "%u of %u packets dropped", dropped, packets);
+	CHECKF(decodable >= 18 && decodable >= 3 * decodable0, "%u frames decodable, %u sending every frame", decodable, decodable0);
+	CHECKF(dropped * 50 <= packets, "%u of %u packets dropped", dropped, packets);
 done:
 	free(s);
 	free(s0);
+}
+
+/* The same thin link as a token bucket (tc tbf) with a 3 KB burst, which leaves at line rate: the
+ * key frames still arrive, nearly nothing is dropped. */
+static void test_token_bucket(void)
+{
+	static ivxs_twcc t;
+	sim *s = simNew(50000, 10, 125000);
+	uint64_t clockUs = 0;
+	uint32_t decodable, dropped, packets, i;
+	uint64_t most = 0;
+	s->queueMs = 1000;
+	s->burstBytes = 3000;
+	ivxs_twcc_init(&t, g_base);
+	simRun(s, &t, 5, &clockUs);
+	decodable = s->framesDecodable, dropped = s->packetsDropped, packets = t.stats.packets;
+	for (i = 0; i < 20; i++) {
+		simRun(s, &t, 1, &clockUs);
+		if (t.cc.btl_bw > most)
+			most = t.cc.btl_bw;
+	}
+	decodable = s->framesDecodable - decodable, dropped = s->packetsDropped - dropped, packets = t.stats.packets - packets;
+	NOTE("bottleneck %llu B/s at the end, %llu B/s at most (link 50000); %u frames decodable, %u of %u packets dropped",
+		(unsigned long long)t.cc.btl_bw, (unsigned long long)most, decodable, dropped, packets);
+	CHECKF(decodable >= 18, "%u frames decodable", decodable);
+	CHECKF(dropped * 50 <= packets, "%u of %u packets dropped", dropped, packets);
+done:
+	free(s);
 }
 
 /* The viewer stops reporting: the rate is 0 within the stall time, and once its packets expire the
@@ -384,22 +422,28 @@ done:;
 }
 
 /* The viewer's reference time wraps (24 bits of 64 ms: every 12.4 days) mid-stream: the one-way
- * delays are unwrapped, so the rate is as over any other link. */
+ * delays are unwrapped: the same run as with a clock far from its wrap, to the byte. */
 static void test_remote_wrap(void)
 {
-	static ivxs_twcc t;
-	sim *s = simNew(50000, 30, 125000);
-	uint64_t clockUs = 0;
+	static ivxs_twcc t, t0;
+	sim *s = simNew(1000000, 30, 125000), *s0 = simNew(1000000, 30, 125000);
+	uint64_t clockUs = 0, clock0 = 0;
 	ivxs_twcc_init(&t, g_base);
-	/* 5 s before the wrap of the signed reference (2^23 x 64 ms) */
-	s->remoteOffsetUs = (int64_t)0x800000 * 64000 - 5000000;
+	ivxs_twcc_init(&t0, g_base);
+	/* 5 s before the wrap of the signed reference (2^23 x 64 ms); the other 448 s before it
+	 * (7,000 x 64 ms: the same reference-time rounding) */
+	s->remoteOffsetUs = (int64_t)0x800000 * 64000 - 5056000;
+	s0->remoteOffsetUs = s->remoteOffsetUs - 7 * 64000 * 1000;
 	simRun(s, &t, 15, &clockUs);
-	NOTE("bottleneck %llu B/s (link 50000), remote clock unwrapped by %lld s", (unsigned long long)t.cc.btl_bw,
-		(long long)(t.remoteOffset / 1000000));
-	CHECK(t.remoteOffset != 0);
-	CHECKF(t.cc.btl_bw >= 40000 && t.cc.btl_bw <= 60000, "bottleneck %llu B/s", (unsigned long long)t.cc.btl_bw);
+	simRun(s0, &t0, 15, &clock0);
+	NOTE("bottleneck %llu B/s, remote clock unwrapped by %lld s; without the wrap %llu B/s", (unsigned long long)t.cc.btl_bw,
+		(long long)(t.remoteOffset / 1000000), (unsigned long long)t0.cc.btl_bw);
+	CHECK(t.remoteOffset != 0 && t0.remoteOffset == 0);
+	CHECK(t.cc.btl_bw == t0.cc.btl_bw && t.cc.pacing_rate == t0.cc.pacing_rate && s->framesSent == s0->framesSent);
+	CHECK(t.stats.received == t0.stats.received && t.rtt.cur == t0.rtt.cur);
 done:
 	free(s);
+	free(s0);
 }
 
 int main(void)
@@ -408,7 +452,8 @@ int main(void)
 	ivxs_test_run("the transport-wide number's header extension (RFC 8285 one-byte form); packets not ours refused", test_stamp);
 	test_fat_link(20);
 	test_fat_link(200);
-	ivxs_test_run("a link at 40 % of the stream: the rate follows the link's, frames skipped whole, ≥ 2 decodable frames a second where sending them all gives next to none", test_thin_link);
+	ivxs_test_run("a link at 40 % of the stream: the rate follows the link's, frames skipped whole, ≤ 2 % dropped; sending them all, nothing decodable", test_thin_link);
+	ivxs_test_run("the same link as a token bucket with a 3 KB burst at line rate: key frames arrive, ≤ 2 % dropped", test_token_bucket);
 	ivxs_test_run("a viewer that stops reporting: rate 0 within the stall time, packets expire, the camera tries again", test_stall);
 	ivxs_test_run("hostile feedback: numbers never sent, 8191 statuses in 4 bytes, malformed, replayed", test_hostile);
 	ivxs_test_run("the viewer's clock wraps (24-bit reference time) mid-stream", test_remote_wrap);
