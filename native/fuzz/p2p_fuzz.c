@@ -285,7 +285,7 @@ static void check(const ivxs_p2p_session *s)
 	for (pn = s->rel.lo_pn; pn != s->rel.next_pn; pn++) {
 		const p2p_sent *p = &s->rel.sent[pn % s->rel.nsent];
 		if (p->state == P2P_SENT_FLIGHT && p->pn == pn) {
-			bytes += p->bytes;
+			bytes += p->cc.bytes;
 			packets++;
 		}
 	}
@@ -318,7 +318,7 @@ static void checkLive(const ivxs_p2p_session *s)
 		return;
 	for (pn = s->rel.lo_pn; pn != s->rel.next_pn; pn++) {
 		const p2p_sent *p = &s->rel.sent[pn % s->rel.nsent];
-		REQUIRE(p->state != P2P_SENT_FLIGHT || p->pn != pn || P2P_SINCE(gNow, p->sent_ms) <= P2P_MAX_RTO);
+		REQUIRE(p->state != P2P_SENT_FLIGHT || p->pn != pn || P2P_SINCE(gNow, p->cc.sent_ms) <= P2P_MAX_RTO);
 	}
 }
 
