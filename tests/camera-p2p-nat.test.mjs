@@ -139,13 +139,13 @@ test.serial("WebRTC across a lossy last hop (about 5 % of the media dropped, a p
  * wrapper that runs it under `ip netns exec` is all it takes): the live view plays straight from
  * the camera over WebRTC and says by which path.
  */
-async function consoleAcross(t, nats, { relay = false, thin } = {}) {
+async function consoleAcross(t, nats, { relay = false, thin, move = false } = {}) {
 	const topo = natTopology(t, nats);
 	const turn = await startCoturn(t, topo.publicAddress);
 	const server = `${turn.address}:${turn.port}`;
 	const cloud = await cloudFor(t, { adminPassword, host: topo.publicAddress, stunServers: [server], ...(relay ? { turnServers: [server], turnSecret: turn.secret } : {}) });
 	const device = await deviceIn(cloud, "view-cam", { name: "Camera behind a NAT" });
-	const camera = cameraIn(t, topo, cloud, device, thin ? 55 : 40);
+	const camera = cameraIn(t, topo, cloud, device, thin || move ? 55 : 40);
 	await camera.up;
 	const dir = mkdtempSync(join(tmpdir(), "ivxs-nat-chromium-"));
 	t.teardown(() => rmSync(dir, { recursive: true, force: true }));
@@ -165,7 +165,20 @@ async function consoleAcross(t, nats, { relay = false, thin } = {}) {
 	t.true(await pictureColours(page, "#live-video") > 8, "the live frame is a picture");
 	const stats = await page.evaluate(async () => document.querySelector("#live-video").videoWidth);
 	t.is(stats, 640);
-	let progress;
+	let progress, moved;
+	if (move) {
+		// this device changes networks mid-view: its LAN address (and so its NAT mapping) goes, a new one comes
+		// (frames presented: a live stream's currentTime runs on whether frames come or not)
+		const frames = () => page.evaluate(() => document.querySelector("#live-video").getVideoPlaybackQuality().totalVideoFrames);
+		const since = Date.now();
+		moved = { address: topo.renumber("viewer") };
+		await new Promise((resolve) => setTimeout(resolve, 1000));
+		const stalled = await frames();
+		await until(page, "the live view's frames coming again after the move", (from) => document.querySelector("#live-video").getVideoPlaybackQuality().totalVideoFrames > from + 30, stalled, 40000)
+			.catch((error) => { t.log(page.problems); throw error; });
+		moved.ms = Date.now() - since;
+		moved.wire = await page.evaluate(() => document.querySelector("#live-path")?.dataset.wire);
+	}
 	if (thin) {
 		// the last hop thins once the page is loaded (its scripts would take minutes at this rate)
 		topo.thinLink(thin.kbit, thin.limitBytes);
@@ -175,11 +188,11 @@ async function consoleAcross(t, nats, { relay = false, thin } = {}) {
 			progress.push(await page.evaluate(() => document.querySelector("#live-video").getVideoPlaybackQuality().totalVideoFrames));
 		}
 	}
-	await page.shot(`nat-console-${nats.camera}-${nats.viewer}${thin ? "-thin" : ""}`);
+	await page.shot(`nat-console-${nats.camera}-${nats.viewer}${thin ? "-thin" : move ? "-moved" : ""}`);
 	const link = thin ? topo.thinLinkCounts() : undefined;
 	// what the cloud lists of the session now (the camera reports every 5 s)
 	const listed = (await (await (await session(cloud, "admin", adminPassword)).call("/v1/devices/view-cam/p2p")).json()).sessions.find((s) => s.connected);
-	return { path, progress, link, listed, stdout: (await camera.run).stdout };
+	return { path, progress, link, listed, moved, stdout: (await camera.run).stdout };
 }
 
 test.serial("the console in Chromium, both behind cone NATs: the live view plays straight from the camera through the NATs (srflx) and says so", async (t) => {
@@ -210,6 +223,16 @@ test.serial("the console in Chromium over a thin last hop (150 kbit/s, under the
 	t.true(skipped > 0, "frames skipped whole for the path");
 	t.true(moving >= (progress.length - 1) * 0.7, `new frames in ${moving} of ${progress.length - 1} seconds`);
 	t.true(link.dropped <= link.sent * 0.05, `${link.dropped} of ${link.sent} packets dropped at the link`);
+});
+
+test.serial("the console in Chromium changes networks mid-view: the live view restarts ICE through the cloud (WHEP PATCH), the camera follows to the new path, and the picture carries on in the same session", async (t) => {
+	const { moved, stdout } = await consoleAcross(t, { camera: "cone", viewer: "cone" }, { move: true });
+	const restarted = /webrtc: viewer ([0-9a-f]{16}) restarted ICE/.exec(stdout);
+	t.log(`moved to ${moved.address}: the picture moving again ${moved.ms} ms after, over ${moved.wire}; the camera: ${stdout.split("\n").filter((l) => /restarted ICE|moved to|webrtc: viewer/.test(l)).join(" | ")}`);
+	t.truthy(restarted, "the camera heard the restart");
+	t.regex(stdout, /webrtc: moved to [\d.]+:\d+ \(ICE restart\)/);
+	t.is(moved.wire, "webrtc", "still straight from the camera, not the cloud's LL-HLS");
+	t.is([...stdout.matchAll(/webrtc: viewer [0-9a-f]{16} offered/g)].length, 1, "one session: no new offer");
 });
 
 /** The viewer's once-a-second lines' path: [kind, type, address] of each. */

@@ -102,7 +102,22 @@ test("WHEP: the cloud refuses what it must before the camera hears of it; a revo
 	// No trickle ICE (405) on her session; a second viewer finds the camera's one place taken.
 	const { sessions } = await (await admin.call("/v1/devices/rtc-cam2/p2p")).json();
 	t.is(sessions.length, 1);
-	t.is((await fetch(`${url}/${sessions[0].session}`, { method: "PATCH", body: "a=end-of-candidates\r\n", headers: { authorization: `Bearer ${eveToken}`, "content-type": "application/trickle-ice-sdpfrag" } })).status, 405);
+	const patch = (body, type = "application/trickle-ice-sdpfrag") => fetch(`${url}/${sessions[0].session}`, { method: "PATCH", body, headers: { authorization: `Bearer ${eveToken}`, "content-type": type } });
+	t.is((await patch("a=end-of-candidates\r\n")).status, 405, "candidates alone: trickle, which the ICE-lite camera needs not");
+	t.is((await patch("a=ice-ufrag:eveU2\r\n")).status, 400, "a restart without its password");
+	t.is((await patch("a=ice-ufrag:eveU2\r\na=ice-pwd:evePasswordEvePassword24\r\n", "application/sdp")).status, 415);
+	// An ICE restart (her network changed): the camera's new credentials and candidates come back; a second within 2 s is refused by it
+	const restarted = await patch("a=ice-ufrag:eveU2\r\na=ice-pwd:evePasswordEvePassword24\r\na=candidate:1 1 udp 2122260223 127.0.0.1 9 typ host\r\n");
+	const fragment = await restarted.text();
+	t.log("ICE restart answered:", JSON.stringify(fragment));
+	t.is(restarted.status, 200, fragment);
+	t.is(restarted.headers.get("content-type"), "application/trickle-ice-sdpfrag");
+	t.regex(fragment, /^a=ice-ufrag:[A-Za-z0-9]{8}\r\na=ice-pwd:[A-Za-z0-9]{24}\r\n(a=candidate:\d+ 1 udp \d+ [\d.]+ \d+ typ host\r\n)+$/);
+	t.regex(fragment, / 127\.0\.0\.1 \d+ typ host\r\n/, "its loopback candidate (this camera allows it)");
+	const again = await patch("a=ice-ufrag:eveU3\r\na=ice-pwd:evePasswordEvePassword24\r\n");
+	t.is(again.status, 409);
+	t.regex((await again.json()).error, /one ICE restart per 2 s/);
+	await eventually(() => /webrtc: viewer [0-9a-f]{16} restarted ICE/.test(stdout), 2000);
 	const second = await whepClient(url, await tokenOf(admin), 1);
 	t.is(second.status, 502);
 	t.regex(second.error, /serves as many viewers as it can/);

@@ -29,7 +29,7 @@ import { hmacSha1, localAddresses, md5 } from "ivxs/platform";
 import { MoveWatch, placeOf, type P2P } from "../p2p/index.js";
 import { allowedCandidates, type CandidateAddressOptions } from "../protocol/candidate-address.js";
 import { Rights } from "../protocol/ticket.js";
-import { webrtcAnswer, webrtcOfferOf, type WebRtcOffer } from "../protocol/webrtc-signal.js";
+import { webrtcAnswer, webrtcOfferOf, webrtcRestartOf, type WebRtcOffer, type WebRtcRestart } from "../protocol/webrtc-signal.js";
 import type { WebRtcEndpoint } from "../webrtc/endpoint.js";
 import { MAX_CANDIDATES, p2pAnswer, p2pCandidates, p2pCandidatesOf, p2pEndOf, p2pOfferOf, p2pReport, type Candidate, type P2pMedia, type P2pOffer } from "../protocol/signal.js";
 
@@ -158,11 +158,32 @@ export class P2PSignal {
 		this.#o.answer(webrtcAnswer({ session, sdp: answer }));
 	}
 
+	/** A viewer's ICE restart: the endpoint's new credentials and candidates, or why not, on the `p2p` topic. */
+	async #webrtcRestart({ session, fragment, stun, turn }: WebRtcRestart): Promise<void> {
+		const p2p = this.#p2p, endpoint = this.#webrtcStarted;
+		let answer;
+		try {
+			if (!p2p || !endpoint) throw new Error("WebRTC is not running");
+			answer = await endpoint.restart(session, fragment, (candidates) => this.#gather(p2p, { session, candidates, stun, turn }));
+		}
+		catch (error) {
+			this.#o.log(`webrtc: viewer ${session}'s ICE restart refused: ${(error as Error).message}`);
+			this.#o.answer(webrtcAnswer({ session, error: (error as Error).message.slice(0, 200) }));
+			return;
+		}
+		this.#o.answer(webrtcAnswer({ session, fragment: answer }));
+	}
+
 	/** A `cmd` from the cloud: true when it was a P2P one (handled). */
 	command(command: Record<string, unknown>): boolean {
 		const webrtc = webrtcOfferOf(command);
 		if (webrtc) {
 			this.#webrtcOffer(webrtc).catch((error: Error) => this.#o.log(`webrtc: offer ${webrtc.session}: ${error.message}`));
+			return true;
+		}
+		const restart = webrtcRestartOf(command);
+		if (restart) {
+			this.#webrtcRestart(restart).catch((error: Error) => this.#o.log(`webrtc: restart ${restart.session}: ${error.message}`));
 			return true;
 		}
 		const offer = p2pOfferOf(command);

@@ -4,7 +4,10 @@
  * the rights the viewer's grant gives); the camera answers on its `p2p` topic with its SDP answer
  * (`webrtc-answer`) or says why not. The session then lives on the camera's WebRTC socket (ICE-lite,
  * DTLS-SRTP: modules/webrtc); `p2p-end` (signal.ts) ends it as it ends a native one — one kind of
- * viewer, two wires, one session id space and one list.
+ * viewer, two wires, one session id space and one list. A viewer whose path changed restarts ICE
+ * (WHEP's PATCH): the cloud hands the camera its new credentials and candidates as an SDP fragment
+ * (`webrtc-restart`), the camera answers with its own (`webrtc-answer` with `fragment`); DTLS and
+ * SRTP carry on.
  */
 import { p2pMessageOf, SESSION_ID, stunServersOf, turnServersOf, type StunServer, type TurnServer } from "./signal.js";
 import { Rights } from "./ticket.js";
@@ -31,6 +34,8 @@ export interface WebRtcAnswer {
 	session: string;
 	/** The camera's SDP answer; absent with `error` when it cannot serve this viewer now. */
 	sdp?: string;
+	/** To an ICE restart: the camera's new credentials and candidates (an SDP fragment). */
+	fragment?: string;
 	error?: string;
 }
 
@@ -46,18 +51,41 @@ export function webrtcOfferOf(command: Record<string, unknown>): WebRtcOffer | u
 	return stun && turn && { session, sdp, rights, stun, turn };
 }
 
+/** A viewer's ICE restart for an answered session: its new ICE credentials and candidates (an SDP
+ * fragment, RFC 8840: what WHEP's PATCH carries), and where the camera gathers, as for an offer. */
+export interface WebRtcRestart {
+	session: string;
+	fragment: string;
+	stun: StunServer[];
+	turn: TurnServer[];
+}
+/** The largest ICE fragment either way, bytes (credentials and a few candidates). */
+export const MAX_FRAGMENT_BYTES = 4096;
+
+export const webrtcRestartCommand = (r: WebRtcRestart): string => JSON.stringify({ type: "webrtc-restart", session: r.session, fragment: r.fragment, stun: r.stun, turn: r.turn });
+
+/** A `cmd` object → a viewer's ICE restart, or undefined when it is not one (or malformed: ignored). */
+export function webrtcRestartOf(command: Record<string, unknown>): WebRtcRestart | undefined {
+	const { type, session, fragment } = command;
+	if (type !== "webrtc-restart" || typeof session !== "string" || !SESSION_ID.test(session)) return undefined;
+	if (typeof fragment !== "string" || !fragment.length || fragment.length > MAX_FRAGMENT_BYTES) return undefined;
+	const stun = stunServersOf(command.stun ?? []), turn = turnServersOf(command.turn ?? []);
+	return stun && turn && { session, fragment, stun, turn };
+}
+
 export const webrtcAnswer = (answer: WebRtcAnswer): string => JSON.stringify({ type: "webrtc-answer", ...answer });
 
 /** A camera's `p2p` message → its WebRTC answer, or undefined when it is not one or is malformed
- * (an answer carries exactly one of `sdp`, `error`). */
+ * (an answer carries exactly one of `sdp`, `fragment`, `error`). */
 export function webrtcAnswerOf(text: string): WebRtcAnswer | undefined {
 	if (text.length > MAX_SDP_BYTES + 1024) return undefined;
 	const value = p2pMessageOf(text);
 	if (value?.type !== "webrtc-answer") return undefined;
-	const { session, sdp, error } = value;
+	const { session, sdp, fragment, error } = value;
 	if (typeof session !== "string" || !SESSION_ID.test(session)) return undefined;
 	if (sdp !== undefined && (typeof sdp !== "string" || !sdp.startsWith("v=0\r\n") || sdp.length > MAX_SDP_BYTES)) return undefined;
+	if (fragment !== undefined && (typeof fragment !== "string" || !fragment.startsWith("a=") || fragment.length > MAX_FRAGMENT_BYTES)) return undefined;
 	if (error !== undefined && (typeof error !== "string" || !error.length || error.length > MAX_ERROR)) return undefined;
-	if ((sdp === undefined) === (error === undefined)) return undefined;
-	return sdp !== undefined ? { session, sdp } : { session, error: error as string };
+	if ([sdp, fragment, error].filter((v) => v !== undefined).length !== 1) return undefined;
+	return sdp !== undefined ? { session, sdp } : fragment !== undefined ? { session, fragment } : { session, error: error as string };
 }

@@ -28,13 +28,16 @@ import { RateGate } from "../net/rate-gate.js";
 import { Rights } from "../protocol/ticket.js";
 import { CommandChannels, type CommandReply } from "./datachannel.js";
 import { checkedUfrag } from "./ice.js";
-import { chooseCodec, chooseH264, parseOffer, transportCcOf, writeAnswer } from "./sdp.js";
+import { chooseCodec, chooseH264, parseIceFragment, parseOffer, transportCcOf, writeAnswer, writeIceFragment, type SdpCandidate } from "./sdp.js";
+import { MAX_FRAGMENT_BYTES } from "../protocol/webrtc-signal.js";
 import { WebRtcSession, sendScratch } from "./session.js";
 
 /** A session must complete ICE and DTLS within this long of its offer (a ticket's life). */
 export const CONNECT_MS = 30_000;
 /** Checks answered per session per second (browsers send a few a second per pair while connecting). */
 export const CHECKS_PER_SECOND = 40;
+/** A viewer restarts ICE at most this often (each costs a gathering: NAT openings, relay permissions). */
+export const RESTART_MS = 2000;
 /** A viewer's key frame requests rewind to the ring's newest key frame at most this often. */
 export const REWIND_MS = 1000;
 /** A viewer may send ahead this many seconds of its rate — its part of the uplink, or what its path takes (a key frame may take it below zero: the frames after it wait). */
@@ -83,6 +86,8 @@ interface Entry {
 	session: WebRtcSession;
 	ufrag: string;
 	since: number;
+	/** When it last restarted ICE. */
+	restartedAt: number;
 	reader?: RingReader;
 	/** A key frame went out since the start, the last PLI or the last loss. */
 	keyed: boolean;
@@ -131,6 +136,10 @@ export interface WebRtcFigures {
 	/** Commands its DataChannel carried (undefined: it has none). */
 	commands?: number;
 }
+
+/** The viewer's candidates the camera can use (UDP, IPv4; not prflx, which it learns from checks). */
+const usable = (candidates: SdpCandidate[]): Candidate[] => candidates.filter((c) => c.protocol === "udp" && c.type !== "prflx" && /^\d+\.\d+\.\d+\.\d+$/.test(c.address))
+	.map(({ type, address, port }) => ({ type: type as Candidate["type"], address, port }));
 
 /** `count` characters from the platform's random source (ICE credentials: RFC 8839 §5.4). */
 const randomText = (count: number): string => Array.from(new Uint8Array(randomBytes(count)), (b) => ALPHABET[b % ALPHABET.length]).join("");
@@ -191,7 +200,7 @@ export class WebRtcEndpoint {
 		const ssrc = new DataView(randomBytes(4)).getUint32(0) >>> 0 || 1;
 		// A DataChannel carries commands (each checked against the grant's rights by the handler).
 		const application = this.#o.command ? offer.media.find((m) => m.kind === "application" && m.sctpPort !== undefined) : undefined;
-		const entry: Entry = { id, ufrag: local.ufrag, since: this.#o.now(), keyed: false, rewoundAt: -Infinity, mark: { bytes: 0, at: this.#o.now() }, allowance: { bytes: Infinity, at: this.#o.now() }, skipped: 0, starved: false, hears: false, session: undefined as never };
+		const entry: Entry = { id, ufrag: local.ufrag, since: this.#o.now(), restartedAt: -Infinity, keyed: false, rewoundAt: -Infinity, mark: { bytes: 0, at: this.#o.now() }, allowance: { bytes: Infinity, at: this.#o.now() }, skipped: 0, starved: false, hears: false, session: undefined as never };
 		entry.session = new WebRtcSession({
 			identity: this.#o.identity, remoteFingerprint: offer.fingerprint.bytes, local,
 			video: { payloadType: codec.pt, ssrc, codec: this.#o.codec === "h264" ? 1 : 2, transportCc },
@@ -220,9 +229,7 @@ export class WebRtcEndpoint {
 		this.#tick ??= Timer.repeat(() => this.#look(), TICK_MS);
 		let candidates: Candidate[];
 		try {
-			const viewer = offer.media.flatMap((m) => m.candidates).filter((c) => c.protocol === "udp" && c.type !== "prflx" && /^\d+\.\d+\.\d+\.\d+$/.test(c.address))
-				.map(({ type, address, port }) => ({ type: type as Candidate["type"], address, port }));
-			candidates = await gather(viewer);
+			candidates = await gather(usable(offer.media.flatMap((m) => m.candidates)));
 		}
 		catch (error) {
 			this.end(id, `not answered (${(error as Error).message})`);
@@ -254,6 +261,33 @@ export class WebRtcEndpoint {
 	setUplink(bytesPerSecond: number): void {
 		if (!Number.isSafeInteger(bytesPerSecond) || bytesPerSecond < 0) throw new RangeError("webrtc: an uplink budget is bytes/s ≥ 0");
 		this.#uplink = bytesPerSecond;
+	}
+
+	/**
+	 * A viewer's ICE restart (its path changed: WHEP's PATCH): `fragment` its new credentials and
+	 * candidates; `gather` opens the camera's NAT towards them and permits them on its relay, and
+	 * gives the camera's candidates. The session gets new credentials (checks under the old ones are
+	 * refused from now on) and moves to the path the viewer nominates next; its DTLS and SRTP carry
+	 * on. Returns the camera's new credentials and candidates as a fragment; throws WebRtcRefusal or
+	 * SdpError (a fragment with no credentials is trickle, which an ICE-lite camera needs not).
+	 */
+	async restart(id: string, fragment: string, gather: (viewer: Candidate[]) => Promise<Candidate[]>): Promise<string> {
+		const entry = this.#entries.get(id);
+		if (!entry) throw new WebRtcRefusal(`no session ${id}`);
+		const { ice, candidates: viewer } = parseIceFragment(fragment, MAX_FRAGMENT_BYTES);
+		if (!ice) throw new WebRtcRefusal("a fragment without new ICE credentials is no restart (the camera's answer held all its candidates; an ICE-lite camera needs none of the viewer's)");
+		const at = this.#o.now();
+		if (at - entry.restartedAt < RESTART_MS) throw new WebRtcRefusal(`one ICE restart per ${RESTART_MS / 1000} s`);
+		entry.restartedAt = at;
+		const candidates = await gather(usable(viewer));
+		if (this.#entries.get(id) !== entry) throw new WebRtcRefusal("the session ended while the camera gathered its candidates");
+		const local = { ufrag: randomText(8), pwd: randomText(24) };
+		this.#byUfrag.delete(entry.ufrag);
+		entry.ufrag = local.ufrag;
+		this.#byUfrag.set(local.ufrag, entry);
+		entry.session.restartIce(local);
+		this.#o.log(`webrtc: viewer ${id} restarted ICE; answered with ${candidates.map((c) => `${c.type} ${c.address}:${c.port}`).join(", ")}`);
+		return writeIceFragment(local, candidates);
 	}
 
 	/** Whether the session may send `bytes` now (then they are counted against it): within its part

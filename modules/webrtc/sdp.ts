@@ -221,6 +221,45 @@ function parseCandidate(arg: string): SdpCandidate | undefined {
 	return { foundation: f[0], component, protocol, priority, address: f[4], port, type };
 }
 
+/** An ICE restart's SDP fragment (RFC 8840, as WHEP's PATCH carries it): new credentials and
+ * candidates; other lines (m=, a=mid, a=end-of-candidates) are passed over. Bounded as an offer. */
+export interface IceFragment {
+	/** Absent: a fragment of candidates only (trickle, not a restart). */
+	ice?: { ufrag: string; pwd: string };
+	candidates: SdpCandidate[];
+}
+
+export function parseIceFragment(text: string, maxBytes: number): IceFragment {
+	if (typeof text !== "string") throw new SdpError("an ICE fragment is a string");
+	if (text.length > maxBytes) throw new SdpError(`an ICE fragment is at most ${maxBytes} bytes`);
+	const found: Partial<SdpMedia> = {};
+	const candidates: SdpCandidate[] = [];
+	for (const line of text.split(/\r?\n/)) {
+		if (!line.length) continue;
+		if (line.length > SDP_LIMITS.lineBytes || line[1] !== "=") throw new SdpError(`not an SDP line: ${line.slice(0, 40)}`);
+		if (!line.startsWith("a=")) continue;
+		const colon = line.indexOf(":"), name = colon < 0 ? line.slice(2) : line.slice(2, colon), arg = colon < 0 ? "" : line.slice(colon + 1);
+		if (name === "ice-ufrag" || name === "ice-pwd") iceAttribute(found, name, arg);
+		else if (name === "candidate") {
+			if (candidates.length === SDP_LIMITS.candidates) throw new SdpError(`more than ${SDP_LIMITS.candidates} candidates`);
+			const candidate = parseCandidate(arg);
+			if (candidate) candidates.push(candidate);
+		}
+	}
+	if (found.ice && (!found.ice.ufrag || !found.ice.pwd)) throw new SdpError("a restart gives both a=ice-ufrag and a=ice-pwd");
+	return { ...(found.ice ? { ice: found.ice } : {}), candidates };
+}
+
+/** The camera's side of an ICE restart: its new credentials and its candidates, as a fragment. */
+export function writeIceFragment(ice: { ufrag: string; pwd: string }, candidates: ReadonlyArray<Pick<SdpCandidate, "address" | "port" | "type">>): string {
+	return [`a=ice-ufrag:${ice.ufrag}`, `a=ice-pwd:${ice.pwd}`, ...candidateLines(candidates)].join("\r\n") + "\r\n";
+}
+
+/** The camera's candidates as a=candidate lines, best first. */
+function candidateLines(candidates: ReadonlyArray<Pick<SdpCandidate, "address" | "port" | "type">>): string[] {
+	return candidates.map((c, i) => `a=candidate:${i + 1} 1 udp ${candidatePriority(c.type, 65535 - i)} ${c.address} ${c.port} typ ${c.type}`);
+}
+
 /**
  * The offer's H.264 that a stream of `profileIdc` (the SPS's profile_idc: 66 baseline, 77 main,
  * 100 high) can be sent as: packetization-mode=1 (FU-A, STAP-A: native/webrtc/rtp_video.c), the
@@ -299,8 +338,7 @@ export function writeAnswer(offer: SdpOffer, p: AnswerParams): string {
 			if (transportCc !== undefined) out.push(`a=rtcp-fb:${c.pt} transport-cc`, `a=extmap:${transportCc} ${TWCC_URI}`);
 			if (ssrc !== undefined && (direction === "sendonly" || direction === "sendrecv")) out.push(`a=ssrc:${ssrc} cname:ivxs`, `a=msid:ivxs ${m.kind}`);
 		}
-		if (m === accepted[0])
-			p.candidates.forEach((c, i) => out.push(`a=candidate:${i + 1} 1 udp ${candidatePriority(c.type, 65535 - i)} ${c.address} ${c.port} typ ${c.type}`));
+		if (m === accepted[0]) out.push(...candidateLines(p.candidates));
 	}
 	return out.join("\r\n") + "\r\n";
 }

@@ -120,6 +120,10 @@ export class WebRtcSession {
 	#scratch: SendScratch;
 	#failed = "";
 	#closed = false;
+	/** Our ICE credentials (the answer's; an ICE restart's since). */
+	#local: IceCredentials;
+	/** ICE restarted and no check under the new credentials has nominated a path yet. */
+	#restarted = false;
 	#consentAt = -Infinity;
 	/** What went out and came in, for the log and the tests. */
 	readonly stats = { checks: 0, refusedChecks: 0, dtls: 0, packets: 0, bytes: 0, payloadBytes: 0, frames: 0, torn: 0, rtcp: 0, refusedRtcp: 0, droppedRtcp: 0, keyFrameRequests: 0, nacks: 0, senderReports: 0,
@@ -131,6 +135,8 @@ export class WebRtcSession {
 		voice: 0, refusedVoice: 0, droppedVoice: 0,
 		/** The viewer's DTLS records past DTLS_PER_SECOND, dropped unread. */
 		droppedDtls: 0,
+		/** ICE restarts (the viewer's path changed). */
+		restarts: 0,
 		/** From the viewer's reports: the round trip (-1: not yet), the share lost lately, the jitter. */
 		rttMs: -1, fractionLost: 0, jitterMs: 0 };
 	#srAt = -Infinity;
@@ -149,6 +155,7 @@ export class WebRtcSession {
 
 	constructor(o: WebRtcSessionOptions) {
 		this.#o = o;
+		this.#local = o.local;
 		const fp = o.remoteFingerprint;
 		this.#dtls = new DtlsSession(o.identity, DtlsRole.server, Uint8Array.from(fp).buffer, Math.floor(o.now()));
 		const { payloadType, ssrc, codec, transportCc } = o.video;
@@ -167,6 +174,15 @@ export class WebRtcSession {
 
 	get connected(): boolean {
 		return this.#srtp !== undefined;
+	}
+
+	/** An ICE restart (the viewer's path changed): checks are answered under `local` from now on
+	 * (the old credentials' are refused), and the next nominated one moves the session — DTLS and
+	 * SRTP carry on over the new path. */
+	restartIce(local: IceCredentials): void {
+		this.#local = local;
+		this.#restarted = true;
+		this.stats.restarts++;
 	}
 
 	/** Bytes a second the viewer's path takes now by its transport-wide feedback (0: stalled);
@@ -233,7 +249,7 @@ export class WebRtcSession {
 		if (!bytes.length || this.#failed) return;
 		const first = bytes[0];
 		if (first <= 3) {   // STUN: a check
-			const answered = answerCheck(bytes, this.#o.local, { address, port }, this.#o.hmacSha1);
+			const answered = answerCheck(bytes, this.#local, { address, port }, this.#o.hmacSha1);
 			if (!answered) {
 				this.stats.refusedChecks++;
 				return;
@@ -242,10 +258,14 @@ export class WebRtcSession {
 			this.#o.send(answered.response, address, port);
 			// The viewer (controlling) nominates; before that, the first checked address serves. Once
 			// DTLS began on a path the session stays on it: a check copied to another address (valid
-			// integrity, a stranger's source) is answered but moves nothing (a viewer that moved makes
-			// a new offer: an ICE restart).
-			const pinned = this.stats.dtls > 0;
-			if (!this.#peer || (answered.nominated && !pinned)) this.#peer = { address, port };
+			// integrity, a stranger's source) is answered but moves nothing. A viewer that moved
+			// restarts ICE (restartIce): checks under the new credentials nominate its new path once.
+			const pinned = this.stats.dtls > 0 && !this.#restarted;
+			if (!this.#peer || (answered.nominated && !pinned)) {
+				if (this.#restarted && !this.isPeer(address, port)) this.#o.log?.(`webrtc: moved to ${address}:${port} (ICE restart)`);
+				this.#peer = { address, port };
+				if (answered.nominated) this.#restarted = false;
+			}
 			if (this.isPeer(address, port)) this.#consentAt = this.#now();
 			return;
 		}

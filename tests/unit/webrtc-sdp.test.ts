@@ -3,7 +3,7 @@
 // bound a hostile offer meets, H.264 chosen by profile, and the answer written. aiortc reads our
 // answers in tests/webrtc.test.mjs.
 import test from "ava";
-import { MAX_SDP_BYTES, SDP_LIMITS, SdpError, chooseCodec, chooseH264, parseOffer, writeAnswer } from "../../modules/webrtc/sdp.js";
+import { MAX_SDP_BYTES, SDP_LIMITS, SdpError, TWCC_URI, chooseCodec, chooseH264, parseIceFragment, parseOffer, transportCcOf, writeAnswer, writeIceFragment } from "../../modules/webrtc/sdp.js";
 
 const FP = Array.from({ length: 32 }, (_, i) => (i * 7).toString(16).padStart(2, "0").toUpperCase()).join(":");
 const transport = ["a=ice-ufrag:Qx9z", "a=ice-pwd:abcdefghijklmnopqrstuvwx", `a=fingerprint:sha-256 ${FP}`, "a=setup:actpass"];
@@ -63,7 +63,7 @@ test("the answer: one BUNDLE transport, passive DTLS, what the camera sends and 
 	t.true(lines.includes("a=setup:passive") && lines.includes("a=sendonly") && lines.includes("a=rtcp-mux"));
 	t.true(lines.includes(`a=fingerprint:sha-256 ${Array(32).fill("5A").join(":")}`));
 	t.true(lines.includes("a=fmtp:106 level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=4d001f"));
-	t.false(lines.includes("a=rtcp-fb:106 transport-cc"), "feedback the camera does not act on yet is not agreed");
+	t.false(lines.includes("a=rtcp-fb:106 transport-cc"), "transport-wide feedback only when asked for (the offer's extension id)");
 	t.true(lines.includes("m=audio 0 UDP/TLS/RTP/SAVPF 111") && lines.includes("m=application 0 UDP/DTLS/SCTP webrtc-datachannel"));
 	t.is(lines.filter((l) => l.startsWith("a=candidate:")).length, 2);
 	t.true(answer.endsWith("\r\n"));
@@ -101,4 +101,36 @@ test("hostile offers are refused with an SdpError, before anything is kept", (t)
 	refused(browserOffer().replace("a=mid:0", "a=mid:<script>"), /a=mid/);
 	refused(browserOffer(["a=candidate:1 1 udp x 1.2.3.4 5 typ host"]), /candidate/);
 	refused(["v=0", "m=video 9 UDP/TLS/RTP/SAVPF 96", "a=mid:0", ...transport.slice(2)].join("\r\n"), /ice-ufrag/);
+});
+
+test("transport-wide congestion control: agreed when the offer numbers packets with TWCC's extension (one-byte ids) and its codec takes the feedback", (t) => {
+	const offer = parseOffer(browserOffer().replace("a=extmap:2 http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time", `a=extmap:2 http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time\r\na=extmap:3 ${TWCC_URI}`));
+	const [video] = offer.media;
+	const codec = chooseH264(video, 77)!.codec;
+	t.is(transportCcOf(video, codec), 3);
+	t.is(transportCcOf(parseOffer(browserOffer()).media[0], codec), undefined, "no extension offered");
+	t.is(transportCcOf(video, { ...codec, rtcpFb: ["nack"] }), undefined, "the codec takes no transport-cc feedback");
+	t.is(transportCcOf({ ...video, extmap: [{ id: 15, uri: TWCC_URI }] }, codec), undefined, "an id past the one-byte form");
+	const answer = writeAnswer(offer, {
+		sessionId: "42", ice: { ufrag: "camU", pwd: "camPasswordCamPassword12" }, fingerprint: new Uint8Array(32).fill(0x5a),
+		candidates: [{ address: "192.0.2.10", port: 40000, type: "host" }],
+		accept: { [video.mid]: { codec, ssrc: 7, direction: "sendonly", transportCc: 3 } },
+	}).split("\r\n");
+	t.true(answer.includes("a=rtcp-fb:106 transport-cc") && answer.includes(`a=extmap:3 ${TWCC_URI}`));
+});
+
+test("an ICE restart's fragment (RFC 8840): credentials and usable candidates read, bounded; the camera's written back", (t) => {
+	const fragment = parseIceFragment(["m=video 9 UDP/TLS/RTP/SAVPF 96", "a=mid:0", "a=ice-ufrag:New1", "a=ice-pwd:abcdefghijklmnopqrstuvwxyz",
+		"a=candidate:1 1 udp 2122260223 10.1.2.3 5000 typ host", "a=candidate:2 1 udp 2122260223 7a3c.local 5001 typ host", "a=end-of-candidates", ""].join("\r\n"), 4096);
+	t.deepEqual(fragment.ice, { ufrag: "New1", pwd: "abcdefghijklmnopqrstuvwxyz" });
+	t.deepEqual(fragment.candidates.map((c) => `${c.address}:${c.port}`), ["10.1.2.3:5000"]);
+	t.deepEqual(parseIceFragment("a=candidate:1 1 udp 1 10.1.2.3 5000 typ host\r\n", 4096), { candidates: [parseIceFragment("a=candidate:1 1 udp 1 10.1.2.3 5000 typ host", 4096).candidates[0]] }, "candidates only: trickle, no credentials");
+	const refused = (text: string, why: RegExp) => t.throws(() => parseIceFragment(text, 4096), { instanceOf: SdpError, message: why });
+	refused("a=ice-ufrag:New1\r\n", /both/);
+	refused("a=ice-ufrag:New1\r\na=ice-pwd:short\r\n", /ice-pwd/);
+	refused("x".repeat(4097), /at most/);
+	refused(Array.from({ length: SDP_LIMITS.candidates + 1 }, (_, i) => `a=candidate:${i} 1 udp 1 10.0.0.1 ${1000 + i} typ host`).join("\r\n"), /candidates/);
+	refused("garbage", /not an SDP line/);
+	const written = writeIceFragment({ ufrag: "camU", pwd: "camPasswordCamPassword12" }, [{ address: "192.0.2.10", port: 40000, type: "host" }]);
+	t.deepEqual(parseIceFragment(written, 4096), { ice: { ufrag: "camU", pwd: "camPasswordCamPassword12" }, candidates: [{ foundation: "1", component: 1, protocol: "udp", priority: parseIceFragment(written, 4096).candidates[0].priority, address: "192.0.2.10", port: 40000, type: "host" }] });
 });

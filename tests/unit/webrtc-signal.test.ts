@@ -1,7 +1,7 @@
 // modules/protocol/webrtc-signal.ts on Node and XS: a WebRTC viewer's offer in a `cmd` and the
 // camera's answer on its `p2p` topic, both checked — the cloud and the camera read the other's word.
 import test from "ava";
-import { MAX_SDP_BYTES, webrtcAnswer, webrtcAnswerOf, webrtcOfferCommand, webrtcOfferOf } from "../../modules/protocol/webrtc-signal.js";
+import { MAX_FRAGMENT_BYTES, MAX_SDP_BYTES, webrtcAnswer, webrtcAnswerOf, webrtcOfferCommand, webrtcOfferOf, webrtcRestartCommand, webrtcRestartOf } from "../../modules/protocol/webrtc-signal.js";
 import { p2pAnswer, p2pAnswerOf, p2pOfferOf, p2pReport } from "../../modules/protocol/signal.js";
 import { Rights } from "../../modules/protocol/ticket.js";
 
@@ -24,8 +24,19 @@ test("the camera's WebRTC answer: exactly one of an SDP answer or a reason, on t
 	t.is(p2pAnswerOf(webrtcAnswer({ session, sdp })), undefined, "not a native answer");
 	t.is(webrtcAnswerOf(p2pAnswer({ session, candidates: [] })), undefined, "a native answer is not a WebRTC one");
 	t.is(webrtcAnswerOf(p2pReport({ sessions: [] })), undefined);
-	for (const bad of [{ session, sdp, error: "both" }, { session }, { session, sdp: "hello" }, { session, error: "" }, { session, error: "e".repeat(201) }, { session: "x", sdp }, { session, sdp: `${sdp}${"a=x\r\n".repeat(7000)}` }])
+	const fragment = "a=ice-ufrag:camU\r\na=ice-pwd:camPasswordCamPassword12\r\n";
+	t.deepEqual(webrtcAnswerOf(webrtcAnswer({ session, fragment })), { session, fragment }, "to an ICE restart");
+	for (const bad of [{ session, sdp, error: "both" }, { session, sdp, fragment }, { session, fragment, error: "both" }, { session, fragment: "v=0\r\n" }, { session, fragment: `a=${"x".repeat(MAX_FRAGMENT_BYTES)}` }, { session }, { session, sdp: "hello" }, { session, error: "" }, { session, error: "e".repeat(201) }, { session: "x", sdp }, { session, sdp: `${sdp}${"a=x\r\n".repeat(7000)}` }])
 		t.is(webrtcAnswerOf(JSON.stringify({ type: "webrtc-answer", ...bad })), undefined, JSON.stringify(bad).slice(0, 80));
 	t.is(webrtcAnswerOf("{"), undefined);
 	t.is(webrtcAnswerOf("x".repeat(MAX_SDP_BYTES + 2048)), undefined);
+});
+
+test("a viewer's ICE restart: a `cmd` of type webrtc-restart, its session and fragment checked", (t) => {
+	const restart = { session, fragment: "a=ice-ufrag:New1\r\na=ice-pwd:abcdefghijklmnopqrstuvwx\r\n", stun: [{ address: "198.51.100.1", port: 3478 }], turn: [] };
+	t.deepEqual(webrtcRestartOf(JSON.parse(webrtcRestartCommand(restart))), restart);
+	t.is(webrtcOfferOf(JSON.parse(webrtcRestartCommand(restart))), undefined, "not an offer");
+	for (const bad of [{ session: "x" }, { fragment: "" }, { fragment: 7 }, { fragment: "a".repeat(MAX_FRAGMENT_BYTES + 1) }, { stun: [{ address: "x", port: 1 }] }])
+		t.is(webrtcRestartOf({ type: "webrtc-restart", ...restart, ...bad }), undefined, JSON.stringify(bad).slice(0, 80));
+	t.is(webrtcRestartOf({ ...restart, type: "webrtc" }), undefined);
 });

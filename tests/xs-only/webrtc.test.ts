@@ -11,7 +11,7 @@ import { accessUnitSpans } from "../../modules/media/annexb.js";
 import { hmacSha1 } from "ivxs/crypto";
 import { answerCheck, candidatePriority, checkResponse, iceCheck } from "../../modules/webrtc/ice.js";
 import { CONSENT_MS, DTLS_PER_SECOND, HISTORY_FRAMES, RESENDS_PER_SECOND, RTCP_PER_SECOND, VOICE_PER_SECOND, WebRtcSession } from "../../modules/webrtc/session.js";
-import { CHECKS_PER_SECOND, CONNECT_MS, WebRtcEndpoint } from "../../modules/webrtc/endpoint.js";
+import { CHECKS_PER_SECOND, CONNECT_MS, RESTART_MS, WebRtcEndpoint } from "../../modules/webrtc/endpoint.js";
 import { Codec, FrameType, Ring } from "ring";
 import { Rights } from "../../modules/protocol/ticket.js";
 import { CommandChannels } from "../../modules/webrtc/datachannel.js";
@@ -309,9 +309,9 @@ function viewerOffer(fingerprint: ArrayBuffer, audio?: "sendrecv" | "recvonly", 
 const fromViewer = (buffer: ArrayBuffer) => Object.assign(buffer, { address: "10.0.0.9", port: 4000 });
 
 /** The viewer's nominating check for the camera's `answer`, through take(). */
-function nominate(endpoint: WebRtcEndpoint, answer: string): boolean {
+function nominate(endpoint: WebRtcEndpoint, answer: string, from = { address: "10.0.0.9", port: 4000 }): boolean {
 	const ufrag = /a=ice-ufrag:(\S+)/.exec(answer)![1], pwd = /a=ice-pwd:(\S+)/.exec(answer)![1];
-	return endpoint.take(fromViewer(iceCheck({ id: new Uint8Array(12).fill(7), local: { ufrag: "viewerU", pwd: "viewerPasswordViewer24" }, remote: { ufrag, pwd }, priority: candidatePriority("host"), controlling: true, tieBreaker: new Uint8Array(8).fill(3), nominate: true }, hmacSha1).slice().buffer));
+	return endpoint.take(Object.assign(iceCheck({ id: new Uint8Array(12).fill(7), local: { ufrag: "viewerU", pwd: "viewerPasswordViewer24" }, remote: { ufrag, pwd }, priority: candidatePriority("host"), controlling: true, tieBreaker: new Uint8Array(8).fill(3), nominate: true }, hmacSha1).slice().buffer, from));
 }
 
 /** DTLS with the viewer as client through take(): its state at the end, and the media (not DTLS) that went out meanwhile. */
@@ -702,6 +702,59 @@ test("WebRtcEndpoint with transport-wide congestion control: agreed in the answe
 	viewer.close();
 	endpoint.close();
 	t.true(logs.some((l) => /congestion control: 2 feedbacks on \d+ packets \(\d+ arrived, 0 lost, 0 never reported\), path \d+ kbit\/s, min RTT \d+ ms/.test(l)), logs.join("\n"));
+	ring.close();
+});
+
+test("WebRtcEndpoint ICE restart: the viewer moved — new credentials both ways (the old ones refused from then on), the session follows the path nominated under them, its DTLS and SRTP carrying on; a fragment without credentials, an unknown session and a second restart within RESTART_MS are refused", async (t) => {
+	const { unit, viewerId, cameraId, ring } = gopFixture();
+	let clock = 5000;
+	const sent: Array<{ bytes: ArrayBuffer; address: string }> = [], logs: string[] = [];
+	const endpoint = new WebRtcEndpoint({
+		identity: cameraId, ring, codec: "h264", hmacSha1, now: () => clock, log: (m) => { logs.push(m); },
+		send: (bytes, address) => { sent.push({ bytes: bytes.slice().buffer, address }); }, places: () => 4,
+	});
+	const answer = await endpoint.offer("0123456789abcdef", viewerOffer(viewerId.fingerprint), async () => [{ type: "host" as const, address: "10.0.0.1", port: 6000 }]);
+	t.true(nominate(endpoint, answer));
+	const toViewer: ArrayBuffer[] = [];
+	const pump = () => { for (const d of sent.splice(0)) toViewer.push(d.bytes); };
+	pump();
+	drained(toViewer);
+	const viewer = new DtlsSession(viewerId, DtlsRole.client, cameraId.fingerprint, clock);
+	const tick = () => { pump(); return ++clock; };
+	const through = { take: (d: ArrayBuffer) => { const r = endpoint.take(d as never); pump(); return r; } } as unknown as WebRtcEndpoint;
+	t.is(handshakeThrough(through, viewer, toViewer, tick).state, DtlsState.connected);
+	// the viewer's network changed: its restart, with a new address among its candidates
+	let gathered: unknown;
+	const fragment = await endpoint.restart("0123456789abcdef", "a=ice-ufrag:viewerU2\r\na=ice-pwd:viewerPasswordViewer2424\r\na=candidate:1 1 udp 2122260223 10.0.0.77 4100 typ host\r\n",
+		async (viewerCandidates) => { gathered = viewerCandidates; return [{ type: "host" as const, address: "10.0.0.1", port: 6000 }]; });
+	t.deepEqual(gathered, [{ type: "host", address: "10.0.0.77", port: 4100 }], "the camera gathers for the viewer's new candidates");
+	const ufrag = /a=ice-ufrag:(\S+)/.exec(fragment)![1], pwd = /a=ice-pwd:(\S+)/.exec(fragment)![1];
+	t.not(ufrag, /a=ice-ufrag:(\S+)/.exec(answer)![1]);
+	t.regex(fragment, /a=candidate:1 1 udp \d+ 10\.0\.0\.1 6000 typ host/);
+	// a check under the old credentials, from the new address: refused, moves nothing
+	sent.length = 0;
+	nominate(endpoint, answer, { address: "10.0.0.77", port: 4100 });
+	t.is(sent.length, 0, "no answer under the old credentials");
+	// under the new ones: answered, and the session moves there
+	t.true(nominate(endpoint, `a=ice-ufrag:${ufrag}\r\na=ice-pwd:${pwd}\r\n`, { address: "10.0.0.77", port: 4100 }));
+	t.is(sent.at(-1)?.address, "10.0.0.77", "the check's answer");
+	sent.length = 0;
+	ring.push(FrameType.video, Codec.h264, true, 3000, unit(0));
+	await new Promise((resolve) => Timer.set(resolve, 20));
+	t.true(sent.length > 0 && sent.every((d) => d.address === "10.0.0.77"), `media to the new path: ${sent.map((d) => d.address).join(" ")}`);
+	// the same SRTP keys: the viewer reads the media sent on the new path
+	const keys = viewer.srtpKeys();
+	const media = new Srtp(keys.remoteKey, keys.remoteSalt);
+	const first = sent.find((d) => new Uint8Array(d.bytes)[0] >= 128)!.bytes;
+	t.true(media.unprotect(first, first.byteLength) > 12, "decrypted with the keys of the first path's DTLS");
+	// refusals
+	await t.throwsAsync(() => endpoint.restart("0123456789abcdef", "a=ice-ufrag:viewerU3\r\na=ice-pwd:viewerPasswordViewer2424\r\n", async () => []), { message: /one ICE restart per 2 s/ });
+	clock += RESTART_MS;
+	await t.throwsAsync(() => endpoint.restart("0123456789abcdef", "a=candidate:1 1 udp 1 10.0.0.78 4100 typ host\r\n", async () => []), { message: /no restart/ });
+	await t.throwsAsync(() => endpoint.restart("fedcba9876543210", "a=ice-ufrag:viewerU3\r\na=ice-pwd:viewerPasswordViewer2424\r\n", async () => []), { message: /no session/ });
+	t.true(logs.some((l) => /moved to 10\.0\.0\.77:4100 \(ICE restart\)/.test(l)), logs.join("\n"));
+	viewer.close();
+	endpoint.close();
 	ring.close();
 });
 

@@ -7,7 +7,10 @@
 // gives talk) answers it in G.711, and `talk(true)` then puts the microphone on it without a new
 // offer (WHEP has none) — the camera writes it to its talkback as a native viewer's. A DataChannel
 // "commands" carries the camera's viewer commands (PTZ, a still now, its recordings): `command`
-// sends one and resolves with its JSON reply, as the native wire's viewers get it.
+// sends one and resolves with its JSON reply, as the native wire's viewers get it. When the path
+// breaks mid-session (this device changed networks), ICE restarts (WHEP's PATCH: new credentials
+// and candidates both ways) and the same session carries on over the new path; only when that
+// fails is the session ended (`onEnded`).
 
 /** How long a direct path may take to show a picture before the live view goes through the cloud. */
 export const CONNECT_MS = 3000;
@@ -20,10 +23,16 @@ const COMMAND_MS = 5000;
 /** How long the offer waits for our server-reflexive candidate (the cloud's STUN servers). */
 const GATHER_MS = 700;
 
-/** Resolves when ICE gathering completes, or after `ms`. */
-function gathered(pc, ms) {
+/** How long ICE may stay "disconnected" (no answer to its checks for seconds already) before it restarts. */
+const DISCONNECTED_MS = 1000;
+/** ICE restarts tried for one break before the session is given up. */
+const RESTARTS = 2;
+
+/** Resolves when ICE gathering completes, or after `ms` (`fresh`: a gathering just begun — an ICE
+ * restart's, whose state may still read the last one's "complete"). */
+function gathered(pc, ms, fresh = false) {
 	return new Promise((resolve) => {
-		if (pc.iceGatheringState === "complete") return resolve();
+		if (!fresh && pc.iceGatheringState === "complete") return resolve();
 		const done = () => {
 			clearTimeout(timer);
 			pc.removeEventListener("icegatheringstatechange", check);
@@ -115,12 +124,7 @@ export class WebRtcPlayer {
 			await pc.setRemoteDescription({ type: "answer", sdp: text });
 			this.#talkable = this.#audio.currentDirection === "sendonly" || this.#audio.currentDirection === "sendrecv";
 			await this.#firstFrame(pc, aborted.signal);
-			pc.addEventListener("iceconnectionstatechange", () => {
-				if (this.#pc === pc && (pc.iceConnectionState === "failed" || pc.iceConnectionState === "closed")) {
-					this.stop();
-					this.#onEnded(`the direct path was lost (ICE ${pc.iceConnectionState})`);
-				}
-			});
+			this.#watchPath(pc);
 			return await this.path();
 		}
 		catch (error) {
@@ -130,6 +134,68 @@ export class WebRtcPlayer {
 		finally {
 			clearTimeout(timer);
 		}
+	}
+
+	/** A broken path (ICE disconnected for DISCONNECTED_MS, or failed): ICE restarts; the session
+	 * ends only when RESTARTS restarts in a row did not bring it back. */
+	#watchPath(pc) {
+		let timer, restarts = 0, restarting = false;
+		const restart = async () => {
+			if (this.#pc !== pc || restarting) return;
+			if (restarts++ === RESTARTS || !this.#location) {
+				this.stop();
+				this.#onEnded(`the direct path was lost (ICE ${pc.iceConnectionState})`);
+				return;
+			}
+			restarting = true;
+			try {
+				await this.#restartIce(pc);
+			}
+			catch (error) {
+				console.warn(`ICE restart: ${error.message}`);
+			}
+			restarting = false;
+			if (pc.iceConnectionState === "failed") void restart();
+		};
+		pc.addEventListener("iceconnectionstatechange", () => {
+			clearTimeout(timer);
+			const state = pc.iceConnectionState;
+			if (this.#pc !== pc) return;
+			if (state === "closed") {
+				this.stop();
+				this.#onEnded("the direct path was lost (ICE closed)");
+			}
+			else if (state === "failed") void restart();
+			else if (state === "disconnected") timer = setTimeout(() => void restart(), DISCONNECTED_MS);
+			else if (state === "connected" || state === "completed") restarts = 0;
+		});
+	}
+
+	/** One ICE restart: new credentials and candidates to the camera through the cloud (WHEP PATCH), its own back. */
+	async #restartIce(pc) {
+		pc.restartIce();
+		await pc.setLocalDescription(await pc.createOffer());
+		// its new candidates go with it: the camera's NAT opens towards them (its checks)
+		await gathered(pc, GATHER_MS, true);
+		const local = pc.localDescription.sdp.split(/\r?\n/);
+		const fragment = [local.find((l) => l.startsWith("a=ice-ufrag:")), local.find((l) => l.startsWith("a=ice-pwd:")),
+			...new Set(local.filter((l) => l.startsWith("a=candidate:")))].join("\r\n") + "\r\n";
+		const response = await fetch(this.#location, { method: "PATCH", credentials: "same-origin", headers: { "content-type": "application/trickle-ice-sdpfrag", "if-match": "*" }, body: fragment });
+		const text = await response.text();
+		if (response.status !== 200) throw new Error(`${response.status} ${text.slice(0, 200)}`);
+		// the camera's answer as it was, with its new credentials and candidates
+		const theirs = text.split(/\r?\n/).filter(Boolean);
+		const ufrag = theirs.find((l) => l.startsWith("a=ice-ufrag:")), pwd = theirs.find((l) => l.startsWith("a=ice-pwd:"));
+		const candidates = theirs.filter((l) => l.startsWith("a=candidate:"));
+		let placed = false;
+		const answer = pc.currentRemoteDescription.sdp.split("\r\n").filter((l) => !l.startsWith("a=candidate:")).flatMap((l) => {
+			if (l.startsWith("a=ice-ufrag:")) return [ufrag];
+			if (!l.startsWith("a=ice-pwd:")) return [l];
+			if (placed) return [pwd];
+			placed = true;
+			return [pwd, ...candidates];
+		}).join("\r\n");
+		await pc.setRemoteDescription({ type: "answer", sdp: answer });
 	}
 
 	#firstFrame(pc, signal) {

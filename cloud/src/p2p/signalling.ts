@@ -13,7 +13,7 @@ import { randomBytes } from "node:crypto";
 import type { CloudContext } from "../context.js";
 import { everyDevice, parseTopic, topicOf } from "../control/topics.js";
 import { findUser, grantedDevices } from "../users/store.js";
-import { type WebRtcAnswer, type WebRtcOffer, webrtcAnswerOf, webrtcOfferCommand } from "../../../modules/protocol/webrtc-signal.js";
+import { type WebRtcAnswer, type WebRtcOffer, type WebRtcRestart, webrtcAnswerOf, webrtcOfferCommand, webrtcRestartCommand } from "../../../modules/protocol/webrtc-signal.js";
 import { type Candidate, type StunServer, type TurnServer, type P2pAnswer, type P2pSessionFigures, type Wire, MAX_REPORTED_SESSIONS, p2pAnswerOf, p2pCandidates, p2pCandidatesOf, p2pCommand, p2pEndCommand, p2pMessageOf, p2pReportOf } from "../../../modules/protocol/signal.js";
 
 export interface P2pSession {
@@ -115,6 +115,11 @@ export function offer(ctx: CloudContext, device: string, session: string, candid
 /** Sends a WebRTC viewer's SDP offer to the camera; resolves with its answer (SDP, or why not), or undefined after `timeoutMs`. */
 export function webrtcOffer(ctx: CloudContext, device: string, offer: WebRtcOffer, timeoutMs: number): Promise<WebRtcAnswer | undefined> {
 	return ask(ctx, device, offer.session, webrtcOfferCommand(offer), (reply): reply is WebRtcAnswer => !("candidates" in reply), timeoutMs);
+}
+
+/** Sends a WebRTC viewer's ICE restart to the camera; resolves with its reply (its fragment, or why not), or undefined after `timeoutMs`. */
+export function webrtcRestart(ctx: CloudContext, device: string, restart: WebRtcRestart, timeoutMs: number): Promise<WebRtcAnswer | undefined> {
+	return ask(ctx, device, restart.session, webrtcRestartCommand(restart), (reply): reply is WebRtcAnswer => !("candidates" in reply), timeoutMs);
 }
 
 function trickle(ctx: CloudContext, session: string, candidates: Candidate[]): void {

@@ -1,7 +1,9 @@
 // WHEP (draft-ietf-wish-whep): any WebRTC player watches a camera straight from it (API.md "WHEP").
 //   POST   /v1/devices/:device/whep            an SDP offer (application/sdp) → 201, the camera's SDP answer, Location of the session
 //   DELETE /v1/devices/:device/whep/:session   ends the session (the camera stops sending at once)
-//   PATCH  /v1/devices/:device/whep/:session   405: the camera is an ICE-lite agent that gives every candidate in its answer (no trickle)
+//   PATCH  /v1/devices/:device/whep/:session   an ICE restart (application/trickle-ice-sdpfrag with new ice-ufrag and ice-pwd):
+//                                               200, the camera's new credentials and candidates; a fragment of candidates only
+//                                               (trickle) is 405: the camera is an ICE-lite agent whose answer held every candidate
 // Authorised as the rest of the API (Authorization: Bearer <API token>, or the console's session):
 // the viewer's grant is checked, the offer is parsed here with the camera's own parser
 // (modules/webrtc/sdp.ts, bounded) so a malformed one is refused before the camera hears of it,
@@ -9,11 +11,11 @@
 // native viewer's (signalling.ts): one kind of viewer, two wires.
 import type { CloudContext } from "../context.js";
 import { HttpError, readBody } from "../http/router.js";
-import { admit, forget, hold, newSessionId, SessionLimitError, webrtcOffer, endSession, type P2pSession } from "./signalling.js";
+import { admit, forget, hold, newSessionId, SessionLimitError, webrtcOffer, webrtcRestart, endSession, type P2pSession } from "./signalling.js";
 import { Rights } from "../../../modules/protocol/ticket.js";
-import { MAX_SDP_BYTES } from "../../../modules/protocol/webrtc-signal.js";
+import { MAX_FRAGMENT_BYTES, MAX_SDP_BYTES } from "../../../modules/protocol/webrtc-signal.js";
 import type { StunServer, TurnServer, Wire } from "../../../modules/protocol/signal.js";
-import { parseOffer, SdpError } from "../../../modules/webrtc/sdp.js";
+import { parseIceFragment, parseOffer, SdpError } from "../../../modules/webrtc/sdp.js";
 
 /** What the native routes (index.ts) share with WHEP's: the offer rate limit (both wires together, a 429
  * past it), the STUN and TURN servers a camera's offer names, and a viewer's own session (a 404 else). */
@@ -77,9 +79,30 @@ export function installWhep(ctx: CloudContext, { takeOffer, servers, yours }: Wh
 		res.writeHead(200).end();
 	});
 
-	ctx.router.add("PATCH", "/v1/devices/:device/whep/:session", { auth: "user", device: "device" }, (req, _res, params, _url, { viewer, device }) => {
-		req.resume();
-		yours(viewer, device.id, params.session, "webrtc");
-		throw new HttpError(405, "no trickle ICE: the camera's answer holds all its candidates, and as an ICE-lite agent it needs none of the viewer's", { allow: "POST, DELETE" });
+	// An ICE restart (WHEP §4.3): the viewer's path changed; the camera answers with new credentials and
+	// candidates, and the session's DTLS and SRTP carry on over the path the viewer nominates next.
+	ctx.router.add("PATCH", "/v1/devices/:device/whep/:session", { auth: "user", device: "device" }, async (req, res, params, _url, { viewer, device }) => {
+		const s = yours(viewer, device.id, params.session, "webrtc");
+		const type = String(req.headers["content-type"] ?? "").split(";")[0].trim().toLowerCase();
+		if (type !== "application/trickle-ice-sdpfrag") {
+			req.resume();
+			throw new HttpError(415, "an ICE restart is an SDP fragment sent as Content-Type: application/trickle-ice-sdpfrag");
+		}
+		const fragment = (await readBody(req, MAX_FRAGMENT_BYTES)).toString("utf8");
+		let ice;
+		try {
+			ice = parseIceFragment(fragment, MAX_FRAGMENT_BYTES).ice;
+		}
+		catch (error) {
+			if (error instanceof SdpError) throw new HttpError(400, `ICE fragment: ${error.message}`);
+			throw error;
+		}
+		if (!ice) throw new HttpError(405, "no trickle ICE: the camera's answer holds all its candidates, and as an ICE-lite agent it needs none of the viewer's (an ICE restart gives a=ice-ufrag and a=ice-pwd)", { allow: "POST, PATCH, DELETE" });
+		takeOffer(viewer.user, device.id);   // a restart costs the camera a gathering, as an offer does: the same rate
+		const reply = await webrtcRestart(ctx, device.id, { session: s.session, fragment, ...servers(device.id) }, p2pAnswerS * 1000);
+		if (!reply) throw new HttpError(504, `camera ${device.id} did not answer within ${p2pAnswerS} s (offline, or the session ended)`);
+		if (reply.fragment === undefined) throw new HttpError(reply.error?.startsWith("no session") ? 404 : 409, `camera ${device.id}: ${reply.error ?? "no ICE answer"}`);
+		ctx.log.info({ device: device.id, user: viewer.user, session: s.session }, "webrtc session restarted ICE");
+		res.writeHead(200, { "content-type": "application/trickle-ice-sdpfrag", "cache-control": "no-store" }).end(reply.fragment);
 	});
 }
