@@ -28,6 +28,9 @@
  *                  event to playable, snapshot bytes
  *   capi           the C sample firmware (libivxs) vs the camera app    bench/capi/run.mjs
  *                  on the same clip: instructions per second of video
+ *   board_cpu      the camera app's instructions per second of video    bench/board-cpu/run.mjs
+ *                  on the 32-bit host (cloud storage, + 1 and 4 viewers,
+ *                  + events and stills; both streams): XS, collector, crypto, our C
  *   webrtc         the camera's side of a DTLS-SRTP handshake: instructions  bench/webrtc/run.mjs
  *                  and the send path per video frame (C RtpSender vs the JS path)
  *   ota            a release to 100 simulated devices: time to 95 %     bench/ota/run.mjs
@@ -43,6 +46,7 @@ import { benchCloudLatency } from "./cloud-latency/run.mjs";
 import { benchCloudLive } from "./cloud-live/run.mjs";
 import { benchCloudMulti } from "./cloud-multi/run.mjs";
 import { benchCapi } from "./capi/run.mjs";
+import { benchBoardCpu } from "./board-cpu/run.mjs";
 import { benchWebrtc } from "./webrtc/run.mjs";
 import { benchCs } from "./cs/run.mjs";
 import { benchOta } from "./ota/run.mjs";
@@ -110,6 +114,7 @@ async function main() {
 		["cloud_multi", () => benchCloudMulti({ root, log })],
 		["cs", () => benchCs({ root, log })],
 		["capi", () => benchCapi({ root })],
+		["board_cpu", () => benchBoardCpu({ root, log })],
 		["webrtc", () => benchWebrtc({ root })],
 		["ota", () => benchOta({ log })],
 	];

@@ -7,7 +7,7 @@
  *   cloud          cloud storage alone (--no-p2p)
  *   viewers_1      + 1 `npm run view` viewer (scripts/view.mjs as bench/p2p-product starts them:
  *                  one 64-bit XS viewer process each, fMP4 thrown away; --p2p-loopback)
- *   viewers_4      + 4 viewers (a board's limit, --viewers 4)
+ *   viewers_4      + 4 viewers (a board's limit: the camera's default --viewers)
  *   viewers_4_events  + 4 viewers, a motion event every 4 s (--event-every 4), each with its still
  *                  (the channel's "stills": fixtures/media/stills) uploaded as the event's picture
  * and each stream: the tests' sample clip (fixtures/media/h264-main-640x480.h264, ~150 kbit/s) and
@@ -17,7 +17,7 @@
  *
  *   valgrind --tool=callgrind --callgrind-out-file=build/bench/board-cpu/<run>.out \
  *       build/bin/ivxs-m32 --data <dir> modules/app/camera -- --device <file> --seconds N --summary \
- *       (--no-p2p | --viewers 4 --p2p-loopback) [--event-every 4]
+ *       (--no-p2p | --p2p-loopback) [--event-every 4]
  *
  * each for SHORT and LONG seconds (viewers started when the camera's control channel connects,
  * watching until it exits). The figure: the LONG run's instructions (callgrind's totals, all
@@ -29,19 +29,29 @@
  * Split (the same difference, callgrind_annotate's self cost per function): xs = the XS engine's
  * sources (build/xs/), of which xs_collector_self = the collector's own functions there
  * (COLLECTOR: fxCollect*, fxMark*, fxSweep*); crypto = mbedTLS (libmbed*: SHA-256 of each upload's
- * signature, TLS when the cloud is https); our_c = native/, hosts/, build/gen/; rest = libc
- * (memcpy & co., malloc), the dynamic linker, PLT stubs and PIC thunks. collector_percent = the
- * inclusive cost of fxCollect (marking, sweeping, compaction's memmove, host markers) over all:
- * what the target judges.
+ * signature, AES-GCM of P2P packets, TLS when the cloud is https); our_c = native/, hosts/,
+ * build/gen/; stack_check = fxCStackLimit inclusive (XS's C stack bounds, which Linux's
+ * pthread_getattr_np finds by parsing /proc/self/maps: XS asks at every RegExp it compiles — each
+ * evaluation of a regular expression literal — and every parse; a board asks FreeRTOS, cheaply);
+ * rest = libc (memcpy & co., malloc), the dynamic linker, PLT stubs and PIC thunks.
+ * collector_percent = the inclusive cost of fxCollect (marking, sweeping, compaction's memmove,
+ * host markers) over all: what the target judges. instructions_per_s_without_stack_check: the
+ * same minus stack_check, what a board would pay on this path (reported, not judged).
  *
- * Data check per run: no frame lost, ffprobe's frame count of what the cloud stored = the camera's
- * framesUploaded; with viewers, every viewer had its first frame before the SHORT run ended (so
- * both runs hold them for the whole difference) and received frames; with events, the cloud lists
- * them and their stills were stored.
+ * Data check per run (data_intact): ffprobe's frame count of what the cloud stored = the camera's
+ * framesUploaded; every viewer received frames; with events, the cloud lists them with their
+ * pictures and no still failed. kept_up: callgrind slows the camera ~50x, and a load it cannot do
+ * in real time is not its steady state — frames lost from the ring (the per-second figure then
+ * counts work spread over fewer stored seconds: high), or viewers served less than SERVED_SHARE of
+ * the frames the cloud got, or not watching from the SHORT run's first seconds (the camera sent
+ * them less: low). Such a load carries a note; not_kept_up lists them.
  *
  * Targets (issue 29): cloud storage + 4 viewers + audio + snapshots on the 1 Mbit/s stream
- * (camera_720p.viewers_4_events) ≤ 24 M instructions per second of video, the collector ≤ 10 % of them.
- * About 10 minutes on 2 cores.
+ * (camera_720p.viewers_4_events) ≤ 24 M instructions per second of video, the collector ≤ 10 % of
+ * them; judged only when the camera kept up with that load (else meets is false, and the note
+ * names the largest load on that stream it did keep up with: a floor). On this 2-core machine it
+ * does not: 4 viewers at 1 Mbit/s are past what the camera does in real time under callgrind.
+ * About 6 minutes on 2 cores.
  */
 import { spawn } from "node:child_process";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
@@ -59,7 +69,11 @@ const SHORT = 6, LONG = 18;
 const EVENT_EVERY_S = 4;
 const TARGET_INSTRUCTIONS_PER_S = 24e6;
 const TARGET_COLLECTOR_PERCENT = 10;
+const SERVED_SHARE = 0.9;   // of the frames the cloud stored, what the viewers must get for a load to count as kept up
 const COLLECTOR = /^fx(Collect|Mark|Sweep)/;
+// XS on Linux asks pthread_getattr_np for its C stack's bounds, which parses /proc/self/maps
+// (sscanf per line): a board asks FreeRTOS (vTaskGetTaskInfo) instead. Counted on its own.
+const STACK_CHECK = "fxCStackLimit";
 
 const STREAMS = {
 	sample_640x480: { video: FIXTURE, what: `${FIXTURE} (640x480, 15 fps, ~150 kbit/s) + ${AUDIO}` },
@@ -82,23 +96,28 @@ function categoryOf(root, { file, fn, object }) {
 	return "rest";
 }
 
-/** A run's instructions: the total, by category, the collector's own functions and fxCollect inclusive. */
+/**
+ * A run's instructions: the total and by category; stack_check = fxCStackLimit inclusive (its
+ * callees are libc's, taken out of rest), collector = fxCollect inclusive; the collector's own functions seen.
+ */
 function costsOf(root, out) {
 	const total = callgrindTotal(out);
-	const split = { xs: 0, xs_collector_self: 0, crypto: 0, our_c: 0, rest: 0 };
+	const split = { xs: 0, xs_collector_self: 0, crypto: 0, our_c: 0, stack_check: 0, rest: 0 };
 	const collectorFunctions = new Set();
 	for (const row of callgrindFunctions(out)) {
 		const category = categoryOf(root, row);
-		if (category === "rest") continue;   // the remainder of the total, below
+		if (category === "rest" || row.fn === STACK_CHECK) continue;   // both counted below
 		split[category] += row.instructions;
 		if (category === "xs" && COLLECTOR.test(row.fn)) {
 			split.xs_collector_self += row.instructions;
 			collectorFunctions.add(row.fn);
 		}
 	}
-	split.rest = total - split.xs - split.crypto - split.our_c;
-	const collector = callgrindFunctions(out, { inclusive: true }).find((r) => r.fn === "fxCollect")?.instructions ?? 0;
-	return { total, split, collector, collectorFunctions };
+	const inclusive = callgrindFunctions(out, { inclusive: true });
+	const inclusiveOf = (fn) => inclusive.find((r) => r.fn === fn)?.instructions ?? 0;
+	split.stack_check = inclusiveOf(STACK_CHECK);
+	split.rest = total - split.xs - split.crypto - split.our_c - split.stack_check;
+	return { total, split, collector: inclusiveOf("fxCollect"), collectorFunctions };
 }
 
 /** The camera app under callgrind; `onLine(line)` sees its stdout lines as they come. Resolves at its exit. */
@@ -132,7 +151,7 @@ async function oneRun(root, work, setup, { name, video, load, seconds }) {
 	writeFileSync(file, JSON.stringify({ id: device.id, secret: device.secret, cloud: cloud.url, channels: [channel] }));
 	const out = join(work, `${name}.out`);
 	const args = ["--data", join(work, name), "modules/app/camera", "--", "--device", file, "--seconds", String(seconds), "--summary",
-		...(load.viewers ? ["--viewers", String(load.viewers), "--p2p-loopback"] : ["--no-p2p"]),
+		...(load.viewers ? ["--p2p-loopback"] : ["--no-p2p"]),
 		...(load.events ? ["--event-every", String(EVENT_EVERY_S)] : [])];
 	// Viewers from the control channel's connection (the camera's clock starts ~0.3 s before it) to the camera's exit.
 	const viewers = [];
@@ -171,7 +190,7 @@ async function oneRun(root, work, setup, { name, video, load, seconds }) {
 		seconds, wall_s: round(wallS, 1), instructions: costs.total,
 		frames_uploaded: stats.framesUploaded, frames_lost: stats.framesLost, stored: stored.total, video_stored: stored.h264, audio_stored: stored.aac,
 		...(load.viewers ? { viewers: viewers.map((v) => ({ first_frame_s: v.seen.firstS === undefined ? null : round(v.seen.firstS, 1), frames: v.seen.frames, lost: v.seen.lost })) } : {}),
-		...(load.events ? { events: events.length, event_pictures: events.filter((e) => e.picture).length, stills: summary.stills } : {}),
+		...(load.events ? { events: events.length, event_pictures: events.filter((e) => e.picture).length, stills: summary.stills, snapshots: summary.snapshots } : {}),
 	};
 	log(`board_cpu: ${name}: ${costs.total} instructions, ${stored.h264} video frames stored, ${wallS.toFixed(1)} s${load.viewers ? `, viewers ${JSON.stringify(result.viewers)}` : ""}`);
 	return { result, costs };
@@ -179,30 +198,38 @@ async function oneRun(root, work, setup, { name, video, load, seconds }) {
 
 /** LONG minus SHORT for one stream and load: instructions per second of video, the split, the checks. */
 async function oneLoad(root, work, setup, { stream, video, loadName, load }) {
-	const runs = {};
-	for (const [key, seconds] of [["short", SHORT], ["long", LONG]])
-		runs[key] = await oneRun(root, work, setup, { name: `${stream}_${loadName}_${seconds}s`, video, load, seconds });
-	const { short, long } = runs;
-	const videoS = (long.result.video_stored - short.result.video_stored) / FPS;
-	const diff = (pick) => pick(long.costs) - pick(short.costs);
+	const runFor = (seconds) => oneRun(root, work, setup, { name: `${stream}_${loadName}_${seconds}s`, video, load, seconds });
+	const { result: short, costs: shortCosts } = await runFor(SHORT);
+	const { result: long, costs: longCosts } = await runFor(LONG);
+	const videoS = (long.video_stored - short.video_stored) / FPS;
+	const diff = (pick) => pick(longCosts) - pick(shortCosts);
 	const instructions = diff((c) => c.total);
 	const percent = (x) => round((100 * x) / instructions, 1);
-	const split_percent = Object.fromEntries(Object.keys(short.costs.split).map((k) => [k, percent(diff((c) => c.split[k]))]));
-	const checks = [short.result, long.result].map((r) => {
-		const intact = r.frames_lost === 0 && r.stored === r.frames_uploaded;
-		const watched = !r.viewers || r.viewers.every((v) => v.first_frame_s !== null && v.first_frame_s < SHORT && v.frames > 0);
-		const noted = !load.events || (r.events > 0 && r.stills.ok > 0 && r.stills.failed === 0);
-		return intact && watched && noted;
-	});
+	const split_percent = Object.fromEntries(Object.keys(shortCosts.split).map((k) => [k, percent(diff((c) => c.split[k]))]));
+	// Nothing lost or corrupted between the camera and the cloud, the viewers got frames, the events are in with their pictures.
+	const intact = [short, long].every((r) => r.stored === r.frames_uploaded
+		&& (!r.viewers || r.viewers.every((v) => v.frames > 0))
+		&& (!load.events || (r.events > 0 && r.event_pictures > 0 && r.stills.failed === 0)));
+	// Whether the camera, slowed ~50x by callgrind, still did this load in real time: its ring lost
+	// nothing, its viewers watched from before the SHORT run's end (so both runs hold them through
+	// the difference) and got (nearly) every frame the cloud got (else it sent them less: the figure is low).
+	const mean = (r) => r.viewers.reduce((sum, v) => sum + v.frames, 0) / r.viewers.length;
+	const served = load.viewers ? round((mean(long) - mean(short)) / (long.stored - short.stored), 2) : undefined;
+	const early = !load.viewers || [short, long].every((r) => r.viewers.every((v) => v.first_frame_s !== null && v.first_frame_s < SHORT - 1));
+	const keptUp = short.frames_lost === 0 && long.frames_lost === 0 && early && (served === undefined || served >= SERVED_SHARE);
 	return {
 		what: load.what,
 		instructions_per_s: Math.round(instructions / videoS),
+		instructions_per_s_without_stack_check: Math.round((instructions - diff((c) => c.split.stack_check)) / videoS),
 		seconds_of_video: round(videoS, 2),
 		split_percent,
 		collector_percent: percent(diff((c) => c.collector)),
-		collector_functions: [...new Set([...short.costs.collectorFunctions, ...long.costs.collectorFunctions])].sort(),
-		data_intact: checks.every(Boolean),
-		runs: { short: short.result, long: long.result },
+		collector_functions: [...new Set([...shortCosts.collectorFunctions, ...longCosts.collectorFunctions])].sort(),
+		...(served === undefined ? {} : { viewers_served_share: served }),
+		kept_up: keptUp,
+		...(keptUp ? {} : { note: `not this load's steady state: under callgrind the camera fell behind (frames lost from its ring: ${short.frames_lost} + ${long.frames_lost}${served === undefined ? "" : `; its viewers got ${Math.round(served * 100)} % of the frames the cloud got${early ? "" : ", and not all watched from the SHORT run's first seconds"}`})` }),
+		data_intact: intact,
+		runs: { short, long },
 	};
 }
 
@@ -231,19 +258,31 @@ export async function benchBoardCpu({ root, log = () => {} }) {
 	}
 	const judged = streams.camera_720p.viewers_4_events;
 	const intact = Object.values(streams).every((s) => Object.keys(LOADS).every((l) => s[l].data_intact));
-	const meetsRate = judged.instructions_per_s <= TARGET_INSTRUCTIONS_PER_S;
-	const meetsCollector = judged.collector_percent <= TARGET_COLLECTOR_PERCENT;
+	// A load the camera did not keep up with cannot show the target met; a smaller load on the same
+	// stream that it kept up with is a floor (more work only adds instructions).
+	const floor = Object.entries(streams.camera_720p).filter(([, l]) => l.kept_up).sort(([, x], [, y]) => y.instructions_per_s - x.instructions_per_s)[0];
+	const unjudgeable = judged.kept_up ? {} : { note: `${judged.note}${floor ? `; ${floor[0]}, a part of this load it kept up with, takes ${floor[1].instructions_per_s} per second of video already (a floor)` : ""}` };
+	const figures = {
+		instructions_per_s_720p_4_viewers_events: {
+			value: judged.instructions_per_s, ...unjudgeable,
+			target: `≤ ${TARGET_INSTRUCTIONS_PER_S / 1e6} M instructions per second of video (issue 29: cloud storage + 4 viewers + audio + snapshots, 1 Mbit/s stream)`,
+			meets: judged.kept_up ? judged.instructions_per_s <= TARGET_INSTRUCTIONS_PER_S : false,
+		},
+		collector_percent_720p_4_viewers_events: {
+			value: judged.collector_percent, ...unjudgeable,
+			target: `≤ ${TARGET_COLLECTOR_PERCENT} % of them (issue 29)`, meets: judged.kept_up && judged.collector_percent <= TARGET_COLLECTOR_PERCENT,
+		},
+	};
+	const behind = Object.entries(streams).flatMap(([name, s]) => Object.keys(LOADS).filter((l) => !s[l].kept_up).map((l) => `${name}.${l}`));
 	return {
-		what: `instructions per second of video on the 32-bit host (callgrind, all threads; a ${LONG}-s run minus a ${SHORT}-s run over the seconds of video the cloud stored more, at ${FPS} fps), the camera app uploading to an in-process cloud, per stream and load; split_percent of the same difference by self cost (xs: build/xs/, of which xs_collector_self: ${COLLECTOR.source}; crypto: mbedTLS; our_c: native/, hosts/, build/gen/; rest: libc, ld.so, PLT/PIC thunks); collector_percent: fxCollect inclusive`,
+		what: `instructions per second of video on the 32-bit host (callgrind, all threads; a ${LONG}-s run minus a ${SHORT}-s run over the seconds of video the cloud stored more, at ${FPS} fps), the camera app uploading to an in-process cloud, per stream and load; split_percent of the same difference by self cost (xs: build/xs/, of which xs_collector_self: ${COLLECTOR.source}; crypto: mbedTLS; our_c: native/, hosts/, build/gen/; stack_check: ${STACK_CHECK} inclusive; rest: libc, ld.so, PLT/PIC thunks); collector_percent: fxCollect inclusive`,
+		...figures,
+		// What a board would pay on this path: the same without Linux's stack-bounds lookup (reported, not judged).
+		instructions_per_s_720p_4_viewers_events_without_stack_check: judged.instructions_per_s_without_stack_check,
 		streams,
-		instructions_per_s_4_viewers_events_720p: {
-			value: judged.instructions_per_s, target: `≤ ${TARGET_INSTRUCTIONS_PER_S / 1e6} M instructions per second of video (issue 29: cloud storage + 4 viewers + audio + snapshots, 1 Mbit/s stream)`, meets: meetsRate,
-		},
-		collector_percent_4_viewers_events_720p: {
-			value: judged.collector_percent, target: `≤ ${TARGET_COLLECTOR_PERCENT} % of them (issue 29)`, meets: meetsCollector,
-		},
 		data_intact: intact,
+		not_kept_up: behind,
 		seconds: round((Date.now() - started) / 1000, 0),
-		meets: intact && meetsRate && meetsCollector,
+		meets: intact && Object.values(figures).every((f) => f.meets),
 	};
 }
