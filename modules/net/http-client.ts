@@ -20,6 +20,13 @@ import { Connection, type ConnectionEvents, type ConnectionOptions } from "./con
 import { AbortedError, ConnectionResetError, LimitError, NetError, ProtocolError } from "./errors.js";
 import { type HeaderMap, ResponseParser, type ResponseHead } from "./http-parser.js";
 
+// Patterns compiled once, not at each evaluation: XS compiles a literal every time one runs
+// (bench board_cpu counts each compile on the request path).
+const HEADER_VALUE_BAD = /[\r\n\0]/;
+const WITH_BODY = /^(PUT|POST|PATCH)$/;
+const REQUEST_TARGET = /^[\x21-\x7e]+$/;
+const CLIENT_HEADERS = /^(host|content-length|transfer-encoding|trailer)$/i;
+
 export type { HeaderMap } from "./http-parser.js";
 
 export interface HttpClientOptions extends ConnectionOptions {
@@ -76,7 +83,7 @@ function field(name: string, value: string): string {
 	if (!TOKEN.test(name)) throw new TypeError(`bad header name ${JSON.stringify(name)}`);
 	value = String(value);
 	// CR, LF or NUL in a value would let it write another header or end the head.
-	if (/[\r\n\0]/.test(value)) throw new TypeError(`bad value for header ${name}`);
+	if (HEADER_VALUE_BAD.test(value)) throw new TypeError(`bad value for header ${name}`);
 	return `${name}: ${value}\r\n`;
 }
 
@@ -272,7 +279,7 @@ export class HttpClient implements ConnectionEvents {
 		else body = options.body;
 		const method = options.method ?? (options.body === undefined ? "GET" : "PUT");
 		const length = totalLength(body);
-		const framing = options.body !== undefined || /^(PUT|POST|PATCH)$/.test(method) ? field("Content-Length", String(length)) : "";
+		const framing = options.body !== undefined || WITH_BODY.test(method) ? field("Content-Length", String(length)) : "";
 		const exchange = new Exchange(method, this.#head(method, options.path, options.headers, framing), body, false,
 			this.#options.maxBodyBytes ?? 65536, options.onData);
 		exchange.onHead = options.onHead;
@@ -309,10 +316,10 @@ export class HttpClient implements ConnectionEvents {
 
 	#head(method: string, path: string, headers: Record<string, string> | undefined, framing: string): Uint8Array {
 		if (!TOKEN.test(method)) throw new TypeError(`bad method ${JSON.stringify(method)}`);
-		if (typeof path !== "string" || !/^[\x21-\x7e]+$/.test(path)) throw new TypeError(`bad request target ${JSON.stringify(path)}`);
+		if (typeof path !== "string" || !REQUEST_TARGET.test(path)) throw new TypeError(`bad request target ${JSON.stringify(path)}`);
 		let text = `${method} ${path} HTTP/1.1\r\n${field("Host", this.#host)}`;
 		for (const name in headers) {
-			if (/^(host|content-length|transfer-encoding|trailer)$/i.test(name)) throw new TypeError(`header ${name} is set by the client`);
+			if (CLIENT_HEADERS.test(name)) throw new TypeError(`header ${name} is set by the client`);
 			text += field(name, headers[name]);
 		}
 		if (this.#options.keepAliveTimeout === 0) text += "Connection: close\r\n";

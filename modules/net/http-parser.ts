@@ -11,6 +11,15 @@ import { latin1Decode } from "./bytes.js";
 import { LimitError, ProtocolError } from "./errors.js";
 
 /** Lower-case names → values, on a null prototype: a `Constructor:` or `__proto__:` header is a header like any other. */
+// Patterns compiled once, not at each evaluation: XS compiles a literal every time one runs
+// (bench board_cpu counts each compile on the request path).
+const STATUS_LINE = /^HTTP\/1\.([01]) ([1-9][0-9][0-9]) ?(.*)$/;
+const CLOSE_TOKEN = /\bclose\b/;
+const KEEP_ALIVE_TOKEN = /\bkeep-alive\b/;
+const CHUNKED_LAST = /(^|,)\s*chunked\s*$/i;
+const CONTENT_LENGTH = /^[0-9]{1,15}$/;
+const CHUNK_SIZE_LINE = /^([0-9A-Fa-f]{1,8})[ \t]*(;[^\r\n]*)?\r?\n$/;
+
 export type HeaderMap = Record<string, string>;
 
 const headerMap = (): HeaderMap => Object.create(null) as HeaderMap;
@@ -126,7 +135,8 @@ export class ResponseParser {
 		this.#text += latin1Decode(bytes, at, upto);
 		if (!found) return upto;
 		if (this.#text !== "\r\n" && this.#text !== "\n" && !this.#text.endsWith("\n\r\n") && !this.#text.endsWith("\n\n")) return upto;
-		const lines = this.#text.split(/\r?\n/);
+		// (split on "\n" and a trailing "\r" cut: a regular expression there is compiled at every split)
+		const lines = this.#text.split("\n").map((line) => (line.endsWith("\r") ? line.slice(0, -1) : line));
 		this.#text = "";
 		lines.length -= 2;   // the empty line and what follows its \n
 		if (this.#state === State.Head) this.#head(lines);
@@ -155,7 +165,7 @@ export class ResponseParser {
 			this.#headBytes = 0;
 			return;
 		}
-		const match = /^HTTP\/1\.([01]) ([1-9][0-9][0-9]) ?(.*)$/.exec(lines[0]);
+		const match = STATUS_LINE.exec(lines[0]);
 		if (!match) this.#fail(new ProtocolError(`malformed status line ${JSON.stringify(lines[0].slice(0, 60))}`));
 		const status = Number(match[2]);
 		const headers = this.#fields(lines, 1);
@@ -165,17 +175,17 @@ export class ResponseParser {
 			return;
 		}
 		const connection = (headers.connection ?? "").toLowerCase();
-		let keepAlive = match[1] === "1" ? !/\bclose\b/.test(connection) : /\bkeep-alive\b/.test(connection);
+		let keepAlive = match[1] === "1" ? !CLOSE_TOKEN.test(connection) : KEEP_ALIVE_TOKEN.test(connection);
 		const coding = headers["transfer-encoding"];
 		const length = headers["content-length"];
 		let state: State;
 		if (this.#noBody || status === 204 || status === 304) state = State.Done;
 		else if (coding !== undefined) {
-			if (!/(^|,)\s*chunked\s*$/i.test(coding)) this.#fail(new ProtocolError(`unsupported transfer coding "${coding}"`));
+			if (!CHUNKED_LAST.test(coding)) this.#fail(new ProtocolError(`unsupported transfer coding "${coding}"`));
 			state = State.ChunkSize;
 		}
 		else if (length !== undefined) {
-			if (!/^[0-9]{1,15}$/.test(length)) this.#fail(new ProtocolError(`malformed content-length "${length}"`));
+			if (!CONTENT_LENGTH.test(length)) this.#fail(new ProtocolError(`malformed content-length "${length}"`));
 			this.#remaining = Number(length);
 			state = this.#remaining ? State.Length : State.Done;
 		}
@@ -201,7 +211,7 @@ export class ResponseParser {
 		this.#text += latin1Decode(bytes, at, upto);
 		if (this.#text.length > MAX_CHUNK_LINE) this.#fail(new LimitError("chunk-size line too long"));
 		if (!found) return upto;
-		const match = /^([0-9A-Fa-f]{1,8})[ \t]*(;[^\r\n]*)?\r?\n$/.exec(this.#text);
+		const match = CHUNK_SIZE_LINE.exec(this.#text);
 		this.#text = "";
 		if (!match) this.#fail(new ProtocolError("malformed chunk size"));
 		this.#remaining = parseInt(match[1], 16);
