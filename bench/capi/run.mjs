@@ -20,22 +20,15 @@
  * (issue 30): ≤ 1.05 — the push path adds no more than 5 % to the camera's CPU.
  */
 import { spawn } from "node:child_process";
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { inProcessCloud } from "../in-process-cloud.mjs";
-import { log, round } from "../lib.mjs";
+import { callgrindTotal, log, round } from "../lib.mjs";
 
 const CLIP = "fixtures/media/h264-main-640x480.h264";   // 640x480, 15 fps
 const AUDIO = "fixtures/media/aac-lc-16k-mono.aac";
 const FPS = 15;
 const SHORT = 6, LONG = 26;
-
-/** The `totals:` (or `summary:`) line of a callgrind output file: instructions executed. */
-function instructionsOf(file) {
-	const line = readFileSync(file, "utf8").split("\n").find((l) => l.startsWith("totals:") || l.startsWith("summary:"));
-	if (!line) throw new Error(`${file}: no totals line`);
-	return Number(line.split(/\s+/)[1]);
-}
 
 function runUnder(args, env, timeoutMs) {
 	return new Promise((resolve, reject) => {
@@ -79,7 +72,7 @@ export async function benchCapi({ root }) {
 				if (run.code !== 0 || !line) throw new Error(`${name}: exited ${run.code ?? run.signal}${line ? "" : " without a summary"} (build/bench/capi/${name}.log)`);
 				const stats = JSON.parse(line.slice(9)).channels["0"];
 				const stored = totalFrames(await storedFrames(cloud, device.id));
-				runs[name] = { instructions: instructionsOf(out), framesUploaded: stats.framesUploaded, framesLost: stats.framesLost, stored: stored.total, videoStored: stored.h264 };
+				runs[name] = { instructions: callgrindTotal(out), framesUploaded: stats.framesUploaded, framesLost: stats.framesLost, stored: stored.total, videoStored: stored.h264 };
 				log(`capi: ${name}: ${runs[name].instructions} instructions, ${stats.framesUploaded} frames uploaded (${stored.h264} video), ${stats.framesLost} lost, ${stored.total} stored`);
 			}
 		}

@@ -21,9 +21,9 @@
  * frame (XS, C and crypto together) and the ratio sender / js.
  */
 import { spawnSync } from "node:child_process";
-import { mkdirSync, readFileSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { round } from "../lib.mjs";
+import { callgrindTotal, round } from "../lib.mjs";
 
 const HANDSHAKES = 3;
 
@@ -37,8 +37,7 @@ export function benchWebrtc({ root }) {
 	const out = join(work, "dtls.callgrind");
 	const run = spawnSync("valgrind", ["--tool=callgrind", "--toggle-collect=mbedtls_ssl_handshake_server_step", `--callgrind-out-file=${out}`, binary, String(HANDSHAKES)], { encoding: "utf8", timeout: 300_000 });
 	if (run.status !== 0 || !/handshakes 3/.test(run.stdout)) throw new Error(`dtls_handshakes: ${run.stdout}${run.stderr.slice(-500)}`);
-	const totals = readFileSync(out, "utf8").split("\n").find((l) => l.startsWith("totals:") || l.startsWith("summary:"));
-	const perHandshake = Number(totals.split(/\s+/)[1]) / HANDSHAKES;
+	const perHandshake = callgrindTotal(out) / HANDSHAKES;
 	const ms = perHandshake / 240e6 * 1000;
 	const send = sendPath(root);
 	return {
@@ -59,8 +58,7 @@ function sendRun(root, mode, iterations) {
 	const run = spawnSync("valgrind", ["--tool=callgrind", `--callgrind-out-file=${out}`, join(root, "build/bin/ivxs-m32"), "-m", "bench/xs", "-m", "build/ts", "-m", "build/mods", "webrtc-send-bench", "--", mode, String(iterations)], { cwd: root, encoding: "utf8", timeout: 600_000 });
 	const line = (run.stdout + run.stderr).split("\n").find((l) => l.startsWith("{\"mode\""));
 	if (run.status !== 0 || !line) throw new Error(`webrtc-send-bench ${mode}: ${run.stdout}${run.stderr.slice(-500)}`);
-	const totals = readFileSync(out, "utf8").split("\n").find((l) => l.startsWith("totals:") || l.startsWith("summary:"));
-	return { instructions: Number(totals.split(/\s+/)[1]), ...JSON.parse(line) };
+	return { instructions: callgrindTotal(out), ...JSON.parse(line) };
 }
 
 /** The send path's instructions per video frame: RtpSender against the JavaScript path it replaced. */
