@@ -23,6 +23,7 @@ import { channelMaxMessage, type DtlsIdentity } from "webrtc";
 import { randomBytes } from "p2p";
 import type { Datagram } from "../p2p/udp.js";
 import type { HmacSha1 } from "../p2p/stun.js";
+import { placeOf } from "../p2p/checks.js";
 import type { Candidate } from "../protocol/signal.js";
 import { RateGate } from "../net/rate-gate.js";
 import { Rights } from "../protocol/ticket.js";
@@ -248,7 +249,7 @@ export class WebRtcEndpoint {
 			},
 			dataChannel: application ? { maxMessageSize: channelMaxMessage() } : undefined,
 		});
-		this.#o.log(`webrtc: viewer ${id} offered ${codec.name}/${codec.pt}${entry.hears ? `, hears ${g711!.name}/${g711!.pt}` : ""}${voiceCodec ? ` and talks in ${voiceCodec.name}/${voiceCodec.pt}` : ""}${application ? ", commands on a DataChannel" : ""}${transportCc !== undefined ? ", congestion control by its TWCC feedback" : ""}; answered with ${candidates.map((c) => `${c.type} ${c.address}:${c.port}`).join(", ")}`);
+		this.#o.log(`webrtc: viewer ${id} offered ${codec.name}/${codec.pt}${entry.hears ? `, hears ${g711!.name}/${g711!.pt}` : ""}${voiceCodec ? ` and talks in ${voiceCodec.name}/${voiceCodec.pt}` : ""}${application ? ", commands on a DataChannel" : ""}${transportCc !== undefined ? ", congestion control by its TWCC feedback" : ""}; answered with ${placeOf(candidates)}`);
 		return answer;
 	}
 
@@ -286,7 +287,7 @@ export class WebRtcEndpoint {
 		entry.ufrag = local.ufrag;
 		this.#byUfrag.set(local.ufrag, entry);
 		entry.session.restartIce(local);
-		this.#o.log(`webrtc: viewer ${id} restarted ICE; answered with ${candidates.map((c) => `${c.type} ${c.address}:${c.port}`).join(", ")}`);
+		this.#o.log(`webrtc: viewer ${id} restarted ICE; answered with ${placeOf(candidates)}`);
 		return writeIceFragment(local, candidates);
 	}
 
