@@ -138,10 +138,7 @@ export class P2PSignal {
 
 	/** A viewer's SDP offer: the endpoint's answer, or why not, on the `p2p` topic (the viewer's grant gave `rights`). */
 	async #webrtcOffer({ session, sdp, rights, stun, turn }: WebRtcOffer): Promise<void> {
-		const refuse = (error: string) => {
-			this.#o.log(`webrtc: viewer ${session} refused: ${error}`);
-			this.#o.answer(webrtcAnswer({ session, error: error.slice(0, 200) }));
-		};
+		const refuse = (error: string) => this.#webrtcRefuse(session, "", error);
 		// The WebRTC wire rides the P2P socket: its candidates, NAT openings and relay are P2P's.
 		const p2p = this.start();
 		if (!p2p) return refuse(`P2P off: ${this.#off}`);
@@ -167,11 +164,15 @@ export class P2PSignal {
 			answer = await endpoint.restart(session, fragment, (candidates) => this.#gather(p2p, { session, candidates, stun, turn }));
 		}
 		catch (error) {
-			this.#o.log(`webrtc: viewer ${session}'s ICE restart refused: ${(error as Error).message}`);
-			this.#o.answer(webrtcAnswer({ session, error: (error as Error).message.slice(0, 200) }));
-			return;
+			return this.#webrtcRefuse(session, "ICE restart ", (error as Error).message);
 		}
 		this.#o.answer(webrtcAnswer({ session, fragment: answer }));
+	}
+
+	/** No answer to a WebRTC viewer's offer (or its ICE restart: `what`): logged, and why goes back on the `p2p` topic. */
+	#webrtcRefuse(session: string, what: "" | "ICE restart ", error: string): void {
+		this.#o.log(`webrtc: viewer ${session} ${what}refused: ${error}`);
+		this.#o.answer(webrtcAnswer({ session, error: error.slice(0, 200) }));
 	}
 
 	/** A `cmd` from the cloud: true when it was a P2P one (handled). */
