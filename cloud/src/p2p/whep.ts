@@ -9,6 +9,7 @@
 // (modules/webrtc/sdp.ts, bounded) so a malformed one is refused before the camera hears of it,
 // and it goes to the camera through the same signalling, rate limit and session caps as a
 // native viewer's (signalling.ts): one kind of viewer, two wires.
+import type { IncomingMessage } from "node:http";
 import type { CloudContext } from "../context.js";
 import { HttpError, readBody } from "../http/router.js";
 import { admit, forget, hold, newSessionId, SessionLimitError, webrtcOffer, webrtcRestart, endSession, type P2pSession } from "./signalling.js";
@@ -25,11 +26,14 @@ export interface WhepShared {
 	yours(viewer: { user: string; admin: boolean }, device: string, session: string, wire?: Wire): P2pSession;
 }
 
+/** The request's media type, without its parameters, lower case. */
+const mediaTypeOf = (req: IncomingMessage): string => String(req.headers["content-type"] ?? "").split(";")[0].trim().toLowerCase();
+
 export function installWhep(ctx: CloudContext, { takeOffer, servers, yours }: WhepShared): void {
 	const { p2pTicketS, p2pAnswerS } = ctx.config;
 
 	ctx.router.add("POST", "/v1/devices/:device/whep", { auth: "user", device: "device" }, async (req, res, _params, _url, { viewer, device }) => {
-		const type = String(req.headers["content-type"] ?? "").split(";")[0].trim().toLowerCase();
+		const type = mediaTypeOf(req);
 		if (type !== "application/sdp") {
 			req.resume();
 			throw new HttpError(415, "a WHEP offer is an SDP offer sent as Content-Type: application/sdp");
@@ -83,7 +87,7 @@ export function installWhep(ctx: CloudContext, { takeOffer, servers, yours }: Wh
 	// candidates, and the session's DTLS and SRTP carry on over the path the viewer nominates next.
 	ctx.router.add("PATCH", "/v1/devices/:device/whep/:session", { auth: "user", device: "device" }, async (req, res, params, _url, { viewer, device }) => {
 		const s = yours(viewer, device.id, params.session, "webrtc");
-		const type = String(req.headers["content-type"] ?? "").split(";")[0].trim().toLowerCase();
+		const type = mediaTypeOf(req);
 		if (type !== "application/trickle-ice-sdpfrag") {
 			req.resume();
 			throw new HttpError(415, "an ICE restart is an SDP fragment sent as Content-Type: application/trickle-ice-sdpfrag");
