@@ -53,10 +53,11 @@ export const LIBFAKETIME = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1"
 
 /**
  * The environment that sets a program's wall clock (libfaketime; its monotonic clock stays true):
- * `faketime` is "+600" / "-600" (seconds off) or "@1970-01-02 00:00:00" (a start time, then running).
+ * `faketime` is "+600" / "-600" (seconds off) or "@1970-01-01 00:00:30" (a start time, then running;
+ * in UTC, so a time zone east of it cannot make it negative).
  */
 export const fakeClock = (faketime) => ({
-	LD_PRELOAD: LIBFAKETIME, FAKETIME: faketime, FAKETIME_DONT_FAKE_MONOTONIC: "1", FAKETIME_NO_CACHE: "1",
+	TZ: "UTC", LD_PRELOAD: LIBFAKETIME, FAKETIME: faketime, FAKETIME_DONT_FAKE_MONOTONIC: "1", FAKETIME_NO_CACHE: "1",
 });
 
 /** Every stream the cloud holds for a device channel, with ffprobe's decoded frame counts. */

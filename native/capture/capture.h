@@ -454,7 +454,7 @@ typedef struct {
 	int rt_priority;             /* as for the file source */
 } ivxs_capture_v4l2_config;
 
-/* CLOCK_MONOTONIC + clock_nanosleep(TIMER_ABSTIME) (the rest relative when it wakes early), CLOCK_REALTIME for wall_ms. */
+/* CLOCK_MONOTONIC, relative sleeps to the absolute deadline (capture_thread_linux.c says why), CLOCK_REALTIME for wall_ms. */
 const ivxs_capture_clock *ivxs_capture_default_clock(void);
 
 int ivxs_capture_create_file(ivxs_capture **out, const ivxs_capture_file_config *config);

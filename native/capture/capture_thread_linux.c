@@ -25,20 +25,16 @@ static uint64_t linux_now_us(void *ctx)
 	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
-/* An absolute deadline first (no drift across steps), then whatever is still
- * left, relative. libfaketime rewrites an absolute deadline by its wall-clock
- * offset even when the monotonic clock stays true: depending on the machine's
- * uptime that is EINVAL, or a time already past that returns at once. Either
- * way the capture thread spun a core; the clock read after the sleep is the
- * judge, not the sleep's return. */
+/* Relative sleeps to an absolute deadline: each is measured from a fresh clock
+ * reading, so lateness never accumulates across steps. No clock_nanosleep
+ * (TIMER_ABSTIME): libfaketime rewrites an absolute deadline by its wall-clock
+ * offset even when the monotonic clock stays true, and depending on the offset
+ * and the machine's uptime that is EINVAL, a time already past (the thread
+ * spun a core) or one days ahead (capture stalled, and the stop that joins
+ * the thread hung: tests/camera-clock's 1970 camera on a machine up > 1 day). */
 static void linux_sleep_until_us(void *ctx, uint64_t t)
 {
-	struct timespec ts;
 	uint64_t now;
-	ts.tv_sec = (time_t)(t / 1000000u);
-	ts.tv_nsec = (long)(t % 1000000u) * 1000;
-	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
-		;
 	while ((now = linux_now_us(ctx)) < t) {
 		struct timespec d;
 		d.tv_sec = (time_t)((t - now) / 1000000u);
