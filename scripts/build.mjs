@@ -4,7 +4,8 @@
 //      host-function table (build/gen/host_table.c) and the make variables for
 //      the host's native sources and the C test programs (build/gen/*.mk), all
 //      derived from native/modules.txt (scripts/native-modules.mjs);
-//   3. the TypeScript (build/ts);
+//   3. the TypeScript (build/ts), and the camera's preload list beside its entry
+//      (scripts/preload-list.mjs);
 //   4. the host executable with every native module (hosts/linux/Makefile),
 //      and with `--variant sanitize` / `--variant m32` those hosts too (npm test).
 // Each step only redoes what changed. `--quiet` prints only errors.
@@ -14,6 +15,7 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, statSyn
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { fetchXs } from "./fetch-xs.mjs";
+import { preloadFile } from "./preload-list.mjs";
 import { cTestPrograms, nativeModules, readRegistry, root } from "./native-modules.mjs";
 import { helpIfAsked } from "./usage.mjs";
 
@@ -111,6 +113,8 @@ export function build(variants = []) {
 	generate();
 	log("typescript");
 	run(process.execPath, [join(root, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.json"]);
+	const preload = preloadFile(buildDir);
+	writeIfChanged(preload.path, preload.text);
 	log("typescript (cloud)");
 	run(process.execPath, [join(root, "node_modules/typescript/bin/tsc"), "-p", "cloud/tsconfig.json"]);
 	for (const variant of ["release", "pic", ...variants]) {

@@ -84,6 +84,10 @@ const LOADS = {
 	viewers_1: { viewers: 1, events: false, what: "cloud storage + 1 native viewer" },
 	viewers_4: { viewers: 4, events: false, what: "cloud storage + 4 native viewers" },
 	viewers_4_events: { viewers: 4, events: true, what: `cloud storage + 4 native viewers + a motion event every ${EVENT_EVERY_S} s with its still (snapshot)` },
+	// The same two ends with the app's modules preloaded into a shared machine, as a board keeps
+	// them in flash (hosts/linux/README.md "Preloading"): the collector marks the app's objects only.
+	cloud_preloaded: { viewers: 0, events: false, preloaded: true, what: "cloud storage alone, modules preloaded (--preloaded)" },
+	viewers_4_events_preloaded: { viewers: 4, events: true, preloaded: true, what: `cloud storage + 4 native viewers + events, modules preloaded (--preloaded)` },
 };
 
 /** Where a function's instructions count: xs, crypto, our_c or rest (the listing's file and object). */
@@ -150,7 +154,7 @@ async function oneRun(root, work, setup, { name, video, load, seconds }) {
 	const file = join(work, `${name}.json`);
 	writeFileSync(file, JSON.stringify({ id: device.id, secret: device.secret, cloud: cloud.url, channels: [channel] }));
 	const out = join(work, `${name}.out`);
-	const args = ["--data", join(work, name), "modules/app/camera", "--", "--device", file, "--seconds", String(seconds), "--summary",
+	const args = ["--data", join(work, name), ...(load.preloaded ? ["--preloaded"] : []), "modules/app/camera", "--", "--device", file, "--seconds", String(seconds), "--summary",
 		...(load.viewers ? ["--p2p-loopback"] : ["--no-p2p"]),
 		...(load.events ? ["--event-every", String(EVENT_EVERY_S)] : [])];
 	// Viewers from the control channel's connection (the camera's clock starts ~0.3 s before it) to the camera's exit.

@@ -14,7 +14,7 @@ import { relative } from "node:path";
 import { buildHost } from "../../scripts/build.mjs";
 import { IVXS, OUT, log, root, round } from "../lib.mjs";
 
-// "ivxs memory (exit): xs chunks N (peak N), xs slots N (peak N), xs reserved N (peak N), <native> N (peak N)…"
+// "ivxs memory (exit): xs chunks N (peak N), xs slots N (peak N), xs reserved N (peak N), xs preloaded N, xs collections N, <native> N (peak N)…"
 function parseMemoryReport(stderr) {
 	const line = stderr.split("\n").find((l) => l.startsWith("ivxs memory (exit):"));
 	if (!line) throw new Error(`no --memory-report line in: ${JSON.stringify(stderr.slice(-300))}`);

@@ -185,7 +185,8 @@ export default function main(): void {
 		},
 		onOta: config.ota ? (offer) => onOta?.(offer) : undefined,
 		// The viewer wires it serves: the console tries WebRTC only with a camera that says so.
-		onConnect: () => { if (p2p) control!.status({ p2p: { wires: WIRES } }); },
+		// A copy: XS's JSON.stringify refuses a preloaded object (it is in a board's flash).
+		onConnect: () => { if (p2p) control!.status({ p2p: { wires: [...WIRES] } }); },
 	});
 
 	const captures: (Capture | FirmwareFeed)[] = [];

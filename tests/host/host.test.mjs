@@ -1,4 +1,4 @@
-// The headless XS host: timers, sockets, storage, errors, snapshots, memory.
+// The headless XS host: timers, sockets, storage, errors, snapshots, preloading, memory.
 import test from "ava";
 import { createServer } from "node:net";
 import { readFileSync, writeFileSync } from "node:fs";
@@ -120,6 +120,37 @@ test("running out of the heap limit is a clean fatal error, not a crash", async 
 	t.regex(stderr, /memory full/);
 });
 
+test("preloading (--preloaded): the app runs over a shared, sealed machine as over a board's flash, and its collector compacts under shared code and strings", async (t) => {
+	const plain = await app("preloaded");
+	const shared = await app("preloaded", ["--preloaded"]);
+	t.is(plain.code, 0, plain.stderr);
+	t.is(shared.code, 0, shared.stderr);
+	// The same results: variables, objects, arrays and private fields written after preloading
+	// are aliased (copied into the app's machine); strings and code in the shared heap survive 10
+	// compacting collections of the app's own heap.
+	const same = ["typeof 20", "bump 1 2 count 2", "settings 2 words alpha,beta,gamma,delta", "counter 2 5 1 made 2", "joined 50 last 399-delta/xxxxxxxx-alpha/alpha-beta"];
+	for (const line of same) {
+		t.true(plain.stdout.includes(line), plain.stdout);
+		t.true(shared.stdout.includes(line), shared.stdout);
+	}
+	// What a board's flash refuses is refused.
+	t.true(plain.stdout.includes("map set 2"));
+	t.true(shared.stdout.includes("map TypeError: Map.prototype.set: Map instance is read-only"), shared.stdout);
+	t.true(shared.stdout.includes("stringify TypeError: JSON.stringify: read only value"), shared.stdout);
+	t.true(plain.stdout.includes("preloaded false collected true"));
+	t.true(shared.stdout.includes("preloaded true collected true"));
+});
+
+test("preloading: a list that does not load costs the preloading, not the app", async (t) => {
+	const dir = tempDir(t);
+	writeFileSync(join(dir, "main.js"), `trace("ran\\n");\n`);
+	writeFileSync(join(dir, "main.preload"), "# one module that is not there\nnowhere/module\n");
+	const { code, stdout, stderr } = await runHost(["-m", dir, "-m", join(build, "mods"), "--preloaded", "main"]);
+	t.is(code, 0, stderr);
+	t.is(stdout, "ran\n");
+	t.regex(stderr, /preload: preloading nowhere\/module failed; the app runs without preloading/);
+});
+
 test("a snapshot boots and prints exactly what the source boot prints", async (t) => {
 	const dir = tempDir(t);
 	const file = join(dir, "hello.xss");
@@ -206,7 +237,7 @@ test("preferences hold the ESP32's limits: 15-byte names, 3,999-byte strings, Ar
 test("--memory-report prints the XS heap and native bytes at exit; SIGUSR1 any time", async (t) => {
 	const { code, stderr } = await app("hello", ["--memory-report"]);
 	t.is(code, 0);
-	t.regex(stderr, /ivxs memory \(exit\): xs chunks \d+ \(peak \d+\), xs slots \d+ \(peak \d+\), xs reserved \d+ \(peak \d+\), timer \d+/);
+	t.regex(stderr, /ivxs memory \(exit\): xs chunks \d+ \(peak \d+\), xs slots \d+ \(peak \d+\), xs reserved \d+ \(peak \d+\), xs preloaded \d+, xs collections \d+, timer \d+/);
 	let signalled = false;
 	const idle = await runHost([...apps, "idle"], {
 		timeoutMs: 10_000,

@@ -2,6 +2,10 @@ declare module "ivxs/host" {
 	export interface XsMemory {
 		chunks: number; chunksPeak: number; slots: number; slotsPeak: number;
 		reserved: number; reservedPeak: number;
+		/** Bytes the preloaded, shared modules take (a board's flash; 0 without preloading). */
+		preloaded: number;
+		/** Garbage collections of the app's machine so far. */
+		collections: number;
 		native: Record<string, { bytes: number; peak: number }>;
 	}
 	export function memory(): XsMemory;

@@ -12,6 +12,7 @@
  *   memory.c    XS chunk/slot allocation, accounting, the heap limit, reports
  *   loader.c    module resolution and loading, host-function binding, internal modules
  *   snapshot.c  the snapshot file format
+ *   preload.c   --preloaded: the entry's preload list in a shared machine, the app in a clone
  *   runtime.c   what is written against the public xs.h API (import, reporting)
  *   loop.c      poll loop, timers, posts from other threads, logging
  *   mod_*.c     the host's own modules (xsmc)
@@ -87,6 +88,14 @@ const char *ivxs_machine_error(void);
 void ivxs_machine_set_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int ivxs_machine_create(void);
 void ivxs_machine_delete(void);
+/* Shares the machine: a last compacting collection, then every slot stays marked (preload.c). */
+void ivxs_machine_share(void);
+/* Makes the app's machine a clone of the shared one. Returns 0, or -1 with the error. */
+int ivxs_machine_clone(void);
+/* Preloads the modules <entry>.preload lists (preload.c) into the machine and shares it.
+ * Returns how many (0: no list), or -1 with the error (the machine is then half loaded:
+ * delete it). */
+int ivxs_preload(const char *entry);
 /* Reads and checks a snapshot file written by ivxs_snapshot_write() and keeps
  * it; fills entry (the module to run). Returns -1 with a one-line error for a
  * missing, corrupt or mismatched file. Then ivxs_snapshot_boot() makes the
@@ -112,6 +121,10 @@ void ivxs_report_exception(const char *prefix);
 void ivxs_seed_random(void);
 /* Installs the global trace() (mod_host.c). */
 void ivxs_host_install_globals(void);
+/* Counts the machine's garbage collections from now on (runtime.c); ivxs_collections() says
+ * how many so far. */
+void ivxs_count_collections(void);
+unsigned long long ivxs_collections(void);
 /* A garbage collection asked for by the host (never interrupted by a
  * stack-overflow RangeError). */
 void ivxs_collect_garbage(void);
@@ -123,8 +136,12 @@ void ivxs_overflow_is_fatal(int delta);
 typedef struct {
 	size_t chunks_used, chunks_peak;       /* bytes in XS chunks */
 	size_t slots_used, slots_peak;         /* bytes in XS slots */
-	size_t reserved, reserved_peak;        /* bytes XS took from the system */
+	size_t reserved, reserved_peak;        /* bytes XS took from the system (the preloaded machine's left out) */
+	size_t preloaded;                      /* chunk and slot bytes the preloaded, shared machine uses (a board's flash) */
+	unsigned long long collections;        /* garbage collections of the app's machine */
 } ivxs_xs_memory;
+/* The preloaded machine is complete, using `used` bytes: what XS took so far is its (preload.c). */
+void ivxs_memory_preloaded(size_t used);
 void ivxs_machine_memory(ivxs_xs_memory *out);
 /* Prints the memory report (XS heap + native counters) to stderr when
  * --memory-report is on, or always for why == "SIGUSR1" / force. */
@@ -139,6 +156,9 @@ uint64_t ivxs_host_abi(void);
 
 /* ---- the loader (loader.c) and snapshots (snapshot.c) ---- */
 void ivxs_loader_delete(void);
+/* The first <root>/<key><extension> that is a regular file, in module-root order: its root's
+ * index and its path, or -1. */
+int ivxs_loader_find(const char *key, const char *extension, char *path, size_t size);
 void ivxs_snapshot_delete(void);
 /* Shortens text to its last `keep` bytes behind "...", so a message names
  * a long path without losing its sentence. Returns out. */

@@ -99,18 +99,23 @@ static void rememberRoot(txMachine *the, txID id, int root)
 	gLoadedCount++;
 }
 
-/* Which root holds <key>.js (fills path), or -1. */
-static int findModuleFile(const char *key, char *path, size_t size)
+int ivxs_loader_find(const char *key, const char *extension, char *path, size_t size)
 {
 	int i;
 	struct stat st;
 	for (i = 0; i < ivxs_config.module_root_count; i++) {
-		if (snprintf(path, size, "%s/%s.js", ivxs_config.module_roots[i], key) >= (int)size)
+		if (snprintf(path, size, "%s/%s%s", ivxs_config.module_roots[i], key, extension) >= (int)size)
 			continue;
 		if (stat(path, &st) == 0 && S_ISREG(st.st_mode))
 			return i;
 	}
 	return -1;
+}
+
+/* Which root holds <key>.js (fills path), or -1. */
+static int findModuleFile(const char *key, char *path, size_t size)
+{
+	return ivxs_loader_find(key, ".js", path, size);
 }
 
 /* Module keys: a bare specifier ("timer", "embedded:io/socket/udp", "ring")

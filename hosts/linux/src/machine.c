@@ -22,6 +22,7 @@
 ivxs_host_config ivxs_config = IVXS_CONFIG_DEFAULTS;
 
 txMachine *ivxs_machine_instance;
+static txMachine *gShared;   /* the preloaded machine the app's machine is a clone of (preload.c) */
 static char gError[512];
 static int gJobsPending;
 static int gCritical;         /* a host-asked collection or snapshot write is running */
@@ -83,11 +84,35 @@ int ivxs_machine_create(void)
 	return 0;
 }
 
+void ivxs_machine_share(void)
+{
+	txMachine *shared = ivxs_machine_instance;
+	ivxs_overflow_is_fatal(1);
+	fxShareMachine(shared);   /* a compacting collection, then every live slot is marked for good */
+	ivxs_overflow_is_fatal(-1);
+	ivxs_memory_preloaded((size_t)shared->currentChunksSize + (size_t)shared->currentHeapCount * sizeof(txSlot));
+}
+
+int ivxs_machine_clone(void)
+{
+	txMachine *clone = fxCloneMachine(&gCreation, ivxs_machine_instance, "ivxs", NULL);
+	if (!clone) {
+		ivxs_machine_set_error("cannot make the app's machine from the preloaded one");
+		return -1;
+	}
+	gShared = ivxs_machine_instance;
+	ivxs_machine_instance = clone;
+	return 0;
+}
+
 void ivxs_machine_delete(void)
 {
 	if (ivxs_machine_instance)
 		fxDeleteMachine(ivxs_machine_instance);
 	ivxs_machine_instance = NULL;
+	if (gShared)
+		fxDeleteMachine(gShared);
+	gShared = NULL;
 	ivxs_loader_delete();
 	ivxs_snapshot_delete();
 }

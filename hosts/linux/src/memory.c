@@ -12,6 +12,9 @@ typedef struct {
 } AllocHeader;
 
 static size_t gReserved, gReservedPeak;
+/* What the preloaded, shared machine took (preload.c): a board keeps it in flash, so the heap
+ * limit and the figures count the rest. */
+static size_t gPreloaded, gPreloadedUsed;
 
 static void *accountedAlloc(size_t size)
 {
@@ -19,7 +22,7 @@ static void *accountedAlloc(size_t size)
 	size_t limit = ivxs_config.heap_limit;
 	if (size > SIZE_MAX - sizeof(AllocHeader))
 		return NULL;
-	if (limit && (size > limit || gReserved > limit - size))
+	if (limit && (size > limit || gReserved - gPreloaded > limit - size))
 		return NULL;   /* XS aborts with "memory full" */
 	header = c_malloc(sizeof(AllocHeader) + size);
 	if (!header)
@@ -67,12 +70,21 @@ void fxFreeSlots(txMachine *the, void *slots)
 	accountedFree(slots);
 }
 
+void ivxs_memory_preloaded(size_t used)
+{
+	gPreloaded = gReserved;
+	gPreloadedUsed = used;
+	gReservedPeak = gReserved;
+}
+
 void ivxs_machine_memory(ivxs_xs_memory *out)
 {
 	txMachine *the = ivxs_machine_instance;
 	memset(out, 0, sizeof(*out));
-	out->reserved = gReserved;
-	out->reserved_peak = gReservedPeak;
+	out->reserved = gReserved - gPreloaded;
+	out->reserved_peak = gReservedPeak - gPreloaded;
+	out->preloaded = gPreloadedUsed;
+	out->collections = ivxs_collections();
 	if (the) {
 		out->chunks_used = (size_t)the->currentChunksSize;
 		out->chunks_peak = (size_t)the->peakChunksSize;
@@ -88,8 +100,8 @@ void ivxs_memory_report(const char *why, int force)
 	if (!ivxs_config.memory_report && !force)
 		return;
 	ivxs_machine_memory(&m);
-	fprintf(stderr, "ivxs memory (%s): xs chunks %zu (peak %zu), xs slots %zu (peak %zu), xs reserved %zu (peak %zu)",
-		why, m.chunks_used, m.chunks_peak, m.slots_used, m.slots_peak, m.reserved, m.reserved_peak);
+	fprintf(stderr, "ivxs memory (%s): xs chunks %zu (peak %zu), xs slots %zu (peak %zu), xs reserved %zu (peak %zu), xs preloaded %zu, xs collections %llu",
+		why, m.chunks_used, m.chunks_peak, m.slots_used, m.slots_peak, m.reserved, m.reserved_peak, m.preloaded, m.collections);
 	for (c = ivxs_mem_first(); c; c = c->next)
 		fprintf(stderr, ", %s %lld (peak %lld)", c->name, (long long)c->bytes, (long long)c->peak);
 	fputc('\n', stderr);

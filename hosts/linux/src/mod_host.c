@@ -34,7 +34,7 @@ void ivxs_host_install_globals(void)
 	xsEndHost(the);
 }
 
-/* memory() -> { xs: {chunks, chunksPeak, slots, slotsPeak, reserved, reservedPeak}, native: { name: {bytes, peak} } } */
+/* memory() -> { xs: {chunks, chunksPeak, slots, slotsPeak, reserved, reservedPeak, preloaded, collections}, native: { name: {bytes, peak} } } */
 void xs_host_memory(xsMachine *the)
 {
 	ivxs_xs_memory m;
@@ -48,6 +48,8 @@ void xs_host_memory(xsMachine *the)
 	ivxs_set_number(xsResult, "slotsPeak", (double)m.slots_peak, xsVar(1));
 	ivxs_set_number(xsResult, "reserved", (double)m.reserved, xsVar(1));
 	ivxs_set_number(xsResult, "reservedPeak", (double)m.reserved_peak, xsVar(1));
+	ivxs_set_number(xsResult, "preloaded", (double)m.preloaded, xsVar(1));
+	ivxs_set_number(xsResult, "collections", (double)m.collections, xsVar(1));
 	xsVar(2) = xsmcNewObject();
 	for (c = ivxs_mem_first(); c; c = c->next) {
 		xsResult = xsmcNewObject();

@@ -83,3 +83,32 @@ int ivxs_import(const char *name, int call_default)
 		ivxs_run_jobs();
 	return status;
 }
+
+/* Collections, counted by a host object only the host holds: XS runs its marker once in
+ * every collection (xsHostHooks.marker), so no engine change is needed to count them. */
+static unsigned long long gCollections;
+static xsSlot gCollectionCounter;
+
+static void countCollection(xsMachine *the, void *data, xsMarkRoot markRoot)
+{
+	(void)the, (void)data, (void)markRoot;
+	gCollections++;
+}
+
+static const xsHostHooks kCollectionCounterHooks = { NULL, countCollection, NULL };
+
+void ivxs_count_collections(void)
+{
+	xsMachine *the = ivxs_the();
+	xsBeginHost(the);
+	gCollectionCounter = xsNewHostObject(NULL);
+	xsSetHostData(gCollectionCounter, &gCollections);   /* XS runs the marker of a host with data only */
+	xsSetHostHooks(gCollectionCounter, (xsHostHooks *)&kCollectionCounterHooks);
+	xsRemember(gCollectionCounter);
+	xsEndHost(the);
+}
+
+unsigned long long ivxs_collections(void)
+{
+	return gCollections;
+}

@@ -29,6 +29,8 @@ static void usage(FILE *out)
 		"  -s, --snapshot FILE        boot from a heap snapshot (the entry is stored in it)\n"
 		"  -w, --write-snapshot FILE  preload modules and the entry, write a snapshot, exit\n"
 		"  -p, --preload LIST         comma-separated modules to preload (with -w)\n"
+		"      --preloaded            preload what <entry>.preload lists into a shared,\n"
+		"                             read-only machine first, as a board keeps it in flash\n"
 		"      --heap-limit SIZE      most bytes the XS heap may take, 64k to 16g (e.g. 512k,\n"
 		"                             4m); without it the heap is not limited\n"
 		"      --log-level LEVEL      error | warn | info | debug (default warn)\n"
@@ -79,7 +81,7 @@ int ivxs_main(int argc, char **argv)
 	const char *entry = NULL, *snapshot = NULL, *writeSnapshot = NULL;
 	char *preloadList = NULL, *preload[kMaxPreload];
 	char snapshotEntry[PATH_MAX];
-	int preloadCount = 0, i, status;
+	int preloadCount = 0, preloaded = 0, i, status;
 
 	*config = (ivxs_host_config)IVXS_CONFIG_DEFAULTS;   /* a second run (libivxs) starts afresh */
 	for (i = 1; i < argc; i++) {
@@ -99,6 +101,10 @@ int ivxs_main(int argc, char **argv)
 		}
 		if (!strcmp(a, "--memory-report")) {
 			config->memory_report = 1;
+			continue;
+		}
+		if (!strcmp(a, "--preloaded")) {
+			preloaded = 1;
 			continue;
 		}
 		if (a[0] == '-' && !value)
@@ -208,6 +214,14 @@ int ivxs_main(int argc, char **argv)
 	}
 	else if (ivxs_machine_create() < 0)
 		return fail("%s", ivxs_machine_error());
+	else if (preloaded && !writeSnapshot && ivxs_preload(entry) < 0) {
+		/* A list that does not load (an OTA slot without one of its modules, a module that
+		 * throws) costs the preloading, not the app. */
+		ivxs_log(IVXS_LOG_WARN, "preload: %s; the app runs without preloading", ivxs_machine_error());
+		ivxs_machine_delete();
+		if (ivxs_machine_create() < 0)
+			return fail("%s", ivxs_machine_error());
+	}
 
 	if (writeSnapshot) {
 		status = ivxs_snapshot_write(writeSnapshot, entry, (const char *const *)preload, preloadCount);
@@ -218,6 +232,7 @@ int ivxs_main(int argc, char **argv)
 		free(preloadList);
 		return status < 0 ? 2 : 0;
 	}
+	ivxs_count_collections();
 	status = ivxs_import(entry, 1);
 	if (status == 0) {
 		ivxs_loop_run();
