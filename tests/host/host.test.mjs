@@ -120,9 +120,9 @@ test("running out of the heap limit is a clean fatal error, not a crash", async 
 	t.regex(stderr, /memory full/);
 });
 
-test("preloading (--preloaded): the app runs over a shared, sealed machine as over a board's flash, and its collector compacts under shared code and strings", async (t) => {
-	const plain = await app("preloaded");
-	const shared = await app("preloaded", ["--preloaded"]);
+test("preloading (the default where the entry has a list; --no-preload without): the app runs over a shared, sealed machine as over a board's flash, and its collector compacts under shared code and strings", async (t) => {
+	const plain = await app("preloaded", ["--no-preload"]);
+	const shared = await app("preloaded");
 	t.is(plain.code, 0, plain.stderr);
 	t.is(shared.code, 0, shared.stderr);
 	// The same results: variables, objects, arrays and private fields written after preloading
@@ -145,7 +145,7 @@ test("preloading: a list that does not load costs the preloading, not the app", 
 	const dir = tempDir(t);
 	writeFileSync(join(dir, "main.js"), `trace("ran\\n");\n`);
 	writeFileSync(join(dir, "main.preload"), "# one module that is not there\nnowhere/module\n");
-	const { code, stdout, stderr } = await runHost(["-m", dir, "-m", join(build, "mods"), "--preloaded", "main"]);
+	const { code, stdout, stderr } = await runHost(["-m", dir, "-m", join(build, "mods"), "main"]);
 	t.is(code, 0, stderr);
 	t.is(stdout, "ran\n");
 	t.regex(stderr, /preload: preloading nowhere\/module failed; the app runs without preloading/);

@@ -12,7 +12,7 @@
  *   memory.c    XS chunk/slot allocation, accounting, the heap limit, reports
  *   loader.c    module resolution and loading, host-function binding, internal modules
  *   snapshot.c  the snapshot file format
- *   preload.c   --preloaded: the entry's preload list in a shared machine, the app in a clone
+ *   preload.c   preloading (default): the entry's preload list in a shared machine, the app in a clone
  *   runtime.c   what is written against the public xs.h API (import, reporting)
  *   loop.c      poll loop, timers, posts from other threads, logging
  *   mod_*.c     the host's own modules (xsmc)

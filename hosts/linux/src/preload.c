@@ -18,9 +18,8 @@
  * fatal: the host says so and runs the app without preloading, in a fresh
  * machine.
  *
- * Opt-in (--preloaded) for now: the benchmarks measure with it; the tests and
- * `npm start` run without it until the whole suite has run with it (the
- * README's "Preloading").
+ * The default wherever an entry has a list; `--no-preload` runs the app with
+ * its modules in its own heap (bench board-cpu measures both).
  */
 #include "xsAll.h"
 #include "host.h"

@@ -29,8 +29,9 @@ static void usage(FILE *out)
 		"  -s, --snapshot FILE        boot from a heap snapshot (the entry is stored in it)\n"
 		"  -w, --write-snapshot FILE  preload modules and the entry, write a snapshot, exit\n"
 		"  -p, --preload LIST         comma-separated modules to preload (with -w)\n"
-		"      --preloaded            preload what <entry>.preload lists into a shared,\n"
-		"                             read-only machine first, as a board keeps it in flash\n"
+		"      --no-preload           run without preloading: by default what <entry>.preload\n"
+		"                             lists is loaded into a shared, read-only machine first,\n"
+		"                             as a board keeps it in flash, and the app runs in a clone\n"
 		"      --heap-limit SIZE      most bytes the XS heap may take, 64k to 16g (e.g. 512k,\n"
 		"                             4m); without it the heap is not limited\n"
 		"      --log-level LEVEL      error | warn | info | debug (default warn)\n"
@@ -81,7 +82,7 @@ int ivxs_main(int argc, char **argv)
 	const char *entry = NULL, *snapshot = NULL, *writeSnapshot = NULL;
 	char *preloadList = NULL, *preload[kMaxPreload];
 	char snapshotEntry[PATH_MAX];
-	int preloadCount = 0, preloaded = 0, i, status;
+	int preloadCount = 0, preloaded = 1, i, status;
 
 	*config = (ivxs_host_config)IVXS_CONFIG_DEFAULTS;   /* a second run (libivxs) starts afresh */
 	for (i = 1; i < argc; i++) {
@@ -103,8 +104,8 @@ int ivxs_main(int argc, char **argv)
 			config->memory_report = 1;
 			continue;
 		}
-		if (!strcmp(a, "--preloaded")) {
-			preloaded = 1;
+		if (!strcmp(a, "--no-preload")) {
+			preloaded = 0;
 			continue;
 		}
 		if (a[0] == '-' && !value)
