@@ -1,4 +1,4 @@
-// Runs over a preloaded module (preloaded.preload) with and without --preloaded: the results are
+// Runs over a preloaded module (preloaded.preload) preloaded (the default) and with --no-preload: the results are
 // the same, what a board's flash refuses is refused, and the collector compacts the app's heap
 // many times under code and strings that live in the shared machine.
 import { memory, collectGarbage } from "ivxs/host";
