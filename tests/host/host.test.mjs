@@ -252,6 +252,19 @@ test("--memory-report prints the XS heap and native bytes at exit; SIGUSR1 any t
 	t.regex(idle.stderr, /ivxs memory \(SIGUSR1\): xs chunks \d+/);
 });
 
+test("memory().allocated counts what the machine allocated, through the collections that freed it: 3 slots an object, a string's chunk (64- and 32-bit hosts)", async (t) => {
+	for (const [binary, slot] of [[undefined, 32], [join(build, "bin", "ivxs-m32"), 16]]) {
+		const { code, stdout, stderr } = await app("allocated", [], binary ? { binary } : {});
+		t.is(code, 0, stderr);
+		const object = Number(stdout.match(/object ([\d.]+) bytes; collections (\d+)/)[1]);
+		t.true(Math.abs(object - 3 * slot) < 0.05, `${object} bytes an object, ${slot}-byte slots`);
+		t.true(Number(stdout.match(/collections (\d+)/)[1]) > 10, "the objects were collected as they went");
+		const string = Number(stdout.match(/string (\d+) bytes/)[1]);
+		t.true(string >= 4001 + slot && string < 4400, `${string} bytes a 4000-character string`);
+		t.true(Number(stdout.match(/a collection allocates (\d+) bytes/)[1]) < 1024, stdout);
+	}
+});
+
 test("an HTTP/1.1 server in JS on the ECMA-419 listener answers Node's fetch", async (t) => {
 	let resolvePort;
 	const port = new Promise((resolve) => { resolvePort = resolve; });

@@ -6,6 +6,8 @@ declare module "ivxs/host" {
 		preloaded: number;
 		/** Garbage collections of the app's machine so far. */
 		collections: number;
+		/** Chunk and slot bytes the app's machine has allocated so far (what it freed included). */
+		allocated: number;
 		native: Record<string, { bytes: number; peak: number }>;
 	}
 	export function memory(): XsMemory;

@@ -36,6 +36,7 @@ typedef struct {
 	int log_level;              /* IVXS_LOG_* */
 	const char *data_dir;       /* preference storage */
 	int memory_report;          /* print the memory report at exit */
+	const char *gc_stacks;      /* a file: the JS stack at each of the app's collections (memory.c) */
 	int app_argc;               /* arguments after "--" */
 	char **app_argv;
 } ivxs_host_config;
@@ -139,7 +140,13 @@ typedef struct {
 	size_t reserved, reserved_peak;        /* bytes XS took from the system (the preloaded machine's left out) */
 	size_t preloaded;                      /* chunk and slot bytes the preloaded, shared machine uses (a board's flash) */
 	unsigned long long collections;        /* garbage collections of the app's machine */
+	unsigned long long allocated;          /* chunk and slot bytes the app's machine has allocated since it began */
 } ivxs_xs_memory;
+/* A collection of the app's machine is marking (runtime.c's counter): what is in use now is
+ * what was allocated up to it. */
+void ivxs_memory_collecting(void);
+/* While on, --heap-limit is not applied: the preloaded machine is being built (start.c). */
+void ivxs_memory_unlimited(int on);
 /* The preloaded machine is complete, using `used` bytes: what XS took so far is its (preload.c). */
 void ivxs_memory_preloaded(size_t used);
 void ivxs_machine_memory(ivxs_xs_memory *out);
@@ -184,6 +191,9 @@ extern const int ivxs_host_function_count;
 extern txMachine *ivxs_machine_instance;
 void xs_trace(txMachine *the);            /* the global trace() */
 void ivxs_build_hosts(txMachine *the);    /* binds a module's host functions */
+/* xsMemory.c's mxReport lines, compiled to come here (the Makefile): after a collection, what
+ * it left in use (memory.c). */
+void ivxs_xs_report(txMachine *the, txString format, ...);
 #endif
 
 #endif

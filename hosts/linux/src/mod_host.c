@@ -34,7 +34,7 @@ void ivxs_host_install_globals(void)
 	xsEndHost(the);
 }
 
-/* memory() -> { xs: {chunks, chunksPeak, slots, slotsPeak, reserved, reservedPeak, preloaded, collections}, native: { name: {bytes, peak} } } */
+/* memory() -> { xs: {chunks, chunksPeak, slots, slotsPeak, reserved, reservedPeak, preloaded, collections, allocated}, native: { name: {bytes, peak} } } */
 void xs_host_memory(xsMachine *the)
 {
 	ivxs_xs_memory m;
@@ -50,6 +50,7 @@ void xs_host_memory(xsMachine *the)
 	ivxs_set_number(xsResult, "reservedPeak", (double)m.reserved_peak, xsVar(1));
 	ivxs_set_number(xsResult, "preloaded", (double)m.preloaded, xsVar(1));
 	ivxs_set_number(xsResult, "collections", (double)m.collections, xsVar(1));
+	ivxs_set_number(xsResult, "allocated", (double)m.allocated, xsVar(1));
 	xsVar(2) = xsmcNewObject();
 	for (c = ivxs_mem_first(); c; c = c->next) {
 		xsResult = xsmcNewObject();

@@ -93,6 +93,7 @@ static void countCollection(xsMachine *the, void *data, xsMarkRoot markRoot)
 {
 	(void)the, (void)data, (void)markRoot;
 	gCollections++;
+	ivxs_memory_collecting();
 }
 
 static const xsHostHooks kCollectionCounterHooks = { NULL, countCollection, NULL };

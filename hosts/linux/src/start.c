@@ -35,6 +35,8 @@ static void usage(FILE *out)
 		"      --heap-limit SIZE      most bytes the XS heap may take, 64k to 16g (e.g. 512k,\n"
 		"                             4m); without it the heap is not limited\n"
 		"      --log-level LEVEL      error | warn | info | debug (default warn)\n"
+		"      --gc-stacks FILE       write the JS stack at each of the app's garbage collections\n"
+		"                             to FILE, a line each: a sample of what allocates\n"
 		"      --memory-report        print memory accounting at exit (SIGUSR1: any time)\n"
 		"      --data DIR             persistent storage folder (default ./ivxs-data); its ota/\n"
 		"                             folder holds OTA slots of the app layer (modules/ota)\n"
@@ -137,6 +139,8 @@ int ivxs_main(int argc, char **argv)
 		}
 		else if (!strcmp(a, "--data"))
 			config->data_dir = value;
+		else if (!strcmp(a, "--gc-stacks"))
+			config->gc_stacks = value;
 		else if (a[0] == '-')
 			return fail("unknown option %s (see --help)", a);
 		else if (!entry) {
@@ -213,15 +217,22 @@ int ivxs_main(int argc, char **argv)
 		if (ivxs_snapshot_boot() < 0)
 			return fail("%s", ivxs_machine_error());
 	}
-	else if (ivxs_machine_create() < 0)
-		return fail("%s", ivxs_machine_error());
-	else if (preloaded && !writeSnapshot && ivxs_preload(entry) < 0) {
-		/* A list that does not load (an OTA slot without one of its modules, a module that
-		 * throws) costs the preloading, not the app. */
-		ivxs_log(IVXS_LOG_WARN, "preload: %s; the app runs without preloading", ivxs_machine_error());
-		ivxs_machine_delete();
+	else {
+		/* The preloaded machine is what a board keeps in flash: --heap-limit is the app's heap
+		 * beside it, so the limit waits until the app's own machine (the clone) runs. */
+		ivxs_memory_unlimited(preloaded && !writeSnapshot);
 		if (ivxs_machine_create() < 0)
 			return fail("%s", ivxs_machine_error());
+		if (preloaded && !writeSnapshot && ivxs_preload(entry) < 0) {
+			/* A list that does not load (an OTA slot without one of its modules, a module that
+			 * throws) costs the preloading, not the app. */
+			ivxs_log(IVXS_LOG_WARN, "preload: %s; the app runs without preloading", ivxs_machine_error());
+			ivxs_machine_delete();
+			ivxs_memory_unlimited(0);
+			if (ivxs_machine_create() < 0)
+				return fail("%s", ivxs_machine_error());
+		}
+		ivxs_memory_unlimited(0);
 	}
 
 	if (writeSnapshot) {
