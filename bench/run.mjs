@@ -31,6 +31,8 @@
  *   board_cpu      the camera app's instructions per second of video    bench/board-cpu/run.mjs
  *                  on the 32-bit host (cloud storage, + 1 and 4 viewers,
  *                  + events and stills; both streams): XS, collector, crypto, our C
+ *   board_memory   the camera app's XS memory, collections per second   bench/board-memory/run.mjs
+ *                  and bytes allocated per frame on the 32-bit host (the same loads, real time)
  *   webrtc         the camera's side of a DTLS-SRTP handshake: instructions  bench/webrtc/run.mjs
  *                  and the send path per video frame (C RtpSender vs the JS path)
  *   ota            a release to 100 simulated devices: time to 95 %     bench/ota/run.mjs
@@ -47,6 +49,7 @@ import { benchCloudLive } from "./cloud-live/run.mjs";
 import { benchCloudMulti } from "./cloud-multi/run.mjs";
 import { benchCapi } from "./capi/run.mjs";
 import { benchBoardCpu } from "./board-cpu/run.mjs";
+import { benchBoardMemory } from "./board-memory/run.mjs";
 import { benchWebrtc } from "./webrtc/run.mjs";
 import { benchCs } from "./cs/run.mjs";
 import { benchOta } from "./ota/run.mjs";
@@ -115,6 +118,7 @@ async function main() {
 		["cs", () => benchCs({ root, log })],
 		["capi", () => benchCapi({ root })],
 		["board_cpu", () => benchBoardCpu({ root, log })],
+		["board_memory", () => benchBoardMemory({ root, log })],
 		["webrtc", () => benchWebrtc({ root })],
 		["ota", () => benchOta({ log })],
 	];

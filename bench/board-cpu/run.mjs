@@ -69,7 +69,7 @@ const AUDIO = "fixtures/media/aac-lc-16k-mono.aac";
 const STILLS = "fixtures/media/stills";
 const FPS = 15;   // both clips
 const SHORT = 6, LONG = 18;
-const EVENT_EVERY_S = 4;
+export const EVENT_EVERY_S = 4;
 const TARGET_INSTRUCTIONS_PER_S = 24e6;
 const TARGET_COLLECTOR_PERCENT = 10;
 const SERVED_SHARE = 0.9;   // of the frames the cloud stored, what the viewers must get for a load to count as kept up
@@ -82,7 +82,7 @@ const STACK_CHECK = "fxCStackLimit";
 const AES_BLOCK = /^mbedtls_(internal_aes_encrypt|internal_aes_decrypt|aes_crypt_ecb)$/;
 const GHASH = /^gcm_mult$/;
 
-const STREAMS = {
+export const STREAMS = {
 	sample_640x480: { video: FIXTURE, what: `${FIXTURE} (640x480, 15 fps, ~150 kbit/s) + ${AUDIO}` },
 	camera_720p: { video: CAMERA.clip, what: `${CAMERA.clip} (1280x720, 15 fps, 1 Mbit/s, bench/p2p/frames.mjs CAMERA) + ${AUDIO}` },
 };
@@ -134,10 +134,12 @@ function costsOf(root, out) {
 	return { total, split, collector: inclusiveOf("fxCollect"), collectorFunctions };
 }
 
-/** The camera app under callgrind; `onLine(line)` sees its stdout lines as they come. Resolves at its exit. */
-function grindCamera(root, { out, args, timeoutMs, onLine }) {
+/** The camera app on the 32-bit host, under callgrind when `out` names its output; `onLine(line)`
+ * sees its stdout lines as they come. Resolves at its exit. */
+function runCamera(root, { out, args, timeoutMs, onLine }) {
 	return new Promise((resolveRun, reject) => {
-		const child = spawn("valgrind", ["--tool=callgrind", `--callgrind-out-file=${out}`, "build/bin/ivxs-m32", ...args], { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
+		const [command, ...before] = out ? ["valgrind", "--tool=callgrind", `--callgrind-out-file=${out}`, "build/bin/ivxs-m32"] : ["build/bin/ivxs-m32"];
+		const child = spawn(command, [...before, ...args], { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
 		let stdout = "", stderr = "", partial = "";
 		child.stdout.setEncoding("utf8").on("data", (chunk) => {
 			stdout += chunk;
@@ -155,18 +157,22 @@ function grindCamera(root, { out, args, timeoutMs, onLine }) {
 	});
 }
 
-/** One run: a new device, the camera for `seconds` with its viewers; its costs and checks. */
-async function oneRun(root, work, setup, { name, video, load, seconds }) {
+/**
+ * One run: a new device, the camera for `seconds` with its viewers; its checks, and its costs
+ * under callgrind (`grind`, else null). `load.audio === false` leaves the channel's audio out;
+ * `hostArgs` go to the host, `extraArgs` to the camera app.
+ */
+export async function oneRun(root, work, setup, { name, video, load, seconds, grind = true, hostArgs = [], extraArgs = [] }) {
 	const { cloud, api, addDevice, token, storedFrames, totalFrames, log } = setup;
 	const device = await addDevice({ id: `board-cpu-${++setup.devices}` });   // a P2P ticket takes ids of ≤ 16 bytes
 	await api(`/v1/devices/${device.id}/plan`, { method: "PUT", body: { mode: "continuous", segmentS: 2, snapshotIntervalS: 60 } });
-	const channel = { video, codec: "h264", audio: AUDIO, ...(load.events ? { stills: STILLS } : {}) };
+	const channel = { video, codec: "h264", ...(load.audio === false ? {} : { audio: AUDIO }), ...(load.events ? { stills: STILLS } : {}) };
 	const file = join(work, `${name}.json`);
 	writeFileSync(file, JSON.stringify({ id: device.id, secret: device.secret, cloud: cloud.url, channels: [channel] }));
-	const out = join(work, `${name}.out`);
-	const args = ["--data", join(work, name), ...(load.noPreload ? ["--no-preload"] : []), "modules/app/camera", "--", "--device", file, "--seconds", String(seconds), "--summary",
+	const out = grind ? join(work, `${name}.out`) : undefined;
+	const args = ["--data", join(work, name), ...(load.noPreload ? ["--no-preload"] : []), ...hostArgs, "modules/app/camera", "--", "--device", file, "--seconds", String(seconds), "--summary",
 		...(load.viewers ? ["--p2p-loopback"] : ["--no-p2p"]),
-		...(load.events ? ["--event-every", String(EVENT_EVERY_S)] : [])];
+		...(load.events ? ["--event-every", String(EVENT_EVERY_S)] : []), ...extraArgs];
 	// Viewers from the control channel's connection (the camera's clock starts ~0.3 s before it) to the camera's exit.
 	const viewers = [];
 	let connectedAt;
@@ -183,9 +189,9 @@ async function oneRun(root, work, setup, { name, video, load, seconds }) {
 			viewers.push({ seen, exited });
 		}
 	};
-	log(`board_cpu: ${name} under callgrind`);
+	log(`${grind ? "board_cpu" : "board_memory"}: ${name}${grind ? " under callgrind" : ""}`);
 	const started = Date.now();
-	const run = await grindCamera(root, {
+	const run = await runCamera(root, {
 		out, args, timeoutMs: (seconds + 180) * 1000,
 		onLine: (line) => { if (load.viewers && connectedAt === undefined && line.includes("control channel connected")) startWatching(); },
 	});
@@ -199,15 +205,15 @@ async function oneRun(root, work, setup, { name, video, load, seconds }) {
 	const stats = summary.channels["0"];
 	const stored = totalFrames(await storedFrames(cloud, device.id));
 	const events = load.events ? await api(`/v1/devices/${device.id}/events`) : [];
-	const costs = costsOf(root, out);
+	const costs = grind ? costsOf(root, out) : null;
 	const result = {
-		seconds, wall_s: round(wallS, 1), instructions: costs.total,
+		seconds, wall_s: round(wallS, 1), ...(costs ? { instructions: costs.total } : {}),
 		frames_uploaded: stats.framesUploaded, frames_lost: stats.framesLost, stored: stored.total, video_stored: stored.h264, audio_stored: stored.aac,
 		...(load.viewers ? { viewers: viewers.map((v) => ({ first_frame_s: v.seen.firstS === undefined ? null : round(v.seen.firstS, 1), frames: v.seen.frames, lost: v.seen.lost })) } : {}),
 		...(load.events ? { events: events.length, event_pictures: events.filter((e) => e.picture).length, stills: summary.stills, snapshots: summary.snapshots } : {}),
 	};
-	log(`board_cpu: ${name}: ${costs.total} instructions, ${stored.h264} video frames stored, ${wallS.toFixed(1)} s${load.viewers ? `, viewers ${JSON.stringify(result.viewers)}` : ""}`);
-	return { result, costs };
+	log(`${name}: ${costs ? `${costs.total} instructions, ` : ""}${stored.h264} video frames stored, ${wallS.toFixed(1)} s${load.viewers ? `, viewers ${JSON.stringify(result.viewers)}` : ""}`);
+	return { result, costs, stdout: run.stdout, summary };
 }
 
 /** LONG minus SHORT for one stream and load: instructions per second of video, the split, the checks. */
@@ -249,29 +255,38 @@ async function oneLoad(root, work, setup, { stream, video, loadName, load }) {
 	};
 }
 
-export async function benchBoardCpu({ root, log = () => {} }) {
+/**
+ * What every board section's runs share: the 32-bit host built, the 720p clip made, a fresh
+ * build/bench/<folder>, an in-process cloud with one API token for every viewer (sign-ins have a
+ * rate limit); `body(work, setup)` runs with them, and the cloud stops after it.
+ */
+export async function withBoardCloud(root, folder, log, body) {
 	buildHost("m32", { stdio: ["ignore", "ignore", "inherit"] });
 	ensureClip(CAMERA.clip, CAMERA, log);
-	const work = join(root, "build/bench/board-cpu");
+	const work = join(root, "build/bench", folder);
 	rmSync(work, { recursive: true, force: true });
 	mkdirSync(work, { recursive: true });
 	const { cloud, api, addDevice } = await inProcessCloud(root, join(work, "cloud"));
 	const { storedFrames, totalFrames } = await import(join(root, "tests/_camera.mjs"));
+	try {
+		const { token } = await api("/v1/tokens", { method: "POST" });
+		return await body(work, { cloud, api, addDevice, token, storedFrames, totalFrames, log, devices: 0 });
+	}
+	finally {
+		await cloud.stop();
+	}
+}
+
+export async function benchBoardCpu({ root, log = () => {} }) {
 	const started = Date.now();
 	const streams = {};
-	try {
-		// One API token for every viewer (sign-ins have a rate limit).
-		const { token } = await api("/v1/tokens", { method: "POST" });
-		const setup = { cloud, api, addDevice, token, storedFrames, totalFrames, log, devices: 0 };
+	await withBoardCloud(root, "board-cpu", log, async (work, setup) => {
 		for (const [stream, { video, what }] of Object.entries(STREAMS)) {
 			streams[stream] = { what };
 			for (const [loadName, load] of Object.entries(LOADS))
 				streams[stream][loadName] = await oneLoad(root, work, setup, { stream, video, loadName, load });
 		}
-	}
-	finally {
-		await cloud.stop();
-	}
+	});
 	const judged = streams.camera_720p.viewers_4_events;
 	const intact = Object.values(streams).every((s) => Object.keys(LOADS).every((l) => s[l].data_intact));
 	// A load the camera did not keep up with cannot show the target met; a smaller load on the same

@@ -1,6 +1,8 @@
 declare module "ivxs/moddable" {
 	export interface XsMemory {
 		chunks: number; chunksPeak: number; slots: number; slotsPeak: number;
+		/** Garbage collections so far: builds with XS instrumentation (mxInstrument) only. */
+		collections?: number;
 		native: Record<string, { bytes: number; peak: number }>;
 	}
 	/** XS heap (bytes) in use and at peak, and each native module's counter. */

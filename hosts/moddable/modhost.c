@@ -26,6 +26,9 @@ void xs_ivxs_memory(xsMachine *the)
 	setNumber(the, &xsVar(0), "chunksPeak", (double)the->peakChunksSize);
 	setNumber(the, &xsVar(0), "slots", (double)the->currentHeapCount * slotBytes);
 	setNumber(the, &xsVar(0), "slotsPeak", (double)the->peakHeapCount * slotBytes);
+#ifdef mxInstrument
+	setNumber(the, &xsVar(0), "collections", (double)the->garbageCollectionCount);
+#endif
 	xsVar(1) = xsNewObject();
 	for (c = ivxs_mem_first(); c; c = c->next) {
 		xsResult = xsNewObject();

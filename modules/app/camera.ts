@@ -365,7 +365,14 @@ export default function main(): void {
 			nextProbe += options.memoryProbe * 1000;
 			collectGarbage();
 			const m = memory();
-			trace(`@@memory ${JSON.stringify({ at: elapsed, chunks: m.chunks, slots: m.slots, heap: m.chunks + m.slots, heapPeak: m.chunksPeak + m.slotsPeak, native: m.native })}\n`);
+			// What the channels captured so far, for allocations per frame (bench board_memory).
+			let video = 0, audio = 0;
+			for (const capture of captures) {
+				const c = capture.stats();
+				video += c.videoFrames;
+				audio += c.audioFrames;
+			}
+			trace(`@@memory ${JSON.stringify({ at: elapsed, chunks: m.chunks, slots: m.slots, heap: m.chunks + m.slots, heapPeak: m.chunksPeak + m.slotsPeak, collections: m.collections, allocated: m.allocated, video, audio, native: m.native })}\n`);
 		}
 		if (!options.seconds || elapsed < options.seconds * 1000) return;
 		stop(0);

@@ -80,6 +80,10 @@ declare module "ivxs/platform" {
 	export function exit(code?: number): void;
 	export interface Memory {
 		chunks: number; chunksPeak: number; slots: number; slotsPeak: number;
+		/** Garbage collections so far (the Linux host; Moddable builds with instrumentation). */
+		collections?: number;
+		/** Chunk and slot bytes allocated so far, what was freed included (the Linux host). */
+		allocated?: number;
 		native: Record<string, { bytes: number; peak: number }>;
 	}
 	/** XS heap in use and at peak (bytes) and each native module's counter. */
