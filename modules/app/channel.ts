@@ -5,7 +5,7 @@
 import { Ring } from "ring";
 import { Capture } from "capture";
 import { firmware, readFile } from "ivxs/platform";
-import { probeVideo, type VideoProbe } from "../media/index.js";
+import { MissingParameterSetError, probeVideo, type VideoCodec, type VideoProbe } from "../media/index.js";
 import type { ChannelConfig } from "./device-file.js";
 import type { FirmwareFeed } from "./firmware.js";
 
@@ -39,12 +39,30 @@ export function openChannel(source: Omit<ChannelConfig, "channel" | "enabled">, 
 	try {
 		if (fw) return { ring, capture: fw.open(ring, source.codec, source.firmware?.audio), fps: undefined };
 		const { video, audio, stills, codec, g711, g711Codec } = source;
-		const probe = video && source.fps === undefined ? probeVideo(new Uint8Array(readFile(video, { maxBytes: 256 * 1024 })), codec) : undefined;
+		const probe = video && source.fps === undefined ? probeFile(video, codec) : undefined;
 		const fps = source.fps ?? (probe ? probe.frameRate ?? DEFAULT_FPS : undefined);
 		return { ring, capture: new Capture({ ring, video, audio, stills, codec, fps, ...(g711 ? { g711, g711Codec } : {}) }), fps, probe };
 	}
 	catch (error) {
 		ring.close();
 		throw error;
+	}
+}
+
+// The parameter sets lead a stream: its first 4 KiB are probed first, 256 KiB only when they hold
+// no whole SPS (each read is that many bytes of XS heap: a 256-KiB read at start was half of the
+// 720p camera's peak, bench board_memory).
+const PROBE_HEADS = [4 * 1024, 256 * 1024];
+
+function probeFile(video: string, codec: VideoCodec): VideoProbe {
+	for (let i = 0; ; i++) {
+		const head = new Uint8Array(readFile(video, { maxBytes: PROBE_HEADS[i] }));
+		const last = i === PROBE_HEADS.length - 1 || head.length < PROBE_HEADS[i];
+		try {
+			return probeVideo(head, codec, head.length === PROBE_HEADS[i]);
+		}
+		catch (error) {
+			if (last || !(error instanceof MissingParameterSetError)) throw error;
+		}
 	}
 }

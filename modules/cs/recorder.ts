@@ -84,6 +84,9 @@ export class Recorder {
 	#running: Promise<void> | undefined;
 	#wake: (() => void) | undefined;
 	#timer: Timer | undefined;
+	/** A #nextFrame waiting for the ring, and its clip-time check. */
+	#frameWanted: ((frame: Frame | undefined) => void) | undefined;
+	#frameTimer: Timer | undefined;
 
 	constructor(options: RecorderOptions) {
 		this.#o = options;
@@ -275,10 +278,14 @@ export class Recorder {
 				}
 			}
 			last = frame;
-			const sent = await uploader.send(mux);
-			if (typeof sent !== "number") return sent;
-			bytes += sent;
-			frame = await this.#nextFrame();
+			// An await is ~0.7 KB of garbage on XS: only a fragment the muxer cut is awaited, and the
+			// next frame only when the ring has none yet (bench board_memory).
+			if (mux.outputs.length) {
+				const sent = await uploader.send(mux);
+				if (typeof sent !== "number") return sent;
+				bytes += sent;
+			}
+			frame = this.#readNow() ?? await this.#nextFrame();
 		}
 		if (this.#closed) return undefined;
 		if (!frame) endsStream = true;   // stopped while waiting for a frame
@@ -325,21 +332,48 @@ export class Recorder {
 		return this.#cursor.first(() => this.#nextFrame());
 	}
 
-	/** The next frame from the reader, waiting for capture; undefined when stopped meanwhile. */
-	async #nextFrame(): Promise<Frame | undefined> {
-		for (;;) {
-			if (this.#closed || !this.#cursor.reading) return undefined;
-			const frame = this.#cursor.read();
-			if (frame) return frame;
-			if (!this.#active() || this.#drainTo !== undefined) return undefined;   // (draining: all read)
-			// Clip end by time: with no frame coming, a clip still ends.
-			await this.#sleep(1000);
-		}
+	/** The next frame if the reader has one now (#nextFrame's first step, without its await). */
+	#readNow(): Frame | undefined {
+		return this.#closed || !this.#cursor.reading ? undefined : this.#cursor.read();
 	}
+
+	/**
+	 * The next frame from the reader, waiting for capture; undefined when stopped meanwhile. One
+	 * promise a wait, answered by #offerFrame: a loop of sleeps in an async function cost XS about
+	 * twice the garbage, and the camera waits once a frame (bench board_memory).
+	 */
+	#nextFrame(): Promise<Frame | undefined> {
+		return new Promise((resolve) => {
+			this.#frameWanted = resolve;
+			this.#offerFrame();
+		});
+	}
+
+	/** Answers the waiting #nextFrame when it can: a frame, or undefined when none will come. */
+	#offerFrame(): void {
+		const answer = this.#frameWanted;
+		if (!answer) return;
+		const frame = this.#readNow();
+		if (!frame && !this.#closed && this.#cursor.reading && this.#active() && this.#drainTo === undefined) {   // (draining: all read)
+			// Clip end by time: with no frame coming, a clip still ends (checked every second).
+			if (this.#want === Want.Clips && this.#frameTimer === undefined) this.#frameTimer = Timer.set(this.#recheck, 1000);
+			return;
+		}
+		this.#frameWanted = undefined;
+		if (this.#frameTimer !== undefined) Timer.clear(this.#frameTimer);
+		this.#frameTimer = undefined;
+		answer(frame);
+	}
+
+	readonly #recheck = (): void => {
+		this.#frameTimer = undefined;
+		this.#offerFrame();
+	};
 
 	// --- waiting ---
 
 	#poke(): void {
+		this.#offerFrame();
 		const wake = this.#wake;
 		if (!wake) return;
 		this.#wake = undefined;

@@ -17,8 +17,12 @@ export interface VideoProbe {
   codecString: string;
 }
 
-/** Probes the head of an Annex-B stream. Throws MissingParameterSetError when it holds no SPS. */
-export function probeVideo(head: Uint8Array, codec: VideoCodec): VideoProbe {
+/**
+ * Probes the head of an Annex-B stream. Throws MissingParameterSetError when it holds no SPS —
+ * and, when the stream goes on past `head` (`more`), none that ends before the head does (one
+ * the cut may have shortened): read a longer head then.
+ */
+export function probeVideo(head: Uint8Array, codec: VideoCodec, more = false): VideoProbe {
   let spans: number[];
   try {
     spans = scanNalUnits(head);
@@ -31,7 +35,7 @@ export function probeVideo(head: Uint8Array, codec: VideoCodec): VideoProbe {
   const spsType = codec === "h264" ? H264_NAL.SPS : H265_NAL.SPS;
   for (let i = 0; i < spans.length; i += 3) {
     const nal = head.subarray(spans[i + 1], spans[i + 2]);
-    if (nalType(codec, nal) !== spsType) continue;
+    if (nalType(codec, nal) !== spsType || (more && spans[i + 2] === head.length)) continue;
     if (codec === "h264") {
       const sps = parseH264Sps(nal);
       return { codec, width: sps.width, height: sps.height, frameRate: sps.frameRate, codecString: avcCodecString(sps) };

@@ -4,20 +4,73 @@
  */
 import { P2pCodes, P2pError } from "./errors.js";
 
+// Called, not read as a property of the string: on XS every property of a primitive string
+// (`s.length`, `s.charCodeAt`) makes a wrapper object, 32 bytes on a board, per access.
+const charCodeAt = String.prototype.charCodeAt;
+
 export function encodeAddress(address: string, port: number): Uint8Array {
-	if (address.length > 29 || !Number.isInteger(port) || port < 0 || port > 65535)
+	const n = address.length;
+	if (n > 29 || !Number.isInteger(port) || port < 0 || port > 65535)
 		throw new P2pError(P2pCodes.EARG, `bad UDP address ${address}:${port}`);
-	const bytes = new Uint8Array(address.length + 2);
+	const bytes = new Uint8Array(n + 2);
 	// printable ASCII only, checked by code: this runs for every datagram, and XS compiles a regular
 	// expression each time one is evaluated (bench board_cpu: ~190 k instructions a packet on Linux)
-	for (let i = 0; i < address.length; i++) {
-		const c = address.charCodeAt(i);
+	for (let i = 0; i < n; i++) {
+		const c = charCodeAt.call(address, i);
 		if (c < 0x21 || c > 0x7e) throw new P2pError(P2pCodes.EARG, `bad UDP address ${address}:${port}`);
 		bytes[i] = c;
 	}
-	bytes[address.length] = port >> 8;
-	bytes[address.length + 1] = port & 0xff;
+	bytes[n] = port >> 8;
+	bytes[n + 1] = port & 0xff;
 	return bytes;
+}
+
+/**
+ * The encoded addresses of the peers a socket hears, kept: each datagram's sender is looked up,
+ * not encoded again (an encoding is ~0.8 KB of garbage on XS, and a camera with 4 viewers hears
+ * hundreds of datagrams a second: bench board_memory). At most MAX_PEERS kept; past that the book
+ * starts again, so a sender spraying ports costs time, not memory. The bytes returned are shared:
+ * read them (the transport copies them), never change them.
+ */
+export class AddressBook {
+	static readonly MAX_PEERS = 64;
+	readonly #byAddress = new Map<string, Map<number, Uint8Array>>();
+	#count = 0;
+	/** Decoded addresses by a hash of their bytes (each checked byte for byte). */
+	readonly #byHash = new Map<number, { bytes: Uint8Array; peer: { address: string; port: number } }>();
+
+	/** As decodeAddress, for the peers a socket sends to; the answer is shared: read it only. */
+	decode(bytes: ArrayBuffer): { readonly address: string; readonly port: number } {
+		const view = new Uint8Array(bytes), n = view.length;
+		let hash = n;
+		for (let i = 0; i < n; i++) hash = (Math.imul(hash, 31) + view[i]) | 0;
+		const known = this.#byHash.get(hash);
+		if (known && known.bytes.length === n) {
+			let i = 0;
+			while (i < n && known.bytes[i] === view[i]) i++;
+			if (i === n) return known.peer;
+		}
+		const peer = decodeAddress(bytes);
+		if (this.#byHash.size >= AddressBook.MAX_PEERS) this.#byHash.clear();
+		this.#byHash.set(hash, { bytes: view.slice(), peer });
+		return peer;
+	}
+
+	encode(address: string, port: number): Uint8Array {
+		let ports = this.#byAddress.get(address);
+		const known = ports?.get(port);
+		if (known) return known;
+		const bytes = encodeAddress(address, port);
+		if (this.#count >= AddressBook.MAX_PEERS) {
+			this.#byAddress.clear();
+			this.#count = 0;
+			ports = undefined;
+		}
+		if (!ports) this.#byAddress.set(address, ports = new Map());
+		ports.set(port, bytes);
+		this.#count++;
+		return bytes;
+	}
 }
 
 export function decodeAddress(bytes: ArrayBuffer): { address: string; port: number } {

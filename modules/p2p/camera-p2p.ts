@@ -11,7 +11,7 @@
 import { Channel, Endpoint, Event, Kind, MAX_COMMAND, Rights, Status } from "p2p";
 import { RingReader, type Ring } from "ring";
 import Timer from "timer";
-import { decodeAddress, encodeAddress } from "./address.js";
+import { AddressBook, decodeAddress } from "./address.js";
 import { openUdp, type Datagram, type UdpSocket } from "./udp.js";
 import { decodeControl, encodeControl, type ControlKind } from "./control.js";
 import { P2pCodes, P2pError } from "./errors.js";
@@ -117,6 +117,12 @@ export class P2P {
 	#relay: TurnClient | undefined;
 	/** Peers ("address:port") whose last datagram came through the relay: answered through it. */
 	#relayed = new Set<string>();
+	/** The senders' encoded addresses, looked up per datagram rather than made again. */
+	readonly #peers = new AddressBook();
+	/** A datagram from `from` into the endpoint (through the ticker). */
+	readonly #input = (from: Uint8Array, packet: Datagram): void => {
+		this.#endpoint!.input(from, packet, this.#now());
+	};
 	/** The levels setWatermarks set, for the session report ([0, 0, 0]: off). */
 	#watermarks: [number, number, number] = [0, 0, 0];
 	/** What each announced viewer offered (by viewer id), and our own addresses: a session's path type (path.ts). */
@@ -156,7 +162,7 @@ export class P2P {
 			maxSessions: this.#o.maxSessions, keepAlive,
 		}, {
 			send: (to, datagram) => {
-				const { address, port } = decodeAddress(to);
+				const { address, port } = this.#peers.decode(to);
 				try {
 					this.#write(datagram, address, port);
 				}
@@ -394,8 +400,8 @@ export class P2P {
 			if (this.#relayed.size > 4 * MAX_SESSIONS.linux) this.#relayed.delete(this.#relayed.values().next().value!);
 			if (this.#wire?.(packet)) continue;
 			if (this.#checks!.take(packet)) continue;
-			const from = encodeAddress(packet.address, packet.port);
-			this.#ticker.enter(() => this.#endpoint!.input(from, packet!, this.#now()));
+			const from = this.#peers.encode(packet.address, packet.port);
+			this.#ticker.enter(this.#input, from, packet);
 		}
 		this.#ticker.run();
 	}

@@ -18,11 +18,12 @@ export class Ticker {
 		this.#live = live;
 	}
 
-	/** Runs a call into the endpoint (which may call back). */
-	enter<T>(fn: () => T): T {
+	/** Runs a call into the endpoint (which may call back), with up to two arguments: a per-packet
+	 * call passes its data rather than a closure over it (each closure is garbage on XS). */
+	enter<T, A = undefined, B = undefined>(fn: (a: A, b: B) => T, a?: A, b?: B): T {
 		this.#inside++;
 		try {
-			return fn();
+			return fn(a as A, b as B);
 		}
 		finally {
 			this.#inside--;
