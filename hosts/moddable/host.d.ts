@@ -3,6 +3,8 @@ declare module "ivxs/moddable" {
 		chunks: number; chunksPeak: number; slots: number; slotsPeak: number;
 		/** Garbage collections so far: builds with XS instrumentation (mxInstrument) only. */
 		collections?: number;
+		/** Bytes allocated so far: the Linux host counts them (memory.c); not on Moddable builds. */
+		allocated?: number;
 		native: Record<string, { bytes: number; peak: number }>;
 	}
 	/** XS heap (bytes) in use and at peak, and each native module's counter. */

@@ -368,9 +368,9 @@ export default function main(): void {
 			// What the channels captured so far, for allocations per frame (bench board_memory).
 			let video = 0, audio = 0;
 			for (const capture of captures) {
-				const c = capture.stats();
-				video += c.videoFrames;
-				audio += c.audioFrames;
+				const c: { running: boolean; videoFrames?: number; audioFrames?: number } = capture.stats();   // (a board's capture stub counts none)
+				video += c.videoFrames ?? 0;
+				audio += c.audioFrames ?? 0;
 			}
 			trace(`@@memory ${JSON.stringify({ at: elapsed, chunks: m.chunks, slots: m.slots, heap: m.chunks + m.slots, heapPeak: m.chunksPeak + m.slotsPeak, collections: m.collections, allocated: m.allocated, video, audio, native: m.native })}\n`);
 		}

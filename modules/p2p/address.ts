@@ -43,7 +43,7 @@ export class AddressBook {
 	decode(bytes: ArrayBuffer): { readonly address: string; readonly port: number } {
 		const view = new Uint8Array(bytes), n = view.length;
 		let hash = n;
-		for (let i = 0; i < n; i++) hash = (Math.imul(hash, 31) + view[i]) | 0;
+		for (let i = 0; i < n; i++) hash = (hash * 31 + view[i]) % 0x7fffffff;   // in doubles: XS's Math.imul overflows C's int
 		const known = this.#byHash.get(hash);
 		if (known && known.bytes.length === n) {
 			let i = 0;
