@@ -253,8 +253,8 @@ test("--memory-report prints the XS heap and native bytes at exit; SIGUSR1 any t
 });
 
 test("memory().allocated counts what the machine allocated, through the collections that freed it: 3 slots an object, a string's chunk (64- and 32-bit hosts)", async (t) => {
-	for (const [binary, slot] of [[undefined, 32], [join(build, "bin", "ivxs-m32"), 16]]) {
-		const { code, stdout, stderr } = await app("allocated", [], binary ? { binary } : {});
+	for (const [binary, slot] of [[join(build, "bin", "ivxs"), 32], [join(build, "bin", "ivxs-m32"), 16]]) {
+		const { code, stdout, stderr } = await app("allocated", [], { binary });
 		t.is(code, 0, stderr);
 		const object = Number(stdout.match(/object ([\d.]+) bytes; collections (\d+)/)[1]);
 		t.true(Math.abs(object - 3 * slot) < 0.05, `${object} bytes an object, ${slot}-byte slots`);
