@@ -7,23 +7,33 @@
 /** A scatter list: views that go to the socket in order, never joined into one buffer. */
 export type Chunks = readonly Uint8Array[];
 
-// Strings are walked by code point (for…of): XS keeps strings as UTF-8 and its charCodeAt returns
-// whole code points ("😀".length is 1 there), where Node has UTF-16 surrogate pairs.
+// Strings are walked by code point: XS keeps strings as UTF-8 and indexes them by code point
+// ("😀".length is 1 there), where Node has UTF-16 surrogate pairs (a code point past U+FFFF takes
+// two indexes). Neither for…of nor `text.charCodeAt(i)`: on XS the iterator makes objects and a
+// string per character, and every property read of a primitive string (`text.length` too) makes a
+// wrapper object — garbage the collector pays for (bench board_memory). The prototype's functions
+// are called with the string instead.
+const codePointAt = String.prototype.codePointAt, charCodeAt = String.prototype.charCodeAt;
+const WIDE = "\u{1F600}".length === 2 ? 2 : 1;   // indexes a code point past U+FFFF takes
 
 export function utf8Length(text: string): number {
+	const n = text.length;
 	let length = 0;
-	for (const ch of text) {
-		const c = ch.codePointAt(0)!;
+	for (let i = 0; i < n;) {
+		const c = codePointAt.call(text, i)!;
 		length += c < 0x80 ? 1 : c < 0x800 ? 2 : c < 0x10000 ? 3 : 4;
+		i += c > 0xffff ? WIDE : 1;
 	}
 	return length;
 }
 
 /** Writes text as UTF-8 at `offset` (lone surrogates become U+FFFD); returns the end offset. */
 export function utf8Write(text: string, into: Uint8Array, offset: number): number {
+	const n = text.length;
 	let o = offset;
-	for (const ch of text) {
-		let c = ch.codePointAt(0)!;
+	for (let i = 0; i < n;) {
+		let c = codePointAt.call(text, i)!;
+		i += c > 0xffff ? WIDE : 1;
 		if (c < 0x80) into[o++] = c;
 		else if (c < 0x800) {
 			into[o++] = 0xc0 | (c >> 6);
@@ -88,9 +98,10 @@ export function utf8Decode(bytes: Uint8Array): string {
 
 /** Protocol text (ASCII) to bytes; anything outside 0x20–0x7e other than TAB is refused. */
 export function asciiEncode(text: string): Uint8Array {
-	const bytes = new Uint8Array(text.length);
-	for (let i = 0; i < text.length; i++) {
-		const c = text.charCodeAt(i);
+	const n = text.length;
+	const bytes = new Uint8Array(n);
+	for (let i = 0; i < n; i++) {
+		const c = charCodeAt.call(text, i);
 		if (c > 0x7e || (c < 0x20 && c !== 9 && c !== 10 && c !== 13)) throw new TypeError(`not protocol text: character ${c} at ${i}`);
 		bytes[i] = c;
 	}
@@ -100,8 +111,10 @@ export function asciiEncode(text: string): Uint8Array {
 /** Bytes to a string, one character per byte (latin1): for parsing protocol text. */
 export function latin1Decode(bytes: Uint8Array, start = 0, end = bytes.length): string {
 	let text = "";
+	// the view itself as the arguments: Array.prototype.slice of a typed array costs XS ~2.4 KB of
+	// garbage a byte (725 KB for a 300-byte head), a subarray 64 bytes
 	for (let i = start; i < end; i += 4096)
-		text += String.fromCharCode.apply(null, Array.prototype.slice.call(bytes, i, Math.min(end, i + 4096)) as number[]);
+		text += String.fromCharCode.apply(null, bytes.subarray(i, Math.min(end, i + 4096)) as unknown as number[]);
 	return text;
 }
 

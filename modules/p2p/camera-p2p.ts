@@ -8,7 +8,7 @@
  * sources), and every 10 ms while a channel is fed by onSendGet (one timer per endpoint, not
  * per channel). Live from the ring is fed in C, zero-copy: the app writes no onSendGet for it.
  */
-import { Channel, Endpoint, Event, Kind, MAX_COMMAND, Rights, Status } from "p2p";
+import { Channel, Endpoint, Event, Kind, MAX_COMMAND, MTU, Rights, Status } from "p2p";
 import { RingReader, type Ring } from "ring";
 import Timer from "timer";
 import { AddressBook, decodeAddress } from "./address.js";
@@ -119,6 +119,15 @@ export class P2P {
 	#relayed = new Set<string>();
 	/** The senders' encoded addresses, looked up per datagram rather than made again. */
 	readonly #peers = new AddressBook();
+	/** Some session's outbox may hold a reply (#flush). */
+	#outboxed = false;
+	readonly #sendBuffer = new ArrayBuffer(MTU);
+	#sendViewOf: Uint8Array | undefined;
+	/** The first `length` bytes of the send buffer (the last view kept: most datagrams are full). */
+	#sendView(length: number): Uint8Array {
+		if (this.#sendViewOf?.length !== length) this.#sendViewOf = new Uint8Array(this.#sendBuffer, 0, length);
+		return this.#sendViewOf;
+	}
 	/** A datagram from `from` into the endpoint (through the ticker). */
 	readonly #input = (from: Uint8Array, packet: Datagram): void => {
 		this.#endpoint!.input(from, packet, this.#now());
@@ -161,10 +170,13 @@ export class P2P {
 			role: "camera", deviceId: this.#o.deviceId, deviceSecret: this.#o.deviceSecret as ArrayBuffer,
 			maxSessions: this.#o.maxSessions, keepAlive,
 		}, {
-			send: (to, datagram) => {
+			// Datagrams come in this buffer, sent at once (the relay copies what it wraps): no new
+			// ArrayBuffer a datagram (native/p2p's Handler).
+			sendBuffer: this.#sendBuffer,
+			send: (to, datagram, length) => {
 				const { address, port } = this.#peers.decode(to);
 				try {
-					this.#write(datagram, address, port);
+					this.#write(length === undefined ? datagram : this.#sendView(length), address, port);
 				}
 				catch (error) {
 					this.#log(`send to ${address}:${port}: ${(error as Error).message}`);
@@ -406,18 +418,25 @@ export class P2P {
 		this.#ticker.run();
 	}
 
-	/** Replies that found the command buffer full go out as soon as it has room. */
+	/** Replies that found the command buffer full go out as soon as it has room (every tick:
+	 * the sessions are walked only while some reply waits — an iterator a tick is garbage on XS). */
 	#flush(): void {
-		for (const session of this.#sessions.values())
+		if (!this.#outboxed) return;
+		let waiting = 0;
+		for (const session of this.#sessions.values()) {
 			while (session.outbox.length) {
 				const [kind, id, bytes] = session.outbox[0];
 				if (this.#ticker.enter(() => this.#endpoint!.command(session.index, kind, id, bytes, this.#now())) === Status.again) break;
 				session.outbox.shift();
 			}
+			waiting += session.outbox.length;
+		}
+		this.#outboxed = waiting > 0;
 	}
 
 	#send(session: Session, kind: number, id: number, bytes: Uint8Array): void {
 		session.outbox.push([kind, id, bytes]);
+		this.#outboxed = true;
 		if (!this.#ticker.inside) this.#flush();
 		else this.#ticker.request();
 	}

@@ -12,7 +12,11 @@ declare module "p2p" {
 	export const Status: Readonly<Record<string, number>>;
 	export type Bytes = ArrayBuffer | ArrayBufferView;
 	export interface Handler {
-		send?(address: ArrayBuffer, datagram: ArrayBuffer): void;
+		/** A datagram out. With a `sendBuffer` that holds it, `datagram` is that buffer and `length`
+		 * its bytes: valid during the call only (send or copy them then); else a new ArrayBuffer. */
+		send?(address: ArrayBuffer, datagram: ArrayBuffer, length?: number): void;
+		/** Where send's datagrams are copied instead of a new ArrayBuffer each (MTU bytes hold every one). */
+		sendBuffer?: ArrayBuffer;
 		event?(session: number, event: number, arg: number): void;
 		frame?(session: number, channel: number, bytes: ArrayBuffer, timestamp: number, key: boolean, lost: number): void;
 		command?(session: number, kind: number, id: number, bytes: ArrayBuffer): void;

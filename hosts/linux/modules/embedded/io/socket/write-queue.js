@@ -13,7 +13,9 @@ export default class WriteQueue {
 	 * what was not taken; true when something was queued (the socket then waits for room).
 	 */
 	write(buffer, send) {
-		const bytes = ArrayBuffer.isView(buffer) ? new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength) : new Uint8Array(buffer);
+		// (a Uint8Array as it is: a new view a write is garbage on XS; what is queued is copied)
+		const bytes = buffer instanceof Uint8Array ? buffer
+			: ArrayBuffer.isView(buffer) ? new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength) : new Uint8Array(buffer);
 		if (bytes.byteLength > kQueueLimit - this.#queued) throw new Error("write exceeds writable bytes");
 		const wrote = this.#queued ? 0 : send(bytes);
 		if (wrote >= bytes.byteLength) return false;
