@@ -4,7 +4,7 @@
 // (native/p2p/tests/p2p_test.c); this covers the binding: options, handlers,
 // buffers, a ring attached to a session, errors, and lifetimes under the GC.
 import test from "ava";
-import { Endpoint, mintTicket, Rights, Channel, Kind, Event, Status, MAX_COMMAND, codes, PSK_BYTES, TICKET_BYTES } from "p2p";
+import { Endpoint, mintTicket, Rights, Channel, Kind, Event, Status, MAX_COMMAND, MTU, codes, PSK_BYTES, TICKET_BYTES } from "p2p";
 import { codes as kitCodes } from "ivxs/codes";
 import { Ring, FrameType, Codec } from "ring";
 import { collectGarbage, memory } from "ivxs/host";
@@ -33,9 +33,20 @@ class World {
 	viewer: Endpoint;
 	session = -1;   // the camera's session for the viewer
 	pending: [number, number, ArrayBuffer] | undefined;
-	constructor(rights = Rights.live | Rights.command, expiry = NOW_S + 60, ring?: Ring) {
+	/** Datagrams the camera's handler got in its sendBuffer, and new. */
+	inBuffer = 0;
+	fresh = 0;
+	badBuffer = 0;
+	constructor(rights = Rights.live | Rights.command, expiry = NOW_S + 60, ring?: Ring, sendBuffer?: ArrayBuffer) {
 		this.camera = new Endpoint({ role: "camera", deviceId: "CAM-0001", deviceSecret: secret, maxSessions: 2 }, {
-			send: (_to, data) => this.queue.push({ to: 1, from: cameraAddress, data, at: this.now + 20 }),
+			sendBuffer,
+			send: (_to, data, length) => {
+				if (length === undefined) this.fresh++;
+				else if (data === sendBuffer && length > 0 && length <= data.byteLength) this.inBuffer++;
+				else this.badBuffer++;
+				// valid during the call only: kept as a copy
+				this.queue.push({ to: 1, from: cameraAddress, data: length === undefined ? data : data.slice(0, length), at: this.now + 20 });
+			},
 			event: (session, event, arg) => {
 				this.events[0].push([session, event, arg]);
 				if (event !== Event.connected) return;
@@ -82,6 +93,24 @@ class World {
 		return this.events[side].filter(([, e]) => e === event);
 	}
 }
+
+test("a handler with a sendBuffer gets each datagram copied there with its length (valid during the call); one too small gets them new", (t) => {
+	for (const [size, expect] of [[MTU, "buffer"], [16, "fresh"]] as const) {
+		const w = new World(Rights.live | Rights.command, NOW_S + 60, undefined, new ArrayBuffer(size));
+		w.step(100);
+		t.is(w.has(1, Event.connected).length, 1, `connected (sendBuffer of ${size})`);
+		const bytes = new Uint8Array(5000).map((_, i) => (i * 7) & 0xff);
+		w.viewer.command(0, Kind.request, 1, bytes, w.now);
+		w.step(300);
+		t.deepEqual(w.replies.map(([id, b]) => [id, b.length]), [[1, 5000]]);
+		t.deepEqual(w.replies[0][1], bytes, "the reply crossed intact");
+		t.is(w.badBuffer, 0);
+		if (expect === "buffer") t.true(w.inBuffer > 5 && w.fresh === 0, `${w.inBuffer} in the buffer, ${w.fresh} new`);
+		else t.true(w.fresh > 5 && w.inBuffer === 0, `${w.inBuffer} in the buffer, ${w.fresh} new`);
+		w.camera.close();
+		w.viewer.close();
+	}
+});
 
 test("a viewer with a ticket connects; requests and replies cross in order", (t) => {
 	const w = new World();
