@@ -2,6 +2,7 @@
  * A UDP peer as the transport's opaque address bytes (native/p2p: at most 31): the address
  * text (ASCII) followed by the port, big-endian.
  */
+import { bytesEqual } from "../media/video.js";
 import { P2pCodes, P2pError } from "./errors.js";
 
 // Called, not read as a property of the string: on XS every property of a primitive string
@@ -45,11 +46,7 @@ export class AddressBook {
 		let hash = n;
 		for (let i = 0; i < n; i++) hash = (hash * 31 + view[i]) % 0x7fffffff;   // in doubles: XS's Math.imul overflows C's int
 		const known = this.#byHash.get(hash);
-		if (known && known.bytes.length === n) {
-			let i = 0;
-			while (i < n && known.bytes[i] === view[i]) i++;
-			if (i === n) return known.peer;
-		}
+		if (known && bytesEqual(known.bytes, view)) return known.peer;
 		const peer = decodeAddress(bytes);
 		if (this.#byHash.size >= AddressBook.MAX_PEERS) this.#byHash.clear();
 		this.#byHash.set(hash, { bytes: view.slice(), peer });

@@ -10,6 +10,7 @@
 import type { LocalStore, StoredSegment } from "./local-store.js";
 import { indexBytes, type IndexEntry } from "./time-index.js";
 import { MAX_PLAYBACK_SPEED } from "../protocol/viewer-commands.js";
+import { bytesEqual } from "../media/video.js";
 
 export const PIECE_BYTES = 32 * 1024;
 /** × real time at most (the protocol's bound: a viewer asks it in the params and the command). */
@@ -122,7 +123,7 @@ export class Playback {
 		if (this.#sendInit || at.fragment === 0) {
 			this.#sendInit = false;
 			const init = new Uint8Array(this.#store.read(at.segment, 0, at.entries[0].offset));
-			if (!this.#init || !sameBytes(init, this.#init)) {
+			if (!this.#init || !bytesEqual(init, this.#init)) {
 				this.#init = init;
 				return { data: init.buffer as ArrayBuffer, key: true, timestamp: entry.timeMs };
 			}
@@ -170,10 +171,4 @@ export class Playback {
 function checkSpeed(speed: number): number {
 	if (!Number.isInteger(speed) || speed < 1 || speed > MAX_SPEED) throw new RangeError(`playback speed must be an integer 1 … ${MAX_SPEED}`);
 	return speed;
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-	if (a.length !== b.length) return false;
-	for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-	return true;
 }
