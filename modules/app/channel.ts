@@ -57,12 +57,12 @@ const PROBE_HEADS = [4 * 1024, 256 * 1024];
 function probeFile(video: string, codec: VideoCodec): VideoProbe {
 	for (let i = 0; ; i++) {
 		const head = new Uint8Array(readFile(video, { maxBytes: PROBE_HEADS[i] }));
-		const last = i === PROBE_HEADS.length - 1 || head.length < PROBE_HEADS[i];
+		const more = head.length === PROBE_HEADS[i];   // the file may go on past this head
 		try {
-			return probeVideo(head, codec, head.length === PROBE_HEADS[i]);
+			return probeVideo(head, codec, more);
 		}
 		catch (error) {
-			if (last || !(error instanceof MissingParameterSetError)) throw error;
+			if (!more || i === PROBE_HEADS.length - 1 || !(error instanceof MissingParameterSetError)) throw error;
 		}
 	}
 }
