@@ -25,6 +25,12 @@ test("UDP datagrams go through loopback with their sender address", async (t) =>
 	t.true(stdout.includes("RangeError: udp: invalid port"));
 });
 
+test("a UDP socket bound to every address answers a peer from the address the peer wrote to (RFC 8445 §7.3.1.1)", async (t) => {
+	const { code, stdout, stderr } = await app("udp-reply-from");
+	t.is(code, 0, stderr);
+	t.true(stdout.includes("heard 1 from 127.0.0.2, 2 from 127.0.0.1\n"), stdout);
+});
+
 test("TCP through the listener echoes 200 KiB intact with back-pressure", async (t) => {
 	const { code, stdout } = await app("tcp-echo");
 	t.is(code, 0);

@@ -9,6 +9,14 @@
  * While watched, the object and its callback are remembered (the loop can
  * still call it), as Moddable's sockets are while open.
  * Module "ivxs/socket-native" is internal: only the host's modules import it.
+ *
+ * A UDP socket bound to every address answers a peer from the address the
+ * peer's datagrams came to (IP_PKTINFO), as ICE requires of a check's response
+ * (RFC 8445 §7.3.1.1: its source is where the request was received). Left to
+ * routing, a check sent to the camera's 127.0.0.1 or to its second interface
+ * would be answered from another address, and the viewer drops the response
+ * as a mismatch. The peers are kept in a small table (direct-mapped: a peer
+ * whose slot another took is answered as routing says, as before).
  */
 #define _GNU_SOURCE
 #include "xsmc.h"
@@ -27,8 +35,16 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+/* A peer and the local address its last datagram came to (network order). */
+typedef struct {
+	uint32_t peer, local;
+	uint16_t port;
+} ReplyFrom;
+#define kReplyFromSlots 32   /* a power of 2 */
+
 typedef struct {
 	int fd;
+	ReplyFrom *replies;  /* a UDP socket bound to every address: where to answer each peer from */
 	int watching;       /* self and callback remembered */
 	int adopted;        /* an accepted connection taken by a TCP object */
 	xsSlot self;
@@ -47,7 +63,10 @@ static void xs_socket_destructor(void *data)
 	if (record->watching)
 		ivxs_loop_unwatch(record->fd);   /* machine teardown: forgetting is moot */
 	close(record->fd);
+	if (record->replies)
+		ivxs_mem_add(&gSocketMemory, -(int64_t)(kReplyFromSlots * sizeof(ReplyFrom)));
 	ivxs_mem_add(&gSocketMemory, -(int64_t)sizeof(SocketRecord));
+	free(record->replies);
 	free(record);
 }
 
@@ -135,6 +154,19 @@ void xs_socket_udp(xsMachine *the)
 	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0)
 		throwErrno(the, "bind", fd);
 	wrap(the, fd);
+	if (sin.sin_addr.s_addr == htonl(INADDR_ANY)) {
+		int one = 1;
+		SocketRecord *record = xsmcGetHostData(xsResult);
+		/* without the table (no memory, no IP_PKTINFO) it answers as routing says */
+		if (setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one)) == 0 && (record->replies = calloc(kReplyFromSlots, sizeof(ReplyFrom))))
+			ivxs_mem_add(&gSocketMemory, kReplyFromSlots * sizeof(ReplyFrom));
+	}
+}
+
+static ReplyFrom *replySlot(SocketRecord *record, const struct sockaddr_in *peer)
+{
+	uint32_t h = ntohl(peer->sin_addr.s_addr) * 2654435761u ^ ntohs(peer->sin_port) * 40503u;
+	return &record->replies[(h ^ (h >> 16)) & (kReplyFromSlots - 1)];
 }
 
 /* connect(address, port, nodelay) -> socket (connection in progress) */
@@ -211,18 +243,29 @@ void xs_socket_available(xsMachine *the)
 /* recvfrom(socket) -> ArrayBuffer with .address and .port, or undefined */
 void xs_socket_recvfrom(xsMachine *the)
 {
-	int fd = getSocket(the, &xsArg(0))->fd, size = 0;
+	SocketRecord *record = getSocket(the, &xsArg(0));
+	int size = 0;
 	struct sockaddr_in from;
-	socklen_t fromLength = sizeof(from);
 	char text[INET_ADDRSTRLEN];
+	union { struct cmsghdr align; char bytes[CMSG_SPACE(sizeof(struct in_pktinfo))]; } control;
+	struct iovec iov;
+	struct msghdr message;
+	struct cmsghdr *c;
 	ssize_t got;
-	void *data;
 	xsmcVars(1);
-	if (ioctl(fd, FIONREAD, &size) < 0)
+	if (ioctl(record->fd, FIONREAD, &size) < 0)
 		size = 0;
 	xsmcSetArrayBuffer(xsResult, NULL, size > 0 ? size : 1);
-	data = xsmcToArrayBuffer(xsResult);
-	got = recvfrom(fd, data, size > 0 ? (size_t)size : 1, 0, (struct sockaddr *)&from, &fromLength);
+	iov.iov_base = xsmcToArrayBuffer(xsResult);
+	iov.iov_len = size > 0 ? (size_t)size : 1;
+	memset(&message, 0, sizeof(message));
+	message.msg_name = &from;
+	message.msg_namelen = sizeof(from);
+	message.msg_iov = &iov;
+	message.msg_iovlen = 1;
+	message.msg_control = record->replies ? control.bytes : NULL;
+	message.msg_controllen = record->replies ? sizeof(control.bytes) : 0;
+	got = recvmsg(record->fd, &message, 0);
 	if (got < 0) {
 		if (errno == EAGAIN || errno == EWOULDBLOCK) {
 			xsmcSetUndefined(xsResult);
@@ -230,6 +273,15 @@ void xs_socket_recvfrom(xsMachine *the)
 		}
 		throwErrno(the, "recvfrom", -1);
 	}
+	for (c = record->replies ? CMSG_FIRSTHDR(&message) : NULL; c; c = CMSG_NXTHDR(&message, c))
+		if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
+			struct in_pktinfo info;
+			ReplyFrom *slot = replySlot(record, &from);
+			memcpy(&info, CMSG_DATA(c), sizeof(info));
+			slot->peer = from.sin_addr.s_addr;
+			slot->port = from.sin_port;
+			slot->local = info.ipi_addr.s_addr;
+		}
 	xsmcSetArrayBufferLength(xsResult, (xsIntegerValue)got);
 	inet_ntop(AF_INET, &from.sin_addr, text, sizeof(text));
 	xsmcSetString(xsVar(0), text);
@@ -238,17 +290,51 @@ void xs_socket_recvfrom(xsMachine *the)
 	xsmcSet(xsResult, xsID("port"), xsVar(0));
 }
 
-/* sendto(socket, buffer, address, port) */
+/* sendto(socket, buffer, address, port): to a peer heard from, from the address it wrote to */
 void xs_socket_sendto(xsMachine *the)
 {
-	int fd = getSocket(the, &xsArg(0))->fd;
+	SocketRecord *record = getSocket(the, &xsArg(0));
 	struct sockaddr_in to;
+	ReplyFrom *slot = NULL;
 	void *data;
 	xsUnsignedValue size;
+	ssize_t sent = -1;
 	/* address and port first: their conversions may run JS and move the buffer */
 	toAddress(the, &xsArg(2), &xsArg(3), &to);
 	xsmcGetBufferReadable(xsArg(1), &data, &size);
-	if (sendto(fd, data, size, 0, (struct sockaddr *)&to, sizeof(to)) < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
+	if (record->replies) {
+		slot = replySlot(record, &to);
+		if (slot->peer != to.sin_addr.s_addr || slot->port != to.sin_port || !slot->local)
+			slot = NULL;
+	}
+	if (slot) {
+		union { struct cmsghdr align; char bytes[CMSG_SPACE(sizeof(struct in_pktinfo))]; } control;
+		struct in_pktinfo info;
+		struct iovec iov = { data, size };
+		struct msghdr message;
+		struct cmsghdr *c;
+		memset(&control, 0, sizeof(control));
+		memset(&info, 0, sizeof(info));
+		info.ipi_spec_dst.s_addr = slot->local;
+		memset(&message, 0, sizeof(message));
+		message.msg_name = &to;
+		message.msg_namelen = sizeof(to);
+		message.msg_iov = &iov;
+		message.msg_iovlen = 1;
+		message.msg_control = control.bytes;
+		message.msg_controllen = sizeof(control.bytes);
+		c = CMSG_FIRSTHDR(&message);
+		c->cmsg_level = IPPROTO_IP;
+		c->cmsg_type = IP_PKTINFO;
+		c->cmsg_len = CMSG_LEN(sizeof(info));
+		memcpy(CMSG_DATA(c), &info, sizeof(info));
+		sent = sendmsg(record->fd, &message, 0);
+		if (sent < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
+			slot->local = 0;   /* that address is gone (renumbered): answer as routing says */
+		else
+			return;
+	}
+	if (sendto(record->fd, data, size, 0, (struct sockaddr *)&to, sizeof(to)) < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
 		throwErrno(the, "sendto", -1);
 }
 
