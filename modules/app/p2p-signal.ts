@@ -56,6 +56,8 @@ interface Viewer {
 	/** The current 1-s window of checks and how many it started. */
 	window: number;
 	checks: number;
+	/** A WebRTC viewer: it checks the camera (ICE-lite), so the camera only opens its NAT towards it. */
+	checksUs: boolean;
 }
 
 /** A viewer's candidates as the camera takes them: addresses it may check, each address:port once (the protocol's rule), at most MAX_CANDIDATES. */
@@ -147,7 +149,7 @@ export class P2PSignal {
 		if (!(rights & Rights.live)) return refuse("the viewer's grant gives no live view (what a WebRTC viewer starts with)");
 		let answer;
 		try {
-			answer = await endpoint.offer(session, sdp, (candidates) => this.#gather(p2p, { session, candidates, stun, turn }), rights);
+			answer = await endpoint.offer(session, sdp, (candidates) => this.#gather(p2p, { session, candidates, stun, turn }, true), rights);
 		}
 		catch (error) {
 			return refuse((error as Error).message);
@@ -161,7 +163,7 @@ export class P2PSignal {
 		let answer;
 		try {
 			if (!p2p || !endpoint) throw new Error("WebRTC is not running");
-			answer = await endpoint.restart(session, fragment, (candidates) => this.#gather(p2p, { session, candidates, stun, turn }));
+			answer = await endpoint.restart(session, fragment, (candidates) => this.#gather(p2p, { session, candidates, stun, turn }, true));
 		}
 		catch (error) {
 			return this.#webrtcRefuse(session, "ICE restart ", (error as Error).message);
@@ -257,7 +259,7 @@ export class P2PSignal {
 		}
 	}
 
-	/** Checks towards a viewer's candidates, within its budget (CHECKS_PER_SECOND). */
+	/** Checks towards a viewer's candidates (a WebRTC viewer's: NAT openings, Checks.open), within its budget (CHECKS_PER_SECOND). */
 	#check(p2p: P2P, viewer: Viewer, candidates: readonly Candidate[]): void {
 		const window = Math.floor(this.#now() / 1000);
 		if (window !== viewer.window) [viewer.window, viewer.checks] = [window, 0];
@@ -266,7 +268,8 @@ export class P2PSignal {
 			if (viewer.checks >= CHECKS_PER_SECOND) refused++;
 			else {
 				viewer.checks++;
-				p2p.checks.check(candidate.address, candidate.port);
+				if (viewer.checksUs) p2p.checks.open(candidate.address, candidate.port);
+				else p2p.checks.check(candidate.address, candidate.port);
 			}
 		}
 		if (!refused) return;
@@ -284,11 +287,11 @@ export class P2PSignal {
 	/** A viewer announced (either wire): checks towards its candidates first (they open our NAT while
 	 * the answer travels), then this camera's candidates — its addresses, the server-reflexive one,
 	 * a relayed one with the viewer's addresses permitted. */
-	async #gather(p2p: P2P, received: P2pOffer): Promise<Candidate[]> {
+	async #gather(p2p: P2P, received: P2pOffer, checksUs = false): Promise<Candidate[]> {
 		const offer = { ...received, candidates: acceptedCandidates(received.candidates, this.#o.allow ?? {}) };
 		if (offer.candidates.length < received.candidates.length) this.#o.log(`p2p: viewer ${offer.session}: ${received.candidates.length - offer.candidates.length} candidate(s) repeated or not allowed here: not checked`);
 		p2p.viewerOffered(offer.session, offer.candidates);   // its session's path type (the report)
-		const viewer: Viewer = { offer, at: this.#now(), window: 0, checks: 0 };
+		const viewer: Viewer = { offer, at: this.#now(), window: 0, checks: 0, checksUs };
 		this.#offers.delete(offer.session);
 		this.#offers.set(offer.session, viewer);
 		if (this.#offers.size > OFFERS_KEPT) this.#offers.delete(this.#offers.keys().next().value!);

@@ -8,7 +8,7 @@
  */
 import Timer from "timer";
 import { byPreference, CANDIDATE_TYPES, type Candidate } from "../protocol/signal.js";
-import { bindingRequest, bindingSuccess, parseStun, StunType } from "./stun.js";
+import { bindingIndication, bindingRequest, bindingSuccess, parseStun, StunType } from "./stun.js";
 import { transactionId } from "./transaction-id.js";
 import type { Datagram } from "./udp.js";
 
@@ -43,6 +43,8 @@ export class Checks {
 	#write: Write;
 	#monotonic: () => number;
 	#pending = new Map<string, Pending>();
+	/** NAT openings under way (`open`): no answer settles them. */
+	#opening = new Set<Pending>();
 	/** The check in flight to each "address:port": a second check there joins it (duplicates merged). */
 	#inFlight = new Map<string, Promise<CheckResult | undefined>>();
 	/** "address:port" checked → where that side saw our check come from (the latest answer). */
@@ -81,7 +83,23 @@ export class Checks {
 	/** Binding requests to address:port until one is answered (its result) or the tries run out
 	 * (undefined). A check already in flight there is joined, not repeated; beyond CHECKS_IN_FLIGHT
 	 * none is sent (undefined). */
-	check(address: string, port: number, { tries, everyMs } = CHECK): Promise<CheckResult | undefined> {
+	check(address: string, port: number, schedule = CHECK): Promise<CheckResult | undefined> {
+		const { bytes, id } = bindingRequest(transactionId());
+		return this.#start(bytes, id, address, port, schedule);
+	}
+
+	/** Opens this end's NAT towards address:port for a peer that checks this end itself and needs no
+	 * check back (a WebRTC viewer: the camera is ICE-lite): Binding indications on a check's schedule,
+	 * within the same bound, settling undefined when sent. A full ICE agent answers no indication and
+	 * starts nothing on one; a request it would answer, and aioice (Debian's 0.8) then starts a second
+	 * check of a pair whose first is in flight, whose late answer fails its ICE (1 viewer in 4 here). */
+	open(address: string, port: number, schedule = CHECK): Promise<undefined> {
+		const id = transactionId();
+		return this.#start(bindingIndication(id), undefined, address, port, schedule) as Promise<undefined>;
+	}
+
+	/** Sends `bytes` to address:port on `schedule`; `id`: the request's, whose answer settles it. */
+	#start(bytes: Uint8Array, id: string | undefined, address: string, port: number, { tries, everyMs }: { tries: number; everyMs: number }): Promise<CheckResult | undefined> {
 		const key = `${address}:${port}`;
 		const joined = this.#inFlight.get(key);
 		if (joined) return joined;
@@ -89,27 +107,28 @@ export class Checks {
 			this.refused++;
 			return Promise.resolve(undefined);
 		}
-		const { bytes, id } = bindingRequest(transactionId());
+		let running = true;
 		const check = new Promise<CheckResult | undefined>((settle) => {
 			let left = tries;
 			const resolve = (result: CheckResult | undefined) => {
+				running = false;
 				this.#inFlight.delete(key);
+				if (id !== undefined) this.#pending.delete(id);
+				else this.#opening.delete(pending);
 				if (result) this.#remember(key, result.mapped);
 				settle(result);
 			};
 			const pending: Pending = { resolve, timer: undefined, sent: this.#monotonic(), address, port };
 			const send = () => {
-				if (!left--) {
-					this.#pending.delete(id);
-					return resolve(undefined);
-				}
+				if (!left--) return resolve(undefined);
 				this.#send(bytes, address, port);
 				pending.timer = Timer.set(send, everyMs);
 			};
-			this.#pending.set(id, pending);
+			if (id !== undefined) this.#pending.set(id, pending);
+			else this.#opening.add(pending);
 			send();
 		});
-		if (this.#pending.has(id)) this.#inFlight.set(key, check);
+		if (running) this.#inFlight.set(key, check);
 		return check;
 	}
 
@@ -131,11 +150,12 @@ export class Checks {
 
 	/** Ends every check in flight (undefined). */
 	close(): void {
-		for (const pending of this.#pending.values()) {
+		for (const pending of [...this.#pending.values(), ...this.#opening]) {
 			Timer.clear(pending.timer as never);
 			pending.resolve(undefined);
 		}
 		this.#pending.clear();
+		this.#opening.clear();
 		this.#inFlight.clear();
 	}
 

@@ -6,7 +6,7 @@
  * camera and a viewer: each side answers Binding requests on its P2P socket (checks.ts).
  */
 export const MAGIC_COOKIE = 0x2112a442;
-export const StunType = Object.freeze({ bindingRequest: 0x0001, bindingSuccess: 0x0101 });
+export const StunType = Object.freeze({ bindingRequest: 0x0001, bindingIndication: 0x0011, bindingSuccess: 0x0101 });
 export const XOR_MAPPED_ADDRESS = 0x0020;
 export const MESSAGE_INTEGRITY = 0x0008;
 export const FINGERPRINT = 0x8028;
@@ -50,6 +50,12 @@ export function header(type: number, id: Uint8Array, length: number): Uint8Array
 export function bindingRequest(id: Uint8Array): { bytes: Uint8Array; id: string } {
 	if (id.length !== 12) throw new RangeError("a STUN transaction id is 12 bytes");
 	return { bytes: header(StunType.bindingRequest, id, 0), id: hex(id) };
+}
+
+/** A Binding indication (RFC 8489 §3: no answer is sent to one; ICE's keepalive, RFC 8445 §11). */
+export function bindingIndication(id: Uint8Array): Uint8Array {
+	if (id.length !== 12) throw new RangeError("a STUN transaction id is 12 bytes");
+	return header(StunType.bindingIndication, id, 0);
 }
 
 /** The success response to `request`: the address and port the request came from. */

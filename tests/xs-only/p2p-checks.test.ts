@@ -4,6 +4,7 @@
 // CHECKS_IN_FLIGHT bounds them all. Driven in the VM: the socket is a write callback and take().
 import test from "ava";
 import { monotonic } from "ivxs/platform";
+import Timer from "timer";
 import { Checks, CHECKS_IN_FLIGHT } from "../../modules/p2p/checks.js";
 import { bindingSuccess, parseStun } from "../../modules/p2p/stun.js";
 import type { Datagram } from "../../modules/p2p/udp.js";
@@ -75,4 +76,28 @@ test(`at most ${CHECKS_IN_FLIGHT} checks in flight, whatever is asked; the rest 
 	c.check("198.51.100.1", 6000, FAST);
 	t.is(sent.length, CHECKS_IN_FLIGHT + 1, "room again once they ended");
 	c.close();
+});
+
+test("a NAT opening (a WebRTC viewer's: the camera is ICE-lite) sends Binding indications on the schedule, which no answer settles, within the same bound", async (t) => {
+	const { c, sent } = checks();
+	const opening = c.open("198.51.100.10", 7000, FAST);
+	t.is(c.inFlight, 1);
+	const first = parseStun(sent[0].bytes)!;
+	t.is(first.type, 0x0011, "an indication: a full ICE agent answers none and starts no check on one");
+	t.is(sent[0].bytes.length, 20, "the header alone");
+	c.take(datagram(bindingSuccess(sent[0].bytes, "203.0.113.1", 7000)!, "198.51.100.10", 7000));
+	t.is(await opening, undefined, "settled by its schedule, not by an answer");
+	t.is(sent.length, FAST.tries);
+	t.deepEqual(sent.map(({ address, port }) => `${address}:${port}`), Array(FAST.tries).fill("198.51.100.10:7000"));
+	t.is(c.inFlight, 0);
+	t.is(c.mappedBy("198.51.100.10", 7000), undefined);
+	// the same CHECKS_IN_FLIGHT bounds openings and checks together; close ends both
+	for (let i = 0; i < CHECKS_IN_FLIGHT; i++) c.open(`198.51.101.${i}`, 7000, FAST);
+	t.is(await c.check("198.51.102.1", 7000, FAST), undefined);
+	t.is(c.refused, 1);
+	c.close();
+	t.is(c.inFlight, 0);
+	const before = sent.length;
+	await new Promise((resolve) => Timer.set(resolve, FAST.everyMs * 2));
+	t.is(sent.length, before, "nothing sent after close");
 });
