@@ -447,13 +447,33 @@ typedef struct {
 typedef struct {
 	ivxs_dtls d;
 	IdentityRecord *identity;
-	uint8_t out[kDtlsQueue][IVXS_DTLS_MTU];
-	size_t outLen[kDtlsQueue];
-	int outCount;
 	/* a DataChannel's association (its SCTP packets are the session's application data), once
 	 * opened: allocated then, not with every session (~24 KiB, mostly its send buffer) */
 	ivxs_sctp *sctp;
 } DtlsRecord;
+
+/* The datagrams a call makes, handed to JS before it returns: one queue serves every session
+ * (only the VM thread calls here), not 9.6 KB in each. What a session left in it between calls —
+ * only openDtls's ClientHello as a client — is dropped when another session's call comes first,
+ * as the network may drop it: DTLS sends the flight again. */
+static struct {
+	const DtlsRecord *owner;
+	int count;
+	size_t len[kDtlsQueue];
+	uint8_t bytes[kDtlsQueue][IVXS_DTLS_MTU];
+} gOut;
+
+/* The queue's datagrams, if they are `r`'s. */
+static int queued(const DtlsRecord *r)
+{
+	return gOut.owner == r ? gOut.count : 0;
+}
+
+static void unqueue(const DtlsRecord *r)
+{
+	if (gOut.owner == r)
+		gOut.count = 0;
+}
 
 static void identityRelease(IdentityRecord *r)
 {
@@ -481,6 +501,8 @@ void xs_webrtc_dtls_destructor(void *data)
 		free(r->sctp);
 		ivxs_mem_add(&gWebrtcMemory, -(int64_t)sizeof(ivxs_sctp));
 	}
+	if (gOut.owner == r)   /* a later session at this address must not take its datagrams */
+		gOut.owner = NULL;
 	free(r);
 	ivxs_mem_add(&gWebrtcMemory, -(int64_t)sizeof(DtlsRecord));
 }
@@ -537,22 +559,26 @@ void xs_webrtc_identity_fingerprint(xsMachine *the)
 static int queueDatagram(void *ctx, const uint8_t *datagram, size_t len)
 {
 	DtlsRecord *r = ctx;
-	if (r->outCount == kDtlsQueue || len > IVXS_DTLS_MTU)
+	if (gOut.owner != r) {
+		gOut.owner = r;
+		gOut.count = 0;
+	}
+	if (gOut.count == kDtlsQueue || len > IVXS_DTLS_MTU)
 		return -1;
-	memcpy(r->out[r->outCount], datagram, len);
-	r->outLen[r->outCount++] = len;
+	memcpy(gOut.bytes[gOut.count], datagram, len);
+	gOut.len[gOut.count++] = len;
 	return 0;
 }
 
 /* The session's queued datagrams appended to the array in xsResult from index `at`. */
 static void handOver(xsMachine *the, DtlsRecord *r, int at)
 {
-	int i;
-	for (i = 0; i < r->outCount; i++) {
-		xsmcSetArrayBuffer(xsVar(0), r->out[i], (xsUnsignedValue)r->outLen[i]);
+	int i, n = queued(r);
+	for (i = 0; i < n; i++) {
+		xsmcSetArrayBuffer(xsVar(0), gOut.bytes[i], (xsUnsignedValue)gOut.len[i]);
 		xsmcSetIndex(xsResult, at + i, xsVar(0));
 	}
-	r->outCount = 0;
+	unqueue(r);
 }
 
 /* openDtls(identity, role, remoteFingerprint, nowMs) -> a session's host object (role 0: server,
@@ -570,6 +596,8 @@ void xs_webrtc_dtls_open(xsMachine *the)
 		ivxs_error(IVXS_ENOMEM, "webrtc: no memory");
 	status = ivxs_dtls_setup(&r->d, &identity->id, role, remote, ivxs_random_bytes, NULL, queueDatagram, r, (uint64_t)now);
 	if (status) {
+		if (gOut.owner == r)
+			gOut.owner = NULL;
 		free(r);
 		ivxs_throw_status(the, XS_UNKNOWN_ERROR, "webrtc", status, kTables);
 	}
@@ -603,7 +631,7 @@ void xs_webrtc_dtls_step(xsMachine *the)
 		state = ivxs_dtls_input(&r->d, datagram, len, (uint64_t)now);
 	}
 	if (state < 0) {
-		r->outCount = 0;
+		unqueue(r);
 		if (ivxs_dtls_tls_error(&r->d))   /* mbedTLS's own code says why, for the log */
 			ivxs_throw(the, XS_UNKNOWN_ERROR, ivxs_status_name(kTables, state), "webrtc: DTLS handshake failed (mbedTLS -0x%04x)", (unsigned)-ivxs_dtls_tls_error(&r->d));
 		ivxs_throw_status(the, XS_UNKNOWN_ERROR, "webrtc", state, kTables);
@@ -631,7 +659,7 @@ void xs_webrtc_dtls_deadline(xsMachine *the)
 static int sctpSend(void *ctx, const uint8_t *packet, size_t len)
 {
 	DtlsRecord *r = ctx;
-	if (r->outCount == kDtlsQueue)
+	if (queued(r) == kDtlsQueue)
 		return -1;
 	return ivxs_dtls_write(&r->d, packet, len) ? -1 : 0;
 }
@@ -705,7 +733,7 @@ void xs_webrtc_dtls_send_message(xsMachine *the)
 	/* the association copies the bytes before anything else runs: no JS between here and there */
 	status = ivxs_sctp_send(r->sctp, stream, ppid, data, length, (uint64_t)now);
 	if (status) {
-		r->outCount = 0;
+		unqueue(r);
 		ivxs_throw_status(the, XS_UNKNOWN_ERROR, "webrtc", status, kTables);
 	}
 	xsmcVars(1);
