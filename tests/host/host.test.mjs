@@ -31,6 +31,29 @@ test("a UDP socket bound to every address answers a peer from the address the pe
 	t.true(stdout.includes("heard 1 from 127.0.0.2, 2 from 127.0.0.1\n"), stdout);
 });
 
+test("--creation sizes the app's machine as a board's manifest does (preloaded or not, 64- and 32-bit hosts); bad sizes are refused", async (t) => {
+	for (const [binary, slot] of [[join(build, "bin", "ivxs"), 32], [join(build, "bin", "ivxs-m32"), 16]]) {
+		const reserved = async (extra) => {
+			const { code, stdout, stderr } = await app("creation", extra, { binary });
+			t.is(code, 0, stderr);
+			return Number(stdout.match(/reserved (\d+)/)[1]);
+		};
+		const board = 64 * 1024 + 4096 * slot;
+		const host = await reserved([]);
+		t.true(host >= 256 * 1024 + 8192 * slot, `the host's own sizes: ${host}`);
+		for (const extra of [[], ["--no-preload"]]) {
+			const sized = await reserved([...extra, "--creation", "64k,16k,4096,1024"]);
+			// chunks and slots as asked, beside the host's fixed stack reserve
+			t.is(sized - board, host - (256 * 1024 + 8192 * slot), `${extra.join(" ") || "preloaded"}: ${sized}`);
+		}
+	}
+	for (const bad of ["64k,16k,4096", "64k,16k,4096,1024,1", "8k,16k,4096,1024", "64k,16k,4096,-1", "64k,,4096,1024"]) {
+		const { code, stderr } = await app("creation", ["--creation", bad]);
+		t.is(code, 2);
+		t.true(stderr.includes(`invalid --creation ${bad} (`), stderr);
+	}
+});
+
 test("TCP through the listener echoes 200 KiB intact with back-pressure", async (t) => {
 	const { code, stdout } = await app("tcp-echo");
 	t.is(code, 0);

@@ -33,6 +33,9 @@ typedef struct {
 	const char *module_roots[IVXS_MAX_MODULE_ROOTS + 1];   /* searched for <key>.js, in order; +1: an OTA slot's */
 	int module_root_count;
 	size_t heap_limit;          /* bytes of chunks + slots XS may take; 0 = no limit */
+	/* the app machine's creation (--creation; 0: the host's own): chunk bytes and slots, initial
+	 * and incremental — what a Moddable manifest's "creation" sets for a board */
+	size_t chunks_initial, chunks_incremental, slots_initial, slots_incremental;
 	int log_level;              /* IVXS_LOG_* */
 	const char *data_dir;       /* preference storage */
 	int memory_report;          /* print the memory report at exit */
@@ -87,7 +90,7 @@ void ivxs_timer_disarm(ivxs_timer *timer);
 /* One line describing why the last call failed. */
 const char *ivxs_machine_error(void);
 void ivxs_machine_set_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-int ivxs_machine_create(void);
+int ivxs_machine_create(int app);
 void ivxs_machine_delete(void);
 /* Shares the machine: a last compacting collection, then every slot stays marked (preload.c). */
 void ivxs_machine_share(void);

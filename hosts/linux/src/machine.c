@@ -72,10 +72,25 @@ void ivxs_seed_random(void)
 	srand((unsigned)(ivxs_now_us() ^ ((uint64_t)getpid() << 16)));
 }
 
-int ivxs_machine_create(void)
+/* The app's machine: the host's creation, or what --creation gave (a board's manifest). */
+static txCreation *appCreation(void)
+{
+	static txCreation app;
+	app = gCreation;
+	if (ivxs_config.chunks_initial) {
+		app.initialChunkSize = (txSize)ivxs_config.chunks_initial;
+		app.incrementalChunkSize = (txSize)ivxs_config.chunks_incremental;
+		app.initialHeapCount = (txSize)ivxs_config.slots_initial;
+		app.incrementalHeapCount = (txSize)ivxs_config.slots_incremental;
+	}
+	return &app;
+}
+
+/* `app`: the machine the app runs in (not preloading); else the preloaded one, a board's flash. */
+int ivxs_machine_create(int app)
 {
 	ivxs_seed_random();
-	ivxs_machine_instance = fxCreateMachine(&gCreation, "ivxs", NULL, XS_NO_ID);
+	ivxs_machine_instance = fxCreateMachine(app ? appCreation() : &gCreation, "ivxs", NULL, XS_NO_ID);
 	if (!ivxs_machine_instance) {
 		ivxs_machine_set_error("cannot create the XS machine");
 		return -1;
@@ -95,7 +110,7 @@ void ivxs_machine_share(void)
 
 int ivxs_machine_clone(void)
 {
-	txMachine *clone = fxCloneMachine(&gCreation, ivxs_machine_instance, "ivxs", NULL);
+	txMachine *clone = fxCloneMachine(appCreation(), ivxs_machine_instance, "ivxs", NULL);
 	if (!clone) {
 		ivxs_machine_set_error("cannot make the app's machine from the preloaded one");
 		return -1;

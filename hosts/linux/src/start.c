@@ -34,6 +34,9 @@ static void usage(FILE *out)
 		"                             as a board keeps it in flash, and the app runs in a clone\n"
 		"      --heap-limit SIZE      most bytes the XS heap may take, 64k to 16g (e.g. 512k,\n"
 		"                             4m); without it the heap is not limited\n"
+		"      --creation C,CI,S,SI   the app machine's chunk bytes and slots, initial and\n"
+		"                             incremental, as a Moddable manifest's creation sets\n"
+		"                             them for a board (e.g. 64k,16k,4096,1024)\n"
 		"      --log-level LEVEL      error | warn | info | debug (default warn)\n"
 		"      --gc-stacks FILE       write the JS stack at each of the app's garbage collections\n"
 		"                             to FILE, a line each: a sample of what allocates\n"
@@ -77,6 +80,25 @@ static int parseSize(const char *text, unsigned long long min, unsigned long lon
 	return 0;
 }
 
+/* --creation C,CI,S,SI: four sizes, each within its bounds (XS's sizes are ints). */
+static int parseCreation(char *text, ivxs_host_config *config)
+{
+	size_t *fields[4] = { &config->chunks_initial, &config->chunks_incremental, &config->slots_initial, &config->slots_incremental };
+	static const unsigned long long min[4] = { 16 * 1024, 1024, 256, 64 }, max[4] = { 1ull << 30, 1ull << 30, 1ull << 24, 1ull << 24 };
+	char *next = text;
+	int i;
+	for (i = 0; i < 4; i++) {
+		char *field = next, *comma = strchr(field, ',');
+		if ((i < 3) != (comma != NULL))
+			return -1;
+		if (comma)
+			*comma = 0, next = comma + 1;
+		if (parseSize(field, min[i], max[i], fields[i]) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 int ivxs_main(int argc, char **argv)
 {
 	ivxs_host_config *config = &ivxs_config;
@@ -84,7 +106,7 @@ int ivxs_main(int argc, char **argv)
 	const char *entry = NULL, *snapshot = NULL, *writeSnapshot = NULL;
 	char *preloadList = NULL, *preload[kMaxPreload];
 	char snapshotEntry[PATH_MAX];
-	int preloadCount = 0, preloaded = 1, i, status;
+	int preloadCount = 0, preloaded = 1, loaded = 0, i, status;
 
 	*config = (ivxs_host_config)IVXS_CONFIG_DEFAULTS;   /* a second run (libivxs) starts afresh */
 	for (i = 1; i < argc; i++) {
@@ -127,6 +149,13 @@ int ivxs_main(int argc, char **argv)
 			if (parseSize(value, kHeapLimitMin, kHeapLimitMax, &config->heap_limit) < 0)
 				return fail(sizeof(size_t) > 4 ? "invalid --heap-limit %s (a size from 64k to 16g, like 512k or 4m)"
 					: "invalid --heap-limit %s (a size from 64k to 2g, like 512k or 4m)", value);
+		}
+		else if (!strcmp(a, "--creation")) {
+			char copy[128];
+			snprintf(copy, sizeof(copy), "%s", value);
+			if (strlen(value) >= sizeof(copy) || parseCreation(copy, config) < 0)
+				return fail("invalid --creation %s (chunk bytes, then slots, initial and incremental: like 64k,16k,4096,1024; "
+					"chunks from 16k and 1k, slots from 256 and 64)", value);
 		}
 		else if (!strcmp(a, "--log-level")) {
 			static const char *levels[] = { "error", "warn", "info", "debug" };
@@ -221,15 +250,17 @@ int ivxs_main(int argc, char **argv)
 		/* The preloaded machine is what a board keeps in flash: --heap-limit is the app's heap
 		 * beside it, so the limit waits until the app's own machine (the clone) runs. */
 		ivxs_memory_unlimited(preloaded && !writeSnapshot);
-		if (ivxs_machine_create() < 0)
+		if (ivxs_machine_create(!(preloaded && !writeSnapshot)) < 0)
 			return fail("%s", ivxs_machine_error());
-		if (preloaded && !writeSnapshot && ivxs_preload(entry) < 0) {
+		if (preloaded && !writeSnapshot && (loaded = ivxs_preload(entry)) <= 0 && (loaded < 0 || config->chunks_initial)) {
 			/* A list that does not load (an OTA slot without one of its modules, a module that
-			 * throws) costs the preloading, not the app. */
-			ivxs_log(IVXS_LOG_WARN, "preload: %s; the app runs without preloading", ivxs_machine_error());
+			 * throws) costs the preloading, not the app. No list: the app runs in that machine,
+			 * made again with --creation's sizes when they were given. */
+			if (loaded < 0)
+				ivxs_log(IVXS_LOG_WARN, "preload: %s; the app runs without preloading", ivxs_machine_error());
 			ivxs_machine_delete();
 			ivxs_memory_unlimited(0);
-			if (ivxs_machine_create() < 0)
+			if (ivxs_machine_create(1) < 0)
 				return fail("%s", ivxs_machine_error());
 		}
 		ivxs_memory_unlimited(0);
