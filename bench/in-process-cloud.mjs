@@ -18,7 +18,8 @@ export async function inProcessCloud(root, dataDir, config = {}) {
 	const cookie = res.headers.get("set-cookie").split(";")[0];
 	const api = async (path, init = {}) => {
 		const answer = await fetch(`${cloud.url}${path}`, { ...init, headers: { cookie, "content-type": "application/json" }, body: init.body === undefined ? undefined : JSON.stringify(init.body) });
-		const json = await answer.json();
+		const text = await answer.text();
+		const json = text ? JSON.parse(text) : undefined;   // (a 204 has no body)
 		if (!answer.ok) throw new Error(`${init.method ?? "GET"} ${path}: ${answer.status} ${JSON.stringify(json)}`);
 		return json;
 	};

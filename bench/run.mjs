@@ -35,6 +35,8 @@
  *                  and bytes allocated per frame on the 32-bit host (the same loads, real time)
  *   webrtc         the camera's side of a DTLS-SRTP handshake: instructions  bench/webrtc/run.mjs
  *                  and the send path per video frame (C RtpSender vs the JS path)
+ *   webrtc_product aiortc viewers through WHEP: request → first frame,      bench/webrtc/product.mjs
+ *                  XS + C memory per viewer at 1, 4, 32, 1,000 connect/disconnect cycles
  *   ota            a release to 100 simulated devices: time to 95 %     bench/ota/run.mjs
  *                  confirmed, bytes on the wire and on disk per bundle
  */
@@ -51,6 +53,7 @@ import { benchCapi } from "./capi/run.mjs";
 import { benchBoardCpu } from "./board-cpu/run.mjs";
 import { benchBoardMemory } from "./board-memory/run.mjs";
 import { benchWebrtc } from "./webrtc/run.mjs";
+import { benchWebrtcProduct } from "./webrtc/product.mjs";
 import { benchCs } from "./cs/run.mjs";
 import { benchOta } from "./ota/run.mjs";
 import { benchStart } from "./host-start/run.mjs";
@@ -120,6 +123,7 @@ async function main() {
 		["board_cpu", () => benchBoardCpu({ root, log })],
 		["board_memory", () => benchBoardMemory({ root, log })],
 		["webrtc", () => benchWebrtc({ root })],
+		["webrtc_product", () => benchWebrtcProduct({ root, log })],
 		["ota", () => benchOta({ log })],
 	];
 	// `node bench/run.mjs xs_heap capture` runs only those sections.

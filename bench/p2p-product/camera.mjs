@@ -9,11 +9,12 @@ import { sleep } from "../lib.mjs";
 
 /**
  * Starts it: `args` after `modules/app/camera --`; `binary` (default build/bin/ivxs); `ns`, a
- * network namespace to run it in (`ip netns exec` execs it: the pid is the camera's).
+ * network namespace to run it in (`ip netns exec` execs it: the pid is the camera's); `loopback`
+ * (default: outside a namespace), whether it offers its viewers its loopback address.
  */
-export function startCamera(root, args, { binary = "build/bin/ivxs", ns } = {}) {
+export function startCamera(root, args, { binary = "build/bin/ivxs", ns, loopback = !ns } = {}) {
 	// outside a namespace its viewers run on this machine: their candidates are loopback addresses
-	const argv = [join(root, binary), "modules/app/camera", "--", ...args, ...(ns ? [] : ["--p2p-loopback"])];
+	const argv = [join(root, binary), "modules/app/camera", "--", ...args, ...(loopback ? ["--p2p-loopback"] : [])];
 	const child = ns ? spawn("ip", ["netns", "exec", ns, ...argv], { cwd: root, stdio: ["ignore", "pipe", "ignore"] })
 		: spawn(argv[0], argv.slice(1), { cwd: root, stdio: ["ignore", "pipe", "ignore"] });
 	const probes = [], lines = [], waiting = [];

@@ -46,7 +46,7 @@ import { benchTotalMemory } from "./total-memory.mjs";
 import { benchTurn } from "./turn.mjs";
 import { connected, startViewers } from "./viewers.mjs";
 
-const CHANNEL = { video: "fixtures/media/h264-main-640x480.h264", codec: "h264", audio: "fixtures/media/aac-lc-16k-mono.aac", stills: "fixtures/media/stills" };
+export const CHANNEL = { video: "fixtures/media/h264-main-640x480.h264", codec: "h264", audio: "fixtures/media/aac-lc-16k-mono.aac", stills: "fixtures/media/stills" };
 const LEVELS = [1, 4, 32];
 const CPU_WINDOW_MS = 3000;
 const STEADY_NATIVE_BYTES = 16 * 1024;

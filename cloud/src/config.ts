@@ -80,6 +80,10 @@ export interface Config {
 	p2pTicketS: number;
 	p2pAnswerS: number;
 	p2pSweepS: number;
+	/** P2P: a viewer's offers for one camera, either wire (each makes the camera gather and check candidates, and a
+	 * WebRTC one shake hands): a bucket of p2pOfferBurst refilled one per p2pOfferIntervalS; past it a 429. */
+	p2pOfferBurst: number;
+	p2pOfferIntervalS: number;
 	/** P2P: whether a viewer's loopback (127/8, ::1) and link-local (169.254/16, fe80::/10) candidates go to the
 	 * camera (modules/protocol/candidate-address.ts; off: dropped — a one-host test rig or a LAN with no DHCP turns one on). */
 	p2pLoopback: boolean;
@@ -187,6 +191,8 @@ export const defaults: Config = {
 	p2pTicketS: 30,
 	p2pAnswerS: 5,
 	p2pSweepS: 2,
+	p2pOfferBurst: 10,
+	p2pOfferIntervalS: 3,
 	p2pLoopback: false,
 	p2pLinkLocal: false,
 	stunServers: [],
@@ -233,7 +239,7 @@ const envKeys: Record<string, keyof Config> = {
 	HOST: "host", PORT: "port", PUBLIC_URL: "publicUrl", TLS_CERT: "tlsCert", TLS_KEY: "tlsKey",
 	DATA_DIR: "dataDir", METADATA_FILE: "metadataFile", METADATA_URL: "metadataUrl", SERVICE_KEY_FILE: "serviceKeyFile", MQTT: "mqtt", FILE_MINUTES: "fileMinutes",
 	FILE_NAME: "fileName", MAX_SEGMENT_BYTES: "maxSegmentBytes", MAX_RELEASE_BYTES: "maxReleaseBytes", OTA_KEYS: "otaKeys", KEEP_RELEASES: "keepReleases", MAX_TOTAL_BYTES: "maxTotalBytes",
-	DELETE_GRACE_S: "deleteGraceS", ORPHAN_GRACE_S: "orphanGraceS", ORPHAN_SWEEP_OBJECTS: "orphanSweepObjects", MIN_FREE_BYTES: "minFreeBytes", DURABLE_WRITES: "durableWrites", URL_LIFETIME_S: "urlLifetimeS", LIVE_LINGER_S: "liveLingerS", FLV_MAX_LAG_S: "flvMaxLagS", P2P_TICKET_S: "p2pTicketS", P2P_ANSWER_S: "p2pAnswerS", P2P_SWEEP_S: "p2pSweepS", P2P_LOOPBACK: "p2pLoopback", P2P_LINK_LOCAL: "p2pLinkLocal", STUN_SERVERS: "stunServers", TURN_SERVERS: "turnServers", TURN_SECRET: "turnSecret", TURN_CREDENTIAL_S: "turnCredentialS", LOG_LEVEL: "logLevel",
+	DELETE_GRACE_S: "deleteGraceS", ORPHAN_GRACE_S: "orphanGraceS", ORPHAN_SWEEP_OBJECTS: "orphanSweepObjects", MIN_FREE_BYTES: "minFreeBytes", DURABLE_WRITES: "durableWrites", URL_LIFETIME_S: "urlLifetimeS", LIVE_LINGER_S: "liveLingerS", FLV_MAX_LAG_S: "flvMaxLagS", P2P_TICKET_S: "p2pTicketS", P2P_ANSWER_S: "p2pAnswerS", P2P_SWEEP_S: "p2pSweepS", P2P_OFFER_BURST: "p2pOfferBurst", P2P_OFFER_INTERVAL_S: "p2pOfferIntervalS", P2P_LOOPBACK: "p2pLoopback", P2P_LINK_LOCAL: "p2pLinkLocal", STUN_SERVERS: "stunServers", TURN_SERVERS: "turnServers", TURN_SECRET: "turnSecret", TURN_CREDENTIAL_S: "turnCredentialS", LOG_LEVEL: "logLevel",
 	ADMIN_PASSWORD: "adminPassword", SHUTDOWN_GRACE_S: "shutdownGraceS", TRUSTED_PROXIES: "trustedProxies",
 	MAX_CONNECTIONS: "maxConnections", MAX_CONNECTIONS_PER_ADDRESS: "maxConnectionsPerAddress",
 	FIRST_BYTE_TIMEOUT_S: "firstByteTimeoutS", HEAD_TIMEOUT_S: "headTimeoutS", MIN_BYTES_PER_S: "minBytesPerS",
@@ -321,6 +327,8 @@ function check(config: Config): Config {
 	seconds("p2pTicketS", 600);
 	seconds("p2pAnswerS", 60);
 	seconds("p2pSweepS", 60);
+	integer("p2pOfferBurst", 1, 1_000_000);
+	seconds("p2pOfferIntervalS", 3600);
 	for (const key of ["stunServers", "turnServers"] as const)
 		if (!Array.isArray(config[key]) || !config[key].every((server) => typeof server === "string" && /^\d{1,3}(\.\d{1,3}){3}:\d{1,5}$/.test(server)))
 			throw new ConfigError(`${key} must be a list of "IPv4:port", not ${JSON.stringify(config[key])}`);

@@ -84,6 +84,10 @@ declare module "ivxs/platform" {
 		collections?: number;
 		/** Chunk and slot bytes allocated so far, what was freed included (the Linux host). */
 		allocated?: number;
+		/** Bytes the host holds for the XS heap, used or not (the Linux host). */
+		reserved?: number;
+		/** Bytes the C heap holds, every library's allocations included (the Linux host). */
+		malloc?: number;
 		native: Record<string, { bytes: number; peak: number }>;
 	}
 	/** XS heap in use and at peak (bytes) and each native module's counter. */

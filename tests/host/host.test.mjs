@@ -281,7 +281,7 @@ test("--memory-report prints the XS heap and native bytes at exit; SIGUSR1 any t
 	t.regex(idle.stderr, /ivxs memory \(SIGUSR1\): xs chunks \d+/);
 });
 
-test("memory().allocated counts what the machine allocated, through the collections that freed it: 3 slots an object, a string's chunk (64- and 32-bit hosts)", async (t) => {
+test("memory().allocated counts what the machine allocated, through the collections that freed it: 3 slots an object, a string's chunk; memory().malloc holds the XS heap's blocks (64- and 32-bit hosts)", async (t) => {
 	for (const [binary, slot] of [[join(build, "bin", "ivxs"), 32], [join(build, "bin", "ivxs-m32"), 16]]) {
 		const { code, stdout, stderr } = await app("allocated", [], { binary });
 		t.is(code, 0, stderr);
@@ -291,6 +291,8 @@ test("memory().allocated counts what the machine allocated, through the collecti
 		const string = Number(stdout.match(/string (\d+) bytes/)[1]);
 		t.true(string >= 4001 + slot && string < 4400, `${string} bytes a 4000-character string`);
 		t.true(Number(stdout.match(/a collection allocates (\d+) bytes/)[1]) < 1024, stdout);
+		const grew = Number(stdout.match(/malloc grew (\d+) bytes/)[1]);
+		t.true(grew >= 3_000_000 && grew < 8_000_000, `memory().malloc grew ${grew} bytes for a 3 MB string`);
 	}
 });
 

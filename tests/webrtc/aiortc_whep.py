@@ -13,25 +13,11 @@ import json
 import os
 import sys
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 
 from aiortc import RTCSessionDescription
 
-from receiver import decode, hear, video_receiver
-
-
-def http(method, url, token, body=None, content_type=None):
-    headers = {"authorization": f"Bearer {token}"}
-    if content_type:
-        headers["content-type"] = content_type
-    request = urllib.request.Request(url, data=body, method=method, headers=headers)
-    try:
-        with urllib.request.urlopen(request, timeout=20) as response:
-            return response.status, dict(response.headers), response.read().decode()
-    except urllib.error.HTTPError as error:
-        return error.code, dict(error.headers), error.read().decode()
+from receiver import decode, hear, http, video_receiver
 
 
 async def ask(channel, commands, result):

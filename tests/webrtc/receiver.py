@@ -1,9 +1,24 @@
-# What aiortc_viewer.py and aiortc_whep.py share: an aiortc peer that receives video, and the
-# decoding of its track for a while into the JSON result both print.
+# What aiortc_viewer.py and aiortc_whep.py (and bench/webrtc's viewers) share: an aiortc peer that
+# receives video, the decoding of its track for a while into the JSON result they print, and WHEP's
+# HTTP requests.
 import asyncio
 import time
+import urllib.error
+import urllib.request
 
 from aiortc import RTCConfiguration, RTCIceServer, RTCPeerConnection
+
+
+def http(method, url, token, body=None, content_type=None):
+    headers = {"authorization": f"Bearer {token}"}
+    if content_type:
+        headers["content-type"] = content_type
+    request = urllib.request.Request(url, data=body, method=method, headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=20) as response:
+            return response.status, dict(response.headers), response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), error.read().decode()
 
 
 def video_receiver(stun=None, audio=False):
@@ -46,9 +61,9 @@ async def hear(pc, seconds, result):
         pass
 
 
-async def decode(pc, track_ready, seconds, asked, result):
-    """Decodes the track for `seconds` (FFmpeg through PyAV) into `result`: frames, their size, the
-    first frame's delay after `asked`, the ICE and DTLS states reached."""
+async def decode(pc, track_ready, seconds, asked, result, frames=None):
+    """Decodes the track for `seconds` (FFmpeg through PyAV), or until `frames` are decoded, into
+    `result`: frames, their size, the first frame's delay after `asked`, the ICE and DTLS states reached."""
     result.update({"frames": 0, "width": 0, "height": 0, "firstFrameS": None})
     try:
         track = await asyncio.wait_for(track_ready, 10)
@@ -59,6 +74,8 @@ async def decode(pc, track_ready, seconds, asked, result):
                 result["firstFrameS"] = round(time.monotonic() - asked, 3)
             result["frames"] += 1
             result["width"], result["height"] = frame.width, frame.height
+            if frames is not None and result["frames"] >= frames:
+                break
     except asyncio.TimeoutError:
         pass
     result["ice"] = pc.iceConnectionState

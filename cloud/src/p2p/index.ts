@@ -25,8 +25,6 @@ const serverOf = (text: string) => ({ address: text.slice(0, text.lastIndexOf(":
 /** How long a viewer's poll for the camera's new candidates waits at most (below HTTP clients' idle timeouts). */
 const CANDIDATES_WAIT_MAX_S = 20;
 
-/** A viewer's offers for one camera: a burst, then one per interval (each makes the camera check its candidates). */
-export const OFFER_BURST = 10, OFFER_INTERVAL_MS = 3_000;
 /** A session's candidate updates (its viewer moved): a burst, then one per interval. */
 export const UPDATE_BURST = 3, UPDATE_INTERVAL_MS = 10_000;
 /** The console's list of sessions: a page's default and largest size. */
@@ -48,12 +46,13 @@ export async function install(ctx: CloudContext): Promise<void> {
 	const scope = { loopback: ctx.config.p2pLoopback, linkLocal: ctx.config.p2pLinkLocal };
 	const checkable = (candidates: Candidate[]) => allowedCandidates(candidates, scope);
 	await followAnswers(ctx, checkable);
-	const { p2pTicketS, p2pAnswerS, p2pSweepS } = ctx.config;
-	const offers = new RateGate(OFFER_BURST, OFFER_INTERVAL_MS), updates = new RateGate(UPDATE_BURST, UPDATE_INTERVAL_MS);
+	const { p2pTicketS, p2pAnswerS, p2pSweepS, p2pOfferBurst, p2pOfferIntervalS } = ctx.config;
+	// A viewer's offers for one camera (config.ts: each makes the camera check its candidates).
+	const offers = new RateGate(p2pOfferBurst, p2pOfferIntervalS * 1000), updates = new RateGate(UPDATE_BURST, UPDATE_INTERVAL_MS);
 	/** A viewer's offer for a camera, either wire: within the rate, or a 429 saying when. */
 	const takeOffer = (user: string, device: string) => {
 		const wait = offers.take(`${user}\n${device}`);
-		if (wait) throw tooMany(`P2P offers of ${user} for ${device}: at most ${OFFER_BURST} at once, then one per ${OFFER_INTERVAL_MS / 1000} s`, wait);
+		if (wait) throw tooMany(`P2P offers of ${user} for ${device}: at most ${p2pOfferBurst} at once, then one per ${p2pOfferIntervalS} s`, wait);
 	};
 	/** Where a camera learns its server-reflexive address and allocates a relayed one (TURN credentials minted per offer). */
 	const servers = (device: string) => ({

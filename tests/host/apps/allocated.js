@@ -15,3 +15,7 @@ collectGarbage();
 const after = memory();
 trace(`a collection allocates ${after.allocated - strings.allocated} bytes and frees ${strings.chunks + strings.slots - after.chunks - after.slots} of ${strings.chunks + strings.slots}\n`);
 trace(`${kept.j} ${text.length}\n`);
+// memory().malloc: the C heap, which holds the XS heap's blocks — a 3 MB string grows it by as much
+const held = memory().malloc;
+const big = "y".repeat(3_000_000);
+trace(`malloc grew ${memory().malloc - held} bytes for ${big.length}\n`);
