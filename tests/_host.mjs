@@ -1,6 +1,6 @@
 // Helpers for tests that run the XS host (build/bin/ivxs).
 import { spawn } from "node:child_process";
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { buildHost } from "../scripts/build.mjs";
@@ -8,6 +8,13 @@ import { cpuSeconds } from "../scripts/soak/proc.mjs";
 
 export const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 export const build = join(root, "build");
+
+/** The host's --creation for a board's app machine: manifest.json's "creation" (chunk bytes, then
+ * slots, initial and incremental), so the board profile and bench board_memory collect as a board does. */
+export function boardCreation() {
+	const { chunk, heap } = JSON.parse(readFileSync(join(root, "manifest.json"), "utf8")).creation;
+	return ["--creation", [chunk.initial, chunk.incremental, heap.initial, heap.incremental].join(",")];
+}
 export let hostBinary = join(build, "bin", "ivxs");
 
 // Points runHost() and hostBinary at another build of the host from now on:

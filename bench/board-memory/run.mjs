@@ -4,7 +4,7 @@
  * 16 bytes, as on an ESP32-S3), modules preloaded (the default: a board keeps them in flash),
  * in real time, uploading to an in-process cloud — the runs of bench/board-cpu without callgrind:
  *
- *   build/bin/ivxs-m32 --data <dir> modules/app/camera -- --device <file> --seconds 60 --summary \
+ *   build/bin/ivxs-m32 --data <dir> --creation 65536,16384,4096,1024 modules/app/camera -- --device <file> --seconds 60 --summary \
  *       (--no-p2p | --p2p-loopback) [--event-every 4] --memory-probe 5
  *
  * for each stream (the sample clip, the 1 Mbit/s 720p stream) and load:
@@ -24,9 +24,12 @@
  * Targets (issue 29), on the 1 Mbit/s stream with 4 viewers, events and snapshots: ≤ 256 KiB live,
  * ≤ 384 KiB peak, ≤ 1 collection per 2 s. The issue takes them from the Moddable build's
  * instruments (scaled to 16-byte slots); these are the 32-bit host's own counts of the same XS
- * fields, with this host's creation sizes (hosts/linux/src/machine.c). Nothing lost: the camera's
+ * fields, with a board's creation sizes (manifest.json's "creation", the host's --creation: XS
+ * collects when what it reserved is full, so the host's own larger sizes would collect less and
+ * peak at its reservation). Nothing lost: the camera's
  * ring lost no frame and ffprobe decodes every frame it uploaded. About 7 minutes.
  */
+import { boardCreation } from "../../tests/_host.mjs";
 import { round } from "../lib.mjs";
 import { EVENT_EVERY_S, STREAMS, oneRun, withBoardCloud } from "../board-cpu/run.mjs";
 
@@ -68,7 +71,7 @@ export async function benchBoardMemory({ root, log = () => {} }) {
 		for (const [stream, { video, what }] of Object.entries(STREAMS)) {
 			streams[stream] = { what };
 			for (const [loadName, load] of Object.entries(LOADS)) {
-				const run = await oneRun(root, work, setup, { name: `${stream}_${loadName}`, video, load, seconds: SECONDS, grind: false, extraArgs: ["--memory-probe", String(PROBE_S)] });
+				const run = await oneRun(root, work, setup, { name: `${stream}_${loadName}`, video, load, seconds: SECONDS, grind: false, hostArgs: boardCreation(), extraArgs: ["--memory-probe", String(PROBE_S)] });
 				streams[stream][loadName] = { what: load.what, ...figuresOf(run) };
 			}
 			const { cloud, cloud_video_only: videoOnly } = streams[stream];
