@@ -180,6 +180,7 @@ static void dtlsFeed(const uint8_t *data, size_t size)
 #define SCTP_PEER_TAG 0x11111111u
 
 static ivxs_sctp g_sctp;
+static uint8_t g_sctpSend[IVXS_SCTP_SEND_BYTES];   /* lent before a send, taken back when all is acknowledged (as the binding does) */
 static uint8_t g_cookie[16];   /* of our last INIT-ACK */
 static unsigned g_sctpSent;
 
@@ -242,6 +243,7 @@ static void sctpInvariants(const ivxs_sctp *s)
 	REQUIRE(s->inboxTaken <= s->inboxLen && s->inboxLen <= IVXS_SCTP_INBOX);
 	REQUIRE(s->partLen <= IVXS_SCTP_MAX_RECEIVE);
 	REQUIRE(s->chunkCount <= IVXS_SCTP_SEND_CHUNKS && s->sendLen <= IVXS_SCTP_SEND_BYTES);
+	REQUIRE(s->send || (!s->chunkCount && !s->sendLen));   /* nothing of ours waits without its buffer */
 	for (i = 0; i < s->chunkCount; i++) {
 		REQUIRE(s->chunks[i].offset == bytes && s->chunks[i].len > 0);
 		REQUIRE(s->chunks[i].tsn == s->nextTsn - s->chunkCount + i);
@@ -321,6 +323,7 @@ static void sctpFeed(const uint8_t *data, size_t size)
 			size_t m = 1 + (n * 131 + flags) % sizeof(message);
 			for (i = 0; i < m; i++)
 				message[i] = (uint8_t)(i + flags);
+			ivxs_sctp_lend(s, g_sctpSend);
 			r = ivxs_sctp_send(s, (uint16_t)(flags >> 4), IVXS_SCTP_PPID_BINARY, message, m, now);
 			REQUIRE(r == 0 || r == IVXS_WEBRTC_EFULL || r == IVXS_WEBRTC_ECLOSED || r == IVXS_WEBRTC_ESTREAMS);
 			REQUIRE((r == IVXS_WEBRTC_ECLOSED) == (s->state != IVXS_SCTP_ESTABLISHED));
@@ -331,6 +334,12 @@ static void sctpFeed(const uint8_t *data, size_t size)
 		REQUIRE(r == 0 || r == IVXS_WEBRTC_ECLOSED);
 		REQUIRE((r == IVXS_WEBRTC_ECLOSED) == (s->state == IVXS_SCTP_CLOSED));
 		sctpInvariants(s);
+		{
+			const uint8_t *lent = s->send, *back = ivxs_sctp_reclaim(s);
+			/* taken back exactly when nothing of ours waits for an acknowledgement */
+			REQUIRE(back == (s->chunkCount || s->sendLen ? NULL : lent));
+			REQUIRE(s->send == (back ? NULL : lent));
+		}
 		do {
 			uint16_t stream;
 			uint32_t ppid;

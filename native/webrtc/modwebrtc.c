@@ -448,7 +448,8 @@ typedef struct {
 	ivxs_dtls d;
 	IdentityRecord *identity;
 	/* a DataChannel's association (its SCTP packets are the session's application data), once
-	 * opened: allocated then, not with every session (~24 KiB, mostly its send buffer) */
+	 * opened: allocated then, not with every session (~7 KiB; its 16 KiB send buffer only while a
+	 * reply of ours is unacknowledged: reclaimSend) */
 	ivxs_sctp *sctp;
 } DtlsRecord;
 
@@ -498,6 +499,10 @@ void xs_webrtc_dtls_destructor(void *data)
 	ivxs_dtls_free(&r->d);
 	identityRelease(r->identity);
 	if (r->sctp) {
+		if (r->sctp->send) {
+			free(r->sctp->send);
+			ivxs_mem_add(&gWebrtcMemory, -(int64_t)IVXS_SCTP_SEND_BYTES);
+		}
 		free(r->sctp);
 		ivxs_mem_add(&gWebrtcMemory, -(int64_t)sizeof(ivxs_sctp));
 	}
@@ -581,6 +586,17 @@ static void handOver(xsMachine *the, DtlsRecord *r, int at)
 	unqueue(r);
 }
 
+/* The association's send buffer back once all it held is acknowledged: a DataChannel holds
+ * 16 KiB only while a reply of ours is on its way (sctp.h ivxs_sctp_lend). */
+static void reclaimSend(DtlsRecord *r)
+{
+	uint8_t *buffer = r->sctp ? ivxs_sctp_reclaim(r->sctp) : NULL;
+	if (buffer) {
+		free(buffer);
+		ivxs_mem_add(&gWebrtcMemory, -(int64_t)IVXS_SCTP_SEND_BYTES);
+	}
+}
+
 /* openDtls(identity, role, remoteFingerprint, nowMs) -> a session's host object (role 0: server,
  * the camera's a=setup:passive; 1: client). */
 void xs_webrtc_dtls_open(xsMachine *the)
@@ -636,6 +652,7 @@ void xs_webrtc_dtls_step(xsMachine *the)
 			ivxs_throw(the, XS_UNKNOWN_ERROR, ivxs_status_name(kTables, state), "webrtc: DTLS handshake failed (mbedTLS -0x%04x)", (unsigned)-ivxs_dtls_tls_error(&r->d));
 		ivxs_throw_status(the, XS_UNKNOWN_ERROR, "webrtc", state, kTables);
 	}
+	reclaimSend(r);   /* (a SACK may have acknowledged the last of it) */
 	xsmcVars(1);
 	xsmcSetNewArray(xsResult, 0);
 	xsmcSetInteger(xsVar(0), state);
@@ -729,9 +746,17 @@ void xs_webrtc_dtls_send_message(xsMachine *the)
 		ivxs_throw_status(the, XS_UNKNOWN_ERROR, "webrtc", IVXS_WEBRTC_ECLOSED, kTables);
 	if (xsmcTypeOf(xsArg(3)) != xsReferenceType || !xsmcIsInstanceOf(xsArg(3), xsArrayBufferPrototype))
 		ivxs_type_error(IVXS_EARG, "webrtc: a message must be an ArrayBuffer");
+	if (!r->sctp->send) {
+		uint8_t *buffer = malloc(IVXS_SCTP_SEND_BYTES);
+		if (!buffer)
+			ivxs_error(IVXS_ENOMEM, "webrtc: no memory");
+		ivxs_sctp_lend(r->sctp, buffer);
+		ivxs_mem_add(&gWebrtcMemory, (int64_t)IVXS_SCTP_SEND_BYTES);
+	}
 	xsmcGetBufferReadable(xsArg(3), &data, &length);
 	/* the association copies the bytes before anything else runs: no JS between here and there */
 	status = ivxs_sctp_send(r->sctp, stream, ppid, data, length, (uint64_t)now);
+	reclaimSend(r);   /* (a send refused with nothing else waiting gives it back) */
 	if (status) {
 		unqueue(r);
 		ivxs_throw_status(the, XS_UNKNOWN_ERROR, "webrtc", status, kTables);

@@ -304,7 +304,7 @@ int ivxs_sctp_send(ivxs_sctp *s, uint16_t stream, uint32_t ppid, const uint8_t *
 	if (stream >= s->streamsOut)
 		return IVXS_WEBRTC_ESTREAMS;
 	fragments = (len + MAX_FRAGMENT - 1) / MAX_FRAGMENT;
-	if (len > IVXS_SCTP_SEND_BYTES - s->sendLen || fragments > IVXS_SCTP_SEND_CHUNKS - s->chunkCount)
+	if (!s->send || len > IVXS_SCTP_SEND_BYTES - s->sendLen || fragments > IVXS_SCTP_SEND_CHUNKS - s->chunkCount)
 		return IVXS_WEBRTC_EFULL;
 	s->now = nowMs;
 	memcpy(s->send + s->sendLen, data, len);
@@ -325,6 +325,21 @@ int ivxs_sctp_send(ivxs_sctp *s, uint16_t stream, uint32_t ppid, const uint8_t *
 	transmit(&o);
 	flush(&o);
 	return 0;
+}
+
+void ivxs_sctp_lend(ivxs_sctp *s, uint8_t *buffer)
+{
+	if (!s->send)
+		s->send = buffer;
+}
+
+uint8_t *ivxs_sctp_reclaim(ivxs_sctp *s)
+{
+	uint8_t *buffer = s->send;
+	if (s->chunkCount || s->sendLen)
+		return NULL;
+	s->send = NULL;
+	return buffer;
 }
 
 /* ---- the association ---- */

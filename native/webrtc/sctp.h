@@ -93,7 +93,8 @@ typedef struct {
 	uint16_t streamsOut;                 /* min(our OS, the peer's MIS) */
 	ivxs_sctp_chunk chunks[IVXS_SCTP_SEND_CHUNKS];   /* in TSN order, the oldest first */
 	unsigned chunkCount;
-	uint8_t send[IVXS_SCTP_SEND_BYTES];  /* the chunks' payloads, in order (compacted as the oldest are acknowledged) */
+	uint8_t *send;                       /* the chunks' payloads, in order (compacted as the oldest are acknowledged):
+	                                      * IVXS_SCTP_SEND_BYTES lent by the caller (ivxs_sctp_lend), NULL when none is */
 	size_t sendLen;
 	uint64_t now;
 	uint64_t t3;                         /* when the oldest unacknowledged chunk is sent again (0: no timer) */
@@ -123,10 +124,18 @@ int ivxs_sctp_input(ivxs_sctp *s, const uint8_t *packet, size_t len, uint64_t no
 int ivxs_sctp_take(ivxs_sctp *s, uint16_t *stream, uint32_t *ppid, const uint8_t **data, size_t *len);
 /* A message to the peer on `stream` (ordered, reliable), fragmented into DATA chunks; sent at
  * once as far as the peer's window allows. 0, IVXS_WEBRTC_EFULL (no room until the peer
- * acknowledges what waits: nothing taken), IVXS_WEBRTC_ECLOSED (not established),
+ * acknowledges what waits, or no send buffer lent: nothing taken), IVXS_WEBRTC_ECLOSED (not established),
  * IVXS_WEBRTC_EMTU (len over IVXS_SCTP_SEND_BYTES or 0 bytes: an empty message is sent as one
  * byte with the PPID of an empty one by the caller), IVXS_WEBRTC_ESTREAMS (stream past streamsOut). */
 int ivxs_sctp_send(ivxs_sctp *s, uint16_t stream, uint32_t ppid, const uint8_t *data, size_t len, uint64_t nowMs);
+/* The send buffer (IVXS_SCTP_SEND_BYTES) the association keeps our messages in until the peer
+ * acknowledges them: lent by the caller, who may take it back once all are (ivxs_sctp_reclaim),
+ * so an association holds none while it has nothing to resend — a viewer's commands are rare and
+ * a reply may be 16 KiB. Without one, ivxs_sctp_send is IVXS_WEBRTC_EFULL. */
+void ivxs_sctp_lend(ivxs_sctp *s, uint8_t *buffer);
+/* The lent buffer when nothing of ours waits for an acknowledgement (the association has none
+ * after); NULL while something does, or when none was lent. */
+uint8_t *ivxs_sctp_reclaim(ivxs_sctp *s);
 /* Time passing: retransmissions. 0, or IVXS_WEBRTC_ECLOSED (closed now or before). */
 int ivxs_sctp_tick(ivxs_sctp *s, uint64_t nowMs);
 /* When ivxs_sctp_tick is due next (the caller's ms), or 0: nothing is waiting. */

@@ -22,6 +22,7 @@
 static uint64_t g_base;           /* the fake clock's start (ivxs_test_clock_base) */
 static uint64_t g_seed;
 static ivxs_sctp g_s, g_copy;     /* the association under test; a copy to compare after a refusal */
+static uint8_t g_sendBuffer[IVXS_SCTP_SEND_BYTES];   /* lent to g_s after each setup */
 
 /* What the core sent. */
 static uint8_t g_sent[64][IVXS_SCTP_MAX_PACKET];
@@ -220,6 +221,7 @@ static int initiated(uint64_t seed, uint32_t window, uint16_t mis)
 	Packet p;
 	g_seed = seed;
 	ivxs_sctp_setup(&g_s, PORT, PORT, ivxs_test_random, &g_seed, capture, NULL, g_base);
+	ivxs_sctp_lend(&g_s, g_sendBuffer);
 	clearSent();
 	initPacket(&p, PEER_TAG, window, mis);
 	return deliver(&p, 0) == 0 && readInitAck(PEER_TAG) && g_s.state == IVXS_SCTP_LISTENING;
@@ -345,6 +347,7 @@ static void test_handshake(void)
 
 	/* an INIT with initiate tag 0 (invalid): dropped */
 	ivxs_sctp_setup(&g_s, PORT, PORT, ivxs_test_random, &g_seed, capture, NULL, g_base);
+	ivxs_sctp_lend(&g_s, g_sendBuffer);
 	clearSent();
 	initPacket(&p, 0, 5000, 4);
 	CHECK_EQ(deliver(&p, 0), 0);
@@ -751,6 +754,31 @@ static void test_full(void)
 done:;
 }
 
+/* The send buffer is lent: none, a send takes nothing; taken back only once all is acknowledged. */
+static void test_lent_buffer(void)
+{
+	uint8_t msg[3000];
+	memset(msg, 'l', sizeof(msg));
+	CHECK(establish(0x100000, 1024));
+	CHECK(ivxs_sctp_reclaim(&g_s) == g_sendBuffer);   /* nothing waits: it comes back */
+	CHECK(g_s.send == NULL && ivxs_sctp_reclaim(&g_s) == NULL);
+	memcpy(&g_copy, &g_s, sizeof(g_s));
+	clearSent();
+	CHECK_EQ(ivxs_sctp_send(&g_s, 0, IVXS_SCTP_PPID_BINARY, msg, sizeof(msg), g_base), IVXS_WEBRTC_EFULL);
+	CHECK(!memcmp(&g_copy, &g_s, sizeof(g_s)));
+	CHECK_EQ(g_sentCount, 0);
+	ivxs_sctp_lend(&g_s, g_sendBuffer);
+	CHECK_EQ(ivxs_sctp_send(&g_s, 0, IVXS_SCTP_PPID_BINARY, msg, sizeof(msg), g_base), 0);
+	CHECK(g_s.chunkCount == 3 && g_sentCount > 0);
+	CHECK(ivxs_sctp_reclaim(&g_s) == NULL && g_s.send == g_sendBuffer);   /* unacknowledged: kept */
+	CHECK_EQ(sendSack(g_s.chunks[1].tsn, 0x100000, 1), 0);
+	CHECK(ivxs_sctp_reclaim(&g_s) == NULL);                             /* one left */
+	CHECK_EQ(sendSack(g_s.chunks[0].tsn, 0x100000, 2), 0);
+	CHECK_EQ(g_s.chunkCount, 0);
+	CHECK(ivxs_sctp_reclaim(&g_s) == g_sendBuffer && g_s.send == NULL);
+done:;
+}
+
 static void test_heartbeat(void)
 {
 	uint8_t info[4 + 37], big[1200];
@@ -888,6 +916,7 @@ static void test_refused(void)
 	CHECK(len == 1 && data[0] == 'x');
 	/* before any INIT: tag 0 is not a tag to match */
 	ivxs_sctp_setup(&g_s, PORT, PORT, ivxs_test_random, &g_seed, capture, NULL, g_base);
+	ivxs_sctp_lend(&g_s, g_sendBuffer);
 	begin(&p, 0);
 	dataChunk(&p, 3, PEER_TSN, 0, 0, IVXS_SCTP_PPID_STRING, "x", 1);
 	CHECK(refused(&p, 1));
@@ -1035,6 +1064,7 @@ static void test_close(void)
 	CHECK(g_sentCount == 1 && c && c[0] == 6 && len == 4);
 	CHECK(staysClosed());
 	ivxs_sctp_setup(&g_s, PORT, PORT, ivxs_test_random, &g_seed, capture, NULL, g_base);
+	ivxs_sctp_lend(&g_s, g_sendBuffer);
 	clearSent();
 	ivxs_sctp_abort(&g_s);
 	CHECK_EQ(g_sentCount, 0);
@@ -1055,6 +1085,7 @@ int main(void)
 	ivxs_test_run("sending: the peer's window, one chunk always when none is in flight", test_peer_window);
 	ivxs_test_run("T3: resent with the RTO doubling, reset by a SACK, ABORT after the last", test_retransmit);
 	ivxs_test_run("sending: EFULL on bytes or chunk slots takes nothing", test_full);
+	ivxs_test_run("sending: the send buffer is lent, and taken back only once all is acknowledged", test_lent_buffer);
 	ivxs_test_run("HEARTBEAT: its info echoed, within our packet size", test_heartbeat);
 	ivxs_test_run("refused: checksum, tag, ports, chunk lengths; nothing changed", test_refused);
 	ivxs_test_run("unknown chunks: skipped or ending the packet by their upper bits", test_unknown_chunks);
