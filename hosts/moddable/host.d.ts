@@ -5,6 +5,9 @@ declare module "ivxs/moddable" {
 		collections?: number;
 		/** Bytes allocated so far: the Linux host counts them (memory.c); not on Moddable builds. */
 		allocated?: number;
+		/** What the Linux host reserved for the XS heap and its C heap in use: not on Moddable builds. */
+		reserved?: number;
+		malloc?: number;
 		native: Record<string, { bytes: number; peak: number }>;
 	}
 	/** XS heap (bytes) in use and at peak, and each native module's counter. */
