@@ -290,49 +290,48 @@ void xs_socket_recvfrom(xsMachine *the)
 	xsmcSet(xsResult, xsID("port"), xsVar(0));
 }
 
+/* A datagram to `to` from the local address `from` (IP_PKTINFO's source). sendmsg's result. */
+static ssize_t sendFrom(int fd, const void *data, size_t size, const struct sockaddr_in *to, uint32_t from)
+{
+	union { struct cmsghdr align; char bytes[CMSG_SPACE(sizeof(struct in_pktinfo))]; } control;
+	struct in_pktinfo info;
+	struct iovec iov = { (void *)data, size };
+	struct msghdr message;
+	struct cmsghdr *c;
+	memset(&control, 0, sizeof(control));
+	memset(&info, 0, sizeof(info));
+	info.ipi_spec_dst.s_addr = from;
+	memset(&message, 0, sizeof(message));
+	message.msg_name = (void *)to;
+	message.msg_namelen = sizeof(*to);
+	message.msg_iov = &iov;
+	message.msg_iovlen = 1;
+	message.msg_control = control.bytes;
+	message.msg_controllen = sizeof(control.bytes);
+	c = CMSG_FIRSTHDR(&message);
+	c->cmsg_level = IPPROTO_IP;
+	c->cmsg_type = IP_PKTINFO;
+	c->cmsg_len = CMSG_LEN(sizeof(info));
+	memcpy(CMSG_DATA(c), &info, sizeof(info));
+	return sendmsg(fd, &message, 0);
+}
+
 /* sendto(socket, buffer, address, port): to a peer heard from, from the address it wrote to */
 void xs_socket_sendto(xsMachine *the)
 {
 	SocketRecord *record = getSocket(the, &xsArg(0));
 	struct sockaddr_in to;
-	ReplyFrom *slot = NULL;
+	ReplyFrom *slot;
 	void *data;
 	xsUnsignedValue size;
-	ssize_t sent = -1;
 	/* address and port first: their conversions may run JS and move the buffer */
 	toAddress(the, &xsArg(2), &xsArg(3), &to);
 	xsmcGetBufferReadable(xsArg(1), &data, &size);
-	if (record->replies) {
-		slot = replySlot(record, &to);
-		if (slot->peer != to.sin_addr.s_addr || slot->port != to.sin_port || !slot->local)
-			slot = NULL;
-	}
-	if (slot) {
-		union { struct cmsghdr align; char bytes[CMSG_SPACE(sizeof(struct in_pktinfo))]; } control;
-		struct in_pktinfo info;
-		struct iovec iov = { data, size };
-		struct msghdr message;
-		struct cmsghdr *c;
-		memset(&control, 0, sizeof(control));
-		memset(&info, 0, sizeof(info));
-		info.ipi_spec_dst.s_addr = slot->local;
-		memset(&message, 0, sizeof(message));
-		message.msg_name = &to;
-		message.msg_namelen = sizeof(to);
-		message.msg_iov = &iov;
-		message.msg_iovlen = 1;
-		message.msg_control = control.bytes;
-		message.msg_controllen = sizeof(control.bytes);
-		c = CMSG_FIRSTHDR(&message);
-		c->cmsg_level = IPPROTO_IP;
-		c->cmsg_type = IP_PKTINFO;
-		c->cmsg_len = CMSG_LEN(sizeof(info));
-		memcpy(CMSG_DATA(c), &info, sizeof(info));
-		sent = sendmsg(record->fd, &message, 0);
-		if (sent < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
-			slot->local = 0;   /* that address is gone (renumbered): answer as routing says */
-		else
+	slot = record->replies ? replySlot(record, &to) : NULL;
+	if (slot && slot->peer == to.sin_addr.s_addr && slot->port == to.sin_port && slot->local) {
+		if (sendFrom(record->fd, data, size, &to, slot->local) >= 0 || errno == EAGAIN || errno == EWOULDBLOCK)
 			return;
+		slot->local = 0;   /* that address is gone (renumbered): answer as routing says */
 	}
 	if (sendto(record->fd, data, size, 0, (struct sockaddr *)&to, sizeof(to)) < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
 		throwErrno(the, "sendto", -1);
