@@ -476,6 +476,20 @@ static void unqueue(const DtlsRecord *r)
 		gOut.count = 0;
 }
 
+/* A session going away: a later one at the same address must not take what it queued. */
+static void disown(const DtlsRecord *r)
+{
+	if (gOut.owner == r)
+		gOut.owner = NULL;
+}
+
+/* An association's send buffer given back (ivxs_sctp_reclaim, or the session closing). */
+static void freeSend(uint8_t *buffer)
+{
+	free(buffer);
+	ivxs_mem_add(&gWebrtcMemory, -(int64_t)IVXS_SCTP_SEND_BYTES);
+}
+
 static void identityRelease(IdentityRecord *r)
 {
 	if (--r->refs)
@@ -499,15 +513,12 @@ void xs_webrtc_dtls_destructor(void *data)
 	ivxs_dtls_free(&r->d);
 	identityRelease(r->identity);
 	if (r->sctp) {
-		if (r->sctp->send) {
-			free(r->sctp->send);
-			ivxs_mem_add(&gWebrtcMemory, -(int64_t)IVXS_SCTP_SEND_BYTES);
-		}
+		if (r->sctp->send)
+			freeSend(r->sctp->send);
 		free(r->sctp);
 		ivxs_mem_add(&gWebrtcMemory, -(int64_t)sizeof(ivxs_sctp));
 	}
-	if (gOut.owner == r)   /* a later session at this address must not take its datagrams */
-		gOut.owner = NULL;
+	disown(r);
 	free(r);
 	ivxs_mem_add(&gWebrtcMemory, -(int64_t)sizeof(DtlsRecord));
 }
@@ -591,10 +602,8 @@ static void handOver(xsMachine *the, DtlsRecord *r, int at)
 static void reclaimSend(DtlsRecord *r)
 {
 	uint8_t *buffer = r->sctp ? ivxs_sctp_reclaim(r->sctp) : NULL;
-	if (buffer) {
-		free(buffer);
-		ivxs_mem_add(&gWebrtcMemory, -(int64_t)IVXS_SCTP_SEND_BYTES);
-	}
+	if (buffer)
+		freeSend(buffer);
 }
 
 /* openDtls(identity, role, remoteFingerprint, nowMs) -> a session's host object (role 0: server,
@@ -612,8 +621,7 @@ void xs_webrtc_dtls_open(xsMachine *the)
 		ivxs_error(IVXS_ENOMEM, "webrtc: no memory");
 	status = ivxs_dtls_setup(&r->d, &identity->id, role, remote, ivxs_random_bytes, NULL, queueDatagram, r, (uint64_t)now);
 	if (status) {
-		if (gOut.owner == r)
-			gOut.owner = NULL;
+		disown(r);
 		free(r);
 		ivxs_throw_status(the, XS_UNKNOWN_ERROR, "webrtc", status, kTables);
 	}
