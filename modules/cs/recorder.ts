@@ -65,6 +65,41 @@ export interface RecorderOptions {
 
 const enum Want { Nothing, Continuous, Clips }
 
+/** A segment that cannot be finished and is not made again: its first frame was rejected. */
+const ABANDONED = "abandoned";
+
+/** A segment being cut: the frames read into its muxer so far, and how it ends. */
+class Cut {
+	readonly mux: SegmentMux;
+	/** Its stream leaves audio out (SegmentMux.add). */
+	readonly audioless: boolean;
+	readonly first: Frame;
+	last: Frame;
+	frames = 0;
+	bytes = 0;
+	skipped = 0;
+	ignored = 0;
+	/** All its frames are read: `next` (undefined: stopped) begins the next segment. */
+	complete = false;
+	next: Frame | undefined;
+	endsStream = false;
+	/** It will not be finished: made again from the cursor, or abandoned. */
+	stop: Again | typeof ABANDONED | undefined;
+
+	constructor(mux: SegmentMux, audioless: boolean, first: Frame) {
+		this.mux = mux;
+		this.audioless = audioless;
+		this.first = first;
+		this.last = first;
+	}
+
+	end(next: Frame | undefined, endsStream: boolean): void {
+		this.complete = true;
+		this.next = next;
+		if (endsStream) this.endsStream = true;
+	}
+}
+
 export class Recorder {
 	readonly stats: RecorderStats = {
 		segmentsStored: 0, segmentsResent: 0, segmentsRefused: 0, streams: 0, framesUploaded: 0, framesLost: 0,
@@ -84,8 +119,9 @@ export class Recorder {
 	#running: Promise<void> | undefined;
 	#wake: (() => void) | undefined;
 	#timer: Timer | undefined;
-	/** A #nextFrame waiting for the ring, and its clip-time check. */
+	/** A #wait for the ring (for a frame, or to fill `#filling`), and its clip-time check. */
 	#frameWanted: ((frame: Frame | undefined) => void) | undefined;
+	#filling: Cut | undefined;
 	#frameTimer: Timer | undefined;
 
 	constructor(options: RecorderOptions) {
@@ -243,67 +279,40 @@ export class Recorder {
 			await uploader.finishStream();
 		}
 		const stream = uploader.streamFrom(first);
-		const mux = new SegmentMux({ video: o.video, audio: o.audio, originMs: stream.origin, firstSequence: (first.seq % 0xfffffffe) + 1 });
-		let frames = 0, bytes = 0, skipped = 0, ignored = 0, last = first, endsStream = false;
-		let frame: Frame | undefined = first;
-		while (frame) {
-			if (frame !== first) {
-				if (frame.lost) return again(false, cursor.overtaken(first, frame));
-				if (this.#want === Want.Clips && this.#clip.check(frame.timestamp, frame.key) !== "in") {
-					endsStream = true;
-					break;
-				}
-				if (frame.key && frame.timestamp - first.timestamp >= this.#segmentMs) break;
-				if (!this.#active() || (this.#drainTo !== undefined && frame.seq > this.#drainTo)) {
-					endsStream = true;
-					break;
-				}
-			}
-			const took = mux.add(frame, stream.audioless);
-			if (took === Took.NewConfig) {
-				// New parameter sets: a new stream (PROTOCOL §3), from this key frame.
-				endsStream = true;
-				break;
-			}
-			if (took === Took.Written) frames++;
-			else if (took === Took.Skipped) skipped++;
-			else if (took === Took.Ignored) ignored++;
-			else if (took === Took.Rejected) {
-				// A frame the muxer cannot take (a malformed push that got past the checks) is skipped.
-				this.stats.framesRejected++;
-				if (frame === first) {
-					cursor.forget();
-					cursor.gap(first.timestamp, first.timestamp, 1, "rejected");
-					return undefined;
-				}
-			}
-			last = frame;
-			// An await is ~0.7 KB of garbage on XS: only a fragment the muxer cut is awaited, and the
-			// next frame only when the ring has none yet (bench board_memory).
+		const cut = new Cut(new SegmentMux({ video: o.video, audio: o.audio, originMs: stream.origin, firstSequence: (first.seq % 0xfffffffe) + 1 }), stream.audioless, first);
+		const mux = cut.mux;
+		this.#take(cut, first);
+		while (!cut.stop) {
 			if (mux.outputs.length) {
 				const sent = await uploader.send(mux);
 				if (typeof sent !== "number") return sent;
-				bytes += sent;
+				cut.bytes += sent;
 			}
-			frame = this.#readNow() ?? await this.#nextFrame();
+			if (cut.complete) break;
+			// The frames the ring holds now, then — at the live edge — the rest as capture pushes
+			// them, read in its wake-ups: one await per fragment the muxer cuts, not one per frame
+			// (an await is ~0.7 KB of garbage on XS: bench board_memory).
+			if (!this.#fill(cut)) await this.#wait(cut);
 		}
+		if (cut.stop) return cut.stop === ABANDONED ? undefined : cut.stop;
 		if (this.#closed) return undefined;
-		if (!frame) endsStream = true;   // stopped while waiting for a frame
+		const { next, last, frames, skipped, ignored } = cut;
+		let endsStream = cut.endsStream;
 		mux.flush();
 		const sent = await uploader.send(mux);
 		if (typeof sent !== "number") return sent;
-		bytes += sent;
+		const bytes = cut.bytes + sent;
 		const answer = await uploader.answer();
 		if (answer?.again) return answer;
 		// Stored, refused for good, or nothing the muxer could write (every frame rejected): the cursor moves on.
-		cursor.moveTo(frame);
+		cursor.moveTo(next);
 		if (!answer) return undefined;
 		const current = answer.stream, seq = answer.seq;
 		if (current.audioless) {
 			endsStream = true;
-			if (skipped) cursor.lost(first.timestamp, frame ? frame.timestamp : last.timestamp, skipped, "rejected");
+			if (skipped) cursor.lost(first.timestamp, next ? next.timestamp : last.timestamp, skipped, "rejected");
 		}
-		const endMs = frame ? frame.timestamp : last.timestamp;
+		const endMs = next ? next.timestamp : last.timestamp;
 		if (answer.stored) {
 			const s = this.stats;
 			s.segmentsStored++;
@@ -322,44 +331,101 @@ export class Recorder {
 		}
 		if (endsStream) {
 			await uploader.finishStream();
-			if (this.#want === Want.Clips && frame && this.#clip.check(frame.timestamp, frame.key) === "end") this.#endClip(frame);
+			if (this.#want === Want.Clips && next && this.#clip.check(next.timestamp, next.key) === "end") this.#endClip(next);
 		}
 		return undefined;
 	}
 
-	/** The segment's first frame: the held one, or the ring read again from the cursor. */
-	#firstFrame(): Promise<Frame | undefined> {
-		return this.#cursor.first(() => this.#nextFrame());
+	/** Reads frames into `cut` while the ring has them; true when it has fragments to send or is done. */
+	#fill(cut: Cut): boolean {
+		while (!cut.stop && !cut.complete && !cut.mux.outputs.length) {
+			const frame = this.#readNow();
+			if (!frame) return false;
+			this.#take(cut, frame);
+		}
+		return true;
 	}
 
-	/** The next frame if the reader has one now (#nextFrame's first step, without its await). */
+	/** One frame read for `cut`: muxed, or the frame that ends the segment (the next one's first). */
+	#take(cut: Cut, frame: Frame): void {
+		const first = cut.first;
+		if (frame !== first) {
+			if (frame.lost) {
+				cut.stop = again(false, this.#cursor.overtaken(first, frame));
+				return;
+			}
+			if (this.#want === Want.Clips && this.#clip.check(frame.timestamp, frame.key) !== "in") return cut.end(frame, true);
+			if (frame.key && frame.timestamp - first.timestamp >= this.#segmentMs) return cut.end(frame, false);
+			if (!this.#active() || (this.#drainTo !== undefined && frame.seq > this.#drainTo)) return cut.end(frame, true);
+		}
+		const took = cut.mux.add(frame, cut.audioless);
+		// New parameter sets: a new stream (PROTOCOL §3), from this key frame.
+		if (took === Took.NewConfig) return cut.end(frame, true);
+		if (took === Took.Written) cut.frames++;
+		else if (took === Took.Skipped) cut.skipped++;
+		else if (took === Took.Ignored) cut.ignored++;
+		else if (took === Took.Rejected) {
+			// A frame the muxer cannot take (a malformed push that got past the checks) is skipped.
+			this.stats.framesRejected++;
+			if (frame === first) {
+				this.#cursor.forget();
+				this.#cursor.gap(first.timestamp, first.timestamp, 1, "rejected");
+				cut.stop = ABANDONED;
+				return;
+			}
+		}
+		cut.last = frame;
+	}
+
+	/** The segment's first frame: the held one, or the ring read again from the cursor. */
+	#firstFrame(): Promise<Frame | undefined> {
+		return this.#cursor.first(() => this.#wait(undefined));
+	}
+
+	/** The next frame if the reader has one now (#wait's first step, without its await). */
 	#readNow(): Frame | undefined {
 		return this.#closed || !this.#cursor.reading ? undefined : this.#cursor.read();
 	}
 
 	/**
-	 * The next frame from the reader, waiting for capture; undefined when stopped meanwhile. One
-	 * promise a wait, answered by #offerFrame: a loop of sleeps in an async function cost XS about
-	 * twice the garbage, and the camera waits once a frame (bench board_memory).
+	 * Waits for capture: for the next frame (`cut` undefined; undefined when stopped meanwhile), or
+	 * until `cut` has fragments to send or is done — #fill runs in the ring's wake-ups, so a frame
+	 * costs no promise. One promise a wait, answered by #offerFrame: a loop of sleeps in an async
+	 * function cost XS about twice the garbage (bench board_memory).
 	 */
-	#nextFrame(): Promise<Frame | undefined> {
+	#wait(cut: Cut | undefined): Promise<Frame | undefined> {
 		return new Promise((resolve) => {
+			this.#filling = cut;
 			this.#frameWanted = resolve;
 			this.#offerFrame();
 		});
 	}
 
-	/** Answers the waiting #nextFrame when it can: a frame, or undefined when none will come. */
+	/** Answers the waiting #wait when it can: a frame or a filled cut, or undefined when none will come. */
 	#offerFrame(): void {
 		const answer = this.#frameWanted;
 		if (!answer) return;
-		const frame = this.#readNow();
-		if (!frame && !this.#closed && this.#cursor.reading && this.#active() && this.#drainTo === undefined) {   // (draining: all read)
+		this.#frameWanted = undefined;   // (a callback in the fill — a gap reported — must not fill again)
+		const cut = this.#filling;
+		let frame: Frame | undefined, ready = false;
+		if (cut) {
+			try {
+				ready = this.#fill(cut);
+			}
+			catch (error) {
+				cut.stop = again(true, (error as Error).message);   // (what the loop does with an error of its own)
+				ready = true;
+			}
+		}
+		else frame = this.#readNow();
+		if (!ready && !frame && !this.#closed && this.#cursor.reading && this.#active() && this.#drainTo === undefined) {   // (draining: all read)
+			this.#frameWanted = answer;
 			// Clip end by time: with no frame coming, a clip still ends (checked every second).
 			if (this.#want === Want.Clips && this.#frameTimer === undefined) this.#frameTimer = Timer.set(this.#recheck, 1000);
 			return;
 		}
-		this.#frameWanted = undefined;
+		if (cut && !ready) cut.end(undefined, true);   // stopped while waiting: no frame will come
+		this.#filling = undefined;
 		if (this.#frameTimer !== undefined) Timer.clear(this.#frameTimer);
 		this.#frameTimer = undefined;
 		answer(frame);
