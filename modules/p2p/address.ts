@@ -2,7 +2,6 @@
  * A UDP peer as the transport's opaque address bytes (native/p2p: at most 31): the address
  * text (ASCII) followed by the port, big-endian.
  */
-import { bytesEqual } from "../media/video.js";
 import { P2pCodes, P2pError } from "./errors.js";
 
 // Called, not read as a property of the string: on XS every property of a primitive string
@@ -40,16 +39,19 @@ export class AddressBook {
 	/** Decoded addresses by a hash of their bytes (each checked byte for byte). */
 	readonly #byHash = new Map<number, { bytes: Uint8Array; peer: { address: string; port: number } }>();
 
-	/** As decodeAddress, for the peers a socket sends to; the answer is shared: read it only. */
-	decode(bytes: ArrayBuffer): { readonly address: string; readonly port: number } {
-		const view = new Uint8Array(bytes), n = view.length;
+	/**
+	 * As decodeAddress, for the peers a socket sends to, of the first `n` bytes of `view` (a
+	 * buffer the transport reuses: no view a datagram); the answer is shared: read it only.
+	 */
+	decode(view: Uint8Array, n = view.length): { readonly address: string; readonly port: number } {
 		let hash = n;
 		for (let i = 0; i < n; i++) hash = (hash * 31 + view[i]) % 0x7fffffff;   // in doubles: XS's Math.imul overflows C's int
 		const known = this.#byHash.get(hash);
-		if (known && bytesEqual(known.bytes, view)) return known.peer;
-		const peer = decodeAddress(bytes);
+		if (known && sameBytes(known.bytes, view, n)) return known.peer;
+		const bytes = view.slice(0, n);
+		const peer = decodeAddress(bytes.buffer);
 		if (this.#byHash.size >= AddressBook.MAX_PEERS) this.#byHash.clear();
-		this.#byHash.set(hash, { bytes: view.slice(), peer });
+		this.#byHash.set(hash, { bytes, peer });
 		return peer;
 	}
 
@@ -68,6 +70,13 @@ export class AddressBook {
 		this.#count++;
 		return bytes;
 	}
+}
+
+/** `known` is the first `n` bytes of `view`. */
+function sameBytes(known: Uint8Array, view: Uint8Array, n: number): boolean {
+	if (known.length !== n) return false;
+	for (let i = 0; i < n; i++) if (known[i] !== view[i]) return false;
+	return true;
 }
 
 export function decodeAddress(bytes: ArrayBuffer): { address: string; port: number } {

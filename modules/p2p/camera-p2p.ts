@@ -8,7 +8,7 @@
  * sources), and every 10 ms while a channel is fed by onSendGet (one timer per endpoint, not
  * per channel). Live from the ring is fed in C, zero-copy: the app writes no onSendGet for it.
  */
-import { Channel, Endpoint, Event, Kind, MAX_COMMAND, MTU, Rights, Status } from "p2p";
+import { Channel, Endpoint, Event, Kind, ADDRESS_BYTES, MAX_COMMAND, MTU, Rights, Status } from "p2p";
 import { RingReader, type Ring } from "ring";
 import Timer from "timer";
 import { AddressBook, decodeAddress } from "./address.js";
@@ -122,6 +122,7 @@ export class P2P {
 	/** Some session's outbox may hold a reply (#flush). */
 	#outboxed = false;
 	readonly #sendBuffer = new ArrayBuffer(MTU);
+	readonly #addressBytes = new Uint8Array(ADDRESS_BYTES);
 	#sendViewOf: Uint8Array | undefined;
 	/** The first `length` bytes of the send buffer (the last view kept: most datagrams are full). */
 	#sendView(length: number): Uint8Array {
@@ -170,11 +171,12 @@ export class P2P {
 			role: "camera", deviceId: this.#o.deviceId, deviceSecret: this.#o.deviceSecret as ArrayBuffer,
 			maxSessions: this.#o.maxSessions, keepAlive,
 		}, {
-			// Datagrams come in this buffer, sent at once (the relay copies what it wraps): no new
-			// ArrayBuffer a datagram (native/p2p's Handler).
+			// Datagrams and their addresses come in these buffers, sent at once (the relay copies
+			// what it wraps): no new ArrayBuffer a datagram (native/p2p's Handler).
 			sendBuffer: this.#sendBuffer,
-			send: (to, datagram, length) => {
-				const { address, port } = this.#peers.decode(to);
+			addressBuffer: this.#addressBytes.buffer as ArrayBuffer,
+			send: (to, datagram, length, toLength) => {
+				const { address, port } = this.#peers.decode(toLength === undefined ? new Uint8Array(to) : this.#addressBytes, toLength);
 				try {
 					this.#write(length === undefined ? datagram : this.#sendView(length), address, port);
 				}

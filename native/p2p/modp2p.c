@@ -191,26 +191,42 @@ static void callHandler(P2PRecord *r, const char *name, int argc)
 	}
 }
 
+/* An ArrayBuffer of at least `size` bytes in *slot. */
+static int holds(xsMachine *the, xsSlot *slot, size_t size)
+{
+	return xsmcTypeOf(*slot) == xsReferenceType && xsmcIsInstanceOf(*slot, xsArrayBufferPrototype)
+		&& (size_t)xsmcGetArrayBufferLength(*slot) >= size;
+}
+
 /* A datagram out: handler.send(address, datagram). A handler with a `sendBuffer` (an
- * ArrayBuffer) that holds it gets it copied there instead, as send(address, sendBuffer, length):
- * valid during the call only, and no new ArrayBuffer a datagram for the collector (~1.2 KB each,
- * hundreds a second with viewers: bench board_memory). The buffer's bytes are taken after the
- * property read (a getter may run JS) and not kept past the copy. */
+ * ArrayBuffer) that holds it gets it copied there instead, as send(address, sendBuffer, length),
+ * and with an `addressBuffer` too the address is copied there, as send(addressBuffer, sendBuffer,
+ * length, addressLength): valid during the call only, and no new ArrayBuffer a datagram for the
+ * collector (~1.2 KB and ~0.1 KB each, hundreds a second with viewers: bench board_memory). The
+ * buffers' bytes are taken after both property reads (a getter may run JS) and not kept past the
+ * copies. */
 static void onSend(void *ctx, const ivxs_p2p_addr *to, const uint8_t *data, size_t size)
 {
 	P2PRecord *r = ctx;
 	xsMachine *the = r->the;
-	xsmcSetArrayBuffer(xsVar(1), (void *)to->bytes, to->len);
 	if (r->handler) {
 		xsmcGet(xsVar(2), *r->handler, xsID("sendBuffer"));
-		if (xsmcTypeOf(xsVar(2)) == xsReferenceType && xsmcIsInstanceOf(xsVar(2), xsArrayBufferPrototype)
-			&& (size_t)xsmcGetArrayBufferLength(xsVar(2)) >= size) {
+		xsmcGet(xsVar(1), *r->handler, xsID("addressBuffer"));
+		if (holds(the, &xsVar(2), size)) {
 			memcpy(xsmcToArrayBuffer(xsVar(2)), data, size);
 			xsmcSetInteger(xsVar(3), (xsIntegerValue)size);
+			if (holds(the, &xsVar(1), to->len)) {
+				memcpy(xsmcToArrayBuffer(xsVar(1)), to->bytes, to->len);
+				xsmcSetInteger(xsVar(4), (xsIntegerValue)to->len);
+				callHandler(r, "send", 4);
+				return;
+			}
+			xsmcSetArrayBuffer(xsVar(1), (void *)to->bytes, to->len);
 			callHandler(r, "send", 3);
 			return;
 		}
 	}
+	xsmcSetArrayBuffer(xsVar(1), (void *)to->bytes, to->len);
 	xsmcSetArrayBuffer(xsVar(2), (void *)data, (xsUnsignedValue)size);
 	callHandler(r, "send", 2);
 }

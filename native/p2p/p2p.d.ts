@@ -2,6 +2,7 @@ declare module "p2p" {
 	import type { Ring } from "ring";
 	export const VERSION: 1;
 	export const MTU: 1200;
+	export const ADDRESS_BYTES: 31;
 	export const TICKET_BYTES: 76;
 	export const PSK_BYTES: 32;
 	export const MAX_COMMAND: 16384;
@@ -13,10 +14,13 @@ declare module "p2p" {
 	export type Bytes = ArrayBuffer | ArrayBufferView;
 	export interface Handler {
 		/** A datagram out. With a `sendBuffer` that holds it, `datagram` is that buffer and `length`
-		 * its bytes: valid during the call only (send or copy them then); else a new ArrayBuffer. */
-		send?(address: ArrayBuffer, datagram: ArrayBuffer, length?: number): void;
+		 * its bytes: valid during the call only (send or copy them then); else a new ArrayBuffer.
+		 * With an `addressBuffer` too, `address` is that buffer and `addressLength` its bytes (same rule). */
+		send?(address: ArrayBuffer, datagram: ArrayBuffer, length?: number, addressLength?: number): void;
 		/** Where send's datagrams are copied instead of a new ArrayBuffer each (MTU bytes hold every one). */
 		sendBuffer?: ArrayBuffer;
+		/** Where send's addresses are copied, with a sendBuffer (ADDRESS_BYTES hold every one). */
+		addressBuffer?: ArrayBuffer;
 		event?(session: number, event: number, arg: number): void;
 		frame?(session: number, channel: number, bytes: ArrayBuffer, timestamp: number, key: boolean, lost: number): void;
 		command?(session: number, kind: number, id: number, bytes: ArrayBuffer): void;

@@ -34,6 +34,8 @@ export function randomBytes(count) @ "xs_p2p_random_bytes";
 
 export const VERSION = 1;
 export const MTU = 1200;
+/** The longest address the transport takes (ivxs_p2p_addr). */
+export const ADDRESS_BYTES = 31;
 export const TICKET_BYTES = 76;
 export const PSK_BYTES = 32;
 export const MAX_COMMAND = 16384;
@@ -52,11 +54,13 @@ export const Status = Object.freeze({
 	again: -414, tooBig: -415, version: -416, closed: -417, rights: -418, proto: -419, timeout: -420, weakKey: -421,
 });
 
-// handler: { send(address: ArrayBuffer, datagram: ArrayBuffer, length?: number), sendBuffer?: ArrayBuffer,
+// handler: { send(address: ArrayBuffer, datagram: ArrayBuffer, length?: number, addressLength?: number),
+//   sendBuffer?: ArrayBuffer, addressBuffer?: ArrayBuffer,
 //   event(session, event, arg),
 //   frame(session, channel, bytes: ArrayBuffer, timestamp, key, lost), command(session, kind, id, bytes) }
 // With a sendBuffer that holds the datagram, send gets it copied there and its length: the bytes
-// are valid during the call only (send or copy them then). Without one, each datagram is new.
+// are valid during the call only (send or copy them then). Without one, each datagram is new. With
+// an addressBuffer too (and a sendBuffer), the address is copied there and its length given last.
 // Times are milliseconds of any origin (taken modulo 2^32).
 export class Endpoint {
 	#p2p;

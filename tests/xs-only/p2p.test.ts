@@ -4,7 +4,7 @@
 // (native/p2p/tests/p2p_test.c); this covers the binding: options, handlers,
 // buffers, a ring attached to a session, errors, and lifetimes under the GC.
 import test from "ava";
-import { Endpoint, mintTicket, Rights, Channel, Kind, Event, Status, MAX_COMMAND, MTU, codes, PSK_BYTES, TICKET_BYTES } from "p2p";
+import { Endpoint, mintTicket, Rights, Channel, Kind, Event, Status, MAX_COMMAND, MTU, ADDRESS_BYTES, codes, PSK_BYTES, TICKET_BYTES } from "p2p";
 import { codes as kitCodes } from "ivxs/codes";
 import { Ring, FrameType, Codec } from "ring";
 import { collectGarbage, memory } from "ivxs/host";
@@ -33,17 +33,23 @@ class World {
 	viewer: Endpoint;
 	session = -1;   // the camera's session for the viewer
 	pending: [number, number, ArrayBuffer] | undefined;
-	/** Datagrams the camera's handler got in its sendBuffer, and new. */
+	/** Datagrams the camera's handler got in its sendBuffer (their addresses in its addressBuffer: `inAddressBuffer`), and new. */
 	inBuffer = 0;
+	inAddressBuffer = 0;
 	fresh = 0;
 	badBuffer = 0;
-	constructor(rights = Rights.live | Rights.command, expiry = NOW_S + 60, ring?: Ring, sendBuffer?: ArrayBuffer) {
+	constructor(rights = Rights.live | Rights.command, expiry = NOW_S + 60, ring?: Ring, sendBuffer?: ArrayBuffer, addressBuffer?: ArrayBuffer) {
 		this.camera = new Endpoint({ role: "camera", deviceId: "CAM-0001", deviceSecret: secret, maxSessions: 2 }, {
 			sendBuffer,
-			send: (_to, data, length) => {
+			addressBuffer,
+			send: (to, data, length, toLength) => {
 				if (length === undefined) this.fresh++;
 				else if (data === sendBuffer && length > 0 && length <= data.byteLength) this.inBuffer++;
 				else this.badBuffer++;
+				// the viewer's address: in the addressBuffer (its first toLength bytes) or a new ArrayBuffer of it
+				const address = toLength === undefined ? new Uint8Array(to) : new Uint8Array(to, 0, toLength);
+				if (toLength !== undefined && to === addressBuffer) this.inAddressBuffer++;
+				if (String(address) !== String(new Uint8Array(viewerAddress))) this.badBuffer++;
 				// valid during the call only: kept as a copy
 				this.queue.push({ to: 1, from: cameraAddress, data: length === undefined ? data : data.slice(0, length), at: this.now + 20 });
 			},
@@ -94,9 +100,9 @@ class World {
 	}
 }
 
-test("a handler with a sendBuffer gets each datagram copied there with its length (valid during the call); one too small gets them new", (t) => {
-	for (const [size, expect] of [[MTU, "buffer"], [16, "fresh"]] as const) {
-		const w = new World(Rights.live | Rights.command, NOW_S + 60, undefined, new ArrayBuffer(size));
+test("a handler with a sendBuffer gets each datagram copied there with its length (valid during the call); one too small gets them new; an addressBuffer gets the address the same way", (t) => {
+	for (const [size, addressSize, expect] of [[MTU, 0, "buffer"], [16, 0, "fresh"], [MTU, ADDRESS_BYTES, "both"], [MTU, 2, "buffer"], [16, ADDRESS_BYTES, "fresh"]] as const) {
+		const w = new World(Rights.live | Rights.command, NOW_S + 60, undefined, new ArrayBuffer(size), addressSize ? new ArrayBuffer(addressSize) : undefined);
 		w.step(100);
 		t.is(w.has(1, Event.connected).length, 1, `connected (sendBuffer of ${size})`);
 		const bytes = new Uint8Array(5000).map((_, i) => (i * 7) & 0xff);
@@ -105,8 +111,9 @@ test("a handler with a sendBuffer gets each datagram copied there with its lengt
 		t.deepEqual(w.replies.map(([id, b]) => [id, b.length]), [[1, 5000]]);
 		t.deepEqual(w.replies[0][1], bytes, "the reply crossed intact");
 		t.is(w.badBuffer, 0);
-		if (expect === "buffer") t.true(w.inBuffer > 5 && w.fresh === 0, `${w.inBuffer} in the buffer, ${w.fresh} new`);
-		else t.true(w.fresh > 5 && w.inBuffer === 0, `${w.inBuffer} in the buffer, ${w.fresh} new`);
+		if (expect === "fresh") t.true(w.fresh > 5 && w.inBuffer === 0, `${w.inBuffer} in the buffer, ${w.fresh} new`);
+		else t.true(w.inBuffer > 5 && w.fresh === 0, `${w.inBuffer} in the buffer, ${w.fresh} new`);
+		t.is(w.inAddressBuffer, expect === "both" ? w.inBuffer : 0, `addresses in the addressBuffer (${addressSize} bytes)`);
 		w.camera.close();
 		w.viewer.close();
 	}
