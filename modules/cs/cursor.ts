@@ -49,6 +49,10 @@ export class Cursor {
 	#next: Place | undefined;
 	/** With no place: start at the ring's oldest key frame rather than at the live edge. */
 	#fromOldest = false;
+	/** The segment at the place went out whole without an answer, up to `to` (the cloud may hold it). */
+	#unsure: { from: Place; to: Place } | undefined;
+	/** Frames of an unsure segment the ring lost before it was sent again: lost only if the cloud did not hold it (settle). */
+	#pending: { from: number; to: number; frames: number } | undefined;
 
 	constructor(options: CursorOptions) {
 		this.#o = options;
@@ -118,9 +122,42 @@ export class Cursor {
 	 * place, what lay between is lost.
 	 */
 	arrived(frame: Frame): void {
-		const next = this.#next;
-		if (next && frame.seq > next.seq) this.lost(next.time, frame.timestamp, frame.seq - next.seq);
+		const next = this.#next, unsure = this.#unsure;
+		this.#unsure = undefined;
+		if (next && frame.seq > next.seq) {
+			if (unsure && unsure.from.seq === next.seq) {
+				// What the unsure segment held is the cloud's to say (settle); only what lay past it is lost.
+				const to = frame.seq < unsure.to.seq ? { time: frame.timestamp, seq: frame.seq } : unsure.to;
+				const pending = this.#pending;
+				this.#pending = { from: pending ? pending.from : next.time, to: to.time, frames: (pending ? pending.frames : 0) + to.seq - next.seq };
+				if (frame.seq > to.seq) this.lost(to.time, frame.timestamp, frame.seq - to.seq);
+			}
+			else this.lost(next.time, frame.timestamp, frame.seq - next.seq);
+		}
 		this.#next = { time: frame.timestamp, seq: frame.seq };
+	}
+
+	/**
+	 * The segment at the place went out whole and its answer never came, its frames up to `to`: if
+	 * the ring loses them before it is sent again, the next answer under its seq says whether the
+	 * cloud holds them (settle) — rather than reporting them lost and sending other bytes under a
+	 * seq the cloud may hold (a 409 then, and frames reported lost that the cloud has).
+	 */
+	unsure(to: Place): void {
+		if (this.#next) this.#unsure = { from: this.#next, to };
+	}
+
+	/**
+	 * The cloud's answer to the segment sent under an unsure segment's seq: `held` (it holds other
+	 * bytes there: the unsure segment was stored) or not (its frames are lost). Returns how many
+	 * frames were pending (0: none).
+	 */
+	settle(held: boolean): number {
+		const pending = this.#pending;
+		this.#pending = undefined;
+		if (!pending) return 0;
+		if (!held) this.lost(pending.from, pending.to, pending.frames);
+		return pending.frames;
 	}
 
 	/** The segment is done with: the next one starts at `frame` (held), or at the live edge. */

@@ -20,6 +20,7 @@ import type { VideoCodec } from "../media/index.js";
 import { ClipPolicy } from "./clip.js";
 import { Cursor, keyFrameBefore, type Gap } from "./cursor.js";
 import { RingClock } from "./ring-clock.js";
+import { clockIsOff } from "../protocol/signing.js";
 import { SegmentMux, Took } from "./segment-mux.js";
 import { describe, type StreamClient } from "./stream-client.js";
 import { Uploader, again, type Again } from "./uploader.js";
@@ -303,7 +304,22 @@ export class Recorder {
 		if (typeof sent !== "number") return sent;
 		const bytes = cut.bytes + sent;
 		const answer = await uploader.answer();
-		if (answer?.again) return answer;
+		if (answer?.again) {
+			if (answer.unanswered) cursor.unsure(next ? { time: next.timestamp, seq: next.seq } : { time: last.timestamp, seq: last.seq + 1 });
+			return answer;
+		}
+		if (answer) {
+			// Under the seq of a segment that went out whole without an answer and whose frames the
+			// ring then lost: a 409 (other bytes there) says the cloud holds that one — this segment
+			// goes under the next seq, and those frames are not lost; anything else says they are.
+			const otherBytes = !answer.stored && answer.response.status === 409 && !clockIsOff(answer.response);
+			const held = cursor.settle(otherBytes);
+			if (otherBytes && held) {
+				this.stats.segmentsStored++;
+				this.stats.framesUploaded += held;
+				return again(false, `segment ${answer.seq} holds the one sent before, whose answer was lost: this one goes as ${answer.seq + 1}`);
+			}
+		}
 		// Stored, refused for good, or nothing the muxer could write (every frame rejected): the cursor moves on.
 		cursor.moveTo(next);
 		if (!answer) return undefined;

@@ -41,6 +41,8 @@ export interface Again {
 	again: true;
 	delay: boolean;
 	reason: string;
+	/** The segment went out whole and no answer came: the cloud may hold it under its seq. */
+	unanswered?: boolean;
 }
 
 /** The cloud's final word on a segment: stored (201, or 200 for one it had) or refused for good. */
@@ -153,7 +155,16 @@ export class Uploader {
 		this.#upload = undefined;
 		const stream = this.#stream!;   // send() may have begun a new stream (an audio track appeared)
 		if (!upload) return undefined;
-		const response = await this.#o.client.answer(upload);
+		let response: HttpResponse;
+		try {
+			response = await this.#o.client.answer(upload);
+		}
+		catch (error) {
+			if (!upload.complete) throw error;
+			// The whole body went out and the connection died before the answer: the cloud may
+			// have stored it (PROTOCOL §3.2 "Cuts and retries"): the recorder keeps that in mind.
+			return { ...again(true, (error as Error).message), unanswered: true };
+		}
 		const verdict = verdictOfAnswer(response);
 		if (verdict === Verdict.ReInit) {
 			stream.initStored = false;

@@ -203,6 +203,9 @@ export class BodyStream {
 	/** A write is pending (the next must wait for it). */
 	get writing(): boolean { return this.#writing; }
 
+	/** The whole request went out, its end included (a server may have acted on it, answered or not). */
+	get complete(): boolean { return this.#exchange.requestComplete; }
+
 	/**
 	 * Sends one chunk made of these views, in order. Resolves when the socket took every byte (so
 	 * the views may change after); wait for it before the next write. `verify`, when given, runs

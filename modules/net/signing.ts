@@ -187,6 +187,9 @@ export class SignedStream {
 
 	get response(): Promise<HttpResponse> { return this.#stream.response; }
 
+	/** As BodyStream.complete. */
+	get complete(): boolean { return this.#stream.complete; }
+
 	/**
 	 * As BodyStream.write: the views are hashed (in C) and sent, never joined. Not an async
 	 * function: a segment's every fragment comes here, and an await costs XS ~0.7 KB of garbage.
