@@ -9,8 +9,6 @@ import { browserFor, pictureColours, signIn, until } from "./_browser.mjs";
 import { password } from "./_owner.mjs";
 import { Camera } from "../../build/node/cloud/sim/camera.js";
 
-const playingTiles = () => [...document.querySelectorAll("#camera-grid .tile video")].filter((video) => video.currentTime > 1 && video.readyState >= 2).map((video) => video.dataset.device);
-
 test.serial("the 2×2 grid plays four cameras live and keeps them playing across redraws; the next page plays the fifth; 3×3 shows stills", async (t) => {
 	const cloud = await cloudFor(t, { adminPassword: password });
 	const cameras = [];
@@ -34,7 +32,8 @@ test.serial("the 2×2 grid plays four cameras live and keeps them playing across
 		// (playing: past 1 s with a frame to show — a live tile can stall for a moment on a loaded machine)
 		await until(page, "four live tiles playing", () => document.querySelectorAll("#camera-grid .tile video").length === 4
 			&& [...document.querySelectorAll("#camera-grid .tile video")].every((video) => video.currentTime > 1 && video.readyState >= 2), undefined, 45000);
-		t.deepEqual((await page.evaluate(playingTiles)).sort(), ["cam1", "cam2", "cam3", "cam4"]);
+		// which four: the wait saw every tile playing at once; asked again, one may be in such a stall
+		t.deepEqual((await page.evaluate(() => [...document.querySelectorAll("#camera-grid .tile video")].map((video) => video.dataset.device))).sort(), ["cam1", "cam2", "cam3", "cam4"]);
 		for (let i = 1; i <= 4; i++) t.true(await pictureColours(page, `#camera-grid .tile:nth-child(${i}) video`) > 8, `${label}: tile ${i} shows a picture`);
 		// Across a redraw of the list (every 10 s) the same players carry on.
 		const before = await page.evaluate(() => [...document.querySelectorAll("#camera-grid .tile video")].map((video) => { video.ivxsMark = true; return video.currentTime; }));
