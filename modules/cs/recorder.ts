@@ -20,7 +20,7 @@ import type { VideoCodec } from "../media/index.js";
 import { ClipPolicy } from "./clip.js";
 import { Cursor, keyFrameBefore, type Gap } from "./cursor.js";
 import { RingClock } from "./ring-clock.js";
-import { clockIsOff } from "../protocol/signing.js";
+import { holdsOtherBytes } from "../protocol/verdict.js";
 import { SegmentMux, Took } from "./segment-mux.js";
 import { describe, type StreamClient } from "./stream-client.js";
 import { Uploader, again, type Again } from "./uploader.js";
@@ -312,7 +312,7 @@ export class Recorder {
 			// Under the seq of a segment that went out whole without an answer and whose frames the
 			// ring then lost: a 409 (other bytes there) says the cloud holds that one — this segment
 			// goes under the next seq, and those frames are not lost; anything else says they are.
-			const otherBytes = !answer.stored && answer.response.status === 409 && !clockIsOff(answer.response);
+			const otherBytes = !answer.stored && holdsOtherBytes(answer.response);
 			const held = cursor.settle(otherBytes);
 			if (otherBytes && held) {
 				this.stats.segmentsStored++;

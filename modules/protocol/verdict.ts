@@ -29,3 +29,11 @@ export function verdictOf(status: number, cloudTime: boolean): Verdict {
 /** The verdict on an answer whose header names are lower case (modules/net's and Node's alike). */
 export const verdictOfAnswer = (answer: { status: number; headers: Record<string, unknown> }): Verdict =>
 	verdictOf(answer.status, cloudTimeOfAnswer(answer) !== undefined);
+
+/**
+ * A 409 that is not about the clock (no X-Ivxs-Time): the cloud holds other bytes under this seq,
+ * or the segment's time overlaps a neighbour (§3.2). Under the seq of a segment that went out whole
+ * and got no answer, it means the cloud holds that one.
+ */
+export const holdsOtherBytes = (answer: { status: number; headers: Record<string, unknown> }): boolean =>
+	answer.status === 409 && cloudTimeOfAnswer(answer) === undefined;
