@@ -142,9 +142,14 @@ function fakeSocket() {
 	return socket;
 }
 
-/** A guarded connection; with `tls`, `outer` is a TLS socket over it (`socket` is then the TCP one). */
+/**
+ * A guarded connection on a clock the test moves: `pass(ms)` advances it in the sweep's 50-ms ticks
+ * and sweeps at each (real sleeps stretched on a loaded machine and cut honest peers). With `tls`,
+ * `outer` is a TLS socket over it (`socket` is then the TCP one).
+ */
 function guarded(t, { tls = false } = {}) {
-	const guard = new ConnectionGuard({ maxConnections: 10, maxConnectionsPerAddress: 10, firstByteMs: 200, headMs: 200, minBytesPerS: 1000, rateWindowMs: 200 }, new ClientAddresses([]), new Metrics(), pino({ level: "silent" }));
+	let now = 1_000_000;
+	const guard = new ConnectionGuard({ maxConnections: 10, maxConnectionsPerAddress: 10, firstByteMs: 200, headMs: 200, minBytesPerS: 1000, rateWindowMs: 200 }, new ClientAddresses([]), new Metrics(), pino({ level: "silent" }), () => now);
 	t.teardown(() => guard.close());
 	const socket = fakeSocket();
 	const outer = tls ? fakeSocket() : socket;
@@ -152,31 +157,37 @@ function guarded(t, { tls = false } = {}) {
 	guard.sniffed(socket, outer, "http");
 	const req = { socket: outer, complete: false, readableLength: 0 };
 	const res = { writableFinished: false, destroyed: false };
-	return { guard, socket, outer, req, res };
+	const pass = (ms) => {
+		for (let step = 0; step < ms; step += 50) {
+			now += 50;
+			guard.sweep();
+		}
+	};
+	return { guard, socket, outer, req, res, pass };
 }
 
-test("the guard: a body the service is not reading yet is not the peer's stall; one the peer does not send is", async (t) => {
-	const { guard, socket, req, res } = guarded(t);
+test("the guard: a body the service is not reading yet is not the peer's stall; one the peer does not send is", (t) => {
+	const { guard, socket, req, res, pass } = guarded(t);
 	guard.request(req, res);
 	req.readableLength = 100; // the handler has not read what came
-	await sleep(600);
+	pass(600);
 	t.false(socket.destroyed);
 	req.readableLength = 0;
-	await sleep(600);
+	pass(600);
 	t.true(socket.destroyed);
 });
 
-test("the guard: a response the peer does not read is cut; one it reads at the minimum rate is not", async (t) => {
-	const { guard, socket, req, res } = guarded(t);
+test("the guard: a response the peer does not read is cut; one it reads at the minimum rate is not", (t) => {
+	const { guard, socket, req, res, pass } = guarded(t);
 	guard.request(req, res);
 	req.complete = true;
 	socket.writableLength = 65536;
-	for (let i = 0; i < 6; i++) {
-		socket.bytesWritten += 300; // 1500 B/s
-		await sleep(100);
+	for (let i = 0; i < 12; i++) {
+		socket.bytesWritten += 150; // 1500 B/s against a floor of 1000
+		pass(100);
 	}
 	t.false(socket.destroyed);
-	await sleep(600);
+	pass(600);
 	t.true(socket.destroyed);
 });
 
@@ -184,32 +195,35 @@ test("the guard: a response the peer does not read is cut; one it reads at the m
 // that keeps writing, once looked busy (issue 27 item 1). Measured as a real TCP socket and a TLS one
 // over it count (connection-guard.ts: sent).
 for (const tls of [false, true]) {
-	test(`the guard: a reader that never reads is cut within the rate window while the service keeps queuing for it${tls ? " (TLS)" : ""}`, async (t) => {
-		const { guard, socket, outer, req, res } = guarded(t, { tls });
+	test(`the guard: a reader that never reads is cut within the rate window while the service keeps queuing for it${tls ? " (TLS)" : ""}`, (t) => {
+		const { guard, socket, outer, req, res, pass } = guarded(t, { tls });
 		guard.request(req, res);
 		req.complete = true;
 		// The kernel took 64 KiB and then nothing: every byte written since waits in Node.
 		socket.bytesWritten = 65536;
-		const started = Date.now();
-		while (!socket.destroyed && Date.now() - started < 2000) {
-			outer.bytesWritten += 300; // 1500 B/s queued: above the floor, were it moving
+		let elapsed = 0;
+		while (!socket.destroyed && elapsed < 2000) {
+			outer.bytesWritten += 300; // 6000 B/s queued: above the floor, were it moving
 			outer.writableLength += 300;
-			await sleep(50);
+			pass(50);
+			elapsed += 50;
 		}
 		t.true(socket.destroyed, "cut");
-		t.true(Date.now() - started < 600, `cut after ${Date.now() - started} ms (window 200 ms, sweep 50 ms)`);
+		t.true(elapsed <= 300, `cut after ${elapsed} ms (window 200 ms, sweep 50 ms)`);
 	});
 }
 
-test("the guard: after an answer the connection idles; bytes of a next request start its head timer", async (t) => {
-	const { guard, socket, req, res } = guarded(t);
+test("the guard: after an answer the connection idles; bytes of a next request start its head timer", (t) => {
+	const { guard, socket, req, res, pass } = guarded(t);
 	guard.request(req, res);
 	req.complete = true;
 	res.writableFinished = true;
-	await sleep(600);
+	pass(600);
 	t.false(socket.destroyed, "idle keep-alive is Node's to close");
-	socket.bytesRead += 10;
-	await sleep(600);
+	socket.bytesRead += 10; // the next sweep starts the head timer (200 ms)
+	pass(200);
+	t.false(socket.destroyed, "within the head timer");
+	pass(100);
 	t.true(socket.destroyed);
 });
 

@@ -51,15 +51,18 @@ export class ConnectionGuard {
 	#sweep: NodeJS.Timeout;
 	/** When a full cap was last logged (once a minute at most: an attack must not flood the log). */
 	#warnedAt = 0;
+	/** Milliseconds; injected so a test moves time itself rather than trusting a loaded machine's sleeps. */
+	#now: () => number;
 
-	constructor(limits: ConnectionLimits, addresses: ClientAddresses, metrics: Metrics, log: Logger) {
+	constructor(limits: ConnectionLimits, addresses: ClientAddresses, metrics: Metrics, log: Logger, now: () => number = Date.now) {
 		this.#limits = limits;
+		this.#now = now;
 		this.#addresses = addresses;
 		this.#metrics = metrics;
 		this.#log = log;
 		// A quarter of the shortest timer: a stalled peer is cut at most 25 % late.
 		const tick = Math.max(50, Math.min(1000, Math.min(limits.firstByteMs, limits.headMs, limits.rateWindowMs) / 4));
-		this.#sweep = setInterval(() => this.#check(Date.now()), tick).unref();
+		this.#sweep = setInterval(() => this.sweep(), tick).unref();
 		metrics.gauge("ivxs_connections_open", "Connections open on the service's port (HTTP and MQTT)", () => this.#watches.size);
 		// Past the open-file limit, accept() fails for everyone: the cap must come first.
 		const files = openFileLimit();
@@ -76,7 +79,7 @@ export class ConnectionGuard {
 		const over = this.#watches.size >= this.#limits.maxConnections ? "total" : fromKey >= this.#limits.maxConnectionsPerAddress ? "per-address" : undefined;
 		if (over) {
 			this.#metrics.inc("ivxs_connections_refused_total", "Connections closed at once: a connection cap was reached", { cap: over });
-			const now = Date.now();
+			const now = this.#now();
 			if (now - this.#warnedAt > 60_000) {
 				this.#warnedAt = now;
 				this.#log.warn({ cap: over, open: this.#watches.size, address: key }, "connection cap reached: new connections are closed (ivxs_connections_refused_total)");
@@ -85,7 +88,7 @@ export class ConnectionGuard {
 			return false;
 		}
 		if (key) this.#perAddress.set(key, fromKey + 1);
-		const watch: Watch = { raw: socket, outer: socket, key, phase: "first-byte", since: Date.now(), read: 0, written: 0 };
+		const watch: Watch = { raw: socket, outer: socket, key, phase: "first-byte", since: this.#now(), read: 0, written: 0 };
 		this.#watches.set(socket, watch);
 		socket.once("close", () => {
 			this.#watches.delete(socket);
@@ -103,7 +106,7 @@ export class ConnectionGuard {
 		if (!watch) return;
 		watch.outer = outer;
 		// MQTT: the broker cuts a CONNECT that does not arrive in time and, after it, idle clients.
-		this.#enter(watch, protocol === "http" ? "head" : "mqtt", Date.now());
+		this.#enter(watch, protocol === "http" ? "head" : "mqtt", this.#now());
 		this.#byOuter.set(outer, watch);
 	}
 
@@ -113,11 +116,16 @@ export class ConnectionGuard {
 		if (!watch) return;
 		watch.req = req;
 		watch.res = res;
-		this.#enter(watch, "body", Date.now());
+		this.#enter(watch, "body", this.#now());
 	}
 
 	close(): void {
 		clearInterval(this.#sweep);
+	}
+
+	/** Cuts every connection whose peer ran out of a timer (the interval calls it; so may a test). */
+	sweep(): void {
+		this.#check(this.#now());
 	}
 
 	#enter(watch: Watch, phase: Phase, now: number) {
