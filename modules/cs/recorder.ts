@@ -196,7 +196,7 @@ export class Recorder {
 		const uploader = this.#uploader;
 		while (!this.#closed) {
 			if (!this.#active()) {
-				await uploader.finishStream();
+				await this.#endStream();
 				this.#cursor.drop();
 				if (this.#want === Want.Nothing) {
 					this.#cursor.forget();
@@ -225,6 +225,17 @@ export class Recorder {
 			if (retry.delay) await this.#sleep(uploader.retryDelay());
 		}
 		await uploader.finishStream().catch(() => {});
+	}
+
+	/**
+	 * Ends the stream. Frames of a segment that went out whole without an answer and that the ring
+	 * lost before it was sent again wait for an answer under its seq (Cursor.settle); none can come
+	 * once its stream ends, so they are reported lost now — the cloud may hold them, but nothing can
+	 * say so any more, and a gap reported in error is better than frames never accounted for.
+	 */
+	async #endStream(): Promise<void> {
+		this.#cursor.settle(false);   // (before the end: the gap is timed in the stream's clock)
+		await this.#uploader.finishStream();
 	}
 
 	#active(): boolean {
@@ -271,13 +282,13 @@ export class Recorder {
 				return undefined;
 			}
 			if (verdict === "cut") {
-				await uploader.finishStream();
+				await this.#endStream();
 				this.#clip.cut(first.timestamp);
 			}
 		}
 		if (uploader.clockJumped) {
 			this.#log(`the clock moved by more than a minute: stream ${uploader.stream!.id} ends, the next begins on the new clock`);
-			await uploader.finishStream();
+			await this.#endStream();
 		}
 		const stream = uploader.streamFrom(first);
 		const cut = new Cut(new SegmentMux({ video: o.video, audio: o.audio, originMs: stream.origin, firstSequence: (first.seq % 0xfffffffe) + 1 }), stream.audioless, first);
@@ -346,7 +357,7 @@ export class Recorder {
 			cursor.gap(first.timestamp, endMs, frames, "refused");
 		}
 		if (endsStream) {
-			await uploader.finishStream();
+			await this.#endStream();
 			if (this.#want === Want.Clips && next && this.#clip.check(next.timestamp, next.key) === "end") this.#endClip(next);
 		}
 		return undefined;

@@ -59,37 +59,46 @@ class FakeCloud {
 	}
 }
 
-test("a segment stored whose answer was lost, then overwritten in the ring: the next goes under the next seq, and only frames no segment holds are reported lost", async (t) => {
-	// about 3 s of this clip fit: the outage below overwrites the unanswered segment
+/**
+ * A recorder over a 96 KiB ring (about 3 s of this clip) and a fake cloud that stores segment 1
+ * but loses its answer, while capture runs on for 150 frames (10 s) before the retry: the outage
+ * overwrites the unanswered segment. The wall clock is the ring's (now = the newest frame's time).
+ */
+function lostAnswer() {
 	const ring = new Ring({ arenaBytes: 96 * 1024 });
 	const cloud = new FakeCloud();
 	const gaps: Gap[] = [];
+	const state = { pushed: 0, outage: false };
+	const time = (n: number) => Math.round(n * FRAME_MS);
 	const recorder = new Recorder({
-		ring, channel: 0, video: "h264", audio: false, client: cloud.client(), clock: () => 0,
+		ring, channel: 0, video: "h264", audio: false, client: cloud.client(), clock: () => time(state.pushed - 1),
 		onGap: (gap) => gaps.push(gap), retry: { minDelay: 20, maxDelay: 40 },
 	});
-	let pushed = 0;
 	const push = (n: number) => {
-		for (let i = 0; i < n; i++, pushed++) ring.push(FrameType.video, Codec.h264, pushed % 15 === 0, Math.round(pushed * FRAME_MS), VIDEO[pushed % VIDEO.length]);
+		for (let i = 0; i < n; i++, state.pushed++) ring.push(FrameType.video, Codec.h264, state.pushed % 15 === 0, time(state.pushed), VIDEO[state.pushed % VIDEO.length]);
 	};
-	let outage = false;
 	cloud.onEnd = (seq) => {
-		if (seq !== 1 || outage) return false;
-		// segment 1 is stored; its answer is lost, and capture runs on for 10 s before the retry
-		outage = true;
+		if (seq !== 1 || state.outage) return false;
+		state.outage = true;
 		push(150);
 		return true;
 	};
+	/** Pushes `frames` a few at a time, letting the recorder run between. */
+	const run = async (frames: number, each: number, until = () => false) => {
+		for (let n = 0; n < frames && !until(); n += each) {
+			push(each);
+			await sleep(20);
+		}
+	};
+	return { ring, cloud, gaps, recorder, state, time, push, run };
+}
+
+test("a segment stored whose answer was lost, then overwritten in the ring: the next goes under the next seq, and only frames no segment holds are reported lost", async (t) => {
+	const { ring, cloud, gaps, recorder, state, run } = lostAnswer();
 	recorder.configure("continuous", { segmentMs: 1000, preRollMs: 0, postRollMs: 0, maxClipMs: 60_000 });
-	for (let s = 0; s < 80 && !outage; s++) {
-		push(3);
-		await sleep(20);
-	}
-	t.true(outage, "segment 1 went out");
-	for (let s = 0; s < 40; s++) {
-		push(3);
-		await sleep(20);
-	}
+	await run(240, 3, () => state.outage);
+	t.true(state.outage, "segment 1 went out");
+	await run(120, 3);
 	await recorder.stop();
 	ring.close();
 	const statuses = cloud.answers.map(([seq, status]) => `${seq}:${status}`);
@@ -100,6 +109,27 @@ test("a segment stored whose answer was lost, then overwritten in the ring: the 
 	// ones, not in a gap.
 	const lost = gaps.reduce((n, g) => n + g.frames, 0);
 	t.is(recorder.stats.framesLost, lost);
-	t.is(recorder.stats.framesUploaded + lost, pushed, `uploaded ${recorder.stats.framesUploaded} + lost ${lost} = pushed ${pushed}`);
+	t.is(recorder.stats.framesUploaded + lost, state.pushed, `uploaded ${recorder.stats.framesUploaded} + lost ${lost} = pushed ${state.pushed}`);
 	t.true(gaps.length > 0 && gaps.every((g) => g.reason === "overwritten"), "the outage lost frames; no gap is 'refused'");
+});
+
+test("an event clip whose stored segment lost its answer, overwritten before the resend, and the clip over by then: its frames are reported when the stream ends, not never", async (t) => {
+	const { ring, cloud, gaps, recorder, state, time, push, run } = lostAnswer();
+	recorder.configure("event", { segmentMs: 1000, preRollMs: 0, postRollMs: 2500, maxClipMs: 60_000 });
+	push(30);
+	recorder.event(time(30));   // a clip from frame 30 (a key frame) to 2.5 s later: segments 0 (frames 30–44), 1 (45–59), 2
+	await run(80, 1, () => state.outage);
+	t.true(state.outage, "segment 1 went out");
+	await run(20, 1);
+	await recorder.stop();
+	ring.close();
+	t.log(`answers ${cloud.answers.map(([seq, status]) => `${seq}:${status}`).join(" ")}; gaps ${JSON.stringify(gaps)}; stats ${JSON.stringify(recorder.stats)}`);
+	t.true(cloud.segments.has(1), "the cloud holds segment 1");
+	// Its frames were read again from nowhere (the ring lost them) and no answer under seq 1 can
+	// come (the clip, and its stream, ended first): reported — before the fix they were in no gap.
+	const segment1 = gaps.find((gap) => gap.from === time(45));
+	t.truthy(segment1, "a gap from segment 1's first frame");
+	t.is(segment1?.frames, 15);
+	t.is(recorder.stats.framesLost, gaps.reduce((n, g) => n + g.frames, 0));
+	t.is(recorder.stats.segmentsRefused, 0);
 });
