@@ -111,3 +111,30 @@ export function callgrindFunctions(file, { inclusive = false } = {}) {
 	}
 	return rows;
 }
+
+/**
+ * Who calls each function in a callgrind run: Map fn → Set of caller fns (callgrind_annotate's
+ * caller tree; names as callgrindFunctions gives them). It names what a stripped library's static
+ * functions are: Debian's mbedTLS has no symbol for GCM's GHASH (`gcm_mult`), only its callers.
+ */
+export function callgrindCallers(file) {
+	const text = run("callgrind_annotate", ["--auto=no", "--threshold=100", "--tree=caller", file], { timeout: 300000 });
+	const callers = new Map();
+	let pending = [];
+	for (const line of text.split("\n")) {
+		// "829,779,660 (25.51%)  < ???:mbedtls_gcm_update (565,245x) [/usr/lib/…]" then "880,217,186 (27.06%)  *  ???:0x0002f0d0 [/usr/lib/…]"
+		const m = /^\s*[\d,]+ \(\s*[\d.]+%\)\s+([<*])\s+(?:.*):([^:\s]+?)(?:'\d+)?(?: \(\d[\d,]*x\))?(?: \[.*\])?$/.exec(line);
+		if (!m) {
+			if (!line.trim()) pending = [];
+			continue;
+		}
+		if (m[1] === "<") pending.push(m[2]);
+		else {
+			const set = callers.get(m[2]) ?? new Set();
+			for (const caller of pending) set.add(caller);
+			callers.set(m[2], set);
+			pending = [];
+		}
+	}
+	return callers;
+}
