@@ -123,7 +123,15 @@ export class P2P {
 	#outboxed = false;
 	readonly #sendBuffer = new ArrayBuffer(MTU);
 	readonly #addressBytes = new Uint8Array(ADDRESS_BYTES);
+	/** The addresses the transport names by slot, each decoded once: when its slot is fresh. */
+	readonly #bySlot: Array<{ readonly address: string; readonly port: number } | undefined> = [];
 	#sendViewOf: Uint8Array | undefined;
+	/** The address the transport names by `slot`, decoded from the address buffer when fresh. */
+	#slotAddress(slot: number, fresh: boolean, length: number): { readonly address: string; readonly port: number } {
+		let peer = this.#bySlot[slot];
+		if (fresh || !peer) this.#bySlot[slot] = peer = decodeAddress(this.#addressBytes.slice(0, length).buffer);
+		return peer;
+	}
 	/** The first `length` bytes of the send buffer (the last view kept: most datagrams are full). */
 	#sendView(length: number): Uint8Array {
 		if (this.#sendViewOf?.length !== length) this.#sendViewOf = new Uint8Array(this.#sendBuffer, 0, length);
@@ -175,8 +183,10 @@ export class P2P {
 			// what it wraps): no new ArrayBuffer a datagram (native/p2p's Handler).
 			sendBuffer: this.#sendBuffer,
 			addressBuffer: this.#addressBytes.buffer as ArrayBuffer,
-			send: (to, datagram, length, toLength) => {
-				const { address, port } = this.#peers.decode(toLength === undefined ? new Uint8Array(to) : this.#addressBytes, toLength);
+			send: (to, datagram, length, toLength, slot, fresh) => {
+				const { address, port } = slot === undefined
+					? this.#peers.decode(toLength === undefined ? new Uint8Array(to) : this.#addressBytes, toLength)
+					: this.#slotAddress(slot, fresh!, toLength!);
 				try {
 					this.#write(length === undefined ? datagram : this.#sendView(length), address, port);
 				}

@@ -15,8 +15,10 @@ declare module "p2p" {
 	export interface Handler {
 		/** A datagram out. With a `sendBuffer` that holds it, `datagram` is that buffer and `length`
 		 * its bytes: valid during the call only (send or copy them then); else a new ArrayBuffer.
-		 * With an `addressBuffer` too, `address` is that buffer and `addressLength` its bytes (same rule). */
-		send?(address: ArrayBuffer, datagram: ArrayBuffer, length?: number, addressLength?: number): void;
+		 * With an `addressBuffer` too, `address` is that buffer and `addressLength` its bytes (same rule),
+		 * and `slot` names that address until a call says it is `fresh` again: a handler may decode an
+		 * address once, when fresh, and look it up by slot after (slots are 0 … 2 × maxSessions − 1). */
+		send?(address: ArrayBuffer, datagram: ArrayBuffer, length?: number, addressLength?: number, slot?: number, fresh?: boolean): void;
 		/** Where send's datagrams are copied instead of a new ArrayBuffer each (MTU bytes hold every one). */
 		sendBuffer?: ArrayBuffer;
 		/** Where send's addresses are copied, with a sendBuffer (ADDRESS_BYTES hold every one). */

@@ -54,13 +54,14 @@ export const Status = Object.freeze({
 	again: -414, tooBig: -415, version: -416, closed: -417, rights: -418, proto: -419, timeout: -420, weakKey: -421,
 });
 
-// handler: { send(address: ArrayBuffer, datagram: ArrayBuffer, length?: number, addressLength?: number),
+// handler: { send(address: ArrayBuffer, datagram: ArrayBuffer, length?: number, addressLength?: number, slot?: number, fresh?: boolean),
 //   sendBuffer?: ArrayBuffer, addressBuffer?: ArrayBuffer,
 //   event(session, event, arg),
 //   frame(session, channel, bytes: ArrayBuffer, timestamp, key, lost), command(session, kind, id, bytes) }
 // With a sendBuffer that holds the datagram, send gets it copied there and its length: the bytes
 // are valid during the call only (send or copy them then). Without one, each datagram is new. With
-// an addressBuffer too (and a sendBuffer), the address is copied there and its length given last.
+// an addressBuffer too (and a sendBuffer), the address is copied there and its length given, then
+// its slot, which names it until a call says it is fresh again (decode it once, then by slot).
 // Times are milliseconds of any origin (taken modulo 2^32).
 export class Endpoint {
 	#p2p;

@@ -38,18 +38,33 @@ class World {
 	inAddressBuffer = 0;
 	fresh = 0;
 	badBuffer = 0;
+	/** Where the viewer sends from now (a test may move it), and every address it sent from. */
+	viewerAt = viewerAddress;
+	viewerWas = new Set([String(new Uint8Array(viewerAddress))]);
+	/** The addresses by the slot send() named them with (set when fresh), the fresh slots, and calls whose slot named another address. */
+	slots = new Map<number, string>();
+	freshSlots: number[] = [];
+	badSlot = 0;
 	constructor(rights = Rights.live | Rights.command, expiry = NOW_S + 60, ring?: Ring, sendBuffer?: ArrayBuffer, addressBuffer?: ArrayBuffer) {
 		this.camera = new Endpoint({ role: "camera", deviceId: "CAM-0001", deviceSecret: secret, maxSessions: 2 }, {
 			sendBuffer,
 			addressBuffer,
-			send: (to, data, length, toLength) => {
+			send: (to, data, length, toLength, slot, fresh) => {
 				if (length === undefined) this.fresh++;
 				else if (data === sendBuffer && length > 0 && length <= data.byteLength) this.inBuffer++;
 				else this.badBuffer++;
 				// the viewer's address: in the addressBuffer (its first toLength bytes) or a new ArrayBuffer of it
-				const address = toLength === undefined ? new Uint8Array(to) : new Uint8Array(to, 0, toLength);
+				const address = String(toLength === undefined ? new Uint8Array(to) : new Uint8Array(to, 0, toLength));
 				if (toLength !== undefined && to === addressBuffer) this.inAddressBuffer++;
-				if (String(address) !== String(new Uint8Array(viewerAddress))) this.badBuffer++;
+				if (!this.viewerWas.has(address)) this.badBuffer++;
+				// with the addressBuffer, a slot that names the address until it is fresh again
+				if (slot !== undefined) {
+					if (fresh) {
+						this.slots.set(slot, address);
+						this.freshSlots.push(slot);
+					}
+					else if (this.slots.get(slot) !== address) this.badSlot++;
+				}
 				// valid during the call only: kept as a copy
 				this.queue.push({ to: 1, from: cameraAddress, data: length === undefined ? data : data.slice(0, length), at: this.now + 20 });
 			},
@@ -69,7 +84,7 @@ class World {
 		});
 		this.camera.setUnixTime(NOW_S);
 		this.viewer = new Endpoint({ role: "viewer" }, {
-			send: (_to, data) => this.queue.push({ to: 0, from: viewerAddress, data, at: this.now + 20 }),
+			send: (_to, data) => this.queue.push({ to: 0, from: this.viewerAt, data, at: this.now + 20 }),
 			event: (session, event, arg) => this.events[1].push([session, event, arg]),
 			frame: (_session, channel, bytes, _timestamp, _key, _lost) => {
 				const k = channel === Channel.media ? frameOk(new Uint8Array(bytes)) : -1;
@@ -114,9 +129,32 @@ test("a handler with a sendBuffer gets each datagram copied there with its lengt
 		if (expect === "fresh") t.true(w.fresh > 5 && w.inBuffer === 0, `${w.inBuffer} in the buffer, ${w.fresh} new`);
 		else t.true(w.inBuffer > 5 && w.fresh === 0, `${w.inBuffer} in the buffer, ${w.fresh} new`);
 		t.is(w.inAddressBuffer, expect === "both" ? w.inBuffer : 0, `addresses in the addressBuffer (${addressSize} bytes)`);
+		t.deepEqual(w.freshSlots, expect === "both" ? [0] : [], "one address, one slot, fresh once");
+		t.is(w.badSlot, 0);
 		w.camera.close();
 		w.viewer.close();
 	}
+});
+
+test("send names each address by a slot until it says the slot is fresh again: a viewer moving through more addresses than the slots (2 a session) gets slots reused, each fresh when its address changes", (t) => {
+	const w = new World(Rights.live | Rights.command, NOW_S + 60, undefined, new ArrayBuffer(MTU), new ArrayBuffer(ADDRESS_BYTES));
+	w.step(100);
+	t.is(w.has(1, Event.connected).length, 1);
+	const bytes = new Uint8Array(3000).map((_, i) => (i * 5) & 0xff);
+	// maxSessions 2: 4 slots; the viewer moves 6 times, a request and its reply at each address
+	for (let move = 1; move <= 6; move++) {
+		w.viewerAt = new Uint8Array([10, 0, 1, move, 0x13, 0x88]).buffer;
+		w.viewerWas.add(String(new Uint8Array(w.viewerAt)));
+		w.viewer.command(0, Kind.request, move, bytes, w.now);
+		w.step(400);
+	}
+	t.deepEqual(w.replies.map(([id, b]) => [id, b.length]), [1, 2, 3, 4, 5, 6].map((id) => [id, 3000]), "every reply crossed, from every address");
+	t.is(w.badBuffer, 0);
+	t.is(w.badSlot, 0, "no call named by a slot that held another address");
+	t.true(w.freshSlots.every((slot) => slot >= 0 && slot < 4), `slots ${w.freshSlots}`);
+	t.true(w.freshSlots.length >= 7 && new Set(w.freshSlots).size === 4, `7 addresses through 4 slots, each reused fresh: ${w.freshSlots}`);
+	w.camera.close();
+	w.viewer.close();
 });
 
 test("a viewer with a ticket connects; requests and replies cross in order", (t) => {
