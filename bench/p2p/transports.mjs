@@ -148,7 +148,7 @@ const portOf = (hostPort) => Number(hostPort.split(":").at(-1));
 // link). Modes: fast2 = nodelay 1, interval 20, resend 2, nc 1; fast3 = the same at interval 10
 // (KCP's own "fastest" setting). With or without kcptun's Reed–Solomon FEC (10 data + 3 parity
 // shards, its default; 0/0 turns it off). AES-128 (CFB, not authenticated; native/p2p pays for
-// AES-128-GCM), no compression (video does not compress; it would only cost CPU).
+// authenticated encryption: ChaCha20-Poly1305), no compression (video does not compress; it would only cost CPU).
 // Windows, MTU (1350) and buffers are kcptun's defaults.
 const KCP_KEY = randomBytes(16).toString("hex");
 function kcp(name, mode, fec) {

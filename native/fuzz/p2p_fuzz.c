@@ -13,7 +13,7 @@
  *   0  records sealed with the viewer's keys, into the camera (which is
  *      sending media from a ring): every frame parser and what it drives
  *      (ACK ranges against real packets in flight, voice frames, commands,
- *      close) — the fuzzer cannot forge AES-GCM, so it writes plaintext;
+ *      close) — the fuzzer cannot forge the AEAD (ChaCha20-Poly1305), so it writes plaintext;
  *   1  the same towards the viewer (media reassembly, replies);
  *   2  raw datagrams into the camera (hello with a valid ticket and fuzzed
  *      bytes over it, its cookie round answered when the camera asks, data,

@@ -264,16 +264,6 @@ static int ftxDoomed(const ivxs_p2p_session *s, const p2p_ftx_slot *f, uint64_t 
 	return left <= 0 || (ahead + f->f.size) * 1000 / s->cc.btl_bw + s->rel.srtt / 2 >= (uint64_t)left;
 }
 
-/* Pads plain[pos, …) so that a header of hlen bytes written after the padding ends on a
- * 16-byte boundary (the cipher streams the plaintext in blocks before a zero-copy body);
- * returns where the header goes. */
-static size_t padFor(uint8_t *plain, size_t pos, size_t hlen)
-{
-	size_t pad = (16 - (pos + hlen) % 16) % 16;
-	memset(plain + pos, P2P_F_PAD, pad);
-	return pos + pad;
-}
-
 /* A frame that can ride in another's packet: one chunk of a stream without key frames (audio,
  * voice), waiting to be sent (first time or again), and (first time) not doomed. Video frames
  * keep datagrams of their own: a frame that shares one completes only when the whole datagram
@@ -338,7 +328,6 @@ static int pickFrame(ivxs_p2p_session *s, uint32_t now, uint8_t *plain, size_t p
 		rec->more = (uint8_t)more;
 		rec->skip = (uint8_t)skip;
 		if (!more) {
-			pos = padFor(plain, pos, P2P_FRAME_HDR);
 			if (pos + P2P_FRAME_HDR + c.len > room)
 				return 0;
 			*end = pos + p2p_wire_frame_hdr(plain + pos, &c);
@@ -380,7 +369,6 @@ static int pickCmd(ivxs_p2p_session *s, uint8_t *plain, size_t pos, size_t room,
 		const p2p_cdesc *d = &c->desc[k];
 		if (d->state != P2P_CD_UNSENT)
 			continue;
-		pos = padFor(plain, pos, P2P_CMD_HDR);
 		if (pos + P2P_CMD_HDR + d->len > room)
 			return 0;
 		p2p_wire_cmd_hdr(plain + pos, d->off, d->len);

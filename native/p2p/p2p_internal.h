@@ -22,7 +22,7 @@
 #define P2P_CID 8
 #define P2P_PUB 32
 #define P2P_TAG 16
-#define P2P_KEY 16
+#define P2P_KEY 32             /* ChaCha20-Poly1305 (p2p_crypto.c) */
 #define P2P_IV 12
 #define P2P_DATA_HDR 13        /* type, cid[8], pn u32 */
 #define P2P_HELLO_FIXED 43     /* type, cid[8], pub[32], ticket length u16 */
@@ -100,7 +100,7 @@ typedef struct p2p_aead p2p_aead;
 size_t p2p_aead_size(void);
 int p2p_aead_init(p2p_aead *a, const uint8_t key[P2P_KEY], const uint8_t iv[P2P_IV]);
 void p2p_aead_free(p2p_aead *a);
-/* Encrypts head (a multiple of 16 bytes, or the whole plaintext) then body into out; tag after. */
+/* Encrypts head then body (one plaintext, the body read where it lies) into out; tag after. */
 int p2p_aead_seal(p2p_aead *a, uint32_t pn, const uint8_t *aad, size_t aad_len, const uint8_t *head, size_t head_len,
 		const uint8_t *body, size_t body_len, uint8_t *out, uint8_t tag[P2P_TAG]);
 int p2p_aead_open(p2p_aead *a, uint32_t pn, const uint8_t *aad, size_t aad_len, const uint8_t *in, size_t len,
@@ -348,7 +348,7 @@ void p2p_chan_release(ivxs_p2p_session *s);
 void p2p_chan_tick(ivxs_p2p_session *s, uint32_t now);
 /* Writes pending data into the plaintext `plain` from `pos` (at most `room` bytes in all) and
  * sets *end past it; 1 = data written, 0 = nothing. With *body set (a chunk sent zero-copy
- * from its source) plain[0, *end) is a multiple of 16 and the body follows it; with *body
+ * from its source) the body follows plain[0, *end) in the packet; with *body
  * NULL everything is in plain (small frames copied in, several to a packet). */
 int p2p_chan_pick(ivxs_p2p_session *s, uint32_t now, uint8_t *plain, size_t pos, size_t room, size_t *end,
 		const uint8_t **body, size_t *body_len, p2p_sent *rec);

@@ -347,8 +347,8 @@ static uint32_t uplinkWait(ivxs_p2p *p, uint32_t now)
 	return p->uplink_rate ? p2p_bucket_wait(&p->uplink, p->uplink_rate, now) : 0;
 }
 
-/* Seals and sends one packet: head (frames, a multiple of 16 bytes when a
- * body follows) and body (payload straight from its source). 0 if sent,
+/* Seals and sends one packet: head (frames) and body (payload straight from
+ * its source, after the head). 0 if sent,
  * 1 if the body was torn (nothing sent). */
 static int sealAndSend(ivxs_p2p_session *s, const ivxs_p2p_addr *to, const uint8_t *head, size_t head_len,
 		const uint8_t *body, size_t body_len, p2p_sent *rec, int eliciting, uint32_t now)
