@@ -29,7 +29,7 @@
  * Split (the same difference, callgrind_annotate's self cost per function): xs = the XS engine's
  * sources (build/xs/), of which xs_collector_self = the collector's own functions there
  * (COLLECTOR: fxCollect*, fxMark*, fxSweep*); crypto = mbedTLS (libmbed*: SHA-256 of each upload's
- * signature, ChaCha20-Poly1305 of P2P packets (AES-GCM before wire version 4), SRTP and TLS when the cloud is https); our_c = native/, hosts/,
+ * signature, ChaCha20-Poly1305 of P2P packets (AES-GCM before wire version 5), SRTP and TLS when the cloud is https); our_c = native/, hosts/,
  * build/gen/; stack_check = fxCStackLimit inclusive (XS's C stack bounds, which Linux's
  * pthread_getattr_np finds by parsing /proc/self/maps: XS asks at every RegExp it compiles — each
  * evaluation of a regular expression literal — and every parse; a board asks FreeRTOS, cheaply);

@@ -147,7 +147,7 @@ export class P2P {
 	#offered = new Map<string, readonly Candidate[]>();
 	#hosts: readonly string[] = [];
 	/** A second wire on this socket (WebRTC: modules/webrtc/endpoint.ts), told apart by RFC 7983's
-	 * first byte: what it claims never reaches the transport (whose packets start 0x4X: version 4). */
+	 * first byte: what it claims never reaches the transport (whose packets start 0x5X: version 5). */
 	#wire: ((datagram: Datagram) => boolean) | undefined;
 
 	constructor(options: P2POptions) {

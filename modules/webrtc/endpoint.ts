@@ -3,7 +3,7 @@
  * from the channel's ring, on the P2P transport's own UDP socket (P2P.carry: the same port, host,
  * server-reflexive and relayed candidates, NAT openings and TURN relay as the native viewers — one
  * stack, two wires). RFC 7983's first byte tells the wires apart: DTLS records (20–25; the native
- * transport's packets start 0x4X), RTP/RTCP (128–191), and a STUN check whose USERNAME names one of
+ * transport's packets start 0x5X), RTP/RTCP (128–191), and a STUN check whose USERNAME names one of
  * our sessions' ufrags (random, one per session) are this endpoint's; DTLS and RTCP then find their
  * session by the address its checks came from — a stranger's packet finds none and costs a map
  * lookup, nothing more (no state, no answer).
@@ -350,7 +350,7 @@ export class WebRtcEndpoint {
 	take(datagram: Datagram): boolean {
 		const bytes = new Uint8Array(datagram);
 		const first = bytes[0];
-		if (!bytes.length || (first > 3 && first < 20) || (first > 25 && first < 128) || first > 191) return false;   // the native transport's (0x4X), or nobody's
+		if (!bytes.length || (first > 3 && first < 20) || (first > 25 && first < 128) || first > 191) return false;   // the native transport's (0x5X), or nobody's
 		const { address, port } = datagram;
 		let entry: Entry | undefined;
 		if (first <= 3) {

@@ -68,7 +68,7 @@ const char *ivxs_p2p_strerror(int status);
 extern const ivxs_status_entry ivxs_p2p_statuses[];
 
 /* Protocol constants (PROTOCOL.md). */
-#define IVXS_P2P_VERSION 4             /* 2: path validation; 3: REPAIR frames (since retired); 4: ChaCha20-Poly1305 (PROTOCOL.md) */
+#define IVXS_P2P_VERSION 5             /* 2: path validation; 3: REPAIR frames (since retired); 5: ChaCha20-Poly1305 (4 skipped: 0x4X is TURN ChannelData's first byte, RFC 9443; PROTOCOL.md) */
 #define IVXS_P2P_MTU 1200              /* largest datagram sent; the client hello is padded to it */
 #define IVXS_P2P_CHUNK 1088            /* payload bytes of one data frame at most */
 #define IVXS_P2P_ID_BYTES 16           /* device id, viewer id */

@@ -12,7 +12,7 @@
 #define kHelloInterval 250
 #define kMaxHelloInterval 1000
 #define kKeyBytes (2 * (P2P_KEY + P2P_IV))
-static const char kKeyLabel[] = "ivxs p2p v4 keys";
+static const char kKeyLabel[] = "ivxs p2p v5 keys";
 
 _Static_assert(P2P_HELLO_BODY + 1 + P2P_COOKIE <= IVXS_P2P_MTU, "hello and its cookie fit");
 _Static_assert(P2P_REPLY_BYTES < IVXS_P2P_MTU && P2P_REJECT_BYTES < IVXS_P2P_MTU, "answers are smaller than the hello");

@@ -24,7 +24,7 @@ test("RFC 5769's sample IPv4 response: a Binding success mapping 192.0.2.1:32853
 
 test("the transport's packets, truncated or altered messages are not STUN", (t) => {
 	const hello = new Uint8Array(1200);
-	hello[0] = 0x41;   // a HELLO (wire version 4)
+	hello[0] = 0x51;   // a HELLO (wire version 5)
 	t.false(isStun(hello));
 	t.false(isStun(rfc5769Response.subarray(0, 19)));
 	t.false(isStun(rfc5769Response.subarray(0, rfc5769Response.length - 4)), "length field disagrees");

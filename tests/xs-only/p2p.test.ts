@@ -265,8 +265,8 @@ test("bad arguments are TypeError or RangeError; a closed endpoint refuses calls
 	t.throws(() => w.viewer.command(5, Kind.request, 1, new Uint8Array(1), w.now), { instanceOf: RangeError });
 	t.throws(() => w.viewer.connect(cameraAddress, new Uint8Array(75), new Uint8Array(32), w.now), { instanceOf: TypeError, code: codes.ETICKET_FORMAT });
 	t.throws(() => w.camera.attachRing(w.session, {} as never), { instanceOf: TypeError });
-	t.is(w.camera.input(viewerAddress, new Uint8Array([0x43, 1, 2]), w.now), Status.trunc);
-	t.is(w.camera.input(viewerAddress, new Uint8Array(40).fill(0x43), w.now), Status.noSession);
+	t.is(w.camera.input(viewerAddress, new Uint8Array([0x53, 1, 2]), w.now), Status.trunc);
+	t.is(w.camera.input(viewerAddress, new Uint8Array(40).fill(0x53), w.now), Status.noSession);
 	w.camera.close();
 	t.throws(() => w.camera.tick(w.now), { code: kitCodes.ECLOSED, message: /closed/ });
 	w.viewer.close();

@@ -281,7 +281,7 @@ test("WebRtcEndpoint on the P2P socket (RFC 7983): it claims DTLS, RTP/RTCP and 
 	});
 	const datagram = (bytes: number[]) => Object.assign(Uint8Array.from(bytes).buffer, { address: "10.0.0.9", port: 4000 });
 	t.false(endpoint.take(datagram([])), "empty: nobody's");
-	for (const first of [0x40, 0x4f, 0x30, 0x3f, 4, 19, 64, 127, 192, 255]) t.false(endpoint.take(datagram([first, 0, 0, 0])), `first byte ${first}: not WebRTC's`);
+	for (const first of [0x50, 0x5f, 0x30, 0x3f, 4, 19, 64, 127, 192, 255]) t.false(endpoint.take(datagram([first, 0, 0, 0])), `first byte ${first}: not WebRTC's`);
 	for (const first of [20, 22, 25, 128, 0x81, 191]) t.true(endpoint.take(datagram([first, 200, 0, 1])), `first byte ${first}: WebRTC's`);
 	t.is(endpoint.unclaimed, 6, "no session has that address: dropped, counted");
 	// a check for a ufrag no session has: the native transport's (or a STUN server's) business
