@@ -8,7 +8,7 @@ import { fill, h } from "../lib/dom.js";
 /** Returns the button; `onAdded(device)` runs after a device is created. */
 export function addDeviceButton(onAdded) {
 	const dialog = h("dialog.add-dialog#add-device", { "aria-labelledby": "add-title" });
-	dialog.addEventListener("close", () => fill(dialog));
+	dialog.addEventListener("close", () => fill(dialog));   // closed by Escape: emptied when the event comes
 	const open = () => {
 		showForm(dialog, onAdded);
 		dialog.showModal();
@@ -51,7 +51,7 @@ function showForm(dialog, onAdded) {
 	h("div.field", h("label", { for: "add-name" }, "Name ", h("span.muted", "(optional)")), name),
 	h("div.field", h("label", { for: "add-channels" }, "Channels"), channels),
 	error,
-	h("div.dialog-actions", h("button.ghost", { type: "button", onclick: () => dialog.close() }, "Cancel"), submit));
+	h("div.dialog-actions", h("button.ghost", { type: "button", onclick: () => closeEmptied(dialog) }, "Cancel"), submit));
 	fill(dialog, form);
 }
 
@@ -70,7 +70,13 @@ function showSecret(dialog, device) {
 		copyable(h("input#new-secret", { readOnly: true, value: device.secret, spellcheck: false }), "copy-secret", "Copy secret"),
 		h("label.secret-label", { for: "sim-command" }, "Try it with the simulated camera (from the ivxs folder)"),
 		copyable(h("textarea#sim-command", { readOnly: true, rows: 4, spellcheck: false }, command), "copy-command", "Copy"),
-		h("div.dialog-actions", h("button.primary#add-done", { type: "button", onclick: () => dialog.close() }, "Done"))));
+		h("div.dialog-actions", h("button.primary#add-done", { type: "button", onclick: () => closeEmptied(dialog) }, "Done"))));
+}
+
+/** Empties the dialog, then closes it: the secret leaves the page at once, not when the close event's task runs. */
+function closeEmptied(dialog) {
+	fill(dialog);
+	dialog.close();
 }
 
 function copyable(field, buttonId, label) {
