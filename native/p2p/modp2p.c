@@ -721,6 +721,16 @@ void xs_p2p_session_stats(xsMachine *the)
 	xsmcSet(xsResult, xsID("peer"), xsVar(0));
 }
 
+/* isPacket(datagram) -> whether its first byte is this wire's (version << 4 | type: PROTOCOL.md);
+ * no other protocol sharing the socket starts so (STUN 0–3, DTLS 20–63, TURN channels 64–79,
+ * RTP/RTCP 128–191). Read in place: the camera tests every datagram it hears, with no view made. */
+void xs_p2p_is_packet(xsMachine *the)
+{
+	size_t size;
+	const uint8_t *bytes = bytesArg(the, &xsArg(0), &size);
+	xsmcSetBoolean(xsResult, size > 0 && bytes[0] >> 4 == IVXS_P2P_VERSION);
+}
+
 /* randomBytes(count) -> ArrayBuffer of 1 … 64 bytes from the transport's random source (getrandom,
  * esp_fill_random): STUN and TURN transaction ids (modules/p2p), which Math.random would make guessable. */
 void xs_p2p_random_bytes(xsMachine *the)

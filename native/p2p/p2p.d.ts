@@ -53,6 +53,8 @@ declare module "p2p" {
 		peer: ArrayBuffer;
 	}
 	export function mintTicket(secret: Bytes, deviceId: string, viewerId: string, rights: number, expiryS: number): [ArrayBuffer, ArrayBuffer];
+	/** Whether a datagram is this wire's, by its first byte (read in place: no view made). */
+	export function isPacket(datagram: Bytes): boolean;
 	/** 1 … 64 bytes from the platform's random source (getrandom, esp_fill_random). */
 	export function randomBytes(count: number): ArrayBuffer;
 	export class Endpoint {

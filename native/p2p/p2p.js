@@ -28,6 +28,9 @@ function sessionStats(p2p, session) @ "xs_p2p_session_stats";
 // mintTicket(deviceSecret, deviceId, viewerId, rights, expiryS) -> [ticket, psk]:
 // what the cloud does (PROTOCOL.md "Tickets"); for tests and tools.
 export function mintTicket(secret, deviceId, viewerId, rights, expiryS) @ "xs_p2p_mint_ticket";
+// isPacket(datagram) -> whether it is this wire's by its first byte (the socket is shared with
+// STUN, TURN and WebRTC: PROTOCOL.md), read in place.
+export function isPacket(datagram) @ "xs_p2p_is_packet";
 // randomBytes(count) -> ArrayBuffer of 1 … 64 bytes from the platform's random source (STUN/TURN
 // transaction ids: modules/p2p/stun.ts).
 export function randomBytes(count) @ "xs_p2p_random_bytes";

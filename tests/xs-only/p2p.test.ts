@@ -4,7 +4,7 @@
 // (native/p2p/tests/p2p_test.c); this covers the binding: options, handlers,
 // buffers, a ring attached to a session, errors, and lifetimes under the GC.
 import test from "ava";
-import { Endpoint, mintTicket, Rights, Channel, Kind, Event, Status, MAX_COMMAND, MTU, ADDRESS_BYTES, codes, PSK_BYTES, TICKET_BYTES } from "p2p";
+import { Endpoint, mintTicket, Rights, Channel, Kind, Event, Status, MAX_COMMAND, MTU, ADDRESS_BYTES, codes, PSK_BYTES, TICKET_BYTES, isPacket } from "p2p";
 import { codes as kitCodes } from "ivxs/codes";
 import { Ring, FrameType, Codec } from "ring";
 import { collectGarbage, memory } from "ivxs/host";
@@ -153,6 +153,24 @@ test("send names each address by a slot until it says the slot is fresh again: a
 	t.is(w.badSlot, 0, "no call named by a slot that held another address");
 	t.true(w.freshSlots.every((slot) => slot >= 0 && slot < 4), `slots ${w.freshSlots}`);
 	t.true(w.freshSlots.length >= 7 && new Set(w.freshSlots).size === 4, `7 addresses through 4 slots, each reused fresh: ${w.freshSlots}`);
+	w.camera.close();
+	w.viewer.close();
+});
+
+test("isPacket tells the transport's datagrams from the other protocols on the socket by their first byte", (t) => {
+	const w = new World();
+	let seen = 0;
+	for (let i = 0; i < 100; i++) {
+		for (const p of w.queue) {
+			t.true(isPacket(p.data), `the ${p.to === 0 ? "viewer" : "camera"}'s datagram starting ${new Uint8Array(p.data)[0]}`);
+			seen++;
+		}
+		w.step(1);
+	}
+	t.true(seen > 3, `${seen} datagrams of the handshake and after`);
+	// STUN 0–3, DTLS 20–63, TURN channels 64–79, RTP/RTCP 128–191 (RFC 9443), and nothing at all
+	for (const first of [0, 1, 3, 20, 22, 63, 64, 79, 128, 191]) t.false(isPacket(Uint8Array.of(first, 0, 0, 0)), `first byte ${first}`);
+	t.false(isPacket(new ArrayBuffer(0)), "empty");
 	w.camera.close();
 	w.viewer.close();
 });
