@@ -166,11 +166,11 @@ static double link_offer(link_model *l, double now, uint32_t size)
 /* ---- the oracle ---- */
 
 /* Link bytes of one frame of `size` bytes as the core sends it: per chunk a DATA packet
- * (header, the frame header padded to the cipher's 16-byte blocks, tag) in an IPv4/UDP datagram. */
+ * (header, the frame header, tag; no padding since wire version 5) in an IPv4/UDP datagram. */
 static double frame_link_bytes(uint32_t size)
 {
 	uint32_t chunks = (size + IVXS_P2P_CHUNK - 1) / IVXS_P2P_CHUNK;
-	return size + chunks * (double)(IP_UDP_BYTES + P2P_DATA_HDR + (P2P_FRAME_HDR + 15) / 16 * 16 + P2P_TAG);
+	return size + chunks * (double)(IP_UDP_BYTES + P2P_DATA_HDR + P2P_FRAME_HDR + P2P_TAG);
 }
 
 static void oracle(const frames_file *ff, const link_options *lo, double share, uint32_t fps, uint32_t scheduled)
