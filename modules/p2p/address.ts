@@ -36,25 +36,6 @@ export class AddressBook {
 	static readonly MAX_PEERS = 64;
 	readonly #byAddress = new Map<string, Map<number, Uint8Array>>();
 	#count = 0;
-	/** Decoded addresses by a hash of their bytes (each checked byte for byte). */
-	readonly #byHash = new Map<number, { bytes: Uint8Array; peer: { address: string; port: number } }>();
-
-	/**
-	 * As decodeAddress, for the peers a socket sends to, of the first `n` bytes of `view` (a
-	 * buffer the transport reuses: no view a datagram); the answer is shared: read it only.
-	 */
-	decode(view: Uint8Array, n = view.length): { readonly address: string; readonly port: number } {
-		let hash = n;
-		for (let i = 0; i < n; i++) hash = (hash * 31 + view[i]) % 0x7fffffff;   // in doubles: XS's Math.imul overflows C's int
-		const known = this.#byHash.get(hash);
-		if (known && sameBytes(known.bytes, view, n)) return known.peer;
-		const bytes = view.slice(0, n);
-		const peer = decodeAddress(bytes.buffer);
-		if (this.#byHash.size >= AddressBook.MAX_PEERS) this.#byHash.clear();
-		this.#byHash.set(hash, { bytes, peer });
-		return peer;
-	}
-
 	encode(address: string, port: number): Uint8Array {
 		let ports = this.#byAddress.get(address);
 		const known = ports?.get(port);
@@ -70,13 +51,6 @@ export class AddressBook {
 		this.#count++;
 		return bytes;
 	}
-}
-
-/** `known` is the first `n` bytes of `view`. */
-function sameBytes(known: Uint8Array, view: Uint8Array, n: number): boolean {
-	if (known.length !== n) return false;
-	for (let i = 0; i < n; i++) if (known[i] !== view[i]) return false;
-	return true;
 }
 
 export function decodeAddress(bytes: ArrayBuffer): { address: string; port: number } {

@@ -128,9 +128,9 @@ export class P2P {
 	#sendViewOf: Uint8Array | undefined;
 	/** The address the transport names by `slot`, decoded from the address buffer when fresh. */
 	#slotAddress(slot: number, fresh: boolean, length: number): { readonly address: string; readonly port: number } {
-		let peer = this.#bySlot[slot];
-		if (fresh || !peer) this.#bySlot[slot] = peer = decodeAddress(this.#addressBytes.slice(0, length).buffer);
-		return peer;
+		const known = this.#bySlot[slot];
+		if (known && !fresh) return known;
+		return this.#bySlot[slot] = decodeAddress(this.#addressBytes.slice(0, length).buffer);
 	}
 	/** The first `length` bytes of the send buffer (the last view kept: most datagrams are full). */
 	#sendView(length: number): Uint8Array {
@@ -184,9 +184,8 @@ export class P2P {
 			sendBuffer: this.#sendBuffer,
 			addressBuffer: this.#addressBytes.buffer as ArrayBuffer,
 			send: (to, datagram, length, toLength, slot, fresh) => {
-				const { address, port } = slot === undefined
-					? this.#peers.decode(toLength === undefined ? new Uint8Array(to) : this.#addressBytes, toLength)
-					: this.#slotAddress(slot, fresh!, toLength!);
+				// (no slot only when the buffers cannot hold a datagram or its address: never with these)
+				const { address, port } = slot === undefined ? decodeAddress(to) : this.#slotAddress(slot, fresh!, toLength!);
 				try {
 					this.#write(length === undefined ? datagram : this.#sendView(length), address, port);
 				}
