@@ -6,7 +6,7 @@ import { mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { cloudFor, deviceIn } from "../cloud/tests/_cloud.mjs";
-import { browserFor, checkLiveView, pictureColours, signIn, until } from "../cloud/tests/_browser.mjs";
+import { browserFor, checkLiveView, pictureColours, signIn, until, widestSpan } from "../cloud/tests/_browser.mjs";
 import { deviceFile, runCamera } from "./_camera.mjs";
 
 const password = "camera-browser-password";
@@ -94,8 +94,7 @@ test("xs › the console shows the XS camera online with its snapshot, plays it 
 	await page.click('a[data-tab="recordings"]');
 	await page.click('button[data-range="300000"]');
 	await until(page, "a recorded span and an event marker", () => document.querySelector(".tl-span") && document.querySelector(".tl-event"), undefined, 30000);
-	const boxes = await Promise.all((await page.$$(".tl-span")).map((element) => element.boundingBox()));
-	const span = boxes.reduce((a, b) => (b.width > a.width ? b : a));
+	const span = await widestSpan(page);
 	await page.mouse.click(span.x + span.width * 0.2, span.y + span.height / 2);
 	await until(page, "the recording playing", () => document.querySelector("#vod-video")?.currentTime > 1, undefined, 30000);
 	t.true(await pictureColours(page, "#vod-video") > 8, "the recorded frame is a picture");

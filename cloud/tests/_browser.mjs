@@ -106,6 +106,20 @@ export async function until(page, what, fn, arg, timeoutMs = 30000) {
 }
 
 /**
+ * The widest recorded span on the timeline, as a page rectangle. Measured in the page in one step:
+ * the timeline redraws its spans when it refreshes, so a handle taken a moment earlier can be
+ * detached by the time its box is asked for (a null box failed CI once).
+ */
+export async function widestSpan(page) {
+	return until(page, "a recorded span on screen", () => {
+		const rects = [...document.querySelectorAll(".tl-span")].map((span) => span.getBoundingClientRect()).filter((rect) => rect.width > 0);
+		if (rects.length === 0) return null;
+		const { x, y, width, height } = rects.reduce((a, b) => (b.width > a.width ? b : a));
+		return { x, y, width, height };
+	});
+}
+
+/**
  * Opens a device's live view from the device list and checks it plays: past 2 s, advancing, a
  * decoded picture, a delay behind capture under 10 s. Returns that delay (ms).
  */

@@ -8,7 +8,7 @@
 import test from "ava";
 import { readFileSync } from "node:fs";
 import { cloudFor, deviceIn } from "./_cloud.mjs";
-import { browserFor, checkLiveView, pictureColours, signIn, until, uploadSnapshot } from "./_browser.mjs";
+import { browserFor, checkLiveView, pictureColours, signIn, until, uploadSnapshot, widestSpan } from "./_browser.mjs";
 import { Camera } from "../../build/node/cloud/sim/camera.js";
 
 const password = "console-test-password";
@@ -85,8 +85,7 @@ test.serial("a person signs in, watches live, plays and seeks a recording, sees 
 		await page.click("#range-now");
 	}
 	await page.shot("console-4-timeline");
-	const boxes = await Promise.all((await page.$$(".tl-span")).map((element) => element.boundingBox()));
-	const span = boxes.reduce((a, b) => (b.width > a.width ? b : a));
+	const span = await widestSpan(page);
 	t.true(span.width > 20, `span ${span.width} px wide`);
 	await page.mouse.click(span.x + span.width * 0.2, span.y + span.height / 2);
 	await until(page, "the recording playing", () => document.querySelector("#vod-video")?.currentTime > 1, undefined, 30000);
