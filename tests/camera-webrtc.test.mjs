@@ -6,11 +6,13 @@
 // The session is in the cloud's P2P list as a WebRTC one; DELETE ends it on the camera; a revoked
 // grant ends it too. Bad offers are refused by the cloud before the camera hears of them. aiortc's
 // DataChannel (its own SCTP and DCEP) carries the native wire's commands, answered the same way,
-// and its G.711 decoder hears the camera's sound.
+// and its G.711 decoder hears the camera's sound. Both aiortc's and Chromium's DataChannels close by
+// an SCTP stream reset the camera answers (RFC 8831 §6.7), and a channel opened after it works.
 import test from "ava";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { browserFor } from "../cloud/tests/_browser.mjs";
 import { cloudFor, deviceIn, session } from "../cloud/tests/_cloud.mjs";
 import { eventually } from "../cloud/tests/_mqtt.mjs";
 import { cameraConnected, deviceFile } from "./_camera.mjs";
@@ -19,13 +21,20 @@ import { view } from "../scripts/view.mjs";
 
 const adminPassword = "admin-secret-1";
 
-test("WHEP through the cloud: aiortc decodes the camera's video straight from it and sends commands on a DataChannel; listed as WebRTC; DELETE ends it on the camera", async (t) => {
+/** A cloud, the admin's session and API token, and the camera app connected to it as `name` for
+ * `seconds` (its loopback candidate allowed: the viewer is on this host); `output()` is its stdout so far. */
+async function cameraOnCloud(t, name, seconds) {
 	const cloud = await cloudFor(t, { adminPassword, p2pSweepS: 1 });
-	const device = await deviceIn(cloud, "rtc-cam");
+	const device = await deviceIn(cloud, name);
 	const admin = await session(cloud, "admin", adminPassword);
 	const token = await tokenOf(admin);
 	let stdout = "";
-	const { done: camera } = await cameraConnected(deviceFile(t, device, cloud.url), { seconds: 30, args: ["--p2p-loopback"], onStdout: (chunk) => { stdout += chunk; } });
+	const { done: camera } = await cameraConnected(deviceFile(t, device, cloud.url), { seconds, args: ["--p2p-loopback"], onStdout: (chunk) => { stdout += chunk; } });
+	return { cloud, admin, token, output: () => stdout, camera };
+}
+
+test("WHEP through the cloud: aiortc decodes the camera's video straight from it and sends commands on a DataChannel; listed as WebRTC; DELETE ends it on the camera", async (t) => {
+	const { cloud, admin, token, output, camera } = await cameraOnCloud(t, "rtc-cam", 30);
 	const url = `${cloud.url}/v1/devices/rtc-cam/whep`;
 
 	const commands = [{ cmd: "ptz", op: "left" }, { cmd: "snapshot" }, { cmd: "recordings" }, { cmd: "fly" }, "not an object"];
@@ -62,13 +71,18 @@ test("WHEP through the cloud: aiortc decodes the camera's video straight from it
 	t.like(result.replies[2], { ok: false, error: "no local store" });
 	t.like(result.replies[3], { ok: false });
 	t.like(result.replies[4], { ok: false, error: "not a JSON object" });
-	t.regex(stdout, /webrtc: DataChannel "commands" opened on stream \d+ \([0-9a-f]{16}\)/);
+	t.regex(output(), /webrtc: DataChannel "commands" opened on stream \d+ \([0-9a-f]{16}\)/);
+	// closed by aiortc (an SCTP stream reset both ways), then a new channel on the same stream
+	t.is(result.closed, "closed", "aiortc's close completes: the camera answered its stream reset");
+	t.is(result.reopened.stream, result.reopened.firstStream, "aiortc reuses the stream once both sides reset it");
+	t.like(result.reopened.reply, { ok: true, ptz: "left" }, "the reply on the reopened stream reaches aiortc (our stream numbers restarted)");
+	t.regex(output(), new RegExp(`webrtc: DataChannel on stream ${result.reopened.firstStream} closed by the viewer`));
 	const id = result.location.split("/").pop();
-	await eventually(() => new RegExp(`webrtc: viewer ${id} ended by the cloud: \\d+ frames`).test(stdout), 5000);
+	await eventually(() => new RegExp(`webrtc: viewer ${id} ended by the cloud: \\d+ frames`).test(output()), 5000);
 	// aiortc's receiver reports echoed the camera's sender reports: the round trip is known
-	t.regex(stdout, new RegExp(`webrtc: viewer ${id} ended by the cloud: .*; [1-9]\\d* sender reports, round trip \\d+ ms.*; 5 commands \\(5 answered\\)`));
-	t.regex(stdout, new RegExp(`webrtc: viewer ${id} watches \\(connected in \\d+ ms\\)`));
-	t.regex(stdout, /webrtc: made this camera's DTLS identity|webrtc: viewer [0-9a-f]{16} offered H264/);
+	t.regex(output(), new RegExp(`webrtc: viewer ${id} ended by the cloud: .*; [1-9]\\d* sender reports, round trip \\d+ ms.*; 6 commands \\(6 answered\\)`));
+	t.regex(output(), new RegExp(`webrtc: viewer ${id} watches \\(connected in \\d+ ms\\)`));
+	t.regex(output(), /webrtc: made this camera's DTLS identity|webrtc: viewer [0-9a-f]{16} offered H264/);
 	// The session is gone from the cloud, and a second DELETE finds nothing.
 	t.is((await fetch(`${cloud.url}${result.location}`, { method: "DELETE", headers: { authorization: `Bearer ${token}` } })).status, 404);
 	await camera;
@@ -137,5 +151,47 @@ test("WHEP: the cloud refuses what it must before the camera hears of it; a revo
 	t.log(result);
 	t.is(result.status, 201);
 	t.true(result.frames > 0, "eve watched before the revocation");
+	await camera;
+});
+
+test("Chromium's DataChannel (its own SCTP, dcSCTP) closes by a stream reset the camera answers both ways; a new channel then gets replies", async (t) => {
+	const { cloud, token, output, camera } = await cameraOnCloud(t, "rtc-cam3", 15);
+	const { page } = await browserFor(t, { args: ["--allow-loopback-in-peer-connection"] });
+	await page.goto(`${cloud.url}/healthz`).catch(() => {});   // the cloud's origin: the WHEP POST is same-origin
+	const result = await page.evaluate(async (token) => {
+		const pc = new RTCPeerConnection();
+		pc.addTransceiver("video", { direction: "recvonly" });
+		const opened = (channel) => new Promise((resolve, reject) => {
+			channel.onopen = () => resolve();
+			setTimeout(() => reject(new Error(`channel ${channel.label} not open in 10 s`)), 10000);
+		});
+		const reply = (channel, command) => new Promise((resolve) => {
+			channel.onmessage = (event) => resolve(JSON.parse(event.data));
+			channel.send(JSON.stringify(command));
+			setTimeout(() => resolve(null), 5000);
+		});
+		const first = pc.createDataChannel("commands");
+		await pc.setLocalDescription(await pc.createOffer());
+		const response = await fetch("/v1/devices/rtc-cam3/whep", { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/sdp" }, body: pc.localDescription.sdp });
+		if (response.status !== 201) return { error: `${response.status} ${await response.text()}` };
+		await pc.setRemoteDescription({ type: "answer", sdp: await response.text() });
+		await opened(first);
+		const before = await reply(first, { cmd: "ptz", op: "left" });
+		const closing = new Promise((resolve) => { first.onclose = () => resolve(true); setTimeout(() => resolve(false), 5000); });
+		first.close();
+		const closed = await closing;
+		const second = pc.createDataChannel("commands");
+		await opened(second);
+		const after = await reply(second, { cmd: "ptz", op: "right" });
+		const ids = [first.id, second.id];
+		pc.close();
+		return { before, closed, state: first.readyState, after, ids };
+	}, token);
+	t.log(result);
+	t.like(result.before, { ok: true, ptz: "left" });
+	t.true(result.closed, "Chromium's close completed (its stream reset answered, ours taken)");
+	t.is(result.state, "closed");
+	t.like(result.after, { ok: true, ptz: "right" }, "a channel opened after the reset is answered");
+	t.regex(output(), new RegExp(`webrtc: DataChannel on stream ${result.ids[0]} closed by the viewer`));
 	await camera;
 });

@@ -32,7 +32,7 @@ export class CommandChannels {
 	readonly #o: CommandChannelsOptions;
 	/** Streams DCEP opened. */
 	#open = new Set<number>();
-	readonly stats = { opened: 0, commands: 0, replies: 0, unsent: 0,
+	readonly stats = { opened: 0, closed: 0, commands: 0, replies: 0, unsent: 0,
 		/** Messages on a stream DCEP did not open, DCEP that is not an OPEN, empty messages. */
 		refused: 0 };
 
@@ -42,6 +42,7 @@ export class CommandChannels {
 
 	/** A message the association delivered. */
 	message(stream: number, ppid: number, data: ArrayBuffer): void {
+		if (ppid === Ppid.reset) return this.#reset(stream);
 		if (ppid === Ppid.dcep) return this.#dcep(stream, new Uint8Array(data));
 		if (!this.#open.has(stream) || (ppid !== Ppid.string && ppid !== Ppid.binary)) {
 			this.stats.refused++;   // (an empty message's PPIDs carry no command either)
@@ -54,6 +55,14 @@ export class CommandChannels {
 		// answered as it asked: a string message gets a string back
 		if (this.#o.send(stream, ppid, bytes as ArrayBuffer)) this.stats.replies++;
 		else this.stats.unsent++;
+	}
+
+	/** The viewer closed the channel on `stream` (its stream reset; the association resets ours):
+	 * nothing more is taken on it until DCEP opens it again. */
+	#reset(stream: number): void {
+		if (!this.#open.delete(stream)) return;
+		this.stats.closed++;
+		this.#o.log(`webrtc: DataChannel on stream ${stream} closed by the viewer`);
 	}
 
 	/** DCEP: an OPEN is acknowledged (the channel is the viewer's to use); an ACK (we open none) and the rest are dropped. */

@@ -147,6 +147,11 @@ function writeWebrtcSeeds(dir) {
 		// taken and one of ours sent (flag bits 7 and 3); then a SACK of it, time moving on (bits 4-6)
 		Buffer.concat([Buffer.from([6, 200]), sctpPacket(0x8a, [dataChunk(0, 50, [3, 0, 0, 0, 0, 0, 0, 0, 0, 8, 0, 0, ...Buffer.from("commands")]), dataChunk(1, 51, [...Buffer.from('{"cmd":"ptz","op":"left"}')])]),
 			sctpPacket(0x32, [Buffer.from([3, 0, 0, 16, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0])])]),
+		// the channel closed: a stream reset request for stream 0 (its numbers relative), our
+		// request for ours answered "performed" after time moves on
+		Buffer.concat([Buffer.from([6, 200]), sctpPacket(0x8a, [dataChunk(0, 50, [3, 0, 0, 0, 0, 0, 0, 0, 0, 8, 0, 0, ...Buffer.from("commands")])]),
+			sctpPacket(0x02, [Buffer.from([130, 0, 0, 22, 0, 13, 0, 18, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0])]),
+			sctpPacket(0x92, [Buffer.from([130, 0, 0, 16, 0, 16, 0, 12, 0, 0, 0, 0, 0, 0, 0, 1])])]),
 	];
 	seeds.forEach((seed, i) => writeFileSync(join(dir, `seed-${i}`), seed));
 }

@@ -24,15 +24,19 @@
  *      a 16-bit length and its bytes. Flag bits 0-1: 0 the bytes as they are, 1 the same with
  *      their checksum fixed, 2 the bytes as chunks behind a common header with our tag and a
  *      valid checksum, their TSNs made relative (a DATA chunk's counted from the one we expect
- *      next, a SACK's cumulative ack from our last one acknowledged: the fuzzer need not guess
- *      them), 3 chunks as they are behind tag 0 (an INIT with a new tag restarts); bit 2: then
+ *      next, a SACK's cumulative ack from our last one acknowledged, a RE-CONFIG's first
+ *      parameter's numbers — a reset request's from the peer's next request and its last TSN
+ *      from our cumulative one, a response's from our request in flight: the fuzzer need not
+ *      guess them), 3 chunks as they are behind tag 0 (an INIT with a new tag restarts); bit 2: then
  *      a COOKIE-ECHO of our last INIT-ACK's cookie; bit 3: then a message of a few KB sent; bits
  *      4-6: the time moved on (× 400 ms) and ivxs_sctp_tick; bit 7: every waiting message taken
  *      (else one). Checked: every packet sent within IVXS_SCTP_MAX_PACKET with a valid CRC32c,
  *      the peer's tag and our ports; the inbox, the message being put together and the send
  *      queue within their bounds and consistent (chunks contiguous in `send`, TSNs consecutive up
- *      to nextTsn); messages taken within IVXS_SCTP_MAX_RECEIVE; outstanding data always under a
- *      T3 timer; once closed, ECLOSED and nothing sent.
+ *      to nextTsn); messages taken within IVXS_SCTP_MAX_RECEIVE (a stream reset's record empty);
+ *      outstanding data always under a T3 timer, a stream reset of ours in flight under its own,
+ *      asked only of a peer that takes them and only for our streams; once closed, ECLOSED and
+ *      nothing sent.
  * A fresh pair of contexts per input, so an input replays the same way.
  */
 #include "srtp.h"
@@ -232,6 +236,12 @@ static void sctpRelative(const ivxs_sctp *s, uint8_t *chunks, size_t len)
 			sctpPut32(chunks + pos + 4, sctpGet32(chunks + pos + 4) + s->cumTsn + 1);
 		else if (chunks[pos] == 3)
 			sctpPut32(chunks + pos + 4, sctpGet32(chunks + pos + 4) + acked);
+		else if (chunks[pos] == 130 && n >= 20 && chunks[pos + 4] == 0 && chunks[pos + 5] == 13) {
+			sctpPut32(chunks + pos + 8, sctpGet32(chunks + pos + 8) + s->peerReqSeq);
+			sctpPut32(chunks + pos + 16, sctpGet32(chunks + pos + 16) + s->cumTsn);
+		}
+		else if (chunks[pos] == 130 && n >= 16 && chunks[pos + 4] == 0 && chunks[pos + 5] == 16)
+			sctpPut32(chunks + pos + 8, sctpGet32(chunks + pos + 8) + s->reqSeq);
 		pos += (n + 3) & ~(size_t)3;
 	}
 }
@@ -251,8 +261,14 @@ static void sctpInvariants(const ivxs_sctp *s)
 		bytes += s->chunks[i].len;
 	}
 	REQUIRE(bytes == s->sendLen);
-	if (s->state == IVXS_SCTP_ESTABLISHED)
-		REQUIRE((s->chunkCount > 0) == (ivxs_sctp_deadline(s) != 0));   /* nothing of ours waits without a timer */
+	if (s->state == IVXS_SCTP_ESTABLISHED) {
+		REQUIRE((s->chunkCount > 0) == (s->t3 != 0));   /* nothing of ours waits without a timer */
+		REQUIRE((s->resetting != 0) == (s->reconfigAt != 0));
+		REQUIRE((s->chunkCount || s->resetting || s->toReset) == (ivxs_sctp_deadline(s) != 0));
+	}
+	REQUIRE(!(s->resetting | s->toReset) || s->peerReconfig);
+	REQUIRE(((s->resetting | s->toReset) >> s->streamsOut) == 0);
+	REQUIRE(s->answers <= 2);
 	REQUIRE(s->state != IVXS_SCTP_CLOSED || ivxs_sctp_deadline(s) == 0);
 }
 
@@ -271,9 +287,10 @@ static void sctpFeed(const uint8_t *data, size_t size)
 	static uint8_t packet[4096], message[6000];
 	static uint64_t seed;
 	ivxs_sctp *s = &g_sctp;
-	/* Chrome's INIT: tag, a_rwnd, 1024 streams each way, initial TSN 0xfffffff0; Forward-TSN supported */
-	uint8_t init[12 + 20 + 4] = { SCTP_PORT >> 8, SCTP_PORT & 0xff, SCTP_PORT >> 8, SCTP_PORT & 0xff, 0, 0, 0, 0, 0, 0, 0, 0,
-		1, 0, 0, 24, 0x11, 0x11, 0x11, 0x11, 0, 0, 0, 0, 4, 0, 4, 0, 0xff, 0xff, 0xff, 0xf0, 0xc0, 0, 0, 4 };
+	/* Chrome's INIT: tag, a_rwnd, 1024 streams each way, initial TSN 0xfffffff0; Forward-TSN supported;
+	 * RE-CONFIG among its extensions (a peer without it: framing 3's INIT) */
+	uint8_t init[12 + 20 + 4 + 8] = { SCTP_PORT >> 8, SCTP_PORT & 0xff, SCTP_PORT >> 8, SCTP_PORT & 0xff, 0, 0, 0, 0, 0, 0, 0, 0,
+		1, 0, 0, 32, 0x11, 0x11, 0x11, 0x11, 0, 0, 0, 0, 4, 0, 4, 0, 0xff, 0xff, 0xff, 0xf0, 0xc0, 0, 0, 4, 0x80, 0x08, 0, 5, 0x82, 0, 0, 0 };
 	uint64_t now = 5000;
 	size_t pos = 1, i;
 	if (size < 1)
@@ -347,7 +364,7 @@ static void sctpFeed(const uint8_t *data, size_t size)
 			size_t msgLen;
 			if (ivxs_sctp_take(s, &stream, &ppid, &msg, &msgLen) != 1)
 				break;
-			REQUIRE(msgLen >= 1 && msgLen <= IVXS_SCTP_MAX_RECEIVE && stream < IVXS_SCTP_STREAMS);
+			REQUIRE((ppid == IVXS_SCTP_PPID_RESET ? msgLen == 0 : msgLen >= 1) && msgLen <= IVXS_SCTP_MAX_RECEIVE && stream < IVXS_SCTP_STREAMS);
 			REQUIRE(msg >= s->inbox && msg + msgLen <= s->inbox + s->inboxLen);
 		} while (flags & 0x80);
 		sctpInvariants(s);

@@ -13,6 +13,11 @@
 #define INBOX_HEADER 8          /* stream (2), ppid (4), length (2) before each message */
 #define MAX_FRAGMENT (IVXS_SCTP_MAX_PACKET - COMMON_HEADER - DATA_HEADER)
 #define COOKIE_PARAM 7
+#define SUPPORTED_EXTENSIONS 0x8008   /* the INIT / INIT-ACK parameter listing extension chunk types (RFC 5061 §4.2.7) */
+#define RECONFIG 130                  /* RE-CONFIG (RFC 6525 §3.1) */
+#define REQUEST_FIXED 16              /* Outgoing SSN Reset Request: type, length, request seq, response seq, last TSN */
+#define RESPONSE_LEN 12               /* Re-configuration Response: type, length, response seq, result */
+#define ALL_STREAMS ((uint16_t)((1u << IVXS_SCTP_STREAMS) - 1))
 #define ABORT_T 0x01            /* the T bit of ABORT and SHUTDOWN-COMPLETE (§8.5.1): the sender's own tag */
 
 enum {
@@ -20,6 +25,10 @@ enum {
 	SHUTDOWN = 7, SHUTDOWN_ACK = 8, COOKIE_ECHO = 10, COOKIE_ACK = 11, SHUTDOWN_COMPLETE = 14
 };
 enum { DATA_E = 0x01, DATA_B = 0x02 };
+/* RE-CONFIG parameters and results (RFC 6525 §4) */
+enum { OUT_RESET = 13, IN_RESET = 14, TSN_RESET = 15, RECONFIG_RESPONSE = 16, ADD_OUT = 17, ADD_IN = 18 };
+enum { PERFORMED = 1, DENIED = 2, BAD_SEQUENCE = 5, IN_PROGRESS = 6, ALREADY_IN_PROGRESS = 7 };
+typedef char streams_fit_a_mask[IVXS_SCTP_STREAMS <= 16 ? 1 : -1];
 
 static uint16_t get16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
 static uint32_t get32(const uint8_t *p) { return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]; }
@@ -130,9 +139,12 @@ static uint32_t ourWindow(const ivxs_sctp *s)
 	return free > held ? (uint32_t)(free - held) : 0;
 }
 
+static int performReset(ivxs_sctp *s);
+
 /* A DATA chunk (§6.2): 1 when it calls for a SACK (taken, a duplicate, or out of order), 0 when
  * not (no user data). Only the next TSN in order is taken, and only when the message it belongs
- * to still fits the inbox. */
+ * to still fits the inbox — and, past a stream reset the peer asked for, only once that reset is
+ * done (RFC 6525 §5.2.2: what it sent after asking is for the reset streams). */
 static int onData(ivxs_sctp *s, const uint8_t *c, size_t len)
 {
 	uint8_t flags = c[1];
@@ -146,6 +158,8 @@ static int onData(ivxs_sctp *s, const uint8_t *c, size_t len)
 		return 0;   /* no user data (§6.2 asks for an ABORT): ignored */
 	if (tsn != s->cumTsn + 1)
 		return 1;   /* a duplicate (acknowledged again) or past a gap (dropped: the peer resends it) */
+	if (s->deferred && (int32_t)(s->cumTsn - s->peerResetTsn) >= 0 && !performReset(s))
+		return 1;   /* a reset due, waiting for inbox room: what came after it waits too */
 	/* on a stream we did not offer, or a fragment not of the message being put together:
 	 * acknowledged, its bytes dropped (and that message with them) */
 	discard = stream >= IVXS_SCTP_STREAMS || (!begins && (!s->assembling || stream != s->partStream));
@@ -175,7 +189,9 @@ static int onData(ivxs_sctp *s, const uint8_t *c, size_t len)
 		s->partLen += n;
 	}
 	if (ends) {
-		if (!s->dropping) {
+		if (!s->dropping && s->partPpid == IVXS_SCTP_PPID_RESET)
+			s->dropped++;   /* PPID 0 is no DataChannel's: it would read as a stream reset */
+		else if (!s->dropping) {
 			uint8_t *m = s->inbox + s->inboxLen;
 			put16(m, s->partStream);
 			put32(m + 2, s->partPpid);
@@ -186,6 +202,7 @@ static int onData(ivxs_sctp *s, const uint8_t *c, size_t len)
 		s->assembling = s->dropping = 0;
 		s->partLen = 0;
 	}
+	(void)performReset(s);   /* the last TSN a deferred reset waited for */
 	return 1;
 }
 
@@ -193,6 +210,8 @@ int ivxs_sctp_take(ivxs_sctp *s, uint16_t *stream, uint32_t *ppid, const uint8_t
 {
 	size_t n;
 	compactInbox(s);
+	if (s->inboxLen < INBOX_HEADER && s->deferred)
+		(void)performReset(s);   /* the inbox is empty now: room for a reset that waited for it */
 	if (s->inboxLen < INBOX_HEADER)
 		return 0;
 	n = get16(s->inbox + 6);
@@ -303,6 +322,8 @@ int ivxs_sctp_send(ivxs_sctp *s, uint16_t stream, uint32_t ppid, const uint8_t *
 		return IVXS_WEBRTC_EMTU;
 	if (stream >= s->streamsOut)
 		return IVXS_WEBRTC_ESTREAMS;
+	if ((s->toReset | s->resetting) >> stream & 1)
+		return IVXS_WEBRTC_EFULL;   /* closing: its numbers restart once the peer has them reset */
 	fragments = (len + MAX_FRAGMENT - 1) / MAX_FRAGMENT;
 	if (!s->send || len > IVXS_SCTP_SEND_BYTES - s->sendLen || fragments > IVXS_SCTP_SEND_CHUNKS - s->chunkCount)
 		return IVXS_WEBRTC_EFULL;
@@ -342,6 +363,191 @@ uint8_t *ivxs_sctp_reclaim(ivxs_sctp *s)
 	return buffer;
 }
 
+/* ---- stream reset (RFC 6525, as RFC 8831 §6.7 closes a DataChannel) ---- */
+
+static unsigned bitCount(uint16_t mask)
+{
+	unsigned n = 0;
+	for (; mask; mask &= (uint16_t)(mask - 1))
+		n++;
+	return n;
+}
+
+/* The peer's deferred reset, done when everything it sent before asking is here and the inbox
+ * has room for a record per stream: the records go in order with the messages, a message of
+ * theirs half put together is given up, and our outgoing streams of the same numbers are to be
+ * reset in turn (when the peer takes our requests). 1 when none is left waiting. */
+static int performReset(ivxs_sctp *s)
+{
+	unsigned i;
+	if (!s->deferred)
+		return 1;
+	if ((int32_t)(s->peerResetTsn - s->cumTsn) > 0 || inboxFree(s) < bitCount(s->peerResetting) * INBOX_HEADER)
+		return 0;
+	for (i = 0; i < IVXS_SCTP_STREAMS; i++) {
+		uint8_t *m;
+		if (!(s->peerResetting >> i & 1))
+			continue;
+		m = s->inbox + s->inboxLen;
+		put16(m, (uint16_t)i);
+		put32(m + 2, IVXS_SCTP_PPID_RESET);
+		put16(m + 6, 0);
+		s->inboxLen += INBOX_HEADER;
+		if (s->assembling && s->partStream == i)
+			s->assembling = s->dropping = 0, s->partLen = 0;
+	}
+	if (s->peerReconfig)
+		s->toReset |= (uint16_t)(s->peerResetting & ((1u << s->streamsOut) - 1));
+	s->deferred = 0;
+	s->peerResult = PERFORMED;
+	return 1;
+}
+
+static void answer(ivxs_sctp *s, uint32_t seq, uint32_t result)
+{
+	if (s->answers < 2) {   /* (a third in one packet goes unanswered: the peer asks again) */
+		s->answerSeq[s->answers] = seq;
+		s->answerResult[s->answers++] = result;
+	}
+}
+
+/* 1 when `seq` numbers the peer's next request (the count moves on); otherwise answered here:
+ * its last request again gets the same answer, any other number is refused (§5.2.1). */
+static int nextRequest(ivxs_sctp *s, uint32_t seq)
+{
+	if (seq == s->peerReqSeq) {
+		s->peerReqSeq++;
+		return 1;
+	}
+	answer(s, seq, seq == s->peerReqSeq - 1 ? (s->deferred ? IN_PROGRESS : s->peerResult) : BAD_SEQUENCE);
+	return 0;
+}
+
+/* An Outgoing SSN Reset Request from the peer (§5.2.2): the streams it names (none: all) reset
+ * now, or once the data it sent before asking is here. One waits at a time. */
+static void onResetRequest(ivxs_sctp *s, const uint8_t *p, size_t len)
+{
+	uint32_t seq = get32(p + 4);
+	uint16_t mask = 0;
+	size_t i;
+	if (s->deferred && seq == s->peerReqSeq) {
+		answer(s, seq, ALREADY_IN_PROGRESS);   /* not taken: the peer asks again later */
+		return;
+	}
+	if (!nextRequest(s, seq))
+		return;
+	for (i = REQUEST_FIXED; i + 2 <= len; i += 2)
+		if (get16(p + i) < IVXS_SCTP_STREAMS)
+			mask |= (uint16_t)(1u << get16(p + i));
+	s->peerResetting = len < REQUEST_FIXED + 2 ? ALL_STREAMS : mask;
+	s->peerResetTsn = get32(p + 12);
+	s->deferred = 1;
+	s->peerResult = IN_PROGRESS;
+	answer(s, seq, performReset(s) ? PERFORMED : IN_PROGRESS);
+}
+
+/* The peer's answer to our request in flight: its streams' numbers start over when performed;
+ * "in progress" waits for the timer to ask again; any other answer ends the request. */
+static void onResetResponse(ivxs_sctp *s, uint32_t seq, uint32_t result)
+{
+	unsigned i;
+	if (!s->resetting || seq != s->reqSeq)
+		return;   /* not about the request in flight */
+	if (result == IN_PROGRESS) {
+		s->reconfigAt = s->now + s->rto;
+		s->reconfigTimeouts = 0;
+		return;
+	}
+	if (result == PERFORMED)
+		for (i = 0; i < IVXS_SCTP_STREAMS; i++)
+			if (s->resetting >> i & 1)
+				s->ssn[i] = 0;
+	s->resetting = 0;
+	s->reqSeq++;
+	s->reconfigAt = 0;
+	s->reconfigTimeouts = 0;
+}
+
+/* A RE-CONFIG chunk: each parameter read in turn; a malformed one ends the chunk. Requests we do
+ * not take (incoming reset, SSN/TSN reset, more streams) are denied. */
+static void onReconfig(ivxs_sctp *s, const uint8_t *c, size_t len)
+{
+	size_t pos = CHUNK_HEADER, plen;
+	while (len - pos >= 8) {
+		const uint8_t *p = c + pos;
+		plen = get16(p + 2);
+		if (plen < 8 || plen > len - pos)
+			return;
+		switch (get16(p)) {
+		case OUT_RESET:
+			if (plen >= REQUEST_FIXED)
+				onResetRequest(s, p, plen);
+			break;
+		case RECONFIG_RESPONSE:
+			if (plen >= RESPONSE_LEN)
+				onResetResponse(s, get32(p + 4), get32(p + 8));
+			break;
+		case IN_RESET:
+		case TSN_RESET:
+		case ADD_OUT:
+		case ADD_IN:
+			if (nextRequest(s, get32(p + 4))) {
+				s->peerResult = DENIED;
+				answer(s, get32(p + 4), DENIED);
+			}
+			break;
+		default:
+			break;   /* a parameter we do not know: skipped */
+		}
+		if (pad4(plen) >= len - pos)
+			break;
+		pos += pad4(plen);
+	}
+}
+
+/* Our RE-CONFIG: the answers due, and our request — a new one when streams wait to be reset and
+ * none is in flight, or the one in flight again (`resend`). Nothing when neither. */
+static void putReconfig(ivxs_sctp *s, outbox *o, int resend)
+{
+	size_t size, request = 0, n = 0;
+	unsigned i;
+	uint8_t *p;
+	if (s->state != IVXS_SCTP_ESTABLISHED)
+		return;
+	if (!resend && s->toReset && !s->resetting) {
+		s->resetting = s->toReset;
+		s->toReset = 0;
+		s->resetTsn = s->nextTsn - 1;
+		s->reconfigAt = s->now + s->rto;
+		s->reconfigTimeouts = 0;
+		resend = 1;
+	}
+	if (resend && s->resetting)
+		request = REQUEST_FIXED + 2 * bitCount(s->resetting);
+	if (!s->answers && !request)
+		return;
+	size = s->answers * RESPONSE_LEN + pad4(request);
+	p = addChunk(o, RECONFIG, 0, size);
+	for (i = 0; i < s->answers; i++, p += RESPONSE_LEN) {
+		put16(p, RECONFIG_RESPONSE);
+		put16(p + 2, RESPONSE_LEN);
+		put32(p + 4, s->answerSeq[i]);
+		put32(p + 8, s->answerResult[i]);
+	}
+	s->answers = 0;
+	if (!request)
+		return;
+	put16(p, OUT_RESET);
+	put16(p + 2, (uint16_t)request);
+	put32(p + 4, s->reqSeq);
+	put32(p + 8, s->peerReqSeq - 1);   /* the last request of the peer's we saw (§4.1) */
+	put32(p + 12, s->resetTsn);
+	for (i = 0; i < IVXS_SCTP_STREAMS; i++)
+		if (s->resetting >> i & 1)
+			put16(p + REQUEST_FIXED + 2 * n++, (uint16_t)i);
+	memset(p + request, 0, pad4(request) - request);
+}
+
 /* ---- the association ---- */
 
 static void closeWith(ivxs_sctp *s, uint32_t reason)
@@ -373,12 +579,32 @@ int ivxs_sctp_setup(ivxs_sctp *s, uint16_t localPort, uint16_t remotePort, ivxs_
 	return 0;
 }
 
-/* An INIT (§5.1), answered by an INIT-ACK with our tag, TSN and cookie. Its optional parameters
- * are ignored: we offer none of the extensions they announce. The same INIT again (the peer's
+/* 1 when an INIT's Supported Extensions parameter lists RE-CONFIG; its other parameters (ECN,
+ * Forward-TSN…) are ignored: we take none of the extensions they announce. */
+static int listsReconfig(const uint8_t *c, size_t len)
+{
+	size_t pos = INIT_FIXED, plen, i;
+	while (len - pos >= 4) {
+		plen = get16(c + pos + 2);
+		if (plen < 4 || plen > len - pos)
+			return 0;
+		if (get16(c + pos) == SUPPORTED_EXTENSIONS)
+			for (i = 4; i < plen; i++)
+				if (c[pos + i] == RECONFIG)
+					return 1;
+		if (pad4(plen) >= len - pos)
+			break;
+		pos += pad4(plen);
+	}
+	return 0;
+}
+
+/* An INIT (§5.1), answered by an INIT-ACK with our tag, TSN, cookie and the one extension we
+ * take (RE-CONFIG). The same INIT again (the peer's
  * tag unchanged) while its COOKIE-ECHO is awaited gets the same answer: the peer may yet echo the
  * cookie of our first one. Once established, that INIT is a stale duplicate and is dropped; an
  * INIT with a new tag is the peer restarted, and everything but the inbox starts over. */
-static void onInit(ivxs_sctp *s, outbox *o, const uint8_t *c)
+static void onInit(ivxs_sctp *s, outbox *o, const uint8_t *c, size_t len)
 {
 	uint32_t tag = get32(c + 4), window = get32(c + 8), initialTsn = get32(c + 16);
 	uint16_t outStreams = get16(c + 12), inStreams = get16(c + 14);
@@ -408,7 +634,15 @@ static void onInit(ivxs_sctp *s, outbox *o, const uint8_t *c)
 	s->t3 = 0;
 	s->rto = IVXS_SCTP_RTO_MS;
 	s->timeouts = 0;
-	p = addChunk(o, INIT_ACK, 0, INIT_FIXED - CHUNK_HEADER + 4 + sizeof(s->cookie));
+	/* requests are numbered from each side's initial TSN (RFC 6525 §5.1.1) */
+	s->peerReconfig = (uint8_t)listsReconfig(c, len);
+	s->peerReqSeq = initialTsn;
+	s->peerResult = BAD_SEQUENCE;
+	s->reqSeq = s->nextTsn;
+	s->deferred = 0, s->peerResetting = 0, s->answers = 0;
+	s->toReset = s->resetting = 0;
+	s->reconfigAt = 0, s->reconfigTimeouts = 0;
+	p = addChunk(o, INIT_ACK, 0, INIT_FIXED - CHUNK_HEADER + 4 + sizeof(s->cookie) + 8);
 	put32(p, s->localTag);
 	put32(p + 4, ourWindow(s));
 	put16(p + 8, IVXS_SCTP_STREAMS);
@@ -417,6 +651,10 @@ static void onInit(ivxs_sctp *s, outbox *o, const uint8_t *c)
 	put16(p + 16, COOKIE_PARAM);
 	put16(p + 18, 4 + sizeof(s->cookie));
 	memcpy(p + 20, s->cookie, sizeof(s->cookie));
+	put16(p + 36, SUPPORTED_EXTENSIONS);
+	put16(p + 38, 5);
+	p[40] = RECONFIG;
+	p[41] = p[42] = p[43] = 0;
 	flush(o);
 }
 
@@ -511,7 +749,7 @@ int ivxs_sctp_input(ivxs_sctp *s, const uint8_t *packet, size_t len, uint64_t no
 		chunkLen = get16(c + 2);
 		switch (type) {
 		case INIT:
-			onInit(s, &o, c);
+			onInit(s, &o, c, chunkLen);
 			break;
 		case COOKIE_ECHO:
 			if (!cookieMatches(s, c + CHUNK_HEADER, chunkLen - CHUNK_HEADER)) {
@@ -531,6 +769,10 @@ int ivxs_sctp_input(ivxs_sctp *s, const uint8_t *packet, size_t len, uint64_t no
 			break;
 		case HEARTBEAT:
 			onHeartbeat(&o, c, chunkLen);
+			break;
+		case RECONFIG:
+			if (s->state == IVXS_SCTP_ESTABLISHED)
+				onReconfig(s, c, chunkLen);
 			break;
 		case ABORT:
 			closeWith(s, (uint32_t)IVXS_WEBRTC_ECLOSED);
@@ -573,8 +815,10 @@ int ivxs_sctp_input(ivxs_sctp *s, const uint8_t *packet, size_t len, uint64_t no
 		put32(p + 4, ourWindow(s));
 		put32(p + 8, 0);   /* no gap blocks, no duplicate TSNs */
 	}
-	if (s->state == IVXS_SCTP_ESTABLISHED)
+	if (s->state == IVXS_SCTP_ESTABLISHED) {
+		putReconfig(s, &o, 0);
 		transmit(&o);
+	}
 	flush(&o);
 	return s->state == IVXS_SCTP_CLOSED ? IVXS_WEBRTC_ECLOSED : 0;
 }
@@ -587,29 +831,48 @@ int ivxs_sctp_tick(ivxs_sctp *s, uint64_t nowMs)
 	if (s->state == IVXS_SCTP_CLOSED)
 		return IVXS_WEBRTC_ECLOSED;
 	s->now = nowMs;
-	if (!s->t3 || nowMs < s->t3)
-		return 0;
-	/* T3-rtx expired (§6.3.3) */
-	s->rto = s->rto * 2 < IVXS_SCTP_RTO_MAX_MS ? s->rto * 2 : IVXS_SCTP_RTO_MAX_MS;
-	if (++s->timeouts > IVXS_SCTP_MAX_RETRANSMITS) {
-		sendAbort(s);
-		closeWith(s, (uint32_t)IVXS_WEBRTC_ECLOSED);
-		return IVXS_WEBRTC_ECLOSED;
+	if (s->t3 && nowMs >= s->t3) {
+		/* T3-rtx expired (§6.3.3) */
+		s->rto = s->rto * 2 < IVXS_SCTP_RTO_MAX_MS ? s->rto * 2 : IVXS_SCTP_RTO_MAX_MS;
+		if (++s->timeouts > IVXS_SCTP_MAX_RETRANSMITS) {
+			sendAbort(s);
+			closeWith(s, (uint32_t)IVXS_WEBRTC_ECLOSED);
+			return IVXS_WEBRTC_ECLOSED;
+		}
+		/* the oldest outstanding chunks again, as many as one packet holds */
+		for (i = 0; i < s->chunkCount && s->chunks[i].sent; i++) {
+			if (o.len && o.len + pad4(DATA_HEADER + s->chunks[i].len) > IVXS_SCTP_MAX_PACKET)
+				break;
+			putData(&o, &s->chunks[i]);
+		}
+		s->t3 = i ? nowMs + s->rto : 0;
 	}
-	/* the oldest outstanding chunks again, as many as one packet holds */
-	for (i = 0; i < s->chunkCount && s->chunks[i].sent; i++) {
-		if (o.len && o.len + pad4(DATA_HEADER + s->chunks[i].len) > IVXS_SCTP_MAX_PACKET)
-			break;
-		putData(&o, &s->chunks[i]);
+	if (s->reconfigAt && nowMs >= s->reconfigAt) {
+		/* our stream reset unanswered: asked again, the wait doubling; a peer that never answers
+		 * counts as one that stopped acknowledging (RFC 6525 §5.1.1) */
+		if (++s->reconfigTimeouts > IVXS_SCTP_MAX_RETRANSMITS) {
+			sendAbort(s);
+			closeWith(s, (uint32_t)IVXS_WEBRTC_ECLOSED);
+			return IVXS_WEBRTC_ECLOSED;
+		}
+		s->reconfigAt = nowMs + ((uint64_t)IVXS_SCTP_RTO_MS << (s->reconfigTimeouts < 3 ? s->reconfigTimeouts : 3));
+		putReconfig(s, &o, 1);
 	}
+	putReconfig(s, &o, 0);   /* a request made by ivxs_sctp_take */
 	flush(&o);
-	s->t3 = i ? nowMs + s->rto : 0;
 	return 0;
 }
 
 uint64_t ivxs_sctp_deadline(const ivxs_sctp *s)
 {
-	return s->state == IVXS_SCTP_CLOSED ? 0 : s->t3;
+	uint64_t due = s->t3;
+	if (s->state == IVXS_SCTP_CLOSED)
+		return 0;
+	if (s->reconfigAt && (!due || s->reconfigAt < due))
+		due = s->reconfigAt;
+	if (s->toReset && !s->resetting)
+		due = s->now ? s->now : 1;   /* a request to make at once */
+	return due;
 }
 
 void ivxs_sctp_abort(ivxs_sctp *s)

@@ -8,7 +8,7 @@
  *
  * Why our own and not usrsctp (the large alternative, ~80k lines, its own threads and timers):
  * commands are a few small messages a minute, so none of SCTP's throughput machinery is needed —
- * no congestion window, no gap reports, no partial reliability, no stream reconfiguration. What
+ * no congestion window, no gap reports, no partial reliability. What
  * is kept: the handshake (INIT / INIT-ACK / COOKIE-ECHO / COOKIE-ACK), CRC32c both ways, DATA
  * in TSN order (a chunk out of order is dropped unacknowledged; the peer's retransmission brings
  * it), message reassembly up to IVXS_SCTP_MAX_RECEIVE, SACK of every packet with DATA, our
@@ -16,8 +16,17 @@
  * the association fails after IVXS_SCTP_MAX_RETRANSMITS), HEARTBEAT answered, ABORT and
  * SHUTDOWN honoured. esp_peer (Espressif) made the same choice for the same reason.
  *
- * Bounds a hostile viewer meets: a message larger than IVXS_SCTP_MAX_RECEIVE is dropped whole
- * (counted, its chunks acknowledged so the peer moves on); at most IVXS_SCTP_INBOX bytes of
+ * Stream reset (RFC 6525's RE-CONFIG, as RFC 8831 §6.7 closes a DataChannel): our INIT-ACK lists
+ * RE-CONFIG; a viewer's Outgoing SSN Reset Request is answered, performed in TSN order once all it
+ * sent before asking is here (deferred until then, §5.2.2), and handed to the caller as an empty
+ * message of PPID IVXS_SCTP_PPID_RESET on that stream, in order with the messages; our outgoing
+ * streams of the same numbers are then reset by a request of ours (when the peer's INIT listed
+ * RE-CONFIG), resent at the RTO until answered. Without it a browser's channel.close() never
+ * completes (Chrome's stays "closing"; aiortc's never resends its request and queues every later
+ * close behind it). Other requests (incoming reset, SSN/TSN reset, adding streams) are denied.
+ *
+ * Bounds a hostile viewer meets: a message larger than IVXS_SCTP_MAX_RECEIVE, or of PPID 0 (which
+ * would read as a reset), is dropped whole (counted, its chunks acknowledged so the peer moves on); at most IVXS_SCTP_INBOX bytes of
  * complete messages wait for the caller to take them, beyond that DATA is not acknowledged (our
  * a_rwnd says so); at most IVXS_SCTP_SEND_BYTES of our messages wait for acknowledgement; every
  * chunk length is checked against the packet before a byte is read.
@@ -44,6 +53,7 @@
 
 /* Payload protocol identifiers (RFC 8831 §8, RFC 8832): DCEP, and the messages of a channel. */
 enum {
+	IVXS_SCTP_PPID_RESET = 0,    /* not a wire PPID: ivxs_sctp_take's empty record of a stream the peer reset (its channel closed) */
 	IVXS_SCTP_PPID_DCEP = 50,
 	IVXS_SCTP_PPID_STRING = 51,
 	IVXS_SCTP_PPID_BINARY = 53,
@@ -96,6 +106,21 @@ typedef struct {
 	uint8_t *send;                       /* the chunks' payloads, in order (compacted as the oldest are acknowledged):
 	                                      * IVXS_SCTP_SEND_BYTES lent by the caller (ivxs_sctp_lend), NULL when none is */
 	size_t sendLen;
+	/* stream reset (RFC 6525): requests are numbered per direction from each side's initial TSN */
+	uint8_t peerReconfig;                /* the peer's INIT listed RE-CONFIG: our own requests are understood */
+	uint8_t deferred;                    /* the peer's last request waits for its data (§5.2.2) or for inbox room */
+	uint16_t peerResetting;              /* the streams it names (bit n: stream n; streams past ours are ignored) */
+	uint32_t peerResetTsn;               /* the last TSN the peer had sent when asking */
+	uint32_t peerReqSeq;                 /* the sequence number of the peer's next request */
+	uint32_t peerResult;                 /* our answer to its last one: a copy of that request gets it again */
+	uint8_t answers;                     /* answers due in our next packet (at most 2, as one RE-CONFIG holds) */
+	uint32_t answerSeq[2], answerResult[2];
+	uint16_t toReset;                    /* our outgoing streams to reset, not asked yet */
+	uint16_t resetting;                  /* the streams our request in flight names */
+	uint32_t reqSeq;                     /* that request's sequence number (the next one's once answered) */
+	uint32_t resetTsn;                   /* the last TSN we had sent when asking */
+	uint64_t reconfigAt;                 /* when our request goes again (0: none in flight) */
+	unsigned reconfigTimeouts;           /* its resends in a row; the association fails past IVXS_SCTP_MAX_RETRANSMITS */
 	uint64_t now;
 	uint64_t t3;                         /* when the oldest unacknowledged chunk is sent again (0: no timer) */
 	uint32_t rto;
@@ -120,11 +145,12 @@ int ivxs_sctp_setup(ivxs_sctp *s, uint16_t localPort, uint16_t remotePort, ivxs_
  * SHUTDOWN-ACK) and DATA that became sendable go out through `send` during the call. */
 int ivxs_sctp_input(ivxs_sctp *s, const uint8_t *packet, size_t len, uint64_t nowMs);
 /* The next complete message from the peer: 1 with *stream, *ppid, *data (valid until the next
- * ivxs_sctp_input or ivxs_sctp_take) and *len; 0 when none waits. */
+ * ivxs_sctp_input or ivxs_sctp_take) and *len; 0 when none waits. A stream the peer reset (its
+ * DataChannel closed) is an empty message of PPID IVXS_SCTP_PPID_RESET, in order with the rest. */
 int ivxs_sctp_take(ivxs_sctp *s, uint16_t *stream, uint32_t *ppid, const uint8_t **data, size_t *len);
 /* A message to the peer on `stream` (ordered, reliable), fragmented into DATA chunks; sent at
  * once as far as the peer's window allows. 0, IVXS_WEBRTC_EFULL (no room until the peer
- * acknowledges what waits, or no send buffer lent: nothing taken), IVXS_WEBRTC_ECLOSED (not established),
+ * acknowledges what waits, no send buffer lent, or the stream is being reset: nothing taken), IVXS_WEBRTC_ECLOSED (not established),
  * IVXS_WEBRTC_EMTU (len over IVXS_SCTP_SEND_BYTES or 0 bytes: an empty message is sent as one
  * byte with the PPID of an empty one by the caller), IVXS_WEBRTC_ESTREAMS (stream past streamsOut). */
 int ivxs_sctp_send(ivxs_sctp *s, uint16_t stream, uint32_t ppid, const uint8_t *data, size_t len, uint64_t nowMs);
@@ -138,7 +164,9 @@ void ivxs_sctp_lend(ivxs_sctp *s, uint8_t *buffer);
 uint8_t *ivxs_sctp_reclaim(ivxs_sctp *s);
 /* Time passing: retransmissions. 0, or IVXS_WEBRTC_ECLOSED (closed now or before). */
 int ivxs_sctp_tick(ivxs_sctp *s, uint64_t nowMs);
-/* When ivxs_sctp_tick is due next (the caller's ms), or 0: nothing is waiting. */
+/* When ivxs_sctp_tick is due next (the caller's ms), or 0: nothing is waiting. A stream reset
+ * request of ours made by ivxs_sctp_take (the peer's reset done once the inbox had room) is due
+ * at once. */
 uint64_t ivxs_sctp_deadline(const ivxs_sctp *s);
 /* Ends the association: an ABORT to the peer when it was established. */
 void ivxs_sctp_abort(ivxs_sctp *s);

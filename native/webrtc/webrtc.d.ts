@@ -87,7 +87,8 @@ declare module "webrtc" {
 	/** The largest message a viewer may send on a DataChannel (the answer's a=max-message-size). */
 	export function channelMaxMessage(): number;
 	/** Payload protocol identifiers (RFC 8831 §8). */
-	export const Ppid: Readonly<{ dcep: 50; string: 51; binary: 53; stringEmpty: 56; binaryEmpty: 57 }>;
+	/** `reset` is not a wire PPID: a stream the viewer reset (its DataChannel closed, RFC 8831 §6.7), an empty message. */
+	export const Ppid: Readonly<{ reset: 0; dcep: 50; string: 51; binary: 53; stringEmpty: 56; binaryEmpty: 57 }>;
 	/** The `code` of this module's errors, by short name: e.g. codes.EAUTH is IVXS_WEBRTC_EAUTH (native/common/README.md). */
 	export const codes: Readonly<Record<string, string>>;
 }

@@ -152,7 +152,7 @@ export const ChannelState = Object.freeze({ none: -1, listening: 0, established:
 // bound, asked when needed (a preloaded module calls no host function while it loads: the XS linker runs it).
 export function channelMaxMessage() @ "xs_webrtc_channel_max_message";
 // Payload protocol identifiers (RFC 8831 §8): DCEP's, and a channel's string and binary messages.
-export const Ppid = Object.freeze({ dcep: 50, string: 51, binary: 53, stringEmpty: 56, binaryEmpty: 57 });
+export const Ppid = Object.freeze({ reset: 0, dcep: 50, string: 51, binary: 53, stringEmpty: 56, binaryEmpty: 57 });
 
 // One viewer's DTLS-SRTP session: datagrams in with `input`, time with `tick`; each returns
 // { state, send: [datagrams to send] }. A failed handshake throws (code EAUTH: the peer's

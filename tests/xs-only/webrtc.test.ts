@@ -804,4 +804,13 @@ test("DataChannels (DCEP, RFC 8832): an OPEN is acknowledged on its stream; a co
 	channels.message(1, Ppid.string, ascii("close"));
 	t.is(ended, "its command's handler gave no reply");
 	t.deepEqual([channels.stats.opened, channels.stats.commands, channels.stats.replies], [1, 3, 2]);
+	// the viewer closed it: its stream reset (sctp.h); nothing more is taken there until DCEP opens it again
+	channels.message(1, Ppid.reset, new ArrayBuffer(0));
+	t.is(channels.stats.closed, 1);
+	channels.message(1, Ppid.string, ascii("ptz"));
+	t.is(channels.stats.refused, 5, "a message on the closed stream");
+	channels.message(1, Ppid.reset, new ArrayBuffer(0));
+	t.is(channels.stats.closed, 1, "a reset of a stream not open changes nothing");
+	channels.message(1, Ppid.dcep, open("commands"));
+	t.is(channels.stats.opened, 2, "opened again on the same stream");
 });

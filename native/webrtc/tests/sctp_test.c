@@ -6,7 +6,8 @@
  * inbox holding DATA back until taken; our 16 KiB message fragmented, within the peer's window,
  * freed by SACKs; T3 retransmissions doubling until the association fails; packets refused with
  * the state unchanged (checksum, tag, ports, chunk lengths); unknown chunks by their upper bits;
- * a restart by a new INIT; ABORT, SHUTDOWN and the closed state. Ends with "N passed, N failed". */
+ * a restart by a new INIT; ABORT, SHUTDOWN and the closed state; stream resets (RE-CONFIG) both
+ * ways, deferred, resent, refused. Ends with "N passed, N failed". */
 #include "sctp.h"
 
 #include <string.h>
@@ -203,7 +204,9 @@ static int readInitAck(uint32_t peerTag)
 	const uint8_t *c;
 	if (g_sentCount != 1 || get32(g_sent[0] + 4) != peerTag || !(c = sentChunk(0, 0, &len)) || sentChunk(0, 1, &more))
 		return 0;
-	if (c[0] != 2 || len != 40 || get32(c + 4) == 0 || get32(c + 4) != g_s.localTag)
+	if (c[0] != 2 || len != 48 || get32(c + 4) == 0 || get32(c + 4) != g_s.localTag)
+		return 0;
+	if (get16(c + 40) != 0x8008 || get16(c + 42) != 5 || c[44] != 0x82)   /* Supported Extensions: RE-CONFIG */
 		return 0;
 	if (get16(c + 12) != IVXS_SCTP_STREAMS || get16(c + 14) != IVXS_SCTP_STREAMS || get32(c + 8) == 0)
 		return 0;
@@ -298,7 +301,7 @@ done:;
 static void test_handshake(void)
 {
 	Packet p;
-	uint8_t wrong[16], first[12 + 40];
+	uint8_t wrong[16], first[12 + 48];
 	CHECK(establish(0x20000, 1024));
 	CHECK_EQ(g_s.remoteTag, PEER_TAG);
 	CHECK_EQ(g_s.streamsOut, IVXS_SCTP_STREAMS);
@@ -928,7 +931,7 @@ done:;
 
 static void test_unknown_chunks(void)
 {
-	static const uint8_t types[] = { 0x3f, 0x7f, 0xbf, 0xff, 15 /* AUTH, not offered */, 0x82 /* RE-CONFIG, not offered */ };
+	static const uint8_t types[] = { 0x3f, 0x7f, 0xbf, 0xff, 15 /* AUTH, not offered */, 0x82 /* RE-CONFIG, its parameter malformed */ };
 	static const int readOn[] = { 0, 0, 1, 1, 0, 1 };
 	Packet p;
 	uint32_t t = PEER_TSN;
@@ -1072,6 +1075,245 @@ static void test_close(void)
 done:;
 }
 
+/* ---- stream reset (RFC 6525) ---- */
+
+/* A RE-CONFIG with an Outgoing SSN Reset Request of the peer's: `seq`, `lastTsn`, `n` streams. */
+static void resetRequest(Packet *p, uint32_t seq, uint32_t lastTsn, const uint16_t *streams, size_t n)
+{
+	uint8_t v[64];
+	size_t i;
+	put16(v, 13);
+	put16(v + 2, (uint16_t)(16 + 2 * n));
+	put32(v + 4, seq);
+	put32(v + 8, g_ourTsn - 1);
+	put32(v + 12, lastTsn);
+	for (i = 0; i < n; i++)
+		put16(v + 16 + 2 * i, streams[i]);
+	if (n & 1)
+		put16(v + 16 + 2 * n, 0), n++;
+	chunk(p, 130, 0, v, 16 + 2 * n);
+}
+
+static void resetResponse(Packet *p, uint32_t seq, uint32_t result)
+{
+	uint8_t v[12];
+	put16(v, 16);
+	put16(v + 2, 12);
+	put32(v + 4, seq);
+	put32(v + 8, result);
+	chunk(p, 130, 0, v, sizeof(v));
+}
+
+/* The RE-CONFIG of sent packet i: its answer (`seq`, `result`: 0 for none) and request (`reqSeq`:
+ * 0 for none, then its last TSN and streams as a mask). 1 when both are as given. */
+static int reconfigOf(unsigned i, uint32_t seq, uint32_t result, uint32_t reqSeq, uint32_t lastTsn, uint16_t streams)
+{
+	unsigned nth;
+	size_t len, pos;
+	const uint8_t *c;
+	int answered = result == 0, asked = reqSeq == 0;
+	for (nth = 0; (c = sentChunk(i, nth, &len)) != NULL; nth++) {
+		if (c[0] != 130)
+			continue;
+		for (pos = 4; pos + 8 <= len; pos += (get16(c + pos + 2) + 3) & ~3u) {
+			const uint8_t *q = c + pos;
+			size_t k, plen = get16(q + 2);
+			uint16_t mask = 0;
+			if (get16(q) == 16 && plen == 12)
+				answered |= get32(q + 4) == seq && get32(q + 8) == result && result;
+			else if (get16(q) == 13 && plen >= 16) {
+				for (k = 16; k + 2 <= plen; k += 2)
+					mask |= (uint16_t)(1u << get16(q + k));
+				asked |= reqSeq && get32(q + 4) == reqSeq && get32(q + 12) == lastTsn && mask == streams;
+			}
+			else
+				return 0;
+		}
+	}
+	return answered && asked;
+}
+
+/* The next message taken is a reset of `stream` (1), a message of `bytes` (2), or none (0). */
+static int taken(uint16_t *stream, uint32_t *ppid, char *bytes)
+{
+	const uint8_t *data;
+	size_t len;
+	if (ivxs_sctp_take(&g_s, stream, ppid, &data, &len) != 1)
+		return 0;
+	if (*ppid == IVXS_SCTP_PPID_RESET)
+		return len == 0 ? 1 : -1;
+	memcpy(bytes, data, len);
+	bytes[len] = 0;
+	return 2;
+}
+
+static void test_reconfig(void)
+{
+	static const uint16_t one[] = { 1 }, two[] = { 3, 40 /* past our streams: ignored */ };
+	Packet p;
+	uint16_t stream;
+	uint32_t ppid, seq = PEER_TSN;   /* the peer's requests are numbered from its initial TSN */
+	char bytes[64];
+	uint64_t due;
+	unsigned i;
+	CHECK(establish(0x20000, 1024));
+	/* our message on stream 1, acknowledged: stream 1's next SSN is 1 */
+	CHECK_EQ(ivxs_sctp_send(&g_s, 1, IVXS_SCTP_PPID_STRING, (const uint8_t *)"ok", 2, g_base + 1), 0);
+	CHECK_EQ(sendSack(g_ourTsn, 0x20000, 2), 0);
+	CHECK_EQ(g_s.ssn[1], 1);
+	/* the peer closes its channel on stream 1: its last DATA and the request in one packet */
+	clearSent();
+	begin(&p, g_s.localTag);
+	dataChunk(&p, 3, PEER_TSN, 1, 0, IVXS_SCTP_PPID_STRING, "bye", 3);
+	resetRequest(&p, seq, PEER_TSN, one, 1);
+	CHECK_EQ(deliver(&p, 10), 0);
+	CHECK(g_sentCount == 1 && lastSackIs(PEER_TSN));
+	CHECK(reconfigOf(0, seq, 1, g_ourTsn, g_ourTsn, 1 << 1));   /* performed; ours for stream 1 asks too (numbered from our initial TSN) */
+	CHECK_EQ(taken(&stream, &ppid, bytes), 2);
+	CHECK(stream == 1 && !strcmp(bytes, "bye"));
+	CHECK_EQ(taken(&stream, &ppid, bytes), 1);
+	CHECK_EQ(stream, 1);
+	CHECK_EQ(taken(&stream, &ppid, bytes), 0);
+	/* stream 1 is ours to send on again only once the peer has it reset */
+	CHECK_EQ(ivxs_sctp_send(&g_s, 1, IVXS_SCTP_PPID_STRING, (const uint8_t *)"x", 1, g_base + 11), IVXS_WEBRTC_EFULL);
+	/* its request again (our answer lost): the same answer, nothing reset twice */
+	clearSent();
+	begin(&p, g_s.localTag);
+	resetRequest(&p, seq, PEER_TSN, one, 1);
+	CHECK_EQ(deliver(&p, 20), 0);
+	CHECK(g_sentCount == 1 && reconfigOf(0, seq, 1, 0, 0, 0));
+	CHECK_EQ(taken(&stream, &ppid, bytes), 0);
+	/* a number out of sequence: refused (5) */
+	clearSent();
+	begin(&p, g_s.localTag);
+	resetRequest(&p, seq + 7, PEER_TSN, one, 1);
+	CHECK_EQ(deliver(&p, 21), 0);
+	CHECK(g_sentCount == 1 && reconfigOf(0, seq + 7, 5, 0, 0, 0));
+	/* ours unanswered: asked again at 1 s, then 2 s */
+	due = ivxs_sctp_deadline(&g_s);
+	CHECK_EQ(due, g_base + 10 + IVXS_SCTP_RTO_MS);
+	clearSent();
+	CHECK_EQ(ivxs_sctp_tick(&g_s, due), 0);
+	CHECK(g_sentCount == 1 && reconfigOf(0, 0, 0, g_ourTsn, g_ourTsn, 1 << 1));
+	CHECK_EQ(ivxs_sctp_deadline(&g_s), due + 2 * IVXS_SCTP_RTO_MS);
+	/* "in progress", then performed: stream 1 numbers from 0 again */
+	clearSent();
+	begin(&p, g_s.localTag);
+	resetResponse(&p, g_ourTsn, 6);
+	CHECK_EQ(deliver(&p, 1100), 0);
+	CHECK(g_s.resetting == 1 << 1 && ivxs_sctp_deadline(&g_s) == g_base + 1100 + IVXS_SCTP_RTO_MS);
+	begin(&p, g_s.localTag);
+	resetResponse(&p, g_ourTsn + 0x100, 1);   /* not ours */
+	CHECK_EQ(deliver(&p, 1101), 0);
+	CHECK(g_s.resetting == 1 << 1);
+	begin(&p, g_s.localTag);
+	resetResponse(&p, g_ourTsn, 1);
+	CHECK_EQ(deliver(&p, 1102), 0);
+	CHECK(g_s.resetting == 0 && g_s.ssn[1] == 0 && ivxs_sctp_deadline(&g_s) == 0);
+	CHECK_EQ(ivxs_sctp_send(&g_s, 1, IVXS_SCTP_PPID_STRING, (const uint8_t *)"again", 5, g_base + 1103), 0);
+	CHECK_EQ(g_s.chunks[0].ssn, 0);
+	CHECK_EQ(sendSack(g_ourTsn + 1, 0x20000, 1104), 0);
+	/* deferred (§5.2.2): the request names a TSN not here yet; what comes after it waits for the reset */
+	seq++;
+	clearSent();
+	begin(&p, g_s.localTag);
+	resetRequest(&p, seq, PEER_TSN + 2, two, 2);
+	CHECK_EQ(deliver(&p, 1200), 0);
+	CHECK(g_sentCount == 1 && reconfigOf(0, seq, 6, 0, 0, 0));
+	CHECK_EQ(taken(&stream, &ppid, bytes), 0);
+	clearSent();
+	begin(&p, g_s.localTag);
+	resetRequest(&p, seq + 1, PEER_TSN + 2, one, 1);   /* another while one waits */
+	CHECK_EQ(deliver(&p, 1201), 0);
+	CHECK(g_sentCount == 1 && reconfigOf(0, seq + 1, 7, 0, 0, 0));
+	CHECK_EQ(sendData(3, PEER_TSN + 1, 3, IVXS_SCTP_PPID_STRING, "one", 3, 1202), 0);
+	CHECK_EQ(taken(&stream, &ppid, bytes), 2);
+	CHECK_EQ(taken(&stream, &ppid, bytes), 0);   /* not yet: TSN + 2 is missing */
+	begin(&p, g_s.localTag);
+	dataChunk(&p, 3, PEER_TSN + 2, 3, 1, IVXS_SCTP_PPID_STRING, "two", 3);
+	dataChunk(&p, 3, PEER_TSN + 3, 3, 0, IVXS_SCTP_PPID_DCEP, "\3", 1);   /* stream 3 opened again after the reset */
+	clearSent();
+	CHECK_EQ(deliver(&p, 1203), 0);
+	CHECK(lastSackIs(PEER_TSN + 3));
+	CHECK(reconfigOf(0, 0, 0, g_ourTsn + 1, g_ourTsn + 1, 1 << 3));   /* ours for stream 3 */
+	CHECK(taken(&stream, &ppid, bytes) == 2 && stream == 3 && !strcmp(bytes, "two"));
+	CHECK(taken(&stream, &ppid, bytes) == 1 && stream == 3);
+	CHECK(taken(&stream, &ppid, bytes) == 2 && stream == 3 && ppid == IVXS_SCTP_PPID_DCEP);
+	/* its copy while deferred would have been "in progress"; now: performed */
+	clearSent();
+	begin(&p, g_s.localTag);
+	resetRequest(&p, seq, PEER_TSN + 2, two, 2);
+	CHECK_EQ(deliver(&p, 1204), 0);
+	CHECK(reconfigOf(0, seq, 1, 0, 0, 0));
+	/* requests we do not take: denied */
+	seq++;
+	clearSent();
+	{
+		uint8_t v[12];
+		put16(v, 17), put16(v + 2, 12), put32(v + 4, seq), put16(v + 8, 100), put16(v + 10, 0);   /* Add Outgoing Streams */
+		begin(&p, g_s.localTag);
+		chunk(&p, 130, 0, v, sizeof(v));
+		CHECK_EQ(deliver(&p, 1205), 0);
+		CHECK(g_sentCount == 1 && reconfigOf(0, seq, 2, 0, 0, 0));
+	}
+	/* ours never answered: the association fails after the last resend, as T3's does */
+	clearSent();
+	for (i = 1; i <= IVXS_SCTP_MAX_RETRANSMITS; i++)
+		CHECK_EQ(ivxs_sctp_tick(&g_s, ivxs_sctp_deadline(&g_s)), 0);
+	CHECK_EQ(g_sentCount, IVXS_SCTP_MAX_RETRANSMITS);
+	CHECK_EQ(ivxs_sctp_tick(&g_s, ivxs_sctp_deadline(&g_s)), IVXS_WEBRTC_ECLOSED);
+	CHECK(sentType(g_sentCount - 1, 0) == 6 && g_s.state == IVXS_SCTP_CLOSED);
+done:;
+}
+
+/* A peer whose INIT does not list RE-CONFIG: its reset is still taken; we ask for none of ours. A
+ * full inbox holds the reset (and what follows) back until the messages before it are taken. */
+static void test_reconfig_peer_without(void)
+{
+	static const uint16_t one[] = { 2 };
+	Packet p;
+	uint8_t v[16], big[1016];
+	uint16_t stream;
+	uint32_t ppid;
+	char bytes[1100];
+	unsigned i, n = 0;
+	g_seed = 42;
+	ivxs_sctp_setup(&g_s, PORT, PORT, ivxs_test_random, &g_seed, capture, NULL, g_base);
+	clearSent();
+	begin(&p, 0);
+	put32(v, PEER_TAG), put32(v + 4, 0x20000), put16(v + 8, 16), put16(v + 10, 16), put32(v + 12, PEER_TSN);
+	chunk(&p, 1, 0, v, 16);
+	CHECK_EQ(deliver(&p, 0), 0);
+	CHECK(readInitAck(PEER_TAG));
+	CHECK_EQ(echoCookie(g_cookie, 16, 0), 0);
+	CHECK_EQ(g_s.peerReconfig, 0);
+	/* the inbox filled with messages on stream 2 */
+	memset(big, 'm', sizeof(big));
+	for (i = 0; sendData(3, PEER_TSN + i, 2, IVXS_SCTP_PPID_BINARY, big, sizeof(big), 1) == 0 && g_s.cumTsn == PEER_TSN + i; i++)
+		n++;
+	CHECK(n == 4 && g_s.inboxLen == IVXS_SCTP_INBOX);   /* full: no room for the reset's record */
+	clearSent();
+	begin(&p, g_s.localTag);
+	resetRequest(&p, PEER_TSN, PEER_TSN + n - 1, one, 1);
+	CHECK_EQ(deliver(&p, 2), 0);
+	CHECK(g_sentCount == 1 && reconfigOf(0, PEER_TSN, 6, 0, 0, 0));
+	CHECK_EQ(sendData(3, PEER_TSN + n, 2, IVXS_SCTP_PPID_STRING, "after", 5, 3), 0);
+	CHECK_EQ(g_s.cumTsn, PEER_TSN + n - 1);   /* held back behind the reset */
+	for (i = 0; i < n; i++)
+		CHECK(taken(&stream, &ppid, bytes) == 2 && stream == 2);
+	CHECK(taken(&stream, &ppid, bytes) == 1 && stream == 2);   /* the inbox emptied: the reset done */
+	CHECK_EQ(taken(&stream, &ppid, bytes), 0);
+	CHECK_EQ(ivxs_sctp_deadline(&g_s), 0);   /* no request of ours: the peer would not understand it */
+	CHECK_EQ(sendData(3, PEER_TSN + n, 2, IVXS_SCTP_PPID_STRING, "after", 5, 4), 0);
+	CHECK(taken(&stream, &ppid, bytes) == 2 && !strcmp(bytes, "after"));
+	/* a message of PPID 0 would read as a reset: dropped, counted */
+	CHECK_EQ(sendData(3, PEER_TSN + n + 1, 2, IVXS_SCTP_PPID_RESET, "fake", 4, 5), 0);
+	CHECK(lastSackIs(PEER_TSN + n + 1) || g_s.cumTsn == PEER_TSN + n + 1);
+	CHECK_EQ(taken(&stream, &ppid, bytes), 0);
+	CHECK_EQ(g_s.dropped, 1);
+done:;
+}
+
 int main(void)
 {
 	g_base = ivxs_test_clock_base(0);
@@ -1091,5 +1333,7 @@ int main(void)
 	ivxs_test_run("unknown chunks: skipped or ending the packet by their upper bits", test_unknown_chunks);
 	ivxs_test_run("restart: a new INIT starts over, what was delivered kept", test_restart);
 	ivxs_test_run("closing: ABORT either way, SHUTDOWN, SHUTDOWN-COMPLETE; closed stays closed", test_close);
+	ivxs_test_run("stream reset: the peer's performed, deferred, resent, refused; ours asked, resent, answered; denied requests", test_reconfig);
+	ivxs_test_run("stream reset: a peer without RE-CONFIG gets none of ours; a full inbox holds a reset back", test_reconfig_peer_without);
 	return ivxs_test_summary();
 }
