@@ -261,6 +261,7 @@ test.serial("camera behind a symmetric NAT: no direct path; TURN (coturn, creden
 	t.deepEqual(pathLines(viewed.stderr).at(-1), ["relayed", "relay", turn.address]);
 	t.deepEqual(listed, ["relay"], "the camera reports the path: relay");
 	t.regex(stdout, /answering with .*relay /);
+	t.regex(stdout, /p2p: TURN channel 0x4000 bound to /, "the relayed datagrams go as ChannelData (coturn took the ChannelBind)");
 });
 
 /**

@@ -58,3 +58,49 @@ export function decodeAddress(bytes: ArrayBuffer): { address: string; port: numb
 	const n = view.length - 2;
 	return { address: String.fromCharCode(...view.subarray(0, n)), port: (view[n] << 8) | view[n + 1] };
 }
+
+/**
+ * A bounded set of UDP peers, looked up by address and port without making a key: a template
+ * string per datagram (`${address}:${port}`) was garbage for every datagram a camera with a TURN
+ * relay sent or heard. Past `max` peers the oldest address's first port goes.
+ */
+export class PeerSet {
+	readonly #byAddress = new Map<string, Set<number>>();
+	readonly #max: number;
+	#size = 0;
+	constructor(max: number) {
+		this.#max = max;
+	}
+
+	get size(): number {
+		return this.#size;
+	}
+
+	has(address: string, port: number): boolean {
+		return this.#byAddress.get(address)?.has(port) ?? false;
+	}
+
+	add(address: string, port: number): void {
+		if (this.has(address, port)) return;
+		if (this.#size >= this.#max) {
+			const [oldest, ports] = this.#byAddress.entries().next().value!;
+			this.delete(oldest, ports.values().next().value!);
+		}
+		let ports = this.#byAddress.get(address);
+		if (!ports) this.#byAddress.set(address, ports = new Set());
+		ports.add(port);
+		this.#size++;
+	}
+
+	delete(address: string, port: number): void {
+		const ports = this.#byAddress.get(address);
+		if (!ports?.delete(port)) return;
+		this.#size--;
+		if (ports.size === 0) this.#byAddress.delete(address);
+	}
+
+	clear(): void {
+		this.#byAddress.clear();
+		this.#size = 0;
+	}
+}

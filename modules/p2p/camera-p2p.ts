@@ -11,7 +11,7 @@
 import { Channel, Endpoint, Event, Kind, ADDRESS_BYTES, MAX_COMMAND, MTU, Rights, Status, isPacket } from "p2p";
 import { RingReader, type Ring } from "ring";
 import Timer from "timer";
-import { AddressBook, decodeAddress } from "./address.js";
+import { AddressBook, PeerSet, decodeAddress } from "./address.js";
 import { openUdp, type Datagram, type UdpSocket } from "./udp.js";
 import { decodeControl, encodeControl, type ControlKind } from "./control.js";
 import { P2pCodes, P2pError } from "./errors.js";
@@ -115,8 +115,8 @@ export class P2P {
 	#pullTimer: unknown;
 	#checks: Checks | undefined;
 	#relay: TurnClient | undefined;
-	/** Peers ("address:port") whose last datagram came through the relay: answered through it. */
-	#relayed = new Set<string>();
+	/** Peers whose last datagram came through the relay: answered through it. */
+	#relayed = new PeerSet(4 * MAX_SESSIONS.linux);
 	/** The senders' encoded addresses, looked up per datagram rather than made again. */
 	readonly #peers = new AddressBook();
 	/** Some session's outbox may hold a reply (#flush). */
@@ -313,7 +313,7 @@ export class P2P {
 			this.#relay = undefined;
 			this.#relayed.clear();
 		}
-		return this.#relay ??= new TurnClient(server, (bytes, address, port) => this.#socket?.write(bytes, address, port), crypto, () => this.#o.monotonic());
+		return this.#relay ??= new TurnClient(server, (bytes, address, port) => this.#socket?.write(bytes, address, port), crypto, () => this.#o.monotonic(), (message) => this.#log(message));
 	}
 
 	/**
@@ -331,14 +331,14 @@ export class P2P {
 	/** The path to `address`:`port` of the viewer `peer` (its offered candidates, path.ts). */
 	pathTo(peer: string, address: string, port: number): PathType {
 		return pathType({ address, port }, {
-			relayed: this.#relayed.has(`${address}:${port}`), offered: this.#offered.get(peer) ?? [],
+			relayed: this.#relayed.has(address, port), offered: this.#offered.get(peer) ?? [],
 			mapped: this.#checks!.mappedBy(address, port), hosts: this.#hosts,
 		});
 	}
 
 	/** A datagram to a peer: through the relay when the peer's last datagram came through it, else straight. */
 	#write(bytes: ArrayBuffer | Uint8Array, address: string, port: number): void {
-		if (this.#relay && this.#relayed.has(`${address}:${port}`)) this.#relay.send(new Uint8Array(bytes), address, port);
+		if (this.#relay && this.#relayed.has(address, port)) this.#relay.send(new Uint8Array(bytes), address, port);
 		else this.#socket?.write(bytes, address, port);
 	}
 
@@ -418,9 +418,8 @@ export class P2P {
 			const relayed = this.#relay?.take(packet);
 			if (relayed === true) continue;
 			if (relayed) packet = relayed;
-			if (relayed) this.#relayed.add(`${packet.address}:${packet.port}`);
-			else if (this.#relay) this.#relayed.delete(`${packet.address}:${packet.port}`);
-			if (this.#relayed.size > 4 * MAX_SESSIONS.linux) this.#relayed.delete(this.#relayed.values().next().value!);
+			if (relayed) this.#relayed.add(packet.address, packet.port);
+			else if (this.#relay) this.#relayed.delete(packet.address, packet.port);
 			// The transport's own packets (most of what a camera hears) skip the other wire's and
 			// STUN's tests: each made a view of the datagram (~6 k instructions and garbage each).
 			if (!isPacket(packet)) {

@@ -1,8 +1,11 @@
 /**
  * A TURN client (RFC 8656) on the P2P socket, for a camera no direct path reaches (behind a
  * symmetric NAT): one allocation on the TURN server (coturn), permissions for the viewers'
- * addresses, and the transport's datagrams to and from those viewers wrapped in Send and Data
- * indications. The relayed address is the camera's `relay` candidate; a viewer just sends to it.
+ * addresses, and the transport's datagrams to and from those viewers in ChannelData messages
+ * (§12: a 4-byte header, written into one reused buffer) once a channel is bound to the viewer's
+ * address and port — the first datagrams, while its ChannelBind is under way, go wrapped in Send
+ * indications (a STUN message built per datagram: ~36 bytes more on the wire and a few KB of
+ * garbage on XS each, which a relayed viewer at 1 Mbit/s would pay 100 times a second). The relayed address is the camera's `relay` candidate; a viewer just sends to it.
  * Long-term credentials (RFC 8489 §9.2) as the cloud mints them (the TURN REST API scheme): the
  * key is MD5(username ":" realm ":" password), each request carries MESSAGE-INTEGRITY (HMAC-SHA1).
  * Once the key is known, every success answer must carry a valid MESSAGE-INTEGRITY under it (an
@@ -12,6 +15,11 @@
  * in the last 300 s: the rest lapse (modules/p2p/README.md "Bounds"). A refresh the server answers
  * 437 (Allocation Mismatch: it has no allocation for us — it restarted, or ours expired) forgets the
  * allocation, so the next offer allocates again instead of handing out a dead relayed address.
+ * Channels: numbers 0x4000 … 0x4000 + MAX_CHANNELS − 1, one per viewer address and port, never
+ * given to another peer within an allocation (the server keeps a number from other peers 5 minutes
+ * past its binding's 10: simpler never to); refreshed every CHANNEL_REFRESH_MS while used, and
+ * taken as lapsed CHANNEL_TRUST_MS after its last binding (Send indications then, and the same
+ * number bound again). A refused ChannelBind leaves that peer on Send indications.
  */
 import Timer from "timer";
 import { asciiText } from "../protocol/ascii.js";
@@ -19,9 +27,9 @@ import { hex, integrityValid, parseStun, signedMessage, stunMessage, xorAddress,
 import { transactionId } from "./transaction-id.js";
 import type { Datagram } from "./udp.js";
 
-const Method = Object.freeze({ allocate: 0x003, refresh: 0x004, send: 0x006, data: 0x007, createPermission: 0x008 });
+const Method = Object.freeze({ allocate: 0x003, refresh: 0x004, send: 0x006, data: 0x007, createPermission: 0x008, channelBind: 0x009 });
 const Attr = Object.freeze({
-	username: 0x0006, errorCode: 0x0009, lifetime: 0x000d, xorPeerAddress: 0x0012, data: 0x0013,
+	username: 0x0006, errorCode: 0x0009, channelNumber: 0x000c, lifetime: 0x000d, xorPeerAddress: 0x0012, data: 0x0013,
 	realm: 0x0014, nonce: 0x0015, xorRelayedAddress: 0x0016, requestedTransport: 0x0019,
 });
 // Message type = method with the class bits (methods here are < 16): request, indication, success, error.
@@ -35,6 +43,15 @@ export const PERMISSION_REFRESH_MS = 240_000;
 /** Peer addresses permitted at once: 8 candidates for each of 8 viewers; the least recently used goes first. */
 export const MAX_PERMISSIONS = 64;
 const TRIES = 7, RETRY_MS = 250;
+/** Channels (RFC 8656 §12): bound 600 s on the server; ours refreshed every 300 s while used, and
+ * trusted for 540 s after a binding (a refresh lost or late must not send into a lapsed channel). */
+export const MAX_CHANNELS = 64;
+export const CHANNEL_REFRESH_MS = 300_000;
+export const CHANNEL_TRUST_MS = 540_000;
+const FIRST_CHANNEL = 0x4000;
+const CHANNEL_HEADER = 4;
+/** The largest datagram sent as ChannelData (larger ones go in Send indications). */
+const CHANNEL_MTU = 1500;
 /** RFC 8656 §7.2's default, when a success answer names none. */
 const DEFAULT_LIFETIME_S = 600;
 
@@ -54,6 +71,8 @@ type Answer = NonNullable<ReturnType<typeof parseStun>>;
 interface Pending { resolve(message: Answer | undefined): void; timer: unknown; key: Uint8Array | undefined }
 /** A permitted peer address: when the server last granted it, and when we last used it. */
 interface Permission { grantedAt: number; usedAt: number }
+/** A channel to a peer: bound when the server last said so (`boundAt`), and whether a ChannelBind is under way. */
+interface Channel { number: number; address: string; port: number; boundAt: number; usedAt: number; binding: boolean; refused: boolean }
 
 const ascii = (text: string) => Uint8Array.from(text, (c) => c.charCodeAt(0) & 0xff);
 const text = (bytes: Uint8Array | undefined) => (bytes ? asciiText(bytes) : "");
@@ -79,20 +98,29 @@ export class TurnClient {
 	#key: Uint8Array | undefined;
 	#pending = new Map<string, Pending>();
 	#permitted = new Map<string, Permission>();
+	/** Channels by peer address, then port (no key made per datagram), and by number − FIRST_CHANNEL. */
+	#channels = new Map<string, Map<number, Channel>>();
+	#byNumber: Channel[] = [];
+	/** ChannelData is written here: header, then the datagram (one buffer for all sends). */
+	readonly #out = new Uint8Array(CHANNEL_HEADER + CHANNEL_MTU);
+	#outView: Uint8Array | undefined;
 	#timers: unknown[] = [];
 	#closed = false;
 	#allocating: Promise<{ address: string; port: number }> | undefined;
 	#now: () => number;
+	#log: (message: string) => void;
 	/** The relayed address (after allocate() succeeded; never from a failed or closed one). */
 	relayed: { address: string; port: number } | undefined;
 	/** Success answers dropped for a missing or wrong MESSAGE-INTEGRITY. */
 	forged = 0;
 
-	constructor(server: TurnServer, write: Write, crypto: TurnCrypto, now: () => number = Date.now) {
+	/** `log`: a channel's first binding and a refused one (once per viewer address, not per datagram). */
+	constructor(server: TurnServer, write: Write, crypto: TurnCrypto, now: () => number = Date.now, log: (message: string) => void = () => {}) {
 		this.#server = server;
 		this.#write = write;
 		this.#crypto = crypto;
 		this.#now = now;
+		this.#log = log;
 	}
 
 	/** Newer credentials for the same server (the cloud mints them per offer; they expire). */
@@ -121,6 +149,7 @@ export class TurnClient {
 		if (this.#closed) throw new TurnError("closed while allocating");
 		this.#every(Math.max(30, lifetimeS / 2) * 1000, () => this.refreshAllocation());
 		this.#every(PERMISSION_REFRESH_MS, () => this.refreshPermissions());
+		this.#every(CHANNEL_REFRESH_MS, () => this.refreshChannels());
 		return this.relayed = relayed;
 	}
 
@@ -140,6 +169,8 @@ export class TurnClient {
 		for (const timer of this.#timers) Timer.clear(timer as never);
 		this.#timers = [];
 		this.#permitted.clear();
+		this.#channels.clear();
+		this.#byNumber = [];
 		this.relayed = undefined;
 	}
 
@@ -166,12 +197,75 @@ export class TurnClient {
 		return [...this.#permitted.keys()];
 	}
 
-	/** A datagram to a peer, through the relay (a Send indication). */
+	/** A datagram to a peer, through the relay: ChannelData on its bound channel, else a Send
+	 * indication (and its channel bound for the next ones). */
 	send(bytes: Uint8Array, address: string, port: number): void {
-		const peer = xorAddress(address, port);
-		if (!peer || this.#closed) return;
+		if (this.#closed) return;
+		const now = this.#now();
 		this.#used(address);
+		const channel = this.#channels.get(address)?.get(port);
+		if (channel && now - channel.boundAt < CHANNEL_TRUST_MS && bytes.length <= CHANNEL_MTU) {
+			channel.usedAt = now;
+			const out = this.#out, length = CHANNEL_HEADER + bytes.length;
+			out[0] = channel.number >> 8;
+			out[1] = channel.number & 0xff;
+			out[2] = bytes.length >> 8;
+			out[3] = bytes.length & 0xff;
+			out.set(bytes, CHANNEL_HEADER);
+			if (this.#outView?.length !== length) this.#outView = out.subarray(0, length);
+			this.#write(this.#outView, this.#server.address, this.#server.port);
+			return;
+		}
+		const peer = xorAddress(address, port);
+		if (!peer) return;
+		if (!channel) this.#bindNew(address, port);
+		else if (!channel.binding && !channel.refused) void this.#bind(channel);   // lapsed: bound again
 		this.#write(stunMessage(indication(Method.send), transactionId(), [[Attr.xorPeerAddress, peer], [Attr.data, bytes]]), this.#server.address, this.#server.port);
+	}
+
+	/** A channel for a peer not seen before, while numbers are left (after them: Send indications). */
+	#bindNew(address: string, port: number): void {
+		if (!this.relayed || this.#byNumber.length >= MAX_CHANNELS) return;
+		const channel: Channel = { number: FIRST_CHANNEL + this.#byNumber.length, address, port, boundAt: -Infinity, usedAt: this.#now(), binding: false, refused: false };
+		this.#byNumber.push(channel);
+		let ports = this.#channels.get(address);
+		if (!ports) this.#channels.set(address, ports = new Map());
+		ports.set(port, channel);
+		void this.#bind(channel);
+	}
+
+	/** ChannelBind for `channel` (new, lapsed, or refreshed); a refusal leaves its peer on Send indications. */
+	async #bind(channel: Channel): Promise<void> {
+		const peer = xorAddress(channel.address, channel.port);
+		if (!peer || channel.binding) return;
+		channel.binding = true;
+		const asked = this.#now();
+		try {
+			await this.#request(Method.channelBind, [[Attr.channelNumber, Uint8Array.of(channel.number >> 8, channel.number & 0xff, 0, 0)], [Attr.xorPeerAddress, peer]]);
+			if (channel.boundAt === -Infinity) this.#log(`TURN channel 0x${channel.number.toString(16)} bound to ${channel.address}:${channel.port}`);
+			channel.boundAt = asked;
+		}
+		catch (error) {
+			if (!this.#closed) this.#log(`TURN refused a channel to ${channel.address}:${channel.port} (${(error as Error).message}): Send indications carry its datagrams`);
+			channel.refused = true;
+			channel.boundAt = -Infinity;
+		}
+		finally {
+			channel.binding = false;
+		}
+	}
+
+	/** The 300-s timer's task: channels used since their last binding are bound again (a refresh). */
+	async refreshChannels(): Promise<void> {
+		const due = this.#byNumber.filter((c) => !c.refused && c.usedAt >= c.boundAt && c.boundAt > -Infinity);
+		await Promise.all(due.map((c) => this.#bind(c)));
+	}
+
+	/** The channels bound now: peer "address:port" → number (for tests and the console). */
+	get channels(): Record<string, number> {
+		const out: Record<string, number> = {};
+		for (const c of this.#byNumber) if (this.#now() - c.boundAt < CHANNEL_TRUST_MS) out[`${c.address}:${c.port}`] = c.number;
+		return out;
 	}
 
 	/**
@@ -180,6 +274,8 @@ export class TurnClient {
 	 */
 	take(packet: Datagram): boolean | Datagram {
 		if (packet.address !== this.#server.address || packet.port !== this.#server.port) return false;
+		const relayed = this.#channelData(packet);
+		if (relayed !== undefined) return relayed;
 		const message = parseStun(packet);
 		if (!message) return true;
 		if (message.type === indication(Method.data)) {
@@ -203,6 +299,20 @@ export class TurnClient {
 		Timer.clear(pending.timer as never);
 		pending.resolve(message);
 		return true;
+	}
+
+	/** ChannelData from the server (first byte 0x40 … 0x4F, RFC 9443 §3): the datagram, from its
+	 * channel's peer; true (consumed, dropped) when no channel of ours has that number or the
+	 * length is past the datagram; undefined when it is not ChannelData. */
+	#channelData(packet: Datagram): boolean | Datagram | undefined {
+		if (packet.byteLength < CHANNEL_HEADER) return undefined;
+		const head = new Uint8Array(packet, 0, CHANNEL_HEADER);
+		if ((head[0] & 0xf0) !== 0x40) return undefined;
+		const channel = this.#byNumber[((head[0] << 8) | head[1]) - FIRST_CHANNEL];
+		const length = (head[2] << 8) | head[3];
+		if (!channel || length > packet.byteLength - CHANNEL_HEADER) return true;
+		channel.usedAt = this.#now();
+		return Object.assign(packet.slice(CHANNEL_HEADER, CHANNEL_HEADER + length), { address: channel.address, port: channel.port }) as Datagram;
 	}
 
 	close(): void {

@@ -1,12 +1,14 @@
 // The camera's TURN client (modules/p2p/turn.ts) against a scripted server in the same VM (issue 27
 // §6, §8): answers it must not take — a success without a valid MESSAGE-INTEGRITY, a malformed
-// LIFETIME, an answer taken just before close() — and permissions that lapse when unused. Real
+// LIFETIME, an answer taken just before close() — permissions that lapse when unused, and channels
+// (ChannelData once a channel is bound: bound, refused, lapsed, refreshed, received). Real
 // credentials and hashing (ivxs/platform's md5, hmacSha1); coturn is the interoperability test
 // (tests/camera-p2p-nat.test.mjs).
 import test from "ava";
 import Timer from "timer";
 import { hmacSha1, md5 } from "ivxs/platform";
-import { MAX_PERMISSIONS, PERMISSION_LIFETIME_MS, TurnClient, TurnError } from "../../modules/p2p/turn.js";
+import { memory } from "ivxs/host";
+import { CHANNEL_TRUST_MS, MAX_CHANNELS, MAX_PERMISSIONS, PERMISSION_LIFETIME_MS, TurnClient, TurnError } from "../../modules/p2p/turn.js";
 import { parseStun, signedMessage, stunMessage, xorAddress, xorAddressOf } from "../../modules/p2p/stun.js";
 import type { Datagram } from "../../modules/p2p/udp.js";
 
@@ -22,8 +24,10 @@ interface Request { method: number; id: Uint8Array; signed: boolean; peers: stri
 type Policy = (request: Request) => Uint8Array | undefined;
 
 /** A TurnClient whose requests a policy answers (a 401 first, as coturn does, then `success`). */
-function scripted(success: (request: Request) => Uint8Array | undefined, now = () => 0) {
+/** `record`: sent indications and ChannelData kept in `sent` (off: dropped unread, so a measurement counts the client's bytes only). */
+function scripted(success: (request: Request) => Uint8Array | undefined, now = () => 0, record = true) {
 	const requests: Request[] = [];
+	const sent: Array<{ kind: "send" | "channel"; bytes: Uint8Array }> = [];
 	let writes = 0;
 	const policy: Policy = (request) => {
 		if (!request.signed) {
@@ -34,8 +38,15 @@ function scripted(success: (request: Request) => Uint8Array | undefined, now = (
 	};
 	const client: TurnClient = new TurnClient(SERVER, (bytes) => {
 		writes++;
+		if ((bytes[0] & 0xf0) === 0x40) {   // ChannelData
+			if (record) sent.push({ kind: "channel", bytes: bytes.slice() });
+			return;
+		}
+		if (bytes[1] & 0x10) {   // an indication (Send): no answer
+			if (record) sent.push({ kind: "send", bytes: bytes.slice() });
+			return;
+		}
 		const message = parseStun(bytes)!;
-		if (message.type & 0x010) return;   // an indication (Send): no answer
 		const request = {
 			method: message.type, id: bytes.slice(8, 20), signed: message.attributes.has(0x0008),
 			peers: [] as string[],
@@ -49,7 +60,7 @@ function scripted(success: (request: Request) => Uint8Array | undefined, now = (
 		const answer = policy(request);
 		if (answer) Timer.set(() => client.take(datagram(answer)), 0);
 	}, crypto, now);
-	return { client, requests, writes: () => writes };
+	return { client, requests, sent, writes: () => writes };
 }
 
 const RELAYED = xorAddress("192.0.2.10", 50000)!;
@@ -179,5 +190,106 @@ test("a refresh answered 437 (the server restarted: no allocation for us) forget
 	const before = requests.length;
 	t.deepEqual(await client.allocate(), { address: "192.0.2.10", port: 50002 });
 	t.is(requests[before].method, 0x003, "allocated again");
+	client.close();
+});
+
+const bound = (request: Request) => signedMessage(request.method | 0x100, request.id, [], KEY, crypto.hmacSha1);
+const relayTo = (request: Request) => (request.method === 0x003 ? allocated(Uint8Array.of(0, 0, 2, 88))(request) : bound(request));
+
+test("a viewer's datagrams go as ChannelData once its channel is bound; the first ones, meanwhile, as Send indications", async (t) => {
+	const { client, requests, sent } = scripted(relayTo);
+	await client.allocate();
+	client.send(Uint8Array.of(1, 2, 3), "198.51.100.1", 9000);
+	t.deepEqual(sent.map((s) => s.kind), ["send"], "before the channel: a Send indication");
+	const bind = requests.at(-1)!;
+	t.is(bind.method, 0x009, "a ChannelBind (authenticated)");
+	t.true(bind.signed);
+	t.deepEqual(bind.peers, ["198.51.100.1"]);
+	await sleep(10);
+	t.deepEqual(client.channels, { "198.51.100.1:9000": 0x4000 });
+	client.send(Uint8Array.of(4, 5, 6, 7, 8), "198.51.100.1", 9000);
+	t.deepEqual([...sent.at(-1)!.bytes], [0x40, 0x00, 0, 5, 4, 5, 6, 7, 8], "ChannelData: number, length, the datagram (no padding over UDP)");
+	client.send(Uint8Array.of(9), "198.51.100.1", 9001);
+	t.is(sent.at(-1)!.kind, "send", "another port is another peer: its own channel, bound next");
+	await sleep(10);
+	client.send(Uint8Array.of(9), "198.51.100.1", 9001);
+	t.deepEqual([...sent.at(-1)!.bytes], [0x40, 0x01, 0, 1, 9]);
+	// from the server: ChannelData on a channel of ours is the peer's datagram; on another number, or
+	// with a length past the datagram, it is dropped
+	const relayed = client.take(datagram(Uint8Array.of(0x40, 0x01, 0, 2, 7, 7, 0, 0)));
+	t.true(typeof relayed === "object");
+	const packet = relayed as Datagram;
+	t.deepEqual([[...new Uint8Array(packet)], packet.address, packet.port], [[7, 7], "198.51.100.1", 9001]);
+	t.is(client.take(datagram(Uint8Array.of(0x40, 0x09, 0, 1, 1))), true, "no such channel");
+	t.is(client.take(datagram(Uint8Array.of(0x40, 0x00, 0, 9, 1))), true, "a length past the datagram");
+	t.is(client.take(datagram(Uint8Array.of(0x40, 0x00), { ...SERVER, address: "203.0.113.9" })), false, "not from the server: not ours");
+	client.close();
+});
+
+test("channels: a refused ChannelBind leaves the peer on Send indications; a lapsed one is bound again under its number; the refresh rebinds those in use", async (t) => {
+	let now = 0, refuse = true;
+	const { client, requests, sent } = scripted((request) => {
+		if (request.method === 0x009 && refuse) return signedMessage(0x119, request.id, [[0x0009, Uint8Array.of(0, 0, 4, 3, ...ascii("Forbidden"))]], KEY, crypto.hmacSha1);
+		return relayTo(request);
+	}, () => now);
+	await client.allocate();
+	client.send(Uint8Array.of(1), "198.51.100.1", 9000);
+	await sleep(10);
+	const asked = requests.length;
+	client.send(Uint8Array.of(1), "198.51.100.1", 9000);
+	t.is(sent.at(-1)!.kind, "send", "refused: Send indications");
+	t.is(requests.length, asked, "and not asked again");
+	refuse = false;
+	client.send(Uint8Array.of(2), "198.51.100.2", 9000);
+	await sleep(10);
+	t.deepEqual(client.channels, { "198.51.100.2:9000": 0x4001 });
+	now = CHANNEL_TRUST_MS;
+	t.deepEqual(client.channels, {}, "past its trust: lapsed");
+	client.send(Uint8Array.of(3), "198.51.100.2", 9000);
+	t.is(sent.at(-1)!.kind, "send");
+	await sleep(10);
+	t.is(requests.at(-1)!.method, 0x009);
+	client.send(Uint8Array.of(3), "198.51.100.2", 9000);
+	t.deepEqual([...sent.at(-1)!.bytes], [0x40, 0x01, 0, 1, 3], "the same number again");
+	const before = requests.length;
+	now += 1000;
+	await client.refreshChannels();
+	t.is(requests.length, before + 1, "the channel in use is refreshed");
+	now += 1000;
+	await client.refreshChannels();
+	t.is(requests.length, before + 1, "not used since: not refreshed");
+	client.close();
+});
+
+test(`at most ${MAX_CHANNELS} channels an allocation: peers past them stay on Send indications`, async (t) => {
+	const { client, requests, sent } = scripted(relayTo);
+	await client.allocate();
+	for (let i = 0; i < MAX_CHANNELS + 3; i++) client.send(Uint8Array.of(i), "198.51.100.1", 10000 + i);
+	await sleep(30);
+	t.is(requests.filter((r) => r.method === 0x009).length, MAX_CHANNELS);
+	t.is(Object.keys(client.channels).length, MAX_CHANNELS);
+	client.send(Uint8Array.of(1), "198.51.100.1", 10000 + MAX_CHANNELS + 1);
+	t.is(sent.at(-1)!.kind, "send");
+	client.close();
+});
+
+test("a datagram in ChannelData allocates a fraction of what one in a Send indication did (XS bytes, measured)", async (t) => {
+	let now = 0;
+	const { client } = scripted(relayTo, () => now, false);
+	await client.allocate();
+	const payload = new Uint8Array(1188);
+	const perSend = (port: number) => {
+		const before = memory().allocated;
+		for (let i = 0; i < 100; i++) client.send(payload, "198.51.100.1", port);
+		return (memory().allocated - before) / 100;
+	};
+	client.send(payload, "198.51.100.1", 9000);   // its first datagram asks for its channel
+	await sleep(10);
+	const channel = perSend(9000);
+	t.deepEqual(client.channels, { "198.51.100.1:9000": 0x4000 });
+	now = CHANNEL_TRUST_MS;   // lapsed: Send indications until bound again (the scripted server answers a timer later)
+	const indication = perSend(9000);
+	t.log(`XS bytes allocated per 1,188-byte datagram: ${Math.round(indication)} in a Send indication, ${Math.round(channel)} as ChannelData`);
+	t.true(channel < 256 && channel * 10 < indication, `${channel} vs ${indication}`);
 	client.close();
 });
