@@ -29,7 +29,7 @@ import { RateGate } from "../net/rate-gate.js";
 import { Rights } from "../protocol/ticket.js";
 import { CommandChannels, type CommandReply } from "./datachannel.js";
 import { checkedUfrag } from "./ice.js";
-import { chooseCodec, chooseH264, parseIceFragment, parseOffer, transportCcOf, writeAnswer, writeIceFragment, type SdpCandidate } from "./sdp.js";
+import { TWCC_URI, chooseCodec, chooseH264, parseIceFragment, parseOffer, transportCcOf, writeAnswer, writeIceFragment, type SdpCandidate } from "./sdp.js";
 import { MAX_FRAGMENT_BYTES } from "../protocol/webrtc-signal.js";
 import { WebRtcSession, sendScratch } from "./session.js";
 
@@ -49,6 +49,8 @@ const BURST_S = 1;
 const PATH_BURST_S = 0.25;
 /** What a frame costs on the wire beyond its bytes, per packet: RTP header, SRTP tag, UDP and IPv4. */
 const PACKET_OVERHEAD = 12 + 10 + 8 + 20;
+/** A payload's bytes on the wire: with each packet's headers (RTP, TWCC, SRTP's tag, UDP, IPv4). */
+const onTheWire = (bytes: number) => bytes + PACKET_OVERHEAD * Math.ceil(bytes / 1100);
 /** How often sessions are looked after: DTLS retransmissions, timeouts, consent. */
 const TICK_MS = 50;
 /** H.264 profile_idc the camera's stream is (the sample clip and the board's encoder: Main). */
@@ -102,8 +104,10 @@ interface Entry {
 	skipped: number;
 	/** Its last frame was skipped for the uplink: the ones after it up to a key frame are too. */
 	starved: boolean;
-	/** The answer sends it the ring's G.711 track. */
+	/** The answer sends it the ring's G.711 track: from its first picture on, whether the picture
+	 * waits for a key frame after that or not (the sound carries on while the picture yields). */
 	hears: boolean;
+	pictured: boolean;
 	/** The viewer's talkback, opened with its first voice packet; `talkOff`: refused, its voice is dropped. */
 	talk?: unknown;
 	talkOff?: boolean;
@@ -122,6 +126,8 @@ export interface WebRtcFigures {
 	rttMs: number;
 	fractionLost: number;
 	frames: number;
+	/** G.711 frames sent (the audio track, when the viewer hears it). */
+	audioFrames: number;
 	keyFrameRequests: number;
 	nacks: number;
 	/** NACKed packets resent from the ring. */
@@ -195,17 +201,22 @@ export class WebRtcEndpoint {
 		const talks = !!audio && !!(rights & Rights.talk) && !!this.#o.voice?.takes && (audio.direction === "sendonly" || audio.direction === "sendrecv");
 		const audioCodec = heard ?? (talks ? chooseCodec(audio!, ["PCMU", "PCMA"]) : undefined);
 		const g711 = audioCodec?.clock === 8000 ? audioCodec : undefined;
+		// the audio it hears numbered with the video for the congestion control, when its audio section
+		// lists the TWCC extension under the video's id (one sequence space in the BUNDLE): its feedback
+		// then counts audio too. (Not the codec's a=rtcp-fb: Chrome offers transport-cc only for Opus,
+		// yet its receiver reports every packet that carries the extension.)
+		const audioCounted = transportCc !== undefined && !!heard && !!g711 && audio!.extmap.some((e) => e.uri === TWCC_URI && e.id === transportCc);
 		const voiceCodec = talks ? g711 : undefined;
 		const audioSsrc = new DataView(randomBytes(4)).getUint32(0) >>> 0 || 2;
 		const local = { ufrag: randomText(8), pwd: randomText(24) };
 		const ssrc = new DataView(randomBytes(4)).getUint32(0) >>> 0 || 1;
 		// A DataChannel carries commands (each checked against the grant's rights by the handler).
 		const application = this.#o.command ? offer.media.find((m) => m.kind === "application" && m.sctpPort !== undefined) : undefined;
-		const entry: Entry = { id, ufrag: local.ufrag, since: this.#o.now(), restartedAt: -Infinity, keyed: false, rewoundAt: -Infinity, mark: { bytes: 0, at: this.#o.now() }, allowance: { bytes: Infinity, at: this.#o.now() }, skipped: 0, starved: false, hears: false, session: undefined as never };
+		const entry: Entry = { id, ufrag: local.ufrag, since: this.#o.now(), restartedAt: -Infinity, keyed: false, rewoundAt: -Infinity, mark: { bytes: 0, at: this.#o.now() }, allowance: { bytes: Infinity, at: this.#o.now() }, skipped: 0, starved: false, hears: false, pictured: false, session: undefined as never };
 		entry.session = new WebRtcSession({
 			identity: this.#o.identity, remoteFingerprint: offer.fingerprint.bytes, local,
 			video: { payloadType: codec.pt, ssrc, codec: this.#o.codec === "h264" ? 1 : 2, transportCc },
-			...(receives && g711 ? { audio: { payloadType: g711.pt, ssrc: audioSsrc } } : {}),
+			...(receives && g711 ? { audio: { payloadType: g711.pt, ssrc: audioSsrc, counted: audioCounted } } : {}),
 			send: (bytes, address, port) => this.#o.send(bytes, address, port),
 			now: this.#o.now, hmacSha1: this.#o.hmacSha1,
 			onKeyFrameRequest: () => this.#keyFrame(entry),
@@ -245,11 +256,11 @@ export class WebRtcEndpoint {
 			sessionId: String(Math.floor(this.#o.now())), ice: local, fingerprint: new Uint8Array(this.#o.identity.fingerprint), iceLite: true, candidates,
 			accept: {
 				[video.mid]: { codec, ssrc, direction: "sendonly", transportCc },
-				...(audio && g711 ? { [audio.mid]: { codec: g711, ssrc: audioSsrc, direction: entry.hears && voiceCodec ? "sendrecv" as const : entry.hears ? "sendonly" as const : "recvonly" as const } } : {}),
+				...(audio && g711 ? { [audio.mid]: { codec: g711, ssrc: audioSsrc, direction: entry.hears && voiceCodec ? "sendrecv" as const : entry.hears ? "sendonly" as const : "recvonly" as const, ...(entry.hears && audioCounted ? { transportCc } : {}) } } : {}),
 			},
 			dataChannel: application ? { maxMessageSize: channelMaxMessage() } : undefined,
 		});
-		this.#o.log(`webrtc: viewer ${id} offered ${codec.name}/${codec.pt}${entry.hears ? `, hears ${g711!.name}/${g711!.pt}` : ""}${voiceCodec ? ` and talks in ${voiceCodec.name}/${voiceCodec.pt}` : ""}${application ? ", commands on a DataChannel" : ""}${transportCc !== undefined ? ", congestion control by its TWCC feedback" : ""}; answered with ${placeOf(candidates)}`);
+		this.#o.log(`webrtc: viewer ${id} offered ${codec.name}/${codec.pt}${entry.hears ? `, hears ${g711!.name}/${g711!.pt}` : ""}${voiceCodec ? ` and talks in ${voiceCodec.name}/${voiceCodec.pt}` : ""}${application ? ", commands on a DataChannel" : ""}${transportCc !== undefined ? `, congestion control by its TWCC feedback${entry.hears && audioCounted ? " (audio too)" : ""}` : ""}; answered with ${placeOf(candidates)}`);
 		return answer;
 	}
 
@@ -295,19 +306,34 @@ export class WebRtcEndpoint {
 	 * of the uplink and what its path takes by its TWCC feedback (the congestion control's rate, 0
 	 * while the path is stalled), whichever is less. */
 	#affords(entry: Entry, bytes: number): boolean {
+		const rate = this.#refill(entry);
+		if (rate === Infinity) return true;
+		if (rate === 0 || entry.allowance.bytes < 0) return false;   // stalled (nothing reported for a while), or over its part
+		entry.allowance.bytes -= onTheWire(bytes);
+		return true;
+	}
+
+	/** Audio the viewer was sent: it goes whatever the allowance says (the sound carries on while
+	 * the picture waits), but its bytes count — the video after it waits for them. */
+	#charge(entry: Entry, bytes: number): void {
+		const rate = this.#refill(entry);
+		if (rate !== Infinity && rate !== 0) entry.allowance.bytes -= onTheWire(bytes);
+	}
+
+	/** The viewer's allowance brought up to now; the rate it fills at (its part of the uplink, or
+	 * the path's when that is less): 0 while the path is stalled, Infinity when nothing bounds it. */
+	#refill(entry: Entry): number {
 		const path = entry.session.pathRate();
-		if (path === 0) return false;   // stalled: nothing reported for a while
+		if (path === 0) return 0;
 		const part = this.#uplink ? this.#uplink / this.#entries.size : Infinity;
 		const rate = path === undefined ? part : Math.min(part, path);
-		if (rate === Infinity) return true;
+		if (rate === Infinity) return rate;
 		// a frame goes as one burst: what the path's queue holds bounds it, not a second of the rate
 		const burst = path !== undefined && path <= part ? PATH_BURST_S : BURST_S;
 		const at = this.#o.now(), allowance = entry.allowance;
 		allowance.bytes = Math.min(rate * burst, allowance.bytes + (at - allowance.at) * rate / 1000);
 		allowance.at = at;
-		if (allowance.bytes < 0) return false;
-		allowance.bytes -= bytes + PACKET_OVERHEAD * Math.ceil(bytes / 1100);
-		return true;
+		return rate;
 	}
 
 	/** Ends a session now (the cloud's p2p-end, the viewer's WHEP DELETE); false when there is none. */
@@ -329,10 +355,10 @@ export class WebRtcEndpoint {
 	figures(): WebRtcFigures[] {
 		const at = this.#o.now();
 		return [...this.#entries.values()].map((entry) => {
-			const { bytes, frames, keyFrameRequests, nacks, resent, rttMs, fractionLost } = entry.session.stats;
+			const { bytes, frames, audioFrames, keyFrameRequests, nacks, resent, rttMs, fractionLost } = entry.session.stats;
 			const rate = at > entry.mark.at ? Math.round((bytes - entry.mark.bytes) * 1000 / (at - entry.mark.at)) : 0;
 			entry.mark = { bytes, at };
-			return { session: entry.id, connected: entry.session.connected, peer: entry.session.peer, rate, rttMs, fractionLost, frames, keyFrameRequests, nacks, resent, talk: entry.talk !== undefined, skipped: entry.skipped, pathRate: entry.session.pathRate(), bandwidth: entry.session.congestion?.bandwidth, commands: entry.channels?.stats.commands };
+			return { session: entry.id, connected: entry.session.connected, peer: entry.session.peer, rate, rttMs, fractionLost, frames, audioFrames, keyFrameRequests, nacks, resent, talk: entry.talk !== undefined, skipped: entry.skipped, pathRate: entry.session.pathRate(), bandwidth: entry.session.congestion?.bandwidth, commands: entry.channels?.stats.commands };
 		});
 	}
 
@@ -423,7 +449,8 @@ export class WebRtcEndpoint {
 				if (reader.lost !== lost) [lost, entry.keyed] = [reader.lost, false];   // the ring overtook it: a gap in the picture
 				if (frame.type !== FrameType.video) {
 					// the G.711 track, once the picture has begun (AAC is cloud storage's)
-					if (entry.hears && entry.keyed && frame.codec === (this.#o.audio === "pcma" ? Codec.pcma : Codec.pcmu)) session.sendAudio(frame.data, frame.timestamp);
+					if (entry.hears && entry.pictured && frame.codec === (this.#o.audio === "pcma" ? Codec.pcma : Codec.pcmu) && session.sendAudio(frame.data, frame.timestamp))
+						this.#charge(entry, frame.size);
 					continue;
 				}
 				if (!entry.keyed && !frame.key) {
@@ -438,6 +465,7 @@ export class WebRtcEndpoint {
 				}
 				// (the session checks the ring's intact(), not the reader's valid(): a NACK may reach the unit after this reader is replaced)
 				entry.keyed = session.sendVideo(frame.data, frame.timestamp);
+				entry.pictured ||= entry.keyed;
 			}
 		};
 		let reader: RingReader;

@@ -42,7 +42,9 @@ export interface WebRtcSessionOptions {
 	 * TWCC feedback then drives the congestion control: pathRate). */
 	video: { payloadType: number; ssrc: number; codec: 1 | 2; transportCc?: number };
 	/** The camera's audio to the viewer (G.711 frames from the ring, each in one packet), when the answer sends it. */
-	audio?: { payloadType: number; ssrc: number };
+	/** `counted`: its packets are numbered transport-wide with the video's (the answer agreed TWCC on
+	 * audio under the same extension id), so the viewer's feedback, and the path rate, include them. */
+	audio?: { payloadType: number; ssrc: number; counted?: boolean };
 	send(bytes: Uint8Array, address: string, port: number): void;
 	now(): number;
 	/** Unix ms: the sender reports' NTP time, on the clock the ring's frames are stamped with (default Date.now). */
@@ -162,7 +164,7 @@ export class WebRtcSession {
 		this.#seq = Math.floor(Math.random() * 0x8000);
 		if (transportCc !== undefined) this.#cc = new TransportCc(transportCc, this.#now());
 		this.#sender = new RtpSender(codec, ssrc, this.#seq, payloadType, this.#cc ? MTU - TWCC_EXTENSION_BYTES : MTU);
-		if (o.audio) this.#audioSender = new RtpSender(0, o.audio.ssrc, Math.floor(Math.random() * 0x8000), o.audio.payloadType, MTU);
+		if (o.audio) this.#audioSender = new RtpSender(0, o.audio.ssrc, Math.floor(Math.random() * 0x8000), o.audio.payloadType, this.#cc ? MTU - TWCC_EXTENSION_BYTES : MTU);
 		this.#scratch = o.scratch ?? sendScratch();
 		if (o.channel) this.#dtls.openChannel(o.channel.port, o.channel.remotePort, Math.floor(o.now()));
 	}
@@ -396,7 +398,7 @@ export class WebRtcSession {
 		const sender = this.#audioSender;
 		if (!sender || !this.#sending()) return false;
 		sender.begin(frame, Math.round(timestampMs * 8) % 2 ** 32);   // 8 kHz
-		if (!this.#packets(sender, frame, this.#audioSent)) return false;
+		if (!this.#packets(sender, frame, this.#audioSent, this.#o.audio!.counted ? this.#cc : undefined)) return false;
 		this.stats.audioFrames++;
 		return true;
 	}

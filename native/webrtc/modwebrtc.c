@@ -384,8 +384,9 @@ void xs_webrtc_sender_next(xsMachine *the)
 				ivxs_throw_status(the, XS_RANGE_ERROR, "webrtc", (int)n, kTables);
 			break;
 		}
-		if (cc)   /* the marker: the access unit's last packet, after which nothing waits */
-			n = ccStamp(cc, packet, (size_t)n, cap, packet[1] & 0x80, now);
+		if (cc)   /* the marker: the access unit's last packet, after which nothing waits; an audio
+			   * frame is one packet, unmarked (one talkspurt), and nothing waits after it either */
+			n = ccStamp(cc, packet, (size_t)n, cap, (packet[1] & 0x80) || r->stream.codec == IVXS_RTP_AUDIO, now);
 		if ((status = ivxs_srtp_protect(s, packet, (size_t)n, cap, &protectedLength))) {
 			r->active = 0;
 			ivxs_throw_status(the, XS_UNKNOWN_ERROR, "webrtc", status, kTables);

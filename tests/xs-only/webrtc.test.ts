@@ -302,7 +302,8 @@ function viewerOffer(fingerprint: ArrayBuffer, audio?: "sendrecv" | "recvonly", 
 		"a=rtpmap:102 H264/90000", "a=rtcp-fb:102 nack pli", "a=fmtp:102 level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=4d001f",
 		...(twcc ? [`a=extmap:${twcc} ${TWCC_URI}`, "a=rtcp-fb:102 transport-cc"] : []),
 		"a=candidate:1 1 udp 2122260223 10.0.0.9 4000 typ host",
-		...(audio ? ["m=audio 9 UDP/TLS/RTP/SAVPF 111 0 8", ...transport, "a=mid:1", `a=${audio}`, "a=rtcp-mux", "a=rtpmap:111 opus/48000/2", "a=rtpmap:0 PCMU/8000", "a=rtpmap:8 PCMA/8000"] : []), ""].join("\r\n");
+		...(audio ? ["m=audio 9 UDP/TLS/RTP/SAVPF 111 0 8", ...transport, "a=mid:1", `a=${audio}`, "a=rtcp-mux", "a=rtpmap:111 opus/48000/2", "a=rtpmap:0 PCMU/8000", "a=rtpmap:8 PCMA/8000",
+			...(twcc ? [`a=extmap:${twcc} ${TWCC_URI}`, "a=rtcp-fb:111 transport-cc"] : [])] : []), ""].join("\r\n");   // (as Chrome: transport-cc for Opus only)
 }
 
 /** The viewer's datagram as the endpoint's socket gives it (from 10.0.0.9:4000). */
@@ -813,4 +814,79 @@ test("DataChannels (DCEP, RFC 8832): an OPEN is acknowledged on its stream; a co
 	t.is(channels.stats.closed, 1, "a reset of a stream not open changes nothing");
 	channels.message(1, Ppid.dcep, open("commands"));
 	t.is(channels.stats.opened, 2, "opened again on the same stream");
+});
+
+test("WebRtcEndpoint audio under the congestion control: numbered transport-wide with the video when the viewer offers TWCC on it (one sequence space), and its bytes count against the viewer's part of the uplink — the sound goes on, the picture yields", async (t) => {
+	const { unit, viewerId, cameraId, ring } = gopFixture();
+	let clock = 5000, timestamp = 1000;
+	const toViewer: ArrayBuffer[] = [], logs: string[] = [];
+	const endpoint = new WebRtcEndpoint({
+		identity: cameraId, ring, codec: "h264", audio: "pcmu", hmacSha1, now: () => clock, log: (m) => { logs.push(m); },
+		send: (bytes) => { toViewer.push(bytes.slice().buffer); }, places: () => 4,
+	});
+	const gather = async () => [{ type: "host" as const, address: "10.0.0.1", port: 6000 }];
+	// TWCC on both: the audio section's answer agrees it too, under the video's id
+	const numbered = await endpoint.offer("0123456789abcdef", viewerOffer(viewerId.fingerprint, "recvonly", 5), gather);
+	const audioSection = numbered.slice(numbered.indexOf("m=audio"));
+	t.true(audioSection.includes(`a=extmap:5 ${TWCC_URI}\r\n`) && audioSection.includes("a=rtcp-fb:0 transport-cc\r\n"), audioSection);
+	t.true(logs.some((m) => /congestion control by its TWCC feedback \(audio too\)/.test(m)), logs.join("\n"));
+	t.true(nominate(endpoint, numbered));
+	drained(toViewer);
+	const viewer = new DtlsSession(viewerId, DtlsRole.client, cameraId.fingerprint, clock);
+	t.is(handshakeThrough(endpoint, viewer, toViewer, () => ++clock).state, DtlsState.connected);
+	const keys = viewer.srtpKeys();
+	const fromCamera = new Srtp(keys.remoteKey, keys.remoteSalt);
+	const audioSsrc = Number(/m=audio[^]*a=ssrc:(\d+) cname/.exec(numbered)![1]);
+	const tone = new Uint8Array(160).fill(0x55);
+	/** `count` GOPs of the clip at 15 fps with a G.711 frame every 20 ms beside them, the clock moving. */
+	const gops = async (count: number) => {
+		let audio = 0;
+		for (let g = 0; g < count; g++)
+			for (let i = 0; i < 15; i++) {
+				clock += 66;
+				timestamp += 66;
+				ring.push(FrameType.video, Codec.h264, i === 0, timestamp, unit(i));
+				for (let a = 0; a < 3 + (i % 3 === 0 ? 1 : 0) && audio < (g * 15 + i + 1) * 50 / 15; a++, audio++)
+					ring.push(FrameType.audio, Codec.pcmu, true, timestamp + 20 * a, tone);
+				await new Promise((resolve) => Timer.set(resolve, 2));
+			}
+		return audio;
+	};
+	await gops(1);
+	const media = drained(toViewer).filter((d) => new Uint8Array(d)[1] < 192 || new Uint8Array(d)[1] > 223);
+	const heard = media.filter((d) => new DataView(d).getUint32(8) === audioSsrc);
+	t.true(heard.length >= 45, `${heard.length} audio packets`);
+	const numbers = media.map((d) => {
+		fromCamera.unprotect(d, d.byteLength);
+		const b = new Uint8Array(d);
+		t.true((b[0] & 0x10) !== 0 && b[16] === (5 << 4 | 1), "the extension, id 5, on video and audio alike");
+		return b[17] << 8 | b[18];
+	});
+	t.deepEqual(numbers, numbers.map((_, i) => i), "one sequence space: 0, 1, 2, … across both streams");
+	endpoint.end("0123456789abcdef", "left");
+	drained(toViewer);
+
+	// Under a budget (no TWCC: the part binds): audio always goes, and its bytes count
+	const plain = await endpoint.offer("1123456789abcdef", viewerOffer(viewerId.fingerprint, "recvonly"), gather);
+	t.false(plain.slice(plain.indexOf("m=audio")).includes("transport-cc"), "not offered on audio: not answered");
+	t.true(nominate(endpoint, plain));
+	drained(toViewer);
+	const second = new DtlsSession(viewerId, DtlsRole.client, cameraId.fingerprint, clock);
+	t.is(handshakeThrough(endpoint, second, toViewer, () => ++clock).state, DtlsState.connected);
+	const sent = () => endpoint.figures()[0];
+	await gops(1);
+	const clipRate = unit(0).length + Array.from({ length: 14 }, (_, i) => unit(i + 1).length).reduce((a, b) => a + b, 0);
+	const audioRate = 50 * (160 + 50);
+	// enough for the video alone with room to spare, not for the video and the sound
+	endpoint.setUplink(Math.round(clipRate * 1.05 + 50 * 15 * 2 + audioRate * 0.2));
+	const before = sent();
+	const pushed = await gops(4);
+	const after = sent();
+	t.log(`video ${clipRate} B/s, audio ${audioRate} B/s on the wire; under ${Math.round(clipRate * 1.05 + 1500 + audioRate * 0.2)} B/s: ${after.frames - before.frames} of 60 video frames, ${after.audioFrames - before.audioFrames} of ${pushed} audio frames`);
+	t.is(after.audioFrames - before.audioFrames, pushed, "every audio frame went");
+	t.true(after.skipped > before.skipped, "video frames waited for the sound's bytes");
+	second.close();
+	viewer.close();
+	endpoint.close();
+	ring.close();
 });
