@@ -34,21 +34,13 @@ export function encodeAddress(address: string, port: number): Uint8Array {
  */
 export class AddressBook {
 	static readonly MAX_PEERS = 64;
-	readonly #byAddress = new Map<string, Map<number, Uint8Array>>();
-	#count = 0;
+	readonly #known = new PeerMap<Uint8Array>();
 	encode(address: string, port: number): Uint8Array {
-		let ports = this.#byAddress.get(address);
-		const known = ports?.get(port);
+		const known = this.#known.get(address, port);
 		if (known) return known;
 		const bytes = encodeAddress(address, port);
-		if (this.#count >= AddressBook.MAX_PEERS) {
-			this.#byAddress.clear();
-			this.#count = 0;
-			ports = undefined;
-		}
-		if (!ports) this.#byAddress.set(address, ports = new Map());
-		ports.set(port, bytes);
-		this.#count++;
+		if (this.#known.size >= AddressBook.MAX_PEERS) this.#known.clear();
+		this.#known.set(address, port, bytes);
 		return bytes;
 	}
 }
@@ -60,15 +52,16 @@ export function decodeAddress(bytes: ArrayBuffer): { address: string; port: numb
 }
 
 /**
- * A bounded set of UDP peers, looked up by address and port without making a key: a template
- * string per datagram (`${address}:${port}`) was garbage for every datagram a camera with a TURN
- * relay sent or heard. Past `max` peers the oldest address's first port goes.
+ * Values by UDP peer (address and port), looked up without making a key: a template string per
+ * datagram (`${address}:${port}`) was garbage for every datagram. With `max`, past that many peers
+ * the oldest address's first port goes. The camera's encoded addresses, its relayed peers and its
+ * TURN channels are kept in these.
  */
-export class PeerSet {
-	readonly #byAddress = new Map<string, Set<number>>();
+export class PeerMap<V> {
+	readonly #byAddress = new Map<string, Map<number, V>>();
 	readonly #max: number;
 	#size = 0;
-	constructor(max: number) {
+	constructor(max = Infinity) {
 		this.#max = max;
 	}
 
@@ -76,19 +69,27 @@ export class PeerSet {
 		return this.#size;
 	}
 
+	get(address: string, port: number): V | undefined {
+		return this.#byAddress.get(address)?.get(port);
+	}
+
 	has(address: string, port: number): boolean {
 		return this.#byAddress.get(address)?.has(port) ?? false;
 	}
 
-	add(address: string, port: number): void {
-		if (this.has(address, port)) return;
-		if (this.#size >= this.#max) {
-			const [oldest, ports] = this.#byAddress.entries().next().value!;
-			this.delete(oldest, ports.values().next().value!);
-		}
+	set(address: string, port: number, value: V): void {
 		let ports = this.#byAddress.get(address);
-		if (!ports) this.#byAddress.set(address, ports = new Set());
-		ports.add(port);
+		if (ports?.has(port)) {
+			ports.set(port, value);
+			return;
+		}
+		if (this.#size >= this.#max) {
+			const [oldest, oldestPorts] = this.#byAddress.entries().next().value!;
+			this.delete(oldest, oldestPorts.keys().next().value!);
+			ports = this.#byAddress.get(address);
+		}
+		if (!ports) this.#byAddress.set(address, ports = new Map());
+		ports.set(port, value);
 		this.#size++;
 	}
 

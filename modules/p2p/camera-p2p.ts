@@ -11,7 +11,7 @@
 import { Channel, Endpoint, Event, Kind, ADDRESS_BYTES, MAX_COMMAND, MTU, Rights, Status, isPacket } from "p2p";
 import { RingReader, type Ring } from "ring";
 import Timer from "timer";
-import { AddressBook, PeerSet, decodeAddress } from "./address.js";
+import { AddressBook, PeerMap, decodeAddress } from "./address.js";
 import { openUdp, type Datagram, type UdpSocket } from "./udp.js";
 import { decodeControl, encodeControl, type ControlKind } from "./control.js";
 import { P2pCodes, P2pError } from "./errors.js";
@@ -116,7 +116,7 @@ export class P2P {
 	#checks: Checks | undefined;
 	#relay: TurnClient | undefined;
 	/** Peers whose last datagram came through the relay: answered through it. */
-	#relayed = new PeerSet(4 * MAX_SESSIONS.linux);
+	#relayed = new PeerMap<true>(4 * MAX_SESSIONS.linux);
 	/** The senders' encoded addresses, looked up per datagram rather than made again. */
 	readonly #peers = new AddressBook();
 	/** Some session's outbox may hold a reply (#flush). */
@@ -418,7 +418,7 @@ export class P2P {
 			const relayed = this.#relay?.take(packet);
 			if (relayed === true) continue;
 			if (relayed) packet = relayed;
-			if (relayed) this.#relayed.add(packet.address, packet.port);
+			if (relayed) this.#relayed.set(packet.address, packet.port, true);
 			else if (this.#relay) this.#relayed.delete(packet.address, packet.port);
 			// The transport's own packets (most of what a camera hears) skip the other wire's and
 			// STUN's tests: each made a view of the datagram (~6 k instructions and garbage each).

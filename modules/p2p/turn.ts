@@ -25,6 +25,7 @@ import Timer from "timer";
 import { asciiText } from "../protocol/ascii.js";
 import { hex, integrityValid, parseStun, signedMessage, stunMessage, xorAddress, xorAddressOf } from "./stun.js";
 import { transactionId } from "./transaction-id.js";
+import { PeerMap } from "./address.js";
 import type { Datagram } from "./udp.js";
 
 const Method = Object.freeze({ allocate: 0x003, refresh: 0x004, send: 0x006, data: 0x007, createPermission: 0x008, channelBind: 0x009 });
@@ -99,7 +100,7 @@ export class TurnClient {
 	#pending = new Map<string, Pending>();
 	#permitted = new Map<string, Permission>();
 	/** Channels by peer address, then port (no key made per datagram), and by number − FIRST_CHANNEL. */
-	#channels = new Map<string, Map<number, Channel>>();
+	#channels = new PeerMap<Channel>();
 	#byNumber: Channel[] = [];
 	/** ChannelData is written here: header, then the datagram (one buffer for all sends). */
 	readonly #out = new Uint8Array(CHANNEL_HEADER + CHANNEL_MTU);
@@ -203,7 +204,7 @@ export class TurnClient {
 		if (this.#closed) return;
 		const now = this.#now();
 		this.#used(address);
-		const channel = this.#channels.get(address)?.get(port);
+		const channel = this.#channels.get(address, port);
 		if (channel && now - channel.boundAt < CHANNEL_TRUST_MS && bytes.length <= CHANNEL_MTU) {
 			channel.usedAt = now;
 			const out = this.#out, length = CHANNEL_HEADER + bytes.length;
@@ -228,9 +229,7 @@ export class TurnClient {
 		if (!this.relayed || this.#byNumber.length >= MAX_CHANNELS) return;
 		const channel: Channel = { number: FIRST_CHANNEL + this.#byNumber.length, address, port, boundAt: -Infinity, usedAt: this.#now(), binding: false, refused: false };
 		this.#byNumber.push(channel);
-		let ports = this.#channels.get(address);
-		if (!ports) this.#channels.set(address, ports = new Map());
-		ports.set(port, channel);
+		this.#channels.set(address, port, channel);
 		void this.#bind(channel);
 	}
 

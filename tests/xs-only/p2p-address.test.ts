@@ -1,8 +1,8 @@
 // A UDP peer's address bytes for the transport (modules/p2p/address.ts), on XS (its errors are the
 // native module's): the encoding, the book the camera keeps so a datagram's peer is not encoded again,
-// and the set of relayed peers it looks up per datagram without making a key.
+// and the map by peer it looks up per datagram without making a key.
 import test from "ava";
-import { AddressBook, PeerSet, decodeAddress, encodeAddress } from "../../modules/p2p/address.js";
+import { AddressBook, PeerMap, decodeAddress, encodeAddress } from "../../modules/p2p/address.js";
 
 test("an address is its text then the port, big-endian, and decodes back", (t) => {
 	const bytes = encodeAddress("192.0.2.7", 0x1f90);
@@ -32,28 +32,30 @@ test("the book stays bounded under a sender spraying ports, and still answers ri
 	t.throws(() => book.encode("203.0.113.5", 70000), { message: /bad UDP address/ });
 });
 
-test("a peer set: by address and port, bounded (the oldest goes), with no key made per lookup", (t) => {
-	const set = new PeerSet(3);
-	set.add("192.0.2.7", 4000);
-	set.add("192.0.2.7", 4000);
-	set.add("192.0.2.7", 4001);
-	t.is(set.size, 2, "a peer once");
-	t.true(set.has("192.0.2.7", 4000));
-	t.false(set.has("192.0.2.7", 4002));
-	t.false(set.has("192.0.2.8", 4000));
-	set.add("192.0.2.8", 4000);
-	set.add("192.0.2.9", 4000);
-	t.is(set.size, 3, "bounded");
-	t.false(set.has("192.0.2.7", 4000), "the oldest went");
-	t.true(set.has("192.0.2.7", 4001) && set.has("192.0.2.9", 4000));
-	set.delete("192.0.2.7", 4001);
-	set.delete("192.0.2.7", 4001);
-	t.is(set.size, 2);
-	t.false(set.has("192.0.2.7", 4001));
-	for (let port = 1; port <= 100; port++) set.add("203.0.113.5", port);
-	t.is(set.size, 3, "a sender spraying ports stays within the bound");
-	t.true(set.has("203.0.113.5", 100));
-	set.clear();
-	t.is(set.size, 0);
-	t.false(set.has("203.0.113.5", 100));
+test("a peer map: by address and port, bounded (the oldest goes), with no key made per lookup", (t) => {
+	const peers = new PeerMap<number>(3);
+	peers.set("192.0.2.7", 4000, 4000);
+	peers.set("192.0.2.7", 4000, 4000);
+	peers.set("192.0.2.7", 4001, 4001);
+	t.is(peers.size, 2, "a peer once");
+	t.true(peers.has("192.0.2.7", 4000));
+	t.false(peers.has("192.0.2.7", 4002));
+	t.false(peers.has("192.0.2.8", 4000));
+	t.is(peers.get("192.0.2.7", 4001), 4001, "its value");
+	t.is(peers.get("192.0.2.8", 4000), undefined);
+	peers.set("192.0.2.8", 4000, 4000);
+	peers.set("192.0.2.9", 4000, 4000);
+	t.is(peers.size, 3, "bounded");
+	t.false(peers.has("192.0.2.7", 4000), "the oldest went");
+	t.true(peers.has("192.0.2.7", 4001) && peers.has("192.0.2.9", 4000));
+	peers.delete("192.0.2.7", 4001);
+	peers.delete("192.0.2.7", 4001);
+	t.is(peers.size, 2);
+	t.false(peers.has("192.0.2.7", 4001));
+	for (let port = 1; port <= 100; port++) peers.set("203.0.113.5", port, port);
+	t.is(peers.size, 3, "a sender spraying ports stays within the bound");
+	t.true(peers.has("203.0.113.5", 100));
+	peers.clear();
+	t.is(peers.size, 0);
+	t.false(peers.has("203.0.113.5", 100));
 });
