@@ -29,7 +29,7 @@ import { RateGate } from "../net/rate-gate.js";
 import { Rights } from "../protocol/ticket.js";
 import { CommandChannels, type CommandReply } from "./datachannel.js";
 import { checkedUfrag } from "./ice.js";
-import { TWCC_URI, chooseCodec, chooseH264, parseIceFragment, parseOffer, transportCcOf, writeAnswer, writeIceFragment, type SdpCandidate } from "./sdp.js";
+import { chooseCodec, chooseH264, parseIceFragment, parseOffer, transportCcOf, twccExtensionOf, writeAnswer, writeIceFragment, type SdpCandidate } from "./sdp.js";
 import { MAX_FRAGMENT_BYTES } from "../protocol/webrtc-signal.js";
 import { WebRtcSession, sendScratch } from "./session.js";
 
@@ -104,10 +104,10 @@ interface Entry {
 	skipped: number;
 	/** Its last frame was skipped for the uplink: the ones after it up to a key frame are too. */
 	starved: boolean;
-	/** The answer sends it the ring's G.711 track: from its first picture on, whether the picture
-	 * waits for a key frame after that or not (the sound carries on while the picture yields). */
+	/** The answer sends it the ring's G.711 track: from its first picture on (the session sent a
+	 * whole frame), whether the picture waits for a key frame after that or not (the sound carries
+	 * on while the picture yields). */
 	hears: boolean;
-	pictured: boolean;
 	/** The viewer's talkback, opened with its first voice packet; `talkOff`: refused, its voice is dropped. */
 	talk?: unknown;
 	talkOff?: boolean;
@@ -205,14 +205,14 @@ export class WebRtcEndpoint {
 		// lists the TWCC extension under the video's id (one sequence space in the BUNDLE): its feedback
 		// then counts audio too. (Not the codec's a=rtcp-fb: Chrome offers transport-cc only for Opus,
 		// yet its receiver reports every packet that carries the extension.)
-		const audioCounted = transportCc !== undefined && !!heard && !!g711 && audio!.extmap.some((e) => e.uri === TWCC_URI && e.id === transportCc);
+		const audioCounted = transportCc !== undefined && !!heard && !!g711 && twccExtensionOf(audio!) === transportCc;
 		const voiceCodec = talks ? g711 : undefined;
 		const audioSsrc = new DataView(randomBytes(4)).getUint32(0) >>> 0 || 2;
 		const local = { ufrag: randomText(8), pwd: randomText(24) };
 		const ssrc = new DataView(randomBytes(4)).getUint32(0) >>> 0 || 1;
 		// A DataChannel carries commands (each checked against the grant's rights by the handler).
 		const application = this.#o.command ? offer.media.find((m) => m.kind === "application" && m.sctpPort !== undefined) : undefined;
-		const entry: Entry = { id, ufrag: local.ufrag, since: this.#o.now(), restartedAt: -Infinity, keyed: false, rewoundAt: -Infinity, mark: { bytes: 0, at: this.#o.now() }, allowance: { bytes: Infinity, at: this.#o.now() }, skipped: 0, starved: false, hears: false, pictured: false, session: undefined as never };
+		const entry: Entry = { id, ufrag: local.ufrag, since: this.#o.now(), restartedAt: -Infinity, keyed: false, rewoundAt: -Infinity, mark: { bytes: 0, at: this.#o.now() }, allowance: { bytes: Infinity, at: this.#o.now() }, skipped: 0, starved: false, hears: false, session: undefined as never };
 		entry.session = new WebRtcSession({
 			identity: this.#o.identity, remoteFingerprint: offer.fingerprint.bytes, local,
 			video: { payloadType: codec.pt, ssrc, codec: this.#o.codec === "h264" ? 1 : 2, transportCc },
@@ -256,11 +256,11 @@ export class WebRtcEndpoint {
 			sessionId: String(Math.floor(this.#o.now())), ice: local, fingerprint: new Uint8Array(this.#o.identity.fingerprint), iceLite: true, candidates,
 			accept: {
 				[video.mid]: { codec, ssrc, direction: "sendonly", transportCc },
-				...(audio && g711 ? { [audio.mid]: { codec: g711, ssrc: audioSsrc, direction: entry.hears && voiceCodec ? "sendrecv" as const : entry.hears ? "sendonly" as const : "recvonly" as const, ...(entry.hears && audioCounted ? { transportCc } : {}) } } : {}),
+				...(audio && g711 ? { [audio.mid]: { codec: g711, ssrc: audioSsrc, direction: entry.hears && voiceCodec ? "sendrecv" as const : entry.hears ? "sendonly" as const : "recvonly" as const, ...(audioCounted ? { transportCc } : {}) } } : {}),
 			},
 			dataChannel: application ? { maxMessageSize: channelMaxMessage() } : undefined,
 		});
-		this.#o.log(`webrtc: viewer ${id} offered ${codec.name}/${codec.pt}${entry.hears ? `, hears ${g711!.name}/${g711!.pt}` : ""}${voiceCodec ? ` and talks in ${voiceCodec.name}/${voiceCodec.pt}` : ""}${application ? ", commands on a DataChannel" : ""}${transportCc !== undefined ? `, congestion control by its TWCC feedback${entry.hears && audioCounted ? " (audio too)" : ""}` : ""}; answered with ${placeOf(candidates)}`);
+		this.#o.log(`webrtc: viewer ${id} offered ${codec.name}/${codec.pt}${entry.hears ? `, hears ${g711!.name}/${g711!.pt}` : ""}${voiceCodec ? ` and talks in ${voiceCodec.name}/${voiceCodec.pt}` : ""}${application ? ", commands on a DataChannel" : ""}${transportCc !== undefined ? `, congestion control by its TWCC feedback${audioCounted ? " (audio too)" : ""}` : ""}; answered with ${placeOf(candidates)}`);
 		return answer;
 	}
 
@@ -449,7 +449,7 @@ export class WebRtcEndpoint {
 				if (reader.lost !== lost) [lost, entry.keyed] = [reader.lost, false];   // the ring overtook it: a gap in the picture
 				if (frame.type !== FrameType.video) {
 					// the G.711 track, once the picture has begun (AAC is cloud storage's)
-					if (entry.hears && entry.pictured && frame.codec === (this.#o.audio === "pcma" ? Codec.pcma : Codec.pcmu) && session.sendAudio(frame.data, frame.timestamp))
+					if (entry.hears && session.stats.frames > 0 && frame.codec === (this.#o.audio === "pcma" ? Codec.pcma : Codec.pcmu) && session.sendAudio(frame.data, frame.timestamp))
 						this.#charge(entry, frame.size);
 					continue;
 				}
@@ -465,7 +465,6 @@ export class WebRtcEndpoint {
 				}
 				// (the session checks the ring's intact(), not the reader's valid(): a NACK may reach the unit after this reader is replaced)
 				entry.keyed = session.sendVideo(frame.data, frame.timestamp);
-				entry.pictured ||= entry.keyed;
 			}
 		};
 		let reader: RingReader;

@@ -279,8 +279,15 @@ export function chooseH264(m: SdpMedia, profileIdc: number): { codec: SdpCodec; 
  * TWCC_URI, in RFC 8285's one-byte range 1–14) when `codec` takes its feedback (a=rtcp-fb
  * transport-cc); undefined otherwise: the camera then sends without this congestion control. */
 export function transportCcOf(m: SdpMedia, codec: SdpCodec): number | undefined {
+	const id = twccExtensionOf(m);
+	return id !== undefined && codec.rtcpFb.includes("transport-cc") ? id : undefined;
+}
+
+/** The id under which the offer's section lists the transport-wide sequence number extension
+ * (TWCC_URI, in RFC 8285's one-byte range 1–14), whatever its codecs' feedback; undefined otherwise. */
+export function twccExtensionOf(m: SdpMedia): number | undefined {
 	const id = m.extmap.find((e) => e.uri === TWCC_URI)?.id;
-	return id !== undefined && id >= 1 && id <= 14 && codec.rtcpFb.includes("transport-cc") ? id : undefined;
+	return id !== undefined && id >= 1 && id <= 14 ? id : undefined;
 }
 
 /** The offer's first codec of `names` (audio: e.g. ["PCMU", "PCMA"]). */

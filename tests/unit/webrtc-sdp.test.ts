@@ -3,7 +3,7 @@
 // bound a hostile offer meets, H.264 chosen by profile, and the answer written. aiortc reads our
 // answers in tests/webrtc.test.mjs.
 import test from "ava";
-import { MAX_SDP_BYTES, SDP_LIMITS, SdpError, TWCC_URI, chooseCodec, chooseH264, parseIceFragment, parseOffer, transportCcOf, writeAnswer, writeIceFragment } from "../../modules/webrtc/sdp.js";
+import { MAX_SDP_BYTES, SDP_LIMITS, SdpError, TWCC_URI, chooseCodec, chooseH264, parseIceFragment, parseOffer, transportCcOf, twccExtensionOf, writeAnswer, writeIceFragment } from "../../modules/webrtc/sdp.js";
 
 const FP = Array.from({ length: 32 }, (_, i) => (i * 7).toString(16).padStart(2, "0").toUpperCase()).join(":");
 const transport = ["a=ice-ufrag:Qx9z", "a=ice-pwd:abcdefghijklmnopqrstuvwx", `a=fingerprint:sha-256 ${FP}`, "a=setup:actpass"];
@@ -111,6 +111,8 @@ test("transport-wide congestion control: agreed when the offer numbers packets w
 	t.is(transportCcOf(parseOffer(browserOffer()).media[0], codec), undefined, "no extension offered");
 	t.is(transportCcOf(video, { ...codec, rtcpFb: ["nack"] }), undefined, "the codec takes no transport-cc feedback");
 	t.is(transportCcOf({ ...video, extmap: [{ id: 15, uri: TWCC_URI }] }, codec), undefined, "an id past the one-byte form");
+	t.is(twccExtensionOf({ ...video, extmap: [{ id: 15, uri: TWCC_URI }] }), undefined, "an id past the one-byte form");
+	t.is(twccExtensionOf(video), 3, "the extension alone: whatever the codecs' feedback");
 	const answer = writeAnswer(offer, {
 		sessionId: "42", ice: { ufrag: "camU", pwd: "camPasswordCamPassword12" }, fingerprint: new Uint8Array(32).fill(0x5a),
 		candidates: [{ address: "192.0.2.10", port: 40000, type: "host" }],
