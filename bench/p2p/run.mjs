@@ -1,5 +1,5 @@
 // The p2p section of `node bench/run.mjs p2p`: live video over each transport of
-// bench/p2p/transports.mjs (ours, TCP, and the peers KCP and SRT) across the same emulated links
+// bench/p2p/transports.mjs (ours — native/p2p and WebRTC to Chromium —, TCP, and the peers KCP and SRT) across the same emulated links
 // (tests/p2p/tun.mjs: two network namespaces joined through the link emulator), one fresh link
 // per (stream, link, transport, repetition).
 //
@@ -311,8 +311,9 @@ export function floorOf(frames, linkSpec, seconds) {
 	};
 }
 
-// The issue's aims, judged only against a UDP transport (the others are what it is compared with).
-const PEERS = (name) => name !== "udp" && name !== "udp-raw" && name !== "floor";
+// The issue's aims, judged only against a UDP transport (the others are what it is compared with);
+// WebRTC is the camera's second wire, judged against the first (issue 28).
+const PEERS = (name) => name !== "udp" && name !== "udp-raw" && name !== "floor" && name !== "webrtc";
 function judge(results, linkLists) {
 	const has = Object.values(results).some((byLink) => Object.values(byLink).some((r) => r.udp && !r.udp.error));
 	if (!has) return { meets: null, verdict: "not judged: the targets are for the UDP transport (add an entry named \"udp\" to bench/p2p/transports.mjs)" };
@@ -335,6 +336,14 @@ function judge(results, linkLists) {
 			const ahead = Object.entries(byT).filter(([n, r]) => PEERS(n) && !r.error).map(([n, r]) => [n, r.decodable_on_time_share]);
 			if (ahead.length) checks.push({ what: `udp decodable on time ahead of ${ahead.map(([n]) => n).join(", ")} (${stream} ${l.name})`,
 				value: Object.fromEntries(ahead), meets: ahead.every(([, x]) => u.decodable_on_time_share > x || u.decodable_on_time_share === 1) });
+		}
+		// Issue 28: WebRTC decodable on time within 3 points of the native transport on the 1.25x and 2x links.
+		for (const l of list.filter((x) => x.rateFactor === 1.25 || x.rateFactor === 2)) {
+			const { udp: u, webrtc: w } = results[stream]?.[l.name] ?? {};
+			if (!u || u.error || !w) continue;
+			const value = w.error ? null : w.decodable_on_time_share;
+			checks.push({ what: `webrtc decodable on time within 3 points of udp (${stream} ${l.name})`, value: { webrtc: value, udp: u.decodable_on_time_share },
+				meets: value !== null && value >= u.decodable_on_time_share - 0.03 });
 		}
 	}
 	return { checks, meets: checks.length > 0 && checks.every((c) => c.meets) };

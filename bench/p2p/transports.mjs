@@ -194,11 +194,29 @@ function srt(name, latencyMs) {
 	};
 }
 
+// WebRTC, the camera's second wire: the product's WebRtcEndpoint on XS (build/bin/ivxs; the
+// session's packets made and protected in native/webrtc) sending to Debian's Chromium, whose
+// encoded frames are taken as they are assembled (webrtc-receiver.mjs); signalling over HTTP
+// across the link, as a page's would go through the cloud. CPU = the XS process (ICE, DTLS, the
+// congestion control and the app's JS included, as on a camera).
+export const webrtc = {
+	name: "webrtc",
+	description: "WebRTC: the camera's WebRtcEndpoint on XS (ring, H.264 RTP, SRTP, NACK resends, PLI, TWCC congestion control) to Chromium (encoded frames as assembled)",
+	available() {
+		if (!existsSync(join(root, "build/bin/ivxs"))) return { ok: false, reason: "build/bin/ivxs is not built (npm run build)" };
+		return runs(["/usr/bin/chromium", "--version"], "Debian package chromium");
+	},
+	receiver: ({ listen, frames }) => [process.execPath, here("./webrtc-receiver.mjs"), "--listen", listen, "--frames", frames],
+	sender: ({ connect, frames, fps, seconds, drainMs }) => [process.execPath, here("./webrtc-sender.mjs"), "--connect", connect,
+		"--frames", frames, "--fps", String(fps), "--seconds", String(seconds), "--drain-ms", String(drainMs)],
+};
+
 export const transports = [
 	tcp("tcp", "cubic"),
 	tcp("tcp-bbr", "bbr"),
 	udpRaw,
 	udp,
+	webrtc,
 	kcp("kcp-fast3", "fast3", false),
 	kcp("kcp-fast3-fec", "fast3", true),
 	kcp("kcp-fast2", "fast2", false),

@@ -18,7 +18,7 @@
  * slow path) waits for the next key frame rather than send a broken picture.
  */
 import Timer from "timer";
-import { Codec, RingReader, FrameType, type Ring } from "ring";
+import { Codec, RingReader, FrameType, type Frame, type Ring } from "ring";
 import { channelMaxMessage, type DtlsIdentity } from "webrtc";
 import { randomBytes } from "p2p";
 import type { Datagram } from "../p2p/udp.js";
@@ -51,6 +51,16 @@ const PATH_BURST_S = 0.25;
 const PACKET_OVERHEAD = 12 + 10 + 8 + 20;
 /** A payload's bytes on the wire: with each packet's headers (RTP, TWCC, SRTP's tag, UDP, IPv4). */
 const onTheWire = (bytes: number) => bytes + PACKET_OVERHEAD * Math.ceil(bytes / 1100);
+/** How long a video frame may wait for the viewer's allowance (its path or its part of the
+ * uplink) before it and the rest of its GOP are skipped: the native transport's media deadline
+ * (native/p2p: 600 ms). Waiting paces the stream at the path's rate; skipping at once lost a GOP
+ * whenever a key frame's burst or the congestion control's probing cycle (its rate 0.75x for a
+ * round trip) had spent the allowance — the p2p bench's webrtc entry, 1.25x links. */
+const WAIT_MS = 600;
+/** Frames a viewer may have waiting at most (a second and more of video at 15–30 fps). */
+const MAX_WAITING = 32;
+/** The soonest a waiting frame is tried again (a timer a millisecond away would spin). */
+const RETRY_MIN_MS = 5;
 /** How often sessions are looked after: DTLS retransmissions, timeouts, consent. */
 const TICK_MS = 50;
 /** H.264 profile_idc the camera's stream is (the sample clip and the board's encoder: Main). */
@@ -104,6 +114,12 @@ interface Entry {
 	skipped: number;
 	/** Its last frame was skipped for the uplink: the ones after it up to a key frame are too. */
 	starved: boolean;
+	/** Video frames read from the ring that wait for its allowance, oldest first, and when each was
+	 * read (its ring bytes are checked intact when sent: the ring may overwrite them meanwhile). */
+	waiting: Frame[];
+	waitingAt: number[];
+	/** The timer that tries the waiting frames again when the allowance will have them. */
+	retry?: unknown;
 	/** The answer sends it the ring's G.711 track: from its first picture on (the session sent a
 	 * whole frame), whether the picture waits for a key frame after that or not (the sound carries
 	 * on while the picture yields). */
@@ -212,7 +228,7 @@ export class WebRtcEndpoint {
 		const ssrc = new DataView(randomBytes(4)).getUint32(0) >>> 0 || 1;
 		// A DataChannel carries commands (each checked against the grant's rights by the handler).
 		const application = this.#o.command ? offer.media.find((m) => m.kind === "application" && m.sctpPort !== undefined) : undefined;
-		const entry: Entry = { id, ufrag: local.ufrag, since: this.#o.now(), restartedAt: -Infinity, keyed: false, rewoundAt: -Infinity, mark: { bytes: 0, at: this.#o.now() }, allowance: { bytes: Infinity, at: this.#o.now() }, skipped: 0, starved: false, hears: false, session: undefined as never };
+		const entry: Entry = { id, ufrag: local.ufrag, since: this.#o.now(), restartedAt: -Infinity, keyed: false, rewoundAt: -Infinity, mark: { bytes: 0, at: this.#o.now() }, allowance: { bytes: Infinity, at: this.#o.now() }, skipped: 0, starved: false, waiting: [], waitingAt: [], hears: false, session: undefined as never };
 		entry.session = new WebRtcSession({
 			identity: this.#o.identity, remoteFingerprint: offer.fingerprint.bytes, local,
 			video: { payloadType: codec.pt, ssrc, codec: this.#o.codec === "h264" ? 1 : 2, transportCc },
@@ -220,7 +236,7 @@ export class WebRtcEndpoint {
 			send: (bytes, address, port) => this.#o.send(bytes, address, port),
 			now: this.#o.now, hmacSha1: this.#o.hmacSha1,
 			onKeyFrameRequest: () => this.#keyFrame(entry),
-			affords: (bytes) => this.#affords(entry, bytes),
+			affords: (bytes) => this.#affordsRepair(entry, bytes),
 			talk: voiceCodec ? { payloadType: voiceCodec.pt, voice: (payload) => this.#voice(entry, voiceCodec.name, payload) } : undefined,
 			channel: application ? { port: application.sctpPort!, remotePort: application.sctpPort!, message: (stream, ppid, data) => entry.channels!.message(stream, ppid, data) } : undefined,
 			log: (message) => this.#o.log(`${message} (${id})`), scratch: this.#scratch,
@@ -313,6 +329,20 @@ export class WebRtcEndpoint {
 		return true;
 	}
 
+	/** Whether a resend of `bytes` (a NACKed packet) may go now, then counted against the session:
+	 * a repair comes before new frames — without it the frame and the rest of its GOP are lost to
+	 * the viewer — so it may take the allowance into debt down to PATH_BURST_S of the rate (the
+	 * frames after it wait), never while the path is stalled. Refusing it whenever a frame's burst
+	 * had spent the allowance left most repairs unsent on a link near the stream's rate (the p2p
+	 * bench's webrtc entry: 12 of 16 NACKs refused at 1.25x with bursty loss). */
+	#affordsRepair(entry: Entry, bytes: number): boolean {
+		const rate = this.#refill(entry);
+		if (rate === Infinity) return true;
+		if (rate === 0 || entry.allowance.bytes < -rate * PATH_BURST_S) return false;
+		entry.allowance.bytes -= onTheWire(bytes);
+		return true;
+	}
+
 	/** Audio the viewer was sent: it goes whatever the allowance says (the sound carries on while
 	 * the picture waits), but its bytes count — the video after it waits for them. */
 	#charge(entry: Entry, bytes: number): void {
@@ -343,11 +373,12 @@ export class WebRtcEndpoint {
 		this.#entries.delete(id);
 		this.#byUfrag.delete(entry.ufrag);
 		entry.reader?.close();
+		this.#unwait(entry);
 		if (entry.talk !== undefined) this.#o.voice!.voice(entry.talk, new ArrayBuffer(0));   // the talkback ends with the session
-		const { frames, packets, bytes, senderReports, rttMs, keyFrameRequests, nacks, resent, resendsRefused, resendsGone } = entry.session.stats;
+		const { frames, packets, bytes, senderReports, rttMs, keyFrameRequests, nacks, resent, resendsRefused, resendsGone, resendsRepeated } = entry.session.stats;
 		const cc = entry.session.congestion;
 		entry.session.close();
-		this.#o.log(`webrtc: viewer ${id} ${why}: ${frames} frames, ${packets} packets, ${bytes} bytes; ${senderReports} sender reports, round trip ${rttMs < 0 ? "unknown" : `${rttMs} ms`}, ${keyFrameRequests} key frame requests, ${nacks} NACKed (${resent} resent, ${resendsGone} gone, ${resendsRefused} over the limit); ${entry.skipped} frames skipped for the uplink or the path${cc ? `; congestion control: ${cc.feedbacks} feedbacks on ${cc.packets} packets (${cc.received} arrived, ${cc.lost} lost, ${cc.expired} never reported), path ${Math.round(cc.bandwidth * 8 / 1000)} kbit/s, min RTT ${cc.minRtt} ms` : ""}${entry.channels ? `; ${entry.channels.stats.commands} commands (${entry.channels.stats.replies} answered)` : ""}`);
+		this.#o.log(`webrtc: viewer ${id} ${why}: ${frames} frames, ${packets} packets, ${bytes} bytes; ${senderReports} sender reports, round trip ${rttMs < 0 ? "unknown" : `${rttMs} ms`}, ${keyFrameRequests} key frame requests, ${nacks} NACKed (${resent} resent, ${resendsRepeated} again within the round trip, ${resendsGone} gone, ${resendsRefused} over the limit); ${entry.skipped} frames skipped for the uplink or the path${cc ? `; congestion control: ${cc.feedbacks} feedbacks on ${cc.packets} packets (${cc.received} arrived, ${cc.lost} lost, ${cc.expired} never reported, ${cc.missed} in lost feedback), path ${Math.round(cc.bandwidth * 8 / 1000)} kbit/s, min RTT ${cc.minRtt} ms` : ""}${entry.channels ? `; ${entry.channels.stats.commands} commands (${entry.channels.stats.replies} answered)` : ""}`);
 		if (!this.#entries.size) this.#stop();
 		return true;
 	}
@@ -442,30 +473,29 @@ export class WebRtcEndpoint {
 		const { session } = entry;
 		entry.reader?.close();
 		entry.reader = undefined;
+		this.#unwait(entry);
 		entry.keyed = false;
 		let lost = 0;
 		const drain = () => {
 			for (let frame = reader.read(); frame; frame = reader.read()) {
-				if (reader.lost !== lost) [lost, entry.keyed] = [reader.lost, false];   // the ring overtook it: a gap in the picture
+				if (reader.lost !== lost) {   // the ring overtook it: a gap in the picture
+					lost = reader.lost;
+					this.#unwait(entry);
+					entry.keyed = false;
+				}
 				if (frame.type !== FrameType.video) {
-					// the G.711 track, once the picture has begun (AAC is cloud storage's)
+					// the G.711 track, once the picture has begun (AAC is cloud storage's); it never waits,
+					// but the video read before it goes first when it can
+					if (entry.waiting.length) this.#sendWaiting(entry);
 					if (entry.hears && session.stats.frames > 0 && frame.codec === (this.#o.audio === "pcma" ? Codec.pcma : Codec.pcmu) && session.sendAudio(frame.data, frame.timestamp))
 						this.#charge(entry, frame.size);
 					continue;
 				}
-				if (!entry.keyed && !frame.key) {
-					if (entry.starved) entry.skipped++;
-					continue;
-				}
-				entry.starved = !this.#affords(entry, frame.size);
-				if (entry.starved) {   // over its part: this frame and the rest of its GOP wait
-					entry.keyed = false;
-					entry.skipped++;
-					continue;
-				}
-				// (the session checks the ring's intact(), not the reader's valid(): a NACK may reach the unit after this reader is replaced)
-				entry.keyed = session.sendVideo(frame.data, frame.timestamp);
+				if (entry.waiting.length >= MAX_WAITING) this.#skipWaiting(entry);
+				entry.waiting.push(frame);
+				entry.waitingAt.push(this.#o.now());
 			}
+			this.#sendWaiting(entry);
 		};
 		let reader: RingReader;
 		try {
@@ -477,6 +507,64 @@ export class WebRtcEndpoint {
 		}
 		entry.reader = reader;
 		drain();   // what the ring holds from its newest key frame goes now (the reader is woken by pushes only)
+	}
+
+	/** The viewer's waiting video frames, oldest first, while its allowance takes them; a frame
+	 * that cannot go yet is tried again when the allowance will have refilled, unless it has waited
+	 * WAIT_MS (then it is skipped, and the rest of its GOP with it: frame-aware, never a frame whose
+	 * reference was not sent). */
+	#sendWaiting(entry: Entry): void {
+		const { waiting, waitingAt, session } = entry;
+		while (waiting.length) {
+			const frame = waiting[0];
+			if (!entry.keyed && !frame.key) {
+				if (entry.starved) entry.skipped++;
+				waiting.shift();
+				waitingAt.shift();
+				continue;
+			}
+			if (!this.#affords(entry, frame.size)) {
+				if (this.#o.now() - waitingAt[0] < WAIT_MS) {
+					this.#retryLater(entry);
+					return;
+				}
+				this.#skipWaiting(entry);
+				continue;
+			}
+			entry.starved = false;
+			waiting.shift();
+			waitingAt.shift();
+			// (the session checks the ring's intact(), not the reader's valid(): a NACK may reach the unit after this reader is replaced)
+			entry.keyed = session.sendVideo(frame.data, frame.timestamp);
+		}
+	}
+
+	/** The oldest waiting frame skipped for the viewer's allowance: the frames after it up to a key frame follow it. */
+	#skipWaiting(entry: Entry): void {
+		entry.waiting.shift();
+		entry.waitingAt.shift();
+		entry.starved = true;
+		entry.keyed = false;
+		entry.skipped++;
+	}
+
+	/** The waiting frames tried again once the allowance is back above 0 at its rate (a stalled path: in TICK_MS). */
+	#retryLater(entry: Entry): void {
+		if (entry.retry !== undefined) return;
+		const rate = this.#refill(entry);
+		const ms = rate > 0 && rate !== Infinity ? Math.ceil(-entry.allowance.bytes * 1000 / rate) : TICK_MS;
+		entry.retry = Timer.set(() => {
+			entry.retry = undefined;
+			if (this.#entries.get(entry.id) === entry) this.#sendWaiting(entry);
+		}, Math.min(WAIT_MS, Math.max(RETRY_MIN_MS, ms)));
+	}
+
+	/** Its waiting frames forgotten (a new reader, a gap, the end), and their timer. */
+	#unwait(entry: Entry): void {
+		entry.waiting.length = 0;
+		entry.waitingAt.length = 0;
+		if (entry.retry !== undefined) Timer.clear(entry.retry as never);
+		entry.retry = undefined;
 	}
 
 	#look(): void {

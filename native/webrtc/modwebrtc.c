@@ -266,7 +266,7 @@ void xs_webrtc_cc_rate(xsMachine *the)
 	xsmcSetNumber(xsResult, (double)ivxs_twcc_rate(&r->twcc, now));
 }
 
-/* ccStats(cc) -> { packets, feedbacks, refused, received, lost, unknown, expired, bandwidth, minRtt, inFlight }. */
+/* ccStats(cc) -> { packets, feedbacks, refused, received, lost, unknown, expired, missed, bandwidth, srtt, minRtt, inFlight }. */
 void xs_webrtc_cc_stats(xsMachine *the)
 {
 	CcRecord *r = ivxs_handle_open(the, &xsArg(0), &kCcHooks, "webrtc", "TransportCc");
@@ -282,7 +282,9 @@ void xs_webrtc_cc_stats(xsMachine *the)
 	FIELD("lost", st->lost);
 	FIELD("unknown", st->unknown);
 	FIELD("expired", st->expired);
+	FIELD("missed", st->missed);
 	FIELD("bandwidth", t->cc.btl_bw);
+	FIELD("srtt", t->srtt);
 	FIELD("minRtt", t->rtt.any ? (t->rtt.cur < t->rtt.prev ? t->rtt.cur : t->rtt.prev) : -1);
 	FIELD("inFlight", t->inFlight);
 #undef FIELD

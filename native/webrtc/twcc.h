@@ -11,11 +11,12 @@
  * The viewer's clock is not ours, so a report is turned into what an ACK would have said:
  *   - the round trip: the feedback's arrival minus the send time of the newest packet it reports
  *     (a viewer waits up to ~100 ms to send one: the windowed minimum of these is the path's);
- *   - each packet's queueing delay: its one-way delay (the viewer's arrival minus our send, on
- *     the two clocks) above the smallest one-way delay of the last 5–10 s;
- *   - so its "ACK time": sent + min RTT + queueing delay — the delivery rates p2p_cc measures are
- *     then the viewer's arrival rates, free of the feedback's own batching.
- * A reported loss frees its bytes in flight (loss is not a signal to this CC: p2p_cc.c says why).
+ *   - each packet's "ACK time": its arrival on the viewer's clock moved onto ours by one offset
+ *     (the least of "feedback's arrival minus its newest arrival" seen, allowing for the clocks'
+ *     drift) — the delivery rates p2p_cc measures are then the viewer's arrival rates, its
+ *     queueing delay in them, free of the feedback's own batching.
+ * A reported loss frees its bytes in flight (loss is not a signal to this CC: p2p_cc.c says why),
+ * as does a feedback that starts past packets still unreported (the one that reported them was lost).
  * Packets never reported on expire after IVXS_TWCC_EXPIRE_MS; one in flight for longer than
  * the stall time with no report is a stalled path: the rate is 0 until it expires.
  *
@@ -57,6 +58,7 @@ typedef struct {
 	uint32_t received, lost;   /* packets of ours reported on */
 	uint32_t unknown;          /* statuses about packets we do not hold in flight (settled, forgotten, never sent) */
 	uint32_t expired;          /* never reported on */
+	uint32_t missed;           /* before a feedback's base unreported: their feedback was lost */
 } ivxs_twcc_stats;
 
 typedef struct {
@@ -66,7 +68,10 @@ typedef struct {
 	uint16_t low;              /* packets before it are settled */
 	uint32_t inFlight;         /* bytes */
 	uint32_t srtt;
-	ivxs_twcc_min rtt, owd;    /* ms; the one-way delay on the two clocks (any origin) */
+	ivxs_twcc_min rtt;         /* ms */
+	int64_t ackOffsetUs;       /* our clock minus the viewer's, plus the least report delay (twcc.c offsetAdd) */
+	uint32_t ackOffsetMs;      /* when it was last taken */
+	uint8_t ackOffsetAny;
 	uint64_t now64;            /* our clock unwrapped (one-way delays are differences past 2^32 ms) */
 	uint32_t lastNow;
 	int64_t remoteRef;         /* the viewer's last reference time, and what unwraps it (it wraps at 2^24 x 64 ms) */

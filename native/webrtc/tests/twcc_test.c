@@ -92,6 +92,7 @@ typedef struct {
 	double allowance;
 	int keyed;
 	int feedbackOff;           /* the viewer stops reporting */
+	unsigned feedbackLossEvery; /* every Nth feedback is lost on the way (0: none) */
 	int noCc;                  /* the sender before this CC: every frame sent at once */
 	int chain;                 /* the frames sent since the last key frame all arrived whole */
 	uint32_t framesDecodable;  /* arrived whole, and every frame they depend on too */
@@ -165,7 +166,9 @@ static void simReport(sim *s, ivxs_twcc *t, uint64_t nowUs)
 	for (i = 0; i < n; i++)
 		pk[i].arrivalUs -= (int64_t)(ref - ref24) * 64000;
 	/* a receive delta after a loss may exceed 16 bits only when the link idled ~8 s: not here */
-	if (s->fbTail - s->fbHead < 64) {
+	if (s->feedbackLossEvery && s->feedbackCount % s->feedbackLossEvery == s->feedbackLossEvery - 1)
+		s->feedbackCount++;   /* sent, lost on the way: its numbers are never reported again */
+	else if (s->fbTail - s->fbHead < 64) {
 		unsigned k = s->fbTail++ % 64;
 		s->fb[k].len = twccEncode(s->fb[k].fci, s->reportFrom, ref24, s->feedbackCount++, pk, n, 0, kinds);
 		s->fb[k].atUs = nowUs + (uint64_t)s->delayMs * 1000;
@@ -364,6 +367,34 @@ done:
 	free(s);
 }
 
+/* Every 5th feedback lost on the way back (the viewer reports each packet once): the packets it
+ * reported are settled as missed when the next one starts past them, so the path never reads as
+ * stalled — as many frames go as with every feedback heard, and the rate stays the link's. */
+static void test_feedback_lost(void)
+{
+	static ivxs_twcc t, t0;
+	sim *s = simNew(250000, 30, 125000), *s0 = simNew(250000, 30, 125000);   /* 2 Mbit/s, a 1 Mbit/s stream */
+	uint64_t clockUs = 0, clock0 = 0;
+	uint32_t skipped;
+	ivxs_twcc_init(&t, g_base);
+	ivxs_twcc_init(&t0, g_base);
+	s->feedbackLossEvery = 5;
+	simRun(s, &t, 3, &clockUs);
+	simRun(s0, &t0, 3, &clock0);
+	skipped = s->framesSkipped;
+	simRun(s, &t, 10, &clockUs);
+	simRun(s0, &t0, 10, &clock0);
+	NOTE("%u feedbacks heard, %u packets missed; %u frames skipped after the start (all heard: %u); rate %llu B/s (all heard: %llu)",
+		t.stats.feedbacks, t.stats.missed, s->framesSkipped - skipped, s0->framesSkipped, (unsigned long long)t.cc.pacing_rate, (unsigned long long)t0.cc.pacing_rate);
+	CHECKF(s->framesSkipped - skipped <= s0->framesSkipped + 2, "%u frames skipped", s->framesSkipped - skipped);
+	CHECK(t.stats.missed > 0 && t0.stats.missed == 0);
+	CHECKF(t.cc.pacing_rate * 10 >= t0.cc.pacing_rate * 7, "rate %llu", (unsigned long long)t.cc.pacing_rate);
+	CHECK(t.stats.expired == 0);
+done:
+	free(s);
+	free(s0);
+}
+
 /* Feedback a hostile viewer may send: about numbers never sent, thousands of statuses in a few
  * bytes, malformed. None of it moves the rate or what is in flight, and each costs a bounded read. */
 static void test_hostile(void)
@@ -455,6 +486,7 @@ int main(void)
 	ivxs_test_run("a link at 40 % of the stream: the rate follows the link's, frames skipped whole, ≤ 2 % dropped; sending them all, nothing decodable", test_thin_link);
 	ivxs_test_run("the same link as a token bucket with a 3 KB burst at line rate: key frames arrive, ≤ 2 % dropped", test_token_bucket);
 	ivxs_test_run("a viewer that stops reporting: rate 0 within the stall time, packets expire, the camera tries again", test_stall);
+	ivxs_test_run("every 5th feedback lost: its packets settled as missed by the next, the path never stalled", test_feedback_lost);
 	ivxs_test_run("hostile feedback: numbers never sent, 8191 statuses in 4 bytes, malformed, replayed", test_hostile);
 	ivxs_test_run("the viewer's clock wraps (24-bit reference time) mid-stream", test_remote_wrap);
 	return ivxs_test_summary();

@@ -1,0 +1,126 @@
+// The WebRTC transport's receiver (transports.mjs "webrtc"), in the link's namespace B: Debian's
+// Chromium — the viewer people use — receiving the camera's video in a page, so its jitter-free
+// frame assembly, NACKs, PLIs and TWCC feedback are the browser's own.
+//   node webrtc-receiver.mjs --listen <host>:<port> --frames <file>
+// Signalling over HTTP on the listen address (TCP): GET /offer (the page's recvonly H.264 offer),
+// POST /answer (the camera's SDP), POST /start ({start_ms, fps}: when the camera's frame 0 was captured, and its rate).
+// A frame is received when Chromium has assembled it from its RTP packets: the page takes every
+// encoded frame (encodedInsertableStreams, before the decoder and its jitter buffer — what the
+// other receivers report too) and passes it on to the decoder unchanged. Per frame:
+//   capture time — from its RTP timestamp (the camera's capture clock, ms x 90, unwrapped about
+//     the arrival), seq from that and the start;
+//   recv_ns — the page's clock (performance.timeOrigin + now(), ms since the epoch) moved onto
+//     CLOCK_MONOTONIC by the offset between the two measured in this process (about 0.1 ms);
+//   intact — its NAL units (Annex B as the browser's depacketizer writes them) equal the frames
+//     file's frame's (nalDigest below), access unit delimiters aside (RFC 6184 senders may drop them).
+import { createServer } from "node:http";
+import { chromium } from "playwright-core";
+import { chromiumArgs } from "../../cloud/tests/_browser.mjs";
+import { parseArgs, print, readFramesFile } from "./frames.mjs";
+
+const o = parseArgs(process.argv.slice(2));
+const [host, port] = o.listen.split(":");
+const frames = readFramesFile(o.frames);
+process.stdin.on("end", () => close(0)).resume();
+
+/**
+ * A digest of an Annex-B frame's NAL units (FNV-1a over each unit, trailing zero bytes dropped,
+ * H.264 access unit delimiters skipped), so two framings of the same units agree. Runs in the page
+ * too (its source is sent there): no closures.
+ */
+function nalDigest(bytes) {
+	let hash = 0x811c9dc5, units = 0;
+	const n = bytes.length;
+	let i = 0;
+	const startAt = (k) => k + 2 < n && bytes[k] === 0 && bytes[k + 1] === 0 && bytes[k + 2] === 1;
+	while (i < n && !startAt(i)) i++;
+	while (i < n) {
+		const begin = i + 3;
+		let end = begin;
+		while (end < n && !startAt(end)) end++;
+		let last = end;
+		while (last > begin && bytes[last - 1] === 0) last--;
+		if (last > begin && (bytes[begin] & 0x1f) !== 9) {
+			units++;
+			for (let k = begin; k < last; k++) hash = Math.imul(hash ^ bytes[k], 0x01000193) >>> 0;
+			hash = Math.imul(hash ^ 0xff, 0x01000193) >>> 0;
+		}
+		i = end;
+	}
+	return `${units}:${hash.toString(16)}`;
+}
+const expected = frames.map((f) => nalDigest(f.payload));
+
+// CLOCK_MONOTONIC ns = the epoch ms of performance's clock (which the page shares) + offset
+const offsetNs = process.hrtime.bigint() - BigInt(Math.round((performance.timeOrigin + performance.now()) * 1e6));
+let startMs = null, fps = null;
+const waiting = [];
+
+/** A frame the page assembled: RTP timestamp, arrival (epoch ms), its digest. */
+function arrived(ts, atMs, digest) {
+	if (startMs === null) return void waiting.push([ts, atMs, digest]);
+	const recvNs = BigInt(Math.round(atMs * 1e6)) + offsetNs;
+	// the 90 kHz capture clock unwrapped about a second after the arrival (a frame is never
+	// captured after it arrives; clocks read in two processes may differ by a fraction of a ms)
+	const reference = (recvNs / 1_000_000n + 1000n) * 90n;
+	const ticks = reference - ((reference - BigInt(ts)) % 2n ** 32n);
+	const seq = Math.round((Number(ticks / 90n) - startMs) * fps / 1000);
+	if (ticks % 90n || seq < 0) return print({ unparsed: `RTP timestamp ${ts} at ${recvNs} ns` });
+	const intact = digest === expected[seq % expected.length];
+	print({ seq, capture_ns: String((ticks / 90n) * 1_000_000n), recv_ns: String(recvNs), bytes: intact ? frames[seq % frames.length].payload.length : 0, intact });
+}
+
+const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: [...chromiumArgs, "--disable-features=WebRtcHideLocalIpsWithMdns"] });
+async function close(code) {
+	await browser.close().catch(() => {});
+	process.exit(code);
+}
+process.once("SIGTERM", () => close(0));
+const page = await browser.newPage();
+page.on("pageerror", (error) => process.stderr.write(`page: ${error.message}\n`));
+await page.exposeFunction("ivxsFrame", arrived);
+const offer = await page.evaluate(async (digestSource) => {
+	const nalDigest = new Function(`return ${digestSource}`)();
+	const pc = new RTCPeerConnection({ encodedInsertableStreams: true });
+	window.pc = pc;
+	pc.addTransceiver("video", { direction: "recvonly" });
+	pc.ontrack = ({ receiver }) => {
+		const { readable, writable } = receiver.createEncodedStreams();
+		readable.pipeThrough(new TransformStream({
+			transform(frame, controller) {
+				const at = performance.timeOrigin + performance.now();
+				window.ivxsFrame(frame.timestamp, at, nalDigest(new Uint8Array(frame.data)));
+				controller.enqueue(frame);
+			},
+		})).pipeTo(writable);
+	};
+	await pc.setLocalDescription(await pc.createOffer());
+	await new Promise((resolve) => {
+		if (pc.iceGatheringState === "complete") resolve();
+		pc.onicegatheringstatechange = () => pc.iceGatheringState === "complete" && resolve();
+	});
+	return pc.localDescription.sdp;
+}, nalDigest.toString());
+
+const body = (request) => new Promise((resolve) => {
+	let text = "";
+	request.on("data", (d) => { text += d; }).on("end", () => resolve(text));
+});
+const server = createServer(async (request, response) => {
+	try {
+		if (request.method === "GET" && request.url === "/offer") return response.end(offer);
+		if (request.method === "POST" && request.url === "/answer") {
+			await page.evaluate((sdp) => window.pc.setRemoteDescription({ type: "answer", sdp }), await body(request));
+			return response.end("ok");
+		}
+		if (request.method === "POST" && request.url === "/start") {
+			({ start_ms: startMs, fps } = JSON.parse(await body(request)));
+			for (const frame of waiting.splice(0)) arrived(...frame);
+			return response.end("ok");
+		}
+		response.writeHead(404).end();
+	} catch (error) {
+		response.writeHead(500).end(error.message);
+	}
+});
+server.listen(Number(port), host, () => print({ ready: true }));
