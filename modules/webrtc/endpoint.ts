@@ -52,10 +52,13 @@ const PACKET_OVERHEAD = 12 + 10 + 8 + 20;
 /** A payload's bytes on the wire: with each packet's headers (RTP, TWCC, SRTP's tag, UDP, IPv4). */
 const onTheWire = (bytes: number) => bytes + PACKET_OVERHEAD * Math.ceil(bytes / 1100);
 /** How long a video frame may wait for the viewer's allowance (its path or its part of the
- * uplink) before it and the rest of its GOP are skipped: the native transport's media deadline
- * (native/p2p: 600 ms). Waiting paces the stream at the path's rate; skipping at once lost a GOP
- * whenever a key frame's burst or the congestion control's probing cycle (its rate 0.75x for a
- * round trip) had spent the allowance — the p2p bench's webrtc entry, 1.25x links. */
+ * uplink) before it and the rest of its GOP are skipped, less the queue at the path's bottleneck
+ * (what it would wait there too): the native transport's media deadline (native/p2p: 600 ms).
+ * Waiting paces the stream at the path's rate; skipping at once lost a GOP whenever a key frame's
+ * burst or the congestion control's probing cycle (its rate 0.75x for a round trip) had spent the
+ * allowance — the p2p bench's webrtc entry, 1.25x links. The bottleneck's queue counts because on a
+ * link thinner than the stream waiting alone kept the sender at the path's rate for good, and the
+ * queue it kept stood (min RTT 1,023 ms on the NAT tests' 150 kbit/s hop; skipping drains it). */
 const WAIT_MS = 600;
 /** Frames a viewer may have waiting at most (a second and more of video at 15–30 fps). */
 const MAX_WAITING = 32;
@@ -524,7 +527,7 @@ export class WebRtcEndpoint {
 				continue;
 			}
 			if (!this.#affords(entry, frame.size)) {
-				if (this.#o.now() - waitingAt[0] < WAIT_MS) {
+				if (this.#o.now() - waitingAt[0] < WAIT_MS - session.pathQueueMs()) {
 					this.#retryLater(entry);
 					return;
 				}
@@ -535,7 +538,7 @@ export class WebRtcEndpoint {
 			waiting.shift();
 			waitingAt.shift();
 			// (the session checks the ring's intact(), not the reader's valid(): a NACK may reach the unit after this reader is replaced)
-			entry.keyed = session.sendVideo(frame.data, frame.timestamp);
+			entry.keyed = session.sendVideo(frame.data, frame.timestamp, waiting.length > 0);
 		}
 	}
 

@@ -206,6 +206,13 @@ export class WebRtcSession {
 		return this.#cc?.rate(this.#now());
 	}
 
+	/** How much longer than the path's least round trip its smoothed one is now, ms — the queue at
+	 * its bottleneck, by the TWCC feedback (0 without it, or before one). */
+	pathQueueMs(): number {
+		const stats = this.#cc?.stats;
+		return stats && stats.minRtt >= 0 && stats.srtt > stats.minRtt ? stats.srtt - stats.minRtt : 0;
+	}
+
 	/** The congestion control's counts (packets numbered, feedbacks, bandwidth measured…), when there is one. */
 	get congestion(): TransportCc["stats"] | undefined {
 		return this.#cc?.stats;
@@ -389,14 +396,15 @@ export class WebRtcSession {
 	 * SRTP once DTLS is done (false before). Its packets are made in C into the scratch buffer a few at
 	 * a time, each batch sent only if `intact()` still holds after it was made — the zero-copy
 	 * contract: bytes the ring overwrote meanwhile are never sent (false, counted in `torn`; the
-	 * caller waits for a key frame).
+	 * caller waits for a key frame). `more`: frames wait behind it (the congestion control is told
+	 * the sender is not app-limited).
 	 */
-	sendVideo(accessUnit: Uint8Array, timestampMs: number): boolean {
+	sendVideo(accessUnit: Uint8Array, timestampMs: number, more = false): boolean {
 		if (!this.#sending()) return false;
 		const timestamp = Math.round(timestampMs * 90) % 2 ** 32;
 		this.#sender.begin(accessUnit, timestamp);
 		const slot = this.#remember(accessUnit, timestamp);
-		const whole = this.#packets(this.#sender, accessUnit, this.stats, this.#cc);
+		const whole = this.#packets(this.#sender, accessUnit, this.stats, this.#cc, more);
 		// numbered even when torn: the sender counted them
 		this.#sentCount[slot] = this.#numbered;
 		this.#seq = (this.#seq + this.#numbered) & 0xffff;
@@ -425,12 +433,12 @@ export class WebRtcSession {
 	 * batch sent only if the unit is still intact after it was made (the ring's intact(): a unit that
 	 * is no ring frame always is; false: torn, counted); `#numbered` says how many it numbered,
 	 * `counts` what went out (a stream's sender report figures). Nothing allocated but each send's view. */
-	#packets(sender: RtpSender, unit: Uint8Array, counts: { packets: number; payloadBytes: number }, cc?: TransportCc): boolean {
+	#packets(sender: RtpSender, unit: Uint8Array, counts: { packets: number; payloadBytes: number }, cc?: TransportCc, more = false): boolean {
 		const srtp = this.#srtp!, peer = this.#peer!;
 		const { out, lengths } = this.#scratch;
 		const header = 12 + (cc ? TWCC_EXTENSION_BYTES : 0) + SRTP_TAG_BYTES, now = this.#now();
 		this.#numbered = 0;
-		for (let n = sender.next(unit, srtp, out, lengths, cc, now); n; n = sender.next(unit, srtp, out, lengths, cc, now)) {
+		for (let n = sender.next(unit, srtp, out, lengths, cc, now, more); n; n = sender.next(unit, srtp, out, lengths, cc, now, more)) {
 			this.#numbered += n;
 			if (!intact(unit)) {
 				this.stats.torn++;

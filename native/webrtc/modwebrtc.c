@@ -345,17 +345,19 @@ void xs_webrtc_sender_begin(xsMachine *the)
 	r->active = 1;
 }
 
-/* senderNext(sender, accessUnit, srtp, out, lengths, cc, now) -> how many packets of the begun
+/* senderNext(sender, accessUnit, srtp, out, lengths, cc, now, more) -> how many packets of the begun
  * access unit went into `out` (an ArrayBuffer), back to back, each protected (SRTP); their lengths
  * in `lengths` (an ArrayBuffer of 16-bit words, native order); 0 when the access unit is done. The
  * next sequence number carries on to the next access unit. With `cc` (a TransportCc, else
- * undefined) each packet is numbered for it and its send recorded at `now`. */
+ * undefined) each packet is numbered for it and its send recorded at `now`; `more` (optional, true):
+ * frames wait behind this access unit, so its last packet is not app-limited. */
 void xs_webrtc_sender_next(xsMachine *the)
 {
 	SenderRecord *r = ivxs_handle_open(the, &xsArg(0), &kSenderHooks, "webrtc", "RtpSender");
 	ivxs_srtp *s = ivxs_handle_open(the, &xsArg(2), &kSrtpHooks, "webrtc", "Srtp");
 	CcRecord *cc = ccArg(the, 5);
 	uint32_t now = cc ? (uint32_t)ivxs_integer(the, &xsArg(6), 0, 0xffffffff, "webrtc", "now") : 0;
+	int more = xsmcArgc > 7 && xsmcTest(xsArg(7));
 	void *au, *outData, *lengthData;
 	xsUnsignedValue size, outSize, lengthSize;
 	size_t offset = 0, count = 0, cap, protectedLength;
@@ -386,9 +388,11 @@ void xs_webrtc_sender_next(xsMachine *the)
 				ivxs_throw_status(the, XS_RANGE_ERROR, "webrtc", (int)n, kTables);
 			break;
 		}
-		if (cc)   /* the marker: the access unit's last packet, after which nothing waits; an audio
-			   * frame is one packet, unmarked (one talkspurt), and nothing waits after it either */
-			n = ccStamp(cc, packet, (size_t)n, cap, (packet[1] & 0x80) || r->stream.codec == IVXS_RTP_AUDIO, now);
+		if (cc)   /* the marker: the access unit's last packet, after which nothing waits (unless `more`:
+			   * a sender with frames waiting is not app-limited — marked so, every frame read as a
+			   * new burst whose queue the CC forgave, and a queue stood: p2p_cc.c); an audio frame is
+			   * one packet, unmarked (one talkspurt), and nothing waits after it */
+			n = ccStamp(cc, packet, (size_t)n, cap, ((packet[1] & 0x80) && !more) || r->stream.codec == IVXS_RTP_AUDIO, now);
 		if ((status = ivxs_srtp_protect(s, packet, (size_t)n, cap, &protectedLength))) {
 			r->active = 0;
 			ivxs_throw_status(the, XS_UNKNOWN_ERROR, "webrtc", status, kTables);

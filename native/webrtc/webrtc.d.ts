@@ -54,8 +54,9 @@ declare module "webrtc" {
 		constructor(codec: 0 | 1 | 2, ssrc: number, seq: number, payloadType: number, mtu: number);
 		/** The access unit (Annex-B) to send next: an ArrayBuffer or a ring frame's bytes, read where they are. */
 		begin(accessUnit: ArrayBuffer | Uint8Array, timestamp: number): void;
-		/** How many packets went into `out` (0: the access unit is done). The same access unit as begun. */
-		next(accessUnit: ArrayBuffer | Uint8Array, srtp: Srtp, out: ArrayBuffer, lengths: Uint16Array, cc?: TransportCc, now?: number): number;
+		/** How many packets went into `out` (0: the access unit is done). The same access unit as begun.
+		 * `more`: frames wait behind this one — its last packet is not marked app-limited to the CC. */
+		next(accessUnit: ArrayBuffer | Uint8Array, srtp: Srtp, out: ArrayBuffer, lengths: Uint16Array, cc?: TransportCc, now?: number, more?: boolean): number;
 		/** Packet `seq` of a unit sent earlier from `firstSeq` at `timestamp`, made again and protected
 		 * into `out`: its length, 0 when the unit has no such packet (a NACK's resend). */
 		resend(accessUnit: ArrayBuffer | Uint8Array, srtp: Srtp, out: ArrayBuffer, firstSeq: number, timestamp: number, seq: number, cc?: TransportCc, now?: number): number;

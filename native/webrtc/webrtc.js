@@ -110,10 +110,11 @@ export class RtpSender {
 		this.#sender = createSender(codec, ssrc, seq, payloadType, mtu);
 	}
 	begin(accessUnit, timestamp) { senderBegin(this.#sender, accessUnit, timestamp); }
-	// With a TransportCc (and the time), each packet is numbered for it.
-	next(accessUnit, srtp, out, lengths, cc, now) {
+	// With a TransportCc (and the time), each packet is numbered for it; `more`: frames wait behind
+	// this one (its last packet is not the end of what the sender had to send).
+	next(accessUnit, srtp, out, lengths, cc, now, more) {
 		if (!(lengths instanceof Uint16Array) || lengths.byteOffset) throw new TypeError("webrtc: lengths is a Uint16Array of its own buffer");
-		return senderNext(this.#sender, accessUnit, srtpOf(srtp), out, lengths.buffer, cc === undefined ? undefined : ccOf(cc), now);
+		return senderNext(this.#sender, accessUnit, srtpOf(srtp), out, lengths.buffer, cc === undefined ? undefined : ccOf(cc), now, more === true);
 	}
 	resend(accessUnit, srtp, out, firstSeq, timestamp, seq, cc, now) {
 		return senderResend(this.#sender, accessUnit, srtpOf(srtp), out, firstSeq, timestamp, seq, cc === undefined ? undefined : ccOf(cc), now);
