@@ -240,9 +240,13 @@ uint64_t ivxs_twcc_rate(ivxs_twcc *t, uint32_t now)
 		ivxs_twcc_sent *s = slotOf(t, t->low);
 		uint32_t age = P2P_SINCE(now, s->cc.sent_ms);
 		if (age < IVXS_TWCC_EXPIRE_MS) {
-			/* before the viewer's first report, no report is not a stall (it may send none) */
+			/* before the viewer's first report, no report is not a stall (it may send none). A
+			 * stall with nothing sent since it began lets one burst go as a probe: a viewer reports
+			 * what arrives, so packets lost at the end of what was sent are reported (as lost) only
+			 * once something after them arrives — held at 0, the path waited for them to expire
+			 * (2 s without a frame: the p2p bench's webrtc entry, bursty loss) */
 			if (t->heard && age >= stall)
-				return 0;
+				return P2P_SINCE(now, slotOf(t, (uint16_t)(t->next - 1))->cc.sent_ms) >= stall ? t->cc.pacing_rate : 0;
 			break;
 		}
 		settle(t, s);

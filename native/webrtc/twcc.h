@@ -18,7 +18,8 @@
  * A reported loss frees its bytes in flight (loss is not a signal to this CC: p2p_cc.c says why),
  * as does a feedback that starts past packets still unreported (the one that reported them was lost).
  * Packets never reported on expire after IVXS_TWCC_EXPIRE_MS; one in flight for longer than
- * the stall time with no report is a stalled path: the rate is 0 until it expires.
+ * the stall time with no report is a stalled path: the rate is 0 until it expires, but for a probe
+ * once nothing has been sent for the stall time (what follows a lost tail gets it reported).
  *
  * I/O-free and allocation-free: the caller gives the time, the packets and the feedback.
  */

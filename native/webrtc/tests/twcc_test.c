@@ -342,8 +342,9 @@ done:
 	free(s);
 }
 
-/* The viewer stops reporting: the rate is 0 within the stall time, and once its packets expire the
- * camera tries again (a key frame), counting them expired. */
+/* The viewer stops reporting: the rate is 0 within the stall time (but for a probe once nothing has
+ * gone out for that long), and once its packets expire the camera tries again (a key frame),
+ * counting them expired. */
 static void test_stall(void)
 {
 	static ivxs_twcc t;
@@ -358,13 +359,59 @@ static void test_stall(void)
 	sentBefore = s->framesSent;
 	simRun(s, &t, 1, &clockUs);
 	now = g_base + (uint32_t)(clockUs / 1000);
-	CHECKF(ivxs_twcc_rate(&t, now) == 0, "rate %llu 1 s after the last report", (unsigned long long)ivxs_twcc_rate(&t, now));
+	/* stalled: 0 while something went out within the stall time (else a probe may go: test_tail_lost) */
+	{
+		uint8_t p[1300];
+		rtpPacket(p, 1000, 1);
+		CHECK(ivxs_twcc_stamp(&t, ID, p, 1000, sizeof(p), 1018, 1, now) > 0);
+	}
+	CHECKF(ivxs_twcc_rate(&t, now + 1) == 0, "rate %llu 1 s after the last report", (unsigned long long)ivxs_twcc_rate(&t, now + 1));
 	CHECKF(s->framesSent - sentBefore <= 15, "%u frames sent into a silent path in 1 s", s->framesSent - sentBefore);
 	CHECK(ivxs_twcc_rate(&t, now + IVXS_TWCC_EXPIRE_MS) > 0);
 	CHECK(t.stats.expired > 0 && t.inFlight == 0);
 	NOTE("%u packets expired", t.stats.expired);
 done:
 	free(s);
+}
+
+/* The last packets sent are lost and nothing follows them: no report can say so until something
+ * after them arrives. Stalled, the rate lets one burst go once nothing has been sent for the stall
+ * time (a probe); its report settles the tail as lost and the path is back. */
+static void test_tail_lost(void)
+{
+	static ivxs_twcc t;
+	static twcc_packet pk[TWCC_MAX];
+	uint8_t fci[1200], p[1300];
+	ivxs_rtcp_packet rp;
+	unsigned kinds[3] = { 0, 0, 0 }, i;
+	size_t len;
+	ivxs_twcc_init(&t, g_base);
+	for (i = 0; i < 10; i++) {
+		rtpPacket(p, 1000, (uint16_t)i);
+		CHECK(ivxs_twcc_stamp(&t, ID, p, 1000, sizeof(p), 1018, i == 9, g_base) > 0);
+	}
+	memset(&rp, 0, sizeof(rp));
+	rp.type = IVXS_RTCP_RTPFB;
+	rp.count = 15;
+	for (i = 0; i < 5; i++)   /* 0-4 arrived; 5-9, the tail, did not (a feedback covers up to the last arrival) */
+		pk[i].seq = (uint16_t)i, pk[i].received = 1, pk[i].arrivalUs = 64000 + i * 1000;
+	len = twccEncode(fci, 0, 1, 0, pk, 5, 0, kinds);
+	rp.body = fci, rp.bodyLen = len;
+	CHECK_EQ(ivxs_twcc_feedback(&t, &rp, g_base + 60), 0);
+	CHECK(ivxs_twcc_rate(&t, g_base + 400) > 0);
+	/* the tail unreported past the stall time, nothing sent since: a probe may go */
+	CHECKF(ivxs_twcc_rate(&t, g_base + 600) > 0, "rate %llu", (unsigned long long)ivxs_twcc_rate(&t, g_base + 600));
+	rtpPacket(p, 1000, 10);
+	CHECK(ivxs_twcc_stamp(&t, ID, p, 1000, sizeof(p), 1018, 1, g_base + 600) > 0);
+	CHECK_EQ(ivxs_twcc_rate(&t, g_base + 610), 0);   /* stalled again while the probe is out */
+	for (i = 0; i < 6; i++)   /* its report: the tail not received, the probe received */
+		pk[i].seq = (uint16_t)(5 + i), pk[i].received = i == 5, pk[i].arrivalUs = i == 5 ? 128000 + 630000 : 0;
+	len = twccEncode(fci, 5, 1, 1, pk, 6, 0, kinds);
+	rp.body = fci, rp.bodyLen = len;
+	CHECK_EQ(ivxs_twcc_feedback(&t, &rp, g_base + 670), 0);
+	CHECK(t.stats.lost == 5 && t.inFlight == 0 && t.stats.expired == 0);
+	CHECK(ivxs_twcc_rate(&t, g_base + 680) > 0);
+done:;
 }
 
 /* Every 5th feedback lost on the way back (the viewer reports each packet once): the packets it
@@ -486,6 +533,7 @@ int main(void)
 	ivxs_test_run("a link at 40 % of the stream: the rate follows the link's, frames skipped whole, ≤ 2 % dropped; sending them all, nothing decodable", test_thin_link);
 	ivxs_test_run("the same link as a token bucket with a 3 KB burst at line rate: key frames arrive, ≤ 2 % dropped", test_token_bucket);
 	ivxs_test_run("a viewer that stops reporting: rate 0 within the stall time, packets expire, the camera tries again", test_stall);
+	ivxs_test_run("the tail of what was sent lost, nothing after it: a probe once nothing has gone for the stall time, its report settles the tail", test_tail_lost);
 	ivxs_test_run("every 5th feedback lost: its packets settled as missed by the next, the path never stalled", test_feedback_lost);
 	ivxs_test_run("hostile feedback: numbers never sent, 8191 statuses in 4 bytes, malformed, replayed", test_hostile);
 	ivxs_test_run("the viewer's clock wraps (24-bit reference time) mid-stream", test_remote_wrap);
