@@ -374,6 +374,24 @@ done:
 	free(s);
 }
 
+/* A fresh state with packets 0-9 sent at the clock's base (1000 bytes each, the last app-limited),
+ * and `rp` an empty TWCC feedback packet to fill: 1, or 0 when a stamp failed. */
+static int tenSent(ivxs_twcc *t, ivxs_rtcp_packet *rp)
+{
+	uint8_t p[1300];
+	unsigned i;
+	ivxs_twcc_init(t, g_base);
+	for (i = 0; i < 10; i++) {
+		rtpPacket(p, 1000, (uint16_t)i);
+		if (ivxs_twcc_stamp(t, ID, p, 1000, sizeof(p), 1018, i == 9, g_base) <= 0)
+			return 0;
+	}
+	memset(rp, 0, sizeof(*rp));
+	rp->type = IVXS_RTCP_RTPFB;
+	rp->count = 15;
+	return 1;
+}
+
 /* The last packets sent are lost and nothing follows them: no report can say so until something
  * after them arrives. Stalled, the rate lets one burst go once nothing has been sent for the stall
  * time (a probe); its report settles the tail as lost and the path is back. */
@@ -385,14 +403,7 @@ static void test_tail_lost(void)
 	ivxs_rtcp_packet rp;
 	unsigned kinds[3] = { 0, 0, 0 }, i;
 	size_t len;
-	ivxs_twcc_init(&t, g_base);
-	for (i = 0; i < 10; i++) {
-		rtpPacket(p, 1000, (uint16_t)i);
-		CHECK(ivxs_twcc_stamp(&t, ID, p, 1000, sizeof(p), 1018, i == 9, g_base) > 0);
-	}
-	memset(&rp, 0, sizeof(rp));
-	rp.type = IVXS_RTCP_RTPFB;
-	rp.count = 15;
+	CHECK(tenSent(&t, &rp));
 	for (i = 0; i < 5; i++)   /* 0-4 arrived; 5-9, the tail, did not (a feedback covers up to the last arrival) */
 		pk[i].seq = (uint16_t)i, pk[i].received = 1, pk[i].arrivalUs = 64000 + i * 1000;
 	len = twccEncode(fci, 0, 1, 0, pk, 5, 0, kinds);
@@ -448,22 +459,15 @@ static void test_hostile(void)
 {
 	static ivxs_twcc t;
 	static twcc_packet pk[TWCC_MAX];
-	uint8_t fci[1200], p[1300];
+	uint8_t fci[1200];
 	ivxs_rtcp_packet rp;
 	unsigned kinds[3] = { 0, 0, 0 }, i;
 	uint64_t rate;
 	uint32_t inFlight;
 	size_t len;
-	ivxs_twcc_init(&t, g_base);
-	for (i = 0; i < 10; i++) {
-		rtpPacket(p, 1000, (uint16_t)i);
-		CHECK(ivxs_twcc_stamp(&t, ID, p, 1000, sizeof(p), 1018, i == 9, g_base) > 0);
-	}
+	CHECK(tenSent(&t, &rp));
 	rate = t.cc.pacing_rate;
 	inFlight = t.inFlight;
-	memset(&rp, 0, sizeof(rp));
-	rp.type = IVXS_RTCP_RTPFB;
-	rp.count = 15;
 	/* numbers 1000..1099, never sent, all received */
 	for (i = 0; i < 100; i++)
 		pk[i].seq = (uint16_t)(1000 + i), pk[i].received = 1, pk[i].arrivalUs = 64000 + i * 1000;
