@@ -218,8 +218,9 @@ test.serial("the console in Chromium over a thin last hop (150 kbit/s, under the
 	// the audio is numbered with the video (Chromium reports every packet that carries the extension, PCMU's too): the
 	// path is the link's, the audio's bytes charged before the video's. (Before, audio went unnumbered and uncharged: the
 	// path read what the audio left the video, 85 kbit/s, and video + audio overdrew the link.)
-	// The figure at the end is logged, not bounded: behind a token bucket it has read from 113 to 410 kbit/s (the bucket's
-	// burst passes at line rate: a known weakness of delivery-rate samples, BBR's policer model is not in p2p_cc.c)
+	// The figure at the end is logged, not bounded: behind a token bucket it has read from 113 to 1,744 kbit/s (the
+	// bucket's burst passes at line rate once its queue has emptied; p2p_cc.c clamps it back within a round trip or so
+	// of a queue forming, but the end may fall between)
 	t.true(kbit > 0, "a path measured");
 	t.like(listed, { wire: "webrtc" }, "the cloud lists the session");
 	t.true(listed.bandwidth > 0, `the cloud lists what the path takes: ${JSON.stringify(listed)}`);
@@ -228,7 +229,8 @@ test.serial("the console in Chromium over a thin last hop (150 kbit/s, under the
 	t.true(link.dropped <= link.sent * 0.05, `${link.dropped} of ${link.sent} packets dropped at the link`);
 	// no standing queue at the hop: frames waiting for the path are not the end of what the camera
 	// had to send (not app-limited), so the CC's delay check drains what it queued (marked so, the
-	// queue stood: min RTT ~1 s)
+	// queue stood: min RTT ~1 s); a risen minimum RTT is held while it drains, and the bucket's
+	// line-rate burst no longer sets the rate for 2 s (either let a 0.6-1 s queue stand: CI, 2026-11-26)
 	t.true(Number(cc[10]) >= 0 && Number(cc[10]) < 400, `min RTT ${cc[10]} ms at the end`);
 });
 

@@ -42,6 +42,7 @@ uint32_t p2p_bucket_wait(p2p_bucket *b, uint64_t rate, uint32_t now);
 typedef struct {
 	uint64_t delivered;        /* the CC's delivery state at send */
 	uint32_t delivered_ms;
+	uint32_t first_sent_ms;    /* when the packet last delivered before this one's send was sent */
 	uint32_t queued;           /* our own bytes queued at the bottleneck ahead of this one (estimate) */
 	uint32_t sent_ms;
 	uint16_t bytes;            /* datagram bytes */
@@ -51,13 +52,18 @@ typedef struct {
 typedef struct {
 	uint64_t delivered;
 	uint32_t delivered_ms;
+	uint32_t first_sent_ms;    /* the send time of the packet last delivered (BBR's first_tx_mstamp) */
 	uint64_t round_end_delivered;
 	uint32_t round;
 	uint64_t bw[P2P_BW_BUCKETS];
 	uint32_t bw_ms;            /* start of the current bucket */
 	uint32_t bw_cur;
 	uint64_t btl_bw;           /* bytes/s: the path's bottleneck bandwidth, as measured */
-	uint32_t min_rtt;
+	uint64_t queued_bw;        /* what packets behind the standing queue were delivered at, smoothed (0: none) */
+	uint32_t loss_q16;         /* the share of packets lost, x 65536, over the last ~64 (settled) */
+	uint32_t min_rtt;          /* the path's, as the CC uses it: the windowed minimum, a rise held (p2p_cc.c) */
+	int min_held;              /* the windowed minimum rose past the slack at min_held_ms; min_rtt kept */
+	uint32_t min_held_ms;
 	uint32_t queue_ms;         /* smoothed queueing delay not caused by our own burst */
 	uint64_t backlog;          /* our bytes at the bottleneck if it drains at btl_bw (key-frame bursts) */
 	uint32_t backlog_ms;
@@ -77,6 +83,8 @@ void p2p_cc_init(p2p_cc *cc, uint32_t now);
 void p2p_cc_on_send(p2p_cc *cc, p2p_cc_packet *p, uint32_t bytes, uint32_t in_flight_before, uint32_t now);
 /* `p` arrived, known at `now`; `in_flight` after it; the path's min RTT (0: none yet) and smoothed RTT. */
 void p2p_cc_on_ack(p2p_cc *cc, const p2p_cc_packet *p, uint32_t in_flight, uint32_t min_rtt, uint32_t srtt, uint32_t now);
+/* A packet was declared lost. */
+void p2p_cc_on_lost(p2p_cc *cc);
 /* 0 = may send `bytes` now; otherwise the milliseconds to wait. */
 uint32_t p2p_cc_wait(p2p_cc *cc, uint32_t bytes, uint32_t in_flight, uint32_t now);
 

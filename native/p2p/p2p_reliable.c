@@ -178,6 +178,7 @@ static void lose(ivxs_p2p_session *s, p2p_sent *p)
 	r->in_flight_bytes -= p->cc.bytes;
 	r->in_flight_packets--;
 	s->packets_lost++;
+	p2p_cc_on_lost(&s->cc);
 	p2p_chan_on_lost(s, p);
 }
 

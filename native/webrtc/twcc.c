@@ -207,6 +207,7 @@ int ivxs_twcc_feedback(ivxs_twcc *t, const ivxs_rtcp_packet *p, uint32_t now)
 			if (found && (int16_t)(uint16_t)(newest - seq) > 0) {
 				settle(t, s);
 				t->stats.lost++;
+				p2p_cc_on_lost(&t->cc);
 			}
 			continue;
 		}
