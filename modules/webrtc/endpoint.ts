@@ -239,7 +239,7 @@ export class WebRtcEndpoint {
 			send: (bytes, address, port) => this.#o.send(bytes, address, port),
 			now: this.#o.now, hmacSha1: this.#o.hmacSha1,
 			onKeyFrameRequest: () => this.#keyFrame(entry),
-			affords: (bytes) => this.#affordsRepair(entry, bytes),
+			affords: (bytes) => this.#spend(entry, bytes, PATH_BURST_S),
 			talk: voiceCodec ? { payloadType: voiceCodec.pt, voice: (payload) => this.#voice(entry, voiceCodec.name, payload) } : undefined,
 			channel: application ? { port: application.sctpPort!, remotePort: application.sctpPort!, message: (stream, ppid, data) => entry.channels!.message(stream, ppid, data) } : undefined,
 			log: (message) => this.#o.log(`${message} (${id})`), scratch: this.#scratch,
@@ -323,25 +323,17 @@ export class WebRtcEndpoint {
 
 	/** Whether the session may send `bytes` now (then they are counted against it): within its part
 	 * of the uplink and what its path takes by its TWCC feedback (the congestion control's rate, 0
-	 * while the path is stalled), whichever is less. */
-	#affords(entry: Entry, bytes: number): boolean {
+	 * while the path is stalled), whichever is less — while its allowance is not below `floorS`
+	 * seconds of that rate. A frame needs 0; a repair (a NACKed packet's resend) comes before new
+	 * frames — without it the frame and the rest of its GOP are lost to the viewer — so it may take
+	 * the allowance into debt down to PATH_BURST_S (the frames after it wait), never while the path
+	 * is stalled. Refusing repairs whenever a frame's burst had spent the allowance left most of them
+	 * unsent on a link near the stream's rate (the p2p bench's webrtc entry: 12 of 16 NACKs refused
+	 * at 1.25x with bursty loss). */
+	#spend(entry: Entry, bytes: number, floorS: number): boolean {
 		const rate = this.#refill(entry);
 		if (rate === Infinity) return true;
-		if (rate === 0 || entry.allowance.bytes < 0) return false;   // stalled (nothing reported for a while), or over its part
-		entry.allowance.bytes -= onTheWire(bytes);
-		return true;
-	}
-
-	/** Whether a resend of `bytes` (a NACKed packet) may go now, then counted against the session:
-	 * a repair comes before new frames — without it the frame and the rest of its GOP are lost to
-	 * the viewer — so it may take the allowance into debt down to PATH_BURST_S of the rate (the
-	 * frames after it wait), never while the path is stalled. Refusing it whenever a frame's burst
-	 * had spent the allowance left most repairs unsent on a link near the stream's rate (the p2p
-	 * bench's webrtc entry: 12 of 16 NACKs refused at 1.25x with bursty loss). */
-	#affordsRepair(entry: Entry, bytes: number): boolean {
-		const rate = this.#refill(entry);
-		if (rate === Infinity) return true;
-		if (rate === 0 || entry.allowance.bytes < -rate * PATH_BURST_S) return false;
+		if (rate === 0 || entry.allowance.bytes < -rate * floorS) return false;   // stalled, or over its part
 		entry.allowance.bytes -= onTheWire(bytes);
 		return true;
 	}
@@ -522,11 +514,10 @@ export class WebRtcEndpoint {
 			const frame = waiting[0];
 			if (!entry.keyed && !frame.key) {
 				if (entry.starved) entry.skipped++;
-				waiting.shift();
-				waitingAt.shift();
+				this.#dropOldest(entry);
 				continue;
 			}
-			if (!this.#affords(entry, frame.size)) {
+			if (!this.#spend(entry, frame.size, 0)) {
 				if (this.#o.now() - waitingAt[0] < WAIT_MS - session.pathQueueMs()) {
 					this.#retryLater(entry);
 					return;
@@ -535,8 +526,7 @@ export class WebRtcEndpoint {
 				continue;
 			}
 			entry.starved = false;
-			waiting.shift();
-			waitingAt.shift();
+			this.#dropOldest(entry);
 			// (the session checks the ring's intact(), not the reader's valid(): a NACK may reach the unit after this reader is replaced)
 			entry.keyed = session.sendVideo(frame.data, frame.timestamp, waiting.length > 0);
 		}
@@ -544,11 +534,16 @@ export class WebRtcEndpoint {
 
 	/** The oldest waiting frame skipped for the viewer's allowance: the frames after it up to a key frame follow it. */
 	#skipWaiting(entry: Entry): void {
-		entry.waiting.shift();
-		entry.waitingAt.shift();
+		this.#dropOldest(entry);
 		entry.starved = true;
 		entry.keyed = false;
 		entry.skipped++;
+	}
+
+	/** The oldest waiting frame off the list (sent or skipped). */
+	#dropOldest(entry: Entry): void {
+		entry.waiting.shift();
+		entry.waitingAt.shift();
 	}
 
 	/** The waiting frames tried again once the allowance is back above 0 at its rate (a stalled path: in TICK_MS). */
