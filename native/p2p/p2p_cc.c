@@ -164,12 +164,15 @@ static uint32_t queueLimit(const p2p_cc *cc)
  * rose reads as a queue too (until the minimum RTT follows), but it delivers as fast as we send,
  * and clamped to that the rate spiralled down with the drain's 0.75. Not while more than 2 % of
  * the last packets were lost: bytes lost are not delivered, and the bench's bursty links read low
- * (camera stream, 1.25x, native: 79 -> 37 % decodable, seed 2103). What such packets were delivered at is smoothed
- * (a sample's interval may reach back before the queue). */
+ * (camera stream, 1.25x, native: 79 -> 37 % decodable, seed 2103). Only on a wire whose ACK
+ * times are the viewer's arrival times (TWCC, clamp_queued): the native transport's are when its
+ * ACK reached us, and a viewer slow to send one (a busy CPU) read as a standing queue — one of
+ * five viewers sharing the uplink budget got half its share (CI, camera-viewers). What such
+ * packets were delivered at is smoothed (a sample's interval may reach back before the queue). */
 static void clampToQueued(p2p_cc *cc, uint32_t excess, uint64_t rate, int slower)
 {
 	uint32_t i;
-	if (!slower || excess <= queueLimit(cc) || cc->queue_ms <= queueLimit(cc)
+	if (!cc->clamp_queued || !slower || excess <= queueLimit(cc) || cc->queue_ms <= queueLimit(cc)
 			|| cc->loss_q16 > kLossyQ16) {
 		if (!excess)
 			cc->queued_bw = 0;

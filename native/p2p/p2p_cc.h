@@ -59,6 +59,7 @@ typedef struct {
 	uint32_t bw_ms;            /* start of the current bucket */
 	uint32_t bw_cur;
 	uint64_t btl_bw;           /* bytes/s: the path's bottleneck bandwidth, as measured */
+	int clamp_queued;          /* the wire reports arrival times (TWCC): a standing queue's delivery clamps the filter */
 	uint64_t queued_bw;        /* what packets behind the standing queue were delivered at, smoothed (0: none) */
 	uint32_t loss_q16;         /* the share of packets lost, x 65536, over the last ~64 (settled) */
 	uint32_t min_rtt;          /* the path's, as the CC uses it: the windowed minimum, a rise held (p2p_cc.c) */

@@ -49,6 +49,7 @@ void ivxs_twcc_init(ivxs_twcc *t, uint32_t now)
 {
 	memset(t, 0, sizeof(*t));
 	p2p_cc_init(&t->cc, now);
+	t->cc.clamp_queued = 1;   /* TWCC: ACK times are the viewer's arrival times (p2p_cc.c) */
 	minReset(&t->rtt);
 	t->lastNow = now;
 	t->now64 = (uint64_t)1 << 32;   /* any origin; far from 0 so a send time never goes below it */
