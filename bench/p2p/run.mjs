@@ -33,6 +33,9 @@
 // Each link also gets a "floor": what a perfect transport would score (no header bytes, no
 // loss, frames sent back to back at the link rate in capture order, plus the one-way delay) —
 // no transport can beat it, so a target below it cannot be met with this stream.
+// Glass-to-glass (issue 28): WebRTC to Chromium on two 20 ms RTT links per stream (no rate cap, and
+// 2x the stream), the page showing every frame in a <video>: capture → the frame presented
+// (requestVideoFrameCallback), beside the native transport's capture → last byte on the same links.
 import { spawnSync } from "node:child_process";
 import { dirname, join, resolve } from "node:path";
 import { createInterface } from "node:readline";
@@ -131,6 +134,7 @@ export async function runOne(transport, linkSpec, { framesFile, seconds, drainMs
 		const setup = transport.setup?.(link) ?? {};
 		const listen = `${link.b.address}:${PORT}`;
 		const received = new Map();
+		const presented = new Map();   // seq → when a receiver that shows frames (Chromium) presented it
 		const receiverLines = [];
 		const [rcmd, ...rargs] = transport.receiver({ listen, frames: framesFile });
 		const receiver = link.spawn("b", rcmd, rargs);
@@ -138,6 +142,7 @@ export async function runOne(transport, linkSpec, { framesFile, seconds, drainMs
 			receiver.once("exit", (code) => reject(new Error(`${transport.name} receiver exited ${code}: ${receiverStderr()}`)));
 			const receiverStderr = lines(receiver, (o) => {
 				if (o.ready) return resolvePromise();
+				if (o.presented !== undefined) return void (presented.has(o.presented) || presented.set(o.presented, o.present_ns));
 				if (o.seq === undefined) return receiverLines.push(o);
 				if (!received.has(o.seq)) received.set(o.seq, o);
 			});
@@ -158,13 +163,13 @@ export async function runOne(transport, linkSpec, { framesFile, seconds, drainMs
 		await new Promise((r) => setTimeout(r, 100));
 		receiver.kill("SIGTERM");
 		const tcp = transport.name.startsWith("tcp") ? tcpCounters(link) : undefined;
-		return summarise({ transport, linkSpec, sent, received, done, connected, setup, relay: link.relay.counters(), tcp, seconds });
+		return summarise({ transport, linkSpec, sent, received, presented, done, connected, setup, relay: link.relay.counters(), tcp, seconds });
 	} finally {
 		await link.close();
 	}
 }
 
-function summarise({ sent, received, done, connected, setup, relay, tcp, seconds }) {
+function summarise({ sent, received, presented, done, connected, setup, relay, tcp, seconds }) {
 	const scheduled = Math.round(seconds * FPS);
 	if (sent.length !== scheduled) throw new Error(`sender reported ${sent.length} frames, ${scheduled} scheduled`);
 	const latencies = [];
@@ -203,6 +208,7 @@ function summarise({ sent, received, done, connected, setup, relay, tcp, seconds
 		}
 	}
 	const decodable = decodableOnTime(chain, DEADLINE_MS);
+	const glass = glassToGlass(sent, presented);
 	if (wrongStamp) throw new Error(`${wrongStamp} frames arrived with a capture time the sender did not send`);
 	const all = [...latencies].sort((a, b) => a - b);
 	const got = all.filter(Number.isFinite);
@@ -227,6 +233,7 @@ function summarise({ sent, received, done, connected, setup, relay, tcp, seconds
 			min_received: round(got[0]),
 			key_frames_p50: round(percentile([...keyLatencies].sort((a, b) => a - b), 50)),
 		},
+		...(glass ? { glass_to_glass_ms: glass } : {}),
 		goodput_kbps: round((goodBytes * 8) / span / 1000, 2),
 		on_time_goodput_kbps: round((onTimeBytes * 8) / seconds / 1000, 2),
 		stream_kbps: round((payloadBytes * 8) / seconds / 1000, 2),
@@ -244,6 +251,23 @@ function summarise({ sent, received, done, connected, setup, relay, tcp, seconds
 	// What pooling repetitions needs (pool()), kept out of the JSON.
 	Object.defineProperty(result, "trace", { value: { latencies, onTime, decodable, frames: scheduled } });
 	return result;
+}
+
+/**
+ * Capture → presented, for a receiver that shows the frames (Chromium's <video>: the compositor's
+ * expected display time of each frame, requestVideoFrameCallback): percentiles over the frames it
+ * presented, and how many of the scheduled frames it presented (a player skips frames that came
+ * too late to show, and may show a frame before every earlier one arrived: not decodability).
+ */
+function glassToGlass(sent, presented) {
+	if (!presented?.size) return undefined;
+	const ms = [];
+	for (const s of sent) {
+		const at = presented.get(s.seq);
+		if (at !== undefined) ms.push(Number(BigInt(at) - BigInt(s.capture_ns)) / 1e6);
+	}
+	ms.sort((a, b) => a - b);
+	return { frames_presented: ms.length, p50: round(percentile(ms, 50)), p95: round(percentile(ms, 95)), max: round(ms.at(-1)) };
 }
 
 // Memory per connection: the transport's own per-viewer footprint where it reports one, else the
@@ -314,7 +338,7 @@ export function floorOf(frames, linkSpec, seconds) {
 // The issue's aims, judged only against a UDP transport (the others are what it is compared with);
 // WebRTC is the camera's second wire, judged against the first (issue 28).
 const PEERS = (name) => name !== "udp" && name !== "udp-raw" && name !== "floor" && name !== "webrtc";
-function judge(results, linkLists) {
+function judge(results, linkLists, glass) {
 	const has = Object.values(results).some((byLink) => Object.values(byLink).some((r) => r.udp && !r.udp.error));
 	if (!has) return { meets: null, verdict: "not judged: the targets are for the UDP transport (add an entry named \"udp\" to bench/p2p/transports.mjs)" };
 	const checks = [];
@@ -346,7 +370,65 @@ function judge(results, linkLists) {
 				meets: value !== null && value >= u.decodable_on_time_share - 0.03 });
 		}
 	}
+	// Issue 28: capture → frame presented in Chromium, p50 <= 150 ms on a 20 ms RTT link.
+	for (const [stream, byLink] of Object.entries(glass?.results ?? {})) {
+		for (const [name, byT] of Object.entries(byLink)) {
+			const p50 = byT.webrtc?.glass_to_glass_ms?.p50 ?? null;
+			if (byT.webrtc) checks.push({ what: `webrtc glass-to-glass p50 <= ${GLASS_P50_MS} ms (${stream} ${name})`, value: p50, meets: p50 !== null && p50 <= GLASS_P50_MS });
+		}
+	}
 	return { checks, meets: checks.length > 0 && checks.every((c) => c.meets) };
+}
+
+const GLASS_P50_MS = 150;
+/** The glass-to-glass links (issue 28): 20 ms RTT, a LAN's (no rate cap) and at 2x the stream. */
+function glassLinks(bitrateBps) {
+	const rateBps = 2 * bitrateBps;
+	return [
+		{ name: "rtt20_nocap_loss0", rateFactor: null, model: { delayMs: 10 } },
+		{ name: "rtt20_bw2x_loss0", rateFactor: 2, model: { delayMs: 10, rateBps, queueBytes: Math.max(QUEUE_MIN_BYTES, Math.round((rateBps * QUEUE_MS) / 8000)) } },
+	];
+}
+
+/**
+ * Glass-to-glass (issue 28): the WebRTC transport to Chromium, which shows each frame in a <video>
+ * (webrtc-receiver.mjs), on 20 ms RTT links; the native transport beside it for its capture → last
+ * byte (its viewer does not present). One run each (no loss: nothing to pool).
+ */
+async function glassToGlassRuns({ streamNames, chosen, seconds, drainMs, log }) {
+	const picked = chosen.filter((t) => t.name === "webrtc" || t.name === "udp");
+	if (!picked.some((t) => t.name === "webrtc")) return undefined;
+	const wanted = (name) => !process.env.IVXS_P2P_LINKS || process.env.IVXS_P2P_LINKS.split(",").includes(name);
+	const results = {};
+	const table = [];
+	for (const [si, stream] of streamNames.entries()) {
+		const framesFile = join(root, STREAMS[stream].file);
+		const frames = await STREAMS[stream].write(framesFile, log);
+		const bitrateBps = (frames.reduce((n, f) => n + f.payload.length, 0) * 8 * FPS) / frames.length;
+		for (const [i, l] of glassLinks(bitrateBps).filter((x) => wanted(x.name)).entries()) {
+			const byT = (results[stream] ??= {})[l.name] = {};
+			for (const t of picked.filter((x) => x.available().ok)) {
+				log(`p2p: glass-to-glass: ${t.name} over ${stream} ${l.name}`);
+				try {
+					const r = await runOne(t, l, { framesFile, seconds, drainMs, seed: 5000 + 100 * si + i });
+					byT[t.name] = { decodable_on_time_share: r.decodable_on_time_share, latency_ms: r.latency_ms, ...(r.glass_to_glass_ms ? { glass_to_glass_ms: r.glass_to_glass_ms } : {}) };
+					const g = r.glass_to_glass_ms;
+					table.push(`${stream.padEnd(7)} ${l.name.padEnd(18)} ${t.name.padEnd(7)} capture → last byte p50/95 ${r.latency_ms.p50}/${r.latency_ms.p95} ms${g ? `, → presented p50/95 ${g.p50}/${g.p95} ms (${g.frames_presented} of ${r.frames} frames shown)` : ""}`);
+					log(table.at(-1));
+				} catch (e) {
+					log(`p2p: glass-to-glass: ${t.name} over ${stream} ${l.name} FAILED: ${e.message}`);
+					byT[t.name] = { error: e.message };
+				}
+			}
+		}
+	}
+	return {
+		what: "capture (the frame's RTP timestamp: its ring time, ms x 90) → the frame presented in Chromium's <video> (requestVideoFrameCallback's expectedDisplayTime, read with its rtpTimestamp), beside capture → last byte received; one run per link",
+		links: Object.fromEntries(glassLinks(1).map((l) => [l.name, l.rateFactor ? `20 ms RTT, ${l.rateFactor}x the stream` : "20 ms RTT, no rate cap (a LAN)"])),
+		target: `webrtc p50 <= ${GLASS_P50_MS} ms (issue 28)`,
+		table,
+		results,
+	};
 }
 
 const lossy = (l) => Boolean(l.model.loss || l.model.ge);
@@ -422,7 +504,8 @@ export async function benchP2p({ log = () => {}, seconds = Number(process.env.IV
 			}
 		}
 	}
-	const verdict = judge(results, linkLists);
+	const glass = await glassToGlassRuns({ streamNames, chosen, seconds, drainMs, log });
+	const verdict = judge(results, linkLists, glass);
 	// Recovery after a NAT rebinding (bench/p2p/udp-rebind.mjs), for the UDP transport only.
 	const rebinding = fixtureFile && !process.env.IVXS_P2P_LINKS && chosen.some((t) => t.name === "udp")
 		? await benchRebind({ framesFile: fixtureFile, model: linkLists.fixture.find((l) => l.name === "rtt60_bw1.25x_loss5").model, log }) : undefined;
@@ -438,6 +521,7 @@ export async function benchP2p({ log = () => {}, seconds = Number(process.env.IV
 		transports: Object.fromEntries(chosen.map((t) => [t.name, t.description])),
 		table,
 		results,
+		...(glass ? { glass_to_glass: glass } : {}),
 		...(rebinding ? { udp_nat_rebinding: rebinding } : {}),
 		section_seconds: round((Date.now() - started) / 1000, 1),
 		target: "udp: p95 <= 250 ms and p99 3x lower than tcp at 5 % loss, 60 ms RTT, 1.25x (fixture); on time >= 95 % on links >= 1.25x; issue 19: decodable on time >= 98 % and ahead of every peer on lossy links >= 1.25x, both streams",

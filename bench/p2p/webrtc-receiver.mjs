@@ -56,18 +56,38 @@ const offsetNs = process.hrtime.bigint() - BigInt(Math.round((performance.timeOr
 let startMs = null, fps = null;
 const waiting = [];
 
+/**
+ * An RTP timestamp seen at `atMs` (the page's epoch ms) as the frame's capture: { seq, ticks, atNs }
+ * on CLOCK_MONOTONIC, or undefined when it is no frame of the schedule. The 90 kHz capture clock is
+ * unwrapped about a second after `atMs` (a frame is never captured after it is seen; clocks read in
+ * two processes may differ by a fraction of a ms).
+ */
+function captureOf(ts, atMs) {
+	const atNs = BigInt(Math.round(atMs * 1e6)) + offsetNs;
+	const reference = (atNs / 1_000_000n + 1000n) * 90n;
+	const ticks = reference - ((reference - BigInt(ts)) % 2n ** 32n);
+	const seq = Math.round((Number(ticks / 90n) - startMs) * fps / 1000);
+	if (ticks % 90n || seq < 0) return void print({ unparsed: `RTP timestamp ${ts} at ${atNs} ns` });
+	return { seq, ticks, atNs };
+}
+
 /** A frame the page assembled: RTP timestamp, arrival (epoch ms), its digest. */
 function arrived(ts, atMs, digest) {
 	if (startMs === null) return void waiting.push([ts, atMs, digest]);
-	const recvNs = BigInt(Math.round(atMs * 1e6)) + offsetNs;
-	// the 90 kHz capture clock unwrapped about a second after the arrival (a frame is never
-	// captured after it arrives; clocks read in two processes may differ by a fraction of a ms)
-	const reference = (recvNs / 1_000_000n + 1000n) * 90n;
-	const ticks = reference - ((reference - BigInt(ts)) % 2n ** 32n);
-	const seq = Math.round((Number(ticks / 90n) - startMs) * fps / 1000);
-	if (ticks % 90n || seq < 0) return print({ unparsed: `RTP timestamp ${ts} at ${recvNs} ns` });
-	const intact = digest === expected[seq % expected.length];
-	print({ seq, capture_ns: String((ticks / 90n) * 1_000_000n), recv_ns: String(recvNs), bytes: intact ? frames[seq % frames.length].payload.length : 0, intact });
+	const frame = captureOf(ts, atMs);
+	if (!frame) return;
+	const intact = digest === expected[frame.seq % expected.length];
+	print({ seq: frame.seq, capture_ns: String((frame.ticks / 90n) * 1_000_000n), recv_ns: String(frame.atNs), bytes: intact ? frames[frame.seq % frames.length].payload.length : 0, intact });
+}
+
+/**
+ * A frame the page's <video> presented (requestVideoFrameCallback: its RTP timestamp and the
+ * compositor's expected display time, epoch ms): glass-to-glass is that minus the capture.
+ */
+function presented(ts, atMs) {
+	if (startMs === null) return;
+	const frame = captureOf(ts, atMs);
+	if (frame) print({ presented: frame.seq, present_ns: String(frame.atNs) });
 }
 
 const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: [...chromiumArgs, "--disable-features=WebRtcHideLocalIpsWithMdns"] });
@@ -79,12 +99,25 @@ process.once("SIGTERM", () => close(0));
 const page = await browser.newPage();
 page.on("pageerror", (error) => process.stderr.write(`page: ${error.message}\n`));
 await page.exposeFunction("ivxsFrame", arrived);
+await page.exposeFunction("ivxsPresented", presented);
 const offer = await page.evaluate(async (digestSource) => {
 	const nalDigest = new Function(`return ${digestSource}`)();
 	const pc = new RTCPeerConnection({ encodedInsertableStreams: true });
 	window.pc = pc;
 	pc.addTransceiver("video", { direction: "recvonly" });
-	pc.ontrack = ({ receiver }) => {
+	pc.ontrack = ({ receiver, track }) => {
+		// shown, as a viewer's page would: each frame presented is reported with its RTP timestamp
+		const video = document.createElement("video");
+		video.muted = true;
+		video.autoplay = true;
+		video.srcObject = new MediaStream([track]);
+		document.body.append(video);
+		const onFrame = (now, meta) => {
+			if (meta.rtpTimestamp !== undefined) window.ivxsPresented(meta.rtpTimestamp, performance.timeOrigin + meta.expectedDisplayTime);
+			video.requestVideoFrameCallback(onFrame);
+		};
+		video.requestVideoFrameCallback(onFrame);
+		video.play().catch(() => {});
 		const { readable, writable } = receiver.createEncodedStreams();
 		readable.pipeThrough(new TransformStream({
 			transform(frame, controller) {
