@@ -23,5 +23,5 @@ export async function inProcessCloud(root, dataDir, config = {}) {
 		if (!answer.ok) throw new Error(`${init.method ?? "GET"} ${path}: ${answer.status} ${JSON.stringify(json)}`);
 		return json;
 	};
-	return { cloud, built, api, addDevice: (fields) => addDevice(cloud.ctx.sql, fields) };
+	return { cloud, built, api, adminPassword, addDevice: (fields) => addDevice(cloud.ctx.sql, fields) };
 }

@@ -37,6 +37,8 @@
  *                  and the send path per video frame (C RtpSender vs the JS path)
  *   webrtc_product aiortc viewers through WHEP: request → first frame,      bench/webrtc/product.mjs
  *                  XS + C memory per viewer at 1, 4, 32, 1,000 connect/disconnect cycles
+ *   webrtc_browser the console's live view in Chromium across the NAT      bench/webrtc/browser.mjs
+ *                  tests' topologies: click → first frame (LAN, srflx, TURN)
  *   ota            a release to 100 simulated devices: time to 95 %     bench/ota/run.mjs
  *                  confirmed, bytes on the wire and on disk per bundle
  */
@@ -54,6 +56,7 @@ import { benchBoardCpu } from "./board-cpu/run.mjs";
 import { benchBoardMemory } from "./board-memory/run.mjs";
 import { benchWebrtc } from "./webrtc/run.mjs";
 import { benchWebrtcProduct } from "./webrtc/product.mjs";
+import { benchWebrtcBrowser } from "./webrtc/browser.mjs";
 import { benchCs } from "./cs/run.mjs";
 import { benchOta } from "./ota/run.mjs";
 import { benchStart } from "./host-start/run.mjs";
@@ -124,6 +127,7 @@ async function main() {
 		["board_memory", () => benchBoardMemory({ root, log })],
 		["webrtc", () => benchWebrtc({ root })],
 		["webrtc_product", () => benchWebrtcProduct({ root, log })],
+		["webrtc_browser", () => benchWebrtcBrowser({ root, log })],
 		["ota", () => benchOta({ log })],
 	];
 	// `node bench/run.mjs xs_heap capture` runs only those sections.

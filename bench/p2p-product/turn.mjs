@@ -20,7 +20,7 @@ import { startCamera } from "./camera.mjs";
 const RUNS = 3;
 
 /** What a teardown-taking helper of the tests needs: `t.teardown(fn)`, run in reverse by `done()`. */
-function teardowns() {
+export function teardowns() {
 	const fns = [];
 	return { teardown: (fn) => fns.push(fn), async done() { for (const fn of fns.reverse()) await fn(); } };
 }

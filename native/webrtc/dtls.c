@@ -327,27 +327,32 @@ static uint32_t get24(const uint8_t *p) { return (uint32_t)p[0] << 16 | (uint32_
 static void put24(uint8_t *p, uint32_t v) { p[0] = (uint8_t)(v >> 16); p[1] = (uint8_t)(v >> 8); p[2] = (uint8_t)v; }
 
 /*
- * The server's first datagrams: a ClientHello in fragments is put back together into one record
- * (the first fragment's record header, one fragment of the whole message) before mbedTLS sees it.
- * Returns the datagram to give mbedTLS (the original, or d->hello), or NULL while fragments are
- * missing. Fragments must come in order (OpenSSL sends them so); anything else is left to mbedTLS.
+ * The server's first datagrams: only a whole ClientHello reaches mbedTLS until it has taken one.
+ * Its ClientHello parser reads the record layer itself and ends the handshake on anything else —
+ * a datagram shorter than a record, a record cut short (MBEDTLS_ERR_SSL_INTERNAL_ERROR: seen from
+ * Chromium), another message or epoch — so one stray datagram on the viewer's path would end the
+ * session: those are dropped here. A ClientHello in fragments (OpenSSL's 256-byte records,
+ * Chromium's two datagrams since its hello outgrew one) is put back together into one record
+ * (the first fragment's record header, one fragment of the whole message). Returns what to give
+ * mbedTLS (the datagram, its ClientHello record alone, or d->hello), or NULL: nothing for it yet.
+ * Fragments must come in order (OpenSSL and Chromium send them so; a retransmission starts again).
  */
 static const uint8_t *wholeHello(ivxs_dtls *d, const uint8_t *datagram, size_t *len)
 {
 	size_t at = 0;
-	int fragments = 0;
 	if (d->role != IVXS_DTLS_SERVER || d->helloTaken || d->state != IVXS_DTLS_HANDSHAKING)
 		return datagram;   /* (connected: `hello` holds application data read, never a ClientHello again) */
 	while (at + RECORD + HANDSHAKE <= *len) {
 		const uint8_t *rec = datagram + at, *hs = rec + RECORD;
 		size_t recLen = (size_t)rec[11] << 8 | rec[12];
 		uint32_t msgLen = get24(hs + 1), offset = get24(hs + 6), fragLen = get24(hs + 9);
-		if (rec[0] != 22 || rec[3] || rec[4] || hs[0] != 1 || recLen < HANDSHAKE + fragLen || at + RECORD + recLen > *len)
-			return datagram;   /* not an epoch-0 ClientHello fragment: mbedTLS judges it */
-		if (offset == 0 && fragLen == msgLen)
-			return datagram;   /* whole already */
-		if (msgLen > IVXS_DTLS_MAX_HELLO || offset + fragLen > msgLen)
-			return datagram;   /* mbedTLS refuses it */
+		if (rec[0] != 22 || rec[3] || rec[4] || hs[0] != 1 || recLen < HANDSHAKE + fragLen || at + RECORD + recLen > *len
+				|| msgLen > IVXS_DTLS_MAX_HELLO || offset + fragLen > msgLen)
+			return NULL;   /* not an epoch-0 ClientHello (or a fragment of one) whole in this datagram */
+		if (offset == 0 && fragLen == msgLen) {
+			*len = RECORD + recLen;
+			return rec;    /* whole already: that record alone */
+		}
 		if (offset == 0) {     /* a (re)start: the first fragment's headers become the record's */
 			memcpy(d->hello, rec, RECORD + HANDSHAKE);
 			d->helloLen = (uint16_t)msgLen;
@@ -357,11 +362,10 @@ static const uint8_t *wholeHello(ivxs_dtls *d, const uint8_t *datagram, size_t *
 			memcpy(d->hello + RECORD + HANDSHAKE + offset, hs + HANDSHAKE, fragLen);
 			d->helloHave = (uint16_t)(offset + fragLen);
 		}
-		fragments++;
 		at += RECORD + recLen;
 	}
-	if (!fragments || !d->helloLen || d->helloHave < d->helloLen)
-		return fragments ? NULL : datagram;
+	if (!d->helloLen || d->helloHave < d->helloLen)
+		return NULL;
 	d->hello[11] = (uint8_t)((HANDSHAKE + d->helloLen) >> 8);
 	d->hello[12] = (uint8_t)(HANDSHAKE + d->helloLen);
 	put24(d->hello + RECORD + 6, 0);              /* fragment offset */
@@ -380,8 +384,8 @@ int ivxs_dtls_input(ivxs_dtls *d, const uint8_t *datagram, size_t len, uint64_t 
 	d->inLen = len;
 	r = step(d);
 	d->in = NULL;   /* never kept past the call */
-	if (d->role == IVXS_DTLS_SERVER && r >= 0 && !d->helloTaken && datagram == d->hello)
-		d->helloTaken = 1;
+	if (d->role == IVXS_DTLS_SERVER && r >= 0)
+		d->helloTaken = 1;   /* mbedTLS took a ClientHello: what follows is its to judge */
 	return r;
 }
 

@@ -65,7 +65,7 @@ typedef struct {
 	 * GStreamer), put back together: mbedTLS takes every handshake message in fragments but that one */
 	uint8_t hello[13 + 12 + IVXS_DTLS_MAX_HELLO];
 	uint16_t helloLen, helloHave;        /* the ClientHello's body length, and bytes of it held (in order) */
-	uint8_t helloTaken;                  /* mbedTLS has a whole ClientHello: nothing more to put together */
+	uint8_t helloTaken;                  /* mbedTLS took a ClientHello: nothing more to put together or drop */
 	mbedtls_tls_prf_types prf;
 	int haveSecret;
 	/* once connected: the application data of each record (a DataChannel's SCTP packets); the

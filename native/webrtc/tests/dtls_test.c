@@ -19,7 +19,18 @@ typedef struct {
 	size_t len[16];
 	int count, dropNext, sent;
 	int fragmentHello;   /* 1: the ClientHello in two records of one datagram, 2: in two datagrams (OpenSSL's way) */
+	int junkBeforeHello; /* these datagrams of kJunk go ahead of the ClientHello */
 } Wire;
+
+/* What may reach a camera's session on the viewer's checked path before its ClientHello, each in
+ * DTLS's first-byte range (RFC 7983): mbedTLS's ClientHello parser reads the record layer itself and
+ * failed the handshake on each (a record cut short: MBEDTLS_ERR_SSL_INTERNAL_ERROR, seen with Chromium). */
+static const struct { uint8_t bytes[40]; size_t len; const char *what; } kJunk[] = {
+	{ { 22, 0xfe, 0xfd, 0, 0 }, 5, "a datagram shorter than a record header" },
+	{ { 22, 0xfe, 0xfd, 0, 0, 0, 0, 0, 0, 0, 9, 0x04, 0xb0, 1, 0, 0, 0x50 }, 17, "a ClientHello record cut short (its header says 1,200 bytes)" },
+	{ { 21, 0xfe, 0xfd, 0, 0, 0, 0, 0, 0, 0, 8, 0, 2, 2, 40 }, 15, "an alert" },
+	{ { 22, 0xfe, 0xfd, 0, 1, 0, 0, 0, 0, 0, 3, 0, 12, 20, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }, 25, "a handshake record of epoch 1 (a Finished from an older session)" },
+};
 
 /* The ClientHello record `d` as two fragments: their records written into out (one or two datagrams). */
 static void fragment(Wire *w, const uint8_t *d, size_t len, int twoDatagrams)
@@ -60,6 +71,14 @@ static int wireSend(void *ctx, const uint8_t *datagram, size_t len)
 	}
 	if (w->count >= 15 || len > 1500)
 		return -1;
+	if (w->junkBeforeHello && datagram[0] == 22 && datagram[13] == 1) {
+		int i;
+		for (i = 0; i < w->junkBeforeHello; i++) {
+			memcpy(w->data[w->count], kJunk[i].bytes, kJunk[i].len);
+			w->len[w->count++] = kJunk[i].len;
+		}
+		w->junkBeforeHello = 0;
+	}
 	if (w->fragmentHello && datagram[0] == 22 && datagram[13] == 1) {   /* the ClientHello */
 		fragment(w, datagram, len, w->fragmentHello == 2);
 		return 0;
@@ -95,7 +114,7 @@ static int makeIdentity(ivxs_dtls_identity *id)
 }
 
 /* A handshake; the camera expects `viewerFp`, the viewer `cameraFp`. Pumps until both settle. */
-static int gFragmentHello;
+static int gFragmentHello, gJunk;
 
 static void handshake(ivxs_dtls *camera, ivxs_dtls *viewer, const uint8_t *cameraFp, const uint8_t *viewerFp, int dropFirst, int *rc, int *rv)
 {
@@ -105,6 +124,7 @@ static void handshake(ivxs_dtls *camera, ivxs_dtls *viewer, const uint8_t *camer
 	memset(&gToCamera, 0, sizeof(gToCamera));
 	gToCamera.dropNext = dropFirst;
 	gToCamera.fragmentHello = gFragmentHello;
+	gToCamera.junkBeforeHello = gJunk;
 	*rc = ivxs_dtls_setup(camera, &gCamera, IVXS_DTLS_SERVER, viewerFp, ivxs_test_random, &gSeed, wireSend, &gToViewer, now);
 	*rv = ivxs_dtls_setup(viewer, &gViewer, IVXS_DTLS_CLIENT, cameraFp, ivxs_test_random, &gSeed, wireSend, &gToCamera, now);
 	for (i = 0; i < 40 && *rc >= 0 && *rv >= 0 && !(*rc == IVXS_DTLS_CONNECTED && *rv == IVXS_DTLS_CONNECTED); i++) {
@@ -264,6 +284,32 @@ done:
 	ivxs_dtls_free(&viewer);
 }
 
+/* Nothing that comes before the ClientHello ends the handshake: what mbedTLS's ClientHello parser
+ * cannot take is dropped before it, whole or in fragments (Chromium 156 sends its ClientHello in two). */
+static void test_junk_before_hello(void)
+{
+	ivxs_dtls camera, viewer;
+	int rc, rv, mode;
+	size_t i;
+	for (mode = 0; mode <= 2; mode++) {
+		for (i = 0; i < sizeof(kJunk) / sizeof(kJunk[0]); i++) {
+			gFragmentHello = mode;
+			gJunk = (int)i + 1;
+			handshake(&camera, &viewer, gCamera.fingerprint, gViewer.fingerprint, 0, &rc, &rv);
+			gFragmentHello = gJunk = 0;
+			CHECKF(rc == IVXS_DTLS_CONNECTED && rv == IVXS_DTLS_CONNECTED, "%s before a ClientHello %s: %d (mbedTLS -0x%04x) / %d", kJunk[i].what,
+					mode ? (mode == 1 ? "in two records" : "in two datagrams") : "whole", rc, (unsigned)-ivxs_dtls_tls_error(&camera), rv);
+			ivxs_dtls_free(&camera);
+			ivxs_dtls_free(&viewer);
+		}
+	}
+	return;
+done:
+	gFragmentHello = gJunk = 0;
+	ivxs_dtls_free(&camera);
+	ivxs_dtls_free(&viewer);
+}
+
 static void test_wrong_certificate(void)
 {
 	ivxs_dtls camera, viewer;
@@ -299,6 +345,7 @@ int main(void)
 	ivxs_test_run("application data before the handshake: refused (ECLOSED)", test_not_connected);
 	ivxs_test_run("a lost ClientHello: retransmitted on the timer, the handshake completes", test_lost_flight);
 	ivxs_test_run("a ClientHello in fragments (OpenSSL's 256-byte records), in one datagram or two: put back together", test_fragmented_hello);
+	ivxs_test_run("datagrams before the ClientHello that mbedTLS's hello parser cannot take (short, cut short, an alert, another epoch) are dropped: the handshake completes", test_junk_before_hello);
 	ivxs_test_run("a certificate other than the SDP's fingerprint: refused (EAUTH) by the side that was told", test_wrong_certificate);
 	ivxs_dtls_identity_free(&gCamera);
 	ivxs_dtls_identity_free(&gViewer);
