@@ -27,6 +27,7 @@ import { spawn } from "node:child_process";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { networkInterfaces } from "node:os";
 import { join } from "node:path";
+import { buildHostVariant } from "../../tests/_host.mjs";
 import { inProcessCloud } from "../in-process-cloud.mjs";
 import { median, sleep } from "../lib.mjs";
 import { startCamera } from "../p2p-product/camera.mjs";
@@ -76,6 +77,7 @@ const memoryOf = (probe) => ({ xs: probe.heap, c: probe.malloc - probe.reserved,
 const minus = (a, b, n = 1) => ({ xs: Math.round((a.xs - b.xs) / n), c: Math.round((a.c - b.c) / n), webrtc: Math.round((a.webrtc - b.webrtc) / n) });
 
 export async function benchWebrtcProduct({ root, log = () => {} } = {}) {
+	buildHostVariant("m32");   // (a stale 32-bit host is an old camera: its modules are preloaded into it)
 	const work = join(root, "build/bench/webrtc-product");
 	rmSync(work, { recursive: true, force: true });
 	mkdirSync(work, { recursive: true });

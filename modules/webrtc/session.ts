@@ -353,7 +353,9 @@ export class WebRtcSession {
 			return;
 		}
 		const { buffer, length } = packet;
-		this.stats.rtcp++;
+		// the viewer's SRTCP proves it finished the handshake: it will not need our last flight again,
+		// so mbedTLS's context (2 × 16 KiB of record buffers on Debian's build) can go
+		if (this.stats.rtcp++ === 0) this.#step(() => (this.#dtls.settle(), { state: DtlsState.connected, send: [] }));
 		const { keyFrame, nacks, report } = rtcpFeedback(buffer, length, this.#o.video.ssrc, this.#cc, this.#now());
 		this.stats.nacks += nacks.length;
 		for (const seq of nacks) this.#resend(seq);

@@ -16,9 +16,11 @@
  *      sequence numbers consecutive from base (mod 2^16), a packet not received keeping the last
  *      arrival time, then 0 — and given to the sender's congestion control (twcc.h) after 200
  *      packets: its bytes in flight stay those of the packets it holds;
- *   5  the bytes (from b1) as datagrams (each after a 16-bit length) into a fresh DTLS server
- *      session with the time moving on between them: never connected (no peer can finish a
- *      handshake without the keys), a failure stays a failure;
+ *   5  b1 < 0x80: the bytes (from b1) as datagrams (each after a 16-bit length) into a fresh DTLS
+ *      server session with the time moving on between them: never connected (no peer can finish
+ *      a handshake without the keys), a failure stays a failure; b1 ≥ 0x80: the bytes after it as
+ *      datagrams into a settled server session (its own AES-GCM records: ivxs_dtls_settle), made
+ *      once by a handshake with a client of the core: it stays connected (nothing authenticates);
  *   6  the bytes (from b1) as packets into an SCTP association the harness first establishes
  *      (a scripted INIT and COOKIE-ECHO; b1 picks the peer's a_rwnd). Each packet is a flag byte,
  *      a 16-bit length and its bytes. Flag bits 0-1: 0 the bytes as they are, 1 the same with
@@ -176,6 +178,68 @@ static void dtlsFeed(const uint8_t *data, size_t size)
 		REQUIRE(!failed || r == failed);
 	}
 	ivxs_dtls_free(&d);
+}
+
+/* One side's datagrams of an in-memory handshake, queued until the other takes them. */
+typedef struct { uint8_t data[8][IVXS_DTLS_MTU]; size_t len[8]; int count; } Queue;
+
+static int queueDatagram(void *ctx, const uint8_t *datagram, size_t len)
+{
+	Queue *q = ctx;
+	REQUIRE(len <= IVXS_DTLS_MTU);
+	if (q->count == 8)
+		return -1;
+	memcpy(q->data[q->count], datagram, len);
+	q->len[q->count++] = len;
+	return 0;
+}
+
+static int drain(Queue *q, ivxs_dtls *to, uint64_t now)
+{
+	int i, r = to->state;
+	for (i = 0; i < q->count && r >= 0; i++)
+		r = ivxs_dtls_input(to, q->data[i], q->len[i], now);
+	q->count = 0;
+	return r;
+}
+
+/* Datagrams into a settled server session (ivxs_dtls_settle: the core's own AES-GCM records),
+ * made once by a handshake with a client of this core: no input can forge a record, so none
+ * moves it — it stays connected (a close_notify or any alert would have to authenticate). */
+static void settledFeed(const uint8_t *data, size_t size)
+{
+	static ivxs_dtls server, client;
+	static Queue toServer, toClient;
+	static int ready;
+	static uint64_t seed = 0x2545f4914f6cdd1dull;
+	size_t pos = 0;
+	if (!ready) {
+		static ivxs_dtls_identity a, b;
+		uint8_t key[256], cert[1024];
+		size_t keyLen = sizeof(key), certLen = sizeof(cert);
+		uint64_t now = 1000;
+		int i, rs = 0, rc = 0;
+		REQUIRE(ivxs_dtls_identity_create(ivxs_test_random, &seed, key, &keyLen, cert, &certLen) == 0 && ivxs_dtls_identity_load(&a, key, keyLen, cert, certLen) == 0);
+		keyLen = sizeof(key), certLen = sizeof(cert);
+		REQUIRE(ivxs_dtls_identity_create(ivxs_test_random, &seed, key, &keyLen, cert, &certLen) == 0 && ivxs_dtls_identity_load(&b, key, keyLen, cert, certLen) == 0);
+		REQUIRE(ivxs_dtls_setup(&server, &a, IVXS_DTLS_SERVER, b.fingerprint, ivxs_test_random, &seed, queueDatagram, &toClient, now) == 0);
+		REQUIRE(ivxs_dtls_setup(&client, &b, IVXS_DTLS_CLIENT, a.fingerprint, ivxs_test_random, &seed, queueDatagram, &toServer, now) == 0);
+		for (i = 0; i < 20 && !(rs == IVXS_DTLS_CONNECTED && rc == IVXS_DTLS_CONNECTED); i++, now += 10) {
+			rs = drain(&toServer, &server, now);
+			rc = drain(&toClient, &client, now);
+		}
+		REQUIRE(rs == IVXS_DTLS_CONNECTED && rc == IVXS_DTLS_CONNECTED && ivxs_dtls_settle(&server) == 0 && server.settled);
+		ready = 1;
+	}
+	while (pos + 2 <= size) {
+		size_t n = (size_t)data[pos] << 8 | data[pos + 1];
+		pos += 2;
+		if (n > size - pos)
+			n = size - pos;
+		REQUIRE(ivxs_dtls_input(&server, data + pos, n, 9000) == IVXS_DTLS_CONNECTED);
+		pos += n;
+	}
+	toClient.count = 0;
 }
 
 /* ---- mode 6: SCTP ---- */
@@ -430,7 +494,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		rtcpWalk(data + 1, size - 1);
 		break;
 	case 5:
-		dtlsFeed(data + 1, size - 1);
+		if (data[1] & 0x80)
+			settledFeed(data + 2, size - 2);
+		else
+			dtlsFeed(data + 1, size - 1);
 		break;
 	case 6:
 		sctpFeed(data + 1, size - 1);

@@ -12,6 +12,10 @@
 #include "mbedtls/x509_crt.h"
 
 
+/* DTLS record and handshake headers (RFC 6347 §4.1, §4.2.2). */
+#define RECORD 13
+#define HANDSHAKE 12
+
 #define SECRET_BYTES 48
 #define EXPORTER_LABEL "EXTRACTOR-dtls_srtp"
 
@@ -237,15 +241,153 @@ int ivxs_dtls_setup(ivxs_dtls *d, const ivxs_dtls_identity *id, int role, const 
 	return role == IVXS_DTLS_CLIENT ? (ivxs_dtls_tick(d, nowMs) < 0 ? d->failure : 0) : 0;
 }
 
+/* ---- settled: application data in records of our own ---- */
+
+#if MBEDTLS_VERSION_NUMBER >= 0x03000000
+#define SSL_FIELD(ssl, f) ((ssl).MBEDTLS_PRIVATE(f))
+#else
+#define SSL_FIELD(ssl, f) ((ssl).f)
+#endif
+#define GCM_EXPLICIT 8   /* the nonce's explicit part, carried in the record: the record's epoch and sequence number */
+#define GCM_TAG 16
+#define KEY_BLOCK (2 * 16 + 2 * 4)   /* AES-128-GCM: no MAC keys; client and server write keys, then their 4-byte salts */
+
+static uint64_t get48(const uint8_t *p)
+{
+	return (uint64_t)p[0] << 40 | (uint64_t)p[1] << 32 | (uint64_t)p[2] << 24 | (uint64_t)p[3] << 16 | (uint64_t)p[4] << 8 | p[5];
+}
+
+static void put48(uint8_t *p, uint64_t v)
+{
+	int i;
+	for (i = 5; i >= 0; i--, v >>= 8)
+		p[i] = (uint8_t)v;
+}
+
+int ivxs_dtls_settle(ivxs_dtls *d)
+{
+	uint8_t block[KEY_BLOCK], random[64];
+	int server = d->role == IVXS_DTLS_SERVER, failed;
+	const unsigned char *ctr;
+	if (d->settled || d->failure || d->state != IVXS_DTLS_CONNECTED)
+		return d->failure;
+	/* TLS 1.2's key expansion (RFC 5246 §6.3): PRF(master secret, "key expansion", server random + client random) */
+	memcpy(random, d->secret + SECRET_BYTES + 32, 32);
+	memcpy(random + 32, d->secret + SECRET_BYTES, 32);
+	mbedtls_gcm_init(&d->seal);
+	mbedtls_gcm_init(&d->open);
+	failed = !d->haveSecret || mbedtls_ssl_tls_prf(d->prf, d->secret, SECRET_BYTES, "key expansion", random, sizeof(random), block, sizeof(block))
+		|| mbedtls_gcm_setkey(&d->seal, MBEDTLS_CIPHER_ID_AES, block + (server ? 16 : 0), 128)
+		|| mbedtls_gcm_setkey(&d->open, MBEDTLS_CIPHER_ID_AES, block + (server ? 0 : 16), 128);
+	memcpy(d->sealSalt, block + 32 + (server ? 4 : 0), 4);
+	memcpy(d->openSalt, block + 32 + (server ? 0 : 4), 4);
+	memset(block, 0, sizeof(block));
+	/* the sequence numbers go on from mbedTLS's: ours after the last it sent, the replay window it kept */
+	ctr = SSL_FIELD(d->ssl, cur_out_ctr);
+	d->sealSeq = get48(ctr + 2);
+	if (failed || ctr[0] != 0 || ctr[1] != 1) {   /* (epoch 1: a first handshake's, the only one this core does) */
+		mbedtls_gcm_free(&d->seal);
+		mbedtls_gcm_free(&d->open);
+		d->failure = IVXS_WEBRTC_ECRYPTO;
+		return d->failure;
+	}
+#if defined(MBEDTLS_SSL_DTLS_ANTI_REPLAY)
+	d->openTop = SSL_FIELD(d->ssl, in_window_top);
+	d->openSeen = SSL_FIELD(d->ssl, in_window);
+#endif
+	mbedtls_ssl_free(&d->ssl);
+	mbedtls_ssl_config_free(&d->conf);
+	d->settled = 1;
+	return 0;
+}
+
+/* A record's 12-byte nonce — the salt, then the explicit part the record carries — and its 13-byte
+ * additional data — its epoch and sequence number, type, version and plaintext length (RFC 5288 §3,
+ * RFC 6347 §4.1.2.1). `header`: the record's first 11 bytes. */
+static void gcmInputs(const uint8_t salt[4], const uint8_t explicitNonce[GCM_EXPLICIT], const uint8_t *header, size_t plainLen, uint8_t nonce[12], uint8_t aad[13])
+{
+	memcpy(nonce, salt, 4);
+	memcpy(nonce + 4, explicitNonce, GCM_EXPLICIT);
+	memcpy(aad, header + 3, 8);
+	aad[8] = header[0], aad[9] = header[1], aad[10] = header[2];
+	aad[11] = (uint8_t)(plainLen >> 8), aad[12] = (uint8_t)plainLen;
+}
+
+/* One record of `type` out: header, explicit nonce, ciphertext, tag. */
+static int sealRecord(ivxs_dtls *d, uint8_t type, const uint8_t *data, size_t len)
+{
+	uint8_t out[RECORD + GCM_EXPLICIT + IVXS_DTLS_MAX_WRITE + GCM_TAG], nonce[12], aad[13];
+	size_t body = GCM_EXPLICIT + len + GCM_TAG;
+	if (d->sealSeq >= ((uint64_t)1 << 48) - 1)
+		return IVXS_WEBRTC_ECLOSED;   /* (2^48 records: never, at a DataChannel's rate) */
+	out[0] = type, out[1] = 0xfe, out[2] = 0xfd;   /* DTLS 1.2 */
+	out[3] = 0, out[4] = 1;                        /* epoch 1 */
+	put48(out + 5, d->sealSeq);
+	out[11] = (uint8_t)(body >> 8), out[12] = (uint8_t)body;
+	memcpy(out + RECORD, out + 3, GCM_EXPLICIT);   /* the explicit nonce: the record's epoch and number, as mbedTLS's */
+	gcmInputs(d->sealSalt, out + RECORD, out, len, nonce, aad);
+	if (mbedtls_gcm_crypt_and_tag(&d->seal, MBEDTLS_GCM_ENCRYPT, len, nonce, sizeof(nonce), aad, sizeof(aad), data,
+			out + RECORD + GCM_EXPLICIT, GCM_TAG, out + RECORD + GCM_EXPLICIT + len))
+		return IVXS_WEBRTC_ECRYPTO;
+	d->sealSeq++;   /* used, sent or not: a nonce is never used twice */
+	return d->send(d->sendCtx, out, RECORD + body) ? IVXS_WEBRTC_EFULL : 0;
+}
+
+/* Every record of a datagram from the peer, settled: application data to `data`, the peer's
+ * close_notify ends the session, another alert fails it. A record that does not open — forged,
+ * damaged, replayed, another epoch (a handshake message resent: the peer's, which it no longer
+ * needs answered) — is dropped, as mbedTLS drops it; so is the rest of a datagram cut short. */
+static int openRecords(ivxs_dtls *d, const uint8_t *datagram, size_t len)
+{
+	size_t at = 0;
+	while (!d->failure && d->state == IVXS_DTLS_CONNECTED && at + RECORD <= len) {
+		const uint8_t *rec = datagram + at;
+		size_t body = (size_t)rec[11] << 8 | rec[12], plainLen;
+		uint64_t seq = get48(rec + 5), bit = d->openTop - seq;
+		uint8_t nonce[12], aad[13], type = rec[0];
+		if (at + RECORD + body > len)
+			break;
+		at += RECORD + body;
+		if ((type != 23 && type != 21) || rec[3] != 0 || rec[4] != 1 || body < GCM_EXPLICIT + GCM_TAG
+				|| body - GCM_EXPLICIT - GCM_TAG > sizeof(d->hello))
+			continue;
+		if (seq <= d->openTop && (bit >= 64 || (d->openSeen >> bit & 1)))
+			continue;   /* replayed, or older than the window */
+		plainLen = body - GCM_EXPLICIT - GCM_TAG;
+		gcmInputs(d->openSalt, rec + RECORD, rec, plainLen, nonce, aad);
+		if (mbedtls_gcm_auth_decrypt(&d->open, plainLen, nonce, sizeof(nonce), aad, sizeof(aad), rec + RECORD + GCM_EXPLICIT + plainLen, GCM_TAG,
+				rec + RECORD + GCM_EXPLICIT, d->hello))
+			continue;   /* forged or damaged */
+		if (seq > d->openTop) {
+			d->openSeen = seq - d->openTop >= 64 ? 1 : d->openSeen << (seq - d->openTop) | 1;
+			d->openTop = seq;
+		}
+		else
+			d->openSeen |= (uint64_t)1 << bit;
+		if (type == 21) {
+			if (plainLen == 2 && d->hello[1] == 0)
+				d->state = IVXS_DTLS_CLOSED;   /* close_notify: the viewer left, not a failure */
+			else {
+				d->tlsError = MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE;
+				d->failure = IVXS_WEBRTC_ECRYPTO;
+			}
+		}
+		else if (d->data && plainLen)
+			d->data(d->dataCtx, d->hello, plainLen);
+	}
+	return d->failure ? d->failure : d->state;
+}
+
 /* Once connected: every record of the datagram — application data to `data`, a close_notify ends
  * the session, other alerts fail it. A datagram holds a few records at most; the loop's bound is
  * a second guard. */
 static int readData(ivxs_dtls *d)
 {
-	int r, records;
+	int r, records, read = 0;
 	for (records = 0; records < 64; records++) {
 		r = mbedtls_ssl_read(&d->ssl, d->hello, sizeof(d->hello));
 		if (r > 0) {
+			read = 1;
 			if (d->data)
 				d->data(d->dataCtx, d->hello, (size_t)r);
 			continue;
@@ -258,6 +400,8 @@ static int readData(ivxs_dtls *d)
 		}
 		break;
 	}
+	if (read && !d->failure && d->state == IVXS_DTLS_CONNECTED)
+		(void)ivxs_dtls_settle(d);   /* the peer's application data: it has finished (a failure shows below) */
 	return d->failure ? d->failure : d->state;
 }
 
@@ -274,6 +418,8 @@ int ivxs_dtls_write(ivxs_dtls *d, const uint8_t *data, size_t len)
 		return IVXS_WEBRTC_ECLOSED;
 	if (len > IVXS_DTLS_MAX_WRITE)
 		return IVXS_WEBRTC_EMTU;
+	if (d->settled)
+		return sealRecord(d, 23, data, len);
 	r = mbedtls_ssl_write(&d->ssl, data, len);
 	if (r == (int)len)
 		return 0;
@@ -319,9 +465,6 @@ static int step(ivxs_dtls *d)
 	return d->failure;
 }
 
-/* DTLS record and handshake headers (RFC 6347 §4.1, §4.2.2). */
-#define RECORD 13
-#define HANDSHAKE 12
 
 static uint32_t get24(const uint8_t *p) { return (uint32_t)p[0] << 16 | (uint32_t)p[1] << 8 | p[2]; }
 static void put24(uint8_t *p, uint32_t v) { p[0] = (uint8_t)(v >> 16); p[1] = (uint8_t)(v >> 8); p[2] = (uint8_t)v; }
@@ -378,6 +521,8 @@ int ivxs_dtls_input(ivxs_dtls *d, const uint8_t *datagram, size_t len, uint64_t 
 {
 	int r;
 	d->now = nowMs;
+	if (d->settled)
+		return openRecords(d, datagram, len);
 	if (!d->failure && !(datagram = wholeHello(d, datagram, &len)))
 		return d->state;   /* part of a ClientHello: the rest is to come */
 	d->in = datagram;
@@ -392,6 +537,8 @@ int ivxs_dtls_input(ivxs_dtls *d, const uint8_t *datagram, size_t len, uint64_t 
 int ivxs_dtls_tick(ivxs_dtls *d, uint64_t nowMs)
 {
 	d->now = nowMs;
+	if (d->settled)
+		return d->failure ? d->failure : d->state;
 	return step(d);
 }
 
@@ -428,7 +575,12 @@ int ivxs_dtls_tls_error(const ivxs_dtls *d)
 
 void ivxs_dtls_free(ivxs_dtls *d)
 {
-	mbedtls_ssl_free(&d->ssl);
+	if (d->settled) {
+		mbedtls_gcm_free(&d->seal);
+		mbedtls_gcm_free(&d->open);
+		d->settled = 0;
+	}
+	mbedtls_ssl_free(&d->ssl);   /* (settled: already freed, and zeroed: nothing to do again) */
 	mbedtls_ssl_config_free(&d->conf);
 	memset(d->secret, 0, sizeof(d->secret));
 }

@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "mbedtls/gcm.h"
 #include "mbedtls/pk.h"
 #include "mbedtls/ssl.h"
 #include "mbedtls/x509_crt.h"
@@ -72,6 +73,13 @@ typedef struct {
 	 * plaintext is read into `hello`, which the handshake no longer needs */
 	void (*data)(void *ctx, const uint8_t *plaintext, size_t len);
 	void *dataCtx;
+	/* settled (ivxs_dtls_settle): mbedTLS's context — its 2 × 16 KiB record buffers, the handshake's
+	 * state — freed; the application data in AES-128-GCM records of our own (RFC 5288, 6347 §4.1) */
+	int settled;
+	mbedtls_gcm_context seal, open;
+	uint8_t sealSalt[4], openSalt[4];
+	uint64_t sealSeq;                    /* the next record's sequence number (epoch 1) */
+	uint64_t openTop, openSeen;          /* the largest sequence number taken, and the 64 at and below it (bit i: top − i) */
 } ivxs_dtls;
 
 /* A session of `role` with the peer whose certificate's SHA-256 is `remoteFingerprint`, borrowing
@@ -91,6 +99,13 @@ void ivxs_dtls_on_data(ivxs_dtls *d, void (*data)(void *ctx, const uint8_t *plai
  * IVXS_WEBRTC_EFULL (`send` refused the datagram: the record goes out before the next one written)
  * or IVXS_WEBRTC_ECRYPTO. */
 int ivxs_dtls_write(ivxs_dtls *d, const uint8_t *data, size_t len);
+/* The peer has finished the handshake (its SRTCP authenticated, or application data came): mbedTLS
+ * would only be needed again to resend our last flight, which the peer then has. Its context goes
+ * — on Debian's build 2 × 16 KiB of record buffers a session — and application data, the peer's
+ * close_notify included, is sealed and opened here with the session's keys (the one suite this core
+ * offers: AES-128-GCM). Called again, or before connected: nothing. 0 or IVXS_WEBRTC_ECRYPTO
+ * (the session is then failed). */
+int ivxs_dtls_settle(ivxs_dtls *d);
 /* Time passing: the handshake's retransmissions. The same answers as ivxs_dtls_input. */
 int ivxs_dtls_tick(ivxs_dtls *d, uint64_t nowMs);
 /* When ivxs_dtls_tick is due next (ms, the caller's clock), or 0: nothing is waiting. */

@@ -675,6 +675,16 @@ void xs_webrtc_dtls_step(xsMachine *the)
 	handOver(the, r, 1);
 }
 
+/* dtlsSettle(session): the viewer has finished the handshake (its SRTCP authenticated): mbedTLS's
+ * context goes (dtls.h ivxs_dtls_settle). Before connected, or again: nothing. */
+void xs_webrtc_dtls_settle(xsMachine *the)
+{
+	DtlsRecord *r = ivxs_handle_open(the, &xsArg(0), &kDtlsHooks, "webrtc", "DtlsSession");
+	int status = ivxs_dtls_settle(&r->d);
+	if (status)
+		ivxs_throw_status(the, XS_UNKNOWN_ERROR, "webrtc", status, kTables);
+}
+
 /* dtlsDeadline(session) -> when dtlsStep is due next with no datagram (ms, the caller's clock), or 0. */
 void xs_webrtc_dtls_deadline(xsMachine *the)
 {

@@ -77,6 +77,8 @@ declare module "webrtc" {
 		input(datagram: ArrayBuffer, now: number): { state: number; send: ArrayBuffer[] };
 		tick(now: number): { state: number; send: ArrayBuffer[] };
 		readonly deadline: number;
+		/** The peer has finished the handshake (its SRTCP authenticated): mbedTLS's context and its record buffers go. */
+		settle(): void;
 		srtpKeys(): { localKey: ArrayBuffer; localSalt: ArrayBuffer; remoteKey: ArrayBuffer; remoteSalt: ArrayBuffer };
 		/** A DataChannel on the session (the SDP's a=sctp-port each side), opened by the viewer's INIT once DTLS is up. */
 		openChannel(localPort: number, remotePort: number, now: number): void;

@@ -24,6 +24,7 @@ function closeIdentity(identity) @ "xs_webrtc_identity_close";
 function openDtls(identity, role, remoteFingerprint, now) @ "xs_webrtc_dtls_open";
 function dtlsStep(session, datagram, now) @ "xs_webrtc_dtls_step";
 function dtlsDeadline(session) @ "xs_webrtc_dtls_deadline";
+function dtlsSettle(session) @ "xs_webrtc_dtls_settle";
 function dtlsKeys(session) @ "xs_webrtc_dtls_keys";
 function closeDtls(session) @ "xs_webrtc_dtls_close";
 function dtlsOpenChannel(session, localPort, remotePort, now) @ "xs_webrtc_dtls_open_channel";
@@ -169,6 +170,9 @@ export class DtlsSession {
 	tick(now) { const [state, ...send] = dtlsStep(this.#session, undefined, now); return { state, send }; }
 	// When tick is due next (ms, the caller's clock), or 0: nothing waits.
 	get deadline() { return dtlsDeadline(this.#session); }
+	// The peer has finished the handshake (its SRTCP authenticated): mbedTLS's context (its record
+	// buffers) goes; application data goes on in the core's own records. Before connected: nothing.
+	settle() { dtlsSettle(this.#session); }
 	// A DataChannel on the session (the SDP's sctp-port each side), opened by the viewer's INIT once
 	// DTLS is up; its SCTP packets are the session's application data, answered within input and tick.
 	openChannel(localPort, remotePort, now) { dtlsOpenChannel(this.#session, localPort, remotePort, now); }

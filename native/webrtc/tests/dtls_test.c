@@ -240,6 +240,64 @@ done:
 	ivxs_dtls_free(&viewer);
 }
 
+/* Settled (the peer finished: its SRTCP authenticated): mbedTLS's context is gone and the records
+ * are the core's own — read and written by the viewer's mbedTLS as its own, replays and forgeries
+ * dropped, the SRTP keys unchanged, the viewer's close_notify read. */
+static void test_settled(void)
+{
+	ivxs_dtls camera, viewer;
+	static Received atCamera, atViewer;
+	uint8_t before[4][16], after[4][16], replay[1500], forged[1500];
+	size_t replayLen, forgedLen;
+	int rc, rv;
+	memset(&atCamera, 0, sizeof(atCamera));
+	memset(&atViewer, 0, sizeof(atViewer));
+	handshake(&camera, &viewer, gCamera.fingerprint, gViewer.fingerprint, 0, &rc, &rv);
+	CHECK(rc == IVXS_DTLS_CONNECTED && rv == IVXS_DTLS_CONNECTED);
+	ivxs_dtls_on_data(&camera, receive, &atCamera);
+	ivxs_dtls_on_data(&viewer, receive, &atViewer);
+	CHECK_EQ(ivxs_dtls_srtp_keys(&camera, before[0], before[1], before[2], before[3]), 0);
+	CHECK_EQ(ivxs_dtls_settle(&camera), 0);
+	CHECK(camera.settled);
+	CHECK_EQ(ivxs_dtls_settle(&camera), 0);   /* again: nothing */
+	CHECK_EQ(ivxs_dtls_srtp_keys(&camera, after[0], after[1], after[2], after[3]), 0);
+	CHECK(!memcmp(before, after, sizeof(before)));
+	CHECK_EQ(ivxs_dtls_tick(&camera, 90000), IVXS_DTLS_CONNECTED);
+	CHECK_EQ(ivxs_dtls_deadline(&camera), 0);
+	/* the viewer's records (mbedTLS's) opened by the core's */
+	CHECK_EQ(ivxs_dtls_write(&viewer, (const uint8_t *)"one", 3), 0);
+	CHECK_EQ(ivxs_dtls_write(&viewer, (const uint8_t *)"two", 3), 0);
+	CHECK_EQ(gToCamera.count, 2);
+	memcpy(replay, gToCamera.data[0], replayLen = gToCamera.len[0]);
+	memcpy(forged, gToCamera.data[1], forgedLen = gToCamera.len[1]);
+	forged[forgedLen - 20] ^= 1;   /* a ciphertext byte */
+	gToCamera.count = 1;           /* "two" held back: reordered after its forgery */
+	CHECK_EQ(deliver(&gToCamera, &camera, 91000), IVXS_DTLS_CONNECTED);
+	CHECK_EQ(ivxs_dtls_input(&camera, replay, replayLen, 91001), IVXS_DTLS_CONNECTED);   /* replayed: dropped */
+	CHECK_EQ(ivxs_dtls_input(&camera, forged, forgedLen, 91002), IVXS_DTLS_CONNECTED);   /* forged: dropped */
+	forged[forgedLen - 20] ^= 1;
+	CHECK_EQ(ivxs_dtls_input(&camera, forged, forgedLen, 91003), IVXS_DTLS_CONNECTED);   /* the real one, late: taken */
+	CHECK_EQ(ivxs_dtls_input(&camera, forged, forgedLen, 91004), IVXS_DTLS_CONNECTED);   /* and once only */
+	CHECK_EQ(atCamera.count, 2);
+	CHECK(atCamera.len[0] == 3 && !memcmp(atCamera.bytes[0], "one", 3) && atCamera.len[1] == 3 && !memcmp(atCamera.bytes[1], "two", 3));
+	/* the core's records, held on the wire while the viewer (not settled: it has read nothing yet)
+	 * leaves: its close_notify, an alert record for the core to open */
+	CHECK_EQ(ivxs_dtls_write(&camera, (const uint8_t *)"three", 5), 0);
+	CHECK_EQ(ivxs_dtls_write(&camera, (const uint8_t *)"four", 4), 0);
+	CHECK(!viewer.settled);
+	CHECK_EQ(mbedtls_ssl_close_notify(&viewer.ssl), 0);
+	CHECK_EQ(deliver(&gToCamera, &camera, 93000), IVXS_DTLS_CLOSED);
+	CHECK_EQ(ivxs_dtls_write(&camera, (const uint8_t *)"x", 1), IVXS_WEBRTC_ECLOSED);
+	/* then read by the viewer's mbedTLS, which settles in turn (the camera's data: it had finished) */
+	CHECK_EQ(deliver(&gToViewer, &viewer, 94000), IVXS_DTLS_CONNECTED);
+	CHECK_EQ(atViewer.count, 2);
+	CHECK(atViewer.len[0] == 5 && !memcmp(atViewer.bytes[0], "three", 5) && atViewer.len[1] == 4 && !memcmp(atViewer.bytes[1], "four", 4));
+	CHECK(viewer.settled);
+done:
+	ivxs_dtls_free(&camera);
+	ivxs_dtls_free(&viewer);
+}
+
 static void test_not_connected(void)
 {
 	ivxs_dtls camera;
@@ -342,6 +400,7 @@ int main(void)
 	ivxs_test_run("identity: a P-256 key and a self-signed certificate, made, written as DER, loaded", test_identity);
 	ivxs_test_run("handshake: DTLS 1.2 with use_srtp, both connected, SRTP keys matching each way and working", test_handshake);
 	ivxs_test_run("application data both ways once connected: every record of a datagram delivered, one the largest a record may carry within the MTU", test_application_data);
+	ivxs_test_run("settled (the peer finished): mbedTLS's context freed, the core's own AES-GCM records read and written by the viewer's mbedTLS, replays and forgeries dropped, SRTP keys unchanged, close_notify read", test_settled);
 	ivxs_test_run("application data before the handshake: refused (ECLOSED)", test_not_connected);
 	ivxs_test_run("a lost ClientHello: retransmitted on the timer, the handshake completes", test_lost_flight);
 	ivxs_test_run("a ClientHello in fragments (OpenSSL's 256-byte records), in one datagram or two: put back together", test_fragmented_hello);
