@@ -239,6 +239,7 @@ export class WebRtcEndpoint {
 			send: (bytes, address, port) => this.#o.send(bytes, address, port),
 			now: this.#o.now, hmacSha1: this.#o.hmacSha1,
 			onKeyFrameRequest: () => this.#keyFrame(entry),
+			onPaced: () => this.#sendWaiting(entry),
 			affords: (bytes) => this.#spend(entry, bytes, PATH_BURST_S),
 			talk: voiceCodec ? { payloadType: voiceCodec.pt, voice: (payload) => this.#voice(entry, voiceCodec.name, payload) } : undefined,
 			channel: application ? { port: application.sctpPort!, remotePort: application.sctpPort!, message: (stream, ppid, data) => entry.channels!.message(stream, ppid, data) } : undefined,
@@ -468,6 +469,7 @@ export class WebRtcEndpoint {
 		const { session } = entry;
 		entry.reader?.close();
 		entry.reader = undefined;
+		session.stopPacing();
 		this.#unwait(entry);
 		entry.keyed = false;
 		let lost = 0;
@@ -510,7 +512,7 @@ export class WebRtcEndpoint {
 	 * reference was not sent). */
 	#sendWaiting(entry: Entry): void {
 		const { waiting, waitingAt, session } = entry;
-		while (waiting.length) {
+		while (waiting.length && !session.pacing) {   // (one frame paced out at a time: the session says when it is done)
 			const frame = waiting[0];
 			if (!entry.keyed && !frame.key) {
 				if (entry.starved) entry.skipped++;

@@ -26,6 +26,7 @@
  * HISTORY_FRAMES units can be, at most RESENDS_PER_SECOND packets and within what the viewer may be
  * sent (`affords`): a viewer's NACK flood costs the camera's uplink no more than that.
  */
+import Timer from "timer";
 import { intact } from "ring";
 import { DtlsRole, DtlsSession, DtlsState, RtpSender, SRTP_TAG_BYTES, Srtp, TWCC_EXTENSION_BYTES, TransportCc, rtcpFeedback, rtpPayload, senderReport, type DtlsIdentity } from "webrtc";
 import type { HmacSha1 } from "../p2p/stun.js";
@@ -60,8 +61,11 @@ export interface WebRtcSessionOptions {
 	 * a bounded debt: a NACK storm on a congested path must not add to the congestion without
 	 * bound); absent: always. */
 	affords?(bytes: number): boolean;
-	/** The viewer asked for a key frame (its PLI or FIR): the next frame sent should be one. */
+	/** The viewer asked for a key frame (its PLI or FIR), or is owed one (a unit torn while paced):
+	 * the next frame sent should be one. */
 	onKeyFrameRequest?(): void;
+	/** The video unit being paced out has all gone: the next may (sendVideo refuses one meanwhile). */
+	onPaced?(): void;
 	log?(message: string): void;
 	/** Where packets are made before they go out (`sendScratch()`): one an endpoint's sessions share. */
 	scratch?: SendScratch;
@@ -75,6 +79,19 @@ export interface SendScratch {
 	lengths: Uint16Array;
 }
 /** A buffer for PACKETS_PER_CALL protected packets (9.7 KiB): sessions on one thread may share one (sends are synchronous). */
+/**
+ * While the viewer is losing packets (it NACKed one within LOSSY_MS), a video frame goes out at the
+ * path's rate (the congestion control's pacing rate) past PACE_BURST_MS of it at once: the rest of a
+ * key frame waits here, not in the bottleneck's queue, where the resend of a packet the viewer NACKs
+ * — a repair the frame cannot be decoded without — would wait behind all of it (the native transport
+ * paces its packets the same way). Sent PACED_PACKETS at a time. With no loss a frame goes as one
+ * burst: a FIFO bottleneck finishes it no later, and paced at a rate the CC learnt from paced
+ * packets it would never learn more — on a LAN a 58 KB key frame went out over ~150 ms and Chromium
+ * set its playout delay by that (p2p bench, glass-to-glass 37 → 63 ms).
+ */
+const PACE_BURST_MS = 20;
+const PACED_PACKETS = 2;
+const LOSSY_MS = 5000;
 export const sendScratch = (): SendScratch => ({ out: new ArrayBuffer(PACKETS_PER_CALL * (MTU + SRTP_TAG_BYTES)), lengths: new Uint16Array(PACKETS_PER_CALL) });
 /** No check from the viewer for this long: its consent has expired (RFC 7675 §5.1: 30 s). */
 export const CONSENT_MS = 30_000;
@@ -117,6 +134,14 @@ export class WebRtcSession {
 	/** What went out on the audio stream (its sender reports'). */
 	#audioSent = { packets: 0, payloadBytes: 0 };
 	#scratch: SendScratch;
+	/** The video unit being paced out (its history slot; frames wait behind it), the pacer's bytes in
+	 * hand at `at` ms, and when it goes on. */
+	#paced: { unit: Uint8Array; slot: number; more: boolean } | undefined;
+	#pacer = { bytes: 0, at: 0 };
+	/** The viewer's last NACK, ms: pacing while it is recent. */
+	#nackedAt = -Infinity;
+	#paceTimer: unknown;
+	readonly #paceLengths = new Uint16Array(PACED_PACKETS);
 	#failed = "";
 	#closed = false;
 	/** Our ICE credentials (the answer's; an ICE restart's since). */
@@ -165,8 +190,6 @@ export class WebRtcSession {
 	readonly #sentFirst = new Uint16Array(HISTORY_FRAMES);
 	readonly #sentCount = new Uint16Array(HISTORY_FRAMES);
 	#sentAt = 0;
-	/** Packets #packets numbered in its last call (torn or not). */
-	#numbered = 0;
 
 	constructor(o: WebRtcSessionOptions) {
 		this.#o = o;
@@ -358,6 +381,7 @@ export class WebRtcSession {
 		if (this.stats.rtcp++ === 0) this.#step(() => (this.#dtls.settle(), { state: DtlsState.connected, send: [] }));
 		const { keyFrame, nacks, report } = rtcpFeedback(buffer, length, this.#o.video.ssrc, this.#cc, this.#now());
 		this.stats.nacks += nacks.length;
+		if (nacks.length) this.#nackedAt = this.#now();
 		for (const seq of nacks) this.#resend(seq);
 		if (report) {
 			this.stats.fractionLost = report.fractionLost / 256;
@@ -402,17 +426,75 @@ export class WebRtcSession {
 	 * the sender is not app-limited).
 	 */
 	sendVideo(accessUnit: Uint8Array, timestampMs: number, more = false): boolean {
-		if (!this.#sending()) return false;
+		if (!this.#sending() || this.#paced) return false;
 		const timestamp = Math.round(timestampMs * 90) % 2 ** 32;
 		this.#sender.begin(accessUnit, timestamp);
-		const slot = this.#remember(accessUnit, timestamp);
-		const whole = this.#packets(this.#sender, accessUnit, this.stats, this.#cc, more);
-		// numbered even when torn: the sender counted them
-		this.#sentCount[slot] = this.#numbered;
-		this.#seq = (this.#seq + this.#numbered) & 0xffff;
-		if (!whole) return false;
+		this.#paced = { unit: accessUnit, slot: this.#remember(accessUnit, timestamp), more };
+		return this.#pace(false);
+	}
+
+	/** A video unit is being paced out: the next one waits for `onPaced`. */
+	get pacing(): boolean {
+		return this.#paced !== undefined;
+	}
+
+	/** The paced unit's packets while the pacer has bytes for them; then a timer for the rest. False
+	 * when the unit was torn (the ring overwrote it: nothing of it goes on, the viewer is owed a key
+	 * frame). `later`: from the timer — the endpoint hears how it ended (within sendVideo it reads
+	 * the answer, and its loop goes on: no callback into it from there). */
+	#pace(later: boolean): boolean {
+		this.#paceTimer = undefined;
+		const paced = this.#paced;
+		if (!paced) return true;
+		if (!this.#sending()) return this.#unpace(false, later);
+		const { unit, slot, more } = paced;
+		const cc = this.#cc, { out } = this.#scratch, lengths = this.#paceLengths;
+		for (;;) {
+			const now = this.#now(), rate = now - this.#nackedAt < LOSSY_MS ? this.pathRate() : undefined;
+			if (rate !== undefined && rate > 0 && rate !== Infinity) {
+				const pacer = this.#pacer;
+				pacer.bytes = Math.min(Math.max(rate * PACE_BURST_MS / 1000, 2 * MTU), pacer.bytes + (now - pacer.at) * rate / 1000);
+				pacer.at = now;
+				if (pacer.bytes <= 0) {
+					this.#paceTimer = Timer.set(() => void this.#pace(true), Math.max(1, Math.ceil((MTU - pacer.bytes) * 1000 / rate)));
+					return true;
+				}
+			}
+			const n = this.#sender.next(unit, this.#srtp!, out, lengths, cc, now, more);
+			if (!n) break;
+			this.#sentCount[slot] += n;   // numbered even when torn: the sender counted them
+			if (!intact(unit)) {
+				this.stats.torn++;
+				return this.#unpace(false, later);
+			}
+			this.#pacer.bytes -= this.#sendMade(n, lengths, this.stats, cc);
+		}
 		this.stats.frames++;
-		return true;
+		return this.#unpace(true, later);
+	}
+
+	/** The paced unit done (`whole`) or given up; `later` (from the timer), the endpoint told: the
+	 * next frame may go (`onPaced`), or the viewer is owed a key frame (torn, or no longer sending). */
+	#unpace(whole: boolean, later: boolean): boolean {
+		const paced = this.#paced;
+		if (this.#paceTimer !== undefined) Timer.clear(this.#paceTimer as never);
+		this.#paceTimer = undefined;
+		this.#paced = undefined;
+		if (!paced) return whole;
+		this.#seq = (this.#seq + this.#sentCount[paced.slot]) & 0xffff;
+		if (later && !whole) this.#o.onKeyFrameRequest?.();
+		else if (later) this.#o.onPaced?.();
+		return whole;
+	}
+
+	/** The unit being paced given up (the caller reads from another place in the ring). */
+	stopPacing(): void {
+		const paced = this.#paced;
+		if (!paced) return;
+		if (this.#paceTimer !== undefined) Timer.clear(this.#paceTimer as never);
+		this.#paceTimer = undefined;
+		this.#paced = undefined;
+		this.#seq = (this.#seq + this.#sentCount[paced.slot]) & 0xffff;
 	}
 
 	/** An audio frame (G.711, a ring frame's bytes) at `timestampMs`, as one SRTP packet on the audio
@@ -431,29 +513,35 @@ export class WebRtcSession {
 		return !!this.#srtp && !!this.#peer && !this.#closed && this.consented;
 	}
 
-	/** The begun unit's packets, made and protected in C a few at a time into the scratch buffer, each
-	 * batch sent only if the unit is still intact after it was made (the ring's intact(): a unit that
-	 * is no ring frame always is; false: torn, counted); `#numbered` says how many it numbered,
-	 * `counts` what went out (a stream's sender report figures). Nothing allocated but each send's view. */
-	#packets(sender: RtpSender, unit: Uint8Array, counts: { packets: number; payloadBytes: number }, cc?: TransportCc, more = false): boolean {
-		const srtp = this.#srtp!, peer = this.#peer!;
-		const { out, lengths } = this.#scratch;
-		const header = 12 + (cc ? TWCC_EXTENSION_BYTES : 0) + SRTP_TAG_BYTES, now = this.#now();
-		this.#numbered = 0;
-		for (let n = sender.next(unit, srtp, out, lengths, cc, now, more); n; n = sender.next(unit, srtp, out, lengths, cc, now, more)) {
-			this.#numbered += n;
+	/** An audio frame's packet (begun), made and protected in C into the scratch buffer and sent only
+	 * if the frame is still intact after it was made (the ring's intact(); false: torn, counted),
+	 * counted in `counts` (the stream's sender report figures). */
+	#packets(sender: RtpSender, unit: Uint8Array, counts: { packets: number; payloadBytes: number }, cc?: TransportCc): boolean {
+		const { out, lengths } = this.#scratch, now = this.#now();
+		for (let n = sender.next(unit, this.#srtp!, out, lengths, cc, now); n; n = sender.next(unit, this.#srtp!, out, lengths, cc, now)) {
 			if (!intact(unit)) {
 				this.stats.torn++;
 				return false;
 			}
-			for (let i = 0, offset = 0; i < n; offset += lengths[i++]) {
-				this.#o.send(new Uint8Array(out, offset, lengths[i]), peer.address, peer.port);
-				counts.packets++;
-				counts.payloadBytes += lengths[i] - header;   // (our RTP header: 12 bytes, and TWCC's extension when numbered)
-				this.stats.bytes += lengths[i];
-			}
+			this.#sendMade(n, lengths, counts, cc);
 		}
 		return true;
+	}
+
+	/** `n` packets just made into the scratch buffer (their `lengths`) to the viewer, counted in
+	 * `counts`: their bytes. Nothing allocated but each send's view. */
+	#sendMade(n: number, lengths: Uint16Array, counts: { packets: number; payloadBytes: number }, cc?: TransportCc): number {
+		const { out } = this.#scratch, peer = this.#peer!;
+		const header = 12 + (cc ? TWCC_EXTENSION_BYTES : 0) + SRTP_TAG_BYTES;   // (our RTP header, and TWCC's extension when numbered)
+		let bytes = 0;
+		for (let i = 0, offset = 0; i < n; offset += lengths[i++]) {
+			this.#o.send(new Uint8Array(out, offset, lengths[i]), peer.address, peer.port);
+			counts.packets++;
+			counts.payloadBytes += lengths[i] - header;
+			bytes += lengths[i];
+		}
+		this.stats.bytes += bytes;
+		return bytes;
 	}
 
 	/** The next slot of the history, filled for a unit about to be sent (its packets not yet counted). */
@@ -510,6 +598,7 @@ export class WebRtcSession {
 	}
 
 	close(): void {
+		this.stopPacing();
 		this.#sentUnits = [];   // the ring's frames are not held
 		this.#srtp?.close();
 		this.#fromViewer?.close();
