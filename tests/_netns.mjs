@@ -12,6 +12,8 @@
 // on the internet, no NAT in front of it ("natv" stays empty). Every name carries the test's K; everything is removed at teardown (deleting a namespace
 // deletes its veth pairs). Needs root (CI runs as root) and `nft` (scripts/test-deps.mjs).
 import { execFileSync, spawnSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 
 // Debian's nftables by path: under npm/npx, PATH starts with node_modules/.bin, whose `nft` is
 // @vercel/nft (a file tracer) — it "succeeds" and installs no rule.
@@ -171,5 +173,12 @@ export function natTopology(t, { camera = "cone", viewer = "cone" } = {}) {
 		viewer: viewer === "lan" ? { lan: `192.168.${k}.3`, wan: `100.${k}.1.2` } : { lan: viewer === "public" ? `100.${k}.2.2` : `172.16.${k}.2`, wan: `100.${k}.2.2` },
 		/** The argv prefix that runs a command in a namespace. */
 		prefix: (space) => ["ip", "netns", "exec", space],
+		/** Debian's Chromium in a namespace: a wrapper written into `dir` that execs it there, for
+		 * Playwright's `executablePath` (it drives the browser over a pipe, so that is all it takes). */
+		chromiumIn(space, dir) {
+			const wrapper = join(dir, `chromium-${space}`);
+			writeFileSync(wrapper, `#!/bin/sh\nexec ip netns exec ${space} /usr/bin/chromium "$@"\n`, { mode: 0o755 });
+			return wrapper;
+		},
 	};
 }

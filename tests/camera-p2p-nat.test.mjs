@@ -3,7 +3,7 @@
 // host candidates cannot reach each other; the server-reflexive ones coturn's STUN gave them do.
 import test from "ava";
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { cloudFor, deviceIn, session } from "../cloud/tests/_cloud.mjs";
@@ -149,9 +149,7 @@ async function consoleAcross(t, nats, { relay = false, thin, move = false } = {}
 	await camera.up;
 	const dir = mkdtempSync(join(tmpdir(), "ivxs-nat-chromium-"));
 	t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-	const wrapper = join(dir, "chromium");
-	writeFileSync(wrapper, `#!/bin/sh\nexec ${topo.prefix(topo.ns.viewh).join(" ")} /usr/bin/chromium "$@"\n`, { mode: 0o755 });
-	const { page } = await browserFor(t, { executablePath: wrapper });
+	const { page } = await browserFor(t, { executablePath: topo.chromiumIn(topo.ns.viewh, dir) });
 	await signIn(page, cloud.url, "admin", adminPassword).catch(async (error) => {
 		t.log(page.problems, await page.content().catch(() => ""), spawnSync("ip", [...topo.prefix(topo.ns.viewh).slice(1), "curl", "-sS", "-m", "5", "-o", "/dev/null", "-w", "%{http_code}", cloud.url], { encoding: "utf8" }));
 		throw error;

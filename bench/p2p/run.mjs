@@ -57,15 +57,19 @@ const PORT = 7400;
 
 const round = (x, d = 1) => (Number.isFinite(x) ? Number(x.toFixed(d)) : null);
 
-export function links(bitrateBps, stream = "fixture") {
-	const model = (rateFactor, extra = {}) => {
-		const rateBps = rateFactor ? rateFactor * bitrateBps : Infinity;
-		return {
-			delayMs: RTT_MS / 2,
-			...(rateFactor ? { rateBps, queueBytes: Math.max(QUEUE_MIN_BYTES, Math.round((rateBps * QUEUE_MS) / 8000)) } : {}),
-			...extra,
-		};
+/** A link's model: `delayMs` each way, capped at `rateFactor` × the stream (null: no cap) with the
+ * header's queue rule, and `extra` (loss). */
+function linkModel(bitrateBps, rateFactor, delayMs, extra = {}) {
+	const rateBps = rateFactor ? rateFactor * bitrateBps : Infinity;
+	return {
+		delayMs,
+		...(rateFactor ? { rateBps, queueBytes: Math.max(QUEUE_MIN_BYTES, Math.round((rateBps * QUEUE_MS) / 8000)) } : {}),
+		...extra,
 	};
+}
+
+export function links(bitrateBps, stream = "fixture") {
+	const model = (rateFactor, extra = {}) => linkModel(bitrateBps, rateFactor, RTT_MS / 2, extra);
 	if (stream === "camera") {
 		return [1.25, 2].flatMap((f) => [
 			{ name: `rtt60_bw${f}x_loss0`, rateFactor: f, model: model(f) },
@@ -383,11 +387,7 @@ function judge(results, linkLists, glass) {
 const GLASS_P50_MS = 150;
 /** The glass-to-glass links (issue 28): 20 ms RTT, a LAN's (no rate cap) and at 2x the stream. */
 function glassLinks(bitrateBps) {
-	const rateBps = 2 * bitrateBps;
-	return [
-		{ name: "rtt20_nocap_loss0", rateFactor: null, model: { delayMs: 10 } },
-		{ name: "rtt20_bw2x_loss0", rateFactor: 2, model: { delayMs: 10, rateBps, queueBytes: Math.max(QUEUE_MIN_BYTES, Math.round((rateBps * QUEUE_MS) / 8000)) } },
-	];
+	return [null, 2].map((rateFactor) => ({ name: `rtt20_${rateFactor ? `bw${rateFactor}x` : "nocap"}_loss0`, rateFactor, model: linkModel(bitrateBps, rateFactor, 10) }));
 }
 
 /**
@@ -395,16 +395,13 @@ function glassLinks(bitrateBps) {
  * (webrtc-receiver.mjs), on 20 ms RTT links; the native transport beside it for its capture → last
  * byte (its viewer does not present). One run each (no loss: nothing to pool).
  */
-async function glassToGlassRuns({ streamNames, chosen, seconds, drainMs, log }) {
+async function glassToGlassRuns({ prepared, chosen, seconds, drainMs, log }) {
 	const picked = chosen.filter((t) => t.name === "webrtc" || t.name === "udp");
 	if (!picked.some((t) => t.name === "webrtc")) return undefined;
 	const wanted = (name) => !process.env.IVXS_P2P_LINKS || process.env.IVXS_P2P_LINKS.split(",").includes(name);
 	const results = {};
 	const table = [];
-	for (const [si, stream] of streamNames.entries()) {
-		const framesFile = join(root, STREAMS[stream].file);
-		const frames = await STREAMS[stream].write(framesFile, log);
-		const bitrateBps = (frames.reduce((n, f) => n + f.payload.length, 0) * 8 * FPS) / frames.length;
+	for (const [si, [stream, { framesFile, bitrateBps }]] of Object.entries(prepared).entries()) {
 		for (const [i, l] of glassLinks(bitrateBps).filter((x) => wanted(x.name)).entries()) {
 			const byT = (results[stream] ??= {})[l.name] = {};
 			for (const t of picked.filter((x) => x.available().ok)) {
@@ -465,11 +462,13 @@ export async function benchP2p({ log = () => {}, seconds = Number(process.env.IV
 	const table = [];
 	const started = Date.now();
 	let fixtureFile = null;
+	const prepared = {};   // each stream's frames file and bitrate, for the glass-to-glass runs too
 	for (const [si, stream] of streamNames.entries()) {
 		const framesFile = join(root, STREAMS[stream].file);
 		const frames = await STREAMS[stream].write(framesFile, log);
 		if (stream === "fixture") fixtureFile = framesFile;
 		const bitrateBps = (frames.reduce((n, f) => n + f.payload.length, 0) * 8 * FPS) / frames.length;
+		prepared[stream] = { framesFile, bitrateBps };
 		streams[stream] = { ...STREAMS[stream].describe, fps: FPS, frames_in_file: frames.length, key_frames_in_file: frames.filter((f) => f.key).length,
 			payload_kbps: round(bitrateBps / 1000, 2), max_frame_bytes: Math.max(...frames.map((f) => f.payload.length)) };
 		// IVXS_P2P_LINKS=name,name: only those links (to iterate on one); the NAT rebinding run is skipped then
@@ -504,7 +503,7 @@ export async function benchP2p({ log = () => {}, seconds = Number(process.env.IV
 			}
 		}
 	}
-	const glass = await glassToGlassRuns({ streamNames, chosen, seconds, drainMs, log });
+	const glass = await glassToGlassRuns({ prepared, chosen, seconds, drainMs, log });
 	const verdict = judge(results, linkLists, glass);
 	// Recovery after a NAT rebinding (bench/p2p/udp-rebind.mjs), for the UDP transport only.
 	const rebinding = fixtureFile && !process.env.IVXS_P2P_LINKS && chosen.some((t) => t.name === "udp")

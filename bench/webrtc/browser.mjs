@@ -23,8 +23,7 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { chromium } from "playwright-core";
-import { chromiumArgs } from "../../cloud/tests/_browser.mjs";
+import { browserFor, signIn } from "../../cloud/tests/_browser.mjs";
 import { startCoturn } from "../../tests/_coturn.mjs";
 import { natTopology } from "../../tests/_netns.mjs";
 import { inProcessCloud } from "../in-process-cloud.mjs";
@@ -87,16 +86,8 @@ async function firstFrames(root, work, name, { nats, relay }, log) {
 		const camera = startCamera(root, ["--device", file, "--seconds", "120"], { ns: topo.ns.camh });
 		t.teardown(() => camera.stop());
 		await camera.line("control channel connected");
-		// Chromium in the viewer's namespace: Playwright drives it over a pipe, so a wrapper that execs it there is all it takes
-		const wrapper = join(work, `chromium-${name}`);
-		writeFileSync(wrapper, `#!/bin/sh\nexec ${topo.prefix(topo.ns.viewh).join(" ")} /usr/bin/chromium "$@"\n`, { mode: 0o755 });
-		const browser = await chromium.launch({ executablePath: wrapper, args: chromiumArgs });
-		t.teardown(() => browser.close());
-		const page = await browser.newPage();
-		await page.goto(`${cloud.url}/`);
-		await page.fill("#user", "admin");
-		await page.fill("#password", adminPassword);
-		await page.click("#sign-in");
+		const { page } = await browserFor(t, { executablePath: topo.chromiumIn(topo.ns.viewh, work) });
+		await signIn(page, cloud.url, "admin", adminPassword);
 		await page.waitForSelector(`.device-card[data-device="${device.id}"][data-online="true"]`, { timeout: 30000 });
 		const runs = [];
 		for (let i = 0; i < RUNS; i++) {

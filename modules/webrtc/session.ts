@@ -78,7 +78,6 @@ export interface SendScratch {
 	out: ArrayBuffer;
 	lengths: Uint16Array;
 }
-/** A buffer for PACKETS_PER_CALL protected packets (9.7 KiB): sessions on one thread may share one (sends are synchronous). */
 /**
  * While the viewer is losing packets (it NACKed one within LOSSY_MS), a video frame goes out at the
  * path's rate (the congestion control's pacing rate) past PACE_BURST_MS of it at once: the rest of a
@@ -92,6 +91,7 @@ export interface SendScratch {
 const PACE_BURST_MS = 20;
 const PACED_PACKETS = 2;
 const LOSSY_MS = 5000;
+/** A buffer for PACKETS_PER_CALL protected packets (9.7 KiB): sessions on one thread may share one (sends are synchronous). */
 export const sendScratch = (): SendScratch => ({ out: new ArrayBuffer(PACKETS_PER_CALL * (MTU + SRTP_TAG_BYTES)), lengths: new Uint16Array(PACKETS_PER_CALL) });
 /** No check from the viewer for this long: its consent has expired (RFC 7675 §5.1: 30 s). */
 export const CONSENT_MS = 30_000;
@@ -489,12 +489,7 @@ export class WebRtcSession {
 
 	/** The unit being paced given up (the caller reads from another place in the ring). */
 	stopPacing(): void {
-		const paced = this.#paced;
-		if (!paced) return;
-		if (this.#paceTimer !== undefined) Timer.clear(this.#paceTimer as never);
-		this.#paceTimer = undefined;
-		this.#paced = undefined;
-		this.#seq = (this.#seq + this.#sentCount[paced.slot]) & 0xffff;
+		this.#unpace(false, false);
 	}
 
 	/** An audio frame (G.711, a ring frame's bytes) at `timestampMs`, as one SRTP packet on the audio
