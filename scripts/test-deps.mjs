@@ -76,6 +76,8 @@ const needs = [
 	{ what: "32-bit mbedTLS (the -m32 host)",
 		ok: () => succeeds("gcc", ["-m32", mbedtlsHost, "-lmbedtls", "-lmbedx509", "-lmbedcrypto", "-o", join(scratch, "a.out")]),
 		packages: ["libmbedtls-dev:i386"] },
+	{ what: "lwIP's headers (the board's UDP socket is compiled against them: tests/moddable.test.mjs)",
+		ok: () => existsSync("/usr/include/lwip/lwip/udp.h"), packages: ["liblwip-dev"] },
 	{ what: "strace (the cloud's durability test watches an object put's fsyncs)", ok: () => succeeds("strace", ["-V"]), packages: ["strace"] },
 	{ what: "libfaketime (the camera app run with its wall clock 10 minutes off: tests/camera-clock)",
 		ok: () => succeeds("env", ["LD_PRELOAD=/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1", "FAKETIME=+600", "true"])

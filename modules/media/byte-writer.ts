@@ -1,4 +1,9 @@
 /** Growable big-endian byte writer with ISO BMFF box helpers (sizes back-patched). */
+
+// Called with the string, not read as its property: on XS each property read of a primitive
+// string makes a wrapper object, and every box of every fragment has a four-character code.
+const charCodeAt = String.prototype.charCodeAt;
+
 export class ByteWriter {
   buf: Uint8Array;
   private dv: DataView;
@@ -80,7 +85,7 @@ export class ByteWriter {
   /** ASCII four-character code. */
   fourcc(s: string): this {
     this.ensure(4);
-    for (let i = 0; i < 4; i++) this.buf[this.pos + i] = s.charCodeAt(i);
+    for (let i = 0; i < 4; i++) this.buf[this.pos + i] = charCodeAt.call(s, i);
     this.pos += 4;
     return this;
   }

@@ -132,15 +132,16 @@ export class P2P {
 		if (known && !fresh) return known;
 		return this.#bySlot[slot] = decodeAddress(this.#addressBytes.slice(0, length).buffer);
 	}
-	/** The first `length` bytes of the send buffer (the last view kept: most datagrams are full). */
+	/** The first `length` bytes of the send buffer, for the relay (the last view kept: most datagrams are full). */
 	#sendView(length: number): Uint8Array {
 		if (this.#sendViewOf?.length !== length) this.#sendViewOf = new Uint8Array(this.#sendBuffer, 0, length);
 		return this.#sendViewOf;
 	}
-	/** A datagram from `from` into the endpoint (through the ticker). */
-	readonly #input = (from: Uint8Array, packet: Datagram): void => {
-		this.#endpoint!.input(from, packet, this.#now());
+	/** A datagram from `from` into the endpoint (through the ticker): the first `length` bytes of #inputBytes. */
+	readonly #input = (from: Uint8Array, length: number): void => {
+		this.#endpoint!.input(from, this.#inputBytes!, this.#now(), length);
 	};
+	#inputBytes: ArrayBuffer | undefined;
 	/** The levels setWatermarks set, for the session report ([0, 0, 0]: off). */
 	#watermarks: [number, number, number] = [0, 0, 0];
 	/** What each announced viewer offered (by viewer id), and our own addresses: a session's path type (path.ts). */
@@ -187,7 +188,7 @@ export class P2P {
 				// (no slot only when the buffers cannot hold a datagram or its address: never with these)
 				const { address, port } = slot === undefined ? decodeAddress(to) : this.#slotAddress(slot, fresh!, toLength!);
 				try {
-					this.#write(length === undefined ? datagram : this.#sendView(length), address, port);
+					this.#write(length === undefined ? datagram : this.#sendBuffer, address, port, length);
 				}
 				catch (error) {
 					this.#log(`send to ${address}:${port}: ${(error as Error).message}`);
@@ -336,10 +337,11 @@ export class P2P {
 		});
 	}
 
-	/** A datagram to a peer: through the relay when the peer's last datagram came through it, else straight. */
-	#write(bytes: ArrayBuffer | Uint8Array, address: string, port: number): void {
-		if (this.#relay && this.#relayed.has(address, port)) this.#relay.send(new Uint8Array(bytes), address, port);
-		else this.#socket?.write(bytes, address, port);
+	/** A datagram to a peer (with length: the first length bytes of the send buffer): through the
+	 * relay when the peer's last datagram came through it, else straight. */
+	#write(bytes: ArrayBuffer | Uint8Array, address: string, port: number, length?: number): void {
+		if (this.#relay && this.#relayed.has(address, port)) this.#relay.send(length === undefined ? new Uint8Array(bytes) : this.#sendView(length), address, port);
+		else this.#socket?.write(bytes, address, port, length);
 	}
 
 	/** Closes the sessions of a viewer id (the cloud ended them: a revoked grant); how many. */
@@ -412,23 +414,36 @@ export class P2P {
 	}
 
 	#receive(): void {
-		let packet;
 		this.#setUnixTime();   // tickets expire in wall-clock time: the clock the hellos are checked against
-		while (this.#socket && (packet = this.#socket.read())) {
-			const relayed = this.#relay?.take(packet);
-			if (relayed === true) continue;
-			if (relayed) packet = relayed;
-			if (relayed) this.#relayed.set(packet.address, packet.port, true);
-			else if (this.#relay) this.#relayed.delete(packet.address, packet.port);
-			// The transport's own packets (most of what a camera hears) skip the other wire's and
-			// STUN's tests: each made a view of the datagram (~6 k instructions and garbage each).
-			if (!isPacket(packet)) {
+		// Read into the socket's own buffer (udp.ts): the transport's packets, most of what a camera
+		// hears, reach the endpoint with nothing allocated. A datagram becomes an object of its own
+		// only for the code that parses or keeps it: the relay, the other wire, STUN.
+		for (let length; this.#socket && (length = this.#socket.receive()) >= 0;) {
+			const socket = this.#socket;
+			let { address, port } = socket.from;
+			let packet: Datagram | undefined;
+			if (this.#relay?.serves(address, port)) {
+				const relayed = this.#relay.take(packet = socket.datagram(length));
+				if (relayed === true) continue;
+				if (relayed) {
+					({ address, port } = packet = relayed);
+					this.#relayed.set(address, port, true);
+				}
+			}
+			else if (this.#relay) this.#relayed.delete(address, port);
+			const bytes = packet ?? socket.received;
+			if (packet) length = packet.byteLength;
+			// The transport's own packets skip the other wire's and STUN's tests: each made a view of
+			// the datagram (~6 k instructions and garbage each).
+			if (!isPacket(bytes, length)) {
+				packet ??= socket.datagram(length);
 				if (this.#wire?.(packet)) continue;
 				if (this.#checks!.take(packet)) continue;
 			}
-			const from = this.#peers.encode(packet.address, packet.port);
-			this.#ticker.enter(this.#input, from, packet);
+			this.#inputBytes = bytes;
+			this.#ticker.enter(this.#input, this.#peers.encode(address, port), length);
 		}
+		this.#inputBytes = undefined;
 		this.#ticker.run();
 	}
 

@@ -267,12 +267,17 @@ export class TurnClient {
 		return out;
 	}
 
+	/** Whether datagrams from `address`:`port` are the TURN server's (take() is for those). */
+	serves(address: string, port: number): boolean {
+		return address === this.#server.address && port === this.#server.port;
+	}
+
 	/**
 	 * A datagram from the socket: false when it is not from the TURN server, or not an answer to
 	 * this client; true when it was (consumed); else the relayed datagram, with the peer as its source.
 	 */
 	take(packet: Datagram): boolean | Datagram {
-		if (packet.address !== this.#server.address || packet.port !== this.#server.port) return false;
+		if (!this.serves(packet.address, packet.port)) return false;
 		const relayed = this.#channelData(packet);
 		if (relayed !== undefined) return relayed;
 		const message = parseStun(packet);

@@ -160,6 +160,29 @@ static const uint8_t *bytesArg(xsMachine *the, xsSlot *slot, size_t *size)
 	return data;
 }
 
+/* An optional byte count at argument i (undefined: -1, all of the buffer): the first bytes of a
+ * reused buffer, read without a view made for them. Read before the buffer's address is taken
+ * (a conversion may run JS); checked against its size by withLength. */
+static xsIntegerValue lengthArg(xsMachine *the, int i)
+{
+	xsIntegerValue length;
+	if (xsmcArgc <= i || xsmcTypeOf(xsArg(i)) == xsUndefinedType)
+		return -1;
+	length = xsmcToInteger(xsArg(i));
+	if (length < 0)
+		ivxs_range_error(IVXS_EARG, "p2p: negative length %d", (int)length);
+	return length;
+}
+
+static size_t withLength(xsMachine *the, xsIntegerValue length, size_t size)
+{
+	if (length < 0)
+		return size;
+	if ((size_t)length > size)
+		ivxs_range_error(IVXS_EARG, "p2p: length %d past the buffer's %d bytes", (int)length, (int)size);
+	return (size_t)length;
+}
+
 static void addressArg(xsMachine *the, xsSlot *slot, ivxs_p2p_addr *out)
 {
 	size_t size;
@@ -456,9 +479,11 @@ void xs_p2p_input(xsMachine *the)
 	const uint8_t *data;
 	size_t size;
 	xsSlot *previous;
+	xsIntegerValue length = lengthArg(the, 5);
 	addressArg(the, &xsArg(2), &from);
-	previous = enter(the, r);
 	data = bytesArg(the, &xsArg(3), &size);
+	size = withLength(the, length, size);
+	previous = enter(the, r);
 	/* the datagram may move if a handler allocates: the core reads it before any callback */
 	{
 		uint8_t copy[IVXS_P2P_MTU];
@@ -721,13 +746,15 @@ void xs_p2p_session_stats(xsMachine *the)
 	xsmcSet(xsResult, xsID("peer"), xsVar(0));
 }
 
-/* isPacket(datagram) -> whether its first byte is this wire's (version << 4 | type: PROTOCOL.md);
+/* isPacket(datagram, length?) -> whether its first byte is this wire's (version << 4 | type: PROTOCOL.md);
  * no other protocol sharing the socket starts so (STUN 0–3, DTLS 20–63, TURN channels 64–79,
  * RTP/RTCP 128–191). Read in place: the camera tests every datagram it hears, with no view made. */
 void xs_p2p_is_packet(xsMachine *the)
 {
 	size_t size;
+	xsIntegerValue length = lengthArg(the, 1);
 	const uint8_t *bytes = bytesArg(the, &xsArg(0), &size);
+	size = withLength(the, length, size);
 	xsmcSetBoolean(xsResult, size > 0 && bytes[0] >> 4 == IVXS_P2P_VERSION);
 }
 

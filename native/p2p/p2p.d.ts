@@ -54,13 +54,14 @@ declare module "p2p" {
 	}
 	export function mintTicket(secret: Bytes, deviceId: string, viewerId: string, rights: number, expiryS: number): [ArrayBuffer, ArrayBuffer];
 	/** Whether a datagram is this wire's, by its first byte (read in place: no view made). */
-	export function isPacket(datagram: Bytes): boolean;
+	export function isPacket(datagram: Bytes, length?: number): boolean;
 	/** 1 … 64 bytes from the platform's random source (getrandom, esp_fill_random). */
 	export function randomBytes(count: number): ArrayBuffer;
 	export class Endpoint {
 		constructor(options: Options, handler: Handler);
 		setUnixTime(seconds: number): void;
-		input(address: Bytes, datagram: Bytes, now: number): number;
+		/** length: the datagram is the first `length` bytes of `datagram` (a reused receive buffer). */
+		input(address: Bytes, datagram: Bytes, now: number, length?: number): number;
 		tick(now: number): number;
 		connect(address: Bytes, ticket: Bytes, psk: Bytes, now: number): number;
 		command(session: number, kind: number, id: number, bytes: Bytes, now: number): number;

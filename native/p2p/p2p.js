@@ -12,7 +12,7 @@ import { nativeRing } from "ring";
 function create(options) @ "xs_p2p_create";
 function destroy(p2p) @ "xs_p2p_destroy";
 function setUnixTime(p2p, seconds) @ "xs_p2p_set_unix_time";
-function input(p2p, handler, address, datagram, now) @ "xs_p2p_input";
+function input(p2p, handler, address, datagram, now, length) @ "xs_p2p_input";
 function tick(p2p, handler, now) @ "xs_p2p_tick";
 function connect(p2p, handler, address, ticket, psk, now) @ "xs_p2p_connect";
 function command(p2p, handler, session, kind, id, bytes, now) @ "xs_p2p_command";
@@ -28,9 +28,9 @@ function sessionStats(p2p, session) @ "xs_p2p_session_stats";
 // mintTicket(deviceSecret, deviceId, viewerId, rights, expiryS) -> [ticket, psk]:
 // what the cloud does (PROTOCOL.md "Tickets"); for tests and tools.
 export function mintTicket(secret, deviceId, viewerId, rights, expiryS) @ "xs_p2p_mint_ticket";
-// isPacket(datagram) -> whether it is this wire's by its first byte (the socket is shared with
+// isPacket(datagram, length) -> whether it is this wire's by its first byte (the socket is shared with
 // STUN, TURN and WebRTC: PROTOCOL.md), read in place.
-export function isPacket(datagram) @ "xs_p2p_is_packet";
+export function isPacket(datagram, length) @ "xs_p2p_is_packet";
 // randomBytes(count) -> ArrayBuffer of 1 … 64 bytes from the platform's random source (STUN/TURN
 // transaction ids: modules/p2p/stun.ts).
 export function randomBytes(count) @ "xs_p2p_random_bytes";
@@ -77,8 +77,8 @@ export class Endpoint {
 	setUnixTime(seconds) {
 		setUnixTime(this.#p2p, seconds);
 	}
-	input(address, datagram, now) {
-		return input(this.#p2p, this.#handler, address, datagram, now);
+	input(address, datagram, now, length) {
+		return input(this.#p2p, this.#handler, address, datagram, now, length);
 	}
 	tick(now) {
 		return tick(this.#p2p, this.#handler, now);

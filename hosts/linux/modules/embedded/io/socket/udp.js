@@ -1,5 +1,9 @@
 // ECMA-419 UDP socket (embedded:io/socket/udp) on the host's sockets (host objects).
 // read() returns an ArrayBuffer with .address and .port, or undefined.
+// This host's own additions, so that nothing is allocated per datagram (modules/p2p/udp.ts uses
+// them): readInto(buffer, from) reads the next datagram into buffer and its source into from
+// (6 bytes: IPv4 address, port, network order) and returns its length (-1: none waits; past
+// buffer's length: cut); write(buffer, address, port, byteLength) sends buffer's first byteLength bytes.
 import * as native from "ivxs/socket-native";
 
 export default class UDP {
@@ -30,8 +34,11 @@ export default class UDP {
 	read() {
 		return native.recvfrom(this.#check());
 	}
-	write(buffer, address, port) {
-		native.sendto(this.#check(), buffer, address, port);
+	readInto(buffer, from) {
+		return native.recvinto(this.#check(), buffer, from);
+	}
+	write(buffer, address, port, byteLength) {
+		native.sendto(this.#check(), buffer, address, port, byteLength);
 	}
 	close() {
 		if (!this.#socket) return;

@@ -1,0 +1,2 @@
+/* Stand-in (README.md). */
+#define ESP32 1

@@ -1,0 +1,3 @@
+/* Stand-in (README.md): udp_lwip.c includes xsmc.h only for ivxs_host.h's xsMachine. */
+#define __XSMC_H__
+typedef struct xsMachineRecord xsMachine;
