@@ -4,7 +4,7 @@
  * 16 bytes, as on an ESP32-S3), modules preloaded (the default: a board keeps them in flash),
  * in real time, uploading to an in-process cloud — the runs of bench/board-cpu without callgrind:
  *
- *   build/bin/ivxs-m32 --data <dir> --creation 180224,16384,11264,1024 modules/app/camera -- --device <file> --seconds 60 --summary \
+ *   build/bin/ivxs-m32 --data <dir> --creation 147456,16384,13312,1024 modules/app/camera -- --device <file> --seconds 60 --summary \
  *       (--no-p2p | --p2p-loopback) [--event-every 4] --memory-probe 5
  *
  * for each stream (the sample clip, the 1 Mbit/s 720p stream) and load:
@@ -21,6 +21,9 @@
  *   allocated_bytes_per_video_frame  bytes allocated over the same span / video frames captured in it
  *                       (all of the camera's work: audio, uploads, viewers, timers); per audio frame:
  *                       cloud minus cloud_video_only, per second, / audio frames per second
+ *   allocated_chunk_percent  the chunks' share of those bytes (the rest is slots): XS collects when
+ *                       either its chunks or its slots are full, so the creation sizes split the
+ *                       reservation between them by these shares and by what each holds live
  * Targets (issue 29), on the 1 Mbit/s stream with 4 viewers, events and snapshots: ≤ 256 KiB live,
  * ≤ 384 KiB peak, ≤ 1 collection per 2 s. The issue takes them from the Moddable build's
  * instruments (scaled to 16-byte slots); these are the 32-bit host's own counts of the same XS
@@ -55,6 +58,8 @@ function figuresOf({ result, stdout, summary }) {
 		collections_per_s: round((last.collections - first.collections - (steady.length - 1)) / seconds, 2),
 		allocated_bytes_per_s: Math.round(allocated / seconds),
 		allocated_bytes_per_video_frame: Math.round(allocated / video),
+		// what the creation sizes split by: XS collects when either part is full
+		allocated_chunk_percent: round(100 * (last.allocatedChunks - first.allocatedChunks) / allocated, 1),
 		video_frames_per_s: round(video / seconds, 1),
 		audio_frames_per_s: round(audio / seconds, 1),
 		frames_lost: result.frames_lost,

@@ -5,6 +5,7 @@ declare module "ivxs/moddable" {
 		collections?: number;
 		/** Bytes allocated so far: the Linux host counts them (memory.c); not on Moddable builds. */
 		allocated?: number;
+		allocatedChunks?: number;
 		/** What the Linux host reserved for the XS heap and its C heap in use: not on Moddable builds. */
 		reserved?: number;
 		malloc?: number;

@@ -372,7 +372,7 @@ export default function main(): void {
 				video += c.videoFrames ?? 0;
 				audio += c.audioFrames ?? 0;
 			}
-			trace(`@@memory ${JSON.stringify({ at: elapsed, chunks: m.chunks, slots: m.slots, heap: m.chunks + m.slots, heapPeak: m.chunksPeak + m.slotsPeak, collections: m.collections, allocated: m.allocated, malloc: m.malloc, reserved: m.reserved, video, audio, native: m.native })}\n`);
+			trace(`@@memory ${JSON.stringify({ at: elapsed, chunks: m.chunks, slots: m.slots, heap: m.chunks + m.slots, heapPeak: m.chunksPeak + m.slotsPeak, collections: m.collections, allocated: m.allocated, allocatedChunks: m.allocatedChunks, malloc: m.malloc, reserved: m.reserved, video, audio, native: m.native })}\n`);
 		}
 		if (!options.seconds || elapsed < options.seconds * 1000) return;
 		stop(0);

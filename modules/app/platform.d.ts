@@ -84,6 +84,8 @@ declare module "ivxs/platform" {
 		collections?: number;
 		/** Chunk and slot bytes allocated so far, what was freed included (the Linux host). */
 		allocated?: number;
+		/** The chunk bytes of `allocated` (the rest is slots; the Linux host). */
+		allocatedChunks?: number;
 		/** Bytes the host holds for the XS heap, used or not (the Linux host). */
 		reserved?: number;
 		/** Bytes the C heap holds, every library's allocations included (the Linux host). */

@@ -8,6 +8,8 @@ declare module "ivxs/host" {
 		collections: number;
 		/** Chunk and slot bytes the app's machine has allocated so far (what it freed included). */
 		allocated: number;
+		/** The chunk bytes of `allocated` (the rest is slots): how a board's creation sizes split. */
+		allocatedChunks: number;
 		/** Bytes the process's C heap holds (glibc's count: XS's blocks and every library's allocations included). */
 		malloc: number;
 		native: Record<string, { bytes: number; peak: number }>;

@@ -144,6 +144,7 @@ typedef struct {
 	size_t preloaded;                      /* chunk and slot bytes the preloaded, shared machine uses (a board's flash) */
 	unsigned long long collections;        /* garbage collections of the app's machine */
 	unsigned long long allocated;          /* chunk and slot bytes the app's machine has allocated since it began */
+	unsigned long long allocated_chunks;   /* the chunk bytes of them (a board's creation sizes split by these) */
 } ivxs_xs_memory;
 /* A collection of the app's machine is marking (runtime.c's counter): what is in use now is
  * what was allocated up to it. */

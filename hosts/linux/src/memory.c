@@ -174,8 +174,8 @@ void ivxs_machine_memory(ivxs_xs_memory *out)
 		out->chunks_peak = (size_t)the->peakChunksSize;
 		out->slots_used = (size_t)the->currentHeapCount * sizeof(txSlot);
 		out->slots_peak = (size_t)the->peakHeapCount * sizeof(txSlot);
-		out->allocated = (unsigned long long)the->currentChunksSize + gChunksFreed
-			+ ((unsigned long long)the->currentHeapCount + gSlotsFreed) * sizeof(txSlot);
+		out->allocated_chunks = (unsigned long long)the->currentChunksSize + gChunksFreed;
+		out->allocated = out->allocated_chunks + ((unsigned long long)the->currentHeapCount + gSlotsFreed) * sizeof(txSlot);
 	}
 }
 

@@ -35,7 +35,7 @@ void ivxs_host_install_globals(void)
 	xsEndHost(the);
 }
 
-/* memory() -> { chunks, chunksPeak, slots, slotsPeak, reserved, reservedPeak, preloaded, collections, allocated,
+/* memory() -> { chunks, chunksPeak, slots, slotsPeak, reserved, reservedPeak, preloaded, collections, allocated, allocatedChunks,
  * malloc, native: { name: {bytes, peak} } }. malloc: the bytes the process's C heap holds (glibc's count: what
  * every malloc holds, the XS heap's own blocks and mbedTLS's buffers included), which the native counters
  * cannot see whole — a library's allocations go through no counter of ours. */
@@ -55,6 +55,7 @@ void xs_host_memory(xsMachine *the)
 	ivxs_set_number(xsResult, "preloaded", (double)m.preloaded, xsVar(1));
 	ivxs_set_number(xsResult, "collections", (double)m.collections, xsVar(1));
 	ivxs_set_number(xsResult, "allocated", (double)m.allocated, xsVar(1));
+	ivxs_set_number(xsResult, "allocatedChunks", (double)m.allocated_chunks, xsVar(1));
 	{
 		struct mallinfo2 heap = mallinfo2();
 		ivxs_set_number(xsResult, "malloc", (double)(heap.uordblks + heap.hblkhd), xsVar(1));
