@@ -113,8 +113,9 @@ export function callgrindFunctions(file, { inclusive = false } = {}) {
 }
 
 /**
- * Who calls each function in a callgrind run: Map fn → Set of caller fns (callgrind_annotate's
- * caller tree; names as callgrindFunctions gives them). It names what a stripped library's static
+ * Who calls each function in a callgrind run, and for how many of its instructions: Map fn →
+ * Map caller fn → instructions (callgrind_annotate's caller tree, inclusive cost through that
+ * caller; names as callgrindFunctions gives them). It names what a stripped library's static
  * functions are: Debian's mbedTLS has no symbol for GCM's GHASH (`gcm_mult`), only its callers.
  */
 export function callgrindCallers(file) {
@@ -123,16 +124,16 @@ export function callgrindCallers(file) {
 	let pending = [];
 	for (const line of text.split("\n")) {
 		// "829,779,660 (25.51%)  < ???:mbedtls_gcm_update (565,245x) [/usr/lib/…]" then "880,217,186 (27.06%)  *  ???:0x0002f0d0 [/usr/lib/…]"
-		const m = /^\s*[\d,]+ \(\s*[\d.]+%\)\s+([<*])\s+(?:.*):([^:\s]+?)(?:'\d+)?(?: \(\d[\d,]*x\))?(?: \[.*\])?$/.exec(line);
+		const m = /^\s*([\d,]+) \(\s*[\d.]+%\)\s+([<*])\s+(?:.*):([^:\s]+?)(?:'\d+)?(?: \(\d[\d,]*x\))?(?: \[.*\])?$/.exec(line);
 		if (!m) {
 			if (!line.trim()) pending = [];
 			continue;
 		}
-		if (m[1] === "<") pending.push(m[2]);
+		if (m[2] === "<") pending.push([m[3], Number(m[1].replaceAll(",", ""))]);
 		else {
-			const set = callers.get(m[2]) ?? new Set();
-			for (const caller of pending) set.add(caller);
-			callers.set(m[2], set);
+			const costs = callers.get(m[3]) ?? new Map();
+			for (const [caller, instructions] of pending) costs.set(caller, (costs.get(caller) ?? 0) + instructions);
+			callers.set(m[3], costs);
 			pending = [];
 		}
 	}
