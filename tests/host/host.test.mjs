@@ -1,7 +1,7 @@
 // The headless XS host: timers, sockets, storage, errors, snapshots, preloading, memory.
 import test from "ava";
 import { createServer } from "node:net";
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { runHost, root, build } from "../_host.mjs";
 import { apps, app, tempDir } from "./_apps.mjs";
@@ -235,6 +235,19 @@ test("preferences persist across runs and refuse bad keys and values", async (t)
 	const read = await runHost([...apps, "--data", dir, "prefs", "--", "read"]);
 	t.is(read.code, 0, read.stderr);
 	t.is(read.stdout, "porch 25 true [1,2,3] undefined\nblob,enabled,fps,name\n");
+});
+
+test("two processes writing one preference at once on one data folder both succeed, and it reads whole", async (t) => {
+	// Parallel tests' cameras make their DTLS identity at once in the default ivxs-data: with one
+	// temporary file per key, the second rename found it gone (ENOENT) and WebRTC was off.
+	const dir = tempDir(t);
+	const [a, b] = await Promise.all([1, 2].map((fill) => runHost([...apps, "--data", dir, "prefs-race", "--", String(fill)])));
+	t.is(a.stdout, "failed 0\n", a.stderr);
+	t.is(b.stdout, "failed 0\n", b.stderr);
+	const value = readFileSync(join(dir, "ivxs", "dtls"));
+	t.is(value.length, 601, "the tag and 600 bytes: one writer's whole value");
+	t.true(value.subarray(1).every((byte) => byte === value[1]) && [1, 2].includes(value[1]));
+	t.deepEqual(readdirSync(join(dir, "ivxs")), ["dtls"], "no temporary file left behind");
 });
 
 test("preferences hold the ESP32's limits: 15-byte names, 3,999-byte strings, ArrayBuffers of at most 19,986 bytes, 32-bit integers", async (t) => {

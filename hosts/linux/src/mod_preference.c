@@ -59,7 +59,7 @@ static void makePath(xsMachine *the, char *path, size_t size, int withKey)
 	if (withKey) {
 		getName(the, &xsArg(1), key, "key");
 		length = snprintf(path, size, "%s/%s/%s.tmp", ivxs_config.data_dir, domain, key);
-		path[length - 4] = 0;   /* room for the temporary file's name checked too */
+		path[length - 4] = 0;   /* room for ".tmp" checked here, for the process id at the write */
 	}
 	else
 		length = snprintf(path, size, "%s/%s", ivxs_config.data_dir, domain);
@@ -141,7 +141,11 @@ void xs_preference_set(xsMachine *the)
 	}
 	mkdir(ivxs_config.data_dir, 0755);
 	mkdir(dir, 0755);
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	/* The temporary file is this process's own: two processes on one data folder (parallel tests'
+	 * cameras making their DTLS identity at once) shared "key.tmp", and the second rename found it
+	 * gone (ENOENT). The last rename wins; a crashed writer's file is ignored by keys(). */
+	if (snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path, (long)getpid()) >= (int)sizeof(tmp))
+		ivxs_range_error(IVXS_EARG, "data folder path too long");
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0)
 		ivxs_error(IVXS_HOST_ESYSTEM, "preference: %s", strerror(errno));
