@@ -1,5 +1,5 @@
 // The libFuzzer harnesses (native/fuzz): the Annex-B core and capture's
-// splitters, and the P2P transport's packets and handshake: a bounded run
+// splitters, the P2P transport's packets and handshake and its AEAD: a bounded run
 // here, longer with `npm run fuzz`
 // (IVXS_FUZZ_SECONDS). Progress (no stall, bounded results per byte) and the
 // invariants are checked inside the harness; a failure leaves its input in
@@ -9,7 +9,7 @@ import { buildFuzzer, runFuzzer } from "../native/fuzz/run.mjs";
 
 const runs = Number(process.env.IVXS_FUZZ_RUNS ?? 15_000);
 
-for (const [name, what] of [["splitters", "the splitters and the scanner"], ["p2p", "the P2P packets and handshake"], ["webrtc", "SRTP/SRTCP unprotect, the RTP packetizer, the RTCP parser, DTLS datagrams and SCTP packets"]]) {
+for (const [name, what] of [["splitters", "the splitters and the scanner"], ["p2p", "the P2P packets and handshake"], ["aead", "the P2P packets' ChaCha20-Poly1305 (the same bytes as mbedTLS's, forgeries refused)"], ["webrtc", "SRTP/SRTCP unprotect, the RTP packetizer, the RTCP parser, DTLS datagrams and SCTP packets"]]) {
 	test(`${what} hold their invariants on ${runs} fuzzed inputs`, async (t) => {
 		buildFuzzer(name);   // throws, naming the Debian packages, when clang or libFuzzer is missing
 		const { code, signal, output, executions } = await runFuzzer({ name, runs });

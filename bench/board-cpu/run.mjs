@@ -28,7 +28,7 @@
  *
  * Split (the same difference, callgrind_annotate's self cost per function): xs = the XS engine's
  * sources (build/xs/), of which xs_collector_self = the collector's own functions there
- * (COLLECTOR: fxCollect*, fxMark*, fxSweep*); crypto = mbedTLS (libmbed*: SHA-256 of each upload's
+ * (COLLECTOR: fxCollect*, fxMark*, fxSweep*); crypto = mbedTLS and our P2P AEAD (libmbed*, native/p2p/p2p_aead.c: SHA-256 of each upload's
  * signature, ChaCha20-Poly1305 of P2P packets (AES-GCM before wire version 5), SRTP and TLS when the cloud is https); our_c = native/, hosts/,
  * build/gen/; stack_check = fxCStackLimit inclusive (XS's C stack bounds, which Linux's
  * pthread_getattr_np finds by parsing /proc/self/maps: XS asks at every RegExp it compiles — each
@@ -74,6 +74,8 @@ const TARGET_INSTRUCTIONS_PER_S = 24e6;
 const TARGET_COLLECTOR_PERCENT = 10;
 const SERVED_SHARE = 0.9;   // of the frames the cloud stored, what the viewers must get for a load to count as kept up
 const COLLECTOR = /^fx(Collect|Mark|Sweep)/;
+// Crypto of our own, counted as crypto: the P2P packets' ChaCha20-Poly1305 (native/p2p/p2p_aead.c).
+const OUR_CRYPTO = ["native/p2p/p2p_aead.c"];
 // XS on Linux asks pthread_getattr_np for its C stack's bounds, which parses /proc/self/maps
 // (sscanf per line): a board asks FreeRTOS (vTaskGetTaskInfo) instead. Counted on its own.
 const STACK_CHECK = "fxCStackLimit";
@@ -118,6 +120,7 @@ function categoryOf(root, { file, fn, object }) {
 	if (file === "???") return "rest";
 	const path = relative(root, resolve(root, file));
 	if (path.startsWith("build/xs/")) return "xs";
+	if (OUR_CRYPTO.includes(path)) return "crypto";
 	if (/^(native|hosts|build\/gen)\//.test(path)) return "our_c";
 	return "rest";
 }
@@ -322,7 +325,7 @@ export async function benchBoardCpu({ root, log = () => {} }) {
 	};
 	const behind = Object.entries(streams).flatMap(([name, s]) => Object.keys(LOADS).filter((l) => !s[l].kept_up).map((l) => `${name}.${l}`));
 	return {
-		what: `instructions per second of video on the 32-bit host (callgrind, all threads; a ${LONG}-s run minus a ${SHORT}-s run over the seconds of video the cloud stored more, at ${FPS} fps), the camera app uploading to an in-process cloud, per stream and load; split_percent of the same difference by self cost (xs: build/xs/, of which xs_collector_self: ${COLLECTOR.source}; crypto: mbedTLS; our_c: native/, hosts/, build/gen/; stack_check: ${STACK_CHECK} inclusive; rest: libc, ld.so, PLT/PIC thunks); collector_percent: fxCollect inclusive`,
+		what: `instructions per second of video on the 32-bit host (callgrind, all threads; a ${LONG}-s run minus a ${SHORT}-s run over the seconds of video the cloud stored more, at ${FPS} fps), the camera app uploading to an in-process cloud, per stream and load; split_percent of the same difference by self cost (xs: build/xs/, of which xs_collector_self: ${COLLECTOR.source}; crypto: mbedTLS and ${OUR_CRYPTO.join(", ")}; our_c: the rest of native/, hosts/, build/gen/; stack_check: ${STACK_CHECK} inclusive; rest: libc, ld.so, PLT/PIC thunks); collector_percent: fxCollect inclusive`,
 		...figures,
 		// What a board would pay on this path: the same without Linux's stack-bounds lookup (reported, not judged).
 		instructions_per_s_720p_4_viewers_events_without_stack_check: judged.instructions_per_s_without_stack_check,

@@ -43,6 +43,15 @@ export const harnesses = {
 		maxLen: 4096,
 		seeds: (dir) => writeP2pSeeds(dir),
 	},
+	aead: {
+		// The packets' AEAD (native/p2p/p2p_aead.c) against mbedTLS's ChaCha20-Poly1305.
+		sources: () => ["native/fuzz/aead_fuzz.c", "native/p2p/p2p_aead.c", "native/p2p/p2p_crypto.c"],
+		headers: () => moduleOf("p2p").headers,
+		flags: () => moduleOf("p2p").includes.map((i) => `-I${i}`),
+		libs: () => moduleOf("p2p").libs,
+		maxLen: 1600,
+		seeds: (dir) => writeAeadSeeds(dir),
+	},
 	webrtc: {
 		// The WebRTC core: SRTP/SRTCP unprotect on forged and damaged packets, the RTP packetizer.
 		sources: () => ["native/fuzz/webrtc_fuzz.c", ...moduleOf("webrtc").core],
@@ -102,6 +111,21 @@ function writeSplitterSeeds(dir) {
 			const header = Buffer.from([mode, maxAu >> 8, maxAu & 0xff, i, i >> 8, 7, 9, chunk]);
 			writeFileSync(join(dir, `seed-${i++}`), Buffer.concat([header, bytes.subarray(0, length)]));
 		}
+	}
+}
+
+// AEAD seeds (native/fuzz/aead_fuzz.c): a packet's shapes — a lone ACK, an audio packet, a full
+// video packet split after its frame header — with and without a flipped bit.
+function writeAeadSeeds(dir) {
+	mkdirSync(dir, { recursive: true });
+	let i = 0;
+	for (const [aad, head, text, flip] of [[9, 0, 40, 0], [9, 26, 300, 0x85], [9, 60, 1120, 0], [9, 60, 1120, 0xff], [0, 0, 0, 0x80], [40, 7, 17, 0x81]]) {
+		const header = Buffer.alloc(52);
+		for (let b = 0; b < 48; b++) header[b] = (b * 37 + i) & 255;
+		header.set([aad, head >> 8, head & 255, flip], 48);
+		const body = Buffer.alloc(aad + text);
+		for (let b = 0; b < body.length; b++) body[b] = (b * 7 + 3) & 255;
+		writeFileSync(join(dir, `seed-${i++}`), Buffer.concat([header, body]));
 	}
 }
 

@@ -1,16 +1,15 @@
 /*
- * P2P transport — every cryptographic primitive, from mbedTLS (Debian's
- * libmbedtls-dev 2.28 on Linux; a board brings its own mbedTLS). Nothing here
- * is home-made: this file only adapts calling conventions.
+ * P2P transport — the cryptographic primitives of the handshake and tickets,
+ * from mbedTLS (Debian's libmbedtls-dev 2.28 on Linux; a board brings its own
+ * mbedTLS). Nothing here is home-made: this file only adapts calling
+ * conventions.
  *
  *   X25519 (mbedtls_ecp, MBEDTLS_ECP_DP_CURVE25519) ephemeral key exchange;
  *   HKDF-SHA256 (mbedtls_hkdf) for the per-direction keys;
- *   ChaCha20-Poly1305 (mbedtls_chachapoly, RFC 8439) for every packet: the
- *   cheapest AEAD where there is no GHASH hardware — an ESP32-S3 accelerates
- *   AES blocks but not GCM's GHASH, nor does mbedTLS on 32-bit x86 or ARM
- *   (a 1,200-byte packet: 204 k instructions with AES-128-GCM, 69 k with
- *   this, on the 32-bit host; README.md "What the app asks of a board's CPU");
  *   HMAC-SHA256 (mbedtls_md) for tickets.
+ *
+ * The packets' AEAD, ChaCha20-Poly1305, is p2p_aead.c: the one primitive run
+ * per packet, written here for its instruction count (its header says why).
  *
  * Only mbedTLS 2.28 is built and tested here, so 3.x is refused at compile
  * time rather than guessed.
@@ -19,7 +18,6 @@
 
 #include <mbedtls/ecdh.h>
 #include <mbedtls/ecp.h>
-#include <mbedtls/chachapoly.h>
 #include <mbedtls/hkdf.h>
 #include <mbedtls/md.h>
 #include <mbedtls/platform_util.h>
@@ -31,64 +29,6 @@
 #if MBEDTLS_VERSION_NUMBER >= 0x03000000
 #error "p2p_crypto.c is written and tested for mbedTLS 2.28; port it to mbedTLS 3"
 #endif
-
-struct p2p_aead {
-	mbedtls_chachapoly_context cp;
-	uint8_t iv[P2P_IV];
-};
-
-size_t p2p_aead_size(void)
-{
-	return sizeof(p2p_aead);
-}
-
-int p2p_aead_init(p2p_aead *a, const uint8_t key[P2P_KEY], const uint8_t iv[P2P_IV])
-{
-	mbedtls_chachapoly_init(&a->cp);
-	memcpy(a->iv, iv, P2P_IV);
-	return mbedtls_chachapoly_setkey(&a->cp, key) ? IVXS_P2P_ECRYPTO : 0;
-}
-
-void p2p_aead_free(p2p_aead *a)
-{
-	if (!a)
-		return;
-	mbedtls_chachapoly_free(&a->cp);
-	p2p_wipe(a->iv, sizeof(a->iv));
-}
-
-/* Nonce = IV xor the packet number in its last four bytes (as TLS 1.3 / QUIC). */
-static void nonce(const p2p_aead *a, uint32_t pn, uint8_t out[P2P_IV])
-{
-	memcpy(out, a->iv, P2P_IV);
-	out[8] ^= (uint8_t)(pn >> 24);
-	out[9] ^= (uint8_t)(pn >> 16);
-	out[10] ^= (uint8_t)(pn >> 8);
-	out[11] ^= (uint8_t)pn;
-}
-
-int p2p_aead_seal(p2p_aead *a, uint32_t pn, const uint8_t *aad, size_t aad_len, const uint8_t *head, size_t head_len,
-		const uint8_t *body, size_t body_len, uint8_t *out, uint8_t tag[P2P_TAG])
-{
-	uint8_t iv[P2P_IV];
-	nonce(a, pn, iv);
-	/* the body follows the head in one stream, from where it lies (zero-copy) */
-	if (mbedtls_chachapoly_starts(&a->cp, iv, MBEDTLS_CHACHAPOLY_ENCRYPT)
-			|| mbedtls_chachapoly_update_aad(&a->cp, aad, aad_len)
-			|| (head_len && mbedtls_chachapoly_update(&a->cp, head_len, head, out))
-			|| (body_len && mbedtls_chachapoly_update(&a->cp, body_len, body, out + head_len))
-			|| mbedtls_chachapoly_finish(&a->cp, tag))
-		return IVXS_P2P_ECRYPTO;
-	return 0;
-}
-
-int p2p_aead_open(p2p_aead *a, uint32_t pn, const uint8_t *aad, size_t aad_len, const uint8_t *in, size_t len,
-		const uint8_t tag[P2P_TAG], uint8_t *out)
-{
-	uint8_t iv[P2P_IV];
-	nonce(a, pn, iv);
-	return mbedtls_chachapoly_auth_decrypt(&a->cp, len, iv, aad, aad_len, tag, in, out) ? IVXS_P2P_EAUTH : 0;
-}
 
 typedef struct {
 	p2p_random_fn fn;

@@ -22,7 +22,7 @@
 #define P2P_CID 8
 #define P2P_PUB 32
 #define P2P_TAG 16
-#define P2P_KEY 32             /* ChaCha20-Poly1305 (p2p_crypto.c) */
+#define P2P_KEY 32             /* ChaCha20-Poly1305 (p2p_aead.c) */
 #define P2P_IV 12
 #define P2P_DATA_HDR 13        /* type, cid[8], pn u32 */
 #define P2P_HELLO_FIXED 43     /* type, cid[8], pub[32], ticket length u16 */
@@ -95,7 +95,7 @@ size_t p2p_wire_ack_size(const p2p_ack *a);
 size_t p2p_wire_frame_hdr(uint8_t *p, const p2p_frame_chunk *c);
 void p2p_wire_cmd_hdr(uint8_t *p, uint32_t off, uint32_t len);
 
-/* ---- crypto (p2p_crypto.c) ---- */
+/* ---- crypto (p2p_aead.c: the packets' ChaCha20-Poly1305; p2p_crypto.c: the rest, mbedTLS) ---- */
 typedef struct p2p_aead p2p_aead;
 size_t p2p_aead_size(void);
 int p2p_aead_init(p2p_aead *a, const uint8_t key[P2P_KEY], const uint8_t iv[P2P_IV]);
