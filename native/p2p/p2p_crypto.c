@@ -21,13 +21,15 @@
 #include <mbedtls/hkdf.h>
 #include <mbedtls/md.h>
 #include <mbedtls/platform_util.h>
-#include <mbedtls/sha256.h>
 #include <mbedtls/version.h>
 
 #include <string.h>
 
-#if MBEDTLS_VERSION_NUMBER >= 0x03000000
-#error "p2p_crypto.c is written and tested for mbedTLS 2.28; port it to mbedTLS 3"
+/* Only calls that 2.28 (Debian) and 3.x (ESP-IDF 5) both have, with the same meaning: no
+ * struct fields (3.x made them private) and no *_ret functions (3.x dropped the suffix). Built
+ * and tested against both (native/p2p/README.md "mbedTLS versions"); 4.x moved to PSA only. */
+#if MBEDTLS_VERSION_NUMBER < 0x021C0000 || MBEDTLS_VERSION_NUMBER >= 0x04000000
+#error "p2p_crypto.c is written and tested for mbedTLS 2.28 and 3.6"
 #endif
 
 typedef struct {
@@ -47,6 +49,7 @@ int p2p_x25519_keypair(p2p_random_fn rnd, void *ctx, uint8_t priv[32], uint8_t p
 	mbedtls_mpi d;
 	mbedtls_ecp_point q;
 	rng_adapter r = { rnd, ctx };
+	size_t length = 0;
 	int status = IVXS_P2P_ECRYPTO;
 	mbedtls_ecp_group_init(&grp);
 	mbedtls_mpi_init(&d);
@@ -54,7 +57,9 @@ int p2p_x25519_keypair(p2p_random_fn rnd, void *ctx, uint8_t priv[32], uint8_t p
 	if (mbedtls_ecp_group_load(&grp, MBEDTLS_ECP_DP_CURVE25519)
 			|| mbedtls_ecp_gen_keypair(&grp, &d, &q, rng, &r)
 			|| mbedtls_mpi_write_binary_le(&d, priv, 32)
-			|| mbedtls_mpi_write_binary_le(&q.X, pub, 32))
+			/* a Montgomery point is its u-coordinate, little-endian (RFC 7748) */
+			|| mbedtls_ecp_point_write_binary(&grp, &q, MBEDTLS_ECP_PF_UNCOMPRESSED, &length, pub, 32)
+			|| length != 32)
 		goto done;
 	status = 0;
 done:
@@ -76,13 +81,12 @@ int p2p_x25519_shared(p2p_random_fn rnd, void *ctx, const uint8_t priv[32], cons
 	mbedtls_mpi_init(&d);
 	mbedtls_mpi_init(&z);
 	mbedtls_ecp_point_init(&q);
-	/* RFC 7748 §5: the top bit of the u-coordinate is ignored */
+	/* RFC 7748 §5: the top bit of the u-coordinate is ignored (mbedTLS's reader clears it too) */
 	memcpy(u, peer, 32);
 	u[31] &= 0x7f;
 	if (mbedtls_ecp_group_load(&grp, MBEDTLS_ECP_DP_CURVE25519)
 			|| mbedtls_mpi_read_binary_le(&d, priv, 32)
-			|| mbedtls_mpi_read_binary_le(&q.X, u, 32)
-			|| mbedtls_mpi_lset(&q.Z, 1))
+			|| mbedtls_ecp_point_read_binary(&grp, &q, u, 32))
 		goto done;
 	/* mbedTLS refuses low-order points here; a refusal is the peer's fault */
 	if (mbedtls_ecdh_compute_shared(&grp, &z, &q, &d, rng, &r)) {
@@ -122,17 +126,18 @@ done:
 
 int p2p_sha256(const uint8_t *a, size_t a_len, const uint8_t *b, size_t b_len, uint8_t out[32])
 {
-	mbedtls_sha256_context sha;
+	mbedtls_md_context_t md;
 	int status = IVXS_P2P_ECRYPTO;
-	mbedtls_sha256_init(&sha);
-	if (mbedtls_sha256_starts_ret(&sha, 0)
-			|| (a_len && mbedtls_sha256_update_ret(&sha, a, a_len))
-			|| (b_len && mbedtls_sha256_update_ret(&sha, b, b_len))
-			|| mbedtls_sha256_finish_ret(&sha, out))
+	mbedtls_md_init(&md);
+	if (mbedtls_md_setup(&md, mbedtls_md_info_from_type(MBEDTLS_MD_SHA256), 0)
+			|| mbedtls_md_starts(&md)
+			|| (a_len && mbedtls_md_update(&md, a, a_len))
+			|| (b_len && mbedtls_md_update(&md, b, b_len))
+			|| mbedtls_md_finish(&md, out))
 		goto done;
 	status = 0;
 done:
-	mbedtls_sha256_free(&sha);
+	mbedtls_md_free(&md);
 	return status;
 }
 

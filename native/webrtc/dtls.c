@@ -17,6 +17,12 @@
 #define HANDSHAKE 12
 
 #define SECRET_BYTES 48
+/* A field mbedTLS 3 made private (MBEDTLS_PRIVATE): read where no accessor exists. */
+#if MBEDTLS_VERSION_NUMBER >= 0x03000000
+#define SSL_FIELD(ssl, f) ((ssl).MBEDTLS_PRIVATE(f))
+#else
+#define SSL_FIELD(ssl, f) ((ssl).f)
+#endif
 #define EXPORTER_LABEL "EXTRACTOR-dtls_srtp"
 
 static const int kSuites[] = { MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, 0 };
@@ -243,11 +249,6 @@ int ivxs_dtls_setup(ivxs_dtls *d, const ivxs_dtls_identity *id, int role, const 
 
 /* ---- settled: application data in records of our own ---- */
 
-#if MBEDTLS_VERSION_NUMBER >= 0x03000000
-#define SSL_FIELD(ssl, f) ((ssl).MBEDTLS_PRIVATE(f))
-#else
-#define SSL_FIELD(ssl, f) ((ssl).f)
-#endif
 #define GCM_EXPLICIT 8   /* the nonce's explicit part, carried in the record: the record's epoch and sequence number */
 #define GCM_TAG 16
 #define KEY_BLOCK (2 * 16 + 2 * 4)   /* AES-128-GCM: no MAC keys; client and server write keys, then their 4-byte salts */
@@ -456,7 +457,7 @@ static int step(ivxs_dtls *d)
 	mbedtls_ssl_get_dtls_srtp_negotiation_result(&d->ssl, &srtp);
 	if (!peer || sha256(peer->raw.p, peer->raw.len, fp) || memcmp(fp, d->remote, sizeof(fp)))
 		d->failure = IVXS_WEBRTC_EAUTH;
-	else if (srtp.chosen_dtls_srtp_profile != MBEDTLS_TLS_SRTP_AES128_CM_HMAC_SHA1_80 || !d->haveSecret)
+	else if (SSL_FIELD(srtp, chosen_dtls_srtp_profile) != MBEDTLS_TLS_SRTP_AES128_CM_HMAC_SHA1_80 || !d->haveSecret)
 		d->failure = IVXS_WEBRTC_ECRYPTO;
 	else {
 		d->state = IVXS_DTLS_CONNECTED;
