@@ -199,6 +199,17 @@ void xs_ivxs_udp_write(xsMachine *the)
 		ivxs_error(IVXS_HOST_ESYSTEM, kPrefix ": send failed");
 }
 
+/* ivxs_host.h: a datagram from C (native/p2p), the socket checked against its hooks. */
+int ivxs_udp_send(xsMachine *the, xsSlot *socket, const uint8_t address[4], uint16_t port, const void *data, size_t size)
+{
+	ivxs_udp_socket *s = ivxs_host_data(the, socket, &kUdpHooks);
+	uint32_t networkAddress;
+	if (!s)
+		return IVXS_UDP_NO_SOCKET;
+	memcpy(&networkAddress, address, 4);
+	return ivxs_udp_platform_send(s->platform, data, size, networkAddress, networkPort(port)) < 0 ? -1 : 0;
+}
+
 /* error(socket) -> the pending error's text, or undefined */
 void xs_ivxs_udp_error(xsMachine *the)
 {

@@ -19,4 +19,7 @@ export default class UDP {
 	/** Sends buffer (with byteLength: its first byteLength bytes). */
 	write(buffer: ArrayBuffer | ArrayBufferView, address: string, port: number, byteLength?: number): void;
 	close(): void;
+	/** The host object behind the socket (undefined once closed), for C that sends datagrams
+	 * itself: native/common/ivxs_host.h's ivxs_udp_send (native/p2p's handler.socket). */
+	readonly native: object | undefined;
 }

@@ -3,7 +3,8 @@
 // (hosts/linux/modules/embedded/io/socket/udp.js) so that nothing is allocated per datagram:
 // readInto(buffer, from) reads the next datagram into buffer and its source into from (6 bytes:
 // IPv4 address, port, network order) and returns its length (-1: none waits; past buffer's
-// length: cut); write(buffer, address, port, byteLength) sends buffer's first byteLength bytes.
+// length: cut); write(buffer, address, port, byteLength) sends buffer's first byteLength bytes;
+// `native` is the socket's host object, for C that sends datagrams itself (ivxs_udp_send).
 // Why not the SDK's: its read() makes an ArrayBuffer, an address string and two properties per
 // datagram (a camera with 4 viewers hears ~440 a second: issue 29), on ESP32 it mallocs a record
 // per datagram and queues without a bound, and on lin it takes one datagram per 20-ms tick.
@@ -33,6 +34,9 @@ export default class UDP {
 		});
 	}
 	get format() { return "buffer"; }
+	/** The host object behind this socket (undefined once closed), for native code that sends from C:
+	 * native/common/ivxs_host.h's ivxs_udp_send (native/p2p). */
+	get native() { return this.#socket; }
 	set format(value) {
 		if (value !== "buffer") throw new RangeError("invalid format");
 	}

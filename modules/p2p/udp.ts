@@ -41,6 +41,9 @@ export interface UdpSocket {
 	readonly sendErrors: number;
 	/** Datagrams longer than RECEIVE_BYTES, dropped unread. */
 	readonly oversized: number;
+	/** The host's socket object, for native code that sends datagrams from C (native/p2p's
+	 * handler.socket: native/common/ivxs_host.h's ivxs_udp_send); undefined once closed. */
+	readonly native: object | undefined;
 }
 
 /** The host's socket: ECMA-419's, with the additions every ivxs host makes (the Linux host's
@@ -52,6 +55,7 @@ type HostUdp = {
 	readInto(buffer: ArrayBuffer, from: Uint8Array): number;
 	write(buffer: ArrayBuffer | Uint8Array, address: string, port: number, byteLength?: number): void;
 	close(): void;
+	readonly native: object | undefined;
 };
 
 /** Sources kept by address and port; past this many the table starts again (a sender spraying ports costs time, not memory). */
@@ -115,5 +119,6 @@ export function openUdp(options: { address?: string; port?: number; onReadable()
 		close: () => socket.close(),
 		get sendErrors() { return sendErrors; },
 		get oversized() { return oversized; },
+		get native() { return socket.native; },
 	};
 }

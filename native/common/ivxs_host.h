@@ -9,6 +9,7 @@
 #ifndef IVXS_HOST_API_H
 #define IVXS_HOST_API_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 /* ---- memory accounting: bytes each native module holds ---- */
@@ -42,6 +43,16 @@ void ivxs_uncaught(xsMachine *the);
 #endif
 
 #ifdef __XSMC_H__
+/* ---- a datagram from C to the host's UDP socket ----
+ * For a native module that sends many datagrams itself (native/p2p: each packet to a viewer):
+ * `socket` is the host object of an embedded:io/socket/udp socket (its `native`: each host's
+ * udp.js). Validated against the socket's hooks at every call (nothing is kept between calls);
+ * address: IPv4, 4 bytes in network order; port: host order. 0 sent, -1 refused by the system (a
+ * lost datagram, as the socket's write counts one), IVXS_UDP_NO_SOCKET when `socket` is not an
+ * open socket of this host. Runs no JS. */
+#define IVXS_UDP_NO_SOCKET (-2)
+int ivxs_udp_send(xsMachine *the, xsSlot *socket, const uint8_t address[4], uint16_t port, const void *data, size_t size);
+
 /* object[name] = value (a number), with scratch as the temporary slot. */
 #define ivxs_set_number(object, name, value, scratch) \
 	(xsmcSetNumber(scratch, (double)(value)), xsmcSet(object, xsID(name), scratch))

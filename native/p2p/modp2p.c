@@ -38,6 +38,16 @@ typedef struct {
 	ivxs_p2p_queue_source queue;   /* or frames the app pushes (arena NULL when not attached) */
 } Attached;
 
+/* An address send() names by slot, and whether its datagrams go straight to the handler's
+ * socket (the handler said so for this slot: not relayed), with the IPv4 address and port
+ * parsed once (network order). */
+typedef struct {
+	ivxs_p2p_addr addr;
+	uint8_t direct;
+	uint8_t ipv4[4];
+	uint16_t port;
+} AddressSlot;
+
 typedef struct {
 	ivxs_p2p *p2p;
 	xsMachine *the;
@@ -51,7 +61,9 @@ typedef struct {
 	 * Taken round-robin when none matches: a reused slot is new again. */
 	uint32_t addressSlots;
 	uint32_t nextSlot;
-	ivxs_p2p_addr slots[];
+	/* Datagrams written to the handler's socket in C (ivxs_udp_send), and those the system refused. */
+	uint32_t sentDirect, refusedDirect;
+	AddressSlot slots[];
 } P2PRecord;
 
 static ivxs_mem_counter gP2PMemory = { "p2p", 0, 0, NULL };
@@ -198,6 +210,7 @@ static void addressArg(xsMachine *the, xsSlot *slot, ivxs_p2p_addr *out)
 
 /* Calls handler[name](args...) with the current call's handler; the
  * arguments are in xsVar(1 …) of the calling host function. */
+/* Calls handler[name] with xsVar(1 … argc); its result in xsVar(0) (undefined when it has none). */
 static void callHandler(P2PRecord *r, const char *name, int argc)
 {
 	xsMachine *the = r->the;
@@ -208,13 +221,13 @@ static void callHandler(P2PRecord *r, const char *name, int argc)
 		return;   /* the handler does not want these */
 	xsTry {
 		if (argc == 2)
-			xsCallFunction2(xsVar(0), *r->handler, xsVar(1), xsVar(2));
+			xsVar(0) = xsCallFunction2(xsVar(0), *r->handler, xsVar(1), xsVar(2));
 		else if (argc == 3)
-			xsCallFunction3(xsVar(0), *r->handler, xsVar(1), xsVar(2), xsVar(3));
+			xsVar(0) = xsCallFunction3(xsVar(0), *r->handler, xsVar(1), xsVar(2), xsVar(3));
 		else if (argc == 4)
-			xsCallFunction4(xsVar(0), *r->handler, xsVar(1), xsVar(2), xsVar(3), xsVar(4));
+			xsVar(0) = xsCallFunction4(xsVar(0), *r->handler, xsVar(1), xsVar(2), xsVar(3), xsVar(4));
 		else
-			xsCallFunction6(xsVar(0), *r->handler, xsVar(1), xsVar(2), xsVar(3), xsVar(4), xsVar(5), xsVar(6));
+			xsVar(0) = xsCallFunction6(xsVar(0), *r->handler, xsVar(1), xsVar(2), xsVar(3), xsVar(4), xsVar(5), xsVar(6));
 	}
 	xsCatch {
 		ivxs_uncaught(the);
@@ -233,15 +246,48 @@ static uint32_t addressSlot(P2PRecord *r, const ivxs_p2p_addr *to, int *fresh)
 {
 	uint32_t i;
 	for (i = 0; i < r->addressSlots; i++)
-		if (r->slots[i].len == to->len && !memcmp(r->slots[i].bytes, to->bytes, to->len)) {
+		if (r->slots[i].addr.len == to->len && !memcmp(r->slots[i].addr.bytes, to->bytes, to->len)) {
 			*fresh = 0;
 			return i;
 		}
 	i = r->nextSlot;
 	r->nextSlot = (i + 1) % r->addressSlots;
-	r->slots[i] = *to;
+	r->slots[i].addr = *to;
+	r->slots[i].direct = 0;
 	*fresh = 1;
 	return i;
+}
+
+/* The IPv4 address and port of an address as the transport names it (the JS side's
+ * encodeAddress: dotted decimal, then the port, big-endian); 0 when it is another form (IPv6, a
+ * test's name): those always take the handler's path. */
+static int parseAddress(const ivxs_p2p_addr *a, uint8_t ipv4[4], uint16_t *port)
+{
+	uint32_t part = 0;
+	int parts = 0, digits = 0;
+	size_t i, n;
+	if (a->len < 2 + 7 || a->len > 2 + 15)
+		return 0;
+	n = a->len - 2;
+	for (i = 0; i <= n; i++) {
+		uint8_t c = i < n ? a->bytes[i] : '.';
+		if (c >= '0' && c <= '9' && digits < 3) {
+			part = part * 10 + (uint32_t)(c - '0');
+			digits++;
+		}
+		else if (c == '.' && digits && part <= 255 && parts < 4) {
+			ipv4[parts] = (uint8_t)part;
+			parts++;
+			part = 0;
+			digits = 0;
+		}
+		else
+			return 0;
+	}
+	if (parts != 4)
+		return 0;
+	*port = (uint16_t)(a->bytes[n] << 8 | a->bytes[n + 1]);
+	return 1;
 }
 
 /* A datagram out: handler.send(address, datagram). A handler with a `sendBuffer` (an
@@ -251,25 +297,49 @@ static uint32_t addressSlot(P2PRecord *r, const ivxs_p2p_addr *to, int *fresh)
  * datagram for the collector (~1.2 KB and ~0.1 KB each, hundreds a second with viewers: bench
  * board_memory). `slot` names the address for the endpoint's life until a call says it is `fresh`
  * again (addressSlot). The buffers' bytes are taken after both property reads (a getter may run
- * JS) and not kept past the copies. */
+ * JS) and not kept past the copies.
+ *
+ * When that send() returns true, the slot's later datagrams skip JS: they are written to the
+ * handler's `socket` (the host's UDP socket object, its `native`) by ivxs_udp_send, as long as it
+ * is an open socket — ~11 k instructions of JS a datagram saved on the 32-bit host (bench
+ * board_cpu). The handler answers true only for an address it sends to straight (not through a
+ * TURN relay), and calls reroute() when that changes. */
 static void onSend(void *ctx, const ivxs_p2p_addr *to, const uint8_t *data, size_t size)
 {
 	P2PRecord *r = ctx;
 	xsMachine *the = r->the;
 	if (r->handler) {
+		int fresh;
+		uint32_t slot = addressSlot(r, to, &fresh);
+		if (r->slots[slot].direct) {
+			int sent;
+			xsmcGet(xsVar(1), *r->handler, xsID("socket"));
+			sent = ivxs_udp_send(the, &xsVar(1), r->slots[slot].ipv4, r->slots[slot].port, data, size);
+			if (sent != IVXS_UDP_NO_SOCKET) {
+				if (sent)
+					r->refusedDirect++;
+				else
+					r->sentDirect++;
+				return;
+			}
+			r->slots[slot].direct = 0;   /* no socket now: the handler's path decides again */
+		}
 		xsmcGet(xsVar(2), *r->handler, xsID("sendBuffer"));
 		xsmcGet(xsVar(1), *r->handler, xsID("addressBuffer"));
 		if (holds(the, &xsVar(2), size)) {
 			memcpy(xsmcToArrayBuffer(xsVar(2)), data, size);
 			xsmcSetInteger(xsVar(3), (xsIntegerValue)size);
 			if (holds(the, &xsVar(1), to->len)) {
-				int fresh;
-				uint32_t slot = addressSlot(r, to, &fresh);
+				AddressSlot *a = &r->slots[slot];
 				memcpy(xsmcToArrayBuffer(xsVar(1)), to->bytes, to->len);
 				xsmcSetInteger(xsVar(4), (xsIntegerValue)to->len);
 				xsmcSetInteger(xsVar(5), (xsIntegerValue)slot);
 				xsmcSetBoolean(xsVar(6), fresh);
 				callHandler(r, "send", 6);
+				/* (the slot still names `to`: the handler's JS sent nothing through this endpoint) */
+				if (xsmcTypeOf(xsVar(0)) == xsBooleanType && xsmcTest(xsVar(0))
+						&& a->addr.len == to->len && !memcmp(a->addr.bytes, to->bytes, to->len))
+					a->direct = (uint8_t)parseAddress(to, a->ipv4, &a->port);
 				return;
 			}
 			xsmcSetArrayBuffer(xsVar(1), (void *)to->bytes, to->len);
@@ -428,7 +498,7 @@ void xs_p2p_create(xsMachine *the)
 		c.device_secret_len = size;
 	}
 	sessions = c.role == IVXS_P2P_SERVER ? (c.max_sessions ? c.max_sessions : 4) : 1;
-	r = calloc(1, sizeof(P2PRecord) + 2 * sessions * sizeof(ivxs_p2p_addr));
+	r = calloc(1, sizeof(P2PRecord) + 2 * sessions * sizeof(AddressSlot));
 	if (!r)
 		ivxs_error(IVXS_ENOMEM, "p2p: no memory");
 	r->addressSlots = 2 * sessions;
@@ -446,7 +516,7 @@ void xs_p2p_create(xsMachine *the)
 	}
 	r->sessions = sessions;
 	ivxs_p2p_stats_get(r->p2p, &st);
-	r->footprint = st.footprint_bytes + sizeof(P2PRecord) + r->addressSlots * sizeof(ivxs_p2p_addr);
+	r->footprint = st.footprint_bytes + sizeof(P2PRecord) + r->addressSlots * sizeof(AddressSlot);
 	ivxs_mem_register(&gP2PMemory);
 	ivxs_mem_add(&gP2PMemory, (int64_t)r->footprint);
 	xsResult = xsNewHostObject(NULL);
@@ -468,6 +538,26 @@ void xs_p2p_set_unix_time(xsMachine *the)
 {
 	P2PRecord *r = getRecord(the);
 	ivxs_p2p_set_unix_time(r->p2p, (uint64_t)integerIn(the, &xsArg(1), 0, kMaxSafeInteger, "time"));
+}
+
+/* reroute(native): every address takes the handler's send() again, which says anew whether it
+ * goes straight to the socket (a peer moved behind a relay, or out from behind one). */
+void xs_p2p_reroute(xsMachine *the)
+{
+	P2PRecord *r = getRecord(the);
+	uint32_t i;
+	for (i = 0; i < r->addressSlots; i++)
+		r->slots[i].direct = 0;
+}
+
+/* directStats(native) -> { sent, refused }: datagrams written to the handler's socket in C. */
+void xs_p2p_direct_stats(xsMachine *the)
+{
+	P2PRecord *r = getRecord(the);
+	xsmcVars(1);
+	xsmcSetNewObject(xsResult);
+	ivxs_set_number(xsResult, "sent", r->sentDirect, xsVar(0));
+	ivxs_set_number(xsResult, "refused", r->refusedDirect, xsVar(0));
 }
 
 /* input(native, handler, address, datagram, now) -> status (0 or a negative code: dropped) */

@@ -18,7 +18,11 @@ declare module "p2p" {
 		 * With an `addressBuffer` too, `address` is that buffer and `addressLength` its bytes (same rule),
 		 * and `slot` names that address until a call says it is `fresh` again: a handler may decode an
 		 * address once, when fresh, and look it up by slot after (slots are 0 … 2 × maxSessions − 1). */
-		send?(address: ArrayBuffer, datagram: ArrayBuffer, length?: number, addressLength?: number, slot?: number, fresh?: boolean): void;
+		send?(address: ArrayBuffer, datagram: ArrayBuffer, length?: number, addressLength?: number, slot?: number, fresh?: boolean): unknown;   // true (the boolean): see socket
+		/** Where a slot's datagrams go once send() returned true for it (true only with a slot):
+		 * written in C to this UDP socket's host object (embedded:io/socket/udp's `native`), no
+		 * send() call, until reroute(). Read at each datagram; when it is not an open socket, send() again. */
+		socket?: object;
 		/** Where send's datagrams are copied instead of a new ArrayBuffer each (MTU bytes hold every one). */
 		sendBuffer?: ArrayBuffer;
 		/** Where send's addresses are copied, with a sendBuffer (ADDRESS_BYTES hold every one). */
@@ -75,6 +79,10 @@ declare module "p2p" {
 		closeSession(session: number, now: number): void;
 		channelStats(session: number, channel: number): ChannelStats;
 		sessionStats(session: number): SessionStats;
+		/** Every slot takes send() again (an address send() answered true for may now need a relay). */
+		reroute(): void;
+		/** Datagrams written to the handler's socket in C, and those the system refused. */
+		directStats(): { sent: number; refused: number };
 		close(): void;
 	}
 	export default Endpoint;

@@ -25,6 +25,8 @@ function setUplink(p2p, rate, now) @ "xs_p2p_set_uplink";
 function closeSession(p2p, handler, session, now) @ "xs_p2p_close_session";
 function channelStats(p2p, session, channel) @ "xs_p2p_channel_stats";
 function sessionStats(p2p, session) @ "xs_p2p_session_stats";
+function reroute(p2p) @ "xs_p2p_reroute";
+function directStats(p2p) @ "xs_p2p_direct_stats";
 // mintTicket(deviceSecret, deviceId, viewerId, rights, expiryS) -> [ticket, psk]:
 // what the cloud does (PROTOCOL.md "Tickets"); for tests and tools.
 export function mintTicket(secret, deviceId, viewerId, rights, expiryS) @ "xs_p2p_mint_ticket";
@@ -65,6 +67,10 @@ export const Status = Object.freeze({
 // are valid during the call only (send or copy them then). Without one, each datagram is new. With
 // an addressBuffer too (and a sendBuffer), the address is copied there and its length given, then
 // its slot, which names it until a call says it is fresh again (decode it once, then by slot).
+// send returning true says the slot's later datagrams may skip it: they are written in C to
+// handler.socket (a UDP socket's `native`, ivxs_udp_send) while it is an open socket — until
+// reroute(), which a handler calls when an address it answered true for must take send() again
+// (a peer now behind a TURN relay).
 // Times are milliseconds of any origin (taken modulo 2^32).
 export class Endpoint {
 	#p2p;
@@ -125,6 +131,13 @@ export class Endpoint {
 	}
 	sessionStats(session) {
 		return sessionStats(this.#p2p, session);
+	}
+	reroute() {
+		reroute(this.#p2p);
+	}
+	// { sent, refused }: datagrams written to handler.socket in C, and those the system refused.
+	directStats() {
+		return directStats(this.#p2p);
 	}
 	close() {
 		destroy(this.#p2p);

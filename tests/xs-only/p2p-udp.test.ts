@@ -2,7 +2,12 @@
 // counted, never thrown — a viewer whose address went away mid-stream (a phone changing networks:
 // ENETUNREACH) ended with an uncaught exception and restarted (the soak's viewer-move fault).
 import test from "ava";
+import { Endpoint, Event, Kind, Rights, ADDRESS_BYTES, MTU, mintTicket, type Handler } from "p2p";
+import Timer from "timer";
+import { encodeAddress } from "../../modules/p2p/address.js";
 import { RECEIVE_BYTES, openUdp } from "../../modules/p2p/udp.js";
+
+const sleep = (ms: number) => new Promise<void>((resolve) => Timer.set(() => resolve(), ms));
 
 test("a send the system refuses (broadcast without SO_BROADCAST: EACCES) is a lost datagram, counted, not an exception", (t) => {
 	const socket = openUdp({ onReadable() {} });
@@ -69,4 +74,85 @@ test("datagram() is the last datagram as an object of its own, with its source; 
 	t.is(copy!.address, "127.0.0.1");
 	t.is(copy!.port, b.port);
 	a.close(); b.close();
+});
+
+// The camera's packets from C (native/p2p "Datagrams from C", issue 29): once the handler's send()
+// returns true for a slot, that address's datagrams are written to handler.socket without a call;
+// reroute() and a socket gone send through send() again. Real loopback sockets, the core's clock
+// stepped by hand.
+test("send() answering true sends the slot's later datagrams from C to handler.socket; reroute() and a missing socket take send() again", async (t) => {
+	const secret = new Uint8Array(32).fill(0x5a);
+	const cameraAddress = new Uint8Array([10, 0, 0, 1, 0x0f, 0xa0]).buffer;
+	let now = 1_000, sendCalls = 0, fromSocket = 0;
+	const toViewer: ArrayBuffer[] = [];
+	const replies: Uint8Array[] = [];
+	let connected = false;
+	const cameraSocket = openUdp({ address: "127.0.0.1", onReadable() {} });
+	let viewer: Endpoint | undefined;
+	const viewerSocket = openUdp({ address: "127.0.0.1", onReadable() {
+		for (let n; (n = viewerSocket.receive()) >= 0;) {
+			fromSocket++;
+			viewer!.input(cameraAddress, viewerSocket.received, now, n);
+		}
+	} });
+	const viewerAt = encodeAddress("127.0.0.1", viewerSocket.port);
+	const handler: Handler = {
+		sendBuffer: new ArrayBuffer(MTU),
+		addressBuffer: new ArrayBuffer(ADDRESS_BYTES),
+		socket: cameraSocket.native,
+		send: (_to, data, length) => {
+			sendCalls++;
+			toViewer.push(data.slice(0, length));
+			return true;
+		},
+		command: (session, _kind, id, bytes) => { camera.command(session, Kind.reply, id, bytes, now); },
+	};
+	const camera = new Endpoint({ role: "camera", deviceId: "CAM-0001", deviceSecret: secret, maxSessions: 2 }, handler);
+	camera.setUnixTime(1_800_000_000);
+	viewer = new Endpoint({ role: "viewer" }, {
+		send: (_to, data) => { camera.input(viewerAt, data, now); },
+		event: (_session, event) => { if (event === Event.connected) connected = true; },
+		command: (_session, _kind, _id, bytes) => { replies.push(new Uint8Array(bytes)); },
+	});
+	const [ticket, psk] = mintTicket(secret, "CAM-0001", "viewer-7", Rights.live | Rights.command, 1_800_000_060);
+	viewer.connect(cameraAddress, ticket, psk, now);
+	const run = async (ms: number) => {
+		for (let i = 0; i < ms; i += 5) {
+			now += 5;
+			for (const datagram of toViewer.splice(0)) viewer!.input(cameraAddress, datagram, now);
+			camera.tick(now);
+			viewer!.tick(now);
+			await sleep(5);
+		}
+	};
+	const request = async (id: number) => {
+		const bytes = new Uint8Array(5000).map((_, i) => (i * 7 + id) & 0xff);
+		viewer!.command(0, Kind.request, id, bytes, now);
+		await run(400);
+		t.deepEqual(replies.at(-1), bytes, `reply ${id} crossed intact`);
+	};
+	await run(200);
+	t.true(connected, "the viewer connected");
+	await request(1);
+	const first = { calls: sendCalls, ...camera.directStats() };
+	t.true(first.calls <= 2, `${first.calls} send() calls: the first datagram to the viewer (its slot new), not the rest`);
+	t.true(first.sent >= 5 && fromSocket >= first.sent, `${first.sent} datagrams from C, ${fromSocket} arrived at the viewer's socket`);
+	t.is(first.refused, 0);
+
+	camera.reroute();
+	await request(2);
+	t.is(sendCalls, first.calls + 1, "after reroute() the next datagram takes send() once, which says straight again");
+	const second = camera.directStats().sent;
+	t.true(second > first.sent);
+
+	handler.socket = undefined;
+	const before = sendCalls;
+	await request(3);
+	t.true(sendCalls - before >= 5, `no socket: every datagram through send() (${sendCalls - before})`);
+	t.is(camera.directStats().sent, second, "none from C");
+
+	camera.close();
+	viewer.close();
+	cameraSocket.close();
+	viewerSocket.close();
 });

@@ -47,6 +47,7 @@ typedef struct {
 	ReplyFrom *replies;  /* a UDP socket bound to every address: where to answer each peer from */
 	int watching;       /* self and callback remembered */
 	int adopted;        /* an accepted connection taken by a TCP object */
+	int datagram;       /* a UDP socket: what ivxs_udp_send takes */
 	xsSlot self;
 	xsSlot callback;
 } SocketRecord;
@@ -154,6 +155,7 @@ void xs_socket_udp(xsMachine *the)
 	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0)
 		throwErrno(the, "bind", fd);
 	wrap(the, fd);
+	((SocketRecord *)xsmcGetHostData(xsResult))->datagram = 1;
 	if (sin.sin_addr.s_addr == htonl(INADDR_ANY)) {
 		int one = 1;
 		SocketRecord *record = xsmcGetHostData(xsResult);
@@ -353,13 +355,27 @@ static ssize_t sendFrom(int fd, const void *data, size_t size, const struct sock
 	return sendmsg(fd, &message, 0);
 }
 
+/* One datagram to `to`, from the local address the peer last wrote to when the socket is bound to
+ * every address: 0, or -1 with errno (EAGAIN, a full buffer, counts as sent: UDP may drop). */
+static int sendDatagram(SocketRecord *record, const void *data, size_t size, struct sockaddr_in *to)
+{
+	ReplyFrom *slot = record->replies ? replySlot(record, to) : NULL;
+	if (slot && slot->peer == to->sin_addr.s_addr && slot->port == to->sin_port && slot->local) {
+		if (sendFrom(record->fd, data, size, to, slot->local) >= 0 || errno == EAGAIN || errno == EWOULDBLOCK)
+			return 0;
+		slot->local = 0;   /* that address is gone (renumbered): answer as routing says */
+	}
+	if (sendto(record->fd, data, size, 0, (struct sockaddr *)to, sizeof(*to)) < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
+		return -1;
+	return 0;
+}
+
 /* sendto(socket, buffer, address, port, length?): to a peer heard from, from the address it wrote
  * to; with length, the buffer's first length bytes (a reused buffer sent with no view made for it) */
 void xs_socket_sendto(xsMachine *the)
 {
 	SocketRecord *record = getSocket(the, &xsArg(0));
 	struct sockaddr_in to;
-	ReplyFrom *slot;
 	void *data;
 	xsUnsignedValue size;
 	int length = -1;
@@ -373,14 +389,22 @@ void xs_socket_sendto(xsMachine *the)
 			ivxs_range_error(IVXS_EARG, "sendto: length %d past the buffer's %u bytes", length, (unsigned)size);
 		size = (xsUnsignedValue)length;
 	}
-	slot = record->replies ? replySlot(record, &to) : NULL;
-	if (slot && slot->peer == to.sin_addr.s_addr && slot->port == to.sin_port && slot->local) {
-		if (sendFrom(record->fd, data, size, &to, slot->local) >= 0 || errno == EAGAIN || errno == EWOULDBLOCK)
-			return;
-		slot->local = 0;   /* that address is gone (renumbered): answer as routing says */
-	}
-	if (sendto(record->fd, data, size, 0, (struct sockaddr *)&to, sizeof(to)) < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
+	if (sendDatagram(record, data, size, &to) < 0)
 		throwErrno(the, "sendto", -1);
+}
+
+/* ivxs_host.h: a datagram from C (native/p2p), the socket checked against its hooks. */
+int ivxs_udp_send(xsMachine *the, xsSlot *socket, const uint8_t address[4], uint16_t port, const void *data, size_t size)
+{
+	SocketRecord *record = ivxs_host_data(the, socket, &gSocketHooks);
+	struct sockaddr_in to;
+	if (!record || !record->datagram)
+		return IVXS_UDP_NO_SOCKET;
+	memset(&to, 0, sizeof(to));
+	to.sin_family = AF_INET;
+	memcpy(&to.sin_addr.s_addr, address, 4);
+	to.sin_port = htons(port);
+	return sendDatagram(record, data, size, &to) < 0 ? -1 : 0;
 }
 
 /* read(socket, count) -> ArrayBuffer (may be shorter), undefined when

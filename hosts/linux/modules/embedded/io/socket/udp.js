@@ -3,7 +3,8 @@
 // This host's own additions, so that nothing is allocated per datagram (modules/p2p/udp.ts uses
 // them): readInto(buffer, from) reads the next datagram into buffer and its source into from
 // (6 bytes: IPv4 address, port, network order) and returns its length (-1: none waits; past
-// buffer's length: cut); write(buffer, address, port, byteLength) sends buffer's first byteLength bytes.
+// buffer's length: cut); write(buffer, address, port, byteLength) sends buffer's first byteLength bytes;
+// `native` is the socket's host object, for C that sends datagrams itself (ivxs_udp_send).
 import * as native from "ivxs/socket-native";
 
 export default class UDP {
@@ -19,6 +20,9 @@ export default class UDP {
 			native.watch(this.#socket, 1, (mask) => this.#ready(mask));
 	}
 	get format() { return "buffer"; }
+	/** The host object behind this socket (undefined once closed), for native code that sends from C:
+	 * native/common/ivxs_host.h's ivxs_udp_send (native/p2p). */
+	get native() { return this.#socket; }
 	get port() { return native.localPort(this.#check()); }
 	#check() {
 		if (!this.#socket) throw new Error("closed");
