@@ -198,7 +198,7 @@ export class P2P {
 					this.#log(`send to ${address}:${port}: ${(error as Error).message}`);
 				}
 				// A peer reached straight: its later datagrams go from C to the socket with no call
-				// here (~11 k instructions each on the 32-bit host; #relayedChanged() takes it back).
+				// here (~11 k instructions each on the 32-bit host; #receive's reroute() takes it back).
 				return slot !== undefined && !(this.#relay && this.#relayed.has(address, port));
 			},
 			event: (session, event, arg) => this.#onTransportEvent(session, event, arg),

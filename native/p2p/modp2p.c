@@ -39,8 +39,8 @@ typedef struct {
 } Attached;
 
 /* An address send() names by slot, and whether its datagrams go straight to the handler's
- * socket (the handler said so for this slot: not relayed), with the IPv4 address and port
- * parsed once (network order). */
+ * socket (the handler said so for this slot: not relayed), with the IPv4 address (network order)
+ * and port (host order) parsed once. */
 typedef struct {
 	ivxs_p2p_addr addr;
 	uint8_t direct;
@@ -208,9 +208,8 @@ static void addressArg(xsMachine *the, xsSlot *slot, ivxs_p2p_addr *out)
 
 /* ---------------------------------------------------------------- callbacks into JS */
 
-/* Calls handler[name](args...) with the current call's handler; the
- * arguments are in xsVar(1 …) of the calling host function. */
-/* Calls handler[name] with xsVar(1 … argc); its result in xsVar(0) (undefined when it has none). */
+/* Calls handler[name] of the current call's handler with xsVar(1 … argc) of the calling host
+ * function; its result in xsVar(0) (undefined when it has none). */
 static void callHandler(P2PRecord *r, const char *name, int argc)
 {
 	xsMachine *the = r->the;

@@ -148,6 +148,7 @@ static void wrap(xsMachine *the, int fd)
 /* udp(address, port) -> socket */
 void xs_socket_udp(xsMachine *the)
 {
+	SocketRecord *record;
 	struct sockaddr_in sin;
 	int fd;
 	toAddress(the, &xsArg(0), &xsArg(1), &sin);
@@ -155,10 +156,10 @@ void xs_socket_udp(xsMachine *the)
 	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0)
 		throwErrno(the, "bind", fd);
 	wrap(the, fd);
-	((SocketRecord *)xsmcGetHostData(xsResult))->datagram = 1;
+	record = xsmcGetHostData(xsResult);
+	record->datagram = 1;
 	if (sin.sin_addr.s_addr == htonl(INADDR_ANY)) {
 		int one = 1;
-		SocketRecord *record = xsmcGetHostData(xsResult);
 		/* without the table (no memory, no IP_PKTINFO) it answers as routing says */
 		if (setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one)) == 0 && (record->replies = calloc(kReplyFromSlots, sizeof(ReplyFrom))))
 			ivxs_mem_add(&gSocketMemory, kReplyFromSlots * sizeof(ReplyFrom));
