@@ -47,28 +47,18 @@ static ivxs_udp_socket *getSocket(xsMachine *the)
 	return ivxs_handle_open(the, &xsArg(0), &kUdpHooks, kPrefix, "UDP socket");
 }
 
-/* Dotted-quad IPv4 text (or "localhost") to network order; RangeError otherwise. One parser for
- * every platform: lwIP's and libc's differ on what else they take (octal, short forms). */
+/* Dotted-quad IPv4 text (or "localhost") to network order; RangeError otherwise. */
 static uint32_t parseAddress(xsMachine *the, xsSlot *slot)
 {
 	const char *text = xsmcToString(*slot);
 	uint8_t octets[4];
-	int i;
+	uint32_t address;
 	if (!strcmp(text, "localhost"))
 		text = "127.0.0.1";
-	for (i = 0; i < 4; i++) {
-		unsigned value = 0, digits = 0;
-		while (*text >= '0' && *text <= '9' && digits < 4) {
-			value = value * 10 + (unsigned)(*text++ - '0');
-			digits++;
-		}
-		if (!digits || value > 255 || *text != (i < 3 ? '.' : '\0'))
-			ivxs_range_error(IVXS_EARG, kPrefix ": invalid address");
-		octets[i] = (uint8_t)value;
-		if (i < 3)
-			text++;
-	}
-	return (uint32_t)octets[0] | (uint32_t)octets[1] << 8 | (uint32_t)octets[2] << 16 | (uint32_t)octets[3] << 24;
+	if (!ivxs_parse_ipv4(text, strlen(text), octets))
+		ivxs_range_error(IVXS_EARG, kPrefix ": invalid address");
+	memcpy(&address, octets, 4);
+	return address;
 }
 
 static uint16_t networkPort(int port)
@@ -153,6 +143,20 @@ void xs_ivxs_udp_read(xsMachine *the)
 	xsmcSet(xsResult, xsID("port"), xsVar(0));
 }
 
+/* The platform's next datagram, its source as 6 bytes (address, port: network order): readInto's
+ * and ivxs_udp_receive's. */
+static int takeInto(ivxs_udp_socket *socket, void *data, size_t capacity, uint8_t from[6])
+{
+	uint32_t address;
+	uint16_t port;
+	int length = ivxs_udp_platform_take(socket->platform, data, capacity, &address, &port);
+	if (length >= 0) {
+		memcpy(from, &address, 4);
+		memcpy(from + 4, &port, 2);
+	}
+	return length;
+}
+
 /* readInto(socket, buffer, from) -> the next datagram's length (past buffer's: cut), -1 when none
  * waits; its source into from's first 6 bytes (address, port: network order) */
 void xs_ivxs_udp_read_into(xsMachine *the)
@@ -160,20 +164,12 @@ void xs_ivxs_udp_read_into(xsMachine *the)
 	ivxs_udp_socket *socket = getSocket(the);
 	void *data, *from;
 	xsUnsignedValue capacity, fromSize;
-	uint32_t address;
-	uint16_t port;
-	int length;
 	xsmcGetBufferWritable(xsArg(2), &from, &fromSize);
 	if (fromSize < 6)
 		ivxs_range_error(IVXS_EARG, kPrefix ": readInto's from needs 6 bytes");
 	xsmcGetBufferWritable(xsArg(1), &data, &capacity);
 	/* nothing below runs JS: data and from stay where they are */
-	length = ivxs_udp_platform_take(socket->platform, data, capacity, &address, &port);
-	if (length >= 0) {
-		memcpy(from, &address, 4);
-		memcpy((uint8_t *)from + 4, &port, 2);
-	}
-	xsmcSetInteger(xsResult, length);
+	xsmcSetInteger(xsResult, takeInto(socket, data, capacity, from));
 }
 
 /* write(socket, buffer, address, port, byteLength?) */
@@ -208,6 +204,15 @@ int ivxs_udp_send(xsMachine *the, xsSlot *socket, const uint8_t address[4], uint
 		return IVXS_UDP_NO_SOCKET;
 	memcpy(&networkAddress, address, 4);
 	return ivxs_udp_platform_send(s->platform, data, size, networkAddress, networkPort(port)) < 0 ? -1 : 0;
+}
+
+/* ivxs_host.h: the next datagram for C (native/p2p), the socket checked against its hooks. */
+int ivxs_udp_receive(xsMachine *the, xsSlot *socket, void *data, size_t capacity, uint8_t from[6])
+{
+	ivxs_udp_socket *s = ivxs_host_data(the, socket, &kUdpHooks);
+	if (!s)
+		return IVXS_UDP_NO_SOCKET;
+	return takeInto(s, data, capacity, from);
 }
 
 /* error(socket) -> the pending error's text, or undefined */

@@ -144,6 +144,13 @@ export class P2P {
 		this.#endpoint!.input(from, this.#inputBytes!, this.#now(), length);
 	};
 	#inputBytes: ArrayBuffer | undefined;
+	/** The socket read through the endpoint (udp.ts's ReadInto): the transport's packets from peers
+	 * it sends to straight are input in C, with no JS a datagram (~10 k instructions each on the
+	 * 32-bit host, an ACK for every packet sent: bench board_cpu); the rest come back to #receive. */
+	readonly #readInto = (into: ArrayBuffer, from: Uint8Array): number =>
+		this.#ticker.enter(this.#endpointReceive, into, from);
+	readonly #endpointReceive = (into: ArrayBuffer, from: Uint8Array): number =>
+		this.#endpoint!.receive(this.#socket!.native!, into, from, this.#now());
 	/** The levels setWatermarks set, for the session report ([0, 0, 0]: off). */
 	#watermarks: [number, number, number] = [0, 0, 0];
 	/** What each announced viewer offered (by viewer id), and our own addresses: a session's path type (path.ts). */
@@ -244,8 +251,8 @@ export class P2P {
 		this.#wake?.close();
 		this.#checks?.close();
 		this.#relay?.close();
-		const { sent, refused } = this.#endpoint!.directStats();
-		if (sent || refused) this.#log(`${sent} datagrams written straight to the socket${refused ? `, ${refused} refused by the system` : ""}`);
+		const { sent, refused, received } = this.#endpoint!.directStats();
+		if (sent || refused || received) this.#log(`${sent} datagrams written straight to the socket${refused ? ` (${refused} refused by the system)` : ""}, ${received} read from it`);
 		this.#socket?.close();
 		this.#endpoint!.close();
 		this.#wake = this.#socket = this.#handler = undefined;
@@ -425,10 +432,11 @@ export class P2P {
 
 	#receive(): void {
 		this.#setUnixTime();   // tickets expire in wall-clock time: the clock the hellos are checked against
-		// Read into the socket's own buffer (udp.ts): the transport's packets, most of what a camera
-		// hears, reach the endpoint with nothing allocated. A datagram becomes an object of its own
-		// only for the code that parses or keeps it: the relay, the other wire, STUN.
-		for (let length; this.#socket && (length = this.#socket.receive()) >= 0;) {
+		// The transport's packets from peers reached straight, most of what a camera hears, never
+		// come here: the endpoint reads and inputs them in C (#readInto). The rest are read into the
+		// socket's own buffer (udp.ts); a datagram becomes an object of its own only for the code
+		// that parses or keeps it: the relay, the other wire, STUN.
+		for (let length; this.#socket && (length = this.#socket.receive(this.#readInto)) >= 0;) {
 			const socket = this.#socket;
 			let { address, port } = socket.from;
 			let packet: Datagram | undefined;

@@ -27,8 +27,10 @@ export interface UdpSocket {
 	 * Nothing is allocated per datagram (issue 29: the ArrayBuffer, address string and properties
 	 * read() makes were 40 % of the camera's garbage with 4 viewers); the bytes are overwritten by
 	 * the next call. One longer than RECEIVE_BYTES is skipped (counted in `oversized`).
+	 * With `read`, datagrams are read through it rather than the socket's readInto (native/p2p's
+	 * receive: its own packets taken in C, the rest handed back here).
 	 */
-	receive(): number;
+	receive(read?: ReadInto): number;
 	readonly received: ArrayBuffer;
 	readonly from: Source;
 	/** The datagram receive() returned, as a Datagram of its own (for code that keeps it or parses it whole). */
@@ -45,6 +47,10 @@ export interface UdpSocket {
 	 * handler.socket: native/common/ivxs_host.h's ivxs_udp_send); undefined once closed. */
 	readonly native: object | undefined;
 }
+
+/** Reads the next datagram this caller should see into `into`, its source into `from` (6 bytes:
+ * IPv4 address, port; network order): its length (past into's: cut), or -1 when none waits. */
+export type ReadInto = (into: ArrayBuffer, from: Uint8Array) => number;
 
 /** The host's socket: ECMA-419's, with the additions every ivxs host makes (the Linux host's
  * hosts/linux/modules/embedded/io/socket/udp.js; Moddable builds' hosts/moddable/udp_socket.js):
@@ -90,9 +96,9 @@ export function openUdp(options: { address?: string; port?: number; onReadable()
 	return {
 		get port() { return socket.port; },
 		read: () => socket.read(),
-		receive() {
+		receive(read) {
 			for (;;) {
-				const length = socket.readInto(received, fromBytes);
+				const length = read ? read(received, fromBytes) : socket.readInto(received, fromBytes);
 				if (length <= RECEIVE_BYTES) {
 					if (length >= 0) from = sourceOf(fromBytes);
 					return length;

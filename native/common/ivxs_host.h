@@ -52,6 +52,12 @@ void ivxs_uncaught(xsMachine *the);
  * open socket of this host. Runs no JS. */
 #define IVXS_UDP_NO_SOCKET (-2)
 int ivxs_udp_send(xsMachine *the, xsSlot *socket, const uint8_t address[4], uint16_t port, const void *data, size_t size);
+/* The next datagram the socket holds, into data (at most capacity bytes; a longer one is cut and
+ * its whole length returned), its source into from (IPv4 address, then port: 6 bytes, network
+ * order), for a native module that reads what it can take itself (native/p2p: the packets of the
+ * viewers it sends to straight). Its length, -1 when none waits, IVXS_UDP_NO_SOCKET as above; a
+ * system error is thrown as the socket's own read throws it. Runs no JS. */
+int ivxs_udp_receive(xsMachine *the, xsSlot *socket, void *data, size_t capacity, uint8_t from[6]);
 
 /* object[name] = value (a number), with scratch as the temporary slot. */
 #define ivxs_set_number(object, name, value, scratch) \

@@ -167,3 +167,25 @@ const char *ivxs_option_string(xsMachine *the, xsSlot *options, const char *name
 	memcpy(buffer, text, strlen(text) + 1);
 	return buffer;
 }
+
+int ivxs_parse_ipv4(const char *text, size_t length, uint8_t out[4])
+{
+	unsigned part = 0;
+	int parts = 0, digits = 0;
+	size_t i;
+	for (i = 0; i <= length; i++) {
+		char c = i < length ? text[i] : '.';
+		if (c >= '0' && c <= '9' && digits < 3 && !(digits == 1 && part == 0)) {
+			part = part * 10 + (unsigned)(c - '0');
+			digits++;
+		}
+		else if (c == '.' && digits && part <= 255 && parts < 4) {
+			out[parts++] = (uint8_t)part;
+			part = 0;
+			digits = 0;
+		}
+		else
+			return 0;
+	}
+	return parts == 4;
+}

@@ -87,6 +87,13 @@ int ivxs_option_bool(xsMachine *the, xsSlot *options, const char *name, xsSlot *
 const char *ivxs_option_string(xsMachine *the, xsSlot *options, const char *name, xsSlot *value,
 		char *buffer, size_t size, const char *prefix);
 
+/* ---- addresses ---- */
+/* `length` bytes of dotted-quad IPv4 text ("192.0.2.7": four decimal parts 0 … 255, no leading
+ * zeros — what inet_pton takes and what modules/p2p/address.ts writes) into out (network order):
+ * 1, or 0 for anything else (out is then unspecified). One parser for every host and module: the
+ * platforms' differ on what else they take (octal, short forms). */
+int ivxs_parse_ipv4(const char *text, size_t length, uint8_t out[4]);
+
 /* The kit's and the hosts' codes (IVXS_E*, IVXS_HOST_E*). */
 extern const ivxs_status_entry ivxs_kit_statuses[];
 

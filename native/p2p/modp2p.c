@@ -61,8 +61,9 @@ typedef struct {
 	 * Taken round-robin when none matches: a reused slot is new again. */
 	uint32_t addressSlots;
 	uint32_t nextSlot;
-	/* Datagrams written to the handler's socket in C (ivxs_udp_send), and those the system refused. */
-	uint32_t sentDirect, refusedDirect;
+	/* Datagrams written to the handler's socket in C (ivxs_udp_send), those the system refused, and
+	 * those read from it and input in C (receive()). */
+	uint32_t sentDirect, refusedDirect, receivedDirect;
 	AddressSlot slots[];
 } P2PRecord;
 
@@ -262,31 +263,31 @@ static uint32_t addressSlot(P2PRecord *r, const ivxs_p2p_addr *to, int *fresh)
  * test's name): those always take the handler's path. */
 static int parseAddress(const ivxs_p2p_addr *a, uint8_t ipv4[4], uint16_t *port)
 {
-	uint32_t part = 0;
-	int parts = 0, digits = 0;
-	size_t i, n;
-	if (a->len < 2 + 7 || a->len > 2 + 15)
+	if (a->len < 2 || !ivxs_parse_ipv4((const char *)a->bytes, a->len - 2u, ipv4))
 		return 0;
-	n = a->len - 2;
-	for (i = 0; i <= n; i++) {
-		uint8_t c = i < n ? a->bytes[i] : '.';
-		if (c >= '0' && c <= '9' && digits < 3) {
-			part = part * 10 + (uint32_t)(c - '0');
-			digits++;
-		}
-		else if (c == '.' && digits && part <= 255 && parts < 4) {
-			ipv4[parts] = (uint8_t)part;
-			parts++;
-			part = 0;
-			digits = 0;
-		}
-		else
-			return 0;
-	}
-	if (parts != 4)
-		return 0;
-	*port = (uint16_t)(a->bytes[n] << 8 | a->bytes[n + 1]);
+	*port = (uint16_t)(a->bytes[a->len - 2] << 8 | a->bytes[a->len - 1]);
 	return 1;
+}
+
+/* Whether a datagram is this wire's, by its first byte (PROTOCOL.md: the socket is shared with
+ * STUN, TURN and WebRTC, whose first bytes never carry the version). */
+static int isPacket(const uint8_t *data, size_t size)
+{
+	return size > 0 && data[0] >> 4 == IVXS_P2P_VERSION;
+}
+
+/* The address slot whose datagrams go straight to the socket for this source (IPv4 address and
+ * port, network order), or NULL. */
+static AddressSlot *directSlot(P2PRecord *r, const uint8_t from[6])
+{
+	uint16_t port = (uint16_t)(from[4] << 8 | from[5]);
+	uint32_t i;
+	for (i = 0; i < r->addressSlots; i++) {
+		AddressSlot *a = &r->slots[i];
+		if (a->direct && a->port == port && !memcmp(a->ipv4, from, 4))
+			return a;
+	}
+	return NULL;
 }
 
 /* A datagram out: handler.send(address, datagram). A handler with a `sendBuffer` (an
@@ -549,7 +550,8 @@ void xs_p2p_reroute(xsMachine *the)
 		r->slots[i].direct = 0;
 }
 
-/* directStats(native) -> { sent, refused }: datagrams written to the handler's socket in C. */
+/* directStats(native) -> { sent, refused, received }: datagrams written to the handler's socket
+ * in C, refused by the system, and read from a socket and input in C. */
 void xs_p2p_direct_stats(xsMachine *the)
 {
 	P2PRecord *r = getRecord(the);
@@ -557,6 +559,7 @@ void xs_p2p_direct_stats(xsMachine *the)
 	xsmcSetNewObject(xsResult);
 	ivxs_set_number(xsResult, "sent", r->sentDirect, xsVar(0));
 	ivxs_set_number(xsResult, "refused", r->refusedDirect, xsVar(0));
+	ivxs_set_number(xsResult, "received", r->receivedDirect, xsVar(0));
 }
 
 /* input(native, handler, address, datagram, now) -> status (0 or a negative code: dropped) */
@@ -585,6 +588,65 @@ void xs_p2p_input(xsMachine *the)
 		leave(r, previous);
 		xsmcSetInteger(xsResult, status);
 	}
+}
+
+/* receive(native, handler, socket, into, from, now) -> the length of a datagram left for the
+ * caller, or -1 when none waits (IVXS_UDP_NO_SOCKET: `socket` is not an open UDP socket).
+ * Reads the socket (a UDP socket's `native`) in C: the transport's packets from an address whose
+ * datagrams go straight to it (send() answered true for its slot) are input here, with no JS a
+ * datagram (~10 k instructions each on the 32-bit host, one ACK a packet sent: bench board_cpu).
+ * Every other datagram — a relay's, STUN, the other wire's, a peer not known yet or moved behind a
+ * relay — is left in `into` (an ArrayBuffer; a longer one is cut, its whole length returned) with
+ * its source in `from` (6 bytes: IPv4 address and port, network order), and the caller decides as
+ * it would have. `into` and `from` are taken again after each input (its callbacks run JS). */
+static int receiveDirect(xsMachine *the, P2PRecord *r, uint32_t now)
+{
+	for (;;) {
+		uint8_t copy[IVXS_P2P_MTU], source[6];
+		void *data, *from;
+		xsUnsignedValue capacity, fromSize;
+		AddressSlot *slot;
+		int length;
+		xsmcGetBufferWritable(xsArg(4), &from, &fromSize);
+		xsmcGetBufferWritable(xsArg(3), &data, &capacity);
+		if (fromSize < 6)
+			return -1;   /* (checked before the first read: only a callback's resize gets here) */
+		/* nothing from here to the input runs JS: data and from stay where they are */
+		length = ivxs_udp_receive(the, &xsArg(2), data, capacity, source);
+		if (length < 0)
+			return length;
+		slot = (size_t)length <= sizeof(copy) && (size_t)length <= capacity && isPacket(data, (size_t)length)
+			? directSlot(r, source) : NULL;
+		if (!slot) {
+			memcpy(from, source, 6);
+			return length;
+		}
+		memcpy(copy, data, (size_t)length);
+		setNow(r, now);
+		ivxs_p2p_input(r->p2p, &slot->addr, copy, (size_t)length, now);
+		r->receivedDirect++;
+	}
+}
+
+void xs_p2p_receive(xsMachine *the)
+{
+	P2PRecord *r = getRecord(the);
+	uint32_t now = nowArg(the, 5);
+	xsSlot *previous;
+	void *from;
+	xsUnsignedValue fromSize;
+	xsmcGetBufferWritable(xsArg(4), &from, &fromSize);
+	if (fromSize < 6)
+		ivxs_range_error(IVXS_EARG, "p2p: receive's from needs 6 bytes");
+	previous = enter(the, r);
+	xsTry {
+		xsmcSetInteger(xsResult, receiveDirect(the, r, now));
+	}
+	xsCatch {
+		leave(r, previous);   /* the socket's read threw (a system error): the caller sees it */
+		xsThrow(xsException);
+	}
+	leave(r, previous);
 }
 
 /* tick(native, handler, now) -> milliseconds until it wants to run again */
@@ -844,7 +906,7 @@ void xs_p2p_is_packet(xsMachine *the)
 	xsIntegerValue length = lengthArg(the, 1);
 	const uint8_t *bytes = bytesArg(the, &xsArg(0), &size);
 	size = withLength(the, length, size);
-	xsmcSetBoolean(xsResult, size > 0 && bytes[0] >> 4 == IVXS_P2P_VERSION);
+	xsmcSetBoolean(xsResult, isPacket(bytes, size));
 }
 
 /* randomBytes(count) -> ArrayBuffer of 1 … 64 bytes from the transport's random source (getrandom,

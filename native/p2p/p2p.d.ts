@@ -66,6 +66,11 @@ declare module "p2p" {
 		setUnixTime(seconds: number): void;
 		/** length: the datagram is the first `length` bytes of `datagram` (a reused receive buffer). */
 		input(address: Bytes, datagram: Bytes, now: number, length?: number): number;
+		/** Reads `socket` (a UDP socket's `native`) in C until a datagram it does not take itself (it
+		 * takes its packets from the addresses send() answered true for): that datagram's length, left
+		 * in `into` with its source in `from` (6 bytes: IPv4 address, port; network order), or -1 when
+		 * none waits. */
+		receive(socket: object, into: ArrayBuffer, from: Uint8Array, now: number): number;
 		tick(now: number): number;
 		connect(address: Bytes, ticket: Bytes, psk: Bytes, now: number): number;
 		command(session: number, kind: number, id: number, bytes: Bytes, now: number): number;
@@ -81,8 +86,8 @@ declare module "p2p" {
 		sessionStats(session: number): SessionStats;
 		/** Every slot takes send() again (an address send() answered true for may now need a relay). */
 		reroute(): void;
-		/** Datagrams written to the handler's socket in C, and those the system refused. */
-		directStats(): { sent: number; refused: number };
+		/** Datagrams written to the handler's socket in C, those the system refused, and those receive() input in C. */
+		directStats(): { sent: number; refused: number; received: number };
 		close(): void;
 	}
 	export default Endpoint;

@@ -13,6 +13,7 @@ function create(options) @ "xs_p2p_create";
 function destroy(p2p) @ "xs_p2p_destroy";
 function setUnixTime(p2p, seconds) @ "xs_p2p_set_unix_time";
 function input(p2p, handler, address, datagram, now, length) @ "xs_p2p_input";
+function receive(p2p, handler, socket, into, from, now) @ "xs_p2p_receive";
 function tick(p2p, handler, now) @ "xs_p2p_tick";
 function connect(p2p, handler, address, ticket, psk, now) @ "xs_p2p_connect";
 function command(p2p, handler, session, kind, id, bytes, now) @ "xs_p2p_command";
@@ -70,7 +71,7 @@ export const Status = Object.freeze({
 // send returning true says the slot's later datagrams may skip it: they are written in C to
 // handler.socket (a UDP socket's `native`, ivxs_udp_send) while it is an open socket — until
 // reroute(), which a handler calls when an address it answered true for must take send() again
-// (a peer now behind a TURN relay).
+// (a peer now behind a TURN relay). The same slots' packets coming in may be read in C too: receive().
 // Times are milliseconds of any origin (taken modulo 2^32).
 export class Endpoint {
 	#p2p;
@@ -85,6 +86,13 @@ export class Endpoint {
 	}
 	input(address, datagram, now, length) {
 		return input(this.#p2p, this.#handler, address, datagram, now, length);
+	}
+	// Reads `socket` (a UDP socket's `native`) until a datagram this endpoint does not take itself:
+	// its length, left in `into` with its source in `from` (6 bytes: IPv4 address and port, network
+	// order), or -1 when none waits. Taken in C: its packets from the addresses send() answered
+	// true for.
+	receive(socket, into, from, now) {
+		return receive(this.#p2p, this.#handler, socket, into, from, now);
 	}
 	tick(now) {
 		return tick(this.#p2p, this.#handler, now);
@@ -135,7 +143,8 @@ export class Endpoint {
 	reroute() {
 		reroute(this.#p2p);
 	}
-	// { sent, refused }: datagrams written to handler.socket in C, and those the system refused.
+	// { sent, refused, received }: datagrams written to handler.socket in C, those the system
+	// refused, and those receive() read and input in C.
 	directStats() {
 		return directStats(this.#p2p);
 	}

@@ -4,6 +4,7 @@
 import test from "ava";
 import { Endpoint, Event, Kind, Rights, ADDRESS_BYTES, MTU, mintTicket, type Handler } from "p2p";
 import Timer from "timer";
+import UDP from "embedded:io/socket/udp";
 import { encodeAddress } from "../../modules/p2p/address.js";
 import { RECEIVE_BYTES, openUdp } from "../../modules/p2p/udp.js";
 
@@ -15,6 +16,15 @@ test("a send the system refuses (broadcast without SO_BROADCAST: EACCES) is a lo
 	t.is(socket.sendErrors, 1);
 	t.notThrows(() => socket.write(new Uint8Array(8), "127.0.0.1", 9), "and the socket goes on");
 	t.is(socket.sendErrors, 1);
+	socket.close();
+});
+
+test("a UDP socket takes dotted-quad IPv4 addresses only (ivxs_parse_ipv4: every host's one parser)", (t) => {
+	const socket = new (UDP as unknown as new (o: object) => { write(b: ArrayBuffer, a: string, p: number): void; close(): void })({});
+	for (const address of ["1.2.3", "1.2.3.4.5", "256.0.0.1", "01.2.3.4", "1..2.3", "1.2.3.4 ", "0x7f.0.0.1", "", "a.b.c.d"])
+		t.throws(() => socket.write(new ArrayBuffer(1), address, 9), { instanceOf: RangeError }, `"${address}"`);
+	for (const address of ["127.0.0.1", "localhost", "0.0.0.0", "10.200.0.255"])
+		t.notThrows(() => socket.write(new ArrayBuffer(1), address, 9), address);
 	socket.close();
 });
 
@@ -157,4 +167,77 @@ test("send() answering true sends the slot's later datagrams from C to handler.s
 	viewer.close();
 	cameraSocket.close();
 	viewerSocket.close();
+});
+
+// The viewers' packets into C (native/p2p's receive, issue 29): from an address send() answered
+// true for, the endpoint reads the socket and inputs them itself; every other datagram — not the
+// transport's, or from an address not sent to straight — comes back to the caller's loop.
+test("receive() inputs in C the packets of addresses sent to straight and hands back every other datagram", async (t) => {
+	const secret = new Uint8Array(32).fill(0x3c);
+	let now = 1_000, connected = false;
+	const replies: Uint8Array[] = [];
+	const handedBack: Array<{ first: number; port: number }> = [];
+	let camera: Endpoint | undefined, viewer: Endpoint | undefined;
+	const cameraSocket = openUdp({ address: "127.0.0.1", onReadable() {
+		const readInto = (into: ArrayBuffer, from: Uint8Array) => camera!.receive(cameraSocket.native!, into, from, now);
+		for (let n; (n = cameraSocket.receive(readInto)) >= 0;) {
+			const { address, port } = cameraSocket.from;
+			handedBack.push({ first: new Uint8Array(cameraSocket.received)[0], port });
+			if (new Uint8Array(cameraSocket.received)[0] >> 4 === 5) camera!.input(encodeAddress(address, port), cameraSocket.received, now, n);
+		}
+	} });
+	const viewerSocket = openUdp({ address: "127.0.0.1", onReadable() {
+		for (let n; (n = viewerSocket.receive()) >= 0;) viewer!.input(encodeAddress("127.0.0.1", cameraSocket.port), viewerSocket.received, now, n);
+	} });
+	const other = openUdp({ address: "127.0.0.1", onReadable() {} });
+	camera = new Endpoint({ role: "camera", deviceId: "CAM-0001", deviceSecret: secret, maxSessions: 2 }, {
+		sendBuffer: new ArrayBuffer(MTU),
+		addressBuffer: new ArrayBuffer(ADDRESS_BYTES),
+		socket: cameraSocket.native,
+		send: (_to, data, length) => { viewerSocket.write(data, "127.0.0.1", viewerSocket.port, length); return true; },
+		command: (session, _kind, id, bytes) => { camera!.command(session, Kind.reply, id, bytes, now); },
+	});
+	camera.setUnixTime(1_800_000_000);
+	viewer = new Endpoint({ role: "viewer" }, {
+		send: (_to, data) => { viewerSocket.write(data, "127.0.0.1", cameraSocket.port); },
+		event: (_session, event) => { if (event === Event.connected) connected = true; },
+		command: (_session, _kind, _id, bytes) => { replies.push(new Uint8Array(bytes)); },
+	});
+	const [ticket, psk] = mintTicket(secret, "CAM-0001", "viewer-9", Rights.live | Rights.command, 1_800_000_060);
+	viewer.connect(encodeAddress("127.0.0.1", cameraSocket.port), ticket, psk, now);
+	const run = async (ms: number) => {
+		for (let i = 0; i < ms; i += 5) {
+			now += 5;
+			camera!.tick(now);
+			viewer!.tick(now);
+			await sleep(5);
+		}
+	};
+	await run(200);
+	t.true(connected, "the viewer connected");
+	const packetsBack = handedBack.filter((d) => d.first >> 4 === 5).length;
+	t.true(packetsBack >= 1, `the hello came back to the caller (${packetsBack}): its address was not sent to yet`);
+	const bytes = new Uint8Array(6000).map((_, i) => (i * 13) & 0xff);
+	viewer.command(0, Kind.request, 1, bytes, now);
+	await run(400);
+	t.deepEqual(replies.at(-1), bytes, "the request crossed intact, read in C, and its reply came back");
+	const { received } = camera.directStats();
+	t.true(received >= 5, `${received} of the viewer's packets input in C`);
+	t.is(handedBack.filter((d) => d.first >> 4 === 5).length, packetsBack, "none of them came back to the caller");
+
+	// not the transport's (a STUN binding request's first byte), from the same address: handed back
+	viewerSocket.write(new Uint8Array([0x00, 0x01, 0, 0]), "127.0.0.1", cameraSocket.port);
+	// the transport's first byte from an address never sent to: handed back
+	other.write(new Uint8Array([0x51, 1, 2, 3]), "127.0.0.1", cameraSocket.port);
+	await run(50);
+	t.deepEqual(handedBack.slice(-2).map((d) => [d.first, d.port]).sort(), [[0x00, viewerSocket.port], [0x51, other.port]].sort());
+	t.is(camera.directStats().received, received);
+
+	// wrong use
+	const error = t.throws(() => camera!.receive(cameraSocket.native!, new ArrayBuffer(64), new Uint8Array(5), now), { instanceOf: RangeError });
+	t.is((error as Error & { code: string }).code, "IVXS_EARG");
+	t.is(camera.receive({}, new ArrayBuffer(64), new Uint8Array(6), now), -2, "not a socket");
+	camera.close();
+	viewer.close();
+	cameraSocket.close(); viewerSocket.close(); other.close();
 });

@@ -96,7 +96,7 @@ static void toAddress(xsMachine *the, xsSlot *address, xsSlot *port, struct sock
 	text = xsmcToString(*address);
 	if (!strcmp(text, "localhost"))
 		text = "127.0.0.1";
-	if (inet_pton(AF_INET, text, &out->sin_addr) != 1)
+	if (!ivxs_parse_ipv4(text, strlen(text), (uint8_t *)&out->sin_addr.s_addr))
 		ivxs_range_error(IVXS_EARG, "invalid address");
 }
 
@@ -305,6 +305,19 @@ void xs_socket_recvfrom(xsMachine *the)
 	xsmcSet(xsResult, xsID("port"), xsVar(0));
 }
 
+/* receive() with its source as 6 bytes (IPv4 address and port, network order): recvinto's and
+ * ivxs_udp_receive's. */
+static int receiveInto(xsMachine *the, SocketRecord *record, void *data, size_t capacity, uint8_t from[6])
+{
+	struct sockaddr_in source;
+	ssize_t got = receive(the, record, data, capacity, &source);
+	if (got >= 0) {
+		memcpy(from, &source.sin_addr.s_addr, 4);
+		memcpy(from + 4, &source.sin_port, 2);
+	}
+	return got > INT32_MAX ? INT32_MAX : (int)got;
+}
+
 /* recvinto(socket, buffer, from) -> the next datagram's length, or -1 when none waits. Its bytes go
  * into buffer (ArrayBuffer; a longer datagram is cut, its whole length returned), its source into
  * from (6 bytes: IPv4 address and port, network order). Nothing allocated per datagram: the
@@ -313,21 +326,23 @@ void xs_socket_recvfrom(xsMachine *the)
 void xs_socket_recvinto(xsMachine *the)
 {
 	SocketRecord *record = getSocket(the, &xsArg(0));
-	struct sockaddr_in from;
 	void *data, *source;
 	xsUnsignedValue capacity, sourceSize;
-	ssize_t got;
 	xsmcGetBufferWritable(xsArg(2), &source, &sourceSize);
 	if (sourceSize < 6)
 		ivxs_range_error(IVXS_EARG, "recvinto: from needs 6 bytes");
 	xsmcGetBufferWritable(xsArg(1), &data, &capacity);
 	/* nothing below runs JS: data and source stay where they are */
-	got = receive(the, record, data, capacity, &from);
-	if (got >= 0) {
-		memcpy(source, &from.sin_addr.s_addr, 4);
-		memcpy((uint8_t *)source + 4, &from.sin_port, 2);
-	}
-	xsmcSetInteger(xsResult, (xsIntegerValue)got);
+	xsmcSetInteger(xsResult, receiveInto(the, record, data, capacity, source));
+}
+
+/* ivxs_host.h: the next datagram for C (native/p2p), the socket checked against its hooks. */
+int ivxs_udp_receive(xsMachine *the, xsSlot *socket, void *data, size_t capacity, uint8_t from[6])
+{
+	SocketRecord *record = ivxs_host_data(the, socket, &gSocketHooks);
+	if (!record || !record->datagram)
+		return IVXS_UDP_NO_SOCKET;
+	return receiveInto(the, record, data, capacity, from);
 }
 
 /* A datagram to `to` from the local address `from` (IP_PKTINFO's source). sendmsg's result. */
