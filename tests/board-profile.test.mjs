@@ -3,8 +3,10 @@
 // creation sizes (--creation: XS collects when what it reserved is full, as on a board), and an
 // XS heap that cannot grow past a budget (--heap-limit: the host's allocator refuses past it, as a board's
 // fixed `creation.static` block would; XS collects, and aborts "memory full" if that is not
-// enough) — for two minutes of cloud storage, 4 live viewers, an event every 20 s and the
-// snapshot each takes. It must not run out of memory, lose a frame or fall behind.
+// enough) — for two minutes of cloud storage, 4 live viewers (2 on the native wire, 2 over WebRTC:
+// aiortc, Debian's python3-aiortc, as WHEP clients through the cloud, hearing the G.711 track too),
+// an event every 20 s and the snapshot each takes. It must not run out of memory, lose a frame or
+// fall behind.
 //
 // BUDGET is the issue's peak target for chunks + slots (≤ 384 KiB, 16-byte slots) plus the XS
 // stack the manifest reserves (the cap counts every block XS takes; the Moddable instruments the
@@ -17,31 +19,36 @@
 // as a board keeps them in flash, so the cap is the app's heap alone (hosts/linux/README.md
 // "Preloading").
 import test from "ava";
-import { cloudFor, deviceIn } from "../cloud/tests/_cloud.mjs";
+import { cloudFor, deviceIn, session } from "../cloud/tests/_cloud.mjs";
 import { deviceFile, storedFrames, totalFrames } from "./_camera.mjs";
 import { boardCreation, build, runHost } from "./_host.mjs";
+import { tokenOf, whepClient } from "./_webrtc.mjs";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 
 const { stack } = JSON.parse(readFileSync(new URL("../manifest.json", import.meta.url), "utf8")).creation;
 const BUDGET = `${384 + stack * 16 / 1024}k`;
-const SECONDS = 130, WATCH = 110, VIEWERS = 4;
+const SECONDS = 130, WATCH = 110, VIEWERS = 4, NATIVE = 2, WEBRTC = VIEWERS - NATIVE;
 
-test(`board profile: 32-bit host, XS heap capped at ${BUDGET}, ${VIEWERS} viewers, cloud storage, events and snapshots for ${SECONDS} s — no memory full, no frame lost, not behind`, async (t) => {
-	const cloud = await cloudFor(t);
+test(`board profile: 32-bit host, XS heap capped at ${BUDGET}, ${VIEWERS} viewers (${NATIVE} native, ${WEBRTC} WebRTC), cloud storage, events and snapshots for ${SECONDS} s — no memory full, no frame lost, not behind`, async (t) => {
+	const cloud = await cloudFor(t, { adminPassword: "admin-secret-1" });
 	const device = await deviceIn(cloud, "board-cam");
+	const token = await tokenOf(await session(cloud, "admin", "admin-secret-1"));
 	const file = deviceFile(t, device, cloud.url);
 	const port = 20000 + Math.floor(Math.random() * 30000);
 	let ready;
 	const started = new Promise((resolve) => { ready = resolve; });
 	const camera = runHost(["--heap-limit", BUDGET, ...boardCreation(), "modules/app/camera", "--", "--device", file, "--seconds", String(SECONDS), "--summary",
-		"--p2p", String(port), "--viewers", String(VIEWERS), "--event-every", "20", "--memory-probe", "10"], {
+		"--p2p", String(port), "--p2p-loopback", "--viewers", String(VIEWERS), "--event-every", "20", "--memory-probe", "10"], {
 		binary: join(build, "bin", "ivxs-m32"), timeoutMs: (SECONDS + 90) * 1000,
 		onStdout: (chunk) => { if (chunk.includes("p2p: viewers on UDP port")) ready(); },
 	});
 	await Promise.race([started, camera]);
 	await new Promise((r) => setTimeout(r, 3000));
-	const watched = await runHost(["tests/xs-apps/p2p-viewers", "--", String(port), device.id, device.secret, String(VIEWERS), String(WATCH)], { timeoutMs: (WATCH + 60) * 1000 });
+	// (the WebRTC viewers' candidates: the camera's loopback address, allowed by --p2p-loopback)
+	const browsers = Array.from({ length: WEBRTC }, () => whepClient(`${cloud.url}/v1/devices/board-cam/whep`, token, WATCH, { audio: true }));
+	const watched = await runHost(["tests/xs-apps/p2p-viewers", "--", String(port), device.id, device.secret, String(NATIVE), String(WATCH)], { timeoutMs: (WATCH + 60) * 1000 });
+	const webrtc = await Promise.all(browsers);
 	const run = await camera;
 	const out = run.stdout + run.stderr;
 	t.false(/memory full/.test(out), out.slice(-3000));
@@ -62,6 +69,13 @@ test(`board profile: 32-bit host, XS heap capped at ${BUDGET}, ${VIEWERS} viewer
 	const seen = JSON.parse(line.slice(10));
 	t.deepEqual(seen.filter((v) => v.error), []);
 	for (const [i, v] of seen.entries()) t.true(v.frames >= WATCH * 15 * 0.9 && v.keys >= WATCH / 2, `viewer ${i}: ${v.frames} frames, ${v.keys} key frames in ${WATCH} s`);
+	// ... and so did the WebRTC ones: aiortc decoded the video and heard the sound all along
+	for (const [i, v] of webrtc.entries()) {
+		t.log(`WebRTC viewer ${i}: ${v.frames} frames decoded (${v.width}x${v.height}), the first ${v.firstFrameS} s after its offer; audio ${JSON.stringify(v.audio)}`);
+		t.is(v.status, 201, JSON.stringify(v));
+		t.true(v.frames >= WATCH * 15 * 0.85, `WebRTC viewer ${i}: ${v.frames} frames decoded in ${WATCH} s`);
+		t.true(v.audio?.frames >= WATCH * 50 * 0.85, `WebRTC viewer ${i}: ${v.audio?.frames} audio frames (20 ms) in ${WATCH} s`);
+	}
 	// an event every 20 s, each with its snapshot
 	const events = cloud.ctx.sql.db.prepare("SELECT COUNT(*) AS n FROM events WHERE device = ?").get(device.id).n;
 	const stills = cloud.ctx.sql.db.prepare("SELECT COUNT(*) AS n FROM snapshots WHERE device = ?").get(device.id).n;
