@@ -1,13 +1,14 @@
 /**
  * Byte helpers that XS lacks (no TextEncoder/TextDecoder there): UTF-8 both ways, ASCII for
- * protocol text, hex. Protocol text (request lines, headers, MQTT topics) is short, so plain loops
- * are fine; payload bytes never pass through here.
+ * protocol text, hex. Strings become bytes in one pass (protocol/ascii.ts's stringBytes: indexing
+ * an XS string by character is a scan from its start); payload bytes never pass through here.
  */
+import { stringBytes } from "../protocol/ascii.js";
 
 /** A scatter list: views that go to the socket in order, never joined into one buffer. */
 export type Chunks = readonly Uint8Array[];
 
-// Strings are walked by code point: XS keeps strings as UTF-8 and indexes them by code point
+// Where strings are walked (a lone surrogate's replacement), it is by code point: XS keeps strings as UTF-8 and indexes them by code point
 // ("😀".length is 1 there), where Node has UTF-16 surrogate pairs (a code point past U+FFFF takes
 // two indexes). Neither for…of nor `text.charCodeAt(i)`: on XS the iterator makes objects and a
 // string per character, and every property read of a primitive string (`text.length` too) makes a
@@ -15,6 +16,16 @@ export type Chunks = readonly Uint8Array[];
 // are called with the string instead.
 const codePointAt = String.prototype.codePointAt, charCodeAt = String.prototype.charCodeAt;
 const WIDE = "\u{1F600}".length === 2 ? 2 : 1;   // indexes a code point past U+FFFF takes
+
+/** Whether stringBytes' bytes are not UTF-8 as written: XS keeps U+0000 as 0xC0 0x80 (its strings
+ * end with a NUL) and a lone surrogate in its 3-byte form (0xED 0xA0–0xBF …), which UTF-8 writes as
+ * 0x00 and replaces with U+FFFD. */
+function needsRewrite(bytes: Uint8Array): boolean {
+	if (bytes.indexOf(0xc0) >= 0) return true;   // (never in UTF-8)
+	for (let i = bytes.indexOf(0xed); i >= 0 && i + 1 < bytes.length; i = bytes.indexOf(0xed, i + 1))
+		if (bytes[i + 1] >= 0xa0) return true;
+	return false;
+}
 
 export function utf8Length(text: string): number {
 	const n = text.length;
@@ -55,10 +66,13 @@ export function utf8Write(text: string, into: Uint8Array, offset: number): numbe
 	return o;
 }
 
+/** Text as UTF-8 (lone surrogates become U+FFFD). */
 export function utf8Encode(text: string): Uint8Array {
-	const bytes = new Uint8Array(utf8Length(text));
-	utf8Write(text, bytes, 0);
-	return bytes;
+	const bytes = stringBytes(text);
+	if (!needsRewrite(bytes)) return bytes;
+	const replaced = new Uint8Array(utf8Length(text));
+	utf8Write(text, replaced, 0);
+	return replaced;
 }
 
 /** Decodes UTF-8; malformed sequences become U+FFFD (never throws: it decodes what peers send). */
@@ -98,14 +112,22 @@ export function utf8Decode(bytes: Uint8Array): string {
 
 /** Protocol text (ASCII) to bytes; anything outside 0x20–0x7e other than TAB is refused. */
 export function asciiEncode(text: string): Uint8Array {
-	const n = text.length;
-	const bytes = new Uint8Array(n);
-	for (let i = 0; i < n; i++) {
-		const c = charCodeAt.call(text, i);
-		if (c > 0x7e || (c < 0x20 && c !== 9 && c !== 10 && c !== 13)) throw new TypeError(`not protocol text: character ${c} at ${i}`);
-		bytes[i] = c;
+	// one pass (protocol/ascii.ts: charCodeAt per index is quadratic on XS); a character past ASCII is bytes ≥ 0x80 there
+	const bytes = stringBytes(text);
+	for (let i = 0; i < bytes.length; i++) {
+		const c = bytes[i];
+		if (c > 0x7e || (c < 0x20 && c !== 9 && c !== 10 && c !== 13)) throw notProtocolText(text);
 	}
 	return bytes;
+}
+
+/** The error naming the first character asciiEncode refuses (by index: the slow walk, once). */
+function notProtocolText(text: string): TypeError {
+	for (let i = 0, n = text.length; i < n; i++) {
+		const c = charCodeAt.call(text, i);
+		if (c > 0x7e || (c < 0x20 && c !== 9 && c !== 10 && c !== 13)) return new TypeError(`not protocol text: character ${c} at ${i}`);
+	}
+	return new TypeError("not protocol text");
 }
 
 /** Bytes to a string, one character per byte (latin1): for parsing protocol text. */

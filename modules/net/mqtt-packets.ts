@@ -5,7 +5,7 @@
  * ProtocolErrors; a packet larger than the decoder's limit is a LimitError (a broker cannot make
  * the camera allocate what it likes).
  */
-import { utf8Decode, utf8Length, utf8Write } from "./bytes.js";
+import { utf8Decode, utf8Encode } from "./bytes.js";
 import { LimitError, ProtocolError } from "./errors.js";
 
 export const enum PacketType {
@@ -46,10 +46,7 @@ export const CONNACK_REASONS = ["accepted", "unacceptable protocol version", "cl
 const MAX_REMAINING = 268_435_455;
 
 function bytesOf(value: string | Uint8Array): Uint8Array {
-	if (value instanceof Uint8Array) return value;
-	const bytes = new Uint8Array(utf8Length(value));
-	utf8Write(value, bytes, 0);
-	return bytes;
+	return value instanceof Uint8Array ? value : utf8Encode(value);
 }
 
 /** Sizes and writes one packet: fixed header + fields, each field a UTF-8 string, bytes or a u16. */

@@ -2,6 +2,7 @@
 // every response is fed whole, byte by byte and in odd splits, and must parse the same.
 import test from "ava";
 import { asciiEncode, latin1Decode, toHex, utf8Decode, utf8Encode } from "../../modules/net/bytes.js";
+import { asciiBytes } from "../../modules/protocol/ascii.js";
 import { LimitError, ProtocolError } from "../../modules/net/errors.js";
 import { xorshift32 } from "./_random.js";
 import { type HeaderMap, ResponseParser, type ResponseHead } from "../../modules/net/http-parser.js";
@@ -123,6 +124,22 @@ test("UTF-8 round trips, including astral characters and bad input", (t) => {
 	t.is(utf8Decode(new Uint8Array([0x61, 0xff, 0x62, 0xc3])), "a\ufffdb\ufffd");
 	t.false(utf8Decode(new Uint8Array([0xc0, 0x80])).includes("\u0000"), "overlong forms are refused");
 	t.throws(() => asciiEncode("é"), { instanceOf: TypeError });
+	// made in one pass on both hosts (XS's ArrayBuffer.fromString; indexing an XS string is a scan)
+	t.is(toHex(utf8Encode("a\ud800b")), "61efbfbd62", "a lone surrogate becomes U+FFFD");
+	t.is(toHex(utf8Encode("\udfff")), "efbfbd");
+	t.is(toHex(utf8Encode("\ud7ff\ue000")), "ed9fbfee8080", "the code points either side of the surrogates stay");
+	t.throws(() => asciiEncode("GET / HTTP/1.1\r\nX: ab\u0001"), { instanceOf: TypeError, message: "not protocol text: character 1 at 21" });
+	t.throws(() => asciiEncode("ok\u007f"), { message: "not protocol text: character 127 at 2" });
+	const head = `PUT /v1/segments HTTP/1.1\r\n${"X-Header: value\r\n".repeat(400)}\r\n`;
+	t.deepEqual([...asciiEncode(head)], [...head].map((c) => c.charCodeAt(0)), "a long head, byte for byte");
+});
+
+test("asciiBytes: one byte per character, the low 8 bits past ASCII", (t) => {
+	t.deepEqual([...asciiBytes("AZ az\t~")], [65, 90, 32, 97, 122, 9, 126]);
+	t.deepEqual([...asciiBytes("a\u00e9\u0101")], [0x61, 0xe9, 0x01]);
+	t.is(asciiBytes("").length, 0);
+	t.deepEqual([...asciiBytes("a\u0000b")], [0x61, 0, 0x62], "U+0000 is one byte (XS keeps it as two)");
+	t.deepEqual([...utf8Encode("a\u0000b")], [0x61, 0, 0x62]);
 });
 
 test("hostile bytes: the parser only ever fails with NetErrors", (t) => {
