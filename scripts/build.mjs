@@ -95,7 +95,7 @@ function run(command, args, options = {}) {
 // pointer width of a board), tsan -> ivxs-tsan (ThreadSanitizer), pic -> ../lib/libivxs.so (the seed's C API as a shared library;
 // each other variant archives build/lib/libivxs[-variant].a). Objects are kept per variant, so
 // each is incremental.
-export const hostVariants = { release: "ivxs", pic: "../lib/libivxs.so", sanitize: "ivxs-sanitize", m32: "ivxs-m32", tsan: "ivxs-tsan" };
+export const hostVariants = { release: "ivxs", pic: "../lib/libivxs.so", sanitize: "ivxs-sanitize", m32: "ivxs-m32", tsan: "ivxs-tsan", profile: "ivxs-profile" };
 
 // Two test files may ask for the same variant at once: flock(1) (util-linux)
 // makes the second wait instead of compiling the same objects in parallel.

@@ -40,6 +40,7 @@ typedef struct {
 	const char *data_dir;       /* preference storage */
 	int memory_report;          /* print the memory report at exit */
 	const char *gc_stacks;      /* a file: the JS stack at each of the app's collections (memory.c) */
+	const char *cpu_profile;    /* a file: XS's sampling profile of the app, written at exit (profile.c) */
 	int app_argc;               /* arguments after "--" */
 	char **app_argv;
 } ivxs_host_config;
@@ -128,6 +129,11 @@ void ivxs_host_install_globals(void);
 /* Counts the machine's garbage collections from now on (runtime.c); ivxs_collections() says
  * how many so far. */
 void ivxs_count_collections(void);
+/* profile.c: --cpu-profile (the `profile` variant only: available() is 0 elsewhere). */
+int ivxs_profile_available(void);
+int ivxs_profile_start(const char *path);
+void ivxs_profile_wait(int waiting);
+void ivxs_profile_stop(void);
 unsigned long long ivxs_collections(void);
 /* A garbage collection asked for by the host (never interrupted by a
  * stack-overflow RangeError). */

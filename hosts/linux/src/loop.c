@@ -263,7 +263,7 @@ void ivxs_loop_run(void)
 	Watch snapshot[kMaxWatches];
 	ivxs_run_jobs();
 	while (!gStopped) {
-		int i, n, timeout = -1;
+		int i, n, ready, timeout = -1;
 		runPosts();
 		runTimers();
 		if (gStopped)
@@ -289,7 +289,10 @@ void ivxs_loop_run(void)
 			fds[i + 1].events = (short)snapshot[i].events;
 			fds[i + 1].revents = 0;
 		}
-		if (poll(fds, (nfds_t)n + 1, timeout) < 0) {
+		ivxs_profile_wait(1);   /* (the wait is no JS function's time) */
+		ready = poll(fds, (nfds_t)n + 1, timeout);
+		ivxs_profile_wait(0);
+		if (ready < 0) {
 			if (errno == EINTR)
 				continue;
 			ivxs_log(IVXS_LOG_ERROR, "poll: %s", strerror(errno));

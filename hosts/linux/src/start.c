@@ -40,6 +40,9 @@ static void usage(FILE *out)
 		"      --log-level LEVEL      error | warn | info | debug (default warn)\n"
 		"      --gc-stacks FILE       write the JS stack at each of the app's garbage collections\n"
 		"                             to FILE, a line each: a sample of what allocates\n"
+		"      --cpu-profile FILE     XS's sampling profile of the app, written to FILE at exit\n"
+		"                             (.cpuprofile: DevTools; node scripts/cpu-profile.mjs FILE);\n"
+		"                             build/bin/ivxs-profile only (--variant profile)\n"
 		"      --memory-report        print memory accounting at exit (SIGUSR1: any time)\n"
 		"      --data DIR             persistent storage folder (default ./ivxs-data); its ota/\n"
 		"                             folder holds OTA slots of the app layer (modules/ota)\n"
@@ -170,6 +173,11 @@ int ivxs_main(int argc, char **argv)
 			config->data_dir = value;
 		else if (!strcmp(a, "--gc-stacks"))
 			config->gc_stacks = value;
+		else if (!strcmp(a, "--cpu-profile")) {
+			if (!ivxs_profile_available())
+				return fail("%s", "--cpu-profile needs the profiling host: node scripts/build.mjs --variant profile, then build/bin/ivxs-profile");
+			config->cpu_profile = value;
+		}
 		else if (a[0] == '-')
 			return fail("unknown option %s (see --help)", a);
 		else if (!entry) {
@@ -276,11 +284,14 @@ int ivxs_main(int argc, char **argv)
 		return status < 0 ? 2 : 0;
 	}
 	ivxs_count_collections();
+	if (config->cpu_profile && ivxs_profile_start(config->cpu_profile) < 0)
+		return fail("cannot write --cpu-profile %s", config->cpu_profile);
 	status = ivxs_import(entry, 1);
 	if (status == 0) {
 		ivxs_loop_run();
 		status = ivxs_loop_exit_code();
 	}
+	ivxs_profile_stop();
 	ivxs_ota_exit(status);
 	fflush(stdout);
 	ivxs_memory_report("exit", 0);
