@@ -22,7 +22,7 @@
  * number bound again). A refused ChannelBind leaves that peer on Send indications.
  */
 import Timer from "timer";
-import { asciiText } from "../protocol/ascii.js";
+import { asciiText, stringBytes } from "../protocol/ascii.js";
 import { hex, integrityValid, parseStun, signedMessage, stunMessage, xorAddress, xorAddressOf } from "./stun.js";
 import { transactionId } from "./transaction-id.js";
 import { PeerMap } from "./address.js";
@@ -75,7 +75,6 @@ interface Permission { grantedAt: number; usedAt: number }
 /** A channel to a peer: bound when the server last said so (`boundAt`), and whether a ChannelBind is under way. */
 interface Channel { number: number; address: string; port: number; boundAt: number; usedAt: number; binding: boolean; refused: boolean }
 
-const ascii = (text: string) => Uint8Array.from(text, (c) => c.charCodeAt(0) & 0xff);
 const text = (bytes: Uint8Array | undefined) => (bytes ? asciiText(bytes) : "");
 
 export class TurnError extends Error {
@@ -379,6 +378,7 @@ export class TurnClient {
 			if (answer.type !== failure(method) || (code !== 401 && code !== 438)) throw new TurnError(`TURN ${method} refused: ${code} ${text(error?.subarray(4))}`, code || undefined);
 			this.#realm = answer.attributes.get(Attr.realm)?.slice() ?? this.#realm;
 			this.#nonce = answer.attributes.get(Attr.nonce)?.slice() ?? this.#nonce;
+			// (USERNAME is UTF-8, RFC 8489 §14.3, as the key's text is hashed: a name past ASCII keeps both alike)
 			this.#key = new Uint8Array(this.#crypto.md5(`${this.#server.username}:${text(this.#realm)}:${this.#server.password}`));
 		}
 		throw new TurnError("the TURN server refused the credentials");
@@ -388,7 +388,7 @@ export class TurnClient {
 		const id = transactionId();
 		const key = this.#key;
 		const bytes = key
-			? signedMessage(request(method), id, [...attributes, [Attr.username, ascii(this.#server.username)], [Attr.realm, this.#realm], [Attr.nonce, this.#nonce]], key, this.#crypto.hmacSha1)
+			? signedMessage(request(method), id, [...attributes, [Attr.username, stringBytes(this.#server.username)], [Attr.realm, this.#realm], [Attr.nonce, this.#nonce]], key, this.#crypto.hmacSha1)
 			: stunMessage(request(method), id, attributes);
 		if (this.#closed) return Promise.resolve(undefined);
 		return new Promise((resolve) => {

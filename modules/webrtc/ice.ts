@@ -10,6 +10,7 @@ import {
 	HEADER, StunType, XOR_MAPPED_ADDRESS, fingerprintValid, integrityValid, isStun, parseStun, signedMessage, withFingerprint, xorAddress,
 	type HmacSha1,
 } from "../p2p/stun.js";
+import { asciiBytes } from "../protocol/ascii.js";
 
 export const IceAttribute = Object.freeze({ username: 0x0006, priority: 0x0024, useCandidate: 0x0025, iceControlled: 0x8029, iceControlling: 0x802a });
 
@@ -21,7 +22,6 @@ export interface IceCredentials {
 	pwd: string;
 }
 
-const ascii = (text: string) => Uint8Array.from(text, (c) => c.charCodeAt(0) & 0xff);
 
 export interface CheckParams {
 	id: Uint8Array;                /** 12 random bytes (transaction-id.ts) */
@@ -39,12 +39,12 @@ export function iceCheck(p: CheckParams, hmacSha1: HmacSha1): Uint8Array {
 	const priority = new Uint8Array(4);
 	new DataView(priority.buffer).setUint32(0, p.priority >>> 0);
 	const attributes: Array<[number, Uint8Array]> = [
-		[IceAttribute.username, ascii(`${p.remote.ufrag}:${p.local.ufrag}`)],
+		[IceAttribute.username, asciiBytes(`${p.remote.ufrag}:${p.local.ufrag}`)],
 		[IceAttribute.priority, priority],
 		[p.controlling ? IceAttribute.iceControlling : IceAttribute.iceControlled, p.tieBreaker],
 	];
 	if (p.nominate && p.controlling) attributes.push([IceAttribute.useCandidate, new Uint8Array(0)]);
-	return withFingerprint(signedMessage(StunType.bindingRequest, p.id, attributes, ascii(p.remote.pwd), hmacSha1));
+	return withFingerprint(signedMessage(StunType.bindingRequest, p.id, attributes, asciiBytes(p.remote.pwd), hmacSha1));
 }
 
 export interface AnsweredCheck {
@@ -73,12 +73,12 @@ export function answerCheck(datagram: Uint8Array, local: IceCredentials, from: {
 	const name = String.fromCharCode(...username);
 	const colon = name.indexOf(":");
 	if (colon < 0 || name.slice(0, colon) !== local.ufrag) return undefined;
-	if (!integrityValid(datagram, ascii(local.pwd), hmacSha1)) return undefined;
+	if (!integrityValid(datagram, asciiBytes(local.pwd), hmacSha1)) return undefined;
 	const mapped = xorAddress(from.address, from.port);
 	if (!mapped) return undefined;
 	const priority = m.attributes.get(IceAttribute.priority);
 	const controlling = m.attributes.get(IceAttribute.iceControlling), controlled = m.attributes.get(IceAttribute.iceControlled);
-	const response = withFingerprint(signedMessage(StunType.bindingSuccess, datagram.subarray(8, HEADER), [[XOR_MAPPED_ADDRESS, mapped]], ascii(local.pwd), hmacSha1));
+	const response = withFingerprint(signedMessage(StunType.bindingSuccess, datagram.subarray(8, HEADER), [[XOR_MAPPED_ADDRESS, mapped]], asciiBytes(local.pwd), hmacSha1));
 	return {
 		response,
 		remoteUfrag: name.slice(colon + 1),
@@ -103,7 +103,7 @@ export function checkedUfrag(datagram: Uint8Array): string | undefined {
 /** The peer's success response to our check `id` (hex): the address it saw us at, or undefined
  * when it is not that response, or its integrity under the peer's password or its FINGERPRINT fails. */
 export function checkResponse(datagram: Uint8Array, id: string, remote: IceCredentials, hmacSha1: HmacSha1): { address: string; port: number } | undefined {
-	if (!fingerprintValid(datagram) || !integrityValid(datagram, ascii(remote.pwd), hmacSha1)) return undefined;
+	if (!fingerprintValid(datagram) || !integrityValid(datagram, asciiBytes(remote.pwd), hmacSha1)) return undefined;
 	const m = parseStun(datagram);
 	return m && m.type === StunType.bindingSuccess && m.id === id ? m.mapped : undefined;
 }

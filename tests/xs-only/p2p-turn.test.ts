@@ -68,6 +68,23 @@ const allocated = (lifetime: Uint8Array, key = KEY) => (request: Request) =>
 	signedMessage(request.method | 0x100, request.id, [[0x0016, RELAYED], [0x000d, lifetime]], key, crypto.hmacSha1);
 const permitted = (request: Request) => signedMessage(request.method | 0x100, request.id, [], KEY, crypto.hmacSha1);
 
+test("a USERNAME past ASCII goes as UTF-8 (RFC 8489 §14.3), the bytes the long-term key hashes: the server's signed answer verifies", async (t) => {
+	const server = { ...SERVER, username: "1700000000:c\u00e2mera-\u00fc" };
+	const key = new Uint8Array(md5(`${server.username}:${REALM}:${server.password}`));
+	let username: Uint8Array | undefined;
+	const client: TurnClient = new TurnClient(server, (bytes) => {
+		const message = parseStun(bytes)!, id = bytes.slice(8, 20);
+		const answer = message.attributes.has(0x0008)
+			? (username = message.attributes.get(0x0006), signedMessage(message.type | 0x100, id, [[0x0016, RELAYED], [0x000d, Uint8Array.of(0, 0, 2, 88)]], key, crypto.hmacSha1))
+			: stunMessage(message.type | 0x110, id, [[0x0009, Uint8Array.of(0, 0, 4, 1)], [0x0014, ascii(REALM)], [0x0015, ascii(NONCE)]]);
+		Timer.set(() => client.take(datagram(answer)), 0);
+	}, crypto, () => 0);
+	await client.allocate();
+	t.deepEqual([...username!], [...ascii("1700000000:c"), 0xc3, 0xa2, ...ascii("mera-"), 0xc3, 0xbc]);
+	t.truthy(client.relayed, "allocated: the answer signed with md5(username:realm:password) verified");
+	client.close();
+});
+
 test("an Allocate success whose LIFETIME is shorter than 4 bytes is a TurnError, and nothing is kept from it", async (t) => {
 	const { client, requests } = scripted(allocated(Uint8Array.of(0, 2, 88)));
 	const error = await client.allocate().then(() => undefined, (e: Error) => e);
