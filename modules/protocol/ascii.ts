@@ -12,12 +12,14 @@ const CHUNK = 512;
 // board_cpu), a 16 KiB viewer reply ~10^8. XS's ArrayBuffer.fromString copies the string's own
 // UTF-8 — U+0000 as 0xC0 0x80 and a lone surrogate in its 3-byte form, as XS keeps them —;
 // elsewhere TextEncoder (U+0000 as 0x00, lone surrogates as U+FFFD).
-const fromString = (ArrayBuffer as unknown as { fromString?: (text: string) => ArrayBuffer }).fromString;
-const encoder = fromString ? undefined : new (globalThis as unknown as { TextEncoder: new () => { encode(text: string): Uint8Array } }).TextEncoder();
+// (Called as ArrayBuffer's method: it constructs its result from `this`, and the Moddable SDK's XS
+// throws without one — mcsim's camera stopped at its first request when it was called detached.)
+const Buffers = ArrayBuffer as unknown as { fromString?(text: string): ArrayBuffer };
+const encoder = Buffers.fromString ? undefined : new (globalThis as unknown as { TextEncoder: new () => { encode(text: string): Uint8Array } }).TextEncoder();
 
 /** The string's bytes as UTF-8, made in one pass (see above for where the hosts differ). */
 export function stringBytes(text: string): Uint8Array {
-	return fromString ? new Uint8Array(fromString(text)) : encoder!.encode(text);
+	return Buffers.fromString ? new Uint8Array(Buffers.fromString(text)) : encoder!.encode(text);
 }
 
 /** One byte per character (its low 8 bits): ASCII text's bytes. */
