@@ -51,13 +51,11 @@ static ivxs_udp_socket *getSocket(xsMachine *the)
 static uint32_t parseAddress(xsMachine *the, xsSlot *slot)
 {
 	const char *text = xsmcToString(*slot);
-	uint8_t octets[4];
 	uint32_t address;
 	if (!strcmp(text, "localhost"))
 		text = "127.0.0.1";
-	if (!ivxs_parse_ipv4(text, strlen(text), octets))
+	if (!ivxs_parse_ipv4(text, strlen(text), (uint8_t *)&address))
 		ivxs_range_error(IVXS_EARG, kPrefix ": invalid address");
-	memcpy(&address, octets, 4);
 	return address;
 }
 

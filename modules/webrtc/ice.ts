@@ -22,7 +22,6 @@ export interface IceCredentials {
 	pwd: string;
 }
 
-
 export interface CheckParams {
 	id: Uint8Array;                /** 12 random bytes (transaction-id.ts) */
 	local: IceCredentials;

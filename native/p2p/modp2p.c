@@ -562,6 +562,19 @@ void xs_p2p_direct_stats(xsMachine *the)
 	ivxs_set_number(xsResult, "received", r->receivedDirect, xsVar(0));
 }
 
+/* A datagram into the core, inside a call that set the handler: copied first, since it lies in a
+ * JS buffer that moves if a callback allocates (the core reads it before any callback). Its
+ * status; IVXS_P2P_ETRUNC for one longer than the transport's MTU. */
+static int inputCopy(P2PRecord *r, const ivxs_p2p_addr *from, const void *data, size_t size, uint32_t now)
+{
+	uint8_t copy[IVXS_P2P_MTU];
+	if (size > sizeof(copy))
+		return IVXS_P2P_ETRUNC;
+	memcpy(copy, data, size);
+	setNow(r, now);
+	return ivxs_p2p_input(r->p2p, from, copy, size, now);
+}
+
 /* input(native, handler, address, datagram, now) -> status (0 or a negative code: dropped) */
 void xs_p2p_input(xsMachine *the)
 {
@@ -576,18 +589,8 @@ void xs_p2p_input(xsMachine *the)
 	data = bytesArg(the, &xsArg(3), &size);
 	size = withLength(the, length, size);
 	previous = enter(the, r);
-	/* the datagram may move if a handler allocates: the core reads it before any callback */
-	{
-		uint8_t copy[IVXS_P2P_MTU];
-		int status = IVXS_P2P_ETRUNC;
-		if (size <= sizeof(copy)) {
-			memcpy(copy, data, size);
-			setNow(r, now);
-			status = ivxs_p2p_input(r->p2p, &from, copy, size, now);
-		}
-		leave(r, previous);
-		xsmcSetInteger(xsResult, status);
-	}
+	xsmcSetInteger(xsResult, inputCopy(r, &from, data, size, now));
+	leave(r, previous);
 }
 
 /* receive(native, handler, socket, into, from, now) -> the length of a datagram left for the
@@ -602,7 +605,7 @@ void xs_p2p_input(xsMachine *the)
 static int receiveDirect(xsMachine *the, P2PRecord *r, uint32_t now)
 {
 	for (;;) {
-		uint8_t copy[IVXS_P2P_MTU], source[6];
+		uint8_t source[6];
 		void *data, *from;
 		xsUnsignedValue capacity, fromSize;
 		AddressSlot *slot;
@@ -615,15 +618,13 @@ static int receiveDirect(xsMachine *the, P2PRecord *r, uint32_t now)
 		length = ivxs_udp_receive(the, &xsArg(2), data, capacity, source);
 		if (length < 0)
 			return length;
-		slot = (size_t)length <= sizeof(copy) && (size_t)length <= capacity && isPacket(data, (size_t)length)
+		slot = (size_t)length <= IVXS_P2P_MTU && (size_t)length <= capacity && isPacket(data, (size_t)length)
 			? directSlot(r, source) : NULL;
 		if (!slot) {
 			memcpy(from, source, 6);
 			return length;
 		}
-		memcpy(copy, data, (size_t)length);
-		setNow(r, now);
-		ivxs_p2p_input(r->p2p, &slot->addr, copy, (size_t)length, now);
+		inputCopy(r, &slot->addr, data, (size_t)length, now);
 		r->receivedDirect++;
 	}
 }
