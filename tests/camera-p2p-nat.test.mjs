@@ -125,7 +125,7 @@ test.serial("WebRTC, camera behind a symmetric NAT: the camera's TURN relay (cot
 test.serial("WebRTC across a lossy last hop (about 5 % of the media dropped, a pair of them back to back): aiortc NACKs, the camera resends those packets from the ring and the picture keeps decoding", async (t) => {
 	const { topo, stdout, result } = await webrtcAcross(t, { camera: "cone", viewer: "cone" }, { loss: [20, 21, 45, 70, 95, 120, 140], seconds: 8 });
 	const dropped = topo.dropped();
-	const ended = /webrtc: viewer [0-9a-f]{16} [^\n]*: (\d+) frames, (\d+) packets[^\n]*(\d+) NACKed \((\d+) resent, \d+ again within the round trip, (\d+) gone, (\d+) over the limit\)/.exec(stdout);
+	const ended = /webrtc: viewer [0-9a-f]{16} [^\n]*: (\d+) frames, (\d+) packets[^\n]*(\d+) NACKed \((\d+) resent, \d+ again within the round trip, (\d+) gone, (\d+) over the limit, (\d+) over the path's allowance\)/.exec(stdout);
 	t.log(`dropped ${dropped} media packets on the last hop; the camera: ${ended?.[0]}; aiortc decoded ${result.frames} frames`);
 	t.truthy(ended, stdout);
 	t.true(dropped > 0, "the hop dropped media");

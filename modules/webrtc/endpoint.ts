@@ -151,6 +151,12 @@ export interface WebRtcFigures {
 	nacks: number;
 	/** NACKed packets resent from the ring. */
 	resent: number;
+	/** NACKed packets not resent: over the resend limit, over the path's allowance, gone from the
+	 * history or the ring, asked for again within the round trip of their last resend. */
+	resendsRefused: number;
+	resendsUnaffordable: number;
+	resendsGone: number;
+	resendsRepeated: number;
 	/** The viewer's voice goes to a talkback now. */
 	talk: boolean;
 	/** Frames skipped for its part of the uplink or for what its path takes. */
@@ -371,10 +377,10 @@ export class WebRtcEndpoint {
 		entry.reader?.close();
 		this.#unwait(entry);
 		if (entry.talk !== undefined) this.#o.voice!.voice(entry.talk, new ArrayBuffer(0));   // the talkback ends with the session
-		const { frames, packets, bytes, senderReports, rttMs, keyFrameRequests, nacks, resent, resendsRefused, resendsGone, resendsRepeated } = entry.session.stats;
+		const { frames, packets, bytes, senderReports, rttMs, keyFrameRequests, nacks, resent, resendsRefused, resendsUnaffordable, resendsGone, resendsRepeated } = entry.session.stats;
 		const cc = entry.session.congestion;
 		entry.session.close();
-		this.#o.log(`webrtc: viewer ${id} ${why}: ${frames} frames, ${packets} packets, ${bytes} bytes; ${senderReports} sender reports, round trip ${rttMs < 0 ? "unknown" : `${rttMs} ms`}, ${keyFrameRequests} key frame requests, ${nacks} NACKed (${resent} resent, ${resendsRepeated} again within the round trip, ${resendsGone} gone, ${resendsRefused} over the limit); ${entry.skipped} frames skipped for the uplink or the path${cc ? `; congestion control: ${cc.feedbacks} feedbacks on ${cc.packets} packets (${cc.received} arrived, ${cc.lost} lost, ${cc.expired} never reported, ${cc.missed} in lost feedback), path ${Math.round(cc.bandwidth * 8 / 1000)} kbit/s, min RTT ${cc.minRtt} ms` : ""}${entry.channels ? `; ${entry.channels.stats.commands} commands (${entry.channels.stats.replies} answered)` : ""}`);
+		this.#o.log(`webrtc: viewer ${id} ${why}: ${frames} frames, ${packets} packets, ${bytes} bytes; ${senderReports} sender reports, round trip ${rttMs < 0 ? "unknown" : `${rttMs} ms`}, ${keyFrameRequests} key frame requests, ${nacks} NACKed (${resent} resent, ${resendsRepeated} again within the round trip, ${resendsGone} gone, ${resendsRefused} over the limit, ${resendsUnaffordable} over the path's allowance); ${entry.skipped} frames skipped for the uplink or the path${cc ? `; congestion control: ${cc.feedbacks} feedbacks on ${cc.packets} packets (${cc.received} arrived, ${cc.lost} lost, ${cc.expired} never reported, ${cc.missed} in lost feedback), path ${Math.round(cc.bandwidth * 8 / 1000)} kbit/s, min RTT ${cc.minRtt} ms` : ""}${entry.channels ? `; ${entry.channels.stats.commands} commands (${entry.channels.stats.replies} answered)` : ""}`);
 		if (!this.#entries.size) this.#stop();
 		return true;
 	}
@@ -382,10 +388,10 @@ export class WebRtcEndpoint {
 	figures(): WebRtcFigures[] {
 		const at = this.#o.now();
 		return [...this.#entries.values()].map((entry) => {
-			const { bytes, frames, audioFrames, keyFrameRequests, nacks, resent, rttMs, fractionLost } = entry.session.stats;
+			const { bytes, frames, audioFrames, keyFrameRequests, nacks, resent, resendsRefused, resendsUnaffordable, resendsGone, resendsRepeated, rttMs, fractionLost } = entry.session.stats;
 			const rate = at > entry.mark.at ? Math.round((bytes - entry.mark.bytes) * 1000 / (at - entry.mark.at)) : 0;
 			entry.mark = { bytes, at };
-			return { session: entry.id, connected: entry.session.connected, peer: entry.session.peer, rate, rttMs, fractionLost, frames, audioFrames, keyFrameRequests, nacks, resent, talk: entry.talk !== undefined, skipped: entry.skipped, pathRate: entry.session.pathRate(), bandwidth: entry.session.congestion?.bandwidth, commands: entry.channels?.stats.commands };
+			return { session: entry.id, connected: entry.session.connected, peer: entry.session.peer, rate, rttMs, fractionLost, frames, audioFrames, keyFrameRequests, nacks, resent, resendsRefused, resendsUnaffordable, resendsGone, resendsRepeated, talk: entry.talk !== undefined, skipped: entry.skipped, pathRate: entry.session.pathRate(), bandwidth: entry.session.congestion?.bandwidth, commands: entry.channels?.stats.commands };
 		});
 	}
 

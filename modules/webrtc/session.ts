@@ -151,9 +151,10 @@ export class WebRtcSession {
 	#consentAt = -Infinity;
 	/** What went out and came in, for the log and the tests. */
 	readonly stats = { checks: 0, refusedChecks: 0, dtls: 0, packets: 0, bytes: 0, payloadBytes: 0, frames: 0, torn: 0, rtcp: 0, refusedRtcp: 0, droppedRtcp: 0, keyFrameRequests: 0, nacks: 0, senderReports: 0,
-		/** NACKed packets resent; not resent: past RESENDS_PER_SECOND, or gone (older than the history, or
-		 * overwritten in the ring), or asked for again within the round trip of their last resend. */
-		resent: 0, resendsRefused: 0, resendsGone: 0, resendsRepeated: 0,
+		/** NACKed packets resent; not resent: past RESENDS_PER_SECOND, past the path's allowance (its
+		 * debt already a quarter second of its rate, or the path stalled), gone (older than the history,
+		 * or overwritten in the ring), or asked for again within the round trip of their last resend. */
+		resent: 0, resendsRefused: 0, resendsUnaffordable: 0, resendsGone: 0, resendsRepeated: 0,
 		/** Audio frames sent (G.711). */
 		audioFrames: 0,
 		/** The viewer's RTP: packets given to talk, and those not (no talk, forged, past VOICE_PER_SECOND, another payload type). */
@@ -566,8 +567,12 @@ export class WebRtcSession {
 			this.stats.resendsRepeated++;
 			return;
 		}
-		if (this.#resendGate.take("", now) || (this.#o.affords && !this.#o.affords(MTU))) {
+		if (this.#resendGate.take("", now)) {
 			this.stats.resendsRefused++;
+			return;
+		}
+		if (this.#o.affords && !this.#o.affords(MTU)) {
+			this.stats.resendsUnaffordable++;
 			return;
 		}
 		const { out } = this.#scratch;

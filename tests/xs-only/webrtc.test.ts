@@ -472,7 +472,7 @@ test("WebRtcEndpoint: a viewer's offer answered, its checks and DTLS through tak
 	t.is(endpoint.size, 0);
 	t.true(logs.some((m) => /viewer fedcba9876543210 did not connect within 30 s/.test(m)), logs.join("\n"));
 	t.true(logs.some((m) => /viewer 0123456789abcdef lost consent/.test(m)), logs.join("\n"));
-	t.true(logs.some((m) => /viewer 0123456789abcdef lost consent.*NACKed \(51 resent, 60 again within the round trip, 18 gone, 10 over the limit\)/.test(m)), logs.join("\n"));
+	t.true(logs.some((m) => /viewer 0123456789abcdef lost consent.*NACKed \(51 resent, 60 again within the round trip, 18 gone, 10 over the limit, 0 over the path.s allowance\)/.test(m)), logs.join("\n"));
 	viewerRtcp.close();
 	srtcp.close();
 	viewer.close();
