@@ -8,12 +8,12 @@ import { stringBytes } from "../protocol/ascii.js";
 /** A scatter list: views that go to the socket in order, never joined into one buffer. */
 export type Chunks = readonly Uint8Array[];
 
-// Where strings are walked (a lone surrogate's replacement), it is by code point: XS keeps
-// strings as UTF-8 and indexes them by code point ("😀".length is 1 there), where Node has UTF-16 surrogate pairs (a code point past U+FFFF takes
-// two indexes). Neither for…of nor `text.charCodeAt(i)`: on XS the iterator makes objects and a
-// string per character, and every property read of a primitive string (`text.length` too) makes a
-// wrapper object — garbage the collector pays for (bench board_memory). The prototype's functions
-// are called with the string instead.
+// Where strings are walked (a lone surrogate's replacement), it is by code point: XS keeps strings
+// as UTF-8 and indexes them by code point ("😀".length is 1 there), where Node has UTF-16 surrogate
+// pairs (a code point past U+FFFF takes two indexes). Neither for…of nor `text.charCodeAt(i)`: on
+// XS the iterator makes objects and a string per character, and every property read of a primitive
+// string (`text.length` too) makes a wrapper object — garbage the collector pays for (bench
+// board_memory). The prototype's functions are called with the string instead.
 const codePointAt = String.prototype.codePointAt, charCodeAt = String.prototype.charCodeAt;
 const WIDE = "\u{1F600}".length === 2 ? 2 : 1;   // indexes a code point past U+FFFF takes
 
