@@ -83,7 +83,9 @@ export interface SendScratch {
  * path's rate (the congestion control's pacing rate) past PACE_BURST_MS of it at once: the rest of a
  * key frame waits here, not in the bottleneck's queue, where the resend of a packet the viewer NACKs
  * — a repair the frame cannot be decoded without — would wait behind all of it (the native transport
- * paces its packets the same way). Sent PACED_PACKETS at a time. With no loss a frame goes as one
+ * paces its packets the same way). Sent PACED_PACKETS at a time, and no more in flight (unreported)
+ * than the congestion control's window, as the native sender waits for it (p2p_cc_wait): in its
+ * startup the CC paces at 2.89x what it has measured, and the window is what bounds that queue. With no loss a frame goes as one
  * burst: a FIFO bottleneck finishes it no later, and paced at a rate the CC learnt from paced
  * packets it would never learn more — on a LAN a 58 KB key frame went out over ~150 ms and Chromium
  * set its playout delay by that (p2p bench, glass-to-glass 37 → 63 ms).
@@ -91,6 +93,9 @@ export interface SendScratch {
 const PACE_BURST_MS = 20;
 const PACED_PACKETS = 2;
 const LOSSY_MS = 5000;
+/** A unit waiting for the window goes on with the viewer's next feedback, or after this long (what
+ * was never reported expires: twcc.h). */
+const WINDOW_RETRY_MS = 50;
 /** A buffer for PACKETS_PER_CALL protected packets (9.7 KiB): sessions on one thread may share one (sends are synchronous). */
 export const sendScratch = (): SendScratch => ({ out: new ArrayBuffer(PACKETS_PER_CALL * (MTU + SRTP_TAG_BYTES)), lengths: new Uint16Array(PACKETS_PER_CALL) });
 /** No check from the viewer for this long: its consent has expired (RFC 7675 §5.1: 30 s). */
@@ -141,6 +146,8 @@ export class WebRtcSession {
 	/** The viewer's last NACK, ms: pacing while it is recent. */
 	#nackedAt = -Infinity;
 	#paceTimer: unknown;
+	/** The paced unit waits for the congestion control's window: the viewer's next feedback goes on with it. */
+	#windowShut = false;
 	readonly #paceLengths = new Uint16Array(PACED_PACKETS);
 	#failed = "";
 	#closed = false;
@@ -395,6 +402,10 @@ export class WebRtcSession {
 			this.stats.keyFrameRequests++;
 			this.#o.onKeyFrameRequest?.();
 		}
+		if (this.#windowShut) {   // the feedback may have opened the window
+			Timer.clear(this.#paceTimer as never);
+			this.#pace(true);
+		}
 	}
 
 	/** Time passing: the handshake's retransmissions; once connected, a sender report every SR_MS. */
@@ -445,6 +456,7 @@ export class WebRtcSession {
 	 * the answer, and its loop goes on: no callback into it from there). */
 	#pace(later: boolean): boolean {
 		this.#paceTimer = undefined;
+		this.#windowShut = false;
 		const paced = this.#paced;
 		if (!paced) return true;
 		if (!this.#sending()) return this.#unpace(false, later);
@@ -458,6 +470,13 @@ export class WebRtcSession {
 				pacer.at = now;
 				if (pacer.bytes <= 0) {
 					this.#paceTimer = Timer.set(() => void this.#pace(true), Math.max(1, Math.ceil((MTU - pacer.bytes) * 1000 / rate)));
+					return true;
+				}
+				// and no more in flight than the window: a rate ahead of the path (the CC's startup)
+				// queues at the bottleneck what it sends past that
+				if (cc && !cc.open(PACED_PACKETS * MTU)) {
+					this.#windowShut = true;
+					this.#paceTimer = Timer.set(() => void this.#pace(true), WINDOW_RETRY_MS);
 					return true;
 				}
 			}
@@ -480,6 +499,7 @@ export class WebRtcSession {
 		const paced = this.#paced;
 		if (this.#paceTimer !== undefined) Timer.clear(this.#paceTimer as never);
 		this.#paceTimer = undefined;
+		this.#windowShut = false;
 		this.#paced = undefined;
 		if (!paced) return whole;
 		this.#seq = (this.#seq + this.#sentCount[paced.slot]) & 0xffff;

@@ -288,10 +288,15 @@ uint32_t p2p_bucket_wait(p2p_bucket *b, uint64_t rate, uint32_t now)
 	return (uint32_t)((-b->credit * 1000) / (int64_t)rate) + 1;
 }
 
+int p2p_cc_window_open(const p2p_cc *cc, uint32_t bytes, uint32_t in_flight)
+{
+	return !in_flight || in_flight + bytes <= cc->cwnd;
+}
+
 uint32_t p2p_cc_wait(p2p_cc *cc, uint32_t bytes, uint32_t in_flight, uint32_t now)
 {
 	uint32_t wait = p2p_bucket_wait(&cc->pace, cc->pacing_rate, now);
-	if (in_flight && in_flight + bytes > cc->cwnd)
+	if (!p2p_cc_window_open(cc, bytes, in_flight))
 		return UINT32_MAX;   /* wait for acknowledgements */
 	return wait;
 }

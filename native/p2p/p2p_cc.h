@@ -86,7 +86,9 @@ void p2p_cc_on_send(p2p_cc *cc, p2p_cc_packet *p, uint32_t bytes, uint32_t in_fl
 void p2p_cc_on_ack(p2p_cc *cc, const p2p_cc_packet *p, uint32_t in_flight, uint32_t min_rtt, uint32_t srtt, uint32_t now);
 /* A packet was declared lost. */
 void p2p_cc_on_lost(p2p_cc *cc);
-/* 0 = may send `bytes` now; otherwise the milliseconds to wait. */
+/* Whether `bytes` more fit the window with `in_flight` bytes out (nothing out: always). */
+int p2p_cc_window_open(const p2p_cc *cc, uint32_t bytes, uint32_t in_flight);
+/* 0 = may send `bytes` now; otherwise the milliseconds to wait (UINT32_MAX: for acknowledgements, the window is full). */
 uint32_t p2p_cc_wait(p2p_cc *cc, uint32_t bytes, uint32_t in_flight, uint32_t now);
 
 #endif

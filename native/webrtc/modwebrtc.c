@@ -266,7 +266,15 @@ void xs_webrtc_cc_rate(xsMachine *the)
 	xsmcSetNumber(xsResult, (double)ivxs_twcc_rate(&r->twcc, now));
 }
 
-/* ccStats(cc) -> { packets, feedbacks, refused, received, lost, unknown, expired, missed, bandwidth, srtt, minRtt, inFlight }. */
+/* ccOpen(cc, bytes) -> whether `bytes` more fit the CC's window now. */
+void xs_webrtc_cc_open(xsMachine *the)
+{
+	CcRecord *r = ivxs_handle_open(the, &xsArg(0), &kCcHooks, "webrtc", "TransportCc");
+	uint32_t bytes = (uint32_t)ivxs_integer(the, &xsArg(1), 0, 0xffff, "webrtc", "bytes");
+	xsmcSetBoolean(xsResult, ivxs_twcc_window_open(&r->twcc, bytes));
+}
+
+/* ccStats(cc) -> { packets, feedbacks, refused, received, lost, unknown, expired, missed, bandwidth, srtt, minRtt, inFlight, window }. */
 void xs_webrtc_cc_stats(xsMachine *the)
 {
 	CcRecord *r = ivxs_handle_open(the, &xsArg(0), &kCcHooks, "webrtc", "TransportCc");
@@ -287,6 +295,7 @@ void xs_webrtc_cc_stats(xsMachine *the)
 	FIELD("srtt", t->srtt);
 	FIELD("minRtt", t->rtt.any ? (t->rtt.cur < t->rtt.prev ? t->rtt.cur : t->rtt.prev) : -1);
 	FIELD("inFlight", t->inFlight);
+	FIELD("window", t->cc.cwnd);
 #undef FIELD
 }
 

@@ -257,3 +257,8 @@ uint64_t ivxs_twcc_rate(ivxs_twcc *t, uint32_t now)
 	}
 	return t->cc.pacing_rate;
 }
+
+int ivxs_twcc_window_open(const ivxs_twcc *t, uint32_t bytes)
+{
+	return p2p_cc_window_open(&t->cc, bytes, t->inFlight);
+}

@@ -100,4 +100,9 @@ int ivxs_twcc_feedback(ivxs_twcc *t, const ivxs_rtcp_packet *p, uint32_t now);
  * (a packet unreported for the stall time). Expires what was never reported on. */
 uint64_t ivxs_twcc_rate(ivxs_twcc *t, uint32_t now);
 
+/* Whether `bytes` more may go now by the CC's window (its bytes in flight, unreported, against
+ * cwnd — as the native wire waits, p2p_cc_wait): a sender whose rate is ahead of the path (the
+ * CC's startup) fills no more of the bottleneck's queue than that. */
+int ivxs_twcc_window_open(const ivxs_twcc *t, uint32_t bytes);
+
 #endif

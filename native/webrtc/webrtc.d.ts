@@ -13,13 +13,17 @@ declare module "webrtc" {
 		constructor(extensionId: number, now: number);
 		/** Bytes a second the viewer's path takes now (the CC's pacing rate); 0 while it is stalled (a packet unreported for 500 ms or more). */
 		rate(now: number): number;
+		/** Whether `bytes` (0–65535) more may go now by the congestion control's window (its bytes unreported against it). */
+		open(bytes: number): boolean;
 		readonly stats: { packets: number; feedbacks: number; refused: number; received: number; lost: number; unknown: number; expired: number;
 			/** Unreported before a feedback's base: the feedback that reported them was lost. */
 			missed: number;
 			/** The bottleneck bandwidth measured, bytes/s. */
 			bandwidth: number;
 			/** The smoothed round trip by the feedback (its queueing and the viewer's wait before reporting in it), ms; 0 before one. */
-			srtt: number; minRtt: number; inFlight: number };
+			srtt: number; minRtt: number; inFlight: number;
+			/** The congestion control's window, bytes. */
+			window: number };
 	}
 	/** A viewer's report block on our stream (RFC 3550 §6.4.1). */
 	export interface RtcpReport {

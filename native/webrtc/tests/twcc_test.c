@@ -467,6 +467,29 @@ static void test_tail_lost(void)
 done:;
 }
 
+/* The window: with ten packets of 1018 bytes out, two more MTUs do not fit the initial window (ten
+ * MTUs); nothing out, anything fits (a key frame is never held back for good); their report opens
+ * it again, as the native wire's ACKs do. */
+static void test_window(void)
+{
+	static ivxs_twcc t;
+	static twcc_packet pk[TWCC_MAX];
+	uint8_t fci[1200];
+	ivxs_rtcp_packet rp;
+	unsigned kinds[3] = { 0, 0, 0 }, i;
+	ivxs_twcc_init(&t, g_base);
+	CHECK(ivxs_twcc_window_open(&t, 60000));   /* nothing in flight */
+	CHECK(tenSent(&t, &rp));
+	CHECKF(t.inFlight == 10180 && !ivxs_twcc_window_open(&t, 2 * IVXS_P2P_MTU) && ivxs_twcc_window_open(&t, t.cc.cwnd - t.inFlight),
+		"in flight %u, window %u", t.inFlight, t.cc.cwnd);
+	for (i = 0; i < 10; i++)
+		pk[i].seq = (uint16_t)i, pk[i].received = 1, pk[i].arrivalUs = 64000 + i * 1000;
+	rp.body = fci, rp.bodyLen = twccEncode(fci, 0, 1, 0, pk, 10, 0, kinds);
+	CHECK_EQ(ivxs_twcc_feedback(&t, &rp, g_base + 60), 0);
+	CHECK(t.inFlight == 0 && ivxs_twcc_window_open(&t, 2 * IVXS_P2P_MTU));
+done:;
+}
+
 /* Every 5th feedback lost on the way back (the viewer reports each packet once): the packets it
  * reported are settled as missed when the next one starts past them, so the path never reads as
  * stalled — as many frames go as with every feedback heard, and the rate stays the link's. */
@@ -581,6 +604,7 @@ int main(void)
 	ivxs_test_run("a last hop thinned mid-stream to a little above the audio: the queue the old rate filled is drained, not taken for the path's delay", test_thinned);
 	ivxs_test_run("a viewer that stops reporting: rate 0 within the stall time, packets expire, the camera tries again", test_stall);
 	ivxs_test_run("the tail of what was sent lost, nothing after it: a probe once nothing has gone for the stall time, its report settles the tail", test_tail_lost);
+	ivxs_test_run("the congestion control's window: full with its bytes unreported, open again by their report", test_window);
 	ivxs_test_run("every 5th feedback lost: its packets settled as missed by the next, the path never stalled", test_feedback_lost);
 	ivxs_test_run("hostile feedback: numbers never sent, 8191 statuses in 4 bytes, malformed, replayed", test_hostile);
 	ivxs_test_run("the viewer's clock wraps (24-bit reference time) mid-stream", test_remote_wrap);
