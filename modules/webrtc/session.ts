@@ -85,10 +85,10 @@ export interface SendScratch {
  * — a repair the frame cannot be decoded without — would wait behind all of it (the native transport
  * paces its packets the same way). Sent PACED_PACKETS at a time, and no more in flight (unreported)
  * than the congestion control's window, as the native sender waits for it (p2p_cc_wait): in its
- * startup the CC paces at 2.89x what it has measured, and the window is what bounds that queue. With no loss a frame goes as one
- * burst: a FIFO bottleneck finishes it no later, and paced at a rate the CC learnt from paced
- * packets it would never learn more — on a LAN a 58 KB key frame went out over ~150 ms and Chromium
- * set its playout delay by that (p2p bench, glass-to-glass 37 → 63 ms).
+ * startup the CC paces at 2.89x what it has measured, and the window is what bounds that queue.
+ * With no loss a frame goes as one burst: a FIFO bottleneck finishes it no later, and paced at a
+ * rate the CC learnt from paced packets it would never learn more — on a LAN a 58 KB key frame went
+ * out over ~150 ms and Chromium set its playout delay by that (p2p bench, glass-to-glass 37 → 63 ms).
  */
 const PACE_BURST_MS = 20;
 const PACED_PACKETS = 2;
