@@ -274,7 +274,7 @@ void xs_webrtc_cc_open(xsMachine *the)
 	xsmcSetBoolean(xsResult, ivxs_twcc_window_open(&r->twcc, bytes));
 }
 
-/* ccStats(cc) -> { packets, feedbacks, refused, received, lost, unknown, expired, missed, bandwidth, srtt, minRtt, inFlight, window }. */
+/* ccStats(cc) -> { packets, feedbacks, refused, received, lost, unknown, expired, missed, bandwidth, srtt, minRtt, inFlight }. */
 void xs_webrtc_cc_stats(xsMachine *the)
 {
 	CcRecord *r = ivxs_handle_open(the, &xsArg(0), &kCcHooks, "webrtc", "TransportCc");
@@ -295,7 +295,6 @@ void xs_webrtc_cc_stats(xsMachine *the)
 	FIELD("srtt", t->srtt);
 	FIELD("minRtt", t->rtt.any ? (t->rtt.cur < t->rtt.prev ? t->rtt.cur : t->rtt.prev) : -1);
 	FIELD("inFlight", t->inFlight);
-	FIELD("window", t->cc.cwnd);
 #undef FIELD
 }
 

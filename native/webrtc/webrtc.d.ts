@@ -21,9 +21,7 @@ declare module "webrtc" {
 			/** The bottleneck bandwidth measured, bytes/s. */
 			bandwidth: number;
 			/** The smoothed round trip by the feedback (its queueing and the viewer's wait before reporting in it), ms; 0 before one. */
-			srtt: number; minRtt: number; inFlight: number;
-			/** The congestion control's window, bytes. */
-			window: number };
+			srtt: number; minRtt: number; inFlight: number };
 	}
 	/** A viewer's report block on our stream (RFC 3550 §6.4.1). */
 	export interface RtcpReport {
