@@ -49,7 +49,7 @@ function registerQemuI386(prefix) {
 	const [command, ...rest] = [...prefix, "sh", "-c", "dir=/proc/sys/fs/binfmt_misc; "
 		+ "{ [ -e $dir/register ] || mount -t binfmt_misc binfmt_misc $dir; } && "
 		+ `{ [ -e $dir/qemu-i386 ] || printf '%s\\n' '${I386_BINFMT}' > $dir/register; }`];
-	console.log("[test-deps] this kernel cannot run 32-bit programs: registering qemu-i386 with binfmt_misc");
+	console.error("[test-deps] this kernel cannot run 32-bit programs: registering qemu-i386 with binfmt_misc");
 	execFileSync(command, rest, { stdio: ["ignore", "ignore", "inherit"] });
 }
 
@@ -133,7 +133,7 @@ function install(packages) {
 		const [command, ...rest] = [...prefix, ...args];
 		execFileSync(command, rest, { stdio: ["ignore", "ignore", "inherit"], env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } });
 	};
-	console.log(`[test-deps] installing from Debian: ${packages.join(" ")} (a few minutes the first time)`);
+	console.error(`[test-deps] installing from Debian: ${packages.join(" ")} (a few minutes the first time)`);
 	// 32-bit libraries (name:i386) need the architecture enabled before the update
 	if (packages.some((p) => p.endsWith(":i386"))) run(["dpkg", "--add-architecture", "i386"]);
 	// A mirror caught mid-sync fails the update for one index (seen: bookworm-security's i386
