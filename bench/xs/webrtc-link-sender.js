@@ -86,7 +86,7 @@ export default function main() {
 				reported();
 				const f = figures() ?? {};
 				const { chunksPeak, slotsPeak } = memory();
-				print({ drained: true, frames: f.frames, skipped: f.skipped, nacks: f.nacks, resent: f.resent, resends_refused: f.resendsRefused, resends_unaffordable: f.resendsUnaffordable, resends_gone: f.resendsGone, resends_repeated: f.resendsRepeated, key_frame_requests: f.keyFrameRequests, rtt_ms: f.rttMs, path_kbps: f.pathRate === undefined ? null : Math.round(f.pathRate * 8 / 1000), xs_peak_bytes: chunksPeak + slotsPeak });
+				print({ drained: true, frames: f.frames, skipped: f.skipped, nacks: f.nacks, resent: f.resent, resends_refused: f.resendsRefused, resends_unaffordable: f.resendsUnaffordable, resends_gone: f.resendsGone, resends_repeated: f.resendsRepeated, key_frame_requests: f.keyFrameRequests, key_frame_requests_in_repair: f.keyFrameRequestsInRepair, rtt_ms: f.rttMs, path_kbps: f.pathRate === undefined ? null : Math.round(f.pathRate * 8 / 1000), xs_peak_bytes: chunksPeak + slotsPeak });
 				endpoint.close();
 				Timer.set(() => exit(0), 200);
 			}, drainMs);

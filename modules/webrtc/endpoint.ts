@@ -109,6 +109,13 @@ interface Entry {
 	keyed: boolean;
 	/** When the reader last went back to the ring's newest key frame (a viewer's PLI). */
 	rewoundAt: number;
+	/** The GOP of the last key frame it was sent, the session's unrepaired NACKs then, and the GOP of
+	 * the newest video frame read from the ring (a rewind's key frame). */
+	keyGop: number;
+	unrepairedAtKey: number;
+	readGop: number;
+	/** Key frame requests that came while that key frame was being repaired (not rewound for). */
+	requestsInRepair: number;
 	/** Bytes sent when the figures were last taken, and when. */
 	mark: { bytes: number; at: number };
 	/** Under an uplink budget: the bytes it may still send (refilled at its part), when last refilled,
@@ -148,6 +155,8 @@ export interface WebRtcFigures {
 	/** G.711 frames sent (the audio track, when the viewer hears it). */
 	audioFrames: number;
 	keyFrameRequests: number;
+	/** Of those, the ones that came while the key frame they would send again was being repaired (no rewind). */
+	keyFrameRequestsInRepair: number;
 	nacks: number;
 	/** NACKed packets resent from the ring. */
 	resent: number;
@@ -237,7 +246,7 @@ export class WebRtcEndpoint {
 		const ssrc = new DataView(randomBytes(4)).getUint32(0) >>> 0 || 1;
 		// A DataChannel carries commands (each checked against the grant's rights by the handler).
 		const application = this.#o.command ? offer.media.find((m) => m.kind === "application" && m.sctpPort !== undefined) : undefined;
-		const entry: Entry = { id, ufrag: local.ufrag, since: this.#o.now(), restartedAt: -Infinity, keyed: false, rewoundAt: -Infinity, mark: { bytes: 0, at: this.#o.now() }, allowance: { bytes: Infinity, at: this.#o.now() }, skipped: 0, starved: false, waiting: [], waitingAt: [], hears: false, session: undefined as never };
+		const entry: Entry = { id, ufrag: local.ufrag, since: this.#o.now(), restartedAt: -Infinity, keyed: false, rewoundAt: -Infinity, keyGop: -1, unrepairedAtKey: 0, readGop: -1, requestsInRepair: 0, mark: { bytes: 0, at: this.#o.now() }, allowance: { bytes: Infinity, at: this.#o.now() }, skipped: 0, starved: false, waiting: [], waitingAt: [], hears: false, session: undefined as never };
 		entry.session = new WebRtcSession({
 			identity: this.#o.identity, remoteFingerprint: offer.fingerprint.bytes, local,
 			video: { payloadType: codec.pt, ssrc, codec: this.#o.codec === "h264" ? 1 : 2, transportCc },
@@ -380,7 +389,7 @@ export class WebRtcEndpoint {
 		const { frames, packets, bytes, senderReports, rttMs, keyFrameRequests, nacks, resent, resendsRefused, resendsUnaffordable, resendsGone, resendsRepeated } = entry.session.stats;
 		const cc = entry.session.congestion;
 		entry.session.close();
-		this.#o.log(`webrtc: viewer ${id} ${why}: ${frames} frames, ${packets} packets, ${bytes} bytes; ${senderReports} sender reports, round trip ${rttMs < 0 ? "unknown" : `${rttMs} ms`}, ${keyFrameRequests} key frame requests, ${nacks} NACKed (${resent} resent, ${resendsRepeated} again within the round trip, ${resendsGone} gone, ${resendsRefused} over the limit, ${resendsUnaffordable} over the path's allowance); ${entry.skipped} frames skipped for the uplink or the path${cc ? `; congestion control: ${cc.feedbacks} feedbacks on ${cc.packets} packets (${cc.received} arrived, ${cc.lost} lost, ${cc.expired} never reported, ${cc.missed} in lost feedback), path ${Math.round(cc.bandwidth * 8 / 1000)} kbit/s, min RTT ${cc.minRtt} ms` : ""}${entry.channels ? `; ${entry.channels.stats.commands} commands (${entry.channels.stats.replies} answered)` : ""}`);
+		this.#o.log(`webrtc: viewer ${id} ${why}: ${frames} frames, ${packets} packets, ${bytes} bytes; ${senderReports} sender reports, round trip ${rttMs < 0 ? "unknown" : `${rttMs} ms`}, ${keyFrameRequests} key frame requests (${entry.requestsInRepair} while their key frame was being repaired), ${nacks} NACKed (${resent} resent, ${resendsRepeated} again within the round trip, ${resendsGone} gone, ${resendsRefused} over the limit, ${resendsUnaffordable} over the path's allowance); ${entry.skipped} frames skipped for the uplink or the path${cc ? `; congestion control: ${cc.feedbacks} feedbacks on ${cc.packets} packets (${cc.received} arrived, ${cc.lost} lost, ${cc.expired} never reported, ${cc.missed} in lost feedback), path ${Math.round(cc.bandwidth * 8 / 1000)} kbit/s, min RTT ${cc.minRtt} ms` : ""}${entry.channels ? `; ${entry.channels.stats.commands} commands (${entry.channels.stats.replies} answered)` : ""}`);
 		if (!this.#entries.size) this.#stop();
 		return true;
 	}
@@ -391,7 +400,7 @@ export class WebRtcEndpoint {
 			const { bytes, frames, audioFrames, keyFrameRequests, nacks, resent, resendsRefused, resendsUnaffordable, resendsGone, resendsRepeated, rttMs, fractionLost } = entry.session.stats;
 			const rate = at > entry.mark.at ? Math.round((bytes - entry.mark.bytes) * 1000 / (at - entry.mark.at)) : 0;
 			entry.mark = { bytes, at };
-			return { session: entry.id, connected: entry.session.connected, peer: entry.session.peer, rate, rttMs, fractionLost, frames, audioFrames, keyFrameRequests, nacks, resent, resendsRefused, resendsUnaffordable, resendsGone, resendsRepeated, talk: entry.talk !== undefined, skipped: entry.skipped, pathRate: entry.session.pathRate(), bandwidth: entry.session.congestion?.bandwidth, commands: entry.channels?.stats.commands };
+			return { session: entry.id, connected: entry.session.connected, peer: entry.session.peer, rate, rttMs, fractionLost, frames, audioFrames, keyFrameRequests, keyFrameRequestsInRepair: entry.requestsInRepair, nacks, resent, resendsRefused, resendsUnaffordable, resendsGone, resendsRepeated, talk: entry.talk !== undefined, skipped: entry.skipped, pathRate: entry.session.pathRate(), bandwidth: entry.session.congestion?.bandwidth, commands: entry.channels?.stats.commands };
 		});
 	}
 
@@ -461,8 +470,17 @@ export class WebRtcEndpoint {
 
 	/** The viewer lost its picture (PLI, FIR): the ring's newest key frame goes again at once — at
 	 * most once per REWIND_MS (a viewer asking more often would make the camera send a key frame
-	 * each time: it waits for the next one instead). */
+	 * each time: it waits for the next one instead). Not while that key frame is the one it was last
+	 * sent and its NACKs are being answered (every one since, the last within a round trip): a
+	 * decoder asks when it has had nothing to show for a while (Chromium: 200 ms without a packet of
+	 * the key frame), before the repair is back; sending the key frame and the frames since again
+	 * would put a GOP's bytes behind the repair — on a thin link, seconds in its queue. */
 	#keyFrame(entry: Entry): void {
+		const { session } = entry;
+		if (entry.keyed && entry.keyGop === entry.readGop && session.unrepaired === entry.unrepairedAtKey && session.repairing()) {
+			entry.requestsInRepair++;
+			return;
+		}
 		entry.keyed = false;
 		const at = this.#o.now();
 		if (!entry.reader || at - entry.rewoundAt < REWIND_MS) return;
@@ -495,6 +513,7 @@ export class WebRtcEndpoint {
 					continue;
 				}
 				if (entry.waiting.length >= MAX_WAITING) this.#skipWaiting(entry);
+				entry.readGop = frame.gop;
 				entry.waiting.push(frame);
 				entry.waitingAt.push(this.#o.now());
 			}
@@ -537,6 +556,10 @@ export class WebRtcEndpoint {
 			this.#dropOldest(entry);
 			// (the session checks the ring's intact(), not the reader's valid(): a NACK may reach the unit after this reader is replaced)
 			entry.keyed = session.sendVideo(frame.data, frame.timestamp, waiting.length > 0);
+			if (entry.keyed && frame.key) {
+				entry.keyGop = frame.gop;
+				entry.unrepairedAtKey = session.unrepaired;
+			}
 		}
 	}
 

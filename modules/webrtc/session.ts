@@ -145,6 +145,8 @@ export class WebRtcSession {
 	#pacer = { bytes: 0, at: 0 };
 	/** The viewer's last NACK, ms: pacing while it is recent. */
 	#nackedAt = -Infinity;
+	/** When a NACKed packet last went again. */
+	#lastResentAt = -Infinity;
 	#paceTimer: unknown;
 	/** The paced unit waits for the congestion control's window: the viewer's next feedback goes on with it. */
 	#windowShut = false;
@@ -242,6 +244,17 @@ export class WebRtcSession {
 	pathQueueMs(): number {
 		const stats = this.#cc?.stats;
 		return stats && stats.minRtt >= 0 && stats.srtt > stats.minRtt ? stats.srtt - stats.minRtt : 0;
+	}
+
+	/** Whether a NACKed packet went again within the last round trip: a repair is on its way. */
+	repairing(): boolean {
+		return this.#now() - this.#lastResentAt < this.#roundTrip();
+	}
+
+	/** The viewer's NACKs that got no resend: its packet gone from the ring or the history, over the
+	 * resend limit, or over the path's allowance. */
+	get unrepaired(): number {
+		return this.stats.resendsGone + this.stats.resendsRefused + this.stats.resendsUnaffordable;
 	}
 
 	/** The congestion control's counts (packets numbered, feedbacks, bandwidth measured…), when there is one. */
@@ -474,7 +487,7 @@ export class WebRtcSession {
 				}
 				// and no more in flight than the window: a rate ahead of the path (the CC's startup)
 				// queues at the bottleneck what it sends past that
-				if (cc && !cc.open(PACED_PACKETS * MTU)) {
+				if (cc && !cc.open(PACED_PACKETS * MTU, now)) {
 					this.#windowShut = true;
 					this.#paceTimer = Timer.set(() => void this.#pace(true), WINDOW_RETRY_MS);
 					return true;
@@ -605,16 +618,21 @@ export class WebRtcSession {
 		this.#resentSeqs[this.#resentNext] = seq;
 		this.#resentAt[this.#resentNext] = now;
 		this.#resentNext = (this.#resentNext + 1) % RESENT_SLOTS;
+		this.#lastResentAt = now;
 		this.stats.resent++;
 		this.stats.bytes += length;
 	}
 
-	/** Whether packet `seq` was resent less than a round trip ago (the feedback's smoothed one, which
-	 * holds the path's queueing; else the reports'; else DEFAULT_RTT_MS). */
+	/** Whether packet `seq` was resent less than a round trip ago. */
 	#resentLately(seq: number, now: number): boolean {
-		const rtt = this.#cc?.stats.srtt || (this.stats.rttMs >= 0 ? this.stats.rttMs : DEFAULT_RTT_MS);
+		const rtt = this.#roundTrip();
 		for (let i = 0; i < RESENT_SLOTS; i++) if (this.#resentSeqs[i] === seq && now - this.#resentAt[i] < rtt) return true;
 		return false;
+	}
+
+	/** The round trip now: the feedback's smoothed one (it holds the path's queueing), else the reports', else DEFAULT_RTT_MS. */
+	#roundTrip(): number {
+		return this.#cc?.stats.srtt || (this.stats.rttMs >= 0 ? this.stats.rttMs : DEFAULT_RTT_MS);
 	}
 
 	close(): void {

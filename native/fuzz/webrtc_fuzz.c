@@ -104,7 +104,7 @@ static void twccFeed(const ivxs_rtcp_packet *p, uint32_t now)
 			held += t.sent[i].cc.bytes;
 	REQUIRE(held == t.inFlight && t.inFlight <= 128 * 1018);
 	(void)ivxs_twcc_rate(&t, now + 300);
-	(void)ivxs_twcc_window_open(&t, 2400);
+	(void)ivxs_twcc_window_open(&t, 2400, now + 900);   /* stalled by then: the probe path too */
 }
 
 /* Walks a compound RTCP packet, reading everything the camera would. */

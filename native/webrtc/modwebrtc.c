@@ -266,12 +266,19 @@ void xs_webrtc_cc_rate(xsMachine *the)
 	xsmcSetNumber(xsResult, (double)ivxs_twcc_rate(&r->twcc, now));
 }
 
-/* ccOpen(cc, bytes) -> whether `bytes` more fit the CC's window now. */
+/* ccOpen(cc, bytes, now) -> whether `bytes` more fit the CC's window now (or a stalled path's probe may go). */
 void xs_webrtc_cc_open(xsMachine *the)
 {
 	CcRecord *r = ivxs_handle_open(the, &xsArg(0), &kCcHooks, "webrtc", "TransportCc");
 	uint32_t bytes = (uint32_t)ivxs_integer(the, &xsArg(1), 0, 0xffff, "webrtc", "bytes");
-	xsmcSetBoolean(xsResult, ivxs_twcc_window_open(&r->twcc, bytes));
+	uint32_t now;
+	if (xsmcArgc < 3 || xsmcTypeOf(xsArg(2)) == xsUndefinedType) {
+		/* an app layer from before `now` (the OTA ABI is the same): the window alone, as it had it */
+		xsmcSetBoolean(xsResult, p2p_cc_window_open(&r->twcc.cc, bytes, r->twcc.inFlight));
+		return;
+	}
+	now = (uint32_t)ivxs_integer(the, &xsArg(2), 0, 0xffffffff, "webrtc", "now");
+	xsmcSetBoolean(xsResult, ivxs_twcc_window_open(&r->twcc, bytes, now));
 }
 
 /* ccStats(cc) -> { packets, feedbacks, refused, received, lost, unknown, expired, missed, bandwidth, srtt, minRtt, inFlight }. */

@@ -231,34 +231,67 @@ int ivxs_twcc_feedback(ivxs_twcc *t, const ivxs_rtcp_packet *p, uint32_t now)
 	return 0;
 }
 
-uint64_t ivxs_twcc_rate(ivxs_twcc *t, uint32_t now)
+/* The stall time (a packet unreported this long stalls the path) and the probe time (stalled, a
+ * burst goes once nothing has for this long): twcc.h. */
+static uint32_t stallMs(const ivxs_twcc *t)
 {
 	uint32_t stall = 250 + 2 * t->srtt;
-	if (stall < IVXS_TWCC_STALL_MIN_MS)
-		stall = IVXS_TWCC_STALL_MIN_MS;
+	return stall < IVXS_TWCC_STALL_MIN_MS ? IVXS_TWCC_STALL_MIN_MS : stall;
+}
+
+static uint32_t probeMs(const ivxs_twcc *t)
+{
+	uint32_t probe = 2 * t->srtt, stall = stallMs(t);
+	if (probe < IVXS_TWCC_PROBE_MIN_MS)
+		probe = IVXS_TWCC_PROBE_MIN_MS;
+	return probe > stall ? stall : probe;
+}
+
+/* Whether the path is stalled now: the viewer has reported before, and its oldest packet in flight
+ * (the one at `low`) is unreported for the stall time. Stalled, a probe may go once nothing has
+ * been sent for the probe time (`probe` set to that). */
+static int stalled(const ivxs_twcc *t, uint32_t now, int *probe)
+{
+	const ivxs_twcc_sent *oldest = &t->sent[t->low % IVXS_TWCC_HISTORY];
+	const ivxs_twcc_sent *newest = &t->sent[(uint16_t)(t->next - 1) % IVXS_TWCC_HISTORY];
+	if (!t->heard || t->low == t->next || !oldest->inFlight || oldest->seq != t->low
+			|| P2P_SINCE(now, oldest->cc.sent_ms) < stallMs(t))
+		return 0;
+	*probe = P2P_SINCE(now, newest->cc.sent_ms) >= probeMs(t);
+	return 1;
+}
+
+uint64_t ivxs_twcc_rate(ivxs_twcc *t, uint32_t now)
+{
+	int probe = 0;
 	advance(t, now);
 	advanceLow(t);
 	while (t->low != t->next) {
 		ivxs_twcc_sent *s = slotOf(t, t->low);
-		uint32_t age = P2P_SINCE(now, s->cc.sent_ms);
-		if (age < IVXS_TWCC_EXPIRE_MS) {
-			/* before the viewer's first report, no report is not a stall (it may send none). A
-			 * stall with nothing sent since it began lets one burst go as a probe: a viewer reports
-			 * what arrives, so packets lost at the end of what was sent are reported (as lost) only
-			 * once something after them arrives — held at 0, the path waited for them to expire
-			 * (2 s without a frame: the p2p bench's webrtc entry, bursty loss) */
-			if (t->heard && age >= stall)
-				return P2P_SINCE(now, slotOf(t, (uint16_t)(t->next - 1))->cc.sent_ms) >= stall ? t->cc.pacing_rate : 0;
+		if (P2P_SINCE(now, s->cc.sent_ms) < IVXS_TWCC_EXPIRE_MS)
 			break;
-		}
 		settle(t, s);
 		t->stats.expired++;
 		advanceLow(t);
 	}
+	/* Before the viewer's first report, no report is not a stall (it may send none). A stall lets
+	 * one burst go as a probe once nothing has gone for the probe time: a viewer reports what
+	 * arrives, so packets lost at the end of what was sent, or a feedback lost on the way, are
+	 * settled only once something after them arrives — held at 0, the path waited for them to
+	 * expire (2 s without a frame: the p2p bench's webrtc entry, bursty loss). The probe time is a
+	 * round trip's order, not the stall time: waiting that too held a stalled path ~1 s, past the
+	 * endpoint's WAIT_MS (600 ms) for the frames behind it. A dead path gets a burst per probe time
+	 * until its packets expire (the camera's consent check ends the session). */
+	if (stalled(t, now, &probe))
+		return probe ? t->cc.pacing_rate : 0;
 	return t->cc.pacing_rate;
 }
 
-int ivxs_twcc_window_open(const ivxs_twcc *t, uint32_t bytes)
+int ivxs_twcc_window_open(const ivxs_twcc *t, uint32_t bytes, uint32_t now)
 {
-	return p2p_cc_window_open(&t->cc, bytes, t->inFlight);
+	/* a stalled path's probe goes whatever the window says: what holds the window is what the
+	 * stall waits to hear about, and only the probe's report settles it (with the window shut
+	 * the path waited for its packets to expire: camera 2x bursty, 58 frames skipped in a run) */
+	int probe = 0;
+	return p2p_cc_window_open(&t->cc, bytes, t->inFlight) || (stalled(t, now, &probe) && probe);
 }

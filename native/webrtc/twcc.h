@@ -38,6 +38,7 @@
 #define IVXS_TWCC_EXTENSION_BYTES 8     /* 0xBEDE, length 1, id/len, the number (2), padding */
 #define IVXS_TWCC_EXPIRE_MS 2000u       /* a packet not reported on for this long is forgotten (lost) */
 #define IVXS_TWCC_STALL_MIN_MS 500u     /* in flight for max(this, 250 + 2 x SRTT) unreported: stalled */
+#define IVXS_TWCC_PROBE_MIN_MS 200u     /* stalled, a probe once nothing went for max(this, 2 x SRTT) (at most the stall time) */
 
 typedef struct {
 	p2p_cc_packet cc;
@@ -102,7 +103,8 @@ uint64_t ivxs_twcc_rate(ivxs_twcc *t, uint32_t now);
 
 /* Whether `bytes` more may go now by the CC's window (its bytes in flight, unreported, against
  * cwnd — as the native wire waits, p2p_cc_wait): a sender whose rate is ahead of the path (the
- * CC's startup) fills no more of the bottleneck's queue than that. */
-int ivxs_twcc_window_open(const ivxs_twcc *t, uint32_t bytes);
+ * CC's startup) fills no more of the bottleneck's queue than that. Open for a stalled path's probe
+ * (ivxs_twcc_rate): what shuts it then is what only the probe's report settles. */
+int ivxs_twcc_window_open(const ivxs_twcc *t, uint32_t bytes, uint32_t now);
 
 #endif

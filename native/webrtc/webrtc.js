@@ -14,7 +14,7 @@ function senderNext(sender, accessUnit, srtp, out, lengths, cc, now) @ "xs_webrt
 function senderResend(sender, accessUnit, srtp, out, firstSeq, timestamp, seq, cc, now) @ "xs_webrtc_sender_resend";
 function createCc(extensionId, now) @ "xs_webrtc_cc_create";
 function ccRate(cc, now) @ "xs_webrtc_cc_rate";
-function ccOpen(cc, bytes) @ "xs_webrtc_cc_open";
+function ccOpen(cc, bytes, now) @ "xs_webrtc_cc_open";
 function ccStats(cc) @ "xs_webrtc_cc_stats";
 function feedback(buffer, length, mediaSsrc, cc, now) @ "xs_webrtc_rtcp_feedback";
 
@@ -61,7 +61,7 @@ export class TransportCc {
 	#cc;
 	constructor(extensionId, now) { this.#cc = createCc(extensionId, now); }
 	rate(now) { return ccRate(this.#cc, now); }
-	open(bytes) { return ccOpen(this.#cc, bytes); }
+	open(bytes, now) { return ccOpen(this.#cc, bytes, now); }
 	get stats() { return ccStats(this.#cc); }
 	static {
 		ccOf = (cc) => {

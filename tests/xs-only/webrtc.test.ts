@@ -330,7 +330,7 @@ function handshakeThrough(endpoint: WebRtcEndpoint, viewer: DtlsSession, toViewe
 	return { state, media };
 }
 
-test("WebRtcEndpoint: a viewer's offer answered, its checks and DTLS through take(), the ring's newest key frame and what follows sent as DTLS completes; a PLI sends them again at once, a second within REWIND_MS waits for the next key frame; sender reports once a second, the round trip from the viewer's receiver report; a NACKed packet resent byte for byte as it went, none past RESENDS_PER_SECOND nor older than the history; a check flood past CHECKS_PER_SECOND dropped; a viewer that never connects ended after CONNECT_MS, a silent one on consent", async (t) => {
+test("WebRtcEndpoint: a viewer's offer answered, its checks and DTLS through take(), the ring's newest key frame and what follows sent as DTLS completes; a PLI sends them again at once, a second within REWIND_MS waits for the next key frame, one while that key frame is being repaired (its NACKs answered) waits for the repair; sender reports once a second, the round trip from the viewer's receiver report; a NACKed packet resent byte for byte as it went, none past RESENDS_PER_SECOND nor older than the history; a check flood past CHECKS_PER_SECOND dropped; a viewer that never connects ended after CONNECT_MS, a silent one on consent", async (t) => {
 	const clip = new Uint8Array(readFile("fixtures/media/h264-main-640x480.h264"));
 	const spans = accessUnitSpans(clip, "h264");
 	const cam = DtlsIdentity.create(), view = DtlsIdentity.create();
@@ -443,8 +443,15 @@ test("WebRtcEndpoint: a viewer's offer answered, its checks and DTLS through tak
 	const resent = drained(toViewer);
 	t.is(resent.length, 1, "one packet resent");
 	t.deepEqual(new Uint8Array(resent[0]), new Uint8Array(lost), "byte for byte as it went");
+	// a PLI while that repair is on its way (resent within the round trip, every NACK since the key
+	// frame answered): no rewind — the key frame and the frames since would queue behind the repair
+	endpoint.take(pli());
+	t.is(drained(toViewer).filter(isRtp).length, 0, "no rewind while its key frame is being repaired");
+	t.is(endpoint.figures()[0].keyFrameRequestsInRepair, 1);
 	endpoint.take(nack([[(seqOf(lost) + 1000) & 0xffff, 0xffff]]));
 	t.is(drained(toViewer).length, 0, "numbers never sent: nothing");
+	endpoint.take(pli());
+	t.true(drained(toViewer).filter(isRtp).length > 0, "a NACK that got no resend since the key frame: a PLI rewinds");
 	endpoint.take(nack(Array.from({ length: 60 }, () => [seqOf(lost), 0] as [number, number])));
 	t.is(drained(toViewer).length, 0, "the same packet again within the round trip of its resend: not resent (a browser asks again before it could arrive)");
 	// a NACK flood of packets it holds (key frames: several packets each, all within the history): RESENDS_PER_SECOND at most

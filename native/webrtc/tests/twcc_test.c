@@ -435,8 +435,9 @@ static int tenSent(ivxs_twcc *t, ivxs_rtcp_packet *rp)
 }
 
 /* The last packets sent are lost and nothing follows them: no report can say so until something
- * after them arrives. Stalled, the rate lets one burst go once nothing has been sent for the stall
- * time (a probe); its report settles the tail as lost and the path is back. */
+ * after them arrives. Stalled, the rate lets one burst go once nothing has been sent for the probe
+ * time (a round trip's order, IVXS_TWCC_PROBE_MIN_MS here: not the stall time); its report settles
+ * the tail as lost and the path is back. */
 static void test_tail_lost(void)
 {
 	static ivxs_twcc t;
@@ -452,18 +453,24 @@ static void test_tail_lost(void)
 	rp.body = fci, rp.bodyLen = len;
 	CHECK_EQ(ivxs_twcc_feedback(&t, &rp, g_base + 60), 0);
 	CHECK(ivxs_twcc_rate(&t, g_base + 400) > 0);
-	/* the tail unreported past the stall time, nothing sent since: a probe may go */
-	CHECKF(ivxs_twcc_rate(&t, g_base + 600) > 0, "rate %llu", (unsigned long long)ivxs_twcc_rate(&t, g_base + 600));
-	rtpPacket(p, 1000, 10);
-	CHECK(ivxs_twcc_stamp(&t, ID, p, 1000, sizeof(p), 1018, 1, g_base + 600) > 0);
-	CHECK_EQ(ivxs_twcc_rate(&t, g_base + 610), 0);   /* stalled again while the probe is out */
-	for (i = 0; i < 6; i++)   /* its report: the tail not received, the probe received */
-		pk[i].seq = (uint16_t)(5 + i), pk[i].received = i == 5, pk[i].arrivalUs = i == 5 ? 128000 + 630000 : 0;
-	len = twccEncode(fci, 5, 1, 1, pk, 6, 0, kinds);
+	rtpPacket(p, 1000, 10);   /* one more that goes nowhere */
+	CHECK(ivxs_twcc_stamp(&t, ID, p, 1000, sizeof(p), 1018, 1, g_base + 450) > 0);
+	/* the tail unreported past the stall time: 0 until nothing has gone for the probe time, then a probe may go */
+	CHECKF(ivxs_twcc_rate(&t, g_base + 600) == 0, "rate %llu", (unsigned long long)ivxs_twcc_rate(&t, g_base + 600));
+	CHECKF(ivxs_twcc_rate(&t, g_base + 450 + IVXS_TWCC_PROBE_MIN_MS) > 0, "rate %llu", (unsigned long long)ivxs_twcc_rate(&t, g_base + 450 + IVXS_TWCC_PROBE_MIN_MS));
+	/* and the window lets the probe go, though what it holds would shut it (only the probe's report settles that) */
+	CHECK(!ivxs_twcc_window_open(&t, t.cc.cwnd, g_base + 600));
+	CHECK(ivxs_twcc_window_open(&t, t.cc.cwnd, g_base + 450 + IVXS_TWCC_PROBE_MIN_MS));
+	rtpPacket(p, 1000, 11);
+	CHECK(ivxs_twcc_stamp(&t, ID, p, 1000, sizeof(p), 1018, 1, g_base + 650) > 0);
+	CHECK_EQ(ivxs_twcc_rate(&t, g_base + 660), 0);   /* stalled again while the probe is out */
+	for (i = 0; i < 7; i++)   /* its report: the tail not received, the probe received */
+		pk[i].seq = (uint16_t)(5 + i), pk[i].received = i == 6, pk[i].arrivalUs = i == 6 ? 128000 + 680000 : 0;
+	len = twccEncode(fci, 5, 1, 1, pk, 7, 0, kinds);
 	rp.body = fci, rp.bodyLen = len;
-	CHECK_EQ(ivxs_twcc_feedback(&t, &rp, g_base + 670), 0);
-	CHECK(t.stats.lost == 5 && t.inFlight == 0 && t.stats.expired == 0);
-	CHECK(ivxs_twcc_rate(&t, g_base + 680) > 0);
+	CHECK_EQ(ivxs_twcc_feedback(&t, &rp, g_base + 720), 0);
+	CHECK(t.stats.lost == 6 && t.inFlight == 0 && t.stats.expired == 0);
+	CHECK(ivxs_twcc_rate(&t, g_base + 730) > 0);
 done:;
 }
 
@@ -478,15 +485,15 @@ static void test_window(void)
 	ivxs_rtcp_packet rp;
 	unsigned kinds[3] = { 0, 0, 0 }, i;
 	ivxs_twcc_init(&t, g_base);
-	CHECK(ivxs_twcc_window_open(&t, 60000));   /* nothing in flight */
+	CHECK(ivxs_twcc_window_open(&t, 60000, g_base));   /* nothing in flight */
 	CHECK(tenSent(&t, &rp));
-	CHECKF(t.inFlight == 10180 && !ivxs_twcc_window_open(&t, 2 * IVXS_P2P_MTU) && ivxs_twcc_window_open(&t, t.cc.cwnd - t.inFlight),
+	CHECKF(t.inFlight == 10180 && !ivxs_twcc_window_open(&t, 2 * IVXS_P2P_MTU, g_base) && ivxs_twcc_window_open(&t, t.cc.cwnd - t.inFlight, g_base),
 		"in flight %u, window %u", t.inFlight, t.cc.cwnd);
 	for (i = 0; i < 10; i++)
 		pk[i].seq = (uint16_t)i, pk[i].received = 1, pk[i].arrivalUs = 64000 + i * 1000;
 	rp.body = fci, rp.bodyLen = twccEncode(fci, 0, 1, 0, pk, 10, 0, kinds);
 	CHECK_EQ(ivxs_twcc_feedback(&t, &rp, g_base + 60), 0);
-	CHECK(t.inFlight == 0 && ivxs_twcc_window_open(&t, 2 * IVXS_P2P_MTU));
+	CHECK(t.inFlight == 0 && ivxs_twcc_window_open(&t, 2 * IVXS_P2P_MTU, g_base + 60));
 done:;
 }
 
