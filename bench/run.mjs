@@ -145,7 +145,9 @@ async function main() {
 	result.not_judged = Object.entries(verdicts).filter(([, v]) => v === null).map(([n]) => n);
 	result.meta.seconds = round((Date.now() - started) / 1000, 1);
 	result.meta.loadavg_at_end = os.loadavg().map((x) => round(x, 2));
-	process.stdout.write(JSON.stringify(result, null, 2) + "\n");
+	// and exit once it is written: the whole run (2026-11-27) stayed up idle after its JSON — a
+	// section leaves a handle open (no child, no socket; which one is not yet known)
+	process.stdout.write(JSON.stringify(result, null, 2) + "\n", () => process.exit());
 }
 
 main().catch((e) => { log(`fatal: ${e.stack ?? e}`); process.exitCode = 1; });

@@ -4,10 +4,12 @@ import { Writable } from "node:stream";
 import { sleep } from "../lib.mjs";
 import { view } from "../../scripts/view.mjs";
 
-/** `n` viewers at once for `seconds`; each resolves with its exit code (-1: it failed to start). `onReport(kind, report)`: their reports. */
+/** `n` viewers at once for `seconds`; each resolves with its exit code (-1: it failed to start). `onReport(kind, report)`: their reports.
+ * `token`: an API token, or several taken in turn (the cloud lets one user hold MAX_SESSIONS_PER_VIEWER of a camera's sessions). */
 export function startViewers(n, { device, cloud, token, seconds, onReport, log = () => {} }) {
 	const sink = () => new Writable({ write(_chunk, _encoding, done) { done(); } });
-	return Array.from({ length: n }, () => view({ device, cloud: cloud.url, token, out: "-", format: "fmp4", seconds, quiet: true }, { output: sink(), onReport })
+	const tokens = [token].flat();
+	return Array.from({ length: n }, (_, i) => view({ device, cloud: cloud.url, token: tokens[i % tokens.length], out: "-", format: "fmp4", seconds, quiet: true }, { output: sink(), onReport })
 		.catch((error) => {
 			log(`p2p_product: a viewer failed: ${error.message}`);
 			return -1;

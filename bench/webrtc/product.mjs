@@ -28,7 +28,7 @@ import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { networkInterfaces } from "node:os";
 import { join } from "node:path";
 import { buildHostVariant } from "../../tests/_host.mjs";
-import { inProcessCloud } from "../in-process-cloud.mjs";
+import { inProcessCloud, viewerTokens } from "../in-process-cloud.mjs";
 import { median, sleep } from "../lib.mjs";
 import { startCamera } from "../p2p-product/camera.mjs";
 import { CHANNEL } from "../p2p-product/run.mjs";
@@ -56,20 +56,6 @@ function aiortc(root, args, log) {
 			catch { reject(new Error(`aiortc_viewers.py ${args[0]} exited ${code}: ${out.slice(-500)}${err.slice(-1500)}`)); }
 		});
 	});
-}
-
-/** API tokens of `n` users granted the device (the cloud lets one user hold MAX_SESSIONS_PER_VIEWER of a camera's sessions). */
-async function viewerTokens(cloud, api, device, n) {
-	const tokens = [];
-	for (let i = 0; i < n; i++) {
-		const name = `viewer${i}`, password = `bench-${Math.random().toString(36).slice(2)}`;
-		await api("/v1/users", { method: "POST", body: { name, password } });
-		await api(`/v1/users/${name}/devices/${device}`, { method: "PUT" });
-		const signedIn = await fetch(`${cloud.url}/v1/session`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ user: name, password }) });
-		const cookie = signedIn.headers.get("set-cookie").split(";")[0];
-		tokens.push((await (await fetch(`${cloud.url}/v1/tokens`, { method: "POST", headers: { cookie } })).json()).token);
-	}
-	return tokens;
 }
 
 /** The camera's memory from a probe: XS live, the C heap without the XS heap's blocks, our webrtc counter. */
