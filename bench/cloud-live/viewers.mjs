@@ -89,10 +89,11 @@ const latencies = [];
 let reloads = 0, blocking = 0, expected = 0;
 const ended = () => performance.now() - start > (seconds + 1) * 1000;
 const newest = (text) => {
-	// the newest whole segment: the last URI line. Parts and the preload hint are tags (the hint
-	// names the next segment's first part: read as a segment, it marked each one seen before it was
-	// sent, and from LL-HLS's preload hint on no delivery was counted)
-	const uri = text.split("\n").findLast((line) => !line.startsWith("#") && line.includes(".m4s?")) ?? "";
+	// the newest whole segment: the URI line after the last #EXTINF. Parts and the preload hint are
+	// tags after it (the hint names the next segment's first part: read as a segment, it marked each
+	// one seen before it was sent, and from LL-HLS's preload hint on no delivery was counted)
+	const from = text.indexOf("\n", text.lastIndexOf("\n#EXTINF:") + 1) + 1, to = text.indexOf("\n", from);
+	const uri = from > 0 ? text.slice(from, to < 0 ? text.length : to) : "";
 	const end = uri.indexOf(".m4s?"), slash = uri.lastIndexOf("/", end), open = uri.lastIndexOf("/", slash - 1);
 	const msn = Number(/#EXT-X-MEDIA-SEQUENCE:(\d+)/.exec(text)?.[1]) + text.split("\n#EXTINF:").length - 2;
 	return { seq: end > 0 && uri.slice(open + 1, slash) === stream ? Number(uri.slice(slash + 1, end)) : -1, msn };
