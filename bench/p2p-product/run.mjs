@@ -56,9 +56,7 @@ export async function benchP2pProduct({ root, log = () => {} } = {}) {
 	const work = join(root, "build/bench/p2p-product");
 	rmSync(work, { recursive: true, force: true });
 	mkdirSync(work, { recursive: true });
-	// The cloud's offer limit (per user and camera: 10 at once, then one per 3 s) raised: the levels'
-	// 37 viewers, and the section's others, offer within seconds.
-	const { cloud, api, addDevice, built } = await inProcessCloud(root, join(work, "cloud"), { p2pOfferBurst: 100 });
+	const { cloud, api, addDevice, built } = await inProcessCloud(root, join(work, "cloud"));
 	let levels, total;
 	try {
 		const device = await addDevice({ id: "bench-p2p" });
