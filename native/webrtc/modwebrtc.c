@@ -266,7 +266,7 @@ void xs_webrtc_cc_rate(xsMachine *the)
 	xsmcSetNumber(xsResult, (double)ivxs_twcc_rate(&r->twcc, now));
 }
 
-/* ccOpen(cc, bytes, now) -> whether `bytes` more fit the CC's window now (or a stalled path's probe may go). */
+/* ccOpen(cc, bytes, now) -> whether `bytes` more fit the CC's window now (or a stalled path may still send: twcc.h). */
 void xs_webrtc_cc_open(xsMachine *the)
 {
 	CcRecord *r = ivxs_handle_open(the, &xsArg(0), &kCcHooks, "webrtc", "TransportCc");

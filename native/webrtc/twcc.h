@@ -18,8 +18,10 @@
  * A reported loss frees its bytes in flight (loss is not a signal to this CC: p2p_cc.c says why),
  * as does a feedback that starts past packets still unreported (the one that reported them was lost).
  * Packets never reported on expire after IVXS_TWCC_EXPIRE_MS; one in flight for longer than
- * the stall time with no report is a stalled path: the rate is 0 until it expires, but for a probe
- * once nothing has been sent for the stall time (what follows a lost tail gets it reported).
+ * the stall time with no report is a stalled path. Silence is as often the way back as the way
+ * there (a viewer's sparse feedback lost in a burst), so a stalled path keeps the rate last measured
+ * until the viewer has been silent two stall times, then halves it each stall time
+ * (IVXS_TWCC_SILENT_HALVINGS), then gets a probe whenever nothing has gone for the probe time.
  *
  * I/O-free and allocation-free: the caller gives the time, the packets and the feedback.
  */
@@ -38,7 +40,8 @@
 #define IVXS_TWCC_EXTENSION_BYTES 8     /* 0xBEDE, length 1, id/len, the number (2), padding */
 #define IVXS_TWCC_EXPIRE_MS 2000u       /* a packet not reported on for this long is forgotten (lost) */
 #define IVXS_TWCC_STALL_MIN_MS 500u     /* in flight for max(this, 250 + 2 x SRTT) unreported: stalled */
-#define IVXS_TWCC_PROBE_MIN_MS 200u     /* stalled, a probe once nothing went for max(this, 2 x SRTT) (at most the stall time) */
+#define IVXS_TWCC_SILENT_HALVINGS 4u    /* stalled: the rate held, then halved this many times, one a stall time */
+#define IVXS_TWCC_PROBE_MIN_MS 200u     /* then a probe once nothing went for max(this, 2 x SRTT) (at most the stall time) */
 
 typedef struct {
 	p2p_cc_packet cc;
@@ -79,6 +82,7 @@ typedef struct {
 	int64_t remoteRef;         /* the viewer's last reference time, and what unwraps it (it wraps at 2^24 x 64 ms) */
 	int64_t remoteOffset;
 	uint8_t heard;             /* a feedback was accepted: until then the rate is the CC's initial one */
+	uint32_t heardMs;          /* when the last one was */
 	ivxs_twcc_stats stats;
 } ivxs_twcc;
 
@@ -97,14 +101,16 @@ long ivxs_twcc_stamp(ivxs_twcc *t, uint8_t id, uint8_t *packet, size_t len, size
  * thousands of packets costs no more than one naming ours. */
 int ivxs_twcc_feedback(ivxs_twcc *t, const ivxs_rtcp_packet *p, uint32_t now);
 
-/* Bytes a second the viewer's path takes now: the CC's pacing rate; 0 while the path is stalled
- * (a packet unreported for the stall time). Expires what was never reported on. */
+/* Bytes a second the viewer's path takes now: the CC's pacing rate; while the path is stalled (a
+ * packet unreported for the stall time) the rate last measured, held and then halved as the
+ * viewer's silence goes on, and past that 0 but for a probe (see above). Expires what was never
+ * reported on. */
 uint64_t ivxs_twcc_rate(ivxs_twcc *t, uint32_t now);
 
 /* Whether `bytes` more may go now by the CC's window (its bytes in flight, unreported, against
  * cwnd — as the native wire waits, p2p_cc_wait): a sender whose rate is ahead of the path (the
- * CC's startup) fills no more of the bottleneck's queue than that. Open for a stalled path's probe
- * (ivxs_twcc_rate): what shuts it then is what only the probe's report settles. */
+ * CC's startup) fills no more of the bottleneck's queue than that. Open while a stalled path's
+ * rate is not 0 (ivxs_twcc_rate): what shuts it then is what only a report of what goes settles. */
 int ivxs_twcc_window_open(const ivxs_twcc *t, uint32_t bytes, uint32_t now);
 
 #endif

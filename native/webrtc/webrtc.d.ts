@@ -13,7 +13,7 @@ declare module "webrtc" {
 		constructor(extensionId: number, now: number);
 		/** Bytes a second the viewer's path takes now (the CC's pacing rate); 0 while it is stalled (a packet unreported for 500 ms or more). */
 		rate(now: number): number;
-		/** Whether `bytes` (0–65535) more may go at `now` by the congestion control's window (its bytes unreported against it), or as a stalled path's probe. */
+		/** Whether `bytes` (0–65535) more may go at `now` by the congestion control's window (its bytes unreported against it), or on a stalled path while it may still send (native/webrtc/twcc.h). */
 		open(bytes: number, now: number): boolean;
 		readonly stats: { packets: number; feedbacks: number; refused: number; received: number; lost: number; unknown: number; expired: number;
 			/** Unreported before a feedback's base: the feedback that reported them was lost. */

@@ -94,6 +94,7 @@ typedef struct {
 	int keyed;
 	int feedbackOff;           /* the viewer stops reporting */
 	unsigned feedbackLossEvery; /* every Nth feedback is lost on the way (0: none) */
+	int feedbackLost;          /* every feedback is lost on the way */
 	int noCc;                  /* the sender before this CC: every frame sent at once */
 	int chain;                 /* the frames sent since the last key frame all arrived whole */
 	uint32_t framesDecodable;  /* arrived whole, and every frame they depend on too */
@@ -169,7 +170,7 @@ static void simReport(sim *s, ivxs_twcc *t, uint64_t nowUs)
 	for (i = 0; i < n; i++)
 		pk[i].arrivalUs -= (int64_t)(ref - ref24) * 64000;
 	/* a receive delta after a loss may exceed 16 bits only when the link idled ~8 s: not here */
-	if (s->feedbackLossEvery && s->feedbackCount % s->feedbackLossEvery == s->feedbackLossEvery - 1)
+	if (s->feedbackLost || (s->feedbackLossEvery && s->feedbackCount % s->feedbackLossEvery == s->feedbackLossEvery - 1))
 		s->feedbackCount++;   /* sent, lost on the way: its numbers are never reported again */
 	else if (s->fbTail - s->fbHead < 64) {
 		unsigned k = s->fbTail++ % 64;
@@ -384,34 +385,64 @@ done:
 	free(s);
 }
 
-/* The viewer stops reporting: the rate is 0 within the stall time (but for a probe once nothing has
- * gone out for that long), and once its packets expire the camera tries again (a key frame),
- * counting them expired. */
+/* The stall time for `t` as twcc.c reckons it: max(IVXS_TWCC_STALL_MIN_MS, 250 + 2 x SRTT). */
+static uint32_t stallOf(const ivxs_twcc *t)
+{
+	return 250 + 2 * t->srtt < IVXS_TWCC_STALL_MIN_MS ? IVXS_TWCC_STALL_MIN_MS : 250 + 2 * t->srtt;
+}
+
+/* The viewer stops reporting (gone, or every report lost on the way back): the rate last measured
+ * is held until it has been silent two stall times, then halved each stall time,
+ * IVXS_TWCC_SILENT_HALVINGS times; then 0 but for a probe once nothing has gone for the probe time.
+ * Its packets expire; on the link, the frames go on for the first second and then mostly stop. */
 static void test_stall(void)
 {
 	static ivxs_twcc t;
 	sim *s = simNew(1000000, 20, 125000);
-	uint64_t clockUs = 0;
-	uint32_t now, sentBefore;
+	uint64_t clockUs = 0, held;
+	uint32_t now, heard, stall, sent, skipped, h;
+	uint8_t p[1300];
 	ivxs_twcc_init(&t, g_base);
 	simRun(s, &t, 3, &clockUs);
-	CHECK(ivxs_twcc_rate(&t, g_base + (uint32_t)(clockUs / 1000)) > 0);
+	now = g_base + (uint32_t)(clockUs / 1000);
+	CHECK(ivxs_twcc_rate(&t, now) > 0);
+	/* the rates by the clock alone, on a copy (nothing sent meanwhile but one packet at the cut) */
+	{
+		static ivxs_twcc c;
+		c = t;
+		rtpPacket(p, 1000, 1);
+		CHECK(ivxs_twcc_stamp(&c, ID, p, 1000, sizeof(p), 1018, 1, now) > 0);
+		heard = c.heardMs, stall = stallOf(&c);
+		held = c.cc.btl_bw && c.cc.btl_bw < c.cc.pacing_rate ? c.cc.btl_bw : c.cc.pacing_rate;
+		CHECKF(ivxs_twcc_rate(&c, heard + 2 * stall - 1) == held, "rate %llu, held %llu",
+			(unsigned long long)ivxs_twcc_rate(&c, heard + 2 * stall - 1), (unsigned long long)held);
+		CHECK(ivxs_twcc_window_open(&c, 0xffff, heard + 2 * stall - 1));
+		for (h = 1; h <= IVXS_TWCC_SILENT_HALVINGS && (h + 2) * stall < IVXS_TWCC_EXPIRE_MS; h++)
+			CHECKF(ivxs_twcc_rate(&c, heard + (h + 1) * stall) == held >> h, "%u halvings: rate %llu",
+				h, (unsigned long long)ivxs_twcc_rate(&c, heard + (h + 1) * stall));
+		/* past the halvings: a packet sent within the probe time holds it at 0, then a probe may go */
+		now = heard + (IVXS_TWCC_SILENT_HALVINGS + 2) * stall;
+		(void)ivxs_twcc_rate(&c, now - stall);   /* (what went at the cut expires) */
+		rtpPacket(p, 1000, 2);
+		CHECK(ivxs_twcc_stamp(&c, ID, p, 1000, sizeof(p), 1018, 1, now - stall) > 0);
+		rtpPacket(p, 1000, 3);
+		CHECK(ivxs_twcc_stamp(&c, ID, p, 1000, sizeof(p), 1018, 1, now) > 0);
+		CHECKF(ivxs_twcc_rate(&c, now + 1) == 0, "rate %llu", (unsigned long long)ivxs_twcc_rate(&c, now + 1));
+		CHECK(ivxs_twcc_rate(&c, now + IVXS_TWCC_PROBE_MIN_MS + 2 * c.srtt) > 0);
+	}
+	/* on the link: the first second of silence costs no frame, the next four carry few */
 	s->feedbackOff = 1;
 	s->fbHead = s->fbTail;
-	sentBefore = s->framesSent;
+	sent = s->framesSent, skipped = s->framesSkipped;
 	simRun(s, &t, 1, &clockUs);
-	now = g_base + (uint32_t)(clockUs / 1000);
-	/* stalled: 0 while something went out within the stall time (else a probe may go: test_tail_lost) */
-	{
-		uint8_t p[1300];
-		rtpPacket(p, 1000, 1);
-		CHECK(ivxs_twcc_stamp(&t, ID, p, 1000, sizeof(p), 1018, 1, now) > 0);
-	}
-	CHECKF(ivxs_twcc_rate(&t, now + 1) == 0, "rate %llu 1 s after the last report", (unsigned long long)ivxs_twcc_rate(&t, now + 1));
-	CHECKF(s->framesSent - sentBefore <= 15, "%u frames sent into a silent path in 1 s", s->framesSent - sentBefore);
-	CHECK(ivxs_twcc_rate(&t, now + IVXS_TWCC_EXPIRE_MS) > 0);
-	CHECK(t.stats.expired > 0 && t.inFlight == 0);
-	NOTE("%u packets expired", t.stats.expired);
+	CHECKF(s->framesSkipped == skipped, "%u frames skipped in the first second of silence", s->framesSkipped - skipped);
+	sent = s->framesSent;
+	simRun(s, &t, 4, &clockUs);
+	NOTE("%u of 60 frames sent in the 4 s after that", s->framesSent - sent);
+	CHECKF(s->framesSent - sent <= 30, "%u frames sent into a path silent for 1-5 s", s->framesSent - sent);   /* the rate held: all 60 */
+	CHECK(t.stats.expired > 0);
+	CHECK(ivxs_twcc_rate(&t, g_base + (uint32_t)(clockUs / 1000) + IVXS_TWCC_EXPIRE_MS) > 0);
+	CHECK(t.inFlight == 0);
 done:
 	free(s);
 }
@@ -435,9 +466,9 @@ static int tenSent(ivxs_twcc *t, ivxs_rtcp_packet *rp)
 }
 
 /* The last packets sent are lost and nothing follows them: no report can say so until something
- * after them arrives. Stalled, the rate lets one burst go once nothing has been sent for the probe
- * time (a round trip's order, IVXS_TWCC_PROBE_MIN_MS here: not the stall time); its report settles
- * the tail as lost and the path is back. */
+ * after them arrives. Stalled, the rate stays the last measured and the window lets it through,
+ * though what the tail holds would shut it; what goes next gets reported, that report settles the
+ * tail as lost, and the path is back. */
 static void test_tail_lost(void)
 {
 	static ivxs_twcc t;
@@ -445,6 +476,7 @@ static void test_tail_lost(void)
 	uint8_t fci[1200], p[1300];
 	ivxs_rtcp_packet rp;
 	unsigned kinds[3] = { 0, 0, 0 }, i;
+	uint64_t before;
 	size_t len;
 	CHECK(tenSent(&t, &rp));
 	for (i = 0; i < 5; i++)   /* 0-4 arrived; 5-9, the tail, did not (a feedback covers up to the last arrival) */
@@ -452,19 +484,17 @@ static void test_tail_lost(void)
 	len = twccEncode(fci, 0, 1, 0, pk, 5, 0, kinds);
 	rp.body = fci, rp.bodyLen = len;
 	CHECK_EQ(ivxs_twcc_feedback(&t, &rp, g_base + 60), 0);
-	CHECK(ivxs_twcc_rate(&t, g_base + 400) > 0);
+	before = ivxs_twcc_rate(&t, g_base + 400);
+	CHECK(before > 0);
 	rtpPacket(p, 1000, 10);   /* one more that goes nowhere */
 	CHECK(ivxs_twcc_stamp(&t, ID, p, 1000, sizeof(p), 1018, 1, g_base + 450) > 0);
-	/* the tail unreported past the stall time: 0 until nothing has gone for the probe time, then a probe may go */
-	CHECKF(ivxs_twcc_rate(&t, g_base + 600) == 0, "rate %llu", (unsigned long long)ivxs_twcc_rate(&t, g_base + 600));
-	CHECKF(ivxs_twcc_rate(&t, g_base + 450 + IVXS_TWCC_PROBE_MIN_MS) > 0, "rate %llu", (unsigned long long)ivxs_twcc_rate(&t, g_base + 450 + IVXS_TWCC_PROBE_MIN_MS));
-	/* and the window lets the probe go, though what it holds would shut it (only the probe's report settles that) */
-	CHECK(!ivxs_twcc_window_open(&t, t.cc.cwnd, g_base + 600));
-	CHECK(ivxs_twcc_window_open(&t, t.cc.cwnd, g_base + 450 + IVXS_TWCC_PROBE_MIN_MS));
+	/* the tail unreported past the stall time: the rate held, and the window open though it holds the tail */
+	CHECKF(ivxs_twcc_rate(&t, g_base + 600) > 0, "rate %llu", (unsigned long long)ivxs_twcc_rate(&t, g_base + 600));
+	CHECK(!p2p_cc_window_open(&t.cc, t.cc.cwnd, t.inFlight));
+	CHECK(ivxs_twcc_window_open(&t, t.cc.cwnd, g_base + 600));
 	rtpPacket(p, 1000, 11);
 	CHECK(ivxs_twcc_stamp(&t, ID, p, 1000, sizeof(p), 1018, 1, g_base + 650) > 0);
-	CHECK_EQ(ivxs_twcc_rate(&t, g_base + 660), 0);   /* stalled again while the probe is out */
-	for (i = 0; i < 7; i++)   /* its report: the tail not received, the probe received */
+	for (i = 0; i < 7; i++)   /* its report: the tail not received, the one after received */
 		pk[i].seq = (uint16_t)(5 + i), pk[i].received = i == 6, pk[i].arrivalUs = i == 6 ? 128000 + 680000 : 0;
 	len = twccEncode(fci, 5, 1, 1, pk, 7, 0, kinds);
 	rp.body = fci, rp.bodyLen = len;
@@ -520,6 +550,39 @@ static void test_feedback_lost(void)
 	CHECK(t.stats.missed > 0 && t0.stats.missed == 0);
 	CHECKF(t.cc.pacing_rate * 10 >= t0.cc.pacing_rate * 7, "rate %llu", (unsigned long long)t.cc.pacing_rate);
 	CHECK(t.stats.expired == 0);
+done:
+	free(s);
+	free(s0);
+}
+
+/* The viewer's feedback lost for a second on the way back — a burst of lost packets on a flow of
+ * 10-20 feedbacks a second (the p2p bench's bursty links: 2.25 s) — while its stream arrives: the
+ * frames go on as with every feedback heard (before a silent path kept its rate, those after the
+ * stall time were skipped, and their GOP), and the feedback after the burst settles what the lost
+ * ones would have reported as missed (what the history no longer holds, as expired). */
+static void test_feedback_burst(void)
+{
+	static ivxs_twcc t, t0;
+	sim *s = simNew(250000, 30, 125000), *s0 = simNew(250000, 30, 125000);   /* 2 Mbit/s, a 1 Mbit/s stream */
+	uint64_t clockUs = 0, clock0 = 0;
+	uint32_t skipped, skipped0;
+	ivxs_twcc_init(&t, g_base);
+	ivxs_twcc_init(&t0, g_base);
+	simRun(s, &t, 3, &clockUs);
+	simRun(s0, &t0, 3, &clock0);
+	skipped = s->framesSkipped, skipped0 = s0->framesSkipped;
+	s->feedbackLost = 1;
+	simRun(s, &t, 1, &clockUs);
+	simRun(s0, &t0, 1, &clock0);
+	s->feedbackLost = 0;
+	simRun(s, &t, 9, &clockUs);
+	simRun(s0, &t0, 9, &clock0);
+	NOTE("%u frames skipped with 1 s of feedback lost (all heard: %u); %u packets missed, %u expired; rate %llu B/s (all heard: %llu)",
+		s->framesSkipped - skipped, s0->framesSkipped - skipped0, t.stats.missed, t.stats.expired,
+		(unsigned long long)t.cc.pacing_rate, (unsigned long long)t0.cc.pacing_rate);
+	CHECKF(s->framesSkipped - skipped <= s0->framesSkipped - skipped0 + 2, "%u frames skipped", s->framesSkipped - skipped);
+	CHECKF(t.stats.missed > 0, "%u missed, %u expired", t.stats.missed, t.stats.expired);   /* (those past the history's 128 packets expire) */
+	CHECKF(t.cc.pacing_rate * 10 >= t0.cc.pacing_rate * 7, "rate %llu", (unsigned long long)t.cc.pacing_rate);
 done:
 	free(s);
 	free(s0);
@@ -609,10 +672,11 @@ int main(void)
 	ivxs_test_run("a link at 40 % of the stream: the rate follows the link's, frames skipped whole, ≤ 2 % dropped; sending them all, nothing decodable", test_thin_link);
 	ivxs_test_run("the same link as a token bucket with a 3 KB burst at line rate: key frames arrive, ≤ 2 % dropped", test_token_bucket);
 	ivxs_test_run("a last hop thinned mid-stream to a little above the audio: the queue the old rate filled is drained, not taken for the path's delay", test_thinned);
-	ivxs_test_run("a viewer that stops reporting: rate 0 within the stall time, packets expire, the camera tries again", test_stall);
-	ivxs_test_run("the tail of what was sent lost, nothing after it: a probe once nothing has gone for the stall time, its report settles the tail", test_tail_lost);
+	ivxs_test_run("a viewer that stops reporting: the rate held for two stall times of silence, then halved, then probes; packets expire", test_stall);
+	ivxs_test_run("the tail of what was sent lost, nothing after it: the rate held and the window open, the next report settles the tail", test_tail_lost);
 	ivxs_test_run("the congestion control's window: full with its bytes unreported, open again by their report", test_window);
 	ivxs_test_run("every 5th feedback lost: its packets settled as missed by the next, the path never stalled", test_feedback_lost);
+	ivxs_test_run("the viewer's feedback lost for a second on the way back: the frames go on", test_feedback_burst);
 	ivxs_test_run("hostile feedback: numbers never sent, 8191 statuses in 4 bytes, malformed, replayed", test_hostile);
 	ivxs_test_run("the viewer's clock wraps (24-bit reference time) mid-stream", test_remote_wrap);
 	return ivxs_test_summary();
