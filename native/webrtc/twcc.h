@@ -82,7 +82,7 @@ typedef struct {
 	int64_t remoteRef;         /* the viewer's last reference time, and what unwraps it (it wraps at 2^24 x 64 ms) */
 	int64_t remoteOffset;
 	uint8_t heard;             /* a feedback was accepted: until then the rate is the CC's initial one */
-	uint32_t heardMs;          /* when the last one was */
+	uint32_t heardMs;          /* when the last one that settled a packet of ours came */
 	ivxs_twcc_stats stats;
 } ivxs_twcc;
 

@@ -598,11 +598,12 @@ static void test_hostile(void)
 	ivxs_rtcp_packet rp;
 	unsigned kinds[3] = { 0, 0, 0 }, i;
 	uint64_t rate;
-	uint32_t inFlight;
+	uint32_t inFlight, heardMs;
 	size_t len;
 	CHECK(tenSent(&t, &rp));
 	rate = t.cc.pacing_rate;
 	inFlight = t.inFlight;
+	heardMs = t.heardMs;
 	/* numbers 1000..1099, never sent, all received */
 	for (i = 0; i < 100; i++)
 		pk[i].seq = (uint16_t)(1000 + i), pk[i].received = 1, pk[i].arrivalUs = 64000 + i * 1000;
@@ -621,6 +622,7 @@ static void test_hostile(void)
 	CHECK_EQ(ivxs_twcc_feedback(&t, &rp, g_base + 60), 0);
 	CHECK_EQ(t.stats.unknown, 2 * IVXS_TWCC_HISTORY);
 	CHECK(t.inFlight == inFlight && t.stats.lost == 0);
+	CHECK(t.heardMs == heardMs);   /* neither settled a packet of ours: a stalled path's silence goes on */
 	/* malformed: refused, counted */
 	rp.bodyLen = 7;
 	CHECK_EQ(ivxs_twcc_feedback(&t, &rp, g_base + 70), IVXS_WEBRTC_EPACKET);
@@ -633,8 +635,9 @@ static void test_hostile(void)
 	rp.body = fci, rp.bodyLen = len;
 	CHECK_EQ(ivxs_twcc_feedback(&t, &rp, g_base + 80), 0);
 	CHECK(t.inFlight == 0 && t.stats.received == 10);
+	CHECK(t.heardMs == g_base + 80);
 	CHECK_EQ(ivxs_twcc_feedback(&t, &rp, g_base + 90), 0);
-	CHECK(t.stats.received == 10 && t.stats.unknown == 2 * IVXS_TWCC_HISTORY + 10);
+	CHECK(t.stats.received == 10 && t.stats.unknown == 2 * IVXS_TWCC_HISTORY + 10 && t.heardMs == g_base + 80);
 done:;
 }
 
