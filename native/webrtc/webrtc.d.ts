@@ -11,7 +11,7 @@ declare module "webrtc" {
 	export class TransportCc {
 		/** `extensionId`: the SDP's a=extmap id (1–14); `now` ms. */
 		constructor(extensionId: number, now: number);
-		/** Bytes a second the viewer's path takes now (the CC's pacing rate); 0 while it is stalled (a packet unreported for 500 ms or more). */
+		/** Bytes a second the viewer's path takes now (the CC's pacing rate); while it is stalled (a packet unreported for 500 ms or more) the rate last measured, halved as the viewer's silence goes on, then 0 but for a probe (native/webrtc/twcc.h). */
 		rate(now: number): number;
 		/** Whether `bytes` (0–65535) more may go at `now` by the congestion control's window (its bytes unreported against it), or on a stalled path while it may still send (native/webrtc/twcc.h). */
 		open(bytes: number, now: number): boolean;
