@@ -42,6 +42,7 @@
 #define IVXS_TWCC_STALL_MIN_MS 500u     /* in flight for max(this, 250 + 2 x SRTT) unreported: stalled */
 #define IVXS_TWCC_SILENT_HALVINGS 4u    /* stalled: the rate held, then halved this many times, one a stall time */
 #define IVXS_TWCC_PROBE_MIN_MS 200u     /* then a probe once nothing went for max(this, 2 x SRTT) (at most the stall time) */
+#define IVXS_TWCC_GAP_MAX_MS 250u       /* a viewer's feedback interval counts this much at most (Chromium: 50–250 ms; longer is silence) */
 
 typedef struct {
 	p2p_cc_packet cc;
@@ -83,6 +84,7 @@ typedef struct {
 	int64_t remoteOffset;
 	uint8_t heard;             /* a feedback was accepted: until then the rate is the CC's initial one */
 	uint32_t heardMs;          /* when the last one that settled a packet of ours came */
+	uint32_t gapMs;            /* the interval between those: the largest lately (twcc.c windowOf) */
 	ivxs_twcc_stats stats;
 } ivxs_twcc;
 
@@ -108,9 +110,11 @@ int ivxs_twcc_feedback(ivxs_twcc *t, const ivxs_rtcp_packet *p, uint32_t now);
 uint64_t ivxs_twcc_rate(ivxs_twcc *t, uint32_t now);
 
 /* Whether `bytes` more may go now by the CC's window (its bytes in flight, unreported, against
- * cwnd — as the native wire waits, p2p_cc_wait): a sender whose rate is ahead of the path (the
- * CC's startup) fills no more of the bottleneck's queue than that. Open while a stalled path's
- * rate is not 0 (ivxs_twcc_rate): what shuts it then is what only a report of what goes settles. */
+ * cwnd — as the native wire waits, p2p_cc_wait — plus what the path carries in the viewer's
+ * feedback interval: a packet stays unreported that much longer than a round trip): a sender whose
+ * rate is ahead of the path (the CC's startup) fills no more of the bottleneck's queue than that.
+ * Open while a stalled path's rate is not 0 (ivxs_twcc_rate): what shuts it then is what only a
+ * report of what goes settles. */
 int ivxs_twcc_window_open(const ivxs_twcc *t, uint32_t bytes, uint32_t now);
 
 #endif

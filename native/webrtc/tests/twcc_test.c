@@ -96,6 +96,7 @@ typedef struct {
 	unsigned feedbackLossEvery; /* every Nth feedback is lost on the way (0: none) */
 	int feedbackLost;          /* every feedback is lost on the way */
 	int noCc;                  /* the sender before this CC: every frame sent at once */
+	int cwndOnly;              /* simSaturate: the CC's window alone, without the feedback interval's bytes */
 	int chain;                 /* the frames sent since the last key frame all arrived whole */
 	uint32_t framesDecodable;  /* arrived whole, and every frame they depend on too */
 } sim;
@@ -240,6 +241,30 @@ static void simRun(sim *s, ivxs_twcc *t, uint32_t seconds, uint64_t *clockUs)
 			}
 			s->chain = (key || s->chain) && s->packetsDropped == dropped;
 			s->framesDecodable += (uint32_t)s->chain;
+		}
+	}
+	*clockUs = nowUs;
+}
+
+/* A sender that always has more to send (the frames waiting behind a key frame), paced at the
+ * rate twcc gives and sending only while ivxs_twcc_window_open says so — as the session paces a
+ * lossy viewer's frames (modules/webrtc/session.ts). */
+static void simSaturate(sim *s, ivxs_twcc *t, uint32_t seconds, uint64_t *clockUs)
+{
+	uint64_t nowUs = *clockUs;
+	double pacer = 0;
+	uint32_t step;
+	for (step = 0; step < seconds * 1000; step++, nowUs += 1000) {
+		uint32_t now = g_base + (uint32_t)(nowUs / 1000);
+		simDeliverFeedback(s, t, nowUs, now);
+		if (step % 100 == 0)
+			simReport(s, t, nowUs);
+		pacer += (double)ivxs_twcc_rate(t, now) / 1000;
+		if (pacer > 2 * 1200)
+			pacer = 2 * 1200;
+		while (pacer > 0 && (s->cwndOnly ? p2p_cc_window_open(&t->cc, 1200, t->inFlight) : ivxs_twcc_window_open(t, 1200, now))) {
+			simSend(s, t, 1162, 0, nowUs, now);
+			pacer -= 1200;
 		}
 	}
 	*clockUs = nowUs;
@@ -525,6 +550,36 @@ static void test_window(void)
 done:;
 }
 
+/* A backlogged sender on a 60-ms path whose viewer reports every 100 ms: what arrived waits up to
+ * 100 ms longer than a round trip to be reported, so the CC's window (two round trips of the
+ * path) alone holds the sender to ~3/4 of the link; with the feedback interval's bytes counted it
+ * fills the link. The interval is measured (t.gapMs). Over 5 s after the first 3. */
+static void test_window_feedback_interval(void)
+{
+	static ivxs_twcc t, t0;
+	sim *s = simNew(160000, 30, 125000), *s0 = simNew(160000, 30, 125000);   /* 1.28 Mbit/s */
+	uint64_t clockUs = 0, clock0 = 0;
+	uint32_t bytes, bytes0;
+	s0->cwndOnly = 1;
+	ivxs_twcc_init(&t, g_base);
+	ivxs_twcc_init(&t0, g_base);
+	simSaturate(s, &t, 3, &clockUs);
+	simSaturate(s0, &t0, 3, &clock0);
+	bytes = s->bytesDelivered, bytes0 = s0->bytesDelivered;
+	simSaturate(s, &t, 5, &clockUs);
+	simSaturate(s0, &t0, 5, &clock0);
+	bytes = s->bytesDelivered - bytes, bytes0 = s0->bytesDelivered - bytes0;
+	NOTE("feedback every %u ms, window %u B + %llu B; delivered %u B/s of 160000 (the window alone: %u B/s); %u dropped",
+		t.gapMs, t.cc.cwnd, (unsigned long long)(t.cc.btl_bw * t.gapMs / 1000), bytes / 5, bytes0 / 5, s->packetsDropped);
+	CHECKF(t.gapMs >= 90 && t.gapMs <= 110, "feedback interval %u ms", t.gapMs);
+	CHECKF(bytes / 5 >= 160000 * 9 / 10, "%u B/s delivered", bytes / 5);
+	CHECKF(bytes0 / 5 <= 160000 * 85 / 100, "the window alone: %u B/s delivered (the case this tests is gone)", bytes0 / 5);
+	CHECK(s->packetsDropped == 0);
+done:
+	free(s);
+	free(s0);
+}
+
 /* Every 5th feedback lost on the way back (the viewer reports each packet once): the packets it
  * reported are settled as missed when the next one starts past them, so the path never reads as
  * stalled — as many frames go as with every feedback heard, and the rate stays the link's. */
@@ -636,6 +691,17 @@ static void test_hostile(void)
 	CHECK(t.heardMs == g_base + 80);
 	CHECK_EQ(ivxs_twcc_feedback(&t, &rp, g_base + 90), 0);
 	CHECK(t.stats.received == 10 && t.stats.unknown == 2 * IVXS_TWCC_HISTORY + 10 && t.heardMs == g_base + 80);
+	CHECK(t.gapMs == 0);   /* one feedback that settled packets: no interval yet */
+	/* a viewer that reports 10 s later: its interval (what the window adds bytes for) counts 250 ms at most */
+	{
+		uint8_t p[1300];
+		rtpPacket(p, 1000, 10);
+		CHECK(ivxs_twcc_stamp(&t, ID, p, 1000, sizeof(p), 1018, 1, g_base + 100) > 0);
+		pk[0].seq = 10, pk[0].received = 1, pk[0].arrivalUs = 192000;
+		rp.body = fci, rp.bodyLen = twccEncode(fci, 10, 3, 2, pk, 1, 0, kinds);
+		CHECK_EQ(ivxs_twcc_feedback(&t, &rp, g_base + 10080), 0);
+		CHECKF(t.stats.received == 11 && t.gapMs == IVXS_TWCC_GAP_MAX_MS, "interval %u ms", t.gapMs);
+	}
 done:;
 }
 
@@ -676,6 +742,7 @@ int main(void)
 	ivxs_test_run("a viewer that stops reporting: the rate held for two stall times of silence, then halved, then probes; packets expire", test_stall);
 	ivxs_test_run("the tail of what was sent lost, nothing after it: the rate held and the window open, the next report settles the tail", test_tail_lost);
 	ivxs_test_run("the congestion control's window: full with its bytes unreported, open again by their report", test_window);
+	ivxs_test_run("a viewer reporting every 100 ms on a 60-ms path: the window holds what waits for the report, the sender fills the link", test_window_feedback_interval);
 	ivxs_test_run("every 5th feedback lost: its packets settled as missed by the next, the path never stalled", test_feedback_lost);
 	ivxs_test_run("the viewer's feedback lost for a second on the way back: the frames go on", test_feedback_burst);
 	ivxs_test_run("hostile feedback: numbers never sent, 8191 statuses in 4 bytes, malformed, replayed", test_hostile);
