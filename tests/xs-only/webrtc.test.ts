@@ -659,23 +659,33 @@ function twccFeedback(ssrc: number, base: number, arrivals: number[], count: num
 	return Uint8Array.from([0x8f, 205, 0, words, 0, 0, 0, 7, ssrc >>> 24, (ssrc >> 16) & 0xff, (ssrc >> 8) & 0xff, ssrc & 0xff, ...fci]);
 }
 
-test("WebRtcEndpoint with transport-wide congestion control: agreed in the answer, video packets numbered in a row under the viewer's extension id (within the MTU), its feedback read; a path that stops reporting keeps its rate for a second, then stalls the viewer's frames; its reports again let them go", async (t) => {
-	const { unit, viewerId, cameraId, ring } = gopFixture();
-	let clock = 5000, timestamp = 1000;
-	const toViewer: ArrayBuffer[] = [], logs: string[] = [];
+/** A viewer of a new endpoint on `fixture`'s ring that offers TWCC (extension id 5): nominated and
+ * through DTLS by take(), with the SRTP contexts that read the camera's packets and protect its RTCP. */
+async function twccViewer(fixture: ReturnType<typeof gopFixture>, now: () => number, tick: () => number, log: (m: string) => void) {
+	const { viewerId, cameraId, ring } = fixture;
+	const toViewer: ArrayBuffer[] = [];
 	const endpoint = new WebRtcEndpoint({
-		identity: cameraId, ring, codec: "h264", hmacSha1, now: () => clock, log: (m) => { logs.push(m); },
+		identity: cameraId, ring, codec: "h264", hmacSha1, now, log,
 		send: (bytes) => { toViewer.push(bytes.slice().buffer); }, places: () => 4,
 	});
 	const answer = await endpoint.offer("0123456789abcdef", viewerOffer(viewerId.fingerprint, undefined, 5), async () => [{ type: "host" as const, address: "10.0.0.1", port: 6000 }]);
-	t.true(answer.includes(`a=extmap:5 ${TWCC_URI}\r\n`) && answer.includes("a=rtcp-fb:102 transport-cc\r\n"), answer);
-	t.true(nominate(endpoint, answer));
+	const nominated = nominate(endpoint, answer);
 	drained(toViewer);
-	const viewer = new DtlsSession(viewerId, DtlsRole.client, cameraId.fingerprint, clock);
-	t.is(handshakeThrough(endpoint, viewer, toViewer, () => ++clock).state, DtlsState.connected);
+	const viewer = new DtlsSession(viewerId, DtlsRole.client, cameraId.fingerprint, now());
+	const { state } = handshakeThrough(endpoint, viewer, toViewer, tick);
 	const keys = viewer.srtpKeys();
 	const fromCamera = new Srtp(keys.remoteKey, keys.remoteSalt), srtcp = new Srtp(keys.localKey, keys.localSalt);
-	const ssrc = Number(/a=ssrc:(\d+)/.exec(answer)![1]);
+	return { endpoint, toViewer, answer, nominated, state, viewer, fromCamera, srtcp, ssrc: Number(/a=ssrc:(\d+)/.exec(answer)![1]) };
+}
+
+test("WebRtcEndpoint with transport-wide congestion control: agreed in the answer, video packets numbered in a row under the viewer's extension id (within the MTU), its feedback read; a path that stops reporting keeps its rate for a second, then stalls the viewer's frames; its reports again let them go", async (t) => {
+	const fixture = gopFixture(), { unit, ring } = fixture;
+	let clock = 5000, timestamp = 1000;
+	const logs: string[] = [];
+	const { endpoint, toViewer, answer, nominated, state, viewer, fromCamera, srtcp, ssrc } = await twccViewer(fixture, () => clock, () => ++clock, (m) => { logs.push(m); });
+	t.true(answer.includes(`a=extmap:5 ${TWCC_URI}\r\n`) && answer.includes("a=rtcp-fb:102 transport-cc\r\n"), answer);
+	t.true(nominated);
+	t.is(state, DtlsState.connected);
 	const gop = async () => {
 		for (let i = 0; i < 15; i++) {
 			clock += 66;
@@ -731,6 +741,64 @@ test("WebRtcEndpoint with transport-wide congestion control: agreed in the answe
 	viewer.close();
 	endpoint.close();
 	t.true(logs.some((l) => /congestion control: 2 feedbacks on \d+ packets \(\d+ arrived, 0 lost, [1-9]\d* never reported, 0 in lost feedback\), path \d+ kbit\/s, min RTT \d+ ms/.test(l)), logs.join("\n"));
+	ring.close();
+});
+
+test("WebRtcSession's pacer on a lossy path: a key frame paced out at the path's rate; a NACKed packet's resend goes at once and the paced packets behind it wait for its bytes (the path takes no more than its rate)", async (t) => {
+	const fixture = gopFixture(), { ring } = fixture;
+	let clock = 5000;
+	const { endpoint, toViewer, nominated, state, viewer, fromCamera, srtcp, ssrc } = await twccViewer(fixture, () => clock, () => ++clock, () => {});
+	t.true(nominated);
+	t.is(state, DtlsState.connected);
+	const isVideo = (d: ArrayBuffer) => new Uint8Array(d)[0] >= 128 && !(new Uint8Array(d)[1] >= 192 && new Uint8Array(d)[1] <= 223);
+	const seqOf = (d: ArrayBuffer) => (new Uint8Array(d)[2] << 8) | new Uint8Array(d)[3];
+	const rtcp = (bytes: Uint8Array) => {
+		const packet = new Uint8Array(bytes.length + SRTCP_TRAILER_BYTES);
+		packet.set(bytes);
+		endpoint.take(fromViewer(packet.buffer.slice(0, srtcp.protectRtcp(packet.buffer, bytes.length))));
+	};
+	const nack = (seqs: number[]) => rtcp(Uint8Array.from([0x81, 205, 0, 2 + seqs.length, 0, 0, 0, 7, ssrc >>> 24, (ssrc >> 16) & 0xff, (ssrc >> 8) & 0xff, ssrc & 0xff, ...seqs.flatMap((seq) => [seq >> 8, seq & 0xff, 0, 0])]));
+	/** An IDR access unit of `bytes` (one NAL unit: FU-A packets of ~1.2 KB). */
+	const idr = (bytes: number) => Uint8Array.from({ length: bytes }, (_, i) => (i < 4 ? [0, 0, 0, 1][i] : i === 4 ? 0x65 : 0x5a));
+	const settle = () => new Promise((resolve) => Timer.set(resolve, 120));   // the pacer's timers run on real time; its clock is ours
+	// a first key frame goes whole (no loss yet: no pacing), and the viewer reports its packets 50 ms
+	// apart: a path of ~24 KB/s
+	ring.push(FrameType.video, Codec.h264, true, 1000, idr(8000));
+	await settle();
+	const first = drained(toViewer).filter(isVideo);
+	t.true(first.length >= 7, `${first.length} packets`);
+	const numbers = first.map((d) => { fromCamera.unprotect(d, d.byteLength); return new Uint8Array(d)[17] << 8 | new Uint8Array(d)[18]; });
+	clock += 400;   // (the report comes after the last of them arrived: their ACK times within [sent, now])
+	rtcp(twccFeedback(ssrc, numbers[0], numbers.map((_, i) => 50 * (i + 1)), 0));
+	const rate = endpoint.figures()[0].pathRate!;
+	t.true(rate > 10_000 && rate < 110_000, `path ${rate} B/s`);   // (its pacer's burst is then 2 packets: 2 x MTU > 20 ms of the rate)
+	// the viewer NACKs a number never sent: it is losing packets, so what goes next is paced
+	nack([(seqOf(first.at(-1)!) + 1000) & 0xffff]);
+	ring.push(FrameType.video, Codec.h264, true, 1066, idr(10_000));
+	await settle();
+	const burst = drained(toViewer).filter(isVideo).length;
+	t.true(burst >= 1 && burst <= 3, `${burst} packets at once of a 9-packet key frame`);
+	// the clock moves by two packets of the rate: one or two more go
+	const step = Math.ceil(2 * 1200 * 1000 / rate);
+	clock += step;
+	await settle();
+	const paced = drained(toViewer).filter(isVideo).length;
+	t.true(paced >= 1 && paced <= 3, `${paced} packets in ${step} ms`);
+	// three NACKed packets of the first key frame (more than the step's bytes): resent at once
+	nack([seqOf(first[1]), seqOf(first[2]), seqOf(first[3])]);
+	t.deepEqual(drained(toViewer).filter(isVideo).map(seqOf), [seqOf(first[1]), seqOf(first[2]), seqOf(first[3])], "resent at once");
+	// the same step again: the pacer paid for the resends, nothing more of the frame goes
+	clock += step;
+	await settle();
+	const waited = drained(toViewer).filter(isVideo).length;
+	t.is(waited, 0, `the paced packets wait for the resends' bytes (path ${rate} B/s, ${burst} at once, ${paced} in ${step} ms, then ${waited})`);
+	clock += 2 * step;
+	await settle();
+	const after = drained(toViewer).filter(isVideo).length;
+	t.true(after >= 1, `then the frame goes on: ${after} packets`);
+	t.log(`path ${rate} B/s: ${burst} packets at once, ${paced} in ${step} ms, 0 in the next ${step} ms after 3 resends, ${after} in ${2 * step} ms`);
+	viewer.close();
+	endpoint.close();
 	ring.close();
 });
 
