@@ -83,9 +83,10 @@ export interface SendScratch {
  * path's rate (the congestion control's pacing rate) past PACE_BURST_MS of it at once: the rest of a
  * key frame waits here, not in the bottleneck's queue, where the resend of a packet the viewer NACKs
  * — a repair the frame cannot be decoded without — would wait behind all of it (the native transport
- * paces its packets the same way). A resend goes at once and is charged to the pacer (#resend). Sent PACED_PACKETS at a time, and no more in flight (unreported)
- * than the congestion control's window, as the native sender waits for it (p2p_cc_wait): in its
- * startup the CC paces at 2.89x what it has measured, and the window is what bounds that queue.
+ * paces its packets the same way); a resend goes at once and is charged to the pacer (#resend).
+ * Sent PACED_PACKETS at a time, and no more in flight (unreported) than the congestion control's
+ * window (twcc.h), as the native sender waits for it (p2p_cc_wait): in its startup the CC paces at
+ * 2.89x what it has measured, and the window is what bounds that queue.
  * With no loss a frame goes as one burst: a FIFO bottleneck finishes it no later, and paced at a
  * rate the CC learnt from paced packets it would never learn more — on a LAN a 58 KB key frame went
  * out over ~150 ms and Chromium set its playout delay by that (p2p bench, glass-to-glass 37 → 63 ms).

@@ -84,7 +84,7 @@ typedef struct {
 	int64_t remoteOffset;
 	uint8_t heard;             /* a feedback was accepted: until then the rate is the CC's initial one */
 	uint32_t heardMs;          /* when the last one that settled a packet of ours came */
-	uint32_t gapMs;            /* the interval between those: the largest lately (twcc.c windowOf) */
+	uint32_t gapMs;            /* the interval between those: the largest lately (twcc.c gapAdd) */
 	ivxs_twcc_stats stats;
 } ivxs_twcc;
 
