@@ -237,27 +237,20 @@ test("WebRtcSession: after ICE and DTLS, the viewer's SRTCP PLI asks for a key f
 	// a PLI about the camera's video SSRC, protected with the viewer's keys
 	const keys = viewer.srtpKeys();
 	const srtcp = new Srtp(keys.localKey, keys.localSalt);
-	const pli = new Uint8Array(12 + SRTCP_TRAILER_BYTES);
-	pli.set([0x81, 206, 0, 2, 0, 0, 0, 7, 0x00, 0xab, 0xcd, 0xef]);
-	const length = srtcp.protectRtcp(pli.buffer, 12);
-	session.receive(pli.buffer.slice(0, length), "10.0.0.9", 4000);
+	const pli = () => viewerRtcp(srtcp, Uint8Array.from([0x81, 206, 0, 2, 0, 0, 0, 7, ...bigEndian(0xabcdef)]));
+	session.receive(pli(), "10.0.0.9", 4000);
 	t.is(requests, 1);
-	const forged = pli.buffer.slice(0, length);
+	const forged = pli();
 	new Uint8Array(forged)[9] ^= 1;
 	session.receive(forged, "10.0.0.9", 4000);
 	t.is(requests, 1);
 	t.deepEqual([session.stats.rtcp, session.stats.refusedRtcp, session.stats.keyFrameRequests], [1, 1, 1]);
 	// a flood from the viewer's path: past RTCP_PER_SECOND in one second it is dropped unread (no HMAC)
-	const pliNow = () => {
-		const packet = new Uint8Array(12 + SRTCP_TRAILER_BYTES);
-		packet.set([0x81, 206, 0, 2, 0, 0, 0, 7, 0x00, 0xab, 0xcd, 0xef]);
-		return packet.buffer.slice(0, srtcp.protectRtcp(packet.buffer, 12));
-	};
-	for (let i = 0; i < 100; i++) session.receive(pliNow(), "10.0.0.9", 4000);
+	for (let i = 0; i < 100; i++) session.receive(pli(), "10.0.0.9", 4000);
 	t.is(session.stats.rtcp + session.stats.refusedRtcp, RTCP_PER_SECOND);
 	t.is(session.stats.droppedRtcp, 102 - RTCP_PER_SECOND);
 	clock += 1000;   // the next second reads again
-	session.receive(pliNow(), "10.0.0.9", 4000);
+	session.receive(pli(), "10.0.0.9", 4000);
 	t.is(session.stats.rtcp + session.stats.refusedRtcp, RTCP_PER_SECOND + 1);
 	// DTLS records likewise (each a decryption; once connected, DataChannel traffic): past DTLS_PER_SECOND dropped unread
 	clock += 1000;
@@ -308,6 +301,26 @@ function viewerOffer(fingerprint: ArrayBuffer, audio?: "sendrecv" | "recvonly", 
 
 /** The viewer's datagram as the endpoint's socket gives it (from 10.0.0.9:4000). */
 const fromViewer = (buffer: ArrayBuffer) => Object.assign(buffer, { address: "10.0.0.9", port: 4000 });
+
+/** The viewer's RTCP `bytes` as its datagram: protected as SRTCP by its context `srtcp`. */
+function viewerRtcp(srtcp: Srtp, bytes: Uint8Array) {
+	const packet = new Uint8Array(bytes.length + SRTCP_TRAILER_BYTES);
+	packet.set(bytes);
+	return fromViewer(packet.buffer.slice(0, srtcp.protectRtcp(packet.buffer, bytes.length)));
+}
+
+/** A generic NACK (RFC 4585 §6.2.1) about `ssrc`: each entry a packet id and its bitmask of the 16 after. */
+function nackOf(ssrc: number, entries: [number, number][]): Uint8Array {
+	return Uint8Array.from([0x81, 205, 0, 2 + entries.length, 0, 0, 0, 7, ...bigEndian(ssrc), ...entries.flatMap(([pid, blp]) => [pid >> 8, pid & 0xff, blp >> 8, blp & 0xff])]);
+}
+
+const bigEndian = (word: number) => [word >>> 24, (word >> 16) & 0xff, (word >> 8) & 0xff, word & 0xff];
+
+/** RTP, not RTCP (RFC 5761: RTCP's second byte is 192–223). */
+const isRtp = (d: ArrayBuffer) => new Uint8Array(d)[0] >= 128 && !(new Uint8Array(d)[1] >= 192 && new Uint8Array(d)[1] <= 223);
+
+/** An RTP packet's sequence number (clear in SRTP). */
+const seqOf = (d: ArrayBuffer) => (new Uint8Array(d)[2] << 8) | new Uint8Array(d)[3];
 
 /** The viewer's nominating check for the camera's `answer`, through take(). */
 function nominate(endpoint: WebRtcEndpoint, answer: string, from = { address: "10.0.0.9", port: 4000 }): boolean {
@@ -368,8 +381,6 @@ test("WebRtcEndpoint: a viewer's offer answered, its checks and DTLS through tak
 	const viewer = new DtlsSession(viewerId, DtlsRole.client, cameraId.fingerprint, clock);
 	const { state, media } = handshakeThrough(endpoint, viewer, toViewer, () => ++clock);
 	t.is(state, DtlsState.connected);
-	// RTP, not RTCP (RFC 5761: RTCP's second byte is 192–223)
-	const isRtp = (d: ArrayBuffer) => new Uint8Array(d)[0] >= 128 && !(new Uint8Array(d)[1] >= 192 && new Uint8Array(d)[1] <= 223);
 	const rtp = () => [...drained(media), ...drained(toViewer)].filter(isRtp).length;
 	const first = rtp();
 	t.true(first >= 5, `the GOP from its key frame went out as DTLS completed: ${first} packets`);
@@ -377,11 +388,7 @@ test("WebRtcEndpoint: a viewer's offer answered, its checks and DTLS through tak
 	const keys = viewer.srtpKeys();
 	const srtcp = new Srtp(keys.localKey, keys.localSalt);
 	const ssrc = Number(/a=ssrc:(\d+)/.exec(answer)![1]);
-	const pli = () => {
-		const packet = new Uint8Array(12 + SRTCP_TRAILER_BYTES);
-		packet.set([0x81, 206, 0, 2, 0, 0, 0, 7, ssrc >>> 24, (ssrc >> 16) & 0xff, (ssrc >> 8) & 0xff, ssrc & 0xff]);
-		return from(packet.buffer.slice(0, srtcp.protectRtcp(packet.buffer, 12)));
-	};
+	const pli = () => viewerRtcp(srtcp, Uint8Array.from([0x81, 206, 0, 2, 0, 0, 0, 7, ...bigEndian(ssrc)]));
 	clock += 2000;
 	endpoint.take(pli());
 	const again = rtp();
@@ -395,20 +402,20 @@ test("WebRtcEndpoint: a viewer's offer answered, its checks and DTLS through tak
 	await new Promise((resolve) => Timer.set(resolve, 50));
 	t.true(rtp() > 0, "the next key frame goes");
 	// a sender report once a second while video flows (the endpoint's tick), protected as SRTCP
-	const viewerRtcp = new Srtp(keys.remoteKey, keys.remoteSalt);
+	const fromCamera = new Srtp(keys.remoteKey, keys.remoteSalt);
 	clock += 1500;
 	await new Promise((resolve) => Timer.set(resolve, 120));
 	const reports = drained(toViewer).filter((d) => new Uint8Array(d)[1] === 200);
 	t.is(reports.length, 1, "one sender report");
 	const sr = reports[0].slice(0);
-	const srLength = viewerRtcp.unprotectRtcp(sr, sr.byteLength);
+	const srLength = fromCamera.unprotectRtcp(sr, sr.byteLength);
 	t.is(srLength, 28);
 	const srView = new DataView(sr);
 	t.is(srView.getUint32(4), ssrc, "about our stream");
 	t.true(srView.getUint32(20) > 0 && srView.getUint32(24) > 0, "packets and octets sent");
 	// the viewer's receiver report echoes it at once (LSR, DLSR 0): the round trip is the time since it was sent
 	const lsr = (srView.getUint32(8) & 0xffff) * 0x10000 + (srView.getUint32(12) >>> 16);
-	const rr = new Uint8Array(32 + SRTCP_TRAILER_BYTES);
+	const rr = new Uint8Array(32);
 	const rrView = new DataView(rr.buffer);
 	rr.set([0x81, 201, 0, 7, 0, 0, 0, 7]);
 	rrView.setUint32(8, ssrc);
@@ -416,22 +423,14 @@ test("WebRtcEndpoint: a viewer's offer answered, its checks and DTLS through tak
 	rrView.setUint32(20, 180);   // jitter: 2 ms at 90 kHz
 	rrView.setUint32(24, lsr);
 	rrView.setUint32(28, 0);   // DLSR
-	endpoint.take(from(rr.buffer.slice(0, srtcp.protectRtcp(rr.buffer, 32))));
+	endpoint.take(viewerRtcp(srtcp, rr));
 	const [figures] = endpoint.figures();
 	t.log(JSON.stringify(figures));
 	t.true(figures.rttMs >= 0 && figures.rttMs < 2000, `round trip ${figures.rttMs} ms`);
 	t.is(figures.fractionLost, 3 / 256);
 	// NACKs (RFC 4585 §6.2.1): the packet made again from the ring, the same bytes as it went (same
 	// number, same keystream); numbers it never sent get nothing
-	const seqOf = (d: ArrayBuffer) => (new Uint8Array(d)[2] << 8) | new Uint8Array(d)[3];
-	const nack = (entries: [number, number][]) => {
-		const packet = new Uint8Array(12 + 4 * entries.length + SRTCP_TRAILER_BYTES);
-		const view = new DataView(packet.buffer);
-		packet.set([0x81, 205, 0, 2 + entries.length, 0, 0, 0, 7]);
-		view.setUint32(8, ssrc);
-		entries.forEach(([pid, blp], i) => { view.setUint16(12 + 4 * i, pid); view.setUint16(14 + 4 * i, blp); });
-		return from(packet.buffer.slice(0, srtcp.protectRtcp(packet.buffer, 12 + 4 * entries.length)));
-	};
+	const nack = (entries: [number, number][]) => viewerRtcp(srtcp, nackOf(ssrc, entries));
 	drained(toViewer);
 	ring.push(FrameType.video, Codec.h264, false, 2132, unit(1));
 	await new Promise((resolve) => Timer.set(resolve, 50));
@@ -480,7 +479,7 @@ test("WebRtcEndpoint: a viewer's offer answered, its checks and DTLS through tak
 	t.true(logs.some((m) => /viewer fedcba9876543210 did not connect within 30 s/.test(m)), logs.join("\n"));
 	t.true(logs.some((m) => /viewer 0123456789abcdef lost consent/.test(m)), logs.join("\n"));
 	t.true(logs.some((m) => /viewer 0123456789abcdef lost consent.*NACKed \(51 resent, 60 again within the round trip, 18 gone, 10 over the limit, 0 over the path.s allowance\)/.test(m)), logs.join("\n"));
-	viewerRtcp.close();
+	fromCamera.close();
 	srtcp.close();
 	viewer.close();
 	endpoint.close();
@@ -656,7 +655,7 @@ function twccFeedback(ssrc: number, base: number, arrivals: number[], count: num
 	const fci = [base >> 8, base & 0xff, arrivals.length >> 8, arrivals.length & 0xff, 0, 0, 0, count & 0xff, ...chunks.flatMap((c) => [c >> 8, c & 0xff]), ...deltas];
 	while (fci.length % 4) fci.push(0);
 	const words = 2 + fci.length / 4;
-	return Uint8Array.from([0x8f, 205, 0, words, 0, 0, 0, 7, ssrc >>> 24, (ssrc >> 16) & 0xff, (ssrc >> 8) & 0xff, ssrc & 0xff, ...fci]);
+	return Uint8Array.from([0x8f, 205, 0, words, 0, 0, 0, 7, ...bigEndian(ssrc), ...fci]);
 }
 
 /** A viewer of a new endpoint on `fixture`'s ring that offers TWCC (extension id 5): nominated and
@@ -707,12 +706,7 @@ test("WebRtcEndpoint with transport-wide congestion control: agreed in the answe
 	t.true(first.length > 15, `${first.length} packets`);
 	t.deepEqual(first, first.map((_, i) => i), "numbered 0, 1, 2, … in a row");
 	// the viewer reports them all, 1 ms apart: read, counted
-	const report = (from: number, n: number, count: number) => {
-		const fb = twccFeedback(ssrc, from, Array.from({ length: n }, (_, i) => 1 + i), count);
-		const packet = new Uint8Array(fb.length + SRTCP_TRAILER_BYTES);
-		packet.set(fb);
-		endpoint.take(fromViewer(packet.buffer.slice(0, srtcp.protectRtcp(packet.buffer, fb.length))));
-	};
+	const report = (from: number, n: number, count: number) => endpoint.take(viewerRtcp(srtcp, twccFeedback(ssrc, from, Array.from({ length: n }, (_, i) => 1 + i), count)));
 	clock += 30;
 	report(0, first.length, 0);
 	t.true(endpoint.figures()[0].pathRate! > 0, `path ${endpoint.figures()[0].pathRate} B/s`);
@@ -750,14 +744,8 @@ test("WebRtcSession's pacer on a lossy path: a key frame paced out at the path's
 	const { endpoint, toViewer, nominated, state, viewer, fromCamera, srtcp, ssrc } = await twccViewer(fixture, () => clock, () => ++clock, () => {});
 	t.true(nominated);
 	t.is(state, DtlsState.connected);
-	const isVideo = (d: ArrayBuffer) => new Uint8Array(d)[0] >= 128 && !(new Uint8Array(d)[1] >= 192 && new Uint8Array(d)[1] <= 223);
-	const seqOf = (d: ArrayBuffer) => (new Uint8Array(d)[2] << 8) | new Uint8Array(d)[3];
-	const rtcp = (bytes: Uint8Array) => {
-		const packet = new Uint8Array(bytes.length + SRTCP_TRAILER_BYTES);
-		packet.set(bytes);
-		endpoint.take(fromViewer(packet.buffer.slice(0, srtcp.protectRtcp(packet.buffer, bytes.length))));
-	};
-	const nack = (seqs: number[]) => rtcp(Uint8Array.from([0x81, 205, 0, 2 + seqs.length, 0, 0, 0, 7, ssrc >>> 24, (ssrc >> 16) & 0xff, (ssrc >> 8) & 0xff, ssrc & 0xff, ...seqs.flatMap((seq) => [seq >> 8, seq & 0xff, 0, 0])]));
+	const rtcp = (bytes: Uint8Array) => endpoint.take(viewerRtcp(srtcp, bytes));
+	const nack = (seqs: number[]) => rtcp(nackOf(ssrc, seqs.map((seq) => [seq, 0])));
 	/** An IDR access unit of `bytes` (one NAL unit: FU-A packets of ~1.2 KB). */
 	const idr = (bytes: number) => Uint8Array.from({ length: bytes }, (_, i) => (i < 4 ? [0, 0, 0, 1][i] : i === 4 ? 0x65 : 0x5a));
 	const settle = () => new Promise((resolve) => Timer.set(resolve, 120));   // the pacer's timers run on real time; its clock is ours
@@ -765,7 +753,7 @@ test("WebRtcSession's pacer on a lossy path: a key frame paced out at the path's
 	// apart: a path of ~24 KB/s
 	ring.push(FrameType.video, Codec.h264, true, 1000, idr(8000));
 	await settle();
-	const first = drained(toViewer).filter(isVideo);
+	const first = drained(toViewer).filter(isRtp);
 	t.true(first.length >= 7, `${first.length} packets`);
 	const numbers = first.map((d) => { fromCamera.unprotect(d, d.byteLength); return new Uint8Array(d)[17] << 8 | new Uint8Array(d)[18]; });
 	clock += 400;   // (the report comes after the last of them arrived: their ACK times within [sent, now])
@@ -776,25 +764,25 @@ test("WebRtcSession's pacer on a lossy path: a key frame paced out at the path's
 	nack([(seqOf(first.at(-1)!) + 1000) & 0xffff]);
 	ring.push(FrameType.video, Codec.h264, true, 1066, idr(10_000));
 	await settle();
-	const burst = drained(toViewer).filter(isVideo).length;
+	const burst = drained(toViewer).filter(isRtp).length;
 	t.true(burst >= 1 && burst <= 3, `${burst} packets at once of a 9-packet key frame`);
 	// the clock moves by two packets of the rate: one or two more go
 	const step = Math.ceil(2 * 1200 * 1000 / rate);
 	clock += step;
 	await settle();
-	const paced = drained(toViewer).filter(isVideo).length;
+	const paced = drained(toViewer).filter(isRtp).length;
 	t.true(paced >= 1 && paced <= 3, `${paced} packets in ${step} ms`);
 	// three NACKed packets of the first key frame (more than the step's bytes): resent at once
 	nack([seqOf(first[1]), seqOf(first[2]), seqOf(first[3])]);
-	t.deepEqual(drained(toViewer).filter(isVideo).map(seqOf), [seqOf(first[1]), seqOf(first[2]), seqOf(first[3])], "resent at once");
+	t.deepEqual(drained(toViewer).filter(isRtp).map(seqOf), [seqOf(first[1]), seqOf(first[2]), seqOf(first[3])], "resent at once");
 	// the same step again: the pacer paid for the resends, nothing more of the frame goes
 	clock += step;
 	await settle();
-	const waited = drained(toViewer).filter(isVideo).length;
+	const waited = drained(toViewer).filter(isRtp).length;
 	t.is(waited, 0, `the paced packets wait for the resends' bytes (path ${rate} B/s, ${burst} at once, ${paced} in ${step} ms, then ${waited})`);
 	clock += 2 * step;
 	await settle();
-	const after = drained(toViewer).filter(isVideo).length;
+	const after = drained(toViewer).filter(isRtp).length;
 	t.true(after >= 1, `then the frame goes on: ${after} packets`);
 	t.log(`path ${rate} B/s: ${burst} packets at once, ${paced} in ${step} ms, 0 in the next ${step} ms after 3 resends, ${after} in ${2 * step} ms`);
 	viewer.close();
