@@ -107,6 +107,12 @@ function lines(child, onLine) {
 	return () => stderr.trim();
 }
 
+// A sender's time to connect, on top of its run: a transport's own handshake and signalling cross
+// the emulated link, so TCP's backoff is in it — WebRTC's GET /offer took 14 s on seed 1001 at 5 %
+// loss (that seed's first draws lose six of the first dozen packets of the two directions), and with 15 s the
+// run was killed at 27 s with its frames all sent.
+const SETUP_S = 45;
+
 function exited(child, timeoutMs, what) {
 	return new Promise((resolvePromise, reject) => {
 		if (child.exitCode !== null) return resolvePromise(child.exitCode);
@@ -162,7 +168,7 @@ export async function runOne(transport, linkSpec, { framesFile, seconds, drainMs
 			else if (o.done) done = o;
 			else if (o.seq !== undefined) sent.push(o);
 		});
-		const code = await exited(sender, (seconds + 15) * 1000 + drainMs, `${transport.name} sender`);
+		const code = await exited(sender, (seconds + SETUP_S) * 1000 + drainMs, `${transport.name} sender`);
 		if (code !== 0 || !done) throw new Error(`${transport.name} sender exited ${code} ${done ? "" : "without its done line"}: ${senderStderr()}`);
 		await new Promise((r) => setTimeout(r, 100));
 		receiver.kill("SIGTERM");
