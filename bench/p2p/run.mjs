@@ -109,8 +109,8 @@ function lines(child, onLine) {
 
 // A sender's time to connect, on top of its run: a transport's own handshake and signalling cross
 // the emulated link, so TCP's backoff is in it — WebRTC's GET /offer took 14 s on seed 1001 at 5 %
-// loss (that seed's first draws lose six of the first dozen packets of the two directions), and with 15 s the
-// run was killed at 27 s with its frames all sent.
+// loss (that seed's first draws lose six of the first dozen packets of the two directions), and
+// with 15 s the run was killed at 27 s with its frames all sent.
 const SETUP_S = 45;
 
 function exited(child, timeoutMs, what) {

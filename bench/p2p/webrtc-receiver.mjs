@@ -95,8 +95,9 @@ function arrived(ts, atMs, digest) {
 	const frame = captureOf(ts, atMs);
 	if (!frame) return;
 	const want = expected[frame.seq % expected.length];
-	const intact = digest.all === want.all || (digest.params.startsWith("0:") && digest.picture === want.picture && want.params === decoderParams);
-	if (!digest.params.startsWith("0:")) decoderParams = digest.params;
+	const withParams = !digest.params.startsWith("0:");
+	const intact = digest.all === want.all || (!withParams && digest.picture === want.picture && want.params === decoderParams);
+	if (withParams) decoderParams = digest.params;
 	print({ seq: frame.seq, capture_ns: String((frame.ticks / 90n) * 1_000_000n), recv_ns: String(frame.atNs), bytes: intact ? frames[frame.seq % frames.length].payload.length : 0, intact });
 }
 

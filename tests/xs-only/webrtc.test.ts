@@ -322,6 +322,10 @@ const isRtp = (d: ArrayBuffer) => new Uint8Array(d)[0] >= 128 && !(new Uint8Arra
 /** An RTP packet's sequence number (clear in SRTP). */
 const seqOf = (d: ArrayBuffer) => (new Uint8Array(d)[2] << 8) | new Uint8Array(d)[3];
 
+/** The transport-wide number of a packet of ours, unprotected: its one-byte extension follows the
+ * 12-byte header (0xBEDE, its length, id and length, then the number). */
+const twccNumberOf = (d: ArrayBuffer) => (new Uint8Array(d)[17] << 8) | new Uint8Array(d)[18];
+
 /** The viewer's nominating check for the camera's `answer`, through take(). */
 function nominate(endpoint: WebRtcEndpoint, answer: string, from = { address: "10.0.0.9", port: 4000 }): boolean {
 	const ufrag = /a=ice-ufrag:(\S+)/.exec(answer)![1], pwd = /a=ice-pwd:(\S+)/.exec(answer)![1];
@@ -699,7 +703,7 @@ test("WebRtcEndpoint with transport-wide congestion control: agreed in the answe
 		t.true(d.byteLength <= 1200 + SRTP_TAG_BYTES, `${d.byteLength} bytes`);
 		t.true((b[0] & 0x10) !== 0 && b[12] === 0xbe && b[13] === 0xde && b[16] === (5 << 4 | 1), "the one-byte extension, id 5");
 		t.true(length > 20);
-		return b[17] << 8 | b[18];
+		return twccNumberOf(d);
 	});
 	await gop();
 	const first = numbers();
@@ -755,7 +759,7 @@ test("WebRtcSession's pacer on a lossy path: a key frame paced out at the path's
 	await settle();
 	const first = drained(toViewer).filter(isRtp);
 	t.true(first.length >= 7, `${first.length} packets`);
-	const numbers = first.map((d) => { fromCamera.unprotect(d, d.byteLength); return new Uint8Array(d)[17] << 8 | new Uint8Array(d)[18]; });
+	const numbers = first.map((d) => { fromCamera.unprotect(d, d.byteLength); return twccNumberOf(d); });
 	clock += 400;   // (the report comes after the last of them arrived: their ACK times within [sent, now])
 	rtcp(twccFeedback(ssrc, numbers[0], numbers.map((_, i) => 50 * (i + 1)), 0));
 	const rate = endpoint.figures()[0].pathRate!;
@@ -944,7 +948,7 @@ test("WebRtcEndpoint audio under the congestion control: numbered transport-wide
 		fromCamera.unprotect(d, d.byteLength);
 		const b = new Uint8Array(d);
 		t.true((b[0] & 0x10) !== 0 && b[16] === (5 << 4 | 1), "the extension, id 5, on video and audio alike");
-		return b[17] << 8 | b[18];
+		return twccNumberOf(d);
 	});
 	t.deepEqual(numbers, numbers.map((_, i) => i), "one sequence space: 0, 1, 2, … across both streams");
 	endpoint.end("0123456789abcdef", "left");
