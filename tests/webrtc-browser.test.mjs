@@ -3,7 +3,8 @@
 // clip, the answer from modules/webrtc/sdp.ts, ICE-lite, DTLS-SRTP, H.264 as SRTP) and returns the
 // answer; the page plays the track in a <video>. Chromium must decode frames at 640×480
 // (getStats), and the picture must be a picture (many colours), which a person can look at in the
-// screenshot. Chromium gathers loopback candidates only with --allow-loopback-in-peer-connection
+// screenshot; and it must know the round trip from the camera's answers to its receiver reference
+// times. Chromium gathers loopback candidates only with --allow-loopback-in-peer-connection
 // (the camera and the browser are on one host here).
 import test from "ava";
 import { createServer } from "node:http";
@@ -26,18 +27,19 @@ window.result = (async () => {
 	const asked = performance.now();
 	const answer = await (await fetch("/offer", { method: "POST", body: pc.localDescription.sdp })).text();
 	await pc.setRemoteDescription({ type: "answer", sdp: answer });
-	let inbound, firstFrameMs;
+	let inbound, remote, firstFrameMs;
 	for (let i = 0; i < 60; i++) {
 		await new Promise((r) => setTimeout(r, 250));
 		const stats = await pc.getStats();
 		stats.forEach((s) => { if (s.type === "inbound-rtp" && s.kind === "video") inbound = s; });
+		stats.forEach((s) => { if (s.type === "remote-outbound-rtp" && s.kind === "video") remote = s; });
 		if (inbound && inbound.framesDecoded > 0 && firstFrameMs === undefined) firstFrameMs = Math.round(performance.now() - asked);
-		if (inbound && inbound.framesDecoded >= 45) break;
+		if (inbound && inbound.framesDecoded >= 45 && remote?.roundTripTimeMeasurements > 0) break;
 	}
 	let codec;
 	if (inbound) (await pc.getStats()).forEach((s) => { if (s.id === inbound.codecId) codec = s.mimeType; });
 	return { ice: pc.iceConnectionState, framesDecoded: inbound?.framesDecoded ?? 0, width: inbound?.frameWidth, height: inbound?.frameHeight,
-		codec, packetsLost: inbound?.packetsLost, firstFrameMs };
+		codec, packetsLost: inbound?.packetsLost, firstFrameMs, roundTrips: remote?.roundTripTimeMeasurements ?? 0, roundTripMs: remote && remote.roundTripTime * 1000 };
 })();
 </script>`;
 
@@ -77,6 +79,9 @@ test("Chromium plays the camera over WebRTC: H.264 decoded at 640×480, a real p
 	t.is(result.codec, "video/H264");
 	t.true(result.framesDecoded >= 45, `${result.framesDecoded} frames decoded`);
 	t.deepEqual([result.width, result.height], [640, 480]);
+	// the answer's rrtr: Chromium sent its receiver reference times and timed the round trip by our
+	// DLRR answers (RFC 3611 §4.5) — what it waits before asking for a lost packet again
+	t.true(result.roundTrips > 0 && result.roundTripMs < 1000, `round trips timed by our DLRR: ${result.roundTrips}, ${result.roundTripMs} ms`);
 	t.true(colours > 8, `${colours} colours: a decoded picture, not a blank one`);
 	await browser.close();
 	const run = await camera;

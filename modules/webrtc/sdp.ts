@@ -342,6 +342,10 @@ export function writeAnswer(offer: SdpOffer, p: AnswerParams): string {
 			const fmtp = Object.entries(c.fmtp).map(([k, v]) => `${k}=${v}`).join(";");
 			if (fmtp) out.push(`a=fmtp:${c.pt} ${fmtp}`);
 			for (const fb of c.rtcpFb) if (fb === "nack" || fb === "nack pli" || fb === "ccm fir") out.push(`a=rtcp-fb:${c.pt} ${fb}`);
+			// receiver reference times (RFC 3611 §4.4, libwebrtc's name): a viewer that only receives
+			// learns the round trip from our answers to them and NACKs again after it, not after its
+			// 100-ms default — browsers do not offer it, and take it from the answer
+			if (m.kind === "video" && c.rtcpFb.includes("nack") && (direction === "sendonly" || direction === "sendrecv")) out.push(`a=rtcp-fb:${c.pt} rrtr`);
 			if (transportCc !== undefined) out.push(`a=rtcp-fb:${c.pt} transport-cc`, `a=extmap:${transportCc} ${TWCC_URI}`);
 			if (ssrc !== undefined && (direction === "sendonly" || direction === "sendrecv")) out.push(`a=ssrc:${ssrc} cname:ivxs`, `a=msid:ivxs ${m.kind}`);
 		}

@@ -28,7 +28,7 @@
  */
 import Timer from "timer";
 import { intact } from "ring";
-import { DtlsRole, DtlsSession, DtlsState, RtpSender, SRTP_TAG_BYTES, Srtp, TWCC_EXTENSION_BYTES, TransportCc, rtcpFeedback, rtpPayload, senderReport, type DtlsIdentity } from "webrtc";
+import { DtlsRole, DtlsSession, DtlsState, RtpSender, SRTCP_TRAILER_BYTES, SRTP_TAG_BYTES, Srtp, TWCC_EXTENSION_BYTES, TransportCc, rtcpFeedback, rtpPayload, senderReport, type DtlsIdentity } from "webrtc";
 import type { HmacSha1 } from "../p2p/stun.js";
 import { RateGate } from "../net/rate-gate.js";
 import { answerCheck, type IceCredentials } from "./ice.js";
@@ -176,6 +176,8 @@ export class WebRtcSession {
 		/** From the viewer's reports: the round trip (-1: not yet), the share lost lately, the jitter. */
 		rttMs: -1, fractionLost: 0, jitterMs: 0 };
 	#srAt = -Infinity;
+	/** The viewer's latest receiver reference time report and when it came: the next sender report answers it. */
+	#rrtr?: { ssrc: number; lrr: number; at: number };
 	/** The viewer's RTCP read (each costs an HMAC), and packets resent to it. */
 	#rtcpGate = new RateGate(RTCP_PER_SECOND, 1000 / RTCP_PER_SECOND);
 	#resendGate = new RateGate(RESENDS_PER_SECOND, 1000 / RESENDS_PER_SECOND);
@@ -401,7 +403,8 @@ export class WebRtcSession {
 		// the viewer's SRTCP proves it finished the handshake: it will not need our last flight again,
 		// so mbedTLS's context (2 × 16 KiB of record buffers on Debian's build) can go
 		if (this.stats.rtcp++ === 0) this.#step(() => (this.#dtls.settle(), { state: DtlsState.connected, send: [] }));
-		const { keyFrame, nacks, report } = rtcpFeedback(buffer, length, this.#o.video.ssrc, this.#cc, this.#now());
+		const { keyFrame, nacks, report, rrtr } = rtcpFeedback(buffer, length, this.#o.video.ssrc, this.#cc, this.#now());
+		if (rrtr) this.#rrtr = { ...rrtr, at: this.#now() };
 		this.stats.nacks += nacks.length;
 		if (nacks.length) this.#nackedAt = this.#now();
 		for (const seq of nacks) this.#resend(seq);
@@ -432,9 +435,16 @@ export class WebRtcSession {
 		const wall = this.#wall(), ntp = ntpOf(wall);
 		// one per stream, both on the same wall clock: the viewer plays them in sync
 		const streams = [{ ssrc: this.#o.video.ssrc, clockKHz: 90, sent: this.stats }, ...(this.#o.audio && this.#audioSent.packets ? [{ ssrc: this.#o.audio.ssrc, clockKHz: 8, sent: this.#audioSent }] : [])];
+		// the video's report also answers the viewer's latest receiver reference time, once (RFC 3611
+		// §4.5): a viewer that only receives learns the round trip from it, and libwebrtc NACKs a packet
+		// again after that round trip instead of its 100-ms default (sdp.ts asks for it: rrtr)
+		const rrtr = this.#rrtr;
+		this.#rrtr = undefined;
 		for (const { ssrc, clockKHz, sent } of streams) {
-			const report = senderReport(ssrc, ntp.seconds, ntp.fraction, Math.round(wall * clockKHz) % 2 ** 32, sent.packets % 2 ** 32, sent.payloadBytes % 2 ** 32);
-			this.#o.send(new Uint8Array(report, 0, srtp.protectRtcp(report, 28)), peer.address, peer.port);
+			const r = ssrc === this.#o.video.ssrc ? rrtr : undefined;
+			const report = senderReport(ssrc, ntp.seconds, ntp.fraction, Math.round(wall * clockKHz) % 2 ** 32, sent.packets % 2 ** 32, sent.payloadBytes % 2 ** 32,
+				r?.ssrc, r?.lrr, r && Math.min(this.#now() - r.at, 60_000));
+			this.#o.send(new Uint8Array(report, 0, srtp.protectRtcp(report, report.byteLength - SRTCP_TRAILER_BYTES)), peer.address, peer.port);
 			this.stats.senderReports++;
 		}
 	}

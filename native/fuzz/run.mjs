@@ -163,6 +163,9 @@ function writeWebrtcSeeds(dir) {
 		// a DTLS 1.2 ClientHello's record header and the start of its handshake message
 		Buffer.from([5, 0, 40, 22, 0xfe, 0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 27, 1, 0, 0, 0x3c, 0, 0, 0, 0, 0, 0, 0, 0x3c, 0xfe, 0xfd, ...Buffer.alloc(10, 7)]),
 		Buffer.from([4, 0x81, 201, 0, 7, 0, 0, 0, 7, ...Buffer.alloc(24, 5), 0x81, 205, 0, 3, 0, 0, 0, 7, 0, 0, 0, 9, 0, 100, 0x80, 1, 0x84, 206, 0, 4, 0, 0, 0, 7, 0, 0, 0, 0, 0, 0, 0, 9, 1, 0, 0, 0]),
+		// an RR and Chromium's XR: a receiver reference time (RFC 3611 §4.4) after a DLRR block
+		Buffer.from([4, 0x80, 201, 0, 1, 0, 0, 0, 7, 0x80, 207, 0, 8, 0, 0, 0, 7, 5, 0, 0, 3, 0, 0, 0, 9, 1, 2, 3, 4, 0, 0, 0, 5,
+			4, 0, 0, 2, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88]),
 		// an RR and a TWCC feedback (RTPFB FMT 15) for 20 packets from 65530: a run of 7 with small
 		// deltas, a 2-bit vector (lost, large, large negative, …), a 1-bit vector with 8 extras
 		Buffer.from([4, 0x80, 201, 0, 1, 0, 0, 0, 7, 0x8f, 205, 0, 11, 0, 0, 0, 7, 0, 0, 0, 9, 0xff, 0xfa, 0, 20, 0xff, 0xff, 0xfe, 5,

@@ -117,9 +117,11 @@ static void rtcpWalk(const uint8_t *data, size_t size)
 	int status, fir;
 	while ((status = ivxs_rtcp_next(data, size, &pos, &p)) == 1) {
 		ivxs_rtcp_nack_cursor c = { 0, 0 };
+		ivxs_rtcp_rrtr rrtr;
 		uint16_t seq;
 		size_t nacks = 0;
 		unsigned i;
+		int rrtrStatus;
 		REQUIRE(pos > last && pos <= size && p.body >= data + last && p.body + p.bodyLen <= data + pos);
 		last = pos;
 		(void)ivxs_rtcp_sender_info_of(&p, &info);
@@ -128,6 +130,12 @@ static void rtcpWalk(const uint8_t *data, size_t size)
 		while (ivxs_rtcp_nack_next(&p, &c, &seq) == 1)
 			REQUIRE(++nacks <= 17 * (p.bodyLen / 4));
 		(void)ivxs_rtcp_wants_key_frame(&p, p.media, &fir);
+		if ((rrtrStatus = ivxs_rtcp_rrtr_of(&p, &rrtr)) == 1) {   /* echoed as the camera would */
+			uint8_t dlrr[24];
+			REQUIRE(p.type == IVXS_RTCP_XR && rrtr.ssrc == p.sender);
+			REQUIRE(ivxs_rtcp_write_dlrr(dlrr, sizeof(dlrr), p.sender, &rrtr, 65536) == 24);
+		}
+		REQUIRE(rrtrStatus == 0 || rrtrStatus == 1 || rrtrStatus == IVXS_WEBRTC_EPACKET);
 		if (p.type == IVXS_RTCP_RTPFB && p.count == 15) {
 			twccRead(&p);
 			twccFeed(&p, 0xfffff000u);

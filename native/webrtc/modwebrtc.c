@@ -866,10 +866,12 @@ void xs_webrtc_dtls_close(xsMachine *the)
 
 #define kMaxNacks 64   /* sequence numbers handed to JS per compound packet: the rest are dropped (a bound) */
 
-/* rtcpFeedback(buffer, length, mediaSsrc, cc, now) -> { keyFrame, nacks: [seq…] } of a compound
- * RTCP packet (after SRTCP): whether a PLI or FIR asks for a key frame of `mediaSsrc`, and the
- * sequence numbers its NACKs ask for (at most 64). A malformed packet: what was read before it.
- * With `cc` (a TransportCc), its transport-wide feedback goes to it, arrived at `now`. */
+/* rtcpFeedback(buffer, length, mediaSsrc, cc, now) -> { keyFrame, nacks: [seq…], report?, rrtr? }
+ * of a compound RTCP packet (after SRTCP): whether a PLI or FIR asks for a key frame of
+ * `mediaSsrc`, the sequence numbers its NACKs ask for (at most 64), the viewer's report block on
+ * it, and its receiver reference time ({ ssrc, lrr }: for senderReport to echo). A malformed
+ * packet: what was read before it. With `cc` (a TransportCc), its transport-wide feedback goes to
+ * it, arrived at `now`. */
 void xs_webrtc_rtcp_feedback(xsMachine *the)
 {
 	uint8_t packet[1500];
@@ -882,7 +884,8 @@ void xs_webrtc_rtcp_feedback(xsMachine *the)
 	xsUnsignedValue size;
 	ivxs_rtcp_packet p;
 	ivxs_rtcp_report report = { 0 };
-	int keyFrame = 0, n = 0, i, fir, reported = 0;
+	ivxs_rtcp_rrtr rrtr = { 0, 0 };
+	int keyFrame = 0, n = 0, i, fir, reported = 0, timed = 0;
 	if (xsmcTypeOf(xsArg(0)) != xsReferenceType || !xsmcIsInstanceOf(xsArg(0), xsArrayBufferPrototype))
 		ivxs_type_error(IVXS_EARG, "webrtc: an RTCP packet is an ArrayBuffer");
 	xsmcGetBufferReadable(xsArg(0), &data, &size);
@@ -908,6 +911,8 @@ void xs_webrtc_rtcp_feedback(xsMachine *the)
 				nacks[n++] = seq;
 		if (cc && p.type == IVXS_RTCP_RTPFB && p.count == 15)   /* transport-wide: about every stream */
 			(void)ivxs_twcc_feedback(&cc->twcc, &p, now);   /* a malformed one is counted and ignored */
+		if (ivxs_rtcp_rrtr_of(&p, &rrtr) == 1)   /* the last one counts; a malformed XR says nothing */
+			timed = 1;
 	}
 	xsmcVars(2);
 	xsmcSetNewObject(xsResult);
@@ -919,6 +924,14 @@ void xs_webrtc_rtcp_feedback(xsMachine *the)
 		xsmcSetIndex(xsVar(0), i, xsVar(1));
 	}
 	xsmcSet(xsResult, xsID("nacks"), xsVar(0));
+	if (timed) {
+		xsmcSetNewObject(xsVar(0));
+		xsmcSetNumber(xsVar(1), rrtr.ssrc);
+		xsmcSet(xsVar(0), xsID("ssrc"), xsVar(1));
+		xsmcSetNumber(xsVar(1), rrtr.lrr);
+		xsmcSet(xsVar(0), xsID("lrr"), xsVar(1));
+		xsmcSet(xsResult, xsID("rrtr"), xsVar(0));
+	}
 	if (!reported)
 		return;
 	xsmcSetNewObject(xsVar(0));
@@ -935,16 +948,18 @@ void xs_webrtc_rtcp_feedback(xsMachine *the)
 	xsmcSet(xsResult, xsID("report"), xsVar(0));
 }
 
-/* senderReport(ssrc, ntpSeconds, ntpFraction, rtpTimestamp, packets, octets) -> an ArrayBuffer
- * holding the camera's sender report (28 bytes) with room after it for the SRTCP trailer. */
+/* senderReport(ssrc, ntpSeconds, ntpFraction, rtpTimestamp, packets, octets[, rrtrSsrc, lrr, heldMs])
+ * -> an ArrayBuffer holding the camera's sender report (28 bytes) — followed, when given the
+ * viewer's receiver reference time (rtcpFeedback's rrtr) and how long it was held, by the XR DLRR
+ * answering it (24 bytes more) — and room after it for the SRTCP trailer. */
 void xs_webrtc_sender_report(xsMachine *the)
 {
-	uint8_t out[28 + IVXS_SRTCP_TRAILER_BYTES];
+	uint8_t out[28 + 24 + IVXS_SRTCP_TRAILER_BYTES];
 	ivxs_rtcp_sender_info info;
 	uint32_t ssrc = (uint32_t)ivxs_integer(the, &xsArg(0), 0, 0xffffffff, "webrtc", "ssrc");
 	uint32_t seconds = (uint32_t)ivxs_integer(the, &xsArg(1), 0, 0xffffffff, "webrtc", "ntpSeconds");
 	uint32_t fraction = (uint32_t)ivxs_integer(the, &xsArg(2), 0, 0xffffffff, "webrtc", "ntpFraction");
-	long n;
+	long n, m = 0;
 	info.ntp = ((uint64_t)seconds << 32) | fraction;
 	info.rtpTimestamp = (uint32_t)ivxs_integer(the, &xsArg(3), 0, 0xffffffff, "webrtc", "rtpTimestamp");
 	info.packets = (uint32_t)ivxs_integer(the, &xsArg(4), 0, 0xffffffff, "webrtc", "packets");
@@ -952,5 +967,14 @@ void xs_webrtc_sender_report(xsMachine *the)
 	memset(out, 0, sizeof(out));
 	if ((n = ivxs_rtcp_write_sender_report(out, sizeof(out), ssrc, &info)) < 0)
 		ivxs_throw_status(the, XS_RANGE_ERROR, "webrtc", (int)n, kTables);
-	xsmcSetArrayBuffer(xsResult, out, sizeof(out));
+	if (xsmcArgc > 6 && xsmcTypeOf(xsArg(6)) != xsUndefinedType) {
+		ivxs_rtcp_rrtr rrtr;
+		/* DLRR's delay is in 1/65536 s; a minute bounds it (the report is a second old at most) */
+		uint32_t heldMs = (uint32_t)ivxs_integer(the, &xsArg(8), 0, 60000, "webrtc", "heldMs");
+		rrtr.ssrc = (uint32_t)ivxs_integer(the, &xsArg(6), 0, 0xffffffff, "webrtc", "rrtrSsrc");
+		rrtr.lrr = (uint32_t)ivxs_integer(the, &xsArg(7), 0, 0xffffffff, "webrtc", "lrr");
+		if ((m = ivxs_rtcp_write_dlrr(out + n, sizeof(out) - n, ssrc, &rrtr, (uint32_t)((uint64_t)heldMs * 65536 / 1000))) < 0)
+			ivxs_throw_status(the, XS_RANGE_ERROR, "webrtc", (int)m, kTables);
+	}
+	xsmcSetArrayBuffer(xsResult, out, (xsUnsignedValue)(n + m + IVXS_SRTCP_TRAILER_BYTES));
 }

@@ -251,3 +251,46 @@ long ivxs_rtcp_write_sender_report(uint8_t *out, size_t cap, uint32_t ssrc, cons
 	put32(out + 24, info->octets);
 	return HEADER + 4 + SENDER_INFO;
 }
+
+#define XR_BLOCK 4          /* block type, reserved, block length (words − 1) */
+#define XR_RRTR 4           /* block type: receiver reference time, an NTP timestamp */
+#define XR_DLRR 5           /* block type: delay since last receiver report, a sub-block per receiver */
+
+int ivxs_rtcp_rrtr_of(const ivxs_rtcp_packet *p, ivxs_rtcp_rrtr *out)
+{
+	size_t at = 0;
+	int found = 0;
+	if (p->type != IVXS_RTCP_XR)   /* its body: the report blocks after the sender's SSRC */
+		return 0;
+	while (at + XR_BLOCK <= p->bodyLen) {
+		const uint8_t *b = p->body + at;
+		size_t size = 4 * ((size_t)((b[2] << 8) | b[3]) + 1);
+		if (size > p->bodyLen - at)
+			return IVXS_WEBRTC_EPACKET;
+		if (b[0] == XR_RRTR) {
+			if (size != XR_BLOCK + 8)
+				return IVXS_WEBRTC_EPACKET;
+			out->ssrc = p->sender;
+			out->lrr = get32(b + XR_BLOCK + 2);   /* the NTP timestamp's low 16 bits of seconds, high 16 of fraction */
+			found = 1;
+		}
+		at += size;
+	}
+	return found;
+}
+
+long ivxs_rtcp_write_dlrr(uint8_t *out, size_t cap, uint32_t ssrc, const ivxs_rtcp_rrtr *rrtr, uint32_t delay)
+{
+	if (cap < HEADER + 4 + XR_BLOCK + 12)
+		return IVXS_WEBRTC_EMTU;
+	out[0] = 0x80;
+	out[1] = IVXS_RTCP_XR;
+	out[2] = 0, out[3] = 5;   /* 6 words − 1 */
+	put32(out + 4, ssrc);
+	out[8] = XR_DLRR, out[9] = 0;
+	out[10] = 0, out[11] = 3;   /* one sub-block: 4 words − 1 */
+	put32(out + 12, rrtr->ssrc);
+	put32(out + 16, rrtr->lrr);
+	put32(out + 20, delay);
+	return HEADER + 4 + XR_BLOCK + 12;
+}

@@ -23,7 +23,8 @@ enum {
 	IVXS_RTCP_BYE = 203,
 	IVXS_RTCP_APP = 204,
 	IVXS_RTCP_RTPFB = 205,   /* transport feedback: FMT 1 generic NACK (ivxs_rtcp_nack_next), 15 transport-wide CC (ivxs_rtcp_twcc_begin) */
-	IVXS_RTCP_PSFB = 206     /* payload-specific feedback: FMT 1 PLI, 4 FIR, 15 application (REMB) */
+	IVXS_RTCP_PSFB = 206,    /* payload-specific feedback: FMT 1 PLI, 4 FIR, 15 application (REMB) */
+	IVXS_RTCP_XR = 207       /* extended reports (RFC 3611): the viewer's receiver reference time (ivxs_rtcp_rrtr_of) */
 };
 
 /* One packet of a compound RTCP packet. */
@@ -113,5 +114,25 @@ int ivxs_rtcp_wants_key_frame(const ivxs_rtcp_packet *p, uint32_t media, int *fi
 /* The camera's sender report with no report blocks (28 bytes) into out: its length, or
  * IVXS_WEBRTC_EMTU when cap is smaller. */
 long ivxs_rtcp_write_sender_report(uint8_t *out, size_t cap, uint32_t ssrc, const ivxs_rtcp_sender_info *info);
+
+/* Receiver-side round trips (RFC 3611 §4.4–4.5): a viewer that only receives has no sender report
+ * of its own to time a round trip by, so it sends a receiver reference time report (its NTP time)
+ * and the sender echoes it in a DLRR block with the time it held it. libwebrtc asks for this when
+ * the answer lists `a=rtcp-fb:<pt> rrtr`, and times its repeated NACKs by the round trip it gets
+ * (100 ms when it has none). */
+typedef struct {
+	uint32_t ssrc;             /* the viewer's: the XR packet's sender */
+	uint32_t lrr;              /* the middle 32 bits of its NTP timestamp: what the DLRR echoes */
+} ivxs_rtcp_rrtr;
+
+/* The receiver reference time report of an XR packet: 1 and *out, 0 when it has none (or is not an
+ * XR), IVXS_WEBRTC_EPACKET when a report block runs past the packet or an RRTR block is not its
+ * 8 bytes. The blocks are walked in order, each at least 4 bytes: bounded by the packet. */
+int ivxs_rtcp_rrtr_of(const ivxs_rtcp_packet *p, ivxs_rtcp_rrtr *out);
+
+/* An XR packet from `ssrc` with one DLRR block answering `rrtr`, held `delay` (1/65536 s) since it
+ * arrived, into out (24 bytes, to follow the sender report in one compound packet): its length, or
+ * IVXS_WEBRTC_EMTU when cap is smaller. */
+long ivxs_rtcp_write_dlrr(uint8_t *out, size_t cap, uint32_t ssrc, const ivxs_rtcp_rrtr *rrtr, uint32_t delay);
 
 #endif

@@ -1,10 +1,10 @@
 declare module "webrtc" {
 	/** The RTP packets of one Annex-B access unit (the last with the marker bit): codec 1 H.264 (RFC 6184), 2 H.265 (RFC 7798). */
 	export function packetize(accessUnit: ArrayBuffer, codec: 1 | 2, ssrc: number, seq: number, payloadType: number, mtu: number, timestamp: number): ArrayBuffer[];
-	/** A compound RTCP packet's feedback (after SRTCP): a key frame asked for `mediaSsrc` (PLI, FIR), and the sequence numbers NACKed (at most 64). */
 	/** Where an unprotected RTP packet's payload lies (past the header, before padding); undefined: not RTP. */
 	export function rtpPayload(buffer: ArrayBuffer, length: number): { start: number; end: number; payloadType: number } | undefined;
-	export function rtcpFeedback(buffer: ArrayBuffer, length: number, mediaSsrc: number, cc?: TransportCc, now?: number): { keyFrame: boolean; nacks: number[]; report?: RtcpReport };
+	/** A compound RTCP packet's feedback (after SRTCP): a key frame asked for `mediaSsrc` (PLI, FIR), the sequence numbers NACKed (at most 64), the viewer's report on it, and its receiver reference time (RFC 3611 §4.4: for senderReport to echo). */
+	export function rtcpFeedback(buffer: ArrayBuffer, length: number, mediaSsrc: number, cc?: TransportCc, now?: number): { keyFrame: boolean; nacks: number[]; report?: RtcpReport; rrtr?: Rrtr };
 	/** Bytes the extension adds to a packet: a sender whose packets are numbered is made with an MTU this much smaller. */
 	export const TWCC_EXTENSION_BYTES: 8;
 	/** One viewer's transport-wide congestion control (native/webrtc/twcc.h): the native transport's CC fed by the viewer's TWCC feedback. */
@@ -34,8 +34,13 @@ declare module "webrtc" {
 		lastSr: number;
 		delaySinceLastSr: number;
 	}
-	/** The camera's sender report (28 bytes) in a buffer with room for the SRTCP trailer after it. */
-	export function senderReport(ssrc: number, ntpSeconds: number, ntpFraction: number, rtpTimestamp: number, packets: number, octets: number): ArrayBuffer;
+	/** A viewer's receiver reference time report: its SSRC and the middle 32 bits of its NTP time. */
+	export interface Rrtr {
+		ssrc: number;
+		lrr: number;
+	}
+	/** The camera's sender report (28 bytes) — then, given a viewer's receiver reference time and the ms it was held (≤ 60,000), the XR DLRR answering it (24 bytes) — in a buffer with room for the SRTCP trailer after it (content: byteLength − SRTCP_TRAILER_BYTES). */
+	export function senderReport(ssrc: number, ntpSeconds: number, ntpFraction: number, rtpTimestamp: number, packets: number, octets: number, rrtrSsrc?: number, lrr?: number, heldMs?: number): ArrayBuffer;
 	export const SRTP_TAG_BYTES: 10;
 	export const SRTCP_TRAILER_BYTES: 14;
 	/** One direction of an SRTP association (AES_CM_128_HMAC_SHA1_80): packets protected and unprotected in place. */

@@ -40,10 +40,11 @@ export function packetize(accessUnit, codec, ssrc, seq, payloadType, mtu, timest
 // rtpPayload(buffer, length): { start, end, payloadType } of an unprotected RTP packet (past the
 // header, before padding), or undefined when it is not one.
 export function rtpPayload(buffer, length) @ "xs_webrtc_rtp_payload";
-// rtcpFeedback(buffer, length, mediaSsrc, cc?, now?): { keyFrame, nacks, report? } of a compound
-// RTCP packet (after SRTCP): whether a PLI or FIR asks for a key frame of mediaSsrc, the sequence
-// numbers NACKed (≤ 64), and the viewer's latest report block on mediaSsrc (fractionLost /256,
-// cumulativeLost, jitter in RTP units, lastSr and delaySinceLastSr: the round trip's terms). With a
+// rtcpFeedback(buffer, length, mediaSsrc, cc?, now?): { keyFrame, nacks, report?, rrtr? } of a
+// compound RTCP packet (after SRTCP): whether a PLI or FIR asks for a key frame of mediaSsrc, the
+// sequence numbers NACKed (≤ 64), the viewer's latest report block on mediaSsrc (fractionLost /256,
+// cumulativeLost, jitter in RTP units, lastSr and delaySinceLastSr: the round trip's terms), and
+// its receiver reference time ({ ssrc, lrr }, RFC 3611 §4.4: senderReport echoes it). With a
 // TransportCc, the packet's transport-wide feedback goes to it, arrived at `now`.
 export function rtcpFeedback(buffer, length, mediaSsrc, cc, now) {
 	return feedback(buffer, length, mediaSsrc, cc === undefined ? undefined : ccOf(cc), now);
@@ -72,9 +73,12 @@ export class TransportCc {
 }
 Object.freeze(TransportCc.prototype);
 
-// senderReport(ssrc, ntpSeconds, ntpFraction, rtpTimestamp, packets, octets): the camera's sender
-// report (RFC 3550 §6.4.1, 28 bytes) in an ArrayBuffer with room for the SRTCP trailer after it.
-export function senderReport(ssrc, ntpSeconds, ntpFraction, rtpTimestamp, packets, octets) @ "xs_webrtc_sender_report";
+// senderReport(ssrc, ntpSeconds, ntpFraction, rtpTimestamp, packets, octets[, rrtrSsrc, lrr, heldMs]):
+// the camera's sender report (RFC 3550 §6.4.1, 28 bytes) — then, given a viewer's receiver
+// reference time and the ms it was held, the XR DLRR answering it (RFC 3611 §4.5, 24 bytes) — in
+// an ArrayBuffer with room for the SRTCP trailer after it (its content: byteLength −
+// SRTCP_TRAILER_BYTES).
+export function senderReport(ssrc, ntpSeconds, ntpFraction, rtpTimestamp, packets, octets, rrtrSsrc, lrr, heldMs) @ "xs_webrtc_sender_report";
 
 // Bytes SRTP adds to an RTP packet (its tag) and to an RTCP packet (E flag + index, and the tag).
 export const SRTP_TAG_BYTES = 10;

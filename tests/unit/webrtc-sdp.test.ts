@@ -64,6 +64,7 @@ test("the answer: one BUNDLE transport, passive DTLS, what the camera sends and 
 	t.true(lines.includes(`a=fingerprint:sha-256 ${Array(32).fill("5A").join(":")}`));
 	t.true(lines.includes("a=fmtp:106 level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=4d001f"));
 	t.false(lines.includes("a=rtcp-fb:106 transport-cc"), "transport-wide feedback only when asked for (the offer's extension id)");
+	t.true(lines.includes("a=rtcp-fb:106 nack") && lines.includes("a=rtcp-fb:106 rrtr"), "receiver reference times asked for beside the NACKs they time");
 	t.true(lines.includes("m=audio 0 UDP/TLS/RTP/SAVPF 111") && lines.includes("m=application 0 UDP/DTLS/SCTP webrtc-datachannel"));
 	t.is(lines.filter((l) => l.startsWith("a=candidate:")).length, 2);
 	t.true(answer.endsWith("\r\n"));

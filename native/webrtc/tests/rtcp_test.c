@@ -102,6 +102,53 @@ static void test_sender_report(void)
 done:;
 }
 
+/* Chromium's RRTR as it sends it (RFC 3611 §4.4), after another block: read; ours echoes it. */
+static void test_rrtr(void)
+{
+	/* XR from SSRC 7: a DLRR block with one sub-block (as a sender would send), then an RRTR of NTP 0x11223344:0x55667788 */
+	static const uint8_t xr[] = {
+		0x80, 207, 0, 8, 0, 0, 0, 7,
+		5, 0, 0, 3, 0, 0, 0, 9, 1, 2, 3, 4, 0, 0, 0, 5,
+		4, 0, 0, 2, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88
+	};
+	uint8_t bad[sizeof(xr)], out[24];
+	ivxs_rtcp_packet pk;
+	ivxs_rtcp_rrtr r = { 0, 0 }, echoed;
+	size_t pos = 0;
+	CHECK_EQ(ivxs_rtcp_next(xr, sizeof(xr), &pos, &pk), 1);
+	CHECK(pk.type == IVXS_RTCP_XR && pk.sender == 7);
+	CHECK_EQ(ivxs_rtcp_rrtr_of(&pk, &r), 1);
+	CHECK(r.ssrc == 7 && r.lrr == 0x33445566);
+	/* a block length past the packet; an RRTR block of the wrong length; an XR without one */
+	memcpy(bad, xr, sizeof(bad));
+	bad[11] = 5;
+	pos = 0;
+	CHECK_EQ(ivxs_rtcp_next(bad, sizeof(bad), &pos, &pk), 1);
+	CHECK_EQ(ivxs_rtcp_rrtr_of(&pk, &r), IVXS_WEBRTC_EPACKET);
+	memcpy(bad, xr, sizeof(bad));
+	bad[27] = 1;
+	pos = 0;
+	CHECK_EQ(ivxs_rtcp_next(bad, sizeof(bad), &pos, &pk), 1);
+	CHECK_EQ(ivxs_rtcp_rrtr_of(&pk, &r), IVXS_WEBRTC_EPACKET);
+	pos = 0;
+	CHECK_EQ(ivxs_rtcp_next(xr, 24, &pos, &pk), IVXS_WEBRTC_EPACKET);   /* cut: the header's length is past it */
+	memcpy(bad, xr, 24);
+	bad[3] = 5;
+	pos = 0;
+	CHECK_EQ(ivxs_rtcp_next(bad, 24, &pos, &pk), 1);
+	CHECK_EQ(ivxs_rtcp_rrtr_of(&pk, &r), 0);
+	/* the DLRR answering it: 24 bytes that read back as an XR of ours with the RRTR's fields and the delay */
+	CHECK_EQ(ivxs_rtcp_write_dlrr(out, 23, 5, &(ivxs_rtcp_rrtr){ 7, 0x33445566 }, 0x10000), IVXS_WEBRTC_EMTU);
+	CHECK_EQ(ivxs_rtcp_write_dlrr(out, sizeof(out), 5, &(ivxs_rtcp_rrtr){ 7, 0x33445566 }, 0x10000), 24);
+	pos = 0;
+	CHECK_EQ(ivxs_rtcp_next(out, sizeof(out), &pos, &pk), 1);
+	CHECK(pk.type == IVXS_RTCP_XR && pk.sender == 5 && pk.bodyLen == 16);
+	CHECK(pk.body[0] == 5 && pk.body[3] == 3);
+	CHECK_EQ(ivxs_rtcp_rrtr_of(&pk, &echoed), 0);   /* a DLRR is no RRTR */
+	CHECK(!memcmp(pk.body + 4, "\0\0\0\x07\x33\x44\x55\x66\0\x01\0\0", 12));
+done:;
+}
+
 /* ---- transport-wide congestion control feedback (RTPFB FMT 15) ---- */
 
 
@@ -329,6 +376,7 @@ int main(void)
 	ivxs_test_run("a compound packet: RR, NACK with its bitmask, PLI, FIR for two sources, padding", test_feedback);
 	ivxs_test_run("hostile packets stop the walk where they are: version, lengths, padding, fixed parts", test_hostile);
 	ivxs_test_run("the camera's sender report, written and read back", test_sender_report);
+	ivxs_test_run("XR: the viewer's receiver reference time read after another block, hostile lengths refused; our DLRR echoes it", test_rrtr);
 	for (i = 0; i < sizeof(twccShapes) / sizeof(twccShapes[0]); i++) {
 		ivxs_test_begin();
 		test_twcc_shape(i);
