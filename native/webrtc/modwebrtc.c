@@ -969,8 +969,11 @@ void xs_webrtc_sender_report(xsMachine *the)
 		ivxs_throw_status(the, XS_RANGE_ERROR, "webrtc", (int)n, kTables);
 	if (xsmcArgc > 6 && xsmcTypeOf(xsArg(6)) != xsUndefinedType) {
 		ivxs_rtcp_rrtr rrtr;
+		uint32_t heldMs;
+		if (xsmcArgc < 9)
+			ivxs_type_error(IVXS_EARG, "webrtc: a receiver reference time to answer takes its ssrc, lrr and heldMs");
 		/* DLRR's delay is in 1/65536 s; a minute bounds it (the report is a second old at most) */
-		uint32_t heldMs = (uint32_t)ivxs_integer(the, &xsArg(8), 0, 60000, "webrtc", "heldMs");
+		heldMs = (uint32_t)ivxs_integer(the, &xsArg(8), 0, 60000, "webrtc", "heldMs");
 		rrtr.ssrc = (uint32_t)ivxs_integer(the, &xsArg(6), 0, 0xffffffff, "webrtc", "rrtrSsrc");
 		rrtr.lrr = (uint32_t)ivxs_integer(the, &xsArg(7), 0, 0xffffffff, "webrtc", "lrr");
 		if ((m = ivxs_rtcp_write_dlrr(out + n, sizeof(out) - n, ssrc, &rrtr, (uint32_t)((uint64_t)heldMs * 65536 / 1000))) < 0)

@@ -4,7 +4,7 @@
 // native/webrtc/tests, run by tests/native-c.test.mjs and tests/webrtc.test.mjs.
 import test from "ava";
 import Timer from "timer";
-import { DtlsIdentity, DtlsRole, DtlsSession, DtlsState, Ppid, RtpSender, Srtp, packetize, codes, SRTP_TAG_BYTES, SRTCP_TRAILER_BYTES } from "webrtc";
+import { DtlsIdentity, DtlsRole, DtlsSession, DtlsState, Ppid, RtpSender, Srtp, packetize, senderReport, codes, SRTP_TAG_BYTES, SRTCP_TRAILER_BYTES } from "webrtc";
 import { codes as kitCodes } from "ivxs/codes";
 import { readFile } from "ivxs/file";
 import { accessUnitSpans } from "../../modules/media/annexb.js";
@@ -64,6 +64,18 @@ test("Srtp: a packet protected by one context is unprotected by another of the s
 	tx.close();
 	t.throws(() => tx.protect(short.buffer, short.length), { code: kitCodes.ECLOSED });
 	rx.close();
+});
+
+test("senderReport: the camera's SR alone, or with the XR DLRR answering a receiver reference time after it; an incomplete or out-of-range answer is refused", (t) => {
+	const alone = senderReport(7, 1, 2, 3, 4, 5);
+	t.is(alone.byteLength, 28 + SRTCP_TRAILER_BYTES);
+	const answered = senderReport(7, 1, 2, 3, 4, 5, 9, 0x33445566, 500);
+	t.is(answered.byteLength, 28 + 24 + SRTCP_TRAILER_BYTES);
+	const xr = new DataView(answered, 28, 24);
+	t.deepEqual([xr.getUint8(1), xr.getUint32(4), xr.getUint8(8), xr.getUint32(12), xr.getUint32(16), xr.getUint32(20)], [207, 7, 5, 9, 0x33445566, 32768], "half a second is 32,768 / 65,536 s");
+	t.is(senderReport(7, 1, 2, 3, 4, 5, undefined, undefined, undefined).byteLength, 28 + SRTCP_TRAILER_BYTES, "nothing to answer");
+	t.throws(() => senderReport(7, 1, 2, 3, 4, 5, 9), { instanceOf: TypeError }, "an ssrc without its lrr and time");
+	t.throws(() => senderReport(7, 1, 2, 3, 4, 5, 9, 1, 60_001), { instanceOf: RangeError }, "held past a minute");
 });
 
 test("packetize: a clip's access units as RTP packets — under the MTU, sequence numbers in a row, the marker on each unit's last", (t) => {
