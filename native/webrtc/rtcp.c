@@ -260,6 +260,7 @@ int ivxs_rtcp_rrtr_of(const ivxs_rtcp_packet *p, ivxs_rtcp_rrtr *out)
 {
 	size_t at = 0;
 	int found = 0;
+	uint32_t lrr = 0;
 	if (p->type != IVXS_RTCP_XR)   /* its body: the report blocks after the sender's SSRC */
 		return 0;
 	while (at + XR_BLOCK <= p->bodyLen) {
@@ -270,11 +271,14 @@ int ivxs_rtcp_rrtr_of(const ivxs_rtcp_packet *p, ivxs_rtcp_rrtr *out)
 		if (b[0] == XR_RRTR) {
 			if (size != XR_BLOCK + 8)
 				return IVXS_WEBRTC_EPACKET;
-			out->ssrc = p->sender;
-			out->lrr = get32(b + XR_BLOCK + 2);   /* the NTP timestamp's low 16 bits of seconds, high 16 of fraction */
+			lrr = get32(b + XR_BLOCK + 2);   /* the NTP timestamp's low 16 bits of seconds, high 16 of fraction */
 			found = 1;
 		}
 		at += size;
+	}
+	if (found) {   /* *out only for a packet read whole */
+		out->ssrc = p->sender;
+		out->lrr = lrr;
 	}
 	return found;
 }

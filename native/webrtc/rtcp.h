@@ -125,9 +125,10 @@ typedef struct {
 	uint32_t lrr;              /* the middle 32 bits of its NTP timestamp: what the DLRR echoes */
 } ivxs_rtcp_rrtr;
 
-/* The receiver reference time report of an XR packet: 1 and *out, 0 when it has none (or is not an
- * XR), IVXS_WEBRTC_EPACKET when a report block runs past the packet or an RRTR block is not its
- * 8 bytes. The blocks are walked in order, each at least 4 bytes: bounded by the packet. */
+/* The receiver reference time report of an XR packet: 1 and *out (its last), 0 when it has none
+ * (or is not an XR), IVXS_WEBRTC_EPACKET when a report block runs past the packet or an RRTR block
+ * is not its 8 bytes (*out untouched). The blocks are walked in order, each at least 4 bytes:
+ * bounded by the packet. */
 int ivxs_rtcp_rrtr_of(const ivxs_rtcp_packet *p, ivxs_rtcp_rrtr *out);
 
 /* An XR packet from `ssrc` with one DLRR block answering `rrtr`, held `delay` (1/65536 s) since it

@@ -125,6 +125,15 @@ static void test_rrtr(void)
 	pos = 0;
 	CHECK_EQ(ivxs_rtcp_next(bad, sizeof(bad), &pos, &pk), 1);
 	CHECK_EQ(ivxs_rtcp_rrtr_of(&pk, &r), IVXS_WEBRTC_EPACKET);
+	/* an RRTR, then a block past the packet: refused whole, *out as it was */
+	{
+		static const uint8_t tail[] = { 0x80, 207, 0, 5, 0, 0, 0, 8, 4, 0, 0, 2, 1, 2, 3, 4, 5, 6, 7, 8, 5, 0, 0, 9 };
+		ivxs_rtcp_rrtr kept = { 1, 2 };
+		pos = 0;
+		CHECK_EQ(ivxs_rtcp_next(tail, sizeof(tail), &pos, &pk), 1);
+		CHECK_EQ(ivxs_rtcp_rrtr_of(&pk, &kept), IVXS_WEBRTC_EPACKET);
+		CHECK(kept.ssrc == 1 && kept.lrr == 2);
+	}
 	memcpy(bad, xr, sizeof(bad));
 	bad[27] = 1;
 	pos = 0;
