@@ -104,6 +104,8 @@ export const CONSENT_MS = 30_000;
 /** How often the camera sends a sender report (RFC 3550 §6.2 wants ~5 s at low rates; browsers
  * sync and measure the round trip from them, so once a second while video flows). */
 export const SR_MS = 1000;
+/** How long the viewer's last receiver reference time is answered (the binding's bound on the time held). */
+const RRTR_KEPT_MS = 60_000;
 /** Seconds from 1900 (NTP's epoch) to 1970. */
 const NTP_UNIX = 2208988800;
 /** SRTCP packets from the viewer read in any 1-s window (each costs an HMAC): a browser sends a few
@@ -176,7 +178,7 @@ export class WebRtcSession {
 		/** From the viewer's reports: the round trip (-1: not yet), the share lost lately, the jitter. */
 		rttMs: -1, fractionLost: 0, jitterMs: 0 };
 	#srAt = -Infinity;
-	/** The viewer's latest receiver reference time report and when it came: the next sender report answers it. */
+	/** The viewer's last receiver reference time report and when it came: each video sender report answers it. */
 	#rrtr?: { ssrc: number; lrr: number; at: number };
 	/** The viewer's RTCP read (each costs an HMAC), and packets resent to it. */
 	#rtcpGate = new RateGate(RTCP_PER_SECOND, 1000 / RTCP_PER_SECOND);
@@ -435,15 +437,16 @@ export class WebRtcSession {
 		const wall = this.#wall(), ntp = ntpOf(wall);
 		// one per stream, both on the same wall clock: the viewer plays them in sync
 		const streams = [{ ssrc: this.#o.video.ssrc, clockKHz: 90, sent: this.stats }, ...(this.#o.audio && this.#audioSent.packets ? [{ ssrc: this.#o.audio.ssrc, clockKHz: 8, sent: this.#audioSent }] : [])];
-		// the video's report also answers the viewer's latest receiver reference time, once (RFC 3611
-		// §4.5): a viewer that only receives learns the round trip from it, and libwebrtc NACKs a packet
-		// again after that round trip instead of its 100-ms default (sdp.ts asks for it: rrtr)
-		const rrtr = this.#rrtr;
-		this.#rrtr = undefined;
+		// the video's report also answers the viewer's last receiver reference time with the time it
+		// has held it (RFC 3611 §4.5, like an RR's LSR and DLSR): a viewer that only receives learns
+		// the round trip from it, and libwebrtc NACKs a packet again after that round trip instead of
+		// its 100-ms default (sdp.ts asks for it: rrtr). Every report: one without it makes Chromium
+		// forget the round trip it showed (getStats' remote-outbound-rtp roundTripTime). A minute old, it is dropped.
+		const rrtr = this.#rrtr && this.#now() - this.#rrtr.at <= RRTR_KEPT_MS ? this.#rrtr : undefined;
 		for (const { ssrc, clockKHz, sent } of streams) {
 			const r = ssrc === this.#o.video.ssrc ? rrtr : undefined;
 			const report = senderReport(ssrc, ntp.seconds, ntp.fraction, Math.round(wall * clockKHz) % 2 ** 32, sent.packets % 2 ** 32, sent.payloadBytes % 2 ** 32,
-				r?.ssrc, r?.lrr, r && Math.min(this.#now() - r.at, 60_000));
+				r?.ssrc, r?.lrr, r && this.#now() - r.at);
 			this.#o.send(new Uint8Array(report, 0, srtp.protectRtcp(report, report.byteLength - SRTCP_TRAILER_BYTES)), peer.address, peer.port);
 			this.stats.senderReports++;
 		}

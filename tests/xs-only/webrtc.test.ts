@@ -445,7 +445,7 @@ test("WebRtcEndpoint: a viewer's offer answered, its checks and DTLS through tak
 	t.true(figures.rttMs >= 0 && figures.rttMs < 2000, `round trip ${figures.rttMs} ms`);
 	t.is(figures.fractionLost, 3 / 256);
 	// the viewer's receiver reference time (RFC 3611 §4.4: the answer's rrtr asks a browser for it)
-	// is answered by the next sender report, once, with the time it was held (§4.5's DLRR)
+	// is answered by each sender report after it with the time it has been held (§4.5's DLRR)
 	const rrtr = Uint8Array.from([0x80, 207, 0, 4, 0, 0, 0, 7, 4, 0, 0, 2, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88]);
 	endpoint.take(viewerRtcp(srtcp, Uint8Array.from([...rr, ...rrtr])));
 	clock += 1250;
@@ -459,7 +459,9 @@ test("WebRtcEndpoint: a viewer's offer answered, its checks and DTLS through tak
 	clock += 1100;
 	await new Promise((resolve) => Timer.set(resolve, 120));
 	const [next] = drained(toViewer).filter((d) => new Uint8Array(d)[1] === 200).map((d) => d.slice(0));
-	t.is(fromCamera.unprotectRtcp(next, next.byteLength), 28, "answered once: the next report has no DLRR");
+	t.is(fromCamera.unprotectRtcp(next, next.byteLength), 28 + 24, "answered again by the next report");
+	const heldLonger = new DataView(next, 28).getUint32(20) * 1000 / 65536;
+	t.true(heldLonger > heldMs + 1090 && heldLonger < heldMs + 1250, `held ${heldLonger} ms by then`);
 	// NACKs (RFC 4585 §6.2.1): the packet made again from the ring, the same bytes as it went (same
 	// number, same keystream); numbers it never sent get nothing
 	const nack = (entries: [number, number][]) => viewerRtcp(srtcp, nackOf(ssrc, entries));
