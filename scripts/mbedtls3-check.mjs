@@ -8,12 +8,15 @@
  *
  * The library is compiled from the tree with MBEDTLS_SSL_DTLS_SRTP on (off in mbedTLS's default
  * configuration, on in hosts/esp32s3/sdkconfig) into build/mbedtls-check/; nothing is installed.
+ * Then the camera's side of a DTLS-SRTP handshake in instructions against it, as `node bench/run.mjs
+ * webrtc` counts it against Debian's (the library built again -m32 -O2: a board's word size).
  * Exit 0 when every program builds and passes.
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { cTestPrograms, nativeModules } from "./native-modules.mjs";
+import { dtlsHandshakeInstructions } from "../bench/webrtc/run.mjs";
 import { helpIfAsked } from "./usage.mjs";
 
 helpIfAsked(process.argv.slice(2), import.meta.url);
@@ -33,23 +36,24 @@ function run(command, args, options = {}) {
 	return { ok: result.status === 0, text: `${result.stdout ?? ""}${result.stderr ?? ""}` };
 }
 
-// The library: every library/*.c into one archive (two at a time).
-const objects = join(out, "obj");
-mkdirSync(objects, { recursive: true });
-const library = join(out, "libmbedtls-all.a");
-console.log(`mbedTLS ${version} from ${tree}: building ${library}`);
-const sources = readdirSync(join(tree, "library")).filter((f) => f.endsWith(".c"));
-const built = run("sh", ["-c", `printf '%s\\n' ${sources.join(" ")} | xargs -P2 -I{} sh -c 'gcc -O1 ${defines.join(" ")} -I"${tree}/include" -I"${tree}/library" -c "${tree}/library/{}" -o "${objects}/{}.o"'`]);
-if (!built.ok) {
-	console.error(built.text);
-	process.exit(1);
+/** Every library/*.c of the tree into one archive (two at a time), with the given compiler flags. */
+function buildLibrary(dir, flags) {
+	const objects = join(dir, "obj");
+	mkdirSync(objects, { recursive: true });
+	const archive = join(dir, "libmbedtls-all.a");
+	const sources = readdirSync(join(tree, "library")).filter((f) => f.endsWith(".c"));
+	const built = run("sh", ["-c", `printf '%s\\n' ${sources.join(" ")} | xargs -P2 -I{} sh -c 'gcc ${flags.join(" ")} ${defines.join(" ")} -I"${tree}/include" -I"${tree}/library" -c "${tree}/library/{}" -o "${objects}/{}.o"'`]);
+	run("rm", ["-f", archive]);
+	const archived = built.ok && run("sh", ["-c", `ar rcs "${archive}" "${objects}"/*.o`]);
+	if (!archived?.ok) {
+		console.error((archived || built).text);
+		process.exit(1);
+	}
+	return archive;
 }
-run("rm", ["-f", library]);
-const archived = run("sh", ["-c", `ar rcs "${library}" "${objects}"/*.o`]);
-if (!archived.ok) {
-	console.error(archived.text);
-	process.exit(1);
-}
+
+console.log(`mbedTLS ${version} from ${tree}: building ${join(out, "libmbedtls-all.a")}`);
+const library = buildLibrary(out, ["-O1"]);
 
 // The C test programs of the modules that link mbedTLS, against it.
 const modules = nativeModules();
@@ -74,5 +78,7 @@ for (const program of cTestPrograms(modules).filter((p) => usesMbedtls.has(p.mod
 	}
 	else console.log(`ok   ${program.name} — ${summary[0]}`);
 }
+const handshake = dtlsHandshakeInstructions(root, { tag: `mbedtls-${version}`, flags: [...defines, `-I${tree}/include`], libs: [buildLibrary(join(out, "m32"), ["-m32", "-O2"])] });
+console.log(`DTLS-SRTP handshake, the camera's side (-m32, callgrind): ${(handshake / 1e6).toFixed(1)} M instructions, ${Math.round(handshake / 240e3)} ms at 240 MIPS`);
 console.log(failed ? `${failed} program(s) failed against mbedTLS ${version}` : `every program passed against mbedTLS ${version}`);
 process.exit(failed ? 1 : 0);

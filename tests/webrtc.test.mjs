@@ -122,8 +122,9 @@ function dtlsPeer(t, dir) {
 	return binary;
 }
 
-/** The camera's DTLS-SRTP handshake with openssl s_client (DTLS 1.2, use_srtp, its own P-256 certificate): both outputs. */
-async function opensslHandshake(t, { tellCameraFingerprintOf }) {
+/** The camera's DTLS-SRTP handshake with openssl s_client (DTLS 1.2, use_srtp, its own P-256 certificate,
+ * the key-exchange groups it offers: openssl's default list unless given): both outputs. */
+async function opensslHandshake(t, { tellCameraFingerprintOf, groups }) {
 	const dir = mkdtempSync(join(tmpdir(), "ivxs-dtls-"));
 	t.teardown(() => rmSync(dir, { recursive: true, force: true }));
 	const peer = dtlsPeer(t, dir);
@@ -140,7 +141,7 @@ async function opensslHandshake(t, { tellCameraFingerprintOf }) {
 	for (let i = 0; i < 100 && !/port \d+/.test(out); i++) await new Promise((r) => setTimeout(r, 20));
 	const port = out.match(/port (\d+)/)[1];
 	const client = spawnSync("openssl", ["s_client", "-dtls1_2", "-use_srtp", "SRTP_AES128_CM_SHA1_80", "-keymatexport", "EXTRACTOR-dtls_srtp", "-keymatexportlen", "60",
-		"-cert", join(dir, "viewer.pem"), "-key", join(dir, "viewer.key"), "-connect", `127.0.0.1:${port}`], { input: "", encoding: "utf8", timeout: 15_000 });
+		...(groups ? ["-groups", groups] : []), "-cert", join(dir, "viewer.pem"), "-key", join(dir, "viewer.key"), "-connect", `127.0.0.1:${port}`], { input: "", encoding: "utf8", timeout: 15_000 });
 	const code = await exited;
 	return { code, out, client: client.stdout + client.stderr };
 }
@@ -153,6 +154,13 @@ test("DTLS-SRTP: openssl s_client (DTLS 1.2, use_srtp) and the camera's core agr
 	const theirs = client.match(/Keying material: ([0-9A-F]+)/)[1].toLowerCase();
 	const ours = out.match(/srtp ([0-9a-f]+)/)[1];
 	t.is(ours, theirs);
+});
+
+test("DTLS-SRTP: the camera takes P-256 for the key exchange (the cheaper of the two on mbedTLS 3.6) from a viewer offering X25519 first", async (t) => {
+	const { code, out, client } = await opensslHandshake(t, { tellCameraFingerprintOf: "viewer", groups: "X25519:P-256" });
+	t.is(code, 0, out);
+	t.regex(client, /Server Temp Key: ECDH, prime256v1/);
+	t.is(out.match(/srtp ([0-9a-f]+)/)[1], client.match(/Keying material: ([0-9A-F]+)/)[1].toLowerCase());
 });
 
 test("DTLS-SRTP: a viewer whose certificate is not the one its SDP named is refused (IVXS_WEBRTC_EAUTH)", async (t) => {
