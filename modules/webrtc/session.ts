@@ -431,9 +431,10 @@ export class WebRtcSession {
 	tick(): void {
 		const deadline = this.#dtls.deadline;
 		if (!this.#failed && deadline && this.#now() >= deadline) this.#step(() => this.#dtls.tick(this.#now()));
-		if (!this.#sending() || !this.stats.packets || this.#now() - this.#srAt < SR_MS) return;
+		const now = this.#now();
+		if (!this.#sending() || !this.stats.packets || now - this.#srAt < SR_MS) return;
 		const srtp = this.#srtp!, peer = this.#peer!;
-		this.#srAt = this.#now();
+		this.#srAt = now;
 		const wall = this.#wall(), ntp = ntpOf(wall);
 		// one per stream, both on the same wall clock: the viewer plays them in sync
 		const streams = [{ ssrc: this.#o.video.ssrc, clockKHz: 90, sent: this.stats }, ...(this.#o.audio && this.#audioSent.packets ? [{ ssrc: this.#o.audio.ssrc, clockKHz: 8, sent: this.#audioSent }] : [])];
@@ -442,11 +443,13 @@ export class WebRtcSession {
 		// the round trip from it, and libwebrtc NACKs a packet again after that round trip instead of
 		// its 100-ms default (sdp.ts asks for it: rrtr). Every report: one without it makes Chromium
 		// forget the round trip it showed (getStats' remote-outbound-rtp roundTripTime). A minute old, it is dropped.
-		const rrtr = this.#rrtr && this.#now() - this.#rrtr.at <= RRTR_KEPT_MS ? this.#rrtr : undefined;
+		// (held read once: a second reading of the clock could pass the minute the binding allows)
+		const held = this.#rrtr ? now - this.#rrtr.at : Infinity;
+		const rrtr = held <= RRTR_KEPT_MS ? this.#rrtr : undefined;
 		for (const { ssrc, clockKHz, sent } of streams) {
 			const r = ssrc === this.#o.video.ssrc ? rrtr : undefined;
 			const report = senderReport(ssrc, ntp.seconds, ntp.fraction, Math.round(wall * clockKHz) % 2 ** 32, sent.packets % 2 ** 32, sent.payloadBytes % 2 ** 32,
-				r?.ssrc, r?.lrr, r && this.#now() - r.at);
+				r?.ssrc, r?.lrr, r && held);
 			this.#o.send(new Uint8Array(report, 0, srtp.protectRtcp(report, report.byteLength - SRTCP_TRAILER_BYTES)), peer.address, peer.port);
 			this.stats.senderReports++;
 		}
