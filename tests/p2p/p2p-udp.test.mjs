@@ -18,14 +18,19 @@ test("the udp driver builds against the core, the ring and mbedTLS", (t) => {
 tunTest("udp: the core over UDP on a clean 60 ms RTT link delivers every frame intact; the handshake takes one round trip", async (t) => {
 	const file = await framesFile();
 	const r = await runOne(udp, { name: "clean", model: { delayMs: 30 } }, { framesFile: file, seconds: 2, drainMs: 500, seed: 1 });
-	t.log(JSON.stringify(r.latency_ms), `handshake ${r.sender.handshake_ms_at_camera} ms at the camera, ${r.handshake_ms} ms with the rendezvous punch; ${r.sender.memory_per_viewer_bytes} B per viewer; ${r.sender.cpu_ms_per_mbit} ms CPU per Mbit`);
+	t.log(JSON.stringify(r.latency_ms), `handshake ${r.sender.handshake_ms_at_camera} ms at the camera (${r.sender.handshake_datagrams_in} datagrams in, ${r.sender.handshake_datagrams_out} out), ${r.handshake_ms} ms with the rendezvous punch; ${r.sender.memory_per_viewer_bytes} B per viewer; ${r.sender.cpu_ms_per_mbit} ms CPU per Mbit`);
 	t.is(r.frames, 30);
 	t.is(r.frames_received, 30);
 	t.is(r.frames_corrupt, 0);
 	t.is(r.on_time_share, 1);
 	t.true(r.latency_ms.min_received >= 30 && r.latency_ms.p50 < 60, JSON.stringify(r.latency_ms));
-	// hello arrives → the viewer's first authenticated packet: one round trip (60 ms), loose above for a loaded machine
-	t.true(r.sender.handshake_ms_at_camera >= 60 && r.sender.handshake_ms_at_camera < 120, `${r.sender.handshake_ms_at_camera}`);
+	// hello arrives → the viewer's first authenticated packet: one round trip, counted in datagrams
+	// (the hello and the first authenticated packet in, one reply out). Its milliseconds are only
+	// bounded below — at least the link's 60 ms — as a loaded machine adds its scheduling delays
+	// (CI once saw 158 ms on a one-round-trip handshake); the bench reports them.
+	t.is(r.sender.handshake_datagrams_in, 2);
+	t.is(r.sender.handshake_datagrams_out, 1);
+	t.true(r.sender.handshake_ms_at_camera >= 60, `${r.sender.handshake_ms_at_camera}`);
 	t.true(r.sender.memory_per_viewer_bytes > 0 && r.sender.memory_per_viewer_bytes <= 16 * 1024, `${r.sender.memory_per_viewer_bytes}`);
 	t.is(r.sender.frames_acked, 30);
 	t.is(r.sender.frames_torn, 0);
