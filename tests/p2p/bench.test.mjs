@@ -41,9 +41,11 @@ tunTest("harness: TCP on a clean 30 ms link delivers every frame intact, on time
 	t.is(r.frames_corrupt, 0);
 	t.is(r.on_time_share, 1);
 	t.true(r.latency_ms.min_received >= 30, `min ${r.latency_ms.min_received}`);
-	// Upper bounds loose for a loaded machine, but below twice the configured delay.
+	// The median's upper bound is loose for a loaded machine, but below twice the configured delay;
+	// the handshake, one sample, is bounded only below (one round trip) — a loaded machine can delay
+	// a single timer by 100 ms (CI saw it on the udp driver's handshake).
 	t.true(r.latency_ms.p50 < 55, `p50 ${r.latency_ms.p50}`);
-	t.true(r.handshake_ms >= 60 && r.handshake_ms < 115, `handshake ${r.handshake_ms}`);
+	t.true(r.handshake_ms >= 60, `handshake ${r.handshake_ms}`);
 	t.true(Math.abs(r.goodput_kbps - r.stream_kbps) / r.stream_kbps < 0.1, `goodput ${r.goodput_kbps} vs ${r.stream_kbps}`);
 });
 

@@ -35,9 +35,10 @@ async function withServer(t, options) {
 tunTest("TCP across the TUN link sees the configured delay", async (t) => {
 	const link = await withServer(t, { ab: { delayMs: 30 }, ba: { delayMs: 30 } });
 	const r = await firstJson(link.spawn("a", process.execPath, [probe, "rtt", link.b.address, "7000", "20"]));
-	// connect() returns after SYN → SYN-ACK: one round trip.
-	// Upper bounds are loose (a loaded machine delays timers) but below a doubled delay (120 ms).
-	t.true(r.connectMs >= 60 && r.connectMs < 110, `connect ${r.connectMs} ms`);
+	// connect() returns after SYN → SYN-ACK: one round trip, so at least 60 ms. A single sample has
+	// no upper bound (a loaded machine delays one timer by 100 ms now and then); the median of 20
+	// echoes below bounds the link from above, under a doubled delay (120 ms).
+	t.true(r.connectMs >= 60, `connect ${r.connectMs} ms`);
 	const s = [...r.rtts].sort((a, b) => a - b);
 	t.log(`connect ${r.connectMs.toFixed(1)} ms, echo RTT min ${s[0].toFixed(1)} median ${s[10].toFixed(1)} max ${s.at(-1).toFixed(1)} ms`);
 	t.true(s[0] >= 60, `min RTT ${s[0]}`);
