@@ -87,6 +87,10 @@ const needs = [
 	{ what: "clang with libFuzzer (fuzz harnesses of the C parsers)",
 		ok: () => compiles("clang", ["-fsanitize=fuzzer,address,undefined"], fuzzTarget),
 		packages: ["clang", "libclang-rt-14-dev"] },
+	{ what: "gpgv, Debian's archive keyring, xz and bzip2 (mbedTLS 3.6's source fetched from Debian 13 and checked as apt would: tests/mbedtls3.test.mjs, scripts/mbedtls3-source.mjs)",
+		ok: () => succeeds("gpgv", ["--version"]) && existsSync("/usr/share/keyrings/debian-archive-keyring.gpg")
+			&& succeeds("xz", ["--version"]) && succeeds("bzip2", ["--help"]),
+		packages: ["gpgv", "debian-archive-keyring", "xz-utils", "bzip2"] },
 	{ what: "libsrtp2 with its headers (an independent SRTP the WebRTC core's is checked against: tests/webrtc.test.mjs)",
 		ok: () => existsSync("/usr/include/srtp2/srtp.h") && compiles("gcc", ["-lsrtp2"]), packages: ["libsrtp2-dev"] },
 	{ what: "aiortc, an independent WebRTC stack (Debian's python3-aiortc: its RTP depacketizer reads ours in tests/webrtc.test.mjs)",
