@@ -111,7 +111,8 @@ uint64_t ivxs_twcc_rate(ivxs_twcc *t, uint32_t now);
 
 /* Whether `bytes` more may go now by the CC's window (its bytes in flight, unreported, against
  * cwnd — as the native wire waits, p2p_cc_wait — plus what the path carries in the viewer's
- * feedback interval: a packet stays unreported that much longer than a round trip): a sender whose
+ * feedback interval, or in its silence since its last feedback while that is longer, up to the
+ * stall time: a packet stays unreported that much longer than a round trip): a sender whose
  * rate is ahead of the path (the CC's startup) fills no more of the bottleneck's queue than that.
  * Open while a stalled path's rate is not 0 (ivxs_twcc_rate): what shuts it then is what only a
  * report of what goes settles. */
