@@ -11,7 +11,7 @@
  *          native/ring/ring.c -o build/bench/ring_bench
  */
 import { execFileSync } from "node:child_process";
-import { existsSync, readFileSync, renameSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, renameSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { nativeModules } from "../scripts/native-modules.mjs";
@@ -79,6 +79,7 @@ export function ensureClip(path, { size, fps, seconds, gop }, logTo = log) {
 	const file = join(root, path);
 	if (existsSync(file) && statSync(file).size > 0) return file;
 	logTo(`encoding ${path} with ffmpeg`);
+	mkdirSync(dirname(file), { recursive: true });   // a section run alone on a fresh checkout: no build/bench yet
 	execFileSync("ffmpeg", ["-hide_banner", "-loglevel", "error", "-y",
 		"-f", "lavfi", "-i", `testsrc2=size=${size}:rate=${fps}:duration=${seconds}`, "-vf", "noise=alls=12:allf=t",
 		"-c:v", "libx264", "-pix_fmt", "yuv420p", "-profile:v", "main", "-preset", "veryfast", "-bf", "0", "-g", String(gop), "-keyint_min", String(gop),

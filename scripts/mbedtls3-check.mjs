@@ -39,7 +39,6 @@ if (!existsSync(join(tree, "include/mbedtls/version.h")) || !existsSync(join(tre
 }
 const version = mbedtlsVersion(tree);
 const out = join(root, "build/mbedtls-check", version);
-const defines = MBEDTLS_DEFINES;
 const sanitize = ["-O1", "-g", "-fsanitize=address,undefined", "-fno-sanitize-recover=all", "-fno-sanitize=alignment"];
 
 function run(command, args, options = {}) {
@@ -63,7 +62,7 @@ let failed = 0;
 for (const program of cTestPrograms(modules).filter((p) => usesMbedtls.has(p.module))) {
 	const binary = join(out, program.name);
 	const others = program.libs.filter((l) => !l.startsWith("-lmbed"));
-	const compiled = run("gcc", ["-std=c11", "-D_GNU_SOURCE", "-Wall", "-Wextra", "-Werror", "-pthread", ...sanitize, ...defines,
+	const compiled = run("gcc", ["-std=c11", "-D_GNU_SOURCE", "-Wall", "-Wextra", "-Werror", "-pthread", ...sanitize, ...MBEDTLS_DEFINES,
 		`-I${tree}/include`, ...program.includes.map((i) => `-I${join(root, i)}`), ...program.sources.map((s) => join(root, s)),
 		"-o", binary, library, ...others, "-lm"]);
 	if (!compiled.ok) {

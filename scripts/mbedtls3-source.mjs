@@ -5,8 +5,8 @@
 //
 // Trust goes the way apt's does: the suite's InRelease is checked by gpgv against Debian's archive
 // keyring (debian-archive-keyring, which apt itself depends on), the Sources index by the SHA-256
-// the signed text gives it, the upstream tarball by the SHA-256 the index gives it. Only include/
-// and library/ are unpacked; nothing of mbedTLS is committed to ivxs. Once unpacked the tree is
+// the signed text gives it, the upstream tarball by the SHA-256 the index gives it. Only include/,
+// library/ and LICENSE are unpacked; nothing of mbedTLS is committed to ivxs. Once unpacked the tree is
 // reused without the network (its stamp names the tarball's digest).
 import { execFileSync, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -91,11 +91,18 @@ export const MBEDTLS_DEFINES = ["-DMBEDTLS_SSL_DTLS_SRTP"];
 export const mbedtlsVersion = (tree) =>
 	/MBEDTLS_VERSION_STRING\s+"([^"]+)"/.exec(readFileSync(join(tree, "include/mbedtls/build_info.h"), "utf8"))?.[1] ?? "?";
 
-/** Every library/*.c of the tree into one archive in `dir` (two compilers at a time), with the given flags. */
+/** Every library/*.c of the tree into one archive in `dir` (two compilers at a time), with the given flags;
+ * kept while the tree (its tarball's digest; a tree without one is always rebuilt) and the flags are the
+ * same — a build takes about a minute. */
 export function buildMbedtls(tree, dir, flags) {
 	const objects = join(dir, "obj");
 	mkdirSync(objects, { recursive: true });
 	const archive = join(dir, "libmbedtls-all.a");
+	const stampFile = join(dir, ".built");
+	const digestFile = join(tree, ".sha256");
+	const stamp = existsSync(digestFile) && `${readFileSync(digestFile, "utf8").trim()}\n${[...flags, ...MBEDTLS_DEFINES].join(" ")}\n`;
+	if (stamp && existsSync(archive) && existsSync(stampFile) && readFileSync(stampFile, "utf8") === stamp) return archive;
+	rmSync(stampFile, { force: true });
 	const sources = readdirSync(join(tree, "library")).filter((f) => f.endsWith(".c"));
 	const compile = `gcc ${[...flags, ...MBEDTLS_DEFINES].join(" ")} -I"${tree}/include" -I"${tree}/library" -c "${tree}/library/{}" -o "${objects}/{}.o"`;
 	const built = spawnSync("sh", ["-c", `printf '%s\\n' ${sources.join(" ")} | xargs -P2 -I{} sh -c '${compile}'`], { encoding: "utf8" });
@@ -103,6 +110,7 @@ export function buildMbedtls(tree, dir, flags) {
 	const archived = built.status === 0 && spawnSync("sh", ["-c", `ar rcs "${archive}" "${objects}"/*.o`], { encoding: "utf8" });
 	if (!archived || archived.status !== 0)
 		throw new Error(`mbedTLS ${mbedtlsVersion(tree)} (${flags.join(" ")}) does not build:\n${(archived || built).stdout}${(archived || built).stderr}`);
+	if (stamp) writeFileSync(stampFile, stamp);
 	return archive;
 }
 
