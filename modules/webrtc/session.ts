@@ -579,13 +579,15 @@ export class WebRtcSession {
 	#sendMade(n: number, lengths: Uint16Array, counts: { packets: number; payloadBytes: number }, cc?: TransportCc): number {
 		const { out } = this.#scratch, peer = this.#peer!;
 		const header = 12 + (cc ? TWCC_EXTENSION_BYTES : 0) + SRTP_TAG_BYTES;   // (our RTP header, and TWCC's extension when numbered)
+		// the stream's first packet goes twice, right behind itself: a viewer NACKs a gap after the first
+		// packet it got, so the loss of the very first (the key frame's parameter sets) costs a PLI and
+		// the key frame again (28-58 KB) instead of a resend; the copy is an SRTP replay it drops
+		const streamStarts = counts === this.stats && counts.packets === 0;
 		let bytes = 0;
 		for (let i = 0, offset = 0; i < n; offset += lengths[i++]) {
-			this.#o.send(new Uint8Array(out, offset, lengths[i]), peer.address, peer.port);
-			// the stream's first packet goes twice: a viewer NACKs a gap after the first packet it
-			// got, so the loss of the very first (the key frame's parameter sets) costs a PLI and the
-			// key frame again (28-58 KB) instead of a resend; the copy is an SRTP replay it drops
-			if (counts === this.stats && counts.packets === 0 && i === 0) this.#o.send(new Uint8Array(out, offset, lengths[i]), peer.address, peer.port);
+			const packet = new Uint8Array(out, offset, lengths[i]);
+			this.#o.send(packet, peer.address, peer.port);
+			if (streamStarts && i === 0) this.#o.send(packet, peer.address, peer.port);
 			counts.packets++;
 			counts.payloadBytes += lengths[i] - header;
 			bytes += lengths[i];

@@ -17,7 +17,6 @@ import { Rights } from "../../modules/protocol/ticket.js";
 import { CommandChannels } from "../../modules/webrtc/datachannel.js";
 import { TWCC_URI } from "../../modules/webrtc/sdp.js";
 
-/** A list's items, the list emptied (not splice(0): XS's splice of an empty array memcpys from NULL, which UBSan reports). */
 /** A viewer's inbox: `send` for the camera's session; a datagram byte for byte the one before it is
  * an SRTP replay a viewer drops (the stream's first packet goes twice: session.ts #sendMade). */
 function inbox(list: ArrayBuffer[], replays = { count: 0 }): (bytes: Uint8Array) => void {
@@ -30,6 +29,7 @@ function inbox(list: ArrayBuffer[], replays = { count: 0 }): (bytes: Uint8Array)
 	};
 }
 
+/** A list's items, the list emptied (not splice(0): XS's splice of an empty array memcpys from NULL, which UBSan reports). */
 function drained<T>(list: T[]): T[] {
 	const out = [...list];
 	list.length = 0;
