@@ -8,10 +8,10 @@ import { root } from "./_host.mjs";
 /** `prefix`: an argv that runs it elsewhere (a network namespace); `stun`: its STUN server ("stun:host:port");
  * `commands`: sent on a DataChannel once open, one at a time (the result's `replies`); `audio`: it
  * receives the camera's audio too (the result's `audio`: frames, samples, rate, peak). */
-export function whepClient(url, token, seconds, { prefix = [], stun, commands, audio } = {}) {
+export function whepClient(url, token, seconds, { prefix = [], stun, commands, audio, hostile } = {}) {
 	return new Promise((resolve, reject) => {
 		const argv = [...prefix, "/usr/bin/python3", join(root, "tests/webrtc/aiortc_whep.py"), url, token, String(seconds), ...(stun ? [stun] : [])];
-		const env = { ...process.env, ...(commands ? { IVXS_WHEP_COMMANDS: JSON.stringify(commands) } : {}), ...(audio ? { IVXS_WHEP_AUDIO: "1" } : {}) };
+		const env = { ...process.env, ...(commands ? { IVXS_WHEP_COMMANDS: JSON.stringify(commands) } : {}), ...(audio ? { IVXS_WHEP_AUDIO: "1" } : {}), ...(hostile ? { IVXS_WHEP_HOSTILE: "1" } : {}) };
 		const child = spawn(argv[0], argv.slice(1), { stdio: ["ignore", "pipe", "pipe"], env });
 		let out = "", err = "";
 		child.stdout.on("data", (chunk) => { out += chunk; });

@@ -88,6 +88,20 @@ test("WHEP through the cloud: aiortc decodes the camera's video straight from it
 	await camera;
 });
 
+test("a hostile WebRTC viewer ends nothing: its long, garbage and oversized SRTCP, DTLS and STUN, 20 rounds a second, cost at most its own session; another viewer decodes throughout and the camera app uploads on and exits only when told", async (t) => {
+	const { cloud, token, output, camera } = await cameraOnCloud(t, "rtc-hostile", 25);
+	const url = `${cloud.url}/v1/devices/rtc-hostile/whep`;
+	const [good, hostile] = await Promise.all([whepClient(url, token, 10), whepClient(url, token, 10, { hostile: true })]);
+	t.log({ good: good.frames, hostile: hostile.hostile, hostileFrames: hostile.frames });
+	t.is(hostile.status, 201);
+	t.true(hostile.hostile.longCompound >= 20 && hostile.hostile.garbageRtcp >= 20 && hostile.hostile.oversized >= 20, JSON.stringify(hostile.hostile));
+	t.true(good.frames >= 100, `the other viewer decoded ${good.frames} frames in 10 s (15 fps)`);
+	const run = await camera;
+	t.is(run.code, 0, "the camera app ran its time and exited as told");
+	t.true(run.summary.channels["0"].segmentsStored >= 3, "cloud storage uploaded throughout");
+	t.notRegex(output(), /uncaught|RangeError: feedback/);
+});
+
 test("WHEP: the cloud refuses what it must before the camera hears of it; a revoked grant ends the viewer's session", async (t) => {
 	const cloud = await cloudFor(t, { adminPassword, p2pSweepS: 1 });
 	const device = await deviceIn(cloud, "rtc-cam2");

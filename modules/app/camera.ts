@@ -299,6 +299,8 @@ export default function main(): void {
 			identity, ring: rings[0], codec: live.codec, audio: liveG711, hmacSha1, now: monotonic, log, voice, command: commands.run,
 			send: (bytes, address, port) => wire?.send(bytes, address, port),
 			places: () => options.viewers - (endpoint?.sessions().length ?? 0) - (webrtc?.size ?? 0),
+			// one account's offers hold at most all places but one: another account can always get in
+			accountShare: Math.max(1, options.viewers - 1),
 		});
 		const rtc = webrtc;
 		wire = carrier.carry((datagram) => rtc.take(datagram));

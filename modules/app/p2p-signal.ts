@@ -139,7 +139,7 @@ export class P2PSignal {
 	}
 
 	/** A viewer's SDP offer: the endpoint's answer, or why not, on the `p2p` topic (the viewer's grant gave `rights`). */
-	async #webrtcOffer({ session, sdp, rights, stun, turn }: WebRtcOffer): Promise<void> {
+	async #webrtcOffer({ session, sdp, rights, stun, turn, account }: WebRtcOffer): Promise<void> {
 		const refuse = (error: string) => this.#webrtcRefuse(session, "", error);
 		// The WebRTC wire rides the P2P socket: its candidates, NAT openings and relay are P2P's.
 		const p2p = this.start();
@@ -149,7 +149,7 @@ export class P2PSignal {
 		if (!(rights & Rights.live)) return refuse("the viewer's grant gives no live view (what a WebRTC viewer starts with)");
 		let answer;
 		try {
-			answer = await endpoint.offer(session, sdp, (candidates) => this.#gather(p2p, { session, candidates, stun, turn }, true), rights);
+			answer = await endpoint.offer(session, sdp, (candidates) => this.#gather(p2p, { session, candidates, stun, turn }, true), rights, account);
 		}
 		catch (error) {
 			return refuse((error as Error).message);

@@ -151,8 +151,9 @@ export function startViewers(config: DeviceConfig, options: ViewerOptions): P2P 
 export interface ViewerCommands {
 	/** Each native viewer's open playback (the `playback` command controls the asking viewer's). */
 	readonly playbacks: Map<string, Playback>;
-	/** The reply to `peer`'s command (its ticket's `rights`); null: the firmware closes the viewer's session. */
-	run(bytes: ArrayBuffer, peer: string, rights: number): Uint8Array | ArrayBuffer | null;
+	/** The reply to `peer`'s command (its ticket's `rights`); null: the firmware closes the viewer's
+	 * session; false: over the viewer's rate, dropped unanswered. */
+	run(bytes: ArrayBuffer, peer: string, rights: number): Uint8Array | ArrayBuffer | null | false;
 }
 
 export function viewerCommands({ store, snapshot, firmware, log }: { store?: LocalStore; snapshot?(): { time: number; taken: boolean }; firmware?: Firmware; log(message: string): void }): ViewerCommands {

@@ -26,9 +26,12 @@ export interface CommandContext {
 	log(message: string): void;
 }
 
-/** The refusal of a viewer's command over its rate (COMMAND_RATE), or undefined. */
-function overRate(context: CommandContext, peer: string): Uint8Array | undefined {
-	return context.pace.take(peer) ? undefined : encodeJsonAscii({ ok: false, code: "EBUSY", error: `more than ${COMMAND_RATE.perSecond} commands a second` });
+/** A viewer's command over its rate (COMMAND_RATE): refused with EBUSY once per wait, the rest
+ * dropped unanswered (false); undefined: within the rate. */
+function overRate(context: CommandContext, peer: string): Uint8Array | false | undefined {
+	const verdict = context.pace.ask(peer);
+	if (verdict === "go") return undefined;
+	return verdict === "busy" && encodeJsonAscii({ ok: false, code: "EBUSY", error: `more than ${COMMAND_RATE.perSecond} commands a second` });
 }
 
 /**
@@ -38,11 +41,11 @@ function overRate(context: CommandContext, peer: string): Uint8Array | undefined
  * no rights, so the firmware hears only viewers whose ticket has the command right; the same
  * rate per viewer as the built-ins (its callback runs on the app's thread).
  */
-export function firmwareCommand(context: CommandContext, bytes: ArrayBuffer, peer: string, rights: number): Uint8Array | ArrayBuffer | null | undefined {
+export function firmwareCommand(context: CommandContext, bytes: ArrayBuffer, peer: string, rights: number): Uint8Array | ArrayBuffer | null | false | undefined {
 	const firmware = context.firmware;
 	if (!firmware || !(firmware.p2p() & FirmwareP2P.command)) return undefined;
 	const busy = overRate(context, peer);
-	if (busy) return busy;
+	if (busy !== undefined) return busy;
 	if (!(rights & Rights.command)) {
 		context.log(`p2p: ${peer}: the firmware's commands need the ticket's command right: refused`);
 		return encodeJsonAscii({ ok: false, code: "ERIGHTS", error: "the firmware's commands need the ticket's command right" });
@@ -50,11 +53,12 @@ export function firmwareCommand(context: CommandContext, bytes: ArrayBuffer, pee
 	return firmware.command(bytes, peer);
 }
 
-/** `rights`: the viewer's ticket's (Rights bits, the session's): a command whose right it lacks is refused. */
-export function runViewerCommand(context: CommandContext, bytes: ArrayBuffer, peer: string, rights: number): Uint8Array {
+/** `rights`: the viewer's ticket's (Rights bits, the session's): a command whose right it lacks is
+ * refused. False: over the viewer's rate, dropped unanswered. */
+export function runViewerCommand(context: CommandContext, bytes: ArrayBuffer, peer: string, rights: number): Uint8Array | false {
 	// counted before it is parsed: a malformed 16 KiB request costs its parse too
 	const busy = overRate(context, peer);
-	if (busy) return busy;
+	if (busy !== undefined) return busy;
 	const command = parseViewerCommand(bytes);
 	if (typeof command === "string") return encodeJsonAscii({ ok: false, error: command });
 	const refused = refusedByRights(command, rights);

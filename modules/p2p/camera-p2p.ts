@@ -21,6 +21,7 @@ import { Checks, gather } from "./checks.js";
 import type { Candidate, PathType, WatermarkLevel } from "../protocol/signal.js";
 import { pathType } from "./path.js";
 import { TurnClient, type TurnCrypto, type TurnServer } from "./turn.js";
+import { LogGate } from "../net/log-gate.js";
 
 /** The seed's iv_avt_event_e, same numbers. */
 export const P2PEvent = Object.freeze({
@@ -57,8 +58,9 @@ export interface P2PCallbacks {
 	onRecvVoice?(handle: Handle, data: ArrayBuffer): void;
 	/** A viewer's command (≤ 16 KiB); returns the reply (≤ 16 KiB). Must not block. An empty
 	 * reply (undefined, null, 0 bytes) closes the viewer's channel. `rights`: its ticket's
-	 * (Rights bits): the app refuses a command whose right is missing (not in the seed). */
-	onCommand?(command: ArrayBuffer, peer: string, rights: number): ArrayBuffer | ArrayBufferView | string | undefined | null;
+	 * (Rights bits): the app refuses a command whose right is missing (not in the seed). False: no
+	 * reply, the channel stays (a command dropped over the viewer's rate). */
+	onCommand?(command: ArrayBuffer, peer: string, rights: number): ArrayBuffer | ArrayBufferView | string | undefined | null | false;
 	/** The seed's p2p_keep_alive_cfg: either 0 disables it. Default 5 s × 3. */
 	keepAlive?: { intervalS: number; attempts: number };
 }
@@ -155,6 +157,9 @@ export class P2P {
 	#watermarks: [number, number, number] = [0, 0, 0];
 	/** What each announced viewer offered (by viewer id), and our own addresses: a session's path type (path.ts). */
 	#offered = new Map<string, readonly Candidate[]>();
+	/** Datagrams whose handling threw (each dropped alone: the socket, the other viewers and the app go on), logged through a gate. */
+	datagramErrors = 0;
+	readonly #errorLog = new LogGate((message) => this.#log(message), () => this.#o.monotonic());
 	#hosts: readonly string[] = [];
 	/** A second wire on this socket (WebRTC: modules/webrtc/endpoint.ts), told apart by RFC 7983's
 	 * first byte: what it claims never reaches the transport (whose packets start 0x5X: version 5). */
@@ -437,38 +442,49 @@ export class P2P {
 		// socket's own buffer (udp.ts); a datagram becomes an object of its own only for the code
 		// that parses or keeps it: the relay, the other wire, STUN.
 		for (let length; this.#socket && (length = this.#socket.receive(this.#readInto)) >= 0;) {
-			const socket = this.#socket;
-			let { address, port } = socket.from;
-			let packet: Datagram | undefined;
-			if (this.#relay?.serves(address, port)) {
-				const relayed = this.#relay.take(packet = socket.datagram(length));
-				if (relayed === true) continue;
-				if (relayed) {
-					({ address, port } = packet = relayed);
-					if (!this.#relayed.has(address, port)) {
-						this.#relayed.set(address, port, true);
-						this.#endpoint?.reroute();   // its datagrams must go through the relay now
-					}
-				}
+			// what one datagram provokes stays with it: the next are read, the app goes on
+			try {
+				this.#take(this.#socket, length);
 			}
-			else if (this.#relay && this.#relayed.has(address, port)) {
-				this.#relayed.delete(address, port);
-				this.#endpoint?.reroute();
+			catch (error) {
+				this.datagramErrors++;
+				this.#errorLog.log(`a datagram from ${this.#socket?.from.address}:${this.#socket?.from.port} was dropped: ${(error as Error).message}`);
 			}
-			const bytes = packet ?? socket.received;
-			if (packet) length = packet.byteLength;
-			// The transport's own packets skip the other wire's and STUN's tests: each made a view of
-			// the datagram (~6 k instructions and garbage each).
-			if (!isPacket(bytes, length)) {
-				packet ??= socket.datagram(length);
-				if (this.#wire?.(packet)) continue;
-				if (this.#checks!.take(packet)) continue;
-			}
-			this.#inputBytes = bytes;
-			this.#ticker.enter(this.#input, this.#peers.encode(address, port), length);
 		}
 		this.#inputBytes = undefined;
 		this.#ticker.run();
+	}
+
+	/** A datagram of `length` bytes the socket read (in its buffer): the relay's, the other wire's, a STUN answer, or the transport's. */
+	#take(socket: UdpSocket, length: number): void {
+		let { address, port } = socket.from;
+		let packet: Datagram | undefined;
+		if (this.#relay?.serves(address, port)) {
+			const relayed = this.#relay.take(packet = socket.datagram(length));
+			if (relayed === true) return;
+			if (relayed) {
+				({ address, port } = packet = relayed);
+				if (!this.#relayed.has(address, port)) {
+					this.#relayed.set(address, port, true);
+					this.#endpoint?.reroute();   // its datagrams must go through the relay now
+				}
+			}
+		}
+		else if (this.#relay && this.#relayed.has(address, port)) {
+			this.#relayed.delete(address, port);
+			this.#endpoint?.reroute();
+		}
+		const bytes = packet ?? socket.received;
+		if (packet) length = packet.byteLength;
+		// The transport's own packets skip the other wire's and STUN's tests: each made a view of
+		// the datagram (~6 k instructions and garbage each).
+		if (!isPacket(bytes, length)) {
+			packet ??= socket.datagram(length);
+			if (this.#wire?.(packet)) return;
+			if (this.#checks!.take(packet)) return;
+		}
+		this.#inputBytes = bytes;
+		this.#ticker.enter(this.#input, this.#peers.encode(address, port), length);
 	}
 
 	/** Replies that found the command buffer full go out as soon as it has room (every tick:
@@ -567,7 +583,8 @@ export class P2P {
 		}
 		if (kind !== Kind.request) return;
 		if (!this.#cb?.onCommand) return;
-		const reply = this.#call("onCommand", bytes, session.peer, session.rights) as ArrayBuffer | ArrayBufferView | string | undefined | null;
+		const reply = this.#call("onCommand", bytes, session.peer, session.rights) as ArrayBuffer | ArrayBufferView | string | undefined | null | false;
+		if (reply === false) return;
 		const out = reply === undefined || reply === null ? undefined : bytesOf(reply);
 		if (!out || !out.length) {
 			// the seed: an empty reply means the channel is closed

@@ -28,7 +28,13 @@ export interface WebRtcOffer {
 	/** Where the camera learns its server-reflexive address and allocates a relayed one, as for a native offer (signal.ts). */
 	stun: StunServer[];
 	turn: TurnServer[];
+	/** The viewer's account, opaque (accountTag): the camera holds at most its share of places for
+	 * one account's offers (modules/webrtc/endpoint.ts); absent, the offer is its own account. */
+	account?: string;
 }
+
+/** An account as a camera sees it: opaque, bounded, the same for every offer of one user. */
+export const ACCOUNT_TAG = /^[0-9a-f]{16}$/;
 
 export interface WebRtcAnswer {
 	session: string;
@@ -39,16 +45,17 @@ export interface WebRtcAnswer {
 	error?: string;
 }
 
-export const webrtcOfferCommand = (offer: WebRtcOffer): string => JSON.stringify({ type: "webrtc", session: offer.session, sdp: offer.sdp, rights: offer.rights, stun: offer.stun, turn: offer.turn });
+export const webrtcOfferCommand = (offer: WebRtcOffer): string => JSON.stringify({ type: "webrtc", session: offer.session, sdp: offer.sdp, rights: offer.rights, stun: offer.stun, turn: offer.turn, account: offer.account });
 
 /** A `cmd` object → a viewer's WebRTC offer, or undefined when it is not one (or malformed: ignored). */
 export function webrtcOfferOf(command: Record<string, unknown>): WebRtcOffer | undefined {
-	const { type, session, sdp, rights } = command;
+	const { type, session, sdp, rights, account } = command;
 	if (type !== "webrtc" || typeof session !== "string" || !SESSION_ID.test(session)) return undefined;
 	if (typeof sdp !== "string" || !sdp.length || sdp.length > MAX_SDP_BYTES) return undefined;
 	if (typeof rights !== "number" || !Number.isInteger(rights) || rights < 0 || (rights & ~ALL_RIGHTS)) return undefined;
+	if (account !== undefined && (typeof account !== "string" || !ACCOUNT_TAG.test(account))) return undefined;
 	const stun = stunServersOf(command.stun ?? []), turn = turnServersOf(command.turn ?? []);
-	return stun && turn && { session, sdp, rights, stun, turn };
+	return stun && turn && { session, sdp, rights, stun, turn, ...(account !== undefined ? { account } : {}) };
 }
 
 /** A viewer's ICE restart for an answered session: its new ICE credentials and candidates (an SDP

@@ -15,8 +15,9 @@ const DCEP_ACK = 0x02;
 /** DATA_CHANNEL_OPEN's fixed part: type, channel type, priority, reliability, label and protocol lengths. */
 const OPEN_FIXED = 12;
 
-/** A command's answer as the handler gives it: bytes, or null / nothing (the seed's "close the viewer's session"). */
-export type CommandReply = Uint8Array | ArrayBuffer | null | undefined;
+/** A command's answer as the handler gives it: bytes, or null / nothing (the seed's "close the
+ * viewer's session"), or false: no answer (dropped over the viewer's rate). */
+export type CommandReply = Uint8Array | ArrayBuffer | null | undefined | false;
 
 export interface CommandChannelsOptions {
 	/** A message to the viewer on `stream`; false when it could not go (the association's refusal, logged there). */
@@ -33,6 +34,8 @@ export class CommandChannels {
 	/** Streams DCEP opened. */
 	#open = new Set<number>();
 	readonly stats = { opened: 0, closed: 0, commands: 0, replies: 0, unsent: 0,
+		/** Commands the handler dropped unanswered (over the viewer's rate). */
+		unanswered: 0,
 		/** Messages on a stream DCEP did not open, DCEP that is not an OPEN, empty messages. */
 		refused: 0 };
 
@@ -50,6 +53,10 @@ export class CommandChannels {
 		}
 		this.stats.commands++;
 		const reply = this.#o.command(data);
+		if (reply === false) {
+			this.stats.unanswered++;
+			return;
+		}
 		const bytes = reply instanceof Uint8Array ? reply.slice().buffer : reply;
 		if (!bytes || !bytes.byteLength) return this.#o.end("its command's handler gave no reply");
 		// answered as it asked: a string message gets a string back

@@ -35,6 +35,10 @@ import { WebRtcSession, sendScratch } from "./session.js";
 
 /** A session must complete ICE and DTLS within this long of its offer (a ticket's life). */
 export const CONNECT_MS = 30_000;
+/** A session whose viewer sent no check within this long of the answer gives its place back: a
+ * browser checks within a round trip of taking the answer (its candidates were gathered before the
+ * offer went), so an offer posted and never used holds a place for seconds, not CONNECT_MS. */
+export const ICE_START_MS = 8000;
 /** Checks answered per session per second (browsers send a few a second per pair while connecting). */
 export const CHECKS_PER_SECOND = 40;
 /** A viewer restarts ICE at most this often (each costs a gathering: NAT openings, relay permissions). */
@@ -85,6 +89,9 @@ export interface WebRtcEndpointOptions {
 	send(bytes: Uint8Array, address: string, port: number): void;
 	/** How many more viewers the camera takes now (the viewer limit minus the sessions of both wires). */
 	places(): number;
+	/** The most sessions one account's offers may hold at once (default: unbounded): below the
+	 * viewer limit, so one account re-posting offers cannot hold every place. */
+	accountShare?: number;
 	hmacSha1: HmacSha1;
 	/** Milliseconds, monotonic. */
 	now(): number;
@@ -99,9 +106,13 @@ export interface WebRtcEndpointOptions {
 
 interface Entry {
 	id: string;
+	/** The viewer's account (the offer's, opaque), when the cloud named it. */
+	account?: string;
 	session: WebRtcSession;
 	ufrag: string;
 	since: number;
+	/** When its answer was written (ICE_START_MS counts from there); undefined while the camera gathers. */
+	answeredAt?: number;
 	/** When it last restarted ICE. */
 	restartedAt: number;
 	reader?: RingReader;
@@ -199,6 +210,9 @@ export class WebRtcEndpoint {
 	unclaimed = 0;
 	/** Checks over a session's CHECKS_PER_SECOND: dropped unanswered. */
 	checksDropped = 0;
+	/** Viewers ended for a fault of their own — an exception their datagram, frame or timer provoked,
+	 * a failed handshake: each ended that viewer only. */
+	failures = 0;
 
 	constructor(o: WebRtcEndpointOptions) {
 		this.#o = o;
@@ -215,9 +229,12 @@ export class WebRtcEndpoint {
 	 * that sends audio in G.711 gets it taken (the answer's audio is recvonly), the viewer's
 	 * microphone then goes to the talkback. Throws WebRtcRefusal or SdpError (bounded).
 	 */
-	async offer(id: string, sdp: string, gather: (viewer: Candidate[]) => Promise<Candidate[]>, rights = Rights.live): Promise<string> {
+	async offer(id: string, sdp: string, gather: (viewer: Candidate[]) => Promise<Candidate[]>, rights = Rights.live, account?: string): Promise<string> {
 		if (this.#entries.has(id)) throw new WebRtcRefusal(`session ${id} already has an answer`);
 		if (this.#o.places() <= 0) throw new WebRtcRefusal("the camera serves as many viewers as it can now");
+		const share = this.#o.accountShare ?? Infinity;
+		if (account !== undefined && [...this.#entries.values()].filter((e) => e.account === account).length >= share)
+			throw new WebRtcRefusal(`this account holds ${share} of the camera's places, the most one account may: end one of its sessions first`);
 		const offer = parseOffer(sdp);
 		const video = offer.media.find((m) => m.kind === "video" && (m.direction === "recvonly" || m.direction === "sendrecv"));
 		if (!video) throw new WebRtcRefusal("the offer receives no video");
@@ -246,7 +263,7 @@ export class WebRtcEndpoint {
 		const ssrc = new DataView(randomBytes(4)).getUint32(0) >>> 0 || 1;
 		// A DataChannel carries commands (each checked against the grant's rights by the handler).
 		const application = this.#o.command ? offer.media.find((m) => m.kind === "application" && m.sctpPort !== undefined) : undefined;
-		const entry: Entry = { id, ufrag: local.ufrag, since: this.#o.now(), restartedAt: -Infinity, keyed: false, rewoundAt: -Infinity, keyGop: -1, unrepairedAtKey: 0, readGop: -1, requestsInRepair: 0, mark: { bytes: 0, at: this.#o.now() }, allowance: { bytes: Infinity, at: this.#o.now() }, skipped: 0, starved: false, waiting: [], waitingAt: [], hears: false, session: undefined as never };
+		const entry: Entry = { id, account, ufrag: local.ufrag, since: this.#o.now(), restartedAt: -Infinity, keyed: false, rewoundAt: -Infinity, keyGop: -1, unrepairedAtKey: 0, readGop: -1, requestsInRepair: 0, mark: { bytes: 0, at: this.#o.now() }, allowance: { bytes: Infinity, at: this.#o.now() }, skipped: 0, starved: false, waiting: [], waitingAt: [], hears: false, session: undefined as never };
 		entry.session = new WebRtcSession({
 			identity: this.#o.identity, remoteFingerprint: offer.fingerprint.bytes, local,
 			video: { payloadType: codec.pt, ssrc, codec: this.#o.codec === "h264" ? 1 : 2, transportCc },
@@ -295,6 +312,7 @@ export class WebRtcEndpoint {
 			},
 			dataChannel: application ? { maxMessageSize: channelMaxMessage() } : undefined,
 		});
+		entry.answeredAt = this.#o.now();
 		this.#o.log(`webrtc: viewer ${id} offered ${codec.name}/${codec.pt}${entry.hears ? `, hears ${g711!.name}/${g711!.pt}` : ""}${voiceCodec ? ` and talks in ${voiceCodec.name}/${voiceCodec.pt}` : ""}${application ? ", commands on a DataChannel" : ""}${transportCc !== undefined ? `, congestion control by its TWCC feedback${audioCounted ? " (audio too)" : ""}` : ""}; answered with ${placeOf(candidates)}`);
 		return answer;
 	}
@@ -435,10 +453,31 @@ export class WebRtcEndpoint {
 			this.unclaimed++;
 			return true;
 		}
-		const wasConnected = entry.session.connected;
-		entry.session.receive(datagram, address, port);
-		if (!wasConnected && entry.session.connected) this.#watch(entry);
+		const found = entry, wasConnected = entry.session.connected;
+		this.#guard(found, () => {
+			found.session.receive(datagram, address, port);
+			if (found.session.failed) this.#fail(found, found.session.failed);
+			else if (!wasConnected && found.session.connected) this.#watch(found);
+		});
 		return true;
+	}
+
+	/** `run` for one viewer: what it throws ends that viewer (its reason logged), never the others, the
+	 * socket or the ring's callback — the camera's uploads and other viewers go on. */
+	#guard(entry: Entry, run: () => void): void {
+		try {
+			run();
+		}
+		catch (error) {
+			this.#fail(entry, (error as Error).message);
+		}
+	}
+
+	/** A viewer ended for a fault of its own (counted in `failures`). */
+	#fail(entry: Entry, why: string): void {
+		if (this.#entries.get(entry.id) !== entry) return;
+		this.failures++;
+		this.end(entry.id, `failed (${why})`);
 	}
 
 	/** A packet of the viewer's voice: into its talkback, opened with the first. */
@@ -497,7 +536,7 @@ export class WebRtcEndpoint {
 		this.#unwait(entry);
 		entry.keyed = false;
 		let lost = 0;
-		const drain = () => {
+		const drain = () => this.#guard(entry, () => {
 			for (let frame = reader.read(); frame; frame = reader.read()) {
 				if (reader.lost !== lost) {   // the ring overtook it: a gap in the picture
 					lost = reader.lost;
@@ -518,7 +557,7 @@ export class WebRtcEndpoint {
 				entry.waitingAt.push(this.#o.now());
 			}
 			this.#sendWaiting(entry);
-		};
+		});
 		let reader: RingReader;
 		try {
 			reader = new RingReader(this.#o.ring, { at: "live", onReadable: drain });
@@ -584,7 +623,7 @@ export class WebRtcEndpoint {
 		const ms = rate > 0 && rate !== Infinity ? Math.ceil(-entry.allowance.bytes * 1000 / rate) : TICK_MS;
 		entry.retry = Timer.set(() => {
 			entry.retry = undefined;
-			if (this.#entries.get(entry.id) === entry) this.#sendWaiting(entry);
+			if (this.#entries.get(entry.id) === entry) this.#guard(entry, () => this.#sendWaiting(entry));
 		}, Math.min(WAIT_MS, Math.max(RETRY_MIN_MS, ms)));
 	}
 
@@ -600,10 +639,12 @@ export class WebRtcEndpoint {
 		const at = this.#o.now();
 		for (const entry of [...this.#entries.values()]) {
 			const { session } = entry;
-			session.tick();
-			if (session.failed) this.end(entry.id, `failed (${session.failed})`);
+			this.#guard(entry, () => session.tick());
+			if (this.#entries.get(entry.id) !== entry) continue;
+			if (session.failed) this.#fail(entry, session.failed);
 			else if (session.closed) this.end(entry.id, "left");
 			else if (!session.connected && at - entry.since > CONNECT_MS) this.end(entry.id, `did not connect within ${CONNECT_MS / 1000} s`);
+			else if (!session.stats.checks && entry.answeredAt !== undefined && at - entry.answeredAt > ICE_START_MS) this.end(entry.id, `sent no ICE check within ${ICE_START_MS / 1000} s of its answer: its place is given back`);
 			else if (session.connected && !session.consented) this.end(entry.id, "lost consent (no check for 30 s)");
 		}
 		this.#checks.prune(at);

@@ -28,9 +28,11 @@
  */
 import Timer from "timer";
 import { intact } from "ring";
-import { DtlsRole, DtlsSession, DtlsState, RtpSender, SRTCP_TRAILER_BYTES, SRTP_TAG_BYTES, Srtp, TWCC_EXTENSION_BYTES, TransportCc, rtcpFeedback, rtpPayload, senderReport, type DtlsIdentity } from "webrtc";
+import { DtlsRole, DtlsSession, DtlsState, RtpSender, SRTCP_TRAILER_BYTES, codes, SRTP_TAG_BYTES, Srtp, TWCC_EXTENSION_BYTES, TransportCc, rtcpFeedback, rtpPayload, senderReport, type DtlsIdentity } from "webrtc";
 import type { HmacSha1 } from "../p2p/stun.js";
 import { RateGate } from "../net/rate-gate.js";
+import { RECEIVE_BYTES } from "../p2p/udp.js";
+import { LogGate } from "../net/log-gate.js";
 import { answerCheck, type IceCredentials } from "./ice.js";
 
 export interface WebRtcSessionOptions {
@@ -72,6 +74,8 @@ export interface WebRtcSessionOptions {
 }
 
 const MTU = 1200;
+/** The most G.711 one audio packet carries: 60 ms at 8 kHz (a longer frame goes in pieces). */
+export const AUDIO_PACKET_BYTES = 480;
 /** Packets made per call into C: a key frame of any size goes out through this much memory. */
 const PACKETS_PER_CALL = 8;
 export interface SendScratch {
@@ -162,7 +166,10 @@ export class WebRtcSession {
 	#restarted = false;
 	#consentAt = -Infinity;
 	/** What went out and came in, for the log and the tests. */
-	readonly stats = { checks: 0, refusedChecks: 0, dtls: 0, packets: 0, bytes: 0, payloadBytes: 0, frames: 0, torn: 0, rtcp: 0, refusedRtcp: 0, droppedRtcp: 0, keyFrameRequests: 0, nacks: 0, senderReports: 0,
+	readonly stats = { checks: 0, refusedChecks: 0, dtls: 0, packets: 0, bytes: 0, payloadBytes: 0, frames: 0, torn: 0,
+		/** Video units the packetizer could not walk (a damaged Annex-B frame): given up, the viewer owed a key frame. */
+		unwalkable: 0,
+		rtcp: 0, refusedRtcp: 0, droppedRtcp: 0, keyFrameRequests: 0, nacks: 0, senderReports: 0,
 		/** NACKed packets resent; not resent: past RESENDS_PER_SECOND, past the path's allowance (its
 		 * debt already a quarter second of its rate, or the path stalled), gone (older than the history,
 		 * or overwritten in the ring), or asked for again within the round trip of their last resend. */
@@ -175,6 +182,8 @@ export class WebRtcSession {
 		droppedDtls: 0,
 		/** ICE restarts (the viewer's path changed). */
 		restarts: 0,
+		/** Datagrams longer than RECEIVE_BYTES, dropped unread. */
+		oversized: 0,
 		/** From the viewer's reports: the round trip (-1: not yet), the share lost lately, the jitter. */
 		rttMs: -1, fractionLost: 0, jitterMs: 0 };
 	#srAt = -Infinity;
@@ -193,6 +202,8 @@ export class WebRtcSession {
 	readonly #resentAt = new Float64Array(RESENT_SLOTS).fill(-Infinity);
 	#resentNext = 0;
 	#voiceGate = new RateGate(VOICE_PER_SECOND, 1000 / VOICE_PER_SECOND);
+	/** Lines a viewer's packets or frames can provoke at will, at most a few per window. */
+	readonly #gatedLog = new LogGate((message) => this.#o.log?.(message), () => this.#o.now());
 	#dtlsGate = new RateGate(DTLS_PER_SECOND, 1000 / DTLS_PER_SECOND);
 	/** The RTP sequence number the sender gives its next packet (it counts in C; this follows). */
 	#seq: number;
@@ -299,7 +310,7 @@ export class WebRtcSession {
 			return true;
 		}
 		catch (error) {
-			this.#o.log?.(`webrtc: DataChannel message of ${bytes.byteLength} bytes not sent: ${(error as Error).message} (${(error as { code?: string }).code})`);
+			this.#gatedLog.log(`webrtc: DataChannel message of ${bytes.byteLength} bytes not sent: ${(error as Error).message} (${(error as { code?: string }).code})`);
 			return false;
 		}
 	}
@@ -314,8 +325,18 @@ export class WebRtcSession {
 		return this.#peer?.address === address && this.#peer.port === port;
 	}
 
-	/** A datagram from `address`:`port`. */
+	/** A datagram from `address`:`port`. One longer than the socket takes whole (RECEIVE_BYTES) is
+	 * dropped unread, counted; whatever a datagram provokes fails this session only (`failed` says
+	 * why: the endpoint ends it), never its caller. */
 	receive(datagram: ArrayBuffer, address: string, port: number): void {
+		if (datagram.byteLength > RECEIVE_BYTES) {
+			this.stats.oversized++;
+			return;
+		}
+		this.#contain(() => this.#receive(datagram, address, port));
+	}
+
+	#receive(datagram: ArrayBuffer, address: string, port: number): void {
 		const bytes = new Uint8Array(datagram);
 		if (!bytes.length || this.#failed) return;
 		const first = bytes[0];
@@ -423,12 +444,33 @@ export class WebRtcSession {
 		}
 		if (this.#windowShut) {   // the feedback may have opened the window
 			Timer.clear(this.#paceTimer as never);
-			this.#pace(true);
+			this.#paceLater();
 		}
 	}
 
 	/** Time passing: the handshake's retransmissions; once connected, a sender report every SR_MS. */
 	tick(): void {
+		this.#contain(() => this.#tick());
+	}
+
+	/** `run`, its exception this session's failure (logged once): one viewer's packet, report or
+	 * timer never throws into the endpoint, the socket or the host's loop. */
+	#contain(run: () => void): void {
+		try {
+			run();
+		}
+		catch (error) {
+			this.#fail(error as Error);
+		}
+	}
+
+	#fail(error: Error): void {
+		if (this.#failed) return;
+		this.#failed = `${error.message}${(error as { code?: string }).code ? ` (${(error as { code?: string }).code})` : ""}`;
+		this.#o.log?.(`webrtc: session failed: ${this.#failed}`);
+	}
+
+	#tick(): void {
 		const deadline = this.#dtls.deadline;
 		if (!this.#failed && deadline && this.#now() >= deadline) this.#step(() => this.#dtls.tick(this.#now()));
 		const now = this.#now();
@@ -470,7 +512,7 @@ export class WebRtcSession {
 	sendVideo(accessUnit: Uint8Array, timestampMs: number, more = false): boolean {
 		if (!this.#sending() || this.#paced) return false;
 		const timestamp = Math.round(timestampMs * 90) % 2 ** 32;
-		this.#sender.begin(accessUnit, timestamp);
+		if (!this.#walk(() => this.#sender.begin(accessUnit, timestamp))) return false;
 		this.#paced = { unit: accessUnit, slot: this.#remember(accessUnit, timestamp), more };
 		return this.#pace(false);
 	}
@@ -499,18 +541,19 @@ export class WebRtcSession {
 				pacer.bytes = Math.min(Math.max(rate * PACE_BURST_MS / 1000, 2 * MTU), pacer.bytes + (now - pacer.at) * rate / 1000);
 				pacer.at = now;
 				if (pacer.bytes <= 0) {
-					this.#paceTimer = Timer.set(() => void this.#pace(true), Math.max(1, Math.ceil((MTU - pacer.bytes) * 1000 / rate)));
+					this.#paceTimer = Timer.set(this.#paceLater, Math.max(1, Math.ceil((MTU - pacer.bytes) * 1000 / rate)));
 					return true;
 				}
 				// and no more in flight than the window: a rate ahead of the path (the CC's startup)
 				// queues at the bottleneck what it sends past that
 				if (cc && !cc.open(PACED_PACKETS * MTU, now)) {
 					this.#windowShut = true;
-					this.#paceTimer = Timer.set(() => void this.#pace(true), WINDOW_RETRY_MS);
+					this.#paceTimer = Timer.set(this.#paceLater, WINDOW_RETRY_MS);
 					return true;
 				}
 			}
-			const n = this.#sender.next(unit, this.#srtp!, out, lengths, cc, now, more);
+			let n = 0;
+			if (!this.#walk(() => n = this.#sender.next(unit, this.#srtp!, out, lengths, cc, now, more))) return this.#unpace(false, later);
 			if (!n) break;
 			this.#sentCount[slot] += n;   // numbered even when torn: the sender counted them
 			if (!intact(unit)) {
@@ -521,6 +564,27 @@ export class WebRtcSession {
 		}
 		this.stats.frames++;
 		return this.#unpace(true, later);
+	}
+
+	/** The rest of the paced unit, from its timer or the viewer's feedback (the endpoint hears how it ended). */
+	readonly #paceLater = (): void => this.#contain(() => void this.#pace(true));
+
+	/** The packetizer's `step` on a unit: false when it cannot walk the unit's Annex-B (a frame
+	 * damaged at its source: a stray start code, a NAL unit the MTU cannot hold) — counted, and the
+	 * unit given up as a torn one is (the viewer waits for the next key frame); anything else fails
+	 * the session. */
+	#walk(step: () => void): boolean {
+		try {
+			step();
+			return true;
+		}
+		catch (error) {
+			const code = (error as { code?: string }).code ?? "";
+			if (code !== codes.EMTU && !code.startsWith("IVXS_ANNEXB_")) throw error;
+			this.stats.unwalkable++;
+			this.#gatedLog.log(`webrtc: a frame the packetizer cannot walk, skipped to the next key frame: ${(error as Error).message}`);
+			return false;
+		}
 	}
 
 	/** The paced unit done (`whole`) or given up; `later` (from the timer), the endpoint told: the
@@ -543,13 +607,21 @@ export class WebRtcSession {
 		this.#unpace(false, false);
 	}
 
-	/** An audio frame (G.711, a ring frame's bytes) at `timestampMs`, as one SRTP packet on the audio
-	 * stream, when the answer sends audio (false otherwise, before DTLS, or torn as for video). */
+	/** An audio frame (G.711, a ring frame's bytes) at `timestampMs`, as SRTP on the audio stream (a
+	 * packet, or even pieces past AUDIO_PACKET_BYTES), when the answer sends audio (false otherwise,
+	 * before DTLS, or torn as for video). */
 	sendAudio(frame: Uint8Array, timestampMs: number): boolean {
 		const sender = this.#audioSender;
 		if (!sender || !this.#sending()) return false;
-		sender.begin(frame, Math.round(timestampMs * 8) % 2 ** 32);   // 8 kHz
-		if (!this.#packets(sender, frame, this.#audioSent, this.#o.audio!.counted ? this.#cc : undefined)) return false;
+		// a frame longer than AUDIO_PACKET_BYTES (an encoder's 160-ms frame: 1,280 B) goes in even
+		// pieces, each whole samples (G.711: a byte a sample at 8 kHz) stamped where it starts
+		const pieces = Math.ceil(frame.length / AUDIO_PACKET_BYTES), start = Math.round(timestampMs * 8);
+		for (let i = 0, at = 0; i < pieces; i++) {
+			const end = Math.round(frame.length * (i + 1) / pieces), piece = pieces > 1 ? frame.subarray(at, end) : frame;
+			sender.begin(piece, (start + at) % 2 ** 32);
+			if (!this.#packets(sender, piece, this.#audioSent, this.#o.audio!.counted ? this.#cc : undefined)) return false;
+			at = end;
+		}
 		this.stats.audioFrames++;
 		return true;
 	}
@@ -678,8 +750,7 @@ export class WebRtcSession {
 			result = run();
 		}
 		catch (error) {
-			this.#failed = `${(error as Error).message} (${(error as { code?: string }).code})`;
-			this.#o.log?.(`webrtc: DTLS failed: ${this.#failed}`);
+			this.#fail(error as Error);
 			return;
 		}
 		for (const datagram of result.send) this.#o.send(new Uint8Array(datagram), peer.address, peer.port);

@@ -672,7 +672,7 @@ void xs_webrtc_dtls_step(xsMachine *the)
 			(void)ivxs_sctp_tick(r->sctp, (uint64_t)now);   /* retransmissions; a failure shows in its state */
 	}
 	else {
-		uint8_t datagram[2048];
+		uint8_t datagram[IVXS_WEBRTC_DATAGRAM_BYTES];
 		size_t len = copyArg(the, &xsArg(1), datagram, sizeof(datagram), "a datagram");
 		state = ivxs_dtls_input(&r->d, datagram, len, (uint64_t)now);
 	}
@@ -874,7 +874,7 @@ void xs_webrtc_dtls_close(xsMachine *the)
  * it, arrived at `now`. */
 void xs_webrtc_rtcp_feedback(xsMachine *the)
 {
-	uint8_t packet[1500];
+	uint8_t packet[IVXS_WEBRTC_DATAGRAM_BYTES];
 	uint16_t nacks[kMaxNacks];
 	size_t length = (size_t)ivxs_integer(the, &xsArg(1), 0, sizeof(packet), "webrtc", "length"), pos = 0;
 	uint32_t media = (uint32_t)ivxs_integer(the, &xsArg(2), 0, 0xffffffff, "webrtc", "mediaSsrc");

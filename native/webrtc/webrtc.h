@@ -20,6 +20,11 @@ enum {   /* webrtc's range: -600 … -699 (ivxs_status.h) */
 	IVXS_WEBRTC_ECLOSED = -609    /* the DataChannel's association is not open (closed, aborted, failed) */
 };
 
+/* The longest datagram from a viewer the bindings take (DTLS records, SRTCP): the socket's own
+ * bound (modules/p2p/udp.ts RECEIVE_BYTES drops longer ones unread), so no datagram that reaches a
+ * session is refused for its size. */
+#define IVXS_WEBRTC_DATAGRAM_BYTES 2048
+
 extern const ivxs_status_entry ivxs_webrtc_statuses[];
 const char *ivxs_webrtc_strerror(int status);
 

@@ -52,14 +52,18 @@ test("commands: each needs its right of the ticket — recordings and playback: 
 	t.deepEqual(commands.map((c) => refusedByRights(c, Rights.playback)), [undefined, undefined, "snapshot needs the ticket's command right", "ptz needs the ticket's command right"]);
 });
 
-test("commands on the camera: a viewer's rate within COMMAND_RATE (EBUSY past it, per viewer, malformed ones counted); a missing right is ERIGHTS, never an empty reply", (t) => {
+test("commands on the camera: a viewer's rate within COMMAND_RATE (past it one EBUSY per wait, the rest dropped unanswered; per viewer, malformed ones counted); a missing right is ERIGHTS, never an empty reply", (t) => {
 	const clock = { ms: 5000 };
 	const logs: string[] = [];
 	const context = { playbackOf: () => undefined, log: (m: string) => logs.push(m), pace: new Pace(COMMAND_RATE, () => clock.ms) };
 	const all = Rights.live | Rights.playback | Rights.talk | Rights.command;
-	const run = (value: unknown, peer = "a", rights = all) => decodeJsonAscii(runViewerCommand(context, encodeJsonAscii(value).slice().buffer, peer, rights)) as { ok: boolean; code?: string };
+	const reply = (value: unknown, peer = "a", rights = all) => runViewerCommand(context, encodeJsonAscii(value).slice().buffer, peer, rights);
+	const run = (value: unknown, peer = "a", rights = all) => {
+		const bytes = reply(value, peer, rights);
+		return (bytes === false ? { ok: false, code: "unanswered" } : decodeJsonAscii(bytes)) as { ok: boolean; code?: string };
+	};
 	const burst = Array.from({ length: COMMAND_RATE.burst + 5 }, (_, i) => run(i % 2 ? { cmd: "ptz", op: "left" } : "not a command"));
-	t.is(burst.filter((r) => r.code === "EBUSY").length, 5, "a burst of 20, then busy");
+	t.deepEqual(burst.slice(COMMAND_RATE.burst).map((r) => r.code), ["EBUSY", "unanswered", "unanswered", "unanswered", "unanswered"], "a burst of 20, then busy once, then dropped");
 	t.true(burst.slice(0, COMMAND_RATE.burst).every((r) => r.code !== "EBUSY"));
 	t.true(run({ cmd: "ptz", op: "stop" }, "b").ok, "another viewer has its own allowance");
 	clock.ms += 1000 / COMMAND_RATE.perSecond;
@@ -93,7 +97,8 @@ test("commands with a C firmware's command_cb (libivxs): it answers every comman
 	reply = null;
 	t.is(ask({ cmd: "bye" }), null, "an empty reply stays empty: the session closes");
 	const burst = Array.from({ length: COMMAND_RATE.burst + 5 }, () => ask({ cmd: "x" }, "c"));
-	t.is(burst.filter((r) => r instanceof Uint8Array && (decodeJsonAscii(r) as { code?: string }).code === "EBUSY").length, 5, "a hostile viewer's burst: 20 reach the firmware, then busy");
+	t.is(burst.filter((r) => r instanceof Uint8Array && (decodeJsonAscii(r) as { code?: string }).code === "EBUSY").length, 1, "a hostile viewer's burst: 20 reach the firmware, then busy once");
+	t.is(burst.filter((r) => r === false).length, 4, "the rest dropped unanswered");
 	bits = 0;
 	t.is(ask({ cmd: "x" }), undefined, "no command_cb: the built-ins answer");
 });

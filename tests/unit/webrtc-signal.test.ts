@@ -12,8 +12,9 @@ test("a viewer's WebRTC offer: a `cmd` of type webrtc, its session, SDP and righ
 	const offer = { session, sdp, rights: Rights.live | Rights.talk, stun: [{ address: "198.51.100.1", port: 3478 }], turn: [{ address: "198.51.100.1", port: 3478, username: "1763900000:cam-1", password: "c2VjcmV0" }] };
 	t.deepEqual(webrtcOfferOf(JSON.parse(webrtcOfferCommand(offer))), offer);
 	t.deepEqual(webrtcOfferOf({ type: "webrtc", session, sdp, rights: 1 }), { session, sdp, rights: 1, stun: [], turn: [] }, "no STUN or TURN servers: host candidates only");
+	t.deepEqual(webrtcOfferOf(JSON.parse(webrtcOfferCommand({ ...offer, account: "0123456789abcdef" }))), { ...offer, account: "0123456789abcdef" }, "the viewer's account, opaque");
 	t.is(p2pOfferOf(JSON.parse(webrtcOfferCommand(offer))), undefined, "not a native offer");
-	for (const bad of [{ session: "X123456789abcdef" }, { sdp: "" }, { sdp: 3 }, { sdp: "v".repeat(MAX_SDP_BYTES + 1) }, { rights: -1 }, { rights: 1.5 }, { rights: 256 }, { rights: "1" }, { stun: [{ address: "x", port: 1 }] }, { turn: [{ address: "198.51.100.1", port: 3478 }] }, { stun: Array(3).fill(offer.stun[0]) }])
+	for (const bad of [{ session: "X123456789abcdef" }, { sdp: "" }, { sdp: 3 }, { sdp: "v".repeat(MAX_SDP_BYTES + 1) }, { rights: -1 }, { rights: 1.5 }, { rights: 256 }, { rights: "1" }, { stun: [{ address: "x", port: 1 }] }, { turn: [{ address: "198.51.100.1", port: 3478 }] }, { stun: Array(3).fill(offer.stun[0]) }, { account: "alice" }, { account: 7 }, { account: "0123456789abcdef0" }])
 		t.is(webrtcOfferOf({ type: "webrtc", ...offer, ...bad }), undefined, JSON.stringify(bad).slice(0, 80));
 	t.is(webrtcOfferOf({ ...offer, type: "p2p" }), undefined);
 });

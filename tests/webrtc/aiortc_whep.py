@@ -10,15 +10,25 @@
 # aiortc puts on the freed stream, with the first command again ("reopened": its stream id and the
 # reply: the camera reset its side of the stream too). With IVXS_WHEP_AUDIO=1 it also
 # receives the camera's audio (G.711) and decodes it: "audio" holds frames, samples, rate, peak.
+# With IVXS_WHEP_HOSTILE=1 it is a hostile viewer too: from a second after its first frame, every
+# 50 ms it sends what a broken or hostile stack might — a long SRTCP compound (an RR and an APP,
+# 1,614 bytes), SRTCP of garbage under its keys, SCTP of garbage under its DTLS keys, a datagram
+# longer than any path's MTU, a DTLS record of garbage, a STUN-looking datagram of garbage —
+# straight to the camera on the nominated
+# path; "hostile" counts each kind sent. It keeps decoding meanwhile: the camera may end it, never
+# anyone else.
 #   python3 aiortc_whep.py URL TOKEN SECONDS [STUN_URL]
 import asyncio
 import json
 import os
+import random
+import struct
 import sys
 import time
 import urllib.parse
 
 from aiortc import RTCSessionDescription
+from pylibsrtp._binding import ffi
 
 from receiver import decode, hear, http, video_receiver
 
@@ -69,6 +79,56 @@ async def ask(pc, channel, commands, result):
                           "reply": await reply_to(again, replies, commands[0]) if replies and commands else None}
 
 
+def hostile_datagrams(ssrc):
+    """What the hostile viewer sends each round: (kind, bytes, protect as SRTCP?)."""
+    rr = struct.pack("!BBHII", 0x81, 201, 7, 7, ssrc) + bytes(20)
+    app_length = 1614 - len(rr) - 14
+    app = struct.pack("!BBHI4s", 0x80, 204, app_length // 4 - 1, 7, b"TEST") + bytes(app_length - 12)
+    garbage = bytes([0x81, 0xC9]) + random.randbytes(60)
+    return [
+        ("longCompound", rr + app, True),
+        ("garbageRtcp", garbage, True),
+        ("oversized", bytes([0x81, 0xC9]) + random.randbytes(2100), False),
+        ("garbageDtls", bytes([0x17, 0xFE, 0xFD]) + random.randbytes(200), False),
+        ("garbageStun", bytes([0x00, 0x01, 0x00, 0x08]) + random.randbytes(28), False),
+    ]
+
+
+async def harass(pc, track_ready, seconds, result):
+    """The hostile rounds (see the header), counted in result["hostile"]."""
+    sent = result["hostile"] = {}
+    try:
+        await asyncio.wait_for(track_ready, 10)
+    except asyncio.TimeoutError:
+        return
+    await asyncio.sleep(1)
+    receiver = pc.getTransceivers()[0].receiver
+    dtls = receiver.transport
+    # pylibsrtp protects into a 1,500-byte buffer: a longer one, for the long compound
+    dtls._tx_srtp._cdata = ffi.new("char[]", 4096)
+    dtls._tx_srtp._buffer = ffi.buffer(dtls._tx_srtp._cdata)
+    ssrc = receiver._ssrc if hasattr(receiver, "_ssrc") else 7
+    deadline = time.monotonic() + max(0, seconds - 2)
+    while time.monotonic() < deadline and dtls.state == "connected":
+        for kind, data, protect in hostile_datagrams(ssrc):
+            try:
+                if protect:
+                    await dtls.transport._send(dtls._tx_srtp.protect_rtcp(data))
+                else:
+                    await dtls.transport._send(data)
+                sent[kind] = sent.get(kind, 0) + 1
+            except Exception as error:   # (a datagram the OS refuses: counted, the rounds go on)
+                sent["refused"] = sent.get("refused", 0) + 1
+                sent["error"] = str(error)[:100]
+        # an SCTP packet of garbage (a valid common header's ports, a checksum that cannot match) as DTLS application data
+        try:
+            await dtls._send_data(struct.pack("!HHI", 5000, 5000, 0) + random.randbytes(80))
+            sent["garbageSctp"] = sent.get("garbageSctp", 0) + 1
+        except Exception:
+            sent["refused"] = sent.get("refused", 0) + 1
+        await asyncio.sleep(0.05)
+
+
 async def main(url, token, seconds, stun):
     pc, track_ready = video_receiver(stun, audio=os.environ.get("IVXS_WHEP_AUDIO") == "1")
     commands = json.loads(os.environ.get("IVXS_WHEP_COMMANDS", "null"))
@@ -88,8 +148,9 @@ async def main(url, token, seconds, stun):
     await pc.setRemoteDescription(RTCSessionDescription(sdp=answer, type="answer"))
     asking = asyncio.ensure_future(ask(pc, channel, commands, result)) if channel else None
     hearing = asyncio.ensure_future(hear(pc, seconds, result)) if pc.audio_track else None
+    harassing = asyncio.ensure_future(harass(pc, track_ready, seconds, result)) if os.environ.get("IVXS_WHEP_HOSTILE") == "1" else None
     await decode(pc, track_ready, seconds, asked, result)
-    for task in (asking, hearing):
+    for task in (asking, hearing, harassing):
         if task:
             await task
     result["deleteStatus"], _, _ = await loop.run_in_executor(None, http, "DELETE", urllib.parse.urljoin(url, location), token)

@@ -9,6 +9,7 @@ import { monotonic } from "ivxs/platform";
 import * as crypto from "ivxs/crypto";
 import { mintTicket } from "../../modules/protocol/ticket.js";
 import { frameBytes, frameOk } from "./_frames.js";
+import { openUdp } from "../../modules/p2p/udp.js";
 import { P2P, P2PEvent, P2PViewer, P2pCodes, MAX_SESSIONS, parseStreamParams, type P2PCallbacks, type Handle } from "../../modules/p2p/index.js";
 
 const secret = new Uint8Array(32).fill(0x5a);
@@ -245,6 +246,38 @@ test("commands: replies ≤ 16 KiB in order; an empty reply closes the viewer's 
 	t.true(await until(() => closed !== undefined), "the viewer saw the channel close");
 	t.deepEqual(stops, ["media"]);
 	t.deepEqual(p2p.sessions(), []);
+	p2p.exit();
+});
+
+test("what one datagram provokes stays with it: a second wire that throws on its datagrams costs each its drop (counted, logged through a gate), the socket reads on, the native viewer's commands are answered; a command the app drops (false) gets no reply and the session stays", async (t) => {
+	const logs: string[] = [];
+	let dropNext = false;
+	const p2p = new P2P({ deviceId: "CAM-0001", deviceSecret: secret, address: "127.0.0.1", monotonic, log: (m) => logs.push(m) });
+	p2p.init({ onSendInit: () => "media", onSendGet: () => undefined, onCommand: (command) => (dropNext ? false : new Uint8Array(command)) });
+	let thrown = 0;
+	p2p.carry((datagram) => {
+		if (new Uint8Array(datagram)[0] !== 0x80) return false;
+		thrown++;
+		throw new RangeError("a wire's fault");
+	});
+	const stranger = openUdp({ address: "127.0.0.1", onReadable() {} });
+	const v = viewer(p2p, Rights.playback | Rights.command);
+	await v.connect();
+	await v.open("action=playback&start=1&end=2");
+	for (let i = 0; i < 200; i++) stranger.write(Uint8Array.of(0x80, 96, 0, i), "127.0.0.1", p2p.port);
+	t.true(await until(() => p2p.datagramErrors === 200), `${p2p.datagramErrors} contained`);
+	t.is(thrown, 200);
+	t.true(logs.filter((m) => /was dropped: a wire's fault/.test(m)).length <= 5, "the log gate holds the rest back");
+	const echo = await v.command(Uint8Array.of(1, 2, 3));
+	t.deepEqual([...new Uint8Array(echo)], [1, 2, 3], "the viewer is answered");
+	dropNext = true;
+	let answered = false;
+	v.command(Uint8Array.of(4)).then(() => { answered = true; }, () => { answered = true; });
+	await sleep(300);
+	t.false(answered, "dropped: no reply");
+	t.is(p2p.sessions().length, 1, "and the session stays");
+	stranger.close();
+	v.close();
 	p2p.exit();
 });
 

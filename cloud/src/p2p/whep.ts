@@ -9,6 +9,7 @@
 // (modules/webrtc/sdp.ts, bounded) so a malformed one is refused before the camera hears of it,
 // and it goes to the camera through the same signalling, rate limit and session caps as a
 // native viewer's (signalling.ts): one kind of viewer, two wires.
+import { createHash } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import type { CloudContext } from "../context.js";
 import { HttpError, readBody } from "../http/router.js";
@@ -25,6 +26,11 @@ export interface WhepShared {
 	servers(device: string): { stun: StunServer[]; turn: TurnServer[] };
 	yours(viewer: { user: string; admin: boolean }, device: string, session: string, wire?: Wire): P2pSession;
 }
+
+/** The viewer's account as `device` sees it (webrtc-signal.ts ACCOUNT_TAG): the same for each of its
+ * offers to that camera, so the camera holds at most its share of places for one account; opaque and
+ * different per camera, so a camera learns no user name and cameras cannot match their viewers up. */
+const accountTag = (device: string, user: string): string => createHash("sha256").update(`${device}\0${user}`).digest("hex").slice(0, 16);
 
 /** The request's media type, without its parameters, lower case. */
 const mediaTypeOf = (req: IncomingMessage): string => String(req.headers["content-type"] ?? "").split(";")[0].trim().toLowerCase();
@@ -58,7 +64,7 @@ export function installWhep(ctx: CloudContext, { takeOffer, servers, yours }: Wh
 		let answer: Awaited<ReturnType<typeof webrtcOffer>>;
 		try {
 			// Every right the grant gives; the camera serves what its WebRTC endpoint can (live view today).
-			answer = await webrtcOffer(ctx, device.id, { session, sdp, rights: Rights.live | Rights.playback | Rights.talk | Rights.command, ...servers(device.id) }, p2pAnswerS * 1000);
+			answer = await webrtcOffer(ctx, device.id, { session, sdp, rights: Rights.live | Rights.playback | Rights.talk | Rights.command, ...servers(device.id), account: accountTag(device.id, viewer.user) }, p2pAnswerS * 1000);
 		}
 		finally {
 			if (!answer! || answer!.sdp === undefined) forget(ctx, session);
