@@ -55,7 +55,13 @@ test("a viewer beyond --viewers is refused; the camera-wide budget is shared eve
 	t.true(total >= 40_000 * seconds * 0.5, `${total} bytes: the budget is used`);
 	// (not firstKey here: within a short budget an audio frame, which never waits, can arrive before
 	// the first key frame is whole)
-	for (const v of watching) t.true(v.bytes >= mean * 0.5, `a fair share: ${v.bytes} of mean ${Math.round(mean)}`);
+	// Fair: each viewer's rate over all the time it watched is at least half the mean rate. Over its
+	// own time, not the run's window: on a loaded machine some open seconds late (their bytes in the
+	// window were half the mean at an even share). A viewer starved all along still fails.
+	const rates = watching.map((v) => (v.watchedMs > 0 ? (v.bytes * 1000) / v.watchedMs : 0));
+	const meanRate = rates.reduce((sum, r) => sum + r, 0) / rates.length;
+	t.log({ watchedMs: watching.map((v) => v.watchedMs), rates: rates.map(Math.round) });
+	for (const [i, v] of watching.entries()) t.true(rates[i] >= meanRate * 0.5, `a fair share: ${Math.round(rates[i])} B/s of mean ${Math.round(meanRate)} B/s (${v.bytes} B in ${v.watchedMs} ms)`);
 });
 
 test("with cloud storage uploading, the viewers share what it leaves of the uplink, and it loses nothing", async (t) => {

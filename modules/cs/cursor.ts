@@ -51,8 +51,13 @@ export class Cursor {
 	#fromOldest = false;
 	/** The segment at the place went out whole without an answer, up to `to` (the cloud may hold it). */
 	#unsure: { from: Place; to: Place } | undefined;
-	/** Frames of an unsure segment the ring lost before it was sent again: lost only if the cloud did not hold it (settle). */
-	#pending: { from: number; to: number; frames: number } | undefined;
+	/**
+	 * Frames of an unsure segment the ring lost before it was sent again, up to the cloud's answer
+	 * under its seq (settle): when it does not hold the segment, `lost` frames from `from` to `to`
+	 * are lost; when it does, it holds `held` frames, up to `end` (where the next segment begins —
+	 * past the frames the ring still had of it).
+	 */
+	#pending: { from: number; to: number; lost: number; held: number; end: Place } | undefined;
 
 	constructor(options: CursorOptions) {
 		this.#o = options;
@@ -122,26 +127,39 @@ export class Cursor {
 	 * place, what lay between is lost.
 	 */
 	arrived(frame: Frame): void {
-		const next = this.#next, unsure = this.#unsure;
-		this.#unsure = undefined;
-		if (next && frame.seq > next.seq) {
-			if (unsure && unsure.from.seq === next.seq) {
-				// What the unsure segment held is the cloud's to say (settle); only what lay past it is lost.
-				const to = frame.seq < unsure.to.seq ? { time: frame.timestamp, seq: frame.seq } : unsure.to;
-				const pending = this.#pending;
-				this.#pending = { from: pending ? pending.from : next.time, to: to.time, frames: (pending ? pending.frames : 0) + to.seq - next.seq };
-				if (frame.seq > to.seq) this.lost(to.time, frame.timestamp, frame.seq - to.seq);
-			}
-			else this.lost(next.time, frame.timestamp, frame.seq - next.seq);
-		}
+		const next = this.#next;
+		if (next && frame.seq > next.seq) this.#skip(next, frame);
 		this.#next = { time: frame.timestamp, seq: frame.seq };
 	}
 
 	/**
+	 * The ring lost the frames from `from` up to `frame`. Those of an unsure segment at `from` are
+	 * the cloud's to say (settle); only what lay past it is lost.
+	 */
+	#skip(from: Place, frame: Frame): void {
+		const unsure = this.#unsure;
+		this.#unsure = undefined;
+		if (!unsure || unsure.from.seq !== from.seq) {
+			this.lost(from.time, frame.timestamp, frame.seq - from.seq);
+			return;
+		}
+		const end = unsure.to;
+		const to = frame.seq < end.seq ? { time: frame.timestamp, seq: frame.seq } : end;
+		const pending = this.#pending;
+		this.#pending = {
+			from: pending ? pending.from : from.time, to: to.time, lost: (pending ? pending.lost : 0) + to.seq - from.seq,
+			held: (pending ? pending.held : 0) + end.seq - from.seq, end,
+		};
+		if (frame.seq > end.seq) this.lost(end.time, frame.timestamp, frame.seq - end.seq);
+	}
+
+	/**
 	 * The segment at the place went out whole and its answer never came, its frames up to `to`: if
-	 * the ring loses them before it is sent again, the next answer under its seq says whether the
-	 * cloud holds them (settle) — rather than reporting them lost and sending other bytes under a
-	 * seq the cloud may hold (a 409 then, and frames reported lost that the cloud has).
+	 * the ring loses them before an answer under its seq comes, that answer says whether the cloud
+	 * holds them (settle) — rather than reporting them lost and sending other bytes under a seq the
+	 * cloud may hold (a 409 then, and frames reported lost that the cloud has). The mark stays until
+	 * an answer: an attempt in between that gets none (a cut, a 5xx, the ring overtaking it) leaves
+	 * the question open.
 	 */
 	unsure(to: Place): void {
 		if (this.#next) this.#unsure = { from: this.#next, to };
@@ -149,15 +167,24 @@ export class Cursor {
 
 	/**
 	 * The cloud's answer to the segment sent under an unsure segment's seq: `held` (it holds other
-	 * bytes there: the unsure segment was stored) or not (its frames are lost). Returns how many
-	 * frames were pending (0: none).
+	 * bytes there: the unsure segment was stored) or not (the frames the ring lost of it are lost).
+	 * Returns how many frames the cloud holds of it (0: none pending, or not held); when it holds
+	 * them, the next segment begins where the unsure one ended (the place moves there).
 	 */
 	settle(held: boolean): number {
 		const pending = this.#pending;
 		this.#pending = undefined;
+		this.#unsure = undefined;
 		if (!pending) return 0;
-		if (!held) this.lost(pending.from, pending.to, pending.frames);
-		return pending.frames;
+		if (!held) {
+			this.lost(pending.from, pending.to, pending.lost);
+			return 0;
+		}
+		if (!this.#next || pending.end.seq > this.#next.seq) {
+			this.drop();
+			this.#next = pending.end;
+		}
+		return pending.held;
 	}
 
 	/** The segment is done with: the next one starts at `frame` (held), or at the live edge. */
@@ -172,7 +199,7 @@ export class Cursor {
 	 */
 	overtaken(first: Frame, frame: Frame): string {
 		this.#held = frame;
-		this.lost(first.timestamp, frame.timestamp, frame.seq - first.seq);
+		this.#skip({ time: first.timestamp, seq: first.seq }, frame);
 		this.#next = { time: frame.timestamp, seq: frame.seq };
 		return `the ring overwrote ${frame.seq - first.seq} frames before they were sent`;
 	}

@@ -321,14 +321,14 @@ export class Recorder {
 		}
 		if (answer) {
 			// Under the seq of a segment that went out whole without an answer and whose frames the
-			// ring then lost: a 409 (other bytes there) says the cloud holds that one — this segment
-			// goes under the next seq, and those frames are not lost; anything else says they are.
+			// ring then lost: a 409 (other bytes there) says the cloud holds that one — its frames are
+			// not lost, and the segment after it goes under the next seq; anything else says they are.
 			const otherBytes = !answer.stored && holdsOtherBytes(answer.response);
 			const held = cursor.settle(otherBytes);
-			if (otherBytes && held) {
+			if (held) {
 				this.stats.segmentsStored++;
 				this.stats.framesUploaded += held;
-				return again(false, `segment ${answer.seq} holds the one sent before, whose answer was lost: this one goes as ${answer.seq + 1}`);
+				return again(false, `segment ${answer.seq} holds the one sent before, whose answer was lost: the next goes as ${answer.seq + 1}`);
 			}
 		}
 		// Stored, refused for good, or nothing the muxer could write (every frame rejected): the cursor moves on.

@@ -1,19 +1,23 @@
 // Many viewers in one XS process for tests/camera-viewers.test.mjs: each mints a ticket as the
 // cloud does (modules/protocol), connects to the camera app's P2P port, watches live for N
-// seconds; prints one "@@viewers [{ frames, bytes, firstKey, error }…]" line.
+// seconds; prints one "@@viewers [{ frames, bytes, firstKey, error, watchedMs }…]" line (watchedMs:
+// from its live stream's opening to the end, 0 if it never opened — a loaded machine opens some late).
 //   ivxs tests/xs-apps/p2p-viewers -- PORT DEVICE SECRET COUNT SECONDS
 import Timer from "timer";
 import { Rights } from "p2p";
-import { argv, exit } from "ivxs/platform";
+import { argv, exit, monotonic } from "ivxs/platform";
 import { testViewer } from "./_viewer.js";
 
 export default function main(): void {
 	const [port, device, secret, count, seconds] = argv();
 	const all = Array.from({ length: Number(count) }, (_, i) => testViewer({ port: Number(port), device, secret, rights: Rights.live, id: `viewer-${i}` }));
-	for (const { viewer, seen } of all)
-		viewer.connect().then(() => viewer.open("action=live")).catch((error: Error) => { seen.error = error.message; });
+	const opened = all.map(() => -1);
+	all.forEach(({ viewer, seen }, i) => {
+		viewer.connect().then(() => viewer.open("action=live")).then(() => { opened[i] = monotonic(); }, (error: Error) => { seen.error = error.message; });
+	});
 	Timer.set(() => {
-		trace(`@@viewers ${JSON.stringify(all.map((v) => v.seen))}\n`);
+		const now = monotonic();
+		trace(`@@viewers ${JSON.stringify(all.map((v, i) => ({ ...v.seen, watchedMs: opened[i] < 0 ? 0 : now - opened[i] })))}\n`);
 		for (const { viewer } of all) viewer.close();
 		Timer.set(() => exit(0), 50);
 	}, Number(seconds) * 1000);

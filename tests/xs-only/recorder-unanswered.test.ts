@@ -3,15 +3,18 @@
 // could be sent again (PROTOCOL §3.2 "Cuts and retries"). Against a fake cloud that keeps what it
 // stores by seq and answers as the real one does: the same bytes under a seq → 200, other bytes →
 // 409. Found by the soak (a cut, then a long outage): the camera sent other bytes under the seq
-// the cloud held (409, "refused"), and reported as lost the frames the cloud had.
-import test from "ava";
+// the cloud held (409, "refused"), and reported as lost the frames the cloud had — also when an
+// attempt in between, made while the ring still held the segment, got no answer either (a loaded
+// machine's long cut: the first retry comes within the ring's span, the one that succeeds after it).
+import test, { type ExecutionContext } from "ava";
 import { readFile } from "ivxs/file";
 import { accessUnits } from "annexb";
 import Timer from "timer";
 import { Codec, FrameType, Ring } from "ring";
 import { Recorder, type Gap } from "../../modules/cs/recorder.js";
+import { keyFrameBefore } from "../../modules/cs/cursor.js";
 import type { StreamClient } from "../../modules/cs/stream-client.js";
-import { ConnectionResetError } from "../../modules/net/errors.js";
+import { AbortedError, ConnectionResetError } from "../../modules/net/errors.js";
 
 const FPS = 15, FRAME_MS = 1000 / FPS;
 const bytes = new Uint8Array(readFile("fixtures/media/h264-main-640x480.h264"));
@@ -22,31 +25,82 @@ for (let i = 0; i < triples.length; i += 3) VIDEO.push(bytes.slice(triples[i], t
 const answer = (status: number, body: unknown = {}) => ({ status, headers: {}, body: new Uint8Array(0), json: () => body });
 const sleep = (ms: number) => new Promise<void>((resolve) => { Timer.set(() => resolve(), ms); });
 
-/** A cloud of one stream: segments by seq (their bytes joined), and a hook when a body ends. */
+/** The decode time (`tfdt`) of the fragment whose `moof` a chunk holds, or undefined. */
+function fragmentTime(c: Uint8Array): number | undefined {
+	const view = new DataView(c.buffer, c.byteOffset, c.byteLength);
+	const type = (at: number) => String.fromCharCode(c[at + 4], c[at + 5], c[at + 6], c[at + 7]);
+	if (c.byteLength < 16 || type(0) !== "moof") return undefined;
+	for (let at = 8, end = Math.min(c.byteLength, view.getUint32(0)); at + 16 <= end;) {
+		const size = view.getUint32(at);
+		if (type(at) === "traf") {
+			end = Math.min(end, at + size);
+			at += 8;
+			continue;
+		}
+		if (type(at) === "tfdt") return c[at + 8] === 1 ? view.getUint32(at + 12) * 2 ** 32 + view.getUint32(at + 16) : view.getUint32(at + 12);
+		if (size < 8) return undefined;
+		at += size;
+	}
+	return undefined;
+}
+
+/**
+ * A cloud of one stream: segments by seq (their bytes joined), the decode times of their first and
+ * last fragments, and a hook when a body ends. As the real one, it refuses (409) a segment whose
+ * times are out of order with its stored neighbours'.
+ */
 class FakeCloud {
 	segments = new Map<number, string>();
+	times = new Map<number, { first: number; last: number }>();
 	answers: Array<[number, number]> = [];
 	/** Runs when segment `seq`'s body ended, before the answer: true makes the answer never come. */
 	onEnd: (seq: number) => boolean = () => false;
+	/**
+	 * Runs when an upload of segment `seq` reaches `stage` (its first fragment, each fragment sent
+	 * whole, its end): "reset" makes the connection die there, a status answers the upload with it
+	 * and stores nothing.
+	 */
+	onStage: (seq: number, stage: "begin" | "sent" | "end") => "reset" | number | undefined = () => undefined;
 
 	client(): StreamClient {
 		const cloud = this;
+		const reset = () => new ConnectionResetError("Connection reset by peer");
 		return {
 			putInit: async () => answer(201),
 			end: async () => answer(200),
 			segment(_stream: string, seq: number) {
-				let body = "", complete = false;
+				let body = "", complete = false, begun = false, first = -1, last = -1;
 				return {
 					get complete() { return complete; },
 					async write(chunks: Uint8Array[], verify?: () => boolean) {
-						for (const c of chunks) body += String.fromCharCode(...c.subarray(0, 64)) + c.byteLength;
-						if (verify && !verify()) throw new Error("torn");
+						if (!begun && (begun = true) && cloud.onStage(seq, "begin") === "reset") throw reset();
+						for (const c of chunks) {
+							body += String.fromCharCode(...c.subarray(0, 64)) + c.byteLength;
+							const time = fragmentTime(c);
+							if (time === undefined) continue;
+							if (first < 0) first = time;
+							last = time;
+						}
+						if (verify && !verify()) throw new AbortedError("a view changed while it was sent");
+						if (cloud.onStage(seq, "sent") === "reset") throw reset();
 					},
 					async end() {
 						complete = true;
+						const fault = cloud.onStage(seq, "end");
+						if (fault === "reset") throw reset();
+						if (typeof fault === "number") {
+							cloud.answers.push([seq, fault]);
+							return answer(fault, { error: "storage full" });
+						}
 						const held = cloud.segments.get(seq);
-						const response = held === undefined || held === body ? answer(held === undefined ? 201 : 200) : answer(409, { error: `segment ${seq} is already stored with different bytes` });
-						if (held === undefined) cloud.segments.set(seq, body);
+						const before = cloud.times.get(seq - 1), after = cloud.times.get(seq + 1);
+						const response = held !== undefined ? (held === body ? answer(200) : answer(409, { error: `segment ${seq} is already stored with different bytes` }))
+							: (before && before.last >= first) || (after && last >= after.first) ? answer(409, { error: `segment ${seq}: decode times must increase with seq` })
+							: answer(201);
+						if (response.status === 201) {
+							cloud.segments.set(seq, body);
+							cloud.times.set(seq, { first, last });
+						}
 						cloud.answers.push([seq, response.status]);
 						if (cloud.onEnd(seq)) throw new ConnectionResetError("Connection reset by peer before a response");
 						return response;
@@ -94,8 +148,19 @@ function lostAnswer() {
 }
 
 test("a segment stored whose answer was lost, then overwritten in the ring: the next goes under the next seq, and only frames no segment holds are reported lost", async (t) => {
-	const { ring, cloud, gaps, recorder, state, run } = lostAnswer();
-	recorder.configure("continuous", { segmentMs: 1000, preRollMs: 0, postRollMs: 0, maxClipMs: 60_000 });
+	const setup = lostAnswer();
+	await continuousThroughOutage(t, setup);
+	t.true(setup.gaps.length > 0, "the outage lost frames");
+});
+
+/**
+ * Uploads continuously (segments of `gops` GOPs: segment 1 is frames 15–29 with one) until the
+ * outage, then 120 frames more, and checks the books: nothing refused, other bytes under seq 1
+ * answered 409 and the next segment sent as seq 2, and every frame pushed is in a stored segment
+ * or in a gap, once — segment 1's frames among the stored ones, not in a gap.
+ */
+async function continuousThroughOutage(t: ExecutionContext, { ring, cloud, gaps, recorder, state, time, run }: ReturnType<typeof lostAnswer>, gops = 1) {
+	recorder.configure("continuous", { segmentMs: gops * 1000, preRollMs: 0, postRollMs: 0, maxClipMs: 60_000 });
 	await run(240, 3, () => state.outage);
 	t.true(state.outage, "segment 1 went out");
 	await run(120, 3);
@@ -103,14 +168,58 @@ test("a segment stored whose answer was lost, then overwritten in the ring: the 
 	ring.close();
 	const statuses = cloud.answers.map(([seq, status]) => `${seq}:${status}`);
 	t.log(`answers ${statuses.join(" ")}; stored seqs ${[...cloud.segments.keys()].join(",")}; gaps ${JSON.stringify(gaps)}; stats ${JSON.stringify(recorder.stats)}`);
+	t.true(cloud.times.size > 0 && [...cloud.times.values()].every(({ first, last }) => first >= 0 && last >= first), "the cloud read each segment's decode times");
 	t.is(recorder.stats.segmentsRefused, 0, "nothing refused for good");
 	t.true(statuses.includes("1:409") && statuses.includes("2:201"), "the cloud said 409 for seq 1's other bytes; they went as seq 2");
-	// Every frame pushed is in a stored segment or in a gap — segment 1's frames among the stored
-	// ones, not in a gap.
 	const lost = gaps.reduce((n, g) => n + g.frames, 0);
 	t.is(recorder.stats.framesLost, lost);
 	t.is(recorder.stats.framesUploaded + lost, state.pushed, `uploaded ${recorder.stats.framesUploaded} + lost ${lost} = pushed ${state.pushed}`);
-	t.true(gaps.length > 0 && gaps.every((g) => g.reason === "overwritten"), "the outage lost frames; no gap is 'refused'");
+	t.true(gaps.every((g) => g.reason === "overwritten"), "no gap is 'refused'");
+	t.false(gaps.some((g) => g.from < time(30 * gops) && g.to > time(15 * gops)), "no gap covers segment 1, which the cloud holds");
+}
+
+/**
+ * What became of the attempt made in between — after segment 1's lost answer, while the ring still
+ * held it — when the outage struck: where (its upload's stage) and how.
+ */
+const BETWEEN: Array<[string, "begin" | "sent" | "end", "reset" | number | undefined]> = [
+	["the connection cut before its body was whole", "begin", "reset"],
+	["answered 507, the cloud's disk full", "end", 507],
+	["the ring overwrote it between two of its fragments", "sent", undefined],
+	["the connection cut after its body, before the answer", "end", "reset"],
+];
+
+for (const [what, stage, fault] of BETWEEN) {
+	test(`a segment stored whose answer was lost, sent again while the ring held it and that attempt unanswered too (${what}), then overwritten: the next goes under the next seq, and only frames no segment holds are reported lost`, async (t) => {
+		const setup = lostAnswer();
+		const { cloud, state, push } = setup;
+		let attempts = 0;
+		cloud.onEnd = (seq) => seq === 1 && attempts === 1;   // the first upload of segment 1 is stored, its answer lost
+		cloud.onStage = (seq, at) => {
+			if (seq !== 1) return undefined;
+			if (at === "begin") attempts++;
+			if (attempts !== 2 || at !== stage || state.outage) return undefined;
+			state.outage = true;
+			push(150);
+			return fault;
+		};
+		await continuousThroughOutage(t, setup);
+		t.true(attempts >= 3, `segment 1 was attempted ${attempts} times`);
+		t.true(setup.gaps.length > 0, "the outage lost frames");
+	});
+}
+
+test("a segment of two GOPs stored whose answer was lost, the ring then losing only its first GOP: the next segment begins where it ended, each frame counted once", async (t) => {
+	const setup = lostAnswer();
+	const { ring, cloud, state, push } = setup;
+	cloud.onEnd = (seq) => {
+		if (seq !== 1 || state.outage) return false;
+		state.outage = true;
+		while (keyFrameBefore(ring, 0, 0)!.seq <= 30) push(1);   // segment 1 is frames 30–59: 30–44 overwritten
+		return true;
+	};
+	await continuousThroughOutage(t, setup, 2);
+	t.deepEqual(setup.gaps, [], "the outage lost only frames the cloud holds");
 });
 
 test("an event clip whose stored segment lost its answer, overwritten before the resend, and the clip over by then: its frames are reported when the stream ends, not never", async (t) => {
