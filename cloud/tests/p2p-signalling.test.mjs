@@ -65,6 +65,25 @@ test("bad offers are refused; a camera that does not answer is a 504, one that c
 	t.is((await ask("p2p-nobody", {})).status, 404);
 });
 
+test("WHEP: an offer whose sections share a=mid, or with a bare CR in a line, is malformed: a 400 before the camera is asked", async (t) => {
+	const cloud = await cloudFor(t, { adminPassword, p2pAnswerS: 0.5 });
+	await answeringCamera(t, cloud, await deviceIn(cloud, "rtc-quiet"), () => undefined);
+	const { admin } = await withViewer(cloud, "bob");
+	const fp = Array.from({ length: 32 }, () => "AB").join(":");
+	const transport = ["a=ice-ufrag:Qx9z", "a=ice-pwd:abcdefghijklmnopqrstuvwx", `a=fingerprint:sha-256 ${fp}`, "a=setup:actpass", "a=rtcp-mux"];
+	const offer = ["v=0", "o=- 1 2 IN IP4 127.0.0.1", "s=-", "t=0 0", "a=group:BUNDLE 0 1",
+		"m=video 9 UDP/TLS/RTP/SAVPF 102", "c=IN IP4 0.0.0.0", ...transport, "a=mid:0", "a=recvonly", "a=rtpmap:102 H264/90000",
+		"a=fmtp:102 level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f",
+		"m=audio 9 UDP/TLS/RTP/SAVPF 0", "c=IN IP4 0.0.0.0", ...transport, "a=mid:1", "a=recvonly", "a=rtpmap:0 PCMU/8000", ""].join("\r\n");
+	const whep = (sdp) => fetch(`${cloud.url}/v1/devices/rtc-quiet/whep`, { method: "POST", headers: { cookie: admin.cookie, "content-type": "application/sdp" }, body: sdp });
+	t.is((await whep(offer)).status, 504, "the offer as it should be reaches the camera (which does not answer)");
+	for (const [bad, why] of [[offer.replace("a=mid:1", "a=mid:0"), /share a=mid:0/], [offer.replace("packetization-mode=1;", "packetization-mode=1\ra=sendrecv;"), /bare CR/]]) {
+		const res = await whep(bad);
+		t.is(res.status, 400);
+		t.regex(JSON.stringify(await res.json()), why);
+	}
+});
+
 test("revoking the grant sends the camera p2p-end for the viewer's session within one keep-alive interval (5 s)", async (t) => {
 	const cloud = await cloudFor(t, { adminPassword, p2pSweepS: 1 });
 	const device = await deviceIn(cloud, "p2p-rev");

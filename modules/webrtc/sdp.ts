@@ -85,8 +85,7 @@ export function parseOffer(text: string): SdpOffer {
 	let candidates = 0;
 	let m: SdpMedia | undefined;
 	for (const line of lines) {
-		if (line.length > SDP_LIMITS.lineBytes) throw new SdpError(`a line over ${SDP_LIMITS.lineBytes} bytes`);
-		if (line[1] !== "=") throw new SdpError(`not an SDP line: ${line.slice(0, 40)}`);
+		checkLine(line);
 		const type = line[0], value = line.slice(2);
 		if (type === "m") {
 			if (media.length === SDP_LIMITS.media) throw new SdpError(`more than ${SDP_LIMITS.media} media sections`);
@@ -110,17 +109,30 @@ export function parseOffer(text: string): SdpOffer {
 		else mediaAttribute(m, name, arg);
 	}
 	if (!media.length) throw new SdpError("no media section");
+	const mids = new Set<string>();
 	for (const s of media) {
 		s.ice ??= session.ice;
 		s.fingerprint ??= session.fingerprint;
 		s.setup ??= session.setup;
 		if (!s.mid) throw new SdpError(`a ${s.kind} section without a=mid`);
+		// a mid names one section (RFC 8843 §7.2): the answer is written per mid and bundles by it
+		if (mids.has(s.mid)) throw new SdpError(`two sections share a=mid:${s.mid}`);
+		mids.add(s.mid);
 	}
 	const transport = media.find((s) => s.mid === bundle[0]) ?? media[0];
 	if (!transport.ice) throw new SdpError("no a=ice-ufrag / a=ice-pwd");
 	if (!transport.fingerprint || transport.fingerprint.algorithm !== "sha-256") throw new SdpError("no a=fingerprint:sha-256");
 	if (!transport.setup) throw new SdpError("no a=setup");
 	return { bundle, media, ice: transport.ice, fingerprint: transport.fingerprint as SdpOffer["fingerprint"], setup: transport.setup };
+}
+
+/** One line of an offer or fragment, its end of line taken off: bounded, `<type>=`, and no CR or NUL
+ * in it (RFC 8866 §9: a line ends with CRLF, its text holds neither — a value holding one would be
+ * echoed into the answer as a line of its own). */
+function checkLine(line: string): void {
+	if (line.length > SDP_LIMITS.lineBytes) throw new SdpError(`a line over ${SDP_LIMITS.lineBytes} bytes`);
+	if (line[1] !== "=") throw new SdpError(`not an SDP line: ${line.slice(0, 40)}`);
+	if (/[\r\0]/.test(line)) throw new SdpError(`a bare CR or NUL in a line: ${line.slice(0, 40).replace(/[\r\0]/g, "?")}`);
 }
 
 function mediaLine(value: string): SdpMedia {
@@ -236,7 +248,7 @@ export function parseIceFragment(text: string, maxBytes: number): IceFragment {
 	const candidates: SdpCandidate[] = [];
 	for (const line of text.split(/\r?\n/)) {
 		if (!line.length) continue;
-		if (line.length > SDP_LIMITS.lineBytes || line[1] !== "=") throw new SdpError(`not an SDP line: ${line.slice(0, 40)}`);
+		checkLine(line);
 		if (!line.startsWith("a=")) continue;
 		const colon = line.indexOf(":"), name = colon < 0 ? line.slice(2) : line.slice(2, colon), arg = colon < 0 ? "" : line.slice(colon + 1);
 		if (name === "ice-ufrag" || name === "ice-pwd") iceAttribute(found, name, arg);

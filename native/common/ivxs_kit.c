@@ -118,6 +118,11 @@ double ivxs_integer(xsMachine *the, xsSlot *slot, double min, double max, const 
 	return value;
 }
 
+uint32_t ivxs_clock_ms(xsMachine *the, xsSlot *slot, const char *prefix, const char *what)
+{
+	return (uint32_t)(uint64_t)ivxs_integer(the, slot, 0, IVXS_MAX_SAFE_INTEGER, prefix, what);
+}
+
 int ivxs_option(xsMachine *the, xsSlot *options, const char *name, xsSlot *value)
 {
 	if (xsmcTypeOf(*options) != xsReferenceType || !xsmcHas(*options, xsID(name)))

@@ -65,6 +65,10 @@ void *ivxs_handle_open(xsMachine *the, xsSlot *slot, const xsHostHooks *hooks, c
  * never a value wrapped modulo 2^32 — or RangeError "<prefix>: invalid <what>"
  * (IVXS_EARG). */
 double ivxs_integer(xsMachine *the, xsSlot *slot, double min, double max, const char *prefix, const char *what);
+/* A clock argument: milliseconds of any origin (an integer in [0, 2^53 - 1], as ivxs_integer
+ * checks it: a clock since boot does not wrap) reduced modulo 2^32 — the cores' u32 clock, whose
+ * differences wrap (P2P_SINCE). */
+uint32_t ivxs_clock_ms(xsMachine *the, xsSlot *slot, const char *prefix, const char *what);
 /* The same for a 32-bit integer, with no prefix (the hosts' own modules). */
 static inline int32_t ivxs_to_int(xsMachine *the, xsSlot *slot, int32_t min, int32_t max, const char *what)
 {

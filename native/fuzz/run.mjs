@@ -170,6 +170,12 @@ function writeWebrtcSeeds(dir) {
 		// deltas, a 2-bit vector (lost, large, large negative, …), a 1-bit vector with 8 extras
 		Buffer.from([4, 0x80, 201, 0, 1, 0, 0, 0, 7, 0x8f, 205, 0, 11, 0, 0, 0, 7, 0, 0, 0, 9, 0xff, 0xfa, 0, 20, 0xff, 0xff, 0xfe, 5,
 			0x20, 7, 0xc6, 0x92, 0x80 | 0x3f, 0x00, 1, 2, 3, 4, 5, 6, 7, 40, 4, 0, 0xff, 0x9c, 0, 0xff, 0xff, 9, 8, 7, 6, 5, 4, 0]),
+		// six TWCC feedbacks, each on the newest packet sent, the viewer's reference time a third of its
+		// span ahead at each (two wraps): the clock offset stays bounded
+		Buffer.from([4, ...Array.from({ length: 6 }, (_, k) => {
+			const seq = 199 + 10 * k, ref = (k * 0x555556) & 0xffffff;
+			return [0x8f, 205, 0, 5, 0, 0, 0, 9, 0, 0, 0, 7, seq >> 8, seq & 0xff, 0, 1, ref >> 16, (ref >> 8) & 0xff, ref & 0xff, k, 0x20, 1, 0, 0];
+		}).flat()]),
 		// SCTP (mode 6): a DCEP OPEN and a string as DATA chunks behind our tag (flag 2), every message
 		// taken and one of ours sent (flag bits 7 and 3); then a SACK of it, time moving on (bits 4-6)
 		Buffer.concat([Buffer.from([6, 200]), sctpPacket(0x8a, [dataChunk(0, 50, [3, 0, 0, 0, 0, 0, 0, 0, 0, 8, 0, 0, ...Buffer.from("commands")]), dataChunk(1, 51, [...Buffer.from('{"cmd":"ptz","op":"left"}')])]),

@@ -14,8 +14,10 @@
  *      block and NACK'd sequence number read within it, the NACK count within 17 per entry; a TWCC
  *      feedback (RTPFB FMT 15) begin accepts read to its end: exactly `count` packets, their
  *      sequence numbers consecutive from base (mod 2^16), a packet not received keeping the last
- *      arrival time, then 0 — and given to the sender's congestion control (twcc.h) after 200
- *      packets: its bytes in flight stay those of the packets it holds;
+ *      arrival time, then 0 — and given to the sender's congestion control (twcc.h): one session
+ *      for the packet's feedbacks (200 packets sent first, 10 more before each feedback after, the
+ *      clock on 1 s a feedback): its bytes in flight stay those of the packets it holds, its
+ *      clock offset within half the viewer's clock span (however its reference times hop);
  *   5  b1 < 0x80: the bytes (from b1) as datagrams (each after a 16-bit length) into a fresh DTLS
  *      server session with the time moving on between them: never connected (no peer can finish
  *      a handshake without the keys), a failure stays a failure; b1 ≥ 0x80: the bytes after it as
@@ -84,21 +86,25 @@ static void twccRead(const ivxs_rtcp_packet *p)
 	REQUIRE(status == 0 && n == t.count);
 }
 
-/* The same feedback given to the sender's congestion control (twcc.h) after 200 packets went out
- * (0-199, the first 72 forgotten): what it holds in flight stays the sum of the packets it still
- * holds, and it gives a rate. */
-static void twccFeed(const ivxs_rtcp_packet *p, uint32_t now)
+/* The same feedback given to the sender's congestion control (twcc.h): the compound packet's
+ * `index`th, at `now` (the first after 200 packets went out, 0-199, the first 72 forgotten; each
+ * later one after 10 more): what it holds in flight stays the sum of the packets it still holds,
+ * its clock offset stays within half the viewer's clock span, and it gives a rate. */
+#define kSpanUs ((int64_t)IVXS_TWCC_SPAN_MS * 1000)
+static void twccFeed(const ivxs_rtcp_packet *p, unsigned index, uint32_t now)
 {
 	static ivxs_twcc t;
 	uint8_t packet[1300];
-	uint32_t i, held = 0;
-	ivxs_twcc_init(&t, now);
-	for (i = 0; i < 200; i++) {
+	uint32_t i, held = 0, sent = index ? 10 : 200;
+	if (!index)
+		ivxs_twcc_init(&t, now);
+	for (i = 0; i < sent; i++) {
 		memset(packet, 0, 12);
 		packet[0] = 0x80;
 		REQUIRE(ivxs_twcc_stamp(&t, 5, packet, 1000, sizeof(packet), 1018, i % 10 == 9, now + i) == 1008);
 	}
 	(void)ivxs_twcc_feedback(&t, p, now + 250);
+	REQUIRE(t.ackOffsetUs >= -kSpanUs / 2 && t.ackOffsetUs < kSpanUs / 2);
 	for (i = 0; i < IVXS_TWCC_HISTORY; i++)
 		if (t.sent[i].inFlight)
 			held += t.sent[i].cc.bytes;
@@ -114,6 +120,7 @@ static void rtcpWalk(const uint8_t *data, size_t size)
 	ivxs_rtcp_sender_info info;
 	ivxs_rtcp_report r;
 	size_t pos = 0, last = 0;
+	unsigned feedbacks = 0;
 	int status, fir;
 	while ((status = ivxs_rtcp_next(data, size, &pos, &p)) == 1) {
 		ivxs_rtcp_nack_cursor c = { 0, 0 };
@@ -138,7 +145,8 @@ static void rtcpWalk(const uint8_t *data, size_t size)
 		REQUIRE(rrtrStatus == 0 || rrtrStatus == 1 || rrtrStatus == IVXS_WEBRTC_EPACKET);
 		if (p.type == IVXS_RTCP_RTPFB && p.count == 15) {
 			twccRead(&p);
-			twccFeed(&p, 0xfffff000u);
+			twccFeed(&p, feedbacks, 0xfffff000u + 1000 * feedbacks);
+			feedbacks++;
 		}
 	}
 	REQUIRE(status == 0 || status == IVXS_WEBRTC_EPACKET);

@@ -144,10 +144,7 @@ static double integerIn(xsMachine *the, xsSlot *slot, double min, double max, co
 /* Milliseconds of any origin: taken modulo 2^32 (the core's clock wraps). */
 static uint32_t nowArg(xsMachine *the, int i)
 {
-	double value = xsmcToNumber(xsArg(i));
-	if (!(value >= 0 && value <= kMaxSafeInteger))
-		ivxs_range_error(IVXS_EARG, "p2p: invalid time");
-	return (uint32_t)(uint64_t)value;
+	return ivxs_clock_ms(the, &xsArg(i), "p2p", "time");
 }
 
 static uint32_t sessionArg(xsMachine *the, P2PRecord *r, int i)

@@ -246,7 +246,7 @@ void xs_webrtc_cc_create(xsMachine *the)
 {
 	CcRecord *r;
 	uint8_t id = (uint8_t)ivxs_integer(the, &xsArg(0), 1, 14, "webrtc", "extensionId");
-	uint32_t now = (uint32_t)ivxs_integer(the, &xsArg(1), 0, 0xffffffff, "webrtc", "now");
+	uint32_t now = ivxs_clock_ms(the, &xsArg(1), "webrtc", "now");
 	if (!(r = calloc(1, sizeof(*r))))
 		ivxs_error(IVXS_ENOMEM, "webrtc: no memory");
 	ivxs_twcc_init(&r->twcc, now);
@@ -262,7 +262,7 @@ void xs_webrtc_cc_create(xsMachine *the)
 void xs_webrtc_cc_rate(xsMachine *the)
 {
 	CcRecord *r = ivxs_handle_open(the, &xsArg(0), &kCcHooks, "webrtc", "TransportCc");
-	uint32_t now = (uint32_t)ivxs_integer(the, &xsArg(1), 0, 0xffffffff, "webrtc", "now");
+	uint32_t now = ivxs_clock_ms(the, &xsArg(1), "webrtc", "now");
 	xsmcSetNumber(xsResult, (double)ivxs_twcc_rate(&r->twcc, now));
 }
 
@@ -277,7 +277,7 @@ void xs_webrtc_cc_open(xsMachine *the)
 		xsmcSetBoolean(xsResult, p2p_cc_window_open(&r->twcc.cc, bytes, r->twcc.inFlight));
 		return;
 	}
-	now = (uint32_t)ivxs_integer(the, &xsArg(2), 0, 0xffffffff, "webrtc", "now");
+	now = ivxs_clock_ms(the, &xsArg(2), "webrtc", "now");
 	xsmcSetBoolean(xsResult, ivxs_twcc_window_open(&r->twcc, bytes, now));
 }
 
@@ -371,7 +371,7 @@ void xs_webrtc_sender_next(xsMachine *the)
 	SenderRecord *r = ivxs_handle_open(the, &xsArg(0), &kSenderHooks, "webrtc", "RtpSender");
 	ivxs_srtp *s = ivxs_handle_open(the, &xsArg(2), &kSrtpHooks, "webrtc", "Srtp");
 	CcRecord *cc = ccArg(the, 5);
-	uint32_t now = cc ? (uint32_t)ivxs_integer(the, &xsArg(6), 0, 0xffffffff, "webrtc", "now") : 0;
+	uint32_t now = cc ? ivxs_clock_ms(the, &xsArg(6), "webrtc", "now") : 0;
 	int more = xsmcArgc > 7 && xsmcTest(xsArg(7));
 	void *au, *outData, *lengthData;
 	xsUnsignedValue size, outSize, lengthSize;
@@ -434,7 +434,7 @@ void xs_webrtc_sender_resend(xsMachine *the)
 	uint32_t timestamp = (uint32_t)ivxs_integer(the, &xsArg(5), 0, 0xffffffff, "webrtc", "timestamp");
 	uint16_t seq = (uint16_t)ivxs_integer(the, &xsArg(6), 0, 0xffff, "webrtc", "seq");
 	CcRecord *cc = ccArg(the, 7);
-	uint32_t now = cc ? (uint32_t)ivxs_integer(the, &xsArg(8), 0, 0xffffffff, "webrtc", "now") : 0;
+	uint32_t now = cc ? ivxs_clock_ms(the, &xsArg(8), "webrtc", "now") : 0;
 	void *au, *outData;
 	xsUnsignedValue size, outSize;
 	size_t cap = r->stream.mtu + IVXS_SRTP_TAG_BYTES + (cc ? IVXS_TWCC_EXTENSION_BYTES : 0), protectedLength;
@@ -879,7 +879,7 @@ void xs_webrtc_rtcp_feedback(xsMachine *the)
 	size_t length = (size_t)ivxs_integer(the, &xsArg(1), 0, sizeof(packet), "webrtc", "length"), pos = 0;
 	uint32_t media = (uint32_t)ivxs_integer(the, &xsArg(2), 0, 0xffffffff, "webrtc", "mediaSsrc");
 	CcRecord *cc = ccArg(the, 3);
-	uint32_t now = cc ? (uint32_t)ivxs_integer(the, &xsArg(4), 0, 0xffffffff, "webrtc", "now") : 0;
+	uint32_t now = cc ? ivxs_clock_ms(the, &xsArg(4), "webrtc", "now") : 0;
 	void *data;
 	xsUnsignedValue size;
 	ivxs_rtcp_packet p;

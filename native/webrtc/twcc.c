@@ -7,7 +7,7 @@
 
 #include "webrtc.h"
 
-#define kSpanUs ((int64_t)0x1000000 * 64000)   /* the viewer's reference time wraps here */
+#define kSpanUs ((int64_t)IVXS_TWCC_SPAN_MS * 1000)
 #define kMaxStatuses (2 * IVXS_TWCC_HISTORY)
 
 static void minReset(ivxs_twcc_min *m)
@@ -36,23 +36,12 @@ static int64_t minOf(const ivxs_twcc_min *m)
 	return m->cur < m->prev ? m->cur : m->prev;
 }
 
-/* Our clock, unwrapped: one-way delays subtract a send time from the viewer's clock. */
-static void advance(ivxs_twcc *t, uint32_t now)
-{
-	if (P2P_GE(now, t->lastNow)) {
-		t->now64 += (uint32_t)(now - t->lastNow);
-		t->lastNow = now;
-	}
-}
-
 void ivxs_twcc_init(ivxs_twcc *t, uint32_t now)
 {
 	memset(t, 0, sizeof(*t));
 	p2p_cc_init(&t->cc, now);
 	t->cc.clamp_queued = 1;   /* TWCC: ACK times are the viewer's arrival times (p2p_cc.c) */
 	minReset(&t->rtt);
-	t->lastNow = now;
-	t->now64 = (uint64_t)1 << 32;   /* any origin; far from 0 so a send time never goes below it */
 }
 
 static ivxs_twcc_sent *slotOf(ivxs_twcc *t, uint16_t seq)
@@ -90,7 +79,6 @@ long ivxs_twcc_stamp(ivxs_twcc *t, uint8_t id, uint8_t *packet, size_t len, size
 		return IVXS_WEBRTC_EPACKET;   /* not version 2, or padding, an extension or CSRCs already: not ours */
 	if (cap < len + IVXS_TWCC_EXTENSION_BYTES || len + IVXS_TWCC_EXTENSION_BYTES > 0xffff)
 		return IVXS_WEBRTC_EMTU;
-	advance(t, now);
 	memmove(packet + 12 + IVXS_TWCC_EXTENSION_BYTES, packet + 12, len - 12);
 	packet[0] |= 0x10;   /* X */
 	packet[12] = 0xbe;   /* RFC 8285 §4.2: the one-byte form, one 32-bit word */
@@ -121,10 +109,24 @@ long ivxs_twcc_stamp(ivxs_twcc *t, uint8_t id, uint8_t *packet, size_t len, size
 	return (long)(len + IVXS_TWCC_EXTENSION_BYTES);
 }
 
-/* The viewer's arrival time in microseconds on its clock, unwrapped. */
-static int64_t remoteUs(const ivxs_twcc *t, int64_t arrivalUs)
+/* `v` modulo the viewer's clock span, in [-kSpanUs / 2, kSpanUs / 2): the viewer's clock is known
+ * only modulo its span, and so is every difference taken with it — as a difference wrapped so, it
+ * stays bounded however far (or often) the viewer's reference time moves. */
+static int64_t spanWrap(int64_t v)
 {
-	return arrivalUs + t->remoteOffset;
+	v %= kSpanUs;
+	if (v < -kSpanUs / 2)
+		v += kSpanUs;
+	else if (v >= kSpanUs / 2)
+		v -= kSpanUs;
+	return v;
+}
+
+/* Our time `now` minus the viewer's `arrivalUs` (µs), modulo its clock's span (a divisor of 2^32 ms:
+ * our clock's own wrap changes nothing). */
+static int64_t sinceRemoteUs(uint32_t now, int64_t arrivalUs)
+{
+	return spanWrap((int64_t)(now % IVXS_TWCC_SPAN_MS) * 1000 - arrivalUs);
 }
 
 /* The feedback's newest arrival seen from our clock: `sampleUs` is our time now minus that arrival
@@ -142,8 +144,8 @@ static void offsetAdd(ivxs_twcc *t, int64_t sampleUs, uint32_t now)
 		t->ackOffsetAny = 1;
 	}
 	else {
-		t->ackOffsetUs += (int64_t)P2P_SINCE(now, t->ackOffsetMs) * kDriftPpm / 1000;
-		if (sampleUs < t->ackOffsetUs)
+		t->ackOffsetUs = spanWrap(t->ackOffsetUs + (int64_t)P2P_SINCE(now, t->ackOffsetMs) * kDriftPpm / 1000);
+		if (spanWrap(sampleUs - t->ackOffsetUs) < 0)
 			t->ackOffsetUs = sampleUs;
 	}
 	t->ackOffsetMs = now;
@@ -165,21 +167,13 @@ int ivxs_twcc_feedback(ivxs_twcc *t, const ivxs_rtcp_packet *p, uint32_t now)
 	ivxs_twcc_sent *s;
 	uint16_t seq, newest = 0;
 	int received, found = 0, status, steps;
-	int64_t arrivalUs, newestUs = 0, ack64;
+	int64_t arrivalUs, newestUs = 0, ageUs;
 	uint32_t minRtt, ack, settledBefore;
 	if ((status = ivxs_rtcp_twcc_begin(p, &f))) {
 		t->stats.refused++;
 		return status;
 	}
-	advance(t, now);
 	settledBefore = t->stats.received + t->stats.lost + t->stats.missed;
-	if (!t->heard)
-		t->remoteRef = f.referenceUs;
-	else if (f.referenceUs - t->remoteRef < -kSpanUs / 2)
-		t->remoteOffset += kSpanUs;
-	else if (f.referenceUs - t->remoteRef > kSpanUs / 2)
-		t->remoteOffset -= kSpanUs;
-	t->remoteRef = f.referenceUs;
 	/* packets before its base still in flight were in a feedback that never came: a viewer reports
 	 * a packet once (libwebrtc's next feedback starts past the last one's), so a feedback lost on
 	 * the way leaves them unreported for good — settled now as missed, neither delivered nor lost
@@ -197,14 +191,14 @@ int ivxs_twcc_feedback(ivxs_twcc *t, const ivxs_rtcp_packet *p, uint32_t now)
 		if (!received || !held(t, seq))
 			continue;
 		newest = seq;
-		newestUs = remoteUs(t, arrivalUs);
+		newestUs = arrivalUs;
 		found = 1;
 	}
 	if (found) {
 		uint32_t sample = P2P_SINCE(now, slotOf(t, newest)->cc.sent_ms);
 		minAdd(&t->rtt, sample, now);
 		t->srtt = t->srtt ? (7 * t->srtt + sample) / 8 : sample;
-		offsetAdd(t, (int64_t)t->now64 * 1000 - newestUs, now);
+		offsetAdd(t, sinceRemoteUs(now, newestUs), now);
 	}
 	/* then each packet settled, those that arrived given to the CC at their "ACK time" */
 	ivxs_rtcp_twcc_begin(p, &f);
@@ -226,14 +220,15 @@ int ivxs_twcc_feedback(ivxs_twcc *t, const ivxs_rtcp_packet *p, uint32_t now)
 		settle(t, s);
 		t->stats.received++;
 		/* its "ACK time": its arrival on our clock by the offset — the delivery rates are then the
-		 * viewer's arrival rates, its queueing delay in it — within [sent, now] (a hostile clock) */
-		ack64 = (remoteUs(t, arrivalUs) + t->ackOffsetUs) / 1000;
-		if (ack64 > (int64_t)t->now64)
+		 * viewer's arrival rates, its queueing delay in it — within [sent, now] (a hostile clock);
+		 * `ageUs`: how long before now that is (whole ms, rounded up) */
+		ageUs = spanWrap(sinceRemoteUs(now, arrivalUs) - t->ackOffsetUs);
+		if (ageUs <= 0)
 			ack = now;
-		else if ((int64_t)t->now64 - ack64 >= (int64_t)P2P_SINCE(now, s->cc.sent_ms))
+		else if ((ageUs + 999) / 1000 >= (int64_t)P2P_SINCE(now, s->cc.sent_ms))
 			ack = s->cc.sent_ms;
 		else
-			ack = now - (uint32_t)((int64_t)t->now64 - ack64);
+			ack = now - (uint32_t)((ageUs + 999) / 1000);
 		p2p_cc_on_ack(&t->cc, &s->cc, t->inFlight, minRtt, t->srtt, ack);
 	}
 	advanceLow(t);
@@ -292,7 +287,6 @@ static uint64_t stalledRate(const ivxs_twcc *t, uint32_t now)
 
 uint64_t ivxs_twcc_rate(ivxs_twcc *t, uint32_t now)
 {
-	advance(t, now);
 	advanceLow(t);
 	while (t->low != t->next) {
 		ivxs_twcc_sent *s = slotOf(t, t->low);

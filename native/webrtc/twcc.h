@@ -14,7 +14,9 @@
  *   - each packet's "ACK time": its arrival on the viewer's clock moved onto ours by one offset
  *     (the least of "feedback's arrival minus its newest arrival" seen, allowing for the clocks'
  *     drift) — the delivery rates p2p_cc measures are then the viewer's arrival rates, its
- *     queueing delay in them, free of the feedback's own batching.
+ *     queueing delay in them, free of the feedback's own batching. The viewer's clock is known
+ *     only modulo its reference time's span (2^24 x 64 ms), and so are the offset and every
+ *     difference taken with it: bounded, whatever reference times a viewer sends.
  * A reported loss frees its bytes in flight (loss is not a signal to this CC: p2p_cc.c says why),
  * as does a feedback that starts past packets still unreported (the one that reported them was lost).
  * Packets never reported on expire after IVXS_TWCC_EXPIRE_MS; one in flight for longer than
@@ -35,13 +37,14 @@
 #include "rtcp.h"
 
 /* Packets remembered: ~1.2 s at 1 Mbit/s (a viewer reports every 50–250 ms); the whole state is
- * 4.3 KiB a viewer (3.8 KiB on a 32-bit board). */
+ * 5.4 KiB a viewer (4.3 KiB on a 32-bit board). */
 #define IVXS_TWCC_HISTORY 128
 #define IVXS_TWCC_EXTENSION_BYTES 8     /* 0xBEDE, length 1, id/len, the number (2), padding */
 #define IVXS_TWCC_EXPIRE_MS 2000u       /* a packet not reported on for this long is forgotten (lost) */
 #define IVXS_TWCC_STALL_MIN_MS 500u     /* in flight for max(this, 250 + 2 x SRTT) unreported: stalled */
 #define IVXS_TWCC_SILENT_HALVINGS 4u    /* stalled: the rate held, then halved this many times, one a stall time */
 #define IVXS_TWCC_PROBE_MIN_MS 200u     /* then a probe once nothing went for max(this, 2 x SRTT) (at most the stall time) */
+#define IVXS_TWCC_SPAN_MS ((uint64_t)0x1000000 * 64)   /* the viewer's reference time wraps here (2^30 ms, 12.4 days) */
 #define IVXS_TWCC_GAP_MAX_MS 250u       /* a viewer's feedback interval counts this much at most (Chromium: 50–250 ms; longer is silence) */
 
 typedef struct {
@@ -75,13 +78,10 @@ typedef struct {
 	uint32_t inFlight;         /* bytes */
 	uint32_t srtt;
 	ivxs_twcc_min rtt;         /* ms */
-	int64_t ackOffsetUs;       /* our clock minus the viewer's, plus the least report delay (twcc.c offsetAdd) */
+	int64_t ackOffsetUs;       /* our clock minus the viewer's, plus the least report delay (twcc.c offsetAdd),
+	                            * modulo the viewer's clock span (2^24 x 64 ms): within ±2^29 ms */
 	uint32_t ackOffsetMs;      /* when it was last taken */
 	uint8_t ackOffsetAny;
-	uint64_t now64;            /* our clock unwrapped (one-way delays are differences past 2^32 ms) */
-	uint32_t lastNow;
-	int64_t remoteRef;         /* the viewer's last reference time, and what unwraps it (it wraps at 2^24 x 64 ms) */
-	int64_t remoteOffset;
 	uint8_t heard;             /* a feedback was accepted: until then the rate is the CC's initial one */
 	uint32_t heardMs;          /* when the last one that settled a packet of ours came */
 	uint32_t gapMs;            /* the interval between those: the largest lately (twcc.c gapAdd) */

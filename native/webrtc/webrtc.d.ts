@@ -9,7 +9,8 @@ declare module "webrtc" {
 	export const TWCC_EXTENSION_BYTES: 8;
 	/** One viewer's transport-wide congestion control (native/webrtc/twcc.h): the native transport's CC fed by the viewer's TWCC feedback. */
 	export class TransportCc {
-		/** `extensionId`: the SDP's a=extmap id (1–14); `now` ms. */
+		/** `extensionId`: the SDP's a=extmap id (1–14); `now` ms of any origin (a clock since boot: any non-negative
+		 * safe integer, taken modulo 2^32 by the congestion control, whose clock wraps), as every `now` given with it. */
 		constructor(extensionId: number, now: number);
 		/** Bytes a second the viewer's path takes now (the CC's pacing rate); while it is stalled (a packet unreported for 500 ms or more) the rate last measured, halved as the viewer's silence goes on, then 0 but for a probe (native/webrtc/twcc.h). */
 		rate(now: number): number;

@@ -104,6 +104,22 @@ test("hostile offers are refused with an SdpError, before anything is kept", (t)
 	refused(["v=0", "m=video 9 UDP/TLS/RTP/SAVPF 96", "a=mid:0", ...transport.slice(2)].join("\r\n"), /ice-ufrag/);
 });
 
+test("an offer whose sections share a=mid, or with a bare CR or NUL in a line, is malformed: refused, so no answer echoes it", (t) => {
+	const refused = (text: string, why: RegExp) => t.throws(() => parseOffer(text), { instanceOf: SdpError, message: why });
+	// the audio section under the video's mid: its PCMU would be answered in the m=video section, the mid bundled twice
+	refused(browserOffer().replace("a=mid:1", "a=mid:0"), /share a=mid:0/);
+	refused(browserOffer().replace("a=mid:2", "a=mid:1"), /share a=mid:1/);
+	// a CR inside fmtp's value (the offer's lines end CRLF): echoed, it would be a line of the answer
+	refused(browserOffer().replace("packetization-mode=1;profile-level-id=4d001f", "packetization-mode=1\ra=sendrecv;profile-level-id=4d001f"), /bare CR/);
+	refused(browserOffer().replace("a=fmtp:111 minptime=10", "a=fmtp:111 minptime=10\r"), /bare CR/);
+	refused(browserOffer().replace("a=rtpmap:0 PCMU/8000", "a=rtpmap:0 PCMU/8000\0"), /bare CR or NUL/);
+	t.throws(() => parseIceFragment("a=ice-ufrag:New1\ra=x\r\na=ice-pwd:abcdefghijklmnopqrstuvwxyz\r\n", 4096), { instanceOf: SdpError, message: /bare CR/ });
+	// the same offer as it should be: read, and its answer has neither
+	const offer = parseOffer(browserOffer());
+	t.deepEqual(offer.media.map((m) => m.mid), ["0", "1", "2"]);
+	t.is(parseOffer(browserOffer().replace(/\r\n/g, "\n")).media.length, 3, "lines ending LF alone are read as ever");
+});
+
 test("transport-wide congestion control: agreed when the offer numbers packets with TWCC's extension (one-byte ids) and its codec takes the feedback", (t) => {
 	const offer = parseOffer(browserOffer().replace("a=extmap:2 http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time", `a=extmap:2 http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time\r\na=extmap:3 ${TWCC_URI}`));
 	const [video] = offer.media;

@@ -4,7 +4,7 @@
 // native/webrtc/tests, run by tests/native-c.test.mjs and tests/webrtc.test.mjs.
 import test from "ava";
 import Timer from "timer";
-import { DtlsIdentity, DtlsRole, DtlsSession, DtlsState, Ppid, RtpSender, Srtp, packetize, senderReport, codes, SRTP_TAG_BYTES, SRTCP_TRAILER_BYTES } from "webrtc";
+import { DtlsIdentity, DtlsRole, DtlsSession, DtlsState, Ppid, RtpSender, Srtp, TransportCc, packetize, rtcpFeedback, senderReport, codes, SRTP_TAG_BYTES, SRTCP_TRAILER_BYTES, TWCC_EXTENSION_BYTES } from "webrtc";
 import { codes as kitCodes } from "ivxs/codes";
 import { readFile } from "ivxs/file";
 import { accessUnitSpans } from "../../modules/media/annexb.js";
@@ -690,6 +690,69 @@ test("WebRtcEndpoint with transport-wide congestion control: agreed in the answe
 	viewer.close();
 	endpoint.close();
 	t.true(logs.some((l) => /congestion control: 2 feedbacks on \d+ packets \(\d+ arrived, 0 lost, [1-9]\d* never reported, 0 in lost feedback\), path \d+ kbit\/s, min RTT \d+ ms/.test(l)), logs.join("\n"));
+	ring.close();
+});
+
+test("TransportCc's clock is milliseconds since boot, any non-negative safe integer, taken modulo 2^32: createCc, ccRate, ccOpen, senderNext, senderResend and rtcpFeedback behave alike at 0, 2^31 and 2^32 + 1 s; a negative, fractional or unsafe time is refused", (t) => {
+	const clip = new Uint8Array(readFile("fixtures/media/h264-main-640x480.h264"));
+	const spans = accessUnitSpans(clip, "h264");
+	const unit = clip.subarray(spans[0], spans[1]);
+	const mtu = 1200 - TWCC_EXTENSION_BYTES;
+	const out = new ArrayBuffer(64 * (1200 + SRTP_TAG_BYTES)), lengths = new Uint16Array(64);
+	/** One viewer's congestion control from `base`: a key frame sent, a packet resent, the viewer's report of them all. */
+	const run = (base: number) => {
+		const cc = new TransportCc(5, base), srtp = new Srtp(key(), salt()), sender = new RtpSender(1, 0x1234, 100, 102, mtu);
+		sender.begin(unit, 9000);
+		const sent = sender.next(unit, srtp, out, lengths, cc, base + 10);
+		const resent = sender.resend(unit, srtp, out, 100, 9000, 101, cc, base + 20);
+		const open = cc.open(1200, base + 30);
+		const feedback = twccFeedback(0x1234, 0, Array.from({ length: sent + 1 }, (_, i) => 30 + i), 0);
+		const read = rtcpFeedback(feedback.buffer as ArrayBuffer, feedback.length, 0x1234, cc, base + 60);
+		const figures = { sent, resent: resent > 0, open, keyFrame: read.keyFrame, rate: cc.rate(base + 70), ...cc.stats };
+		srtp.close();
+		return figures;
+	};
+	const at0 = run(0);
+	t.log(JSON.stringify(at0));
+	t.true(at0.sent > 1 && at0.resent && at0.open && at0.packets === at0.sent + 1 && at0.feedbacks === 1 && at0.received === at0.sent + 1 && at0.rate > 0);
+	for (const base of [2 ** 31, 2 ** 32 + 1000, Number.MAX_SAFE_INTEGER - 1000])
+		t.deepEqual(run(base), at0, `from ${base} ms`);
+	const cc = new TransportCc(5, 0), srtp = new Srtp(key(), salt()), sender = new RtpSender(1, 0x1234, 100, 102, mtu);
+	sender.begin(unit, 9000);
+	for (const bad of [-1, 1.5, 2 ** 53, Number.NaN, Infinity]) {
+		t.throws(() => sender.next(unit, srtp, out, lengths, cc, bad), { instanceOf: RangeError, code: kitCodes.EARG }, `senderNext at ${bad}`);
+		t.throws(() => sender.resend(unit, srtp, out, 100, 9000, 101, cc, bad), { instanceOf: RangeError, code: kitCodes.EARG }, `senderResend at ${bad}`);
+		t.throws(() => new TransportCc(5, bad), { instanceOf: RangeError, code: kitCodes.EARG }, `createCc at ${bad}`);
+		t.throws(() => cc.rate(bad), { instanceOf: RangeError, code: kitCodes.EARG }, `ccRate at ${bad}`);
+		t.throws(() => cc.open(1200, bad), { instanceOf: RangeError, code: kitCodes.EARG }, `ccOpen at ${bad}`);
+		t.throws(() => rtcpFeedback(new ArrayBuffer(8), 8, 1, cc, bad), { instanceOf: RangeError, code: kitCodes.EARG }, `rtcpFeedback at ${bad}`);
+	}
+	t.is(cc.stats.packets, 0, "nothing numbered by a refused call");
+	srtp.close();
+});
+
+test("A WebRtcEndpoint 2^32 ms after boot (49.7 days): a viewer offering transport-cc is answered with it, connects, and its feedback drives the rate", async (t) => {
+	const fixture = gopFixture(), { unit, ring } = fixture;
+	let clock = 2 ** 32 + 1000, timestamp = 1000;
+	const { endpoint, toViewer, answer, state, viewer, fromCamera, srtcp, ssrc } = await twccViewer(fixture, () => clock, () => ++clock, () => {});
+	t.true(answer.includes(`a=extmap:5 ${TWCC_URI}\r\n`), answer);
+	t.is(state, DtlsState.connected);
+	for (let i = 0; i < 15; i++) {
+		clock += 66;
+		timestamp += 66;
+		ring.push(FrameType.video, Codec.h264, i === 0, timestamp, unit(i));
+		await new Promise((resolve) => Timer.set(resolve, 2));
+	}
+	const numbers = drained(toViewer).filter((d) => new Uint8Array(d)[1] < 192 || new Uint8Array(d)[1] > 223).map((d) => {
+		fromCamera.unprotect(d, d.byteLength);
+		return twccNumberOf(d);
+	});
+	t.true(numbers.length > 15, `${numbers.length} packets`);
+	clock += 30;
+	endpoint.take(viewerRtcp(srtcp, twccFeedback(ssrc, numbers[0], numbers.map((_, i) => 1 + i), 0)));
+	t.true(endpoint.figures()[0].pathRate! > 0, `path ${endpoint.figures()[0].pathRate} B/s`);
+	viewer.close();
+	endpoint.close();
 	ring.close();
 });
 
