@@ -138,10 +138,10 @@ async function opensslHandshake(t, { tellCameraFingerprintOf, groups }) {
 	let out = "";
 	camera.stdout.setEncoding("utf8").on("data", (c) => { out += c; });
 	const exited = new Promise((resolve) => camera.once("close", (code) => resolve(code)));
-	for (let i = 0; i < 100 && !/port \d+/.test(out); i++) await new Promise((r) => setTimeout(r, 20));
+	for (let i = 0; i < 500 && !/port \d+/.test(out); i++) await new Promise((r) => setTimeout(r, 20));
 	const port = out.match(/port (\d+)/)[1];
 	const client = spawnSync("openssl", ["s_client", "-dtls1_2", "-use_srtp", "SRTP_AES128_CM_SHA1_80", "-keymatexport", "EXTRACTOR-dtls_srtp", "-keymatexportlen", "60",
-		...(groups ? ["-groups", groups] : []), "-cert", join(dir, "viewer.pem"), "-key", join(dir, "viewer.key"), "-connect", `127.0.0.1:${port}`], { input: "", encoding: "utf8", timeout: 15_000 });
+		...(groups ? ["-groups", groups] : []), "-cert", join(dir, "viewer.pem"), "-key", join(dir, "viewer.key"), "-connect", `127.0.0.1:${port}`], { input: "", encoding: "utf8", timeout: 60_000 });
 	const code = await exited;
 	return { code, out, client: client.stdout + client.stderr };
 }

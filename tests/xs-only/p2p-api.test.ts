@@ -132,14 +132,15 @@ test("onSendGet: every 10 ms per open channel, one timer for all; what it return
 	await Promise.all(viewers.map((v, i) => v.open(`action=playback&start=${1000 + i}&end=2000`)));
 	const start = monotonic();
 	const before = new Map(calls);
-	await sleep(500);
+	const counted = () => [...calls].map(([h, n]) => n - (before.get(h) ?? 0));
+	// at least 50 calls each, however long a loaded machine (the sanitizer build) takes for them
+	t.true(await until(() => counted().length === 2 && counted().every((n) => n >= 50), 20_000), `calls: ${counted().join(", ")}`);
 	const elapsed = monotonic() - start;
-	const counts = [...calls].map(([h, n]) => n - (before.get(h) ?? 0));
+	const counts = counted();
 	t.log(`onSendGet calls per channel in ${Math.round(elapsed)} ms: ${counts.join(", ")}`);
-	t.is(counts.length, 2);
-	// Never more often than every 10 ms; at least a few calls (a loaded machine, the sanitizer
-	// build, may starve the timer: the cadence itself is measured, not asserted, above).
-	for (const n of counts) t.true(n >= 5 && n <= elapsed / 10 + 5, `${n} calls in ${Math.round(elapsed)} ms (every 10 ms: ${Math.round(elapsed / 10)})`);
+	// never more often than every 10 ms (the cadence itself is measured above, not asserted: a
+	// loaded machine starves the timer)
+	for (const n of counts) t.true(n <= elapsed / 10 + 5, `${n} calls in ${Math.round(elapsed)} ms (every 10 ms: ${Math.round(elapsed / 10)})`);
 	t.true(await until(() => got[0].length === 20 && got[1].length === 20));
 	t.deepEqual(got, [[...Array(20).keys()], [...Array(20).keys()]]);
 	for (const v of viewers) v.close();

@@ -70,15 +70,15 @@ test("loopback only when allowed; 0.0.0.0/8, broadcast, multicast and link-local
 });
 
 test(`20 updates in a burst: at most ${CHECKS_PER_SECOND} checks a session starts in a second`, async (t) => {
-	const { signal, checked, checks, close } = camera({ loopback: true });
+	// the burst within one second of the camera's clock, however long a loaded machine takes over it
+	const { signal, checked, checks, close } = camera({ loopback: true }, () => 1_000_000);
 	signal.command(offer([{ address: "127.0.0.1", port: 40000 }]));
 	for (let i = 0; i < 20; i++)
 		signal.command(update(Array.from({ length: 8 }, (_, k) => ({ address: "127.0.0.1", port: 40001 + i * 8 + k }))));
 	await sleep(20);
-	// A second's boundary may fall inside the burst: two windows at most.
-	t.true(checked.length <= 2 * CHECKS_PER_SECOND, `${checked.length} checks (the old code: ${1 + 20 * 8})`);
-	t.true(checks.inFlight <= 2 * CHECKS_PER_SECOND);
-	t.true(signal.checksRefused >= 20 * 8 + 1 - 2 * CHECKS_PER_SECOND);
+	t.true(checked.length <= CHECKS_PER_SECOND, `${checked.length} checks (the old code: ${1 + 20 * 8})`);
+	t.true(checks.inFlight <= CHECKS_PER_SECOND);
+	t.true(signal.checksRefused >= 20 * 8 + 1 - CHECKS_PER_SECOND);
 	close();
 });
 
