@@ -74,8 +74,10 @@ export interface WebRtcSessionOptions {
 }
 
 const MTU = 1200;
-/** The most G.711 one audio packet carries: 60 ms at 8 kHz (a longer frame goes in pieces). */
-export const AUDIO_PACKET_BYTES = 480;
+/** The G.711 one audio packet carries at most: 20 ms at 8 kHz, the packetization every receiver
+ * takes (SDP's default ptime; aiortc decodes 160 samples a packet and nothing else) — a longer frame
+ * goes in pieces of this many samples. */
+export const AUDIO_PACKET_BYTES = 160;
 /** Packets made per call into C: a key frame of any size goes out through this much memory. */
 const PACKETS_PER_CALL = 8;
 export interface SendScratch {
@@ -608,19 +610,18 @@ export class WebRtcSession {
 	}
 
 	/** An audio frame (G.711, a ring frame's bytes) at `timestampMs`, as SRTP on the audio stream (a
-	 * packet, or even pieces past AUDIO_PACKET_BYTES), when the answer sends audio (false otherwise,
+	 * packet, or pieces of AUDIO_PACKET_BYTES past it), when the answer sends audio (false otherwise,
 	 * before DTLS, or torn as for video). */
 	sendAudio(frame: Uint8Array, timestampMs: number): boolean {
 		const sender = this.#audioSender;
 		if (!sender || !this.#sending()) return false;
-		// a frame longer than AUDIO_PACKET_BYTES (an encoder's 160-ms frame: 1,280 B) goes in even
-		// pieces, each whole samples (G.711: a byte a sample at 8 kHz) stamped where it starts
-		const pieces = Math.ceil(frame.length / AUDIO_PACKET_BYTES), start = Math.round(timestampMs * 8);
-		for (let i = 0, at = 0; i < pieces; i++) {
-			const end = Math.round(frame.length * (i + 1) / pieces), piece = pieces > 1 ? frame.subarray(at, end) : frame;
+		// a frame longer than AUDIO_PACKET_BYTES (an encoder's 160-ms frame: 1,280 B) goes in pieces
+		// of that many samples (G.711: a byte a sample at 8 kHz), each stamped where it starts
+		const start = Math.round(timestampMs * 8);
+		for (let at = 0; at < frame.length; at += AUDIO_PACKET_BYTES) {
+			const piece = frame.length > AUDIO_PACKET_BYTES ? frame.subarray(at, at + AUDIO_PACKET_BYTES) : frame;
 			sender.begin(piece, (start + at) % 2 ** 32);
 			if (!this.#packets(sender, piece, this.#audioSent, this.#o.audio!.counted ? this.#cc : undefined)) return false;
-			at = end;
 		}
 		this.stats.audioFrames++;
 		return true;
