@@ -65,7 +65,7 @@ export const FAULTS = {
 		what: "stalled players: P2P viewer 1 SIGSTOPped for 10 s, the FLV reader stops reading for 15 s",
 		holdS: 15,
 		explains: [/slow|behind|stalled|backpressure|cut|drop/i],
-		async apply(w) { w.viewers[0].freeze(true); w.flv.stall(15_000); await sleep(10_000); w.viewers[0].freeze(false); await sleep(5000); },
+		async apply(w) { w.viewers[0]?.freeze(true); w.flv.stall(15_000); await sleep(10_000); w.viewers[0]?.freeze(false); await sleep(5000); },
 	},
 	"broker-kill": {
 		what: "the MQTT broker (mosquitto: the cloud's and, through its proxy, the camera's) SIGKILLed, started again 3 s later on the same port without its retained messages: the camera and the cloud reconnect, the cloud publishes every plan again",

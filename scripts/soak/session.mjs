@@ -1,12 +1,18 @@
-// Signing in to the soak's cloud as its admin: a session cookie, asked again when the old one is
-// refused (a cloud that lost it) — one place for the viewers, the FLV reader and the HLS proxy.
+// Signing in to the soak's cloud (as its admin, or a viewer's account): a session cookie, asked again when the old one is
+// refused (a cloud that lost it) — one place for the viewers, the FLV reader and the HLS proxy; `call`
+// is the signed-in fetch the tests' sessions offer (cloud/tests/_cloud.mjs), so tests/_webrtc.mjs
+// `tokenOf` takes it for the WebRTC viewers' API token.
+import { randomBytes } from "node:crypto";
+
 export class Session {
 	#cloud;
+	#user;
 	#password;
 	#cookie;
 
-	constructor(cloudUrl, password) {
+	constructor(cloudUrl, password, user = "admin") {
 		this.#cloud = cloudUrl;
+		this.#user = user;
 		this.#password = password;
 	}
 
@@ -14,11 +20,32 @@ export class Session {
 	async cookie(fresh = false) {
 		if (this.#cookie && !fresh) return this.#cookie;
 		const res = await fetch(`${this.#cloud}/v1/session`, {
-			method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ user: "admin", password: this.#password }),
+			method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ user: this.#user, password: this.#password }),
 			signal: AbortSignal.timeout(5000),
 		});
 		if (res.status !== 200) throw new Error(`sign-in: ${res.status}`);
 		this.#cookie = res.headers.get("set-cookie").split(";")[0];
 		return this.#cookie;
 	}
+
+	/** fetch of `path` on the cloud with the session's cookie, signed in again once when refused (401). */
+	async call(path, init = {}) {
+		const go = async (fresh) => fetch(`${this.#cloud}${path}`, { ...init, headers: { ...init.headers, cookie: await this.cookie(fresh) }, signal: AbortSignal.timeout(5000) });
+		const res = await go(false);
+		return res.status === 401 ? go(true) : res;
+	}
+}
+
+/**
+ * A Session of a new account `name` that `admin` (the admin's Session) made and granted `device`: a
+ * viewer of its own, whose sessions and offers count against its own share of the camera, not the admin's.
+ */
+export async function viewerAccount(admin, cloudUrl, name, device) {
+	const password = randomBytes(12).toString("hex");
+	const json = { "content-type": "application/json" };
+	const made = await admin.call("/v1/users", { method: "POST", headers: json, body: JSON.stringify({ name, password }) });
+	if (made.status !== 201) throw new Error(`user ${name}: ${made.status} ${await made.text()}`);
+	const granted = await admin.call(`/v1/users/${name}/devices/${device}`, { method: "PUT" });
+	if (granted.status >= 300) throw new Error(`grant ${device} to ${name}: ${granted.status} ${await granted.text()}`);
+	return new Session(cloudUrl, password, name);
 }

@@ -12,7 +12,7 @@
  * iv_avt_p2p_set_buf_watermark and iv_avt_p2p_get_send_buf / _get_send_status read in send_get_cb.
  *
  *   IVXS_DEVICE=device.json build/bin/iv_cs_sample [--seconds N] [--event-at S] [--fps N (15)] [--own-stream [--watermarks LOW,WARN,HIGH]]
- *       [--g711 pcmu|pcma [--pcm FILE]] [video.h264 [audio.aac]]
+ *       [--g711 pcmu|pcma [--pcm FILE] [--long-g711]] [--torn-every N] [--heap-every S] [video.h264 [audio.aac]]
  *   (npm run firmware does this against `npm start -- --cloud-only`: README "C firmware")
  *
  * The "encoder" is the sample clip played in real time by ivxs's own file source (its Annex-B
@@ -22,7 +22,13 @@
  * encoderStart() with its encoder SDK's stream loop. This sample links libivxs.a (the file
  * source is inside it; libivxs.so exports iv_* only).
  *
- * At the end it prints one line: @@sample {"video":…,"audio":…,"refused":{"<code>":n,…},"commands":n,"freed":n,
+ * What a field encoder does and the clip does not (the soak's firmware profile): --long-g711 pushes
+ * G.711 in 160-ms frames (1,280 B, a common SoC encoder's size) gathered from the 20-ms ones;
+ * --torn-every N ends every Nth P frame with a stray 00 00 01 (a torn frame). A push the library
+ * refuses is counted by its code and the loop carries on. --heap-every S prints `@@heap <bytes>`
+ * every S seconds: the bytes malloc holds in use (mallinfo2: uordblks + hblkhd), for a slope.
+ *
+ * At the end it prints one line: @@sample {"video":…,"audio":…,"refused":{"<code>":n,…},"torn":n,"commands":n,"freed":n,
  * "voice":{"frames":n,"bytes":n,"ends":n},"streams":{"opened":n,"stopped":n,"bytes":n,"skipped":n,"maxBuffered":n,"acked":n,"watermarkEvents":n}}
  * (frames pushed with IV_ERR_NONE, the codes of the refused ones, commands answered, replies freed,
  * talkback, and its own streams: bytes handed over, bytes skipped by a viewer too slow for them,
@@ -34,6 +40,7 @@
 #include "capture.h"
 #include "sample_stream.h"
 
+#include <malloc.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -47,6 +54,9 @@ static atomic_int gStarted;      /* a video I frame went in since start_cb: audi
 static atomic_int gStop;
 static unsigned long gVideo, gAudio;
 static struct { int code; unsigned long count; } gRefused[16];
+static int gLongG711;          /* --long-g711 */
+static unsigned gTornEvery;    /* --torn-every N */
+static unsigned long gTorn;    /* torn P frames pushed (whatever the library answered) */
 
 static int cloudStorage_start(void)
 {
@@ -166,21 +176,75 @@ static void countRefused(int code)
 	}
 }
 
+/* --long-g711: 20-ms G.711 frames gathered into one of kLongG711 bytes (160 ms at 8 kHz), pushed whole */
+enum { kLongG711 = 1280 };
+static uint8_t gLong[kLongG711];
+static size_t gLongBytes;
+static uint64_t gLongTimestamp;
+
+/* Whether a whole long frame is gathered (then `data`/`size`/`timestamp` are it); the encoder thread's. */
+static int gatherLong(const ivxs_capture_frame *frame, const uint8_t **data, size_t *size, uint64_t *timestamp)
+{
+	if (gLongBytes + frame->size > kLongG711)
+		gLongBytes = 0;   /* not a whole number of frames: start again */
+	if (!gLongBytes)
+		gLongTimestamp = frame->timestamp_ms;
+	memcpy(gLong + gLongBytes, frame->data, frame->size);
+	gLongBytes += frame->size;
+	if (gLongBytes < kLongG711)
+		return 0;
+	*data = gLong;
+	*size = gLongBytes;
+	*timestamp = gLongTimestamp;
+	gLongBytes = 0;
+	return 1;
+}
+
+/* --torn-every N: a copy of a P frame with a stray start code at its end; the encoder thread's. */
+static uint8_t *gTornBuf;
+static size_t gTornCap;
+
+static const uint8_t *torn(const ivxs_capture_frame *frame, size_t *size)
+{
+	static const uint8_t stray[3] = { 0, 0, 1 };
+	if (frame->size + sizeof(stray) > gTornCap) {
+		uint8_t *bigger = realloc(gTornBuf, frame->size + sizeof(stray));
+		if (!bigger)
+			return NULL;
+		gTornBuf = bigger;
+		gTornCap = frame->size + sizeof(stray);
+	}
+	memcpy(gTornBuf, frame->data, frame->size);
+	memcpy(gTornBuf + frame->size, stray, sizeof(stray));
+	*size = frame->size + sizeof(stray);
+	return gTornBuf;
+}
+
 /* The encoder thread's hand-over: the seed's loop body for one frame. */
 static int onEncodedFrame(void *ctx, const ivxs_capture_frame *frame)
 {
+	static unsigned long pFrames;
 	int ret;
 	(void)ctx;
 	sample_stream_frame(frame);   /* its own stream, for viewers: whether or not the cloud records */
-	if (!atomic_load(&gPushing))
+	if (!atomic_load(&gPushing)) {
+		gLongBytes = 0;
 		return 0;   /* the encoder runs; nothing is pushed outside start … stop */
+	}
 	if (frame->type == IVXS_FRAME_AUDIO) {
 		iv_cm_aenc_stream_s stIvAencStream;
-		if (!atomic_load(&gStarted))
+		const uint8_t *data = frame->data;
+		size_t size = frame->size;
+		uint64_t timestamp = frame->timestamp_ms;
+		if (!atomic_load(&gStarted)) {
+			gLongBytes = 0;
 			return 0;   /* the recording starts at an I frame: audio before it would go unused */
-		stIvAencStream.pu8Stream = (uint8_t *)frame->data;
-		stIvAencStream.u32Len = (uint32_t)frame->size;
-		stIvAencStream.u64TimeStamp = frame->timestamp_ms;
+		}
+		if (gLongG711 && (frame->codec == IVXS_CODEC_PCMU || frame->codec == IVXS_CODEC_PCMA) && !gatherLong(frame, &data, &size, &timestamp))
+			return 0;
+		stIvAencStream.pu8Stream = (uint8_t *)data;
+		stIvAencStream.u32Len = (uint32_t)size;
+		stIvAencStream.u64TimeStamp = timestamp;
 		ret = iv_cs_push_stream(IV_CS_STREAM_TYPE_AUDIO, IV_CM_VENC_TYPE_H264, (void *)&stIvAencStream);
 		if (ret == IV_ERR_NONE)
 			gAudio++;
@@ -189,8 +253,17 @@ static int onEncodedFrame(void *ctx, const ivxs_capture_frame *frame)
 		iv_cm_venc_pack_s stPack;
 		iv_cm_venc_stream_s stIvVencStream;
 		memset(&stIvVencStream, 0, sizeof(stIvVencStream));
-		stPack.pu8Addr = (uint8_t *)frame->data;
-		stPack.u32Len = (uint32_t)frame->size;
+		const uint8_t *data = frame->data;
+		size_t size = frame->size;
+		if (!frame->key && gTornEvery && ++pFrames % gTornEvery == 0) {
+			const uint8_t *copy = torn(frame, &size);
+			if (copy) {
+				data = copy;
+				gTorn++;
+			}
+		}
+		stPack.pu8Addr = (uint8_t *)data;
+		stPack.u32Len = (uint32_t)size;
 		stPack.u64PTS = frame->timestamp_ms;
 		stPack.eFrameType = frame->key ? IV_CM_FRAME_TYPE_I : IV_CM_FRAME_TYPE_P;
 		stPack.u32Seq = (uint32_t)frame->index;
@@ -251,12 +324,13 @@ int main(int argc, char **argv)
 	ivxs_capture *encoder;
 	struct timespec t0, now;
 	int i, files = 0, encoderFailed, ownStream = 0;
+	double heapEvery = 0, heapAt = 0;
 	size_t marks[3] = { 64 * 1024, 128 * 1024, 192 * 1024 };
 	unsigned fps = 15;   /* the sample clip's rate (the camera app reads it from the SPS) */
 	const char *pcm = NULL;
 	ivxs_codec law = IVXS_CODEC_PCMU;
 	static const char usage[] = "usage: IVXS_DEVICE=device.json iv_cs_sample [--seconds N] [--event-at S] [--fps N] [--own-stream [--watermarks LOW,WARN,HIGH]]\n"
-		"       [--g711 pcmu|pcma [--pcm FILE (fixtures/media/pcm-8k-mono.s16)]] [video.h264 [audio.aac]]\n";
+		"       [--g711 pcmu|pcma [--pcm FILE (fixtures/media/pcm-8k-mono.s16)] [--long-g711]] [--torn-every N] [--heap-every S] [video.h264 [audio.aac]]\n";
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
 			fputs(usage, stdout);
@@ -275,6 +349,12 @@ int main(int argc, char **argv)
 		}
 		else if (!strcmp(argv[i], "--pcm") && i + 1 < argc)
 			pcm = argv[++i];
+		else if (!strcmp(argv[i], "--long-g711"))
+			gLongG711 = 1;
+		else if (!strcmp(argv[i], "--torn-every") && i + 1 < argc && atoi(argv[i + 1]) > 0)
+			gTornEvery = (unsigned)atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--heap-every") && i + 1 < argc && atof(argv[i + 1]) > 0)
+			heapEvery = atof(argv[++i]);
 		else if (!strcmp(argv[i], "--own-stream"))
 			ownStream = 1;
 		else if (!strcmp(argv[i], "--watermarks") && i + 1 < argc && sscanf(argv[i + 1], "%zu,%zu,%zu", &marks[0], &marks[1], &marks[2]) == 3)
@@ -336,6 +416,11 @@ int main(int argc, char **argv)
 			printf("sample: event (motion) at %.1f s\n", elapsed);
 			eventAt = -1;
 		}
+		if (heapEvery > 0 && elapsed >= heapAt) {
+			struct mallinfo2 heap = mallinfo2();
+			printf("@@heap %zu\n", heap.uordblks + heap.hblkhd);
+			heapAt = elapsed + heapEvery;
+		}
 		if (seconds > 0 && elapsed >= seconds)
 			break;
 	}
@@ -347,10 +432,11 @@ int main(int argc, char **argv)
 	if (eErrCode < 0)
 		fprintf(stderr, "sample: iv_cs_exit failed: %d\n", eErrCode);
 	ivxs_capture_destroy(&encoder);
+	free(gTornBuf);
 	printf("@@sample {\"video\":%lu,\"audio\":%lu,\"refused\":{", gVideo, gAudio);
 	for (i = 0; i < 16 && gRefused[i].count; i++)
 		printf("%s\"%d\":%lu", i ? "," : "", gRefused[i].code, gRefused[i].count);
-	printf("},\"commands\":%lu,\"freed\":%lu,\"voice\":{\"frames\":%lu,\"bytes\":%lu,\"ends\":%lu}", atomic_load(&gCommands), atomic_load(&gFreed),
+	printf("},\"torn\":%lu,\"commands\":%lu,\"freed\":%lu,\"voice\":{\"frames\":%lu,\"bytes\":%lu,\"ends\":%lu}", gTorn, atomic_load(&gCommands), atomic_load(&gFreed),
 			atomic_load(&gVoiceFrames), atomic_load(&gVoiceBytes), atomic_load(&gVoiceEnds));
 	printf(",\"streams\":{\"opened\":%lu,\"stopped\":%lu,\"bytes\":%lu,\"skipped\":%lu,\"maxBuffered\":%lu,\"acked\":%lu,\"watermarkEvents\":%lu}}\n",
 			atomic_load(&gStreamsOpened), atomic_load(&gStreamsStopped), atomic_load(&gStreamBytes), atomic_load(&gStreamSkipped),
