@@ -81,8 +81,7 @@ async function soak(o) {
 	try {
 		// The firmware profile has no P2P viewers: one of the firmware's ring receives no frames (it connects
 		// and watches; WebRTC viewers of the same ring decode) — so no viewer to move, nor its namespaces.
-		const { topo, why } = o.firmware ? { why: "no P2P viewer in the firmware profile" } : topologyFor(shim);
-		if (o.firmware) skipped.push("p2p viewers: a P2P viewer of the firmware's ring receives no frames (the viewer app connects and watches live, 0 frames; WebRTC viewers of the same ring decode): left out of this profile until that is fixed");
+		const { topo, why } = topologyFor(shim);
 		if (!topo) skipped.push(`viewer-move: ${why}`);
 		// Anonymous, as in the tests: mosquitto-go-auth (the device sign-in at the broker) is not installed here.
 		mkdirSync(join(work, "mosquitto"));
@@ -106,7 +105,7 @@ async function soak(o) {
 		const remainingS = () => Math.max(5, (endAt - Date.now()) / 1000);
 		camera.start(remainingS());
 		// viewer 4 is the one that moves (viewer 1 the one that stalls)
-		viewers = (o.firmware ? [] : [0, 1, 2, 3]).map((i) => new P2PViewer({ name: `viewer ${i + 1}`, cloudUrl: cloud.url, device: DEVICE, session, logFile: join(work, `viewer-${i + 1}.log`), netns: i === 3 ? topo?.ns.viewh : undefined }));
+		viewers = [0, 1, 2, 3].map((i) => new P2PViewer({ name: `viewer ${i + 1}`, cloudUrl: cloud.url, device: DEVICE, session, logFile: join(work, `viewer-${i + 1}.log`), netns: i === 3 ? topo?.ns.viewh : undefined }));
 		// 2 WebRTC viewers and a hostile one (aiortc through WHEP), each its own account, that come and go a few
 		// seconds apart; audio where the camera has it (the firmware's G.711: the default camera has none, see soak/camera.mjs)
 		rtc = await Promise.all([["webrtc-1", false], ["webrtc-2", false], ["hostile", true]].map(async ([name, hostile]) => new WebRtcViewer({

@@ -214,6 +214,25 @@ test.serial("P2P: the C firmware's own stream (send_init_cb, send_get_cb every 1
 	t.regex(run.stdout, /send-buffer watermarks the firmware's: 65536, 131072, 196608 bytes/);
 });
 
+test.serial("P2P: a native viewer watches the C firmware's frames live from the ring — the plan starts the pushes seconds after the app prepared the feed, and its frames are stamped when pushed, inside the native wire's media deadline", async (t) => {
+	const cloud = await cloudFor(t, { adminPassword: ADMIN_PASSWORD });
+	const device = await deviceIn(cloud, "fw-ring");
+	const env = { ...firmwareDevice(t, device, cloud.url), IVXS_CAMERA_ARGS: "--p2p-loopback" };
+	const out = join(env.IVXS_DATA, "..", "live.mp4");
+	const { done } = await sampleConnected(env, 16);
+	const reports = [];
+	const code = await view({ device: "fw-ring", cloud: cloud.url, user: "admin", password: ADMIN_PASSWORD, out, seconds: 6, quiet: true }, { onReport: (kind, r) => reports.push([kind, r]) });
+	const run = await done;
+	t.is(code, 0, JSON.stringify(reports.slice(-3)));
+	t.is(run.code, 0, run.stdout.slice(-3000) + run.stderr.slice(-3000));
+	const end = reports.find(([kind]) => kind === "view-end")?.[1];
+	t.log(end);
+	t.true(end.frames >= 60, `${end.frames} frames in 6 s (the old stamping: 0, every frame past the deadline)`);
+	const { streams, errors } = probeFile(out);
+	t.true(Number(streams.find((s) => s.codec_name === "h264")?.nb_read_frames) >= 50, JSON.stringify(streams));
+	t.is(errors, "");
+});
+
 test.serial("P2P: iv_avt_p2p_exit while a viewer watches the firmware's own stream calls its send_stop_cb before it returns; WATERMARK events reach event_notify_cb with the channel's handle", async (t) => {
 	const cloud = await cloudFor(t, { adminPassword: ADMIN_PASSWORD });
 	const device = await deviceIn(cloud, "fw-own-exit");

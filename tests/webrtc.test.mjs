@@ -169,25 +169,22 @@ test("DTLS-SRTP: a viewer whose certificate is not the one its SDP named is refu
 	t.regex(out, /failed -602/);
 });
 
-test("SDP: aiortc offers video, talkback audio and a DataChannel; the camera's answer (modules/webrtc/sdp.ts) is one aiortc accepts — H.264, PCMU, SCTP, passive DTLS", async (t) => {
-	const { parseOffer, chooseH264, chooseCodec, writeAnswer } = await import("../build/ts/modules/webrtc/sdp.js");
+/** aiortc's offer (video, talkback audio, a DataChannel) answered by the camera's writeAnswer with
+ * what `accept(video, audio, sdp)` takes: what aiortc agreed, or why it refused the answer. */
+async function aiortcNegotiates(t, accept) {
+	const sdp = await import("../build/ts/modules/webrtc/sdp.js");
 	const py = spawn("/usr/bin/python3", [join(root, "tests/webrtc/aiortc_negotiate.py")], { stdio: ["pipe", "pipe", "pipe"] });
 	let out = "", err = "";
 	py.stdout.setEncoding("utf8").on("data", (c) => { out += c; });
 	py.stderr.setEncoding("utf8").on("data", (c) => { err += c; });
 	const exited = new Promise((resolve) => py.once("close", resolve));
 	for (let i = 0; i < 300 && !out.includes("\n"); i++) await new Promise((r) => setTimeout(r, 50));
-	const offer = parseOffer(JSON.parse(out.split("\n")[0]).offer);
+	const offer = sdp.parseOffer(JSON.parse(out.split("\n")[0]).offer);
 	const video = offer.media.find((m) => m.kind === "video"), audio = offer.media.find((m) => m.kind === "audio");
-	const h264 = chooseH264(video, 66);
-	t.truthy(h264, "aiortc offers H.264 with packetization-mode 1");
-	const answer = writeAnswer(offer, {
+	const answer = sdp.writeAnswer(offer, {
 		sessionId: "1234567890", ice: { ufrag: "camU", pwd: "camPasswordCamPassword12" }, fingerprint: new Uint8Array(32).fill(0xab),
 		candidates: [{ address: "192.0.2.10", port: 40000, type: "host" }],
-		accept: {
-			[video.mid]: { codec: h264.codec, ssrc: 1111, direction: "sendonly" },
-			[audio.mid]: { codec: chooseCodec(audio, ["PCMU", "PCMA"]), ssrc: 2222, direction: "sendrecv" },
-		},
+		accept: accept(video, audio, sdp),
 		dataChannel: { maxMessageSize: 2048 },
 	});
 	py.stdin.end(JSON.stringify({ answer }) + "\n");
@@ -195,12 +192,29 @@ test("SDP: aiortc offers video, talkback audio and a DataChannel; the camera's a
 	const result = JSON.parse(out.trim().split("\n").pop());
 	t.log(result);
 	t.true(result.ok, `${result.error}\n${answer}\n${err}`);
+	return result;
+}
+
+test("SDP: aiortc offers video, talkback audio and a DataChannel; the camera's answer (modules/webrtc/sdp.ts) is one aiortc accepts — H.264, PCMU, SCTP, passive DTLS", async (t) => {
+	const result = await aiortcNegotiates(t, (video, audio, { chooseH264, chooseCodec }) => {
+		const h264 = chooseH264(video, 66);
+		t.truthy(h264, "aiortc offers H.264 with packetization-mode 1");
+		return {
+			[video.mid]: { codec: h264.codec, ssrc: 1111, direction: "sendonly" },
+			[audio.mid]: { codec: chooseCodec(audio, ["PCMU", "PCMA"]), ssrc: 2222, direction: "sendrecv" },
+		};
+	});
 	t.true(result.sctp, "the DataChannel's transport was agreed");
 	const tv = result.transceivers.find((x) => x.kind === "video"), ta = result.transceivers.find((x) => x.kind === "audio");
 	t.is(tv.direction, "recvonly");
 	t.deepEqual(tv.codecs.filter((c) => !c.endsWith("rtx")), ["video/H264"]);
 	t.is(ta.direction, "sendrecv");
 	t.deepEqual(ta.codecs, ["audio/PCMU"]);
+});
+
+test("SDP: an answer that rejects aiortc's audio (a camera without G.711, no talkback) is one aiortc accepts — the rejected section carries the transport's lines", async (t) => {
+	const result = await aiortcNegotiates(t, (video, _audio, { chooseH264 }) => ({ [video.mid]: { codec: chooseH264(video, 66).codec, ssrc: 1111, direction: "sendonly" } }));
+	t.is(result.transceivers.find((x) => x.kind === "video").direction, "recvonly");
 });
 
 const aioice = (...args) => {

@@ -326,6 +326,9 @@ export interface AnswerParams {
 	iceLite?: boolean;
 }
 
+/** A codec's a=rtpmap line as the answer gives it. */
+const rtpmapOf = (kind: string, c: SdpCodec): string => `a=rtpmap:${c.pt} ${c.name}/${c.clock}${kind === "audio" && c.channels > 1 ? `/${c.channels}` : ""}`;
+
 /** The camera's answer to `offer` (RFC 8829 §5.3): one BUNDLE transport, a=setup:passive, a=rtcp-mux. */
 export function writeAnswer(offer: SdpOffer, p: AnswerParams): string {
 	const fp = Array.from(p.fingerprint, (b) => b.toString(16).padStart(2, "0").toUpperCase()).join(":");
@@ -336,11 +339,16 @@ export function writeAnswer(offer: SdpOffer, p: AnswerParams): string {
 	if (p.iceLite) out.push("a=ice-lite");
 	for (const m of offer.media) {
 		const taken = accepted.includes(m);
-		if (!taken) {   // rejected: port 0, the first format the offer gave (RFC 8829 §5.3.1)
-			out.push(`m=${m.kind} 0 ${m.protocol} ${m.kind === "application" ? (m.protocol === "DTLS/SCTP" ? String(m.sctpPort ?? 5000) : "webrtc-datachannel") : m.codecs[0]?.pt ?? 0}`, "c=IN IP4 0.0.0.0", `a=mid:${m.mid}`, "a=inactive");
+		const transportLines = [`a=ice-ufrag:${p.ice.ufrag}`, `a=ice-pwd:${p.ice.pwd}`, `a=fingerprint:sha-256 ${fp}`, "a=setup:passive", `a=mid:${m.mid}`];
+		if (!taken) {
+			// rejected: port 0, the first format the offer gave (RFC 8829 §5.3.1); with the transport's
+			// lines and that format's rtpmap all the same — RFC 8829 needs none in a rejected section,
+			// but some stacks (aiortc) read them from every section and refuse the whole answer without
+			const first = m.kind === "application" ? undefined : m.codecs[0];
+			out.push(`m=${m.kind} 0 ${m.protocol} ${m.kind === "application" ? (m.protocol === "DTLS/SCTP" ? String(m.sctpPort ?? 5000) : "webrtc-datachannel") : first?.pt ?? 0}`, "c=IN IP4 0.0.0.0", ...transportLines, "a=inactive",
+				...(m.kind === "application" ? [] : ["a=rtcp-mux"]), ...(first ? [rtpmapOf(m.kind, first)] : []));
 			continue;
 		}
-		const transportLines = [`a=ice-ufrag:${p.ice.ufrag}`, `a=ice-pwd:${p.ice.pwd}`, `a=fingerprint:sha-256 ${fp}`, "a=setup:passive", `a=mid:${m.mid}`];
 		if (m.kind === "application") {
 			const legacy = m.protocol === "DTLS/SCTP";
 			out.push(`m=application 9 ${m.protocol} ${legacy ? m.sctpPort : "webrtc-datachannel"}`, "c=IN IP4 0.0.0.0", ...transportLines,
@@ -349,8 +357,7 @@ export function writeAnswer(offer: SdpOffer, p: AnswerParams): string {
 		else {
 			const { codec, ssrc, direction, transportCc } = p.accept[m.mid]!;
 			const c = codec!;
-			out.push(`m=${m.kind} 9 ${m.protocol} ${c.pt}`, "c=IN IP4 0.0.0.0", ...transportLines, `a=${direction}`, "a=rtcp-mux",
-				`a=rtpmap:${c.pt} ${c.name === "H264" ? "H264" : c.name === "H265" ? "H265" : c.name}/${c.clock}${m.kind === "audio" && c.channels > 1 ? `/${c.channels}` : ""}`);
+			out.push(`m=${m.kind} 9 ${m.protocol} ${c.pt}`, "c=IN IP4 0.0.0.0", ...transportLines, `a=${direction}`, "a=rtcp-mux", rtpmapOf(m.kind, c));
 			const fmtp = Object.entries(c.fmtp).map(([k, v]) => `${k}=${v}`).join(";");
 			if (fmtp) out.push(`a=fmtp:${c.pt} ${fmtp}`);
 			for (const fb of c.rtcpFb) if (fb === "nack" || fb === "nack pli" || fb === "ccm fir") out.push(`a=rtcp-fb:${c.pt} ${fb}`);

@@ -399,7 +399,8 @@ typedef struct ivxs_capture_push ivxs_capture_push;
 /* The capture and its feed (*push lives as long as the capture). */
 int ivxs_capture_create_push(ivxs_capture **out, ivxs_capture_push **push, const ivxs_capture_push_config *config);
 /* One frame: pts_ms is the pusher's clock, mapped onto the capture's timeline (the run's first
- * pushed frame is at its base timestamp; audio and video share the mapping). 0 taken; or
+ * pushed frame is at the wall clock as it is pushed, never before the run's base timestamp; audio
+ * and video share the mapping). 0 taken; or
  * IVXS_CAPTURE_ESTATE (not prepared), _EARG (NULL or empty), _ECODEC (not the configured video
  * or audio codec), IVXS_RING_ETIME (before this run's first frame or the
  * stream's previous one), IVXS_RING_ENEEDKEY (video waits for a key frame), or what the sink

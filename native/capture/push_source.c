@@ -22,6 +22,17 @@ struct ivxs_capture_push {
 	uint64_t last_pts[2];       /* per ivxs_frame_type */
 };
 
+/* Where a run's first pushed frame lies on the capture's timeline: the wall clock as it is pushed
+ * (its capture time, which the native wire's media deadline and a viewer's glass-to-glass figure
+ * read), never before the run's base. Not the base itself: a firmware pushes once the plan starts
+ * it, seconds after prepare, and frames stamped that much in the past were all past the native
+ * wire's deadline — its live viewers got none. */
+static uint64_t firstMs(const ivxs_capture *c)
+{
+	uint64_t base = ivxs_capture_base_ms(c), wall = c->clock.wall_ms ? c->clock.wall_ms(c->clock.ctx) : 0;
+	return wall > base ? wall : base;
+}
+
 static int pushPrepare(void *ctx, ivxs_capture *c)
 {
 	ivxs_capture_push *p = ctx;
@@ -136,7 +147,7 @@ int ivxs_capture_push_frame(ivxs_capture_push *p, ivxs_frame_type type, ivxs_cod
 		f.key = key || au.key;
 		f.info = au.info | (f.key ? IVXS_AU_INFO_KEY : 0);
 	}
-	f.timestamp_ms = (p->have_origin ? p->origin_ms : ivxs_capture_base_ms(c)) +
+	f.timestamp_ms = (p->have_origin ? p->origin_ms : firstMs(c)) +
 			(pts_ms - (p->have_origin ? p->origin_pts : pts_ms));
 	p->sink_status = 0;
 	p->pending = &f;

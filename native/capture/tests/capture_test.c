@@ -2008,6 +2008,49 @@ static void t_push_source(void)
 	ivxs_ring_destroy(&ring);
 }
 
+/* A wall clock that moves when the test says (fake_clock's is fixed). */
+static uint64_t gMovingWall = 1700000000000ull;
+static uint64_t moving_wall(void *ctx) { (void)ctx; return gMovingWall; }
+
+/* A firmware pushes once the plan starts it, seconds after prepare: its first frame lies at the
+ * wall clock as it is pushed, not at the run's base (frames stamped seconds in the past were all
+ * past the native wire's media deadline: its live viewers got none). */
+static void t_push_first_at_wall(void)
+{
+	static const uint8_t idr[] = { 0, 0, 0, 1, 0x67, 0x42, 0, 0, 0, 1, 0x68, 0xce, 0, 0, 0, 1, 0x65, 0x88, 0x84 },
+		pslice[] = { 0, 0, 0, 1, 0x41, 0x9a, 0x02 };
+	fake_clock fc = { 0 };
+	ivxs_capture_clock clk = { fake_now, fake_sleep, moving_wall, &fc };
+	ivxs_capture_push_config pc;
+	ivxs_ring *ring = pushRing(&pc, &clk);
+	ivxs_ring_reader *reader = NULL;
+	ivxs_ring_view v;
+	ivxs_capture *cap = NULL;
+	ivxs_capture_push *push = NULL;
+	CHECK(ring != NULL);
+	CHECK(ivxs_capture_create_push(&cap, &push, &pc) == 0);
+	gMovingWall = 1700000000000ull;
+	CHECK(ivxs_capture_prepare(cap) == 0);
+	gMovingWall += 4000;   /* the plan's start, 4 s later */
+	CHECK(ivxs_capture_push_frame(push, IVXS_FRAME_VIDEO, IVXS_CODEC_H264, 1, 100, idr, sizeof(idr)) == 0);
+	gMovingWall += 66;
+	CHECK(ivxs_capture_push_frame(push, IVXS_FRAME_VIDEO, IVXS_CODEC_H264, 0, 166, pslice, sizeof(pslice)) == 0);
+	CHECK(ivxs_ring_reader_open(ring, IVXS_RING_AT_TIME, 0, &reader) == 0);
+	CHECK(ivxs_ring_read(reader, &v) == 1);
+	CHECKF(v.timestamp_ms == 1700000004000ull, "first at %llu", (unsigned long long)v.timestamp_ms);
+	CHECK(ivxs_ring_read(reader, &v) == 1 && v.timestamp_ms == 1700000004066ull);
+	/* a wall clock behind the run's base (stepped back): the base holds, times never go back */
+	ivxs_capture_finish(cap);
+	gMovingWall = 1600000000000ull;
+	CHECK(ivxs_capture_prepare(cap) == 0);
+	CHECK(ivxs_capture_push_frame(push, IVXS_FRAME_VIDEO, IVXS_CODEC_H264, 1, 5, idr, sizeof(idr)) == 0);
+	CHECK(ivxs_ring_read(reader, &v) == 1);
+	CHECKF(v.timestamp_ms == 1700000004067ull, "after a step back at %llu", (unsigned long long)v.timestamp_ms);
+	ivxs_ring_reader_close(&reader);
+	ivxs_capture_destroy(&cap);
+	ivxs_ring_destroy(&ring);
+}
+
 /* A memory stream (as a board would read flash) through the stream core:
  * split, paced on the fake clock, every frame exactly at its schedule. */
 typedef struct {
@@ -2317,6 +2360,7 @@ int main(int argc, char **argv)
 	ivxs_test_run("core over a memory stream: split and paced without files", t_core_memory_stream);
 	ivxs_test_run("a G.711 track from PCM beside the video: 20-ms frames of the law asked, in timestamp order; too short a PCM stream refused at prepare", t_g711_track);
 	ivxs_test_run("push source: pushes reach the ring mapped onto the run's time; wrong pushes change nothing", t_push_source);
+	ivxs_test_run("push source: a run's first push lies at the wall clock as it is pushed, never before the run's base", t_push_first_at_wall);
 	ivxs_test_run("push source with G.711 audio: a board microphone's frames reach the ring in its law; AAC and the other law refused", t_push_source_g711);
 	ivxs_test_run("v4l2: missing device, /dev/null, regular file", t_v4l2_errors);
 	rm_tree(g_tmp);
