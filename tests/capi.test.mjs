@@ -2,7 +2,8 @@
 // wrong use (iv_cs_*, iv_avt_p2p_*), plain, with ASan + UBSan, with ThreadSanitizer and 32-bit (a board's pointers), against a test cloud; the C sample
 // firmware (seed 000's loop: encoder → iv_cs_push_stream) uploading the sample clip, where ffprobe
 // decodes exactly the frames the sample pushed and the camera uploaded, and under ThreadSanitizer;
-// and seed 000's own sample code compiled unchanged against the headers.
+// and seed 000's own sample code compiled unchanged against the headers. The sanitizer,
+// ThreadSanitizer and 32-bit builds happen once, before any test, under a budget of their own.
 import test from "ava";
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -49,9 +50,19 @@ async function talkRig(t, name, bytes) {
 }
 
 const VARIANT_NAMES = { release: "plain", sanitize: "ASan + UBSan", tsan: "ThreadSanitizer", m32: "32-bit" };
+/** A test running a sanitized or 32-bit program: as long as its runHost may take, with room. */
+const SLOW_RUN_MS = 240_000;
+
+// The C builds (incremental; minutes each on a loaded 2-core machine) before any test, so none
+// waits on a build under ava's timeout: this hook's own budget tells ava to wait for it.
+test.before("the host and libivxs built with ASan + UBSan, ThreadSanitizer and 32-bit", async (t) => {
+	t.timeout(45 * 60_000, "building the sanitizer, ThreadSanitizer and 32-bit variants");
+	await new Promise((resolve) => setImmediate(resolve));   // the budget's notice goes out before the builds hold this thread
+	for (const variant of ["sanitize", "tsan", "m32"]) buildHostVariant(variant);
+});
 for (const variant of ["release", "sanitize", "tsan", "m32"]) {
 	test.serial(`${VARIANT_NAMES[variant]}: iv_cs_* used wrongly returns the right IV_ERR_* and harms nothing (C tests)`, async (t) => {
-		if (variant !== "release") buildHostVariant(variant);
+		t.timeout(SLOW_RUN_MS);
 		const cloud = await cloudFor(t);
 		const device = await deviceIn(cloud);
 		const env = firmwareDevice(t, device, cloud.url);
@@ -70,7 +81,7 @@ for (const variant of ["release", "sanitize", "tsan", "m32"]) {
 
 for (const variant of ["release", "sanitize", "tsan", "m32"]) {
 	test.serial(`${VARIANT_NAMES[variant]}: iv_avt_p2p_* used wrongly returns the right IV_ERR_*; exit waits for the firmware's channels (C tests)`, async (t) => {
-		if (variant !== "release") buildHostVariant(variant);
+		t.timeout(SLOW_RUN_MS);
 		const binary = join(build, "bin", variant === "release" ? "iv_av_test" : `iv_av_test-${variant}`);
 		const run = await runHost([], { binary, timeoutMs: 60_000 });
 		t.log(run.stdout.trim());
@@ -236,7 +247,7 @@ test.serial("P2P: iv_avt_p2p_exit while a viewer watches the firmware's own stre
 });
 
 test.serial("ThreadSanitizer: the encoder thread pushes into the ring while the app's thread reads and uploads it — no race", async (t) => {
-	buildHostVariant("tsan");
+	t.timeout(SLOW_RUN_MS);
 	const cloud = await cloudFor(t);
 	const device = await deviceIn(cloud);
 	const env = { ...firmwareDevice(t, device, cloud.url), IVXS_CAMERA_ARGS: "--no-p2p", TSAN_OPTIONS: "halt_on_error=0 second_deadlock_stack=1" };
