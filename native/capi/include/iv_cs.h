@@ -21,9 +21,10 @@
  *
  * Threading:
  *   - iv_cs_init and iv_cs_exit: from one thread (the firmware's main thread), not from a
- *     callback (iv_cs_exit refuses it: IV_ERR_CS_EXIT_FAILED). iv_cs_init returns once the camera app is up (its feed open), or with an error
- *     when it could not start (at most 15 s). iv_cs_exit asks the app to stop, waits while it
- *     drains what the ring holds to the cloud (at most ~8 s, the app's bound), then frees all.
+ *     callback (iv_cs_exit refuses it: IV_ERR_CS_EXIT_FAILED). iv_cs_init returns once the
+ *     camera app is up (its feed open), or with an error when it could not start (at most 60 s).
+ *     iv_cs_exit asks the app to stop, waits while it drains what the ring holds to the cloud
+ *     (at most ~8 s, the app's bound), then frees all.
  *   - iv_cs_push_stream: from any thread (the encoder's), between iv_cs_init and iv_cs_exit;
  *     calls are serialised (one mutex, never held across anything slow). It copies the frame
  *     once, into the ring, and allocates nothing; when it returns, the firmware may reuse the
