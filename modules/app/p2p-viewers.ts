@@ -12,7 +12,7 @@ import { MAX_SESSIONS, P2P, P2PEvent, parseStreamParams } from "../p2p/index.js"
 import type { LocalStore } from "../store/local-store.js";
 import { Playback } from "../store/playback.js";
 import type { DeviceConfig } from "./device-file.js";
-import { TalkFolder, type Talk } from "./talkback.js";
+import { admitTalkFrame, TalkFolder, talkMeter, type Talk, type TalkMeter } from "./talkback.js";
 import { firmwareCommand, runViewerCommand } from "./viewer-commands.js";
 import { FirmwareP2P, type Firmware } from "./firmware.js";
 import { Pace } from "./pace.js";
@@ -171,12 +171,13 @@ export function viewerCommands({ store, snapshot, firmware, log }: { store?: Loc
 /**
  * A viewer's voice (talkback), whichever wire it comes on — the native transport's `open voice`, a
  * WebRTC viewer's microphone: a C firmware's recv callbacks (libivxs: iv_avt_p2p_init) take it when
- * it registered them, else a file in the talkback folder (talkback.ts). One folder and one set of
- * bounds for both wires.
+ * it registered them, else a file in the talkback folder (talkback.ts). One folder, and one set of
+ * bounds (talkback.ts admitTalkFrame) for both wires and both takers: a frame past them never
+ * reaches recv_voice_cb, and a cut talkback's end (NULL, 0) reaches it at the cut.
  */
 
-/** A talkback a C firmware's recv_voice_cb takes: its channel's id in the link. */
-export type FirmwareTalk = { peer: string; firmware: number; frames: number; bytes: number };
+/** A talkback a C firmware's recv_voice_cb takes: its channel's id in the link, and its bounds' meter. */
+export type FirmwareTalk = TalkMeter & { peer: string; firmware: number };
 export type VoiceHandle = Talk | FirmwareTalk;
 
 export interface ViewerVoice {
@@ -188,9 +189,13 @@ export interface ViewerVoice {
 	voice(handle: VoiceHandle, data: ArrayBuffer): void;
 }
 
-export function viewerVoice({ talkbackDir, firmware, log }: { talkbackDir?: string; firmware?: Firmware; log(message: string): void }): ViewerVoice {
+/** The end of a talkback for recv_voice_cb (recv_buf NULL, recv_len 0). */
+const TALK_END = Object.freeze(new ArrayBuffer(0));
+
+/** `clock`: monotonic ms for the bounds (the platform's; tests pass their own). */
+export function viewerVoice({ talkbackDir, firmware, log, clock = monotonic }: { talkbackDir?: string; firmware?: Firmware; log(message: string): void; clock?: () => number }): ViewerVoice {
 	if (talkbackDir) makeDirectory(talkbackDir);
-	const talks = talkbackDir ? new TalkFolder(talkbackDir, { listDirectory, removeFile, createWriter: (path) => new FileWriter(path) }, monotonic) : undefined;
+	const talks = talkbackDir ? new TalkFolder(talkbackDir, { listDirectory, removeFile, createWriter: (path) => new FileWriter(path) }, clock) : undefined;
 	const toFirmware = () => !!firmware && !!(firmware.p2p() & FirmwareP2P.talk);
 	return {
 		get takes() {
@@ -199,10 +204,11 @@ export function viewerVoice({ talkbackDir, firmware, log }: { talkbackDir?: stri
 		open(params, peer) {
 			if (toFirmware()) {
 				// the firmware's recv_init_cb takes the viewer's voice (the seed's talkback), not a file
+				const meter = talkMeter(params, clock());   // params it cannot bound: a RangeError, as the folder's
 				const id = firmware!.recvInit(params, peer);
 				if (id === undefined) return undefined;
 				log(`p2p: ${peer} talks to the firmware (${params})`);
-				return { peer, firmware: id, frames: 0, bytes: 0 };
+				return { ...meter, peer, firmware: id };
 			}
 			if (!talks) return undefined;
 			const talk = talks.openTalk(params, peer, now());
@@ -211,10 +217,17 @@ export function viewerVoice({ talkbackDir, firmware, log }: { talkbackDir?: stri
 		},
 		voice(handle, data) {
 			if ("firmware" in handle) {
-				handle.frames += data.byteLength ? 1 : 0;
-				handle.bytes += data.byteLength;
+				const cut = handle.cut;
+				if (data.byteLength && !admitTalkFrame(handle, data, clock())) {
+					if (cut || !handle.cut) return;   // dropped (counted)
+					// cut short: the firmware hears its end now, and nothing after it
+					firmware!.recvVoice(handle.firmware, TALK_END as ArrayBuffer);
+					log(`p2p: ${handle.peer}'s talkback to the firmware cut short: ${handle.cut}; ${handle.frames} frames, ${handle.bytes} bytes`);
+					return;
+				}
+				if (cut) return;   // the viewer's end after the cut: the firmware heard it then
 				// closed by iv_avt_p2p_exit: the frames that follow go nowhere
-				if (!firmware!.recvVoice(handle.firmware, data) && !data.byteLength) log(`p2p: ${handle.peer} ended talkback to the firmware: ${handle.frames} frames, ${handle.bytes} bytes`);
+				if (!firmware!.recvVoice(handle.firmware, data) && !data.byteLength) log(`p2p: ${handle.peer} ended talkback to the firmware: ${handle.frames} frames, ${handle.bytes} bytes${handle.dropped ? `, ${handle.dropped} frames dropped (${handle.why})` : ""}`);
 				return;
 			}
 			const talk = handle, cut = talk.cut;

@@ -5,12 +5,14 @@
  * `codec=aac` (ADTS frames), `codec=pcmu` (G.711 μ-law, the default: what viewers commonly send)
  * or `codec=pcma` (A-law), optionally `&rate=<Hz>` (G.711's 8000 by default).
  *
- * Bounded (issue 27 §4; the figures and rate sets are modules/protocol/talkback.ts's): a rate
+ * Bounded (issue 27 §4; the figures and rate sets are modules/protocol/talkback.ts's) by
+ * talkMeter and admitTalkFrame below, the one implementation of the bounds for every talkback —
+ * the folder's files and a C firmware's recv_voice_cb (p2p-viewers.ts viewerVoice): a rate
  * outside the codec's plausible set is refused at open; a frame is dropped (counted, never
- * written) when it is not plausible — AAC: not one whole ADTS frame, a rate or channel count
+ * delivered) when it is not plausible — AAC: not one whole ADTS frame, a rate or channel count
  * talkback does not carry, another rate than declared, more bytes than a frame holds — or when
  * the audio would run ahead of the wall clock (G.711: a byte a sample at its rate; AAC: 1024
- * samples a frame at its rate); the talkback ends (file closed, later frames dropped) past its
+ * samples a frame at its rate); the talkback is cut (file closed, later frames dropped) past its
  * seconds or bytes, or after too many drops. The folder is a ring: before a talkback opens, the
  * oldest files go until the rest and a whole session for each talkback under way fit its bounds
  * (bytes and files).
@@ -32,23 +34,92 @@ export interface TalkFiles {
 	createWriter(path: string): TalkWriter;
 }
 
-export interface Talk {
-	peer: string;
-	path: string;
+/** One talkback as its bounds see it, whatever takes its frames. */
+export interface TalkMeter {
 	codec: TalkCodec;
 	/** Hz: declared, or (AAC without `rate=`) the first good frame's. */
 	rate: number | undefined;
+	/** Frames and bytes let through. */
 	frames: number;
 	bytes: number;
-	/** Frames not written (a bound), and why the last one was. */
+	/** Frames not let through (a bound), and why the last one was. */
 	dropped: number;
 	why: string;
-	/** Why it ended before the viewer ended it ("" while open or ended by the viewer). */
+	/** Why it ended before the viewer ended it ("" while open or ended by the viewer): later frames are dropped. */
 	cut: string;
-	/** Monotonic ms at open, and the audio's ms written since. */
+	/** Monotonic ms at open, and the audio's ms let through since. */
 	openedAt: number;
 	mediaMs: number;
+}
+
+export interface Talk extends TalkMeter {
+	peer: string;
+	path: string;
 	writer: TalkWriter | undefined;
+}
+
+/** A talkback's meter for its `params` (codec=…&rate=…) at monotonic ms `openedAt`, or throws a
+ * RangeError (an unknown codec, an implausible rate). */
+export function talkMeter(params: string, openedAt: number): TalkMeter {
+	const pairs = queryPairs(params);
+	const codec = pairs.get("codec") ?? "pcmu";
+	if (!isTalkCodec(codec)) throw new RangeError(`talkback: codec must be aac, pcmu or pcma, not ${codec}`);
+	const text = pairs.get("rate") ?? (codec === "aac" ? undefined : "8000");
+	const rate = text === undefined ? undefined : Number(text);
+	const rates = codec === "aac" ? AAC_TALK_RATES : G711_RATES;
+	if (rate !== undefined && (!/^[1-9][0-9]{3,4}$/.test(text!) || !rates.includes(rate))) throw new RangeError(`talkback: rate for ${codec} is one of ${rates.join(", ")} Hz`);
+	return { codec, rate, frames: 0, bytes: 0, dropped: 0, why: "", cut: "", openedAt, mediaMs: 0 };
+}
+
+/** Whether one frame (not empty) at monotonic ms `now` may go on: then it is counted (frames,
+ * bytes, its audio's ms). Else it is dropped and counted (`why`); past the session's seconds or
+ * bytes, or at `maxDropped` drops, the talkback is cut (`cut` set): every later frame is dropped. */
+export function admitTalkFrame(talk: TalkMeter, data: ArrayBuffer, now: number): boolean {
+	if (talk.cut) {
+		talk.dropped++;
+		return false;
+	}
+	const elapsed = now - talk.openedAt;
+	if (elapsed > TALK_BOUNDS.sessionS * 1000) talk.cut = `longer than ${TALK_BOUNDS.sessionS} s`;
+	else if (talk.bytes + data.byteLength > TALK_BOUNDS.sessionBytes) talk.cut = `more than ${TALK_BOUNDS.sessionBytes} bytes`;
+	else {
+		const why = implausible(talk, data, elapsed);
+		if (!why) {
+			talk.frames++;
+			talk.bytes += data.byteLength;
+			return true;
+		}
+		talk.why = why;
+		if (++talk.dropped >= TALK_BOUNDS.maxDropped) talk.cut = `${talk.dropped} frames dropped (the last: ${why})`;
+		return false;
+	}
+	talk.dropped++;
+	return false;
+}
+
+/** Why a frame may not go on, or "" (then its audio is counted). */
+function implausible(talk: TalkMeter, data: ArrayBuffer, elapsed: number): string {
+	let ms: number;
+	if (talk.codec === "aac") {
+		const bytes = new Uint8Array(data);
+		let header;
+		try {
+			header = parseAdtsFrame(bytes).header;
+		}
+		catch (error) {
+			return `not one ADTS frame (${(error as Error).message})`;
+		}
+		if (!AAC_TALK_RATES.includes(header.sampleRate)) return `AAC at ${header.sampleRate} Hz`;
+		if (talk.rate !== undefined && header.sampleRate !== talk.rate) return `AAC at ${header.sampleRate} Hz, not the ${talk.rate} Hz declared`;
+		if (header.channelConfig > AAC_TALK_CHANNELS) return `AAC with channel configuration ${header.channelConfig}`;
+		if (bytes.length > aacTalkFrameMaxBytes(header.channelConfig)) return `an AAC frame of ${bytes.length} bytes`;
+		talk.rate = header.sampleRate;
+		ms = header.samplesPerFrame * 1000 / header.sampleRate;
+	}
+	else ms = data.byteLength * 1000 / talk.rate!;
+	if (talk.mediaMs + ms > elapsed + TALK_BOUNDS.aheadMs) return "faster than real time";
+	talk.mediaMs += ms;
+	return "";
 }
 
 /** The files a talkback writes: "<Unix ms>-<peer>.<ext>". */
@@ -74,16 +145,10 @@ export class TalkFolder {
 	/** A talkback's handle, or throws a RangeError (an unknown codec, an implausible rate, the
 	 * folder's bound taken by the talkbacks under way). */
 	openTalk(params: string, peer: string, time: number): Talk {
-		const pairs = queryPairs(params);
-		const codec = pairs.get("codec") ?? "pcmu";
-		if (!isTalkCodec(codec)) throw new RangeError(`talkback: codec must be aac, pcmu or pcma, not ${codec}`);
-		const text = pairs.get("rate") ?? (codec === "aac" ? undefined : "8000");
-		const rate = text === undefined ? undefined : Number(text);
-		const rates = codec === "aac" ? AAC_TALK_RATES : G711_RATES;
-		if (rate !== undefined && (!/^[1-9][0-9]{3,4}$/.test(text!) || !rates.includes(rate))) throw new RangeError(`talkback: rate for ${codec} is one of ${rates.join(", ")} Hz`);
+		const meter = talkMeter(params, this.#monotonic());
 		this.#makeRoom();
-		const path = `${this.#dir}/${time}-${peer.replace(/[^A-Za-z0-9_-]/g, "_")}.${TALK_CODECS[codec]}`;
-		const talk: Talk = { peer, path, codec, rate, frames: 0, bytes: 0, dropped: 0, why: "", cut: "", openedAt: this.#monotonic(), mediaMs: 0, writer: this.#files.createWriter(path) };
+		const path = `${this.#dir}/${time}-${peer.replace(/[^A-Za-z0-9_-]/g, "_")}.${TALK_CODECS[meter.codec]}`;
+		const talk: Talk = { ...meter, peer, path, writer: this.#files.createWriter(path) };
 		this.#open.add(talk);
 		return talk;
 	}
@@ -95,58 +160,24 @@ export class TalkFolder {
 			return true;
 		}
 		if (!talk.writer) {
-			talk.dropped++;   // cut short: nothing more is written
+			talk.dropped++;   // ended or cut short: nothing more is written
 			return false;
 		}
-		const elapsed = this.#monotonic() - talk.openedAt;
-		if (elapsed > TALK_BOUNDS.sessionS * 1000) this.#close(talk, `longer than ${TALK_BOUNDS.sessionS} s`);
-		else if (talk.bytes + data.byteLength > TALK_BOUNDS.sessionBytes) this.#close(talk, `more than ${TALK_BOUNDS.sessionBytes} bytes`);
-		else {
-			const why = this.#implausible(talk, new Uint8Array(data), elapsed);
-			if (!why) {
-				try {
-					talk.writer.write([data]);
-				}
-				catch (error) {
-					// the card full or gone: this talkback ends, the next one tries again
-					this.#close(talk, `write failed: ${(error as Error).message}`);
-					talk.dropped++;
-					return false;
-				}
-				talk.frames++;
-				talk.bytes += data.byteLength;
-				return false;
-			}
-			talk.why = why;
-			if (++talk.dropped >= TALK_BOUNDS.maxDropped) this.#close(talk, `${talk.dropped} frames dropped (the last: ${why})`);
+		if (!admitTalkFrame(talk, data, this.#monotonic())) {
+			if (talk.cut) this.#close(talk, talk.cut);
 			return false;
 		}
-		talk.dropped++;
+		try {
+			talk.writer.write([data]);
+		}
+		catch (error) {
+			// the card full or gone: this talkback ends, the next one tries again
+			talk.frames--;
+			talk.bytes -= data.byteLength;
+			talk.dropped++;
+			this.#close(talk, `write failed: ${(error as Error).message}`);
+		}
 		return false;
-	}
-
-	/** Why a frame may not be written, or "" (then its audio is counted). */
-	#implausible(talk: Talk, bytes: Uint8Array, elapsed: number): string {
-		let ms: number;
-		if (talk.codec === "aac") {
-			let header;
-			try {
-				header = parseAdtsFrame(bytes).header;
-			}
-			catch (error) {
-				return `not one ADTS frame (${(error as Error).message})`;
-			}
-			if (!AAC_TALK_RATES.includes(header.sampleRate)) return `AAC at ${header.sampleRate} Hz`;
-			if (talk.rate !== undefined && header.sampleRate !== talk.rate) return `AAC at ${header.sampleRate} Hz, not the ${talk.rate} Hz declared`;
-			if (header.channelConfig > AAC_TALK_CHANNELS) return `AAC with channel configuration ${header.channelConfig}`;
-			if (bytes.length > aacTalkFrameMaxBytes(header.channelConfig)) return `an AAC frame of ${bytes.length} bytes`;
-			talk.rate = header.sampleRate;
-			ms = header.samplesPerFrame * 1000 / header.sampleRate;
-		}
-		else ms = bytes.length * 1000 / talk.rate!;
-		if (talk.mediaMs + ms > elapsed + TALK_BOUNDS.aheadMs) return "faster than real time";
-		talk.mediaMs += ms;
-		return "";
 	}
 
 	#close(talk: Talk, cut: string): void {

@@ -1,10 +1,13 @@
 // Talkback on the camera app (modules/app/talkback.ts): the codec parameter, the file it goes to,
 // frames in order, the end; its bounds (issue 27 §4: modules/protocol/talkback.ts) against a
 // hostile viewer — implausible AAC, audio faster than real time, a session's bytes and seconds,
-// the folder's bytes and files across sessions. A fake clock and in-memory files. XS only (its
-// params parser is modules/p2p's, over the native codes).
+// the folder's bytes and files across sessions; the same bounds before a C firmware's
+// recv_voice_cb (p2p-viewers.ts viewerVoice, a fake firmware). A fake clock and in-memory files.
+// XS only (its params parser is modules/p2p's, over the native codes; viewerVoice's platform).
 import test from "ava";
 import { TalkFolder, type TalkFiles } from "../../modules/app/talkback.js";
+import { viewerVoice, type FirmwareTalk } from "../../modules/app/p2p-viewers.js";
+import { FirmwareP2P, type Firmware } from "../../modules/app/firmware.js";
 import { TALK_BOUNDS } from "../../modules/protocol/talkback.js";
 import { adts } from "../unit/_media-helpers.js";
 
@@ -149,4 +152,40 @@ test("talkback: a write that fails (the card full) ends that talkback, never thr
 	const next = talks.openTalk("", "v", 2);
 	talks.frame(next, G711_100MS);
 	t.is(sizes.get(next.path), 800);
+});
+
+test("talkback to a C firmware: a flood 13 times real time is cut as the folder cuts it — recv_voice_cb hears the same bytes, then one end, nothing after", (t) => {
+	const heard = { frames: 0, bytes: 0, ends: 0, afterEnd: 0 };
+	const firmware = {
+		p2p: () => FirmwareP2P.talk,
+		recvInit: () => 7,
+		recvVoice: (id: number, data: ArrayBuffer) => {
+			t.is(id, 7);
+			if (heard.ends) heard.afterEnd++;
+			if (data.byteLength) heard.frames++, heard.bytes += data.byteLength;
+			else heard.ends++;
+			return !heard.ends;
+		},
+	} as unknown as Firmware;
+	const { talks, clock } = folder();
+	const logs: string[] = [];
+	const voice = viewerVoice({ firmware, log: (line) => logs.push(line), clock: () => clock.ms });
+	const toFirmware = voice.open("codec=pcmu&rate=8000", "v") as FirmwareTalk;
+	const toFolder = talks.openTalk("codec=pcmu&rate=8000", "v", 1);
+	// the measured flood: 20-ms frames (160 B) every 1.5 ms for 10 s, 1,065,600 bytes
+	const frame = new ArrayBuffer(160);
+	for (let i = 0; i < 6_660; i++, clock.ms += 1.5) {
+		voice.voice(toFirmware, frame);
+		talks.frame(toFolder, frame);
+	}
+	voice.voice(toFirmware, new ArrayBuffer(0));   // the viewer's end, after the cut
+	t.log(`the folder took ${toFolder.bytes} bytes (${toFolder.cut}); the firmware heard ${heard.bytes}`);
+	t.true(toFolder.bytes < 20_000 && toFolder.cut !== "", "the folder cuts the flood");
+	t.deepEqual([heard.frames, heard.bytes], [toFolder.frames, toFolder.bytes], "recv_voice_cb heard what the folder wrote, no more");
+	t.is(toFirmware.cut, toFolder.cut);
+	t.is(toFirmware.dropped, toFolder.dropped);
+	t.is(heard.ends, 1, "its end once, at the cut");
+	t.is(heard.afterEnd, 0, "nothing after it");
+	t.true(logs.some((line) => /talkback to the firmware cut short: 50 frames dropped \(the last: faster than real time\)/.test(line)), logs.join("\n"));
+	t.throws(() => voice.open("codec=opus", "w"), { instanceOf: RangeError }, "params the bounds cannot read: refused before recv_init_cb");
 });

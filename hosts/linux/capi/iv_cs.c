@@ -3,24 +3,28 @@
  * the camera app. iv_cs_init runs the app through the host's one start path (ivxs_main, as
  * `ivxs modules/app/camera -- --device …` would) on a thread of its own and waits until the app
  * opened the firmware feed; pushes go through the link (src/firmware_link.h) into the feed's
- * capture and its ring; iv_cs_exit asks the app to stop and joins its thread.
+ * capture and its ring; iv_cs_exit asks the app to stop and joins its thread. A frame's bounds
+ * (iv_cs.h: IV_CS_MAX_*_BYTES, video walkable as Annex-B by native/annexb) are checked here,
+ * before the link.
  */
 #define _GNU_SOURCE
 #include "iv_cs.h"
 #include "host.h"
 #include "firmware_link.h"
+#include "annexb.h"
 
 #include <dlfcn.h>
 #include <libgen.h>
 #include <limits.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define kMinGop (16u * 1024)          /* the device file's maxGopBytes range (device-file.ts) */
 #define kMaxGop (64u * 1024 * 1024)
-#define kOpenTimeoutMs 15000          /* the app's start, from its modules, takes ~0.1 s */
+#define kOpenTimeoutMs 60000          /* the app's start takes ~0.1 s; over 15 s under ThreadSanitizer on a loaded machine */
 #define kMaxArgs 48
 
 static pthread_mutex_t gApi = PTHREAD_MUTEX_INITIALIZER;   /* init and exit, one at a time */
@@ -30,11 +34,13 @@ static char *gArgv[kMaxArgs + 1];
 static int gArgc;
 static char gRoots[2][PATH_MAX];
 static char *gExtra;   /* IVXS_CAMERA_ARGS, split in place */
+static _Thread_local int tAppThread;   /* set on the app's thread: the firmware's callbacks run there */
 
 static void *runApp(void *unused)
 {
 	int status;
 	(void)unused;
+	tAppThread = 1;
 	status = ivxs_main(gArgc, gArgv);
 	if (status)
 		fprintf(stderr, "libivxs: the camera app ended with %d\n", status);
@@ -140,13 +146,25 @@ int iv_cs_init(iv_cs_init_parm_s *pstInitParm)
 
 int iv_cs_exit(void)
 {
+	int error;
+	if (tAppThread) {
+		/* a callback (start_cb, a "reboot" command's command_cb): joining would wait for itself */
+		fprintf(stderr, "libivxs: iv_cs_exit from a callback (the app's thread) refused: call it from the firmware's thread\n");
+		return IV_ERR_CS_EXIT_FAILED;
+	}
 	pthread_mutex_lock(&gApi);
 	if (!gStarted) {
 		pthread_mutex_unlock(&gApi);
 		return IV_ERR_CS_PRM_NOT_AVAILABLE;
 	}
 	ivxs_firmware_request_exit();   /* the app drains to the cloud (at most ~8 s) and ends */
-	pthread_join(gThread, NULL);
+	error = pthread_join(gThread, NULL);
+	if (error) {
+		/* the app was asked to stop but is not known to have: it stays started (init refuses) */
+		fprintf(stderr, "libivxs: iv_cs_exit: joining the app's thread failed (%s)\n", strerror(error));
+		pthread_mutex_unlock(&gApi);
+		return IV_ERR_CS_EXIT_FAILED;
+	}
 	ivxs_firmware_detach();
 	gStarted = 0;
 	pthread_mutex_unlock(&gApi);
@@ -171,12 +189,27 @@ static int videoFrame(const iv_cm_venc_stream_s *v, const uint8_t **data, size_t
 			return IV_ERR_CS_PUSH_PRM_NULL;
 		if (p->pu8Addr != first->pu8Addr + *size || p->eFrameType >= IV_CM_FRAME_TYPE_BUTT)
 			return IV_ERR_CS_PUSH_PRM_RANGE;   /* a gather into the ring is not there yet */
+		if (p->u32Len > IV_CS_MAX_VIDEO_BYTES - *size)
+			return IV_ERR_CS_PUSH_TOO_BIG;     /* (no sum of 8 lengths can wrap a 32-bit size_t) */
 		*size += p->u32Len;
 		*key |= p->eFrameType == IV_CM_FRAME_TYPE_I;
 	}
 	*data = first->pu8Addr;
 	*pts = first->u64PTS;
 	return IV_ERR_NONE;
+}
+
+/* Whether the bytes walk as Annex-B NAL units, by native/annexb's scanner (its rules: a start
+ * code first, no empty NAL unit, none at the very end, forbidden_zero_bit clear). */
+static int walkable(const uint8_t *data, size_t size)
+{
+	ivxs_annexb_cursor cursor;
+	ivxs_annexb_span span;
+	int status;
+	ivxs_annexb_cursor_init(&cursor);
+	while ((status = ivxs_annexb_next_nal(data, size, &cursor, &span)) == 1)
+		;
+	return status == 0;
 }
 
 static int toIvErr(int status)
@@ -205,12 +238,18 @@ int iv_cs_push_stream(iv_cs_stream_type_e eCsStreamType, iv_cm_venc_type_e eCmVe
 		const iv_cm_aenc_stream_s *a = pstCsStream;
 		if (!a->pu8Stream || !a->u32Len)
 			return IV_ERR_CS_PUSH_PRM_NULL;
+		if (a->u32Len > IV_CS_MAX_AUDIO_BYTES)
+			return IV_ERR_CS_PUSH_TOO_BIG;
 		/* in the channel's audio codec (AAC or G.711, its device file's "firmware": { "audio": … }) */
 		return toIvErr(ivxs_firmware_push(IVXS_FRAME_AUDIO, 0, 0, a->u64TimeStamp, a->pu8Stream, a->u32Len));
 	}
 	if (eCsStreamType != IV_CS_STREAM_TYPE_VIDEO || (eCmVencType != IV_CM_VENC_TYPE_H264 && eCmVencType != IV_CM_VENC_TYPE_H265))
 		return IV_ERR_CS_PUSH_PRM_RANGE;
 	status = videoFrame(pstCsStream, &data, &size, &pts, &key);
+	if (status == IV_ERR_CS_PUSH_TOO_BIG || (!status && !walkable(data, size))) {
+		ivxs_firmware_video_lost();   /* the GOP lost a frame: the next video must be an I frame */
+		return status ? status : IV_ERR_CS_PUSH_NOT_ANNEXB;
+	}
 	if (status)
 		return status;
 	return toIvErr(ivxs_firmware_push(IVXS_FRAME_VIDEO, eCmVencType == IV_CM_VENC_TYPE_H264 ? IVXS_CODEC_H264 : IVXS_CODEC_H265,

@@ -42,6 +42,10 @@ void ivxs_firmware_app_ended(void);
  * ivxs_capture_push_frame says (IVXS_CAPTURE_ESTATE: not recording now). Audio with codec 0 is
  * in the channel's audio codec (AAC or G.711: the seed's push names none for audio). */
 int ivxs_firmware_push(ivxs_frame_type type, ivxs_codec codec, int key, uint64_t pts_ms, const void *data, size_t size);
+/* A video frame refused before the feed (its bytes cannot be walked): while the feed takes
+ * pushes it is counted as dropped and video waits for the next key frame (the decoder would miss
+ * a reference). Not attached or not pushing: nothing. */
+void ivxs_firmware_video_lost(void);
 /* Event bits for the app (ignored when not attached). */
 void ivxs_firmware_event(uint32_t bits);
 /* Asks the app to stop (it drains to the cloud, then exits). */

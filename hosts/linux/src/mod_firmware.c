@@ -95,6 +95,14 @@ int ivxs_firmware_push(ivxs_frame_type type, ivxs_codec codec, int key, uint64_t
 	return status;
 }
 
+void ivxs_firmware_video_lost(void)
+{
+	pthread_mutex_lock(&gLink.lock);
+	if (gLink.attached && gLink.feed && gLink.pushing)
+		ivxs_capture_drop(gLink.feed->capture, 1);
+	pthread_mutex_unlock(&gLink.lock);
+}
+
 void ivxs_firmware_event(uint32_t bits)
 {
 	atomic_fetch_or(&gLink.events, bits);

@@ -55,9 +55,12 @@ typedef struct iv_avt_init_parm_s {
 	int (*p2p_handle_send_stop_cb)(void *handle);
 	/* An event; handle is the channel's for the WATERMARK events, else NULL. */
 	void (*p2p_handle_event_notify_cb)(iv_avt_event_e event, void *handle);
-	/* A viewer starts talking: returns a handle for its voice. */
+	/* A viewer starts talking (params: codec=aac|pcmu|pcma[&rate=Hz], refused before this call when
+	 * implausible): returns a handle for its voice. */
 	void *(*p2p_handle_recv_init_cb)(const char *params, const char *peer);
-	/* The viewer's audio; recv_buf NULL and recv_len 0 when it stops. */
+	/* The viewer's audio, within the talkback bounds (plausible frames, at most 1 s ahead of real
+	 * time, a session of at most 300 s and 2.5 MiB, cut after 50 frames dropped); recv_buf NULL and
+	 * recv_len 0 once when it stops or is cut. */
 	void (*p2p_handle_recv_voice_cb)(void *handle, uint8_t *recv_buf, size_t recv_len);
 	/* A command (synchronous, keep it short): the reply, whose buf must be writable; a NULL buf
 	 * or a zero size closes the channel. */

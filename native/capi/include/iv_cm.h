@@ -136,9 +136,14 @@ typedef enum {
 	IV_ERR_CS_PUSH_PRM_NULL = -620,         /* NULL stream, pack or bytes, zero length, no packs */
 	IV_ERR_CS_PUSH_PRM_RANGE = -621,        /* bad stream type or codec (not the channel's), >8 packs,
 	                                           packs not adjacent in memory */
-	IV_ERR_CS_PUSH_TOO_BIG = -622,          /* larger than the ring takes (u32MaxSizeInAGop) */
+	IV_ERR_CS_PUSH_TOO_BIG = -622,          /* audio over IV_CS_MAX_AUDIO_BYTES, video over IV_CS_MAX_VIDEO_BYTES
+	                                           or larger than the ring takes (u32MaxSizeInAGop) */
 	IV_ERR_CS_PUSH_TIME_BACK = -623,        /* earlier than the stream's previous frame */
 	IV_ERR_CS_PUSH_NOT_STARTED = -624,      /* outside start_cb … stop_cb: nothing is recorded */
+	IV_ERR_CS_PUSH_NOT_ANNEXB = -625,       /* video whose Annex-B cannot be walked: no start code first, an empty
+	                                           NAL unit, a start code at the end, forbidden_zero_bit set */
+	IV_ERR_CS_EXIT_FAILED = -626,           /* iv_cs_exit on the app's thread (from a callback: it would wait for
+	                                           itself), or the app's thread could not be joined: the app runs on */
 
 	IV_ERR_DEVICE_OFFLINE = -1001,
 

@@ -21,9 +21,10 @@
  *
  * Threading:
  *   - iv_cs_init and iv_cs_exit: from one thread (the firmware's main thread), not from a
- *     callback. iv_cs_init returns once the camera app is up (its feed open), or with an error
- *     when it could not start (at most 15 s). iv_cs_exit asks the app to stop, waits while it
- *     drains what the ring holds to the cloud (at most ~8 s, the app's bound), then frees all.
+ *     callback (iv_cs_exit refuses it: IV_ERR_CS_EXIT_FAILED). iv_cs_init returns once the
+ *     camera app is up (its feed open), or with an error when it could not start (at most 60 s).
+ *     iv_cs_exit asks the app to stop, waits while it drains what the ring holds to the cloud
+ *     (at most ~8 s, the app's bound), then frees all.
  *   - iv_cs_push_stream: from any thread (the encoder's), between iv_cs_init and iv_cs_exit;
  *     calls are serialised (one mutex, never held across anything slow). It copies the frame
  *     once, into the ring, and allocates nothing; when it returns, the firmware may reuse the
@@ -71,17 +72,33 @@ typedef struct iv_cs_init_parm_s {
 int iv_cs_init(iv_cs_init_parm_s *pstInitParm);
 
 /* Stops the app (draining to the cloud) and releases everything; iv_cs_init may follow.
- * IV_ERR_NONE, or IV_ERR_CS_PRM_NOT_AVAILABLE when not started. */
+ * IV_ERR_NONE; IV_ERR_CS_PRM_NOT_AVAILABLE when not started; IV_ERR_CS_EXIT_FAILED when called
+ * on the library's thread (from a callback: start_cb, stop_cb, a P2P callback such as a "reboot"
+ * command's — it would wait for itself; the app runs on: call it from the firmware's own thread)
+ * or when the app's thread could not be joined. */
 int iv_cs_exit(void);
 
-/* One frame: eCsStreamType AUDIO with an iv_cm_aenc_stream_s (one ADTS frame), or VIDEO with
- * an iv_cm_venc_stream_s (one access unit; several packs must lie one after the other in
- * memory, as an encoder's stream buffer gives them). eCmVencType is the video codec and must be
- * the channel's (device file "codec"); for audio it is not looked at (the seed's sample passes
- * H264). The first video frame, and the first after a refused one, must be an I frame.
+/* An audio frame's bytes at most: G.711 at 8 kHz (a byte a sample) up to 1 s; an AAC frame (one
+ * ADTS frame of 1024 samples, at most 6144 bits a channel: 1,545 bytes in stereo) never comes
+ * near. Longer: IV_ERR_CS_PUSH_TOO_BIG. */
+#define IV_CS_MAX_AUDIO_BYTES 8000u
+/* A video frame's bytes at most (the largest u32MaxSizeInAGop); the ring refuses a frame larger
+ * than its arena (about two GOPs of u32MaxSizeInAGop) sooner. Both: IV_ERR_CS_PUSH_TOO_BIG. */
+#define IV_CS_MAX_VIDEO_BYTES (64u * 1024 * 1024)
+
+/* One frame: eCsStreamType AUDIO with an iv_cm_aenc_stream_s (one ADTS frame, or G.711 of at
+ * most 1 s: IV_CS_MAX_AUDIO_BYTES), or VIDEO with an iv_cm_venc_stream_s (one access unit in
+ * Annex-B, start codes included; several packs must lie one after the other in memory, as an
+ * encoder's stream buffer gives them). eCmVencType is the video codec and must be the channel's
+ * (device file "codec"); for audio it is not looked at (the seed's sample passes H264). The
+ * first video frame must be an I frame, and so must the first after a frame refused for its
+ * bytes (IV_ERR_CS_PUSH_TOO_BIG, IV_ERR_CS_PUSH_NOT_ANNEXB: the GOP lost a frame); a frame
+ * refused for its structure or time (PRM_NULL, PRM_RANGE, TIME_BACK) changes nothing.
  * IV_ERR_NONE, or: IV_ERR_CS_PRM_NOT_AVAILABLE (not started), IV_ERR_CS_PUSH_NOT_STARTED (no
  * start_cb yet, or after stop_cb), IV_ERR_CS_PUSH_PRM_NULL, IV_ERR_CS_PUSH_PRM_RANGE,
- * IV_ERR_CS_PUSH_TOO_BIG, IV_ERR_CS_PUSH_TIME_BACK, IV_ERR_CS_NEED_IDR_FRAME. */
+ * IV_ERR_CS_PUSH_TOO_BIG, IV_ERR_CS_PUSH_NOT_ANNEXB (no start code first, an empty NAL unit, a
+ * start code at the end, forbidden_zero_bit set), IV_ERR_CS_PUSH_TIME_BACK,
+ * IV_ERR_CS_NEED_IDR_FRAME. */
 int iv_cs_push_stream(iv_cs_stream_type_e eCsStreamType, iv_cm_venc_type_e eCmVencType, void *pstCsStream);
 
 /* An event happened: s32EventType is a bit mask, bits numbered from 1 as the seed does: 1 (value

@@ -14,7 +14,14 @@
 #include <unistd.h>
 
 static atomic_int gStarts, gStops;
-static int onStart(void) { atomic_fetch_add(&gStarts, 1); return 0; }
+static atomic_int gExitInStart;   /* 1: start_cb calls iv_cs_exit (a "reboot" handler would); then its answer */
+static int onStart(void)
+{
+	if (atomic_load(&gExitInStart) == 1)
+		atomic_store(&gExitInStart, iv_cs_exit());
+	atomic_fetch_add(&gStarts, 1);
+	return 0;
+}
 static int onStop(void) { atomic_fetch_add(&gStops, 1); return 0; }
 
 /* The clip's first frames (a key frame, then P frames), copied out of the file source. */
@@ -149,6 +156,33 @@ static void t_wrong_pushes(void)
 	CHECK_EQ(iv_cs_push_stream(IV_CS_STREAM_TYPE_VIDEO, IV_CM_VENC_TYPE_H264, &stream), IV_ERR_CS_PUSH_TOO_BIG);
 	CHECK_EQ(pushVideo(1, 1160, IV_CM_FRAME_TYPE_P), IV_ERR_CS_NEED_IDR_FRAME);   /* the GOP lost a frame */
 	CHECK_EQ(pushVideo(0, 1200, IV_CM_FRAME_TYPE_I), IV_ERR_NONE);
+	CHECK_EQ(pushVideo(1, 1240, IV_CM_FRAME_TYPE_P), IV_ERR_NONE);
+	/* audio longer than IV_CS_MAX_AUDIO_BYTES (G.711 of 1 s at 8 kHz): refused, nothing changes */
+	audio = (iv_cm_aenc_stream_s){ big, IV_CS_MAX_AUDIO_BYTES + 1, 1240 };
+	CHECK_EQ(iv_cs_push_stream(IV_CS_STREAM_TYPE_AUDIO, IV_CM_VENC_TYPE_H264, &audio), IV_ERR_CS_PUSH_TOO_BIG);
+	/* video whose Annex-B cannot be walked: refused, and the GOP lost a frame */
+	memcpy(big, gFrames[1].data, gFrames[1].size);
+	memcpy(big + gFrames[1].size, "\0\0\1", 3);   /* a stray start code at the end */
+	packs[0] = (iv_cm_venc_pack_s){ big, (uint32_t)gFrames[1].size + 3, 1280, IV_CM_FRAME_TYPE_P, 0 };
+	CHECK_EQ(iv_cs_push_stream(IV_CS_STREAM_TYPE_VIDEO, IV_CM_VENC_TYPE_H264, &stream), IV_ERR_CS_PUSH_NOT_ANNEXB);
+	CHECK_EQ(pushVideo(2, 1320, IV_CM_FRAME_TYPE_P), IV_ERR_CS_NEED_IDR_FRAME);
+	big[0] = 0x47;   /* bytes before the first start code */
+	packs[0] = (iv_cm_venc_pack_s){ big, (uint32_t)gFrames[1].size, 1360, IV_CM_FRAME_TYPE_P, 0 };
+	CHECK_EQ(iv_cs_push_stream(IV_CS_STREAM_TYPE_VIDEO, IV_CM_VENC_TYPE_H264, &stream), IV_ERR_CS_PUSH_NOT_ANNEXB);
+	memcpy(big, "\0\0\1\0\0\1\x41", 7);   /* an empty NAL unit */
+	packs[0] = (iv_cm_venc_pack_s){ big, 7, 1360, IV_CM_FRAME_TYPE_P, 0 };
+	CHECK_EQ(iv_cs_push_stream(IV_CS_STREAM_TYPE_VIDEO, IV_CM_VENC_TYPE_H264, &stream), IV_ERR_CS_PUSH_NOT_ANNEXB);
+	/* packs summing past IV_CS_MAX_VIDEO_BYTES (they never reach the ring) */
+	for (i = 0; i < 8; i++) {
+		packs[i] = (iv_cm_venc_pack_s){ big + (size_t)i * (IV_CS_MAX_VIDEO_BYTES / 8), IV_CS_MAX_VIDEO_BYTES / 8 + (i == 7), 1360, IV_CM_FRAME_TYPE_I, 0 };
+		stream.pstVencPack[i] = &packs[i];
+	}
+	stream.u32PackCount = 8;
+	CHECK_EQ(iv_cs_push_stream(IV_CS_STREAM_TYPE_VIDEO, IV_CM_VENC_TYPE_H264, &stream), IV_ERR_CS_PUSH_TOO_BIG);
+	stream.u32PackCount = 1;
+	stream.pstVencPack[0] = &packs[0];
+	CHECK_EQ(pushVideo(0, 1400, IV_CM_FRAME_TYPE_I), IV_ERR_NONE);   /* what was accepted is there: the stream goes on */
+	CHECK_EQ(pushVideo(1, 1440, IV_CM_FRAME_TYPE_P), IV_ERR_NONE);
 	/* an event flood: bits gather in one word, the app reports them at most once per 200 ms tick
 	 * (tests/capi.test.mjs counts the events the cloud got) */
 	for (i = 0; i < 100000; i++)
@@ -158,11 +192,31 @@ static void t_wrong_pushes(void)
 	CHECK_EQ(iv_cs_exit(), IV_ERR_NONE);
 	CHECK_EQ(atomic_load(&gStops), 1);   /* the app's stop reached stop_cb */
 	/* after exit: errors, not crashes */
-	CHECK_EQ(pushVideo(0, 1240, IV_CM_FRAME_TYPE_I), IV_ERR_CS_PRM_NOT_AVAILABLE);
+	CHECK_EQ(pushVideo(0, 1480, IV_CM_FRAME_TYPE_I), IV_ERR_CS_PRM_NOT_AVAILABLE);
 	CHECK_EQ(iv_cs_exit(), IV_ERR_CS_PRM_NOT_AVAILABLE);
 	iv_cs_event_happen_notify(1);
 done:
 	free(big);
+	iv_cs_exit();
+}
+
+/* A callback (a "reboot" command's handler) calling iv_cs_exit is refused: joining the app's
+ * thread from itself would fail, and the app would run on unnoticed beside a second one. */
+static void t_exit_in_callback(void)
+{
+	iv_cs_init_parm_s p = params(512 * 1024);
+	int waited, starts = atomic_load(&gStarts);
+	atomic_store(&gExitInStart, 1);
+	CHECK_EQ(iv_cs_init(&p), IV_ERR_NONE);
+	for (waited = 0; atomic_load(&gStarts) == starts && waited < 300; waited++)
+		usleep(100 * 1000);
+	CHECKF(atomic_load(&gStarts) > starts, "start_cb not called within 30 s");
+	CHECK_EQ(atomic_load(&gExitInStart), IV_ERR_CS_EXIT_FAILED);
+	CHECK_EQ(iv_cs_init(&p), IV_ERR_CS_INIT_REPEAT);   /* the app still runs: no second one */
+	CHECK_EQ(iv_cs_exit(), IV_ERR_NONE);              /* from the firmware's thread it stops */
+	CHECK_EQ(iv_cs_exit(), IV_ERR_CS_PRM_NOT_AVAILABLE);
+done:
+	atomic_store(&gExitInStart, 0);
 	iv_cs_exit();
 }
 
@@ -188,6 +242,7 @@ int main(int argc, char **argv)
 	ivxs_test_run("before iv_cs_init: push and exit are errors, an event is ignored", t_before_init);
 	ivxs_test_run("iv_cs_init refuses NULL, missing callbacks, a GOP out of range, no or a bad device file", t_init_refuses);
 	ivxs_test_run("wrong pushes return their IV_ERR_* and harm nothing; exit calls stop_cb; calls after exit are errors", t_wrong_pushes);
+	ivxs_test_run("iv_cs_exit from a callback (the app's thread) is refused with IV_ERR_CS_EXIT_FAILED; the app runs on until exit from the firmware's thread", t_exit_in_callback);
 	ivxs_test_run("iv_cs_init works again after iv_cs_exit", t_init_again);
 	for (i = 0; i < gFrameCount; i++)
 		free(gFrames[i].data);
