@@ -98,9 +98,12 @@ const MIN_GAP_S = 8;
  * mostly end within it, and the bounds allow for the rest), and `tail` after the round's last.
  * Rounds repeat.
  */
+/** Seconds a run keeps after a round's last fault: its subjects' recovery is watched in them. */
+export const TAIL_S = 20;
+
 export function scheduleFor(minutes, kinds = ROUND) {
 	const total = minutes * 60;
-	const lead = 15, tail = 20;
+	const lead = 15, tail = TAIL_S;
 	const holds = kinds.reduce((sum, kind) => sum + FAULTS[kind].holdS, 0);
 	const gap = Math.max(MIN_GAP_S, (Math.min(total, 180) - lead - tail - holds) / Math.max(1, kinds.length - 1));
 	const out = [];
