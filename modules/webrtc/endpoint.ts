@@ -453,24 +453,18 @@ export class WebRtcEndpoint {
 			this.unclaimed++;
 			return true;
 		}
-		const found = entry, wasConnected = entry.session.connected;
-		this.#guard(found, () => {
-			found.session.receive(datagram, address, port);
-			if (found.session.failed) this.#fail(found, found.session.failed);
-			else if (!wasConnected && found.session.connected) this.#watch(found);
-		});
-		return true;
-	}
-
-	/** `run` for one viewer: what it throws ends that viewer (its reason logged), never the others, the
-	 * socket or the ring's callback — the camera's uploads and other viewers go on. */
-	#guard(entry: Entry, run: () => void): void {
+		// what it throws ends this viewer (its reason logged), never the others, the socket or the
+		// app (the session contains its own; this is what watching it provokes)
+		const wasConnected = entry.session.connected;
 		try {
-			run();
+			entry.session.receive(datagram, address, port);
+			if (entry.session.failed) this.#fail(entry, entry.session.failed);
+			else if (!wasConnected && entry.session.connected) this.#watch(entry);
 		}
 		catch (error) {
 			this.#fail(entry, (error as Error).message);
 		}
+		return true;
 	}
 
 	/** A viewer ended for a fault of its own (counted in `failures`). */
@@ -536,28 +530,34 @@ export class WebRtcEndpoint {
 		this.#unwait(entry);
 		entry.keyed = false;
 		let lost = 0;
-		const drain = () => this.#guard(entry, () => {
-			for (let frame = reader.read(); frame; frame = reader.read()) {
-				if (reader.lost !== lost) {   // the ring overtook it: a gap in the picture
-					lost = reader.lost;
-					this.#unwait(entry);
-					entry.keyed = false;
+		// the ring's callback: what sending this viewer's frames throws ends this viewer only
+		const drain = () => {
+			try {
+				for (let frame = reader.read(); frame; frame = reader.read()) {
+					if (reader.lost !== lost) {   // the ring overtook it: a gap in the picture
+						lost = reader.lost;
+						this.#unwait(entry);
+						entry.keyed = false;
+					}
+					if (frame.type !== FrameType.video) {
+						// the G.711 track, once the picture has begun (AAC is cloud storage's); it never waits,
+						// but the video read before it goes first when it can
+						if (entry.waiting.length) this.#sendWaiting(entry);
+						if (entry.hears && session.stats.frames > 0 && frame.codec === (this.#o.audio === "pcma" ? Codec.pcma : Codec.pcmu) && session.sendAudio(frame.data, frame.timestamp))
+							this.#charge(entry, frame.size);
+						continue;
+					}
+					if (entry.waiting.length >= MAX_WAITING) this.#skipWaiting(entry);
+					entry.readGop = frame.gop;
+					entry.waiting.push(frame);
+					entry.waitingAt.push(this.#o.now());
 				}
-				if (frame.type !== FrameType.video) {
-					// the G.711 track, once the picture has begun (AAC is cloud storage's); it never waits,
-					// but the video read before it goes first when it can
-					if (entry.waiting.length) this.#sendWaiting(entry);
-					if (entry.hears && session.stats.frames > 0 && frame.codec === (this.#o.audio === "pcma" ? Codec.pcma : Codec.pcmu) && session.sendAudio(frame.data, frame.timestamp))
-						this.#charge(entry, frame.size);
-					continue;
-				}
-				if (entry.waiting.length >= MAX_WAITING) this.#skipWaiting(entry);
-				entry.readGop = frame.gop;
-				entry.waiting.push(frame);
-				entry.waitingAt.push(this.#o.now());
+				this.#sendWaiting(entry);
 			}
-			this.#sendWaiting(entry);
-		});
+			catch (error) {
+				this.#fail(entry, (error as Error).message);
+			}
+		};
 		let reader: RingReader;
 		try {
 			reader = new RingReader(this.#o.ring, { at: "live", onReadable: drain });
@@ -623,7 +623,13 @@ export class WebRtcEndpoint {
 		const ms = rate > 0 && rate !== Infinity ? Math.ceil(-entry.allowance.bytes * 1000 / rate) : TICK_MS;
 		entry.retry = Timer.set(() => {
 			entry.retry = undefined;
-			if (this.#entries.get(entry.id) === entry) this.#guard(entry, () => this.#sendWaiting(entry));
+			if (this.#entries.get(entry.id) !== entry) return;
+			try {
+				this.#sendWaiting(entry);
+			}
+			catch (error) {
+				this.#fail(entry, (error as Error).message);
+			}
 		}, Math.min(WAIT_MS, Math.max(RETRY_MIN_MS, ms)));
 	}
 
@@ -639,8 +645,7 @@ export class WebRtcEndpoint {
 		const at = this.#o.now();
 		for (const entry of [...this.#entries.values()]) {
 			const { session } = entry;
-			this.#guard(entry, () => session.tick());
-			if (this.#entries.get(entry.id) !== entry) continue;
+			session.tick();   // (contained: a failure shows in `failed`)
 			if (session.failed) this.#fail(entry, session.failed);
 			else if (session.closed) this.end(entry.id, "left");
 			else if (!session.connected && at - entry.since > CONNECT_MS) this.end(entry.id, `did not connect within ${CONNECT_MS / 1000} s`);

@@ -335,7 +335,12 @@ export class WebRtcSession {
 			this.stats.oversized++;
 			return;
 		}
-		this.#contain(() => this.#receive(datagram, address, port));
+		try {
+			this.#receive(datagram, address, port);
+		}
+		catch (error) {
+			this.#fail(error as Error);
+		}
 	}
 
 	#receive(datagram: ArrayBuffer, address: string, port: number): void {
@@ -452,20 +457,16 @@ export class WebRtcSession {
 
 	/** Time passing: the handshake's retransmissions; once connected, a sender report every SR_MS. */
 	tick(): void {
-		this.#contain(() => this.#tick());
-	}
-
-	/** `run`, its exception this session's failure (logged once): one viewer's packet, report or
-	 * timer never throws into the endpoint, the socket or the host's loop. */
-	#contain(run: () => void): void {
 		try {
-			run();
+			this.#tick();
 		}
 		catch (error) {
 			this.#fail(error as Error);
 		}
 	}
 
+	/** An exception a viewer's packet, report or timer provoked: this session's failure (logged once),
+	 * never thrown into the endpoint, the socket or the host's loop. */
 	#fail(error: Error): void {
 		if (this.#failed) return;
 		this.#failed = `${error.message}${(error as { code?: string }).code ? ` (${(error as { code?: string }).code})` : ""}`;
@@ -569,7 +570,14 @@ export class WebRtcSession {
 	}
 
 	/** The rest of the paced unit, from its timer or the viewer's feedback (the endpoint hears how it ended). */
-	readonly #paceLater = (): void => this.#contain(() => void this.#pace(true));
+	readonly #paceLater = (): void => {
+		try {
+			this.#pace(true);
+		}
+		catch (error) {
+			this.#fail(error as Error);
+		}
+	};
 
 	/** The packetizer's `step` on a unit: false when it cannot walk the unit's Annex-B (a frame
 	 * damaged at its source: a stray start code, a NAL unit the MTU cannot hold) — counted, and the
