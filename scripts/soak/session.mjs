@@ -4,6 +4,12 @@
 // `tokenOf` takes it for the WebRTC viewers' API token.
 import { randomBytes } from "node:crypto";
 
+/** A request during the run gives up after this long (the cloud may be down: the caller tries again). */
+const REQUEST_MS = 5000;
+/** Setting the run up (accounts made and granted): a hang guard, not a bound — on a loaded machine
+ * three accounts' scrypt at once took past REQUEST_MS and ended the soak before it began. */
+const SETUP_MS = 60_000;
+
 export class Session {
 	#cloud;
 	#user;
@@ -16,12 +22,13 @@ export class Session {
 		this.#password = password;
 	}
 
-	/** The cookie ("name=value"); signs in when there is none or `fresh`. Throws when the cloud is down. */
-	async cookie(fresh = false) {
+	/** The cookie ("name=value"); signs in when there is none or `fresh`. Throws when the cloud is
+	 * down (or does not answer within `timeoutMs`: a viewer's request during a fault gives up soon). */
+	async cookie(fresh = false, timeoutMs = REQUEST_MS) {
 		if (this.#cookie && !fresh) return this.#cookie;
 		const res = await fetch(`${this.#cloud}/v1/session`, {
 			method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ user: this.#user, password: this.#password }),
-			signal: AbortSignal.timeout(5000),
+			signal: AbortSignal.timeout(timeoutMs),
 		});
 		if (res.status !== 200) throw new Error(`sign-in: ${res.status}`);
 		this.#cookie = res.headers.get("set-cookie").split(";")[0];
@@ -29,8 +36,8 @@ export class Session {
 	}
 
 	/** fetch of `path` on the cloud with the session's cookie, signed in again once when refused (401). */
-	async call(path, init = {}) {
-		const go = async (fresh) => fetch(`${this.#cloud}${path}`, { ...init, headers: { ...init.headers, cookie: await this.cookie(fresh) }, signal: AbortSignal.timeout(5000) });
+	async call(path, init = {}, timeoutMs = REQUEST_MS) {
+		const go = async (fresh) => fetch(`${this.#cloud}${path}`, { ...init, headers: { ...init.headers, cookie: await this.cookie(fresh, timeoutMs) }, signal: AbortSignal.timeout(timeoutMs) });
 		const res = await go(false);
 		return res.status === 401 ? go(true) : res;
 	}
@@ -43,9 +50,9 @@ export class Session {
 export async function viewerAccount(admin, cloudUrl, name, device) {
 	const password = randomBytes(12).toString("hex");
 	const json = { "content-type": "application/json" };
-	const made = await admin.call("/v1/users", { method: "POST", headers: json, body: JSON.stringify({ name, password }) });
+	const made = await admin.call("/v1/users", { method: "POST", headers: json, body: JSON.stringify({ name, password }) }, SETUP_MS);
 	if (made.status !== 201) throw new Error(`user ${name}: ${made.status} ${await made.text()}`);
-	const granted = await admin.call(`/v1/users/${name}/devices/${device}`, { method: "PUT" });
+	const granted = await admin.call(`/v1/users/${name}/devices/${device}`, { method: "PUT" }, SETUP_MS);
 	if (granted.status >= 300) throw new Error(`grant ${device} to ${name}: ${granted.status} ${await granted.text()}`);
 	return new Session(cloudUrl, password, name);
 }
