@@ -43,7 +43,7 @@ test("WHEP through the cloud: aiortc decodes the camera's video straight from it
 	await eventually(async () => {
 		listed = (await (await admin.call("/v1/devices/rtc-cam/p2p")).json()).sessions.find((s) => s.wire === "webrtc" && s.connected);
 		return listed !== undefined;
-	}, 12_000);
+	}, 30_000);   // a liveness bound: connected on a quiet machine in about 1.5 s, past 12 s once in a loaded suite
 	t.log("in the cloud's list", listed);
 	t.is(listed.action, "live");
 	t.true(listed.rate > 0, "the camera reports what it sends");
@@ -56,7 +56,9 @@ test("WHEP through the cloud: aiortc decodes the camera's video straight from it
 	t.is(result.dtls, "connected");
 	t.true(result.frames >= 40, `${result.frames} frames decoded in 6 s (15 fps)`);
 	t.deepEqual([result.width, result.height], [640, 480]);
-	t.true(result.firstFrameS < 3, `first frame ${result.firstFrameS} s after the offer`);
+	// how soon is the bench's (webrtc product first_frame_ms): here only that the first frame comes
+	// while the viewer watches, on a machine however busy
+	t.true(result.firstFrameS < 6, `first frame ${result.firstFrameS} s after the offer`);
 	t.is(result.deleteStatus, 200);
 	// the camera's G.711 track, decoded by aiortc's own decoder: 20-ms frames at 8 kHz, a tone
 	t.is(result.audio.rate, 8000);

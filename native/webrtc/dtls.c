@@ -1,15 +1,25 @@
 /*
- * DTLS-SRTP over mbedTLS (dtls.h). Written against mbedTLS 2.28 (Debian; tested) with the few
- * calls mbedTLS 3 renamed behind MBEDTLS_VERSION_NUMBER (ESP-IDF 5: compiled only on a board).
+ * DTLS-SRTP over Mbed TLS (dtls.h), for the three lines the project meets: 2.28 (Debian 12: the
+ * Linux host), 3.6 (Debian 13: tests/mbedtls3.test.mjs) and 4.0 with TF-PSA-Crypto 1.0 (ESP-IDF 6:
+ * the board). What they name differently is behind the LINE_* tests below; hashing and the
+ * identity's key go through PSA, which all three have (2.28's PSA cannot hand a key to pk: there
+ * the key is made by the legacy ecp module).
  */
 #include "dtls.h"
 
 #include <string.h>
 
-#include "mbedtls/ecp.h"
-#include "mbedtls/sha256.h"
+#include "mbedtls/platform_util.h"
 #include "mbedtls/version.h"
 #include "mbedtls/x509_crt.h"
+#include "psa/crypto.h"
+
+#define LINE_3 (MBEDTLS_VERSION_NUMBER >= 0x03000000)    /* private fields, *_ret gone, export-keys callback on the context */
+#define LINE_36 (MBEDTLS_VERSION_NUMBER >= 0x03060000)   /* mbedtls_pk_copy_from_psa */
+#define LINE_4 (MBEDTLS_VERSION_NUMBER >= 0x04000000)    /* no RNG arguments: randomness is PSA's */
+#if !LINE_36
+#include "mbedtls/ecp.h"
+#endif
 
 
 /* DTLS record and handshake headers (RFC 6347 §4.1, §4.2.2). */
@@ -18,7 +28,7 @@
 
 #define SECRET_BYTES 48
 /* A field mbedTLS 3 made private (MBEDTLS_PRIVATE): read where no accessor exists. */
-#if MBEDTLS_VERSION_NUMBER >= 0x03000000
+#if LINE_3
 #define SSL_FIELD(ssl, f) ((ssl).MBEDTLS_PRIVATE(f))
 #else
 #define SSL_FIELD(ssl, f) ((ssl).f)
@@ -31,16 +41,19 @@ static const int kSuites[] = { MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, 
  * a multiple of the generator, from the precomputed table its signatures use: the camera's side of
  * a handshake is 49 M instructions with P-256, 58 M with X25519 (-m32, callgrind); on Debian's 2.28
  * the two are within 1 % (native/webrtc/README.md "Boards"). Browsers offer both. */
-static const mbedtls_ecp_group_id kCurves[] = { MBEDTLS_ECP_DP_SECP256R1, MBEDTLS_ECP_DP_CURVE25519, MBEDTLS_ECP_DP_NONE };
+#if LINE_3
+static const uint16_t kGroups[] = { MBEDTLS_SSL_IANA_TLS_GROUP_SECP256R1, MBEDTLS_SSL_IANA_TLS_GROUP_X25519, MBEDTLS_SSL_IANA_TLS_GROUP_NONE };
+#else
+static const mbedtls_ecp_group_id kGroups[] = { MBEDTLS_ECP_DP_SECP256R1, MBEDTLS_ECP_DP_CURVE25519, MBEDTLS_ECP_DP_NONE };
+#endif
 static const mbedtls_ssl_srtp_profile kProfiles[] = { MBEDTLS_TLS_SRTP_AES128_CM_HMAC_SHA1_80, MBEDTLS_TLS_SRTP_UNSET };
 
+/* A certificate's fingerprint: SHA-256 through PSA, the hash API every Mbed TLS line has. 0 or nonzero. */
 static int sha256(const uint8_t *data, size_t len, uint8_t out[32])
 {
-#if MBEDTLS_VERSION_NUMBER >= 0x03000000
-	return mbedtls_sha256(data, len, out, 0);
-#else
-	return mbedtls_sha256_ret(data, len, out, 0);
-#endif
+	size_t length = 0;
+	return psa_crypto_init() != PSA_SUCCESS || psa_hash_compute(PSA_ALG_SHA_256, data, len, out, 32, &length) != PSA_SUCCESS
+		|| length != 32;
 }
 
 /* DER written at the end of `buf` by mbedTLS, moved to its start; *len in: the size, out: the length. */
@@ -55,21 +68,46 @@ static int toFront(uint8_t *buf, size_t *len, int written)
 	return 0;
 }
 
+/* A P-256 private key from the caller's randomness, into `key`. 0 or nonzero. */
+static int newKey(mbedtls_pk_context *key, ivxs_dtls_random random, void *ctx)
+{
+#if LINE_36
+	/* 32 random bytes are a P-256 scalar unless 0 or at least the group order (a chance of 2^-32):
+	 * PSA refuses those, and the next draw is taken */
+	psa_key_attributes_t attributes = PSA_KEY_ATTRIBUTES_INIT;
+	psa_key_id_t id = 0;
+	uint8_t d[32];
+	int tries, failed = psa_crypto_init() != PSA_SUCCESS;
+	psa_set_key_type(&attributes, PSA_KEY_TYPE_ECC_KEY_PAIR(PSA_ECC_FAMILY_SECP_R1));
+	psa_set_key_bits(&attributes, 256);
+	psa_set_key_algorithm(&attributes, PSA_ALG_ECDSA(PSA_ALG_SHA_256));
+	psa_set_key_usage_flags(&attributes, PSA_KEY_USAGE_SIGN_HASH | PSA_KEY_USAGE_EXPORT);
+	for (tries = 0; !failed && !id && tries < 4; tries++)
+		failed = random(ctx, d, sizeof(d)) != 0 || (psa_import_key(&attributes, d, sizeof(d), &id) != PSA_SUCCESS && (id = 0, 0));
+	failed = failed || !id || mbedtls_pk_copy_from_psa(id, key) != 0;
+	psa_destroy_key(id);
+	psa_reset_key_attributes(&attributes);
+	mbedtls_platform_zeroize(d, sizeof(d));
+	return failed;
+#else
+	return mbedtls_pk_setup(key, mbedtls_pk_info_from_type(MBEDTLS_PK_ECKEY))
+		|| mbedtls_ecp_gen_key(MBEDTLS_ECP_DP_SECP256R1, mbedtls_pk_ec(*key), random, ctx);
+#endif
+}
+
 int ivxs_dtls_identity_create(ivxs_dtls_random random, void *ctx, uint8_t *keyDer, size_t *keyLen, uint8_t *certDer, size_t *certLen)
 {
 	mbedtls_pk_context key;
 	mbedtls_x509write_cert crt;
 	uint8_t serial[8];
 	int status = IVXS_WEBRTC_ECRYPTO;
-#if MBEDTLS_VERSION_NUMBER < 0x03000000
+#if !LINE_3
 	mbedtls_mpi serialMpi;
 	mbedtls_mpi_init(&serialMpi);
 #endif
 	mbedtls_pk_init(&key);
 	mbedtls_x509write_crt_init(&crt);
-	if (mbedtls_pk_setup(&key, mbedtls_pk_info_from_type(MBEDTLS_PK_ECKEY))
-			|| mbedtls_ecp_gen_key(MBEDTLS_ECP_DP_SECP256R1, mbedtls_pk_ec(key), random, ctx)
-			|| random(ctx, serial, sizeof(serial)))
+	if (newKey(&key, random, ctx) || random(ctx, serial, sizeof(serial)))
 		goto done;
 	serial[0] &= 0x7f;   /* a positive serial number */
 	mbedtls_x509write_crt_set_version(&crt, MBEDTLS_X509_CRT_VERSION_3);
@@ -79,18 +117,23 @@ int ivxs_dtls_identity_create(ivxs_dtls_random random, void *ctx, uint8_t *keyDe
 	if (mbedtls_x509write_crt_set_subject_name(&crt, "CN=ivxs") || mbedtls_x509write_crt_set_issuer_name(&crt, "CN=ivxs")
 			|| mbedtls_x509write_crt_set_validity(&crt, "20200101000000", "20491231235959"))
 		goto done;
-#if MBEDTLS_VERSION_NUMBER >= 0x03000000
+#if LINE_3
 	if (mbedtls_x509write_crt_set_serial_raw(&crt, serial, sizeof(serial)))
 		goto done;
 #else
 	if (mbedtls_mpi_read_binary(&serialMpi, serial, sizeof(serial)) || mbedtls_x509write_crt_set_serial(&crt, &serialMpi))
 		goto done;
 #endif
-	if ((status = toFront(certDer, certLen, mbedtls_x509write_crt_der(&crt, certDer, *certLen, random, ctx))))
+#if LINE_4
+	status = toFront(certDer, certLen, mbedtls_x509write_crt_der(&crt, certDer, *certLen));
+#else
+	status = toFront(certDer, certLen, mbedtls_x509write_crt_der(&crt, certDer, *certLen, random, ctx));
+#endif
+	if (status)
 		goto done;
 	status = toFront(keyDer, keyLen, mbedtls_pk_write_key_der(&key, keyDer, *keyLen));
 done:
-#if MBEDTLS_VERSION_NUMBER < 0x03000000
+#if !LINE_3
 	mbedtls_mpi_free(&serialMpi);
 #endif
 	mbedtls_x509write_crt_free(&crt);
@@ -103,13 +146,17 @@ int ivxs_dtls_identity_load(ivxs_dtls_identity *id, const uint8_t *keyDer, size_
 	int failed;
 	mbedtls_pk_init(&id->key);
 	mbedtls_x509_crt_init(&id->cert);
-#if MBEDTLS_VERSION_NUMBER >= 0x03000000
+#if LINE_3 && !LINE_4
 	failed = mbedtls_pk_parse_key(&id->key, keyDer, keyLen, NULL, 0, NULL, NULL) != 0;   /* an EC key needs no RNG to parse */
 #else
 	failed = mbedtls_pk_parse_key(&id->key, keyDer, keyLen, NULL, 0) != 0;
 #endif
 	failed = failed || mbedtls_x509_crt_parse_der(&id->cert, certDer, certLen) != 0
+#if LINE_4
+		|| !mbedtls_pk_can_do_psa(&id->key, PSA_ALG_ECDSA(PSA_ALG_SHA_256), PSA_KEY_USAGE_SIGN_HASH)
+#else
 		|| !mbedtls_pk_can_do(&id->key, MBEDTLS_PK_ECDSA)
+#endif
 		|| sha256(id->cert.raw.p, id->cert.raw.len, id->fingerprint) != 0;
 	if (failed) {
 		ivxs_dtls_identity_free(id);
@@ -178,7 +225,7 @@ static int verify(void *ctx, mbedtls_x509_crt *crt, int depth, uint32_t *flags)
 }
 
 /* The master secret and both randoms, kept for the exporter (RFC 5705) once the keys are made. */
-#if MBEDTLS_VERSION_NUMBER >= 0x03000000
+#if LINE_3
 static void keepSecret(void *ctx, mbedtls_ssl_key_export_type type, const unsigned char *secret, size_t secretLen,
 		const unsigned char clientRandom[32], const unsigned char serverRandom[32], mbedtls_tls_prf_types prf)
 {
@@ -197,7 +244,7 @@ static int keepSecret(void *ctx, const unsigned char *secret, const unsigned cha
 	memcpy(d->secret + SECRET_BYTES + 32, serverRandom, 32);
 	d->prf = prf;
 	d->haveSecret = 1;
-#if MBEDTLS_VERSION_NUMBER < 0x03000000
+#if !LINE_3
 	return 0;
 #endif
 }
@@ -217,10 +264,19 @@ int ivxs_dtls_setup(ivxs_dtls *d, const ivxs_dtls_identity *id, int role, const 
 	failed = mbedtls_ssl_config_defaults(&d->conf, role == IVXS_DTLS_SERVER ? MBEDTLS_SSL_IS_SERVER : MBEDTLS_SSL_IS_CLIENT,
 			MBEDTLS_SSL_TRANSPORT_DATAGRAM, MBEDTLS_SSL_PRESET_DEFAULT) != 0;
 	if (!failed) {
+#if LINE_4
+		(void)random, (void)randomCtx;   /* the handshake draws from PSA's RNG (the board's hardware one) */
+#else
 		mbedtls_ssl_conf_rng(&d->conf, random, randomCtx);
+#endif
+#if LINE_3
+		mbedtls_ssl_conf_min_tls_version(&d->conf, MBEDTLS_SSL_VERSION_TLS1_2);   /* DTLS 1.2 */
+		mbedtls_ssl_conf_groups(&d->conf, kGroups);
+#else
 		mbedtls_ssl_conf_min_version(&d->conf, MBEDTLS_SSL_MAJOR_VERSION_3, MBEDTLS_SSL_MINOR_VERSION_3);   /* DTLS 1.2 */
+		mbedtls_ssl_conf_curves(&d->conf, kGroups);
+#endif
 		mbedtls_ssl_conf_ciphersuites(&d->conf, kSuites);
-		mbedtls_ssl_conf_curves(&d->conf, kCurves);
 		/* the fingerprint is the trust: no CA; OPTIONAL so a missing chain is no error, the callback and the
 		 * check after the handshake refuse a wrong or missing certificate (the server asks for one) */
 		mbedtls_ssl_conf_authmode(&d->conf, MBEDTLS_SSL_VERIFY_OPTIONAL);
@@ -232,7 +288,7 @@ int ivxs_dtls_setup(ivxs_dtls *d, const ivxs_dtls_identity *id, int role, const 
 		failed = mbedtls_ssl_conf_own_cert(&d->conf, (mbedtls_x509_crt *)&id->cert, (mbedtls_pk_context *)&id->key) != 0
 			|| mbedtls_ssl_conf_dtls_srtp_protection_profiles(&d->conf, kProfiles) != 0;
 		mbedtls_ssl_conf_srtp_mki_value_supported(&d->conf, MBEDTLS_SSL_DTLS_SRTP_MKI_UNSUPPORTED);
-#if MBEDTLS_VERSION_NUMBER < 0x03000000
+#if !LINE_3
 		mbedtls_ssl_conf_export_keys_ext_cb(&d->conf, keepSecret, d);
 #endif
 	}
@@ -241,7 +297,7 @@ int ivxs_dtls_setup(ivxs_dtls *d, const ivxs_dtls_identity *id, int role, const 
 		ivxs_dtls_free(d);
 		return IVXS_WEBRTC_ECRYPTO;
 	}
-#if MBEDTLS_VERSION_NUMBER >= 0x03000000
+#if LINE_3
 	mbedtls_ssl_set_export_keys_cb(&d->ssl, keepSecret, d);
 #endif
 	mbedtls_ssl_set_bio(&d->ssl, d, bioSend, bioRecv, NULL);
@@ -268,6 +324,62 @@ static void put48(uint8_t *p, uint64_t v)
 		p[i] = (uint8_t)v;
 }
 
+/* ---- AES-128-GCM of the settled records (dtls.h: PSA's, or 2.28's legacy module) ---- */
+
+static int gcmKey(ivxs_dtls_gcm *g, const uint8_t key[16])
+{
+#if LINE_36
+	psa_key_attributes_t attributes = PSA_KEY_ATTRIBUTES_INIT;
+	psa_status_t status = psa_crypto_init();
+	*g = 0;
+	psa_set_key_type(&attributes, PSA_KEY_TYPE_AES);
+	psa_set_key_bits(&attributes, 128);
+	psa_set_key_algorithm(&attributes, PSA_ALG_GCM);
+	psa_set_key_usage_flags(&attributes, PSA_KEY_USAGE_ENCRYPT | PSA_KEY_USAGE_DECRYPT);
+	if (status == PSA_SUCCESS)
+		status = psa_import_key(&attributes, key, 16, g);
+	psa_reset_key_attributes(&attributes);
+	return status != PSA_SUCCESS;
+#else
+	mbedtls_gcm_init(g);
+	return mbedtls_gcm_setkey(g, MBEDTLS_CIPHER_ID_AES, key, 128) != 0;
+#endif
+}
+
+static void gcmFree(ivxs_dtls_gcm *g)
+{
+#if LINE_36
+	psa_destroy_key(*g);
+	*g = 0;
+#else
+	mbedtls_gcm_free(g);
+#endif
+}
+
+/* `len` bytes of `plain` sealed into `out`: the ciphertext, then the tag. 0 or nonzero. */
+static int gcmSeal(ivxs_dtls_gcm *g, const uint8_t nonce[12], const uint8_t aad[13], const uint8_t *plain, size_t len, uint8_t *out)
+{
+#if LINE_36
+	size_t written = 0;
+	return psa_aead_encrypt(*g, PSA_ALG_GCM, nonce, 12, aad, 13, plain, len, out, len + GCM_TAG, &written) != PSA_SUCCESS
+		|| written != len + GCM_TAG;
+#else
+	return mbedtls_gcm_crypt_and_tag(g, MBEDTLS_GCM_ENCRYPT, len, nonce, 12, aad, 13, plain, out, GCM_TAG, out + len) != 0;
+#endif
+}
+
+/* `len` bytes of ciphertext followed by the tag, opened into `plain`: 0, or nonzero (forged, damaged). */
+static int gcmOpen(ivxs_dtls_gcm *g, const uint8_t nonce[12], const uint8_t aad[13], const uint8_t *sealed, size_t len, uint8_t *plain)
+{
+#if LINE_36
+	size_t written = 0;
+	return psa_aead_decrypt(*g, PSA_ALG_GCM, nonce, 12, aad, 13, sealed, len + GCM_TAG, plain, len, &written) != PSA_SUCCESS
+		|| written != len;
+#else
+	return mbedtls_gcm_auth_decrypt(g, len, nonce, 12, aad, 13, sealed + len, GCM_TAG, sealed, plain) != 0;
+#endif
+}
+
 int ivxs_dtls_settle(ivxs_dtls *d)
 {
 	uint8_t block[KEY_BLOCK], random[64];
@@ -278,11 +390,9 @@ int ivxs_dtls_settle(ivxs_dtls *d)
 	/* TLS 1.2's key expansion (RFC 5246 §6.3): PRF(master secret, "key expansion", server random + client random) */
 	memcpy(random, d->secret + SECRET_BYTES + 32, 32);
 	memcpy(random + 32, d->secret + SECRET_BYTES, 32);
-	mbedtls_gcm_init(&d->seal);
-	mbedtls_gcm_init(&d->open);
-	failed = !d->haveSecret || mbedtls_ssl_tls_prf(d->prf, d->secret, SECRET_BYTES, "key expansion", random, sizeof(random), block, sizeof(block))
-		|| mbedtls_gcm_setkey(&d->seal, MBEDTLS_CIPHER_ID_AES, block + (server ? 16 : 0), 128)
-		|| mbedtls_gcm_setkey(&d->open, MBEDTLS_CIPHER_ID_AES, block + (server ? 0 : 16), 128);
+	failed = !d->haveSecret || mbedtls_ssl_tls_prf(d->prf, d->secret, SECRET_BYTES, "key expansion", random, sizeof(random), block, sizeof(block));
+	failed = gcmKey(&d->seal, block + (server ? 16 : 0)) || failed;   /* both made, for both to be freed */
+	failed = gcmKey(&d->open, block + (server ? 0 : 16)) || failed;
 	memcpy(d->sealSalt, block + 32 + (server ? 4 : 0), 4);
 	memcpy(d->openSalt, block + 32 + (server ? 0 : 4), 4);
 	memset(block, 0, sizeof(block));
@@ -290,8 +400,8 @@ int ivxs_dtls_settle(ivxs_dtls *d)
 	ctr = SSL_FIELD(d->ssl, cur_out_ctr);
 	d->sealSeq = get48(ctr + 2);
 	if (failed || ctr[0] != 0 || ctr[1] != 1) {   /* (epoch 1: a first handshake's, the only one this core does) */
-		mbedtls_gcm_free(&d->seal);
-		mbedtls_gcm_free(&d->open);
+		gcmFree(&d->seal);
+		gcmFree(&d->open);
 		d->failure = IVXS_WEBRTC_ECRYPTO;
 		return d->failure;
 	}
@@ -330,8 +440,7 @@ static int sealRecord(ivxs_dtls *d, uint8_t type, const uint8_t *data, size_t le
 	out[11] = (uint8_t)(body >> 8), out[12] = (uint8_t)body;
 	memcpy(out + RECORD, out + 3, GCM_EXPLICIT);   /* the explicit nonce: the record's epoch and number, as mbedTLS's */
 	gcmInputs(d->sealSalt, out + RECORD, out, len, nonce, aad);
-	if (mbedtls_gcm_crypt_and_tag(&d->seal, MBEDTLS_GCM_ENCRYPT, len, nonce, sizeof(nonce), aad, sizeof(aad), data,
-			out + RECORD + GCM_EXPLICIT, GCM_TAG, out + RECORD + GCM_EXPLICIT + len))
+	if (gcmSeal(&d->seal, nonce, aad, data, len, out + RECORD + GCM_EXPLICIT))
 		return IVXS_WEBRTC_ECRYPTO;
 	d->sealSeq++;   /* used, sent or not: a nonce is never used twice */
 	return d->send(d->sendCtx, out, RECORD + body) ? IVXS_WEBRTC_EFULL : 0;
@@ -359,8 +468,7 @@ static int openRecords(ivxs_dtls *d, const uint8_t *datagram, size_t len)
 			continue;   /* replayed, or older than the window */
 		plainLen = body - GCM_EXPLICIT - GCM_TAG;
 		gcmInputs(d->openSalt, rec + RECORD, rec, plainLen, nonce, aad);
-		if (mbedtls_gcm_auth_decrypt(&d->open, plainLen, nonce, sizeof(nonce), aad, sizeof(aad), rec + RECORD + GCM_EXPLICIT + plainLen, GCM_TAG,
-				rec + RECORD + GCM_EXPLICIT, d->hello))
+		if (gcmOpen(&d->open, nonce, aad, rec + RECORD + GCM_EXPLICIT, plainLen, d->hello))
 			continue;   /* forged or damaged */
 		if (seq > d->openTop) {
 			d->openSeen = seq - d->openTop >= 64 ? 1 : d->openSeen << (seq - d->openTop) | 1;
@@ -579,8 +687,8 @@ int ivxs_dtls_tls_error(const ivxs_dtls *d)
 void ivxs_dtls_free(ivxs_dtls *d)
 {
 	if (d->settled) {
-		mbedtls_gcm_free(&d->seal);
-		mbedtls_gcm_free(&d->open);
+		gcmFree(&d->seal);
+		gcmFree(&d->open);
 		d->settled = 0;
 	}
 	mbedtls_ssl_free(&d->ssl);   /* (settled: already freed, and zeroed: nothing to do again) */

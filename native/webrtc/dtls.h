@@ -16,13 +16,21 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "mbedtls/gcm.h"
 #include "mbedtls/pk.h"
 #include "mbedtls/ssl.h"
 #include "mbedtls/x509_crt.h"
 
 #include "srtp.h"
 #include "webrtc.h"
+
+/* AES-128-GCM for the settled records: a key in PSA's key store, or on Mbed TLS 2.28 (Debian 12's
+ * key store holds 32 keys for the process) the legacy module's context — as srtp.h's AES. */
+#if MBEDTLS_VERSION_NUMBER >= 0x03060000
+typedef psa_key_id_t ivxs_dtls_gcm;
+#else
+#include "mbedtls/gcm.h"
+typedef mbedtls_gcm_context ivxs_dtls_gcm;
+#endif
 
 #define IVXS_DTLS_FINGERPRINT_BYTES 32   /* SHA-256 */
 #define IVXS_DTLS_MTU 1200               /* the largest datagram the handshake sends (ICE paths carry it) */
@@ -76,7 +84,7 @@ typedef struct {
 	/* settled (ivxs_dtls_settle): mbedTLS's context — its 2 × 16 KiB record buffers, the handshake's
 	 * state — freed; the application data in AES-128-GCM records of our own (RFC 5288, 6347 §4.1) */
 	int settled;
-	mbedtls_gcm_context seal, open;
+	ivxs_dtls_gcm seal, open;
 	uint8_t sealSalt[4], openSalt[4];
 	uint64_t sealSeq;                    /* the next record's sequence number (epoch 1) */
 	uint64_t openTop, openSeen;          /* the largest sequence number taken, and the 64 at and below it (bit i: top − i) */

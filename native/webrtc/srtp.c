@@ -5,28 +5,60 @@
 
 #include <string.h>
 
-#include "mbedtls/version.h"
-
-/* mbedTLS 3 (ESP-IDF 5) dropped the _ret suffixes that 2.28 (Debian) still needs. */
-#if MBEDTLS_VERSION_NUMBER >= 0x03000000
-#define sha1_starts mbedtls_sha1_starts
-#define sha1_update mbedtls_sha1_update
-#define sha1_finish mbedtls_sha1_finish
-#else
-#define sha1_starts mbedtls_sha1_starts_ret
-#define sha1_update mbedtls_sha1_update_ret
-#define sha1_finish mbedtls_sha1_finish_ret
-#endif
-
 #define AUTH_KEY_BYTES 20
 #define SRTCP_E 0x80000000u
 
 static uint32_t get32(const uint8_t *p) { return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]; }
 static void put32(uint8_t *p, uint32_t v) { p[0] = (uint8_t)(v >> 24); p[1] = (uint8_t)(v >> 16); p[2] = (uint8_t)(v >> 8); p[3] = (uint8_t)v; }
 
-/* AES-CM (§4.1.1): data ^= AES(iv + block counter), the counter in the IV's last 16 bits. */
-static int aesCm(mbedtls_aes_context *aes, const uint8_t iv[16], uint8_t *data, size_t len)
+#define PSA_AES (MBEDTLS_VERSION_NUMBER >= 0x03060000)   /* srtp.h: which AES */
+
+/* An AES-128 key for AES-CM. 0 or IVXS_WEBRTC_ECRYPTO. */
+static int cipherKey(ivxs_srtp_cipher *c, const uint8_t key[IVXS_SRTP_KEY_BYTES])
 {
+#if PSA_AES
+	psa_key_attributes_t attributes = PSA_KEY_ATTRIBUTES_INIT;
+	psa_status_t status = psa_crypto_init();
+	*c = 0;
+	psa_set_key_type(&attributes, PSA_KEY_TYPE_AES);
+	psa_set_key_bits(&attributes, 8 * IVXS_SRTP_KEY_BYTES);
+	psa_set_key_algorithm(&attributes, PSA_ALG_CTR);
+	psa_set_key_usage_flags(&attributes, PSA_KEY_USAGE_ENCRYPT);
+	if (status == PSA_SUCCESS)
+		status = psa_import_key(&attributes, key, IVXS_SRTP_KEY_BYTES, c);
+	psa_reset_key_attributes(&attributes);
+	return status == PSA_SUCCESS ? 0 : IVXS_WEBRTC_ECRYPTO;
+#else
+	mbedtls_aes_init(c);
+	return mbedtls_aes_setkey_enc(c, key, 8 * IVXS_SRTP_KEY_BYTES) ? IVXS_WEBRTC_ECRYPTO : 0;
+#endif
+}
+
+static void cipherFree(ivxs_srtp_cipher *c)
+{
+#if PSA_AES
+	psa_destroy_key(*c);   /* 0: none */
+	*c = 0;
+#else
+	mbedtls_aes_free(c);
+#endif
+}
+
+/* AES-CM (§4.1.1): data ^= AES(iv + block counter), the counter in the IV's last 16 bits. Every IV
+ * here has those bits 0 (§4.1.1, §4.3.1), so AES-CM is AES-CTR's 128-bit counter from the IV for
+ * any packet under 2^16 blocks. */
+static int aesCm(const ivxs_srtp_cipher *c, const uint8_t iv[16], uint8_t *data, size_t len)
+{
+#if PSA_AES
+	psa_cipher_operation_t op = PSA_CIPHER_OPERATION_INIT;
+	size_t n = 0, m = 0;
+	int failed = psa_cipher_encrypt_setup(&op, *c, PSA_ALG_CTR) != PSA_SUCCESS
+		|| psa_cipher_set_iv(&op, iv, 16) != PSA_SUCCESS
+		|| psa_cipher_update(&op, data, len, data, len, &n) != PSA_SUCCESS
+		|| psa_cipher_finish(&op, data + n, len - n, &m) != PSA_SUCCESS || n + m != len;
+	psa_cipher_abort(&op);
+	return failed ? IVXS_WEBRTC_ECRYPTO : 0;
+#else
 	uint8_t block[16], stream[16];
 	uint32_t counter = 0;
 	size_t i, n;
@@ -34,46 +66,57 @@ static int aesCm(mbedtls_aes_context *aes, const uint8_t iv[16], uint8_t *data, 
 	for (; len; data += n, len -= n, counter++) {
 		block[14] = (uint8_t)(iv[14] ^ (counter >> 8));
 		block[15] = (uint8_t)(iv[15] ^ counter);
-		if (mbedtls_aes_crypt_ecb(aes, MBEDTLS_AES_ENCRYPT, block, stream))
+		if (mbedtls_aes_crypt_ecb((mbedtls_aes_context *)c, MBEDTLS_AES_ENCRYPT, block, stream))
 			return IVXS_WEBRTC_ECRYPTO;
 		n = len < 16 ? len : 16;
 		for (i = 0; i < n; i++)
 			data[i] ^= stream[i];
 	}
 	return 0;
+#endif
 }
 
+/* The pads' hash states (§4.2's HMAC-SHA1, RFC 2104), each hashed once per session; a packet's tag
+ * clones them. Through PSA's hash API, the one every Mbed TLS line has (and the S3's SHA engine
+ * behind it on the board): PSA's own HMAC would hash both pads again for every packet. */
 static int hmacInit(ivxs_srtp_hmac *h, const uint8_t key[AUTH_KEY_BYTES])
 {
 	uint8_t pad[64];
-	int i;
-	mbedtls_sha1_init(&h->inner);
-	mbedtls_sha1_init(&h->outer);
+	int i, failed;
 	memset(pad, 0x36, sizeof(pad));
 	for (i = 0; i < AUTH_KEY_BYTES; i++)
 		pad[i] ^= key[i];
-	if (sha1_starts(&h->inner) || sha1_update(&h->inner, pad, sizeof(pad)))
-		return IVXS_WEBRTC_ECRYPTO;
+	failed = psa_crypto_init() != PSA_SUCCESS
+		|| psa_hash_setup(&h->inner, PSA_ALG_SHA_1) != PSA_SUCCESS || psa_hash_update(&h->inner, pad, sizeof(pad)) != PSA_SUCCESS;
 	memset(pad, 0x5c, sizeof(pad));
 	for (i = 0; i < AUTH_KEY_BYTES; i++)
 		pad[i] ^= key[i];
-	if (sha1_starts(&h->outer) || sha1_update(&h->outer, pad, sizeof(pad)))
-		return IVXS_WEBRTC_ECRYPTO;
-	return 0;
+	failed = failed
+		|| psa_hash_setup(&h->outer, PSA_ALG_SHA_1) != PSA_SUCCESS || psa_hash_update(&h->outer, pad, sizeof(pad)) != PSA_SUCCESS;
+	memset(pad, 0, sizeof(pad));
+	return failed ? IVXS_WEBRTC_ECRYPTO : 0;
+}
+
+static void hmacFree(ivxs_srtp_hmac *h)
+{
+	psa_hash_abort(&h->inner);
+	psa_hash_abort(&h->outer);
 }
 
 /* The 80-bit tag of `data` followed by the 4 bytes of `tail` (§4.2: the ROC, or SRTCP's E||index). */
 static int hmacTag(const ivxs_srtp_hmac *h, const uint8_t *data, size_t len, const uint8_t tail[4], uint8_t tag[IVXS_SRTP_TAG_BYTES])
 {
-	mbedtls_sha1_context c;
+	psa_hash_operation_t c = PSA_HASH_OPERATION_INIT;
 	uint8_t digest[20];
-	int failed;
-	mbedtls_sha1_init(&c);
-	mbedtls_sha1_clone(&c, &h->inner);
-	failed = sha1_update(&c, data, len) || sha1_update(&c, tail, 4) || sha1_finish(&c, digest);
-	mbedtls_sha1_clone(&c, &h->outer);
-	failed = failed || sha1_update(&c, digest, sizeof(digest)) || sha1_finish(&c, digest);
-	mbedtls_sha1_free(&c);
+	size_t length = 0;
+	int failed = psa_hash_clone(&h->inner, &c) != PSA_SUCCESS
+		|| psa_hash_update(&c, data, len) != PSA_SUCCESS || psa_hash_update(&c, tail, 4) != PSA_SUCCESS
+		|| psa_hash_finish(&c, digest, sizeof(digest), &length) != PSA_SUCCESS;
+	psa_hash_abort(&c);   /* finished or failed: either way inactive, ready for the clone below */
+	failed = failed || psa_hash_clone(&h->outer, &c) != PSA_SUCCESS
+		|| psa_hash_update(&c, digest, sizeof(digest)) != PSA_SUCCESS
+		|| psa_hash_finish(&c, digest, sizeof(digest), &length) != PSA_SUCCESS;
+	psa_hash_abort(&c);
 	memcpy(tag, digest, IVXS_SRTP_TAG_BYTES);
 	return failed ? IVXS_WEBRTC_ECRYPTO : 0;
 }
@@ -90,7 +133,7 @@ static int tagsEqual(const uint8_t *a, const uint8_t *b)
 
 /* §4.3.1 with a key derivation rate of 0: AES-CM under the master key from
  * IV = (master salt XOR label at byte 7) · 2^16. */
-static int derive(mbedtls_aes_context *master, const uint8_t salt[IVXS_SRTP_SALT_BYTES], uint8_t label, uint8_t *out, size_t len)
+static int derive(const ivxs_srtp_cipher *master, const uint8_t salt[IVXS_SRTP_SALT_BYTES], uint8_t label, uint8_t *out, size_t len)
 {
 	uint8_t iv[16] = { 0 };
 	memcpy(iv, salt, IVXS_SRTP_SALT_BYTES);
@@ -99,7 +142,7 @@ static int derive(mbedtls_aes_context *master, const uint8_t salt[IVXS_SRTP_SALT
 	return aesCm(master, iv, out, len);
 }
 
-static int deriveKeys(ivxs_srtp_keys *k, mbedtls_aes_context *master, const uint8_t salt[IVXS_SRTP_SALT_BYTES], uint8_t label)
+static int deriveKeys(ivxs_srtp_keys *k, const ivxs_srtp_cipher *master, const uint8_t salt[IVXS_SRTP_SALT_BYTES], uint8_t label)
 {
 	uint8_t key[IVXS_SRTP_KEY_BYTES], auth[AUTH_KEY_BYTES];
 	int status = derive(master, salt, label, key, sizeof(key));
@@ -107,8 +150,8 @@ static int deriveKeys(ivxs_srtp_keys *k, mbedtls_aes_context *master, const uint
 		status = derive(master, salt, (uint8_t)(label + 1), auth, sizeof(auth));
 	if (!status)
 		status = derive(master, salt, (uint8_t)(label + 2), k->salt, sizeof(k->salt));
-	if (!status && mbedtls_aes_setkey_enc(&k->key, key, 8 * IVXS_SRTP_KEY_BYTES))
-		status = IVXS_WEBRTC_ECRYPTO;
+	if (!status)
+		status = cipherKey(&k->key, key);
 	if (!status)
 		status = hmacInit(&k->auth, auth);
 	memset(key, 0, sizeof(key));
@@ -118,22 +161,15 @@ static int deriveKeys(ivxs_srtp_keys *k, mbedtls_aes_context *master, const uint
 
 int ivxs_srtp_init(ivxs_srtp *s, const uint8_t key[IVXS_SRTP_KEY_BYTES], const uint8_t salt[IVXS_SRTP_SALT_BYTES])
 {
-	mbedtls_aes_context master;
+	ivxs_srtp_cipher master;
 	int status;
 	memset(s, 0, sizeof(*s));
-	mbedtls_aes_init(&s->rtp.key);
-	mbedtls_aes_init(&s->rtcp.key);
-	mbedtls_sha1_init(&s->rtp.auth.inner);
-	mbedtls_sha1_init(&s->rtp.auth.outer);
-	mbedtls_sha1_init(&s->rtcp.auth.inner);
-	mbedtls_sha1_init(&s->rtcp.auth.outer);
-	mbedtls_aes_init(&master);
-	status = mbedtls_aes_setkey_enc(&master, key, 8 * IVXS_SRTP_KEY_BYTES) ? IVXS_WEBRTC_ECRYPTO : 0;
+	status = cipherKey(&master, key);
 	if (!status)
 		status = deriveKeys(&s->rtp, &master, salt, 0x00);   /* labels 0, 1, 2 */
 	if (!status)
 		status = deriveKeys(&s->rtcp, &master, salt, 0x03);  /* labels 3, 4, 5 */
-	mbedtls_aes_free(&master);
+	cipherFree(&master);
 	if (status)
 		ivxs_srtp_free(s);
 	return status;
@@ -141,12 +177,10 @@ int ivxs_srtp_init(ivxs_srtp *s, const uint8_t key[IVXS_SRTP_KEY_BYTES], const u
 
 void ivxs_srtp_free(ivxs_srtp *s)
 {
-	mbedtls_aes_free(&s->rtp.key);
-	mbedtls_aes_free(&s->rtcp.key);
-	mbedtls_sha1_free(&s->rtp.auth.inner);
-	mbedtls_sha1_free(&s->rtp.auth.outer);
-	mbedtls_sha1_free(&s->rtcp.auth.inner);
-	mbedtls_sha1_free(&s->rtcp.auth.outer);
+	cipherFree(&s->rtp.key);
+	cipherFree(&s->rtcp.key);
+	hmacFree(&s->rtp.auth);
+	hmacFree(&s->rtcp.auth);
 	memset(s, 0, sizeof(*s));
 }
 

@@ -1,9 +1,11 @@
 /*
  * SRTP and SRTCP (RFC 3711) with the one protection profile every browser offers,
  * SRTP_AES128_CM_HMAC_SHA1_80 (RFC 5764 §4.1.2): AES-128 in counter mode, HMAC-SHA1 tags of 80 bits.
- * An I/O-free core over mbedTLS's primitives (AES, SHA-1), the library every ivxs host already
- * links — no second crypto library on a board. No allocation: a context is a plain struct, packets
- * are protected and unprotected in place.
+ * An I/O-free core over Mbed TLS's PSA Crypto API (AES, SHA-1), the library every ivxs host already
+ * links — no second crypto library on a board, whose AES and SHA engines PSA's drivers reach. A
+ * context is a plain struct (its AES keys in PSA's key store), packets are protected and
+ * unprotected in place. On Mbed TLS 2.28 (Debian 12: the Linux host), whose key store holds 32
+ * keys for the whole process, AES is the legacy module's instead: a camera there keeps 32 viewers.
  *
  * One context is one direction of one DTLS-SRTP association: the keys it was made with
  * (RFC 5764 §4.2: the client's or the server's master key and salt), the streams it has seen
@@ -15,8 +17,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "mbedtls/version.h"
+#include "psa/crypto.h"
+#if MBEDTLS_VERSION_NUMBER < 0x03060000
 #include "mbedtls/aes.h"
-#include "mbedtls/sha1.h"
+typedef mbedtls_aes_context ivxs_srtp_cipher;
+#else
+typedef psa_key_id_t ivxs_srtp_cipher;   /* an AES-128 key for PSA_ALG_CTR (0: none) */
+#endif
 
 #include "webrtc.h"
 
@@ -29,11 +37,11 @@
 
 /* HMAC-SHA1 with its key's inner and outer pads hashed once (no per-packet key schedule). */
 typedef struct {
-	mbedtls_sha1_context inner, outer;
+	psa_hash_operation_t inner, outer;
 } ivxs_srtp_hmac;
 
 typedef struct {
-	mbedtls_aes_context key;
+	ivxs_srtp_cipher key;
 	uint8_t salt[IVXS_SRTP_SALT_BYTES];
 	ivxs_srtp_hmac auth;
 } ivxs_srtp_keys;

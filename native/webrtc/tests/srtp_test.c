@@ -36,27 +36,39 @@ static size_t rtp(uint8_t *p, uint16_t seq, uint32_t ssrc, size_t payload)
 
 static void test_key_derivation(void)
 {
-	uint8_t key[16], salt[14], cipherKey[16], cipherSalt[14], authKey[20], zero[16] = { 0 }, a[16], b[16], packet[128], tag[20];
+	uint8_t key[16], salt[14], cipherKey[16], cipherSalt[14], authKey[20], a[16], b[16], packet[128], tag[20];
+	uint8_t iv[16] = { 0 }, plain[128];
 	ivxs_srtp s;
-	mbedtls_aes_context expected;
-	size_t n, out;
+	psa_key_attributes_t attributes = PSA_KEY_ATTRIBUTES_INIT;
+	psa_key_id_t expected = 0;
+	size_t n, out, i, written;
 	hex("E1F97A0D3E018BE0D64FA32C06DE4139", key, 16);
 	hex("0EC675AD498AFEEBB6960B3AABE6", salt, 14);
 	hex("C61E7A93744F39EE10734AFE3FF7A087", cipherKey, 16);
 	hex("30CBBC08863D8C85D49DB34A9AE1", cipherSalt, 14);
 	hex("CEBE321F6FF7716B6FD4AB49AF256A156D38BAA4", authKey, 20);
-	mbedtls_aes_init(&expected);
 	CHECK_EQ(ivxs_srtp_init(&s, key, salt), 0);
 	CHECK(!memcmp(s.rtp.salt, cipherSalt, 14));
-	/* the session key, seen through what it encrypts */
-	CHECK(!mbedtls_aes_setkey_enc(&expected, cipherKey, 128));
-	CHECK(!mbedtls_aes_crypt_ecb(&expected, MBEDTLS_AES_ENCRYPT, zero, a));
-	CHECK(!mbedtls_aes_crypt_ecb(&s.rtp.key, MBEDTLS_AES_ENCRYPT, zero, b));
-	CHECK(!memcmp(a, b, 16));
-	/* the session authentication key, seen through a tag: HMAC-SHA1(packet || ROC 0), 80 bits */
+	/* the session key, seen through what it encrypts: a packet's first keystream block is
+	 * AES(cipher key, IV) with IV = salt·2^16 ⊕ SSRC·2^64 ⊕ index·2^16 (§4.1.1) — AES here as an ECB
+	 * block of its own */
 	n = rtp(packet, 1, 0xcafe, 40);
+	memcpy(plain, packet, n);
 	CHECK_EQ(ivxs_srtp_protect(&s, packet, n, sizeof(packet), &out), 0);
 	CHECK_EQ(out, n + IVXS_SRTP_TAG_BYTES);
+	memcpy(iv, cipherSalt, 14);
+	iv[6] ^= 0xca, iv[7] ^= 0xfe;   /* the SSRC in bytes 4…7 */
+	iv[13] ^= 1;                    /* index 1 (ROC 0, sequence number 1) in bytes 8…13 */
+	CHECK_EQ(psa_crypto_init(), PSA_SUCCESS);
+	psa_set_key_type(&attributes, PSA_KEY_TYPE_AES);
+	psa_set_key_algorithm(&attributes, PSA_ALG_ECB_NO_PADDING);
+	psa_set_key_usage_flags(&attributes, PSA_KEY_USAGE_ENCRYPT);
+	CHECK_EQ(psa_import_key(&attributes, cipherKey, 16, &expected), PSA_SUCCESS);
+	CHECK_EQ(psa_cipher_encrypt(expected, PSA_ALG_ECB_NO_PADDING, iv, 16, a, sizeof(a), &written), PSA_SUCCESS);
+	for (i = 0; i < 16; i++)
+		b[i] = packet[12 + i] ^ plain[12 + i];
+	CHECK(!memcmp(a, b, 16));
+	/* the session authentication key, seen through a tag: HMAC-SHA1(packet || ROC 0), 80 bits */
 	memset(packet + n, 0, 4);   /* the ROC after the (encrypted) packet */
 	{
 		uint8_t saved[10];
@@ -70,7 +82,7 @@ static void test_key_derivation(void)
 	CHECK_EQ(ivxs_srtp_protect(&s, packet, n, sizeof(packet), &out), 0);
 	CHECK(!memcmp(packet + n, tag, IVXS_SRTP_TAG_BYTES));
 done:
-	mbedtls_aes_free(&expected);
+	psa_destroy_key(expected);
 	ivxs_srtp_free(&s);
 }
 
