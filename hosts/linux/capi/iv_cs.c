@@ -25,6 +25,7 @@
 #define kMinGop (16u * 1024)          /* the device file's maxGopBytes range (device-file.ts) */
 #define kMaxGop (64u * 1024 * 1024)
 #define kOpenTimeoutMs 60000          /* the app's start takes ~0.1 s; over 15 s under ThreadSanitizer on a loaded machine */
+#define kOpenTimeoutMaxMs 600000      /* IVXS_INIT_TIMEOUT_MS at most */
 #define kMaxArgs 48
 
 static pthread_mutex_t gApi = PTHREAD_MUTEX_INITIALIZER;   /* init and exit, one at a time */
@@ -96,11 +97,27 @@ static int buildArgs(const char *device)
 	return 0;
 }
 
+/* How long iv_cs_init waits for the app: IVXS_INIT_TIMEOUT_MS (1 … 600000), or 60 s. */
+static unsigned openTimeoutMs(void)
+{
+	const char *text = getenv("IVXS_INIT_TIMEOUT_MS");
+	char *end = NULL;
+	unsigned long ms = text && *text ? strtoul(text, &end, 10) : 0;
+	if (!text || !*text)
+		return kOpenTimeoutMs;
+	if (*end || ms < 1 || ms > kOpenTimeoutMaxMs) {
+		fprintf(stderr, "libivxs: iv_cs_init: IVXS_INIT_TIMEOUT_MS takes 1 … %u (ms); waiting %u\n", kOpenTimeoutMaxMs, kOpenTimeoutMs);
+		return kOpenTimeoutMs;
+	}
+	return (unsigned)ms;
+}
+
 int iv_cs_init(iv_cs_init_parm_s *pstInitParm)
 {
 	ivxs_firmware_hooks hooks;
 	const char *device = getenv("IVXS_DEVICE");
-	int status = IV_ERR_NONE;
+	unsigned timeoutMs = openTimeoutMs();
+	int status = IV_ERR_NONE, opened;
 	if (!pstInitParm)
 		return IV_ERR_CS_INIT_PRM_NULL;
 	if (!pstInitParm->iv_cs_push_stream_start_cb || !pstInitParm->iv_cs_push_stream_stop_cb)
@@ -131,13 +148,17 @@ int iv_cs_init(iv_cs_init_parm_s *pstInitParm)
 		pthread_mutex_unlock(&gApi);
 		return IV_ERR_SYS_MALLOC_FAIL;
 	}
-	if (!ivxs_firmware_wait_open(kOpenTimeoutMs)) {
-		/* the app refused the device file, or it has no "firmware" channel (it said why) */
+	opened = ivxs_firmware_wait_open(timeoutMs);
+	if (opened <= 0) {
+		/* 0: the app refused the device file, or it has no "firmware" channel (it said why);
+		 * -1: it had not opened the feed in time (a stalled start): stopped, iv_cs_init may follow */
+		if (opened < 0)
+			fprintf(stderr, "libivxs: iv_cs_init: the app did not start within %u ms (IVXS_INIT_TIMEOUT_MS); stopped\n", timeoutMs);
 		ivxs_firmware_request_exit();
 		pthread_join(gThread, NULL);
 		ivxs_firmware_detach();
 		pthread_mutex_unlock(&gApi);
-		return IV_ERR_SYS_DEVICE_INFORMATION;
+		return opened < 0 ? IV_ERR_CS_INIT_TIMEOUT : IV_ERR_SYS_DEVICE_INFORMATION;
 	}
 	gStarted = 1;
 	pthread_mutex_unlock(&gApi);

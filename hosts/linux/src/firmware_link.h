@@ -34,7 +34,8 @@ typedef struct {
 void ivxs_firmware_attach(const ivxs_firmware_hooks *hooks);
 /* After the app's thread ended: the link forgets everything (pushes get IVXS_ECLOSED). */
 void ivxs_firmware_detach(void);
-/* Waits until the app opened the firmware feed (1), or ended or timed out (0). */
+/* Waits until the app opened the firmware feed: 1; the app ended first (it refused its device
+ * file, or has no "firmware" channel): 0; timeout_ms passed: -1. */
 int ivxs_firmware_wait_open(unsigned timeout_ms);
 /* The app's thread ended (wakes ivxs_firmware_wait_open). */
 void ivxs_firmware_app_ended(void);

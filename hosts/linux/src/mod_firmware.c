@@ -71,7 +71,7 @@ int ivxs_firmware_wait_open(unsigned timeout_ms)
 	while (!gLink.opened && !gLink.ended)
 		if (pthread_cond_timedwait(&gLink.changed, &gLink.lock, &until) == ETIMEDOUT)
 			break;
-	opened = gLink.opened && !gLink.ended;
+	opened = gLink.opened && !gLink.ended ? 1 : gLink.ended ? 0 : -1;
 	pthread_mutex_unlock(&gLink.lock);
 	return opened;
 }

@@ -144,6 +144,8 @@ typedef enum {
 	                                           NAL unit, a start code at the end, forbidden_zero_bit set */
 	IV_ERR_CS_EXIT_FAILED = -626,           /* iv_cs_exit on the app's thread (from a callback: it would wait for
 	                                           itself), or the app's thread could not be joined: the app runs on */
+	IV_ERR_CS_INIT_TIMEOUT = -627,          /* iv_cs_init: the app had not started within IVXS_INIT_TIMEOUT_MS
+	                                           (60 s unless set): it is stopped, and iv_cs_init may be called again */
 
 	IV_ERR_DEVICE_OFFLINE = -1001,
 

@@ -68,7 +68,9 @@ typedef struct iv_cs_init_parm_s {
 
 /* Starts cloud storage. IV_ERR_NONE; IV_ERR_CS_INIT_PRM_NULL, _CB_NULL, _PRM_RANGE;
  * IV_ERR_CS_INIT_REPEAT (already started); IV_ERR_SYS_DEVICE_INFORMATION (no IVXS_DEVICE, or
- * the app refused the device file or found no "firmware" channel in it); IV_ERR_SYS_MALLOC_FAIL. */
+ * the app refused the device file or found no "firmware" channel in it); IV_ERR_CS_INIT_TIMEOUT
+ * (the app had not started within IVXS_INIT_TIMEOUT_MS, 60 s unless set: it is stopped, and
+ * iv_cs_init may be called again); IV_ERR_SYS_MALLOC_FAIL. */
 int iv_cs_init(iv_cs_init_parm_s *pstInitParm);
 
 /* Stops the app (draining to the cloud) and releases everything; iv_cs_init may follow.

@@ -220,6 +220,22 @@ done:
 	iv_cs_exit();
 }
 
+/* An app that has not started in time is stopped and says so (not as a bad device file); the
+ * firmware may call iv_cs_init again. 1 ms: no app starts that fast (it loads its modules). */
+static void t_init_timeout(void)
+{
+	iv_cs_init_parm_s p = params(512 * 1024);
+	setenv("IVXS_INIT_TIMEOUT_MS", "1", 1);
+	CHECK_EQ(iv_cs_init(&p), IV_ERR_CS_INIT_TIMEOUT);
+	CHECK_EQ(iv_cs_exit(), IV_ERR_CS_PRM_NOT_AVAILABLE);   /* not started */
+	setenv("IVXS_INIT_TIMEOUT_MS", "not a number", 1);    /* said on stderr; the default is taken */
+	CHECK_EQ(iv_cs_init(&p), IV_ERR_NONE);
+	CHECK_EQ(iv_cs_exit(), IV_ERR_NONE);
+done:
+	unsetenv("IVXS_INIT_TIMEOUT_MS");
+	iv_cs_exit();
+}
+
 static void t_init_again(void)
 {
 	iv_cs_init_parm_s p = params(512 * 1024);
@@ -243,6 +259,7 @@ int main(int argc, char **argv)
 	ivxs_test_run("iv_cs_init refuses NULL, missing callbacks, a GOP out of range, no or a bad device file", t_init_refuses);
 	ivxs_test_run("wrong pushes return their IV_ERR_* and harm nothing; exit calls stop_cb; calls after exit are errors", t_wrong_pushes);
 	ivxs_test_run("iv_cs_exit from a callback (the app's thread) is refused with IV_ERR_CS_EXIT_FAILED; the app runs on until exit from the firmware's thread", t_exit_in_callback);
+	ivxs_test_run("iv_cs_init that times out (IVXS_INIT_TIMEOUT_MS) returns IV_ERR_CS_INIT_TIMEOUT, stops the app, and may be called again", t_init_timeout);
 	ivxs_test_run("iv_cs_init works again after iv_cs_exit", t_init_again);
 	for (i = 0; i < gFrameCount; i++)
 		free(gFrames[i].data);
