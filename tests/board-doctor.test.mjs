@@ -1,0 +1,95 @@
+// `npm run board -- doctor` (scripts/board.mjs): each tool an ESP32-S3 build and its emulator take is
+// found or named missing with how to get it, and the exit code says whether all are there. The
+// tools themselves are not on a fresh machine (they come online: xs-dev, ESP-IDF's idf_tools.py), so
+// the found case runs against stand-ins that answer as the real tools do: a Moddable tree, an
+// ESP-IDF git tree tagged with its version, and programs on PATH.
+import test from "ava";
+import { spawnSync } from "node:child_process";
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { root } from "./_host.mjs";
+
+const BASE_PATH = "/usr/bin:/bin";
+
+function doctor(env, args = ["doctor"]) {
+	const r = spawnSync(process.execPath, [join(root, "scripts/board.mjs"), ...args], { encoding: "utf8", env: { PATH: BASE_PATH, HOME: tmpdir(), ...env } });
+	return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+/** A machine with the board's tools: `idfTag` ESP-IDF's version, `esp32s3`: whether QEMU has the machine. */
+function standIns(t, { idfTag = "v6.0", esp32s3 = true } = {}) {
+	const dir = mkdtempSync(join(tmpdir(), "ivxs-board-"));
+	t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+	const bin = join(dir, "bin");
+	mkdirSync(bin);
+	const tool = (name, script) => {
+		writeFileSync(join(bin, name), `#!/bin/sh\n${script}\n`);
+		chmodSync(join(bin, name), 0o755);
+	};
+	tool("xtensa-esp32s3-elf-gcc", 'echo "xtensa-esp32s3-elf-gcc (crosstool-NG esp-15.2.0) 15.2.0"');
+	tool("python3", "echo 5.2.0");
+	tool("cmake", 'echo "cmake version 3.30.2"');
+	tool("ninja", "echo 1.12.1");
+	tool("qemu-system-xtensa", [
+		'case "$*" in',
+		`"-machine help") echo "Supported machines are:"; echo "esp32                Espressif ESP32 machine (default)"; ${esp32s3 ? 'echo "esp32s3              Espressif ESP32S3 machine"' : ":"} ;;`,
+		'*model=help*) echo "Available NIC models for this configuration:"; echo "open_eth" ;;',
+		"esac",
+	].join("\n"));
+	const moddable = join(dir, "moddable");
+	mkdirSync(join(moddable, "build/bin/lin/release"), { recursive: true });
+	writeFileSync(join(moddable, "build/bin/lin/release/mcconfig"), "");
+	mkdirSync(join(moddable, "build/devices/esp32"), { recursive: true });
+	writeFileSync(join(moddable, "build/devices/esp32/manifest.json"), JSON.stringify({ build: { EXPECTED_ESP_IDF: "v6.0" } }));
+	const idf = join(dir, "esp-idf");
+	mkdirSync(join(idf, "tools/cmake"), { recursive: true });
+	writeFileSync(join(idf, "tools/cmake/project.cmake"), "");
+	const git = (...a) => spawnSync("git", ["-c", "user.name=t", "-c", "user.email=t@t", ...a], { cwd: idf, encoding: "utf8" });
+	git("init", "-q");
+	git("add", ".");
+	git("commit", "-q", "-m", "ESP-IDF");
+	git("tag", "-a", "-m", idfTag, idfTag);   // annotated, as ESP-IDF's are (`git describe` reads only those)
+	return { PATH: `${bin}:${BASE_PATH}`, MODDABLE: moddable, IDF_PATH: idf };
+}
+
+test("doctor on a machine without the board's tools: each named missing with how to get it, exit 1", (t) => {
+	const r = doctor({});
+	t.log(r.out);
+	t.is(r.code, 1, r.err);
+	for (const what of ["MODDABLE", "IDF_PATH", "xtensa-esp32s3-elf-gcc", "qemu-system-xtensa"])
+		t.regex(r.out, new RegExp(`^MISSING\\s+${what}\\b`, "m"), what);
+	t.regex(r.out, /xs-dev setup --device esp32/);
+	t.regex(r.out, /idf_tools\.py install qemu-xtensa/);
+	t.regex(r.out, /missing: the board's build and emulator need them all/);
+});
+
+test("doctor with every tool: all present, exit 0; --json lists them", (t) => {
+	const env = standIns(t);
+	const r = doctor(env);
+	t.log(r.out);
+	t.is(r.code, 0, r.out + r.err);
+	t.regex(r.out, /all 7 present/);
+	t.regex(r.out, /IDF_PATH\s+.*\(ESP-IDF v6\.0\)/);
+	t.regex(r.out, /MODDABLE\s+.*expects ESP-IDF v6\.0/);
+	const json = JSON.parse(doctor(env, ["doctor", "--json"]).out);
+	t.deepEqual(json.map((c) => [c.what, c.ok]), [["MODDABLE", true], ["IDF_PATH", true], ["xtensa-esp32s3-elf-gcc", true], ["python3 modules", true], ["cmake", true], ["ninja", true], ["qemu-system-xtensa", true]]);
+});
+
+test("doctor tells an ESP-IDF of another line and a QEMU without the S3 from the right ones", (t) => {
+	const wrong = doctor(standIns(t, { idfTag: "v5.4.1", esp32s3: false }));
+	t.log(wrong.out);
+	t.is(wrong.code, 1);
+	t.regex(wrong.out, /^MISSING\s+IDF_PATH\s+.* is ESP-IDF v5\.4\.1; the SDK expects v6\.0/m);
+	t.regex(wrong.out, /^MISSING\s+qemu-system-xtensa\s+has no esp32s3 machine/m);
+	t.is(doctor(standIns(t, { idfTag: "v6.0.1" })).code, 0, "a patch release of the same line is the same line");
+});
+
+test("board: a usage mistake exits 2 with the usage; --help prints the header", (t) => {
+	const r = doctor({}, ["flash"]);
+	t.is(r.code, 2);
+	t.regex(r.err, /usage: npm run board -- doctor/);
+	const help = doctor({}, ["--help"]);
+	t.is(help.code, 0);
+	t.regex(help.out, /xtensa-esp32s3-elf-gcc/);
+});
