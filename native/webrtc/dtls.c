@@ -328,7 +328,7 @@ static void put48(uint8_t *p, uint64_t v)
 
 static int gcmKey(ivxs_dtls_gcm *g, const uint8_t key[16])
 {
-#if LINE_36
+#if IVXS_PSA_KEYS
 	psa_key_attributes_t attributes = PSA_KEY_ATTRIBUTES_INIT;
 	psa_status_t status = psa_crypto_init();
 	*g = 0;
@@ -348,7 +348,7 @@ static int gcmKey(ivxs_dtls_gcm *g, const uint8_t key[16])
 
 static void gcmFree(ivxs_dtls_gcm *g)
 {
-#if LINE_36
+#if IVXS_PSA_KEYS
 	psa_destroy_key(*g);
 	*g = 0;
 #else
@@ -359,7 +359,7 @@ static void gcmFree(ivxs_dtls_gcm *g)
 /* `len` bytes of `plain` sealed into `out`: the ciphertext, then the tag. 0 or nonzero. */
 static int gcmSeal(ivxs_dtls_gcm *g, const uint8_t nonce[12], const uint8_t aad[13], const uint8_t *plain, size_t len, uint8_t *out)
 {
-#if LINE_36
+#if IVXS_PSA_KEYS
 	size_t written = 0;
 	return psa_aead_encrypt(*g, PSA_ALG_GCM, nonce, 12, aad, 13, plain, len, out, len + GCM_TAG, &written) != PSA_SUCCESS
 		|| written != len + GCM_TAG;
@@ -371,7 +371,7 @@ static int gcmSeal(ivxs_dtls_gcm *g, const uint8_t nonce[12], const uint8_t aad[
 /* `len` bytes of ciphertext followed by the tag, opened into `plain`: 0, or nonzero (forged, damaged). */
 static int gcmOpen(ivxs_dtls_gcm *g, const uint8_t nonce[12], const uint8_t aad[13], const uint8_t *sealed, size_t len, uint8_t *plain)
 {
-#if LINE_36
+#if IVXS_PSA_KEYS
 	size_t written = 0;
 	return psa_aead_decrypt(*g, PSA_ALG_GCM, nonce, 12, aad, 13, sealed, len + GCM_TAG, plain, len, &written) != PSA_SUCCESS
 		|| written != len;

@@ -25,7 +25,7 @@
 
 /* AES-128-GCM for the settled records: a key in PSA's key store, or on Mbed TLS 2.28 (Debian 12's
  * key store holds 32 keys for the process) the legacy module's context — as srtp.h's AES. */
-#if MBEDTLS_VERSION_NUMBER >= 0x03060000
+#if IVXS_PSA_KEYS
 typedef psa_key_id_t ivxs_dtls_gcm;
 #else
 #include "mbedtls/gcm.h"

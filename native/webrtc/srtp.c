@@ -11,12 +11,10 @@
 static uint32_t get32(const uint8_t *p) { return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]; }
 static void put32(uint8_t *p, uint32_t v) { p[0] = (uint8_t)(v >> 24); p[1] = (uint8_t)(v >> 16); p[2] = (uint8_t)(v >> 8); p[3] = (uint8_t)v; }
 
-#define PSA_AES (MBEDTLS_VERSION_NUMBER >= 0x03060000)   /* srtp.h: which AES */
-
 /* An AES-128 key for AES-CM. 0 or IVXS_WEBRTC_ECRYPTO. */
 static int cipherKey(ivxs_srtp_cipher *c, const uint8_t key[IVXS_SRTP_KEY_BYTES])
 {
-#if PSA_AES
+#if IVXS_PSA_KEYS
 	psa_key_attributes_t attributes = PSA_KEY_ATTRIBUTES_INIT;
 	psa_status_t status = psa_crypto_init();
 	*c = 0;
@@ -36,7 +34,7 @@ static int cipherKey(ivxs_srtp_cipher *c, const uint8_t key[IVXS_SRTP_KEY_BYTES]
 
 static void cipherFree(ivxs_srtp_cipher *c)
 {
-#if PSA_AES
+#if IVXS_PSA_KEYS
 	psa_destroy_key(*c);   /* 0: none */
 	*c = 0;
 #else
@@ -49,7 +47,7 @@ static void cipherFree(ivxs_srtp_cipher *c)
  * any packet under 2^16 blocks. */
 static int aesCm(const ivxs_srtp_cipher *c, const uint8_t iv[16], uint8_t *data, size_t len)
 {
-#if PSA_AES
+#if IVXS_PSA_KEYS
 	psa_cipher_operation_t op = PSA_CIPHER_OPERATION_INIT;
 	size_t n = 0, m = 0;
 	int failed = psa_cipher_encrypt_setup(&op, *c, PSA_ALG_CTR) != PSA_SUCCESS

@@ -19,7 +19,10 @@
 
 #include "mbedtls/version.h"
 #include "psa/crypto.h"
-#if MBEDTLS_VERSION_NUMBER < 0x03060000
+/* Where the per-session AES keys (this file's, and dtls.h's records') live in PSA's key store: from
+ * Mbed TLS 3.6, whose key store grows as keys come. 2.28's holds 32 for the process. */
+#define IVXS_PSA_KEYS (MBEDTLS_VERSION_NUMBER >= 0x03060000)
+#if !IVXS_PSA_KEYS
 #include "mbedtls/aes.h"
 typedef mbedtls_aes_context ivxs_srtp_cipher;
 #else
