@@ -170,7 +170,8 @@ async function soak(o) {
 		r.recoveries = recoveries(r.faults, samples);
 		note("stopping the viewers; the camera drains and stops");
 		await Promise.all([...viewers.map((v) => v.stop()), ...rtc.map((v) => v.stop()), flv.stop(), hls.stop()]);
-		r.viewers = { p2p: viewers.map((v) => ({ frames: v.frames, restarts: v.restarts, moves: v.moves })), flv: { bytes: flv.bytes, connects: flv.connects }, hls: { frames: hls.frames, players: hls.players, errors: hls.errors.slice(-5) } };
+		r.announced = viewers.flatMap((v) => v.announced);
+		r.viewers = { p2p: viewers.map((v) => ({ frames: v.frames, restarts: v.restarts, moves: v.moves, announced: v.announced.length })), flv: { bytes: flv.bytes, connects: flv.connects }, hls: { frames: hls.frames, players: hls.players, errors: hls.errors.slice(-5) } };
 		r.webrtc = rtc.map((v) => ({ name: v.name, hostile: v.hostile, cycles: v.cycles }));
 		await camera.finish(30_000);
 		await cloud.stop();

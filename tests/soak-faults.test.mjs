@@ -2,7 +2,7 @@
 // scripts/soak/verdict.mjs; README "Soak"), without running the soak: tests/soak.test.mjs runs it.
 import test from "ava";
 import { FAULTS, ROUND, scheduleFor } from "../scripts/soak/faults.mjs";
-import { verdictOf } from "../scripts/soak/verdict.mjs";
+import { announcedBy, verdictOf } from "../scripts/soak/verdict.mjs";
 import { natTopology } from "./_netns.mjs";
 
 const ends = (slot) => slot.at + FAULTS[slot.kind].holdS;
@@ -50,4 +50,27 @@ test("a viewer that moves again and again goes between two addresses (the soak r
 	const first = topo.viewer.lan;
 	const moves = [1, 2, 3].map(() => topo.renumber("viewer"));
 	t.deepEqual(moves, [first.replace(/\.2$/, ".102"), first, first.replace(/\.2$/, ".102")]);
+});
+
+test("a camera's 'viewer moved' line is explained by that viewer's own report of new candidates just before it, and only by one that names them all", (t) => {
+	const line = (t0) => ({ t: t0, msg: "camera soak-cam: p2p: viewer 0123456789abcdef moved; checking host 100.70.0.1:4000, host 10.0.0.5:4000 (it had offered host 10.0.0.5:4000)" });
+	const told = [{ t: 50_000, candidates: "host 10.0.0.5:4000, host 100.70.0.1:4000, host 127.0.0.1:4000" }];
+	t.true(announcedBy(line(52_000), told));
+	t.false(announcedBy(line(70_000), told), "a report long before explains nothing");
+	t.false(announcedBy(line(52_000), [{ t: 50_000, candidates: "host 10.0.0.5:4000" }]), "the camera checked a candidate the viewer never named");
+	t.false(announcedBy({ t: 52_000, msg: "camera soak-cam: p2p: event 3" }, told));
+});
+
+test("the books count the cloud's gaps among the segments it still holds: gaps before the oldest one it kept (it evicted older ones to make room) are not holes", (t) => {
+	const booksOf = (gaps, holes) => {
+		const r = {
+			minutes: 3, started: 0, ended: 200_000, skipped: [], faults: [], recoveries: [], logs: [], seen: [], cloudWarnings: 0,
+			stored: { runs: [{ segments: 10, frames: 600, holes, first: 1165, last: 1865, startMs: 100_000 }], gaps, gapFrames: gaps.reduce((sum, g) => sum + g.frames, 0), streams: [] },
+			camera: { runs: [{ gaps: gaps.map((g) => ({ frames: g.frames })) }] }, viewers: {}, resources: { camera: [], cloud: [] },
+		};
+		return verdictOf(r).failures.filter((f) => f.startsWith("frames.holes") || f.startsWith("frames.reported"));
+	};
+	const evicted = { from_ms: 40_000, to_ms: 47_000, frames: 214 }, kept = { from_ms: 120_000, to_ms: 127_000, frames: 100 };
+	t.deepEqual(booksOf([evicted, kept], 100), []);
+	t.deepEqual(booksOf([evicted, kept], 90), ["frames.holes: 90 frames missing between stored segments, the cloud holds gaps for 100 among them (314 in all)"]);
 });

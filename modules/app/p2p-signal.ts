@@ -342,8 +342,9 @@ export class P2PSignal {
 		if (!valid) return this.#o.log(`p2p: candidates for session ${session}, which is not open here: ignored`);
 		const candidates = acceptedCandidates(received, this.#o.allow ?? {});
 		if (!candidates.length) return this.#o.log(`p2p: viewer ${session}: no candidate allowed here in its update: ignored`);
+		const was = placeOf(viewer.offer.candidates);
 		viewer.offer = { ...viewer.offer, candidates: acceptedCandidates([...candidates, ...viewer.offer.candidates], this.#o.allow ?? {}) };
-		this.#o.log(`p2p: viewer ${session} moved; checking ${placeOf(candidates)}`);
+		this.#o.log(`p2p: viewer ${session} moved; checking ${placeOf(candidates)} (it had offered ${was})`);
 		this.#check(p2p, viewer, candidates);
 		await this.#relay(p2p, viewer.offer);
 	}

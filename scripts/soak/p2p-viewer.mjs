@@ -16,6 +16,9 @@ export class P2PViewer {
 	restarts = 0;
 	/** Reports of the camera seeing this viewer at a new address, or of the viewer seeing itself move. */
 	moves = 0;
+	/** { t, candidates } of each time this viewer told the camera its own new candidates (its host's
+	 * addresses changed: `view-candidates` of who "viewer"), in the viewer's placeOf form. */
+	announced = [];
 	errors = [];
 
 	constructor({ name, cloudUrl, device, session, logFile, netns }) {
@@ -61,6 +64,7 @@ export class P2PViewer {
 					this.#runFrames = report.frames;
 				}
 				else if (m[1] === "view-moved") this.moves++;
+				else if (m[1] === "view-candidates" && report.who === "viewer") this.announced.push({ t: Date.now(), candidates: String(report.candidates) });
 				else if (m[1] === "view-error" && /401|403/.test(m[2])) session.cookie(true).catch(() => {});
 			},
 		});
