@@ -1,6 +1,24 @@
-// `npm run board -- doctor`: whether this machine has the tools an ESP32-S3 build and its emulator
-// take, each found or missing with how a board developer gets it. Exit 0 when all are there, 1 when
-// any is missing (each says why and what to do), 2 on a usage mistake.
+// `npm run board -- <command>`: the ESP32-S3 camera, built with the real board tools and run in
+// Espressif's emulator.
+//
+//   doctor [--json]          whether this machine has the tools a board build and its emulator
+//                            take, each found or missing with how a board developer gets it. Exit 0
+//                            when all are there, 1 when any is missing, 2 on a usage mistake.
+//   build [--board]          the camera app for esp32/esp32s3 (mcconfig, release with the SDK's
+//                            instrumentation, ESP-IDF) → build/board/<image>/flash.bin, the whole
+//                            8 MB flash (bootloader, partition table, the app). The default image is
+//                            the emulator's (hosts/esp32s3/emulator: Ethernet instead of Wi-Fi, the
+//                            console on UART0); --board builds a board's (the SDK's Wi-Fi), flashed
+//                            with ESP-IDF's tools. The build's log: build/board/<image>/build.log.
+//   run [--seconds N] [--device FILE]
+//                            boots the emulator image in QEMU (-M esp32s3, 8 MB PSRAM, the OpenCores
+//                            Ethernet on QEMU's user network: the host is 10.0.2.2) from a fresh copy
+//                            of the built flash; the console on stdout. Without --seconds it runs
+//                            until interrupted. --device: the camera's device file (the one `npm
+//                            start -- --cloud-only` prints), provisioned into the flash's NVS as
+//                            the app reads it on a board (modules/app/provisioning.ts); a cloud or
+//                            MQTT address on the host's loopback becomes 10.0.2.2, where the
+//                            emulator reaches it.
 //
 // The tools are the ones a board developer already has — none is installed by `npm run setup`, and
 // none comes from npm or Debian:
@@ -8,20 +26,20 @@
 //                           takes (build/devices/esp32/manifest.json EXPECTED_ESP_IDF: v6.0)
 //   IDF_PATH                ESP-IDF at that version, a git tree (mcconfig checks `git describe`)
 //   xtensa-esp32s3-elf-gcc  the S3's compiler, by the name mcconfig calls it, on PATH
-//   python3 modules         what IDF's build imports: esptool, kconfgen (esp-idf-kconfig)
+//   python3 modules         what IDF's build imports: esptool, kconfgen (esp-idf-kconfig); and
+//                           esp_idf_nvs_partition_gen, which writes the device file into NVS
 //   cmake, ninja            IDF's build
 //   qemu-system-xtensa      Espressif's QEMU with the esp32s3 machine and its OpenCores Ethernet
-//                           (open_eth): the board emulated, for `run` and `test`
+//                           (open_eth): the board emulated, for `run`
 // Online, `xs-dev setup --device esp32` installs the SDK, ESP-IDF and its toolchain, and
 // `python $IDF_PATH/tools/idf_tools.py install qemu-xtensa` the emulator (hosts/esp32s3/README.md).
-//
-//   npm run board -- doctor [--json]
-import { spawnSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import { copyFileSync, createWriteStream, existsSync, mkdirSync, openSync, readFileSync, writeFileSync, writeSync, closeSync } from "node:fs";
 import { join } from "node:path";
+import { root } from "./build.mjs";
 import { helpIfAsked } from "./usage.mjs";
 
-const usage = "usage: npm run board -- doctor [--json]";
+const usage = "usage: npm run board -- doctor [--json] | build [--board] | run [--seconds N] [--device FILE]";
 const args = process.argv.slice(2);
 helpIfAsked(args, import.meta.url);
 
@@ -82,9 +100,9 @@ export function checks(env = process.env) {
 	out.push(gcc?.ok ? found("xtensa-esp32s3-elf-gcc", gcc.out.split("\n")[0])
 		: missing("xtensa-esp32s3-elf-gcc", "not on PATH", "source $IDF_PATH/export.sh (after $IDF_PATH/install.sh esp32s3), which puts ESP-IDF's toolchain on PATH"));
 
-	const python = run("python3", ["-c", "import esptool, kconfgen; print(esptool.__version__)"], { env });
-	out.push(python?.ok ? found("python3 modules", `esptool ${python.out}, kconfgen`)
-		: missing("python3 modules", "esptool or kconfgen (esp-idf-kconfig) cannot be imported by python3", "source $IDF_PATH/export.sh: it activates ESP-IDF's Python environment, which has both"));
+	const python = run("python3", ["-c", "import esptool, kconfgen, esp_idf_nvs_partition_gen; print(esptool.__version__)"], { env });
+	out.push(python?.ok ? found("python3 modules", `esptool ${python.out}, kconfgen, esp_idf_nvs_partition_gen`)
+		: missing("python3 modules", "esptool, kconfgen (esp-idf-kconfig) or esp_idf_nvs_partition_gen cannot be imported by python3", "source $IDF_PATH/export.sh: it activates ESP-IDF's Python environment, which has them all"));
 
 	for (const [tool, argv, fix] of [["cmake", ["--version"], "apt-get install cmake (ESP-IDF wants 3.22 or later)"], ["ninja", ["--version"], "apt-get install ninja-build"]]) {
 		const r = run(tool, argv, { env });
@@ -103,13 +121,200 @@ export function checks(env = process.env) {
 	return out;
 }
 
-function main() {
-	const [command, ...rest] = args;
-	const json = rest.includes("--json");
-	if (command !== "doctor" || rest.some((a) => a !== "--json")) {
-		console.error(command ? `board: unknown command or option: ${[command, ...rest].join(" ")}\n${usage}` : usage);
-		process.exit(2);
+/** The two images `build` makes: the emulator's (the default) and a board's. */
+const IMAGES = {
+	emulator: { manifest: "hosts/esp32s3/emulator/manifest.json", name: "emulator", overlay: "hosts/esp32s3/emulator/sdkconfig.defaults" },
+	board: { manifest: "manifest.json", name: "ivxs" },
+};
+const FLASH_SIZE = "8MB";   // hosts/esp32s3/sdkconfig: the camera boards' flash
+const PSRAM = "8M";         // and their PSRAM
+const out = (image) => join(root, "build/board", image);
+
+/** Prints what is missing (of the tools `needed` names) and exits 1, or returns when all are there. */
+function needTools(needed) {
+	const absent = checks().filter((r) => !r.ok && needed(r.what));
+	if (!absent.length) return;
+	for (const r of absent) console.error(`board: missing ${r.what}: ${r.detail}\n  → ${r.fix}`);
+	console.error("board: `npm run board -- doctor` lists every tool; hosts/esp32s3/README.md says how to get them");
+	process.exit(1);
+}
+
+/** Runs a tool, its output to `log`; a line of progress on stdout now and then. Resolves with its exit code. */
+function logged(command, argv, options, log) {
+	return new Promise((resolve) => {
+		const child = spawn(command, argv, { ...options, stdio: ["ignore", "pipe", "pipe"] });
+		let last = 0, tail = [];
+		const line = (text) => {
+			log.write(`${text}\n`);
+			tail = [...tail.slice(-30), text];
+			const step = /^\[(\d+)\/(\d+)\]/.exec(text);
+			const now = Date.now();
+			if ((step && now - last > 15_000) || /^# (xsl|mcrez|Built)/.test(text)) {
+				last = now;
+				console.log(`board: ${step ? `ESP-IDF ${step[1]}/${step[2]}` : text.slice(2)}`);
+			}
+		};
+		for (const stream of [child.stdout, child.stderr]) {
+			let rest = "";
+			stream.on("data", (chunk) => {
+				const lines = (rest + chunk).split("\n");
+				rest = lines.pop();
+				lines.forEach(line);
+			});
+		}
+		child.on("error", (error) => resolve({ code: 127, tail: [error.message] }));
+		child.on("close", (code) => resolve({ code, tail }));
+	});
+}
+
+async function build(rest) {
+	const image = rest.includes("--board") ? "board" : "emulator";
+	if (rest.some((a) => a !== "--board")) usageError(`unknown option for build: ${rest.join(" ")}`);
+	needTools((what) => what !== "qemu-system-xtensa");
+	const { manifest, name, overlay } = IMAGES[image];
+	const dir = out(image);
+	mkdirSync(dir, { recursive: true });
+	const env = { ...process.env, PATH: `${join(root, "node_modules/.bin")}:${process.env.PATH}` };
+	if (overlay) {
+		// mcconfig reads one sdkconfig.defaults of the app's (SDKCONFIGPATH): the board's, then the
+		// emulator's lines, which win (hosts/esp32s3/emulator/sdkconfig.defaults).
+		const config = join(dir, "sdkconfig");
+		mkdirSync(config, { recursive: true });
+		writeFileSync(join(config, "sdkconfig.defaults"), [readFileSync(join(root, "hosts/esp32s3/sdkconfig/sdkconfig.defaults"), "utf8"), readFileSync(join(root, overlay), "utf8")].join("\n"));
+		env.SDKCONFIGPATH = config;
 	}
+	const logPath = join(dir, "build.log");
+	const log = createWriteStream(logPath);
+	console.log(`board: building the ${image} image (mcconfig, then ESP-IDF: minutes; log ${logPath})`);
+	const started = Date.now();
+	const made = await logged("mcconfig", ["-m", "-i", "-t", "build", "-p", "esp32/esp32s3", manifest], { cwd: root, env }, log);
+	log.end();
+	if (made.code !== 0) {
+		console.error(made.tail.slice(-15).join("\n"));
+		console.error(`board: the build failed (mcconfig exit ${made.code}); the whole log: ${logPath}`);
+		process.exit(1);
+	}
+	// ESP-IDF's build folder, as mcconfig lays it out; its flash_args name each part and its offset.
+	const idfBuild = join(env.MODDABLE, "build/tmp/esp32/esp32s3/instrument", name, "xsProj-esp32s3/build");
+	const flash = join(dir, "flash.bin");
+	const merged = spawnSync("python3", ["-m", "esptool", "--chip", "esp32s3", "merge-bin", "--pad-to-size", FLASH_SIZE, "-o", flash, "@flash_args"], { cwd: idfBuild, env, encoding: "utf8" });
+	if (merged.status !== 0) {
+		console.error(`board: esptool merge-bin failed in ${idfBuild}: ${(merged.stderr || merged.stdout).trim().split("\n").slice(-5).join("\n")}`);
+		process.exit(1);
+	}
+	if (image === "emulator") writeEfuse(dir, env);
+	console.log(`board: ${flash} (${FLASH_SIZE} flash) built in ${Math.round((Date.now() - started) / 1000)} s${image === "emulator" ? "; run it: npm run board -- run" : "; flash it with ESP-IDF: esptool.py write_flash 0 " + flash}`);
+}
+
+/** The emulated chip's eFuses: the image `idf.py qemu` makes for an S3 (a chip revision the image
+ * accepts), taken from the ESP-IDF at IDF_PATH. */
+function writeEfuse(dir, env) {
+	const script = "import sys; sys.path.insert(0, sys.argv[1]); from idf_py_actions.qemu_ext import QEMU_TARGETS; sys.stdout.buffer.write(QEMU_TARGETS['esp32s3'].default_efuse)";
+	const r = spawnSync("python3", ["-c", script, join(env.IDF_PATH, "tools")], { env, maxBuffer: 1 << 20 });
+	if (r.status !== 0 || !r.stdout.length) {
+		console.error(`board: could not read ESP-IDF's emulator eFuses (${String(r.stderr).trim().split("\n").pop()})`);
+		process.exit(1);
+	}
+	writeFileSync(join(dir, "efuse.bin"), r.stdout);
+}
+
+/** A partition of hosts/esp32s3/partitions.csv by name: { offset, size } in bytes. */
+export function partition(name) {
+	const row = readFileSync(join(root, "hosts/esp32s3/partitions.csv"), "utf8").split("\n")
+		.map((line) => line.split(",").map((cell) => cell.trim())).find((cells) => cells[0] === name);
+	if (!row) throw new Error(`hosts/esp32s3/partitions.csv has no partition ${name}`);
+	return { offset: Number(row[3]), size: Number(row[4]) };
+}
+
+/** The device file as the emulated camera takes it: its text, with a cloud or MQTT address on the
+ * host's loopback moved to 10.0.2.2 (QEMU's user network: the host). Throws on a file that is not
+ * a device file's JSON. */
+export function deviceForEmulator(text) {
+	const device = JSON.parse(text);
+	if (typeof device !== "object" || device === null || typeof device.cloud !== "string") throw new Error("not a device file (no \"cloud\" address): see modules/app/device-file.ts");
+	for (const key of ["cloud", "mqtt"])
+		if (typeof device[key] === "string") device[key] = device[key].replace(/^(\w+:\/\/)(127\.0\.0\.1|localhost)(?=[:/]|$)/, "$110.0.2.2");
+	return JSON.stringify(device);
+}
+
+/** Writes the device file into the NVS partition of the flash image at `flash`: the preference
+ * `ivxs`/`device` (a blob), made by ESP-IDF's NVS partition generator. */
+function provision(flash, deviceText, dir, env) {
+	const { offset, size } = partition("nvs");
+	const blob = join(dir, "device.json"), csv = join(dir, "nvs.csv"), image = join(dir, "nvs.bin");
+	writeFileSync(blob, deviceText, { mode: 0o600 });
+	// the domain and key modules/app/provisioning.ts reads, as the SDK's preference module keeps them
+	writeFileSync(csv, `key,type,encoding,value\nivxs,namespace,,\ndevice,file,binary,${blob}\n`);
+	const made = spawnSync("python3", ["-m", "esp_idf_nvs_partition_gen", "generate", csv, image, `0x${size.toString(16)}`], { env, encoding: "utf8" });
+	if (made.status !== 0) {
+		console.error(`board: ESP-IDF's NVS partition generator failed: ${(made.stderr || made.stdout).trim().split("\n").slice(-3).join("\n")}\n  → it comes with ESP-IDF's Python environment (esp-idf-nvs-partition-gen): source $IDF_PATH/export.sh`);
+		process.exit(1);
+	}
+	const bytes = readFileSync(image);
+	const fd = openSync(flash, "r+");
+	try {
+		writeSync(fd, bytes, 0, bytes.length, offset);
+	}
+	finally {
+		closeSync(fd);
+	}
+}
+
+function runEmulator(rest) {
+	let seconds, deviceFile;
+	for (let i = 0; i < rest.length; i++) {
+		if (rest[i] === "--seconds" && /^\d+$/.test(rest[i + 1] ?? "") && Number(rest[i + 1]) > 0) seconds = Number(rest[++i]);
+		else if (rest[i] === "--device" && rest[i + 1]) deviceFile = rest[++i];
+		else usageError(`unknown option for run: ${rest[i]}${rest[i] === "--seconds" ? " (a whole number of seconds > 0)" : rest[i] === "--device" ? " (a device file)" : ""}`);
+	}
+	let deviceText;
+	if (deviceFile) {
+		try {
+			deviceText = deviceForEmulator(readFileSync(deviceFile, "utf8"));
+		}
+		catch (error) {
+			console.error(`board: --device ${deviceFile}: ${error.message}`);
+			process.exit(2);
+		}
+	}
+	needTools((what) => what === "qemu-system-xtensa");
+	const dir = out("emulator");
+	const built = join(dir, "flash.bin");
+	if (!existsSync(built) || !existsSync(join(dir, "efuse.bin"))) {
+		console.error(`board: no emulator image in ${dir}: npm run board -- build`);
+		process.exit(1);
+	}
+	// The emulator writes its flash (NVS, the OTA slots): each run starts from the image as built.
+	const flash = join(dir, "run-flash.bin");
+	copyFileSync(built, flash);
+	if (deviceText) provision(flash, deviceText, dir, process.env);
+	const qemu = spawn("qemu-system-xtensa", [
+		"-M", "esp32s3", "-m", PSRAM, "-nographic",
+		"-drive", `file=${flash},if=mtd,format=raw`,
+		"-drive", `file=${join(dir, "efuse.bin")},if=none,format=raw,id=efuse`, "-global", "driver=nvram.esp32s3.efuse,property=drive,value=efuse",
+		// as `idf.py qemu` runs it: the timer group's watchdog off (emulated time is not a board's)
+		"-global", "driver=timer.esp32s3.timg,property=wdt_disable,value=true",
+		"-nic", "user,model=open_eth",
+	], { stdio: ["ignore", "inherit", "inherit"] });
+	const stop = () => qemu.kill("SIGTERM");
+	process.on("SIGINT", stop);
+	process.on("SIGTERM", stop);
+	const timer = seconds && setTimeout(() => { console.log(`\nboard: ${seconds} s: stopping the emulator`); stop(); }, seconds * 1000);
+	qemu.on("error", (error) => { console.error(`board: ${error.message}`); process.exit(1); });
+	qemu.on("close", (code, signal) => {
+		clearTimeout(timer);
+		process.exit(signal === "SIGTERM" || code === 0 ? 0 : 1);
+	});
+}
+
+function usageError(message) {
+	console.error(`board: ${message}\n${usage}`);
+	process.exit(2);
+}
+
+function doctor(rest) {
+	const json = rest.includes("--json");
+	if (rest.some((a) => a !== "--json")) usageError(`unknown option for doctor: ${rest.join(" ")}`);
 	const results = checks();
 	if (json) console.log(JSON.stringify(results, null, 2));
 	else {
@@ -122,6 +327,15 @@ function main() {
 		console.log(absent ? `\n${absent} of ${results.length} missing: the board's build and emulator need them all (hosts/esp32s3/README.md)` : `\nall ${results.length} present`);
 	}
 	process.exit(results.every((r) => r.ok) ? 0 : 1);
+}
+
+function main() {
+	const [command, ...rest] = args;
+	if (command === "doctor") return doctor(rest);
+	if (command === "build") return build(rest);
+	if (command === "run") return runEmulator(rest);
+	console.error(command ? `board: unknown command: ${command}\n${usage}` : usage);
+	process.exit(2);
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) main();

@@ -93,3 +93,31 @@ test("board: a usage mistake exits 2 with the usage; --help prints the header", 
 	t.is(help.code, 0);
 	t.regex(help.out, /xtensa-esp32s3-elf-gcc/);
 });
+
+test("board run: a device file's cloud and MQTT addresses on the host's loopback become 10.0.2.2, where the emulator reaches the host; others stay", async (t) => {
+	const { deviceForEmulator } = await import("../scripts/board.mjs");
+	const moved = JSON.parse(deviceForEmulator(JSON.stringify({ id: "cam", secret: "s", cloud: "http://127.0.0.1:8080", mqtt: "mqtt://localhost:1883", channels: [] })));
+	t.is(moved.cloud, "http://10.0.2.2:8080");
+	t.is(moved.mqtt, "mqtt://10.0.2.2:1883");
+	t.is(JSON.parse(deviceForEmulator(JSON.stringify({ cloud: "https://cloud.example.com" }))).cloud, "https://cloud.example.com");
+	t.is(JSON.parse(deviceForEmulator(JSON.stringify({ cloud: "http://127.0.0.10:80" }))).cloud, "http://127.0.0.10:80", "only the loopback address itself");
+	t.throws(() => deviceForEmulator("[]"), { message: /not a device file/ });
+	t.throws(() => deviceForEmulator("{"));
+});
+
+test("board: the NVS partition the device file is provisioned into is read from the board's partition table", async (t) => {
+	const { partition } = await import("../scripts/board.mjs");
+	t.deepEqual(partition("nvs"), { offset: 0x9000, size: 0x6000 });
+	t.throws(() => partition("nope"), { message: /no partition nope/ });
+});
+
+test("board build and run: a usage mistake exits 2 and says what was wrong, before any tool is looked for", (t) => {
+	for (const [argv, said] of [[["build", "--bogus"], /unknown option for build/], [["run", "--seconds", "0"], /whole number of seconds/], [["run", "--device"], /a device file/], [["flash"], /unknown command: flash/]]) {
+		const r = doctor({}, argv);
+		t.is(r.code, 2, argv.join(" "));
+		t.regex(r.err, said);
+	}
+	const r = doctor({}, ["run", "--device", "/nonexistent/device.json"]);
+	t.is(r.code, 2);
+	t.regex(r.err, /--device \/nonexistent\/device.json: ENOENT/);
+});

@@ -97,8 +97,9 @@ test("manifest: PSRAM, flash and partitions for the ESP32-S3 board", (t) => {
 	// root value would win over the board's.
 	t.is(rootManifest.defines?.ring?.psram, undefined, "the root manifest does not set ring.psram");
 	t.is(rootManifest.platforms["esp32/esp32s3"].defines?.ring?.psram, undefined);
-	// build paths in an included manifest resolve against its own folder.
-	const sdkconfigDir = join(root, dir, boardManifest.build.SDKCONFIGPATH);
+	// build paths in an included manifest resolve against its own folder; "?=": the environment's
+	// SDKCONFIGPATH wins when set (npm run board -- build points it at the emulator's lines).
+	const sdkconfigDir = join(root, dir, boardManifest.build["SDKCONFIGPATH ?="]);
 	const partitions = join(root, dir, boardManifest.build.PARTITIONS_FILE);
 	t.true(existsSync(join(sdkconfigDir, "sdkconfig.defaults")), `${relative(root, sdkconfigDir)}/sdkconfig.defaults exists`);
 	t.true(existsSync(partitions), `${relative(root, partitions)} exists`);
