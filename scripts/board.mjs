@@ -19,6 +19,12 @@
 //                            the app reads it on a board (modules/app/provisioning.ts); a cloud or
 //                            MQTT address on the host's loopback becomes 10.0.2.2, where the
 //                            emulator reaches it.
+//   test                     the emulator image end to end: a cloud on this machine, a camera
+//                            registered in it and provisioned into the image, booted until it has
+//                            its address, its clock, its plan and its control channel (or a panic,
+//                            or 4 minutes). Exit 0 when every check passed; it fails, never skips,
+//                            when a tool is missing. Not part of `npm test` (a fresh machine has
+//                            none of the tools).
 //
 // The tools are the ones a board developer already has — none is installed by `npm run setup`, and
 // none comes from npm or Debian:
@@ -34,12 +40,12 @@
 // Online, `xs-dev setup --device esp32` installs the SDK, ESP-IDF and its toolchain, and
 // `python $IDF_PATH/tools/idf_tools.py install qemu-xtensa` the emulator (hosts/esp32s3/README.md).
 import { spawn, spawnSync } from "node:child_process";
-import { copyFileSync, createWriteStream, existsSync, mkdirSync, openSync, readFileSync, writeFileSync, writeSync, closeSync } from "node:fs";
+import { closeSync, copyFileSync, createWriteStream, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { root } from "./build.mjs";
 import { helpIfAsked } from "./usage.mjs";
 
-const usage = "usage: npm run board -- doctor [--json] | build [--board] | run [--seconds N] [--device FILE]";
+const usage = "usage: npm run board -- doctor [--json] | build [--board] | run [--seconds N] [--device FILE] | test";
 const args = process.argv.slice(2);
 helpIfAsked(args, import.meta.url);
 
@@ -260,6 +266,32 @@ function provision(flash, deviceText, dir, env) {
 	}
 }
 
+/** The built emulator image's folder, or exits 1 saying how to build it. */
+function emulatorImage() {
+	const dir = out("emulator");
+	if (!existsSync(join(dir, "flash.bin")) || !existsSync(join(dir, "efuse.bin"))) {
+		console.error(`board: no emulator image in ${dir}: npm run board -- build`);
+		process.exit(1);
+	}
+	return dir;
+}
+
+/** Starts QEMU on a fresh copy of the built flash (the emulator writes its flash: NVS, the OTA
+ * slots), the device file provisioned when given. `stdio` as spawn takes it. */
+function startEmulator(dir, deviceText, stdio) {
+	const flash = join(dir, "run-flash.bin");
+	copyFileSync(join(dir, "flash.bin"), flash);
+	if (deviceText) provision(flash, deviceText, dir, process.env);
+	return spawn("qemu-system-xtensa", [
+		"-M", "esp32s3", "-m", PSRAM, "-nographic",
+		"-drive", `file=${flash},if=mtd,format=raw`,
+		"-drive", `file=${join(dir, "efuse.bin")},if=none,format=raw,id=efuse`, "-global", "driver=nvram.esp32s3.efuse,property=drive,value=efuse",
+		// as `idf.py qemu` runs it: the timer group's watchdog off (emulated time is not a board's)
+		"-global", "driver=timer.esp32s3.timg,property=wdt_disable,value=true",
+		"-nic", "user,model=open_eth",
+	], { stdio });
+}
+
 function runEmulator(rest) {
 	let seconds, deviceFile;
 	for (let i = 0; i < rest.length; i++) {
@@ -278,24 +310,7 @@ function runEmulator(rest) {
 		}
 	}
 	needTools((what) => what === "qemu-system-xtensa");
-	const dir = out("emulator");
-	const built = join(dir, "flash.bin");
-	if (!existsSync(built) || !existsSync(join(dir, "efuse.bin"))) {
-		console.error(`board: no emulator image in ${dir}: npm run board -- build`);
-		process.exit(1);
-	}
-	// The emulator writes its flash (NVS, the OTA slots): each run starts from the image as built.
-	const flash = join(dir, "run-flash.bin");
-	copyFileSync(built, flash);
-	if (deviceText) provision(flash, deviceText, dir, process.env);
-	const qemu = spawn("qemu-system-xtensa", [
-		"-M", "esp32s3", "-m", PSRAM, "-nographic",
-		"-drive", `file=${flash},if=mtd,format=raw`,
-		"-drive", `file=${join(dir, "efuse.bin")},if=none,format=raw,id=efuse`, "-global", "driver=nvram.esp32s3.efuse,property=drive,value=efuse",
-		// as `idf.py qemu` runs it: the timer group's watchdog off (emulated time is not a board's)
-		"-global", "driver=timer.esp32s3.timg,property=wdt_disable,value=true",
-		"-nic", "user,model=open_eth",
-	], { stdio: ["ignore", "inherit", "inherit"] });
+	const qemu = startEmulator(emulatorImage(), deviceText, ["ignore", "inherit", "inherit"]);
 	const stop = () => qemu.kill("SIGTERM");
 	process.on("SIGINT", stop);
 	process.on("SIGTERM", stop);
@@ -305,6 +320,104 @@ function runEmulator(rest) {
 		clearTimeout(timer);
 		process.exit(signal === "SIGTERM" || code === 0 ? 0 : 1);
 	});
+}
+
+/**
+ * What `test` checks in the emulator's console, in order: each a line that must come before
+ * TEST_LIMIT_S; and what must never come.
+ */
+export const BOOT_CHECKS = [
+	{ what: "ESP-IDF starts the app", line: /main_task: Calling app_main\(\)/ },
+	{ what: "Ethernet address by DHCP", line: /^Ethernet: IP address \d+\.\d+\.\d+\.\d+/ },
+	{ what: "the provisioned device file read", line: /^camera [\w-]+: \d+ channel\(s\) capturing; cloud / },
+	{ what: "the clock set from the cloud's time", line: /control: clock set by the cloud's time/ },
+	{ what: "the plan taken", line: /: plan rev \d+: / },
+	{ what: "the control channel connected", line: /: control channel connected/ },
+];
+export const BOOT_FAILURES = /Guru Meditation|abort\(\) was called|^ivxs: exit|Backtrace:|stack overflow|memory full/;
+const TEST_LIMIT_S = 240;   // emulated boot to a connected camera takes ~10 s; QEMU on a loaded machine, more
+
+/** Checks the console's lines against BOOT_CHECKS: { passed, at: { what: ms } , failure } so far. */
+export function bootProgress() {
+	const started = Date.now(), at = {};
+	let next = 0, failure;
+	return {
+		line(text) {
+			if (!failure && BOOT_FAILURES.test(text)) failure = text.trim();
+			while (next < BOOT_CHECKS.length && BOOT_CHECKS[next].line.test(text)) at[BOOT_CHECKS[next++].what] = Date.now() - started;
+		},
+		get passed() { return next === BOOT_CHECKS.length && !failure; },
+		get done() { return next === BOOT_CHECKS.length || !!failure; },
+		at, get failure() { return failure; },
+	};
+}
+
+/** `test`: a cloud on this machine, a camera registered in it, the emulator image booted with its
+ * device file; passes when the camera comes up through every BOOT_CHECKS line. */
+async function test(rest) {
+	if (rest.length) usageError(`unknown option for test: ${rest.join(" ")}`);
+	needTools(() => true);
+	const dir = emulatorImage();
+	const data = join(dir, "test");
+	rmSync(data, { recursive: true, force: true });
+	mkdirSync(data, { recursive: true });
+	const cli = join(root, "build/node/cloud/src/cli.js");
+	if (!existsSync(cli)) {
+		console.error("board: the cloud is not built: npm install (or node scripts/build.mjs)");
+		process.exit(1);
+	}
+	const cloud = spawn(process.execPath, [cli, "serve", "--port", "0", "--host", "127.0.0.1", "--data", data], { stdio: ["ignore", "pipe", "pipe"] });
+	const cloudLog = createWriteStream(join(dir, "test-cloud.log"));
+	cloud.stderr.pipe(cloudLog);
+	const url = await new Promise((resolve) => {
+		let text = "";
+		cloud.stdout.on("data", (chunk) => {
+			cloudLog.write(chunk);
+			text += chunk;
+			const listening = /ivxs cloud: (https?:\/\/\S+)/.exec(text);
+			if (listening) resolve(listening[1]);
+		});
+		cloud.on("exit", () => resolve(undefined));
+	});
+	if (!url) return fail(`the cloud did not start (its log: ${join(dir, "test-cloud.log")})`);
+	const add = spawnSync(process.execPath, [cli, "device", "add", "board-cam", "--name", "emulated ESP32-S3", "--data", data], { encoding: "utf8" });
+	const registered = add.stdout.split("\n").find((l) => l.startsWith("{"));
+	if (add.status !== 0 || !registered) return fail(`could not register the camera: ${add.stderr || add.stdout}`);
+	const { id, secret } = JSON.parse(registered);
+	const device = deviceForEmulator(JSON.stringify({ id, secret, cloud: url, channels: [{ video: "clip", codec: "h264" }] }));
+	console.log(`board: cloud ${url}; camera ${id} booting in the emulator (console: ${join(dir, "test-console.log")})`);
+	const consoleLog = createWriteStream(join(dir, "test-console.log"));
+	const progress = bootProgress();
+	const qemu = startEmulator(dir, device, ["ignore", "pipe", "pipe"]);
+	let rest2 = "";
+	qemu.stdout.on("data", (chunk) => {
+		consoleLog.write(chunk);
+		const lines = (rest2 + chunk).split("\n");
+		rest2 = lines.pop();
+		for (const line of lines) {
+			const before = Object.keys(progress.at).length;
+			progress.line(line.replace(/\r$/, ""));
+			for (const what of Object.keys(progress.at).slice(before)) console.log(`  ✔ ${what} (${(progress.at[what] / 1000).toFixed(1)} s)`);
+			if (progress.done) qemu.kill("SIGTERM");
+		}
+	});
+	qemu.stderr.pipe(consoleLog);
+	const limit = setTimeout(() => qemu.kill("SIGTERM"), TEST_LIMIT_S * 1000);
+	await new Promise((resolve) => qemu.on("close", resolve));
+	clearTimeout(limit);
+	cloud.kill("SIGTERM");
+	for (const check of BOOT_CHECKS) if (!(check.what in progress.at)) console.log(`  ✘ ${check.what}`);
+	if (progress.failure) console.log(`  ✘ the console said: ${progress.failure}`);
+	const passed = progress.passed;
+	console.log(passed ? `\nboard test: passed — ${BOOT_CHECKS.length} checks in ${(Math.max(...Object.values(progress.at)) / 1000).toFixed(1)} s of wall time`
+		: `\nboard test: FAILED (the console: ${join(dir, "test-console.log")}; the cloud: ${join(dir, "test-cloud.log")})`);
+	process.exit(passed ? 0 : 1);
+
+	function fail(why) {
+		cloud.kill("SIGTERM");
+		console.error(`board test: FAILED — ${why}`);
+		process.exit(1);
+	}
 }
 
 function usageError(message) {
@@ -334,6 +447,7 @@ function main() {
 	if (command === "doctor") return doctor(rest);
 	if (command === "build") return build(rest);
 	if (command === "run") return runEmulator(rest);
+	if (command === "test") return test(rest);
 	console.error(command ? `board: unknown command: ${command}\n${usage}` : usage);
 	process.exit(2);
 }

@@ -121,3 +121,27 @@ test("board build and run: a usage mistake exits 2 and says what was wrong, befo
 	t.is(r.code, 2);
 	t.regex(r.err, /--device \/nonexistent\/device.json: ENOENT/);
 });
+
+test("board test: the emulator's console passes only through every check in order, and fails at a panic", async (t) => {
+	const { bootProgress, BOOT_CHECKS } = await import("../scripts/board.mjs");
+	const lines = ["I (360) main_task: Calling app_main()", "Ethernet: IP address 10.0.2.15", "camera cam: 0 channel(s) capturing; cloud http://10.0.2.2:8090",
+		"camera cam: control: clock set by the cloud's time (moved 1 ms)", "camera cam: plan rev 1: continuous, uploading, snapshots every 300 s", "camera cam: control channel connected"];
+	const good = bootProgress();
+	lines.forEach((line) => good.line(line));
+	t.true(good.passed);
+	t.deepEqual(Object.keys(good.at), BOOT_CHECKS.map((c) => c.what));
+	const early = bootProgress();
+	[lines[0], lines[5], lines[1]].forEach((line) => early.line(line));
+	t.false(early.done, "a line before its turn does not count");
+	const panicked = bootProgress();
+	[lines[0], "Guru Meditation Error: Core  0 panic'ed (LoadProhibited). Exception was unhandled."].forEach((line) => panicked.line(line));
+	t.true(panicked.done);
+	t.false(panicked.passed);
+	t.regex(panicked.failure, /Guru Meditation/);
+});
+
+test("board test fails, never skips, when the tools are missing", (t) => {
+	const r = doctor({}, ["test"]);
+	t.is(r.code, 1);
+	t.regex(r.err, /board: missing MODDABLE/);
+});
