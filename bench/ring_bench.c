@@ -181,6 +181,7 @@ static int run_ring(size_t frame, uint64_t frames, uint64_t lead, ring_result *r
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.arena_bytes = kArena;
 	cfg.allocator = &g_alloc;
+	cfg.control_allocator = &g_alloc;
 	if (ivxs_ring_create(&ring, &cfg) != IVXS_RING_OK)
 		return -1;
 	atomic_init(&done, 0);
@@ -246,6 +247,7 @@ static int run_phases(size_t frame, uint64_t frames, uint8_t *arena, phase_resul
 	res->copy_ns = res->push_ns = res->read_ns = 1e18;
 	cfg.arena_bytes = kArena;
 	cfg.allocator = &g_alloc;
+	cfg.control_allocator = &g_alloc;
 	if (ivxs_ring_create(&ring, &cfg) != IVXS_RING_OK)
 		return -1;
 	while (i < frames) {

@@ -6,10 +6,11 @@
 //                            when all are there, 1 when any is missing, 2 on a usage mistake.
 //   build [--board]          the camera app for esp32/esp32s3 (mcconfig, release with the SDK's
 //                            instrumentation, ESP-IDF) → build/board/<image>/flash.bin, the whole
-//                            8 MB flash (bootloader, partition table, the app). The default image is
-//                            the emulator's (hosts/esp32s3/emulator: Ethernet instead of Wi-Fi, the
-//                            console on UART0); --board builds a board's (the SDK's Wi-Fi), flashed
-//                            with ESP-IDF's tools. The build's log: build/board/<image>/build.log.
+//                            flash (bootloader, partition table, the app). The default image is the
+//                            emulator's (hosts/esp32s3/emulator: Ethernet instead of Wi-Fi, the
+//                            console on UART0, 16 MB with the sample clip in its clip partitions);
+//                            --board builds a board's (8 MB, the SDK's Wi-Fi), flashed with
+//                            ESP-IDF's tools. The build's log: build/board/<image>/build.log.
 //   run [--seconds N] [--device FILE]
 //                            boots the emulator image in QEMU (-M esp32s3, 8 MB PSRAM, the OpenCores
 //                            Ethernet on QEMU's user network: the host is 10.0.2.2) from a fresh copy
@@ -18,11 +19,12 @@
 //                            start -- --cloud-only` prints), provisioned into the flash's NVS as
 //                            the app reads it on a board (modules/app/provisioning.ts); a cloud or
 //                            MQTT address on the host's loopback becomes 10.0.2.2, where the
-//                            emulator reaches it.
+//                            emulator reaches it, and its channels the one that plays the clip.
 //   test                     the emulator image end to end: a cloud on this machine, a camera
 //                            registered in it and provisioned into the image, booted until it has
-//                            its address, its clock, its plan and its control channel (or a panic,
-//                            or 4 minutes). Exit 0 when every check passed; it fails, never skips,
+//                            its address, its clip capturing, its clock, its plan and its control
+//                            channel (or a panic, or 4 minutes); then 20 s of cloud storage, which
+//                            ffprobe must decode whole. Exit 0 when every check passed; it fails, never skips,
 //                            when a tool is missing. Not part of `npm test` (a fresh machine has
 //                            none of the tools).
 //
@@ -129,11 +131,17 @@ export function checks(env = process.env) {
 
 /** The two images `build` makes: the emulator's (the default) and a board's. */
 const IMAGES = {
-	emulator: { manifest: "hosts/esp32s3/emulator/manifest.json", name: "emulator", overlay: "hosts/esp32s3/emulator/sdkconfig.defaults" },
-	board: { manifest: "manifest.json", name: "ivxs" },
+	// 16 MB of flash: the board's layout, then the clip partitions (hosts/esp32s3/emulator)
+	emulator: { manifest: "hosts/esp32s3/emulator/manifest.json", name: "emulator", overlay: "hosts/esp32s3/emulator/sdkconfig.defaults", partitions: "hosts/esp32s3/emulator/partitions.csv", flash: "16MB" },
+	board: { manifest: "manifest.json", name: "ivxs", flash: "8MB" },   // hosts/esp32s3/sdkconfig: the camera boards' flash
 };
-const FLASH_SIZE = "8MB";   // hosts/esp32s3/sdkconfig: the camera boards' flash
-const PSRAM = "8M";         // and their PSRAM
+const PSRAM = "8M";   // the camera boards' PSRAM
+const BOARD_PARTITIONS = "hosts/esp32s3/partitions.csv";
+
+/** The clip the emulator's channel plays (fixtures/media/README.md: Main, 15 fps, 4 s; AAC-LC), written
+ * into its clip partitions by `build`; a device file's channels become this one (deviceForEmulator). */
+export const CLIP = { video: "fixtures/media/h264-main-640x480.h264", audio: "fixtures/media/aac-lc-16k-mono.aac", codec: "h264", fps: 15 };
+export const CLIP_CHANNEL = { video: "clip", audio: "clip_audio", codec: CLIP.codec, fps: CLIP.fps };
 const out = (image) => join(root, "build/board", image);
 
 /** Prints what is missing (of the tools `needed` names) and exits 1, or returns when all are there. */
@@ -177,7 +185,7 @@ async function build(rest) {
 	const image = rest.includes("--board") ? "board" : "emulator";
 	if (rest.some((a) => a !== "--board")) usageError(`unknown option for build: ${rest.join(" ")}`);
 	needTools((what) => what !== "qemu-system-xtensa");
-	const { manifest, name, overlay } = IMAGES[image];
+	const { manifest, name, overlay, partitions, flash: flashSize } = IMAGES[image];
 	const dir = out(image);
 	mkdirSync(dir, { recursive: true });
 	const env = { ...process.env, PATH: `${join(root, "node_modules/.bin")}:${process.env.PATH}` };
@@ -188,6 +196,11 @@ async function build(rest) {
 		mkdirSync(config, { recursive: true });
 		writeFileSync(join(config, "sdkconfig.defaults"), [readFileSync(join(root, "hosts/esp32s3/sdkconfig/sdkconfig.defaults"), "utf8"), readFileSync(join(root, overlay), "utf8")].join("\n"));
 		env.SDKCONFIGPATH = config;
+	}
+	if (partitions) {
+		// the board's partition table, then the image's own rows (the manifest's "PARTITIONS_FILE ?=")
+		env.PARTITIONS_FILE = join(dir, "partitions.csv");
+		writeFileSync(env.PARTITIONS_FILE, [readFileSync(join(root, BOARD_PARTITIONS), "utf8"), readFileSync(join(root, partitions), "utf8")].join("\n"));
 	}
 	const logPath = join(dir, "build.log");
 	const log = createWriteStream(logPath);
@@ -203,13 +216,21 @@ async function build(rest) {
 	// ESP-IDF's build folder, as mcconfig lays it out; its flash_args name each part and its offset.
 	const idfBuild = join(env.MODDABLE, "build/tmp/esp32/esp32s3/instrument", name, "xsProj-esp32s3/build");
 	const flash = join(dir, "flash.bin");
-	const merged = spawnSync("python3", ["-m", "esptool", "--chip", "esp32s3", "merge-bin", "--pad-to-size", FLASH_SIZE, "-o", flash, "@flash_args"], { cwd: idfBuild, env, encoding: "utf8" });
+	const merged = spawnSync("python3", ["-m", "esptool", "--chip", "esp32s3", "merge-bin", "--pad-to-size", flashSize, "-o", flash, "@flash_args"], { cwd: idfBuild, env, encoding: "utf8" });
 	if (merged.status !== 0) {
 		console.error(`board: esptool merge-bin failed in ${idfBuild}: ${(merged.stderr || merged.stdout).trim().split("\n").slice(-5).join("\n")}`);
 		process.exit(1);
 	}
-	if (image === "emulator") writeEfuse(dir, env);
-	console.log(`board: ${flash} (${FLASH_SIZE} flash) built in ${Math.round((Date.now() - started) / 1000)} s${image === "emulator" ? "; run it: npm run board -- run" : "; flash it with ESP-IDF: esptool.py write_flash 0 " + flash}`);
+	if (image === "emulator") {
+		writeEfuse(dir, env);
+		for (const [label, file] of [["clip", CLIP.video], ["clip_audio", CLIP.audio]]) {
+			const bytes = clipImage(readFileSync(join(root, file)));
+			const { offset, size } = partition(label);
+			if (bytes.length > size) throw new Error(`${file} does not fit partition ${label} (${bytes.length} > ${size} bytes)`);
+			writeAt(flash, offset, bytes);
+		}
+	}
+	console.log(`board: ${flash} (${flashSize} flash) built in ${Math.round((Date.now() - started) / 1000)} s${image === "emulator" ? "; run it: npm run board -- run" : "; flash it with ESP-IDF: esptool.py write_flash 0 " + flash}`);
 }
 
 /** The emulated chip's eFuses: the image `idf.py qemu` makes for an S3 (a chip revision the image
@@ -224,12 +245,32 @@ function writeEfuse(dir, env) {
 	writeFileSync(join(dir, "efuse.bin"), r.stdout);
 }
 
-/** A partition of hosts/esp32s3/partitions.csv by name: { offset, size } in bytes. */
-export function partition(name) {
-	const row = readFileSync(join(root, "hosts/esp32s3/partitions.csv"), "utf8").split("\n")
+/** A partition by name, of the board's partition table (and the emulator's rows): { offset, size } in bytes. */
+export function partition(name, tables = [BOARD_PARTITIONS, IMAGES.emulator.partitions]) {
+	const row = tables.flatMap((table) => readFileSync(join(root, table), "utf8").split("\n"))
 		.map((line) => line.split(",").map((cell) => cell.trim())).find((cells) => cells[0] === name);
-	if (!row) throw new Error(`hosts/esp32s3/partitions.csv has no partition ${name}`);
+	if (!row) throw new Error(`${tables.join(", ")}: no partition ${name}`);
 	return { offset: Number(row[3]), size: Number(row[4]) };
+}
+
+/** A clip partition's bytes (native/capture/clip_source_esp32.c reads them): "IVXSCLIP", the
+ * stream's length (u32, little-endian), 4 zero bytes, the stream. */
+export function clipImage(stream) {
+	const head = Buffer.alloc(16);
+	head.write("IVXSCLIP", 0, "latin1");
+	head.writeUInt32LE(stream.length, 8);
+	return Buffer.concat([head, stream]);
+}
+
+/** Writes `bytes` into the flash image at `offset`. */
+function writeAt(flash, offset, bytes) {
+	const fd = openSync(flash, "r+");
+	try {
+		writeSync(fd, bytes, 0, bytes.length, offset);
+	}
+	finally {
+		closeSync(fd);
+	}
 }
 
 /** The device file as the emulated camera takes it: its text, with a cloud or MQTT address on the
@@ -240,6 +281,7 @@ export function deviceForEmulator(text) {
 	if (typeof device !== "object" || device === null || typeof device.cloud !== "string") throw new Error("not a device file (no \"cloud\" address): see modules/app/device-file.ts");
 	for (const key of ["cloud", "mqtt"])
 		if (typeof device[key] === "string") device[key] = device[key].replace(/^(\w+:\/\/)(127\.0\.0\.1|localhost)(?=[:/]|$)/, "$110.0.2.2");
+	device.channels = [CLIP_CHANNEL];   // the host's files are not on the emulated board: its clip partitions are
 	return JSON.stringify(device);
 }
 
@@ -256,14 +298,7 @@ function provision(flash, deviceText, dir, env) {
 		console.error(`board: ESP-IDF's NVS partition generator failed: ${(made.stderr || made.stdout).trim().split("\n").slice(-3).join("\n")}\n  → it comes with ESP-IDF's Python environment (esp-idf-nvs-partition-gen): source $IDF_PATH/export.sh`);
 		process.exit(1);
 	}
-	const bytes = readFileSync(image);
-	const fd = openSync(flash, "r+");
-	try {
-		writeSync(fd, bytes, 0, bytes.length, offset);
-	}
-	finally {
-		closeSync(fd);
-	}
+	writeAt(flash, offset, readFileSync(image));
 }
 
 /** The built emulator image's folder, or exits 1 saying how to build it. */
@@ -323,31 +358,34 @@ function runEmulator(rest) {
 }
 
 /**
- * What `test` checks in the emulator's console, in order: each a line that must come before
- * TEST_LIMIT_S; and what must never come.
+ * What `test` checks in the emulator's console: each a line that must come before TEST_LIMIT_S
+ * (the plan and the control channel's connection come in either order); and what must never come.
  */
 export const BOOT_CHECKS = [
 	{ what: "ESP-IDF starts the app", line: /main_task: Calling app_main\(\)/ },
 	{ what: "Ethernet address by DHCP", line: /^Ethernet: IP address \d+\.\d+\.\d+\.\d+/ },
-	{ what: "the provisioned device file read", line: /^camera [\w-]+: \d+ channel\(s\) capturing; cloud / },
+	{ what: "the provisioned device file read, the clip partition capturing", line: /^camera [\w-]+: 1 channel\(s\) capturing; cloud / },
 	{ what: "the clock set from the cloud's time", line: /control: clock set by the cloud's time/ },
 	{ what: "the plan taken", line: /: plan rev \d+: / },
 	{ what: "the control channel connected", line: /: control channel connected/ },
 ];
 export const BOOT_FAILURES = /Guru Meditation|abort\(\) was called|^ivxs: exit|Backtrace:|stack overflow|memory full/;
 const TEST_LIMIT_S = 240;   // emulated boot to a connected camera takes ~10 s; QEMU on a loaded machine, more
+const UPLOAD_S = 20;        // then cloud storage runs this long (2-s segments) before the cloud's store is read
+const MIN_SEGMENTS = 3;
 
-/** Checks the console's lines against BOOT_CHECKS: { passed, at: { what: ms } , failure } so far. */
+/** Checks the console's lines against BOOT_CHECKS: { passed, at: { what: ms }, failure } so far. */
 export function bootProgress() {
 	const started = Date.now(), at = {};
-	let next = 0, failure;
+	let failure;
+	const all = () => BOOT_CHECKS.every((check) => check.what in at);
 	return {
 		line(text) {
 			if (!failure && BOOT_FAILURES.test(text)) failure = text.trim();
-			while (next < BOOT_CHECKS.length && BOOT_CHECKS[next].line.test(text)) at[BOOT_CHECKS[next++].what] = Date.now() - started;
+			for (const check of BOOT_CHECKS) if (!(check.what in at) && check.line.test(text)) at[check.what] = Date.now() - started;
 		},
-		get passed() { return next === BOOT_CHECKS.length && !failure; },
-		get done() { return next === BOOT_CHECKS.length || !!failure; },
+		get passed() { return all() && !failure; },
+		get done() { return all() || !!failure; },
 		at, get failure() { return failure; },
 	};
 }
@@ -389,7 +427,7 @@ async function test(rest) {
 	const consoleLog = createWriteStream(join(dir, "test-console.log"));
 	const progress = bootProgress();
 	const qemu = startEmulator(dir, device, ["ignore", "pipe", "pipe"]);
-	let rest2 = "";
+	let rest2 = "", uploading, dying;
 	qemu.stdout.on("data", (chunk) => {
 		consoleLog.write(chunk);
 		const lines = (rest2 + chunk).split("\n");
@@ -398,18 +436,36 @@ async function test(rest) {
 			const before = Object.keys(progress.at).length;
 			progress.line(line.replace(/\r$/, ""));
 			for (const what of Object.keys(progress.at).slice(before)) console.log(`  ✔ ${what} (${(progress.at[what] / 1000).toFixed(1)} s)`);
-			if (progress.done) qemu.kill("SIGTERM");
+			if (progress.failure) dying ??= setTimeout(() => qemu.kill("SIGTERM"), 3000);   // its register dump and backtrace to the log first
+			else if (progress.passed && !uploading) {
+				uploading = setTimeout(() => qemu.kill("SIGTERM"), UPLOAD_S * 1000);
+				console.log(`board: uploading for ${UPLOAD_S} s`);
+			}
 		}
 	});
 	qemu.stderr.pipe(consoleLog);
 	const limit = setTimeout(() => qemu.kill("SIGTERM"), TEST_LIMIT_S * 1000);
 	await new Promise((resolve) => qemu.on("close", resolve));
 	clearTimeout(limit);
+	clearTimeout(uploading);
+	clearTimeout(dying);
 	cloud.kill("SIGTERM");
+	await new Promise((resolve) => (cloud.exitCode === null ? cloud.on("exit", resolve) : resolve()));
 	for (const check of BOOT_CHECKS) if (!(check.what in progress.at)) console.log(`  ✘ ${check.what}`);
 	if (progress.failure) console.log(`  ✘ the console said: ${progress.failure}`);
-	const passed = progress.passed;
-	console.log(passed ? `\nboard test: passed — ${BOOT_CHECKS.length} checks in ${(Math.max(...Object.values(progress.at)) / 1000).toFixed(1)} s of wall time`
+	let stored = false;
+	if (progress.passed) {
+		// What the cloud kept, read as the soak reads it: ffprobe over every stream.
+		const { readStored } = await import("./soak/stored.mjs");
+		const r = await readStored(data, id);
+		const segments = r.runs.reduce((sum, run) => sum + run.segments, 0), holes = r.runs.reduce((sum, run) => sum + run.holes, 0);
+		const samples = r.streams.reduce((sum, st) => sum + st.samples, 0), decoded = r.streams.reduce((sum, st) => sum + st.decoded, 0);
+		const complaints = r.streams.flatMap((st) => st.errors);
+		stored = segments >= MIN_SEGMENTS && decoded === samples && !holes && !complaints.length;
+		console.log(`  ${stored ? "✔" : "✘"} cloud storage: ${segments} segments, ${samples} frames, ffprobe decoded ${decoded}, ${holes} missing between segments${complaints.length ? `; ffprobe: ${complaints[0]}` : ""}`);
+	}
+	const passed = progress.passed && stored;
+	console.log(passed ? `\nboard test: passed — ${BOOT_CHECKS.length} checks in ${(Math.max(...Object.values(progress.at)) / 1000).toFixed(1)} s of wall time, then cloud storage`
 		: `\nboard test: FAILED (the console: ${join(dir, "test-console.log")}; the cloud: ${join(dir, "test-cloud.log")})`);
 	process.exit(passed ? 0 : 1);
 

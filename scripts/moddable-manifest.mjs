@@ -10,7 +10,12 @@ export const rootManifest = readJson("manifest.json");
 export const modManifest = readJson("modules/app/mod/manifest.json");
 export const platforms = ["lin", "esp32/esp32s3"];
 
-const sectionsOf = (manifest, platform) => [manifest, manifest.platforms?.[platform] ?? {}];
+// A manifest's section for a platform as mcconfig picks it: the full name ("esp32/esp32s3"), else
+// its platform ("esp32"), else "...".
+const sectionsOf = (manifest, platform) => {
+	const sections = manifest.platforms ?? {};
+	return [manifest, sections[platform] ?? sections[platform.split("/")[0]] ?? sections["..."] ?? {}];
+};
 const includesOf = (section) => [section.include ?? []].flat();
 export const isSdk = (path) => path.startsWith("$(");
 

@@ -7,6 +7,8 @@
 //   - every tests/*_test.c is one C test program over the core;
 //   - the portable files (compiled for a microcontroller) are the core's files
 //     except those named *_linux.c, which need Linux (V4L2, threads, files);
+//   - files named *_esp32.c need ESP-IDF (FreeRTOS tasks, flash partitions): only the
+//     Moddable build for esp32 compiles them — never the host, its tests or the portable check;
 //   - every core sees native/common (the kit: ivxs_status.h, the shared status
 //     table type; ivxs_test.h, the C test harness) on its include path;
 //   - a column "-l<name>" links a system library with the core (its C tests and
@@ -14,9 +16,9 @@
 //   - the Moddable build (manifest.json) includes native/manifest.json, which
 //     this script writes with one manifest per module (`moddableManifests`,
 //     `node scripts/native-modules.mjs --write`; a test checks they are current):
-//     every portable file for every platform, *_linux.c files for `lin` only.
-//     A column "moddable=lin" builds a module for those Moddable platforms only
-//     (capture: the boards have no camera source yet).
+//     every portable file for every platform, *_linux.c files for `lin` only,
+//     *_esp32.c files for `esp32` only. A column "moddable=lin,esp32" builds a module
+//     for those Moddable platforms only.
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -35,9 +37,12 @@ export function readRegistry(file) {
 		});
 }
 
-const cFiles = (folder) => existsSync(join(root, folder))
+const allCFiles = (folder) => existsSync(join(root, folder))
 	? readdirSync(join(root, folder)).filter((f) => f.endsWith(".c")).sort().map((f) => `${folder}/${f}`)
 	: [];
+export const isBoardOnly = (file) => file.endsWith("_esp32.c");
+// What the host compiles: every C file but the board's.
+const cFiles = (folder) => allCFiles(folder).filter((f) => !isBoardOnly(f));
 
 // The binding kit's folder: on every module's include path (native/common/README.md).
 export const commonFolder = "native/common";
@@ -134,12 +139,15 @@ export function moddableManifests(modules = nativeModules()) {
 	for (const m of modules) {
 		const portable = m.sources.filter((f) => !isLinuxOnly(f)).map(stem);
 		const linux = m.sources.filter(isLinuxOnly).map(stem);
+		const board = allCFiles(m.folder).filter(isBoardOnly).map(stem);
 		const own = (files) => ({ modules: { "*": files, [m.specifier]: stem(m.js) }, preload: [m.specifier] });
-		const lin = linux.length ? { modules: { "*": linux } } : {};
-		// Restricted to some platforms: everything in their sections; else everywhere, Linux files for lin.
+		const only = (files) => (files.length ? { modules: { "*": files } } : null);
+		const sections = Object.entries({ lin: only(linux), esp32: only(board) }).filter(([, section]) => section);
+		// Restricted to some platforms: everything in their sections; else everywhere, the Linux and
+		// board files for their platforms.
 		out[`${m.folder}/manifest.json`] = m.moddable
-			? { platforms: Object.fromEntries(m.moddable.map((p) => [p, p === "lin" ? { ...lin, ...own([...portable, ...linux]) } : own(portable)])) }
-			: { ...own(portable), ...(Object.keys(lin).length ? { platforms: { lin } } : {}) };
+			? { platforms: Object.fromEntries(m.moddable.map((p) => [p, own([...portable, ...(p === "lin" ? linux : p === "esp32" ? board : [])])])) }
+			: { ...own(portable), ...(sections.length ? { platforms: Object.fromEntries(sections) } : {}) };
 	}
 	// The system libraries, once, in one make word: mcconfig (8.2.3, measured) joins the LIBRARIES
 	// of several manifests with a space and escapes every space when it writes the makefile, so

@@ -5,7 +5,7 @@
 // ESP-IDF git tree tagged with its version, and programs on PATH.
 import test from "ava";
 import { spawnSync } from "node:child_process";
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { root } from "./_host.mjs";
@@ -94,21 +94,31 @@ test("board: a usage mistake exits 2 with the usage; --help prints the header", 
 	t.regex(help.out, /xtensa-esp32s3-elf-gcc/);
 });
 
-test("board run: a device file's cloud and MQTT addresses on the host's loopback become 10.0.2.2, where the emulator reaches the host; others stay", async (t) => {
+test("board run: a device file's cloud and MQTT addresses on the host's loopback become 10.0.2.2, where the emulator reaches the host, others stay; its channels the clip's", async (t) => {
 	const { deviceForEmulator } = await import("../scripts/board.mjs");
 	const moved = JSON.parse(deviceForEmulator(JSON.stringify({ id: "cam", secret: "s", cloud: "http://127.0.0.1:8080", mqtt: "mqtt://localhost:1883", channels: [] })));
 	t.is(moved.cloud, "http://10.0.2.2:8080");
 	t.is(moved.mqtt, "mqtt://10.0.2.2:1883");
+	const { CLIP_CHANNEL } = await import("../scripts/board.mjs");
+	t.deepEqual(moved.channels, [CLIP_CHANNEL], "its channels: the one that plays the image's clip partitions");
 	t.is(JSON.parse(deviceForEmulator(JSON.stringify({ cloud: "https://cloud.example.com" }))).cloud, "https://cloud.example.com");
 	t.is(JSON.parse(deviceForEmulator(JSON.stringify({ cloud: "http://127.0.0.10:80" }))).cloud, "http://127.0.0.10:80", "only the loopback address itself");
 	t.throws(() => deviceForEmulator("[]"), { message: /not a device file/ });
 	t.throws(() => deviceForEmulator("{"));
 });
 
-test("board: the NVS partition the device file is provisioned into is read from the board's partition table", async (t) => {
-	const { partition } = await import("../scripts/board.mjs");
+test("board: the partitions the build and run write (NVS, the clip) are read from the partition tables; a clip partition's header", async (t) => {
+	const { partition, clipImage, CLIP } = await import("../scripts/board.mjs");
 	t.deepEqual(partition("nvs"), { offset: 0x9000, size: 0x6000 });
+	t.deepEqual(partition("clip"), { offset: 0x800000, size: 0x400000 });
 	t.throws(() => partition("nope"), { message: /no partition nope/ });
+	const image = clipImage(Buffer.from([0, 0, 0, 1, 0x65]));
+	t.is(image.subarray(0, 8).toString("latin1"), "IVXSCLIP");
+	t.is(image.readUInt32LE(8), 5);
+	t.is(image.readUInt32LE(12), 0);
+	t.deepEqual([...image.subarray(16)], [0, 0, 0, 1, 0x65]);
+	for (const [label, file] of [["clip", CLIP.video], ["clip_audio", CLIP.audio]])
+		t.true(clipImage(readFileSync(join(root, file))).length <= partition(label).size, `${file} fits ${label}`);
 });
 
 test("board build and run: a usage mistake exits 2 and says what was wrong, before any tool is looked for", (t) => {
@@ -122,17 +132,18 @@ test("board build and run: a usage mistake exits 2 and says what was wrong, befo
 	t.regex(r.err, /--device \/nonexistent\/device.json: ENOENT/);
 });
 
-test("board test: the emulator's console passes only through every check in order, and fails at a panic", async (t) => {
+test("board test: the emulator's console passes once every check's line has come, and fails at a panic", async (t) => {
 	const { bootProgress, BOOT_CHECKS } = await import("../scripts/board.mjs");
-	const lines = ["I (360) main_task: Calling app_main()", "Ethernet: IP address 10.0.2.15", "camera cam: 0 channel(s) capturing; cloud http://10.0.2.2:8090",
+	const lines = ["I (360) main_task: Calling app_main()", "Ethernet: IP address 10.0.2.15", "camera cam: 1 channel(s) capturing; cloud http://10.0.2.2:8090",
 		"camera cam: control: clock set by the cloud's time (moved 1 ms)", "camera cam: plan rev 1: continuous, uploading, snapshots every 300 s", "camera cam: control channel connected"];
 	const good = bootProgress();
 	lines.forEach((line) => good.line(line));
 	t.true(good.passed);
-	t.deepEqual(Object.keys(good.at), BOOT_CHECKS.map((c) => c.what));
-	const early = bootProgress();
-	[lines[0], lines[5], lines[1]].forEach((line) => early.line(line));
-	t.false(early.done, "a line before its turn does not count");
+	t.deepEqual(Object.keys(good.at).sort(), BOOT_CHECKS.map((c) => c.what).sort());
+	const partial = bootProgress();
+	[lines[0], lines[5], lines[1]].forEach((line) => partial.line(line));
+	t.false(partial.done, "until every line has come");
+	t.is(Object.keys(partial.at).length, 3);
 	const panicked = bootProgress();
 	[lines[0], "Guru Meditation Error: Core  0 panic'ed (LoadProhibited). Exception was unhandled."].forEach((line) => panicked.line(line));
 	t.true(panicked.done);

@@ -81,13 +81,14 @@ test("manifest: the preloaded platform layer loads preference at first use, neve
 	t.true(rootManifest.include.includes("$(MODDABLE)/modules/base/modules/manifest.json"), "the SDK's modules module (importNow) is built");
 });
 
-test("manifest: the board's capture is the documented stub (no camera source yet), without Linux-only modules", (t) => {
+test("manifest: the board's capture is native/capture with its board files (the flash clip source, the FreeRTOS runner), without Linux-only modules", (t) => {
 	const { modules } = checkApp(t, "esp32/esp32s3");
-	t.is(relative(root, modules.capture), "hosts/esp32s3/capture");
+	t.is(relative(root, modules.capture), "native/capture/capture");
 	for (const name of linuxOnly) t.false(name in modules, `esp32: no module "${name}"`);
-	t.false(modules["*"].some((p) => p.includes("/native/capture/")), "no capture C on boards");
-	t.regex(readFileSync(join(root, "hosts/esp32s3/capture.ts"), "utf8"), /THE missing piece/);
-	t.regex(readFileSync(join(root, "README.md"), "utf8"), /no camera source on this board yet/, "the README says what is missing");
+	const capture = modules["*"].filter((p) => p.includes("/native/capture/")).map((p) => relative(root, p));
+	t.true(capture.includes("native/capture/clip_source_esp32") && capture.includes("native/capture/capture_thread_esp32"));
+	t.false(capture.some((p) => p.endsWith("_linux")), "no Linux source on boards");
+	t.regex(readFileSync(join(root, "README.md"), "utf8"), /flash partition/, "the README says where a board's frames come from");
 });
 
 test("manifest: PSRAM, flash and partitions for the ESP32-S3 board", (t) => {
@@ -100,7 +101,7 @@ test("manifest: PSRAM, flash and partitions for the ESP32-S3 board", (t) => {
 	// build paths in an included manifest resolve against its own folder; "?=": the environment's
 	// SDKCONFIGPATH wins when set (npm run board -- build points it at the emulator's lines).
 	const sdkconfigDir = join(root, dir, boardManifest.build["SDKCONFIGPATH ?="]);
-	const partitions = join(root, dir, boardManifest.build.PARTITIONS_FILE);
+	const partitions = join(root, dir, boardManifest.build["PARTITIONS_FILE ?="]);
 	t.true(existsSync(join(sdkconfigDir, "sdkconfig.defaults")), `${relative(root, sdkconfigDir)}/sdkconfig.defaults exists`);
 	t.true(existsSync(partitions), `${relative(root, partitions)} exists`);
 	const options = new Map(readFileSync(join(sdkconfigDir, "sdkconfig.defaults"), "utf8").split("\n")

@@ -95,6 +95,41 @@ void ivxs_capture_finish(ivxs_capture *c)
 	}
 }
 
+int ivxs_capture_runner_begin(ivxs_capture *c)
+{
+	int r;
+	if (!c)
+		return IVXS_CAPTURE_EARG;
+	if (c->runner && !atomic_load(&c->running))
+		ivxs_capture_stop(c);   /* the runner ended by itself: reap it */
+	if (c->runner || c->prepared)
+		return IVXS_CAPTURE_ESTATE;
+	r = ivxs_capture_prepare(c);
+	if (!r)
+		atomic_store(&c->running, 1);
+	return r;
+}
+
+void ivxs_capture_runner_failed(ivxs_capture *c)
+{
+	atomic_store(&c->running, 0);
+	ivxs_capture_finish(c);
+}
+
+void ivxs_capture_run_steps(ivxs_capture *c)
+{
+	while (!ivxs_capture_stop_requested(c)) {
+		int r = ivxs_capture_step(c);
+		if (r < 0) {
+			atomic_store(&c->st_fatal, r);
+			break;
+		}
+		if (r == 0)
+			break;   /* the source ended (or a wait saw the stop request) */
+	}
+	atomic_store(&c->running, 0);
+}
+
 void ivxs_capture_request_stop(ivxs_capture *c)
 {
 	if (c)

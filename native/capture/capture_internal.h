@@ -75,6 +75,15 @@ struct ivxs_capture {
 	cap_u64 last_video_ts;
 };
 
+/* A host's runner (capture_thread_*.c), around its thread:
+ * ivxs_capture_runner_begin reaps a runner that ended by itself, refuses a second start, prepares
+ * and marks the capture running (0 or a status); the runner's thread calls ivxs_capture_run_steps
+ * (steps until the source ends, a fatal status or a stop request; then not running);
+ * ivxs_capture_runner_failed undoes begin when the thread cannot be started. */
+int ivxs_capture_runner_begin(ivxs_capture *c);
+void ivxs_capture_runner_failed(ivxs_capture *c);
+void ivxs_capture_run_steps(ivxs_capture *c);
+
 #define RELAXED memory_order_relaxed
 /* Only the stepping thread changes a counter, so read-add-publish is enough. */
 #define ST_ADD(c, f, v) cap_u64_set(&(c)->f, cap_u64_get(&(c)->f) + (uint64_t)(v))

@@ -26,6 +26,18 @@ static inline char *ivxs_capture_dup_str(const char *s)
 	return d;
 }
 
+/* The stream core's settings a file config carries (both file sources: Linux files, board
+ * partitions); the reader, audio and PCM readers and the codec are the source's to set. */
+#define IVXS_CAPTURE_STREAM_FROM_FILE(sc, cfg) do { \
+	(sc)->pcm_codec = (cfg)->pcm_codec; \
+	(sc)->fps_num = (cfg)->fps_num; \
+	(sc)->fps_den = (cfg)->fps_den; \
+	(sc)->pace = (cfg)->pace; \
+	(sc)->once = (cfg)->once; \
+	(sc)->max_au_bytes = (cfg)->max_au_bytes; \
+	(sc)->read_chunk = (cfg)->read_chunk; \
+	(sc)->probe_bytes = (cfg)->probe_bytes; \
+} while (0)
 #define IVXS_CAPTURE_COPY_COMMON(cc, cfg) do { \
 	(cc)->clock = (cfg)->clock ? (cfg)->clock : ivxs_capture_default_clock(); \
 	(cc)->sink = (cfg)->sink; \

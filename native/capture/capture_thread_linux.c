@@ -79,16 +79,7 @@ static void *capture_thread(void *arg)
 		if (pthread_setschedparam(pthread_self(), SCHED_FIFO, &sp) == 0)
 			atomic_store(&c->st_rt, 1);
 	}
-	while (!ivxs_capture_stop_requested(c)) {
-		int r = ivxs_capture_step(c);
-		if (r < 0) {
-			atomic_store(&c->st_fatal, r);
-			break;
-		}
-		if (r == 0)
-			break;   /* the source ended (or a wait saw the stop request) */
-	}
-	atomic_store(&c->running, 0);
+	ivxs_capture_run_steps(c);
 	return NULL;
 }
 
@@ -106,26 +97,17 @@ static void halt(ivxs_capture *c)
 
 int ivxs_capture_start(ivxs_capture *c)
 {
-	runner *t;
+	runner *t = malloc(sizeof(*t));
 	int r;
-	if (!c)
-		return IVXS_CAPTURE_EARG;
-	if (c->runner && !atomic_load(&c->running))
-		ivxs_capture_stop(c);   /* the thread ended by itself: reap it */
-	if (c->runner || c->prepared)
-		return IVXS_CAPTURE_ESTATE;
-	t = malloc(sizeof(*t));
 	if (!t)
-		return IVXS_CAPTURE_ENOMEM;
-	r = ivxs_capture_prepare(c);
+		return c ? IVXS_CAPTURE_ENOMEM : IVXS_CAPTURE_EARG;
+	r = ivxs_capture_runner_begin(c);
 	if (r) {
 		free(t);
 		return r;
 	}
-	atomic_store(&c->running, 1);
 	if (pthread_create(&t->thread, NULL, capture_thread, c) != 0) {
-		atomic_store(&c->running, 0);
-		ivxs_capture_finish(c);
+		ivxs_capture_runner_failed(c);
 		free(t);
 		return IVXS_CAPTURE_ETHREAD;
 	}

@@ -295,15 +295,8 @@ int ivxs_capture_create_file(ivxs_capture **out, const ivxs_capture_file_config 
 	sc.has_audio = cfg->audio_path && cfg->audio_path[0];
 	pcm.ctx = fs;
 	sc.pcm = has_pcm ? &pcm : NULL;
-	sc.pcm_codec = cfg->pcm_codec;
 	sc.video_codec = cfg->video_codec ? cfg->video_codec : codec_from_name(cfg->video_path);
-	sc.fps_num = cfg->fps_num;
-	sc.fps_den = cfg->fps_den;
-	sc.pace = cfg->pace;
-	sc.once = cfg->once;
-	sc.max_au_bytes = cfg->max_au_bytes;
-	sc.read_chunk = cfg->read_chunk;
-	sc.probe_bytes = cfg->probe_bytes;
+	IVXS_CAPTURE_STREAM_FROM_FILE(&sc, cfg);
 	memset(&cc, 0, sizeof(cc));
 	cc.source = file_interface;
 	cc.source.ctx = fs;

@@ -82,8 +82,19 @@ static void arenaFree(void *p, void *ctx)
 }
 static const ivxs_ring_allocator gArenaAllocator = { arenaAlloc, arenaFree, NULL };
 #define kArenaAllocator (&gArenaAllocator)
+/* The ring's control block (header, readers, index: what both sides change with atomic
+ * instructions) in internal RAM: the S3's S32C1I does not reach PSRAM, and with
+ * CONFIG_SPIRAM_MALLOC_ALWAYSINTERNAL a plain malloc of this size would land there. */
+static void *controlAlloc(size_t bytes, void *ctx)
+{
+	(void)ctx;
+	return heap_caps_malloc(bytes, MALLOC_CAP_INTERNAL | MALLOC_CAP_8BIT);
+}
+static const ivxs_ring_allocator gControlAllocator = { controlAlloc, arenaFree, NULL };
+#define kControlAllocator (&gControlAllocator)
 #else
 #define kArenaAllocator NULL
+#define kControlAllocator NULL
 #endif
 
 static const ivxs_status_entry *const kStatusTables[] = { ivxs_ring_statuses, NULL };
@@ -224,6 +235,7 @@ void xs_ring_create(xsMachine *the)
 	if (optionInteger(the, "maxReaders", 1, kMaxReaders, &value))
 		config.max_readers = (uint32_t)value;
 	config.allocator = kArenaAllocator;
+	config.control_allocator = kControlAllocator;
 	record = calloc(1, sizeof(RingRecord));
 	if (!record)
 		ivxs_error(IVXS_ENOMEM, "ring: no memory");

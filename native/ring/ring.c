@@ -123,7 +123,7 @@ struct ivxs_ring {
 	uint32_t slot_pow2;
 	ring_desc *desc;
 	ivxs_ring_reader *readers;
-	ivxs_ring_allocator allocator;
+	ivxs_ring_allocator allocator, control_allocator;
 	size_t footprint;
 	uint8_t pad0_[kCacheLine];
 
@@ -244,9 +244,16 @@ uint32_t ivxs_ring_derived_frames(size_t arena_bytes)
 	return frames;
 }
 
+/* A config's allocator: the given hooks (both required), or malloc/free for NULL. */
+static int allocatorOf(const ivxs_ring_allocator *given, ivxs_ring_allocator *out)
+{
+	*out = given ? *given : ivxs_default_allocator();
+	return out->alloc && out->free;
+}
+
 int ivxs_ring_create(ivxs_ring **out, const ivxs_ring_config *config)
 {
-	ivxs_ring_allocator al;
+	ivxs_ring_allocator al, cal;
 	size_t head_bytes, readers_bytes, desc_bytes, block = 0;
 	uint32_t frames, readers;
 	uint8_t *mem, *arena;
@@ -260,13 +267,8 @@ int ivxs_ring_create(ivxs_ring **out, const ivxs_ring_config *config)
 		return IVXS_RING_EARG;
 	if (exceeds(config->arena_bytes, UINT64_MAX >> 2))   /* positions stay far from wrapping */
 		return IVXS_RING_EARG;
-	if (config->allocator) {
-		al = *config->allocator;
-		if (!al.alloc || !al.free)
-			return IVXS_RING_EARG;
-	}
-	else
-		al = ivxs_default_allocator();
+	if (!allocatorOf(config->allocator, &al) || !allocatorOf(config->control_allocator, &cal))
+		return IVXS_RING_EARG;
 
 	frames = config->max_frames ? config->max_frames : ivxs_ring_derived_frames(config->arena_bytes);
 	readers = config->max_readers ? config->max_readers : kDefaultReaders;
@@ -283,12 +285,12 @@ int ivxs_ring_create(ivxs_ring **out, const ivxs_ring_config *config)
 			|| !add_size(&block, kCacheLine - 1))
 		return IVXS_RING_ENOMEM;
 
-	mem = (uint8_t *)al.alloc(block, al.ctx);
+	mem = (uint8_t *)cal.alloc(block, cal.ctx);
 	if (!mem)
 		return IVXS_RING_ENOMEM;
 	arena = (uint8_t *)al.alloc(config->arena_bytes, al.ctx);
 	if (!arena) {
-		al.free(mem, al.ctx);
+		cal.free(mem, cal.ctx);
 		return IVXS_RING_ENOMEM;
 	}
 	memset(mem, 0, block);
@@ -304,6 +306,7 @@ int ivxs_ring_create(ivxs_ring **out, const ivxs_ring_config *config)
 	r->readers = (ivxs_ring_reader *)((uint8_t *)r + head_bytes);
 	r->desc = (ring_desc *)((uint8_t *)r + head_bytes + readers_bytes);
 	r->allocator = al;
+	r->control_allocator = cal;
 	r->footprint = block + config->arena_bytes;
 
 	atomic_init(&r->head.gen, 0);
@@ -340,14 +343,15 @@ int ivxs_ring_create(ivxs_ring **out, const ivxs_ring_config *config)
 void ivxs_ring_destroy(ivxs_ring **ring)
 {
 	ivxs_ring *r;
-	ivxs_ring_allocator al;
+	ivxs_ring_allocator al, cal;
 	if (!ring || !*ring)
 		return;
 	r = *ring;
 	*ring = NULL;
 	al = r->allocator;
+	cal = r->control_allocator;
 	al.free(r->arena, al.ctx);
-	al.free(r->block, al.ctx);
+	cal.free(r->block, cal.ctx);
 }
 
 /* The (callback, ctx) pair is double-buffered under a 32-bit generation so

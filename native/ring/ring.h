@@ -77,7 +77,11 @@ typedef struct {
 	size_t arena_bytes;      /* payload arena, bytes (required, > 0) */
 	uint32_t max_frames;     /* index slots; 0 = derive from arena_bytes */
 	uint32_t max_readers;    /* reader slots; 0 = 8 */
-	const ivxs_ring_allocator *allocator; /* NULL = malloc/free */
+	const ivxs_ring_allocator *allocator; /* the arena's; NULL = malloc/free */
+	/* The header, reader slots and index: the state both sides change with atomic
+	 * instructions, which must stay in internal RAM on an ESP32-S3 (its S32C1I does
+	 * not reach PSRAM). NULL = malloc/free. */
+	const ivxs_ring_allocator *control_allocator;
 } ivxs_ring_config;
 
 /* The index slots a ring of `arena_bytes` gets when its config leaves max_frames 0: one per

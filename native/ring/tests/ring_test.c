@@ -756,6 +756,15 @@ static void test_custom_allocator(void)
 	memset(&c, 0, sizeof(c));
 	c.arena_bytes = 32768;
 	c.allocator = &al;
+	/* the arena alone through `allocator`; the control block through malloc */
+	CHECK_EQ(ivxs_ring_create(&r, &c), IVXS_RING_OK);
+	CHECK_EQ(ca.allocs, 1);
+	CHECK_EQ(ca.bytes, 32768);
+	ivxs_ring_destroy(&r);
+	CHECK_EQ(ca.frees, 1);
+	/* both through the counting allocator from here */
+	memset(&ca, 0, sizeof(ca));
+	c.control_allocator = &al;
 	CHECK_EQ(ivxs_ring_create(&r, &c), IVXS_RING_OK);
 	CHECK_EQ(ca.allocs, 2);
 	ivxs_ring_get_stats(r, &st);
