@@ -45,6 +45,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { closeSync, copyFileSync, createWriteStream, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { root } from "./build.mjs";
+import { addDevice, cloudCli, listeningUrl } from "./cloud-cli.mjs";
 import { helpIfAsked } from "./usage.mjs";
 
 const usage = "usage: npm run board -- doctor [--json] | build [--board] | run [--seconds N] [--device FILE] | test";
@@ -153,6 +154,16 @@ function needTools(needed) {
 	process.exit(1);
 }
 
+/** Calls `onLine` with each line of a child's output stream (its "\r" taken off). */
+function eachLine(stream, onLine) {
+	let rest = "";
+	stream.on("data", (chunk) => {
+		const lines = (rest + chunk).split("\n");
+		rest = lines.pop();
+		for (const line of lines) onLine(line.replace(/\r$/, ""));
+	});
+}
+
 /** Runs a tool, its output to `log`; a line of progress on stdout now and then. Resolves with its exit code. */
 function logged(command, argv, options, log) {
 	return new Promise((resolve) => {
@@ -168,14 +179,8 @@ function logged(command, argv, options, log) {
 				console.log(`board: ${step ? `ESP-IDF ${step[1]}/${step[2]}` : text.slice(2)}`);
 			}
 		};
-		for (const stream of [child.stdout, child.stderr]) {
-			let rest = "";
-			stream.on("data", (chunk) => {
-				const lines = (rest + chunk).split("\n");
-				rest = lines.pop();
-				lines.forEach(line);
-			});
-		}
+		eachLine(child.stdout, line);
+		eachLine(child.stderr, line);
 		child.on("error", (error) => resolve({ code: 127, tail: [error.message] }));
 		child.on("close", (code) => resolve({ code, tail }));
 	});
@@ -399,51 +404,44 @@ async function test(rest) {
 	const data = join(dir, "test");
 	rmSync(data, { recursive: true, force: true });
 	mkdirSync(data, { recursive: true });
-	const cli = join(root, "build/node/cloud/src/cli.js");
-	if (!existsSync(cli)) {
+	if (!existsSync(cloudCli)) {
 		console.error("board: the cloud is not built: npm install (or node scripts/build.mjs)");
 		process.exit(1);
 	}
-	const cloud = spawn(process.execPath, [cli, "serve", "--port", "0", "--host", "127.0.0.1", "--data", data], { stdio: ["ignore", "pipe", "pipe"] });
+	const cloud = spawn(process.execPath, [cloudCli, "serve", "--port", "0", "--host", "127.0.0.1", "--data", data], { stdio: ["ignore", "pipe", "pipe"] });
 	const cloudLog = createWriteStream(join(dir, "test-cloud.log"));
-	cloud.stderr.pipe(cloudLog);
+	cloud.stdout.pipe(cloudLog, { end: false });
+	cloud.stderr.pipe(cloudLog, { end: false });
 	const url = await new Promise((resolve) => {
-		let text = "";
-		cloud.stdout.on("data", (chunk) => {
-			cloudLog.write(chunk);
-			text += chunk;
-			const listening = /ivxs cloud: (https?:\/\/\S+)/.exec(text);
-			if (listening) resolve(listening[1]);
-		});
+		eachLine(cloud.stdout, (line) => listeningUrl(line) && resolve(listeningUrl(line)));
 		cloud.on("exit", () => resolve(undefined));
 	});
 	if (!url) return fail(`the cloud did not start (its log: ${join(dir, "test-cloud.log")})`);
-	const add = spawnSync(process.execPath, [cli, "device", "add", "board-cam", "--name", "emulated ESP32-S3", "--data", data], { encoding: "utf8" });
-	const registered = add.stdout.split("\n").find((l) => l.startsWith("{"));
-	if (add.status !== 0 || !registered) return fail(`could not register the camera: ${add.stderr || add.stdout}`);
-	const { id, secret } = JSON.parse(registered);
-	const device = deviceForEmulator(JSON.stringify({ id, secret, cloud: url, channels: [{ video: "clip", codec: "h264" }] }));
+	let id, secret;
+	try {
+		({ id, secret } = addDevice(data, "board-cam", "emulated ESP32-S3"));
+	}
+	catch (error) {
+		return fail(`could not register the camera: ${error.message}`);
+	}
+	const device = deviceForEmulator(JSON.stringify({ id, secret, cloud: url }));   // its channels: the clip's
 	console.log(`board: cloud ${url}; camera ${id} booting in the emulator (console: ${join(dir, "test-console.log")})`);
 	const consoleLog = createWriteStream(join(dir, "test-console.log"));
 	const progress = bootProgress();
 	const qemu = startEmulator(dir, device, ["ignore", "pipe", "pipe"]);
-	let rest2 = "", uploading, dying;
-	qemu.stdout.on("data", (chunk) => {
-		consoleLog.write(chunk);
-		const lines = (rest2 + chunk).split("\n");
-		rest2 = lines.pop();
-		for (const line of lines) {
-			const before = Object.keys(progress.at).length;
-			progress.line(line.replace(/\r$/, ""));
-			for (const what of Object.keys(progress.at).slice(before)) console.log(`  ✔ ${what} (${(progress.at[what] / 1000).toFixed(1)} s)`);
-			if (progress.failure) dying ??= setTimeout(() => qemu.kill("SIGTERM"), 3000);   // its register dump and backtrace to the log first
-			else if (progress.passed && !uploading) {
-				uploading = setTimeout(() => qemu.kill("SIGTERM"), UPLOAD_S * 1000);
-				console.log(`board: uploading for ${UPLOAD_S} s`);
-			}
+	let uploading, dying;
+	qemu.stdout.pipe(consoleLog, { end: false });
+	eachLine(qemu.stdout, (line) => {
+		const before = Object.keys(progress.at).length;
+		progress.line(line);
+		for (const what of Object.keys(progress.at).slice(before)) console.log(`  ✔ ${what} (${(progress.at[what] / 1000).toFixed(1)} s)`);
+		if (progress.failure) dying ??= setTimeout(() => qemu.kill("SIGTERM"), 3000);   // its register dump and backtrace to the log first
+		else if (progress.passed && !uploading) {
+			uploading = setTimeout(() => qemu.kill("SIGTERM"), UPLOAD_S * 1000);
+			console.log(`board: uploading for ${UPLOAD_S} s`);
 		}
 	});
-	qemu.stderr.pipe(consoleLog);
+	qemu.stderr.pipe(consoleLog, { end: false });
 	const limit = setTimeout(() => qemu.kill("SIGTERM"), TEST_LIMIT_S * 1000);
 	await new Promise((resolve) => qemu.on("close", resolve));
 	clearTimeout(limit);

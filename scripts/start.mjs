@@ -12,10 +12,11 @@
 //
 // Everything it keeps is under --data: the cloud's folder, the device file and the
 // admin password of the first start. Under CI (CI=true) it runs 20 s unless told.
-import { spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { root } from "./build.mjs";
+import { addDevice, cloudCli as cli, listeningUrl } from "./cloud-cli.mjs";
 import { helpIfAsked } from "./usage.mjs";
 
 const usage = "usage: npm start -- [--seconds N] [--port N] [--data DIR] [--event-every S] [--cloud-only | --camera-only --device FILE]";
@@ -55,7 +56,6 @@ catch (error) {
 
 const data = resolve(root, options.data);
 const cloudData = join(data, "cloud");
-const cli = join(root, "build/node/cloud/src/cli.js");
 const children = new Set();
 let stopping = false;
 
@@ -94,13 +94,14 @@ process.once("SIGTERM", () => stopAll(0));
 function demoDevice(cloudUrl) {
 	const file = join(data, "device.json");
 	if (existsSync(file)) return file;
-	const add = spawnSync(process.execPath, [cli, "device", "add", "demo-cam", "--name", "Demo camera (sample clip)", "--data", cloudData], { cwd: root, encoding: "utf8" });
-	const line = add.stdout.split("\n").find((l) => l.startsWith("{"));
-	if (add.status !== 0 || !line) {
-		console.error(`npm start: could not register the demo camera:\n${add.stderr || add.stdout}\n(an old ${cloudData} may already have demo-cam: remove ${data} to start afresh)`);
+	let id, secret;
+	try {
+		({ id, secret } = addDevice(cloudData, "demo-cam", "Demo camera (sample clip)"));
+	}
+	catch (error) {
+		console.error(`npm start: could not register the demo camera:\n${error.message}\n(an old ${cloudData} may already have demo-cam: remove ${data} to start afresh)`);
 		process.exit(1);
 	}
-	const { id, secret } = JSON.parse(line);
 	writeFileSync(file, JSON.stringify({
 		id, secret, cloud: cloudUrl,
 		channels: [{ video: "fixtures/media/h264-main-640x480.h264", codec: "h264", audio: "fixtures/media/aac-lc-16k-mono.aac", g711: "fixtures/media/pcm-8k-mono.s16", stills: "fixtures/media/stills" }],
@@ -115,8 +116,8 @@ function startCloud() {
 			onLine(line) {
 				const first = /sign in as "admin" with password (\S+)/.exec(line);
 				if (first) writeFileSync(passwordFile, `${first[1]}\n`, { mode: 0o600 });
-				const listening = /^ivxs cloud: (https?:\/\/\S+)/.exec(line);
-				if (listening) resolvePromise(listening[1]);
+				const listening = listeningUrl(line);
+				if (listening) resolvePromise(listening);
 				else if (!first) console.log(line);
 			},
 		});

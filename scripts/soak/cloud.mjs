@@ -2,13 +2,12 @@
 // process on a fixed address, port and data folder, so it can be SIGKILLed and started again on
 // them; its MQTT broker external (`IVXS_CLOUD_MQTT`: the soak's mosquitto).
 // Its warnings and errors (pino JSON, level ≥ 40) are kept for the log check.
-import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { root } from "../build.mjs";
+import { addDevice, cloudCli as cli, listeningUrl } from "../cloud-cli.mjs";
 import { kill9, procSample, running, startChild, stopChild } from "./proc.mjs";
 
-const cli = join(root, "build/node/cloud/src/cli.js");
 /** Tables that grow with recorded time by design (one row a segment, event, still, gap): not state. */
 export const RECORDED_TABLES = new Set(["segments", "streams", "events", "snapshots", "gaps", "recording_files", "files", "hls_streams"]);
 /**
@@ -51,7 +50,7 @@ export class SoakCloud {
 					// every viewer and the camera run on this machine: loopback candidates
 					IVXS_CLOUD_P2P_LOOPBACK: "1" },
 				onLine: (line) => {
-					if (/^ivxs cloud: https?:\/\//.test(line)) {
+					if (listeningUrl(line)) {
 						clearTimeout(timer);
 						resolve();
 					}
@@ -72,10 +71,7 @@ export class SoakCloud {
 
 	/** Registers a camera (`npm run cloud -- device add`); its { id, secret }. */
 	addDevice(id) {
-		const run = spawnSync(process.execPath, [cli, "device", "add", id, "--data", this.#o.dataDir], { cwd: root, encoding: "utf8" });
-		const line = run.stdout.split("\n").find((l) => l.startsWith("{"));
-		if (run.status !== 0 || !line) throw new Error(`device add ${id}: ${run.stderr || run.stdout}`);
-		return JSON.parse(line);
+		return addDevice(this.#o.dataDir, id);
 	}
 
 	/** RSS, fds, open connections and sessions (its /metrics), and metadata rows; undefined parts when down. */
