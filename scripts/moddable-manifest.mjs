@@ -1,7 +1,7 @@
 // The Moddable manifests as mcconfig/mcrun read them, without the SDK (CI cannot build it): the
 // module map of a platform, for the TypeScript check (tests/_moddable.mjs) and the Moddable hosts'
 // ABI (scripts/moddable-abi.mjs).
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { root } from "./native-modules.mjs";
 
@@ -44,6 +44,34 @@ export function sdkIncludesFor(manifest, manifestDir, platform, found = new Set(
 			if (isSdk(include)) found.add(include);
 			else sdkIncludesFor(readJson(join(manifestDir, include)), dirname(join(manifestDir, include)), platform, found);
 	return found;
+}
+
+// The source files the XS linker preloads for a platform: the "preload" lists of the manifest, its
+// platform section and its local includes, looked up in that platform's module map ("media/*":
+// every module of that folder).
+export function preloadedFor(manifest, manifestDir, platform) {
+	const modules = modulesFor(manifest, manifestDir, platform);
+	const names = [];
+	const collect = (m, dir) => {
+		for (const section of sectionsOf(m, platform)) {
+			for (const include of includesOf(section))
+				if (!isSdk(include)) collect(readJson(join(dir, include)), dirname(join(dir, include)));
+			names.push(...(section.preload ?? []));
+		}
+	};
+	collect(manifest, manifestDir);
+	const files = new Set();
+	for (const name of names) {
+		const path = modules[name];
+		if (!path || isSdk(path)) continue;
+		if (name.endsWith("/*")) {
+			const dir = path.slice(0, -1);
+			for (const entry of readdirSync(dir))
+				if (/\.(ts|js)$/.test(entry) && !entry.endsWith(".d.ts")) files.add(join(dir, entry));
+		}
+		else if (sourceOf(path)) files.add(sourceOf(path));
+	}
+	return files;
 }
 
 export const sourceOf = (base) => [".ts", ".js", ".d.ts", ""].map((ext) => base + ext).find((p) => existsSync(p) && statSync(p).isFile());

@@ -7,7 +7,7 @@ import test from "ava";
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join, relative, resolve } from "node:path";
+import { dirname, join, posix, relative, resolve } from "node:path";
 import { root } from "./_host.mjs";
 import { modManifest, modulesFor, platforms, readJson, rootManifest, sourceOf } from "./_moddable.mjs";
 
@@ -19,9 +19,21 @@ const linuxOnly = ["ivxs/file", "ivxs/host", "ivxs/crypto", "ivxs/socket-native"
 const boardManifestPath = rootManifest.platforms["esp32/esp32s3"].include;
 const boardManifest = readJson(boardManifestPath);
 
-function importsOf(file) {
+function importsOf(file, { typesToo = true } = {}) {
 	const text = readFileSync(file, "utf8");
-	return [...text.matchAll(/(?:^|\n)\s*(?:import|export)\s[^;]*?from\s+"([^"]+)"|(?:^|\n)\s*import\s+"([^"]+)"/g)].map((m) => m[1] ?? m[2]);
+	return [...text.matchAll(/(?:^|\n)\s*(?:import|export)\s([^;]*?)from\s+"([^"]+)"|(?:^|\n)\s*import\s+"([^"]+)"/g)]
+		.filter((m) => typesToo || !/^type\s/.test(m[1] ?? "")).map((m) => m[2] ?? m[3]);
+}
+
+// A module's name in a platform's map (a wildcard's folder + the file's name).
+function specifierOf(modules, file) {
+	const base = file.replace(/\.(d\.ts|ts|js)$/, "");
+	for (const [specifier, path] of Object.entries(modules)) {
+		if (specifier === "*" || typeof path !== "string") continue;
+		if (specifier.endsWith("/*") && dirname(base) === path.slice(0, -2)) return specifier.slice(0, -1) + base.slice(path.length - 1);
+		if (path === base) return specifier;
+	}
+	return undefined;
 }
 
 // Every module a platform's app reaches, following relative imports; bare
@@ -36,12 +48,19 @@ function checkApp(t, platform) {
 	const visit = (file) => {
 		if (seen.has(file)) return;
 		seen.add(file);
+		const runtime = new Set(importsOf(file, { typesToo: false }));
 		for (const specifier of importsOf(file)) {
 			if (specifier.startsWith(".")) {
 				const target = sourceOf(resolve(dirname(file), specifier).replace(/\.js$/, ""));
 				t.truthy(target, `${relative(root, file)}: ${specifier} exists`);
 				t.true(wildcardDirs.some((dir) => target.startsWith(dir)) || Object.values(modules).some((p) => sourceOf(p) === target),
 					`${relative(root, file)}: ${specifier} is built by the ${platform} manifest`);
+				// XS resolves a relative import against the importer's module name, not its file.
+				const importer = specifierOf(modules, file);
+				if (importer && runtime.has(specifier)) {
+					const named = posix.normalize(posix.join(posix.dirname(importer), specifier.replace(/\.js$/, "")));
+					t.is(specifierOf(modules, target), named, `${platform}: "${importer}" imports ${specifier}, which XS looks up as "${named}"`);
+				}
 				visit(target);
 			}
 			else bare.add(specifier);

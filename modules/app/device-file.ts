@@ -23,6 +23,7 @@
  * plaintext: plaintext is only what an `http://` URL asks for (a local test cloud).
  */
 import { isChannel, isDeviceId, isSecret, MAX_CHANNELS } from "../protocol/ids.js";
+import { pattern } from "../protocol/pattern.js";
 export class DeviceFileError extends Error {
 	override name = "DeviceFileError";
 	constructor(message: string) {
@@ -83,7 +84,7 @@ export interface OtaConfig {
 	checks: (typeof OTA_CHECKS)[number][];
 }
 
-const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+const IPV4 = pattern(/^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/);
 
 /** Parses `scheme://host[:port][/]`; `schemes` maps each allowed scheme to whether it is TLS. */
 export function parseEndpoint(field: string, url: unknown, schemes: Record<string, boolean>): Endpoint {

@@ -21,6 +21,7 @@ import { parseAdtsFrame } from "../media/index.js";
 import { queryPairs } from "../p2p/params.js";
 import { AAC_TALK_CHANNELS, AAC_TALK_RATES, aacTalkFrameMaxBytes, G711_RATES, isTalkCodec, TALK_BOUNDS, TALK_CODECS, type TalkCodec } from "../protocol/talkback.js";
 import { trimOldest } from "../store/oldest-first.js";
+import { pattern } from "../protocol/pattern.js";
 
 export interface TalkWriter {
 	write(chunks: ArrayBuffer[]): void;
@@ -123,7 +124,7 @@ function implausible(talk: TalkMeter, data: ArrayBuffer, elapsed: number): strin
 }
 
 /** The files a talkback writes: "<Unix ms>-<peer>.<ext>". */
-const TALK_FILE = /^([0-9]{1,16})-[A-Za-z0-9_-]*\.(aac|ulaw|alaw)$/;
+const TALK_FILE = pattern(/^([0-9]{1,16})-[A-Za-z0-9_-]*\.(aac|ulaw|alaw)$/);
 
 export class TalkFolder {
 	readonly #dir: string;

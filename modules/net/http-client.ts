@@ -18,14 +18,15 @@
 import { asciiEncode, type Chunks, totalLength, utf8Decode, utf8Encode } from "./bytes.js";
 import { Connection, type ConnectionEvents, type ConnectionOptions } from "./connection.js";
 import { AbortedError, ConnectionResetError, LimitError, NetError, ProtocolError } from "./errors.js";
-import { type HeaderMap, ResponseParser, type ResponseHead } from "./http-parser.js";
+import { type HeaderMap, ResponseParser, type ResponseHead, TOKEN } from "./http-parser.js";
+import { pattern } from "../protocol/pattern.js";
 
 // Patterns compiled once, not at each evaluation: XS compiles a literal every time one runs
 // (bench board_cpu counts each compile on the request path).
-const HEADER_VALUE_BAD = /[\r\n\0]/;
-const WITH_BODY = /^(PUT|POST|PATCH)$/;
-const REQUEST_TARGET = /^[\x21-\x7e]+$/;
-const CLIENT_HEADERS = /^(host|content-length|transfer-encoding|trailer)$/i;
+const HEADER_VALUE_BAD = pattern(/[\r\n\0]/);
+const WITH_BODY = pattern(/^(PUT|POST|PATCH)$/);
+const REQUEST_TARGET = pattern(/^[\x21-\x7e]+$/);
+const CLIENT_HEADERS = pattern(/^(host|content-length|transfer-encoding|trailer)$/i);
 
 export type { HeaderMap } from "./http-parser.js";
 
@@ -76,8 +77,7 @@ export interface HttpResponse {
 }
 
 const CRLF = asciiEncode("\r\n");
-const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-const IDEMPOTENT = /^(GET|HEAD|PUT|DELETE|OPTIONS)$/;
+const IDEMPOTENT = pattern(/^(GET|HEAD|PUT|DELETE|OPTIONS)$/);
 
 function field(name: string, value: string): string {
 	if (!TOKEN.test(name)) throw new TypeError(`bad header name ${JSON.stringify(name)}`);

@@ -9,16 +9,17 @@
  */
 import { latin1Decode } from "./bytes.js";
 import { LimitError, ProtocolError } from "./errors.js";
+import { pattern } from "../protocol/pattern.js";
 
 /** Lower-case names → values, on a null prototype: a `Constructor:` or `__proto__:` header is a header like any other. */
 // Patterns compiled once, not at each evaluation: XS compiles a literal every time one runs
 // (bench board_cpu counts each compile on the request path).
-const STATUS_LINE = /^HTTP\/1\.([01]) ([1-9][0-9][0-9]) ?(.*)$/;
-const CLOSE_TOKEN = /\bclose\b/;
-const KEEP_ALIVE_TOKEN = /\bkeep-alive\b/;
-const CHUNKED_LAST = /(^|,)\s*chunked\s*$/i;
-const CONTENT_LENGTH = /^[0-9]{1,15}$/;
-const CHUNK_SIZE_LINE = /^([0-9A-Fa-f]{1,8})[ \t]*(;[^\r\n]*)?\r?\n$/;
+const STATUS_LINE = pattern(/^HTTP\x2f1\.([01]) ([1-9][0-9][0-9]) ?(.*)$/);
+const CLOSE_TOKEN = pattern(/\bclose\b/);
+const KEEP_ALIVE_TOKEN = pattern(/\bkeep-alive\b/);
+const CHUNKED_LAST = pattern(/(^|,)\s*chunked\s*$/i);
+const CONTENT_LENGTH = pattern(/^[0-9]{1,15}$/);
+const CHUNK_SIZE_LINE = pattern(/^([0-9A-Fa-f]{1,8})[ \t]*(;[^\r\n]*)?\r?\n$/);
 
 export type HeaderMap = Record<string, string>;
 
@@ -43,7 +44,8 @@ export interface ParserEvents {
 const enum State { Head, Length, UntilClose, ChunkSize, ChunkData, ChunkEnd, Trailers, Done, Failed }
 
 const MAX_CHUNK_LINE = 1024;
-const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+/** A field name or method: an RFC 9110 token. */
+export const TOKEN = pattern(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/);
 
 export class ResponseParser {
 	#events: ParserEvents;

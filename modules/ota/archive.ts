@@ -6,13 +6,14 @@
  *   "IVXSMOD1" then entries: u16 BE path length | path (ASCII) | u32 BE size | the file's bytes
  */
 import { asciiText as ascii } from "../protocol/ascii.js";
+import { pattern } from "../protocol/pattern.js";
 
 export const ARCHIVE_MAGIC = "IVXSMOD1";
 export const MAX_ENTRIES = 2048;
 /** One module file at most (a compiled module is tens of KiB). */
 export const MAX_ENTRY_BYTES = 4 * 1024 * 1024;
 /** Only app modules: a bundle can never shadow the host's own (ivxs/platform, timer, …). */
-const PATH = /^modules\/([a-z0-9_-]+\/)*[a-z0-9_.-]+\.js$/;
+const PATH = pattern(/^modules\x2f([a-z0-9_-]+\x2f)*[a-z0-9_.-]+\.js$/);
 
 export class ArchiveError extends Error {
 	readonly code = "archive";

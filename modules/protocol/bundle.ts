@@ -8,6 +8,7 @@
  */
 import { asciiBytes, asciiText } from "./ascii.js";
 import { fromHex, toHex } from "./hex.js";
+import { pattern } from "./pattern.js";
 
 export const BUNDLE_MAGIC = "IVXSOTA1";
 /** The magic and the header length: what to read before the header. */
@@ -88,14 +89,14 @@ export class BundleError extends Error {
 	}
 }
 
-const VERSION = /^(0|[1-9]\d{0,8})\.(0|[1-9]\d{0,8})\.(0|[1-9]\d{0,8})$/;
-const HEX64 = /^[0-9a-f]{64}$/;
-const ABI = /^[0-9a-f]{16}$/;
-const KEY_ID = /^[0-9a-f]{16}$/;
-const SIGNATURE = /^[0-9a-f]{128}$/;
-const PUBLIC_KEY = /^04[0-9a-f]{128}$/;
-const APP = /^[a-z0-9][a-z0-9-]{0,63}$/;
-const ASCII = /^[\x20-\x7e]*$/;
+const VERSION = pattern(/^(0|[1-9]\d{0,8})\.(0|[1-9]\d{0,8})\.(0|[1-9]\d{0,8})$/);
+const HEX64 = pattern(/^[0-9a-f]{64}$/);
+const ABI = pattern(/^[0-9a-f]{16}$/);
+const KEY_ID = pattern(/^[0-9a-f]{16}$/);
+const SIGNATURE = pattern(/^[0-9a-f]{128}$/);
+const PUBLIC_KEY = pattern(/^04[0-9a-f]{128}$/);
+const APP = pattern(/^[a-z0-9][a-z0-9-]{0,63}$/);
+const ASCII = pattern(/^[\x20-\x7e]*$/);
 
 export const isVersion = (value: unknown): value is string => typeof value === "string" && VERSION.test(value);
 

@@ -8,6 +8,8 @@
  * names no interface). Pure ES2022: runs on XS.
  */
 
+import { pattern } from "./pattern.js";
+
 export interface CandidateAddressOptions {
 	/** 127/8 and ::1 (off by default). */
 	loopback?: boolean;
@@ -15,8 +17,8 @@ export interface CandidateAddressOptions {
 	linkLocal?: boolean;
 }
 
-const DECIMAL_OCTET = /^(0|[1-9]\d{0,2})$/;
-const HEX_GROUP = /^[0-9a-fA-F]{1,4}$/;
+const DECIMAL_OCTET = pattern(/^(0|[1-9]\d{0,2})$/);
+const HEX_GROUP = pattern(/^[0-9a-fA-F]{1,4}$/);
 
 /** A dotted quad's four octets, or undefined (leading zeros refused: some parsers read them as octal). */
 export function ipv4Octets(text: string): number[] | undefined {

@@ -4,13 +4,15 @@
  */
 
 /** A device id (§1): lower case, 1..64 characters. */
-export const DEVICE_ID = /^[a-z0-9][a-z0-9_-]{0,63}$/;
+import { pattern } from "./pattern.js";
+
+export const DEVICE_ID = pattern(/^[a-z0-9][a-z0-9_-]{0,63}$/);
 /** A stream id, chosen by the camera (§3). */
-export const STREAM_ID = /^[A-Za-z0-9_-]{1,64}$/;
+export const STREAM_ID = pattern(/^[A-Za-z0-9_-]{1,64}$/);
 /** A nonce (§2, §5): fresh for every signed request and every MQTT connection. */
-export const NONCE = /^[0-9a-f]{16,64}$/;
+export const NONCE = pattern(/^[0-9a-f]{16,64}$/);
 /** A SHA-256 or HMAC-SHA256 in lower-case hex (body hashes, signatures). */
-export const SHA256_HEX = /^[0-9a-f]{64}$/;
+export const SHA256_HEX = pattern(/^[0-9a-f]{64}$/);
 
 /** Channels are numbered 0 … channels-1, at most this many (§1). */
 export const MAX_CHANNELS = 64;

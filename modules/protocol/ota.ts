@@ -5,6 +5,7 @@
  */
 import { DEVICE_ID, SHA256_HEX } from "./ids.js";
 import { isVersion } from "./bundle.js";
+import { pattern } from "./pattern.js";
 
 export interface OtaOffer {
 	rollout: string;
@@ -31,7 +32,7 @@ export interface OtaReport {
 	target?: string;
 }
 
-const ROLLOUT = /^[a-z0-9]{1,32}$/;
+const ROLLOUT = pattern(/^[a-z0-9]{1,32}$/);
 
 /** The device's own GET of a release (signed like every device request). */
 export const releasePath = (device: string, version: string): string => `/v1/devices/${device}/releases/${version}`;

@@ -11,6 +11,8 @@
 
 /** host: an address of the peer's own interfaces; srflx: as a STUN server saw it (RFC 8489);
  * relay: a TURN server's relayed address (RFC 8656). Checked in this order of preference. */
+import { pattern } from "./pattern.js";
+
 export const CANDIDATE_TYPES = Object.freeze(["host", "srflx", "relay"] as const);
 export type CandidateType = (typeof CANDIDATE_TYPES)[number];
 /** The path a session takes (ICE's pair types, RFC 8445 §5.1.1, worst end wins): prflx is an address
@@ -27,8 +29,8 @@ export interface Candidate {
 /** Candidates in one offer or answer, at most. */
 export const MAX_CANDIDATES = 8;
 /** A session id: 16 lower-case hex characters (it fits a ticket's 16-byte viewer field). */
-export const SESSION_ID = /^[0-9a-f]{16}$/;
-const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
+export const SESSION_ID = pattern(/^[0-9a-f]{16}$/);
+const IPV4 = pattern(/^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/);
 
 /** A STUN server both sides ask for their server-reflexive address (RFC 8489 Binding). */
 export interface StunServer {
@@ -99,7 +101,7 @@ export function stunServersOf(value: unknown): StunServer[] | undefined {
 	return list?.map(({ address, port }) => ({ address, port }));
 }
 
-const CREDENTIAL = /^[\x21-\x7e]{1,128}$/;
+const CREDENTIAL = pattern(/^[\x21-\x7e]{1,128}$/);
 
 /** TURN servers with their credentials, or undefined when malformed. */
 export function turnServersOf(value: unknown): TurnServer[] | undefined {

@@ -7,6 +7,7 @@
 import { toHex } from "./hex.js";
 import { DEVICE_ID, NONCE, SHA256_HEX } from "./ids.js";
 import type { Bytes, HmacSha256 } from "./keys.js";
+import { pattern, type Pattern } from "./pattern.js";
 
 export const SCHEME = "IVXS-HMAC-SHA256";
 /** The X-Ivxs-Content-Sha256 of a body hashed while it is sent (then closed by the trailers). */
@@ -60,8 +61,8 @@ export function stringToSign(method: string, pathAndQuery: string, time: string 
 export const authorization = (f: AuthorizationFields): string =>
 	`${SCHEME} Device=${f.device}, Time=${f.time}, Nonce=${f.nonce}, Signature=${f.signature}`;
 
-const inner = (pattern: RegExp) => pattern.source.slice(1, -1);
-const AUTHORIZATION = new RegExp(`^${SCHEME} Device=(${inner(DEVICE_ID)}), Time=(\\d{1,12}), Nonce=(${inner(NONCE)}), Signature=(${inner(SHA256_HEX)})$`);
+const inner = (anchored: Pattern) => anchored.source.slice(1, -1);
+const AUTHORIZATION = pattern(new RegExp(`^${SCHEME} Device=(${inner(DEVICE_ID)}), Time=(\\d{1,12}), Nonce=(${inner(NONCE)}), Signature=(${inner(SHA256_HEX)})$`));
 
 /** The fields of an Authorization value, or undefined when it is not exactly the §2 form. */
 export function parseAuthorization(header: string): AuthorizationFields | undefined {
@@ -80,7 +81,7 @@ export function mqttPassword(hmac: HmacSha256, key: Bytes, device: string, time:
 	return `${time}:${nonce}:${toHex(hmac(key, mqttToSign(device, time, nonce)))}`;
 }
 
-const PASSWORD = new RegExp(`^(\\d{1,12}):(${inner(NONCE)}):(${inner(SHA256_HEX)})$`);
+const PASSWORD = pattern(new RegExp(`^(\\d{1,12}):(${inner(NONCE)}):(${inner(SHA256_HEX)})$`));
 
 /** The fields of an MQTT password, or undefined when it is not in the §5 form. */
 export function parseMqttPassword(password: string): { time: string; nonce: string; signature: string } | undefined {

@@ -11,6 +11,7 @@
  */
 import { p2pMessageOf, SESSION_ID, stunServersOf, turnServersOf, type StunServer, type TurnServer } from "./signal.js";
 import { Rights } from "./ticket.js";
+import { pattern } from "./pattern.js";
 
 /** The largest SDP offer a camera is handed (and its parser reads: modules/webrtc/sdp.ts), bytes: a
  * browser's is 4–10 KiB with every codec it knows. */
@@ -34,7 +35,7 @@ export interface WebRtcOffer {
 }
 
 /** An account as a camera sees it: opaque, bounded, the same for every offer of one user. */
-export const ACCOUNT_TAG = /^[0-9a-f]{16}$/;
+export const ACCOUNT_TAG = pattern(/^[0-9a-f]{16}$/);
 
 export interface WebRtcAnswer {
 	session: string;

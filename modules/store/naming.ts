@@ -4,13 +4,15 @@
  * folder listing is the time index of segments), the one being written "<start>.part". A power
  * cut leaves at most that one: the next start deletes it.
  */
+import { pattern } from "../protocol/pattern.js";
+
 export interface SegmentSpan {
 	start: number;
 	end: number;
 }
 
-const FINISHED = /^([0-9]{1,15})-([0-9]{1,15})\.mp4$/;
-const PART = /^[0-9]{1,15}\.part$/;
+const FINISHED = pattern(/^([0-9]{1,15})-([0-9]{1,15})\.mp4$/);
+const PART = pattern(/^[0-9]{1,15}\.part$/);
 
 export function segmentName(start: number, end: number): string {
 	return `${start}-${end}.mp4`;

@@ -9,6 +9,7 @@
  */
 import { candidatePriority } from "./ice.js";
 import { MAX_SDP_BYTES } from "../protocol/webrtc-signal.js";
+import { pattern } from "../protocol/pattern.js";
 
 /** The largest offer read (the protocol's bound on what the cloud hands a camera). */
 export { MAX_SDP_BYTES };
@@ -71,7 +72,7 @@ export interface SdpOffer {
 }
 
 const DIRECTIONS = new Set(["sendrecv", "sendonly", "recvonly", "inactive"]);
-const ICE_CHARS = /^[A-Za-z0-9+/]+$/;   // ice-char (RFC 8839 §5.4)
+const ICE_CHARS = pattern(/^[A-Za-z0-9+\x2f]+$/);   // ice-char (RFC 8839 §5.4)
 
 /** Reads a viewer's offer; anything malformed, unbounded or not WebRTC's is an SdpError. */
 export function parseOffer(text: string): SdpOffer {

@@ -14,8 +14,9 @@ export interface KeyValueStore {
 	set(domain: string, key: string, value: string): void;
 }
 
-/** NVS limits a key to 15 characters: the name, ".0" or ".1". */
-const NAME = /^[a-z0-9-]{1,13}$/;
+/** NVS limits a key to 15 characters: the name, ".0" or ".1". (A literal made per call, at run
+ * time: a RegExp preloaded with this module would not be safe to match — protocol/pattern.ts.) */
+const isName = (name: string) => /^[a-z0-9-]{1,13}$/.test(name);
 
 export class BoardRecords {
 	#store: KeyValueStore;
@@ -43,7 +44,7 @@ export class BoardRecords {
 	}
 
 	#copy(name: string, index: number): { sequence: number; text: string | undefined } | undefined {
-		if (!NAME.test(name)) throw new RangeError(`record name ${name}`);
+		if (!isName(name)) throw new RangeError(`record name ${name}`);
 		const value = this.#store.get(this.#domain, `${name}.${index}`);
 		if (typeof value !== "string") return undefined;
 		const end = value.indexOf("\n");
