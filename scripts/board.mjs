@@ -43,9 +43,11 @@
 // `python $IDF_PATH/tools/idf_tools.py install qemu-xtensa` the emulator (hosts/esp32s3/README.md).
 import { spawn, spawnSync } from "node:child_process";
 import { closeSync, copyFileSync, createWriteStream, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from "node:fs";
+import { networkInterfaces } from "node:os";
 import { join } from "node:path";
 import { root } from "./build.mjs";
 import { addDevice, cloudCli, listeningUrl } from "./cloud-cli.mjs";
+import { startCoturn } from "./coturn.mjs";
 import { helpIfAsked } from "./usage.mjs";
 
 const usage = "usage: npm run board -- doctor [--json] | build [--board] | run [--seconds N] [--device FILE] | test";
@@ -186,6 +188,19 @@ function logged(command, argv, options, log) {
 	});
 }
 
+/**
+ * ESP-IDF 6.0's Mbed TLS is Espressif's fork, whose PSA core hands SHA, HMAC and AES to the chip's
+ * engines (its driver descriptions: tf-psa-crypto/scripts/data_files/driver_jsons/esp_*.json).
+ * ESP-IDF's esp_config.h takes Mbed TLS's own SHA-256 and HMAC out whenever the engines are on, so
+ * with upstream TF-PSA-Crypto in the fork's place PSA answers NOT_SUPPORTED for HMAC-SHA-256 (the P2P
+ * tickets) — measured in the emulator. Such a tree builds with the engines off: the sdkconfig lines
+ * to add (none for the fork).
+ */
+export function cryptoEngineLines(idfPath) {
+	const fork = join(idfPath ?? "", "components/mbedtls/mbedtls/tf-psa-crypto/scripts/data_files/driver_jsons/esp_sha_driver.json");
+	return existsSync(fork) ? [] : ["# upstream TF-PSA-Crypto (no dispatch to the S3's engines): board.mjs cryptoEngineLines", "CONFIG_MBEDTLS_HARDWARE_SHA=n", "CONFIG_MBEDTLS_HARDWARE_AES=n"];
+}
+
 async function build(rest) {
 	const image = rest.includes("--board") ? "board" : "emulator";
 	if (rest.some((a) => a !== "--board")) usageError(`unknown option for build: ${rest.join(" ")}`);
@@ -194,14 +209,16 @@ async function build(rest) {
 	const dir = out(image);
 	mkdirSync(dir, { recursive: true });
 	const env = { ...process.env, PATH: `${join(root, "node_modules/.bin")}:${process.env.PATH}` };
-	if (overlay) {
-		// mcconfig reads one sdkconfig.defaults of the app's (SDKCONFIGPATH): the board's, then the
-		// emulator's lines, which win (hosts/esp32s3/emulator/sdkconfig.defaults).
-		const config = join(dir, "sdkconfig");
-		mkdirSync(config, { recursive: true });
-		writeFileSync(join(config, "sdkconfig.defaults"), [readFileSync(join(root, "hosts/esp32s3/sdkconfig/sdkconfig.defaults"), "utf8"), readFileSync(join(root, overlay), "utf8")].join("\n"));
-		env.SDKCONFIGPATH = config;
-	}
+	// mcconfig reads one sdkconfig.defaults of the app's (SDKCONFIGPATH): the board's, then the
+	// emulator's lines, which win (hosts/esp32s3/emulator/sdkconfig.defaults), then what this ESP-IDF
+	// tree needs (cryptoEngineLines).
+	const config = join(dir, "sdkconfig");
+	mkdirSync(config, { recursive: true });
+	const engines = cryptoEngineLines(env.IDF_PATH);
+	if (engines.length) console.log("board: this ESP-IDF's Mbed TLS is upstream TF-PSA-Crypto, without Espressif's dispatch to the S3's SHA and AES engines: the image takes Mbed TLS's own SHA, HMAC and AES");
+	writeFileSync(join(config, "sdkconfig.defaults"), [readFileSync(join(root, "hosts/esp32s3/sdkconfig/sdkconfig.defaults"), "utf8"),
+		overlay ? readFileSync(join(root, overlay), "utf8") : "", ...engines].join("\n"));
+	env.SDKCONFIGPATH = config;
 	if (partitions) {
 		// the board's partition table, then the image's own rows (the manifest's "PARTITIONS_FILE ?=")
 		env.PARTITIONS_FILE = join(dir, "partitions.csv");
@@ -378,6 +395,7 @@ export const BOOT_FAILURES = /Guru Meditation|abort\(\) was called|^ivxs: exit|B
 const TEST_LIMIT_S = 240;   // emulated boot to a connected camera takes ~10 s; QEMU on a loaded machine, more
 const UPLOAD_S = 20;        // then cloud storage runs this long (2-s segments) before the cloud's store is read
 const MIN_SEGMENTS = 3;
+const VIEW_S = 10;          // a native viewer watches this long, within the upload window
 
 /** Checks the console's lines against BOOT_CHECKS: { passed, at: { what: ms }, failure } so far. */
 export function bootProgress() {
@@ -395,6 +413,29 @@ export function bootProgress() {
 	};
 }
 
+/** This machine's first IPv4 address that is not loopback, or undefined. */
+function lanAddress() {
+	return Object.values(networkInterfaces()).flat().find((a) => a && a.family === "IPv4" && !a.internal)?.address;
+}
+
+/** `npm run view` for VIEW_S seconds into `file` (its lines into `logFile`): { ok, summary }, ok when
+ * the path was direct, frames came, none was lost, and ffprobe decodes every frame written. */
+async function watch(device, cloud, password, file, logFile) {
+	const { view } = await import("./view.mjs");
+	const lines = [];
+	let end, path;
+	rmSync(file, { force: true });
+	const code = await view({ device, cloud, user: "admin", password, out: file, format: "fmp4", seconds: VIEW_S, quiet: false },
+		{ log: (line) => lines.push(line), onReport: (kind, report) => { if (kind === "view-end") end = report; else if (kind === "view-path") path = report; } })
+		.catch((error) => (lines.push(String(error?.message ?? error)), 1));
+	writeFileSync(logFile, lines.join("\n") + "\n");
+	if (!end?.written) return { ok: false, summary: `no frames (exit ${code}): ${lines.filter((l) => /error|refused|no path/i.test(l)).slice(-1)[0] ?? "see " + logFile}` };
+	const probe = spawnSync("ffprobe", ["-v", "error", "-count_frames", "-show_entries", "stream=nb_read_frames", "-of", "csv=p=0", file], { encoding: "utf8" });
+	const decoded = probe.stdout.split("\n").filter(Boolean).reduce((sum, n) => sum + Number(n), 0);
+	const ok = code === 0 && path?.kind === "direct" && end.lost === 0 && decoded === end.written;
+	return { ok, summary: `${path ? `${path.kind} via ${path.type} ${path.address}:${path.port}` : "no path"}, ${end.written} frames in ${VIEW_S} s, ${end.lost} lost, ffprobe decoded ${decoded}${probe.stderr ? `; ffprobe: ${probe.stderr.trim().split("\n")[0]}` : ""}` };
+}
+
 /** `test`: a cloud on this machine, a camera registered in it, the emulator image booted with its
  * device file; passes when the camera comes up through every BOOT_CHECKS line. */
 async function test(rest) {
@@ -408,12 +449,33 @@ async function test(rest) {
 		console.error("board: the cloud is not built: npm install (or node scripts/build.mjs)");
 		process.exit(1);
 	}
-	const cloud = spawn(process.execPath, [cloudCli, "serve", "--port", "0", "--host", "127.0.0.1", "--data", data], { stdio: ["ignore", "pipe", "pipe"] });
+	// The emulated camera is behind QEMU's NAT (10.0.2.15): a viewer on this machine reaches it at the
+	// address a STUN server on this machine's own network address saw it from — as a camera behind a
+	// home router is reached.
+	const hostAddress = lanAddress();
+	if (!hostAddress) {
+		console.error("board test: FAILED — this machine has no IPv4 address but loopback: the emulated camera and a viewer here meet through a STUN server on one");
+		process.exit(1);
+	}
+	let stun;
+	try {
+		stun = await startCoturn(hostAddress);
+	}
+	catch (error) {
+		console.error(`board test: FAILED — the STUN server: ${error.message.split("\n")[0]}`);
+		process.exit(1);
+	}
+	const cloud = spawn(process.execPath, [cloudCli, "serve", "--port", "0", "--host", "127.0.0.1", "--data", data],
+		{ stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, IVXS_CLOUD_STUN_SERVERS: `${stun.address}:${stun.port}` } });
 	const cloudLog = createWriteStream(join(dir, "test-cloud.log"));
 	cloud.stdout.pipe(cloudLog, { end: false });
 	cloud.stderr.pipe(cloudLog, { end: false });
+	let adminPassword;
 	const url = await new Promise((resolve) => {
-		eachLine(cloud.stdout, (line) => listeningUrl(line) && resolve(listeningUrl(line)));
+		eachLine(cloud.stdout, (line) => {
+			adminPassword ??= /sign in as "admin" with password (\S+)/.exec(line)?.[1];
+			if (listeningUrl(line)) resolve(listeningUrl(line));
+		});
 		cloud.on("exit", () => resolve(undefined));
 	});
 	if (!url) return fail(`the cloud did not start (its log: ${join(dir, "test-cloud.log")})`);
@@ -429,7 +491,7 @@ async function test(rest) {
 	const consoleLog = createWriteStream(join(dir, "test-console.log"));
 	const progress = bootProgress();
 	const qemu = startEmulator(dir, device, ["ignore", "pipe", "pipe"]);
-	let uploading, dying;
+	let uploading, dying, viewing;
 	qemu.stdout.pipe(consoleLog, { end: false });
 	eachLine(qemu.stdout, (line) => {
 		const before = Object.keys(progress.at).length;
@@ -437,8 +499,11 @@ async function test(rest) {
 		for (const what of Object.keys(progress.at).slice(before)) console.log(`  ✔ ${what} (${(progress.at[what] / 1000).toFixed(1)} s)`);
 		if (progress.failure) dying ??= setTimeout(() => qemu.kill("SIGTERM"), 3000);   // its register dump and backtrace to the log first
 		else if (progress.passed && !uploading) {
-			uploading = setTimeout(() => qemu.kill("SIGTERM"), UPLOAD_S * 1000);
-			console.log(`board: uploading for ${UPLOAD_S} s`);
+			const uploaded = new Promise((resolve) => (uploading = setTimeout(resolve, UPLOAD_S * 1000)));
+			console.log(`board: uploading for ${UPLOAD_S} s; a native viewer watches for ${VIEW_S} s`);
+			viewing = Promise.race([watch(id, url, adminPassword, join(dir, "test-view.mp4"), join(dir, "test-view.log")),
+				new Promise((resolve) => setTimeout(resolve, (VIEW_S + 60) * 1000, { ok: false, summary: `still running ${VIEW_S + 60} s after it started` }))]);
+			Promise.all([uploaded, viewing]).then(() => qemu.kill("SIGTERM"));
 		}
 	});
 	qemu.stderr.pipe(consoleLog, { end: false });
@@ -447,8 +512,10 @@ async function test(rest) {
 	clearTimeout(limit);
 	clearTimeout(uploading);
 	clearTimeout(dying);
+	const viewed = await viewing;
 	cloud.kill("SIGTERM");
 	await new Promise((resolve) => (cloud.exitCode === null ? cloud.on("exit", resolve) : resolve()));
+	await stun.stop();
 	for (const check of BOOT_CHECKS) if (!(check.what in progress.at)) console.log(`  ✘ ${check.what}`);
 	if (progress.failure) console.log(`  ✘ the console said: ${progress.failure}`);
 	let stored = false;
@@ -462,13 +529,15 @@ async function test(rest) {
 		stored = segments >= MIN_SEGMENTS && decoded === samples && !holes && !complaints.length;
 		console.log(`  ${stored ? "✔" : "✘"} cloud storage: ${segments} segments, ${samples} frames, ffprobe decoded ${decoded}, ${holes} missing between segments${complaints.length ? `; ffprobe: ${complaints[0]}` : ""}`);
 	}
-	const passed = progress.passed && stored;
-	console.log(passed ? `\nboard test: passed — ${BOOT_CHECKS.length} checks in ${(Math.max(...Object.values(progress.at)) / 1000).toFixed(1)} s of wall time, then cloud storage`
+	if (viewed) console.log(`  ${viewed.ok ? "✔" : "✘"} a native viewer: ${viewed.summary}`);
+	const passed = progress.passed && stored && !!viewed?.ok;
+	console.log(passed ? `\nboard test: passed — ${BOOT_CHECKS.length} checks in ${(Math.max(...Object.values(progress.at)) / 1000).toFixed(1)} s of wall time, then cloud storage and a viewer`
 		: `\nboard test: FAILED (the console: ${join(dir, "test-console.log")}; the cloud: ${join(dir, "test-cloud.log")})`);
 	process.exit(passed ? 0 : 1);
 
 	function fail(why) {
 		cloud.kill("SIGTERM");
+		stun.stop();
 		console.error(`board test: FAILED — ${why}`);
 		process.exit(1);
 	}

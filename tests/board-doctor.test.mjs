@@ -156,3 +156,14 @@ test("board test fails, never skips, when the tools are missing", (t) => {
 	t.is(r.code, 1);
 	t.regex(r.err, /board: missing MODDABLE/);
 });
+
+test("board build: an ESP-IDF whose Mbed TLS is upstream TF-PSA-Crypto (no dispatch to the S3's engines) builds with the engines off; Espressif's fork keeps them", async (t) => {
+	const { cryptoEngineLines } = await import("../scripts/board.mjs");
+	const idf = mkdtempSync(join(tmpdir(), "ivxs-idf-"));
+	t.teardown(() => rmSync(idf, { recursive: true, force: true }));
+	t.deepEqual(cryptoEngineLines(idf).filter((l) => !l.startsWith("#")), ["CONFIG_MBEDTLS_HARDWARE_SHA=n", "CONFIG_MBEDTLS_HARDWARE_AES=n"]);
+	const jsons = join(idf, "components/mbedtls/mbedtls/tf-psa-crypto/scripts/data_files/driver_jsons");
+	mkdirSync(jsons, { recursive: true });
+	writeFileSync(join(jsons, "esp_sha_driver.json"), "{}");
+	t.deepEqual(cryptoEngineLines(idf), []);
+});
