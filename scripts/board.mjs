@@ -143,7 +143,7 @@ const BOARD_PARTITIONS = "hosts/esp32s3/partitions.csv";
 
 /** The clip the emulator's channel plays (fixtures/media/README.md: Main, 15 fps, 4 s; AAC-LC), written
  * into its clip partitions by `build`; a device file's channels become this one (deviceForEmulator). */
-export const CLIP = { video: "fixtures/media/h264-main-640x480.h264", audio: "fixtures/media/aac-lc-16k-mono.aac", codec: "h264", fps: 15 };
+export const CLIP = { video: "fixtures/media/h264-main-640x480.h264", audio: "fixtures/media/aac-lc-16k-mono.aac", codec: "h264", fps: 15, width: 640, height: 480 };
 export const CLIP_CHANNEL = { video: "clip", audio: "clip_audio", codec: CLIP.codec, fps: CLIP.fps };
 const out = (image) => join(root, "build/board", image);
 
@@ -436,6 +436,25 @@ async function watch(device, cloud, password, file, logFile) {
 	return { ok, summary: `${path ? `${path.kind} via ${path.type} ${path.address}:${path.port}` : "no path"}, ${end.written} frames in ${VIEW_S} s, ${end.lost} lost, ffprobe decoded ${decoded}${probe.stderr ? `; ffprobe: ${probe.stderr.trim().split("\n")[0]}` : ""}` };
 }
 
+/** aiortc (Debian's python3-aiortc: tests/_webrtc.mjs) as a WHEP client of the cloud for VIEW_S
+ * seconds: { ok, summary }, ok when the camera answered, DTLS-SRTP connected and FFmpeg decoded at
+ * least half the clip's frames of that time at its size. */
+async function watchWebRtc(device, cloud, password, stun) {
+	try {
+		const { whepClient } = await import("../tests/_webrtc.mjs");
+		const session = await fetch(new URL("/v1/session", cloud), { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ user: "admin", password }) });
+		const cookie = session.headers.get("set-cookie")?.split(";")[0] ?? "";
+		const { token } = await (await fetch(new URL("/v1/tokens", cloud), { method: "POST", headers: { cookie } })).json();
+		const r = await whepClient(`${cloud}/v1/devices/${device}/whep`, token, VIEW_S, { stun: `stun:${stun.address}:${stun.port}` });
+		const ok = r.status === 201 && r.dtls === "connected" && r.width === CLIP.width && r.height === CLIP.height && r.frames >= (VIEW_S * CLIP.fps) / 2;
+		return { ok, summary: r.status === 201 ? `DTLS-SRTP ${r.dtls}, ${r.frames} frames decoded in ${VIEW_S} s at ${r.width}x${r.height}, the first ${r.firstFrameS ?? "never"} s after the offer`
+			: `the cloud answered ${r.status}: ${r.error ?? ""}` };
+	}
+	catch (error) {
+		return { ok: false, summary: String(error?.message ?? error).split("\n")[0] };
+	}
+}
+
 /** `test`: a cloud on this machine, a camera registered in it, the emulator image booted with its
  * device file; passes when the camera comes up through every BOOT_CHECKS line. */
 async function test(rest) {
@@ -500,9 +519,11 @@ async function test(rest) {
 		if (progress.failure) dying ??= setTimeout(() => qemu.kill("SIGTERM"), 3000);   // its register dump and backtrace to the log first
 		else if (progress.passed && !uploading) {
 			const uploaded = new Promise((resolve) => (uploading = setTimeout(resolve, UPLOAD_S * 1000)));
-			console.log(`board: uploading for ${UPLOAD_S} s; a native viewer watches for ${VIEW_S} s`);
-			viewing = Promise.race([watch(id, url, adminPassword, join(dir, "test-view.mp4"), join(dir, "test-view.log")),
+			console.log(`board: uploading for ${UPLOAD_S} s; a native and a WebRTC viewer watch for ${VIEW_S} s`);
+			const bounded = (watching) => Promise.race([watching,
 				new Promise((resolve) => setTimeout(resolve, (VIEW_S + 60) * 1000, { ok: false, summary: `still running ${VIEW_S + 60} s after it started` }))]);
+			viewing = Promise.all([bounded(watch(id, url, adminPassword, join(dir, "test-view.mp4"), join(dir, "test-view.log"))),
+				bounded(watchWebRtc(id, url, adminPassword, stun))]);
 			Promise.all([uploaded, viewing]).then(() => qemu.kill("SIGTERM"));
 		}
 	});
@@ -529,9 +550,11 @@ async function test(rest) {
 		stored = segments >= MIN_SEGMENTS && decoded === samples && !holes && !complaints.length;
 		console.log(`  ${stored ? "✔" : "✘"} cloud storage: ${segments} segments, ${samples} frames, ffprobe decoded ${decoded}, ${holes} missing between segments${complaints.length ? `; ffprobe: ${complaints[0]}` : ""}`);
 	}
-	if (viewed) console.log(`  ${viewed.ok ? "✔" : "✘"} a native viewer: ${viewed.summary}`);
-	const passed = progress.passed && stored && !!viewed?.ok;
-	console.log(passed ? `\nboard test: passed — ${BOOT_CHECKS.length} checks in ${(Math.max(...Object.values(progress.at)) / 1000).toFixed(1)} s of wall time, then cloud storage and a viewer`
+	const [native, webrtc] = viewed ?? [];
+	if (native) console.log(`  ${native.ok ? "✔" : "✘"} a native viewer: ${native.summary}`);
+	if (webrtc) console.log(`  ${webrtc.ok ? "✔" : "✘"} a WebRTC viewer (aiortc): ${webrtc.summary}`);
+	const passed = progress.passed && stored && !!native?.ok && !!webrtc?.ok;
+	console.log(passed ? `\nboard test: passed — ${BOOT_CHECKS.length} checks in ${(Math.max(...Object.values(progress.at)) / 1000).toFixed(1)} s of wall time, then cloud storage and two viewers`
 		: `\nboard test: FAILED (the console: ${join(dir, "test-console.log")}; the cloud: ${join(dir, "test-cloud.log")})`);
 	process.exit(passed ? 0 : 1);
 

@@ -153,7 +153,9 @@ int ivxs_dtls_identity_load(ivxs_dtls_identity *id, const uint8_t *keyDer, size_
 #endif
 	failed = failed || mbedtls_x509_crt_parse_der(&id->cert, certDer, certLen) != 0
 #if LINE_4
-		|| !mbedtls_pk_can_do_psa(&id->key, PSA_ALG_ECDSA(PSA_ALG_SHA_256), PSA_KEY_USAGE_SIGN_HASH)
+		/* the library's own ECDSA: deterministic (RFC 6979) when the build has it, which is the parsed
+		 * key's whole policy — randomized ECDSA is then refused */
+		|| !mbedtls_pk_can_do_psa(&id->key, MBEDTLS_PK_ALG_ECDSA(PSA_ALG_SHA_256), PSA_KEY_USAGE_SIGN_HASH)
 #else
 		|| !mbedtls_pk_can_do(&id->key, MBEDTLS_PK_ECDSA)
 #endif
@@ -209,17 +211,21 @@ static int getTimer(void *ctx)
 	return elapsed >= d->timerFin ? 2 : elapsed >= d->timerInt ? 1 : 0;
 }
 
-/* The peer's certificate, leaf only: its SHA-256 must be the SDP's (self-signed, no CA to check). */
+/* The peer's certificate, leaf only: its SHA-256 must be the SDP's (self-signed, no CA to check).
+ * Remembered here, during the handshake: a build without MBEDTLS_SSL_KEEP_PEER_CERTIFICATE (ESP-IDF's
+ * default) has no peer certificate to look at once it is over. */
 static int verify(void *ctx, mbedtls_x509_crt *crt, int depth, uint32_t *flags)
 {
 	ivxs_dtls *d = ctx;
 	uint8_t fp[IVXS_DTLS_FINGERPRINT_BYTES];
 	if (depth > 0)
 		return 0;
+	d->peerVerified = 0;
 	if (sha256(crt->raw.p, crt->raw.len, fp) || memcmp(fp, d->remote, sizeof(fp))) {
 		d->failure = IVXS_WEBRTC_EAUTH;
 		return MBEDTLS_ERR_X509_CERT_VERIFY_FAILED;
 	}
+	d->peerVerified = 1;
 	*flags = 0;
 	return 0;
 }
@@ -545,8 +551,6 @@ int ivxs_dtls_write(ivxs_dtls *d, const uint8_t *data, size_t len)
 static int step(ivxs_dtls *d)
 {
 	mbedtls_dtls_srtp_info srtp;
-	const mbedtls_x509_crt *peer;
-	uint8_t fp[IVXS_DTLS_FINGERPRINT_BYTES];
 	int r;
 	if (d->failure)
 		return d->failure;
@@ -563,10 +567,9 @@ static int step(ivxs_dtls *d)
 			d->failure = IVXS_WEBRTC_ECRYPTO;
 		return d->failure;
 	}
-	/* done: the peer showed the certificate its SDP named, and both chose SRTP_AES128_CM_HMAC_SHA1_80 */
-	peer = mbedtls_ssl_get_peer_cert(&d->ssl);
+	/* done: the peer showed the certificate its SDP named (verify), and both chose SRTP_AES128_CM_HMAC_SHA1_80 */
 	mbedtls_ssl_get_dtls_srtp_negotiation_result(&d->ssl, &srtp);
-	if (!peer || sha256(peer->raw.p, peer->raw.len, fp) || memcmp(fp, d->remote, sizeof(fp)))
+	if (!d->peerVerified)
 		d->failure = IVXS_WEBRTC_EAUTH;
 	else if (SSL_FIELD(srtp, chosen_dtls_srtp_profile) != MBEDTLS_TLS_SRTP_AES128_CM_HMAC_SHA1_80 || !d->haveSecret)
 		d->failure = IVXS_WEBRTC_ECRYPTO;

@@ -63,6 +63,7 @@ typedef struct {
 	int role, state, failure;
 	int tlsError;                        /* mbedTLS's code when the handshake failed (for the log) */
 	uint8_t remote[IVXS_DTLS_FINGERPRINT_BYTES];
+	int peerVerified;                    /* the peer's leaf certificate had the SDP's fingerprint (verify) */
 	int (*send)(void *ctx, const uint8_t *datagram, size_t len);
 	void *sendCtx;
 	const uint8_t *in;                   /* the datagram being read (NULL: none) */

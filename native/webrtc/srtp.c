@@ -5,6 +5,8 @@
 
 #include <string.h>
 
+#include "mbedtls/platform_util.h"
+
 #define AUTH_KEY_BYTES 20
 #define SRTCP_E 0x80000000u
 
@@ -48,13 +50,26 @@ static void cipherFree(ivxs_srtp_cipher *c)
 static int aesCm(const ivxs_srtp_cipher *c, const uint8_t iv[16], uint8_t *data, size_t len)
 {
 #if IVXS_PSA_KEYS
+	/* In place for the whole blocks only: Mbed TLS's own cipher refuses input == output for a partial
+	 * block, which reaches it when PSA does not copy the caller's buffers (TF-PSA-Crypto as ESP-IDF
+	 * builds it: "bad input data" for every packet). The last partial block goes through `tail`. */
 	psa_cipher_operation_t op = PSA_CIPHER_OPERATION_INIT;
-	size_t n = 0, m = 0;
+	size_t whole = len & ~(size_t)15, rest = len - whole, n = 0, m = 0, f = 0;
+	uint8_t in[16], tail[16];
 	int failed = psa_cipher_encrypt_setup(&op, *c, PSA_ALG_CTR) != PSA_SUCCESS
 		|| psa_cipher_set_iv(&op, iv, 16) != PSA_SUCCESS
-		|| psa_cipher_update(&op, data, len, data, len, &n) != PSA_SUCCESS
-		|| psa_cipher_finish(&op, data + n, len - n, &m) != PSA_SUCCESS || n + m != len;
+		|| (whole && (psa_cipher_update(&op, data, whole, data, whole, &n) != PSA_SUCCESS || n != whole));
+	if (!failed && rest) {
+		memcpy(in, data + whole, rest);
+		failed = psa_cipher_update(&op, in, rest, tail, sizeof(tail), &m) != PSA_SUCCESS || m > rest;
+		if (!failed)
+			memcpy(data + whole, tail, m);
+	}
+	failed = failed || psa_cipher_finish(&op, tail, sizeof(tail), &f) != PSA_SUCCESS || n + m + f != len;
+	if (!failed && f)   /* an implementation that held the partial block back gives it here */
+		memcpy(data + whole + m, tail, f);
 	psa_cipher_abort(&op);
+	mbedtls_platform_zeroize(tail, sizeof(tail));
 	return failed ? IVXS_WEBRTC_ECRYPTO : 0;
 #else
 	uint8_t block[16], stream[16];
