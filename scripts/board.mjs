@@ -397,6 +397,37 @@ const UPLOAD_S = 20;        // then cloud storage runs this long (2-s segments) 
 const MIN_SEGMENTS = 3;
 const VIEW_S = 10;          // a native viewer watches this long, within the upload window
 
+/** The SDK's per-second figures ("instruments key:" names them, each "instruments:" line is one
+ * second's): while `on()`, the XS heap's peaks, the collections, the C heap's low point and the bytes
+ * sent. `summary()` says them in one line, or undefined before any second was seen. */
+export function instrumentFigures() {
+	let names = [], seconds = 0, recording = false;
+	const f = { chunkPeak: 0, chunks: 0, slotPeak: 0, slots: 0, collections: 0, systemLow: Infinity, written: 0 };
+	return {
+		line(text) {
+			if (text.startsWith("instruments key: ")) names = text.slice(17).split(",");
+			else if (recording && text.startsWith("instruments: ") && names.length) {
+				const v = Object.fromEntries(text.slice(13).split(",").map((x, i) => [names[i], Number(x)]));
+				seconds++;
+				f.chunkPeak = Math.max(f.chunkPeak, v["Chunk used"] ?? 0);
+				f.chunks = v["Chunk available"] ?? f.chunks;
+				f.slotPeak = Math.max(f.slotPeak, v["Slot used"] ?? 0);
+				f.slots = v["Slot available"] ?? f.slots;
+				f.collections += v["Garbage collections"] ?? 0;
+				f.systemLow = Math.min(f.systemLow, v["System bytes free"] ?? Infinity);
+				f.written += v["Network bytes written"] ?? 0;
+			}
+		},
+		on() { recording = true; },
+		off() { recording = false; },
+		summary() {
+			if (!seconds) return undefined;
+			return `XS chunks peak ${f.chunkPeak} of ${f.chunks} bytes, slots peak ${f.slotPeak} of ${f.slots}, ${(f.collections / seconds).toFixed(1)} collections/s; `
+				+ `C heap free ≥ ${f.systemLow} bytes; ${Math.round(f.written / seconds / 1000)} kB/s written to the SDK's sockets (${seconds} s)`;
+		},
+	};
+}
+
 /** Checks the console's lines against BOOT_CHECKS: { passed, at: { what: ms }, failure } so far. */
 export function bootProgress() {
 	const started = Date.now(), at = {};
@@ -508,13 +539,14 @@ async function test(rest) {
 	const device = deviceForEmulator(JSON.stringify({ id, secret, cloud: url }));   // its channels: the clip's
 	console.log(`board: cloud ${url}; camera ${id} booting in the emulator (console: ${join(dir, "test-console.log")})`);
 	const consoleLog = createWriteStream(join(dir, "test-console.log"));
-	const progress = bootProgress();
+	const progress = bootProgress(), figures = instrumentFigures();
 	const qemu = startEmulator(dir, device, ["ignore", "pipe", "pipe"]);
 	let uploading, dying, viewing;
 	qemu.stdout.pipe(consoleLog, { end: false });
 	eachLine(qemu.stdout, (line) => {
 		const before = Object.keys(progress.at).length;
 		progress.line(line);
+		figures.line(line);
 		for (const what of Object.keys(progress.at).slice(before)) console.log(`  ✔ ${what} (${(progress.at[what] / 1000).toFixed(1)} s)`);
 		if (progress.failure) dying ??= setTimeout(() => qemu.kill("SIGTERM"), 3000);   // its register dump and backtrace to the log first
 		else if (progress.passed && !uploading) {
@@ -522,8 +554,9 @@ async function test(rest) {
 			console.log(`board: uploading for ${UPLOAD_S} s; a native and a WebRTC viewer watch for ${VIEW_S} s`);
 			const bounded = (watching) => Promise.race([watching,
 				new Promise((resolve) => setTimeout(resolve, (VIEW_S + 60) * 1000, { ok: false, summary: `still running ${VIEW_S + 60} s after it started` }))]);
+			figures.on();
 			viewing = Promise.all([bounded(watch(id, url, adminPassword, join(dir, "test-view.mp4"), join(dir, "test-view.log"))),
-				bounded(watchWebRtc(id, url, adminPassword, stun))]);
+				bounded(watchWebRtc(id, url, adminPassword, stun))]).finally(() => figures.off());
 			Promise.all([uploaded, viewing]).then(() => qemu.kill("SIGTERM"));
 		}
 	});
@@ -553,6 +586,7 @@ async function test(rest) {
 	const [native, webrtc] = viewed ?? [];
 	if (native) console.log(`  ${native.ok ? "✔" : "✘"} a native viewer: ${native.summary}`);
 	if (webrtc) console.log(`  ${webrtc.ok ? "✔" : "✘"} a WebRTC viewer (aiortc): ${webrtc.summary}`);
+	if (figures.summary()) console.log(`  the SDK's figures while both watched and it uploaded: ${figures.summary()}`);
 	const passed = progress.passed && stored && !!native?.ok && !!webrtc?.ok;
 	console.log(passed ? `\nboard test: passed — ${BOOT_CHECKS.length} checks in ${(Math.max(...Object.values(progress.at)) / 1000).toFixed(1)} s of wall time, then cloud storage and two viewers`
 		: `\nboard test: FAILED (the console: ${join(dir, "test-console.log")}; the cloud: ${join(dir, "test-cloud.log")})`);

@@ -167,3 +167,17 @@ test("board build: an ESP-IDF whose Mbed TLS is upstream TF-PSA-Crypto (no dispa
 	writeFileSync(join(jsons, "esp_sha_driver.json"), "{}");
 	t.deepEqual(cryptoEngineLines(idf), []);
 });
+
+test("board test: the SDK's per-second figures are read by name, only while recording", async (t) => {
+	const { instrumentFigures } = await import("../scripts/board.mjs");
+	const f = instrumentFigures();
+	f.line("instruments key: Network bytes written,System bytes free,Chunk used,Chunk available,Slot used,Slot available,Garbage collections");
+	f.line("instruments: 5000,900000,1,2,3,4,9");   // before recording: not counted
+	t.is(f.summary(), undefined);
+	f.on();
+	f.line("instruments: 20000,800000,100,147456,150000,212976,1");
+	f.line("instruments: 40000,700000,120,147456,140000,212976,0");
+	f.off();
+	f.line("instruments: 1,1,999999,147456,999999,212976,50");
+	t.is(f.summary(), "XS chunks peak 120 of 147456 bytes, slots peak 150000 of 212976, 0.5 collections/s; C heap free ≥ 700000 bytes; 30 kB/s written to the SDK's sockets (2 s)");
+});
