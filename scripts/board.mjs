@@ -395,7 +395,7 @@ export const BOOT_FAILURES = /Guru Meditation|abort\(\) was called|^ivxs: exit|B
 const TEST_LIMIT_S = 240;   // emulated boot to a connected camera takes ~10 s; QEMU on a loaded machine, more
 const UPLOAD_S = 20;        // then cloud storage runs this long (2-s segments) before the cloud's store is read
 const MIN_SEGMENTS = 3;
-const VIEW_S = 10;          // a native viewer watches this long, within the upload window
+const VIEW_S = 10;          // the native and the WebRTC viewer watch this long, within the upload window
 
 /** The SDK's per-second figures ("instruments key:" names them, each "instruments:" line is one
  * second's): while `on()`, the XS heap's peaks, the collections, the C heap's low point and the bytes
@@ -472,9 +472,8 @@ async function watch(device, cloud, password, file, logFile) {
  * least half the clip's frames of that time at its size. */
 async function watchWebRtc(device, cloud, password, stun) {
 	try {
-		const { whepClient } = await import("../tests/_webrtc.mjs");
-		const session = await fetch(new URL("/v1/session", cloud), { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ user: "admin", password }) });
-		const cookie = session.headers.get("set-cookie")?.split(";")[0] ?? "";
+		const [{ whepClient }, { sessionCookie }] = await Promise.all([import("../tests/_webrtc.mjs"), import("./view.mjs")]);
+		const cookie = await sessionCookie(cloud, "admin", password);
 		const { token } = await (await fetch(new URL("/v1/tokens", cloud), { method: "POST", headers: { cookie } })).json();
 		const r = await whepClient(`${cloud}/v1/devices/${device}/whep`, token, VIEW_S, { stun: `stun:${stun.address}:${stun.port}` });
 		const ok = r.status === 201 && r.dtls === "connected" && r.width === CLIP.width && r.height === CLIP.height && r.frames >= (VIEW_S * CLIP.fps) / 2;

@@ -91,12 +91,17 @@ export function parse(args, env = process.env, stdoutIsTerminal = process.stdout
 	return o;
 }
 
-/** The header the viewer app sends: the API token, or a session cookie from POST /v1/session. */
+/** A session cookie ("name=value") from the cloud's POST /v1/session; throws saying why when refused. */
+export async function sessionCookie(cloud, user, password) {
+	const res = await fetch(new URL("/v1/session", cloud), { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ user, password }) });
+	if (res.status !== 200) throw new Error(`signing in as ${user} at ${cloud}: ${res.status} ${(await res.json().catch(() => ({}))).error ?? ""}`);
+	return res.headers.get("set-cookie").split(";")[0];
+}
+
+/** The header the viewer app sends: the API token, or a session cookie. */
 async function signIn(o) {
 	if (o.token) return ["--auth", `Bearer ${o.token}`];
-	const res = await fetch(new URL("/v1/session", o.cloud), { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ user: o.user, password: o.password }) });
-	if (res.status !== 200) throw new Error(`signing in as ${o.user} at ${o.cloud}: ${res.status} ${(await res.json().catch(() => ({}))).error ?? ""}`);
-	return ["--cookie", res.headers.get("set-cookie").split(";")[0]];
+	return ["--cookie", await sessionCookie(o.cloud, o.user, o.password)];
 }
 
 /** A time as the command line gives it: Unix ms, or an ISO 8601 date-time. NaN when neither. */
