@@ -24,7 +24,10 @@
 //                            registered in it and provisioned into the image, booted until it has
 //                            its address, its clip capturing, its clock, its plan and its control
 //                            channel (or a panic, or 4 minutes); then 20 s of cloud storage, which
-//                            ffprobe must decode whole. Exit 0 when every check passed; it fails, never skips,
+//                            ffprobe must decode whole, while a native and a WebRTC viewer watch;
+//                            then an update of the app layer rolled out by the cloud and confirmed
+//                            after the board's restart, and a bad one rolled back by the board
+//                            (scripts/board-ota.mjs). Exit 0 when every check passed; it fails, never skips,
 //                            when a tool is missing. Not part of `npm test` (a fresh machine has
 //                            none of the tools).
 //
@@ -45,6 +48,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { closeSync, copyFileSync, createWriteStream, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from "node:fs";
 import { networkInterfaces } from "node:os";
 import { join } from "node:path";
+import { BAD_VERSION, GOOD_VERSION, TRIAL_DEADLINE_S, otaReleases, otaRoundTrip } from "./board-ota.mjs";
 import { root } from "./build.mjs";
 import { addDevice, cloudCli, listeningUrl } from "./cloud-cli.mjs";
 import { startCoturn } from "./coturn.mjs";
@@ -334,11 +338,12 @@ function emulatorImage() {
 }
 
 /** Starts QEMU on a fresh copy of the built flash (the emulator writes its flash: NVS, the OTA
- * slots), the device file provisioned when given. `stdio` as spawn takes it. */
-function startEmulator(dir, deviceText, stdio) {
+ * slots), the device file provisioned when given; `fresh: false` boots the flash as the last run
+ * left it. `stdio` as spawn takes it. */
+function startEmulator(dir, deviceText, stdio, { fresh = true } = {}) {
 	const flash = join(dir, "run-flash.bin");
-	copyFileSync(join(dir, "flash.bin"), flash);
-	if (deviceText) provision(flash, deviceText, dir, process.env);
+	if (fresh) copyFileSync(join(dir, "flash.bin"), flash);
+	if (fresh && deviceText) provision(flash, deviceText, dir, process.env);
 	return spawn("qemu-system-xtensa", [
 		"-M", "esp32s3", "-m", PSRAM, "-nographic",
 		"-drive", `file=${flash},if=mtd,format=raw`,
@@ -347,6 +352,47 @@ function startEmulator(dir, deviceText, stdio) {
 		"-global", "driver=timer.esp32s3.timg,property=wdt_disable,value=true",
 		"-nic", "user,model=open_eth",
 	], { stdio });
+}
+
+/** The console's line when the chip resets itself (esp_restart: an update staged, a trial failed, a
+ * fatal error). */
+export const SOFTWARE_RESET = /^rst:0xc \(RTC_SW_CPU_RST\)/;
+
+/**
+ * The emulated board, its console's lines to `onLine`, restarts included. Espressif's QEMU does not
+ * bring the app back after the S3's software reset: ESP-IDF boots again, app_main returns, and the
+ * XS task never runs (seen with every restart, with and without an update). A restart is part of
+ * the camera's life, so the board is power-cycled instead: when the console says the chip reset
+ * itself, QEMU is stopped and started again on the flash as it is — a power-on reset, as the board
+ * sees it (so a trial that panicked is rolled back as "no confirmation", the reason a board
+ * without its reset reason gives). `onRestart()` is told. Resolves `closed` when QEMU ends
+ * otherwise (kill(), or it exits).
+ */
+function emulatedBoard(dir, deviceText, { onLine, onStderr, onRestart = () => {} }) {
+	let qemu, cycling = false, closing = false, resolveClosed;
+	const closed = new Promise((resolve) => (resolveClosed = resolve));
+	const boot = (fresh) => {
+		qemu = startEmulator(dir, deviceText, ["ignore", "pipe", "pipe"], { fresh });
+		eachLine(qemu.stdout, (line) => {
+			onLine(line);
+			if (SOFTWARE_RESET.test(line) && !cycling && !closing) {
+				cycling = true;
+				onRestart();
+				qemu.kill("SIGTERM");
+			}
+		});
+		onStderr(qemu.stderr);
+		qemu.on("error", (error) => onLine(`board: ${error.message}`));
+		qemu.on("close", (code, signal) => {
+			if (cycling && !closing) {
+				cycling = false;
+				return boot(false);
+			}
+			resolveClosed({ code, signal });
+		});
+	};
+	boot(true);
+	return { closed, kill() { closing = true; qemu.kill("SIGTERM"); } };
 }
 
 function runEmulator(rest) {
@@ -367,13 +413,15 @@ function runEmulator(rest) {
 		}
 	}
 	needTools((what) => what === "qemu-system-xtensa");
-	const qemu = startEmulator(emulatorImage(), deviceText, ["ignore", "inherit", "inherit"]);
-	const stop = () => qemu.kill("SIGTERM");
+	const board = emulatedBoard(emulatorImage(), deviceText, {
+		onLine: (line) => console.log(line), onStderr: (stream) => stream.pipe(process.stderr),
+		onRestart: () => console.log("board: the board restarted itself: power-cycling the emulator (QEMU does not run the app after a software reset)"),
+	});
+	const stop = () => board.kill();
 	process.on("SIGINT", stop);
 	process.on("SIGTERM", stop);
 	const timer = seconds && setTimeout(() => { console.log(`\nboard: ${seconds} s: stopping the emulator`); stop(); }, seconds * 1000);
-	qemu.on("error", (error) => { console.error(`board: ${error.message}`); process.exit(1); });
-	qemu.on("close", (code, signal) => {
+	board.closed.then(({ code, signal }) => {
 		clearTimeout(timer);
 		process.exit(signal === "SIGTERM" || code === 0 ? 0 : 1);
 	});
@@ -514,8 +562,19 @@ async function test(rest) {
 		console.error(`board test: FAILED — the STUN server: ${error.message.split("\n")[0]}`);
 		process.exit(1);
 	}
+	// Two releases of the app layer for the OTA round trip, and the key the cloud and the camera trust.
+	let releases;
+	try {
+		console.log("board: building two releases of the app layer (mcrun, sign-release)");
+		releases = otaReleases(join(dir, "ota"), { ...process.env, PATH: `${join(root, "node_modules/.bin")}:${process.env.PATH}` });
+	}
+	catch (error) {
+		await stun.stop();
+		console.error(`board test: FAILED — the releases: ${error.message}`);
+		process.exit(1);
+	}
 	const cloud = spawn(process.execPath, [cloudCli, "serve", "--port", "0", "--host", "127.0.0.1", "--data", data],
-		{ stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, IVXS_CLOUD_STUN_SERVERS: `${stun.address}:${stun.port}` } });
+		{ stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, IVXS_CLOUD_STUN_SERVERS: `${stun.address}:${stun.port}`, IVXS_CLOUD_OTA_KEYS: releases.pub } });
 	const cloudLog = createWriteStream(join(dir, "test-cloud.log"));
 	cloud.stdout.pipe(cloudLog, { end: false });
 	cloud.stderr.pipe(cloudLog, { end: false });
@@ -535,19 +594,25 @@ async function test(rest) {
 	catch (error) {
 		return fail(`could not register the camera: ${error.message}`);
 	}
-	const device = deviceForEmulator(JSON.stringify({ id, secret, cloud: url }));   // its channels: the clip's
+	const device = deviceForEmulator(JSON.stringify({ id, secret, cloud: url, ota: { keys: { [releases.keyId]: releases.point }, deadline: TRIAL_DEADLINE_S } }));   // its channels: the clip's
 	console.log(`board: cloud ${url}; camera ${id} booting in the emulator (console: ${join(dir, "test-console.log")})`);
 	const consoleLog = createWriteStream(join(dir, "test-console.log"));
 	const progress = bootProgress(), figures = instrumentFigures();
-	const qemu = startEmulator(dir, device, ["ignore", "pipe", "pipe"]);
-	let uploading, dying, viewing;
-	qemu.stdout.pipe(consoleLog, { end: false });
-	eachLine(qemu.stdout, (line) => {
+	const { sessionCookie } = await import("./view.mjs");
+	const cookie = await sessionCookie(url, "admin", adminPassword);
+	const ota = otaRoundTrip({ api: (path, init = {}) => fetch(new URL(path, url), { ...init, headers: { ...init.headers, cookie } }), releases });
+	let updating = false;   // from then on restarts are expected: the OTA round trip has its own checks
+	let uploading, dying, viewing, updated;
+	const board = emulatedBoard(dir, device, { onLine, onStderr: (stream) => stream.pipe(consoleLog, { end: false }),
+		onRestart: () => updating && console.log("board: the board restarted itself: power-cycling the emulator (QEMU does not run the app after a software reset)") });
+	function onLine(line) {
+		consoleLog.write(`${line}\n`);
+		if (updating) return ota.line(line);
 		const before = Object.keys(progress.at).length;
 		progress.line(line);
 		figures.line(line);
 		for (const what of Object.keys(progress.at).slice(before)) console.log(`  ✔ ${what} (${(progress.at[what] / 1000).toFixed(1)} s)`);
-		if (progress.failure) dying ??= setTimeout(() => qemu.kill("SIGTERM"), 3000);   // its register dump and backtrace to the log first
+		if (progress.failure) dying ??= setTimeout(() => board.kill(), 3000);   // its register dump and backtrace to the log first
 		else if (progress.passed && !uploading) {
 			const uploaded = new Promise((resolve) => (uploading = setTimeout(resolve, UPLOAD_S * 1000)));
 			console.log(`board: uploading for ${UPLOAD_S} s; a native and a WebRTC viewer watch for ${VIEW_S} s`);
@@ -556,16 +621,21 @@ async function test(rest) {
 			figures.on();
 			viewing = Promise.all([bounded(watch(id, url, adminPassword, join(dir, "test-view.mp4"), join(dir, "test-view.log"))),
 				bounded(watchWebRtc(id, url, adminPassword, stun))]).finally(() => figures.off());
-			Promise.all([uploaded, viewing]).then(() => qemu.kill("SIGTERM"));
+			updated = Promise.all([uploaded, viewing]).then(() => {
+				clearTimeout(limit);   // each step of the round trip has its own limit
+				updating = true;
+				console.log(`board: the cloud rolls out ${GOOD_VERSION}, then ${BAD_VERSION}, a release that throws as it loads`);
+				return ota.run();
+			}).finally(() => board.kill());
 		}
-	});
-	qemu.stderr.pipe(consoleLog, { end: false });
-	const limit = setTimeout(() => qemu.kill("SIGTERM"), TEST_LIMIT_S * 1000);
-	await new Promise((resolve) => qemu.on("close", resolve));
+	}
+	const limit = setTimeout(() => board.kill(), TEST_LIMIT_S * 1000);
+	await board.closed;
 	clearTimeout(limit);
 	clearTimeout(uploading);
 	clearTimeout(dying);
 	const viewed = await viewing;
+	const updates = await updated;
 	cloud.kill("SIGTERM");
 	await new Promise((resolve) => (cloud.exitCode === null ? cloud.on("exit", resolve) : resolve()));
 	await stun.stop();
@@ -586,8 +656,9 @@ async function test(rest) {
 	if (native) console.log(`  ${native.ok ? "✔" : "✘"} a native viewer: ${native.summary}`);
 	if (webrtc) console.log(`  ${webrtc.ok ? "✔" : "✘"} a WebRTC viewer (aiortc): ${webrtc.summary}`);
 	if (figures.summary()) console.log(`  the SDK's figures while both watched and it uploaded: ${figures.summary()}`);
-	const passed = progress.passed && stored && !!native?.ok && !!webrtc?.ok;
-	console.log(passed ? `\nboard test: passed — ${BOOT_CHECKS.length} checks in ${(Math.max(...Object.values(progress.at)) / 1000).toFixed(1)} s of wall time, then cloud storage and two viewers`
+	for (const check of updates ?? []) console.log(`  ${check.ok ? "✔" : "✘"} OTA: ${check.what}`);
+	const passed = progress.passed && stored && !!native?.ok && !!webrtc?.ok && updates?.length === 2 && updates.every((check) => check.ok);
+	console.log(passed ? `\nboard test: passed — ${BOOT_CHECKS.length} checks in ${(Math.max(...Object.values(progress.at)) / 1000).toFixed(1)} s of wall time, then cloud storage, two viewers, an update and a rollback`
 		: `\nboard test: FAILED (the console: ${join(dir, "test-console.log")}; the cloud: ${join(dir, "test-cloud.log")})`);
 	process.exit(passed ? 0 : 1);
 

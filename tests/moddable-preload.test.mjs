@@ -4,6 +4,10 @@
 // match, a crash (the emulated ESP32-S3's LoadProhibited in fx_RegExp_prototype_exec; read in xsre.c,
 // fxAllocateRegExpData). So no preloaded module may make a RegExp at its top level, except as the
 // argument of protocol/pattern's `pattern(…)`, which matches with a copy made at run time.
+// And Moddable freezes the built-in prototypes, Error.prototype among them: `this.name = "…"` in an
+// error class's constructor throws ("set name: not writable", the override mistake) and turns a clear
+// refusal into a TypeError — so an error class names itself with a field (a definition), never an
+// assignment (modules/net/errors.ts).
 // The modules are compiled as the SDK's tsc compiles them (hosts/moddable/sdk-tsc.json), so the check
 // reads the JavaScript the linker runs.
 import test from "ava";
@@ -42,6 +46,31 @@ export function preloadedRegExps(source) {
 	return found;
 }
 
+// Where a class with a superclass assigns its instance's name or message: [line, what].
+export function frozenOverrides(source) {
+	const found = [];
+	const js = source.replace(/\)\s*@\s*"[^"]*"/g, (m) => ") {}" + " ".repeat(m.length - 4));
+	ancestor(parse(js, { ecmaVersion: "latest", sourceType: "module", locations: true }), {
+		AssignmentExpression(node, ancestors) {
+			const { left } = node;
+			if (left.type !== "MemberExpression" || left.object.type !== "ThisExpression" || left.computed || !["name", "message"].includes(left.property.name)) return;
+			const owner = ancestors.findLast((a) => a.type === "ClassDeclaration" || a.type === "ClassExpression");
+			if (owner?.superClass) found.push([node.loc.start.line, source.slice(node.start, node.end)]);
+		},
+	});
+	return found;
+}
+
+test("the check finds an error class that assigns its name, and lets fields and other classes be", (t) => {
+	const found = frozenOverrides([
+		"class A extends Error { constructor(m) { super(m); this.name = 'A'; } }",
+		"class B extends Error { name = 'B'; }",
+		"class C { constructor() { this.name = 'c'; } }",
+		"class D extends A { constructor() { super(); this.message = 'd'; } }",
+	].join("\n")).map(([line]) => line);
+	t.deepEqual(found, [1, 4]);
+});
+
 test("the check finds top-level RegExps, and lets functions' and pattern()'s be", (t) => {
 	const found = preloadedRegExps([
 		"const A = /a/;", "const B = new RegExp('b');", "class C { static d = /d/; e = /e/; }",
@@ -52,7 +81,7 @@ test("the check finds top-level RegExps, and lets functions' and pattern()'s be"
 });
 
 for (const platform of platforms) {
-	test(`-p ${platform}: no preloaded module makes a RegExp outside pattern()`, async (t) => {
+	test(`-p ${platform}: no preloaded module makes a RegExp outside pattern(), or assigns over a frozen prototype's name`, async (t) => {
 		const preloaded = preloadedFor(rootManifest, ".", platform);
 		const config = sdkTsconfig(rootManifest, ".", platform);
 		const temp = mkdtempSync(join(tmpdir(), "ivxs-preload-"));
@@ -67,12 +96,14 @@ for (const platform of platforms) {
 			const rel = relative(root, file);
 			const js = file.endsWith(".ts") ? join(out, rel.replace(/\.ts$/, ".js")) : file;
 			const text = readFileSync(file, "utf8");
-			for (const [line, what] of preloadedRegExps(readFileSync(js, "utf8"))) {
+			const compiled = readFileSync(js, "utf8");
+			for (const [line, what] of frozenOverrides(compiled)) problems.push(`${rel}:${line} (compiled): ${what}: an error class names itself with a field`);
+			for (const [line, what] of preloadedRegExps(compiled)) {
 				const at = text.indexOf(what);   // the literal as written, else the compiled line
 				problems.push(`${rel}:${at < 0 ? `${line} (compiled)` : text.slice(0, at).split("\n").length}: ${what}`);
 			}
 		}
 		t.true(preloaded.size > 100, `${preloaded.size} preloaded modules read`);
-		t.deepEqual(problems, [], `RegExps made while preloading:\n${problems.join("\n")}`);
+		t.deepEqual(problems, [], `what XS mishandles in preloaded modules:\n${problems.join("\n")}`);
 	});
 }

@@ -1,4 +1,8 @@
 declare module "ivxs/ota-board" {
+	/** Decides the boot (a pending slot's trial, a failed trial's rollback) and maps the chosen slot's
+	 * mod archive: its modules, app/camera first, are found before the firmware's. The slot mapped,
+	 * or "" (none installed, or not an archive XS takes). Once per boot, before the main module. */
+	export function map(): "" | "a" | "b";
 	/** The record as the boot left it (hosts/ota-core's fields); `trial`: this boot is one. */
 	export function status(): {
 		active: string; activeVersion: string; pending: string; pendingVersion: string;

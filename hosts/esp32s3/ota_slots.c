@@ -3,52 +3,47 @@
  * partitions labelled "xs_a" (slot a) and "xs_b" (slot b), partitions.csv — and the slot record
  * in NVS (namespace "ivxs_ota", key "record": the text of hosts/ota-core, whose state machine decides).
  *
- * Moddable maps the mods partition with esp_partition_find_first(0x40, 1, NULL) (xsHost.c,
- * modMachineTaskInit) before any JS runs. Linked with -Wl,--wrap=esp_partition_find_first, that
- * question reaches __wrap_esp_partition_find_first below, which decides the boot once (pending →
- * trial with a watchdog timer, a trial left set → roll back, with the reset reason as the
- * failure's) and answers with the chosen slot's partition. Every other question goes through.
- * The slots are data partitions found by label so that the SDK's ECMA-419 flash module can open
- * them too (open({ path: "xs_b" }) looks for a data partition of that label; "xs" would be this
- * wrapped question, the running slot): the platform layer writes a download through it
- * (modules/app/platform/flash-payload.ts).
+ * Moddable maps a mod from the partition of type 0x40 subtype 1 when it creates the machine
+ * (xsHost.c modMachineTaskInit, then modInstallMods); the table has none, so it maps nothing then.
+ * The board's setup module (setup-ota.js, run before the main module) calls map() below, which
+ * decides the boot once (pending → trial with a watchdog timer, a trial left set → roll back,
+ * with the reset reason as the failure's), points Moddable's mod partition at the chosen slot and
+ * maps its archive then: the main module (app/camera) and whatever else the mod holds are found
+ * in it, before the firmware's own. The slots are data partitions found by label so that the
+ * SDK's ECMA-419 flash module can open them too (open({ path: "xs_b" })): the platform layer
+ * writes a download through it (modules/app/platform/flash-payload.ts).
  *
- * Without the wrap in the link (hosts/esp32s3/README.md item 1) __real_esp_partition_find_first
- * is a weak undefined symbol: the firmware still links, Moddable finds no 0x40/1 partition and
- * runs the firmware's own app layer, and a staged slot never boots.
- *
- * The natives of module ivxs/ota-board (ota-board.js) are at the end.
- *
- * Compiled and linked for the S3 by `npm run board -- build` (ESP-IDF 6.0), and in the image the
- * emulator boots; no OTA has gone through it yet (hosts/esp32s3/README.md says where it stands and
- * what a board must prove). The record's core is tested (tests/ota/core.test.mjs); this file
- * is the board glue.
+ * The natives of module ivxs/ota-board (ota-board.js) are at the end. `npm run board -- test`
+ * runs an update and a rollback through this file in the emulated S3; the record's core is tested
+ * on its own (tests/ota/core.test.mjs).
  */
 #include "ivxs_ota_core.h"
 
+#include "esp_log.h"
 #include "esp_partition.h"
 #include "esp_system.h"
 #include "esp_timer.h"
 #include "nvs_flash/include/nvs.h"   /* as the SDK's preference module reaches it */
 #include "xsmc.h"
+#include "xsHost.h"   /* gPartition, gPartitionAddress: the mod partition Moddable maps */
+
+#include "spi_flash_mmap.h"
 
 #include <string.h>
 
-const esp_partition_t *__real_esp_partition_find_first(esp_partition_type_t type, esp_partition_subtype_t subtype, const char *label) __attribute__((weak));
-
-#define kMods ((esp_partition_type_t)0x40)
+/* Moddable's (xsHost.c, xs/platforms/mc/xsHosts.h; the second is made by the XS linker). */
+extern void *modInstallMods(xsMachine *the, void *preparation, uint8_t *status);
+extern void *xsPreparationAndCreation(xsCreation **creation);
+extern void fxSetArchive(xsMachine *the, void *archive);   /* xsAPI.c */
 
 /* A slot's partition: "xs_a" or "xs_b", data partitions found by label. */
 static const esp_partition_t *slotPartition(char slot)
 {
-	const char *label = slot == 'b' ? "xs_b" : "xs_a";
-	if (__real_esp_partition_find_first)
-		return __real_esp_partition_find_first(ESP_PARTITION_TYPE_DATA, ESP_PARTITION_SUBTYPE_ANY, label);
-	return esp_partition_find_first(ESP_PARTITION_TYPE_DATA, ESP_PARTITION_SUBTYPE_ANY, label);   /* not wrapped */
+	return esp_partition_find_first(ESP_PARTITION_TYPE_DATA, ESP_PARTITION_SUBTYPE_ANY, slot == 'b' ? "xs_b" : "xs_a");
 }
 
 static ivxs_ota_record gRecord;
-static int gDecided, gLoaded, gTrial;
+static int gDecided, gLoaded, gTrial, gMapped;
 static esp_timer_handle_t gWatchdog;
 
 static int readRecord(ivxs_ota_record *r)
@@ -59,7 +54,7 @@ static int readRecord(ivxs_ota_record *r)
 	int status = -1;
 	ivxs_ota_init(r);
 	if (nvs_open("ivxs_ota", NVS_READONLY, &nvs) != ESP_OK)
-		return 0;   /* no record yet: slot a (the mod flashed with the firmware) */
+		return 0;   /* no record yet: the firmware's own app layer */
 	if (nvs_get_str(nvs, "record", text, &length) == ESP_OK)
 		status = ivxs_ota_parse(r, text, length ? length - 1 : 0);
 	else
@@ -105,36 +100,22 @@ static void decide(void)
 	ivxs_ota_boot_kind kind;
 	gDecided = gLoaded = 1;
 	if (readRecord(&gRecord) < 0)
-		return;   /* unreadable: slot a */
+		return;   /* unreadable: the firmware's own app layer */
 	kind = ivxs_ota_decide(&gRecord, resetReason());
 	if (kind != IVXS_OTA_BOOT_ACTIVE && writeRecord(&gRecord) < 0 && kind == IVXS_OTA_BOOT_TRIAL) {
 		readRecord(&gRecord);   /* never boot a trial the next boot would not know of */
 		return;
 	}
+	if (kind == IVXS_OTA_BOOT_ROLLED_BACK)
+		ESP_LOGW("ota", "trial of %s failed (%s): back to %s", gRecord.failedVersion, gRecord.reason,
+			gRecord.active[0] ? gRecord.activeVersion : "the firmware's own app layer");
 	if (kind == IVXS_OTA_BOOT_TRIAL) {
 		const esp_timer_create_args_t args = { .callback = deadlinePassed, .name = "ivxs-ota-trial" };
 		gTrial = 1;
+		ESP_LOGI("ota", "trial boot of %s (slot %s), %d s to confirm", gRecord.trialVersion, gRecord.trial, gRecord.deadline);
 		if (esp_timer_create(&args, &gWatchdog) == ESP_OK)
 			esp_timer_start_once(gWatchdog, (uint64_t)gRecord.deadline * 1000000);
 	}
-}
-
-const esp_partition_t *__wrap_esp_partition_find_first(esp_partition_type_t type, esp_partition_subtype_t subtype, const char *label)
-{
-	const char *slot;
-	if (type != kMods || subtype != 1 || label)
-		return __real_esp_partition_find_first(type, subtype, label);
-	if (!gDecided)
-		decide();
-	slot = gTrial ? gRecord.trial : gRecord.active;
-	return slotPartition(slot[0]);
-}
-
-/* The slot that is not running: where a download goes. */
-const esp_partition_t *ivxs_ota_inactive_partition(void)
-{
-	const char *active = gTrial ? gRecord.trial : gRecord.active;
-	return slotPartition(active[0] == 'b' ? 'a' : 'b');
 }
 
 int ivxs_ota_board_confirm(void)
@@ -177,8 +158,7 @@ int ivxs_ota_board_stage(const char *slot, const char *version, int deadline)
 
 /* ---- module ivxs/ota-board (ota-board.js, ota-board.d.ts) ---- */
 
-/* With the wrap, the boot decided before any JS; without it the record is read as it is (no
- * trial: no slot was mapped). */
+/* Once map() ran, the boot's decision; before it (or without it) the record as it is. */
 static void load(void)
 {
 	if (!gLoaded) {
@@ -191,6 +171,51 @@ static void setText(xsMachine *the, const char *name, const char *value)
 {
 	xsmcSetString(xsVar(0), (xsStringValue)value);
 	xsmcSet(xsResult, xsID((xsStringValue)name), xsVar(0));
+}
+
+/* map() -> the slot whose archive XS now maps ("a" or "b"), or "" when it holds none (nothing
+ * installed yet, or XS refused it: then the firmware's own app layer runs, and a trial is failed
+ * by its deadline). Once per boot, before the main module is imported (setup-ota.js). */
+void xs_ivxs_ota_map(xsMachine *the)
+{
+	const esp_partition_t *partition;
+	const void *address = NULL;
+	esp_partition_mmap_handle_t handle;
+	uint8_t status = 0;
+	const char *slot;
+	if (gMapped)
+		xsUnknownError("ota: map() runs once, at boot");
+	gMapped = 1;
+	if (!gDecided)
+		decide();
+	slot = gTrial ? gRecord.trial : gRecord.active;
+	xsmcSetString(xsResult, "");
+	if (!slot[0])
+		return;   /* no slot confirmed or on trial: the firmware's own app layer */
+	partition = slotPartition(slot[0]);
+	if (!partition || esp_partition_mmap(partition, 0, partition->size, ESP_PARTITION_MMAP_DATA, &address, &handle) != ESP_OK)
+		return;
+	gPartition = partition;
+	gPartitionAddress = address;
+	if (!modInstallMods(the, xsPreparationAndCreation(NULL), &status) || status) {
+		gPartition = NULL;   /* no archive there: nothing for xsbug's installer either */
+		gPartitionAddress = NULL;
+		esp_partition_munmap(handle);
+		return;
+	}
+	/* XS rewrote the archive's symbol ids in flash as it mapped it (fxMapArchive); the view mapped
+	 * before that can still show the old bytes from the cache (the emulator does), so the slot is
+	 * mapped afresh and XS pointed at the new view. */
+	esp_partition_munmap(handle);
+	if (esp_partition_mmap(partition, 0, partition->size, ESP_PARTITION_MMAP_DATA, &address, &handle) != ESP_OK) {
+		gPartition = NULL;
+		gPartitionAddress = NULL;
+		fxSetArchive(the, NULL);
+		return;
+	}
+	gPartitionAddress = address;
+	fxSetArchive(the, (void *)address);
+	xsmcSetString(xsResult, (xsStringValue)(slot[0] == 'b' ? "b" : "a"));
 }
 
 /* status() -> the record as the boot left it, and whether this boot is a trial */

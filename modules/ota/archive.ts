@@ -17,9 +17,9 @@ const PATH = pattern(/^modules\x2f([a-z0-9_-]+\x2f)*[a-z0-9_.-]+\.js$/);
 
 export class ArchiveError extends Error {
 	readonly code = "archive";
+	override name = "ArchiveError";   // a field: Moddable builds freeze Error.prototype (modules/net/errors.ts)
 	constructor(message: string) {
 		super(message);
-		this.name = "ArchiveError";
 	}
 }
 

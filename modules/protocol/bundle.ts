@@ -82,9 +82,9 @@ export interface BundleCrypto {
 /** Why a bundle is refused; `code` is what a device reports (FORMAT.md §Refusals). */
 export class BundleError extends Error {
 	readonly code: string;
+	override name = "BundleError";   // a field: Moddable builds freeze Error.prototype (modules/net/errors.ts)
 	constructor(code: "format" | "signature" | "key" | "abi" | "app" | "downgrade" | "size" | "truncated" | "hash" | "failed", message: string) {
 		super(message);
-		this.name = "BundleError";
 		this.code = code;
 	}
 }
