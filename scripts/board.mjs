@@ -45,7 +45,7 @@
 // Online, `xs-dev setup --device esp32` installs the SDK, ESP-IDF and its toolchain, and
 // `python $IDF_PATH/tools/idf_tools.py install qemu-xtensa` the emulator (hosts/esp32s3/README.md).
 import { spawn, spawnSync } from "node:child_process";
-import { closeSync, copyFileSync, createWriteStream, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from "node:fs";
+import { closeSync, copyFileSync, createWriteStream, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync, writeSync } from "node:fs";
 import { networkInterfaces } from "node:os";
 import { join } from "node:path";
 import { BAD_VERSION, GOOD_VERSION, TRIAL_DEADLINE_S, otaReleases, otaRoundTrip } from "./board-ota.mjs";
@@ -147,8 +147,8 @@ const BOARD_PARTITIONS = "hosts/esp32s3/partitions.csv";
 
 /** The clip the emulator's channel plays (fixtures/media/README.md: Main, 15 fps, 4 s; AAC-LC), written
  * into its clip partitions by `build`; a device file's channels become this one (deviceForEmulator). */
-export const CLIP = { video: "fixtures/media/h264-main-640x480.h264", audio: "fixtures/media/aac-lc-16k-mono.aac", codec: "h264", fps: 15, width: 640, height: 480 };
-export const CLIP_CHANNEL = { video: "clip", audio: "clip_audio", codec: CLIP.codec, fps: CLIP.fps };
+export const CLIP = { video: "fixtures/media/h264-main-640x480.h264", audio: "fixtures/media/aac-lc-16k-mono.aac", stills: "fixtures/media/stills", codec: "h264", fps: 15, width: 640, height: 480 };
+export const CLIP_CHANNEL = { video: "clip", audio: "clip_audio", stills: "clip_stills", codec: CLIP.codec, fps: CLIP.fps };
 const out = (image) => join(root, "build/board", image);
 
 /** Prints what is missing (of the tools `needed` names) and exits 1, or returns when all are there. */
@@ -249,8 +249,7 @@ async function build(rest) {
 	}
 	if (image === "emulator") {
 		writeEfuse(dir, env);
-		for (const [label, file] of [["clip", CLIP.video], ["clip_audio", CLIP.audio]]) {
-			const bytes = clipImage(readFileSync(join(root, file)));
+		for (const [label, file, bytes] of clipPartitions()) {
 			const { offset, size } = partition(label);
 			if (bytes.length > size) throw new Error(`${file} does not fit partition ${label} (${bytes.length} > ${size} bytes)`);
 			writeAt(flash, offset, bytes);
@@ -286,6 +285,30 @@ export function clipImage(stream) {
 	head.write("IVXSCLIP", 0, "latin1");
 	head.writeUInt32LE(stream.length, 8);
 	return Buffer.concat([head, stream]);
+}
+
+/** The emulator image's clip partitions, [label, source, bytes]: the sample clip's video, audio and stills. */
+export function clipPartitions() {
+	return [[CLIP_CHANNEL.video, CLIP.video, clipImage(readFileSync(join(root, CLIP.video)))], [CLIP_CHANNEL.audio, CLIP.audio, clipImage(readFileSync(join(root, CLIP.audio)))],
+		[CLIP_CHANNEL.stills, CLIP.stills, stillsImage(clipStills())]];
+}
+
+/** The sample clip's stills, one JPEG per second of it, in order. */
+function clipStills() {
+	return readdirSync(join(root, CLIP.stills)).filter((name) => /\.jpe?g$/i.test(name)).sort().map((name) => readFileSync(join(root, CLIP.stills, name)));
+}
+
+/** A stills partition's bytes (clip_source_esp32.c reads them): "IVXSSTIL", how many (u32,
+ * little-endian), 4 zero bytes, then each JPEG after its length (u32, little-endian), in order. */
+export function stillsImage(jpegs) {
+	const head = Buffer.alloc(16);
+	head.write("IVXSSTIL", 0, "latin1");
+	head.writeUInt32LE(jpegs.length, 8);
+	return Buffer.concat([head, ...jpegs.flatMap((jpeg) => {
+		const length = Buffer.alloc(4);
+		length.writeUInt32LE(jpeg.length);
+		return [length, jpeg];
+	})]);
 }
 
 /** Writes `bytes` into the flash image at `offset`. */
@@ -447,24 +470,37 @@ const VIEW_S = 10;          // the native and the WebRTC viewer watch this long,
 
 /** The SDK's per-second figures ("instruments key:" names them, each "instruments:" line is one
  * second's): while `on()`, the XS heap's peaks, the collections, the C heap's low point and the bytes
- * sent. `summary()` says them in one line, or undefined before any second was seen. */
+ * sent. `summary()` says them in one line, or undefined before any second was seen.
+ * ESP-IDF's log lines from other tasks can cut into the key line (it is printed as the network
+ * comes up): the text before a log line's "I (ms) " is kept, and the lines that follow it without a
+ * log prefix continue it. A key whose names do not match a second's values in number is not used. */
 export function instrumentFigures() {
-	let names = [], seconds = 0, recording = false;
+	const LOG_PREFIX = /[IWEDV] \(\d+\) /;
+	let names = [], key, seconds = 0, recording = false;
 	const f = { chunkPeak: 0, chunks: 0, slotPeak: 0, slots: 0, collections: 0, systemLow: Infinity, written: 0 };
+	const before = (text) => text.split(LOG_PREFIX)[0];
 	return {
 		line(text) {
-			if (text.startsWith("instruments key: ")) names = text.slice(17).split(",");
-			else if (recording && text.startsWith("instruments: ") && names.length) {
-				const v = Object.fromEntries(text.slice(13).split(",").map((x, i) => [names[i], Number(x)]));
+			if (text.startsWith("instruments key: ")) key = before(text.slice(17));
+			else if (text.startsWith("instruments: ")) {
+				const values = text.slice(13).split(",").map(Number);
+				if (key !== undefined) {
+					const named = key.split(",");
+					if (named.length === values.length) names = named;
+					key = undefined;
+				}
+				if (!recording || names.length !== values.length || values.some(Number.isNaN)) return;
+				const v = Object.fromEntries(values.map((x, i) => [names[i], x]));
 				seconds++;
 				f.chunkPeak = Math.max(f.chunkPeak, v["Chunk used"] ?? 0);
-				f.chunks = v["Chunk available"] ?? f.chunks;
+				f.chunks = Math.max(f.chunks, v["Chunk available"] ?? 0);   // the most XS had reserved (it grows its heaps)
 				f.slotPeak = Math.max(f.slotPeak, v["Slot used"] ?? 0);
-				f.slots = v["Slot available"] ?? f.slots;
+				f.slots = Math.max(f.slots, v["Slot available"] ?? 0);
 				f.collections += v["Garbage collections"] ?? 0;
 				f.systemLow = Math.min(f.systemLow, v["System bytes free"] ?? Infinity);
 				f.written += v["Network bytes written"] ?? 0;
 			}
+			else if (key !== undefined && !/^[IWEDV] \(\d+\) /.test(text)) key += before(text);
 		},
 		on() { recording = true; },
 		off() { recording = false; },
@@ -527,6 +563,27 @@ async function watchWebRtc(device, cloud, password, stun) {
 		const ok = r.status === 201 && r.dtls === "connected" && r.width === CLIP.width && r.height === CLIP.height && r.frames >= (VIEW_S * CLIP.fps) / 2;
 		return { ok, summary: r.status === 201 ? `DTLS-SRTP ${r.dtls}, ${r.frames} frames decoded in ${VIEW_S} s at ${r.width}x${r.height}, the first ${r.firstFrameS ?? "never"} s after the offer`
 			: `the cloud answered ${r.status}: ${r.error ?? ""}` };
+	}
+	catch (error) {
+		return { ok: false, summary: String(error?.message ?? error).split("\n")[0] };
+	}
+}
+
+/** The camera's latest snapshot in the cloud (the device's `lastSnapshot`, its signed link):
+ * { ok, summary }, ok when ffprobe reads a JPEG from it and it is byte for byte one of the clip's
+ * stills (the one of the clip's second when it was taken). */
+async function snapshotCheck(cloud, cookie, device, file) {
+	try {
+		const described = await (await fetch(new URL(`/v1/devices/${device}`, cloud), { headers: { cookie } })).json();
+		if (!described.lastSnapshot) return { ok: false, summary: "none in the cloud" };
+		const got = await fetch(new URL(described.lastSnapshot.url, cloud));
+		const bytes = Buffer.from(await got.arrayBuffer());
+		writeFileSync(file, bytes);
+		const probe = spawnSync("ffprobe", ["-v", "error", "-show_entries", "stream=codec_name,width,height", "-of", "csv=p=0", file], { encoding: "utf8" });
+		const [codec, width, height] = probe.stdout.trim().split(",");
+		const second = clipStills().findIndex((jpeg) => jpeg.equals(bytes));
+		const ok = got.status === 200 && codec === "mjpeg" && second >= 0;
+		return { ok, summary: `channel ${described.lastSnapshot.channel}, ${got.status === 200 ? `a ${codec} still of ${width}x${height}, ${second >= 0 ? `the clip's second ${second}` : "none of the clip's stills"}` : `its link answered ${got.status}`}${probe.stderr ? `; ffprobe: ${probe.stderr.trim().split("\n")[0]}` : ""}` };
 	}
 	catch (error) {
 		return { ok: false, summary: String(error?.message ?? error).split("\n")[0] };
@@ -636,6 +693,7 @@ async function test(rest) {
 	clearTimeout(dying);
 	const viewed = await viewing;
 	const updates = await updated;
+	const snapshot = progress.passed ? await snapshotCheck(url, cookie, id, join(dir, "test-snapshot.jpg")) : undefined;
 	cloud.kill("SIGTERM");
 	await new Promise((resolve) => (cloud.exitCode === null ? cloud.on("exit", resolve) : resolve()));
 	await stun.stop();
@@ -655,10 +713,11 @@ async function test(rest) {
 	const [native, webrtc] = viewed ?? [];
 	if (native) console.log(`  ${native.ok ? "✔" : "✘"} a native viewer: ${native.summary}`);
 	if (webrtc) console.log(`  ${webrtc.ok ? "✔" : "✘"} a WebRTC viewer (aiortc): ${webrtc.summary}`);
+	if (snapshot) console.log(`  ${snapshot.ok ? "✔" : "✘"} a snapshot: ${snapshot.summary}`);
 	if (figures.summary()) console.log(`  the SDK's figures while both watched and it uploaded: ${figures.summary()}`);
 	for (const check of updates ?? []) console.log(`  ${check.ok ? "✔" : "✘"} OTA: ${check.what}`);
-	const passed = progress.passed && stored && !!native?.ok && !!webrtc?.ok && updates?.length === 2 && updates.every((check) => check.ok);
-	console.log(passed ? `\nboard test: passed — ${BOOT_CHECKS.length} checks in ${(Math.max(...Object.values(progress.at)) / 1000).toFixed(1)} s of wall time, then cloud storage, two viewers, an update and a rollback`
+	const passed = progress.passed && stored && !!native?.ok && !!webrtc?.ok && !!snapshot?.ok && updates?.length === 2 && updates.every((check) => check.ok);
+	console.log(passed ? `\nboard test: passed — ${BOOT_CHECKS.length} checks in ${(Math.max(...Object.values(progress.at)) / 1000).toFixed(1)} s of wall time, then cloud storage, snapshots, two viewers, an update and a rollback`
 		: `\nboard test: FAILED (the console: ${join(dir, "test-console.log")}; the cloud: ${join(dir, "test-cloud.log")})`);
 	process.exit(passed ? 0 : 1);
 

@@ -107,8 +107,8 @@ test("board run: a device file's cloud and MQTT addresses on the host's loopback
 	t.throws(() => deviceForEmulator("{"));
 });
 
-test("board: the partitions the build and run write (NVS, the clip) are read from the partition tables; a clip partition's header", async (t) => {
-	const { partition, clipImage, CLIP } = await import("../scripts/board.mjs");
+test("board: the partitions the build and run write (NVS, the clip) are read from the partition tables; a clip partition's header, a stills partition's", async (t) => {
+	const { partition, clipImage, clipPartitions, stillsImage } = await import("../scripts/board.mjs");
 	t.deepEqual(partition("nvs"), { offset: 0x9000, size: 0x6000 });
 	t.deepEqual(partition("clip"), { offset: 0x800000, size: 0x400000 });
 	t.throws(() => partition("nope"), { message: /no partition nope/ });
@@ -117,8 +117,16 @@ test("board: the partitions the build and run write (NVS, the clip) are read fro
 	t.is(image.readUInt32LE(8), 5);
 	t.is(image.readUInt32LE(12), 0);
 	t.deepEqual([...image.subarray(16)], [0, 0, 0, 1, 0x65]);
-	for (const [label, file] of [["clip", CLIP.video], ["clip_audio", CLIP.audio]])
-		t.true(clipImage(readFileSync(join(root, file))).length <= partition(label).size, `${file} fits ${label}`);
+	const stills = stillsImage([Buffer.from([0xff, 0xd8, 0xff, 0xd9]), Buffer.from([1, 2, 3])]);
+	t.is(stills.subarray(0, 8).toString("latin1"), "IVXSSTIL");
+	t.is(stills.readUInt32LE(8), 2, "how many");
+	t.is(stills.readUInt32LE(16), 4, "each still after its length");
+	t.is(stills.readUInt32LE(24), 3);
+	t.is(stills.length, 16 + 4 + 4 + 4 + 3);
+	const parts = clipPartitions();
+	t.deepEqual(parts.map(([label]) => label), ["clip", "clip_audio", "clip_stills"]);
+	for (const [label, file, bytes] of parts) t.true(bytes.length <= partition(label).size, `${file} fits ${label}`);
+	t.true(parts[2][2].readUInt32LE(8) >= 4, "the sample clip's stills");
 });
 
 test("board build and run: a usage mistake exits 2 and says what was wrong, before any tool is looked for", (t) => {
@@ -180,4 +188,21 @@ test("board test: the SDK's per-second figures are read by name, only while reco
 	f.off();
 	f.line("instruments: 1,1,999999,147456,999999,212976,50");
 	t.is(f.summary(), "XS chunks peak 120 of 147456 bytes, slots peak 150000 of 212976, 0.5 collections/s; C heap free ≥ 700000 bytes; 30 kB/s written to the SDK's sockets (2 s)");
+});
+
+test("board test: a key line that ESP-IDF's log cut into is put together again; a key that does not match the values is not used", async (t) => {
+	const { instrumentFigures } = await import("../scripts/board.mjs");
+	const f = instrumentFigures();
+	f.on();
+	f.line("instruments key: Network bytes written,System bytes free,Chunk usedI (446) main_task: Returned from app_main()");
+	f.line(",Chunk available,Slot used,Sl");
+	f.line("I (1006) esp_eth.netif.netif_glue: 52:54:00:12:34:56");
+	f.line("ot available,Garbage collections");
+	f.line("instruments: 20000,800000,100,147456,150000,212976,1");
+	t.is(f.summary(), "XS chunks peak 100 of 147456 bytes, slots peak 150000 of 212976, 1.0 collections/s; C heap free ≥ 800000 bytes; 20 kB/s written to the SDK's sockets (1 s)");
+	const g = instrumentFigures();
+	g.on();
+	g.line("instruments key: Network bytes written,System bytes freeI (446) main_task: Returned from app_main()");
+	g.line("instruments: 20000,800000,100,147456,150000,212976,1");
+	t.is(g.summary(), undefined, "two names for seven values: no figures rather than wrong ones");
 });

@@ -12,7 +12,14 @@
  *   16..   the stream
  * The rest of the partition is whatever the flash holds (erased: 0xFF) and is never read.
  *
- * There are no stills here (snapshots: ENOSTILL) and no V4L2: ivxs_capture_create_v4l2 refuses.
+ * The stills (snapshots, each the JPEG of the clip's second: ivxs_capture_still_index, as the
+ * Linux file source matches its folder's) are a partition of their own, named by the channel's
+ * `stills`, read with esp_partition_read when one is asked for (a still is rare; nothing mapped):
+ *   0..7   "IVXSSTIL"
+ *   8..11  how many stills, little-endian
+ *   12..15 0
+ *   16..   each still: its length in bytes (u32, little-endian), then its JPEG
+ * There is no V4L2: ivxs_capture_create_v4l2 refuses.
  */
 #include "capture_linux.h"
 
@@ -22,6 +29,7 @@
 #include <string.h>
 
 #define CLIP_MAGIC "IVXSCLIP"
+#define STILLS_MAGIC "IVXSSTIL"
 #define CLIP_HEADER 16
 
 typedef struct {
@@ -35,6 +43,10 @@ typedef struct {
 	char *label[3];          /* video, audio, pcm (NULL: none) */
 	clip_stream s[3];
 	ivxs_capture_stream *stream;
+	char *stills_label;      /* NULL: no stills */
+	const esp_partition_t *stills;
+	uint32_t nstills;        /* found at prepare */
+	int stills_error;
 } clip_source;
 
 enum { CLIP_VIDEO = 0, CLIP_AUDIO = 1, CLIP_PCM = 2 };
@@ -67,6 +79,30 @@ static void clip_unmap(clip_stream *s)
 	if (s->mapped)
 		esp_partition_munmap(s->map);
 	memset(s, 0, sizeof(*s));
+}
+
+static uint32_t le32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* Finds the stills partition and reads its count: 0 and a status when there is none to read. */
+static void stills_find(clip_source *cs)
+{
+	uint8_t head[CLIP_HEADER];
+	cs->stills = NULL;
+	cs->nstills = 0;
+	cs->stills_error = IVXS_CAPTURE_ENOSTILL;
+	if (!cs->stills_label)
+		return;
+	cs->stills = esp_partition_find_first(ESP_PARTITION_TYPE_DATA, ESP_PARTITION_SUBTYPE_ANY, cs->stills_label);
+	if (!cs->stills || cs->stills->size < CLIP_HEADER || esp_partition_read(cs->stills, 0, head, sizeof(head)) != ESP_OK
+		|| memcmp(head, STILLS_MAGIC, 8) || !le32(head + 8)) {
+		cs->stills = NULL;
+		return;   /* no such partition, or not a stills partition: no stills, as an empty folder */
+	}
+	cs->nstills = le32(head + 8);
+	cs->stills_error = 0;
 }
 
 static long stream_read(clip_stream *s, void *buf, size_t n)
@@ -128,6 +164,7 @@ static int clip_prepare(void *ctx, ivxs_capture *c)
 			return r;
 		}
 	}
+	stills_find(cs);
 	r = ivxs_capture_stream_prepare(cs->stream, c);
 	if (r)
 		clip_close(cs);
@@ -147,30 +184,56 @@ static void clip_release(void *ctx)
 	ivxs_capture_stream_destroy(&cs->stream);
 	for (i = 0; i < 3; i++)
 		free(cs->label[i]);
+	free(cs->stills_label);
 	free(cs);
 }
 
 static void clip_stats(void *ctx, ivxs_capture_stats *o)
 {
 	clip_source *cs = ctx;
-	o->stills = 0;
+	o->stills = cs->nstills;
 	o->footprint_bytes += sizeof(*cs) + ivxs_capture_stream_footprint(cs->stream);
 }
 
+/* The still at the clip position of the last video frame pushed: the partition's stills walked to
+ * it, each length checked against the partition's end. */
 static int clip_still(void *ctx, void *buf, size_t cap, size_t *len)
 {
-	(void)ctx;
-	(void)buf;
-	(void)cap;
+	clip_source *cs = ctx;
+	const esp_partition_t *p = cs->stills;
+	uint32_t idx, i, at = CLIP_HEADER, n = 0;
+	uint8_t word[4];
 	*len = 0;
-	return IVXS_CAPTURE_ENOSTILL;
+	if (!p)
+		return cs->stills_error ? cs->stills_error : IVXS_CAPTURE_ENOSTILL;
+	idx = ivxs_capture_still_index(ivxs_capture_stream_clip_us(cs->stream), cs->nstills);
+	for (i = 0; ; i++) {
+		if (at > p->size - 4 || esp_partition_read(p, at, word, 4) != ESP_OK)
+			return IVXS_CAPTURE_EREAD;
+		n = le32(word);
+		if (n > p->size - at - 4)
+			return IVXS_CAPTURE_EREAD;   /* a length past the partition's end */
+		if (i == idx)
+			break;
+		at += 4 + n;
+	}
+	*len = n;
+	if (n > cap)
+		return IVXS_CAPTURE_ENOSPACE;
+	if (esp_partition_read(p, at + 4, buf, n) != ESP_OK) {
+		*len = 0;
+		return IVXS_CAPTURE_EREAD;
+	}
+	if (!ivxs_capture_jpeg_valid(buf, n))
+		return IVXS_CAPTURE_EJPEG;
+	return (int)idx;
 }
 
 static const ivxs_capture_source clip_interface = {
 	clip_prepare, clip_step, clip_close, clip_release, clip_stats, clip_still, NULL
 };
 
-/* video_path, audio_path, pcm_path: partition labels. stills_dir is not used (no stills). */
+/* video_path, audio_path, pcm_path, stills_dir: partition labels. */
 int ivxs_capture_create_file(ivxs_capture **out, const ivxs_capture_file_config *cfg)
 {
 	clip_source *cs;
@@ -189,6 +252,7 @@ int ivxs_capture_create_file(ivxs_capture **out, const ivxs_capture_file_config 
 	cs->label[CLIP_VIDEO] = ivxs_capture_dup_str(cfg->video_path);
 	cs->label[CLIP_AUDIO] = ivxs_capture_dup_str(cfg->audio_path);
 	cs->label[CLIP_PCM] = ivxs_capture_dup_str(cfg->pcm_path);
+	cs->stills_label = ivxs_capture_dup_str(cfg->stills_dir);
 	memset(&sc, 0, sizeof(sc));
 	sc.reader.read = clip_read;
 	sc.reader.rewind = clip_rewind;
@@ -203,7 +267,8 @@ int ivxs_capture_create_file(ivxs_capture **out, const ivxs_capture_file_config 
 	cc.source.ctx = cs;
 	IVXS_CAPTURE_COPY_COMMON(&cc, cfg);
 	r = !cs->label[CLIP_VIDEO] || (cfg->audio_path && cfg->audio_path[0] && !cs->label[CLIP_AUDIO]) ||
-		(cfg->pcm_path && cfg->pcm_path[0] && !cs->label[CLIP_PCM]) ? IVXS_CAPTURE_ENOMEM : IVXS_CAPTURE_OK;
+		(cfg->pcm_path && cfg->pcm_path[0] && !cs->label[CLIP_PCM]) || (cfg->stills_dir && cfg->stills_dir[0] && !cs->stills_label)
+		? IVXS_CAPTURE_ENOMEM : IVXS_CAPTURE_OK;
 	if (!r)
 		r = ivxs_capture_stream_create(&cs->stream, &sc);
 	if (!r)
