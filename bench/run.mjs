@@ -33,6 +33,9 @@
  *                  + events and stills; both streams): XS, collector, crypto, our C
  *   board_memory   the camera app's XS memory, collections per second   bench/board-memory/run.mjs
  *                  and bytes allocated per frame on the 32-bit host (the same loads, real time)
+ *   board_s3       the camera app on the ESP32-S3 in Espressif's emulator   bench/board-s3/run.mjs
+ *                  (needs the board's tools): XS heap, collections, C heap per load
+ *                  (storage, + native and WebRTC viewers), boot to first segment, flash
  *   webrtc         the camera's side of a DTLS-SRTP handshake: instructions  bench/webrtc/run.mjs
  *                  and the send path per video frame (C RtpSender vs the JS path)
  *   webrtc_product aiortc viewers through WHEP: request → first frame,      bench/webrtc/product.mjs
@@ -54,6 +57,7 @@ import { benchCloudMulti } from "./cloud-multi/run.mjs";
 import { benchCapi } from "./capi/run.mjs";
 import { benchBoardCpu } from "./board-cpu/run.mjs";
 import { benchBoardMemory } from "./board-memory/run.mjs";
+import { benchBoardS3 } from "./board-s3/run.mjs";
 import { benchWebrtc } from "./webrtc/run.mjs";
 import { benchWebrtcProduct } from "./webrtc/product.mjs";
 import { benchWebrtcBrowser } from "./webrtc/browser.mjs";
@@ -125,6 +129,7 @@ async function main() {
 		["capi", () => benchCapi({ root })],
 		["board_cpu", () => benchBoardCpu({ root, log })],
 		["board_memory", () => benchBoardMemory({ root, log })],
+		["board_s3", () => benchBoardS3({ log })],
 		["webrtc", () => benchWebrtc({ root })],
 		["webrtc_product", () => benchWebrtcProduct({ root, log })],
 		["webrtc_browser", () => benchWebrtcBrowser({ root, log })],

@@ -26,7 +26,7 @@ function run(command, argv, env) {
 }
 
 /** mcrun for the board: the mod archive `manifest` makes (named after the manifest's folder), its path. */
-function modArchive(manifest, out, env) {
+export function modArchive(manifest, out, env) {
 	mkdirSync(out, { recursive: true });
 	run("mcrun", ["-m", "-p", "esp32/esp32s3", "-t", "build", "-o", out, manifest], env);
 	const name = basename(dirname(manifest));

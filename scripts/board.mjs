@@ -151,6 +151,9 @@ export const CLIP = { video: "fixtures/media/h264-main-640x480.h264", audio: "fi
 export const CLIP_CHANNEL = { video: "clip", audio: "clip_audio", stills: "clip_stills", codec: CLIP.codec, fps: CLIP.fps };
 const out = (image) => join(root, "build/board", image);
 
+/** ESP-IDF's build folder of an image, as mcconfig lays it out (the app's binary: xs_esp32.bin). */
+export const idfBuildDir = (image, env = process.env) => join(env.MODDABLE ?? "", "build/tmp/esp32/esp32s3/instrument", IMAGES[image].name, "xsProj-esp32s3/build");
+
 /** Prints what is missing (of the tools `needed` names) and exits 1, or returns when all are there. */
 function needTools(needed) {
 	const absent = checks().filter((r) => !r.ok && needed(r.what));
@@ -239,8 +242,8 @@ async function build(rest) {
 		console.error(`board: the build failed (mcconfig exit ${made.code}); the whole log: ${logPath}`);
 		process.exit(1);
 	}
-	// ESP-IDF's build folder, as mcconfig lays it out; its flash_args name each part and its offset.
-	const idfBuild = join(env.MODDABLE, "build/tmp/esp32/esp32s3/instrument", name, "xsProj-esp32s3/build");
+	// ESP-IDF's build folder: its flash_args name each part and its offset.
+	const idfBuild = idfBuildDir(image, env);
 	const flash = join(dir, "flash.bin");
 	const merged = spawnSync("python3", ["-m", "esptool", "--chip", "esp32s3", "merge-bin", "--pad-to-size", flashSize, "-o", flash, "@flash_args"], { cwd: idfBuild, env, encoding: "utf8" });
 	if (merged.status !== 0) {
@@ -350,11 +353,17 @@ function provision(flash, deviceText, dir, env) {
 	writeAt(flash, offset, readFileSync(image));
 }
 
+/** The built emulator image's folder, or undefined when it is not built. */
+export function builtEmulatorImage() {
+	const dir = out("emulator");
+	return existsSync(join(dir, "flash.bin")) && existsSync(join(dir, "efuse.bin")) ? dir : undefined;
+}
+
 /** The built emulator image's folder, or exits 1 saying how to build it. */
 function emulatorImage() {
-	const dir = out("emulator");
-	if (!existsSync(join(dir, "flash.bin")) || !existsSync(join(dir, "efuse.bin"))) {
-		console.error(`board: no emulator image in ${dir}: npm run board -- build`);
+	const dir = builtEmulatorImage();
+	if (!dir) {
+		console.error(`board: no emulator image in ${out("emulator")}: npm run board -- build`);
 		process.exit(1);
 	}
 	return dir;
@@ -391,7 +400,7 @@ export const SOFTWARE_RESET = /^rst:0xc \(RTC_SW_CPU_RST\)/;
  * without its reset reason gives). `onRestart()` is told. Resolves `closed` when QEMU ends
  * otherwise (kill(), or it exits).
  */
-function emulatedBoard(dir, deviceText, { onLine, onStderr, onRestart = () => {} }) {
+export function emulatedBoard(dir, deviceText, { onLine, onStderr, onRestart = () => {} }) {
 	let qemu, cycling = false, closing = false, resolveClosed;
 	const closed = new Promise((resolve) => (resolveClosed = resolve));
 	const boot = (fresh) => {
@@ -504,6 +513,8 @@ export function instrumentFigures() {
 		},
 		on() { recording = true; },
 		off() { recording = false; },
+		/** The figures so far: { seconds, chunkPeak, chunks, slotPeak, slots, collections, systemLow, written }. */
+		values() { return { seconds, ...f }; },
 		summary() {
 			if (!seconds) return undefined;
 			return `XS chunks peak ${f.chunkPeak} of ${f.chunks} bytes, slots peak ${f.slotPeak} of ${f.slots}, ${(f.collections / seconds).toFixed(1)} collections/s; `
@@ -533,14 +544,14 @@ function lanAddress() {
 	return Object.values(networkInterfaces()).flat().find((a) => a && a.family === "IPv4" && !a.internal)?.address;
 }
 
-/** `npm run view` for VIEW_S seconds into `file` (its lines into `logFile`): { ok, summary }, ok when
+/** `npm run view` for `seconds` into `file` (its lines into `logFile`): { ok, summary }, ok when
  * the path was direct, frames came, none was lost, and ffprobe decodes every frame written. */
-async function watch(device, cloud, password, file, logFile) {
+export async function watch(device, cloud, password, file, logFile, seconds = VIEW_S) {
 	const { view } = await import("./view.mjs");
 	const lines = [];
 	let end, path;
 	rmSync(file, { force: true });
-	const code = await view({ device, cloud, user: "admin", password, out: file, format: "fmp4", seconds: VIEW_S, quiet: false },
+	const code = await view({ device, cloud, user: "admin", password, out: file, format: "fmp4", seconds, quiet: false },
 		{ log: (line) => lines.push(line), onReport: (kind, report) => { if (kind === "view-end") end = report; else if (kind === "view-path") path = report; } })
 		.catch((error) => (lines.push(String(error?.message ?? error)), 1));
 	writeFileSync(logFile, lines.join("\n") + "\n");
@@ -548,20 +559,20 @@ async function watch(device, cloud, password, file, logFile) {
 	const probe = spawnSync("ffprobe", ["-v", "error", "-count_frames", "-show_entries", "stream=nb_read_frames", "-of", "csv=p=0", file], { encoding: "utf8" });
 	const decoded = probe.stdout.split("\n").filter(Boolean).reduce((sum, n) => sum + Number(n), 0);
 	const ok = code === 0 && path?.kind === "direct" && end.lost === 0 && decoded === end.written;
-	return { ok, summary: `${path ? `${path.kind} via ${path.type} ${path.address}:${path.port}` : "no path"}, ${end.written} frames in ${VIEW_S} s, ${end.lost} lost, ffprobe decoded ${decoded}${probe.stderr ? `; ffprobe: ${probe.stderr.trim().split("\n")[0]}` : ""}` };
+	return { ok, frames: end.written, summary: `${path ? `${path.kind} via ${path.type} ${path.address}:${path.port}` : "no path"}, ${end.written} frames in ${seconds} s, ${end.lost} lost, ffprobe decoded ${decoded}${probe.stderr ? `; ffprobe: ${probe.stderr.trim().split("\n")[0]}` : ""}` };
 }
 
-/** aiortc (Debian's python3-aiortc: tests/_webrtc.mjs) as a WHEP client of the cloud for VIEW_S
- * seconds: { ok, summary }, ok when the camera answered, DTLS-SRTP connected and FFmpeg decoded at
- * least half the clip's frames of that time at its size. */
-async function watchWebRtc(device, cloud, password, stun) {
+/** aiortc (Debian's python3-aiortc: tests/_webrtc.mjs) as a WHEP client of the cloud for `seconds`:
+ * { ok, summary }, ok when the camera answered, DTLS-SRTP connected and FFmpeg decoded at least
+ * half the clip's frames of that time at its size. */
+export async function watchWebRtc(device, cloud, password, stun, seconds = VIEW_S) {
 	try {
 		const [{ whepClient }, { sessionCookie }] = await Promise.all([import("../tests/_webrtc.mjs"), import("./view.mjs")]);
 		const cookie = await sessionCookie(cloud, "admin", password);
 		const { token } = await (await fetch(new URL("/v1/tokens", cloud), { method: "POST", headers: { cookie } })).json();
-		const r = await whepClient(`${cloud}/v1/devices/${device}/whep`, token, VIEW_S, { stun: `stun:${stun.address}:${stun.port}` });
-		const ok = r.status === 201 && r.dtls === "connected" && r.width === CLIP.width && r.height === CLIP.height && r.frames >= (VIEW_S * CLIP.fps) / 2;
-		return { ok, summary: r.status === 201 ? `DTLS-SRTP ${r.dtls}, ${r.frames} frames decoded in ${VIEW_S} s at ${r.width}x${r.height}, the first ${r.firstFrameS ?? "never"} s after the offer`
+		const r = await whepClient(`${cloud}/v1/devices/${device}/whep`, token, seconds, { stun: `stun:${stun.address}:${stun.port}` });
+		const ok = r.status === 201 && r.dtls === "connected" && r.width === CLIP.width && r.height === CLIP.height && r.frames >= (seconds * CLIP.fps) / 2;
+		return { ok, frames: r.frames, summary: r.status === 201 ? `DTLS-SRTP ${r.dtls}, ${r.frames} frames decoded in ${seconds} s at ${r.width}x${r.height}, the first ${r.firstFrameS ?? "never"} s after the offer`
 			: `the cloud answered ${r.status}: ${r.error ?? ""}` };
 	}
 	catch (error) {
@@ -590,51 +601,39 @@ async function snapshotCheck(cloud, cookie, device, file) {
 	}
 }
 
-/** `test`: a cloud on this machine, a camera registered in it, the emulator image booted with its
- * device file; passes when the camera comes up through every BOOT_CHECKS line. */
-async function test(rest) {
-	if (rest.length) usageError(`unknown option for test: ${rest.join(" ")}`);
-	needTools(() => true);
-	const dir = emulatorImage();
-	const data = join(dir, "test");
+/**
+ * The world the emulated camera meets, on this machine: a STUN server on this machine's network
+ * address (the camera is behind QEMU's NAT, 10.0.2.15: a viewer here reaches it at the address the
+ * STUN server saw it from, as a camera behind a home router is reached), a cloud that names it (a
+ * fresh data folder `dir`/`name`, its log `dir`/`name`-cloud.log; `env` adds to its environment)
+ * and a camera registered in it. Resolves { url, id, secret, data, stun, adminPassword, cookie,
+ * api(path, init) (as the admin), stop() }; throws saying what did not start.
+ */
+export async function boardCloud(dir, name, env = {}) {
+	const data = join(dir, name);
 	rmSync(data, { recursive: true, force: true });
 	mkdirSync(data, { recursive: true });
-	if (!existsSync(cloudCli)) {
-		console.error("board: the cloud is not built: npm install (or node scripts/build.mjs)");
-		process.exit(1);
-	}
-	// The emulated camera is behind QEMU's NAT (10.0.2.15): a viewer on this machine reaches it at the
-	// address a STUN server on this machine's own network address saw it from — as a camera behind a
-	// home router is reached.
+	if (!existsSync(cloudCli)) throw new Error("the cloud is not built: npm install (or node scripts/build.mjs)");
 	const hostAddress = lanAddress();
-	if (!hostAddress) {
-		console.error("board test: FAILED — this machine has no IPv4 address but loopback: the emulated camera and a viewer here meet through a STUN server on one");
-		process.exit(1);
-	}
+	if (!hostAddress) throw new Error("this machine has no IPv4 address but loopback: the emulated camera and a viewer here meet through a STUN server on one");
 	let stun;
 	try {
 		stun = await startCoturn(hostAddress);
 	}
 	catch (error) {
-		console.error(`board test: FAILED — the STUN server: ${error.message.split("\n")[0]}`);
-		process.exit(1);
+		throw new Error(`the STUN server: ${error.message.split("\n")[0]}`);
 	}
-	// Two releases of the app layer for the OTA round trip, and the key the cloud and the camera trust.
-	let releases;
-	try {
-		console.log("board: building two releases of the app layer (mcrun, sign-release)");
-		releases = otaReleases(join(dir, "ota"), { ...process.env, PATH: `${join(root, "node_modules/.bin")}:${process.env.PATH}` });
-	}
-	catch (error) {
-		await stun.stop();
-		console.error(`board test: FAILED — the releases: ${error.message}`);
-		process.exit(1);
-	}
+	const logPath = join(dir, `${name}-cloud.log`);
 	const cloud = spawn(process.execPath, [cloudCli, "serve", "--port", "0", "--host", "127.0.0.1", "--data", data],
-		{ stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, IVXS_CLOUD_STUN_SERVERS: `${stun.address}:${stun.port}`, IVXS_CLOUD_OTA_KEYS: releases.pub } });
-	const cloudLog = createWriteStream(join(dir, "test-cloud.log"));
+		{ stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, IVXS_CLOUD_STUN_SERVERS: `${stun.address}:${stun.port}`, ...env } });
+	const cloudLog = createWriteStream(logPath);
 	cloud.stdout.pipe(cloudLog, { end: false });
 	cloud.stderr.pipe(cloudLog, { end: false });
+	const stop = async () => {
+		cloud.kill("SIGTERM");
+		await new Promise((resolve) => (cloud.exitCode === null ? cloud.on("exit", resolve) : resolve()));
+		await stun.stop();
+	};
 	let adminPassword;
 	const url = await new Promise((resolve) => {
 		eachLine(cloud.stdout, (line) => {
@@ -643,21 +642,44 @@ async function test(rest) {
 		});
 		cloud.on("exit", () => resolve(undefined));
 	});
-	if (!url) return fail(`the cloud did not start (its log: ${join(dir, "test-cloud.log")})`);
-	let id, secret;
 	try {
-		({ id, secret } = addDevice(data, "board-cam", "emulated ESP32-S3"));
+		if (!url) throw new Error(`the cloud did not start (its log: ${logPath})`);
+		const { id, secret } = addDevice(data, "board-cam", "emulated ESP32-S3");
+		const { sessionCookie } = await import("./view.mjs");
+		const cookie = await sessionCookie(url, "admin", adminPassword);
+		const api = (path, init = {}) => fetch(new URL(path, url), { ...init, headers: { ...init.headers, cookie } });
+		return { url, id, secret, data, stun, adminPassword, cookie, api, stop };
 	}
 	catch (error) {
-		return fail(`could not register the camera: ${error.message}`);
+		await stop();
+		throw error;
 	}
+}
+
+/** `test`: a cloud on this machine, a camera registered in it, the emulator image booted with its
+ * device file; passes when the camera comes up through every BOOT_CHECKS line, uploads, serves two
+ * viewers and a snapshot, and takes an update and rolls a bad one back. */
+async function test(rest) {
+	if (rest.length) usageError(`unknown option for test: ${rest.join(" ")}`);
+	needTools(() => true);
+	const dir = emulatorImage();
+	// Two releases of the app layer for the OTA round trip, and the key the cloud and the camera trust.
+	let releases, world;
+	try {
+		console.log("board: building two releases of the app layer (mcrun, sign-release)");
+		releases = otaReleases(join(dir, "ota"), { ...process.env, PATH: `${join(root, "node_modules/.bin")}:${process.env.PATH}` });
+		world = await boardCloud(dir, "test", { IVXS_CLOUD_OTA_KEYS: releases.pub });
+	}
+	catch (error) {
+		console.error(`board test: FAILED — ${error.message}`);
+		process.exit(1);
+	}
+	const { url, id, secret, data, stun, adminPassword, cookie, api } = world;
 	const device = deviceForEmulator(JSON.stringify({ id, secret, cloud: url, ota: { keys: { [releases.keyId]: releases.point }, deadline: TRIAL_DEADLINE_S } }));   // its channels: the clip's
 	console.log(`board: cloud ${url}; camera ${id} booting in the emulator (console: ${join(dir, "test-console.log")})`);
 	const consoleLog = createWriteStream(join(dir, "test-console.log"));
 	const progress = bootProgress(), figures = instrumentFigures();
-	const { sessionCookie } = await import("./view.mjs");
-	const cookie = await sessionCookie(url, "admin", adminPassword);
-	const ota = otaRoundTrip({ api: (path, init = {}) => fetch(new URL(path, url), { ...init, headers: { ...init.headers, cookie } }), releases });
+	const ota = otaRoundTrip({ api, releases });
 	let updating = false;   // from then on restarts are expected: the OTA round trip has its own checks
 	let uploading, dying, viewing, updated;
 	const board = emulatedBoard(dir, device, { onLine, onStderr: (stream) => stream.pipe(consoleLog, { end: false }),
@@ -694,9 +716,7 @@ async function test(rest) {
 	const viewed = await viewing;
 	const updates = await updated;
 	const snapshot = progress.passed ? await snapshotCheck(url, cookie, id, join(dir, "test-snapshot.jpg")) : undefined;
-	cloud.kill("SIGTERM");
-	await new Promise((resolve) => (cloud.exitCode === null ? cloud.on("exit", resolve) : resolve()));
-	await stun.stop();
+	await world.stop();
 	for (const check of BOOT_CHECKS) if (!(check.what in progress.at)) console.log(`  ✘ ${check.what}`);
 	if (progress.failure) console.log(`  ✘ the console said: ${progress.failure}`);
 	let stored = false;
@@ -720,13 +740,6 @@ async function test(rest) {
 	console.log(passed ? `\nboard test: passed — ${BOOT_CHECKS.length} checks in ${(Math.max(...Object.values(progress.at)) / 1000).toFixed(1)} s of wall time, then cloud storage, snapshots, two viewers, an update and a rollback`
 		: `\nboard test: FAILED (the console: ${join(dir, "test-console.log")}; the cloud: ${join(dir, "test-cloud.log")})`);
 	process.exit(passed ? 0 : 1);
-
-	function fail(why) {
-		cloud.kill("SIGTERM");
-		stun.stop();
-		console.error(`board test: FAILED — ${why}`);
-		process.exit(1);
-	}
 }
 
 function usageError(message) {
