@@ -24,8 +24,9 @@
 //                            registered in it and provisioned into the image, booted until it has
 //                            its address, its clip capturing, its clock, its plan and its control
 //                            channel (or a panic, or 4 minutes); then 20 s of cloud storage, which
-//                            ffprobe must decode whole, while a native and a WebRTC viewer watch;
-//                            then an update of the app layer rolled out by the cloud and confirmed
+//                            ffprobe must decode whole, while a native and a WebRTC viewer watch,
+//                            then the web console's live view in Chromium (scripts/board-chromium.mjs);
+//                            the first snapshot; then an update of the app layer rolled out by the cloud and confirmed
 //                            after the board's restart, and a bad one rolled back by the board
 //                            (scripts/board-ota.mjs). Exit 0 when every check passed; it fails, never skips,
 //                            when a tool is missing. Not part of `npm test` (a fresh machine has
@@ -681,7 +682,7 @@ async function test(rest) {
 	const progress = bootProgress(), figures = instrumentFigures();
 	const ota = otaRoundTrip({ api, releases });
 	let updating = false;   // from then on restarts are expected: the OTA round trip has its own checks
-	let uploading, dying, viewing, updated;
+	let uploading, dying, viewing, browsing, updated;
 	const board = emulatedBoard(dir, device, { onLine, onStderr: (stream) => stream.pipe(consoleLog, { end: false }),
 		onRestart: () => updating && console.log("board: the board restarted itself: power-cycling the emulator (QEMU does not run the app after a software reset)") });
 	function onLine(line) {
@@ -694,13 +695,19 @@ async function test(rest) {
 		if (progress.failure) dying ??= setTimeout(() => board.kill(), 3000);   // its register dump and backtrace to the log first
 		else if (progress.passed && !uploading) {
 			const uploaded = new Promise((resolve) => (uploading = setTimeout(resolve, UPLOAD_S * 1000)));
-			console.log(`board: uploading for ${UPLOAD_S} s; a native and a WebRTC viewer watch for ${VIEW_S} s`);
+			console.log(`board: uploading for ${UPLOAD_S} s; a native and a WebRTC viewer watch for ${VIEW_S} s, then the web console in Chromium`);
 			const bounded = (watching) => Promise.race([watching,
 				new Promise((resolve) => setTimeout(resolve, (VIEW_S + 60) * 1000, { ok: false, summary: `still running ${VIEW_S + 60} s after it started` }))]);
 			figures.on();
 			viewing = Promise.all([bounded(watch(id, url, adminPassword, join(dir, "test-view.mp4"), join(dir, "test-view.log"))),
 				bounded(watchWebRtc(id, url, adminPassword, stun))]).finally(() => figures.off());
-			updated = Promise.all([uploaded, viewing]).then(() => {
+			// then a person in the web console (Chromium), alone: a third WebRTC-capable viewer at once
+			// would be more than the issue's load
+			browsing = viewing.then(async () => {
+				const { watchInChromium } = await import("./board-chromium.mjs");
+				return bounded(watchInChromium(url, adminPassword, id, VIEW_S, (VIEW_S * CLIP.fps) / 2, join(dir, "test-console-live.png")));
+			});
+			updated = Promise.all([uploaded, browsing]).then(() => {
 				clearTimeout(limit);   // each step of the round trip has its own limit
 				updating = true;
 				console.log(`board: the cloud rolls out ${GOOD_VERSION}, then ${BAD_VERSION}, a release that throws as it loads`);
@@ -714,6 +721,7 @@ async function test(rest) {
 	clearTimeout(uploading);
 	clearTimeout(dying);
 	const viewed = await viewing;
+	const browsed = await browsing;
 	const updates = await updated;
 	const snapshot = progress.passed ? await snapshotCheck(url, cookie, id, join(dir, "test-snapshot.jpg")) : undefined;
 	await world.stop();
@@ -733,11 +741,12 @@ async function test(rest) {
 	const [native, webrtc] = viewed ?? [];
 	if (native) console.log(`  ${native.ok ? "✔" : "✘"} a native viewer: ${native.summary}`);
 	if (webrtc) console.log(`  ${webrtc.ok ? "✔" : "✘"} a WebRTC viewer (aiortc): ${webrtc.summary}`);
+	if (browsed) console.log(`  ${browsed.ok ? "✔" : "✘"} Chromium: ${browsed.summary}`);
 	if (snapshot) console.log(`  ${snapshot.ok ? "✔" : "✘"} a snapshot: ${snapshot.summary}`);
 	if (figures.summary()) console.log(`  the SDK's figures while both watched and it uploaded: ${figures.summary()}`);
 	for (const check of updates ?? []) console.log(`  ${check.ok ? "✔" : "✘"} OTA: ${check.what}`);
-	const passed = progress.passed && stored && !!native?.ok && !!webrtc?.ok && !!snapshot?.ok && updates?.length === 2 && updates.every((check) => check.ok);
-	console.log(passed ? `\nboard test: passed — ${BOOT_CHECKS.length} checks in ${(Math.max(...Object.values(progress.at)) / 1000).toFixed(1)} s of wall time, then cloud storage, snapshots, two viewers, an update and a rollback`
+	const passed = progress.passed && stored && !!native?.ok && !!webrtc?.ok && !!browsed?.ok && !!snapshot?.ok && updates?.length === 2 && updates.every((check) => check.ok);
+	console.log(passed ? `\nboard test: passed — ${BOOT_CHECKS.length} checks in ${(Math.max(...Object.values(progress.at)) / 1000).toFixed(1)} s of wall time, then cloud storage, snapshots, three viewers, an update and a rollback`
 		: `\nboard test: FAILED (the console: ${join(dir, "test-console.log")}; the cloud: ${join(dir, "test-cloud.log")})`);
 	process.exit(passed ? 0 : 1);
 }
