@@ -57,7 +57,6 @@ import { helpIfAsked } from "./usage.mjs";
 
 const usage = "usage: npm run board -- doctor [--json] | build [--board] | run [--seconds N] [--device FILE] | test";
 const args = process.argv.slice(2);
-helpIfAsked(args, import.meta.url);
 
 const SETUP = "`xs-dev setup --device esp32` (npm i -g xs-dev) installs the Moddable SDK, ESP-IDF and its toolchain";
 
@@ -774,6 +773,7 @@ function doctor(rest) {
 }
 
 function main() {
+	helpIfAsked(args, import.meta.url);   // here, not at load: bench/board-s3 imports this module
 	const [command, ...rest] = args;
 	if (command === "doctor") return doctor(rest);
 	if (command === "build") return build(rest);
