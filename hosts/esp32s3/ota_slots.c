@@ -174,8 +174,8 @@ static void setText(xsMachine *the, const char *name, const char *value)
 }
 
 /* map() -> the slot whose archive XS now maps ("a" or "b"), or "" when it holds none (nothing
- * installed yet, or XS refused it: then the firmware's own app layer runs, and a trial is failed
- * by its deadline). Once per boot, before the main module is imported (setup-ota.js). */
+ * installed yet, or XS refused it: then the firmware's own app layer runs; setup-ota.js fails a
+ * trial of such a slot at once). Once per boot, before the main module is imported. */
 void xs_ivxs_ota_map(xsMachine *the)
 {
 	const esp_partition_t *partition;
