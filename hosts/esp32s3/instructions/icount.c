@@ -1,0 +1,124 @@
+/*
+ * The instructions the S3's two cores execute, counted by the cores themselves: the Xtensa debug
+ * option's ICOUNT register (the LX7 of the ESP32-S3 has it, and Espressif's QEMU emulates it) adds
+ * one per instruction while the core's interrupt level is below ICOUNTLEVEL. A task pinned to each
+ * core arms its core's counter, then once a second takes its count (and sets it back to 0, far from
+ * the 2^32 at which the core would raise a debug exception) into a 64-bit total. Core 0's task
+ * prints the totals on the console once a second, and every REPORT_S seconds the run time of each
+ * FreeRTOS task (its run-time stats, µs):
+ *
+ *   instructions: <ms since boot>,<core 0 total>,<core 1 total>
+ *   task times: <name>=<µs>,<name>=<µs>,…
+ *
+ * Counted: tasks, critical sections and the level-1 to level-3 interrupts (levels below
+ * XCHAL_EXCM_LEVEL + 1); not counted: the high-priority interrupts (levels 4 and 5) and the debug
+ * level. A core's idle task waits in WAITI, executing nothing until the next interrupt, so what it
+ * adds is the tick's. The counters' own tasks run for a few hundred instructions a second.
+ * The AES and SHA engines' work is not instructions, here or on a board.
+ *
+ * Natives of module `ivxs/instructions`: start() once (setup/instructions does).
+ */
+#include "freertos/FreeRTOS.h"
+#include "freertos/task.h"
+#include "esp_timer.h"
+#include "xsmc.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define COUNT_BELOW_LEVEL 4    /* XCHAL_EXCM_LEVEL (3) + 1 */
+#define SAMPLE_MS 1000
+#define REPORT_S 5
+#define MAX_TASKS 32
+
+static uint64_t gTotal[portNUM_PROCESSORS];
+static portMUX_TYPE gLock = portMUX_INITIALIZER_UNLOCKED;
+static TaskStatus_t gTasks[MAX_TASKS];
+static char gLine[1024];
+
+/** This core's count since the last call, the register set back to 0. */
+static uint32_t takeCount(void)
+{
+	uint32_t count = 0;
+	__asm__ volatile ("xsr.icount %0\n\tisync" : "+a"(count));
+	return count;
+}
+
+static int decimal(char *at, size_t room, uint64_t value)
+{
+	char digits[21];
+	int n = 0;
+	do {
+		digits[n++] = (char)('0' + value % 10);
+		value /= 10;
+	} while (value);
+	if ((size_t)n >= room)
+		return 0;
+	for (int i = 0; i < n; i++)
+		at[i] = digits[n - 1 - i];
+	at[n] = 0;
+	return n;
+}
+
+static void printTotals(void)
+{
+	uint64_t totals[portNUM_PROCESSORS];
+	portENTER_CRITICAL(&gLock);
+	memcpy(totals, gTotal, sizeof(totals));
+	portEXIT_CRITICAL(&gLock);
+	size_t at = (size_t)snprintf(gLine, sizeof(gLine), "instructions: ");
+	at += decimal(gLine + at, sizeof(gLine) - at, (uint64_t)(esp_timer_get_time() / 1000));
+	for (int core = 0; core < portNUM_PROCESSORS; core++) {
+		gLine[at++] = ',';
+		at += decimal(gLine + at, sizeof(gLine) - at, totals[core]);
+	}
+	printf("%s\n", gLine);
+}
+
+static void printTaskTimes(void)
+{
+#if configGENERATE_RUN_TIME_STATS
+	UBaseType_t count = uxTaskGetSystemState(gTasks, MAX_TASKS, NULL);
+	size_t at = (size_t)snprintf(gLine, sizeof(gLine), "task times: ");
+	for (UBaseType_t i = 0; i < count && at + 48 < sizeof(gLine); i++) {
+		at += (size_t)snprintf(gLine + at, sizeof(gLine) - at, "%s%.16s=", i ? "," : "", gTasks[i].pcTaskName);
+		at += decimal(gLine + at, sizeof(gLine) - at, (uint64_t)gTasks[i].ulRunTimeCounter);
+	}
+	printf("%s\n", gLine);
+#endif
+}
+
+static void counter(void *unused)
+{
+	int core = xPortGetCoreID();
+	uint32_t level = COUNT_BELOW_LEVEL;
+	takeCount();
+	__asm__ volatile ("wsr.icountlevel %0\n\tisync" : : "a"(level));
+	TickType_t last = xTaskGetTickCount();
+	for (uint32_t second = 1;; second++) {
+		xTaskDelayUntil(&last, pdMS_TO_TICKS(SAMPLE_MS));
+		uint32_t count = takeCount();
+		portENTER_CRITICAL(&gLock);
+		gTotal[core] += count;
+		portEXIT_CRITICAL(&gLock);
+		if (core != 0)
+			continue;
+		printTotals();
+		if (second % REPORT_S == 0)
+			printTaskTimes();
+	}
+}
+
+void xs_instructions_start(xsMachine *the)
+{
+	static int started;
+	if (started)
+		return;
+	for (int core = 0; core < portNUM_PROCESSORS; core++) {
+		char name[8] = "icount";
+		name[6] = (char)('0' + core);
+		if (xTaskCreatePinnedToCore(counter, name, core ? 2048 : 3072, NULL, configMAX_PRIORITIES - 2, NULL, core) != pdPASS)
+			xsUnknownError("instructions: no memory for core %d's counter", core);
+	}
+	started = 1;
+}

@@ -1,0 +1,3 @@
+// ivxs/instructions — the S3's cores count their own instructions (C in icount.c): start()
+// once; the totals and the tasks' run times go to the console.
+export function start() @ "xs_instructions_start";
