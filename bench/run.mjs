@@ -34,7 +34,7 @@
  *   board_memory   the camera app's XS memory, collections per second   bench/board-memory/run.mjs
  *                  and bytes allocated per frame on the 32-bit host (the same loads, real time)
  *   board_s3       the camera app on the ESP32-S3 in Espressif's emulator   bench/board-s3/run.mjs
- *                  (needs the board's tools): XS heap, collections, C heap per load
+ *                  (needs the board's tools): Xtensa instructions, XS heap, collections, C heap per load
  *                  (storage, + native and WebRTC viewers), boot to first segment, flash
  *   webrtc         the camera's side of a DTLS-SRTP handshake: instructions  bench/webrtc/run.mjs
  *                  and the send path per video frame (C RtpSender vs the JS path)

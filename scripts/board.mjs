@@ -4,15 +4,19 @@
 //   doctor [--json]          whether this machine has the tools a board build and its emulator
 //                            take, each found or missing with how a board developer gets it. Exit 0
 //                            when all are there, 1 when any is missing, 2 on a usage mistake.
-//   build [--board]          the camera app for esp32/esp32s3 (mcconfig, release with the SDK's
+//   build [--board] [--release]
+//                            the camera app for esp32/esp32s3 (mcconfig, release with the SDK's
 //                            instrumentation, ESP-IDF) → build/board/<image>/flash.bin, the whole
 //                            flash (bootloader, partition table, the app). The default image is the
 //                            emulator's (hosts/esp32s3/emulator: Ethernet instead of Wi-Fi, the
 //                            console on UART0, 16 MB with the sample clip in its clip partitions);
 //                            --board builds a board's (8 MB, the SDK's Wi-Fi), flashed with
-//                            ESP-IDF's tools. The build's log: build/board/<image>/build.log.
-//   run [--seconds N] [--device FILE]
-//                            boots the emulator image in QEMU (-M esp32s3, 8 MB PSRAM, the OpenCores
+//                            ESP-IDF's tools. --release: without the SDK's instrumentation and its
+//                            xsbug link, as a product ships (→ build/board/<image>-release; bench
+//                            board_s3 counts the instructions there). The build's log: build.log
+//                            in that folder.
+//   run [--seconds N] [--device FILE] [--release]
+//                            boots the emulator image (--release: build --release's) in QEMU (-M esp32s3, 8 MB PSRAM, the OpenCores
 //                            Ethernet on QEMU's user network: the host is 10.0.2.2) from a fresh copy
 //                            of the built flash; the console on stdout. Without --seconds it runs
 //                            until interrupted. --device: the camera's device file (the one `npm
@@ -55,7 +59,7 @@ import { addDevice, cloudCli, listeningUrl } from "./cloud-cli.mjs";
 import { startCoturn } from "./coturn.mjs";
 import { helpIfAsked } from "./usage.mjs";
 
-const usage = "usage: npm run board -- doctor [--json] | build [--board] | run [--seconds N] [--device FILE] | test";
+const usage = "usage: npm run board -- doctor [--json] | build [--board] [--release] | run [--seconds N] [--device FILE] [--release] | test";
 const args = process.argv.slice(2);
 
 const SETUP = "`xs-dev setup --device esp32` (npm i -g xs-dev) installs the Moddable SDK, ESP-IDF and its toolchain";
@@ -149,10 +153,12 @@ const BOARD_PARTITIONS = "hosts/esp32s3/partitions.csv";
  * into its clip partitions by `build`; a device file's channels become this one (deviceForEmulator). */
 export const CLIP = { video: "fixtures/media/h264-main-640x480.h264", audio: "fixtures/media/aac-lc-16k-mono.aac", stills: "fixtures/media/stills", codec: "h264", fps: 15, width: 640, height: 480 };
 export const CLIP_CHANNEL = { video: "clip", audio: "clip_audio", stills: "clip_stills", codec: CLIP.codec, fps: CLIP.fps };
-const out = (image) => join(root, "build/board", image);
+/** An image's folder: `variant` "instrument" (mcconfig -i: the SDK's per-second figures and its
+ * xsbug link) or "release" (as a product ships). */
+const out = (image, variant = "instrument") => join(root, "build/board", variant === "release" ? `${image}-release` : image);
 
 /** ESP-IDF's build folder of an image, as mcconfig lays it out (the app's binary: xs_esp32.bin). */
-export const idfBuildDir = (image, env = process.env) => join(env.MODDABLE ?? "", "build/tmp/esp32/esp32s3/instrument", IMAGES[image].name, "xsProj-esp32s3/build");
+export const idfBuildDir = (image, env = process.env, variant = "instrument") => join(env.MODDABLE ?? "", "build/tmp/esp32/esp32s3", variant, IMAGES[image].name, "xsProj-esp32s3/build");
 
 /** Prints what is missing (of the tools `needed` names) and exits 1, or returns when all are there. */
 function needTools(needed) {
@@ -210,10 +216,11 @@ export function cryptoEngineLines(idfPath) {
 
 async function build(rest) {
 	const image = rest.includes("--board") ? "board" : "emulator";
-	if (rest.some((a) => a !== "--board")) usageError(`unknown option for build: ${rest.join(" ")}`);
+	const variant = rest.includes("--release") ? "release" : "instrument";
+	if (rest.some((a) => a !== "--board" && a !== "--release")) usageError(`unknown option for build: ${rest.join(" ")}`);
 	needTools((what) => what !== "qemu-system-xtensa");
 	const { manifest, name, overlay, partitions, flash: flashSize } = IMAGES[image];
-	const dir = out(image);
+	const dir = out(image, variant);
 	mkdirSync(dir, { recursive: true });
 	const env = { ...process.env, PATH: `${join(root, "node_modules/.bin")}:${process.env.PATH}` };
 	// mcconfig reads one sdkconfig.defaults of the app's (SDKCONFIGPATH): the board's, then the
@@ -233,9 +240,9 @@ async function build(rest) {
 	}
 	const logPath = join(dir, "build.log");
 	const log = createWriteStream(logPath);
-	console.log(`board: building the ${image} image (mcconfig, then ESP-IDF: minutes; log ${logPath})`);
+	console.log(`board: building the ${image} image${variant === "release" ? " (release)" : ""} (mcconfig, then ESP-IDF: minutes; log ${logPath})`);
 	const started = Date.now();
-	const made = await logged("mcconfig", ["-m", "-i", "-t", "build", "-p", "esp32/esp32s3", manifest], { cwd: root, env }, log);
+	const made = await logged("mcconfig", ["-m", ...(variant === "release" ? [] : ["-i"]), "-t", "build", "-p", "esp32/esp32s3", manifest], { cwd: root, env }, log);
 	log.end();
 	if (made.code !== 0) {
 		console.error(made.tail.slice(-15).join("\n"));
@@ -243,7 +250,7 @@ async function build(rest) {
 		process.exit(1);
 	}
 	// ESP-IDF's build folder: its flash_args name each part and its offset.
-	const idfBuild = idfBuildDir(image, env);
+	const idfBuild = idfBuildDir(image, env, variant);
 	const flash = join(dir, "flash.bin");
 	const merged = spawnSync("python3", ["-m", "esptool", "--chip", "esp32s3", "merge-bin", "--pad-to-size", flashSize, "-o", flash, "@flash_args"], { cwd: idfBuild, env, encoding: "utf8" });
 	if (merged.status !== 0) {
@@ -258,7 +265,8 @@ async function build(rest) {
 			writeAt(flash, offset, bytes);
 		}
 	}
-	console.log(`board: ${flash} (${flashSize} flash) built in ${Math.round((Date.now() - started) / 1000)} s${image === "emulator" ? "; run it: npm run board -- run" : "; flash it with ESP-IDF: esptool.py write_flash 0 " + flash}`);
+	const runIt = variant === "release" ? "node bench/run.mjs board_s3" : "npm run board -- run";
+	console.log(`board: ${flash} (${flashSize} flash) built in ${Math.round((Date.now() - started) / 1000)} s${image === "emulator" ? `; run it: ${runIt}` : "; flash it with ESP-IDF: esptool.py write_flash 0 " + flash}`);
 }
 
 /** The emulated chip's eFuses: the image `idf.py qemu` makes for an S3 (a chip revision the image
@@ -353,17 +361,17 @@ function provision(flash, deviceText, dir, env) {
 	writeAt(flash, offset, readFileSync(image));
 }
 
-/** The built emulator image's folder, or undefined when it is not built. */
-export function builtEmulatorImage() {
-	const dir = out("emulator");
+/** The built emulator image's folder (`variant` as out's), or undefined when it is not built. */
+export function builtEmulatorImage(variant) {
+	const dir = out("emulator", variant);
 	return existsSync(join(dir, "flash.bin")) && existsSync(join(dir, "efuse.bin")) ? dir : undefined;
 }
 
 /** The built emulator image's folder, or exits 1 saying how to build it. */
-function emulatorImage() {
-	const dir = builtEmulatorImage();
+function emulatorImage(variant) {
+	const dir = builtEmulatorImage(variant);
 	if (!dir) {
-		console.error(`board: no emulator image in ${out("emulator")}: npm run board -- build`);
+		console.error(`board: no emulator image in ${out("emulator", variant)}: npm run board -- build${variant === "release" ? " --release" : ""}`);
 		process.exit(1);
 	}
 	return dir;
@@ -428,9 +436,10 @@ export function emulatedBoard(dir, deviceText, { onLine, onStderr, onRestart = (
 }
 
 function runEmulator(rest) {
-	let seconds, deviceFile;
+	let seconds, deviceFile, variant = "instrument";
 	for (let i = 0; i < rest.length; i++) {
-		if (rest[i] === "--seconds" && /^\d+$/.test(rest[i + 1] ?? "") && Number(rest[i + 1]) > 0) seconds = Number(rest[++i]);
+		if (rest[i] === "--release") variant = "release";
+		else if (rest[i] === "--seconds" && /^\d+$/.test(rest[i + 1] ?? "") && Number(rest[i + 1]) > 0) seconds = Number(rest[++i]);
 		else if (rest[i] === "--device" && rest[i + 1]) deviceFile = rest[++i];
 		else usageError(`unknown option for run: ${rest[i]}${rest[i] === "--seconds" ? " (a whole number of seconds > 0)" : rest[i] === "--device" ? " (a device file)" : ""}`);
 	}
@@ -445,7 +454,7 @@ function runEmulator(rest) {
 		}
 	}
 	needTools((what) => what === "qemu-system-xtensa");
-	const board = emulatedBoard(emulatorImage(), deviceText, {
+	const board = emulatedBoard(emulatorImage(variant), deviceText, {
 		onLine: (line) => console.log(line), onStderr: (stream) => stream.pipe(process.stderr),
 		onRestart: () => console.log("board: the board restarted itself: power-cycling the emulator (QEMU does not run the app after a software reset)"),
 	});
@@ -559,7 +568,7 @@ export async function watch(device, cloud, password, file, logFile, seconds = VI
 	const probe = spawnSync("ffprobe", ["-v", "error", "-count_frames", "-show_entries", "stream=nb_read_frames", "-of", "csv=p=0", file], { encoding: "utf8" });
 	const decoded = probe.stdout.split("\n").filter(Boolean).reduce((sum, n) => sum + Number(n), 0);
 	const ok = code === 0 && path?.kind === "direct" && end.lost === 0 && decoded === end.written;
-	return { ok, frames: end.written, summary: `${path ? `${path.kind} via ${path.type} ${path.address}:${path.port}` : "no path"}, ${end.written} frames in ${seconds} s, ${end.lost} lost, ffprobe decoded ${decoded}${probe.stderr ? `; ffprobe: ${probe.stderr.trim().split("\n")[0]}` : ""}` };
+	return { ok, frames: end.written, lost: end.lost, summary: `${path ? `${path.kind} via ${path.type} ${path.address}:${path.port}` : "no path"}, ${end.written} frames in ${seconds} s, ${end.lost} lost, ffprobe decoded ${decoded}${probe.stderr ? `; ffprobe: ${probe.stderr.trim().split("\n")[0]}` : ""}` };
 }
 
 /** aiortc (Debian's python3-aiortc: tests/_webrtc.mjs) as a WHEP client of the cloud for `seconds`:

@@ -4,7 +4,7 @@ import { start } from "ivxs/instructions";
 
 export default function (done) {
 	try {
-		start();
+		if (!start()) trace("instructions: counted in release builds only (npm run board -- build --release)\n");
 	}
 	catch (error) {
 		trace(`instructions: ${error.message}\n`);
