@@ -238,6 +238,10 @@ async function build(rest) {
 		env.PARTITIONS_FILE = join(dir, "partitions.csv");
 		writeFileSync(env.PARTITIONS_FILE, [readFileSync(join(root, BOARD_PARTITIONS), "utf8"), readFileSync(join(root, partitions), "utf8")].join("\n"));
 	}
+	// mcconfig adds the objects to the archive ESP-IDF links (`ar crs`), so the member of a C file
+	// since renamed or removed would stay and be linked, its symbols before the new file's: the
+	// archive is made afresh from this manifest's objects.
+	rmSync(join(env.MODDABLE, "build/bin/esp32/esp32s3", variant, name, "xs_esp32s3.a"), { force: true });
 	const logPath = join(dir, "build.log");
 	const log = createWriteStream(logPath);
 	console.log(`board: building the ${image} image${variant === "release" ? " (release)" : ""} (mcconfig, then ESP-IDF: minutes; log ${logPath})`);
