@@ -11,6 +11,7 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { root } from "./native-modules.mjs";
+import { makeKey, signRelease } from "./sign-release-run.mjs";
 
 export const GOOD_VERSION = "1.1.0";
 export const BAD_VERSION = "1.2.0";
@@ -18,6 +19,9 @@ export const BAD_VERSION = "1.2.0";
 const STEP_S = 180;
 /** The trial's deadline in the device file: a trial not confirmed by then is rolled back. */
 export const TRIAL_DEADLINE_S = 90;
+
+/** A version as a regular expression matches it literally. */
+const literal = (version) => version.replace(/\./g, "\\.");
 
 function run(command, argv, env) {
 	const r = spawnSync(command, argv, { cwd: root, env, encoding: "utf8" });
@@ -36,10 +40,7 @@ export function modArchive(manifest, out, env) {
 /** A signing key, and the two releases signed with it: { pub (file), keyId, point, good, bad (bundle files) }. */
 export function otaReleases(dir, env) {
 	rmSync(dir, { recursive: true, force: true });   // a fresh key each run
-	const sign = (args) => run(process.execPath, [join(root, "scripts/sign-release.mjs"), ...args], env);
-	sign(["keygen", "--out", join(dir, "key")]);
-	const pub = join(dir, "key/ota-signing.pub.json");
-	const { keyId, key: point } = JSON.parse(readFileSync(pub, "utf8"));
+	const { key, pub, keyId, point } = makeKey(dir, "key", env);
 	const bad = join(dir, "bad-layer");
 	mkdirSync(bad, { recursive: true });
 	writeFileSync(join(bad, "camera.js"), "throw new Error(\"a release that throws as it loads\");\n");
@@ -47,7 +48,7 @@ export function otaReleases(dir, env) {
 	const bundles = {};
 	for (const [name, version, manifest] of [["good", GOOD_VERSION, join(root, "modules/app/mod/manifest.json")], ["bad", BAD_VERSION, join(bad, "manifest.json")]]) {
 		bundles[name] = join(dir, `${name}.ivxs`);
-		sign(["sign", "--key", join(dir, "key/ota-signing.key"), "--version", version, "--payload", modArchive(manifest, join(dir, `${name}-build`), env), "--out", bundles[name]]);
+		signRelease(["sign", "--key", key, "--version", version, "--payload", modArchive(manifest, join(dir, `${name}-build`), env), "--out", bundles[name]], env);
 	}
 	return { pub, keyId, point, ...bundles };
 }
@@ -81,7 +82,7 @@ export function otaRoundTrip({ api, releases, stepS = STEP_S, pollMs = 1000 }) {
 		if (started.status !== 201) throw new Error(`the cloud refused the rollout of ${version}: ${started.status} ${await started.text()}`);
 		return (await started.json()).id;
 	};
-	const staged = (version) => new RegExp(`ota: ${version.replace(/\./g, "\\.")} staged in slot (a|b)`);
+	const staged = (version) => new RegExp(`ota: ${literal(version)} staged in slot (a|b)`);
 
 	async function good() {
 		const started = Date.now(), from = seen.length;
@@ -89,7 +90,7 @@ export function otaRoundTrip({ api, releases, stepS = STEP_S, pollMs = 1000 }) {
 		const stage = await consoleLine(staged(GOOD_VERSION), from);
 		if (!stage) return { ok: false, what: `${GOOD_VERSION} not staged in ${stepS} s (${seen.filter((l) => /ota: /.test(l)).slice(-1)[0] ?? "no ota line"})` };
 		const slot = /slot (a|b)/.exec(stage)[1];
-		const mapped = await consoleLine(new RegExp(`ota: slot ${slot} mapped \\(trial of ${GOOD_VERSION.replace(/\./g, "\\.")}\\)`), from);
+		const mapped = await consoleLine(new RegExp(`ota: slot ${slot} mapped \\(trial of ${literal(GOOD_VERSION)}\\)`), from);
 		if (!mapped) return { ok: false, what: `${GOOD_VERSION} staged in slot ${slot}, but no trial of it was mapped after the restart` };
 		const done = await rollout(id, "done");
 		const confirmed = done?.devices?.[0]?.state === "confirmed";
@@ -101,7 +102,7 @@ export function otaRoundTrip({ api, releases, stepS = STEP_S, pollMs = 1000 }) {
 		const id = await release(releases.bad, BAD_VERSION, { failureThreshold: 0 });
 		const stage = await consoleLine(staged(BAD_VERSION), from);
 		if (!stage) return { ok: false, what: `${BAD_VERSION} not staged in ${stepS} s` };
-		const back = await consoleLine(new RegExp(`ota: trial of ${BAD_VERSION.replace(/\./g, "\\.")} failed \\((.+)\\): back to (\\S+)`), from);
+		const back = await consoleLine(new RegExp(`ota: trial of ${literal(BAD_VERSION)} failed \\((.+)\\): back to (\\S+)`), from);
 		if (!back) return { ok: false, what: `${BAD_VERSION} staged, but the board did not roll it back in ${stepS} s` };
 		const [, reason, to] = /failed \((.+)\): back to (\S+)/.exec(back);
 		const paused = await rollout(id, "paused");

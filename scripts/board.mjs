@@ -575,14 +575,14 @@ export async function watch(device, cloud, password, file, logFile, seconds = VI
 	return { ok, frames: end.written, lost: end.lost, summary: `${path ? `${path.kind} via ${path.type} ${path.address}:${path.port}` : "no path"}, ${end.written} frames in ${seconds} s, ${end.lost} lost, ffprobe decoded ${decoded}${probe.stderr ? `; ffprobe: ${probe.stderr.trim().split("\n")[0]}` : ""}` };
 }
 
-/** aiortc (Debian's python3-aiortc: tests/_webrtc.mjs) as a WHEP client of the cloud for `seconds`:
+/** aiortc (Debian's python3-aiortc: tests/_webrtc.mjs) as a WHEP client of the cloud for `seconds`, with
+ * an API token `api` (boardCloud's, signed in as admin) makes:
  * { ok, summary }, ok when the camera answered, DTLS-SRTP connected and FFmpeg decoded at least
  * half the clip's frames of that time at its size. */
-export async function watchWebRtc(device, cloud, password, stun, seconds = VIEW_S) {
+export async function watchWebRtc(device, cloud, api, stun, seconds = VIEW_S) {
 	try {
-		const [{ whepClient }, { sessionCookie }] = await Promise.all([import("../tests/_webrtc.mjs"), import("./view.mjs")]);
-		const cookie = await sessionCookie(cloud, "admin", password);
-		const { token } = await (await fetch(new URL("/v1/tokens", cloud), { method: "POST", headers: { cookie } })).json();
+		const { whepClient } = await import("../tests/_webrtc.mjs");
+		const { token } = await (await api("/v1/tokens", { method: "POST" })).json();
 		const r = await whepClient(`${cloud}/v1/devices/${device}/whep`, token, seconds, { stun: `stun:${stun.address}:${stun.port}` });
 		const ok = r.status === 201 && r.dtls === "connected" && r.width === CLIP.width && r.height === CLIP.height && r.frames >= (seconds * CLIP.fps) / 2;
 		return { ok, frames: r.frames, summary: r.status === 201 ? `DTLS-SRTP ${r.dtls}, ${r.frames} frames decoded in ${seconds} s at ${r.width}x${r.height}, the first ${r.firstFrameS ?? "never"} s after the offer`
@@ -712,7 +712,7 @@ async function test(rest) {
 				new Promise((resolve) => setTimeout(resolve, (VIEW_S + 60) * 1000, { ok: false, summary: `still running ${VIEW_S + 60} s after it started` }))]);
 			figures.on();
 			viewing = Promise.all([bounded(watch(id, url, adminPassword, join(dir, "test-view.mp4"), join(dir, "test-view.log"))),
-				bounded(watchWebRtc(id, url, adminPassword, stun))]).finally(() => figures.off());
+				bounded(watchWebRtc(id, url, api, stun))]).finally(() => figures.off());
 			// then a person in the web console (Chromium), alone: a third WebRTC-capable viewer at once
 			// would be more than the issue's load
 			browsing = viewing.then(async () => {

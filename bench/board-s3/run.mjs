@@ -36,7 +36,7 @@ const TARGET = { collectionsPerS: 0.5, heapBytes: 192 * 1024, bootS: 10, storage
 const LOADS = [
 	["storage", "cloud storage alone", () => []],
 	["native_1", "+ a native viewer", (w, dir) => [watch(w.id, w.url, w.adminPassword, join(dir, "bench-view-0.mp4"), join(dir, "bench-view-0.log"), LOAD_S)]],
-	["webrtc_1", "+ a WebRTC viewer (aiortc)", (w) => [watchWebRtc(w.id, w.url, w.adminPassword, w.stun, LOAD_S)]],
+	["webrtc_1", "+ a WebRTC viewer (aiortc)", (w) => [watchWebRtc(w.id, w.url, w.api, w.stun, LOAD_S)]],
 	// one joining a second, as people do: four `npm run view` starting at once take this 2-core
 	// machine's CPU from the emulator for a second, and the camera's frames miss their deadline
 	["native_4", "+ 4 native viewers", (w, dir) => [0, 1, 2, 3].map((i) => sleep(i * 1000).then(() => watch(w.id, w.url, w.adminPassword, join(dir, `bench-view-${i}.mp4`), join(dir, `bench-view-${i}.log`), LOAD_S - i)))],

@@ -1,7 +1,6 @@
 // Helpers for the OTA tests: keys, rotations and bundles made by `npm run sign-release` itself
 // (scripts/sign-release.mjs), and small app layers to put in them.
-import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { root } from "../_host.mjs";
@@ -9,23 +8,10 @@ import { root } from "../_host.mjs";
 export const bundleModule = () => import(join(root, "build/ts/modules/protocol/bundle.js"));
 export const archiveModule = () => import(join(root, "build/ts/modules/ota/archive.js"));
 export { nodeBundleCrypto } from "../../scripts/ota-node.mjs";
+import { makeKey, signRelease } from "../../scripts/sign-release-run.mjs";
+export { makeKey, signRelease };
 
 export const tempDir = (name = "ivxs-ota-") => mkdtempSync(join(tmpdir(), name));
-
-export function signRelease(args) {
-	const result = spawnSync(process.execPath, [join(root, "scripts/sign-release.mjs"), ...args], { cwd: root, encoding: "utf8" });
-	if (result.status !== 0) throw new Error(`sign-release ${args[0]} failed: ${result.stderr}`);
-	return result.stdout;
-}
-
-/** A fresh key pair under dir/name: { key (private file), pub (file), keyId, point (hex) }. */
-export function makeKey(dir, name) {
-	const out = join(dir, name);
-	signRelease(["keygen", "--out", out]);
-	const pub = join(out, "ota-signing.pub.json");
-	const { keyId, key } = JSON.parse(readFileSync(pub, "utf8"));
-	return { key: join(out, "ota-signing.key"), pub, keyId, point: key };
-}
 
 /** An app layer folder with these files ({ "modules/app/x.js": "source" }). */
 export function appLayer(dir, files) {
