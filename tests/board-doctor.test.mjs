@@ -207,18 +207,22 @@ test("board test: a key line that ESP-IDF's log cut into is put together again; 
 	t.is(g.summary(), undefined, "two names for seven values: no figures rather than wrong ones");
 });
 
-test("board_s3: the cores' instruction counts give per-second figures over the window, split by the tasks' busy time; cut lines are skipped", async (t) => {
-	const { instructionFigures } = await import("../bench/board-s3/instructions.mjs");
-	const f = instructionFigures();
+test("board_s3: the board's figures give instructions per second over the window, split by the tasks' busy time, and the least internal RAM free; cut lines are skipped", async (t) => {
+	const { boardFigures } = await import("../bench/board-s3/board-figures.mjs");
+	const f = boardFigures();
 	f.line("instructions: 500,1,1");   // before recording: not counted
 	t.is(f.values(), undefined);
 	f.on();
 	f.line("instructions: 1000,100,50");
+	f.line("memory: 90000,80000,7000000,6900000,8000000");
 	f.line("task times: IDLE0=900,IDLE1=950,main=100,tiT=0");
 	f.line("instructions: 2000,1100I (2100) esp_netif: something");   // another task's output inside the line
+	f.line("memory: 70000,60000,6000000,I (2100) esp_netif: something");
 	f.line("instructions: 3000,2100,1050");
+	f.line("memory: 85000,60000,6500000,5900000,8000000");
 	f.line("task times: IDLE0=2000,IDLE1=2000,main=400,tiT=100,new=100");
 	f.off();
 	f.line("instructions: 9000,999999,999999");
-	t.deepEqual(f.values(), { seconds: 2, perS: 1500, coresPerS: [1000, 500], byTask: { main: 900, tiT: 300, new: 300 } });
+	f.line("memory: 1,1,1,1,8000000");
+	t.deepEqual(f.values(), { seconds: 2, perS: 1500, coresPerS: [1000, 500], byTask: { main: 900, tiT: 300, new: 300 }, internalFree: 85000, psramUsed: 1500000 });
 });

@@ -1,31 +1,35 @@
 /*
- * The instructions the S3's two cores execute, counted by the cores themselves: the Xtensa debug
- * option's ICOUNT register (the LX7 of the ESP32-S3 has it, and Espressif's QEMU emulates it) adds
- * one per instruction while the core's interrupt level is below ICOUNTLEVEL. A task pinned to each
- * core arms its core's counter, then once a second takes its count (and sets it back to 0, far from
- * the 2^32 at which the core would raise a debug exception) into a 64-bit total. Core 0's task
- * prints the totals on the console once a second, and every REPORT_S seconds the run time of each
- * FreeRTOS task (its run-time stats, µs):
+ * What the S3 pays, counted on the S3 and printed on its console once a second: the instructions
+ * its two cores execute, and its internal RAM and PSRAM free.
  *
+ * Instructions: the Xtensa debug option's ICOUNT register (the LX7 of the ESP32-S3 has it, and
+ * Espressif's QEMU emulates it) adds one per instruction while the core's interrupt level is below
+ * ICOUNTLEVEL. A task pinned to each core arms its core's counter, then once a second takes its
+ * count (and sets it back to 0, far from the 2^32 at which the core would raise a debug exception)
+ * into a 64-bit total. Counted: tasks, critical sections and the level-1 to level-3 interrupts
+ * (levels below XCHAL_EXCM_LEVEL + 1); not counted: the high-priority interrupts (levels 4 and 5)
+ * and the debug level. A core's idle task waits in WAITI, executing nothing until the next
+ * interrupt, so what it adds is the tick's. The AES and SHA engines' work is not instructions,
+ * here or on a board.
+ *
+ * Core 0's task prints, once a second (the totals since start, and ESP-IDF's heap figures in bytes):
  *   instructions: <ms since boot>,<core 0 total>,<core 1 total>
+ *   memory: <internal free>,<internal lowest since boot>,<PSRAM free>,<PSRAM lowest>,<PSRAM size>
+ * and every REPORT_S seconds the run time of each FreeRTOS task (its run-time stats, µs):
  *   task times: <name>=<µs>,<name>=<µs>,…
- *
- * Counted: tasks, critical sections and the level-1 to level-3 interrupts (levels below
- * XCHAL_EXCM_LEVEL + 1); not counted: the high-priority interrupts (levels 4 and 5) and the debug
- * level. A core's idle task waits in WAITI, executing nothing until the next interrupt, so what it
- * adds is the tick's. The counters' own tasks run for a few hundred instructions a second.
- * The AES and SHA engines' work is not instructions, here or on a board.
+ * The counters' own tasks run for a few hundred instructions a second, and the printing's.
  *
  * Only a release build counts (`npm run board -- build --release`): an instrumented or debug build
  * is not what a product pays — the SDK's xsbug link polls the USB and the UART a thousand times a
  * second — and in the emulator, counting makes every instruction dearer to emulate, which the
  * instrumented image's timing checks (`board test`) do without.
  *
- * Natives of module `ivxs/instructions`: start() once (setup/instructions does); true when the
- * cores count.
+ * Natives of module `ivxs/board-figures`: start() once (setup/board-figures does); true when it
+ * counts.
  */
 #include "freertos/FreeRTOS.h"
 #include "freertos/task.h"
+#include "esp_heap_caps.h"
 #include "esp_timer.h"
 #include "xsmc.h"
 
@@ -39,6 +43,7 @@
 #define SAMPLE_MS 1000
 #define REPORT_S 5
 #define MAX_TASKS 32
+#define INTERNAL (MALLOC_CAP_INTERNAL | MALLOC_CAP_8BIT)
 
 static uint64_t gTotal[portNUM_PROCESSORS];
 static portMUX_TYPE gLock = portMUX_INITIALIZER_UNLOCKED;
@@ -53,7 +58,8 @@ static uint32_t takeCount(void)
 	return count;
 }
 
-static int decimal(char *at, size_t room, uint64_t value)
+/** `value` in decimal at `at` (newlib's printf may lack 64-bit conversions), after a comma unless first. */
+static size_t decimal(size_t at, uint64_t value, int first)
 {
 	char digits[21];
 	int n = 0;
@@ -61,26 +67,33 @@ static int decimal(char *at, size_t room, uint64_t value)
 		digits[n++] = (char)('0' + value % 10);
 		value /= 10;
 	} while (value);
-	if ((size_t)n >= room)
-		return 0;
-	for (int i = 0; i < n; i++)
-		at[i] = digits[n - 1 - i];
-	at[n] = 0;
-	return n;
+	if (at + n + 2 >= sizeof(gLine))
+		return at;
+	if (!first)
+		gLine[at++] = ',';
+	while (n)
+		gLine[at++] = digits[--n];
+	gLine[at] = 0;
+	return at;
 }
 
-static void printTotals(void)
+static void printFigures(void)
 {
 	uint64_t totals[portNUM_PROCESSORS];
 	portENTER_CRITICAL(&gLock);
 	memcpy(totals, gTotal, sizeof(totals));
 	portEXIT_CRITICAL(&gLock);
 	size_t at = (size_t)snprintf(gLine, sizeof(gLine), "instructions: ");
-	at += decimal(gLine + at, sizeof(gLine) - at, (uint64_t)(esp_timer_get_time() / 1000));
-	for (int core = 0; core < portNUM_PROCESSORS; core++) {
-		gLine[at++] = ',';
-		at += decimal(gLine + at, sizeof(gLine) - at, totals[core]);
-	}
+	at = decimal(at, (uint64_t)(esp_timer_get_time() / 1000), 1);
+	for (int core = 0; core < portNUM_PROCESSORS; core++)
+		at = decimal(at, totals[core], 0);
+	printf("%s\n", gLine);
+	at = (size_t)snprintf(gLine, sizeof(gLine), "memory: ");
+	at = decimal(at, heap_caps_get_free_size(INTERNAL), 1);
+	at = decimal(at, heap_caps_get_minimum_free_size(INTERNAL), 0);
+	at = decimal(at, heap_caps_get_free_size(MALLOC_CAP_SPIRAM), 0);
+	at = decimal(at, heap_caps_get_minimum_free_size(MALLOC_CAP_SPIRAM), 0);
+	decimal(at, heap_caps_get_total_size(MALLOC_CAP_SPIRAM), 0);
 	printf("%s\n", gLine);
 }
 
@@ -91,7 +104,7 @@ static void printTaskTimes(void)
 	size_t at = (size_t)snprintf(gLine, sizeof(gLine), "task times: ");
 	for (UBaseType_t i = 0; i < count && at + 48 < sizeof(gLine); i++) {
 		at += (size_t)snprintf(gLine + at, sizeof(gLine) - at, "%s%.16s=", i ? "," : "", gTasks[i].pcTaskName);
-		at += decimal(gLine + at, sizeof(gLine) - at, (uint64_t)gTasks[i].ulRunTimeCounter);
+		at = decimal(at, (uint64_t)gTasks[i].ulRunTimeCounter, 1);
 	}
 	printf("%s\n", gLine);
 #endif
@@ -112,7 +125,7 @@ static void counter(void *unused)
 		portEXIT_CRITICAL(&gLock);
 		if (core != 0)
 			continue;
-		printTotals();
+		printFigures();
 		if (second % REPORT_S == 0)
 			printTaskTimes();
 	}
@@ -120,7 +133,7 @@ static void counter(void *unused)
 
 #endif
 
-void xs_instructions_start(xsMachine *the)
+void xs_board_figures_start(xsMachine *the)
 {
 #ifndef COUNTING
 	xsResult = xsFalse;
@@ -133,7 +146,7 @@ void xs_instructions_start(xsMachine *the)
 		char name[8] = "icount";
 		name[6] = (char)('0' + core);
 		if (xTaskCreatePinnedToCore(counter, name, core ? 2048 : 3072, NULL, configMAX_PRIORITIES - 2, NULL, core) != pdPASS)
-			xsUnknownError("instructions: no memory for core %d's counter", core);
+			xsUnknownError("board figures: no memory for core %d's counter", core);
 	}
 	started = 1;
 #endif
