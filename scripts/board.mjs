@@ -51,12 +51,10 @@
 // `python $IDF_PATH/tools/idf_tools.py install qemu-xtensa` the emulator (hosts/esp32s3/README.md).
 import { spawn, spawnSync } from "node:child_process";
 import { closeSync, copyFileSync, createWriteStream, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync, writeSync } from "node:fs";
-import { networkInterfaces } from "node:os";
 import { join } from "node:path";
 import { BAD_VERSION, GOOD_VERSION, TRIAL_DEADLINE_S, otaReleases, otaRoundTrip } from "./board-ota.mjs";
+import { boardCloud, eachLine, snapshotCheck, watch, watchWebRtc } from "./board-world.mjs";
 import { root } from "./build.mjs";
-import { addDevice, cloudCli, listeningUrl } from "./cloud-cli.mjs";
-import { startCoturn } from "./coturn.mjs";
 import { helpIfAsked } from "./usage.mjs";
 
 const usage = "usage: npm run board -- doctor [--json] | build [--board] [--release] | run [--seconds N] [--device FILE] [--release] | test";
@@ -167,16 +165,6 @@ function needTools(needed) {
 	for (const r of absent) console.error(`board: missing ${r.what}: ${r.detail}\n  → ${r.fix}`);
 	console.error("board: `npm run board -- doctor` lists every tool; hosts/esp32s3/README.md says how to get them");
 	process.exit(1);
-}
-
-/** Calls `onLine` with each line of a child's output stream (its "\r" taken off). */
-function eachLine(stream, onLine) {
-	let rest = "";
-	stream.on("data", (chunk) => {
-		const lines = (rest + chunk).split("\n");
-		rest = lines.pop();
-		for (const line of lines) onLine(line.replace(/\r$/, ""));
-	});
 }
 
 /** Runs a tool, its output to `log`; a line of progress on stdout now and then. Resolves with its exit code. */
@@ -552,123 +540,6 @@ export function bootProgress() {
 	};
 }
 
-/** This machine's first IPv4 address that is not loopback, or undefined. */
-function lanAddress() {
-	return Object.values(networkInterfaces()).flat().find((a) => a && a.family === "IPv4" && !a.internal)?.address;
-}
-
-/** `npm run view` for `seconds` into `file` (its lines into `logFile`): { ok, summary }, ok when
- * the path was direct, frames came, none was lost, and ffprobe decodes every frame written. */
-export async function watch(device, cloud, password, file, logFile, seconds = VIEW_S) {
-	const { view } = await import("./view.mjs");
-	const lines = [];
-	let end, path;
-	rmSync(file, { force: true });
-	const code = await view({ device, cloud, user: "admin", password, out: file, format: "fmp4", seconds, quiet: false },
-		{ log: (line) => lines.push(line), onReport: (kind, report) => { if (kind === "view-end") end = report; else if (kind === "view-path") path = report; } })
-		.catch((error) => (lines.push(String(error?.message ?? error)), 1));
-	writeFileSync(logFile, lines.join("\n") + "\n");
-	if (!end?.written) return { ok: false, summary: `no frames (exit ${code}): ${lines.filter((l) => /error|refused|no path/i.test(l)).slice(-1)[0] ?? "see " + logFile}` };
-	const probe = spawnSync("ffprobe", ["-v", "error", "-count_frames", "-show_entries", "stream=nb_read_frames", "-of", "csv=p=0", file], { encoding: "utf8" });
-	const decoded = probe.stdout.split("\n").filter(Boolean).reduce((sum, n) => sum + Number(n), 0);
-	const ok = code === 0 && path?.kind === "direct" && end.lost === 0 && decoded === end.written;
-	return { ok, frames: end.written, lost: end.lost, summary: `${path ? `${path.kind} via ${path.type} ${path.address}:${path.port}` : "no path"}, ${end.written} frames in ${seconds} s, ${end.lost} lost, ffprobe decoded ${decoded}${probe.stderr ? `; ffprobe: ${probe.stderr.trim().split("\n")[0]}` : ""}` };
-}
-
-/** aiortc (Debian's python3-aiortc: tests/_webrtc.mjs) as a WHEP client of the cloud for `seconds`, with
- * an API token `api` (boardCloud's, signed in as admin) makes:
- * { ok, summary }, ok when the camera answered, DTLS-SRTP connected and FFmpeg decoded at least
- * half the clip's frames of that time at its size. */
-export async function watchWebRtc(device, cloud, api, stun, seconds = VIEW_S) {
-	try {
-		const { whepClient } = await import("../tests/_webrtc.mjs");
-		const { token } = await (await api("/v1/tokens", { method: "POST" })).json();
-		const r = await whepClient(`${cloud}/v1/devices/${device}/whep`, token, seconds, { stun: `stun:${stun.address}:${stun.port}` });
-		const ok = r.status === 201 && r.dtls === "connected" && r.width === CLIP.width && r.height === CLIP.height && r.frames >= (seconds * CLIP.fps) / 2;
-		return { ok, frames: r.frames, summary: r.status === 201 ? `DTLS-SRTP ${r.dtls}, ${r.frames} frames decoded in ${seconds} s at ${r.width}x${r.height}, the first ${r.firstFrameS ?? "never"} s after the offer`
-			: `the cloud answered ${r.status}: ${r.error ?? ""}` };
-	}
-	catch (error) {
-		return { ok: false, summary: String(error?.message ?? error).split("\n")[0] };
-	}
-}
-
-/** The camera's latest snapshot in the cloud (the device's `lastSnapshot`, its signed link):
- * { ok, summary }, ok when ffprobe reads a JPEG from it and it is byte for byte one of the clip's
- * stills (the one of the clip's second when it was taken). */
-async function snapshotCheck(cloud, cookie, device, file) {
-	try {
-		const described = await (await fetch(new URL(`/v1/devices/${device}`, cloud), { headers: { cookie } })).json();
-		if (!described.lastSnapshot) return { ok: false, summary: "none in the cloud" };
-		const got = await fetch(new URL(described.lastSnapshot.url, cloud));
-		const bytes = Buffer.from(await got.arrayBuffer());
-		writeFileSync(file, bytes);
-		const probe = spawnSync("ffprobe", ["-v", "error", "-show_entries", "stream=codec_name,width,height", "-of", "csv=p=0", file], { encoding: "utf8" });
-		const [codec, width, height] = probe.stdout.trim().split(",");
-		const second = clipStills().findIndex((jpeg) => jpeg.equals(bytes));
-		const ok = got.status === 200 && codec === "mjpeg" && second >= 0;
-		return { ok, summary: `channel ${described.lastSnapshot.channel}, ${got.status === 200 ? `a ${codec} still of ${width}x${height}, ${second >= 0 ? `the clip's second ${second}` : "none of the clip's stills"}` : `its link answered ${got.status}`}${probe.stderr ? `; ffprobe: ${probe.stderr.trim().split("\n")[0]}` : ""}` };
-	}
-	catch (error) {
-		return { ok: false, summary: String(error?.message ?? error).split("\n")[0] };
-	}
-}
-
-/**
- * The world the emulated camera meets, on this machine: a STUN server on this machine's network
- * address (the camera is behind QEMU's NAT, 10.0.2.15: a viewer here reaches it at the address the
- * STUN server saw it from, as a camera behind a home router is reached), a cloud that names it (a
- * fresh data folder `dir`/`name`, its log `dir`/`name`-cloud.log; `env` adds to its environment)
- * and a camera registered in it. Resolves { url, id, secret, data, stun, adminPassword, cookie,
- * api(path, init) (as the admin), stop() }; throws saying what did not start.
- */
-export async function boardCloud(dir, name, env = {}) {
-	const data = join(dir, name);
-	rmSync(data, { recursive: true, force: true });
-	mkdirSync(data, { recursive: true });
-	if (!existsSync(cloudCli)) throw new Error("the cloud is not built: npm install (or node scripts/build.mjs)");
-	const hostAddress = lanAddress();
-	if (!hostAddress) throw new Error("this machine has no IPv4 address but loopback: the emulated camera and a viewer here meet through a STUN server on one");
-	let stun;
-	try {
-		stun = await startCoturn(hostAddress);
-	}
-	catch (error) {
-		throw new Error(`the STUN server: ${error.message.split("\n")[0]}`);
-	}
-	const logPath = join(dir, `${name}-cloud.log`);
-	const cloud = spawn(process.execPath, [cloudCli, "serve", "--port", "0", "--host", "127.0.0.1", "--data", data],
-		{ stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, IVXS_CLOUD_STUN_SERVERS: `${stun.address}:${stun.port}`, ...env } });
-	const cloudLog = createWriteStream(logPath);
-	cloud.stdout.pipe(cloudLog, { end: false });
-	cloud.stderr.pipe(cloudLog, { end: false });
-	const stop = async () => {
-		cloud.kill("SIGTERM");
-		await new Promise((resolve) => (cloud.exitCode === null ? cloud.on("exit", resolve) : resolve()));
-		await stun.stop();
-	};
-	let adminPassword;
-	const url = await new Promise((resolve) => {
-		eachLine(cloud.stdout, (line) => {
-			adminPassword ??= /sign in as "admin" with password (\S+)/.exec(line)?.[1];
-			if (listeningUrl(line)) resolve(listeningUrl(line));
-		});
-		cloud.on("exit", () => resolve(undefined));
-	});
-	try {
-		if (!url) throw new Error(`the cloud did not start (its log: ${logPath})`);
-		const { id, secret } = addDevice(data, "board-cam", "emulated ESP32-S3");
-		const { sessionCookie } = await import("./view.mjs");
-		const cookie = await sessionCookie(url, "admin", adminPassword);
-		const api = (path, init = {}) => fetch(new URL(path, url), { ...init, headers: { ...init.headers, cookie } });
-		return { url, id, secret, data, stun, adminPassword, cookie, api, stop };
-	}
-	catch (error) {
-		await stop();
-		throw error;
-	}
-}
-
 /** `test`: a cloud on this machine, a camera registered in it, the emulator image booted with its
  * device file; passes when the camera comes up through every BOOT_CHECKS line, uploads, serves two
  * viewers and a snapshot, and takes an update and rolls a bad one back. */
@@ -711,8 +582,8 @@ async function test(rest) {
 			const bounded = (watching) => Promise.race([watching,
 				new Promise((resolve) => setTimeout(resolve, (VIEW_S + 60) * 1000, { ok: false, summary: `still running ${VIEW_S + 60} s after it started` }))]);
 			figures.on();
-			viewing = Promise.all([bounded(watch(id, url, adminPassword, join(dir, "test-view.mp4"), join(dir, "test-view.log"))),
-				bounded(watchWebRtc(id, url, api, stun))]).finally(() => figures.off());
+			viewing = Promise.all([bounded(watch(id, url, adminPassword, join(dir, "test-view.mp4"), join(dir, "test-view.log"), VIEW_S)),
+				bounded(watchWebRtc(id, url, api, stun, VIEW_S, CLIP))]).finally(() => figures.off());
 			// then a person in the web console (Chromium), alone: a third WebRTC-capable viewer at once
 			// would be more than the issue's load
 			browsing = viewing.then(async () => {
@@ -735,7 +606,7 @@ async function test(rest) {
 	const viewed = await viewing;
 	const browsed = await browsing;
 	const updates = await updated;
-	const snapshot = progress.passed ? await snapshotCheck(url, cookie, id, join(dir, "test-snapshot.jpg")) : undefined;
+	const snapshot = progress.passed ? await snapshotCheck(url, cookie, id, join(dir, "test-snapshot.jpg"), clipStills()) : undefined;
 	await world.stop();
 	for (const check of BOOT_CHECKS) if (!(check.what in progress.at)) console.log(`  ✘ ${check.what}`);
 	if (progress.failure) console.log(`  ✘ the console said: ${progress.failure}`);

@@ -25,8 +25,15 @@ import { preloadedFor } from "../scripts/moddable-manifest.mjs";
 const tsc = join(root, "node_modules/typescript/bin/tsc");
 const functions = new Set(["FunctionDeclaration", "FunctionExpression", "ArrowFunctionExpression"]);
 
+/** A module's syntax tree. XS's host functions (`function f() @ "xs_f";`) are not JavaScript: each
+ * becomes an empty body of the same length, so positions stay the source's. */
+function moduleTree(source) {
+	const js = source.replace(/\)\s*@\s*"[^"]*"/g, (m) => ") {}" + " ".repeat(m.length - 4));
+	return parse(js, { ecmaVersion: "latest", sourceType: "module", locations: true });
+}
+
 // Where a module makes a RegExp that the linker would run: [line, what].
-export function preloadedRegExps(source) {
+export function preloadedRegExps(source, tree = moduleTree(source)) {
 	const found = [];
 	const isRegExp = (node) => (node.type === "Literal" && node.regex)
 		|| ((node.type === "NewExpression" || node.type === "CallExpression") && node.callee.type === "Identifier" && node.callee.name === "RegExp");
@@ -39,18 +46,14 @@ export function preloadedRegExps(source) {
 		if (parent?.type === "CallExpression" && parent.callee.type === "Identifier" && parent.callee.name === "pattern" && parent.arguments.includes(node)) return;
 		found.push([node.loc.start.line, source.slice(node.start, Math.min(node.end, node.start + 60))]);
 	};
-	// XS's host functions (`function f() @ "xs_f";`) are not JavaScript: each becomes an empty body.
-	const js = source.replace(/\)\s*@\s*"[^"]*"/g, (m) => ") {}" + " ".repeat(m.length - 4));
-	const ast = parse(js, { ecmaVersion: "latest", sourceType: "module", locations: true });
-	ancestor(ast, { Literal: visit, NewExpression: visit, CallExpression: visit });
+	ancestor(tree, { Literal: visit, NewExpression: visit, CallExpression: visit });
 	return found;
 }
 
 // Where a class with a superclass assigns its instance's name or message: [line, what].
-export function frozenOverrides(source) {
+export function frozenOverrides(source, tree = moduleTree(source)) {
 	const found = [];
-	const js = source.replace(/\)\s*@\s*"[^"]*"/g, (m) => ") {}" + " ".repeat(m.length - 4));
-	ancestor(parse(js, { ecmaVersion: "latest", sourceType: "module", locations: true }), {
+	ancestor(tree, {
 		AssignmentExpression(node, ancestors) {
 			const { left } = node;
 			if (left.type !== "MemberExpression" || left.object.type !== "ThisExpression" || left.computed || !["name", "message"].includes(left.property.name)) return;
@@ -97,8 +100,9 @@ for (const platform of platforms) {
 			const js = file.endsWith(".ts") ? join(out, rel.replace(/\.ts$/, ".js")) : file;
 			const text = readFileSync(file, "utf8");
 			const compiled = readFileSync(js, "utf8");
-			for (const [line, what] of frozenOverrides(compiled)) problems.push(`${rel}:${line} (compiled): ${what}: an error class names itself with a field`);
-			for (const [line, what] of preloadedRegExps(compiled)) {
+			const tree = moduleTree(compiled);
+			for (const [line, what] of frozenOverrides(compiled, tree)) problems.push(`${rel}:${line} (compiled): ${what}: an error class names itself with a field`);
+			for (const [line, what] of preloadedRegExps(compiled, tree)) {
 				const at = text.indexOf(what);   // the literal as written, else the compiled line
 				problems.push(`${rel}:${at < 0 ? `${line} (compiled)` : text.slice(0, at).split("\n").length}: ${what}`);
 			}

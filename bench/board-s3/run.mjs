@@ -30,14 +30,15 @@ import { join } from "node:path";
 import { root, round, sleep } from "../lib.mjs";
 import { modArchive } from "../../scripts/board-ota.mjs";
 import { boardFigures } from "./board-figures.mjs";
-import { boardCloud, bootProgress, builtEmulatorImage, checks, deviceForEmulator, emulatedBoard, idfBuildDir, instrumentFigures, partition, watch, watchWebRtc } from "../../scripts/board.mjs";
+import { CLIP, bootProgress, builtEmulatorImage, checks, deviceForEmulator, emulatedBoard, idfBuildDir, instrumentFigures, partition } from "../../scripts/board.mjs";
+import { boardCloud, watch, watchWebRtc } from "../../scripts/board-world.mjs";
 
 const LOAD_S = 30;
 const TARGET = { collectionsPerS: 0.5, heapBytes: 192 * 1024, bootS: 10, storageInstructionsPerS: 8e6, viewersInstructionsPerS: 24e6, internalFreeBytes: 64 * 1024 };
 const LOADS = [
 	["storage", "cloud storage alone", () => []],
 	["native_1", "+ a native viewer", (w, dir) => [watch(w.id, w.url, w.adminPassword, join(dir, "bench-view-0.mp4"), join(dir, "bench-view-0.log"), LOAD_S)]],
-	["webrtc_1", "+ a WebRTC viewer (aiortc)", (w) => [watchWebRtc(w.id, w.url, w.api, w.stun, LOAD_S)]],
+	["webrtc_1", "+ a WebRTC viewer (aiortc)", (w) => [watchWebRtc(w.id, w.url, w.api, w.stun, LOAD_S, CLIP)]],
 	// one joining a second, as people do: four `npm run view` starting at once take this 2-core
 	// machine's CPU from the emulator for a second, and the camera's frames miss their deadline
 	["native_4", "+ 4 native viewers", (w, dir) => [0, 1, 2, 3].map((i) => sleep(i * 1000).then(() => watch(w.id, w.url, w.adminPassword, join(dir, `bench-view-${i}.mp4`), join(dir, `bench-view-${i}.log`), LOAD_S - i)))],

@@ -6,8 +6,8 @@
  * record per packet (the SDK's lwip socket mallocs one, and queues without a bound), and the
  * wake-up is ivxs_loop_post's fixed slots.
  *
- * Not compiled on these machines (no ESP-IDF or Xtensa toolchain here): written against lwIP 2.1's
- * raw API and the SDK's modLwipSafe.h (the same calls the SDK's socket makes from the VM thread).
+ * Written against lwIP 2.1's raw API and the SDK's modLwipSafe.h (the same calls the SDK's socket
+ * makes from the VM thread); run in the emulated S3 (`npm run board -- test`, `bench board_s3`).
  */
 #include "xsmc.h"
 #include "xsHost.h"

@@ -1,0 +1,136 @@
+// The world the emulated camera of `npm run board -- test` and `bench board_s3` meets on this
+// machine (scripts/board.mjs): a STUN server and a cloud with the camera registered in it, and the
+// viewers that watch it — `npm run view`, aiortc as a WHEP client — and its snapshot read back.
+import { spawn, spawnSync } from "node:child_process";
+import { createWriteStream, existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { networkInterfaces } from "node:os";
+import { join } from "node:path";
+import { addDevice, cloudCli, listeningUrl } from "./cloud-cli.mjs";
+import { startCoturn } from "./coturn.mjs";
+
+/** Calls `onLine` with each line of a child's output stream (its "\r" taken off). */
+export function eachLine(stream, onLine) {
+	let rest = "";
+	stream.on("data", (chunk) => {
+		const lines = (rest + chunk).split("\n");
+		rest = lines.pop();
+		for (const line of lines) onLine(line.replace(/\r$/, ""));
+	});
+}
+
+/** This machine's first IPv4 address that is not loopback, or undefined. */
+function lanAddress() {
+	return Object.values(networkInterfaces()).flat().find((a) => a && a.family === "IPv4" && !a.internal)?.address;
+}
+
+/** `npm run view` for `seconds` into `file` (its lines into `logFile`): { ok, summary }, ok when
+ * the path was direct, frames came, none was lost, and ffprobe decodes every frame written. */
+export async function watch(device, cloud, password, file, logFile, seconds) {
+	const { view } = await import("./view.mjs");
+	const lines = [];
+	let end, path;
+	rmSync(file, { force: true });
+	const code = await view({ device, cloud, user: "admin", password, out: file, format: "fmp4", seconds, quiet: false },
+		{ log: (line) => lines.push(line), onReport: (kind, report) => { if (kind === "view-end") end = report; else if (kind === "view-path") path = report; } })
+		.catch((error) => (lines.push(String(error?.message ?? error)), 1));
+	writeFileSync(logFile, lines.join("\n") + "\n");
+	if (!end?.written) return { ok: false, summary: `no frames (exit ${code}): ${lines.filter((l) => /error|refused|no path/i.test(l)).slice(-1)[0] ?? "see " + logFile}` };
+	const probe = spawnSync("ffprobe", ["-v", "error", "-count_frames", "-show_entries", "stream=nb_read_frames", "-of", "csv=p=0", file], { encoding: "utf8" });
+	const decoded = probe.stdout.split("\n").filter(Boolean).reduce((sum, n) => sum + Number(n), 0);
+	const ok = code === 0 && path?.kind === "direct" && end.lost === 0 && decoded === end.written;
+	return { ok, frames: end.written, lost: end.lost, summary: `${path ? `${path.kind} via ${path.type} ${path.address}:${path.port}` : "no path"}, ${end.written} frames in ${seconds} s, ${end.lost} lost, ffprobe decoded ${decoded}${probe.stderr ? `; ffprobe: ${probe.stderr.trim().split("\n")[0]}` : ""}` };
+}
+
+/** aiortc (Debian's python3-aiortc: tests/_webrtc.mjs) as a WHEP client of the cloud for `seconds`, with
+ * an API token `api` (boardCloud's, signed in as admin) makes:
+ * { ok, summary }, ok when the camera answered, DTLS-SRTP connected and FFmpeg decoded at least
+ * half the frames `clip` ({ width, height, fps }) has in that time, at its size. */
+export async function watchWebRtc(device, cloud, api, stun, seconds, clip) {
+	try {
+		const { whepClient } = await import("../tests/_webrtc.mjs");
+		const { token } = await (await api("/v1/tokens", { method: "POST" })).json();
+		const r = await whepClient(`${cloud}/v1/devices/${device}/whep`, token, seconds, { stun: `stun:${stun.address}:${stun.port}` });
+		const ok = r.status === 201 && r.dtls === "connected" && r.width === clip.width && r.height === clip.height && r.frames >= (seconds * clip.fps) / 2;
+		return { ok, frames: r.frames, summary: r.status === 201 ? `DTLS-SRTP ${r.dtls}, ${r.frames} frames decoded in ${seconds} s at ${r.width}x${r.height}, the first ${r.firstFrameS ?? "never"} s after the offer`
+			: `the cloud answered ${r.status}: ${r.error ?? ""}` };
+	}
+	catch (error) {
+		return { ok: false, summary: String(error?.message ?? error).split("\n")[0] };
+	}
+}
+
+/** The camera's latest snapshot in the cloud (the device's `lastSnapshot`, its signed link):
+ * { ok, summary }, ok when ffprobe reads a JPEG from it and it is byte for byte one of `stills`
+ * (the clip's, one a second: the one of the clip's second when it was taken). */
+export async function snapshotCheck(cloud, cookie, device, file, stills) {
+	try {
+		const described = await (await fetch(new URL(`/v1/devices/${device}`, cloud), { headers: { cookie } })).json();
+		if (!described.lastSnapshot) return { ok: false, summary: "none in the cloud" };
+		const got = await fetch(new URL(described.lastSnapshot.url, cloud));
+		const bytes = Buffer.from(await got.arrayBuffer());
+		writeFileSync(file, bytes);
+		const probe = spawnSync("ffprobe", ["-v", "error", "-show_entries", "stream=codec_name,width,height", "-of", "csv=p=0", file], { encoding: "utf8" });
+		const [codec, width, height] = probe.stdout.trim().split(",");
+		const second = stills.findIndex((jpeg) => jpeg.equals(bytes));
+		const ok = got.status === 200 && codec === "mjpeg" && second >= 0;
+		return { ok, summary: `channel ${described.lastSnapshot.channel}, ${got.status === 200 ? `a ${codec} still of ${width}x${height}, ${second >= 0 ? `the clip's second ${second}` : "none of the clip's stills"}` : `its link answered ${got.status}`}${probe.stderr ? `; ffprobe: ${probe.stderr.trim().split("\n")[0]}` : ""}` };
+	}
+	catch (error) {
+		return { ok: false, summary: String(error?.message ?? error).split("\n")[0] };
+	}
+}
+
+/**
+ * The world the emulated camera meets, on this machine: a STUN server on this machine's network
+ * address (the camera is behind QEMU's NAT, 10.0.2.15: a viewer here reaches it at the address the
+ * STUN server saw it from, as a camera behind a home router is reached), a cloud that names it (a
+ * fresh data folder `dir`/`name`, its log `dir`/`name`-cloud.log; `env` adds to its environment)
+ * and a camera registered in it. Resolves { url, id, secret, data, stun, adminPassword, cookie,
+ * api(path, init) (as the admin), stop() }; throws saying what did not start.
+ */
+export async function boardCloud(dir, name, env = {}) {
+	const data = join(dir, name);
+	rmSync(data, { recursive: true, force: true });
+	mkdirSync(data, { recursive: true });
+	if (!existsSync(cloudCli)) throw new Error("the cloud is not built: npm install (or node scripts/build.mjs)");
+	const hostAddress = lanAddress();
+	if (!hostAddress) throw new Error("this machine has no IPv4 address but loopback: the emulated camera and a viewer here meet through a STUN server on one");
+	let stun;
+	try {
+		stun = await startCoturn(hostAddress);
+	}
+	catch (error) {
+		throw new Error(`the STUN server: ${error.message.split("\n")[0]}`);
+	}
+	const logPath = join(dir, `${name}-cloud.log`);
+	const cloud = spawn(process.execPath, [cloudCli, "serve", "--port", "0", "--host", "127.0.0.1", "--data", data],
+		{ stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, IVXS_CLOUD_STUN_SERVERS: `${stun.address}:${stun.port}`, ...env } });
+	const cloudLog = createWriteStream(logPath);
+	cloud.stdout.pipe(cloudLog, { end: false });
+	cloud.stderr.pipe(cloudLog, { end: false });
+	const stop = async () => {
+		cloud.kill("SIGTERM");
+		await new Promise((resolve) => (cloud.exitCode === null ? cloud.on("exit", resolve) : resolve()));
+		await stun.stop();
+	};
+	let adminPassword;
+	const url = await new Promise((resolve) => {
+		eachLine(cloud.stdout, (line) => {
+			adminPassword ??= /sign in as "admin" with password (\S+)/.exec(line)?.[1];
+			if (listeningUrl(line)) resolve(listeningUrl(line));
+		});
+		cloud.on("exit", () => resolve(undefined));
+	});
+	try {
+		if (!url) throw new Error(`the cloud did not start (its log: ${logPath})`);
+		const { id, secret } = addDevice(data, "board-cam", "emulated ESP32-S3");
+		const { sessionCookie } = await import("./view.mjs");
+		const cookie = await sessionCookie(url, "admin", adminPassword);
+		const api = (path, init = {}) => fetch(new URL(path, url), { ...init, headers: { ...init.headers, cookie } });
+		return { url, id, secret, data, stun, adminPassword, cookie, api, stop };
+	}
+	catch (error) {
+		await stop();
+		throw error;
+	}
+}
