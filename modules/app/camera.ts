@@ -50,6 +50,7 @@ import { openChannel } from "./channel.js";
 import type { FirmwareFeed } from "./firmware.js";
 import { P2PSignal } from "./p2p-signal.js";
 import type { WebRtcEndpoint } from "../webrtc/endpoint.js";
+import type { DtlsIdentity } from "webrtc";
 import { DeviceFileError, g711Of, hasAudio, hasVideo, parseDeviceFile, type DeviceConfig, type Endpoint } from "./device-file.js";
 import { startViewers, viewerCommands, viewerVoice } from "./p2p-viewers.js";
 import { ProductionMeter, p2pBudget, wireShares } from "./uplink-share.js";
@@ -269,6 +270,20 @@ export default function main(): void {
 			return { time, taken: stills.take(stillChannel, time) };
 		},
 	});
+	// The DTLS identity (webrtc-identity.ts) is made as P2P starts, before any viewer's media flows: a
+	// board's P-256 key generation and flash write then delay the first viewer's handshake, not the
+	// frames of a native viewer already watching when the first WebRTC viewer comes. A failure is
+	// not kept: the next WebRTC viewer tries again.
+	let identityMade: Promise<DtlsIdentity | string> | undefined;
+	const dtls = (): Promise<DtlsIdentity | string> => identityMade ??= import("./webrtc-identity.js").then(({ dtlsIdentity }) => {
+		try {
+			return dtlsIdentity(log);
+		}
+		catch (error) {
+			identityMade = undefined;
+			return `no DTLS identity (${(error as Error).message})`;
+		}
+	});
 	const startP2P = (port: number): P2P | string => {
 		if (!rings[0]) return "no channel is capturing";
 		const started = startViewers(config, {
@@ -276,7 +291,10 @@ export default function main(): void {
 			othersOpen: () => webrtc?.size ?? 0,
 			unixTime: () => cloudNow() / 1000,
 		});
-		if (typeof started !== "string") endpoint = started;
+		if (typeof started !== "string") {
+			endpoint = started;
+			void dtls();
+		}
 		return started;
 	};
 	// WebRTC viewers (browsers, phones): the same viewer limit as the native ones, both wires together.
@@ -285,14 +303,8 @@ export default function main(): void {
 	let webrtc: WebRtcEndpoint | undefined;
 	const startWebRtc = async (carrier: P2P): Promise<WebRtcEndpoint | string> => {
 		if (!rings[0]) return "no channel is capturing";
-		const [{ WebRtcEndpoint }, { dtlsIdentity }] = await Promise.all([import("../webrtc/endpoint.js"), import("./webrtc-identity.js")]);
-		let identity;
-		try {
-			identity = dtlsIdentity(log);
-		}
-		catch (error) {
-			return `no DTLS identity (${(error as Error).message})`;
-		}
+		const [{ WebRtcEndpoint }, identity] = await Promise.all([import("../webrtc/endpoint.js"), dtls()]);
+		if (typeof identity === "string") return identity;
 		// on the P2P socket: its candidates, NAT openings and relay serve both wires
 		let wire: { send(bytes: Uint8Array, address: string, port: number): void } | undefined;
 		webrtc = new WebRtcEndpoint({

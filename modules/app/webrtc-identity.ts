@@ -1,6 +1,6 @@
 /**
  * The camera's DTLS identity for WebRTC (a P-256 key and its self-signed certificate): made once,
- * on the first WebRTC viewer, and kept in the device's persistent storage beside its provisioned
+ * as P2P first starts (camera.ts), and kept in the device's persistent storage beside its provisioned
  * device file (provisioning.ts) — a viewer's browser sees the same fingerprint every time, and a
  * board pays the key generation once, not per session. Stored as one value (so a key and a
  * certificate from two different runs can never be paired): a 16-bit key length, the key (DER),
