@@ -519,7 +519,7 @@ export function instrumentFigures() {
 		summary() {
 			if (!seconds) return undefined;
 			return `XS chunks peak ${f.chunkPeak} of ${f.chunks} bytes, slots peak ${f.slotPeak} of ${f.slots}, ${(f.collections / seconds).toFixed(1)} collections/s; `
-				+ `C heap free ≥ ${f.systemLow} bytes; ${Math.round(f.written / seconds / 1000)} kB/s written to the SDK's sockets (${seconds} s)`;
+				+ `C heap free ≥ ${f.systemLow} bytes; ${Math.round(f.written / seconds / 1000)} kB/s written to TCP sockets (the SDK's count) (${seconds} s)`;
 		},
 	};
 }

@@ -187,7 +187,7 @@ test("board test: the SDK's per-second figures are read by name, only while reco
 	f.line("instruments: 40000,700000,120,147456,140000,212976,0");
 	f.off();
 	f.line("instruments: 1,1,999999,147456,999999,212976,50");
-	t.is(f.summary(), "XS chunks peak 120 of 147456 bytes, slots peak 150000 of 212976, 0.5 collections/s; C heap free ≥ 700000 bytes; 30 kB/s written to the SDK's sockets (2 s)");
+	t.is(f.summary(), "XS chunks peak 120 of 147456 bytes, slots peak 150000 of 212976, 0.5 collections/s; C heap free ≥ 700000 bytes; 30 kB/s written to TCP sockets (the SDK's count) (2 s)");
 });
 
 test("board test: a key line that ESP-IDF's log cut into is put together again; a key that does not match the values is not used", async (t) => {
@@ -199,7 +199,7 @@ test("board test: a key line that ESP-IDF's log cut into is put together again; 
 	f.line("I (1006) esp_eth.netif.netif_glue: 52:54:00:12:34:56");
 	f.line("ot available,Garbage collections");
 	f.line("instruments: 20000,800000,100,147456,150000,212976,1");
-	t.is(f.summary(), "XS chunks peak 100 of 147456 bytes, slots peak 150000 of 212976, 1.0 collections/s; C heap free ≥ 800000 bytes; 20 kB/s written to the SDK's sockets (1 s)");
+	t.is(f.summary(), "XS chunks peak 100 of 147456 bytes, slots peak 150000 of 212976, 1.0 collections/s; C heap free ≥ 800000 bytes; 20 kB/s written to TCP sockets (the SDK's count) (1 s)");
 	const g = instrumentFigures();
 	g.on();
 	g.line("instruments key: Network bytes written,System bytes freeI (446) main_task: Returned from app_main()");

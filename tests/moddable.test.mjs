@@ -249,17 +249,29 @@ test("post.c compiles for Cortex-M4 with no library calls (no malloc, no atomic 
 	t.is(undefinedSymbols, "", "post.o calls nothing outside itself");
 });
 
-test("the board's UDP socket (hosts/esp32s3/udp_lwip.c) compiles against lwIP 2.1.3's headers, warning-free", (t) => {
-	// Debian's liblwip-dev (scripts/test-deps.mjs); the board's own headers stood in for
-	// (hosts/esp32s3/tests/stand-ins/README.md). limits.h first: Debian's lwIP port would
-	// otherwise declare its own ssize_t over glibc's.
-	const dir = mkdtempSync(join(tmpdir(), "ivxs-udp-lwip-"));
+// The board's sockets compiled against Debian's lwIP 2.1.3 headers (liblwip-dev: scripts/test-deps.mjs),
+// the board's own headers stood in for (hosts/esp32s3/tests/stand-ins/README.md); limits.h first:
+// Debian's lwIP port would otherwise declare its own ssize_t over glibc's. What each calls, undefined.
+function compileOnLwip(t, file, includes = []) {
+	const dir = mkdtempSync(join(tmpdir(), "ivxs-lwip-"));
 	t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-	const object = join(dir, "udp_lwip.o");
-	execFileSync("gcc", ["-std=gnu11", "-Wall", "-Wextra", "-Werror", "-include", "limits.h",
+	const object = join(dir, "socket.o");
+	execFileSync("gcc", ["-std=gnu11", "-Wall", "-Wextra", "-Werror", "-include", "limits.h", "-include", "stddef.h", ...includes,
 		"-Ihosts/esp32s3/tests/stand-ins", "-Ihosts/moddable", "-Inative/common", "-I/usr/include/lwip",
-		"-c", "hosts/esp32s3/udp_lwip.c", "-o", object], { cwd: root });
-	const calls = execFileSync("nm", ["-u", object], { encoding: "utf8" }).split("\n").map((l) => l.trim().split(/\s+/).pop()).filter(Boolean);
+		"-c", file, "-o", object], { cwd: root });
+	return execFileSync("nm", ["-u", object], { encoding: "utf8" }).split("\n").map((l) => l.trim().split(/\s+/).pop()).filter(Boolean);
+}
+
+test("the board's UDP socket (hosts/esp32s3/udp_lwip.c) compiles against lwIP 2.1.3's headers, warning-free", (t) => {
+	const calls = compileOnLwip(t, "hosts/esp32s3/udp_lwip.c");
 	t.false(calls.includes("malloc") || calls.includes("realloc"), "calloc and free once a socket; nothing per datagram");
 	t.true(calls.includes("udp_recv") && calls.includes("ivxs_loop_post"), "lwIP's raw API, woken through the allocation-free post");
+});
+
+test("the board's TCP socket (hosts/esp32s3/tcp_lwip.c) compiles against lwIP 2.1.3's and XS's headers, warning-free", (t) => {
+	// its binding is in the same file: the engine's own headers (build/xs, as the Linux host builds)
+	const calls = compileOnLwip(t, "hosts/esp32s3/tcp_lwip.c", ["-Ibuild/xs/includes", "-Ibuild/xs/platforms"]);
+	t.false(calls.includes("malloc") || calls.includes("realloc"), "calloc and free once a socket; nothing per segment");
+	t.true(calls.includes("tcpip_api_call"), "every call on the connection's pcb runs on lwIP's thread");
+	t.true(calls.includes("tcp_recved") && calls.includes("ivxs_loop_post"), "segments acknowledged as read; woken through the allocation-free post");
 });

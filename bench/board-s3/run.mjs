@@ -11,7 +11,7 @@
  * The instrumented image (`build`, mcconfig -i) gives XS's figures, from the SDK's own
  * instrumentation (its per-second `instruments` lines on the console): XS chunks and slots at their
  * peak and reserved, collections per second, the C heap's low point (ESP-IDF's free bytes, internal
- * RAM and PSRAM together), bytes written to the SDK's sockets per second. The release image (`build
+ * RAM and PSRAM together), bytes written to TCP sockets per second. The release image (`build
  * --release`, as a product ships) gives the Xtensa instructions per second of video, per core,
  * counted by the cores' own ICOUNT registers (hosts/esp32s3/figures), split by task as the
  * tasks' run times split them, and the least internal RAM free and the most PSRAM used (ESP-IDF's

@@ -1,0 +1,506 @@
+/*
+ * embedded:io/socket/tcp on ESP32 boards (tcp_socket.js): ECMA-419's TCP client socket on lwIP's raw
+ * API. The connection's pcb has one owner, lwIP's thread: its callbacks run there, and every call of
+ * the VM's that touches the pcb is sent there (tcpip_api_call: the VM thread waits for it). What the
+ * two threads share (the received pbufs, what happened, the room to write) is guarded by one lock.
+ *
+ * Received segments wait in a fixed ring of kHeld pbufs (when it is full lwIP keeps the segment and
+ * offers it again; TCP's window bounds what comes); a segment is acknowledged to the peer
+ * (tcp_recved) once the app has read it all, so a slow reader slows the sender instead of growing
+ * a queue. The VM is woken by ivxs_loop_post's fixed slots. Nothing is allocated per segment.
+ *
+ * Written against lwIP 2.1's raw API; run in the emulated S3 (`npm run board -- test`,
+ * `bench board_s3`): the camera's TLS connection to the cloud (MQTT, uploads) is carried on it.
+ */
+#include "xsmc.h"
+#include "xsHost.h"
+#include "ivxs_kit.h"
+#include "ivxs_host.h"
+#include "modInstrumentation.h"   /* the SDK's figures: sockets, bytes read and written */
+
+#include "lwip/ip_addr.h"
+#include "lwip/pbuf.h"
+#include "lwip/tcp.h"
+#include "lwip/tcpip.h"
+#include "lwip/priv/tcpip_priv.h"   /* tcpip_api_call: run a function on lwIP's thread and wait */
+#include "freertos/FreeRTOS.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define kHeld 16   /* a power of 2: segments received and not yet read */
+#define kPrefix "tcp"
+
+enum { kReadable = 1, kWritable = 2, kFailed = 4 };   /* tcp_socket.js's */
+
+typedef struct {
+	xsMachine *the;
+	xsSlot callback;          /* remembered while open */
+	struct tcp_pcb *pcb;      /* lwIP's thread only: NULL once lwIP freed it (failed) or close() */
+	uint16_t offset;          /* VM thread only: bytes of held[head] already read */
+	uint32_t unacknowledged;  /* VM thread only: bytes read, not yet given to tcp_recved */
+	uint8_t closed;           /* VM thread only: the record is freed when the wake-up under way arrives */
+	/* shared, under gLock */
+	struct pbuf *held[kHeld];
+	uint32_t head, tail;      /* read, received: counts (the segments are [head, tail) mod kHeld) */
+	uint32_t waiting;         /* bytes received and not yet read */
+	uint16_t room;            /* what tcp_write takes now */
+	uint8_t happened;         /* kReadable | kWritable | kFailed, not yet delivered */
+	uint8_t posted;           /* a wake-up is under way */
+	uint8_t connected;
+	uint8_t ended;            /* the peer closed its side */
+	err_t error;              /* lwIP's, ERR_OK while none */
+} Tcp;
+
+static portMUX_TYPE gLock = portMUX_INITIALIZER_UNLOCKED;
+static void xs_ivxs_tcp_destructor(void *data);
+static const xsHostHooks kTcpHooks = { xs_ivxs_tcp_destructor, NULL, NULL };
+static ivxs_mem_counter gTcpMemory = { "tcp socket", 0, 0, NULL };
+
+/* ---- lwIP's thread ---- */
+
+static void deliver(void *ctx);
+
+/* Any thread: marks what happened and wakes the VM once for all of it. */
+static void trigger(Tcp *tcp, uint8_t what)
+{
+	int post = 0;
+	portENTER_CRITICAL(&gLock);
+	tcp->happened |= what;
+	if (!tcp->posted)
+		post = tcp->posted = 1;
+	portEXIT_CRITICAL(&gLock);
+	if (post && ivxs_loop_post(deliver, tcp) < 0) {
+		portENTER_CRITICAL(&gLock);
+		tcp->posted = 0;   /* the post slots are full: the connection's next event tries again */
+		portEXIT_CRITICAL(&gLock);
+	}
+}
+
+/* What tcp_write takes now: the send buffer's bytes, while its segment queue has room. */
+static uint16_t roomOf(struct tcp_pcb *pcb)
+{
+	return tcp_sndqueuelen(pcb) + 4 <= TCP_SND_QUEUELEN ? tcp_sndbuf(pcb) : 0;
+}
+
+static err_t connected(void *arg, struct tcp_pcb *pcb, err_t err)
+{
+	Tcp *tcp = arg;
+	(void)err;   /* always ERR_OK: a failed connect comes to failed() */
+	portENTER_CRITICAL(&gLock);
+	tcp->connected = 1;
+	tcp->room = roomOf(pcb);
+	portEXIT_CRITICAL(&gLock);
+	trigger(tcp, kWritable);
+	return ERR_OK;
+}
+
+static err_t received(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
+{
+	Tcp *tcp = arg;
+	(void)pcb;
+	if (!p) {
+		portENTER_CRITICAL(&gLock);
+		tcp->ended = 1;
+		portEXIT_CRITICAL(&gLock);
+		trigger(tcp, kFailed);
+		return ERR_OK;
+	}
+	if (err != ERR_OK) {
+		pbuf_free(p);
+		return ERR_OK;
+	}
+	portENTER_CRITICAL(&gLock);
+	if (tcp->tail - tcp->head == kHeld) {
+		portEXIT_CRITICAL(&gLock);
+		return ERR_MEM;   /* lwIP keeps p and offers it again (its fast timer, or the next segment) */
+	}
+	tcp->held[tcp->tail % kHeld] = p;
+	tcp->tail++;
+	tcp->waiting += p->tot_len;
+	portEXIT_CRITICAL(&gLock);
+	modInstrumentationAdjust(NetworkBytesRead, p->tot_len);
+	trigger(tcp, kReadable);
+	return ERR_OK;
+}
+
+static err_t sent(void *arg, struct tcp_pcb *pcb, u16_t length)
+{
+	Tcp *tcp = arg;
+	(void)length;
+	portENTER_CRITICAL(&gLock);
+	tcp->room = roomOf(pcb);
+	portEXIT_CRITICAL(&gLock);
+	trigger(tcp, kWritable);
+	return ERR_OK;
+}
+
+/* lwIP freed the pcb (reset, no answer, aborted). */
+static void failed(void *arg, err_t err)
+{
+	Tcp *tcp = arg;
+	tcp->pcb = NULL;
+	portENTER_CRITICAL(&gLock);
+	tcp->error = err;
+	portEXIT_CRITICAL(&gLock);
+	trigger(tcp, kFailed);
+}
+
+/* The calls the VM thread sends to lwIP's. */
+typedef struct {
+	struct tcpip_api_call_data call;   /* first: lwIP's */
+	Tcp *tcp;
+	ip_addr_t address;
+	u16_t port;
+	u8_t nodelay;
+	const void *data;
+	u16_t size;
+	uint32_t acknowledge;
+	unsigned freeing;                  /* pbufs read to their end, from held[head] */
+	err_t err;
+	uint16_t room;
+} Call;
+
+static void detach(struct tcp_pcb *pcb)
+{
+	tcp_arg(pcb, NULL);
+	tcp_recv(pcb, NULL);
+	tcp_sent(pcb, NULL);
+	tcp_err(pcb, NULL);
+}
+
+static err_t doConnect(struct tcpip_api_call_data *data)
+{
+	Call *call = (Call *)data;
+	struct tcp_pcb *pcb = tcp_new_ip_type(IPADDR_TYPE_V4);
+	if (!pcb)
+		return call->err = ERR_MEM;
+	tcp_arg(pcb, call->tcp);
+	tcp_recv(pcb, received);
+	tcp_sent(pcb, sent);
+	tcp_err(pcb, failed);
+	if (call->nodelay)
+		tcp_nagle_disable(pcb);
+	call->err = tcp_connect(pcb, &call->address, call->port, connected);
+	if (call->err != ERR_OK) {
+		detach(pcb);
+		if (tcp_close(pcb) != ERR_OK)
+			tcp_abort(pcb);
+		return call->err;
+	}
+	call->tcp->pcb = pcb;
+	return ERR_OK;
+}
+
+static err_t doWrite(struct tcpip_api_call_data *data)
+{
+	Call *call = (Call *)data;
+	struct tcp_pcb *pcb = call->tcp->pcb;
+	if (!pcb)
+		return call->err = ERR_CLSD;
+	call->err = tcp_write(pcb, call->data, call->size, TCP_WRITE_FLAG_COPY);
+	if (call->err == ERR_OK)
+		tcp_output(pcb);
+	/* kept here, on lwIP's thread: a sent() after it sees a later room than this one */
+	call->room = roomOf(pcb);
+	portENTER_CRITICAL(&gLock);
+	call->tcp->room = call->room;
+	portEXIT_CRITICAL(&gLock);
+	return call->err;
+}
+
+/* Frees the segments read to their end and acknowledges what was read. */
+static err_t doAcknowledge(struct tcpip_api_call_data *data)
+{
+	Call *call = (Call *)data;
+	Tcp *tcp = call->tcp;
+	uint32_t i;
+	for (i = 0; i < call->freeing; i++)
+		pbuf_free(tcp->held[(tcp->head + i) % kHeld]);
+	while (tcp->pcb && call->acknowledge) {
+		u16_t some = call->acknowledge > 0xFFFF ? 0xFFFF : (u16_t)call->acknowledge;
+		tcp_recved(tcp->pcb, some);
+		call->acknowledge -= some;
+	}
+	return ERR_OK;
+}
+
+/* No callback after it; the pcb is let go (FIN sent, or reset), the segments held are freed. */
+static err_t doClose(struct tcpip_api_call_data *data)
+{
+	Call *call = (Call *)data;
+	Tcp *tcp = call->tcp;
+	if (tcp->pcb) {
+		detach(tcp->pcb);
+		if (tcp_close(tcp->pcb) != ERR_OK)
+			tcp_abort(tcp->pcb);
+		tcp->pcb = NULL;
+	}
+	for (; tcp->head != tcp->tail; tcp->head++)
+		pbuf_free(tcp->held[tcp->head % kHeld]);
+	return ERR_OK;
+}
+
+/* ---- the VM thread ---- */
+
+static void release(Tcp *tcp)
+{
+	Call call = { .tcp = tcp };
+	int later;
+	tcpip_api_call(doClose, &call.call);
+	portENTER_CRITICAL(&gLock);
+	later = tcp->posted;
+	portEXIT_CRITICAL(&gLock);
+	tcp->closed = 1;
+	ivxs_mem_add(&gTcpMemory, -(int64_t)sizeof(*tcp));
+	modInstrumentationAdjust(NetworkSockets, -1);
+	if (!later)
+		free(tcp);
+}
+
+/* Machine teardown (an open socket is held by its remembered callback until close()). */
+static void xs_ivxs_tcp_destructor(void *data)
+{
+	if (data)
+		release(data);
+}
+
+static void deliver(void *ctx)
+{
+	Tcp *tcp = ctx;
+	xsMachine *the = tcp->the;
+	uint8_t what;
+	uint16_t room;
+	portENTER_CRITICAL(&gLock);
+	tcp->posted = 0;
+	what = tcp->happened;
+	tcp->happened = 0;
+	room = tcp->room;
+	if (tcp->waiting)
+		what &= ~kFailed;   /* told once every byte before it has been read (take()) */
+	portEXIT_CRITICAL(&gLock);
+	if (tcp->closed) {
+		free(tcp);
+		return;
+	}
+	if (!what)
+		return;
+	/* the callback may close the socket (and free the record): nothing of tcp after it */
+	xsBeginHost(the);
+	{
+		xsTry {
+			xsCallFunction2(tcp->callback, xsUndefined, xsInteger(what), xsInteger(room));
+		}
+		xsCatch {
+			ivxs_uncaught(the);
+		}
+	}
+	xsEndHost(the);
+}
+
+static Tcp *getTcp(xsMachine *the)
+{
+	return ivxs_handle_open(the, &xsArg(0), &kTcpHooks, kPrefix, "TCP socket");
+}
+
+/* open(address, port, nodelay, callback) -> socket: connecting; the callback hears kWritable once
+ * connected, or kFailed */
+void xs_ivxs_tcp_open(xsMachine *the)
+{
+	Call call = { 0 };
+	char text[16];
+	Tcp *tcp;
+	if (xsmcTypeOf(xsArg(0)) != xsStringType)
+		ivxs_type_error(IVXS_EARG, kPrefix ": address must be IPv4 text");
+	xsmcToStringBuffer(xsArg(0), text, sizeof(text));
+	if (!ipaddr_aton(text, &call.address) || !IP_IS_V4(&call.address))
+		ivxs_range_error(IVXS_EARG, kPrefix ": invalid address %s", text);
+	call.port = (u16_t)ivxs_to_int(the, &xsArg(1), 1, 65535, "port");
+	call.nodelay = xsmcTest(xsArg(2));
+	if (!xsmcIsInstanceOf(xsArg(3), xsFunctionPrototype))
+		ivxs_type_error(IVXS_EARG, kPrefix ": callback is not a function");
+	ivxs_host_attach(the);
+	tcp = calloc(1, sizeof(*tcp));
+	if (!tcp)
+		ivxs_error(IVXS_ENOMEM, kPrefix ": no memory");
+	tcp->the = the;
+	call.tcp = tcp;
+	tcpip_api_call(doConnect, &call.call);
+	if (call.err != ERR_OK) {
+		free(tcp);
+		ivxs_error(IVXS_HOST_ESYSTEM, kPrefix ": cannot connect to %s:%d (lwIP error %d)", text, call.port, call.err);
+	}
+	ivxs_mem_register(&gTcpMemory);
+	ivxs_mem_add(&gTcpMemory, sizeof(*tcp));
+	modInstrumentationAdjust(NetworkSockets, +1);
+	xsResult = xsNewHostObject(xs_ivxs_tcp_destructor);
+	xsmcSetHostHooks(xsResult, &kTcpHooks);
+	xsmcSetHostData(xsResult, tcp);
+	tcp->callback = xsArg(3);
+	xsRemember(tcp->callback);
+}
+
+/* close(socket): idempotent */
+void xs_ivxs_tcp_close(xsMachine *the)
+{
+	Tcp *tcp = ivxs_handle_get(the, &xsArg(0), &kTcpHooks, kPrefix, "TCP socket");
+	if (!tcp)
+		return;
+	xsmcSetHostData(xsArg(0), NULL);
+	xsForget(tcp->callback);
+	release(tcp);
+}
+
+/* available(socket) -> bytes waiting to be read */
+void xs_ivxs_tcp_available(xsMachine *the)
+{
+	Tcp *tcp = getTcp(the);
+	uint32_t waiting;
+	portENTER_CRITICAL(&gLock);
+	waiting = tcp->waiting;
+	portEXIT_CRITICAL(&gLock);
+	xsmcSetInteger(xsResult, waiting);
+}
+
+/* Copies count (<= waiting) bytes out; hands the segments read to their end back to lwIP. When
+ * the last byte before a failure (or the peer's close) has been read, the failure is told. */
+static void take(Tcp *tcp, uint8_t *out, uint32_t count)
+{
+	Call call = { .tcp = tcp };
+	uint32_t head, wanted = count;
+	int failedNow;
+	portENTER_CRITICAL(&gLock);
+	head = tcp->head;
+	portEXIT_CRITICAL(&gLock);
+	while (count) {
+		struct pbuf *p = tcp->held[(head + call.freeing) % kHeld];
+		uint32_t use = p->tot_len - tcp->offset;
+		if (use > count)
+			use = count;
+		pbuf_copy_partial(p, out, (u16_t)use, tcp->offset);
+		out += use;
+		count -= use;
+		tcp->offset += use;
+		if (tcp->offset == p->tot_len) {
+			tcp->offset = 0;
+			call.freeing++;
+		}
+	}
+	tcp->unacknowledged += wanted;
+	if (call.freeing) {
+		call.acknowledge = tcp->unacknowledged;
+		tcp->unacknowledged = 0;
+		tcpip_api_call(doAcknowledge, &call.call);
+	}
+	portENTER_CRITICAL(&gLock);
+	tcp->head += call.freeing;
+	tcp->waiting -= wanted;
+	failedNow = !tcp->waiting && (tcp->error != ERR_OK || tcp->ended);
+	portEXIT_CRITICAL(&gLock);
+	if (failedNow)
+		trigger(tcp, kFailed);
+}
+
+/* read(socket, undefined, count?) -> an ArrayBuffer of count bytes (all that wait), undefined when
+ * none wait; read(socket, buffer) -> how many bytes were read into the buffer (as many as wait) */
+void xs_ivxs_tcp_read(xsMachine *the)
+{
+	Tcp *tcp = getTcp(the);
+	uint32_t waiting, count;
+	void *out;
+	xsUnsignedValue capacity;
+	int into = xsmcTypeOf(xsArg(1)) != xsUndefinedType;
+	int counted = xsmcArgc > 2 && xsmcTypeOf(xsArg(2)) != xsUndefinedType;
+	/* conversions first: they may run JS */
+	count = counted ? (uint32_t)ivxs_to_int(the, &xsArg(2), 1, 0x7FFFFFFF, "count") : 0;
+	portENTER_CRITICAL(&gLock);
+	waiting = tcp->waiting;
+	portEXIT_CRITICAL(&gLock);
+	if (into) {
+		xsmcGetBufferWritable(xsArg(1), &out, &capacity);
+		count = capacity < waiting ? (uint32_t)capacity : waiting;
+		xsmcSetInteger(xsResult, count);
+	}
+	else {
+		if (!waiting)
+			return;
+		if (!counted)
+			count = waiting;
+		else if (count > waiting)
+			ivxs_range_error(IVXS_EARG, kPrefix ": read of %u bytes: %u wait", (unsigned)count, (unsigned)waiting);
+		xsmcSetArrayBuffer(xsResult, NULL, count);
+		xsmcGetBufferWritable(xsResult, &out, &capacity);
+	}
+	/* nothing below runs JS: out stays where it is */
+	if (count)
+		take(tcp, out, count);
+}
+
+/* write(socket, buffer) -> the room left; a buffer past the room is a RangeError (ECMA-419's "would
+ * block": wait for onWritable) */
+void xs_ivxs_tcp_write(xsMachine *the)
+{
+	Tcp *tcp = getTcp(the);
+	Call call = { .tcp = tcp };
+	void *data;
+	xsUnsignedValue size;
+	uint16_t room;
+	uint8_t connected;
+	portENTER_CRITICAL(&gLock);
+	connected = tcp->connected && tcp->error == ERR_OK;
+	room = tcp->room;
+	portEXIT_CRITICAL(&gLock);
+	if (!connected)
+		ivxs_error(IVXS_ECLOSED, kPrefix ": not connected");
+	xsmcGetBufferReadable(xsArg(1), &data, &size);
+	if (size > room)
+		ivxs_range_error(IVXS_EARG, kPrefix ": write of %u bytes past the room (%u): wait for onWritable", (unsigned)size, (unsigned)room);
+	if (!size) {
+		xsmcSetInteger(xsResult, room);
+		return;
+	}
+	call.data = data;   /* lwIP copies it; no JS runs until the call returns */
+	call.size = (u16_t)size;
+	tcpip_api_call(doWrite, &call.call);
+	if (call.err == ERR_CLSD)
+		ivxs_error(IVXS_HOST_ERESET, kPrefix ": write on a closed connection");
+	if (call.err != ERR_OK)
+		ivxs_error(IVXS_HOST_ESYSTEM, kPrefix ": write failed (lwIP error %d)", call.err);
+	modInstrumentationAdjust(NetworkBytesWritten, size);
+	xsmcSetInteger(xsResult, call.room);
+}
+
+/* failure(socket) -> the Error the socket failed with (its `code`: the binding kit's) */
+void xs_ivxs_tcp_failure(xsMachine *the)
+{
+	Tcp *tcp = getTcp(the);
+	const char *code = ivxs_code_of(IVXS_HOST_ESYSTEM), *text = "connection failed";
+	err_t error;
+	uint8_t wasConnected, ended;
+	portENTER_CRITICAL(&gLock);
+	error = tcp->error;
+	wasConnected = tcp->connected;
+	ended = tcp->ended;
+	portEXIT_CRITICAL(&gLock);
+	if (error == ERR_RST && !wasConnected)
+		code = ivxs_code_of(IVXS_HOST_EREFUSED), text = "connection refused";
+	else if (error == ERR_RST)
+		code = ivxs_code_of(IVXS_HOST_ERESET), text = "connection reset by the peer";
+	else if (error == ERR_ABRT && !wasConnected)
+		text = "no answer from the peer";
+	else if (error == ERR_ABRT)
+		code = ivxs_code_of(IVXS_HOST_ERESET), text = "connection aborted: the peer stopped answering";
+	else if (error == ERR_OK && ended)
+		code = ivxs_code_of(IVXS_HOST_ERESET), text = "connection closed by the peer";
+	xsmcVars(1);
+	xsTry {
+		ivxs_throw(the, XS_UNKNOWN_ERROR, code, "%s", text);
+	}
+	xsCatch {
+		xsResult = xsException;
+		xsmcSetUndefined(xsException);
+	}
+	/* the text alone: XS may have put this function's name before it */
+	xsmcSetString(xsVar(0), (char *)text);
+	xsmcSet(xsResult, xsID("message"), xsVar(0));
+}
