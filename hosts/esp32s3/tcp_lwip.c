@@ -32,6 +32,7 @@
 #define kPrefix "tcp"
 
 enum { kReadable = 1, kWritable = 2, kFailed = 4 };   /* tcp_socket.js's */
+enum { kOutput = 8 };   /* this file's: what was written in the VM's turn goes out (deliver) */
 
 typedef struct {
 	xsMachine *the;
@@ -45,7 +46,7 @@ typedef struct {
 	uint32_t head, tail;      /* read, received: counts (the segments are [head, tail) mod kHeld) */
 	uint32_t waiting;         /* bytes received and not yet read */
 	uint16_t room;            /* what tcp_write takes now */
-	uint8_t happened;         /* kReadable | kWritable | kFailed, not yet delivered */
+	uint8_t happened;         /* kReadable | kWritable | kFailed | kOutput, not yet delivered */
 	uint8_t posted;           /* a wake-up is under way */
 	uint8_t connected;
 	uint8_t ended;            /* the peer closed its side */
@@ -61,8 +62,9 @@ static ivxs_mem_counter gTcpMemory = { "tcp socket", 0, 0, NULL };
 
 static void deliver(void *ctx);
 
-/* Any thread: marks what happened and wakes the VM once for all of it. */
-static void trigger(Tcp *tcp, uint8_t what)
+/* Any thread: marks what happened and wakes the VM once for all of it; 0 when the wake-up could
+ * not be posted (the post slots are full: the connection's next event tries again). */
+static int trigger(Tcp *tcp, uint8_t what)
 {
 	int post = 0;
 	portENTER_CRITICAL(&gLock);
@@ -72,9 +74,11 @@ static void trigger(Tcp *tcp, uint8_t what)
 	portEXIT_CRITICAL(&gLock);
 	if (post && ivxs_loop_post(deliver, tcp) < 0) {
 		portENTER_CRITICAL(&gLock);
-		tcp->posted = 0;   /* the post slots are full: the connection's next event tries again */
+		tcp->posted = 0;
 		portEXIT_CRITICAL(&gLock);
+		return 0;
 	}
+	return 1;
 }
 
 /* What tcp_write takes now: the send buffer's bytes, while its segment queue has room. */
@@ -198,15 +202,22 @@ static err_t doWrite(struct tcpip_api_call_data *data)
 	struct tcp_pcb *pcb = call->tcp->pcb;
 	if (!pcb)
 		return call->err = ERR_CLSD;
-	call->err = tcp_write(pcb, call->data, call->size, TCP_WRITE_FLAG_COPY);
-	if (call->err == ERR_OK)
-		tcp_output(pcb);
+	/* queued, not sent: the writes of one VM turn go out together (doOutput), in full segments */
+	call->err = tcp_write(pcb, call->data, call->size, TCP_WRITE_FLAG_COPY | TCP_WRITE_FLAG_MORE);
 	/* kept here, on lwIP's thread: a sent() after it sees a later room than this one */
 	call->room = roomOf(pcb);
 	portENTER_CRITICAL(&gLock);
 	call->tcp->room = call->room;
 	portEXIT_CRITICAL(&gLock);
 	return call->err;
+}
+
+static err_t doOutput(struct tcpip_api_call_data *data)
+{
+	Call *call = (Call *)data;
+	if (call->tcp->pcb)
+		tcp_output(call->tcp->pcb);
+	return ERR_OK;
 }
 
 /* Frees the segments read to their end and acknowledges what was read. */
@@ -282,6 +293,11 @@ static void deliver(void *ctx)
 	if (tcp->closed) {
 		free(tcp);
 		return;
+	}
+	if (what & kOutput) {
+		Call call = { .tcp = tcp };
+		tcpip_api_call(doOutput, &call.call);
+		what &= ~kOutput;
 	}
 	if (!what)
 		return;
@@ -467,6 +483,8 @@ void xs_ivxs_tcp_write(xsMachine *the)
 	if (call.err != ERR_OK)
 		ivxs_error(IVXS_HOST_ESYSTEM, kPrefix ": write failed (lwIP error %d)", call.err);
 	modInstrumentationAdjust(NetworkBytesWritten, size);
+	if (!trigger(tcp, kOutput))
+		tcpip_api_call(doOutput, &call.call);   /* no wake-up to send it with: now */
 	xsmcSetInteger(xsResult, call.room);
 }
 
