@@ -12,11 +12,11 @@
  * instrumentation (its per-second `instruments` lines on the console): XS chunks and slots at their
  * peak and reserved, collections per second, the C heap's low point (ESP-IDF's free bytes, internal
  * RAM and PSRAM together), bytes written to TCP sockets per second. The release image (`build
- * --release`, as a product ships) gives the Xtensa instructions per second of video, per core,
- * counted by the cores' own ICOUNT registers (hosts/esp32s3/figures), split by task as the
+ * --release`, as a product ships) gives the Xtensa instructions per second of video per core,
+ * counted by the cores' own ICOUNT registers (hosts/esp32s3/figures) and split by task as the
  * tasks' run times split them, and the least internal RAM free and the most PSRAM used (ESP-IDF's
- * heap_caps figures) (only a release image counts: an instrumented one's xsbug link polls
- * the USB and the UART once a millisecond, which no product pays). QEMU's clock follows the host's, and
+ * heap_caps figures). Only a release image counts: an instrumented one's xsbug link polls the USB
+ * and the UART once a millisecond, which no product pays. QEMU's clock follows the host's, and
  * the clip plays by it, so a second of video is a second of that clock: the count is per second of
  * video however fast the host emulates. Both: the frames each viewer got; boot → the first segment
  * stored in the cloud (the slower image's; wall time, the emulator's, not an S3's). Once: flash, the
@@ -54,7 +54,7 @@ export async function benchBoardS3({ log = () => {} } = {}) {
 	log("board_s3: the release image (instructions as a product pays them)");
 	const release = await measure(releaseDir, log, { counting: true });
 	const loads = Object.fromEntries(LOADS.map(([name, what]) => {
-		const f = instrumented.loads[name].xs, c = release.loads[name].counts;
+		const f = instrumented.loads[name].figures, c = release.loads[name].figures;
 		return [name, {
 			what, seconds: f.seconds,
 			instructions_per_s: c.perS,
@@ -94,13 +94,13 @@ export async function benchBoardS3({ log = () => {} } = {}) {
 	};
 }
 
-/** One boot of the image in `dir` against a cloud of its own, then each load for LOAD_S s: { firstSegmentS, loads: { name: { xs, counts, viewers } } };
- * `counting`: the image prints the cores' instruction counts (a release image). */
+/** One boot of the image in `dir` against a cloud of its own, then each load for LOAD_S s: { firstSegmentS, loads: { name: { figures, viewers } } };
+ * `counting`: a release image, which prints the cores' instruction counts and its memory
+ * (boardFigures); otherwise the SDK's instrumentation (instrumentFigures). */
 async function measure(dir, log, { counting }) {
 	const world = await boardCloud(dir, "bench");
 	const started = Date.now();
-	const figures = Object.fromEntries(LOADS.map(([name]) => [name, instrumentFigures()]));
-	const counts = Object.fromEntries(LOADS.map(([name]) => [name, boardFigures()]));
+	const figures = Object.fromEntries(LOADS.map(([name]) => [name, counting ? boardFigures() : instrumentFigures()]));
 	const progress = bootProgress();
 	let failure;
 	const consoleLog = createWriteStream(join(dir, "bench-console.log"));   // the whole console, to read after a run
@@ -108,7 +108,7 @@ async function measure(dir, log, { counting }) {
 		onLine: (line) => {
 			consoleLog.write(`${line}\n`);
 			progress.line(line);
-			for (const f of [...Object.values(figures), ...Object.values(counts)]) f.line(line);
+			for (const f of Object.values(figures)) f.line(line);
 		},
 		onStderr: () => {},
 		onRestart: () => (failure ??= "the board restarted itself"),
@@ -121,14 +121,12 @@ async function measure(dir, log, { counting }) {
 		for (const [name, what, viewers] of LOADS) {
 			log(`board_s3: ${what} for ${LOAD_S} s`);
 			figures[name].on();
-			counts[name].on();
 			const [watched] = await Promise.all([Promise.all(viewers(world, dir)), sleep(LOAD_S * 1000)]);
 			figures[name].off();
-			counts[name].off();
 			if (failure ?? progress.failure) throw new Error(`during ${name}: ${failure ?? progress.failure}`);
-			const c = counts[name].values();
-			if (!c && counting) throw new Error(`during ${name}: the console printed no instruction counts (an image older than hosts/esp32s3/figures? npm run board -- build --release)`);
-			loads[name] = { xs: figures[name].values(), counts: c, viewers: watched.map((v) => ({ ok: v.ok, frames: v.frames ?? 0, lost: v.lost ?? 0 })) };
+			const values = figures[name].values();
+			if (!values && counting) throw new Error(`during ${name}: the console printed no instruction counts (an image older than hosts/esp32s3/figures? npm run board -- build --release)`);
+			loads[name] = { figures: values, viewers: watched.map((v) => ({ ok: v.ok, frames: v.frames ?? 0, lost: v.lost ?? 0 })) };
 		}
 		return { firstSegmentS, loads };
 	}

@@ -6,9 +6,12 @@
  * Espressif's QEMU emulates it) adds one per instruction while the core's interrupt level is below
  * ICOUNTLEVEL. A task pinned to each core arms its core's counter, then once a second takes its
  * count (and sets it back to 0, far from the 2^32 at which the core would raise a debug exception)
- * into a 64-bit total. Counted: tasks, critical sections and the level-1 to level-3 interrupts
- * (levels below XCHAL_EXCM_LEVEL + 1); not counted: the high-priority interrupts (levels 4 and 5)
- * and the debug level. A core's idle task waits in WAITI, executing nothing until the next
+ * into a 64-bit total. Counted: tasks and the level-1 and level-2 interrupts' handlers, the levels
+ * below XCHAL_EXCM_LEVEL (3). Not counted: critical sections (portENTER_CRITICAL masks to level 3),
+ * the vectors, the level-3 to level-5 interrupts and the debug level — in the emulator a core
+ * waiting for a spinlock the other core holds spins inside a critical section for as long as the
+ * host's scheduling of QEMU's threads makes it (the measurements: ../README.md, "How the
+ * instructions are counted"). A core's idle task waits in WAITI, executing nothing until the next
  * interrupt, so what it adds is the tick's. The AES and SHA engines' work is not instructions,
  * here or on a board.
  *
@@ -39,7 +42,7 @@
 #if !defined(mxInstrument) && !defined(mxDebug)
 #define COUNTING 1
 
-#define COUNT_BELOW_LEVEL 4    /* XCHAL_EXCM_LEVEL (3) + 1 */
+#define COUNT_BELOW_LEVEL 3    /* XCHAL_EXCM_LEVEL: not critical sections (see above) */
 #define SAMPLE_MS 1000
 #define REPORT_S 5
 #define MAX_TASKS 32
