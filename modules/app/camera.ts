@@ -50,7 +50,7 @@ import { openChannel } from "./channel.js";
 import type { FirmwareFeed } from "./firmware.js";
 import { P2PSignal } from "./p2p-signal.js";
 import type { WebRtcEndpoint } from "../webrtc/endpoint.js";
-import type { DtlsIdentity } from "webrtc";
+import type { DtlsIdentity } from "./webrtc-identity.js";
 import { DeviceFileError, g711Of, hasAudio, hasVideo, parseDeviceFile, type DeviceConfig, type Endpoint } from "./device-file.js";
 import { startViewers, viewerCommands, viewerVoice } from "./p2p-viewers.js";
 import { ProductionMeter, p2pBudget, wireShares } from "./uplink-share.js";

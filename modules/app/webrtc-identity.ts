@@ -9,6 +9,8 @@
 import { Preference } from "ivxs/platform";
 import { DtlsIdentity } from "webrtc";
 
+export type { DtlsIdentity };
+
 const DOMAIN = "ivxs", KEY = "dtls";
 
 function stored(): DtlsIdentity | undefined {
