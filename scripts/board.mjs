@@ -398,11 +398,15 @@ export const SOFTWARE_RESET = /^rst:0xc \(RTC_SW_CPU_RST\)/;
  * itself, QEMU is stopped and started again on the flash as it is — a power-on reset, as the board
  * sees it (so a trial that panicked is rolled back as "no confirmation", the reason a board
  * without its reset reason gives). `onRestart()` is told. Resolves `closed` when QEMU ends
- * otherwise (kill(), or it exits).
+ * otherwise (kill(), or it exits). QEMU never outlives this process, however it ends (an exception,
+ * `npm run board -- run | head` closing its output): a QEMU left behind burns a core or more.
  */
 export function emulatedBoard(dir, deviceText, { onLine, onStderr, onRestart = () => {} }) {
 	let qemu, cycling = false, closing = false, resolveClosed;
 	const closed = new Promise((resolve) => (resolveClosed = resolve));
+	const onExit = () => qemu.kill("SIGTERM");
+	process.on("exit", onExit);
+	closed.then(() => process.off("exit", onExit));
 	const boot = (fresh) => {
 		qemu = startEmulator(dir, deviceText, ["ignore", "pipe", "pipe"], { fresh });
 		eachLine(qemu.stdout, (line) => {
@@ -453,6 +457,7 @@ function runEmulator(rest) {
 	const stop = () => board.kill();
 	process.on("SIGINT", stop);
 	process.on("SIGTERM", stop);
+	process.stdout.on("error", stop);   // the reader went away (EPIPE): the emulator with it
 	const timer = seconds && setTimeout(() => { console.log(`\nboard: ${seconds} s: stopping the emulator`); stop(); }, seconds * 1000);
 	board.closed.then(({ code, signal }) => {
 		clearTimeout(timer);
