@@ -1,7 +1,8 @@
 /*
  * ivxs/platform on Moddable builds (mcsim `lin`, ESP32): the contract of
  * modules/app/platform.d.ts on the SDK's own modules — `file` for files,
- * `preference` for storage, `crypt` and `hmac` for hashing, the SDK's
+ * `preference` for storage, `crypt` and `hmac` for hashing (SHA-256 through
+ * `ivxs/sha256`: the S3's engine on boards), the SDK's
  * ECMA-419 TLS socket (its JS TLS over embedded:io/socket/tcp), `time` for
  * the monotonic clock, the manifest's config for arguments, trace() for the
  * log — and the host's memory counters (hosts/moddable/host.js).
@@ -15,6 +16,9 @@ import TCP from "embedded:io/socket/tcp";
 // @ts-ignore
 import SdkTLSSocket from "embedded:io/socket/tcp/tls";
 import { Digest as SdkDigest } from "crypt";
+// SHA-256 for what is hashed by the megabyte (upload bodies): the S3's accelerator on boards, the
+// SDK's Digest on mcsim (each host's manifest maps it)
+import Sha256 from "ivxs/sha256";
 // @ts-ignore
 import SdkHMAC from "hmac";
 import { collectGarbage as hostCollectGarbage, memory as hostMemory } from "ivxs/moddable";
@@ -183,7 +187,7 @@ function feed(target: { write(data: Bytes): void }, data: Data): void {
 Object.freeze(feed);
 
 export class Digest {
-	#digest = new SdkDigest("SHA256");
+	#digest = new Sha256();
 	constructor(algorithm = "SHA256") {
 		if (algorithm !== "SHA256") throw new RangeError(`unsupported digest ${algorithm}`);
 	}
@@ -192,9 +196,7 @@ export class Digest {
 		return this;
 	}
 	digest(): ArrayBuffer {
-		const out = this.#digest.close();
-		this.#digest.reset();
-		return out;
+		return this.#digest.close();   // and starts over
 	}
 	close(): void {}   // the SDK's context is freed with its object
 }
