@@ -46,6 +46,15 @@ export function sdkIncludesFor(manifest, manifestDir, platform, found = new Set(
 	return found;
 }
 
+// Where a module map puts a specifier: its own entry, else a folder's ("media/aac" through
+// "media/*": "…/modules/media/*").
+export function modulePath(modules, name) {
+	if (modules[name]) return modules[name];
+	const slash = name.lastIndexOf("/");
+	const folder = slash > 0 ? modules[`${name.slice(0, slash)}/*`] : undefined;
+	return folder && !name.endsWith("/*") ? folder.slice(0, -1) + name.slice(slash + 1) : undefined;
+}
+
 // The source files the XS linker preloads for a platform: the "preload" lists of the manifest, its
 // platform section and its local includes, looked up in that platform's module map ("media/*":
 // every module of that folder).
@@ -62,7 +71,7 @@ export function preloadedFor(manifest, manifestDir, platform) {
 	collect(manifest, manifestDir);
 	const files = new Set();
 	for (const name of names) {
-		const path = modules[name];
+		const path = modulePath(modules, name);
 		if (!path || isSdk(path)) continue;
 		if (name.endsWith("/*")) {
 			const dir = path.slice(0, -1);

@@ -2,13 +2,14 @@
 // what a board's build puts in flash): build/ts/<entry>.preload, one module key a line, which
 // the host loads into a shared machine before the entry (hosts/linux/src/preload.c).
 //   media/*        -> every modules/media/<name> the TypeScript build wrote
+//   media/aac      -> modules/media/aac (through the manifest's "media/*")
 //   app/pace       -> modules/app/pace (through the manifest's module map, lin platform)
 //   ivxs/platform  -> ivxs/platform (a host module, hosts/linux/modules.txt)
 // What the Linux host does not have (the Moddable hosts' own modules and platform adapters) is
 // listed as skipped, in a comment.
 import { existsSync, readdirSync } from "node:fs";
 import { join, relative } from "node:path";
-import { modulesFor, rootManifest } from "./moddable-manifest.mjs";
+import { modulePath, modulesFor, rootManifest } from "./moddable-manifest.mjs";
 import { readRegistry, root } from "./native-modules.mjs";
 
 const tsOut = (buildDir) => join(buildDir, "ts");
@@ -17,7 +18,7 @@ const tsOut = (buildDir) => join(buildDir, "ts");
 function keysOf(entry, moduleMap, hostModules, buildDir) {
 	if (hostModules.has(entry)) return [entry];
 	const wildcard = entry.endsWith("/*");
-	const path = moduleMap[entry];
+	const path = modulePath(moduleMap, entry);
 	if (!path || path.startsWith("$(")) return [];
 	const key = relative(root, path);
 	// modules/app/platform/* adapt the app to the Moddable hosts; this host's are in modules.txt.

@@ -14,13 +14,13 @@ import test from "ava";
 import { parse } from "acorn";
 import { ancestor } from "acorn-walk";
 import { execFile } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { promisify } from "node:util";
 import { root } from "./_host.mjs";
 import { platforms, rootManifest, sdkTsconfig } from "./_moddable.mjs";
-import { preloadedFor } from "../scripts/moddable-manifest.mjs";
+import { isSdk, modulesFor, preloadedFor } from "../scripts/moddable-manifest.mjs";
 
 const tsc = join(root, "node_modules/typescript/bin/tsc");
 const functions = new Set(["FunctionDeclaration", "FunctionExpression", "ArrowFunctionExpression"]);
@@ -111,3 +111,25 @@ for (const platform of platforms) {
 		t.deepEqual(problems, [], `what XS mishandles in preloaded modules:\n${problems.join("\n")}`);
 	});
 }
+
+// mcconfig 8.2.3 matches a wildcard preload entry ("media/*") against the manifest's JavaScript
+// modules only (tools/mcconfig.js filterPreload walks jsFiles, not tsFiles): with wildcards, none of
+// the TypeScript layer was preloaded on a board or in mcsim, except what a named preloaded module
+// imports — cs/*, snapshot/* and the rest were loaded into the XS heap at run time (in mcsim ~6,600
+// more live slots than the Linux host, which expands the wildcards itself). So a TypeScript module
+// is preloaded by its name, and every one of a folder the module map takes whole is named.
+test("every TypeScript module of a folder the manifest maps whole is named in its preload list (no wildcard)", (t) => {
+	const modules = modulesFor(rootManifest, ".", "lin");
+	const named = new Set(rootManifest.preload);
+	const missing = [], wildcards = [];
+	for (const [specifier, path] of Object.entries(modules)) {
+		if (!specifier.endsWith("/*") || isSdk(path) || !relative(root, path).startsWith("modules/")) continue;
+		const folder = specifier.slice(0, -1);
+		const names = readdirSync(path.slice(0, -1)).filter((f) => f.endsWith(".ts") && !f.endsWith(".d.ts")).map((f) => folder + f.slice(0, -3));
+		t.true(names.length > 0, specifier);
+		missing.push(...names.filter((name) => !named.has(name)));
+		if (named.has(specifier)) wildcards.push(specifier);
+	}
+	t.deepEqual(wildcards, [], "mcconfig ignores these for TypeScript modules");
+	t.deepEqual(missing, [], "not preloaded on Moddable builds");
+});
