@@ -275,15 +275,12 @@ export default function main(): void {
 	// frames of a native viewer already watching when the first WebRTC viewer comes. A failure is
 	// not kept: the next WebRTC viewer tries again.
 	let identityMade: Promise<DtlsIdentity | string> | undefined;
-	const dtls = (): Promise<DtlsIdentity | string> => identityMade ??= import("./webrtc-identity.js").then(({ dtlsIdentity }) => {
-		try {
-			return dtlsIdentity(log);
-		}
-		catch (error) {
+	const dtls = (): Promise<DtlsIdentity | string> => identityMade ??= import("./webrtc-identity.js")
+		.then(({ dtlsIdentity }) => dtlsIdentity(log))
+		.catch((error: unknown) => {   // the module's load or the identity's making
 			identityMade = undefined;
-			return `no DTLS identity (${(error as Error).message})`;
-		}
-	});
+			return `no DTLS identity (${(error as Error)?.message ?? error})`;
+		});
 	const startP2P = (port: number): P2P | string => {
 		if (!rings[0]) return "no channel is capturing";
 		const started = startViewers(config, {
