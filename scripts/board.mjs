@@ -251,11 +251,7 @@ async function build(rest) {
 	}
 	if (image === "emulator") {
 		writeEfuse(dir, env);
-		for (const [label, file, bytes] of clipPartitions()) {
-			const { offset, size } = partition(label);
-			if (bytes.length > size) throw new Error(`${file} does not fit partition ${label} (${bytes.length} > ${size} bytes)`);
-			writeAt(flash, offset, bytes);
-		}
+		for (const [label, file, bytes] of clipPartitions()) writeClip(flash, label, file, bytes);
 	}
 	const runIt = variant === "release" ? "node bench/run.mjs board_s3" : "npm run board -- run";
 	console.log(`board: ${flash} (${flashSize} flash) built in ${Math.round((Date.now() - started) / 1000)} s${image === "emulator" ? `; run it: ${runIt}` : "; flash it with ESP-IDF: esptool.py write_flash 0 " + flash}`);
@@ -288,6 +284,13 @@ export function clipImage(stream) {
 	head.write("IVXSCLIP", 0, "latin1");
 	head.writeUInt32LE(stream.length, 8);
 	return Buffer.concat([head, stream]);
+}
+
+/** Writes a clip partition's bytes (clipImage's) into the flash image at `flash`. */
+function writeClip(flash, label, file, bytes) {
+	const { offset, size } = partition(label);
+	if (bytes.length > size) throw new Error(`${file} does not fit partition ${label} (${bytes.length} > ${size} bytes)`);
+	writeAt(flash, offset, bytes);
 }
 
 /** The emulator image's clip partitions, [label, source, bytes]: the sample clip's video, audio and stills. */
@@ -370,12 +373,14 @@ function emulatorImage(variant) {
 }
 
 /** Starts QEMU on a fresh copy of the built flash (the emulator writes its flash: NVS, the OTA
- * slots), the device file provisioned when given; `fresh: false` boots the flash as the last run
- * left it. `stdio` as spawn takes it. */
-function startEmulator(dir, deviceText, stdio, { fresh = true } = {}) {
+ * slots), the device file provisioned when given, and `video` (an H.264 elementary stream's path,
+ * at the sample clip's frame rate) in the clip's place when given; `fresh: false` boots the flash
+ * as the last run left it. `stdio` as spawn takes it. */
+function startEmulator(dir, deviceText, stdio, { fresh = true, video } = {}) {
 	const flash = join(dir, "run-flash.bin");
 	if (fresh) copyFileSync(join(dir, "flash.bin"), flash);
 	if (fresh && deviceText) provision(flash, deviceText, dir, process.env);
+	if (fresh && video) writeClip(flash, CLIP_CHANNEL.video, video, clipImage(readFileSync(video)));
 	return spawn("qemu-system-xtensa", [
 		"-M", "esp32s3", "-m", PSRAM, "-nographic",
 		"-drive", `file=${flash},if=mtd,format=raw`,
@@ -398,17 +403,17 @@ export const SOFTWARE_RESET = /^rst:0xc \(RTC_SW_CPU_RST\)/;
  * itself, QEMU is stopped and started again on the flash as it is — a power-on reset, as the board
  * sees it (so a trial that panicked is rolled back as "no confirmation", the reason a board
  * without its reset reason gives). `onRestart()` is told. Resolves `closed` when QEMU ends
- * otherwise (kill(), or it exits). QEMU never outlives this process, however it ends (an exception,
+ * otherwise (kill(), or it exits). `video`: startEmulator's. QEMU never outlives this process, however it ends (an exception,
  * `npm run board -- run | head` closing its output): a QEMU left behind burns a core or more.
  */
-export function emulatedBoard(dir, deviceText, { onLine, onStderr, onRestart = () => {} }) {
+export function emulatedBoard(dir, deviceText, { onLine, onStderr, onRestart = () => {}, video }) {
 	let qemu, cycling = false, closing = false, resolveClosed;
 	const closed = new Promise((resolve) => (resolveClosed = resolve));
 	const onExit = () => qemu.kill("SIGTERM");
 	process.on("exit", onExit);
 	closed.then(() => process.off("exit", onExit));
 	const boot = (fresh) => {
-		qemu = startEmulator(dir, deviceText, ["ignore", "pipe", "pipe"], { fresh });
+		qemu = startEmulator(dir, deviceText, ["ignore", "pipe", "pipe"], { fresh, video });
 		eachLine(qemu.stdout, (line) => {
 			onLine(line);
 			if (SOFTWARE_RESET.test(line) && !cycling && !closing) {
