@@ -22,6 +22,7 @@
  * There is no V4L2: ivxs_capture_create_v4l2 refuses.
  */
 #include "capture_linux.h"
+#include "ivxs_bytes.h"
 
 #include "esp_partition.h"
 
@@ -62,7 +63,7 @@ static int clip_map(clip_stream *s, const char *label)
 		return IVXS_CAPTURE_EOPEN;   /* no partition of that label */
 	if (p->size < CLIP_HEADER || esp_partition_read(p, 0, head, sizeof(head)) != ESP_OK)
 		return IVXS_CAPTURE_EREAD;
-	size = (uint32_t)head[8] | (uint32_t)head[9] << 8 | (uint32_t)head[10] << 16 | (uint32_t)head[11] << 24;
+	size = ivxs_get_le32(head + 8);
 	if (memcmp(head, CLIP_MAGIC, 8) || size == 0 || size > p->size - CLIP_HEADER)
 		return IVXS_CAPTURE_EOPEN;     /* not a clip partition (no header), or a length past its end */
 	if (esp_partition_mmap(p, 0, CLIP_HEADER + size, ESP_PARTITION_MMAP_DATA, &base, &s->map) != ESP_OK)
@@ -81,11 +82,6 @@ static void clip_unmap(clip_stream *s)
 	memset(s, 0, sizeof(*s));
 }
 
-static uint32_t le32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
 /* Finds the stills partition and reads its count: 0 and a status when there is none to read. */
 static void stills_find(clip_source *cs)
 {
@@ -97,11 +93,11 @@ static void stills_find(clip_source *cs)
 		return;
 	cs->stills = esp_partition_find_first(ESP_PARTITION_TYPE_DATA, ESP_PARTITION_SUBTYPE_ANY, cs->stills_label);
 	if (!cs->stills || cs->stills->size < CLIP_HEADER || esp_partition_read(cs->stills, 0, head, sizeof(head)) != ESP_OK
-		|| memcmp(head, STILLS_MAGIC, 8) || !le32(head + 8)) {
+		|| memcmp(head, STILLS_MAGIC, 8) || !ivxs_get_le32(head + 8)) {
 		cs->stills = NULL;
 		return;   /* no such partition, or not a stills partition: no stills, as an empty folder */
 	}
-	cs->nstills = le32(head + 8);
+	cs->nstills = ivxs_get_le32(head + 8);
 	cs->stills_error = 0;
 }
 
@@ -210,7 +206,7 @@ static int clip_still(void *ctx, void *buf, size_t cap, size_t *len)
 	for (i = 0; ; i++) {
 		if (at > p->size - 4 || esp_partition_read(p, at, word, 4) != ESP_OK)
 			return IVXS_CAPTURE_EREAD;
-		n = le32(word);
+		n = ivxs_get_le32(word);
 		if (n > p->size - at - 4)
 			return IVXS_CAPTURE_EREAD;   /* a length past the partition's end */
 		if (i == idx)

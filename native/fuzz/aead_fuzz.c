@@ -33,7 +33,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	key = data;
 	iv = data + 32;
-	pn = (uint32_t)data[44] << 24 | (uint32_t)data[45] << 16 | (uint32_t)data[46] << 8 | data[47];
+	pn = ivxs_get32(data + 44);
 	aadLen = data[48] % 41;
 	flip = data[51];
 	if (size < HEADER + aadLen)

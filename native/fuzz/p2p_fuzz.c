@@ -349,7 +349,7 @@ static void sealed(ivxs_p2p_session *from, ivxs_p2p *to, const ivxs_p2p_addr *ad
 		len = P2P_PLAIN_MAX;
 	pkt[0] = (IVXS_P2P_VERSION << 4) | P2P_PKT_DATA;
 	memcpy(pkt + 1, from->peer_cid, P2P_CID);
-	p2p_put32(pkt + 9, pn);
+	ivxs_put32(pkt + 9, pn);
 	REQUIRE(p2p_aead_seal(from->tx_aead, pn, pkt, P2P_DATA_HDR, plain, len, NULL, 0, pkt + P2P_DATA_HDR,
 			pkt + P2P_DATA_HDR + len) == 0);
 	ivxs_p2p_input(to, addr, pkt, P2P_DATA_HDR + len + P2P_TAG, gNow);
@@ -363,10 +363,10 @@ static void helloInto(const uint8_t *overlay, size_t n)
 	hello[0] = (IVXS_P2P_VERSION << 4) | P2P_PKT_HELLO;
 	/* a real viewer key (X25519 of a fixed scalar) so that most hellos get through */
 	memcpy(hello + 9, gCS2 ? gCS2->pub : gTicket, P2P_PUB);
-	p2p_put16(hello + 41, IVXS_P2P_TICKET_BYTES);
+	ivxs_put16(hello + 41, IVXS_P2P_TICKET_BYTES);
 	memcpy(hello + P2P_HELLO_FIXED, gTicket, IVXS_P2P_TICKET_BYTES);
 	hello[P2P_HELLO_RXF] = 8;
-	p2p_put32(hello + P2P_HELLO_RXB, 64 * 1024);
+	ivxs_put32(hello + P2P_HELLO_RXB, 64 * 1024);
 	for (i = 0; i < n; i++)
 		hello[(i * 7) % (P2P_HELLO_BODY + 1 + P2P_COOKIE)] ^= overlay[i];
 	gRetried = 0;
@@ -387,7 +387,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 5)
 		return 0;
 	pos = 5;
-	base = p2p_get32(data + 1);
+	base = ivxs_get32(data + 1);
 	/* sessions other than the one under test (hellos of earlier inputs) go */
 	for (i = 0; gSrv && i < gSrv->nsessions; i++)
 		if (&gSrv->sessions[i] != gSS && gSrv->sessions[i].state != P2P_S_FREE)
@@ -433,7 +433,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	while (pos + 3 <= size) {
 		uint8_t flags = data[pos];
-		size_t len = p2p_get16(data + pos + 1), k;
+		size_t len = ivxs_get16(data + pos + 1), k;
 		const uint8_t *rec = data + pos + 3;
 		uint32_t use_pn;
 		pos += 3;

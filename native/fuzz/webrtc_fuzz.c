@@ -51,6 +51,7 @@
 #include "twcc.h"
 #include "fuzz.h"
 #include "ivxs_test_random.h"
+#include "ivxs_bytes.h"
 
 #include <string.h>
 
@@ -271,7 +272,7 @@ static unsigned g_sctpSent;
 
 static uint32_t sctpChecksumOf(const uint8_t *packet)
 {
-	return (uint32_t)packet[8] | (uint32_t)packet[9] << 8 | (uint32_t)packet[10] << 16 | (uint32_t)packet[11] << 24;
+	return ivxs_get_le32(packet + 8);
 }
 
 static void sctpSeal(uint8_t *packet, size_t len)
@@ -279,7 +280,7 @@ static void sctpSeal(uint8_t *packet, size_t len)
 	uint32_t crc;
 	memset(packet + 8, 0, 4);
 	crc = ivxs_sctp_crc32c(packet, len);
-	packet[8] = (uint8_t)crc, packet[9] = (uint8_t)(crc >> 8), packet[10] = (uint8_t)(crc >> 16), packet[11] = (uint8_t)(crc >> 24);
+	ivxs_put_le32(packet + 8, crc);
 }
 
 /* What the association sends: within the packet size, checksummed, addressed to the peer. */
@@ -290,7 +291,7 @@ static int sctpSent(void *ctx, const uint8_t *packet, size_t len)
 	uint32_t crc;
 	REQUIRE(len >= 16 && len <= IVXS_SCTP_MAX_PACKET && len % 4 == 0);
 	REQUIRE((packet[0] << 8 | packet[1]) == SCTP_PORT && (packet[2] << 8 | packet[3]) == SCTP_PORT);
-	REQUIRE(((uint32_t)packet[4] << 24 | (uint32_t)packet[5] << 16 | (uint32_t)packet[6] << 8 | packet[7]) == s->remoteTag);
+	REQUIRE(ivxs_get32(packet + 4) == s->remoteTag);
 	crc = sctpChecksumOf(packet);
 	memcpy(copy, packet, len);
 	sctpSeal(copy, len);
@@ -301,8 +302,6 @@ static int sctpSent(void *ctx, const uint8_t *packet, size_t len)
 	return 0;
 }
 
-static uint32_t sctpGet32(const uint8_t *p) { return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]; }
-static void sctpPut32(uint8_t *p, uint32_t v) { p[0] = (uint8_t)(v >> 24); p[1] = (uint8_t)(v >> 16); p[2] = (uint8_t)(v >> 8); p[3] = (uint8_t)v; }
 
 /* Framing 2's relative TSNs made absolute, chunk by chunk as far as their lengths hold. */
 static void sctpRelative(const ivxs_sctp *s, uint8_t *chunks, size_t len)
@@ -314,15 +313,15 @@ static void sctpRelative(const ivxs_sctp *s, uint8_t *chunks, size_t len)
 		if (n < 8 || n > len - pos)
 			break;
 		if (chunks[pos] == 0)
-			sctpPut32(chunks + pos + 4, sctpGet32(chunks + pos + 4) + s->cumTsn + 1);
+			ivxs_put32(chunks + pos + 4, ivxs_get32(chunks + pos + 4) + s->cumTsn + 1);
 		else if (chunks[pos] == 3)
-			sctpPut32(chunks + pos + 4, sctpGet32(chunks + pos + 4) + acked);
+			ivxs_put32(chunks + pos + 4, ivxs_get32(chunks + pos + 4) + acked);
 		else if (chunks[pos] == 130 && n >= 20 && chunks[pos + 4] == 0 && chunks[pos + 5] == 13) {
-			sctpPut32(chunks + pos + 8, sctpGet32(chunks + pos + 8) + s->peerReqSeq);
-			sctpPut32(chunks + pos + 16, sctpGet32(chunks + pos + 16) + s->cumTsn);
+			ivxs_put32(chunks + pos + 8, ivxs_get32(chunks + pos + 8) + s->peerReqSeq);
+			ivxs_put32(chunks + pos + 16, ivxs_get32(chunks + pos + 16) + s->cumTsn);
 		}
 		else if (chunks[pos] == 130 && n >= 16 && chunks[pos + 4] == 0 && chunks[pos + 5] == 16)
-			sctpPut32(chunks + pos + 8, sctpGet32(chunks + pos + 8) + s->reqSeq);
+			ivxs_put32(chunks + pos + 8, ivxs_get32(chunks + pos + 8) + s->reqSeq);
 		pos += (n + 3) & ~(size_t)3;
 	}
 }
@@ -356,7 +355,7 @@ static void sctpInvariants(const ivxs_sctp *s)
 static void sctpCookieEcho(ivxs_sctp *s, uint64_t now)
 {
 	uint8_t p[12 + 20] = { SCTP_PORT >> 8, SCTP_PORT & 0xff, SCTP_PORT >> 8, SCTP_PORT & 0xff };
-	p[4] = (uint8_t)(s->localTag >> 24), p[5] = (uint8_t)(s->localTag >> 16), p[6] = (uint8_t)(s->localTag >> 8), p[7] = (uint8_t)s->localTag;
+	ivxs_put32(p + 4, s->localTag);
 	p[12] = 10, p[15] = 20;
 	memcpy(p + 16, g_cookie, 16);
 	sctpSeal(p, sizeof(p));
@@ -401,7 +400,7 @@ static void sctpFeed(const uint8_t *data, size_t size)
 		else {
 			uint32_t tag = (flags & 3) == 2 ? s->localTag : 0;
 			packet[0] = packet[2] = SCTP_PORT >> 8, packet[1] = packet[3] = SCTP_PORT & 0xff;
-			packet[4] = (uint8_t)(tag >> 24), packet[5] = (uint8_t)(tag >> 16), packet[6] = (uint8_t)(tag >> 8), packet[7] = (uint8_t)tag;
+			ivxs_put32(packet + 4, tag);
 			memcpy(packet + 12, data + pos, n);
 			len = 12 + n;
 			if ((flags & 3) == 2)

@@ -33,28 +33,11 @@ size_t p2p_aead_size(void)
 	return sizeof(p2p_aead);
 }
 
-/* Always inlined, byte by byte: GCC turns this into one load where the ISA allows it (x86); on the
- * S3's Xtensa, built for size, le32 and put_le32 stayed calls, a register window each, for every
- * word of every ChaCha20 block and Poly1305 chunk (bench board_s3's profile, 4 native viewers: ≈ 0.6 M
- * instructions a second in them alone). */
-__attribute__((always_inline)) static inline uint32_t le32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-__attribute__((always_inline)) static inline void put_le32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-	p[2] = (uint8_t)(v >> 16);
-	p[3] = (uint8_t)(v >> 24);
-}
-
 int p2p_aead_init(p2p_aead *a, const uint8_t key[P2P_KEY], const uint8_t iv[P2P_IV])
 {
 	int i;
 	for (i = 0; i < 8; i++)
-		a->key[i] = le32(key + 4 * i);
+		a->key[i] = ivxs_get_le32(key + 4 * i);
 	memcpy(a->iv, iv, P2P_IV);
 	return 0;
 }
@@ -122,7 +105,7 @@ static void chachaXor(chacha *c, const uint8_t *in, uint8_t *out, size_t n)
 	for (; n >= 64; n -= 64, in += 64, out += 64) {
 		chachaBlock(c);
 		for (i = 0; i < 16; i++)
-			put_le32(out + 4 * i, le32(in + 4 * i) ^ c->ks[i]);
+			ivxs_put_le32(out + 4 * i, ivxs_get_le32(in + 4 * i) ^ c->ks[i]);
 		c->used = 64;
 	}
 	if (n) {
@@ -147,8 +130,8 @@ typedef struct {
 static void polyInit(poly *p, const uint8_t key[32])
 {
 	/* r clamped (§2.5): the top four bits of bytes 3, 7, 11, 15 and the bottom two of 4, 8, 12 cleared */
-	uint32_t t0 = le32(key) & 0x0fffffffu, t1 = le32(key + 4) & 0x0ffffffcu;
-	uint32_t t2 = le32(key + 8) & 0x0ffffffcu, t3 = le32(key + 12) & 0x0ffffffcu;
+	uint32_t t0 = ivxs_get_le32(key) & 0x0fffffffu, t1 = ivxs_get_le32(key + 4) & 0x0ffffffcu;
+	uint32_t t2 = ivxs_get_le32(key + 8) & 0x0ffffffcu, t3 = ivxs_get_le32(key + 12) & 0x0ffffffcu;
 	int i;
 	p->r[0] = t0 & M26;
 	p->r[1] = ((t0 >> 26) | (t1 << 6)) & M26;
@@ -160,7 +143,7 @@ static void polyInit(poly *p, const uint8_t key[32])
 	for (i = 0; i < 5; i++)
 		p->h[i] = 0;
 	for (i = 0; i < 4; i++)
-		p->pad[i] = le32(key + 16 + 4 * i);
+		p->pad[i] = ivxs_get_le32(key + 16 + 4 * i);
 	p->fill = 0;
 }
 
@@ -171,7 +154,7 @@ static void polyBlocks(poly *p, const uint8_t *m, size_t n)
 	const uint32_t s1 = p->s[0], s2 = p->s[1], s3 = p->s[2], s4 = p->s[3];
 	uint32_t h0 = p->h[0], h1 = p->h[1], h2 = p->h[2], h3 = p->h[3], h4 = p->h[4];
 	for (; n >= 16; m += 16, n -= 16) {
-		uint32_t t0 = le32(m), t1 = le32(m + 4), t2 = le32(m + 8), t3 = le32(m + 12), c;
+		uint32_t t0 = ivxs_get_le32(m), t1 = ivxs_get_le32(m + 4), t2 = ivxs_get_le32(m + 8), t3 = ivxs_get_le32(m + 12), c;
 		uint64_t d0, d1, d2, d3, d4;
 		h0 += t0 & M26;
 		h1 += ((t0 >> 26) | (t1 << 6)) & M26;
@@ -262,10 +245,10 @@ static void polyFinish(poly *p, uint8_t tag[P2P_TAG])
 	w1 = (h1 >> 6) | (h2 << 20);
 	w2 = (h2 >> 12) | (h3 << 14);
 	w3 = (h3 >> 18) | (h4 << 8);
-	f = (uint64_t)w0 + p->pad[0]; put_le32(tag, (uint32_t)f);
-	f = (uint64_t)w1 + p->pad[1] + (f >> 32); put_le32(tag + 4, (uint32_t)f);
-	f = (uint64_t)w2 + p->pad[2] + (f >> 32); put_le32(tag + 8, (uint32_t)f);
-	f = (uint64_t)w3 + p->pad[3] + (f >> 32); put_le32(tag + 12, (uint32_t)f);
+	f = (uint64_t)w0 + p->pad[0]; ivxs_put_le32(tag, (uint32_t)f);
+	f = (uint64_t)w1 + p->pad[1] + (f >> 32); ivxs_put_le32(tag + 4, (uint32_t)f);
+	f = (uint64_t)w2 + p->pad[2] + (f >> 32); ivxs_put_le32(tag + 8, (uint32_t)f);
+	f = (uint64_t)w3 + p->pad[3] + (f >> 32); ivxs_put_le32(tag + 12, (uint32_t)f);
 }
 
 /* ---- the AEAD (§2.8) ---- */
@@ -277,13 +260,13 @@ static void start(const p2p_aead *a, uint32_t pn, chacha *c, poly *p, const uint
 	uint8_t polyKey[32];
 	int i;
 	c->key = a->key;
-	c->nonce[0] = le32(a->iv);
-	c->nonce[1] = le32(a->iv + 4);
-	c->nonce[2] = le32(a->iv + 8) ^ le32((const uint8_t[4]){ (uint8_t)(pn >> 24), (uint8_t)(pn >> 16), (uint8_t)(pn >> 8), (uint8_t)pn });
+	c->nonce[0] = ivxs_get_le32(a->iv);
+	c->nonce[1] = ivxs_get_le32(a->iv + 4);
+	c->nonce[2] = ivxs_get_le32(a->iv + 8) ^ ivxs_get_le32((const uint8_t[4]){ (uint8_t)(pn >> 24), (uint8_t)(pn >> 16), (uint8_t)(pn >> 8), (uint8_t)pn });
 	c->counter = 0;
 	chachaBlock(c);
 	for (i = 0; i < 8; i++)
-		put_le32(polyKey + 4 * i, c->ks[i]);
+		ivxs_put_le32(polyKey + 4 * i, c->ks[i]);
 	c->used = 64;   /* the rest of block 0 is not used */
 	polyInit(p, polyKey);
 	p2p_wipe(polyKey, sizeof(polyKey));
@@ -295,10 +278,10 @@ static void finish(poly *p, size_t aad_len, size_t text_len, uint8_t tag[P2P_TAG
 {
 	uint8_t lengths[16];
 	polyPad16(p);
-	put_le32(lengths, (uint32_t)aad_len);
-	put_le32(lengths + 4, (uint32_t)((uint64_t)aad_len >> 32));
-	put_le32(lengths + 8, (uint32_t)text_len);
-	put_le32(lengths + 12, (uint32_t)((uint64_t)text_len >> 32));
+	ivxs_put_le32(lengths, (uint32_t)aad_len);
+	ivxs_put_le32(lengths + 4, (uint32_t)((uint64_t)aad_len >> 32));
+	ivxs_put_le32(lengths + 8, (uint32_t)text_len);
+	ivxs_put_le32(lengths + 12, (uint32_t)((uint64_t)text_len >> 32));
 	polyUpdate(p, lengths, 16);
 	polyFinish(p, tag);
 }

@@ -689,8 +689,8 @@ int ivxs_p2p_command(ivxs_p2p_session *s, int kind, uint16_t id, const uint8_t *
 	if (s->p2p->cfg.high && s->chan[IVXS_P2P_CH_COMMAND].level == 2)
 		goto done;
 	hdr[0] = (uint8_t)kind;
-	p2p_put16(hdr + 1, id);
-	p2p_put16(hdr + 3, size);
+	ivxs_put16(hdr + 1, id);
+	ivxs_put16(hdr + 3, size);
 	if (lend) {
 		c->tx = c->rx;
 		c->rx = NULL;
@@ -922,8 +922,8 @@ void p2p_chan_on_cmd(ivxs_p2p_session *s, const p2p_cmd_chunk *c, int sole)
 	memcpy(m->rx + rel + skip, c->data + skip, c->len - skip);
 	rangeAdd(m, (uint32_t)rel + skip, (uint32_t)rel + c->len);
 	while (m->nranges && m->rlo[0] == 0 && m->rhi[0] >= P2P_MSG_HDR && !s->close_pending) {
-		uint32_t len = p2p_get16(m->rx + 3), kind = m->rx[0], used = P2P_MSG_HDR + len, end;
-		uint16_t id = (uint16_t)p2p_get16(m->rx + 1);
+		uint32_t len = ivxs_get16(m->rx + 3), kind = m->rx[0], used = P2P_MSG_HDR + len, end;
+		uint16_t id = (uint16_t)ivxs_get16(m->rx + 1);
 		if (!IVXS_P2P_KIND_VALID(kind) || len > IVXS_P2P_MAX_COMMAND) {
 			s->close_pending = 1;
 			s->close_status = IVXS_P2P_EPROTO;

@@ -23,10 +23,10 @@ static size_t helloBuild(const ivxs_p2p_session *s, uint8_t *out)
 	out[0] = (IVXS_P2P_VERSION << 4) | P2P_PKT_HELLO;
 	memcpy(out + 1, s->local_cid, P2P_CID);
 	memcpy(out + 9, s->pub, P2P_PUB);
-	p2p_put16(out + 41, IVXS_P2P_TICKET_BYTES);
+	ivxs_put16(out + 41, IVXS_P2P_TICKET_BYTES);
 	memcpy(out + P2P_HELLO_FIXED, s->ticket, IVXS_P2P_TICKET_BYTES);
 	out[P2P_HELLO_RXF] = (uint8_t)s->p2p->cfg.rx_frames;
-	p2p_put32(out + P2P_HELLO_RXB, s->p2p->cfg.rx_frame_bytes);
+	ivxs_put32(out + P2P_HELLO_RXB, s->p2p->cfg.rx_frame_bytes);
 	out[P2P_HELLO_BODY] = s->cookie_len;
 	memcpy(out + P2P_HELLO_BODY + 1, s->cookie, s->cookie_len);
 	return IVXS_P2P_MTU;   /* padded: the server's answer is always smaller (no amplification) */
@@ -68,14 +68,14 @@ static int cookieMake(const ivxs_p2p *p, const ivxs_p2p_addr *from, const uint8_
 {
 	uint8_t msg[4 + sizeof(from->bytes) + P2P_CID + P2P_PUB], mac[32];
 	size_t n = 4;
-	p2p_put32(msg, slot);
+	ivxs_put32(msg, slot);
 	memcpy(msg + n, from->bytes, from->len);
 	n += from->len;
 	memcpy(msg + n, hello + 1, P2P_CID + P2P_PUB);
 	n += P2P_CID + P2P_PUB;
 	if (p2p_hmac_sha256(p->cookie_key, sizeof(p->cookie_key), msg, n, NULL, 0, mac))
 		return IVXS_P2P_ECRYPTO;
-	p2p_put32(out, slot);
+	ivxs_put32(out, slot);
 	memcpy(out + 4, mac, P2P_COOKIE - 4);
 	return 0;
 }
@@ -86,7 +86,7 @@ static int cookieValid(const ivxs_p2p *p, const ivxs_p2p_addr *from, const uint8
 	uint32_t slot;
 	if (hello[P2P_HELLO_BODY] != P2P_COOKIE)
 		return 0;
-	slot = p2p_get32(hello + P2P_HELLO_BODY + 1);
+	slot = ivxs_get32(hello + P2P_HELLO_BODY + 1);
 	/* slots are now >> 13, 0 … 2^19 - 1: the one before slot 0 is the last (the clock wrapped) */
 	if (slot != now >> 13 && slot != (((now >> 13) - 1) & (UINT32_MAX >> 13)))
 		return 0;   /* older than one slot: expired */
@@ -119,8 +119,8 @@ int p2p_hs_on_hello(ivxs_p2p *p, const ivxs_p2p_addr *from, const uint8_t *data,
 	if (p->cfg.role != IVXS_P2P_SERVER)
 		return IVXS_P2P_EVERSION;
 	/* a hello smaller than the MTU could make the answer an amplifier */
-	if (size < IVXS_P2P_MTU || p2p_get16(data + 41) != IVXS_P2P_TICKET_BYTES || data[P2P_HELLO_RXF] < 2
-			|| !p2p_get32(data + P2P_HELLO_RXB)) {
+	if (size < IVXS_P2P_MTU || ivxs_get16(data + 41) != IVXS_P2P_TICKET_BYTES || data[P2P_HELLO_RXF] < 2
+			|| !ivxs_get32(data + P2P_HELLO_RXB)) {
 		p->st.dropped_trunc++;
 		return IVXS_P2P_ETRUNC;
 	}
@@ -204,10 +204,10 @@ int p2p_hs_on_hello(ivxs_p2p *p, const ivxs_p2p_addr *from, const uint8_t *data,
 	memcpy(s->reply + 1, data + 1, P2P_CID);
 	memcpy(s->reply + 9, s->local_cid, P2P_CID);
 	s->reply[P2P_REPLY_RXF] = (uint8_t)p->cfg.rx_frames;
-	p2p_put32(s->reply + P2P_REPLY_RXB, p->cfg.rx_frame_bytes);
+	ivxs_put32(s->reply + P2P_REPLY_RXB, p->cfg.rx_frame_bytes);
 	/* never more frames in flight than the viewer reassembles at once */
 	s->ftx.limit = data[P2P_HELLO_RXF] < s->ftx.n ? data[P2P_HELLO_RXF] : s->ftx.n;
-	s->ftx.max_bytes = p2p_get32(data + P2P_HELLO_RXB);   /* no frame the viewer would have to drop */
+	s->ftx.max_bytes = ivxs_get32(data + P2P_HELLO_RXB);   /* no frame the viewer would have to drop */
 	status = deriveKeys(s, shared, data, s->reply);
 	/* key confirmation: packet number 0 of the server's direction, empty */
 	if (!status)
@@ -235,7 +235,7 @@ int p2p_hs_on_reply(ivxs_p2p *p, const uint8_t *data, size_t size, uint32_t now)
 	int status;
 	if (p->cfg.role != IVXS_P2P_CLIENT)
 		return IVXS_P2P_EVERSION;
-	if (size != P2P_REPLY_BYTES || data[P2P_REPLY_RXF] < 2 || !p2p_get32(data + P2P_REPLY_RXB)) {
+	if (size != P2P_REPLY_BYTES || data[P2P_REPLY_RXF] < 2 || !ivxs_get32(data + P2P_REPLY_RXB)) {
 		p->st.dropped_trunc++;
 		return IVXS_P2P_ETRUNC;
 	}
@@ -261,7 +261,7 @@ int p2p_hs_on_reply(ivxs_p2p *p, const uint8_t *data, size_t size, uint32_t now)
 	p2p_wipe(s->priv, sizeof(s->priv));
 	memcpy(s->peer_cid, data + 9, P2P_CID);
 	s->ftx.limit = data[P2P_REPLY_RXF] < s->ftx.n ? data[P2P_REPLY_RXF] : s->ftx.n;
-	s->ftx.max_bytes = p2p_get32(data + P2P_REPLY_RXB);
+	s->ftx.max_bytes = ivxs_get32(data + P2P_REPLY_RXB);
 	s->state = P2P_S_OPEN;
 	s->last_rx_ms = now;
 	/* hello -> reply is the first RTT sample (unless the hello went out again: which one was

@@ -1,6 +1,6 @@
 /*
  * P2P transport — the core's private structures, shared by its files:
- *   p2p_wire.c      byte order, packet and frame codecs
+ *   p2p_wire.c      packet and frame codecs (byte order: ivxs_bytes.h)
  *   p2p_crypto.c    mbedTLS: X25519, HKDF, AES-128-GCM, HMAC (the only file that includes mbedTLS)
  *   p2p_ticket.c    tickets and pre-shared keys
  *   p2p_endpoint.c  configuration, creation (every pool), destruction, allocator, stats
@@ -15,6 +15,7 @@
 
 #include "p2p.h"
 #include "p2p_cc.h"
+#include "ivxs_bytes.h"
 
 /* Wrap-safe time comparisons (P2P_LT, P2P_DIFF, P2P_SINCE…): p2p_cc.h. */
 
@@ -53,12 +54,6 @@ enum { P2P_F_PAD = 0x00, P2P_F_PING = 0x01, P2P_F_ACK = 0x02, P2P_F_CLOSE = 0x03
 #define P2P_CMD_HDR 7
 #define P2P_MSG_HDR 5          /* command message: kind u8, id u16, length u16 */
 
-void p2p_put16(uint8_t *p, uint32_t v);
-void p2p_put32(uint8_t *p, uint32_t v);
-void p2p_put64(uint8_t *p, uint64_t v);
-uint32_t p2p_get16(const uint8_t *p);
-uint32_t p2p_get32(const uint8_t *p);
-uint64_t p2p_get64(const uint8_t *p);
 
 typedef struct {
 	uint32_t largest;

@@ -219,7 +219,7 @@ static int onData(ivxs_p2p *p, const ivxs_p2p_addr *from, const uint8_t *data, s
 		p->st.dropped_unknown++;
 		return IVXS_P2P_ENOSESSION;
 	}
-	pn = p2p_get32(data + 9);
+	pn = ivxs_get32(data + 9);
 	if ((status = p2p_rel_rx_check(&s->rel, pn)) != 0) {
 		s->dropped_replay++;
 		return status;
@@ -359,7 +359,7 @@ static int sealAndSend(ivxs_p2p_session *s, const ivxs_p2p_addr *to, const uint8
 	uint32_t pn = s->rel.next_pn++, before = s->rel.in_flight_bytes;
 	out[0] = (IVXS_P2P_VERSION << 4) | P2P_PKT_DATA;
 	memcpy(out + 1, s->peer_cid, P2P_CID);
-	p2p_put32(out + 9, pn);
+	ivxs_put32(out + 9, pn);
 	if (p2p_aead_seal(s->tx_aead, pn, out, P2P_DATA_HDR, head, head_len, body, body_len, out + P2P_DATA_HDR,
 			out + size - P2P_TAG))
 		return 1;

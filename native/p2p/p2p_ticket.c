@@ -41,7 +41,7 @@ int ivxs_p2p_ticket_mint(const uint8_t *device_secret, size_t secret_len, const 
 	out[0] = 1;
 	out[1] = (uint8_t)t->rights;
 	out[2] = out[3] = 0;
-	p2p_put64(out + 4, t->expiry_s);
+	ivxs_put64(out + 4, t->expiry_s);
 	memcpy(out + 12, t->device_id, IVXS_P2P_ID_BYTES);
 	memcpy(out + 28, t->viewer_id, IVXS_P2P_ID_BYTES);
 	status = ticketKey(device_secret, secret_len, key);
@@ -77,7 +77,7 @@ int ivxs_p2p_ticket_verify(const uint8_t *device_secret, size_t secret_len, cons
 	if (!p2p_equal(device_id, ticket + 12, IVXS_P2P_ID_BYTES))
 		goto done;
 	status = IVXS_P2P_ETICKET_EXPIRED;
-	if (now_s >= p2p_get64(ticket + 4))
+	if (now_s >= ivxs_get64(ticket + 4))
 		goto done;
 	status = pskOf(key, mac, psk);
 	if (status)
@@ -85,7 +85,7 @@ int ivxs_p2p_ticket_verify(const uint8_t *device_secret, size_t secret_len, cons
 	memcpy(t->device_id, ticket + 12, IVXS_P2P_ID_BYTES);
 	memcpy(t->viewer_id, ticket + 28, IVXS_P2P_ID_BYTES);
 	t->rights = ticket[1];
-	t->expiry_s = p2p_get64(ticket + 4);
+	t->expiry_s = ivxs_get64(ticket + 4);
 done:
 	p2p_wipe(key, sizeof(key));
 	return status;

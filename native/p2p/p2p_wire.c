@@ -1,46 +1,11 @@
 /*
- * P2P transport — byte order and the frames inside a decrypted packet
- * (PROTOCOL.md "Frames"). Every multi-byte field is big-endian. The parser
+ * P2P transport — the frames inside a decrypted packet (PROTOCOL.md
+ * "Frames"). Every multi-byte field is big-endian (ivxs_bytes.h). The parser
  * checks every length against the bytes that are there before it reads.
  */
 #include "p2p_internal.h"
 
 #include <string.h>
-
-void p2p_put16(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-void p2p_put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
-void p2p_put64(uint8_t *p, uint64_t v)
-{
-	p2p_put32(p, (uint32_t)(v >> 32));
-	p2p_put32(p + 4, (uint32_t)v);
-}
-
-uint32_t p2p_get16(const uint8_t *p)
-{
-	return ((uint32_t)p[0] << 8) | p[1];
-}
-
-uint32_t p2p_get32(const uint8_t *p)
-{
-	return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
-}
-
-uint64_t p2p_get64(const uint8_t *p)
-{
-	return ((uint64_t)p2p_get32(p) << 32) | p2p_get32(p + 4);
-}
 
 size_t p2p_wire_ack_size(const p2p_ack *a)
 {
@@ -52,8 +17,8 @@ size_t p2p_wire_ack(uint8_t *p, const p2p_ack *a)
 {
 	uint32_t i;
 	p[0] = P2P_F_ACK;
-	p2p_put32(p + 1, a->largest);
-	p2p_put16(p + 5, a->delay_ms > 0xffff ? 0xffff : a->delay_ms);
+	ivxs_put32(p + 1, a->largest);
+	ivxs_put16(p + 5, a->delay_ms > 0xffff ? 0xffff : a->delay_ms);
 	p[7] = (uint8_t)a->nranges;
 	p[8] = (uint8_t)(a->hi[0] - a->lo[0]);
 	for (i = 1; i <= a->nranges; i++) {
@@ -68,22 +33,22 @@ size_t p2p_wire_frame_hdr(uint8_t *p, const p2p_frame_chunk *c)
 {
 	p[0] = P2P_F_FRAME;
 	p[1] = c->chan;
-	p2p_put32(p + 2, c->seq);
-	p2p_put32(p + 6, c->ts);
+	ivxs_put32(p + 2, c->seq);
+	ivxs_put32(p + 6, c->ts);
 	p[10] = c->key;
 	p[11] = c->flags;
-	p2p_put32(p + 12, c->total);
-	p2p_put32(p + 16, c->off);
-	p2p_put32(p + 20, c->floor);
-	p2p_put16(p + 24, c->len);
+	ivxs_put32(p + 12, c->total);
+	ivxs_put32(p + 16, c->off);
+	ivxs_put32(p + 20, c->floor);
+	ivxs_put16(p + 24, c->len);
 	return P2P_FRAME_HDR;
 }
 
 void p2p_wire_cmd_hdr(uint8_t *p, uint32_t off, uint32_t len)
 {
 	p[0] = P2P_F_CMD;
-	p2p_put32(p + 1, off);
-	p2p_put16(p + 5, len);
+	ivxs_put32(p + 1, off);
+	ivxs_put16(p + 5, len);
 }
 
 static int parseAck(const uint8_t *p, size_t room, p2p_ack *a)
@@ -91,8 +56,8 @@ static int parseAck(const uint8_t *p, size_t room, p2p_ack *a)
 	uint32_t i;
 	if (room < 9)
 		return IVXS_P2P_ETRUNC;
-	a->largest = p2p_get32(p + 1);
-	a->delay_ms = p2p_get16(p + 5);
+	a->largest = ivxs_get32(p + 1);
+	a->delay_ms = ivxs_get16(p + 5);
 	a->nranges = p[7];
 	if (a->nranges > P2P_ACK_RANGES)
 		return IVXS_P2P_EPROTO;
@@ -151,14 +116,14 @@ int p2p_wire_next(const uint8_t *plain, size_t len, size_t *pos, p2p_item *out)
 		if (room < need)
 			break;
 		out->fc.chan = p[1];
-		out->fc.seq = p2p_get32(p + 2);
-		out->fc.ts = p2p_get32(p + 6);
+		out->fc.seq = ivxs_get32(p + 2);
+		out->fc.ts = ivxs_get32(p + 6);
 		out->fc.key = p[10];
 		out->fc.flags = p[11];
-		out->fc.total = p2p_get32(p + 12);
-		out->fc.off = p2p_get32(p + 16);
-		out->fc.floor = p2p_get32(p + 20);
-		out->fc.len = p2p_get16(p + 24);
+		out->fc.total = ivxs_get32(p + 12);
+		out->fc.off = ivxs_get32(p + 16);
+		out->fc.floor = ivxs_get32(p + 20);
+		out->fc.len = ivxs_get16(p + 24);
 		out->fc.data = p + need;
 		need += out->fc.len;
 		break;
@@ -166,8 +131,8 @@ int p2p_wire_next(const uint8_t *plain, size_t len, size_t *pos, p2p_item *out)
 		need = P2P_CMD_HDR;
 		if (room < need)
 			break;
-		out->cc.off = p2p_get32(p + 1);
-		out->cc.len = p2p_get16(p + 5);
+		out->cc.off = ivxs_get32(p + 1);
+		out->cc.len = ivxs_get16(p + 5);
 		out->cc.data = p + P2P_CMD_HDR;
 		need += out->cc.len;
 		break;

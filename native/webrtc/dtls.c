@@ -9,6 +9,7 @@
 
 #include <string.h>
 
+#include "ivxs_bytes.h"
 #include "mbedtls/platform_util.h"
 #include "mbedtls/version.h"
 #include "mbedtls/x509_crt.h"
@@ -318,18 +319,6 @@ int ivxs_dtls_setup(ivxs_dtls *d, const ivxs_dtls_identity *id, int role, const 
 #define GCM_TAG 16
 #define KEY_BLOCK (2 * 16 + 2 * 4)   /* AES-128-GCM: no MAC keys; client and server write keys, then their 4-byte salts */
 
-static uint64_t get48(const uint8_t *p)
-{
-	return (uint64_t)p[0] << 40 | (uint64_t)p[1] << 32 | (uint64_t)p[2] << 24 | (uint64_t)p[3] << 16 | (uint64_t)p[4] << 8 | p[5];
-}
-
-static void put48(uint8_t *p, uint64_t v)
-{
-	int i;
-	for (i = 5; i >= 0; i--, v >>= 8)
-		p[i] = (uint8_t)v;
-}
-
 /* ---- AES-128-GCM of the settled records (dtls.h: PSA's, or 2.28's legacy module) ---- */
 
 static int gcmKey(ivxs_dtls_gcm *g, const uint8_t key[16])
@@ -404,7 +393,7 @@ int ivxs_dtls_settle(ivxs_dtls *d)
 	memset(block, 0, sizeof(block));
 	/* the sequence numbers go on from mbedTLS's: ours after the last it sent, the replay window it kept */
 	ctr = SSL_FIELD(d->ssl, cur_out_ctr);
-	d->sealSeq = get48(ctr + 2);
+	d->sealSeq = ivxs_get48(ctr + 2);
 	if (failed || ctr[0] != 0 || ctr[1] != 1) {   /* (epoch 1: a first handshake's, the only one this core does) */
 		gcmFree(&d->seal);
 		gcmFree(&d->open);
@@ -442,7 +431,7 @@ static int sealRecord(ivxs_dtls *d, uint8_t type, const uint8_t *data, size_t le
 		return IVXS_WEBRTC_ECLOSED;   /* (2^48 records: never, at a DataChannel's rate) */
 	out[0] = type, out[1] = 0xfe, out[2] = 0xfd;   /* DTLS 1.2 */
 	out[3] = 0, out[4] = 1;                        /* epoch 1 */
-	put48(out + 5, d->sealSeq);
+	ivxs_put48(out + 5, d->sealSeq);
 	out[11] = (uint8_t)(body >> 8), out[12] = (uint8_t)body;
 	memcpy(out + RECORD, out + 3, GCM_EXPLICIT);   /* the explicit nonce: the record's epoch and number, as mbedTLS's */
 	gcmInputs(d->sealSalt, out + RECORD, out, len, nonce, aad);
@@ -462,7 +451,7 @@ static int openRecords(ivxs_dtls *d, const uint8_t *datagram, size_t len)
 	while (!d->failure && d->state == IVXS_DTLS_CONNECTED && at + RECORD <= len) {
 		const uint8_t *rec = datagram + at;
 		size_t body = (size_t)rec[11] << 8 | rec[12], plainLen;
-		uint64_t seq = get48(rec + 5), bit = d->openTop - seq;
+		uint64_t seq = ivxs_get48(rec + 5), bit = d->openTop - seq;
 		uint8_t nonce[12], aad[13], type = rec[0];
 		if (at + RECORD + body > len)
 			break;
@@ -580,8 +569,6 @@ static int step(ivxs_dtls *d)
 	return d->failure;
 }
 
-static uint32_t get24(const uint8_t *p) { return (uint32_t)p[0] << 16 | (uint32_t)p[1] << 8 | p[2]; }
-static void put24(uint8_t *p, uint32_t v) { p[0] = (uint8_t)(v >> 16); p[1] = (uint8_t)(v >> 8); p[2] = (uint8_t)v; }
 
 /*
  * The server's first datagrams: only a whole ClientHello reaches mbedTLS until it has taken one.
@@ -602,7 +589,7 @@ static const uint8_t *wholeHello(ivxs_dtls *d, const uint8_t *datagram, size_t *
 	while (at + RECORD + HANDSHAKE <= *len) {
 		const uint8_t *rec = datagram + at, *hs = rec + RECORD;
 		size_t recLen = (size_t)rec[11] << 8 | rec[12];
-		uint32_t msgLen = get24(hs + 1), offset = get24(hs + 6), fragLen = get24(hs + 9);
+		uint32_t msgLen = ivxs_get24(hs + 1), offset = ivxs_get24(hs + 6), fragLen = ivxs_get24(hs + 9);
 		if (rec[0] != 22 || rec[3] || rec[4] || hs[0] != 1 || recLen < HANDSHAKE + fragLen || at + RECORD + recLen > *len
 				|| msgLen > IVXS_DTLS_MAX_HELLO || offset + fragLen > msgLen)
 			return NULL;   /* not an epoch-0 ClientHello (or a fragment of one) whole in this datagram */
@@ -625,8 +612,8 @@ static const uint8_t *wholeHello(ivxs_dtls *d, const uint8_t *datagram, size_t *
 		return NULL;
 	d->hello[11] = (uint8_t)((HANDSHAKE + d->helloLen) >> 8);
 	d->hello[12] = (uint8_t)(HANDSHAKE + d->helloLen);
-	put24(d->hello + RECORD + 6, 0);              /* fragment offset */
-	put24(d->hello + RECORD + 9, d->helloLen);    /* fragment length: all of it */
+	ivxs_put24(d->hello + RECORD + 6, 0);              /* fragment offset */
+	ivxs_put24(d->hello + RECORD + 9, d->helloLen);    /* fragment length: all of it */
 	*len = RECORD + HANDSHAKE + d->helloLen;
 	return d->hello;
 }

@@ -3,12 +3,11 @@
  */
 #include "rtcp.h"
 
+#include "ivxs_bytes.h"
 #define HEADER 4
 #define REPORT_BLOCK 24
 #define SENDER_INFO 20
 
-static uint32_t get32(const uint8_t *p) { return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]; }
-static void put32(uint8_t *p, uint32_t v) { p[0] = (uint8_t)(v >> 24); p[1] = (uint8_t)(v >> 16); p[2] = (uint8_t)(v >> 8); p[3] = (uint8_t)v; }
 
 int ivxs_rtcp_next(const uint8_t *data, size_t len, size_t *pos, ivxs_rtcp_packet *out)
 {
@@ -47,14 +46,14 @@ int ivxs_rtcp_next(const uint8_t *data, size_t len, size_t *pos, ivxs_rtcp_packe
 		fixed = HEADER + 8;
 		if (content < fixed)
 			return IVXS_WEBRTC_EPACKET;
-		out->media = get32(p + HEADER + 4);
+		out->media = ivxs_get32(p + HEADER + 4);
 		break;
 	default:   /* SDES, BYE, APP, XR, …: what follows the header is theirs */
 		fixed = content >= HEADER + 4 ? HEADER + 4 : HEADER;
 		break;
 	}
 	if (fixed >= HEADER + 4)
-		out->sender = get32(p + HEADER);
+		out->sender = ivxs_get32(p + HEADER);
 	out->body = p + fixed;
 	out->bodyLen = content - fixed;
 	*pos += size;
@@ -65,10 +64,10 @@ int ivxs_rtcp_sender_info_of(const ivxs_rtcp_packet *p, ivxs_rtcp_sender_info *o
 {
 	if (p->type != IVXS_RTCP_SR || p->bodyLen < SENDER_INFO)
 		return IVXS_WEBRTC_EPACKET;
-	out->ntp = (uint64_t)get32(p->body) << 32 | get32(p->body + 4);
-	out->rtpTimestamp = get32(p->body + 8);
-	out->packets = get32(p->body + 12);
-	out->octets = get32(p->body + 16);
+	out->ntp = (uint64_t)ivxs_get32(p->body) << 32 | ivxs_get32(p->body + 4);
+	out->rtpTimestamp = ivxs_get32(p->body + 8);
+	out->packets = ivxs_get32(p->body + 12);
+	out->octets = ivxs_get32(p->body + 16);
 	return 0;
 }
 
@@ -80,14 +79,14 @@ int ivxs_rtcp_report_at(const ivxs_rtcp_packet *p, unsigned i, ivxs_rtcp_report 
 	if ((p->type != IVXS_RTCP_SR && p->type != IVXS_RTCP_RR) || i >= p->count || at + REPORT_BLOCK > p->bodyLen)
 		return IVXS_WEBRTC_EPACKET;
 	b = p->body + at;
-	out->ssrc = get32(b);
+	out->ssrc = ivxs_get32(b);
 	out->fractionLost = b[4];
 	lost = (uint32_t)b[5] << 16 | (uint32_t)b[6] << 8 | b[7];
 	out->cumulativeLost = (int32_t)(lost & 0x800000 ? lost | 0xff000000u : lost);
-	out->highestSeq = get32(b + 8);
-	out->jitter = get32(b + 12);
-	out->lastSr = get32(b + 16);
-	out->delaySinceLastSr = get32(b + 20);
+	out->highestSeq = ivxs_get32(b + 8);
+	out->jitter = ivxs_get32(b + 12);
+	out->lastSr = ivxs_get32(b + 16);
+	out->delaySinceLastSr = ivxs_get32(b + 20);
 	return 0;
 }
 
@@ -229,7 +228,7 @@ int ivxs_rtcp_wants_key_frame(const ivxs_rtcp_packet *p, uint32_t media, int *fi
 	if (p->count != 4)
 		return 0;
 	for (at = 0; at + 8 <= p->bodyLen; at += 8)   /* FIR: entries of SSRC, command sequence number, 3 reserved bytes */
-		if (get32(p->body + at) == media) {
+		if (ivxs_get32(p->body + at) == media) {
 			*firSeq = p->body[at + 4];
 			return 1;
 		}
@@ -243,12 +242,12 @@ long ivxs_rtcp_write_sender_report(uint8_t *out, size_t cap, uint32_t ssrc, cons
 	out[0] = 0x80;   /* version 2, no padding, no report blocks */
 	out[1] = IVXS_RTCP_SR;
 	out[2] = 0, out[3] = 6;   /* 7 words − 1 */
-	put32(out + 4, ssrc);
-	put32(out + 8, (uint32_t)(info->ntp >> 32));
-	put32(out + 12, (uint32_t)info->ntp);
-	put32(out + 16, info->rtpTimestamp);
-	put32(out + 20, info->packets);
-	put32(out + 24, info->octets);
+	ivxs_put32(out + 4, ssrc);
+	ivxs_put32(out + 8, (uint32_t)(info->ntp >> 32));
+	ivxs_put32(out + 12, (uint32_t)info->ntp);
+	ivxs_put32(out + 16, info->rtpTimestamp);
+	ivxs_put32(out + 20, info->packets);
+	ivxs_put32(out + 24, info->octets);
 	return HEADER + 4 + SENDER_INFO;
 }
 
@@ -271,7 +270,7 @@ int ivxs_rtcp_rrtr_of(const ivxs_rtcp_packet *p, ivxs_rtcp_rrtr *out)
 		if (b[0] == XR_RRTR) {
 			if (size != XR_BLOCK + 8)
 				return IVXS_WEBRTC_EPACKET;
-			lrr = get32(b + XR_BLOCK + 2);   /* the NTP timestamp's low 16 bits of seconds, high 16 of fraction */
+			lrr = ivxs_get32(b + XR_BLOCK + 2);   /* the NTP timestamp's low 16 bits of seconds, high 16 of fraction */
 			found = 1;
 		}
 		at += size;
@@ -290,11 +289,11 @@ long ivxs_rtcp_write_dlrr(uint8_t *out, size_t cap, uint32_t ssrc, const ivxs_rt
 	out[0] = 0x80;
 	out[1] = IVXS_RTCP_XR;
 	out[2] = 0, out[3] = 5;   /* 6 words − 1 */
-	put32(out + 4, ssrc);
+	ivxs_put32(out + 4, ssrc);
 	out[8] = XR_DLRR, out[9] = 0;
 	out[10] = 0, out[11] = 3;   /* one sub-block: 4 words − 1 */
-	put32(out + 12, rrtr->ssrc);
-	put32(out + 16, rrtr->lrr);
-	put32(out + 20, delay);
+	ivxs_put32(out + 12, rrtr->ssrc);
+	ivxs_put32(out + 16, rrtr->lrr);
+	ivxs_put32(out + 20, delay);
 	return HEADER + 4 + XR_BLOCK + 12;
 }

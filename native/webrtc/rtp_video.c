@@ -7,6 +7,7 @@
 
 #include <string.h>
 
+#include "ivxs_bytes.h"
 #define H264_STAP_A 24
 #define H264_FU_A 28
 #define H265_AP 48
@@ -85,9 +86,9 @@ static void rtpHeader(uint8_t *out, ivxs_rtp_stream *s, uint32_t timestamp, int 
 {
 	out[0] = 0x80;   /* version 2, no padding, no extension, no CSRC */
 	out[1] = (uint8_t)((marker ? 0x80 : 0) | (s->payloadType & 0x7f));
-	out[2] = (uint8_t)(s->seq >> 8), out[3] = (uint8_t)s->seq;
-	out[4] = (uint8_t)(timestamp >> 24), out[5] = (uint8_t)(timestamp >> 16), out[6] = (uint8_t)(timestamp >> 8), out[7] = (uint8_t)timestamp;
-	out[8] = (uint8_t)(s->ssrc >> 24), out[9] = (uint8_t)(s->ssrc >> 16), out[10] = (uint8_t)(s->ssrc >> 8), out[11] = (uint8_t)s->ssrc;
+	ivxs_put16(out + 2, s->seq);
+	ivxs_put32(out + 4, timestamp);
+	ivxs_put32(out + 8, s->ssrc);
 	s->seq++;
 }
 

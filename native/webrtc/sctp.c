@@ -5,6 +5,7 @@
 
 #include <string.h>
 
+#include "ivxs_bytes.h"
 #define COMMON_HEADER 12
 #define CHUNK_HEADER 4
 #define DATA_HEADER 16          /* chunk header, TSN, stream, SSN, PPID */
@@ -30,10 +31,6 @@ enum { OUT_RESET = 13, IN_RESET = 14, TSN_RESET = 15, RECONFIG_RESPONSE = 16, AD
 enum { PERFORMED = 1, DENIED = 2, BAD_SEQUENCE = 5, IN_PROGRESS = 6, ALREADY_IN_PROGRESS = 7 };
 typedef char streams_fit_a_mask[IVXS_SCTP_STREAMS <= 16 ? 1 : -1];
 
-static uint16_t get16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
-static uint32_t get32(const uint8_t *p) { return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]; }
-static void put16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)(v >> 8); p[1] = (uint8_t)v; }
-static void put32(uint8_t *p, uint32_t v) { p[0] = (uint8_t)(v >> 24); p[1] = (uint8_t)(v >> 16); p[2] = (uint8_t)(v >> 8); p[3] = (uint8_t)v; }
 static size_t pad4(size_t n) { return (n + 3) & ~(size_t)3; }
 
 /* CRC32c, reflected polynomial 0x82F63B78, four bits at a time: a 64-byte table instead of 1 KiB. */
@@ -82,11 +79,11 @@ static void flush(outbox *o)
 	ivxs_sctp *s = o->s;
 	uint32_t crc;
 	if (o->len > COMMON_HEADER) {
-		put16(o->buf, s->localPort);
-		put16(o->buf + 2, s->remotePort);
-		put32(o->buf + 4, s->remoteTag);
+		ivxs_put16(o->buf, s->localPort);
+		ivxs_put16(o->buf + 2, s->remotePort);
+		ivxs_put32(o->buf + 4, s->remoteTag);
 		crc = packetCrc(o->buf, o->len);
-		o->buf[8] = (uint8_t)crc, o->buf[9] = (uint8_t)(crc >> 8), o->buf[10] = (uint8_t)(crc >> 16), o->buf[11] = (uint8_t)(crc >> 24);
+		ivxs_put_le32(o->buf + 8, crc);
 		if (s->sendFn)
 			(void)s->sendFn(s->sendCtx, o->buf, o->len);   /* a packet lost here is one lost on the way: T3 or the peer resends */
 		o->packets++;
@@ -109,7 +106,7 @@ static uint8_t *addChunk(outbox *o, uint8_t type, uint8_t flags, size_t valueLen
 	p = o->buf + o->len;
 	p[0] = type;
 	p[1] = flags;
-	put16(p + 2, (uint16_t)size);
+	ivxs_put16(p + 2, (uint16_t)size);
 	memset(p + size, 0, padded - size);
 	o->len += padded;
 	return p + CHUNK_HEADER;
@@ -148,9 +145,9 @@ static int performReset(ivxs_sctp *s);
 static int onData(ivxs_sctp *s, const uint8_t *c, size_t len)
 {
 	uint8_t flags = c[1];
-	uint32_t tsn = get32(c + 4);
-	uint16_t stream = get16(c + 8);
-	uint32_t ppid = get32(c + 12);
+	uint32_t tsn = ivxs_get32(c + 4);
+	uint16_t stream = ivxs_get16(c + 8);
+	uint32_t ppid = ivxs_get32(c + 12);
 	const uint8_t *payload = c + DATA_HEADER;
 	size_t n = len - DATA_HEADER, base;
 	int begins = (flags & DATA_B) != 0, ends = (flags & DATA_E) != 0, discard;
@@ -193,9 +190,9 @@ static int onData(ivxs_sctp *s, const uint8_t *c, size_t len)
 			s->dropped++;   /* PPID 0 is no DataChannel's: it would read as a stream reset */
 		else if (!s->dropping) {
 			uint8_t *m = s->inbox + s->inboxLen;
-			put16(m, s->partStream);
-			put32(m + 2, s->partPpid);
-			put16(m + 6, (uint16_t)s->partLen);
+			ivxs_put16(m, s->partStream);
+			ivxs_put32(m + 2, s->partPpid);
+			ivxs_put16(m + 6, (uint16_t)s->partLen);
 			memcpy(m + INBOX_HEADER, s->part, s->partLen);
 			s->inboxLen += INBOX_HEADER + s->partLen;
 		}
@@ -214,9 +211,9 @@ int ivxs_sctp_take(ivxs_sctp *s, uint16_t *stream, uint32_t *ppid, const uint8_t
 		(void)performReset(s);   /* the inbox is empty now: room for a reset that waited for it */
 	if (s->inboxLen < INBOX_HEADER)
 		return 0;
-	n = get16(s->inbox + 6);
-	*stream = get16(s->inbox);
-	*ppid = get32(s->inbox + 2);
+	n = ivxs_get16(s->inbox + 6);
+	*stream = ivxs_get16(s->inbox);
+	*ppid = ivxs_get32(s->inbox + 2);
 	*data = s->inbox + INBOX_HEADER;
 	*len = n;
 	s->inboxTaken = INBOX_HEADER + n;
@@ -239,10 +236,10 @@ static void putData(outbox *o, ivxs_sctp_chunk *c)
 {
 	uint8_t *p = addChunk(o, DATA, c->flags, DATA_HEADER - CHUNK_HEADER + c->len);
 	ivxs_sctp *s = o->s;
-	put32(p, c->tsn);
-	put16(p + 4, c->stream);
-	put16(p + 6, c->ssn);
-	put32(p + 8, c->ppid);
+	ivxs_put32(p, c->tsn);
+	ivxs_put16(p + 4, c->stream);
+	ivxs_put16(p + 6, c->ssn);
+	ivxs_put32(p + 8, c->ppid);
 	memcpy(p + 12, s->send + c->offset, c->len);
 	if (c->sent < 255)
 		c->sent++;
@@ -276,7 +273,7 @@ static void transmit(outbox *o)
 /* A SACK (§6.2.1): chunks acknowledged by its cumulative TSN ack freed; gap blocks ignored. */
 static void onSack(ivxs_sctp *s, const uint8_t *c)
 {
-	uint32_t ack = get32(c + 4), window = get32(c + 8);
+	uint32_t ack = ivxs_get32(c + 4), window = ivxs_get32(c + 8);
 	uint32_t had = (s->chunkCount ? s->chunks[0].tsn : s->nextTsn) - 1;
 	uint32_t highest = s->nextTsn - 1;
 	unsigned acked, i;
@@ -389,9 +386,9 @@ static int performReset(ivxs_sctp *s)
 		if (!(s->peerResetting >> i & 1))
 			continue;
 		m = s->inbox + s->inboxLen;
-		put16(m, (uint16_t)i);
-		put32(m + 2, IVXS_SCTP_PPID_RESET);
-		put16(m + 6, 0);
+		ivxs_put16(m, (uint16_t)i);
+		ivxs_put32(m + 2, IVXS_SCTP_PPID_RESET);
+		ivxs_put16(m + 6, 0);
 		s->inboxLen += INBOX_HEADER;
 		if (s->assembling && s->partStream == i)
 			s->assembling = s->dropping = 0, s->partLen = 0;
@@ -427,7 +424,7 @@ static int nextRequest(ivxs_sctp *s, uint32_t seq)
  * now, or once the data it sent before asking is here. One waits at a time. */
 static void onResetRequest(ivxs_sctp *s, const uint8_t *p, size_t len)
 {
-	uint32_t seq = get32(p + 4);
+	uint32_t seq = ivxs_get32(p + 4);
 	uint16_t mask = 0;
 	size_t i;
 	if (s->deferred && seq == s->peerReqSeq) {
@@ -437,10 +434,10 @@ static void onResetRequest(ivxs_sctp *s, const uint8_t *p, size_t len)
 	if (!nextRequest(s, seq))
 		return;
 	for (i = REQUEST_FIXED; i + 2 <= len; i += 2)
-		if (get16(p + i) < IVXS_SCTP_STREAMS)
-			mask |= (uint16_t)(1u << get16(p + i));
+		if (ivxs_get16(p + i) < IVXS_SCTP_STREAMS)
+			mask |= (uint16_t)(1u << ivxs_get16(p + i));
 	s->peerResetting = len < REQUEST_FIXED + 2 ? ALL_STREAMS : mask;
-	s->peerResetTsn = get32(p + 12);
+	s->peerResetTsn = ivxs_get32(p + 12);
 	s->deferred = 1;
 	s->peerResult = IN_PROGRESS;
 	answer(s, seq, performReset(s) ? PERFORMED : IN_PROGRESS);
@@ -475,25 +472,25 @@ static void onReconfig(ivxs_sctp *s, const uint8_t *c, size_t len)
 	size_t pos = CHUNK_HEADER, plen;
 	while (len - pos >= 8) {
 		const uint8_t *p = c + pos;
-		plen = get16(p + 2);
+		plen = ivxs_get16(p + 2);
 		if (plen < 8 || plen > len - pos)
 			return;
-		switch (get16(p)) {
+		switch (ivxs_get16(p)) {
 		case OUT_RESET:
 			if (plen >= REQUEST_FIXED)
 				onResetRequest(s, p, plen);
 			break;
 		case RECONFIG_RESPONSE:
 			if (plen >= RESPONSE_LEN)
-				onResetResponse(s, get32(p + 4), get32(p + 8));
+				onResetResponse(s, ivxs_get32(p + 4), ivxs_get32(p + 8));
 			break;
 		case IN_RESET:
 		case TSN_RESET:
 		case ADD_OUT:
 		case ADD_IN:
-			if (nextRequest(s, get32(p + 4))) {
+			if (nextRequest(s, ivxs_get32(p + 4))) {
 				s->peerResult = DENIED;
-				answer(s, get32(p + 4), DENIED);
+				answer(s, ivxs_get32(p + 4), DENIED);
 			}
 			break;
 		default:
@@ -529,22 +526,22 @@ static void putReconfig(ivxs_sctp *s, outbox *o, int resend)
 	size = s->answers * RESPONSE_LEN + pad4(request);
 	p = addChunk(o, RECONFIG, 0, size);
 	for (i = 0; i < s->answers; i++, p += RESPONSE_LEN) {
-		put16(p, RECONFIG_RESPONSE);
-		put16(p + 2, RESPONSE_LEN);
-		put32(p + 4, s->answerSeq[i]);
-		put32(p + 8, s->answerResult[i]);
+		ivxs_put16(p, RECONFIG_RESPONSE);
+		ivxs_put16(p + 2, RESPONSE_LEN);
+		ivxs_put32(p + 4, s->answerSeq[i]);
+		ivxs_put32(p + 8, s->answerResult[i]);
 	}
 	s->answers = 0;
 	if (!request)
 		return;
-	put16(p, OUT_RESET);
-	put16(p + 2, (uint16_t)request);
-	put32(p + 4, s->reqSeq);
-	put32(p + 8, s->peerReqSeq - 1);   /* the last request of the peer's we saw (§4.1) */
-	put32(p + 12, s->resetTsn);
+	ivxs_put16(p, OUT_RESET);
+	ivxs_put16(p + 2, (uint16_t)request);
+	ivxs_put32(p + 4, s->reqSeq);
+	ivxs_put32(p + 8, s->peerReqSeq - 1);   /* the last request of the peer's we saw (§4.1) */
+	ivxs_put32(p + 12, s->resetTsn);
 	for (i = 0; i < IVXS_SCTP_STREAMS; i++)
 		if (s->resetting >> i & 1)
-			put16(p + REQUEST_FIXED + 2 * n++, (uint16_t)i);
+			ivxs_put16(p + REQUEST_FIXED + 2 * n++, (uint16_t)i);
 	memset(p + request, 0, pad4(request) - request);
 }
 
@@ -585,10 +582,10 @@ static int listsReconfig(const uint8_t *c, size_t len)
 {
 	size_t pos = INIT_FIXED, plen, i;
 	while (len - pos >= 4) {
-		plen = get16(c + pos + 2);
+		plen = ivxs_get16(c + pos + 2);
 		if (plen < 4 || plen > len - pos)
 			return 0;
-		if (get16(c + pos) == SUPPORTED_EXTENSIONS)
+		if (ivxs_get16(c + pos) == SUPPORTED_EXTENSIONS)
 			for (i = 4; i < plen; i++)
 				if (c[pos + i] == RECONFIG)
 					return 1;
@@ -606,8 +603,8 @@ static int listsReconfig(const uint8_t *c, size_t len)
  * INIT with a new tag is the peer restarted, and everything but the inbox starts over. */
 static void onInit(ivxs_sctp *s, outbox *o, const uint8_t *c, size_t len)
 {
-	uint32_t tag = get32(c + 4), window = get32(c + 8), initialTsn = get32(c + 16);
-	uint16_t outStreams = get16(c + 12), inStreams = get16(c + 14);
+	uint32_t tag = ivxs_get32(c + 4), window = ivxs_get32(c + 8), initialTsn = ivxs_get32(c + 16);
+	uint16_t outStreams = ivxs_get16(c + 12), inStreams = ivxs_get16(c + 14);
 	uint8_t fresh[24], *p;
 	int again = s->localTag && tag == s->remoteTag;
 	if (!tag || !outStreams || !inStreams)
@@ -617,8 +614,8 @@ static void onInit(ivxs_sctp *s, outbox *o, const uint8_t *c, size_t len)
 	if (!again) {
 		if (!s->random || s->random(s->randomCtx, fresh, sizeof(fresh)))
 			return;   /* no tag to give: the peer resends its INIT */
-		s->localTag = get32(fresh) ? get32(fresh) : 1;
-		s->nextTsn = get32(fresh + 4);
+		s->localTag = ivxs_get32(fresh) ? ivxs_get32(fresh) : 1;
+		s->nextTsn = ivxs_get32(fresh + 4);
 		memcpy(s->cookie, fresh + 8, sizeof(s->cookie));
 		s->remoteTag = tag;
 	}
@@ -643,16 +640,16 @@ static void onInit(ivxs_sctp *s, outbox *o, const uint8_t *c, size_t len)
 	s->toReset = s->resetting = 0;
 	s->reconfigAt = 0, s->reconfigTimeouts = 0;
 	p = addChunk(o, INIT_ACK, 0, INIT_FIXED - CHUNK_HEADER + 4 + sizeof(s->cookie) + 8);
-	put32(p, s->localTag);
-	put32(p + 4, ourWindow(s));
-	put16(p + 8, IVXS_SCTP_STREAMS);
-	put16(p + 10, IVXS_SCTP_STREAMS);
-	put32(p + 12, s->nextTsn);
-	put16(p + 16, COOKIE_PARAM);
-	put16(p + 18, 4 + sizeof(s->cookie));
+	ivxs_put32(p, s->localTag);
+	ivxs_put32(p + 4, ourWindow(s));
+	ivxs_put16(p + 8, IVXS_SCTP_STREAMS);
+	ivxs_put16(p + 10, IVXS_SCTP_STREAMS);
+	ivxs_put32(p + 12, s->nextTsn);
+	ivxs_put16(p + 16, COOKIE_PARAM);
+	ivxs_put16(p + 18, 4 + sizeof(s->cookie));
 	memcpy(p + 20, s->cookie, sizeof(s->cookie));
-	put16(p + 36, SUPPORTED_EXTENSIONS);
-	put16(p + 38, 5);
+	ivxs_put16(p + 36, SUPPORTED_EXTENSIONS);
+	ivxs_put16(p + 38, 5);
 	p[40] = RECONFIG;
 	p[41] = p[42] = p[43] = 0;
 	flush(o);
@@ -677,7 +674,7 @@ static void onHeartbeat(outbox *o, const uint8_t *c, size_t len)
 	uint8_t *p;
 	if (len < CHUNK_HEADER + 4)
 		return;
-	paramLen = get16(c + CHUNK_HEADER + 2);
+	paramLen = ivxs_get16(c + CHUNK_HEADER + 2);
 	if (paramLen < 4 || paramLen > len - CHUNK_HEADER)
 		return;
 	p = addChunk(o, HEARTBEAT_ACK, 0, paramLen);
@@ -705,14 +702,14 @@ static int wellFormed(const ivxs_sctp *s, const uint8_t *packet, size_t len)
 	size_t pos, chunks = 0, chunkLen;
 	int init = 0;
 	uint8_t firstType = 0, firstFlags = 0;
-	if (len < COMMON_HEADER + CHUNK_HEADER || get16(packet) != s->remotePort || get16(packet + 2) != s->localPort)
+	if (len < COMMON_HEADER + CHUNK_HEADER || ivxs_get16(packet) != s->remotePort || ivxs_get16(packet + 2) != s->localPort)
 		return 0;
-	if (packetCrc(packet, len) != ((uint32_t)packet[8] | (uint32_t)packet[9] << 8 | (uint32_t)packet[10] << 16 | (uint32_t)packet[11] << 24))
+	if (packetCrc(packet, len) != ivxs_get_le32(packet + 8))
 		return 0;
 	for (pos = COMMON_HEADER; pos < len; pos += pad4(chunkLen)) {
 		if (len - pos < CHUNK_HEADER)
 			return 0;
-		chunkLen = get16(packet + pos + 2);
+		chunkLen = ivxs_get16(packet + pos + 2);
 		if (chunkLen < minimumLength(packet[pos]) || chunkLen > len - pos)
 			return 0;
 		if (!chunks++)
@@ -721,7 +718,7 @@ static int wellFormed(const ivxs_sctp *s, const uint8_t *packet, size_t len)
 		if (pad4(chunkLen) > len - pos)
 			break;   /* the last chunk, its padding left out */
 	}
-	tag = get32(packet + 4);
+	tag = ivxs_get32(packet + 4);
 	if (init)
 		return chunks == 1 && tag == 0;   /* §8.5.1 A */
 	if (s->localTag && tag == s->localTag)
@@ -746,7 +743,7 @@ int ivxs_sctp_input(ivxs_sctp *s, const uint8_t *packet, size_t len, uint64_t no
 	for (pos = COMMON_HEADER; pos < len && !stop; pos += pad4(chunkLen)) {
 		const uint8_t *c = packet + pos;
 		uint8_t type = c[0];
-		chunkLen = get16(c + 2);
+		chunkLen = ivxs_get16(c + 2);
 		switch (type) {
 		case INIT:
 			onInit(s, &o, c, chunkLen);
@@ -811,9 +808,9 @@ int ivxs_sctp_input(ivxs_sctp *s, const uint8_t *packet, size_t len, uint64_t no
 	}
 	if (sack && s->state == IVXS_SCTP_ESTABLISHED) {
 		uint8_t *p = addChunk(&o, SACK, 0, SACK_FIXED - CHUNK_HEADER);
-		put32(p, s->cumTsn);
-		put32(p + 4, ourWindow(s));
-		put32(p + 8, 0);   /* no gap blocks, no duplicate TSNs */
+		ivxs_put32(p, s->cumTsn);
+		ivxs_put32(p + 4, ourWindow(s));
+		ivxs_put32(p + 8, 0);   /* no gap blocks, no duplicate TSNs */
 	}
 	if (s->state == IVXS_SCTP_ESTABLISHED) {
 		putReconfig(s, &o, 0);

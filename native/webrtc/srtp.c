@@ -5,13 +5,12 @@
 
 #include <string.h>
 
+#include "ivxs_bytes.h"
 #include "mbedtls/platform_util.h"
 
 #define AUTH_KEY_BYTES 20
 #define SRTCP_E 0x80000000u
 
-static uint32_t get32(const uint8_t *p) { return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]; }
-static void put32(uint8_t *p, uint32_t v) { p[0] = (uint8_t)(v >> 24); p[1] = (uint8_t)(v >> 16); p[2] = (uint8_t)(v >> 8); p[3] = (uint8_t)v; }
 
 /* An AES-128 key for AES-CM. 0 or IVXS_WEBRTC_ECRYPTO. */
 static int cipherKey(ivxs_srtp_cipher *c, const uint8_t key[IVXS_SRTP_KEY_BYTES])
@@ -271,12 +270,12 @@ int ivxs_srtp_protect(ivxs_srtp *s, uint8_t *p, size_t len, size_t cap, size_t *
 	int status;
 	if (!header || cap < len + IVXS_SRTP_TAG_BYTES)
 		return IVXS_WEBRTC_EPACKET;
-	if (!(st = streamOf(s, get32(p + 8), 1)))
+	if (!(st = streamOf(s, ivxs_get32(p + 8), 1)))
 		return IVXS_WEBRTC_ESTREAMS;
 	seq = (uint16_t)((p[2] << 8) | p[3]);
 	if (!st->used) {   /* a new stream: its first sequence number is where the count starts */
 		st->used = 1;
-		st->ssrc = get32(p + 8);
+		st->ssrc = ivxs_get32(p + 8);
 		st->roc = 0;
 		st->seq = seq;
 	}
@@ -289,7 +288,7 @@ int ivxs_srtp_protect(ivxs_srtp *s, uint8_t *p, size_t len, size_t cap, size_t *
 	packetIv(iv, s->rtp.salt, st->ssrc, index);
 	if ((status = aesCm(&s->rtp.key, iv, p + header, len - header)))
 		return status;
-	put32(roc, rocOf);
+	ivxs_put32(roc, rocOf);
 	if ((status = hmacTag(&s->rtp.auth, p, len, roc, p + len)))
 		return status;
 	*out_len = len + IVXS_SRTP_TAG_BYTES;
@@ -329,7 +328,7 @@ int ivxs_srtp_unprotect(ivxs_srtp *s, uint8_t *p, size_t len, size_t *out_len)
 	body = len - IVXS_SRTP_TAG_BYTES;
 	if (!(header = ivxs_rtp_header_length(p, body)))
 		return IVXS_WEBRTC_EPACKET;
-	ssrc = get32(p + 8);
+	ssrc = ivxs_get32(p + 8);
 	seq = (uint16_t)((p[2] << 8) | p[3]);
 	if (!(st = streamOf(s, ssrc, 1)))
 		return IVXS_WEBRTC_ESTREAMS;
@@ -345,7 +344,7 @@ int ivxs_srtp_unprotect(ivxs_srtp *s, uint8_t *p, size_t len, size_t *out_len)
 	top = st->used ? (uint64_t)st->roc << 16 | st->seq : index;
 	if (st->used && !fresh(top, st->window, index))
 		return IVXS_WEBRTC_EREPLAY;
-	put32(rocBytes, roc);
+	ivxs_put32(rocBytes, roc);
 	if ((status = hmacTag(&s->rtp.auth, p, body, rocBytes, tag)))
 		return status;
 	if (!tagsEqual(tag, p + body))
@@ -375,7 +374,7 @@ int ivxs_srtcp_protect(ivxs_srtp *s, uint8_t *p, size_t len, size_t cap, size_t 
 	int status;
 	if (len < 8 || (p[0] >> 6) != 2 || cap < len + IVXS_SRTCP_TRAILER_BYTES)
 		return IVXS_WEBRTC_EPACKET;
-	ssrc = get32(p + 4);
+	ssrc = ivxs_get32(p + 4);
 	if (!(st = streamOf(s, ssrc, 1)))
 		return IVXS_WEBRTC_ESTREAMS;
 	if (!st->used) {
@@ -389,7 +388,7 @@ int ivxs_srtcp_protect(ivxs_srtp *s, uint8_t *p, size_t len, size_t cap, size_t 
 	packetIv(iv, s->rtcp.salt, ssrc, st->rtcpIndex);
 	if ((status = aesCm(&s->rtcp.key, iv, p + 8, len - 8)))
 		return status;
-	put32(p + len, SRTCP_E | st->rtcpIndex);
+	ivxs_put32(p + len, SRTCP_E | st->rtcpIndex);
 	if ((status = hmacTag(&s->rtcp.auth, p, len, p + len, p + len + 4)))
 		return status;
 	*out_len = len + IVXS_SRTCP_TRAILER_BYTES;
@@ -407,8 +406,8 @@ int ivxs_srtcp_unprotect(ivxs_srtp *s, uint8_t *p, size_t len, size_t *out_len)
 	if (len < 8 + IVXS_SRTCP_TRAILER_BYTES || (p[0] >> 6) != 2)
 		return IVXS_WEBRTC_EPACKET;
 	body = len - IVXS_SRTCP_TRAILER_BYTES;
-	ssrc = get32(p + 4);
-	word = get32(p + body);
+	ssrc = ivxs_get32(p + 4);
+	word = ivxs_get32(p + body);
 	index = word & 0x7fffffff;
 	if (!(st = streamOf(s, ssrc, 1)))
 		return IVXS_WEBRTC_ESTREAMS;

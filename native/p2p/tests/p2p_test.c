@@ -250,7 +250,7 @@ static void cbEvent(void *ctx, ivxs_p2p_session *session, ivxs_p2p_event ev, int
 static void fillFrame(uint8_t *buf, uint32_t k, uint32_t size)
 {
 	uint32_t i;
-	p2p_put32(buf, k);
+	ivxs_put32(buf, k);
 	for (i = 4; i < size; i++)
 		buf[i] = (uint8_t)(k * 7 + i);
 }
@@ -266,7 +266,7 @@ static void cbFrame(void *ctx, ivxs_p2p_session *session, int channel, const uin
 		s->frame_bad++;
 		return;
 	}
-	k = p2p_get32(data);
+	k = ivxs_get32(data);
 	for (i = 4; i < size; i++)
 		if (data[i] != (uint8_t)(k * 7 + i)) {
 			s->frame_bad++;
@@ -1177,7 +1177,7 @@ static int fromViewer(const uint8_t *plain, size_t n)
 	uint32_t pn = c->rel.next_pn++;
 	pkt[0] = (IVXS_P2P_VERSION << 4) | P2P_PKT_DATA;
 	memcpy(pkt + 1, c->peer_cid, P2P_CID);
-	p2p_put32(pkt + 9, pn);
+	ivxs_put32(pkt + 9, pn);
 	if (p2p_aead_seal(c->tx_aead, pn, pkt, P2P_DATA_HDR, plain, n, NULL, 0, pkt + P2P_DATA_HDR, pkt + P2P_DATA_HDR + n))
 		return IVXS_P2P_ECRYPTO;
 	return ivxs_p2p_input(W.ep[SRV], &W.cli_addr, pkt, P2P_DATA_HDR + n + P2P_TAG, g_now);
@@ -1314,9 +1314,9 @@ static void test_repair_retired(void)
 	memset(plain, 0, sizeof(plain));
 	plain[0] = 0x12;
 	plain[1] = IVXS_P2P_CH_VOICE;
-	p2p_put32(plain + 12, 8);       /* frame size */
+	ivxs_put32(plain + 12, 8);       /* frame size */
 	plain[20] = 1;                  /* count */
-	p2p_put16(plain + 21, 8);       /* length */
+	ivxs_put16(plain + 21, 8);       /* length */
 	CHECK_EQ(fromViewer(plain, 23 + 8), IVXS_P2P_EPROTO);
 	CHECK(W.sides[SRV].session != NULL);
 	CHECK_EQ(firstRequest(), 0);   /* a real request after it still arrives */
@@ -1477,7 +1477,7 @@ static void test_migration(void)
 		addr(&old, "viewer:5000");
 		if (getenv("P2P_DEBUG"))
 			fprintf(stderr, "captured %u bytes type %u pn %u largest %u at %u, now %u\n", W.captured_size, W.captured[0],
-					p2p_get32(W.captured + 9), W.sides[SRV].session->rel.rx_largest, W.captured_at - g_base, g_now - g_base);
+					ivxs_get32(W.captured + 9), W.sides[SRV].session->rel.rx_largest, W.captured_at - g_base, g_now - g_base);
 		CHECK_EQ(ivxs_p2p_input(W.ep[SRV], &old, W.captured, W.captured_size, g_now), IVXS_P2P_EREPLAY);
 	}
 	CHECK_EQ(W.sides[SRV].events[IVXS_P2P_EV_ADDR_CHANGED], 1);
