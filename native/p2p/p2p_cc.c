@@ -19,7 +19,7 @@
  * loss does not slow it down (the benchmark links lose 2-5 % at random,
  * which a loss-based window would halve again and again).
  *
- * The minimum RTT is a windowed minimum (p2p_reliable.c, twcc.c: 5-10 s, as
+ * The minimum RTT is a windowed minimum (p2p_rtt_sample, fed by p2p_reliable.c and twcc.c: 5-10 s, as
  * BBR's 10-s filter): a path whose delay rose is read as a queue for 15 s at
  * most, not for good. A rise past a slack is held for kMinHoldMs first: the
  * window rises on its own when a queue stood through it, and a queue read as
@@ -261,6 +261,37 @@ void p2p_cc_on_ack(p2p_cc *cc, const p2p_cc_packet *p, uint32_t in_flight, uint3
 void p2p_cc_on_lost(p2p_cc *cc)
 {
 	cc->loss_q16 += (65536u - cc->loss_q16) >> 6;
+}
+
+void p2p_rtt_init(p2p_rtt *r, uint32_t now)
+{
+	memset(r, 0, sizeof(*r));
+	r->min = r->min_cur = r->min_prev = UINT32_MAX;
+	r->min_epoch_ms = now;
+}
+
+void p2p_rtt_sample(p2p_rtt *r, uint32_t sample, uint32_t now)
+{
+	uint32_t diff;
+	/* windowed minimum: the current window's and the one before it, if that ended less than a
+	 * window ago (a sample older than 10 s is forgotten) */
+	if (r->min_cur == UINT32_MAX || P2P_DIFF(now, r->min_epoch_ms) >= (int32_t)P2P_MIN_RTT_WINDOW) {
+		r->min_prev = P2P_DIFF(now, r->min_epoch_ms) < 2 * (int32_t)P2P_MIN_RTT_WINDOW ? r->min_cur : UINT32_MAX;
+		r->min_cur = sample;
+		r->min_epoch_ms = now;
+	}
+	else if (sample < r->min_cur)
+		r->min_cur = sample;
+	r->min = r->min_cur < r->min_prev ? r->min_cur : r->min_prev;
+	if (!r->any) {
+		r->srtt = sample;
+		r->rttvar = sample / 2;
+		r->any = 1;
+		return;
+	}
+	diff = r->srtt > sample ? r->srtt - sample : sample - r->srtt;
+	r->rttvar = (3 * r->rttvar + diff) / 4;
+	r->srtt = (7 * r->srtt + sample) / 8;
 }
 
 void p2p_bucket_init(p2p_bucket *b, uint32_t now)

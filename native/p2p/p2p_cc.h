@@ -26,6 +26,20 @@
 #define P2P_BW_BUCKETS 10      /* the bandwidth filter: max over 10 x 200 ms */
 #define P2P_MIN_RTT_WINDOW 5000u   /* ms, one of a min RTT filter's two windows (BBR's 10-s filter) */
 
+/* The path's round-trip time, one filter for both wires (p2p_reliable.c: the P2P ACKs; twcc.c:
+ * WebRTC's transport-wide feedback): the smallest sample of the last 5–10 s (two windows of
+ * P2P_MIN_RTT_WINDOW, as BBR's 10-s filter, so a path whose delay rose is not read as a standing
+ * queue for good) and RFC 6298's smoothed RTT and variation. */
+typedef struct {
+	uint32_t min;              /* ms; UINT32_MAX until the first sample */
+	uint32_t min_cur, min_prev, min_epoch_ms;
+	uint32_t srtt, rttvar;     /* ms; 0 until the first sample */
+	int any;                   /* a sample was taken */
+} p2p_rtt;
+
+void p2p_rtt_init(p2p_rtt *r, uint32_t now);
+void p2p_rtt_sample(p2p_rtt *r, uint32_t sample, uint32_t now);
+
 /* A token bucket (bytes): a session's pacing and the camera-wide uplink budget. */
 typedef struct {
 	int64_t credit;

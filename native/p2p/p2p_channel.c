@@ -261,7 +261,7 @@ static int ftxDoomed(const ivxs_p2p_session *s, const p2p_ftx_slot *f, uint64_t 
 	int32_t left = P2P_DIFF(f->deadline, now);
 	if (f->f.key || !s->cc.btl_bw || !bitGet(s->ftx.keyed, f->f.flags))
 		return 0;
-	return left <= 0 || (ahead + f->f.size) * 1000 / s->cc.btl_bw + s->rel.srtt / 2 >= (uint64_t)left;
+	return left <= 0 || (ahead + f->f.size) * 1000 / s->cc.btl_bw + s->rel.rtt.srtt / 2 >= (uint64_t)left;
 }
 
 /* A frame that can ride in another's packet: one chunk of a stream without key frames (audio,

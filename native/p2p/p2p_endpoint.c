@@ -234,10 +234,10 @@ int ivxs_p2p_session_stats_get(const ivxs_p2p_session *s, ivxs_p2p_session_stats
 	if (!s || !out || s->state == P2P_S_FREE)
 		return IVXS_P2P_EARG;
 	memset(out, 0, sizeof(*out));
-	out->srtt_ms = s->rel.srtt;
-	out->rttvar_ms = s->rel.rttvar;
+	out->srtt_ms = s->rel.rtt.srtt;
+	out->rttvar_ms = s->rel.rtt.rttvar;
 	out->rto_ms = s->rel.rto;
-	out->min_rtt_ms = s->rel.min_rtt == UINT32_MAX ? 0 : s->rel.min_rtt;
+	out->min_rtt_ms = s->rel.rtt.min == UINT32_MAX ? 0 : s->rel.rtt.min;
 	out->bandwidth = s->cc.btl_bw;
 	out->pacing_rate = s->cc.pacing_rate;
 	out->cwnd_bytes = s->cc.cwnd;

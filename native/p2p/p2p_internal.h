@@ -136,12 +136,9 @@ typedef struct {
 	p2p_sent *sent;
 	uint32_t nsent;
 	uint32_t in_flight_bytes, in_flight_packets;
-	uint32_t srtt, rttvar, rto, backoff;
-	/* the path's RTT: the smallest sample of the last 5-10 s (two windows of 5 s, as BBR's
-	 * 10-s filter), so a path whose delay rose is not read as a standing queue for good */
-	uint32_t min_rtt, min_cur, min_prev, min_epoch_ms;
+	p2p_rtt rtt;               /* min RTT, srtt, rttvar (p2p_cc.h) */
+	uint32_t rto, backoff;
 	uint32_t progress_ms;      /* when an ACK last acknowledged new packets (restarts the RTO, RFC 6298 5.3) */
-	int have_rtt;
 	/* receive side: replay and ACK window */
 	uint32_t rx_largest;
 	int rx_any;

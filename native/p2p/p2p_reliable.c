@@ -25,11 +25,11 @@ void p2p_rel_init(p2p_rel *r, uint32_t now)
 	r->nsent = n;
 	memset(sent, 0, n * sizeof(*sent));
 	r->rto = kInitialRto;
-	r->min_rtt = r->min_cur = r->min_prev = UINT32_MAX;
+	p2p_rtt_init(&r->rtt, now);
 	/* every clock field starts at now: progress_ms at 0 was up to 24.8 days in the future of a
 	 * clock in [2^31, 2^32), and after an ACK that acknowledged no new packet nothing timed out
 	 * again (C test "time: a first ACK of lost packets then a burst loss ...") */
-	r->progress_ms = r->min_epoch_ms = r->rx_largest_ms = r->ack_due_ms = now;
+	r->progress_ms = r->rx_largest_ms = r->ack_due_ms = now;
 }
 
 static int rxBit(const p2p_rel *r, uint32_t back)
@@ -116,30 +116,11 @@ uint32_t p2p_rel_rto(const p2p_rel *r)
 
 static void rttSample(p2p_rel *r, uint32_t sample, uint32_t now)
 {
-	uint32_t diff;
-	/* windowed minimum: a sample older than 10 s is forgotten */
-	if (r->min_cur == UINT32_MAX || P2P_DIFF(now, r->min_epoch_ms) >= (int32_t)P2P_MIN_RTT_WINDOW) {
-		r->min_prev = P2P_DIFF(now, r->min_epoch_ms) < 2 * (int32_t)P2P_MIN_RTT_WINDOW ? r->min_cur : UINT32_MAX;
-		r->min_cur = sample;
-		r->min_epoch_ms = now;
-	}
-	else if (sample < r->min_cur)
-		r->min_cur = sample;
-	r->min_rtt = r->min_cur < r->min_prev ? r->min_cur : r->min_prev;
-	if (!r->have_rtt) {
-		r->srtt = sample;
-		r->rttvar = sample / 2;
-		r->have_rtt = 1;
-	}
-	else {
-		diff = r->srtt > sample ? r->srtt - sample : sample - r->srtt;
-		r->rttvar = (3 * r->rttvar + diff) / 4;
-		r->srtt = (7 * r->srtt + sample) / 8;
-	}
+	p2p_rtt_sample(&r->rtt, sample, now);
 	/* RFC 6298's srtt + 4 rttvar, with the clock granularity G taken as 10 ms,
 	 * plus the peer's ACK delay (as QUIC's PTO): a steady RTT must not time out
 	 * a packet whose ACK was merely delayed */
-	r->rto = r->srtt + (4 * r->rttvar > 10 ? 4 * r->rttvar : 10) + kAckDelay;
+	r->rto = r->rtt.srtt + (4 * r->rtt.rttvar > 10 ? 4 * r->rtt.rttvar : 10) + kAckDelay;
 	if (r->rto < kMinRto)
 		r->rto = kMinRto;
 	if (r->rto > P2P_MAX_RTO)
@@ -152,7 +133,7 @@ static void rttSample(p2p_rel *r, uint32_t sample, uint32_t now)
  * reads srtt - min RTT as queueing. */
 void p2p_rel_rtt_seed(p2p_rel *r, uint32_t sample)
 {
-	if (r->have_rtt)
+	if (r->rtt.any)
 		return;
 	r->rto = sample + (2 * sample > 10 ? 2 * sample : 10) + kAckDelay;
 	if (r->rto < kMinRto)
@@ -203,11 +184,11 @@ int p2p_rel_on_ack(ivxs_p2p_session *s, const p2p_ack *a, uint32_t now)
 			newly++;
 			if (pn == a->largest && P2P_GE(now, p->cc.sent_ms)) {
 				uint32_t sample = P2P_SINCE(now, p->cc.sent_ms);
-				if (sample > a->delay_ms + (r->min_rtt == UINT32_MAX ? 0 : r->min_rtt))
+				if (sample > a->delay_ms + (r->rtt.min == UINT32_MAX ? 0 : r->rtt.min))
 					sample -= a->delay_ms;
 				rttSample(r, sample, now);
 			}
-			p2p_cc_on_ack(&s->cc, &p->cc, r->in_flight_bytes, r->have_rtt ? r->min_rtt : 0, r->srtt, now);
+			p2p_cc_on_ack(&s->cc, &p->cc, r->in_flight_bytes, r->rtt.any ? r->rtt.min : 0, r->rtt.srtt, now);
 			p2p_chan_on_acked(s, p, now);
 		}
 	}
@@ -226,7 +207,7 @@ void p2p_rel_detect_loss(ivxs_p2p_session *s, uint32_t now)
 {
 	p2p_rel *r = &s->rel;
 	uint32_t pn, rto = effectiveRto(r), timed_out = 0;
-	uint32_t reorder_ms = r->have_rtt ? r->srtt + r->srtt / 8 : rto;
+	uint32_t reorder_ms = r->rtt.any ? r->rtt.srtt + r->rtt.srtt / 8 : rto;
 	for (pn = r->lo_pn; pn != r->next_pn; pn++) {
 		p2p_sent *p = &r->sent[pn % r->nsent];
 		uint32_t age;
@@ -263,8 +244,8 @@ uint32_t p2p_rel_next_timer(const ivxs_p2p_session *s, uint32_t now)
 			if (w < wait)
 				wait = w;
 			/* a later packet was acknowledged: it is lost at 9/8 SRTT of age (p2p_rel_detect_loss) */
-			if (r->any_acked && pn < r->largest_acked && r->have_rtt) {
-				d = P2P_DIFF(p->cc.sent_ms + r->srtt + r->srtt / 8, now);
+			if (r->any_acked && pn < r->largest_acked && r->rtt.any) {
+				d = P2P_DIFF(p->cc.sent_ms + r->rtt.srtt + r->rtt.srtt / 8, now);
 				w = d <= 0 ? 0 : (uint32_t)d;
 				if (w < wait)
 					wait = w;

@@ -299,8 +299,8 @@ void xs_webrtc_cc_stats(xsMachine *the)
 	FIELD("expired", st->expired);
 	FIELD("missed", st->missed);
 	FIELD("bandwidth", t->cc.btl_bw);
-	FIELD("srtt", t->srtt);
-	FIELD("minRtt", t->rtt.any ? (t->rtt.cur < t->rtt.prev ? t->rtt.cur : t->rtt.prev) : -1);
+	FIELD("srtt", t->rtt.srtt);
+	FIELD("minRtt", t->rtt.any ? (int64_t)t->rtt.min : -1);
 	FIELD("inFlight", t->inFlight);
 #undef FIELD
 }

@@ -10,38 +10,12 @@
 #define kSpanUs ((int64_t)IVXS_TWCC_SPAN_MS * 1000)
 #define kMaxStatuses (2 * IVXS_TWCC_HISTORY)
 
-static void minReset(ivxs_twcc_min *m)
-{
-	memset(m, 0, sizeof(*m));
-}
-
-static void minAdd(ivxs_twcc_min *m, int64_t v, uint32_t now)
-{
-	if (!m->any) {
-		m->cur = m->prev = v;
-		m->epochMs = now;
-		m->any = 1;
-	}
-	else if (P2P_SINCE(now, m->epochMs) >= P2P_MIN_RTT_WINDOW) {
-		m->prev = m->cur;
-		m->cur = v;
-		m->epochMs = now;
-	}
-	else if (v < m->cur)
-		m->cur = v;
-}
-
-static int64_t minOf(const ivxs_twcc_min *m)
-{
-	return m->cur < m->prev ? m->cur : m->prev;
-}
-
 void ivxs_twcc_init(ivxs_twcc *t, uint32_t now)
 {
 	memset(t, 0, sizeof(*t));
 	p2p_cc_init(&t->cc, now);
 	t->cc.clamp_queued = 1;   /* TWCC: ACK times are the viewer's arrival times (p2p_cc.c) */
-	minReset(&t->rtt);
+	p2p_rtt_init(&t->rtt, now);
 }
 
 static ivxs_twcc_sent *slotOf(ivxs_twcc *t, uint16_t seq)
@@ -196,13 +170,12 @@ int ivxs_twcc_feedback(ivxs_twcc *t, const ivxs_rtcp_packet *p, uint32_t now)
 	}
 	if (found) {
 		uint32_t sample = P2P_SINCE(now, slotOf(t, newest)->cc.sent_ms);
-		minAdd(&t->rtt, sample, now);
-		t->srtt = t->srtt ? (7 * t->srtt + sample) / 8 : sample;
+		p2p_rtt_sample(&t->rtt, sample, now);
 		offsetAdd(t, sinceRemoteUs(now, newestUs), now);
 	}
 	/* then each packet settled, those that arrived given to the CC at their "ACK time" */
 	ivxs_rtcp_twcc_begin(p, &f);
-	minRtt = t->rtt.any ? (uint32_t)minOf(&t->rtt) : 0;
+	minRtt = t->rtt.any ? t->rtt.min : 0;
 	for (steps = 0; steps < kMaxStatuses && ivxs_rtcp_twcc_next(&f, &seq, &received, &arrivalUs) == 1; steps++) {
 		if (!(s = held(t, seq))) {
 			t->stats.unknown++;
@@ -229,7 +202,7 @@ int ivxs_twcc_feedback(ivxs_twcc *t, const ivxs_rtcp_packet *p, uint32_t now)
 			ack = s->cc.sent_ms;
 		else
 			ack = now - (uint32_t)((ageUs + 999) / 1000);
-		p2p_cc_on_ack(&t->cc, &s->cc, t->inFlight, minRtt, t->srtt, ack);
+		p2p_cc_on_ack(&t->cc, &s->cc, t->inFlight, minRtt, t->rtt.srtt, ack);
 	}
 	advanceLow(t);
 	t->heard = 1;
@@ -247,13 +220,13 @@ int ivxs_twcc_feedback(ivxs_twcc *t, const ivxs_rtcp_packet *p, uint32_t now)
  * burst goes once nothing has for this long): twcc.h. */
 static uint32_t stallMs(const ivxs_twcc *t)
 {
-	uint32_t stall = 250 + 2 * t->srtt;
+	uint32_t stall = 250 + 2 * t->rtt.srtt;
 	return stall < IVXS_TWCC_STALL_MIN_MS ? IVXS_TWCC_STALL_MIN_MS : stall;
 }
 
 static uint32_t probeMs(const ivxs_twcc *t)
 {
-	uint32_t probe = 2 * t->srtt, stall = stallMs(t);
+	uint32_t probe = 2 * t->rtt.srtt, stall = stallMs(t);
 	if (probe < IVXS_TWCC_PROBE_MIN_MS)
 		probe = IVXS_TWCC_PROBE_MIN_MS;
 	return probe > stall ? stall : probe;

@@ -53,13 +53,6 @@ typedef struct {
 	uint8_t inFlight;
 } ivxs_twcc_sent;
 
-/* A windowed minimum over the last 5–10 s (two windows of P2P_MIN_RTT_WINDOW). */
-typedef struct {
-	int64_t cur, prev;
-	uint32_t epochMs;
-	uint8_t any;
-} ivxs_twcc_min;
-
 typedef struct {
 	uint32_t packets;          /* stamped */
 	uint32_t feedbacks;        /* accepted */
@@ -76,8 +69,7 @@ typedef struct {
 	uint16_t next;             /* the next packet's number */
 	uint16_t low;              /* packets before it are settled */
 	uint32_t inFlight;         /* bytes */
-	uint32_t srtt;
-	ivxs_twcc_min rtt;         /* ms */
+	p2p_rtt rtt;               /* from the feedback's newest packet of ours (p2p_cc.h) */
 	int64_t ackOffsetUs;       /* our clock minus the viewer's, plus the least report delay (twcc.c offsetAdd),
 	                            * modulo the viewer's clock span (2^24 x 64 ms): within ±2^29 ms */
 	uint32_t ackOffsetMs;      /* when it was last taken */
