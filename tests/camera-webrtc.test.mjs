@@ -158,7 +158,7 @@ test("WHEP: the cloud refuses what it must before the camera hears of it; a revo
 	const native = await view({ device: "rtc-cam2", cloud: cloud.url, user: "admin", password: adminPassword, format: "fmp4", quiet: true, out: join(dir, "live.mp4"), seconds: 4 }, { onReport: (kind, r) => { if (kind === "view-end") ended = r; } });
 	t.is(native, 2, "no stream");
 	t.like(ended, { frames: 0, why: "the camera closed the session (0)" });
-	t.regex(stdout, /p2p: viewer [0-9a-f]{16} refused: 0 viewer\(s\) here and 1 on WebRTC, at most 1 at once/);
+	t.regex(stdout, /p2p: viewer [0-9a-f]{16} refused: every place is taken \(0 viewer\(s\) here, the rest on the camera's other wires\)/);
 	const revoked = Date.now();
 	t.is((await admin.call("/v1/users/eve/devices/rtc-cam2", { method: "DELETE" })).status, 204);
 	await eventually(() => /webrtc: viewer [0-9a-f]{16} ended by the cloud/.test(stdout), 5000);

@@ -53,7 +53,8 @@ import type { WebRtcEndpoint } from "../webrtc/endpoint.js";
 import type { DtlsIdentity } from "./webrtc-identity.js";
 import { DeviceFileError, g711Of, hasAudio, hasVideo, parseDeviceFile, type DeviceConfig, type Endpoint } from "./device-file.js";
 import { startViewers, viewerCommands, viewerVoice } from "./p2p-viewers.js";
-import { ProductionMeter, p2pBudget, wireShares } from "./uplink-share.js";
+import { ProductionMeter, p2pBudget } from "./uplink-share.js";
+import { Viewers, nativeWire, webrtcWire } from "./viewers.js";
 import { provision, readDeviceFile, readText } from "./provisioning.js";
 import { startUpdates } from "./updates.js";
 
@@ -260,6 +261,8 @@ export default function main(): void {
 	const stillChannel = [...byChannel.keys()][0];
 	// P2P: started by the cloud's first announced viewer (p2p-signal.ts), or at once on --p2p PORT.
 	let endpoint: P2P | undefined;
+	// the viewers on every wire: one limit (--viewers), one uplink share, one session report
+	const viewers = new Viewers(options.viewers);
 	// a viewer's voice, on either wire: the talkback folder (or a C firmware's callbacks)
 	const voice = viewerVoice({ talkbackDir: options.talkback || undefined, firmware: fw, log });
 	// and its commands, on either wire (a WebRTC viewer's DataChannel)
@@ -285,39 +288,39 @@ export default function main(): void {
 		if (!rings[0]) return "no channel is capturing";
 		const started = startViewers(config, {
 			port, ring: rings[0], store, voice, commands, maxSessions: options.viewers, firmware: fw, log,
-			othersOpen: () => webrtc?.size ?? 0,
+			places: () => viewers.places(),
 			unixTime: () => cloudNow() / 1000,
 		});
 		if (typeof started !== "string") {
 			endpoint = started;
+			viewers.add("native", nativeWire(started));
 			void dtls();
 		}
 		return started;
 	};
-	// WebRTC viewers (browsers, phones): the same viewer limit as the native ones, both wires together.
+	// WebRTC viewers (browsers, phones): the same viewer limit as the native ones (viewers.ts).
 	// Its modules load with the first WebRTC viewer: a host that keeps modules in its heap (Linux)
 	// does not pay ~50 KB for them before (a board keeps them in flash either way: preloaded).
-	let webrtc: WebRtcEndpoint | undefined;
 	const startWebRtc = async (carrier: P2P): Promise<WebRtcEndpoint | string> => {
 		if (!rings[0]) return "no channel is capturing";
 		const [{ WebRtcEndpoint }, identity] = await Promise.all([import("../webrtc/endpoint.js"), dtls()]);
 		if (typeof identity === "string") return identity;
 		// on the P2P socket: its candidates, NAT openings and relay serve both wires
 		let wire: { send(bytes: Uint8Array, address: string, port: number): void } | undefined;
-		webrtc = new WebRtcEndpoint({
+		const rtc = new WebRtcEndpoint({
 			identity, ring: rings[0], codec: live.codec, audio: liveG711, hmacSha1, now: monotonic, log, voice, command: commands.run,
 			send: (bytes, address, port) => wire?.send(bytes, address, port),
-			places: () => options.viewers - (endpoint?.sessions().length ?? 0) - (webrtc?.size ?? 0),
+			places: () => viewers.places(),
 			// one account's offers hold at most all places but one: another account can always get in
 			accountShare: Math.max(1, options.viewers - 1),
 		});
-		const rtc = webrtc;
 		wire = carrier.carry((datagram) => rtc.take(datagram));
+		viewers.add("webrtc", webrtcWire(rtc, carrier));
 		return rtc;
 	};
 	if (options.p2pPort >= 0) {
 		const port = options.p2pPort;
-		p2p = new P2PSignal({ start: () => startP2P(port), startWebRtc, media: live, log, answer: (text) => control!.p2pAnswer(text), allow: options.p2pAllow });
+		p2p = new P2PSignal({ start: () => startP2P(port), startWebRtc, media: live, viewers, log, answer: (text) => control!.p2pAnswer(text), allow: options.p2pAllow });
 		if (port) p2p.start();
 	}
 	const share = options.uplinkKbps && p2p ? { uplinkBytes: Math.round(options.uplinkKbps * 125) } : undefined;
@@ -330,11 +333,9 @@ export default function main(): void {
 		if (produced === undefined) return;
 		const uploading = planUploads || at < leaseUntil;
 		const budget = p2pBudget(share, produced, uploading);
-		// both wires inside it, an equal part per viewer
-		const wires = wireShares(budget, endpoint.sessions().length, webrtc?.size ?? 0);
-		endpoint.setUplink(wires.native);
-		webrtc?.setUplink(wires.webrtc);
-		if (Math.abs(budget - budgetSet) > budgetSet / 10) log(`p2p: uplink ${share.uplinkBytes} B/s: viewers ${budget} B/s${wires.webrtc ? ` (WebRTC ${wires.webrtc})` : ""}, cloud storage ${uploading ? `${Math.round(produced)} B/s produced` : "idle"}`);
+		// every wire inside it, an equal part per viewer
+		const webrtcPart = viewers.share(budget).get("webrtc");
+		if (Math.abs(budget - budgetSet) > budgetSet / 10) log(`p2p: uplink ${share.uplinkBytes} B/s: viewers ${budget} B/s${webrtcPart ? ` (WebRTC ${webrtcPart})` : ""}, cloud storage ${uploading ? `${Math.round(produced)} B/s produced` : "idle"}`);
 		budgetSet = budget;
 	};
 	// OTA (modules/ota): a trial boot is confirmed once these hold; offers come on the control channel.

@@ -31,6 +31,7 @@ import { allowedCandidates, type CandidateAddressOptions } from "../protocol/can
 import { Rights } from "../protocol/ticket.js";
 import { webrtcAnswer, webrtcOfferOf, webrtcRestartOf, type WebRtcOffer, type WebRtcRestart } from "../protocol/webrtc-signal.js";
 import type { WebRtcEndpoint } from "../webrtc/endpoint.js";
+import type { Viewers } from "./viewers.js";
 import { MAX_CANDIDATES, p2pAnswer, p2pCandidates, p2pCandidatesOf, p2pEndOf, p2pOfferOf, p2pReport, type Candidate, type P2pMedia, type P2pOffer } from "../protocol/signal.js";
 
 /** How often the open sessions are reported to the cloud. */
@@ -71,6 +72,8 @@ export interface P2PSignalOptions {
 	startWebRtc?(p2p: P2P): Promise<WebRtcEndpoint | string>;
 	/** What live view carries (the ring's channel). */
 	media: P2pMedia;
+	/** The camera's viewers on every wire (viewers.ts): what the session reports carry. */
+	viewers: Viewers;
 	/** Publishes an answer, or a report of the open sessions, on the device's `p2p` topic. */
 	answer(text: string): void;
 	log(message: string): void;
@@ -220,25 +223,10 @@ export class P2PSignal {
 
 	/** The open sessions' figures for the cloud's list, while any is open and once after the last. */
 	#reportSessions(): void {
-		const sessions = this.#p2p?.sessions() ?? [];
-		const webrtc = this.#webrtcStarted?.figures() ?? [];
-		if (!sessions.length && !webrtc.length && !this.#reported) return;
-		this.#reported = sessions.length + webrtc.length;
-		this.#o.answer(p2pReport({
-			sessions: [
-				...sessions.map((s) => ({
-					session: s.peer, action: s.media?.action ?? "", talk: s.talk, srttMs: Math.round(s.srttMs),
-					rate: Math.round(s.avgRate), buffered: s.sendBuffered, memory: s.footprintBytes, path: s.path, bandwidth: Math.round(s.bandwidth),
-					watermarks: s.watermarks, level: s.level,
-				})),
-				// ICE-lite on host candidates: the path is a host pair (srflx and relay paths come with the camera's gathering)
-				...webrtc.map((w) => ({
-					session: w.session, action: w.connected ? "live" : "", talk: w.talk, srttMs: Math.max(0, w.rttMs), rate: w.rate, buffered: 0, memory: 0, wire: "webrtc" as const,
-					...(w.bandwidth !== undefined ? { bandwidth: Math.round(w.bandwidth) } : {}),
-					...(w.peer && this.#p2p ? { path: this.#p2p.pathTo(w.session, w.peer.address, w.peer.port) } : {}),
-				})),
-			].slice(0, 32),
-		}));
+		const sessions = this.#o.viewers.figures();
+		if (!sessions.length && !this.#reported) return;
+		this.#reported = sessions.length;
+		this.#o.answer(p2pReport({ sessions }));
 	}
 
 	/** A relayed candidate on the offer's TURN server, with the viewer's addresses permitted (undefined:

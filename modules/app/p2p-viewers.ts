@@ -35,8 +35,8 @@ export interface ViewerOptions {
 	/** Unix seconds for tickets' expiry: the camera's clock as the cloud knows it (default now()). */
 	unixTime?: () => number;
 	maxSessions?: number;
-	/** Viewers on the other wire (WebRTC) now: both wires share maxSessions. */
-	othersOpen?: () => number;
+	/** Places left for viewers on every wire, a new native one counted (viewers.ts): it is refused below 0. */
+	places?: () => number;
 	/** The C firmware that started the app (libivxs), whose P2P callbacks it registered answer. */
 	firmware?: Firmware;
 	log: (message: string) => void;
@@ -60,7 +60,7 @@ export function startViewers(config: DeviceConfig, options: ViewerOptions): P2P 
 	};
 	const p2p = new P2P({
 		deviceId: config.id, deviceSecret: Uint8Array.from(config.secret, (c) => c.charCodeAt(0)), port: options.port, ring: options.ring,
-		ringClock: now, monotonic, unixTime: options.unixTime ?? (() => now() / 1000), maxSessions: options.maxSessions ?? MAX_SESSIONS.board, othersOpen: options.othersOpen, queueBytes: QUEUE_BYTES, log,
+		ringClock: now, monotonic, unixTime: options.unixTime ?? (() => now() / 1000), maxSessions: options.maxSessions ?? MAX_SESSIONS.board, places: options.places, queueBytes: QUEUE_BYTES, log,
 	});
 	const fw = options.firmware;
 	/** The firmware's iv_avt_p2p_set_buf_watermark, once it changed; the app's own without a firmware's callbacks. */

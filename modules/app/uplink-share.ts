@@ -10,9 +10,9 @@
  * not from cloud storage. Without `--uplink-kbps` there is no budget: every sender finds its own
  * rate (TCP for cloud storage, each viewer's congestion control).
  *
- * The viewers' budget covers both wires (wireShares): each viewer an equal part, native ones
- * through the P2P transport's budget, WebRTC ones through the WebRTC endpoint's, which sends a
- * viewer whole frames while its part allows and otherwise skips to the next key frame.
+ * The viewers' budget covers every wire (viewers.ts, Viewers.share): each viewer an equal part,
+ * native ones through the P2P transport's budget, WebRTC ones through the WebRTC endpoint's, which
+ * sends a viewer whole frames while its part allows and otherwise skips to the next key frame.
  */
 export const CS_HEADROOM = 1.5;
 
@@ -27,15 +27,6 @@ export interface UplinkShareOptions {
 export function p2pBudget(options: UplinkShareOptions, csBytesPerS: number, csUploading: boolean): number {
 	const reserve = csUploading ? Math.ceil(csBytesPerS * CS_HEADROOM) : 0;
 	return Math.max(options.floorBytes ?? 16_000, options.uplinkBytes - reserve);
-}
-
-/** The viewers' budget (bytes/s) split between the wires, an equal part per viewer: the native
- * transport's and the WebRTC endpoint's. The native transport always keeps a part (its next viewer
- * starts inside the budget: 0 would mean none for it), and the whole while no WebRTC viewer is on. */
-export function wireShares(budget: number, native: number, webrtc: number): { native: number; webrtc: number } {
-	if (!webrtc) return { native: budget, webrtc: 0 };
-	const nativeParts = Math.max(1, native), each = Math.floor(budget / (nativeParts + webrtc));
-	return { native: each * nativeParts, webrtc: budget - each * nativeParts };
 }
 
 /** The rings' production rate, measured between calls: bytes/s. */

@@ -77,8 +77,9 @@ export interface P2POptions {
 	ringClock?: () => number;
 	/** Viewers at once: 1 … MAX_SESSIONS.linux (default 4 = a board's). */
 	maxSessions?: number;
-	/** Viewers the camera serves on another wire now (WebRTC): they count against maxSessions too. */
-	othersOpen?: () => number;
+	/** Places left for viewers on all the camera's wires, a newly connected one counted (default:
+	 * maxSessions less this transport's sessions): a viewer is refused when it is below 0. */
+	places?: () => number;
 	/** Bytes an onSendGet-fed channel holds unsent (default 256 KiB; the watermarks live below it). */
 	queueBytes?: number;
 	/** Monotonic ms (the transport's clock) and Unix seconds (ticket expiry). */
@@ -514,16 +515,16 @@ export class P2P {
 		if (event === Event.connected) {
 			const stats = this.#endpoint!.sessionStats(index);
 			const peer = stats.viewerId.replace(/\0+$/, "");
-			const others = this.#o.othersOpen?.() ?? 0;
 			const session: Session = { index, peer, rights: stats.rights, outbox: [] };
 			this.#sessions.set(index, session);
-			if (this.#sessions.size + others > this.#o.maxSessions!) {
-				// the transport admits up to maxSessions of its own; the other wire's viewers count too.
+			const places = this.#o.places?.() ?? this.#o.maxSessions! - this.#sessions.size;
+			if (places < 0) {
+				// the transport admits up to maxSessions of its own; the camera's other wires' viewers count too.
 				// Closed on the next turn (not inside the transport's event); until then its requests go
 				// unanswered — no stream opens — and only this session closes (the same viewer may watch
 				// in another one).
 				session.refused = true;
-				this.#log(`viewer ${peer} refused: ${this.#sessions.size - 1} viewer(s) here and ${others} on WebRTC, at most ${this.#o.maxSessions} at once`);
+				this.#log(`viewer ${peer} refused: every place is taken (${this.#sessions.size - 1} viewer(s) here, the rest on the camera's other wires)`);
 				Timer.set(() => {
 					if (this.#state !== "ready" || this.#sessions.get(index) !== session) return;
 					this.#close(session);

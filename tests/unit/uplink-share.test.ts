@@ -1,6 +1,6 @@
 // How the camera shares its uplink between cloud storage and P2P viewers (modules/app/uplink-share.ts).
 import test from "ava";
-import { CS_HEADROOM, ProductionMeter, p2pBudget, wireShares } from "../../modules/app/uplink-share.js";
+import { CS_HEADROOM, ProductionMeter, p2pBudget } from "../../modules/app/uplink-share.js";
 
 test("cloud storage's streams come first (× headroom) while it uploads; viewers get the rest, never below the floor", (t) => {
 	const uplink = { uplinkBytes: 125_000 };   // 1 Mbit/s
@@ -16,12 +16,4 @@ test("the production meter measures bytes/s between samples", (t) => {
 	t.is(meter.sample(21_000, 1000), 20_000);
 	t.is(meter.sample(31_000, 1500), 20_000);
 	t.is(meter.sample(40_000, 1500), undefined, "no time passed");
-});
-
-test("the viewers' budget covers both wires, an equal part per viewer; the native transport always keeps one", (t) => {
-	t.deepEqual(wireShares(60_000, 2, 0), { native: 60_000, webrtc: 0 }, "no WebRTC viewer: all of it native");
-	t.deepEqual(wireShares(60_000, 2, 1), { native: 40_000, webrtc: 20_000 });
-	t.deepEqual(wireShares(60_000, 0, 2), { native: 20_000, webrtc: 40_000 }, "the native transport's part for its next viewer");
-	const { native, webrtc } = wireShares(100_001, 1, 2);
-	t.is(native + webrtc, 100_001, "nothing lost to rounding");
 });

@@ -10,6 +10,7 @@ import { CHECK } from "../../modules/p2p/checks.js";
 import { isStun } from "../../modules/p2p/stun.js";
 import { openUdp } from "../../modules/p2p/udp.js";
 import { CHECKS_PER_SECOND, OFFER_VALID_MS, P2PSignal } from "../../modules/app/p2p-signal.js";
+import { Viewers, nativeWire } from "../../modules/app/viewers.js";
 import type { CandidateAddressOptions } from "../../modules/protocol/candidate-address.js";
 
 const SESSION = "0123456789abcdef";
@@ -26,7 +27,9 @@ function camera(allow: CandidateAddressOptions, now = () => Date.now()) {
 		checked.push(`${address}:${port}`);
 		return check(address, port, options);
 	};
-	const signal = new P2PSignal({ start: () => p2p, media: { codec: "h264", audio: false }, answer: () => {}, log: () => {}, allow, now });
+	const viewers = new Viewers(4);
+	viewers.add("native", nativeWire(p2p));
+	const signal = new P2PSignal({ start: () => p2p, media: { codec: "h264", audio: false }, viewers, answer: () => {}, log: () => {}, allow, now });
 	return { signal, checked, checks, close: () => signal.exit() };
 }
 
