@@ -45,7 +45,7 @@ import { WIRES, type P2pMedia } from "../protocol/signal.js";
 import { snapshotRequestOf } from "../protocol/still.js";
 import { SnapshotScheduler, StillsOnDemand, uploadSnapshot } from "../snapshot/index.js";
 import { LocalRecorder, LocalStore } from "../store/index.js";
-import { MAX_SESSIONS, type P2P } from "../p2p/index.js";
+import { MAX_SESSIONS, type Link, type P2P } from "../p2p/index.js";
 import { openChannel } from "./channel.js";
 import type { FirmwareFeed } from "./firmware.js";
 import { P2PSignal } from "./p2p-signal.js";
@@ -301,21 +301,20 @@ export default function main(): void {
 	// WebRTC viewers (browsers, phones): the same viewer limit as the native ones (viewers.ts).
 	// Its modules load with the first WebRTC viewer: a host that keeps modules in its heap (Linux)
 	// does not pay ~50 KB for them before (a board keeps them in flash either way: preloaded).
-	const startWebRtc = async (carrier: P2P): Promise<WebRtcEndpoint | string> => {
+	const startWebRtc = async (link: Link): Promise<WebRtcEndpoint | string> => {
 		if (!rings[0]) return "no channel is capturing";
 		const [{ WebRtcEndpoint }, identity] = await Promise.all([import("../webrtc/endpoint.js"), dtls()]);
 		if (typeof identity === "string") return identity;
-		// on the P2P socket: its candidates, NAT openings and relay serve both wires
-		let wire: { send(bytes: Uint8Array, address: string, port: number): void } | undefined;
+		// on the P2P transport's link: its candidates, NAT openings and relay serve both wires
 		const rtc = new WebRtcEndpoint({
 			identity, ring: rings[0], codec: live.codec, audio: liveG711, hmacSha1, now: monotonic, log, voice, command: commands.run,
-			send: (bytes, address, port) => wire?.send(bytes, address, port),
+			send: (bytes, address, port) => link.write(bytes, address, port),
 			places: () => viewers.places(),
 			// one account's offers hold at most all places but one: another account can always get in
 			accountShare: Math.max(1, options.viewers - 1),
 		});
-		wire = carrier.carry((datagram) => rtc.take(datagram));
-		viewers.add("webrtc", webrtcWire(rtc, carrier));
+		link.attach((datagram) => rtc.take(datagram));
+		viewers.add("webrtc", webrtcWire(rtc, link));
 		return rtc;
 	};
 	if (options.p2pPort >= 0) {

@@ -26,7 +26,7 @@
  */
 import Timer from "timer";
 import { hmacSha1, localAddresses, md5 } from "ivxs/platform";
-import { MoveWatch, placeOf, type P2P } from "../p2p/index.js";
+import { MoveWatch, placeOf, type Link, type P2P } from "../p2p/index.js";
 import { allowedCandidates, type CandidateAddressOptions } from "../protocol/candidate-address.js";
 import { Rights } from "../protocol/ticket.js";
 import { webrtcAnswer, webrtcOfferOf, webrtcRestartOf, type WebRtcOffer, type WebRtcRestart } from "../protocol/webrtc-signal.js";
@@ -68,8 +68,8 @@ export const acceptedCandidates = (candidates: readonly Candidate[], allow: Cand
 export interface P2PSignalOptions {
 	/** Starts the app's P2P endpoint (its callbacks are the app's); a string says why P2P cannot run. */
 	start(): P2P | string;
-	/** Starts the app's WebRTC endpoint (modules/webrtc/endpoint.ts); a string says why WebRTC cannot run. */
-	startWebRtc?(p2p: P2P): Promise<WebRtcEndpoint | string>;
+	/** Starts the app's WebRTC endpoint (modules/webrtc/endpoint.ts) on the P2P transport's link; a string says why WebRTC cannot run. */
+	startWebRtc?(link: Link): Promise<WebRtcEndpoint | string>;
 	/** What live view carries (the ring's channel). */
 	media: P2pMedia;
 	/** The camera's viewers on every wire (viewers.ts): what the session reports carry. */
@@ -126,7 +126,7 @@ export class P2PSignal {
 		return this.#webrtc ??= (async () => {
 			let started: WebRtcEndpoint | string;
 			try {
-				started = await (this.#o.startWebRtc?.(p2p) ?? "this camera app has no WebRTC endpoint");
+				started = await (this.#o.startWebRtc?.(p2p.link) ?? "this camera app has no WebRTC endpoint");
 			}
 			catch (error) {
 				started = (error as Error).message;
@@ -234,7 +234,7 @@ export class P2PSignal {
 	async #relay(p2p: P2P, offer: P2pOffer, renew = false): Promise<Candidate | undefined> {
 		const server = offer.turn[0];
 		if (!server) return undefined;
-		const turn = p2p.relay(server, { hmacSha1, md5 }, renew);
+		const turn = p2p.link.relay(server, { hmacSha1, md5 }, renew);
 		turn.useCredentials(server);
 		try {
 			const relayed = await turn.allocate();
@@ -256,8 +256,8 @@ export class P2PSignal {
 			if (viewer.checks >= CHECKS_PER_SECOND) refused++;
 			else {
 				viewer.checks++;
-				if (viewer.checksUs) p2p.checks.open(candidate.address, candidate.port);
-				else p2p.checks.check(candidate.address, candidate.port);
+				if (viewer.checksUs) p2p.link.checks.open(candidate.address, candidate.port);
+				else p2p.link.checks.check(candidate.address, candidate.port);
 			}
 		}
 		if (!refused) return;
@@ -278,7 +278,7 @@ export class P2PSignal {
 	async #gather(p2p: P2P, received: P2pOffer, checksUs = false): Promise<Candidate[]> {
 		const offer = { ...received, candidates: acceptedCandidates(received.candidates, this.#o.allow ?? {}) };
 		if (offer.candidates.length < received.candidates.length) this.#o.log(`p2p: viewer ${offer.session}: ${received.candidates.length - offer.candidates.length} candidate(s) repeated or not allowed here: not checked`);
-		p2p.viewerOffered(offer.session, offer.candidates);   // its session's path type (the report)
+		p2p.link.viewerOffered(offer.session, offer.candidates);   // its session's path type (the report)
 		const viewer: Viewer = { offer, at: this.#now(), window: 0, checks: 0, checksUs };
 		this.#offers.delete(offer.session);
 		this.#offers.set(offer.session, viewer);
@@ -286,7 +286,7 @@ export class P2PSignal {
 		// Checks towards the viewer first: they open our NAT while the answer travels.
 		this.#check(p2p, viewer, offer.candidates);
 		const gathered = await p2p.gather(localAddresses(), offer.stun);
-		(this.#moves ??= new MoveWatch(p2p.checks, p2p.port)).sent(gathered);
+		(this.#moves ??= new MoveWatch(p2p.link.checks, p2p.port)).sent(gathered);
 		// Only addresses a viewer may be given, the rule the cloud applies to a native answer: no
 		// loopback or link-local unless this camera is configured for them (a WebRTC answer's SDP goes
 		// through the cloud as it is, so the camera keeps the rule for both wires).

@@ -4,7 +4,7 @@
  * it — how many viewers it has open, how to hand them their part of the uplink, their figures in
  * the report's shape (cloud/PROTOCOL.md §5) — and asks the registry whether a new viewer has a place.
  */
-import type { P2P } from "../p2p/index.js";
+import type { Link, P2P } from "../p2p/index.js";
 import { MAX_REPORTED_SESSIONS, type P2pSessionFigures, type Wire } from "../protocol/signal.js";
 import type { WebRtcEndpoint } from "../webrtc/endpoint.js";
 
@@ -85,14 +85,14 @@ export const nativeWire = (p2p: P2P): ViewerWire => ({
 	})),
 });
 
-/** The WebRTC endpoint as a wire of the registry; `carrier`: the P2P socket it rides (its paths). */
-export const webrtcWire = (endpoint: WebRtcEndpoint, carrier: P2P): ViewerWire => ({
+/** The WebRTC endpoint as a wire of the registry; `link`: the socket it shares (its paths). */
+export const webrtcWire = (endpoint: WebRtcEndpoint, link: Link): ViewerWire => ({
 	open: () => endpoint.size,
 	setUplink: (bytesPerSecond) => endpoint.setUplink(bytesPerSecond),
 	// ICE-lite on host candidates: the path is a host pair (srflx and relay paths come with the camera's gathering)
 	figures: () => endpoint.figures().map((w) => ({
 		session: w.session, action: w.connected ? "live" : "", talk: w.talk, srttMs: Math.max(0, w.rttMs), rate: w.rate, buffered: 0, memory: 0, wire: "webrtc" as const,
 		...(w.bandwidth !== undefined ? { bandwidth: Math.round(w.bandwidth) } : {}),
-		...(w.peer ? { path: carrier.pathTo(w.session, w.peer.address, w.peer.port) } : {}),
+		...(w.peer ? { path: link.pathTo(w.session, w.peer.address, w.peer.port) } : {}),
 	})),
 });

@@ -11,17 +11,14 @@
 import { Channel, Endpoint, Event, Kind, ADDRESS_BYTES, MAX_COMMAND, MTU, Rights, Status, isPacket, type Handler } from "p2p";
 import { RingReader, type Ring } from "ring";
 import Timer from "timer";
-import { AddressBook, PeerMap, decodeAddress } from "./address.js";
-import { openUdp, type Datagram, type UdpSocket } from "./udp.js";
+import { AddressBook, decodeAddress } from "./address.js";
+import { Link, type NativeWire } from "./link.js";
+import { MAX_SESSIONS } from "./limits.js";
 import { decodeControl, encodeControl, type ControlKind } from "./control.js";
 import { P2pCodes, P2pError } from "./errors.js";
 import { parseStreamParams, queryPairs, type StreamParams } from "./params.js";
 import { Ticker } from "./ticker.js";
-import { Checks, gather } from "./checks.js";
 import type { Candidate, PathType, WatermarkLevel } from "../protocol/signal.js";
-import { pathType } from "./path.js";
-import { TurnClient, type TurnCrypto, type TurnServer } from "./turn.js";
-import { LogGate } from "../net/log-gate.js";
 
 /** The seed's iv_avt_event_e, same numbers. */
 export const P2PEvent = Object.freeze({
@@ -29,8 +26,7 @@ export const P2PEvent = Object.freeze({
 	watermarkLow: 4, watermarkWarn: 5, watermarkHigh: 6,
 });
 
-/** Viewers at once: the seed's SDK serves 32 (Linux); a board keeps 4 (its memory). */
-export const MAX_SESSIONS = Object.freeze({ linux: 32, board: 4 });
+export { MAX_SESSIONS };
 /** onSendGet's period, per open channel (the seed's 10 ms). */
 export const PULL_MS = 10;
 
@@ -68,9 +64,12 @@ export interface P2PCallbacks {
 export interface P2POptions {
 	deviceId: string;
 	deviceSecret: ArrayBuffer | ArrayBufferView;
-	/** UDP port to bind (0: any) and address (default all). */
+	/** UDP port to bind (0: any) and address (default all): the transport's own link (below). */
 	port?: number;
 	address?: string;
+	/** The camera's link (link.ts) when other wires share it; without it the transport opens its
+	 * own on port/address, and closes it at exit. */
+	link?: Link;
 	/** Live view straight from this ring (action=live), without onSendGet. */
 	ring?: Ring;
 	/** The clock of the ring's timestamps, ms (default Date.now: capture stamps wall-clock). */
@@ -106,7 +105,7 @@ export class P2P {
 	#cb: P2PCallbacks | undefined;
 	#state: "new" | "ready" | "exited" = "new";
 	#endpoint: Endpoint | undefined;
-	#socket: UdpSocket | undefined;
+	#link: Link | undefined;
 	#wake: RingReader | undefined;
 	#sessions = new Map<number, Session>();
 	#channels = new Map<Handle, SendChannel>();
@@ -116,10 +115,6 @@ export class P2P {
 		return this.#endpoint!.tick(this.#now());
 	}, () => this.#state === "ready");
 	#pullTimer: unknown;
-	#checks: Checks | undefined;
-	#relay: TurnClient | undefined;
-	/** Peers whose last datagram came through the relay: answered through it. */
-	#relayed = new PeerMap<true>(4 * MAX_SESSIONS.linux);
 	/** The senders' encoded addresses, looked up per datagram rather than made again. */
 	readonly #peers = new AddressBook();
 	/** Some session's outbox may hold a reply (#flush). */
@@ -130,17 +125,11 @@ export class P2P {
 	readonly #addressBytes = new Uint8Array(ADDRESS_BYTES);
 	/** The addresses the transport names by slot, each decoded once: when its slot is fresh. */
 	readonly #bySlot: Array<{ readonly address: string; readonly port: number } | undefined> = [];
-	#sendViewOf: Uint8Array | undefined;
 	/** The address the transport names by `slot`, decoded from the address buffer when fresh. */
 	#slotAddress(slot: number, fresh: boolean, length: number): { readonly address: string; readonly port: number } {
 		const known = this.#bySlot[slot];
 		if (known && !fresh) return known;
 		return this.#bySlot[slot] = decodeAddress(this.#addressBytes.slice(0, length).buffer);
-	}
-	/** The first `length` bytes of the send buffer, for the relay (the last view kept: most datagrams are full). */
-	#sendView(length: number): Uint8Array {
-		if (this.#sendViewOf?.length !== length) this.#sendViewOf = new Uint8Array(this.#sendBuffer, 0, length);
-		return this.#sendViewOf;
 	}
 	/** A datagram from `from` into the endpoint (through the ticker): the first `length` bytes of #inputBytes. */
 	readonly #input = (from: Uint8Array, length: number): void => {
@@ -153,18 +142,24 @@ export class P2P {
 	readonly #readInto = (into: ArrayBuffer, from: Uint8Array): number =>
 		this.#ticker.enter(this.#endpointReceive, into, from);
 	readonly #endpointReceive = (into: ArrayBuffer, from: Uint8Array): number =>
-		this.#endpoint!.receive(this.#socket!.native!, into, from, this.#now());
+		this.#endpoint!.receive(this.#link!.native!, into, from, this.#now());
+	/** The transport on the link: it reads first, and takes what no other wire or STUN claimed. */
+	readonly #onLink: NativeWire = {
+		readInto: this.#readInto,
+		// tickets expire in wall-clock time: the clock the hellos are checked against
+		receiving: () => this.#setUnixTime(),
+		input: (bytes, length, address, port) => {
+			this.#inputBytes = bytes;
+			this.#ticker.enter(this.#input, this.#peers.encode(address, port), length);
+		},
+		received: () => {
+			this.#inputBytes = undefined;
+			this.#ticker.run();
+		},
+		reroute: () => this.#endpoint?.reroute(),
+	};
 	/** The levels setWatermarks set, for the session report ([0, 0, 0]: off). */
 	#watermarks: [number, number, number] = [0, 0, 0];
-	/** What each announced viewer offered (by viewer id), and our own addresses: a session's path type (path.ts). */
-	#offered = new Map<string, readonly Candidate[]>();
-	/** Datagrams whose handling threw (each dropped alone: the socket, the other viewers and the app go on), logged through a gate. */
-	datagramErrors = 0;
-	readonly #errorLog = new LogGate((message) => this.#log(message), () => this.#o.monotonic());
-	#hosts: readonly string[] = [];
-	/** A second wire on this socket (WebRTC: modules/webrtc/endpoint.ts), told apart by RFC 7983's
-	 * first byte: what it claims never reaches the transport (whose packets start 0x5X: version 5). */
-	#wire: ((datagram: Datagram) => boolean) | undefined;
 
 	constructor(options: P2POptions) {
 		if (!options || typeof options.monotonic !== "function") throw new P2pError(P2pCodes.EARG, "options need { deviceId, deviceSecret, monotonic }");
@@ -177,7 +172,19 @@ export class P2P {
 
 	/** The UDP port viewers reach (after init). */
 	get port(): number {
-		return this.#socket?.port ?? 0;
+		return this.#link?.port ?? 0;
+	}
+
+	/** The link the transport is on (after init): its socket, STUN checks, relay and paths, which
+	 * the camera's other wires share. */
+	get link(): Link {
+		if (!this.#link) throw new P2pError(P2pCodes.ESTATE, "link before init");
+		return this.#link;
+	}
+
+	/** Datagrams on the link whose handling threw, each dropped alone (link.ts). */
+	get datagramErrors(): number {
+		return this.#link?.datagramErrors ?? 0;
 	}
 
 	/** The seed's iv_avt_p2p_init. PEER_READY follows once the socket is bound. */
@@ -205,14 +212,14 @@ export class P2P {
 				// (no slot only when the buffers cannot hold a datagram or its address: never with these)
 				const { address, port } = slot === undefined ? decodeAddress(to) : this.#slotAddress(slot, fresh!, toLength!);
 				try {
-					this.#write(length === undefined ? datagram : this.#sendBuffer, address, port, length);
+					this.#link!.write(length === undefined ? datagram : this.#sendBuffer, address, port, length);
 				}
 				catch (error) {
 					this.#log(`send to ${address}:${port}: ${(error as Error).message}`);
 				}
 				// A peer reached straight: its later datagrams go from C to the socket with no call
-				// here (~11 k instructions each on the 32-bit host; #receive's reroute() takes it back).
-				return slot !== undefined && !(this.#relay && this.#relayed.has(address, port));
+				// here (~11 k instructions each on the 32-bit host; the link's reroute takes it back).
+				return slot !== undefined && !this.#link!.isRelayed(address, port);
 			},
 			event: (session, event, arg) => this.#onTransportEvent(session, event, arg),
 			frame: (session, channel, bytes) => {
@@ -224,13 +231,12 @@ export class P2P {
 		this.#cb = callbacks;
 		this.#state = "ready";
 		try {
-			this.#socket = openUdp({
-				address: this.#o.address, port: this.#o.port ?? 0,
-				onReadable: () => this.#receive(),
+			this.#link = this.#o.link ?? new Link({
+				address: this.#o.address, port: this.#o.port ?? 0, monotonic: this.#o.monotonic, log: this.#o.log,
 				onError: () => this.#call("onEvent", P2PEvent.peerError, undefined),
 			});
-			this.#handler!.socket = this.#socket.native;
-			this.#checks = new Checks((bytes, address, port) => this.#write(bytes, address, port), () => this.#o.monotonic());
+			this.#link.attachNative(this.#onLink);
+			this.#handler!.socket = this.#link.native;
 			if (this.#o.ring) this.#wake = new RingReader(this.#o.ring, { at: "live", onReadable: () => this.#ticker.run() });
 		}
 		catch (error) {
@@ -253,15 +259,13 @@ export class P2P {
 		this.#ticker.stop();
 		if (this.#pullTimer !== undefined) Timer.clear(this.#pullTimer as never);
 		this.#pullTimer = undefined;
-		this.#wire = undefined;
 		this.#wake?.close();
-		this.#checks?.close();
-		this.#relay?.close();
 		const { sent, refused, received } = this.#endpoint!.directStats();
 		if (sent || refused || received) this.#log(`${sent} datagrams written straight to the socket${refused ? ` (${refused} refused by the system)` : ""}, ${received} read from it`);
-		this.#socket?.close();
+		this.#link?.attachNative(undefined);
+		if (this.#link !== this.#o.link) this.#link?.close();
 		this.#endpoint!.close();
-		this.#wake = this.#socket = this.#handler = undefined;
+		this.#wake = this.#handler = undefined;
 	}
 
 	/** The seed's iv_avt_p2p_set_buf_watermark, bytes unsent per channel: above warn one WARN
@@ -302,69 +306,13 @@ export class P2P {
 		return { instRate, avgRate, ackedBytes };
 	}
 
-	/** STUN on this socket (checks.ts): Binding requests are answered; the app gathers candidates
-	 * and sends connectivity checks with it (issue 14 §3). */
-	get checks(): Checks {
-		if (!this.#checks) throw new P2pError(P2pCodes.ESTATE, "checks before init");
-		return this.#checks;
-	}
-
-	/** Our candidates on this socket (checks.ts `gather`): PEER_CONNECT_FAIL when STUN servers were
-	 * given and none answered — the seed's "could not reach the STUN/rendezvous server". */
+	/** Our candidates on the link (Link.gather): PEER_CONNECT_FAIL when STUN servers were given and
+	 * none answered — the seed's "could not reach the STUN/rendezvous server". */
 	async gather(addresses: readonly string[], stun: ReadonlyArray<{ address: string; port: number }>): Promise<Candidate[]> {
 		this.#ready("gather");
-		this.#hosts = [...addresses];
-		const { candidates, reached } = await gather(this.#checks!, addresses, this.port, stun);
+		const { candidates, reached } = await this.#link!.gather(addresses, stun);
 		if (stun.length && !reached && this.#state === "ready") this.#call("onEvent", P2PEvent.peerConnectFail, undefined);
 		return candidates;
-	}
-
-	/** The candidates a viewer offered (signalling, before its HELLO): its session's path type is
-	 * judged against them. Kept for the latest 2 × MAX_SESSIONS.linux viewers. */
-	viewerOffered(peer: string, candidates: readonly Candidate[]): void {
-		this.#offered.delete(peer);
-		this.#offered.set(peer, [...candidates]);
-		if (this.#offered.size > 2 * MAX_SESSIONS.linux) this.#offered.delete(this.#offered.keys().next().value!);
-	}
-
-	/** A TURN allocation on this socket (once; later calls return it): viewers it permits are
-	 * reached through it (turn.ts). `renew`: this end's address changed, so the server knows the
-	 * old allocation by a 5-tuple that is gone — a new one replaces it. */
-	relay(server: TurnServer, crypto: TurnCrypto, renew = false): TurnClient {
-		this.#ready("relay");
-		if (renew) {
-			this.#relay?.close();
-			this.#relay = undefined;
-			this.#relayed.clear();
-		}
-		return this.#relay ??= new TurnClient(server, (bytes, address, port) => this.#socket?.write(bytes, address, port), crypto, () => this.#o.monotonic(), (message) => this.#log(message));
-	}
-
-	/**
-	 * Carries a second wire on this socket — its candidates (host, srflx, the TURN relay), its NAT
-	 * openings and moves are the transport's: `take` sees each datagram first (unwrapped when it came
-	 * through the relay) and claims its own; `send` sends the wire's, through the relay when the peer's
-	 * last datagram came through it.
-	 */
-	carry(take: (datagram: Datagram) => boolean): { send(bytes: Uint8Array, address: string, port: number): void } {
-		this.#ready("carry");
-		this.#wire = take;
-		return { send: (bytes, address, port) => this.#write(bytes, address, port) };
-	}
-
-	/** The path to `address`:`port` of the viewer `peer` (its offered candidates, path.ts). */
-	pathTo(peer: string, address: string, port: number): PathType {
-		return pathType({ address, port }, {
-			relayed: this.#relayed.has(address, port), offered: this.#offered.get(peer) ?? [],
-			mapped: this.#checks!.mappedBy(address, port), hosts: this.#hosts,
-		});
-	}
-
-	/** A datagram to a peer (with length: the first length bytes of the send buffer): through the
-	 * relay when the peer's last datagram came through it, else straight. */
-	#write(bytes: ArrayBuffer | Uint8Array, address: string, port: number, length?: number): void {
-		if (this.#relay && this.#relayed.has(address, port)) this.#relay.send(length === undefined ? new Uint8Array(bytes) : this.#sendView(length), address, port);
-		else this.#socket?.write(bytes, address, port, length);
 	}
 
 	/** Closes the sessions of a viewer id (the cloud ended them: a revoked grant); how many. */
@@ -394,7 +342,7 @@ export class P2P {
 			const { avgRate, sendBuffered } = s.media ? this.#endpoint!.channelStats(s.index, Channel.media) : { avgRate: 0, sendBuffered: 0 };
 			// where the session sends now (it follows a move), judged against what the viewer offered
 			const { address, port } = decodeAddress(peer);
-			const path = this.pathTo(s.peer, address, port);
+			const path = this.#link!.pathTo(s.peer, address, port);
 			return { peer: s.peer, media: s.media?.params, talk: !!s.voice, srttMs, footprintBytes, avgRate, bandwidth, sendBuffered, path, address, port, watermarks: [...this.#watermarks] as [number, number, number], level: s.media?.level ?? "normal" };
 		});
 	}
@@ -434,58 +382,6 @@ export class P2P {
 			this.#log(`${name} threw: ${(error as Error).message}`);
 			return undefined;
 		}
-	}
-
-	#receive(): void {
-		this.#setUnixTime();   // tickets expire in wall-clock time: the clock the hellos are checked against
-		// The transport's packets from peers reached straight, most of what a camera hears, never
-		// come here: the endpoint reads and inputs them in C (#readInto). The rest are read into the
-		// socket's own buffer (udp.ts); a datagram becomes an object of its own only for the code
-		// that parses or keeps it: the relay, the other wire, STUN.
-		for (let length; this.#socket && (length = this.#socket.receive(this.#readInto)) >= 0;) {
-			// what one datagram provokes stays with it: the next are read, the app goes on
-			try {
-				this.#take(this.#socket, length);
-			}
-			catch (error) {
-				this.datagramErrors++;
-				this.#errorLog.log(`a datagram from ${this.#socket?.from.address}:${this.#socket?.from.port} was dropped: ${(error as Error).message}`);
-			}
-		}
-		this.#inputBytes = undefined;
-		this.#ticker.run();
-	}
-
-	/** A datagram of `length` bytes the socket read (in its buffer): the relay's, the other wire's, a STUN answer, or the transport's. */
-	#take(socket: UdpSocket, length: number): void {
-		let { address, port } = socket.from;
-		let packet: Datagram | undefined;
-		if (this.#relay?.serves(address, port)) {
-			const relayed = this.#relay.take(packet = socket.datagram(length));
-			if (relayed === true) return;
-			if (relayed) {
-				({ address, port } = packet = relayed);
-				if (!this.#relayed.has(address, port)) {
-					this.#relayed.set(address, port, true);
-					this.#endpoint?.reroute();   // its datagrams must go through the relay now
-				}
-			}
-		}
-		else if (this.#relay && this.#relayed.has(address, port)) {
-			this.#relayed.delete(address, port);
-			this.#endpoint?.reroute();
-		}
-		const bytes = packet ?? socket.received;
-		if (packet) length = packet.byteLength;
-		// The transport's own packets skip the other wire's and STUN's tests: each made a view of
-		// the datagram (~6 k instructions and garbage each).
-		if (!isPacket(bytes, length)) {
-			packet ??= socket.datagram(length);
-			if (this.#wire?.(packet)) return;
-			if (this.#checks!.take(packet)) return;
-		}
-		this.#inputBytes = bytes;
-		this.#ticker.enter(this.#input, this.#peers.encode(address, port), length);
 	}
 
 	/** Replies that found the command buffer full go out as soon as it has room (every tick:

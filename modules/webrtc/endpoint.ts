@@ -22,6 +22,7 @@ import { Codec, RingReader, FrameType, type Frame, type Ring } from "ring";
 import { channelMaxMessage, type DtlsIdentity } from "webrtc";
 import { randomBytes } from "p2p";
 import type { Datagram } from "../p2p/udp.js";
+import { datagramKind } from "../p2p/demux.js";
 import type { HmacSha1 } from "../p2p/stun.js";
 import { placeOf } from "../p2p/checks.js";
 import type { Candidate } from "../protocol/signal.js";
@@ -435,11 +436,11 @@ export class WebRtcEndpoint {
 	/** A datagram on the carrying socket: true when it is this wire's (handled or dropped here). */
 	take(datagram: Datagram): boolean {
 		const bytes = new Uint8Array(datagram);
-		const first = bytes[0];
-		if (!bytes.length || (first > 3 && first < 20) || (first > 25 && first < 128) || first > 191) return false;   // the native transport's (0x5X), or nobody's
+		const kind = datagramKind(bytes);
+		if (kind !== "stun" && kind !== "dtls" && kind !== "rtp") return false;   // the native transport's, or nobody's
 		const { address, port } = datagram;
 		let entry: Entry | undefined;
-		if (first <= 3) {
+		if (kind === "stun") {
 			const ufrag = checkedUfrag(bytes);
 			entry = ufrag === undefined ? undefined : this.#byUfrag.get(ufrag);
 			if (!entry) return false;   // a check of the native transport's, a STUN server's answer

@@ -32,6 +32,7 @@ import { DtlsRole, DtlsSession, DtlsState, RtpSender, SRTCP_TRAILER_BYTES, codes
 import type { HmacSha1 } from "../p2p/stun.js";
 import { RateGate } from "../net/rate-gate.js";
 import { RECEIVE_BYTES } from "../p2p/udp.js";
+import { datagramKind } from "../p2p/demux.js";
 import { LogGate } from "../net/log-gate.js";
 import { answerCheck, type IceCredentials } from "./ice.js";
 
@@ -346,8 +347,8 @@ export class WebRtcSession {
 	#receive(datagram: ArrayBuffer, address: string, port: number): void {
 		const bytes = new Uint8Array(datagram);
 		if (!bytes.length || this.#failed) return;
-		const first = bytes[0];
-		if (first <= 3) {   // STUN: a check
+		const kind = datagramKind(bytes);
+		if (kind === "stun") {   // a check
 			const answered = answerCheck(bytes, this.#local, { address, port }, this.#o.hmacSha1);
 			if (!answered) {
 				this.stats.refusedChecks++;
@@ -369,7 +370,7 @@ export class WebRtcSession {
 			return;
 		}
 		if (!this.isPeer(address, port)) return;   // not from the checked path
-		if (first >= 20 && first <= 63) {   // DTLS
+		if (kind === "dtls") {
 			if (this.#dtlsGate.take("", this.#now())) {
 				this.stats.droppedDtls++;
 				return;
@@ -378,7 +379,7 @@ export class WebRtcSession {
 			this.#step(() => this.#dtls.input(datagram, this.#now()));
 		}
 		// 128–191 with a second byte of 192–223 (RTCP's types, RFC 5761 §4): the viewer's SRTCP; else its SRTP
-		else if (first >= 128 && first <= 191 && bytes.length > 1) {
+		else if (kind === "rtp" && bytes.length > 1) {
 			if (bytes[1] >= 192 && bytes[1] <= 223) this.#feedback(datagram);
 			else this.#voice(datagram);
 		}

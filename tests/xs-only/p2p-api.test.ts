@@ -63,7 +63,7 @@ test("live from the ring: a new viewer starts at the newest key frame, then ever
 	const frames: Array<{ k: number; key: boolean }> = [];
 	const v = viewer(p2p, Rights.live | Rights.command, { onFrame: (bytes, info) => frames.push({ k: frameNumber(bytes), key: info.key }) });
 	// what its offer said (signalling): the session's path is judged against it (path.ts)
-	p2p.viewerOffered("viewer-7", [{ type: "host", address: "127.0.0.1", port: v.port }]);
+	p2p.link.viewerOffered("viewer-7", [{ type: "host", address: "127.0.0.1", port: v.port }]);
 	await v.connect();
 	await v.open("action=live");
 	t.deepEqual(inits, [["action=live", "viewer-7"]]);
@@ -258,7 +258,7 @@ test("what one datagram provokes stays with it: a second wire that throws on its
 	const p2p = new P2P({ deviceId: "CAM-0001", deviceSecret: secret, address: "127.0.0.1", monotonic, log: (m) => logs.push(m) });
 	p2p.init({ onSendInit: () => "media", onSendGet: () => undefined, onCommand: (command) => (dropNext ? false : new Uint8Array(command)) });
 	let thrown = 0;
-	p2p.carry((datagram) => {
+	p2p.link.attach((datagram) => {
 		if (new Uint8Array(datagram)[0] !== 0x80) return false;
 		thrown++;
 		throw new RangeError("a wire's fault");

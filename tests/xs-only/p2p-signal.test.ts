@@ -21,7 +21,7 @@ function camera(allow: CandidateAddressOptions, now = () => Date.now()) {
 	const p2p = new P2P({ deviceId: "CAM-0001", deviceSecret: new Uint8Array(32).fill(1), address: "127.0.0.1", monotonic });
 	p2p.init({});
 	const checked: string[] = [];
-	const checks = p2p.checks;
+	const checks = p2p.link.checks;
 	const check = checks.check.bind(checks);
 	checks.check = (address, port, options) => {
 		checked.push(`${address}:${port}`);

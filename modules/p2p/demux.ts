@@ -1,0 +1,22 @@
+/**
+ * What a datagram on the camera's shared socket is, by its first byte: RFC 7983's ranges for a
+ * socket that STUN, DTLS and SRTP share (RFC 9443 puts TURN channels at 64–79), and the native
+ * transport's packets (0x5X: version 5, native/p2p/PROTOCOL.md). Of DTLS's reserved 20–63 only the
+ * content types DTLS has (20–25, change_cipher_spec … tls12_cid) are taken: the rest is nobody's,
+ * not a record for the WebRTC session to parse. The link (link.ts) and the WebRTC wire tell
+ * datagrams apart with it.
+ */
+import { isPacket } from "p2p";
+
+export type DatagramKind = "stun" | "dtls" | "rtp" | "native";
+
+/** Which wire the first `length` bytes of `bytes` are for; undefined: nobody's. */
+export function datagramKind(bytes: Uint8Array | ArrayBuffer, length = bytes.byteLength): DatagramKind | undefined {
+	if (!length) return undefined;
+	if (isPacket(bytes, length)) return "native";
+	const first = bytes instanceof Uint8Array ? bytes[0] : new Uint8Array(bytes, 0, 1)[0];
+	if (first <= 3) return "stun";
+	if (first >= 20 && first <= 25) return "dtls";
+	if (first >= 128 && first <= 191) return "rtp";
+	return undefined;
+}
