@@ -23,6 +23,7 @@ import { channelMaxMessage, type DtlsIdentity } from "webrtc";
 import { randomBytes } from "p2p";
 import type { Datagram } from "../p2p/udp.js";
 import { datagramKind } from "../p2p/demux.js";
+import { PeerMap } from "../p2p/address.js";
 import type { HmacSha1 } from "../p2p/stun.js";
 import { placeOf } from "../p2p/checks.js";
 import type { Candidate } from "../protocol/signal.js";
@@ -134,6 +135,8 @@ interface Entry {
 	 * and the frames it skipped (a frame its part could not take, and the frames after it to the next key frame). */
 	allowance: { bytes: number; at: number };
 	skipped: number;
+	/** Where #byPeer has it (its session's peer when last looked). */
+	at?: { address: string; port: number };
 	/** Its last frame was skipped for the uplink: the ones after it up to a key frame are too. */
 	starved: boolean;
 	/** Video frames read from the ring that wait for its allowance, oldest first, and when each was
@@ -201,6 +204,9 @@ export class WebRtcEndpoint {
 	readonly #o: WebRtcEndpointOptions;
 	#entries = new Map<string, Entry>();
 	#byUfrag = new Map<string, Entry>();
+	/** The sessions by the address their checks nominated (a session's datagrams come only from
+	 * there): looked up per datagram without a key string, kept as checks move them. */
+	#byPeer = new PeerMap<Entry>();
 	#checks = new RateGate(CHECKS_PER_SECOND, 1000 / CHECKS_PER_SECOND);
 	/** Where every session's packets are made (sends are synchronous: one buffer serves all). */
 	#scratch = sendScratch();
@@ -402,6 +408,7 @@ export class WebRtcEndpoint {
 		if (!entry) return false;
 		this.#entries.delete(id);
 		this.#byUfrag.delete(entry.ufrag);
+		if (entry.at && this.#byPeer.get(entry.at.address, entry.at.port) === entry) this.#byPeer.delete(entry.at.address, entry.at.port);
 		entry.reader?.close();
 		this.#unwait(entry);
 		if (entry.talk !== undefined) this.#o.voice!.voice(entry.talk, new ArrayBuffer(0));   // the talkback ends with the session
@@ -449,7 +456,10 @@ export class WebRtcEndpoint {
 				return true;
 			}
 		}
-		else for (const candidate of this.#entries.values()) if (candidate.session.isPeer(address, port)) entry = candidate;
+		else {
+			entry = this.#byPeer.get(address, port);
+			if (entry && !entry.session.isPeer(address, port)) entry = undefined;
+		}
 		if (!entry) {
 			this.unclaimed++;
 			return true;
@@ -459,6 +469,7 @@ export class WebRtcEndpoint {
 		const wasConnected = entry.session.connected;
 		try {
 			entry.session.receive(datagram, address, port);
+			if (kind === "stun") this.#placePeer(entry);
 			if (entry.session.failed) this.#fail(entry, entry.session.failed);
 			else if (!wasConnected && entry.session.connected) this.#watch(entry);
 		}
@@ -466,6 +477,15 @@ export class WebRtcEndpoint {
 			this.#fail(entry, (error as Error).message);
 		}
 		return true;
+	}
+
+	/** Keeps #byPeer where the session's checks put its peer (a check may nominate another path). */
+	#placePeer(entry: Entry): void {
+		const at = entry.at;
+		if (at && entry.session.isPeer(at.address, at.port)) return;
+		if (at && this.#byPeer.get(at.address, at.port) === entry) this.#byPeer.delete(at.address, at.port);
+		entry.at = entry.session.peer;
+		if (entry.at) this.#byPeer.set(entry.at.address, entry.at.port, entry);
 	}
 
 	/** A viewer ended for a fault of its own (counted in `failures`). */
