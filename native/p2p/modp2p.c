@@ -17,6 +17,7 @@
  * Every function checks its host object against the endpoint's hooks.
  */
 #include "xsmc.h"
+#include "ivxs_bytes.h"
 #include "ivxs_host.h"
 #include "ivxs_kit.h"
 #include "modring.h"
@@ -262,7 +263,7 @@ static int parseAddress(const ivxs_p2p_addr *a, uint8_t ipv4[4], uint16_t *port)
 {
 	if (a->len < 2 || !ivxs_parse_ipv4((const char *)a->bytes, a->len - 2u, ipv4))
 		return 0;
-	*port = (uint16_t)(a->bytes[a->len - 2] << 8 | a->bytes[a->len - 1]);
+	*port = (uint16_t)ivxs_get16(a->bytes + a->len - 2);
 	return 1;
 }
 
@@ -277,7 +278,7 @@ static int isPacket(const uint8_t *data, size_t size)
  * port, network order), or NULL. */
 static AddressSlot *directSlot(P2PRecord *r, const uint8_t from[6])
 {
-	uint16_t port = (uint16_t)(from[4] << 8 | from[5]);
+	uint16_t port = (uint16_t)ivxs_get16(from + 4);
 	uint32_t i;
 	for (i = 0; i < r->addressSlots; i++) {
 		AddressSlot *a = &r->slots[i];

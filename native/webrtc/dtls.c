@@ -419,7 +419,7 @@ static void gcmInputs(const uint8_t salt[4], const uint8_t explicitNonce[GCM_EXP
 	memcpy(nonce + 4, explicitNonce, GCM_EXPLICIT);
 	memcpy(aad, header + 3, 8);
 	aad[8] = header[0], aad[9] = header[1], aad[10] = header[2];
-	aad[11] = (uint8_t)(plainLen >> 8), aad[12] = (uint8_t)plainLen;
+	ivxs_put16(aad + 11, (uint32_t)plainLen);
 }
 
 /* One record of `type` out: header, explicit nonce, ciphertext, tag. */
@@ -432,7 +432,7 @@ static int sealRecord(ivxs_dtls *d, uint8_t type, const uint8_t *data, size_t le
 	out[0] = type, out[1] = 0xfe, out[2] = 0xfd;   /* DTLS 1.2 */
 	out[3] = 0, out[4] = 1;                        /* epoch 1 */
 	ivxs_put48(out + 5, d->sealSeq);
-	out[11] = (uint8_t)(body >> 8), out[12] = (uint8_t)body;
+	ivxs_put16(out + 11, (uint32_t)body);
 	memcpy(out + RECORD, out + 3, GCM_EXPLICIT);   /* the explicit nonce: the record's epoch and number, as mbedTLS's */
 	gcmInputs(d->sealSalt, out + RECORD, out, len, nonce, aad);
 	if (gcmSeal(&d->seal, nonce, aad, data, len, out + RECORD + GCM_EXPLICIT))
@@ -450,7 +450,7 @@ static int openRecords(ivxs_dtls *d, const uint8_t *datagram, size_t len)
 	size_t at = 0;
 	while (!d->failure && d->state == IVXS_DTLS_CONNECTED && at + RECORD <= len) {
 		const uint8_t *rec = datagram + at;
-		size_t body = (size_t)rec[11] << 8 | rec[12], plainLen;
+		size_t body = ivxs_get16(rec + 11), plainLen;
 		uint64_t seq = ivxs_get48(rec + 5), bit = d->openTop - seq;
 		uint8_t nonce[12], aad[13], type = rec[0];
 		if (at + RECORD + body > len)
@@ -588,7 +588,7 @@ static const uint8_t *wholeHello(ivxs_dtls *d, const uint8_t *datagram, size_t *
 		return datagram;   /* (connected: `hello` holds application data read, never a ClientHello again) */
 	while (at + RECORD + HANDSHAKE <= *len) {
 		const uint8_t *rec = datagram + at, *hs = rec + RECORD;
-		size_t recLen = (size_t)rec[11] << 8 | rec[12];
+		size_t recLen = ivxs_get16(rec + 11);
 		uint32_t msgLen = ivxs_get24(hs + 1), offset = ivxs_get24(hs + 6), fragLen = ivxs_get24(hs + 9);
 		if (rec[0] != 22 || rec[3] || rec[4] || hs[0] != 1 || recLen < HANDSHAKE + fragLen || at + RECORD + recLen > *len
 				|| msgLen > IVXS_DTLS_MAX_HELLO || offset + fragLen > msgLen)

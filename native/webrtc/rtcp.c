@@ -17,7 +17,7 @@ int ivxs_rtcp_next(const uint8_t *data, size_t len, size_t *pos, ivxs_rtcp_packe
 		return 0;
 	if (left < HEADER || (p[0] >> 6) != 2)
 		return IVXS_WEBRTC_EPACKET;
-	size = 4 * ((size_t)((p[2] << 8) | p[3]) + 1);
+	size = 4 * ((size_t)ivxs_get16(p + 2) + 1);
 	if (size > left)
 		return IVXS_WEBRTC_EPACKET;
 	content = size;
@@ -81,7 +81,7 @@ int ivxs_rtcp_report_at(const ivxs_rtcp_packet *p, unsigned i, ivxs_rtcp_report 
 	b = p->body + at;
 	out->ssrc = ivxs_get32(b);
 	out->fractionLost = b[4];
-	lost = (uint32_t)b[5] << 16 | (uint32_t)b[6] << 8 | b[7];
+	lost = ivxs_get24(b + 5);
 	out->cumulativeLost = (int32_t)(lost & 0x800000 ? lost | 0xff000000u : lost);
 	out->highestSeq = ivxs_get32(b + 8);
 	out->jitter = ivxs_get32(b + 12);
@@ -96,7 +96,7 @@ int ivxs_rtcp_nack_next(const ivxs_rtcp_packet *p, ivxs_rtcp_nack_cursor *c, uin
 		return 0;
 	while ((c->entry + 1) * 4 <= p->bodyLen) {
 		const uint8_t *e = p->body + c->entry * 4;
-		uint16_t pid = (uint16_t)(e[0] << 8 | e[1]), blp = (uint16_t)(e[2] << 8 | e[3]);
+		uint16_t pid = (uint16_t)ivxs_get16(e), blp = (uint16_t)ivxs_get16(e + 2);
 		if (c->bit == 0) {   /* the entry's PID, then PID + 1 + i for each bit i of its BLP */
 			c->bit = 1;
 			*seq = pid;
@@ -146,9 +146,9 @@ int ivxs_rtcp_twcc_begin(const ivxs_rtcp_packet *p, ivxs_rtcp_twcc *t)
 	if (p->type != IVXS_RTCP_RTPFB || p->count != TWCC_FMT || p->bodyLen < TWCC_HEADER)
 		return IVXS_WEBRTC_EPACKET;
 	end = b + p->bodyLen;
-	t->base = (uint16_t)(b[0] << 8 | b[1]);
-	t->count = (uint16_t)(b[2] << 8 | b[3]);
-	ref = (uint32_t)b[4] << 16 | (uint32_t)b[5] << 8 | b[6];
+	t->base = (uint16_t)ivxs_get16(b);
+	t->count = (uint16_t)ivxs_get16(b + 2);
+	ref = ivxs_get24(b + 4);
 	t->referenceUs = ((int64_t)ref - (ref & 0x800000 ? 0x1000000 : 0)) * 64000;   /* 24-bit signed */
 	t->feedbackCount = b[7];
 	/* the chunks once, for where the deltas start and how many bytes they take: each chunk
@@ -157,7 +157,7 @@ int ivxs_rtcp_twcc_begin(const ivxs_rtcp_packet *p, ivxs_rtcp_twcc *t)
 		unsigned chunk, size, n, i;
 		if (end - c < 2)
 			return IVXS_WEBRTC_EPACKET;
-		chunk = (unsigned)(c[0] << 8 | c[1]);
+		chunk = ivxs_get16(c);
 		size = twccSymbols(chunk);
 		if (!size)
 			return IVXS_WEBRTC_EPACKET;
@@ -193,7 +193,7 @@ int ivxs_rtcp_twcc_next(ivxs_rtcp_twcc *t, uint16_t *seq, int *received, int64_t
 		return 0;
 	if (t->end - t->chunk < 2)
 		return IVXS_WEBRTC_EPACKET;
-	chunk = (unsigned)(t->chunk[0] << 8 | t->chunk[1]);
+	chunk = ivxs_get16(t->chunk);
 	if (t->symbol >= twccSymbols(chunk))
 		return IVXS_WEBRTC_EPACKET;
 	s = twccSymbol(chunk, t->symbol);
@@ -202,7 +202,7 @@ int ivxs_rtcp_twcc_next(ivxs_rtcp_twcc *t, uint16_t *seq, int *received, int64_t
 	if (s == 1)
 		t->arrivalUs += (int64_t)t->delta[0] * 250;
 	else if (s == 2) {   /* 16-bit signed */
-		long d = (long)t->delta[0] << 8 | t->delta[1];
+		long d = (long)ivxs_get16(t->delta);
 		t->arrivalUs += (int64_t)(d - (d & 0x8000 ? 0x10000 : 0)) * 250;
 	}
 	t->delta += s;
@@ -264,7 +264,7 @@ int ivxs_rtcp_rrtr_of(const ivxs_rtcp_packet *p, ivxs_rtcp_rrtr *out)
 		return 0;
 	while (at + XR_BLOCK <= p->bodyLen) {
 		const uint8_t *b = p->body + at;
-		size_t size = 4 * ((size_t)((b[2] << 8) | b[3]) + 1);
+		size_t size = 4 * ((size_t)ivxs_get16(b + 2) + 1);
 		if (size > p->bodyLen - at)
 			return IVXS_WEBRTC_EPACKET;
 		if (b[0] == XR_RRTR) {

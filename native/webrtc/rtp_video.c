@@ -103,7 +103,7 @@ static size_t aggregate(ivxs_rtp_packetizer *it, uint8_t *p, size_t room)
 		size_t size = it->cur.end - it->cur.start;
 		if (n + 2 + size > room)
 			break;
-		p[n] = (uint8_t)(size >> 8), p[n + 1] = (uint8_t)size;
+		ivxs_put16(p + n, (uint32_t)size);
 		memcpy(p + n + 2, nal, size);
 		n += 2 + size;
 		f |= nal[0] & 0x80;

@@ -205,7 +205,7 @@ size_t ivxs_rtp_header_length(const uint8_t *p, size_t len)
 	if (p[0] & 0x10) {   /* extension: 4 bytes of profile and length, then length words */
 		if (len < n + 4)
 			return 0;
-		n += 4 + 4 * (size_t)((p[n + 2] << 8) | p[n + 3]);
+		n += 4 + 4 * (size_t)ivxs_get16(p + n + 2);
 	}
 	return n <= len ? n : 0;
 }
@@ -272,7 +272,7 @@ int ivxs_srtp_protect(ivxs_srtp *s, uint8_t *p, size_t len, size_t cap, size_t *
 		return IVXS_WEBRTC_EPACKET;
 	if (!(st = streamOf(s, ivxs_get32(p + 8), 1)))
 		return IVXS_WEBRTC_ESTREAMS;
-	seq = (uint16_t)((p[2] << 8) | p[3]);
+	seq = (uint16_t)ivxs_get16(p + 2);
 	if (!st->used) {   /* a new stream: its first sequence number is where the count starts */
 		st->used = 1;
 		st->ssrc = ivxs_get32(p + 8);
@@ -329,7 +329,7 @@ int ivxs_srtp_unprotect(ivxs_srtp *s, uint8_t *p, size_t len, size_t *out_len)
 	if (!(header = ivxs_rtp_header_length(p, body)))
 		return IVXS_WEBRTC_EPACKET;
 	ssrc = ivxs_get32(p + 8);
-	seq = (uint16_t)((p[2] << 8) | p[3]);
+	seq = (uint16_t)ivxs_get16(p + 2);
 	if (!(st = streamOf(s, ssrc, 1)))
 		return IVXS_WEBRTC_ESTREAMS;
 	if (!st->used) {   /* the first packet of a stream: its sequence number starts the count */
