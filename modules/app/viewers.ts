@@ -54,14 +54,10 @@ export class Viewers {
 	share(budget: number): Map<Wire, number> {
 		const wires = [...this.#wires];
 		const parts = wires.map(([, wire], i) => i === 0 ? Math.max(1, wire.open()) : wire.open());
-		const each = Math.floor(budget / parts.reduce((sum, n) => sum + n, 0));
+		const total = parts.reduce((sum, n) => sum + n, 0), each = Math.floor(budget / total);
 		const shares = new Map<Wire, number>();
-		let given = 0;
-		for (let i = wires.length - 1; i > 0; i--) {
-			shares.set(wires[i][0], parts[i] * each);
-			given += parts[i] * each;
-		}
-		if (wires.length) shares.set(wires[0][0], budget - given);
+		wires.forEach(([name], i) => shares.set(name, parts[i] * each));
+		if (wires.length) shares.set(wires[0][0], budget - (total - parts[0]) * each);
 		for (const [name, wire] of wires) wire.setUplink(shares.get(name)!);
 		return shares;
 	}
@@ -76,7 +72,7 @@ export class Viewers {
 
 /** The native P2P transport as a wire of the registry. */
 export const nativeWire = (p2p: P2P): ViewerWire => ({
-	open: () => p2p.sessions().length,
+	open: () => p2p.sessionCount,
 	setUplink: (bytesPerSecond) => p2p.setUplink(bytesPerSecond),
 	figures: () => p2p.sessions().map((s) => ({
 		session: s.peer, action: s.media?.action ?? "", talk: s.talk, srttMs: Math.round(s.srttMs),

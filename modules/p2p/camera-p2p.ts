@@ -26,7 +26,6 @@ export const P2PEvent = Object.freeze({
 	watermarkLow: 4, watermarkWarn: 5, watermarkHigh: 6,
 });
 
-export { MAX_SESSIONS };
 /** onSendGet's period, per open channel (the seed's 10 ms). */
 export const PULL_MS = 10;
 
@@ -64,12 +63,9 @@ export interface P2PCallbacks {
 export interface P2POptions {
 	deviceId: string;
 	deviceSecret: ArrayBuffer | ArrayBufferView;
-	/** UDP port to bind (0: any) and address (default all): the transport's own link (below). */
+	/** UDP port to bind (0: any) and address (default all): the link the transport opens (link.ts). */
 	port?: number;
 	address?: string;
-	/** The camera's link (link.ts) when other wires share it; without it the transport opens its
-	 * own on port/address, and closes it at exit. */
-	link?: Link;
 	/** Live view straight from this ring (action=live), without onSendGet. */
 	ring?: Ring;
 	/** The clock of the ring's timestamps, ms (default Date.now: capture stamps wall-clock). */
@@ -182,6 +178,11 @@ export class P2P {
 		return this.#link;
 	}
 
+	/** Viewers connected now (sessions().length without their figures). */
+	get sessionCount(): number {
+		return this.#state === "ready" ? this.#sessions.size : 0;
+	}
+
 	/** Datagrams on the link whose handling threw, each dropped alone (link.ts). */
 	get datagramErrors(): number {
 		return this.#link?.datagramErrors ?? 0;
@@ -231,7 +232,7 @@ export class P2P {
 		this.#cb = callbacks;
 		this.#state = "ready";
 		try {
-			this.#link = this.#o.link ?? new Link({
+			this.#link = new Link({
 				address: this.#o.address, port: this.#o.port ?? 0, monotonic: this.#o.monotonic, log: this.#o.log,
 				onError: () => this.#call("onEvent", P2PEvent.peerError, undefined),
 			});
@@ -262,8 +263,7 @@ export class P2P {
 		this.#wake?.close();
 		const { sent, refused, received } = this.#endpoint!.directStats();
 		if (sent || refused || received) this.#log(`${sent} datagrams written straight to the socket${refused ? ` (${refused} refused by the system)` : ""}, ${received} read from it`);
-		this.#link?.attachNative(undefined);
-		if (this.#link !== this.#o.link) this.#link?.close();
+		this.#link?.close();
 		this.#endpoint!.close();
 		this.#wake = this.#handler = undefined;
 	}

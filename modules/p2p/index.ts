@@ -1,4 +1,5 @@
-export { P2P, P2PEvent, MAX_SESSIONS, PULL_MS, type Chunk, type Handle, type P2PCallbacks, type P2POptions } from "./camera-p2p.js";
+export { MAX_SESSIONS } from "./limits.js";
+export { P2P, P2PEvent, PULL_MS, type Chunk, type Handle, type P2PCallbacks, type P2POptions } from "./camera-p2p.js";
 export { Link, type NativeWire, type WireTake } from "./link.js";
 export { datagramKind, type DatagramKind } from "./demux.js";
 export { P2PViewer, type ViewerOptions } from "./viewer.js";

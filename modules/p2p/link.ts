@@ -91,14 +91,13 @@ export class Link {
 	}
 
 	/** The native transport's place on the link (one). */
-	attachNative(wire: NativeWire | undefined): void {
+	attachNative(wire: NativeWire): void {
 		this.#native = wire;
 	}
 
-	/** Another wire on the link; the function detaches it. */
-	attach(take: WireTake): () => void {
+	/** Another wire on the link, until it closes. */
+	attach(take: WireTake): void {
 		this.#wires.push(take);
-		return () => { this.#wires = this.#wires.filter((t) => t !== take); };
 	}
 
 	/** Our candidates on this socket (checks.ts `gather`): `reached`, how many STUN servers answered. */
