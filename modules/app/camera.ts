@@ -224,8 +224,8 @@ export default function main(): void {
 		if (!channel.enabled) continue;
 		let opened;
 		try {
-			// reader slots: cloud storage (+ a clip's scan), the local store, P2P's wake-up, each viewer
-			opened = openChannel(channel, config.maxGopBytes, options.p2pPort >= 0 ? options.viewers + 4 : undefined);
+			// reader slots: cloud storage (+ a clip's scan), the local store, each wire's wake-up (native, WebRTC), each viewer
+			opened = openChannel(channel, config.maxGopBytes, options.p2pPort >= 0 ? options.viewers + 5 : undefined);
 		}
 		catch (error) {
 			// A board without its camera source yet (hosts/esp32s3/no-capture.ts) lands here:
@@ -308,7 +308,7 @@ export default function main(): void {
 		// on the P2P transport's link: its candidates, NAT openings and relay serve both wires
 		const rtc = new WebRtcEndpoint({
 			identity, ring: rings[0], codec: live.codec, audio: liveG711, hmacSha1, now: monotonic, log, voice, command: commands.run,
-			send: (bytes, address, port) => link.write(bytes, address, port),
+			send: (bytes, address, port) => link.write(bytes, address, port), straight: (address, port) => link.straight(address, port),
 			places: () => viewers.places(),
 			// one account's offers hold at most all places but one: another account can always get in
 			accountShare: Math.max(1, options.viewers - 1),

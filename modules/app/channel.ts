@@ -24,7 +24,7 @@ export interface ChannelCapture {
 /**
  * A ring for GOPs of up to `maxGopBytes` and a capture of `source` into it, at `source.fps` or
  * else the clip's own rate (its SPS, in the first 256 KB); `maxReaders` reader slots (the ring's
- * default 8: cloud storage, the local store, P2P's wake-up and 4 viewers fit). A "firmware" channel's ring is
+ * default 8: cloud storage, the local store, the two wires' wake-ups and 4 viewers fit). A "firmware" channel's ring is
  * sized by the C firmware (iv_cs_init's largest GOP) and filled by its pushes. When the capture cannot be made (a
  * board has no camera source yet; no C firmware started this app) the ring is closed and the error thrown.
  */

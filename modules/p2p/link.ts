@@ -131,6 +131,12 @@ export class Link {
 		return !!this.#relay && this.#relayed.has(address, port);
 	}
 
+	/** The socket's host object when datagrams to address:port go straight to it — not through the
+	 * relay — for native code that sends them from C (a wire's packets); undefined otherwise. */
+	straight(address: string, port: number): object | undefined {
+		return this.isRelayed(address, port) ? undefined : this.native;
+	}
+
 	/** The path to `address`:`port` of the viewer `peer` (its offered candidates, path.ts). */
 	pathTo(peer: string, address: string, port: number): PathType {
 		return pathType({ address, port }, {

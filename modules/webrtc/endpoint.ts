@@ -13,12 +13,15 @@
  * CONNECT_MS, that lost consent (session.ts) or that closed is ended and its reader slot given back.
  * How many sessions at once is the caller's (`places`): the viewer limit counts both wires.
  *
- * A viewer starts at the ring's newest key frame, and a PLI or FIR (its decoder lost the picture)
- * sends that key frame again at once (at most once per REWIND_MS); a reader the ring overtook (a
- * slow path) waits for the next key frame rather than send a broken picture.
+ * A viewer's media is its session's feed, in C (native/webrtc's RtpFeed over the viewer core,
+ * native/p2p/feed.h): it starts at the ring's newest key frame, a PLI or FIR (its decoder lost the
+ * picture) sends that key frame again at once (at most once a second), and a feed the ring
+ * overtook (a slow path) waits for the next key frame rather than send a broken picture. The
+ * endpoint runs the feeds: when the ring is pushed to (one wake-up reader for all of them), when a
+ * viewer's feedback comes, and when the delay a feed asked for has passed (one timer for all).
  */
 import Timer from "timer";
-import { Codec, RingReader, FrameType, type Frame, type Ring } from "ring";
+import { RingReader, type Ring } from "ring";
 import { channelMaxMessage, type DtlsIdentity } from "webrtc";
 import { randomBytes } from "p2p";
 import type { Datagram } from "../p2p/udp.js";
@@ -33,7 +36,7 @@ import { CommandChannels, type CommandReply } from "./datachannel.js";
 import { checkedUfrag } from "./ice.js";
 import { chooseCodec, chooseH264, parseIceFragment, parseOffer, transportCcOf, twccExtensionOf, writeAnswer, writeIceFragment, type SdpCandidate } from "./sdp.js";
 import { MAX_FRAGMENT_BYTES } from "../protocol/webrtc-signal.js";
-import { WebRtcSession, sendScratch } from "./session.js";
+import { WebRtcSession } from "./session.js";
 
 /** A session must complete ICE and DTLS within this long of its offer (a ticket's life). */
 export const CONNECT_MS = 30_000;
@@ -45,31 +48,6 @@ export const ICE_START_MS = 8000;
 export const CHECKS_PER_SECOND = 40;
 /** A viewer restarts ICE at most this often (each costs a gathering: NAT openings, relay permissions). */
 export const RESTART_MS = 2000;
-/** A viewer's key frame requests rewind to the ring's newest key frame at most this often. */
-export const REWIND_MS = 1000;
-/** A viewer may send ahead this many seconds of its rate — its part of the uplink, or what its path takes (a key frame may take it below zero: the frames after it wait). */
-const BURST_S = 1;
-/** When the path (its TWCC feedback) is what limits a viewer: the burst its allowance holds — a
- * frame is sent at once, so its link's queue takes the burst (a quarter second of a home line's
- * rate is a queue any router holds). */
-const PATH_BURST_S = 0.25;
-/** What a frame costs on the wire beyond its bytes, per packet: RTP header, SRTP tag, UDP and IPv4. */
-const PACKET_OVERHEAD = 12 + 10 + 8 + 20;
-/** A payload's bytes on the wire: with each packet's headers (RTP, TWCC, SRTP's tag, UDP, IPv4). */
-const onTheWire = (bytes: number) => bytes + PACKET_OVERHEAD * Math.ceil(bytes / 1100);
-/** How long a video frame may wait for the viewer's allowance (its path or its part of the
- * uplink) before it and the rest of its GOP are skipped, less the queue at the path's bottleneck
- * (what it would wait there too): the native transport's media deadline (native/p2p: 600 ms).
- * Waiting paces the stream at the path's rate; skipping at once lost a GOP whenever a key frame's
- * burst or the congestion control's probing cycle (its rate 0.75x for a round trip) had spent the
- * allowance — the p2p bench's webrtc entry, 1.25x links. The bottleneck's queue counts because on a
- * link thinner than the stream waiting alone kept the sender at the path's rate for good, and the
- * queue it kept stood (min RTT 1,023 ms on the NAT tests' 150 kbit/s hop; skipping drains it). */
-const WAIT_MS = 600;
-/** Frames a viewer may have waiting at most (a second and more of video at 15–30 fps). */
-const MAX_WAITING = 32;
-/** The soonest a waiting frame is tried again (a timer a millisecond away would spin). */
-const RETRY_MIN_MS = 5;
 /** How often sessions are looked after: DTLS retransmissions, timeouts, consent. */
 const TICK_MS = 50;
 /** H.264 profile_idc the camera's stream is (the sample clip and the board's encoder: Main). */
@@ -89,6 +67,9 @@ export interface WebRtcEndpointOptions {
 	audio?: "pcmu" | "pcma";
 	/** Sends on the carrying socket (through the relay where the viewer's datagrams came through it). */
 	send(bytes: Uint8Array, address: string, port: number): void;
+	/** The carrying socket's host object when datagrams to address:port go straight to it (not
+	 * through the relay): the feeds write their packets to it from C. Absent: every packet through `send`. */
+	straight?(address: string, port: number): unknown;
 	/** How many more viewers the camera takes now (the viewer limit minus the sessions of both wires). */
 	places(): number;
 	/** The most sessions one account's offers may hold at once (default: unbounded): below the
@@ -117,37 +98,18 @@ interface Entry {
 	answeredAt?: number;
 	/** When it last restarted ICE. */
 	restartedAt: number;
-	reader?: RingReader;
-	/** A key frame went out since the start, the last PLI or the last loss. */
-	keyed: boolean;
-	/** When the reader last went back to the ring's newest key frame (a viewer's PLI). */
-	rewoundAt: number;
-	/** The GOP of the last key frame it was sent, the session's unrepaired NACKs then, and the GOP of
-	 * the newest video frame read from the ring (a rewind's key frame). */
-	keyGop: number;
-	unrepairedAtKey: number;
-	readGop: number;
-	/** Key frame requests that came while that key frame was being repaired (not rewound for). */
+	/** Its feed runs (connected: the session watches the ring). */
+	watching: boolean;
+	/** When its feed wants its next turn, ms (Infinity: when the ring is pushed to or a feedback comes). */
+	due: number;
+	/** Key frame requests that came while the key frame it was sent was being repaired (not rewound for). */
 	requestsInRepair: number;
 	/** Bytes sent when the figures were last taken, and when. */
 	mark: { bytes: number; at: number };
-	/** Under an uplink budget: the bytes it may still send (refilled at its part), when last refilled,
-	 * and the frames it skipped (a frame its part could not take, and the frames after it to the next key frame). */
-	allowance: { bytes: number; at: number };
-	skipped: number;
 	/** Where #byPeer has it (its session's peer when last looked). */
 	at?: { address: string; port: number };
-	/** Its last frame was skipped for the uplink: the ones after it up to a key frame are too. */
-	starved: boolean;
-	/** Video frames read from the ring that wait for its allowance, oldest first, and when each was
-	 * read (its ring bytes are checked intact when sent: the ring may overwrite them meanwhile). */
-	waiting: Frame[];
-	waitingAt: number[];
-	/** The timer that tries the waiting frames again when the allowance will have them. */
-	retry?: unknown;
-	/** The answer sends it the ring's G.711 track: from its first picture on (the session sent a
-	 * whole frame), whether the picture waits for a key frame after that or not (the sound carries
-	 * on while the picture yields). */
+	/** The answer sends it the ring's G.711 track: from its first picture on, whether the picture
+	 * waits for a key frame after that or not (the sound carries on while the picture yields). */
 	hears: boolean;
 	/** The viewer's talkback, opened with its first voice packet; `talkOff`: refused, its voice is dropped. */
 	talk?: unknown;
@@ -208,8 +170,13 @@ export class WebRtcEndpoint {
 	 * there): looked up per datagram without a key string, kept as checks move them. */
 	#byPeer = new PeerMap<Entry>();
 	#checks = new RateGate(CHECKS_PER_SECOND, 1000 / CHECKS_PER_SECOND);
-	/** Where every session's packets are made (sends are synchronous: one buffer serves all). */
-	#scratch = sendScratch();
+	/** The sessions whose feeds run (an array: walked at each push without an iterator). */
+	#watching: Entry[] = [];
+	/** Wakes the feeds when the ring is pushed to (while any runs). */
+	#wake: RingReader | undefined;
+	/** The one timer for the feeds' delays, and when it fires (Infinity: none set). */
+	#due: unknown;
+	#dueAt = Infinity;
 	#tick: unknown;
 	/** The WebRTC viewers' part of the camera's uplink, bytes/s (0: no budget): an equal part each. */
 	#uplink = 0;
@@ -270,19 +237,18 @@ export class WebRtcEndpoint {
 		const ssrc = new DataView(randomBytes(4)).getUint32(0) >>> 0 || 1;
 		// A DataChannel carries commands (each checked against the grant's rights by the handler).
 		const application = this.#o.command ? offer.media.find((m) => m.kind === "application" && m.sctpPort !== undefined) : undefined;
-		const entry: Entry = { id, account, ufrag: local.ufrag, since: this.#o.now(), restartedAt: -Infinity, keyed: false, rewoundAt: -Infinity, keyGop: -1, unrepairedAtKey: 0, readGop: -1, requestsInRepair: 0, mark: { bytes: 0, at: this.#o.now() }, allowance: { bytes: Infinity, at: this.#o.now() }, skipped: 0, starved: false, waiting: [], waitingAt: [], hears: false, session: undefined as never };
+		const entry: Entry = { id, account, ufrag: local.ufrag, since: this.#o.now(), restartedAt: -Infinity, watching: false, due: Infinity, requestsInRepair: 0, mark: { bytes: 0, at: this.#o.now() }, hears: false, session: undefined as never };
 		entry.session = new WebRtcSession({
 			identity: this.#o.identity, remoteFingerprint: offer.fingerprint.bytes, local,
 			video: { payloadType: codec.pt, ssrc, codec: this.#o.codec === "h264" ? 1 : 2, transportCc },
 			...(receives && g711 ? { audio: { payloadType: g711.pt, ssrc: audioSsrc, counted: audioCounted } } : {}),
-			send: (bytes, address, port) => this.#o.send(bytes, address, port),
+			send: (bytes, address, port) => this.#o.send(bytes, address, port), straight: this.#o.straight,
 			now: this.#o.now, hmacSha1: this.#o.hmacSha1,
 			onKeyFrameRequest: () => this.#keyFrame(entry),
-			onPaced: () => this.#sendWaiting(entry),
-			affords: (bytes) => this.#spend(entry, bytes, PATH_BURST_S),
+			onFeedback: () => this.#feed(entry),
 			talk: voiceCodec ? { payloadType: voiceCodec.pt, voice: (payload) => this.#voice(entry, voiceCodec.name, payload) } : undefined,
 			channel: application ? { port: application.sctpPort!, remotePort: application.sctpPort!, message: (stream, ppid, data) => entry.channels!.message(stream, ppid, data) } : undefined,
-			log: (message) => this.#o.log(`${message} (${id})`), scratch: this.#scratch,
+			log: (message) => this.#o.log(`${message} (${id})`),
 		});
 		entry.hears = receives && !!g711;
 		if (application) {
@@ -297,6 +263,7 @@ export class WebRtcEndpoint {
 		// Its place is held while the camera gathers (another offer counts it).
 		this.#entries.set(id, entry);
 		this.#byUfrag.set(local.ufrag, entry);
+		this.#reshare();
 		this.#tick ??= Timer.repeat(() => this.#look(), TICK_MS);
 		let candidates: Candidate[];
 		try {
@@ -333,6 +300,17 @@ export class WebRtcEndpoint {
 	setUplink(bytesPerSecond: number): void {
 		if (!Number.isSafeInteger(bytesPerSecond) || bytesPerSecond < 0) throw new RangeError("webrtc: an uplink budget is bytes/s ≥ 0");
 		this.#uplink = bytesPerSecond;
+		this.#reshare();
+	}
+
+	/** Each viewer's part of the uplink: an equal part of the WebRTC viewers' share (0: none). */
+	#part(): number {
+		return this.#uplink && this.#entries.size ? Math.floor(this.#uplink / this.#entries.size) : 0;
+	}
+
+	#reshare(): void {
+		const part = this.#part();
+		for (let i = 0; i < this.#watching.length; i++) this.#watching[i].session.part = part;
 	}
 
 	/**
@@ -362,45 +340,6 @@ export class WebRtcEndpoint {
 		return writeIceFragment(local, candidates);
 	}
 
-	/** Whether the session may send `bytes` now (then they are counted against it): within its part
-	 * of the uplink and what its path takes by its TWCC feedback (the congestion control's rate, 0
-	 * while the path is stalled), whichever is less — while its allowance is not below `floorS`
-	 * seconds of that rate. A frame needs 0; a repair (a NACKed packet's resend) comes before new
-	 * frames — without it the frame and the rest of its GOP are lost to the viewer — so it may take
-	 * the allowance into debt down to PATH_BURST_S (the frames after it wait), never while the path
-	 * is stalled. Refusing repairs whenever a frame's burst had spent the allowance left most of them
-	 * unsent on a link near the stream's rate (the p2p bench's webrtc entry: 12 of 16 NACKs refused
-	 * at 1.25x with bursty loss). */
-	#spend(entry: Entry, bytes: number, floorS: number): boolean {
-		const rate = this.#refill(entry);
-		if (rate === Infinity) return true;
-		if (rate === 0 || entry.allowance.bytes < -rate * floorS) return false;   // stalled, or over its part
-		entry.allowance.bytes -= onTheWire(bytes);
-		return true;
-	}
-
-	/** Audio the viewer was sent: it goes whatever the allowance says (the sound carries on while
-	 * the picture waits), but its bytes count — the video after it waits for them. */
-	#charge(entry: Entry, bytes: number): void {
-		const rate = this.#refill(entry);
-		if (rate !== Infinity && rate !== 0) entry.allowance.bytes -= onTheWire(bytes);
-	}
-
-	/** The viewer's allowance brought up to now; the rate it fills at (its part of the uplink, or
-	 * the path's when that is less): 0 while the path is stalled, Infinity when nothing bounds it. */
-	#refill(entry: Entry): number {
-		const path = entry.session.pathRate();
-		if (path === 0) return 0;
-		const part = this.#uplink ? this.#uplink / this.#entries.size : Infinity;
-		const rate = path === undefined ? part : Math.min(part, path);
-		if (rate === Infinity) return rate;
-		// a frame goes as one burst: what the path's queue holds bounds it, not a second of the rate
-		const burst = path !== undefined && path <= part ? PATH_BURST_S : BURST_S;
-		const at = this.#o.now(), allowance = entry.allowance;
-		allowance.bytes = Math.min(rate * burst, allowance.bytes + (at - allowance.at) * rate / 1000);
-		allowance.at = at;
-		return rate;
-	}
 
 	/** Ends a session now (the cloud's p2p-end, the viewer's WHEP DELETE); false when there is none. */
 	end(id: string, why = "ended"): boolean {
@@ -409,13 +348,13 @@ export class WebRtcEndpoint {
 		this.#entries.delete(id);
 		this.#byUfrag.delete(entry.ufrag);
 		if (entry.at && this.#byPeer.get(entry.at.address, entry.at.port) === entry) this.#byPeer.delete(entry.at.address, entry.at.port);
-		entry.reader?.close();
-		this.#unwait(entry);
+		this.#unwatch(entry);
 		if (entry.talk !== undefined) this.#o.voice!.voice(entry.talk, new ArrayBuffer(0));   // the talkback ends with the session
-		const { frames, packets, bytes, senderReports, rttMs, keyFrameRequests, nacks, resent, resendsRefused, resendsUnaffordable, resendsGone, resendsRepeated } = entry.session.stats;
+		const { frames, packets, bytes, senderReports, rttMs, keyFrameRequests, nacks, resent, resendsRefused, resendsUnaffordable, resendsGone, resendsRepeated, skipped } = entry.session.stats;
 		const cc = entry.session.congestion;
 		entry.session.close();
-		this.#o.log(`webrtc: viewer ${id} ${why}: ${frames} frames, ${packets} packets, ${bytes} bytes; ${senderReports} sender reports, round trip ${rttMs < 0 ? "unknown" : `${rttMs} ms`}, ${keyFrameRequests} key frame requests (${entry.requestsInRepair} while their key frame was being repaired), ${nacks} NACKed (${resent} resent, ${resendsRepeated} again within the round trip, ${resendsGone} gone, ${resendsRefused} over the limit, ${resendsUnaffordable} over the path's allowance); ${entry.skipped} frames skipped for the uplink or the path${cc ? `; congestion control: ${cc.feedbacks} feedbacks on ${cc.packets} packets (${cc.received} arrived, ${cc.lost} lost, ${cc.expired} never reported, ${cc.missed} in lost feedback), path ${Math.round(cc.bandwidth * 8 / 1000)} kbit/s, min RTT ${cc.minRtt} ms` : ""}${entry.channels ? `; ${entry.channels.stats.commands} commands (${entry.channels.stats.replies} answered)` : ""}`);
+		this.#o.log(`webrtc: viewer ${id} ${why}: ${frames} frames, ${packets} packets, ${bytes} bytes; ${senderReports} sender reports, round trip ${rttMs < 0 ? "unknown" : `${rttMs} ms`}, ${keyFrameRequests} key frame requests (${entry.requestsInRepair} while their key frame was being repaired), ${nacks} NACKed (${resent} resent, ${resendsRepeated} again within the round trip, ${resendsGone} gone, ${resendsRefused} over the limit, ${resendsUnaffordable} over the path's allowance); ${skipped} frames skipped for the uplink or the path${cc ? `; congestion control: ${cc.feedbacks} feedbacks on ${cc.packets} packets (${cc.received} arrived, ${cc.lost} lost, ${cc.expired} never reported, ${cc.missed} in lost feedback), path ${Math.round(cc.bandwidth * 8 / 1000)} kbit/s, min RTT ${cc.minRtt} ms` : ""}${entry.channels ? `; ${entry.channels.stats.commands} commands (${entry.channels.stats.replies} answered)` : ""}`);
+		this.#reshare();
 		if (!this.#entries.size) this.#stop();
 		return true;
 	}
@@ -423,10 +362,10 @@ export class WebRtcEndpoint {
 	figures(): WebRtcFigures[] {
 		const at = this.#o.now();
 		return [...this.#entries.values()].map((entry) => {
-			const { bytes, frames, audioFrames, keyFrameRequests, nacks, resent, resendsRefused, resendsUnaffordable, resendsGone, resendsRepeated, rttMs, fractionLost } = entry.session.stats;
+			const { bytes, frames, audioFrames, keyFrameRequests, nacks, resent, resendsRefused, resendsUnaffordable, resendsGone, resendsRepeated, rttMs, fractionLost, skipped } = entry.session.stats;
 			const rate = at > entry.mark.at ? Math.round((bytes - entry.mark.bytes) * 1000 / (at - entry.mark.at)) : 0;
 			entry.mark = { bytes, at };
-			return { session: entry.id, connected: entry.session.connected, peer: entry.session.peer, rate, rttMs, fractionLost, frames, audioFrames, keyFrameRequests, keyFrameRequestsInRepair: entry.requestsInRepair, nacks, resent, resendsRefused, resendsUnaffordable, resendsGone, resendsRepeated, talk: entry.talk !== undefined, skipped: entry.skipped, pathRate: entry.session.pathRate(), bandwidth: entry.session.congestion?.bandwidth, commands: entry.channels?.stats.commands };
+			return { session: entry.id, connected: entry.session.connected, peer: entry.session.peer, rate, rttMs, fractionLost, frames, audioFrames, keyFrameRequests, keyFrameRequestsInRepair: entry.requestsInRepair, nacks, resent, resendsRefused, resendsUnaffordable, resendsGone, resendsRepeated, talk: entry.talk !== undefined, skipped, pathRate: entry.session.pathRate(), bandwidth: entry.session.congestion?.bandwidth, commands: entry.channels?.stats.commands };
 		});
 	}
 
@@ -438,6 +377,11 @@ export class WebRtcEndpoint {
 	#stop(): void {
 		if (this.#tick !== undefined) Timer.clear(this.#tick as never);
 		this.#tick = undefined;
+		if (this.#due !== undefined) Timer.clear(this.#due as never);
+		this.#due = undefined;
+		this.#dueAt = Infinity;
+		this.#wake?.close();
+		this.#wake = undefined;
 	}
 
 	/** A datagram on the carrying socket: true when it is this wire's (handled or dropped here). */
@@ -516,150 +460,89 @@ export class WebRtcEndpoint {
 		voice.voice(entry.talk, payload);
 	}
 
-	/** Connected: the session reads the ring from its newest key frame. */
+	/** Connected: the session's feed reads the ring from its newest key frame. */
 	#watch(entry: Entry): void {
 		this.#o.log(`webrtc: viewer ${entry.id} watches (connected in ${Math.round(this.#o.now() - entry.since)} ms)`);
-		this.#read(entry);
-	}
-
-	/** The viewer lost its picture (PLI, FIR): the ring's newest key frame goes again at once — at
-	 * most once per REWIND_MS (a viewer asking more often would make the camera send a key frame
-	 * each time: it waits for the next one instead). Not while that key frame is the one it was last
-	 * sent and its NACKs are being answered (every one since, the last within a round trip): a
-	 * decoder asks when it has had nothing to show for a while (Chromium: 200 ms without a packet of
-	 * the key frame), before the repair is back; sending the key frame and the frames since again
-	 * would put a GOP's bytes behind the repair — on a thin link, seconds in its queue. */
-	#keyFrame(entry: Entry): void {
-		const { session } = entry;
-		if (entry.keyed && entry.keyGop === entry.readGop && session.unrepaired === entry.unrepairedAtKey && session.repairing()) {
-			entry.requestsInRepair++;
-			return;
-		}
-		entry.keyed = false;
-		const at = this.#o.now();
-		if (!entry.reader || at - entry.rewoundAt < REWIND_MS) return;
-		entry.rewoundAt = at;
-		this.#read(entry);
-	}
-
-	/** A reader from the ring's newest key frame (replacing the session's): the frames from there go out. */
-	#read(entry: Entry): void {
-		const { session } = entry;
-		entry.reader?.close();
-		entry.reader = undefined;
-		session.stopPacing();
-		this.#unwait(entry);
-		entry.keyed = false;
-		let lost = 0;
-		// the ring's callback: what sending this viewer's frames throws ends this viewer only
-		const drain = () => {
+		if (!this.#wake) {
 			try {
-				for (let frame = reader.read(); frame; frame = reader.read()) {
-					if (reader.lost !== lost) {   // the ring overtook it: a gap in the picture
-						lost = reader.lost;
-						this.#unwait(entry);
-						entry.keyed = false;
-					}
-					if (frame.type !== FrameType.video) {
-						// the G.711 track, once the picture has begun (AAC is cloud storage's); it never waits,
-						// but the video read before it goes first when it can
-						if (entry.waiting.length) this.#sendWaiting(entry);
-						if (entry.hears && session.stats.frames > 0 && frame.codec === (this.#o.audio === "pcma" ? Codec.pcma : Codec.pcmu) && session.sendAudio(frame.data, frame.timestamp))
-							this.#charge(entry, frame.size);
-						continue;
-					}
-					if (entry.waiting.length >= MAX_WAITING) this.#skipWaiting(entry);
-					entry.readGop = frame.gop;
-					entry.waiting.push(frame);
-					entry.waitingAt.push(this.#o.now());
-				}
-				this.#sendWaiting(entry);
+				this.#wake = new RingReader(this.#o.ring, { at: "live", onReadable: this.#pushed });
 			}
-			catch (error) {
-				this.#fail(entry, (error as Error).message);
+			catch (error) {   // no reader slot left: the viewer limit and the ring's slots disagree
+				this.end(entry.id, `has no ring reader (${(error as Error).message})`);
+				return;
 			}
-		};
-		let reader: RingReader;
-		try {
-			reader = new RingReader(this.#o.ring, { at: "live", onReadable: drain });
 		}
-		catch (error) {   // no reader slot left: the viewer limit and the ring's slots disagree
+		try {
+			entry.session.watch(this.#o.ring, entry.hears ? this.#o.audio : undefined, this.#part());
+		}
+		catch (error) {
 			this.end(entry.id, `has no ring reader (${(error as Error).message})`);
 			return;
 		}
-		entry.reader = reader;
-		drain();   // what the ring holds from its newest key frame goes now (the reader is woken by pushes only)
+		entry.watching = true;
+		this.#watching.push(entry);
+		this.#feed(entry);   // what the ring holds from its newest key frame goes now
 	}
 
-	/** The viewer's waiting video frames, oldest first, while its allowance takes them; a frame
-	 * that cannot go yet is tried again when the allowance will have refilled, unless it has waited
-	 * WAIT_MS (then it is skipped, and the rest of its GOP with it: frame-aware, never a frame whose
-	 * reference was not sent). */
-	#sendWaiting(entry: Entry): void {
-		const { waiting, waitingAt, session } = entry;
-		while (waiting.length && !session.pacing) {   // (one frame paced out at a time: the session says when it is done)
-			const frame = waiting[0];
-			if (!entry.keyed && !frame.key) {
-				if (entry.starved) entry.skipped++;
-				this.#dropOldest(entry);
-				continue;
-			}
-			if (!this.#spend(entry, frame.size, 0)) {
-				if (this.#o.now() - waitingAt[0] < WAIT_MS - session.pathQueueMs()) {
-					this.#retryLater(entry);
-					return;
-				}
-				this.#skipWaiting(entry);
-				continue;
-			}
-			entry.starved = false;
-			this.#dropOldest(entry);
-			// (the session checks the ring's intact(), not the reader's valid(): a NACK may reach the unit after this reader is replaced)
-			entry.keyed = session.sendVideo(frame.data, frame.timestamp, waiting.length > 0);
-			if (entry.keyed && frame.key) {
-				entry.keyGop = frame.gop;
-				entry.unrepairedAtKey = session.unrepaired;
-			}
+	/** Its feed no longer runs (the session closes it); the wake-up reader goes with the last. */
+	#unwatch(entry: Entry): void {
+		if (!entry.watching) return;
+		entry.watching = false;
+		const at = this.#watching.indexOf(entry);
+		if (at >= 0) this.#watching.splice(at, 1);
+		if (!this.#watching.length) {
+			this.#wake?.close();
+			this.#wake = undefined;
 		}
 	}
 
-	/** The oldest waiting frame skipped for the viewer's allowance: the frames after it up to a key frame follow it. */
-	#skipWaiting(entry: Entry): void {
-		this.#dropOldest(entry);
-		entry.starved = true;
-		entry.keyed = false;
-		entry.skipped++;
+	/** The ring was pushed to: every feed's turn. */
+	readonly #pushed = (): void => {
+		const now = this.#o.now();
+		for (let i = 0; i < this.#watching.length; i++) this.#feed(this.#watching[i], now);
+	};
+
+	/** A feed's turn (what it throws ends that viewer only: the session contains it), and its next
+	 * one on the timer when it asked for one. */
+	#feed(entry: Entry, now = this.#o.now()): void {
+		if (!entry.watching) return;
+		const ms = entry.session.feed();
+		if (entry.session.failed) {
+			this.#fail(entry, entry.session.failed);
+			return;
+		}
+		entry.due = ms < 0 ? Infinity : now + ms;
+		if (entry.due < this.#dueAt) this.#arm(entry.due, now);
 	}
 
-	/** The oldest waiting frame off the list (sent or skipped). */
-	#dropOldest(entry: Entry): void {
-		entry.waiting.shift();
-		entry.waitingAt.shift();
+	/** The timer set for `at` (the soonest a feed asked for). */
+	#arm(at: number, now: number): void {
+		if (this.#due !== undefined) Timer.clear(this.#due as never);
+		this.#dueAt = at;
+		this.#due = Timer.set(this.#fire, Math.max(1, Math.ceil(at - now)));
 	}
 
-	/** The waiting frames tried again once the allowance is back above 0 at its rate (a stalled path: in TICK_MS). */
-	#retryLater(entry: Entry): void {
-		if (entry.retry !== undefined) return;
-		const rate = this.#refill(entry);
-		const ms = rate > 0 && rate !== Infinity ? Math.ceil(-entry.allowance.bytes * 1000 / rate) : TICK_MS;
-		entry.retry = Timer.set(() => {
-			entry.retry = undefined;
-			if (this.#entries.get(entry.id) !== entry) return;
-			try {
-				this.#sendWaiting(entry);
-			}
-			catch (error) {
-				this.#fail(entry, (error as Error).message);
-			}
-		}, Math.min(WAIT_MS, Math.max(RETRY_MIN_MS, ms)));
-	}
+	/** The timer: the feeds that are due have their turn, then it is set for the next. */
+	readonly #fire = (): void => {
+		this.#due = undefined;
+		this.#dueAt = Infinity;
+		const now = this.#o.now();
+		for (let i = 0; i < this.#watching.length; i++) if (this.#watching[i].due <= now) this.#feed(this.#watching[i], now);
+		let next = Infinity;
+		for (let i = 0; i < this.#watching.length; i++) next = Math.min(next, this.#watching[i].due);
+		if (next < this.#dueAt) this.#arm(next, now);
+	};
 
-	/** Its waiting frames forgotten (a new reader, a gap, the end), and their timer. */
-	#unwait(entry: Entry): void {
-		entry.waiting.length = 0;
-		entry.waitingAt.length = 0;
-		if (entry.retry !== undefined) Timer.clear(entry.retry as never);
-		entry.retry = undefined;
+	/** The viewer lost its picture (PLI, FIR): its feed sends the ring's newest key frame at once —
+	 * unless it did within a second (a viewer asking more often would make the camera send a key
+	 * frame each time: it waits for the next one instead), or the key frame it was sent is the newest
+	 * and its NACKs are being answered: a decoder asks when it has had nothing to show for a while
+	 * (Chromium: 200 ms without a packet of the key frame), before the repair is back; sending the key
+	 * frame and the frames since again would put a GOP's bytes behind the repair (native/webrtc/rtp_wire.h). */
+	#keyFrame(entry: Entry): void {
+		if (!entry.watching) return;
+		if (!entry.session.keyFrame()) entry.requestsInRepair++;
+		else this.#feed(entry);
 	}
 
 	#look(): void {
@@ -670,7 +553,7 @@ export class WebRtcEndpoint {
 			if (session.failed) this.#fail(entry, session.failed);
 			else if (session.closed) this.end(entry.id, "left");
 			else if (!session.connected && at - entry.since > CONNECT_MS) this.end(entry.id, `did not connect within ${CONNECT_MS / 1000} s`);
-			else if (!session.stats.checks && entry.answeredAt !== undefined && at - entry.answeredAt > ICE_START_MS) this.end(entry.id, `sent no ICE check within ${ICE_START_MS / 1000} s of its answer: its place is given back`);
+			else if (!session.checks && entry.answeredAt !== undefined && at - entry.answeredAt > ICE_START_MS) this.end(entry.id, `sent no ICE check within ${ICE_START_MS / 1000} s of its answer: its place is given back`);
 			else if (session.connected && !session.consented) this.end(entry.id, "lost consent (no check for 30 s)");
 		}
 		this.#checks.prune(at);

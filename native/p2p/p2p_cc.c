@@ -300,16 +300,17 @@ void p2p_bucket_init(p2p_bucket *b, uint32_t now)
 	b->ms = now;
 }
 
-uint32_t p2p_bucket_wait(p2p_bucket *b, uint64_t rate, uint32_t now)
+uint32_t p2p_bucket_wait(p2p_bucket *b, uint64_t rate, uint32_t burst_ms, uint32_t now)
 {
 	int64_t cap;
 	uint32_t elapsed = P2P_SINCE(now, b->ms);
 	if (elapsed) {
-		b->credit += (int64_t)(rate * elapsed / 1000);
+		/* (10 s at most: no burst is longer, and the product stays far from overflow) */
+		b->credit += (int64_t)(rate * (elapsed < 10000 ? elapsed : 10000) / 1000);
 		b->ms = now;
 	}
-	/* a burst of at most 2 packets or 2 ms of the rate */
-	cap = (int64_t)(rate * 2 / 1000);
+	/* a burst of at most 2 packets or burst_ms of the rate */
+	cap = (int64_t)(rate * burst_ms / 1000);
 	if (cap < 2 * IVXS_P2P_MTU)
 		cap = 2 * IVXS_P2P_MTU;
 	if (b->credit > cap)
@@ -326,7 +327,7 @@ int p2p_cc_window_open(const p2p_cc *cc, uint32_t bytes, uint32_t in_flight)
 
 uint32_t p2p_cc_wait(p2p_cc *cc, uint32_t bytes, uint32_t in_flight, uint32_t now)
 {
-	uint32_t wait = p2p_bucket_wait(&cc->pace, cc->pacing_rate, now);
+	uint32_t wait = p2p_bucket_wait(&cc->pace, cc->pacing_rate, P2P_PACE_BURST_MS, now);
 	if (!p2p_cc_window_open(cc, bytes, in_flight))
 		return UINT32_MAX;   /* wait for acknowledgements */
 	return wait;

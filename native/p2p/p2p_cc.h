@@ -40,16 +40,20 @@ typedef struct {
 void p2p_rtt_init(p2p_rtt *r, uint32_t now);
 void p2p_rtt_sample(p2p_rtt *r, uint32_t sample, uint32_t now);
 
-/* A token bucket (bytes): a session's pacing and the camera-wide uplink budget. */
+/* A token bucket (bytes), one for every wire's pacing: the native session's and the camera-wide
+ * uplink budget (P2P_PACE_BURST_MS), WebRTC's while its viewer loses packets (feed.h's). */
 typedef struct {
 	int64_t credit;
 	uint32_t ms;
 } p2p_bucket;
 
+#define P2P_PACE_BURST_MS 2u   /* the native wire's burst: 2 ms of the rate (2 packets at least) */
+
 void p2p_bucket_init(p2p_bucket *b, uint32_t now);
-/* Adds what `rate` (bytes/s) earned since the last call, capped to a burst of 2 packets or 2 ms
- * of the rate; 0 when a packet may go now, else the milliseconds until it may. */
-uint32_t p2p_bucket_wait(p2p_bucket *b, uint64_t rate, uint32_t now);
+/* Adds what `rate` (bytes/s) earned since the last call, capped to a burst of 2 packets or
+ * `burst_ms` of the rate; 0 when a packet may go now (the credit is above 0), else the
+ * milliseconds until it may. A sender takes what it sends from `credit`. */
+uint32_t p2p_bucket_wait(p2p_bucket *b, uint64_t rate, uint32_t burst_ms, uint32_t now);
 
 /* What the congestion control keeps of one packet sent: the wire sets sent_ms, bytes and
  * app_limited (nothing more was waiting to be sent), p2p_cc_on_send the rest. */

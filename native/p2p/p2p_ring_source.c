@@ -60,9 +60,9 @@ static int next(void *ctx, int key_only, ivxs_p2p_frame *out)
 		}
 		src->started = 1;
 		src->next_seq = view.seq + 1;
-		/* The native wire's audio is AAC: a G.711 track beside it in the ring is for WebRTC
-		 * viewers (a native viewer would take its frames for AAC). */
-		if (view.type != IVXS_FRAME_AUDIO || view.codec == IVXS_CODEC_AAC)
+		/* One audio track: the native wire's is AAC (a G.711 track beside it in the ring is for
+		 * WebRTC viewers: a native viewer would take its frames for AAC), WebRTC's G.711. */
+		if (view.type != IVXS_FRAME_AUDIO || view.codec == src->audio_codec)
 			break;
 	}
 	memset(out, 0, sizeof(*out));
@@ -96,6 +96,7 @@ int ivxs_p2p_ring_source_init(ivxs_p2p_ring_source *src, ivxs_ring *ring, int64_
 	memset(out, 0, sizeof(*out));
 	src->ring = ring;
 	src->time_offset_ms = time_offset_ms;
+	src->audio_codec = IVXS_CODEC_AAC;
 	status = jump(src);
 	if (status < 0)
 		return status;
@@ -103,6 +104,19 @@ int ivxs_p2p_ring_source_init(ivxs_p2p_ring_source *src, ivxs_ring *ring, int64_
 	out->intact = intact;
 	out->ctx = src;
 	return 0;
+}
+
+void ivxs_p2p_ring_source_audio(ivxs_p2p_ring_source *src, int codec)
+{
+	src->audio_codec = codec;
+}
+
+void ivxs_p2p_ring_source_rewind(ivxs_p2p_ring_source *src)
+{
+	/* the next read jumps (next()), and a key frame already handed out is not refused */
+	ivxs_ring_reader_close(&src->reader);
+	src->has_peek = 0;
+	src->started = 0;
 }
 
 void ivxs_p2p_ring_source_close(ivxs_p2p_ring_source *src)

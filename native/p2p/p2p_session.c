@@ -344,7 +344,7 @@ int ivxs_p2p_input(ivxs_p2p *p, const ivxs_p2p_addr *from, const uint8_t *data, 
 /* The camera-wide uplink budget (ivxs_p2p_set_uplink): 0 = a packet may go now. */
 static uint32_t uplinkWait(ivxs_p2p *p, uint32_t now)
 {
-	return p->uplink_rate ? p2p_bucket_wait(&p->uplink, p->uplink_rate, now) : 0;
+	return p->uplink_rate ? p2p_bucket_wait(&p->uplink, p->uplink_rate, P2P_PACE_BURST_MS, now) : 0;
 }
 
 /* Seals and sends one packet: head (frames) and body (payload straight from

@@ -16,6 +16,8 @@
 #include "rtcp.h"
 #include "sctp.h"
 #include "twcc.h"
+#include "rtp_wire.h"
+#include "modwebrtc.h"
 #include "ivxs_random.h"
 
 #include <stdlib.h>
@@ -24,11 +26,13 @@
 void xs_webrtc_srtp_destructor(void *data);
 void xs_webrtc_identity_destructor(void *data);
 void xs_webrtc_dtls_destructor(void *data);
-static const xsHostHooks kSrtpHooks = { xs_webrtc_srtp_destructor, NULL, NULL };
+void xs_webrtc_cc_destructor(void *data);
+const xsHostHooks kWebrtcSrtpHooks = { xs_webrtc_srtp_destructor, NULL, NULL };
+const xsHostHooks kWebrtcCcHooks = { xs_webrtc_cc_destructor, NULL, NULL };
 static const xsHostHooks kIdentityHooks = { xs_webrtc_identity_destructor, NULL, NULL };
 static const xsHostHooks kDtlsHooks = { xs_webrtc_dtls_destructor, NULL, NULL };
-static ivxs_mem_counter gWebrtcMemory = { "webrtc", 0, 0, NULL };
-static const ivxs_status_entry *const kTables[] = { ivxs_webrtc_statuses, ivxs_annexb_statuses, ivxs_kit_statuses, NULL };
+ivxs_mem_counter gWebrtcMemory = { "webrtc", 0, 0, NULL };
+const ivxs_status_entry *const kWebrtcTables[] = { ivxs_webrtc_statuses, ivxs_annexb_statuses, ivxs_kit_statuses, NULL };
 
 void xs_webrtc_srtp_destructor(void *data)
 {
@@ -74,12 +78,12 @@ void xs_webrtc_srtp_create(xsMachine *the)
 	memset(key, 0, sizeof(key));
 	if (status) {
 		free(s);
-		ivxs_throw_status(the, XS_UNKNOWN_ERROR, "webrtc", status, kTables);
+		ivxs_throw_status(the, XS_UNKNOWN_ERROR, "webrtc", status, kWebrtcTables);
 	}
 	ivxs_mem_register(&gWebrtcMemory);
 	ivxs_mem_add(&gWebrtcMemory, (int64_t)sizeof(*s));
 	xsResult = xsNewHostObject(NULL);
-	xsmcSetHostHooks(xsResult, &kSrtpHooks);
+	xsmcSetHostHooks(xsResult, &kWebrtcSrtpHooks);
 	xsmcSetHostData(xsResult, s);
 }
 
@@ -88,7 +92,7 @@ void xs_webrtc_srtp_create(xsMachine *the)
  * protect, room for the trailer after `length`. Failures throw with the status's code. */
 void xs_webrtc_srtp(xsMachine *the)
 {
-	ivxs_srtp *s = ivxs_handle_open(the, &xsArg(0), &kSrtpHooks, "webrtc", "Srtp");
+	ivxs_srtp *s = ivxs_handle_open(the, &xsArg(0), &kWebrtcSrtpHooks, "webrtc", "Srtp");
 	int op = (int)ivxs_integer(the, &xsArg(1), 0, 3, "webrtc", "operation");
 	void *data;
 	xsUnsignedValue size;
@@ -107,7 +111,7 @@ void xs_webrtc_srtp(xsMachine *the)
 	default: status = ivxs_srtcp_unprotect(s, data, length, &out); break;
 	}
 	if (status)
-		ivxs_throw_status(the, XS_UNKNOWN_ERROR, "webrtc", status, kTables);
+		ivxs_throw_status(the, XS_UNKNOWN_ERROR, "webrtc", status, kWebrtcTables);
 	xsmcSetInteger(xsResult, (xsIntegerValue)out);
 }
 
@@ -141,7 +145,7 @@ void xs_webrtc_rtp_payload(xsMachine *the)
 
 void xs_webrtc_srtp_close(xsMachine *the)
 {
-	ivxs_srtp *s = ivxs_handle_get(the, &xsArg(0), &kSrtpHooks, "webrtc", "Srtp");
+	ivxs_srtp *s = ivxs_handle_get(the, &xsArg(0), &kWebrtcSrtpHooks, "webrtc", "Srtp");
 	if (!s)
 		return;
 	xsmcSetHostData(xsArg(0), NULL);
@@ -172,7 +176,7 @@ void xs_webrtc_packetize(xsMachine *the)
 		ivxs_type_error(IVXS_EARG, "webrtc: an access unit is an ArrayBuffer");
 	xsmcGetBufferReadable(xsArg(0), &au, &size);
 	if ((status = ivxs_rtp_begin(&it, &stream, au, size, timestamp)))
-		ivxs_throw_status(the, XS_RANGE_ERROR, "webrtc", status, kTables);
+		ivxs_throw_status(the, XS_RANGE_ERROR, "webrtc", status, kWebrtcTables);
 	xsmcVars(1);
 	xsmcSetNewArray(xsResult, 0);
 	for (;;) {
@@ -181,7 +185,7 @@ void xs_webrtc_packetize(xsMachine *the)
 		xsmcGetBufferReadable(xsArg(0), &au, &size);
 		it.au = au;
 		if ((n = ivxs_rtp_next(&it, packet, sizeof(packet))) < 0)
-			ivxs_throw_status(the, XS_RANGE_ERROR, "webrtc", (int)n, kTables);
+			ivxs_throw_status(the, XS_RANGE_ERROR, "webrtc", (int)n, kWebrtcTables);
 		if (n == 0)
 			break;
 		xsmcSetArrayBuffer(xsVar(0), packet, (xsUnsignedValue)n);
@@ -192,29 +196,8 @@ void xs_webrtc_packetize(xsMachine *the)
 
 /* ---- the send path: an RTP sender whose packets are protected as they are made ---- */
 
-/* One video stream's packetizer (its SSRC, sequence numbers, payload type, MTU) kept across calls:
- * an access unit is begun once and its packets are written, back to back and each protected in
- * place, into the caller's buffer — as many as fit per call, so a key frame of any size goes out
- * through one small buffer, with no allocation per packet. The access unit (a ring frame's bytes,
- * read where they are) and the Srtp context are given again at every call: the packetizer keeps
- * offsets only, and no pointer into a JS value outlives a call. */
-typedef struct {
-	ivxs_rtp_stream stream;
-	ivxs_rtp_packetizer it;
-	int active;                  /* an access unit is begun and not finished */
-} SenderRecord;
 
-/* ---- transport-wide congestion control (twcc.h) ----
- * One per viewer session: the senders number their packets for it and the viewer's feedback
- * drives it (RtpSender.next / resend and rtcpFeedback take it as an argument: no host object keeps
- * a pointer to another). */
-typedef struct {
-	ivxs_twcc twcc;
-	uint8_t id;                  /* the header extension's id the SDP agreed */
-} CcRecord;
-
-void xs_webrtc_cc_destructor(void *data);
-static const xsHostHooks kCcHooks = { xs_webrtc_cc_destructor, NULL, NULL };
+/* ---- transport-wide congestion control (twcc.h; its record: modwebrtc.h) ---- */
 
 void xs_webrtc_cc_destructor(void *data)
 {
@@ -229,16 +212,7 @@ static CcRecord *ccArg(xsMachine *the, int i)
 {
 	if (xsmcTypeOf(xsArg(i)) == xsUndefinedType)
 		return NULL;
-	return ivxs_handle_open(the, &xsArg(i), &kCcHooks, "webrtc", "TransportCc");
-}
-
-/* The packet numbered for the CC (its payload moved for the extension: the caller's cap has room). */
-static long ccStamp(CcRecord *cc, uint8_t *packet, size_t n, size_t cap, int appLimited, uint32_t now)
-{
-	/* on the wire: the SRTP tag, UDP and IPv4 after it (the uplink's count, modules/webrtc/endpoint.ts) */
-	long stamped = ivxs_twcc_stamp(&cc->twcc, cc->id, packet, n, cap - IVXS_SRTP_TAG_BYTES,
-		(uint32_t)(n + IVXS_TWCC_EXTENSION_BYTES + IVXS_SRTP_TAG_BYTES + 28), appLimited, now);
-	return stamped < 0 ? (long)n : stamped;   /* a packet it cannot number goes as it is (never: ours) */
+	return ivxs_handle_open(the, &xsArg(i), &kWebrtcCcHooks, "webrtc", "TransportCc");
 }
 
 /* createCc(extensionId, now) -> a TransportCc's host object. */
@@ -254,14 +228,14 @@ void xs_webrtc_cc_create(xsMachine *the)
 	ivxs_mem_register(&gWebrtcMemory);
 	ivxs_mem_add(&gWebrtcMemory, (int64_t)sizeof(*r));
 	xsResult = xsNewHostObject(NULL);
-	xsmcSetHostHooks(xsResult, &kCcHooks);
+	xsmcSetHostHooks(xsResult, &kWebrtcCcHooks);
 	xsmcSetHostData(xsResult, r);
 }
 
 /* ccRate(cc, now) -> bytes a second the viewer's path takes now (0: stalled). */
 void xs_webrtc_cc_rate(xsMachine *the)
 {
-	CcRecord *r = ivxs_handle_open(the, &xsArg(0), &kCcHooks, "webrtc", "TransportCc");
+	CcRecord *r = ivxs_handle_open(the, &xsArg(0), &kWebrtcCcHooks, "webrtc", "TransportCc");
 	uint32_t now = ivxs_clock_ms(the, &xsArg(1), "webrtc", "now");
 	xsmcSetNumber(xsResult, (double)ivxs_twcc_rate(&r->twcc, now));
 }
@@ -269,7 +243,7 @@ void xs_webrtc_cc_rate(xsMachine *the)
 /* ccOpen(cc, bytes, now) -> whether `bytes` more fit the CC's window now (or a stalled path may still send: twcc.h). */
 void xs_webrtc_cc_open(xsMachine *the)
 {
-	CcRecord *r = ivxs_handle_open(the, &xsArg(0), &kCcHooks, "webrtc", "TransportCc");
+	CcRecord *r = ivxs_handle_open(the, &xsArg(0), &kWebrtcCcHooks, "webrtc", "TransportCc");
 	uint32_t bytes = (uint32_t)ivxs_integer(the, &xsArg(1), 0, 0xffff, "webrtc", "bytes");
 	uint32_t now;
 	if (xsmcArgc < 3 || xsmcTypeOf(xsArg(2)) == xsUndefinedType) {
@@ -284,177 +258,23 @@ void xs_webrtc_cc_open(xsMachine *the)
 /* ccStats(cc) -> { packets, feedbacks, refused, received, lost, unknown, expired, missed, bandwidth, srtt, minRtt, inFlight }. */
 void xs_webrtc_cc_stats(xsMachine *the)
 {
-	CcRecord *r = ivxs_handle_open(the, &xsArg(0), &kCcHooks, "webrtc", "TransportCc");
+	CcRecord *r = ivxs_handle_open(the, &xsArg(0), &kWebrtcCcHooks, "webrtc", "TransportCc");
 	const ivxs_twcc *t = &r->twcc;
 	const ivxs_twcc_stats *st = &t->stats;
 	xsmcVars(1);
 	xsmcSetNewObject(xsResult);
-#define FIELD(name, value) (xsmcSetNumber(xsVar(0), (double)(value)), xsmcSet(xsResult, xsID(name), xsVar(0)))
-	FIELD("packets", st->packets);
-	FIELD("feedbacks", st->feedbacks);
-	FIELD("refused", st->refused);
-	FIELD("received", st->received);
-	FIELD("lost", st->lost);
-	FIELD("unknown", st->unknown);
-	FIELD("expired", st->expired);
-	FIELD("missed", st->missed);
-	FIELD("bandwidth", t->cc.btl_bw);
-	FIELD("srtt", t->rtt.srtt);
-	FIELD("minRtt", t->rtt.any ? (int64_t)t->rtt.min : -1);
-	FIELD("inFlight", t->inFlight);
-#undef FIELD
-}
-
-void xs_webrtc_sender_destructor(void *data);
-static const xsHostHooks kSenderHooks = { xs_webrtc_sender_destructor, NULL, NULL };
-
-void xs_webrtc_sender_destructor(void *data)
-{
-	if (!data)
-		return;
-	free(data);
-	ivxs_mem_add(&gWebrtcMemory, -(int64_t)sizeof(SenderRecord));
-}
-
-/* The bytes of an access unit argument: an ArrayBuffer or a Uint8Array (a ring frame's view). */
-static void unitArg(xsMachine *the, xsSlot *slot, void **data, xsUnsignedValue *size)
-{
-	if (xsmcTypeOf(*slot) != xsReferenceType || (!xsmcIsInstanceOf(*slot, xsArrayBufferPrototype) && !xsmcIsInstanceOf(*slot, xsTypedArrayPrototype)))
-		ivxs_type_error(IVXS_EARG, "webrtc: an access unit is an ArrayBuffer or a Uint8Array");
-	xsmcGetBufferReadable(*slot, data, size);
-}
-
-/* createSender(codec, ssrc, seq, payloadType, mtu) -> a sender (codec: 1 H.264, 2 H.265, 0 audio frames whole). */
-void xs_webrtc_sender_create(xsMachine *the)
-{
-	SenderRecord *r;
-	ivxs_rtp_stream stream;
-	memset(&stream, 0, sizeof(stream));
-	stream.codec = (int)ivxs_integer(the, &xsArg(0), IVXS_RTP_AUDIO, IVXS_ANNEXB_H265, "webrtc", "codec");
-	stream.ssrc = (uint32_t)ivxs_integer(the, &xsArg(1), 0, 0xffffffff, "webrtc", "ssrc");
-	stream.seq = (uint16_t)ivxs_integer(the, &xsArg(2), 0, 0xffff, "webrtc", "seq");
-	stream.payloadType = (uint8_t)ivxs_integer(the, &xsArg(3), 0, 127, "webrtc", "payloadType");
-	stream.mtu = (size_t)ivxs_integer(the, &xsArg(4), IVXS_RTP_MIN_MTU, 1500 - IVXS_SRTP_TAG_BYTES, "webrtc", "mtu");
-	if (!(r = calloc(1, sizeof(*r))))
-		ivxs_error(IVXS_ENOMEM, "webrtc: no memory");
-	r->stream = stream;
-	ivxs_mem_register(&gWebrtcMemory);
-	ivxs_mem_add(&gWebrtcMemory, (int64_t)sizeof(*r));
-	xsResult = xsNewHostObject(NULL);
-	xsmcSetHostHooks(xsResult, &kSenderHooks);
-	xsmcSetHostData(xsResult, r);
-}
-
-/* senderBegin(sender, accessUnit, timestamp): the next access unit (Annex-B) to send. */
-void xs_webrtc_sender_begin(xsMachine *the)
-{
-	SenderRecord *r = ivxs_handle_open(the, &xsArg(0), &kSenderHooks, "webrtc", "RtpSender");
-	uint32_t timestamp = (uint32_t)ivxs_integer(the, &xsArg(2), 0, 0xffffffff, "webrtc", "timestamp");
-	void *au;
-	xsUnsignedValue size;
-	int status;
-	unitArg(the, &xsArg(1), &au, &size);
-	r->active = 0;
-	if ((status = ivxs_rtp_begin(&r->it, &r->stream, au, size, timestamp)))
-		ivxs_throw_status(the, XS_RANGE_ERROR, "webrtc", status, kTables);
-	r->active = 1;
-}
-
-/* senderNext(sender, accessUnit, srtp, out, lengths, cc, now, more) -> how many packets of the begun
- * access unit went into `out` (an ArrayBuffer), back to back, each protected (SRTP); their lengths
- * in `lengths` (an ArrayBuffer of 16-bit words, native order); 0 when the access unit is done. The
- * next sequence number carries on to the next access unit. With `cc` (a TransportCc, else
- * undefined) each packet is numbered for it and its send recorded at `now`; `more` (optional, true):
- * frames wait behind this access unit, so its last packet is not app-limited. */
-void xs_webrtc_sender_next(xsMachine *the)
-{
-	SenderRecord *r = ivxs_handle_open(the, &xsArg(0), &kSenderHooks, "webrtc", "RtpSender");
-	ivxs_srtp *s = ivxs_handle_open(the, &xsArg(2), &kSrtpHooks, "webrtc", "Srtp");
-	CcRecord *cc = ccArg(the, 5);
-	uint32_t now = cc ? ivxs_clock_ms(the, &xsArg(6), "webrtc", "now") : 0;
-	int more = xsmcArgc > 7 && xsmcTest(xsArg(7));
-	void *au, *outData, *lengthData;
-	xsUnsignedValue size, outSize, lengthSize;
-	size_t offset = 0, count = 0, cap, protectedLength;
-	int status;
-	long n;
-	if (xsmcTypeOf(xsArg(3)) != xsReferenceType || !xsmcIsInstanceOf(xsArg(3), xsArrayBufferPrototype)
-		|| xsmcTypeOf(xsArg(4)) != xsReferenceType || !xsmcIsInstanceOf(xsArg(4), xsArrayBufferPrototype))
-		ivxs_type_error(IVXS_EARG, "webrtc: out and lengths are ArrayBuffers");
-	/* no JS runs and nothing is allocated from here to the end: the pointers stay good */
-	unitArg(the, &xsArg(1), &au, &size);
-	xsmcGetBufferWritable(xsArg(3), &outData, &outSize);
-	xsmcGetBufferWritable(xsArg(4), &lengthData, &lengthSize);
-	if (!r->active) {
-		xsmcSetInteger(xsResult, 0);
-		return;
-	}
-	if (size != r->it.size)
-		ivxs_range_error(IVXS_EARG, "webrtc: not the access unit begun (%u bytes, not %u)", (unsigned)size, (unsigned)r->it.size);
-	cap = r->stream.mtu + IVXS_SRTP_TAG_BYTES + (cc ? IVXS_TWCC_EXTENSION_BYTES : 0);
-	if (outSize < cap)
-		ivxs_range_error(IVXS_EARG, "webrtc: out holds %u bytes, less than a packet (%u)", (unsigned)outSize, (unsigned)cap);
-	r->it.au = au;
-	while (offset + cap <= outSize && count < lengthSize / 2) {
-		uint8_t *packet = (uint8_t *)outData + offset;
-		if ((n = ivxs_rtp_next(&r->it, packet, r->stream.mtu)) <= 0) {
-			r->active = 0;
-			if (n < 0)
-				ivxs_throw_status(the, XS_RANGE_ERROR, "webrtc", (int)n, kTables);
-			break;
-		}
-		if (cc)   /* the marker: the access unit's last packet, after which nothing waits (unless `more`:
-			   * a sender with frames waiting is not app-limited — marked so, every frame read as a
-			   * new burst whose queue the CC forgave, and a queue stood: p2p_cc.c); an audio frame is
-			   * one packet, unmarked (one talkspurt), and nothing waits after it */
-			n = ccStamp(cc, packet, (size_t)n, cap, ((packet[1] & 0x80) && !more) || r->stream.codec == IVXS_RTP_AUDIO, now);
-		if ((status = ivxs_srtp_protect(s, packet, (size_t)n, cap, &protectedLength))) {
-			r->active = 0;
-			ivxs_throw_status(the, XS_UNKNOWN_ERROR, "webrtc", status, kTables);
-		}
-		{
-			uint16_t word = (uint16_t)protectedLength;
-			memcpy((uint8_t *)lengthData + 2 * count++, &word, 2);   /* (the buffer's alignment is XS's) */
-		}
-		offset += protectedLength;
-	}
-	xsmcSetInteger(xsResult, (xsIntegerValue)count);
-}
-
-/* senderResend(sender, accessUnit, srtp, out, firstSeq, timestamp, seq, cc, now) -> the length of
- * packet `seq` of an access unit sent earlier from `firstSeq` at `timestamp`, made again byte for
- * byte and protected into `out` (a NACKed packet resent from the ring); 0 when the unit has no such
- * packet. The sender's own count and a unit it is sending are untouched. With `cc` the resend is a
- * new packet to it: it gets the next transport-wide number. */
-void xs_webrtc_sender_resend(xsMachine *the)
-{
-	SenderRecord *r = ivxs_handle_open(the, &xsArg(0), &kSenderHooks, "webrtc", "RtpSender");
-	ivxs_srtp *s = ivxs_handle_open(the, &xsArg(2), &kSrtpHooks, "webrtc", "Srtp");
-	uint16_t firstSeq = (uint16_t)ivxs_integer(the, &xsArg(4), 0, 0xffff, "webrtc", "firstSeq");
-	uint32_t timestamp = (uint32_t)ivxs_integer(the, &xsArg(5), 0, 0xffffffff, "webrtc", "timestamp");
-	uint16_t seq = (uint16_t)ivxs_integer(the, &xsArg(6), 0, 0xffff, "webrtc", "seq");
-	CcRecord *cc = ccArg(the, 7);
-	uint32_t now = cc ? ivxs_clock_ms(the, &xsArg(8), "webrtc", "now") : 0;
-	void *au, *outData;
-	xsUnsignedValue size, outSize;
-	size_t cap = r->stream.mtu + IVXS_SRTP_TAG_BYTES + (cc ? IVXS_TWCC_EXTENSION_BYTES : 0), protectedLength;
-	long n;
-	int status;
-	if (xsmcTypeOf(xsArg(3)) != xsReferenceType || !xsmcIsInstanceOf(xsArg(3), xsArrayBufferPrototype))
-		ivxs_type_error(IVXS_EARG, "webrtc: out is an ArrayBuffer");
-	/* no JS runs and nothing is allocated from here to the end: the pointers stay good */
-	unitArg(the, &xsArg(1), &au, &size);
-	xsmcGetBufferWritable(xsArg(3), &outData, &outSize);
-	if (outSize < cap)
-		ivxs_range_error(IVXS_EARG, "webrtc: out holds %u bytes, less than a packet (%u)", (unsigned)outSize, (unsigned)cap);
-	n = ivxs_rtp_packet_at(&r->stream, firstSeq, au, size, timestamp, seq, outData, r->stream.mtu);
-	if (n < 0)
-		ivxs_throw_status(the, XS_RANGE_ERROR, "webrtc", (int)n, kTables);
-	if (n > 0 && cc)
-		n = ccStamp(cc, outData, (size_t)n, cap, 1, now);
-	if (n > 0 && (status = ivxs_srtp_protect(s, outData, (size_t)n, cap, &protectedLength)))
-		ivxs_throw_status(the, XS_UNKNOWN_ERROR, "webrtc", status, kTables);
-	xsmcSetInteger(xsResult, n > 0 ? (xsIntegerValue)protectedLength : 0);
+	ivxs_set_number(xsResult, "packets", (double)(st->packets), xsVar(0));
+	ivxs_set_number(xsResult, "feedbacks", (double)(st->feedbacks), xsVar(0));
+	ivxs_set_number(xsResult, "refused", (double)(st->refused), xsVar(0));
+	ivxs_set_number(xsResult, "received", (double)(st->received), xsVar(0));
+	ivxs_set_number(xsResult, "lost", (double)(st->lost), xsVar(0));
+	ivxs_set_number(xsResult, "unknown", (double)(st->unknown), xsVar(0));
+	ivxs_set_number(xsResult, "expired", (double)(st->expired), xsVar(0));
+	ivxs_set_number(xsResult, "missed", (double)(st->missed), xsVar(0));
+	ivxs_set_number(xsResult, "bandwidth", (double)(t->cc.btl_bw), xsVar(0));
+	ivxs_set_number(xsResult, "srtt", (double)(t->rtt.srtt), xsVar(0));
+	ivxs_set_number(xsResult, "minRtt", (double)(t->rtt.any ? (int64_t)t->rtt.min : -1), xsVar(0));
+	ivxs_set_number(xsResult, "inFlight", (double)(t->inFlight), xsVar(0));
 }
 
 /* ---- DTLS-SRTP ---- */
@@ -553,7 +373,7 @@ void xs_webrtc_identity_create(xsMachine *the)
 	size_t keyLen = sizeof(key), certLen = sizeof(cert);
 	int status = ivxs_dtls_identity_create(ivxs_random_bytes, NULL, key, &keyLen, cert, &certLen);
 	if (status)
-		ivxs_throw_status(the, XS_UNKNOWN_ERROR, "webrtc", status, kTables);
+		ivxs_throw_status(the, XS_UNKNOWN_ERROR, "webrtc", status, kWebrtcTables);
 	xsmcVars(1);
 	xsmcSetNewArray(xsResult, 2);
 	xsmcSetArrayBuffer(xsVar(0), key, (xsUnsignedValue)keyLen);
@@ -577,7 +397,7 @@ void xs_webrtc_identity_open(xsMachine *the)
 	memset(key, 0, sizeof(key));
 	if (status) {
 		free(r);
-		ivxs_throw_status(the, XS_UNKNOWN_ERROR, "webrtc", status, kTables);
+		ivxs_throw_status(the, XS_UNKNOWN_ERROR, "webrtc", status, kWebrtcTables);
 	}
 	r->refs = 1;
 	ivxs_mem_register(&gWebrtcMemory);
@@ -645,7 +465,7 @@ void xs_webrtc_dtls_open(xsMachine *the)
 	if (status) {
 		disown(r);
 		free(r);
-		ivxs_throw_status(the, XS_UNKNOWN_ERROR, "webrtc", status, kTables);
+		ivxs_throw_status(the, XS_UNKNOWN_ERROR, "webrtc", status, kWebrtcTables);
 	}
 	r->identity = identity;
 	identity->refs++;
@@ -679,8 +499,8 @@ void xs_webrtc_dtls_step(xsMachine *the)
 	if (state < 0) {
 		unqueue(r);
 		if (ivxs_dtls_tls_error(&r->d))   /* mbedTLS's own code says why, for the log */
-			ivxs_throw(the, XS_UNKNOWN_ERROR, ivxs_status_name(kTables, state), "webrtc: DTLS handshake failed (mbedTLS -0x%04x)", (unsigned)-ivxs_dtls_tls_error(&r->d));
-		ivxs_throw_status(the, XS_UNKNOWN_ERROR, "webrtc", state, kTables);
+			ivxs_throw(the, XS_UNKNOWN_ERROR, ivxs_status_name(kWebrtcTables, state), "webrtc: DTLS handshake failed (mbedTLS -0x%04x)", (unsigned)-ivxs_dtls_tls_error(&r->d));
+		ivxs_throw_status(the, XS_UNKNOWN_ERROR, "webrtc", state, kWebrtcTables);
 	}
 	reclaimSend(r);   /* (a SACK may have acknowledged the last of it) */
 	xsmcVars(1);
@@ -697,7 +517,7 @@ void xs_webrtc_dtls_settle(xsMachine *the)
 	DtlsRecord *r = ivxs_handle_open(the, &xsArg(0), &kDtlsHooks, "webrtc", "DtlsSession");
 	int status = ivxs_dtls_settle(&r->d);
 	if (status)
-		ivxs_throw_status(the, XS_UNKNOWN_ERROR, "webrtc", status, kTables);
+		ivxs_throw_status(the, XS_UNKNOWN_ERROR, "webrtc", status, kWebrtcTables);
 }
 
 /* dtlsDeadline(session) -> when dtlsStep is due next with no datagram (ms, the caller's clock), or 0. */
@@ -744,7 +564,7 @@ void xs_webrtc_dtls_open_channel(xsMachine *the)
 	ivxs_mem_add(&gWebrtcMemory, (int64_t)sizeof(*r->sctp));
 	status = ivxs_sctp_setup(r->sctp, local, remote, ivxs_random_bytes, NULL, sctpSend, r, (uint64_t)now);
 	if (status)
-		ivxs_throw_status(the, XS_UNKNOWN_ERROR, "webrtc", status, kTables);
+		ivxs_throw_status(the, XS_UNKNOWN_ERROR, "webrtc", status, kWebrtcTables);
 	ivxs_dtls_on_data(&r->d, sctpInput, r);
 }
 
@@ -783,7 +603,7 @@ void xs_webrtc_dtls_send_message(xsMachine *the)
 	xsUnsignedValue length;
 	int status;
 	if (!r->sctp)
-		ivxs_throw_status(the, XS_UNKNOWN_ERROR, "webrtc", IVXS_WEBRTC_ECLOSED, kTables);
+		ivxs_throw_status(the, XS_UNKNOWN_ERROR, "webrtc", IVXS_WEBRTC_ECLOSED, kWebrtcTables);
 	if (xsmcTypeOf(xsArg(3)) != xsReferenceType || !xsmcIsInstanceOf(xsArg(3), xsArrayBufferPrototype))
 		ivxs_type_error(IVXS_EARG, "webrtc: a message must be an ArrayBuffer");
 	if (!r->sctp->send) {
@@ -799,7 +619,7 @@ void xs_webrtc_dtls_send_message(xsMachine *the)
 	reclaimSend(r);   /* (a send refused with nothing else waiting gives it back) */
 	if (status) {
 		unqueue(r);
-		ivxs_throw_status(the, XS_UNKNOWN_ERROR, "webrtc", status, kTables);
+		ivxs_throw_status(the, XS_UNKNOWN_ERROR, "webrtc", status, kWebrtcTables);
 	}
 	xsmcVars(1);
 	xsmcSetNewArray(xsResult, 0);
@@ -827,7 +647,7 @@ void xs_webrtc_dtls_keys(xsMachine *the)
 	uint8_t lk[IVXS_SRTP_KEY_BYTES], ls[IVXS_SRTP_SALT_BYTES], rk[IVXS_SRTP_KEY_BYTES], rs[IVXS_SRTP_SALT_BYTES];
 	int status = ivxs_dtls_srtp_keys(&r->d, lk, ls, rk, rs);
 	if (status)
-		ivxs_throw_status(the, XS_UNKNOWN_ERROR, "webrtc", status, kTables);
+		ivxs_throw_status(the, XS_UNKNOWN_ERROR, "webrtc", status, kWebrtcTables);
 	xsmcVars(1);
 	xsmcSetNewArray(xsResult, 4);
 	xsmcSetArrayBuffer(xsVar(0), lk, sizeof(lk));
@@ -966,7 +786,7 @@ void xs_webrtc_sender_report(xsMachine *the)
 	info.octets = (uint32_t)ivxs_integer(the, &xsArg(5), 0, 0xffffffff, "webrtc", "octets");
 	memset(out, 0, sizeof(out));
 	if ((n = ivxs_rtcp_write_sender_report(out, sizeof(out), ssrc, &info)) < 0)
-		ivxs_throw_status(the, XS_RANGE_ERROR, "webrtc", (int)n, kTables);
+		ivxs_throw_status(the, XS_RANGE_ERROR, "webrtc", (int)n, kWebrtcTables);
 	if (xsmcArgc > 6 && xsmcTypeOf(xsArg(6)) != xsUndefinedType) {
 		ivxs_rtcp_rrtr rrtr;
 		uint32_t heldMs;
@@ -977,7 +797,7 @@ void xs_webrtc_sender_report(xsMachine *the)
 		rrtr.ssrc = (uint32_t)ivxs_integer(the, &xsArg(6), 0, 0xffffffff, "webrtc", "rrtrSsrc");
 		rrtr.lrr = (uint32_t)ivxs_integer(the, &xsArg(7), 0, 0xffffffff, "webrtc", "lrr");
 		if ((m = ivxs_rtcp_write_dlrr(out + n, sizeof(out) - n, ssrc, &rrtr, (uint32_t)((uint64_t)heldMs * 65536 / 1000))) < 0)
-			ivxs_throw_status(the, XS_RANGE_ERROR, "webrtc", (int)m, kTables);
+			ivxs_throw_status(the, XS_RANGE_ERROR, "webrtc", (int)m, kWebrtcTables);
 	}
 	xsmcSetArrayBuffer(xsResult, out, (xsUnsignedValue)(n + m + IVXS_SRTCP_TRAILER_BYTES));
 }

@@ -5,8 +5,6 @@ declare module "webrtc" {
 	export function rtpPayload(buffer: ArrayBuffer, length: number): { start: number; end: number; payloadType: number } | undefined;
 	/** A compound RTCP packet's feedback (after SRTCP): a key frame asked for `mediaSsrc` (PLI, FIR), the sequence numbers NACKed (at most 64), the viewer's report on it, and its receiver reference time (RFC 3611 §4.4: for senderReport to echo). */
 	export function rtcpFeedback(buffer: ArrayBuffer, length: number, mediaSsrc: number, cc?: TransportCc, now?: number): { keyFrame: boolean; nacks: number[]; report?: RtcpReport; rrtr?: Rrtr };
-	/** Bytes the extension adds to a packet: a sender whose packets are numbered is made with an MTU this much smaller. */
-	export const TWCC_EXTENSION_BYTES: 8;
 	/** One viewer's transport-wide congestion control (native/webrtc/twcc.h): the native transport's CC fed by the viewer's TWCC feedback. */
 	export class TransportCc {
 		/** `extensionId`: the SDP's a=extmap id (1–14); `now` ms of any origin (a clock since boot: any non-negative
@@ -55,19 +53,58 @@ declare module "webrtc" {
 		unprotectRtcp(buffer: ArrayBuffer, length: number): number;
 		close(): void;
 	}
-	/** The send path of one video stream: an access unit begun, then its packets written by `next`, as
-	 * many as fit into `out`, back to back and each protected with `srtp`; their lengths in `lengths`. */
-	export class RtpSender {
-		/** `codec`: 1 H.264, 2 H.265 (access units), 0 audio (G.711 frames, each whole in one packet). */
-		constructor(codec: 0 | 1 | 2, ssrc: number, seq: number, payloadType: number, mtu: number);
-		/** The access unit (Annex-B) to send next: an ArrayBuffer or a ring frame's bytes, read where they are. */
-		begin(accessUnit: ArrayBuffer | Uint8Array, timestamp: number): void;
-		/** How many packets went into `out` (0: the access unit is done). The same access unit as begun.
-		 * `more`: frames wait behind this one — its last packet is not marked app-limited to the CC. */
-		next(accessUnit: ArrayBuffer | Uint8Array, srtp: Srtp, out: ArrayBuffer, lengths: Uint16Array, cc?: TransportCc, now?: number, more?: boolean): number;
-		/** Packet `seq` of a unit sent earlier from `firstSeq` at `timestamp`, made again and protected
-		 * into `out`: its length, 0 when the unit has no such packet (a NACK's resend). */
-		resend(accessUnit: ArrayBuffer | Uint8Array, srtp: Srtp, out: ArrayBuffer, firstSeq: number, timestamp: number, seq: number, cc?: TransportCc, now?: number): number;
+	/** Where an RtpFeed's packets go (read at each call): with `socket` (the host's UDP socket object:
+	 * the viewer is reached straight) written to it from C to `address` (IPv4 as a 32-bit number) and
+	 * `port`; without, each copied into `buffer` and handed to `send` (a TURN relay) — what it throws
+	 * is thrown by the call once the feed is done. */
+	export interface FeedPath {
+		readonly socket: unknown;
+		address: number;
+		port: number;
+		buffer: ArrayBuffer;
+		send(buffer: ArrayBuffer, length: number): void;
+		/** Told when the feed gave up a frame the packetizer could not walk (its status code). */
+		unwalkable?(code: string): void;
+	}
+	/** What an RtpFeed sent and decided (native/webrtc/rtp_wire.h, native/p2p/feed.h). */
+	export interface FeedStats {
+		/** Video frames sent whole, audio frames sent; video frames skipped for the allowance (and the rest of their GOP). */
+		frames: number; audioFrames: number; skipped: number;
+		/** Frames the ring overwrote while they went out; frames the packetizer could not walk (damaged at their source). */
+		torn: number; unwalkable: number;
+		/** Times the ring overtook the feed's reader; times it went back to the ring's newest key frame. */
+		gaps: number; rewinds: number;
+		/** RTP packets and payload bytes per stream (the sender reports'), and every byte sent. */
+		packets: number; payloadBytes: number; audioPackets: number; audioPayloadBytes: number; bytes: number;
+		/** Packets NACKed; resent; not resent: past RESENDS_PER_SECOND, past the allowance, gone from the history or the ring, asked again within a round trip. */
+		nacks: number; resent: number; resendsRefused: number; resendsUnaffordable: number; resendsGone: number; resendsRepeated: number;
+		/** NACKs that got no resend; packets the path did not take; video frames waiting for the allowance. */
+		unrepaired: number; refused: number; waiting: number;
+		/** A resend went within the round trip; a key frame went out since the last gap or skip. */
+		repairing: boolean; keyed: boolean;
+	}
+	/** Access units a NACK may reach back to; packets resent a second at most; G.711 bytes in one audio packet (rtp_wire.h). */
+	export const HISTORY_FRAMES: 32;
+	export const RESENDS_PER_SECOND: 50;
+	export const AUDIO_PACKET_BYTES: 160;
+	/** One viewer's video and G.711 audio sent from the ring in C: the viewer core's frame policy,
+	 * allowance and pacing over the WebRTC wire — JS calls it per event, never per frame or packet. */
+	export class RtpFeed {
+		/** From the ring's newest key frame; `audio.codec` the ring's G.711 track (Codec.pcmu / pcma); `twccId` 0: no TWCC. */
+		constructor(ring: import("ring").Ring, video: { codec: 1 | 2; ssrc: number; seq: number; payloadType: number },
+			audio: { codec: number; ssrc: number; seq: number; payloadType: number; counted: boolean } | undefined, twccId: number, now: number);
+		/** What the ring holds and the allowance lets go, sent: ms until it wants another tick (-1: when the ring is pushed to or a feedback comes). */
+		tick(srtp: Srtp, cc: TransportCc | undefined, path: FeedPath, now: number): number;
+		/** The viewer NACKed video packet `seq`. */
+		nack(srtp: Srtp, cc: TransportCc | undefined, path: FeedPath, seq: number, now: number): void;
+		/** A PLI/FIR: false when it waits for the repair of the key frame the viewer was sent. */
+		keyRequest(cc: TransportCc | undefined, now: number): boolean;
+		/** The viewer's part of the camera's uplink, bytes/s (0: none). */
+		set part(bytesPerSecond: number);
+		/** The round trip the viewer's receiver reports measured, ms (-1: none). */
+		set rtt(ms: number);
+		stats(cc: TransportCc | undefined, now: number): FeedStats;
+		close(): void;
 	}
 	/** The camera's DTLS identity: a P-256 key and its self-signed certificate (DER), made once at provisioning and kept. */
 	export class DtlsIdentity {

@@ -4,19 +4,25 @@
 //
 // Srtp is a plain class over a native host object (not `class X @ "…"`): XS cannot put a class
 // with a host destructor into a heap snapshot, and apps preload this module into one.
+import { nativeRing } from "ring";
+
 function create(key, salt) @ "xs_webrtc_srtp_create";
 function apply(srtp, op, buffer, length) @ "xs_webrtc_srtp";
 function close(srtp) @ "xs_webrtc_srtp_close";
 
-function createSender(codec, ssrc, seq, payloadType, mtu) @ "xs_webrtc_sender_create";
-function senderBegin(sender, accessUnit, timestamp) @ "xs_webrtc_sender_begin";
-function senderNext(sender, accessUnit, srtp, out, lengths, cc, now) @ "xs_webrtc_sender_next";
-function senderResend(sender, accessUnit, srtp, out, firstSeq, timestamp, seq, cc, now) @ "xs_webrtc_sender_resend";
 function createCc(extensionId, now) @ "xs_webrtc_cc_create";
 function ccRate(cc, now) @ "xs_webrtc_cc_rate";
 function ccOpen(cc, bytes, now) @ "xs_webrtc_cc_open";
 function ccStats(cc) @ "xs_webrtc_cc_stats";
 function feedback(buffer, length, mediaSsrc, cc, now) @ "xs_webrtc_rtcp_feedback";
+function createFeed(ring, codec, videoSsrc, videoSeq, videoPt, audioCodec, audioSsrc, audioSeq, audioPt, audioCounted, twccId, now) @ "xs_webrtc_feed_create";
+function feedTick(feed, srtp, cc, path, now) @ "xs_webrtc_feed_tick";
+function feedNack(feed, srtp, cc, path, seq, now) @ "xs_webrtc_feed_nack";
+function feedKeyRequest(feed, cc, now) @ "xs_webrtc_feed_key_request";
+function feedPart(feed, bytesPerSecond) @ "xs_webrtc_feed_part";
+function feedRtt(feed, ms) @ "xs_webrtc_feed_rtt";
+function feedStats(feed, cc, now) @ "xs_webrtc_feed_stats";
+function feedClose(feed) @ "xs_webrtc_feed_close";
 
 function createIdentity() @ "xs_webrtc_identity_create";
 function openIdentity(key, certificate) @ "xs_webrtc_identity_open";
@@ -50,10 +56,7 @@ export function rtcpFeedback(buffer, length, mediaSsrc, cc, now) {
 	return feedback(buffer, length, mediaSsrc, cc === undefined ? undefined : ccOf(cc), now);
 }
 
-// Bytes the extension adds to each packet it numbers: a sender for it is made with an MTU this much smaller.
-export const TWCC_EXTENSION_BYTES = 8;
-
-// One viewer's transport-wide congestion control (native/webrtc/twcc.h): the RtpSender numbers
+// One viewer's transport-wide congestion control (native/webrtc/twcc.h): the RtpFeed numbers
 // its packets under `extensionId` (the SDP's), rtcpFeedback gives it the viewer's reports, and
 // `rate(now)` says what the viewer's path takes, bytes/s (0: stalled) — the native transport's
 // congestion control, fed by another wire.
@@ -107,27 +110,35 @@ export class Srtp {
 }
 Object.freeze(Srtp.prototype);
 
-// The send path of one video stream (codec 1 H.264, 2 H.265; its SSRC, first sequence number,
-// payload type and MTU): `begin` an access unit (an ArrayBuffer or a ring frame's Uint8Array, read
-// where it is), then `next` until it returns 0 — each call writes as many packets as fit into `out`,
-// back to back and each protected with `srtp`, their lengths into `lengths` (a Uint16Array): how many.
-export class RtpSender {
-	#sender;
-	constructor(codec, ssrc, seq, payloadType, mtu) {
-		this.#sender = createSender(codec, ssrc, seq, payloadType, mtu);
+// rtp_wire.h's bounds: access units a NACK may reach back to, packets resent a second at most,
+// G.711 bytes in one audio packet.
+export const HISTORY_FRAMES = 32;
+export const RESENDS_PER_SECOND = 50;
+export const AUDIO_PACKET_BYTES = 160;
+
+// One viewer's video and G.711 audio sent from the ring in C (native/webrtc/rtp_wire.h over the
+// viewer core, native/p2p/feed.h): frames read there from its newest key frame, chosen by the frame
+// policy, paced, packetized, numbered for `cc`, protected with `srtp` and sent to `path` ({ socket,
+// address, port, buffer, send }: modrtpwire.c) — JS runs per event, never per frame or packet.
+// `tick` when the ring was pushed to, the viewer's feedback came or the delay it returned passed
+// (-1: none); `nack` a NACKed packet; `keyRequest` a PLI/FIR (false: it waits for the key frame's
+// repair). `video`: { codec (1 H.264, 2 H.265), ssrc, seq, payloadType }; `audio` (optional):
+// { codec (the ring's: 4 PCMU, 5 PCMA), ssrc, seq, payloadType, counted }; `twccId`: 0 none.
+export class RtpFeed {
+	#feed;
+	constructor(ring, video, audio, twccId, now) {
+		this.#feed = createFeed(nativeRing(ring), video.codec, video.ssrc, video.seq, video.payloadType,
+			audio?.codec ?? 0, audio?.ssrc ?? 0, audio?.seq ?? 0, audio?.payloadType ?? 0, !!audio?.counted, twccId, now);
 	}
-	begin(accessUnit, timestamp) { senderBegin(this.#sender, accessUnit, timestamp); }
-	// With a TransportCc (and the time), each packet is numbered for it; `more`: frames wait behind
-	// this one (its last packet is not the end of what the sender had to send).
-	next(accessUnit, srtp, out, lengths, cc, now, more) {
-		if (!(lengths instanceof Uint16Array) || lengths.byteOffset) throw new TypeError("webrtc: lengths is a Uint16Array of its own buffer");
-		return senderNext(this.#sender, accessUnit, srtpOf(srtp), out, lengths.buffer, cc === undefined ? undefined : ccOf(cc), now, more === true);
-	}
-	resend(accessUnit, srtp, out, firstSeq, timestamp, seq, cc, now) {
-		return senderResend(this.#sender, accessUnit, srtpOf(srtp), out, firstSeq, timestamp, seq, cc === undefined ? undefined : ccOf(cc), now);
-	}
+	tick(srtp, cc, path, now) { return feedTick(this.#feed, srtpOf(srtp), cc === undefined ? undefined : ccOf(cc), path, now); }
+	nack(srtp, cc, path, seq, now) { feedNack(this.#feed, srtpOf(srtp), cc === undefined ? undefined : ccOf(cc), path, seq, now); }
+	keyRequest(cc, now) { return feedKeyRequest(this.#feed, cc === undefined ? undefined : ccOf(cc), now); }
+	set part(bytesPerSecond) { feedPart(this.#feed, bytesPerSecond); }
+	set rtt(ms) { feedRtt(this.#feed, ms); }
+	stats(cc, now) { return feedStats(this.#feed, cc === undefined ? undefined : ccOf(cc), now); }
+	close() { feedClose(this.#feed); }
 }
-Object.freeze(RtpSender.prototype);
+Object.freeze(RtpFeed.prototype);
 
 // The camera's DTLS identity: a P-256 key and its self-signed certificate (DER), made once at
 // provisioning (DtlsIdentity.create()) and kept; `fingerprint` is the SDP's a=fingerprint (SHA-256).

@@ -4,7 +4,7 @@
 // UDP socket (modules/webrtc/session.ts); at the end "@@webrtc {stats}".
 //   ivxs tests/xs-apps/webrtc-camera -- OFFER_FILE SECONDS
 import Timer from "timer";
-import { Ring, RingReader, FrameType } from "ring";
+import { Ring, RingReader } from "ring";
 import { Capture } from "capture";
 import { DtlsIdentity } from "webrtc";
 import { argv, exit, hmacSha1, monotonic, now, readFile } from "ivxs/platform";
@@ -28,7 +28,6 @@ export default function main(): void {
 	const identity = new DtlsIdentity(key, certificate);
 	const local = { ufrag: "ivxsCam1", pwd: "ivxsCameraIcePassword01" };
 	let session: WebRtcSession | undefined;
-	let keyed = false;
 	const socket = openUdp({
 		address: "127.0.0.1", port: 0,
 		onReadable() {
@@ -38,7 +37,8 @@ export default function main(): void {
 	session = new WebRtcSession({
 		identity, remoteFingerprint: offer.fingerprint.bytes, local, video: { payloadType: h264.codec.pt, ssrc: 0x1ce1ce, codec: 1 },
 		send: (bytes, address, port) => socket.write(bytes, address, port), now: monotonic, hmacSha1, log: (m) => trace(`${m}\n`),
-		onKeyFrameRequest: () => { keyed = false; },   // (the next key frame; the C path will send the ring's newest at once)
+		onKeyFrameRequest: () => { session!.keyFrame(); session!.feed(); },
+		onFeedback: () => session!.feed(),
 	});
 	const answer = writeAnswer(offer, {
 		sessionId: String(Math.floor(now())), ice: local, fingerprint: new Uint8Array(identity.fingerprint), iceLite: true,
@@ -48,20 +48,21 @@ export default function main(): void {
 	trace(`@@answer ${JSON.stringify({ answer, exact: h264.exact })}\n`);
 	const ring = new Ring({ maxGopBytes: 512 * 1024 });
 	const capture = new Capture({ ring, video: "fixtures/media/h264-main-640x480.h264", codec: "h264", fps: 15 });
-	const reader = new RingReader(ring, {
-		at: "live",
-		onReadable() {
-			for (let frame = reader.read(); frame; frame = reader.read()) {
-				if (frame.type !== FrameType.video || !session?.connected) continue;
-				if (!keyed && !frame.key) continue;   // a viewer starts at a key frame
-				keyed = session.sendVideo(frame.data, frame.timestamp);
-			}
-		},
-	});
+	// once connected the session's feed sends from the ring (its newest key frame on), run at each push
+	let retry: Timer | undefined;
+	const feed = () => {
+		if (!session?.connected) return;
+		session.watch(ring, undefined, 0);
+		const ms = session.feed();
+		if (retry !== undefined) Timer.clear(retry);
+		retry = ms >= 0 ? Timer.set(() => { retry = undefined; feed(); }, Math.max(1, ms)) : undefined;
+	};
+	const reader = new RingReader(ring, { at: "live", onReadable: feed });
 	capture.start();
 	const tick = Timer.repeat(() => session?.tick(), 50);
 	Timer.set(() => {
 		Timer.clear(tick);
+		if (retry !== undefined) Timer.clear(retry);
 		trace(`@@webrtc ${JSON.stringify({ ...session!.stats, connected: session!.connected, closed: session!.closed, failed: session!.failed })}\n`);
 		capture.close();
 		reader.close();

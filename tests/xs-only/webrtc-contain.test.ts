@@ -5,11 +5,10 @@
 // split or skipped, never thrown; a command flood costs a gate's check a command.
 import test from "ava";
 import Timer from "timer";
-import { DtlsRole, DtlsSession, DtlsState, Ppid, SRTCP_TRAILER_BYTES, Srtp } from "webrtc";
+import { AUDIO_PACKET_BYTES, DtlsRole, DtlsSession, DtlsState, Ppid, SRTCP_TRAILER_BYTES, Srtp } from "webrtc";
 import { hmacSha1 } from "ivxs/crypto";
 import { Codec, FrameType } from "ring";
 import { ICE_START_MS, WebRtcEndpoint } from "../../modules/webrtc/endpoint.js";
-import { AUDIO_PACKET_BYTES } from "../../modules/webrtc/session.js";
 import { RECEIVE_BYTES } from "../../modules/p2p/udp.js";
 import { CommandChannels } from "../../modules/webrtc/datachannel.js";
 import { runViewerCommand } from "../../modules/app/viewer-commands.js";

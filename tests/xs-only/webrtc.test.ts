@@ -4,13 +4,13 @@
 // native/webrtc/tests, run by tests/native-c.test.mjs and tests/webrtc.test.mjs.
 import test from "ava";
 import Timer from "timer";
-import { DtlsIdentity, DtlsRole, DtlsSession, DtlsState, Ppid, RtpSender, Srtp, TransportCc, packetize, rtcpFeedback, senderReport, codes, SRTP_TAG_BYTES, SRTCP_TRAILER_BYTES, TWCC_EXTENSION_BYTES } from "webrtc";
+import { DtlsIdentity, DtlsRole, DtlsSession, DtlsState, HISTORY_FRAMES, Ppid, RESENDS_PER_SECOND, RtpFeed, Srtp, TransportCc, packetize, rtcpFeedback, senderReport, codes, SRTP_TAG_BYTES, SRTCP_TRAILER_BYTES } from "webrtc";
 import { codes as kitCodes } from "ivxs/codes";
 import { readFile } from "ivxs/file";
-import { accessUnitSpans } from "../../modules/media/annexb.js";
+import { AU_INFO, accessUnitSpans } from "../../modules/media/annexb.js";
 import { hmacSha1 } from "ivxs/crypto";
 import { answerCheck, candidatePriority, checkResponse, iceCheck } from "../../modules/webrtc/ice.js";
-import { CONSENT_MS, DTLS_PER_SECOND, HISTORY_FRAMES, RESENDS_PER_SECOND, RTCP_PER_SECOND, VOICE_PER_SECOND, WebRtcSession } from "../../modules/webrtc/session.js";
+import { CONSENT_MS, DTLS_PER_SECOND, RTCP_PER_SECOND, VOICE_PER_SECOND, WebRtcSession } from "../../modules/webrtc/session.js";
 import { CHECKS_PER_SECOND, CONNECT_MS, RESTART_MS, WebRtcEndpoint } from "../../modules/webrtc/endpoint.js";
 import { Codec, FrameType, Ring } from "ring";
 import { Rights } from "../../modules/protocol/ticket.js";
@@ -95,41 +95,53 @@ test("packetize: a clip's access units as RTP packets — under the MTU, sequenc
 	t.throws(() => packetize(Uint8Array.of(7, 7, 0, 0, 1, 0x65).buffer, 1, 1, 0, 96, 1200, 0), { code: "IVXS_ANNEXB_EGARBAGE" });
 });
 
-test("RtpSender (the send path): a clip's access units read in place from views, its packets made and protected a few per call, byte-identical to packetize + Srtp.protect; the unit must be the one begun", (t) => {
+/** Where an RtpFeed's packets go in a test: handed to `send` (no socket: every packet through JS). */
+const feedPath = (got: Uint8Array[]) => ({ socket: undefined, address: 0, port: 0, buffer: new ArrayBuffer(1500), send: (buffer: ArrayBuffer, length: number) => { got.push(new Uint8Array(buffer, 0, length).slice()); } });
+
+test("RtpFeed (the send path): a clip's access units pushed into a ring go as SRTP read where they lie there, byte-identical to packetize + Srtp.protect (the stream's first packet twice); a unit the packetizer cannot walk is skipped to the next key frame", (t) => {
 	const clip = new Uint8Array(readFile("fixtures/media/h264-main-640x480.h264"));
 	const spans = accessUnitSpans(clip, "h264");
+	const ring = new Ring({ maxGopBytes: 2 * clip.length });
 	const reference = new Srtp(key(), salt()), tested = new Srtp(key(), salt());
-	const sender = new RtpSender(1, 0x1234, 65000, 96, 1200);
-	// room for 3 packets a call: a key frame takes many calls
-	const out = new ArrayBuffer(3 * (1200 + SRTP_TAG_BYTES)), lengths = new Uint16Array(3);
-	let seq = 65000, packets = 0, calls = 0;
+	const feed = new RtpFeed(ring, { codec: 1, ssrc: 0x1234, seq: 65000, payloadType: 96 }, undefined, 0, 0);
+	const got: Uint8Array[] = [], path = feedPath(got);
+	let seq = 65000, packets = 0;
 	for (let i = 0; i < spans.length; i += 3) {
-		const view = clip.subarray(spans[i], spans[i + 1]);   // read where it is, as a ring frame's bytes
-		const expected = packetize(view.slice().buffer, 1, 0x1234, seq, 96, 1200, i * 2000).map((p) => {
+		const view = clip.subarray(spans[i], spans[i + 1]), ms = 1000 + i * 22;
+		ring.push(FrameType.video, Codec.h264, (spans[i + 2] & AU_INFO.KEY) !== 0, ms, view);
+		const expected = packetize(view.slice().buffer, 1, 0x1234, seq, 96, 1200, ms * 90).map((p) => {
 			const buffer = new ArrayBuffer(p.byteLength + SRTP_TAG_BYTES);
 			new Uint8Array(buffer).set(new Uint8Array(p));
 			return new Uint8Array(buffer, 0, reference.protect(buffer, p.byteLength));
 		});
-		const got: Uint8Array[] = [];
-		sender.begin(view, i * 2000);
-		for (let n = sender.next(view, tested, out, lengths); n; n = sender.next(view, tested, out, lengths)) {
-			calls++;
-			for (let k = 0, offset = 0; k < n; offset += lengths[k++]) got.push(new Uint8Array(out, offset, lengths[k]).slice());
-		}
+		got.length = 0;
+		t.is(feed.tick(tested, undefined, path, ms), -1, "nothing waits");
+		if (i === 0) t.true(got.length > 1 && got.shift()!.every((b, j) => b === got[0][j]), "the stream's first packet, twice");
 		t.is(got.length, expected.length);
 		for (let k = 0; k < got.length; k++) t.true(got[k].length === expected[k].length && got[k].every((b, j) => b === expected[k][j]), `unit ${i / 3}, packet ${k}`);
 		seq = (seq + expected.length) & 0xffff;
 		packets += got.length;
 	}
-	t.log(`${packets} packets in ${calls} calls`);
-	t.true(calls > spans.length / 3, "a unit of more than 3 packets took more than one call");
-	sender.begin(clip.subarray(spans[0], spans[1]), 0);
-	t.throws(() => sender.next(clip.subarray(spans[3], spans[4]), tested, out, lengths), { instanceOf: RangeError, code: kitCodes.EARG });
-	t.throws(() => sender.next(clip.subarray(spans[0], spans[1]), tested, new ArrayBuffer(100), lengths), { instanceOf: RangeError, code: kitCodes.EARG });
+	const stats = feed.stats(undefined, 9999);
+	t.is(stats.frames, spans.length / 3);
+	t.is(stats.packets, packets);
+	// a P frame ending with a stray start code cannot be walked: it and the rest of its GOP wait for a key frame
+	let code = "";
+	const told = { ...feedPath(got), unwalkable: (c: string) => { code = c; } };
+	ring.push(FrameType.video, Codec.h264, false, 9000, Uint8Array.from([...clip.subarray(spans[3], spans[4]), 0, 0, 1]));
+	ring.push(FrameType.video, Codec.h264, false, 9066, clip.subarray(spans[6], spans[7]));
+	feed.tick(tested, undefined, told, 9066);
+	t.is(feed.stats(undefined, 9066).frames, spans.length / 3);
+	t.is(feed.stats(undefined, 9066).unwalkable, 1);
+	t.regex(code, /^IVXS_/);
+	t.throws(() => feed.tick(tested, undefined, undefined as never, 9100), { instanceOf: TypeError, code: kitCodes.EARG });
+	t.throws(() => feed.tick(reference as never as Srtp, undefined, path, -1), { instanceOf: RangeError, code: kitCodes.EARG });
+	feed.close();
+	t.throws(() => feed.tick(tested, undefined, path, 9200), { code: kitCodes.ECLOSED });
 	reference.close();
 	tested.close();
+	ring.close();
 });
-
 test("ICE checks on XS: the camera's check answered by the viewer's side, FINGERPRINT and MESSAGE-INTEGRITY computed here; a changed byte gets no answer", (t) => {
 	const camera = { ufrag: "camU", pwd: "cameraPasswordCamera24" }, viewer = { ufrag: "viewerU", pwd: "viewerPasswordViewer24" };
 	const check = iceCheck({ id: new Uint8Array(12).fill(3), local: camera, remote: viewer, priority: candidatePriority("prflx"), controlling: true, tieBreaker: new Uint8Array(8).fill(1), nominate: true }, hmacSha1);
@@ -693,44 +705,51 @@ test("WebRtcEndpoint with transport-wide congestion control: agreed in the answe
 	ring.close();
 });
 
-test("TransportCc's clock is milliseconds since boot, any non-negative safe integer, taken modulo 2^32: createCc, ccRate, ccOpen, senderNext, senderResend and rtcpFeedback behave alike at 0, 2^31 and 2^32 + 1 s; a negative, fractional or unsafe time is refused", (t) => {
+test("TransportCc's clock is milliseconds since boot, any non-negative safe integer, taken modulo 2^32: createCc, ccRate, ccOpen, the feed's tick and NACK and rtcpFeedback behave alike at 0, 2^31 and 2^32 + 1 s; a negative, fractional or unsafe time is refused", (t) => {
 	const clip = new Uint8Array(readFile("fixtures/media/h264-main-640x480.h264"));
 	const spans = accessUnitSpans(clip, "h264");
 	const unit = clip.subarray(spans[0], spans[1]);
-	const mtu = 1200 - TWCC_EXTENSION_BYTES;
-	const out = new ArrayBuffer(64 * (1200 + SRTP_TAG_BYTES)), lengths = new Uint16Array(64);
 	/** One viewer's congestion control from `base`: a key frame sent, a packet resent, the viewer's report of them all. */
 	const run = (base: number) => {
-		const cc = new TransportCc(5, base), srtp = new Srtp(key(), salt()), sender = new RtpSender(1, 0x1234, 100, 102, mtu);
-		sender.begin(unit, 9000);
-		const sent = sender.next(unit, srtp, out, lengths, cc, base + 10);
-		const resent = sender.resend(unit, srtp, out, 100, 9000, 101, cc, base + 20);
+		const ring = new Ring({ maxGopBytes: 256 * 1024 });
+		const cc = new TransportCc(5, base), srtp = new Srtp(key(), salt()), feed = new RtpFeed(ring, { codec: 1, ssrc: 0x1234, seq: 100, payloadType: 102 }, undefined, 5, base);
+		const got: Uint8Array[] = [], path = feedPath(got);
+		ring.push(FrameType.video, Codec.h264, true, 100, unit);
+		feed.tick(srtp, cc, path, base + 10);
+		feed.nack(srtp, cc, path, 101, base + 20);
+		const { packets: sent, resent } = feed.stats(cc, base + 25);
 		const open = cc.open(1200, base + 30);
 		const feedback = twccFeedback(0x1234, 0, Array.from({ length: sent + 1 }, (_, i) => 30 + i), 0);
 		const read = rtcpFeedback(feedback.buffer as ArrayBuffer, feedback.length, 0x1234, cc, base + 60);
-		const figures = { sent, resent: resent > 0, open, keyFrame: read.keyFrame, rate: cc.rate(base + 70), ...cc.stats };
+		const figures = { sent, resent, datagrams: got.length, open, keyFrame: read.keyFrame, rate: cc.rate(base + 70), ...cc.stats };
+		feed.close();
 		srtp.close();
+		ring.close();
 		return figures;
 	};
 	const at0 = run(0);
 	t.log(JSON.stringify(at0));
-	t.true(at0.sent > 1 && at0.resent && at0.open && at0.packets === at0.sent + 1 && at0.feedbacks === 1 && at0.received === at0.sent + 1 && at0.rate > 0);
+	t.true(at0.sent > 1 && at0.resent === 1 && at0.datagrams === at0.sent + 2 && at0.open && at0.packets === at0.sent + 1 && at0.feedbacks === 1 && at0.received === at0.sent + 1 && at0.rate > 0);
 	for (const base of [2 ** 31, 2 ** 32 + 1000, Number.MAX_SAFE_INTEGER - 1000])
 		t.deepEqual(run(base), at0, `from ${base} ms`);
-	const cc = new TransportCc(5, 0), srtp = new Srtp(key(), salt()), sender = new RtpSender(1, 0x1234, 100, 102, mtu);
-	sender.begin(unit, 9000);
+	const ring = new Ring({ maxGopBytes: 256 * 1024 });
+	const cc = new TransportCc(5, 0), srtp = new Srtp(key(), salt()), feed = new RtpFeed(ring, { codec: 1, ssrc: 0x1234, seq: 100, payloadType: 102 }, undefined, 5, 0);
+	const path = feedPath([]);
+	ring.push(FrameType.video, Codec.h264, true, 100, unit);
 	for (const bad of [-1, 1.5, 2 ** 53, Number.NaN, Infinity]) {
-		t.throws(() => sender.next(unit, srtp, out, lengths, cc, bad), { instanceOf: RangeError, code: kitCodes.EARG }, `senderNext at ${bad}`);
-		t.throws(() => sender.resend(unit, srtp, out, 100, 9000, 101, cc, bad), { instanceOf: RangeError, code: kitCodes.EARG }, `senderResend at ${bad}`);
+		t.throws(() => feed.tick(srtp, cc, path, bad), { instanceOf: RangeError, code: kitCodes.EARG }, `the feed's tick at ${bad}`);
+		t.throws(() => feed.nack(srtp, cc, path, 101, bad), { instanceOf: RangeError, code: kitCodes.EARG }, `the feed's NACK at ${bad}`);
+		t.throws(() => new RtpFeed(ring, { codec: 1, ssrc: 1, seq: 1, payloadType: 102 }, undefined, 5, bad), { instanceOf: RangeError, code: kitCodes.EARG }, `createFeed at ${bad}`);
 		t.throws(() => new TransportCc(5, bad), { instanceOf: RangeError, code: kitCodes.EARG }, `createCc at ${bad}`);
 		t.throws(() => cc.rate(bad), { instanceOf: RangeError, code: kitCodes.EARG }, `ccRate at ${bad}`);
 		t.throws(() => cc.open(1200, bad), { instanceOf: RangeError, code: kitCodes.EARG }, `ccOpen at ${bad}`);
 		t.throws(() => rtcpFeedback(new ArrayBuffer(8), 8, 1, cc, bad), { instanceOf: RangeError, code: kitCodes.EARG }, `rtcpFeedback at ${bad}`);
 	}
 	t.is(cc.stats.packets, 0, "nothing numbered by a refused call");
+	feed.close();
 	srtp.close();
+	ring.close();
 });
-
 test("A WebRtcEndpoint 2^32 ms after boot (49.7 days): a viewer offering transport-cc is answered with it, connects, and its feedback drives the rate", async (t) => {
 	const fixture = gopFixture(), { unit, ring } = fixture;
 	let clock = 2 ** 32 + 1000, timestamp = 1000;

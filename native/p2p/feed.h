@@ -1,0 +1,147 @@
+/*
+ * One viewer's live feed, for any wire (the viewer core): frames from a frame source (p2p.h's:
+ * the ring's, p2p_ring_source.c), the frame policy, the viewer's allowance, pacing, and the
+ * schedule. The wire makes and sends a frame's packets (native/webrtc/rtp_wire.c: RTP, TWCC and
+ * SRTP); the feed decides which frames go, and when. I/O-free and allocation-free: the caller gives
+ * the time, and calls ivxs_feed_tick when a frame may have come (the ring's push), when the path
+ * may have opened (the viewer's feedback), and when the last tick's delay has passed.
+ *
+ * The frame policy: video frames read from the source wait (IVXS_FEED_WAITING at most) for the
+ * viewer's allowance — its part of the camera's uplink, or what its path takes by its feedback,
+ * whichever is less. Waiting paces the stream at the path's rate; a frame that has waited
+ * IVXS_FEED_WAIT_MS less the queue at the path's bottleneck (what it would wait there too) is
+ * skipped, and every frame after it up to the next key frame (frame-aware: never a frame whose
+ * reference was not sent). A gap in what the source hands out (the ring overtook its reader), a
+ * frame the wire cannot walk, or one whose bytes the ring overwrote while it went out has the
+ * viewer wait for the next key frame the same way. Audio never waits (the sound carries on while
+ * the picture yields), but its bytes count against the allowance.
+ *
+ * Pacing: while the viewer is losing packets (the wire says it NACKed within IVXS_FEED_LOSSY_MS), a
+ * video frame goes out at the path's rate past IVXS_FEED_PACE_BURST_MS of it at once, and no more
+ * in flight than the path's window: the rest of a key frame waits here, not in the bottleneck's
+ * queue where the resend of a packet the viewer NACKed would wait behind it. With no loss a frame
+ * goes as one burst: a FIFO bottleneck finishes it no later, and a rate learnt from paced packets
+ * would never learn more.
+ */
+#ifndef IVXS_FEED_H
+#define IVXS_FEED_H
+
+#include <stdint.h>
+
+#include "p2p.h"
+#include "p2p_cc.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define IVXS_FEED_WAITING 32            /* video frames waiting at most (a second and more at 15–30 fps) */
+#define IVXS_FEED_WAIT_MS 600u          /* the native transport's media deadline (p2p.h), less the path's queue */
+#define IVXS_FEED_RETRY_MIN_MS 5u       /* the soonest a waiting frame is tried again */
+#define IVXS_FEED_STALLED_MS 50u        /* a stalled path (rate 0): the waiting frames tried again after this */
+#define IVXS_FEED_BURST_MS 1000u        /* the allowance's burst: a second of its part of the uplink */
+#define IVXS_FEED_PATH_BURST_MS 250u    /* or a quarter second of the path's rate when the path limits it */
+#define IVXS_FEED_PACE_BURST_MS 20u     /* pacing's burst, while the viewer loses packets */
+#define IVXS_FEED_PACED_PACKETS 2u      /* packets sent between the pacer's checks */
+#define IVXS_FEED_LOSSY_MS 5000u        /* a NACK this recent: the viewer is losing packets */
+#define IVXS_FEED_WINDOW_RETRY_MS 50u   /* a frame waiting for the path's window goes on after this, or with the next feedback */
+#define IVXS_FEED_REWIND_MS 1000u       /* the source is rewound to its newest key frame at most this often */
+#define IVXS_FEED_MTU 1200u             /* the wire's largest packet (pacing's unit) */
+#define IVXS_FEED_PACKET_OVERHEAD 50u   /* what a packet costs beyond its payload: RTP 12, SRTP tag 10, UDP 8, IPv4 20 */
+#define IVXS_FEED_UNBOUNDED UINT64_MAX  /* a rate nothing bounds (no part of the uplink, no path feedback) */
+#define IVXS_FEED_IDLE UINT32_MAX       /* ivxs_feed_tick: nothing to do until a frame or a feedback comes */
+
+/* What the feed asks of the wire. `begin` starts a frame (video or audio, f->flags): 0, or < 0 when
+ * it cannot be walked (a damaged access unit: given up). `make` makes the begun frame's next packet
+ * (`more`: frames wait behind it): its length, 0 when the frame is done, < 0 when it cannot walk
+ * further. The feed then checks the frame is intact (the source's `intact`: bytes the ring overwrote
+ * meanwhile are never sent) and calls `send`, which sends the packet just made and returns its bytes
+ * on the wire. `path_rate`: bytes/s the viewer's path takes now (0: stalled; IVXS_FEED_UNBOUNDED: the
+ * wire has no feedback), `path_queue_ms` the queue at its bottleneck, `window_open` whether `bytes`
+ * more fit what may be in flight — any of the three may be NULL (no feedback). */
+typedef struct {
+	int (*begin)(void *ctx, const ivxs_p2p_frame *f);
+	long (*make)(void *ctx, const ivxs_p2p_frame *f, int more, uint32_t now);
+	uint32_t (*send)(void *ctx);
+	uint64_t (*path_rate)(void *ctx, uint32_t now);
+	uint32_t (*path_queue_ms)(void *ctx);
+	int (*window_open)(void *ctx, uint32_t bytes, uint32_t now);
+	void *ctx;
+} ivxs_feed_wire;
+
+typedef struct {
+	uint32_t frames;           /* video frames sent whole */
+	uint32_t audio_frames;     /* audio frames sent */
+	uint32_t skipped;          /* video frames skipped for the allowance (and the rest of their GOP) */
+	uint32_t torn;             /* frames the ring overwrote while they went out */
+	uint32_t unwalkable;       /* frames the wire could not walk (damaged at their source) */
+	uint32_t gaps;             /* times the source's reader was overtaken (a gap: wait for a key frame) */
+	uint32_t rewinds;          /* times the source went back to its newest key frame */
+	int last_unwalkable;       /* the wire's status for the last frame it could not walk */
+} ivxs_feed_stats;
+
+typedef struct {
+	ivxs_p2p_frame_source src;
+	/* the source's overtaken count (frames it lost to the ring's writer; may be NULL) and a rewind
+	 * to its newest key frame (may be NULL: ivxs_feed_rewind then waits for the next one) */
+	const uint64_t *overtaken;
+	void (*rewind)(void *src_ctx);
+	uint64_t overtaken_seen;
+	ivxs_feed_wire wire;
+	ivxs_p2p_frame waiting[IVXS_FEED_WAITING];
+	uint32_t waiting_ms[IVXS_FEED_WAITING];   /* when each was read */
+	uint8_t head, count;
+	ivxs_p2p_frame cur;        /* the video frame going out (paced), while `active` */
+	uint8_t active, cur_more;
+	uint8_t keyed;             /* a key frame went out since the start, the last gap or the last skip */
+	uint8_t starved;           /* the last frame was skipped for the allowance: the rest of its GOP follows it */
+	uint8_t hears;             /* audio frames go out (from the first whole video frame on) */
+	uint8_t allowance_set, lossy, rewound;
+	uint32_t part;             /* bytes/s: its part of the camera's uplink (0: none) */
+	int64_t allowance;         /* bytes it may still send (below 0: what the frames after wait for) */
+	uint32_t allowance_ms;
+	p2p_bucket pace;           /* pacing's bytes in hand (the native wire's bucket, p2p_cc.h) */
+	uint32_t lossy_ms, rewound_ms;
+	uint32_t wake_ms;          /* when the frame going out or the first waiting goes on (valid with `wake`) */
+	uint8_t wake;
+	uint64_t key_read;         /* the source's token[1] (ring: its sequence number) of the newest key frame read */
+	uint64_t key_sent;         /* and of the last key frame begun */
+	ivxs_feed_stats stats;
+} ivxs_feed;
+
+/* A feed over `src` (started: its frames handed out from now on) through `wire`; `overtaken`
+ * and `rewind` as in ivxs_feed (may be NULL); `hears`: audio frames go out too. */
+void ivxs_feed_init(ivxs_feed *feed, const ivxs_p2p_frame_source *src, const uint64_t *overtaken,
+	void (*rewind)(void *src_ctx), const ivxs_feed_wire *wire, int hears, uint32_t now);
+
+/* Reads what the source has, sends what the frame policy and the allowance let go, and returns the
+ * milliseconds until it should be called again (IVXS_FEED_IDLE: when a frame or a feedback comes). */
+uint32_t ivxs_feed_tick(ivxs_feed *feed, uint32_t now);
+
+/* The viewer's part of the camera's uplink from now on, bytes/s (0: none). */
+void ivxs_feed_set_part(ivxs_feed *feed, uint32_t bytes_per_second);
+
+/* The viewer NACKed a packet: it is losing packets (pacing for IVXS_FEED_LOSSY_MS). */
+void ivxs_feed_nacked(ivxs_feed *feed, uint32_t now);
+
+/* Whether a repair (a NACKed packet's resend, a packet at most) may go now — it comes before the
+ * frames (without it the frame and the rest of its GOP are lost to the viewer), so it may take the
+ * allowance into a debt of IVXS_FEED_PATH_BURST_MS of its rate, never while the path is stalled;
+ * when it may, a packet's bytes are counted. Once sent, ivxs_feed_repaired: the pacer pays its
+ * `bytes` (the frames it paces wait, the repair does not). */
+int ivxs_feed_repair(ivxs_feed *feed, uint32_t now);
+void ivxs_feed_repaired(ivxs_feed *feed, uint32_t bytes);
+
+/* The viewer asked for a key frame (or is owed one): the frames wait for the next key frame, and the
+ * source goes back to its newest one now unless it did within IVXS_FEED_REWIND_MS. The frame going
+ * out and the waiting ones are given up. 1 when it rewound. */
+int ivxs_feed_key_request(ivxs_feed *feed, uint32_t now);
+
+/* Whether the last key frame begun is the newest the source handed out (a viewer asking for a key
+ * frame while that one is still repaired needs no other). */
+int ivxs_feed_key_is_newest(const ivxs_feed *feed);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,318 @@
+/*
+ * The WebRTC wire's binding (rtp_wire.h): RtpFeed, one viewer's video and audio sent from the ring
+ * in C — the frames read there, chosen by the viewer core (native/p2p/feed.h), packetized, numbered,
+ * protected and sent without JS per frame or per packet. JS calls it per event: a push to the ring
+ * or a feedback (tick), a NACK, a key frame request, a figure.
+ *
+ * Where its packets go (`path`, read at each call, nothing of it kept): { socket, address, port,
+ * buffer, send }. With `socket` (the host's UDP socket object: the viewer is reached straight) each
+ * packet is written to it by ivxs_udp_send to address (IPv4, a 32-bit number) and port; without it
+ * (the viewer is reached through a TURN relay) each is copied into `buffer` (an ArrayBuffer) and
+ * handed to send(buffer, length), whose exceptions are counted, never thrown into the feed. The
+ * Srtp and TransportCc the session owns are arguments of each call that sends: the feed holds no
+ * pointer to them between calls.
+ */
+#include "xsmc.h"
+#include "ivxs_kit.h"
+#include "ivxs_host.h"
+#include "modring.h"
+#include "modwebrtc.h"
+#include "p2p_ring_source.h"
+#include "rtp_wire.h"
+#include "ring.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+	ivxs_rtp_wire wire;
+	ivxs_p2p_ring_source source;
+	void *ring;                  /* the ring held (ivxs_ring_hold) */
+	uint8_t busy, closing;       /* a call is inside the feed; close() came meanwhile */
+	uint32_t refused;            /* packets the path did not take (the system) */
+	uint32_t unwalkable;         /* the feed's unwalkable frames the path was told of */
+} FeedRecord;
+
+/* Where a call's packets go (`path`'s properties, read once per call). */
+typedef struct {
+	xsMachine *the;
+	FeedRecord *r;
+	uint8_t ip[4];
+	uint16_t port;
+	uint8_t straight;
+	uint8_t thrown;              /* the path's send() threw: its exception (xsVar(5)) is the call's, once the feed is done */
+} Path;
+
+void xs_webrtc_feed_destructor(void *data);
+static const xsHostHooks kFeedHooks = { xs_webrtc_feed_destructor, NULL, NULL };
+
+static void feedFree(FeedRecord *r)
+{
+	ivxs_p2p_ring_source_close(&r->source);
+	ivxs_ring_unhold(&r->ring);
+	free(r);
+	ivxs_mem_add(&gWebrtcMemory, -(int64_t)sizeof(FeedRecord));
+}
+
+void xs_webrtc_feed_destructor(void *data)
+{
+	if (data)
+		feedFree(data);
+}
+
+static void rewindSource(void *ctx)
+{
+	ivxs_p2p_ring_source_rewind(ctx);
+}
+
+/* A packet out (xsVar(1): the socket, or undefined; xsVar(5): the first exception of the path's
+ * send(), thrown when the feed is done — a viewer's fault ends that viewer; the rest of xsVar are
+ * this function's). */
+static int output(void *ctx, const uint8_t *datagram, size_t len)
+{
+	Path *p = ctx;
+	xsMachine *the = p->the;
+	if (p->straight) {
+		int sent = ivxs_udp_send(the, &xsVar(1), p->ip, p->port, datagram, len);
+		if (sent != IVXS_UDP_NO_SOCKET) {
+			if (sent)
+				p->r->refused++;
+			return sent;
+		}
+		p->straight = 0;   /* no socket now: the path's send() */
+	}
+	xsmcGet(xsVar(2), xsArg(3), xsID("buffer"));
+	if (xsmcTypeOf(xsVar(2)) != xsReferenceType || !xsmcIsInstanceOf(xsVar(2), xsArrayBufferPrototype)
+			|| (size_t)xsmcGetArrayBufferLength(xsVar(2)) < len) {
+		p->r->refused++;
+		return -1;
+	}
+	memcpy(xsmcToArrayBuffer(xsVar(2)), datagram, len);
+	xsmcSetInteger(xsVar(3), (xsIntegerValue)len);
+	xsmcGet(xsVar(4), xsArg(3), xsID("send"));
+	if (p->thrown)
+		return -1;   /* (its session fails once the feed is done: nothing more goes) */
+	xsTry {
+		xsCallFunction2(xsVar(4), xsArg(3), xsVar(2), xsVar(3));
+	}
+	xsCatch {
+		xsVar(5) = xsException;
+		p->thrown = 1;
+		return -1;
+	}
+	return 0;
+}
+
+/* The feed of argument 0 with the session's SRTP (argument 1) and CC (argument 2, or undefined)
+ * lent, its packets to `path` (argument 3); marked busy (release with done()). */
+static FeedRecord *enter(xsMachine *the, Path *p)
+{
+	FeedRecord *r = ivxs_handle_open(the, &xsArg(0), &kFeedHooks, "webrtc", "RtpFeed");
+	ivxs_srtp *srtp = ivxs_handle_open(the, &xsArg(1), &kWebrtcSrtpHooks, "webrtc", "Srtp");
+	CcRecord *cc = xsmcTypeOf(xsArg(2)) == xsUndefinedType ? NULL : ivxs_handle_open(the, &xsArg(2), &kWebrtcCcHooks, "webrtc", "TransportCc");
+	uint32_t address;
+	xsmcVars(6);
+	if (xsmcTypeOf(xsArg(3)) != xsReferenceType)
+		ivxs_type_error(IVXS_EARG, "webrtc: a feed's path is an object { socket, address, port, buffer, send }");
+	memset(p, 0, sizeof(*p));
+	p->the = the;
+	p->r = r;
+	xsmcGet(xsVar(1), xsArg(3), xsID("socket"));
+	if (xsmcTypeOf(xsVar(1)) != xsUndefinedType) {
+		xsmcGet(xsVar(0), xsArg(3), xsID("address"));
+		address = (uint32_t)ivxs_integer(the, &xsVar(0), 0, 0xffffffff, "webrtc", "address");
+		xsmcGet(xsVar(0), xsArg(3), xsID("port"));
+		p->port = (uint16_t)ivxs_integer(the, &xsVar(0), 1, 0xffff, "webrtc", "port");
+		p->ip[0] = (uint8_t)(address >> 24);
+		p->ip[1] = (uint8_t)(address >> 16);
+		p->ip[2] = (uint8_t)(address >> 8);
+		p->ip[3] = (uint8_t)address;
+		p->straight = 1;
+	}
+	ivxs_rtp_wire_lend(&r->wire, srtp, cc ? &cc->twcc : NULL);
+	r->wire.output_ctx = p;
+	r->busy = 1;
+	return r;
+}
+
+/* The call is done: the feed lends nothing any more; freed if close() came meanwhile. A frame the
+ * wire could not walk is told to path.unwalkable(code) (the session logs it); what the path's send()
+ * threw, or a protect that failed, is thrown now (the session fails). */
+static void done(xsMachine *the, FeedRecord *r, Path *p)
+{
+	int fault = r->wire.fault;
+	uint32_t unwalkable = r->wire.feed.stats.unwalkable;
+	ivxs_rtp_wire_lend(&r->wire, NULL, NULL);
+	r->wire.output_ctx = NULL;
+	r->busy = 0;
+	r->wire.fault = 0;
+	if (r->closing) {
+		feedFree(r);
+		return;
+	}
+	if (p->thrown)
+		xsThrow(xsVar(5));
+	if (fault)
+		ivxs_throw_status(the, XS_UNKNOWN_ERROR, "webrtc", fault, kWebrtcTables);
+	if (unwalkable != r->unwalkable) {
+		r->unwalkable = unwalkable;
+		xsmcGet(xsVar(0), xsArg(3), xsID("unwalkable"));
+		if (xsmcTypeOf(xsVar(0)) != xsUndefinedType) {
+			xsmcSetString(xsVar(2), (char *)ivxs_status_name(kWebrtcTables, r->wire.feed.stats.last_unwalkable));
+			xsCallFunction1(xsVar(0), xsArg(3), xsVar(2));
+		}
+	}
+}
+
+/* createFeed(ring, codec, videoSsrc, videoSeq, videoPt, audioCodec, audioSsrc, audioSeq, audioPt,
+ * audioCounted, twccId, now) -> an RtpFeed from the ring's newest key frame. codec: 1 H.264, 2
+ * H.265; audioCodec: the ring's G.711 track sent (IVXS_CODEC_PCMU 4 / PCMA 5), or 0: no audio;
+ * twccId: the TWCC extension's id (0: none). */
+void xs_webrtc_feed_create(xsMachine *the)
+{
+	int codec = (int)ivxs_integer(the, &xsArg(1), IVXS_ANNEXB_H264, IVXS_ANNEXB_H265, "webrtc", "codec");
+	uint32_t videoSsrc = (uint32_t)ivxs_integer(the, &xsArg(2), 0, 0xffffffff, "webrtc", "videoSsrc");
+	uint16_t videoSeq = (uint16_t)ivxs_integer(the, &xsArg(3), 0, 0xffff, "webrtc", "videoSeq");
+	uint8_t videoPt = (uint8_t)ivxs_integer(the, &xsArg(4), 0, 127, "webrtc", "videoPt");
+	int audioCodec = (int)ivxs_integer(the, &xsArg(5), 0, IVXS_CODEC_PCMA, "webrtc", "audioCodec");
+	uint32_t audioSsrc = (uint32_t)ivxs_integer(the, &xsArg(6), 0, 0xffffffff, "webrtc", "audioSsrc");
+	uint16_t audioSeq = (uint16_t)ivxs_integer(the, &xsArg(7), 0, 0xffff, "webrtc", "audioSeq");
+	uint8_t audioPt = (uint8_t)ivxs_integer(the, &xsArg(8), 0, 127, "webrtc", "audioPt");
+	int audioCounted = xsmcTest(xsArg(9));
+	uint8_t twccId = (uint8_t)ivxs_integer(the, &xsArg(10), 0, 14, "webrtc", "twccId");
+	uint32_t now = ivxs_clock_ms(the, &xsArg(11), "webrtc", "now");
+	ivxs_p2p_frame_source src;
+	FeedRecord *r;
+	ivxs_ring *ring;
+	void *token = NULL;
+	int status;
+	if (audioCodec && audioCodec != IVXS_CODEC_PCMU && audioCodec != IVXS_CODEC_PCMA)
+		ivxs_range_error(IVXS_EARG, "webrtc: a feed's audio is the ring's G.711 track (4 PCMU, 5 PCMA) or none (0)");
+	ring = ivxs_ring_hold(the, &xsArg(0), &token);
+	if (!(r = calloc(1, sizeof(*r)))) {
+		ivxs_ring_unhold(&token);
+		ivxs_error(IVXS_ENOMEM, "webrtc: no memory");
+	}
+	r->ring = token;
+	if ((status = ivxs_p2p_ring_source_init(&r->source, ring, 0, &src))) {
+		ivxs_ring_unhold(&r->ring);
+		free(r);
+		ivxs_error(IVXS_RING_EREADERS, "webrtc: the ring has no free reader");
+	}
+	ivxs_p2p_ring_source_audio(&r->source, audioCodec ? audioCodec : -1);
+	ivxs_rtp_wire_init(&r->wire, codec, videoSsrc, videoSeq, videoPt, audioCodec != 0, audioSsrc, audioSeq, audioPt,
+		audioCounted, twccId, &src, &r->source.overtaken, rewindSource, output, NULL, now);
+	ivxs_mem_register(&gWebrtcMemory);
+	ivxs_mem_add(&gWebrtcMemory, (int64_t)sizeof(*r));
+	xsResult = xsNewHostObject(NULL);
+	xsmcSetHostHooks(xsResult, &kFeedHooks);
+	xsmcSetHostData(xsResult, r);
+}
+
+/* feedTick(feed, srtp, cc, path, now) -> milliseconds until it should be called again (-1: when a
+ * frame or a feedback comes). */
+void xs_webrtc_feed_tick(xsMachine *the)
+{
+	uint32_t now = ivxs_clock_ms(the, &xsArg(4), "webrtc", "now"), delay;
+	Path p;
+	FeedRecord *r = enter(the, &p);
+	delay = ivxs_rtp_wire_tick(&r->wire, now);
+	done(the, r, &p);
+	xsmcSetInteger(xsResult, delay == IVXS_FEED_IDLE ? -1 : (xsIntegerValue)(delay > 0x7fffffff ? 0x7fffffff : delay));
+}
+
+/* feedNack(feed, srtp, cc, path, seq, now): the viewer NACKed video packet `seq`. */
+void xs_webrtc_feed_nack(xsMachine *the)
+{
+	uint16_t seq = (uint16_t)ivxs_integer(the, &xsArg(4), 0, 0xffff, "webrtc", "seq");
+	uint32_t now = ivxs_clock_ms(the, &xsArg(5), "webrtc", "now");
+	Path p;
+	FeedRecord *r = enter(the, &p);
+	ivxs_rtp_wire_nack(&r->wire, seq, now);
+	done(the, r, &p);
+}
+
+/* The feed of argument 0 with the CC of argument 1 (or undefined) lent, for a call that sends nothing. */
+static FeedRecord *peek(xsMachine *the)
+{
+	FeedRecord *r = ivxs_handle_open(the, &xsArg(0), &kFeedHooks, "webrtc", "RtpFeed");
+	CcRecord *cc = xsmcTypeOf(xsArg(1)) == xsUndefinedType ? NULL : ivxs_handle_open(the, &xsArg(1), &kWebrtcCcHooks, "webrtc", "TransportCc");
+	if (r->busy)
+		ivxs_error(IVXS_EARG, "webrtc: the feed is busy (called from its own send)");
+	ivxs_rtp_wire_lend(&r->wire, NULL, cc ? &cc->twcc : NULL);
+	return r;
+}
+
+/* feedKeyRequest(feed, cc, now) -> false when the viewer's key frame request waits for the repair
+ * of the key frame it was sent (rtp_wire.h); true: the feed waits for a key frame (rewound to the
+ * ring's newest when it may). */
+void xs_webrtc_feed_key_request(xsMachine *the)
+{
+	uint32_t now = ivxs_clock_ms(the, &xsArg(2), "webrtc", "now");
+	FeedRecord *r = peek(the);
+	int asked = ivxs_rtp_wire_key_request(&r->wire, now);
+	ivxs_rtp_wire_lend(&r->wire, NULL, NULL);
+	xsmcSetBoolean(xsResult, asked);
+}
+
+/* feedPart(feed, bytesPerSecond): the viewer's part of the camera's uplink (0: none). */
+void xs_webrtc_feed_part(xsMachine *the)
+{
+	FeedRecord *r = ivxs_handle_open(the, &xsArg(0), &kFeedHooks, "webrtc", "RtpFeed");
+	ivxs_feed_set_part(&r->wire.feed, (uint32_t)ivxs_integer(the, &xsArg(1), 0, 0xffffffff, "webrtc", "bytesPerSecond"));
+}
+
+/* feedRtt(feed, ms): the round trip the viewer's receiver reports measured (-1: none). */
+void xs_webrtc_feed_rtt(xsMachine *the)
+{
+	FeedRecord *r = ivxs_handle_open(the, &xsArg(0), &kFeedHooks, "webrtc", "RtpFeed");
+	r->wire.rtt_ms = (int32_t)ivxs_integer(the, &xsArg(1), -1, 0x7fffffff, "webrtc", "ms");
+}
+
+/* feedStats(feed, cc, now) -> what went out, the frame policy's counts and the NACKs' outcomes. */
+void xs_webrtc_feed_stats(xsMachine *the)
+{
+	uint32_t now = ivxs_clock_ms(the, &xsArg(2), "webrtc", "now");
+	FeedRecord *r = peek(the);
+	const ivxs_rtp_wire_stats *w = &r->wire.stats;
+	const ivxs_feed_stats *f = &r->wire.feed.stats;
+	xsmcVars(1);
+	xsmcSetNewObject(xsResult);
+	ivxs_set_number(xsResult, "frames", (double)(f->frames), xsVar(0));
+	ivxs_set_number(xsResult, "audioFrames", (double)(f->audio_frames), xsVar(0));
+	ivxs_set_number(xsResult, "skipped", (double)(f->skipped), xsVar(0));
+	ivxs_set_number(xsResult, "torn", (double)(f->torn), xsVar(0));
+	ivxs_set_number(xsResult, "unwalkable", (double)(f->unwalkable), xsVar(0));
+	ivxs_set_number(xsResult, "gaps", (double)(f->gaps), xsVar(0));
+	ivxs_set_number(xsResult, "rewinds", (double)(f->rewinds), xsVar(0));
+	ivxs_set_number(xsResult, "packets", (double)(w->video.packets), xsVar(0));
+	ivxs_set_number(xsResult, "payloadBytes", (double)(w->video.payload_bytes), xsVar(0));
+	ivxs_set_number(xsResult, "audioPackets", (double)(w->audio.packets), xsVar(0));
+	ivxs_set_number(xsResult, "audioPayloadBytes", (double)(w->audio.payload_bytes), xsVar(0));
+	ivxs_set_number(xsResult, "bytes", (double)(w->bytes), xsVar(0));
+	ivxs_set_number(xsResult, "nacks", (double)(w->nacks), xsVar(0));
+	ivxs_set_number(xsResult, "resent", (double)(w->resent), xsVar(0));
+	ivxs_set_number(xsResult, "resendsRefused", (double)(w->resends_refused), xsVar(0));
+	ivxs_set_number(xsResult, "resendsUnaffordable", (double)(w->resends_unaffordable), xsVar(0));
+	ivxs_set_number(xsResult, "resendsGone", (double)(w->resends_gone), xsVar(0));
+	ivxs_set_number(xsResult, "resendsRepeated", (double)(w->resends_repeated), xsVar(0));
+	ivxs_set_number(xsResult, "unrepaired", (double)(ivxs_rtp_wire_unrepaired(&r->wire)), xsVar(0));
+	ivxs_set_number(xsResult, "refused", (double)(r->refused), xsVar(0));
+	ivxs_set_number(xsResult, "waiting", (double)(r->wire.feed.count), xsVar(0));
+	xsmcSetBoolean(xsVar(0), ivxs_rtp_wire_repairing(&r->wire, now));
+	xsmcSet(xsResult, xsID("repairing"), xsVar(0));
+	xsmcSetBoolean(xsVar(0), r->wire.feed.keyed);
+	xsmcSet(xsResult, xsID("keyed"), xsVar(0));
+	ivxs_rtp_wire_lend(&r->wire, NULL, NULL);
+}
+
+/* feedClose(feed): its ring reader given back (after the call inside it, when there is one). */
+void xs_webrtc_feed_close(xsMachine *the)
+{
+	FeedRecord *r = ivxs_handle_open(the, &xsArg(0), &kFeedHooks, "webrtc", "RtpFeed");
+	xsmcSetHostData(xsArg(0), NULL);
+	if (r->busy)
+		r->closing = 1;
+	else
+		feedFree(r);
+}
