@@ -1,5 +1,5 @@
 /*
- * What the WebRTC module's bindings share (modwebrtc.c, modrtpwire.c): the host objects one
+ * What the WebRTC module's bindings share (modwebrtc.c, modsrtp.c, modcc.c, moddtls.c, modrtpwire.c): the host objects one
  * binding makes and another takes as an argument (validated against these hooks at every call),
  * the module's memory counter and its status tables.
  */
@@ -23,5 +23,12 @@ extern const xsHostHooks kWebrtcSrtpHooks;   /* an Srtp's: its data an ivxs_srtp
 extern const xsHostHooks kWebrtcCcHooks;     /* a TransportCc's: its data a CcRecord */
 extern ivxs_mem_counter gWebrtcMemory;
 extern const ivxs_status_entry *const kWebrtcTables[];
+
+/* The bytes of an ArrayBuffer argument (at most `cap`), copied out: their length (1 to cap, else a
+ * RangeError naming `what`); exactly `size` of them. */
+size_t ivxs_webrtc_copy_arg(xsMachine *the, xsSlot *slot, uint8_t *out, size_t cap, const char *what);
+void ivxs_webrtc_bytes_arg(xsMachine *the, xsSlot *slot, uint8_t *out, size_t size, const char *what);
+/* Argument `i`: a TransportCc's host object, or undefined (NULL). */
+CcRecord *ivxs_webrtc_cc_arg(xsMachine *the, int i);
 
 #endif
