@@ -109,7 +109,7 @@ export class P2P {
 	#ticker = new Ticker(() => {
 		this.#flush();
 		return this.#endpoint!.tick(this.#now());
-	}, () => this.#state === "ready");
+	}, () => this.#state === "ready", () => this.#link?.receive());
 	#pullTimer: unknown;
 	/** The senders' encoded addresses, looked up per datagram rather than made again. */
 	readonly #peers = new AddressBook();
@@ -150,7 +150,7 @@ export class P2P {
 		},
 		received: () => {
 			this.#inputBytes = undefined;
-			this.#ticker.run();
+			this.#ticker.run(true);
 		},
 		reroute: () => this.#endpoint?.reroute(),
 	};
