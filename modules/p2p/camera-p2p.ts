@@ -7,6 +7,8 @@
  * returns), after every datagram, push and ring wake-up (the transport does not poll its
  * sources), and every 10 ms while a channel is fed by onSendGet (one timer per endpoint, not
  * per channel). Live from the ring is fed in C, zero-copy: the app writes no onSendGet for it.
+ * A tick first reads what waits on the socket (ticker.ts's drain: a tick must not judge packets
+ * in flight by ACKs still unread), except the tick that reading itself asks for.
  */
 import { Channel, Endpoint, Event, Kind, ADDRESS_BYTES, MAX_COMMAND, MTU, Rights, Status, isPacket, type Handler } from "p2p";
 import { RingReader, type Ring } from "ring";
