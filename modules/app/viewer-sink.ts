@@ -17,8 +17,10 @@ import type { P2pMedia } from "../protocol/signal.js";
 export type SinkFormat = "fmp4" | "annexb";
 
 const isAdts = (b: Uint8Array) => b.length > 7 && b[0] === 0xff && (b[1] & 0xf6) === 0xf0;
-/** The most video (ms of its timestamps) held back waiting for the first audio frame. */
-const AUDIO_WAIT_MS = 1000;
+/** The most video (ms of its timestamps) held back waiting for the first audio frame: past a
+ * GOP, as a session's first key frame can be followed by the next one, the frames between skipped
+ * while it was sent (seen on the emulated S3: the next video and the first audio ~1 s after it). */
+const AUDIO_WAIT_MS = 3000;
 
 export class ViewerSink {
 	#write: (chunks: Uint8Array[]) => void;

@@ -29,13 +29,29 @@ test("audio first heard after a fragment's worth of video: one init segment, nam
   t.is(sink.refused, 0);
 });
 
-test("no audio within a second of video: the video goes on alone (a later audio track brings a new init)", (t) => {
+test("the next video a GOP after the first key frame, the first audio after it: still one init naming both tracks", (t) => {
   const chunks: Uint8Array[] = [];
   const sink = new ViewerSink({ codec: "h264", audio: true }, "fmp4", (c) => chunks.push(...c));
-  for (let i = 0; i < 20; i++) sink.frame(frame(h264Au(i === 0, i)), i * 66);
-  // held back until a second of it had come, then written
+  // the frames between the first two key frames skipped by the camera (the emulated S3's start)
+  sink.frame(frame(h264Au(true, 0)), 5000);
+  sink.frame(frame(h264Au(true, 1)), 6000);
+  sink.frame(frame(adts(20, 8, 1, 0)), 6056);
+  for (let i = 1; i < 10; i++) {
+    sink.frame(frame(h264Au(false, i + 1)), 6000 + i * 66);
+    sink.frame(frame(adts(20, 8, 1, i)), 6056 + i * 64);
+  }
+  sink.end();
+  t.deepEqual(written(chunks).tracks, [2]);
+  t.is(sink.refused, 0);
+});
+
+test("no audio within 3 s of video: the video goes on alone (a later audio track brings a new init)", (t) => {
+  const chunks: Uint8Array[] = [];
+  const sink = new ViewerSink({ codec: "h264", audio: true }, "fmp4", (c) => chunks.push(...c));
+  for (let i = 0; i < 50; i++) sink.frame(frame(h264Au(i % 15 === 0, i)), i * 66);
+  // held back until 3 s of it had come, then written
   t.deepEqual(written(chunks).tracks, [1]);
-  t.is(sink.written, 20);
+  t.is(sink.written, 50);
   sink.end();
 });
 
