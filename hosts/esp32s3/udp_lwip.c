@@ -1,10 +1,18 @@
 /*
  * hosts/moddable/udp_socket.h on ESP32 boards: lwIP's raw UDP API. lwIP hands each datagram to
- * udpReceive on its own thread as a pbuf; up to kHeld of them wait here, in a fixed queue, for the
- * VM thread (past that a datagram is dropped and counted, as a full socket buffer drops it: the
- * transport's retransmission covers it). Nothing is allocated per datagram on this side: no
- * record per packet (the SDK's lwip socket mallocs one, and queues without a bound), and the
- * wake-up is ivxs_loop_post's fixed slots.
+ * udpReceive on its own thread as a pbuf, which is copied into a byte ring of kRingBytes and freed
+ * at once; the VM thread takes the datagrams from the ring. Past the ring's room a datagram is
+ * dropped and counted, as a full socket buffer drops it (the transport's retransmission covers
+ * it). Nothing is allocated per datagram on this side: no record per packet (the SDK's lwip socket
+ * mallocs one, and queues without a bound), and the wake-up is ivxs_loop_post's fixed slots.
+ *
+ * Why copies, not the pbufs: a pbuf held for the VM thread pins the network driver's receive
+ * buffer (~1 KB of internal RAM each in the emulator's Ethernet; a Wi-Fi RX buffer on a board), so
+ * only a few could wait. 16 did, and with 4 viewers at 1 Mbit/s (~400–800 datagrams a second in,
+ * nearly all the viewers' ACKs of ~40 bytes) the VM thread's busy spells of 20 ms and more
+ * dropped two thirds of them in the emulated S3: the camera took the packets they acknowledged
+ * for lost and sent them again (issue 54). The ring holds ~600 such ACKs; the most seen waiting
+ * there in that load was ~20 KB.
  *
  * Written against lwIP 2.1's raw API and the SDK's modLwipSafe.h (the same calls the SDK's socket
  * makes from the VM thread); run in the emulated S3 (`npm run board -- test`, `bench board_s3`).
@@ -22,25 +30,40 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define kHeld 16   /* a power of 2: at 4 viewers' ~440 datagrams a second, ~36 ms of them */
+/* The ring's bytes (a power of 2; the platform record is malloc'd: PSRAM where the board has it). */
+#define kRingBytes (32 * 1024)
+/* A datagram's bytes kept: the receiver (modules/p2p/udp.ts's RECEIVE_BYTES) skips a longer one
+ * after learning its length, so only its length is kept. */
+#define kMaxKept 2048
 
+/* A datagram in the ring: this header, then its bytes (`kept` of them), padded to 4 bytes; a
+ * record never wraps: the room left at the ring's end is skipped (a header with kSkip). */
 typedef struct {
-	struct pbuf *p;
+	uint16_t length;    /* the datagram's whole length */
+	uint16_t kept;      /* bytes that follow (0 for one past kMaxKept), or kSkip */
 	uint32_t address;   /* network order */
 	uint16_t port;      /* network order */
-} Held;
+	uint16_t unused;
+} Record;
+
+#define kSkip 0xFFFF
 
 struct ivxs_udp_platform {
 	struct udp_pcb *pcb;
 	ivxs_udp_socket *socket;
-	Held held[kHeld];
-	uint32_t head, tail;   /* taken, queued: counts (the queue is [head, tail) mod kHeld) */
+	uint32_t head, tail;   /* bytes taken, bytes written: counts (the ring holds [head, tail) mod kRingBytes) */
 	uint32_t dropped;
 	uint8_t posted;        /* a wake-up is under way (VM thread clears it before reading) */
 	uint8_t closed;        /* the platform is freed when the wake-up under way arrives */
+	uint8_t ring[kRingBytes] __attribute__((aligned(4)));   /* Records are read in place: 4-aligned */
 };
 
 static portMUX_TYPE gLock = portMUX_INITIALIZER_UNLOCKED;
+
+static uint32_t padded(uint32_t n)
+{
+	return (n + 3) & ~3u;
+}
 
 static void deliver(void *ctx)
 {
@@ -55,7 +78,7 @@ static void deliver(void *ctx)
 	ivxs_udp_ready(platform->socket, IVXS_UDP_READABLE);
 }
 
-/* lwIP's thread. */
+/* lwIP's thread: the one writer of the ring (tail); the VM thread is its one reader (head). */
 static void udpReceive(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip_addr_t *address, u16_t port)
 {
 	ivxs_udp_platform *platform = arg;
@@ -63,22 +86,39 @@ static void udpReceive(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip_
 	(void)pcb;
 	if (!p)
 		return;
-	portENTER_CRITICAL(&gLock);
-	if (platform->tail - platform->head < kHeld && IP_IS_V4(address)) {
-		Held *h = &platform->held[platform->tail % kHeld];
-		h->p = p;
-		h->address = ip_2_ip4(address)->addr;
-		h->port = lwip_htons(port);
-		platform->tail++;
-		p = NULL;
-		if (!platform->posted)
-			post = platform->posted = 1;
+	if (IP_IS_V4(address)) {
+		uint32_t kept = p->tot_len <= kMaxKept ? p->tot_len : 0;
+		uint32_t need = sizeof(Record) + padded(kept);
+		uint32_t head, tail = platform->tail, at = tail % kRingBytes, skip = 0;
+		portENTER_CRITICAL(&gLock);
+		head = platform->head;
+		portEXIT_CRITICAL(&gLock);
+		if (kRingBytes - at < need)
+			skip = kRingBytes - at;   /* the record starts again at the ring's start */
+		if (kRingBytes - (tail - head) >= skip + need) {
+			Record *r;
+			if (skip) {
+				((Record *)&platform->ring[at])->kept = kSkip;   /* ≥ 4 bytes of room: records are 4-aligned */
+				tail += skip;
+				at = 0;
+			}
+			r = (Record *)&platform->ring[at];
+			r->length = p->tot_len;
+			r->kept = (uint16_t)kept;
+			r->address = ip_2_ip4(address)->addr;
+			r->port = lwip_htons(port);
+			if (kept)
+				pbuf_copy_partial(p, r + 1, (u16_t)kept, 0);
+			portENTER_CRITICAL(&gLock);   /* publishes the record (the lock orders the writes before it) */
+			platform->tail = tail + need;
+			if (!platform->posted)
+				post = platform->posted = 1;
+			portEXIT_CRITICAL(&gLock);
+		}
+		else
+			platform->dropped++;
 	}
-	else
-		platform->dropped++;
-	portEXIT_CRITICAL(&gLock);
-	if (p)
-		pbuf_free(p);   /* lwIP's own thread: the plain call */
+	pbuf_free(p);   /* lwIP's own thread: the plain call */
 	if (post && ivxs_loop_post(deliver, platform) < 0) {
 		portENTER_CRITICAL(&gLock);
 		platform->posted = 0;   /* the post slots are full: the next datagram tries again */
@@ -116,8 +156,6 @@ void ivxs_udp_platform_close(ivxs_udp_platform *platform)
 {
 	int later;
 	udp_remove_safe(platform->pcb);   /* on lwIP's thread: no udpReceive after it returns */
-	while (platform->head != platform->tail)
-		pbuf_free_safe(platform->held[platform->head++ % kHeld].p);
 	portENTER_CRITICAL(&gLock);
 	later = platform->posted;
 	platform->closed = 1;
@@ -133,21 +171,27 @@ uint16_t ivxs_udp_platform_port(ivxs_udp_platform *platform)
 
 int ivxs_udp_platform_take(ivxs_udp_platform *platform, void *data, size_t capacity, uint32_t *address, uint16_t *port)
 {
-	Held h;
+	const Record *r;
+	uint32_t head, tail;
 	portENTER_CRITICAL(&gLock);
-	if (platform->head == platform->tail) {
-		portEXIT_CRITICAL(&gLock);
-		return -1;
-	}
-	h = platform->held[platform->head % kHeld];
-	platform->head++;
+	head = platform->head;
+	tail = platform->tail;
 	portEXIT_CRITICAL(&gLock);
-	pbuf_copy_partial(h.p, data, (u16_t)(capacity < h.p->tot_len ? capacity : h.p->tot_len), 0);
-	*address = h.address;
-	*port = h.port;
+	if (head == tail)
+		return -1;
+	r = (const Record *)&platform->ring[head % kRingBytes];
+	if (r->kept == kSkip) {
+		head += kRingBytes - head % kRingBytes;
+		r = (const Record *)platform->ring;
+	}
+	memcpy(data, r + 1, capacity < r->kept ? capacity : r->kept);
+	*address = r->address;
+	*port = r->port;
 	{
-		int length = h.p->tot_len;
-		pbuf_free_safe(h.p);
+		int length = r->length;
+		portENTER_CRITICAL(&gLock);   /* the record's room goes back to the writer */
+		platform->head = head + sizeof(Record) + padded(r->kept);
+		portEXIT_CRITICAL(&gLock);
 		return length;
 	}
 }

@@ -7,6 +7,8 @@
  * returns), after every datagram, push and ring wake-up (the transport does not poll its
  * sources), and every 10 ms while a channel is fed by onSendGet (one timer per endpoint, not
  * per channel). Live from the ring is fed in C, zero-copy: the app writes no onSendGet for it.
+ * A tick first reads what waits on the socket (ticker.ts's drain: a tick must not judge packets
+ * in flight by ACKs still unread), except the tick that reading itself asks for.
  */
 import { Channel, Endpoint, Event, Kind, ADDRESS_BYTES, MAX_COMMAND, MTU, Rights, Status, isPacket, type Handler } from "p2p";
 import { RingReader, type Ring } from "ring";
@@ -109,7 +111,7 @@ export class P2P {
 	#ticker = new Ticker(() => {
 		this.#flush();
 		return this.#endpoint!.tick(this.#now());
-	}, () => this.#state === "ready");
+	}, () => this.#state === "ready", () => this.#link?.receive());
 	#pullTimer: unknown;
 	/** The senders' encoded addresses, looked up per datagram rather than made again. */
 	readonly #peers = new AddressBook();
@@ -150,7 +152,7 @@ export class P2P {
 		},
 		received: () => {
 			this.#inputBytes = undefined;
-			this.#ticker.run();
+			this.#ticker.run(true);
 		},
 		reroute: () => this.#endpoint?.reroute(),
 	};

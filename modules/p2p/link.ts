@@ -66,6 +66,8 @@ export class Link {
 	/** Datagrams whose handling threw (each dropped alone: the socket, the other viewers and the app go on), logged through a gate. */
 	datagramErrors = 0;
 	readonly #errorLog: LogGate;
+	/** A read of the socket is under way (#receive). */
+	#reading = false;
 
 	constructor(options: LinkOptions) {
 		this.#o = options;
@@ -88,6 +90,13 @@ export class Link {
 	 * and sends connectivity checks with it. */
 	get checks(): Checks {
 		return this.#checks;
+	}
+
+	/** Reads every datagram waiting, as the socket's wake-up does (the transport's ticker, before
+	 * a tick: ticker.ts); nothing from inside a read (a wire's handling of a datagram) — the read
+	 * under way reads on. */
+	receive(): void {
+		if (!this.#reading) this.#receive();
 	}
 
 	/** The native transport's place on the link (one). */
@@ -174,6 +183,17 @@ export class Link {
 
 	#receive(): void {
 		const native = this.#native;
+		this.#reading = true;
+		try {
+			this.#read(native);
+		}
+		finally {
+			this.#reading = false;
+		}
+		native?.received();
+	}
+
+	#read(native: NativeWire | undefined): void {
 		native?.receiving();
 		// A datagram becomes an object of its own only for the code that parses or keeps it: the
 		// relay, another wire, STUN.
@@ -187,7 +207,6 @@ export class Link {
 				this.#errorLog.log(`a datagram from ${this.#socket?.from.address}:${this.#socket?.from.port} was dropped: ${(error as Error).message}`);
 			}
 		}
-		native?.received();
 	}
 
 	/** A datagram of `length` bytes the socket read (in its buffer): the relay's, another wire's, a STUN answer, or the transport's. */

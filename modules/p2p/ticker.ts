@@ -2,6 +2,13 @@
  * When to tick a transport endpoint (camera and viewer alike): at the delay its tick() returned,
  * and at once when asked (a datagram, a push, the ring's wake-up) — but never from inside a call
  * into the endpoint (a callback): such a request runs when that call has returned.
+ *
+ * With `drain`, a tick first reads what waits on the socket, unless the socket's own read asked
+ * for it (`run(true)`): a busy event loop runs its due timers and other wake-ups (the ring's)
+ * before the socket's (Moddable's ESP32 loop runs timers first), and a tick then judged the
+ * packets in flight by ACKs still unread — on the emulated S3 with 4 viewers at 1 Mbit/s the
+ * camera took a third of its packets for lost by timeout, sent them again and slowed down, and
+ * every viewer lost frames (issue 54).
  */
 import Timer from "timer";
 
@@ -11,11 +18,15 @@ export class Ticker {
 	#inside = 0;
 	#again = false;
 	#timer: unknown;
+	#drain: (() => void) | undefined;
+	#draining = false;
 
-	/** step: one tick, returns the milliseconds until the next; live: false once closed. */
-	constructor(step: () => number, live: () => boolean) {
+	/** step: one tick, returns the milliseconds until the next; live: false once closed; drain:
+	 * reads the datagrams waiting (its reads' run(true) tick after it). */
+	constructor(step: () => number, live: () => boolean, drain?: () => void) {
 		this.#step = step;
 		this.#live = live;
+		this.#drain = drain;
 	}
 
 	/** Runs a call into the endpoint (which may call back), with up to two arguments: a per-packet
@@ -34,12 +45,22 @@ export class Ticker {
 		return this.#inside > 0;
 	}
 
-	/** Ticks now, or right after the call under way. */
-	run(): void {
+	/** Ticks now, or right after the call under way; `read`: the socket was read just now (no drain). */
+	run(read = false): void {
 		if (!this.#live()) return;
-		if (this.#inside) {
+		if (this.#inside || this.#draining) {
 			this.#again = true;
 			return;
+		}
+		if (!read && this.#drain) {
+			this.#draining = true;
+			try {
+				this.#drain();
+			}
+			finally {
+				this.#draining = false;
+			}
+			if (!this.#live()) return;
 		}
 		let wait: number;
 		do {
