@@ -136,7 +136,7 @@ async function soak(o) {
 			const rows = c.rows ? Object.entries(c.rows).filter(([name]) => !RECORDED_TABLES.has(name) && !WINDOWED_TABLES.has(name)).reduce((sum, [, n]) => sum + n, 0) : undefined;
 			r.resources.cloud.push({ t, pid: cloud.pid, rss: c.rss, fds: c.fds, cpuS: c.cpuS, connections: c.connections, stateRows: rows, rows: c.rows });
 			const memory = camera.memory.at(-1);
-			r.resources.camera.push({ t, pid: camera.pid, ...camera.sample(), heap: memory?.heap, native: memory?.native, ...(o.firmware ? { firmwareHeap: camera.firmwareHeap.at(-1)?.bytes } : {}) });
+			r.resources.camera.push({ t, pid: camera.pid, ...camera.sample(), heap: memory?.heap, native: memory?.native, webrtc: memory?.webrtc, ...(o.firmware ? { firmwareHeap: camera.firmwareHeap.at(-1)?.bytes } : {}) });
 		}, 5000);
 
 		const world = { cloud, broker, topo, camera, proxy, viewers, flv, volume, remainingS };

@@ -12,6 +12,9 @@ import { LIBFAKETIME, sampleChannel } from "../../tests/_camera.mjs";
 import { kill9, procSample, running, startChild, stopChild } from "./proc.mjs";
 import { FAULTS } from "./faults.mjs";
 
+/** The soak camera's viewer places (--viewers): the 4 P2P and 3 WebRTC viewers, one to spare. */
+export const PLACES = 8;
+
 /** Camera lines that say something went wrong (the camera's log has no levels). */
 export const CAMERA_TROUBLE = /error|fail|refused|cannot|exception|lost|gap:|timed? ?out|reset|retrying|unreachable|did not answer/i;
 /** Camera lines the firmware's torn frames cause (each viewer's sender skips to the next key frame): counted, not trouble. */
@@ -31,7 +34,7 @@ export class SoakCamera {
 	 * schedule, "stopped" by the soak), summary, gaps: [{ frames, reason, from, to }], connected, uncaught (the line) }.
 	 */
 	runs = [];
-	/** `@@memory` samples: { t, heap, native }. */
+	/** `@@memory` samples: { t, heap, native, webrtc } (native: the counters but the WebRTC sessions'). */
 	memory = [];
 	/** The firmware's `@@heap` samples: { t, pid, bytes }. */
 	firmwareHeap = [];
@@ -72,7 +75,7 @@ export class SoakCamera {
 			// every viewer runs on this machine: its candidates are loopback addresses
 			"--p2p-loopback",
 			// places for the 4 P2P and 3 WebRTC viewers (the default is a board's 4, both wires together), one to spare
-			"--viewers", "8"];
+			"--viewers", String(PLACES)];
 		const time = { LD_PRELOAD: LIBFAKETIME, FAKETIME_TIMESTAMP_FILE: clock, FAKETIME_DONT_FAKE_MONOTONIC: "1", FAKETIME_CACHE_DURATION: "1" };
 		const [command, args, env] = firmware
 			? [join(root, "build/bin/iv_cs_sample"), ["--seconds", String(Math.ceil(seconds)), ...FIRMWARE_ARGS], { ...time, IVXS_DEVICE: file, IVXS_DATA: dir, IVXS_CAMERA_ARGS: appArgs.join(" ") }]
@@ -91,7 +94,10 @@ export class SoakCamera {
 		const t = Date.now();
 		if (line.startsWith("@@memory ")) {
 			const m = JSON.parse(line.slice(9));
-			this.memory.push({ t, heap: m.heap, native: Object.values(m.native ?? {}).reduce((sum, n) => sum + (typeof n === "number" ? n : n?.bytes ?? 0), 0) });
+			const bytes = (n) => (typeof n === "number" ? n : n?.bytes ?? 0);
+			// the live WebRTC sessions' own (their SRTP, congestion control and feed) apart: visits bring and take them
+			const { webrtc, ...rest } = m.native ?? {};
+			this.memory.push({ t, heap: m.heap, native: Object.values(rest).reduce((sum, n) => sum + bytes(n), 0), webrtc: bytes(webrtc) });
 			return;
 		}
 		if (line.startsWith("@@heap ")) {

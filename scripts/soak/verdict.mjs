@@ -2,6 +2,7 @@
 import { FAULTS } from "./faults.mjs";
 import { cameraExits, firmwarePushes, webrtcVisits } from "./checks.mjs";
 import { boundOf } from "./recovery.mjs";
+import { PLACES } from "./camera.mjs";
 import { lastTwoThirds, slopePerMinute } from "./slope.mjs";
 
 const KIB = 1024, MIB = 1024 * 1024;
@@ -10,6 +11,8 @@ export const SLOPE_BOUNDS = {
 	"camera.heap": 64 * KIB, "camera.native": 16 * KIB, "camera.rss": 2 * MIB, "camera.fds": 4,
 	"cloud.rss": 8 * MIB, "cloud.fds": 4, "cloud.connections": 4, "cloud.stateRows": 10,
 };
+/** The live WebRTC sessions' native memory at most: the soak camera's places at 32 KiB each (issue 28's bound per viewer). */
+export const WEBRTC_PLACES = PLACES, WEBRTC_SESSION_BYTES = 32 * KIB, WEBRTC_BOUND = WEBRTC_PLACES * WEBRTC_SESSION_BYTES;
 /** The firmware profile's too: the C firmware's malloc heap (`@@heap`, mallinfo2; the app's XS heap and native bytes are in it). */
 export const FIRMWARE_SLOPE_BOUNDS = { "camera.firmwareHeap": 64 * KIB };
 /**
@@ -95,6 +98,14 @@ export function verdictOf(r) {
 		else if (slope > bound) fail("flat", `${name} grows ${Math.round(slope)} per minute (bound ${bound})`);
 	}
 
+	// The live WebRTC sessions' native memory (the camera's "webrtc" counter: each session's SRTP
+	// contexts, congestion control and feed, ~14 KB on 64-bit) comes and goes with the visits: over
+	// a few minutes its slope is the visits' phase, not growth. It is judged by its bound instead —
+	// never more than the camera's places hold (a session that leaked what it holds piles up past
+	// it within a run).
+	const webrtcMost = Math.max(0, ...r.resources.camera.map((s) => s.webrtc).filter(Number.isFinite));
+	if (webrtcMost > WEBRTC_BOUND) fail("flat", `camera.webrtc reached ${webrtcMost} bytes (bound ${WEBRTC_BOUND}: ${WEBRTC_PLACES} sessions of ${WEBRTC_SESSION_BYTES})`);
+
 	// CPU: no process spins.
 	const cpu = {};
 	for (const [who, bound] of Object.entries(CPU_BOUNDS)) {
@@ -127,7 +138,7 @@ export function verdictOf(r) {
 		minutes: r.minutes, faults: r.recoveries.map((f) => ({ kind: f.kind, atS: Math.round((f.start - r.started) / 1000), recoveryS: f.recoveryS })),
 		frames: { stored: storedFrames, holes, gapsInCloud: r.stored.gapFrames, gapsLogged: logged, lastRun: stats ? { uploaded: stats.framesUploaded, lost: stats.framesLost, segments: stats.segmentsStored } : null },
 		streams: r.stored.streams.length, segments: r.stored.runs.reduce((sum, run) => sum + run.segments, 0), cameraRuns: r.camera.runs.map((run) => run.how),
-		viewers: r.viewers, cameraExits: exits, webrtc, ...(firmware ? { firmware } : {}), slopesPerMinute: slopes, slopeBounds: bounds, cpuShare: cpu, logs: { lines: r.logs.length, unexplained: unexplained.length, cloudWarnings: r.cloudWarnings },
+		viewers: r.viewers, cameraExits: exits, webrtc, ...(firmware ? { firmware } : {}), slopesPerMinute: slopes, slopeBounds: bounds, webrtcNativeMost: webrtcMost, cpuShare: cpu, logs: { lines: r.logs.length, unexplained: unexplained.length, cloudWarnings: r.cloudWarnings },
 		rowsGrown: rowsGrown(r.resources.cloud),
 		...(r.skipped.length ? { skipped: r.skipped } : {}),
 	};
