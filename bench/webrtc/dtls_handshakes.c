@@ -47,10 +47,11 @@ int main(int argc, char **argv)
 		return 1;
 	for (i = 0; i < n; i++) {
 		ivxs_dtls camera, viewer;
+		ivxs_dtls_handshake cameraHs, viewerHs;
 		int rc, rv, steps;
 		toCamera.count = toViewer.count = 0;
-		rc = ivxs_dtls_setup(&camera, &camId, IVXS_DTLS_SERVER, viewId.fingerprint, ivxs_test_random, &seed, wireSend, &toViewer, 0);
-		rv = ivxs_dtls_setup(&viewer, &viewId, IVXS_DTLS_CLIENT, camId.fingerprint, ivxs_test_random, &seed, wireSend, &toCamera, 0);
+		rc = ivxs_dtls_setup(&camera, &cameraHs, &camId, IVXS_DTLS_SERVER, viewId.fingerprint, ivxs_test_random, &seed, wireSend, &toViewer, 0);
+		rv = ivxs_dtls_setup(&viewer, &viewerHs, &viewId, IVXS_DTLS_CLIENT, camId.fingerprint, ivxs_test_random, &seed, wireSend, &toCamera, 0);
 		for (steps = 0; steps < 20 && rc >= 0 && rv >= 0 && !(rc == IVXS_DTLS_CONNECTED && rv == IVXS_DTLS_CONNECTED); steps++) {
 			rc = deliver(&toCamera, &camera);
 			rv = deliver(&toViewer, &viewer);

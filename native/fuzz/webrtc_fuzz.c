@@ -168,6 +168,7 @@ static void dtlsFeed(const uint8_t *data, size_t size)
 	static int haveId;
 	static uint64_t seed = 0x9e3779b97f4a7c15ull;
 	static const uint8_t peer[IVXS_DTLS_FINGERPRINT_BYTES] = { 1 };
+	static ivxs_dtls_handshake hs;
 	ivxs_dtls d;
 	size_t pos = 0;
 	uint64_t now = 5000;
@@ -179,7 +180,7 @@ static void dtlsFeed(const uint8_t *data, size_t size)
 		REQUIRE(ivxs_dtls_identity_load(&id, key, keyLen, cert, certLen) == 0);
 		haveId = 1;
 	}
-	REQUIRE(ivxs_dtls_setup(&d, &id, IVXS_DTLS_SERVER, peer, ivxs_test_random, &seed, dropDatagram, NULL, now) == 0);
+	REQUIRE(ivxs_dtls_setup(&d, &hs, &id, IVXS_DTLS_SERVER, peer, ivxs_test_random, &seed, dropDatagram, NULL, now) == 0);
 	while (pos + 2 <= size) {
 		size_t n = (size_t)data[pos] << 8 | data[pos + 1];
 		pos += 2;
@@ -221,12 +222,19 @@ static int drain(Queue *q, ivxs_dtls *to, uint64_t now)
 	return r;
 }
 
+static void ignoreData(void *ctx, const uint8_t *plaintext, size_t len)
+{
+	(void)ctx, (void)plaintext, (void)len;
+}
+
 /* Datagrams into a settled server session (ivxs_dtls_settle: the core's own AES-GCM records),
  * made once by a handshake with a client of this core: no input can forge a record, so none
  * moves it — it stays connected (a close_notify or any alert would have to authenticate). */
 static void settledFeed(const uint8_t *data, size_t size)
 {
 	static ivxs_dtls server, client;
+	static ivxs_dtls_handshake serverHs, clientHs;
+	static uint8_t plaintext[IVXS_WEBRTC_DATAGRAM_BYTES];
 	static Queue toServer, toClient;
 	static int ready;
 	static uint64_t seed = 0x2545f4914f6cdd1dull;
@@ -240,13 +248,14 @@ static void settledFeed(const uint8_t *data, size_t size)
 		REQUIRE(ivxs_dtls_identity_create(ivxs_test_random, &seed, key, &keyLen, cert, &certLen) == 0 && ivxs_dtls_identity_load(&a, key, keyLen, cert, certLen) == 0);
 		keyLen = sizeof(key), certLen = sizeof(cert);
 		REQUIRE(ivxs_dtls_identity_create(ivxs_test_random, &seed, key, &keyLen, cert, &certLen) == 0 && ivxs_dtls_identity_load(&b, key, keyLen, cert, certLen) == 0);
-		REQUIRE(ivxs_dtls_setup(&server, &a, IVXS_DTLS_SERVER, b.fingerprint, ivxs_test_random, &seed, queueDatagram, &toClient, now) == 0);
-		REQUIRE(ivxs_dtls_setup(&client, &b, IVXS_DTLS_CLIENT, a.fingerprint, ivxs_test_random, &seed, queueDatagram, &toServer, now) == 0);
+		REQUIRE(ivxs_dtls_setup(&server, &serverHs, &a, IVXS_DTLS_SERVER, b.fingerprint, ivxs_test_random, &seed, queueDatagram, &toClient, now) == 0);
+		REQUIRE(ivxs_dtls_setup(&client, &clientHs, &b, IVXS_DTLS_CLIENT, a.fingerprint, ivxs_test_random, &seed, queueDatagram, &toServer, now) == 0);
 		for (i = 0; i < 20 && !(rs == IVXS_DTLS_CONNECTED && rc == IVXS_DTLS_CONNECTED); i++, now += 10) {
 			rs = drain(&toServer, &server, now);
 			rc = drain(&toClient, &client, now);
 		}
-		REQUIRE(rs == IVXS_DTLS_CONNECTED && rc == IVXS_DTLS_CONNECTED && ivxs_dtls_settle(&server) == 0 && server.settled);
+		REQUIRE(rs == IVXS_DTLS_CONNECTED && rc == IVXS_DTLS_CONNECTED && ivxs_dtls_settle(&server) == 0 && server.settled && !server.hs);
+		ivxs_dtls_on_data(&server, ignoreData, NULL, plaintext, sizeof(plaintext));   /* records opened, as a DataChannel's are */
 		ready = 1;
 	}
 	while (pos + 2 <= size) {

@@ -256,60 +256,62 @@ static int keepSecret(void *ctx, const unsigned char *secret, const unsigned cha
 #endif
 }
 
-int ivxs_dtls_setup(ivxs_dtls *d, const ivxs_dtls_identity *id, int role, const uint8_t remoteFingerprint[IVXS_DTLS_FINGERPRINT_BYTES],
+int ivxs_dtls_setup(ivxs_dtls *d, ivxs_dtls_handshake *hs, const ivxs_dtls_identity *id, int role, const uint8_t remoteFingerprint[IVXS_DTLS_FINGERPRINT_BYTES],
 		ivxs_dtls_random random, void *randomCtx, int (*send)(void *ctx, const uint8_t *datagram, size_t len), void *sendCtx, uint64_t nowMs)
 {
 	int failed;
 	memset(d, 0, sizeof(*d));
-	mbedtls_ssl_init(&d->ssl);
-	mbedtls_ssl_config_init(&d->conf);
+	memset(hs, 0, sizeof(*hs));
+	d->hs = hs;
+	mbedtls_ssl_init(&hs->ssl);
+	mbedtls_ssl_config_init(&hs->conf);
 	d->role = role;
 	d->send = send;
 	d->sendCtx = sendCtx;
 	d->now = nowMs;
 	memcpy(d->remote, remoteFingerprint, sizeof(d->remote));
-	failed = mbedtls_ssl_config_defaults(&d->conf, role == IVXS_DTLS_SERVER ? MBEDTLS_SSL_IS_SERVER : MBEDTLS_SSL_IS_CLIENT,
+	failed = mbedtls_ssl_config_defaults(&hs->conf, role == IVXS_DTLS_SERVER ? MBEDTLS_SSL_IS_SERVER : MBEDTLS_SSL_IS_CLIENT,
 			MBEDTLS_SSL_TRANSPORT_DATAGRAM, MBEDTLS_SSL_PRESET_DEFAULT) != 0;
 	if (!failed) {
 #if LINE_4
 		(void)random, (void)randomCtx;   /* the handshake draws from PSA's RNG (the board's hardware one) */
 #else
-		mbedtls_ssl_conf_rng(&d->conf, random, randomCtx);
+		mbedtls_ssl_conf_rng(&hs->conf, random, randomCtx);
 #endif
 #if LINE_3
-		mbedtls_ssl_conf_min_tls_version(&d->conf, MBEDTLS_SSL_VERSION_TLS1_2);   /* DTLS 1.2 */
-		mbedtls_ssl_conf_groups(&d->conf, kGroups);
+		mbedtls_ssl_conf_min_tls_version(&hs->conf, MBEDTLS_SSL_VERSION_TLS1_2);   /* DTLS 1.2 */
+		mbedtls_ssl_conf_groups(&hs->conf, kGroups);
 #else
-		mbedtls_ssl_conf_min_version(&d->conf, MBEDTLS_SSL_MAJOR_VERSION_3, MBEDTLS_SSL_MINOR_VERSION_3);   /* DTLS 1.2 */
-		mbedtls_ssl_conf_curves(&d->conf, kGroups);
+		mbedtls_ssl_conf_min_version(&hs->conf, MBEDTLS_SSL_MAJOR_VERSION_3, MBEDTLS_SSL_MINOR_VERSION_3);   /* DTLS 1.2 */
+		mbedtls_ssl_conf_curves(&hs->conf, kGroups);
 #endif
-		mbedtls_ssl_conf_ciphersuites(&d->conf, kSuites);
+		mbedtls_ssl_conf_ciphersuites(&hs->conf, kSuites);
 		/* the fingerprint is the trust: no CA; OPTIONAL so a missing chain is no error, the callback and the
 		 * check after the handshake refuse a wrong or missing certificate (the server asks for one) */
-		mbedtls_ssl_conf_authmode(&d->conf, MBEDTLS_SSL_VERIFY_OPTIONAL);
-		mbedtls_ssl_conf_verify(&d->conf, verify, d);
-		mbedtls_ssl_conf_handshake_timeout(&d->conf, 400, 6400);
+		mbedtls_ssl_conf_authmode(&hs->conf, MBEDTLS_SSL_VERIFY_OPTIONAL);
+		mbedtls_ssl_conf_verify(&hs->conf, verify, d);
+		mbedtls_ssl_conf_handshake_timeout(&hs->conf, 400, 6400);
 		/* no HelloVerifyRequest: ICE's checks (STUN with the session's credentials) proved the
 		 * path before any DTLS, the cookie round trip would only delay the first frame */
-		mbedtls_ssl_conf_dtls_cookies(&d->conf, NULL, NULL, NULL);
-		failed = mbedtls_ssl_conf_own_cert(&d->conf, (mbedtls_x509_crt *)&id->cert, (mbedtls_pk_context *)&id->key) != 0
-			|| mbedtls_ssl_conf_dtls_srtp_protection_profiles(&d->conf, kProfiles) != 0;
-		mbedtls_ssl_conf_srtp_mki_value_supported(&d->conf, MBEDTLS_SSL_DTLS_SRTP_MKI_UNSUPPORTED);
+		mbedtls_ssl_conf_dtls_cookies(&hs->conf, NULL, NULL, NULL);
+		failed = mbedtls_ssl_conf_own_cert(&hs->conf, (mbedtls_x509_crt *)&id->cert, (mbedtls_pk_context *)&id->key) != 0
+			|| mbedtls_ssl_conf_dtls_srtp_protection_profiles(&hs->conf, kProfiles) != 0;
+		mbedtls_ssl_conf_srtp_mki_value_supported(&hs->conf, MBEDTLS_SSL_DTLS_SRTP_MKI_UNSUPPORTED);
 #if !LINE_3
-		mbedtls_ssl_conf_export_keys_ext_cb(&d->conf, keepSecret, d);
+		mbedtls_ssl_conf_export_keys_ext_cb(&hs->conf, keepSecret, d);
 #endif
 	}
-	failed = failed || mbedtls_ssl_setup(&d->ssl, &d->conf) != 0;
+	failed = failed || mbedtls_ssl_setup(&hs->ssl, &hs->conf) != 0;
 	if (failed) {
 		ivxs_dtls_free(d);
 		return IVXS_WEBRTC_ECRYPTO;
 	}
 #if LINE_3
-	mbedtls_ssl_set_export_keys_cb(&d->ssl, keepSecret, d);
+	mbedtls_ssl_set_export_keys_cb(&hs->ssl, keepSecret, d);
 #endif
-	mbedtls_ssl_set_bio(&d->ssl, d, bioSend, bioRecv, NULL);
-	mbedtls_ssl_set_timer_cb(&d->ssl, d, setTimer, getTimer);
-	mbedtls_ssl_set_mtu(&d->ssl, IVXS_DTLS_MTU);
+	mbedtls_ssl_set_bio(&hs->ssl, d, bioSend, bioRecv, NULL);
+	mbedtls_ssl_set_timer_cb(&hs->ssl, d, setTimer, getTimer);
+	mbedtls_ssl_set_mtu(&hs->ssl, IVXS_DTLS_MTU);
 	return role == IVXS_DTLS_CLIENT ? (ivxs_dtls_tick(d, nowMs) < 0 ? d->failure : 0) : 0;
 }
 
@@ -380,7 +382,7 @@ int ivxs_dtls_settle(ivxs_dtls *d)
 	uint8_t block[KEY_BLOCK], random[64];
 	int server = d->role == IVXS_DTLS_SERVER, failed;
 	const unsigned char *ctr;
-	if (d->settled || d->failure || d->state != IVXS_DTLS_CONNECTED)
+	if (d->settled || d->failure || d->state != IVXS_DTLS_CONNECTED || !d->hs)
 		return d->failure;
 	/* TLS 1.2's key expansion (RFC 5246 §6.3): PRF(master secret, "key expansion", server random + client random) */
 	memcpy(random, d->secret + SECRET_BYTES + 32, 32);
@@ -392,7 +394,7 @@ int ivxs_dtls_settle(ivxs_dtls *d)
 	memcpy(d->openSalt, block + 32 + (server ? 0 : 4), 4);
 	memset(block, 0, sizeof(block));
 	/* the sequence numbers go on from mbedTLS's: ours after the last it sent, the replay window it kept */
-	ctr = SSL_FIELD(d->ssl, cur_out_ctr);
+	ctr = SSL_FIELD(d->hs->ssl, cur_out_ctr);
 	d->sealSeq = ivxs_get48(ctr + 2);
 	if (failed || ctr[0] != 0 || ctr[1] != 1) {   /* (epoch 1: a first handshake's, the only one this core does) */
 		gcmFree(&d->seal);
@@ -401,11 +403,12 @@ int ivxs_dtls_settle(ivxs_dtls *d)
 		return d->failure;
 	}
 #if defined(MBEDTLS_SSL_DTLS_ANTI_REPLAY)
-	d->openTop = SSL_FIELD(d->ssl, in_window_top);
-	d->openSeen = SSL_FIELD(d->ssl, in_window);
+	d->openTop = SSL_FIELD(d->hs->ssl, in_window_top);
+	d->openSeen = SSL_FIELD(d->hs->ssl, in_window);
 #endif
-	mbedtls_ssl_free(&d->ssl);
-	mbedtls_ssl_config_free(&d->conf);
+	mbedtls_ssl_free(&d->hs->ssl);
+	mbedtls_ssl_config_free(&d->hs->conf);
+	d->hs = NULL;   /* the caller's again */
 	d->settled = 1;
 	return 0;
 }
@@ -452,18 +455,20 @@ static int openRecords(ivxs_dtls *d, const uint8_t *datagram, size_t len)
 		const uint8_t *rec = datagram + at;
 		size_t body = ivxs_get16(rec + 11), plainLen;
 		uint64_t seq = ivxs_get48(rec + 5), bit = d->openTop - seq;
-		uint8_t nonce[12], aad[13], type = rec[0];
+		uint8_t nonce[12], aad[13], alert[2], type = rec[0];
+		uint8_t *plain = type == 21 ? alert : d->plain;   /* an alert is two bytes; application data goes to the caller's buffer */
+		size_t cap = type == 21 ? sizeof(alert) : d->plainCap;
 		if (at + RECORD + body > len)
 			break;
 		at += RECORD + body;
 		if ((type != 23 && type != 21) || rec[3] != 0 || rec[4] != 1 || body < GCM_EXPLICIT + GCM_TAG
-				|| body - GCM_EXPLICIT - GCM_TAG > sizeof(d->hello))
+				|| !plain || body - GCM_EXPLICIT - GCM_TAG > cap)
 			continue;
 		if (seq <= d->openTop && (bit >= 64 || (d->openSeen >> bit & 1)))
 			continue;   /* replayed, or older than the window */
 		plainLen = body - GCM_EXPLICIT - GCM_TAG;
 		gcmInputs(d->openSalt, rec + RECORD, rec, plainLen, nonce, aad);
-		if (gcmOpen(&d->open, nonce, aad, rec + RECORD + GCM_EXPLICIT, plainLen, d->hello))
+		if (gcmOpen(&d->open, nonce, aad, rec + RECORD + GCM_EXPLICIT, plainLen, plain))
 			continue;   /* forged or damaged */
 		if (seq > d->openTop) {
 			d->openSeen = seq - d->openTop >= 64 ? 1 : d->openSeen << (seq - d->openTop) | 1;
@@ -472,7 +477,7 @@ static int openRecords(ivxs_dtls *d, const uint8_t *datagram, size_t len)
 		else
 			d->openSeen |= (uint64_t)1 << bit;
 		if (type == 21) {
-			if (plainLen == 2 && d->hello[1] == 0)
+			if (plainLen == 2 && alert[1] == 0)
 				d->state = IVXS_DTLS_CLOSED;   /* close_notify: the viewer left, not a failure */
 			else {
 				d->tlsError = MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE;
@@ -480,7 +485,7 @@ static int openRecords(ivxs_dtls *d, const uint8_t *datagram, size_t len)
 			}
 		}
 		else if (d->data && plainLen)
-			d->data(d->dataCtx, d->hello, plainLen);
+			d->data(d->dataCtx, plain, plainLen);
 	}
 	return d->failure ? d->failure : d->state;
 }
@@ -492,11 +497,11 @@ static int readData(ivxs_dtls *d)
 {
 	int r, records, read = 0;
 	for (records = 0; records < 64; records++) {
-		r = mbedtls_ssl_read(&d->ssl, d->hello, sizeof(d->hello));
+		r = mbedtls_ssl_read(&d->hs->ssl, d->hs->hello, sizeof(d->hs->hello));
 		if (r > 0) {
 			read = 1;
 			if (d->data)
-				d->data(d->dataCtx, d->hello, (size_t)r);
+				d->data(d->dataCtx, d->hs->hello, (size_t)r);
 			continue;
 		}
 		if (r == MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY)
@@ -512,10 +517,13 @@ static int readData(ivxs_dtls *d)
 	return d->failure ? d->failure : d->state;
 }
 
-void ivxs_dtls_on_data(ivxs_dtls *d, void (*data)(void *ctx, const uint8_t *plaintext, size_t len), void *ctx)
+void ivxs_dtls_on_data(ivxs_dtls *d, void (*data)(void *ctx, const uint8_t *plaintext, size_t len), void *ctx,
+		uint8_t *buffer, size_t cap)
 {
 	d->data = data;
 	d->dataCtx = ctx;
+	d->plain = buffer;
+	d->plainCap = buffer ? cap : 0;
 }
 
 int ivxs_dtls_write(ivxs_dtls *d, const uint8_t *data, size_t len)
@@ -527,7 +535,9 @@ int ivxs_dtls_write(ivxs_dtls *d, const uint8_t *data, size_t len)
 		return IVXS_WEBRTC_EMTU;
 	if (d->settled)
 		return sealRecord(d, 23, data, len);
-	r = mbedtls_ssl_write(&d->ssl, data, len);
+	if (!d->hs)
+		return IVXS_WEBRTC_ECLOSED;   /* freed */
+	r = mbedtls_ssl_write(&d->hs->ssl, data, len);
 	if (r == (int)len)
 		return 0;
 	if (r == MBEDTLS_ERR_SSL_WANT_WRITE)
@@ -547,7 +557,7 @@ static int step(ivxs_dtls *d)
 		return d->state;
 	if (d->state == IVXS_DTLS_CONNECTED)
 		return readData(d);
-	r = mbedtls_ssl_handshake(&d->ssl);
+	r = mbedtls_ssl_handshake(&d->hs->ssl);
 	if (r == MBEDTLS_ERR_SSL_WANT_READ || r == MBEDTLS_ERR_SSL_WANT_WRITE)
 		return d->state;
 	if (r) {
@@ -557,7 +567,7 @@ static int step(ivxs_dtls *d)
 		return d->failure;
 	}
 	/* done: the peer showed the certificate its SDP named (verify), and both chose SRTP_AES128_CM_HMAC_SHA1_80 */
-	mbedtls_ssl_get_dtls_srtp_negotiation_result(&d->ssl, &srtp);
+	mbedtls_ssl_get_dtls_srtp_negotiation_result(&d->hs->ssl, &srtp);
 	if (!d->peerVerified)
 		d->failure = IVXS_WEBRTC_EAUTH;
 	else if (SSL_FIELD(srtp, chosen_dtls_srtp_profile) != MBEDTLS_TLS_SRTP_AES128_CM_HMAC_SHA1_80 || !d->haveSecret)
@@ -578,13 +588,13 @@ static int step(ivxs_dtls *d)
  * session: those are dropped here. A ClientHello in fragments (OpenSSL's 256-byte records,
  * Chromium's two datagrams since its hello outgrew one) is put back together into one record
  * (the first fragment's record header, one fragment of the whole message). Returns what to give
- * mbedTLS (the datagram, its ClientHello record alone, or d->hello), or NULL: nothing for it yet.
+ * mbedTLS (the datagram, its ClientHello record alone, or hs->hello), or NULL: nothing for it yet.
  * Fragments must come in order (OpenSSL and Chromium send them so; a retransmission starts again).
  */
 static const uint8_t *wholeHello(ivxs_dtls *d, const uint8_t *datagram, size_t *len)
 {
 	size_t at = 0;
-	if (d->role != IVXS_DTLS_SERVER || d->helloTaken || d->state != IVXS_DTLS_HANDSHAKING)
+	if (d->role != IVXS_DTLS_SERVER || d->hs->helloTaken || d->state != IVXS_DTLS_HANDSHAKING)
 		return datagram;   /* (connected: `hello` holds application data read, never a ClientHello again) */
 	while (at + RECORD + HANDSHAKE <= *len) {
 		const uint8_t *rec = datagram + at, *hs = rec + RECORD;
@@ -598,24 +608,24 @@ static const uint8_t *wholeHello(ivxs_dtls *d, const uint8_t *datagram, size_t *
 			return rec;    /* whole already: that record alone */
 		}
 		if (offset == 0) {     /* a (re)start: the first fragment's headers become the record's */
-			memcpy(d->hello, rec, RECORD + HANDSHAKE);
-			d->helloLen = (uint16_t)msgLen;
-			d->helloHave = 0;
+			memcpy(d->hs->hello, rec, RECORD + HANDSHAKE);
+			d->hs->helloLen = (uint16_t)msgLen;
+			d->hs->helloHave = 0;
 		}
-		if (d->helloLen && offset == d->helloHave && msgLen == d->helloLen) {
-			memcpy(d->hello + RECORD + HANDSHAKE + offset, hs + HANDSHAKE, fragLen);
-			d->helloHave = (uint16_t)(offset + fragLen);
+		if (d->hs->helloLen && offset == d->hs->helloHave && msgLen == d->hs->helloLen) {
+			memcpy(d->hs->hello + RECORD + HANDSHAKE + offset, hs + HANDSHAKE, fragLen);
+			d->hs->helloHave = (uint16_t)(offset + fragLen);
 		}
 		at += RECORD + recLen;
 	}
-	if (!d->helloLen || d->helloHave < d->helloLen)
+	if (!d->hs->helloLen || d->hs->helloHave < d->hs->helloLen)
 		return NULL;
-	d->hello[11] = (uint8_t)((HANDSHAKE + d->helloLen) >> 8);
-	d->hello[12] = (uint8_t)(HANDSHAKE + d->helloLen);
-	ivxs_put24(d->hello + RECORD + 6, 0);              /* fragment offset */
-	ivxs_put24(d->hello + RECORD + 9, d->helloLen);    /* fragment length: all of it */
-	*len = RECORD + HANDSHAKE + d->helloLen;
-	return d->hello;
+	d->hs->hello[11] = (uint8_t)((HANDSHAKE + d->hs->helloLen) >> 8);
+	d->hs->hello[12] = (uint8_t)(HANDSHAKE + d->hs->helloLen);
+	ivxs_put24(d->hs->hello + RECORD + 6, 0);              /* fragment offset */
+	ivxs_put24(d->hs->hello + RECORD + 9, d->hs->helloLen);    /* fragment length: all of it */
+	*len = RECORD + HANDSHAKE + d->hs->helloLen;
+	return d->hs->hello;
 }
 
 int ivxs_dtls_input(ivxs_dtls *d, const uint8_t *datagram, size_t len, uint64_t nowMs)
@@ -624,14 +634,16 @@ int ivxs_dtls_input(ivxs_dtls *d, const uint8_t *datagram, size_t len, uint64_t 
 	d->now = nowMs;
 	if (d->settled)
 		return openRecords(d, datagram, len);
+	if (!d->hs)
+		return IVXS_WEBRTC_ECLOSED;   /* freed */
 	if (!d->failure && !(datagram = wholeHello(d, datagram, &len)))
 		return d->state;   /* part of a ClientHello: the rest is to come */
 	d->in = datagram;
 	d->inLen = len;
 	r = step(d);
 	d->in = NULL;   /* never kept past the call */
-	if (d->role == IVXS_DTLS_SERVER && r >= 0)
-		d->helloTaken = 1;   /* mbedTLS took a ClientHello: what follows is its to judge */
+	if (d->role == IVXS_DTLS_SERVER && r >= 0 && d->hs)   /* (no longer lent once it settled) */
+		d->hs->helloTaken = 1;   /* mbedTLS took a ClientHello: what follows is its to judge */
 	return r;
 }
 
@@ -640,6 +652,8 @@ int ivxs_dtls_tick(ivxs_dtls *d, uint64_t nowMs)
 	d->now = nowMs;
 	if (d->settled)
 		return d->failure ? d->failure : d->state;
+	if (!d->hs)
+		return IVXS_WEBRTC_ECLOSED;   /* freed */
 	return step(d);
 }
 
@@ -681,7 +695,10 @@ void ivxs_dtls_free(ivxs_dtls *d)
 		gcmFree(&d->open);
 		d->settled = 0;
 	}
-	mbedtls_ssl_free(&d->ssl);   /* (settled: already freed, and zeroed: nothing to do again) */
-	mbedtls_ssl_config_free(&d->conf);
+	if (d->hs) {   /* (settled: already freed, and given back) */
+		mbedtls_ssl_free(&d->hs->ssl);
+		mbedtls_ssl_config_free(&d->hs->conf);
+		d->hs = NULL;
+	}
 	memset(d->secret, 0, sizeof(d->secret));
 }

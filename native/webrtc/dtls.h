@@ -57,9 +57,23 @@ void ivxs_dtls_identity_free(ivxs_dtls_identity *id);
 enum { IVXS_DTLS_SERVER = 0, IVXS_DTLS_CLIENT = 1 };   /* SDP a=setup:passive is the server */
 enum { IVXS_DTLS_HANDSHAKING = 0, IVXS_DTLS_CONNECTED = 1, IVXS_DTLS_CLOSED = 2 };   /* CLOSED: the peer's close_notify */
 
+/* What only the handshake needs — mbedTLS's context and configuration, a ClientHello put back
+ * together, the records read before the session settles — in the caller's memory, lent from
+ * ivxs_dtls_setup until the session settles or is freed (ivxs_dtls's `hs` is NULL from then on: the
+ * caller may free it). A settled session keeps none of it (~2.8 KiB on a 32-bit host). */
 typedef struct {
 	mbedtls_ssl_context ssl;
 	mbedtls_ssl_config conf;
+	/* a ClientHello the client sent in fragments (OpenSSL does, with a 256-byte MTU: aiortc,
+	 * GStreamer), put back together: mbedTLS takes every handshake message in fragments but that one;
+	 * once connected, the plaintext of a record mbedTLS reads */
+	uint8_t hello[13 + 12 + IVXS_DTLS_MAX_HELLO];
+	uint16_t helloLen, helloHave;        /* the ClientHello's body length, and bytes of it held (in order) */
+	uint8_t helloTaken;                  /* mbedTLS took a ClientHello: nothing more to put together or drop */
+} ivxs_dtls_handshake;
+
+typedef struct {
+	ivxs_dtls_handshake *hs;             /* lent until settled (NULL then) */
 	int role, state, failure;
 	int tlsError;                        /* mbedTLS's code when the handshake failed (for the log) */
 	uint8_t remote[IVXS_DTLS_FINGERPRINT_BYTES];
@@ -71,17 +85,14 @@ typedef struct {
 	uint64_t now, timerStart;            /* ms */
 	uint32_t timerInt, timerFin;         /* mbedTLS's retransmission timer (0 fin: stopped) */
 	uint8_t secret[48 + 64];             /* the master secret and both randoms, for the exporter */
-	/* a ClientHello the client sent in fragments (OpenSSL does, with a 256-byte MTU: aiortc,
-	 * GStreamer), put back together: mbedTLS takes every handshake message in fragments but that one */
-	uint8_t hello[13 + 12 + IVXS_DTLS_MAX_HELLO];
-	uint16_t helloLen, helloHave;        /* the ClientHello's body length, and bytes of it held (in order) */
-	uint8_t helloTaken;                  /* mbedTLS took a ClientHello: nothing more to put together or drop */
 	mbedtls_tls_prf_types prf;
 	int haveSecret;
-	/* once connected: the application data of each record (a DataChannel's SCTP packets); the
-	 * plaintext is read into `hello`, which the handshake no longer needs */
+	/* once connected: the application data of each record (a DataChannel's SCTP packets), and
+	 * where a settled session opens it (the caller's: ivxs_dtls_on_data) */
 	void (*data)(void *ctx, const uint8_t *plaintext, size_t len);
 	void *dataCtx;
+	uint8_t *plain;
+	size_t plainCap;
 	/* settled (ivxs_dtls_settle): mbedTLS's context — its 2 × 16 KiB record buffers, the handshake's
 	 * state — freed; the application data in AES-128-GCM records of our own (RFC 5288, 6347 §4.1) */
 	int settled;
@@ -92,8 +103,9 @@ typedef struct {
 } ivxs_dtls;
 
 /* A session of `role` with the peer whose certificate's SHA-256 is `remoteFingerprint`, borrowing
- * `id` (it must outlive the session). A client sends its ClientHello at once. 0 or a status. */
-int ivxs_dtls_setup(ivxs_dtls *d, const ivxs_dtls_identity *id, int role, const uint8_t remoteFingerprint[IVXS_DTLS_FINGERPRINT_BYTES],
+ * `id` (it must outlive the session) and `hs` (until it settles). A client sends its ClientHello at
+ * once. 0 or a status. */
+int ivxs_dtls_setup(ivxs_dtls *d, ivxs_dtls_handshake *hs, const ivxs_dtls_identity *id, int role, const uint8_t remoteFingerprint[IVXS_DTLS_FINGERPRINT_BYTES],
 		ivxs_dtls_random random, void *randomCtx, int (*send)(void *ctx, const uint8_t *datagram, size_t len), void *sendCtx, uint64_t nowMs);
 /* A datagram from the peer: IVXS_DTLS_HANDSHAKING, IVXS_DTLS_CONNECTED, IVXS_DTLS_CLOSED (the peer
  * said goodbye: its close_notify), or IVXS_WEBRTC_EAUTH (the
@@ -101,8 +113,12 @@ int ivxs_dtls_setup(ivxs_dtls *d, const ivxs_dtls_identity *id, int role, const 
  * handshake failed): the session is then dead and says so again on every call. */
 int ivxs_dtls_input(ivxs_dtls *d, const uint8_t *datagram, size_t len, uint64_t nowMs);
 /* Once connected, each record of application data that arrives goes to `data` during
- * ivxs_dtls_input (its bytes valid during that call only); without it, application data is dropped. */
-void ivxs_dtls_on_data(ivxs_dtls *d, void (*data)(void *ctx, const uint8_t *plaintext, size_t len), void *ctx);
+ * ivxs_dtls_input (its bytes valid during that call only); without it, application data is dropped.
+ * A settled session opens a record into `buffer` (`cap` bytes, kept by the caller for the session's
+ * life; records longer are dropped): one buffer may serve every session of a thread, as `data` runs
+ * before the next record is opened. */
+void ivxs_dtls_on_data(ivxs_dtls *d, void (*data)(void *ctx, const uint8_t *plaintext, size_t len), void *ctx,
+		uint8_t *buffer, size_t cap);
 /* Application data out, once connected: one record, through `send` during the call. 0,
  * IVXS_WEBRTC_ECLOSED (not connected), IVXS_WEBRTC_EMTU (len over IVXS_DTLS_MAX_WRITE),
  * IVXS_WEBRTC_EFULL (`send` refused the datagram: the record goes out before the next one written)
@@ -112,8 +128,8 @@ int ivxs_dtls_write(ivxs_dtls *d, const uint8_t *data, size_t len);
  * would only be needed again to resend our last flight, which the peer then has. Its context goes
  * — on Debian's build 2 × 16 KiB of record buffers a session — and application data, the peer's
  * close_notify included, is sealed and opened here with the session's keys (the one suite this core
- * offers: AES-128-GCM). Called again, or before connected: nothing. 0 or IVXS_WEBRTC_ECRYPTO
- * (the session is then failed). */
+ * offers: AES-128-GCM). The handshake's memory is lent no more (`hs` NULL). Called again, or before
+ * connected: nothing. 0 or IVXS_WEBRTC_ECRYPTO (the session is then failed). */
 int ivxs_dtls_settle(ivxs_dtls *d);
 /* Time passing: the handshake's retransmissions. The same answers as ivxs_dtls_input. */
 int ivxs_dtls_tick(ivxs_dtls *d, uint64_t nowMs);

@@ -29,6 +29,7 @@ typedef struct {
 
 typedef struct {
 	ivxs_dtls d;
+	ivxs_dtls_handshake *hs;   /* lent to `d` until it settles (dtls.h), then freed */
 	IdentityRecord *identity;
 	/* a DataChannel's association (its SCTP packets are the session's application data), once
 	 * opened: allocated then, not with every session (~7 KiB; its 16 KiB send buffer only while a
@@ -73,6 +74,16 @@ static void freeSend(uint8_t *buffer)
 	ivxs_mem_add(&gWebrtcMemory, -(int64_t)IVXS_SCTP_SEND_BYTES);
 }
 
+/* The handshake's memory back once the session settled (or is freed): ~2.8 KiB a viewer no longer keeps. */
+static void reclaimHandshake(DtlsRecord *r)
+{
+	if (r->hs && !r->d.hs) {
+		free(r->hs);
+		r->hs = NULL;
+		ivxs_mem_add(&gWebrtcMemory, -(int64_t)sizeof(ivxs_dtls_handshake));
+	}
+}
+
 static void identityRelease(IdentityRecord *r)
 {
 	if (--r->refs)
@@ -94,6 +105,7 @@ void xs_webrtc_dtls_destructor(void *data)
 	if (!r)
 		return;
 	ivxs_dtls_free(&r->d);
+	reclaimHandshake(r);
 	identityRelease(r->identity);
 	if (r->sctp) {
 		if (r->sctp->send)
@@ -180,6 +192,10 @@ static void handOver(xsMachine *the, DtlsRecord *r, int at)
 	unqueue(r);
 }
 
+/* Where a settled session opens a record of application data (dtls.h): one for all, as only the VM
+ * thread calls here and sctpInput takes what it needs before the next record is opened. */
+static uint8_t gPlaintext[IVXS_WEBRTC_DATAGRAM_BYTES];
+
 /* The association's send buffer back once all it held is acknowledged: a DataChannel holds
  * 16 KiB only while a reply of ours is on its way (sctp.h ivxs_sctp_lend). */
 static void reclaimSend(DtlsRecord *r)
@@ -200,18 +216,21 @@ void xs_webrtc_dtls_open(xsMachine *the)
 	DtlsRecord *r;
 	int status;
 	ivxs_webrtc_bytes_arg(the, &xsArg(2), remote, sizeof(remote), "a fingerprint");
-	if (!(r = calloc(1, sizeof(*r))))
+	if (!(r = calloc(1, sizeof(*r))) || !(r->hs = malloc(sizeof(*r->hs)))) {
+		free(r);
 		ivxs_error(IVXS_ENOMEM, "webrtc: no memory");
-	status = ivxs_dtls_setup(&r->d, &identity->id, role, remote, ivxs_random_bytes, NULL, queueDatagram, r, (uint64_t)now);
+	}
+	status = ivxs_dtls_setup(&r->d, r->hs, &identity->id, role, remote, ivxs_random_bytes, NULL, queueDatagram, r, (uint64_t)now);
 	if (status) {
 		disown(r);
+		free(r->hs);
 		free(r);
 		ivxs_throw_status(the, XS_UNKNOWN_ERROR, "webrtc", status, kWebrtcTables);
 	}
 	r->identity = identity;
 	identity->refs++;
 	ivxs_mem_register(&gWebrtcMemory);
-	ivxs_mem_add(&gWebrtcMemory, (int64_t)sizeof(*r));
+	ivxs_mem_add(&gWebrtcMemory, (int64_t)(sizeof(*r) + sizeof(*r->hs)));
 	xsResult = xsNewHostObject(NULL);
 	xsmcSetHostHooks(xsResult, &kDtlsHooks);
 	xsmcSetHostData(xsResult, r);
@@ -244,6 +263,7 @@ void xs_webrtc_dtls_step(xsMachine *the)
 		ivxs_throw_status(the, XS_UNKNOWN_ERROR, "webrtc", state, kWebrtcTables);
 	}
 	reclaimSend(r);   /* (a SACK may have acknowledged the last of it) */
+	reclaimHandshake(r);   /* (the viewer's application data settles the session) */
 	xsmcVars(1);
 	xsmcSetNewArray(xsResult, 0);
 	xsmcSetInteger(xsVar(0), state);
@@ -257,6 +277,7 @@ void xs_webrtc_dtls_settle(xsMachine *the)
 {
 	DtlsRecord *r = ivxs_handle_open(the, &xsArg(0), &kDtlsHooks, "webrtc", "DtlsSession");
 	int status = ivxs_dtls_settle(&r->d);
+	reclaimHandshake(r);
 	if (status)
 		ivxs_throw_status(the, XS_UNKNOWN_ERROR, "webrtc", status, kWebrtcTables);
 }
@@ -306,7 +327,7 @@ void xs_webrtc_dtls_open_channel(xsMachine *the)
 	status = ivxs_sctp_setup(r->sctp, local, remote, ivxs_random_bytes, NULL, sctpSend, r, (uint64_t)now);
 	if (status)
 		ivxs_throw_status(the, XS_UNKNOWN_ERROR, "webrtc", status, kWebrtcTables);
-	ivxs_dtls_on_data(&r->d, sctpInput, r);
+	ivxs_dtls_on_data(&r->d, sctpInput, r, gPlaintext, sizeof(gPlaintext));
 }
 
 /* dtlsMessages(session) -> [stream, ppid, ArrayBuffer, …]: the DataChannel's messages that

@@ -43,6 +43,11 @@ typedef struct {
 	uint8_t thrown;              /* the path's send() threw: its exception (xsVar(5)) is the call's, once the feed is done */
 } Path;
 
+/* The packet buffer every feed's wire makes its packets in (rtp_wire.h): one VM thread, and one
+ * call into a feed at a time (`gSending`: a path's send() that called a feed again would find it so). */
+static uint8_t gPacket[IVXS_RTP_WIRE_BUFFER_BYTES];
+static uint8_t gSending;
+
 void xs_webrtc_feed_destructor(void *data);
 static const xsHostHooks kFeedHooks = { xs_webrtc_feed_destructor, NULL, NULL };
 
@@ -72,6 +77,7 @@ static int output(void *ctx, const uint8_t *datagram, size_t len)
 {
 	Path *p = ctx;
 	xsMachine *the = p->the;
+	volatile int taken = 0;   /* (read after the try: kept out of a register setjmp restores) */
 	if (p->straight) {
 		int sent = ivxs_udp_send(the, &xsVar(1), p->ip, p->port, datagram, len);
 		if (sent != IVXS_UDP_NO_SOCKET) {
@@ -81,23 +87,26 @@ static int output(void *ctx, const uint8_t *datagram, size_t len)
 		}
 		p->straight = 0;   /* no socket now: the path's send() */
 	}
-	xsmcGet(xsVar(2), xsArg(3), xsID("buffer"));
-	if (xsmcTypeOf(xsVar(2)) != xsReferenceType || !xsmcIsInstanceOf(xsVar(2), xsArrayBufferPrototype)
-			|| (size_t)xsmcGetArrayBufferLength(xsVar(2)) < len) {
-		p->r->refused++;
-		return -1;
-	}
-	memcpy(xsmcToArrayBuffer(xsVar(2)), datagram, len);
-	xsmcSetInteger(xsVar(3), (xsIntegerValue)len);
-	xsmcGet(xsVar(4), xsArg(3), xsID("send"));
 	if (p->thrown)
 		return -1;   /* (its session fails once the feed is done: nothing more goes) */
-	xsTry {
-		xsCallFunction2(xsVar(4), xsArg(3), xsVar(2), xsVar(3));
+	xsTry {   /* anything of the path's that throws is caught: the call still ends through done() */
+		xsmcGet(xsVar(2), xsArg(3), xsID("buffer"));
+		if (xsmcTypeOf(xsVar(2)) == xsReferenceType && xsmcIsInstanceOf(xsVar(2), xsArrayBufferPrototype)
+				&& (size_t)xsmcGetArrayBufferLength(xsVar(2)) >= len) {
+			memcpy(xsmcToArrayBuffer(xsVar(2)), datagram, len);
+			xsmcSetInteger(xsVar(3), (xsIntegerValue)len);
+			xsmcGet(xsVar(4), xsArg(3), xsID("send"));
+			xsCallFunction2(xsVar(4), xsArg(3), xsVar(2), xsVar(3));
+			taken = 1;
+		}
 	}
 	xsCatch {
 		xsVar(5) = xsException;
 		p->thrown = 1;
+		return -1;
+	}
+	if (!taken) {
+		p->r->refused++;
 		return -1;
 	}
 	return 0;
@@ -111,6 +120,8 @@ static FeedRecord *enter(xsMachine *the, Path *p)
 	ivxs_srtp *srtp = ivxs_handle_open(the, &xsArg(1), &kWebrtcSrtpHooks, "webrtc", "Srtp");
 	CcRecord *cc = xsmcTypeOf(xsArg(2)) == xsUndefinedType ? NULL : ivxs_handle_open(the, &xsArg(2), &kWebrtcCcHooks, "webrtc", "TransportCc");
 	uint32_t address;
+	if (gSending)
+		ivxs_error(IVXS_EARG, "webrtc: a feed called from a feed's send");
 	xsmcVars(6);
 	if (xsmcTypeOf(xsArg(3)) != xsReferenceType)
 		ivxs_type_error(IVXS_EARG, "webrtc: a feed's path is an object { socket, address, port, buffer, send }");
@@ -129,9 +140,10 @@ static FeedRecord *enter(xsMachine *the, Path *p)
 		p->ip[3] = (uint8_t)address;
 		p->straight = 1;
 	}
-	ivxs_rtp_wire_lend(&r->wire, srtp, cc ? &cc->twcc : NULL);
+	ivxs_rtp_wire_lend(&r->wire, srtp, cc ? &cc->twcc : NULL, gPacket);
 	r->wire.output_ctx = p;
 	r->busy = 1;
+	gSending = 1;
 	return r;
 }
 
@@ -142,9 +154,10 @@ static void done(xsMachine *the, FeedRecord *r, Path *p)
 {
 	int fault = r->wire.fault;
 	uint32_t unwalkable = r->wire.feed.stats.unwalkable;
-	ivxs_rtp_wire_lend(&r->wire, NULL, NULL);
+	ivxs_rtp_wire_lend(&r->wire, NULL, NULL, NULL);
 	r->wire.output_ctx = NULL;
 	r->busy = 0;
+	gSending = 0;
 	r->wire.fault = 0;
 	if (r->closing) {
 		feedFree(r);
@@ -239,7 +252,7 @@ static FeedRecord *peek(xsMachine *the)
 	CcRecord *cc = xsmcTypeOf(xsArg(1)) == xsUndefinedType ? NULL : ivxs_handle_open(the, &xsArg(1), &kWebrtcCcHooks, "webrtc", "TransportCc");
 	if (r->busy)
 		ivxs_error(IVXS_EARG, "webrtc: the feed is busy (called from its own send)");
-	ivxs_rtp_wire_lend(&r->wire, NULL, cc ? &cc->twcc : NULL);
+	ivxs_rtp_wire_lend(&r->wire, NULL, cc ? &cc->twcc : NULL, NULL);
 	return r;
 }
 
@@ -251,7 +264,7 @@ void xs_webrtc_feed_key_request(xsMachine *the)
 	uint32_t now = ivxs_clock_ms(the, &xsArg(2), "webrtc", "now");
 	FeedRecord *r = peek(the);
 	int asked = ivxs_rtp_wire_key_request(&r->wire, now);
-	ivxs_rtp_wire_lend(&r->wire, NULL, NULL);
+	ivxs_rtp_wire_lend(&r->wire, NULL, NULL, NULL);
 	xsmcSetBoolean(xsResult, asked);
 }
 
@@ -303,7 +316,7 @@ void xs_webrtc_feed_stats(xsMachine *the)
 	xsmcSet(xsResult, xsID("repairing"), xsVar(0));
 	xsmcSetBoolean(xsVar(0), r->wire.feed.keyed);
 	xsmcSet(xsResult, xsID("keyed"), xsVar(0));
-	ivxs_rtp_wire_lend(&r->wire, NULL, NULL);
+	ivxs_rtp_wire_lend(&r->wire, NULL, NULL, NULL);
 }
 
 /* feedClose(feed): its ring reader given back (after the call inside it, when there is one). */

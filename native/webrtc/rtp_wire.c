@@ -80,6 +80,8 @@ static long make(void *ctx, const ivxs_p2p_frame *f, int more, uint32_t now)
 	long n;
 	if (!w->srtp)
 		return IVXS_WEBRTC_ECRYPTO;
+	if (!w->out)
+		return IVXS_WEBRTC_EMTU;
 	if (isAudio(f)) {
 		uint32_t size = w->piece_left < IVXS_RTP_WIRE_AUDIO_PACKET ? w->piece_left : IVXS_RTP_WIRE_AUDIO_PACKET;
 		if (!size)
@@ -175,9 +177,10 @@ int ivxs_rtp_wire_init(ivxs_rtp_wire *w, int codec, uint32_t video_ssrc, uint16_
 	return 0;
 }
 
-void ivxs_rtp_wire_lend(ivxs_rtp_wire *w, ivxs_srtp *srtp, ivxs_twcc *twcc)
+void ivxs_rtp_wire_lend(ivxs_rtp_wire *w, ivxs_srtp *srtp, ivxs_twcc *twcc, uint8_t *buffer)
 {
 	w->srtp = srtp;
+	w->out = buffer;
 	w->twcc = w->twcc_id ? twcc : NULL;
 }
 
@@ -239,7 +242,7 @@ void ivxs_rtp_wire_nack(ivxs_rtp_wire *w, uint16_t seq, uint32_t now)
 	for (i = 0; i < IVXS_RTP_WIRE_HISTORY && !unit; i++)
 		if (w->sent[i].used && (uint16_t)(seq - w->sent[i].first) < w->sent[i].count)
 			unit = &w->sent[i];
-	if (!unit || !w->srtp || !feed->src.intact(feed->src.ctx, &unit->unit)) {
+	if (!unit || !w->srtp || !w->out || !feed->src.intact(feed->src.ctx, &unit->unit)) {
 		w->stats.resends_gone++;
 		return;
 	}

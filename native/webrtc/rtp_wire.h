@@ -17,9 +17,10 @@
  * packet it got, so the loss of the very first (the key frame's parameter sets) would cost a PLI
  * and the key frame again instead of a resend; the copy is an SRTP replay the viewer drops.
  *
- * The SRTP context and the congestion control belong to the session's host objects: the caller
- * lends them for each call (ivxs_rtp_wire_lend), so the wire never holds a pointer that outlives them.
- * I/O-free and allocation-free.
+ * The SRTP context and the congestion control belong to the session's host objects, and the packet
+ * buffer to the caller (one for all its wires: a packet is sent before the next is made): the caller
+ * lends them for each call (ivxs_rtp_wire_lend), so the wire never holds a pointer that outlives
+ * them. I/O-free and allocation-free.
  */
 #ifndef IVXS_RTP_WIRE_H
 #define IVXS_RTP_WIRE_H
@@ -39,6 +40,7 @@
 #define IVXS_RTP_WIRE_AUDIO_PACKET 160u          /* G.711 bytes a packet carries at most (20 ms at 8 kHz) */
 #define IVXS_RTP_WIRE_DEFAULT_RTT_MS 100u        /* the round trip before any report measured one */
 #define IVXS_RTP_WIRE_PACKET_CAP (IVXS_RTP_WIRE_MTU + IVXS_SRTP_TAG_BYTES)
+#define IVXS_RTP_WIRE_BUFFER_BYTES (IVXS_RTP_WIRE_PACKET_CAP + IVXS_TWCC_EXTENSION_BYTES)   /* the packet buffer lent */
 
 /* What went out on one stream (its sender reports'). */
 typedef struct {
@@ -69,16 +71,16 @@ typedef struct {
 	ivxs_rtp_stream video, audio;
 	ivxs_rtp_packetizer vit, ait;
 	uint8_t has_audio, audio_counted;
-	/* lent for a call (ivxs_rtp_wire_lend): the session's SRTP context, and its congestion control */
+	/* lent for a call (ivxs_rtp_wire_lend): the session's SRTP context, its congestion control, and
+	 * the buffer a packet is made in (one for every viewer: a packet lives from its making to its send) */
 	ivxs_srtp *srtp;
 	ivxs_twcc *twcc;
+	uint8_t *out;
 	uint8_t twcc_id;
 	/* the audio frame being sent in pieces */
 	const uint8_t *piece_at;
 	uint32_t piece_left, piece_ts;
-	/* the packet just made */
-	uint8_t out[IVXS_RTP_WIRE_PACKET_CAP + IVXS_TWCC_EXTENSION_BYTES];
-	size_t len;
+	size_t len;                 /* of the packet just made, in `out` */
 	ivxs_rtp_wire_counts *counting;   /* the stream it counts in */
 	ivxs_rtp_wire_unit sent[IVXS_RTP_WIRE_HISTORY];
 	uint8_t sent_next;
@@ -107,8 +109,9 @@ int ivxs_rtp_wire_init(ivxs_rtp_wire *w, int codec, uint32_t video_ssrc, uint16_
 	const ivxs_p2p_frame_source *src, const uint64_t *overtaken, void (*rewind)(void *src_ctx),
 	int (*output)(void *ctx, const uint8_t *datagram, size_t len), void *output_ctx, uint32_t now);
 
-/* The session's SRTP context and congestion control (NULL: none) for the calls that follow. */
-void ivxs_rtp_wire_lend(ivxs_rtp_wire *w, ivxs_srtp *srtp, ivxs_twcc *twcc);
+/* The session's SRTP context and congestion control, and a packet buffer of IVXS_RTP_WIRE_BUFFER_BYTES
+ * (NULL: none; nothing is sent without the SRTP context and the buffer) for the calls that follow. */
+void ivxs_rtp_wire_lend(ivxs_rtp_wire *w, ivxs_srtp *srtp, ivxs_twcc *twcc, uint8_t *buffer);
 
 /* ivxs_feed_tick through this wire; a protect that failed leaves its status in `fault`. */
 uint32_t ivxs_rtp_wire_tick(ivxs_rtp_wire *w, uint32_t now);

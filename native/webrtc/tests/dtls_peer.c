@@ -61,6 +61,7 @@ int main(int argc, char **argv)
 	socklen_t addrLen = sizeof(addr);
 	ivxs_dtls_identity id;
 	ivxs_dtls d;
+	ivxs_dtls_handshake hs;
 	uint64_t start;
 	int r = IVXS_DTLS_HANDSHAKING;
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -80,7 +81,7 @@ int main(int argc, char **argv)
 	if (gSocket < 0 || bind(gSocket, (struct sockaddr *)&addr, sizeof(addr)) || getsockname(gSocket, (struct sockaddr *)&addr, &addrLen))
 		return 1;
 	printf("port %u\n", ntohs(addr.sin_port));
-	if (ivxs_dtls_setup(&d, &id, IVXS_DTLS_SERVER, remote, urandom, NULL, udpSend, NULL, nowMs()))
+	if (ivxs_dtls_setup(&d, &hs, &id, IVXS_DTLS_SERVER, remote, urandom, NULL, udpSend, NULL, nowMs()))
 		return 1;
 	start = nowMs();
 	/* a hang guard, not a speed bound: ASan's handshake beside a loaded machine's other work took 10 s */
