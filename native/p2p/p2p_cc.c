@@ -96,7 +96,7 @@ void p2p_cc_on_send(p2p_cc *cc, p2p_cc_packet *p, uint32_t bytes, uint32_t in_fl
 	uint64_t drained;
 	if (in_flight_before == 0)
 		cc->delivered_ms = cc->first_sent_ms = now;
-	p->delivered = cc->delivered;
+	p->delivered = (uint32_t)cc->delivered;
 	p->delivered_ms = cc->delivered_ms;
 	p->first_sent_ms = cc->first_sent_ms;
 	cc->pace.credit -= bytes;
@@ -201,13 +201,13 @@ void p2p_cc_on_ack(p2p_cc *cc, const p2p_cc_packet *p, uint32_t in_flight, uint3
 	interval = P2P_SINCE(now, p->delivered_ms);
 	if (interval < 1)
 		interval = 1;
-	rate = (cc->delivered - p->delivered) * 1000 / interval;
+	rate = (uint64_t)((uint32_t)cc->delivered - p->delivered) * 1000 / interval;   /* (bytes in flight: far below 2^32) */
 	/* the sample's bytes were delivered more slowly than they were sent (a bottleneck queued them),
 	 * or faster (a queue ahead of them drained): else the path carried them as sent */
 	sent_over = P2P_SINCE(p->sent_ms, p->first_sent_ms);
 	slower = interval > sent_over + sent_over / 8 + 2;
 	faster = interval + interval / 8 + 2 < sent_over;
-	if (p->delivered >= cc->round_end_delivered) {
+	if ((int32_t)(p->delivered - (uint32_t)cc->round_end_delivered) >= 0) {   /* sent after the round's end was delivered */
 		cc->round++;
 		cc->round_end_delivered = cc->delivered;
 		new_round = 1;

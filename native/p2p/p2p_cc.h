@@ -58,7 +58,7 @@ uint32_t p2p_bucket_wait(p2p_bucket *b, uint64_t rate, uint32_t burst_ms, uint32
 /* What the congestion control keeps of one packet sent: the wire sets sent_ms, bytes and
  * app_limited (nothing more was waiting to be sent), p2p_cc_on_send the rest. */
 typedef struct {
-	uint64_t delivered;        /* the CC's delivery state at send */
+	uint32_t delivered;        /* the CC's delivery count at send, modulo 2^32: only its distance to a later count is used */
 	uint32_t delivered_ms;
 	uint32_t first_sent_ms;    /* when the packet last delivered before this one's send was sent */
 	uint32_t queued;           /* our own bytes queued at the bottleneck ahead of this one (estimate) */

@@ -2284,6 +2284,48 @@ done:
 	return;
 }
 
+/* A packet keeps the CC's delivery count modulo 2^32 (p2p_cc_packet.delivered): a session that has
+ * delivered 4 GiB (9.5 hours at 1 Mbit/s) measures its bottleneck and counts its rounds as one just
+ * begun — the same path, the count started just short of the wrap, the same figures. */
+static void ccRun(uint64_t delivered_from, uint64_t *btl_bw, uint32_t *rounds)
+{
+	p2p_cc cc;
+	p2p_cc_packet q[50];
+	uint32_t t, now, in_flight = 0;
+	p2p_cc_init(&cc, g_base);
+	cc.delivered = cc.round_end_delivered = delivered_from;
+	memset(q, 0, sizeof(q));
+	for (t = 0; t < 3000; t++) {
+		p2p_cc_packet *p = &q[t % 50];
+		now = g_base + t;
+		if (t >= 50) {
+			in_flight -= p->bytes;
+			p2p_cc_on_ack(&cc, p, in_flight, 50, 50, now);
+		}
+		memset(p, 0, sizeof(*p));
+		p->sent_ms = now;
+		p->bytes = 1000;
+		p2p_cc_on_send(&cc, p, 1000, in_flight, now);
+		in_flight += 1000;
+	}
+	*btl_bw = cc.btl_bw;
+	*rounds = cc.round;
+}
+
+static void test_cc_delivered_wraps(void)
+{
+	uint64_t btl[2];
+	uint32_t rounds[2];
+	ccRun(0, &btl[0], &rounds[0]);
+	ccRun(((uint64_t)1 << 32) - 1500000, &btl[1], &rounds[1]);   /* wraps after 1.5 s of the 3 */
+	NOTE("bottleneck %llu / %llu B/s, rounds %u / %u", (unsigned long long)btl[0], (unsigned long long)btl[1],
+			(unsigned)rounds[0], (unsigned)rounds[1]);
+	CHECK(btl[0] >= 990000 && btl[0] <= 1010000);
+	CHECK(btl[1] == btl[0] && rounds[1] == rounds[0]);
+done:
+	return;
+}
+
 static void test_cc_rtt_rise(void)
 {
 	options o;
@@ -2911,6 +2953,7 @@ int main(void)
 	run("handshake: the deadline fires at its setting", test_handshake_deadline);
 	run("congestion control: the minimum RTT expires after the path's delay rises", test_cc_rtt_rise);
 	run("congestion control: the phase after a probe drains what it queued", test_cc_probe_drained);
+	run("congestion control: the delivery count a packet keeps wraps at 2^32 unnoticed", test_cc_delivered_wraps);
 	run("congestion control: a key frame's own burst is not congestion", test_cc_key_burst);
 	run("media: the floor passing a lost frame keeps the complete frames after it", test_floor_keeps_complete_frames);
 	run("media: a key frame over the viewer's limit takes its dependents", test_key_over_limit);
