@@ -37,7 +37,7 @@
 #include "rtcp.h"
 
 /* Packets remembered: ~1.2 s at 1 Mbit/s (a viewer reports every 50–250 ms); the whole state is
- * 5.4 KiB a viewer (4.3 KiB on a 32-bit board). */
+ * 3.8 KiB a viewer. */
 #define IVXS_TWCC_HISTORY 128
 #define IVXS_TWCC_EXTENSION_BYTES 8     /* 0xBEDE, length 1, id/len, the number (2), padding */
 #define IVXS_TWCC_EXPIRE_MS 2000u       /* a packet not reported on for this long is forgotten (lost) */
