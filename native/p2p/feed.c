@@ -23,15 +23,6 @@ static uint64_t pathRate(ivxs_feed *f, uint32_t now)
 	return f->wire.path_rate ? f->wire.path_rate(f->wire.ctx, now) : IVXS_FEED_UNBOUNDED;
 }
 
-/* Bytes `rate` earned from `since` to `now`. The time counts up to 10 s: no bucket here holds more
- * than a second of its rate, and the product stays far from overflow whatever rate a viewer's
- * feedback makes the path's. */
-static int64_t earnedSince(uint64_t rate, uint32_t since, uint32_t now)
-{
-	uint32_t ms = P2P_SINCE(now, since);
-	return (int64_t)((uint64_t)(ms < 10000 ? ms : 10000) * rate / 1000);
-}
-
 static void wakeIn(ivxs_feed *f, uint32_t now, uint32_t ms)
 {
 	f->wake = 1;
@@ -43,7 +34,7 @@ static void wakeIn(ivxs_feed *f, uint32_t now, uint32_t ms)
 static uint64_t refill(ivxs_feed *f, uint32_t now)
 {
 	uint64_t path = pathRate(f, now), part = f->part ? f->part : IVXS_FEED_UNBOUNDED, rate;
-	int64_t burst, earned;
+	int64_t burst;
 	if (path == 0)
 		return 0;
 	rate = path < part ? path : part;
@@ -51,10 +42,12 @@ static uint64_t refill(ivxs_feed *f, uint32_t now)
 		return rate;
 	/* a frame goes as one burst: what the path's queue holds bounds it, not a second of the rate */
 	burst = (int64_t)(rate * (path != IVXS_FEED_UNBOUNDED && path <= part ? IVXS_FEED_PATH_BURST_MS : IVXS_FEED_BURST_MS) / 1000);
-	earned = f->allowance_set ? earnedSince(rate, f->allowance_ms, now) : burst;
-	f->allowance = f->allowance_set && f->allowance + earned < burst ? f->allowance + earned : burst;
-	f->allowance_set = 1;
-	f->allowance_ms = now;
+	if (!f->allowance_set) {   /* a burst in hand to begin with */
+		f->allowance.credit = burst;
+		f->allowance.ms = now;
+		f->allowance_set = 1;
+	}
+	p2p_bucket_fill(&f->allowance, rate, burst, now);
 	return rate;
 }
 
@@ -65,9 +58,9 @@ static int spend(ivxs_feed *f, uint32_t bytes, uint32_t floor_ms, uint32_t now)
 	uint64_t rate = refill(f, now);
 	if (rate == IVXS_FEED_UNBOUNDED)
 		return 1;
-	if (rate == 0 || f->allowance < -(int64_t)(rate * floor_ms / 1000))
+	if (rate == 0 || f->allowance.credit < -(int64_t)(rate * floor_ms / 1000))
 		return 0;   /* stalled, or over its part */
-	f->allowance -= onTheWire(bytes);
+	f->allowance.credit -= onTheWire(bytes);
 	return 1;
 }
 
@@ -76,7 +69,7 @@ static void charge(ivxs_feed *f, uint32_t bytes, uint32_t now)
 {
 	uint64_t rate = refill(f, now);
 	if (rate != IVXS_FEED_UNBOUNDED && rate != 0)
-		f->allowance -= onTheWire(bytes);
+		f->allowance.credit -= onTheWire(bytes);
 }
 
 static void dropOldest(ivxs_feed *f)
@@ -165,8 +158,8 @@ static int start(ivxs_feed *f, uint32_t now)
 static void retryLater(ivxs_feed *f, uint32_t now)
 {
 	uint64_t rate = refill(f, now), ms = IVXS_FEED_STALLED_MS;
-	if (rate > 0 && rate != IVXS_FEED_UNBOUNDED && f->allowance < 0)
-		ms = ((uint64_t)(-f->allowance) * 1000 + rate - 1) / rate;
+	if (rate > 0 && rate != IVXS_FEED_UNBOUNDED && f->allowance.credit < 0)
+		ms = ((uint64_t)(-f->allowance.credit) * 1000 + rate - 1) / rate;
 	wakeIn(f, now, ms < IVXS_FEED_RETRY_MIN_MS ? IVXS_FEED_RETRY_MIN_MS : ms > IVXS_FEED_WAIT_MS ? IVXS_FEED_WAIT_MS : (uint32_t)ms);
 }
 
@@ -219,6 +212,21 @@ static void sendAudio(ivxs_feed *f, const ivxs_p2p_frame *frame, uint32_t now)
 	}
 }
 
+/* The paced frame going out, on: 1 while it still waits (its wake set). One torn or unwalkable
+ * on the way owes the viewer a key frame. */
+static int goOn(ivxs_feed *f, uint32_t now)
+{
+	int outcome;
+	if (!f->active)
+		return 0;
+	if ((outcome = pace(f, now)) == kWaits)
+		return 1;
+	f->active = 0;
+	if (outcome == kFailed)
+		ivxs_feed_key_request(f, now);
+	return 0;
+}
+
 void ivxs_feed_init(ivxs_feed *f, const ivxs_p2p_frame_source *src, const uint64_t *overtaken,
 	void (*rewind)(void *src_ctx), const ivxs_feed_wire *wire, int hears, uint32_t now)
 {
@@ -231,7 +239,7 @@ void ivxs_feed_init(ivxs_feed *f, const ivxs_p2p_frame_source *src, const uint64
 	f->hears = (uint8_t)!!hears;
 	p2p_bucket_init(&f->pace, now);
 	f->pace.credit = PACER_FULL;
-	f->allowance_ms = now;
+	p2p_bucket_init(&f->allowance, now);
 	f->key_read = UINT64_MAX;
 	f->key_sent = UINT64_MAX - 1;
 }
@@ -240,14 +248,8 @@ uint32_t ivxs_feed_tick(ivxs_feed *f, uint32_t now)
 {
 	ivxs_p2p_frame frame;
 	f->wake = 0;
-	if (f->active) {
-		int outcome = pace(f, now);
-		if (outcome == kWaits)
-			return f->wake_ms - now;
-		f->active = 0;
-		if (outcome == kFailed)
-			ivxs_feed_key_request(f, now);   /* torn while paced: the viewer is owed a key frame */
-	}
+	if (goOn(f, now))
+		return f->wake_ms - now;
 	while (f->src.next(f->src.ctx, 0, &frame) == 1) {
 		if (f->overtaken && *f->overtaken != f->overtaken_seen) {   /* the ring overtook the reader: a gap in the picture */
 			f->overtaken_seen = *f->overtaken;
@@ -273,12 +275,8 @@ uint32_t ivxs_feed_tick(ivxs_feed *f, uint32_t now)
 		f->count++;
 	}
 	f->wake = 0;   /* (what the reads scheduled is superseded by what is waiting now) */
-	if (f->active) {
-		int outcome = pace(f, now);
-		if (outcome == kWaits)
-			return f->wake_ms - now;
-		f->active = 0;
-	}
+	if (goOn(f, now))
+		return f->wake_ms - now;
 	sendWaiting(f, now);
 	return f->wake ? (P2P_LT(now, f->wake_ms) ? f->wake_ms - now : 0) : IVXS_FEED_IDLE;
 }

@@ -98,8 +98,7 @@ typedef struct {
 	uint8_t hears;             /* audio frames go out (from the first whole video frame on) */
 	uint8_t allowance_set, lossy, rewound;
 	uint32_t part;             /* bytes/s: its part of the camera's uplink (0: none) */
-	int64_t allowance;         /* bytes it may still send (below 0: what the frames after wait for) */
-	uint32_t allowance_ms;
+	p2p_bucket allowance;      /* bytes it may still send (below 0: what the frames after wait for) */
 	p2p_bucket pace;           /* pacing's bytes in hand (the native wire's bucket, p2p_cc.h) */
 	uint32_t lossy_ms, rewound_ms;
 	uint32_t wake_ms;          /* when the frame going out or the first waiting goes on (valid with `wake`) */

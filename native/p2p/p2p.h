@@ -128,7 +128,8 @@ typedef struct {
 	/* The next frame after the last one handed out; key_only: skip to the next
 	 * key frame (the receiver fell behind). 1 = *out filled, 0 = none yet, < 0 error. */
 	int (*next)(void *ctx, int key_only, ivxs_p2p_frame *out);
-	/* 1 if the frame's bytes were not overwritten up to now (call after reading them). */
+	/* 1 if the frame's bytes were not overwritten up to now (call after reading them). It reads
+	 * the frame's data, size and token only (a wire may keep just those of a frame it sent). */
 	int (*intact)(void *ctx, const ivxs_p2p_frame *frame);
 	/* Bytes waiting in the source beyond the frames handed out (may be NULL). */
 	uint64_t (*pending)(void *ctx);

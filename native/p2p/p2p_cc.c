@@ -300,21 +300,24 @@ void p2p_bucket_init(p2p_bucket *b, uint32_t now)
 	b->ms = now;
 }
 
-uint32_t p2p_bucket_wait(p2p_bucket *b, uint64_t rate, uint32_t burst_ms, uint32_t now)
+void p2p_bucket_fill(p2p_bucket *b, uint64_t rate, int64_t cap, uint32_t now)
 {
-	int64_t cap;
 	uint32_t elapsed = P2P_SINCE(now, b->ms);
 	if (elapsed) {
-		/* (10 s at most: no burst is longer, and the product stays far from overflow) */
+		/* (10 s at most: no burst is longer, and the product stays far from overflow whatever rate
+		 * a viewer's feedback makes its path's) */
 		b->credit += (int64_t)(rate * (elapsed < 10000 ? elapsed : 10000) / 1000);
 		b->ms = now;
 	}
-	/* a burst of at most 2 packets or burst_ms of the rate */
-	cap = (int64_t)(rate * burst_ms / 1000);
-	if (cap < 2 * IVXS_P2P_MTU)
-		cap = 2 * IVXS_P2P_MTU;
 	if (b->credit > cap)
 		b->credit = cap;
+}
+
+uint32_t p2p_bucket_wait(p2p_bucket *b, uint64_t rate, uint32_t burst_ms, uint32_t now)
+{
+	/* a burst of at most 2 packets or burst_ms of the rate */
+	int64_t cap = (int64_t)(rate * burst_ms / 1000);
+	p2p_bucket_fill(b, rate, cap < 2 * IVXS_P2P_MTU ? 2 * IVXS_P2P_MTU : cap, now);
 	if (b->credit > 0)
 		return 0;
 	return (uint32_t)((-b->credit * 1000) / (int64_t)rate) + 1;

@@ -50,6 +50,8 @@ typedef struct {
 #define P2P_PACE_BURST_MS 2u   /* the native wire's burst: 2 ms of the rate (2 packets at least) */
 
 void p2p_bucket_init(p2p_bucket *b, uint32_t now);
+/* Adds what `rate` (bytes/s) earned since the last call, up to `cap` bytes in hand. */
+void p2p_bucket_fill(p2p_bucket *b, uint64_t rate, int64_t cap, uint32_t now);
 /* Adds what `rate` (bytes/s) earned since the last call, capped to a burst of 2 packets or
  * `burst_ms` of the rate; 0 when a packet may go now (the credit is above 0), else the
  * milliseconds until it may. A sender takes what it sends from `credit`. */

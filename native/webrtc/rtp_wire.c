@@ -36,7 +36,10 @@ static int begin(void *ctx, const ivxs_p2p_frame *f)
 	if ((status = ivxs_rtp_begin(&w->vit, &w->video, f->data, f->size, f->ts_ms * 90u)))
 		return status;
 	w->sent_next = (uint8_t)((w->sent_next + 1) % IVXS_RTP_WIRE_HISTORY);
-	slot->unit = *f;
+	slot->data = f->data;
+	slot->size = f->size;
+	slot->token[0] = f->token[0];
+	slot->token[1] = f->token[1];
 	slot->timestamp = f->ts_ms * 90u;
 	slot->first = w->video.seq;
 	slot->count = 0;
@@ -169,8 +172,8 @@ int ivxs_rtp_wire_init(ivxs_rtp_wire *w, int codec, uint32_t video_ssrc, uint16_
 	w->twcc_id = twcc_id;
 	w->output = output;
 	w->output_ctx = output_ctx;
-	w->gate = (int64_t)IVXS_RTP_WIRE_RESENDS_PER_SECOND * GATE_UNIT;
-	w->gate_ms = now;
+	w->gate.credit = (int64_t)IVXS_RTP_WIRE_RESENDS_PER_SECOND * GATE_UNIT;
+	w->gate.ms = now;
 	w->rtt_ms = -1;
 	wire.ctx = w;
 	ivxs_feed_init(&w->feed, src, overtaken, rewind, &wire, has_audio, now);
@@ -203,7 +206,7 @@ uint32_t ivxs_rtp_wire_rtt(const ivxs_rtp_wire *w)
 
 int ivxs_rtp_wire_repairing(const ivxs_rtp_wire *w, uint32_t now)
 {
-	return w->any_resent && P2P_SINCE(now, w->last_resent_ms) < ivxs_rtp_wire_rtt(w);
+	return w->resent_count && P2P_SINCE(now, w->last_resent_ms) < ivxs_rtp_wire_rtt(w);
 }
 
 /* Whether packet `seq` was resent less than a round trip ago. */
@@ -211,8 +214,8 @@ static int resentLately(const ivxs_rtp_wire *w, uint16_t seq, uint32_t now)
 {
 	uint32_t rtt = ivxs_rtp_wire_rtt(w);
 	unsigned i;
-	for (i = 0; i < IVXS_RTP_WIRE_RESENT; i++)
-		if (w->resent_used[i] && w->resent_seq[i] == seq && P2P_SINCE(now, w->resent_ms[i]) < rtt)
+	for (i = 0; i < w->resent_count; i++)
+		if (w->resent_seq[i] == seq && P2P_SINCE(now, w->resent_ms[i]) < rtt)
 			return 1;
 	return 0;
 }
@@ -221,14 +224,23 @@ static int resentLately(const ivxs_rtp_wire *w, uint16_t seq, uint32_t now)
 static int gateTake(ivxs_rtp_wire *w, uint32_t now)
 {
 	int64_t full = (int64_t)IVXS_RTP_WIRE_RESENDS_PER_SECOND * GATE_UNIT;
-	w->gate += (int64_t)P2P_SINCE(now, w->gate_ms) * IVXS_RTP_WIRE_RESENDS_PER_SECOND;
-	if (w->gate > full)
-		w->gate = full;
-	w->gate_ms = now;
-	if (w->gate < GATE_UNIT)
+	p2p_bucket_fill(&w->gate, (uint64_t)full, full, now);
+	if (w->gate.credit < GATE_UNIT)
 		return 0;
-	w->gate -= GATE_UNIT;
+	w->gate.credit -= GATE_UNIT;
 	return 1;
+}
+
+/* Whether a unit sent is still intact in the source. */
+static int unitIntact(const ivxs_feed *feed, const ivxs_rtp_wire_unit *unit)
+{
+	ivxs_p2p_frame f;
+	memset(&f, 0, sizeof(f));
+	f.data = unit->data;
+	f.size = unit->size;
+	f.token[0] = unit->token[0];
+	f.token[1] = unit->token[1];
+	return feed->src.intact(feed->src.ctx, &f);
 }
 
 void ivxs_rtp_wire_nack(ivxs_rtp_wire *w, uint16_t seq, uint32_t now)
@@ -242,7 +254,7 @@ void ivxs_rtp_wire_nack(ivxs_rtp_wire *w, uint16_t seq, uint32_t now)
 	for (i = 0; i < IVXS_RTP_WIRE_HISTORY && !unit; i++)
 		if (w->sent[i].used && (uint16_t)(seq - w->sent[i].first) < w->sent[i].count)
 			unit = &w->sent[i];
-	if (!unit || !w->srtp || !w->out || !feed->src.intact(feed->src.ctx, &unit->unit)) {
+	if (!unit || !w->srtp || !w->out || !unitIntact(feed, unit)) {
 		w->stats.resends_gone++;
 		return;
 	}
@@ -258,21 +270,21 @@ void ivxs_rtp_wire_nack(ivxs_rtp_wire *w, uint16_t seq, uint32_t now)
 		w->stats.resends_unaffordable++;
 		return;
 	}
-	n = ivxs_rtp_packet_at(&w->video, unit->first, unit->unit.data, unit->unit.size, unit->timestamp, seq, w->out, w->video.mtu);
+	n = ivxs_rtp_packet_at(&w->video, unit->first, unit->data, unit->size, unit->timestamp, seq, w->out, w->video.mtu);
 	if (n > 0)
 		n = seal(w, n, w->twcc != NULL, 1, now);
 	/* (the ring may have moved on while it was made) */
-	if (n <= 0 || !feed->src.intact(feed->src.ctx, &unit->unit)) {
+	if (n <= 0 || !unitIntact(feed, unit)) {
 		w->stats.resends_gone++;
 		return;
 	}
 	w->output(w->output_ctx, w->out, (size_t)n);
 	w->resent_seq[w->resent_next] = seq;
 	w->resent_ms[w->resent_next] = now;
-	w->resent_used[w->resent_next] = 1;
+	if (w->resent_count < IVXS_RTP_WIRE_RESENT)
+		w->resent_count++;
 	w->resent_next = (uint8_t)((w->resent_next + 1) % IVXS_RTP_WIRE_RESENT);
 	w->last_resent_ms = now;
-	w->any_resent = 1;
 	ivxs_feed_repaired(&w->feed, (uint32_t)n);
 	w->stats.resent++;
 	w->stats.bytes += (uint64_t)n;

@@ -59,8 +59,11 @@ typedef struct {
 	uint32_t resends_repeated;  /* asked for again within the round trip of its last resend */
 } ivxs_rtp_wire_stats;
 
+/* An access unit sent: where it lies in the source (what its `intact` reads: p2p.h) and its packets. */
 typedef struct {
-	ivxs_p2p_frame unit;
+	const uint8_t *data;
+	uint32_t size;
+	uint64_t token[2];
 	uint32_t timestamp;         /* 90 kHz */
 	uint16_t first, count;      /* its first packet's sequence number, and how many it numbered */
 	uint8_t used;
@@ -85,13 +88,11 @@ typedef struct {
 	ivxs_rtp_wire_unit sent[IVXS_RTP_WIRE_HISTORY];
 	uint8_t sent_next;
 	ivxs_rtp_wire_unit *sending;      /* the video unit being made (its slot) */
-	uint16_t resent_seq[IVXS_RTP_WIRE_RESENT];
+	uint16_t resent_seq[IVXS_RTP_WIRE_RESENT];   /* the last resends (the first resent_count of them) */
 	uint32_t resent_ms[IVXS_RTP_WIRE_RESENT];
-	uint8_t resent_used[IVXS_RTP_WIRE_RESENT];
-	uint8_t resent_next;
-	int64_t gate;               /* resends in hand (x 1000), refilled at IVXS_RTP_WIRE_RESENDS_PER_SECOND */
-	uint32_t gate_ms, last_resent_ms;
-	uint8_t any_resent;
+	uint8_t resent_next, resent_count;
+	p2p_bucket gate;            /* resends in hand (x 1000), refilled at IVXS_RTP_WIRE_RESENDS_PER_SECOND */
+	uint32_t last_resent_ms;
 	int32_t rtt_ms;             /* the round trip by the viewer's receiver reports (-1: none) */
 	uint32_t unrepaired_at_key; /* the unrepaired NACKs when the last key frame began */
 	int fault;                  /* a protect failed (a status): the session fails */

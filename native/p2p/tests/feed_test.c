@@ -321,7 +321,7 @@ static void test_key_request_repair(void)
 	ivxs_feed_set_part(&feed, 1000);
 	push(&g_src, 1, 1, 2000);  /* 3: within the allowance (1,000 B: a frame may take it into debt) */
 	ivxs_feed_tick(&feed, t + 10);
-	CHECK(g_wire.whole[3] && feed.allowance < 0);
+	CHECK(g_wire.whole[3] && feed.allowance.credit < 0);
 	for (i = 0; i < IVXS_FEED_WAITING - 1; i++)
 		push(&g_src, 1, 0, 10);
 	ivxs_feed_tick(&feed, t + 11);
@@ -337,7 +337,7 @@ static void test_key_request_repair(void)
 	for (i = 0; i < 100 && ivxs_feed_repair(&feed, t + 20); i++)
 		ivxs_feed_repaired(&feed, IVXS_FEED_MTU);
 	CHECK(i > 0 && i < 100);
-	CHECK(feed.allowance < 0 && feed.allowance >= -(int64_t)(100000 * IVXS_FEED_PATH_BURST_MS / 1000) - 2 * (int64_t)IVXS_FEED_MTU);
+	CHECK(feed.allowance.credit < 0 && feed.allowance.credit >= -(int64_t)(100000 * IVXS_FEED_PATH_BURST_MS / 1000) - 2 * (int64_t)IVXS_FEED_MTU);
 done:
 	;
 }
