@@ -527,7 +527,7 @@ export class WebRtcSession {
 		if (result.state === DtlsState.connected && !this.#srtp) {
 			const keys = this.#dtls.srtpKeys();
 			this.#srtp = new Srtp(keys.localKey, keys.localSalt);
-			this.#fromViewer = new Srtp(keys.remoteKey, keys.remoteSalt);
+			this.#fromViewer = new Srtp(keys.remoteKey, keys.remoteSalt, !this.#o.talk);   // its RTP keys only when its voice is taken
 			this.#o.log?.("webrtc: DTLS-SRTP connected");
 		}
 		// the DataChannel's messages, after its answers went out (a reply may be sent from here)

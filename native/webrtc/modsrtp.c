@@ -19,30 +19,34 @@ void xs_webrtc_srtp_destructor(void *data)
 {
 	if (!data)
 		return;
+	size_t size = ((ivxs_srtp *)data)->has_rtp ? sizeof(ivxs_srtp) : IVXS_SRTP_RTCP_BYTES;
 	ivxs_srtp_free(data);
 	free(data);
-	ivxs_mem_add(&gWebrtcMemory, -(int64_t)sizeof(ivxs_srtp));
+	ivxs_mem_add(&gWebrtcMemory, -(int64_t)size);
 }
 
 
-/* createSrtp(masterKey, masterSalt) -> an SRTP context (AES_CM_128_HMAC_SHA1_80). */
+/* createSrtp(masterKey, masterSalt, rtcpOnly) -> an SRTP context (AES_CM_128_HMAC_SHA1_80); with
+ * rtcpOnly, for SRTCP alone (srtp.h: its RTP keys are neither derived nor allocated). */
 void xs_webrtc_srtp_create(xsMachine *the)
 {
 	uint8_t key[IVXS_SRTP_KEY_BYTES], salt[IVXS_SRTP_SALT_BYTES];
+	int rtcpOnly = xsmcArgc > 2 && xsmcTest(xsArg(2));
+	size_t size = rtcpOnly ? IVXS_SRTP_RTCP_BYTES : sizeof(ivxs_srtp);
 	ivxs_srtp *s;
 	int status;
 	ivxs_webrtc_bytes_arg(the, &xsArg(0), key, sizeof(key), "the master key");
 	ivxs_webrtc_bytes_arg(the, &xsArg(1), salt, sizeof(salt), "the master salt");
-	if (!(s = malloc(sizeof(*s))))
+	if (!(s = malloc(size)))
 		ivxs_error(IVXS_ENOMEM, "webrtc: no memory");
-	status = ivxs_srtp_init(s, key, salt);
+	status = rtcpOnly ? ivxs_srtp_init_rtcp(s, key, salt) : ivxs_srtp_init(s, key, salt);
 	memset(key, 0, sizeof(key));
 	if (status) {
 		free(s);
 		ivxs_throw_status(the, XS_UNKNOWN_ERROR, "webrtc", status, kWebrtcTables);
 	}
 	ivxs_mem_register(&gWebrtcMemory);
-	ivxs_mem_add(&gWebrtcMemory, (int64_t)sizeof(*s));
+	ivxs_mem_add(&gWebrtcMemory, (int64_t)size);
 	xsResult = xsNewHostObject(NULL);
 	xsmcSetHostHooks(xsResult, &kWebrtcSrtpHooks);
 	xsmcSetHostData(xsResult, s);

@@ -171,29 +171,46 @@ static int deriveKeys(ivxs_srtp_keys *k, const ivxs_srtp_cipher *master, const u
 	return status;
 }
 
-int ivxs_srtp_init(ivxs_srtp *s, const uint8_t key[IVXS_SRTP_KEY_BYTES], const uint8_t salt[IVXS_SRTP_SALT_BYTES])
+/* The session keys of `s` (its RTP ones too unless `rtcp_only`), which is IVXS_SRTP_RTCP_BYTES long
+ * at least (sizeof(ivxs_srtp) when it has RTP). */
+static int init(ivxs_srtp *s, const uint8_t key[IVXS_SRTP_KEY_BYTES], const uint8_t salt[IVXS_SRTP_SALT_BYTES], int rtcp_only)
 {
 	ivxs_srtp_cipher master;
 	int status;
-	memset(s, 0, sizeof(*s));
+	memset(s, 0, rtcp_only ? IVXS_SRTP_RTCP_BYTES : sizeof(*s));
 	status = cipherKey(&master, key);
 	if (!status)
-		status = deriveKeys(&s->rtp, &master, salt, 0x00);   /* labels 0, 1, 2 */
-	if (!status)
 		status = deriveKeys(&s->rtcp, &master, salt, 0x03);  /* labels 3, 4, 5 */
+	if (!status && !rtcp_only) {
+		s->has_rtp = 1;   /* (set first: ivxs_srtp_free frees what a failure left half made) */
+		status = deriveKeys(&s->rtp, &master, salt, 0x00);   /* labels 0, 1, 2 */
+	}
 	cipherFree(&master);
 	if (status)
 		ivxs_srtp_free(s);
 	return status;
 }
 
+int ivxs_srtp_init(ivxs_srtp *s, const uint8_t key[IVXS_SRTP_KEY_BYTES], const uint8_t salt[IVXS_SRTP_SALT_BYTES])
+{
+	return init(s, key, salt, 0);
+}
+
+int ivxs_srtp_init_rtcp(ivxs_srtp *s, const uint8_t key[IVXS_SRTP_KEY_BYTES], const uint8_t salt[IVXS_SRTP_SALT_BYTES])
+{
+	return init(s, key, salt, 1);
+}
+
 void ivxs_srtp_free(ivxs_srtp *s)
 {
-	cipherFree(&s->rtp.key);
+	int has_rtp = s->has_rtp;
+	if (has_rtp) {
+		cipherFree(&s->rtp.key);
+		hmacFree(&s->rtp.auth);
+	}
 	cipherFree(&s->rtcp.key);
-	hmacFree(&s->rtp.auth);
 	hmacFree(&s->rtcp.auth);
-	memset(s, 0, sizeof(*s));
+	memset(s, 0, has_rtp ? sizeof(*s) : IVXS_SRTP_RTCP_BYTES);
 }
 
 size_t ivxs_rtp_header_length(const uint8_t *p, size_t len)
@@ -268,6 +285,8 @@ int ivxs_srtp_protect(ivxs_srtp *s, uint8_t *p, size_t len, size_t cap, size_t *
 	uint64_t index;
 	uint16_t seq;
 	int status;
+	if (!s->has_rtp)
+		return IVXS_WEBRTC_ECRYPTO;   /* a context for RTCP alone */
 	if (!header || cap < len + IVXS_SRTP_TAG_BYTES)
 		return IVXS_WEBRTC_EPACKET;
 	if (!(st = streamOf(s, ivxs_get32(p + 8), 1)))
@@ -323,6 +342,8 @@ int ivxs_srtp_unprotect(ivxs_srtp *s, uint8_t *p, size_t len, size_t *out_len)
 	uint64_t index, top;
 	uint16_t seq;
 	int status;
+	if (!s->has_rtp)
+		return IVXS_WEBRTC_ECRYPTO;   /* a context for RTCP alone */
 	if (len < 12 + IVXS_SRTP_TAG_BYTES)
 		return IVXS_WEBRTC_EPACKET;
 	body = len - IVXS_SRTP_TAG_BYTES;

@@ -60,14 +60,23 @@ typedef struct {
 } ivxs_srtp_stream;
 
 typedef struct {
-	ivxs_srtp_keys rtp, rtcp;
 	ivxs_srtp_stream streams[IVXS_SRTP_STREAMS];
+	ivxs_srtp_keys rtcp;
+	uint8_t has_rtp;          /* the RTP keys below were derived */
+	/* last: a context for RTCP alone (ivxs_srtp_init_rtcp) ends before them, and may be allocated
+	 * IVXS_SRTP_RTCP_BYTES (a viewer's own RTCP, when it sends no media: 736 bytes less on 32-bit) */
+	ivxs_srtp_keys rtp;
 } ivxs_srtp;
+
+#define IVXS_SRTP_RTCP_BYTES offsetof(ivxs_srtp, rtp)
 
 /* Every function returns 0 or an IVXS_WEBRTC_E* status (webrtc.h). */
 
 /* Derives the session keys (RFC 3711 §4.3, key derivation rate 0) from the master key and salt. */
 int ivxs_srtp_init(ivxs_srtp *s, const uint8_t key[IVXS_SRTP_KEY_BYTES], const uint8_t salt[IVXS_SRTP_SALT_BYTES]);
+/* The same for SRTCP alone: the RTP functions then refuse every packet (IVXS_WEBRTC_ECRYPTO); `s` may
+ * be IVXS_SRTP_RTCP_BYTES long. */
+int ivxs_srtp_init_rtcp(ivxs_srtp *s, const uint8_t key[IVXS_SRTP_KEY_BYTES], const uint8_t salt[IVXS_SRTP_SALT_BYTES]);
 void ivxs_srtp_free(ivxs_srtp *s);
 
 /* Encrypts the RTP packet's payload in place and appends its tag: `cap` must leave

@@ -44,7 +44,8 @@ declare module "webrtc" {
 	export const SRTCP_TRAILER_BYTES: 14;
 	/** One direction of an SRTP association (AES_CM_128_HMAC_SHA1_80): packets protected and unprotected in place. */
 	export class Srtp {
-		constructor(masterKey: ArrayBuffer, masterSalt: ArrayBuffer);
+		/** rtcpOnly: a context for SRTCP alone (its RTP keys not kept: protect/unprotect throw IVXS_WEBRTC_ECRYPTO). */
+		constructor(masterKey: ArrayBuffer, masterSalt: ArrayBuffer, rtcpOnly?: boolean);
 		/** The protected length; the buffer needs SRTP_TAG_BYTES of room after `length`. */
 		protect(buffer: ArrayBuffer, length: number): number;
 		/** The RTP packet's length; throws IVXS_WEBRTC_EAUTH / _EREPLAY / _EPACKET and leaves the context as it was. */

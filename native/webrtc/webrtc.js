@@ -6,7 +6,7 @@
 // with a host destructor into a heap snapshot, and apps preload this module into one.
 import { nativeRing } from "ring";
 
-function create(key, salt) @ "xs_webrtc_srtp_create";
+function create(key, salt, rtcpOnly) @ "xs_webrtc_srtp_create";
 function apply(srtp, op, buffer, length) @ "xs_webrtc_srtp";
 function close(srtp) @ "xs_webrtc_srtp_close";
 
@@ -90,9 +90,10 @@ export const SRTCP_TRAILER_BYTES = 14;
 let srtpOf;
 export class Srtp {
 	#srtp;
-	// One direction of a DTLS-SRTP association: its master key (16 bytes) and salt (14 bytes).
-	constructor(masterKey, masterSalt) {
-		this.#srtp = create(masterKey, masterSalt);
+	// One direction of a DTLS-SRTP association: its master key (16 bytes) and salt (14 bytes);
+	// with rtcpOnly, for SRTCP alone (the RTP operations throw): a viewer that sends no media.
+	constructor(masterKey, masterSalt, rtcpOnly = false) {
+		this.#srtp = create(masterKey, masterSalt, rtcpOnly);
 	}
 	// Each works in place on `buffer` (an ArrayBuffer) holding the packet from offset 0, and
 	// returns its new length; protecting needs room for the trailer after `length`.

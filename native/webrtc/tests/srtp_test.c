@@ -7,6 +7,7 @@
 #include "srtp.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "mbedtls/md.h"
@@ -206,6 +207,35 @@ done:
 	ivxs_srtp_free(&rx);
 }
 
+/* A context for SRTCP alone, allocated exactly IVXS_SRTP_RTCP_BYTES (the sanitizer sees any reach
+ * past them): it opens and seals SRTCP as a whole context does, and refuses RTP either way. */
+static void test_rtcp_only(void)
+{
+	uint8_t key[16] = { 9 }, salt[14] = { 8 }, packet[256], plain[256];
+	ivxs_srtp tx, *rx = malloc(IVXS_SRTP_RTCP_BYTES);
+	size_t n = 28, out, len;
+	CHECK(rx != NULL && IVXS_SRTP_RTCP_BYTES < sizeof(ivxs_srtp));
+	CHECK_EQ(ivxs_srtp_init(&tx, key, salt), 0);
+	CHECK_EQ(ivxs_srtp_init_rtcp(rx, key, salt), 0);
+	memset(packet, 0, sizeof(packet));
+	packet[0] = 0x80, packet[1] = 200, packet[3] = 6;
+	memcpy(plain, packet, n);
+	CHECK_EQ(ivxs_srtcp_protect(&tx, packet, n, sizeof(packet), &out), 0);
+	CHECK_EQ(ivxs_srtcp_unprotect(rx, packet, out, &len), 0);
+	CHECK(len == n && !memcmp(packet, plain, n));
+	CHECK_EQ(ivxs_srtcp_protect(rx, packet, n, sizeof(packet), &out), 0);
+	CHECK_EQ(ivxs_srtcp_unprotect(&tx, packet, out, &len), 0);
+	n = rtp(packet, 1, 7, 50);
+	CHECK_EQ(ivxs_srtp_protect(rx, packet, n, sizeof(packet), &out), IVXS_WEBRTC_ECRYPTO);
+	CHECK_EQ(ivxs_srtp_protect(&tx, packet, n, sizeof(packet), &out), 0);
+	CHECK_EQ(ivxs_srtp_unprotect(rx, packet, out, &len), IVXS_WEBRTC_ECRYPTO);
+done:
+	ivxs_srtp_free(&tx);
+	if (rx)
+		ivxs_srtp_free(rx);
+	free(rx);
+}
+
 /* The payload's span: after CSRCs and an extension, before padding; lengths past the packet refused. */
 static void test_payload(void)
 {
@@ -243,5 +273,6 @@ int main(void)
 	ivxs_test_run("refused without harm: replays, older than the window, any changed byte, runts, no room, a ninth SSRC", test_refusals);
 	ivxs_test_run("an RTP packet's payload: after CSRCs and the extension, before the padding; lengths past the packet refused", test_payload);
 	ivxs_test_run("SRTCP: sender reports encrypted past the SSRC, E flag and index, replays and changes refused", test_srtcp);
+	ivxs_test_run("a context for SRTCP alone: IVXS_SRTP_RTCP_BYTES long, SRTCP as a whole context's, RTP refused", test_rtcp_only);
 	return ivxs_test_summary();
 }
