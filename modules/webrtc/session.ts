@@ -31,7 +31,7 @@
 import { Codec, type Ring } from "ring";
 import { DtlsRole, DtlsSession, DtlsState, RtpFeed, SRTCP_TRAILER_BYTES, Srtp, TransportCc, rtcpFeedback, rtpPayload, senderReport, type DtlsIdentity, type FeedPath, type FeedStats } from "webrtc";
 import type { HmacSha1 } from "../p2p/stun.js";
-import { RateGate } from "../net/rate-gate.js";
+import { nextDue } from "../net/rate-gate.js";
 import { RECEIVE_BYTES } from "../p2p/udp.js";
 import { datagramKind } from "../p2p/demux.js";
 import { LogGate } from "../net/log-gate.js";
@@ -150,12 +150,13 @@ export class WebRtcSession {
 	#srAt = -Infinity;
 	/** The viewer's last receiver reference time report and when it came: each video sender report answers it. */
 	#rrtr?: { ssrc: number; lrr: number; at: number };
-	/** The viewer's RTCP read (each costs an HMAC). */
-	#rtcpGate = new RateGate(RTCP_PER_SECOND, 1000 / RTCP_PER_SECOND);
-	#voiceGate = new RateGate(VOICE_PER_SECOND, 1000 / VOICE_PER_SECOND);
+	/** When the viewer's next RTCP, RTP and DTLS datagrams are due under RTCP_PER_SECOND,
+	 * VOICE_PER_SECOND and DTLS_PER_SECOND (RateGate's rule for one key: nextDue). */
+	#rtcpDue = -Infinity;
+	#voiceDue = -Infinity;
+	#dtlsDue = -Infinity;
 	/** Lines a viewer's packets or frames can provoke at will, at most a few per window. */
 	readonly #gatedLog = new LogGate((message) => this.#o.log?.(message), () => this.#o.now());
-	#dtlsGate = new RateGate(DTLS_PER_SECOND, 1000 / DTLS_PER_SECOND);
 
 	constructor(o: WebRtcSessionOptions) {
 		this.#o = o;
@@ -361,10 +362,12 @@ export class WebRtcSession {
 		}
 		if (!this.isPeer(address, port)) return;   // not from the checked path
 		if (kind === "dtls") {
-			if (this.#dtlsGate.take("", this.#now())) {
+			const due = nextDue(this.#dtlsDue, this.#now(), DTLS_PER_SECOND, 1000 / DTLS_PER_SECOND);
+			if (due === undefined) {
 				this.#counts.droppedDtls++;
 				return;
 			}
+			this.#dtlsDue = due;
 			this.#counts.dtls++;
 			this.#step(() => this.#dtls.input(datagram, this.#now()));
 		}
@@ -378,7 +381,7 @@ export class WebRtcSession {
 	/** The viewer's RTP: its microphone's packets, when the answer took them (talk). */
 	#voice(datagram: ArrayBuffer): void {
 		const talk = this.#o.talk;
-		const packet = talk ? this.#unprotect(datagram, this.#voiceGate, false) : "refused";
+		const packet = talk ? this.#unprotect(datagram, false) : "refused";
 		if (typeof packet === "string") {
 			if (packet === "dropped") this.#counts.droppedVoice++;
 			else this.#counts.refusedVoice++;   // no talk, or forged, replayed or damaged
@@ -393,12 +396,17 @@ export class WebRtcSession {
 		talk!.voice(packet.buffer.slice(payload.start, payload.end));
 	}
 
-	/** A datagram of the viewer's unprotected with its keys, in a copy; or why not: "dropped" past
-	 * `gate` (before the HMAC it would cost), "refused" before DTLS or when forged, replayed or damaged. */
-	#unprotect(datagram: ArrayBuffer, gate: RateGate, rtcp: boolean): { buffer: ArrayBuffer; length: number } | "dropped" | "refused" {
+	/** A datagram of the viewer's (SRTCP when `rtcp`, else SRTP) unprotected with its keys, in a copy;
+	 * or why not: "dropped" past its kind's rate (before the HMAC it would cost), "refused" before
+	 * DTLS or when forged, replayed or damaged. */
+	#unprotect(datagram: ArrayBuffer, rtcp: boolean): { buffer: ArrayBuffer; length: number } | "dropped" | "refused" {
 		const fromViewer = this.#fromViewer;
 		if (!fromViewer) return "refused";
-		if (gate.take("", this.#now())) return "dropped";
+		const now = this.#now();
+		const due = rtcp ? nextDue(this.#rtcpDue, now, RTCP_PER_SECOND, 1000 / RTCP_PER_SECOND) : nextDue(this.#voiceDue, now, VOICE_PER_SECOND, 1000 / VOICE_PER_SECOND);
+		if (due === undefined) return "dropped";
+		if (rtcp) this.#rtcpDue = due;
+		else this.#voiceDue = due;
 		const buffer = datagram.slice(0);
 		try {
 			return { buffer, length: rtcp ? fromViewer.unprotectRtcp(buffer, buffer.byteLength) : fromViewer.unprotect(buffer, buffer.byteLength) };
@@ -411,7 +419,7 @@ export class WebRtcSession {
 	/** The viewer's RTCP: a PLI or FIR asks for a key frame, a NACK for packets again. */
 	#feedback(datagram: ArrayBuffer): void {
 		if (!this.#fromViewer) return;
-		const packet = this.#unprotect(datagram, this.#rtcpGate, true);
+		const packet = this.#unprotect(datagram, true);
 		if (packet === "dropped") {
 			this.#counts.droppedRtcp++;
 			return;
