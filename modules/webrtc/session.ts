@@ -190,10 +190,11 @@ export class WebRtcSession {
 	}
 
 	/** What came in and what went out: the session's counts with the feed's (frames, packets, bytes,
-	 * NACKs and their outcomes: rtp_wire.h) — one object, refreshed at each read. */
+	 * NACKs and their outcomes: rtp_wire.h) — a new object at each read: the session keeps its own
+	 * counts only, not a copy of the feed's. */
 	get stats(): SessionCounts & FeedStats {
 		const media = this.#feed?.stats(this.#cc, this.#now());
-		return Object.assign(this.#counts, media ?? NO_MEDIA);
+		return Object.assign({}, this.#counts, media ?? NO_MEDIA);
 	}
 
 	/** Checks answered so far (the endpoint's look at whether ICE began, without the figures). */
