@@ -93,6 +93,9 @@ export const VOICE_PER_SECOND = 100;
 /** The feed's packets handed to `send` (through a relay) are copied into a buffer this large: one
  * packet with its SRTP tag and TWCC's extension (native/webrtc/rtp_wire.h), and room to spare. */
 const FEED_PACKET_BYTES = 1500;
+/** That buffer: one for every session, made with the first packet that needs it (each packet is
+ * handed on by `send` before the next is copied). */
+let relayPacket: ArrayBuffer | undefined;
 /** A stream's first RTP sequence number: random (RFC 3550 §5.1), in the lower half (no wrap soon). */
 const randomSeq = (): number => Math.floor(Math.random() * 0x8000);
 /** An IPv4 address as a 32-bit number (the feed's straight sends), 0 when it is not one. */
@@ -126,18 +129,76 @@ const NO_MEDIA: FeedStats = { frames: 0, audioFrames: 0, skipped: 0, torn: 0, un
 	audioPayloadBytes: 0, bytes: 0, nacks: 0, resent: 0, resendsRefused: 0, resendsUnaffordable: 0, resendsGone: 0, resendsRepeated: 0, unrepaired: 0, refused: 0,
 	waiting: 0, repairing: false, keyed: false };
 
+/**
+ * The viewer as a session reaches it: the address its checks came from (`host`, `port`; moved by a
+ * nominating check) and the path its feed's packets take (FeedPath, read by C at each call) —
+ * straight from C to the socket while the options' `straight` gives it (IPv4, not relayed), else
+ * through `send`. Its methods are the prototype's: a session makes no functions of its own.
+ */
+class ViewerPath implements FeedPath {
+	host: string;
+	port: number;
+	/** The host as a 32-bit number for C's straight sends (0: not IPv4). */
+	address: number;
+	readonly #o: WebRtcSessionOptions;
+	/** Lines the viewer's packets or frames can provoke at will, at most a few per window (made with the first). */
+	#gatedLog: LogGate | undefined;
+
+	constructor(o: WebRtcSessionOptions, host: string, port: number) {
+		this.#o = o;
+		this.host = host;
+		this.port = port;
+		this.address = ipv4Of(host);
+	}
+
+	moveTo(host: string, port: number): void {
+		this.host = host;
+		this.port = port;
+		this.address = ipv4Of(host);
+	}
+
+	is(host: string, port: number): boolean {
+		return this.host === host && this.port === port;
+	}
+
+	/** The host socket for sends straight from C to the viewer (IPv4, not relayed), or undefined
+	 * (read at each call into the feed: the viewer moves, the relay comes and goes). */
+	get socket(): unknown {
+		return this.address && this.#o.straight ? this.#o.straight(this.host, this.port) : undefined;
+	}
+
+	get buffer(): ArrayBuffer {
+		return relayPacket ??= new ArrayBuffer(FEED_PACKET_BYTES);
+	}
+
+	send(buffer: ArrayBuffer, length: number): void {
+		this.#o.send(new Uint8Array(buffer, 0, length), this.host, this.port);
+	}
+
+	/** A frame damaged at its source (a stray start code, a NAL unit the MTU cannot hold): the viewer
+	 * waits for the next key frame. */
+	unwalkable(code: string): void {
+		this.logGated(`webrtc: a frame the packetizer cannot walk, skipped to the next key frame (${code})`);
+	}
+
+	logGated(message: string): void {
+		const o = this.#o;
+		(this.#gatedLog ??= new LogGate((line) => o.log?.(line), () => o.now())).log(message);
+	}
+}
+
 export class WebRtcSession {
 	readonly #o: WebRtcSessionOptions;
 	#dtls: DtlsSession;
 	#srtp: Srtp | undefined;
 	/** The viewer's SRTP and SRTCP (its keys): its feedback and its microphone are read. */
 	#fromViewer: Srtp | undefined;
-	#peer: { address: string; port: number } | undefined;
+	/** Where the viewer's checks came from, once one came: where the session sends. */
+	#peer: ViewerPath | undefined;
 	/** The video's transport-wide congestion control, when the answer agreed it. */
 	#cc: TransportCc | undefined;
-	/** The media sent from the ring, once watching; where its packets go. */
+	/** The media sent from the ring, once watching (its packets go by #peer). */
 	#feed: RtpFeed | undefined;
-	readonly #path: FeedPath;
 	#failed = "";
 	#closed = false;
 	/** Our ICE credentials (the answer's; an ICE restart's since). */
@@ -155,8 +216,6 @@ export class WebRtcSession {
 	#rtcpDue = -Infinity;
 	#voiceDue = -Infinity;
 	#dtlsDue = -Infinity;
-	/** Lines a viewer's packets or frames can provoke at will, at most a few per window. */
-	readonly #gatedLog = new LogGate((message) => this.#o.log?.(message), () => this.#o.now());
 
 	constructor(o: WebRtcSessionOptions) {
 		this.#o = o;
@@ -165,28 +224,6 @@ export class WebRtcSession {
 		this.#dtls = new DtlsSession(o.identity, DtlsRole.server, Uint8Array.from(fp).buffer, Math.floor(o.now()));
 		if (o.video.transportCc !== undefined) this.#cc = new TransportCc(o.video.transportCc, this.#now());
 		if (o.channel) this.#dtls.openChannel(o.channel.port, o.channel.remotePort, Math.floor(o.now()));
-		// where the feed's packets go: straight from C to the socket while `straight` gives it, else
-		// through `send` (read at each call into the feed: the viewer moves, the relay comes and goes)
-		const session = this;
-		this.#path = {
-			get socket() {
-				return session.#straight();
-			},
-			address: 0, port: 0, buffer: new ArrayBuffer(FEED_PACKET_BYTES),
-			send: (buffer: ArrayBuffer, length: number) => {
-				const peer = this.#peer;
-				if (peer) this.#o.send(new Uint8Array(buffer, 0, length), peer.address, peer.port);
-			},
-			// a frame damaged at its source (a stray start code, a NAL unit the MTU cannot hold): the
-			// viewer waits for the next key frame
-			unwalkable: (code: string) => this.#gatedLog.log(`webrtc: a frame the packetizer cannot walk, skipped to the next key frame (${code})`),
-		};
-	}
-
-	/** The host socket for sends straight from C to the viewer (IPv4, not relayed), or undefined. */
-	#straight(): unknown {
-		const peer = this.#peer;
-		return peer && this.#path.address && this.#o.straight ? this.#o.straight(peer.address, peer.port) : undefined;
 	}
 
 	/** What came in and what went out: the session's counts with the feed's (frames, packets, bytes,
@@ -222,7 +259,7 @@ export class WebRtcSession {
 	feed(): number {
 		if (!this.#feed || !this.#sending()) return -1;
 		try {
-			return this.#feed.tick(this.#srtp!, this.#cc, this.#path, this.#now());
+			return this.#feed.tick(this.#srtp!, this.#cc, this.#peer!, this.#now());
 		}
 		catch (error) {
 			this.#fail(error as Error);
@@ -299,23 +336,24 @@ export class WebRtcSession {
 		if (!this.#srtp || this.#failed) return false;
 		const peer = this.#peer!;
 		try {
-			for (const datagram of this.#dtls.sendMessage(stream, ppid, bytes, this.#now())) this.#o.send(new Uint8Array(datagram), peer.address, peer.port);
+			for (const datagram of this.#dtls.sendMessage(stream, ppid, bytes, this.#now())) this.#o.send(new Uint8Array(datagram), peer.host, peer.port);
 			return true;
 		}
 		catch (error) {
-			this.#gatedLog.log(`webrtc: DataChannel message of ${bytes.byteLength} bytes not sent: ${(error as Error).message} (${(error as { code?: string }).code})`);
+			peer.logGated(`webrtc: DataChannel message of ${bytes.byteLength} bytes not sent: ${(error as Error).message} (${(error as { code?: string }).code})`);
 			return false;
 		}
 	}
 
 	/** The address the session sends to (where the viewer's checks came from), once one came. */
 	get peer(): { address: string; port: number } | undefined {
-		return this.#peer && { ...this.#peer };
+		const peer = this.#peer;
+		return peer && { address: peer.host, port: peer.port };
 	}
 
 	/** Whether `address`:`port` is the path the session uses (its DTLS and SRTCP come from there). */
 	isPeer(address: string, port: number): boolean {
-		return this.#peer?.address === address && this.#peer.port === port;
+		return !!this.#peer?.is(address, port);
 	}
 
 	/** A datagram from `address`:`port`. One longer than the socket takes whole (RECEIVE_BYTES) is
@@ -353,9 +391,8 @@ export class WebRtcSession {
 			const pinned = this.#counts.dtls > 0 && !this.#restarted;
 			if (!this.#peer || (answered.nominated && !pinned)) {
 				if (this.#restarted && !this.isPeer(address, port)) this.#o.log?.(`webrtc: moved to ${address}:${port} (ICE restart)`);
-				this.#peer = { address, port };
-				this.#path.address = ipv4Of(address);
-				this.#path.port = port;
+				if (this.#peer) this.#peer.moveTo(address, port);
+				else this.#peer = new ViewerPath(this.#o, address, port);
 				if (answered.nominated) this.#restarted = false;
 			}
 			if (this.isPeer(address, port)) this.#consentAt = this.#now();
@@ -436,7 +473,7 @@ export class WebRtcSession {
 		const { keyFrame, nacks, report, rrtr } = rtcpFeedback(buffer, length, this.#o.video.ssrc, this.#cc, this.#now());
 		if (rrtr) this.#rrtr = { ...rrtr, at: this.#now() };
 		const feed = this.#feed;
-		if (feed && this.#sending()) for (const seq of nacks) feed.nack(this.#srtp!, this.#cc, this.#path, seq, this.#now());
+		if (feed && this.#sending()) for (const seq of nacks) feed.nack(this.#srtp!, this.#cc, this.#peer!, seq, this.#now());
 		if (report) {
 			this.#counts.fractionLost = report.fractionLost / 256;
 			this.#counts.jitterMs = Math.round(report.jitter / 90);
@@ -496,7 +533,7 @@ export class WebRtcSession {
 			const r = ssrc === this.#o.video.ssrc ? rrtr : undefined;
 			const report = senderReport(ssrc, ntp.seconds, ntp.fraction, Math.round(wall * clockKHz) % 2 ** 32, sent.packets % 2 ** 32, sent.payloadBytes % 2 ** 32,
 				r?.ssrc, r?.lrr, r && held);
-			this.#o.send(new Uint8Array(report, 0, srtp.protectRtcp(report, report.byteLength - SRTCP_TRAILER_BYTES)), peer.address, peer.port);
+			this.#o.send(new Uint8Array(report, 0, srtp.protectRtcp(report, report.byteLength - SRTCP_TRAILER_BYTES)), peer.host, peer.port);
 			this.#counts.senderReports++;
 		}
 	}
@@ -528,7 +565,7 @@ export class WebRtcSession {
 			this.#fail(error as Error);
 			return;
 		}
-		for (const datagram of result.send) this.#o.send(new Uint8Array(datagram), peer.address, peer.port);
+		for (const datagram of result.send) this.#o.send(new Uint8Array(datagram), peer.host, peer.port);
 		if (result.state === DtlsState.closed && !this.#closed) {
 			this.#closed = true;
 			this.#o.log?.("webrtc: the viewer closed the session");
