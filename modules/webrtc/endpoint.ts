@@ -105,7 +105,8 @@ interface Entry {
 	/** Key frame requests that came while the key frame it was sent was being repaired (not rewound for). */
 	requestsInRepair: number;
 	/** Bytes sent when the figures were last taken, and when. */
-	mark: { bytes: number; at: number };
+	markBytes: number;
+	markAt: number;
 	/** Where #byPeer has it (its session's peer when last looked). */
 	at?: { address: string; port: number };
 	/** The answer sends it the ring's G.711 track: from its first picture on, whether the picture
@@ -180,6 +181,8 @@ export class WebRtcEndpoint {
 	#tick: unknown;
 	/** The WebRTC viewers' part of the camera's uplink, bytes/s (0: no budget): an equal part each. */
 	#uplink = 0;
+	/** Every session's sends (one function for all, not one each). */
+	readonly #send = (bytes: Uint8Array, address: string, port: number): void => this.#o.send(bytes, address, port);
 	/** Datagrams no session claimed (strangers, or a session already gone). */
 	unclaimed = 0;
 	/** Checks over a session's CHECKS_PER_SECOND: dropped unanswered. */
@@ -237,12 +240,12 @@ export class WebRtcEndpoint {
 		const ssrc = new DataView(randomBytes(4)).getUint32(0) >>> 0 || 1;
 		// A DataChannel carries commands (each checked against the grant's rights by the handler).
 		const application = this.#o.command ? offer.media.find((m) => m.kind === "application" && m.sctpPort !== undefined) : undefined;
-		const entry: Entry = { id, account, ufrag: local.ufrag, since: this.#o.now(), restartedAt: -Infinity, watching: false, due: Infinity, requestsInRepair: 0, mark: { bytes: 0, at: this.#o.now() }, hears: false, session: undefined as never };
+		const entry: Entry = { id, account, ufrag: local.ufrag, since: this.#o.now(), restartedAt: -Infinity, watching: false, due: Infinity, requestsInRepair: 0, markBytes: 0, markAt: this.#o.now(), hears: false, session: undefined as never };
 		entry.session = new WebRtcSession({
 			identity: this.#o.identity, remoteFingerprint: offer.fingerprint.bytes, local,
 			video: { payloadType: codec.pt, ssrc, codec: this.#o.codec === "h264" ? 1 : 2, transportCc },
 			...(receives && g711 ? { audio: { payloadType: g711.pt, ssrc: audioSsrc, counted: audioCounted } } : {}),
-			send: (bytes, address, port) => this.#o.send(bytes, address, port), straight: this.#o.straight,
+			send: this.#send, straight: this.#o.straight,
 			now: this.#o.now, hmacSha1: this.#o.hmacSha1,
 			onKeyFrameRequest: () => this.#keyFrame(entry),
 			onFeedback: () => this.#feed(entry),
@@ -363,8 +366,9 @@ export class WebRtcEndpoint {
 		const at = this.#o.now();
 		return [...this.#entries.values()].map((entry) => {
 			const { bytes, frames, audioFrames, keyFrameRequests, nacks, resent, resendsRefused, resendsUnaffordable, resendsGone, resendsRepeated, rttMs, fractionLost, skipped } = entry.session.stats;
-			const rate = at > entry.mark.at ? Math.round((bytes - entry.mark.bytes) * 1000 / (at - entry.mark.at)) : 0;
-			entry.mark = { bytes, at };
+			const rate = at > entry.markAt ? Math.round((bytes - entry.markBytes) * 1000 / (at - entry.markAt)) : 0;
+			entry.markBytes = bytes;
+			entry.markAt = at;
 			return { session: entry.id, connected: entry.session.connected, peer: entry.session.peer, rate, rttMs, fractionLost, frames, audioFrames, keyFrameRequests, keyFrameRequestsInRepair: entry.requestsInRepair, nacks, resent, resendsRefused, resendsUnaffordable, resendsGone, resendsRepeated, talk: entry.talk !== undefined, skipped, pathRate: entry.session.pathRate(), bandwidth: entry.session.congestion?.bandwidth, commands: entry.channels?.stats.commands };
 		});
 	}
