@@ -91,7 +91,7 @@ interface Entry {
 	id: string;
 	/** The viewer's account (the offer's, opaque), when the cloud named it. */
 	account?: string;
-	session: WebRtcSession;
+	session: WebRtcSession<Entry>;
 	ufrag: string;
 	since: number;
 	/** When its answer was written (ICE_START_MS counts from there); undefined while the camera gathers. */
@@ -112,6 +112,8 @@ interface Entry {
 	/** The answer sends it the ring's G.711 track: from its first picture on, whether the picture
 	 * waits for a key frame after that or not (the sound carries on while the picture yields). */
 	hears: boolean;
+	/** The codec its voice comes in, when the answer took it (talkback). */
+	voiceCodec?: string;
 	/** The viewer's talkback, opened with its first voice packet; `talkOff`: refused, its voice is dropped. */
 	talk?: unknown;
 	talkOff?: boolean;
@@ -241,17 +243,16 @@ export class WebRtcEndpoint {
 		// A DataChannel carries commands (each checked against the grant's rights by the handler).
 		const application = this.#o.command ? offer.media.find((m) => m.kind === "application" && m.sctpPort !== undefined) : undefined;
 		const entry: Entry = { id, account, ufrag: local.ufrag, since: this.#o.now(), restartedAt: -Infinity, watching: false, due: Infinity, requestsInRepair: 0, markBytes: 0, markAt: this.#o.now(), hears: false, session: undefined as never };
-		entry.session = new WebRtcSession({
+		if (voiceCodec) entry.voiceCodec = voiceCodec.name;
+		entry.session = new WebRtcSession<Entry>({
 			identity: this.#o.identity, remoteFingerprint: offer.fingerprint.bytes, local,
 			video: { payloadType: codec.pt, ssrc, codec: this.#o.codec === "h264" ? 1 : 2, transportCc },
 			...(receives && g711 ? { audio: { payloadType: g711.pt, ssrc: audioSsrc, counted: audioCounted } } : {}),
 			send: this.#send, straight: this.#o.straight,
 			now: this.#o.now, hmacSha1: this.#o.hmacSha1,
-			onKeyFrameRequest: () => this.#keyFrame(entry),
-			onFeedback: () => this.#feed(entry),
-			talk: voiceCodec ? { payloadType: voiceCodec.pt, voice: (payload) => this.#voice(entry, voiceCodec.name, payload) } : undefined,
-			channel: application ? { port: application.sctpPort!, remotePort: application.sctpPort!, message: (stream, ppid, data) => entry.channels!.message(stream, ppid, data) } : undefined,
-			log: (message) => this.#o.log(`${message} (${id})`),
+			owner: entry, onKeyFrameRequest: this.#keyFrame, onFeedback: this.#feed, log: this.#sessionLog,
+			talk: voiceCodec ? { payloadType: voiceCodec.pt, voice: this.#voice } : undefined,
+			channel: application ? { port: application.sctpPort!, remotePort: application.sctpPort!, message: this.#channelMessage } : undefined,
 		});
 		entry.hears = receives && !!g711;
 		if (application) {
@@ -444,13 +445,13 @@ export class WebRtcEndpoint {
 	}
 
 	/** A packet of the viewer's voice: into its talkback, opened with the first. */
-	#voice(entry: Entry, codec: string, payload: ArrayBuffer): void {
+	readonly #voice = (payload: ArrayBuffer, entry: Entry): void => {
 		const voice = this.#o.voice!;
 		if (entry.talkOff) return;
 		if (entry.talk === undefined) {
 			let why = "none taken";
 			try {
-				entry.talk = voice.open(`codec=${codec.toLowerCase()}&rate=8000`, entry.id);
+				entry.talk = voice.open(`codec=${entry.voiceCodec!.toLowerCase()}&rate=8000`, entry.id);
 			}
 			catch (error) {
 				why = (error as Error).message;
@@ -462,7 +463,13 @@ export class WebRtcEndpoint {
 			}
 		}
 		voice.voice(entry.talk, payload);
-	}
+	};
+
+	/** A message on the viewer's DataChannel: its commands'. */
+	readonly #channelMessage = (stream: number, ppid: number, data: ArrayBuffer, entry: Entry): void => entry.channels!.message(stream, ppid, data);
+
+	/** A session's log line, named by its viewer. */
+	readonly #sessionLog = (message: string, entry: Entry): void => this.#o.log(`${message} (${entry.id})`);
 
 	/** Connected: the session's feed reads the ring from its newest key frame. */
 	#watch(entry: Entry): void {
@@ -508,7 +515,7 @@ export class WebRtcEndpoint {
 
 	/** A feed's turn (what it throws ends that viewer only: the session contains it), and its next
 	 * one on the timer when it asked for one. */
-	#feed(entry: Entry, now = this.#o.now()): void {
+	readonly #feed = (entry: Entry, now = this.#o.now()): void => {
 		if (!entry.watching) return;
 		const ms = entry.session.feed();
 		if (entry.session.failed) {
@@ -517,7 +524,7 @@ export class WebRtcEndpoint {
 		}
 		entry.due = ms < 0 ? Infinity : now + ms;
 		if (entry.due < this.#dueAt) this.#arm(entry.due, now);
-	}
+	};
 
 	/** The timer set for `at` (the soonest a feed asked for). */
 	#arm(at: number, now: number): void {
@@ -543,11 +550,11 @@ export class WebRtcEndpoint {
 	 * and its NACKs are being answered: a decoder asks when it has had nothing to show for a while
 	 * (Chromium: 200 ms without a packet of the key frame), before the repair is back; sending the key
 	 * frame and the frames since again would put a GOP's bytes behind the repair (native/webrtc/rtp_wire.h). */
-	#keyFrame(entry: Entry): void {
+	readonly #keyFrame = (entry: Entry): void => {
 		if (!entry.watching) return;
 		if (!entry.session.keyFrame()) entry.requestsInRepair++;
 		else this.#feed(entry);
-	}
+	};
 
 	#look(): void {
 		const at = this.#o.now();

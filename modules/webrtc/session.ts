@@ -37,7 +37,10 @@ import { datagramKind } from "../p2p/demux.js";
 import { LogGate } from "../net/log-gate.js";
 import { answerCheck, type IceCredentials } from "./ice.js";
 
-export interface WebRtcSessionOptions {
+export interface WebRtcSessionOptions<Owner = unknown> {
+	/** Whose session it is (the endpoint's record of the viewer): handed to each callback below, so
+	 * one function serves every session (a closure per session costs the camera's heap per viewer). */
+	owner?: Owner;
 	identity: DtlsIdentity;
 	/** The viewer's certificate's SHA-256 (its SDP's a=fingerprint). */
 	remoteFingerprint: Uint8Array;
@@ -57,18 +60,18 @@ export interface WebRtcSessionOptions {
 	hmacSha1: HmacSha1;
 	/** The viewer's microphone, when the answer took its audio (talkback): the payload type agreed,
 	 * and each packet's payload (G.711: a byte a sample) in the order it came. */
-	talk?: { payloadType: number; voice(payload: ArrayBuffer): void };
+	talk?: { payloadType: number; voice(payload: ArrayBuffer, owner: Owner): void };
 	/** The offer's DataChannel, kept by the answer: SCTP on `port` (ours, the answer's a=sctp-port)
 	 * from `remotePort` (the offer's), each message that arrives to `message` (datachannel.ts). */
-	channel?: { port: number; remotePort: number; message(stream: number, ppid: number, data: ArrayBuffer): void };
+	channel?: { port: number; remotePort: number; message(stream: number, ppid: number, data: ArrayBuffer, owner: Owner): void };
 	/** The viewer asked for a key frame (its PLI or FIR): `keyFrame()` says whether the feed takes it. */
-	onKeyFrameRequest?(): void;
+	onKeyFrameRequest?(owner: Owner): void;
 	/** The viewer's feedback came (its path may take more now): `feed()` goes on. */
-	onFeedback?(): void;
+	onFeedback?(owner: Owner): void;
 	/** The host's UDP socket object when datagrams to address:port go straight to it (not through a
 	 * TURN relay): the feed's packets are written to it from C. Absent or undefined: through `send`. */
 	straight?(address: string, port: number): unknown;
-	log?(message: string): void;
+	log?(message: string, owner: Owner): void;
 }
 
 /** No check from the viewer for this long: its consent has expired (RFC 7675 §5.1: 30 s). */
@@ -183,12 +186,12 @@ class ViewerPath implements FeedPath {
 
 	logGated(message: string): void {
 		const o = this.#o;
-		(this.#gatedLog ??= new LogGate((line) => o.log?.(line), () => o.now())).log(message);
+		(this.#gatedLog ??= new LogGate((line) => o.log?.(line, o.owner), () => o.now())).log(message);
 	}
 }
 
-export class WebRtcSession {
-	readonly #o: WebRtcSessionOptions;
+export class WebRtcSession<Owner = unknown> {
+	readonly #o: WebRtcSessionOptions<Owner>;
 	#dtls: DtlsSession;
 	#srtp: Srtp | undefined;
 	/** The viewer's SRTP and SRTCP (its keys): its feedback and its microphone are read. */
@@ -217,7 +220,7 @@ export class WebRtcSession {
 	#voiceDue = -Infinity;
 	#dtlsDue = -Infinity;
 
-	constructor(o: WebRtcSessionOptions) {
+	constructor(o: WebRtcSessionOptions<Owner>) {
 		this.#o = o;
 		this.#local = o.local;
 		const fp = o.remoteFingerprint;
@@ -390,7 +393,7 @@ export class WebRtcSession {
 			// restarts ICE (restartIce): checks under the new credentials nominate its new path once.
 			const pinned = this.#counts.dtls > 0 && !this.#restarted;
 			if (!this.#peer || (answered.nominated && !pinned)) {
-				if (this.#restarted && !this.isPeer(address, port)) this.#o.log?.(`webrtc: moved to ${address}:${port} (ICE restart)`);
+				if (this.#restarted && !this.isPeer(address, port)) this.#log(`webrtc: moved to ${address}:${port} (ICE restart)`);
 				if (this.#peer) this.#peer.moveTo(address, port);
 				else this.#peer = new ViewerPath(this.#o, address, port);
 				if (answered.nominated) this.#restarted = false;
@@ -431,7 +434,7 @@ export class WebRtcSession {
 			return;
 		}
 		this.#counts.voice++;
-		talk!.voice(packet.buffer.slice(payload.start, payload.end));
+		talk!.voice(packet.buffer.slice(payload.start, payload.end), this.#o.owner as Owner);
 	}
 
 	/** A datagram of the viewer's (SRTCP when `rtcp`, else SRTP) unprotected with its keys, in a copy;
@@ -486,9 +489,9 @@ export class WebRtcSession {
 		}
 		if (keyFrame) {
 			this.#counts.keyFrameRequests++;
-			this.#o.onKeyFrameRequest?.();
+			this.#o.onKeyFrameRequest?.(this.#o.owner as Owner);
 		}
-		this.#o.onFeedback?.();   // (its TWCC feedback may have opened the path)
+		this.#o.onFeedback?.(this.#o.owner as Owner);   // (its TWCC feedback may have opened the path)
 	}
 
 	/** Time passing: the handshake's retransmissions; once connected, a sender report every SR_MS. */
@@ -506,7 +509,7 @@ export class WebRtcSession {
 	#fail(error: Error): void {
 		if (this.#failed) return;
 		this.#failed = `${error.message}${(error as { code?: string }).code ? ` (${(error as { code?: string }).code})` : ""}`;
-		this.#o.log?.(`webrtc: session failed: ${this.#failed}`);
+		this.#log(`webrtc: session failed: ${this.#failed}`);
 	}
 
 	#tick(): void {
@@ -536,6 +539,10 @@ export class WebRtcSession {
 			this.#o.send(new Uint8Array(report, 0, srtp.protectRtcp(report, report.byteLength - SRTCP_TRAILER_BYTES)), peer.host, peer.port);
 			this.#counts.senderReports++;
 		}
+	}
+
+	#log(message: string): void {
+		this.#o.log?.(message, this.#o.owner as Owner);
 	}
 
 	#wall(): number {
@@ -568,17 +575,17 @@ export class WebRtcSession {
 		for (const datagram of result.send) this.#o.send(new Uint8Array(datagram), peer.host, peer.port);
 		if (result.state === DtlsState.closed && !this.#closed) {
 			this.#closed = true;
-			this.#o.log?.("webrtc: the viewer closed the session");
+			this.#log("webrtc: the viewer closed the session");
 		}
 		if (result.state === DtlsState.connected && !this.#srtp) {
 			const keys = this.#dtls.srtpKeys();
 			this.#srtp = new Srtp(keys.localKey, keys.localSalt);
 			this.#fromViewer = new Srtp(keys.remoteKey, keys.remoteSalt);
-			this.#o.log?.("webrtc: DTLS-SRTP connected");
+			this.#log("webrtc: DTLS-SRTP connected");
 		}
 		// the DataChannel's messages, after its answers went out (a reply may be sent from here)
 		const channel = this.#o.channel;
-		if (channel && result.state === DtlsState.connected) for (const { stream, ppid, data } of this.#dtls.messages()) channel.message(stream, ppid, data);
+		if (channel && result.state === DtlsState.connected) for (const { stream, ppid, data } of this.#dtls.messages()) channel.message(stream, ppid, data, this.#o.owner as Owner);
 	}
 }
 
