@@ -32,7 +32,7 @@ import { placeOf } from "../p2p/checks.js";
 import type { Candidate } from "../protocol/signal.js";
 import { RateGate } from "../net/rate-gate.js";
 import { Rights } from "../protocol/ticket.js";
-import { CommandChannels, type CommandReply } from "./datachannel.js";
+import { CommandChannels, type CommandChannelsOptions, type CommandReply } from "./datachannel.js";
 import { checkedUfrag } from "./ice.js";
 import { chooseCodec, chooseH264, parseIceFragment, parseOffer, transportCcOf, twccExtensionOf, writeAnswer, writeIceFragment, type SdpCandidate } from "./sdp.js";
 import { MAX_FRAGMENT_BYTES } from "../protocol/webrtc-signal.js";
@@ -117,8 +117,9 @@ interface Entry {
 	/** The viewer's talkback, opened with its first voice packet; `talkOff`: refused, its voice is dropped. */
 	talk?: unknown;
 	talkOff?: boolean;
-	/** Its DataChannels (commands), when the answer kept the offer's. */
-	channels?: CommandChannels;
+	/** Its DataChannels (commands), when the answer kept the offer's, and the grant's rights they are run with. */
+	channels?: CommandChannels<Entry>;
+	rights?: number;
 }
 
 export interface WebRtcFigures {
@@ -256,13 +257,8 @@ export class WebRtcEndpoint {
 		});
 		entry.hears = receives && !!g711;
 		if (application) {
-			entry.channels = new CommandChannels({
-				send: (stream, ppid, bytes) => entry.session.sendMessage(stream, ppid, bytes),
-				command: (bytes) => this.#o.command!(bytes, id, rights),
-				// as the native wire: the handler's empty reply ends the viewer's session (after this message's turn)
-				end: (why) => Timer.set(() => this.end(id, why), 0),
-				log: (message) => this.#o.log(`${message} (${id})`),
-			});
+			entry.rights = rights;
+			entry.channels = new CommandChannels(this.#commands, entry);
 		}
 		// Its place is held while the camera gathers (another offer counts it).
 		this.#entries.set(id, entry);
@@ -470,6 +466,16 @@ export class WebRtcEndpoint {
 
 	/** A session's log line, named by its viewer. */
 	readonly #sessionLog = (message: string, entry: Entry): void => this.#o.log(`${message} (${entry.id})`);
+
+	/** What every viewer's DataChannels do with its commands (handed its entry): the app's handler,
+	 * with the grant's rights, answers them. */
+	readonly #commands: CommandChannelsOptions<Entry> = {
+		send: (stream, ppid, bytes, entry) => entry.session.sendMessage(stream, ppid, bytes),
+		command: (bytes, entry) => this.#o.command!(bytes, entry.id, entry.rights!),
+		// as the native wire: the handler's empty reply ends the viewer's session (after this message's turn)
+		end: (why, entry) => Timer.set(() => this.end(entry.id, why), 0),
+		log: this.#sessionLog,
+	};
 
 	/** Connected: the session's feed reads the ring from its newest key frame. */
 	#watch(entry: Entry): void {
