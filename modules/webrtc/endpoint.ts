@@ -243,7 +243,10 @@ export class WebRtcEndpoint {
 		const ssrc = new DataView(randomBytes(4)).getUint32(0) >>> 0 || 1;
 		// A DataChannel carries commands (each checked against the grant's rights by the handler).
 		const application = this.#o.command ? offer.media.find((m) => m.kind === "application" && m.sctpPort !== undefined) : undefined;
-		const entry: Entry = { id, account, ufrag: local.ufrag, since: this.#o.now(), restartedAt: -Infinity, watching: false, due: Infinity, requestsInRepair: 0, markBytes: 0, markAt: this.#o.now(), hears: false, session: undefined as never };
+		// (a property a viewer has not, like its session's talk or channel below, is left out: each one
+		// present costs every entry a slot)
+		const entry: Entry = { id, ufrag: local.ufrag, since: this.#o.now(), restartedAt: -Infinity, watching: false, due: Infinity, requestsInRepair: 0, markBytes: 0, markAt: this.#o.now(), hears: false, session: undefined as never };
+		if (account !== undefined) entry.account = account;
 		if (voiceCodec) entry.voiceCodec = voiceCodec.name;
 		entry.session = new WebRtcSession<Entry>({
 			identity: this.#o.identity, remoteFingerprint: offer.fingerprint.bytes, local,
@@ -252,8 +255,8 @@ export class WebRtcEndpoint {
 			send: this.#send, straight: this.#o.straight,
 			now: this.#o.now, hmacSha1: this.#o.hmacSha1,
 			owner: entry, onKeyFrameRequest: this.#keyFrame, onFeedback: this.#feed, log: this.#sessionLog,
-			talk: voiceCodec ? { payloadType: voiceCodec.pt, voice: this.#voice } : undefined,
-			channel: application ? { port: application.sctpPort!, remotePort: application.sctpPort!, message: this.#channelMessage } : undefined,
+			...(voiceCodec ? { talk: { payloadType: voiceCodec.pt, voice: this.#voice } } : {}),
+			...(application ? { channel: { port: application.sctpPort!, remotePort: application.sctpPort!, message: this.#channelMessage } } : {}),
 		});
 		entry.hears = receives && !!g711;
 		if (application) {
