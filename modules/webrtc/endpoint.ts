@@ -243,8 +243,8 @@ export class WebRtcEndpoint {
 		const ssrc = new DataView(randomBytes(4)).getUint32(0) >>> 0 || 1;
 		// A DataChannel carries commands (each checked against the grant's rights by the handler).
 		const application = this.#o.command ? offer.media.find((m) => m.kind === "application" && m.sctpPort !== undefined) : undefined;
-		// (a property a viewer has not, like its session's talk or channel below, is left out: each one
-		// present costs every entry a slot)
+		// (what a viewer has not — an account, talk, a DataChannel — is left out, not set undefined:
+		// every property present is a slot per viewer)
 		const entry: Entry = { id, ufrag: local.ufrag, since: this.#o.now(), restartedAt: -Infinity, watching: false, due: Infinity, requestsInRepair: 0, markBytes: 0, markAt: this.#o.now(), hears: false, session: undefined as never };
 		if (account !== undefined) entry.account = account;
 		if (voiceCodec) entry.voiceCodec = voiceCodec.name;

@@ -139,19 +139,17 @@ const NO_MEDIA: FeedStats = { frames: 0, audioFrames: 0, skipped: 0, torn: 0, un
  * through `send`. Its methods are the prototype's: a session makes no functions of its own.
  */
 class ViewerPath implements FeedPath {
-	host: string;
-	port: number;
+	host = "";
+	port = 0;
 	/** The host as a 32-bit number for C's straight sends (0: not IPv4). */
-	address: number;
+	address = 0;
 	readonly #o: WebRtcSessionOptions;
 	/** Lines the viewer's packets or frames can provoke at will, at most a few per window (made with the first). */
 	#gatedLog: LogGate | undefined;
 
 	constructor(o: WebRtcSessionOptions, host: string, port: number) {
 		this.#o = o;
-		this.host = host;
-		this.port = port;
-		this.address = ipv4Of(host);
+		this.moveTo(host, port);
 	}
 
 	moveTo(host: string, port: number): void {
@@ -184,6 +182,7 @@ class ViewerPath implements FeedPath {
 		this.logGated(`webrtc: a frame the packetizer cannot walk, skipped to the next key frame (${code})`);
 	}
 
+	/** A line the viewer's packets or frames provoked: written unless this window's few are spent (LogGate). */
 	logGated(message: string): void {
 		const o = this.#o;
 		(this.#gatedLog ??= new LogGate((line) => o.log?.(line, o.owner), () => o.now())).log(message);
