@@ -2,7 +2,8 @@
 // then one per `intervalMs`. The one rule for both ends: the cloud's P2P offers and candidate
 // updates (cloud/src/p2p), what lives on one instance so nothing is shared (the cloud's sign-in
 // buckets are in the metadata instead, cloud/src/users/sign-in-limits.ts: every instance sees
-// them); the camera's commands and opens per viewer (modules/app/pace.ts). Pure: Node and XS.
+// them); the camera's commands and opens per viewer (modules/app/pace.ts); a WebRTC session's
+// gates on its viewer's datagrams, one key each (nextDue: the due time kept as a number). Pure: Node and XS.
 export class RateGate {
 	#due = new Map<string, number>();
 	#burst: number;
@@ -15,10 +16,10 @@ export class RateGate {
 
 	/** 0 when `key` may go now (then it is counted), else how many ms until it may. */
 	take(key: string, now = Date.now()): number {
-		const due = Math.max(this.#due.get(key) ?? now, now);
-		const wait = due - now - (this.#burst - 1) * this.#intervalMs;
-		if (wait > 0) return wait;
-		this.#due.set(key, due + this.#intervalMs);
+		const due = this.#due.get(key) ?? now;
+		const next = nextDue(due, now, this.#burst, this.#intervalMs);
+		if (next === undefined) return waitFor(due, now, this.#burst, this.#intervalMs);
+		this.#due.set(key, next);
 		return 0;
 	}
 
@@ -30,4 +31,16 @@ export class RateGate {
 	get size(): number {
 		return this.#due.size;
 	}
+}
+
+/** How many ms until one more may go for a key due at `due` (≤ 0: now). */
+const waitFor = (due: number, now: number, burst: number, intervalMs: number): number => Math.max(due, now) - now - (burst - 1) * intervalMs;
+
+/**
+ * The rule for a single key whose due time its owner keeps as a number (a session's gate on one
+ * kind of datagram: no map, no object per gate): the key's due time after one more goes at `now`,
+ * or undefined when none may go now. A key never taken is due at -Infinity.
+ */
+export function nextDue(due: number, now: number, burst: number, intervalMs: number): number | undefined {
+	return waitFor(due, now, burst, intervalMs) > 0 ? undefined : Math.max(due, now) + intervalMs;
 }

@@ -19,18 +19,21 @@ const OPEN_FIXED = 12;
  * viewer's session"), or false: no answer (dropped over the viewer's rate). */
 export type CommandReply = Uint8Array | ArrayBuffer | null | undefined | false;
 
-export interface CommandChannelsOptions {
+/** What the channels do, each function handed the channels' owner: one object serves every viewer. */
+export interface CommandChannelsOptions<Owner = unknown> {
 	/** A message to the viewer on `stream`; false when it could not go (the association's refusal, logged there). */
-	send(stream: number, ppid: number, bytes: ArrayBuffer): boolean;
+	send(stream: number, ppid: number, bytes: ArrayBuffer, owner: Owner): boolean;
 	/** The viewer's command (its bytes) → the reply. */
-	command(bytes: ArrayBuffer): CommandReply;
+	command(bytes: ArrayBuffer, owner: Owner): CommandReply;
 	/** The handler gave no reply: the viewer's session ends (as on the native wire). */
-	end(why: string): void;
-	log(message: string): void;
+	end(why: string, owner: Owner): void;
+	log(message: string, owner: Owner): void;
 }
 
-export class CommandChannels {
-	readonly #o: CommandChannelsOptions;
+export class CommandChannels<Owner = unknown> {
+	readonly #o: CommandChannelsOptions<Owner>;
+	/** Whose channels they are (the endpoint's record of the viewer), handed to `#o`'s functions. */
+	readonly #owner: Owner;
 	/** Streams DCEP opened. */
 	#open = new Set<number>();
 	readonly stats = { opened: 0, closed: 0, commands: 0, replies: 0, unsent: 0,
@@ -39,8 +42,9 @@ export class CommandChannels {
 		/** Messages on a stream DCEP did not open, DCEP that is not an OPEN, empty messages. */
 		refused: 0 };
 
-	constructor(o: CommandChannelsOptions) {
+	constructor(o: CommandChannelsOptions<Owner>, owner?: Owner) {
 		this.#o = o;
+		this.#owner = owner as Owner;
 	}
 
 	/** A message the association delivered. */
@@ -52,15 +56,15 @@ export class CommandChannels {
 			return;
 		}
 		this.stats.commands++;
-		const reply = this.#o.command(data);
+		const reply = this.#o.command(data, this.#owner);
 		if (reply === false) {
 			this.stats.unanswered++;
 			return;
 		}
 		const bytes = reply instanceof Uint8Array ? reply.slice().buffer : reply;
-		if (!bytes || !bytes.byteLength) return this.#o.end("its command's handler gave no reply");
+		if (!bytes || !bytes.byteLength) return this.#o.end("its command's handler gave no reply", this.#owner);
 		// answered as it asked: a string message gets a string back
-		if (this.#o.send(stream, ppid, bytes as ArrayBuffer)) this.stats.replies++;
+		if (this.#o.send(stream, ppid, bytes as ArrayBuffer, this.#owner)) this.stats.replies++;
 		else this.stats.unsent++;
 	}
 
@@ -69,7 +73,7 @@ export class CommandChannels {
 	#reset(stream: number): void {
 		if (!this.#open.delete(stream)) return;
 		this.stats.closed++;
-		this.#o.log(`webrtc: DataChannel on stream ${stream} closed by the viewer`);
+		this.#o.log(`webrtc: DataChannel on stream ${stream} closed by the viewer`, this.#owner);
 	}
 
 	/** DCEP: an OPEN is acknowledged (the channel is the viewer's to use); an ACK (we open none) and the rest are dropped. */
@@ -86,10 +90,10 @@ export class CommandChannels {
 			return;
 		}
 		const label = printable(bytes.subarray(OPEN_FIXED, OPEN_FIXED + Math.min(labelLength, 64)));
-		if (!this.#o.send(stream, Ppid.dcep, Uint8Array.of(DCEP_ACK).buffer)) return;
+		if (!this.#o.send(stream, Ppid.dcep, Uint8Array.of(DCEP_ACK).buffer, this.#owner)) return;
 		if (!this.#open.has(stream)) this.stats.opened++;
 		this.#open.add(stream);
-		this.#o.log(`webrtc: DataChannel "${label}" opened on stream ${stream}`);
+		this.#o.log(`webrtc: DataChannel "${label}" opened on stream ${stream}`, this.#owner);
 	}
 }
 

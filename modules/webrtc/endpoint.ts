@@ -32,7 +32,7 @@ import { placeOf } from "../p2p/checks.js";
 import type { Candidate } from "../protocol/signal.js";
 import { RateGate } from "../net/rate-gate.js";
 import { Rights } from "../protocol/ticket.js";
-import { CommandChannels, type CommandReply } from "./datachannel.js";
+import { CommandChannels, type CommandChannelsOptions, type CommandReply } from "./datachannel.js";
 import { checkedUfrag } from "./ice.js";
 import { chooseCodec, chooseH264, parseIceFragment, parseOffer, transportCcOf, twccExtensionOf, writeAnswer, writeIceFragment, type SdpCandidate } from "./sdp.js";
 import { MAX_FRAGMENT_BYTES } from "../protocol/webrtc-signal.js";
@@ -91,7 +91,7 @@ interface Entry {
 	id: string;
 	/** The viewer's account (the offer's, opaque), when the cloud named it. */
 	account?: string;
-	session: WebRtcSession;
+	session: WebRtcSession<Entry>;
 	ufrag: string;
 	since: number;
 	/** When its answer was written (ICE_START_MS counts from there); undefined while the camera gathers. */
@@ -105,17 +105,21 @@ interface Entry {
 	/** Key frame requests that came while the key frame it was sent was being repaired (not rewound for). */
 	requestsInRepair: number;
 	/** Bytes sent when the figures were last taken, and when. */
-	mark: { bytes: number; at: number };
+	markBytes: number;
+	markAt: number;
 	/** Where #byPeer has it (its session's peer when last looked). */
 	at?: { address: string; port: number };
 	/** The answer sends it the ring's G.711 track: from its first picture on, whether the picture
 	 * waits for a key frame after that or not (the sound carries on while the picture yields). */
 	hears: boolean;
+	/** The codec its voice comes in, when the answer took it (talkback). */
+	voiceCodec?: string;
 	/** The viewer's talkback, opened with its first voice packet; `talkOff`: refused, its voice is dropped. */
 	talk?: unknown;
 	talkOff?: boolean;
-	/** Its DataChannels (commands), when the answer kept the offer's. */
-	channels?: CommandChannels;
+	/** Its DataChannels (commands), when the answer kept the offer's, and the grant's rights they are run with. */
+	channels?: CommandChannels<Entry>;
+	rights?: number;
 }
 
 export interface WebRtcFigures {
@@ -180,6 +184,8 @@ export class WebRtcEndpoint {
 	#tick: unknown;
 	/** The WebRTC viewers' part of the camera's uplink, bytes/s (0: no budget): an equal part each. */
 	#uplink = 0;
+	/** Every session's sends (one function for all, not one each). */
+	readonly #send = (bytes: Uint8Array, address: string, port: number): void => this.#o.send(bytes, address, port);
 	/** Datagrams no session claimed (strangers, or a session already gone). */
 	unclaimed = 0;
 	/** Checks over a session's CHECKS_PER_SECOND: dropped unanswered. */
@@ -237,28 +243,25 @@ export class WebRtcEndpoint {
 		const ssrc = new DataView(randomBytes(4)).getUint32(0) >>> 0 || 1;
 		// A DataChannel carries commands (each checked against the grant's rights by the handler).
 		const application = this.#o.command ? offer.media.find((m) => m.kind === "application" && m.sctpPort !== undefined) : undefined;
-		const entry: Entry = { id, account, ufrag: local.ufrag, since: this.#o.now(), restartedAt: -Infinity, watching: false, due: Infinity, requestsInRepair: 0, mark: { bytes: 0, at: this.#o.now() }, hears: false, session: undefined as never };
-		entry.session = new WebRtcSession({
+		// (what a viewer has not — an account, talk, a DataChannel — is left out, not set undefined:
+		// every property present is a slot per viewer)
+		const entry: Entry = { id, ufrag: local.ufrag, since: this.#o.now(), restartedAt: -Infinity, watching: false, due: Infinity, requestsInRepair: 0, markBytes: 0, markAt: this.#o.now(), hears: false, session: undefined as never };
+		if (account !== undefined) entry.account = account;
+		if (voiceCodec) entry.voiceCodec = voiceCodec.name;
+		entry.session = new WebRtcSession<Entry>({
 			identity: this.#o.identity, remoteFingerprint: offer.fingerprint.bytes, local,
 			video: { payloadType: codec.pt, ssrc, codec: this.#o.codec === "h264" ? 1 : 2, transportCc },
 			...(receives && g711 ? { audio: { payloadType: g711.pt, ssrc: audioSsrc, counted: audioCounted } } : {}),
-			send: (bytes, address, port) => this.#o.send(bytes, address, port), straight: this.#o.straight,
+			send: this.#send, straight: this.#o.straight,
 			now: this.#o.now, hmacSha1: this.#o.hmacSha1,
-			onKeyFrameRequest: () => this.#keyFrame(entry),
-			onFeedback: () => this.#feed(entry),
-			talk: voiceCodec ? { payloadType: voiceCodec.pt, voice: (payload) => this.#voice(entry, voiceCodec.name, payload) } : undefined,
-			channel: application ? { port: application.sctpPort!, remotePort: application.sctpPort!, message: (stream, ppid, data) => entry.channels!.message(stream, ppid, data) } : undefined,
-			log: (message) => this.#o.log(`${message} (${id})`),
+			owner: entry, onKeyFrameRequest: this.#keyFrame, onFeedback: this.#feed, log: this.#sessionLog,
+			...(voiceCodec ? { talk: { payloadType: voiceCodec.pt, voice: this.#voice } } : {}),
+			...(application ? { channel: { port: application.sctpPort!, remotePort: application.sctpPort!, message: this.#channelMessage } } : {}),
 		});
 		entry.hears = receives && !!g711;
 		if (application) {
-			entry.channels = new CommandChannels({
-				send: (stream, ppid, bytes) => entry.session.sendMessage(stream, ppid, bytes),
-				command: (bytes) => this.#o.command!(bytes, id, rights),
-				// as the native wire: the handler's empty reply ends the viewer's session (after this message's turn)
-				end: (why) => Timer.set(() => this.end(id, why), 0),
-				log: (message) => this.#o.log(`${message} (${id})`),
-			});
+			entry.rights = rights;
+			entry.channels = new CommandChannels(this.#commands, entry);
 		}
 		// Its place is held while the camera gathers (another offer counts it).
 		this.#entries.set(id, entry);
@@ -363,8 +366,9 @@ export class WebRtcEndpoint {
 		const at = this.#o.now();
 		return [...this.#entries.values()].map((entry) => {
 			const { bytes, frames, audioFrames, keyFrameRequests, nacks, resent, resendsRefused, resendsUnaffordable, resendsGone, resendsRepeated, rttMs, fractionLost, skipped } = entry.session.stats;
-			const rate = at > entry.mark.at ? Math.round((bytes - entry.mark.bytes) * 1000 / (at - entry.mark.at)) : 0;
-			entry.mark = { bytes, at };
+			const rate = at > entry.markAt ? Math.round((bytes - entry.markBytes) * 1000 / (at - entry.markAt)) : 0;
+			entry.markBytes = bytes;
+			entry.markAt = at;
 			return { session: entry.id, connected: entry.session.connected, peer: entry.session.peer, rate, rttMs, fractionLost, frames, audioFrames, keyFrameRequests, keyFrameRequestsInRepair: entry.requestsInRepair, nacks, resent, resendsRefused, resendsUnaffordable, resendsGone, resendsRepeated, talk: entry.talk !== undefined, skipped, pathRate: entry.session.pathRate(), bandwidth: entry.session.congestion?.bandwidth, commands: entry.channels?.stats.commands };
 		});
 	}
@@ -440,13 +444,13 @@ export class WebRtcEndpoint {
 	}
 
 	/** A packet of the viewer's voice: into its talkback, opened with the first. */
-	#voice(entry: Entry, codec: string, payload: ArrayBuffer): void {
+	readonly #voice = (payload: ArrayBuffer, entry: Entry): void => {
 		const voice = this.#o.voice!;
 		if (entry.talkOff) return;
 		if (entry.talk === undefined) {
 			let why = "none taken";
 			try {
-				entry.talk = voice.open(`codec=${codec.toLowerCase()}&rate=8000`, entry.id);
+				entry.talk = voice.open(`codec=${entry.voiceCodec!.toLowerCase()}&rate=8000`, entry.id);
 			}
 			catch (error) {
 				why = (error as Error).message;
@@ -458,7 +462,23 @@ export class WebRtcEndpoint {
 			}
 		}
 		voice.voice(entry.talk, payload);
-	}
+	};
+
+	/** A message on the viewer's DataChannel: its commands'. */
+	readonly #channelMessage = (stream: number, ppid: number, data: ArrayBuffer, entry: Entry): void => entry.channels!.message(stream, ppid, data);
+
+	/** A session's log line, named by its viewer. */
+	readonly #sessionLog = (message: string, entry: Entry): void => this.#o.log(`${message} (${entry.id})`);
+
+	/** What every viewer's DataChannels do with its commands (handed its entry): the app's handler,
+	 * with the grant's rights, answers them. */
+	readonly #commands: CommandChannelsOptions<Entry> = {
+		send: (stream, ppid, bytes, entry) => entry.session.sendMessage(stream, ppid, bytes),
+		command: (bytes, entry) => this.#o.command!(bytes, entry.id, entry.rights!),
+		// as the native wire: the handler's empty reply ends the viewer's session (after this message's turn)
+		end: (why, entry) => Timer.set(() => this.end(entry.id, why), 0),
+		log: this.#sessionLog,
+	};
 
 	/** Connected: the session's feed reads the ring from its newest key frame. */
 	#watch(entry: Entry): void {
@@ -504,7 +524,7 @@ export class WebRtcEndpoint {
 
 	/** A feed's turn (what it throws ends that viewer only: the session contains it), and its next
 	 * one on the timer when it asked for one. */
-	#feed(entry: Entry, now = this.#o.now()): void {
+	readonly #feed = (entry: Entry, now = this.#o.now()): void => {
 		if (!entry.watching) return;
 		const ms = entry.session.feed();
 		if (entry.session.failed) {
@@ -513,7 +533,7 @@ export class WebRtcEndpoint {
 		}
 		entry.due = ms < 0 ? Infinity : now + ms;
 		if (entry.due < this.#dueAt) this.#arm(entry.due, now);
-	}
+	};
 
 	/** The timer set for `at` (the soonest a feed asked for). */
 	#arm(at: number, now: number): void {
@@ -539,11 +559,11 @@ export class WebRtcEndpoint {
 	 * and its NACKs are being answered: a decoder asks when it has had nothing to show for a while
 	 * (Chromium: 200 ms without a packet of the key frame), before the repair is back; sending the key
 	 * frame and the frames since again would put a GOP's bytes behind the repair (native/webrtc/rtp_wire.h). */
-	#keyFrame(entry: Entry): void {
+	readonly #keyFrame = (entry: Entry): void => {
 		if (!entry.watching) return;
 		if (!entry.session.keyFrame()) entry.requestsInRepair++;
 		else this.#feed(entry);
-	}
+	};
 
 	#look(): void {
 		const at = this.#o.now();

@@ -31,13 +31,16 @@
 import { Codec, type Ring } from "ring";
 import { DtlsRole, DtlsSession, DtlsState, RtpFeed, SRTCP_TRAILER_BYTES, Srtp, TransportCc, rtcpFeedback, rtpPayload, senderReport, type DtlsIdentity, type FeedPath, type FeedStats } from "webrtc";
 import type { HmacSha1 } from "../p2p/stun.js";
-import { RateGate } from "../net/rate-gate.js";
+import { nextDue } from "../net/rate-gate.js";
 import { RECEIVE_BYTES } from "../p2p/udp.js";
 import { datagramKind } from "../p2p/demux.js";
 import { LogGate } from "../net/log-gate.js";
 import { answerCheck, type IceCredentials } from "./ice.js";
 
-export interface WebRtcSessionOptions {
+export interface WebRtcSessionOptions<Owner = unknown> {
+	/** Whose session it is (the endpoint's record of the viewer): handed to each callback below, so
+	 * one function serves every session (a closure per session costs the camera's heap per viewer). */
+	owner?: Owner;
 	identity: DtlsIdentity;
 	/** The viewer's certificate's SHA-256 (its SDP's a=fingerprint). */
 	remoteFingerprint: Uint8Array;
@@ -57,18 +60,18 @@ export interface WebRtcSessionOptions {
 	hmacSha1: HmacSha1;
 	/** The viewer's microphone, when the answer took its audio (talkback): the payload type agreed,
 	 * and each packet's payload (G.711: a byte a sample) in the order it came. */
-	talk?: { payloadType: number; voice(payload: ArrayBuffer): void };
+	talk?: { payloadType: number; voice(payload: ArrayBuffer, owner: Owner): void };
 	/** The offer's DataChannel, kept by the answer: SCTP on `port` (ours, the answer's a=sctp-port)
 	 * from `remotePort` (the offer's), each message that arrives to `message` (datachannel.ts). */
-	channel?: { port: number; remotePort: number; message(stream: number, ppid: number, data: ArrayBuffer): void };
+	channel?: { port: number; remotePort: number; message(stream: number, ppid: number, data: ArrayBuffer, owner: Owner): void };
 	/** The viewer asked for a key frame (its PLI or FIR): `keyFrame()` says whether the feed takes it. */
-	onKeyFrameRequest?(): void;
+	onKeyFrameRequest?(owner: Owner): void;
 	/** The viewer's feedback came (its path may take more now): `feed()` goes on. */
-	onFeedback?(): void;
+	onFeedback?(owner: Owner): void;
 	/** The host's UDP socket object when datagrams to address:port go straight to it (not through a
 	 * TURN relay): the feed's packets are written to it from C. Absent or undefined: through `send`. */
 	straight?(address: string, port: number): unknown;
-	log?(message: string): void;
+	log?(message: string, owner: Owner): void;
 }
 
 /** No check from the viewer for this long: its consent has expired (RFC 7675 §5.1: 30 s). */
@@ -93,6 +96,9 @@ export const VOICE_PER_SECOND = 100;
 /** The feed's packets handed to `send` (through a relay) are copied into a buffer this large: one
  * packet with its SRTP tag and TWCC's extension (native/webrtc/rtp_wire.h), and room to spare. */
 const FEED_PACKET_BYTES = 1500;
+/** That buffer: one for every session, made with the first packet that needs it (each packet is
+ * handed on by `send` before the next is copied). */
+let relayPacket: ArrayBuffer | undefined;
 /** A stream's first RTP sequence number: random (RFC 3550 §5.1), in the lower half (no wrap soon). */
 const randomSeq = (): number => Math.floor(Math.random() * 0x8000);
 /** An IPv4 address as a 32-bit number (the feed's straight sends), 0 when it is not one. */
@@ -126,18 +132,75 @@ const NO_MEDIA: FeedStats = { frames: 0, audioFrames: 0, skipped: 0, torn: 0, un
 	audioPayloadBytes: 0, bytes: 0, nacks: 0, resent: 0, resendsRefused: 0, resendsUnaffordable: 0, resendsGone: 0, resendsRepeated: 0, unrepaired: 0, refused: 0,
 	waiting: 0, repairing: false, keyed: false };
 
-export class WebRtcSession {
+/**
+ * The viewer as a session reaches it: the address its checks came from (`host`, `port`; moved by a
+ * nominating check) and the path its feed's packets take (FeedPath, read by C at each call) —
+ * straight from C to the socket while the options' `straight` gives it (IPv4, not relayed), else
+ * through `send`. Its methods are the prototype's: a session makes no functions of its own.
+ */
+class ViewerPath implements FeedPath {
+	host = "";
+	port = 0;
+	/** The host as a 32-bit number for C's straight sends (0: not IPv4). */
+	address = 0;
 	readonly #o: WebRtcSessionOptions;
+	/** Lines the viewer's packets or frames can provoke at will, at most a few per window (made with the first). */
+	#gatedLog: LogGate | undefined;
+
+	constructor(o: WebRtcSessionOptions, host: string, port: number) {
+		this.#o = o;
+		this.moveTo(host, port);
+	}
+
+	moveTo(host: string, port: number): void {
+		this.host = host;
+		this.port = port;
+		this.address = ipv4Of(host);
+	}
+
+	is(host: string, port: number): boolean {
+		return this.host === host && this.port === port;
+	}
+
+	/** The host socket for sends straight from C to the viewer (IPv4, not relayed), or undefined
+	 * (read at each call into the feed: the viewer moves, the relay comes and goes). */
+	get socket(): unknown {
+		return this.address && this.#o.straight ? this.#o.straight(this.host, this.port) : undefined;
+	}
+
+	get buffer(): ArrayBuffer {
+		return relayPacket ??= new ArrayBuffer(FEED_PACKET_BYTES);
+	}
+
+	send(buffer: ArrayBuffer, length: number): void {
+		this.#o.send(new Uint8Array(buffer, 0, length), this.host, this.port);
+	}
+
+	/** A frame damaged at its source (a stray start code, a NAL unit the MTU cannot hold): the viewer
+	 * waits for the next key frame. */
+	unwalkable(code: string): void {
+		this.logGated(`webrtc: a frame the packetizer cannot walk, skipped to the next key frame (${code})`);
+	}
+
+	/** A line the viewer's packets or frames provoked: written unless this window's few are spent (LogGate). */
+	logGated(message: string): void {
+		const o = this.#o;
+		(this.#gatedLog ??= new LogGate((line) => o.log?.(line, o.owner), () => o.now())).log(message);
+	}
+}
+
+export class WebRtcSession<Owner = unknown> {
+	readonly #o: WebRtcSessionOptions<Owner>;
 	#dtls: DtlsSession;
 	#srtp: Srtp | undefined;
 	/** The viewer's SRTP and SRTCP (its keys): its feedback and its microphone are read. */
 	#fromViewer: Srtp | undefined;
-	#peer: { address: string; port: number } | undefined;
+	/** Where the viewer's checks came from, once one came: where the session sends. */
+	#peer: ViewerPath | undefined;
 	/** The video's transport-wide congestion control, when the answer agreed it. */
 	#cc: TransportCc | undefined;
-	/** The media sent from the ring, once watching; where its packets go. */
+	/** The media sent from the ring, once watching (its packets go by #peer). */
 	#feed: RtpFeed | undefined;
-	readonly #path: FeedPath;
 	#failed = "";
 	#closed = false;
 	/** Our ICE credentials (the answer's; an ICE restart's since). */
@@ -150,49 +213,27 @@ export class WebRtcSession {
 	#srAt = -Infinity;
 	/** The viewer's last receiver reference time report and when it came: each video sender report answers it. */
 	#rrtr?: { ssrc: number; lrr: number; at: number };
-	/** The viewer's RTCP read (each costs an HMAC). */
-	#rtcpGate = new RateGate(RTCP_PER_SECOND, 1000 / RTCP_PER_SECOND);
-	#voiceGate = new RateGate(VOICE_PER_SECOND, 1000 / VOICE_PER_SECOND);
-	/** Lines a viewer's packets or frames can provoke at will, at most a few per window. */
-	readonly #gatedLog = new LogGate((message) => this.#o.log?.(message), () => this.#o.now());
-	#dtlsGate = new RateGate(DTLS_PER_SECOND, 1000 / DTLS_PER_SECOND);
+	/** When the viewer's next RTCP, RTP and DTLS datagrams are due under RTCP_PER_SECOND,
+	 * VOICE_PER_SECOND and DTLS_PER_SECOND (RateGate's rule for one key: nextDue). */
+	#rtcpDue = -Infinity;
+	#voiceDue = -Infinity;
+	#dtlsDue = -Infinity;
 
-	constructor(o: WebRtcSessionOptions) {
+	constructor(o: WebRtcSessionOptions<Owner>) {
 		this.#o = o;
 		this.#local = o.local;
 		const fp = o.remoteFingerprint;
 		this.#dtls = new DtlsSession(o.identity, DtlsRole.server, Uint8Array.from(fp).buffer, Math.floor(o.now()));
 		if (o.video.transportCc !== undefined) this.#cc = new TransportCc(o.video.transportCc, this.#now());
 		if (o.channel) this.#dtls.openChannel(o.channel.port, o.channel.remotePort, Math.floor(o.now()));
-		// where the feed's packets go: straight from C to the socket while `straight` gives it, else
-		// through `send` (read at each call into the feed: the viewer moves, the relay comes and goes)
-		const session = this;
-		this.#path = {
-			get socket() {
-				return session.#straight();
-			},
-			address: 0, port: 0, buffer: new ArrayBuffer(FEED_PACKET_BYTES),
-			send: (buffer: ArrayBuffer, length: number) => {
-				const peer = this.#peer;
-				if (peer) this.#o.send(new Uint8Array(buffer, 0, length), peer.address, peer.port);
-			},
-			// a frame damaged at its source (a stray start code, a NAL unit the MTU cannot hold): the
-			// viewer waits for the next key frame
-			unwalkable: (code: string) => this.#gatedLog.log(`webrtc: a frame the packetizer cannot walk, skipped to the next key frame (${code})`),
-		};
-	}
-
-	/** The host socket for sends straight from C to the viewer (IPv4, not relayed), or undefined. */
-	#straight(): unknown {
-		const peer = this.#peer;
-		return peer && this.#path.address && this.#o.straight ? this.#o.straight(peer.address, peer.port) : undefined;
 	}
 
 	/** What came in and what went out: the session's counts with the feed's (frames, packets, bytes,
-	 * NACKs and their outcomes: rtp_wire.h) — one object, refreshed at each read. */
+	 * NACKs and their outcomes: rtp_wire.h) — a new object at each read: the session keeps its own
+	 * counts only, not a copy of the feed's. */
 	get stats(): SessionCounts & FeedStats {
 		const media = this.#feed?.stats(this.#cc, this.#now());
-		return Object.assign(this.#counts, media ?? NO_MEDIA);
+		return Object.assign({}, this.#counts, media ?? NO_MEDIA);
 	}
 
 	/** Checks answered so far (the endpoint's look at whether ICE began, without the figures). */
@@ -220,7 +261,7 @@ export class WebRtcSession {
 	feed(): number {
 		if (!this.#feed || !this.#sending()) return -1;
 		try {
-			return this.#feed.tick(this.#srtp!, this.#cc, this.#path, this.#now());
+			return this.#feed.tick(this.#srtp!, this.#cc, this.#peer!, this.#now());
 		}
 		catch (error) {
 			this.#fail(error as Error);
@@ -297,23 +338,24 @@ export class WebRtcSession {
 		if (!this.#srtp || this.#failed) return false;
 		const peer = this.#peer!;
 		try {
-			for (const datagram of this.#dtls.sendMessage(stream, ppid, bytes, this.#now())) this.#o.send(new Uint8Array(datagram), peer.address, peer.port);
+			for (const datagram of this.#dtls.sendMessage(stream, ppid, bytes, this.#now())) this.#o.send(new Uint8Array(datagram), peer.host, peer.port);
 			return true;
 		}
 		catch (error) {
-			this.#gatedLog.log(`webrtc: DataChannel message of ${bytes.byteLength} bytes not sent: ${(error as Error).message} (${(error as { code?: string }).code})`);
+			peer.logGated(`webrtc: DataChannel message of ${bytes.byteLength} bytes not sent: ${(error as Error).message} (${(error as { code?: string }).code})`);
 			return false;
 		}
 	}
 
 	/** The address the session sends to (where the viewer's checks came from), once one came. */
 	get peer(): { address: string; port: number } | undefined {
-		return this.#peer && { ...this.#peer };
+		const peer = this.#peer;
+		return peer && { address: peer.host, port: peer.port };
 	}
 
 	/** Whether `address`:`port` is the path the session uses (its DTLS and SRTCP come from there). */
 	isPeer(address: string, port: number): boolean {
-		return this.#peer?.address === address && this.#peer.port === port;
+		return !!this.#peer?.is(address, port);
 	}
 
 	/** A datagram from `address`:`port`. One longer than the socket takes whole (RECEIVE_BYTES) is
@@ -350,10 +392,9 @@ export class WebRtcSession {
 			// restarts ICE (restartIce): checks under the new credentials nominate its new path once.
 			const pinned = this.#counts.dtls > 0 && !this.#restarted;
 			if (!this.#peer || (answered.nominated && !pinned)) {
-				if (this.#restarted && !this.isPeer(address, port)) this.#o.log?.(`webrtc: moved to ${address}:${port} (ICE restart)`);
-				this.#peer = { address, port };
-				this.#path.address = ipv4Of(address);
-				this.#path.port = port;
+				if (this.#restarted && !this.isPeer(address, port)) this.#log(`webrtc: moved to ${address}:${port} (ICE restart)`);
+				if (this.#peer) this.#peer.moveTo(address, port);
+				else this.#peer = new ViewerPath(this.#o, address, port);
 				if (answered.nominated) this.#restarted = false;
 			}
 			if (this.isPeer(address, port)) this.#consentAt = this.#now();
@@ -361,10 +402,12 @@ export class WebRtcSession {
 		}
 		if (!this.isPeer(address, port)) return;   // not from the checked path
 		if (kind === "dtls") {
-			if (this.#dtlsGate.take("", this.#now())) {
+			const due = nextDue(this.#dtlsDue, this.#now(), DTLS_PER_SECOND, 1000 / DTLS_PER_SECOND);
+			if (due === undefined) {
 				this.#counts.droppedDtls++;
 				return;
 			}
+			this.#dtlsDue = due;
 			this.#counts.dtls++;
 			this.#step(() => this.#dtls.input(datagram, this.#now()));
 		}
@@ -378,7 +421,7 @@ export class WebRtcSession {
 	/** The viewer's RTP: its microphone's packets, when the answer took them (talk). */
 	#voice(datagram: ArrayBuffer): void {
 		const talk = this.#o.talk;
-		const packet = talk ? this.#unprotect(datagram, this.#voiceGate, false) : "refused";
+		const packet = talk ? this.#unprotect(datagram, false) : "refused";
 		if (typeof packet === "string") {
 			if (packet === "dropped") this.#counts.droppedVoice++;
 			else this.#counts.refusedVoice++;   // no talk, or forged, replayed or damaged
@@ -390,15 +433,20 @@ export class WebRtcSession {
 			return;
 		}
 		this.#counts.voice++;
-		talk!.voice(packet.buffer.slice(payload.start, payload.end));
+		talk!.voice(packet.buffer.slice(payload.start, payload.end), this.#o.owner as Owner);
 	}
 
-	/** A datagram of the viewer's unprotected with its keys, in a copy; or why not: "dropped" past
-	 * `gate` (before the HMAC it would cost), "refused" before DTLS or when forged, replayed or damaged. */
-	#unprotect(datagram: ArrayBuffer, gate: RateGate, rtcp: boolean): { buffer: ArrayBuffer; length: number } | "dropped" | "refused" {
+	/** A datagram of the viewer's (SRTCP when `rtcp`, else SRTP) unprotected with its keys, in a copy;
+	 * or why not: "dropped" past its kind's rate (before the HMAC it would cost), "refused" before
+	 * DTLS or when forged, replayed or damaged. */
+	#unprotect(datagram: ArrayBuffer, rtcp: boolean): { buffer: ArrayBuffer; length: number } | "dropped" | "refused" {
 		const fromViewer = this.#fromViewer;
 		if (!fromViewer) return "refused";
-		if (gate.take("", this.#now())) return "dropped";
+		const now = this.#now();
+		const due = rtcp ? nextDue(this.#rtcpDue, now, RTCP_PER_SECOND, 1000 / RTCP_PER_SECOND) : nextDue(this.#voiceDue, now, VOICE_PER_SECOND, 1000 / VOICE_PER_SECOND);
+		if (due === undefined) return "dropped";
+		if (rtcp) this.#rtcpDue = due;
+		else this.#voiceDue = due;
 		const buffer = datagram.slice(0);
 		try {
 			return { buffer, length: rtcp ? fromViewer.unprotectRtcp(buffer, buffer.byteLength) : fromViewer.unprotect(buffer, buffer.byteLength) };
@@ -411,7 +459,7 @@ export class WebRtcSession {
 	/** The viewer's RTCP: a PLI or FIR asks for a key frame, a NACK for packets again. */
 	#feedback(datagram: ArrayBuffer): void {
 		if (!this.#fromViewer) return;
-		const packet = this.#unprotect(datagram, this.#rtcpGate, true);
+		const packet = this.#unprotect(datagram, true);
 		if (packet === "dropped") {
 			this.#counts.droppedRtcp++;
 			return;
@@ -427,7 +475,7 @@ export class WebRtcSession {
 		const { keyFrame, nacks, report, rrtr } = rtcpFeedback(buffer, length, this.#o.video.ssrc, this.#cc, this.#now());
 		if (rrtr) this.#rrtr = { ...rrtr, at: this.#now() };
 		const feed = this.#feed;
-		if (feed && this.#sending()) for (const seq of nacks) feed.nack(this.#srtp!, this.#cc, this.#path, seq, this.#now());
+		if (feed && this.#sending()) for (const seq of nacks) feed.nack(this.#srtp!, this.#cc, this.#peer!, seq, this.#now());
 		if (report) {
 			this.#counts.fractionLost = report.fractionLost / 256;
 			this.#counts.jitterMs = Math.round(report.jitter / 90);
@@ -440,9 +488,9 @@ export class WebRtcSession {
 		}
 		if (keyFrame) {
 			this.#counts.keyFrameRequests++;
-			this.#o.onKeyFrameRequest?.();
+			this.#o.onKeyFrameRequest?.(this.#o.owner as Owner);
 		}
-		this.#o.onFeedback?.();   // (its TWCC feedback may have opened the path)
+		this.#o.onFeedback?.(this.#o.owner as Owner);   // (its TWCC feedback may have opened the path)
 	}
 
 	/** Time passing: the handshake's retransmissions; once connected, a sender report every SR_MS. */
@@ -460,7 +508,7 @@ export class WebRtcSession {
 	#fail(error: Error): void {
 		if (this.#failed) return;
 		this.#failed = `${error.message}${(error as { code?: string }).code ? ` (${(error as { code?: string }).code})` : ""}`;
-		this.#o.log?.(`webrtc: session failed: ${this.#failed}`);
+		this.#log(`webrtc: session failed: ${this.#failed}`);
 	}
 
 	#tick(): void {
@@ -487,9 +535,13 @@ export class WebRtcSession {
 			const r = ssrc === this.#o.video.ssrc ? rrtr : undefined;
 			const report = senderReport(ssrc, ntp.seconds, ntp.fraction, Math.round(wall * clockKHz) % 2 ** 32, sent.packets % 2 ** 32, sent.payloadBytes % 2 ** 32,
 				r?.ssrc, r?.lrr, r && held);
-			this.#o.send(new Uint8Array(report, 0, srtp.protectRtcp(report, report.byteLength - SRTCP_TRAILER_BYTES)), peer.address, peer.port);
+			this.#o.send(new Uint8Array(report, 0, srtp.protectRtcp(report, report.byteLength - SRTCP_TRAILER_BYTES)), peer.host, peer.port);
 			this.#counts.senderReports++;
 		}
+	}
+
+	#log(message: string): void {
+		this.#o.log?.(message, this.#o.owner as Owner);
 	}
 
 	#wall(): number {
@@ -519,20 +571,20 @@ export class WebRtcSession {
 			this.#fail(error as Error);
 			return;
 		}
-		for (const datagram of result.send) this.#o.send(new Uint8Array(datagram), peer.address, peer.port);
+		for (const datagram of result.send) this.#o.send(new Uint8Array(datagram), peer.host, peer.port);
 		if (result.state === DtlsState.closed && !this.#closed) {
 			this.#closed = true;
-			this.#o.log?.("webrtc: the viewer closed the session");
+			this.#log("webrtc: the viewer closed the session");
 		}
 		if (result.state === DtlsState.connected && !this.#srtp) {
 			const keys = this.#dtls.srtpKeys();
 			this.#srtp = new Srtp(keys.localKey, keys.localSalt);
 			this.#fromViewer = new Srtp(keys.remoteKey, keys.remoteSalt, !this.#o.talk);   // its RTP keys only when its voice is taken
-			this.#o.log?.("webrtc: DTLS-SRTP connected");
+			this.#log("webrtc: DTLS-SRTP connected");
 		}
 		// the DataChannel's messages, after its answers went out (a reply may be sent from here)
 		const channel = this.#o.channel;
-		if (channel && result.state === DtlsState.connected) for (const { stream, ppid, data } of this.#dtls.messages()) channel.message(stream, ppid, data);
+		if (channel && result.state === DtlsState.connected) for (const { stream, ppid, data } of this.#dtls.messages()) channel.message(stream, ppid, data, this.#o.owner as Owner);
 	}
 }
 
