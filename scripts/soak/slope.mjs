@@ -4,7 +4,11 @@
 export function slopePerMinute(points) {
 	if (points.length < 4) return undefined;
 	const t0 = points[0].t;
-	const xs = points.map((p) => (p.t - t0) / 60_000), ys = points.map((p) => p.v);
+	return leastSquaresSlope(points.map((p) => (p.t - t0) / 60_000), points.map((p) => p.v));
+}
+
+/** The least-squares slope of ys over xs (undefined when the xs do not vary). */
+export function leastSquaresSlope(xs, ys) {
 	const mx = mean(xs), my = mean(ys);
 	let num = 0, den = 0;
 	for (let i = 0; i < xs.length; i++) {
