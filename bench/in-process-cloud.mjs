@@ -26,16 +26,27 @@ export async function inProcessCloud(root, dataDir, config = {}) {
 	return { cloud, built, api, adminPassword, addDevice: (fields) => addDevice(cloud.ctx.sql, fields) };
 }
 
-/** API tokens of `n` users granted the device (the cloud lets one user hold MAX_SESSIONS_PER_VIEWER of a camera's sessions). */
-export async function viewerTokens(cloud, api, device, n) {
-	const tokens = [];
+/** `n` users (`${prefix}0`, `${prefix}1`, …), each signed in once with an API token of its own: [{ name, token }]. */
+export async function viewerAccounts(cloud, api, n, prefix = "viewer") {
+	const accounts = [];
 	for (let i = 0; i < n; i++) {
-		const name = `viewer${i}`, password = `bench-${Math.random().toString(36).slice(2)}`;
+		const name = `${prefix}${i}`, password = `bench-${Math.random().toString(36).slice(2)}`;
 		await api("/v1/users", { method: "POST", body: { name, password } });
-		await api(`/v1/users/${name}/devices/${device}`, { method: "PUT" });
 		const signedIn = await fetch(`${cloud.url}/v1/session`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ user: name, password }) });
 		const cookie = signedIn.headers.get("set-cookie").split(";")[0];
-		tokens.push((await (await fetch(`${cloud.url}/v1/tokens`, { method: "POST", headers: { cookie } })).json()).token);
+		accounts.push({ name, token: (await (await fetch(`${cloud.url}/v1/tokens`, { method: "POST", headers: { cookie } })).json()).token });
 	}
-	return tokens;
+	return accounts;
+}
+
+/** Grants each of `accounts` (viewerAccounts') the device. */
+export async function grantDevice(api, accounts, device) {
+	for (const { name } of accounts) await api(`/v1/users/${name}/devices/${device}`, { method: "PUT" });
+}
+
+/** API tokens of `n` users granted the device (the cloud lets one user hold MAX_SESSIONS_PER_VIEWER of a camera's sessions). */
+export async function viewerTokens(cloud, api, device, n) {
+	const accounts = await viewerAccounts(cloud, api, n);
+	await grantDevice(api, accounts, device);
+	return accounts.map((a) => a.token);
 }

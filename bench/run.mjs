@@ -30,7 +30,8 @@
  *                  on the same clip: instructions per second of video
  *   board_cpu      the camera app's instructions per second of video    bench/board-cpu/run.mjs
  *                  on the 32-bit host (cloud storage, + 1 and 4 viewers,
- *                  + events and stills; both streams): XS, collector, crypto, our C
+ *                  + events and stills, + 4 WebRTC viewers beside 4 native
+ *                  ones; both streams): XS, collector, crypto, our C
  *   board_memory   the camera app's XS memory, collections per second   bench/board-memory/run.mjs
  *                  and bytes allocated per frame on the 32-bit host (the same loads, real time)
  *   board_s3       the camera app on the ESP32-S3 in Espressif's emulator   bench/board-s3/run.mjs

@@ -1,8 +1,10 @@
 # aiortc (Debian python3-aiortc, a WebRTC stack we did not write) as WHEP viewers of the camera
-# through the cloud, for `node bench/run.mjs webrtc_product` (bench/webrtc/product.mjs):
-#   python3 aiortc_viewers.py at-once URL TOKENS N SECONDS
-#       N viewers at once (started STAGGER_S apart; TOKENS: API tokens, comma-separated, taken in turn), each decoding the video for SECONDS (FFmpeg through PyAV), then DELETE;
-#       prints {"viewers": [each one's statuses, frames, firstFrameS (POST -> first frame decoded)]}
+# through the cloud, for `node bench/run.mjs webrtc_product` and `board_cpu` (started by bench/webrtc/aiortc.mjs):
+#   python3 aiortc_viewers.py at-once URL TOKENS N SECONDS [APART_S [go]]
+#       N viewers at once (started APART_S apart, STAGGER_S unless given; TOKENS: API tokens, comma-separated, taken in turn), each decoding the video for SECONDS (FFmpeg through PyAV), then DELETE;
+#       with `go`, the first starts when a line comes on stdin (aiortc already imported: a bench's moment, not Python's);
+#       prints {"viewers": [each one's statuses, frames, firstFrameS (POST -> first frame decoded),
+#       firstFrameAt (the same moment on the wall clock, seconds since the epoch)]}
 #   python3 aiortc_viewers.py cycles URL TOKEN K
 #       K viewers one after another: each connects, decodes one frame, DELETEs its session and
 #       closes; prints {"cycles", "ok", "firstFrameS": [each], "failures": [the first few]}
@@ -33,7 +35,7 @@ async def watch(url, token, seconds, frames=None):
     result = {}
     try:
         await pc.setLocalDescription(await pc.createOffer())
-        asked = time.monotonic()
+        asked, asked_at = time.monotonic(), time.time()
         status, headers, answer = await loop.run_in_executor(None, http, "POST", url, token, pc.localDescription.sdp.encode(), "application/sdp")
         result["status"] = status
         if status != 201:
@@ -41,6 +43,8 @@ async def watch(url, token, seconds, frames=None):
             return result
         await pc.setRemoteDescription(RTCSessionDescription(sdp=answer, type="answer"))
         await decode(pc, track_ready, seconds, asked, result, frames)
+        if result["firstFrameS"] is not None:
+            result["firstFrameAt"] = round(asked_at + result["firstFrameS"], 3)
         location = headers.get("Location") or headers.get("location")
         result["deleteStatus"], _, _ = await loop.run_in_executor(None, http, "DELETE", urllib.parse.urljoin(url, location), token)
         return result
@@ -48,9 +52,9 @@ async def watch(url, token, seconds, frames=None):
         await pc.close()
 
 
-async def at_once(url, tokens, n, seconds):
+async def at_once(url, tokens, n, seconds, apart=STAGGER_S):
     async def one(i):
-        await asyncio.sleep(i * STAGGER_S)
+        await asyncio.sleep(i * apart)
         return await watch(url, tokens[i % len(tokens)], seconds)
     return {"viewers": await asyncio.gather(*(one(i) for i in range(n)))}
 
@@ -70,7 +74,9 @@ async def cycles(url, token, k):
 
 mode, url, token = sys.argv[1], sys.argv[2], sys.argv[3]
 if mode == "at-once":
-    out = asyncio.run(at_once(url, token.split(","), int(sys.argv[4]), float(sys.argv[5])))
+    if sys.argv[7:8] == ["go"]:
+        sys.stdin.readline()
+    out = asyncio.run(at_once(url, token.split(","), int(sys.argv[4]), float(sys.argv[5]), *map(float, sys.argv[6:7])))
 elif mode == "cycles":
     out = asyncio.run(cycles(url, token.split(",")[0], int(sys.argv[4])))
 else:

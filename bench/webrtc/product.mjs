@@ -25,9 +25,7 @@
  * The cloud's offer limit is raised for the cycles (p2pOfferBurst): its own 10, then one per 3 s,
  * would make 1,000 cycles take 50 minutes. About 8 minutes in all.
  */
-import { spawn } from "node:child_process";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
-import { networkInterfaces } from "node:os";
 import { join } from "node:path";
 import { buildHostVariant } from "../../tests/_host.mjs";
 import { inProcessCloud, viewerTokens } from "../in-process-cloud.mjs";
@@ -35,6 +33,7 @@ import { leastSquaresSlope } from "../../scripts/soak/slope.mjs";
 import { median, sleep } from "../lib.mjs";
 import { startCamera } from "../p2p-product/camera.mjs";
 import { CHANNEL } from "../p2p-product/run.mjs";
+import { aiortcViewers, offerLoopback, whepUrl } from "./aiortc.mjs";
 
 const LEVELS = [1, 4, 32];
 const CYCLES = Number(process.env.IVXS_BENCH_WEBRTC_CYCLES ?? 1000);
@@ -44,23 +43,6 @@ const FIRST_FRAME_LAN_MS = 500;
 const STEADY_PER_VIEWER = 16 * 1024;   // issue 55 (issue 28 asked 32 KiB)
 const LOST_BYTES = 4096;
 const BATCHES = 40;   // the cycles' memory read after each batch: a trend over 41 readings, which the sawtooth of the camera's bounded tables (cleared at 64 sources) does not tip as it tips one reading
-
-/** aiortc_viewers.py's JSON line (its progress goes to the log). */
-function aiortc(root, args, log) {
-	return new Promise((resolve, reject) => {
-		const child = spawn("/usr/bin/python3", [join(root, "bench/webrtc/aiortc_viewers.py"), ...args], { stdio: ["ignore", "pipe", "pipe"] });
-		let out = "", err = "";
-		child.stdout.on("data", (chunk) => { out += chunk; });
-		child.stderr.on("data", (chunk) => {
-			err += chunk;
-			for (const line of String(chunk).split("\n")) if (line.startsWith("cycles:")) log(`webrtc_product: ${line}`);
-		});
-		child.on("close", (code) => {
-			try { resolve(JSON.parse(out.trim().split("\n").pop())); }
-			catch { reject(new Error(`aiortc_viewers.py ${args[0]} exited ${code}: ${out.slice(-500)}${err.slice(-1500)}`)); }
-		});
-	});
-}
 
 /** The camera's memory from a probe: XS live, the C heap without the XS heap's blocks, our webrtc counter. */
 const memoryOf = (probe) => ({ xs: probe.heap, c: probe.malloc - probe.reserved, webrtc: probe.native?.webrtc?.bytes ?? 0 });
@@ -79,21 +61,18 @@ export async function benchWebrtcProduct({ root, log = () => {} } = {}) {
 		const token = (await viewerTokens(cloud, api, device.id, Math.ceil(Math.max(...LEVELS) / MAX_SESSIONS_PER_VIEWER))).join(",");
 		const file = join(work, "device.json");
 		writeFileSync(file, JSON.stringify({ id: device.id, secret: device.secret, cloud: cloud.url, channels: [CHANNEL] }));
-		// One candidate, the machine's LAN address, where it has one: aioice (aiortc's ICE, Debian's 0.8)
-		// declares failure when every pair's check is done while its nomination is still in flight, so
-		// a second candidate of the camera's (its loopback) failed 1 viewer in 4 and 14 in 32 here.
-		const lan = Object.values(networkInterfaces()).flat().some((a) => a.family === "IPv4" && !a.internal);
-		camera = startCamera(root, ["--device", file, "--seconds", "3600", "--viewers", "32", "--memory-probe", "1"], { binary: "build/bin/ivxs-m32", loopback: !lan });
+		camera = startCamera(root, ["--device", file, "--seconds", "3600", "--viewers", "32", "--memory-probe", "1"], { binary: "build/bin/ivxs-m32", loopback: offerLoopback() });
 		await camera.line("control channel connected");
 		await sleep(2000);
-		const url = `${cloud.url}/v1/devices/${device.id}/whep`;
+		const url = whepUrl(cloud.url, device.id);
+		const aiortc = (args) => aiortcViewers(root, args, { onProgress: (line) => log(`webrtc_product: ${line}`) });
 		const memoryAfter = async (at) => memoryOf(await camera.probeAfter(at));
 		const baseline = await memoryAfter(Date.now());
 		log(`webrtc_product: baseline ${JSON.stringify(baseline)}`);
 
 		const levels = {};
 		for (const n of LEVELS) {
-			const viewers = aiortc(root, ["at-once", url, token, String(n), String(WATCH_S)], log);
+			const viewers = aiortc(["at-once", url, token, String(n), String(WATCH_S)]);
 			// Once the last has had its first key frame (they start 0.1 s apart), while all still watch.
 			await sleep(n * 100 + SETTLE_MS);
 			const at = Date.now();
@@ -117,7 +96,7 @@ export async function benchWebrtcProduct({ root, log = () => {} } = {}) {
 			return { ...each, xs_plus_c: each.xs + each.c };
 		};
 
-		const warm = await aiortc(root, ["cycles", url, token, String(WARM)], log);
+		const warm = await aiortc(["cycles", url, token, String(WARM)]);
 		await sleep(1500);
 		// the cycles in batches, the memory read after each: a leak is a trend over the batches, where
 		// one reading's noise (what a collection keeps of caches and interned strings: a few KB either
@@ -126,7 +105,7 @@ export async function benchWebrtcProduct({ root, log = () => {} } = {}) {
 		const cycled = { ok: 0, failures: [], firstFrameS: [] };
 		for (let batch = 0; batch < BATCHES; batch++) {
 			const size = Math.round(CYCLES * (batch + 1) / BATCHES) - Math.round(CYCLES * batch / BATCHES);
-			const got = await aiortc(root, ["cycles", url, token, String(size)], log);
+			const got = await aiortc(["cycles", url, token, String(size)]);
 			cycled.ok += got.ok;
 			cycled.failures.push(...got.failures);
 			cycled.firstFrameS.push(...got.firstFrameS);
