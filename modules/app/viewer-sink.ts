@@ -32,9 +32,11 @@ export class ViewerSink {
 	#lastVideo = -1;
 	/** Video frames held back until the first audio frame, with their ms (undefined: none held any more). */
 	#held: Array<[Uint8Array, number]> | undefined;
-	/** Frames written, and refused (malformed for the muxer: dropped, the stream goes on). */
+	/** Frames written, refused (malformed for the muxer: dropped, the stream goes on), and audio
+	 * frames the file has no place for (before its first video frame: the muxer's timeline starts there). */
 	written = 0;
 	refused = 0;
+	unplaced = 0;
 
 	constructor(media: P2pMedia, format: SinkFormat, write: (chunks: Uint8Array[]) => void) {
 		this.#write = write;
@@ -85,7 +87,10 @@ export class ViewerSink {
 		try {
 			if (audio) {
 				if (!this.#audio) return;
-				this.#muxer!.writeAudioUnit(this.#audio.process(data, ms));
+				if (!this.#muxer!.writeAudioUnit(this.#audio.process(data, ms))) {
+					this.unplaced++;
+					return;
+				}
 			}
 			else {
 				// Two frames of one millisecond would not increase at 90 kHz: the later one waits a tick.

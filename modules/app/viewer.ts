@@ -115,7 +115,7 @@ export default async function main(): Promise<void> {
 		done = true;
 		sink?.end();
 		out?.close();
-		report("view-end", { why, frames, bytes, lost, written: sink?.written ?? 0, refused: sink?.refused ?? 0 });
+		report("view-end", { why, frames, bytes, lost, written: sink?.written ?? 0, refused: sink?.refused ?? 0, unplaced: sink?.unplaced ?? 0 });
 		viewer.close();
 		http.close();
 		poll.close();

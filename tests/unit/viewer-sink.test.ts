@@ -63,3 +63,15 @@ test("a channel without audio: nothing held back", (t) => {
   t.deepEqual(written(chunks).tracks, [1]);
   sink.end();
 });
+
+test("audio before the first video frame has no place in the file: counted apart, not as written", (t) => {
+  const chunks: Uint8Array[] = [];
+  const sink = new ViewerSink({ codec: "h264", audio: true }, "fmp4", (c) => chunks.push(...c));
+  for (let i = 0; i < 3; i++) sink.frame(frame(adts(20, 8, 1, i)), 1000 + i * 64);
+  for (let i = 0; i < 4; i++) sink.frame(frame(h264Au(i === 0, i)), 1200 + i * 66);
+  sink.frame(frame(adts(20, 8, 1, 3)), 1200 + 3 * 64);
+  sink.end();
+  t.is(sink.unplaced, 3);
+  t.is(sink.written, 4 + 1);
+  t.is(sink.refused, 0);
+});
