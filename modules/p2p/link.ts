@@ -11,7 +11,7 @@
  * checks take theirs, and what is left goes to the transport (which counts what it cannot read).
  */
 import { PeerMap } from "./address.js";
-import { datagramKind } from "./demux.js";
+import { datagramKind, type DatagramKind } from "./demux.js";
 import { Checks, gather } from "./checks.js";
 import { MAX_SESSIONS } from "./limits.js";
 import { pathType } from "./path.js";
@@ -20,8 +20,9 @@ import { openUdp, type Datagram, type ReadInto, type UdpSocket } from "./udp.js"
 import type { Candidate, PathType } from "../protocol/signal.js";
 import { LogGate } from "../net/log-gate.js";
 
-/** A wire beside the transport: offered each datagram that is not the transport's (relayed ones unwrapped). */
-export type WireTake = (datagram: Datagram) => boolean;
+/** A wire beside the transport: offered each datagram that is not the transport's (relayed ones
+ * unwrapped), with its kind by RFC 7983 (demux.ts). */
+export type WireTake = (datagram: Datagram, kind: DatagramKind | undefined) => boolean;
 
 /** The native transport on the link. */
 export interface NativeWire {
@@ -232,9 +233,10 @@ export class Link {
 		if (packet) length = packet.byteLength;
 		// The transport's own packets skip the other wires' and STUN's tests: each made a view of
 		// the datagram (~6 k instructions and garbage each).
-		if (datagramKind(bytes, length) !== "native") {
+		const kind = datagramKind(bytes, length);
+		if (kind !== "native") {
 			packet ??= socket.datagram(length);
-			for (const take of this.#wires) if (take(packet)) return;
+			for (const take of this.#wires) if (take(packet, kind)) return;
 			if (this.#checks.take(packet)) return;
 		}
 		this.#native?.input(bytes, length, address, port);

@@ -78,6 +78,10 @@ export interface WebRtcEndpointOptions {
 	hmacSha1: HmacSha1;
 	/** Milliseconds, monotonic. */
 	now(): number;
+	/** Reads what waits on the carrying socket (link.ts receive): called before the feeds run, which
+	 * must not judge a path by feedback still waiting there (a busy event loop runs the ring's
+	 * wake-up and the timers before the socket's). */
+	receive?(): void;
 	log(message: string): void;
 	/** Where a viewer's voice goes (the app's viewerVoice, modules/app/p2p-viewers.ts: the talkback folder, or a C firmware):
 	 * `open` a talkback (`params`: codec=pcmu|pcma&rate=8000), or undefined when none is taken. */
@@ -389,14 +393,12 @@ export class WebRtcEndpoint {
 	}
 
 	/** A datagram on the carrying socket: true when it is this wire's (handled or dropped here). */
-	take(datagram: Datagram): boolean {
-		const bytes = new Uint8Array(datagram);
-		const kind = datagramKind(bytes);
+	take(datagram: Datagram, kind = datagramKind(new Uint8Array(datagram))): boolean {
 		if (kind !== "stun" && kind !== "dtls" && kind !== "rtp") return false;   // the native transport's, or nobody's
 		const { address, port } = datagram;
 		let entry: Entry | undefined;
 		if (kind === "stun") {
-			const ufrag = checkedUfrag(bytes);
+			const ufrag = checkedUfrag(new Uint8Array(datagram));
 			entry = ufrag === undefined ? undefined : this.#byUfrag.get(ufrag);
 			if (!entry) return false;   // a check of the native transport's, a STUN server's answer
 			if (this.#checks.take(entry.id, this.#o.now())) {
@@ -518,6 +520,7 @@ export class WebRtcEndpoint {
 
 	/** The ring was pushed to: every feed's turn. */
 	readonly #pushed = (): void => {
+		this.#o.receive?.();
 		const now = this.#o.now();
 		for (let i = 0; i < this.#watching.length; i++) this.#feed(this.#watching[i], now);
 	};
@@ -546,6 +549,7 @@ export class WebRtcEndpoint {
 	readonly #fire = (): void => {
 		this.#due = undefined;
 		this.#dueAt = Infinity;
+		this.#o.receive?.();
 		const now = this.#o.now();
 		for (let i = 0; i < this.#watching.length; i++) if (this.#watching[i].due <= now) this.#feed(this.#watching[i], now);
 		let next = Infinity;
