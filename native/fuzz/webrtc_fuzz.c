@@ -53,6 +53,7 @@
 #include "ivxs_test_random.h"
 #include "ivxs_bytes.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 static const uint8_t kKey[16] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16 };
@@ -490,6 +491,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		status = ivxs_srtcp_unprotect(&rx, buf, n, &len);
 		REQUIRE(status != 0 || len + IVXS_SRTCP_TRAILER_BYTES == n);
 		stillWorks(&tx, &rx);
+		{
+			/* a context for SRTCP alone, exactly IVXS_SRTP_RTCP_BYTES long: RTP refused, SRTCP as
+			 * a whole context takes it, nothing read past its end */
+			ivxs_srtp *only = malloc(IVXS_SRTP_RTCP_BYTES), whole;
+			REQUIRE(only && ivxs_srtp_init_rtcp(only, kKey, kSalt) == 0 && ivxs_srtp_init(&whole, kKey, kSalt) == 0);
+			memcpy(buf, data + 1, size - 1);
+			REQUIRE(ivxs_srtp_unprotect(only, buf, n, &len) == IVXS_WEBRTC_ECRYPTO);
+			status = ivxs_srtcp_unprotect(&whole, buf, n, &len);
+			memcpy(buf, data + 1, size - 1);
+			REQUIRE(ivxs_srtcp_unprotect(only, buf, n, &len) == status);
+			ivxs_srtp_free(only);
+			ivxs_srtp_free(&whole);
+			free(only);
+		}
 		break;
 	}
 	case 1:
