@@ -418,7 +418,7 @@ export class WebRtcEndpoint {
 		// app (the session contains its own; this is what watching it provokes)
 		const wasConnected = entry.session.connected;
 		try {
-			entry.session.receive(datagram, address, port);
+			entry.session.receive(datagram, address, port, kind);
 			if (kind === "stun") this.#placePeer(entry);
 			if (entry.session.failed) this.#fail(entry, entry.session.failed);
 			else if (!wasConnected && entry.session.connected) this.#watch(entry);

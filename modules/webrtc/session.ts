@@ -33,9 +33,10 @@ import { DtlsRole, DtlsSession, DtlsState, RtpFeed, SRTCP_TRAILER_BYTES, Srtp, T
 import type { HmacSha1 } from "../p2p/stun.js";
 import { nextDue } from "../net/rate-gate.js";
 import { RECEIVE_BYTES } from "../p2p/udp.js";
-import { datagramKind } from "../p2p/demux.js";
+import { datagramKind, type DatagramKind } from "../p2p/demux.js";
 import { LogGate } from "../net/log-gate.js";
 import { answerCheck, type IceCredentials } from "./ice.js";
+import { ipv4Octets } from "../protocol/candidate-address.js";
 
 export interface WebRtcSessionOptions<Owner = unknown> {
 	/** Whose session it is (the endpoint's record of the viewer): handed to each callback below, so
@@ -101,17 +102,10 @@ const FEED_PACKET_BYTES = 1500;
 let relayPacket: ArrayBuffer | undefined;
 /** A stream's first RTP sequence number: random (RFC 3550 §5.1), in the lower half (no wrap soon). */
 const randomSeq = (): number => Math.floor(Math.random() * 0x8000);
-/** An IPv4 address as a 32-bit number (the feed's straight sends), 0 when it is not one. */
+/** An IPv4 address as a 32-bit number (the feed's straight sends take it so), or 0: not a dotted quad. */
 const ipv4Of = (address: string): number => {
-	const parts = address.split(".");
-	if (parts.length !== 4) return 0;
-	let value = 0;
-	for (const part of parts) {
-		const byte = Number(part);
-		if (!/^\d{1,3}$/.test(part) || byte > 255) return 0;
-		value = value * 256 + byte;
-	}
-	return value;
+	const o = ipv4Octets(address);
+	return o ? ((o[0] * 256 + o[1]) * 256 + o[2]) * 256 + o[3] : 0;
 };
 /** What came in and the session did. */
 const newCounts = () => ({ checks: 0, refusedChecks: 0, dtls: 0,
@@ -360,24 +354,23 @@ export class WebRtcSession<Owner = unknown> {
 
 	/** A datagram from `address`:`port`. One longer than the socket takes whole (RECEIVE_BYTES) is
 	 * dropped unread, counted; whatever a datagram provokes fails this session only (`failed` says
-	 * why: the endpoint ends it), never its caller. */
-	receive(datagram: ArrayBuffer, address: string, port: number): void {
+	 * why: the endpoint ends it), never its caller. `kind`: its RFC 7983 kind when the caller has it. */
+	receive(datagram: ArrayBuffer, address: string, port: number, kind = datagramKind(new Uint8Array(datagram))): void {
 		if (datagram.byteLength > RECEIVE_BYTES) {
 			this.#counts.oversized++;
 			return;
 		}
 		try {
-			this.#receive(datagram, address, port);
+			this.#receive(datagram, address, port, kind);
 		}
 		catch (error) {
 			this.#fail(error as Error);
 		}
 	}
 
-	#receive(datagram: ArrayBuffer, address: string, port: number): void {
+	#receive(datagram: ArrayBuffer, address: string, port: number, kind: DatagramKind | undefined): void {
 		const bytes = new Uint8Array(datagram);
 		if (!bytes.length || this.#failed) return;
-		const kind = datagramKind(bytes);
 		if (kind === "stun") {   // a check
 			const answered = answerCheck(bytes, this.#local, { address, port }, this.#o.hmacSha1);
 			if (!answered) {
