@@ -12,6 +12,7 @@
 /** host: an address of the peer's own interfaces; srflx: as a STUN server saw it (RFC 8489);
  * relay: a TURN server's relayed address (RFC 8656). Checked in this order of preference. */
 import { pattern } from "./pattern.js";
+import { ipv4Octets } from "./candidate-address.js";
 
 export const CANDIDATE_TYPES = Object.freeze(["host", "srflx", "relay"] as const);
 export type CandidateType = (typeof CANDIDATE_TYPES)[number];
@@ -30,7 +31,6 @@ export interface Candidate {
 export const MAX_CANDIDATES = 8;
 /** A session id: 16 lower-case hex characters (it fits a ticket's 16-byte viewer field). */
 export const SESSION_ID = pattern(/^[0-9a-f]{16}$/);
-const IPV4 = pattern(/^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/);
 
 /** A STUN server both sides ask for their server-reflexive address (RFC 8489 Binding). */
 export interface StunServer {
@@ -67,10 +67,7 @@ export interface P2pAnswer {
 	error?: string;
 }
 
-const isIpv4 = (text: string): boolean => {
-	const parts = IPV4.exec(text);
-	return !!parts && parts.slice(1).every((part) => Number(part) <= 255);
-};
+const isIpv4 = (text: string): boolean => ipv4Octets(text) !== undefined;
 
 /** One candidate, checked (IPv4 literals: what the transport's address bytes hold), or undefined. */
 export function candidateOf(value: unknown): Candidate | undefined {
