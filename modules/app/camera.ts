@@ -309,7 +309,6 @@ export default function main(): void {
 		const rtc = new WebRtcEndpoint({
 			identity, ring: rings[0], codec: live.codec, audio: liveG711, hmacSha1, now: monotonic, log, voice, command: commands.run,
 			send: (bytes, address, port) => link.write(bytes, address, port), straight: (address, port) => link.straight(address, port),
-			receive: () => link.receive(),
 			places: () => viewers.places(),
 			// one account's offers hold at most all places but one: another account can always get in
 			accountShare: Math.max(1, options.viewers - 1),

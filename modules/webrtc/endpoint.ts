@@ -78,10 +78,6 @@ export interface WebRtcEndpointOptions {
 	hmacSha1: HmacSha1;
 	/** Milliseconds, monotonic. */
 	now(): number;
-	/** Reads what waits on the carrying socket (link.ts receive): called before the feeds run, which
-	 * must not judge a path by feedback still waiting there (a busy event loop runs the ring's
-	 * wake-up and the timers before the socket's). */
-	receive?(): void;
 	log(message: string): void;
 	/** Where a viewer's voice goes (the app's viewerVoice, modules/app/p2p-viewers.ts: the talkback folder, or a C firmware):
 	 * `open` a talkback (`params`: codec=pcmu|pcma&rate=8000), or undefined when none is taken. */
@@ -520,7 +516,6 @@ export class WebRtcEndpoint {
 
 	/** The ring was pushed to: every feed's turn. */
 	readonly #pushed = (): void => {
-		this.#o.receive?.();
 		const now = this.#o.now();
 		for (let i = 0; i < this.#watching.length; i++) this.#feed(this.#watching[i], now);
 	};
@@ -549,7 +544,6 @@ export class WebRtcEndpoint {
 	readonly #fire = (): void => {
 		this.#due = undefined;
 		this.#dueAt = Infinity;
-		this.#o.receive?.();
 		const now = this.#o.now();
 		for (let i = 0; i < this.#watching.length; i++) if (this.#watching[i].due <= now) this.#feed(this.#watching[i], now);
 		let next = Infinity;

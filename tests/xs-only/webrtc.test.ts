@@ -311,10 +311,9 @@ test("WebRtcEndpoint: a viewer's offer answered, its checks and DTLS through tak
 	const ring = new Ring({ maxGopBytes: 256 * 1024 });
 	let clock = 5000;
 	const toViewer: ArrayBuffer[] = [], logs: string[] = [];
-	let socketReads = 0;
 	const endpoint = new WebRtcEndpoint({
 		identity: cameraId, ring, codec: "h264", hmacSha1, now: () => clock, log: (m) => { logs.push(m); },
-		send: inbox(toViewer), places: () => 4, receive: () => { socketReads++; },
+		send: inbox(toViewer), places: () => 4,
 	});
 	const offer = viewerOffer(viewerId.fingerprint);
 	let offered: unknown;
@@ -356,11 +355,9 @@ test("WebRtcEndpoint: a viewer's offer answered, its checks and DTLS through tak
 	t.is(again, first, `the newest key frame and the frames after it, again: ${JSON.stringify(endpoint.figures())}`);
 	endpoint.take(pli());   // within REWIND_MS of the last: waits for the next key frame
 	t.is(rtp(), 0);
-	const readsBefore = socketReads;
 	ring.push(FrameType.video, Codec.h264, false, 2000, unit(5));
 	await new Promise((resolve) => Timer.set(resolve, 50));
 	t.is(rtp(), 0, "no key frame yet: a P-frame is not sent");
-	t.true(socketReads > readsBefore, "the socket read before the feeds ran on the push");
 	ring.push(FrameType.video, Codec.h264, true, 2066, unit(0));
 	await new Promise((resolve) => Timer.set(resolve, 50));
 	t.true(rtp() > 0, "the next key frame goes");
