@@ -159,8 +159,8 @@ export interface WebRtcFigures {
 	commands?: number;
 }
 
-/** The viewer's candidates the camera can use (UDP, IPv4; not prflx, which it learns from checks). */
-const usable = (candidates: SdpCandidate[]): Candidate[] => candidates.filter((c) => c.protocol === "udp" && c.type !== "prflx" && /^\d+\.\d+\.\d+\.\d+$/.test(c.address))
+/** The viewer's candidates the camera can use: all the offer kept (sdp.ts: UDP, IPv4) but prflx, which it learns from checks. */
+const usable = (candidates: SdpCandidate[]): Candidate[] => candidates.filter((c) => c.type !== "prflx")
 	.map(({ type, address, port }) => ({ type: type as Candidate["type"], address, port }));
 
 /** `count` characters from the platform's random source (ICE credentials: RFC 8839 §5.4). */

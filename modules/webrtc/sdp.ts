@@ -10,13 +10,14 @@
 import { candidatePriority } from "./ice.js";
 import { MAX_SDP_BYTES } from "../protocol/webrtc-signal.js";
 import { pattern } from "../protocol/pattern.js";
+import { ipv4Octets } from "../protocol/candidate-address.js";
 
 /** The largest offer read (the protocol's bound on what the cloud hands a camera). */
 export { MAX_SDP_BYTES };
 /** The transport-wide sequence number header extension (native/webrtc/twcc.h numbers packets with it). */
 export const TWCC_URI = "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01";
 
-/** Media sections, candidates and codecs an offer may name at most. */
+/** Media sections and codecs an offer may name at most, and the candidates (UDP, IPv4) it takes. */
 export const SDP_LIMITS = Object.freeze({ media: 8, candidates: 32, codecsPerMedia: 64, lineBytes: 1024 });
 
 export class SdpError extends Error {
@@ -103,9 +104,13 @@ export function parseOffer(text: string): SdpOffer {
 			continue;
 		}
 		if (name === "candidate") {
-			if (++candidates > SDP_LIMITS.candidates) throw new SdpError(`more than ${SDP_LIMITS.candidates} candidates`);
-			const candidate = parseCandidate(arg);
-			if (candidate) m.candidates.push(candidate);
+			// past SDP_LIMITS.candidates the camera can use, the rest are passed over unread: a viewer on
+			// a machine with many interfaces offers more (the offer's size bounds the lines)
+			const candidate = candidates < SDP_LIMITS.candidates ? parseCandidate(arg) : undefined;
+			if (candidate) {
+				m.candidates.push(candidate);
+				candidates++;
+			}
 		}
 		else mediaAttribute(m, name, arg);
 	}
@@ -229,7 +234,7 @@ function parseCandidate(arg: string): SdpCandidate | undefined {
 	const protocol = f[2].toLowerCase(), type = f[7];
 	const port = Number(f[5]), component = Number(f[1]), priority = Number(f[3]);
 	if (!Number.isInteger(port) || port < 1 || port > 65535 || !Number.isInteger(component) || !Number.isInteger(priority)) throw new SdpError(`a=candidate:${arg.slice(0, 40)}`);
-	if (protocol !== "udp" || !/^(\d{1,3}\.){3}\d{1,3}$/.test(f[4])) return undefined;
+	if (protocol !== "udp" || !ipv4Octets(f[4])) return undefined;
 	if (type !== "host" && type !== "srflx" && type !== "prflx" && type !== "relay") return undefined;
 	return { foundation: f[0], component, protocol, priority, address: f[4], port, type };
 }
@@ -254,8 +259,7 @@ export function parseIceFragment(text: string, maxBytes: number): IceFragment {
 		const colon = line.indexOf(":"), name = colon < 0 ? line.slice(2) : line.slice(2, colon), arg = colon < 0 ? "" : line.slice(colon + 1);
 		if (name === "ice-ufrag" || name === "ice-pwd") iceAttribute(found, name, arg);
 		else if (name === "candidate") {
-			if (candidates.length === SDP_LIMITS.candidates) throw new SdpError(`more than ${SDP_LIMITS.candidates} candidates`);
-			const candidate = parseCandidate(arg);
+			const candidate = candidates.length < SDP_LIMITS.candidates ? parseCandidate(arg) : undefined;   // (as an offer's)
 			if (candidate) candidates.push(candidate);
 		}
 	}

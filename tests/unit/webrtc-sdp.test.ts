@@ -92,7 +92,6 @@ test("hostile offers are refused with an SdpError, before anything is kept", (t)
 	refused("x".repeat(MAX_SDP_BYTES + 1), /at most/);
 	refused("v=1\r\n", /v=0/);
 	refused(browserOffer(["a=" + "x".repeat(SDP_LIMITS.lineBytes)]), /line over/);
-	refused(browserOffer(Array.from({ length: SDP_LIMITS.candidates }, (_, i) => `a=candidate:${i} 1 udp 1 10.0.0.1 ${1000 + i} typ host`)), /candidates/);
 	refused(browserOffer(Array.from({ length: SDP_LIMITS.media }, (_, i) => `m=audio 9 UDP/TLS/RTP/SAVPF 0\r\na=mid:x${i}`)), /media sections/);
 	refused(browserOffer().replace(/a=fingerprint:sha-256 [^\r]+/g, "a=fingerprint:sha-256 00:11"), /32 hex bytes/);
 	refused(browserOffer().replace(/a=ice-pwd:[^\r]+/g, "a=ice-pwd:short"), /ice-pwd/);
@@ -148,8 +147,25 @@ test("an ICE restart's fragment (RFC 8840): credentials and usable candidates re
 	refused("a=ice-ufrag:New1\r\n", /both/);
 	refused("a=ice-ufrag:New1\r\na=ice-pwd:short\r\n", /ice-pwd/);
 	refused("x".repeat(4097), /at most/);
-	refused(Array.from({ length: SDP_LIMITS.candidates + 1 }, (_, i) => `a=candidate:${i} 1 udp 1 10.0.0.1 ${1000 + i} typ host`).join("\r\n"), /candidates/);
+	// past SDP_LIMITS.candidates usable ones, the rest are passed over, unread
+	t.is(parseIceFragment(Array.from({ length: SDP_LIMITS.candidates + 5 }, (_, i) => `a=candidate:${i} 1 udp 1 10.0.0.1 ${1000 + i} typ host`).join("\r\n"), 4096).candidates.length, SDP_LIMITS.candidates);
 	refused("garbage", /not an SDP line/);
 	const written = writeIceFragment({ ufrag: "camU", pwd: "camPasswordCamPassword12" }, [{ address: "192.0.2.10", port: 40000, type: "host" }]);
 	t.deepEqual(parseIceFragment(written, 4096), { ice: { ufrag: "camU", pwd: "camPasswordCamPassword12" }, candidates: [{ foundation: "1", component: 1, protocol: "udp", priority: parseIceFragment(written, 4096).candidates[0].priority, address: "192.0.2.10", port: 40000, type: "host" }] });
+});
+
+test("an offer from a machine with many interfaces: TCP and IPv6 candidates do not count, past SDP_LIMITS.candidates usable ones the rest are passed over unread", (t) => {
+	const lines: string[] = [];
+	for (let i = 0; i < 20; i++) {
+		lines.push(`a=candidate:${4 * i} 1 tcp 1 10.0.${i}.1 9 typ host tcptype active`);
+		lines.push(`a=candidate:${4 * i + 1} 1 udp 1 fd00::${i} ${2000 + i} typ host`);
+		lines.push(`a=candidate:${4 * i + 2} 1 udp 1 10.0.${i}.1 ${3000 + i} typ host`);
+		lines.push(`a=candidate:${4 * i + 3} 1 udp 1 10.1.${i}.1 ${4000 + i} typ host`);
+	}
+	lines.push("a=candidate:999 1 udp 1 garbage");   // past the limit: not read, not refused
+	const offer = parseOffer(browserOffer(lines));
+	const kept = offer.media.flatMap((m) => m.candidates);
+	t.is(kept.length, SDP_LIMITS.candidates);
+	t.true(kept.every((c) => c.protocol === "udp" && /^(10|192)\./.test(c.address)), "UDP, IPv4: the offer's own first, then these");
+	t.is(kept[1].address, "10.0.0.1");
 });
