@@ -482,6 +482,8 @@ export const BOOT_CHECKS = [
 	{ what: "the plan taken", line: /: plan rev \d+: / },
 	{ what: "the control channel connected", line: /: control channel connected/ },
 ];
+/** XS's TypeErrors for a write to a frozen object (a preloaded module's constant on a board). */
+const FROZEN_WRITE = /^Exception TypeError: .*(not extensible|read-only|not configurable)/;
 export const BOOT_FAILURES = /Guru Meditation|abort\(\) was called|^ivxs: exit|Backtrace:|stack overflow|memory full/;
 const TEST_LIMIT_S = 240;   // emulated boot to a connected camera takes ~10 s; QEMU on a loaded machine, more
 const UPLOAD_S = 20;        // then cloud storage runs this long (2-s segments) before the cloud's store is read
@@ -638,7 +640,11 @@ async function test(rest) {
 	if (snapshot) console.log(`  ${snapshot.ok ? "✔" : "✘"} a snapshot: ${snapshot.summary}`);
 	if (figures.summary()) console.log(`  the SDK's figures while both watched and it uploaded: ${figures.summary()}`);
 	for (const check of updates ?? []) console.log(`  ${check.ok ? "✔" : "✘"} OTA: ${check.what}`);
-	const passed = progress.passed && stored && !!native?.ok && !!webrtc?.ok && !!browsed?.ok && !!snapshot?.ok && updates?.length === 2 && updates.every((check) => check.ok);
+	// The instrumented image reports every exception thrown, caught or not: a write to an object the
+	// preload froze (a module's constant) fails only on boards, so it is looked for here.
+	const frozen = readFileSync(join(dir, "test-console.log"), "utf8").split("\n").filter((line) => FROZEN_WRITE.test(line));
+	console.log(`  ${frozen.length ? "✘" : "✔"} no write to a frozen (preloaded) object${frozen.length ? `: ${frozen.length} times, the first "${frozen[0].trim()}"` : ""}`);
+	const passed = progress.passed && stored && !!native?.ok && !!webrtc?.ok && !!browsed?.ok && !!snapshot?.ok && updates?.length === 2 && updates.every((check) => check.ok) && !frozen.length;
 	console.log(passed ? `\nboard test: passed — ${BOOT_CHECKS.length} checks in ${(Math.max(...Object.values(progress.at)) / 1000).toFixed(1)} s of wall time, then cloud storage, snapshots, three viewers, an update and a rollback`
 		: `\nboard test: FAILED (the console: ${join(dir, "test-console.log")}; the cloud: ${join(dir, "test-cloud.log")})`);
 	process.exit(passed ? 0 : 1);

@@ -42,7 +42,7 @@ export function dtlsHandshakeInstructions(root, mbedtls = { tag: "debian", flags
 	const work = join(root, "build/bench/webrtc");
 	mkdirSync(work, { recursive: true });
 	const binary = join(work, `dtls_handshakes-m32-${mbedtls.tag}`);
-	const sources = ["bench/webrtc/dtls_handshakes.c", "native/webrtc/dtls.c", "native/webrtc/srtp.c", "native/webrtc/webrtc_status.c"].map((f) => join(root, f));
+	const sources = ["bench/webrtc/dtls_handshakes.c", "native/webrtc/dtls.c", "native/webrtc/srtp.c", "native/webrtc/srtp_crypto.c", "native/webrtc/webrtc_status.c"].map((f) => join(root, f));
 	const cc = spawnSync("gcc", ["-m32", "-std=c11", "-D_GNU_SOURCE", "-O2", ...mbedtls.flags, `-I${join(root, "native/webrtc")}`, `-I${join(root, "native/common")}`, ...sources, ...mbedtls.libs, "-o", binary], { encoding: "utf8" });
 	if (cc.status !== 0) throw new Error(`gcc -m32: ${cc.stderr}`);
 	const out = join(work, `dtls-${mbedtls.tag}.callgrind`);

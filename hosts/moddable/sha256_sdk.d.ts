@@ -1,2 +1,2 @@
 // ivxs/sha256 on mcsim: the boards' declaration (the same shape).
-export { default } from "../esp32s3/sha256/sha256_engine.js";
+export { default } from "../esp32s3/engines/sha256_engine.js";

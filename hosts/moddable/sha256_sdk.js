@@ -1,4 +1,4 @@
-// ivxs/sha256 on mcsim (lin): the SDK's crypt Digest, in the shape hosts/esp32s3/sha256/sha256_engine.js
+// ivxs/sha256 on mcsim (lin): the SDK's crypt Digest, in the shape hosts/esp32s3/engines/sha256_engine.js
 // gives boards (the S3's SHA accelerator).
 import { Digest } from "crypt";
 

@@ -76,6 +76,7 @@ export class MqttClient implements ConnectionEvents {
 	#acks = new Map<number, Pending & { kind: PacketType }>();   // SUBACK / UNSUBACK waiters
 	#subscriptions = new Map<string, QoS>();
 	#queue: Uint8Array[] = [];                       // packets waiting for the socket
+	#waiters: Pending[] = [];                        // each queued packet's sender, in the same order
 	#flushing = false;
 	#attempt = 0;
 	#retryTimer: Timer | undefined;
@@ -218,10 +219,12 @@ export class MqttClient implements ConnectionEvents {
 		this.#send(packet).catch(() => {});
 	}
 
+	// The sender waits beside the packet, not on it: a packet may be a constant (PINGREQ,
+	// DISCONNECT), which a board's preload freezes.
 	#send(packet: Uint8Array): Promise<void> {
 		return new Promise<void>((resolve, reject) => {
-			(packet as Uint8Array & { done?: Pending }).done = { resolve, reject };
 			this.#queue.push(packet);
+			this.#waiters.push({ resolve, reject });
 			this.#flush();
 		});
 	}
@@ -231,15 +234,16 @@ export class MqttClient implements ConnectionEvents {
 		if (this.#flushing) return;
 		this.#flushing = true;
 		while (this.#queue.length && this.#connection && !this.#connection.closed) {
-			const batch = this.#queue;
+			const batch = this.#queue, waiters = this.#waiters;
 			this.#queue = [];
+			this.#waiters = [];
 			this.#lastSent = Date.now();
 			try {
 				await this.#connection.send(batch);
-				for (const p of batch) (p as Uint8Array & { done?: Pending }).done?.resolve();
+				for (const w of waiters) w.resolve();
 			}
 			catch (error) {
-				for (const p of batch) (p as Uint8Array & { done?: Pending }).done?.reject(error as NetError);
+				for (const w of waiters) w.reject(error as NetError);
 			}
 		}
 		this.#flushing = false;
@@ -361,9 +365,10 @@ export class MqttClient implements ConnectionEvents {
 		const connection = this.#connection;
 		this.#connection = undefined;
 		connection?.close(error);
-		const queued = this.#queue;   // swapped, not splice(0) (see http-client.ts)
+		const waiters = this.#waiters;   // swapped, not splice(0) (see http-client.ts)
 		this.#queue = [];
-		for (const p of queued) (p as Uint8Array & { done?: Pending }).done?.reject(error);
+		this.#waiters = [];
+		for (const w of waiters) w.reject(error);
 		for (const waiter of this.#acks.values()) waiter.reject(error);
 		this.#acks.clear();
 		if (next === State.Closed) {

@@ -6,132 +6,10 @@
 #include <string.h>
 
 #include "ivxs_bytes.h"
-#include "mbedtls/platform_util.h"
+#include "srtp_crypto.h"
 
-#define AUTH_KEY_BYTES 20
 #define SRTCP_E 0x80000000u
 
-
-/* An AES-128 key for AES-CM. 0 or IVXS_WEBRTC_ECRYPTO. */
-static int cipherKey(ivxs_srtp_cipher *c, const uint8_t key[IVXS_SRTP_KEY_BYTES])
-{
-#if IVXS_PSA_KEYS
-	psa_key_attributes_t attributes = PSA_KEY_ATTRIBUTES_INIT;
-	psa_status_t status = psa_crypto_init();
-	*c = 0;
-	psa_set_key_type(&attributes, PSA_KEY_TYPE_AES);
-	psa_set_key_bits(&attributes, 8 * IVXS_SRTP_KEY_BYTES);
-	psa_set_key_algorithm(&attributes, PSA_ALG_CTR);
-	psa_set_key_usage_flags(&attributes, PSA_KEY_USAGE_ENCRYPT);
-	if (status == PSA_SUCCESS)
-		status = psa_import_key(&attributes, key, IVXS_SRTP_KEY_BYTES, c);
-	psa_reset_key_attributes(&attributes);
-	return status == PSA_SUCCESS ? 0 : IVXS_WEBRTC_ECRYPTO;
-#else
-	mbedtls_aes_init(c);
-	return mbedtls_aes_setkey_enc(c, key, 8 * IVXS_SRTP_KEY_BYTES) ? IVXS_WEBRTC_ECRYPTO : 0;
-#endif
-}
-
-static void cipherFree(ivxs_srtp_cipher *c)
-{
-#if IVXS_PSA_KEYS
-	psa_destroy_key(*c);   /* 0: none */
-	*c = 0;
-#else
-	mbedtls_aes_free(c);
-#endif
-}
-
-/* AES-CM (§4.1.1): data ^= AES(iv + block counter), the counter in the IV's last 16 bits. Every IV
- * here has those bits 0 (§4.1.1, §4.3.1), so AES-CM is AES-CTR's 128-bit counter from the IV for
- * any packet under 2^16 blocks. */
-static int aesCm(const ivxs_srtp_cipher *c, const uint8_t iv[16], uint8_t *data, size_t len)
-{
-#if IVXS_PSA_KEYS
-	/* In place for the whole blocks only: Mbed TLS's own cipher refuses input == output for a partial
-	 * block, which reaches it when PSA does not copy the caller's buffers (TF-PSA-Crypto as ESP-IDF
-	 * builds it: "bad input data" for every packet). The last partial block goes through `tail`. */
-	psa_cipher_operation_t op = PSA_CIPHER_OPERATION_INIT;
-	size_t whole = len & ~(size_t)15, rest = len - whole, n = 0, m = 0, f = 0;
-	uint8_t in[16], tail[16];
-	int failed = psa_cipher_encrypt_setup(&op, *c, PSA_ALG_CTR) != PSA_SUCCESS
-		|| psa_cipher_set_iv(&op, iv, 16) != PSA_SUCCESS
-		|| (whole && (psa_cipher_update(&op, data, whole, data, whole, &n) != PSA_SUCCESS || n != whole));
-	if (!failed && rest) {
-		memcpy(in, data + whole, rest);
-		failed = psa_cipher_update(&op, in, rest, tail, sizeof(tail), &m) != PSA_SUCCESS || m > rest;
-		if (!failed)
-			memcpy(data + whole, tail, m);
-	}
-	failed = failed || psa_cipher_finish(&op, tail, sizeof(tail), &f) != PSA_SUCCESS || n + m + f != len;
-	if (!failed && f)   /* an implementation that held the partial block back gives it here */
-		memcpy(data + whole + m, tail, f);
-	psa_cipher_abort(&op);
-	mbedtls_platform_zeroize(tail, sizeof(tail));
-	return failed ? IVXS_WEBRTC_ECRYPTO : 0;
-#else
-	uint8_t block[16], stream[16];
-	uint32_t counter = 0;
-	size_t i, n;
-	memcpy(block, iv, 16);
-	for (; len; data += n, len -= n, counter++) {
-		block[14] = (uint8_t)(iv[14] ^ (counter >> 8));
-		block[15] = (uint8_t)(iv[15] ^ counter);
-		if (mbedtls_aes_crypt_ecb((mbedtls_aes_context *)c, MBEDTLS_AES_ENCRYPT, block, stream))
-			return IVXS_WEBRTC_ECRYPTO;
-		n = len < 16 ? len : 16;
-		for (i = 0; i < n; i++)
-			data[i] ^= stream[i];
-	}
-	return 0;
-#endif
-}
-
-/* The pads' hash states (§4.2's HMAC-SHA1, RFC 2104), each hashed once per session; a packet's tag
- * clones them. Through PSA's hash API, the one every Mbed TLS line has (and the S3's SHA engine
- * behind it on the board): PSA's own HMAC would hash both pads again for every packet. */
-static int hmacInit(ivxs_srtp_hmac *h, const uint8_t key[AUTH_KEY_BYTES])
-{
-	uint8_t pad[64];
-	int i, failed;
-	memset(pad, 0x36, sizeof(pad));
-	for (i = 0; i < AUTH_KEY_BYTES; i++)
-		pad[i] ^= key[i];
-	failed = psa_crypto_init() != PSA_SUCCESS
-		|| psa_hash_setup(&h->inner, PSA_ALG_SHA_1) != PSA_SUCCESS || psa_hash_update(&h->inner, pad, sizeof(pad)) != PSA_SUCCESS;
-	memset(pad, 0x5c, sizeof(pad));
-	for (i = 0; i < AUTH_KEY_BYTES; i++)
-		pad[i] ^= key[i];
-	failed = failed
-		|| psa_hash_setup(&h->outer, PSA_ALG_SHA_1) != PSA_SUCCESS || psa_hash_update(&h->outer, pad, sizeof(pad)) != PSA_SUCCESS;
-	memset(pad, 0, sizeof(pad));
-	return failed ? IVXS_WEBRTC_ECRYPTO : 0;
-}
-
-static void hmacFree(ivxs_srtp_hmac *h)
-{
-	psa_hash_abort(&h->inner);
-	psa_hash_abort(&h->outer);
-}
-
-/* The 80-bit tag of `data` followed by the 4 bytes of `tail` (§4.2: the ROC, or SRTCP's E||index). */
-static int hmacTag(const ivxs_srtp_hmac *h, const uint8_t *data, size_t len, const uint8_t tail[4], uint8_t tag[IVXS_SRTP_TAG_BYTES])
-{
-	psa_hash_operation_t c = PSA_HASH_OPERATION_INIT;
-	uint8_t digest[20];
-	size_t length = 0;
-	int failed = psa_hash_clone(&h->inner, &c) != PSA_SUCCESS
-		|| psa_hash_update(&c, data, len) != PSA_SUCCESS || psa_hash_update(&c, tail, 4) != PSA_SUCCESS
-		|| psa_hash_finish(&c, digest, sizeof(digest), &length) != PSA_SUCCESS;
-	psa_hash_abort(&c);   /* finished or failed: either way inactive, ready for the clone below */
-	failed = failed || psa_hash_clone(&h->outer, &c) != PSA_SUCCESS
-		|| psa_hash_update(&c, digest, sizeof(digest)) != PSA_SUCCESS
-		|| psa_hash_finish(&c, digest, sizeof(digest), &length) != PSA_SUCCESS;
-	psa_hash_abort(&c);
-	memcpy(tag, digest, IVXS_SRTP_TAG_BYTES);
-	return failed ? IVXS_WEBRTC_ECRYPTO : 0;
-}
 
 /* Compares tags in time independent of where they differ. */
 static int tagsEqual(const uint8_t *a, const uint8_t *b)
@@ -151,21 +29,21 @@ static int derive(const ivxs_srtp_cipher *master, const uint8_t salt[IVXS_SRTP_S
 	memcpy(iv, salt, IVXS_SRTP_SALT_BYTES);
 	iv[7] ^= label;
 	memset(out, 0, len);
-	return aesCm(master, iv, out, len);
+	return ivxs_srtp_cm(master, iv, out, len);
 }
 
 static int deriveKeys(ivxs_srtp_keys *k, const ivxs_srtp_cipher *master, const uint8_t salt[IVXS_SRTP_SALT_BYTES], uint8_t label)
 {
-	uint8_t key[IVXS_SRTP_KEY_BYTES], auth[AUTH_KEY_BYTES];
+	uint8_t key[IVXS_SRTP_KEY_BYTES], auth[IVXS_SRTP_AUTH_KEY_BYTES];
 	int status = derive(master, salt, label, key, sizeof(key));
 	if (!status)
 		status = derive(master, salt, (uint8_t)(label + 1), auth, sizeof(auth));
 	if (!status)
 		status = derive(master, salt, (uint8_t)(label + 2), k->salt, sizeof(k->salt));
 	if (!status)
-		status = cipherKey(&k->key, key);
+		status = ivxs_srtp_cipher_key(&k->key, key);
 	if (!status)
-		status = hmacInit(&k->auth, auth);
+		status = ivxs_srtp_hmac_init(&k->auth, auth);
 	memset(key, 0, sizeof(key));
 	memset(auth, 0, sizeof(auth));
 	return status;
@@ -178,14 +56,14 @@ static int init(ivxs_srtp *s, const uint8_t key[IVXS_SRTP_KEY_BYTES], const uint
 	ivxs_srtp_cipher master;
 	int status;
 	memset(s, 0, rtcp_only ? IVXS_SRTP_RTCP_BYTES : sizeof(*s));
-	status = cipherKey(&master, key);
+	status = ivxs_srtp_cipher_key(&master, key);
 	if (!status)
 		status = deriveKeys(&s->rtcp, &master, salt, 0x03);  /* labels 3, 4, 5 */
 	if (!status && !rtcp_only) {
 		s->has_rtp = 1;   /* (set first: ivxs_srtp_free frees what a failure left half made) */
 		status = deriveKeys(&s->rtp, &master, salt, 0x00);   /* labels 0, 1, 2 */
 	}
-	cipherFree(&master);
+	ivxs_srtp_cipher_free(&master);
 	if (status)
 		ivxs_srtp_free(s);
 	return status;
@@ -205,11 +83,11 @@ void ivxs_srtp_free(ivxs_srtp *s)
 {
 	int has_rtp = s->has_rtp;
 	if (has_rtp) {
-		cipherFree(&s->rtp.key);
-		hmacFree(&s->rtp.auth);
+		ivxs_srtp_cipher_free(&s->rtp.key);
+		ivxs_srtp_hmac_free(&s->rtp.auth);
 	}
-	cipherFree(&s->rtcp.key);
-	hmacFree(&s->rtcp.auth);
+	ivxs_srtp_cipher_free(&s->rtcp.key);
+	ivxs_srtp_hmac_free(&s->rtcp.auth);
 	memset(s, 0, has_rtp ? sizeof(*s) : IVXS_SRTP_RTCP_BYTES);
 }
 
@@ -305,10 +183,10 @@ int ivxs_srtp_protect(ivxs_srtp *s, uint8_t *p, size_t len, size_t cap, size_t *
 		st->seq = seq;
 	}
 	packetIv(iv, s->rtp.salt, st->ssrc, index);
-	if ((status = aesCm(&s->rtp.key, iv, p + header, len - header)))
+	if ((status = ivxs_srtp_cm(&s->rtp.key, iv, p + header, len - header)))
 		return status;
 	ivxs_put32(roc, rocOf);
-	if ((status = hmacTag(&s->rtp.auth, p, len, roc, p + len)))
+	if ((status = ivxs_srtp_hmac_tag(&s->rtp.auth, p, len, roc, p + len)))
 		return status;
 	*out_len = len + IVXS_SRTP_TAG_BYTES;
 	return 0;
@@ -366,12 +244,12 @@ int ivxs_srtp_unprotect(ivxs_srtp *s, uint8_t *p, size_t len, size_t *out_len)
 	if (st->used && !fresh(top, st->window, index))
 		return IVXS_WEBRTC_EREPLAY;
 	ivxs_put32(rocBytes, roc);
-	if ((status = hmacTag(&s->rtp.auth, p, body, rocBytes, tag)))
+	if ((status = ivxs_srtp_hmac_tag(&s->rtp.auth, p, body, rocBytes, tag)))
 		return status;
 	if (!tagsEqual(tag, p + body))
 		return IVXS_WEBRTC_EAUTH;
 	packetIv(iv, s->rtp.salt, ssrc, index);
-	if ((status = aesCm(&s->rtp.key, iv, p + header, body - header)))
+	if ((status = ivxs_srtp_cm(&s->rtp.key, iv, p + header, body - header)))
 		return status;
 	if (!st->used) {
 		*st = fresh0;
@@ -407,10 +285,10 @@ int ivxs_srtcp_protect(ivxs_srtp *s, uint8_t *p, size_t len, size_t cap, size_t 
 	st->rtcpIndex = (st->rtcpIndex + 1) & 0x7fffffff;
 	st->rtcpSeen = 1;
 	packetIv(iv, s->rtcp.salt, ssrc, st->rtcpIndex);
-	if ((status = aesCm(&s->rtcp.key, iv, p + 8, len - 8)))
+	if ((status = ivxs_srtp_cm(&s->rtcp.key, iv, p + 8, len - 8)))
 		return status;
 	ivxs_put32(p + len, SRTCP_E | st->rtcpIndex);
-	if ((status = hmacTag(&s->rtcp.auth, p, len, p + len, p + len + 4)))
+	if ((status = ivxs_srtp_hmac_tag(&s->rtcp.auth, p, len, p + len, p + len + 4)))
 		return status;
 	*out_len = len + IVXS_SRTCP_TRAILER_BYTES;
 	return 0;
@@ -436,13 +314,13 @@ int ivxs_srtcp_unprotect(ivxs_srtp *s, uint8_t *p, size_t len, size_t *out_len)
 	window = st->rtcpWindow;
 	if (st->used && st->rtcpSeen && !fresh(top, window, index))
 		return IVXS_WEBRTC_EREPLAY;
-	if ((status = hmacTag(&s->rtcp.auth, p, body, p + body, tag)))
+	if ((status = ivxs_srtp_hmac_tag(&s->rtcp.auth, p, body, p + body, tag)))
 		return status;
 	if (!tagsEqual(tag, p + body + 4))
 		return IVXS_WEBRTC_EAUTH;
 	if (word & SRTCP_E) {
 		packetIv(iv, s->rtcp.salt, ssrc, index);
-		if ((status = aesCm(&s->rtcp.key, iv, p + 8, body - 8)))
+		if ((status = ivxs_srtp_cm(&s->rtcp.key, iv, p + 8, body - 8)))
 			return status;
 	}
 	if (!st->used) {

@@ -1,11 +1,12 @@
 /*
  * SRTP and SRTCP (RFC 3711) with the one protection profile every browser offers,
  * SRTP_AES128_CM_HMAC_SHA1_80 (RFC 5764 §4.1.2): AES-128 in counter mode, HMAC-SHA1 tags of 80 bits.
- * An I/O-free core over Mbed TLS's PSA Crypto API (AES, SHA-1), the library every ivxs host already
- * links — no second crypto library on a board, whose AES and SHA engines PSA's drivers reach. A
- * context is a plain struct (its AES keys in PSA's key store), packets are protected and
- * unprotected in place. On Mbed TLS 2.28 (Debian 12: the Linux host), whose key store holds 32
- * keys for the whole process, AES is the legacy module's instead: a camera there keeps 32 viewers.
+ * An I/O-free core; its AES and SHA-1 (srtp_crypto.h) are Mbed TLS's PSA Crypto API, the library
+ * every ivxs host already links, or a chip's engines where the build defines IVXS_SRTP_ENGINE (the
+ * ESP32-S3's, reached directly: ESP-IDF's Mbed TLS here has no dispatch to them). A context is a
+ * plain struct (its AES keys in PSA's key store), packets are protected and unprotected in place.
+ * On Mbed TLS 2.28 (Debian 12: the Linux host), whose key store holds 32 keys for the whole
+ * process, AES is the legacy module's instead: a camera there keeps 32 viewers.
  *
  * One context is one direction of one DTLS-SRTP association: the keys it was made with
  * (RFC 5764 §4.2: the client's or the server's master key and salt), the streams it has seen
@@ -22,7 +23,13 @@
 /* Where the per-session AES keys (this file's, and dtls.h's records') live in PSA's key store: from
  * Mbed TLS 3.6, whose key store grows as keys come. 2.28's holds 32 for the process. */
 #define IVXS_PSA_KEYS (MBEDTLS_VERSION_NUMBER >= 0x03060000)
-#if !IVXS_PSA_KEYS
+#if IVXS_SRTP_ENGINE
+/* AES-CM and HMAC-SHA1 in a chip's engines (srtp_crypto.h): the key as it is, the pads' SHA-1 states */
+#include "ivxs_md_stream.h"
+typedef struct {
+	uint8_t key[16];
+} ivxs_srtp_cipher;
+#elif !IVXS_PSA_KEYS
 #include "mbedtls/aes.h"
 typedef mbedtls_aes_context ivxs_srtp_cipher;
 #else
@@ -34,13 +41,18 @@ typedef psa_key_id_t ivxs_srtp_cipher;   /* an AES-128 key for PSA_ALG_CTR (0: n
 #define IVXS_SRTP_KEY_BYTES 16
 #define IVXS_SRTP_SALT_BYTES 14
 #define IVXS_SRTP_TAG_BYTES 10          /* HMAC-SHA1-80 */
+#define IVXS_SRTP_AUTH_KEY_BYTES 20
 #define IVXS_SRTCP_TRAILER_BYTES 14     /* E flag and SRTCP index (4), then the tag */
 #define IVXS_SRTP_STREAMS 8             /* SSRCs one direction follows (video, audio, RTX, … of one viewer) */
 #define IVXS_SRTP_WINDOW 64             /* replay window, packets (RFC 3711's minimum) */
 
 /* HMAC-SHA1 with its key's inner and outer pads hashed once (no per-packet key schedule). */
 typedef struct {
+#if IVXS_SRTP_ENGINE
+	ivxs_md_stream inner, outer;
+#else
 	psa_hash_operation_t inner, outer;
+#endif
 } ivxs_srtp_hmac;
 
 typedef struct {

@@ -1,20 +1,21 @@
-/* SHA-256 over a stream of pieces: the partial block, the length and the padding (sha256_stream.h). */
-#include "sha256_stream.h"
+/* A Merkle–Damgård hash over a stream of pieces: the partial block, the length and the padding
+ * (ivxs_md_stream.h). */
+#include "ivxs_md_stream.h"
 
 #include <string.h>
 
-void ivxs_sha256_init(ivxs_sha256 *h)
+void ivxs_md_init(ivxs_md_stream *h)
 {
 	memset(h, 0, sizeof(*h));
 }
 
-static void compress(ivxs_sha256 *h, const uint8_t *data, size_t count, const ivxs_sha256_engine *engine)
+static void compress(ivxs_md_stream *h, const uint8_t *data, size_t count, const ivxs_md_engine *engine)
 {
 	engine->blocks(engine->ctx, h->state, !h->started, data, count);
 	h->started = 1;
 }
 
-void ivxs_sha256_update(ivxs_sha256 *h, const void *data, size_t length, const ivxs_sha256_engine *engine)
+void ivxs_md_update(ivxs_md_stream *h, const void *data, size_t length, const ivxs_md_engine *engine)
 {
 	const uint8_t *bytes = data;
 	size_t held = (size_t)(h->length & 63), whole;
@@ -36,7 +37,7 @@ void ivxs_sha256_update(ivxs_sha256 *h, const void *data, size_t length, const i
 	memcpy(h->buffer, bytes + whole * 64, length - whole * 64);
 }
 
-void ivxs_sha256_final(ivxs_sha256 *h, uint8_t digest[32], const ivxs_sha256_engine *engine)
+void ivxs_md_final(ivxs_md_stream *h, uint8_t digest[IVXS_MD_MAX_DIGEST], const ivxs_md_engine *engine)
 {
 	uint64_t bits = h->length * 8;
 	size_t held = (size_t)(h->length & 63);
@@ -53,5 +54,5 @@ void ivxs_sha256_final(ivxs_sha256 *h, uint8_t digest[32], const ivxs_sha256_eng
 		h->buffer[56 + i] = (uint8_t)(bits >> (56 - 8 * i));
 	compress(h, h->buffer, 1, engine);
 	engine->output(engine->ctx, h->state, digest);
-	ivxs_sha256_init(h);
+	ivxs_md_init(h);
 }

@@ -1,7 +1,7 @@
-/* sha256_stream.c with a software compression (FIPS 180-4 §6.2.2) in place of the S3's engine: the
+/* ivxs_md_stream.c with a software SHA-256 compression (FIPS 180-4 §6.2.2) in place of a chip's engine: the
  * standard's test vectors, then random pieces of a message against the message taken whole.
  * Prints "ok". */
-#include "../sha256_stream.h"
+#include "../ivxs_md_stream.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,7 +57,7 @@ static void softOutput(void *ctx, const uint32_t state[8], uint8_t digest[32])
 		digest[i] = (uint8_t)(state[i / 4] >> (24 - 8 * (i % 4)));
 }
 
-static const ivxs_sha256_engine kSoft = { softBlocks, softOutput, NULL };
+static const ivxs_md_engine kSoft = { softBlocks, softOutput, NULL, 32 };
 
 static void hex(const uint8_t digest[32], char text[65])
 {
@@ -79,17 +79,17 @@ static void expect(const char *what, const uint8_t digest[32], const char *wante
 
 static void whole(const void *data, size_t length, uint8_t digest[32])
 {
-	ivxs_sha256 h;
-	ivxs_sha256_init(&h);
-	ivxs_sha256_update(&h, data, length, &kSoft);
-	ivxs_sha256_final(&h, digest, &kSoft);
+	ivxs_md_stream h;
+	ivxs_md_init(&h);
+	ivxs_md_update(&h, data, length, &kSoft);
+	ivxs_md_final(&h, digest, &kSoft);
 }
 
 int main(void)
 {
 	static uint8_t message[20000];
 	uint8_t digest[32], reference[32];
-	ivxs_sha256 h;
+	ivxs_md_stream h;
 	size_t i, at;
 	int round;
 
@@ -100,10 +100,10 @@ int main(void)
 	whole("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq", 56, digest);   /* padding in a block of its own */
 	expect("448 bits", digest, "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
 	memset(message, 'a', 1000);
-	ivxs_sha256_init(&h);
+	ivxs_md_init(&h);
 	for (i = 0; i < 1000; i++)
-		ivxs_sha256_update(&h, message, 1000, &kSoft);
-	ivxs_sha256_final(&h, digest, &kSoft);
+		ivxs_md_update(&h, message, 1000, &kSoft);
+	ivxs_md_final(&h, digest, &kSoft);
 	expect("a million a", digest, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
 
 	/* a message in random pieces (empty ones too), at every alignment, against it whole */
@@ -114,22 +114,22 @@ int main(void)
 		size_t length = (size_t)rand() % sizeof(message);
 		whole(message, length, reference);
 		gFirsts = 0;
-		ivxs_sha256_init(&h);
+		ivxs_md_init(&h);
 		for (at = 0; at < length;) {
 			size_t piece = (size_t)rand() % (round % 3 ? 200 : 2000);
 			if (piece > length - at)
 				piece = length - at;
-			ivxs_sha256_update(&h, message + at, piece, &kSoft);
+			ivxs_md_update(&h, message + at, piece, &kSoft);
 			at += piece;
 		}
-		ivxs_sha256_final(&h, digest, &kSoft);
+		ivxs_md_final(&h, digest, &kSoft);
 		if (memcmp(digest, reference, 32) || gFirsts != 1) {
 			printf("round %d: %zu bytes in pieces differ from whole (%d first blocks)\n", round, length, gFirsts);
 			fails++;
 		}
 		/* final started over: the same context hashes the next message from the start */
-		ivxs_sha256_update(&h, "abc", 3, &kSoft);
-		ivxs_sha256_final(&h, digest, &kSoft);
+		ivxs_md_update(&h, "abc", 3, &kSoft);
+		ivxs_md_final(&h, digest, &kSoft);
 		expect("abc after a final", digest, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 	}
 	if (fails)
