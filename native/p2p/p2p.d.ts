@@ -1,6 +1,5 @@
 declare module "p2p" {
 	import type { Ring } from "ring";
-	export const VERSION: 1;
 	export const MTU: 1200;
 	export const ADDRESS_BYTES: 31;
 	export const TICKET_BYTES: 76;

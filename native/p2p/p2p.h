@@ -106,9 +106,10 @@ typedef enum {
 } ivxs_p2p_event;
 
 /* A peer address: opaque bytes (a sockaddr), compared bytewise. */
+#define IVXS_P2P_ADDRESS_BYTES 31
 typedef struct {
 	uint8_t len;
-	uint8_t bytes[31];
+	uint8_t bytes[IVXS_P2P_ADDRESS_BYTES];
 } ivxs_p2p_addr;
 
 /* One outgoing frame, as a frame source hands it over. The bytes stay where

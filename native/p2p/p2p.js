@@ -38,7 +38,6 @@ export function isPacket(datagram, length) @ "xs_p2p_is_packet";
 // transaction ids: modules/p2p/stun.ts).
 export function randomBytes(count) @ "xs_p2p_random_bytes";
 
-export const VERSION = 1;
 export const MTU = 1200;
 /** The longest address the transport takes (ivxs_p2p_addr). */
 export const ADDRESS_BYTES = 31;
