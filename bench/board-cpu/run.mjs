@@ -41,9 +41,9 @@
  * pthread_getattr_np finds by parsing /proc/self/maps: XS asks at every RegExp it compiles — each
  * evaluation of a regular expression literal — and every parse; a board asks FreeRTOS, cheaply);
  * rest = libc (memcpy & co., malloc), the dynamic linker, PLT stubs and PIC thunks. Within crypto,
- * crypto_aes_block_self = AES's block function and crypto_sha256_block_self = SHA-256's (an ESP32-S3
- * runs both in its accelerators: ESP-IDF's CONFIG_MBEDTLS_HARDWARE_AES and _SHA, default y where the
- * chip has them; instructions_per_s_board_estimate leaves them and stack_check out), and
+ * crypto_aes_block_self = AES's block function and crypto_sha_block_self = SHA-1's and SHA-256's (the
+ * ESP32-S3 board runs them in its accelerators: SRTP's AES-CM and HMAC-SHA1, the uploads' SHA-256 —
+ * hosts/esp32s3/engines; instructions_per_s_board_estimate leaves them and stack_check out), and
  * crypto_ghash_self = GCM's GHASH (software on the S3 too).
  * collector_percent = the inclusive cost of fxCollect (marking, sweeping, compaction's memmove,
  * host markers) over all: what the target judges. instructions_per_s_without_stack_check: the
@@ -112,8 +112,9 @@ const STACK_CHECK = "fxCStackLimit";
 // ESP-IDF port); GHASH (gcm_mult) stays software there. Counted on their own within crypto.
 // Debian strips gcm_mult (static): there it is the unnamed function only GCM's own functions call.
 const AES_BLOCK = /^mbedtls_(internal_aes_encrypt|internal_aes_decrypt|aes_crypt_ecb)$/;
-// SHA-256's block function (the uploads' signatures), which the S3's SHA accelerator does there.
-const SHA256_BLOCK = /^mbedtls_internal_sha256_process$/;
+// SHA-1's (SRTP's HMAC) and SHA-256's (the uploads' signatures) block functions, which the S3's
+// SHA accelerator does there.
+const SHA_BLOCK = /^mbedtls_internal_sha(1|256)_process$/;
 const GHASH = /^gcm_mult$/;
 const isGhash = (fn, callers) => GHASH.test(fn) || (/^0x[0-9a-f]+$/.test(fn) && callers.size > 0 && [...callers.keys()].every((caller) => /^mbedtls_gcm_/.test(caller)));
 /** An unnamed function filed under another object (callgrind put 14 % of a 4-viewer run, called
@@ -163,7 +164,7 @@ function categoryOf(root, { file, fn, object }) {
  */
 export function costsOf(root, out) {
 	const total = callgrindTotal(out);
-	const split = { xs: 0, xs_collector_self: 0, crypto: 0, crypto_aes_block_self: 0, crypto_sha256_block_self: 0, crypto_ghash_self: 0, our_c: 0, stack_check: 0, rest: 0 };
+	const split = { xs: 0, xs_collector_self: 0, crypto: 0, crypto_aes_block_self: 0, crypto_sha_block_self: 0, crypto_ghash_self: 0, our_c: 0, stack_check: 0, rest: 0 };
 	const collectorFunctions = new Set();
 	const callers = callgrindCallers(out);
 	for (const row of callgrindFunctions(out)) {
@@ -172,7 +173,7 @@ export function costsOf(root, out) {
 		if (category === "rest" || row.fn === STACK_CHECK) continue;   // both counted below
 		split[category] += row.instructions;
 		if (category === "crypto" && AES_BLOCK.test(row.fn)) split.crypto_aes_block_self += row.instructions;
-		if (category === "crypto" && SHA256_BLOCK.test(row.fn)) split.crypto_sha256_block_self += row.instructions;
+		if (category === "crypto" && SHA_BLOCK.test(row.fn)) split.crypto_sha_block_self += row.instructions;
 		if (category === "crypto" && isGhash(row.fn, callers.get(row.fn) ?? new Map())) split.crypto_ghash_self += row.instructions;
 		if (category === "xs" && COLLECTOR.test(row.fn)) {
 			split.xs_collector_self += row.instructions;
@@ -324,8 +325,8 @@ async function oneLoad(root, work, setup, { stream, video, loadName, load }) {
 		what: load.what,
 		instructions_per_s: Math.round(instructions / videoS),
 		instructions_per_s_without_stack_check: Math.round((instructions - diff((c) => c.split.stack_check)) / videoS),
-		// A board's share of the same: no Linux stack-bounds lookup, AES and SHA-256 blocks in its accelerators.
-		instructions_per_s_board_estimate: Math.round((instructions - diff((c) => c.split.stack_check) - diff((c) => c.split.crypto_aes_block_self) - diff((c) => c.split.crypto_sha256_block_self)) / videoS),
+		// A board's share of the same: no Linux stack-bounds lookup, AES and SHA blocks in its accelerators.
+		instructions_per_s_board_estimate: Math.round((instructions - diff((c) => c.split.stack_check) - diff((c) => c.split.crypto_aes_block_self) - diff((c) => c.split.crypto_sha_block_self)) / videoS),
 		seconds_of_video: round(videoS, 2),
 		split_percent,
 		collector_percent: percent(diff((c) => c.collector)),
@@ -432,7 +433,7 @@ export async function benchBoardCpu({ root, log = () => {} }) {
 		...figures,
 		// What a board would pay on this path: the same without Linux's stack-bounds lookup (reported, not judged).
 		instructions_per_s_720p_4_viewers_events_without_stack_check: judged?.instructions_per_s_without_stack_check ?? null,
-		// ... and with AES's and SHA-256's block functions in the ESP32-S3's accelerators (GHASH and ChaCha20-Poly1305 stay software).
+		// ... and with AES's, SHA-1's and SHA-256's block functions in the ESP32-S3's accelerators (GHASH and ChaCha20-Poly1305 stay software).
 		instructions_per_s_720p_4_viewers_events_board_estimate: judged?.instructions_per_s_board_estimate ?? null,
 		streams,
 		data_intact: intact,

@@ -44,8 +44,10 @@ typedef struct {
 } Path;
 
 /* The packet buffer every feed's wire makes its packets in (rtp_wire.h): one VM thread, and one
- * call into a feed at a time (`gSending`: a path's send() that called a feed again would find it so). */
-static uint8_t gPacket[IVXS_RTP_WIRE_BUFFER_BYTES];
+ * call into a feed at a time (`gSending`: a path's send() that called a feed again would find it so).
+ * Word-aligned, so an RTP payload (a multiple of 4 bytes in) is too: a board's AES engine XORs
+ * its keystream a word at a time there (hosts/esp32s3/engines/engines.c). */
+static _Alignas(uint32_t) uint8_t gPacket[IVXS_RTP_WIRE_BUFFER_BYTES];
 static uint8_t gSending;
 
 void xs_webrtc_feed_destructor(void *data);

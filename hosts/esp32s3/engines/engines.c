@@ -83,8 +83,16 @@ void ivxs_engine_aes128_ctr(const uint8_t key[16], const uint8_t counter[16], ui
 			;
 		aes_ll_read_block(stream);
 		n = len < 16 ? len : 16;
-		for (i = 0; i < n; i++)
-			data[i] ^= bytes[i];
+		if (n == 16 && !((uintptr_t)data & 3)) {   /* (an RTP payload in the packet buffer is aligned) */
+			uint32_t *words = (uint32_t *)(void *)data;
+			words[0] ^= stream[0];
+			words[1] ^= stream[1];
+			words[2] ^= stream[2];
+			words[3] ^= stream[3];
+		}
+		else
+			for (i = 0; i < n; i++)
+				data[i] ^= bytes[i];
 	}
 	esp_crypto_aes_enable_periph_clk(false);
 	esp_crypto_sha_aes_lock_release();
