@@ -514,10 +514,11 @@ export class WebRtcEndpoint {
 		}
 	}
 
-	/** The ring was pushed to: every feed's turn. */
+	/** The ring was pushed to: every feed's turn. From the last: a feed that fails leaves
+	 * #watching during its turn, which would pass over the one after it. */
 	readonly #pushed = (): void => {
 		const now = this.#o.now();
-		for (let i = 0; i < this.#watching.length; i++) this.#feed(this.#watching[i], now);
+		for (let i = this.#watching.length - 1; i >= 0; i--) this.#feed(this.#watching[i], now);
 	};
 
 	/** A feed's turn (what it throws ends that viewer only: the session contains it), and its next
@@ -545,7 +546,7 @@ export class WebRtcEndpoint {
 		this.#due = undefined;
 		this.#dueAt = Infinity;
 		const now = this.#o.now();
-		for (let i = 0; i < this.#watching.length; i++) if (this.#watching[i].due <= now) this.#feed(this.#watching[i], now);
+		for (let i = this.#watching.length - 1; i >= 0; i--) if (this.#watching[i].due <= now) this.#feed(this.#watching[i], now);   // (from the last: #pushed)
 		let next = Infinity;
 		for (let i = 0; i < this.#watching.length; i++) next = Math.min(next, this.#watching[i].due);
 		if (next < this.#dueAt) this.#arm(next, now);

@@ -78,7 +78,9 @@ test("WebRtcEndpoint contains each viewer's faults: an exception from its datagr
 
 	// the ring's callback: its next frame cannot be sent
 	broken.add(byFrame.from.address);
+	drained(byTimer.list);
 	await push(2);
+	t.true(drained(byTimer.list).filter(isRtp).length > 0, "the viewer after the failing one has its turn at the same push");
 	t.false(endpoint.figures().some((f) => f.session === byFrame.id));
 	t.true(logs.some((m) => m.includes(`viewer ${byFrame.id} failed (injected fault`)), logs.join("\n"));
 	t.true(drained(healthy.list).filter(isRtp).length > 0, "the healthy viewer still gets the frame the other could not be sent");
