@@ -23,6 +23,10 @@ const exec = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), "ivxs-arm-"));
 test.after.always(() => rmSync(dir, { recursive: true, force: true }));
 
+// A file whose code is behind a build's switch is compiled with it on: srtp_engine.c is SRTP on a
+// chip's engines, which the ESP32-S3 board's manifest turns on (hosts/esp32s3/manifest.json).
+const SWITCHES = { "native/webrtc/srtp_engine.c": ["-DIVXS_SRTP_ENGINE=1"] };
+
 const compiled = new Map();
 // Compiles a file once for every test that asks; resolves with the object's path.
 function compile(m, file) {
@@ -33,7 +37,7 @@ function compile(m, file) {
 		// would (no POSIX threads: tests/mcu/mbedtls_mcu_config.h); a board's SDK brings its copy.
 		const system = m.libs.length ? ["-idirafter", "/usr/include", `-DMBEDTLS_USER_CONFIG_FILE="${join(root, "tests/mcu/mbedtls_mcu_config.h")}"`] : [];
 		compiled.set(file, exec("arm-none-eabi-gcc", ["-std=c11", "-mcpu=cortex-m4", "-mthumb", "-Os", "-Wall", "-Wextra", "-Werror",
-			...m.includes.map((i) => `-I${i}`), ...system, "-c", file, "-o", object], { cwd: root }).then(() => object));
+			...m.includes.map((i) => `-I${i}`), ...system, ...(SWITCHES[file] ?? []), "-c", file, "-o", object], { cwd: root }).then(() => object));
 	}
 	return compiled.get(file);
 }
