@@ -19,10 +19,10 @@ typedef struct {
 	/* Compresses `count` 64-byte blocks at `data` into `state` — from the hash's initial value when
 	 * `first` (then `state` holds nothing yet). `data` may have any alignment. */
 	void (*blocks)(void *ctx, uint32_t state[8], int first, const uint8_t *data, size_t count);
-	/* The digest (`size` bytes) that `state` (after the last block) stands for. */
+	/* The digest (its hash's size: 20 bytes for SHA-1, 32 for SHA-256) that `state` (after the last
+	 * block) stands for. */
 	void (*output)(void *ctx, const uint32_t state[8], uint8_t digest[IVXS_MD_MAX_DIGEST]);
 	void *ctx;
-	size_t size;   /* the digest's bytes: 20 (SHA-1), 32 (SHA-256) */
 } ivxs_md_engine;
 
 typedef struct {
@@ -34,7 +34,7 @@ typedef struct {
 
 void ivxs_md_init(ivxs_md_stream *h);
 void ivxs_md_update(ivxs_md_stream *h, const void *data, size_t length, const ivxs_md_engine *engine);
-/* Writes the digest of everything taken (engine->size bytes of `digest`), then starts over (init). */
+/* Writes the digest of everything taken (the hash's size of `digest`), then starts over (init). */
 void ivxs_md_final(ivxs_md_stream *h, uint8_t digest[IVXS_MD_MAX_DIGEST], const ivxs_md_engine *engine);
 
 #endif

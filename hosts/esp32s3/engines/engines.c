@@ -59,8 +59,8 @@ static void sha256Output(void *ctx, const uint32_t state[8], uint8_t digest[IVXS
 }
 
 static const esp_sha_type kSha1 = SHA1, kSha256 = SHA2_256;
-const ivxs_md_engine ivxs_engine_sha1 = { shaBlocks, sha1Output, (void *)&kSha1, 20 };
-const ivxs_md_engine ivxs_engine_sha256 = { shaBlocks, sha256Output, (void *)&kSha256, 32 };
+const ivxs_md_engine ivxs_engine_sha1 = { shaBlocks, sha1Output, (void *)&kSha1 };
+const ivxs_md_engine ivxs_engine_sha256 = { shaBlocks, sha256Output, (void *)&kSha256 };
 
 void ivxs_engine_aes128_ctr(const uint8_t key[16], const uint8_t counter[16], uint8_t *data, size_t len)
 {

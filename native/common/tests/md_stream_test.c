@@ -57,7 +57,7 @@ static void softOutput(void *ctx, const uint32_t state[8], uint8_t digest[32])
 		digest[i] = (uint8_t)(state[i / 4] >> (24 - 8 * (i % 4)));
 }
 
-static const ivxs_md_engine kSoft = { softBlocks, softOutput, NULL, 32 };
+static const ivxs_md_engine kSoft = { softBlocks, softOutput, NULL };
 
 static void hex(const uint8_t digest[32], char text[65])
 {

@@ -56,4 +56,4 @@ static void sha1Output(void *ctx, const uint32_t state[8], uint8_t digest[IVXS_M
 		digest[i] = (uint8_t)(state[i / 4] >> (24 - 8 * (i % 4)));
 }
 
-const ivxs_md_engine ivxs_engine_sha1 = { sha1Blocks, sha1Output, NULL, 20 };
+const ivxs_md_engine ivxs_engine_sha1 = { sha1Blocks, sha1Output, NULL };
