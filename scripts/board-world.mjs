@@ -24,21 +24,22 @@ function lanAddress() {
 }
 
 /** `npm run view` for `seconds` into `file` (its lines into `logFile`): { ok, summary }, ok when
- * the path was direct, frames came, none was lost, and ffprobe decodes every frame written. */
+ * the path was direct, the board sealed the packets with its engines (version 6), frames came, none
+ * was lost, and ffprobe decodes every frame written. */
 export async function watch(device, cloud, password, file, logFile, seconds) {
 	const { view } = await import("./view.mjs");
 	const lines = [];
-	let end, path;
+	let end, path, version;
 	rmSync(file, { force: true });
 	const code = await view({ device, cloud, user: "admin", password, out: file, format: "fmp4", seconds, quiet: false },
-		{ log: (line) => lines.push(line), onReport: (kind, report) => { if (kind === "view-end") end = report; else if (kind === "view-path") path = report; } })
+		{ log: (line) => lines.push(line), onReport: (kind, report) => { if (kind === "view-end") end = report; else if (kind === "view-path") path = report; else if (kind === "view-connected") ({ version } = report); } })
 		.catch((error) => (lines.push(String(error?.message ?? error)), 1));
 	writeFileSync(logFile, lines.join("\n") + "\n");
 	if (!end?.written) return { ok: false, summary: `no frames (exit ${code}): ${lines.filter((l) => /error|refused|no path/i.test(l)).slice(-1)[0] ?? "see " + logFile}` };
 	const probe = spawnSync("ffprobe", ["-v", "error", "-count_frames", "-show_entries", "stream=nb_read_frames", "-of", "csv=p=0", file], { encoding: "utf8" });
 	const decoded = probe.stdout.split("\n").filter(Boolean).reduce((sum, n) => sum + Number(n), 0);
-	const ok = code === 0 && path?.kind === "direct" && end.lost === 0 && decoded === end.written;
-	return { ok, frames: end.written, lost: end.lost, summary: `${path ? `${path.kind} via ${path.type} ${path.address}:${path.port}` : "no path"}, ${end.written} frames in ${seconds} s, ${end.lost} lost, ffprobe decoded ${decoded}${probe.stderr ? `; ffprobe: ${probe.stderr.trim().split("\n")[0]}` : ""}` };
+	const ok = code === 0 && path?.kind === "direct" && version === 6 && end.lost === 0 && decoded === end.written;
+	return { ok, frames: end.written, lost: end.lost, summary: `${path ? `${path.kind} via ${path.type} ${path.address}:${path.port}` : "no path"}, packets of version ${version ?? "?"}, ${end.written} frames in ${seconds} s, ${end.lost} lost, ffprobe decoded ${decoded}${probe.stderr ? `; ffprobe: ${probe.stderr.trim().split("\n")[0]}` : ""}` };
 }
 
 /** aiortc (Debian's python3-aiortc: tests/_webrtc.mjs) as a WHEP client of the cloud for `seconds`, with

@@ -53,7 +53,8 @@ const headersIn = (folder) => readdirSync(join(root, folder)).filter((f) => f.en
 
 // [{ specifier, js, folder, uses, libs, sources, ownCore, core, portable, includes, headers, testsFolder, tests }],
 // in the order of native/modules.txt. Paths are relative to the repository root.
-// `uses` is transitive; `core` and `includes` cover the module and what it uses;
+// `uses` is transitive; `core` and `includes` cover the module and what it uses (`core` also the
+// binding kit's C files they name: common/<file>);
 // `sources`, `ownCore` and `portable` the module's own files only; `libs`
 // ("-lmbedcrypto", …) the system libraries of the module and what it uses.
 export function nativeModules(file = "native/modules.txt") {
@@ -61,7 +62,8 @@ export function nativeModules(file = "native/modules.txt") {
 		...line,
 		libs: line.rest.filter((c) => c.startsWith("-l")),
 		moddable: line.rest.find((c) => c.startsWith("moddable="))?.slice(9).split(",") ?? null,
-		rest: line.rest.filter((c) => !c.startsWith("-l") && !c.startsWith("moddable=")),
+		kit: line.rest.filter((c) => c.startsWith("common/")).map((c) => `native/${c}.c`),
+		rest: line.rest.filter((c) => !c.startsWith("-l") && !c.startsWith("moddable=") && !c.startsWith("common/")),
 	}));
 	const bySpecifier = new Map(lines.map((line) => [line.specifier, line]));
 	const closure = (specifier, trail = []) => {
@@ -78,7 +80,8 @@ export function nativeModules(file = "native/modules.txt") {
 	const modules = lines.map(({ specifier, js, moddable }) => {
 		const folder = dirname(js);
 		const uses = closure(specifier);
-		const core = [...ownCore(specifier), ...uses.flatMap(ownCore)];
+		const kit = [...new Set([specifier, ...uses].flatMap((u) => bySpecifier.get(u).kit))];
+		const core = [...ownCore(specifier), ...uses.flatMap(ownCore), ...kit];
 		const testsFolder = `${folder}/tests`;
 		const libs = [...new Set([specifier, ...uses].flatMap((u) => bySpecifier.get(u).libs))];
 		const includes = [folder, ...uses.map((u) => dirname(bySpecifier.get(u).js)), commonFolder];
@@ -132,9 +135,13 @@ export function moddableManifests(modules = nativeModules()) {
 	const common = readdirSync(join(root, "native/common")).filter((f) => /\.[ch]$/.test(f)).sort();
 	// The kit's JS modules (ivxs/codes) are registered once, in hosts/linux/modules.txt.
 	const kitJs = readRegistry("hosts/linux/modules.txt").filter(({ js }) => dirname(js) === commonFolder);
+	// Its Linux-only files (the engines in software: ivxs_engine_linux.c) on lin alone: a board's
+	// chip gives them.
+	const commonLinux = common.filter(isLinuxOnly).map(stem);
 	out["native/common/manifest.json"] = {
-		modules: { "*": [...new Set(common.map(stem))], ...Object.fromEntries(kitJs.map(({ specifier, js }) => [specifier, stem(js)])) },
+		modules: { "*": [...new Set(common.filter((f) => !isLinuxOnly(f)).map(stem))], ...Object.fromEntries(kitJs.map(({ specifier, js }) => [specifier, stem(js)])) },
 		...(kitJs.length ? { preload: kitJs.map(({ specifier }) => specifier) } : {}),
+		...(commonLinux.length ? { platforms: { lin: { modules: { "*": commonLinux } } } } : {}),
 	};
 	for (const m of modules) {
 		const portable = m.sources.filter((f) => !isLinuxOnly(f)).map(stem);

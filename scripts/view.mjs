@@ -166,6 +166,7 @@ async function reportsOf(child, o, log, onReport) {
 		if (o.quiet) return;
 		if (m[1] === "view") log(`${report.path} (${report.type} ${report.address}:${report.port}) rtt ${report.rttMs} ms, ${(report.rate * 8 / 1000).toFixed(0)} kbit/s, ${report.frames} frames, ${report.lost} lost, ${report.packetsLost} packets lost`);
 		else if (m[1] === "view-path") log(`path: ${report.kind} via ${report.type} ${report.address}:${report.port} (check ${report.checkRttMs} ms)`);
+		else if (m[1] === "view-connected") log(`connected: packets of version ${report.version} (${report.version === 6 ? "AES-128-CTR + HMAC-SHA-256" : "ChaCha20-Poly1305"})`);
 		else if (m[1] === "view-moved") log(report.who === "camera" ? `the camera's address changed: the session moved to it (after ${report.frames} frames)` : `the camera saw this viewer at a new address (after ${report.frames} frames)`);
 		else if (m[1] === "view-talk") log(`talkback: ${report.frames} frames, ${report.bytes} bytes (${report.params}) sent in ${report.ms} ms`);
 		else if (m[1] === "view-candidates") log(report.who === "camera" ? `the camera sent new candidates mid-session: ${report.candidates} (${report.answered} answered a check)` : `this viewer's address changed: sent the camera ${report.candidates}`);

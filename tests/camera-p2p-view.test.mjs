@@ -51,6 +51,8 @@ test("npm run view: sign in, ticket, path, live fMP4 that ffprobe decodes; revok
 	t.log("path", path, "open", reports.admin.find(([kind]) => kind === "view-open")?.[1]);
 	t.is(path.kind, "direct");
 	t.is(path.type, "host", "a camera on the same machine is reached by a host candidate");
+	// the viewer offers version 6; a Linux camera keeps 5 (ChaCha20-Poly1305 is its faster software)
+	t.is(reports.admin.find(([kind]) => kind === "view-connected")?.[1].version, 5);
 	const first = reports.admin.find(([kind]) => kind === "view-first")?.[1];
 	t.log(`viewer request → first frame: ${first.ms} ms`);
 	t.true(first.key, "the first frame is a key frame");

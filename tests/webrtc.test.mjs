@@ -22,7 +22,7 @@ const VARIANTS = { plain: ["-O2"], sanitize: ["-O1", "-fsanitize=address,undefin
 // ESP32-S3 board's, here a software stand-in behind the same interface, native/common/ivxs_engine.h).
 const BACKENDS = {
 	"Mbed TLS": [],
-	"engine interface": ["-DIVXS_SRTP_ENGINE=1", ...["native/webrtc/srtp_engine.c", "native/common/ivxs_md_stream.c", "native/webrtc/tests/soft_engine.c"].map((f) => join(root, f))],
+	"engine interface": ["-DIVXS_SRTP_ENGINE=1", ...["native/webrtc/srtp_engine.c", "native/common/ivxs_md_stream.c", "native/common/ivxs_engine_linux.c"].map((f) => join(root, f))],
 };
 
 for (const [variant, flags] of Object.entries(VARIANTS))

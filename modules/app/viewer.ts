@@ -136,6 +136,8 @@ export default async function main(): Promise<void> {
 		if (!path) return fail(`no path to the camera: none of ${camera.map((c) => `${c.type} ${c.address}:${c.port}`).join(", ") || "no candidates"} answered`);
 		report("view-path", { type: path.type, kind: pathKind(path.type), address: path.address, port: path.port, checkRttMs: Math.round(path.rttMs), ours: candidates });
 		await viewer.connect({ address: path.address, port: path.port, ticket: fromHex(String(answer.ticket))!, psk: fromHex(String(answer.psk))! });
+		// the packets' version the camera chose (native/p2p/PROTOCOL.md: 6 where its chip seals AES and SHA)
+		report("view-connected", { version: viewer.stats().version });
 		if (out && !asIs) sink = new ViewerSink(media, o.format as SinkFormat, (chunks) => out!.write(chunks));
 		if (o.command) {
 			// One command (JSON, modules/protocol/viewer-commands.ts) instead of a stream: its reply, then the end.

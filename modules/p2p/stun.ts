@@ -1,7 +1,7 @@
 /**
  * STUN Binding (RFC 8489) as far as P2P needs it: a request, its success response carrying
  * XOR-MAPPED-ADDRESS (IPv4), and telling a STUN message from a transport packet on the same
- * socket (RFC 7983: STUN's first byte is 0…3, ours is 0x5X (version 5); and the magic cookie). Used to learn a
+ * socket (RFC 7983: STUN's first byte is 0…3, ours is 0x5X or 0x6X (versions 5 and 6); and the magic cookie). Used to learn a
  * server-reflexive address from a STUN server (coturn) and for connectivity checks between the
  * camera and a viewer: each side answers Binding requests on its P2P socket (checks.ts).
  */

@@ -157,11 +157,12 @@ export class P2PViewer {
 		await this.#control("close voice");
 	}
 
-	/** The transport's figures of the session (path RTT, rates; §4's once-a-second line) and the
-	 * camera's address it sends to now (it follows the camera's validated move). */
-	stats(): { srttMs: number; received: number; lost: number; camera: { address: string; port: number } } {
+	/** The transport's figures of the session (path RTT, rates; §4's once-a-second line), the
+	 * camera's address it sends to now (it follows the camera's validated move) and the packets'
+	 * version (5: ChaCha20-Poly1305, 6: AES-128-CTR + HMAC-SHA-256; native/p2p/PROTOCOL.md). */
+	stats(): { srttMs: number; received: number; lost: number; camera: { address: string; port: number }; version: number } {
 		const s = this.#endpoint.sessionStats(this.#session);
-		return { srttMs: s.srttMs, received: s.packetsReceived, lost: s.packetsLost, camera: decodeAddress(s.peer) };
+		return { srttMs: s.srttMs, received: s.packetsReceived, lost: s.packetsLost, camera: decodeAddress(s.peer), version: s.version };
 	}
 
 	close(): void {

@@ -3,7 +3,7 @@
  * from the channel's ring, on the P2P transport's own UDP socket (P2P.carry: the same port, host,
  * server-reflexive and relayed candidates, NAT openings and TURN relay as the native viewers — one
  * stack, two wires). RFC 7983's first byte tells the wires apart: DTLS records (20–25; the native
- * transport's packets start 0x5X), RTP/RTCP (128–191), and a STUN check whose USERNAME names one of
+ * transport's packets start 0x5X or 0x6X), RTP/RTCP (128–191), and a STUN check whose USERNAME names one of
  * our sessions' ufrags (random, one per session) are this endpoint's; DTLS and RTCP then find their
  * session by the address its checks came from — a stranger's packet finds none and costs a map
  * lookup, nothing more (no state, no answer).

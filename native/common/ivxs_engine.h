@@ -1,9 +1,10 @@
 /*
- * A chip's crypto engines, for the cores that take them instead of Mbed TLS's software where a
- * build says so (IVXS_SRTP_ENGINE: native/webrtc/srtp_engine.c). A board gives them
- * (hosts/esp32s3/engines/engines.c: the ESP32-S3's AES and SHA accelerators); the tests give a
- * software stand-in (native/webrtc/tests/soft_engine.c). Each call takes the engine and gives it
- * back, so any number of users share it; none allocates.
+ * A chip's crypto engines: AES-128 and SHA-1/SHA-256 compression, for the cores written on them —
+ * the P2P wire's version 6 (native/p2p/p2p_aead_aes.c), and SRTP where a build says so
+ * (IVXS_SRTP_ENGINE: native/webrtc/srtp_engine.c). A board gives them (hosts/esp32s3/engines/
+ * engines.c: the ESP32-S3's AES and SHA accelerators); Linux hosts give Mbed TLS's software in
+ * their place (ivxs_engine_linux.c). Each call takes the engine and gives it back, so any number of
+ * users share it; none allocates.
  */
 #ifndef IVXS_ENGINE_H
 #define IVXS_ENGINE_H

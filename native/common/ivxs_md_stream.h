@@ -37,4 +37,19 @@ void ivxs_md_update(ivxs_md_stream *h, const void *data, size_t length, const iv
 /* Writes the digest of everything taken (the hash's size of `digest`), then starts over (init). */
 void ivxs_md_final(ivxs_md_stream *h, uint8_t digest[IVXS_MD_MAX_DIGEST], const ivxs_md_engine *engine);
 
+/* HMAC (RFC 2104) over the same engines: a key's two pads are hashed once (ivxs_hmac_key: the two
+ * states after one block each, all a key keeps), and each message goes on from them — a message is a
+ * stream started by ivxs_hmac_start, given its pieces by ivxs_md_update and ended by
+ * ivxs_hmac_final. Keys are at most one block (64 bytes: what SRTP and the P2P wire use). */
+typedef struct {
+	uint32_t inner[8], outer[8];
+} ivxs_hmac;
+
+void ivxs_hmac_key(ivxs_hmac *h, const uint8_t *key, size_t length, const ivxs_md_engine *engine);
+void ivxs_hmac_start(const ivxs_hmac *h, ivxs_md_stream *message);
+/* The message's MAC (the hash's size: `digest_size` bytes of the inner digest go into the outer
+ * hash); `message` is wiped. */
+void ivxs_hmac_final(const ivxs_hmac *h, ivxs_md_stream *message, size_t digest_size, uint8_t mac[IVXS_MD_MAX_DIGEST],
+		const ivxs_md_engine *engine);
+
 #endif

@@ -1,41 +1,44 @@
 /*
- * libFuzzer harness: the P2P packets' AEAD (native/p2p/p2p_aead.c, our ChaCha20-Poly1305)
- * against mbedTLS's, on fuzzed keys, IVs, packet numbers, associated data, head/body splits and
- * texts; built by native/fuzz/run.mjs as the p2p harness is.
+ * libFuzzer harness: the P2P packets' AEAD of both versions (native/p2p/p2p_aead.c: version 5's
+ * ChaCha20-Poly1305, our own; p2p_aead_aes.c: version 6's AES-128-CTR + HMAC-SHA-256 over
+ * ivxs_engine.h) against mbedTLS's primitives, on fuzzed keys, IVs, packet numbers, associated
+ * data, head/body splits and texts; built by native/fuzz/run.mjs as the p2p harness is.
  *
- * Input: key (32) | iv (12) | packet number (4, big-endian) | aad length (1, mod 41) |
- * head length (2, big-endian, mod the text's length + 1) | tag flip (1) | aad | text.
+ * Input: keys (60: version 5 takes key 32 | iv 12, version 6 AES key 16 | iv 12 | MAC key 32) |
+ * packet number (4, big-endian) | version and aad length (1: bit 7 set = version 6; the rest mod
+ * 55) | head length (2, big-endian, mod the text's length + 1) | tag flip (1) | aad | text.
  * Checked: the same ciphertext and tag as mbedTLS; the packet opens (in place too) to the
  * text; with the tag flip's bit set, one bit of the packet (text, tag or associated data,
  * chosen by the byte) flipped is refused and nothing is written.
  */
 #include "p2p_internal.h"
 #include "fuzz.h"
-
-#include <mbedtls/chachapoly.h>
+#include "tests/aead_reference.h"
 
 #include <string.h>
 
-#define HEADER (32 + 12 + 4 + 1 + 2 + 1)
+#define KEYS 60
+#define HEADER (KEYS + 4 + 1 + 2 + 1)
+#define MAX_AAD 54
 #define MAX_TEXT 1400
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static uint8_t aeadBytes[256];
-	p2p_aead *a = (p2p_aead *)aeadBytes;
-	uint8_t nonce[P2P_IV], ours[MAX_TEXT], theirs[MAX_TEXT], back[MAX_TEXT], tag[P2P_TAG], refTag[P2P_TAG];
-	mbedtls_chachapoly_context ref;
-	const uint8_t *key, *iv, *aad, *text;
+	static uint64_t aeadWords[128];
+	p2p_aead *a = (p2p_aead *)aeadWords;
+	uint8_t ours[MAX_TEXT], theirs[MAX_TEXT], back[MAX_TEXT], tag[P2P_TAG], refTag[P2P_TAG];
+	const uint8_t *keys, *aad, *text;
 	uint32_t pn;
 	size_t aadLen, head, len, flip;
-	REQUIRE(p2p_aead_size() <= sizeof(aeadBytes));
+	int version;
+	REQUIRE(p2p_aead_size() <= sizeof(aeadWords));
 	if (size < HEADER)
 		return 0;
-	key = data;
-	iv = data + 32;
-	pn = ivxs_get32(data + 44);
-	aadLen = data[48] % 41;
-	flip = data[51];
+	keys = data;
+	pn = ivxs_get32(data + KEYS);
+	version = data[KEYS + 4] & 0x80 ? IVXS_P2P_VERSION_AES : IVXS_P2P_VERSION;
+	aadLen = (data[KEYS + 4] & 0x7f) % (MAX_AAD + 1);
+	flip = data[KEYS + 7];
 	if (size < HEADER + aadLen)
 		return 0;
 	aad = data + HEADER;
@@ -43,19 +46,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	len = size - HEADER - aadLen;
 	if (len > MAX_TEXT)
 		len = MAX_TEXT;
-	head = ((size_t)data[49] << 8 | data[50]) % (len + 1);
+	head = ((size_t)data[KEYS + 5] << 8 | data[KEYS + 6]) % (len + 1);
 
-	REQUIRE(p2p_aead_init(a, key, iv) == 0);
+	REQUIRE(p2p_aead_init(a, version, keys) == 0);
 	REQUIRE(p2p_aead_seal(a, pn, aad, aadLen, text, head, text + head, len - head, ours, tag) == 0);
-	memcpy(nonce, iv, P2P_IV);
-	nonce[8] ^= (uint8_t)(pn >> 24);
-	nonce[9] ^= (uint8_t)(pn >> 16);
-	nonce[10] ^= (uint8_t)(pn >> 8);
-	nonce[11] ^= (uint8_t)pn;
-	mbedtls_chachapoly_init(&ref);
-	REQUIRE(mbedtls_chachapoly_setkey(&ref, key) == 0);
-	REQUIRE(mbedtls_chachapoly_encrypt_and_tag(&ref, len, nonce, aad, aadLen, text, theirs, refTag) == 0);
-	mbedtls_chachapoly_free(&ref);
+	REQUIRE((version == IVXS_P2P_VERSION_AES ? referenceAes : referenceChacha)(keys, pn, aad, aadLen, text, len, theirs,
+			refTag) == 0);
 	REQUIRE(memcmp(ours, theirs, len) == 0);
 	REQUIRE(memcmp(tag, refTag, P2P_TAG) == 0);
 
@@ -65,7 +61,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (flip & 0x80) {
 		/* one bit of text, tag or associated data, wherever the byte points */
-		uint8_t badAad[40], badTag[P2P_TAG];
+		uint8_t badAad[MAX_AAD], badTag[P2P_TAG];
 		size_t span = len + P2P_TAG + aadLen, at = ((flip & 0x7f) * 131 + len) % span, i;
 		uint8_t bit = (uint8_t)(1u << (flip % 8));
 		memcpy(badAad, aad, aadLen);

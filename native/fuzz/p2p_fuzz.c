@@ -13,7 +13,8 @@
  *   0  records sealed with the viewer's keys, into the camera (which is
  *      sending media from a ring): every frame parser and what it drives
  *      (ACK ranges against real packets in flight, voice frames, commands,
- *      close) — the fuzzer cannot forge the AEAD (ChaCha20-Poly1305), so it writes plaintext;
+ *      close) — the fuzzer cannot forge the AEAD (the sessions' version 6, AES-128-CTR +
+ *      HMAC-SHA-256; mode 2's hellos may offer 5 alone), so it writes plaintext;
  *   1  the same towards the viewer (media reassembly, replies);
  *   2  raw datagrams into the camera (hello with a valid ticket and fuzzed
  *      bytes over it, its cookie round answered when the camera asks, data,
@@ -154,6 +155,7 @@ static ivxs_p2p *endpoint(int role)
 	c.device_secret_len = sizeof(kSecret) - 1;
 	memcpy(c.device_id, kDevice, IVXS_P2P_ID_BYTES);
 	c.max_sessions = 3;   /* the open session and two free: the second viewer's hello needs no cookie */
+	c.version = IVXS_P2P_VERSION_AES;   /* the camera takes 6 when offered (the viewers offer it; a fuzzed hello may not) */
 	c.rx_frame_bytes = role == IVXS_P2P_CLIENT ? 64 * 1024 : 0;
 	c.low = 100;
 	c.warn = 2000;
@@ -241,8 +243,8 @@ static void establish(void)
  * the same connection ids, everything else as new. */
 static ivxs_p2p_session *revive(ivxs_p2p *p, ivxs_p2p_session *s, int server)
 {
-	static const uint8_t c2s[P2P_KEY + P2P_IV] = "c2s key, c2s iv ..........";
-	static const uint8_t s2c[P2P_KEY + P2P_IV] = "s2c key, s2c iv ..........";
+	static const uint8_t c2s[P2P_KEYS_AES] = "c2s key, c2s iv, c2s MAC key ..........";
+	static const uint8_t s2c[P2P_KEYS_AES] = "s2c key, s2c iv, s2c MAC key ..........";
 	static const uint8_t cidS[P2P_CID] = "server!", cidC[P2P_CID] = "client!";
 	if (!s)
 		s = &p->sessions[0];
@@ -259,8 +261,9 @@ static ivxs_p2p_session *revive(ivxs_p2p *p, ivxs_p2p_session *s, int server)
 	memcpy(s->local_cid, server ? cidS : cidC, P2P_CID);
 	memcpy(s->peer_cid, server ? cidC : cidS, P2P_CID);
 	s->addr = server ? gCliAddr : gSrvAddr;
-	REQUIRE(p2p_aead_init(s->tx_aead, server ? s2c : c2s, (server ? s2c : c2s) + P2P_KEY) == 0);
-	REQUIRE(p2p_aead_init(s->rx_aead, server ? c2s : s2c, (server ? c2s : s2c) + P2P_KEY) == 0);
+	REQUIRE(p2p_aead_init(s->tx_aead, IVXS_P2P_VERSION_AES, server ? s2c : c2s) == 0);
+	REQUIRE(p2p_aead_init(s->rx_aead, IVXS_P2P_VERSION_AES, server ? c2s : s2c) == 0);
+	s->version = IVXS_P2P_VERSION_AES;
 	return s;
 }
 
@@ -347,7 +350,7 @@ static void sealed(ivxs_p2p_session *from, ivxs_p2p *to, const ivxs_p2p_addr *ad
 	uint8_t pkt[IVXS_P2P_MTU + 64];
 	if (len > P2P_PLAIN_MAX)
 		len = P2P_PLAIN_MAX;
-	pkt[0] = (IVXS_P2P_VERSION << 4) | P2P_PKT_DATA;
+	pkt[0] = (uint8_t)((from->version << 4) | P2P_PKT_DATA);
 	memcpy(pkt + 1, from->peer_cid, P2P_CID);
 	ivxs_put32(pkt + 9, pn);
 	REQUIRE(p2p_aead_seal(from->tx_aead, pn, pkt, P2P_DATA_HDR, plain, len, NULL, 0, pkt + P2P_DATA_HDR,
@@ -368,7 +371,7 @@ static void helloInto(const uint8_t *overlay, size_t n)
 	hello[P2P_HELLO_RXF] = 8;
 	ivxs_put32(hello + P2P_HELLO_RXB, 64 * 1024);
 	for (i = 0; i < n; i++)
-		hello[(i * 7) % (P2P_HELLO_BODY + 1 + P2P_COOKIE)] ^= overlay[i];
+		hello[(i * 7) % (P2P_HELLO_OFFER + 1)] ^= overlay[i];   /* the offer too: version 5 or 6 */
 	gRetried = 0;
 	ivxs_p2p_input(gSrv, &gCliAddr, hello, sizeof(hello), gNow);
 	if (gRetried) {

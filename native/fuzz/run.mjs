@@ -44,9 +44,11 @@ export const harnesses = {
 		seeds: (dir) => writeP2pSeeds(dir),
 	},
 	aead: {
-		// The packets' AEAD (native/p2p/p2p_aead.c) against mbedTLS's ChaCha20-Poly1305.
-		sources: () => ["native/fuzz/aead_fuzz.c", "native/p2p/p2p_aead.c", "native/p2p/p2p_crypto.c"],
-		headers: () => moduleOf("p2p").headers,
+		// The packets' AEAD of both versions (native/p2p/p2p_aead.c, p2p_aead_aes.c) against mbedTLS's
+		// ChaCha20-Poly1305, and its AES-CTR and HMAC.
+		sources: () => ["native/fuzz/aead_fuzz.c", "native/p2p/p2p_aead.c", "native/p2p/p2p_aead_aes.c", "native/p2p/p2p_crypto.c",
+			"native/common/ivxs_md_stream.c", "native/common/ivxs_engine_linux.c"],
+		headers: () => [...moduleOf("p2p").headers, "native/p2p/tests/aead_reference.h"],
 		flags: () => moduleOf("p2p").includes.map((i) => `-I${i}`),
 		libs: () => moduleOf("p2p").libs,
 		maxLen: 1600,
@@ -115,15 +117,17 @@ function writeSplitterSeeds(dir) {
 }
 
 // AEAD seeds (native/fuzz/aead_fuzz.c): a packet's shapes — a lone ACK, an audio packet, a full
-// video packet split after its frame header — with and without a flipped bit.
+// video packet split after its frame header, the key confirmation — with and without a flipped
+// bit, in both versions (0x80 in the aad byte: version 6).
 function writeAeadSeeds(dir) {
 	mkdirSync(dir, { recursive: true });
 	let i = 0;
-	for (const [aad, head, text, flip] of [[9, 0, 40, 0], [9, 26, 300, 0x85], [9, 60, 1120, 0], [9, 60, 1120, 0xff], [0, 0, 0, 0x80], [40, 7, 17, 0x81]]) {
-		const header = Buffer.alloc(52);
-		for (let b = 0; b < 48; b++) header[b] = (b * 37 + i) & 255;
-		header.set([aad, head >> 8, head & 255, flip], 48);
-		const body = Buffer.alloc(aad + text);
+	const shapes = [[13, 0, 40, 0], [13, 26, 300, 0x85], [13, 60, 1120, 0], [13, 60, 1120, 0xff], [0, 0, 0, 0x80], [54, 0, 0, 0x81], [40, 7, 17, 0x81]];
+	for (const [aad, head, text, flip] of [...shapes, ...shapes.map(([aad, ...rest]) => [aad | 0x80, ...rest])]) {
+		const header = Buffer.alloc(68);
+		for (let b = 0; b < 64; b++) header[b] = (b * 37 + i) & 255;
+		header.set([aad, head >> 8, head & 255, flip], 64);
+		const body = Buffer.alloc((aad & 0x7f) + text);
 		for (let b = 0; b < body.length; b++) body[b] = (b * 7 + 3) & 255;
 		writeFileSync(join(dir, `seed-${i++}`), Buffer.concat([header, body]));
 	}

@@ -271,7 +271,7 @@ static int parseAddress(const ivxs_p2p_addr *a, uint8_t ipv4[4], uint16_t *port)
  * STUN, TURN and WebRTC, whose first bytes never carry the version). */
 static int isPacket(const uint8_t *data, size_t size)
 {
-	return size > 0 && data[0] >> 4 == IVXS_P2P_VERSION;
+	return size > 0 && (data[0] >> 4 == IVXS_P2P_VERSION || data[0] >> 4 == IVXS_P2P_VERSION_AES);
 }
 
 /* The address slot whose datagrams go straight to the socket for this source (IPv4 address and
@@ -435,10 +435,11 @@ static const struct {
 	{ "low", 0, UINT32_MAX, offsetof(ivxs_p2p_config, low) },
 	{ "warn", 0, UINT32_MAX, offsetof(ivxs_p2p_config, warn) },
 	{ "high", 0, UINT32_MAX, offsetof(ivxs_p2p_config, high) },
+	{ "version", IVXS_P2P_VERSION, IVXS_P2P_VERSION_AES, offsetof(ivxs_p2p_config, version) },
 };
 
 /* create({ role: "camera" | "viewer", deviceSecret, deviceId, maxSessions, deadlineMs, deadlineMaxMs,
- *   keepAlive: { intervalS, attempts } (either 0: off), low, warn, high, rxFrameBytes }) -> native */
+ *   keepAlive: { intervalS, attempts } (either 0: off), low, warn, high, rxFrameBytes, version }) -> native */
 void xs_p2p_create(xsMachine *the)
 {
 	ivxs_p2p_config c;
@@ -865,7 +866,7 @@ void xs_p2p_channel_stats(xsMachine *the)
 	}
 }
 
-/* sessionStats(native, session) -> { srttMs, ..., rights, footprintBytes, viewerId, peer } */
+/* sessionStats(native, session) -> { srttMs, ..., rights, version, footprintBytes, viewerId, peer } */
 void xs_p2p_session_stats(xsMachine *the)
 {
 	P2PRecord *r = getRecord(the);
@@ -877,7 +878,7 @@ void xs_p2p_session_stats(xsMachine *the)
 			{ "srttMs", st.srtt_ms }, { "minRttMs", st.min_rtt_ms }, { "rtoMs", st.rto_ms }, { "bandwidth", st.bandwidth },
 			{ "pacingRate", st.pacing_rate }, { "packetsSent", st.packets_sent }, { "packetsReceived", st.packets_received },
 			{ "packetsLost", st.packets_lost }, { "droppedAuth", st.dropped_auth }, { "droppedReplay", st.dropped_replay },
-			{ "rights", st.rights }, { "footprintBytes", st.footprint_bytes },
+			{ "rights", st.rights }, { "version", st.version }, { "footprintBytes", st.footprint_bytes },
 		};
 		fields(the, f, sizeof(f) / sizeof(f[0]));
 	}

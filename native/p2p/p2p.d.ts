@@ -43,6 +43,10 @@ declare module "p2p" {
 		low?: number;
 		warn?: number;
 		high?: number;
+		/** DATA's version (native/p2p/PROTOCOL.md): a camera's, the one it takes when its viewer offers it
+		 * (5: ChaCha20-Poly1305; 6: AES-128-CTR + HMAC-SHA-256, for a chip's AES and SHA engines; default:
+		 * the build's, 6 on the ESP32-S3); a viewer's, the highest it offers (default 6: both) */
+		version?: 5 | 6;
 	}
 	export interface ChannelStats {
 		sendBuffered: number; instRate: number; avgRate: number; ackedBytes: number;
@@ -52,6 +56,8 @@ declare module "p2p" {
 		srttMs: number; minRttMs: number; rtoMs: number; bandwidth: number; pacingRate: number;
 		packetsSent: number; packetsReceived: number; packetsLost: number; droppedAuth: number; droppedReplay: number;
 		rights: number; footprintBytes: number; viewerId: string;
+		/** DATA's version: 5 (ChaCha20-Poly1305) or 6 (AES-128-CTR + HMAC-SHA-256) */
+		version: number;
 		/** The peer's address bytes, where the session sends now (it follows a validated move): modules/p2p/address.ts decodes them. */
 		peer: ArrayBuffer;
 	}

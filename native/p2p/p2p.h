@@ -68,7 +68,13 @@ const char *ivxs_p2p_strerror(int status);
 extern const ivxs_status_entry ivxs_p2p_statuses[];
 
 /* Protocol constants (PROTOCOL.md). */
-#define IVXS_P2P_VERSION 5             /* 2: path validation; 3: REPAIR frames (since retired); 5: ChaCha20-Poly1305 (4 skipped: 0x4X is TURN ChannelData's first byte, RFC 9443; PROTOCOL.md) */
+#define IVXS_P2P_VERSION 5             /* the handshake's (HELLO, RETRY, REJECT), and DATA sealed with ChaCha20-Poly1305. 2: path validation; 3: REPAIR frames (since retired); 4 skipped: 0x4X is TURN ChannelData's first byte, RFC 9443; PROTOCOL.md */
+#define IVXS_P2P_VERSION_AES 6         /* DATA sealed with AES-128-CTR + HMAC-SHA-256: for a chip's AES and SHA engines, when the viewer offers it */
+/* The version a camera takes when its viewer offers 6: 6 where the build has a chip's AES and SHA
+ * engines (the ESP32-S3's manifest defines it), 5 elsewhere (ChaCha20-Poly1305 is faster in software). */
+#ifndef IVXS_P2P_PREFERRED_VERSION
+#define IVXS_P2P_PREFERRED_VERSION IVXS_P2P_VERSION
+#endif
 #define IVXS_P2P_MTU 1200              /* largest datagram sent; the client hello is padded to it */
 #define IVXS_P2P_CHUNK 1088            /* payload bytes of one data frame at most */
 #define IVXS_P2P_ID_BYTES 16           /* device id, viewer id */
@@ -173,6 +179,8 @@ typedef struct {
 	uint32_t keepalive_attempts;
 	int keepalive_off;              /* 1: no keep-alive, no dead-peer detection */
 	uint32_t handshake_timeout_ms;  /* client (0 = 5000) */
+	uint32_t version;               /* DATA's version: server: the one it takes when the viewer offers it (0 =
+	                                 * IVXS_P2P_PREFERRED_VERSION); client: the highest it offers (0 = 6; 5: 5 alone) */
 	uint32_t low, warn, high;       /* watermarks, bytes unsent per channel (all 0: no events) */
 	ivxs_p2p_callbacks cb;
 	const ivxs_p2p_allocator *allocator; /* NULL = malloc/free */
@@ -248,6 +256,7 @@ typedef struct {
 	uint64_t dropped_auth, dropped_replay, dropped_trunc, bogus_acks, frames_lost_rx;
 	uint64_t commands_deferred; /* packets left unacknowledged: no room for their command chunk yet */
 	uint32_t rights;
+	uint32_t version;        /* DATA's: 5 (ChaCha20-Poly1305) or 6 (AES-128-CTR + HMAC-SHA-256); 0 before the reply */
 	uint8_t viewer_id[IVXS_P2P_ID_BYTES];
 	ivxs_p2p_addr peer;      /* where the session sends now (follows a validated address change) */
 	size_t footprint_bytes;  /* everything allocated for this session */

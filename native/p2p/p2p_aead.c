@@ -1,31 +1,38 @@
 /*
- * P2P transport — the packets' AEAD: ChaCha20-Poly1305 as RFC 8439 §2.8
- * defines it, written here rather than taken from mbedTLS. Every other
- * primitive of the transport is mbedTLS's (p2p_crypto.c).
+ * P2P transport — the packets' AEAD, by the session's version (PROTOCOL.md "DATA packets"):
+ * version 5's ChaCha20-Poly1305, here, and version 6's AES-128-CTR + HMAC-SHA-256 for a chip's AES
+ * and SHA engines (p2p_aead_aes.c). Every other primitive of the transport is mbedTLS's
+ * (p2p_crypto.c).
  *
- * Why our own: it is the camera's largest cost per viewer (each viewer's copy
- * of the stream is sealed), and mbedTLS 2.28's version XORs the keystream a
- * byte at a time, serialises each keystream block to bytes first and carries
- * Poly1305 in 32-bit limbs with 64-bit sums. This one XORs whole words, keeps
- * the keystream as words and carries Poly1305 in five 26-bit limbs (25
- * 32×32→64 products a block, no 64-bit additions in the carry chain): a
- * 1,200-byte packet sealed in ~51 k instructions on the 32-bit host against
- * mbedTLS's ~70 k (native/p2p/README.md "AEAD"). open() checks the tag before
- * it decrypts, so a forged packet costs no keystream.
+ * ChaCha20-Poly1305 as RFC 8439 §2.8 defines it is written here rather than taken from mbedTLS:
+ * it is the camera's largest cost per viewer where no engine seals (each viewer's copy of the
+ * stream is sealed), and mbedTLS 2.28's version XORs the keystream a byte at a time, serialises
+ * each keystream block to bytes first and carries Poly1305 in 32-bit limbs with 64-bit sums. This
+ * one XORs whole words, keeps the keystream as words and carries Poly1305 in five 26-bit limbs (25
+ * 32×32→64 products a block, no 64-bit additions in the carry chain): a 1,200-byte packet sealed in
+ * ~51 k instructions on the 32-bit host against mbedTLS's ~70 k (native/p2p/README.md "AEAD").
+ * open() checks the tag before it decrypts, so a forged packet costs no keystream.
  *
- * Checked against RFC 8439's test vectors and, for every length and split of
- * head and body, against mbedTLS (tests/p2p_aead_test.c), and by a libFuzzer
- * harness that compares the two on fuzzed keys, nonces, lengths and tags
- * (native/fuzz/aead_fuzz.c). Constant time: no branch or index depends on a
- * key, keystream or tag byte (the tag comparison ORs every difference).
+ * Checked against RFC 8439's test vectors and, for every length and split of head and body,
+ * against mbedTLS (tests/p2p_aead_test.c), and by a libFuzzer harness that compares the two on
+ * fuzzed keys, nonces, lengths and tags (native/fuzz/aead_fuzz.c). Constant time: no branch or
+ * index depends on a key, keystream or tag byte (the tag comparison ORs every difference).
  */
 #include "p2p_internal.h"
 
 #include <string.h>
 
-struct p2p_aead {
+typedef struct {
 	uint32_t key[8];
 	uint8_t iv[P2P_IV];
+} chachaKeys;
+
+struct p2p_aead {
+	int version;               /* 0: no keys */
+	union {
+		chachaKeys chacha;     /* 5 */
+		p2p_aes_hmac aes;      /* 6 */
+	} u;
 };
 
 size_t p2p_aead_size(void)
@@ -33,12 +40,24 @@ size_t p2p_aead_size(void)
 	return sizeof(p2p_aead);
 }
 
-int p2p_aead_init(p2p_aead *a, const uint8_t key[P2P_KEY], const uint8_t iv[P2P_IV])
+size_t p2p_aead_key_bytes(int version)
+{
+	return version == IVXS_P2P_VERSION_AES ? P2P_KEYS_AES : P2P_KEYS_CHACHA;
+}
+
+int p2p_aead_init(p2p_aead *a, int version, const uint8_t *keys)
 {
 	int i;
-	for (i = 0; i < 8; i++)
-		a->key[i] = ivxs_get_le32(key + 4 * i);
-	memcpy(a->iv, iv, P2P_IV);
+	if (version == IVXS_P2P_VERSION_AES)
+		p2p_aes_hmac_init(&a->u.aes, keys);
+	else if (version == IVXS_P2P_VERSION) {
+		for (i = 0; i < 8; i++)
+			a->u.chacha.key[i] = ivxs_get_le32(keys + 4 * i);
+		memcpy(a->u.chacha.iv, keys + 32, P2P_IV);
+	}
+	else
+		return IVXS_P2P_EVERSION;
+	a->version = version;
 	return 0;
 }
 
@@ -255,7 +274,7 @@ static void polyFinish(poly *p, uint8_t tag[P2P_TAG])
 
 /* Nonce = IV xor the packet number in its last four bytes (as TLS 1.3 / QUIC); the one-time
  * Poly1305 key is block 0's first 32 bytes (§2.6), the text is encrypted from block 1. */
-static void start(const p2p_aead *a, uint32_t pn, chacha *c, poly *p, const uint8_t *aad, size_t aad_len)
+static void start(const chachaKeys *a, uint32_t pn, chacha *c, poly *p, const uint8_t *aad, size_t aad_len)
 {
 	uint8_t polyKey[32];
 	int i;
@@ -286,8 +305,8 @@ static void finish(poly *p, size_t aad_len, size_t text_len, uint8_t tag[P2P_TAG
 	polyFinish(p, tag);
 }
 
-int p2p_aead_seal(p2p_aead *a, uint32_t pn, const uint8_t *aad, size_t aad_len, const uint8_t *head, size_t head_len,
-		const uint8_t *body, size_t body_len, uint8_t *out, uint8_t tag[P2P_TAG])
+static void chachaSeal(const chachaKeys *a, uint32_t pn, const uint8_t *aad, size_t aad_len, const uint8_t *head,
+		size_t head_len, const uint8_t *body, size_t body_len, uint8_t *out, uint8_t tag[P2P_TAG])
 {
 	chacha c;
 	poly p;
@@ -301,10 +320,9 @@ int p2p_aead_seal(p2p_aead *a, uint32_t pn, const uint8_t *aad, size_t aad_len, 
 	finish(&p, aad_len, head_len + body_len, tag);
 	p2p_wipe(&c, sizeof(c));
 	p2p_wipe(&p, sizeof(p));
-	return 0;
 }
 
-int p2p_aead_open(p2p_aead *a, uint32_t pn, const uint8_t *aad, size_t aad_len, const uint8_t *in, size_t len,
+static int chachaOpen(const chachaKeys *a, uint32_t pn, const uint8_t *aad, size_t aad_len, const uint8_t *in, size_t len,
 		const uint8_t tag[P2P_TAG], uint8_t *out)
 {
 	chacha c;
@@ -320,4 +338,24 @@ int p2p_aead_open(p2p_aead *a, uint32_t pn, const uint8_t *aad, size_t aad_len, 
 	p2p_wipe(&c, sizeof(c));
 	p2p_wipe(&p, sizeof(p));
 	return authentic ? 0 : IVXS_P2P_EAUTH;
+}
+
+int p2p_aead_seal(p2p_aead *a, uint32_t pn, const uint8_t *aad, size_t aad_len, const uint8_t *head, size_t head_len,
+		const uint8_t *body, size_t body_len, uint8_t *out, uint8_t tag[P2P_TAG])
+{
+	if (a->version == IVXS_P2P_VERSION_AES)
+		p2p_aes_hmac_seal(&a->u.aes, pn, aad, aad_len, head, head_len, body, body_len, out, tag);
+	else if (a->version == IVXS_P2P_VERSION)
+		chachaSeal(&a->u.chacha, pn, aad, aad_len, head, head_len, body, body_len, out, tag);
+	else
+		return IVXS_P2P_ESTATE;
+	return 0;
+}
+
+int p2p_aead_open(p2p_aead *a, uint32_t pn, const uint8_t *aad, size_t aad_len, const uint8_t *in, size_t len,
+		const uint8_t tag[P2P_TAG], uint8_t *out)
+{
+	if (a->version == IVXS_P2P_VERSION_AES)
+		return p2p_aes_hmac_open(&a->u.aes, pn, aad, aad_len, in, len, tag, out);
+	return a->version == IVXS_P2P_VERSION ? chachaOpen(&a->u.chacha, pn, aad, aad_len, in, len, tag, out) : IVXS_P2P_EAUTH;
 }

@@ -60,6 +60,9 @@ static int applyDefaults(ivxs_p2p_config *c)
 	c->keepalive_interval_ms = c->keepalive_interval_ms ? c->keepalive_interval_ms : 5000;
 	c->keepalive_attempts = c->keepalive_attempts ? c->keepalive_attempts : 3;
 	c->handshake_timeout_ms = c->handshake_timeout_ms ? c->handshake_timeout_ms : 5000;
+	c->version = c->version ? c->version : server ? IVXS_P2P_PREFERRED_VERSION : IVXS_P2P_VERSION_AES;
+	if (c->version != IVXS_P2P_VERSION && c->version != IVXS_P2P_VERSION_AES)
+		return IVXS_P2P_EARG;
 	if (c->max_sessions > 64 || c->max_in_flight < 8 || c->max_in_flight > 1024 || c->tx_frames < 2 || c->tx_frames > 64
 			|| c->rx_frames < 2 || c->rx_frames > 64
 			|| c->rx_frame_bytes > (uint32_t)IVXS_P2P_MAX_FRAME_CHUNKS * IVXS_P2P_CHUNK
@@ -254,6 +257,7 @@ int ivxs_p2p_session_stats_get(const ivxs_p2p_session *s, ivxs_p2p_session_stats
 	out->frames_lost_rx = s->frx.lost;
 	out->commands_deferred = s->commands_deferred;
 	out->rights = s->rights;
+	out->version = s->version;
 	memcpy(out->viewer_id, s->viewer_id, IVXS_P2P_ID_BYTES);
 	out->peer = s->addr;
 	out->footprint_bytes = s->footprint + p2p_chan_cmd_bytes(s);

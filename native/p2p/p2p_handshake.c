@@ -11,10 +11,12 @@
 
 #define kHelloInterval 250
 #define kMaxHelloInterval 1000
-#define kKeyBytes (2 * (P2P_KEY + P2P_IV))
-static const char kKeyLabel[] = "ivxs p2p v5 keys";
+/* HKDF's info: the label of the DATA's version, then the transcript hash (and for 6, the offer) */
+static const char kKeyLabel5[] = "ivxs p2p v5 keys";
+static const char kKeyLabel6[] = "ivxs p2p v6 keys";
+_Static_assert(sizeof(kKeyLabel5) == sizeof(kKeyLabel6), "one label size");
 
-_Static_assert(P2P_HELLO_BODY + 1 + P2P_COOKIE <= IVXS_P2P_MTU, "hello and its cookie fit");
+_Static_assert(P2P_HELLO_OFFER < IVXS_P2P_MTU, "hello, its cookie and its offer fit");
 _Static_assert(P2P_REPLY_BYTES < IVXS_P2P_MTU && P2P_REJECT_BYTES < IVXS_P2P_MTU, "answers are smaller than the hello");
 
 static size_t helloBuild(const ivxs_p2p_session *s, uint8_t *out)
@@ -29,25 +31,31 @@ static size_t helloBuild(const ivxs_p2p_session *s, uint8_t *out)
 	ivxs_put32(out + P2P_HELLO_RXB, s->p2p->cfg.rx_frame_bytes);
 	out[P2P_HELLO_BODY] = s->cookie_len;
 	memcpy(out + P2P_HELLO_BODY + 1, s->cookie, s->cookie_len);
+	out[P2P_HELLO_OFFER] = s->p2p->cfg.version == IVXS_P2P_VERSION_AES ? P2P_OFFER_AES : 0;
 	return IVXS_P2P_MTU;   /* padded: the server's answer is always smaller (no amplification) */
 }
 
-/* Keys from the X25519 secret, salted with the ticket's psk, bound to both
- * hello and reply headers: c2s key | c2s iv | s2c key | s2c iv. */
-static int deriveKeys(ivxs_p2p_session *s, const uint8_t shared[32], const uint8_t *hello, const uint8_t *reply)
+/* Keys from the X25519 secret, salted with the ticket's psk, bound to both hello and reply
+ * headers (and for version 6, to the hello's offer): c2s keys | s2c keys, the session's version's
+ * (p2p_aead_key_bytes: key, IV, and for 6 the MAC key). */
+static int deriveKeys(ivxs_p2p_session *s, int version, const uint8_t shared[32], const uint8_t *hello, const uint8_t *reply)
 {
-	uint8_t info[sizeof(kKeyLabel) - 1 + 32], keys[kKeyBytes];
-	const uint8_t *c2s = keys, *s2c = keys + P2P_KEY + P2P_IV;
+	uint8_t info[sizeof(kKeyLabel5) - 1 + 32 + 1], keys[2 * P2P_KEYS_MAX];
+	size_t label = sizeof(kKeyLabel5) - 1, n = p2p_aead_key_bytes(version), info_len = label + 32;
+	const uint8_t *c2s = keys, *s2c = keys + n;
 	int server = s->p2p->cfg.role == IVXS_P2P_SERVER, status;
-	memcpy(info, kKeyLabel, sizeof(kKeyLabel) - 1);
-	status = p2p_sha256(hello, P2P_HELLO_BODY, reply, P2P_REPLY_BYTES - P2P_TAG,
-			info + sizeof(kKeyLabel) - 1);
+	memcpy(info, version == IVXS_P2P_VERSION_AES ? kKeyLabel6 : kKeyLabel5, label);
+	if (version == IVXS_P2P_VERSION_AES)
+		info[info_len++] = hello[P2P_HELLO_OFFER];
+	status = p2p_sha256(hello, P2P_HELLO_BODY, reply, P2P_REPLY_BYTES - P2P_TAG, info + label);
 	if (!status)
-		status = p2p_hkdf(s->psk, IVXS_P2P_PSK_BYTES, shared, 32, info, sizeof(info), keys, sizeof(keys));
+		status = p2p_hkdf(s->psk, IVXS_P2P_PSK_BYTES, shared, 32, info, info_len, keys, 2 * n);
 	if (!status)
-		status = p2p_aead_init(s->tx_aead, server ? s2c : c2s, (server ? s2c : c2s) + P2P_KEY);
+		status = p2p_aead_init(s->tx_aead, version, server ? s2c : c2s);
 	if (!status)
-		status = p2p_aead_init(s->rx_aead, server ? c2s : s2c, (server ? c2s : s2c) + P2P_KEY);
+		status = p2p_aead_init(s->rx_aead, version, server ? c2s : s2c);
+	if (!status)
+		s->version = (uint8_t)version;
 	p2p_wipe(keys, sizeof(keys));
 	return status;
 }
@@ -112,7 +120,7 @@ int p2p_hs_on_hello(ivxs_p2p *p, const ivxs_p2p_addr *from, const uint8_t *data,
 	ivxs_p2p_session *s = NULL;
 	uint8_t psk[IVXS_P2P_PSK_BYTES], shared[32];
 	uint32_t i;
-	int status;
+	int status, version;
 	memset(shared, 0, sizeof(shared));
 	memset(psk, 0, sizeof(psk));
 	p->st.hellos++;
@@ -200,7 +208,10 @@ int p2p_hs_on_hello(ivxs_p2p *p, const ivxs_p2p_addr *from, const uint8_t *data,
 		goto fail;
 	/* remembered to recognise a repeated hello */
 	memcpy(s->pub, data + 9, P2P_PUB);
-	s->reply[0] = (IVXS_P2P_VERSION << 4) | P2P_PKT_REPLY;
+	/* the DATA's version: 6 when the viewer offers it and this camera prefers it (its engines) */
+	version = (data[P2P_HELLO_OFFER] & P2P_OFFER_AES) && p->cfg.version == IVXS_P2P_VERSION_AES
+			? IVXS_P2P_VERSION_AES : IVXS_P2P_VERSION;
+	s->reply[0] = (uint8_t)((version << 4) | P2P_PKT_REPLY);
 	memcpy(s->reply + 1, data + 1, P2P_CID);
 	memcpy(s->reply + 9, s->local_cid, P2P_CID);
 	s->reply[P2P_REPLY_RXF] = (uint8_t)p->cfg.rx_frames;
@@ -208,7 +219,7 @@ int p2p_hs_on_hello(ivxs_p2p *p, const ivxs_p2p_addr *from, const uint8_t *data,
 	/* never more frames in flight than the viewer reassembles at once */
 	s->ftx.limit = data[P2P_HELLO_RXF] < s->ftx.n ? data[P2P_HELLO_RXF] : s->ftx.n;
 	s->ftx.max_bytes = ivxs_get32(data + P2P_HELLO_RXB);   /* no frame the viewer would have to drop */
-	status = deriveKeys(s, shared, data, s->reply);
+	status = deriveKeys(s, version, shared, data, s->reply);
 	/* key confirmation: packet number 0 of the server's direction, empty */
 	if (!status)
 		status = p2p_aead_seal(s->tx_aead, 0, s->reply, P2P_REPLY_BYTES - P2P_TAG, NULL, 0, NULL, 0, NULL,
@@ -232,9 +243,13 @@ int p2p_hs_on_reply(ivxs_p2p *p, const uint8_t *data, size_t size, uint32_t now)
 {
 	ivxs_p2p_session *s = &p->sessions[0];
 	uint8_t shared[32], hello[IVXS_P2P_MTU];
-	int status;
+	int status, version = data[0] >> 4;
 	if (p->cfg.role != IVXS_P2P_CLIENT)
 		return IVXS_P2P_EVERSION;
+	if (version == IVXS_P2P_VERSION_AES && p->cfg.version != IVXS_P2P_VERSION_AES) {
+		p->st.dropped_version++;   /* not offered: no reply to our hello */
+		return IVXS_P2P_EVERSION;
+	}
 	if (size != P2P_REPLY_BYTES || data[P2P_REPLY_RXF] < 2 || !ivxs_get32(data + P2P_REPLY_RXB)) {
 		p->st.dropped_trunc++;
 		return IVXS_P2P_ETRUNC;
@@ -246,7 +261,7 @@ int p2p_hs_on_reply(ivxs_p2p *p, const uint8_t *data, size_t size, uint32_t now)
 	helloBuild(s, hello);
 	status = p2p_x25519_shared(p->cfg.cb.random, p->cfg.cb.ctx, s->priv, data + 17, shared);
 	if (!status)
-		status = deriveKeys(s, shared, hello, data);
+		status = deriveKeys(s, version, shared, hello, data);
 	if (!status)
 		status = p2p_aead_open(s->rx_aead, 0, data, P2P_REPLY_BYTES - P2P_TAG, NULL, 0, data + P2P_REPLY_BYTES - P2P_TAG,
 				NULL);
@@ -255,6 +270,7 @@ int p2p_hs_on_reply(ivxs_p2p *p, const uint8_t *data, size_t size, uint32_t now)
 		/* not from the server we trust (or damaged): keep waiting for the real one */
 		p2p_aead_free(s->tx_aead);
 		p2p_aead_free(s->rx_aead);
+		s->version = 0;
 		s->dropped_auth++;
 		return status == IVXS_P2P_EWEAKKEY ? status : IVXS_P2P_EAUTH;
 	}

@@ -1,7 +1,9 @@
 /*
  * P2P transport — the core's private structures, shared by its files:
  *   p2p_wire.c      packet and frame codecs (byte order: ivxs_bytes.h)
- *   p2p_crypto.c    mbedTLS: X25519, HKDF, AES-128-GCM, HMAC (the only file that includes mbedTLS)
+ *   p2p_aead.c      the packets' AEAD: ChaCha20-Poly1305 (version 5); p2p_aead_aes.c: AES-128-CTR +
+ *                   HMAC-SHA-256 (version 6) on ivxs_engine.h
+ *   p2p_crypto.c    mbedTLS: X25519, HKDF, HMAC, SHA-256 (the only file that includes mbedTLS)
  *   p2p_ticket.c    tickets and pre-shared keys
  *   p2p_endpoint.c  configuration, creation (every pool), destruction, allocator, stats
  *   p2p_handshake.c hello, reply / reject, session keys
@@ -16,6 +18,7 @@
 #include "p2p.h"
 #include "p2p_cc.h"
 #include "ivxs_bytes.h"
+#include "ivxs_md_stream.h"
 
 /* Wrap-safe time comparisons (P2P_LT, P2P_DIFF, P2P_SINCE…): p2p_cc.h. */
 
@@ -23,13 +26,17 @@
 #define P2P_CID 8
 #define P2P_PUB 32
 #define P2P_TAG 16
-#define P2P_KEY 32             /* ChaCha20-Poly1305 (p2p_aead.c) */
-#define P2P_IV 12
+#define P2P_IV 12              /* a direction's nonce base (both versions) */
+#define P2P_KEYS_CHACHA 44     /* a direction's keys, version 5: ChaCha20-Poly1305 key 32, IV */
+#define P2P_KEYS_AES 60        /* version 6: AES-128 key 16, IV, HMAC-SHA-256 key 32 */
+#define P2P_KEYS_MAX 60
 #define P2P_DATA_HDR 13        /* type, cid[8], pn u32 */
 #define P2P_HELLO_FIXED 43     /* type, cid[8], pub[32], ticket length u16 */
 #define P2P_HELLO_RXF (P2P_HELLO_FIXED + IVXS_P2P_TICKET_BYTES)   /* ... ticket, rx frames u8 */
 #define P2P_HELLO_RXB (P2P_HELLO_RXF + 1)                          /* largest frame reassembled u32 */
 #define P2P_HELLO_BODY (P2P_HELLO_RXB + 4)                         /* what the keys are bound to */
+#define P2P_HELLO_OFFER (P2P_HELLO_BODY + 1 + P2P_COOKIE)   /* after the cookie: versions offered besides 5 */
+#define P2P_OFFER_AES 0x01                                  /* ... bit 0: 6 (the keys are bound to this byte too) */
 #define P2P_REPLY_RXF 49       /* reply: type, client cid, server cid, pub, rx frames u8, */
 #define P2P_REPLY_RXB 50       /* largest frame reassembled u32, tag */
 #define P2P_REPLY_BYTES (P2P_REPLY_RXB + 4 + P2P_TAG)
@@ -90,15 +97,29 @@ size_t p2p_wire_ack_size(const p2p_ack *a);
 size_t p2p_wire_frame_hdr(uint8_t *p, const p2p_frame_chunk *c);
 void p2p_wire_cmd_hdr(uint8_t *p, uint32_t off, uint32_t len);
 
-/* ---- crypto (p2p_aead.c: the packets' ChaCha20-Poly1305; p2p_crypto.c: the rest, mbedTLS) ---- */
+/* ---- crypto (p2p_aead.c: the packets' AEAD by version; p2p_crypto.c: the rest, mbedTLS) ---- */
 typedef struct p2p_aead p2p_aead;
 size_t p2p_aead_size(void);
-int p2p_aead_init(p2p_aead *a, const uint8_t key[P2P_KEY], const uint8_t iv[P2P_IV]);
+/* A direction's key bytes for a version (P2P_KEYS_CHACHA, P2P_KEYS_AES): what the handshake derives. */
+size_t p2p_aead_key_bytes(int version);
+/* Keys for `version` (5 or 6; else EVERSION). */
+int p2p_aead_init(p2p_aead *a, int version, const uint8_t *keys);
 void p2p_aead_free(p2p_aead *a);
 /* Encrypts head then body (one plaintext, the body read where it lies) into out; tag after. */
 int p2p_aead_seal(p2p_aead *a, uint32_t pn, const uint8_t *aad, size_t aad_len, const uint8_t *head, size_t head_len,
 		const uint8_t *body, size_t body_len, uint8_t *out, uint8_t tag[P2P_TAG]);
 int p2p_aead_open(p2p_aead *a, uint32_t pn, const uint8_t *aad, size_t aad_len, const uint8_t *in, size_t len,
+		const uint8_t tag[P2P_TAG], uint8_t *out);
+/* Version 6's AEAD (p2p_aead_aes.c): AES-128-CTR, then HMAC-SHA-256 truncated to the tag, on
+ * ivxs_engine.h (a chip's engines, or Mbed TLS's software on Linux). */
+typedef struct {
+	uint8_t key[16], iv[P2P_IV];
+	ivxs_hmac mac;
+} p2p_aes_hmac;
+void p2p_aes_hmac_init(p2p_aes_hmac *a, const uint8_t keys[P2P_KEYS_AES]);
+void p2p_aes_hmac_seal(const p2p_aes_hmac *a, uint32_t pn, const uint8_t *aad, size_t aad_len, const uint8_t *head,
+		size_t head_len, const uint8_t *body, size_t body_len, uint8_t *out, uint8_t tag[P2P_TAG]);
+int p2p_aes_hmac_open(const p2p_aes_hmac *a, uint32_t pn, const uint8_t *aad, size_t aad_len, const uint8_t *in, size_t len,
 		const uint8_t tag[P2P_TAG], uint8_t *out);
 typedef int (*p2p_random_fn)(void *ctx, uint8_t *out, size_t size);
 int p2p_x25519_keypair(p2p_random_fn rnd, void *ctx, uint8_t priv[32], uint8_t pub[32]);
@@ -252,6 +273,7 @@ struct ivxs_p2p_session {
 	uint8_t ticket[IVXS_P2P_TICKET_BYTES];
 	uint8_t psk[IVXS_P2P_PSK_BYTES];
 	uint8_t reply[P2P_REPLY_BYTES];
+	uint8_t version;           /* DATA's (and the reply's): IVXS_P2P_VERSION or _AES; 0 until the keys */
 	uint8_t cookie[P2P_COOKIE];  /* client: the camera's RETRY cookie, echoed in the hello */
 	uint8_t cookie_len;
 	uint32_t start_ms, hello_ms, hello_interval;

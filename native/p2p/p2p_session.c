@@ -61,6 +61,7 @@ ivxs_p2p_session *p2p_session_open(ivxs_p2p *p, int state, uint32_t now)
 		s->close_pending = 0;
 		s->close_status = 0;
 		s->rights = 0;
+		s->version = 0;
 		p2p_rel_init(&s->rel, now);
 		p2p_cc_init(&s->cc, now);
 		p2p_chan_init(s, now);
@@ -219,6 +220,10 @@ static int onData(ivxs_p2p *p, const ivxs_p2p_addr *from, const uint8_t *data, s
 		p->st.dropped_unknown++;
 		return IVXS_P2P_ENOSESSION;
 	}
+	if (data[0] >> 4 != s->version) {   /* not the session's (its tag could not verify either) */
+		p->st.dropped_version++;
+		return IVXS_P2P_EVERSION;
+	}
 	pn = ivxs_get32(data + 9);
 	if ((status = p2p_rel_rx_check(&s->rel, pn)) != 0) {
 		s->dropped_replay++;
@@ -315,7 +320,9 @@ int ivxs_p2p_input(ivxs_p2p *p, const ivxs_p2p_addr *from, const uint8_t *data, 
 		p->st.dropped_trunc++;
 		status = IVXS_P2P_ETRUNC;
 	}
-	else if (data[0] >> 4 != IVXS_P2P_VERSION) {
+	else if (data[0] >> 4 != IVXS_P2P_VERSION
+			&& (data[0] >> 4 != IVXS_P2P_VERSION_AES || ((data[0] & 15) != P2P_PKT_DATA && (data[0] & 15) != P2P_PKT_REPLY))) {
+		/* 6 is a DATA's and a reply's version only: the handshake's other packets are 5's */
 		p->st.dropped_version++;
 		status = IVXS_P2P_EVERSION;
 	}
@@ -357,7 +364,7 @@ static int sealAndSend(ivxs_p2p_session *s, const ivxs_p2p_addr *to, const uint8
 	uint8_t *out = p->pkt;
 	size_t size = P2P_DATA_HDR + head_len + body_len + P2P_TAG;
 	uint32_t pn = s->rel.next_pn++, before = s->rel.in_flight_bytes;
-	out[0] = (IVXS_P2P_VERSION << 4) | P2P_PKT_DATA;
+	out[0] = (uint8_t)((s->version << 4) | P2P_PKT_DATA);
 	memcpy(out + 1, s->peer_cid, P2P_CID);
 	ivxs_put32(out + 9, pn);
 	if (p2p_aead_seal(s->tx_aead, pn, out, P2P_DATA_HDR, head, head_len, body, body_len, out + P2P_DATA_HDR,

@@ -49,7 +49,7 @@ typedef psa_key_id_t ivxs_srtp_cipher;   /* an AES-128 key for PSA_ALG_CTR (0: n
 /* HMAC-SHA1 with its key's inner and outer pads hashed once (no per-packet key schedule). */
 typedef struct {
 #if IVXS_SRTP_ENGINE
-	ivxs_md_stream inner, outer;
+	ivxs_hmac mac;
 #else
 	psa_hash_operation_t inner, outer;
 #endif

@@ -85,6 +85,18 @@ static void whole(const void *data, size_t length, uint8_t digest[32])
 	ivxs_md_final(&h, digest, &kSoft);
 }
 
+/* HMAC-SHA-256 of `data` under `key` through ivxs_hmac, the message in two pieces. */
+static void hmac(const void *key, size_t keyLength, const void *data, size_t length, uint8_t mac[32])
+{
+	ivxs_hmac k;
+	ivxs_md_stream m;
+	ivxs_hmac_key(&k, key, keyLength, &kSoft);
+	ivxs_hmac_start(&k, &m);
+	ivxs_md_update(&m, data, length / 2, &kSoft);
+	ivxs_md_update(&m, (const uint8_t *)data + length / 2, length - length / 2, &kSoft);
+	ivxs_hmac_final(&k, &m, 32, mac, &kSoft);
+}
+
 int main(void)
 {
 	static uint8_t message[20000];
@@ -105,6 +117,21 @@ int main(void)
 		ivxs_md_update(&h, message, 1000, &kSoft);
 	ivxs_md_final(&h, digest, &kSoft);
 	expect("a million a", digest, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+
+	/* HMAC (RFC 4231's test cases 1, 2 and 4: keys of one block at most) */
+	{
+		uint8_t key[25], data[50];
+		memset(key, 0x0b, 20);
+		hmac(key, 20, "Hi There", 8, digest);
+		expect("HMAC case 1", digest, "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7");
+		hmac("Jefe", 4, "what do ya want for nothing?", 28, digest);
+		expect("HMAC case 2", digest, "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+		for (i = 0; i < 25; i++)
+			key[i] = (uint8_t)(i + 1);
+		memset(data, 0xcd, sizeof(data));
+		hmac(key, 25, data, sizeof(data), digest);
+		expect("HMAC case 4", digest, "82558a389a443c0ea4cc819899f2083a85f0faa3e578f8077a2e3ff46729665b");
+	}
 
 	/* a message in random pieces (empty ones too), at every alignment, against it whole */
 	srand(54);

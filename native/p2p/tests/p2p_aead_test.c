@@ -1,13 +1,14 @@
 /*
- * The packets' AEAD (p2p_aead.c, our ChaCha20-Poly1305): RFC 8439's AEAD test vector, then
- * against mbedTLS's ChaCha20-Poly1305 for every length to 1,300 bytes with heads split at
- * every place a packet's frames end and associated data of every length a header has, and
- * what open() does with a forged packet: refuses it and writes nothing.
+ * The packets' AEAD of both versions (p2p_aead.c): version 5's ChaCha20-Poly1305 — RFC 8439's
+ * AEAD test vector, then against mbedTLS's ChaCha20-Poly1305 — and version 6's AES-128-CTR +
+ * HMAC-SHA-256 (p2p_aead_aes.c, on ivxs_engine_linux.c here) against mbedTLS's AES-CTR and HMAC
+ * composed as PROTOCOL.md says; for every length to 1,300 bytes with heads split at every place a
+ * packet's frames end and associated data of every length a header has, and what open() does with
+ * a forged packet: refuses it and writes nothing.
  */
 #include "p2p_internal.h"
 #include "ivxs_test.h"
-
-#include <mbedtls/chachapoly.h>
+#include "aead_reference.h"
 
 #include <string.h>
 
@@ -27,14 +28,23 @@ static const uint8_t kCipher[114] = {
 };
 static const uint8_t kTag[16] = { 0x1a, 0xe1, 0x0b, 0x59, 0x4f, 0x09, 0xe2, 0x6a, 0x7e, 0x90, 0x2e, 0xcb, 0xd0, 0x60, 0x06, 0x91 };
 
-static p2p_aead *newAead(const uint8_t key[P2P_KEY], const uint8_t iv[P2P_IV])
+static p2p_aead *newAead(int version, const uint8_t *keys)
 {
 	p2p_aead *a = malloc(p2p_aead_size());
-	if (a && p2p_aead_init(a, key, iv)) {
+	if (a && p2p_aead_init(a, version, keys)) {
 		free(a);
 		return NULL;
 	}
 	return a;
+}
+
+/* Version 5's keys: the ChaCha20 key, then the IV. */
+static p2p_aead *newChacha(const uint8_t key[32], const uint8_t iv[P2P_IV])
+{
+	uint8_t keys[P2P_KEYS_CHACHA];
+	memcpy(keys, key, 32);
+	memcpy(keys + 32, iv, P2P_IV);
+	return newAead(IVXS_P2P_VERSION, keys);
 }
 
 /* RFC 8439 §2.8.2: the nonce is the IV with packet number 0. */
@@ -45,7 +55,7 @@ static void test_rfc8439_vector(void)
 	int i;
 	for (i = 0; i < 32; i++)
 		key[i] = (uint8_t)(0x80 + i);
-	a = newAead(key, kNonce);
+	a = newChacha(key, kNonce);
 	CHECK(a);
 	CHECK_EQ(p2p_aead_seal(a, 0, kAad, sizeof(kAad), kPlain, 40, kPlain + 40, sizeof(kPlain) - 40, out, tag), 0);
 	CHECK(memcmp(out, kCipher, sizeof(kCipher)) == 0);
@@ -72,68 +82,17 @@ static void fill(uint8_t *p, size_t n)
 		*p++ = next();
 }
 
-/* mbedTLS's nonce for packet number pn: the IV xor pn in its last four bytes (big-endian). */
-static void nonceOf(const uint8_t iv[P2P_IV], uint32_t pn, uint8_t out[P2P_IV])
-{
-	memcpy(out, iv, P2P_IV);
-	out[8] ^= (uint8_t)(pn >> 24);
-	out[9] ^= (uint8_t)(pn >> 16);
-	out[10] ^= (uint8_t)(pn >> 8);
-	out[11] ^= (uint8_t)pn;
-}
-
-/* The same bytes and tag as mbedTLS for every length 0..1,300, the head split anywhere in the
- * first 90 bytes (a packet's frame headers), associated data 0..40 bytes, fresh keys. */
-static void test_same_as_mbedtls(void)
-{
-	uint8_t key[32], iv[12], nonce[12], aad[40], plain[1300], ours[1300], theirs[1300], tagOurs[16], tagTheirs[16], back[1300];
-	mbedtls_chachapoly_context ref;
-	p2p_aead *a = NULL;
-	size_t len;
-	unsigned cases = 0;
-	mbedtls_chachapoly_init(&ref);
-	for (len = 0; len <= sizeof(plain); len += (len < 200 ? 1 : 7)) {
-		size_t head = len ? next() % (len < 90 ? len + 1 : 90) : 0, aadLen = next() % (sizeof(aad) + 1);
-		uint32_t pn = (uint32_t)next() << 24 | (uint32_t)next() << 8 | next();
-		fill(key, sizeof(key));
-		fill(iv, sizeof(iv));
-		fill(aad, aadLen);
-		fill(plain, len);
-		p2p_aead_free(a);
-		free(a);
-		a = newAead(key, iv);
-		CHECK(a);
-		CHECK_EQ(p2p_aead_seal(a, pn, aad, aadLen, plain, head, plain + head, len - head, ours, tagOurs), 0);
-		nonceOf(iv, pn, nonce);
-		CHECK_EQ(mbedtls_chachapoly_setkey(&ref, key), 0);
-		CHECK_EQ(mbedtls_chachapoly_encrypt_and_tag(&ref, len, nonce, aad, aadLen, plain, theirs, tagTheirs), 0);
-		if (memcmp(ours, theirs, len) || memcmp(tagOurs, tagTheirs, 16))
-			CHECKF(0, "length %zu, head %zu, aad %zu: not mbedTLS's bytes", len, head, aadLen);
-		/* opened by both, in place for ours */
-		memcpy(back, ours, len);
-		CHECK_EQ(p2p_aead_open(a, pn, aad, aadLen, back, len, tagOurs, back), 0);
-		CHECK(memcmp(back, plain, len) == 0);
-		CHECK_EQ(mbedtls_chachapoly_auth_decrypt(&ref, len, nonce, aad, aadLen, tagOurs, ours, back), 0);
-		cases++;
-	}
-	NOTE("%u lengths", cases);
-done:
-	mbedtls_chachapoly_free(&ref);
-	p2p_aead_free(a);
-	free(a);
-}
 
 /* A flipped bit anywhere — text, tag, associated data, packet number — is refused, and nothing is written. */
-static void test_forgeries_refused(void)
+static void forgeriesRefused(int version)
 {
-	uint8_t key[32], iv[12], aad[13], plain[300], sealed[300], tag[16], out[300], copy[300];
+	uint8_t keys[P2P_KEYS_MAX], aad[13], plain[300], sealed[300], tag[16], out[300], copy[300];
 	p2p_aead *a = NULL;
 	size_t i;
-	fill(key, sizeof(key));
-	fill(iv, sizeof(iv));
+	fill(keys, sizeof(keys));
 	fill(aad, sizeof(aad));
 	fill(plain, sizeof(plain));
-	a = newAead(key, iv);
+	a = newAead(version, keys);
 	CHECK(a);
 	CHECK_EQ(p2p_aead_seal(a, 77, aad, sizeof(aad), plain, 30, plain + 30, sizeof(plain) - 30, sealed, tag), 0);
 	for (i = 0; i < sizeof(sealed) * 8; i += 13) {
@@ -162,6 +121,16 @@ done:
 	free(a);
 }
 
+static void test_forgeries_refused(void)
+{
+	forgeriesRefused(IVXS_P2P_VERSION);
+}
+
+static void test_aes_forgeries_refused(void)
+{
+	forgeriesRefused(IVXS_P2P_VERSION_AES);
+}
+
 /* The handshake's key confirmation: an empty text, no buffers at all (NULL), the tag of the
  * associated data alone — as mbedTLS makes it; and empty associated data too. */
 static void test_empty_text(void)
@@ -173,7 +142,7 @@ static void test_empty_text(void)
 	fill(key, sizeof(key));
 	fill(iv, sizeof(iv));
 	fill(aad, sizeof(aad));
-	a = newAead(key, iv);
+	a = newChacha(key, iv);
 	CHECK(a);
 	CHECK_EQ(p2p_aead_seal(a, 0, aad, sizeof(aad), NULL, 0, NULL, 0, NULL, tag), 0);
 	CHECK_EQ(mbedtls_chachapoly_setkey(&ref, key), 0);
@@ -190,11 +159,78 @@ done:
 	free(a);
 }
 
+/* The same bytes and tag as mbedTLS's for every length 0..1,300, the head split anywhere in the
+ * first 90 bytes (a packet's frame headers), associated data 0..54 bytes (a DATA header, a REPLY's),
+ * fresh keys; opened again in place, and refused under the next packet number. */
+static void sameAsMbedtls(int version)
+{
+	uint8_t keys[P2P_KEYS_MAX], aad[54], plain[1300], ours[1300], theirs[1300], tagOurs[16], tagTheirs[16], back[1300];
+	p2p_aead *a = NULL;
+	size_t len;
+	unsigned cases = 0;
+	for (len = 0; len <= sizeof(plain); len += (len < 200 ? 1 : 7)) {
+		size_t head = len ? next() % (len < 90 ? len + 1 : 90) : 0, aadLen = next() % (sizeof(aad) + 1);
+		uint32_t pn = (uint32_t)next() << 24 | (uint32_t)next() << 8 | next();
+		fill(keys, sizeof(keys));
+		fill(aad, aadLen);
+		fill(plain, len);
+		p2p_aead_free(a);
+		free(a);
+		a = newAead(version, keys);
+		CHECK(a);
+		/* out is NULL for an empty text, as the handshake's key confirmation passes it */
+		CHECK_EQ(p2p_aead_seal(a, pn, aad, aadLen, plain, head, plain + head, len - head, len ? ours : NULL, tagOurs), 0);
+		CHECK_EQ((version == IVXS_P2P_VERSION_AES ? referenceAes : referenceChacha)(keys, pn, aad, aadLen, plain, len, theirs,
+				tagTheirs), 0);
+		if (memcmp(ours, theirs, len) || memcmp(tagOurs, tagTheirs, 16))
+			CHECKF(0, "length %zu, head %zu, aad %zu: not mbedTLS's bytes", len, head, aadLen);
+		memcpy(back, ours, len);
+		CHECK_EQ(p2p_aead_open(a, pn, aad, aadLen, back, len, tagOurs, back), 0);   /* in place */
+		CHECK(memcmp(back, plain, len) == 0);
+		CHECK_EQ(p2p_aead_open(a, pn + 1, aad, aadLen, ours, len, tagOurs, back), IVXS_P2P_EAUTH);
+		cases++;
+	}
+	NOTE("%u lengths", cases);
+done:
+	p2p_aead_free(a);
+	free(a);
+}
+
+static void test_same_as_mbedtls(void)
+{
+	sameAsMbedtls(IVXS_P2P_VERSION);
+}
+
+static void test_aes_same_as_mbedtls(void)
+{
+	sameAsMbedtls(IVXS_P2P_VERSION_AES);
+}
+
+/* Versions other than 5 and 6 have no keys; a context without keys seals nothing. */
+static void test_unknown_version(void)
+{
+	uint8_t keys[P2P_KEYS_MAX] = { 0 }, tag[16];
+	p2p_aead *a = malloc(p2p_aead_size());
+	CHECK(a);
+	memset(a, 0, p2p_aead_size());
+	CHECK_EQ(p2p_aead_init(a, 4, keys), IVXS_P2P_EVERSION);
+	CHECK_EQ(p2p_aead_init(a, 7, keys), IVXS_P2P_EVERSION);
+	CHECK(p2p_aead_seal(a, 1, keys, 13, NULL, 0, NULL, 0, NULL, tag) != 0);
+	CHECK_EQ(p2p_aead_open(a, 1, keys, 13, NULL, 0, tag, NULL), IVXS_P2P_EAUTH);
+	CHECK_EQ(p2p_aead_key_bytes(IVXS_P2P_VERSION), 44u);
+	CHECK_EQ(p2p_aead_key_bytes(IVXS_P2P_VERSION_AES), 60u);
+done:
+	free(a);
+}
+
 int main(void)
 {
 	ivxs_test_run("aead: RFC 8439 §2.8.2's test vector, sealed (head and body) and opened", test_rfc8439_vector);
 	ivxs_test_run("aead: mbedTLS's bytes and tag for every length to 1,300, any head split and associated data", test_same_as_mbedtls);
 	ivxs_test_run("aead: a flipped bit in text, tag, associated data, packet number or a length is refused, nothing written", test_forgeries_refused);
 	ivxs_test_run("aead: an empty text with no buffers (the key confirmation): mbedTLS's tag, opened, forgery refused", test_empty_text);
+	ivxs_test_run("aead 6: mbedTLS's AES-128-CTR + HMAC-SHA-256 for every length to 1,300, any head split and associated data", test_aes_same_as_mbedtls);
+	ivxs_test_run("aead 6: a flipped bit in text, tag, associated data, packet number or a length is refused, nothing written", test_aes_forgeries_refused);
+	ivxs_test_run("aead: an unknown version has no keys and seals nothing", test_unknown_version);
 	return ivxs_test_summary();
 }

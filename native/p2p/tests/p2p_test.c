@@ -1045,6 +1045,85 @@ done:
 	return;
 }
 
+/* Which DATA version a camera and a viewer configured so agree on (0: the default), and the
+ * stream over it: 5% loss and reordering, every frame whole, nothing refused. */
+static void streamVersion(uint32_t camera, uint32_t viewer, uint32_t want)
+{
+	options o;
+	ivxs_p2p_channel_stats st;
+	memset(&o, 0, sizeof(o));
+	o.srv.version = camera;
+	o.cli.version = viewer;
+	CHECK_EQ(setup(&o), 0);
+	step(200);
+	CHECK_EQ(W.sides[CLI].events[IVXS_P2P_EV_CONNECTED], 1);
+	CHECK_EQ(sessStats(SRV).version, want);
+	CHECK_EQ(sessStats(CLI).version, want);
+	CHECK_EQ(startMedia(), 0);
+	W.dir[SRV].loss_permille = W.dir[CLI].loss_permille = 50;
+	W.dir[SRV].jitter_ms = W.dir[CLI].jitter_ms = 20;
+	step(3000);
+	W.producing = 0;
+	step(2000);
+	st = chanStats(SRV, IVXS_P2P_CH_MEDIA);
+	CHECK(W.sides[CLI].frames > 0);
+	CHECK_EQ(W.sides[CLI].frame_bad, 0);
+	CHECK_EQ(W.sides[CLI].frames, W.produced - (uint32_t)W.rsrc.skipped);
+	CHECK_EQ(st.frames_sent, W.sides[CLI].frames);
+	CHECK_EQ(sessStats(SRV).dropped_auth + sessStats(CLI).dropped_auth, 0);
+	NOTE("camera %u, viewer %u: version %u, %u frames", camera, viewer, want, W.sides[CLI].frames);
+done:
+	teardown();
+}
+
+static void test_versions_negotiated(void)
+{
+	streamVersion(0, 0, IVXS_P2P_PREFERRED_VERSION);   /* this build's preference (5 without engines) */
+	streamVersion(IVXS_P2P_VERSION_AES, 0, IVXS_P2P_VERSION_AES);    /* offered and preferred */
+	streamVersion(IVXS_P2P_VERSION_AES, IVXS_P2P_VERSION, IVXS_P2P_VERSION);   /* a viewer of 5 alone */
+	streamVersion(IVXS_P2P_VERSION, IVXS_P2P_VERSION_AES, IVXS_P2P_VERSION);   /* a camera preferring 5 */
+	return;
+}
+
+/* Packets of the other version: a 6's DATA to a 5's session, a hello or retry marked 6, a reply of 6
+ * to a viewer that offered 5 alone: dropped, counted as the wrong version, the session unharmed. */
+static void test_versions_mismatched(void)
+{
+	options o;
+	ivxs_p2p_stats es;
+	uint8_t hello[IVXS_P2P_MTU];
+	memset(&o, 0, sizeof(o));
+	o.srv.version = IVXS_P2P_VERSION_AES;
+	o.cli.version = IVXS_P2P_VERSION;
+	CHECK_EQ(setup(&o), 0);
+	step(200);
+	CHECK_EQ(sessStats(SRV).version, IVXS_P2P_VERSION);
+	CHECK_EQ(startMedia(), 0);   /* the viewer's ACKs: a DATA to copy */
+	step(300);
+	W.capture_dir = SRV;
+	W.capture_now = 1;
+	step(200);
+	CHECK_EQ(W.capture_now, 0);
+	CHECK_EQ(W.captured[0], (IVXS_P2P_VERSION << 4) | P2P_PKT_DATA);
+	W.captured[0] = (IVXS_P2P_VERSION_AES << 4) | P2P_PKT_DATA;
+	CHECK_EQ(ivxs_p2p_input(W.ep[SRV], &W.cli_addr, W.captured, W.captured_size, g_now), IVXS_P2P_EVERSION);
+	memset(hello, 0, sizeof(hello));
+	hello[0] = (IVXS_P2P_VERSION_AES << 4) | P2P_PKT_HELLO;
+	CHECK_EQ(ivxs_p2p_input(W.ep[SRV], &W.cli_addr, hello, sizeof(hello), g_now), IVXS_P2P_EVERSION);
+	hello[0] = (IVXS_P2P_VERSION_AES << 4) | P2P_PKT_RETRY;
+	CHECK_EQ(ivxs_p2p_input(W.ep[CLI], &W.srv_addr, hello, P2P_RETRY_BYTES, g_now), IVXS_P2P_EVERSION);
+	hello[0] = (IVXS_P2P_VERSION_AES << 4) | P2P_PKT_REPLY;
+	CHECK_EQ(ivxs_p2p_input(W.ep[CLI], &W.srv_addr, hello, P2P_REPLY_BYTES, g_now), IVXS_P2P_EVERSION);
+	ivxs_p2p_stats_get(W.ep[SRV], &es);
+	CHECK_EQ(es.dropped_version, 2);
+	CHECK_EQ(sessStats(SRV).dropped_auth, 0);
+	step(1000);
+	CHECK_EQ(W.sides[SRV].events[IVXS_P2P_EV_CLOSED], 0);
+	CHECK_EQ(W.sides[CLI].events[IVXS_P2P_EV_CLOSED], 0);
+done:
+	return;
+}
+
 static void test_media_seq_wrap(void)
 {
 	streamOver(30, 10, 4, 2000, UINT32_MAX - 40u);
@@ -2927,6 +3006,8 @@ int main(void)
 	run("media: from the ring, every frame whole", test_media_clean);
 	run("media: 5% loss and reordering recovered", test_media_loss_recovered);
 	run("media: frame numbers wrap", test_media_seq_wrap);
+	run("versions: 6 (AES-128-CTR + HMAC-SHA-256) when offered and preferred, else 5; a stream over each", test_versions_negotiated);
+	run("versions: the other version's packets are dropped, the session unharmed", test_versions_mismatched);
 	run("packets: forged, replayed, truncated", test_forged_replayed_truncated);
 	run("peer never acknowledges: memory bounded, dead by keep-alive", test_never_acks);
 	run("peer acknowledges what was never sent", test_ack_of_unsent);
