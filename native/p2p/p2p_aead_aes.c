@@ -1,7 +1,7 @@
 /*
  * P2P transport — version 6's AEAD (PROTOCOL.md "DATA packets"): AES-128-CTR, then HMAC-SHA-256
- * over the nonce, the AAD, the ciphertext and the AAD's length in bits, truncated to the 16-byte
- * tag — encrypt-then-MAC, as SRTP's AES-CM with HMAC and the AEAD_AES_CBC_HMAC_SHA2 draft compose
+ * over the nonce, the AAD (zero-padded), the ciphertext and the AAD's length in bits, truncated to
+ * the 16-byte tag — encrypt-then-MAC, as SRTP's AES-CM with HMAC and the AEAD_AES_CBC_HMAC_SHA2 draft compose
  * them. It exists for cameras whose chip has AES and SHA engines (the ESP32-S3's: hosts/esp32s3/
  * engines) and no engine for ChaCha20-Poly1305, which runs there in software: both primitives are
  * ivxs_engine.h's, so the work per packet is the engines' (on Linux, Mbed TLS's software:
@@ -9,7 +9,12 @@
  *
  *   nonce   = the direction's IV with the packet number XORed into its last 4 bytes (as version 5)
  *   counter = nonce || a 32-bit big-endian block counter from 0
- *   tag     = HMAC-SHA-256(MAC key, nonce || AAD || ciphertext || AAD bits as u64 BE)[0..16)
+ *   tag     = HMAC-SHA-256(MAC key, nonce || AAD || zeros to a multiple of 16 bytes || ciphertext
+ *             || AAD bits as u64 BE)[0..16)
+ *
+ * The zeros put the ciphertext at a multiple of 16 bytes into the MAC's input, so that where the
+ * ciphertext lies word-aligned (the packet being built: p2p_internal.h P2P_PKT_LEAD) the SHA engine
+ * reads its blocks in place as the AES engine does.
  *
  * open() checks the tag before it decrypts, and compares it in constant time (p2p_equal).
  * Checked against Mbed TLS's AES-CTR and HMAC for every length and split (tests/p2p_aead_test.c)
@@ -40,6 +45,7 @@ static void counterOf(const p2p_aes_hmac *a, uint32_t pn, uint8_t counter[16])
 static void tagOf(const p2p_aes_hmac *a, const uint8_t counter[16], const uint8_t *aad, size_t aad_len,
 		const uint8_t *text, size_t len, uint8_t tag[P2P_TAG])
 {
+	static const uint8_t zeros[16];
 	ivxs_md_stream m;
 	uint8_t bits[8], mac[IVXS_MD_MAX_DIGEST];
 	uint64_t n = (uint64_t)aad_len * 8;
@@ -49,6 +55,7 @@ static void tagOf(const p2p_aes_hmac *a, const uint8_t counter[16], const uint8_
 	ivxs_hmac_start(&a->mac, &m);
 	ivxs_md_update(&m, counter, P2P_IV, &ivxs_engine_sha256);
 	ivxs_md_update(&m, aad, aad_len, &ivxs_engine_sha256);
+	ivxs_md_update(&m, zeros, (16 - (P2P_IV + aad_len) % 16) % 16, &ivxs_engine_sha256);
 	if (len)
 		ivxs_md_update(&m, text, len, &ivxs_engine_sha256);
 	ivxs_md_update(&m, bits, sizeof(bits), &ivxs_engine_sha256);

@@ -170,6 +170,7 @@ int ivxs_p2p_create(ivxs_p2p **out, const ivxs_p2p_config *config)
 	if (!p)
 		goto done;
 	memset(p, 0, sizeof(*p));
+	p->pkt = p->pkt_room + P2P_PKT_LEAD;
 	p->alloc = a;
 	p->cfg = c;
 	p->cfg.allocator = NULL;

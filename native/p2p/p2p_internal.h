@@ -31,6 +31,7 @@
 #define P2P_KEYS_AES 60        /* version 6: AES-128 key 16, IV, HMAC-SHA-256 key 32 */
 #define P2P_KEYS_MAX 60
 #define P2P_DATA_HDR 13        /* type, cid[8], pn u32 */
+#define P2P_PKT_LEAD ((4 - P2P_DATA_HDR % 4) % 4)
 #define P2P_HELLO_FIXED 43     /* type, cid[8], pub[32], ticket length u16 */
 #define P2P_HELLO_RXF (P2P_HELLO_FIXED + IVXS_P2P_TICKET_BYTES)   /* ... ticket, rx frames u8 */
 #define P2P_HELLO_RXB (P2P_HELLO_RXF + 1)                          /* largest frame reassembled u32 */
@@ -317,7 +318,10 @@ struct ivxs_p2p {
 	p2p_bucket uplink;
 	int busy;                  /* inside input/tick: closes are deferred */
 	ivxs_p2p_stats st;
-	uint8_t pkt[IVXS_P2P_MTU];           /* datagram being built */
+	/* the datagram being built: pkt, P2P_PKT_LEAD bytes into a word-aligned room, so that a DATA
+	 * packet's ciphertext (at P2P_DATA_HDR) is word-aligned — a chip's engines read and XOR words */
+	_Alignas(4) uint8_t pkt_room[P2P_PKT_LEAD + IVXS_P2P_MTU];
+	uint8_t *pkt;
 	uint8_t plain[IVXS_P2P_MTU];         /* decrypted datagram / frame headers being built */
 	size_t footprint;
 };

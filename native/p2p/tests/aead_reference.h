@@ -42,13 +42,14 @@ static inline int referenceChacha(const uint8_t *keys, uint32_t pn, const uint8_
 	return status;
 }
 
-/* Version 6: mbedTLS's AES-128-CTR from nonce || 0, then its HMAC-SHA-256 over nonce || AAD ||
- * ciphertext || the AAD's bits (u64 big-endian), the first 16 bytes. */
+/* Version 6: mbedTLS's AES-128-CTR from nonce || 0, then its HMAC-SHA-256 over nonce || AAD || zeros
+ * to a multiple of 16 bytes || ciphertext || the AAD's bits (u64 big-endian), the first 16 bytes. */
 static inline int referenceAes(const uint8_t *keys, uint32_t pn, const uint8_t *aad, size_t aadLen,
 		const uint8_t *plain, size_t len, uint8_t *out, uint8_t tag[P2P_TAG])
 {
 	mbedtls_aes_context aes;
 	mbedtls_md_context_t md;
+	static const uint8_t zeros[16];
 	uint8_t counter[16], stream[16], bits[8], mac[32];
 	size_t off = 0, i;
 	int status;
@@ -70,6 +71,8 @@ static inline int referenceAes(const uint8_t *keys, uint32_t pn, const uint8_t *
 		status = mbedtls_md_hmac_update(&md, counter, P2P_IV);
 	if (!status && aadLen)
 		status = mbedtls_md_hmac_update(&md, aad, aadLen);
+	if (!status && (P2P_IV + aadLen) % 16)
+		status = mbedtls_md_hmac_update(&md, zeros, 16 - (P2P_IV + aadLen) % 16);
 	if (!status && len)
 		status = mbedtls_md_hmac_update(&md, out, len);
 	if (!status)
