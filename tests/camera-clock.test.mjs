@@ -1,6 +1,7 @@
 // A camera whose clock is 10 minutes off the cloud's, or was never set (Debian's libfaketime
 // under the XS host's camera app: its wall clock only, the monotonic clock stays true): the broker refuses its
-// password, it learns the cloud's time by the signed exchange (PROTOCOL.md §2.1), signs in, and
+// password (a clock never set — before 2024 — learns first, without a refusal), it learns the
+// cloud's time by the signed exchange (PROTOCOL.md §2.1), signs in, and
 // the cloud stores its segments at times in the cloud's present — none in the future, none 10
 // minutes (or 56 years) in the past. Before the exchange it never uploaded at all.
 // The 1970 clock starts 30 s after the epoch, like a board's counting from boot: libfaketime then
@@ -34,6 +35,12 @@ for (const [faketime, what] of [["+600", "10 minutes ahead"], ["-600", "10 minut
 		clearInterval(watch);
 		t.is(run.code, 0, run.stderr + run.stdout);
 		t.regex(run.stdout, /clock set by the cloud's time/);
+		if (faketime.startsWith("@1970")) {
+			// a clock never set is learnt before the first sign-in: no password dated 1970 for the broker to refuse
+			const lines = run.stdout.split("\n");
+			const set = lines.findIndex((line) => /clock set by the cloud's time/.test(line)), lost = lines.findIndex((line) => /control channel lost/.test(line));
+			t.true(lost < 0 || lost > set, run.stdout);
+		}
 		// libfaketime refused the capture thread's absolute sleeps (EINVAL) and it spun a core: a
 		// camera pacing a ~150 kbit/s clip uses a few percent of one.
 		t.log(`CPU ${run.cpuS.toFixed(2)} s in ${run.wallS.toFixed(1)} s`);

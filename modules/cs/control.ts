@@ -37,6 +37,9 @@ export interface ControlOptions extends Pick<ConnectionOptions, "address" | "por
 
 const refusedSignIn = (error: Error) => error instanceof ConnectRejectedError && isSignInRefused(error.returnCode);
 
+/** Unix ms before which a device's clock was never set: nothing ivxs runs on predates it. */
+const NEVER_SET_BEFORE_MS = Date.UTC(2024, 0, 1);
+
 export class CloudControl {
 	readonly #o: ControlOptions;
 	readonly #mqtt: MqttClient;
@@ -69,8 +72,11 @@ export class CloudControl {
 		return this.#mqtt.connected;
 	}
 
-	/** Connects (retrying with backoff until it succeeds) and subscribes to the plan and commands. */
+	/** Connects (retrying with backoff until it succeeds) and subscribes to the plan and commands. A
+	 * clock that was never set (a board counts from 1970 at boot) signs a password the broker
+	 * refuses: the cloud's time is learnt first, once, instead of after refusals. */
 	async start(): Promise<void> {
+		if (this.#o.signer.now() < NEVER_SET_BEFORE_MS) await this.#syncClock();
 		await this.#mqtt.connect();
 		await this.#mqtt.subscribe([topicOf(this.#id, "plan"), topicOf(this.#id, "cmd"), ...(this.#o.onOta ? [topicOf(this.#id, "ota")] : [])], 1);
 	}
@@ -147,9 +153,9 @@ export class CloudControl {
 		await this.#mqtt.close();
 	}
 
-	/** One exchange at a time (the signer shares it); the next refusal tries again. */
-	#syncClock(): void {
-		this.#o.syncClock?.().then((moved) => {
+	/** One exchange at a time (the signer shares it); the next refusal tries again. Never rejects. */
+	#syncClock(): Promise<void> {
+		return (this.#o.syncClock?.() ?? Promise.resolve()).then((moved) => {
 			if (typeof moved === "number" && moved) this.#log(`clock set by the cloud's time (moved ${moved} ms)`);
 		}, (error: Error) => this.#log(error.message));
 	}
