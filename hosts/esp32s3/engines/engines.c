@@ -1,7 +1,8 @@
 /*
  * The ESP32-S3's AES and SHA accelerators behind native/common/ivxs_engine.h: SHA-1 (SRTP's
- * HMAC-SHA1, native/webrtc/srtp_engine.c) and SHA-256 (every upload's body hash, ivxs/sha256) a
- * block at a time, AES-128-CTR (SRTP's AES-CM) a block at a time. ESP-IDF's Mbed TLS on this
+ * HMAC-SHA1, native/webrtc/srtp_engine.c) and SHA-256 (every upload's body hash, ivxs/sha256; the
+ * native wire's version 6 HMAC, native/p2p/p2p_aead_aes.c) a block at a time, AES-128-CTR (SRTP's
+ * AES-CM, version 6's cipher) a block at a time. ESP-IDF's Mbed TLS on this
  * machine is upstream TF-PSA-Crypto, which has no dispatch to the engines (README "What has run"),
  * so they are reached here directly, as ESP-IDF's own port drives them: under its SHA/AES lock
  * (the one the port takes), the peripheral's clock on for the call (which resets it).
@@ -83,7 +84,7 @@ void ivxs_engine_aes128_ctr(const uint8_t key[16], const uint8_t counter[16], ui
 			;
 		aes_ll_read_block(stream);
 		n = len < 16 ? len : 16;
-		if (n == 16 && !((uintptr_t)data & 3)) {   /* (an RTP payload in the packet buffer is aligned) */
+		if (n == 16 && !((uintptr_t)data & 3)) {   /* (an RTP payload and a P2P ciphertext: their packet buffers align them) */
 			uint32_t *words = (uint32_t *)(void *)data;
 			words[0] ^= stream[0];
 			words[1] ^= stream[1];
