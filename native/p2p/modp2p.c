@@ -271,7 +271,7 @@ static int parseAddress(const ivxs_p2p_addr *a, uint8_t ipv4[4], uint16_t *port)
  * STUN, TURN and WebRTC, whose first bytes never carry the version). */
 static int isPacket(const uint8_t *data, size_t size)
 {
-	return size > 0 && (data[0] >> 4 == IVXS_P2P_VERSION || data[0] >> 4 == IVXS_P2P_VERSION_AES);
+	return size > 0 && IVXS_P2P_IS_VERSION(data[0] >> 4);
 }
 
 /* The address slot whose datagrams go straight to the socket for this source (IPv4 address and

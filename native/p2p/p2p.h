@@ -70,6 +70,8 @@ extern const ivxs_status_entry ivxs_p2p_statuses[];
 /* Protocol constants (PROTOCOL.md). */
 #define IVXS_P2P_VERSION 5             /* the handshake's (HELLO, RETRY, REJECT), and DATA sealed with ChaCha20-Poly1305. 2: path validation; 3: REPAIR frames (since retired); 4 skipped: 0x4X is TURN ChannelData's first byte, RFC 9443; PROTOCOL.md */
 #define IVXS_P2P_VERSION_AES 6         /* DATA sealed with AES-128-CTR + HMAC-SHA-256: for a chip's AES and SHA engines, when the viewer offers it */
+/* Whether a datagram's first nibble is one of this wire's versions (PROTOCOL.md: the socket is shared). */
+#define IVXS_P2P_IS_VERSION(v) ((v) == IVXS_P2P_VERSION || (v) == IVXS_P2P_VERSION_AES)
 /* The version a camera takes when its viewer offers 6: 6 where the build has a chip's AES and SHA
  * engines (the ESP32-S3's manifest defines it), 5 elsewhere (ChaCha20-Poly1305 is faster in software). */
 #ifndef IVXS_P2P_PREFERRED_VERSION

@@ -40,6 +40,15 @@ size_t p2p_aead_size(void)
 	return sizeof(p2p_aead);
 }
 
+void p2p_aead_nonce(const uint8_t iv[P2P_IV], uint32_t pn, uint8_t nonce[P2P_IV])
+{
+	memcpy(nonce, iv, P2P_IV);
+	nonce[8] ^= (uint8_t)(pn >> 24);
+	nonce[9] ^= (uint8_t)(pn >> 16);
+	nonce[10] ^= (uint8_t)(pn >> 8);
+	nonce[11] ^= (uint8_t)pn;
+}
+
 size_t p2p_aead_key_bytes(int version)
 {
 	return version == IVXS_P2P_VERSION_AES ? P2P_KEYS_AES : P2P_KEYS_CHACHA;
@@ -272,16 +281,17 @@ static void polyFinish(poly *p, uint8_t tag[P2P_TAG])
 
 /* ---- the AEAD (§2.8) ---- */
 
-/* Nonce = IV xor the packet number in its last four bytes (as TLS 1.3 / QUIC); the one-time
- * Poly1305 key is block 0's first 32 bytes (§2.6), the text is encrypted from block 1. */
+/* The packet's nonce (p2p_aead_nonce); the one-time Poly1305 key is block 0's first 32 bytes
+ * (§2.6), the text is encrypted from block 1. */
 static void start(const chachaKeys *a, uint32_t pn, chacha *c, poly *p, const uint8_t *aad, size_t aad_len)
 {
-	uint8_t polyKey[32];
+	uint8_t polyKey[32], nonce[P2P_IV];
 	int i;
+	p2p_aead_nonce(a->iv, pn, nonce);
 	c->key = a->key;
-	c->nonce[0] = ivxs_get_le32(a->iv);
-	c->nonce[1] = ivxs_get_le32(a->iv + 4);
-	c->nonce[2] = ivxs_get_le32(a->iv + 8) ^ ivxs_get_le32((const uint8_t[4]){ (uint8_t)(pn >> 24), (uint8_t)(pn >> 16), (uint8_t)(pn >> 8), (uint8_t)pn });
+	c->nonce[0] = ivxs_get_le32(nonce);
+	c->nonce[1] = ivxs_get_le32(nonce + 4);
+	c->nonce[2] = ivxs_get_le32(nonce + 8);
 	c->counter = 0;
 	chachaBlock(c);
 	for (i = 0; i < 8; i++)

@@ -34,11 +34,7 @@ void p2p_aes_hmac_init(p2p_aes_hmac *a, const uint8_t keys[P2P_KEYS_AES])
 
 static void counterOf(const p2p_aes_hmac *a, uint32_t pn, uint8_t counter[16])
 {
-	memcpy(counter, a->iv, P2P_IV);
-	counter[8] ^= (uint8_t)(pn >> 24);
-	counter[9] ^= (uint8_t)(pn >> 16);
-	counter[10] ^= (uint8_t)(pn >> 8);
-	counter[11] ^= (uint8_t)pn;
+	p2p_aead_nonce(a->iv, pn, counter);
 	memset(counter + P2P_IV, 0, 4);
 }
 

@@ -103,6 +103,9 @@ typedef struct p2p_aead p2p_aead;
 size_t p2p_aead_size(void);
 /* A direction's key bytes for a version (P2P_KEYS_CHACHA, P2P_KEYS_AES): what the handshake derives. */
 size_t p2p_aead_key_bytes(int version);
+/* A packet's nonce, both versions: the direction's IV with the packet number XORed into its last
+ * four bytes, big-endian (as TLS 1.3 / QUIC). */
+void p2p_aead_nonce(const uint8_t iv[P2P_IV], uint32_t pn, uint8_t nonce[P2P_IV]);
 /* Keys for `version` (5 or 6; else EVERSION). */
 int p2p_aead_init(p2p_aead *a, int version, const uint8_t *keys);
 void p2p_aead_free(p2p_aead *a);

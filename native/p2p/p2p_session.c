@@ -320,8 +320,8 @@ int ivxs_p2p_input(ivxs_p2p *p, const ivxs_p2p_addr *from, const uint8_t *data, 
 		p->st.dropped_trunc++;
 		status = IVXS_P2P_ETRUNC;
 	}
-	else if (data[0] >> 4 != IVXS_P2P_VERSION
-			&& (data[0] >> 4 != IVXS_P2P_VERSION_AES || ((data[0] & 15) != P2P_PKT_DATA && (data[0] & 15) != P2P_PKT_REPLY))) {
+	else if (!IVXS_P2P_IS_VERSION(data[0] >> 4)
+			|| (data[0] >> 4 == IVXS_P2P_VERSION_AES && (data[0] & 15) != P2P_PKT_DATA && (data[0] & 15) != P2P_PKT_REPLY)) {
 		/* 6 is a DATA's and a reply's version only: the handshake's other packets are 5's */
 		p->st.dropped_version++;
 		status = IVXS_P2P_EVERSION;
