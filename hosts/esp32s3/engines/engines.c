@@ -9,19 +9,47 @@
  *
  * SHA: the digest's state goes back in before the blocks (the S3's engine resumes:
  * SOC_SHA_SUPPORT_RESUME) and comes out after, so any number of hashes share the engine.
- * AES: the engine's typical (one block) mode through its registers (hal/aes_ll.h: plain register
- * writes on the S3), the key written once a call.
+ *
+ * A packet's worth of data goes to the engines by DMA (the GDMA channels ESP-IDF's own AES and SHA
+ * share, esp_crypto_shared_gdma.h, under the same lock): one start a call instead of the CPU
+ * writing and reading the engine's registers for every block — per 16-byte AES block ~80
+ * instructions, per 64-byte SHA block ~150, which made the crypto of 4 viewers at 1 Mbit/s about
+ * 5 M instructions a second (issue 54). The descriptors are static (no allocation a packet). DMA
+ * reads and writes internal RAM here; data elsewhere (PSRAM, flash), a call shorter than
+ * kAesDmaMin / kShaDmaMinBlocks, or a packet past one descriptor takes the registers, as before:
+ * the engine's typical (one block) mode, the key written once a call.
  */
 #include "ivxs_engine.h"
 
+#include "esp_attr.h"
+#include "esp_crypto_dma.h"
 #include "esp_crypto_lock.h"
+#include "esp_err.h"
 #include "esp_crypto_periph_clk.h"
+#include "esp_memory_utils.h"
 #include "hal/aes_ll.h"
 #include "hal/aes_types.h"
 #include "hal/sha_hal.h"
 #include "hal/sha_types.h"
+#include "sha/sha_core.h"
 
 #include <string.h>
+
+/* ESP-IDF's (mbedtls/port/include/esp_crypto_shared_gdma.h, built on every S3: its header reaches
+ * the GDMA driver's private headers, which are not on the SDK's include path) */
+esp_err_t esp_crypto_shared_gdma_start_axi_ahb(const crypto_dma_desc_t *input, const crypto_dma_desc_t *output, crypto_dma_user_t peripheral);
+
+/* Below these the registers are taken: starting the DMA costs some hundred instructions (ESP-IDF's
+ * own AES takes DMA past 128 bytes: AES_DMA_MODE_THRESHOLD) */
+#define kAesDmaMin 128
+#define kShaDmaMinBlocks 4
+/* One descriptor's most (its 12-bit length, kept word-aligned): a packet is well under it */
+#define kDmaMax 4092
+
+static int dmaReaches(const void *data, size_t size)
+{
+	return size <= kDmaMax && esp_ptr_dma_capable(data) && esp_ptr_dma_capable((const uint8_t *)data + size - 1);
+}
 
 static void shaBlocks(void *ctx, uint32_t state[8], int first, const uint8_t *data, size_t count)
 {
@@ -32,6 +60,11 @@ static void shaBlocks(void *ctx, uint32_t state[8], int first, const uint8_t *da
 	sha_hal_set_mode(type);
 	if (!first)
 		sha_hal_write_digest(type, state);
+	if (count >= kShaDmaMinBlocks && !((uintptr_t)data & 3) && dmaReaches(data, count * 64)) {
+		/* ESP-IDF's DMA hash (static descriptors, waits for the engine); -1 only for lengths it refuses */
+		if (esp_sha_dma(type, data, count * 64, NULL, 0, first) == 0)
+			count = 0;
+	}
 	for (; count; count--, data += 64, first = 0) {
 		const void *words = data;
 		if ((uintptr_t)data & 3) {   /* the engine's text registers take words */
@@ -63,6 +96,59 @@ static const esp_sha_type kSha1 = SHA1, kSha256 = SHA2_256;
 const ivxs_md_engine ivxs_engine_sha1 = { shaBlocks, sha1Output, (void *)&kSha1 };
 const ivxs_md_engine ivxs_engine_sha256 = { shaBlocks, sha256Output, (void *)&kSha256 };
 
+/* The DMA's descriptors and the last partial block's room (DMA moves whole blocks): internal RAM */
+static DRAM_ATTR crypto_dma_desc_t gAesIn[2], gAesOut[2];
+static DRAM_ATTR uint8_t gAesTailIn[16] __attribute__((aligned(4))), gAesTailOut[16] __attribute__((aligned(4)));
+
+static void aesLink(crypto_dma_desc_t desc[2], uint8_t *data, size_t whole, uint8_t *tail)
+{
+	crypto_dma_desc_t *last = desc;
+	memset(desc, 0, 2 * sizeof(*desc));
+	if (whole) {
+		desc[0].dw0.size = desc[0].dw0.length = whole;
+		desc[0].dw0.owner = DMA_DESCRIPTOR_BUFFER_OWNER_DMA;
+		desc[0].buffer = data;
+		if (tail)
+			desc[0].next = &desc[1];
+		last = tail ? &desc[1] : &desc[0];
+	}
+	if (tail) {
+		last->dw0.size = last->dw0.length = 16;
+		last->dw0.owner = DMA_DESCRIPTOR_BUFFER_OWNER_DMA;
+		last->buffer = tail;
+	}
+	last->dw0.suc_eof = 1;
+}
+
+/* CTR over data in place by DMA: 0, or -1 when the channel could not be had (nothing changed). */
+static int aesCtrDma(uint8_t *data, size_t len)
+{
+	size_t whole = len & ~(size_t)15, rest = len - whole;
+	if (rest) {
+		memset(gAesTailIn, 0, sizeof(gAesTailIn));
+		memcpy(gAesTailIn, data + whole, rest);
+	}
+	aesLink(gAesIn, data, whole, rest ? gAesTailIn : NULL);
+	aesLink(gAesOut, data, whole, rest ? gAesTailOut : NULL);
+	aes_ll_interrupt_enable(false);
+	aes_ll_dma_enable(true);
+	if (esp_crypto_shared_gdma_start_axi_ahb(gAesIn, gAesOut, CRYPTO_DMA_USER_AES) != ESP_OK) {
+		aes_ll_dma_enable(false);
+		return -1;
+	}
+	aes_ll_set_num_blocks((len + 15) / 16);
+	aes_ll_start_transform();
+	while (aes_ll_get_state() != ESP_AES_STATE_DONE)
+		;
+	while (gAesOut[rest && whole ? 1 : 0].dw0.owner == DMA_DESCRIPTOR_BUFFER_OWNER_DMA)   /* the last bytes written back */
+		;
+	aes_ll_dma_exit();
+	aes_ll_dma_enable(false);
+	if (rest)
+		memcpy(data + whole, gAesTailOut, rest);
+	return 0;
+}
+
 void ivxs_engine_aes128_ctr(const uint8_t key[16], const uint8_t counter[16], uint8_t *data, size_t len)
 {
 	uint32_t block[4], stream[4];
@@ -72,9 +158,21 @@ void ivxs_engine_aes128_ctr(const uint8_t key[16], const uint8_t counter[16], ui
 	memcpy(block, counter, 16);
 	esp_crypto_sha_aes_lock_acquire();
 	esp_crypto_aes_enable_periph_clk(true);
-	aes_ll_dma_enable(false);
-	aes_ll_set_mode(ESP_AES_ENCRYPT, 16);
 	aes_ll_write_key(key, 4);
+	if (len >= kAesDmaMin && !((uintptr_t)data & 3) && dmaReaches(data, len)) {
+		/* CTR in the engine's DMA mode as ESP-IDF's esp_aes_crypt_ctr sets it up (its mode register
+		 * "decrypt", as there); the engine counts: a 32-bit increment of the block's last word, as
+		 * these counters (version 6: nonce || u32 from 0; SRTP: a 16-bit block index) never carry
+		 * past it */
+		aes_ll_set_mode(ESP_AES_DECRYPT, 16);
+		aes_ll_set_block_mode(ESP_AES_BLOCK_MODE_CTR);
+		aes_ll_set_inc();
+		aes_ll_set_iv(counter);
+		if (aesCtrDma(data, len) == 0)
+			len = 0;
+	}
+	aes_ll_dma_enable(false);
+	aes_ll_set_mode(ESP_AES_ENCRYPT, 16);   /* the typical mode: each counter block encrypted */
 	for (; len; data += n, len -= n) {
 		aes_ll_write_block(block);
 		aes_ll_start_transform();
@@ -98,4 +196,6 @@ void ivxs_engine_aes128_ctr(const uint8_t key[16], const uint8_t counter[16], ui
 	esp_crypto_aes_enable_periph_clk(false);
 	esp_crypto_sha_aes_lock_release();
 	memset(stream, 0, sizeof(stream));
+	memset(gAesTailIn, 0, sizeof(gAesTailIn));
+	memset(gAesTailOut, 0, sizeof(gAesTailOut));
 }
