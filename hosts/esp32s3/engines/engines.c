@@ -12,9 +12,8 @@
  *
  * A packet's worth of data goes to the engines by DMA (the GDMA channels ESP-IDF's own AES and SHA
  * share, esp_crypto_shared_gdma.h, under the same lock): one start a call instead of the CPU
- * writing and reading the engine's registers for every block — per 16-byte AES block ~80
- * instructions, per 64-byte SHA block ~150, which made the crypto of 4 viewers at 1 Mbit/s about
- * 5 M instructions a second (issue 54). The descriptors are static (no allocation a packet). DMA
+ * writing and reading the engine's registers for every block (~80 instructions a 16-byte AES
+ * block, ~150 a 64-byte SHA block). The descriptors are static (no allocation a packet). DMA
  * reads and writes internal RAM here; data elsewhere (PSRAM, flash), a call shorter than
  * kAesDmaMin / kShaDmaMinBlocks, or a packet past one descriptor takes the registers, as before:
  * the engine's typical (one block) mode, the key written once a call.
