@@ -45,9 +45,10 @@ esp_err_t esp_crypto_shared_gdma_start_axi_ahb(const crypto_dma_desc_t *input, c
 /* One descriptor's most (its 12-bit length, kept word-aligned): a packet is well under it */
 #define kDmaMax 4092
 
+/* Whether the DMA takes data in place: word-aligned, in internal RAM, within one descriptor. */
 static int dmaReaches(const void *data, size_t size)
 {
-	return size <= kDmaMax && esp_ptr_dma_capable(data) && esp_ptr_dma_capable((const uint8_t *)data + size - 1);
+	return size <= kDmaMax && !((uintptr_t)data & 3) && esp_ptr_dma_capable(data) && esp_ptr_dma_capable((const uint8_t *)data + size - 1);
 }
 
 static void shaBlocks(void *ctx, uint32_t state[8], int first, const uint8_t *data, size_t count)
@@ -59,7 +60,7 @@ static void shaBlocks(void *ctx, uint32_t state[8], int first, const uint8_t *da
 	sha_hal_set_mode(type);
 	if (!first)
 		sha_hal_write_digest(type, state);
-	if (count >= kShaDmaMinBlocks && !((uintptr_t)data & 3) && dmaReaches(data, count * 64)) {
+	if (count >= kShaDmaMinBlocks && dmaReaches(data, count * 64)) {
 		/* ESP-IDF's DMA hash (static descriptors, waits for the engine); -1 only for lengths it refuses */
 		if (esp_sha_dma(type, data, count * 64, NULL, 0, first) == 0)
 			count = 0;
@@ -99,52 +100,51 @@ const ivxs_md_engine ivxs_engine_sha256 = { shaBlocks, sha256Output, (void *)&kS
 static DRAM_ATTR crypto_dma_desc_t gAesIn[2], gAesOut[2];
 static DRAM_ATTR uint8_t gAesTailIn[16] __attribute__((aligned(4))), gAesTailOut[16] __attribute__((aligned(4)));
 
+/* desc[0]: the whole blocks in place; desc[1]: the partial last block's room, when `tail`. */
 static void aesLink(crypto_dma_desc_t desc[2], uint8_t *data, size_t whole, uint8_t *tail)
 {
-	crypto_dma_desc_t *last = desc;
 	memset(desc, 0, 2 * sizeof(*desc));
-	if (whole) {
-		desc[0].dw0.size = desc[0].dw0.length = whole;
-		desc[0].dw0.owner = DMA_DESCRIPTOR_BUFFER_OWNER_DMA;
-		desc[0].buffer = data;
-		if (tail)
-			desc[0].next = &desc[1];
-		last = tail ? &desc[1] : &desc[0];
-	}
+	desc[0].dw0.size = desc[0].dw0.length = whole;
+	desc[0].dw0.owner = DMA_DESCRIPTOR_BUFFER_OWNER_DMA;
+	desc[0].buffer = data;
 	if (tail) {
-		last->dw0.size = last->dw0.length = 16;
-		last->dw0.owner = DMA_DESCRIPTOR_BUFFER_OWNER_DMA;
-		last->buffer = tail;
+		desc[0].next = &desc[1];
+		desc[1].dw0.size = desc[1].dw0.length = 16;
+		desc[1].dw0.owner = DMA_DESCRIPTOR_BUFFER_OWNER_DMA;
+		desc[1].buffer = tail;
 	}
-	last->dw0.suc_eof = 1;
+	desc[tail ? 1 : 0].dw0.suc_eof = 1;
 }
 
-/* CTR over data in place by DMA: 0, or -1 when the channel could not be had (nothing changed). */
+/* CTR over data (len ≥ 16) in place by DMA: 0, or -1 when the channel could not be had (nothing
+ * changed). The partial block's rooms are wiped after use: they held plaintext and key stream. */
 static int aesCtrDma(uint8_t *data, size_t len)
 {
 	size_t whole = len & ~(size_t)15, rest = len - whole;
-	if (rest) {
-		memset(gAesTailIn, 0, sizeof(gAesTailIn));
-		memcpy(gAesTailIn, data + whole, rest);
-	}
+	if (rest)
+		memcpy(gAesTailIn, data + whole, rest);   /* (the room's other bytes: what CTR pads with is discarded) */
 	aesLink(gAesIn, data, whole, rest ? gAesTailIn : NULL);
 	aesLink(gAesOut, data, whole, rest ? gAesTailOut : NULL);
 	aes_ll_interrupt_enable(false);
 	aes_ll_dma_enable(true);
 	if (esp_crypto_shared_gdma_start_axi_ahb(gAesIn, gAesOut, CRYPTO_DMA_USER_AES) != ESP_OK) {
 		aes_ll_dma_enable(false);
+		memset(gAesTailIn, 0, sizeof(gAesTailIn));
 		return -1;
 	}
 	aes_ll_set_num_blocks((len + 15) / 16);
 	aes_ll_start_transform();
 	while (aes_ll_get_state() != ESP_AES_STATE_DONE)
 		;
-	while (gAesOut[rest && whole ? 1 : 0].dw0.owner == DMA_DESCRIPTOR_BUFFER_OWNER_DMA)   /* the last bytes written back */
+	while (gAesOut[rest ? 1 : 0].dw0.owner == DMA_DESCRIPTOR_BUFFER_OWNER_DMA)   /* the last bytes written back */
 		;
 	aes_ll_dma_exit();
 	aes_ll_dma_enable(false);
-	if (rest)
+	if (rest) {
 		memcpy(data + whole, gAesTailOut, rest);
+		memset(gAesTailIn, 0, sizeof(gAesTailIn));
+		memset(gAesTailOut, 0, sizeof(gAesTailOut));
+	}
 	return 0;
 }
 
@@ -158,7 +158,7 @@ void ivxs_engine_aes128_ctr(const uint8_t key[16], const uint8_t counter[16], ui
 	esp_crypto_sha_aes_lock_acquire();
 	esp_crypto_aes_enable_periph_clk(true);
 	aes_ll_write_key(key, 4);
-	if (len >= kAesDmaMin && !((uintptr_t)data & 3) && dmaReaches(data, len)) {
+	if (len >= kAesDmaMin && dmaReaches(data, len)) {
 		/* CTR in the engine's DMA mode as ESP-IDF's esp_aes_crypt_ctr sets it up (its mode register
 		 * "decrypt", as there); the engine counts: a 32-bit increment of the block's last word, as
 		 * these counters (version 6: nonce || u32 from 0; SRTP: a 16-bit block index) never carry
@@ -195,6 +195,4 @@ void ivxs_engine_aes128_ctr(const uint8_t key[16], const uint8_t counter[16], ui
 	esp_crypto_aes_enable_periph_clk(false);
 	esp_crypto_sha_aes_lock_release();
 	memset(stream, 0, sizeof(stream));
-	memset(gAesTailIn, 0, sizeof(gAesTailIn));
-	memset(gAesTailOut, 0, sizeof(gAesTailOut));
 }
