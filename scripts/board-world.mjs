@@ -3,6 +3,7 @@
 // viewers that watch it — `npm run view`, aiortc as a WHEP client — and its snapshot read back.
 import { spawn, spawnSync } from "node:child_process";
 import { createWriteStream, existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { constants as cryptoConstants } from "node:crypto";
 import { connect as tcpConnect } from "node:net";
 import { networkInterfaces } from "node:os";
 import { createServer as createTlsServer } from "node:tls";
@@ -93,7 +94,8 @@ async function tlsFront(cloudUrl) {
 	const { ca, wrongCa, cert, key } = testPki({ altNames: "IP:10.0.2.2" });
 	const { hostname, port } = new URL(cloudUrl);
 	const open = new Set();
-	const server = createTlsServer({ cert, key }, (client) => {
+	// ChaCha20-Poly1305 when the camera lists it first, as the cloud's own TLS does (cloud/src/server.ts)
+	const server = createTlsServer({ cert, key, secureOptions: cryptoConstants.SSL_OP_PRIORITIZE_CHACHA }, (client) => {
 		const upstream = tcpConnect(Number(port), hostname);
 		for (const socket of [client, upstream]) {
 			open.add(socket);

@@ -321,6 +321,13 @@ static void deliver(void *ctx)
 	}
 	if (what & kOutput) {
 		Call call = { .tcp = tcp };
+		if (tcp->tls) {
+			if (ivxs_tls_flush(tcp->tls))   /* the turn's plaintext sealed */
+				what |= kFailed;
+			portENTER_CRITICAL(&gLock);
+			tcp->happened &= ~kOutput;   /* its records go out now */
+			portEXIT_CRITICAL(&gLock);
+		}
 		tcpip_api_call(doOutput, &call.call);
 		what &= ~kOutput;
 	}
@@ -637,6 +644,12 @@ void xs_ivxs_tcp_write(xsMachine *the)
 	if (tcp->tls) {
 		if (ivxs_tls_write(tcp->tls, data, (uint32_t)size))
 			tlsFailed(the, tcp);
+		if (!trigger(tcp, kOutput)) {   /* sealed and sent at the turn's end; now when no wake-up could be posted */
+			Call call = { .tcp = tcp };
+			if (ivxs_tls_flush(tcp->tls))
+				tlsFailed(the, tcp);
+			tcpip_api_call(doOutput, &call.call);
+		}
 		writable(tcp, &room);
 		xsmcSetInteger(xsResult, roomFor(tcp, room));
 		return;

@@ -47,12 +47,16 @@ int ivxs_tls_read(Tls *tls, uint8_t *out, uint32_t count);
 uint32_t ivxs_tls_room(Tls *tls, uint32_t room);
 /* 1 once the handshake is done. */
 int ivxs_tls_open(Tls *tls);
-/* Seals and queues size bytes (<= the room): 0, or -1 (ivxs_tls_failure says why). */
+/* Takes size bytes (<= the room) to seal: a record queued on the stream each time a record's worth
+ * has gathered; 0, or -1 (ivxs_tls_failure says why). */
 int ivxs_tls_write(Tls *tls, const uint8_t *data, uint32_t size);
+/* Seals and queues what is gathered (the end of the VM's turn): 0, or -1. */
+int ivxs_tls_flush(Tls *tls);
 /* Why the session failed: the binding kit's status (IVXS_HOST_ETLS, _EVERIFY, _ERESET) and text,
  * or 0 when it did not (the stream's own failure is the reason). */
 int ivxs_tls_failure(Tls *tls, char *text, size_t size);
-/* A close_notify when the stream is still open (best effort), then frees the session. */
+/* What is gathered and a close_notify when the stream is still open (best effort), then frees the
+ * session. */
 void ivxs_tls_free(Tls *tls, int notify);
 
 #endif

@@ -11,10 +11,15 @@
  * clock is not set before its first connection, which is how it learns the time.
  *
  * Everything runs on the VM thread: the session reads the stream's bytes as they arrive (when the
- * socket's callback is due) and writes its records into the stream's send queue. A write takes no
- * more plaintext than the stream's room holds once sealed (ivxs_tls_room), so a record is always
- * queued whole and Mbed TLS never holds one back. Mbed TLS allocates its record buffers when the
- * session is set up (ESP-IDF's configuration: internal RAM, MBEDTLS_SSL_IN/OUT_CONTENT_LEN).
+ * socket's callback is due) and writes its records into the stream's send queue. What the app
+ * writes gathers in a record's worth of plaintext, sealed when it is full and at the end of the
+ * VM's turn (ivxs_tls_flush): the HTTP and MQTT layers write a header, a chunk's size line or a
+ * frame's piece at a time, and a record each (its AEAD set up with its key every time, 29 bytes more
+ * on the wire, a call into lwIP's thread) cost the board several times what the bytes' sealing
+ * did. A write takes no more plaintext than the stream's room holds once sealed (ivxs_tls_room), so
+ * a record is always queued whole and Mbed TLS never holds one back. Mbed TLS allocates its record
+ * buffers when the session is set up (ESP-IDF's configuration: internal RAM,
+ * MBEDTLS_SSL_IN/OUT_CONTENT_LEN); the plaintext's gathering buffer comes with the handshake's end.
  */
 #include "tcp_lwip.h"
 #include "ivxs_host.h"     /* ivxs_mem_* */
@@ -23,6 +28,7 @@
 #include <mbedtls/error.h>
 #include <mbedtls/net_sockets.h>
 #include <mbedtls/ssl.h>
+#include <mbedtls/ssl_ciphersuites.h>
 #include <mbedtls/x509_crt.h>
 #include <psa/crypto.h>
 #if MBEDTLS_VERSION_MAJOR < 4
@@ -41,6 +47,8 @@ struct Tls {
 	uint8_t open;        /* the handshake is done */
 	uint8_t ended;       /* the stream ended under the session (its failure is the reason) */
 	uint8_t counted;     /* in gTlsMemory */
+	uint8_t *plain;      /* written, not yet sealed: plainLength of plainSize (a record's payload) */
+	uint32_t plainLength, plainSize;
 	int status;          /* the binding kit's, once the session failed; 0 while not */
 	int cause;           /* Mbed TLS's code for it */
 	const char *during;  /* "handshake", "read", "write" */
@@ -73,6 +81,34 @@ static int bioRecv(void *ctx, unsigned char *out, size_t size)
 		waiting = (uint32_t)size;
 	ivxs_tcp_take(tls->tcp, out, waiting);
 	return (int)waiting;
+}
+
+/* The ciphersuites offered: ChaCha20-Poly1305's first, then the library's own order. The S3 has no
+ * GHASH in hardware, and AES-GCM's GHASH in software (Mbed TLS's 4-bit tables, 64-bit arithmetic)
+ * costs the LX7 several times what ChaCha20 and Poly1305 do a byte; servers take the client's order
+ * unless told otherwise. Built once, kept for the life of the app (the configurations point at it). */
+static const int *suites(void)
+{
+	static int list[128];
+	static const int preferred[] = {
+		MBEDTLS_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+		MBEDTLS_TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+	};
+	const int *all;
+	size_t n = 0, i;
+	if (list[0])
+		return list;
+	for (i = 0; i < sizeof(preferred) / sizeof(preferred[0]); i++)
+		if (mbedtls_ssl_ciphersuite_from_id(preferred[i]))
+			list[n++] = preferred[i];
+	for (all = mbedtls_ssl_list_ciphersuites(); *all && n < sizeof(list) / sizeof(list[0]) - 1; all++) {
+		for (i = 0; i < n && list[i] != *all; i++)
+			;
+		if (i == n)
+			list[n++] = *all;
+	}
+	list[n] = 0;
+	return list;
 }
 
 static void fail(Tls *tls, const char *during, int cause)
@@ -111,6 +147,7 @@ Tls *ivxs_tls_new(Tcp *tcp, const char *host, char *why, size_t whySize)
 		mbedtls_ssl_conf_authmode(&tls->config, MBEDTLS_SSL_VERIFY_REQUIRED);
 		mbedtls_ssl_conf_ca_chain(&tls->config, &tls->trusted, NULL);   /* filled by ivxs_tls_trust */
 		mbedtls_ssl_conf_min_tls_version(&tls->config, MBEDTLS_SSL_VERSION_TLS1_2);
+		mbedtls_ssl_conf_ciphersuites(&tls->config, suites());
 #if MBEDTLS_VERSION_MAJOR < 4
 		mbedtls_ssl_conf_rng(&tls->config, mbedtls_psa_get_random, MBEDTLS_PSA_RANDOM_STATE);   /* 4: PSA's, always */
 #endif
@@ -184,6 +221,14 @@ uint8_t ivxs_tls_step(Tls *tls, uint8_t what)
 			fail(tls, "handshake", status);
 			return kFailed;
 		}
+		tls->plainSize = (uint32_t)mbedtls_ssl_get_max_out_record_payload(&tls->ssl);
+		tls->plain = (int)tls->plainSize > 0 ? malloc(tls->plainSize) : NULL;
+		if (!tls->plain) {
+			tls->during = "handshake";
+			tls->status = IVXS_HOST_ETLS;   /* cause 0: "no memory" */
+			return kFailed;
+		}
+		ivxs_mem_add(&gTlsMemory, tls->plainSize);
 		tls->open = 1;
 		what = kWritable | kReadable;   /* the first onWritable; a record may have come with the Finished */
 	}
@@ -230,13 +275,19 @@ uint32_t ivxs_tls_room(Tls *tls, uint32_t room)
 	payload = mbedtls_ssl_get_max_out_record_payload(&tls->ssl);
 	if (expansion < 0 || payload <= 0)
 		return 0;
-	/* as many records as the room could hold: their plaintext and overhead fit it */
+	/* as many records as the room could hold: their plaintext (what is gathered among it) and
+	 * overhead fit it */
 	records = (room + (uint32_t)payload + (uint32_t)expansion - 1) / ((uint32_t)payload + (uint32_t)expansion);
-	return room > records * (uint32_t)expansion ? room - records * (uint32_t)expansion : 0;
+	room = room > records * (uint32_t)expansion ? room - records * (uint32_t)expansion : 0;
+	return room > tls->plainLength ? room - tls->plainLength : 0;
 }
 
-int ivxs_tls_write(Tls *tls, const uint8_t *data, uint32_t size)
+/* Seals what is gathered into a record queued on the stream: 0, or -1 (the session failed). */
+static int seal(Tls *tls)
 {
+	const uint8_t *data = tls->plain;
+	uint32_t size = tls->plainLength;
+	tls->plainLength = 0;
 	while (size) {
 		int put = mbedtls_ssl_write(&tls->ssl, data, size);
 		if (put == MBEDTLS_ERR_SSL_WANT_WRITE || put == MBEDTLS_ERR_SSL_WANT_READ || put == 0) {
@@ -254,6 +305,29 @@ int ivxs_tls_write(Tls *tls, const uint8_t *data, uint32_t size)
 		size -= (uint32_t)put;
 	}
 	return 0;
+}
+
+int ivxs_tls_write(Tls *tls, const uint8_t *data, uint32_t size)
+{
+	while (size) {
+		uint32_t some = tls->plainSize - tls->plainLength;
+		if (some > size)
+			some = size;
+		memcpy(tls->plain + tls->plainLength, data, some);
+		tls->plainLength += some;
+		data += some;
+		size -= some;
+		if (tls->plainLength == tls->plainSize && seal(tls))
+			return -1;
+	}
+	return 0;
+}
+
+int ivxs_tls_flush(Tls *tls)
+{
+	if (!ivxs_tls_open(tls))
+		return tls->plainLength = 0, 0;   /* nothing goes out of a failed session */
+	return seal(tls);
 }
 
 int ivxs_tls_failure(Tls *tls, char *text, size_t size)
@@ -277,7 +351,7 @@ int ivxs_tls_failure(Tls *tls, char *text, size_t size)
 	else if (tls->status == IVXS_HOST_ERESET)
 		snprintf(text, size, "connection closed by the peer");
 	else if (!tls->cause)
-		snprintf(text, size, "TLS %s: a record past the room", tls->during);
+		snprintf(text, size, "TLS %s: %s", tls->during, tls->open ? "a record past the room" : "no memory");
 	else {
 		char why[96];
 		mbedtls_strerror(tls->cause, why, sizeof(why));
@@ -288,10 +362,11 @@ int ivxs_tls_failure(Tls *tls, char *text, size_t size)
 
 void ivxs_tls_free(Tls *tls, int notify)
 {
-	if (notify && ivxs_tls_open(tls))
+	if (notify && ivxs_tls_open(tls) && !seal(tls))   /* what was written, then the close_notify */
 		mbedtls_ssl_close_notify(&tls->ssl);   /* best effort: queued ahead of the FIN */
 	if (tls->counted)
-		ivxs_mem_add(&gTlsMemory, -(int64_t)kSessionBytes);
+		ivxs_mem_add(&gTlsMemory, -(int64_t)(kSessionBytes + (tls->plain ? tls->plainSize : 0)));
+	free(tls->plain);
 	mbedtls_ssl_free(&tls->ssl);
 	mbedtls_ssl_config_free(&tls->config);
 	mbedtls_x509_crt_free(&tls->trusted);
