@@ -50,10 +50,11 @@
 // Online, `xs-dev setup --device esp32` installs the SDK, ESP-IDF and its toolchain, and
 // `python $IDF_PATH/tools/idf_tools.py install qemu-xtensa` the emulator (hosts/esp32s3/README.md).
 import { spawn, spawnSync } from "node:child_process";
-import { closeSync, copyFileSync, createWriteStream, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync, writeSync } from "node:fs";
-import { join } from "node:path";
+import { closeSync, copyFileSync, createWriteStream, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { BAD_VERSION, GOOD_VERSION, TRIAL_DEADLINE_S, otaReleases, otaRoundTrip } from "./board-ota.mjs";
 import { boardCloud, eachLine, snapshotCheck, watch, watchWebRtc } from "./board-world.mjs";
+import { componentsCheck, linkComponents } from "./board-components.mjs";
 import { root } from "./build.mjs";
 import { helpIfAsked } from "./usage.mjs";
 
@@ -135,6 +136,7 @@ export function checks(env = process.env) {
 		out.push(nics && /open_eth/.test(nics.out) ? found("qemu-system-xtensa", "esp32s3 machine, open_eth network")
 			: missing("qemu-system-xtensa", "its esp32s3 machine has no open_eth network card", qemuFix));
 	}
+	out.push(componentsCheck(env));   // the camera source's ESP-IDF components (scripts/board-components.mjs)
 	return out;
 }
 
@@ -230,6 +232,7 @@ async function build(rest) {
 	// since renamed or removed would stay and be linked, its symbols before the new file's: the
 	// archive is made afresh from this manifest's objects.
 	rmSync(join(env.MODDABLE, "build/bin/esp32/esp32s3", variant, name, "xs_esp32s3.a"), { force: true });
+	linkComponents(dirname(idfBuildDir(image, env, variant)), env);   // the camera source's components, offline
 	const logPath = join(dir, "build.log");
 	const log = createWriteStream(logPath);
 	console.log(`board: building the ${image} image${variant === "release" ? " (release)" : ""} (mcconfig, then ESP-IDF: minutes; log ${logPath})`);
@@ -243,6 +246,14 @@ async function build(rest) {
 	}
 	// ESP-IDF's build folder: its flash_args name each part and its offset.
 	const idfBuild = idfBuildDir(image, env, variant);
+	// mcconfig's makefile ignores the exit of ESP-IDF's build (`-cd …; idf.py build`): an app binary
+	// older than this build is an earlier build's
+	const app = join(idfBuild, "xs_esp32.bin");
+	if (!existsSync(app) || statSync(app).mtimeMs < started) {
+		console.error(made.tail.filter((l) => /error|FAILED/i.test(l)).slice(-10).join("\n"));
+		console.error(`board: ESP-IDF's build failed (no new ${app}); the whole log: ${logPath}`);
+		process.exit(1);
+	}
 	const flash = join(dir, "flash.bin");
 	const merged = spawnSync("python3", ["-m", "esptool", "--chip", "esp32s3", "merge-bin", "--pad-to-size", flashSize, "-o", flash, "@flash_args"], { cwd: idfBuild, env, encoding: "utf8" });
 	if (merged.status !== 0) {
@@ -336,7 +347,10 @@ export function deviceForEmulator(text) {
 	if (typeof device !== "object" || device === null || typeof device.cloud !== "string") throw new Error("not a device file (no \"cloud\" address): see modules/app/device-file.ts");
 	for (const key of ["cloud", "mqtt"])
 		if (typeof device[key] === "string") device[key] = device[key].replace(/^(\w+:\/\/)(127\.0\.0\.1|localhost)(?=[:/]|$)/, "$110.0.2.2");
-	device.channels = [CLIP_CHANNEL];   // the host's files are not on the emulated board: its clip partitions are
+	// the host's files are not on the emulated board: its clip partitions are; a board camera's
+	// channel ("device": "pattern" or "camera") stays as it is
+	const cameras = Array.isArray(device.channels) ? device.channels.filter((c) => c?.device === "pattern" || c?.device === "camera") : [];
+	device.channels = cameras.length ? cameras : [CLIP_CHANNEL];
 	return JSON.stringify(device);
 }
 

@@ -241,9 +241,16 @@ export default function main(): void {
 		// a firmware channel: the plan's start/stop reach the firmware's iv_cs_push_stream_start_cb/_stop_cb
 		const fed = channel.firmware && fw ? { onStart: () => fw.record(true), onStop: () => fw.record(false) } : {};
 		cs.attach(ring, { channel: channel.channel, video: hasVideo(channel) ? channel.codec : undefined, audio, ...fed });
-		capture.start();
+		try {
+			capture.start();
+		}
+		catch (error) {
+			// e.g. a board's camera module that does not answer: the channel stays empty, the app runs
+			log(`channel ${channel.channel}: capture did not start (${(error as Error).message})`);
+			continue;
+		}
 		captures.push(capture);
-		if (channel.stills) byChannel.set(channel.channel, capture);
+		if (channel.stills || channel.device) byChannel.set(channel.channel, capture);   // a camera's stills: its current frame
 	}
 	log(`${captures.length} channel(s) capturing; cloud ${config.cloud.secure ? "https" : "http"}://${config.cloud.host}:${config.cloud.port}`);
 	const first = config.channels.find((c) => c.enabled && hasVideo(c) && byRing.has(c.channel));
