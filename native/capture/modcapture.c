@@ -245,6 +245,11 @@ void xs_capture_start(xsMachine *the)
 	CaptureRecord *record = getRecord(the);
 	int status = ivxs_capture_start(record->capture);
 	account(record);
+#if defined(ESP_PLATFORM)
+	if (status == IVXS_CAPTURE_EOPEN && !strcmp(record->source, "camera"))   /* sensor_source_esp32.c */
+		ivxs_throw(the, XS_UNKNOWN_ERROR, ivxs_status_name(kStatusTables, status),
+			"capture: camera: no camera sensor answered on its pins (esp32-camera's probe; the pins: the device file's, or the ESP32-S3-EYE's)");
+#endif
 	if (status < 0)
 		ivxs_throw(the, XS_UNKNOWN_ERROR, ivxs_status_name(kStatusTables, status), "capture: %s: %s", record->source, ivxs_capture_strerror(status));
 	hold(record, 1);
