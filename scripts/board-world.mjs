@@ -3,10 +3,13 @@
 // viewers that watch it — `npm run view`, aiortc as a WHEP client — and its snapshot read back.
 import { spawn, spawnSync } from "node:child_process";
 import { createWriteStream, existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { connect as tcpConnect } from "node:net";
 import { networkInterfaces } from "node:os";
+import { createServer as createTlsServer } from "node:tls";
 import { join } from "node:path";
 import { addDevice, cloudCli, listeningUrl } from "./cloud-cli.mjs";
 import { startCoturn } from "./coturn.mjs";
+import { testPki } from "../tests/_net-servers.mjs";
 
 /** Calls `onLine` with each line of a child's output stream (its "\r" taken off). */
 export function eachLine(stream, onLine) {
@@ -86,12 +89,39 @@ export async function snapshotCheck(cloud, cookie, device, file, stills, camera)
 	}
 }
 
+/** The camera's way into the cloud: TLS (a certificate for QEMU's 10.0.2.2, signed by a CA made
+ * here) in front of the cloud's plain port on loopback, as a load balancer terminates it in front
+ * of a deployment — the viewers, the console and the checks here speak to the cloud in plain HTTP
+ * on loopback. { url: https://127.0.0.1:port (deviceForEmulator moves it to 10.0.2.2), ca: PEM,
+ * wrongCa: a CA that signed nothing here (PEM), close() }. */
+async function tlsFront(cloudUrl) {
+	const { ca, wrongCa, cert, key } = testPki({ altNames: "IP:10.0.2.2" });
+	const { hostname, port } = new URL(cloudUrl);
+	const open = new Set();
+	const server = createTlsServer({ cert, key }, (client) => {
+		const upstream = tcpConnect(Number(port), hostname);
+		for (const socket of [client, upstream]) {
+			open.add(socket);
+			socket.on("error", () => { client.destroy(); upstream.destroy(); });
+			socket.on("close", () => { open.delete(socket); client.destroy(); upstream.destroy(); });
+		}
+		client.pipe(upstream).pipe(client);
+	});
+	server.on("tlsClientError", () => {});   // a camera refusing the certificate shows in its console
+	await new Promise((resolve, reject) => server.listen(0, "127.0.0.1", resolve).once("error", reject));
+	return {
+		url: `https://127.0.0.1:${server.address().port}`, ca, wrongCa,
+		close: () => new Promise((resolve) => { for (const socket of open) socket.destroy(); server.close(resolve); }),
+	};
+}
+
 /**
  * The world the emulated camera meets, on this machine: a STUN server on this machine's network
  * address (the camera is behind QEMU's NAT, 10.0.2.15: a viewer here reaches it at the address the
  * STUN server saw it from, as a camera behind a home router is reached), a cloud that names it (a
  * fresh data folder `dir`/`name`, its log `dir`/`name`-cloud.log; `env` adds to its environment)
- * and a camera registered in it with `channels` channels. Resolves { url, id, secret, data, stun, adminPassword, cookie,
+ * and a camera registered in it with `channels` channels, which reaches the cloud through TLS (tlsFront). Resolves { url,
+ * cameraUrl (the camera's https URL), ca (its CA, PEM), wrongCa (one that signed nothing), id, secret, data, stun, adminPassword, cookie,
  * api(path, init) (as the admin), stop() }; throws saying what did not start.
  */
 export async function boardCloud(dir, name, env = {}, channels = 1) {
@@ -114,7 +144,9 @@ export async function boardCloud(dir, name, env = {}, channels = 1) {
 	const cloudLog = createWriteStream(logPath);
 	cloud.stdout.pipe(cloudLog, { end: false });
 	cloud.stderr.pipe(cloudLog, { end: false });
+	let front;
 	const stop = async () => {
+		await front?.close();
 		cloud.kill("SIGTERM");
 		await new Promise((resolve) => (cloud.exitCode === null ? cloud.on("exit", resolve) : resolve()));
 		await stun.stop();
@@ -133,7 +165,8 @@ export async function boardCloud(dir, name, env = {}, channels = 1) {
 		const { sessionCookie } = await import("./view.mjs");
 		const cookie = await sessionCookie(url, "admin", adminPassword);
 		const api = (path, init = {}) => fetch(new URL(path, url), { ...init, headers: { ...init.headers, cookie } });
-		return { url, id, secret, data, stun, adminPassword, cookie, api, stop };
+		front = await tlsFront(url);
+		return { url, cameraUrl: front.url, ca: front.ca, wrongCa: front.wrongCa, id, secret, data, stun, adminPassword, cookie, api, stop };
 	}
 	catch (error) {
 		await stop();

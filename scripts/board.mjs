@@ -354,13 +354,15 @@ function writeAt(flash, offset, bytes) {
 }
 
 /** The device file as the emulated camera takes it: its text, with a cloud or MQTT address on the
- * host's loopback moved to 10.0.2.2 (QEMU's user network: the host). Throws on a file that is not
- * a device file's JSON. */
-export function deviceForEmulator(text) {
+ * host's loopback moved to 10.0.2.2 (QEMU's user network: the host; an https cloud's certificate
+ * must name that address), and a CA file's text in place of its path (read by `readText`; the
+ * host's files are not on the board). Throws on a file that is not a device file's JSON. */
+export function deviceForEmulator(text, readText = (path) => readFileSync(path, "utf8")) {
 	const device = JSON.parse(text);
 	if (typeof device !== "object" || device === null || typeof device.cloud !== "string") throw new Error("not a device file (no \"cloud\" address): see modules/app/device-file.ts");
 	for (const key of ["cloud", "mqtt"])
 		if (typeof device[key] === "string") device[key] = device[key].replace(/^(\w+:\/\/)(127\.0\.0\.1|localhost)(?=[:/]|$)/, "$110.0.2.2");
+	if (typeof device.ca === "string" && !device.ca.trimStart().startsWith("-----BEGIN")) device.ca = readText(device.ca);
 	// the host's files are not on the emulated board: its clip partitions are (channel 0); a board
 	// camera's channel ("device": "pattern" or "camera") stays as it is
 	const channels = Array.isArray(device.channels) ? device.channels : [];
@@ -581,9 +583,37 @@ export function bootProgress() {
 	};
 }
 
+/** The camera booted trusting a CA that did not sign the cloud's certificate: { ok, summary }, ok when
+ * its console says the verification failed and it never took a plan (its console:
+ * test-wrong-ca-console.log). */
+async function wrongCaRefused(dir, world) {
+	const device = deviceForEmulator(JSON.stringify({ id: world.id, secret: world.secret, cloud: world.cameraUrl, ca: world.wrongCa }));
+	const consoleLog = createWriteStream(join(dir, "test-wrong-ca-console.log"));
+	const progress = bootProgress();
+	let refusal;
+	const board = emulatedBoard(dir, device, {
+		onLine(line) {
+			consoleLog.write(`${line}\n`);
+			progress.line(line);
+			if (!refusal && /^camera [\w-]+: .*certificate verification failed/.test(line)) {
+				refusal = line.trim();
+				setTimeout(() => board.kill(), 2000);   // long enough for a plan it should not take
+			}
+		},
+		onStderr: (stream) => stream.pipe(consoleLog, { end: false }),
+	});
+	const limit = setTimeout(() => board.kill(), 90_000);
+	await board.closed;
+	clearTimeout(limit);
+	consoleLog.end();
+	const took = "the plan taken" in progress.at;
+	return { ok: !!refusal && !took, summary: took ? "it took a plan: the cloud was trusted" : refusal ? `refused: ${refusal.replace(/^camera [\w-]+: /, "")}` : "no refusal in 90 s" };
+}
+
 /** `test`: a cloud on this machine, a camera registered in it, the emulator image booted with its
  * device file; passes when the camera comes up through every BOOT_CHECKS line, uploads, serves two
- * viewers and a snapshot, and takes an update and rolls a bad one back. */
+ * viewers and a snapshot, takes an update and rolls a bad one back, and refuses a cloud its CA
+ * did not sign. */
 async function test(rest) {
 	if (rest.length) usageError(`unknown option for test: ${rest.join(" ")}`);
 	needTools(() => true);
@@ -601,8 +631,8 @@ async function test(rest) {
 	}
 	const { url, id, secret, data, stun, adminPassword, cookie, api } = world;
 	// its channels: the clip's, and the encoder's test pattern
-	const device = deviceForEmulator(JSON.stringify({ id, secret, cloud: url, ota: { keys: { [releases.keyId]: releases.point }, deadline: TRIAL_DEADLINE_S }, channels: [CLIP_CHANNEL, PATTERN_CHANNEL] }));
-	console.log(`board: cloud ${url}; camera ${id} booting in the emulator (console: ${join(dir, "test-console.log")})`);
+	const device = deviceForEmulator(JSON.stringify({ id, secret, cloud: world.cameraUrl, ca: world.ca, ota: { keys: { [releases.keyId]: releases.point }, deadline: TRIAL_DEADLINE_S }, channels: [CLIP_CHANNEL, PATTERN_CHANNEL] }));
+	console.log(`board: cloud ${url} (the camera's: ${world.cameraUrl}); camera ${id} booting in the emulator (console: ${join(dir, "test-console.log")})`);
 	const consoleLog = createWriteStream(join(dir, "test-console.log"));
 	const progress = bootProgress(), figures = instrumentFigures();
 	const ota = otaRoundTrip({ api, releases });
@@ -649,6 +679,7 @@ async function test(rest) {
 	const browsed = await browsing;
 	const updates = await updated;
 	const snapshot = progress.passed ? await snapshotCheck(url, cookie, id, join(dir, "test-snapshot.jpg"), clipStills(), PATTERN_CHANNEL) : undefined;
+	const untrusted = progress.passed ? await wrongCaRefused(dir, world) : undefined;
 	await world.stop();
 	for (const check of BOOT_CHECKS) if (!(check.what in progress.at)) console.log(`  ✘ ${check.what}`);
 	if (progress.failure) console.log(`  ✘ the console said: ${progress.failure}`);
@@ -672,12 +703,13 @@ async function test(rest) {
 	if (snapshot) console.log(`  ${snapshot.ok ? "✔" : "✘"} a snapshot: ${snapshot.summary}`);
 	if (figures.summary()) console.log(`  the SDK's figures while both watched and it uploaded: ${figures.summary()}`);
 	for (const check of updates ?? []) console.log(`  ${check.ok ? "✔" : "✘"} OTA: ${check.what}`);
+	if (untrusted) console.log(`  ${untrusted.ok ? "✔" : "✘"} a cloud whose certificate the camera's CA did not sign: ${untrusted.summary}`);
 	// The instrumented image reports every exception thrown, caught or not: a write to an object the
 	// preload froze (a module's constant) fails only on boards, so it is looked for here.
 	const frozen = readFileSync(join(dir, "test-console.log"), "utf8").split("\n").filter((line) => FROZEN_WRITE.test(line));
 	console.log(`  ${frozen.length ? "✘" : "✔"} no write to a frozen (preloaded) object${frozen.length ? `: ${frozen.length} times, the first "${frozen[0].trim()}"` : ""}`);
-	const passed = progress.passed && stored && !!encoded?.ok && !!native?.ok && !!webrtc?.ok && !!browsed?.ok && !!snapshot?.ok && updates?.length === 2 && updates.every((check) => check.ok) && !frozen.length;
-	console.log(passed ? `\nboard test: passed — ${BOOT_CHECKS.length} checks in ${(Math.max(...Object.values(progress.at)) / 1000).toFixed(1)} s of wall time, then cloud storage, snapshots, three viewers, an update and a rollback`
+	const passed = progress.passed && stored && !!encoded?.ok && !!native?.ok && !!webrtc?.ok && !!browsed?.ok && !!snapshot?.ok && updates?.length === 2 && updates.every((check) => check.ok) && !!untrusted?.ok && !frozen.length;
+	console.log(passed ? `\nboard test: passed — ${BOOT_CHECKS.length} checks in ${(Math.max(...Object.values(progress.at)) / 1000).toFixed(1)} s of wall time, then cloud storage over TLS (the clip's and the test pattern's), snapshots, three viewers, an update and a rollback, an untrusted cloud refused`
 		: `\nboard test: FAILED (the console: ${join(dir, "test-console.log")}; the cloud: ${join(dir, "test-cloud.log")})`);
 	process.exit(passed ? 0 : 1);
 }

@@ -2,10 +2,13 @@
  * `node scripts/mbedtls3-check.mjs [--no-count] [<mbedtls 3.x source tree>]` — the C cores that call
  * mbedTLS (native/modules.txt: those linking -lmbed*: the P2P transport and WebRTC) built against
  * another mbedTLS than the host's (Debian 12's 2.28) — the 3.6 line ESP-IDF 5 ships — and their C
- * test programs run, with AddressSanitizer and UBSan. Without a tree it is Debian 13's mbedTLS 3.6
- * source (scripts/mbedtls3-source.mjs: fetched once from Debian's archive, signature checked); a
- * tree given is any with include/ and library/ (a release tarball, `git archive v3.6.5 include
- * library` of github.com/Mbed-TLS/mbedtls). tests/mbedtls3.test.mjs runs it with --no-count.
+ * test programs run, with AddressSanitizer and UBSan; with them the ESP32-S3 board's TLS client
+ * session (hosts/esp32s3/tls_lwip.c, which only a board build compiles otherwise) and its test,
+ * hosts/esp32s3/tests/tls_lwip_test.c (a Mbed TLS server at the other end of an in-memory stream).
+ * Without a tree it is Debian 13's mbedTLS 3.6 source (scripts/mbedtls3-source.mjs: fetched once
+ * from Debian's archive, signature checked); a tree given is any with include/ and library/ (a
+ * release tarball, `git archive v3.6.5 include library` of github.com/Mbed-TLS/mbedtls).
+ * tests/mbedtls3.test.mjs runs it with --no-count.
  *
  * The library is compiled from the tree with MBEDTLS_SSL_DTLS_SRTP on (off in mbedTLS's default
  * configuration, on in hosts/esp32s3/sdkconfig) into build/mbedtls-check/; nothing is installed.
@@ -55,11 +58,17 @@ try {
 	process.exit(1);
 }
 
-// The C test programs of the modules that link mbedTLS, against it.
+// The C test programs of the modules that link mbedTLS, against it; then the board's TLS client
+// session (hosts/esp32s3/tls_lwip.c, on Mbed TLS 3.6 or 4 on a board), which no module registers: its
+// test runs it over an in-memory stream against a Mbed TLS server in the same process.
 const modules = nativeModules();
 const usesMbedtls = new Set(modules.filter((m) => m.libs.some((l) => l.startsWith("-lmbed"))).map((m) => m.specifier));
+const boardTls = {
+	name: "tls_lwip_test", sources: ["hosts/esp32s3/tests/tls_lwip_test.c", "hosts/esp32s3/tls_lwip.c"],
+	includes: ["hosts/esp32s3", "native/common"], libs: [],
+};
 let failed = 0;
-for (const program of cTestPrograms(modules).filter((p) => usesMbedtls.has(p.module))) {
+for (const program of [...cTestPrograms(modules).filter((p) => usesMbedtls.has(p.module)), boardTls]) {
 	const binary = join(out, program.name);
 	const others = program.libs.filter((l) => !l.startsWith("-lmbed"));
 	const compiled = run("gcc", ["-std=c11", "-D_GNU_SOURCE", "-Wall", "-Wextra", "-Werror", "-pthread", ...sanitize, ...MBEDTLS_DEFINES,

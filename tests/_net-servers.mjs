@@ -325,9 +325,10 @@ export async function signingServer({ deviceId, secret, timeMs = Date.now }) {
 	return { port, close: () => { server.closeAllConnections(); server.close(); } };
 }
 
-// A test PKI made with the openssl CLI: a CA, a server certificate it signed for "localhost"
-// (EC P-256), and a second CA that signed nothing here. PEM texts; the folder is removed.
-export function testPki() {
+// A test PKI made with the openssl CLI: a CA, a server certificate it signed for `altNames`
+// (openssl's subjectAltName; "localhost" unless given; EC P-256), and a second CA that signed
+// nothing here. PEM texts; the folder is removed.
+export function testPki({ altNames = "DNS:localhost" } = {}) {
 	const dir = mkdtempSync(join(tmpdir(), "ivxs-pki-"));
 	const openssl = (...args) => execFileSync("openssl", args, { cwd: dir, stdio: ["ignore", "ignore", "pipe"] });
 	const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"];
@@ -335,7 +336,7 @@ export function testPki() {
 		for (const name of ["ca", "wrong-ca"])
 			openssl("req", "-x509", ...ec, "-keyout", `${name}.key`, "-out", `${name}.pem`, "-days", "2", "-subj", `/CN=ivxs test ${name}`);
 		openssl("req", ...ec, "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=localhost");
-		writeFileSync(join(dir, "server.ext"), "subjectAltName=DNS:localhost\nbasicConstraints=CA:FALSE\n");
+		writeFileSync(join(dir, "server.ext"), `subjectAltName=${altNames}\nbasicConstraints=CA:FALSE\n`);
 		openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out", "server.pem", "-days", "2", "-extfile", "server.ext");
 		const read = (f) => readFileSync(join(dir, f), "utf8");
 		return { ca: read("ca.pem"), wrongCa: read("wrong-ca.pem"), key: read("server.key"), cert: read("server.pem") };

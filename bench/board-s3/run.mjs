@@ -150,7 +150,7 @@ async function measure(dir, log, { counting, loads: loadList, video }) {
 	const progress = bootProgress();
 	let failure;
 	const consoleLog = createWriteStream(join(dir, "bench-console.log"));   // the whole console, to read after a run
-	const board = emulatedBoard(dir, deviceForEmulator(JSON.stringify({ id: world.id, secret: world.secret, cloud: world.url })), {
+	const board = emulatedBoard(dir, deviceForEmulator(JSON.stringify({ id: world.id, secret: world.secret, cloud: world.cameraUrl, ca: world.ca })), {
 		onLine: (line) => {
 			consoleLog.write(`${line}\n`);
 			progress.line(line);

@@ -9,14 +9,19 @@
  * (tcp_recved) once the app has read it all, so a slow reader slows the sender instead of growing
  * a queue. The VM is woken by ivxs_loop_post's fixed slots. Nothing is allocated per segment.
  *
+ * A socket opened with a TLS session (tls_socket.js: open's `secure`) carries it (tls_lwip.c): the
+ * session reads the stream and writes its records through tcp_lwip.h, and what the JS calls read,
+ * write and hears is its plaintext.
+ *
  * Written against lwIP 2.1's raw API; run in the emulated S3 (`npm run board -- test`,
- * `bench board_s3`): the camera's TLS connection to the cloud (MQTT, uploads) is carried on it.
+ * `bench board_s3`): the camera's TLS connections to the cloud (MQTT, uploads) are carried on it.
  */
 #include "xsmc.h"
 #include "xsHost.h"
 #include "ivxs_kit.h"
 #include "ivxs_host.h"
 #include "modInstrumentation.h"   /* the SDK's figures: sockets, bytes read and written */
+#include "tcp_lwip.h"
 
 #include "lwip/ip_addr.h"
 #include "lwip/pbuf.h"
@@ -31,16 +36,16 @@
 #define kHeld 16   /* a power of 2: segments received and not yet read */
 #define kPrefix "tcp"
 
-enum { kReadable = 1, kWritable = 2, kFailed = 4 };   /* tcp_socket.js's */
 enum { kOutput = 8 };   /* this file's: what was written in the VM's turn goes out (deliver) */
 
-typedef struct {
+struct Tcp {
 	xsMachine *the;
 	xsSlot callback;          /* remembered while open */
 	struct tcp_pcb *pcb;      /* lwIP's thread only: NULL once lwIP freed it (failed) or close() */
 	uint16_t offset;          /* VM thread only: bytes of held[head] already read */
 	uint32_t unacknowledged;  /* VM thread only: bytes read, not yet given to tcp_recved */
 	uint8_t closed;           /* VM thread only: the record is freed when the wake-up under way arrives */
+	Tls *tls;                 /* VM thread only: the TLS session it carries, or NULL */
 	/* shared, under gLock */
 	struct pbuf *held[kHeld];
 	uint32_t head, tail;      /* read, received: counts (the segments are [head, tail) mod kHeld) */
@@ -51,7 +56,7 @@ typedef struct {
 	uint8_t connected;
 	uint8_t ended;            /* the peer closed its side */
 	err_t error;              /* lwIP's, ERR_OK while none */
-} Tcp;
+};
 
 static portMUX_TYPE gLock = portMUX_INITIALIZER_UNLOCKED;
 static void xs_ivxs_tcp_destructor(void *data);
@@ -81,10 +86,19 @@ static int trigger(Tcp *tcp, uint8_t what)
 	return 1;
 }
 
-/* What tcp_write takes now: the send buffer's bytes, while its segment queue has room. */
+/* What tcp_write takes now: the send buffer's bytes, as far as the segment queue holds them — a
+ * copied write queues a pbuf for the tail of the last segment and one per new segment, of the MSS
+ * tcp_write cuts at. A write of the room never meets ERR_MEM for the queue's length (a TLS record
+ * cut in two would break the stream). */
 static uint16_t roomOf(struct tcp_pcb *pcb)
 {
-	return tcp_sndqueuelen(pcb) + 4 <= TCP_SND_QUEUELEN ? tcp_sndbuf(pcb) : 0;
+	int segments = (int)TCP_SND_QUEUELEN - (int)tcp_sndqueuelen(pcb) - 1;
+	uint32_t half = (uint32_t)pcb->snd_wnd_max / 2, mss = pcb->mss;
+	uint32_t fits;
+	if (half && half < mss)
+		mss = half;   /* tcp_write's cut for a peer with a small window */
+	fits = segments > 0 ? (uint32_t)segments * mss : 0;
+	return fits < tcp_sndbuf(pcb) ? (uint16_t)fits : tcp_sndbuf(pcb);
 }
 
 static err_t connected(void *arg, struct tcp_pcb *pcb, err_t err)
@@ -254,10 +268,15 @@ static err_t doClose(struct tcpip_api_call_data *data)
 
 /* ---- the VM thread ---- */
 
-static void release(Tcp *tcp)
+
+static void release(Tcp *tcp, int notify)
 {
 	Call call = { .tcp = tcp };
 	int later;
+	if (tcp->tls) {
+		ivxs_tls_free(tcp->tls, notify);   /* its close_notify queued ahead of the FIN */
+		tcp->tls = NULL;
+	}
 	tcpip_api_call(doClose, &call.call);
 	portENTER_CRITICAL(&gLock);
 	later = tcp->posted;
@@ -273,7 +292,13 @@ static void release(Tcp *tcp)
 static void xs_ivxs_tcp_destructor(void *data)
 {
 	if (data)
-		release(data);
+		release(data, 0);
+}
+
+/* The room a write takes: the stream's, or the plaintext that fits it sealed. */
+static uint32_t roomFor(Tcp *tcp, uint16_t room)
+{
+	return tcp->tls ? ivxs_tls_room(tcp->tls, room) : room;
 }
 
 static void deliver(void *ctx)
@@ -288,7 +313,7 @@ static void deliver(void *ctx)
 	tcp->happened = 0;
 	room = tcp->room;
 	if (tcp->waiting)
-		what &= ~kFailed;   /* told once every byte before it has been read (take()) */
+		what &= ~kFailed;   /* told once every byte before it has been read (ivxs_tcp_take) */
 	portEXIT_CRITICAL(&gLock);
 	if (tcp->closed) {
 		free(tcp);
@@ -299,13 +324,19 @@ static void deliver(void *ctx)
 		tcpip_api_call(doOutput, &call.call);
 		what &= ~kOutput;
 	}
+	if (what && tcp->tls) {
+		what = ivxs_tls_step(tcp->tls, what);   /* handshake steps and records in: what its plaintext saw */
+		portENTER_CRITICAL(&gLock);
+		room = tcp->room;   /* after the records the step wrote */
+		portEXIT_CRITICAL(&gLock);
+	}
 	if (!what)
 		return;
 	/* the callback may close the socket (and free the record): nothing of tcp after it */
 	xsBeginHost(the);
 	{
 		xsTry {
-			xsCallFunction2(tcp->callback, xsUndefined, xsInteger(what), xsInteger(room));
+			xsCallFunction2(tcp->callback, xsUndefined, xsInteger(what), xsInteger(roomFor(tcp, room)));
 		}
 		xsCatch {
 			ivxs_uncaught(the);
@@ -319,8 +350,49 @@ static Tcp *getTcp(xsMachine *the)
 	return ivxs_handle_open(the, &xsArg(0), &kTcpHooks, kPrefix, "TCP socket");
 }
 
-/* open(address, port, nodelay, callback) -> socket: connecting; the callback hears kWritable once
- * connected, or kFailed */
+/* The session for open's `secure` ({ host, certificates: [DER buffers] }), before connecting: a bad
+ * certificate or host name throws here. */
+static Tls *secureSession(xsMachine *the, Tcp *tcp, xsSlot *secure)
+{
+	char host[254], why[128];
+	xsIntegerValue count, i;
+	Tls *tls;
+	xsmcVars(2);
+	xsmcGet(xsVar(0), *secure, xsID("host"));
+	if (xsmcTypeOf(xsVar(0)) != xsStringType || !*xsmcToString(xsVar(0)) || strlen(xsmcToString(xsVar(0))) >= sizeof(host))
+		ivxs_type_error(IVXS_EARG, "tls: host must be the name the server's certificate carries");
+	xsmcToStringBuffer(xsVar(0), host, sizeof(host));
+	xsmcGet(xsVar(0), *secure, xsID("certificates"));
+	if (!xsmcIsInstanceOf(xsVar(0), xsArrayPrototype))
+		ivxs_type_error(IVXS_EARG, "tls: certificates must be an array of DER certificates");
+	xsmcGet(xsVar(1), xsVar(0), xsID("length"));
+	count = xsmcToInteger(xsVar(1));
+	if (count < 1 || count > 16)
+		ivxs_range_error(IVXS_EARG, "tls: 1 to 16 trusted certificates (the server is always verified), not %d", (int)count);
+	tls = ivxs_tls_new(tcp, host, why, sizeof(why));
+	if (!tls)
+		ivxs_error(IVXS_HOST_ETLS, "tls: %s", why);
+	xsTry {
+		for (i = 0; i < count; i++) {
+			void *der;
+			xsUnsignedValue size;
+			xsmcGetIndex(xsVar(1), xsVar(0), i);
+			if (xsmcTypeOf(xsVar(1)) != xsReferenceType)
+				ivxs_type_error(IVXS_EARG, "tls: certificates[%d] is not a buffer", (int)i);
+			xsmcGetBufferReadable(xsVar(1), &der, &size);
+			if (ivxs_tls_trust(tls, der, size, why, sizeof(why)))   /* copies: no JS runs meanwhile */
+				ivxs_range_error(IVXS_EARG, "tls: certificates[%d]: %s", (int)i, why);
+		}
+	}
+	xsCatch {
+		ivxs_tls_free(tls, 0);
+		xsThrow(xsException);
+	}
+	return tls;
+}
+
+/* open(address, port, nodelay, callback, secure?) -> socket: connecting; the callback hears
+ * kWritable once connected (with `secure`, once its TLS handshake is done), or kFailed */
 void xs_ivxs_tcp_open(xsMachine *the)
 {
 	Call call = { 0 };
@@ -340,9 +412,20 @@ void xs_ivxs_tcp_open(xsMachine *the)
 	if (!tcp)
 		ivxs_error(IVXS_ENOMEM, kPrefix ": no memory");
 	tcp->the = the;
+	if (xsmcArgc > 4 && xsmcTypeOf(xsArg(4)) != xsUndefinedType) {
+		xsTry {
+			tcp->tls = secureSession(the, tcp, &xsArg(4));
+		}
+		xsCatch {
+			free(tcp);
+			xsThrow(xsException);
+		}
+	}
 	call.tcp = tcp;
 	tcpip_api_call(doConnect, &call.call);
 	if (call.err != ERR_OK) {
+		if (tcp->tls)
+			ivxs_tls_free(tcp->tls, 0);
 		free(tcp);
 		ivxs_error(IVXS_HOST_ESYSTEM, kPrefix ": cannot connect to %s:%d (lwIP error %d)", text, call.port, call.err);
 	}
@@ -356,7 +439,7 @@ void xs_ivxs_tcp_open(xsMachine *the)
 	xsRemember(tcp->callback);
 }
 
-/* close(socket): idempotent */
+/* close(socket): idempotent; a TLS session's close_notify goes ahead of the FIN */
 void xs_ivxs_tcp_close(xsMachine *the)
 {
 	Tcp *tcp = ivxs_handle_get(the, &xsArg(0), &kTcpHooks, kPrefix, "TCP socket");
@@ -364,23 +447,47 @@ void xs_ivxs_tcp_close(xsMachine *the)
 		return;
 	xsmcSetHostData(xsArg(0), NULL);
 	xsForget(tcp->callback);
-	release(tcp);
+	release(tcp, 1);
+}
+
+uint32_t ivxs_tcp_waiting(Tcp *tcp)
+{
+	uint32_t waiting;
+	portENTER_CRITICAL(&gLock);
+	waiting = tcp->waiting;
+	portEXIT_CRITICAL(&gLock);
+	return waiting;
+}
+
+int ivxs_tcp_over(Tcp *tcp)
+{
+	int over;
+	portENTER_CRITICAL(&gLock);
+	over = tcp->error != ERR_OK || tcp->ended;
+	portEXIT_CRITICAL(&gLock);
+	return over;
+}
+
+void ivxs_tcp_again(Tcp *tcp, uint8_t what)
+{
+	trigger(tcp, what);
+}
+
+/* What the JS reads: the stream's bytes, or its TLS session's plaintext. */
+static uint32_t readable(Tcp *tcp)
+{
+	return tcp->tls ? ivxs_tls_available(tcp->tls) : ivxs_tcp_waiting(tcp);
 }
 
 /* available(socket) -> bytes waiting to be read */
 void xs_ivxs_tcp_available(xsMachine *the)
 {
-	Tcp *tcp = getTcp(the);
-	uint32_t waiting;
-	portENTER_CRITICAL(&gLock);
-	waiting = tcp->waiting;
-	portEXIT_CRITICAL(&gLock);
-	xsmcSetInteger(xsResult, waiting);
+	xsmcSetInteger(xsResult, readable(getTcp(the)));
 }
 
 /* Copies count (<= waiting) bytes out; hands the segments read to their end back to lwIP. When
  * the last byte before a failure (or the peer's close) has been read, the failure is told. */
-static void take(Tcp *tcp, uint8_t *out, uint32_t count)
+void ivxs_tcp_take(Tcp *tcp, uint8_t *out, uint32_t count)
 {
 	Call call = { .tcp = tcp };
 	uint32_t head, wanted = count;
@@ -417,6 +524,17 @@ static void take(Tcp *tcp, uint8_t *out, uint32_t count)
 		trigger(tcp, kFailed);
 }
 
+/* The TLS session failed (a read or write): its error, the socket's failure told in the next turn. */
+static void tlsFailed(xsMachine *the, Tcp *tcp)
+{
+	char text[256];
+	int status = ivxs_tls_failure(tcp->tls, text, sizeof(text));
+	trigger(tcp, kFailed);
+	if (!status)
+		ivxs_error(IVXS_HOST_ERESET, kPrefix ": connection closed by the peer");
+	ivxs_error(status, "%s", text);
+}
+
 /* read(socket, undefined, count?) -> an ArrayBuffer of count bytes (all that wait), undefined when
  * none wait; read(socket, buffer) -> how many bytes were read into the buffer (as many as wait) */
 void xs_ivxs_tcp_read(xsMachine *the)
@@ -429,9 +547,7 @@ void xs_ivxs_tcp_read(xsMachine *the)
 	int counted = xsmcArgc > 2 && xsmcTypeOf(xsArg(2)) != xsUndefinedType;
 	/* conversions first: they may run JS */
 	count = counted ? (uint32_t)ivxs_to_int(the, &xsArg(2), 1, 0x7FFFFFFF, "count") : 0;
-	portENTER_CRITICAL(&gLock);
-	waiting = tcp->waiting;
-	portEXIT_CRITICAL(&gLock);
+	waiting = readable(tcp);
 	if (into) {
 		xsmcGetBufferWritable(xsArg(1), &out, &capacity);
 		count = capacity < waiting ? (uint32_t)capacity : waiting;
@@ -448,8 +564,53 @@ void xs_ivxs_tcp_read(xsMachine *the)
 		xsmcGetBufferWritable(xsResult, &out, &capacity);
 	}
 	/* nothing below runs JS: out stays where it is */
-	if (count)
-		take(tcp, out, count);
+	if (!count)
+		return;
+	if (!tcp->tls)
+		ivxs_tcp_take(tcp, out, count);
+	else if (ivxs_tls_read(tcp->tls, out, count))
+		tlsFailed(the, tcp);
+}
+
+/* Queues size bytes with lwIP (lwIP copies them), to go out at the end of the VM's turn. */
+static err_t queue(Tcp *tcp, const void *data, uint16_t size, uint16_t *room)
+{
+	Call call = { .tcp = tcp, .data = data, .size = size };
+	tcpip_api_call(doWrite, &call.call);
+	*room = call.room;
+	if (call.err != ERR_OK)
+		return call.err;
+	modInstrumentationAdjust(NetworkBytesWritten, size);
+	if (!trigger(tcp, kOutput))
+		tcpip_api_call(doOutput, &call.call);   /* no wake-up to send it with: now */
+	return ERR_OK;
+}
+
+/* 1 while the connection takes writes; the room tcp_write takes now in *room. */
+static int writable(Tcp *tcp, uint16_t *room)
+{
+	int connected;
+	portENTER_CRITICAL(&gLock);
+	connected = tcp->connected && tcp->error == ERR_OK;
+	*room = tcp->room;
+	portEXIT_CRITICAL(&gLock);
+	return connected;
+}
+
+int ivxs_tcp_put(Tcp *tcp, const void *data, uint32_t size)
+{
+	uint16_t room;
+	if (!writable(tcp, &room))
+		return -1;
+	if (size > room)
+		size = room;
+	if (!size)
+		return 0;
+	switch (queue(tcp, data, (uint16_t)size, &room)) {
+	case ERR_OK: return (int)size;
+	case ERR_MEM: return 0;   /* lwIP's segments: again when some were sent */
+	default: return -1;
+	}
 }
 
 /* write(socket, buffer) -> the room left; a buffer past the room is a RangeError (ECMA-419's "would
@@ -457,35 +618,35 @@ void xs_ivxs_tcp_read(xsMachine *the)
 void xs_ivxs_tcp_write(xsMachine *the)
 {
 	Tcp *tcp = getTcp(the);
-	Call call = { .tcp = tcp };
 	void *data;
 	xsUnsignedValue size;
 	uint16_t room;
-	uint8_t connected;
-	portENTER_CRITICAL(&gLock);
-	connected = tcp->connected && tcp->error == ERR_OK;
-	room = tcp->room;
-	portEXIT_CRITICAL(&gLock);
-	if (!connected)
+	uint32_t takes;
+	err_t err;
+	if (!writable(tcp, &room) || (tcp->tls && !ivxs_tls_open(tcp->tls)))
 		ivxs_error(IVXS_ECLOSED, kPrefix ": not connected");
+	takes = roomFor(tcp, room);
 	xsmcGetBufferReadable(xsArg(1), &data, &size);
-	if (size > room)
-		ivxs_range_error(IVXS_EARG, kPrefix ": write of %u bytes past the room (%u): wait for onWritable", (unsigned)size, (unsigned)room);
+	if (size > takes)
+		ivxs_range_error(IVXS_EARG, kPrefix ": write of %u bytes past the room (%u): wait for onWritable", (unsigned)size, (unsigned)takes);
 	if (!size) {
-		xsmcSetInteger(xsResult, room);
+		xsmcSetInteger(xsResult, takes);
 		return;
 	}
-	call.data = data;   /* lwIP copies it; no JS runs until the call returns */
-	call.size = (u16_t)size;
-	tcpip_api_call(doWrite, &call.call);
-	if (call.err == ERR_CLSD)
+	/* no JS runs until the bytes are queued (copied by lwIP, or sealed by the session) */
+	if (tcp->tls) {
+		if (ivxs_tls_write(tcp->tls, data, (uint32_t)size))
+			tlsFailed(the, tcp);
+		writable(tcp, &room);
+		xsmcSetInteger(xsResult, roomFor(tcp, room));
+		return;
+	}
+	err = queue(tcp, data, (u16_t)size, &room);
+	if (err == ERR_CLSD)
 		ivxs_error(IVXS_HOST_ERESET, kPrefix ": write on a closed connection");
-	if (call.err != ERR_OK)
-		ivxs_error(IVXS_HOST_ESYSTEM, kPrefix ": write failed (lwIP error %d)", call.err);
-	modInstrumentationAdjust(NetworkBytesWritten, size);
-	if (!trigger(tcp, kOutput))
-		tcpip_api_call(doOutput, &call.call);   /* no wake-up to send it with: now */
-	xsmcSetInteger(xsResult, call.room);
+	if (err != ERR_OK)
+		ivxs_error(IVXS_HOST_ESYSTEM, kPrefix ": write failed (lwIP error %d)", err);
+	xsmcSetInteger(xsResult, room);
 }
 
 /* failure(socket) -> the Error the socket failed with (its `code`: the binding kit's) */
@@ -493,6 +654,8 @@ void xs_ivxs_tcp_failure(xsMachine *the)
 {
 	Tcp *tcp = getTcp(the);
 	const char *code = ivxs_code_of(IVXS_HOST_ESYSTEM), *text = "connection failed";
+	char tlsText[256];
+	int tlsStatus = tcp->tls ? ivxs_tls_failure(tcp->tls, tlsText, sizeof(tlsText)) : 0;
 	err_t error;
 	uint8_t wasConnected, ended;
 	portENTER_CRITICAL(&gLock);
@@ -500,7 +663,9 @@ void xs_ivxs_tcp_failure(xsMachine *the)
 	wasConnected = tcp->connected;
 	ended = tcp->ended;
 	portEXIT_CRITICAL(&gLock);
-	if (error == ERR_RST && !wasConnected)
+	if (tlsStatus)
+		code = ivxs_code_of(tlsStatus), text = tlsText;
+	else if (error == ERR_RST && !wasConnected)
 		code = ivxs_code_of(IVXS_HOST_EREFUSED), text = "connection refused";
 	else if (error == ERR_RST)
 		code = ivxs_code_of(IVXS_HOST_ERESET), text = "connection reset by the peer";

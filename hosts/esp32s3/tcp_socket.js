@@ -5,9 +5,11 @@
 // text), port, nodelay, onReadable(count), onWritable(count), onError(error), target, format
 // ("buffer" or "number"). onError's error carries the binding kit's `code` (ivxs/codes); it comes
 // once, after every byte received before the failure has been read, and closes the socket.
-// Connections only: no `from` (this board build has no listening socket).
+// Connections only: no `from` (this board build has no listening socket). The TLS socket
+// (tls_socket.js) is this class with a TLS session in the connection (tls_lwip.c): its constructor
+// passes the session's `secure` ({ host, certificates }) as the second argument.
 
-function open(address, port, nodelay, callback) @ "xs_ivxs_tcp_open";
+function open(address, port, nodelay, callback, secure) @ "xs_ivxs_tcp_open";
 function close(socket) @ "xs_ivxs_tcp_close";
 function available(socket) @ "xs_ivxs_tcp_available";
 function read(socket, into, count) @ "xs_ivxs_tcp_read";
@@ -19,7 +21,7 @@ const READABLE = 1, WRITABLE = 2, FAILED = 4;
 export default class TCP {
 	#socket;
 	#bytes = true;
-	constructor(options = {}) {
+	constructor(options = {}, secure) {
 		const { address, port, nodelay = false, onReadable, onWritable, onError, format = "buffer" } = options;
 		if (options.from !== undefined) throw new Error("tcp: no listening sockets on this build (from)");
 		this.format = format;
@@ -41,7 +43,7 @@ export default class TCP {
 				this.close();
 				onError?.call(this, error);
 			}
-		});
+		}, secure);
 	}
 	get format() { return this.#bytes ? "buffer" : "number"; }
 	set format(value) {

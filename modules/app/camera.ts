@@ -133,7 +133,9 @@ export default function main(): void {
 		const loaded = loadConfig(options.provision || options.device);
 		config = loaded.config;
 		if (options.provision) {
-			provision(loaded.text);   // the text checked above: a bad file is never stored
+			// the text checked above (a bad file is never stored), with its CA's text in place of the
+			// file's path: what is stored is whole on its own
+			provision(config.ca ? JSON.stringify({ ...JSON.parse(loaded.text), ca: config.ca }) : loaded.text);
 			trace(`camera ${config.id}: device file ${options.provision} provisioned: runs without --device now use it\n`);
 			exit(0);
 			return;

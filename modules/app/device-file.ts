@@ -2,7 +2,7 @@
  * The camera's device file: who it is, where its cloud is, what each channel captures.
  *
  *   { "id": "cam1", "secret": "<from `npm run cloud -- device add cam1`>",
- *     "cloud": "http://127.0.0.1:8080",            // or https://… with "ca": "<PEM file>"
+ *     "cloud": "http://127.0.0.1:8080",            // or https://… with "ca": "<PEM file>" (or the PEM text)
  *     "mqtt": "mqtt://127.0.0.1:8080",             // optional: default = the cloud's address
  *     "channels": [ { "video": "fixtures/media/h264-main-640x480.h264", "codec": "h264",
  *                     "audio": "fixtures/media/aac-lc-16k-mono.aac", "stills": "fixtures/media/stills" } ] ,
@@ -20,7 +20,9 @@
  * newcomer with a typo gets one clear line rather than a camera that quietly does nothing.
  * Addresses are IPv4 literals or `localhost` (the Linux host has no resolver); https needs a CA
  * to verify the cloud against — there is no switch to skip verification and no fallback to
- * plaintext: plaintext is only what an `http://` URL asks for (a local test cloud).
+ * plaintext: plaintext is only what an `http://` URL asks for (a local test cloud). "ca" names a
+ * PEM file, or is the PEM text itself: a provisioned device file carries its CA (a board has no
+ * file to name).
  */
 import { isChannel, isDeviceId, isSecret, MAX_CHANNELS } from "../protocol/ids.js";
 import { pattern } from "../protocol/pattern.js";
@@ -131,14 +133,15 @@ export function parseDeviceFile(text: string, readText: (path: string) => string
 		: parseEndpoint("mqtt", v.mqtt, { mqtt: false, mqtts: true });
 	let ca: string | undefined;
 	if (v.ca !== undefined) {
-		if (typeof v.ca !== "string" || !v.ca) throw new DeviceFileError(`"ca" must be the path of a PEM file`);
+		if (typeof v.ca !== "string" || !v.ca) throw new DeviceFileError(`"ca" must be the path of a PEM file, or its text`);
+		const inline = v.ca.trimStart().startsWith("-----BEGIN");
 		try {
-			ca = readText(v.ca);
+			ca = inline ? v.ca : readText(v.ca);
 		}
 		catch (error) {
 			throw new DeviceFileError(`"ca": cannot read ${v.ca} (${(error as Error).message})`);
 		}
-		if (ca.indexOf("-----BEGIN CERTIFICATE-----") < 0) throw new DeviceFileError(`"ca": ${v.ca} holds no PEM certificate`);
+		if (ca.indexOf("-----BEGIN CERTIFICATE-----") < 0) throw new DeviceFileError(`"ca": ${inline ? "the text" : v.ca} holds no PEM certificate`);
 	}
 	if ((cloud.secure || mqtt.secure) && !ca) throw new DeviceFileError(`"ca" is required with https/mqtts: the cloud's certificate is always verified`);
 	const maxGopBytes = v.maxGopBytes ?? DEFAULT_MAX_GOP_BYTES;

@@ -64,3 +64,14 @@ test("a camera channel's mistakes are refused with the field named", (t) => {
 	refused([{ device: "camera", pins: { ...EYE, pwdn: 4 } }], /GPIO 4 is both pwdn and sda/);
 	refused([{ device: "camera", pins: { ...EYE, led: 3 } }], /unknown pin "led"/);
 });
+
+test("\"ca\" is a PEM file's path or the PEM text itself; https without one, or without a certificate in it, is refused", (t) => {
+	const pem = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+	const secure = (ca: unknown, readText = (path: string): string => { throw new Error(`no file ${path}`); }) =>
+		parseDeviceFile(JSON.stringify({ id: "cam1", secret: "s".repeat(32), cloud: "https://10.0.2.2:8443", ca, channels: [{ video: "v.h264" }] }), readText);
+	t.is(secure(pem).ca, pem, "the text itself: nothing read");
+	t.is(secure("ca.pem", (path) => (path === "ca.pem" ? pem : "")).ca, pem, "a path: the file's text");
+	t.throws(() => secure("ca.pem"), { instanceOf: DeviceFileError, message: /"ca": cannot read ca\.pem \(no file ca\.pem\)/ });
+	t.throws(() => secure("-----BEGIN PRIVATE KEY-----\n"), { instanceOf: DeviceFileError, message: /"ca": the text holds no PEM certificate/ });
+	t.throws(() => secure(undefined), { instanceOf: DeviceFileError, message: /"ca" is required with https/ });
+});
