@@ -26,9 +26,10 @@ export function registryDependencies() {
 const NEEDS = { "espressif__esp_h264": ["sw/libs/esp32s3/libopenh264.a"] };
 
 const HOW = "online, leave IDF_COMPONENT_MANAGER unset: ESP-IDF's component manager fetches them from components.espressif.com; "
-	+ "offline, put each component's source in one folder as <namespace>__<name> (e.g. a checkout of github.com/espressif/esp32-camera at "
-	+ "v2.1.5 as espressif__esp32-camera, esp-h264-component's esp_h264/ as espressif__esp_h264, idf-extra-components' esp_jpeg/ as "
-	+ "espressif__esp_jpeg) and export IVXS_IDF_COMPONENTS=<that folder>";
+	+ "offline, put each component's source in one folder as <namespace>__<name> (e.g. a checkout of github.com/espressif/esp32-camera "
+	+ "after v2.1.5 as espressif__esp32-camera, esp-h264-component's esp_h264/ as espressif__esp_h264, idf-extra-components' esp_jpeg/ as "
+	+ "espressif__esp_jpeg), name esp_jpeg in esp32-camera's requirements as the component manager would (its CMakeLists.txt: "
+	+ "set(req driver espressif__esp_jpeg)) and export IVXS_IDF_COMPONENTS=<that folder> (hosts/esp32s3/README.md)";
 
 /** doctor's line: found, or missing with how to get them. */
 export function componentsCheck(env = process.env) {
