@@ -67,7 +67,7 @@ export async function watchWebRtc(device, cloud, api, stun, seconds, clip) {
 /** The camera's latest snapshot in the cloud (the device's `lastSnapshot`, its signed link):
  * { ok, summary }, ok when ffprobe reads a JPEG from it and it is byte for byte one of `stills`
  * (the clip's, one a second: the one of the clip's second when it was taken). */
-export async function snapshotCheck(cloud, cookie, device, file, stills) {
+export async function snapshotCheck(cloud, cookie, device, file, stills, camera) {
 	try {
 		const described = await (await fetch(new URL(`/v1/devices/${device}`, cloud), { headers: { cookie } })).json();
 		if (!described.lastSnapshot) return { ok: false, summary: "none in the cloud" };
@@ -76,6 +76,11 @@ export async function snapshotCheck(cloud, cookie, device, file, stills) {
 		writeFileSync(file, bytes);
 		const probe = spawnSync("ffprobe", ["-v", "error", "-show_entries", "stream=codec_name,width,height", "-of", "csv=p=0", file], { encoding: "utf8" });
 		const [codec, width, height] = probe.stdout.trim().split(",");
+		// the camera's channel (a board's camera source): a JPEG of its frame, at its size
+		if (camera && described.lastSnapshot.channel === camera.channel) {
+			const ok = got.status === 200 && codec === "mjpeg" && Number(width) === camera.width && Number(height) === camera.height;
+			return { ok, summary: `channel ${camera.channel} (${camera.device}), ${got.status === 200 ? `a ${codec} still of ${width}x${height}` : `its link answered ${got.status}`}${probe.stderr ? `; ffprobe: ${probe.stderr.trim().split("\n")[0]}` : ""}` };
+		}
 		const second = stills.findIndex((jpeg) => jpeg.equals(bytes));
 		const ok = got.status === 200 && codec === "mjpeg" && second >= 0;
 		return { ok, summary: `channel ${described.lastSnapshot.channel}, ${got.status === 200 ? `a ${codec} still of ${width}x${height}, ${second >= 0 ? `the clip's second ${second}` : "none of the clip's stills"}` : `its link answered ${got.status}`}${probe.stderr ? `; ffprobe: ${probe.stderr.trim().split("\n")[0]}` : ""}` };
@@ -117,11 +122,11 @@ async function tlsFront(cloudUrl) {
  * address (the camera is behind QEMU's NAT, 10.0.2.15: a viewer here reaches it at the address the
  * STUN server saw it from, as a camera behind a home router is reached), a cloud that names it (a
  * fresh data folder `dir`/`name`, its log `dir`/`name`-cloud.log; `env` adds to its environment)
- * and a camera registered in it, which reaches the cloud through TLS (tlsFront). Resolves { url,
+ * and a camera registered in it with `channels` channels, which reaches the cloud through TLS (tlsFront). Resolves { url,
  * cameraUrl (the camera's https URL), ca (its CA, PEM), wrongCa (one that signed nothing), id, secret, data, stun, adminPassword, cookie,
  * api(path, init) (as the admin), stop() }; throws saying what did not start.
  */
-export async function boardCloud(dir, name, env = {}) {
+export async function boardCloud(dir, name, env = {}, channels = 1) {
 	const data = join(dir, name);
 	rmSync(data, { recursive: true, force: true });
 	mkdirSync(data, { recursive: true });
@@ -158,7 +163,7 @@ export async function boardCloud(dir, name, env = {}) {
 	});
 	try {
 		if (!url) throw new Error(`the cloud did not start (its log: ${logPath})`);
-		const { id, secret } = addDevice(data, "board-cam", "emulated ESP32-S3");
+		const { id, secret } = addDevice(data, "board-cam", "emulated ESP32-S3", channels);
 		const { sessionCookie } = await import("./view.mjs");
 		const cookie = await sessionCookie(url, "admin", adminPassword);
 		const api = (path, init = {}) => fetch(new URL(path, url), { ...init, headers: { ...init.headers, cookie } });

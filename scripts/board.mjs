@@ -28,7 +28,8 @@
 //                            registered in it and provisioned into the image, booted until it has
 //                            its address, its clip capturing, its clock, its plan and its control
 //                            channel (or a panic, or 4 minutes); then 20 s of cloud storage, which
-//                            ffprobe must decode whole, while a native and a WebRTC viewer watch,
+//                            ffprobe must decode whole (the clip's channel, and a second channel: the
+//                            camera source's test pattern through esp_h264's encoder), while a native and a WebRTC viewer watch,
 //                            then the web console's live view in Chromium (scripts/board-chromium.mjs);
 //                            the first snapshot; then an update of the app layer rolled out by the cloud and confirmed
 //                            after the board's restart, and a bad one rolled back by the board
@@ -50,10 +51,11 @@
 // Online, `xs-dev setup --device esp32` installs the SDK, ESP-IDF and its toolchain, and
 // `python $IDF_PATH/tools/idf_tools.py install qemu-xtensa` the emulator (hosts/esp32s3/README.md).
 import { spawn, spawnSync } from "node:child_process";
-import { closeSync, copyFileSync, createWriteStream, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync, writeSync } from "node:fs";
-import { join } from "node:path";
+import { closeSync, copyFileSync, createWriteStream, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { BAD_VERSION, GOOD_VERSION, TRIAL_DEADLINE_S, otaReleases, otaRoundTrip } from "./board-ota.mjs";
 import { boardCloud, eachLine, snapshotCheck, watch, watchWebRtc } from "./board-world.mjs";
+import { componentsCheck, linkComponents } from "./board-components.mjs";
 import { root } from "./build.mjs";
 import { helpIfAsked } from "./usage.mjs";
 
@@ -135,6 +137,7 @@ export function checks(env = process.env) {
 		out.push(nics && /open_eth/.test(nics.out) ? found("qemu-system-xtensa", "esp32s3 machine, open_eth network")
 			: missing("qemu-system-xtensa", "its esp32s3 machine has no open_eth network card", qemuFix));
 	}
+	out.push(componentsCheck(env));   // the camera source's ESP-IDF components (scripts/board-components.mjs)
 	return out;
 }
 
@@ -151,6 +154,8 @@ const BOARD_PARTITIONS = "hosts/esp32s3/partitions.csv";
  * into its clip partitions by `build`; a device file's channels become this one (deviceForEmulator). */
 export const CLIP = { video: "fixtures/media/h264-main-640x480.h264", audio: "fixtures/media/aac-lc-16k-mono.aac", stills: "fixtures/media/stills", codec: "h264", fps: 15, width: 640, height: 480 };
 export const CLIP_CHANNEL = { video: "clip", audio: "clip_audio", stills: "clip_stills", codec: CLIP.codec, fps: CLIP.fps };
+/** `test`'s second channel: the camera source's test pattern through esp_h264's encoder (native/capture/sensor_source_esp32.c). */
+export const PATTERN_CHANNEL = { channel: 1, device: "pattern", width: 320, height: 240, fps: 5 };
 /** An image's folder: `variant` "instrument" (mcconfig -i: the SDK's per-second figures and its
  * xsbug link) or "release" (as a product ships). */
 const out = (image, variant = "instrument") => join(root, "build/board", variant === "release" ? `${image}-release` : image);
@@ -230,6 +235,7 @@ async function build(rest) {
 	// since renamed or removed would stay and be linked, its symbols before the new file's: the
 	// archive is made afresh from this manifest's objects.
 	rmSync(join(env.MODDABLE, "build/bin/esp32/esp32s3", variant, name, "xs_esp32s3.a"), { force: true });
+	linkComponents(dirname(idfBuildDir(image, env, variant)), env);   // the camera source's components, offline
 	const logPath = join(dir, "build.log");
 	const log = createWriteStream(logPath);
 	console.log(`board: building the ${image} image${variant === "release" ? " (release)" : ""} (mcconfig, then ESP-IDF: minutes; log ${logPath})`);
@@ -243,6 +249,14 @@ async function build(rest) {
 	}
 	// ESP-IDF's build folder: its flash_args name each part and its offset.
 	const idfBuild = idfBuildDir(image, env, variant);
+	// mcconfig's makefile ignores the exit of ESP-IDF's build (`-cd …; idf.py build`): an app binary
+	// older than this build is an earlier build's
+	const app = join(idfBuild, "xs_esp32.bin");
+	if (!existsSync(app) || statSync(app).mtimeMs < started) {
+		console.error(made.tail.filter((l) => /error|FAILED/i.test(l)).slice(-10).join("\n"));
+		console.error(`board: ESP-IDF's build failed (no new ${app}); the whole log: ${logPath}`);
+		process.exit(1);
+	}
 	const flash = join(dir, "flash.bin");
 	const merged = spawnSync("python3", ["-m", "esptool", "--chip", "esp32s3", "merge-bin", "--pad-to-size", flashSize, "-o", flash, "@flash_args"], { cwd: idfBuild, env, encoding: "utf8" });
 	if (merged.status !== 0) {
@@ -255,6 +269,17 @@ async function build(rest) {
 	}
 	const runIt = variant === "release" ? "node bench/run.mjs board_s3" : "npm run board -- run";
 	console.log(`board: ${flash} (${flashSize} flash) built in ${Math.round((Date.now() - started) / 1000)} s${image === "emulator" ? `; run it: ${runIt}` : "; flash it with ESP-IDF: esptool.py write_flash 0 " + flash}`);
+}
+
+/** What the cloud kept of the test pattern's channel: its H.264 from the board's encoder, ffprobe
+ * decoding every frame, at the size asked, with no frame missing between segments. */
+async function patternCheck(data, id, readStored) {
+	const r = await readStored(data, id, PATTERN_CHANNEL.channel);
+	const segments = r.runs.reduce((sum, run) => sum + run.segments, 0), holes = r.runs.reduce((sum, run) => sum + run.holes, 0);
+	const samples = r.streams.reduce((sum, st) => sum + st.samples, 0), decoded = r.streams.reduce((sum, st) => sum + st.decoded, 0);
+	const complaints = r.streams.flatMap((st) => st.errors);
+	const ok = segments >= 2 && samples > 0 && decoded === samples && !holes && !complaints.length;
+	return { ok, summary: `the test pattern through esp_h264's encoder (channel ${PATTERN_CHANNEL.channel}, ${PATTERN_CHANNEL.width}x${PATTERN_CHANNEL.height} at ${PATTERN_CHANNEL.fps} fps): ${segments} segments, ${samples} frames, ffprobe decoded ${decoded}, ${holes} missing between segments${complaints.length ? `; ffprobe: ${complaints[0]}` : ""}` };
 }
 
 /** The emulated chip's eFuses: the image `idf.py qemu` makes for an S3 (a chip revision the image
@@ -338,7 +363,11 @@ export function deviceForEmulator(text, readText = (path) => readFileSync(path, 
 	for (const key of ["cloud", "mqtt"])
 		if (typeof device[key] === "string") device[key] = device[key].replace(/^(\w+:\/\/)(127\.0\.0\.1|localhost)(?=[:/]|$)/, "$110.0.2.2");
 	if (typeof device.ca === "string" && !device.ca.trimStart().startsWith("-----BEGIN")) device.ca = readText(device.ca);
-	device.channels = [CLIP_CHANNEL];   // the host's files are not on the emulated board: its clip partitions are
+	// the host's files are not on the emulated board: its clip partitions are (channel 0); a board
+	// camera's channel ("device": "pattern" or "camera") stays as it is
+	const channels = Array.isArray(device.channels) ? device.channels : [];
+	const cameras = channels.filter((c) => c?.device === "pattern" || c?.device === "camera");
+	device.channels = [...(cameras.length < channels.length || !cameras.length ? [CLIP_CHANNEL] : []), ...cameras];
 	return JSON.stringify(device);
 }
 
@@ -479,7 +508,7 @@ function runEmulator(rest) {
 export const BOOT_CHECKS = [
 	{ what: "ESP-IDF starts the app", line: /main_task: Calling app_main\(\)/ },
 	{ what: "Ethernet address by DHCP", line: /^Ethernet: IP address \d+\.\d+\.\d+\.\d+/ },
-	{ what: "the provisioned device file read, the clip partition capturing", line: /^camera [\w-]+: 1 channel\(s\) capturing; cloud / },
+	{ what: "the provisioned device file read, its channels capturing", line: /^camera [\w-]+: \d+ channel\(s\) capturing; cloud / },
 	{ what: "the clock set from the cloud's time", line: /control: clock set by the cloud's time/ },
 	{ what: "the plan taken", line: /: plan rev \d+: / },
 	{ what: "the control channel connected", line: /: control channel connected/ },
@@ -594,14 +623,15 @@ async function test(rest) {
 	try {
 		console.log("board: building two releases of the app layer (mcrun, sign-release)");
 		releases = otaReleases(join(dir, "ota"), { ...process.env, PATH: `${join(root, "node_modules/.bin")}:${process.env.PATH}` });
-		world = await boardCloud(dir, "test", { IVXS_CLOUD_OTA_KEYS: releases.pub });
+		world = await boardCloud(dir, "test", { IVXS_CLOUD_OTA_KEYS: releases.pub }, 2);   // the clip's channel and the pattern's
 	}
 	catch (error) {
 		console.error(`board test: FAILED — ${error.message}`);
 		process.exit(1);
 	}
 	const { url, id, secret, data, stun, adminPassword, cookie, api } = world;
-	const device = deviceForEmulator(JSON.stringify({ id, secret, cloud: world.cameraUrl, ca: world.ca, ota: { keys: { [releases.keyId]: releases.point }, deadline: TRIAL_DEADLINE_S } }));   // its channels: the clip's
+	// its channels: the clip's, and the encoder's test pattern
+	const device = deviceForEmulator(JSON.stringify({ id, secret, cloud: world.cameraUrl, ca: world.ca, ota: { keys: { [releases.keyId]: releases.point }, deadline: TRIAL_DEADLINE_S }, channels: [CLIP_CHANNEL, PATTERN_CHANNEL] }));
 	console.log(`board: cloud ${url} (the camera's: ${world.cameraUrl}); camera ${id} booting in the emulator (console: ${join(dir, "test-console.log")})`);
 	const consoleLog = createWriteStream(join(dir, "test-console.log"));
 	const progress = bootProgress(), figures = instrumentFigures();
@@ -648,12 +678,12 @@ async function test(rest) {
 	const viewed = await viewing;
 	const browsed = await browsing;
 	const updates = await updated;
-	const snapshot = progress.passed ? await snapshotCheck(url, cookie, id, join(dir, "test-snapshot.jpg"), clipStills()) : undefined;
+	const snapshot = progress.passed ? await snapshotCheck(url, cookie, id, join(dir, "test-snapshot.jpg"), clipStills(), PATTERN_CHANNEL) : undefined;
 	const untrusted = progress.passed ? await wrongCaRefused(dir, world) : undefined;
 	await world.stop();
 	for (const check of BOOT_CHECKS) if (!(check.what in progress.at)) console.log(`  ✘ ${check.what}`);
 	if (progress.failure) console.log(`  ✘ the console said: ${progress.failure}`);
-	let stored = false;
+	let stored = false, encoded;
 	if (progress.passed) {
 		// What the cloud kept, read as the soak reads it: ffprobe over every stream.
 		const { readStored } = await import("./soak/stored.mjs");
@@ -663,6 +693,8 @@ async function test(rest) {
 		const complaints = r.streams.flatMap((st) => st.errors);
 		stored = segments >= MIN_SEGMENTS && decoded === samples && !holes && !complaints.length;
 		console.log(`  ${stored ? "✔" : "✘"} cloud storage: ${segments} segments, ${samples} frames, ffprobe decoded ${decoded}, ${holes} missing between segments${complaints.length ? `; ffprobe: ${complaints[0]}` : ""}`);
+		encoded = await patternCheck(data, id, readStored);
+		console.log(`  ${encoded.ok ? "✔" : "✘"} ${encoded.summary}`);
 	}
 	const [native, webrtc] = viewed ?? [];
 	if (native) console.log(`  ${native.ok ? "✔" : "✘"} a native viewer: ${native.summary}`);
@@ -676,8 +708,8 @@ async function test(rest) {
 	// preload froze (a module's constant) fails only on boards, so it is looked for here.
 	const frozen = readFileSync(join(dir, "test-console.log"), "utf8").split("\n").filter((line) => FROZEN_WRITE.test(line));
 	console.log(`  ${frozen.length ? "✘" : "✔"} no write to a frozen (preloaded) object${frozen.length ? `: ${frozen.length} times, the first "${frozen[0].trim()}"` : ""}`);
-	const passed = progress.passed && stored && !!native?.ok && !!webrtc?.ok && !!browsed?.ok && !!snapshot?.ok && updates?.length === 2 && updates.every((check) => check.ok) && !!untrusted?.ok && !frozen.length;
-	console.log(passed ? `\nboard test: passed — ${BOOT_CHECKS.length} checks in ${(Math.max(...Object.values(progress.at)) / 1000).toFixed(1)} s of wall time, then cloud storage over TLS, snapshots, three viewers, an update and a rollback, an untrusted cloud refused`
+	const passed = progress.passed && stored && !!encoded?.ok && !!native?.ok && !!webrtc?.ok && !!browsed?.ok && !!snapshot?.ok && updates?.length === 2 && updates.every((check) => check.ok) && !!untrusted?.ok && !frozen.length;
+	console.log(passed ? `\nboard test: passed — ${BOOT_CHECKS.length} checks in ${(Math.max(...Object.values(progress.at)) / 1000).toFixed(1)} s of wall time, then cloud storage over TLS (the clip's and the test pattern's), snapshots, three viewers, an update and a rollback, an untrusted cloud refused`
 		: `\nboard test: FAILED (the console: ${join(dir, "test-console.log")}; the cloud: ${join(dir, "test-cloud.log")})`);
 	process.exit(passed ? 0 : 1);
 }

@@ -12,8 +12,8 @@ export const listeningUrl = (line) => /^ivxs cloud: (https?:\/\/\S+)/.exec(line)
 
 /** Registers camera `id` in the cloud's data folder (`device add`): its { id, secret }. Throws
  * with what the command said when it refuses (an id already there, a bad folder). */
-export function addDevice(dataDir, id, name) {
-	const run = spawnSync(process.execPath, [cloudCli, "device", "add", id, ...(name ? ["--name", name] : []), "--data", dataDir], { cwd: root, encoding: "utf8" });
+export function addDevice(dataDir, id, name, channels) {
+	const run = spawnSync(process.execPath, [cloudCli, "device", "add", id, ...(name ? ["--name", name] : []), ...(channels ? ["--channels", String(channels)] : []), "--data", dataDir], { cwd: root, encoding: "utf8" });
 	const line = run.stdout.split("\n").find((l) => l.startsWith("{"));
 	if (run.status !== 0 || !line) throw new Error(`device add ${id}: ${(run.stderr || run.stdout).trim()}`);
 	const { id: added, secret } = JSON.parse(line);

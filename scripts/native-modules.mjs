@@ -18,7 +18,9 @@
 //     `node scripts/native-modules.mjs --write`; a test checks they are current):
 //     every portable file for every platform, *_linux.c files for `lin` only,
 //     *_esp32.c files for `esp32` only. A column "moddable=lin,esp32" builds a module
-//     for those Moddable platforms only.
+//     for those Moddable platforms only. A folder's dependency.esp32.json (a list of the
+//     manifest's `dependency` entries: ESP-IDF components from Espressif's registry) goes into
+//     its esp32 section.
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -147,13 +149,15 @@ export function moddableManifests(modules = nativeModules()) {
 		const portable = m.sources.filter((f) => !isLinuxOnly(f)).map(stem);
 		const linux = m.sources.filter(isLinuxOnly).map(stem);
 		const board = allCFiles(m.folder).filter(isBoardOnly).map(stem);
+		const depFile = join(root, m.folder, "dependency.esp32.json");
+		const dependency = existsSync(depFile) ? { dependency: JSON.parse(readFileSync(depFile, "utf8")) } : {};
 		const own = (files) => ({ modules: { "*": files, [m.specifier]: stem(m.js) }, preload: [m.specifier] });
 		const only = (files) => (files.length ? { modules: { "*": files } } : null);
-		const sections = Object.entries({ lin: only(linux), esp32: only(board) }).filter(([, section]) => section);
+		const sections = Object.entries({ lin: only(linux), esp32: board.length || dependency.dependency ? { ...dependency, ...only(board) } : null }).filter(([, section]) => section);
 		// Restricted to some platforms: everything in their sections; else everywhere, the Linux and
 		// board files for their platforms.
 		out[`${m.folder}/manifest.json`] = m.moddable
-			? { platforms: Object.fromEntries(m.moddable.map((p) => [p, own([...portable, ...(p === "lin" ? linux : p === "esp32" ? board : [])])])) }
+			? { platforms: Object.fromEntries(m.moddable.map((p) => [p, { ...(p === "esp32" ? dependency : {}), ...own([...portable, ...(p === "lin" ? linux : p === "esp32" ? board : [])]) }])) }
 			: { ...own(portable), ...(sections.length ? { platforms: Object.fromEntries(sections) } : {}) };
 	}
 	// The system libraries, once, in one make word: mcconfig (8.2.3, measured) joins the LIBRARIES

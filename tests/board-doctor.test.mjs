@@ -69,11 +69,11 @@ test("doctor with every tool: all present, exit 0; --json lists them", (t) => {
 	const r = doctor(env);
 	t.log(r.out);
 	t.is(r.code, 0, r.out + r.err);
-	t.regex(r.out, /all 7 present/);
+	t.regex(r.out, /all 8 present/);
 	t.regex(r.out, /IDF_PATH\s+.*\(ESP-IDF v6\.0\)/);
 	t.regex(r.out, /MODDABLE\s+.*expects ESP-IDF v6\.0/);
 	const json = JSON.parse(doctor(env, ["doctor", "--json"]).out);
-	t.deepEqual(json.map((c) => [c.what, c.ok]), [["MODDABLE", true], ["IDF_PATH", true], ["xtensa-esp32s3-elf-gcc", true], ["python3 modules", true], ["cmake", true], ["ninja", true], ["qemu-system-xtensa", true]]);
+	t.deepEqual(json.map((c) => [c.what, c.ok]), [["MODDABLE", true], ["IDF_PATH", true], ["xtensa-esp32s3-elf-gcc", true], ["python3 modules", true], ["cmake", true], ["ninja", true], ["qemu-system-xtensa", true], ["IDF components", true]]);
 });
 
 test("doctor tells an ESP-IDF of another line and a QEMU without the S3 from the right ones", (t) => {

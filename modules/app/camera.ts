@@ -10,8 +10,9 @@
  * The device file comes from --device or, without it, from the device's provisioned one
  * (provisioning.ts; `--provision FILE` checks a device file, stores it and exits). On Moddable builds the arguments are the manifest's config.args.
  * Each enabled channel of the device file (device-file.ts) gets a ring and a capture thread
- * (the sample clip looped in real time, or a V4L2 camera; boards have no camera source yet:
- * their `capture` says so and the channel is skipped), or — a "firmware" channel, when a C
+ * (the sample clip looped in real time, or a camera: V4L2 on Linux, a board's camera module or
+ * test pattern through its encoder; a capture that cannot be made or started is logged and the
+ * channel skipped), or — a "firmware" channel, when a C
  * firmware started the app through libivxs (native/capi) — the feed its iv_cs_push_stream fills,
  * whose start/stop callbacks follow the plan, whose events and iv_cs_exit the app polls each tick; cloud storage reads each ring with its
  * own cursor (modules/cs) and uploads what the cloud's plan asks for; the plan, presence, events
@@ -230,8 +231,8 @@ export default function main(): void {
 			opened = openChannel(channel, config.maxGopBytes, options.p2pPort >= 0 ? options.viewers + 5 : undefined);
 		}
 		catch (error) {
-			// A board without its camera source yet (hosts/esp32s3/no-capture.ts) lands here:
-			// the rest of the app (control channel, plan) still runs.
+			// A channel whose capture cannot be made (a file or camera this host has not) lands
+			// here: the rest of the app (control channel, plan) still runs.
 			log(`channel ${channel.channel}: no capture (${(error as Error).message})`);
 			continue;
 		}
@@ -243,9 +244,16 @@ export default function main(): void {
 		// a firmware channel: the plan's start/stop reach the firmware's iv_cs_push_stream_start_cb/_stop_cb
 		const fed = channel.firmware && fw ? { onStart: () => fw.record(true), onStop: () => fw.record(false) } : {};
 		cs.attach(ring, { channel: channel.channel, video: hasVideo(channel) ? channel.codec : undefined, audio, ...fed });
-		capture.start();
+		try {
+			capture.start();
+		}
+		catch (error) {
+			// e.g. a board's camera module that does not answer: the channel stays empty, the app runs
+			log(`channel ${channel.channel}: capture did not start (${(error as Error).message})`);
+			continue;
+		}
 		captures.push(capture);
-		if (channel.stills) byChannel.set(channel.channel, capture);
+		if (channel.stills || channel.device) byChannel.set(channel.channel, capture);   // a camera's stills: its current frame
 	}
 	log(`${captures.length} channel(s) capturing; cloud ${config.cloud.secure ? "https" : "http"}://${config.cloud.host}:${config.cloud.port}`);
 	const first = config.channels.find((c) => c.enabled && hasVideo(c) && byRing.has(c.channel));

@@ -11,6 +11,9 @@ import type { FirmwareFeed } from "./firmware.js";
 
 /** Frames per second when neither the channel nor the clip's SPS says. */
 const DEFAULT_FPS = 25;
+/** A camera's rate when the channel does not say: a board's encoder's default (sensor_source_esp32.c;
+ * a V4L2 camera keeps its own, which the app does not read). */
+const BOARD_CAMERA_FPS = 10;
 
 export interface ChannelCapture {
 	ring: Ring;
@@ -38,6 +41,12 @@ export function openChannel(source: Omit<ChannelConfig, "channel" | "enabled">, 
 	const ring = new Ring({ maxGopBytes, ...(maxReaders ? { maxReaders } : {}), ...(hasG711 ? { framesScale: 2 } : {}) });
 	try {
 		if (fw) return { ring, capture: fw.open(ring, source.codec, source.firmware?.audio), fps: undefined };
+		if (source.device) {
+			// a camera: V4L2 on Linux; a board's camera module or test pattern through its encoder
+			const { device, width, height, gop, bitrate, pins } = source;
+			const fps = source.fps ?? BOARD_CAMERA_FPS;
+			return { ring, capture: new Capture({ ring, device, width, height, gop, bitrate, pins, fps: source.fps }), fps };
+		}
 		const { video, audio, stills, codec, g711, g711Codec } = source;
 		const probe = video && source.fps === undefined ? probeFile(video, codec) : undefined;
 		const fps = source.fps ?? (probe ? probe.frameRate ?? DEFAULT_FPS : undefined);

@@ -26,6 +26,7 @@
  */
 import { isChannel, isDeviceId, isSecret, MAX_CHANNELS } from "../protocol/ids.js";
 import { pattern } from "../protocol/pattern.js";
+import type { CameraPins, CaptureOptions } from "capture";
 export class DeviceFileError extends Error {
 	override name = "DeviceFileError";
 	constructor(message: string) {
@@ -45,7 +46,13 @@ export interface Endpoint {
 /** The largest GOP a channel's ring holds unless the device file says (the embedded default). */
 export const DEFAULT_MAX_GOP_BYTES = 512 * 1024;
 
-export interface ChannelConfig {
+/** A camera instead of files (capture's options of that name): a V4L2 device path (Linux), or on a
+ * board "camera" (its camera module) or "pattern" (a moving test pattern), encoded to H.264 by the
+ * board; its stills are JPEGs of the current frame. With the size, the encoder's GOP and bit rate,
+ * and the module's pins. */
+export type CameraFields = Pick<CaptureOptions, "device" | "width" | "height" | "gop" | "bitrate" | "pins">;
+
+export interface ChannelConfig extends CameraFields {
 	channel: number;
 	video?: string;
 	codec: "h264" | "h265";
@@ -61,6 +68,9 @@ export interface ChannelConfig {
 	/** Fed by a C firmware's iv_cs_push_stream (libivxs) instead of a file or camera; `audio`: the codec of the audio it pushes too. */
 	firmware?: { audio?: "aac" | "pcmu" | "pcma" };
 }
+
+/** A camera module's pins (capture's CameraPins): each a GPIO number, or -1 for one not wired (pwdn, reset). */
+export const PIN_NAMES = ["pwdn", "reset", "xclk", "sda", "scl", "d0", "d1", "d2", "d3", "d4", "d5", "d6", "d7", "vsync", "href", "pclk"] as const;
 
 export interface DeviceConfig {
 	id: string;
@@ -160,7 +170,7 @@ function parseChannel(value: unknown, index: number): ChannelConfig {
 	const where = `channels[${index}]`;
 	if (!value || typeof value !== "object" || Array.isArray(value)) throw new DeviceFileError(`${where} must be an object`);
 	const c = value as Record<string, unknown>;
-	const known = ["channel", "video", "codec", "audio", "g711", "g711Codec", "stills", "fps", "enabled", "firmware"];
+	const known = ["channel", "video", "codec", "audio", "g711", "g711Codec", "stills", "fps", "enabled", "firmware", "device", "width", "height", "gop", "bitrate", "pins"];
 	for (const name in c) if (known.indexOf(name) < 0) throw new DeviceFileError(`${where}: unknown field "${name}" (known: ${known.join(", ")})`);
 	const channel = c.channel ?? index;
 	if (!isChannel(channel)) throw new DeviceFileError(`${where}.channel must be an integer in 0..${MAX_CHANNELS - 1}`);
@@ -170,7 +180,9 @@ function parseChannel(value: unknown, index: number): ChannelConfig {
 		if (c[name] !== undefined && (typeof c[name] !== "string" || !c[name])) throw new DeviceFileError(`${where}.${name} must be a file path`);
 	}
 	const firmware = c.firmware === undefined ? undefined : parseFirmware(c.firmware, c, where);
-	if (!firmware && c.video === undefined && c.audio === undefined) throw new DeviceFileError(`${where} has neither "video" nor "audio" (nor "firmware")`);
+	const camera = parseCamera(c, where);
+	if (camera.device && firmware) throw new DeviceFileError(`${where}: "device" does not go with "firmware"`);
+	if (!firmware && !camera.device && c.video === undefined && c.audio === undefined) throw new DeviceFileError(`${where} has neither "video" nor "audio" (nor "device", nor "firmware")`);
 	if (c.fps !== undefined && !(typeof c.fps === "number" && c.fps > 0 && c.fps <= 240)) throw new DeviceFileError(`${where}.fps must be a number in (0, 240]`);
 	if (c.g711Codec !== undefined && c.g711Codec !== "pcmu" && c.g711Codec !== "pcma") throw new DeviceFileError(`${where}.g711Codec must be "pcmu" or "pcma"`);
 	if (c.g711Codec !== undefined && c.g711 === undefined) throw new DeviceFileError(`${where}.g711Codec needs g711 (a PCM file)`);
@@ -178,12 +190,54 @@ function parseChannel(value: unknown, index: number): ChannelConfig {
 	return {
 		channel, codec, video: c.video as string | undefined, audio: c.audio as string | undefined, stills: c.stills as string | undefined,
 		...(c.g711 !== undefined ? { g711: c.g711 as string, g711Codec: (c.g711Codec ?? "pcmu") as "pcmu" | "pcma" } : {}),
-		fps: c.fps as number | undefined, enabled: c.enabled !== false, ...(firmware ? { firmware } : {}),
+		fps: c.fps as number | undefined, enabled: c.enabled !== false, ...(firmware ? { firmware } : {}), ...camera,
 	};
 }
 
+/** A camera channel's fields ("device" and what goes with it), checked; {} for a channel of files. */
+function parseCamera(c: Record<string, unknown>, where: string): CameraFields {
+	const extra = ["width", "height", "gop", "bitrate", "pins"].filter((name) => c[name] !== undefined);
+	if (c.device === undefined) {
+		if (extra.length) throw new DeviceFileError(`${where}: "${extra[0]}" needs "device" (a camera)`);
+		return {};
+	}
+	if (typeof c.device !== "string" || !c.device) throw new DeviceFileError(`${where}.device must be a camera: a V4L2 device path, or on a board "camera" or "pattern"`);
+	for (const name of ["video", "audio", "g711", "stills"]) {
+		if (c[name] !== undefined) throw new DeviceFileError(`${where}: "${name}" does not go with "device" (the camera gives the frames and the stills)`);
+	}
+	if (c.codec !== undefined && c.codec !== "h264") throw new DeviceFileError(`${where}: a camera channel is H.264`);
+	const int = (name: string, min: number, max: number): number | undefined => {
+		const v = c[name];
+		if (v === undefined) return undefined;
+		if (typeof v !== "number" || !Number.isInteger(v) || v < min || v > max) throw new DeviceFileError(`${where}.${name} must be an integer in ${min}..${max}`);
+		return v;
+	};
+	const out: CameraFields = {
+		device: c.device, width: int("width", 16, 4096), height: int("height", 16, 4096), gop: int("gop", 1, 255), bitrate: int("bitrate", 10_000, 20_000_000),
+	};
+	if (c.pins !== undefined) out.pins = parsePins(c.pins, `${where}.pins`);
+	for (const name of Object.keys(out) as (keyof typeof out)[]) if (out[name] === undefined) delete out[name];
+	return out;
+}
+
+/** A camera module's pins: all of PIN_NAMES, each a GPIO 0..48 (-1: not wired, pwdn and reset only), none twice. */
+function parsePins(value: unknown, where: string): CameraPins {
+	if (!value || typeof value !== "object" || Array.isArray(value)) throw new DeviceFileError(`${where} must be an object of GPIO numbers (${PIN_NAMES.join(", ")})`);
+	const p = value as Record<string, unknown>;
+	for (const name in p) if ((PIN_NAMES as readonly string[]).indexOf(name) < 0) throw new DeviceFileError(`${where}: unknown pin "${name}" (known: ${PIN_NAMES.join(", ")})`);
+	const seen = new Map<number, string>();
+	for (const name of PIN_NAMES) {
+		const v = p[name];
+		const optional = name === "pwdn" || name === "reset";
+		if (typeof v !== "number" || !Number.isInteger(v) || v < (optional ? -1 : 0) || v > 48) throw new DeviceFileError(`${where}.${name} must be a GPIO number 0..48${optional ? " or -1 (not wired)" : ""}`);
+		if (v >= 0 && seen.has(v)) throw new DeviceFileError(`${where}: GPIO ${v} is both ${seen.get(v)} and ${name}`);
+		seen.set(v, name);
+	}
+	return p as unknown as CameraPins;
+}
+
 /** Whether a channel carries video / audio: its files, or what its C firmware pushes. */
-export const hasVideo = (c: ChannelConfig): boolean => !!c.video || !!c.firmware;
+export const hasVideo = (c: ChannelConfig): boolean => !!c.video || !!c.device || !!c.firmware;
 export const hasAudio = (c: ChannelConfig): boolean => !!c.audio || c.firmware?.audio === "aac";
 /** A channel's G.711 track (its law), which WebRTC viewers hear: its PCM file's, or what its C firmware pushes. */
 export const g711Of = (c: ChannelConfig): "pcmu" | "pcma" | undefined =>

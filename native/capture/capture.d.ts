@@ -20,10 +20,22 @@ declare module "capture" {
 		once?: boolean;
 		/** First timestamp, ms (default: wall clock at start). */
 		startTime?: number;
-		/** V4L2 device path (instead of video). */
+		/** A camera instead of video: a V4L2 device path on Linux; on a board "camera" (the camera
+		 * module, through esp32-camera and esp_h264's encoder) or "pattern" (a moving test pattern
+		 * through the same encoder). */
 		device?: string;
 		width?: number;
 		height?: number;
+		/** A board's encoder: frames from one IDR to the next (1 … 255; default 2 s of frames) and its bit rate (bit/s; default 300 k). */
+		gop?: number;
+		bitrate?: number;
+		/** A board's camera module: every pin a GPIO number or -1 (default: the ESP32-S3-EYE's). */
+		pins?: CameraPins;
+	}
+	export interface CameraPins {
+		pwdn: number; reset: number; xclk: number; sda: number; scl: number;
+		d0: number; d1: number; d2: number; d3: number; d4: number; d5: number; d6: number; d7: number;
+		vsync: number; href: number; pclk: number;
 	}
 	export interface CaptureStats {
 		framesPushed: number; videoFrames: number; audioFrames: number; keyFrames: number;

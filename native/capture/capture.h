@@ -275,6 +275,9 @@ typedef struct {
 	uint64_t start_ms;                /* otherwise wall-clock ms at prepare */
 	int rt_priority;                  /* >0: a runner thread asks for SCHED_FIFO at
 	                                     this priority (best effort; stats.realtime) */
+	size_t stack_bytes;               /* a board's capture task: its stack (0: the runner's
+	                                     default, enough for the stream core; an encoder's
+	                                     source asks for more) */
 } ivxs_capture_config;
 
 /* Create a capture over a source (copies the config; opens nothing). On
@@ -440,11 +443,24 @@ typedef struct {
 	                                thread (best effort; see stats.realtime) */
 } ivxs_capture_file_config;
 
+/* The camera module's pins on a board (sensor_source_esp32.c), in this order; -1: not wired. */
+enum {
+	IVXS_CAPTURE_PIN_PWDN, IVXS_CAPTURE_PIN_RESET, IVXS_CAPTURE_PIN_XCLK, IVXS_CAPTURE_PIN_SDA, IVXS_CAPTURE_PIN_SCL,
+	IVXS_CAPTURE_PIN_D0, IVXS_CAPTURE_PIN_D1, IVXS_CAPTURE_PIN_D2, IVXS_CAPTURE_PIN_D3, IVXS_CAPTURE_PIN_D4,
+	IVXS_CAPTURE_PIN_D5, IVXS_CAPTURE_PIN_D6, IVXS_CAPTURE_PIN_D7, IVXS_CAPTURE_PIN_VSYNC, IVXS_CAPTURE_PIN_HREF,
+	IVXS_CAPTURE_PIN_PCLK, IVXS_CAPTURE_PINS
+};
+
 typedef struct {
-	const char *device;          /* e.g. /dev/video0 */
-	uint32_t width, height;      /* 0: keep the device's */
-	uint32_t fps_num, fps_den;   /* 0: keep the device's */
+	const char *device;          /* e.g. /dev/video0; on a board "camera" (the sensor) or "pattern" */
+	uint32_t width, height;      /* 0: keep the device's (a board: 320x240) */
+	uint32_t fps_num, fps_den;   /* 0: keep the device's (a board: 10/1) */
 	uint32_t buffers;            /* mmap buffers; 0 → 4 */
+	/* a board's encoder and camera module (V4L2 ignores them) */
+	uint32_t gop;                /* frames from one IDR to the next; 0 → 2 s of frames */
+	uint32_t bitrate;            /* bit/s; 0 → 300 k */
+	int pins_set;                /* 1: pins below; 0: the ESP32-S3-EYE's */
+	int pins[IVXS_CAPTURE_PINS];
 	int start_ms_set;
 	uint64_t start_ms;
 	const ivxs_capture_clock *clock;

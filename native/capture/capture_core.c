@@ -32,6 +32,7 @@ int ivxs_capture_create(ivxs_capture **out, const ivxs_capture_config *cfg)
 	c->start_ms_set = cfg->start_ms_set;
 	c->start_ms = cfg->start_ms;
 	c->rt_priority = cfg->rt_priority;
+	c->stack_bytes = cfg->stack_bytes;
 	*out = c;
 	return IVXS_CAPTURE_OK;
 }

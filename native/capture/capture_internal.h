@@ -54,6 +54,7 @@ struct ivxs_capture {
 	int start_ms_set;
 	uint64_t start_ms;
 	int rt_priority;
+	size_t stack_bytes;
 
 	/* run state (owned by the stepping thread while running) */
 	int prepared;

@@ -94,7 +94,7 @@ int ivxs_capture_start(ivxs_capture *c)
 	}
 	c->runner = t;   /* before the task, which reads it */
 	c->halt = halt;
-	if (xTaskCreate(capture_task, "capture", CAPTURE_TASK_STACK, c, CAPTURE_TASK_PRIORITY, NULL) != pdPASS) {
+	if (xTaskCreate(capture_task, "capture", c->stack_bytes ? (uint32_t)c->stack_bytes : CAPTURE_TASK_STACK, c, CAPTURE_TASK_PRIORITY, NULL) != pdPASS) {
 		c->runner = NULL;
 		ivxs_capture_runner_failed(c);
 		vSemaphoreDelete(t->ended);

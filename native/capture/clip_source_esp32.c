@@ -19,7 +19,7 @@
  *   8..11  how many stills, little-endian
  *   12..15 0
  *   16..   each still: its length in bytes (u32, little-endian), then its JPEG
- * There is no V4L2: ivxs_capture_create_v4l2 refuses.
+ * A camera module (or the test pattern) is the other board source: sensor_source_esp32.c.
  */
 #include "capture_linux.h"
 #include "ivxs_bytes.h"
@@ -272,12 +272,4 @@ int ivxs_capture_create_file(ivxs_capture **out, const ivxs_capture_file_config 
 	if (r)
 		clip_release(cs);
 	return r;
-}
-
-int ivxs_capture_create_v4l2(ivxs_capture **out, const ivxs_capture_v4l2_config *cfg)
-{
-	(void)cfg;
-	if (out)
-		*out = NULL;
-	return IVXS_CAPTURE_EUNSUPPORTED;   /* no V4L2 on a board */
 }

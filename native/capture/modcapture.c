@@ -89,7 +89,29 @@ static double numberOption(xsMachine *the, const char *name, double fallback)
 	return ivxs_option_number(the, &xsArg(0), name, &xsVar(0), 0, 4294967295.0, fallback, "capture");
 }
 
-/* create({ ring (native), video | device, audio, g711, g711Codec, stills, codec, fps, pace, once, startTime, width, height }) */
+/* A board camera module's pins (the `pins` option: { pwdn, reset, xclk, sda, scl, d0 … d7, vsync,
+ * href, pclk }, each a GPIO number or -1), in IVXS_CAPTURE_PIN_* order; every one is required
+ * (the source checks them against the chip's GPIOs). */
+static const char *const kPinNames[IVXS_CAPTURE_PINS] = {
+	"pwdn", "reset", "xclk", "sda", "scl", "d0", "d1", "d2", "d3", "d4", "d5", "d6", "d7", "vsync", "href", "pclk"
+};
+
+static void pinsOption(xsMachine *the, ivxs_capture_v4l2_config *config)
+{
+	int i;
+	if (!ivxs_option(the, &xsArg(0), "pins", &xsVar(2)))
+		return;
+	if (xsmcTypeOf(xsVar(2)) != xsReferenceType)
+		ivxs_type_error(IVXS_EARG, "capture: pins must be an object of GPIO numbers");
+	for (i = 0; i < IVXS_CAPTURE_PINS; i++) {
+		if (!ivxs_option(the, &xsVar(2), kPinNames[i], &xsVar(0)))
+			ivxs_type_error(IVXS_EARG, "capture: pins.%s missing (a GPIO number, or -1)", kPinNames[i]);
+		config->pins[i] = (int)ivxs_option_integer(the, &xsVar(2), kPinNames[i], &xsVar(0), -1, 63, -1, "capture");
+	}
+	config->pins_set = 1;
+}
+
+/* create({ ring (native), video | device, audio, g711, g711Codec, stills, codec, fps, pace, once, startTime, width, height, gop, bitrate, pins }) */
 /* The options both sources take: fps (frames per second, 0: the source's
  * own) and startTime (the first frame's timestamp, ms; unset: the clock's). */
 static void timingOptions(xsMachine *the, uint32_t *fpsNum, uint32_t *fpsDen, int *startSet, uint64_t *startMs)
@@ -108,7 +130,7 @@ void xs_capture_create(xsMachine *the)
 	char video[512], audio[512], pcm[512], stills[512], device[256], codecName[16], pace[16], law[8];
 	CaptureRecord *record;
 	int status;
-	xsmcVars(2);
+	xsmcVars(3);
 	ivxs_host_attach(the);
 	if (xsmcArgc < 1 || xsmcTypeOf(xsArg(0)) != xsReferenceType)
 		ivxs_type_error(IVXS_EARG, "capture: options required");
@@ -132,11 +154,28 @@ void xs_capture_create(xsMachine *the)
 		snprintf(record->source, sizeof(record->source), "%s", device);
 		config.width = (uint32_t)numberOption(the, "width", 0);
 		config.height = (uint32_t)numberOption(the, "height", 0);
+		/* a board's encoder and camera module (sensor_source_esp32.c); V4L2 ignores them */
+		config.gop = (uint32_t)ivxs_option_integer(the, &xsArg(0), "gop", &xsVar(0), 1, 255, 0, "capture");
+		config.bitrate = (uint32_t)ivxs_option_integer(the, &xsArg(0), "bitrate", &xsVar(0), 10000, 20000000, 0, "capture");
+		pinsOption(the, &config);
 		timingOptions(the, &config.fps_num, &config.fps_den, &config.start_ms_set, &config.start_ms);
 		config.sink = ivxs_capture_ring_sink;
 		/* Last: the ring's one writer from here (a bad option above leaves it free) */
 		config.sink_ctx = ivxs_ring_retain(the, &xsVar(1), &record->ringToken);
 		status = ivxs_capture_create_v4l2(&record->capture, &config);
+#if defined(ESP_PLATFORM)
+		/* a board's camera (sensor_source_esp32.c): say which options it takes */
+		if (status == IVXS_CAPTURE_EUNSUPPORTED) {
+			ivxs_ring_release(&record->ringToken);
+			ivxs_throw(the, XS_UNKNOWN_ERROR, ivxs_status_name(kStatusTables, status),
+				"capture: device \"%s\": not a camera of this host (a board's: \"camera\" or \"pattern\")", device);
+		}
+		if (status == IVXS_CAPTURE_EARG) {
+			ivxs_ring_release(&record->ringToken);
+			ivxs_throw(the, XS_RANGE_ERROR, ivxs_status_name(kStatusTables, status),
+				"capture: device \"%s\": bad options (a board's camera: width x height one of 160x120, 240x176, 320x240, 400x296, 480x320, 640x480; fps 1 to 60; gop up to 255; pins GPIOs of the chip, none twice)", device);
+		}
+#endif
 	}
 	else {
 		ivxs_capture_file_config config;
@@ -206,6 +245,11 @@ void xs_capture_start(xsMachine *the)
 	CaptureRecord *record = getRecord(the);
 	int status = ivxs_capture_start(record->capture);
 	account(record);
+#if defined(ESP_PLATFORM)
+	if (status == IVXS_CAPTURE_EOPEN && !strcmp(record->source, "camera"))   /* sensor_source_esp32.c */
+		ivxs_throw(the, XS_UNKNOWN_ERROR, ivxs_status_name(kStatusTables, status),
+			"capture: camera: no camera sensor answered on its pins (esp32-camera's probe; the pins: the device file's, or the ESP32-S3-EYE's)");
+#endif
 	if (status < 0)
 		ivxs_throw(the, XS_UNKNOWN_ERROR, ivxs_status_name(kStatusTables, status), "capture: %s: %s", record->source, ivxs_capture_strerror(status));
 	hold(record, 1);

@@ -34,7 +34,35 @@ test("a firmware channel with files, or a malformed firmware field, is refused w
 	refused([{ firmware: { video: true } }], /firmware: unknown field "video"/);
 	refused([{ firmware: {}, video: "v.h264" }], /"video" does not go with "firmware"/);
 	refused([{ firmware: {}, fps: 25 }], /"fps" does not go with "firmware"/);
-	refused([{ codec: "h264" }], /neither "video" nor "audio" \(nor "firmware"\)/);
+	refused([{ codec: "h264" }], /neither "video" nor "audio" \(nor "device", nor "firmware"\)/);
+});
+
+const EYE = { pwdn: -1, reset: -1, xclk: 15, sda: 4, scl: 5, d0: 11, d1: 9, d2: 8, d3: 10, d4: 12, d5: 18, d6: 17, d7: 16, vsync: 6, href: 7, pclk: 13 };
+
+test("a camera channel: a device instead of files, with its size, encoder and pins", (t) => {
+	const [camera] = parse([{ device: "camera", width: 320, height: 240, fps: 10, gop: 20, bitrate: 250_000, pins: EYE }]).channels;
+	t.like(camera, { device: "camera", width: 320, height: 240, fps: 10, gop: 20, bitrate: 250_000, codec: "h264" });
+	t.deepEqual(camera.pins, EYE);
+	t.true(hasVideo(camera));
+	t.false(hasAudio(camera));
+	const [pattern] = parse([{ device: "pattern" }]).channels;
+	t.deepEqual(Object.keys(pattern).filter((k) => ["width", "height", "gop", "bitrate", "pins"].includes(k)), []);
+	t.is(parse([{ device: "/dev/video0" }]).channels[0].device, "/dev/video0");
+});
+
+test("a camera channel's mistakes are refused with the field named", (t) => {
+	const refused = (channels: unknown[], message: RegExp) => t.throws(() => parse(channels), { instanceOf: DeviceFileError, message });
+	refused([{ device: "" }], /channels\[0\]\.device must be a camera/);
+	refused([{ device: "camera", video: "v.h264" }], /"video" does not go with "device"/);
+	refused([{ device: "camera", stills: "s" }], /"stills" does not go with "device"/);
+	refused([{ device: "camera", codec: "h265" }], /a camera channel is H\.264/);
+	refused([{ device: "camera", firmware: {} }], /does not go with "firmware"/);
+	refused([{ video: "v.h264", gop: 10 }], /"gop" needs "device"/);
+	refused([{ device: "camera", gop: 0 }], /gop must be an integer in 1\.\.255/);
+	refused([{ device: "camera", pins: { ...EYE, xclk: undefined } }], /pins\.xclk must be a GPIO number 0\.\.48$/);
+	refused([{ device: "camera", pins: { ...EYE, sda: -1 } }], /pins\.sda must be a GPIO number/);
+	refused([{ device: "camera", pins: { ...EYE, pwdn: 4 } }], /GPIO 4 is both pwdn and sda/);
+	refused([{ device: "camera", pins: { ...EYE, led: 3 } }], /unknown pin "led"/);
 });
 
 test("\"ca\" is a PEM file's path or the PEM text itself; https without one, or without a certificate in it, is refused", (t) => {
