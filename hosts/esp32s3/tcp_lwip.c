@@ -268,7 +268,6 @@ static err_t doClose(struct tcpip_api_call_data *data)
 
 /* ---- the VM thread ---- */
 
-
 static void release(Tcp *tcp, int notify)
 {
 	Call call = { .tcp = tcp };

@@ -51,6 +51,13 @@ function deepEqual(a, b) {
 	return true;
 }
 
+// ava's t.like: the selector's own keys, objects among them compared the same way, the rest deep-equal.
+function like(actual, selector) {
+	if (selector === null || typeof selector !== "object" || Array.isArray(selector)) return deepEqual(actual, selector);
+	if (actual === null || typeof actual !== "object") return false;
+	return Object.keys(selector).every((key) => like(actual[key], selector[key]));
+}
+
 function checkError(error, expectations, message) {
 	if (!expectations) return;
 	if (typeof expectations === "function") expectations = { instanceOf: expectations };
@@ -84,6 +91,7 @@ class Assertions {
 	is(actual, expected, message) { this.#ok(Object.is(actual, expected), message ?? `expected ${describe(expected)}, got ${describe(actual)}`); }
 	not(actual, expected, message) { this.#ok(!Object.is(actual, expected), message ?? `expected a value other than ${describe(expected)}`); }
 	deepEqual(actual, expected, message) { this.#ok(deepEqual(actual, expected), message ?? `not deep-equal: ${describe(actual)} vs ${describe(expected)}`); }
+	like(actual, selector, message) { this.#ok(like(actual, selector), message ?? `not like: ${describe(actual)} vs ${describe(selector)}`); }
 	notDeepEqual(actual, expected, message) { this.#ok(!deepEqual(actual, expected), message ?? "values are deep-equal"); }
 	true(value, message) { this.#ok(value === true, message ?? `expected true, got ${describe(value)}`); }
 	false(value, message) { this.#ok(value === false, message ?? `expected false, got ${describe(value)}`); }
