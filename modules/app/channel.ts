@@ -29,7 +29,7 @@ export interface ChannelCapture {
  * else the clip's own rate (its SPS, in the first 256 KB); `maxReaders` reader slots (the ring's
  * default 8: cloud storage, the local store, the two wires' wake-ups and 4 viewers fit). A "firmware" channel's ring is
  * sized by the C firmware (iv_cs_init's largest GOP) and filled by its pushes. When the capture cannot be made (a
- * board has no camera source yet; no C firmware started this app) the ring is closed and the error thrown.
+ * file or camera this host has not; no C firmware started this app) the ring is closed and the error thrown.
  */
 export function openChannel(source: Omit<ChannelConfig, "channel" | "enabled">, maxGopBytes: number, maxReaders?: number): ChannelCapture {
 	const fw = source.firmware ? firmware() : undefined;
