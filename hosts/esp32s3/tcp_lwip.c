@@ -300,6 +300,22 @@ static uint32_t roomFor(Tcp *tcp, uint16_t room)
 	return tcp->tls ? ivxs_tls_room(tcp->tls, room) : room;
 }
 
+/* The VM turn's end: a TLS session's gathered plaintext sealed, then what is queued sent. -1 when
+ * the session failed sealing it. */
+static int output(Tcp *tcp)
+{
+	Call call = { .tcp = tcp };
+	int failed = 0;
+	if (tcp->tls) {
+		failed = ivxs_tls_flush(tcp->tls);
+		portENTER_CRITICAL(&gLock);
+		tcp->happened &= ~kOutput;   /* the records it queued go out now */
+		portEXIT_CRITICAL(&gLock);
+	}
+	tcpip_api_call(doOutput, &call.call);
+	return failed;
+}
+
 static void deliver(void *ctx)
 {
 	Tcp *tcp = ctx;
@@ -319,15 +335,8 @@ static void deliver(void *ctx)
 		return;
 	}
 	if (what & kOutput) {
-		Call call = { .tcp = tcp };
-		if (tcp->tls) {
-			if (ivxs_tls_flush(tcp->tls))   /* the turn's plaintext sealed */
-				what |= kFailed;
-			portENTER_CRITICAL(&gLock);
-			tcp->happened &= ~kOutput;   /* its records go out now */
-			portEXIT_CRITICAL(&gLock);
-		}
-		tcpip_api_call(doOutput, &call.call);
+		if (output(tcp))
+			what |= kFailed;
 		what &= ~kOutput;
 	}
 	if (what && tcp->tls) {
@@ -643,12 +652,9 @@ void xs_ivxs_tcp_write(xsMachine *the)
 	if (tcp->tls) {
 		if (ivxs_tls_write(tcp->tls, data, (uint32_t)size))
 			tlsFailed(the, tcp);
-		if (!trigger(tcp, kOutput)) {   /* sealed and sent at the turn's end; now when no wake-up could be posted */
-			Call call = { .tcp = tcp };
-			if (ivxs_tls_flush(tcp->tls))
-				tlsFailed(the, tcp);
-			tcpip_api_call(doOutput, &call.call);
-		}
+		/* sealed and sent at the turn's end; now when no wake-up could be posted */
+		if (!trigger(tcp, kOutput) && output(tcp))
+			tlsFailed(the, tcp);
 		writable(tcp, &room);
 		xsmcSetInteger(xsResult, roomFor(tcp, room));
 		return;
