@@ -22,6 +22,56 @@ export function eachLine(stream, onLine) {
 	});
 }
 
+/**
+ * A DNS server for the emulated camera (UDP, RFC 1035): A records for `names` (name → IPv4 address,
+ * matched without regard to case), NXDOMAIN for other names, no answer but NOERROR for other
+ * types of a known name; what is not one query is dropped. On `host`:`port` (the camera's
+ * 10.0.2.2:53 is this machine's 127.0.0.1:53, which takes root or CAP_NET_BIND_SERVICE to bind).
+ * Resolves { port, queries (names asked, in order), close() }.
+ */
+export async function nameServer(names, { host = "127.0.0.1", port = 53 } = {}) {
+	const { createSocket } = await import("node:dgram");
+	const known = new Map(Object.entries(names).map(([name, address]) => [name.toLowerCase(), address.split(".").map(Number)]));
+	const queries = [];
+	const socket = createSocket("udp4");
+	socket.on("message", (query, from) => {
+		if (query.length < 17 || query.length > 512 || (query[2] & 0xf8) !== 0 || query.readUInt16BE(4) !== 1) return;   // a standard query of one question
+		const labels = [];
+		let at = 12;
+		while (at < query.length && query[at] !== 0) {
+			const length = query[at];
+			if (length > 63 || at + 1 + length >= query.length) return;
+			labels.push(query.toString("latin1", at + 1, at + 1 + length));
+			at += 1 + length;
+		}
+		if (at + 5 > query.length) return;
+		const end = at + 5, type = query.readUInt16BE(at + 1), name = labels.join(".").toLowerCase();
+		queries.push(name);
+		const address = known.get(name), answer = address && type === 1 && query.readUInt16BE(at + 3) === 1;
+		const reply = Buffer.alloc(end + (answer ? 16 : 0));
+		query.copy(reply, 0, 0, end);
+		reply.writeUInt16BE(0x8180 | (query[2] & 0x01) << 8 | (address ? 0 : 3), 2);   // response, RD as asked, RA; NXDOMAIN for an unknown name
+		reply.writeUInt16BE(answer ? 1 : 0, 6);
+		reply.writeUInt32BE(0, 8);
+		if (answer) {
+			reply.writeUInt16BE(0xc00c, end);   // the question's name
+			reply.writeUInt16BE(1, end + 2);
+			reply.writeUInt16BE(1, end + 4);
+			reply.writeUInt32BE(60, end + 6);
+			reply.writeUInt16BE(4, end + 10);
+			Buffer.from(address).copy(reply, end + 12);
+		}
+		socket.send(reply, from.port, from.address);
+	});
+	await new Promise((resolve, reject) => {
+		socket.once("error", (error) => reject(error.code === "EACCES"
+			? new Error(`a DNS server on ${host}:${port} (the emulated camera's 10.0.2.2:53) needs root or CAP_NET_BIND_SERVICE (or sysctl net.ipv4.ip_unprivileged_port_start=53)`)
+			: error));
+		socket.bind(port, host, resolve);
+	});
+	return { port: socket.address().port, queries, close: () => new Promise((resolve) => socket.close(resolve)) };
+}
+
 /** This machine's first IPv4 address that is not loopback, or undefined. */
 function lanAddress() {
 	return Object.values(networkInterfaces()).flat().find((a) => a && a.family === "IPv4" && !a.internal)?.address;
@@ -90,13 +140,16 @@ export async function snapshotCheck(cloud, cookie, device, file, stills, camera)
 	}
 }
 
-/** The camera's way into the cloud: TLS (a certificate for QEMU's 10.0.2.2, signed by a CA made
+/** The name the emulated camera of `board test` knows the cloud by (tlsFront's certificate carries it). */
+export const CLOUD_NAME = "cloud.board.test";
+
+/** The camera's way into the cloud: TLS (a certificate for QEMU's 10.0.2.2 and CLOUD_NAME, signed by a CA made
  * here) in front of the cloud's plain port on loopback, as a load balancer terminates it in front
  * of a deployment — the viewers, the console and the checks here speak to the cloud in plain HTTP
  * on loopback. { url: https://127.0.0.1:port (deviceForEmulator moves it to 10.0.2.2), ca: PEM,
  * wrongCa: a CA that signed nothing here (PEM), close() }. */
 async function tlsFront(cloudUrl) {
-	const { ca, wrongCa, cert, key } = testPki({ altNames: "IP:10.0.2.2" });
+	const { ca, wrongCa, cert, key } = testPki({ altNames: `DNS:${CLOUD_NAME},IP:10.0.2.2` });
 	const { hostname, port } = new URL(cloudUrl);
 	const open = new Set();
 	// ChaCha20-Poly1305 when the camera lists it first, as the cloud's own TLS does (cloud/src/server.ts)

@@ -54,7 +54,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { closeSync, copyFileSync, createWriteStream, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { BAD_VERSION, GOOD_VERSION, TRIAL_DEADLINE_S, otaReleases, otaRoundTrip } from "./board-ota.mjs";
-import { boardCloud, eachLine, snapshotCheck, watch, watchWebRtc } from "./board-world.mjs";
+import { CLOUD_NAME, boardCloud, eachLine, nameServer, snapshotCheck, watch, watchWebRtc } from "./board-world.mjs";
 import { componentsCheck, linkComponents } from "./board-components.mjs";
 import { root } from "./build.mjs";
 import { helpIfAsked } from "./usage.mjs";
@@ -630,8 +630,20 @@ async function test(rest) {
 		process.exit(1);
 	}
 	const { url, id, secret, data, stun, adminPassword, cookie, api } = world;
+	// The camera knows its cloud by a name, which it resolves (hosts/resolve) through the DNS server
+	// its device file names: one here, on this machine's port 53 (the camera's 10.0.2.2:53).
+	let names;
+	try {
+		names = await nameServer({ [CLOUD_NAME]: "10.0.2.2" });
+	}
+	catch (error) {
+		await world.stop();
+		console.error(`board test: FAILED — ${error.message}`);
+		process.exit(1);
+	}
+	const namedUrl = world.cameraUrl.replace(/^https:\/\/[^:/]+/, `https://${CLOUD_NAME}`);
 	// its channels: the clip's, and the encoder's test pattern
-	const device = deviceForEmulator(JSON.stringify({ id, secret, cloud: world.cameraUrl, ca: world.ca, ota: { keys: { [releases.keyId]: releases.point }, deadline: TRIAL_DEADLINE_S }, channels: [CLIP_CHANNEL, PATTERN_CHANNEL] }));
+	const device = deviceForEmulator(JSON.stringify({ id, secret, cloud: namedUrl, dns: ["10.0.2.2"], ca: world.ca, ota: { keys: { [releases.keyId]: releases.point }, deadline: TRIAL_DEADLINE_S }, channels: [CLIP_CHANNEL, PATTERN_CHANNEL] }));
 	console.log(`board: cloud ${url} (the camera's: ${world.cameraUrl}); camera ${id} booting in the emulator (console: ${join(dir, "test-console.log")})`);
 	const consoleLog = createWriteStream(join(dir, "test-console.log"));
 	const progress = bootProgress(), figures = instrumentFigures();
@@ -681,6 +693,9 @@ async function test(rest) {
 	const snapshot = progress.passed ? await snapshotCheck(url, cookie, id, join(dir, "test-snapshot.jpg"), clipStills(), PATTERN_CHANNEL) : undefined;
 	const untrusted = progress.passed ? await wrongCaRefused(dir, world) : undefined;
 	await world.stop();
+	await names.close();
+	const asked = names.queries.filter((name) => name === CLOUD_NAME).length;
+	const named = { ok: progress.passed && asked > 0, summary: `${CLOUD_NAME} asked of the device file's DNS server ${asked} time(s)${names.queries.length > asked ? ` (and ${[...new Set(names.queries.filter((name) => name !== CLOUD_NAME))].join(", ")})` : ""}` };
 	for (const check of BOOT_CHECKS) if (!(check.what in progress.at)) console.log(`  ✘ ${check.what}`);
 	if (progress.failure) console.log(`  ✘ the console said: ${progress.failure}`);
 	let stored = false, encoded;
@@ -704,12 +719,13 @@ async function test(rest) {
 	if (figures.summary()) console.log(`  the SDK's figures while both watched and it uploaded: ${figures.summary()}`);
 	for (const check of updates ?? []) console.log(`  ${check.ok ? "✔" : "✘"} OTA: ${check.what}`);
 	if (untrusted) console.log(`  ${untrusted.ok ? "✔" : "✘"} a cloud whose certificate the camera's CA did not sign: ${untrusted.summary}`);
+	console.log(`  ${named.ok ? "✔" : "✘"} the cloud by its name: ${named.summary}`);
 	// The instrumented image reports every exception thrown, caught or not: a write to an object the
 	// preload froze (a module's constant) fails only on boards, so it is looked for here.
 	const frozen = readFileSync(join(dir, "test-console.log"), "utf8").split("\n").filter((line) => FROZEN_WRITE.test(line));
 	console.log(`  ${frozen.length ? "✘" : "✔"} no write to a frozen (preloaded) object${frozen.length ? `: ${frozen.length} times, the first "${frozen[0].trim()}"` : ""}`);
-	const passed = progress.passed && stored && !!encoded?.ok && !!native?.ok && !!webrtc?.ok && !!browsed?.ok && !!snapshot?.ok && updates?.length === 2 && updates.every((check) => check.ok) && !!untrusted?.ok && !frozen.length;
-	console.log(passed ? `\nboard test: passed — ${BOOT_CHECKS.length} checks in ${(Math.max(...Object.values(progress.at)) / 1000).toFixed(1)} s of wall time, then cloud storage over TLS (the clip's and the test pattern's), snapshots, three viewers, an update and a rollback, an untrusted cloud refused`
+	const passed = progress.passed && stored && !!encoded?.ok && !!native?.ok && !!webrtc?.ok && !!browsed?.ok && !!snapshot?.ok && updates?.length === 2 && updates.every((check) => check.ok) && !!untrusted?.ok && named.ok && !frozen.length;
+	console.log(passed ? `\nboard test: passed — ${BOOT_CHECKS.length} checks in ${(Math.max(...Object.values(progress.at)) / 1000).toFixed(1)} s of wall time, then cloud storage over TLS (the clip's and the test pattern's), snapshots, three viewers, an update and a rollback, an untrusted cloud refused, the cloud reached by its name`
 		: `\nboard test: FAILED (the console: ${join(dir, "test-console.log")}; the cloud: ${join(dir, "test-cloud.log")})`);
 	process.exit(passed ? 0 : 1);
 }

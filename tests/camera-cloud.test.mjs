@@ -27,11 +27,14 @@ async function checkUploads(t, cloud, device, summary) {
 	return stats;
 }
 
-test("xs › the camera app uploads continuously to a disk cloud; ffprobe counts exactly the frames it uploaded", async (t) => {
+test("xs › the camera app uploads continuously to a disk cloud named by DNS (localhost, through the system's resolver); ffprobe counts exactly the frames it uploaded", async (t) => {
 	const cloud = await cloudFor(t);
 	const device = await deviceIn(cloud);
-	const run = await runCamera(deviceFile(t, device, cloud.url), { seconds: 8 });
+	const named = new URL(cloud.url);
+	named.hostname = "localhost";
+	const run = await runCamera(deviceFile(t, device, named.origin, { dns: ["192.0.2.53"] }), { seconds: 8 });
 	t.is(run.code, 0, run.stderr + run.stdout);
+	t.regex(run.stdout, /device file: "dns" is for boards; this host resolves names as its system does/, "a board's DNS servers: not this host's to change");
 	const stats = await checkUploads(t, cloud, device, run.summary);
 	t.is(stats.framesLost, 0);
 	t.is(stats.firstSeq, 0, "a continuous plan starts at the first key frame");

@@ -33,7 +33,7 @@
  */
 import type { Capture } from "capture";
 import type { Ring } from "ring";
-import { Digest, FileWriter, TLSSocket, argv, collectGarbage, exit, firmware, hmacSha1, hmacSha256, listDirectory, makeDirectory, memory, monotonic, now, readFile, removeFile, renameFile } from "ivxs/platform";
+import { Digest, FileWriter, TLSSocket, argv, collectGarbage, exit, firmware, hmacSha1, hmacSha256, listDirectory, makeDirectory, memory, monotonic, now, readFile, removeFile, renameFile, useDnsServers } from "ivxs/platform";
 import Timer from "timer";
 import * as annexb from "annexb";
 import { useNativeAnnexB } from "../media/index.js";
@@ -104,9 +104,9 @@ function parseArguments(args: string[]): Options {
 
 /** Socket options for an endpoint: TLS with the CA, or (http/mqtt only) plain TCP. */
 function transport(endpoint: Endpoint, ca: string | undefined): { address: string; port: number; socket?: SocketConstructor; socketOptions?: Record<string, unknown> } {
-	const { address, port } = endpoint;
-	if (!endpoint.secure) return { address, port };
-	return { address, port, socket: TLSSocket as SocketConstructor, socketOptions: { host: endpoint.host, secure: { ca } } };
+	const { host, port } = endpoint;
+	if (!endpoint.secure) return { address: host, port };
+	return { address: host, port, socket: TLSSocket as SocketConstructor, socketOptions: { host, secure: { ca } } };
 }
 
 /** The device file's text and what it says (checked: a bad file throws a DeviceFileError). */
@@ -155,6 +155,8 @@ export default function main(): void {
 	}
 	useNativeAnnexB(annexb);
 	const log = (message: string) => trace(`camera ${config.id}: ${message}\n`);
+	// A board asks the device file's DNS servers in place of DHCP's; elsewhere the system's resolver decides.
+	if (config.dns && !useDnsServers(config.dns)) log(`device file: "dns" is for boards; this host resolves names as its system does`);
 	const signer = new DeviceSigner(config.id, config.secret, { Digest, hmacSha256 }, { monotonic });
 	const http = new HttpClient({ ...transport(config.cloud, config.ca), host: config.cloud.host, connectTimeout: 5000, idleTimeout: 15_000 });
 	// Every time the camera gives the cloud (streams, events, stills, tickets) is the signer's:

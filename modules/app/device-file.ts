@@ -18,13 +18,16 @@
  *
  * Pure (parsing and checks only): every problem is a DeviceFileError that names the field, so a
  * newcomer with a typo gets one clear line rather than a camera that quietly does nothing.
- * Addresses are IPv4 literals or `localhost` (the Linux host has no resolver); https needs a CA
+ * A URL's host is an IPv4 literal or a DNS name, resolved at each connection (modules/net/connection.ts)
+ * by the host's resolver: the system's on Linux and mcsim, lwIP's on a board — from DHCP, or the
+ * servers "dns" names (boards only: a Linux host's resolver is the system's). https needs a CA
  * to verify the cloud against — there is no switch to skip verification and no fallback to
  * plaintext: plaintext is only what an `http://` URL asks for (a local test cloud). "ca" names a
  * PEM file, or is the PEM text itself: a provisioned device file carries its CA (a board has no
  * file to name).
  */
 import { isChannel, isDeviceId, isSecret, MAX_CHANNELS } from "../protocol/ids.js";
+import { ipv4Octets } from "../protocol/candidate-address.js";
 import { pattern } from "../protocol/pattern.js";
 import type { CameraPins, CaptureOptions } from "capture";
 export class DeviceFileError extends Error {
@@ -36,10 +39,8 @@ export class DeviceFileError extends Error {
 
 export interface Endpoint {
 	secure: boolean;
-	/** As written in the URL (the TLS server name). */
+	/** As written in the URL: an IPv4 literal or a DNS name (the TLS server name, resolved at each connection). */
 	host: string;
-	/** IPv4 address to connect to. */
-	address: string;
 	port: number;
 }
 
@@ -84,7 +85,12 @@ export interface DeviceConfig {
 	channels: ChannelConfig[];
 	/** OTA updates of the app layer: off without keys. */
 	ota?: OtaConfig;
+	/** DNS servers (IPv4) a board asks instead of those DHCP gave; a Linux host's resolver is the system's. */
+	dns?: string[];
 }
+
+/** As lwIP's default DNS_MAX_SERVERS (ESP-IDF: CONFIG_LWIP_DNS_MAX_SERVERS). */
+export const MAX_DNS_SERVERS = 3;
 
 /** The health checks a trial boot must pass before it is kept (modules/ota/trial.ts). */
 export const OTA_CHECKS = Object.freeze(["cloud", "capture", "upload"] as const);
@@ -96,7 +102,18 @@ export interface OtaConfig {
 	checks: (typeof OTA_CHECKS)[number][];
 }
 
-const IPV4 = pattern(/^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/);
+const LABEL = pattern(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/i);
+
+/** Why `host` is neither an IPv4 literal nor a DNS name (RFC 1123 §2.1: letters, digits and
+ * hyphens, labels of 1–63, at most 253 in all), or undefined. An all-numeric name is taken for
+ * an address: 10.0.2.256 is a mistake, not a name. */
+export function hostProblem(host: string): string | undefined {
+	if (ipv4Octets(host)) return undefined;
+	if (/^[\d.]+$/.test(host)) return "is not an IPv4 address";
+	if (host.length > 253) return "is longer than a DNS name may be (253)";
+	if (!host.split(".").every((label) => label.length <= 63 && LABEL.test(label))) return "is not a DNS name (letters, digits and hyphens in labels of 1-63) or an IPv4 address";
+	return undefined;
+}
 
 /** Parses `scheme://host[:port][/]`; `schemes` maps each allowed scheme to whether it is TLS. */
 export function parseEndpoint(field: string, url: unknown, schemes: Record<string, boolean>): Endpoint {
@@ -105,11 +122,11 @@ export function parseEndpoint(field: string, url: unknown, schemes: Record<strin
 	if (!match || !(match[1] in schemes)) throw new DeviceFileError(`"${field}" must look like ${Object.keys(schemes).map((s) => `${s}://host:port`).join(" or ")}, got ${JSON.stringify(url)}`);
 	const secure = schemes[match[1]];
 	const host = match[2];
-	const address = host === "localhost" ? "127.0.0.1" : host;
-	if (!IPV4.test(address)) throw new DeviceFileError(`"${field}": ${host} is not an IPv4 address or localhost (the camera has no DNS resolver)`);
+	const problem = hostProblem(host);
+	if (problem) throw new DeviceFileError(`"${field}": ${host} ${problem}`);
 	const port = match[3] === undefined ? (secure ? 443 : 80) : Number(match[3]);
 	if (!(port >= 1 && port <= 65535)) throw new DeviceFileError(`"${field}": port ${match[3]} is out of range`);
-	return { secure, host, address, port };
+	return { secure, host, port };
 }
 
 /** Checks a device file's JSON text; `readText(path)` reads the CA file a path names. */
@@ -123,7 +140,7 @@ export function parseDeviceFile(text: string, readText: (path: string) => string
 	}
 	if (!value || typeof value !== "object" || Array.isArray(value)) throw new DeviceFileError("must be a JSON object");
 	const v = value as Record<string, unknown>;
-	const known = ["id", "secret", "cloud", "mqtt", "ca", "maxGopBytes", "channels", "ota"];
+	const known = ["id", "secret", "cloud", "mqtt", "ca", "maxGopBytes", "channels", "ota", "dns"];
 	for (const name in v) if (known.indexOf(name) < 0) throw new DeviceFileError(`unknown field "${name}" (known: ${known.join(", ")})`);
 	if (!isDeviceId(v.id)) throw new DeviceFileError(`"id" must be a device id (lower-case letters, digits, - and _, up to 64), got ${JSON.stringify(v.id)}`);
 	if (!isSecret(v.secret)) throw new DeviceFileError(`"secret" must be the device's secret (32 to 256 characters, shown once by \`npm run cloud -- device add ${v.id}\`)`);
@@ -148,7 +165,9 @@ export function parseDeviceFile(text: string, readText: (path: string) => string
 	if (typeof maxGopBytes !== "number" || !Number.isInteger(maxGopBytes) || maxGopBytes < 16 * 1024 || maxGopBytes > 64 * 1024 * 1024) throw new DeviceFileError(`"maxGopBytes" must be an integer from 16384 to 67108864`);
 	if (!Array.isArray(v.channels) || v.channels.length === 0 || v.channels.length > MAX_CHANNELS) throw new DeviceFileError(`"channels" must be a list of 1 to ${MAX_CHANNELS} channels`);
 	const channels = v.channels.map((c: unknown, i: number) => parseChannel(c, i));
-	return { id: v.id, secret: v.secret, cloud, mqtt, ca, maxGopBytes, channels, ...(v.ota === undefined ? {} : { ota: parseOta(v.ota) }) };
+	if (v.dns !== undefined && !(Array.isArray(v.dns) && v.dns.length >= 1 && v.dns.length <= MAX_DNS_SERVERS && v.dns.every((server) => typeof server === "string" && ipv4Octets(server))))
+		throw new DeviceFileError(`"dns" must be a list of 1 to ${MAX_DNS_SERVERS} IPv4 addresses, got ${JSON.stringify(v.dns)}`);
+	return { id: v.id, secret: v.secret, cloud, mqtt, ca, maxGopBytes, channels, ...(v.ota === undefined ? {} : { ota: parseOta(v.ota) }), ...(v.dns === undefined ? {} : { dns: v.dns as string[] }) };
 }
 
 function parseOta(value: unknown): OtaConfig {

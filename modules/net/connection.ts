@@ -7,11 +7,19 @@
  * Writes: `send(pieces)` hands each view to the socket as it is (a view is split into subarrays
  * when it is larger than the room the socket reports — never copied into a joined buffer) and
  * resolves once the socket took the last byte; the rest waits for onWritable. One send at a time.
+ *
+ * An address that is not an IPv4 literal is a DNS name, resolved at each connection (so a cloud
+ * that moves is followed at the next reconnect) by the host's ECMA-419 resolver
+ * (`embedded:network/dns/resolver`: the system's on Linux and mcsim, lwIP's on a board); the
+ * connect timeout covers the lookup too, and a name that does not resolve fails the connection
+ * with a ResolveError, which the clients retry as any failure to connect.
  */
+import Resolver from "embedded:network/dns/resolver";
 import TCP from "embedded:io/socket/tcp";
 import Timer from "timer";
+import { ipv4Octets } from "../protocol/candidate-address.js";
 import type { Chunks } from "./bytes.js";
-import { AbortedError, NetError, TimeoutError } from "./errors.js";
+import { AbortedError, NetError, ResolveError, TimeoutError } from "./errors.js";
 import { socketFailure } from "./socket-failure.js";
 
 /** The ECMA-419 socket interface the clients need (TCP, TLS). */
@@ -23,6 +31,7 @@ export interface StreamSocket {
 export type SocketConstructor = new (options: Record<string, unknown>) => StreamSocket;
 
 export interface ConnectionOptions {
+	/** An IPv4 literal or a DNS name. */
 	address: string;
 	port: number;
 	/** Another socket class with the TCP interface (e.g. a TLS socket); default embedded:io/socket/tcp. */
@@ -47,6 +56,10 @@ export interface ConnectionEvents {
 
 export class Connection {
 	#socket: StreamSocket | undefined;
+	/** While a DNS name is looked up: the lookup, and the options the socket is then made with. */
+	#resolver: Resolver | undefined;
+	#pending: ConnectionOptions | undefined;
+	#closed = false;
 	#events: ConnectionEvents;
 	#connected = false;
 	#writable = 0;
@@ -64,15 +77,24 @@ export class Connection {
 		this.#events = events;
 		this.address = options.address;
 		this.port = options.port;
-		const Socket = options.socket ?? (TCP as unknown as SocketConstructor);
 		this.#arm("connect", options.connectTimeout ?? 10_000);
 		try {
-			this.#socket = new Socket(Connection.#socketOptions(this, options));
+			if (ipv4Octets(options.address)) this.#socket = Connection.#open(this, options, options.address);
+			else {
+				this.#pending = options;
+				this.#resolver = new Resolver({ host: options.address, target: this, onResolved: Connection.#resolvedCallback, onError: Connection.#unresolvedCallback });
+			}
 		}
 		catch (error) {
 			this.#stopTimer();
-			throw socketFailure(`${options.address}:${options.port}`, error, false);
+			this.#closed = true;
+			throw this.#resolver || this.#pending ? new ResolveError(`${options.address}: ${(error as Error).message}`, error) : socketFailure(`${options.address}:${options.port}`, error, false);
 		}
+	}
+
+	static #open(connection: Connection, options: ConnectionOptions, address: string): StreamSocket {
+		const Socket = options.socket ?? (TCP as unknown as SocketConstructor);
+		return new Socket(Connection.#socketOptions(connection, options, address));
 	}
 
 	// One set of callbacks for every connection, reaching theirs through the ECMA-419 `target`
@@ -83,11 +105,31 @@ export class Connection {
 		const connection = this.target;
 		connection.#fail(socketFailure(`${connection.address}:${connection.port}`, error, connection.#connected));
 	}
+	static #resolvedCallback(this: Resolver, address: unknown): void { (this.target as Connection).#resolved(address); }
+	static #unresolvedCallback(this: Resolver, error: unknown): void { (this.target as Connection).#resolved(undefined, error); }
 
-	static #socketOptions(connection: Connection, options: ConnectionOptions): Record<string, unknown> {
+	#resolved(address: unknown, error?: unknown): void {
+		const options = this.#pending;
+		this.#pending = undefined;
+		this.#resolver = undefined;
+		if (this.#closed || !options) return;
+		// (a resolver's answer is checked like any input: what opens the socket is a dotted quad)
+		if (typeof address !== "string" || !ipv4Octets(address)) {
+			const why = error instanceof Error && error.message ? error.message : typeof address === "string" ? `not an IPv4 address: ${address.slice(0, 40)}` : "no IPv4 address";
+			return this.#fail(new ResolveError(`${this.address}: cannot resolve the name (${why})`, error));
+		}
+		try {
+			this.#socket = Connection.#open(this, options, address);
+		}
+		catch (failure) {
+			this.#fail(socketFailure(`${this.address} (${address}):${this.port}`, failure, false));
+		}
+	}
+
+	static #socketOptions(connection: Connection, options: ConnectionOptions, address: string): Record<string, unknown> {
 		return {
 			...options.socketOptions,
-			address: options.address,
+			address,
 			port: options.port,
 			nodelay: true,
 			target: connection,
@@ -98,7 +140,7 @@ export class Connection {
 	}
 
 	get connected(): boolean { return this.#connected; }
-	get closed(): boolean { return !this.#socket; }
+	get closed(): boolean { return this.#closed; }
 	/** Whether a send() is waiting for the socket. */
 	get sending(): boolean { return this.#sent !== undefined; }
 
@@ -116,7 +158,7 @@ export class Connection {
 
 	/** Hands the views to the socket in order; resolves when it took the last byte. */
 	send(pieces: Chunks): Promise<void> {
-		if (!this.#socket) return Promise.reject(new AbortedError("connection closed"));
+		if (this.#closed) return Promise.reject(new AbortedError("connection closed"));
 		if (this.#sent) return Promise.reject(new Error("a send is already in progress"));
 		this.#pieces = pieces.slice();   // an array of views (split views replace entries), not bytes
 		this.#piece = 0;
@@ -128,12 +170,16 @@ export class Connection {
 
 	/** Closes now; a pending send is rejected with `error` (no connectionClosed for a close the owner asked for). */
 	close(error?: NetError): void {
+		if (this.#closed) return;
+		this.#closed = true;
 		const socket = this.#socket;
-		if (!socket) return;
 		this.#socket = undefined;
 		this.#connected = false;
 		this.#stopTimer();
-		socket.close();
+		this.#resolver?.close();
+		this.#resolver = undefined;
+		this.#pending = undefined;
+		socket?.close();
 		this.#pieces = [];
 		const sent = this.#sent;
 		this.#sent = undefined;
@@ -141,7 +187,7 @@ export class Connection {
 	}
 
 	#fail(error: NetError): void {
-		if (!this.#socket) return;
+		if (this.#closed) return;
 		this.close(error);
 		this.#events.connectionClosed(error);
 	}

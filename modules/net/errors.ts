@@ -33,6 +33,14 @@ export class ConnectionResetError extends NetError {
 	}
 }
 
+/** A DNS name did not resolve to an IPv4 address (no such name, no answer, no resolver). */
+export class ResolveError extends NetError {
+	override name = "ResolveError";
+	constructor(message: string, cause?: unknown) {
+		super("dns", message, cause);
+	}
+}
+
 /** Connecting, or waiting for the peer, took longer than allowed. */
 export class TimeoutError extends NetError {
 	/** "connect" | "idle" | "keepalive" — which timer fired. */

@@ -4,9 +4,10 @@ import test from "ava";
 import { codes } from "ivxs/codes";
 import { argv, collectGarbage, memory } from "ivxs/host";
 import Timer from "timer";
-import type { SocketConstructor } from "../../modules/net/connection.js";
+import TCP from "embedded:io/socket/tcp";
+import { Connection, type SocketConstructor } from "../../modules/net/connection.js";
 import { HttpClient, type HttpResponse } from "../../modules/net/http-client.js";
-import { AbortedError, ConnectionRefusedError, ConnectionResetError, LimitError, ProtocolError, SocketError, TimeoutError, TlsError } from "../../modules/net/errors.js";
+import { AbortedError, ConnectionRefusedError, ConnectionResetError, LimitError, ProtocolError, ResolveError, SocketError, TimeoutError, TlsError } from "../../modules/net/errors.js";
 import { utf8Encode } from "../../modules/net/bytes.js";
 
 interface Config { http: number; slow: number; raw: number; closed: number; blackhole: number; streamSha256: string; streamBytes: number }
@@ -137,6 +138,35 @@ test("a refused connection is a ConnectionRefusedError, decided by the socket er
 	const error = await t.throwsAsync(http.request({ path: "/" }), { instanceOf: ConnectionRefusedError, message: /refused/ });
 	t.is((error?.cause as { code?: string }).code, codes.HOST_EREFUSED);
 	http.close();
+});
+
+test("a DNS name is resolved at each connection: localhost through the system's resolver, its address given to the socket", async (t) => {
+	let given: unknown;
+	const http = new HttpClient({ address: "localhost", port: config.http, socket: class extends (TCP as unknown as SocketConstructor) {
+		constructor(options: Record<string, unknown>) {
+			given = options.address;
+			super(options);
+		}
+	} as SocketConstructor });
+	t.is((await http.request({ path: "/hello" })).text(), "hello");
+	t.is(given, "127.0.0.1");
+	http.close();
+});
+
+test("a name that does not resolve is a ResolveError (code dns) that names it; a connection closed while its name is looked up reports nothing", async (t) => {
+	const http = new HttpClient({ address: "no-such-host.invalid", port: config.http });
+	const error = await t.throwsAsync(http.request({ path: "/" }), { instanceOf: ResolveError, message: /^no-such-host\.invalid: cannot resolve the name \(.+\)$/ });
+	t.is((error as ResolveError).code, "dns");
+	http.close();
+	const events: string[] = [];
+	const connection = new Connection({ address: "localhost", port: config.http }, {
+		connectionOpened: () => events.push("opened"), connectionData: () => events.push("data"), connectionClosed: (e) => events.push(`closed ${e.code}`),
+	});
+	connection.close();
+	t.true(connection.closed);
+	await new Promise((resolve) => Timer.set(resolve, 300));
+	t.deepEqual(events, [], "no callback after close");
+	t.throws(() => new Connection({ address: "x".repeat(300), port: config.http }, { connectionOpened() {}, connectionData() {}, connectionClosed() {} }), { instanceOf: ResolveError, message: /a name is 1 to 253 characters/ });
 });
 
 // A socket whose onError reports `report` before it connects, as the Moddable SDK's sockets do:

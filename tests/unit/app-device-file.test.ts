@@ -75,3 +75,27 @@ test("\"ca\" is a PEM file's path or the PEM text itself; https without one, or 
 	t.throws(() => secure("-----BEGIN PRIVATE KEY-----\n"), { instanceOf: DeviceFileError, message: /"ca": the text holds no PEM certificate/ });
 	t.throws(() => secure(undefined), { instanceOf: DeviceFileError, message: /"ca" is required with https/ });
 });
+
+test("a URL's host is an IPv4 address or a DNS name, resolved at each connection; \"dns\" names a board's servers", (t) => {
+	const device = (fields: Record<string, unknown>) => parseDeviceFile(JSON.stringify({ id: "cam1", secret: "s".repeat(32), channels: [{ video: "v.h264" }], ...fields }), () => "");
+	t.deepEqual(device({ cloud: "http://cloud.example.com:8080" }).cloud, { secure: false, host: "cloud.example.com", port: 8080 });
+	t.deepEqual(device({ cloud: "http://localhost:8080/" }).cloud, { secure: false, host: "localhost", port: 8080 });
+	t.deepEqual(device({ cloud: "http://10.0.2.2" }).mqtt, { secure: false, host: "10.0.2.2", port: 80 }, "mqtt defaults to the cloud's");
+	t.is(device({ cloud: `http://${"a".repeat(63)}.b-c.example` }).cloud.host.length, 75);
+	t.deepEqual(device({ cloud: "http://127.0.0.1:8080", dns: ["10.0.2.2", "1.1.1.1"] }).dns, ["10.0.2.2", "1.1.1.1"]);
+	t.is(device({ cloud: "http://127.0.0.1:8080" }).dns, undefined);
+	const refused = (fields: Record<string, unknown>, message: RegExp) => t.throws(() => device({ cloud: "http://127.0.0.1:8080", ...fields }), { instanceOf: DeviceFileError, message });
+	refused({ cloud: "http://10.0.2.256:8080" }, /"cloud": 10\.0\.2\.256 is not an IPv4 address/);
+	refused({ cloud: "http://010.0.2.2:8080" }, /is not an IPv4 address/);
+	refused({ cloud: "http://cloud_1.example:8080" }, /cloud_1\.example is not a DNS name/);
+	refused({ cloud: "http://-cloud.example" }, /is not a DNS name/);
+	refused({ cloud: "http://cloud..example" }, /is not a DNS name/);
+	refused({ cloud: `http://${"a".repeat(64)}.example` }, /is not a DNS name/);
+	refused({ cloud: `http://${Array(64).fill("abc").join(".")}` }, /longer than a DNS name may be/);
+	refused({ mqtt: "mqtt://br oker:1883" }, /"mqtt": br oker is not a DNS name/);
+	refused({ mqtt: "http://broker:1883" }, /"mqtt" must look like mqtt:\/\/host:port or mqtts:\/\/host:port/);
+	refused({ dns: [] }, /"dns" must be a list of 1 to 3 IPv4 addresses/);
+	refused({ dns: "10.0.2.2" }, /"dns" must be a list/);
+	refused({ dns: ["10.0.2.2", "a", "b", "c"] }, /"dns" must be a list/);
+	refused({ dns: ["dns.example"] }, /"dns" must be a list of 1 to 3 IPv4 addresses, got \["dns\.example"\]/);
+});

@@ -10,6 +10,7 @@ export { readFile, makeDirectory, listDirectory, removeFile, renameFile, FileWri
 export { argv, memory, log, exit, collectGarbage, addresses as localAddresses } from "ivxs/host";
 export { Digest, sha256, hmacSha256, hmacSha1, md5 } from "ivxs/crypto";
 export { default as TLSSocket } from "embedded:io/socket/tcp/tls";
+export { useServers as useDnsServers } from "embedded:network/dns/resolver";
 export { default as Preference } from "preference";
 export { firmware } from "ivxs/firmware";
 

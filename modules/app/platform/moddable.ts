@@ -158,6 +158,8 @@ export function exit(code = 0): void {
 	restart?.();
 }
 
+export { useServers as useDnsServers } from "embedded:network/dns/resolver";
+
 /** The station's IP (the SDK's `net` module, present wherever sockets are; loaded at first use). */
 export function localAddresses(): string[] {
 	if (!Modules.has("net")) return [];
