@@ -425,6 +425,9 @@ function startEmulator(dir, deviceText, stdio, { fresh = true, video } = {}) {
 /** The console's line when the chip resets itself (esp_restart: an update staged, a trial failed, a
  * fatal error). */
 export const SOFTWARE_RESET = /^rst:0xc \(RTC_SW_CPU_RST\)/;
+/** The console's line when a panic stops the chip: the emulator images' panic handler (Moddable's
+ * debug and instrumented builds) waits for a debugger where a product's reboots the board. */
+export const PANIC_HALT = /^Entering gdb stub now\./;
 
 /**
  * The emulated board, its console's lines to `onLine`, restarts included. Espressif's QEMU does not
@@ -433,7 +436,10 @@ export const SOFTWARE_RESET = /^rst:0xc \(RTC_SW_CPU_RST\)/;
  * the camera's life, so the board is power-cycled instead: when the console says the chip reset
  * itself, QEMU is stopped and started again on the flash as it is — a power-on reset, as the board
  * sees it (so a trial that panicked is rolled back as "no confirmation", the reason a board
- * without its reset reason gives). `onRestart()` is told. Resolves `closed` when QEMU ends
+ * without its reset reason gives). A panic that halts the chip for a debugger is power-cycled the
+ * same way, as a product's panic handler reboots it (the panic's lines come first: a check that
+ * watches for them still fails; one seen here once in four runs: a LoadStorePIFAddrError reading
+ * the system timer in a context switch on one core while the other ran esp_restart). `onRestart()` is told. Resolves `closed` when QEMU ends
  * otherwise (kill(), or it exits). `video`: startEmulator's. QEMU never outlives this process, however it ends (an exception,
  * `npm run board -- run | head` closing its output): a QEMU left behind burns a core or more.
  */
@@ -447,7 +453,7 @@ export function emulatedBoard(dir, deviceText, { onLine, onStderr, onRestart = (
 		qemu = startEmulator(dir, deviceText, ["ignore", "pipe", "pipe"], { fresh, video });
 		eachLine(qemu.stdout, (line) => {
 			onLine(line);
-			if (SOFTWARE_RESET.test(line) && !cycling && !closing) {
+			if ((SOFTWARE_RESET.test(line) || PANIC_HALT.test(line)) && !cycling && !closing) {
 				cycling = true;
 				onRestart();
 				qemu.kill("SIGTERM");
