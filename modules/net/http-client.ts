@@ -245,13 +245,11 @@ export class BodyStream {
 		if (exchange.failure) return Promise.reject(exchange.failure);
 		// The previous chunk's CRLF goes in front of this one's size line: a chunk is
 		// terminated only after its views were verified.
-		const pieces: Uint8Array[] = new Array(list.length + 1);
-		pieces[0] = this.#sizeLine(total);
-		for (let i = 0; i < list.length; i++) pieces[i + 1] = list[i];
+		const line = this.#sizeLine(total);
 		this.#first = false;
 		this.#writing = true;
 		this.#verify = verify;
-		return this.#client._send(exchange, pieces).then(this.#written, this.#unwritten);
+		return this.#client._send(exchange, list, line).then(this.#written, this.#unwritten);
 	}
 
 	/** "\r\n" after the previous chunk, then `total` in hex and "\r\n", in the stream's one buffer
@@ -423,7 +421,7 @@ export class HttpClient implements ConnectionEvents {
 		exchange.newParser(this.#options.maxHeaderBytes ?? 8192, (done, trailers) => this.#ended(done, trailers));
 		// A fixed body is complete once sent; a stream's is complete at end(). Failures reach the
 		// exchange through the connection, so these promises are only marked handled.
-		const sent = this._send(exchange, [exchange.head, ...exchange.body]);
+		const sent = this._send(exchange, exchange.body, exchange.head);
 		if (exchange.streamed) sent.catch(() => {});
 		else sent.then(() => { exchange.requestComplete = true; }, () => {});
 		exchange.startedResolve();
@@ -444,18 +442,18 @@ export class HttpClient implements ConnectionEvents {
 	 * @internal: queue pieces of the active exchange (head and fixed body go in one send). Not an
 	 * async function: a body's writes come here, and the connection's own promise is all they need.
 	 */
-	_send(exchange: Exchange, pieces: Chunks): Promise<void> {
+	_send(exchange: Exchange, pieces: Chunks, lead?: Uint8Array): Promise<void> {
 		if (exchange.failure) return Promise.reject(exchange.failure);
 		const connection = this.#connection;
 		if (this.#active !== exchange || !connection) return Promise.reject(new AbortedError("request is not running"));
 		// A stream's head is still going out when its first chunk is written: queue behind it.
-		if (connection.sending) return this.#sendAfter(exchange, pieces);
-		return exchange.sending = connection.send(pieces);
+		if (connection.sending) return this.#sendAfter(exchange, pieces, lead);
+		return exchange.sending = connection.send(pieces, lead);
 	}
 
-	async #sendAfter(exchange: Exchange, pieces: Chunks): Promise<void> {
+	async #sendAfter(exchange: Exchange, pieces: Chunks, lead: Uint8Array | undefined): Promise<void> {
 		await exchange.sending;
-		return this._send(exchange, pieces);
+		return this._send(exchange, pieces, lead);
 	}
 
 	/** @internal: fails one exchange; its connection cannot carry anything else. */
