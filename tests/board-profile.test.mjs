@@ -14,8 +14,8 @@
 // slots up front, sized from bench board_memory: XS collects when what it reserved is full, so
 // the reservation sets the collection rate (720p + 4 viewers + events: 64 + 64 KiB collected
 // 3.8 times a second, 176 + 176 KiB 1.2 times, and 0.7 once the UDP socket allocated nothing; the
-// same 352 KiB as 144 KiB of chunks + 208 KiB of slots ~0.5 times: slots are ~58 % of what the app
-// allocates). The modules are preloaded (the host's default),
+// same 352 KiB as 144 KiB of chunks + 208 KiB of slots ~0.5 times: slots were ~58 % of what the app
+// allocated; ~63 % once its chunk garbage fell, so 128 KiB of chunks + 224 KiB of slots: 0.42). The modules are preloaded (the host's default),
 // as a board keeps them in flash, so the cap is the app's heap alone (hosts/linux/README.md
 // "Preloading").
 import test from "ava";

@@ -362,7 +362,7 @@ export async function withBoardCloud(root, folder, log, body) {
 }
 
 /** The entries of `all` that the comma-separated list in env `variable` names (all of them when it is unset). */
-function selected(all, variable) {
+export function selected(all, variable) {
 	const names = process.env[variable]?.split(",").map((n) => n.trim()).filter(Boolean);
 	if (!names) return all;
 	for (const name of names) if (!(name in all)) throw new Error(`${variable}: no "${name}" (${Object.keys(all).join(", ")})`);

@@ -75,6 +75,8 @@ export class Uploader {
 	#upload: SignedStream | undefined;
 	#lastStreamId = "";
 	#failures = 0;
+	#chunks: Uint8Array[] | undefined;
+	#chunkBytes = 0;
 
 	constructor(options: UploaderOptions) {
 		this.#o = options;
@@ -102,7 +104,15 @@ export class Uploader {
 	 * segment's where it has them: a segment without audio belongs to a stream with audio.
 	 * Returns the fragments' bytes.
 	 */
-	async send(mux: SegmentMux): Promise<number | Again> {
+	send(mux: SegmentMux): Promise<number | Again> {
+		const outputs = mux.outputs;
+		// The usual call (5 a second): one fragment, the promise of its write — not an async
+		// function, whose call and await cost XS ~1 KB of garbage.
+		if (outputs.length === 1 && !outputs[0].init) return this.#write(outputs.shift()!.chunks);
+		return this.#sendAll(mux);
+	}
+
+	async #sendAll(mux: SegmentMux): Promise<number | Again> {
 		const outputs = mux.outputs;
 		let bytes = 0;
 		while (outputs.length) {
@@ -132,19 +142,42 @@ export class Uploader {
 				}
 				continue;
 			}
-			const upload = this.#upload ??= this.#o.client.segment(stream.id, stream.seq);
-			try {
-				await upload.write(chunks, () => intact(chunks));
-			}
-			catch (error) {
-				// A view the writer overwrote while it was sent: the request is aborted; read again.
-				if (error instanceof AbortedError && !intact(chunks)) return again(false, "a ring frame was overwritten while it was sent");
-				throw error;
-			}
-			for (let i = 0; i < chunks.length; i++) bytes += chunks[i].byteLength;
+			const sent = await this.#write(chunks);
+			if (typeof sent !== "number") return sent;
+			bytes += sent;
 		}
 		return bytes;
 	}
+
+	/** Writes one fragment into the segment's request (begun by the first): its bytes, or Again. */
+	#write(chunks: Uint8Array[]): Promise<number | Again> {
+		try {
+			const stream = this.#stream!;
+			const upload = this.#upload ??= this.#o.client.segment(stream.id, stream.seq);
+			let bytes = 0;
+			for (let i = 0; i < chunks.length; i++) bytes += chunks[i].byteLength;
+			this.#chunks = chunks;
+			this.#chunkBytes = bytes;
+			return upload.write(chunks, this.#intact).then(this.#written, this.#unwritten);
+		}
+		catch (error) {
+			return Promise.reject(error);
+		}
+	}
+
+	// #write's steps, one set per uploader (not closures per fragment): `#chunks` is the fragment in flight.
+	readonly #intact = (): boolean => intact(this.#chunks!);
+	readonly #written = (): number => {
+		this.#chunks = undefined;
+		return this.#chunkBytes;
+	};
+	readonly #unwritten = (error: unknown): Again => {
+		const chunks = this.#chunks!;
+		this.#chunks = undefined;
+		// A view the writer overwrote while it was sent: the request is aborted; read again.
+		if (error instanceof AbortedError && !intact(chunks)) return again(false, "a ring frame was overwritten while it was sent");
+		throw error;
+	};
 
 	/**
 	 * Ends the segment's request and reads the cloud's answer (undefined: nothing was sent, the

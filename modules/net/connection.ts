@@ -4,9 +4,10 @@
  * backpressure, reads handed to a consumer, and every failure turned into one NetError, reported
  * once.
  *
- * Writes: `send(pieces)` hands each view to the socket as it is (a view is split into subarrays
- * when it is larger than the room the socket reports — never copied into a joined buffer) and
- * resolves once the socket took the last byte; the rest waits for onWritable. One send at a time.
+ * Writes: `send(pieces, lead)` hands each view to the socket as it is (a view is split into
+ * subarrays when it is larger than the room the socket reports — never copied into a joined
+ * buffer) and resolves once the socket took the last byte; the rest waits for onWritable. One send
+ * at a time; the list is held, not copied, until then.
  *
  * An address that is not an IPv4 literal is a DNS name, resolved at each connection (so a cloud
  * that moves is followed at the next reconnect) by the host's ECMA-419 resolver
@@ -54,6 +55,8 @@ export interface ConnectionEvents {
 	connectionClosed(error: NetError): void;
 }
 
+const NO_PIECES: Chunks = Object.freeze([]);
+
 export class Connection {
 	#socket: StreamSocket | undefined;
 	/** While a DNS name is looked up: the lookup, and the options the socket is then made with. */
@@ -63,8 +66,11 @@ export class Connection {
 	#events: ConnectionEvents;
 	#connected = false;
 	#writable = 0;
-	#pieces: Uint8Array[] = [];
+	/** What send() is writing: `lead`, then `pieces`; the index (-1: lead) and the bytes of it written. */
+	#lead: Uint8Array | undefined;
+	#pieces: Chunks = NO_PIECES;
 	#piece = 0;
+	#offset = 0;
 	#sent: { resolve: () => void; reject: (error: NetError) => void } | undefined;
 	#timer: Timer | undefined;
 	#timeoutPhase = "";
@@ -156,12 +162,18 @@ export class Connection {
 		if (ms > 0) this.#arm(phase, ms);
 	}
 
-	/** Hands the views to the socket in order; resolves when it took the last byte. */
-	send(pieces: Chunks): Promise<void> {
+	/**
+	 * Hands `lead` (if any) and the views to the socket in order; resolves when it took the last
+	 * byte. The list must stay unchanged until then: it is held, not copied (a segment's every
+	 * fragment comes here, and XS pays for every array).
+	 */
+	send(pieces: Chunks, lead?: Uint8Array): Promise<void> {
 		if (this.#closed) return Promise.reject(new AbortedError("connection closed"));
 		if (this.#sent) return Promise.reject(new Error("a send is already in progress"));
-		this.#pieces = pieces.slice();   // an array of views (split views replace entries), not bytes
-		this.#piece = 0;
+		this.#lead = lead;
+		this.#pieces = pieces;
+		this.#piece = lead ? -1 : 0;
+		this.#offset = 0;
 		return new Promise<void>((resolve, reject) => {
 			this.#sent = { resolve, reject };
 			if (this.#connected) this.#pump();
@@ -180,7 +192,8 @@ export class Connection {
 		this.#resolver = undefined;
 		this.#pending = undefined;
 		socket?.close();
-		this.#pieces = [];
+		this.#lead = undefined;
+		this.#pieces = NO_PIECES;
 		const sent = this.#sent;
 		this.#sent = undefined;
 		sent?.reject(error ?? new AbortedError("connection closed"));
@@ -236,20 +249,21 @@ export class Connection {
 	#pump(): void {
 		const socket = this.#socket;
 		while (socket && this.#sent && this.#writable > 0) {
-			if (this.#piece >= this.#pieces.length) {
-				const sent = this.#sent;
-				this.#sent = undefined;
-				this.#pieces = [];
-				sent.resolve();
-				return;
+			const index = this.#piece;
+			if (index >= this.#pieces.length) break;
+			const piece = index < 0 ? this.#lead! : this.#pieces[index];
+			const offset = this.#offset;
+			let view = piece;
+			if (piece.byteLength - offset > this.#writable) {
+				// Only what fits now; the rest is written from the same piece later.
+				view = piece.subarray(offset, offset + this.#writable);
+				this.#offset = offset + this.#writable;
 			}
-			let view = this.#pieces[this.#piece];
-			if (view.byteLength > this.#writable) {
-				// Only what fits now; the rest stays a view of the same bytes.
-				this.#pieces[this.#piece] = view.subarray(this.#writable);
-				view = view.subarray(0, this.#writable);
+			else {
+				if (offset) view = piece.subarray(offset);
+				this.#piece = index + 1;
+				this.#offset = 0;
 			}
-			else this.#piece++;
 			if (!view.byteLength) continue;
 			this.#lastActivity = Date.now();
 			let room: number | void;
@@ -264,7 +278,8 @@ export class Connection {
 		if (socket && this.#sent && this.#piece >= this.#pieces.length) {
 			const sent = this.#sent;
 			this.#sent = undefined;
-			this.#pieces = [];
+			this.#lead = undefined;
+			this.#pieces = NO_PIECES;
 			sent.resolve();
 		}
 	}

@@ -190,6 +190,9 @@ export class BodyStream {
 	#first = true;
 	#ended = false;
 	#writing = false;
+	#verify: (() => boolean) | undefined;
+	// "\r\n", a chunk size of up to 2^53 in hex (14 digits), "\r\n"
+	readonly #line = new Uint8Array(18);
 
 	/** @internal */
 	constructor(client: HttpClient, exchange: Exchange) {
@@ -212,33 +215,83 @@ export class BodyStream {
 	 * after the views were handed over and before the chunk is terminated: returning false aborts
 	 * the request (the server sees a broken body and stores nothing) — for views of a ring that
 	 * the writer may have overwritten meanwhile.
+	 * Not an async function: a segment's every fragment comes here, and an async call and its
+	 * await cost XS ~1 KB of garbage; the connection's promise and one step after it do.
 	 */
-	async write(chunks: Chunks | Uint8Array, verify?: () => boolean): Promise<void> {
+	write(chunks: Chunks | Uint8Array, verify?: () => boolean): Promise<void> {
 		const list: Chunks = chunks instanceof Uint8Array ? [chunks] : chunks;
-		if (this.#ended) throw new Error("write after end");
-		if (this.#writing) throw new Error("write while a write is pending: await each write");
+		if (this.#ended) return Promise.reject(new Error("write after end"));
+		if (this.#writing) return Promise.reject(new Error("write while a write is pending: await each write"));
 		const total = totalLength(list);
-		if (!total) return;
+		if (!total) return Promise.resolve();
+		if (!this.#exchange.begun) return this.#writeWhenBegun(list, total, verify);
+		return this.#writeNow(list, total, verify);
+	}
+
+	/** A write before the exchange owns the connection (a segment's first, often): it waits for it. */
+	async #writeWhenBegun(list: Chunks, total: number, verify: (() => boolean) | undefined): Promise<void> {
 		this.#writing = true;
 		try {
-			// (Each await costs XS ~0.7 KB of garbage, and a segment's fragments are written here.)
-			if (!this.#exchange.begun) await this.#exchange.started;
-			if (this.#exchange.failure) throw this.#exchange.failure;
-			// The previous chunk's CRLF goes in front of this one's size line: a chunk is
-			// terminated only after its views were verified.
-			const line = asciiEncode(`${this.#first ? "" : "\r\n"}${total.toString(16)}\r\n`);
-			this.#first = false;
-			await this.#client._send(this.#exchange, [line, ...list]);
-			if (verify && !verify()) {
-				const error = new AbortedError("request body changed while it was sent");
-				this.#client._fail(this.#exchange, error);
-				throw error;
-			}
+			await this.#exchange.started;
 		}
 		finally {
 			this.#writing = false;
 		}
+		return this.#writeNow(list, total, verify);
 	}
+
+	#writeNow(list: Chunks, total: number, verify: (() => boolean) | undefined): Promise<void> {
+		const exchange = this.#exchange;
+		if (exchange.failure) return Promise.reject(exchange.failure);
+		// The previous chunk's CRLF goes in front of this one's size line: a chunk is
+		// terminated only after its views were verified.
+		const line = this.#sizeLine(total);
+		this.#first = false;
+		this.#writing = true;
+		this.#verify = verify;
+		return this.#client._send(exchange, list, line).then(this.#written, this.#unwritten);
+	}
+
+	/** "\r\n" after the previous chunk, then `total` in hex and "\r\n", in the stream's one buffer
+	 * (a write holds it until the socket took it, and writes come one at a time). */
+	#sizeLine(total: number): Uint8Array {
+		const line = this.#line;
+		let at = 0;
+		if (!this.#first) {
+			line[0] = 13;
+			line[1] = 10;
+			at = 2;
+		}
+		let digits = 1;
+		for (let n = total; n >= 16; n = (n - (n % 16)) / 16) digits++;
+		for (let i = at + digits - 1, n = total; i >= at; i--) {
+			const digit = n % 16;
+			line[i] = digit < 10 ? 48 + digit : 87 + digit;   // lower case, as toString(16)
+			n = (n - digit) / 16;
+		}
+		at += digits;
+		line[at] = 13;
+		line[at + 1] = 10;
+		return new Uint8Array(line.buffer, 0, at + 2);
+	}
+
+	// What follows each write (one pair of functions per stream, not a closure per write).
+	readonly #written = (): void => {
+		this.#writing = false;
+		const verify = this.#verify;
+		this.#verify = undefined;
+		if (verify && !verify()) {
+			const error = new AbortedError("request body changed while it was sent");
+			this.#client._fail(this.#exchange, error);
+			throw error;
+		}
+	};
+
+	readonly #unwritten = (error: unknown): never => {
+		this.#writing = false;
+		this.#verify = undefined;
+		throw error;
+	};
 
 	/** Ends the body, with trailer fields after it; resolves with the response. */
 	async end(trailers: Record<string, string> = {}): Promise<HttpResponse> {
@@ -368,7 +421,7 @@ export class HttpClient implements ConnectionEvents {
 		exchange.newParser(this.#options.maxHeaderBytes ?? 8192, (done, trailers) => this.#ended(done, trailers));
 		// A fixed body is complete once sent; a stream's is complete at end(). Failures reach the
 		// exchange through the connection, so these promises are only marked handled.
-		const sent = this._send(exchange, [exchange.head, ...exchange.body]);
+		const sent = this._send(exchange, exchange.body, exchange.head);
 		if (exchange.streamed) sent.catch(() => {});
 		else sent.then(() => { exchange.requestComplete = true; }, () => {});
 		exchange.startedResolve();
@@ -389,18 +442,18 @@ export class HttpClient implements ConnectionEvents {
 	 * @internal: queue pieces of the active exchange (head and fixed body go in one send). Not an
 	 * async function: a body's writes come here, and the connection's own promise is all they need.
 	 */
-	_send(exchange: Exchange, pieces: Chunks): Promise<void> {
+	_send(exchange: Exchange, pieces: Chunks, lead?: Uint8Array): Promise<void> {
 		if (exchange.failure) return Promise.reject(exchange.failure);
 		const connection = this.#connection;
 		if (this.#active !== exchange || !connection) return Promise.reject(new AbortedError("request is not running"));
 		// A stream's head is still going out when its first chunk is written: queue behind it.
-		if (connection.sending) return this.#sendAfter(exchange, pieces);
-		return exchange.sending = connection.send(pieces);
+		if (connection.sending) return this.#sendAfter(exchange, pieces, lead);
+		return exchange.sending = connection.send(pieces, lead);
 	}
 
-	async #sendAfter(exchange: Exchange, pieces: Chunks): Promise<void> {
+	async #sendAfter(exchange: Exchange, pieces: Chunks, lead: Uint8Array | undefined): Promise<void> {
 		await exchange.sending;
-		return this._send(exchange, pieces);
+		return this._send(exchange, pieces, lead);
 	}
 
 	/** @internal: fails one exchange; its connection cannot carry anything else. */
