@@ -438,8 +438,7 @@ export const PANIC_HALT = /^Entering gdb stub now\./;
  * sees it (so a trial that panicked is rolled back as "no confirmation", the reason a board
  * without its reset reason gives). A panic that halts the chip for a debugger is power-cycled the
  * same way, as a product's panic handler reboots it (the panic's lines come first: a check that
- * watches for them still fails; one seen here once in four runs: a LoadStorePIFAddrError reading
- * the system timer in a context switch on one core while the other ran esp_restart). `onRestart()` is told. Resolves `closed` when QEMU ends
+ * watches for them still fails). `onRestart()` is told. Resolves `closed` when QEMU ends
  * otherwise (kill(), or it exits). `video`: startEmulator's. QEMU never outlives this process, however it ends (an exception,
  * `npm run board -- run | head` closing its output): a QEMU left behind burns a core or more.
  */
