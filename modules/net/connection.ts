@@ -94,7 +94,7 @@ export class Connection {
 		catch (error) {
 			this.#stopTimer();
 			this.#closed = true;
-			throw this.#resolver || this.#pending ? new ResolveError(`${options.address}: ${(error as Error).message}`, error) : socketFailure(`${options.address}:${options.port}`, error, false);
+			throw this.#pending ? new ResolveError(`${options.address}: ${(error as Error).message}`, error) : socketFailure(`${options.address}:${options.port}`, error, false);
 		}
 	}
 
