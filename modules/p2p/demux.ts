@@ -1,6 +1,7 @@
 /**
  * What a datagram on the camera's shared socket is, by its first byte: RFC 7983's ranges for a
- * socket that STUN, DTLS and SRTP share (RFC 9443 puts TURN channels at 64–79), and the native
+ * socket that STUN, DTLS and SRTP share (RTP and RTCP told apart by the second byte, RTCP's packet
+ * types 192–223: RFC 5761 §4) (RFC 9443 puts TURN channels at 64–79), and the native
  * transport's packets (0x5X and 0x6X: versions 5 and 6, native/p2p/PROTOCOL.md). Of DTLS's reserved 20–63 only the
  * content types DTLS has (20–25, change_cipher_spec … tls12_cid) are taken: the rest is nobody's,
  * not a record for the WebRTC session to parse. The link (link.ts) and the WebRTC wire tell
@@ -8,15 +9,16 @@
  */
 import { isPacket } from "p2p";
 
-export type DatagramKind = "stun" | "dtls" | "rtp" | "native";
+export type DatagramKind = "stun" | "dtls" | "rtp" | "rtcp" | "native";
 
 /** Which wire the first `length` bytes of `bytes` are for; undefined: nobody's. */
 export function datagramKind(bytes: Uint8Array | ArrayBuffer, length = bytes.byteLength): DatagramKind | undefined {
 	if (!length) return undefined;
 	if (isPacket(bytes, length)) return "native";
-	const first = bytes instanceof Uint8Array ? bytes[0] : new Uint8Array(bytes, 0, 1)[0];
+	const view = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes, 0, Math.min(length, 2));
+	const first = view[0];
 	if (first <= 3) return "stun";
 	if (first >= 20 && first <= 25) return "dtls";
-	if (first >= 128 && first <= 191) return "rtp";
+	if (first >= 128 && first <= 191) return length > 1 && view[1] >= 192 && view[1] <= 223 ? "rtcp" : "rtp";
 	return undefined;
 }

@@ -229,7 +229,7 @@ export class Link {
 			this.#relayed.delete(address, port);
 			this.#native?.reroute();
 		}
-		const bytes = packet ?? socket.received;
+		const bytes = packet ?? socket.receivedBytes;
 		if (packet) length = packet.byteLength;
 		// The transport's own packets skip the other wires' and STUN's tests: each made a view of
 		// the datagram (~6 k instructions and garbage each).
@@ -239,6 +239,6 @@ export class Link {
 			for (const take of this.#wires) if (take(packet, kind)) return;
 			if (this.#checks.take(packet)) return;
 		}
-		this.#native?.input(bytes, length, address, port);
+		this.#native?.input(packet ?? socket.received, length, address, port);
 	}
 }

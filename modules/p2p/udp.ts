@@ -32,6 +32,8 @@ export interface UdpSocket {
 	 */
 	receive(read?: ReadInto): number;
 	readonly received: ArrayBuffer;
+	/** `received` as bytes (one view, kept: its datagram's kind is read without making one). */
+	readonly receivedBytes: Uint8Array;
 	readonly from: Source;
 	/** The datagram receive() returned, as a Datagram of its own (for code that keeps it or parses it whole). */
 	datagram(length: number): Datagram;
@@ -75,7 +77,7 @@ const MAX_SOURCES = 64;
  */
 export function openUdp(options: { address?: string; port?: number; onReadable(): void; onError?(): void }): UdpSocket {
 	const socket = new (UDP as unknown as new (o: object) => HostUdp)(options);
-	const received = new ArrayBuffer(RECEIVE_BYTES);
+	const received = new ArrayBuffer(RECEIVE_BYTES), receivedBytes = new Uint8Array(received);
 	const fromBytes = new Uint8Array(6);
 	// by IPv4 address × 65536 + port: a number key, looked up without making a string
 	const sources = new Map<number, Source>();
@@ -107,6 +109,7 @@ export function openUdp(options: { address?: string; port?: number; onReadable()
 			}
 		},
 		received,
+		receivedBytes,
 		get from() { return from; },
 		datagram(length) {
 			const packet = received.slice(0, length) as Datagram;

@@ -390,7 +390,7 @@ export class WebRtcEndpoint {
 
 	/** A datagram on the carrying socket: true when it is this wire's (handled or dropped here). */
 	take(datagram: Datagram, kind = datagramKind(new Uint8Array(datagram))): boolean {
-		if (kind !== "stun" && kind !== "dtls" && kind !== "rtp") return false;   // the native transport's, or nobody's
+		if (kind !== "stun" && kind !== "dtls" && kind !== "rtp" && kind !== "rtcp") return false;   // the native transport's, or nobody's
 		const { address, port } = datagram;
 		let entry: Entry | undefined;
 		if (kind === "stun") {

@@ -29,7 +29,7 @@
  * once a round trip — a viewer's NACK flood costs the camera's uplink no more than that.
  */
 import { Codec, type Ring } from "ring";
-import { DtlsRole, DtlsSession, DtlsState, RtpFeed, SRTCP_TRAILER_BYTES, Srtp, TransportCc, rtcpFeedback, rtpPayload, senderReport, type DtlsIdentity, type FeedPath, type FeedStats } from "webrtc";
+import { DtlsRole, DtlsSession, DtlsState, RTCP_FIGURES, RtcpGot, RtpFeed, SRTCP_TRAILER_BYTES, Srtp, TransportCc, receiveRtcp, rtpPayload, senderReport, type DtlsIdentity, type FeedPath, type FeedStats } from "webrtc";
 import type { HmacSha1 } from "../p2p/stun.js";
 import { nextDue } from "../net/rate-gate.js";
 import { RECEIVE_BYTES } from "../p2p/udp.js";
@@ -205,8 +205,10 @@ export class WebRtcSession<Owner = unknown> {
 	/** What came in and the session did, for the log and the tests (`stats` adds what the feed sent). */
 	readonly #counts = newCounts();
 	#srAt = -Infinity;
-	/** The viewer's last receiver reference time report and when it came: each video sender report answers it. */
-	#rrtr?: { ssrc: number; lrr: number; at: number };
+	/** When the viewer's last receiver reference time report came (its SSRC and LRR in #rtcp[3], [4]): each video sender report answers it. */
+	#rrtrAt = -Infinity;
+	/** What the viewer's RTCP said, written by receiveRtcp (RTCP_FIGURES numbers, kept: nothing is made per packet). */
+	readonly #rtcp: number[] = new Array<number>(RTCP_FIGURES).fill(0);
 	/** When the viewer's next RTCP, RTP and DTLS datagrams are due under RTCP_PER_SECOND,
 	 * VOICE_PER_SECOND and DTLS_PER_SECOND (RateGate's rule for one key: nextDue). */
 	#rtcpDue = -Infinity;
@@ -369,10 +371,9 @@ export class WebRtcSession<Owner = unknown> {
 	}
 
 	#receive(datagram: ArrayBuffer, address: string, port: number, kind: DatagramKind | undefined): void {
-		const bytes = new Uint8Array(datagram);
-		if (!bytes.length || this.#failed) return;
+		if (!datagram.byteLength || this.#failed) return;
 		if (kind === "stun") {   // a check
-			const answered = answerCheck(bytes, this.#local, { address, port }, this.#o.hmacSha1);
+			const answered = answerCheck(new Uint8Array(datagram), this.#local, { address, port }, this.#o.hmacSha1);
 			if (!answered) {
 				this.#counts.refusedChecks++;
 				return;
@@ -404,17 +405,14 @@ export class WebRtcSession<Owner = unknown> {
 			this.#counts.dtls++;
 			this.#step(() => this.#dtls.input(datagram, this.#now()));
 		}
-		// 128–191 with a second byte of 192–223 (RTCP's types, RFC 5761 §4): the viewer's SRTCP; else its SRTP
-		else if (kind === "rtp" && bytes.length > 1) {
-			if (bytes[1] >= 192 && bytes[1] <= 223) this.#feedback(datagram);
-			else this.#voice(datagram);
-		}
+		else if (kind === "rtcp") this.#feedback(datagram);   // the viewer's SRTCP
+		else if (kind === "rtp") this.#voice(datagram);   // its SRTP
 	}
 
 	/** The viewer's RTP: its microphone's packets, when the answer took them (talk). */
 	#voice(datagram: ArrayBuffer): void {
 		const talk = this.#o.talk;
-		const packet = talk ? this.#unprotect(datagram, false) : "refused";
+		const packet = talk ? this.#unprotect(datagram) : "refused";
 		if (typeof packet === "string") {
 			if (packet === "dropped") this.#counts.droppedVoice++;
 			else this.#counts.refusedVoice++;   // no talk, or forged, replayed or damaged
@@ -429,57 +427,55 @@ export class WebRtcSession<Owner = unknown> {
 		talk!.voice(packet.buffer.slice(payload.start, payload.end), this.#o.owner as Owner);
 	}
 
-	/** A datagram of the viewer's (SRTCP when `rtcp`, else SRTP) unprotected with its keys, in a copy;
-	 * or why not: "dropped" past its kind's rate (before the HMAC it would cost), "refused" before
-	 * DTLS or when forged, replayed or damaged. */
-	#unprotect(datagram: ArrayBuffer, rtcp: boolean): { buffer: ArrayBuffer; length: number } | "dropped" | "refused" {
+	/** A datagram of the viewer's SRTP unprotected with its keys, in a copy; or why not: "dropped"
+	 * past VOICE_PER_SECOND (before the HMAC it would cost), "refused" before DTLS or when forged,
+	 * replayed or damaged. */
+	#unprotect(datagram: ArrayBuffer): { buffer: ArrayBuffer; length: number } | "dropped" | "refused" {
 		const fromViewer = this.#fromViewer;
 		if (!fromViewer) return "refused";
-		const now = this.#now();
-		const due = rtcp ? nextDue(this.#rtcpDue, now, RTCP_PER_SECOND, 1000 / RTCP_PER_SECOND) : nextDue(this.#voiceDue, now, VOICE_PER_SECOND, 1000 / VOICE_PER_SECOND);
+		const due = nextDue(this.#voiceDue, this.#now(), VOICE_PER_SECOND, 1000 / VOICE_PER_SECOND);
 		if (due === undefined) return "dropped";
-		if (rtcp) this.#rtcpDue = due;
-		else this.#voiceDue = due;
+		this.#voiceDue = due;
 		const buffer = datagram.slice(0);
 		try {
-			return { buffer, length: rtcp ? fromViewer.unprotectRtcp(buffer, buffer.byteLength) : fromViewer.unprotect(buffer, buffer.byteLength) };
+			return { buffer, length: fromViewer.unprotect(buffer, buffer.byteLength) };
 		}
 		catch {
 			return "refused";
 		}
 	}
 
-	/** The viewer's RTCP: a PLI or FIR asks for a key frame, a NACK for packets again. */
+	/** The viewer's RTCP, read in C (receiveRtcp): its TWCC feedback drives the congestion control, its
+	 * NACKs are answered from the ring, a PLI or FIR asks for a key frame, its reports give the round
+	 * trip; past RTCP_PER_SECOND it is dropped before the HMAC it would cost. */
 	#feedback(datagram: ArrayBuffer): void {
-		if (!this.#fromViewer) return;
-		const packet = this.#unprotect(datagram, true);
-		if (packet === "dropped") {
+		const fromViewer = this.#fromViewer;
+		if (!fromViewer) return;
+		const now = this.#now();
+		const due = nextDue(this.#rtcpDue, now, RTCP_PER_SECOND, 1000 / RTCP_PER_SECOND);
+		if (due === undefined) {
 			this.#counts.droppedRtcp++;
 			return;
 		}
-		if (packet === "refused") {
+		this.#rtcpDue = due;
+		const figures = this.#rtcp;
+		const got = this.#sending() && this.#feed
+			? receiveRtcp(fromViewer, datagram, datagram.byteLength, this.#o.video.ssrc, figures, now, ntpMiddle(this.#wall()), this.#cc, this.#feed, this.#srtp, this.#peer)
+			: receiveRtcp(fromViewer, datagram, datagram.byteLength, this.#o.video.ssrc, figures, now, ntpMiddle(this.#wall()), this.#cc);
+		if (got < 0) {
 			this.#counts.refusedRtcp++;   // forged, replayed or damaged: not the viewer's word
 			return;
 		}
-		const { buffer, length } = packet;
 		// the viewer's SRTCP proves it finished the handshake: it will not need our last flight again,
 		// so mbedTLS's context (2 × 16 KiB of record buffers on Debian's build) can go
 		if (this.#counts.rtcp++ === 0) this.#step(() => (this.#dtls.settle(), { state: DtlsState.connected, send: [] }));
-		const { keyFrame, nacks, report, rrtr } = rtcpFeedback(buffer, length, this.#o.video.ssrc, this.#cc, this.#now());
-		if (rrtr) this.#rrtr = { ...rrtr, at: this.#now() };
-		const feed = this.#feed;
-		if (feed && this.#sending()) for (const seq of nacks) feed.nack(this.#srtp!, this.#cc, this.#peer!, seq, this.#now());
-		if (report) {
-			this.#counts.fractionLost = report.fractionLost / 256;
-			this.#counts.jitterMs = Math.round(report.jitter / 90);
-			// RFC 3550 §6.4.1: the round trip is the arrival time less LSR and DLSR, in 1/65536 s
-			const rtt = report.lastSr ? ((ntpOf(this.#wall()).middle - report.lastSr - report.delaySinceLastSr) >>> 0) * 1000 / 65536 : -1;
-			if (rtt >= 0 && rtt < 10_000) {
-				this.#counts.rttMs = Math.round(rtt);
-				if (feed) feed.rtt = this.#counts.rttMs;
-			}
+		if (got & RtcpGot.rrtr) this.#rrtrAt = now;
+		if (got & RtcpGot.report) {
+			this.#counts.fractionLost = figures[0] / 256;
+			this.#counts.jitterMs = Math.round(figures[1] / 90);
+			if (figures[2] >= 0) this.#counts.rttMs = figures[2];
 		}
-		if (keyFrame) {
+		if (got & RtcpGot.keyFrame) {
 			this.#counts.keyFrameRequests++;
 			this.#o.onKeyFrameRequest?.(this.#o.owner as Owner);
 		}
@@ -513,7 +509,7 @@ export class WebRtcSession<Owner = unknown> {
 		if (!media.packets) return;
 		const srtp = this.#srtp!, peer = this.#peer!;
 		this.#srAt = now;
-		const wall = this.#wall(), ntp = ntpOf(wall);
+		const wall = this.#wall(), seconds = ntpSeconds(wall), fraction = ntpFraction(wall);
 		// one per stream, both on the same wall clock: the viewer plays them in sync
 		const streams = [{ ssrc: this.#o.video.ssrc, clockKHz: 90, sent: media }, ...(this.#o.audio && media.audioPackets ? [{ ssrc: this.#o.audio.ssrc, clockKHz: 8, sent: { packets: media.audioPackets, payloadBytes: media.audioPayloadBytes } }] : [])];
 		// the video's report also answers the viewer's last receiver reference time with the time it
@@ -522,12 +518,11 @@ export class WebRtcSession<Owner = unknown> {
 		// its 100-ms default (sdp.ts asks for it: rrtr). Every report: one without it makes Chromium
 		// forget the round trip it showed (getStats' remote-outbound-rtp roundTripTime). A minute old, it is dropped.
 		// (held read once: a second reading of the clock could pass the minute the binding allows)
-		const held = this.#rrtr ? now - this.#rrtr.at : Infinity;
-		const rrtr = held <= RRTR_KEPT_MS ? this.#rrtr : undefined;
+		const held = now - this.#rrtrAt, kept = held <= RRTR_KEPT_MS;
 		for (const { ssrc, clockKHz, sent } of streams) {
-			const r = ssrc === this.#o.video.ssrc ? rrtr : undefined;
-			const report = senderReport(ssrc, ntp.seconds, ntp.fraction, Math.round(wall * clockKHz) % 2 ** 32, sent.packets % 2 ** 32, sent.payloadBytes % 2 ** 32,
-				r?.ssrc, r?.lrr, r && held);
+			const r = kept && ssrc === this.#o.video.ssrc;
+			const report = senderReport(ssrc, seconds, fraction, Math.round(wall * clockKHz) % 2 ** 32, sent.packets % 2 ** 32, sent.payloadBytes % 2 ** 32,
+				r ? this.#rtcp[3] : undefined, r ? this.#rtcp[4] : undefined, r ? held : undefined);
 			this.#o.send(new Uint8Array(report, 0, srtp.protectRtcp(report, report.byteLength - SRTCP_TRAILER_BYTES)), peer.host, peer.port);
 			this.#counts.senderReports++;
 		}
@@ -581,11 +576,17 @@ export class WebRtcSession<Owner = unknown> {
 	}
 }
 
-/** Unix ms as NTP (RFC 5905): seconds since 1900, the fraction of a second in 2^-32, and the
- * middle 32 bits a report's LSR echoes. */
-function ntpOf(unixMs: number): { seconds: number; fraction: number; middle: number } {
-	const seconds = (Math.floor(unixMs / 1000) + NTP_UNIX) >>> 0;
-	const fraction = Math.floor((unixMs % 1000) / 1000 * 2 ** 32) >>> 0;
+/** Unix ms as NTP (RFC 5905): seconds since 1900, the fraction of a second in 2^-32, and the middle
+ * 32 bits a report's LSR echoes (numbers, not an object: the middle is taken per RTCP packet). */
+function ntpSeconds(unixMs: number): number {
+	return (Math.floor(unixMs / 1000) + NTP_UNIX) >>> 0;
+}
+
+function ntpFraction(unixMs: number): number {
+	return Math.floor((unixMs % 1000) / 1000 * 2 ** 32) >>> 0;
+}
+
+function ntpMiddle(unixMs: number): number {
 	// × 2^16, not << 16: XS shifts in C's int, where 33001 << 16 is undefined behaviour (the sanitizer host caught it).
-	return { seconds, fraction, middle: (seconds & 0xffff) * 0x10000 + (fraction >>> 16) };
+	return (ntpSeconds(unixMs) & 0xffff) * 0x10000 + (ntpFraction(unixMs) >>> 16);
 }

@@ -2,7 +2,8 @@
  * The WebRTC wire's binding (rtp_wire.h): RtpFeed, one viewer's video and audio sent from the ring
  * in C — the frames read there, chosen by the viewer core (native/p2p/feed.h), packetized, numbered,
  * protected and sent without JS per frame or per packet. JS calls it per event: a push to the ring
- * or a feedback (tick), a NACK, a key frame request, a figure.
+ * or a feedback (tick), a key frame request, a figure; and the viewer's RTCP (receiveRtcp): opened,
+ * read and acted on here — its transport-wide feedback, its NACKs answered — with nothing made in JS.
  *
  * Where its packets go (`path`, read at each call, nothing of it kept): { socket, address, port,
  * buffer, send }. With `socket` (the host's UDP socket object: the viewer is reached straight) each
@@ -18,8 +19,10 @@
 #include "modring.h"
 #include "modwebrtc.h"
 #include "p2p_ring_source.h"
+#include "rtcp.h"
 #include "rtp_wire.h"
 #include "ring.h"
+#include "srtp.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -236,17 +239,6 @@ void xs_webrtc_feed_tick(xsMachine *the)
 	xsmcSetInteger(xsResult, delay == IVXS_FEED_IDLE ? -1 : (xsIntegerValue)(delay > 0x7fffffff ? 0x7fffffff : delay));
 }
 
-/* feedNack(feed, srtp, cc, path, seq, now): the viewer NACKed video packet `seq`. */
-void xs_webrtc_feed_nack(xsMachine *the)
-{
-	uint16_t seq = (uint16_t)ivxs_integer(the, &xsArg(4), 0, 0xffff, "webrtc", "seq");
-	uint32_t now = ivxs_clock_ms(the, &xsArg(5), "webrtc", "now");
-	Path p;
-	FeedRecord *r = enter(the, &p);
-	ivxs_rtp_wire_nack(&r->wire, seq, now);
-	done(the, r, &p);
-}
-
 /* The feed of argument 0 with the CC of argument 1 (or undefined) lent, for a call that sends nothing. */
 static FeedRecord *peek(xsMachine *the)
 {
@@ -330,4 +322,133 @@ void xs_webrtc_feed_close(xsMachine *the)
 		r->closing = 1;
 	else
 		feedFree(r);
+}
+
+/* ---- the viewer's RTCP ---- */
+
+#define kMaxNacks 64   /* sequence numbers answered per compound packet: the rest are dropped (a bound) */
+
+/* What a compound RTCP packet says (rtcp.h). */
+typedef struct {
+	int keyFrame;              /* a PLI or FIR about the video */
+	int reported, timed;       /* a report block on the video (the last one counts); an RRTR (the last one) */
+	ivxs_rtcp_report report;
+	ivxs_rtcp_rrtr rrtr;
+	uint16_t nacks[kMaxNacks];
+	int n;
+} Feedback;
+
+/* Walks the packet: a malformed one says what was read before it. Its transport-wide feedback goes
+ * to `cc` (when given), arrived at `now`. */
+static void walkFeedback(const uint8_t *packet, size_t length, uint32_t media, CcRecord *cc, uint32_t now, Feedback *fb)
+{
+	ivxs_rtcp_packet p;
+	size_t pos = 0;
+	int fir;
+	memset(fb, 0, sizeof(*fb));
+	while (ivxs_rtcp_next(packet, length, &pos, &p) == 1) {
+		ivxs_rtcp_nack_cursor c = { 0, 0 };
+		uint16_t seq;
+		if (ivxs_rtcp_wants_key_frame(&p, media, &fir))
+			fb->keyFrame = 1;
+		if (p.type == IVXS_RTCP_SR || p.type == IVXS_RTCP_RR) {
+			ivxs_rtcp_report block;
+			unsigned b;
+			for (b = 0; ivxs_rtcp_report_at(&p, b, &block) == 0; b++)
+				if (block.ssrc == media) {
+					fb->report = block;
+					fb->reported = 1;
+				}
+		}
+		if (p.media == media)
+			while (fb->n < kMaxNacks && ivxs_rtcp_nack_next(&p, &c, &seq) == 1)
+				fb->nacks[fb->n++] = seq;
+		if (cc && p.type == IVXS_RTCP_RTPFB && p.count == 15)   /* transport-wide: about every stream */
+			(void)ivxs_twcc_feedback(&cc->twcc, &p, now);   /* a malformed one is counted and ignored */
+		if (ivxs_rtcp_rrtr_of(&p, &fb->rrtr) == 1)   /* a malformed XR says nothing */
+			fb->timed = 1;
+	}
+}
+
+/* The round trip a report block times (RFC 3550 §6.4.1: the arrival's NTP middle 32 bits less LSR
+ * and DLSR, in 1/65536 s), in ms rounded; -1 when it has none or it is not one (10 s and more). */
+static int32_t reportRtt(const ivxs_rtcp_report *r, uint32_t ntpMiddle)
+{
+	uint32_t units;
+	if (!r->lastSr)
+		return -1;
+	units = ntpMiddle - r->lastSr - r->delaySinceLastSr;
+	return units < 10u * 65536u ? (int32_t)(((uint64_t)units * 1000 + 32768) / 65536) : -1;
+}
+
+static void setFigure(xsMachine *the, int i, double value)
+{
+	xsmcSetNumber(xsVar(0), value);
+	xsmcSetIndex(xsArg(8), i, xsVar(0));
+}
+
+/* rtcpReceive(feed, toViewer, cc, path, fromViewer, buffer, length, mediaSsrc, figures, now, ntpMiddle)
+ * -> -1 when the SRTCP packet in `buffer` is refused (forged, replayed or damaged: fromViewer's
+ * context unchanged), else RTCP_GOT flags: 1 a key frame asked for, 2 a report on the video
+ * (figures[0] its fraction lost /256, [1] its jitter in RTP units, [2] the round trip in ms or -1),
+ * 4 a receiver reference time (figures[3] its SSRC, [4] its LRR: for senderReport). The packet is
+ * opened in a copy (`buffer` is left as it came). Its transport-wide feedback goes to `cc` (a
+ * TransportCc, or undefined); with `feed` (an RtpFeed, or undefined: nothing is sent), its NACKs
+ * are answered from the ring through toViewer and path as the feed's tick sends, and the round
+ * trip becomes the feed's. `figures`: an Array of at least 5 the caller keeps (nothing is made). */
+void xs_webrtc_rtcp_receive(xsMachine *the)
+{
+	uint8_t packet[IVXS_WEBRTC_DATAGRAM_BYTES];
+	ivxs_srtp *from = ivxs_handle_open(the, &xsArg(4), &kWebrtcSrtpHooks, "webrtc", "Srtp");
+	size_t length = (size_t)ivxs_integer(the, &xsArg(6), 0, sizeof(packet), "webrtc", "length"), opened = 0;
+	uint32_t media = (uint32_t)ivxs_integer(the, &xsArg(7), 0, 0xffffffff, "webrtc", "mediaSsrc");
+	uint32_t now = ivxs_clock_ms(the, &xsArg(9), "webrtc", "now");
+	uint32_t middle = (uint32_t)ivxs_integer(the, &xsArg(10), 0, 0xffffffff, "webrtc", "ntpMiddle");
+	CcRecord *cc = ivxs_webrtc_cc_arg(the, 2);
+	FeedRecord *r = NULL;
+	Feedback fb;
+	Path p;
+	void *data;
+	xsUnsignedValue size;
+	int32_t rtt = -1;
+	int flags = 0, i;
+	if (xsmcTypeOf(xsArg(5)) != xsReferenceType || !xsmcIsInstanceOf(xsArg(5), xsArrayBufferPrototype))
+		ivxs_type_error(IVXS_EARG, "webrtc: an RTCP packet is an ArrayBuffer");
+	if (xsmcTypeOf(xsArg(8)) != xsReferenceType || !xsmcIsInstanceOf(xsArg(8), xsArrayPrototype))
+		ivxs_type_error(IVXS_EARG, "webrtc: the RTCP figures are an Array");
+	xsmcGetBufferReadable(xsArg(5), &data, &size);
+	if (length > size)
+		ivxs_range_error(IVXS_EARG, "webrtc: length past the buffer");
+	memcpy(packet, data, length);   /* (no JS has run since the buffer was read) */
+	if (ivxs_srtcp_unprotect(from, packet, length, &opened)) {
+		xsmcSetInteger(xsResult, -1);
+		return;
+	}
+	walkFeedback(packet, opened, media, cc, now, &fb);
+	if (fb.reported)
+		rtt = reportRtt(&fb.report, middle);
+	if (xsmcTypeOf(xsArg(0)) != xsUndefinedType) {
+		r = enter(the, &p);   /* (its xsmcVars: the variables of this call too) */
+		if (rtt >= 0)
+			r->wire.rtt_ms = rtt;
+		for (i = 0; i < fb.n; i++)
+			ivxs_rtp_wire_nack(&r->wire, fb.nacks[i], now);
+		done(the, r, &p);
+	}
+	else
+		xsmcVars(1);
+	if (fb.keyFrame)
+		flags |= 1;
+	if (fb.reported) {
+		flags |= 2;
+		setFigure(the, 0, fb.report.fractionLost);
+		setFigure(the, 1, fb.report.jitter);
+		setFigure(the, 2, rtt);
+	}
+	if (fb.timed) {
+		flags |= 4;
+		setFigure(the, 3, fb.rrtr.ssrc);
+		setFigure(the, 4, fb.rrtr.lrr);
+	}
+	xsmcSetInteger(xsResult, flags);
 }

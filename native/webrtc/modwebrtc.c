@@ -1,8 +1,8 @@
 /*
  * The webrtc module's binding (webrtc.js), what its classes' bindings share — one binding a class,
  * as the Moddable SDK keeps them: modsrtp.c (Srtp), modcc.c (TransportCc), moddtls.c (DtlsIdentity,
- * DtlsSession and its DataChannel), modrtpwire.c (RtpFeed) — and the module's plain functions here:
- * packetize, rtpPayload, rtcpFeedback and senderReport. Each host object is validated against its
+ * DtlsSession and its DataChannel), modrtpwire.c (RtpFeed and the viewer's RTCP: receiveRtcp) — and
+ * the module's plain functions here: packetize, rtpPayload and senderReport. Each host object is validated against its
  * hooks at every call (modwebrtc.h); no pointer into a JS value is kept across code that can run JS.
  */
 #include "xsmc.h"
@@ -119,95 +119,9 @@ void xs_webrtc_packetize(xsMachine *the)
 	}
 }
 
-/* ---- RTCP feedback ---- */
-
-#define kMaxNacks 64   /* sequence numbers handed to JS per compound packet: the rest are dropped (a bound) */
-
-/* rtcpFeedback(buffer, length, mediaSsrc, cc, now) -> { keyFrame, nacks: [seq…], report?, rrtr? }
- * of a compound RTCP packet (after SRTCP): whether a PLI or FIR asks for a key frame of
- * `mediaSsrc`, the sequence numbers its NACKs ask for (at most 64), the viewer's report block on
- * it, and its receiver reference time ({ ssrc, lrr }: for senderReport to echo). A malformed
- * packet: what was read before it. With `cc` (a TransportCc), its transport-wide feedback goes to
- * it, arrived at `now`. */
-void xs_webrtc_rtcp_feedback(xsMachine *the)
-{
-	uint8_t packet[IVXS_WEBRTC_DATAGRAM_BYTES];
-	uint16_t nacks[kMaxNacks];
-	size_t length = (size_t)ivxs_integer(the, &xsArg(1), 0, sizeof(packet), "webrtc", "length"), pos = 0;
-	uint32_t media = (uint32_t)ivxs_integer(the, &xsArg(2), 0, 0xffffffff, "webrtc", "mediaSsrc");
-	CcRecord *cc = ivxs_webrtc_cc_arg(the, 3);
-	uint32_t now = cc ? ivxs_clock_ms(the, &xsArg(4), "webrtc", "now") : 0;
-	void *data;
-	xsUnsignedValue size;
-	ivxs_rtcp_packet p;
-	ivxs_rtcp_report report = { 0 };
-	ivxs_rtcp_rrtr rrtr = { 0, 0 };
-	int keyFrame = 0, n = 0, i, fir, reported = 0, timed = 0;
-	if (xsmcTypeOf(xsArg(0)) != xsReferenceType || !xsmcIsInstanceOf(xsArg(0), xsArrayBufferPrototype))
-		ivxs_type_error(IVXS_EARG, "webrtc: an RTCP packet is an ArrayBuffer");
-	xsmcGetBufferReadable(xsArg(0), &data, &size);
-	if (length > size)
-		ivxs_range_error(IVXS_EARG, "webrtc: length past the buffer");
-	memcpy(packet, data, length);
-	while (ivxs_rtcp_next(packet, length, &pos, &p) == 1) {
-		ivxs_rtcp_nack_cursor c = { 0, 0 };
-		uint16_t seq;
-		if (ivxs_rtcp_wants_key_frame(&p, media, &fir))
-			keyFrame = 1;
-		if (p.type == IVXS_RTCP_SR || p.type == IVXS_RTCP_RR) {   /* the viewer's report on our stream: the last one counts */
-			ivxs_rtcp_report block;
-			unsigned b;
-			for (b = 0; ivxs_rtcp_report_at(&p, b, &block) == 0; b++)
-				if (block.ssrc == media) {
-					report = block;
-					reported = 1;
-				}
-		}
-		if (p.media == media)
-			while (n < kMaxNacks && ivxs_rtcp_nack_next(&p, &c, &seq) == 1)
-				nacks[n++] = seq;
-		if (cc && p.type == IVXS_RTCP_RTPFB && p.count == 15)   /* transport-wide: about every stream */
-			(void)ivxs_twcc_feedback(&cc->twcc, &p, now);   /* a malformed one is counted and ignored */
-		if (ivxs_rtcp_rrtr_of(&p, &rrtr) == 1)   /* the last one counts; a malformed XR says nothing */
-			timed = 1;
-	}
-	xsmcVars(2);
-	xsmcSetNewObject(xsResult);
-	xsmcSetBoolean(xsVar(0), keyFrame);
-	xsmcSet(xsResult, xsID("keyFrame"), xsVar(0));
-	xsmcSetNewArray(xsVar(0), n);
-	for (i = 0; i < n; i++) {
-		xsmcSetInteger(xsVar(1), nacks[i]);
-		xsmcSetIndex(xsVar(0), i, xsVar(1));
-	}
-	xsmcSet(xsResult, xsID("nacks"), xsVar(0));
-	if (timed) {
-		xsmcSetNewObject(xsVar(0));
-		xsmcSetNumber(xsVar(1), rrtr.ssrc);
-		xsmcSet(xsVar(0), xsID("ssrc"), xsVar(1));
-		xsmcSetNumber(xsVar(1), rrtr.lrr);
-		xsmcSet(xsVar(0), xsID("lrr"), xsVar(1));
-		xsmcSet(xsResult, xsID("rrtr"), xsVar(0));
-	}
-	if (!reported)
-		return;
-	xsmcSetNewObject(xsVar(0));
-	xsmcSetInteger(xsVar(1), report.fractionLost);
-	xsmcSet(xsVar(0), xsID("fractionLost"), xsVar(1));
-	xsmcSetInteger(xsVar(1), report.cumulativeLost);
-	xsmcSet(xsVar(0), xsID("cumulativeLost"), xsVar(1));
-	xsmcSetNumber(xsVar(1), report.jitter);
-	xsmcSet(xsVar(0), xsID("jitter"), xsVar(1));
-	xsmcSetNumber(xsVar(1), report.lastSr);
-	xsmcSet(xsVar(0), xsID("lastSr"), xsVar(1));
-	xsmcSetNumber(xsVar(1), report.delaySinceLastSr);
-	xsmcSet(xsVar(0), xsID("delaySinceLastSr"), xsVar(1));
-	xsmcSet(xsResult, xsID("report"), xsVar(0));
-}
-
 /* senderReport(ssrc, ntpSeconds, ntpFraction, rtpTimestamp, packets, octets[, rrtrSsrc, lrr, heldMs])
  * -> an ArrayBuffer holding the camera's sender report (28 bytes) — followed, when given the
- * viewer's receiver reference time (rtcpFeedback's rrtr) and how long it was held, by the XR DLRR
+ * viewer's receiver reference time (receiveRtcp's) and how long it was held, by the XR DLRR
  * answering it (24 bytes more) — and room after it for the SRTCP trailer. */
 void xs_webrtc_sender_report(xsMachine *the)
 {

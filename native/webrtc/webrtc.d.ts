@@ -3,8 +3,16 @@ declare module "webrtc" {
 	export function packetize(accessUnit: ArrayBuffer, codec: 1 | 2, ssrc: number, seq: number, payloadType: number, mtu: number, timestamp: number): ArrayBuffer[];
 	/** Where an unprotected RTP packet's payload lies (past the header, before padding); undefined: not RTP. */
 	export function rtpPayload(buffer: ArrayBuffer, length: number): { start: number; end: number; payloadType: number } | undefined;
-	/** A compound RTCP packet's feedback (after SRTCP): a key frame asked for `mediaSsrc` (PLI, FIR), the sequence numbers NACKed (at most 64), the viewer's report on it, and its receiver reference time (RFC 3611 §4.4: for senderReport to echo). */
-	export function rtcpFeedback(buffer: ArrayBuffer, length: number, mediaSsrc: number, cc?: TransportCc, now?: number): { keyFrame: boolean; nacks: number[]; report?: RtcpReport; rrtr?: Rrtr };
+	/** The viewer's SRTCP (`length` bytes of `buffer`, as it came) opened with `fromViewer` in a copy — -1: refused (forged,
+	 * replayed or damaged; the context unchanged) — and acted on in C: its transport-wide feedback to `cc`; with `feed` (while
+	 * it sends: `toViewer` and `path` as its tick takes them) its NACKs answered from the ring and its round trip the feed's.
+	 * Else RtcpGot flags, with what the session keeps in `figures` (RTCP_FIGURES numbers it owns: nothing is made per
+	 * packet): `report` — [0] fraction lost /256, [1] jitter (RTP units), [2] round trip ms (-1: none) timed from `ntpMiddle`
+	 * (the arrival's NTP time, its middle 32 bits); `rrtr` — [3] the viewer's SSRC, [4] its LRR (RFC 3611 §4.4), for senderReport. */
+	export function receiveRtcp(fromViewer: Srtp, buffer: ArrayBuffer, length: number, mediaSsrc: number, figures: number[], now: number, ntpMiddle: number,
+		cc?: TransportCc, feed?: RtpFeed, toViewer?: Srtp, path?: FeedPath): number;
+	export const RTCP_FIGURES: 5;
+	export const RtcpGot: { readonly keyFrame: 1; readonly report: 2; readonly rrtr: 4 };
 	/** One viewer's transport-wide congestion control (native/webrtc/twcc.h): the native transport's CC fed by the viewer's TWCC feedback. */
 	export class TransportCc {
 		/** `extensionId`: the SDP's a=extmap id (1–14); `now` ms of any origin (a clock since boot: any non-negative
@@ -21,22 +29,6 @@ declare module "webrtc" {
 			bandwidth: number;
 			/** The smoothed round trip by the feedback (its queueing and the viewer's wait before reporting in it), ms; 0 before one. */
 			srtt: number; minRtt: number; inFlight: number };
-	}
-	/** A viewer's report block on our stream (RFC 3550 §6.4.1). */
-	export interface RtcpReport {
-		/** Lost since its previous report, /256. */
-		fractionLost: number;
-		cumulativeLost: number;
-		/** Interarrival jitter, RTP timestamp units. */
-		jitter: number;
-		/** The middle 32 bits of the NTP time of the last sender report it had (0: none), and the time since (1/65536 s). */
-		lastSr: number;
-		delaySinceLastSr: number;
-	}
-	/** A viewer's receiver reference time report: its SSRC and the middle 32 bits of its NTP time. */
-	export interface Rrtr {
-		ssrc: number;
-		lrr: number;
 	}
 	/** The camera's sender report (28 bytes) — then, given a viewer's receiver reference time and the ms it was held (≤ 60,000), the XR DLRR answering it (24 bytes) — in a buffer with room for the SRTCP trailer after it (content: byteLength − SRTCP_TRAILER_BYTES). */
 	export function senderReport(ssrc: number, ntpSeconds: number, ntpFraction: number, rtpTimestamp: number, packets: number, octets: number, rrtrSsrc?: number, lrr?: number, heldMs?: number): ArrayBuffer;
@@ -96,8 +88,6 @@ declare module "webrtc" {
 			audio: { codec: number; ssrc: number; seq: number; payloadType: number; counted: boolean } | undefined, twccId: number, now: number);
 		/** What the ring holds and the allowance lets go, sent: ms until it wants another tick (-1: when the ring is pushed to or a feedback comes). */
 		tick(srtp: Srtp, cc: TransportCc | undefined, path: FeedPath, now: number): number;
-		/** The viewer NACKed video packet `seq`. */
-		nack(srtp: Srtp, cc: TransportCc | undefined, path: FeedPath, seq: number, now: number): void;
 		/** A PLI/FIR: false when it waits for the repair of the key frame the viewer was sent. */
 		keyRequest(cc: TransportCc | undefined, now: number): boolean;
 		/** The viewer's part of the camera's uplink, bytes/s (0: none). */

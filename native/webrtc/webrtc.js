@@ -14,10 +14,9 @@ function createCc(extensionId, now) @ "xs_webrtc_cc_create";
 function ccRate(cc, now) @ "xs_webrtc_cc_rate";
 function ccOpen(cc, bytes, now) @ "xs_webrtc_cc_open";
 function ccStats(cc) @ "xs_webrtc_cc_stats";
-function feedback(buffer, length, mediaSsrc, cc, now) @ "xs_webrtc_rtcp_feedback";
+function rtcpReceive(feed, toViewer, cc, path, fromViewer, buffer, length, mediaSsrc, figures, now, ntpMiddle) @ "xs_webrtc_rtcp_receive";
 function createFeed(ring, codec, videoSsrc, videoSeq, videoPt, audioCodec, audioSsrc, audioSeq, audioPt, audioCounted, twccId, now) @ "xs_webrtc_feed_create";
 function feedTick(feed, srtp, cc, path, now) @ "xs_webrtc_feed_tick";
-function feedNack(feed, srtp, cc, path, seq, now) @ "xs_webrtc_feed_nack";
 function feedKeyRequest(feed, cc, now) @ "xs_webrtc_feed_key_request";
 function feedPart(feed, bytesPerSecond) @ "xs_webrtc_feed_part";
 function feedRtt(feed, ms) @ "xs_webrtc_feed_rtt";
@@ -46,18 +45,8 @@ export function packetize(accessUnit, codec, ssrc, seq, payloadType, mtu, timest
 // rtpPayload(buffer, length): { start, end, payloadType } of an unprotected RTP packet (past the
 // header, before padding), or undefined when it is not one.
 export function rtpPayload(buffer, length) @ "xs_webrtc_rtp_payload";
-// rtcpFeedback(buffer, length, mediaSsrc, cc?, now?): { keyFrame, nacks, report?, rrtr? } of a
-// compound RTCP packet (after SRTCP): whether a PLI or FIR asks for a key frame of mediaSsrc, the
-// sequence numbers NACKed (≤ 64), the viewer's latest report block on mediaSsrc (fractionLost /256,
-// cumulativeLost, jitter in RTP units, lastSr and delaySinceLastSr: the round trip's terms), and
-// its receiver reference time ({ ssrc, lrr }, RFC 3611 §4.4: senderReport echoes it). With a
-// TransportCc, the packet's transport-wide feedback goes to it, arrived at `now`.
-export function rtcpFeedback(buffer, length, mediaSsrc, cc, now) {
-	return feedback(buffer, length, mediaSsrc, cc === undefined ? undefined : ccOf(cc), now);
-}
-
 // One viewer's transport-wide congestion control (native/webrtc/twcc.h): the RtpFeed numbers
-// its packets under `extensionId` (the SDP's), rtcpFeedback gives it the viewer's reports, and
+// its packets under `extensionId` (the SDP's), receiveRtcp gives it the viewer's reports, and
 // `rate(now)` says what the viewer's path takes, bytes/s (0: stalled) — the native transport's
 // congestion control, fed by another wire.
 let ccOf;
@@ -87,7 +76,7 @@ export function senderReport(ssrc, ntpSeconds, ntpFraction, rtpTimestamp, packet
 export const SRTP_TAG_BYTES = 10;
 export const SRTCP_TRAILER_BYTES = 14;
 
-let srtpOf;
+let srtpOf, feedOf;
 export class Srtp {
 	#srtp;
 	// One direction of a DTLS-SRTP association: its master key (16 bytes) and salt (14 bytes);
@@ -122,7 +111,7 @@ export const AUDIO_PACKET_BYTES = 160;
 // policy, paced, packetized, numbered for `cc`, protected with `srtp` and sent to `path` ({ socket,
 // address, port, buffer, send }: modrtpwire.c) — JS runs per event, never per frame or packet.
 // `tick` when the ring was pushed to, the viewer's feedback came or the delay it returned passed
-// (-1: none); `nack` a NACKed packet; `keyRequest` a PLI/FIR (false: it waits for the key frame's
+// (-1: none) — its NACKs come through receiveRtcp —; `keyRequest` a PLI/FIR (false: it waits for the key frame's
 // repair). `video`: { codec (1 H.264, 2 H.265), ssrc, seq, payloadType }; `audio` (optional):
 // { codec (the ring's: 4 PCMU, 5 PCMA), ssrc, seq, payloadType, counted }; `twccId`: 0 none.
 export class RtpFeed {
@@ -132,14 +121,35 @@ export class RtpFeed {
 			audio?.codec ?? 0, audio?.ssrc ?? 0, audio?.seq ?? 0, audio?.payloadType ?? 0, !!audio?.counted, twccId, now);
 	}
 	tick(srtp, cc, path, now) { return feedTick(this.#feed, srtpOf(srtp), cc === undefined ? undefined : ccOf(cc), path, now); }
-	nack(srtp, cc, path, seq, now) { feedNack(this.#feed, srtpOf(srtp), cc === undefined ? undefined : ccOf(cc), path, seq, now); }
 	keyRequest(cc, now) { return feedKeyRequest(this.#feed, cc === undefined ? undefined : ccOf(cc), now); }
 	set part(bytesPerSecond) { feedPart(this.#feed, bytesPerSecond); }
 	set rtt(ms) { feedRtt(this.#feed, ms); }
 	stats(cc, now) { return feedStats(this.#feed, cc === undefined ? undefined : ccOf(cc), now); }
 	close() { feedClose(this.#feed); }
+	static {
+		feedOf = (feed) => {
+			if (!(feed instanceof RtpFeed)) throw new TypeError("webrtc: not an RtpFeed");
+			return feed.#feed;
+		};
+	}
 }
 Object.freeze(RtpFeed.prototype);
+
+// The viewer's SRTCP as it came (a compound packet, `length` bytes of `buffer`): opened with its
+// keys (`fromViewer`: a forged, replayed or damaged one is refused, -1, its context unchanged) in
+// a copy, and acted on in C — its transport-wide feedback to `cc`, and with `feed` (while it sends)
+// its NACKs answered from the ring through `toViewer` and `path` and its round trip the feed's.
+// What the session keeps is written into `figures` (an Array of RTCP_FIGURES numbers it owns:
+// nothing is made per packet) under the flags returned (RtcpGot): a key frame asked for; a report
+// on `mediaSsrc` — [0] its fraction lost /256, [1] its jitter in RTP units, [2] the round trip in
+// ms (-1: none), timed from `ntpMiddle` (the arrival's NTP time, its middle 32 bits); a receiver
+// reference time (RFC 3611 §4.4) — [3] its SSRC, [4] its LRR, for senderReport to echo.
+export const RTCP_FIGURES = 5;
+export const RtcpGot = Object.freeze({ keyFrame: 1, report: 2, rrtr: 4 });
+export function receiveRtcp(fromViewer, buffer, length, mediaSsrc, figures, now, ntpMiddle, cc, feed, toViewer, path) {
+	return rtcpReceive(feed === undefined ? undefined : feedOf(feed), toViewer === undefined ? undefined : srtpOf(toViewer),
+		cc === undefined ? undefined : ccOf(cc), path, srtpOf(fromViewer), buffer, length, mediaSsrc, figures, now, ntpMiddle);
+}
 
 // The camera's DTLS identity: a P-256 key and its self-signed certificate (DER), made once at
 // provisioning (DtlsIdentity.create()) and kept; `fingerprint` is the SDP's a=fingerprint (SHA-256).

@@ -5,10 +5,13 @@ import { datagramKind } from "../../modules/p2p/demux.js";
 
 const kind = (first: number) => datagramKind(Uint8Array.of(first, 0, 0, 0));
 
-test("STUN 0–3, DTLS's content types 20–25, RTP and RTCP 128–191, the transport's 0x50–0x6F (versions 5 and 6)", (t) => {
+test("STUN 0–3, DTLS's content types 20–25, RTP and RTCP 128–191 (RTCP by its second byte, 192–223), the transport's 0x50–0x6F (versions 5 and 6)", (t) => {
 	for (const first of [0, 1, 2, 3]) t.is(kind(first), "stun", `${first}`);
 	for (let first = 20; first <= 25; first++) t.is(kind(first), "dtls", `${first}`);
 	for (const first of [128, 144, 191]) t.is(kind(first), "rtp", `${first}`);
+	for (const second of [192, 200, 206, 223]) t.is(datagramKind(Uint8Array.of(0x81, second, 0, 0)), "rtcp", `RTCP's type ${second} (RFC 5761 §4)`);
+	for (const second of [96, 191, 224]) t.is(datagramKind(Uint8Array.of(0x80, second, 0, 0)), "rtp", `RTP's marker and payload type ${second}`);
+	t.is(datagramKind(Uint8Array.of(0x81, 200), 1), "rtp", "a one-byte datagram is not RTCP");
 	for (const first of [0x50, 0x55, 0x5f, 0x60, 0x63, 0x6f]) t.is(kind(first), "native", `${first}`);
 });
 

@@ -4,9 +4,10 @@
 // native/webrtc/tests, run by tests/native-c.test.mjs and tests/webrtc.test.mjs.
 import test from "ava";
 import Timer from "timer";
-import { DtlsIdentity, DtlsRole, DtlsSession, DtlsState, HISTORY_FRAMES, Ppid, RESENDS_PER_SECOND, RtpFeed, Srtp, TransportCc, packetize, rtcpFeedback, senderReport, codes, SRTP_TAG_BYTES, SRTCP_TRAILER_BYTES } from "webrtc";
+import { DtlsIdentity, DtlsRole, DtlsSession, DtlsState, HISTORY_FRAMES, Ppid, RESENDS_PER_SECOND, RTCP_FIGURES, RtcpGot, RtpFeed, Srtp, TransportCc, packetize, receiveRtcp, senderReport, codes, SRTP_TAG_BYTES, SRTCP_TRAILER_BYTES } from "webrtc";
 import { codes as kitCodes } from "ivxs/codes";
 import { readFile } from "ivxs/file";
+import { memory } from "ivxs/host";
 import { AU_INFO, accessUnitSpans } from "../../modules/media/annexb.js";
 import { hmacSha1 } from "ivxs/crypto";
 import { answerCheck, candidatePriority, checkResponse, iceCheck } from "../../modules/webrtc/ice.js";
@@ -270,6 +271,18 @@ test("WebRtcSession: after ICE and DTLS, the viewer's SRTCP PLI asks for a key f
 	clock += 1000;   // the next second reads again
 	session.receive(pli(), "10.0.0.9", 4000);
 	t.is(session.stats.rtcp + session.stats.refusedRtcp, RTCP_PER_SECOND + 1);
+	// read in C (receiveRtcp): a feedback packet makes nothing in the session — what is counted here is
+	// this file's string literals, which XS copies at each evaluation in a module loaded from a file
+	// (~24 B each: the test's arguments, the session's kind tests) and not in a preloaded app's; reading
+	// it in JS made ~780 B a packet (its copy, the feedback's objects, the NACK array)
+	clock += 1000;
+	const plis = Array.from({ length: 40 }, pli), asked = requests;
+	const before = memory().allocated;
+	for (const datagram of plis) session.receive(datagram, "10.0.0.9", 4000, "rtcp");
+	const perPacket = (memory().allocated - before) / plis.length;
+	t.log(`XS bytes allocated per feedback packet read: ${perPacket}`);
+	t.is(requests - asked, plis.length, "each read");
+	t.true(perPacket < 256, `${perPacket} bytes a packet`);
 	// DTLS records likewise (each a decryption; once connected, DataChannel traffic): past DTLS_PER_SECOND dropped unread
 	clock += 1000;
 	const dtlsBefore = session.stats.dtls;
@@ -705,7 +718,7 @@ test("WebRtcEndpoint with transport-wide congestion control: agreed in the answe
 	ring.close();
 });
 
-test("TransportCc's clock is milliseconds since boot, any non-negative safe integer, taken modulo 2^32: createCc, ccRate, ccOpen, the feed's tick and NACK and rtcpFeedback behave alike at 0, 2^31 and 2^32 + 1 s; a negative, fractional or unsafe time is refused", (t) => {
+test("TransportCc's clock is milliseconds since boot, any non-negative safe integer, taken modulo 2^32: createCc, ccRate, ccOpen, the feed's tick and receiveRtcp (a NACK answered, a TWCC feedback read) behave alike at 0, 2^31 and 2^32 + 1 s; a negative, fractional or unsafe time is refused", (t) => {
 	const clip = new Uint8Array(readFile("fixtures/media/h264-main-640x480.h264"));
 	const spans = accessUnitSpans(clip, "h264");
 	const unit = clip.subarray(spans[0], spans[1]);
@@ -713,23 +726,27 @@ test("TransportCc's clock is milliseconds since boot, any non-negative safe inte
 	const run = (base: number) => {
 		const ring = new Ring({ maxGopBytes: 256 * 1024 });
 		const cc = new TransportCc(5, base), srtp = new Srtp(key(), salt()), feed = new RtpFeed(ring, { codec: 1, ssrc: 0x1234, seq: 100, payloadType: 102 }, undefined, 5, base);
-		const got: Uint8Array[] = [], path = feedPath(got);
+		const viewerKey = Uint8Array.from({ length: 16 }, (_, i) => 200 - i).buffer, fromViewer = new Srtp(viewerKey, salt()), viewer = new Srtp(viewerKey, salt());
+		const got: Uint8Array[] = [], path = feedPath(got), said = new Array<number>(RTCP_FIGURES).fill(0);
 		ring.push(FrameType.video, Codec.h264, true, 100, unit);
 		feed.tick(srtp, cc, path, base + 10);
-		feed.nack(srtp, cc, path, 101, base + 20);
+		const nack = viewerRtcp(viewer, nackOf(0x1234, [[101, 0]]));
+		const nacked = receiveRtcp(fromViewer, nack, nack.byteLength, 0x1234, said, base + 20, 0, cc, feed, srtp, path);
 		const { packets: sent, resent } = feed.stats(cc, base + 25);
 		const open = cc.open(1200, base + 30);
-		const feedback = twccFeedback(0x1234, 0, Array.from({ length: sent + 1 }, (_, i) => 30 + i), 0);
-		const read = rtcpFeedback(feedback.buffer as ArrayBuffer, feedback.length, 0x1234, cc, base + 60);
-		const figures = { sent, resent, datagrams: got.length, open, keyFrame: read.keyFrame, rate: cc.rate(base + 70), ...cc.stats };
+		const feedback = viewerRtcp(viewer, twccFeedback(0x1234, 0, Array.from({ length: sent + 1 }, (_, i) => 30 + i), 0));
+		const read = receiveRtcp(fromViewer, feedback, feedback.byteLength, 0x1234, said, base + 60, 0, cc);
+		const figures = { sent, resent, nacked, datagrams: got.length, open, read, rate: cc.rate(base + 70), ...cc.stats };
 		feed.close();
 		srtp.close();
+		fromViewer.close();
+		viewer.close();
 		ring.close();
 		return figures;
 	};
 	const at0 = run(0);
 	t.log(JSON.stringify(at0));
-	t.true(at0.sent > 1 && at0.resent === 1 && at0.datagrams === at0.sent + 2 && at0.open && at0.packets === at0.sent + 1 && at0.feedbacks === 1 && at0.received === at0.sent + 1 && at0.rate > 0);
+	t.true(at0.sent > 1 && at0.resent === 1 && at0.nacked === 0 && at0.read === 0 && at0.datagrams === at0.sent + 2 && at0.open && at0.packets === at0.sent + 1 && at0.feedbacks === 1 && at0.received === at0.sent + 1 && at0.rate > 0);
 	for (const base of [2 ** 31, 2 ** 32 + 1000, Number.MAX_SAFE_INTEGER - 1000])
 		t.deepEqual(run(base), at0, `from ${base} ms`);
 	const ring = new Ring({ maxGopBytes: 256 * 1024 });
@@ -738,12 +755,11 @@ test("TransportCc's clock is milliseconds since boot, any non-negative safe inte
 	ring.push(FrameType.video, Codec.h264, true, 100, unit);
 	for (const bad of [-1, 1.5, 2 ** 53, Number.NaN, Infinity]) {
 		t.throws(() => feed.tick(srtp, cc, path, bad), { instanceOf: RangeError, code: kitCodes.EARG }, `the feed's tick at ${bad}`);
-		t.throws(() => feed.nack(srtp, cc, path, 101, bad), { instanceOf: RangeError, code: kitCodes.EARG }, `the feed's NACK at ${bad}`);
+		t.throws(() => receiveRtcp(srtp, new ArrayBuffer(8), 8, 1, new Array<number>(RTCP_FIGURES).fill(0), bad, 0, cc, feed, srtp, path), { instanceOf: RangeError, code: kitCodes.EARG }, `receiveRtcp at ${bad}`);
 		t.throws(() => new RtpFeed(ring, { codec: 1, ssrc: 1, seq: 1, payloadType: 102 }, undefined, 5, bad), { instanceOf: RangeError, code: kitCodes.EARG }, `createFeed at ${bad}`);
 		t.throws(() => new TransportCc(5, bad), { instanceOf: RangeError, code: kitCodes.EARG }, `createCc at ${bad}`);
 		t.throws(() => cc.rate(bad), { instanceOf: RangeError, code: kitCodes.EARG }, `ccRate at ${bad}`);
 		t.throws(() => cc.open(1200, bad), { instanceOf: RangeError, code: kitCodes.EARG }, `ccOpen at ${bad}`);
-		t.throws(() => rtcpFeedback(new ArrayBuffer(8), 8, 1, cc, bad), { instanceOf: RangeError, code: kitCodes.EARG }, `rtcpFeedback at ${bad}`);
 	}
 	t.is(cc.stats.packets, 0, "nothing numbered by a refused call");
 	feed.close();
@@ -1010,4 +1026,38 @@ test("WebRtcEndpoint audio under the congestion control: numbered transport-wide
 	viewer.close();
 	endpoint.close();
 	ring.close();
+});
+
+test("receiveRtcp reads the viewer's compound SRTCP in C: a PLI, its report on the video (fraction lost, jitter, the round trip from LSR and DLSR) and its receiver reference time written into the caller's figures, the datagram left as it came; a forged or replayed one refused (-1), a report on another stream or a malformed tail ignored", (t) => {
+	const viewerKey = Uint8Array.from({ length: 16 }, (_, i) => 50 + i).buffer, fromViewer = new Srtp(viewerKey, salt()), viewer = new Srtp(viewerKey, salt());
+	const media = 0x1234, figures = new Array<number>(RTCP_FIGURES).fill(0);
+	const lsr = 0x10000000, dlsr = 65536, middle = lsr + dlsr + 2621;   // 2,621 / 65,536 s: 40 ms
+	const rr = (ssrc: number) => [0x81, 201, 0, 7, ...bigEndian(7), ...bigEndian(ssrc), 64, 0, 0, 3, ...bigEndian(1000), ...bigEndian(900), ...bigEndian(lsr), ...bigEndian(dlsr)];
+	const pli = [0x81, 206, 0, 2, ...bigEndian(7), ...bigEndian(media)];
+	const rrtr = [0x80, 207, 0, 4, ...bigEndian(7), 4, 0, 0, 2, ...bigEndian(0xe0001234), ...bigEndian(0x56780000)];
+	const compound = viewerRtcp(viewer, Uint8Array.from([...rr(media), ...pli, ...rrtr]));
+	const copy = new Uint8Array(compound).slice();
+	const got = receiveRtcp(fromViewer, compound, compound.byteLength, media, figures, 5000, middle);
+	t.is(got, RtcpGot.keyFrame | RtcpGot.report | RtcpGot.rrtr);
+	t.deepEqual(figures, [64, 900, 40, 7, ((0xe0001234 & 0xffff) * 0x10000 + 0x5678) >>> 0]);
+	t.deepEqual(new Uint8Array(compound), copy, "opened in a copy");
+	t.is(receiveRtcp(fromViewer, compound, compound.byteLength, media, figures, 5001, middle), -1, "replayed");
+	const forged = viewerRtcp(viewer, Uint8Array.from(pli));
+	new Uint8Array(forged)[9] ^= 1;
+	t.is(receiveRtcp(fromViewer, forged, forged.byteLength, media, figures, 5002, middle), -1, "forged");
+	const other = viewerRtcp(viewer, Uint8Array.from([...rr(0x9999), 0x81, 206, 0, 5]));   // a report on another stream, then a packet past the end
+	figures.fill(0);
+	t.is(receiveRtcp(fromViewer, other, other.byteLength, media, figures, 5003, middle), 0);
+	t.deepEqual(figures, [0, 0, 0, 0, 0], "nothing written");
+	const noSr = viewerRtcp(viewer, Uint8Array.from([0x81, 201, 0, 7, ...bigEndian(7), ...bigEndian(media), 0, 0, 0, 0, ...bigEndian(1), ...bigEndian(0), 0, 0, 0, 0, 0, 0, 0, 0]));
+	t.is(receiveRtcp(fromViewer, noSr, noSr.byteLength, media, figures, 5004, middle), RtcpGot.report);
+	t.is(figures[2], -1, "no sender report yet: no round trip");
+	const many = Array.from({ length: 400 }, () => viewerRtcp(viewer, Uint8Array.from([...rr(media), ...pli])));
+	const before = memory().allocated;
+	for (const datagram of many) receiveRtcp(fromViewer, datagram, datagram.byteLength, media, figures, 6000, middle);
+	t.true((memory().allocated - before) / many.length < 8, "nothing made per packet");
+	t.throws(() => receiveRtcp(fromViewer, compound, compound.byteLength, media, {} as number[], 6000, middle), { instanceOf: TypeError });
+	t.throws(() => receiveRtcp(fromViewer, compound, 4096, media, figures, 6000, middle), { instanceOf: RangeError });
+	fromViewer.close();
+	viewer.close();
 });
