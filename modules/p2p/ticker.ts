@@ -1,5 +1,6 @@
 /**
- * When to tick a transport endpoint (camera and viewer alike): at the delay its tick() returned,
+ * When to tick a wire's endpoint (the native transport's, camera and viewer alike; the WebRTC
+ * viewers' feeds, all in one call): at the delay its tick() returned,
  * and at once when asked (a datagram, a push, the ring's wake-up) — but never from inside a call
  * into the endpoint (a callback): such a request runs when that call has returned.
  *
@@ -21,8 +22,8 @@ export class Ticker {
 	#drain: (() => void) | undefined;
 	#draining = false;
 
-	/** step: one tick, returns the milliseconds until the next; live: false once closed; drain:
-	 * reads the datagrams waiting (its reads' run(true) tick after it). */
+	/** step: one tick, returns the milliseconds until the next (< 0: none until asked); live: false
+	 * once closed; drain: reads the datagrams waiting (its reads' run(true) tick after it). */
 	constructor(step: () => number, live: () => boolean, drain?: () => void) {
 		this.#step = step;
 		this.#live = live;
@@ -68,6 +69,10 @@ export class Ticker {
 			wait = this.enter(this.#step);
 		} while (this.#again && this.#live());
 		if (!this.#live()) return;
+		if (wait < 0) {
+			this.stop();
+			return;
+		}
 		if (this.#timer === undefined) this.#timer = Timer.set(() => {
 			this.#timer = undefined;
 			this.run();

@@ -22,13 +22,14 @@
  */
 import Timer from "timer";
 import { RingReader, type Ring } from "ring";
-import { channelMaxMessage, type DtlsIdentity } from "webrtc";
+import { FEED_ERROR, channelMaxMessage, tickFeeds, type DtlsIdentity, type FeedEntry } from "webrtc";
 import { randomBytes } from "p2p";
 import type { Datagram } from "../p2p/udp.js";
 import { datagramKind } from "../p2p/demux.js";
 import { PeerMap } from "../p2p/address.js";
 import type { HmacSha1 } from "../p2p/stun.js";
 import { placeOf } from "../p2p/checks.js";
+import { Ticker } from "../p2p/ticker.js";
 import type { Candidate } from "../protocol/signal.js";
 import { RateGate } from "../net/rate-gate.js";
 import { Rights } from "../protocol/ticket.js";
@@ -100,8 +101,6 @@ interface Entry {
 	restartedAt: number;
 	/** Its feed runs (connected: the session watches the ring). */
 	watching: boolean;
-	/** When its feed wants its next turn, ms (Infinity: when the ring is pushed to or a feedback comes). */
-	due: number;
 	/** Key frame requests that came while the key frame it was sent was being repaired (not rewound for). */
 	requestsInRepair: number;
 	/** Bytes sent when the figures were last taken, and when. */
@@ -174,13 +173,16 @@ export class WebRtcEndpoint {
 	 * there): looked up per datagram without a key string, kept as checks move them. */
 	#byPeer = new PeerMap<Entry>();
 	#checks = new RateGate(CHECKS_PER_SECOND, 1000 / CHECKS_PER_SECOND);
-	/** The sessions whose feeds run (an array: walked at each push without an iterator). */
+	/** The sessions whose feeds run, and their feeds as tickFeeds takes them (the same order). */
 	#watching: Entry[] = [];
+	#feeds: FeedEntry[] = [];
+	/** How many feeds' ticks threw in the last tickFeeds. */
+	readonly #feedFailures = [0];
+	/** Every feed ticked in one call into C — at a push to the ring, a viewer's feedback or key frame
+	 * request, and the soonest delay they asked for: the native transport's driver (ticker.ts). */
+	readonly #feedTicker = new Ticker(() => this.#tickFeeds(), () => this.#feeds.length > 0);
 	/** Wakes the feeds when the ring is pushed to (while any runs). */
 	#wake: RingReader | undefined;
-	/** The one timer for the feeds' delays, and when it fires (Infinity: none set). */
-	#due: unknown;
-	#dueAt = Infinity;
 	#tick: unknown;
 	/** The WebRTC viewers' part of the camera's uplink, bytes/s (0: no budget): an equal part each. */
 	#uplink = 0;
@@ -245,7 +247,7 @@ export class WebRtcEndpoint {
 		const application = this.#o.command ? offer.media.find((m) => m.kind === "application" && m.sctpPort !== undefined) : undefined;
 		// (what a viewer has not — an account, talk, a DataChannel — is left out, not set undefined:
 		// every property present is a slot per viewer)
-		const entry: Entry = { id, ufrag: local.ufrag, since: this.#o.now(), restartedAt: -Infinity, watching: false, due: Infinity, requestsInRepair: 0, markBytes: 0, markAt: this.#o.now(), hears: false, session: undefined as never };
+		const entry: Entry = { id, ufrag: local.ufrag, since: this.#o.now(), restartedAt: -Infinity, watching: false, requestsInRepair: 0, markBytes: 0, markAt: this.#o.now(), hears: false, session: undefined as never };
 		if (account !== undefined) entry.account = account;
 		if (voiceCodec) entry.voiceCodec = voiceCodec.name;
 		entry.session = new WebRtcSession<Entry>({
@@ -254,7 +256,7 @@ export class WebRtcEndpoint {
 			...(receives && g711 ? { audio: { payloadType: g711.pt, ssrc: audioSsrc, counted: audioCounted } } : {}),
 			send: this.#send, straight: this.#o.straight,
 			now: this.#o.now, hmacSha1: this.#o.hmacSha1,
-			owner: entry, onKeyFrameRequest: this.#keyFrame, onFeedback: this.#feed, log: this.#sessionLog,
+			owner: entry, onKeyFrameRequest: this.#keyFrame, onFeedback: this.#fed, log: this.#sessionLog,
 			...(voiceCodec ? { talk: { payloadType: voiceCodec.pt, voice: this.#voice } } : {}),
 			...(application ? { channel: { port: application.sctpPort!, remotePort: application.sctpPort!, message: this.#channelMessage } } : {}),
 		});
@@ -381,9 +383,7 @@ export class WebRtcEndpoint {
 	#stop(): void {
 		if (this.#tick !== undefined) Timer.clear(this.#tick as never);
 		this.#tick = undefined;
-		if (this.#due !== undefined) Timer.clear(this.#due as never);
-		this.#due = undefined;
-		this.#dueAt = Infinity;
+		this.#feedTicker.stop();
 		this.#wake?.close();
 		this.#wake = undefined;
 	}
@@ -497,9 +497,12 @@ export class WebRtcEndpoint {
 			this.end(entry.id, `has no ring reader (${(error as Error).message})`);
 			return;
 		}
+		const feed = entry.session.feedEntry;
+		if (!feed) return;   // (not connected: watch() made none)
 		entry.watching = true;
 		this.#watching.push(entry);
-		this.#feed(entry);   // what the ring holds from its newest key frame goes now
+		this.#feeds.push(feed);
+		this.#feedTicker.run();   // what the ring holds from its newest key frame goes now
 	}
 
 	/** Its feed no longer runs (the session closes it); the wake-up reader goes with the last. */
@@ -507,50 +510,43 @@ export class WebRtcEndpoint {
 		if (!entry.watching) return;
 		entry.watching = false;
 		const at = this.#watching.indexOf(entry);
-		if (at >= 0) this.#watching.splice(at, 1);
+		if (at >= 0) {
+			this.#watching.splice(at, 1);
+			this.#feeds.splice(at, 1);
+		}
 		if (!this.#watching.length) {
+			this.#feedTicker.stop();
 			this.#wake?.close();
 			this.#wake = undefined;
 		}
 	}
 
-	/** The ring was pushed to: every feed's turn. From the last: a feed that fails leaves
-	 * #watching during its turn, which would pass over the one after it. */
-	readonly #pushed = (): void => {
-		const now = this.#o.now();
-		for (let i = this.#watching.length - 1; i >= 0; i--) this.#feed(this.#watching[i], now);
-	};
+	/** The ring was pushed to: the feeds' turn. */
+	readonly #pushed = (): void => this.#feedTicker.run();
 
-	/** A feed's turn (what it throws ends that viewer only: the session contains it), and its next
-	 * one on the timer when it asked for one. */
-	readonly #feed = (entry: Entry, now = this.#o.now()): void => {
-		if (!entry.watching) return;
-		const ms = entry.session.feed();
-		if (entry.session.failed) {
-			this.#fail(entry, entry.session.failed);
-			return;
+	/** A viewer's feedback came (its path may take more now): the feeds' turn. */
+	readonly #fed = (): void => this.#feedTicker.run();
+
+	/** Every feed's turn, in one call; one whose tick threw ends that viewer only (its session says
+	 * why). The ms until the soonest wants another (-1: when the ring is pushed to or a feedback comes). */
+	#tickFeeds(): number {
+		const feeds = this.#feeds, failures = this.#feedFailures;
+		let ms: number;
+		try {
+			ms = tickFeeds(feeds, Math.floor(this.#o.now()), failures);
 		}
-		entry.due = ms < 0 ? Infinity : now + ms;
-		if (entry.due < this.#dueAt) this.#arm(entry.due, now);
-	};
-
-	/** The timer set for `at` (the soonest a feed asked for). */
-	#arm(at: number, now: number): void {
-		if (this.#due !== undefined) Timer.clear(this.#due as never);
-		this.#dueAt = at;
-		this.#due = Timer.set(this.#fire, Math.max(1, Math.ceil(at - now)));
+		catch (error) {   // (its arguments are this endpoint's: a fault here is ours, logged, never the host loop's)
+			this.#o.log(`webrtc: the feeds' tick failed: ${(error as Error).message}`);
+			return -1;
+		}
+		for (let i = feeds.length - 1; failures[0] && i >= 0; i--) {   // (from the last: a failed one leaves the lists)
+			if (feeds[i][FEED_ERROR] === undefined) continue;
+			const entry = this.#watching[i];
+			entry.session.feedFailed(feeds[i][FEED_ERROR]);
+			this.#fail(entry, entry.session.failed);
+		}
+		return ms;
 	}
-
-	/** The timer: the feeds that are due have their turn, then it is set for the next. */
-	readonly #fire = (): void => {
-		this.#due = undefined;
-		this.#dueAt = Infinity;
-		const now = this.#o.now();
-		for (let i = this.#watching.length - 1; i >= 0; i--) if (this.#watching[i].due <= now) this.#feed(this.#watching[i], now);   // (from the last: #pushed)
-		let next = Infinity;
-		for (let i = 0; i < this.#watching.length; i++) next = Math.min(next, this.#watching[i].due);
-		if (next < this.#dueAt) this.#arm(next, now);
-	};
 
 	/** The viewer lost its picture (PLI, FIR): its feed sends the ring's newest key frame at once —
 	 * unless it did within a second (a viewer asking more often would make the camera send a key
@@ -561,7 +557,7 @@ export class WebRtcEndpoint {
 	readonly #keyFrame = (entry: Entry): void => {
 		if (!entry.watching) return;
 		if (!entry.session.keyFrame()) entry.requestsInRepair++;
-		else this.#feed(entry);
+		else this.#feedTicker.run();
 	};
 
 	#look(): void {

@@ -29,7 +29,7 @@
  * once a round trip — a viewer's NACK flood costs the camera's uplink no more than that.
  */
 import { Codec, type Ring } from "ring";
-import { DtlsRole, DtlsSession, DtlsState, RTCP_FIGURES, RtcpGot, RtpFeed, SRTCP_TRAILER_BYTES, Srtp, TransportCc, receiveRtcp, rtpPayload, senderReport, type DtlsIdentity, type FeedPath, type FeedStats } from "webrtc";
+import { DtlsRole, DtlsSession, DtlsState, FEED_SEND_UNTIL, RTCP_FIGURES, RtcpGot, RtpFeed, SRTCP_TRAILER_BYTES, Srtp, TransportCc, receiveRtcp, rtpPayload, senderReport, type DtlsIdentity, type FeedEntry, type FeedPath, type FeedStats } from "webrtc";
 import type { HmacSha1 } from "../p2p/stun.js";
 import { nextDue } from "../net/rate-gate.js";
 import { RECEIVE_BYTES } from "../p2p/udp.js";
@@ -193,8 +193,10 @@ export class WebRtcSession<Owner = unknown> {
 	#peer: ViewerPath | undefined;
 	/** The video's transport-wide congestion control, when the answer agreed it. */
 	#cc: TransportCc | undefined;
-	/** The media sent from the ring, once watching (its packets go by #peer). */
+	/** The media sent from the ring, once watching (its packets go by #peer), and the feed as the
+	 * endpoint ticks it with every viewer's (tickFeeds): it sends while the viewer consents. */
 	#feed: RtpFeed | undefined;
+	#entry: FeedEntry | undefined;
 	#failed = "";
 	#closed = false;
 	/** Our ICE credentials (the answer's; an ICE restart's since). */
@@ -238,18 +240,36 @@ export class WebRtcSession<Owner = unknown> {
 	}
 
 	/**
-	 * Connected: the media from the ring's newest key frame on, sent from C (`feed` when the ring
-	 * was pushed to, its delay passed or a feedback came). `audio`: the ring's G.711 track the answer
-	 * sends ("pcmu" | "pcma"), none: no audio.
+	 * Connected: the media from the ring's newest key frame on, sent from C — by `feed`, or with every
+	 * viewer's by the endpoint (`feedEntry`: tickFeeds) — when the ring was pushed to, its delay passed
+	 * or a feedback came. `audio`: the ring's G.711 track the answer sends ("pcmu" | "pcma"), none: no audio.
 	 */
 	watch(ring: Ring, audio: "pcmu" | "pcma" | undefined, part: number): void {
-		if (this.#feed || !this.#srtp) return;
+		if (this.#feed || !this.#srtp || !this.#peer) return;
 		const { payloadType, ssrc, codec, transportCc } = this.#o.video;
 		const a = audio && this.#o.audio;
 		this.#feed = new RtpFeed(ring, { codec, ssrc, seq: randomSeq(), payloadType },
 			a ? { codec: audio === "pcma" ? Codec.pcma : Codec.pcmu, ssrc: a.ssrc, seq: randomSeq(), payloadType: a.payloadType, counted: !!a.counted } : undefined,
 			transportCc ?? 0, this.#now());
 		this.#feed.part = part;
+		this.#entry = this.#feed.entry(this.#srtp, this.#cc, this.#peer);
+		this.#entry[FEED_SEND_UNTIL] = this.#sendUntil();
+	}
+
+	/** The feed as tickFeeds takes it, once watching. */
+	get feedEntry(): FeedEntry | undefined {
+		return this.#entry;
+	}
+
+	/** Until when the feed may send (ms of the session's clock): while the viewer consents; 0 once the
+	 * session closed or failed. */
+	#sendUntil(): number {
+		return this.#closed || this.#failed || !this.#srtp || !this.#peer ? 0 : this.#consentAt + CONSENT_MS;
+	}
+
+	/** The endpoint's tick of the feed threw (its path's send, a protect that failed): this session's failure. */
+	feedFailed(error: unknown): void {
+		this.#fail(error as Error);
 	}
 
 	/** The feed's turn: what the ring holds and the allowance lets go is sent. The milliseconds until
@@ -391,7 +411,10 @@ export class WebRtcSession<Owner = unknown> {
 				else this.#peer = new ViewerPath(this.#o, address, port);
 				if (answered.nominated) this.#restarted = false;
 			}
-			if (this.isPeer(address, port)) this.#consentAt = this.#now();
+			if (this.isPeer(address, port)) {
+				this.#consentAt = this.#now();
+				if (this.#entry) this.#entry[FEED_SEND_UNTIL] = this.#sendUntil();
+			}
 			return;
 		}
 		if (!this.isPeer(address, port)) return;   // not from the checked path
@@ -497,6 +520,7 @@ export class WebRtcSession<Owner = unknown> {
 	#fail(error: Error): void {
 		if (this.#failed) return;
 		this.#failed = `${error.message}${(error as { code?: string }).code ? ` (${(error as { code?: string }).code})` : ""}`;
+		if (this.#entry) this.#entry[FEED_SEND_UNTIL] = 0;
 		this.#log(`webrtc: session failed: ${this.#failed}`);
 	}
 
@@ -542,6 +566,8 @@ export class WebRtcSession<Owner = unknown> {
 	}
 
 	close(): void {
+		if (this.#entry) this.#entry[FEED_SEND_UNTIL] = 0;
+		this.#entry = undefined;
 		this.#feed?.close();   // (before the SRTP it is lent)
 		this.#feed = undefined;
 		this.#srtp?.close();
@@ -562,6 +588,7 @@ export class WebRtcSession<Owner = unknown> {
 		for (const datagram of result.send) this.#o.send(new Uint8Array(datagram), peer.host, peer.port);
 		if (result.state === DtlsState.closed && !this.#closed) {
 			this.#closed = true;
+			if (this.#entry) this.#entry[FEED_SEND_UNTIL] = 0;
 			this.#log("webrtc: the viewer closed the session");
 		}
 		if (result.state === DtlsState.connected && !this.#srtp) {

@@ -36,14 +36,18 @@ typedef struct {
 	uint32_t unwalkable;         /* the feed's unwalkable frames the path was told of */
 } FeedRecord;
 
-/* Where a call's packets go (`path`'s properties, read once per call). */
+/* Where a call's packets go (`path`'s properties, read once per call into a feed), and the call's
+ * slots it works in: `path` itself, `socket` (the host's socket, or undefined), `work` (three for
+ * the relay's send) and `thrown` (the first exception of the path's send(), thrown when the feed is
+ * done — a viewer's fault ends that viewer). */
 typedef struct {
 	xsMachine *the;
 	FeedRecord *r;
+	xsSlot *path, *socket, *work[3], *thrownSlot;
 	uint8_t ip[4];
 	uint16_t port;
 	uint8_t straight;
-	uint8_t thrown;              /* the path's send() threw: its exception (xsVar(5)) is the call's, once the feed is done */
+	uint8_t thrown;              /* the path's send() threw: its exception is in *thrownSlot */
 } Path;
 
 /* The packet buffer every feed's wire makes its packets in (rtp_wire.h): one VM thread, and one
@@ -75,16 +79,14 @@ static void rewindSource(void *ctx)
 	ivxs_p2p_ring_source_rewind(ctx);
 }
 
-/* A packet out (xsVar(1): the socket, or undefined; xsVar(5): the first exception of the path's
- * send(), thrown when the feed is done — a viewer's fault ends that viewer; the rest of xsVar are
- * this function's). */
+/* A packet out: straight to the socket, or through the path's send(). */
 static int output(void *ctx, const uint8_t *datagram, size_t len)
 {
 	Path *p = ctx;
 	xsMachine *the = p->the;
 	volatile int taken = 0;   /* (read after the try: kept out of a register setjmp restores) */
 	if (p->straight) {
-		int sent = ivxs_udp_send(the, &xsVar(1), p->ip, p->port, datagram, len);
+		int sent = ivxs_udp_send(the, p->socket, p->ip, p->port, datagram, len);
 		if (sent != IVXS_UDP_NO_SOCKET) {
 			if (sent)
 				p->r->refused++;
@@ -95,18 +97,18 @@ static int output(void *ctx, const uint8_t *datagram, size_t len)
 	if (p->thrown)
 		return -1;   /* (its session fails once the feed is done: nothing more goes) */
 	xsTry {   /* anything of the path's that throws is caught: the call still ends through done() */
-		xsmcGet(xsVar(2), xsArg(3), xsID("buffer"));
-		if (xsmcTypeOf(xsVar(2)) == xsReferenceType && xsmcIsInstanceOf(xsVar(2), xsArrayBufferPrototype)
-				&& (size_t)xsmcGetArrayBufferLength(xsVar(2)) >= len) {
-			memcpy(xsmcToArrayBuffer(xsVar(2)), datagram, len);
-			xsmcSetInteger(xsVar(3), (xsIntegerValue)len);
-			xsmcGet(xsVar(4), xsArg(3), xsID("send"));
-			xsCallFunction2(xsVar(4), xsArg(3), xsVar(2), xsVar(3));
+		xsmcGet(*p->work[0], *p->path, xsID("buffer"));
+		if (xsmcTypeOf(*p->work[0]) == xsReferenceType && xsmcIsInstanceOf(*p->work[0], xsArrayBufferPrototype)
+				&& (size_t)xsmcGetArrayBufferLength(*p->work[0]) >= len) {
+			memcpy(xsmcToArrayBuffer(*p->work[0]), datagram, len);
+			xsmcSetInteger(*p->work[1], (xsIntegerValue)len);
+			xsmcGet(*p->work[2], *p->path, xsID("send"));
+			xsCallFunction2(*p->work[2], *p->path, *p->work[0], *p->work[1]);
 			taken = 1;
 		}
 	}
 	xsCatch {
-		xsVar(5) = xsException;
+		*p->thrownSlot = xsException;
 		p->thrown = 1;
 		return -1;
 	}
@@ -117,28 +119,34 @@ static int output(void *ctx, const uint8_t *datagram, size_t len)
 	return 0;
 }
 
-/* The feed of argument 0 with the session's SRTP (argument 1) and CC (argument 2, or undefined)
- * lent, its packets to `path` (argument 3); marked busy (release with done()). */
-static FeedRecord *enter(xsMachine *the, Path *p)
+/* The feed in `feed` with the session's SRTP (`srtp`) and CC (`cc`, or undefined) lent, its packets
+ * to `path`; marked busy (release with done()). It works in five of the caller's variables, from
+ * xsVar(var) on. */
+static FeedRecord *enter(xsMachine *the, Path *p, xsSlot *feed, xsSlot *srtpSlot, xsSlot *ccSlot, xsSlot *path, int var)
 {
-	FeedRecord *r = ivxs_handle_open(the, &xsArg(0), &kFeedHooks, "webrtc", "RtpFeed");
-	ivxs_srtp *srtp = ivxs_handle_open(the, &xsArg(1), &kWebrtcSrtpHooks, "webrtc", "Srtp");
-	CcRecord *cc = xsmcTypeOf(xsArg(2)) == xsUndefinedType ? NULL : ivxs_handle_open(the, &xsArg(2), &kWebrtcCcHooks, "webrtc", "TransportCc");
+	FeedRecord *r = ivxs_handle_open(the, feed, &kFeedHooks, "webrtc", "RtpFeed");
+	ivxs_srtp *srtp = ivxs_handle_open(the, srtpSlot, &kWebrtcSrtpHooks, "webrtc", "Srtp");
+	CcRecord *cc = xsmcTypeOf(*ccSlot) == xsUndefinedType ? NULL : ivxs_handle_open(the, ccSlot, &kWebrtcCcHooks, "webrtc", "TransportCc");
 	uint32_t address;
 	if (gSending)
 		ivxs_error(IVXS_EARG, "webrtc: a feed called from a feed's send");
-	xsmcVars(6);
-	if (xsmcTypeOf(xsArg(3)) != xsReferenceType)
+	if (xsmcTypeOf(*path) != xsReferenceType)
 		ivxs_type_error(IVXS_EARG, "webrtc: a feed's path is an object { socket, address, port, buffer, send }");
 	memset(p, 0, sizeof(*p));
 	p->the = the;
 	p->r = r;
-	xsmcGet(xsVar(1), xsArg(3), xsID("socket"));
-	if (xsmcTypeOf(xsVar(1)) != xsUndefinedType) {
-		xsmcGet(xsVar(0), xsArg(3), xsID("address"));
-		address = (uint32_t)ivxs_integer(the, &xsVar(0), 0, 0xffffffff, "webrtc", "address");
-		xsmcGet(xsVar(0), xsArg(3), xsID("port"));
-		p->port = (uint16_t)ivxs_integer(the, &xsVar(0), 1, 0xffff, "webrtc", "port");
+	p->path = path;
+	p->socket = &xsVar(var);   /* (xsVar(i) is scope[-1 - i]: one slot's address each, not an array) */
+	p->work[0] = &xsVar(var + 1);
+	p->work[1] = &xsVar(var + 2);
+	p->work[2] = &xsVar(var + 3);
+	p->thrownSlot = &xsVar(var + 4);
+	xsmcGet(*p->socket, *path, xsID("socket"));
+	if (xsmcTypeOf(*p->socket) != xsUndefinedType) {
+		xsmcGet(*p->work[0], *path, xsID("address"));
+		address = (uint32_t)ivxs_integer(the, p->work[0], 0, 0xffffffff, "webrtc", "address");
+		xsmcGet(*p->work[0], *path, xsID("port"));
+		p->port = (uint16_t)ivxs_integer(the, p->work[0], 1, 0xffff, "webrtc", "port");
 		p->ip[0] = (uint8_t)(address >> 24);
 		p->ip[1] = (uint8_t)(address >> 16);
 		p->ip[2] = (uint8_t)(address >> 8);
@@ -169,15 +177,15 @@ static void done(xsMachine *the, FeedRecord *r, Path *p)
 		return;
 	}
 	if (p->thrown)
-		xsThrow(xsVar(5));
+		xsThrow(*p->thrownSlot);
 	if (fault)
 		ivxs_throw_status(the, XS_UNKNOWN_ERROR, "webrtc", fault, kWebrtcTables);
 	if (unwalkable != r->unwalkable) {
 		r->unwalkable = unwalkable;
-		xsmcGet(xsVar(0), xsArg(3), xsID("unwalkable"));
-		if (xsmcTypeOf(xsVar(0)) != xsUndefinedType) {
-			xsmcSetString(xsVar(2), (char *)ivxs_status_name(kWebrtcTables, r->wire.feed.stats.last_unwalkable));
-			xsCallFunction1(xsVar(0), xsArg(3), xsVar(2));
+		xsmcGet(*p->work[0], *p->path, xsID("unwalkable"));
+		if (xsmcTypeOf(*p->work[0]) != xsUndefinedType) {
+			xsmcSetString(*p->work[1], (char *)ivxs_status_name(kWebrtcTables, r->wire.feed.stats.last_unwalkable));
+			xsCallFunction1(*p->work[0], *p->path, *p->work[1]);
 		}
 	}
 }
@@ -233,10 +241,67 @@ void xs_webrtc_feed_tick(xsMachine *the)
 {
 	uint32_t now = ivxs_clock_ms(the, &xsArg(4), "webrtc", "now"), delay;
 	Path p;
-	FeedRecord *r = enter(the, &p);
+	FeedRecord *r;
+	xsmcVars(5);
+	r = enter(the, &p, &xsArg(0), &xsArg(1), &xsArg(2), &xsArg(3), 0);
 	delay = ivxs_rtp_wire_tick(&r->wire, now);
 	done(the, r, &p);
 	xsmcSetInteger(xsResult, delay == IVXS_FEED_IDLE ? -1 : (xsIntegerValue)(delay > 0x7fffffff ? 0x7fffffff : delay));
+}
+
+#define kEntryFeed 0
+#define kEntrySrtp 1
+#define kEntryCc 2
+#define kEntryPath 3
+#define kEntryUntil 4
+#define kEntryError 5
+
+/* feedsTick(entries, now, out) -> milliseconds until the soonest of them wants another tick (-1:
+ * when a frame or a feedback comes). Each entry (RtpFeed.entry: [feed, srtp, cc, path, sendUntil,
+ * error]) whose sendUntil is later than `now` is ticked, from the last: one call for every viewer
+ * at a push to the ring, not one each. What one entry's tick throws (its path's send(), a protect
+ * that failed) is put in its error slot and the others go on; out[0]: how many threw. */
+void xs_webrtc_feeds_tick(xsMachine *the)
+{
+	uint32_t now = ivxs_clock_ms(the, &xsArg(1), "webrtc", "now");
+	volatile uint32_t soonest = IVXS_FEED_IDLE;   /* (volatile: kept across each entry's setjmp) */
+	volatile int32_t failed = 0;
+	double at = xsmcToNumber(xsArg(1));
+	int32_t n, i;
+	if (xsmcTypeOf(xsArg(0)) != xsReferenceType || !xsmcIsInstanceOf(xsArg(0), xsArrayPrototype)
+			|| xsmcTypeOf(xsArg(2)) != xsReferenceType || !xsmcIsInstanceOf(xsArg(2), xsArrayPrototype))
+		ivxs_type_error(IVXS_EARG, "webrtc: feedsTick takes an Array of entries and an Array for its counts");
+	xsmcVars(11);
+	xsmcGet(xsVar(0), xsArg(0), xsID("length"));
+	n = (int32_t)ivxs_integer(the, &xsVar(0), 0, 0x7fffffff, "webrtc", "entries");
+	for (i = n - 1; i >= 0; i--) {
+		xsmcGetIndex(xsVar(5), xsArg(0), i);
+		if (xsmcTypeOf(xsVar(5)) != xsReferenceType || !xsmcIsInstanceOf(xsVar(5), xsArrayPrototype))
+			continue;   /* not an entry (RtpFeed.entry()'s): nothing to tick */
+		xsmcGetIndex(xsVar(6), xsVar(5), kEntryUntil);
+		if (!(xsmcTypeOf(xsVar(6)) == xsNumberType || xsmcTypeOf(xsVar(6)) == xsIntegerType) || !(xsmcToNumber(xsVar(6)) > at))
+			continue;   /* not sending (no consent, or closing) */
+		xsmcGetIndex(xsVar(6), xsVar(5), kEntryFeed);
+		xsmcGetIndex(xsVar(7), xsVar(5), kEntrySrtp);
+		xsmcGetIndex(xsVar(8), xsVar(5), kEntryCc);
+		xsmcGetIndex(xsVar(9), xsVar(5), kEntryPath);
+		xsTry {
+			Path p;
+			FeedRecord *r = enter(the, &p, &xsVar(6), &xsVar(7), &xsVar(8), &xsVar(9), 0);
+			uint32_t delay = ivxs_rtp_wire_tick(&r->wire, now);
+			done(the, r, &p);
+			if (delay < soonest)
+				soonest = delay;
+		}
+		xsCatch {
+			xsVar(10) = xsException;
+			xsmcSetIndex(xsVar(5), kEntryError, xsVar(10));
+			failed++;
+		}
+	}
+	xsmcSetInteger(xsVar(0), failed);
+	xsmcSetIndex(xsArg(2), 0, xsVar(0));
+	xsmcSetInteger(xsResult, soonest == IVXS_FEED_IDLE ? -1 : (xsIntegerValue)(soonest > 0x7fffffff ? 0x7fffffff : soonest));
 }
 
 /* The feed of argument 0 with the CC of argument 1 (or undefined) lent, for a call that sends nothing. */
@@ -427,16 +492,15 @@ void xs_webrtc_rtcp_receive(xsMachine *the)
 	walkFeedback(packet, opened, media, cc, now, &fb);
 	if (fb.reported)
 		rtt = reportRtt(&fb.report, middle);
+	xsmcVars(6);
 	if (xsmcTypeOf(xsArg(0)) != xsUndefinedType) {
-		r = enter(the, &p);   /* (its xsmcVars: the variables of this call too) */
+		r = enter(the, &p, &xsArg(0), &xsArg(1), &xsArg(2), &xsArg(3), 1);
 		if (rtt >= 0)
 			r->wire.rtt_ms = rtt;
 		for (i = 0; i < fb.n; i++)
 			ivxs_rtp_wire_nack(&r->wire, fb.nacks[i], now);
 		done(the, r, &p);
 	}
-	else
-		xsmcVars(1);
 	if (fb.keyFrame)
 		flags |= 1;
 	if (fb.reported) {

@@ -82,12 +82,22 @@ declare module "webrtc" {
 	export const AUDIO_PACKET_BYTES: 160;
 	/** One viewer's video and G.711 audio sent from the ring in C: the viewer core's frame policy,
 	 * allowance and pacing over the WebRTC wire — JS calls it per event, never per frame or packet. */
+	/** A feed as tickFeeds takes it (RtpFeed.entry()): its slots FEED_SEND_UNTIL and FEED_ERROR are the caller's to read and set. */
+	export type FeedEntry = unknown[] & { readonly __feedEntry: unique symbol };
+	export const FEED_SEND_UNTIL: 4;
+	export const FEED_ERROR: 5;
+	/** Every feed of `entries` ticked in one call, from the last (one call at a push to the ring for every viewer): the ms until
+	 * the soonest wants another tick (-1: when a frame or a feedback comes); counts[0]: how many threw, each its error in its entry. */
+	export function tickFeeds(entries: FeedEntry[], now: number, counts: number[]): number;
 	export class RtpFeed {
 		/** From the ring's newest key frame; `audio.codec` the ring's G.711 track (Codec.pcmu / pcma); `twccId` 0: no TWCC. */
 		constructor(ring: import("ring").Ring, video: { codec: 1 | 2; ssrc: number; seq: number; payloadType: number },
 			audio: { codec: number; ssrc: number; seq: number; payloadType: number; counted: boolean } | undefined, twccId: number, now: number);
 		/** What the ring holds and the allowance lets go, sent: ms until it wants another tick (-1: when the ring is pushed to or a feedback comes). */
 		tick(srtp: Srtp, cc: TransportCc | undefined, path: FeedPath, now: number): number;
+		/** This feed as tickFeeds takes it: ticked while `now` is before entry[FEED_SEND_UNTIL] (the viewer's consent, kept by
+		 * the session), what its tick throws put in entry[FEED_ERROR]. */
+		entry(srtp: Srtp, cc: TransportCc | undefined, path: FeedPath): FeedEntry;
 		/** A PLI/FIR: false when it waits for the repair of the key frame the viewer was sent. */
 		keyRequest(cc: TransportCc | undefined, now: number): boolean;
 		/** The viewer's part of the camera's uplink, bytes/s (0: none). */

@@ -17,6 +17,7 @@ function ccStats(cc) @ "xs_webrtc_cc_stats";
 function rtcpReceive(feed, toViewer, cc, path, fromViewer, buffer, length, mediaSsrc, figures, now, ntpMiddle) @ "xs_webrtc_rtcp_receive";
 function createFeed(ring, codec, videoSsrc, videoSeq, videoPt, audioCodec, audioSsrc, audioSeq, audioPt, audioCounted, twccId, now) @ "xs_webrtc_feed_create";
 function feedTick(feed, srtp, cc, path, now) @ "xs_webrtc_feed_tick";
+function feedsTick(entries, now, out) @ "xs_webrtc_feeds_tick";
 function feedKeyRequest(feed, cc, now) @ "xs_webrtc_feed_key_request";
 function feedPart(feed, bytesPerSecond) @ "xs_webrtc_feed_part";
 function feedRtt(feed, ms) @ "xs_webrtc_feed_rtt";
@@ -121,6 +122,10 @@ export class RtpFeed {
 			audio?.codec ?? 0, audio?.ssrc ?? 0, audio?.seq ?? 0, audio?.payloadType ?? 0, !!audio?.counted, twccId, now);
 	}
 	tick(srtp, cc, path, now) { return feedTick(this.#feed, srtpOf(srtp), cc === undefined ? undefined : ccOf(cc), path, now); }
+	// This feed as tickFeeds takes it: [feed, srtp, cc, path, sendUntil, error] — it is ticked while
+	// `now` is before entry[FEED_SEND_UNTIL] (the viewer's consent: the session keeps it), and what
+	// its tick throws lands in entry[FEED_ERROR].
+	entry(srtp, cc, path) { return [this.#feed, srtpOf(srtp), cc === undefined ? undefined : ccOf(cc), path, 0, undefined]; }
 	keyRequest(cc, now) { return feedKeyRequest(this.#feed, cc === undefined ? undefined : ccOf(cc), now); }
 	set part(bytesPerSecond) { feedPart(this.#feed, bytesPerSecond); }
 	set rtt(ms) { feedRtt(this.#feed, ms); }
@@ -134,6 +139,12 @@ export class RtpFeed {
 	}
 }
 Object.freeze(RtpFeed.prototype);
+
+// Every feed of `entries` (RtpFeed.entry()'s, kept by the caller) ticked in one call, from the last:
+// one call at a push to the ring for all the viewers. Returns the ms until the soonest wants another
+// (-1: when a frame or a feedback comes); counts[0]: how many threw (each its error in its entry).
+export const FEED_SEND_UNTIL = 4, FEED_ERROR = 5;
+export function tickFeeds(entries, now, counts) { return feedsTick(entries, now, counts); }
 
 // The viewer's SRTCP as it came (a compound packet, `length` bytes of `buffer`): opened with its
 // keys (`fromViewer`: a forged, replayed or damaged one is refused, -1, its context unchanged) in

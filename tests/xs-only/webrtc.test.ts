@@ -4,7 +4,7 @@
 // native/webrtc/tests, run by tests/native-c.test.mjs and tests/webrtc.test.mjs.
 import test from "ava";
 import Timer from "timer";
-import { DtlsIdentity, DtlsRole, DtlsSession, DtlsState, HISTORY_FRAMES, Ppid, RESENDS_PER_SECOND, RTCP_FIGURES, RtcpGot, RtpFeed, Srtp, TransportCc, packetize, receiveRtcp, senderReport, codes, SRTP_TAG_BYTES, SRTCP_TRAILER_BYTES } from "webrtc";
+import { DtlsIdentity, DtlsRole, DtlsSession, DtlsState, HISTORY_FRAMES, Ppid, RESENDS_PER_SECOND, FEED_ERROR, FEED_SEND_UNTIL, RTCP_FIGURES, RtcpGot, RtpFeed, Srtp, TransportCc, packetize, receiveRtcp, senderReport, tickFeeds, codes, SRTP_TAG_BYTES, SRTCP_TRAILER_BYTES } from "webrtc";
 import { codes as kitCodes } from "ivxs/codes";
 import { readFile } from "ivxs/file";
 import { memory } from "ivxs/host";
@@ -1060,4 +1060,32 @@ test("receiveRtcp reads the viewer's compound SRTCP in C: a PLI, its report on t
 	t.throws(() => receiveRtcp(fromViewer, compound, 4096, media, figures, 6000, middle), { instanceOf: RangeError });
 	fromViewer.close();
 	viewer.close();
+});
+
+test("tickFeeds ticks every viewer's feed in one call: one past its sendUntil (no consent) sends nothing, one whose path's send throws has its error in its entry while the others send, and the soonest delay comes back", (t) => {
+	const clip = new Uint8Array(readFile("fixtures/media/h264-main-640x480.h264"));
+	const spans = accessUnitSpans(clip, "h264");
+	const ring = new Ring({ maxGopBytes: 256 * 1024 });
+	ring.push(FrameType.video, Codec.h264, true, 100, clip.subarray(spans[0], spans[1]));
+	const srtp = new Srtp(key(), salt());
+	const feeds = [0, 1, 2].map(() => new RtpFeed(ring, { codec: 1, ssrc: 0x1234, seq: 100, payloadType: 102 }, undefined, 0, 0));
+	const got: Uint8Array[][] = [[], [], []];
+	const paths = [feedPath(got[0]), { ...feedPath(got[1]), send: () => { throw new Error("the viewer's relay is gone"); } }, feedPath(got[2])];
+	const entries = feeds.map((feed, i) => feed.entry(srtp, undefined, paths[i]));
+	entries[0][FEED_SEND_UNTIL] = entries[1][FEED_SEND_UNTIL] = 1000;
+	entries[2][FEED_SEND_UNTIL] = 10;   // its consent lapsed at 10
+	const counts = [0];
+	const ms = tickFeeds(entries, 10, counts);
+	t.is(counts[0], 1, "one threw");
+	t.regex(String(entries[1][FEED_ERROR]), /relay is gone/);
+	t.is(entries[0][FEED_ERROR], undefined);
+	t.true(got[0].length > 0, "the others sent");
+	t.is(got[2].length, 0, "none past its sendUntil");
+	t.is(ms, -1, "nothing more until the ring is pushed to");
+	t.is(tickFeeds([], 20, counts), -1);
+	t.is(counts[0], 0);
+	t.throws(() => tickFeeds(entries, 1.5, counts), { instanceOf: RangeError, code: kitCodes.EARG });
+	for (const feed of feeds) feed.close();
+	srtp.close();
+	ring.close();
 });
