@@ -1,6 +1,6 @@
 /**
  * The camera's WebRTC endpoint: every WebRTC viewer a WebRtcSession (session.ts) fed live video
- * from the channel's ring, on the P2P transport's own UDP socket (P2P.carry: the same port, host,
+ * from the channel's ring, on the camera's link (modules/p2p/link.ts: the same port, host,
  * server-reflexive and relayed candidates, NAT openings and TURN relay as the native viewers — one
  * stack, two wires). RFC 7983's first byte tells the wires apart: DTLS records (20–25; the native
  * transport's packets start 0x5X or 0x6X), RTP/RTCP (128–191), and a STUN check whose USERNAME names one of
@@ -17,8 +17,9 @@
  * native/p2p/feed.h): it starts at the ring's newest key frame, a PLI or FIR (its decoder lost the
  * picture) sends that key frame again at once (at most once a second), and a feed the ring
  * overtook (a slow path) waits for the next key frame rather than send a broken picture. The
- * endpoint runs the feeds: when the ring is pushed to (one wake-up reader for all of them), when a
- * viewer's feedback comes, and when the delay a feed asked for has passed (one timer for all).
+ * endpoint runs the feeds, all in one call into C (tickFeeds) on the native transport's driver
+ * (ticker.ts): when the ring is pushed to (one wake-up reader for all of them), when a viewer's
+ * feedback or key frame request comes, and when the soonest delay they asked for has passed.
  */
 import Timer from "timer";
 import { RingReader, type Ring } from "ring";

@@ -10,8 +10,10 @@
  *
  * Media is C's (`watch`: native/webrtc's RtpFeed — the viewer core's frame policy, allowance and
  * pacing, native/p2p/feed.h, over the WebRTC wire, native/webrtc/rtp_wire.h): frames are read from
- * the ring, packetized, numbered, protected and sent there; this session calls it per event — a
- * push to the ring or a feedback (`feed`), a NACK, a key frame request — never per frame or packet.
+ * the ring, packetized, numbered, protected and sent there, ticked with every viewer's by the
+ * endpoint (`feedEntry`: tickFeeds; `feed` ticks it alone) when the ring was pushed to or a feedback
+ * came. The viewer's RTCP is read in C too (receiveRtcp: its TWCC feedback, its NACKs answered, its
+ * reports); this session runs per event — a datagram, a key frame request — never per frame.
  * Its packets go straight to the socket from C while the viewer is reached straight (`straight`),
  * else through `send` (a TURN relay).
  *
