@@ -5,11 +5,13 @@
  * in real time, uploading to an in-process cloud — the runs of bench/board-cpu without callgrind:
  *
  *   build/bin/ivxs-m32 --data <dir> --creation 131072,16384,14336,1024 modules/app/camera -- --device <file> --seconds 60 --summary \
- *       (--no-p2p | --p2p-loopback) [--event-every 4] --memory-probe 5
+ *       (--no-p2p | --p2p-loopback | nothing: webrtc_4 on a LAN) [--event-every 4] --memory-probe 5
  *
  * for each stream (the sample clip, the 1 Mbit/s 720p stream) and load:
  *   cloud_video_only  cloud storage, the channel without audio
  *   cloud             cloud storage, video + AAC
+ *   viewers_4         + 4 native viewers (`npm run view`)
+ *   webrtc_4          + 4 WebRTC viewers (aiortc through the cloud's WHEP, as board_cpu's webrtc_4)
  *   viewers_4_events  + 4 native viewers + a motion event every 4 s with its still
  * `--memory-probe 5` makes the camera collect every 5 s and print `@@memory`: what is live then,
  * the collections so far, the bytes its machine has allocated so far (the host counts them:
@@ -21,6 +23,9 @@
  *   allocated_bytes_per_video_frame  bytes allocated over the same span / video frames captured in it
  *                       (all of the camera's work: audio, uploads, viewers, timers); per audio frame:
  *                       cloud minus cloud_video_only, per second, / audio frames per second
+ *   allocated_bytes_per_viewer_frame  viewers_4's and webrtc_4's bytes per video frame less cloud's,
+ *                       over 4: what a viewer of each wire costs XS per frame of the stream (issue 55:
+ *                       nothing per frame or per packet in steady state)
  *   allocated_chunk_percent  the chunks' share of those bytes (the rest is slots): XS collects when
  *                       either its chunks or its slots are full, so the creation sizes split the
  *                       reservation between them by these shares and by what each holds live
@@ -30,7 +35,7 @@
  * fields, with a board's creation sizes (manifest.json's "creation", the host's --creation: XS
  * collects when what it reserved is full, so the host's own larger sizes would collect less and
  * peak at its reservation). Nothing lost: the camera's
- * ring lost no frame and ffprobe decodes every frame it uploaded. About 7 minutes.
+ * ring lost no frame and ffprobe decodes every frame it uploaded. About 12 minutes.
  * IVXS_BENCH_BOARD_MEMORY_SECONDS sets each run's length (default 60: its 40 s of steady state
  * see 12–30 collections, too few to tell two builds' collections per second apart; 240 s see
  * 66–163), and IVXS_BENCH_BOARD_MEMORY_LOADS and _STREAMS (names, comma-separated) run only those
@@ -45,6 +50,8 @@ const TARGET = { live: 256 * 1024, peak: 384 * 1024, collectionsPerS: 0.5 };
 const LOADS = {
 	cloud_video_only: { viewers: 0, events: false, audio: false, what: "cloud storage, video only" },
 	cloud: { viewers: 0, events: false, what: "cloud storage, video + AAC" },
+	viewers_4: { viewers: 4, events: false, what: "cloud storage + 4 native viewers" },
+	webrtc_4: { viewers: 4, wire: "webrtc", events: false, what: "cloud storage + 4 WebRTC viewers (aiortc through the cloud's WHEP)" },
 	viewers_4_events: { viewers: 4, events: true, what: `cloud storage + 4 native viewers + a motion event every ${EVENT_EVERY_S} s with its still` },
 };
 
@@ -87,6 +94,10 @@ export async function benchBoardMemory({ root, log = () => {} }) {
 			}
 			const { cloud, cloud_video_only: videoOnly } = streams[stream];
 			if (cloud && videoOnly) streams[stream].allocated_bytes_per_audio_frame = Math.round((cloud.allocated_bytes_per_s - videoOnly.allocated_bytes_per_s) / cloud.audio_frames_per_s);
+			for (const wire of ["viewers_4", "webrtc_4"]) {
+				const load = streams[stream][wire];
+				if (cloud && load) load.allocated_bytes_per_viewer_frame = Math.round((load.allocated_bytes_per_video_frame - cloud.allocated_bytes_per_video_frame) / LOADS[wire].viewers);
+			}
 		}
 	});
 	const judged = streams.camera_720p?.viewers_4_events;

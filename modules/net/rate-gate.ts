@@ -23,10 +23,19 @@ export class RateGate {
 		return 0;
 	}
 
-	/** Drops the keys back to a full burst (what they hold says no more than no entry would). */
+	/** Drops the keys back to a full burst (what they hold says no more than no entry would). By
+	 * forEach with one function: a camera prunes its gates 20 times a second, and an iterator and a
+	 * [key, due] pair per key were garbage each time on XS. */
 	prune(now = Date.now()): void {
-		for (const [key, due] of this.#due) if (due <= now) this.#due.delete(key);
+		if (!this.#due.size) return;
+		this.#pruneAt = now;
+		this.#due.forEach(this.#pruneKey);
 	}
+
+	#pruneAt = 0;
+	readonly #pruneKey = (due: number, key: string): void => {
+		if (due <= this.#pruneAt) this.#due.delete(key);
+	};
 
 	get size(): number {
 		return this.#due.size;
