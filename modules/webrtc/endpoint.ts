@@ -541,9 +541,11 @@ export class WebRtcEndpoint {
 			return -1;
 		}
 		for (let i = feeds.length - 1; failures[0] && i >= 0; i--) {   // (from the last: a failed one leaves the lists)
-			if (feeds[i][FEED_ERROR] === undefined) continue;
+			const error = feeds[i][FEED_ERROR];
+			if (error === undefined) continue;
+			feeds[i][FEED_ERROR] = undefined;   // (told once)
 			const entry = this.#watching[i];
-			entry.session.feedFailed(feeds[i][FEED_ERROR]);
+			entry.session.feedFailed(error);
 			this.#fail(entry, entry.session.failed);
 		}
 		return ms;
