@@ -1,7 +1,7 @@
 /**
  * What a datagram on the camera's shared socket is, by its first byte: RFC 7983's ranges for a
- * socket that STUN, DTLS and SRTP share (RTP and RTCP told apart by the second byte, RTCP's packet
- * types 192–223: RFC 5761 §4) (RFC 9443 puts TURN channels at 64–79), and the native
+ * socket that STUN, DTLS and SRTP share (RFC 9443 puts TURN channels at 64–79; RTP and RTCP are
+ * told apart by the second byte, RTCP's packet types 192–223: RFC 5761 §4), and the native
  * transport's packets (0x5X and 0x6X: versions 5 and 6, native/p2p/PROTOCOL.md). Of DTLS's reserved 20–63 only the
  * content types DTLS has (20–25, change_cipher_spec … tls12_cid) are taken: the rest is nobody's,
  * not a record for the WebRTC session to parse. The link (link.ts) and the WebRTC wire tell

@@ -112,9 +112,10 @@ export const AUDIO_PACKET_BYTES = 160;
 // policy, paced, packetized, numbered for `cc`, protected with `srtp` and sent to `path` ({ socket,
 // address, port, buffer, send }: modrtpwire.c) — JS runs per event, never per frame or packet.
 // `tick` when the ring was pushed to, the viewer's feedback came or the delay it returned passed
-// (-1: none) — its NACKs come through receiveRtcp —; `keyRequest` a PLI/FIR (false: it waits for the key frame's
+// (-1: none); `keyRequest` a PLI/FIR (false: it waits for the key frame's
 // repair). `video`: { codec (1 H.264, 2 H.265), ssrc, seq, payloadType }; `audio` (optional):
-// { codec (the ring's: 4 PCMU, 5 PCMA), ssrc, seq, payloadType, counted }; `twccId`: 0 none.
+// { codec (the ring's: 4 PCMU, 5 PCMA), ssrc, seq, payloadType, counted }; `twccId`: 0 none. Its NACKs
+// come through receiveRtcp.
 export class RtpFeed {
 	#feed;
 	constructor(ring, video, audio, twccId, now) {
