@@ -25,6 +25,9 @@ const MIRRORS = {
 		HISTORY_FRAMES: ["native/webrtc/rtp_wire.h", "IVXS_RTP_WIRE_HISTORY"],
 		RESENDS_PER_SECOND: ["native/webrtc/rtp_wire.h", "IVXS_RTP_WIRE_RESENDS_PER_SECOND"],
 		AUDIO_PACKET_BYTES: ["native/webrtc/rtp_wire.h", "IVXS_RTP_WIRE_AUDIO_PACKET"],
+		RTCP_FIGURES: ["native/webrtc/modwebrtc.h", "IVXS_WEBRTC_RTCP_FIGURES"],
+		FEED_SEND_UNTIL: ["native/webrtc/modwebrtc.h", "IVXS_WEBRTC_FEED_SEND_UNTIL"],
+		FEED_ERROR: ["native/webrtc/modwebrtc.h", "IVXS_WEBRTC_FEED_ERROR"],
 	},
 };
 
@@ -49,6 +52,7 @@ const ENUMS = {
 		// `none` (-1): the session carries no association — the binding's, no enumerator
 		ChannelState: ["native/webrtc/sctp.h", (k) => (k === "none" ? undefined : `IVXS_SCTP_${snake(k)}`)],
 		Ppid: ["native/webrtc/sctp.h", (k) => `IVXS_SCTP_PPID_${snake(k)}`],
+		RtcpGot: ["native/webrtc/modwebrtc.h", (k) => `IVXS_RTCP_GOT_${snake(k)}`],
 	},
 };
 

@@ -249,13 +249,6 @@ void xs_webrtc_feed_tick(xsMachine *the)
 	xsmcSetInteger(xsResult, delay == IVXS_FEED_IDLE ? -1 : (xsIntegerValue)(delay > 0x7fffffff ? 0x7fffffff : delay));
 }
 
-#define kEntryFeed 0
-#define kEntrySrtp 1
-#define kEntryCc 2
-#define kEntryPath 3
-#define kEntryUntil 4
-#define kEntryError 5
-
 /* feedsTick(entries, now, out) -> milliseconds until the soonest of them wants another tick (-1:
  * when a frame or a feedback comes). Each entry (RtpFeed.entry: [feed, srtp, cc, path, sendUntil,
  * error]) whose sendUntil is later than `now` is ticked, from the last: one call for every viewer
@@ -278,13 +271,13 @@ void xs_webrtc_feeds_tick(xsMachine *the)
 		xsmcGetIndex(xsVar(5), xsArg(0), i);
 		if (xsmcTypeOf(xsVar(5)) != xsReferenceType || !xsmcIsInstanceOf(xsVar(5), xsArrayPrototype))
 			continue;   /* not an entry (RtpFeed.entry()'s): nothing to tick */
-		xsmcGetIndex(xsVar(6), xsVar(5), kEntryUntil);
+		xsmcGetIndex(xsVar(6), xsVar(5), IVXS_WEBRTC_FEED_SEND_UNTIL);
 		if (!(xsmcTypeOf(xsVar(6)) == xsNumberType || xsmcTypeOf(xsVar(6)) == xsIntegerType) || !(xsmcToNumber(xsVar(6)) > at))
 			continue;   /* not sending (no consent, or closing) */
-		xsmcGetIndex(xsVar(6), xsVar(5), kEntryFeed);
-		xsmcGetIndex(xsVar(7), xsVar(5), kEntrySrtp);
-		xsmcGetIndex(xsVar(8), xsVar(5), kEntryCc);
-		xsmcGetIndex(xsVar(9), xsVar(5), kEntryPath);
+		xsmcGetIndex(xsVar(6), xsVar(5), IVXS_WEBRTC_FEED_ENTRY_FEED);
+		xsmcGetIndex(xsVar(7), xsVar(5), IVXS_WEBRTC_FEED_ENTRY_SRTP);
+		xsmcGetIndex(xsVar(8), xsVar(5), IVXS_WEBRTC_FEED_ENTRY_CC);
+		xsmcGetIndex(xsVar(9), xsVar(5), IVXS_WEBRTC_FEED_ENTRY_PATH);
 		xsTry {
 			Path p;
 			FeedRecord *r = enter(the, &p, &xsVar(6), &xsVar(7), &xsVar(8), &xsVar(9), 0);
@@ -295,7 +288,7 @@ void xs_webrtc_feeds_tick(xsMachine *the)
 		}
 		xsCatch {
 			xsVar(10) = xsException;
-			xsmcSetIndex(xsVar(5), kEntryError, xsVar(10));
+			xsmcSetIndex(xsVar(5), IVXS_WEBRTC_FEED_ERROR, xsVar(10));
 			failed++;
 		}
 	}
@@ -502,15 +495,15 @@ void xs_webrtc_rtcp_receive(xsMachine *the)
 		done(the, r, &p);
 	}
 	if (fb.keyFrame)
-		flags |= 1;
+		flags |= IVXS_RTCP_GOT_KEY_FRAME;
 	if (fb.reported) {
-		flags |= 2;
+		flags |= IVXS_RTCP_GOT_REPORT;
 		setFigure(the, 0, fb.report.fractionLost);
 		setFigure(the, 1, fb.report.jitter);
 		setFigure(the, 2, rtt);
 	}
 	if (fb.timed) {
-		flags |= 4;
+		flags |= IVXS_RTCP_GOT_RRTR;
 		setFigure(the, 3, fb.rrtr.ssrc);
 		setFigure(the, 4, fb.rrtr.lrr);
 	}

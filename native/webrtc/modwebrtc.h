@@ -19,6 +19,23 @@ typedef struct {
 	uint8_t id;                  /* the header extension's id the SDP agreed */
 } CcRecord;
 
+/* receiveRtcp's answer (webrtc.js RtcpGot) and what it writes into the caller's figures (RTCP_FIGURES
+ * of them): [0] fraction lost, [1] jitter, [2] round trip (with a report), [3] SSRC, [4] LRR (with an RRTR). */
+enum {
+	IVXS_RTCP_GOT_KEY_FRAME = 1,
+	IVXS_RTCP_GOT_REPORT = 2,
+	IVXS_RTCP_GOT_RRTR = 4
+};
+#define IVXS_WEBRTC_RTCP_FIGURES 5
+
+/* A feed's entry as tickFeeds takes it (RtpFeed.entry()): [feed, srtp, cc, path, sendUntil, error]. */
+#define IVXS_WEBRTC_FEED_ENTRY_FEED 0
+#define IVXS_WEBRTC_FEED_ENTRY_SRTP 1
+#define IVXS_WEBRTC_FEED_ENTRY_CC 2
+#define IVXS_WEBRTC_FEED_ENTRY_PATH 3
+#define IVXS_WEBRTC_FEED_SEND_UNTIL 4
+#define IVXS_WEBRTC_FEED_ERROR 5
+
 extern const xsHostHooks kWebrtcSrtpHooks;   /* an Srtp's: its data an ivxs_srtp */
 extern const xsHostHooks kWebrtcCcHooks;     /* a TransportCc's: its data a CcRecord */
 extern ivxs_mem_counter gWebrtcMemory;

@@ -144,7 +144,8 @@ Object.freeze(RtpFeed.prototype);
 // Every feed of `entries` (RtpFeed.entry()'s, kept by the caller) ticked in one call, from the last:
 // one call at a push to the ring for all the viewers. Returns the ms until the soonest wants another
 // (-1: when a frame or a feedback comes); counts[0]: how many threw (each its error in its entry).
-export const FEED_SEND_UNTIL = 4, FEED_ERROR = 5;
+export const FEED_SEND_UNTIL = 4;
+export const FEED_ERROR = 5;
 export function tickFeeds(entries, now, counts) { return feedsTick(entries, now, counts); }
 
 // The viewer's SRTCP as it came (a compound packet, `length` bytes of `buffer`): opened with its
