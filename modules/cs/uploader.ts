@@ -13,6 +13,7 @@ import type { Frame } from "ring";
 import { bytesEqual, type AudioConfig, type VideoConfig } from "../media/index.js";
 import { initSegment } from "../media/mp4-boxes.js";
 import { backoffDelay } from "../net/backoff.js";
+import { totalLength } from "../net/bytes.js";
 import { AbortedError } from "../net/errors.js";
 import type { HttpResponse } from "../net/http-client.js";
 import type { SignedStream } from "../net/signing.js";
@@ -154,10 +155,8 @@ export class Uploader {
 		try {
 			const stream = this.#stream!;
 			const upload = this.#upload ??= this.#o.client.segment(stream.id, stream.seq);
-			let bytes = 0;
-			for (let i = 0; i < chunks.length; i++) bytes += chunks[i].byteLength;
 			this.#chunks = chunks;
-			this.#chunkBytes = bytes;
+			this.#chunkBytes = totalLength(chunks);
 			return upload.write(chunks, this.#intact).then(this.#written, this.#unwritten);
 		}
 		catch (error) {

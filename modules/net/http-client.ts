@@ -19,6 +19,7 @@ import { asciiEncode, type Chunks, totalLength, utf8Decode, utf8Encode } from ".
 import { Connection, type ConnectionEvents, type ConnectionOptions } from "./connection.js";
 import { AbortedError, ConnectionResetError, LimitError, NetError, ProtocolError } from "./errors.js";
 import { type HeaderMap, ResponseParser, type ResponseHead, TOKEN } from "./http-parser.js";
+import { HEX_DIGITS } from "../protocol/hex.js";
 import { pattern } from "../protocol/pattern.js";
 
 // Patterns compiled once, not at each evaluation: XS compiles a literal every time one runs
@@ -266,7 +267,7 @@ export class BodyStream {
 		for (let n = total; n >= 16; n = (n - (n % 16)) / 16) digits++;
 		for (let i = at + digits - 1, n = total; i >= at; i--) {
 			const digit = n % 16;
-			line[i] = digit < 10 ? 48 + digit : 87 + digit;   // lower case, as toString(16)
+			line[i] = HEX_DIGITS[digit];
 			n = (n - digit) / 16;
 		}
 		at += digits;

@@ -4,14 +4,14 @@ export const bytesOf = (value: ArrayBuffer | Uint8Array): Uint8Array => (value i
 // The digits' codes, and the text made in one call from them: on XS, indexing a string literal
 // makes a wrapper object per read and each `+=` a new string (a 32-byte hash cost ~5 KB of
 // garbage; bench board_memory), where this costs the digits' buffer and the string.
-const HEX = new Uint8Array([48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 97, 98, 99, 100, 101, 102]);
+export const HEX_DIGITS = new Uint8Array([48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 97, 98, 99, 100, 101, 102]);
 
 export function toHex(bytes: Uint8Array | ArrayBuffer): string {
 	const view = bytesOf(bytes), n = view.length;
 	const digits = new Uint8Array(2 * n);
 	for (let i = 0; i < n; i++) {
-		digits[2 * i] = HEX[view[i] >> 4];
-		digits[2 * i + 1] = HEX[view[i] & 15];
+		digits[2 * i] = HEX_DIGITS[view[i] >> 4];
+		digits[2 * i + 1] = HEX_DIGITS[view[i] & 15];
 	}
 	let text = "";
 	for (let i = 0; i < digits.length; i += 4096)   // (apply passes each as an argument: a board's stack is 4096 slots)

@@ -484,9 +484,9 @@ export class WebRtcSession<Owner = unknown> {
 		}
 		this.#rtcpDue = due;
 		const figures = this.#rtcp;
-		const got = this.#sending() && this.#feed
-			? receiveRtcp(fromViewer, datagram, datagram.byteLength, this.#o.video.ssrc, figures, now, ntpMiddle(this.#wall()), this.#cc, this.#feed, this.#srtp, this.#peer)
-			: receiveRtcp(fromViewer, datagram, datagram.byteLength, this.#o.video.ssrc, figures, now, ntpMiddle(this.#wall()), this.#cc);
+		// its NACKs answered by the feed while it sends (receiveRtcp takes toViewer and path only with a feed)
+		const feed = this.#sending() ? this.#feed : undefined;
+		const got = receiveRtcp(fromViewer, datagram, datagram.byteLength, this.#o.video.ssrc, figures, now, ntpMiddle(this.#wall()), this.#cc, feed, this.#srtp, this.#peer);
 		if (got < 0) {
 			this.#counts.refusedRtcp++;   // forged, replayed or damaged: not the viewer's word
 			return;

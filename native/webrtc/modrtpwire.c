@@ -235,6 +235,12 @@ void xs_webrtc_feed_create(xsMachine *the)
 	xsmcSetHostData(xsResult, r);
 }
 
+/* A feed's delay as JS takes it: ms, or -1 for IVXS_FEED_IDLE (when a frame or a feedback comes). */
+static xsIntegerValue delayOf(uint32_t delay)
+{
+	return delay == IVXS_FEED_IDLE ? -1 : (xsIntegerValue)(delay > 0x7fffffff ? 0x7fffffff : delay);
+}
+
 /* feedTick(feed, srtp, cc, path, now) -> milliseconds until it should be called again (-1: when a
  * frame or a feedback comes). */
 void xs_webrtc_feed_tick(xsMachine *the)
@@ -246,7 +252,7 @@ void xs_webrtc_feed_tick(xsMachine *the)
 	r = enter(the, &p, &xsArg(0), &xsArg(1), &xsArg(2), &xsArg(3), 0);
 	delay = ivxs_rtp_wire_tick(&r->wire, now);
 	done(the, r, &p);
-	xsmcSetInteger(xsResult, delay == IVXS_FEED_IDLE ? -1 : (xsIntegerValue)(delay > 0x7fffffff ? 0x7fffffff : delay));
+	xsmcSetInteger(xsResult, delayOf(delay));
 }
 
 /* feedsTick(entries, now, out) -> milliseconds until the soonest of them wants another tick (-1:
@@ -294,7 +300,7 @@ void xs_webrtc_feeds_tick(xsMachine *the)
 	}
 	xsmcSetInteger(xsVar(0), failed);
 	xsmcSetIndex(xsArg(2), 0, xsVar(0));
-	xsmcSetInteger(xsResult, soonest == IVXS_FEED_IDLE ? -1 : (xsIntegerValue)(soonest > 0x7fffffff ? 0x7fffffff : soonest));
+	xsmcSetInteger(xsResult, delayOf(soonest));
 }
 
 /* The feed of argument 0 with the CC of argument 1 (or undefined) lent, for a call that sends nothing. */
