@@ -528,13 +528,15 @@ export class WebRtcEndpoint {
 	/** A viewer's feedback came (its path may take more now): the feeds' turn. */
 	readonly #fed = (): void => this.#feedTicker.run();
 
-	/** Every feed's turn, in one call; one whose tick threw ends that viewer only (its session says
-	 * why). The ms until the soonest wants another (-1: when the ring is pushed to or a feedback comes). */
+	/** Every feed's turn, in one call — its frames and, a second apart, its sender reports (on the wall
+	 * clock the ring's frames are stamped with); one whose tick threw ends that viewer only (its
+	 * session says why). The ms until the soonest wants another (-1: when the ring is pushed to or a
+	 * feedback comes). */
 	#tickFeeds(): number {
 		const feeds = this.#feeds, failures = this.#feedFailures;
 		let ms: number;
 		try {
-			ms = tickFeeds(feeds, Math.floor(this.#o.now()), failures);
+			ms = tickFeeds(feeds, Math.floor(this.#o.now()), Date.now(), failures);
 		}
 		catch (error) {   // (its arguments are this endpoint's: a fault here is ours, logged, never the host loop's)
 			this.#o.log(`webrtc: the feeds' tick failed: ${(error as Error).message}`);
@@ -563,7 +565,7 @@ export class WebRtcEndpoint {
 		else this.#feedTicker.run();
 	};
 
-	/** Every TICK_MS: each session's time passes (its handshake's retransmissions, its sender reports),
+	/** Every TICK_MS: each session's time passes (its handshake's retransmissions),
 	 * and one that failed, left, never connected or lost consent is ended. A walk of the map by
 	 * forEach with one function (a spread or an iterator were garbage 20 times a second). */
 	#look(): void {

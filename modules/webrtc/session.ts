@@ -31,7 +31,7 @@
  * once a round trip — a viewer's NACK flood costs the camera's uplink no more than that.
  */
 import { Codec, type Ring } from "ring";
-import { DtlsRole, DtlsSession, DtlsState, FEED_SEND_UNTIL, RTCP_FIGURES, RtcpGot, RtpFeed, SRTCP_TRAILER_BYTES, Srtp, TransportCc, receiveRtcp, rtpPayload, senderReport, type DtlsIdentity, type FeedEntry, type FeedPath, type FeedStats } from "webrtc";
+import { DtlsRole, DtlsSession, DtlsState, FEED_SEND_UNTIL, RTCP_FIGURES, RtcpGot, RtpFeed, Srtp, TransportCc, receiveRtcp, rtpPayload, type DtlsIdentity, type FeedEntry, type FeedPath, type FeedStats } from "webrtc";
 import type { HmacSha1 } from "../p2p/stun.js";
 import { nextDue } from "../net/rate-gate.js";
 import { RECEIVE_BYTES } from "../p2p/udp.js";
@@ -58,7 +58,8 @@ export interface WebRtcSessionOptions<Owner = unknown> {
 	audio?: { payloadType: number; ssrc: number; counted?: boolean };
 	send(bytes: Uint8Array, address: string, port: number): void;
 	now(): number;
-	/** Unix ms: the sender reports' NTP time, on the clock the ring's frames are stamped with (default Date.now). */
+	/** Unix ms: the sender reports' NTP time (the feed's, in C: native/webrtc/rtp_wire.h) and the round
+	 * trip's, on the clock the ring's frames are stamped with (default Date.now). */
 	wallClock?(): number;
 	hmacSha1: HmacSha1;
 	/** The viewer's microphone, when the answer took its audio (talkback): the payload type agreed,
@@ -79,13 +80,6 @@ export interface WebRtcSessionOptions<Owner = unknown> {
 
 /** No check from the viewer for this long: its consent has expired (RFC 7675 §5.1: 30 s). */
 export const CONSENT_MS = 30_000;
-/** How often the camera sends a sender report (RFC 3550 §6.2 wants ~5 s at low rates; browsers
- * sync and measure the round trip from them, so once a second while video flows). */
-export const SR_MS = 1000;
-/** How long the viewer's last receiver reference time is answered (the binding's bound on the time held). */
-const RRTR_KEPT_MS = 60_000;
-/** Seconds from 1900 (NTP's epoch) to 1970. */
-const NTP_UNIX = 2208988800;
 /** SRTCP packets from the viewer read in any 1-s window (each costs an HMAC): a browser sends a few
  * a second (receiver reports, NACKs, PLIs); past this they are dropped unread and counted. */
 export const RTCP_PER_SECOND = 50;
@@ -111,7 +105,7 @@ const ipv4Of = (address: string): number => {
 };
 /** What came in and the session did. */
 const newCounts = () => ({ checks: 0, refusedChecks: 0, dtls: 0,
-	rtcp: 0, refusedRtcp: 0, droppedRtcp: 0, keyFrameRequests: 0, senderReports: 0,
+	rtcp: 0, refusedRtcp: 0, droppedRtcp: 0, keyFrameRequests: 0,
 	/** The viewer's RTP: packets given to talk, and those not (no talk, forged, past VOICE_PER_SECOND, another payload type). */
 	voice: 0, refusedVoice: 0, droppedVoice: 0,
 	/** The viewer's DTLS records past DTLS_PER_SECOND, dropped unread. */
@@ -126,7 +120,7 @@ type SessionCounts = ReturnType<typeof newCounts>;
 /** What the session's stats hold before its feed sends anything. */
 const NO_MEDIA: FeedStats = { frames: 0, audioFrames: 0, skipped: 0, torn: 0, unwalkable: 0, gaps: 0, rewinds: 0, packets: 0, payloadBytes: 0, audioPackets: 0,
 	audioPayloadBytes: 0, bytes: 0, nacks: 0, resent: 0, resendsRefused: 0, resendsUnaffordable: 0, resendsGone: 0, resendsRepeated: 0, unrepaired: 0, refused: 0,
-	waiting: 0, repairing: false, keyed: false };
+	waiting: 0, senderReports: 0, repairing: false, keyed: false };
 
 /**
  * The viewer as a session reaches it: the address its checks came from (`host`, `port`; moved by a
@@ -208,9 +202,6 @@ export class WebRtcSession<Owner = unknown> {
 	#consentAt = -Infinity;
 	/** What came in and the session did, for the log and the tests (`stats` adds what the feed sent). */
 	readonly #counts = newCounts();
-	#srAt = -Infinity;
-	/** When the viewer's last receiver reference time report came (its SSRC and LRR in #rtcp[3], [4]): each video sender report answers it. */
-	#rrtrAt = -Infinity;
 	/** What the viewer's RTCP said, written by receiveRtcp (RTCP_FIGURES numbers, kept: nothing is made per packet). */
 	readonly #rtcp: number[] = new Array<number>(RTCP_FIGURES).fill(0);
 	/** When the viewer's next RTCP, RTP and DTLS datagrams are due under RTCP_PER_SECOND,
@@ -279,7 +270,7 @@ export class WebRtcSession<Owner = unknown> {
 	feed(): number {
 		if (!this.#feed || !this.#sending()) return -1;
 		try {
-			return this.#feed.tick(this.#srtp!, this.#cc, this.#peer!, this.#now());
+			return this.#feed.tick(this.#srtp!, this.#cc, this.#peer!, this.#now(), this.#wall());
 		}
 		catch (error) {
 			this.#fail(error as Error);
@@ -486,7 +477,7 @@ export class WebRtcSession<Owner = unknown> {
 		const figures = this.#rtcp;
 		// its NACKs answered by the feed while it sends (receiveRtcp takes toViewer and path only with a feed)
 		const feed = this.#sending() ? this.#feed : undefined;
-		const got = receiveRtcp(fromViewer, datagram, datagram.byteLength, this.#o.video.ssrc, figures, now, ntpMiddle(this.#wall()), this.#cc, feed, this.#srtp, this.#peer);
+		const got = receiveRtcp(fromViewer, datagram, datagram.byteLength, this.#o.video.ssrc, figures, now, this.#wall(), this.#cc, feed, this.#srtp, this.#peer);
 		if (got < 0) {
 			this.#counts.refusedRtcp++;   // forged, replayed or damaged: not the viewer's word
 			return;
@@ -494,7 +485,6 @@ export class WebRtcSession<Owner = unknown> {
 		// the viewer's SRTCP proves it finished the handshake: it will not need our last flight again,
 		// so mbedTLS's context (2 × 16 KiB of record buffers on Debian's build) can go
 		if (this.#counts.rtcp++ === 0) this.#step(() => (this.#dtls.settle(), { state: DtlsState.connected, send: [] }));
-		if (got & RtcpGot.rrtr) this.#rrtrAt = now;
 		if (got & RtcpGot.report) {
 			this.#counts.fractionLost = figures[0] / 256;
 			this.#counts.jitterMs = Math.round(figures[1] / 90);
@@ -507,14 +497,10 @@ export class WebRtcSession<Owner = unknown> {
 		this.#o.onFeedback?.(this.#o.owner as Owner);   // (its TWCC feedback may have opened the path)
 	}
 
-	/** Time passing: the handshake's retransmissions; once connected, a sender report every SR_MS. */
+	/** Time passing: the handshake's retransmissions (the sender reports are the feed's: its tick). */
 	tick(): void {
-		try {
-			this.#tick();
-		}
-		catch (error) {
-			this.#fail(error as Error);
-		}
+		const deadline = this.#dtls.deadline;
+		if (!this.#failed && deadline && this.#now() >= deadline) this.#step(() => this.#dtls.tick(this.#now()));
 	}
 
 	/** An exception a viewer's packet, report or timer provoked: this session's failure (logged once),
@@ -524,34 +510,6 @@ export class WebRtcSession<Owner = unknown> {
 		this.#failed = `${error.message}${(error as { code?: string }).code ? ` (${(error as { code?: string }).code})` : ""}`;
 		if (this.#entry) this.#entry[FEED_SEND_UNTIL] = 0;
 		this.#log(`webrtc: session failed: ${this.#failed}`);
-	}
-
-	#tick(): void {
-		const deadline = this.#dtls.deadline;
-		if (!this.#failed && deadline && this.#now() >= deadline) this.#step(() => this.#dtls.tick(this.#now()));
-		const now = this.#now();
-		if (!this.#sending() || !this.#feed || now - this.#srAt < SR_MS) return;
-		const media = this.#feed.stats(this.#cc, now);
-		if (!media.packets) return;
-		const srtp = this.#srtp!, peer = this.#peer!;
-		this.#srAt = now;
-		const wall = this.#wall(), seconds = ntpSeconds(wall), fraction = ntpFraction(wall);
-		// one per stream, both on the same wall clock: the viewer plays them in sync
-		const streams = [{ ssrc: this.#o.video.ssrc, clockKHz: 90, sent: media }, ...(this.#o.audio && media.audioPackets ? [{ ssrc: this.#o.audio.ssrc, clockKHz: 8, sent: { packets: media.audioPackets, payloadBytes: media.audioPayloadBytes } }] : [])];
-		// the video's report also answers the viewer's last receiver reference time with the time it
-		// has held it (RFC 3611 §4.5, like an RR's LSR and DLSR): a viewer that only receives learns
-		// the round trip from it, and libwebrtc NACKs a packet again after that round trip instead of
-		// its 100-ms default (sdp.ts asks for it: rrtr). Every report: one without it makes Chromium
-		// forget the round trip it showed (getStats' remote-outbound-rtp roundTripTime). A minute old, it is dropped.
-		// (held read once: a second reading of the clock could pass the minute the binding allows)
-		const held = now - this.#rrtrAt, kept = held <= RRTR_KEPT_MS;
-		for (const { ssrc, clockKHz, sent } of streams) {
-			const r = kept && ssrc === this.#o.video.ssrc;
-			const report = senderReport(ssrc, seconds, fraction, Math.round(wall * clockKHz) % 2 ** 32, sent.packets % 2 ** 32, sent.payloadBytes % 2 ** 32,
-				r ? this.#rtcp[3] : undefined, r ? this.#rtcp[4] : undefined, r ? held : undefined);
-			this.#o.send(new Uint8Array(report, 0, srtp.protectRtcp(report, report.byteLength - SRTCP_TRAILER_BYTES)), peer.host, peer.port);
-			this.#counts.senderReports++;
-		}
 	}
 
 	#log(message: string): void {
@@ -603,19 +561,4 @@ export class WebRtcSession<Owner = unknown> {
 		const channel = this.#o.channel;
 		if (channel && result.state === DtlsState.connected) for (const { stream, ppid, data } of this.#dtls.messages()) channel.message(stream, ppid, data, this.#o.owner as Owner);
 	}
-}
-
-/** Unix ms as NTP (RFC 5905): seconds since 1900, the fraction of a second in 2^-32, and the middle
- * 32 bits a report's LSR echoes (numbers, not an object: the middle is taken per RTCP packet). */
-function ntpSeconds(unixMs: number): number {
-	return (Math.floor(unixMs / 1000) + NTP_UNIX) >>> 0;
-}
-
-function ntpFraction(unixMs: number): number {
-	return Math.floor((unixMs % 1000) / 1000 * 2 ** 32) >>> 0;
-}
-
-function ntpMiddle(unixMs: number): number {
-	// × 2^16, not << 16: XS shifts in C's int, where 33001 << 16 is undefined behaviour (the sanitizer host caught it).
-	return (ntpSeconds(unixMs) & 0xffff) * 0x10000 + (ntpFraction(unixMs) >>> 16);
 }

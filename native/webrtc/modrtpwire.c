@@ -241,21 +241,28 @@ static xsIntegerValue delayOf(uint32_t delay)
 	return delay == IVXS_FEED_IDLE ? -1 : (xsIntegerValue)(delay > 0x7fffffff ? 0x7fffffff : delay);
 }
 
-/* feedTick(feed, srtp, cc, path, now) -> milliseconds until it should be called again (-1: when a
- * frame or a feedback comes). */
+/* Unix time in ms (a sender report's and a round trip's NTP clock): a whole number from 0 to 2^53. */
+static uint64_t wallOf(xsMachine *the, xsSlot *slot)
+{
+	return (uint64_t)ivxs_integer(the, slot, 0, 9007199254740991.0, "webrtc", "wall");
+}
+
+/* feedTick(feed, srtp, cc, path, now, wall) -> milliseconds until it should be called again (-1: when
+ * a frame or a feedback comes). `wall`: Unix ms, the sender reports' clock. */
 void xs_webrtc_feed_tick(xsMachine *the)
 {
 	uint32_t now = ivxs_clock_ms(the, &xsArg(4), "webrtc", "now"), delay;
+	uint64_t wall = wallOf(the, &xsArg(5));
 	Path p;
 	FeedRecord *r;
 	xsmcVars(5);
 	r = enter(the, &p, &xsArg(0), &xsArg(1), &xsArg(2), &xsArg(3), 0);
-	delay = ivxs_rtp_wire_tick(&r->wire, now);
+	delay = ivxs_rtp_wire_tick(&r->wire, now, wall);
 	done(the, r, &p);
 	xsmcSetInteger(xsResult, delayOf(delay));
 }
 
-/* feedsTick(entries, now, out) -> milliseconds until the soonest of them wants another tick (-1:
+/* feedsTick(entries, now, wall, out) -> milliseconds until the soonest of them wants another tick (-1:
  * when a frame or a feedback comes). Each entry (RtpFeed.entry: [feed, srtp, cc, path, sendUntil,
  * error]) whose sendUntil is later than `now` is ticked, from the last: one call for every viewer
  * at a push to the ring, not one each. What one entry's tick throws (its path's send(), a protect
@@ -263,12 +270,13 @@ void xs_webrtc_feed_tick(xsMachine *the)
 void xs_webrtc_feeds_tick(xsMachine *the)
 {
 	uint32_t now = ivxs_clock_ms(the, &xsArg(1), "webrtc", "now");
+	uint64_t wall = wallOf(the, &xsArg(2));
 	volatile uint32_t soonest = IVXS_FEED_IDLE;   /* (volatile: kept across each entry's setjmp) */
 	volatile int32_t failed = 0;
 	double at = xsmcToNumber(xsArg(1));
 	int32_t n, i;
 	if (xsmcTypeOf(xsArg(0)) != xsReferenceType || !xsmcIsInstanceOf(xsArg(0), xsArrayPrototype)
-			|| xsmcTypeOf(xsArg(2)) != xsReferenceType || !xsmcIsInstanceOf(xsArg(2), xsArrayPrototype))
+			|| xsmcTypeOf(xsArg(3)) != xsReferenceType || !xsmcIsInstanceOf(xsArg(3), xsArrayPrototype))
 		ivxs_type_error(IVXS_EARG, "webrtc: feedsTick takes an Array of entries and an Array for its counts");
 	xsmcVars(11);
 	xsmcGet(xsVar(0), xsArg(0), xsID("length"));
@@ -287,7 +295,7 @@ void xs_webrtc_feeds_tick(xsMachine *the)
 		xsTry {
 			Path p;
 			FeedRecord *r = enter(the, &p, &xsVar(6), &xsVar(7), &xsVar(8), &xsVar(9), 0);
-			uint32_t delay = ivxs_rtp_wire_tick(&r->wire, now);
+			uint32_t delay = ivxs_rtp_wire_tick(&r->wire, now, wall);
 			done(the, r, &p);
 			if (delay < soonest)
 				soonest = delay;
@@ -299,7 +307,7 @@ void xs_webrtc_feeds_tick(xsMachine *the)
 		}
 	}
 	xsmcSetInteger(xsVar(0), failed);
-	xsmcSetIndex(xsArg(2), 0, xsVar(0));
+	xsmcSetIndex(xsArg(3), 0, xsVar(0));
 	xsmcSetInteger(xsResult, delayOf(soonest));
 }
 
@@ -367,6 +375,7 @@ void xs_webrtc_feed_stats(xsMachine *the)
 	ivxs_set_number(xsResult, "resendsUnaffordable", (double)(w->resends_unaffordable), xsVar(0));
 	ivxs_set_number(xsResult, "resendsGone", (double)(w->resends_gone), xsVar(0));
 	ivxs_set_number(xsResult, "resendsRepeated", (double)(w->resends_repeated), xsVar(0));
+	ivxs_set_number(xsResult, "senderReports", (double)(w->sender_reports), xsVar(0));
 	ivxs_set_number(xsResult, "unrepaired", (double)(ivxs_rtp_wire_unrepaired(&r->wire)), xsVar(0));
 	ivxs_set_number(xsResult, "refused", (double)(r->refused), xsVar(0));
 	ivxs_set_number(xsResult, "waiting", (double)(r->wire.feed.count), xsVar(0));
@@ -451,15 +460,16 @@ static void setFigure(xsMachine *the, int i, double value)
 	xsmcSetIndex(xsArg(8), i, xsVar(0));
 }
 
-/* rtcpReceive(feed, toViewer, cc, path, fromViewer, buffer, length, mediaSsrc, figures, now, ntpMiddle)
+/* rtcpReceive(feed, toViewer, cc, path, fromViewer, buffer, length, mediaSsrc, figures, now, wall)
  * -> -1 when the SRTCP packet in `buffer` is refused (forged, replayed or damaged: fromViewer's
  * context unchanged), else RTCP_GOT flags: 1 a key frame asked for, 2 a report on the video
- * (figures[0] its fraction lost /256, [1] its jitter in RTP units, [2] the round trip in ms or -1),
- * 4 a receiver reference time (figures[3] its SSRC, [4] its LRR: for senderReport). The packet is
- * opened in a copy (`buffer` is left as it came). Its transport-wide feedback goes to `cc` (a
- * TransportCc, or undefined); with `feed` (an RtpFeed, or undefined: nothing is sent), its NACKs
- * are answered from the ring through toViewer and path as the feed's tick sends, and the round
- * trip becomes the feed's. `figures`: an Array of at least 5 the caller keeps (nothing is made). */
+ * (figures[0] its fraction lost /256, [1] its jitter in RTP units, [2] the round trip in ms or -1,
+ * timed by `wall`: Unix ms at its arrival). The packet is opened in a copy (`buffer` is left as it
+ * came). Its transport-wide feedback goes to `cc` (a TransportCc, or undefined); with `feed` (an
+ * RtpFeed, or undefined: nothing is sent), its NACKs are answered from the ring through toViewer
+ * and path as the feed's tick sends, the round trip becomes the feed's, and a receiver reference
+ * time the feed's sender reports answer. `figures`: an Array of IVXS_WEBRTC_RTCP_FIGURES the caller
+ * keeps (nothing is made). */
 void xs_webrtc_rtcp_receive(xsMachine *the)
 {
 	uint8_t packet[IVXS_WEBRTC_DATAGRAM_BYTES];
@@ -467,7 +477,7 @@ void xs_webrtc_rtcp_receive(xsMachine *the)
 	size_t length = (size_t)ivxs_integer(the, &xsArg(6), 0, sizeof(packet), "webrtc", "length"), opened = 0;
 	uint32_t media = (uint32_t)ivxs_integer(the, &xsArg(7), 0, 0xffffffff, "webrtc", "mediaSsrc");
 	uint32_t now = ivxs_clock_ms(the, &xsArg(9), "webrtc", "now");
-	uint32_t middle = (uint32_t)ivxs_integer(the, &xsArg(10), 0, 0xffffffff, "webrtc", "ntpMiddle");
+	uint32_t middle = (uint32_t)(ivxs_ntp_of_unix_ms(wallOf(the, &xsArg(10))) >> 16);
 	CcRecord *cc = ivxs_webrtc_cc_arg(the, 2);
 	FeedRecord *r = NULL;
 	Feedback fb;
@@ -498,6 +508,8 @@ void xs_webrtc_rtcp_receive(xsMachine *the)
 			r->wire.rtt_ms = rtt;
 		for (i = 0; i < fb.n; i++)
 			ivxs_rtp_wire_nack(&r->wire, fb.nacks[i], now);
+		if (fb.timed)
+			ivxs_rtp_wire_rrtr(&r->wire, &fb.rrtr, now);
 		done(the, r, &p);
 	}
 	if (fb.keyFrame)
@@ -507,11 +519,6 @@ void xs_webrtc_rtcp_receive(xsMachine *the)
 		setFigure(the, 0, fb.report.fractionLost);
 		setFigure(the, 1, fb.report.jitter);
 		setFigure(the, 2, rtt);
-	}
-	if (fb.timed) {
-		flags |= IVXS_RTCP_GOT_RRTR;
-		setFigure(the, 3, fb.rrtr.ssrc);
-		setFigure(the, 4, fb.rrtr.lrr);
 	}
 	xsmcSetInteger(xsResult, flags);
 }

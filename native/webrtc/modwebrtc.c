@@ -119,36 +119,3 @@ void xs_webrtc_packetize(xsMachine *the)
 	}
 }
 
-/* senderReport(ssrc, ntpSeconds, ntpFraction, rtpTimestamp, packets, octets[, rrtrSsrc, lrr, heldMs])
- * -> an ArrayBuffer holding the camera's sender report (28 bytes) — followed, when given the
- * viewer's receiver reference time (receiveRtcp's) and how long it was held, by the XR DLRR
- * answering it (24 bytes more) — and room after it for the SRTCP trailer. */
-void xs_webrtc_sender_report(xsMachine *the)
-{
-	uint8_t out[28 + 24 + IVXS_SRTCP_TRAILER_BYTES];
-	ivxs_rtcp_sender_info info;
-	uint32_t ssrc = (uint32_t)ivxs_integer(the, &xsArg(0), 0, 0xffffffff, "webrtc", "ssrc");
-	uint32_t seconds = (uint32_t)ivxs_integer(the, &xsArg(1), 0, 0xffffffff, "webrtc", "ntpSeconds");
-	uint32_t fraction = (uint32_t)ivxs_integer(the, &xsArg(2), 0, 0xffffffff, "webrtc", "ntpFraction");
-	long n, m = 0;
-	info.ntp = ((uint64_t)seconds << 32) | fraction;
-	info.rtpTimestamp = (uint32_t)ivxs_integer(the, &xsArg(3), 0, 0xffffffff, "webrtc", "rtpTimestamp");
-	info.packets = (uint32_t)ivxs_integer(the, &xsArg(4), 0, 0xffffffff, "webrtc", "packets");
-	info.octets = (uint32_t)ivxs_integer(the, &xsArg(5), 0, 0xffffffff, "webrtc", "octets");
-	memset(out, 0, sizeof(out));
-	if ((n = ivxs_rtcp_write_sender_report(out, sizeof(out), ssrc, &info)) < 0)
-		ivxs_throw_status(the, XS_RANGE_ERROR, "webrtc", (int)n, kWebrtcTables);
-	if (xsmcArgc > 6 && xsmcTypeOf(xsArg(6)) != xsUndefinedType) {
-		ivxs_rtcp_rrtr rrtr;
-		uint32_t heldMs;
-		if (xsmcArgc < 9)
-			ivxs_type_error(IVXS_EARG, "webrtc: a receiver reference time to answer takes its ssrc, lrr and heldMs");
-		/* DLRR's delay is in 1/65536 s; a minute bounds it (the report is a second old at most) */
-		heldMs = (uint32_t)ivxs_integer(the, &xsArg(8), 0, 60000, "webrtc", "heldMs");
-		rrtr.ssrc = (uint32_t)ivxs_integer(the, &xsArg(6), 0, 0xffffffff, "webrtc", "rrtrSsrc");
-		rrtr.lrr = (uint32_t)ivxs_integer(the, &xsArg(7), 0, 0xffffffff, "webrtc", "lrr");
-		if ((m = ivxs_rtcp_write_dlrr(out + n, sizeof(out) - n, ssrc, &rrtr, (uint32_t)((uint64_t)heldMs * 65536 / 1000))) < 0)
-			ivxs_throw_status(the, XS_RANGE_ERROR, "webrtc", (int)m, kWebrtcTables);
-	}
-	xsmcSetArrayBuffer(xsResult, out, (xsUnsignedValue)(n + m + IVXS_SRTCP_TRAILER_BYTES));
-}

@@ -20,13 +20,12 @@ typedef struct {
 } CcRecord;
 
 /* receiveRtcp's answer (webrtc.js RtcpGot) and what it writes into the caller's figures (RTCP_FIGURES
- * of them): [0] fraction lost, [1] jitter, [2] round trip (with a report), [3] SSRC, [4] LRR (with an RRTR). */
+ * of them): [0] fraction lost, [1] jitter, [2] round trip (with a report). */
 enum {
 	IVXS_RTCP_GOT_KEY_FRAME = 1,
-	IVXS_RTCP_GOT_REPORT = 2,
-	IVXS_RTCP_GOT_RRTR = 4
+	IVXS_RTCP_GOT_REPORT = 2
 };
-#define IVXS_WEBRTC_RTCP_FIGURES 5
+#define IVXS_WEBRTC_RTCP_FIGURES 3
 
 /* A feed's entry as tickFeeds takes it (RtpFeed.entry()): [feed, srtp, cc, path, sendUntil, error]. */
 #define IVXS_WEBRTC_FEED_ENTRY_FEED 0

@@ -235,6 +235,13 @@ int ivxs_rtcp_wants_key_frame(const ivxs_rtcp_packet *p, uint32_t media, int *fi
 	return 0;
 }
 
+uint64_t ivxs_ntp_of_unix_ms(uint64_t unix_ms)
+{
+	uint32_t seconds = (uint32_t)(unix_ms / 1000 + IVXS_NTP_UNIX_SECONDS);   /* (era 0 wraps in 2036, as NTP's does) */
+	uint32_t fraction = (uint32_t)(((unix_ms % 1000) << 32) / 1000);
+	return ((uint64_t)seconds << 32) | fraction;
+}
+
 long ivxs_rtcp_write_sender_report(uint8_t *out, size_t cap, uint32_t ssrc, const ivxs_rtcp_sender_info *info)
 {
 	if (cap < HEADER + 4 + SENDER_INFO)

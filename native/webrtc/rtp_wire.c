@@ -187,9 +187,61 @@ void ivxs_rtp_wire_lend(ivxs_rtp_wire *w, ivxs_srtp *srtp, ivxs_twcc *twcc, uint
 	w->twcc = w->twcc_id ? twcc : NULL;
 }
 
-uint32_t ivxs_rtp_wire_tick(ivxs_rtp_wire *w, uint32_t now)
+/* One stream's sender report, the video's with the DLRR answering the viewer's receiver reference
+ * time, protected and sent: 0, or a protect's status (kept in `fault`). */
+static int report(ivxs_rtp_wire *w, const ivxs_rtp_stream *stream, const ivxs_rtp_wire_counts *sent, uint32_t clock_khz,
+	uint64_t wall_ms, uint64_t ntp, uint32_t now)
 {
-	return ivxs_feed_tick(&w->feed, now);
+	ivxs_rtcp_sender_info info = { ntp, (uint32_t)(wall_ms * clock_khz), sent->packets, sent->payload_bytes };
+	long n = ivxs_rtcp_write_sender_report(w->out, IVXS_RTP_WIRE_BUFFER_BYTES, stream->ssrc, &info), m;
+	size_t len;
+	int status;
+	if (n < 0)
+		return (int)n;
+	if (stream == &w->video && w->timed && P2P_SINCE(now, w->rrtr_ms) <= IVXS_RTP_WIRE_RRTR_KEPT_MS) {
+		/* DLRR's delay is in 1/65536 s */
+		if ((m = ivxs_rtcp_write_dlrr(w->out + n, IVXS_RTP_WIRE_BUFFER_BYTES - (size_t)n, stream->ssrc, &w->rrtr,
+				(uint32_t)((uint64_t)P2P_SINCE(now, w->rrtr_ms) * 65536 / 1000))) < 0)
+			return (int)m;
+		n += m;
+	}
+	else if (stream == &w->video)
+		w->timed = 0;
+	if ((status = ivxs_srtcp_protect(w->srtp, w->out, (size_t)n, IVXS_RTP_WIRE_BUFFER_BYTES, &len)))
+		return w->fault = status;
+	w->output(w->output_ctx, w->out, len);
+	w->stats.sender_reports++;
+	w->stats.bytes += len;
+	return 0;
+}
+
+/* The sender reports when due: the ms until the next are (IVXS_FEED_IDLE before the video sent any). */
+static uint32_t reports(ivxs_rtp_wire *w, uint32_t now, uint64_t wall_ms)
+{
+	uint64_t ntp;
+	if (!w->stats.video.packets || !w->srtp || !w->out)
+		return IVXS_FEED_IDLE;
+	if (w->reported && P2P_SINCE(now, w->report_ms) < IVXS_RTP_WIRE_REPORT_MS)
+		return IVXS_RTP_WIRE_REPORT_MS - P2P_SINCE(now, w->report_ms);
+	w->reported = 1;
+	w->report_ms = now;
+	ntp = ivxs_ntp_of_unix_ms(wall_ms);
+	if (report(w, &w->video, &w->stats.video, 90, wall_ms, ntp, now) == 0 && w->has_audio && w->stats.audio.packets)
+		(void)report(w, &w->audio, &w->stats.audio, 8, wall_ms, ntp, now);
+	return IVXS_RTP_WIRE_REPORT_MS;
+}
+
+uint32_t ivxs_rtp_wire_tick(ivxs_rtp_wire *w, uint32_t now, uint64_t wall_ms)
+{
+	uint32_t frames = ivxs_feed_tick(&w->feed, now), next = reports(w, now, wall_ms);
+	return frames < next ? frames : next;
+}
+
+void ivxs_rtp_wire_rrtr(ivxs_rtp_wire *w, const ivxs_rtcp_rrtr *rrtr, uint32_t now)
+{
+	w->rrtr = *rrtr;
+	w->rrtr_ms = now;
+	w->timed = 1;
 }
 
 uint32_t ivxs_rtp_wire_unrepaired(const ivxs_rtp_wire *w)

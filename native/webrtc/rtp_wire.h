@@ -13,6 +13,13 @@
  * not the resend could have arrived; behind a queue it cannot): a viewer's NACK flood costs the
  * camera's uplink no more than that.
  *
+ * Sender reports (RFC 3550 §6.4.1): once IVXS_RTP_WIRE_REPORT_MS a stream that has sent, one per
+ * stream on the same wall clock (the viewer plays them in sync), protected as SRTCP, made on the
+ * wire's tick. The video's also answers the viewer's last receiver reference time (RFC 3611 §4.5's
+ * DLRR, with the time it was held): a viewer that only receives learns the round trip from it, and
+ * libwebrtc NACKs a packet again after that round trip instead of its 100-ms default. Every report
+ * carries it: one without makes Chromium forget the round trip it showed. A minute old, it is dropped.
+ *
  * The stream's first packet goes twice, right behind itself: a viewer NACKs a gap after the first
  * packet it got, so the loss of the very first (the key frame's parameter sets) would cost a PLI
  * and the key frame again instead of a resend; the copy is an SRTP replay the viewer drops.
@@ -29,6 +36,7 @@
 #include <stdint.h>
 
 #include "feed.h"
+#include "rtcp.h"
 #include "rtp_video.h"
 #include "srtp.h"
 #include "twcc.h"
@@ -39,6 +47,8 @@
 #define IVXS_RTP_WIRE_RESENDS_PER_SECOND 50u     /* packets resent at most, a burst of as many (~60 KB/s) */
 #define IVXS_RTP_WIRE_AUDIO_PACKET 160u          /* G.711 bytes a packet carries at most (20 ms at 8 kHz) */
 #define IVXS_RTP_WIRE_DEFAULT_RTT_MS 100u        /* the round trip before any report measured one */
+#define IVXS_RTP_WIRE_REPORT_MS 1000u            /* a sender report this often per stream that has sent */
+#define IVXS_RTP_WIRE_RRTR_KEPT_MS 60000u        /* the viewer's receiver reference time answered this long */
 #define IVXS_RTP_WIRE_PACKET_CAP (IVXS_RTP_WIRE_MTU + IVXS_SRTP_TAG_BYTES)
 #define IVXS_RTP_WIRE_BUFFER_BYTES (IVXS_RTP_WIRE_PACKET_CAP + IVXS_TWCC_EXTENSION_BYTES)   /* the packet buffer lent */
 
@@ -57,6 +67,7 @@ typedef struct {
 	uint32_t resends_unaffordable;   /* past the allowance (ivxs_feed_repair) */
 	uint32_t resends_gone;      /* older than the history, or overwritten in the ring */
 	uint32_t resends_repeated;  /* asked for again within the round trip of its last resend */
+	uint32_t sender_reports;    /* sender reports sent (one per stream each time) */
 } ivxs_rtp_wire_stats;
 
 /* An access unit sent: where it lies in the source (what its `intact` reads: p2p.h) and its packets. */
@@ -96,6 +107,10 @@ typedef struct {
 	int32_t rtt_ms;             /* the round trip by the viewer's receiver reports (-1: none) */
 	uint32_t unrepaired_at_key; /* the unrepaired NACKs when the last key frame began */
 	int fault;                  /* a protect failed (a status): the session fails */
+	uint32_t report_ms;         /* when the last sender reports went (valid once `reported`) */
+	uint8_t reported, timed;
+	ivxs_rtcp_rrtr rrtr;        /* the viewer's last receiver reference time (while `timed`), and when it came */
+	uint32_t rrtr_ms;
 	int (*output)(void *ctx, const uint8_t *datagram, size_t len);
 	void *output_ctx;
 	ivxs_rtp_wire_stats stats;
@@ -114,8 +129,12 @@ int ivxs_rtp_wire_init(ivxs_rtp_wire *w, int codec, uint32_t video_ssrc, uint16_
  * (NULL: none; nothing is sent without the SRTP context and the buffer) for the calls that follow. */
 void ivxs_rtp_wire_lend(ivxs_rtp_wire *w, ivxs_srtp *srtp, ivxs_twcc *twcc, uint8_t *buffer);
 
-/* ivxs_feed_tick through this wire; a protect that failed leaves its status in `fault`. */
-uint32_t ivxs_rtp_wire_tick(ivxs_rtp_wire *w, uint32_t now);
+/* ivxs_feed_tick through this wire, then the sender reports when they are due (`wall_ms`: Unix
+ * time, their NTP and RTP timestamps); a protect that failed leaves its status in `fault`. */
+uint32_t ivxs_rtp_wire_tick(ivxs_rtp_wire *w, uint32_t now, uint64_t wall_ms);
+
+/* The viewer's receiver reference time (an XR RRTR), arrived at `now`: the next video reports answer it. */
+void ivxs_rtp_wire_rrtr(ivxs_rtp_wire *w, const ivxs_rtcp_rrtr *rrtr, uint32_t now);
 
 /* The viewer NACKed packet `seq` of the video: resent when the rules above allow. */
 void ivxs_rtp_wire_nack(ivxs_rtp_wire *w, uint16_t seq, uint32_t now);

@@ -5,14 +5,15 @@ declare module "webrtc" {
 	export function rtpPayload(buffer: ArrayBuffer, length: number): { start: number; end: number; payloadType: number } | undefined;
 	/** The viewer's SRTCP (`length` bytes of `buffer`, as it came) opened with `fromViewer` in a copy — -1: refused (forged,
 	 * replayed or damaged; the context unchanged) — and acted on in C: its transport-wide feedback to `cc`; with `feed` (while
-	 * it sends: `toViewer` and `path` as its tick takes them) its NACKs answered from the ring and its round trip the feed's.
+	 * it sends: `toViewer` and `path` as its tick takes them) its NACKs answered from the ring, its round trip the feed's,
+	 * and its receiver reference time (RFC 3611 §4.4) answered by the feed's sender reports.
 	 * Else RtcpGot flags, with what the session keeps in `figures` (RTCP_FIGURES numbers it owns: nothing is made per
-	 * packet): `report` — [0] fraction lost /256, [1] jitter (RTP units), [2] round trip ms (-1: none) timed from `ntpMiddle`
-	 * (the arrival's NTP time, its middle 32 bits); `rrtr` — [3] the viewer's SSRC, [4] its LRR (RFC 3611 §4.4), for senderReport. */
-	export function receiveRtcp(fromViewer: Srtp, buffer: ArrayBuffer, length: number, mediaSsrc: number, figures: number[], now: number, ntpMiddle: number,
+	 * packet): `report` — [0] fraction lost /256, [1] jitter (RTP units), [2] round trip ms (-1: none) timed by `wall`
+	 * (Unix ms at its arrival). */
+	export function receiveRtcp(fromViewer: Srtp, buffer: ArrayBuffer, length: number, mediaSsrc: number, figures: number[], now: number, wall: number,
 		cc?: TransportCc, feed?: RtpFeed, toViewer?: Srtp, path?: FeedPath): number;
-	export const RTCP_FIGURES: 5;
-	export const RtcpGot: { readonly keyFrame: 1; readonly report: 2; readonly rrtr: 4 };
+	export const RTCP_FIGURES: 3;
+	export const RtcpGot: { readonly keyFrame: 1; readonly report: 2 };
 	/** One viewer's transport-wide congestion control (native/webrtc/twcc.h): the native transport's CC fed by the viewer's TWCC feedback. */
 	export class TransportCc {
 		/** `extensionId`: the SDP's a=extmap id (1–14); `now` ms of any origin (a clock since boot: any non-negative
@@ -30,8 +31,6 @@ declare module "webrtc" {
 			/** The smoothed round trip by the feedback (its queueing and the viewer's wait before reporting in it), ms; 0 before one. */
 			srtt: number; minRtt: number; inFlight: number };
 	}
-	/** The camera's sender report (28 bytes) — then, given a viewer's receiver reference time and the ms it was held (≤ 60,000), the XR DLRR answering it (24 bytes) — in a buffer with room for the SRTCP trailer after it (content: byteLength − SRTCP_TRAILER_BYTES). */
-	export function senderReport(ssrc: number, ntpSeconds: number, ntpFraction: number, rtpTimestamp: number, packets: number, octets: number, rrtrSsrc?: number, lrr?: number, heldMs?: number): ArrayBuffer;
 	export const SRTP_TAG_BYTES: 10;
 	export const SRTCP_TRAILER_BYTES: 14;
 	/** One direction of an SRTP association (AES_CM_128_HMAC_SHA1_80): packets protected and unprotected in place. */
@@ -71,8 +70,8 @@ declare module "webrtc" {
 		packets: number; payloadBytes: number; audioPackets: number; audioPayloadBytes: number; bytes: number;
 		/** Packets NACKed; resent; not resent: past RESENDS_PER_SECOND, past the allowance, gone from the history or the ring, asked again within a round trip. */
 		nacks: number; resent: number; resendsRefused: number; resendsUnaffordable: number; resendsGone: number; resendsRepeated: number;
-		/** NACKs that got no resend; packets the path did not take; video frames waiting for the allowance. */
-		unrepaired: number; refused: number; waiting: number;
+		/** NACKs that got no resend; packets the path did not take; video frames waiting for the allowance; sender reports sent (one a stream each time). */
+		unrepaired: number; refused: number; waiting: number; senderReports: number;
 		/** A resend went within the round trip; a key frame went out since the last gap or skip. */
 		repairing: boolean; keyed: boolean;
 	}
@@ -87,14 +86,16 @@ declare module "webrtc" {
 	export const FEED_SEND_UNTIL: 4;
 	export const FEED_ERROR: 5;
 	/** Every feed of `entries` ticked in one call, from the last (one call at a push to the ring for every viewer): the ms until
-	 * the soonest wants another tick (-1: when a frame or a feedback comes); counts[0]: how many threw, each its error in its entry. */
-	export function tickFeeds(entries: FeedEntry[], now: number, counts: number[]): number;
+	 * the soonest wants another tick (-1: when a frame or a feedback comes); `wall` as RtpFeed.tick's; counts[0]: how many threw,
+	 * each its error in its entry. */
+	export function tickFeeds(entries: FeedEntry[], now: number, wall: number, counts: number[]): number;
 	export class RtpFeed {
 		/** From the ring's newest key frame; `audio.codec` the ring's G.711 track (Codec.pcmu / pcma); `twccId` 0: no TWCC. */
 		constructor(ring: import("ring").Ring, video: { codec: 1 | 2; ssrc: number; seq: number; payloadType: number },
 			audio: { codec: number; ssrc: number; seq: number; payloadType: number; counted: boolean } | undefined, twccId: number, now: number);
-		/** What the ring holds and the allowance lets go, sent: ms until it wants another tick (-1: when the ring is pushed to or a feedback comes). */
-		tick(srtp: Srtp, cc: TransportCc | undefined, path: FeedPath, now: number): number;
+		/** What the ring holds and the allowance lets go, sent, and the sender reports when due (a second apart; `wall`: Unix
+		 * ms, their clock): ms until it wants another tick (-1: when the ring is pushed to or a feedback comes). */
+		tick(srtp: Srtp, cc: TransportCc | undefined, path: FeedPath, now: number, wall: number): number;
 		/** This feed as tickFeeds takes it: ticked while `now` is before entry[FEED_SEND_UNTIL] (the viewer's consent, kept by
 		 * the session), what its tick throws put in entry[FEED_ERROR]. */
 		entry(srtp: Srtp, cc: TransportCc | undefined, path: FeedPath): FeedEntry;

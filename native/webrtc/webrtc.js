@@ -66,13 +66,6 @@ export class TransportCc {
 }
 Object.freeze(TransportCc.prototype);
 
-// senderReport(ssrc, ntpSeconds, ntpFraction, rtpTimestamp, packets, octets[, rrtrSsrc, lrr, heldMs]):
-// the camera's sender report (RFC 3550 §6.4.1, 28 bytes) — then, given a viewer's receiver
-// reference time and the ms it was held, the XR DLRR answering it (RFC 3611 §4.5, 24 bytes) — in
-// an ArrayBuffer with room for the SRTCP trailer after it (its content: byteLength −
-// SRTCP_TRAILER_BYTES).
-export function senderReport(ssrc, ntpSeconds, ntpFraction, rtpTimestamp, packets, octets, rrtrSsrc, lrr, heldMs) @ "xs_webrtc_sender_report";
-
 // Bytes SRTP adds to an RTP packet (its tag) and to an RTCP packet (E flag + index, and the tag).
 export const SRTP_TAG_BYTES = 10;
 export const SRTCP_TRAILER_BYTES = 14;
@@ -112,7 +105,7 @@ export const AUDIO_PACKET_BYTES = 160;
 // policy, paced, packetized, numbered for `cc`, protected with `srtp` and sent to `path` ({ socket,
 // address, port, buffer, send }: modrtpwire.c) — JS runs per event, never per frame or packet.
 // `tick` when the ring was pushed to, the viewer's feedback came or the delay it returned passed
-// (-1: none); `keyRequest` a PLI/FIR (false: it waits for the key frame's
+// (-1: none), with `wall` (Unix ms) its sender reports' clock (rtp_wire.h: they go from C too); `keyRequest` a PLI/FIR (false: it waits for the key frame's
 // repair). `video`: { codec (1 H.264, 2 H.265), ssrc, seq, payloadType }; `audio` (optional):
 // { codec (the ring's: 4 PCMU, 5 PCMA), ssrc, seq, payloadType, counted }; `twccId`: 0 none. Its NACKs
 // come through receiveRtcp.
@@ -122,7 +115,7 @@ export class RtpFeed {
 		this.#feed = createFeed(nativeRing(ring), video.codec, video.ssrc, video.seq, video.payloadType,
 			audio?.codec ?? 0, audio?.ssrc ?? 0, audio?.seq ?? 0, audio?.payloadType ?? 0, !!audio?.counted, twccId, now);
 	}
-	tick(srtp, cc, path, now) { return feedTick(this.#feed, srtpOf(srtp), cc === undefined ? undefined : ccOf(cc), path, now); }
+	tick(srtp, cc, path, now, wall) { return feedTick(this.#feed, srtpOf(srtp), cc === undefined ? undefined : ccOf(cc), path, now, wall); }
 	// This feed as tickFeeds takes it: [feed, srtp, cc, path, sendUntil, error] — it is ticked while
 	// `now` is before entry[FEED_SEND_UNTIL] (the viewer's consent: the session keeps it), and what
 	// its tick throws lands in entry[FEED_ERROR].
@@ -142,11 +135,11 @@ export class RtpFeed {
 Object.freeze(RtpFeed.prototype);
 
 // Every feed of `entries` (RtpFeed.entry()'s, kept by the caller) ticked in one call, from the last:
-// one call at a push to the ring for all the viewers. Returns the ms until the soonest wants another
+// one call at a push to the ring for all the viewers (`wall`: as tick's). Returns the ms until the soonest wants another
 // (-1: when a frame or a feedback comes); counts[0]: how many threw (each its error in its entry).
 export const FEED_SEND_UNTIL = 4;
 export const FEED_ERROR = 5;
-export function tickFeeds(entries, now, counts) { return feedsTick(entries, now, counts); }
+export function tickFeeds(entries, now, wall, counts) { return feedsTick(entries, now, wall, counts); }
 
 // The viewer's SRTCP as it came (a compound packet, `length` bytes of `buffer`): opened with its
 // keys (`fromViewer`: a forged, replayed or damaged one is refused, -1, its context unchanged) in
@@ -155,13 +148,13 @@ export function tickFeeds(entries, now, counts) { return feedsTick(entries, now,
 // What the session keeps is written into `figures` (an Array of RTCP_FIGURES numbers it owns:
 // nothing is made per packet) under the flags returned (RtcpGot): a key frame asked for; a report
 // on `mediaSsrc` — [0] its fraction lost /256, [1] its jitter in RTP units, [2] the round trip in
-// ms (-1: none), timed from `ntpMiddle` (the arrival's NTP time, its middle 32 bits); a receiver
-// reference time (RFC 3611 §4.4) — [3] its SSRC, [4] its LRR, for senderReport to echo.
-export const RTCP_FIGURES = 5;
-export const RtcpGot = Object.freeze({ keyFrame: 1, report: 2, rrtr: 4 });
-export function receiveRtcp(fromViewer, buffer, length, mediaSsrc, figures, now, ntpMiddle, cc, feed, toViewer, path) {
+// ms (-1: none), timed by `wall` (Unix ms at its arrival). A receiver reference time (RFC 3611 §4.4)
+// is the feed's: its sender reports answer it.
+export const RTCP_FIGURES = 3;
+export const RtcpGot = Object.freeze({ keyFrame: 1, report: 2 });
+export function receiveRtcp(fromViewer, buffer, length, mediaSsrc, figures, now, wall, cc, feed, toViewer, path) {
 	return rtcpReceive(feed === undefined ? undefined : feedOf(feed), toViewer === undefined ? undefined : srtpOf(toViewer),
-		cc === undefined ? undefined : ccOf(cc), path, srtpOf(fromViewer), buffer, length, mediaSsrc, figures, now, ntpMiddle);
+		cc === undefined ? undefined : ccOf(cc), path, srtpOf(fromViewer), buffer, length, mediaSsrc, figures, now, wall);
 }
 
 // The camera's DTLS identity: a P-256 key and its self-signed certificate (DER), made once at

@@ -50,7 +50,7 @@ function endpointOf(fixture: ReturnType<typeof gopFixture>, clock: { now: number
 	return { endpoint, inboxes, broken, connect };
 }
 
-test("WebRtcEndpoint contains each viewer's faults: an exception from its datagram, from the ring's callback sending its frames, or from the timer's sender report ends that viewer alone, with its reason; the healthy viewer is sent every frame; a datagram past RECEIVE_BYTES is dropped unread and a long SRTCP compound (RR + APP, 1,614 bytes) is read", async (t) => {
+test("WebRtcEndpoint contains each viewer's faults: an exception from its datagram, from the ring's callback sending its frames, or from the feeds' timer sending its sender report ends that viewer alone, with its reason; the healthy viewer is sent every frame; a datagram past RECEIVE_BYTES is dropped unread and a long SRTCP compound (RR + APP, 1,614 bytes) is read", async (t) => {
 	const fixture = gopFixture(), { ring, unit } = fixture;
 	const clock = { now: 5000 }, logs: string[] = [];
 	const { endpoint, broken, connect } = endpointOf(fixture, clock, logs);
@@ -85,10 +85,10 @@ test("WebRtcEndpoint contains each viewer's faults: an exception from its datagr
 	t.true(logs.some((m) => m.includes(`viewer ${byFrame.id} failed (injected fault`)), logs.join("\n"));
 	t.true(drained(healthy.list).filter(isRtp).length > 0, "the healthy viewer still gets the frame the other could not be sent");
 
-	// the timer: a sender report is due a second later
+	// the feeds' timer: a sender report is due a second after the last (the delay the feeds' tick asked for)
 	broken.add(byTimer.from.address);
 	clock.now += 2000;
-	await pause(150);
+	await pause(1100);
 	t.false(endpoint.figures().some((f) => f.session === byTimer.id));
 	t.true(logs.some((m) => m.includes(`viewer ${byTimer.id} failed (injected fault`)), logs.join("\n"));
 	t.is(endpoint.failures, 3, "one fault each, each contained");

@@ -4,7 +4,7 @@
 // native/webrtc/tests, run by tests/native-c.test.mjs and tests/webrtc.test.mjs.
 import test from "ava";
 import Timer from "timer";
-import { DtlsIdentity, DtlsRole, DtlsSession, DtlsState, HISTORY_FRAMES, Ppid, RESENDS_PER_SECOND, FEED_ERROR, FEED_SEND_UNTIL, RTCP_FIGURES, RtcpGot, RtpFeed, Srtp, TransportCc, packetize, receiveRtcp, senderReport, tickFeeds, codes, SRTP_TAG_BYTES, SRTCP_TRAILER_BYTES } from "webrtc";
+import { DtlsIdentity, DtlsRole, DtlsSession, DtlsState, HISTORY_FRAMES, Ppid, RESENDS_PER_SECOND, FEED_ERROR, FEED_SEND_UNTIL, RTCP_FIGURES, RtcpGot, RtpFeed, Srtp, TransportCc, packetize, receiveRtcp, tickFeeds, codes, SRTP_TAG_BYTES, SRTCP_TRAILER_BYTES } from "webrtc";
 import { codes as kitCodes } from "ivxs/codes";
 import { readFile } from "ivxs/file";
 import { memory } from "ivxs/host";
@@ -21,6 +21,10 @@ import { bigEndian, drained, fromViewer, gopFixture, handshakeThrough, inbox, is
 
 const key = () => Uint8Array.from({ length: 16 }, (_, i) => i + 1).buffer;
 const salt = () => Uint8Array.from({ length: 14 }, (_, i) => 100 + i).buffer;
+/** A wall clock (Unix ms) for the feeds' sender reports: a whole second, so its NTP fraction is 0. */
+const WALL = 1_700_000_000_000;
+/** Its NTP time's middle 32 bits (RFC 5905: seconds since 1900), what a report's LSR echoes. */
+const middleOf = (unixMs: number) => (((Math.floor(unixMs / 1000) + 2208988800) & 0xffff) * 0x10000 + (Math.floor((unixMs % 1000) * 2 ** 32 / 1000) >>> 16)) >>> 0;
 
 /** An RTP packet (PT 96) of `payload` bytes in a buffer with room for the tag. */
 function rtp(seq: number, ssrc: number, payload: number): { buffer: ArrayBuffer; length: number } {
@@ -61,18 +65,6 @@ test("Srtp: a packet protected by one context is unprotected by another of the s
 	rx.close();
 });
 
-test("senderReport: the camera's SR alone, or with the XR DLRR answering a receiver reference time after it; an incomplete or out-of-range answer is refused", (t) => {
-	const alone = senderReport(7, 1, 2, 3, 4, 5);
-	t.is(alone.byteLength, 28 + SRTCP_TRAILER_BYTES);
-	const answered = senderReport(7, 1, 2, 3, 4, 5, 9, 0x33445566, 500);
-	t.is(answered.byteLength, 28 + 24 + SRTCP_TRAILER_BYTES);
-	const xr = new DataView(answered, 28, 24);
-	t.deepEqual([xr.getUint8(1), xr.getUint32(4), xr.getUint8(8), xr.getUint32(12), xr.getUint32(16), xr.getUint32(20)], [207, 7, 5, 9, 0x33445566, 32768], "half a second is 32,768 / 65,536 s");
-	t.is(senderReport(7, 1, 2, 3, 4, 5, undefined, undefined, undefined).byteLength, 28 + SRTCP_TRAILER_BYTES, "nothing to answer");
-	t.throws(() => senderReport(7, 1, 2, 3, 4, 5, 9), { instanceOf: TypeError }, "an ssrc without its lrr and time");
-	t.throws(() => senderReport(7, 1, 2, 3, 4, 5, 9, 1, 60_001), { instanceOf: RangeError }, "held past a minute");
-});
-
 test("packetize: a clip's access units as RTP packets — under the MTU, sequence numbers in a row, the marker on each unit's last", (t) => {
 	const clip = new Uint8Array(readFile("fixtures/media/h264-main-640x480.h264"));
 	let seq = 65000, packets = 0, units = 0;
@@ -106,7 +98,7 @@ test("RtpFeed (the send path): a clip's access units pushed into a ring go as SR
 	const reference = new Srtp(key(), salt()), tested = new Srtp(key(), salt());
 	const feed = new RtpFeed(ring, { codec: 1, ssrc: 0x1234, seq: 65000, payloadType: 96 }, undefined, 0, 0);
 	const got: Uint8Array[] = [], path = feedPath(got);
-	let seq = 65000, packets = 0;
+	let seq = 65000, packets = 0, reportedAt = -Infinity;
 	for (let i = 0; i < spans.length; i += 3) {
 		const view = clip.subarray(spans[i], spans[i + 1]), ms = 1000 + i * 22;
 		ring.push(FrameType.video, Codec.h264, (spans[i + 2] & AU_INFO.KEY) !== 0, ms, view);
@@ -116,7 +108,11 @@ test("RtpFeed (the send path): a clip's access units pushed into a ring go as SR
 			return new Uint8Array(buffer, 0, reference.protect(buffer, p.byteLength));
 		});
 		got.length = 0;
-		t.is(feed.tick(tested, undefined, path, ms), -1, "nothing waits");
+		t.true(feed.tick(tested, undefined, path, ms, WALL + ms) <= 1000, "nothing waits but the next sender report");
+		const reports = got.filter((d) => !isRtp(d.slice().buffer)).length;
+		t.is(reports, ms - reportedAt >= 1000 ? 1 : 0, "a sender report with the first frame, the next a second later");
+		if (reports) reportedAt = ms;
+		got.splice(0, got.length, ...got.filter((d) => isRtp(d.slice().buffer)));
 		if (i === 0) t.true(got.length > 1 && got.shift()!.every((b, j) => b === got[0][j]), "the stream's first packet, twice");
 		t.is(got.length, expected.length);
 		for (let k = 0; k < got.length; k++) t.true(got[k].length === expected[k].length && got[k].every((b, j) => b === expected[k][j]), `unit ${i / 3}, packet ${k}`);
@@ -131,14 +127,15 @@ test("RtpFeed (the send path): a clip's access units pushed into a ring go as SR
 	const told = { ...feedPath(got), unwalkable: (c: string) => { code = c; } };
 	ring.push(FrameType.video, Codec.h264, false, 9000, Uint8Array.from([...clip.subarray(spans[3], spans[4]), 0, 0, 1]));
 	ring.push(FrameType.video, Codec.h264, false, 9066, clip.subarray(spans[6], spans[7]));
-	feed.tick(tested, undefined, told, 9066);
+	feed.tick(tested, undefined, told, 9066, WALL);
 	t.is(feed.stats(undefined, 9066).frames, spans.length / 3);
 	t.is(feed.stats(undefined, 9066).unwalkable, 1);
 	t.regex(code, /^IVXS_/);
-	t.throws(() => feed.tick(tested, undefined, undefined as never, 9100), { instanceOf: TypeError, code: kitCodes.EARG });
-	t.throws(() => feed.tick(reference as never as Srtp, undefined, path, -1), { instanceOf: RangeError, code: kitCodes.EARG });
+	t.throws(() => feed.tick(tested, undefined, undefined as never, 9100, WALL), { instanceOf: TypeError, code: kitCodes.EARG });
+	t.throws(() => feed.tick(reference as never as Srtp, undefined, path, -1, WALL), { instanceOf: RangeError, code: kitCodes.EARG });
+	t.throws(() => feed.tick(tested, undefined, path, 9100, -1), { instanceOf: RangeError, code: kitCodes.EARG }, "a wall clock before 1970");
 	feed.close();
-	t.throws(() => feed.tick(tested, undefined, path, 9200), { code: kitCodes.ECLOSED });
+	t.throws(() => feed.tick(tested, undefined, path, 9200, WALL), { code: kitCodes.ECLOSED });
 	reference.close();
 	tested.close();
 	ring.close();
@@ -374,10 +371,11 @@ test("WebRtcEndpoint: a viewer's offer answered, its checks and DTLS through tak
 	ring.push(FrameType.video, Codec.h264, true, 2066, unit(0));
 	await new Promise((resolve) => Timer.set(resolve, 50));
 	t.true(rtp() > 0, "the next key frame goes");
-	// a sender report once a second while video flows (the endpoint's tick), protected as SRTCP
+	// a sender report once a second while video flows (the feeds' tick: the next frame, or its delay), protected as SRTCP
 	const fromCamera = new Srtp(keys.remoteKey, keys.remoteSalt);
 	clock += 1500;
-	await new Promise((resolve) => Timer.set(resolve, 120));
+	ring.push(FrameType.video, Codec.h264, false, 2100, unit(1));
+	await new Promise((resolve) => Timer.set(resolve, 50));
 	const reports = drained(toViewer).filter((d) => new Uint8Array(d)[1] === 200);
 	t.is(reports.length, 1, "one sender report");
 	const sr = reports[0].slice(0);
@@ -406,7 +404,8 @@ test("WebRtcEndpoint: a viewer's offer answered, its checks and DTLS through tak
 	const rrtr = Uint8Array.from([0x80, 207, 0, 4, 0, 0, 0, 7, 4, 0, 0, 2, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88]);
 	endpoint.take(viewerRtcp(srtcp, Uint8Array.from([...rr, ...rrtr])));
 	clock += 1250;
-	await new Promise((resolve) => Timer.set(resolve, 120));
+	ring.push(FrameType.video, Codec.h264, false, 2110, unit(2));
+	await new Promise((resolve) => Timer.set(resolve, 50));
 	const [answered] = drained(toViewer).filter((d) => new Uint8Array(d)[1] === 200).map((d) => d.slice(0));
 	t.is(fromCamera.unprotectRtcp(answered, answered.byteLength), 28 + 24, "the sender report and an XR after it");
 	const xr = new DataView(answered, 28);
@@ -414,7 +413,8 @@ test("WebRtcEndpoint: a viewer's offer answered, its checks and DTLS through tak
 	const heldMs = xr.getUint32(20) * 1000 / 65536;
 	t.true(heldMs >= 1250 && heldMs < 1400, `held ${heldMs} ms`);
 	clock += 1100;
-	await new Promise((resolve) => Timer.set(resolve, 120));
+	ring.push(FrameType.video, Codec.h264, false, 2120, unit(3));
+	await new Promise((resolve) => Timer.set(resolve, 50));
 	const [next] = drained(toViewer).filter((d) => new Uint8Array(d)[1] === 200).map((d) => d.slice(0));
 	t.is(fromCamera.unprotectRtcp(next, next.byteLength), 28 + 24, "answered again by the next report");
 	const heldLonger = new DataView(next, 28).getUint32(20) * 1000 / 65536;
@@ -430,7 +430,7 @@ test("WebRtcEndpoint: a viewer's offer answered, its checks and DTLS through tak
 	const lost = sent[0];
 	clock += 2000;   // (a fresh second for the viewer's RTCP and the resends)
 	endpoint.take(nack([[seqOf(lost), 0]]));
-	const resent = drained(toViewer);
+	const resent = drained(toViewer).filter(isRtp);   // (and the sender reports, due by then)
 	t.is(resent.length, 1, "one packet resent");
 	t.deepEqual(new Uint8Array(resent[0]), new Uint8Array(lost), "byte for byte as it went");
 	// a PLI while that repair is on its way (resent within the round trip, every NACK since the key
@@ -453,14 +453,14 @@ test("WebRtcEndpoint: a viewer's offer answered, its checks and DTLS through tak
 	}
 	clock += 2000;
 	endpoint.take(nack(held.slice(0, RESENDS_PER_SECOND + 10).map((seq) => [seq, 0] as [number, number])));
-	t.is(drained(toViewer).length, RESENDS_PER_SECOND, "a NACK flood: RESENDS_PER_SECOND at most");
+	t.is(drained(toViewer).filter(isRtp).length, RESENDS_PER_SECOND, "a NACK flood: RESENDS_PER_SECOND at most");
 	// HISTORY_FRAMES units later the first is out of reach
 	for (let i = 0; i < HISTORY_FRAMES; i++) ring.push(FrameType.video, Codec.h264, false, 2200 + i * 66, unit(2 + (i % 3)));
 	await new Promise((resolve) => Timer.set(resolve, 50));
 	drained(toViewer);
 	clock += 2000;
 	endpoint.take(nack([[seqOf(lost), 0]]));
-	t.is(drained(toViewer).length, 0, "older than the history: not resent");
+	t.is(drained(toViewer).filter(isRtp).length, 0, "older than the history: not resent");
 	// a second viewer that never connects is ended after CONNECT_MS; the first, silent as long, loses its consent
 	await endpoint.offer("fedcba9876543210", offer, async () => [{ type: "host", address: "10.0.0.1", port: 6000 }]);
 	t.is(endpoint.size, 2);
@@ -729,13 +729,13 @@ test("TransportCc's clock is milliseconds since boot, any non-negative safe inte
 		const viewerKey = Uint8Array.from({ length: 16 }, (_, i) => 200 - i).buffer, fromViewer = new Srtp(viewerKey, salt()), viewer = new Srtp(viewerKey, salt());
 		const got: Uint8Array[] = [], path = feedPath(got), said = new Array<number>(RTCP_FIGURES).fill(0);
 		ring.push(FrameType.video, Codec.h264, true, 100, unit);
-		feed.tick(srtp, cc, path, base + 10);
+		feed.tick(srtp, cc, path, base + 10, WALL);
 		const nack = viewerRtcp(viewer, nackOf(0x1234, [[101, 0]]));
-		const nacked = receiveRtcp(fromViewer, nack, nack.byteLength, 0x1234, said, base + 20, 0, cc, feed, srtp, path);
+		const nacked = receiveRtcp(fromViewer, nack, nack.byteLength, 0x1234, said, base + 20, WALL, cc, feed, srtp, path);
 		const { packets: sent, resent } = feed.stats(cc, base + 25);
 		const open = cc.open(1200, base + 30);
 		const feedback = viewerRtcp(viewer, twccFeedback(0x1234, 0, Array.from({ length: sent + 1 }, (_, i) => 30 + i), 0));
-		const read = receiveRtcp(fromViewer, feedback, feedback.byteLength, 0x1234, said, base + 60, 0, cc);
+		const read = receiveRtcp(fromViewer, feedback, feedback.byteLength, 0x1234, said, base + 60, WALL, cc);
 		const figures = { sent, resent, nacked, datagrams: got.length, open, read, rate: cc.rate(base + 70), ...cc.stats };
 		feed.close();
 		srtp.close();
@@ -746,7 +746,7 @@ test("TransportCc's clock is milliseconds since boot, any non-negative safe inte
 	};
 	const at0 = run(0);
 	t.log(JSON.stringify(at0));
-	t.true(at0.sent > 1 && at0.resent === 1 && at0.nacked === 0 && at0.read === 0 && at0.datagrams === at0.sent + 2 && at0.open && at0.packets === at0.sent + 1 && at0.feedbacks === 1 && at0.received === at0.sent + 1 && at0.rate > 0);
+	t.true(at0.sent > 1 && at0.resent === 1 && at0.nacked === 0 && at0.read === 0 && at0.datagrams === at0.sent + 3 && at0.open && at0.packets === at0.sent + 1 && at0.feedbacks === 1 && at0.received === at0.sent + 1 && at0.rate > 0);
 	for (const base of [2 ** 31, 2 ** 32 + 1000, Number.MAX_SAFE_INTEGER - 1000])
 		t.deepEqual(run(base), at0, `from ${base} ms`);
 	const ring = new Ring({ maxGopBytes: 256 * 1024 });
@@ -754,7 +754,7 @@ test("TransportCc's clock is milliseconds since boot, any non-negative safe inte
 	const path = feedPath([]);
 	ring.push(FrameType.video, Codec.h264, true, 100, unit);
 	for (const bad of [-1, 1.5, 2 ** 53, Number.NaN, Infinity]) {
-		t.throws(() => feed.tick(srtp, cc, path, bad), { instanceOf: RangeError, code: kitCodes.EARG }, `the feed's tick at ${bad}`);
+		t.throws(() => feed.tick(srtp, cc, path, bad, WALL), { instanceOf: RangeError, code: kitCodes.EARG }, `the feed's tick at ${bad}`);
 		t.throws(() => receiveRtcp(srtp, new ArrayBuffer(8), 8, 1, new Array<number>(RTCP_FIGURES).fill(0), bad, 0, cc, feed, srtp, path), { instanceOf: RangeError, code: kitCodes.EARG }, `receiveRtcp at ${bad}`);
 		t.throws(() => new RtpFeed(ring, { codec: 1, ssrc: 1, seq: 1, payloadType: 102 }, undefined, 5, bad), { instanceOf: RangeError, code: kitCodes.EARG }, `createFeed at ${bad}`);
 		t.throws(() => new TransportCc(5, bad), { instanceOf: RangeError, code: kitCodes.EARG }, `createCc at ${bad}`);
@@ -1028,38 +1028,83 @@ test("WebRtcEndpoint audio under the congestion control: numbered transport-wide
 	ring.close();
 });
 
-test("receiveRtcp reads the viewer's compound SRTCP in C: a PLI, its report on the video (fraction lost, jitter, the round trip from LSR and DLSR) and its receiver reference time written into the caller's figures, the datagram left as it came; a forged or replayed one refused (-1), a report on another stream or a malformed tail ignored", (t) => {
+test("receiveRtcp reads the viewer's compound SRTCP in C: a PLI and its report on the video (fraction lost, jitter, the round trip from LSR and DLSR, timed by the wall clock) written into the caller's figures, the datagram left as it came; a forged or replayed one refused (-1), a report on another stream or a malformed tail ignored", (t) => {
 	const viewerKey = Uint8Array.from({ length: 16 }, (_, i) => 50 + i).buffer, fromViewer = new Srtp(viewerKey, salt()), viewer = new Srtp(viewerKey, salt());
 	const media = 0x1234, figures = new Array<number>(RTCP_FIGURES).fill(0);
-	const lsr = 0x10000000, dlsr = 65536, middle = lsr + dlsr + 2621;   // 2,621 / 65,536 s: 40 ms
+	const dlsr = 65536, lsr = (middleOf(WALL) - dlsr - 2621) >>> 0;   // 2,621 / 65,536 s: 40 ms before WALL
 	const rr = (ssrc: number) => [0x81, 201, 0, 7, ...bigEndian(7), ...bigEndian(ssrc), 64, 0, 0, 3, ...bigEndian(1000), ...bigEndian(900), ...bigEndian(lsr), ...bigEndian(dlsr)];
 	const pli = [0x81, 206, 0, 2, ...bigEndian(7), ...bigEndian(media)];
 	const rrtr = [0x80, 207, 0, 4, ...bigEndian(7), 4, 0, 0, 2, ...bigEndian(0xe0001234), ...bigEndian(0x56780000)];
 	const compound = viewerRtcp(viewer, Uint8Array.from([...rr(media), ...pli, ...rrtr]));
 	const copy = new Uint8Array(compound).slice();
-	const got = receiveRtcp(fromViewer, compound, compound.byteLength, media, figures, 5000, middle);
-	t.is(got, RtcpGot.keyFrame | RtcpGot.report | RtcpGot.rrtr);
-	t.deepEqual(figures, [64, 900, 40, 7, ((0xe0001234 & 0xffff) * 0x10000 + 0x5678) >>> 0]);
+	const got = receiveRtcp(fromViewer, compound, compound.byteLength, media, figures, 5000, WALL);
+	t.is(got, RtcpGot.keyFrame | RtcpGot.report);
+	t.deepEqual(figures, [64, 900, 40]);
 	t.deepEqual(new Uint8Array(compound), copy, "opened in a copy");
-	t.is(receiveRtcp(fromViewer, compound, compound.byteLength, media, figures, 5001, middle), -1, "replayed");
+	t.is(receiveRtcp(fromViewer, compound, compound.byteLength, media, figures, 5001, WALL), -1, "replayed");
 	const forged = viewerRtcp(viewer, Uint8Array.from(pli));
 	new Uint8Array(forged)[9] ^= 1;
-	t.is(receiveRtcp(fromViewer, forged, forged.byteLength, media, figures, 5002, middle), -1, "forged");
+	t.is(receiveRtcp(fromViewer, forged, forged.byteLength, media, figures, 5002, WALL), -1, "forged");
 	const other = viewerRtcp(viewer, Uint8Array.from([...rr(0x9999), 0x81, 206, 0, 5]));   // a report on another stream, then a packet past the end
 	figures.fill(0);
-	t.is(receiveRtcp(fromViewer, other, other.byteLength, media, figures, 5003, middle), 0);
-	t.deepEqual(figures, [0, 0, 0, 0, 0], "nothing written");
+	t.is(receiveRtcp(fromViewer, other, other.byteLength, media, figures, 5003, WALL), 0);
+	t.deepEqual(figures, [0, 0, 0], "nothing written");
 	const noSr = viewerRtcp(viewer, Uint8Array.from([0x81, 201, 0, 7, ...bigEndian(7), ...bigEndian(media), 0, 0, 0, 0, ...bigEndian(1), ...bigEndian(0), 0, 0, 0, 0, 0, 0, 0, 0]));
-	t.is(receiveRtcp(fromViewer, noSr, noSr.byteLength, media, figures, 5004, middle), RtcpGot.report);
+	t.is(receiveRtcp(fromViewer, noSr, noSr.byteLength, media, figures, 5004, WALL), RtcpGot.report);
 	t.is(figures[2], -1, "no sender report yet: no round trip");
 	const many = Array.from({ length: 400 }, () => viewerRtcp(viewer, Uint8Array.from([...rr(media), ...pli])));
 	const before = memory().allocated;
-	for (const datagram of many) receiveRtcp(fromViewer, datagram, datagram.byteLength, media, figures, 6000, middle);
+	for (const datagram of many) receiveRtcp(fromViewer, datagram, datagram.byteLength, media, figures, 6000, WALL);
 	t.true((memory().allocated - before) / many.length < 8, "nothing made per packet");
-	t.throws(() => receiveRtcp(fromViewer, compound, compound.byteLength, media, {} as number[], 6000, middle), { instanceOf: TypeError });
-	t.throws(() => receiveRtcp(fromViewer, compound, 4096, media, figures, 6000, middle), { instanceOf: RangeError });
+	t.throws(() => receiveRtcp(fromViewer, compound, compound.byteLength, media, {} as number[], 6000, WALL), { instanceOf: TypeError });
+	t.throws(() => receiveRtcp(fromViewer, compound, 4096, media, figures, 6000, WALL), { instanceOf: RangeError });
 	fromViewer.close();
 	viewer.close();
+});
+
+test("the feed's sender reports, made in C on its tick: one per stream a second, on the wall clock it is given (NTP and RTP time), with what each stream sent; the video's answers the viewer's last receiver reference time with the time held (RFC 3611 §4.5), for a minute", (t) => {
+	const clip = new Uint8Array(readFile("fixtures/media/h264-main-640x480.h264"));
+	const spans = accessUnitSpans(clip, "h264");
+	const ring = new Ring({ maxGopBytes: 256 * 1024 });
+	const srtp = new Srtp(key(), salt()), reader = new Srtp(key(), salt());
+	const viewerKey = Uint8Array.from({ length: 16 }, (_, i) => 90 + i).buffer, fromViewer = new Srtp(viewerKey, salt()), viewer = new Srtp(viewerKey, salt());
+	const feed = new RtpFeed(ring, { codec: 1, ssrc: 0x1234, seq: 100, payloadType: 102 }, { codec: Codec.pcmu, ssrc: 0x5678, seq: 7, payloadType: 0, counted: false }, 0, 0);
+	const got: Uint8Array[] = [], path = feedPath(got);
+	/** The sender reports sent since the last call, opened: [ssrc, NTP seconds, fraction, RTP time, packets, octets, XR's DataView or undefined]. */
+	const reports = () => got.splice(0).filter((d) => !isRtp(d.slice().buffer)).map((d) => {
+		const buffer = d.slice().buffer, length = reader.unprotectRtcp(buffer, buffer.byteLength), v = new DataView(buffer);
+		t.is(v.getUint8(1), 200, "a sender report first");
+		return [v.getUint32(4), v.getUint32(8), v.getUint32(12), v.getUint32(16), v.getUint32(20), v.getUint32(24), length > 28 ? new DataView(buffer, 28, length - 28) : undefined] as const;
+	});
+	ring.push(FrameType.video, Codec.h264, true, 100, clip.subarray(spans[0], spans[1]));
+	ring.push(FrameType.audio, Codec.pcmu, true, 110, new Uint8Array(160).fill(0x7f));
+	t.is(feed.tick(srtp, undefined, path, 100, WALL + 250), 1000, "the next reports in a second");
+	const first = reports();
+	const sent = feed.stats(undefined, 100);
+	t.is(first.length, 2, "one a stream");
+	t.deepEqual(first[0].slice(0, 6), [0x1234, Math.floor((WALL + 250) / 1000) + 2208988800, 2 ** 30, ((WALL + 250) * 90) % 2 ** 32, sent.packets, sent.payloadBytes], "the video's: NTP and RTP time of the same instant, what it sent");
+	t.deepEqual(first[1].slice(0, 6), [0x5678, Math.floor((WALL + 250) / 1000) + 2208988800, 2 ** 30, ((WALL + 250) * 8) % 2 ** 32, 1, 160], "the audio's, on the same wall clock");
+	t.is(first[0][6], undefined, "no receiver reference time to answer yet");
+	t.true(feed.tick(srtp, undefined, path, 600, WALL + 750) <= 500);
+	t.is(reports().length, 0, "not within the second");
+	// the viewer's receiver reference time: the next video report answers it, with the time it was held
+	const rrtr = viewerRtcp(viewer, Uint8Array.from([0x80, 207, 0, 4, ...bigEndian(7), 4, 0, 0, 2, ...bigEndian(0xe0001234), ...bigEndian(0x56780000)]));
+	receiveRtcp(fromViewer, rrtr, rrtr.byteLength, 0x1234, new Array<number>(RTCP_FIGURES).fill(0), 700, WALL + 850, undefined, feed, srtp, path);
+	feed.tick(srtp, undefined, path, 1100, WALL + 1250);
+	const answered = reports();
+	t.is(answered.length, 2);
+	const xr = answered[0][6]!;
+	t.deepEqual([xr.byteLength, xr.getUint8(1), xr.getUint32(4), xr.getUint8(8), xr.getUint32(12), xr.getUint32(16), xr.getUint32(20)],
+		[24, 207, 0x1234, 5, 7, 0x12345678, Math.floor(400 * 65536 / 1000)], "a DLRR from the video echoing the viewer's LRR, held 400 ms");
+	t.is(answered[1][6], undefined, "the audio's answers nothing");
+	feed.tick(srtp, undefined, path, 60_699, WALL + 60_849);
+	t.is(reports()[0][6]!.getUint32(20), Math.floor(59_999 * 65536 / 1000), "answered for a minute");
+	feed.tick(srtp, undefined, path, 61_701, WALL + 61_851);
+	t.is(reports()[0][6], undefined, "then no more");
+	t.is(feed.stats(undefined, 61_701).senderReports, 8);
+	feed.close();
+	for (const context of [srtp, reader, fromViewer, viewer]) context.close();
+	ring.close();
 });
 
 test("tickFeeds ticks every viewer's feed in one call: one past its sendUntil (no consent) sends nothing, one whose path's send throws has its error in its entry while the others send, and the soonest delay comes back", (t) => {
@@ -1075,16 +1120,17 @@ test("tickFeeds ticks every viewer's feed in one call: one past its sendUntil (n
 	entries[0][FEED_SEND_UNTIL] = entries[1][FEED_SEND_UNTIL] = 1000;
 	entries[2][FEED_SEND_UNTIL] = 10;   // its consent lapsed at 10
 	const counts = [0];
-	const ms = tickFeeds(entries, 10, counts);
+	const ms = tickFeeds(entries, 10, WALL, counts);
 	t.is(counts[0], 1, "one threw");
 	t.regex(String(entries[1][FEED_ERROR]), /relay is gone/);
 	t.is(entries[0][FEED_ERROR], undefined);
 	t.true(got[0].length > 0, "the others sent");
 	t.is(got[2].length, 0, "none past its sendUntil");
-	t.is(ms, -1, "nothing more until the ring is pushed to");
-	t.is(tickFeeds([], 20, counts), -1);
+	t.is(ms, 1000, "nothing more until the ring is pushed to, but the next sender report in a second");
+	t.is(tickFeeds([], 20, WALL, counts), -1);
 	t.is(counts[0], 0);
-	t.throws(() => tickFeeds(entries, 1.5, counts), { instanceOf: RangeError, code: kitCodes.EARG });
+	t.throws(() => tickFeeds(entries, 1.5, WALL, counts), { instanceOf: RangeError, code: kitCodes.EARG });
+	t.throws(() => tickFeeds(entries, 20, 1.5, counts), { instanceOf: RangeError, code: kitCodes.EARG });
 	for (const feed of feeds) feed.close();
 	srtp.close();
 	ring.close();
