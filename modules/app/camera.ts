@@ -325,7 +325,7 @@ export default function main(): void {
 			// one account's offers hold at most all places but one: another account can always get in
 			accountShare: Math.max(1, options.viewers - 1),
 		});
-		link.attach((datagram, kind) => rtc.take(datagram, kind));
+		link.attach((bytes, kind, length, address, port) => rtc.take(bytes, kind, length, address, port));
 		viewers.add("webrtc", webrtcWire(rtc, link));
 		return rtc;
 	};

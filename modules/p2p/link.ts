@@ -21,8 +21,10 @@ import type { Candidate, PathType } from "../protocol/signal.js";
 import { LogGate } from "../net/log-gate.js";
 
 /** A wire beside the transport: offered each datagram that is not the transport's (relayed ones
- * unwrapped), with its kind by RFC 7983 (demux.ts). */
-export type WireTake = (datagram: Datagram, kind: DatagramKind | undefined) => boolean;
+ * unwrapped), with its kind by RFC 7983 (demux.ts) and its source: the first `length` bytes of
+ * `bytes` — the socket's receive buffer, read into again by the next datagram: a wire copies what
+ * it keeps (most of them read it where it lies: a viewer's RTCP, a dozen a second, opened in C). */
+export type WireTake = (bytes: ArrayBuffer, kind: DatagramKind | undefined, length: number, address: string, port: number) => boolean;
 
 /** The native transport on the link. */
 export interface NativeWire {
@@ -235,9 +237,9 @@ export class Link {
 		// the datagram (~6 k instructions and garbage each).
 		const kind = datagramKind(bytes, length);
 		if (kind !== "native") {
-			packet ??= socket.datagram(length);
-			for (const take of this.#wires) if (take(packet, kind)) return;
-			if (this.#checks.take(packet)) return;
+			const where = packet ?? socket.received;
+			for (const take of this.#wires) if (take(where, kind, length, address, port)) return;
+			if (this.#checks.take(packet ??= socket.datagram(length))) return;
 		}
 		this.#native?.input(packet ?? socket.received, length, address, port);
 	}

@@ -389,13 +389,15 @@ export class WebRtcEndpoint {
 		this.#wake = undefined;
 	}
 
-	/** A datagram on the carrying socket: true when it is this wire's (handled or dropped here). */
-	take(datagram: Datagram, kind = datagramKind(new Uint8Array(datagram))): boolean {
+	/** A datagram on the carrying socket — `datagram` itself, or the first `length` bytes of the link's
+	 * receive buffer from `address`:`port` (link.ts WireTake: read where it lies, copied where kept):
+	 * true when it is this wire's (handled or dropped here). */
+	take(datagram: ArrayBuffer, kind = datagramKind(new Uint8Array(datagram)), length = datagram.byteLength,
+		address = (datagram as Datagram).address, port = (datagram as Datagram).port): boolean {
 		if (kind !== "stun" && kind !== "dtls" && kind !== "rtp" && kind !== "rtcp") return false;   // the native transport's, or nobody's
-		const { address, port } = datagram;
 		let entry: Entry | undefined;
 		if (kind === "stun") {
-			const ufrag = checkedUfrag(new Uint8Array(datagram));
+			const ufrag = checkedUfrag(new Uint8Array(datagram, 0, length));
 			entry = ufrag === undefined ? undefined : this.#byUfrag.get(ufrag);
 			if (!entry) return false;   // a check of the native transport's, a STUN server's answer
 			if (this.#checks.take(entry.id, this.#o.now())) {
@@ -415,7 +417,7 @@ export class WebRtcEndpoint {
 		// app (the session contains its own; this is what watching it provokes)
 		const wasConnected = entry.session.connected;
 		try {
-			entry.session.receive(datagram, address, port, kind);
+			entry.session.receive(datagram, address, port, kind, length);
 			if (kind === "stun") this.#placePeer(entry);
 			if (entry.session.failed) this.#fail(entry, entry.session.failed);
 			else if (!wasConnected && entry.session.connected) this.#watch(entry);

@@ -367,26 +367,28 @@ export class WebRtcSession<Owner = unknown> {
 		return !!this.#peer?.is(address, port);
 	}
 
-	/** A datagram from `address`:`port`. One longer than the socket takes whole (RECEIVE_BYTES) is
-	 * dropped unread, counted; whatever a datagram provokes fails this session only (`failed` says
-	 * why: the endpoint ends it), never its caller. `kind`: its RFC 7983 kind when the caller has it. */
-	receive(datagram: ArrayBuffer, address: string, port: number, kind = datagramKind(new Uint8Array(datagram))): void {
-		if (datagram.byteLength > RECEIVE_BYTES) {
+	/** A datagram from `address`:`port`: the first `length` bytes of `datagram` (a buffer the caller
+	 * reads into again: what is kept of it is copied). One longer than the socket takes whole
+	 * (RECEIVE_BYTES) is dropped unread, counted; whatever a datagram provokes fails this session only
+	 * (`failed` says why: the endpoint ends it), never its caller. `kind`: its RFC 7983 kind when the
+	 * caller has it. */
+	receive(datagram: ArrayBuffer, address: string, port: number, kind = datagramKind(new Uint8Array(datagram)), length = datagram.byteLength): void {
+		if (length > RECEIVE_BYTES) {
 			this.#counts.oversized++;
 			return;
 		}
 		try {
-			this.#receive(datagram, address, port, kind);
+			this.#receive(datagram, length, address, port, kind);
 		}
 		catch (error) {
 			this.#fail(error as Error);
 		}
 	}
 
-	#receive(datagram: ArrayBuffer, address: string, port: number, kind: DatagramKind | undefined): void {
-		if (!datagram.byteLength || this.#failed) return;
+	#receive(datagram: ArrayBuffer, length: number, address: string, port: number, kind: DatagramKind | undefined): void {
+		if (!length || this.#failed) return;
 		if (kind === "stun") {   // a check
-			const answered = answerCheck(new Uint8Array(datagram), this.#local, { address, port }, this.#o.hmacSha1);
+			const answered = answerCheck(new Uint8Array(datagram, 0, length), this.#local, { address, port }, this.#o.hmacSha1);
 			if (!answered) {
 				this.#counts.refusedChecks++;
 				return;
@@ -419,16 +421,17 @@ export class WebRtcSession<Owner = unknown> {
 			}
 			this.#dtlsDue = due;
 			this.#counts.dtls++;
-			this.#step(() => this.#dtls.input(datagram, this.#now()));
+			const record = datagram.slice(0, length);
+			this.#step(() => this.#dtls.input(record, this.#now()));
 		}
-		else if (kind === "rtcp") this.#feedback(datagram);   // the viewer's SRTCP
-		else if (kind === "rtp") this.#voice(datagram);   // its SRTP
+		else if (kind === "rtcp") this.#feedback(datagram, length);   // the viewer's SRTCP, read where it lies
+		else if (kind === "rtp") this.#voice(datagram, length);   // its SRTP
 	}
 
 	/** The viewer's RTP: its microphone's packets, when the answer took them (talk). */
-	#voice(datagram: ArrayBuffer): void {
+	#voice(datagram: ArrayBuffer, length: number): void {
 		const talk = this.#o.talk;
-		const packet = talk ? this.#unprotect(datagram) : "refused";
+		const packet = talk ? this.#unprotect(datagram, length) : "refused";
 		if (typeof packet === "string") {
 			if (packet === "dropped") this.#counts.droppedVoice++;
 			else this.#counts.refusedVoice++;   // no talk, or forged, replayed or damaged
@@ -446,15 +449,15 @@ export class WebRtcSession<Owner = unknown> {
 	/** A datagram of the viewer's SRTP unprotected with its keys, in a copy; or why not: "dropped"
 	 * past VOICE_PER_SECOND (before the HMAC it would cost), "refused" before DTLS or when forged,
 	 * replayed or damaged. */
-	#unprotect(datagram: ArrayBuffer): { buffer: ArrayBuffer; length: number } | "dropped" | "refused" {
+	#unprotect(datagram: ArrayBuffer, length: number): { buffer: ArrayBuffer; length: number } | "dropped" | "refused" {
 		const fromViewer = this.#fromViewer;
 		if (!fromViewer) return "refused";
 		const due = nextDue(this.#voiceDue, this.#now(), VOICE_PER_SECOND, 1000 / VOICE_PER_SECOND);
 		if (due === undefined) return "dropped";
 		this.#voiceDue = due;
-		const buffer = datagram.slice(0);
+		const buffer = datagram.slice(0, length);
 		try {
-			return { buffer, length: fromViewer.unprotect(buffer, buffer.byteLength) };
+			return { buffer, length: fromViewer.unprotect(buffer, length) };
 		}
 		catch {
 			return "refused";
@@ -464,7 +467,7 @@ export class WebRtcSession<Owner = unknown> {
 	/** The viewer's RTCP, read in C (receiveRtcp): its TWCC feedback drives the congestion control, its
 	 * NACKs are answered from the ring, a PLI or FIR asks for a key frame, its reports give the round
 	 * trip; past RTCP_PER_SECOND it is dropped before the HMAC it would cost. */
-	#feedback(datagram: ArrayBuffer): void {
+	#feedback(datagram: ArrayBuffer, length: number): void {
 		const fromViewer = this.#fromViewer;
 		if (!fromViewer) return;
 		const now = this.#now();
@@ -477,7 +480,7 @@ export class WebRtcSession<Owner = unknown> {
 		const figures = this.#rtcp;
 		// its NACKs answered by the feed while it sends (receiveRtcp takes toViewer and path only with a feed)
 		const feed = this.#sending() ? this.#feed : undefined;
-		const got = receiveRtcp(fromViewer, datagram, datagram.byteLength, this.#o.video.ssrc, figures, now, this.#wall(), this.#cc, feed, this.#srtp, this.#peer);
+		const got = receiveRtcp(fromViewer, datagram, length, this.#o.video.ssrc, figures, now, this.#wall(), this.#cc, feed, this.#srtp, this.#peer);
 		if (got < 0) {
 			this.#counts.refusedRtcp++;   // forged, replayed or damaged: not the viewer's word
 			return;
