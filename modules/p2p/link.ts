@@ -238,7 +238,8 @@ export class Link {
 		const kind = datagramKind(bytes, length);
 		if (kind !== "native") {
 			const where = packet ?? socket.received;
-			for (const take of this.#wires) if (take(where, kind, length, address, port)) return;
+			const wires = this.#wires;   // (indexed: an array's iterator is an object per datagram on XS)
+			for (let i = 0; i < wires.length; i++) if (wires[i](where, kind, length, address, port)) return;
 			if (this.#checks.take(packet ??= socket.datagram(length))) return;
 		}
 		this.#native?.input(packet ?? socket.received, length, address, port);
