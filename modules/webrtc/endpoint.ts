@@ -80,6 +80,9 @@ export interface WebRtcEndpointOptions {
 	hmacSha1: HmacSha1;
 	/** Milliseconds, monotonic. */
 	now(): number;
+	/** Unix ms on the clock the ring's frames are stamped with: the sender reports' and round trips'
+	 * NTP time (default Date.now). */
+	wallClock?(): number;
 	log(message: string): void;
 	/** Where a viewer's voice goes (the app's viewerVoice, modules/app/p2p-viewers.ts: the talkback folder, or a C firmware):
 	 * `open` a talkback (`params`: codec=pcmu|pcma&rate=8000), or undefined when none is taken. */
@@ -256,7 +259,7 @@ export class WebRtcEndpoint {
 			video: { payloadType: codec.pt, ssrc, codec: this.#o.codec === "h264" ? 1 : 2, transportCc },
 			...(receives && g711 ? { audio: { payloadType: g711.pt, ssrc: audioSsrc, counted: audioCounted } } : {}),
 			send: this.#send, straight: this.#o.straight,
-			now: this.#o.now, hmacSha1: this.#o.hmacSha1,
+			now: this.#o.now, wallClock: this.#o.wallClock, hmacSha1: this.#o.hmacSha1,
 			owner: entry, onKeyFrameRequest: this.#keyFrame, onFeedback: this.#fed, log: this.#sessionLog,
 			...(voiceCodec ? { talk: { payloadType: voiceCodec.pt, voice: this.#voice } } : {}),
 			...(application ? { channel: { port: application.sctpPort!, remotePort: application.sctpPort!, message: this.#channelMessage } } : {}),
@@ -538,7 +541,7 @@ export class WebRtcEndpoint {
 		const feeds = this.#feeds, failures = this.#feedFailures;
 		let ms: number;
 		try {
-			ms = tickFeeds(feeds, Math.floor(this.#o.now()), Date.now(), failures);
+			ms = tickFeeds(feeds, Math.floor(this.#o.now()), this.#o.wallClock ? this.#o.wallClock() : Date.now(), failures);
 		}
 		catch (error) {   // (its arguments are this endpoint's: a fault here is ours, logged, never the host loop's)
 			this.#o.log(`webrtc: the feeds' tick failed: ${(error as Error).message}`);
