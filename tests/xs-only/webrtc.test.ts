@@ -112,7 +112,8 @@ test("RtpFeed (the send path): a clip's access units pushed into a ring go as SR
 		const reports = got.filter((d) => !isRtp(d.slice().buffer)).length;
 		t.is(reports, ms - reportedAt >= 1000 ? 1 : 0, "a sender report with the first frame, the next a second later");
 		if (reports) reportedAt = ms;
-		got.splice(0, got.length, ...got.filter((d) => isRtp(d.slice().buffer)));
+		const rtp = drained(got).filter((d) => isRtp(d.slice().buffer));
+		got.push(...rtp);
 		if (i === 0) t.true(got.length > 1 && got.shift()!.every((b, j) => b === got[0][j]), "the stream's first packet, twice");
 		t.is(got.length, expected.length);
 		for (let k = 0; k < got.length; k++) t.true(got[k].length === expected[k].length && got[k].every((b, j) => b === expected[k][j]), `unit ${i / 3}, packet ${k}`);
@@ -1071,7 +1072,7 @@ test("the feed's sender reports, made in C on its tick: one per stream a second,
 	const feed = new RtpFeed(ring, { codec: 1, ssrc: 0x1234, seq: 100, payloadType: 102 }, { codec: Codec.pcmu, ssrc: 0x5678, seq: 7, payloadType: 0, counted: false }, 0, 0);
 	const got: Uint8Array[] = [], path = feedPath(got);
 	/** The sender reports sent since the last call, opened: [ssrc, NTP seconds, fraction, RTP time, packets, octets, XR's DataView or undefined]. */
-	const reports = () => got.splice(0).filter((d) => !isRtp(d.slice().buffer)).map((d) => {
+	const reports = () => drained(got).filter((d) => !isRtp(d.slice().buffer)).map((d) => {
 		const buffer = d.slice().buffer, length = reader.unprotectRtcp(buffer, buffer.byteLength), v = new DataView(buffer);
 		t.is(v.getUint8(1), 200, "a sender report first");
 		return [v.getUint32(4), v.getUint32(8), v.getUint32(12), v.getUint32(16), v.getUint32(20), v.getUint32(24), length > 28 ? new DataView(buffer, 28, length - 28) : undefined] as const;
