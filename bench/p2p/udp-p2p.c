@@ -256,6 +256,12 @@ static uint64_t outer_pending(void *ctx)
 	return cam->inner.pending ? cam->inner.pending(cam->inner.ctx) : 0;
 }
 
+static void outer_rewind(void *ctx)
+{
+	camera *cam = ctx;
+	cam->inner.rewind(cam->inner.ctx);
+}
+
 static void cam_event(void *ctx, ivxs_p2p_session *s, ivxs_p2p_event ev, int arg)
 {
 	camera *cam = ctx;
@@ -271,6 +277,8 @@ static void cam_event(void *ctx, ivxs_p2p_session *s, ivxs_p2p_event ev, int arg
 		cam->outer.next = outer_next;
 		cam->outer.intact = outer_intact;
 		cam->outer.pending = outer_pending;
+		cam->outer.rewind = outer_rewind;   /* a live source, as the ring's (p2p.h) */
+		cam->outer.overtaken = cam->inner.overtaken;
 		cam->outer.ctx = cam;
 		if ((status = ivxs_p2p_attach_frames(s, &cam->outer)) != 0)
 			die("attach", ivxs_p2p_strerror(status));

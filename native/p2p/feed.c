@@ -72,19 +72,49 @@ static void charge(ivxs_feed *f, uint32_t bytes, uint32_t now)
 		f->allowance.credit -= onTheWire(bytes);
 }
 
-static void dropOldest(ivxs_feed *f)
+/* The i-th waiting frame (0: the oldest). */
+static ivxs_p2p_frame *waitingAt(ivxs_feed *f, unsigned i)
 {
-	f->head = (uint8_t)((f->head + 1) % IVXS_FEED_WAITING);
+	return &f->waiting[(f->head + i) % IVXS_FEED_WAITING];
+}
+
+static uint32_t *waitingMsAt(ivxs_feed *f, unsigned i)
+{
+	return &f->waiting_ms[(f->head + i) % IVXS_FEED_WAITING];
+}
+
+static int isAudio(const ivxs_p2p_frame *frame)
+{
+	return frame->flags == IVXS_FRAME_AUDIO;
+}
+
+/* The i-th waiting frame leaves the window (the ones behind it move up). */
+static void removeAt(ivxs_feed *f, unsigned i)
+{
+	if (i == 0) {
+		f->head = (uint8_t)((f->head + 1) % IVXS_FEED_WAITING);
+		f->count--;
+		return;
+	}
+	for (; i + 1 < f->count; i++) {
+		*waitingAt(f, i) = *waitingAt(f, i + 1);
+		*waitingMsAt(f, i) = *waitingMsAt(f, i + 1);
+	}
 	f->count--;
 }
 
-/* The oldest waiting frame skipped for the allowance: the frames after it up to a key frame follow it. */
+/* The oldest waiting frame skipped (its wait is over, or the window is full): a video frame takes the
+ * frames after it up to a key frame with it; an audio frame goes alone. */
 static void skipOldest(ivxs_feed *f)
 {
-	dropOldest(f);
-	f->starved = 1;
-	f->keyed = 0;
-	f->stats.skipped++;
+	if (isAudio(waitingAt(f, 0)))
+		f->stats.audio_skipped++;
+	else {
+		f->starved = 1;
+		f->keyed = 0;
+		f->stats.skipped++;
+	}
+	removeAt(f, 0);
 }
 
 static void unwait(ivxs_feed *f)
@@ -106,7 +136,7 @@ static int pace(ivxs_feed *f, uint32_t now)
 		else {
 			uint32_t wait = p2p_bucket_wait(&f->pace, rate, IVXS_FEED_PACE_BURST_MS, now);
 			if (wait) {
-				wakeIn(f, now, wait < IVXS_FEED_WAIT_MS ? wait : IVXS_FEED_WAIT_MS);
+				wakeIn(f, now, wait < f->wait_ms ? wait : f->wait_ms);
 				return kWaits;
 			}
 			/* and no more in flight than the window: a rate ahead of the path (the CC's startup)
@@ -154,45 +184,28 @@ static int start(ivxs_feed *f, uint32_t now)
 	return outcome != kFailed;
 }
 
-/* The waiting frames tried again once the allowance is back above 0 at its rate. */
-static void retryLater(ivxs_feed *f, uint32_t now)
+/* The waiting frames tried again once the allowance is back above 0 at its rate, or when the oldest
+ * will have waited its time (`left` ms from now). */
+static void retryLater(ivxs_feed *f, uint32_t now, uint32_t left)
 {
 	uint64_t rate = refill(f, now), ms = IVXS_FEED_STALLED_MS;
 	if (rate > 0 && rate != IVXS_FEED_UNBOUNDED && f->allowance.credit < 0)
 		ms = ((uint64_t)(-f->allowance.credit) * 1000 + rate - 1) / rate;
-	wakeIn(f, now, ms < IVXS_FEED_RETRY_MIN_MS ? IVXS_FEED_RETRY_MIN_MS : ms > IVXS_FEED_WAIT_MS ? IVXS_FEED_WAIT_MS : (uint32_t)ms);
+	wakeIn(f, now, ms < IVXS_FEED_RETRY_MIN_MS ? IVXS_FEED_RETRY_MIN_MS : ms > left ? left : (uint32_t)ms);
 }
 
-/* The waiting video frames, oldest first, while the allowance takes them (one going out at a time). */
-static void sendWaiting(ivxs_feed *f, uint32_t now)
+/* Whether a video key frame newer than the oldest waits. */
+static int newerKey(ivxs_feed *f)
 {
-	while (f->count && !f->active) {
-		const ivxs_p2p_frame *oldest = &f->waiting[f->head];
-		if (!f->keyed && !oldest->key) {
-			if (f->starved)
-				f->stats.skipped++;
-			dropOldest(f);
-			continue;
-		}
-		if (!spend(f, oldest->size, 0, now)) {
-			uint32_t queue = f->wire.path_queue_ms ? f->wire.path_queue_ms(f->wire.ctx) : 0;
-			if (P2P_SINCE(now, f->waiting_ms[f->head]) + queue < IVXS_FEED_WAIT_MS) {
-				retryLater(f, now);
-				return;
-			}
-			skipOldest(f);
-			continue;
-		}
-		f->starved = 0;
-		f->cur = *oldest;
-		dropOldest(f);
-		f->cur_more = f->count > 0;
-		if (f->cur.key)
-			f->key_sent = f->cur.token[1];
-		f->keyed = (uint8_t)start(f, now);
-	}
+	unsigned i;
+	for (i = 1; i < f->count; i++)
+		if (waitingAt(f, i)->key && !isAudio(waitingAt(f, i)))
+			return 1;
+	return 0;
 }
 
+/* An audio frame out (its wire had room): it never waits for the allowance, but its bytes count
+ * against it — the video after it waits for them. */
 static void sendAudio(ivxs_feed *f, const ivxs_p2p_frame *frame, uint32_t now)
 {
 	const ivxs_feed_wire *w = &f->wire;
@@ -212,6 +225,83 @@ static void sendAudio(ivxs_feed *f, const ivxs_p2p_frame *frame, uint32_t now)
 	}
 }
 
+/* How long waiting frame i has waited (from when it was read, or captured), with the path's queue. */
+static uint64_t waited(ivxs_feed *f, unsigned i, uint32_t now)
+{
+	uint32_t queue = f->wire.path_queue_ms ? f->wire.path_queue_ms(f->wire.ctx) : 0;
+	return P2P_SINCE(now, *waitingMsAt(f, i)) + queue;
+}
+
+/* The waiting frames in the order they were read, while the wire has room and (video) the allowance
+ * takes them, one video frame going out at a time; one that has waited its time is skipped, whether
+ * it could go now or not (it would be late). Audio behind a video frame that waits for the allowance
+ * goes on (the sound carries on while the picture yields); behind one that waits for the wire's room
+ * it waits too (the wire keeps the order). What still waits sets the wake: when the oldest will have
+ * waited its time, or (room, but no allowance) when the allowance has refilled; a wire with no room
+ * ticks the feed when it has. */
+static void sendWaiting(ivxs_feed *f, uint32_t now)
+{
+	unsigned i = 0;   /* frames passed over: video waiting for the allowance or behind the one going out */
+	while (i < f->count) {
+		ivxs_p2p_frame *frame = waitingAt(f, i);
+		uint64_t age = waited(f, i, now);
+		int roomy;
+		if (isAudio(frame)) {
+			if (!f->stats.frames || (f->audio == IVXS_FEED_AUDIO_YIELDS && !f->keyed) || age >= f->wait_ms) {
+				/* audio goes once the picture has begun; audio that yields is given up with the
+				 * picture until its key frame goes */
+				if (f->stats.frames)
+					f->stats.audio_skipped++;
+				removeAt(f, i);
+			}
+			else if (!f->wire.room || f->wire.room(f->wire.ctx, frame, now)) {
+				ivxs_p2p_frame audio = *frame;
+				removeAt(f, i);
+				sendAudio(f, &audio, now);
+			}
+			else {
+				if (i == 0)
+					wakeIn(f, now, (uint32_t)(f->wait_ms - age));
+				return;
+			}
+			continue;
+		}
+		if (i > 0 || f->active) {   /* (video behind the one that waits or goes out: waits) */
+			i++;
+			continue;
+		}
+		if (!f->keyed && (!frame->key || newerKey(f))) {   /* the picture starts again at the newest key frame */
+			if (f->starved)
+				f->stats.skipped++;
+			else
+				f->stats.passed_over++;
+			removeAt(f, 0);
+			continue;
+		}
+		if (age >= f->wait_ms) {
+			skipOldest(f);
+			continue;
+		}
+		roomy = !f->wire.room || f->wire.room(f->wire.ctx, frame, now);
+		if (!roomy) {
+			wakeIn(f, now, (uint32_t)(f->wait_ms - age));
+			return;
+		}
+		if (!spend(f, frame->size, 0, now)) {
+			retryLater(f, now, (uint32_t)(f->wait_ms - age));
+			i = 1;
+			continue;
+		}
+		f->starved = 0;
+		f->cur = *frame;
+		removeAt(f, 0);
+		f->cur_more = f->count > 0;
+		if (f->cur.key)
+			f->key_sent = f->cur.token[1];
+		f->keyed = (uint8_t)start(f, now);
+	}
+}
+
 /* The paced frame going out, on: 1 while it still waits (its wake set). One torn or unwalkable
  * on the way owes the viewer a key frame. */
 static int goOn(ivxs_feed *f, uint32_t now)
@@ -227,16 +317,14 @@ static int goOn(ivxs_feed *f, uint32_t now)
 	return 0;
 }
 
-void ivxs_feed_init(ivxs_feed *f, const ivxs_p2p_frame_source *src, const uint64_t *overtaken,
-	void (*rewind)(void *src_ctx), const ivxs_feed_wire *wire, int hears, uint32_t now)
+void ivxs_feed_init(ivxs_feed *f, const ivxs_p2p_frame_source *src, const ivxs_feed_wire *wire, int audio, uint32_t now)
 {
 	memset(f, 0, sizeof(*f));
 	f->src = *src;
-	f->overtaken = overtaken;
-	f->overtaken_seen = overtaken ? *overtaken : 0;
-	f->rewind = rewind;
+	f->overtaken_seen = src->overtaken ? *src->overtaken : 0;
 	f->wire = *wire;
-	f->hears = (uint8_t)!!hears;
+	f->audio = (uint8_t)audio;
+	f->wait_ms = IVXS_FEED_WAIT_MS;
 	p2p_bucket_init(&f->pace, now);
 	f->pace.credit = PACER_FULL;
 	p2p_bucket_init(&f->allowance, now);
@@ -251,34 +339,43 @@ uint32_t ivxs_feed_tick(ivxs_feed *f, uint32_t now)
 	if (goOn(f, now))
 		return f->wake_ms - now;
 	while (f->src.next(f->src.ctx, 0, &frame) == 1) {
-		if (f->overtaken && *f->overtaken != f->overtaken_seen) {   /* the ring overtook the reader: a gap in the picture */
-			f->overtaken_seen = *f->overtaken;
+		if (f->src.overtaken && *f->src.overtaken != f->overtaken_seen) {   /* the ring overtook the reader: a gap in the picture */
+			f->overtaken_seen = *f->src.overtaken;
 			f->stats.gaps++;
 			unwait(f);
 			f->keyed = 0;
 		}
-		if (frame.flags == IVXS_FRAME_AUDIO) {
-			/* it never waits, but the video read before it goes first when it can; it goes once the
-			 * picture has begun */
-			if (f->count)
-				sendWaiting(f, now);
-			if (f->hears && f->stats.frames > 0)
-				sendAudio(f, &frame, now);
+		if (isAudio(&frame) && !f->audio)
 			continue;
+		if (f->count == IVXS_FEED_WAITING) {   /* what can go goes first (a rewind reads a GOP at once) */
+			sendWaiting(f, now);
+			if (f->count == IVXS_FEED_WAITING)
+				skipOldest(f);
 		}
-		if (f->count == IVXS_FEED_WAITING)
-			skipOldest(f);
-		if (frame.key)
+		if (frame.key && !isAudio(&frame))
 			f->key_read = frame.token[1];
-		f->waiting[(f->head + f->count) % IVXS_FEED_WAITING] = frame;
-		f->waiting_ms[(f->head + f->count) % IVXS_FEED_WAITING] = now;
+		*waitingAt(f, f->count) = frame;
+		*waitingMsAt(f, f->count) = f->from_capture && P2P_LT(frame.time_ms, now) ? frame.time_ms : now;
 		f->count++;
+		if (isAudio(&frame))   /* the sound does not wait for the reads to end */
+			sendWaiting(f, now);
 	}
 	f->wake = 0;   /* (what the reads scheduled is superseded by what is waiting now) */
 	if (goOn(f, now))
 		return f->wake_ms - now;
 	sendWaiting(f, now);
 	return f->wake ? (P2P_LT(now, f->wake_ms) ? f->wake_ms - now : 0) : IVXS_FEED_IDLE;
+}
+
+void ivxs_feed_set_wait(ivxs_feed *f, uint32_t ms, int from_capture)
+{
+	f->wait_ms = ms;
+	f->from_capture = (uint8_t)!!from_capture;
+}
+
+void ivxs_feed_wait_key(ivxs_feed *f)
+{
+	f->keyed = 0;
 }
 
 void ivxs_feed_set_part(ivxs_feed *f, uint32_t bytes_per_second)
@@ -308,13 +405,13 @@ void ivxs_feed_repaired(ivxs_feed *f, uint32_t bytes)
 int ivxs_feed_key_request(ivxs_feed *f, uint32_t now)
 {
 	f->keyed = 0;
-	if (!f->rewind || (f->rewound && P2P_SINCE(now, f->rewound_ms) < IVXS_FEED_REWIND_MS))
+	if (!f->src.rewind || (f->rewound && P2P_SINCE(now, f->rewound_ms) < IVXS_FEED_REWIND_MS))
 		return 0;
 	f->rewound = 1;
 	f->rewound_ms = now;
 	f->active = 0;
 	unwait(f);
-	f->rewind(f->src.ctx);
+	f->src.rewind(f->src.ctx);
 	f->stats.rewinds++;
 	return 1;
 }

@@ -1,20 +1,29 @@
 /*
- * One viewer's live feed, for any wire (the viewer core): frames from a frame source (p2p.h's:
+ * One viewer's live feed, for any wire (the viewer core): frames from a live frame source (p2p.h's:
  * the ring's, p2p_ring_source.c), the frame policy, the viewer's allowance, pacing, and the
  * schedule. The wire makes and sends a frame's packets (native/webrtc/rtp_wire.c: RTP, TWCC and
- * SRTP); the feed decides which frames go, and when. I/O-free and allocation-free: the caller gives
- * the time, and calls ivxs_feed_tick when a frame may have come (the ring's push), when the path
- * may have opened (the viewer's feedback), and when the last tick's delay has passed.
+ * SRTP), or takes the frame whole into its own store (native/p2p's channel: its slots, whose chunks
+ * it sends, repairs and gives up by their deadline); the feed decides which frames go, and when.
+ * I/O-free and allocation-free: the caller gives the time, and calls ivxs_feed_tick when a frame may
+ * have come (the ring's push), when the path may have opened (the viewer's feedback, the wire's
+ * acknowledgements), and when the last tick's delay has passed.
  *
- * The frame policy: video frames read from the source wait (IVXS_FEED_WAITING at most) for the
- * viewer's allowance — its part of the camera's uplink, or what its path takes by its feedback,
- * whichever is less. Waiting paces the stream at the path's rate; a frame that has waited
- * IVXS_FEED_WAIT_MS less the queue at the path's bottleneck (what it would wait there too) is
- * skipped, and every frame after it up to the next key frame (frame-aware: never a frame whose
- * reference was not sent). A gap in what the source hands out (the ring overtook its reader), a
- * frame the wire cannot walk, or one whose bytes the ring overwrote while it went out has the
- * viewer wait for the next key frame the same way. Audio never waits (the sound carries on while
- * the picture yields), but its bytes count against the allowance.
+ * The frame policy: frames read from the source wait in order (IVXS_FEED_WAITING at most) for the
+ * wire's room and, video, the viewer's allowance — its part of the camera's uplink, or what its path
+ * takes by its feedback, whichever is less. Waiting paces the stream at the path's rate; a frame that
+ * has waited `wait_ms` (IVXS_FEED_WAIT_MS unless the wire sets it; from when it was read, or from its
+ * capture) less the queue at the path's bottleneck (what it would wait there too) is skipped, even
+ * when it could go (it would be late), and with a video frame every frame after it up to the next
+ * key frame (frame-aware: never a frame whose reference was not sent); the picture starts again at
+ * the newest key frame waiting. A gap in what the source hands out (the ring
+ * overtook its reader), a frame the wire cannot walk, one whose bytes the ring overwrote while it
+ * went out, or one the wire took and could not deliver (ivxs_feed_wait_key) has the viewer wait for
+ * the next key frame the same way. Audio goes from the first picture on, in order with the video
+ * while the wire has room, never waiting for the allowance (its bytes count against it). While the
+ * picture waits for a key frame the audio either carries on (IVXS_FEED_AUDIO_CARRIES_ON: WebRTC's,
+ * the sound goes on while the picture yields) or yields with it (IVXS_FEED_AUDIO_YIELDS: the native
+ * transport's, whose frames take the link until delivered or given up — audio going on would keep
+ * the link from the key frame on a link thinner than the stream: bench p2p_sim's overload).
  *
  * Pacing: while the viewer is losing packets (the wire says it NACKed within IVXS_FEED_LOSSY_MS), a
  * video frame goes out at the path's rate past IVXS_FEED_PACE_BURST_MS of it at once, and no more
@@ -51,6 +60,9 @@ extern "C" {
 #define IVXS_FEED_UNBOUNDED UINT64_MAX  /* a rate nothing bounds (no part of the uplink, no path feedback) */
 #define IVXS_FEED_IDLE UINT32_MAX       /* ivxs_feed_tick: nothing to do until a frame or a feedback comes */
 
+/* What the feed does with the source's audio frames (ivxs_feed_init). */
+enum { IVXS_FEED_AUDIO_NONE = 0, IVXS_FEED_AUDIO_CARRIES_ON = 1, IVXS_FEED_AUDIO_YIELDS = 2 };
+
 /* What the feed asks of the wire. `begin` starts a frame (video or audio, f->flags): 0, or < 0 when
  * it cannot be walked (a damaged access unit: given up). `make` makes the begun frame's next packet
  * (`more`: frames wait behind it): its length, 0 when the frame is done, < 0 when it cannot walk
@@ -58,7 +70,9 @@ extern "C" {
  * meanwhile are never sent) and calls `send`, which sends the packet just made and returns its bytes
  * on the wire. `path_rate`: bytes/s the viewer's path takes now (0: stalled; IVXS_FEED_UNBOUNDED: the
  * wire has no feedback), `path_queue_ms` the queue at its bottleneck, `window_open` whether `bytes`
- * more fit what may be in flight — any of the three may be NULL (no feedback). */
+ * more fit what may be in flight — any of the three may be NULL (no feedback). `room`: whether the wire
+ * takes a video frame now (NULL: always) — a wire that keeps frames until they are delivered (the native
+ * transport's slots) says no while they are full: the frame waits, as it waits for the allowance. */
 typedef struct {
 	int (*begin)(void *ctx, const ivxs_p2p_frame *f);
 	long (*make)(void *ctx, const ivxs_p2p_frame *f, int more, uint32_t now);
@@ -66,13 +80,16 @@ typedef struct {
 	uint64_t (*path_rate)(void *ctx, uint32_t now);
 	uint32_t (*path_queue_ms)(void *ctx);
 	int (*window_open)(void *ctx, uint32_t bytes, uint32_t now);
+	int (*room)(void *ctx, const ivxs_p2p_frame *f, uint32_t now);
 	void *ctx;
 } ivxs_feed_wire;
 
 typedef struct {
 	uint32_t frames;           /* video frames sent whole */
 	uint32_t audio_frames;     /* audio frames sent */
+	uint32_t audio_skipped;    /* audio frames that waited their time for the wire's room */
 	uint32_t skipped;          /* video frames skipped for the allowance (and the rest of their GOP) */
+	uint32_t passed_over;      /* other video frames passed over waiting for a key frame (a gap, a tear…) */
 	uint32_t torn;             /* frames the ring overwrote while they went out */
 	uint32_t unwalkable;       /* frames the wire could not walk (damaged at their source) */
 	uint32_t gaps;             /* times the source's reader was overtaken (a gap: wait for a key frame) */
@@ -81,23 +98,22 @@ typedef struct {
 } ivxs_feed_stats;
 
 typedef struct {
-	ivxs_p2p_frame_source src;
-	/* the source's overtaken count (frames it lost to the ring's writer; may be NULL) and a rewind
-	 * to its newest key frame (may be NULL: ivxs_feed_rewind then waits for the next one) */
-	const uint64_t *overtaken;
-	void (*rewind)(void *src_ctx);
+	ivxs_p2p_frame_source src;   /* (its overtaken count and rewind: p2p.h; without a rewind, a key
+	                              * frame request waits for the next key frame) */
 	uint64_t overtaken_seen;
 	ivxs_feed_wire wire;
 	ivxs_p2p_frame waiting[IVXS_FEED_WAITING];
-	uint32_t waiting_ms[IVXS_FEED_WAITING];   /* when each was read */
+	uint32_t waiting_ms[IVXS_FEED_WAITING];   /* when each began to wait (read, or captured) */
 	uint8_t head, count;
 	ivxs_p2p_frame cur;        /* the video frame going out (paced), while `active` */
 	uint8_t active, cur_more;
 	uint8_t keyed;             /* a key frame went out since the start, the last gap or the last skip */
 	uint8_t starved;           /* the last frame was skipped for the allowance: the rest of its GOP follows it */
-	uint8_t hears;             /* audio frames go out (from the first whole video frame on) */
+	uint8_t audio;             /* IVXS_FEED_AUDIO_*: what its audio frames do */
 	uint8_t allowance_set, lossy, rewound;
 	uint32_t part;             /* bytes/s: its part of the camera's uplink (0: none) */
+	uint32_t wait_ms;          /* how long a frame may wait to start (IVXS_FEED_WAIT_MS unless set) */
+	uint8_t from_capture;      /* ... counted from its capture (its time_ms), not from when it was read */
 	p2p_bucket allowance;      /* bytes it may still send (below 0: what the frames after wait for) */
 	p2p_bucket pace;           /* pacing's bytes in hand (the native wire's bucket, p2p_cc.h) */
 	uint32_t lossy_ms, rewound_ms;
@@ -108,14 +124,23 @@ typedef struct {
 	ivxs_feed_stats stats;
 } ivxs_feed;
 
-/* A feed over `src` (started: its frames handed out from now on) through `wire`; `overtaken`
- * and `rewind` as in ivxs_feed (may be NULL); `hears`: audio frames go out too. */
-void ivxs_feed_init(ivxs_feed *feed, const ivxs_p2p_frame_source *src, const uint64_t *overtaken,
-	void (*rewind)(void *src_ctx), const ivxs_feed_wire *wire, int hears, uint32_t now);
+/* A feed over `src` (started: its frames handed out from now on) through `wire`; `audio`: what its
+ * audio frames do (IVXS_FEED_AUDIO_*). */
+void ivxs_feed_init(ivxs_feed *feed, const ivxs_p2p_frame_source *src, const ivxs_feed_wire *wire, int audio, uint32_t now);
 
 /* Reads what the source has, sends what the frame policy and the allowance let go, and returns the
  * milliseconds until it should be called again (IVXS_FEED_IDLE: when a frame or a feedback comes). */
 uint32_t ivxs_feed_tick(ivxs_feed *feed, uint32_t now);
+
+/* How long a frame may wait to start, less the path's queue, before it is skipped: the wire's
+ * deadline less what it needs once the frame has started (default IVXS_FEED_WAIT_MS), counted from
+ * when it was read, or with `from_capture` from its capture (the source's time_ms is on the feed's
+ * clock and the wire's deadline counts from it: a frame the ring held a while is that much late). */
+void ivxs_feed_set_wait(ivxs_feed *feed, uint32_t ms, int from_capture);
+
+/* A frame the wire had taken did not reach the viewer (given up, torn): the frames wait for the next
+ * key frame (the source is not rewound: a key frame already sent is not sent again for it). */
+void ivxs_feed_wait_key(ivxs_feed *feed);
 
 /* The viewer's part of the camera's uplink from now on, bytes/s (0: none). */
 void ivxs_feed_set_part(ivxs_feed *feed, uint32_t bytes_per_second);

@@ -143,6 +143,14 @@ typedef struct {
 	/* Bytes waiting in the source beyond the frames handed out (may be NULL). */
 	uint64_t (*pending)(void *ctx);
 	void *ctx;
+	/* A live source (a GOP ring's: p2p_ring_source.h) has `rewind`: the next frame handed out is its
+	 * newest key frame (a viewer whose decoder lost the picture), and `overtaken` counts the frames
+	 * it lost before they were read (a gap in the picture; may be NULL). Its frames are read as they
+	 * come and wait in the viewer core's window (feed.h), which decides which go. Without `rewind`
+	 * (an app's queue, which drops nothing it was given) frames wait in the source until the wire
+	 * has room. */
+	void (*rewind)(void *ctx);
+	const uint64_t *overtaken;
 } ivxs_p2p_frame_source;
 
 typedef struct ivxs_p2p ivxs_p2p;

@@ -100,7 +100,9 @@ void p2p_chan_release(ivxs_p2p_session *s)
 {
 	p2p_free(s->p2p, s->cmd.tx);
 	p2p_free(s->p2p, s->cmd.rx);
+	p2p_free(s->p2p, s->ftx.feed);
 	s->cmd.tx = s->cmd.rx = NULL;
+	s->ftx.feed = NULL;
 }
 
 /* ---------------------------------------------------------------- frames out */
@@ -158,26 +160,58 @@ static void ftxFinish(ivxs_p2p_session *s, p2p_ftx_slot *f, int outcome)
 				break;
 			ftxRelease(s, later, kSkipped);
 		}
-		t->need_key = 1;
+		if (t->feed)
+			ivxs_feed_wait_key(t->feed);
+		else
+			t->need_key = 1;
 	}
 	while (t->base != t->next && !ftxSlot(t, t->base)->used)
 		t->base++;
 }
 
+/* Whether the slots take another frame: one is free, and what they hold not sent once would leave
+ * (at btl_bw) within half a deadline — the window is what the link can carry; a frame waits before
+ * it, from where a late one is skipped instead of being given up half-sent. */
+static int ftxRoom(const ivxs_p2p_session *s)
+{
+	const p2p_ftx *t = &s->ftx;
+	return t->next - t->base < t->limit
+			&& !(s->cc.btl_bw && t->unsent * 1000 / s->cc.btl_bw >= s->p2p->cfg.deadline_ms / 2);
+}
+
+/* Frame f into the next slot (its deadline counts from its capture): 0, or -1 when the peer could
+ * not reassemble it (nor what depends on it): not sent, given up. */
+static int ftxTake(ivxs_p2p_session *s, const ivxs_p2p_frame *f)
+{
+	p2p_ftx *t = &s->ftx;
+	p2p_ftx_slot *slot;
+	uint32_t nchunks = (f->size + IVXS_P2P_CHUNK - 1) / IVXS_P2P_CHUNK;
+	if (nchunks > IVXS_P2P_MAX_FRAME_CHUNKS || f->size > t->max_bytes) {
+		s->chan[txFrameChannel(s)].st.frames_given_up++;
+		return -1;
+	}
+	slot = ftxSlot(t, t->next);
+	memset(slot, 0, sizeof(*slot));
+	slot->f = *f;
+	slot->seq = t->next++;
+	slot->deadline = f->time_ms + s->p2p->cfg.deadline_ms;
+	slot->nchunks = (uint16_t)nchunks;
+	slot->used = 1;
+	if (f->key)
+		bitSet(t->keyed, f->flags);
+	t->unsent += f->size;
+	return 0;
+}
+
+/* A source that is not live (an app's queue): its frames wait in it until the slots have room, in
+ * order; after a frame that did not reach the viewer it skips to its next key frame. */
 static void ftxFill(ivxs_p2p_session *s, uint32_t now)
 {
 	p2p_ftx *t = &s->ftx;
 	ivxs_p2p_channel_stats *st = &s->chan[txFrameChannel(s)].st;
 	uint32_t pulls = 0;
-	while (t->src && t->next - t->base < t->limit && pulls++ < kMaxPulls) {
+	while (t->src && ftxRoom(s) && pulls++ < kMaxPulls) {
 		ivxs_p2p_frame f;
-		p2p_ftx_slot *slot;
-		uint32_t nchunks;
-		/* the window is what the link can carry: frames whose bytes would leave (at btl_bw) only
-		 * after half a deadline stay in the source, from which a late one is skipped (below)
-		 * instead of being given up half-sent */
-		if (s->cc.btl_bw && t->unsent * 1000 / s->cc.btl_bw >= s->p2p->cfg.deadline_ms / 2)
-			break;
 		if (t->src->next(t->src->ctx, t->need_key, &f) <= 0)
 			break;
 		if (!f.size || !f.data)
@@ -189,25 +223,78 @@ static void ftxFill(ivxs_p2p_session *s, uint32_t now)
 			t->need_key = 1;
 			continue;
 		}
-		nchunks = (f.size + IVXS_P2P_CHUNK - 1) / IVXS_P2P_CHUNK;
-		if (nchunks > IVXS_P2P_MAX_FRAME_CHUNKS || f.size > t->max_bytes) {
-			/* the peer could not reassemble it (nor what depends on it): not sent */
-			st->frames_given_up++;
-			t->need_key = 1;
-			continue;
-		}
-		slot = ftxSlot(t, t->next);
-		memset(slot, 0, sizeof(*slot));
-		slot->f = f;
-		slot->seq = t->next++;
-		slot->deadline = f.time_ms + s->p2p->cfg.deadline_ms;
-		slot->nchunks = (uint16_t)nchunks;
-		slot->used = 1;
-		if (f.key)
-			bitSet(t->keyed, f.flags);
-		t->unsent += f.size;
-		t->need_key = 0;
+		t->need_key = ftxTake(s, &f) < 0;
 	}
+}
+
+/* ---------------------------------------------------------------- a live source: the viewer core */
+
+/* The slots as the feed's wire (feed.h): a frame waits in the feed while the slots have no room, and
+ * is skipped after half a deadline from its capture; a frame the wire takes (begin) is the channel's,
+ * its chunks sent, repaired and given up by the session — for the feed it went out whole at once. */
+static int feedRoom(void *ctx, const ivxs_p2p_frame *f, uint32_t now)
+{
+	(void)f;
+	(void)now;
+	return ftxRoom(ctx);
+}
+
+static int feedBegin(void *ctx, const ivxs_p2p_frame *f)
+{
+	return ftxTake(ctx, f);
+}
+
+static long feedMake(void *ctx, const ivxs_p2p_frame *f, int more, uint32_t now)
+{
+	(void)ctx;
+	(void)f;
+	(void)more;
+	(void)now;
+	return 0;
+}
+
+static uint32_t feedSend(void *ctx)
+{
+	(void)ctx;
+	return 0;
+}
+
+static void feedTick(ivxs_p2p_session *s, uint32_t now)
+{
+	p2p_ftx *t = &s->ftx;
+	uint32_t skipped;
+	ivxs_feed_tick(t->feed, now);
+	skipped = t->feed->stats.skipped + t->feed->stats.passed_over + t->feed->stats.audio_skipped;
+	s->chan[txFrameChannel(s)].st.frames_skipped += skipped - t->feed_skipped;
+	t->feed_skipped = skipped;
+}
+
+/* The frames the slots have room for now, from the feed or the source. */
+static void ftxAdmit(ivxs_p2p_session *s, uint32_t now)
+{
+	if (s->ftx.feed)
+		feedTick(s, now);
+	else
+		ftxFill(s, now);
+}
+
+/* The feed for a live source (made once, kept while live sources follow), or none. */
+static int feedAttach(ivxs_p2p_session *s, const ivxs_p2p_frame_source *source)
+{
+	p2p_ftx *t = &s->ftx;
+	ivxs_feed_wire wire = { feedBegin, feedMake, feedSend, NULL, NULL, NULL, feedRoom, s };
+	if (!source || !source->rewind) {
+		p2p_free(s->p2p, t->feed);
+		t->feed = NULL;
+		return 0;
+	}
+	if (!t->feed && !(t->feed = p2p_alloc(s->p2p, sizeof(*t->feed))))
+		return IVXS_P2P_ENOMEM;
+	/* (the feed's clock is used only for an allowance and pacing, which this wire has not) */
+	ivxs_feed_init(t->feed, source, &wire, IVXS_FEED_AUDIO_YIELDS, s->last_rx_ms);
+	ivxs_feed_set_wait(t->feed, s->p2p->cfg.deadline_ms / 2, 1);   /* (a frame's deadline counts from its capture) */
+	t->feed_skipped = 0;
+	return 0;
 }
 
 /* Chunk idx of an outgoing frame: sent (in flight or acknowledged), acknowledged. */
@@ -388,7 +475,7 @@ int p2p_chan_pick(ivxs_p2p_session *s, uint32_t now, uint8_t *plain, size_t pos,
 		const uint8_t **body, size_t *body_len, p2p_sent *rec)
 {
 	uint32_t k;
-	ftxFill(s, now);
+	ftxAdmit(s, now);
 	/* round robin: a long video frame does not hold a command back, nor the reverse */
 	for (k = 0; k < 2; k++) {
 		uint32_t which = (s->rr + k) % 2;
@@ -422,6 +509,11 @@ uint32_t p2p_chan_next_deadline(const ivxs_p2p_session *s, uint32_t now)
 {
 	const p2p_ftx *t = &s->ftx;
 	uint32_t seq, wait = 1000;
+	if (t->feed && t->feed->wake) {   /* a frame waiting in the feed goes or is skipped then */
+		uint32_t w = P2P_LT(now, t->feed->wake_ms) ? t->feed->wake_ms - now : 0;
+		if (w < wait)
+			wait = w;
+	}
 	for (seq = t->base; seq != t->next; seq++) {
 		const p2p_ftx_slot *f = ftxSlot(t, seq);
 		if (f->used) {
@@ -965,6 +1057,11 @@ size_t p2p_chan_cmd_bytes(const ivxs_p2p_session *s)
 	return (s->cmd.tx ? s->cmd.tx_cap : 0) + (s->cmd.rx ? s->cmd.rx_cap : 0);
 }
 
+size_t p2p_chan_heap_bytes(const ivxs_p2p_session *s)
+{
+	return p2p_chan_cmd_bytes(s) + (s->ftx.feed ? sizeof(*s->ftx.feed) : 0);
+}
+
 /* The command buffers exist only while commands are under way. */
 void p2p_chan_cmd_idle(ivxs_p2p_session *s)
 {
@@ -1041,7 +1138,7 @@ void p2p_chan_tick(ivxs_p2p_session *s, uint32_t now)
 	/* a tick is how a new frame is announced (the core does not poll its source): take it now,
 	 * so the tick's delay counts its pacing, even when pacing holds the send back */
 	if (s->state == P2P_S_OPEN && !s->close_pending)
-		ftxFill(s, now);
+		ftxAdmit(s, now);
 	p2p_chan_cmd_idle(s);
 	for (i = 0; i < IVXS_P2P_CHANNELS; i++)
 		p2p_chan_meter(&s->chan[i].meter, now);
@@ -1081,13 +1178,16 @@ int ivxs_p2p_attach_frames(ivxs_p2p_session *s, const ivxs_p2p_frame_source *sou
 		if (ftxSlot(&s->ftx, seq)->used)
 			ftxFinish(s, ftxSlot(&s->ftx, seq), kGivenUp);
 	s->ftx.base = s->ftx.next;
+	if ((status = feedAttach(s, source)) != 0) {
+		s->ftx.src = NULL;
+		goto done;
+	}
 	if (source) {
 		s->ftx.src_copy = *source;
 		s->ftx.src = &s->ftx.src_copy;
 	}
 	else
 		s->ftx.src = NULL;
-	status = 0;
 done:
 	return status;
 }

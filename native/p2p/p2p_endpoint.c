@@ -261,7 +261,7 @@ int ivxs_p2p_session_stats_get(const ivxs_p2p_session *s, ivxs_p2p_session_stats
 	out->version = s->version;
 	memcpy(out->viewer_id, s->viewer_id, IVXS_P2P_ID_BYTES);
 	out->peer = s->addr;
-	out->footprint_bytes = s->footprint + p2p_chan_cmd_bytes(s);
+	out->footprint_bytes = s->footprint + p2p_chan_heap_bytes(s);
 	return 0;
 }
 
@@ -273,5 +273,5 @@ void ivxs_p2p_stats_get(const ivxs_p2p *p, ivxs_p2p_stats *out)
 	*out = p->st;
 	out->footprint_bytes = p->footprint;
 	for (i = 0; i < p->nsessions; i++)
-		out->footprint_bytes += p2p_chan_cmd_bytes(&p->sessions[i]);
+		out->footprint_bytes += p2p_chan_heap_bytes(&p->sessions[i]);
 }

@@ -17,6 +17,7 @@
 
 #include "p2p.h"
 #include "p2p_cc.h"
+#include "feed.h"
 #include "ivxs_bytes.h"
 #include "ivxs_md_stream.h"
 
@@ -199,6 +200,10 @@ typedef struct {
 	const ivxs_p2p_frame_source *src;
 	ivxs_p2p_frame_source src_copy;
 	uint64_t unsent;           /* bytes of frames in the slots not sent once */
+	/* a live source's frames are decided by the viewer core (feed.h), the slots its wire: made
+	 * when one is attached, freed with it */
+	ivxs_feed *feed;
+	uint32_t feed_skipped;     /* the feed's skipped counts already in the channel's frames_skipped */
 } p2p_ftx;
 
 typedef struct {
@@ -386,6 +391,7 @@ void p2p_chan_on_frame(ivxs_p2p_session *s, const p2p_frame_chunk *c);
  * over: no later chunk of the packet, acknowledged whole, needs it) */
 void p2p_chan_on_cmd(ivxs_p2p_session *s, const p2p_cmd_chunk *c, int sole);
 size_t p2p_chan_cmd_bytes(const ivxs_p2p_session *s);   /* the command buffers held now */
+size_t p2p_chan_heap_bytes(const ivxs_p2p_session *s);  /* and the live source's feed */
 void p2p_chan_cmd_idle(ivxs_p2p_session *s);            /* gives the buffers with nothing in them back */
 void p2p_chan_meter(p2p_meter *m, uint32_t now);
 void p2p_chan_watermarks(ivxs_p2p_session *s);

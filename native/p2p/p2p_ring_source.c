@@ -77,6 +77,17 @@ static int next(void *ctx, int key_only, ivxs_p2p_frame *out)
 	return 1;
 }
 
+/* The source's rewind (p2p.h): the next frame handed out is the ring's newest key frame, even one
+ * already handed out (a viewer whose decoder lost the picture); until the ring has one, none. */
+static void rewindReader(void *ctx)
+{
+	ivxs_p2p_ring_source *src = ctx;
+	/* the next read jumps (next()), and a key frame already handed out is not refused */
+	ivxs_ring_reader_close(&src->reader);
+	src->has_peek = 0;
+	src->started = 0;
+}
+
 static int intact(void *ctx, const ivxs_p2p_frame *frame)
 {
 	const ivxs_p2p_ring_source *src = ctx;
@@ -102,6 +113,8 @@ int ivxs_p2p_ring_source_init(ivxs_p2p_ring_source *src, ivxs_ring *ring, int64_
 		return status;
 	out->next = next;
 	out->intact = intact;
+	out->rewind = rewindReader;
+	out->overtaken = &src->overtaken;
 	out->ctx = src;
 	return 0;
 }
@@ -109,14 +122,6 @@ int ivxs_p2p_ring_source_init(ivxs_p2p_ring_source *src, ivxs_ring *ring, int64_
 void ivxs_p2p_ring_source_audio(ivxs_p2p_ring_source *src, int codec)
 {
 	src->audio_codec = codec;
-}
-
-void ivxs_p2p_ring_source_rewind(ivxs_p2p_ring_source *src)
-{
-	/* the next read jumps (next()), and a key frame already handed out is not refused */
-	ivxs_ring_reader_close(&src->reader);
-	src->has_peek = 0;
-	src->started = 0;
 }
 
 void ivxs_p2p_ring_source_close(ivxs_p2p_ring_source *src)

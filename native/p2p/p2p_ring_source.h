@@ -30,16 +30,14 @@ typedef struct {
 } ivxs_p2p_ring_source;
 
 /* Opens a reader at the newest key frame (or at the first one pushed, if the
- * ring has none yet) and fills *out (callbacks + ctx = src); src must outlive
+ * ring has none yet) and fills *out (callbacks + ctx = src: a live source, with
+ * its rewind and overtaken count, p2p.h); src must outlive
  * the session's use of it. 0 or a negative IVXS_RING_E* (EREADERS). */
 int ivxs_p2p_ring_source_init(ivxs_p2p_ring_source *src, ivxs_ring *ring, int64_t time_offset_ms,
 		ivxs_p2p_frame_source *out);
 /* Which of the ring's audio tracks the source hands out (an ivxs_ring codec: IVXS_CODEC_AAC, the
  * native wire's, by default; WebRTC's G.711, IVXS_CODEC_PCMU or IVXS_CODEC_PCMA); the others are passed over. */
 void ivxs_p2p_ring_source_audio(ivxs_p2p_ring_source *src, int codec);
-/* The next frame handed out is the ring's newest key frame, even one already handed out (a
- * viewer whose decoder lost the picture); until the ring has one, none. */
-void ivxs_p2p_ring_source_rewind(ivxs_p2p_ring_source *src);
 /* Closes the reader (detach the source from the session first). */
 void ivxs_p2p_ring_source_close(ivxs_p2p_ring_source *src);
 

@@ -74,11 +74,6 @@ void xs_webrtc_feed_destructor(void *data)
 		feedFree(data);
 }
 
-static void rewindSource(void *ctx)
-{
-	ivxs_p2p_ring_source_rewind(ctx);
-}
-
 /* A packet out: straight to the socket, or through the path's send(). */
 static int output(void *ctx, const uint8_t *datagram, size_t len)
 {
@@ -227,7 +222,7 @@ void xs_webrtc_feed_create(xsMachine *the)
 	}
 	ivxs_p2p_ring_source_audio(&r->source, audioCodec ? audioCodec : -1);
 	ivxs_rtp_wire_init(&r->wire, codec, videoSsrc, videoSeq, videoPt, audioCodec != 0, audioSsrc, audioSeq, audioPt,
-		audioCounted, twccId, &src, &r->source.overtaken, rewindSource, output, NULL, now);
+		audioCounted, twccId, &src, output, NULL, now);
 	ivxs_mem_register(&gWebrtcMemory);
 	ivxs_mem_add(&gWebrtcMemory, (int64_t)sizeof(*r));
 	xsResult = xsNewHostObject(NULL);

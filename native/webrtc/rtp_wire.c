@@ -157,10 +157,10 @@ static int windowOpen(void *ctx, uint32_t bytes, uint32_t now)
 
 int ivxs_rtp_wire_init(ivxs_rtp_wire *w, int codec, uint32_t video_ssrc, uint16_t video_seq, uint8_t video_pt,
 	int has_audio, uint32_t audio_ssrc, uint16_t audio_seq, uint8_t audio_pt, int audio_counted, uint8_t twcc_id,
-	const ivxs_p2p_frame_source *src, const uint64_t *overtaken, void (*rewind)(void *src_ctx),
+	const ivxs_p2p_frame_source *src,
 	int (*output)(void *ctx, const uint8_t *datagram, size_t len), void *output_ctx, uint32_t now)
 {
-	ivxs_feed_wire wire = { begin, make, send, pathRate, pathQueueMs, windowOpen, NULL };
+	ivxs_feed_wire wire = { begin, make, send, pathRate, pathQueueMs, windowOpen, NULL, NULL };
 	size_t mtu = IVXS_RTP_WIRE_MTU - (twcc_id ? IVXS_TWCC_EXTENSION_BYTES : 0);
 	if (codec != IVXS_ANNEXB_H264 && codec != IVXS_ANNEXB_H265)
 		return IVXS_WEBRTC_ECODEC;
@@ -176,7 +176,7 @@ int ivxs_rtp_wire_init(ivxs_rtp_wire *w, int codec, uint32_t video_ssrc, uint16_
 	w->gate.ms = now;
 	w->rtt_ms = -1;
 	wire.ctx = w;
-	ivxs_feed_init(&w->feed, src, overtaken, rewind, &wire, has_audio, now);
+	ivxs_feed_init(&w->feed, src, &wire, has_audio ? IVXS_FEED_AUDIO_CARRIES_ON : IVXS_FEED_AUDIO_NONE, now);
 	return 0;
 }
 

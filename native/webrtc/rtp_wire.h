@@ -122,7 +122,7 @@ typedef struct {
  * (as ivxs_feed_init). `twcc_id`: the TWCC extension's id (0: none). 0, or IVXS_WEBRTC_ECODEC. */
 int ivxs_rtp_wire_init(ivxs_rtp_wire *w, int codec, uint32_t video_ssrc, uint16_t video_seq, uint8_t video_pt,
 	int has_audio, uint32_t audio_ssrc, uint16_t audio_seq, uint8_t audio_pt, int audio_counted, uint8_t twcc_id,
-	const ivxs_p2p_frame_source *src, const uint64_t *overtaken, void (*rewind)(void *src_ctx),
+	const ivxs_p2p_frame_source *src,
 	int (*output)(void *ctx, const uint8_t *datagram, size_t len), void *output_ctx, uint32_t now);
 
 /* The session's SRTP context and congestion control, and a packet buffer of IVXS_RTP_WIRE_BUFFER_BYTES

@@ -77,6 +77,7 @@ typedef struct {
 	int order[FRAMES], count;  /* frames whose last packet went, in order */
 	uint64_t token;
 	uint32_t packets;
+	int full;                  /* it has no room for a frame (a store of frames in flight, full) */
 } Wire;
 
 static int wBegin(void *ctx, const ivxs_p2p_frame *f)
@@ -132,13 +133,21 @@ static int wWindow(void *ctx, uint32_t bytes, uint32_t now)
 	return ((Wire *)ctx)->window;
 }
 
+static int wRoom(void *ctx, const ivxs_p2p_frame *f, uint32_t now)
+{
+	(void)f;
+	(void)now;
+	return !((Wire *)ctx)->full;
+}
+
 static Source g_src;
 static Wire g_wire;
 
-static void setup(ivxs_feed *feed, int hears, uint32_t now)
+/* `audio`: IVXS_FEED_AUDIO_* (0: none, 1: carries on). */
+static void setup(ivxs_feed *feed, int audio, uint32_t now)
 {
 	ivxs_p2p_frame_source src;
-	ivxs_feed_wire wire = { wBegin, wMake, wSend, wRate, wQueue, wWindow, &g_wire };
+	ivxs_feed_wire wire = { wBegin, wMake, wSend, wRate, wQueue, wWindow, wRoom, &g_wire };
 	memset(&g_src, 0, sizeof(g_src));
 	memset(&g_wire, 0, sizeof(g_wire));
 	g_wire.rate = IVXS_FEED_UNBOUNDED;
@@ -148,14 +157,16 @@ static void setup(ivxs_feed *feed, int hears, uint32_t now)
 	src.next = srcNext;
 	src.intact = srcIntact;
 	src.ctx = &g_src;
-	ivxs_feed_init(feed, &src, &g_src.overtaken, srcRewind, &wire, hears, now);
+	src.overtaken = &g_src.overtaken;
+	src.rewind = srcRewind;
+	ivxs_feed_init(feed, &src, &wire, audio, now);
 }
 
 static void test_unbounded(void)
 {
 	ivxs_feed feed;
 	uint32_t t = g_base;
-	setup(&feed, 1, t);
+	setup(&feed, IVXS_FEED_AUDIO_CARRIES_ON, t);
 	push(&g_src, 1, 0, 500);   /* 0: no key frame yet: not sent */
 	push(&g_src, 0, 0, 160);   /* 1: audio before the picture: not sent */
 	push(&g_src, 1, 1, 2500);  /* 2: the key frame, three packets */
@@ -342,6 +353,91 @@ done:
 	;
 }
 
+/* A wire with a store of its own (the native transport's slots): frames wait in order while it has no
+ * room — audio behind video too — and are skipped after wait_ms (from when they were read, or from
+ * their capture); audio that yields is given up with the picture until its key frame goes; a frame
+ * the wire could not deliver has the picture start again at the newest key frame waiting. */
+static void test_wire_room(void)
+{
+	ivxs_feed feed;
+	uint32_t t = g_base + 0xffffff00u;   /* across the clock's wrap */
+	setup(&feed, IVXS_FEED_AUDIO_YIELDS, t);
+	ivxs_feed_set_wait(&feed, 300, 0);
+	g_wire.full = 1;
+	push(&g_src, 1, 1, 2500);  /* 0 */
+	push(&g_src, 0, 0, 160);   /* 1 */
+	push(&g_src, 1, 0, 800);   /* 2 */
+	push(&g_src, 0, 0, 160);   /* 3 */
+	CHECK_EQ(ivxs_feed_tick(&feed, t), 300);   /* woken when the oldest has waited its time */
+	CHECK_EQ(g_wire.count, 0);
+	g_wire.full = 0;
+	ivxs_feed_tick(&feed, t + 10);
+	CHECK_EQ(g_wire.count, 4);
+	CHECK(g_wire.order[0] == 0 && g_wire.order[1] == 1 && g_wire.order[2] == 2 && g_wire.order[3] == 3);
+	/* no room for 300 ms: the P frame is skipped, and the audio behind it yields with the picture */
+	g_wire.full = 1;
+	push(&g_src, 1, 0, 800);   /* 4 */
+	push(&g_src, 0, 0, 160);   /* 5 */
+	CHECK_EQ(ivxs_feed_tick(&feed, t + 20), 300);
+	ivxs_feed_tick(&feed, t + 320);
+	CHECK_EQ(feed.stats.skipped, 1);
+	CHECK_EQ(feed.stats.audio_skipped, 1);
+	CHECK_EQ(feed.count, 0);
+	g_wire.full = 0;
+	push(&g_src, 1, 0, 800);   /* 6: follows the skipped frame */
+	push(&g_src, 1, 1, 2500);  /* 7 */
+	push(&g_src, 0, 0, 160);   /* 8 */
+	ivxs_feed_tick(&feed, t + 330);
+	CHECK(!g_wire.sent[6] && g_wire.whole[7] && g_wire.whole[8]);
+	CHECK_EQ(feed.stats.skipped, 2);
+	/* the wire could not deliver a frame it took: the picture starts again at the newest key frame */
+	g_wire.full = 1;
+	push(&g_src, 1, 1, 2500);  /* 9 */
+	push(&g_src, 1, 0, 800);   /* 10 */
+	push(&g_src, 1, 1, 2500);  /* 11 */
+	push(&g_src, 1, 0, 800);   /* 12 */
+	ivxs_feed_tick(&feed, t + 340);
+	ivxs_feed_wait_key(&feed);
+	g_wire.full = 0;
+	ivxs_feed_tick(&feed, t + 350);
+	CHECK(!g_wire.sent[9] && !g_wire.sent[10] && g_wire.whole[11] && g_wire.whole[12]);
+	CHECK_EQ(feed.stats.passed_over, 2);
+	CHECK_EQ(feed.stats.frames, 5);
+	CHECK_EQ(feed.stats.audio_frames, 3);
+	/* counted from the capture: a frame the source held past its wait is skipped, even with room */
+	ivxs_feed_set_wait(&feed, 300, 1);
+	push(&g_src, 1, 1, 2500);  /* 13 */
+	g_src.frames[13].time_ms = t + 360 - 400;
+	push(&g_src, 1, 1, 2500);  /* 14 */
+	g_src.frames[14].time_ms = t + 350;
+	ivxs_feed_tick(&feed, t + 360);
+	CHECK(!g_wire.sent[13] && g_wire.whole[14]);
+	CHECK_EQ(feed.stats.skipped, 3);
+done:
+	;
+}
+
+/* More frames than the window holds read in one tick (a rewind reads a GOP with its audio at once):
+ * what can go goes as they are read, so the key frame is not pushed out of the window. */
+static void test_many_at_once(void)
+{
+	ivxs_feed feed;
+	int i, video = 0;
+	setup(&feed, IVXS_FEED_AUDIO_CARRIES_ON, g_base);
+	for (i = 0; i < 100; i++) {
+		int isVideo = i % 4 == 0;
+		push(&g_src, isVideo, i == 0, isVideo ? 1500 : 160);
+		video += isVideo;
+	}
+	ivxs_feed_tick(&feed, g_base);
+	CHECK(g_wire.whole[0]);
+	CHECK_EQ(feed.stats.frames, (uint32_t)video);
+	CHECK_EQ(feed.stats.audio_frames, (uint32_t)(100 - video));
+	CHECK_EQ(feed.stats.skipped + feed.stats.audio_skipped, 0);
+done:
+	;
+}
+
 int main(void)
 {
 	g_base = ivxs_test_clock_base(0);
@@ -350,5 +446,7 @@ int main(void)
 	ivxs_test_run("feed: a torn frame and an unwalkable one, each waits for the next key frame", test_torn_unwalkable);
 	ivxs_test_run("feed: pacing while the viewer loses packets, the path's window, none without loss", test_pacing_window);
 	ivxs_test_run("feed: key frame requests (rewind, at most once a second), the waiting window's bound, repairs' debt", test_key_request_repair);
+	ivxs_test_run("feed: more frames than the window holds in one tick: what can go goes as they are read", test_many_at_once);
+	ivxs_test_run("feed: a wire with no room (frames in order, skipped after their wait; audio that yields), a frame it could not deliver", test_wire_room);
 	return ivxs_test_summary();
 }
