@@ -28,14 +28,14 @@ import { randomBytes } from "p2p";
 import type { Datagram } from "../p2p/udp.js";
 import { datagramKind } from "../p2p/demux.js";
 import { PeerMap } from "../p2p/address.js";
-import type { HmacSha1 } from "../p2p/stun.js";
+import type { HmacSha1, StunMessage } from "../p2p/stun.js";
 import { placeOf } from "../p2p/checks.js";
 import { Ticker } from "../p2p/ticker.js";
 import type { Candidate } from "../protocol/signal.js";
 import { RateGate } from "../net/rate-gate.js";
 import { Rights } from "../protocol/ticket.js";
 import { CommandChannels, type CommandChannelsOptions, type CommandReply } from "./datachannel.js";
-import { checkedUfrag } from "./ice.js";
+import { checkedRequest } from "./ice.js";
 import { chooseCodec, chooseH264, parseIceFragment, parseOffer, transportCcOf, twccExtensionOf, writeAnswer, writeIceFragment, type SdpCandidate } from "./sdp.js";
 import { MAX_FRAGMENT_BYTES } from "../protocol/webrtc-signal.js";
 import { WebRtcSession } from "./session.js";
@@ -398,10 +398,11 @@ export class WebRtcEndpoint {
 	take(datagram: ArrayBuffer, kind = datagramKind(new Uint8Array(datagram)), length = datagram.byteLength,
 		address = (datagram as Datagram).address, port = (datagram as Datagram).port): boolean {
 		if (kind !== "stun" && kind !== "dtls" && kind !== "rtp" && kind !== "rtcp") return false;   // the native transport's, or nobody's
-		let entry: Entry | undefined;
+		let entry: Entry | undefined, check: StunMessage | undefined;
 		if (kind === "stun") {
-			const ufrag = checkedUfrag(new Uint8Array(datagram, 0, length));
-			entry = ufrag === undefined ? undefined : this.#byUfrag.get(ufrag);
+			const request = checkedRequest(new Uint8Array(datagram, 0, length));
+			entry = request && this.#byUfrag.get(request.ufrag);
+			check = request?.message;
 			if (!entry) return false;   // a check of the native transport's, a STUN server's answer
 			if (this.#checks.take(entry.id, this.#o.now())) {
 				this.checksDropped++;
@@ -420,7 +421,7 @@ export class WebRtcEndpoint {
 		// app (the session contains its own; this is what watching it provokes)
 		const wasConnected = entry.session.connected;
 		try {
-			entry.session.receive(datagram, address, port, kind, length);
+			entry.session.receive(datagram, address, port, kind, length, check);
 			if (kind === "stun") this.#placePeer(entry);
 			if (entry.session.failed) this.#fail(entry, entry.session.failed);
 			else if (!wasConnected && entry.session.connected) this.#watch(entry);

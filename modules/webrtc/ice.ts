@@ -8,7 +8,7 @@
  */
 import {
 	HEADER, StunType, XOR_MAPPED_ADDRESS, fingerprintValid, integrityValid, isStun, parseStun, signedMessage, withFingerprint, xorAddress,
-	type HmacSha1,
+	type HmacSha1, type StunMessage,
 } from "../p2p/stun.js";
 import { asciiBytes } from "../protocol/ascii.js";
 
@@ -63,9 +63,10 @@ export interface AnsweredCheck {
  * under our password. The response carries the address it came from (XOR-MAPPED-ADDRESS),
  * integrity under our password and a FINGERPRINT.
  */
-export function answerCheck(datagram: Uint8Array, local: IceCredentials, from: { address: string; port: number }, hmacSha1: HmacSha1): AnsweredCheck | undefined {
+export function answerCheck(datagram: Uint8Array, local: IceCredentials, from: { address: string; port: number }, hmacSha1: HmacSha1,
+	parsed?: StunMessage): AnsweredCheck | undefined {
 	if (!isStun(datagram) || !fingerprintValid(datagram)) return undefined;
-	const m = parseStun(datagram);
+	const m = parsed ?? parseStun(datagram);   // (the caller's parse of this datagram, when it has one: checkedRequest)
 	if (!m || m.type !== StunType.bindingRequest) return undefined;
 	const username = m.attributes.get(IceAttribute.username);
 	if (!username || username.length > MAX_USERNAME) return undefined;
@@ -88,15 +89,15 @@ export function answerCheck(datagram: Uint8Array, local: IceCredentials, from: {
 	};
 }
 
-/** The ufrag a Binding request names as its receiver's (USERNAME's first half), unverified: only
- * to find which session's password to check it under — undefined when it is no such request. */
-export function checkedUfrag(datagram: Uint8Array): string | undefined {
-	if (!isStun(datagram)) return undefined;
-	const m = parseStun(datagram);
-	const username = m?.type === StunType.bindingRequest ? m.attributes.get(IceAttribute.username) : undefined;
+/** A Binding request parsed, and the ufrag it names as its receiver's (USERNAME's first half),
+ * unverified: only to find which session's password to check it under (answerCheck then takes the
+ * parse) — undefined when it is no such request. */
+export function checkedRequest(datagram: Uint8Array): { ufrag: string; message: StunMessage } | undefined {
+	const message = parseStun(datagram);
+	const username = message?.type === StunType.bindingRequest ? message.attributes.get(IceAttribute.username) : undefined;
 	if (!username || username.length > MAX_USERNAME) return undefined;
 	const colon = username.indexOf(0x3a);
-	return colon > 0 ? String.fromCharCode(...username.subarray(0, colon)) : undefined;
+	return colon > 0 ? { ufrag: String.fromCharCode(...username.subarray(0, colon)), message: message! } : undefined;
 }
 
 /** The peer's success response to our check `id` (hex): the address it saw us at, or undefined

@@ -32,7 +32,7 @@
  */
 import { Codec, type Ring } from "ring";
 import { DtlsRole, DtlsSession, DtlsState, FEED_SEND_UNTIL, RTCP_FIGURES, RtcpGot, RtpFeed, Srtp, TransportCc, receiveRtcp, rtpPayload, type DtlsIdentity, type FeedEntry, type FeedPath, type FeedStats } from "webrtc";
-import type { HmacSha1 } from "../p2p/stun.js";
+import type { HmacSha1, StunMessage } from "../p2p/stun.js";
 import { nextDue } from "../net/rate-gate.js";
 import { RECEIVE_BYTES } from "../p2p/udp.js";
 import { datagramKind, type DatagramKind } from "../p2p/demux.js";
@@ -371,24 +371,25 @@ export class WebRtcSession<Owner = unknown> {
 	 * reads into again: what is kept of it is copied). One longer than the socket takes whole
 	 * (RECEIVE_BYTES) is dropped unread, counted; whatever a datagram provokes fails this session only
 	 * (`failed` says why: the endpoint ends it), never its caller. `kind`: its RFC 7983 kind when the
-	 * caller has it. */
-	receive(datagram: ArrayBuffer, address: string, port: number, kind = datagramKind(new Uint8Array(datagram)), length = datagram.byteLength): void {
+	 * caller has it; `check`: a STUN check as the caller parsed it (ice.ts checkedRequest). */
+	receive(datagram: ArrayBuffer, address: string, port: number, kind = datagramKind(new Uint8Array(datagram)), length = datagram.byteLength,
+		check?: StunMessage): void {
 		if (length > RECEIVE_BYTES) {
 			this.#counts.oversized++;
 			return;
 		}
 		try {
-			this.#receive(datagram, length, address, port, kind);
+			this.#receive(datagram, length, address, port, kind, check);
 		}
 		catch (error) {
 			this.#fail(error as Error);
 		}
 	}
 
-	#receive(datagram: ArrayBuffer, length: number, address: string, port: number, kind: DatagramKind | undefined): void {
+	#receive(datagram: ArrayBuffer, length: number, address: string, port: number, kind: DatagramKind | undefined, check: StunMessage | undefined): void {
 		if (!length || this.#failed) return;
 		if (kind === "stun") {   // a check
-			const answered = answerCheck(new Uint8Array(datagram, 0, length), this.#local, { address, port }, this.#o.hmacSha1);
+			const answered = answerCheck(new Uint8Array(datagram, 0, length), this.#local, { address, port }, this.#o.hmacSha1, check);
 			if (!answered) {
 				this.#counts.refusedChecks++;
 				return;

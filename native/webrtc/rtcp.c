@@ -235,9 +235,11 @@ int ivxs_rtcp_wants_key_frame(const ivxs_rtcp_packet *p, uint32_t media, int *fi
 	return 0;
 }
 
+#define NTP_UNIX_SECONDS 2208988800u   /* 1900 to 1970 */
+
 uint64_t ivxs_ntp_of_unix_ms(uint64_t unix_ms)
 {
-	uint32_t seconds = (uint32_t)(unix_ms / 1000 + IVXS_NTP_UNIX_SECONDS);   /* (era 0 wraps in 2036, as NTP's does) */
+	uint32_t seconds = (uint32_t)(unix_ms / 1000 + NTP_UNIX_SECONDS);   /* (era 0 wraps in 2036, as NTP's does) */
 	uint32_t fraction = (uint32_t)(((unix_ms % 1000) << 32) / 1000);
 	return ((uint64_t)seconds << 32) | fraction;
 }

@@ -114,7 +114,6 @@ int ivxs_rtcp_wants_key_frame(const ivxs_rtcp_packet *p, uint32_t media, int *fi
 /* Unix time in ms as an NTP timestamp (RFC 5905): seconds since 1900 in the high 32 bits, the
  * fraction of a second in 2^-32 in the low. Its middle 32 bits (>> 16) are what a report's LSR and a
  * receiver reference time's LRR carry. */
-#define IVXS_NTP_UNIX_SECONDS 2208988800u   /* 1900 to 1970 */
 uint64_t ivxs_ntp_of_unix_ms(uint64_t unix_ms);
 
 /* The camera's sender report with no report blocks (28 bytes) into out: its length, or
