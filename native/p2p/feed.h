@@ -45,7 +45,7 @@ extern "C" {
 #endif
 
 #define IVXS_FEED_WAITING 32            /* video frames waiting at most (a second and more at 15–30 fps) */
-#define IVXS_FEED_WAIT_MS 600u          /* the native transport's media deadline (p2p.h), less the path's queue */
+#define IVXS_FEED_WAIT_MS 600u          /* a frame's wait by default (WebRTC's): the native transport's media deadline (p2p.h) */
 #define IVXS_FEED_RETRY_MIN_MS 5u       /* the soonest a waiting frame is tried again */
 #define IVXS_FEED_STALLED_MS 50u        /* a stalled path (rate 0): the waiting frames tried again after this */
 #define IVXS_FEED_BURST_MS 1000u        /* the allowance's burst: a second of its part of the uplink */
