@@ -51,7 +51,7 @@
 // Online, `xs-dev setup --device esp32` installs the SDK, ESP-IDF and its toolchain, and
 // `python $IDF_PATH/tools/idf_tools.py install qemu-xtensa` the emulator (hosts/esp32s3/README.md).
 import { spawn, spawnSync } from "node:child_process";
-import { closeSync, copyFileSync, createWriteStream, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs";
+import { closeSync, copyFileSync, createWriteStream, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync, writeSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { BAD_VERSION, GOOD_VERSION, TRIAL_DEADLINE_S, otaReleases, otaRoundTrip } from "./board-ota.mjs";
 import { CLOUD_NAME, boardCloud, eachLine, nameServer, snapshotCheck, watch, watchWebRtc } from "./board-world.mjs";
@@ -249,12 +249,13 @@ async function build(rest) {
 	}
 	// ESP-IDF's build folder: its flash_args name each part and its offset.
 	const idfBuild = idfBuildDir(image, env, variant);
-	// mcconfig's makefile ignores the exit of ESP-IDF's build (`-cd …; idf.py build`): an app binary
-	// older than this build is an earlier build's
+	// mcconfig's makefile ignores the exit of ESP-IDF's build (`-cd …; idf.py build`): ESP-IDF says
+	// "Project build complete" when it built (the binary's age says nothing: ninja relinks nothing when
+	// no object changed, a change to a comment)
 	const app = join(idfBuild, "xs_esp32.bin");
-	if (!existsSync(app) || statSync(app).mtimeMs < started) {
+	if (!existsSync(app) || !made.tail.some((line) => line.startsWith("Project build complete"))) {
 		console.error(made.tail.filter((l) => /error|FAILED/i.test(l)).slice(-10).join("\n"));
-		console.error(`board: ESP-IDF's build failed (no new ${app}); the whole log: ${logPath}`);
+		console.error(`board: ESP-IDF's build failed${existsSync(app) ? "" : ` (no ${app})`}; the whole log: ${logPath}`);
 		process.exit(1);
 	}
 	const flash = join(dir, "flash.bin");

@@ -15,10 +15,10 @@
  * capture) less the queue at the path's bottleneck (what it would wait there too) is skipped, even
  * when it could go (it would be late), and with a video frame every frame after it up to the next
  * key frame (frame-aware: never a frame whose reference was not sent); the picture starts again at
- * the newest key frame waiting. A gap in what the source hands out (the ring
- * overtook its reader), a frame the wire cannot walk, one whose bytes the ring overwrote while it
- * went out, or one the wire took and could not deliver (ivxs_feed_wait_key) has the viewer wait for
- * the next key frame the same way. Audio goes from the first picture on, in order with the video
+ * the newest key frame waiting. A gap in what the source hands out (the ring overtook its reader),
+ * a frame the wire cannot walk, one whose bytes the ring overwrote while it went out, or one the
+ * wire took and could not deliver (ivxs_feed_wait_key) has the viewer wait for the next key frame
+ * the same way. Audio goes from the first picture on, in order with the video
  * while the wire has room, never waiting for the allowance (its bytes count against it). While the
  * picture waits for a key frame the audio either carries on (IVXS_FEED_AUDIO_CARRIES_ON: WebRTC's,
  * the sound goes on while the picture yields) or yields with it (IVXS_FEED_AUDIO_YIELDS: the native
@@ -44,7 +44,7 @@
 extern "C" {
 #endif
 
-#define IVXS_FEED_WAITING 32            /* video frames waiting at most (a second and more at 15–30 fps) */
+#define IVXS_FEED_WAITING 32            /* frames waiting at most (a second and more of video at 15–30 fps) */
 #define IVXS_FEED_WAIT_MS 600u          /* a frame's wait by default (WebRTC's): the native transport's media deadline (p2p.h) */
 #define IVXS_FEED_RETRY_MIN_MS 5u       /* the soonest a waiting frame is tried again */
 #define IVXS_FEED_STALLED_MS 50u        /* a stalled path (rate 0): the waiting frames tried again after this */
@@ -71,8 +71,8 @@ enum { IVXS_FEED_AUDIO_NONE = 0, IVXS_FEED_AUDIO_CARRIES_ON = 1, IVXS_FEED_AUDIO
  * on the wire. `path_rate`: bytes/s the viewer's path takes now (0: stalled; IVXS_FEED_UNBOUNDED: the
  * wire has no feedback), `path_queue_ms` the queue at its bottleneck, `window_open` whether `bytes`
  * more fit what may be in flight — any of the three may be NULL (no feedback). `room`: whether the wire
- * takes a video frame now (NULL: always) — a wire that keeps frames until they are delivered (the native
- * transport's slots) says no while they are full: the frame waits, as it waits for the allowance. */
+ * takes a frame now (NULL: always) — a wire that keeps frames until they are delivered (the native
+ * transport's slots) says no while they are full: the frame waits, as video waits for the allowance. */
 typedef struct {
 	int (*begin)(void *ctx, const ivxs_p2p_frame *f);
 	long (*make)(void *ctx, const ivxs_p2p_frame *f, int more, uint32_t now);
@@ -87,7 +87,7 @@ typedef struct {
 typedef struct {
 	uint32_t frames;           /* video frames sent whole */
 	uint32_t audio_frames;     /* audio frames sent */
-	uint32_t audio_skipped;    /* audio frames that waited their time for the wire's room */
+	uint32_t audio_skipped;    /* audio frames given up: past their wait, or yielding with the picture */
 	uint32_t skipped;          /* video frames skipped for the allowance (and the rest of their GOP) */
 	uint32_t passed_over;      /* other video frames passed over waiting for a key frame (a gap, a tear…) */
 	uint32_t torn;             /* frames the ring overwrote while they went out */
