@@ -225,6 +225,12 @@ static void sendAudio(ivxs_feed *f, const ivxs_p2p_frame *frame, uint32_t now)
 	}
 }
 
+/* Whether the wire takes `frame` now (a wire without a store of its own always does). */
+static int roomFor(ivxs_feed *f, const ivxs_p2p_frame *frame, uint32_t now)
+{
+	return !f->wire.room || f->wire.room(f->wire.ctx, frame, now);
+}
+
 /* How long waiting frame i has waited (from when it was read, or captured), with the path's queue. */
 static uint64_t waited(ivxs_feed *f, unsigned i, uint32_t now)
 {
@@ -245,7 +251,6 @@ static void sendWaiting(ivxs_feed *f, uint32_t now)
 	while (i < f->count) {
 		ivxs_p2p_frame *frame = waitingAt(f, i);
 		uint64_t age = waited(f, i, now);
-		int roomy;
 		if (isAudio(frame)) {
 			if (!f->stats.frames || (f->audio == IVXS_FEED_AUDIO_YIELDS && !f->keyed) || age >= f->wait_ms) {
 				/* audio goes once the picture has begun; audio that yields is given up with the
@@ -254,7 +259,7 @@ static void sendWaiting(ivxs_feed *f, uint32_t now)
 					f->stats.audio_skipped++;
 				removeAt(f, i);
 			}
-			else if (!f->wire.room || f->wire.room(f->wire.ctx, frame, now)) {
+			else if (roomFor(f, frame, now)) {
 				ivxs_p2p_frame audio = *frame;
 				removeAt(f, i);
 				sendAudio(f, &audio, now);
@@ -282,8 +287,7 @@ static void sendWaiting(ivxs_feed *f, uint32_t now)
 			skipOldest(f);
 			continue;
 		}
-		roomy = !f->wire.room || f->wire.room(f->wire.ctx, frame, now);
-		if (!roomy) {
+		if (!roomFor(f, frame, now)) {
 			wakeIn(f, now, (uint32_t)(f->wait_ms - age));
 			return;
 		}
