@@ -239,8 +239,9 @@ static uint64_t waited(ivxs_feed *f, unsigned i, uint32_t now)
 }
 
 /* The waiting frames in the order they were read, while the wire has room and (video) the allowance
- * takes them, one video frame going out at a time; one that has waited its time is skipped, whether
- * it could go now or not (it would be late). Audio behind a video frame that waits for the allowance
+ * takes them, one video frame going out at a time; one that has waited its time is skipped when it
+ * cannot go now, and — its wait counted from its capture, a deadline — even when it could (it would
+ * be late). Audio behind a video frame that waits for the allowance
  * goes on (the sound carries on while the picture yields); behind one that waits for the wire's room
  * it waits too (the wire keeps the order). What still waits sets the wake: when the oldest will have
  * waited its time, or (room, but no allowance) when the allowance has refilled; a wire with no room
@@ -251,18 +252,20 @@ static void sendWaiting(ivxs_feed *f, uint32_t now)
 	while (i < f->count) {
 		ivxs_p2p_frame *frame = waitingAt(f, i);
 		uint64_t age = waited(f, i, now);
+		int over = age >= f->wait_ms, late = over && f->from_capture, room;
 		if (isAudio(frame)) {
-			if (!f->stats.frames || (f->audio == IVXS_FEED_AUDIO_YIELDS && !f->keyed) || age >= f->wait_ms) {
+			int yielded = !f->stats.frames || (f->audio == IVXS_FEED_AUDIO_YIELDS && !f->keyed);
+			if (!yielded && !late && roomFor(f, frame, now)) {
+				ivxs_p2p_frame audio = *frame;
+				removeAt(f, i);
+				sendAudio(f, &audio, now);
+			}
+			else if (yielded || over) {
 				/* audio goes once the picture has begun; audio that yields is given up with the
 				 * picture until its key frame goes */
 				if (f->stats.frames)
 					f->stats.audio_skipped++;
 				removeAt(f, i);
-			}
-			else if (roomFor(f, frame, now)) {
-				ivxs_p2p_frame audio = *frame;
-				removeAt(f, i);
-				sendAudio(f, &audio, now);
 			}
 			else {
 				if (i == 0)
@@ -283,17 +286,18 @@ static void sendWaiting(ivxs_feed *f, uint32_t now)
 			removeAt(f, 0);
 			continue;
 		}
-		if (age >= f->wait_ms) {
-			skipOldest(f);
-			continue;
-		}
-		if (!roomFor(f, frame, now)) {
-			wakeIn(f, now, (uint32_t)(f->wait_ms - age));
-			return;
-		}
-		if (!spend(f, frame->size, 0, now)) {
-			retryLater(f, now, (uint32_t)(f->wait_ms - age));
-			i = 1;
+		room = !late && roomFor(f, frame, now);
+		if (!room || !spend(f, frame->size, 0, now)) {
+			if (over)
+				skipOldest(f);
+			else if (!room) {
+				wakeIn(f, now, (uint32_t)(f->wait_ms - age));
+				return;
+			}
+			else {
+				retryLater(f, now, (uint32_t)(f->wait_ms - age));
+				i = 1;
+			}
 			continue;
 		}
 		f->starved = 0;

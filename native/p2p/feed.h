@@ -12,8 +12,9 @@
  * wire's room and, video, the viewer's allowance — its part of the camera's uplink, or what its path
  * takes by its feedback, whichever is less. Waiting paces the stream at the path's rate; a frame that
  * has waited `wait_ms` (IVXS_FEED_WAIT_MS unless the wire sets it; from when it was read, or from its
- * capture) less the queue at the path's bottleneck (what it would wait there too) is skipped, even
- * when it could go (it would be late), and with a video frame every frame after it up to the next
+ * capture) less the queue at the path's bottleneck (what it would wait there too) is skipped when it
+ * cannot go then — counted from its capture (a deadline) even when it could, as it would be late —
+ * and with a video frame every frame after it up to the next
  * key frame (frame-aware: never a frame whose reference was not sent); the picture starts again at
  * the newest key frame waiting. A gap in what the source hands out (the ring overtook its reader),
  * a frame the wire cannot walk, one whose bytes the ring overwrote while it went out, or one the

@@ -235,11 +235,22 @@ static void test_allowance_deadline(void)
 	CHECK(!g_wire.sent[8] && feed.count == 1);
 	ivxs_feed_tick(&feed, t + 1 + IVXS_FEED_WAIT_MS - 400);
 	CHECK(!g_wire.sent[8] && feed.count == 0 && feed.stats.skipped == 3);
+	/* counted from the read, the wait bounds a wait for the allowance: a queue past it (an estimate
+	 * from feedback that has stopped coming) skips nothing the allowance takes — else nothing would
+	 * go, no feedback come, and the estimate never fall */
+	g_wire.rate = IVXS_FEED_UNBOUNDED;
+	g_wire.queue_ms = IVXS_FEED_WAIT_MS + 100;
+	push(&g_src, 1, 1, 1000);  /* 9 */
+	push(&g_src, 0, 0, 160);   /* (audio: not heard by this feed) */
+	push(&g_src, 1, 0, 500);   /* 11 */
+	ivxs_feed_tick(&feed, t + 10000);
+	CHECK(g_wire.whole[9] && g_wire.whole[11] && feed.stats.skipped == 3);
+	g_wire.queue_ms = 400;
 	/* a stalled path (rate 0): nothing goes, tried again after IVXS_FEED_STALLED_MS */
 	g_wire.rate = 0;
-	push(&g_src, 1, 1, 100);   /* 9 */
+	push(&g_src, 1, 1, 100);   /* 12 */
 	CHECK_EQ(ivxs_feed_tick(&feed, t + 20000), IVXS_FEED_STALLED_MS);
-	CHECK(!g_wire.sent[9]);
+	CHECK(!g_wire.sent[12]);
 done:
 	;
 }
