@@ -23,13 +23,13 @@ const adminPassword = "admin-secret-1";
 
 /** A cloud, the admin's session and API token, and the camera app connected to it as `name` for
  * `seconds` (its loopback candidate allowed: the viewer is on this host); `output()` is its stdout so far. */
-async function cameraOnCloud(t, name, seconds) {
+async function cameraOnCloud(t, name, seconds, args = []) {
 	const cloud = await cloudFor(t, { adminPassword, p2pSweepS: 1 });
 	const device = await deviceIn(cloud, name);
 	const admin = await session(cloud, "admin", adminPassword);
 	const token = await tokenOf(admin);
 	let stdout = "";
-	const { done: camera } = await cameraConnected(deviceFile(t, device, cloud.url), { seconds, args: ["--p2p-loopback"], onStdout: (chunk) => { stdout += chunk; } });
+	const { done: camera } = await cameraConnected(deviceFile(t, device, cloud.url), { seconds, args: ["--p2p-loopback", ...args], onStdout: (chunk) => { stdout += chunk; } });
 	return { cloud, admin, token, output: () => stdout, camera };
 }
 
@@ -87,6 +87,32 @@ test("WHEP through the cloud: aiortc decodes the camera's video straight from it
 	t.regex(output(), /webrtc: made this camera's DTLS identity|webrtc: viewer [0-9a-f]{16} offered H264/);
 	// The session is gone from the cloud, and a second DELETE finds nothing.
 	t.is((await fetch(`${cloud.url}${result.location}`, { method: "DELETE", headers: { authorization: `Bearer ${token}` } })).status, 404);
+	await camera;
+});
+
+test("one uplink budget for both wires (--uplink-kbps): a WebRTC viewer (aiortc) and a native one watching at once each take their part of the viewers' budget in C — equal, as both want more than half — and each decodes", async (t) => {
+	// 160 kbit/s: 20,000 B/s, less what cloud storage keeps (1.5 × the ~18 KB/s it produces), never
+	// below the viewers' floor of 16 KB/s — 8 KB/s each, under the stream: both are held to their part
+	const { cloud, token, output, camera } = await cameraOnCloud(t, "rtc-uplink", 25, ["--uplink-kbps", "160"]);
+	const dir = mkdtempSync(join(tmpdir(), "ivxs-rtc-"));
+	t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+	let ended;
+	const [rtc, native] = await Promise.all([
+		whepClient(`${cloud.url}/v1/devices/rtc-uplink/whep`, token, 10),
+		view({ device: "rtc-uplink", cloud: cloud.url, user: "admin", password: adminPassword, format: "fmp4", quiet: true, out: join(dir, "live.mp4"), seconds: 10 }, { onReport: (kind, r) => { if (kind === "view-end") ended = r; } }),
+	]);
+	const shared = [...output().matchAll(/p2p: uplink 20000 B\/s: viewers (\d+) B\/s, [^;\n]*; 2 viewer\(s\) on every wire, a part of (\d+) B\/s each/g)];
+	t.log({ rtc: { frames: rtc.frames, status: rtc.status }, native: { code: native, ...ended }, shared: shared.map((m) => m[0]) });
+	t.true(shared.length >= 1, output().split("\n").filter((l) => l.includes("uplink")).join("\n"));
+	const [, budget, part] = shared[0].map(Number);
+	t.is(part, Math.floor(budget / 2), "an equal part each: both want more");
+	t.is(rtc.status, 201);
+	t.true(rtc.frames >= 10, `aiortc decoded ${rtc.frames} frames within its part`);
+	t.is(native, 0);
+	t.true(ended.frames >= 10, `the native viewer ${ended.frames} frames within its part`);
+	const webrtcEnd = /webrtc: viewer [0-9a-f]{16} [^\n]*?: (\d+) frames, [^\n]*; (\d+) frames skipped for the uplink or the path/.exec(output());
+	t.truthy(webrtcEnd, "the WebRTC viewer's end");
+	t.true(Number(webrtcEnd[2]) > 0, "the WebRTC viewer was held to its part: frames skipped whole");
 	await camera;
 });
 

@@ -2,17 +2,13 @@
  * How the camera shares its uplink (issue 14 §2): cloud storage first, P2P viewers together get
  * the rest. With `--uplink-kbps N` the camera knows its uplink; once a second it measures what
  * its channels produce (the rings' bytes pushed) and, while the plan uploads, reserves that × 1.5
- * for cloud storage (headroom to catch up after a cut); the P2P transport's camera-wide budget
- * (`P2P.setUplink`) is what is left, but never below `floorBytes` (a viewer can always get a
- * picture; that floor is the only thing viewers can take from cloud storage). Inside the budget
- * each viewer has its own congestion control and the transport takes them in turn, so four
- * viewers on a short uplink get a quarter each and a new viewer takes from the other viewers,
- * not from cloud storage. Without `--uplink-kbps` there is no budget: every sender finds its own
- * rate (TCP for cloud storage, each viewer's congestion control).
- *
- * The viewers' budget covers every wire (viewers.ts, Viewers.share): each viewer an equal part,
- * native ones through the P2P transport's budget, WebRTC ones through the WebRTC endpoint's, which
- * sends a viewer whole frames while its part allows and otherwise skips to the next key frame.
+ * for cloud storage (headroom to catch up after a cut); the viewers' budget (the p2p module's
+ * `Uplink`) is what is left, but never below `floorBytes` (a viewer can always get a picture; that
+ * floor is the only thing viewers can take from cloud storage). Inside the budget the viewers of
+ * every wire take their parts in C (native/p2p/uplink.h: max-min fair, each viewer's congestion
+ * control inside its part), so four viewers on a short uplink get a quarter each and a new viewer
+ * takes from the other viewers, not from cloud storage. Without `--uplink-kbps` there is no budget:
+ * every sender finds its own rate (TCP for cloud storage, each viewer's congestion control).
  */
 export const CS_HEADROOM = 1.5;
 

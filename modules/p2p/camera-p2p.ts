@@ -10,7 +10,7 @@
  * A tick first reads what waits on the socket (ticker.ts's drain: a tick must not judge packets
  * in flight by ACKs still unread), except the tick that reading itself asks for.
  */
-import { Channel, Endpoint, Event, Kind, ADDRESS_BYTES, MAX_COMMAND, MTU, Rights, Status, isPacket, type Handler } from "p2p";
+import { Channel, Endpoint, Event, Kind, ADDRESS_BYTES, MAX_COMMAND, MTU, Rights, Status, isPacket, type Handler, type Uplink } from "p2p";
 import { RingReader, type Ring } from "ring";
 import Timer from "timer";
 import { AddressBook, decodeAddress } from "./address.js";
@@ -283,14 +283,12 @@ export class P2P {
 		if (!high) for (const channel of this.#channels.values()) { channel.high = false; channel.level = "normal"; }
 	}
 
-	/** Every viewer's packets together within `bytesPerSecond` (0: no camera-wide limit, the
-	 * default); each viewer's congestion control works inside it and the transport takes the
-	 * viewers in turn, so a short budget is shared evenly. Not in the seed: how the camera shares
+	/** Every viewer's packets (live, playback, repairs, commands) take their parts of `uplink`: the
+	 * camera's viewers' budget, shared max-min fairly with the other wires' viewers (native/p2p/uplink.h);
+	 * each viewer's congestion control works inside its part. Not in the seed: how the camera shares
 	 * its uplink with cloud storage (modules/app/uplink-share.ts). */
-	setUplink(bytesPerSecond: number): void {
-		const endpoint = this.#ready("setUplink");
-		if (!Number.isSafeInteger(bytesPerSecond) || bytesPerSecond < 0) throw new P2pError(P2pCodes.EARG, "an uplink budget is bytes/s ≥ 0");
-		endpoint.setUplink(bytesPerSecond, this.#now());
+	shareUplink(uplink: Uplink): void {
+		this.#ready("shareUplink").shareUplink(uplink);
 		this.#ticker.request();
 	}
 

@@ -24,7 +24,7 @@
 import Timer from "timer";
 import { RingReader, type Ring } from "ring";
 import { FEED_ERROR, channelMaxMessage, tickFeeds, type DtlsIdentity, type FeedEntry } from "webrtc";
-import { randomBytes } from "p2p";
+import { randomBytes, type Uplink } from "p2p";
 import type { Datagram } from "../p2p/udp.js";
 import { datagramKind } from "../p2p/demux.js";
 import { PeerMap } from "../p2p/address.js";
@@ -64,6 +64,11 @@ export class WebRtcRefusal extends Error {
 export interface WebRtcEndpointOptions {
 	identity: DtlsIdentity;
 	ring: Ring;
+	/** The camera's viewers' uplink (p2p's Uplink: its budget, shared with the other wires' viewers):
+	 * each viewer's feed takes its part — sent whole frames while its part allows, a frame it cannot
+	 * take skipped with every frame after it up to the next key frame it can (frame-aware: never a
+	 * frame whose reference was not sent). None: no budget. */
+	uplink?: Uplink;
 	codec: "h264" | "h265";
 	/** The ring's G.711 track (its law), sent to viewers whose offer receives audio; none: no audio goes out. */
 	audio?: "pcmu" | "pcma";
@@ -188,8 +193,6 @@ export class WebRtcEndpoint {
 	/** Wakes the feeds when the ring is pushed to (while any runs). */
 	#wake: RingReader | undefined;
 	#tick: unknown;
-	/** The WebRTC viewers' part of the camera's uplink, bytes/s (0: no budget): an equal part each. */
-	#uplink = 0;
 	/** Every session's sends (one function for all, not one each). */
 	readonly #send = (bytes: Uint8Array, address: string, port: number): void => this.#o.send(bytes, address, port);
 	/** Datagrams no session claimed (strangers, or a session already gone). */
@@ -272,7 +275,6 @@ export class WebRtcEndpoint {
 		// Its place is held while the camera gathers (another offer counts it).
 		this.#entries.set(id, entry);
 		this.#byUfrag.set(local.ufrag, entry);
-		this.#reshare();
 		this.#tick ??= Timer.repeat(() => this.#look(), TICK_MS);
 		let candidates: Candidate[];
 		try {
@@ -298,28 +300,6 @@ export class WebRtcEndpoint {
 		entry.answeredAt = this.#o.now();
 		this.#o.log(`webrtc: viewer ${id} offered ${codec.name}/${codec.pt}${entry.hears ? `, hears ${g711!.name}/${g711!.pt}` : ""}${voiceCodec ? ` and talks in ${voiceCodec.name}/${voiceCodec.pt}` : ""}${application ? ", commands on a DataChannel" : ""}${transportCc !== undefined ? `, congestion control by its TWCC feedback${audioCounted ? " (audio too)" : ""}` : ""}; answered with ${placeOf(candidates)}`);
 		return answer;
-	}
-
-	/**
-	 * The WebRTC viewers' share of the camera's uplink from now on, bytes/s (0: none, the default):
-	 * each viewer gets an equal part and is sent whole frames while its part allows; a frame it
-	 * cannot take is skipped with every frame after it up to the next key frame it can (frame-aware:
-	 * never a frame whose reference was not sent). The app sets it (modules/app/uplink-share.ts).
-	 */
-	setUplink(bytesPerSecond: number): void {
-		if (!Number.isSafeInteger(bytesPerSecond) || bytesPerSecond < 0) throw new RangeError("webrtc: an uplink budget is bytes/s ≥ 0");
-		this.#uplink = bytesPerSecond;
-		this.#reshare();
-	}
-
-	/** Each viewer's part of the uplink: an equal part of the WebRTC viewers' share (0: none). */
-	#part(): number {
-		return this.#uplink && this.#entries.size ? Math.floor(this.#uplink / this.#entries.size) : 0;
-	}
-
-	#reshare(): void {
-		const part = this.#part();
-		for (let i = 0; i < this.#watching.length; i++) this.#watching[i].session.part = part;
 	}
 
 	/**
@@ -363,7 +343,6 @@ export class WebRtcEndpoint {
 		const cc = entry.session.congestion;
 		entry.session.close();
 		this.#o.log(`webrtc: viewer ${id} ${why}: ${frames} frames, ${packets} packets, ${bytes} bytes; ${senderReports} sender reports, round trip ${rttMs < 0 ? "unknown" : `${rttMs} ms`}, ${keyFrameRequests} key frame requests (${entry.requestsInRepair} while their key frame was being repaired), ${nacks} NACKed (${resent} resent, ${resendsRepeated} again within the round trip, ${resendsGone} gone, ${resendsRefused} over the limit, ${resendsUnaffordable} over the path's allowance); ${skipped} frames skipped for the uplink or the path${cc ? `; congestion control: ${cc.feedbacks} feedbacks on ${cc.packets} packets (${cc.received} arrived, ${cc.lost} lost, ${cc.expired} never reported, ${cc.missed} in lost feedback), path ${Math.round(cc.bandwidth * 8 / 1000)} kbit/s, min RTT ${cc.minRtt} ms` : ""}${entry.channels ? `; ${entry.channels.stats.commands} commands (${entry.channels.stats.replies} answered)` : ""}`);
-		this.#reshare();
 		if (!this.#entries.size) this.#stop();
 		return true;
 	}
@@ -498,7 +477,7 @@ export class WebRtcEndpoint {
 			}
 		}
 		try {
-			entry.session.watch(this.#o.ring, entry.hears ? this.#o.audio : undefined, this.#part());
+			entry.session.watch(this.#o.ring, entry.hears ? this.#o.audio : undefined, this.#o.uplink);
 		}
 		catch (error) {
 			this.end(entry.id, `has no ring reader (${(error as Error).message})`);

@@ -31,6 +31,7 @@
  * once a round trip — a viewer's NACK flood costs the camera's uplink no more than that.
  */
 import { Codec, type Ring } from "ring";
+import type { Uplink } from "p2p";
 import { DtlsRole, DtlsSession, DtlsState, FEED_SEND_UNTIL, RTCP_FIGURES, RtcpGot, RtpFeed, Srtp, TransportCc, receiveRtcp, rtpPayload, type DtlsIdentity, type FeedEntry, type FeedPath, type FeedStats } from "webrtc";
 import type { HmacSha1, StunMessage } from "../p2p/stun.js";
 import { nextDue } from "../net/rate-gate.js";
@@ -235,16 +236,17 @@ export class WebRtcSession<Owner = unknown> {
 	/**
 	 * Connected: the media from the ring's newest key frame on, sent from C — by `feed`, or with every
 	 * viewer's by the endpoint (`feedEntry`: tickFeeds) — when the ring was pushed to, its delay passed
-	 * or a feedback came. `audio`: the ring's G.711 track the answer sends ("pcmu" | "pcma"), none: no audio.
+	 * or a feedback came. `audio`: the ring's G.711 track the answer sends ("pcmu" | "pcma"), none: no audio;
+	 * `uplink`: the camera's viewers' budget it takes its part of (none: no budget).
 	 */
-	watch(ring: Ring, audio: "pcmu" | "pcma" | undefined, part: number): void {
+	watch(ring: Ring, audio: "pcmu" | "pcma" | undefined, uplink: Uplink | undefined): void {
 		if (this.#feed || !this.#srtp || !this.#peer) return;
 		const { payloadType, ssrc, codec, transportCc } = this.#o.video;
 		const a = audio && this.#o.audio;
 		this.#feed = new RtpFeed(ring, { codec, ssrc, seq: randomSeq(), payloadType },
 			a ? { codec: audio === "pcma" ? Codec.pcma : Codec.pcmu, ssrc: a.ssrc, seq: randomSeq(), payloadType: a.payloadType, counted: !!a.counted } : undefined,
 			transportCc ?? 0, this.#now());
-		this.#feed.part = part;
+		this.#feed.shareUplink(uplink, this.#now());
 		this.#entry = this.#feed.entry(this.#srtp, this.#cc, this.#peer);
 		this.#entry[FEED_SEND_UNTIL] = this.#sendUntil();
 	}
@@ -276,11 +278,6 @@ export class WebRtcSession<Owner = unknown> {
 			this.#fail(error as Error);
 			return -1;
 		}
-	}
-
-	/** The viewer's part of the camera's uplink, bytes/s (0: none). */
-	set part(bytesPerSecond: number) {
-		if (this.#feed) this.#feed.part = bytesPerSecond;
 	}
 
 	/** The viewer's key frame request, taken: false while the key frame it was sent is still being

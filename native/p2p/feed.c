@@ -29,19 +29,16 @@ static void wakeIn(ivxs_feed *f, uint32_t now, uint32_t ms)
 	f->wake_ms = now + ms;
 }
 
-/* The allowance brought up to now; the rate it fills at (its part of the uplink, or the path's when
- * that is less): 0 while the path is stalled, IVXS_FEED_UNBOUNDED when nothing bounds it. */
+/* What the path takes brought up to now; the rate it fills at: 0 while the path is stalled,
+ * IVXS_FEED_UNBOUNDED when the wire has no feedback. */
 static uint64_t refill(ivxs_feed *f, uint32_t now)
 {
-	uint64_t path = pathRate(f, now), part = f->part ? f->part : IVXS_FEED_UNBOUNDED, rate;
+	uint64_t rate = pathRate(f, now);
 	int64_t burst;
-	if (path == 0)
-		return 0;
-	rate = path < part ? path : part;
-	if (rate == IVXS_FEED_UNBOUNDED)
+	if (rate == 0 || rate == IVXS_FEED_UNBOUNDED)
 		return rate;
 	/* a frame goes as one burst: what the path's queue holds bounds it, not a second of the rate */
-	burst = (int64_t)(rate * (path != IVXS_FEED_UNBOUNDED && path <= part ? IVXS_FEED_PATH_BURST_MS : IVXS_FEED_BURST_MS) / 1000);
+	burst = (int64_t)(rate * IVXS_FEED_PATH_BURST_MS / 1000);
 	if (!f->allowance_set) {   /* a burst in hand to begin with */
 		f->allowance.credit = burst;
 		f->allowance.ms = now;
@@ -51,25 +48,27 @@ static uint64_t refill(ivxs_feed *f, uint32_t now)
 	return rate;
 }
 
-/* Whether `bytes` may go now (then they are counted): within the allowance, while it is not below
- * `floor_ms` of its rate (a frame: 0; a repair: a debt). */
-static int spend(ivxs_feed *f, uint32_t bytes, uint32_t floor_ms, uint32_t now)
-{
-	uint64_t rate = refill(f, now);
-	if (rate == IVXS_FEED_UNBOUNDED)
-		return 1;
-	if (rate == 0 || f->allowance.credit < -(int64_t)(rate * floor_ms / 1000))
-		return 0;   /* stalled, or over its part */
-	f->allowance.credit -= onTheWire(bytes);
-	return 1;
-}
-
 /* Audio goes whatever the allowance says, but its bytes count: the video after it waits for them. */
 static void charge(ivxs_feed *f, uint32_t bytes, uint32_t now)
 {
 	uint64_t rate = refill(f, now);
 	if (rate != IVXS_FEED_UNBOUNDED && rate != 0)
 		f->allowance.credit -= onTheWire(bytes);
+	ivxs_uplink_charge(&f->uplink, (uint32_t)onTheWire(bytes), now);
+}
+
+/* Whether `bytes` may go now (then they are counted): within the allowance — what the path takes,
+ * then its part of the viewers' budget — while neither is below `floor_ms` of its rate (a frame: 0;
+ * a repair: a debt). The path first: a viewer its path holds back is not held back by the budget. */
+static int spend(ivxs_feed *f, uint32_t bytes, uint32_t floor_ms, uint32_t now)
+{
+	uint64_t rate = refill(f, now);
+	if (rate == 0 || (rate != IVXS_FEED_UNBOUNDED && f->allowance.credit < -(int64_t)(rate * floor_ms / 1000)))
+		return 0;   /* stalled, or over what the path takes */
+	if (ivxs_uplink_wait(&f->uplink, floor_ms, now))
+		return 0;   /* over its part */
+	charge(f, bytes, now);
+	return 1;
 }
 
 /* The i-th waiting frame (0: the oldest). */
@@ -188,9 +187,11 @@ static int start(ivxs_feed *f, uint32_t now)
  * will have waited its time (`left` ms from now). */
 static void retryLater(ivxs_feed *f, uint32_t now, uint32_t left)
 {
-	uint64_t rate = refill(f, now), ms = IVXS_FEED_STALLED_MS;
+	uint64_t rate = refill(f, now), ms = rate == 0 ? IVXS_FEED_STALLED_MS : 0;
 	if (rate > 0 && rate != IVXS_FEED_UNBOUNDED && f->allowance.credit < 0)
 		ms = ((uint64_t)(-f->allowance.credit) * 1000 + rate - 1) / rate;
+	if (!ms)
+		ms = ivxs_uplink_wait(&f->uplink, 0, now);
 	wakeIn(f, now, ms < IVXS_FEED_RETRY_MIN_MS ? IVXS_FEED_RETRY_MIN_MS : ms > left ? left : (uint32_t)ms);
 }
 
@@ -386,9 +387,11 @@ void ivxs_feed_wait_key(ivxs_feed *f)
 	f->keyed = 0;
 }
 
-void ivxs_feed_set_part(ivxs_feed *f, uint32_t bytes_per_second)
+void ivxs_feed_share_uplink(ivxs_feed *f, ivxs_uplink *uplink, uint32_t now)
 {
-	f->part = bytes_per_second;
+	ivxs_uplink_detach(&f->uplink);
+	if (uplink)
+		ivxs_uplink_attach(uplink, &f->uplink, IVXS_FEED_BURST_MS, now);
 }
 
 void ivxs_feed_nacked(ivxs_feed *f, uint32_t now)

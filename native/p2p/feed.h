@@ -9,8 +9,8 @@
  * acknowledgements), and when the last tick's delay has passed.
  *
  * The frame policy: frames read from the source wait in order (IVXS_FEED_WAITING at most) for the
- * wire's room and, video, the viewer's allowance — its part of the camera's uplink, or what its path
- * takes by its feedback, whichever is less. Waiting paces the stream at the path's rate; a frame that
+ * wire's room and, video, the viewer's allowance — what its path takes by its feedback, and its part
+ * of the viewers' uplink (uplink.h). Waiting paces the stream at the path's rate; a frame that
  * has waited `wait_ms` (IVXS_FEED_WAIT_MS unless the wire sets it; from when it was read, or from its
  * capture) less the queue at the path's bottleneck (what it would wait there too) is skipped when it
  * cannot go then — counted from its capture (a deadline) even when it could, as it would be late —
@@ -40,6 +40,7 @@
 
 #include "p2p.h"
 #include "p2p_cc.h"
+#include "uplink.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -49,7 +50,7 @@ extern "C" {
 #define IVXS_FEED_WAIT_MS 600u          /* a frame's wait by default (WebRTC's): the native transport's media deadline (p2p.h) */
 #define IVXS_FEED_RETRY_MIN_MS 5u       /* the soonest a waiting frame is tried again */
 #define IVXS_FEED_STALLED_MS 50u        /* a stalled path (rate 0): the waiting frames tried again after this */
-#define IVXS_FEED_BURST_MS 1000u        /* the allowance's burst: a second of its part of the uplink */
+#define IVXS_FEED_BURST_MS 1000u        /* its part of the uplink's burst: a second of it */
 #define IVXS_FEED_PATH_BURST_MS 250u    /* or a quarter second of the path's rate when the path limits it */
 #define IVXS_FEED_PACE_BURST_MS 20u     /* pacing's burst, while the viewer loses packets */
 #define IVXS_FEED_PACED_PACKETS 2u      /* packets sent between the pacer's checks */
@@ -58,7 +59,7 @@ extern "C" {
 #define IVXS_FEED_REWIND_MS 1000u       /* the source is rewound to its newest key frame at most this often */
 #define IVXS_FEED_MTU 1200u             /* the wire's largest packet (pacing's unit) */
 #define IVXS_FEED_PACKET_OVERHEAD 50u   /* what a packet costs beyond its payload: RTP 12, SRTP tag 10, UDP 8, IPv4 20 */
-#define IVXS_FEED_UNBOUNDED UINT64_MAX  /* a rate nothing bounds (no part of the uplink, no path feedback) */
+#define IVXS_FEED_UNBOUNDED UINT64_MAX  /* a rate nothing bounds (no path feedback) */
 #define IVXS_FEED_IDLE UINT32_MAX       /* ivxs_feed_tick: nothing to do until a frame or a feedback comes */
 
 /* What the feed does with the source's audio frames (ivxs_feed_init). */
@@ -112,7 +113,7 @@ typedef struct {
 	uint8_t starved;           /* the last frame was skipped for the allowance: the rest of its GOP follows it */
 	uint8_t audio;             /* IVXS_FEED_AUDIO_*: what its audio frames do */
 	uint8_t allowance_set, lossy, rewound;
-	uint32_t part;             /* bytes/s: its part of the camera's uplink (0: none) */
+	ivxs_uplink_share uplink;  /* its part of the viewers' budget (uplink.h; none unless shared) */
 	uint32_t wait_ms;          /* how long a frame may wait to start (IVXS_FEED_WAIT_MS unless set) */
 	uint8_t from_capture;      /* ... counted from its capture (its time_ms), not from when it was read */
 	p2p_bucket allowance;      /* bytes it may still send (below 0: what the frames after wait for) */
@@ -143,8 +144,10 @@ void ivxs_feed_set_wait(ivxs_feed *feed, uint32_t ms, int from_capture);
  * key frame (the source is not rewound: a key frame already sent is not sent again for it). */
 void ivxs_feed_wait_key(ivxs_feed *feed);
 
-/* The viewer's part of the camera's uplink from now on, bytes/s (0: none). */
-void ivxs_feed_set_part(ivxs_feed *feed, uint32_t bytes_per_second);
+/* The viewer takes its part of `uplink`'s budget (uplink.h) from now on — its frames wait for it
+ * as for what its path takes — or, NULL, none (it leaves the one it had: a feed attached to an
+ * uplink leaves it so before its memory is used again). */
+void ivxs_feed_share_uplink(ivxs_feed *feed, ivxs_uplink *uplink, uint32_t now);
 
 /* The viewer NACKed a packet: it is losing packets (pacing for IVXS_FEED_LOSSY_MS). */
 void ivxs_feed_nacked(ivxs_feed *feed, uint32_t now);

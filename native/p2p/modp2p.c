@@ -21,6 +21,7 @@
 #include "ivxs_host.h"
 #include "ivxs_kit.h"
 #include "modring.h"
+#include "moduplink.h"
 #include "p2p.h"
 #include "p2p_queue_source.h"
 #include "p2p_ring_source.h"
@@ -65,6 +66,7 @@ typedef struct {
 	/* Datagrams written to the handler's socket in C (ivxs_udp_send), those the system refused, and
 	 * those read from it and input in C (receive()). */
 	uint32_t sentDirect, refusedDirect, receivedDirect;
+	void *uplink;               /* the viewers' uplink shared (ivxs_uplink_hold token), or NULL */
 	AddressSlot slots[];
 } P2PRecord;
 
@@ -100,7 +102,8 @@ static void destroyRecord(P2PRecord *r)
 	uint32_t i;
 	for (i = 0; i < r->sessions; i++)
 		detach(r, i);
-	ivxs_p2p_destroy(&r->p2p);
+	ivxs_p2p_destroy(&r->p2p);   /* (its sessions leave the uplink) */
+	ivxs_uplink_unhold(&r->uplink);
 	if (r->footprint)
 		ivxs_mem_add(&gP2PMemory, -(int64_t)r->footprint);
 	r->footprint = 0;
@@ -804,14 +807,20 @@ void xs_p2p_set_watermarks(xsMachine *the)
 		ivxs_range_error(IVXS_P2P_EARG, "p2p: watermarks must be all 0, or 0 < low <= warn <= high");
 }
 
-/* setUplink(native, bytesPerSecond, now): 0 = no camera-wide limit */
-void xs_p2p_set_uplink(xsMachine *the)
+/* shareUplink(native, uplink): its sessions take their parts of the viewers' uplink (an Uplink's
+ * host object; undefined: none) */
+void xs_p2p_share_uplink(xsMachine *the)
 {
 	P2PRecord *r = getRecord(the);
-	double rate = integerIn(the, &xsArg(1), 0, 1e12, "uplink");
-	uint32_t now = nowArg(the, 2);
-	if (ivxs_p2p_set_uplink(r->p2p, (uint64_t)rate, now))
-		ivxs_range_error(IVXS_P2P_EARG, "p2p: an uplink budget is the camera's (server role)");
+	void *token = NULL, *before;
+	ivxs_uplink *u = xsmcTypeOf(xsArg(1)) == xsUndefinedType ? NULL : ivxs_uplink_hold(the, &xsArg(1), &token);
+	if (ivxs_p2p_share_uplink(r->p2p, u)) {
+		ivxs_uplink_unhold(&token);
+		ivxs_range_error(IVXS_P2P_EARG, "p2p: an uplink is the camera's (server role)");
+	}
+	before = r->uplink;
+	r->uplink = token;
+	ivxs_uplink_unhold(&before);
 }
 
 /* detach(native, session) */

@@ -83,8 +83,8 @@ declare module "p2p" {
 		attachQueue(session: number, capacity: number, slots?: number): void;
 		pushFrame(session: number, bytes: Bytes, key?: boolean, timestamp?: number, flags?: number): number;
 		setWatermarks(low: number, warn: number, high: number): void;
-		/** Camera role: every session's packets together within `bytesPerSecond` (0: no limit). */
-		setUplink(bytesPerSecond: number, now: number): void;
+		/** Camera role: its sessions' packets take their parts of `uplink` (undefined: none). */
+		shareUplink(uplink: Uplink | undefined): void;
 		detach(session: number): void;
 		closeSession(session: number, now: number): void;
 		channelStats(session: number, channel: number): ChannelStats;
@@ -96,6 +96,17 @@ declare module "p2p" {
 		close(): void;
 	}
 	export default Endpoint;
+	/** The camera's uplink for its viewers, on every wire (native/p2p/uplink.h): a budget (bytes/s;
+	 * 0: none, the start) the viewers of the endpoints and WebRTC feeds sharing it take max-min fair
+	 * parts of. */
+	export class Uplink {
+		constructor(now: number);
+		setRate(bytesPerSecond: number, now: number): void;
+		/** The budget, each viewer's part (the level) and the viewers sharing it. */
+		figures(): { rate: number; level: number; viewers: number };
+	}
+	/** An Uplink's host object, for native modules whose viewers share it (webrtc's feeds). */
+	export function nativeUplink(uplink: Uplink): object;
 	/** The `code` of this module's errors, by short name: e.g. codes.EBUSY is its IVXS_<MODULE>_EBUSY (native/common/README.md). */
 	export const codes: Readonly<Record<string, string>>;
 }

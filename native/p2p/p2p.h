@@ -207,11 +207,18 @@ void ivxs_p2p_set_unix_time(ivxs_p2p *p2p, uint64_t unix_s);
  * 0 < low <= warn <= high; EARG otherwise. Levels already reached stay until crossed. */
 int ivxs_p2p_set_watermarks(ivxs_p2p *p2p, uint32_t low, uint32_t warn, uint32_t high);
 
-/* Server: every session's packets together stay within `bytes_per_s` from now on (0: no
- * camera-wide limit, the default). Each session keeps its own congestion control inside it;
- * sessions take turns first at each tick, so a short budget is shared between them. The app
- * sets what is left of the camera's uplink after its other senders (cloud storage). */
+/* Server: its viewers' packets (every session's: live, playback, repairs, commands) within the
+ * camera's viewer budget of `bytes_per_s` from now on (0: none, the default), shared max-min
+ * fairly between them (uplink.h) — each session keeps its own congestion control inside its part.
+ * The app sets what is left of the camera's uplink after its other senders (cloud storage). With
+ * ivxs_p2p_share_uplink, the budget is the shared one's (viewers on other wires share it too). */
 int ivxs_p2p_set_uplink(ivxs_p2p *p2p, uint64_t bytes_per_s, uint32_t now);
+
+/* Server: its sessions share `uplink` (uplink.h: its budget and its other wires' viewers) from now
+ * on, instead of the endpoint's own (NULL: its own again). The uplink outlives the endpoint's use
+ * of it: ivxs_p2p_destroy, or another call here, leaves it. */
+typedef struct ivxs_uplink ivxs_uplink;
+int ivxs_p2p_share_uplink(ivxs_p2p *p2p, ivxs_uplink *uplink);
 
 /* Client: opens the session with a ticket and its pre-shared key (both from
  * the cloud) and sends the hello. */

@@ -22,7 +22,10 @@ function detach(p2p, session) @ "xs_p2p_detach";
 function attachQueue(p2p, session, capacity, slots) @ "xs_p2p_attach_queue";
 function pushFrame(p2p, session, bytes, key, timestamp, flags) @ "xs_p2p_push_frame";
 function setWatermarks(p2p, low, warn, high) @ "xs_p2p_set_watermarks";
-function setUplink(p2p, rate, now) @ "xs_p2p_set_uplink";
+function shareUplink(p2p, uplink) @ "xs_p2p_share_uplink";
+function createUplink(now) @ "xs_uplink_create";
+function setUplinkRate(uplink, rate, now) @ "xs_uplink_set_rate";
+function uplinkFigures(uplink) @ "xs_uplink_figures";
 function closeSession(p2p, handler, session, now) @ "xs_p2p_close_session";
 function channelStats(p2p, session, channel) @ "xs_p2p_channel_stats";
 function sessionStats(p2p, session) @ "xs_p2p_session_stats";
@@ -122,9 +125,9 @@ export class Endpoint {
 	setWatermarks(low, warn, high) {
 		setWatermarks(this.#p2p, low, warn, high);
 	}
-	// Every session's packets together within bytesPerSecond (0: no camera-wide limit).
-	setUplink(bytesPerSecond, now) {
-		setUplink(this.#p2p, bytesPerSecond, now);
+	// Camera role: its sessions' packets take their parts of `uplink` (an Uplink; undefined: none).
+	shareUplink(uplink) {
+		shareUplink(this.#p2p, uplink === undefined ? undefined : uplinkOf(uplink));
 	}
 	detach(session) {
 		detach(this.#p2p, session);
@@ -154,6 +157,36 @@ export class Endpoint {
 }
 Object.freeze(Endpoint.prototype);
 export default Endpoint;
+
+let uplinkOf;
+
+// The camera's uplink for its viewers, on every wire (uplink.h): a budget in bytes/s (0: none, the
+// start) that the viewers of the endpoints and WebRTC feeds sharing it take max-min fair parts of.
+// figures(): { rate, level (each viewer's part), viewers }.
+export class Uplink {
+	#uplink;
+	constructor(now) {
+		this.#uplink = createUplink(now);
+	}
+	setRate(bytesPerSecond, now) {
+		setUplinkRate(this.#uplink, bytesPerSecond, now);
+	}
+	figures() {
+		return uplinkFigures(this.#uplink);
+	}
+	static {
+		uplinkOf = (uplink) => {
+			if (!(uplink instanceof Uplink)) throw new TypeError("p2p: not an Uplink");
+			return uplink.#uplink;
+		};
+	}
+}
+Object.freeze(Uplink.prototype);
+
+// For native modules whose viewers take their part of it (webrtc's feeds): the host object.
+export function nativeUplink(uplink) {
+	return uplinkOf(uplink);
+}
 
 // The `code` of the errors this module throws (native/common/README.md): match
 // errors by code, never by message. The kit's own (IVXS_EARG, …) are in ivxs/codes (ring codes come through too: ring's codes).

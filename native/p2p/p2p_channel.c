@@ -170,13 +170,16 @@ static void ftxFinish(ivxs_p2p_session *s, p2p_ftx_slot *f, int outcome)
 }
 
 /* Whether the slots take another frame: one is free, and what they hold not sent once would leave
- * (at btl_bw) within half a deadline — the window is what the link can carry; a frame waits before
- * it, from where a late one is skipped instead of being given up half-sent. */
+ * (at btl_bw, or its part of the viewers' uplink if less) within half a deadline — the window is what
+ * the link can carry; a frame waits before it, from where a late one is skipped instead of being
+ * given up half-sent. */
 static int ftxRoom(const ivxs_p2p_session *s)
 {
 	const p2p_ftx *t = &s->ftx;
-	return t->next - t->base < t->limit
-			&& !(s->cc.btl_bw && t->unsent * 1000 / s->cc.btl_bw >= s->p2p->cfg.deadline_ms / 2);
+	uint64_t rate = s->cc.btl_bw, part = ivxs_uplink_part(&s->uplink);
+	if (part != IVXS_UPLINK_UNBOUNDED && (!rate || part < rate))
+		rate = part;
+	return t->next - t->base < t->limit && !(rate && t->unsent * 1000 / rate >= s->p2p->cfg.deadline_ms / 2);
 }
 
 /* Frame f into the next slot (its deadline counts from its capture): 0, or -1 when the peer could

@@ -119,6 +119,14 @@ static void sessionRelease(ivxs_p2p *p, ivxs_p2p_session *s)
 	p2p_free(p, s->rx_aead);
 }
 
+/* Every session leaves the uplink it had (each attaches again as it next sends). */
+static void leaveUplink(ivxs_p2p *p)
+{
+	uint32_t i;
+	for (i = 0; p->sessions && i < p->nsessions; i++)
+		ivxs_uplink_detach(&p->sessions[i].uplink);
+}
+
 void ivxs_p2p_destroy(ivxs_p2p **pp)
 {
 	ivxs_p2p *p;
@@ -126,6 +134,7 @@ void ivxs_p2p_destroy(ivxs_p2p **pp)
 	if (!pp || !*pp)
 		return;
 	p = *pp;
+	leaveUplink(p);
 	for (i = 0; p->sessions && i < p->nsessions; i++) {
 		ivxs_p2p_session *s = &p->sessions[i];
 		if (s->state != P2P_S_FREE) {
@@ -171,6 +180,8 @@ int ivxs_p2p_create(ivxs_p2p **out, const ivxs_p2p_config *config)
 		goto done;
 	memset(p, 0, sizeof(*p));
 	p->pkt = p->pkt_room + P2P_PKT_LEAD;
+	ivxs_uplink_init(&p->own_uplink, 0);
+	p->uplink = &p->own_uplink;
 	p->alloc = a;
 	p->cfg = c;
 	p->cfg.allocator = NULL;
@@ -225,9 +236,16 @@ int ivxs_p2p_set_uplink(ivxs_p2p *p, uint64_t bytes_per_s, uint32_t now)
 {
 	if (!p || p->cfg.role != IVXS_P2P_SERVER)
 		return IVXS_P2P_EARG;
-	if (!p->uplink_rate)
-		p2p_bucket_init(&p->uplink, now);
-	p->uplink_rate = bytes_per_s;
+	ivxs_uplink_set_rate(p->uplink, bytes_per_s, now);
+	return 0;
+}
+
+int ivxs_p2p_share_uplink(ivxs_p2p *p, ivxs_uplink *uplink)
+{
+	if (!p || p->cfg.role != IVXS_P2P_SERVER)
+		return IVXS_P2P_EARG;
+	leaveUplink(p);
+	p->uplink = uplink ? uplink : &p->own_uplink;
 	return 0;
 }
 

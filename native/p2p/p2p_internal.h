@@ -18,6 +18,7 @@
 #include "p2p.h"
 #include "p2p_cc.h"
 #include "feed.h"
+#include "uplink.h"
 #include "ivxs_bytes.h"
 #include "ivxs_md_stream.h"
 
@@ -290,6 +291,7 @@ struct ivxs_p2p_session {
 	p2p_aead *tx_aead, *rx_aead;
 	p2p_rel rel;
 	p2p_cc cc;
+	ivxs_uplink_share uplink;  /* server: its part of the viewers' budget (attached while it sends) */
 	p2p_ftx ftx;
 	p2p_frx frx;
 	p2p_cmd cmd;
@@ -322,8 +324,8 @@ struct ivxs_p2p {
 	ivxs_p2p_session *sessions;
 	uint32_t nsessions;
 	uint32_t rr;
-	uint64_t uplink_rate;      /* bytes/s every session's packets share (0: no camera-wide limit) */
-	p2p_bucket uplink;
+	ivxs_uplink own_uplink;    /* its viewers' budget (ivxs_p2p_set_uplink), unless shared */
+	ivxs_uplink *uplink;       /* the budget its sessions share: own_uplink, or ivxs_p2p_share_uplink's */
 	int busy;                  /* inside input/tick: closes are deferred */
 	ivxs_p2p_stats st;
 	/* the datagram being built: pkt, P2P_PKT_LEAD bytes into a word-aligned room, so that a DATA

@@ -86,6 +86,7 @@ void p2p_session_free(ivxs_p2p_session *s)
 	p2p_wipe(s->priv, sizeof(s->priv));
 	p2p_wipe(s->psk, sizeof(s->psk));
 	p2p_chan_release(s);
+	ivxs_uplink_detach(&s->uplink);
 	s->ftx.src = NULL;
 	s->state = P2P_S_FREE;
 	p->st.sessions_open--;
@@ -348,10 +349,17 @@ int ivxs_p2p_input(ivxs_p2p *p, const ivxs_p2p_addr *from, const uint8_t *data, 
 
 /* ---------------------------------------------------------------- sending */
 
-/* The camera-wide uplink budget (ivxs_p2p_set_uplink): 0 = a packet may go now. */
-static uint32_t uplinkWait(ivxs_p2p *p, uint32_t now)
+/* The session's part of the viewers' budget (ivxs_p2p_set_uplink; attached as it first sends
+ * within one): 0 = a packet may go now. Asked only when its own congestion control lets it send —
+ * a session its path holds back is not held back by the budget (its part goes to the others). */
+static uint32_t uplinkWait(ivxs_p2p_session *s, uint32_t now)
 {
-	return p->uplink_rate ? p2p_bucket_wait(&p->uplink, p->uplink_rate, P2P_PACE_BURST_MS, now) : 0;
+	if (!s->uplink.uplink) {
+		if (!s->p2p->uplink->rate)
+			return 0;
+		ivxs_uplink_attach(s->p2p->uplink, &s->uplink, P2P_PACE_BURST_MS, now);
+	}
+	return ivxs_uplink_wait(&s->uplink, 0, now);
 }
 
 /* Seals and sends one packet: head (frames) and body (payload straight from
@@ -373,8 +381,7 @@ static int sealAndSend(ivxs_p2p_session *s, const ivxs_p2p_addr *to, const uint8
 	/* the zero-copy contract: the bytes are in the packet now; were they intact? */
 	if (!p2p_chan_commit(s, rec, rec->carry == P2P_CARRY_NONE || p2p_chan_body_intact(s, rec), now))
 		return 1;
-	if (p->uplink_rate)
-		p->uplink.credit -= (int64_t)size;
+	ivxs_uplink_charge(&s->uplink, (uint32_t)size, now);
 	if (eliciting) {
 		rec->pn = pn;
 		rec->cc.sent_ms = now;
@@ -416,7 +423,7 @@ void p2p_flush(ivxs_p2p_session *s, uint32_t now, int ping)
 			pos += p2p_wire_ack(head + pos, &ack);
 		if (ping)
 			head[pos++] = P2P_F_PING;
-		if (slot && p2p_cc_wait(&s->cc, IVXS_P2P_MTU, s->rel.in_flight_bytes, now) == 0 && uplinkWait(p, now) == 0)
+		if (slot && p2p_cc_wait(&s->cc, IVXS_P2P_MTU, s->rel.in_flight_bytes, now) == 0 && uplinkWait(s, now) == 0)
 			data = p2p_chan_pick(s, now, head, pos, P2P_PLAIN_MAX, &pos, &body, &blen, &rec);
 		if (!data && !ack_due && !ping)
 			break;
@@ -516,10 +523,9 @@ static uint32_t sessionWait(ivxs_p2p_session *s, uint32_t now)
 	 * is the caller's to announce (it calls tick when one lands: the ring's wake-up), so an idle
 	 * thin stream costs no polling (it used to be looked at every 10 ms) */
 	if (p2p_chan_has_data(s, now) && p2p_rel_slot(&s->rel)) {   /* (no record free: an ACK frees one) */
-		uint32_t u = uplinkWait(s->p2p, now);
 		w = p2p_cc_wait(&s->cc, IVXS_P2P_MTU, s->rel.in_flight_bytes, now);
-		if (u > w)
-			w = u;
+		if (!w)
+			w = uplinkWait(s, now);
 		if (w < wait)
 			wait = w ? w : 1;
 	}

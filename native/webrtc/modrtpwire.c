@@ -17,6 +17,7 @@
 #include "ivxs_kit.h"
 #include "ivxs_host.h"
 #include "modring.h"
+#include "moduplink.h"
 #include "modwebrtc.h"
 #include "p2p_ring_source.h"
 #include "rtcp.h"
@@ -31,6 +32,7 @@ typedef struct {
 	ivxs_rtp_wire wire;
 	ivxs_p2p_ring_source source;
 	void *ring;                  /* the ring held (ivxs_ring_hold) */
+	void *uplink;                /* the viewers' uplink shared (ivxs_uplink_hold), or NULL */
 	uint8_t busy, closing;       /* a call is inside the feed; close() came meanwhile */
 	uint32_t refused;            /* packets the path did not take (the system) */
 	uint32_t unwalkable;         /* the feed's unwalkable frames the path was told of */
@@ -62,6 +64,8 @@ static const xsHostHooks kFeedHooks = { xs_webrtc_feed_destructor, NULL, NULL };
 
 static void feedFree(FeedRecord *r)
 {
+	ivxs_feed_share_uplink(&r->wire.feed, NULL, 0);
+	ivxs_uplink_unhold(&r->uplink);
 	ivxs_p2p_ring_source_close(&r->source);
 	ivxs_ring_unhold(&r->ring);
 	free(r);
@@ -329,11 +333,20 @@ void xs_webrtc_feed_key_request(xsMachine *the)
 	xsmcSetBoolean(xsResult, asked);
 }
 
-/* feedPart(feed, bytesPerSecond): the viewer's part of the camera's uplink (0: none). */
-void xs_webrtc_feed_part(xsMachine *the)
+/* feedShareUplink(feed, uplink, now): the viewer takes its part of the viewers' uplink (an Uplink's
+ * host object; undefined: none). */
+void xs_webrtc_feed_share_uplink(xsMachine *the)
 {
 	FeedRecord *r = ivxs_handle_open(the, &xsArg(0), &kFeedHooks, "webrtc", "RtpFeed");
-	ivxs_feed_set_part(&r->wire.feed, (uint32_t)ivxs_integer(the, &xsArg(1), 0, 0xffffffff, "webrtc", "bytesPerSecond"));
+	uint32_t now = ivxs_clock_ms(the, &xsArg(2), "webrtc", "now");
+	void *token = NULL;
+	ivxs_uplink *u;
+	if (gSending)
+		ivxs_error(IVXS_EARG, "webrtc: a feed called from a feed's send");
+	u = xsmcTypeOf(xsArg(1)) == xsUndefinedType ? NULL : ivxs_uplink_hold(the, &xsArg(1), &token);
+	ivxs_feed_share_uplink(&r->wire.feed, u, now);
+	ivxs_uplink_unhold(&r->uplink);
+	r->uplink = token;
 }
 
 /* feedRtt(feed, ms): the round trip the viewer's receiver reports measured (-1: none). */

@@ -101,8 +101,8 @@ declare module "webrtc" {
 		entry(srtp: Srtp, cc: TransportCc | undefined, path: FeedPath): FeedEntry;
 		/** A PLI/FIR: false when it waits for the repair of the key frame the viewer was sent. */
 		keyRequest(cc: TransportCc | undefined, now: number): boolean;
-		/** The viewer's part of the camera's uplink, bytes/s (0: none). */
-		set part(bytesPerSecond: number);
+		/** The viewer takes its part of the camera's viewers' uplink (p2p's Uplink) from now on (undefined: none). */
+		shareUplink(uplink: import("p2p").Uplink | undefined, now: number): void;
 		/** The round trip the viewer's receiver reports measured, ms (-1: none). */
 		set rtt(ms: number);
 		stats(cc: TransportCc | undefined, now: number): FeedStats;

@@ -5,6 +5,7 @@
 // Srtp is a plain class over a native host object (not `class X @ "…"`): XS cannot put a class
 // with a host destructor into a heap snapshot, and apps preload this module into one.
 import { nativeRing } from "ring";
+import { nativeUplink } from "p2p";
 
 function create(key, salt, rtcpOnly) @ "xs_webrtc_srtp_create";
 function apply(srtp, op, buffer, length) @ "xs_webrtc_srtp";
@@ -19,7 +20,7 @@ function createFeed(ring, codec, videoSsrc, videoSeq, videoPt, audioCodec, audio
 function feedTick(feed, srtp, cc, path, now) @ "xs_webrtc_feed_tick";
 function feedsTick(entries, now, out) @ "xs_webrtc_feeds_tick";
 function feedKeyRequest(feed, cc, now) @ "xs_webrtc_feed_key_request";
-function feedPart(feed, bytesPerSecond) @ "xs_webrtc_feed_part";
+function feedShareUplink(feed, uplink, now) @ "xs_webrtc_feed_share_uplink";
 function feedRtt(feed, ms) @ "xs_webrtc_feed_rtt";
 function feedStats(feed, cc, now) @ "xs_webrtc_feed_stats";
 function feedClose(feed) @ "xs_webrtc_feed_close";
@@ -121,7 +122,7 @@ export class RtpFeed {
 	// its tick throws lands in entry[FEED_ERROR].
 	entry(srtp, cc, path) { return [this.#feed, srtpOf(srtp), cc === undefined ? undefined : ccOf(cc), path, 0, undefined]; }
 	keyRequest(cc, now) { return feedKeyRequest(this.#feed, cc === undefined ? undefined : ccOf(cc), now); }
-	set part(bytesPerSecond) { feedPart(this.#feed, bytesPerSecond); }
+	shareUplink(uplink, now) { feedShareUplink(this.#feed, uplink === undefined ? undefined : nativeUplink(uplink), now); }
 	set rtt(ms) { feedRtt(this.#feed, ms); }
 	stats(cc, now) { return feedStats(this.#feed, cc === undefined ? undefined : ccOf(cc), now); }
 	close() { feedClose(this.#feed); }

@@ -52,7 +52,7 @@ export default function main(): void {
 	let retry: Timer | undefined;
 	const feed = () => {
 		if (!session?.connected) return;
-		session.watch(ring, undefined, 0);
+		session.watch(ring, undefined, undefined);
 		const ms = session.feed();
 		if (retry !== undefined) Timer.clear(retry);
 		retry = ms >= 0 ? Timer.set(() => { retry = undefined; feed(); }, Math.max(1, ms)) : undefined;

@@ -14,6 +14,7 @@ import { answerCheck, candidatePriority, checkResponse, iceCheck } from "../../m
 import { CONSENT_MS, DTLS_PER_SECOND, RTCP_PER_SECOND, VOICE_PER_SECOND, WebRtcSession } from "../../modules/webrtc/session.js";
 import { CHECKS_PER_SECOND, CONNECT_MS, RESTART_MS, WebRtcEndpoint } from "../../modules/webrtc/endpoint.js";
 import { Codec, FrameType, Ring } from "ring";
+import { Uplink } from "p2p";
 import { Rights } from "../../modules/protocol/ticket.js";
 import { CommandChannels } from "../../modules/webrtc/datachannel.js";
 import { TWCC_URI } from "../../modules/webrtc/sdp.js";
@@ -560,11 +561,12 @@ test("WebRtcEndpoint under an uplink budget: a frame waits for the viewer's part
 	const { unit, viewerId, cameraId, ring } = gopFixture();
 	let clock = 5000, timestamp = 1000;
 	const toViewer: ArrayBuffer[] = [];
+	const uplink = new Uplink(clock);
 	const endpoint = new WebRtcEndpoint({
 		identity: cameraId, ring, codec: "h264", hmacSha1, now: () => clock, log: () => {},
-		send: inbox(toViewer), places: () => 4,
+		send: inbox(toViewer), places: () => 4, uplink,
 	});
-	t.throws(() => endpoint.setUplink(-1), { instanceOf: RangeError });
+	t.throws(() => uplink.setRate(-1, clock), { instanceOf: RangeError });
 	const answer = await endpoint.offer("0123456789abcdef", viewerOffer(viewerId.fingerprint), async () => [{ type: "host" as const, address: "10.0.0.1", port: 6000 }]);
 	t.true(nominate(endpoint, answer));
 	drained(toViewer);
@@ -592,7 +594,8 @@ test("WebRtcEndpoint under an uplink budget: a frame waits for the viewer's part
 	// a part below a key frame a second: the key frames (each overdraws it: the frames after it wait,
 	// then are skipped), and a frame after one where the part has refilled in time
 	const part = Math.round(unit(0).length * 0.8);
-	endpoint.setUplink(part);
+	uplink.setRate(part, clock);
+	t.like(uplink.figures(), { rate: part, level: part, viewers: 1 }, "the viewer's feed takes its part: all of it");
 	const before = sent();
 	await gops(4);
 	const starved = sent();
@@ -603,7 +606,7 @@ test("WebRtcEndpoint under an uplink budget: a frame waits for the viewer's part
 	const frameTimestamps = new Set(drained(toViewer).filter((d) => new Uint8Array(d)[1] < 192 || new Uint8Array(d)[1] > 223).map((d) => new DataView(d).getUint32(4)));
 	for (const ts of frameTimestamps) t.true(keyTimestamps.has(ts) || frameTimestamps.has(ts - 66 * 90), `frame at ${ts} sent without the frame before it`);
 	// a part above the stream: every frame again, from the next key frame
-	endpoint.setUplink(clipRate * 3);
+	uplink.setRate(clipRate * 3, clock);
 	await gops(2);
 	const after = sent();
 	t.true(after.frames - starved.frames >= 15, `${after.frames - starved.frames} frames sent`);
@@ -958,9 +961,10 @@ test("WebRtcEndpoint audio under the congestion control: numbered transport-wide
 	const { unit, viewerId, cameraId, ring } = gopFixture();
 	let clock = 5000, timestamp = 1000;
 	const toViewer: ArrayBuffer[] = [], logs: string[] = [];
+	const uplink = new Uplink(clock);
 	const endpoint = new WebRtcEndpoint({
 		identity: cameraId, ring, codec: "h264", audio: "pcmu", hmacSha1, now: () => clock, log: (m) => { logs.push(m); },
-		send: inbox(toViewer), places: () => 4,
+		send: inbox(toViewer), places: () => 4, uplink,
 	});
 	const gather = async () => [{ type: "host" as const, address: "10.0.0.1", port: 6000 }];
 	// TWCC on both: the audio section's answer agrees it too, under the video's id
@@ -1016,7 +1020,7 @@ test("WebRtcEndpoint audio under the congestion control: numbered transport-wide
 	const clipRate = unit(0).length + Array.from({ length: 14 }, (_, i) => unit(i + 1).length).reduce((a, b) => a + b, 0);
 	const audioRate = 50 * (160 + 50);
 	// enough for the video alone with room to spare, not for the video and the sound
-	endpoint.setUplink(Math.round(clipRate * 1.05 + 50 * 15 * 2 + audioRate * 0.2));
+	uplink.setRate(Math.round(clipRate * 1.05 + 50 * 15 * 2 + audioRate * 0.2), clock);
 	const before = sent();
 	const pushed = await gops(4);
 	const after = sent();

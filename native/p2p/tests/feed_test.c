@@ -194,9 +194,12 @@ done:
 static void test_allowance_deadline(void)
 {
 	ivxs_feed feed;
+	ivxs_uplink uplink;
 	uint32_t t = g_base + 0xfffff000u, delay;   /* across the clock's wrap */
 	setup(&feed, 0, t);
-	ivxs_feed_set_part(&feed, 10000);   /* 10 kB/s: a second's burst of 10,000 B */
+	ivxs_uplink_init(&uplink, t);
+	ivxs_uplink_set_rate(&uplink, 10000, t);   /* 10 kB/s, this viewer's: a second's burst of 10,000 B */
+	ivxs_feed_share_uplink(&feed, &uplink, t);
 	push(&g_src, 1, 1, 9000);  /* 0: within the burst */
 	push(&g_src, 1, 0, 3000);  /* 1: the rest of it: goes, the allowance in debt */
 	push(&g_src, 1, 0, 1000);  /* 2: waits for the debt to be paid */
@@ -252,7 +255,7 @@ static void test_allowance_deadline(void)
 	CHECK_EQ(ivxs_feed_tick(&feed, t + 20000), IVXS_FEED_STALLED_MS);
 	CHECK(!g_wire.sent[12]);
 done:
-	;
+	ivxs_feed_share_uplink(&feed, NULL, t);
 }
 
 static void test_torn_unwalkable(void)
@@ -322,9 +325,11 @@ done:
 static void test_key_request_repair(void)
 {
 	ivxs_feed feed;
+	ivxs_uplink uplink;
 	uint32_t t = g_base;
 	int i;
 	setup(&feed, 0, t);
+	ivxs_uplink_init(&uplink, t);
 	push(&g_src, 1, 1, 500);   /* 0 */
 	push(&g_src, 1, 0, 500);   /* 1 */
 	ivxs_feed_tick(&feed, t);
@@ -340,10 +345,11 @@ static void test_key_request_repair(void)
 	ivxs_feed_tick(&feed, t + 3);
 	CHECK(!g_wire.sent[2]);
 	/* the waiting window's bound: past IVXS_FEED_WAITING the oldest is skipped, and the rest of its GOP */
-	ivxs_feed_set_part(&feed, 1000);
-	push(&g_src, 1, 1, 2000);  /* 3: within the allowance (1,000 B: a frame may take it into debt) */
+	ivxs_uplink_set_rate(&uplink, 1000, t + 10);
+	ivxs_feed_share_uplink(&feed, &uplink, t + 10);
+	push(&g_src, 1, 1, 3000);  /* 3: within the allowance (2,400 B: a frame may take it into debt) */
 	ivxs_feed_tick(&feed, t + 10);
-	CHECK(g_wire.whole[3] && feed.allowance.credit < 0);
+	CHECK(g_wire.whole[3] && feed.uplink.own.credit < 0);
 	for (i = 0; i < IVXS_FEED_WAITING - 1; i++)
 		push(&g_src, 1, 0, 10);
 	ivxs_feed_tick(&feed, t + 11);
@@ -355,13 +361,13 @@ static void test_key_request_repair(void)
 	CHECK_EQ(feed.count, 0);
 	CHECK_EQ(feed.stats.skipped, IVXS_FEED_WAITING + 3);
 	/* a repair may take the allowance into a debt of IVXS_FEED_PATH_BURST_MS of its rate, no further */
-	ivxs_feed_set_part(&feed, 100000);
+	ivxs_uplink_set_rate(&uplink, 100000, t + 20);
 	for (i = 0; i < 100 && ivxs_feed_repair(&feed, t + 20); i++)
 		ivxs_feed_repaired(&feed, IVXS_FEED_MTU);
 	CHECK(i > 0 && i < 100);
-	CHECK(feed.allowance.credit < 0 && feed.allowance.credit >= -(int64_t)(100000 * IVXS_FEED_PATH_BURST_MS / 1000) - 2 * (int64_t)IVXS_FEED_MTU);
+	CHECK(feed.uplink.own.credit < 0 && feed.uplink.own.credit >= -(int64_t)(100000 * IVXS_FEED_PATH_BURST_MS / 1000) - 2 * (int64_t)IVXS_FEED_MTU);
 done:
-	;
+	ivxs_feed_share_uplink(&feed, NULL, t);
 }
 
 /* A wire with a store of its own (the native transport's slots): frames wait in order while it has no
