@@ -65,8 +65,10 @@ static int spend(ivxs_feed *f, uint32_t bytes, uint32_t floor_ms, uint32_t now)
 	uint64_t rate = refill(f, now);
 	if (rate == 0 || (rate != IVXS_FEED_UNBOUNDED && f->allowance.credit < -(int64_t)(rate * floor_ms / 1000)))
 		return 0;   /* stalled, or over what the path takes */
-	if (ivxs_uplink_wait(&f->uplink, floor_ms, now))
+	if (ivxs_uplink_wait(&f->uplink, floor_ms, now)) {
+		ivxs_uplink_held(&f->uplink, now);
 		return 0;   /* over its part */
+	}
 	charge(f, bytes, now);
 	return 1;
 }

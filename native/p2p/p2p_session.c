@@ -350,8 +350,10 @@ int ivxs_p2p_input(ivxs_p2p *p, const ivxs_p2p_addr *from, const uint8_t *data, 
 /* ---------------------------------------------------------------- sending */
 
 /* The session's part of the viewers' budget (ivxs_p2p_set_uplink; attached as it first sends
- * within one): 0 = a packet may go now. Asked only when its own congestion control lets it send —
- * a session its path holds back is not held back by the budget (its part goes to the others). */
+ * within one): 0 = a packet may go now. Asked only when its own congestion control lets it send;
+ * held back by it — something to send that its path would take (sessionWait) — it wants more than
+ * its part (a session its path holds back is not held back by the budget: its part goes to the
+ * others). */
 static uint32_t uplinkWait(ivxs_p2p_session *s, uint32_t now)
 {
 	if (!s->uplink.uplink) {
@@ -524,8 +526,8 @@ static uint32_t sessionWait(ivxs_p2p_session *s, uint32_t now)
 	 * thin stream costs no polling (it used to be looked at every 10 ms) */
 	if (p2p_chan_has_data(s, now) && p2p_rel_slot(&s->rel)) {   /* (no record free: an ACK frees one) */
 		w = p2p_cc_wait(&s->cc, IVXS_P2P_MTU, s->rel.in_flight_bytes, now);
-		if (!w)
-			w = uplinkWait(s, now);
+		if (!w && (w = uplinkWait(s, now)) != 0)
+			ivxs_uplink_held(&s->uplink, now);
 		if (w < wait)
 			wait = w ? w : 1;
 	}

@@ -123,9 +123,13 @@ uint32_t ivxs_uplink_wait(ivxs_uplink_share *s, uint32_t floor_ms, uint32_t now)
 	floor = -(int64_t)(part * floor_ms / 1000);
 	if (s->own.credit >= floor)
 		return 0;
+	return (uint32_t)(((uint64_t)(floor - s->own.credit) * 1000 + part - 1) / part);
+}
+
+void ivxs_uplink_held(ivxs_uplink_share *s, uint32_t now)
+{
 	s->held++;
 	s->held_ms = now;
-	return (uint32_t)(((uint64_t)(floor - s->own.credit) * 1000 + part - 1) / part);
 }
 
 void ivxs_uplink_charge(ivxs_uplink_share *s, uint32_t bytes, uint32_t now)

@@ -69,8 +69,13 @@ void ivxs_uplink_detach(ivxs_uplink_share *share);
 uint64_t ivxs_uplink_part(const ivxs_uplink_share *share);
 
 /* 0 when the viewer may send now — its part not in debt, or (a repair) in debt by no more than
- * `floor_ms` of it — else the milliseconds until it may (counted as held back). */
+ * `floor_ms` of it — else the milliseconds until it may. */
 uint32_t ivxs_uplink_wait(ivxs_uplink_share *share, uint32_t floor_ms, uint32_t now);
+
+/* The viewer had something to send that its path took and its part did not (ivxs_uplink_wait said
+ * to wait): it wants more than it has. Its sender says so — not the wait itself, which a sender
+ * may ask with nothing to send. */
+void ivxs_uplink_held(ivxs_uplink_share *share, uint32_t now);
 
 /* What the viewer sent: `bytes` on the wire, from its part (into debt: a frame bigger than what is
  * in hand goes whole, the next waits for it). */

@@ -34,7 +34,11 @@ static void run(Viewer *v, int n, uint32_t ms, uint32_t *now)
 			if (!x->share.uplink)
 				continue;
 			x->wanted += x->want ? x->want / 1000 : x->unit;
-			while (x->sent + x->unit <= x->wanted && ivxs_uplink_wait(&x->share, 0, *now) == 0) {
+			while (x->sent + x->unit <= x->wanted) {
+				if (ivxs_uplink_wait(&x->share, 0, *now)) {
+					ivxs_uplink_held(&x->share, *now);
+					break;
+				}
 				ivxs_uplink_charge(&x->share, x->unit, *now);
 				x->sent += x->unit;
 			}
