@@ -9,7 +9,9 @@
  * stream: never held back lately) use is left to the others — the level is the rate less what those
  * use, split among the viewers held back, and never below an equal part. So viewers that all want
  * more than an equal part each get one, whatever they send in (packets, or frames whole), and what
- * one leaves goes to the others. The level is measured again every IVXS_UPLINK_LEVEL_MS: a viewer
+ * one leaves goes to the others (a viewer held back by a burst — a key frame faster than its part —
+ * counts as wanting more for IVXS_UPLINK_HELD_MS: the others' parts then fall back towards an equal
+ * part, never below). The level is measured again every IVXS_UPLINK_LEVEL_MS: a viewer
  * that begins to want more takes up to the level at once (the others' parts follow within that
  * time; the rate is exceeded by no more than that while they do).
  *

@@ -1712,6 +1712,54 @@ done:
 	return;
 }
 
+/* A budget shared with another wire's viewer (ivxs_p2p_share_uplink): a session whose stream wants
+ * less than an equal part gets all of it, and the other viewer — a greedy one sending frames whole —
+ * what it leaves, not just an equal part; the two within the rate. */
+static void test_uplink_shared(void)
+{
+	options o;
+	ivxs_uplink uplink;
+	ivxs_uplink_share other;
+	uint64_t before, native, greedy = 0;
+	uint32_t i;
+	memset(&o, 0, sizeof(o));
+	memset(&other, 0, sizeof(other));
+	o.delay_ms = 10;
+	CHECK_EQ(setup(&o), 0);
+	ivxs_uplink_init(&uplink, g_now);
+	ivxs_uplink_set_rate(&uplink, 100000, g_now);
+	CHECK_EQ(ivxs_p2p_share_uplink(W.ep[CLI], &uplink), IVXS_P2P_EARG);
+	CHECK_EQ(ivxs_p2p_share_uplink(W.ep[SRV], &uplink), 0);
+	ivxs_uplink_attach(&uplink, &other, 1000, g_now);
+	W.frame_interval = 100;
+	W.gop = 10;
+	W.key_bytes = 12000;
+	W.delta_bytes = 2000;   /* 30 KB/s: under an equal part (50 KB/s) */
+	step(200);
+	CHECK_EQ(startMedia(), 0);
+	step(2000);   /* past the start-up */
+	before = sessStats(SRV).bytes_sent;
+	for (i = 0; i < 4000; i++) {
+		step(1);
+		while (!ivxs_uplink_wait(&other, 0, g_now)) {   /* 10-kB frames, as many as its part lets go */
+			ivxs_uplink_charge(&other, 10000, g_now);
+			greedy += 10000;
+		}
+		ivxs_uplink_held(&other, g_now);
+	}
+	native = sessStats(SRV).bytes_sent - before;
+	NOTE("4 s within 100000 B/s: the session's 30 KB/s stream %llu bytes, the other viewer %llu; the part %llu B/s",
+		(unsigned long long)native, (unsigned long long)greedy, (unsigned long long)ivxs_uplink_part(&other));
+	CHECK_EQ(uplink.viewers, 2);
+	CHECK(native >= 30000 * 4 * 90 / 100 && native <= 30000 * 4 * 120 / 100);   /* (all of its stream) */
+	CHECK(ivxs_uplink_part(&other) >= 100000 * 60 / 100);   /* not an equal part: what the session leaves */
+	CHECK(greedy >= 100000 * 4 * 60 / 100);
+	CHECK(native + greedy <= 100000 * 4 + 100000);   /* the rate, and a second's burst of the other's part */
+done:
+	ivxs_uplink_detach(&other);
+	teardown();
+}
+
 /* The ticket's rights are enforced by the camera. */
 static void test_rights(void)
 {
@@ -2984,6 +3032,7 @@ int main(void)
 {
 	g_base = ivxs_test_clock_base(UINT32_MAX - 1500u);
 	run("uplink: a camera-wide budget holds the sessions' packets", test_uplink_budget);
+	run("uplink: shared with another wire's viewer, a session with a thin stream gets all of it, the other what it leaves", test_uplink_shared);
 	run("ticket: mint, verify, distinct refusals", test_ticket_codes);
 	run("ticket: the documented derivation", test_ticket_vector);
 	run("ack ranges: window, replay, wire codec", test_ack_codec);
