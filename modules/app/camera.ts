@@ -33,7 +33,6 @@
  */
 import type { Capture } from "capture";
 import type { Ring } from "ring";
-import { Uplink } from "p2p";
 import { Digest, FileWriter, TLSSocket, argv, collectGarbage, exit, firmware, hmacSha1, hmacSha256, listDirectory, makeDirectory, memory, monotonic, now, readFile, removeFile, renameFile, useDnsServers } from "ivxs/platform";
 import Timer from "timer";
 import * as annexb from "annexb";
@@ -274,10 +273,10 @@ export default function main(): void {
 	const stillChannel = [...byChannel.keys()][0];
 	// P2P: started by the cloud's first announced viewer (p2p-signal.ts), or at once on --p2p PORT.
 	let endpoint: P2P | undefined;
-	// the viewers on every wire: one limit (--viewers), one session report, and one uplink budget
-	// (--uplink-kbps less cloud storage's: uplink-share.ts) whose parts they take in C (native/p2p/uplink.h)
+	// the viewers on every wire: one limit (--viewers), one session report; and one uplink budget
+	// (--uplink-kbps less cloud storage's: uplink-share.ts), the P2P transport's, whose parts they take
+	// in C (native/p2p/uplink.h)
 	const viewers = new Viewers(options.viewers);
-	let uplink: Uplink | undefined;
 	// a viewer's voice, on either wire: the talkback folder (or a C firmware's callbacks)
 	const voice = viewerVoice({ talkbackDir: options.talkback || undefined, firmware: fw, log });
 	// and its commands, on either wire (a WebRTC viewer's DataChannel)
@@ -301,9 +300,8 @@ export default function main(): void {
 		});
 	const startP2P = (port: number): P2P | string => {
 		if (!rings[0]) return "no channel is capturing";
-		uplink ??= new Uplink(Math.floor(monotonic()));
 		const started = startViewers(config, {
-			port, ring: rings[0], store, voice, commands, maxSessions: options.viewers, firmware: fw, log, uplink,
+			port, ring: rings[0], store, voice, commands, maxSessions: options.viewers, firmware: fw, log,
 			places: () => viewers.places(),
 			unixTime: () => cloudNow() / 1000,
 		});
@@ -323,7 +321,7 @@ export default function main(): void {
 		if (typeof identity === "string") return identity;
 		// on the P2P transport's link: its candidates, NAT openings and relay serve both wires
 		const rtc = new WebRtcEndpoint({
-			identity, ring: rings[0], uplink, codec: live.codec, audio: liveG711, hmacSha1, now: monotonic, log, voice, command: commands.run,
+			identity, ring: rings[0], uplink: endpoint?.uplink, codec: live.codec, audio: liveG711, hmacSha1, now: monotonic, log, voice, command: commands.run,
 			send: (bytes, address, port) => link.write(bytes, address, port), straight: (address, port) => link.straight(address, port),
 			places: () => viewers.places(),
 			// one account's offers hold at most all places but one: another account can always get in
@@ -342,14 +340,14 @@ export default function main(): void {
 	const meter = new ProductionMeter();
 	let nextShare = 0, budgetSet = 0, sharingSet = 0;
 	const reshare = (at: number) => {
-		if (!share || !endpoint || !uplink || at < nextShare) return;
+		if (!share || !endpoint || at < nextShare) return;
 		nextShare = at + 1000;
 		const produced = meter.sample(rings.reduce((sum, ring) => sum + ring.stats().bytesPushed, 0), at);
 		if (produced === undefined) return;
 		const uploading = planUploads || at < leaseUntil;
 		const budget = p2pBudget(share, produced, uploading);
-		uplink.setRate(budget, Math.floor(monotonic()));
-		const { viewers: sharing, level } = uplink.figures();
+		endpoint.uplink.setRate(budget, Math.floor(monotonic()));
+		const { viewers: sharing, level } = endpoint.uplink.figures();
 		if (Math.abs(budget - budgetSet) > budgetSet / 10 || sharing !== sharingSet)
 			log(`p2p: uplink ${share.uplinkBytes} B/s: viewers ${budget} B/s, cloud storage ${uploading ? `${Math.round(produced)} B/s produced` : "idle"}${sharing ? `; ${sharing} viewer(s) on every wire, a part of ${level} B/s each` : ""}`);
 		budgetSet = budget;

@@ -6,7 +6,6 @@
  * commands when it gave them. A viewer comes with a ticket the cloud minted for this device.
  */
 import type { Ring } from "ring";
-import type { Uplink } from "p2p";
 import Timer from "timer";
 import { FileWriter, listDirectory, makeDirectory, monotonic, now, removeFile } from "ivxs/platform";
 import { MAX_SESSIONS, P2P, P2PEvent, parseStreamParams } from "../p2p/index.js";
@@ -38,8 +37,6 @@ export interface ViewerOptions {
 	maxSessions?: number;
 	/** Places left for viewers on every wire, a new native one counted (viewers.ts): it is refused below 0. */
 	places?: () => number;
-	/** The viewers' uplink budget every wire's viewers take their parts of (none: no budget). */
-	uplink?: Uplink;
 	/** The C firmware that started the app (libivxs), whose P2P callbacks it registered answer. */
 	firmware?: Firmware;
 	log: (message: string) => void;
@@ -142,7 +139,6 @@ export function startViewers(config: DeviceConfig, options: ViewerOptions): P2P 
 	// resumes below low (the transport holds at most 256 KiB unsent per channel): the card is read
 	// at the path's rate, not the card's. Live comes from the ring and is never held back by them.
 	p2p.setWatermarks(...WATERMARKS);
-	if (options.uplink) p2p.shareUplink(options.uplink);
 	log(`p2p: viewers on UDP port ${p2p.port}`);
 	return p2p;
 }

@@ -10,7 +10,7 @@
  * A tick first reads what waits on the socket (ticker.ts's drain: a tick must not judge packets
  * in flight by ACKs still unread), except the tick that reading itself asks for.
  */
-import { Channel, Endpoint, Event, Kind, ADDRESS_BYTES, MAX_COMMAND, MTU, Rights, Status, isPacket, type Handler, type Uplink } from "p2p";
+import { Channel, Endpoint, Event, Kind, ADDRESS_BYTES, MAX_COMMAND, MTU, Rights, Status, isPacket, type Handler, Uplink } from "p2p";
 import { RingReader, type Ring } from "ring";
 import Timer from "timer";
 import { AddressBook, decodeAddress } from "./address.js";
@@ -158,6 +158,7 @@ export class P2P {
 	};
 	/** The levels setWatermarks set, for the session report ([0, 0, 0]: off). */
 	#watermarks: [number, number, number] = [0, 0, 0];
+	#uplink: Uplink | undefined;
 
 	constructor(options: P2POptions) {
 		if (!options || typeof options.monotonic !== "function") throw new P2pError(P2pCodes.EARG, "options need { deviceId, deviceSecret, monotonic }");
@@ -231,6 +232,8 @@ export class P2P {
 			},
 			command: (session, kind, id, bytes) => this.#onCommand(session, kind, id, bytes),
 		});
+		this.#uplink = new Uplink(this.#now());
+		this.#endpoint.shareUplink(this.#uplink);
 		this.#cb = callbacks;
 		this.#state = "ready";
 		try {
@@ -283,13 +286,14 @@ export class P2P {
 		if (!high) for (const channel of this.#channels.values()) { channel.high = false; channel.level = "normal"; }
 	}
 
-	/** Every viewer's packets (live, playback, repairs, commands) take their parts of `uplink`: the
-	 * camera's viewers' budget, shared max-min fairly with the other wires' viewers (native/p2p/uplink.h);
-	 * each viewer's congestion control works inside its part. Not in the seed: how the camera shares
-	 * its uplink with cloud storage (modules/app/uplink-share.ts). */
-	shareUplink(uplink: Uplink): void {
-		this.#ready("shareUplink").shareUplink(uplink);
-		this.#ticker.request();
+	/** The camera's viewers' uplink budget (after init; its rate 0, none, until set): every viewer's
+	 * packets (live, playback, repairs, commands) take their parts of it, and so do the other wires'
+	 * viewers that share it (WebRTC's feeds) — max-min fair (native/p2p/uplink.h), each viewer's
+	 * congestion control inside its part. Not in the seed: how the camera shares its uplink with
+	 * cloud storage (modules/app/uplink-share.ts). */
+	get uplink(): Uplink {
+		if (!this.#uplink) throw new P2pError(P2pCodes.ESTATE, "uplink before init");
+		return this.#uplink;
 	}
 
 	/** The seed's iv_avt_p2p_get_send_buf: bytes of the channel not sent yet. */

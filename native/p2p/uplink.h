@@ -50,8 +50,8 @@ struct ivxs_uplink_share {
 	p2p_bucket own;              /* its part's bytes */
 	uint64_t bytes;              /* sent since the level was measured */
 	uint64_t usage;              /* bytes/s it sent lately (smoothed) */
-	uint32_t held_ms;            /* when it was last told to wait, or attached (it wants its part) */
-	uint32_t held;               /* times it was told to wait */
+	uint32_t held_ms;            /* when it was last held back (ivxs_uplink_held), or attached (it wants its part) */
+	uint32_t held;               /* times it was held back */
 };
 
 void ivxs_uplink_init(ivxs_uplink *uplink, uint32_t now);
