@@ -39,8 +39,12 @@
  * IVXS_BENCH_BOARD_MEMORY_SECONDS sets each run's length (default 60: its 40 s of steady state
  * see 12–30 collections, too few to tell two builds' collections per second apart; 240 s see
  * 66–163), and IVXS_BENCH_BOARD_MEMORY_LOADS and _STREAMS (names, comma-separated) run only those
- * loads and streams; the figures of what did not run say so.
+ * loads and streams; the figures of what did not run say so. IVXS_BENCH_BOARD_MEMORY_GC_STACKS=<dir>
+ * writes each run's JS stacks at its collections there (the host's --gc-stacks: what allocates, by
+ * bytes; hosts/linux/README.md "Memory").
  */
+import { mkdirSync } from "node:fs";
+import { resolve } from "node:path";
 import { boardCreation } from "../../tests/_host.mjs";
 import { round } from "../lib.mjs";
 import { EVENT_EVERY_S, STREAMS, oneRun, selected, withBoardCloud } from "../board-cpu/run.mjs";
@@ -54,6 +58,14 @@ const LOADS = {
 	webrtc_4: { viewers: 4, wire: "webrtc", events: false, what: "cloud storage + 4 WebRTC viewers (aiortc through the cloud's WHEP)" },
 	viewers_4_events: { viewers: 4, events: true, what: `cloud storage + 4 native viewers + a motion event every ${EVENT_EVERY_S} s with its still` },
 };
+
+/** The host's arguments that write a run's stacks at its collections, when asked. */
+function gcStacks(name) {
+	const dir = process.env.IVXS_BENCH_BOARD_MEMORY_GC_STACKS;
+	if (!dir) return [];
+	mkdirSync(dir, { recursive: true });
+	return ["--gc-stacks", resolve(dir, `${name}.txt`)];
+}
 
 /** A run's figures from its `@@memory` probes and summary. */
 function figuresOf({ result, stdout, summary }) {
@@ -89,7 +101,7 @@ export async function benchBoardMemory({ root, log = () => {} }) {
 		for (const [stream, { video, what }] of Object.entries(streamsRun)) {
 			streams[stream] = { what };
 			for (const [loadName, load] of Object.entries(loadsRun)) {
-				const run = await oneRun(root, work, setup, { name: `${stream}_${loadName}`, video, load, seconds: SECONDS, grind: false, hostArgs: boardCreation(), extraArgs: ["--memory-probe", String(PROBE_S)] });
+				const run = await oneRun(root, work, setup, { name: `${stream}_${loadName}`, video, load, seconds: SECONDS, grind: false, hostArgs: [...boardCreation(), ...gcStacks(`${stream}_${loadName}`)], extraArgs: ["--memory-probe", String(PROBE_S)] });
 				streams[stream][loadName] = { what: load.what, ...figuresOf(run) };
 			}
 			const { cloud, cloud_video_only: videoOnly } = streams[stream];

@@ -54,23 +54,31 @@ static void charge(ivxs_feed *f, uint32_t bytes, uint32_t now)
 	uint64_t rate = refill(f, now);
 	if (rate != IVXS_FEED_UNBOUNDED && rate != 0)
 		f->allowance.credit -= onTheWire(bytes);
-	ivxs_uplink_charge(&f->uplink, (uint32_t)onTheWire(bytes), now);
+	if (f->uplink)
+		ivxs_uplink_charge(f->uplink, (uint32_t)onTheWire(bytes), now);
 }
 
-/* Whether `bytes` may go now (then they are counted): within the allowance — what the path takes,
+/* 0 when `bytes` may go now (then they are counted): within the allowance — what the path takes,
  * then its part of the viewers' budget — while neither is below `floor_ms` of its rate (a frame: 0;
- * a repair: a debt). The path first: a viewer its path holds back is not held back by the budget. */
-static int spend(ivxs_feed *f, uint32_t bytes, uint32_t floor_ms, uint32_t now)
+ * a repair: a debt); else the milliseconds until they may. The path first: a viewer its path holds
+ * back is not held back by the budget. */
+static uint32_t spend(ivxs_feed *f, uint32_t bytes, uint32_t floor_ms, uint32_t now)
 {
 	uint64_t rate = refill(f, now);
-	if (rate == 0 || (rate != IVXS_FEED_UNBOUNDED && f->allowance.credit < -(int64_t)(rate * floor_ms / 1000)))
-		return 0;   /* stalled, or over what the path takes */
-	if (ivxs_uplink_wait(&f->uplink, floor_ms, now)) {
-		ivxs_uplink_held(&f->uplink, now);
-		return 0;   /* over its part */
+	uint32_t ms;
+	if (rate == 0)
+		return IVXS_FEED_STALLED_MS;   /* stalled */
+	if (rate != IVXS_FEED_UNBOUNDED) {
+		int64_t floor = -(int64_t)(rate * floor_ms / 1000);
+		if (f->allowance.credit < floor)   /* over what the path takes: until it has refilled */
+			return (uint32_t)(((uint64_t)(floor - f->allowance.credit) * 1000 + rate - 1) / rate);
+	}
+	if (f->uplink && (ms = ivxs_uplink_wait(f->uplink, floor_ms, now)) > 0) {
+		ivxs_uplink_held(f->uplink, now);
+		return ms;   /* over its part */
 	}
 	charge(f, bytes, now);
-	return 1;
+	return 0;
 }
 
 /* The i-th waiting frame (0: the oldest). */
@@ -185,16 +193,11 @@ static int start(ivxs_feed *f, uint32_t now)
 	return outcome != kFailed;
 }
 
-/* The waiting frames tried again once the allowance is back above 0 at its rate, or when the oldest
- * will have waited its time (`left` ms from now). */
-static void retryLater(ivxs_feed *f, uint32_t now, uint32_t left)
+/* The waiting frames tried again once what held the oldest back lets it go (`ms`: spend's answer),
+ * or when it will have waited its time (`left` ms from now). */
+static void retryLater(ivxs_feed *f, uint32_t now, uint32_t ms, uint32_t left)
 {
-	uint64_t rate = refill(f, now), ms = rate == 0 ? IVXS_FEED_STALLED_MS : 0;
-	if (rate > 0 && rate != IVXS_FEED_UNBOUNDED && f->allowance.credit < 0)
-		ms = ((uint64_t)(-f->allowance.credit) * 1000 + rate - 1) / rate;
-	if (!ms)
-		ms = ivxs_uplink_wait(&f->uplink, 0, now);
-	wakeIn(f, now, ms < IVXS_FEED_RETRY_MIN_MS ? IVXS_FEED_RETRY_MIN_MS : ms > left ? left : (uint32_t)ms);
+	wakeIn(f, now, ms < IVXS_FEED_RETRY_MIN_MS ? IVXS_FEED_RETRY_MIN_MS : ms > left ? left : ms);
 }
 
 /* Whether a video key frame newer than the oldest waits. */
@@ -252,6 +255,7 @@ static uint64_t waited(ivxs_feed *f, unsigned i, uint32_t now)
 static void sendWaiting(ivxs_feed *f, uint32_t now)
 {
 	unsigned i = 0;   /* frames passed over: video waiting for the allowance or behind the one going out */
+	uint32_t wait;
 	while (i < f->count) {
 		ivxs_p2p_frame *frame = waitingAt(f, i);
 		uint64_t age = waited(f, i, now);
@@ -290,7 +294,8 @@ static void sendWaiting(ivxs_feed *f, uint32_t now)
 			continue;
 		}
 		room = !late && roomFor(f, frame, now);
-		if (!room || !spend(f, frame->size, 0, now)) {
+		wait = room ? spend(f, frame->size, 0, now) : 0;
+		if (!room || wait) {
 			if (over)
 				skipOldest(f);
 			else if (!room) {
@@ -298,7 +303,7 @@ static void sendWaiting(ivxs_feed *f, uint32_t now)
 				return;
 			}
 			else {
-				retryLater(f, now, (uint32_t)(f->wait_ms - age));
+				retryLater(f, now, wait, (uint32_t)(f->wait_ms - age));
 				i = 1;
 			}
 			continue;
@@ -389,11 +394,9 @@ void ivxs_feed_wait_key(ivxs_feed *f)
 	f->keyed = 0;
 }
 
-void ivxs_feed_share_uplink(ivxs_feed *f, ivxs_uplink *uplink, uint32_t now)
+void ivxs_feed_share_uplink(ivxs_feed *f, ivxs_uplink_share *share)
 {
-	ivxs_uplink_detach(&f->uplink);
-	if (uplink)
-		ivxs_uplink_attach(uplink, &f->uplink, IVXS_FEED_BURST_MS, now);
+	f->uplink = share;
 }
 
 void ivxs_feed_nacked(ivxs_feed *f, uint32_t now)
@@ -404,7 +407,7 @@ void ivxs_feed_nacked(ivxs_feed *f, uint32_t now)
 
 int ivxs_feed_repair(ivxs_feed *f, uint32_t now)
 {
-	return spend(f, IVXS_FEED_MTU, IVXS_FEED_PATH_BURST_MS, now);
+	return spend(f, IVXS_FEED_MTU, IVXS_FEED_PATH_BURST_MS, now) == 0;
 }
 
 void ivxs_feed_repaired(ivxs_feed *f, uint32_t bytes)

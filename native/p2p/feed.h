@@ -113,7 +113,7 @@ typedef struct {
 	uint8_t starved;           /* the last frame was skipped for the allowance: the rest of its GOP follows it */
 	uint8_t audio;             /* IVXS_FEED_AUDIO_*: what its audio frames do */
 	uint8_t allowance_set, lossy, rewound;
-	ivxs_uplink_share uplink;  /* its part of the viewers' budget (uplink.h; none unless shared) */
+	ivxs_uplink_share *uplink; /* its part of the viewers' budget (uplink.h: the wire's), or NULL: none */
 	uint32_t wait_ms;          /* how long a frame may wait to start (IVXS_FEED_WAIT_MS unless set) */
 	uint8_t from_capture;      /* ... counted from its capture (its time_ms), not from when it was read */
 	p2p_bucket allowance;      /* bytes it may still send (below 0: what the frames after wait for) */
@@ -144,10 +144,10 @@ void ivxs_feed_set_wait(ivxs_feed *feed, uint32_t ms, int from_capture);
  * key frame (the source is not rewound: a key frame already sent is not sent again for it). */
 void ivxs_feed_wait_key(ivxs_feed *feed);
 
-/* The viewer takes its part of `uplink`'s budget (uplink.h) from now on — its frames wait for it
- * as for what its path takes — or, NULL, none (it leaves the one it had: a feed attached to an
- * uplink leaves it so before its memory is used again). */
-void ivxs_feed_share_uplink(ivxs_feed *feed, ivxs_uplink *uplink, uint32_t now);
+/* The viewer's frames wait for `share` — its part of the viewers' budget (uplink.h), which the wire
+ * keeps and attaches — as for what its path takes, from now on; NULL: for no budget. (The native
+ * wire's budget is its session's, charged per packet: its feed has none.) */
+void ivxs_feed_share_uplink(ivxs_feed *feed, ivxs_uplink_share *share);
 
 /* The viewer NACKed a packet: it is losing packets (pacing for IVXS_FEED_LOSSY_MS). */
 void ivxs_feed_nacked(ivxs_feed *feed, uint32_t now);

@@ -96,9 +96,15 @@ void ivxs_uplink_detach(ivxs_uplink_share *s)
 	s->next = NULL;
 }
 
+/* Whether the viewer's sends count against a budget: attached, and the uplink has one. */
+static int budgeted(const ivxs_uplink_share *s)
+{
+	return s->uplink && s->uplink->rate;
+}
+
 uint64_t ivxs_uplink_part(const ivxs_uplink_share *s)
 {
-	if (!s->uplink || !s->uplink->rate)
+	if (!budgeted(s))
 		return IVXS_UPLINK_UNBOUNDED;
 	return s->uplink->level ? s->uplink->level : 1;
 }
@@ -117,7 +123,7 @@ uint32_t ivxs_uplink_wait(ivxs_uplink_share *s, uint32_t floor_ms, uint32_t now)
 {
 	uint64_t part;
 	int64_t floor;
-	if (ivxs_uplink_part(s) == IVXS_UPLINK_UNBOUNDED)
+	if (!budgeted(s))
 		return 0;
 	part = fill(s, now);
 	floor = -(int64_t)(part * floor_ms / 1000);
@@ -128,13 +134,12 @@ uint32_t ivxs_uplink_wait(ivxs_uplink_share *s, uint32_t floor_ms, uint32_t now)
 
 void ivxs_uplink_held(ivxs_uplink_share *s, uint32_t now)
 {
-	s->held++;
 	s->held_ms = now;
 }
 
 void ivxs_uplink_charge(ivxs_uplink_share *s, uint32_t bytes, uint32_t now)
 {
-	if (ivxs_uplink_part(s) == IVXS_UPLINK_UNBOUNDED)
+	if (!budgeted(s))
 		return;
 	fill(s, now);
 	s->own.credit -= bytes;

@@ -51,7 +51,6 @@ struct ivxs_uplink_share {
 	uint64_t bytes;              /* sent since the level was measured */
 	uint64_t usage;              /* bytes/s it sent lately (smoothed) */
 	uint32_t held_ms;            /* when it was last held back (ivxs_uplink_held), or attached (it wants its part) */
-	uint32_t held;               /* times it was held back */
 };
 
 void ivxs_uplink_init(ivxs_uplink *uplink, uint32_t now);

@@ -33,6 +33,7 @@ typedef struct {
 	ivxs_p2p_ring_source source;
 	void *ring;                  /* the ring held (ivxs_ring_hold) */
 	void *uplink;                /* the viewers' uplink shared (ivxs_uplink_hold), or NULL */
+	ivxs_uplink_share share;     /* the viewer's part of it (attached while `uplink`) */
 	uint8_t busy, closing;       /* a call is inside the feed; close() came meanwhile */
 	uint32_t refused;            /* packets the path did not take (the system) */
 	uint32_t unwalkable;         /* the feed's unwalkable frames the path was told of */
@@ -64,7 +65,8 @@ static const xsHostHooks kFeedHooks = { xs_webrtc_feed_destructor, NULL, NULL };
 
 static void feedFree(FeedRecord *r)
 {
-	ivxs_feed_share_uplink(&r->wire.feed, NULL, 0);
+	ivxs_feed_share_uplink(&r->wire.feed, NULL);
+	ivxs_uplink_detach(&r->share);
 	ivxs_uplink_unhold(&r->uplink);
 	ivxs_p2p_ring_source_close(&r->source);
 	ivxs_ring_unhold(&r->ring);
@@ -344,7 +346,10 @@ void xs_webrtc_feed_share_uplink(xsMachine *the)
 	if (gSending)
 		ivxs_error(IVXS_EARG, "webrtc: a feed called from a feed's send");
 	u = xsmcTypeOf(xsArg(1)) == xsUndefinedType ? NULL : ivxs_uplink_hold(the, &xsArg(1), &token);
-	ivxs_feed_share_uplink(&r->wire.feed, u, now);
+	ivxs_uplink_detach(&r->share);
+	if (u)
+		ivxs_uplink_attach(u, &r->share, IVXS_FEED_BURST_MS, now);
+	ivxs_feed_share_uplink(&r->wire.feed, u ? &r->share : NULL);
 	ivxs_uplink_unhold(&r->uplink);
 	r->uplink = token;
 }

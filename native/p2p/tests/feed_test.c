@@ -162,6 +162,15 @@ static void setup(ivxs_feed *feed, int audio, uint32_t now)
 	ivxs_feed_init(feed, &src, &wire, audio, now);
 }
 
+/* The feed takes its part of `uplink` through `share` (a wire's), or none. */
+static void shareUplink(ivxs_feed *feed, ivxs_uplink_share *share, ivxs_uplink *uplink, uint32_t now)
+{
+	ivxs_uplink_detach(share);
+	if (uplink)
+		ivxs_uplink_attach(uplink, share, IVXS_FEED_BURST_MS, now);
+	ivxs_feed_share_uplink(feed, uplink ? share : NULL);
+}
+
 static void test_unbounded(void)
 {
 	ivxs_feed feed;
@@ -195,11 +204,12 @@ static void test_allowance_deadline(void)
 {
 	ivxs_feed feed;
 	ivxs_uplink uplink;
+	ivxs_uplink_share share = { 0 };
 	uint32_t t = g_base + 0xfffff000u, delay;   /* across the clock's wrap */
 	setup(&feed, 0, t);
 	ivxs_uplink_init(&uplink, t);
 	ivxs_uplink_set_rate(&uplink, 10000, t);   /* 10 kB/s, this viewer's: a second's burst of 10,000 B */
-	ivxs_feed_share_uplink(&feed, &uplink, t);
+	shareUplink(&feed, &share, &uplink, t);
 	push(&g_src, 1, 1, 9000);  /* 0: within the burst */
 	push(&g_src, 1, 0, 3000);  /* 1: the rest of it: goes, the allowance in debt */
 	push(&g_src, 1, 0, 1000);  /* 2: waits for the debt to be paid */
@@ -255,7 +265,7 @@ static void test_allowance_deadline(void)
 	CHECK_EQ(ivxs_feed_tick(&feed, t + 20000), IVXS_FEED_STALLED_MS);
 	CHECK(!g_wire.sent[12]);
 done:
-	ivxs_feed_share_uplink(&feed, NULL, t);
+	shareUplink(&feed, &share, NULL, t);
 }
 
 static void test_torn_unwalkable(void)
@@ -326,6 +336,7 @@ static void test_key_request_repair(void)
 {
 	ivxs_feed feed;
 	ivxs_uplink uplink;
+	ivxs_uplink_share share = { 0 };
 	uint32_t t = g_base;
 	int i;
 	setup(&feed, 0, t);
@@ -346,10 +357,10 @@ static void test_key_request_repair(void)
 	CHECK(!g_wire.sent[2]);
 	/* the waiting window's bound: past IVXS_FEED_WAITING the oldest is skipped, and the rest of its GOP */
 	ivxs_uplink_set_rate(&uplink, 1000, t + 10);
-	ivxs_feed_share_uplink(&feed, &uplink, t + 10);
+	shareUplink(&feed, &share, &uplink, t + 10);
 	push(&g_src, 1, 1, 3000);  /* 3: within the allowance (2,400 B: a frame may take it into debt) */
 	ivxs_feed_tick(&feed, t + 10);
-	CHECK(g_wire.whole[3] && feed.uplink.own.credit < 0);
+	CHECK(g_wire.whole[3] && share.own.credit < 0);
 	for (i = 0; i < IVXS_FEED_WAITING - 1; i++)
 		push(&g_src, 1, 0, 10);
 	ivxs_feed_tick(&feed, t + 11);
@@ -365,9 +376,9 @@ static void test_key_request_repair(void)
 	for (i = 0; i < 100 && ivxs_feed_repair(&feed, t + 20); i++)
 		ivxs_feed_repaired(&feed, IVXS_FEED_MTU);
 	CHECK(i > 0 && i < 100);
-	CHECK(feed.uplink.own.credit < 0 && feed.uplink.own.credit >= -(int64_t)(100000 * IVXS_FEED_PATH_BURST_MS / 1000) - 2 * (int64_t)IVXS_FEED_MTU);
+	CHECK(share.own.credit < 0 && share.own.credit >= -(int64_t)(100000 * IVXS_FEED_PATH_BURST_MS / 1000) - 2 * (int64_t)IVXS_FEED_MTU);
 done:
-	ivxs_feed_share_uplink(&feed, NULL, t);
+	shareUplink(&feed, &share, NULL, t);
 }
 
 /* A wire with a store of its own (the native transport's slots): frames wait in order while it has no
