@@ -1712,25 +1712,52 @@ done:
 	return;
 }
 
+/* A camera and a viewer whose session shares a 100,000-B/s budget with `other`, another wire's
+ * viewer (ivxs_p2p_share_uplink). */
+static int sharedSetup(ivxs_uplink *uplink, ivxs_uplink_share *other)
+{
+	options o;
+	int status;
+	memset(&o, 0, sizeof(o));
+	memset(other, 0, sizeof(*other));
+	o.delay_ms = 10;
+	if ((status = setup(&o)) != 0)
+		return status;
+	ivxs_uplink_init(uplink, g_now);
+	ivxs_uplink_set_rate(uplink, 100000, g_now);
+	if ((status = ivxs_p2p_share_uplink(W.ep[SRV], uplink)) != 0)
+		return status;
+	ivxs_uplink_attach(uplink, other, 1000, g_now);
+	return 0;
+}
+
+/* `ms` of the world, `other` sending 10-kB frames whole as many as its part lets go (held back
+ * when it has one more): the bytes it sent. */
+static uint64_t greedyFor(ivxs_uplink_share *other, uint32_t ms)
+{
+	uint64_t sent = 0;
+	uint32_t i;
+	for (i = 0; i < ms; i++) {
+		step(1);
+		while (!ivxs_uplink_wait(other, 0, g_now)) {
+			ivxs_uplink_charge(other, 10000, g_now);
+			sent += 10000;
+		}
+		ivxs_uplink_held(other, g_now);
+	}
+	return sent;
+}
+
 /* A budget shared with another wire's viewer (ivxs_p2p_share_uplink): a session whose stream wants
  * less than an equal part gets all of it, and the other viewer — a greedy one sending frames whole —
  * what it leaves, not just an equal part; the two within the rate. */
 static void test_uplink_shared(void)
 {
-	options o;
 	ivxs_uplink uplink;
 	ivxs_uplink_share other;
-	uint64_t before, native, greedy = 0;
-	uint32_t i;
-	memset(&o, 0, sizeof(o));
-	memset(&other, 0, sizeof(other));
-	o.delay_ms = 10;
-	CHECK_EQ(setup(&o), 0);
-	ivxs_uplink_init(&uplink, g_now);
-	ivxs_uplink_set_rate(&uplink, 100000, g_now);
+	uint64_t before, native, greedy;
+	CHECK_EQ(sharedSetup(&uplink, &other), 0);
 	CHECK_EQ(ivxs_p2p_share_uplink(W.ep[CLI], &uplink), IVXS_P2P_EARG);
-	CHECK_EQ(ivxs_p2p_share_uplink(W.ep[SRV], &uplink), 0);
-	ivxs_uplink_attach(&uplink, &other, 1000, g_now);
 	W.frame_interval = 100;
 	W.gop = 10;
 	W.key_bytes = 12000;
@@ -1739,14 +1766,7 @@ static void test_uplink_shared(void)
 	CHECK_EQ(startMedia(), 0);
 	step(2000);   /* past the start-up */
 	before = sessStats(SRV).bytes_sent;
-	for (i = 0; i < 4000; i++) {
-		step(1);
-		while (!ivxs_uplink_wait(&other, 0, g_now)) {   /* 10-kB frames, as many as its part lets go */
-			ivxs_uplink_charge(&other, 10000, g_now);
-			greedy += 10000;
-		}
-		ivxs_uplink_held(&other, g_now);
-	}
+	greedy = greedyFor(&other, 4000);
 	native = sessStats(SRV).bytes_sent - before;
 	NOTE("4 s within 100000 B/s: the session's 30 KB/s stream %llu bytes, the other viewer %llu; the part %llu B/s",
 		(unsigned long long)native, (unsigned long long)greedy, (unsigned long long)ivxs_uplink_part(&other));
@@ -1755,6 +1775,38 @@ static void test_uplink_shared(void)
 	CHECK(ivxs_uplink_part(&other) >= 100000 * 60 / 100);   /* not an equal part: what the session leaves */
 	CHECK(greedy >= 100000 * 4 * 60 / 100);
 	CHECK(native + greedy <= 100000 * 4 + 100000);   /* the rate, and a second's burst of the other's part */
+done:
+	ivxs_uplink_detach(&other);
+	teardown();
+}
+
+/* A session on a thin path beside a greedy viewer under one budget: its own congestion control
+ * holds it to what its path takes, so the budget never holds it back — it does not count as
+ * wanting more — and the greedy viewer gets what it leaves, not an equal part. */
+static void test_uplink_thin_path(void)
+{
+	ivxs_uplink uplink;
+	ivxs_uplink_share other;
+	uint64_t before, native, greedy;
+	CHECK_EQ(sharedSetup(&uplink, &other), 0);
+	W.dir[CLI].bandwidth = 20000;   /* camera -> viewer: 20 kB/s, a fifth of the budget */
+	W.frame_interval = 33;
+	W.gop = 30;
+	W.key_bytes = 12000;
+	W.delta_bytes = 3000;   /* about 100 KB/s: more than its path and its equal part take */
+	step(200);
+	CHECK_EQ(startMedia(), 0);
+	greedyFor(&other, 8000);   /* past the start-up: the session's rate settles at its path's */
+	before = sessStats(SRV).bytes_sent;
+	greedy = greedyFor(&other, 4000);
+	native = sessStats(SRV).bytes_sent - before;
+	NOTE("4 s within 100000 B/s: the session on a 20 kB/s path %llu bytes, the other viewer %llu; the part %llu B/s",
+		(unsigned long long)native, (unsigned long long)greedy, (unsigned long long)ivxs_uplink_part(&other));
+	CHECK(native <= 20000 * 4 * 110 / 100);   /* what its path takes */
+	CHECK(native >= 20000 * 4 * 50 / 100);
+	CHECK(ivxs_uplink_part(&other) >= 100000 * 70 / 100);   /* what the session leaves */
+	CHECK(greedy >= 100000 * 4 * 65 / 100);
+	CHECK(native + greedy <= 100000 * 4 + 100000);
 done:
 	ivxs_uplink_detach(&other);
 	teardown();
@@ -3033,6 +3085,7 @@ int main(void)
 	g_base = ivxs_test_clock_base(UINT32_MAX - 1500u);
 	run("uplink: a camera-wide budget holds the sessions' packets", test_uplink_budget);
 	run("uplink: shared with another wire's viewer, a session with a thin stream gets all of it, the other what it leaves", test_uplink_shared);
+	run("uplink: a session on a thin path beside a greedy viewer is held by its path, the other gets what it leaves", test_uplink_thin_path);
 	run("ticket: mint, verify, distinct refusals", test_ticket_codes);
 	run("ticket: the documented derivation", test_ticket_vector);
 	run("ack ranges: window, replay, wire codec", test_ack_codec);
