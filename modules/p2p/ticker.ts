@@ -18,7 +18,13 @@ export class Ticker {
 	#live: () => boolean;
 	#inside = 0;
 	#again = false;
+	/** One timer for the ticker's life (a timer and a callback made each tick were garbage on XS):
+	 * rescheduled to each delay, unscheduled while none is asked, cleared by stop(). It repeats at
+	 * the delay it was given (at least 1 ms) until rescheduled: a host that reschedules a one-shot
+	 * timer from inside its own callback drops it (Moddable's frees a one-shot once its callback
+	 * returns; mcsim's fires a rescheduled timer twice unless its first delay is its interval). */
 	#timer: unknown;
+	readonly #fire = (): void => this.run();
 	#drain: (() => void) | undefined;
 	#draining = false;
 
@@ -48,7 +54,7 @@ export class Ticker {
 
 	/** Ticks now, or right after the call under way; `read`: the socket was read just now (no drain). */
 	run(read = false): void {
-		if (!this.#live()) return;
+		if (!this.#live()) return this.#idle();
 		if (this.#inside || this.#draining) {
 			this.#again = true;
 			return;
@@ -61,23 +67,22 @@ export class Ticker {
 			finally {
 				this.#draining = false;
 			}
-			if (!this.#live()) return;
+			if (!this.#live()) return this.#idle();
 		}
 		let wait: number;
 		do {
 			this.#again = false;
 			wait = this.enter(this.#step);
 		} while (this.#again && this.#live());
-		if (!this.#live()) return;
-		if (wait < 0) {
-			this.stop();
-			return;
-		}
-		if (this.#timer === undefined) this.#timer = Timer.set(() => {
-			this.#timer = undefined;
-			this.run();
-		}, wait);
-		else Timer.schedule(this.#timer as never, wait);
+		if (!this.#live() || wait < 0) return this.#idle();
+		const ms = Math.max(1, wait);
+		if (this.#timer === undefined) this.#timer = Timer.set(this.#fire, ms, ms);
+		else Timer.schedule(this.#timer as never, ms, ms);
+	}
+
+	/** No tick until asked: the timer unscheduled, kept. */
+	#idle(): void {
+		if (this.#timer !== undefined) Timer.schedule(this.#timer as never);
 	}
 
 	/** Asks for a tick once the call under way has returned. */
@@ -86,6 +91,7 @@ export class Ticker {
 		else this.run();
 	}
 
+	/** Ticks no more until run again (its timer given back). */
 	stop(): void {
 		if (this.#timer !== undefined) Timer.clear(this.#timer as never);
 		this.#timer = undefined;
