@@ -11,7 +11,7 @@
  *          native/ring/ring.c -o build/bench/ring_bench
  */
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, renameSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { nativeModules } from "../scripts/native-modules.mjs";
@@ -72,19 +72,25 @@ export function compileBench(specifier) {
 // A 1 Mbit/s H.264 test clip (testsrc2 with moving noise, so the encoder spends its whole rate
 // like a camera's sensor noise makes it), made once by ffmpeg and cached at `path` (under
 // build/bench): no B frames, a key frame every `gop` frames, an AUD per access unit.
-//   ffmpeg -f lavfi -i testsrc2=size=<size>:rate=<fps>:duration=<seconds> -vf noise=alls=12:allf=t \
-//       -c:v libx264 -pix_fmt yuv420p -profile:v main -preset veryfast -bf 0 -g <gop> -keyint_min <gop> \
+//   ffmpeg -f lavfi -i testsrc2=size=<size>:rate=<fps>:duration=<seconds> -vf noise=alls=12:allf=t:all_seed=1 \
+//       -c:v libx264 -threads 1 -pix_fmt yuv420p -profile:v main -preset veryfast -bf 0 -g <gop> -keyint_min <gop> \
 //       -sc_threshold 0 -b:v 1M -maxrate 1M -bufsize 1M -x264-params aud=1 -f h264 <path>
+// The same bytes on every run and machine (the noise's seed fixed, one encoder thread: x264's
+// threads and the noise's own seed each made another clip every time), so what a bench measures
+// on it compares across runs and trees (p2p_sim is deterministic given its clip). The recipe is
+// kept beside the clip (<path>.recipe): a clip made by another recipe is made again.
 export function ensureClip(path, { size, fps, seconds, gop }, logTo = log) {
-	const file = join(root, path);
-	if (existsSync(file) && statSync(file).size > 0) return file;
+	const file = join(root, path), recipeFile = `${file}.recipe`;
+	const args = ["-f", "lavfi", "-i", `testsrc2=size=${size}:rate=${fps}:duration=${seconds}`, "-vf", "noise=alls=12:allf=t:all_seed=1",
+		"-c:v", "libx264", "-threads", "1", "-pix_fmt", "yuv420p", "-profile:v", "main", "-preset", "veryfast", "-bf", "0", "-g", String(gop), "-keyint_min", String(gop),
+		"-sc_threshold", "0", "-b:v", "1M", "-maxrate", "1M", "-bufsize", "1M", "-x264-params", "aud=1", "-f", "h264"];
+	const recipe = JSON.stringify(args);
+	if (existsSync(file) && statSync(file).size > 0 && existsSync(recipeFile) && readFileSync(recipeFile, "utf8") === recipe) return file;
 	logTo(`encoding ${path} with ffmpeg`);
 	mkdirSync(dirname(file), { recursive: true });   // a section run alone on a fresh checkout: no build/bench yet
-	execFileSync("ffmpeg", ["-hide_banner", "-loglevel", "error", "-y",
-		"-f", "lavfi", "-i", `testsrc2=size=${size}:rate=${fps}:duration=${seconds}`, "-vf", "noise=alls=12:allf=t",
-		"-c:v", "libx264", "-pix_fmt", "yuv420p", "-profile:v", "main", "-preset", "veryfast", "-bf", "0", "-g", String(gop), "-keyint_min", String(gop),
-		"-sc_threshold", "0", "-b:v", "1M", "-maxrate", "1M", "-bufsize", "1M", "-x264-params", "aud=1", "-f", "h264", `${file}.tmp`], { stdio: ["ignore", "inherit", "inherit"] });
+	execFileSync("ffmpeg", ["-hide_banner", "-loglevel", "error", "-y", ...args, `${file}.tmp`], { stdio: ["ignore", "inherit", "inherit"] });
 	renameSync(`${file}.tmp`, file);
+	writeFileSync(recipeFile, recipe);
 	return file;
 }
 

@@ -8,11 +8,9 @@
  *   /usr/bin/time -f '%U %S %M' -o build/bench/cs/<run>.time build/bin/ivxs modules/app/camera -- \
  *       --device build/bench/cs/<run>.json --seconds N --summary [--memory-probe 4] [--event-every 7.7]
  *
- * The device file's channel: video = build/bench/cs-1mbit-640x480-15fps.h264 (made once by
- *   ffmpeg -f lavfi -i testsrc2=size=640x480:rate=15:duration=16 -vf noise=alls=12:allf=t \
- *       -c:v libx264 -pix_fmt yuv420p -profile:v main -preset veryfast -bf 0 -g 15 -keyint_min 15 \
- *       -sc_threshold 0 -b:v 1M -maxrate 1M -bufsize 1M -x264-params aud=1 -f h264 <clip>
- *   — the noise keeps the encoder at its 1 Mbit/s: the clip's measured rate is reported),
+ * The device file's channel: video = build/bench/cs-1mbit-640x480-15fps.h264 (640x480, 15 fps,
+ *   16 s, a key frame a second: bench/lib.mjs ensureClip's recipe — the noise keeps the encoder at
+ *   its 1 Mbit/s: the clip's measured rate is reported),
  *   audio = fixtures/media/aac-lc-16k-mono.aac, stills = fixtures/media/stills.
  *
  * Runs: "none" (plan mode none: capture + ring + snapshots, nothing uploaded; the baseline; its
