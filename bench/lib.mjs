@@ -75,8 +75,8 @@ export function compileBench(specifier) {
 //   ffmpeg -f lavfi -i testsrc2=size=<size>:rate=<fps>:duration=<seconds> -vf noise=alls=12:allf=t:all_seed=1 \
 //       -c:v libx264 -threads 1 -pix_fmt yuv420p -profile:v main -preset veryfast -bf 0 -g <gop> -keyint_min <gop> \
 //       -sc_threshold 0 -b:v 1M -maxrate 1M -bufsize 1M -x264-params aud=1 -f h264 <path>
-// The same bytes on every run and machine (the noise's seed fixed, one encoder thread: x264's
-// threads and the noise's own seed each made another clip every time), so what a bench measures
+// The same bytes on every run and machine: one encoder thread (x264's threads made another clip
+// at every encode), and the noise's seed named rather than its default; so what a bench measures
 // on it compares across runs and trees (p2p_sim is deterministic given its clip). The recipe is
 // kept beside the clip (<path>.recipe): a clip made by another recipe is made again.
 export function ensureClip(path, { size, fps, seconds, gop }, logTo = log) {
