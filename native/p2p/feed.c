@@ -68,13 +68,8 @@ static uint32_t spend(ivxs_feed *f, uint32_t bytes, uint32_t floor_ms, uint32_t 
 	uint32_t ms;
 	if (rate == 0)
 		return IVXS_FEED_STALLED_MS;   /* stalled */
-	if (rate != IVXS_FEED_UNBOUNDED) {
-		int64_t floor = -(int64_t)(rate * floor_ms / 1000);
-		if (f->allowance.credit < floor) {   /* over what the path takes: until it has refilled */
-			uint64_t until = ((uint64_t)(floor - f->allowance.credit) * 1000 + rate - 1) / rate;
-			return until > UINT32_MAX ? UINT32_MAX : (uint32_t)until;
-		}
-	}
+	if (rate != IVXS_FEED_UNBOUNDED && (ms = p2p_bucket_until(&f->allowance, rate, -(int64_t)(rate * floor_ms / 1000))) > 0)
+		return ms;   /* over what the path takes: until it has refilled */
 	if (f->uplink && (ms = ivxs_uplink_wait(f->uplink, floor_ms, now)) > 0) {
 		ivxs_uplink_held(f->uplink, now);
 		return ms;   /* over its part */

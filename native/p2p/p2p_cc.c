@@ -323,6 +323,15 @@ uint32_t p2p_bucket_wait(p2p_bucket *b, uint64_t rate, uint32_t burst_ms, uint32
 	return (uint32_t)((-b->credit * 1000) / (int64_t)rate) + 1;
 }
 
+uint32_t p2p_bucket_until(const p2p_bucket *b, uint64_t rate, int64_t floor)
+{
+	uint64_t ms;
+	if (b->credit >= floor)
+		return 0;
+	ms = ((uint64_t)(floor - b->credit) * 1000 + rate - 1) / rate;
+	return ms > UINT32_MAX ? UINT32_MAX : (uint32_t)ms;
+}
+
 int p2p_cc_window_open(const p2p_cc *cc, uint32_t bytes, uint32_t in_flight)
 {
 	return !in_flight || in_flight + bytes <= cc->cwnd;

@@ -56,6 +56,9 @@ void p2p_bucket_fill(p2p_bucket *b, uint64_t rate, int64_t cap, uint32_t now);
  * `burst_ms` of the rate; 0 when a packet may go now (the credit is above 0), else the
  * milliseconds until it may. A sender takes what it sends from `credit`. */
 uint32_t p2p_bucket_wait(p2p_bucket *b, uint64_t rate, uint32_t burst_ms, uint32_t now);
+/* The milliseconds until the credit, earning `rate` (> 0) bytes/s, reaches `floor` (a debt the
+ * sender allows itself: 0, or below): 0 when it has; rounded up, at most UINT32_MAX. */
+uint32_t p2p_bucket_until(const p2p_bucket *b, uint64_t rate, int64_t floor);
 
 /* What the congestion control keeps of one packet sent: the wire sets sent_ms, bytes and
  * app_limited (nothing more was waiting to be sent), p2p_cc_on_send the rest. */

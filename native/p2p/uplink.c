@@ -122,14 +122,10 @@ static uint64_t fill(ivxs_uplink_share *s, uint32_t now)
 uint32_t ivxs_uplink_wait(ivxs_uplink_share *s, uint32_t floor_ms, uint32_t now)
 {
 	uint64_t part;
-	int64_t floor;
 	if (!budgeted(s))
 		return 0;
 	part = fill(s, now);
-	floor = -(int64_t)(part * floor_ms / 1000);
-	if (s->own.credit >= floor)
-		return 0;
-	return (uint32_t)(((uint64_t)(floor - s->own.credit) * 1000 + part - 1) / part);
+	return p2p_bucket_until(&s->own, part, -(int64_t)(part * floor_ms / 1000));
 }
 
 void ivxs_uplink_held(ivxs_uplink_share *s, uint32_t now)
