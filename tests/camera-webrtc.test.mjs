@@ -81,8 +81,11 @@ test("WHEP through the cloud: aiortc decodes the camera's video straight from it
 	t.regex(output(), new RegExp(`webrtc: DataChannel on stream ${result.reopened.firstStream} closed by the viewer`));
 	const id = result.location.split("/").pop();
 	await eventually(() => new RegExp(`webrtc: viewer ${id} ended by the cloud: \\d+ frames`).test(output()), 5000);
-	// aiortc's receiver reports echoed the camera's sender reports: the round trip is known
-	t.regex(output(), new RegExp(`webrtc: viewer ${id} ended by the cloud: .*; [1-9]\\d* sender reports, round trip \\d+ ms.*; 6 commands \\(6 answered\\)`));
+	// aiortc's receiver reports echoed the camera's sender reports: the round trip is known; its RTCP
+	// (straight from it on loopback) was read in C as the socket was read, with no JS a packet (one
+	// before the feed's first call knew the viewer's address would come through JS)
+	t.regex(output(), new RegExp(`webrtc: viewer ${id} ended by the cloud: .*; [1-9]\\d* sender reports, [1-9]\\d* RTCP packets read \\([1-9]\\d* as the socket was read\\), round trip \\d+ ms.*; 6 commands \\(6 answered\\)`));
+	t.log(/\d+ RTCP packets read \(\d+ as the socket was read\)/.exec(output())?.[0]);
 	t.regex(output(), new RegExp(`webrtc: viewer ${id} watches \\(connected in \\d+ ms\\)`));
 	t.regex(output(), /webrtc: made this camera's DTLS identity|webrtc: viewer [0-9a-f]{16} offered H264/);
 	// The session is gone from the cloud, and a second DELETE finds nothing.
@@ -128,6 +131,10 @@ test("a hostile WebRTC viewer ends nothing: its long, garbage and oversized SRTC
 	t.is(run.code, 0, "the camera app ran its time and exited as told");
 	t.true(run.summary.channels["0"].segmentsStored >= 3, "cloud storage uploaded throughout");
 	t.notRegex(output(), /uncaught|RangeError: feedback/);
+	// each viewer's RTCP was taken in C as the socket was read, whichever of the two came first in the list
+	const taken = [...output().matchAll(/RTCP packets read \((\d+) as the socket was read\)/g)].map((m) => Number(m[1]));
+	t.is(taken.length, 2, output());
+	t.true(taken.every((n) => n > 0), `taken in C: ${taken}`);
 });
 
 test("WHEP: the cloud refuses what it must before the camera hears of it; a revoked grant ends the viewer's session", async (t) => {

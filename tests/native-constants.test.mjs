@@ -25,7 +25,7 @@ const MIRRORS = {
 		HISTORY_FRAMES: ["native/webrtc/rtp_wire.h", "IVXS_RTP_WIRE_HISTORY"],
 		RESENDS_PER_SECOND: ["native/webrtc/rtp_wire.h", "IVXS_RTP_WIRE_RESENDS_PER_SECOND"],
 		AUDIO_PACKET_BYTES: ["native/webrtc/rtp_wire.h", "IVXS_RTP_WIRE_AUDIO_PACKET"],
-		RTCP_FIGURES: ["native/webrtc/modwebrtc.h", "IVXS_WEBRTC_RTCP_FIGURES"],
+		RTCP_PER_SECOND: ["native/webrtc/modwebrtc.h", "IVXS_WEBRTC_RTCP_PER_SECOND"],
 		FEED_SEND_UNTIL: ["native/webrtc/modwebrtc.h", "IVXS_WEBRTC_FEED_SEND_UNTIL"],
 		FEED_ERROR: ["native/webrtc/modwebrtc.h", "IVXS_WEBRTC_FEED_ERROR"],
 	},
@@ -53,6 +53,7 @@ const ENUMS = {
 		ChannelState: ["native/webrtc/sctp.h", (k) => (k === "none" ? undefined : `IVXS_SCTP_${snake(k)}`)],
 		Ppid: ["native/webrtc/sctp.h", (k) => `IVXS_SCTP_PPID_${snake(k)}`],
 		RtcpGot: ["native/webrtc/modwebrtc.h", (k) => `IVXS_RTCP_GOT_${snake(k)}`],
+		FeedsFed: ["native/webrtc/modwebrtc.h", (k) => `IVXS_FEEDS_FED_${snake(k)}`],
 	},
 };
 

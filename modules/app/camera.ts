@@ -327,7 +327,7 @@ export default function main(): void {
 			// one account's offers hold at most all places but one: another account can always get in
 			accountShare: Math.max(1, options.viewers - 1),
 		});
-		link.attach((bytes, kind, length, address, port) => rtc.take(bytes, kind, length, address, port));
+		link.attach((bytes, kind, length, address, port) => rtc.take(bytes, kind, length, address, port), rtc.peers);
 		viewers.add("webrtc", webrtcWire(rtc, link));
 		return rtc;
 	};

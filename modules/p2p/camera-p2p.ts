@@ -136,11 +136,12 @@ export class P2P {
 	#inputBytes: ArrayBuffer | undefined;
 	/** The socket read through the endpoint (udp.ts's ReadInto): the transport's packets from peers
 	 * it sends to straight are input in C, with no JS a datagram (~10 k instructions each on the
-	 * 32-bit host, an ACK for every packet sent: bench board_cpu); the rest come back to #receive. */
+	 * 32-bit host, an ACK for every packet sent: bench board_cpu), and so are the other wires' peers'
+	 * that take theirs in C (the link's takers); the rest come back to #receive. */
 	readonly #readInto = (into: ArrayBuffer, from: Uint8Array): number =>
 		this.#ticker.enter(this.#endpointReceive, into, from);
 	readonly #endpointReceive = (into: ArrayBuffer, from: Uint8Array): number =>
-		this.#endpoint!.receive(this.#link!.native!, into, from, this.#now());
+		this.#endpoint!.receive(this.#link!.native!, into, from, this.#now(), this.#link!.takers);
 	/** The transport on the link: it reads first, and takes what no other wire or STUN claimed. */
 	readonly #onLink: NativeWire = {
 		readInto: this.#readInto,

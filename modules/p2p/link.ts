@@ -6,7 +6,8 @@
  * sends goes through `write`, through the relay to a peer whose last datagram came through it.
  *
  * The native transport reads the socket ahead of everything else (`NativeWire.readInto`): its packets
- * from peers it reaches straight are input in C, with no JS a datagram. The rest come here: relayed
+ * from peers it reaches straight are input in C, with no JS a datagram, and so are the other wires'
+ * that take theirs in C (`WirePeers`: WebRTC's viewers' RTCP). The rest come here: relayed
  * ones are unwrapped, each other wire is offered what is not the transport's and claims its own, STUN
  * checks take theirs, and what is left goes to the transport (which counts what it cannot read).
  */
@@ -25,6 +26,15 @@ import { LogGate } from "../net/log-gate.js";
  * `bytes` — the socket's receive buffer, read into again by the next datagram: a wire copies what
  * it keeps (most of them read it where it lies: a viewer's RTCP, a dozen a second, opened in C). */
 export type WireTake = (bytes: ArrayBuffer, kind: DatagramKind | undefined, length: number, address: string, port: number) => boolean;
+
+/** A wire's peers whose datagrams C takes as the socket is read, before any JS (native/p2p's
+ * receive: native/common/ivxs_kit.h's ivxs_link_take): `peers`, the wire's own Array of them (read
+ * at each datagram, never copied), each an Array whose first element is a host object that takes
+ * its own; `received` after each read of the socket (what C took may want the wire's turn). */
+export interface WirePeers {
+	readonly peers: readonly unknown[];
+	received(): void;
+}
 
 /** The native transport on the link. */
 export interface NativeWire {
@@ -64,6 +74,9 @@ export class Link {
 	#hosts: readonly string[] = [];
 	#native: NativeWire | undefined;
 	#wires: WireTake[] = [];
+	/** The other wires' peers taken in C (their `peers` lists), and those wires. */
+	#takers: Array<readonly unknown[]> = [];
+	#inC: WirePeers[] = [];
 	/** A relayed datagram's view of the caller's buffer (the last kept: most datagrams are full). */
 	#viewOf: Uint8Array | undefined;
 	/** Datagrams whose handling threw (each dropped alone: the socket, the other viewers and the app go on), logged through a gate. */
@@ -107,9 +120,18 @@ export class Link {
 		this.#native = wire;
 	}
 
-	/** Another wire on the link, until it closes. */
-	attach(take: WireTake): void {
+	/** Another wire on the link, until it closes; `inC`: its peers whose datagrams C takes. */
+	attach(take: WireTake, inC?: WirePeers): void {
 		this.#wires.push(take);
+		if (!inC) return;
+		this.#inC.push(inC);
+		this.#takers.push(inC.peers);
+	}
+
+	/** The other wires' peers whose datagrams C takes as the native transport reads the socket (an
+	 * Array of their `peers` lists: native/p2p's receive). */
+	get takers(): ReadonlyArray<readonly unknown[]> {
+		return this.#takers;
 	}
 
 	/** Our candidates on this socket (checks.ts `gather`): `reached`, how many STUN servers answered. */
@@ -167,6 +189,8 @@ export class Link {
 	/** Closes the relay, the checks and the socket. */
 	close(): void {
 		this.#wires = [];
+		this.#takers = [];
+		this.#inC = [];
 		this.#native = undefined;
 		this.#checks.close();
 		this.#relay?.close();
@@ -194,6 +218,8 @@ export class Link {
 			this.#reading = false;
 		}
 		native?.received();
+		const inC = this.#inC;   // (indexed: an iterator is an object per read on XS)
+		for (let i = 0; i < inC.length; i++) inC[i].received();
 	}
 
 	#read(native: NativeWire | undefined): void {

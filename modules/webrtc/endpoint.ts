@@ -19,13 +19,16 @@
  * overtook (a slow path) waits for the next key frame rather than send a broken picture. The
  * endpoint runs the feeds, all in one call into C (tickFeeds) on the native transport's driver
  * (ticker.ts): when the ring is pushed to (one wake-up reader for all of them), when a viewer's
- * feedback or key frame request comes, and when the soonest delay they asked for has passed.
+ * RTCP was read (its feedback, a key frame request: the feed's, in C — `peers`: taken as the link's
+ * socket is read while the viewer is reached straight), and when the soonest delay they asked for
+ * has passed.
  */
 import Timer from "timer";
 import { RingReader, type Ring } from "ring";
-import { FEED_ERROR, channelMaxMessage, tickFeeds, type DtlsIdentity, type FeedEntry } from "webrtc";
+import { FEED_ERROR, FeedsFed, channelMaxMessage, fedFeeds, tickFeeds, type DtlsIdentity, type FeedEntry } from "webrtc";
 import { randomBytes, type Uplink } from "p2p";
 import type { Datagram } from "../p2p/udp.js";
+import type { WirePeers } from "../p2p/link.js";
 import { datagramKind } from "../p2p/demux.js";
 import { PeerMap } from "../p2p/address.js";
 import type { HmacSha1, StunMessage } from "../p2p/stun.js";
@@ -110,8 +113,6 @@ interface Entry {
 	restartedAt: number;
 	/** Its feed runs (connected: the session watches the ring). */
 	watching: boolean;
-	/** Key frame requests that came while the key frame it was sent was being repaired (not rewound for). */
-	requestsInRepair: number;
 	/** Bytes sent when the figures were last taken, and when. */
 	markBytes: number;
 	markAt: number;
@@ -254,7 +255,7 @@ export class WebRtcEndpoint {
 		const application = this.#o.command ? offer.media.find((m) => m.kind === "application" && m.sctpPort !== undefined) : undefined;
 		// (what a viewer has not — an account, talk, a DataChannel — is left out, not set undefined:
 		// every property present is a slot per viewer)
-		const entry: Entry = { id, ufrag: local.ufrag, since: this.#o.now(), restartedAt: -Infinity, watching: false, requestsInRepair: 0, markBytes: 0, markAt: this.#o.now(), hears: false, session: undefined as never };
+		const entry: Entry = { id, ufrag: local.ufrag, since: this.#o.now(), restartedAt: -Infinity, watching: false, markBytes: 0, markAt: this.#o.now(), hears: false, session: undefined as never };
 		if (account !== undefined) entry.account = account;
 		if (voiceCodec) entry.voiceCodec = voiceCodec.name;
 		entry.session = new WebRtcSession<Entry>({
@@ -263,7 +264,7 @@ export class WebRtcEndpoint {
 			...(receives && g711 ? { audio: { payloadType: g711.pt, ssrc: audioSsrc, counted: audioCounted } } : {}),
 			send: this.#send, straight: this.#o.straight,
 			now: this.#o.now, wallClock: this.#o.wallClock, hmacSha1: this.#o.hmacSha1,
-			owner: entry, onKeyFrameRequest: this.#keyFrame, onFeedback: this.#fed, log: this.#sessionLog,
+			owner: entry, onFeedback: this.#fed, log: this.#sessionLog,
 			...(voiceCodec ? { talk: { payloadType: voiceCodec.pt, voice: this.#voice } } : {}),
 			...(application ? { channel: { port: application.sctpPort!, remotePort: application.sctpPort!, message: this.#channelMessage } } : {}),
 		});
@@ -339,10 +340,10 @@ export class WebRtcEndpoint {
 		if (entry.at && this.#byPeer.get(entry.at.address, entry.at.port) === entry) this.#byPeer.delete(entry.at.address, entry.at.port);
 		this.#unwatch(entry);
 		if (entry.talk !== undefined) this.#o.voice!.voice(entry.talk, new ArrayBuffer(0));   // the talkback ends with the session
-		const { frames, packets, bytes, senderReports, rttMs, keyFrameRequests, nacks, resent, resendsRefused, resendsUnaffordable, resendsGone, resendsRepeated, skipped } = entry.session.stats;
+		const { frames, packets, bytes, senderReports, rtcp, rtcpTaken, rttMs, keyFrameRequests, keyFrameRequestsInRepair, nacks, resent, resendsRefused, resendsUnaffordable, resendsGone, resendsRepeated, skipped } = entry.session.stats;
 		const cc = entry.session.congestion;
 		entry.session.close();
-		this.#o.log(`webrtc: viewer ${id} ${why}: ${frames} frames, ${packets} packets, ${bytes} bytes; ${senderReports} sender reports, round trip ${rttMs < 0 ? "unknown" : `${rttMs} ms`}, ${keyFrameRequests} key frame requests (${entry.requestsInRepair} while their key frame was being repaired), ${nacks} NACKed (${resent} resent, ${resendsRepeated} again within the round trip, ${resendsGone} gone, ${resendsRefused} over the limit, ${resendsUnaffordable} over the path's allowance); ${skipped} frames skipped for the uplink or the path${cc ? `; congestion control: ${cc.feedbacks} feedbacks on ${cc.packets} packets (${cc.received} arrived, ${cc.lost} lost, ${cc.expired} never reported, ${cc.missed} in lost feedback), path ${Math.round(cc.bandwidth * 8 / 1000)} kbit/s, min RTT ${cc.minRtt} ms` : ""}${entry.channels ? `; ${entry.channels.stats.commands} commands (${entry.channels.stats.replies} answered)` : ""}`);
+		this.#o.log(`webrtc: viewer ${id} ${why}: ${frames} frames, ${packets} packets, ${bytes} bytes; ${senderReports} sender reports, ${rtcp} RTCP packets read (${rtcpTaken} as the socket was read), round trip ${rttMs < 0 ? "unknown" : `${rttMs} ms`}, ${keyFrameRequests} key frame requests (${keyFrameRequestsInRepair} while their key frame was being repaired), ${nacks} NACKed (${resent} resent, ${resendsRepeated} again within the round trip, ${resendsGone} gone, ${resendsRefused} over the limit, ${resendsUnaffordable} over the path's allowance); ${skipped} frames skipped for the uplink or the path${cc ? `; congestion control: ${cc.feedbacks} feedbacks on ${cc.packets} packets (${cc.received} arrived, ${cc.lost} lost, ${cc.expired} never reported, ${cc.missed} in lost feedback), path ${Math.round(cc.bandwidth * 8 / 1000)} kbit/s, min RTT ${cc.minRtt} ms` : ""}${entry.channels ? `; ${entry.channels.stats.commands} commands (${entry.channels.stats.replies} answered)` : ""}`);
 		if (!this.#entries.size) this.#stop();
 		return true;
 	}
@@ -350,11 +351,11 @@ export class WebRtcEndpoint {
 	figures(): WebRtcFigures[] {
 		const at = this.#o.now();
 		return [...this.#entries.values()].map((entry) => {
-			const { bytes, frames, audioFrames, keyFrameRequests, nacks, resent, resendsRefused, resendsUnaffordable, resendsGone, resendsRepeated, rttMs, fractionLost, skipped } = entry.session.stats;
+			const { bytes, frames, audioFrames, keyFrameRequests, keyFrameRequestsInRepair, nacks, resent, resendsRefused, resendsUnaffordable, resendsGone, resendsRepeated, rttMs, fractionLost, skipped } = entry.session.stats;
 			const rate = at > entry.markAt ? Math.round((bytes - entry.markBytes) * 1000 / (at - entry.markAt)) : 0;
 			entry.markBytes = bytes;
 			entry.markAt = at;
-			return { session: entry.id, connected: entry.session.connected, peer: entry.session.peer, rate, rttMs, fractionLost, frames, audioFrames, keyFrameRequests, keyFrameRequestsInRepair: entry.requestsInRepair, nacks, resent, resendsRefused, resendsUnaffordable, resendsGone, resendsRepeated, talk: entry.talk !== undefined, skipped, pathRate: entry.session.pathRate(), bandwidth: entry.session.congestion?.bandwidth, commands: entry.channels?.stats.commands };
+			return { session: entry.id, connected: entry.session.connected, peer: entry.session.peer, rate, rttMs, fractionLost, frames, audioFrames, keyFrameRequests, keyFrameRequestsInRepair, nacks, resent, resendsRefused, resendsUnaffordable, resendsGone, resendsRepeated, talk: entry.talk !== undefined, skipped, pathRate: entry.session.pathRate(), bandwidth: entry.session.congestion?.bandwidth, commands: entry.channels?.stats.commands };
 		});
 	}
 
@@ -527,7 +528,14 @@ export class WebRtcEndpoint {
 			this.#o.log(`webrtc: the feeds' tick failed: ${(error as Error).message}`);
 			return -1;
 		}
-		for (let i = feeds.length - 1; failures[0] && i >= 0; i--) {   // (from the last: a failed one leaves the lists)
+		if (failures[0]) this.#feedsFailed();
+		return ms;
+	}
+
+	/** The feeds whose tick or RTCP read threw (their errors in their entries) end their viewers. */
+	#feedsFailed(): void {
+		const feeds = this.#feeds;
+		for (let i = feeds.length - 1; i >= 0; i--) {   // (from the last: a failed one leaves the lists)
 			const error = feeds[i][FEED_ERROR];
 			if (error === undefined) continue;
 			feeds[i][FEED_ERROR] = undefined;   // (told once)
@@ -535,19 +543,18 @@ export class WebRtcEndpoint {
 			entry.session.feedFailed(error);
 			this.#fail(entry, entry.session.failed);
 		}
-		return ms;
 	}
 
-	/** The viewer lost its picture (PLI, FIR): its feed sends the ring's newest key frame at once —
-	 * unless it did within a second (a viewer asking more often would make the camera send a key
-	 * frame each time: it waits for the next one instead), or the key frame it was sent is the newest
-	 * and its NACKs are being answered: a decoder asks when it has had nothing to show for a while
-	 * (Chromium: 200 ms without a packet of the key frame), before the repair is back; sending the key
-	 * frame and the frames since again would put a GOP's bytes behind the repair (native/webrtc/rtp_wire.h). */
-	readonly #keyFrame = (entry: Entry): void => {
-		if (!entry.watching) return;
-		if (!entry.session.keyFrame()) entry.requestsInRepair++;
-		else this.#feedTicker.run();
+	/** The viewers whose RTCP C takes as the link's socket is read (link.ts WirePeers): every feed's
+	 * entry (its path's last straight address is the one taken from); after a read, a feedback read
+	 * is the feeds' turn, a read that threw ends its viewer. */
+	readonly peers: WirePeers = {
+		peers: this.#feeds,
+		received: () => {
+			const fed = fedFeeds(this.#feeds);
+			if (fed & FeedsFed.failed) this.#feedsFailed();
+			if (fed & FeedsFed.feedback) this.#feedTicker.run();
+		},
 	};
 
 	/** Every TICK_MS: each session's time passes (its handshake's retransmissions),

@@ -12,8 +12,10 @@
  * pacing, native/p2p/feed.h, over the WebRTC wire, native/webrtc/rtp_wire.h): frames are read from
  * the ring, packetized, numbered, protected and sent there, ticked with every viewer's by the
  * endpoint (`feedEntry`: tickFeeds; `feed` ticks it alone) when the ring was pushed to or a feedback
- * came. The viewer's RTCP is read in C too (receiveRtcp: its TWCC feedback, its NACKs answered, its
- * reports); this session runs per event — a datagram, a key frame request — never per frame.
+ * came. The viewer's RTCP is its feed's, read in C (readRtcp: gated, its TWCC feedback, its NACKs
+ * answered, its key frame requests, its reports) — from a viewer reached straight as the link's
+ * socket is read, with no JS (the endpoint's `peers`); through a relay, handed over here. This
+ * session runs per event — a check, a DTLS record, a voice packet — never per frame.
  * Its packets go straight to the socket from C while the viewer is reached straight (`straight`),
  * else through `send` (a TURN relay).
  *
@@ -32,7 +34,7 @@
  */
 import { Codec, type Ring } from "ring";
 import type { Uplink } from "p2p";
-import { DtlsRole, DtlsSession, DtlsState, FEED_SEND_UNTIL, RTCP_FIGURES, RtcpGot, RtpFeed, Srtp, TransportCc, receiveRtcp, rtpPayload, type DtlsIdentity, type FeedEntry, type FeedPath, type FeedStats } from "webrtc";
+import { DtlsRole, DtlsSession, DtlsState, FEED_SEND_UNTIL, RtpFeed, Srtp, TransportCc, readRtcp, rtpPayload, type DtlsIdentity, type FeedEntry, type FeedPath, type FeedStats } from "webrtc";
 import type { HmacSha1, StunMessage } from "../p2p/stun.js";
 import { nextDue } from "../net/rate-gate.js";
 import { RECEIVE_BYTES } from "../p2p/udp.js";
@@ -69,9 +71,7 @@ export interface WebRtcSessionOptions<Owner = unknown> {
 	/** The offer's DataChannel, kept by the answer: SCTP on `port` (ours, the answer's a=sctp-port)
 	 * from `remotePort` (the offer's), each message that arrives to `message` (datachannel.ts). */
 	channel?: { port: number; remotePort: number; message(stream: number, ppid: number, data: ArrayBuffer, owner: Owner): void };
-	/** The viewer asked for a key frame (its PLI or FIR): `keyFrame()` says whether the feed takes it. */
-	onKeyFrameRequest?(owner: Owner): void;
-	/** The viewer's feedback came (its path may take more now): `feed()` goes on. */
+	/** The viewer's RTCP came through JS and was read (its path may take more now): the feeds' turn. */
 	onFeedback?(owner: Owner): void;
 	/** The host's UDP socket object when datagrams to address:port go straight to it (not through a
 	 * TURN relay): the feed's packets are written to it from C. Absent or undefined: through `send`. */
@@ -81,9 +81,6 @@ export interface WebRtcSessionOptions<Owner = unknown> {
 
 /** No check from the viewer for this long: its consent has expired (RFC 7675 §5.1: 30 s). */
 export const CONSENT_MS = 30_000;
-/** SRTCP packets from the viewer read in any 1-s window (each costs an HMAC): a browser sends a few
- * a second (receiver reports, NACKs, PLIs); past this they are dropped unread and counted. */
-export const RTCP_PER_SECOND = 50;
 /** The viewer's DTLS records read in any second at most (each costs a decryption, and once
  * connected carries its DataChannel's SCTP: commands, a few packets each), a burst of as many;
  * past this they are dropped unread. A handshake takes about ten. */
@@ -106,7 +103,6 @@ const ipv4Of = (address: string): number => {
 };
 /** What came in and the session did. */
 const newCounts = () => ({ checks: 0, refusedChecks: 0, dtls: 0,
-	rtcp: 0, refusedRtcp: 0, droppedRtcp: 0, keyFrameRequests: 0,
 	/** The viewer's RTP: packets given to talk, and those not (no talk, forged, past VOICE_PER_SECOND, another payload type). */
 	voice: 0, refusedVoice: 0, droppedVoice: 0,
 	/** The viewer's DTLS records past DTLS_PER_SECOND, dropped unread. */
@@ -114,14 +110,13 @@ const newCounts = () => ({ checks: 0, refusedChecks: 0, dtls: 0,
 	/** ICE restarts (the viewer's path changed). */
 	restarts: 0,
 	/** Datagrams longer than RECEIVE_BYTES, dropped unread. */
-	oversized: 0,
-	/** From the viewer's reports: the round trip (-1: not yet), the share lost lately, the jitter. */
-	rttMs: -1, fractionLost: 0, jitterMs: 0 });
+	oversized: 0 });
 type SessionCounts = ReturnType<typeof newCounts>;
 /** What the session's stats hold before its feed sends anything. */
 const NO_MEDIA: FeedStats = { frames: 0, audioFrames: 0, skipped: 0, torn: 0, unwalkable: 0, gaps: 0, rewinds: 0, packets: 0, payloadBytes: 0, audioPackets: 0,
 	audioPayloadBytes: 0, bytes: 0, nacks: 0, resent: 0, resendsRefused: 0, resendsUnaffordable: 0, resendsGone: 0, resendsRepeated: 0, unrepaired: 0, refused: 0,
-	waiting: 0, senderReports: 0, repairing: false, keyed: false };
+	waiting: 0, senderReports: 0, repairing: false, keyed: false,
+	rtcp: 0, refusedRtcp: 0, droppedRtcp: 0, rtcpTaken: 0, keyFrameRequests: 0, keyFrameRequestsInRepair: 0, rttMs: -1, fractionLost: 0, jitterMs: 0 };
 
 /**
  * The viewer as a session reaches it: the address its checks came from (`host`, `port`; moved by a
@@ -201,13 +196,12 @@ export class WebRtcSession<Owner = unknown> {
 	/** ICE restarted and no check under the new credentials has nominated a path yet. */
 	#restarted = false;
 	#consentAt = -Infinity;
+	/** The viewer's RTCP proved it finished the handshake: DTLS's context was let go (settle). */
+	#settled = false;
 	/** What came in and the session did, for the log and the tests (`stats` adds what the feed sent). */
 	readonly #counts = newCounts();
-	/** What the viewer's RTCP said, written by receiveRtcp (RTCP_FIGURES numbers, kept: nothing is made per packet). */
-	readonly #rtcp: number[] = new Array<number>(RTCP_FIGURES).fill(0);
-	/** When the viewer's next RTCP, RTP and DTLS datagrams are due under RTCP_PER_SECOND,
-	 * VOICE_PER_SECOND and DTLS_PER_SECOND (RateGate's rule for one key: nextDue). */
-	#rtcpDue = -Infinity;
+	/** When the viewer's next RTP and DTLS datagrams are due under VOICE_PER_SECOND and
+	 * DTLS_PER_SECOND (RateGate's rule for one key: nextDue). */
 	#voiceDue = -Infinity;
 	#dtlsDue = -Infinity;
 
@@ -221,8 +215,8 @@ export class WebRtcSession<Owner = unknown> {
 	}
 
 	/** What came in and what went out: the session's counts with the feed's (frames, packets, bytes,
-	 * NACKs and their outcomes: rtp_wire.h) — a new object at each read: the session keeps its own
-	 * counts only, not a copy of the feed's. */
+	 * NACKs and their outcomes, the viewer's RTCP: rtp_wire.h, modrtpwire.c) — a new object at each
+	 * read: the session keeps its own counts only, not a copy of the feed's. */
 	get stats(): SessionCounts & FeedStats {
 		const media = this.#feed?.stats(this.#cc, this.#now());
 		return Object.assign({}, this.#counts, media ?? NO_MEDIA);
@@ -247,7 +241,7 @@ export class WebRtcSession<Owner = unknown> {
 			a ? { codec: audio === "pcma" ? Codec.pcma : Codec.pcmu, ssrc: a.ssrc, seq: randomSeq(), payloadType: a.payloadType, counted: !!a.counted } : undefined,
 			transportCc ?? 0, this.#now());
 		this.#feed.shareUplink(uplink, this.#now());
-		this.#entry = this.#feed.entry(this.#srtp, this.#cc, this.#peer);
+		this.#entry = this.#feed.entry(this.#srtp, this.#cc, this.#peer, this.#fromViewer!);
 		this.#entry[FEED_SEND_UNTIL] = this.#sendUntil();
 	}
 
@@ -278,13 +272,6 @@ export class WebRtcSession<Owner = unknown> {
 			this.#fail(error as Error);
 			return -1;
 		}
-	}
-
-	/** The viewer's key frame request, taken: false while the key frame it was sent is still being
-	 * repaired (rtp_wire.h: it waits for the repair), true when the feed waits for a key frame (the
-	 * ring's newest at once, at most once per IVXS_FEED_REWIND_MS). */
-	keyFrame(): boolean {
-		return this.#feed ? this.#feed.keyRequest(this.#cc, this.#now()) : true;
 	}
 
 	/** Whole milliseconds of the caller's clock (DTLS takes integers). */
@@ -462,46 +449,24 @@ export class WebRtcSession<Owner = unknown> {
 		}
 	}
 
-	/** The viewer's RTCP, read in C (receiveRtcp): its TWCC feedback drives the congestion control, its
-	 * NACKs are answered from the ring, a PLI or FIR asks for a key frame, its reports give the round
-	 * trip; past RTCP_PER_SECOND it is dropped before the HMAC it would cost. */
+	/** The viewer's RTCP that came through JS (a relay's, or one the socket's read in C did not take),
+	 * read for its feed in C all the same (readRtcp: gated, opened, acted on; what it said is in the
+	 * feed's stats). Before the session watches, nothing reads it. */
 	#feedback(datagram: ArrayBuffer, length: number): void {
-		const fromViewer = this.#fromViewer;
-		if (!fromViewer) return;
-		const now = this.#now();
-		const due = nextDue(this.#rtcpDue, now, RTCP_PER_SECOND, 1000 / RTCP_PER_SECOND);
-		if (due === undefined) {
-			this.#counts.droppedRtcp++;
-			return;
-		}
-		this.#rtcpDue = due;
-		const figures = this.#rtcp;
-		// its NACKs answered by the feed while it sends (receiveRtcp takes toViewer and path only with a feed)
-		const feed = this.#sending() ? this.#feed : undefined;
-		const got = receiveRtcp(fromViewer, datagram, length, this.#o.video.ssrc, figures, now, this.#wall(), this.#cc, feed, this.#srtp, this.#peer);
-		if (got < 0) {
-			this.#counts.refusedRtcp++;   // forged, replayed or damaged: not the viewer's word
-			return;
-		}
-		// the viewer's SRTCP proves it finished the handshake: it will not need our last flight again,
-		// so mbedTLS's context (2 × 16 KiB of record buffers on Debian's build) can go
-		if (this.#counts.rtcp++ === 0) this.#step(() => (this.#dtls.settle(), { state: DtlsState.connected, send: [] }));
-		if (got & RtcpGot.report) {
-			this.#counts.fractionLost = figures[0] / 256;
-			this.#counts.jitterMs = Math.round(figures[1] / 90);
-			if (figures[2] >= 0) this.#counts.rttMs = figures[2];
-		}
-		if (got & RtcpGot.keyFrame) {
-			this.#counts.keyFrameRequests++;
-			this.#o.onKeyFrameRequest?.(this.#o.owner as Owner);
-		}
-		this.#o.onFeedback?.(this.#o.owner as Owner);   // (its TWCC feedback may have opened the path)
+		if (this.#entry && readRtcp(this.#entry, datagram, length, this.#now(), this.#wall()) >= 0) this.#o.onFeedback?.(this.#o.owner as Owner);
 	}
 
-	/** Time passing: the handshake's retransmissions (the sender reports are the feed's: its tick). */
+	/** Time passing: the handshake's retransmissions (the sender reports are the feed's: its tick);
+	 * once the viewer's SRTCP came (its keys prove it finished the handshake: it will not need our
+	 * last flight again), mbedTLS's context (2 × 16 KiB of record buffers on Debian's build) goes. */
 	tick(): void {
+		if (this.#failed) return;
 		const deadline = this.#dtls.deadline;
-		if (!this.#failed && deadline && this.#now() >= deadline) this.#step(() => this.#dtls.tick(this.#now()));
+		if (deadline && this.#now() >= deadline) this.#step(() => this.#dtls.tick(this.#now()));
+		if (!this.#settled && this.#feed?.heard) {
+			this.#settled = true;
+			this.#step(() => (this.#dtls.settle(), { state: DtlsState.connected, send: [] }));
+		}
 	}
 
 	/** An exception a viewer's packet, report or timer provoked: this session's failure (logged once),

@@ -194,3 +194,56 @@ int ivxs_parse_ipv4(const char *text, size_t length, uint8_t out[4])
 	}
 	return parts == 4;
 }
+
+/* An Array's element `i` into `out`; 0 when `array` is not an Array. */
+static int arrayAt(xsMachine *the, xsSlot *array, int32_t i, xsSlot *out)
+{
+	if (xsmcTypeOf(*array) != xsReferenceType || !xsmcIsInstanceOf(*array, xsArrayPrototype))
+		return 0;
+	xsmcGetIndex(*out, *array, i);
+	return 1;
+}
+
+static int32_t arrayLength(xsMachine *the, xsSlot *array, xsSlot *scratch)
+{
+	double n;
+	if (xsmcTypeOf(*array) != xsReferenceType || !xsmcIsInstanceOf(*array, xsArrayPrototype))
+		return 0;
+	xsmcGet(*scratch, *array, xsID("length"));
+	n = xsmcToNumber(*scratch);
+	return n > 0 && n < 0x7fffffff ? (int32_t)n : 0;
+}
+
+static const ivxs_link_taker *gTakers[4];
+
+void ivxs_link_taker_add(const ivxs_link_taker *taker)
+{
+	size_t i;
+	for (i = 0; i < sizeof(gTakers) / sizeof(gTakers[0]); i++)
+		if (!gTakers[i] || gTakers[i] == taker) {
+			gTakers[i] = taker;
+			return;
+		}
+}
+
+int ivxs_link_take(xsMachine *the, xsSlot *takers, xsSlot *socket, const uint8_t from[6], const uint8_t *data, size_t length,
+	uint32_t now, int var)
+{
+	xsSlot *list = &xsVar(var), *peer = &xsVar(var + 1), *first = &xsVar(var + 2);
+	int32_t lists = arrayLength(the, takers, first), l;
+	for (l = 0; l < lists; l++) {
+		int32_t peers, i;
+		arrayAt(the, takers, l, list);
+		peers = arrayLength(the, list, first);
+		for (i = 0; i < peers; i++) {
+			size_t k;
+			arrayAt(the, list, i, peer);
+			if (!arrayAt(the, peer, 0, first))
+				continue;
+			for (k = 0; k < sizeof(gTakers) / sizeof(gTakers[0]) && gTakers[k]; k++)
+				if (ivxs_host_data(the, first, gTakers[k]->hooks) && gTakers[k]->take(the, peer, socket, from, data, length, now, var + 3))
+					return 1;
+		}
+	}
+	return 0;
+}

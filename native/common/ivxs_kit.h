@@ -98,6 +98,30 @@ const char *ivxs_option_string(xsMachine *the, xsSlot *options, const char *name
  * platforms' differ on what else they take (octal, short forms). */
 int ivxs_parse_ipv4(const char *text, size_t length, uint8_t out[4]);
 
+/* ---- the other wires' peers, taken in C as the link's socket is read ----
+ * The native transport reads the camera's UDP socket in C (native/p2p's receive); a datagram that is
+ * not its own is offered to the peers another wire takes in C (WebRTC's feeds: their viewer's
+ * SRTCP) before it goes back to JS. `takers`: an Array of Arrays (a wire's peers each), a peer an
+ * Array whose first element is a host object made with a registered taker's hooks — the proof of
+ * kind: nothing else is called. */
+/* xsVar slots a take may use, from the `var` it is given on (the caller declares them). */
+#define IVXS_LINK_TAKE_VARS 12
+typedef struct {
+	const xsHostHooks *hooks;   /* its peers' first elements are host objects made with these */
+	/* 1 when the datagram (`length` bytes at `data`, read from `socket`; `from`: IPv4 address and
+	 * port, network order) is the peer's own and was handled (what it provoked contained, never
+	 * thrown); 0 when it is not, having allocated nothing. Runs no JS; `data` lies in a JS buffer:
+	 * copied before anything allocates. */
+	int (*take)(xsMachine *the, xsSlot *peer, xsSlot *socket, const uint8_t from[6], const uint8_t *data, size_t length,
+		uint32_t now, int var);
+} ivxs_link_taker;
+/* A kind of peer ivxs_link_take may call (static storage; again: nothing more). At most 4 kinds. */
+void ivxs_link_taker_add(const ivxs_link_taker *taker);
+/* Offers the datagram to every peer of `takers` until one takes it: 1 taken, 0 not (then it is
+ * the caller's). Uses xsVar(var) and IVXS_LINK_TAKE_VARS + 2 slots after. */
+int ivxs_link_take(xsMachine *the, xsSlot *takers, xsSlot *socket, const uint8_t from[6], const uint8_t *data, size_t length,
+	uint32_t now, int var);
+
 /* The kit's and the hosts' codes (IVXS_E*, IVXS_HOST_E*). */
 extern const ivxs_status_entry ivxs_kit_statuses[];
 

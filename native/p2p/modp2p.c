@@ -397,13 +397,20 @@ static void onCommand(void *ctx, ivxs_p2p_session *s, int kind, uint16_t id, con
 }
 
 /* Sets the handler for the duration of a call that may call back; returns the previous one. */
-static xsSlot *enter(xsMachine *the, P2PRecord *r)
+#define ENTER_VARS 7   /* the callbacks' slots: xsVar(0 … 6) */
+
+static xsSlot *enterWith(xsMachine *the, P2PRecord *r, int vars)
 {
 	xsSlot *previous = r->handler;
-	xsmcVars(7);
+	xsmcVars(vars);
 	r->the = the;
 	r->handler = &xsArg(1);
 	return previous;
+}
+
+static xsSlot *enter(xsMachine *the, P2PRecord *r)
+{
+	return enterWith(the, r, ENTER_VARS);
 }
 
 /* After a call into the core: the handler of an outer call again, and the module's memory
@@ -595,15 +602,16 @@ void xs_p2p_input(xsMachine *the)
 	leave(r, previous);
 }
 
-/* receive(native, handler, socket, into, from, now) -> the length of a datagram left for the
- * caller, or -1 when none waits (IVXS_UDP_NO_SOCKET: `socket` is not an open UDP socket).
+/* receive(native, handler, socket, into, from, now, takers) -> the length of a datagram left for
+ * the caller, or -1 when none waits (IVXS_UDP_NO_SOCKET: `socket` is not an open UDP socket).
  * Reads the socket (a UDP socket's `native`) in C: the transport's packets from an address whose
  * datagrams go straight to it (send() answered true for its slot) are input here, with no JS a
- * datagram (~10 k instructions each on the 32-bit host, one ACK a packet sent: bench board_cpu).
- * Every other datagram — a relay's, STUN, the other wire's, a peer not known yet or moved behind a
- * relay — is left in `into` (an ArrayBuffer; a longer one is cut, its whole length returned) with
- * its source in `from` (6 bytes: IPv4 address and port, network order), and the caller decides as
- * it would have. `into` and `from` are taken again after each input (its callbacks run JS). */
+ * datagram (~10 k instructions each on the 32-bit host, one ACK a packet sent: bench board_cpu),
+ * and another wire's peers take theirs (`takers`, ivxs_link_take: WebRTC's viewers' RTCP). Every
+ * other datagram — a relay's, STUN, a peer not known yet or moved behind a relay — is left in
+ * `into` (an ArrayBuffer; a longer one is cut, its whole length returned) with its source in
+ * `from` (6 bytes: IPv4 address and port, network order), and the caller decides as it would
+ * have. `into` and `from` are taken again after each input or take (they may run JS or allocate). */
 static int receiveDirect(xsMachine *the, P2PRecord *r, uint32_t now)
 {
 	for (;;) {
@@ -623,6 +631,8 @@ static int receiveDirect(xsMachine *the, P2PRecord *r, uint32_t now)
 		slot = (size_t)length <= IVXS_P2P_MTU && (size_t)length <= capacity && isPacket(data, (size_t)length)
 			? directSlot(r, source) : NULL;
 		if (!slot) {
+			if ((size_t)length <= capacity && ivxs_link_take(the, &xsArg(6), &xsArg(2), source, data, (size_t)length, now, ENTER_VARS))
+				continue;
 			memcpy(from, source, 6);
 			return length;
 		}
@@ -641,7 +651,7 @@ void xs_p2p_receive(xsMachine *the)
 	xsmcGetBufferWritable(xsArg(4), &from, &fromSize);
 	if (fromSize < 6)
 		ivxs_range_error(IVXS_EARG, "p2p: receive's from needs 6 bytes");
-	previous = enter(the, r);
+	previous = enterWith(the, r, ENTER_VARS + IVXS_LINK_TAKE_VARS + 3);
 	xsTry {
 		xsmcSetInteger(xsResult, receiveDirect(the, r, now));
 	}

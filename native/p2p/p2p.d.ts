@@ -74,8 +74,9 @@ declare module "p2p" {
 		/** Reads `socket` (a UDP socket's `native`) in C until a datagram it does not take itself (it
 		 * takes its packets from the addresses send() answered true for): that datagram's length, left
 		 * in `into` with its source in `from` (6 bytes: IPv4 address, port; network order), or -1 when
-		 * none waits. */
-		receive(socket: object, into: ArrayBuffer, from: Uint8Array, now: number): number;
+		 * none waits. Another wire's peers take theirs in C too: `takers`, an Array of a wire's peers each (WebRTC's feed
+		 * entries: native/common/ivxs_kit.h ivxs_link_take). */
+		receive(socket: object, into: ArrayBuffer, from: Uint8Array, now: number, takers?: ReadonlyArray<readonly unknown[]>): number;
 		tick(now: number): number;
 		connect(address: Bytes, ticket: Bytes, psk: Bytes, now: number): number;
 		command(session: number, kind: number, id: number, bytes: Bytes, now: number): number;

@@ -13,7 +13,7 @@ function create(options) @ "xs_p2p_create";
 function destroy(p2p) @ "xs_p2p_destroy";
 function setUnixTime(p2p, seconds) @ "xs_p2p_set_unix_time";
 function input(p2p, handler, address, datagram, now, length) @ "xs_p2p_input";
-function receive(p2p, handler, socket, into, from, now) @ "xs_p2p_receive";
+function receive(p2p, handler, socket, into, from, now, takers) @ "xs_p2p_receive";
 function tick(p2p, handler, now) @ "xs_p2p_tick";
 function connect(p2p, handler, address, ticket, psk, now) @ "xs_p2p_connect";
 function command(p2p, handler, session, kind, id, bytes, now) @ "xs_p2p_command";
@@ -92,9 +92,11 @@ export class Endpoint {
 	// Reads `socket` (a UDP socket's `native`) until a datagram this endpoint does not take itself:
 	// its length, left in `into` with its source in `from` (6 bytes: IPv4 address and port, network
 	// order), or -1 when none waits. Taken in C: its packets from the addresses send() answered
-	// true for.
-	receive(socket, into, from, now) {
-		return receive(this.#p2p, this.#handler, socket, into, from, now);
+	// true for, and the datagrams of another wire's peers in `takers` (an Array of a wire's peers,
+	// each a peer whose first element is a host object that takes its own in C: ivxs_kit.h's
+	// ivxs_link_take — WebRTC's feed entries).
+	receive(socket, into, from, now, takers) {
+		return receive(this.#p2p, this.#handler, socket, into, from, now, takers);
 	}
 	tick(now) {
 		return tick(this.#p2p, this.#handler, now);

@@ -344,3 +344,21 @@ uint32_t p2p_cc_wait(p2p_cc *cc, uint32_t bytes, uint32_t in_flight, uint32_t no
 		return UINT32_MAX;   /* wait for acknowledgements */
 	return wait;
 }
+
+#define GATE_UNIT 1000   /* one of a gate's counts, in its bucket's units */
+
+void p2p_gate_init(p2p_bucket *b, uint32_t per_second, uint32_t now)
+{
+	b->credit = (int64_t)per_second * GATE_UNIT;
+	b->ms = now;
+}
+
+int p2p_gate_take(p2p_bucket *b, uint32_t per_second, uint32_t now)
+{
+	int64_t full = (int64_t)per_second * GATE_UNIT;
+	p2p_bucket_fill(b, (uint64_t)full, full, now);
+	if (b->credit < GATE_UNIT)
+		return 0;
+	b->credit -= GATE_UNIT;
+	return 1;
+}

@@ -59,6 +59,11 @@ uint32_t p2p_bucket_wait(p2p_bucket *b, uint64_t rate, uint32_t burst_ms, uint32
 /* The milliseconds until the credit, earning `rate` (> 0) bytes/s, reaches `floor` (a debt the
  * sender allows itself: 0, or below): 0 when it has; rounded up, at most UINT32_MAX. */
 uint32_t p2p_bucket_until(const p2p_bucket *b, uint64_t rate, int64_t floor);
+/* A count a second as a bucket: at most `per_second`, a burst of as many (WebRTC's resends, a
+ * viewer's RTCP read). Full from p2p_gate_init; 1 when one more may go at `now` (then it is
+ * counted), 0 when not. */
+void p2p_gate_init(p2p_bucket *b, uint32_t per_second, uint32_t now);
+int p2p_gate_take(p2p_bucket *b, uint32_t per_second, uint32_t now);
 
 /* What the congestion control keeps of one packet sent: the wire sets sent_ms, bytes and
  * app_limited (nothing more was waiting to be sent), p2p_cc_on_send the rest. */

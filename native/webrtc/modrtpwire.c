@@ -2,16 +2,19 @@
  * The WebRTC wire's binding (rtp_wire.h): RtpFeed, one viewer's video and audio sent from the ring
  * in C — the frames read there, chosen by the viewer core (native/p2p/feed.h), packetized, numbered,
  * protected and sent without JS per frame or per packet. JS calls it per event: a push to the ring
- * or a feedback (tick), a key frame request, a figure; and the viewer's RTCP (receiveRtcp): opened,
- * read and acted on here — its transport-wide feedback, its NACKs answered — with nothing made in JS.
+ * or a feedback (tick), a figure. The viewer's RTCP is read here too (readRtcp): opened, gated,
+ * acted on — its transport-wide feedback, its NACKs answered, its key frame requests, its reports —
+ * with nothing made in JS; from a viewer reached straight it is taken as the link's socket is read
+ * (a feed is an ivxs_link_taker: ivxs_kit.h), with no JS at all.
  *
  * Where its packets go (`path`, read at each call, nothing of it kept): { socket, address, port,
  * buffer, send }. With `socket` (the host's UDP socket object: the viewer is reached straight) each
  * packet is written to it by ivxs_udp_send to address (IPv4, a 32-bit number) and port; without it
  * (the viewer is reached through a TURN relay) each is copied into `buffer` (an ArrayBuffer) and
  * handed to send(buffer, length), whose exceptions are counted, never thrown into the feed. The
- * Srtp and TransportCc the session owns are arguments of each call that sends: the feed holds no
- * pointer to them between calls.
+ * Srtp and TransportCc the session owns are in each call's entry or arguments: the feed holds no
+ * pointer to them between calls. What it keeps of the path is where its last call sent: the
+ * viewer's address when straight, so the socket's read knows the viewer's RTCP.
  */
 #include "xsmc.h"
 #include "ivxs_kit.h"
@@ -37,6 +40,20 @@ typedef struct {
 	uint8_t busy, closing;       /* a call is inside the feed; close() came meanwhile */
 	uint32_t refused;            /* packets the path did not take (the system) */
 	uint32_t unwalkable;         /* the feed's unwalkable frames the path was told of */
+	/* where its last call sent: straight to ip:port (the socket's read takes the viewer's RTCP from
+	 * there), or not (through a relay: its RTCP comes through JS) */
+	uint8_t straight, ip[4];
+	uint16_t port;
+	uint64_t wall;               /* Unix ms at `wallMs` (its last tick): a taken RTCP's clock */
+	uint32_t wallMs;
+	/* the viewer's RTCP (readRtcp) */
+	p2p_bucket rtcpGate;         /* read at most IVXS_WEBRTC_RTCP_PER_SECOND */
+	uint32_t rtcp, refusedRtcp, droppedRtcp, keyFrameRequests, requestsInRepair;
+	uint32_t rtcpTaken;          /* of `rtcp`, those read as the socket was read (no JS) */
+	uint32_t jitter;             /* its last report on the video: jitter (RTP units), fraction lost (/256) */
+	uint8_t lost;
+	int32_t rttMs;               /* the round trip its reports timed (-1: none yet) */
+	uint8_t fed, failed;         /* taken from the socket since feedsFed asked: a feedback; a failure (its entry's error) */
 } FeedRecord;
 
 /* Where a call's packets go (`path`'s properties, read once per call into a feed), and the call's
@@ -62,6 +79,10 @@ static uint8_t gSending;
 
 void xs_webrtc_feed_destructor(void *data);
 static const xsHostHooks kFeedHooks = { xs_webrtc_feed_destructor, NULL, NULL };
+/* A feed's entry is a link taker's peer: its viewer's RTCP taken as the socket is read. */
+static int takeRtcp(xsMachine *the, xsSlot *entry, xsSlot *socket, const uint8_t from[6], const uint8_t *data, size_t length,
+	uint32_t now, int var);
+static const ivxs_link_taker kFeedTaker = { &kFeedHooks, takeRtcp };
 
 static void feedFree(FeedRecord *r)
 {
@@ -97,6 +118,10 @@ static int output(void *ctx, const uint8_t *datagram, size_t len)
 	}
 	if (p->thrown)
 		return -1;   /* (its session fails once the feed is done: nothing more goes) */
+	if (!p->path) {   /* (a call from the socket's read sends straight only) */
+		p->r->refused++;
+		return -1;
+	}
 	xsTry {   /* anything of the path's that throws is caught: the call still ends through done() */
 		xsmcGet(*p->work[0], *p->path, xsID("buffer"));
 		if (xsmcTypeOf(*p->work[0]) == xsReferenceType && xsmcIsInstanceOf(*p->work[0], xsArrayBufferPrototype)
@@ -120,28 +145,44 @@ static int output(void *ctx, const uint8_t *datagram, size_t len)
 	return 0;
 }
 
-/* The feed in `feed` with the session's SRTP (`srtp`) and CC (`cc`, or undefined) lent, its packets
- * to `path`; marked busy (release with done()). It works in five of the caller's variables, from
- * xsVar(var) on. */
-static FeedRecord *enter(xsMachine *the, Path *p, xsSlot *feed, xsSlot *srtpSlot, xsSlot *ccSlot, xsSlot *path, int var)
+/* The call's `p` (cleared) in five of the caller's variables from xsVar(var) on, for the feed `r`. */
+static void begin(xsMachine *the, Path *p, FeedRecord *r, int var)
 {
-	FeedRecord *r = ivxs_handle_open(the, feed, &kFeedHooks, "webrtc", "RtpFeed");
-	ivxs_srtp *srtp = ivxs_handle_open(the, srtpSlot, &kWebrtcSrtpHooks, "webrtc", "Srtp");
-	CcRecord *cc = xsmcTypeOf(*ccSlot) == xsUndefinedType ? NULL : ivxs_handle_open(the, ccSlot, &kWebrtcCcHooks, "webrtc", "TransportCc");
-	uint32_t address;
-	if (gSending)
-		ivxs_error(IVXS_EARG, "webrtc: a feed called from a feed's send");
-	if (xsmcTypeOf(*path) != xsReferenceType)
-		ivxs_type_error(IVXS_EARG, "webrtc: a feed's path is an object { socket, address, port, buffer, send }");
 	memset(p, 0, sizeof(*p));
 	p->the = the;
 	p->r = r;
-	p->path = path;
 	p->socket = &xsVar(var);   /* (xsVar(i) is scope[-1 - i]: one slot's address each, not an array) */
 	p->work[0] = &xsVar(var + 1);
 	p->work[1] = &xsVar(var + 2);
 	p->work[2] = &xsVar(var + 3);
 	p->thrownSlot = &xsVar(var + 4);
+}
+
+/* The session's SRTP (`srtp`) and CC (`cc`, or undefined) lent to the call's feed, marked busy
+ * (release with done()); nothing that can throw after. */
+static void lend(xsMachine *the, Path *p, xsSlot *srtpSlot, xsSlot *ccSlot)
+{
+	ivxs_srtp *srtp = ivxs_handle_open(the, srtpSlot, &kWebrtcSrtpHooks, "webrtc", "Srtp");
+	CcRecord *cc = xsmcTypeOf(*ccSlot) == xsUndefinedType ? NULL : ivxs_handle_open(the, ccSlot, &kWebrtcCcHooks, "webrtc", "TransportCc");
+	FeedRecord *r = p->r;
+	if (gSending)
+		ivxs_error(IVXS_EARG, "webrtc: a feed called from a feed's send");
+	ivxs_rtp_wire_lend(&r->wire, srtp, cc ? &cc->twcc : NULL, gPacket);
+	r->wire.output_ctx = p;
+	r->busy = 1;
+	gSending = 1;
+}
+
+/* The feed in `feed` with the session's SRTP and CC lent, its packets to `path` (read now), whose
+ * straight address the feed keeps: the socket's read takes the viewer's RTCP from there. */
+static FeedRecord *enter(xsMachine *the, Path *p, xsSlot *feed, xsSlot *srtpSlot, xsSlot *ccSlot, xsSlot *path, int var)
+{
+	FeedRecord *r = ivxs_handle_open(the, feed, &kFeedHooks, "webrtc", "RtpFeed");
+	uint32_t address;
+	if (xsmcTypeOf(*path) != xsReferenceType)
+		ivxs_type_error(IVXS_EARG, "webrtc: a feed's path is an object { socket, address, port, buffer, send }");
+	begin(the, p, r, var);
+	p->path = path;
 	xsmcGet(*p->socket, *path, xsID("socket"));
 	if (xsmcTypeOf(*p->socket) != xsUndefinedType) {
 		xsmcGet(*p->work[0], *path, xsID("address"));
@@ -154,10 +195,10 @@ static FeedRecord *enter(xsMachine *the, Path *p, xsSlot *feed, xsSlot *srtpSlot
 		p->ip[3] = (uint8_t)address;
 		p->straight = 1;
 	}
-	ivxs_rtp_wire_lend(&r->wire, srtp, cc ? &cc->twcc : NULL, gPacket);
-	r->wire.output_ctx = p;
-	r->busy = 1;
-	gSending = 1;
+	lend(the, p, srtpSlot, ccSlot);
+	r->straight = p->straight;
+	memcpy(r->ip, p->ip, 4);
+	r->port = p->port;
 	return r;
 }
 
@@ -181,7 +222,7 @@ static void done(xsMachine *the, FeedRecord *r, Path *p)
 		xsThrow(*p->thrownSlot);
 	if (fault)
 		ivxs_throw_status(the, XS_UNKNOWN_ERROR, "webrtc", fault, kWebrtcTables);
-	if (unwalkable != r->unwalkable) {
+	if (unwalkable != r->unwalkable && p->path) {   /* (told at the next call with a path otherwise) */
 		r->unwalkable = unwalkable;
 		xsmcGet(*p->work[0], *p->path, xsID("unwalkable"));
 		if (xsmcTypeOf(*p->work[0]) != xsUndefinedType) {
@@ -229,6 +270,10 @@ void xs_webrtc_feed_create(xsMachine *the)
 	ivxs_p2p_ring_source_audio(&r->source, audioCodec ? audioCodec : -1);
 	ivxs_rtp_wire_init(&r->wire, codec, videoSsrc, videoSeq, videoPt, audioCodec != 0, audioSsrc, audioSeq, audioPt,
 		audioCounted, twccId, &src, output, NULL, now);
+	ivxs_link_taker_add(&kFeedTaker);
+	p2p_gate_init(&r->rtcpGate, IVXS_WEBRTC_RTCP_PER_SECOND, now);
+	r->rttMs = -1;
+	r->wallMs = now;
 	ivxs_mem_register(&gWebrtcMemory);
 	ivxs_mem_add(&gWebrtcMemory, (int64_t)sizeof(*r));
 	xsResult = xsNewHostObject(NULL);
@@ -248,6 +293,25 @@ static uint64_t wallOf(xsMachine *the, xsSlot *slot)
 	return (uint64_t)ivxs_integer(the, slot, 0, 9007199254740991.0, "webrtc", "wall");
 }
 
+/* Whether an entry's feed sends at `now` (u32 ms): its sendUntil (a number of the same clock, 0:
+ * closed) is later — within a consent's reach of it, so the u32 difference tells. */
+static int sendsAt(xsMachine *the, xsSlot *sendUntil, uint32_t now)
+{
+	double until;
+	if (!(xsmcTypeOf(*sendUntil) == xsNumberType || xsmcTypeOf(*sendUntil) == xsIntegerType))
+		return 0;
+	until = xsmcToNumber(*sendUntil);
+	return until > 0 && until <= IVXS_MAX_SAFE_INTEGER && (int32_t)((uint32_t)(uint64_t)until - now) > 0;
+}
+
+/* The feed's tick (entered), its wall clock kept: the RTCP the socket's read takes is timed by it. */
+static uint32_t tickAt(FeedRecord *r, uint32_t now, uint64_t wall)
+{
+	r->wall = wall;
+	r->wallMs = now;
+	return ivxs_rtp_wire_tick(&r->wire, now, wall);
+}
+
 /* feedTick(feed, srtp, cc, path, now, wall) -> milliseconds until it should be called again (-1: when
  * a frame or a feedback comes). `wall`: Unix ms, the sender reports' clock. */
 void xs_webrtc_feed_tick(xsMachine *the)
@@ -258,7 +322,7 @@ void xs_webrtc_feed_tick(xsMachine *the)
 	FeedRecord *r;
 	xsmcVars(5);
 	r = enter(the, &p, &xsArg(0), &xsArg(1), &xsArg(2), &xsArg(3), 0);
-	delay = ivxs_rtp_wire_tick(&r->wire, now, wall);
+	delay = tickAt(r, now, wall);
 	done(the, r, &p);
 	xsmcSetInteger(xsResult, delayOf(delay));
 }
@@ -274,7 +338,6 @@ void xs_webrtc_feeds_tick(xsMachine *the)
 	uint64_t wall = wallOf(the, &xsArg(2));
 	volatile uint32_t soonest = IVXS_FEED_IDLE;   /* (volatile: kept across each entry's setjmp) */
 	volatile int32_t failed = 0;
-	double at = xsmcToNumber(xsArg(1));
 	int32_t n, i;
 	if (xsmcTypeOf(xsArg(0)) != xsReferenceType || !xsmcIsInstanceOf(xsArg(0), xsArrayPrototype)
 			|| xsmcTypeOf(xsArg(3)) != xsReferenceType || !xsmcIsInstanceOf(xsArg(3), xsArrayPrototype))
@@ -287,7 +350,7 @@ void xs_webrtc_feeds_tick(xsMachine *the)
 		if (xsmcTypeOf(xsVar(5)) != xsReferenceType || !xsmcIsInstanceOf(xsVar(5), xsArrayPrototype))
 			continue;   /* not an entry (RtpFeed.entry()'s): nothing to tick */
 		xsmcGetIndex(xsVar(6), xsVar(5), IVXS_WEBRTC_FEED_SEND_UNTIL);
-		if (!(xsmcTypeOf(xsVar(6)) == xsNumberType || xsmcTypeOf(xsVar(6)) == xsIntegerType) || !(xsmcToNumber(xsVar(6)) > at))
+		if (!sendsAt(the, &xsVar(6), now))
 			continue;   /* not sending (no consent, or closing) */
 		xsmcGetIndex(xsVar(6), xsVar(5), IVXS_WEBRTC_FEED_ENTRY_FEED);
 		xsmcGetIndex(xsVar(7), xsVar(5), IVXS_WEBRTC_FEED_ENTRY_SRTP);
@@ -296,7 +359,7 @@ void xs_webrtc_feeds_tick(xsMachine *the)
 		xsTry {
 			Path p;
 			FeedRecord *r = enter(the, &p, &xsVar(6), &xsVar(7), &xsVar(8), &xsVar(9), 0);
-			uint32_t delay = ivxs_rtp_wire_tick(&r->wire, now, wall);
+			uint32_t delay = tickAt(r, now, wall);
 			done(the, r, &p);
 			if (delay < soonest)
 				soonest = delay;
@@ -323,18 +386,6 @@ static FeedRecord *peek(xsMachine *the)
 	return r;
 }
 
-/* feedKeyRequest(feed, cc, now) -> false when the viewer's key frame request waits for the repair
- * of the key frame it was sent (rtp_wire.h); true: the feed waits for a key frame (rewound to the
- * ring's newest when it may). */
-void xs_webrtc_feed_key_request(xsMachine *the)
-{
-	uint32_t now = ivxs_clock_ms(the, &xsArg(2), "webrtc", "now");
-	FeedRecord *r = peek(the);
-	int asked = ivxs_rtp_wire_key_request(&r->wire, now);
-	ivxs_rtp_wire_lend(&r->wire, NULL, NULL, NULL);
-	xsmcSetBoolean(xsResult, asked);
-}
-
 /* feedShareUplink(feed, uplink, now): the viewer takes its part of the viewers' uplink (an Uplink's
  * host object; undefined: none). */
 void xs_webrtc_feed_share_uplink(xsMachine *the)
@@ -352,13 +403,6 @@ void xs_webrtc_feed_share_uplink(xsMachine *the)
 	ivxs_feed_share_uplink(&r->wire.feed, u ? &r->share : NULL);
 	ivxs_uplink_unhold(&r->uplink);
 	r->uplink = token;
-}
-
-/* feedRtt(feed, ms): the round trip the viewer's receiver reports measured (-1: none). */
-void xs_webrtc_feed_rtt(xsMachine *the)
-{
-	FeedRecord *r = ivxs_handle_open(the, &xsArg(0), &kFeedHooks, "webrtc", "RtpFeed");
-	r->wire.rtt_ms = (int32_t)ivxs_integer(the, &xsArg(1), -1, 0x7fffffff, "webrtc", "ms");
 }
 
 /* feedStats(feed, cc, now) -> what went out, the frame policy's counts and the NACKs' outcomes. */
@@ -392,6 +436,15 @@ void xs_webrtc_feed_stats(xsMachine *the)
 	ivxs_set_number(xsResult, "unrepaired", (double)(ivxs_rtp_wire_unrepaired(&r->wire)), xsVar(0));
 	ivxs_set_number(xsResult, "refused", (double)(r->refused), xsVar(0));
 	ivxs_set_number(xsResult, "waiting", (double)(r->wire.feed.count), xsVar(0));
+	ivxs_set_number(xsResult, "rtcp", (double)(r->rtcp), xsVar(0));
+	ivxs_set_number(xsResult, "refusedRtcp", (double)(r->refusedRtcp), xsVar(0));
+	ivxs_set_number(xsResult, "droppedRtcp", (double)(r->droppedRtcp), xsVar(0));
+	ivxs_set_number(xsResult, "rtcpTaken", (double)(r->rtcpTaken), xsVar(0));
+	ivxs_set_number(xsResult, "keyFrameRequests", (double)(r->keyFrameRequests), xsVar(0));
+	ivxs_set_number(xsResult, "keyFrameRequestsInRepair", (double)(r->requestsInRepair), xsVar(0));
+	ivxs_set_number(xsResult, "rttMs", (double)(r->rttMs), xsVar(0));
+	ivxs_set_number(xsResult, "fractionLost", r->lost / 256.0, xsVar(0));
+	ivxs_set_number(xsResult, "jitterMs", (double)((r->jitter + 45) / 90), xsVar(0));
 	xsmcSetBoolean(xsVar(0), ivxs_rtp_wire_repairing(&r->wire, now));
 	xsmcSet(xsResult, xsID("repairing"), xsVar(0));
 	xsmcSetBoolean(xsVar(0), r->wire.feed.keyed);
@@ -425,8 +478,8 @@ typedef struct {
 } Feedback;
 
 /* Walks the packet: a malformed one says what was read before it. Its transport-wide feedback goes
- * to `cc` (when given), arrived at `now`. */
-static void walkFeedback(const uint8_t *packet, size_t length, uint32_t media, CcRecord *cc, uint32_t now, Feedback *fb)
+ * to `twcc` (when given), arrived at `now`. */
+static void walkFeedback(const uint8_t *packet, size_t length, uint32_t media, ivxs_twcc *twcc, uint32_t now, Feedback *fb)
 {
 	ivxs_rtcp_packet p;
 	size_t pos = 0;
@@ -449,8 +502,8 @@ static void walkFeedback(const uint8_t *packet, size_t length, uint32_t media, C
 		if (p.media == media)
 			while (fb->n < kMaxNacks && ivxs_rtcp_nack_next(&p, &c, &seq) == 1)
 				fb->nacks[fb->n++] = seq;
-		if (cc && p.type == IVXS_RTCP_RTPFB && p.count == 15)   /* transport-wide: about every stream */
-			(void)ivxs_twcc_feedback(&cc->twcc, &p, now);   /* a malformed one is counted and ignored */
+		if (twcc && p.type == IVXS_RTCP_RTPFB && p.count == 15)   /* transport-wide: about every stream */
+			(void)ivxs_twcc_feedback(twcc, &p, now);   /* a malformed one is counted and ignored */
 		if (ivxs_rtcp_rrtr_of(&p, &fb->rrtr) == 1)   /* a malformed XR says nothing */
 			fb->timed = 1;
 	}
@@ -467,71 +520,187 @@ static int32_t reportRtt(const ivxs_rtcp_report *r, uint32_t ntpMiddle)
 	return units < 10u * 65536u ? (int32_t)(((uint64_t)units * 1000 + 32768) / 65536) : -1;
 }
 
-static void setFigure(xsMachine *the, int i, double value)
+/* The viewer's SRTCP (`length` bytes of `packet`, opened in place) read for the feed: gated
+ * (IVXS_WEBRTC_RTCP_PER_SECOND, before the HMAC it would cost), opened with `from` (its keys), its
+ * transport-wide feedback to the lent CC, a PLI or FIR a key frame request (rtp_wire.h: it may
+ * wait for the repair of the key frame the viewer was sent), its report's figures kept; while it
+ * is `sending` (entered: the viewer consents) its NACKs answered from the ring, its round trip the
+ * feed's and its receiver reference time answered by the sender reports. `wall`: Unix ms at its
+ * arrival. IVXS_RTCP_GOT_* flags, or -1: dropped or refused (forged, replayed, damaged) — counted. */
+static int readRtcp(FeedRecord *r, ivxs_srtp *from, uint8_t *packet, size_t length, int sending, uint32_t now, uint64_t wall)
 {
-	xsmcSetNumber(xsVar(0), value);
-	xsmcSetIndex(xsArg(8), i, xsVar(0));
-}
-
-/* rtcpReceive(feed, toViewer, cc, path, fromViewer, buffer, length, mediaSsrc, figures, now, wall)
- * -> -1 when the SRTCP packet in `buffer` is refused (forged, replayed or damaged: fromViewer's
- * context unchanged), else RTCP_GOT flags: 1 a key frame asked for, 2 a report on the video
- * (figures[0] its fraction lost /256, [1] its jitter in RTP units, [2] the round trip in ms or -1,
- * timed by `wall`: Unix ms at its arrival). The packet is opened in a copy (`buffer` is left as it
- * came). Its transport-wide feedback goes to `cc` (a TransportCc, or undefined); with `feed` (an
- * RtpFeed, or undefined: nothing is sent), its NACKs are answered from the ring through toViewer
- * and path as the feed's tick sends, the round trip becomes the feed's, and a receiver reference
- * time the feed's sender reports answer. `figures`: an Array of IVXS_WEBRTC_RTCP_FIGURES the caller
- * keeps (nothing is made). */
-void xs_webrtc_rtcp_receive(xsMachine *the)
-{
-	uint8_t packet[IVXS_WEBRTC_DATAGRAM_BYTES];
-	ivxs_srtp *from = ivxs_handle_open(the, &xsArg(4), &kWebrtcSrtpHooks, "webrtc", "Srtp");
-	size_t length = (size_t)ivxs_integer(the, &xsArg(6), 0, sizeof(packet), "webrtc", "length"), opened = 0;
-	uint32_t media = (uint32_t)ivxs_integer(the, &xsArg(7), 0, 0xffffffff, "webrtc", "mediaSsrc");
-	uint32_t now = ivxs_clock_ms(the, &xsArg(9), "webrtc", "now");
-	uint32_t middle = (uint32_t)(ivxs_ntp_of_unix_ms(wallOf(the, &xsArg(10))) >> 16);
-	CcRecord *cc = ivxs_webrtc_cc_arg(the, 2);
-	FeedRecord *r = NULL;
+	uint32_t media = r->wire.video.ssrc;
+	size_t opened = 0;
 	Feedback fb;
-	Path p;
-	void *data;
-	xsUnsignedValue size;
 	int32_t rtt = -1;
 	int flags = 0, i;
-	if (xsmcTypeOf(xsArg(5)) != xsReferenceType || !xsmcIsInstanceOf(xsArg(5), xsArrayBufferPrototype))
-		ivxs_type_error(IVXS_EARG, "webrtc: an RTCP packet is an ArrayBuffer");
-	if (xsmcTypeOf(xsArg(8)) != xsReferenceType || !xsmcIsInstanceOf(xsArg(8), xsArrayPrototype))
-		ivxs_type_error(IVXS_EARG, "webrtc: the RTCP figures are an Array");
-	xsmcGetBufferReadable(xsArg(5), &data, &size);
-	if (length > size)
-		ivxs_range_error(IVXS_EARG, "webrtc: length past the buffer");
-	memcpy(packet, data, length);   /* (no JS has run since the buffer was read) */
-	if (ivxs_srtcp_unprotect(from, packet, length, &opened)) {
-		xsmcSetInteger(xsResult, -1);
-		return;
+	if (!p2p_gate_take(&r->rtcpGate, IVXS_WEBRTC_RTCP_PER_SECOND, now)) {
+		r->droppedRtcp++;
+		return -1;
 	}
-	walkFeedback(packet, opened, media, cc, now, &fb);
-	if (fb.reported)
-		rtt = reportRtt(&fb.report, middle);
-	xsmcVars(6);
-	if (xsmcTypeOf(xsArg(0)) != xsUndefinedType) {
-		r = enter(the, &p, &xsArg(0), &xsArg(1), &xsArg(2), &xsArg(3), 1);
+	if (ivxs_srtcp_unprotect(from, packet, length, &opened)) {
+		r->refusedRtcp++;
+		return -1;
+	}
+	r->rtcp++;
+	walkFeedback(packet, opened, media, r->wire.twcc, now, &fb);
+	if (fb.reported) {
+		flags |= IVXS_RTCP_GOT_REPORT;
+		rtt = reportRtt(&fb.report, (uint32_t)(ivxs_ntp_of_unix_ms(wall) >> 16));
+		r->lost = fb.report.fractionLost;
+		r->jitter = fb.report.jitter;
+		if (rtt >= 0)
+			r->rttMs = rtt;
+	}
+	if (sending) {
 		if (rtt >= 0)
 			r->wire.rtt_ms = rtt;
 		for (i = 0; i < fb.n; i++)
 			ivxs_rtp_wire_nack(&r->wire, fb.nacks[i], now);
 		if (fb.timed)
 			ivxs_rtp_wire_rrtr(&r->wire, &fb.rrtr, now);
+	}
+	if (fb.keyFrame) {
+		flags |= IVXS_RTCP_GOT_KEY_FRAME;
+		r->keyFrameRequests++;
+		if (!ivxs_rtp_wire_key_request(&r->wire, now))
+			r->requestsInRepair++;
+	}
+	return flags;
+}
+
+/* readRtcp(entry, buffer, length, now, wall) -> RtcpGot flags, or -1 (dropped past the gate,
+ * forged, replayed or damaged: counted in the feed's stats). The viewer's SRTCP in `buffer` (its
+ * first `length` bytes, opened in a copy: `buffer` is left as it came) read for the entry's feed
+ * (RtpFeed.entry: its viewer's keys, its CC, its path while it sends). */
+void xs_webrtc_rtcp_read(xsMachine *the)
+{
+	uint8_t packet[IVXS_WEBRTC_DATAGRAM_BYTES];
+	size_t length = (size_t)ivxs_integer(the, &xsArg(2), 0, sizeof(packet), "webrtc", "length");
+	uint32_t now = ivxs_clock_ms(the, &xsArg(3), "webrtc", "now");
+	uint64_t wall = wallOf(the, &xsArg(4));
+	ivxs_srtp *from;
+	FeedRecord *r;
+	Path p;
+	void *data;
+	xsUnsignedValue size;
+	int flags, sending;
+	if (xsmcTypeOf(xsArg(0)) != xsReferenceType || !xsmcIsInstanceOf(xsArg(0), xsArrayPrototype))
+		ivxs_type_error(IVXS_EARG, "webrtc: readRtcp takes a feed's entry (RtpFeed.entry)");
+	if (xsmcTypeOf(xsArg(1)) != xsReferenceType || !xsmcIsInstanceOf(xsArg(1), xsArrayBufferPrototype))
+		ivxs_type_error(IVXS_EARG, "webrtc: an RTCP packet is an ArrayBuffer");
+	xsmcVars(11);
+	xsmcGetIndex(xsVar(5), xsArg(0), IVXS_WEBRTC_FEED_ENTRY_FEED);
+	xsmcGetIndex(xsVar(6), xsArg(0), IVXS_WEBRTC_FEED_ENTRY_SRTP);
+	xsmcGetIndex(xsVar(7), xsArg(0), IVXS_WEBRTC_FEED_ENTRY_CC);
+	xsmcGetIndex(xsVar(8), xsArg(0), IVXS_WEBRTC_FEED_ENTRY_PATH);
+	xsmcGetIndex(xsVar(9), xsArg(0), IVXS_WEBRTC_FEED_SEND_UNTIL);
+	xsmcGetIndex(xsVar(10), xsArg(0), IVXS_WEBRTC_FEED_ENTRY_FROM);
+	from = ivxs_handle_open(the, &xsVar(10), &kWebrtcSrtpHooks, "webrtc", "Srtp");
+	sending = sendsAt(the, &xsVar(9), now);
+	if (sending)
+		r = enter(the, &p, &xsVar(5), &xsVar(6), &xsVar(7), &xsVar(8), 0);
+	else {
+		CcRecord *cc = xsmcTypeOf(xsVar(7)) == xsUndefinedType ? NULL : ivxs_handle_open(the, &xsVar(7), &kWebrtcCcHooks, "webrtc", "TransportCc");
+		r = ivxs_handle_open(the, &xsVar(5), &kFeedHooks, "webrtc", "RtpFeed");
+		if (r->busy || gSending)
+			ivxs_error(IVXS_EARG, "webrtc: a feed called from a feed's send");
+		ivxs_rtp_wire_lend(&r->wire, NULL, cc ? &cc->twcc : NULL, NULL);
+	}
+	xsmcGetBufferReadable(xsArg(1), &data, &size);   /* (after every property read: a getter may run JS) */
+	if (length > size) {
+		length = 0;   /* (refused below, after the feed is given back) */
+		flags = -2;
+	}
+	else {
+		memcpy(packet, data, length);
+		flags = readRtcp(r, from, packet, length, sending, now, wall);
+	}
+	if (sending)
+		done(the, r, &p);
+	else
+		ivxs_rtp_wire_lend(&r->wire, NULL, NULL, NULL);
+	if (flags == -2)
+		ivxs_range_error(IVXS_EARG, "webrtc: length past the buffer");
+	xsmcSetInteger(xsResult, flags);
+}
+
+/* A datagram the socket's read offers the feed (ivxs_link_taker): the viewer's SRTCP (RFC 5761's
+ * RTCP packet types) from the address its path last sent to straight is read here, with no JS —
+ * as readRtcp reads it, its NACKs answered straight to the socket read, timed by the wall clock of
+ * the feed's last tick. What it throws lands in the entry's error (its session fails: feedsFed). */
+static int takeRtcp(xsMachine *the, xsSlot *entry, xsSlot *socket, const uint8_t from[6], const uint8_t *data, size_t length,
+	uint32_t now, int var)
+{
+	uint8_t packet[IVXS_WEBRTC_DATAGRAM_BYTES];
+	FeedRecord *r;
+	if (length < 8 || length > sizeof(packet) || (data[0] & 0xc0) != 0x80 || data[1] < 192 || data[1] > 223)
+		return 0;   /* not RTCP (or longer than a session reads: JS counts it) */
+	xsmcGetIndex(xsVar(var), *entry, IVXS_WEBRTC_FEED_ENTRY_FEED);
+	r = ivxs_host_data(the, &xsVar(var), &kFeedHooks);
+	if (!r || !r->straight || r->busy || gSending || r->port != (uint16_t)((from[4] << 8) | from[5]) || memcmp(r->ip, from, 4))
+		return 0;
+	memcpy(packet, data, length);   /* (nothing has allocated yet: `data` is where it was) */
+	xsTry {
+		uint64_t wall = r->wall + P2P_SINCE(now, r->wallMs);
+		ivxs_srtp *fromViewer;
+		Path p;
+		int sending;
+		xsmcGetIndex(xsVar(var + 1), *entry, IVXS_WEBRTC_FEED_ENTRY_FROM);
+		fromViewer = ivxs_handle_open(the, &xsVar(var + 1), &kWebrtcSrtpHooks, "webrtc", "Srtp");
+		xsmcGetIndex(xsVar(var + 1), *entry, IVXS_WEBRTC_FEED_SEND_UNTIL);
+		sending = sendsAt(the, &xsVar(var + 1), now);
+		xsmcGetIndex(xsVar(var + 1), *entry, IVXS_WEBRTC_FEED_ENTRY_SRTP);
+		xsmcGetIndex(xsVar(var + 2), *entry, IVXS_WEBRTC_FEED_ENTRY_CC);
+		begin(the, &p, r, var + 3);
+		*p.socket = *socket;
+		memcpy(p.ip, from, 4);
+		p.port = r->port;
+		p.straight = 1;
+		lend(the, &p, &xsVar(var + 1), &xsVar(var + 2));
+		if (readRtcp(r, fromViewer, packet, length, sending, now, wall) >= 0) {
+			r->fed = 1;
+			r->rtcpTaken++;
+		}
 		done(the, r, &p);
 	}
-	if (fb.keyFrame)
-		flags |= IVXS_RTCP_GOT_KEY_FRAME;
-	if (fb.reported) {
-		flags |= IVXS_RTCP_GOT_REPORT;
-		setFigure(the, 0, fb.report.fractionLost);
-		setFigure(the, 1, fb.report.jitter);
-		setFigure(the, 2, rtt);
+	xsCatch {
+		xsVar(var + 1) = xsException;
+		xsmcSetIndex(*entry, IVXS_WEBRTC_FEED_ERROR, xsVar(var + 1));
+		r->failed = 1;
 	}
-	xsmcSetInteger(xsResult, flags);
+	return 1;
+}
+
+/* feedsFed(entries) -> what the socket's read did for them since the last call (cleared):
+ * IVXS_FEEDS_FED_FEEDBACK a feed read its viewer's feedback (the feeds' turn: it may send more
+ * now), IVXS_FEEDS_FED_FAILED a feed's read failed (its error in its entry). */
+void xs_webrtc_feeds_fed(xsMachine *the)
+{
+	int32_t n, i;
+	int got = 0;
+	if (xsmcTypeOf(xsArg(0)) != xsReferenceType || !xsmcIsInstanceOf(xsArg(0), xsArrayPrototype))
+		ivxs_type_error(IVXS_EARG, "webrtc: feedsFed takes an Array of entries");
+	xsmcVars(2);
+	xsmcGet(xsVar(0), xsArg(0), xsID("length"));
+	n = (int32_t)ivxs_integer(the, &xsVar(0), 0, 0x7fffffff, "webrtc", "entries");
+	for (i = 0; i < n; i++) {
+		FeedRecord *r;
+		xsmcGetIndex(xsVar(0), xsArg(0), i);
+		if (xsmcTypeOf(xsVar(0)) != xsReferenceType || !xsmcIsInstanceOf(xsVar(0), xsArrayPrototype))
+			continue;
+		xsmcGetIndex(xsVar(1), xsVar(0), IVXS_WEBRTC_FEED_ENTRY_FEED);
+		if (!(r = ivxs_host_data(the, &xsVar(1), &kFeedHooks)))
+			continue;
+		got |= (r->fed ? IVXS_FEEDS_FED_FEEDBACK : 0) | (r->failed ? IVXS_FEEDS_FED_FAILED : 0);
+		r->fed = r->failed = 0;
+	}
+	xsmcSetInteger(xsResult, got);
+}
+
+/* feedHeard(feed) -> the viewer's RTCP packets read (its keys proved: it finished the handshake). */
+void xs_webrtc_feed_heard(xsMachine *the)
+{
+	FeedRecord *r = ivxs_handle_open(the, &xsArg(0), &kFeedHooks, "webrtc", "RtpFeed");
+	xsmcSetNumber(xsResult, (double)r->rtcp);
 }

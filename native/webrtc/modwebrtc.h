@@ -19,21 +19,30 @@ typedef struct {
 	uint8_t id;                  /* the header extension's id the SDP agreed */
 } CcRecord;
 
-/* receiveRtcp's answer (webrtc.js RtcpGot) and what it writes into the caller's figures (RTCP_FIGURES
- * of them): [0] fraction lost, [1] jitter, [2] round trip (with a report). */
+/* readRtcp's answer (webrtc.js RtcpGot): what the viewer's RTCP held. */
 enum {
 	IVXS_RTCP_GOT_KEY_FRAME = 1,
 	IVXS_RTCP_GOT_REPORT = 2
 };
-#define IVXS_WEBRTC_RTCP_FIGURES 3
+/* feedsFed's answer (webrtc.js FeedsFed): what the socket's read in C did for the feeds. */
+enum {
+	IVXS_FEEDS_FED_FEEDBACK = 1,   /* a feed read its viewer's feedback: the feeds' turn */
+	IVXS_FEEDS_FED_FAILED = 2      /* a feed's read failed: its error in its entry */
+};
+/* The viewer's SRTCP packets read in any second at most (each costs an HMAC), a burst of as many:
+ * a browser sends a few a second (its receiver reports, TWCC feedback, NACKs, PLIs); past this they
+ * are dropped unread and counted. */
+#define IVXS_WEBRTC_RTCP_PER_SECOND 50
 
-/* A feed's entry as tickFeeds takes it (RtpFeed.entry()): [feed, srtp, cc, path, sendUntil, error]. */
+/* A feed's entry as tickFeeds and readRtcp take it (RtpFeed.entry()): [feed, srtp, cc, path,
+ * sendUntil, error, fromViewer]. */
 #define IVXS_WEBRTC_FEED_ENTRY_FEED 0
 #define IVXS_WEBRTC_FEED_ENTRY_SRTP 1
 #define IVXS_WEBRTC_FEED_ENTRY_CC 2
 #define IVXS_WEBRTC_FEED_ENTRY_PATH 3
 #define IVXS_WEBRTC_FEED_SEND_UNTIL 4
 #define IVXS_WEBRTC_FEED_ERROR 5
+#define IVXS_WEBRTC_FEED_ENTRY_FROM 6
 
 extern const xsHostHooks kWebrtcSrtpHooks;   /* an Srtp's: its data an ivxs_srtp */
 extern const xsHostHooks kWebrtcCcHooks;     /* a TransportCc's: its data a CcRecord */

@@ -8,8 +8,6 @@
 #include "p2p_cc.h"
 #include "ring.h"
 
-#define GATE_UNIT 1000   /* a resend's worth of the gate */
-
 static int isAudio(const ivxs_p2p_frame *f)
 {
 	return f->flags == IVXS_FRAME_AUDIO;
@@ -172,8 +170,7 @@ int ivxs_rtp_wire_init(ivxs_rtp_wire *w, int codec, uint32_t video_ssrc, uint16_
 	w->twcc_id = twcc_id;
 	w->output = output;
 	w->output_ctx = output_ctx;
-	w->gate.credit = (int64_t)IVXS_RTP_WIRE_RESENDS_PER_SECOND * GATE_UNIT;
-	w->gate.ms = now;
+	p2p_gate_init(&w->gate, IVXS_RTP_WIRE_RESENDS_PER_SECOND, now);
 	w->rtt_ms = -1;
 	wire.ctx = w;
 	ivxs_feed_init(&w->feed, src, &wire, has_audio ? IVXS_FEED_AUDIO_CARRIES_ON : IVXS_FEED_AUDIO_NONE, now);
@@ -272,17 +269,6 @@ static int resentLately(const ivxs_rtp_wire *w, uint16_t seq, uint32_t now)
 	return 0;
 }
 
-/* A resend out of the gate's IVXS_RTP_WIRE_RESENDS_PER_SECOND (a burst of as many): 1 when it may go. */
-static int gateTake(ivxs_rtp_wire *w, uint32_t now)
-{
-	int64_t full = (int64_t)IVXS_RTP_WIRE_RESENDS_PER_SECOND * GATE_UNIT;
-	p2p_bucket_fill(&w->gate, (uint64_t)full, full, now);
-	if (w->gate.credit < GATE_UNIT)
-		return 0;
-	w->gate.credit -= GATE_UNIT;
-	return 1;
-}
-
 /* Whether a unit sent is still intact in the source. */
 static int unitIntact(const ivxs_feed *feed, const ivxs_rtp_wire_unit *unit)
 {
@@ -314,7 +300,7 @@ void ivxs_rtp_wire_nack(ivxs_rtp_wire *w, uint16_t seq, uint32_t now)
 		w->stats.resends_repeated++;
 		return;
 	}
-	if (!gateTake(w, now)) {
+	if (!p2p_gate_take(&w->gate, IVXS_RTP_WIRE_RESENDS_PER_SECOND, now)) {
 		w->stats.resends_refused++;
 		return;
 	}

@@ -102,7 +102,7 @@ typedef struct {
 	uint16_t resent_seq[IVXS_RTP_WIRE_RESENT];   /* the last resends (the first resent_count of them) */
 	uint32_t resent_ms[IVXS_RTP_WIRE_RESENT];
 	uint8_t resent_next, resent_count;
-	p2p_bucket gate;            /* resends in hand (x 1000), refilled at IVXS_RTP_WIRE_RESENDS_PER_SECOND */
+	p2p_bucket gate;            /* resends in hand: p2p_gate_take at IVXS_RTP_WIRE_RESENDS_PER_SECOND */
 	uint32_t last_resent_ms;
 	int32_t rtt_ms;             /* the round trip by the viewer's receiver reports (-1: none) */
 	uint32_t unrepaired_at_key; /* the unrepaired NACKs when the last key frame began */

@@ -3,17 +3,20 @@ declare module "webrtc" {
 	export function packetize(accessUnit: ArrayBuffer, codec: 1 | 2, ssrc: number, seq: number, payloadType: number, mtu: number, timestamp: number): ArrayBuffer[];
 	/** Where an unprotected RTP packet's payload lies (past the header, before padding); undefined: not RTP. */
 	export function rtpPayload(buffer: ArrayBuffer, length: number): { start: number; end: number; payloadType: number } | undefined;
-	/** The viewer's SRTCP (`length` bytes of `buffer`, as it came) opened with `fromViewer` in a copy — -1: refused (forged,
-	 * replayed or damaged; the context unchanged) — and acted on in C: its transport-wide feedback to `cc`; with `feed` (while
-	 * it sends: `toViewer` and `path` as its tick takes them) its NACKs answered from the ring, its round trip the feed's,
-	 * and its receiver reference time (RFC 3611 §4.4) answered by the feed's sender reports.
-	 * Else RtcpGot flags, with what the session keeps in `figures` (RTCP_FIGURES numbers it owns: nothing is made per
-	 * packet): `report` — [0] fraction lost /256, [1] jitter (RTP units), [2] round trip ms (-1: none) timed by `wall`
-	 * (Unix ms at its arrival). */
-	export function receiveRtcp(fromViewer: Srtp, buffer: ArrayBuffer, length: number, mediaSsrc: number, figures: number[], now: number, wall: number,
-		cc?: TransportCc, feed?: RtpFeed, toViewer?: Srtp, path?: FeedPath): number;
-	export const RTCP_FIGURES: 3;
+	/** The viewer's SRTCP (the first `length` bytes of `buffer`, as it came) read for its feed's `entry` in C: gated
+	 * (RTCP_PER_SECOND, before the HMAC), opened in a copy with the entry's fromViewer, acted on — its transport-wide
+	 * feedback to the entry's cc, a PLI/FIR a key frame request (it may wait for the repair of the key frame the viewer was
+	 * sent), its report's figures and round trip (timed by `wall`, Unix ms at its arrival) in the feed's stats; while the
+	 * feed sends, its NACKs answered from the ring and its receiver reference time (RFC 3611 §4.4) answered by the sender
+	 * reports. RtcpGot flags, or -1: dropped or refused (forged, replayed, damaged), counted. */
+	export function readRtcp(entry: FeedEntry, buffer: ArrayBuffer, length: number, now: number, wall: number): number;
+	export const RTCP_PER_SECOND: 50;
 	export const RtcpGot: { readonly keyFrame: 1; readonly report: 2 };
+	/** What the link's socket read in C (a viewer reached straight: its RTCP taken there, with no JS) did for the feeds of
+	 * `entries` since the last call, cleared: FeedsFed bits — a feedback read (the feeds' turn), a read that failed (its
+	 * error in its entry). */
+	export function fedFeeds(entries: FeedEntry[]): number;
+	export const FeedsFed: { readonly feedback: 1; readonly failed: 2 };
 	/** One viewer's transport-wide congestion control (native/webrtc/twcc.h): the native transport's CC fed by the viewer's TWCC feedback. */
 	export class TransportCc {
 		/** `extensionId`: the SDP's a=extmap id (1–14); `now` ms of any origin (a clock since boot: any non-negative
@@ -74,6 +77,12 @@ declare module "webrtc" {
 		unrepaired: number; refused: number; waiting: number; senderReports: number;
 		/** A resend went within the round trip; a key frame went out since the last gap or skip. */
 		repairing: boolean; keyed: boolean;
+		/** The viewer's RTCP: packets read, refused (forged, replayed, damaged), dropped past RTCP_PER_SECOND; key frame
+		 * requests, and those that came while the key frame they would send again was being repaired (no rewind); of
+		 * `rtcp`, those read as the link's socket was read (a viewer reached straight: no JS). */
+		rtcp: number; refusedRtcp: number; droppedRtcp: number; keyFrameRequests: number; keyFrameRequestsInRepair: number; rtcpTaken: number;
+		/** From its last report on the video: the round trip (-1: none yet), the share lost lately, the jitter. */
+		rttMs: number; fractionLost: number; jitterMs: number;
 	}
 	/** Access units a NACK may reach back to; packets resent a second at most; G.711 bytes in one audio packet (rtp_wire.h). */
 	export const HISTORY_FRAMES: 32;
@@ -81,7 +90,7 @@ declare module "webrtc" {
 	export const AUDIO_PACKET_BYTES: 160;
 	/** One viewer's video and G.711 audio sent from the ring in C: the viewer core's frame policy,
 	 * allowance and pacing over the WebRTC wire — JS calls it per event, never per frame or packet. */
-	/** A feed as tickFeeds takes it (RtpFeed.entry()): its slots FEED_SEND_UNTIL and FEED_ERROR are the caller's to read and set. */
+	/** A feed as tickFeeds and readRtcp take it (RtpFeed.entry()): its slots FEED_SEND_UNTIL and FEED_ERROR are the caller's to read and set. */
 	export type FeedEntry = unknown[] & { readonly __feedEntry: unique symbol };
 	export const FEED_SEND_UNTIL: 4;
 	export const FEED_ERROR: 5;
@@ -96,15 +105,14 @@ declare module "webrtc" {
 		/** What the ring holds and the allowance lets go, sent, and the sender reports when due (a second apart; `wall`: Unix
 		 * ms, their clock): ms until it wants another tick (-1: when the ring is pushed to or a feedback comes). */
 		tick(srtp: Srtp, cc: TransportCc | undefined, path: FeedPath, now: number, wall: number): number;
-		/** This feed as tickFeeds takes it: ticked while `now` is before entry[FEED_SEND_UNTIL] (the viewer's consent, kept by
-		 * the session), what its tick throws put in entry[FEED_ERROR]. */
-		entry(srtp: Srtp, cc: TransportCc | undefined, path: FeedPath): FeedEntry;
-		/** A PLI/FIR: false when it waits for the repair of the key frame the viewer was sent. */
-		keyRequest(cc: TransportCc | undefined, now: number): boolean;
+		/** This feed as tickFeeds and readRtcp take it: sending while `now` is before entry[FEED_SEND_UNTIL] (the viewer's
+		 * consent, kept by the session), what its tick throws put in entry[FEED_ERROR]; the viewer's RTCP opened with
+		 * `fromViewer` (its SRTCP keys). */
+		entry(srtp: Srtp, cc: TransportCc | undefined, path: FeedPath, fromViewer: Srtp): FeedEntry;
 		/** The viewer takes its part of the camera's viewers' uplink (p2p's Uplink) from now on (undefined: none). */
 		shareUplink(uplink: import("p2p").Uplink | undefined, now: number): void;
-		/** The round trip the viewer's receiver reports measured, ms (-1: none). */
-		set rtt(ms: number);
+		/** The viewer's RTCP packets read so far (its keys proved: it finished the handshake). */
+		readonly heard: number;
 		stats(cc: TransportCc | undefined, now: number): FeedStats;
 		close(): void;
 	}

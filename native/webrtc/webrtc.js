@@ -15,13 +15,13 @@ function createCc(extensionId, now) @ "xs_webrtc_cc_create";
 function ccRate(cc, now) @ "xs_webrtc_cc_rate";
 function ccOpen(cc, bytes, now) @ "xs_webrtc_cc_open";
 function ccStats(cc) @ "xs_webrtc_cc_stats";
-function rtcpReceive(feed, toViewer, cc, path, fromViewer, buffer, length, mediaSsrc, figures, now, ntpMiddle) @ "xs_webrtc_rtcp_receive";
+function rtcpRead(entry, buffer, length, now, wall) @ "xs_webrtc_rtcp_read";
+function feedsFed(entries) @ "xs_webrtc_feeds_fed";
 function createFeed(ring, codec, videoSsrc, videoSeq, videoPt, audioCodec, audioSsrc, audioSeq, audioPt, audioCounted, twccId, now) @ "xs_webrtc_feed_create";
 function feedTick(feed, srtp, cc, path, now) @ "xs_webrtc_feed_tick";
 function feedsTick(entries, now, out) @ "xs_webrtc_feeds_tick";
-function feedKeyRequest(feed, cc, now) @ "xs_webrtc_feed_key_request";
 function feedShareUplink(feed, uplink, now) @ "xs_webrtc_feed_share_uplink";
-function feedRtt(feed, ms) @ "xs_webrtc_feed_rtt";
+function feedHeard(feed) @ "xs_webrtc_feed_heard";
 function feedStats(feed, cc, now) @ "xs_webrtc_feed_stats";
 function feedClose(feed) @ "xs_webrtc_feed_close";
 
@@ -71,7 +71,7 @@ Object.freeze(TransportCc.prototype);
 export const SRTP_TAG_BYTES = 10;
 export const SRTCP_TRAILER_BYTES = 14;
 
-let srtpOf, feedOf;
+let srtpOf;
 export class Srtp {
 	#srtp;
 	// One direction of a DTLS-SRTP association: its master key (16 bytes) and salt (14 bytes);
@@ -106,10 +106,10 @@ export const AUDIO_PACKET_BYTES = 160;
 // policy, paced, packetized, numbered for `cc`, protected with `srtp` and sent to `path` ({ socket,
 // address, port, buffer, send }: modrtpwire.c) — JS runs per event, never per frame or packet.
 // `tick` when the ring was pushed to, the viewer's feedback came or the delay it returned passed
-// (-1: none), with `wall` (Unix ms) its sender reports' clock (rtp_wire.h: they go from C too); `keyRequest` a PLI/FIR (false: it waits for the key frame's
-// repair). `video`: { codec (1 H.264, 2 H.265), ssrc, seq, payloadType }; `audio` (optional):
-// { codec (the ring's: 4 PCMU, 5 PCMA), ssrc, seq, payloadType, counted }; `twccId`: 0 none. Its NACKs
-// come through receiveRtcp.
+// (-1: none), with `wall` (Unix ms) its sender reports' clock (rtp_wire.h: they go from C too).
+// `video`: { codec (1 H.264, 2 H.265), ssrc, seq, payloadType }; `audio` (optional): { codec (the
+// ring's: 4 PCMU, 5 PCMA), ssrc, seq, payloadType, counted }; `twccId`: 0 none. The viewer's RTCP
+// is the feed's too (readRtcp, and the link's socket read in C); `heard`: how much of it was read.
 export class RtpFeed {
 	#feed;
 	constructor(ring, video, audio, twccId, now) {
@@ -117,21 +117,15 @@ export class RtpFeed {
 			audio?.codec ?? 0, audio?.ssrc ?? 0, audio?.seq ?? 0, audio?.payloadType ?? 0, !!audio?.counted, twccId, now);
 	}
 	tick(srtp, cc, path, now, wall) { return feedTick(this.#feed, srtpOf(srtp), cc === undefined ? undefined : ccOf(cc), path, now, wall); }
-	// This feed as tickFeeds takes it: [feed, srtp, cc, path, sendUntil, error] — it is ticked while
-	// `now` is before entry[FEED_SEND_UNTIL] (the viewer's consent: the session keeps it), and what
-	// its tick throws lands in entry[FEED_ERROR].
-	entry(srtp, cc, path) { return [this.#feed, srtpOf(srtp), cc === undefined ? undefined : ccOf(cc), path, 0, undefined]; }
-	keyRequest(cc, now) { return feedKeyRequest(this.#feed, cc === undefined ? undefined : ccOf(cc), now); }
+	// This feed as tickFeeds and readRtcp take it: [feed, srtp, cc, path, sendUntil, error, fromViewer]
+	// — it sends while `now` is before entry[FEED_SEND_UNTIL] (the viewer's consent: the session keeps
+	// it), what its tick throws lands in entry[FEED_ERROR], and the viewer's RTCP is opened with
+	// fromViewer (its SRTCP keys).
+	entry(srtp, cc, path, fromViewer) { return [this.#feed, srtpOf(srtp), cc === undefined ? undefined : ccOf(cc), path, 0, undefined, srtpOf(fromViewer)]; }
 	shareUplink(uplink, now) { feedShareUplink(this.#feed, uplink === undefined ? undefined : nativeUplink(uplink), now); }
-	set rtt(ms) { feedRtt(this.#feed, ms); }
+	get heard() { return feedHeard(this.#feed); }
 	stats(cc, now) { return feedStats(this.#feed, cc === undefined ? undefined : ccOf(cc), now); }
 	close() { feedClose(this.#feed); }
-	static {
-		feedOf = (feed) => {
-			if (!(feed instanceof RtpFeed)) throw new TypeError("webrtc: not an RtpFeed");
-			return feed.#feed;
-		};
-	}
 }
 Object.freeze(RtpFeed.prototype);
 
@@ -142,21 +136,19 @@ export const FEED_SEND_UNTIL = 4;
 export const FEED_ERROR = 5;
 export function tickFeeds(entries, now, wall, counts) { return feedsTick(entries, now, wall, counts); }
 
-// The viewer's SRTCP as it came (a compound packet, `length` bytes of `buffer`): opened with its
-// keys (`fromViewer`: a forged, replayed or damaged one is refused, -1, its context unchanged) in
-// a copy, and acted on in C — its transport-wide feedback to `cc`, and with `feed` (while it sends)
-// its NACKs answered from the ring through `toViewer` and `path` and its round trip the feed's.
-// What the session keeps is written into `figures` (an Array of RTCP_FIGURES numbers it owns:
-// nothing is made per packet) under the flags returned (RtcpGot): a key frame asked for; a report
-// on `mediaSsrc` — [0] its fraction lost /256, [1] its jitter in RTP units, [2] the round trip in
-// ms (-1: none), timed by `wall` (Unix ms at its arrival). A receiver reference time (RFC 3611 §4.4)
-// is the feed's: its sender reports answer it.
-export const RTCP_FIGURES = 3;
+// The viewer's SRTCP as it came (a compound packet, the first `length` bytes of `buffer`) read for
+// its feed's `entry` in C — gated (RTCP_PER_SECOND, before the HMAC), opened in a copy with the
+// entry's fromViewer, and acted on: its transport-wide feedback to the entry's cc, a PLI or FIR a
+// key frame request (it may wait for the repair of the key frame the viewer was sent), its report's
+// figures and round trip (timed by `wall`, Unix ms at its arrival) the feed's stats; while the feed
+// sends, its NACKs answered from the ring and its receiver reference time (RFC 3611 §4.4) answered
+// by the sender reports. RtcpGot flags, or -1: dropped or refused (forged, replayed, damaged).
+export const RTCP_PER_SECOND = 50;
 export const RtcpGot = Object.freeze({ keyFrame: 1, report: 2 });
-export function receiveRtcp(fromViewer, buffer, length, mediaSsrc, figures, now, wall, cc, feed, toViewer, path) {
-	return rtcpReceive(feed === undefined ? undefined : feedOf(feed), toViewer === undefined ? undefined : srtpOf(toViewer),
-		cc === undefined ? undefined : ccOf(cc), path, srtpOf(fromViewer), buffer, length, mediaSsrc, figures, now, wall);
-}
+export function readRtcp(entry, buffer, length, now, wall) { return rtcpRead(entry, buffer, length, now, wall); }
+// What the link's socket read in C did for `entries`' feeds since the last call (cleared): FeedsFed bits.
+export const FeedsFed = Object.freeze({ feedback: 1, failed: 2 });
+export function fedFeeds(entries) { return feedsFed(entries); }
 
 // The camera's DTLS identity: a P-256 key and its self-signed certificate (DER), made once at
 // provisioning (DtlsIdentity.create()) and kept; `fingerprint` is the SDP's a=fingerprint (SHA-256).

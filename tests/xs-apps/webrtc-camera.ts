@@ -37,8 +37,7 @@ export default function main(): void {
 	session = new WebRtcSession({
 		identity, remoteFingerprint: offer.fingerprint.bytes, local, video: { payloadType: h264.codec.pt, ssrc: 0x1ce1ce, codec: 1 },
 		send: (bytes, address, port) => socket.write(bytes, address, port), now: monotonic, hmacSha1, log: (m) => trace(`${m}\n`),
-		onKeyFrameRequest: () => { session!.keyFrame(); session!.feed(); },
-		onFeedback: () => session!.feed(),
+		onFeedback: () => session!.feed(),   // (a key frame request too: the feed takes it in C)
 	});
 	const answer = writeAnswer(offer, {
 		sessionId: String(Math.floor(now())), ice: local, fingerprint: new Uint8Array(identity.fingerprint), iceLite: true,

@@ -4,14 +4,14 @@
 // native/webrtc/tests, run by tests/native-c.test.mjs and tests/webrtc.test.mjs.
 import test from "ava";
 import Timer from "timer";
-import { DtlsIdentity, DtlsRole, DtlsSession, DtlsState, HISTORY_FRAMES, Ppid, RESENDS_PER_SECOND, FEED_ERROR, FEED_SEND_UNTIL, RTCP_FIGURES, RtcpGot, RtpFeed, Srtp, TransportCc, packetize, receiveRtcp, tickFeeds, codes, SRTP_TAG_BYTES, SRTCP_TRAILER_BYTES } from "webrtc";
+import { DtlsIdentity, DtlsRole, DtlsSession, DtlsState, HISTORY_FRAMES, Ppid, RESENDS_PER_SECOND, FEED_ERROR, FEED_SEND_UNTIL, RTCP_PER_SECOND, RtcpGot, RtpFeed, Srtp, TransportCc, packetize, readRtcp, tickFeeds, codes, SRTP_TAG_BYTES, SRTCP_TRAILER_BYTES } from "webrtc";
 import { codes as kitCodes } from "ivxs/codes";
 import { readFile } from "ivxs/file";
 import { memory } from "ivxs/host";
 import { AU_INFO, accessUnitSpans } from "../../modules/media/annexb.js";
 import { hmacSha1 } from "ivxs/crypto";
 import { answerCheck, candidatePriority, checkResponse, iceCheck } from "../../modules/webrtc/ice.js";
-import { CONSENT_MS, DTLS_PER_SECOND, RTCP_PER_SECOND, VOICE_PER_SECOND, WebRtcSession } from "../../modules/webrtc/session.js";
+import { CONSENT_MS, DTLS_PER_SECOND, VOICE_PER_SECOND, WebRtcSession } from "../../modules/webrtc/session.js";
 import { CHECKS_PER_SECOND, CONNECT_MS, RESTART_MS, WebRtcEndpoint } from "../../modules/webrtc/endpoint.js";
 import { Codec, FrameType, Ring } from "ring";
 import { Uplink } from "p2p";
@@ -232,11 +232,11 @@ test("WebRtcSession: after ICE and DTLS, the viewer's SRTCP PLI asks for a key f
 	const cam = DtlsIdentity.create(), view = DtlsIdentity.create();
 	const cameraId = new DtlsIdentity(cam.key, cam.certificate), viewerId = new DtlsIdentity(view.key, view.certificate);
 	const local = { ufrag: "camU", pwd: "cameraPasswordCamera24" }, remote = { ufrag: "viewerU", pwd: "viewerPasswordViewer24" };
-	let clock = 1000, requests = 0;
+	let clock = 1000, fed = 0;
 	const toViewer: ArrayBuffer[] = [];
 	const session = new WebRtcSession({
 		identity: cameraId, remoteFingerprint: new Uint8Array(viewerId.fingerprint), local, video: { payloadType: 102, ssrc: 0xabcdef, codec: 1 },
-		send: inbox(toViewer), now: () => clock, hmacSha1, onKeyFrameRequest: () => { requests++; },
+		send: inbox(toViewer), now: () => clock, hmacSha1, onFeedback: () => { fed++; },
 	});
 	const viewer = new DtlsSession(viewerId, DtlsRole.client, cameraId.fingerprint, clock);
 	// ICE: the viewer's nominating check fixes its path
@@ -252,16 +252,20 @@ test("WebRtcSession: after ICE and DTLS, the viewer's SRTCP PLI asks for a key f
 	}
 	t.is(state, DtlsState.connected);
 	t.true(session.connected);
+	// its RTCP is its feed's: read once it watches
+	const ring = new Ring({ maxGopBytes: 64 * 1024 });
+	session.watch(ring, undefined, undefined);
 	// a PLI about the camera's video SSRC, protected with the viewer's keys
 	const keys = viewer.srtpKeys();
 	const srtcp = new Srtp(keys.localKey, keys.localSalt);
 	const pli = () => viewerRtcp(srtcp, Uint8Array.from([0x81, 206, 0, 2, 0, 0, 0, 7, ...bigEndian(0xabcdef)]));
 	session.receive(pli(), "10.0.0.9", 4000);
-	t.is(requests, 1);
+	t.is(session.stats.keyFrameRequests, 1);
 	const forged = pli();
 	new Uint8Array(forged)[9] ^= 1;
 	session.receive(forged, "10.0.0.9", 4000);
-	t.is(requests, 1);
+	t.is(session.stats.keyFrameRequests, 1);
+	t.is(fed, 1, "the feeds' turn after the one read");
 	t.deepEqual([session.stats.rtcp, session.stats.refusedRtcp, session.stats.keyFrameRequests], [1, 1, 1]);
 	// a flood from the viewer's path: past RTCP_PER_SECOND in one second it is dropped unread (no HMAC)
 	for (let i = 0; i < 100; i++) session.receive(pli(), "10.0.0.9", 4000);
@@ -270,17 +274,17 @@ test("WebRtcSession: after ICE and DTLS, the viewer's SRTCP PLI asks for a key f
 	clock += 1000;   // the next second reads again
 	session.receive(pli(), "10.0.0.9", 4000);
 	t.is(session.stats.rtcp + session.stats.refusedRtcp, RTCP_PER_SECOND + 1);
-	// read in C (receiveRtcp): a feedback packet makes nothing in the session — what is counted here is
+	// read in C (readRtcp): a feedback packet makes nothing in the session — what is counted here is
 	// this file's string literals, which XS copies at each evaluation in a module loaded from a file
 	// (~24 B each: the test's arguments, the session's kind tests) and not in a preloaded app's; reading
 	// it in JS made ~780 B a packet (its copy, the feedback's objects, the NACK array)
 	clock += 1000;
-	const plis = Array.from({ length: 40 }, pli), asked = requests;
+	const plis = Array.from({ length: 40 }, pli), asked = fed;
 	const before = memory().allocated;
 	for (const datagram of plis) session.receive(datagram, "10.0.0.9", 4000, "rtcp");
 	const perPacket = (memory().allocated - before) / plis.length;
 	t.log(`XS bytes allocated per feedback packet read: ${perPacket}`);
-	t.is(requests - asked, plis.length, "each read");
+	t.is(fed - asked, plis.length, "each read");
 	t.true(perPacket < 256, `${perPacket} bytes a packet`);
 	// DTLS records likewise (each a decryption; once connected, DataChannel traffic): past DTLS_PER_SECOND dropped unread
 	clock += 1000;
@@ -292,6 +296,7 @@ test("WebRtcSession: after ICE and DTLS, the viewer's SRTCP PLI asks for a key f
 	srtcp.close();
 	viewer.close();
 	session.close();
+	ring.close();
 });
 
 test("WebRtcEndpoint on the P2P socket (RFC 7983): it claims DTLS, RTP/RTCP and checks for its own ufrags; the native transport's packets and other STUN pass by; strangers cost nothing", (t) => {
@@ -722,7 +727,7 @@ test("WebRtcEndpoint with transport-wide congestion control: agreed in the answe
 	ring.close();
 });
 
-test("TransportCc's clock is milliseconds since boot, any non-negative safe integer, taken modulo 2^32: createCc, ccRate, ccOpen, the feed's tick and receiveRtcp (a NACK answered, a TWCC feedback read) behave alike at 0, 2^31 and 2^32 + 1 s; a negative, fractional or unsafe time is refused", (t) => {
+test("TransportCc's clock is milliseconds since boot, any non-negative safe integer, taken modulo 2^32: createCc, ccRate, ccOpen, the feed's tick and readRtcp (a NACK answered, a TWCC feedback read) behave alike at 0, 2^31 and 2^32 + 1 s; a negative, fractional or unsafe time is refused", (t) => {
 	const clip = new Uint8Array(readFile("fixtures/media/h264-main-640x480.h264"));
 	const spans = accessUnitSpans(clip, "h264");
 	const unit = clip.subarray(spans[0], spans[1]);
@@ -731,15 +736,17 @@ test("TransportCc's clock is milliseconds since boot, any non-negative safe inte
 		const ring = new Ring({ maxGopBytes: 256 * 1024 });
 		const cc = new TransportCc(5, base), srtp = new Srtp(key(), salt()), feed = new RtpFeed(ring, { codec: 1, ssrc: 0x1234, seq: 100, payloadType: 102 }, undefined, 5, base);
 		const viewerKey = Uint8Array.from({ length: 16 }, (_, i) => 200 - i).buffer, fromViewer = new Srtp(viewerKey, salt()), viewer = new Srtp(viewerKey, salt());
-		const got: Uint8Array[] = [], path = feedPath(got), said = new Array<number>(RTCP_FIGURES).fill(0);
+		const got: Uint8Array[] = [], path = feedPath(got), entry = feed.entry(srtp, cc, path, fromViewer);
 		ring.push(FrameType.video, Codec.h264, true, 100, unit);
 		feed.tick(srtp, cc, path, base + 10, WALL);
 		const nack = viewerRtcp(viewer, nackOf(0x1234, [[101, 0]]));
-		const nacked = receiveRtcp(fromViewer, nack, nack.byteLength, 0x1234, said, base + 20, WALL, cc, feed, srtp, path);
+		entry[FEED_SEND_UNTIL] = base + 1000;   // (sending: its NACKs answered)
+		const nacked = readRtcp(entry, nack, nack.byteLength, base + 20, WALL);
+		entry[FEED_SEND_UNTIL] = 0;
 		const { packets: sent, resent } = feed.stats(cc, base + 25);
 		const open = cc.open(1200, base + 30);
 		const feedback = viewerRtcp(viewer, twccFeedback(0x1234, 0, Array.from({ length: sent + 1 }, (_, i) => 30 + i), 0));
-		const read = receiveRtcp(fromViewer, feedback, feedback.byteLength, 0x1234, said, base + 60, WALL, cc);
+		const read = readRtcp(entry, feedback, feedback.byteLength, base + 60, WALL);
 		const figures = { sent, resent, nacked, datagrams: got.length, open, read, rate: cc.rate(base + 70), ...cc.stats };
 		feed.close();
 		srtp.close();
@@ -755,11 +762,11 @@ test("TransportCc's clock is milliseconds since boot, any non-negative safe inte
 		t.deepEqual(run(base), at0, `from ${base} ms`);
 	const ring = new Ring({ maxGopBytes: 256 * 1024 });
 	const cc = new TransportCc(5, 0), srtp = new Srtp(key(), salt()), feed = new RtpFeed(ring, { codec: 1, ssrc: 0x1234, seq: 100, payloadType: 102 }, undefined, 5, 0);
-	const path = feedPath([]);
+	const path = feedPath([]), entry = feed.entry(srtp, cc, path, srtp);
 	ring.push(FrameType.video, Codec.h264, true, 100, unit);
 	for (const bad of [-1, 1.5, 2 ** 53, Number.NaN, Infinity]) {
 		t.throws(() => feed.tick(srtp, cc, path, bad, WALL), { instanceOf: RangeError, code: kitCodes.EARG }, `the feed's tick at ${bad}`);
-		t.throws(() => receiveRtcp(srtp, new ArrayBuffer(8), 8, 1, new Array<number>(RTCP_FIGURES).fill(0), bad, 0, cc, feed, srtp, path), { instanceOf: RangeError, code: kitCodes.EARG }, `receiveRtcp at ${bad}`);
+		t.throws(() => readRtcp(entry, new ArrayBuffer(8), 8, bad, 0), { instanceOf: RangeError, code: kitCodes.EARG }, `readRtcp at ${bad}`);
 		t.throws(() => new RtpFeed(ring, { codec: 1, ssrc: 1, seq: 1, payloadType: 102 }, undefined, 5, bad), { instanceOf: RangeError, code: kitCodes.EARG }, `createFeed at ${bad}`);
 		t.throws(() => new TransportCc(5, bad), { instanceOf: RangeError, code: kitCodes.EARG }, `createCc at ${bad}`);
 		t.throws(() => cc.rate(bad), { instanceOf: RangeError, code: kitCodes.EARG }, `ccRate at ${bad}`);
@@ -1033,38 +1040,50 @@ test("WebRtcEndpoint audio under the congestion control: numbered transport-wide
 	ring.close();
 });
 
-test("receiveRtcp reads the viewer's compound SRTCP in C: a PLI and its report on the video (fraction lost, jitter, the round trip from LSR and DLSR, timed by the wall clock) written into the caller's figures, the datagram left as it came; a forged or replayed one refused (-1), a report on another stream or a malformed tail ignored", (t) => {
+test("readRtcp reads the viewer's compound SRTCP in C for its feed: a PLI and its report on the video (fraction lost, jitter, the round trip from LSR and DLSR, timed by the wall clock) in the feed's stats, the datagram left as it came; a forged or replayed one refused (-1), a report on another stream or a malformed tail ignored; past RTCP_PER_SECOND dropped unread", (t) => {
 	const viewerKey = Uint8Array.from({ length: 16 }, (_, i) => 50 + i).buffer, fromViewer = new Srtp(viewerKey, salt()), viewer = new Srtp(viewerKey, salt());
-	const media = 0x1234, figures = new Array<number>(RTCP_FIGURES).fill(0);
+	const media = 0x1234, ring = new Ring({ maxGopBytes: 64 * 1024 }), srtp = new Srtp(key(), salt());
+	const feed = new RtpFeed(ring, { codec: 1, ssrc: media, seq: 100, payloadType: 102 }, undefined, 0, 5000);
+	const entry = feed.entry(srtp, undefined, feedPath([]), fromViewer);
+	/** The feed's figures of the viewer's reports: [fraction lost in 256ths, jitter ms, round trip ms]. */
+	const figures = () => {
+		const { fractionLost, jitterMs, rttMs } = feed.stats(undefined, 5000);
+		return [fractionLost * 256, jitterMs, rttMs];
+	};
 	const dlsr = 65536, lsr = (middleOf(WALL) - dlsr - 2621) >>> 0;   // 2,621 / 65,536 s: 40 ms before WALL
 	const rr = (ssrc: number) => [0x81, 201, 0, 7, ...bigEndian(7), ...bigEndian(ssrc), 64, 0, 0, 3, ...bigEndian(1000), ...bigEndian(900), ...bigEndian(lsr), ...bigEndian(dlsr)];
 	const pli = [0x81, 206, 0, 2, ...bigEndian(7), ...bigEndian(media)];
 	const rrtr = [0x80, 207, 0, 4, ...bigEndian(7), 4, 0, 0, 2, ...bigEndian(0xe0001234), ...bigEndian(0x56780000)];
 	const compound = viewerRtcp(viewer, Uint8Array.from([...rr(media), ...pli, ...rrtr]));
 	const copy = new Uint8Array(compound).slice();
-	const got = receiveRtcp(fromViewer, compound, compound.byteLength, media, figures, 5000, WALL);
+	const got = readRtcp(entry, compound, compound.byteLength, 5000, WALL);
 	t.is(got, RtcpGot.keyFrame | RtcpGot.report);
-	t.deepEqual(figures, [64, 900, 40]);
+	t.deepEqual(figures(), [64, 10, 40], "a quarter lost, 900 RTP units of jitter (10 ms), 40 ms round trip");
 	t.deepEqual(new Uint8Array(compound), copy, "opened in a copy");
-	t.is(receiveRtcp(fromViewer, compound, compound.byteLength, media, figures, 5001, WALL), -1, "replayed");
+	t.is(readRtcp(entry, compound, compound.byteLength, 5001, WALL), -1, "replayed");
 	const forged = viewerRtcp(viewer, Uint8Array.from(pli));
 	new Uint8Array(forged)[9] ^= 1;
-	t.is(receiveRtcp(fromViewer, forged, forged.byteLength, media, figures, 5002, WALL), -1, "forged");
+	t.is(readRtcp(entry, forged, forged.byteLength, 5002, WALL), -1, "forged");
 	const other = viewerRtcp(viewer, Uint8Array.from([...rr(0x9999), 0x81, 206, 0, 5]));   // a report on another stream, then a packet past the end
-	figures.fill(0);
-	t.is(receiveRtcp(fromViewer, other, other.byteLength, media, figures, 5003, WALL), 0);
-	t.deepEqual(figures, [0, 0, 0], "nothing written");
+	t.is(readRtcp(entry, other, other.byteLength, 5003, WALL), 0);
+	t.deepEqual(figures(), [64, 10, 40], "nothing taken from it");
 	const noSr = viewerRtcp(viewer, Uint8Array.from([0x81, 201, 0, 7, ...bigEndian(7), ...bigEndian(media), 0, 0, 0, 0, ...bigEndian(1), ...bigEndian(0), 0, 0, 0, 0, 0, 0, 0, 0]));
-	t.is(receiveRtcp(fromViewer, noSr, noSr.byteLength, media, figures, 5004, WALL), RtcpGot.report);
-	t.is(figures[2], -1, "no sender report yet: no round trip");
+	t.is(readRtcp(entry, noSr, noSr.byteLength, 5004, WALL), RtcpGot.report);
+	t.deepEqual(figures(), [0, 0, 40], "no sender report timed it: the round trip is the last one measured");
+	const { rtcp, refusedRtcp, keyFrameRequests } = feed.stats(undefined, 5004);
+	t.deepEqual([rtcp, refusedRtcp, keyFrameRequests], [3, 2, 1]);
 	const many = Array.from({ length: 400 }, () => viewerRtcp(viewer, Uint8Array.from([...rr(media), ...pli])));
 	const before = memory().allocated;
-	for (const datagram of many) receiveRtcp(fromViewer, datagram, datagram.byteLength, media, figures, 6000, WALL);
+	for (let i = 0; i < many.length; i++) readRtcp(entry, many[i], many[i].byteLength, 6000 + 20 * i, WALL);   // (one a gate's interval: each read)
 	t.true((memory().allocated - before) / many.length < 8, "nothing made per packet");
-	t.throws(() => receiveRtcp(fromViewer, compound, compound.byteLength, media, {} as number[], 6000, WALL), { instanceOf: TypeError });
-	t.throws(() => receiveRtcp(fromViewer, compound, 4096, media, figures, 6000, WALL), { instanceOf: RangeError });
-	fromViewer.close();
-	viewer.close();
+	t.is(feed.stats(undefined, 14_000).rtcp, 3 + many.length);
+	for (let i = 0; i < RTCP_PER_SECOND + 30; i++) readRtcp(entry, many[0], many[0].byteLength, 20_000, WALL);
+	t.is(feed.stats(undefined, 20_000).droppedRtcp, 30, "a flood past RTCP_PER_SECOND dropped before the HMAC (the rest refused as replays)");
+	t.throws(() => readRtcp({} as never, compound, compound.byteLength, 6000, WALL), { instanceOf: TypeError });
+	t.throws(() => readRtcp(entry, compound, 4096, 6000, WALL), { instanceOf: RangeError });
+	feed.close();
+	for (const context of [srtp, fromViewer, viewer]) context.close();
+	ring.close();
 });
 
 test("the feed's sender reports, made in C on its tick: one per stream a second, on the wall clock it is given (NTP and RTP time), with what each stream sent; the video's answers the viewer's last receiver reference time with the time held (RFC 3611 §4.5), for a minute", (t) => {
@@ -1094,7 +1113,9 @@ test("the feed's sender reports, made in C on its tick: one per stream a second,
 	t.is(reports().length, 0, "not within the second");
 	// the viewer's receiver reference time: the next video report answers it, with the time it was held
 	const rrtr = viewerRtcp(viewer, Uint8Array.from([0x80, 207, 0, 4, ...bigEndian(7), 4, 0, 0, 2, ...bigEndian(0xe0001234), ...bigEndian(0x56780000)]));
-	receiveRtcp(fromViewer, rrtr, rrtr.byteLength, 0x1234, new Array<number>(RTCP_FIGURES).fill(0), 700, WALL + 850, undefined, feed, srtp, path);
+	const entry = feed.entry(srtp, undefined, path, fromViewer);
+	entry[FEED_SEND_UNTIL] = 10_000;
+	readRtcp(entry, rrtr, rrtr.byteLength, 700, WALL + 850);
 	feed.tick(srtp, undefined, path, 1100, WALL + 1250);
 	const answered = reports();
 	t.is(answered.length, 2);
@@ -1121,7 +1142,7 @@ test("tickFeeds ticks every viewer's feed in one call: one past its sendUntil (n
 	const feeds = [0, 1, 2].map(() => new RtpFeed(ring, { codec: 1, ssrc: 0x1234, seq: 100, payloadType: 102 }, undefined, 0, 0));
 	const got: Uint8Array[][] = [[], [], []];
 	const paths = [feedPath(got[0]), { ...feedPath(got[1]), send: () => { throw new Error("the viewer's relay is gone"); } }, feedPath(got[2])];
-	const entries = feeds.map((feed, i) => feed.entry(srtp, undefined, paths[i]));
+	const entries = feeds.map((feed, i) => feed.entry(srtp, undefined, paths[i], srtp));
 	entries[0][FEED_SEND_UNTIL] = entries[1][FEED_SEND_UNTIL] = 1000;
 	entries[2][FEED_SEND_UNTIL] = 10;   // its consent lapsed at 10
 	const counts = [0];
