@@ -318,9 +318,7 @@ uint32_t p2p_bucket_wait(p2p_bucket *b, uint64_t rate, uint32_t burst_ms, uint32
 	/* a burst of at most 2 packets or burst_ms of the rate */
 	int64_t cap = (int64_t)(rate * burst_ms / 1000);
 	p2p_bucket_fill(b, rate, cap < 2 * IVXS_P2P_MTU ? 2 * IVXS_P2P_MTU : cap, now);
-	if (b->credit > 0)
-		return 0;
-	return (uint32_t)((-b->credit * 1000) / (int64_t)rate) + 1;
+	return p2p_bucket_until(b, rate, 1);   /* (a packet goes while any credit is left) */
 }
 
 uint32_t p2p_bucket_until(const p2p_bucket *b, uint64_t rate, int64_t floor)
