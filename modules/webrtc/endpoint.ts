@@ -39,7 +39,8 @@ import { RateGate } from "../net/rate-gate.js";
 import { Rights } from "../protocol/ticket.js";
 import { CommandChannels, type CommandChannelsOptions, type CommandReply } from "./datachannel.js";
 import { checkedRequest } from "./ice.js";
-import { chooseCodec, chooseH264, parseIceFragment, parseOffer, transportCcOf, twccExtensionOf, writeAnswer, writeIceFragment, type SdpCandidate } from "./sdp.js";
+import { WebRtcRefusal, answered, described, negotiate } from "./negotiate.js";
+import { parseIceFragment, parseOffer, writeAnswer, writeIceFragment, type SdpCandidate } from "./sdp.js";
 import { MAX_FRAGMENT_BYTES } from "../protocol/webrtc-signal.js";
 import { WebRtcSession } from "./session.js";
 
@@ -59,10 +60,7 @@ const TICK_MS = 50;
 const H264_PROFILE = 77;
 const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
-/** Why an offer got no answer: the text goes back to the viewer through the cloud. */
-export class WebRtcRefusal extends Error {
-	override name = "WebRtcRefusal";
-}
+export { WebRtcRefusal };
 
 export interface WebRtcEndpointOptions {
 	identity: DtlsIdentity;
@@ -215,9 +213,9 @@ export class WebRtcEndpoint {
 	/**
 	 * The viewer's SDP offer → the camera's answer; the session then waits for the viewer's checks.
 	 * `gather` gets the viewer's candidates (UDP, IPv4: to open the camera's NAT towards and permit on
-	 * its relay) and gives the camera's, for the answer. `mayTalk` (the grant's talk right): an offer
-	 * that sends audio in G.711 gets it taken (the answer's audio is recvonly), the viewer's
-	 * microphone then goes to the talkback. Throws WebRtcRefusal or SdpError (bounded).
+	 * its relay) and gives the camera's, for the answer. What is taken of the offer is negotiate.ts's
+	 * (`rights`: the grant's — with talk, an offer that sends G.711 has the viewer's microphone go to
+	 * the talkback). Throws WebRtcRefusal or SdpError (bounded).
 	 */
 	async offer(id: string, sdp: string, gather: (viewer: Candidate[]) => Promise<Candidate[]>, rights = Rights.live, account?: string): Promise<string> {
 		if (this.#entries.has(id)) throw new WebRtcRefusal(`session ${id} already has an answer`);
@@ -226,50 +224,28 @@ export class WebRtcEndpoint {
 		if (account !== undefined && [...this.#entries.values()].filter((e) => e.account === account).length >= share)
 			throw new WebRtcRefusal(`this account holds ${share} of the camera's places, the most one account may: end one of its sessions first`);
 		const offer = parseOffer(sdp);
-		const video = offer.media.find((m) => m.kind === "video" && (m.direction === "recvonly" || m.direction === "sendrecv"));
-		if (!video) throw new WebRtcRefusal("the offer receives no video");
-		const codec = this.#o.codec === "h264" ? chooseH264(video, H264_PROFILE)?.codec : chooseCodec(video, ["H265"]);
-		if (!codec) throw new WebRtcRefusal(`the viewer takes no ${this.#o.codec.toUpperCase()} (this camera's stream)`);
-		// its feedback on every packet (TWCC) drives the congestion control, when it offers it
-		const transportCc = transportCcOf(video, codec);
-		// Audio: browsers take and send PCMU and PCMA at 8 kHz beside Opus (RFC 7874). The camera sends
-		// its ring's G.711 track to a viewer that receives audio (in that law), and takes the voice of
-		// one that sends it when its grant gives talk (the talkback folder takes G.711); one codec both ways.
-		const audio = offer.media.find((m) => m.kind === "audio");
-		const law = this.#o.audio?.toUpperCase();
-		const heard = audio && law && (audio.direction === "recvonly" || audio.direction === "sendrecv") ? chooseCodec(audio, [law]) : undefined;
-		const receives = !!heard;
-		const talks = !!audio && !!(rights & Rights.talk) && !!this.#o.voice?.takes && (audio.direction === "sendonly" || audio.direction === "sendrecv");
-		const audioCodec = heard ?? (talks ? chooseCodec(audio!, ["PCMU", "PCMA"]) : undefined);
-		const g711 = audioCodec?.clock === 8000 ? audioCodec : undefined;
-		// the audio it hears numbered with the video for the congestion control, when its audio section
-		// lists the TWCC extension under the video's id (one sequence space in the BUNDLE): its feedback
-		// then counts audio too. (Not the codec's a=rtcp-fb: Chrome offers transport-cc only for Opus,
-		// yet its receiver reports every packet that carries the extension.)
-		const audioCounted = transportCc !== undefined && !!heard && !!g711 && twccExtensionOf(audio!) === transportCc;
-		const voiceCodec = talks ? g711 : undefined;
+		const terms = negotiate(offer, { codec: this.#o.codec, h264Profile: H264_PROFILE, audio: this.#o.audio, takesVoice: !!this.#o.voice?.takes, takesCommands: !!this.#o.command }, rights);
+		const { video, audio, channel } = terms;
+		const ssrc = new DataView(randomBytes(4)).getUint32(0) >>> 0 || 1;
 		const audioSsrc = new DataView(randomBytes(4)).getUint32(0) >>> 0 || 2;
 		const local = { ufrag: randomText(8), pwd: randomText(24) };
-		const ssrc = new DataView(randomBytes(4)).getUint32(0) >>> 0 || 1;
-		// A DataChannel carries commands (each checked against the grant's rights by the handler).
-		const application = this.#o.command ? offer.media.find((m) => m.kind === "application" && m.sctpPort !== undefined) : undefined;
 		// (what a viewer has not — an account, talk, a DataChannel — is left out, not set undefined:
 		// every property present is a slot per viewer)
 		const entry: Entry = { id, ufrag: local.ufrag, since: this.#o.now(), restartedAt: -Infinity, watching: false, markBytes: 0, markAt: this.#o.now(), hears: false, session: undefined as never };
 		if (account !== undefined) entry.account = account;
-		if (voiceCodec) entry.voiceCodec = voiceCodec.name;
+		if (audio?.talks) entry.voiceCodec = audio.codec.name;
 		entry.session = new WebRtcSession<Entry>({
 			identity: this.#o.identity, remoteFingerprint: offer.fingerprint.bytes, local,
-			video: { payloadType: codec.pt, ssrc, codec: this.#o.codec === "h264" ? 1 : 2, transportCc },
-			...(receives && g711 ? { audio: { payloadType: g711.pt, ssrc: audioSsrc, counted: audioCounted } } : {}),
+			video: { payloadType: video.codec.pt, ssrc, codec: this.#o.codec === "h264" ? 1 : 2, transportCc: video.transportCc },
+			...(audio?.hears ? { audio: { payloadType: audio.codec.pt, ssrc: audioSsrc, counted: audio.counted } } : {}),
 			send: this.#send, straight: this.#o.straight,
 			now: this.#o.now, wallClock: this.#o.wallClock, hmacSha1: this.#o.hmacSha1,
 			owner: entry, onFeedback: this.#fed, log: this.#sessionLog,
-			...(voiceCodec ? { talk: { payloadType: voiceCodec.pt, voice: this.#voice } } : {}),
-			...(application ? { channel: { port: application.sctpPort!, remotePort: application.sctpPort!, message: this.#channelMessage } } : {}),
+			...(audio?.talks ? { talk: { payloadType: audio.codec.pt, voice: this.#voice } } : {}),
+			...(channel ? { channel: { port: channel.port, remotePort: channel.port, message: this.#channelMessage } } : {}),
 		});
-		entry.hears = receives && !!g711;
-		if (application) {
+		entry.hears = !!audio?.hears;
+		if (channel) {
 			entry.rights = rights;
 			entry.channels = new CommandChannels(this.#commands, entry);
 		}
@@ -292,14 +268,11 @@ export class WebRtcEndpoint {
 		}
 		const answer = writeAnswer(offer, {
 			sessionId: String(Math.floor(this.#o.now())), ice: local, fingerprint: new Uint8Array(this.#o.identity.fingerprint), iceLite: true, candidates,
-			accept: {
-				[video.mid]: { codec, ssrc, direction: "sendonly", transportCc },
-				...(audio && g711 ? { [audio.mid]: { codec: g711, ssrc: audioSsrc, direction: entry.hears && voiceCodec ? "sendrecv" as const : entry.hears ? "sendonly" as const : "recvonly" as const, ...(audioCounted ? { transportCc } : {}) } } : {}),
-			},
-			dataChannel: application ? { maxMessageSize: channelMaxMessage() } : undefined,
+			accept: answered(terms, ssrc, audioSsrc),
+			dataChannel: channel ? { maxMessageSize: channelMaxMessage() } : undefined,
 		});
 		entry.answeredAt = this.#o.now();
-		this.#o.log(`webrtc: viewer ${id} offered ${codec.name}/${codec.pt}${entry.hears ? `, hears ${g711!.name}/${g711!.pt}` : ""}${voiceCodec ? ` and talks in ${voiceCodec.name}/${voiceCodec.pt}` : ""}${application ? ", commands on a DataChannel" : ""}${transportCc !== undefined ? `, congestion control by its TWCC feedback${audioCounted ? " (audio too)" : ""}` : ""}; answered with ${placeOf(candidates)}`);
+		this.#o.log(`webrtc: viewer ${id} offered ${described(terms)}; answered with ${placeOf(candidates)}`);
 		return answer;
 	}
 
