@@ -11,7 +11,7 @@ export function ecdsaP256Verify(publicKey, digest, signature) @ "xs_crypto_ecdsa
 
 function feed(context, data) {
 	if (Array.isArray(data)) {
-		for (const part of data) update(context, part);
+		for (let i = 0; i < data.length; i++) update(context, data[i]);   // (indexed: an iterator is an object per call on XS)
 	}
 	else
 		update(context, data);
