@@ -71,10 +71,8 @@ export function compileBench(specifier) {
 
 // A 1 Mbit/s H.264 test clip (testsrc2 with moving noise, so the encoder spends its whole rate
 // like a camera's sensor noise makes it), made once by ffmpeg and cached at `path` (under
-// build/bench): no B frames, a key frame every `gop` frames, an AUD per access unit.
-//   ffmpeg -f lavfi -i testsrc2=size=<size>:rate=<fps>:duration=<seconds> -vf noise=alls=12:allf=t:all_seed=1 \
-//       -c:v libx264 -threads 1 -pix_fmt yuv420p -profile:v main -preset veryfast -bf 0 -g <gop> -keyint_min <gop> \
-//       -sc_threshold 0 -b:v 1M -maxrate 1M -bufsize 1M -x264-params aud=1 -f h264 <path>
+// build/bench): no B frames, a key frame every `gop` frames, an AUD per access unit (ffmpeg's
+// arguments: `args` below).
 // The same bytes on every run and machine: one encoder thread (x264's threads made another clip
 // at every encode), and the noise's seed named rather than its default; so what a bench measures
 // on it compares across runs and trees (p2p_sim is deterministic given its clip). The recipe is

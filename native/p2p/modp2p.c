@@ -396,9 +396,10 @@ static void onCommand(void *ctx, ivxs_p2p_session *s, int kind, uint16_t id, con
 	callHandler(r, "command", 4);
 }
 
-/* Sets the handler for the duration of a call that may call back; returns the previous one. */
 #define ENTER_VARS 7   /* the callbacks' slots: xsVar(0 … 6) */
 
+/* Sets the handler for the duration of a call that may call back (its `vars` slots declared);
+ * returns the previous one. */
 static xsSlot *enterWith(xsMachine *the, P2PRecord *r, int vars)
 {
 	xsSlot *previous = r->handler;

@@ -375,11 +375,11 @@ void xs_webrtc_feeds_tick(xsMachine *the)
 	xsmcSetInteger(xsResult, delayOf(soonest));
 }
 
-/* The feed of argument 0 with the CC of argument 1 (or undefined) lent, for a call that sends nothing. */
-static FeedRecord *peek(xsMachine *the)
+/* The feed in `feed` with the CC in `ccSlot` (or undefined) lent, for a call that sends nothing. */
+static FeedRecord *peek(xsMachine *the, xsSlot *feed, xsSlot *ccSlot)
 {
-	FeedRecord *r = ivxs_handle_open(the, &xsArg(0), &kFeedHooks, "webrtc", "RtpFeed");
-	CcRecord *cc = xsmcTypeOf(xsArg(1)) == xsUndefinedType ? NULL : ivxs_handle_open(the, &xsArg(1), &kWebrtcCcHooks, "webrtc", "TransportCc");
+	FeedRecord *r = ivxs_handle_open(the, feed, &kFeedHooks, "webrtc", "RtpFeed");
+	CcRecord *cc = xsmcTypeOf(*ccSlot) == xsUndefinedType ? NULL : ivxs_handle_open(the, ccSlot, &kWebrtcCcHooks, "webrtc", "TransportCc");
 	if (r->busy)
 		ivxs_error(IVXS_EARG, "webrtc: the feed is busy (called from its own send)");
 	ivxs_rtp_wire_lend(&r->wire, NULL, cc ? &cc->twcc : NULL, NULL);
@@ -409,7 +409,7 @@ void xs_webrtc_feed_share_uplink(xsMachine *the)
 void xs_webrtc_feed_stats(xsMachine *the)
 {
 	uint32_t now = ivxs_clock_ms(the, &xsArg(2), "webrtc", "now");
-	FeedRecord *r = peek(the);
+	FeedRecord *r = peek(the, &xsArg(0), &xsArg(1));
 	const ivxs_rtp_wire_stats *w = &r->wire.stats;
 	const ivxs_feed_stats *f = &r->wire.feed.stats;
 	xsmcVars(1);
@@ -600,13 +600,8 @@ void xs_webrtc_rtcp_read(xsMachine *the)
 	sending = sendsAt(the, &xsVar(9), now);
 	if (sending)
 		r = enter(the, &p, &xsVar(5), &xsVar(6), &xsVar(7), &xsVar(8), 0);
-	else {
-		CcRecord *cc = xsmcTypeOf(xsVar(7)) == xsUndefinedType ? NULL : ivxs_handle_open(the, &xsVar(7), &kWebrtcCcHooks, "webrtc", "TransportCc");
-		r = ivxs_handle_open(the, &xsVar(5), &kFeedHooks, "webrtc", "RtpFeed");
-		if (r->busy || gSending)
-			ivxs_error(IVXS_EARG, "webrtc: a feed called from a feed's send");
-		ivxs_rtp_wire_lend(&r->wire, NULL, cc ? &cc->twcc : NULL, NULL);
-	}
+	else
+		r = peek(the, &xsVar(5), &xsVar(7));
 	xsmcGetBufferReadable(xsArg(1), &data, &size);   /* (after every property read: a getter may run JS) */
 	if (length > size) {
 		length = 0;   /* (refused below, after the feed is given back) */
