@@ -5,7 +5,7 @@
 // through `runuser`.
 import pg from "pg";
 import { execFileSync } from "node:child_process";
-import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { chownSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
@@ -24,6 +24,25 @@ const freePort = () => new Promise((resolve) => {
 	});
 });
 
+const PORT_TRIES = 5;
+
+/** Starts the cluster in `data` on a free port; resolves to the port. The port is free when
+ * chosen, not when PostgreSQL binds it: another process may take it in between, and then the start
+ * is tried again on another (the log says why a start failed; any other failure is thrown). */
+async function started(run, data, dir, log) {
+	for (let attempt = 1; ; attempt++) {
+		const port = await freePort();
+		try {
+			run("pg_ctl", ["-D", data, "-w", "-l", log, "-o", `-k ${dir} -h 127.0.0.1 -p ${port} -F`, "start"]);
+			return port;
+		} catch (error) {
+			const taken = existsSync(log) && /could not bind .*Address already in use/.test(readFileSync(log, "utf8"));
+			if (!taken || attempt === PORT_TRIES) throw error;
+			rmSync(log, { force: true });
+		}
+	}
+}
+
 /** Starts a cluster; resolves to a postgres:// URL of its database `ivxs`. */
 export async function postgresFor(t) {
 	const bin = binDir();
@@ -34,9 +53,9 @@ export async function postgresFor(t) {
 		chownSync(dir, id, gid);
 	}
 	const run = (tool, args) => execFileSync(asRoot ? "runuser" : join(bin, tool), asRoot ? ["-u", "postgres", "--", join(bin, tool), ...args] : args, { stdio: "pipe" });
-	const data = join(dir, "data"), port = await freePort();
+	const data = join(dir, "data"), log = join(dir, "log");
 	run("initdb", ["-D", data, "-A", "trust", "-U", "ivxs", "--no-sync", "-E", "UTF8"]);
-	run("pg_ctl", ["-D", data, "-w", "-l", join(dir, "log"), "-o", `-k ${dir} -h 127.0.0.1 -p ${port} -F`, "start"]);
+	const port = await started(run, data, dir, log);
 	t.teardown(() => {
 		try {
 			run("pg_ctl", ["-D", data, "-w", "-m", "immediate", "stop"]);
