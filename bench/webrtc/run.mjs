@@ -24,6 +24,11 @@
  * ArrayBuffer per packet, a copy each, Srtp.protect, a socket write each). Both make the same
  * packets (checked: counts and bytes equal). Instructions per frame (XS, C, crypto and the system
  * calls' user side together) and the ratio feed / js. Target (issue 55): ≤ 40,000 a frame.
+ *
+ * A consent check (bench/xs/webrtc-consent-bench.js, the same way: 1,000 checks minus 200): what a
+ * watching viewer's ICE consent check costs the camera on XS — found by its ufrag and answered
+ * (FINGERPRINT, MESSAGE-INTEGRITY, the signed response) — in instructions and in XS bytes allocated
+ * (every one the collector's; a viewer sends one every few seconds for as long as it watches).
  */
 import { spawnSync } from "node:child_process";
 import { mkdirSync } from "node:fs";
@@ -59,6 +64,7 @@ export async function benchWebrtc({ root }) {
 	const send = sendPath(root);
 	return {
 		...send,
+		...consentCheck(root),
 		what: `the camera's (DTLS server's) instructions per DTLS-SRTP handshake: P-256 ECDHE key exchange, P-256 ECDSA sign and verify (32-bit host, callgrind), against the mbedTLS a board runs (${mbedtlsVersion(tree)}: the 3.6 line of ESP-IDF 5, Debian 13's source) and, beside it, the host's (Debian 12's 2.28)`,
 		dtls_handshake_mbedtls: mbedtlsVersion(tree),
 		dtls_handshake_instructions: Math.round(board),
@@ -71,6 +77,27 @@ export async function benchWebrtc({ root }) {
 }
 
 const SEND_LONG = 12, SEND_SHORT = 2;
+const CHECKS_LONG = 1000, CHECKS_SHORT = 200;
+
+/** Instructions and XS bytes allocated of one webrtc-consent-bench run of `checks`. */
+function consentRun(root, checks) {
+	const out = join(root, "build/bench/webrtc", `consent-${checks}.callgrind`);
+	const run = spawnSync("valgrind", ["--tool=callgrind", `--callgrind-out-file=${out}`, join(root, "build/bin/ivxs-m32"), "-m", "bench/xs", "-m", "build/ts", "-m", "build/mods", "webrtc-consent-bench", "--", String(checks)], { cwd: root, encoding: "utf8", timeout: 600_000 });
+	const line = (run.stdout + run.stderr).split("\n").find((l) => l.startsWith("{\"checks\""));
+	if (run.status !== 0 || !line) throw new Error(`webrtc-consent-bench: ${run.stdout}${run.stderr.slice(-500)}`);
+	return { instructions: callgrindTotal(out), ...JSON.parse(line) };
+}
+
+/** A consent check's instructions and XS bytes allocated, each (long run minus short). */
+function consentCheck(root) {
+	const long = consentRun(root, CHECKS_LONG), short = consentRun(root, CHECKS_SHORT);
+	const checks = long.checks - short.checks;
+	return {
+		consent_what: "a watching viewer's ICE consent check, found by its ufrag and answered on XS (32-bit host, callgrind: 1,000 checks minus 200): instructions and XS bytes allocated per check",
+		consent_instructions_per_check: Math.round((long.instructions - short.instructions) / checks),
+		consent_allocated_bytes_per_check: Math.round((long.allocated - short.allocated) / checks),
+	};
+}
 
 /** Instructions of one webrtc-send-bench run (callgrind, the whole process) and its JSON line. */
 function sendRun(root, mode, iterations) {

@@ -12,18 +12,67 @@ export const MESSAGE_INTEGRITY = 0x0008;
 export const FINGERPRINT = 0x8028;
 export const HEADER = 20;
 
-export interface StunMessage {
-	type: number;
-	/** The transaction id, 24 hex characters. */
-	id: string;
-	/** XOR-MAPPED-ADDRESS of a success response (IPv4 only). */
-	mapped?: { address: string; port: number };
-	/** Every attribute by type (the first of a type), views into the datagram. */
-	attributes: Map<number, Uint8Array>;
+const view = (bytes: ArrayBuffer | Uint8Array) => (bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes));
+const get16 = (b: Uint8Array, at: number) => (b[at] << 8) | b[at + 1];
+const put16 = (b: Uint8Array, at: number, value: number) => {
+	b[at] = value >> 8;
+	b[at + 1] = value;
+};
+const put32 = (b: Uint8Array, at: number, value: number) => {
+	put16(b, at, value >>> 16);
+	put16(b, at + 2, value & 0xffff);
+};
+const DIGITS = "0123456789abcdef";
+export const hex = (bytes: Uint8Array) => {
+	let text = "";
+	for (let i = 0; i < bytes.length; i++) text += DIGITS[bytes[i] >> 4] + DIGITS[bytes[i] & 15];
+	return text;
+};
+
+/** Where the first attribute of `type` starts in a well-formed message (its type field), or -1. */
+function attributeAt(b: Uint8Array, type: number): number {
+	for (let at = HEADER; at + 4 <= b.length; at += 4 + ((get16(b, at + 2) + 3) & ~3))
+		if (get16(b, at) === type) return at;
+	return -1;
 }
 
-const view = (bytes: ArrayBuffer | Uint8Array) => (bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes));
-export const hex = (bytes: Uint8Array) => Array.from(bytes, (b) => (b < 16 ? "0" : "") + b.toString(16)).join("");
+/**
+ * A STUN message read where it lies: its type, and its attributes found when asked — a view into
+ * the datagram, nothing copied and no table made (ICE's consent checks parse one every few seconds
+ * a viewer, and a table of views was most of what they left to the collector).
+ */
+export class StunMessage {
+	readonly type: number;
+	/** The whole message (a view of the datagram: valid while the datagram's bytes are). */
+	readonly bytes: Uint8Array;
+
+	constructor(bytes: Uint8Array) {
+		this.type = get16(bytes, 0);
+		this.bytes = bytes;
+	}
+
+	/** The transaction id, 24 hex characters. */
+	get id(): string {
+		return hex(this.bytes.subarray(8, HEADER));
+	}
+
+	/** The first attribute of `type`'s value (its padding not included), or undefined. */
+	attribute(type: number): Uint8Array | undefined {
+		const at = attributeAt(this.bytes, type);
+		return at < 0 ? undefined : this.bytes.subarray(at + 4, at + 4 + get16(this.bytes, at + 2));
+	}
+
+	/** Whether it carries an attribute of `type`. */
+	has(type: number): boolean {
+		return attributeAt(this.bytes, type) >= 0;
+	}
+
+	/** XOR-MAPPED-ADDRESS (a success response's; IPv4 only), or undefined. */
+	get mapped(): { address: string; port: number } | undefined {
+		const value = this.attribute(XOR_MAPPED_ADDRESS);
+		return value && xorAddressOf(value);
+	}
+}
 
 /** Whether a datagram is a STUN message (never one of the transport's packets). */
 export function isStun(datagram: ArrayBuffer | Uint8Array): boolean {
@@ -31,17 +80,14 @@ export function isStun(datagram: ArrayBuffer | Uint8Array): boolean {
 	const length = datagram.byteLength;
 	if (length < HEADER || (length & 3)) return false;
 	const b = view(datagram);
-	if (b[0] > 3) return false;
-	const d = new DataView(b.buffer, b.byteOffset, b.byteLength);
-	return d.getUint32(4) === MAGIC_COOKIE && d.getUint16(2) + HEADER === b.length;
+	return b[0] <= 3 && b[4] === 0x21 && b[5] === 0x12 && b[6] === 0xa4 && b[7] === 0x42 && get16(b, 2) + HEADER === length;
 }
 
 export function header(type: number, id: Uint8Array, length: number): Uint8Array {
 	const out = new Uint8Array(HEADER + length);
-	const d = new DataView(out.buffer);
-	d.setUint16(0, type);
-	d.setUint16(2, length);
-	d.setUint32(4, MAGIC_COOKIE);
+	put16(out, 0, type);
+	put16(out, 2, length);
+	put32(out, 4, MAGIC_COOKIE);
 	out.set(id, 8);
 	return out;
 }
@@ -64,54 +110,52 @@ export function bindingSuccess(request: ArrayBuffer | Uint8Array, address: strin
 	return mapped && stunMessage(StunType.bindingSuccess, view(request).subarray(8, HEADER), [[XOR_MAPPED_ADDRESS, mapped]]);
 }
 
-/** A STUN message's type, transaction id and (success) mapped address; undefined when malformed. */
+/** A STUN message whose attributes all lie within it, read in place; undefined when malformed. */
 export function parseStun(datagram: ArrayBuffer | Uint8Array): StunMessage | undefined {
 	if (!isStun(datagram)) return undefined;
 	const b = view(datagram);
-	const d = new DataView(b.buffer, b.byteOffset, b.byteLength);
-	const message: StunMessage = { type: d.getUint16(0), id: hex(b.subarray(8, HEADER)), attributes: new Map() };
-	for (let at = HEADER; at + 4 <= b.length;) {
-		const type = d.getUint16(at), length = d.getUint16(at + 2);
+	let at = HEADER;
+	while (at + 4 <= b.length) {
+		const length = get16(b, at + 2);
 		if (at + 4 + length > b.length) return undefined;
-		if (!message.attributes.has(type)) message.attributes.set(type, b.subarray(at + 4, at + 4 + length));
 		at += 4 + ((length + 3) & ~3);
 	}
-	const mapped = message.attributes.get(XOR_MAPPED_ADDRESS);
-	if (mapped) message.mapped = xorAddressOf(mapped);
-	return message;
+	return new StunMessage(b);
 }
 
 /** An XOR-…-ADDRESS value (IPv4) → address and port, or undefined. */
 export function xorAddressOf(value: Uint8Array): { address: string; port: number } | undefined {
 	if (value.length !== 8 || value[1] !== 1) return undefined;
-	const d = new DataView(value.buffer, value.byteOffset, 8);
-	const a = (d.getUint32(4) ^ MAGIC_COOKIE) >>> 0;
-	return { address: `${a >>> 24}.${(a >>> 16) & 255}.${(a >>> 8) & 255}.${a & 255}`, port: d.getUint16(2) ^ (MAGIC_COOKIE >>> 16) };
+	return { address: `${value[4] ^ 0x21}.${value[5] ^ 0x12}.${value[6] ^ 0xa4}.${value[7] ^ 0x42}`, port: get16(value, 2) ^ (MAGIC_COOKIE >>> 16) };
 }
 
 /** address:port as an XOR-…-ADDRESS value (IPv4), or undefined for another address. */
 export function xorAddress(address: string, port: number): Uint8Array | undefined {
-	const parts = address.split(".").map(Number);
-	if (parts.length !== 4 || parts.some((p) => !(p >= 0 && p <= 255))) return undefined;
+	const parts = address.split(".");
+	if (parts.length !== 4) return undefined;
 	const out = new Uint8Array(8);
-	const d = new DataView(out.buffer);
-	d.setUint8(1, 1);
-	d.setUint16(2, port ^ (MAGIC_COOKIE >>> 16));
-	// × 2^24, not << 24: XS's C shift of 192 by 24 is undefined behaviour (the sanitizer host says so).
-	d.setUint32(4, ((parts[0] * 0x1000000 + ((parts[1] << 16) | (parts[2] << 8) | parts[3])) ^ MAGIC_COOKIE) >>> 0);
+	out[1] = 1;
+	put16(out, 2, port ^ (MAGIC_COOKIE >>> 16));
+	for (let i = 0; i < 4; i++) {
+		const octet = Number(parts[i]);
+		if (!(octet >= 0 && octet <= 255)) return undefined;
+		out[4 + i] = octet ^ (MAGIC_COOKIE >>> (24 - 8 * i));
+	}
 	return out;
 }
 
-/** A message of `type` with transaction id `id` (12 bytes) and attributes in order, each padded to 4 bytes. */
-export function stunMessage(type: number, id: Uint8Array, attributes: ReadonlyArray<[number, Uint8Array]>): Uint8Array {
-	let length = 0;
-	for (const [, value] of attributes) length += 4 + ((value.length + 3) & ~3);
+/** A message of `type` with transaction id `id` (12 bytes) and attributes in order, each padded to 4
+ * bytes; `room` bytes more at its end, counted in its length (what signedMessage and withFingerprint
+ * append). */
+export function stunMessage(type: number, id: Uint8Array, attributes: ReadonlyArray<[number, Uint8Array]>, room = 0): Uint8Array {
+	let length = room;
+	for (let i = 0; i < attributes.length; i++) length += 4 + ((attributes[i][1].length + 3) & ~3);
 	const out = header(type, id, length);
-	const d = new DataView(out.buffer);
 	let at = HEADER;
-	for (const [type, value] of attributes) {
-		d.setUint16(at, type);
-		d.setUint16(at + 2, value.length);
+	for (let i = 0; i < attributes.length; i++) {
+		const attribute = attributes[i], value = attribute[1];
+		put16(out, at, attribute[0]);
+		put16(out, at + 2, value.length);
 		out.set(value, at + 4);
 		at += 4 + ((value.length + 3) & ~3);
 	}
@@ -120,11 +164,23 @@ export function stunMessage(type: number, id: Uint8Array, attributes: ReadonlyAr
 
 export type HmacSha1 = (key: Uint8Array, data: Uint8Array) => ArrayBuffer;
 
+const INTEGRITY_BYTES = 24;
+const FINGERPRINT_BYTES = 8;
+
 /** `stunMessage` with a MESSAGE-INTEGRITY (RFC 8489 §14.5) last: HMAC-SHA1 under `key` of the message
- * up to the attribute, its length field already counting the attribute (24 bytes). */
-export function signedMessage(type: number, id: Uint8Array, attributes: ReadonlyArray<[number, Uint8Array]>, key: Uint8Array, hmacSha1: HmacSha1): Uint8Array {
-	const out = stunMessage(type, id, [...attributes, [MESSAGE_INTEGRITY, new Uint8Array(20)]]);
-	out.set(new Uint8Array(hmacSha1(key, out.subarray(0, out.length - 24))), out.length - 20);
+ * up to the attribute, its length field already counting the attribute (24 bytes). With `fingerprint`,
+ * a FINGERPRINT after it (withFingerprint's, made in the same buffer). */
+export function signedMessage(type: number, id: Uint8Array, attributes: ReadonlyArray<[number, Uint8Array]>, key: Uint8Array, hmacSha1: HmacSha1, fingerprint = false): Uint8Array {
+	const out = stunMessage(type, id, attributes, INTEGRITY_BYTES + (fingerprint ? FINGERPRINT_BYTES : 0));
+	const at = out.length - INTEGRITY_BYTES - (fingerprint ? FINGERPRINT_BYTES : 0);
+	put16(out, 2, at + INTEGRITY_BYTES - HEADER);   // (what the MAC covers counts up to it)
+	put16(out, at, MESSAGE_INTEGRITY);
+	put16(out, at + 2, 20);
+	out.set(new Uint8Array(hmacSha1(key, out.subarray(0, at))), at + 4);
+	if (fingerprint) {
+		put16(out, 2, out.length - HEADER);
+		fingerprintAt(out, at + INTEGRITY_BYTES);
+	}
 	return out;
 }
 
@@ -133,52 +189,64 @@ export function signedMessage(type: number, id: Uint8Array, attributes: Readonly
 export function integrityValid(datagram: ArrayBuffer | Uint8Array, key: Uint8Array, hmacSha1: HmacSha1): boolean {
 	const b = view(datagram);
 	if (!isStun(b)) return false;
-	const d = new DataView(b.buffer, b.byteOffset, b.byteLength);
-	let at = HEADER;
-	while (at + 4 <= b.length && d.getUint16(at) !== MESSAGE_INTEGRITY) at += 4 + ((d.getUint16(at + 2) + 3) & ~3);
-	if (at + 24 > b.length || d.getUint16(at + 2) !== 20) return false;
-	const after = b.length - (at + 24);
-	if (after && !(after === 8 && d.getUint16(at + 24) === FINGERPRINT && d.getUint16(at + 26) === 4)) return false;
+	const at = attributeAt(b, MESSAGE_INTEGRITY);
+	if (at < 0 || at + INTEGRITY_BYTES > b.length || get16(b, at + 2) !== 20) return false;
+	const after = b.length - (at + INTEGRITY_BYTES);
+	if (after && !(after === FINGERPRINT_BYTES && get16(b, at + 24) === FINGERPRINT && get16(b, at + 26) === 4)) return false;
 	const covered = b.slice(0, at);
-	new DataView(covered.buffer).setUint16(2, at + 24 - HEADER);
+	put16(covered, 2, at + INTEGRITY_BYTES - HEADER);
 	const mac = new Uint8Array(hmacSha1(key, covered));
 	let differ = mac.length ^ 20;
 	for (let i = 0; i < 20; i++) differ |= mac[i] ^ b[at + 4 + i];
 	return differ === 0;
 }
 
-/** CRC-32 (IEEE 802.3, the one zlib computes), for FINGERPRINT: bit by bit, no table — a STUN
- * message is a few hundred bytes, and a table would be module state the board could not keep in
- * flash (the XS linker: "no const"). */
-function crc32(bytes: Uint8Array): number {
+/** CRC-32's remainders of the 16 nibbles (IEEE 802.3's reflected polynomial 0xEDB88320). A frozen
+ * array of 16: what a preloaded module keeps in flash as it is (a Uint32Array cannot be frozen, and
+ * 256 entries a byte would be 4 KB of slots there). */
+const CRC_NIBBLES: readonly number[] = Object.freeze(Array.from({ length: 16 }, (_, n) => {
+	let c = n;
+	for (let k = 0; k < 4; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+	return c >>> 0;
+}));
+
+/** CRC-32 (IEEE 802.3, the one zlib computes) of `bytes`' first `length`, for FINGERPRINT: a nibble at
+ * a time (a bit at a time was four fifths of what a consent check cost on XS). */
+function crc32(bytes: Uint8Array, length: number): number {
 	let crc = 0xffffffff;
-	for (let i = 0; i < bytes.length; i++) {
+	for (let i = 0; i < length; i++) {
 		crc ^= bytes[i];
-		for (let k = 0; k < 8; k++) crc = crc & 1 ? 0xedb88320 ^ (crc >>> 1) : crc >>> 1;
+		crc = (crc >>> 4) ^ CRC_NIBBLES[crc & 15];
+		crc = (crc >>> 4) ^ CRC_NIBBLES[crc & 15];
 	}
 	return (crc ^ 0xffffffff) >>> 0;
 }
 
 const FINGERPRINT_XOR = 0x5354554e;
 
+/** Writes a FINGERPRINT at `at`, the message's last 8 bytes (its length field already counts them). */
+function fingerprintAt(out: Uint8Array, at: number): void {
+	put16(out, at, FINGERPRINT);
+	put16(out, at + 2, 4);
+	put32(out, at + 4, (crc32(out, at) ^ FINGERPRINT_XOR) >>> 0);
+}
+
 /** `message` with a FINGERPRINT (RFC 8489 §14.7) appended: CRC-32 of the message before it, its
  * length field already counting the attribute, XOR 0x5354554e. ICE's checks carry one (RFC 8445 §7.2.2). */
 export function withFingerprint(message: Uint8Array): Uint8Array {
-	const out = new Uint8Array(message.length + 8);
+	const out = new Uint8Array(message.length + FINGERPRINT_BYTES);
 	out.set(message);
-	const d = new DataView(out.buffer);
-	d.setUint16(2, out.length - HEADER);
-	d.setUint16(message.length, FINGERPRINT);
-	d.setUint16(message.length + 2, 4);
-	d.setUint32(message.length + 4, (crc32(out.subarray(0, message.length)) ^ FINGERPRINT_XOR) >>> 0);
+	put16(out, 2, out.length - HEADER);
+	fingerprintAt(out, message.length);
 	return out;
 }
 
 /** Whether a STUN datagram ends with a FINGERPRINT that matches it. */
 export function fingerprintValid(datagram: ArrayBuffer | Uint8Array): boolean {
 	const b = view(datagram);
-	if (!isStun(b) || b.length < HEADER + 8) return false;
-	const d = new DataView(b.buffer, b.byteOffset, b.byteLength);
-	const at = b.length - 8;
-	return d.getUint16(at) === FINGERPRINT && d.getUint16(at + 2) === 4 && d.getUint32(at + 4) === ((crc32(b.subarray(0, at)) ^ FINGERPRINT_XOR) >>> 0);
+	if (!isStun(b) || b.length < HEADER + FINGERPRINT_BYTES) return false;
+	const at = b.length - FINGERPRINT_BYTES;
+	// × 2^24, not << 24: XS's C shift of 192 by 24 is undefined behaviour (the sanitizer host says so)
+	const value = b[at + 4] * 0x1000000 + ((b[at + 5] << 16) | (b[at + 6] << 8) | b[at + 7]);
+	return get16(b, at) === FINGERPRINT && get16(b, at + 2) === 4 && value === ((crc32(b, at) ^ FINGERPRINT_XOR) >>> 0);
 }

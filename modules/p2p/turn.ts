@@ -141,9 +141,9 @@ export class TurnClient {
 
 	async #allocate(): Promise<{ address: string; port: number }> {
 		const answer = await this.#request(Method.allocate, [[Attr.requestedTransport, Uint8Array.of(17, 0, 0, 0)]]);
-		const relayed = xorAddressOf(answer.attributes.get(Attr.xorRelayedAddress) ?? new Uint8Array(0));
+		const relayed = xorAddressOf(answer.attribute(Attr.xorRelayedAddress) ?? new Uint8Array(0));
 		if (!relayed) throw new TurnError("the TURN server's allocation has no IPv4 relayed address");
-		const lifetime = answer.attributes.get(Attr.lifetime);
+		const lifetime = answer.attribute(Attr.lifetime);
 		if (lifetime && lifetime.length !== 4) throw new TurnError(`the TURN server's LIFETIME is ${lifetime.length} bytes, not 4`);
 		const lifetimeS = lifetime ? new DataView(lifetime.buffer, lifetime.byteOffset, 4).getUint32(0) : DEFAULT_LIFETIME_S;
 		if (this.#closed) throw new TurnError("closed while allocating");
@@ -282,8 +282,8 @@ export class TurnClient {
 		const message = parseStun(packet);
 		if (!message) return true;
 		if (message.type === indication(Method.data)) {
-			const peer = xorAddressOf(message.attributes.get(Attr.xorPeerAddress) ?? new Uint8Array(0));
-			const data = message.attributes.get(Attr.data);
+			const peer = xorAddressOf(message.attribute(Attr.xorPeerAddress) ?? new Uint8Array(0));
+			const data = message.attribute(Attr.data);
 			if (!peer || !data) return true;
 			this.#used(peer.address);
 			return Object.assign(data.slice().buffer, peer) as Datagram;
@@ -372,12 +372,12 @@ export class TurnClient {
 			const answer = await this.#exchange(method, attributes);
 			if (!answer) throw new TurnError(`no answer from the TURN server ${this.#server.address}:${this.#server.port}`);
 			if (answer.type === success(method)) return answer;
-			const error = answer.attributes.get(Attr.errorCode);
+			const error = answer.attribute(Attr.errorCode);
 			// ERROR-CODE: class (3 bits) × 100 + number (RFC 8489 §14.8)
 			const code = error && error.length >= 4 ? (error[2] & 7) * 100 + error[3] : 0;
 			if (answer.type !== failure(method) || (code !== 401 && code !== 438)) throw new TurnError(`TURN ${method} refused: ${code} ${text(error?.subarray(4))}`, code || undefined);
-			this.#realm = answer.attributes.get(Attr.realm)?.slice() ?? this.#realm;
-			this.#nonce = answer.attributes.get(Attr.nonce)?.slice() ?? this.#nonce;
+			this.#realm = answer.attribute(Attr.realm)?.slice() ?? this.#realm;
+			this.#nonce = answer.attribute(Attr.nonce)?.slice() ?? this.#nonce;
 			// (USERNAME is UTF-8, RFC 8489 §14.3, as the key's text is hashed: a name past ASCII keeps both alike)
 			this.#key = new Uint8Array(this.#crypto.md5(`${this.#server.username}:${text(this.#realm)}:${this.#server.password}`));
 		}

@@ -7,7 +7,7 @@
  * nothing is sent back to a stranger (a Binding request is an amplification vector).
  */
 import {
-	HEADER, StunType, XOR_MAPPED_ADDRESS, fingerprintValid, integrityValid, isStun, parseStun, signedMessage, withFingerprint, xorAddress,
+	HEADER, StunType, XOR_MAPPED_ADDRESS, fingerprintValid, integrityValid, isStun, parseStun, signedMessage, xorAddress,
 	type HmacSha1, type StunMessage,
 } from "../p2p/stun.js";
 import { asciiBytes } from "../protocol/ascii.js";
@@ -43,7 +43,7 @@ export function iceCheck(p: CheckParams, hmacSha1: HmacSha1): Uint8Array {
 		[p.controlling ? IceAttribute.iceControlling : IceAttribute.iceControlled, p.tieBreaker],
 	];
 	if (p.nominate && p.controlling) attributes.push([IceAttribute.useCandidate, new Uint8Array(0)]);
-	return withFingerprint(signedMessage(StunType.bindingRequest, p.id, attributes, asciiBytes(p.remote.pwd), hmacSha1));
+	return signedMessage(StunType.bindingRequest, p.id, attributes, asciiBytes(p.remote.pwd), hmacSha1, true);
 }
 
 export interface AnsweredCheck {
@@ -68,36 +68,44 @@ export function answerCheck(datagram: Uint8Array, local: IceCredentials, from: {
 	if (!isStun(datagram) || !fingerprintValid(datagram)) return undefined;
 	const m = parsed ?? parseStun(datagram);   // (the caller's parse of this datagram, when it has one: checkedRequest)
 	if (!m || m.type !== StunType.bindingRequest) return undefined;
-	const username = m.attributes.get(IceAttribute.username);
-	if (!username || username.length > MAX_USERNAME) return undefined;
-	const name = String.fromCharCode(...username);
-	const colon = name.indexOf(":");
-	if (colon < 0 || name.slice(0, colon) !== local.ufrag) return undefined;
-	if (!integrityValid(datagram, asciiBytes(local.pwd), hmacSha1)) return undefined;
+	const username = m.attribute(IceAttribute.username);
+	const colon = username ? receiverLength(username) : -1;
+	if (colon < 0 || text(username!.subarray(0, colon)) !== local.ufrag) return undefined;
+	const key = asciiBytes(local.pwd);
+	if (!integrityValid(datagram, key, hmacSha1)) return undefined;
 	const mapped = xorAddress(from.address, from.port);
 	if (!mapped) return undefined;
-	const priority = m.attributes.get(IceAttribute.priority);
-	const controlling = m.attributes.get(IceAttribute.iceControlling), controlled = m.attributes.get(IceAttribute.iceControlled);
-	const response = withFingerprint(signedMessage(StunType.bindingSuccess, datagram.subarray(8, HEADER), [[XOR_MAPPED_ADDRESS, mapped]], asciiBytes(local.pwd), hmacSha1));
+	const priority = m.attribute(IceAttribute.priority);
+	const controlling = m.attribute(IceAttribute.iceControlling), controlled = m.attribute(IceAttribute.iceControlled);
+	const tieBreaker = controlling ?? controlled;
 	return {
-		response,
-		remoteUfrag: name.slice(colon + 1),
-		priority: priority && priority.length === 4 ? new DataView(priority.buffer, priority.byteOffset, 4).getUint32(0) : 0,
-		nominated: m.attributes.has(IceAttribute.useCandidate),
+		response: signedMessage(StunType.bindingSuccess, datagram.subarray(8, HEADER), [[XOR_MAPPED_ADDRESS, mapped]], key, hmacSha1, true),
+		remoteUfrag: text(username!.subarray(colon + 1)),
+		priority: priority && priority.length === 4 ? priority[0] * 0x1000000 + ((priority[1] << 16) | (priority[2] << 8) | priority[3]) : 0,
+		nominated: m.has(IceAttribute.useCandidate),
 		role: controlling ? "controlling" : controlled ? "controlled" : undefined,
-		tieBreaker: (controlling ?? controlled)?.length === 8 ? (controlling ?? controlled) : undefined,
+		tieBreaker: tieBreaker?.length === 8 ? tieBreaker : undefined,
 	};
 }
+
+/** The length of USERNAME's first half (the receiver's ufrag: up to its colon), or -1 when it has none
+ * or is longer than any USERNAME read. */
+function receiverLength(username: Uint8Array): number {
+	return username.length > MAX_USERNAME ? -1 : username.indexOf(0x3a);
+}
+
+/** A ufrag's bytes as text (ICE's are ASCII: RFC 8839's ice-char). Applied, not spread: a spread
+ * walks an iterator, an object a check. */
+const text = (bytes: Uint8Array): string => String.fromCharCode.apply(null, bytes as unknown as number[]);
 
 /** A Binding request parsed, and the ufrag it names as its receiver's (USERNAME's first half),
  * unverified: only to find which session's password to check it under (answerCheck then takes the
  * parse) — undefined when it is no such request. */
 export function checkedRequest(datagram: Uint8Array): { ufrag: string; message: StunMessage } | undefined {
 	const message = parseStun(datagram);
-	const username = message?.type === StunType.bindingRequest ? message.attributes.get(IceAttribute.username) : undefined;
-	if (!username || username.length > MAX_USERNAME) return undefined;
-	const colon = username.indexOf(0x3a);
-	return colon > 0 ? { ufrag: String.fromCharCode(...username.subarray(0, colon)), message: message! } : undefined;
+	const username = message?.type === StunType.bindingRequest ? message.attribute(IceAttribute.username) : undefined;
+	const colon = username ? receiverLength(username) : -1;
+	return colon > 0 ? { ufrag: text(username!.subarray(0, colon)), message: message! } : undefined;
 }
 
 /** The peer's success response to our check `id` (hex): the address it saw us at, or undefined

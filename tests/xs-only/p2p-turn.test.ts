@@ -48,7 +48,7 @@ function scripted(success: (request: Request) => Uint8Array | undefined, now = (
 		}
 		const message = parseStun(bytes)!;
 		const request = {
-			method: message.type, id: bytes.slice(8, 20), signed: message.attributes.has(0x0008),
+			method: message.type, id: bytes.slice(8, 20), signed: message.has(0x0008),
 			peers: [] as string[],
 		};
 		for (let at = 20; at < bytes.length;) {
@@ -74,8 +74,8 @@ test("a USERNAME past ASCII goes as UTF-8 (RFC 8489 §14.3), the bytes the long-
 	let username: Uint8Array | undefined;
 	const client: TurnClient = new TurnClient(server, (bytes) => {
 		const message = parseStun(bytes)!, id = bytes.slice(8, 20);
-		const answer = message.attributes.has(0x0008)
-			? (username = message.attributes.get(0x0006), signedMessage(message.type | 0x100, id, [[0x0016, RELAYED], [0x000d, Uint8Array.of(0, 0, 2, 88)]], key, crypto.hmacSha1))
+		const answer = message.has(0x0008)
+			? (username = message.attribute(0x0006), signedMessage(message.type | 0x100, id, [[0x0016, RELAYED], [0x000d, Uint8Array.of(0, 0, 2, 88)]], key, crypto.hmacSha1))
 			: stunMessage(message.type | 0x110, id, [[0x0009, Uint8Array.of(0, 0, 4, 1)], [0x0014, ascii(REALM)], [0x0015, ascii(NONCE)]]);
 		Timer.set(() => client.take(datagram(answer)), 0);
 	}, crypto, () => 0);
