@@ -116,7 +116,7 @@ export class P2PSignal {
 			return undefined;
 		}
 		this.#report ??= Timer.repeat(() => this.#reportSessions(), REPORT_MS);
-		this.#moveCheck = Timer.repeat(() => this.#checkMove().catch((error: Error) => this.#o.log(`p2p: move check: ${error.message}`)), MOVE_CHECK_MS);
+		this.#moveCheck = Timer.repeat(this.#moveTick, MOVE_CHECK_MS);
 		return this.#p2p = started;
 	}
 
@@ -296,6 +296,14 @@ export class P2PSignal {
 		this.#o.log(`p2p: viewer ${offer.session} announced; answering with ${placeOf(candidates)}`);
 		return candidates;
 	}
+
+	/** Every MOVE_CHECK_MS: the move check while an offer is kept (with none there is nothing to
+	 * prune or tell, and the check's promise, set and arrays would be garbage every 2 s). */
+	readonly #moveTick = (): void => {
+		if (this.#offers.size) this.#checkMove().catch(this.#moveFailed);
+	};
+
+	readonly #moveFailed = (error: Error): void => this.#o.log(`p2p: move check: ${error.message}`);
 
 	/** While a session is open: has this end's address changed? Then each viewer gets the new candidates. */
 	async #checkMove(): Promise<void> {
