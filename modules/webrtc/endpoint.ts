@@ -313,7 +313,7 @@ export class WebRtcEndpoint {
 		if (entry.at && this.#byPeer.get(entry.at.address, entry.at.port) === entry) this.#byPeer.delete(entry.at.address, entry.at.port);
 		this.#unwatch(entry);
 		if (entry.talk !== undefined) this.#o.voice!.voice(entry.talk, new ArrayBuffer(0));   // the talkback ends with the session
-		const { frames, packets, bytes, senderReports, rtcp, rtcpTaken, rttMs, keyFrameRequests, keyFrameRequestsInRepair, nacks, resent, resendsRefused, resendsUnaffordable, resendsGone, resendsRepeated, skipped } = entry.session.stats;
+		const { frames, packets, bytes, senderReports, rtcp, rtcpTaken, rttMs, keyFrameRequests, keyFrameRequestsInRepair, nacks, resent, resendsRefused, resendsUnaffordable, resendsGone, resendsRepeated, skipped } = entry.session.media;
 		const cc = entry.session.congestion;
 		entry.session.close();
 		this.#o.log(`webrtc: viewer ${id} ${why}: ${frames} frames, ${packets} packets, ${bytes} bytes; ${senderReports} sender reports, ${rtcp} RTCP packets read (${rtcpTaken} as the socket was read), round trip ${rttMs < 0 ? "unknown" : `${rttMs} ms`}, ${keyFrameRequests} key frame requests (${keyFrameRequestsInRepair} while their key frame was being repaired), ${nacks} NACKed (${resent} resent, ${resendsRepeated} again within the round trip, ${resendsGone} gone, ${resendsRefused} over the limit, ${resendsUnaffordable} over the path's allowance); ${skipped} frames skipped for the uplink or the path${cc ? `; congestion control: ${cc.feedbacks} feedbacks on ${cc.packets} packets (${cc.received} arrived, ${cc.lost} lost, ${cc.expired} never reported, ${cc.missed} in lost feedback), path ${Math.round(cc.bandwidth * 8 / 1000)} kbit/s, min RTT ${cc.minRtt} ms` : ""}${entry.channels ? `; ${entry.channels.stats.commands} commands (${entry.channels.stats.replies} answered)` : ""}`);
@@ -324,7 +324,7 @@ export class WebRtcEndpoint {
 	figures(): WebRtcFigures[] {
 		const at = this.#o.now();
 		return [...this.#entries.values()].map((entry) => {
-			const { bytes, frames, audioFrames, keyFrameRequests, keyFrameRequestsInRepair, nacks, resent, resendsRefused, resendsUnaffordable, resendsGone, resendsRepeated, rttMs, fractionLost, skipped } = entry.session.stats;
+			const { bytes, frames, audioFrames, keyFrameRequests, keyFrameRequestsInRepair, nacks, resent, resendsRefused, resendsUnaffordable, resendsGone, resendsRepeated, rttMs, fractionLost, skipped } = entry.session.media;
 			const rate = at > entry.markAt ? Math.round((bytes - entry.markBytes) * 1000 / (at - entry.markAt)) : 0;
 			entry.markBytes = bytes;
 			entry.markAt = at;

@@ -218,8 +218,13 @@ export class WebRtcSession<Owner = unknown> {
 	 * NACKs and their outcomes, the viewer's RTCP: rtp_wire.h, modrtpwire.c) — a new object at each
 	 * read: the session keeps its own counts only, not a copy of the feed's. */
 	get stats(): SessionCounts & FeedStats {
-		const media = this.#feed?.stats(this.#cc, this.#now());
-		return Object.assign({}, this.#counts, media ?? NO_MEDIA);
+		return Object.assign({}, this.#counts, this.media);
+	}
+
+	/** The feed's figures alone, a new object at each read (the endpoint's figures, every report:
+	 * no copy of the session's counts beside them). */
+	get media(): FeedStats {
+		return this.#feed?.stats(this.#cc, this.#now()) ?? NO_MEDIA;
 	}
 
 	/** Checks answered so far (the endpoint's look at whether ICE began, without the figures). */
