@@ -145,8 +145,7 @@ export function xorAddress(address: string, port: number): Uint8Array | undefine
 }
 
 /** A message of `type` with transaction id `id` (12 bytes) and attributes in order, each padded to 4
- * bytes; `room` bytes more at its end, counted in its length (what signedMessage and withFingerprint
- * append). */
+ * bytes; `room` bytes more at its end, counted in its length (what signedMessage appends). */
 export function stunMessage(type: number, id: Uint8Array, attributes: ReadonlyArray<[number, Uint8Array]>, room = 0): Uint8Array {
 	let length = room;
 	for (let i = 0; i < attributes.length; i++) length += 4 + ((attributes[i][1].length + 3) & ~3);
@@ -169,7 +168,7 @@ const FINGERPRINT_BYTES = 8;
 
 /** `stunMessage` with a MESSAGE-INTEGRITY (RFC 8489 §14.5) last: HMAC-SHA1 under `key` of the message
  * up to the attribute, its length field already counting the attribute (24 bytes). With `fingerprint`,
- * a FINGERPRINT after it (withFingerprint's, made in the same buffer). */
+ * a FINGERPRINT after it. */
 export function signedMessage(type: number, id: Uint8Array, attributes: ReadonlyArray<[number, Uint8Array]>, key: Uint8Array, hmacSha1: HmacSha1, fingerprint = false): Uint8Array {
 	const out = stunMessage(type, id, attributes, INTEGRITY_BYTES + (fingerprint ? FINGERPRINT_BYTES : 0));
 	const at = out.length - INTEGRITY_BYTES - (fingerprint ? FINGERPRINT_BYTES : 0);
@@ -224,21 +223,13 @@ function crc32(bytes: Uint8Array, length: number): number {
 
 const FINGERPRINT_XOR = 0x5354554e;
 
-/** Writes a FINGERPRINT at `at`, the message's last 8 bytes (its length field already counts them). */
+/** Writes a FINGERPRINT (RFC 8489 §14.7) at `at`, the message's last 8 bytes (its length field
+ * already counts them): CRC-32 of the message before it XOR 0x5354554e. ICE's checks carry one (RFC
+ * 8445 §7.2.2). */
 function fingerprintAt(out: Uint8Array, at: number): void {
 	put16(out, at, FINGERPRINT);
 	put16(out, at + 2, 4);
 	put32(out, at + 4, (crc32(out, at) ^ FINGERPRINT_XOR) >>> 0);
-}
-
-/** `message` with a FINGERPRINT (RFC 8489 §14.7) appended: CRC-32 of the message before it, its
- * length field already counting the attribute, XOR 0x5354554e. ICE's checks carry one (RFC 8445 §7.2.2). */
-export function withFingerprint(message: Uint8Array): Uint8Array {
-	const out = new Uint8Array(message.length + FINGERPRINT_BYTES);
-	out.set(message);
-	put16(out, 2, out.length - HEADER);
-	fingerprintAt(out, message.length);
-	return out;
 }
 
 /** Whether a STUN datagram ends with a FINGERPRINT that matches it. */
