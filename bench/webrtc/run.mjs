@@ -79,18 +79,9 @@ export async function benchWebrtc({ root }) {
 const SEND_LONG = 12, SEND_SHORT = 2;
 const CHECKS_LONG = 1000, CHECKS_SHORT = 200;
 
-/** Instructions and XS bytes allocated of one webrtc-consent-bench run of `checks`. */
-function consentRun(root, checks) {
-	const out = join(root, "build/bench/webrtc", `consent-${checks}.callgrind`);
-	const run = spawnSync("valgrind", ["--tool=callgrind", `--callgrind-out-file=${out}`, join(root, "build/bin/ivxs-m32"), "-m", "bench/xs", "-m", "build/ts", "-m", "build/mods", "webrtc-consent-bench", "--", String(checks)], { cwd: root, encoding: "utf8", timeout: 600_000 });
-	const line = (run.stdout + run.stderr).split("\n").find((l) => l.startsWith("{\"checks\""));
-	if (run.status !== 0 || !line) throw new Error(`webrtc-consent-bench: ${run.stdout}${run.stderr.slice(-500)}`);
-	return { instructions: callgrindTotal(out), ...JSON.parse(line) };
-}
-
 /** A consent check's instructions and XS bytes allocated, each (long run minus short). */
 function consentCheck(root) {
-	const long = consentRun(root, CHECKS_LONG), short = consentRun(root, CHECKS_SHORT);
+	const long = xsBenchRun(root, "webrtc-consent-bench", [CHECKS_LONG], "checks"), short = xsBenchRun(root, "webrtc-consent-bench", [CHECKS_SHORT], "checks");
 	const checks = long.checks - short.checks;
 	return {
 		consent_what: "a watching viewer's ICE consent check, found by its ufrag and answered on XS (32-bit host, callgrind: 1,000 checks minus 200): instructions and XS bytes allocated per check",
@@ -99,12 +90,13 @@ function consentCheck(root) {
 	};
 }
 
-/** Instructions of one webrtc-send-bench run (callgrind, the whole process) and its JSON line. */
-function sendRun(root, mode, iterations) {
-	const out = join(root, "build/bench/webrtc", `send-${mode}-${iterations}.callgrind`);
-	const run = spawnSync("valgrind", ["--tool=callgrind", `--callgrind-out-file=${out}`, join(root, "build/bin/ivxs-m32"), "-m", "bench/xs", "-m", "build/ts", "-m", "build/mods", "webrtc-send-bench", "--", mode, String(iterations)], { cwd: root, encoding: "utf8", timeout: 600_000 });
-	const line = (run.stdout + run.stderr).split("\n").find((l) => l.startsWith("{\"mode\""));
-	if (run.status !== 0 || !line) throw new Error(`webrtc-send-bench ${mode}: ${run.stdout}${run.stderr.slice(-500)}`);
+/** Instructions of one run of the bench/xs script `script` with `args` on the 32-bit host under
+ * callgrind (the whole process), and the JSON line it prints (the one whose first key is `key`). */
+function xsBenchRun(root, script, args, key) {
+	const out = join(root, "build/bench/webrtc", `${script}-${args.join("-")}.callgrind`);
+	const run = spawnSync("valgrind", ["--tool=callgrind", `--callgrind-out-file=${out}`, join(root, "build/bin/ivxs-m32"), "-m", "bench/xs", "-m", "build/ts", "-m", "build/mods", script, "--", ...args.map(String)], { cwd: root, encoding: "utf8", timeout: 600_000 });
+	const line = (run.stdout + run.stderr).split("\n").find((l) => l.startsWith(`{"${key}"`));
+	if (run.status !== 0 || !line) throw new Error(`${script} ${args.join(" ")}: ${run.stdout}${run.stderr.slice(-500)}`);
 	return { instructions: callgrindTotal(out), ...JSON.parse(line) };
 }
 
@@ -112,7 +104,7 @@ function sendRun(root, mode, iterations) {
 function sendPath(root) {
 	const perFrame = {}, made = {};
 	for (const mode of ["feed", "js"]) {
-		const long = sendRun(root, mode, SEND_LONG), short = sendRun(root, mode, SEND_SHORT);
+		const long = xsBenchRun(root, "webrtc-send-bench", [mode, SEND_LONG], "mode"), short = xsBenchRun(root, "webrtc-send-bench", [mode, SEND_SHORT], "mode");
 		perFrame[mode] = (long.instructions - short.instructions) / (long.frames - short.frames);
 		made[mode] = [long.packets, long.bytes];
 	}

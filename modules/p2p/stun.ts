@@ -5,6 +5,8 @@
  * server-reflexive address from a STUN server (coturn) and for connectivity checks between the
  * camera and a viewer: each side answers Binding requests on its P2P socket (checks.ts).
  */
+import { toHex } from "../protocol/hex.js";
+
 export const MAGIC_COOKIE = 0x2112a442;
 export const StunType = Object.freeze({ bindingRequest: 0x0001, bindingIndication: 0x0011, bindingSuccess: 0x0101 });
 export const XOR_MAPPED_ADDRESS = 0x0020;
@@ -21,12 +23,6 @@ const put16 = (b: Uint8Array, at: number, value: number) => {
 const put32 = (b: Uint8Array, at: number, value: number) => {
 	put16(b, at, value >>> 16);
 	put16(b, at + 2, value & 0xffff);
-};
-const DIGITS = "0123456789abcdef";
-export const hex = (bytes: Uint8Array) => {
-	let text = "";
-	for (let i = 0; i < bytes.length; i++) text += DIGITS[bytes[i] >> 4] + DIGITS[bytes[i] & 15];
-	return text;
 };
 
 /** Where the first attribute of `type` starts in a well-formed message (its type field), or -1. */
@@ -53,7 +49,7 @@ export class StunMessage {
 
 	/** The transaction id, 24 hex characters. */
 	get id(): string {
-		return hex(this.bytes.subarray(8, HEADER));
+		return toHex(this.bytes.subarray(8, HEADER));
 	}
 
 	/** The first attribute of `type`'s value (its padding not included), or undefined. */
@@ -95,7 +91,7 @@ export function header(type: number, id: Uint8Array, length: number): Uint8Array
 /** A Binding request with transaction id `id` (12 random bytes: transaction-id.ts). */
 export function bindingRequest(id: Uint8Array): { bytes: Uint8Array; id: string } {
 	if (id.length !== 12) throw new RangeError("a STUN transaction id is 12 bytes");
-	return { bytes: header(StunType.bindingRequest, id, 0), id: hex(id) };
+	return { bytes: header(StunType.bindingRequest, id, 0), id: toHex(id) };
 }
 
 /** A Binding indication (RFC 8489 §3: no answer is sent to one; ICE's keepalive, RFC 8445 §11). */

@@ -23,7 +23,8 @@
  */
 import Timer from "timer";
 import { asciiText, stringBytes } from "../protocol/ascii.js";
-import { hex, integrityValid, parseStun, signedMessage, stunMessage, xorAddress, xorAddressOf } from "./stun.js";
+import { toHex } from "../protocol/hex.js";
+import { integrityValid, parseStun, signedMessage, stunMessage, xorAddress, xorAddressOf } from "./stun.js";
 import { transactionId } from "./transaction-id.js";
 import { PeerMap } from "./address.js";
 import type { Datagram } from "./udp.js";
@@ -396,13 +397,13 @@ export class TurnClient {
 			const pending: Pending = { resolve, timer: undefined, key };
 			const send = () => {
 				if (!left--) {
-					this.#pending.delete(hex(id));
+					this.#pending.delete(toHex(id));
 					return resolve(undefined);
 				}
 				this.#write(bytes, this.#server.address, this.#server.port);
 				pending.timer = Timer.set(send, RETRY_MS);
 			};
-			this.#pending.set(hex(id), pending);
+			this.#pending.set(toHex(id), pending);
 			send();
 		});
 	}

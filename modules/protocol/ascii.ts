@@ -1,7 +1,7 @@
 /**
  * ASCII text ↔ bytes, one character per byte: the wire's headers, records and JSON messages are
- * ASCII, so no UTF-8 codec is needed on XS. One place for the rule that bit us: spreading a whole
- * buffer into String.fromCharCode overflows the XS host's stack at a few thousand arguments (a
+ * ASCII, so no UTF-8 codec is needed on XS. One place for the rule that bit us: passing a whole
+ * buffer to String.fromCharCode as arguments overflows the XS host's stack at a few thousand arguments (a
  * 16 KiB viewer command came back "not JSON"), so text is built 512 bytes at a time.
  */
 const CHUNK = 512;
@@ -34,7 +34,10 @@ export function asciiBytes(text: string): Uint8Array {
 
 export function asciiText(bytes: ArrayBuffer | Uint8Array): string {
 	const view = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
+	// Applied, not spread (a spread walks an iterator, an object a call on XS), and a short text in
+	// one call: ICE's consent checks read their USERNAME here every few seconds a viewer.
+	if (view.length <= CHUNK) return String.fromCharCode.apply(null, view as unknown as number[]);
 	let text = "";
-	for (let i = 0; i < view.length; i += CHUNK) text += String.fromCharCode(...view.subarray(i, i + CHUNK));
+	for (let i = 0; i < view.length; i += CHUNK) text += String.fromCharCode.apply(null, view.subarray(i, i + CHUNK) as unknown as number[]);
 	return text;
 }

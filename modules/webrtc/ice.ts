@@ -10,7 +10,7 @@ import {
 	HEADER, StunType, XOR_MAPPED_ADDRESS, fingerprintValid, integrityValid, isStun, parseStun, signedMessage, xorAddress,
 	type HmacSha1, type StunMessage,
 } from "../p2p/stun.js";
-import { asciiBytes } from "../protocol/ascii.js";
+import { asciiBytes, asciiText } from "../protocol/ascii.js";
 
 export const IceAttribute = Object.freeze({ username: 0x0006, priority: 0x0024, useCandidate: 0x0025, iceControlled: 0x8029, iceControlling: 0x802a });
 
@@ -70,7 +70,7 @@ export function answerCheck(datagram: Uint8Array, local: IceCredentials, from: {
 	if (!m || m.type !== StunType.bindingRequest) return undefined;
 	const username = m.attribute(IceAttribute.username);
 	const colon = username ? receiverLength(username) : -1;
-	if (colon < 0 || text(username!.subarray(0, colon)) !== local.ufrag) return undefined;
+	if (colon < 0 || asciiText(username!.subarray(0, colon)) !== local.ufrag) return undefined;
 	const key = asciiBytes(local.pwd);
 	if (!integrityValid(datagram, key, hmacSha1)) return undefined;
 	const mapped = xorAddress(from.address, from.port);
@@ -80,7 +80,7 @@ export function answerCheck(datagram: Uint8Array, local: IceCredentials, from: {
 	const tieBreaker = controlling ?? controlled;
 	return {
 		response: signedMessage(StunType.bindingSuccess, datagram.subarray(8, HEADER), [[XOR_MAPPED_ADDRESS, mapped]], key, hmacSha1, true),
-		remoteUfrag: text(username!.subarray(colon + 1)),
+		remoteUfrag: asciiText(username!.subarray(colon + 1)),
 		priority: priority && priority.length === 4 ? priority[0] * 0x1000000 + ((priority[1] << 16) | (priority[2] << 8) | priority[3]) : 0,
 		nominated: m.has(IceAttribute.useCandidate),
 		role: controlling ? "controlling" : controlled ? "controlled" : undefined,
@@ -94,10 +94,6 @@ function receiverLength(username: Uint8Array): number {
 	return username.length > MAX_USERNAME ? -1 : username.indexOf(0x3a);
 }
 
-/** A ufrag's bytes as text (ICE's are ASCII: RFC 8839's ice-char). Applied, not spread: a spread
- * walks an iterator, an object a check. */
-const text = (bytes: Uint8Array): string => String.fromCharCode.apply(null, bytes as unknown as number[]);
-
 /** A Binding request parsed, and the ufrag it names as its receiver's (USERNAME's first half),
  * unverified: only to find which session's password to check it under (answerCheck then takes the
  * parse) — undefined when it is no such request. */
@@ -105,7 +101,7 @@ export function checkedRequest(datagram: Uint8Array): { ufrag: string; message: 
 	const message = parseStun(datagram);
 	const username = message?.type === StunType.bindingRequest ? message.attribute(IceAttribute.username) : undefined;
 	const colon = username ? receiverLength(username) : -1;
-	return colon > 0 ? { ufrag: text(username!.subarray(0, colon)), message: message! } : undefined;
+	return colon > 0 ? { ufrag: asciiText(username!.subarray(0, colon)), message: message! } : undefined;
 }
 
 /** The peer's success response to our check `id` (hex): the address it saw us at, or undefined
