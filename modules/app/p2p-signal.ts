@@ -297,23 +297,35 @@ export class P2PSignal {
 		return candidates;
 	}
 
-	/** Every MOVE_CHECK_MS: the move check while an offer is kept (with none there is nothing to
-	 * prune or tell, and the check's promise, set and arrays would be garbage every 2 s). */
+	/** Every MOVE_CHECK_MS while an offer is kept: offers of sessions no longer open are pruned once
+	 * OFFER_KEPT_MS old, and while a native viewer watches, has this end's address changed? (This runs
+	 * for as long as anyone watches: nothing is made here but what a check sends.) */
 	readonly #moveTick = (): void => {
-		if (this.#offers.size) this.#checkMove().catch(this.#moveFailed);
+		const p2p = this.#p2p, moves = this.#moves;
+		if (!this.#offers.size || !p2p) return;
+		this.#watched = undefined;
+		this.#offers.forEach(this.#pruneOffer);
+		if (moves && this.#watched) moves.check(localAddresses(), (this.#watched as Viewer).offer.stun, this.#movedTo);
+	};
+
+	/** The latest offer whose session is open (its STUN servers are the move check's). */
+	#watched: Viewer | undefined;
+	readonly #pruneOffer = (viewer: Viewer, session: string): void => {
+		if (this.#p2p!.watches(session)) this.#watched = viewer;
+		else if (this.#now() - viewer.at > OFFER_KEPT_MS) this.#offers.delete(session);
+	};
+
+	readonly #movedTo = (gathered: Candidate[], watch: MoveWatch): void => {
+		if (watch === this.#moves) this.#moved(gathered).catch(this.#moveFailed);   // (not a watch of an endpoint since exited)
 	};
 
 	readonly #moveFailed = (error: Error): void => this.#o.log(`p2p: move check: ${error.message}`);
 
-	/** While a session is open: has this end's address changed? Then each viewer gets the new candidates. */
-	async #checkMove(): Promise<void> {
+	/** This end's address changed: each viewer watching gets the new candidates. */
+	async #moved(gathered: Candidate[]): Promise<void> {
 		const p2p = this.#p2p;
-		const open = new Set(p2p?.sessions().map((s) => s.peer));
-		for (const [session, { at }] of this.#offers) if (!open.has(session) && this.#now() - at > OFFER_KEPT_MS) this.#offers.delete(session);
-		const viewers = [...this.#offers.values()].filter(({ offer }) => open.has(offer.session));
+		const viewers = [...this.#offers.values()].filter(({ offer }) => p2p?.watches(offer.session));
 		if (!p2p || !this.#moves || !viewers.length) return;
-		const gathered = await this.#moves.since(localAddresses(), viewers[viewers.length - 1].offer.stun);
-		if (!gathered || this.#p2p !== p2p) return;
 		this.#moves.sent(gathered);
 		this.#o.log(`p2p: this camera's address changed (now ${placeOf(gathered)}): sending ${viewers.length} viewer(s) the new candidates`);
 		let renew = true;
@@ -334,7 +346,7 @@ export class P2PSignal {
 	async #viewerMoved(session: string, received: Candidate[]): Promise<void> {
 		const viewer = this.#offers.get(session);
 		const p2p = this.#p2p;
-		const valid = viewer && p2p && (this.#now() - viewer.at < OFFER_VALID_MS || p2p.sessions().some((s) => s.peer === session));
+		const valid = viewer && p2p && (this.#now() - viewer.at < OFFER_VALID_MS || p2p.watches(session));
 		if (!valid) return this.#o.log(`p2p: candidates for session ${session}, which is not open here: ignored`);
 		const candidates = acceptedCandidates(received, this.#o.allow ?? {});
 		if (!candidates.length) return this.#o.log(`p2p: viewer ${session}: no candidate allowed here in its update: ignored`);

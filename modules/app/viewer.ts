@@ -195,13 +195,15 @@ export default async function main(): Promise<void> {
 		next();
 		const moves = new MoveWatch(viewer.checks, viewer.port);
 		moves.sent(sent);
-		const tick = Timer.repeat(async () => {
-			if (done) return Timer.clear(tick);
-			const mine = await moves.since(localAddresses(), stun);
-			if (!mine || done) return;
+		const moved = (mine: Candidate[]): void => {
+			if (done) return;
 			moves.sent(mine);
 			report("view-candidates", { who: "viewer", candidates: placeOf(mine) });
 			api("POST", path, { candidates: mine.slice(0, 8) }).catch((error: Error) => report("view-warn", { error: `candidates not sent: ${error.message}` }));
+		};
+		const tick = Timer.repeat(() => {
+			if (done) return Timer.clear(tick);
+			moves.check(localAddresses(), stun, moved);
 		}, MOVE_CHECK_MS);
 	}
 }

@@ -21,7 +21,7 @@ import { Connection, type ConnectionEvents, type ConnectionOptions } from "./con
 import { AbortedError, LimitError, NetError, ProtocolError, TimeoutError } from "./errors.js";
 import {
 	checkFilter, checkTopic, CONNACK_REASONS, DISCONNECT, encodeConnect, encodePuback, encodePublish, encodeSubscribe,
-	encodeUnsubscribe, type Packet, PacketDecoder, PacketType, PINGREQ, type QoS, type Will,
+	encodeUnsubscribe, markDuplicate, type Packet, PacketDecoder, PacketType, PINGREQ, type QoS, type Will,
 } from "./mqtt-packets.js";
 
 export type { QoS, Will } from "./mqtt-packets.js";
@@ -62,7 +62,12 @@ export interface MqttClientOptions extends ConnectionOptions {
 }
 
 interface Pending { resolve: (value?: any) => void; reject: (error: NetError) => void }
-interface Outgoing extends Pending { topic: Uint8Array; payload: Uint8Array; retain: boolean; id: number; sent: boolean }
+/** A QoS 1 publish until its PUBACK: its packet encoded once (the caller's bytes copied into it), sent
+ * again as it is after a reconnect with DUP set. */
+interface Outgoing extends Pending { packet: Uint8Array; sent: boolean }
+
+/** The waiter of a packet nobody waits on (#post). */
+const UNHEARD: Pending = Object.freeze({ resolve() {}, reject() {} });
 
 const enum State { Idle, Connecting, Connected, Waiting, Closed }
 
@@ -128,7 +133,7 @@ export class MqttClient implements ConnectionEvents {
 		if (this.#outbox.size >= (this.#options.maxOutbox ?? 32)) return Promise.reject(new LimitError(`more than ${this.#options.maxOutbox ?? 32} QoS 1 messages unacknowledged`));
 		const id = this.#id();
 		return new Promise<void>((resolve, reject) => {
-			const message: Outgoing = { topic: topicBytes, payload: bytes.slice(), retain, id, sent: false, resolve, reject };
+			const message: Outgoing = { packet: encodePublish(topicBytes, bytes, 1, retain, false, id), sent: false, resolve, reject };
 			this.#outbox.set(id, message);
 			if (this.#state === State.Connected) this.#sendPublish(message);
 		});
@@ -181,7 +186,7 @@ export class MqttClient implements ConnectionEvents {
 		const id = this.#id();
 		return new Promise<T>((resolve, reject) => {
 			this.#acks.set(id, { kind, resolve, reject });
-			this.#send(encode(id)).catch(() => {});
+			this.#post(encode(id));
 		});
 	}
 
@@ -216,7 +221,7 @@ export class MqttClient implements ConnectionEvents {
 		catch (error) {
 			return this.#lost(new ProtocolError(`cannot encode CONNECT: ${(error as Error).message}`));
 		}
-		this.#send(packet).catch(() => {});
+		this.#post(packet);
 	}
 
 	// The sender waits beside the packet, not on it: a packet may be a constant (PINGREQ,
@@ -227,6 +232,15 @@ export class MqttClient implements ConnectionEvents {
 			this.#waiters.push({ resolve, reject });
 			this.#flush();
 		});
+	}
+
+	/** Queues a packet nobody waits on (what its loss means is handled where it is lost: an
+	 * unacknowledged publish goes again after the reconnect, a request's answer times out) — no
+	 * promise made for it: every publish and PUBACK goes this way. */
+	#post(packet: Uint8Array): void {
+		this.#queue.push(packet);
+		this.#waiters.push(UNHEARD);
+		this.#flush();
 	}
 
 	// Everything queued goes out in one send (a scatter list of packets).
@@ -250,9 +264,9 @@ export class MqttClient implements ConnectionEvents {
 	}
 
 	#sendPublish(message: Outgoing): void {
-		const packet = encodePublish(message.topic, message.payload, 1, message.retain, message.sent, message.id);
+		if (message.sent) markDuplicate(message.packet);
 		message.sent = true;
-		this.#send(packet).catch(() => {});   // a failed send is resent after the reconnect
+		this.#post(message.packet);   // a failed send is resent after the reconnect
 	}
 
 	#data(bytes: Uint8Array): void {
@@ -279,7 +293,7 @@ export class MqttClient implements ConnectionEvents {
 				this.#options.onMessage?.(packet.topic, packet.payload, { qos: packet.qos, retain: packet.retain, dup: packet.dup });
 			}
 			finally {
-				if (packet.qos === 1) this.#send(encodePuback(packet.id)).catch(() => {});
+				if (packet.qos === 1) this.#post(encodePuback(packet.id));
 			}
 			return;
 		}
@@ -334,7 +348,7 @@ export class MqttClient implements ConnectionEvents {
 		if (this.#pingSentAt && this.#lastReceived >= this.#pingSentAt) this.#pingSentAt = 0;
 		if (!this.#pingSentAt && now - this.#lastSent >= keepAliveMs) {
 			this.#pingSentAt = now;
-			this.#send(PINGREQ).catch(() => {});
+			this.#post(PINGREQ);
 		}
 	}
 

@@ -146,6 +146,11 @@ export function encodePublish(topic: Uint8Array, payload: Uint8Array, qos: QoS, 
 	return w.bytes;
 }
 
+/** Marks an encoded PUBLISH as sent before (DUP, §3.3.1.1): a QoS 1 message resent after a reconnect. */
+export function markDuplicate(packet: Uint8Array): void {
+	packet[0] |= 0x08;
+}
+
 export function encodePuback(id: number): Uint8Array {
 	const w = new Writer(0x40, 2);
 	w.u16(id);

@@ -187,6 +187,12 @@ export class P2P {
 		return this.#state === "ready" ? this.#sessions.size : 0;
 	}
 
+	/** Whether the viewer `peer` has a session open now (sessions() without their figures). */
+	watches(peer: string): boolean {
+		for (const session of this.#sessions.values()) if (session.peer === peer) return true;
+		return false;
+	}
+
 	/** Datagrams on the link whose handling threw, each dropped alone (link.ts). */
 	get datagramErrors(): number {
 		return this.#link?.datagramErrors ?? 0;

@@ -173,7 +173,7 @@ export class Checks {
  * STUN servers saw (each once, and not when it is one of the host candidates: no NAT); and how
  * many STUN servers answered. */
 export async function gather(checks: Checks, addresses: readonly string[], port: number, stun: ReadonlyArray<{ address: string; port: number }>): Promise<{ candidates: Candidate[]; reached: number }> {
-	const candidates: Candidate[] = addresses.map((address) => ({ type: "host", address, port }));
+	const candidates = hostCandidates(addresses, port);
 	const seen = new Set(candidates.map((c) => `${c.address}:${c.port}`));
 	let reached = 0;
 	for (const result of await Promise.all(stun.map((server) => checks.check(server.address, server.port)))) {
@@ -211,19 +211,24 @@ export function choosePath(checks: Checks, candidates: readonly Candidate[]): Pr
 	});
 }
 
+/** This end's addresses as host candidates on `port`. */
+const hostCandidates = (addresses: readonly string[], port: number): Candidate[] => addresses.map((address) => ({ type: "host", address, port }));
+
 /** How this end's own candidates read (host and server-reflexive): a change is a move. */
 export const placeOf = (candidates: readonly Candidate[]): string => candidates.map((c) => `${c.type} ${c.address}:${c.port}`).join(", ");
 
 /**
- * Notices this end's moves mid-session (issue 14 §3): `since()` gathers again (a STUN Binding per
- * server) and gives the candidates when they differ from those last sent, else undefined — also
- * when STUN servers were given and none answered (the uplink is down now: nothing to compare).
- * Overlapping calls are dropped (a dead STUN server takes a second to give up).
+ * Notices this end's moves mid-session (issue 14 §3), asked every few seconds while a session is
+ * open: `check()` gives the candidates to `moved` when they differ from those last sent — with no
+ * STUN server by comparing its addresses (nothing sent, nothing made), with some by a STUN Binding
+ * per server; STUN servers none of which answered tell nothing (the uplink is down now: no move).
+ * A check while one is under way is dropped (a dead STUN server takes a second to give up).
  */
 export class MoveWatch {
 	#checks: Checks;
 	#port: number;
-	#place = "";
+	/** The candidates the other side was last given. */
+	#sent: readonly Candidate[] = [];
 	#busy = false;
 
 	constructor(checks: Checks, port: number) {
@@ -233,18 +238,32 @@ export class MoveWatch {
 
 	/** The candidates the other side was last given. */
 	sent(candidates: readonly Candidate[]): void {
-		this.#place = placeOf(candidates);
+		this.#sent = candidates;
 	}
 
-	async since(addresses: readonly string[], stun: ReadonlyArray<{ address: string; port: number }>): Promise<Candidate[] | undefined> {
-		if (this.#busy) return undefined;
+	/** `moved` gets this end's candidates now if they moved (above), and this watch. */
+	check(addresses: readonly string[], stun: ReadonlyArray<{ address: string; port: number }>, moved: (candidates: Candidate[], watch: MoveWatch) => void): void {
+		if (this.#busy) return;
+		if (!stun.length) {
+			if (!this.#sentHosts(addresses)) moved(hostCandidates(addresses, this.#port), this);
+			return;
+		}
 		this.#busy = true;
-		try {
-			const { candidates, reached } = await gather(this.#checks, addresses, this.#port, stun);
-			return (stun.length && !reached) || placeOf(candidates) === this.#place ? undefined : candidates;
-		}
-		finally {
+		gather(this.#checks, addresses, this.#port, stun).then(({ candidates, reached }) => {
 			this.#busy = false;
-		}
+			if (reached && placeOf(candidates) !== placeOf(this.#sent)) moved(candidates, this);
+		}, () => {
+			this.#busy = false;
+		});
+	}
+
+	/** What was sent is these addresses as host candidates, in order (compared where they lie: this
+	 * runs every few seconds for as long as a viewer watches). */
+	#sentHosts(addresses: readonly string[]): boolean {
+		const sent = this.#sent;
+		if (sent.length !== addresses.length) return false;
+		for (let i = 0; i < sent.length; i++)
+			if (sent[i].type !== "host" || sent[i].address !== addresses[i] || sent[i].port !== this.#port) return false;
+		return true;
 	}
 }

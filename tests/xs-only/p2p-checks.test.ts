@@ -1,11 +1,12 @@
 // Connectivity checks (modules/p2p/checks.ts) as a hostile network meets them (issue 27 §2, §6): an
 // answer settles a check only from where the request went (RFC 8445 §7.2.5.2.1), transaction ids
 // are not Math.random's, a destination has one check in flight however often it is named, and
-// CHECKS_IN_FLIGHT bounds them all. Driven in the VM: the socket is a write callback and take().
+// CHECKS_IN_FLIGHT bounds them all; the move watch tells a move and nothing else. Driven in the VM: the socket is a write callback and take().
 import test from "ava";
 import { monotonic } from "ivxs/platform";
 import Timer from "timer";
-import { Checks, CHECKS_IN_FLIGHT } from "../../modules/p2p/checks.js";
+import { CHECK, Checks, CHECKS_IN_FLIGHT, MoveWatch } from "../../modules/p2p/checks.js";
+import type { Candidate } from "../../modules/protocol/signal.js";
 import { bindingSuccess, parseStun } from "../../modules/p2p/stun.js";
 import type { Datagram } from "../../modules/p2p/udp.js";
 
@@ -100,4 +101,41 @@ test("a NAT opening (a WebRTC viewer's: the camera is ICE-lite) sends Binding in
 	const before = sent.length;
 	await new Promise((resolve) => Timer.set(resolve, FAST.everyMs * 2));
 	t.is(sent.length, before, "nothing sent after close");
+});
+
+test("the move watch: without STUN servers it compares addresses and sends nothing; with one it tells a changed server-reflexive address, and nothing when no server answered", async (t) => {
+	const { c, sent } = checks();
+	const watch = new MoveWatch(c, 5000);
+	const moves: Candidate[][] = [];
+	const moved = (candidates: Candidate[], by: MoveWatch) => {
+		t.is(by, watch);
+		moves.push(candidates);
+	};
+	watch.sent([{ type: "host", address: "192.0.2.2", port: 5000 }]);
+	watch.check(["192.0.2.2"], [], moved);
+	t.is(moves.length, 0, "the same address: no move");
+	watch.check(["192.0.2.7"], [], moved);
+	t.deepEqual(moves, [[{ type: "host", address: "192.0.2.7", port: 5000 }]], "a new address is a move");
+	t.is(sent.length, 0, "nothing sent without a STUN server");
+
+	const stun = [{ address: "198.51.100.9", port: 3478 }];
+	watch.sent([{ type: "host", address: "192.0.2.7", port: 5000 }, { type: "srflx", address: "203.0.113.1", port: 7000 }]);
+	const answer = async (mappedPort: number) => {
+		const request = sent[sent.length - 1].bytes;
+		c.take(datagram(bindingSuccess(request, "203.0.113.1", mappedPort)!, "198.51.100.9", 3478));
+		for (let i = 0; i < 4; i++) await Promise.resolve();
+	};
+	watch.check(["192.0.2.7"], stun, moved);
+	watch.check(["192.0.2.7"], stun, moved);
+	t.is(sent.length, 1, "one check at a time");
+	await answer(7000);
+	t.is(moves.length, 1, "the same server-reflexive address: no move");
+	watch.check(["192.0.2.7"], stun, moved);
+	await answer(7001);
+	t.deepEqual(moves[1], [{ type: "host", address: "192.0.2.7", port: 5000 }, { type: "srflx", address: "203.0.113.1", port: 7001 }], "a new mapping is a move");
+	watch.check(["192.0.2.8"], stun, moved);
+	await new Promise((resolve) => Timer.set(resolve, (CHECK.tries + 2) * CHECK.everyMs));
+	t.is(moves.length, 2, "a STUN server that never answered tells nothing, not even the new host address");
+	watch.check(["192.0.2.8"], [], moved);
+	t.is(moves.length, 3, "and the watch checks again after it");
 });
