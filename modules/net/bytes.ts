@@ -130,16 +130,6 @@ function notProtocolText(text: string): TypeError {
 	return new TypeError("not protocol text");
 }
 
-/** Bytes to a string, one character per byte (latin1): for parsing protocol text. */
-export function latin1Decode(bytes: Uint8Array, start = 0, end = bytes.length): string {
-	let text = "";
-	// the view itself as the arguments: Array.prototype.slice of a typed array costs XS ~2.4 KB of
-	// garbage a byte (725 KB for a 300-byte head), a subarray 64 bytes
-	for (let i = start; i < end; i += 4096)
-		text += String.fromCharCode.apply(null, bytes.subarray(i, Math.min(end, i + 4096)) as unknown as number[]);
-	return text;
-}
-
 // One hex encoder for the device and the protocol package.
 export { toHex } from "../protocol/hex.js";
 

@@ -7,7 +7,7 @@
  * (a peer cannot make the camera hold an unbounded head); a chunk-size line is at most 1 KiB.
  * Anything malformed is a ProtocolError (or LimitError) and the parser stops for good.
  */
-import { latin1Decode } from "./bytes.js";
+import { asciiText } from "../protocol/ascii.js";
 import { LimitError, ProtocolError } from "./errors.js";
 import { pattern } from "../protocol/pattern.js";
 
@@ -134,7 +134,7 @@ export class ResponseParser {
 		this.#headBytes += upto - at;
 		if (this.#headBytes > this.#maxHeaderBytes)
 			this.#fail(new LimitError(`response ${this.#state === State.Head ? "head" : "trailers"} larger than ${this.#maxHeaderBytes} bytes`));
-		this.#text += latin1Decode(bytes, at, upto);
+		this.#text += asciiText(bytes, at, upto);
 		if (!found) return upto;
 		if (this.#text !== "\r\n" && this.#text !== "\n" && !this.#text.endsWith("\n\r\n") && !this.#text.endsWith("\n\n")) return upto;
 		// (split on "\n" and a trailing "\r" cut: a regular expression there is compiled at every split)
@@ -210,7 +210,7 @@ export class ResponseParser {
 		while (end < bytes.length && bytes[end] !== 10) end++;
 		const found = end < bytes.length;
 		const upto = found ? end + 1 : end;
-		this.#text += latin1Decode(bytes, at, upto);
+		this.#text += asciiText(bytes, at, upto);
 		if (this.#text.length > MAX_CHUNK_LINE) this.#fail(new LimitError("chunk-size line too long"));
 		if (!found) return upto;
 		const match = CHUNK_SIZE_LINE.exec(this.#text);

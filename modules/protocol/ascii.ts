@@ -32,12 +32,14 @@ export function asciiBytes(text: string): Uint8Array {
 	return out;
 }
 
-export function asciiText(bytes: ArrayBuffer | Uint8Array): string {
+/** The bytes (all, or from `start` to `end`) as text, one character per byte (latin1): protocol text. */
+export function asciiText(bytes: ArrayBuffer | Uint8Array, start = 0, end?: number): string {
 	const view = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
+	const stop = end ?? view.length;
 	// Applied, not spread (a spread walks an iterator, an object a call on XS), and a short text in
 	// one call: ICE's consent checks read their USERNAME here every few seconds a viewer.
-	if (view.length <= CHUNK) return String.fromCharCode.apply(null, view as unknown as number[]);
+	if (start === 0 && stop === view.length && stop <= CHUNK) return String.fromCharCode.apply(null, view as unknown as number[]);
 	let text = "";
-	for (let i = 0; i < view.length; i += CHUNK) text += String.fromCharCode.apply(null, view.subarray(i, i + CHUNK) as unknown as number[]);
+	for (let i = start; i < stop; i += CHUNK) text += String.fromCharCode.apply(null, view.subarray(i, Math.min(stop, i + CHUNK)) as unknown as number[]);
 	return text;
 }

@@ -1,7 +1,8 @@
 // The incremental HTTP response parser (modules/net/http-parser.ts), under Node and on XS:
 // every response is fed whole, byte by byte and in odd splits, and must parse the same.
 import test from "ava";
-import { asciiEncode, latin1Decode, toHex, utf8Decode, utf8Encode } from "../../modules/net/bytes.js";
+import { asciiEncode, toHex, utf8Decode, utf8Encode } from "../../modules/net/bytes.js";
+import { asciiText } from "../../modules/protocol/ascii.js";
 import { asciiBytes } from "../../modules/protocol/ascii.js";
 import { LimitError, ProtocolError } from "../../modules/net/errors.js";
 import { xorshift32 } from "./_random.js";
@@ -14,7 +15,7 @@ function parse(text: string, split: number, options: { maxHeaderBytes?: number; 
 	const out: Parsed = { body: "", used: 0 };
 	const parser = new ResponseParser({
 		onHead(head) { out.head = head; },
-		onData(data) { out.body += latin1Decode(data); },
+		onData(data) { out.body += asciiText(data); },
 		onEnd(trailers) { out.trailers = trailers; },
 	}, options);
 	for (let at = 0; at < bytes.length; at += split) {

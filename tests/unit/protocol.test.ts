@@ -228,5 +228,6 @@ test("ASCII text and bytes, for buffers far larger than a call's argument limit 
 		t.is(text.charCodeAt(size - 1), size ? 32 + ((size - 1) % 95) : NaN);
 		t.deepEqual(p.asciiBytes(text), bytes);
 		t.is(p.asciiText(bytes.buffer), text, "an ArrayBuffer too");
+		if (size > 2) t.is(p.asciiText(bytes, 1, size - 1), text.slice(1, size - 1), "a range of it");
 	}
 });
