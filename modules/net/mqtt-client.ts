@@ -227,19 +227,15 @@ export class MqttClient implements ConnectionEvents {
 	// The sender waits beside the packet, not on it: a packet may be a constant (PINGREQ,
 	// DISCONNECT), which a board's preload freezes.
 	#send(packet: Uint8Array): Promise<void> {
-		return new Promise<void>((resolve, reject) => {
-			this.#queue.push(packet);
-			this.#waiters.push({ resolve, reject });
-			this.#flush();
-		});
+		return new Promise<void>((resolve, reject) => this.#post(packet, { resolve, reject }));
 	}
 
-	/** Queues a packet nobody waits on (what its loss means is handled where it is lost: an
-	 * unacknowledged publish goes again after the reconnect, a request's answer times out) — no
-	 * promise made for it: every publish and PUBACK goes this way. */
-	#post(packet: Uint8Array): void {
+	/** Queues a packet; without a waiter, one nobody waits on (what its loss means is handled where
+	 * it is lost: an unacknowledged publish goes again after the reconnect, a request's answer times
+	 * out) — no promise made for it: every publish and PUBACK goes this way. */
+	#post(packet: Uint8Array, waiter: Pending = UNHEARD): void {
 		this.#queue.push(packet);
-		this.#waiters.push(UNHEARD);
+		this.#waiters.push(waiter);
 		this.#flush();
 	}
 

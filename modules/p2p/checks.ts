@@ -214,7 +214,7 @@ export function choosePath(checks: Checks, candidates: readonly Candidate[]): Pr
 /** This end's addresses as host candidates on `port`. */
 const hostCandidates = (addresses: readonly string[], port: number): Candidate[] => addresses.map((address) => ({ type: "host", address, port }));
 
-/** How this end's own candidates read (host and server-reflexive): a change is a move. */
+/** How this end's own candidates read (host and server-reflexive), for the log. */
 export const placeOf = (candidates: readonly Candidate[]): string => candidates.map((c) => `${c.type} ${c.address}:${c.port}`).join(", ");
 
 /**
@@ -245,25 +245,26 @@ export class MoveWatch {
 	check(addresses: readonly string[], stun: ReadonlyArray<{ address: string; port: number }>, moved: (candidates: Candidate[], watch: MoveWatch) => void): void {
 		if (this.#busy) return;
 		if (!stun.length) {
-			if (!this.#sentHosts(addresses)) moved(hostCandidates(addresses, this.#port), this);
+			const candidates = hostCandidates(addresses, this.#port);
+			if (!this.#isSent(candidates)) moved(candidates, this);
 			return;
 		}
 		this.#busy = true;
 		gather(this.#checks, addresses, this.#port, stun).then(({ candidates, reached }) => {
 			this.#busy = false;
-			if (reached && placeOf(candidates) !== placeOf(this.#sent)) moved(candidates, this);
+			if (reached && !this.#isSent(candidates)) moved(candidates, this);
 		}, () => {
 			this.#busy = false;
 		});
 	}
 
-	/** What was sent is these addresses as host candidates, in order (compared where they lie: this
+	/** Whether `candidates` are those last sent, in order (compared where they lie, no text made: this
 	 * runs every few seconds for as long as a viewer watches). */
-	#sentHosts(addresses: readonly string[]): boolean {
+	#isSent(candidates: readonly Candidate[]): boolean {
 		const sent = this.#sent;
-		if (sent.length !== addresses.length) return false;
+		if (sent.length !== candidates.length) return false;
 		for (let i = 0; i < sent.length; i++)
-			if (sent[i].type !== "host" || sent[i].address !== addresses[i] || sent[i].port !== this.#port) return false;
+			if (sent[i].type !== candidates[i].type || sent[i].address !== candidates[i].address || sent[i].port !== candidates[i].port) return false;
 		return true;
 	}
 }

@@ -2,8 +2,7 @@
 // every response is fed whole, byte by byte and in odd splits, and must parse the same.
 import test from "ava";
 import { asciiEncode, toHex, utf8Decode, utf8Encode } from "../../modules/net/bytes.js";
-import { asciiText } from "../../modules/protocol/ascii.js";
-import { asciiBytes } from "../../modules/protocol/ascii.js";
+import { asciiBytes, asciiText } from "../../modules/protocol/ascii.js";
 import { LimitError, ProtocolError } from "../../modules/net/errors.js";
 import { xorshift32 } from "./_random.js";
 import { type HeaderMap, ResponseParser, type ResponseHead } from "../../modules/net/http-parser.js";

@@ -1,7 +1,8 @@
 // Connectivity checks (modules/p2p/checks.ts) as a hostile network meets them (issue 27 §2, §6): an
 // answer settles a check only from where the request went (RFC 8445 §7.2.5.2.1), transaction ids
 // are not Math.random's, a destination has one check in flight however often it is named, and
-// CHECKS_IN_FLIGHT bounds them all; the move watch tells a move and nothing else. Driven in the VM: the socket is a write callback and take().
+// CHECKS_IN_FLIGHT bounds them all; the move watch tells a move and nothing else. Driven in the VM:
+// the socket is a write callback and take().
 import test from "ava";
 import { monotonic } from "ivxs/platform";
 import Timer from "timer";
