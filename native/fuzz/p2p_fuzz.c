@@ -129,7 +129,7 @@ static void cbFrame(void *ctx, ivxs_p2p_session *s, int channel, const uint8_t *
 	(void)lost;
 	REQUIRE(channel == IVXS_P2P_CH_MEDIA || channel == IVXS_P2P_CH_VOICE);
 	REQUIRE(size > 0 && size <= s->frx.slot_bytes);
-	REQUIRE(data >= s->frx.slots[0].buf && data + size <= s->frx.slots[0].buf + (size_t)s->frx.n * s->frx.slot_bytes);
+	REQUIRE(s->frx.arena && data >= s->frx.arena && data + size <= s->frx.arena + (size_t)s->frx.n * s->frx.slot_bytes);
 }
 
 static void cbCommand(void *ctx, ivxs_p2p_session *s, int kind, uint16_t id, const uint8_t *data, uint32_t size)
@@ -296,10 +296,11 @@ static void check(const ivxs_p2p_session *s)
 	REQUIRE(s->ftx.next - s->ftx.base <= s->ftx.limit && s->ftx.limit <= s->ftx.n);
 	REQUIRE(s->cmd.nranges <= P2P_CMD_RANGES && s->cmd.d_count <= P2P_CMD_DESCS);
 	for (i = 0; i < s->cmd.nranges; i++) {
-		REQUIRE(s->cmd.rlo[i] < s->cmd.rhi[i] && s->cmd.rx && s->cmd.rhi[i] <= s->cmd.rx_cap);
-		REQUIRE(i == 0 || s->cmd.rlo[i] > s->cmd.rhi[i - 1]);
+		REQUIRE(s->cmd.rx && s->cmd.book->rlo[i] < s->cmd.book->rhi[i] && s->cmd.book->rhi[i] <= s->cmd.rx_cap);
+		REQUIRE(i == 0 || s->cmd.book->rlo[i] > s->cmd.book->rhi[i - 1]);
 	}
 	REQUIRE(s->cmd.tx_head - s->cmd.tx_base <= (s->cmd.tx ? s->cmd.tx_cap : 0));
+	REQUIRE(!s->cmd.book == (!s->cmd.tx && !s->cmd.rx));   /* the book lives with the buffers */
 	/* the camera's bound: one long command buffer per viewer, and a short one */
 	REQUIRE(s->p2p->cfg.role != IVXS_P2P_SERVER || p2p_chan_cmd_bytes(s) <= P2P_CMD_WINDOW + P2P_CMD_SMALL);
 }

@@ -4,9 +4,11 @@
  * KCP-style: the caller passes time in (milliseconds, any origin, u32 and
  * wrap-safe), hands every received datagram to ivxs_p2p_input(), calls
  * ivxs_p2p_tick() when the returned delay has passed, and sends the datagrams
- * the core gives its `send` callback. Every session's memory is allocated when
- * the endpoint is created (through the allocator hook); nothing is allocated
- * per packet. Crypto is mbedTLS (p2p_crypto.c). Wire format: PROTOCOL.md;
+ * the core gives its `send` callback. Every session's fixed pools are allocated
+ * when the endpoint is created (through the allocator hook); what a session uses
+ * only at times (command buffers, the frame feed, the voice bytes) is taken when
+ * it is first needed and given back when it is not; nothing is allocated per
+ * packet. Crypto is mbedTLS (p2p_crypto.c). Wire format: PROTOCOL.md;
  * design and figures: README.md.
  *
  * An endpoint is a camera (IVXS_P2P_SERVER: admits viewers that present a

@@ -100,9 +100,13 @@ void p2p_chan_release(ivxs_p2p_session *s)
 {
 	p2p_free(s->p2p, s->cmd.tx);
 	p2p_free(s->p2p, s->cmd.rx);
+	p2p_free(s->p2p, s->cmd.book);
 	p2p_free(s->p2p, s->ftx.feed);
+	p2p_free(s->p2p, s->frx.arena);
 	s->cmd.tx = s->cmd.rx = NULL;
+	s->cmd.book = NULL;
 	s->ftx.feed = NULL;
+	s->frx.arena = NULL;
 }
 
 /* ---------------------------------------------------------------- frames out */
@@ -456,7 +460,7 @@ static int pickCmd(ivxs_p2p_session *s, uint8_t *plain, size_t pos, size_t room,
 		return 0;
 	for (i = 0; i < c->d_count; i++) {
 		uint32_t k = (c->d_tail + i) % P2P_CMD_DESCS;
-		const p2p_cdesc *d = &c->desc[k];
+		const p2p_cdesc *d = &c->book->desc[k];
 		if (d->state != P2P_CD_UNSENT)
 			continue;
 		if (pos + P2P_CMD_HDR + d->len > room)
@@ -498,7 +502,7 @@ int p2p_chan_has_data(const ivxs_p2p_session *s, uint32_t now)
 	uint32_t seq, i;
 	(void)now;
 	for (i = 0; s->cmd.tx && i < s->cmd.d_count; i++)
-		if (s->cmd.desc[(s->cmd.d_tail + i) % P2P_CMD_DESCS].state == P2P_CD_UNSENT)
+		if (s->cmd.book->desc[(s->cmd.d_tail + i) % P2P_CMD_DESCS].state == P2P_CD_UNSENT)
 			return 1;
 	for (seq = t->base; seq != t->next; seq++) {
 		const p2p_ftx_slot *f = ftxSlot(t, seq);
@@ -600,7 +604,7 @@ int p2p_chan_commit(ivxs_p2p_session *s, const p2p_sent *rec, int intact, uint32
 			ftxSent(s, recFrame(&s->ftx, rec, i), recChunk(rec, i));
 	}
 	else if (rec->carry == P2P_CARRY_CMD) {
-		p2p_cdesc *d = &s->cmd.desc[rec->b];
+		p2p_cdesc *d = &s->cmd.book->desc[rec->b];   /* (just made: tx is there) */
 		ch = &s->chan[IVXS_P2P_CH_COMMAND];
 		d->state = P2P_CD_FLIGHT;
 		if (d->ever)
@@ -640,12 +644,36 @@ static void ftxAcked(ivxs_p2p_session *s, p2p_ftx_slot *f, uint32_t idx, uint32_
 		ftxFinish(s, f, kDone);
 }
 
+/* The bookkeeping comes with the first command buffer. Its descriptors start acknowledged: a
+ * packet of a command the last book held, acknowledged or lost now, finds nothing to do. */
+static int bookNeeded(ivxs_p2p_session *s)
+{
+	uint32_t i;
+	if (s->cmd.book)
+		return 1;
+	if (!(s->cmd.book = p2p_alloc(s->p2p, sizeof(p2p_cmd_book))))
+		return 0;
+	for (i = 0; i < P2P_CMD_DESCS; i++)
+		s->cmd.book->desc[i].state = P2P_CD_ACKED;
+	return 1;
+}
+
+/* ... and goes with the last. */
+static void bookIdle(ivxs_p2p_session *s)
+{
+	if (!s->cmd.tx && !s->cmd.rx) {
+		p2p_free(s->p2p, s->cmd.book);
+		s->cmd.book = NULL;
+	}
+}
+
 /* The send buffer goes once all of it is acknowledged. */
 static void txIdle(ivxs_p2p_session *s)
 {
 	if (s->cmd.tx && s->cmd.d_count == 0) {
 		p2p_free(s->p2p, s->cmd.tx);
 		s->cmd.tx = NULL;
+		bookIdle(s);
 	}
 }
 
@@ -661,13 +689,16 @@ void p2p_chan_on_acked(ivxs_p2p_session *s, const p2p_sent *rec, uint32_t now)
 	}
 	else if (rec->carry == P2P_CARRY_CMD) {
 		p2p_cmd *c = &s->cmd;
-		p2p_cdesc *d = &c->desc[rec->b];
-		if (!c->tx || d->off != rec->a || d->state == P2P_CD_ACKED)
+		p2p_cdesc *d;
+		if (!c->tx)
+			return;
+		d = &c->book->desc[rec->b];
+		if (d->off != rec->a || d->state == P2P_CD_ACKED)
 			return;
 		d->state = P2P_CD_ACKED;
 		credit(s, IVXS_P2P_CH_COMMAND, rec->len, now);
-		while (c->d_count && c->desc[c->d_tail].state == P2P_CD_ACKED) {
-			c->tx_base += c->desc[c->d_tail].len;
+		while (c->d_count && c->book->desc[c->d_tail].state == P2P_CD_ACKED) {
+			c->tx_base += c->book->desc[c->d_tail].len;
 			c->d_tail = (c->d_tail + 1) % P2P_CMD_DESCS;
 			c->d_count--;
 		}
@@ -689,9 +720,9 @@ void p2p_chan_on_lost(ivxs_p2p_session *s, const p2p_sent *rec)
 			}
 		}
 	}
-	else if (rec->carry == P2P_CARRY_CMD) {
-		p2p_cdesc *d = &s->cmd.desc[rec->b];
-		if (s->cmd.tx && d->off == rec->a && d->state == P2P_CD_FLIGHT)
+	else if (rec->carry == P2P_CARRY_CMD && s->cmd.tx) {
+		p2p_cdesc *d = &s->cmd.book->desc[rec->b];
+		if (d->off == rec->a && d->state == P2P_CD_FLIGHT)
 			d->state = P2P_CD_UNSENT;
 	}
 }
@@ -796,8 +827,12 @@ int ivxs_p2p_command(ivxs_p2p_session *s, int kind, uint16_t id, const uint8_t *
 	}
 	else {
 		status = IVXS_P2P_ENOMEM;
-		if (!c->tx && !(c->tx = p2p_alloc(s->p2p, cap)))
+		if (!bookNeeded(s))
 			goto done;
+		if (!c->tx && !(c->tx = p2p_alloc(s->p2p, cap))) {
+			bookIdle(s);
+			goto done;
+		}
 		pos = ringCopy(c->tx, cap, c->tx_head_pos, hdr, P2P_MSG_HDR);
 		if (size)
 			ringCopy(c->tx, cap, pos, data, size);
@@ -805,7 +840,7 @@ int ivxs_p2p_command(ivxs_p2p_session *s, int kind, uint16_t id, const uint8_t *
 	c->tx_cap = cap;
 	for (off = c->tx_head, pos = c->tx_head_pos, end = c->tx_head + total; off != end;) {
 		uint32_t room = cap - pos, len = end - off;
-		p2p_cdesc *d = &c->desc[(c->d_tail + c->d_count++) % P2P_CMD_DESCS];
+		p2p_cdesc *d = &c->book->desc[(c->d_tail + c->d_count++) % P2P_CMD_DESCS];
 		if (len > IVXS_P2P_CHUNK)
 			len = IVXS_P2P_CHUNK;
 		if (len > room)
@@ -855,6 +890,12 @@ static void frxBreak(p2p_frx *r, const p2p_frx_slot *f)
 	r->lost++;
 }
 
+/* Where slot f's bytes are. */
+static uint8_t *frxBytes(const p2p_frx *r, const p2p_frx_slot *f)
+{
+	return r->arena + (size_t)(f - r->slots) * r->slot_bytes;
+}
+
 /* Frame r->next leaves the receiver: delivered when whole and decodable (a key frame, or
  * its stream's chain unbroken), otherwise counted lost. */
 static void frxTake(ivxs_p2p_session *s, p2p_frx_slot *d)
@@ -876,7 +917,7 @@ static void frxTake(ivxs_p2p_session *s, p2p_frx_slot *d)
 	lost = r->lost;
 	r->lost = 0;
 	if (s->p2p->cfg.cb.frame && !s->close_pending)
-		s->p2p->cfg.cb.frame(s->p2p->cfg.cb.ctx, s, rxFrameChannel(s), d->buf, d->total, d->ts, d->key, lost);
+		s->p2p->cfg.cb.frame(s->p2p->cfg.cb.ctx, s, rxFrameChannel(s), frxBytes(r, d), d->total, d->ts, d->key, lost);
 }
 
 /* Frames below `upto` are not waited for any more (the sender gave them up, or there is no
@@ -902,6 +943,11 @@ void p2p_chan_on_frame(ivxs_p2p_session *s, const p2p_frame_chunk *c)
 	uint32_t idx = c->off / IVXS_P2P_CHUNK;
 	if (s->p2p->cfg.role == IVXS_P2P_SERVER && !(s->rights & IVXS_P2P_RIGHT_TALK))
 		return;   /* acknowledged, not delivered: the ticket does not allow talkback */
+	/* not cleared: a slot's bytes are written before they are read, and a viewer's 32 slots of
+	 * 256 KiB then cost only the pages its frames touch. Without them the chunk is dropped (the
+	 * sender gives its frame up at its deadline, and the floor counts it lost). */
+	if (!r->arena && !(r->arena = s->p2p->alloc.alloc((size_t)r->n * r->slot_bytes, s->p2p->alloc.ctx)))
+		return;
 	if (P2P_LT(r->next, c->floor))
 		frxAdvance(s, c->floor);        /* the sender gave these up */
 	if (P2P_LT(c->seq, r->next))
@@ -931,7 +977,7 @@ void p2p_chan_on_frame(ivxs_p2p_session *s, const p2p_frame_chunk *c)
 		goto deliver;
 	}
 	if (!bitGet(f->bits, idx)) {
-		memcpy(f->buf + c->off, c->data, c->len);
+		memcpy(frxBytes(r, f) + c->off, c->data, c->len);
 		bitSet(f->bits, idx);
 		f->got++;
 		f->got_bytes += c->len;
@@ -963,8 +1009,10 @@ int p2p_chan_check_cmd(ivxs_p2p_session *s, const p2p_cmd_chunk *c)
 		m->peer_waiting = 1;
 		return IVXS_P2P_EAGAIN;   /* not acknowledged: the peer sends it again */
 	}
-	if (!(grown = p2p_alloc(s->p2p, cap)))
+	if (!bookNeeded(s) || !(grown = p2p_alloc(s->p2p, cap))) {
+		bookIdle(s);
 		return IVXS_P2P_ENOMEM;   /* likewise */
+	}
 	if (m->rx) {
 		memcpy(grown, m->rx, m->rx_cap);
 		p2p_free(s->p2p, m->rx);
@@ -978,20 +1026,20 @@ int p2p_chan_check_cmd(ivxs_p2p_session *s, const p2p_cmd_chunk *c)
 
 static void rangeAdd(p2p_cmd *c, uint32_t lo, uint32_t hi)
 {
-	uint32_t i = 0, j;
-	while (i < c->nranges && c->rhi[i] < lo)
+	uint32_t *rlo = c->book->rlo, *rhi = c->book->rhi, i = 0, j;
+	while (i < c->nranges && rhi[i] < lo)
 		i++;
-	if (i < c->nranges && c->rlo[i] <= hi) {
+	if (i < c->nranges && rlo[i] <= hi) {
 		/* overlaps or touches range i: widen it, then swallow the ones it reaches */
-		if (lo < c->rlo[i])
-			c->rlo[i] = lo;
-		if (hi > c->rhi[i])
-			c->rhi[i] = hi;
-		for (j = i + 1; j < c->nranges && c->rlo[j] <= c->rhi[i]; j++)
-			if (c->rhi[j] > c->rhi[i])
-				c->rhi[i] = c->rhi[j];
-		memmove(&c->rlo[i + 1], &c->rlo[j], (c->nranges - j) * sizeof(c->rlo[0]));
-		memmove(&c->rhi[i + 1], &c->rhi[j], (c->nranges - j) * sizeof(c->rhi[0]));
+		if (lo < rlo[i])
+			rlo[i] = lo;
+		if (hi > rhi[i])
+			rhi[i] = hi;
+		for (j = i + 1; j < c->nranges && rlo[j] <= rhi[i]; j++)
+			if (rhi[j] > rhi[i])
+				rhi[i] = rhi[j];
+		memmove(&rlo[i + 1], &rlo[j], (c->nranges - j) * sizeof(rlo[0]));
+		memmove(&rhi[i + 1], &rhi[j], (c->nranges - j) * sizeof(rhi[0]));
 		c->nranges -= j - i - 1;
 		return;
 	}
@@ -999,10 +1047,10 @@ static void rangeAdd(p2p_cmd *c, uint32_t lo, uint32_t hi)
 	 * only a peer that cuts its own stream into slivers gets here, and loses them. */
 	if (c->nranges == P2P_CMD_RANGES)
 		return;
-	memmove(&c->rlo[i + 1], &c->rlo[i], (c->nranges - i) * sizeof(c->rlo[0]));
-	memmove(&c->rhi[i + 1], &c->rhi[i], (c->nranges - i) * sizeof(c->rhi[0]));
-	c->rlo[i] = lo;
-	c->rhi[i] = hi;
+	memmove(&rlo[i + 1], &rlo[i], (c->nranges - i) * sizeof(rlo[0]));
+	memmove(&rhi[i + 1], &rhi[i], (c->nranges - i) * sizeof(rhi[0]));
+	rlo[i] = lo;
+	rhi[i] = hi;
 	c->nranges++;
 }
 
@@ -1010,13 +1058,16 @@ void p2p_chan_on_cmd(ivxs_p2p_session *s, const p2p_cmd_chunk *c, int sole)
 {
 	p2p_cmd *m = &s->cmd;
 	int32_t rel = P2P_DIFF(c->off, m->rx_off);
-	uint32_t skip, i;
+	uint32_t skip, i, *rlo, *rhi;
 	if (rel + (int64_t)c->len <= 0 || !c->len || !m->rx)
 		return;   /* old, empty, or (no buffer) nothing to keep */
+	/* (the book stays while the callback runs: rx is there, or lent to tx) */
+	rlo = m->book->rlo;
+	rhi = m->book->rhi;
 	skip = rel < 0 ? 0u - (uint32_t)rel : 0;   /* here rel > -65536: no overflow */
 	memcpy(m->rx + rel + skip, c->data + skip, c->len - skip);
 	rangeAdd(m, (uint32_t)rel + skip, (uint32_t)rel + c->len);
-	while (m->nranges && m->rlo[0] == 0 && m->rhi[0] >= P2P_MSG_HDR && !s->close_pending) {
+	while (m->nranges && rlo[0] == 0 && rhi[0] >= P2P_MSG_HDR && !s->close_pending) {
 		uint32_t len = ivxs_get16(m->rx + 3), kind = m->rx[0], used = P2P_MSG_HDR + len, end;
 		uint16_t id = (uint16_t)ivxs_get16(m->rx + 1);
 		if (!IVXS_P2P_KIND_VALID(kind) || len > IVXS_P2P_MAX_COMMAND) {
@@ -1024,9 +1075,9 @@ void p2p_chan_on_cmd(ivxs_p2p_session *s, const p2p_cmd_chunk *c, int sole)
 			s->close_status = IVXS_P2P_EPROTO;
 			return;
 		}
-		if (m->rhi[0] < used)
+		if (rhi[0] < used)
 			break;
-		end = m->rhi[m->nranges - 1];
+		end = rhi[m->nranges - 1];
 		m->lend = !m->tx && end == used && sole;
 		/* every message reaches the app, which answers by the ticket's rights (a request it
 		 * does not cover gets a refusal, not silence: modules/protocol/viewer-commands.ts) */
@@ -1041,12 +1092,12 @@ void p2p_chan_on_cmd(ivxs_p2p_session *s, const p2p_cmd_chunk *c, int sole)
 		}
 		memmove(m->rx, m->rx + used, end - used);
 		for (i = 0; i < m->nranges; i++) {
-			m->rlo[i] = m->rlo[i] > used ? m->rlo[i] - used : 0;
-			m->rhi[i] -= used;
+			rlo[i] = rlo[i] > used ? rlo[i] - used : 0;
+			rhi[i] -= used;
 		}
-		if (m->rhi[0] == 0) {
-			memmove(&m->rlo[0], &m->rlo[1], (m->nranges - 1) * sizeof(m->rlo[0]));
-			memmove(&m->rhi[0], &m->rhi[1], (m->nranges - 1) * sizeof(m->rhi[0]));
+		if (rhi[0] == 0) {
+			memmove(&rlo[0], &rlo[1], (m->nranges - 1) * sizeof(rlo[0]));
+			memmove(&rhi[0], &rhi[1], (m->nranges - 1) * sizeof(rhi[0]));
 			m->nranges--;
 		}
 		m->rx_off += used;
@@ -1062,7 +1113,8 @@ size_t p2p_chan_cmd_bytes(const ivxs_p2p_session *s)
 
 size_t p2p_chan_heap_bytes(const ivxs_p2p_session *s)
 {
-	return p2p_chan_cmd_bytes(s) + (s->ftx.feed ? sizeof(*s->ftx.feed) : 0);
+	return p2p_chan_cmd_bytes(s) + (s->cmd.book ? sizeof(*s->cmd.book) : 0) + (s->ftx.feed ? sizeof(*s->ftx.feed) : 0)
+			+ (s->frx.arena ? (size_t)s->frx.n * s->frx.slot_bytes : 0);
 }
 
 /* The command buffers exist only while commands are under way. */
@@ -1072,6 +1124,7 @@ void p2p_chan_cmd_idle(ivxs_p2p_session *s)
 	if (s->cmd.rx && s->cmd.nranges == 0) {
 		p2p_free(s->p2p, s->cmd.rx);
 		s->cmd.rx = NULL;
+		bookIdle(s);
 	}
 }
 
@@ -1163,7 +1216,7 @@ int ivxs_p2p_channel_stats_get(const ivxs_p2p_session *s, int channel, ivxs_p2p_
 	for (i = 0; i < P2P_METER; i++)
 		acked += ch->meter.acked[i];
 	out->avg_rate = acked;
-	out->inst_rate = ch->meter.sent[(ch->meter.cur + P2P_METER - 1) % P2P_METER] * 10;
+	out->inst_rate = (uint64_t)ch->meter.sent[(ch->meter.cur + P2P_METER - 1) % P2P_METER] * 10;
 	return 0;
 }
 

@@ -1,6 +1,7 @@
 /*
  * P2P transport — the endpoint: its configuration's defaults and limits,
- * creation (every pool sized here, nothing allocated later), destruction, the
+ * creation (every fixed pool sized here; what a session takes only while it uses it — the command
+ * buffers and their book, the frame feed, the receive arena — is p2p_channel.c's), destruction, the
  * allocator hook, and the stats of the endpoint and its sessions.
  */
 #include "p2p_internal.h"
@@ -76,14 +77,13 @@ static int applyDefaults(ivxs_p2p_config *c)
 	return 0;
 }
 
-/* Everything one session owns, allocated at creation. */
+/* What one session owns for its whole life, allocated at creation. */
 static int sessionAlloc(ivxs_p2p *p, ivxs_p2p_session *s)
 {
 	const ivxs_p2p_config *c = &p->cfg;
 	size_t sent = mul(c->max_in_flight, sizeof(p2p_sent)), ftx = mul(c->tx_frames, sizeof(p2p_ftx_slot));
-	size_t frx = mul(c->rx_frames, sizeof(p2p_frx_slot)), arena = mul(c->rx_frames, c->rx_frame_bytes);
-	uint32_t i;
-	if (!sent || !ftx || !frx || !arena)
+	size_t frx = mul(c->rx_frames, sizeof(p2p_frx_slot));
+	if (!sent || !ftx || !frx || !mul(c->rx_frames, c->rx_frame_bytes))
 		return IVXS_P2P_ENOMEM;
 	s->p2p = p;
 	s->rel.sent = p2p_alloc(p, sent);
@@ -93,18 +93,11 @@ static int sessionAlloc(ivxs_p2p *p, ivxs_p2p_session *s)
 	s->rx_aead = p2p_alloc(p, p2p_aead_size());
 	if (!s->rel.sent || !s->ftx.slots || !s->frx.slots || !s->tx_aead || !s->rx_aead)
 		return IVXS_P2P_ENOMEM;
-	/* not cleared: a slot's bytes are written before they are read, and a viewer's 32 slots of
-	 * 256 KiB then cost only the pages its frames touch */
-	s->frx.slots[0].buf = p->alloc.alloc(arena, p->alloc.ctx);
-	if (!s->frx.slots[0].buf)
-		return IVXS_P2P_ENOMEM;
-	for (i = 1; i < c->rx_frames; i++)
-		s->frx.slots[i].buf = s->frx.slots[0].buf + (size_t)i * c->rx_frame_bytes;
 	s->rel.nsent = c->max_in_flight;
 	s->ftx.n = c->tx_frames;
 	s->frx.n = c->rx_frames;
 	s->frx.slot_bytes = c->rx_frame_bytes;
-	s->footprint = sizeof(*s) + sent + ftx + frx + arena + 2 * p2p_aead_size();
+	s->footprint = sizeof(*s) + sent + ftx + frx + 2 * p2p_aead_size();
 	return 0;
 }
 
@@ -112,8 +105,6 @@ static void sessionRelease(ivxs_p2p *p, ivxs_p2p_session *s)
 {
 	p2p_free(p, s->rel.sent);
 	p2p_free(p, s->ftx.slots);
-	if (s->frx.slots)
-		p2p_free(p, s->frx.slots[0].buf);
 	p2p_free(p, s->frx.slots);
 	p2p_free(p, s->tx_aead);
 	p2p_free(p, s->rx_aead);

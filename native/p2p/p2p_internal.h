@@ -212,12 +212,14 @@ typedef struct {
 	uint16_t nchunks, got;
 	uint8_t used, key, flags;
 	uint32_t bits[P2P_BITWORDS];
-	uint8_t *buf;
 } p2p_frx_slot;
 
 typedef struct {
 	p2p_frx_slot *slots;
 	uint32_t n, slot_bytes;
+	/* the slots' bytes (slot i at i * slot_bytes), taken at the first frame and given back when
+	 * the session ends: a camera's viewer who never talks holds none */
+	uint8_t *arena;
 	uint32_t next;             /* next frame to deliver */
 	uint32_t lost;             /* frames given up since the last delivery */
 	/* per stream (a frame's flags): key frames seen in it, and its chain broken by a lost
@@ -236,12 +238,19 @@ typedef struct {
 
 #define P2P_CMD_DESCS 64
 #define P2P_CMD_RANGES 32
+/* The command stream's bookkeeping, kept while a buffer is (`tx` or `rx`): a viewer with no
+ * command under way holds none of it. */
+typedef struct {
+	p2p_cdesc desc[P2P_CMD_DESCS];
+	uint32_t rlo[P2P_CMD_RANGES], rhi[P2P_CMD_RANGES];   /* received, relative to rx_off, sorted, disjoint */
+} p2p_cmd_book;
+
 typedef struct {
 	uint8_t *tx;               /* tx_cap bytes, allocated on first use, freed when all is acknowledged */
 	uint32_t tx_cap;           /* P2P_CMD_WINDOW, or (a camera's short messages) P2P_CMD_SMALL */
 	uint32_t tx_base, tx_head; /* stream offsets: [base, head) queued, not all acknowledged */
 	uint32_t tx_head_pos;      /* ring index of tx_head */
-	p2p_cdesc desc[P2P_CMD_DESCS];
+	p2p_cmd_book *book;        /* while tx or rx is */
 	uint32_t d_tail, d_count;  /* descriptors of [tx_base, tx_head), oldest at d_tail */
 	uint64_t unsent;
 	uint8_t *rx;               /* rx_cap bytes: rx[0] is stream offset rx_off */
@@ -251,14 +260,13 @@ typedef struct {
 	int peer_waiting;          /* camera: a viewer's chunk found no room (the long buffer was sending);
 	                            * no long message is queued until the viewer's gets in */
 	uint32_t rx_off;
-	uint32_t nranges;
-	uint32_t rlo[P2P_CMD_RANGES], rhi[P2P_CMD_RANGES];   /* received, relative to rx_off, sorted, disjoint */
+	uint32_t nranges;          /* of book's received ranges */
 } p2p_cmd;
 
 #define P2P_METER 10           /* buckets of 100 ms */
 typedef struct {
 	uint32_t bucket_ms;        /* start of the current bucket */
-	uint64_t sent[P2P_METER], acked[P2P_METER];
+	uint32_t sent[P2P_METER], acked[P2P_METER];   /* bytes in each bucket */
 	uint32_t cur;
 } p2p_meter;
 

@@ -1350,7 +1350,7 @@ static void test_two_commands_in_a_packet(void)
 	step(1000);
 	CHECK_EQ(W.sides[CLI].cmds, 2);   /* both replies */
 	CHECK_EQ(W.sides[SRV].cmd_bad + W.sides[CLI].cmd_bad, 0);
-	CHECK(sessStats(SRV).footprint_bytes <= W.sides[SRV].session->footprint + P2P_CMD_SMALL);
+	CHECK(sessStats(SRV).footprint_bytes <= W.sides[SRV].session->footprint + P2P_CMD_SMALL + sizeof(p2p_cmd_book));
 done:
 	g_cmd_len = 0;
 }
@@ -1869,12 +1869,10 @@ done:
 }
 
 /* Talkback: voice frames from the viewer reach the camera. */
-static void test_voice(void)
+/* The viewer starts talking: 20 ms of G.711 a frame, from its ring. */
+static void startTalking(void)
 {
-	options o;
-	memset(&o, 0, sizeof(o));
-	CHECK_EQ(setup(&o), 0);
-	W.key_bytes = W.delta_bytes = 320;   /* 20 ms of G.711 */
+	W.key_bytes = W.delta_bytes = 320;
 	W.frame_interval = 20;
 	W.gop = 1;
 	step(100);
@@ -1883,6 +1881,16 @@ static void test_voice(void)
 	step(2);
 	CHECK_EQ(ivxs_p2p_ring_source_init(&W.rsrc, W.ring, RING_OFFSET, &W.src), 0);
 	CHECK_EQ(ivxs_p2p_attach_frames(W.sides[CLI].session, &W.src), 0);
+done:
+	return;
+}
+
+static void test_voice(void)
+{
+	options o;
+	memset(&o, 0, sizeof(o));
+	CHECK_EQ(setup(&o), 0);
+	startTalking();
 	step(2000);
 	W.producing = 0;
 	step(500);
@@ -1892,6 +1900,48 @@ static void test_voice(void)
 	CHECK(W.sides[SRV].latency_max <= 60);
 done:
 	return;
+}
+
+/* The camera's talkback bytes come with the first voice frame: a viewer who never talks holds
+ * none of them, one who talks holds them until the session ends, and with no memory for them
+ * the voice is dropped, the session and its video going on, until there is. */
+static size_t g_refuse_bytes;   /* an allocation of this size fails */
+static void plainFree(void *p, void *ctx);
+
+static void *refusingAlloc(size_t n, void *ctx)
+{
+	(void)ctx;
+	return n == g_refuse_bytes ? NULL : malloc(n);
+}
+
+static void test_voice_arena(void)
+{
+	options o;
+	ivxs_p2p_allocator a = { refusingAlloc, plainFree, NULL };
+	size_t arena = 4 * 1200, quiet, before;
+	memset(&o, 0, sizeof(o));
+	o.srv.allocator = &a;
+	g_refuse_bytes = arena;
+	CHECK_EQ(setup(&o), 0);
+	step(100);
+	quiet = sessStats(SRV).footprint_bytes;
+	startTalking();
+	step(1000);
+	CHECK_EQ(W.sides[SRV].frames, 0);   /* no memory for them: dropped */
+	CHECK_EQ(sessStats(SRV).footprint_bytes, quiet);
+	CHECK(W.sides[SRV].session && !W.sides[SRV].closed_at);   /* the session goes on */
+	g_refuse_bytes = 0;
+	before = W.produced;
+	step(1000);
+	W.producing = 0;
+	step(1000);
+	CHECK(W.sides[SRV].frames >= (W.produced - before) * 9 / 10);   /* heard again */
+	CHECK_EQ(W.sides[SRV].frame_bad, 0);
+	CHECK_EQ(sessStats(SRV).footprint_bytes, quiet + arena);
+	NOTE("%zu bytes per viewer until it talks, %zu after; %u frames heard once there was memory (%u pushed then)",
+			quiet, quiet + arena, W.sides[SRV].frames, (unsigned)(W.produced - before));
+done:
+	g_refuse_bytes = 0;
 }
 
 /* Audio has no key frames (the capture pushes it with key 0): a lost audio
@@ -3126,6 +3176,7 @@ int main(void)
 	run("watermarks: once per crossing", test_watermarks);
 	run("rights: enforced by the camera", test_rights);
 	run("voice: talkback frames to the camera", test_voice);
+	run("voice: the camera's talkback bytes come with the first voice frame", test_voice_arena);
 	run("audio: a lost audio frame costs that frame only, not the audio after it nor the video", test_audio_independent);
 	run("audio beside video on a lossy link: the frames in flight keep the link busy", test_audio_beside_video);
 	run("tick schedule: a thin stream ticks about once per frame, not every 10 ms", test_tick_schedule);
