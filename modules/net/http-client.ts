@@ -18,7 +18,7 @@
 import { asciiEncode, type Chunks, totalLength, utf8Decode, utf8Encode } from "./bytes.js";
 import { Connection, type ConnectionEvents, type ConnectionOptions } from "./connection.js";
 import { AbortedError, ConnectionResetError, LimitError, NetError, ProtocolError } from "./errors.js";
-import { type HeaderMap, ResponseParser, type ResponseHead, TOKEN } from "./http-parser.js";
+import { type HeaderMap, ResponseParser, type ResponseHead, isToken } from "./http-parser.js";
 import { HEX_DIGITS } from "../protocol/hex.js";
 import { pattern } from "../protocol/pattern.js";
 
@@ -81,7 +81,7 @@ const CRLF = asciiEncode("\r\n");
 const IDEMPOTENT = pattern(/^(GET|HEAD|PUT|DELETE|OPTIONS)$/);
 
 function field(name: string, value: string): string {
-	if (!TOKEN.test(name)) throw new TypeError(`bad header name ${JSON.stringify(name)}`);
+	if (!isToken(name)) throw new TypeError(`bad header name ${JSON.stringify(name)}`);
 	value = String(value);
 	// CR, LF or NUL in a value would let it write another header or end the head.
 	if (HEADER_VALUE_BAD.test(value)) throw new TypeError(`bad value for header ${name}`);
@@ -382,7 +382,7 @@ export class HttpClient implements ConnectionEvents {
 	}
 
 	#head(method: string, path: string, headers: Record<string, string> | undefined, framing: string): Uint8Array {
-		if (!TOKEN.test(method)) throw new TypeError(`bad method ${JSON.stringify(method)}`);
+		if (!isToken(method)) throw new TypeError(`bad method ${JSON.stringify(method)}`);
 		if (typeof path !== "string" || !REQUEST_TARGET.test(path)) throw new TypeError(`bad request target ${JSON.stringify(path)}`);
 		let text = `${method} ${path} HTTP/1.1\r\n${field("Host", this.#host)}`;
 		for (const name in headers) {

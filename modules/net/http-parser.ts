@@ -7,7 +7,7 @@
  * (a peer cannot make the camera hold an unbounded head); a chunk-size line is at most 1 KiB.
  * Anything malformed is a ProtocolError (or LimitError) and the parser stops for good.
  */
-import { asciiText } from "../protocol/ascii.js";
+import { asciiBytes, asciiText, stringBytes } from "../protocol/ascii.js";
 import { LimitError, ProtocolError } from "./errors.js";
 import { pattern } from "../protocol/pattern.js";
 
@@ -24,6 +24,9 @@ const CHUNK_SIZE_LINE = pattern(/^([0-9A-Fa-f]{1,8})[ \t]*(;[^\r\n]*)?\r?\n$/);
 export type HeaderMap = Record<string, string>;
 
 const headerMap = (): HeaderMap => Object.create(null) as HeaderMap;
+
+/** A malformed line, for its error: its first 60 bytes, quoted. */
+const quoted = (bytes: Uint8Array, start: number, end: number): string => JSON.stringify(asciiText(bytes, start, Math.min(end, start + 60)));
 
 export interface ResponseHead {
 	status: number;
@@ -44,15 +47,31 @@ export interface ParserEvents {
 const enum State { Head, Length, UntilClose, ChunkSize, ChunkData, ChunkEnd, Trailers, Done, Failed }
 
 const MAX_CHUNK_LINE = 1024;
-/** A field name or method: an RFC 9110 token. */
-export const TOKEN = pattern(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/);
+const SP = 32, HTAB = 9, CR = 13, LF = 10, COLON = 58;
+
+/** A byte of an RFC 9110 token (a field name, a method): a letter, a digit or one of !#$%&'*+-.^_`|~. */
+export function tokenByte(b: number): boolean {
+	const letter = b | 0x20;
+	return (letter >= 0x61 && letter <= 0x7a) || (b >= 0x30 && b <= 0x39) || b === 0x21 || (b >= 0x23 && b <= 0x27) || b === 0x2a
+		|| b === 0x2b || b === 0x2d || b === 0x2e || (b >= 0x5e && b <= 0x60) || b === 0x7c || b === 0x7e;
+}
+
+/** Whether `text` is an RFC 9110 token. */
+export function isToken(text: string): boolean {
+	const bytes = stringBytes(text);
+	if (!bytes.length) return false;
+	for (let i = 0; i < bytes.length; i++) if (!tokenByte(bytes[i])) return false;
+	return true;
+}
 
 export class ResponseParser {
 	#events: ParserEvents;
 	#maxHeaderBytes: number;
 	#state = State.Head;
-	#text = "";          // the head, a chunk-size line or the trailers, while they arrive
+	#text = "";          // a line of the head or the trailers, or a chunk-size line, split between pushes
 	#headBytes = 0;      // bytes of head and trailers so far (the limit covers both)
+	#status: RegExpExecArray | undefined;   // the head's status line, once read
+	#fields: HeaderMap | undefined;         // the head's or the trailers' fields so far
 	#remaining = 0;      // body or chunk bytes still expected
 	#noBody: boolean;
 	#keepAlive = false;
@@ -125,57 +144,72 @@ export class ResponseParser {
 		this.#events.onEnd(trailers);
 	}
 
-	// Head and trailers: text up to an empty line, within the byte limit.
+	// Head and trailers: a line at a time, each read where it lies in the pushed bytes (a line split
+	// between pushes is put together first), within the byte limit. The camera parses a head at
+	// every segment it uploads: it makes the status line's match, each field's name and value and
+	// their map — not the head's text, its lines and their copies (bench board_memory).
 	#takeLines(bytes: Uint8Array, at: number): number {
 		let end = at;
-		while (end < bytes.length && bytes[end] !== 10) end++;
+		while (end < bytes.length && bytes[end] !== LF) end++;
 		const found = end < bytes.length;
 		const upto = found ? end + 1 : end;
 		this.#headBytes += upto - at;
 		if (this.#headBytes > this.#maxHeaderBytes)
 			this.#fail(new LimitError(`response ${this.#state === State.Head ? "head" : "trailers"} larger than ${this.#maxHeaderBytes} bytes`));
-		this.#text += asciiText(bytes, at, upto);
-		if (!found) return upto;
-		if (this.#text !== "\r\n" && this.#text !== "\n" && !this.#text.endsWith("\n\r\n") && !this.#text.endsWith("\n\n")) return upto;
-		// (split on "\n" and a trailing "\r" cut: a regular expression there is compiled at every split)
-		const lines = this.#text.split("\n").map((line) => (line.endsWith("\r") ? line.slice(0, -1) : line));
-		this.#text = "";
-		lines.length -= 2;   // the empty line and what follows its \n
-		if (this.#state === State.Head) this.#head(lines);
-		else this.#finish(this.#fields(lines, 0));
+		if (!found) {
+			this.#text += asciiText(bytes, at, upto);
+			return upto;
+		}
+		let line = bytes, start = at;
+		if (this.#text) {
+			line = asciiBytes(this.#text + asciiText(bytes, at, end));
+			start = 0;
+			end = line.length;
+			this.#text = "";
+		}
+		if (end > start && line[end - 1] === CR) end--;
+		this.#line(line, start, end);
 		return upto;
 	}
 
-	#fields(lines: string[], from: number): HeaderMap {
-		const headers = headerMap();
-		for (let i = from; i < lines.length; i++) {
-			const line = lines[i];
-			if (line[0] === " " || line[0] === "\t") this.#fail(new ProtocolError("obsolete header line folding"));
-			const colon = line.indexOf(":");
-			const name = colon > 0 ? line.slice(0, colon) : "";
-			if (!TOKEN.test(name)) this.#fail(new ProtocolError(`malformed header line ${JSON.stringify(line.slice(0, 60))}`));
-			const value = line.slice(colon + 1).trim();
-			const key = name.toLowerCase();
-			headers[key] = key in headers ? `${headers[key]}, ${value}` : value;
+	#line(bytes: Uint8Array, start: number, end: number): void {
+		if (start === end) {
+			// the empty line: the head or the trailers end (blank lines before a status line are
+			// tolerated, RFC 9112 §2.2)
+			if (this.#state === State.Trailers) return this.#finish(this.#take());
+			this.#headBytes = 0;
+			if (this.#status) this.#head(this.#status, this.#take());
+			return;
 		}
-		return headers;
+		if (this.#state === State.Head && !this.#status) {
+			const match = STATUS_LINE.exec(asciiText(bytes, start, end));
+			if (!match) this.#fail(new ProtocolError(`malformed status line ${quoted(bytes, start, end)}`));
+			this.#status = match;
+			return;
+		}
+		if (bytes[start] === SP || bytes[start] === HTAB) this.#fail(new ProtocolError("obsolete header line folding"));
+		let colon = start, upper = false;
+		for (; colon < end && tokenByte(bytes[colon]); colon++) upper ||= bytes[colon] >= 0x41 && bytes[colon] <= 0x5a;
+		if (colon === start || colon === end || bytes[colon] !== COLON) this.#fail(new ProtocolError(`malformed header line ${quoted(bytes, start, end)}`));
+		let from = colon + 1, to = end;
+		while (from < to && (bytes[from] === SP || bytes[from] === HTAB)) from++;
+		while (to > from && (bytes[to - 1] === SP || bytes[to - 1] === HTAB)) to--;
+		const name = asciiText(bytes, start, colon), key = upper ? name.toLowerCase() : name, value = asciiText(bytes, from, to);
+		const fields = (this.#fields ??= headerMap());
+		fields[key] = key in fields ? `${fields[key]}, ${value}` : value;
 	}
 
-	#head(lines: string[]): void {
-		if (!lines.length) {
-			// Blank lines before a status line are tolerated (RFC 9112 §2.2).
-			this.#headBytes = 0;
-			return;
-		}
-		const match = STATUS_LINE.exec(lines[0]);
-		if (!match) this.#fail(new ProtocolError(`malformed status line ${JSON.stringify(lines[0].slice(0, 60))}`));
+	/** The fields read (a map without any when there were none), and none kept. */
+	#take(): HeaderMap {
+		const fields = this.#fields ?? headerMap();
+		this.#fields = undefined;
+		return fields;
+	}
+
+	#head(match: RegExpExecArray, headers: HeaderMap): void {
+		this.#status = undefined;
 		const status = Number(match[2]);
-		const headers = this.#fields(lines, 1);
-		if (status < 200) {
-			// 100 Continue and friends: the real response follows.
-			this.#headBytes = 0;
-			return;
-		}
+		if (status < 200) return;   // 100 Continue and friends: the real response follows
 		const connection = (headers.connection ?? "").toLowerCase();
 		let keepAlive = match[1] === "1" ? !CLOSE_TOKEN.test(connection) : KEEP_ALIVE_TOKEN.test(connection);
 		const coding = headers["transfer-encoding"];
@@ -196,7 +230,6 @@ export class ResponseParser {
 			keepAlive = false;
 		}
 		this.#keepAlive = keepAlive;
-		this.#headBytes = 0;
 		this.#state = state === State.Done ? State.Head : state;   // onHead may look at the state
 		this.#events.onHead({ status, reason: match[3], headers, keepAlive });
 		this.#state = state;

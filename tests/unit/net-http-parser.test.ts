@@ -58,6 +58,13 @@ test("repeated headers are joined; names are lower case", (t) => {
 	t.is(out.head?.reason, "OK");
 });
 
+test("a field value loses the spaces and tabs around it, and keeps those within", (t) => {
+	for (const split of splits) {
+		const out = parse("HTTP/1.1 200 OK\r\nX-A:\t  a  b \t\r\nX-Empty: \r\nX-Bare:x\r\nContent-Length: 0\r\n\r\n", split);
+		t.deepEqual({ ...out.head!.headers }, { "x-a": "a  b", "x-empty": "", "x-bare": "x", "content-length": "0" }, `split ${split}`);
+	}
+});
+
 test("headers named like Object.prototype's members are headers like any other", (t) => {
 	for (const split of splits) {
 		const out = parse("HTTP/1.1 200 OK\r\nConstructor: a\r\n__proto__: b\r\nToString: c\r\nContent-Length: 0\r\n\r\n", split);
@@ -88,6 +95,9 @@ const malformed: [string, string, RegExp, Function][] = [
 	["a bad status line", "HTTX/1.1 200 OK\r\n\r\n", /status line/, ProtocolError],
 	["a status out of range", "HTTP/1.1 099 Low\r\n\r\n", /status line/, ProtocolError],
 	["a header without a colon", "HTTP/1.1 200 OK\r\nNoColon\r\n\r\n", /header line/, ProtocolError],
+	["a space before the colon", "HTTP/1.1 200 OK\r\nX-A : 1\r\n\r\n", /header line/, ProtocolError],
+	["an empty field name", "HTTP/1.1 200 OK\r\n: 1\r\n\r\n", /header line/, ProtocolError],
+	["a field name that is no token", "HTTP/1.1 200 OK\r\nX(A): 1\r\n\r\n", /header line/, ProtocolError],
 	["folded header lines", "HTTP/1.1 200 OK\r\nX-A: 1\r\n continued\r\n\r\n", /folding/, ProtocolError],
 	["a negative content-length", "HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n", /content-length/, ProtocolError],
 	["conflicting content-lengths", "HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n", /content-length/, ProtocolError],
