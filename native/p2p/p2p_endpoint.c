@@ -83,6 +83,7 @@ static int sessionAlloc(ivxs_p2p *p, ivxs_p2p_session *s)
 	const ivxs_p2p_config *c = &p->cfg;
 	size_t sent = mul(c->max_in_flight, sizeof(p2p_sent)), ftx = mul(c->tx_frames, sizeof(p2p_ftx_slot));
 	size_t frx = mul(c->rx_frames, sizeof(p2p_frx_slot));
+	/* (the receive arena comes with the first frame: its size is checked here) */
 	if (!sent || !ftx || !frx || !mul(c->rx_frames, c->rx_frame_bytes))
 		return IVXS_P2P_ENOMEM;
 	s->p2p = p;
