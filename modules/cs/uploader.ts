@@ -101,16 +101,37 @@ export class Uploader {
 
 	/**
 	 * Sends what the muxer emitted: fragments into the segment's request, after the stream's init
-	 * (PUT once per stream). The init is made from the stream's track configurations, this
-	 * segment's where it has them: a segment without audio belongs to a stream with audio.
-	 * Returns the fragments' bytes.
+	 * (PUT once per stream, #initOf). Returns the fragments' bytes.
 	 */
 	send(mux: SegmentMux): Promise<number | Again> {
 		const outputs = mux.outputs;
+		// A segment's first output is its init: the stream's own once stored, as it is at every
+		// segment but a stream's first, which leaves the usual call.
+		if (outputs.length > 1 && outputs[0].init && this.#initStoredAs(mux)) outputs.shift();
 		// The usual call (5 a second): one fragment, the promise of its write — not an async
 		// function, whose call and await cost XS ~1 KB of garbage.
 		if (outputs.length === 1 && !outputs[0].init) return this.#write(outputs.shift()!.chunks);
 		return this.#sendAll(mux);
+	}
+
+	/** The stream's init segment as `mux` would make it now: its tracks' configurations, this
+	 * segment's where it has them (a segment without audio belongs to a stream with audio). */
+	#initOf(mux: SegmentMux): { video: VideoConfig | undefined; audio: AudioConfig | undefined; bytes: Uint8Array } {
+		const stream = this.#stream!;
+		const video = mux.videoConfig ?? stream.video;
+		const audio = stream.audioless ? undefined : mux.audioConfig ?? stream.audio;
+		return { video, audio, bytes: initSegment(video, audio) };
+	}
+
+	/** Whether the stream's init is stored and the same as `mux`'s: nothing to send for it. */
+	#initStoredAs(mux: SegmentMux): boolean {
+		const stream = this.#stream!;
+		if (!stream.initStored || !stream.init) return false;
+		const { video, audio, bytes } = this.#initOf(mux);
+		if (!bytesEqual(stream.init, bytes)) return false;
+		stream.video = video;
+		stream.audio = audio;
+		return true;
 	}
 
 	async #sendAll(mux: SegmentMux): Promise<number | Again> {
@@ -120,9 +141,7 @@ export class Uploader {
 			const { init, chunks } = outputs.shift()!;
 			let stream = this.#stream!;
 			if (init) {
-				const video = mux.videoConfig ?? stream.video;
-				const audio = stream.audioless ? undefined : mux.audioConfig ?? stream.audio;
-				const bytes = initSegment(video, audio);
+				const { video, audio, bytes } = this.#initOf(mux);
 				if (stream.init && !bytesEqual(stream.init, bytes)) {
 					if (this.#upload) {
 						// Audio began in the middle of a segment whose stream has none: this stream
