@@ -2286,7 +2286,7 @@ done:
 	return;
 }
 
-/* Memory per viewer on the camera, as allocated at creation. */
+/* Memory per viewer on the camera: connected, then with a command under way. */
 static void test_memory(void)
 {
 	options o;
