@@ -41,7 +41,8 @@
  * 66–163), and IVXS_BENCH_BOARD_MEMORY_LOADS and _STREAMS (names, comma-separated) run only those
  * loads and streams; the figures of what did not run say so. IVXS_BENCH_BOARD_MEMORY_GC_STACKS=<dir>
  * writes each run's JS stacks at its collections there (the host's --gc-stacks: what allocates, by
- * bytes; hosts/linux/README.md "Memory").
+ * bytes; hosts/linux/README.md "Memory"), and IVXS_BENCH_BOARD_MEMORY_CENSUS=<dir> what each run holds live
+ * at each probe, by class (the host's --heap-census).
  */
 import { mkdirSync } from "node:fs";
 import { resolve } from "node:path";
@@ -59,12 +60,17 @@ const LOADS = {
 	viewers_4_events: { viewers: 4, events: true, what: `cloud storage + 4 native viewers + a motion event every ${EVENT_EVERY_S} s with its still` },
 };
 
-/** The host's arguments that write a run's stacks at its collections, when asked. */
+/** The host's arguments that write a run's stacks at its collections and its live heap by class
+ * at each probe, when asked. */
 function gcStacks(name) {
-	const dir = process.env.IVXS_BENCH_BOARD_MEMORY_GC_STACKS;
-	if (!dir) return [];
-	mkdirSync(dir, { recursive: true });
-	return ["--gc-stacks", resolve(dir, `${name}.txt`)];
+	const args = [];
+	for (const [variable, option] of [["IVXS_BENCH_BOARD_MEMORY_GC_STACKS", "--gc-stacks"], ["IVXS_BENCH_BOARD_MEMORY_CENSUS", "--heap-census"]]) {
+		const dir = process.env[variable];
+		if (!dir) continue;
+		mkdirSync(dir, { recursive: true });
+		args.push(option, resolve(dir, `${name}.txt`));
+	}
+	return args;
 }
 
 /** A run's figures from its `@@memory` probes and summary. */

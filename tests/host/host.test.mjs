@@ -342,3 +342,24 @@ test("--log-level filters the app's log; Timer.delay blocks for its time", async
 	const silent = await app("logging", ["--log-level", "error"]);
 	t.is(silent.stderr, "ivxs error: an error\n");
 });
+
+test("--heap-census writes what is live after collectGarbage(), by class: instances, their slots and chunk bytes; a scope by its variables (64- and 32-bit hosts)", async (t) => {
+	for (const [binary, slot] of [[join(build, "bin", "ivxs"), 32], [join(build, "bin", "ivxs-m32"), 16]]) {
+		const file = join(tempDir(t), "census.txt");
+		const { code, stderr } = await app("census", ["--heap-census", file], { binary });
+		t.is(code, 0, stderr);
+		const text = readFileSync(file, "utf8");
+		t.regex(text, /^# census 1: \d+ instances/m);
+		const row = (what) => text.split("\n").map((line) => line.trim().split(/\s+/)).find((cells) => cells.slice(3).join(" ").startsWith(what));
+		// 250 kept of 5,250 made; each an instance, its private field holder and two properties, and its own ArrayBuffer's 1,000 bytes
+		const kept = row("Kept");   // (no other class's name starts so)
+		t.truthy(kept, text);
+		t.is(Number(kept[0]), 250);
+		t.true(Number(kept[1]) >= 250 * 3 * slot, `${kept[1]} slot bytes`);
+		const buffers = row("ArrayBuffer");
+		t.true(Number(buffers[0]) >= 250 && Number(buffers[2]) >= 250 * 1000, `${buffers.join(" ")}`);
+		const scope = row("scope {countedSoFar");
+		t.truthy(scope, text);
+		t.is(Number(scope[0]), 3);
+	}
+});

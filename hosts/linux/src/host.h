@@ -40,6 +40,7 @@ typedef struct {
 	const char *data_dir;       /* preference storage */
 	int memory_report;          /* print the memory report at exit */
 	const char *gc_stacks;      /* a file: the JS stack at each of the app's collections (memory.c) */
+	const char *heap_census;    /* a file: what is live, by class, at each collection the app asks for (census.c) */
 	const char *cpu_profile;    /* a file: XS's sampling profile of the app, written at exit (profile.c) */
 	int app_argc;               /* arguments after "--" */
 	char **app_argv;
@@ -138,6 +139,8 @@ unsigned long long ivxs_collections(void);
 /* A garbage collection asked for by the host (never interrupted by a
  * stack-overflow RangeError). */
 void ivxs_collect_garbage(void);
+/* --heap-census: what the app's machine holds live, by class, appended to the file (census.c). */
+void ivxs_heap_census(void);
 /* Brackets engine work that must not be unwound (delta +1 / -1): a stack
  * overflow inside is fatal instead of a RangeError. */
 void ivxs_overflow_is_fatal(int delta);
@@ -204,6 +207,8 @@ void ivxs_build_hosts(txMachine *the);    /* binds a module's host functions */
 /* xsMemory.c's mxReport lines, compiled to come here (the Makefile): after a collection, what
  * it left in use (memory.c). */
 void ivxs_xs_report(txMachine *the, txString format, ...);
+/* A property key's name (a function's, a variable's), or NULL; read without allocating (memory.c). */
+const char *ivxs_key_name(txMachine *the, txID id);
 #endif
 
 #endif

@@ -87,10 +87,16 @@ static int gMarked;
 #define kGcStackFrames 8
 static FILE *gGcStacks;
 
-static const char *keyString(txMachine *the, txID id)
+const char *ivxs_key_name(txMachine *the, txID id)
 {
 	txSlot *key = id != XS_NO_ID ? fxGetKey(the, id) : NULL;
-	return key && key->value.key.string ? key->value.key.string : "?";
+	return key && key->value.key.string ? key->value.key.string : NULL;
+}
+
+static const char *keyString(txMachine *the, txID id)
+{
+	const char *name = ivxs_key_name(the, id);
+	return name ? name : "?";
 }
 
 static void writeGcStack(txMachine *the)

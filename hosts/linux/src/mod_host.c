@@ -118,6 +118,7 @@ void xs_host_now_us(xsMachine *the)
 void xs_host_gc(xsMachine *the)
 {
 	ivxs_collect_garbage();
+	ivxs_heap_census();
 }
 
 /* abi() -> the host ABI (16 hex digits): what OTA bundles must name (modules/ota/FORMAT.md) */

@@ -40,6 +40,8 @@ static void usage(FILE *out)
 		"      --log-level LEVEL      error | warn | info | debug (default warn)\n"
 		"      --gc-stacks FILE       write the JS stack at each of the app's garbage collections\n"
 		"                             to FILE, a line each: a sample of what allocates\n"
+		"      --heap-census FILE     append what the app holds live, by class, to FILE at each\n"
+		"                             collection it asks for (collectGarbage())\n"
 		"      --cpu-profile FILE     XS's sampling profile of the app, written to FILE at exit\n"
 		"                             (.cpuprofile: DevTools; node scripts/cpu-profile.mjs FILE);\n"
 		"                             build/bin/ivxs-profile only (--variant profile)\n"
@@ -173,6 +175,8 @@ int ivxs_main(int argc, char **argv)
 			config->data_dir = value;
 		else if (!strcmp(a, "--gc-stacks"))
 			config->gc_stacks = value;
+		else if (!strcmp(a, "--heap-census"))
+			config->heap_census = value;
 		else if (!strcmp(a, "--cpu-profile")) {
 			if (!ivxs_profile_available())
 				return fail("%s", "--cpu-profile needs the profiling host: node scripts/build.mjs --variant profile, then build/bin/ivxs-profile");
