@@ -13,13 +13,15 @@
  *   viewers_4         + 4 native viewers (`npm run view`)
  *   webrtc_4          + 4 WebRTC viewers (aiortc through the cloud's WHEP, as board_cpu's webrtc_4)
  *   viewers_4_events  + 4 native viewers + a motion event every 4 s with its still
- * `--memory-probe 5` makes the camera collect every 5 s and print `@@memory`: what is live then,
+ * `--memory-probe 15` makes the camera collect every 15 s and print `@@memory`: what is live then,
  * the collections so far, the bytes its machine has allocated so far (the host counts them:
  * hosts/linux/README.md "Memory") and the frames captured so far. Figures per load:
  *   live_bytes_max      the most in use right after a collection, at any probe
  *   peak_bytes          XS's own peak of chunks + slots in use over the whole run (start-up included)
  *   collections_per_s   the collections from the probe at STEADY_S s to the last, less the probes'
- *                       own, per second: what the app's garbage costs
+ *                       own, per second: what the app's garbage costs. A probe's collection clears
+ *                       the garbage the next one would have waited for, so probes are 15 s apart:
+ *                       several of the app's own collections (a few seconds apart at these loads)
  *   allocated_bytes_per_video_frame  bytes allocated over the same span / video frames captured in it
  *                       (all of the camera's work: audio, uploads, viewers, timers); per audio frame:
  *                       cloud minus cloud_video_only, per second, / audio frames per second
@@ -50,7 +52,7 @@ import { boardCreation } from "../../tests/_host.mjs";
 import { round } from "../lib.mjs";
 import { EVENT_EVERY_S, STREAMS, oneRun, selected, withBoardCloud } from "../board-cpu/run.mjs";
 
-const SECONDS = Number(process.env.IVXS_BENCH_BOARD_MEMORY_SECONDS ?? 60), PROBE_S = 5, STEADY_S = 20;
+const SECONDS = Number(process.env.IVXS_BENCH_BOARD_MEMORY_SECONDS ?? 60), PROBE_S = 15, STEADY_S = 20;
 const TARGET = { live: 256 * 1024, peak: 384 * 1024, collectionsPerS: 0.5 };
 const LOADS = {
 	cloud_video_only: { viewers: 0, events: false, audio: false, what: "cloud storage, video only" },
