@@ -6,7 +6,7 @@
 import type { VideoCodec } from "./annexb.js";
 import { MuxerStateError, NoKeyFrameError, TimestampError } from "./errors.js";
 import { checkTimelineOptions, MAX_TIMESTAMP_MS, type TimelineOptions } from "./timeline.js";
-import { AudioTrack, VideoTrack, type AudioUnit, type VideoUnit } from "./track.js";
+import { AudioTrack, VideoTrack, checkVideoCodec, type AudioUnit, type VideoUnit } from "./track.js";
 
 export interface MuxerInputOptions extends TimelineOptions {
   video?: VideoCodec;
@@ -27,16 +27,17 @@ export abstract class MuxerInput {
   protected ended = false;
   /** The stream origin (ms): the first accepted frame's DTS; output times are relative to it. */
   protected origin: number | undefined;
-  readonly #videoTrack: VideoTrack | undefined;
-  readonly #audioTrack: AudioTrack | undefined;
+  // Made at the first raw frame: a muxer fed units (cloud storage, the live muxers) never needs them.
+  #videoTrack: VideoTrack | undefined;
+  #audioTrack: AudioTrack | undefined;
+  readonly #timeline: TimelineOptions;
 
   constructor(opts: MuxerInputOptions) {
     if (!opts.video && !opts.audio) throw new MuxerStateError("muxer needs a video or an audio track");
     if (typeof opts.sink !== "function") throw new TypeError("sink must be a function");
     checkTimelineOptions(opts);
-    const timeline = { maxJumpMs: opts.maxJumpMs, onJump: opts.onJump };
-    this.#videoTrack = opts.video ? new VideoTrack({ ...timeline, codec: opts.video }) : undefined;
-    this.#audioTrack = opts.audio ? new AudioTrack(timeline) : undefined;
+    if (opts.video) checkVideoCodec(opts.video);
+    this.#timeline = { maxJumpMs: opts.maxJumpMs, onJump: opts.onJump };
     this.video = opts.video || undefined;
     this.audio = !!opts.audio;
     if (opts.originMs !== undefined) {
@@ -53,13 +54,13 @@ export abstract class MuxerInput {
    * ignores the frame when it is malformed or out of order.
    */
   writeVideo(au: Uint8Array, ptsMs: number, dtsMs: number = ptsMs, info?: number): void {
-    const track = this.#videoTrack;
-    this.checkOpen(track, "video");
-    const unit = track!.process(au, ptsMs, dtsMs, info);
+    this.checkOpen(this.video, "video");
+    const track = this.#videoTrack ??= new VideoTrack({ ...this.#timeline, codec: this.video! });
+    const unit = track.process(au, ptsMs, dtsMs, info);
     try {
       this.writeVideoUnit(unit);
     } catch (e) {
-      track!.undo(); // the frame is rejected as a whole
+      track.undo(); // the frame is rejected as a whole
       throw e;
     }
   }
@@ -70,13 +71,13 @@ export abstract class MuxerInput {
    * any audio was accepted). Throws a MediaError and ignores the frame when malformed.
    */
   writeAudio(adts: Uint8Array, ptsMs: number): boolean {
-    const track = this.#audioTrack;
-    this.checkOpen(track, "audio");
-    const unit = track!.process(adts, ptsMs);
+    this.checkOpen(this.audio, "audio");
+    const track = this.#audioTrack ??= new AudioTrack(this.#timeline);
+    const unit = track.process(adts, ptsMs);
     try {
       return this.writeAudioUnit(unit);
     } catch (e) {
-      track!.undo();
+      track.undo();
       throw e;
     }
   }

@@ -64,6 +64,11 @@ export interface VideoTrackOptions extends TimelineOptions {
 
 export type AudioTrackOptions = TimelineOptions;
 
+/** RangeError unless `codec` is one a VideoTrack takes. */
+export function checkVideoCodec(codec: unknown): asserts codec is VideoCodec {
+  if (codec !== "h264" && codec !== "h265") throw new RangeError(`video codec must be "h264" or "h265", got ${String(codec)}`);
+}
+
 export class VideoTrack {
   readonly codec: VideoCodec;
   #maxJump: number;
@@ -76,7 +81,7 @@ export class VideoTrack {
   #fastAudInfo: number;
 
   constructor(opts: VideoTrackOptions) {
-    if (opts.codec !== "h264" && opts.codec !== "h265") throw new RangeError(`video codec must be "h264" or "h265", got ${String(opts.codec)}`);
+    checkVideoCodec(opts.codec);
     checkTimelineOptions(opts);
     this.codec = opts.codec;
     this.#maxJump = opts.maxJumpMs ?? 10000;
