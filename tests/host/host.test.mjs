@@ -350,6 +350,7 @@ test("--heap-census writes what is live after collectGarbage(), by class: instan
 		t.is(code, 0, stderr);
 		const text = readFileSync(file, "utf8");
 		t.regex(text, /^# census 1: \d+ instances/m);
+		t.regex(text, /^# census 2: /m, "a sparse array's census reads the items it holds, not its length");
 		const row = (what) => text.split("\n").map((line) => line.trim().split(/\s+/)).find((cells) => cells.slice(3).join(" ").startsWith(what));
 		// 250 kept of 5,250 made; each an instance, its private field holder and two properties, and its own ArrayBuffer's 1,000 bytes
 		const kept = row("Kept");   // (no other class's name starts so)

@@ -52,7 +52,7 @@ static size_t chunkBytes(txMachine *the, const void *data)
 static size_t slotChunks(txMachine *the, txSlot *slot)
 {
 	size_t bytes = 0;
-	txIndex i;
+	txIndex i, n;
 	switch (slot->kind) {
 	case XS_STRING_KIND:
 		return chunkBytes(the, slot->value.string);
@@ -77,7 +77,8 @@ static size_t slotChunks(txMachine *the, txSlot *slot)
 		if (!slot->value.array.address)
 			return 0;
 		bytes = chunkBytes(the, slot->value.array.address);
-		for (i = 0; i < slot->value.array.length; i++)
+		/* the items the chunk holds (a sparse array's length is not their count) */
+		for (i = 0, n = fxGetIndexSize(the, slot); i < n; i++)
 			bytes += slotChunks(the, slot->value.array.address + i);
 		return bytes;
 	default:

@@ -16,3 +16,7 @@ function counter() {
 const counters = [counter(), counter(), counter()];
 collectGarbage();
 trace(`${kept.length} ${counters.length} ${made}\n`);
+const sparse = [];
+sparse[100_000_000] = "far";   // a length far past the items it holds
+collectGarbage();
+trace(`${sparse.length}\n`);
