@@ -6,11 +6,13 @@
  *
  * Right after a collection every instance in the app's slot heaps is live (the sweep turned the
  * rest into free slots). Each is counted under its class (its prototype's `constructor` name), a
- * function under its own name, a function scope's closures under its variables' names, and charged the slots of its property chain (private fields, a
- * Map's entries, a closure's variables included) and the chunk bytes those slots point at
- * (strings, array items, ArrayBuffer bytes, byte code) when the chunks are the app machine's own
- * (the preloaded machine's stay in its flash). Slots no instance chain reaches (the stack's
- * temporaries, module records) are the total's remainder. Read without allocating.
+ * function under its own name, a function scope's closures under its variables' names, and
+ * charged the slots of its property chain (private fields, a Map's entries, a closure's
+ * variables included) and the chunk bytes those slots point at (strings, array items,
+ * ArrayBuffer bytes, byte code) when the chunks are the app machine's own (the preloaded
+ * machine's stay in its flash). Slots no instance chain reaches (the stack's temporaries) are
+ * left out, and a variable two closures share is charged to each: the census's total and XS's
+ * slots in use differ by a few percent either way. Read without allocating.
  */
 #include "xsAll.h"
 #include "host.h"
