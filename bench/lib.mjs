@@ -10,7 +10,7 @@
  *      gcc -std=c11 -D_GNU_SOURCE -O2 -pthread -Inative/ring -Inative/common bench/ring_bench.c \
  *          native/ring/ring.c -o build/bench/ring_bench
  */
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -97,6 +97,21 @@ export function callgrindTotal(file) {
 	const line = readFileSync(file, "utf8").split("\n").find((l) => l.startsWith("totals:") || l.startsWith("summary:"));
 	if (!line) throw new Error(`${file}: no totals line`);
 	return Number(line.split(/\s+/)[1]);
+}
+
+/** One run of the bench/xs script `script` with `args` on an XS host (default the 32-bit one, a
+ * board's sizes) under callgrind (the whole process's instructions; its output in `outDir`), or
+ * without it (`callgrind: false`: no instructions), and the JSON line it prints (the one whose
+ * first key is `key`). */
+export function xsBenchRun(root, outDir, script, args, key, { host = "build/bin/ivxs-m32", callgrind = true } = {}) {
+	mkdirSync(join(root, outDir), { recursive: true });
+	const out = join(root, outDir, `${script}-${args.join("-")}.callgrind`);
+	const command = [join(root, host), "-m", "bench/xs", "-m", "build/ts", "-m", "build/mods", script, "--", ...args.map(String)];
+	const run = callgrind ? spawnSync("valgrind", ["--tool=callgrind", `--callgrind-out-file=${out}`, ...command], { cwd: root, encoding: "utf8", timeout: 600_000 })
+		: spawnSync(command[0], command.slice(1), { cwd: root, encoding: "utf8", timeout: 600_000 });
+	const line = (run.stdout + run.stderr).split("\n").find((l) => l.startsWith(`{"${key}"`));
+	if (run.status !== 0 || !line) throw new Error(`${script} ${args.join(" ")}: ${run.stdout}${run.stderr.slice(-500)}`);
+	return { ...(callgrind ? { instructions: callgrindTotal(out) } : {}), ...JSON.parse(line) };
 }
 
 /**

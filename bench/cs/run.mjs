@@ -48,6 +48,15 @@
  *    byte-for-byte against fixtures/media/stills/*.jpg), and the request's body bytes on the wire
  *    (the counting proxy: the bytes after the headers, Content-Length long) / the JPEG's bytes;
  *    the headers are reported. Target: 1.0 for both (a binary body, no base64).
+ * 5. segment_request — what one segment's HTTP request costs the camera on XS, the uploader's
+ *    path without the muxer: bench/xs/segment-request-bench.js on the 32-bit host under callgrind
+ *    against bench/cs/segment-answerer.mjs (a loopback server answering as the cloud's ingest):
+ *    the signed PUT, ten 200-ms fragments of 1 Mbit/s video (a 2-s segment's LL-HLS parts: a
+ *    moof-sized view and a 25,000-byte mdat each) written and hashed, the signed trailers, the
+ *    201 read. XS bytes allocated per request on the 32-bit host (memory().allocated: what a
+ *    board's collector takes back; cloud storage makes one a segment per channel) and
+ *    instructions per request under callgrind on the 64-bit host (the process's, SHA-256 of the
+ *    body included), 60 requests minus 10. Target: <= 20 KiB a request.
  */
 import { execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -57,7 +66,7 @@ import { join, relative } from "node:path";
 import { pathToFileURL } from "node:url";
 import { buildHost } from "../../scripts/build.mjs";
 import { inProcessCloud } from "../in-process-cloud.mjs";
-import { cpuTicks, ensureClip, median, round, sleep, TICK_MS } from "../lib.mjs";
+import { cpuTicks, ensureClip, median, round, sleep, TICK_MS, xsBenchRun } from "../lib.mjs";
 
 export const CLIP = "build/bench/cs-1mbit-640x480-15fps.h264";
 const CLIP_SECONDS = 16, CLIP_FPS = 15;
@@ -147,6 +156,33 @@ function heapFigures(upload, none) {
 		cs_in_use_median_cost_bytes: upload.memory.in_use_median - none.memory.in_use_median,
 		upload_run: side(upload), baseline_none: side(none),
 	};
+}
+
+const SEGMENT_FRAGMENTS = 10, FRAGMENT_BYTES = 25_000, MOOF_BYTES = 200, REQUESTS_LONG = 60, REQUESTS_SHORT = 10;
+
+/** Figure 5: a segment request's XS bytes allocated and instructions (long run minus short). */
+export async function segmentRequest(root) {
+	const server = spawn(process.execPath, [join(root, "bench/cs/segment-answerer.mjs"), String(SEGMENT_FRAGMENTS * (MOOF_BYTES + FRAGMENT_BYTES))], { stdio: ["ignore", "pipe", "inherit"] });
+	try {
+		const [line] = await once(server.stdout.setEncoding("utf8"), "data");
+		const port = Number(line.trim());
+		const perRequest = (options, figure) => {
+			const runOf = (requests) => xsBenchRun(root, "build/bench/cs", "segment-request-bench", [port, requests, SEGMENT_FRAGMENTS, FRAGMENT_BYTES], "requests", options);
+			const long = runOf(REQUESTS_LONG), short = runOf(REQUESTS_SHORT);
+			return (long[figure] - short[figure]) / (long.requests - short.requests);
+		};
+		const allocated = perRequest({ callgrind: false }, "allocated");
+		return {
+			what: `a 2-s segment's signed HTTP request on XS (${REQUESTS_LONG} requests minus ${REQUESTS_SHORT}): ${SEGMENT_FRAGMENTS} fragments of ${MOOF_BYTES} + ${FRAGMENT_BYTES} bytes written and hashed, the trailers signed, the cloud's 201 read; XS bytes allocated on the 32-bit host (a board's sizes), instructions under callgrind on the 64-bit host (valgrind cannot run 32-bit programs on every kernel)`,
+			allocated_bytes_per_request: Math.round(allocated),
+			instructions_per_request: Math.round(perRequest({ host: "build/bin/ivxs" }, "instructions")),
+			target: "<= 20 KiB of XS allocations a request",
+			meets: allocated <= 20 * 1024,
+		};
+	}
+	finally {
+		server.kill();
+	}
 }
 
 export async function benchCs({ root, log = () => {}, seconds = 20, eventSeconds = 29, eventEvery = 7.7, probeEvery = 4, m32Seconds = 12 } = {}) {
@@ -410,7 +446,8 @@ export async function benchCs({ root, log = () => {}, seconds = 20, eventSeconds
 		cloud.ctx.segmentEvents.off("segment", onSegment);
 		await cloud.stop();
 	}
-	results.meets = ["upload_cpu", "heap", "event_to_playable", "snapshot"].every((k) => results[k]?.meets === true);
+	results.segment_request = await segmentRequest(root);
+	results.meets = ["upload_cpu", "heap", "event_to_playable", "snapshot", "segment_request"].every((k) => results[k]?.meets === true);
 	rmSync(dataDir, { recursive: true, force: true });
 	return results;
 }

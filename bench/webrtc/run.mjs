@@ -33,7 +33,7 @@
 import { spawnSync } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { callgrindTotal, round } from "../lib.mjs";
+import { callgrindTotal, round, xsBenchRun } from "../lib.mjs";
 import { boardMbedtls, mbedtls3Source, mbedtlsVersion } from "../../scripts/mbedtls3-source.mjs";
 
 const HANDSHAKES = 3;
@@ -76,12 +76,13 @@ export async function benchWebrtc({ root }) {
 	};
 }
 
+const OUT_DIR = "build/bench/webrtc";
 const SEND_LONG = 12, SEND_SHORT = 2;
 const CHECKS_LONG = 1000, CHECKS_SHORT = 200;
 
 /** A consent check's instructions and XS bytes allocated, each (long run minus short). */
 function consentCheck(root) {
-	const long = xsBenchRun(root, "webrtc-consent-bench", [CHECKS_LONG], "checks"), short = xsBenchRun(root, "webrtc-consent-bench", [CHECKS_SHORT], "checks");
+	const long = xsBenchRun(root, OUT_DIR, "webrtc-consent-bench", [CHECKS_LONG], "checks"), short = xsBenchRun(root, OUT_DIR, "webrtc-consent-bench", [CHECKS_SHORT], "checks");
 	const checks = long.checks - short.checks;
 	return {
 		consent_what: "a watching viewer's ICE consent check, found by its ufrag and answered on XS (32-bit host, callgrind: 1,000 checks minus 200): instructions and XS bytes allocated per check",
@@ -90,21 +91,11 @@ function consentCheck(root) {
 	};
 }
 
-/** Instructions of one run of the bench/xs script `script` with `args` on the 32-bit host under
- * callgrind (the whole process), and the JSON line it prints (the one whose first key is `key`). */
-function xsBenchRun(root, script, args, key) {
-	const out = join(root, "build/bench/webrtc", `${script}-${args.join("-")}.callgrind`);
-	const run = spawnSync("valgrind", ["--tool=callgrind", `--callgrind-out-file=${out}`, join(root, "build/bin/ivxs-m32"), "-m", "bench/xs", "-m", "build/ts", "-m", "build/mods", script, "--", ...args.map(String)], { cwd: root, encoding: "utf8", timeout: 600_000 });
-	const line = (run.stdout + run.stderr).split("\n").find((l) => l.startsWith(`{"${key}"`));
-	if (run.status !== 0 || !line) throw new Error(`${script} ${args.join(" ")}: ${run.stdout}${run.stderr.slice(-500)}`);
-	return { instructions: callgrindTotal(out), ...JSON.parse(line) };
-}
-
 /** The send path's instructions per video frame: RtpFeed against the JavaScript path one would write instead. */
 function sendPath(root) {
 	const perFrame = {}, made = {};
 	for (const mode of ["feed", "js"]) {
-		const long = xsBenchRun(root, "webrtc-send-bench", [mode, SEND_LONG], "mode"), short = xsBenchRun(root, "webrtc-send-bench", [mode, SEND_SHORT], "mode");
+		const long = xsBenchRun(root, OUT_DIR, "webrtc-send-bench", [mode, SEND_LONG], "mode"), short = xsBenchRun(root, OUT_DIR, "webrtc-send-bench", [mode, SEND_SHORT], "mode");
 		perFrame[mode] = (long.instructions - short.instructions) / (long.frames - short.frames);
 		made[mode] = [long.packets, long.bytes];
 	}

@@ -23,7 +23,7 @@ import { RingClock } from "./ring-clock.js";
 import { holdsOtherBytes } from "../protocol/verdict.js";
 import { SegmentMux, Took } from "./segment-mux.js";
 import { describe, type StreamClient } from "./stream-client.js";
-import { Uploader, again, type Again } from "./uploader.js";
+import { Uploader, again, againAfter, type Again } from "./uploader.js";
 
 export type { Gap } from "./cursor.js";
 
@@ -77,7 +77,6 @@ class Cut {
 	readonly first: Frame;
 	last: Frame;
 	frames = 0;
-	bytes = 0;
 	skipped = 0;
 	ignored = 0;
 	/** All its frames are read: `next` (undefined: stopped) begins the next segment. */
@@ -211,7 +210,7 @@ export class Recorder {
 				retry = await this.#segment();
 			}
 			catch (error) {
-				retry = again(true, (error as Error).message);   // (a socket error, a reset: what nobody planned for)
+				retry = againAfter(error);
 			}
 			if (!retry) {
 				uploader.succeeded();
@@ -296,9 +295,8 @@ export class Recorder {
 		this.#take(cut, first);
 		while (!cut.stop) {
 			if (mux.outputs.length) {
-				const sent = await uploader.send(mux);
-				if (typeof sent !== "number") return sent;
-				cut.bytes += sent;
+				const stop = await uploader.send(mux);
+				if (stop) return stop;
 			}
 			if (cut.complete) break;
 			// The frames the ring holds now, then — at the live edge — the rest as capture pushes
@@ -311,9 +309,9 @@ export class Recorder {
 		const { next, last, frames, skipped, ignored } = cut;
 		let endsStream = cut.endsStream;
 		mux.flush();
-		const sent = await uploader.send(mux);
-		if (typeof sent !== "number") return sent;
-		const bytes = cut.bytes + sent;
+		const stop = await uploader.send(mux);
+		if (stop) return stop;
+		const bytes = uploader.segmentBytes;
 		const answer = await uploader.answer();
 		if (answer?.again) {
 			if (answer.unanswered) cursor.unsure(next ? { time: next.timestamp, seq: next.seq } : { time: last.timestamp, seq: last.seq + 1 });
@@ -440,7 +438,7 @@ export class Recorder {
 				ready = this.#fill(cut);
 			}
 			catch (error) {
-				cut.stop = again(true, (error as Error).message);   // (what the loop does with an error of its own)
+				cut.stop = againAfter(error);   // (what the loop does with an error of its own)
 				ready = true;
 			}
 		}

@@ -6,9 +6,10 @@
  * is signed, and a new stream timed, with the cloud's clock.
  */
 import { liveOnlyQuery } from "../protocol/live.js";
+import { clockIsOff } from "../protocol/index.js";
 import type { Chunks } from "../net/bytes.js";
 import type { HttpClient, HttpResponse } from "../net/http-client.js";
-import type { DeviceSigner, SignedStream } from "../net/signing.js";
+import type { DeviceSigner, SignedStream, SignedStreams } from "../net/signing.js";
 
 /** The cloud's reason for a refusal, for logs and errors. */
 export function describe(response: HttpResponse): string {
@@ -26,11 +27,14 @@ export class StreamClient {
 	readonly #http: HttpClient;
 	readonly #signer: DeviceSigner;
 	readonly #base: string;
+	/** Every segment's PUT, its head's fixed part made once. */
+	readonly #segments: SignedStreams;
 
 	constructor(http: HttpClient, signer: DeviceSigner, channel: number) {
 		this.#http = http;
 		this.#signer = signer;
 		this.#base = `/v1/devices/${signer.deviceId}/channels/${channel}/streams/`;
+		this.#segments = signer.streams(http, { method: "PUT", headers: { "Content-Type": "video/mp4" } });
 	}
 
 	async #signed(method: string, path: string, body: Uint8Array | Chunks): Promise<HttpResponse> {
@@ -49,15 +53,20 @@ export class StreamClient {
 
 	/** Starts segment `seq`: the request goes out now, each write() sends one fragment's views. */
 	segment(stream: string, seq: number): SignedStream {
-		return this.#signer.stream(this.#http, { method: "PUT", path: `${this.#base}${stream}/segments/${seq}${liveOnlyQuery(this.liveOnly)}`, headers: { "Content-Type": "video/mp4" } });
+		// (concat: one string, where XS makes one per part of a template literal — protocol/signing.ts stringToSign)
+		return this.#segments.start(this.#base.concat(stream, "/segments/", String(seq), liveOnlyQuery(this.liveOnly)));
 	}
 
-	/** Reads a streamed segment's answer (setting the clock first when it says the clock is off). */
-	async answer(upload: SignedStream): Promise<HttpResponse> {
-		const response = await upload.end();
-		await this.#signer.followClockHint(this.#http, response);
-		return response;
+	/**
+	 * Reads a streamed segment's answer (setting the clock first when it says the clock is off).
+	 * Not an async function: a segment ends here every couple of seconds, and each await is garbage.
+	 */
+	answer(upload: SignedStream): Promise<HttpResponse> {
+		return upload.end().then(this.#followHint);
 	}
+
+	readonly #followHint = (response: HttpResponse): HttpResponse | Promise<HttpResponse> =>
+		clockIsOff(response) ? this.#signer.followClockHint(this.#http, response).then(() => response) : response;
 
 	end(stream: string): Promise<HttpResponse> {
 		return this.#signed("POST", `${this.#base}${stream}/end`, new Uint8Array(0));

@@ -5,8 +5,8 @@
  * the request and the cloud stores nothing), the cloud's answer, and the backoff between attempts.
  *
  * What calls for the segment to be made again from the cursor is a result (`Again`), not an
- * exception: exceptions are left to what nobody expected (a socket error), which the recorder also
- * retries after a backoff.
+ * exception — but for a fragment's write, whose failure rejects its promise as it is (no step
+ * after it: five a second): the recorder turns whatever it caught into an Again with againAfter.
  */
 import { intact } from "ring";
 import type { Frame } from "ring";
@@ -14,7 +14,7 @@ import { bytesEqual, type AudioConfig, type VideoConfig } from "../media/index.j
 import { initSegment } from "../media/mp4-boxes.js";
 import { backoffDelay } from "../net/backoff.js";
 import { totalLength } from "../net/bytes.js";
-import { AbortedError } from "../net/errors.js";
+import { ChangedError } from "../net/errors.js";
 import type { HttpResponse } from "../net/http-client.js";
 import type { SignedStream } from "../net/signing.js";
 import type { SegmentMux } from "./segment-mux.js";
@@ -59,6 +59,12 @@ export interface Answer {
 /** Make the segment again from the cursor, after a backoff when `delay`, for `reason`. */
 export const again = (delay: boolean, reason: string): Again => ({ again: true, delay, reason });
 
+/** What a failure caught while a segment was made calls for: at once when a ring frame was
+ * overwritten under a fragment's write (the frames are read again from the cursor's next), else
+ * after a backoff (a socket error, a reset: what nobody planned for). */
+export const againAfter = (error: unknown): Again =>
+	error instanceof ChangedError ? again(false, "a ring frame was overwritten while it was sent") : again(true, (error as Error)?.message ?? String(error));
+
 export interface UploaderOptions {
 	client: StreamClient;
 	/** Wall clock minus ring time, ms (a new stream's epoch). */
@@ -76,11 +82,17 @@ export class Uploader {
 	#upload: SignedStream | undefined;
 	#lastStreamId = "";
 	#failures = 0;
+	/** The fragment last handed to the segment's request (its views checked when the socket took them). */
 	#chunks: Uint8Array[] | undefined;
-	#chunkBytes = 0;
+	#segmentBytes = 0;
 
 	constructor(options: UploaderOptions) {
 		this.#o = options;
+	}
+
+	/** The fragments' bytes handed to the segment's request so far (its init's not counted). */
+	get segmentBytes(): number {
+		return this.#segmentBytes;
 	}
 
 	/** The stream being uploaded, if any. */
@@ -101,9 +113,10 @@ export class Uploader {
 
 	/**
 	 * Sends what the muxer emitted: fragments into the segment's request, after the stream's init
-	 * (PUT once per stream, #initOf). Returns the fragments' bytes.
+	 * (PUT once per stream, #initOf). Resolves when the socket took them (undefined) or with an
+	 * Again; a write's failure rejects (againAfter).
 	 */
-	send(mux: SegmentMux): Promise<number | Again> {
+	send(mux: SegmentMux): Promise<Again | undefined> {
 		const outputs = mux.outputs;
 		// A segment's first output is its init: the stream's own once stored, as it is at every
 		// segment but a stream's first, which leaves the usual call.
@@ -134,9 +147,8 @@ export class Uploader {
 		return true;
 	}
 
-	async #sendAll(mux: SegmentMux): Promise<number | Again> {
+	async #sendAll(mux: SegmentMux): Promise<Again | undefined> {
 		const outputs = mux.outputs;
-		let bytes = 0;
 		while (outputs.length) {
 			const { init, chunks } = outputs.shift()!;
 			let stream = this.#stream!;
@@ -162,40 +174,28 @@ export class Uploader {
 				}
 				continue;
 			}
-			const sent = await this.#write(chunks);
-			if (typeof sent !== "number") return sent;
-			bytes += sent;
+			await this.#write(chunks);
 		}
-		return bytes;
+		return undefined;
 	}
 
-	/** Writes one fragment into the segment's request (begun by the first): its bytes, or Again. */
-	#write(chunks: Uint8Array[]): Promise<number | Again> {
+	/** Writes one fragment into the segment's request (begun by the first). Not an async function
+	 * and no step after the write's own promise: each is XS garbage, five times a second. */
+	#write(chunks: Uint8Array[]): Promise<undefined> {
 		try {
 			const stream = this.#stream!;
 			const upload = this.#upload ??= this.#o.client.segment(stream.id, stream.seq);
 			this.#chunks = chunks;
-			this.#chunkBytes = totalLength(chunks);
-			return upload.write(chunks, this.#intact).then(this.#written, this.#unwritten);
+			this.#segmentBytes += totalLength(chunks);
+			return upload.write(chunks, this.#intact) as Promise<undefined>;
 		}
 		catch (error) {
 			return Promise.reject(error);
 		}
 	}
 
-	// #write's steps, one set per uploader (not closures per fragment): `#chunks` is the fragment in flight.
+	/** The write's check when the socket took its views (one function per uploader, not a closure per fragment). */
 	readonly #intact = (): boolean => intact(this.#chunks!);
-	readonly #written = (): number => {
-		this.#chunks = undefined;
-		return this.#chunkBytes;
-	};
-	readonly #unwritten = (error: unknown): Again => {
-		const chunks = this.#chunks!;
-		this.#chunks = undefined;
-		// A view the writer overwrote while it was sent: the request is aborted; read again.
-		if (error instanceof AbortedError && !intact(chunks)) return again(false, "a ring frame was overwritten while it was sent");
-		throw error;
-	};
 
 	/**
 	 * Ends the segment's request and reads the cloud's answer (undefined: nothing was sent, the
@@ -204,6 +204,8 @@ export class Uploader {
 	async answer(): Promise<Answer | Again | undefined> {
 		const upload = this.#upload;
 		this.#upload = undefined;
+		this.#chunks = undefined;
+		this.#segmentBytes = 0;
 		const stream = this.#stream!;   // send() may have begun a new stream (an audio track appeared)
 		if (!upload) return undefined;
 		let response: HttpResponse;
@@ -230,6 +232,8 @@ export class Uploader {
 	abort(reason?: string): void {
 		this.#upload?.abort(reason);
 		this.#upload = undefined;
+		this.#chunks = undefined;
+		this.#segmentBytes = 0;
 	}
 
 	/** Ends the current stream (POST …/end); failures only cost the cloud an early close. */

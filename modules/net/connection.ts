@@ -7,7 +7,9 @@
  * Writes: `send(pieces, lead)` hands each view to the socket as it is (a view is split into
  * subarrays when it is larger than the room the socket reports — never copied into a joined
  * buffer) and resolves once the socket took the last byte; the rest waits for onWritable. One send
- * at a time; the list is held, not copied, until then.
+ * at a time; the list is held, not copied, until then. `post()` is the same send without a
+ * promise, for a writer whose failures reach it through connectionClosed anyway: a promise costs
+ * XS ~0.5 KB of garbage, and the camera writes a fragment of each segment five times a second.
  *
  * An address that is not an IPv4 literal is a DNS name, resolved at each connection (so a cloud
  * that moves is followed at the next reconnect) by the host's ECMA-419 resolver
@@ -20,8 +22,23 @@ import TCP from "embedded:io/socket/tcp";
 import Timer from "timer";
 import { ipv4Octets } from "../protocol/candidate-address.js";
 import type { Chunks } from "./bytes.js";
-import { AbortedError, NetError, ResolveError, TimeoutError } from "./errors.js";
+import { AbortedError, ChangedError, NetError, ResolveError, TimeoutError } from "./errors.js";
 import { socketFailure } from "./socket-failure.js";
+
+// A promise's resolving functions, taken by an executor that is one function for all promises: it
+// runs within the Promise constructor, so the caller reads them right after (a closure per send is
+// XS garbage; the camera sends a fragment of each segment five times a second).
+let resolveOf: (() => void) | undefined, rejectOf: ((error: NetError) => void) | undefined;
+const keepFunctions = (resolve: () => void, reject: (error: NetError) => void): void => {
+	resolveOf = resolve;
+	rejectOf = reject;
+};
+
+/** What a sender looks at when the socket took a send's last byte (an object the sender already
+ * is, not a closure per send): false says its views changed meanwhile. */
+export interface SendCheck {
+	sent(): boolean;
+}
 
 /** The ECMA-419 socket interface the clients need (TCP, TLS). */
 export interface StreamSocket {
@@ -71,7 +88,15 @@ export class Connection {
 	#pieces: Chunks = NO_PIECES;
 	#piece = 0;
 	#offset = 0;
-	#sent: { resolve: () => void; reject: (error: NetError) => void } | undefined;
+	/** A send is in progress; `#check` looks at it when the socket took the last byte. */
+	#busy = false;
+	#check: SendCheck | undefined;
+	/** Made only for a caller that waits for the send (send(), whenSent()). */
+	#done: Promise<void> | undefined;
+	#resolve: (() => void) | undefined;
+	#reject: ((error: NetError) => void) | undefined;
+	/** The failure the connection was closed with, if it was. */
+	#closedWith: NetError | undefined;
 	#timer: Timer | undefined;
 	#timeoutPhase = "";
 	#idleMs = 0;
@@ -148,7 +173,7 @@ export class Connection {
 	get connected(): boolean { return this.#connected; }
 	get closed(): boolean { return this.#closed; }
 	/** Whether a send() is waiting for the socket. */
-	get sending(): boolean { return this.#sent !== undefined; }
+	get sending(): boolean { return this.#busy; }
 
 	/**
 	 * Fails the connection when neither side moved a byte for `ms` (0: never). The timer is
@@ -165,25 +190,68 @@ export class Connection {
 	/**
 	 * Hands `lead` (if any) and the views to the socket in order; resolves when it took the last
 	 * byte. The list must stay unchanged until then: it is held, not copied (a segment's every
-	 * fragment comes here, and XS pays for every array).
+	 * fragment comes here, and XS pays for every array). `check.sent()`, when given, runs at that
+	 * moment, before the promise settles: false fails the connection (ChangedError) — for views of
+	 * a ring that a writer may have overwritten while the socket read them.
 	 */
-	send(pieces: Chunks, lead?: Uint8Array): Promise<void> {
-		if (this.#closed) return Promise.reject(new AbortedError("connection closed"));
-		if (this.#sent) return Promise.reject(new Error("a send is already in progress"));
+	send(pieces: Chunks, lead?: Uint8Array, check?: SendCheck): Promise<void> {
+		if (this.#closed) return Promise.reject(this.#closedBy());
+		if (this.#busy) return Promise.reject(new Error("a send is already in progress"));
+		// The promise before the send: a socket with room takes it all (and `check` may fail it) within post().
+		const done = this.#waitFor();
+		this.post(pieces, lead, check);
+		return done;
+	}
+
+	/** send() without its promise: the end, or the failure through connectionClosed, is all the caller learns. */
+	post(pieces: Chunks, lead?: Uint8Array, check?: SendCheck): void {
+		if (this.#closed || this.#busy) throw new Error(this.#closed ? "connection closed" : "a send is already in progress");
+		this.#busy = true;
+		this.#check = check;
 		this.#lead = lead;
 		this.#pieces = pieces;
 		this.#piece = lead ? -1 : 0;
 		this.#offset = 0;
-		return new Promise<void>((resolve, reject) => {
-			this.#sent = { resolve, reject };
-			if (this.#connected) this.#pump();
-		});
+		if (this.#connected) this.#pump();
+	}
+
+	/** Resolves when the send in progress is done (at once when none is); rejects if the connection fails first. */
+	whenSent(): Promise<void> {
+		if (!this.#busy) return this.#closed ? Promise.reject(this.#closedBy()) : Promise.resolve();
+		return this.#done ?? this.#waitFor();
+	}
+
+	/** The send's promise, its functions kept (by keepFunctions: no closure per send). */
+	#waitFor(): Promise<void> {
+		const done = this.#done = new Promise<void>(keepFunctions);
+		this.#resolve = resolveOf;
+		this.#reject = rejectOf;
+		resolveOf = rejectOf = undefined;
+		return done;
+	}
+
+	/** Why the connection is closed, for a send asked of it after. */
+	#closedBy(): NetError {
+		return this.#closedWith ?? new AbortedError("connection closed");
+	}
+
+	/** The send in progress is over: its waiter (if any) told. */
+	#settle(error: NetError | undefined): void {
+		const resolve = this.#resolve, reject = this.#reject;
+		this.#busy = false;
+		this.#check = undefined;
+		this.#done = this.#resolve = this.#reject = undefined;
+		this.#lead = undefined;
+		this.#pieces = NO_PIECES;
+		if (error) reject?.(error);
+		else resolve?.();
 	}
 
 	/** Closes now; a pending send is rejected with `error` (no connectionClosed for a close the owner asked for). */
 	close(error?: NetError): void {
 		if (this.#closed) return;
 		this.#closed = true;
+		this.#closedWith = error;
 		const socket = this.#socket;
 		this.#socket = undefined;
 		this.#connected = false;
@@ -192,11 +260,7 @@ export class Connection {
 		this.#resolver = undefined;
 		this.#pending = undefined;
 		socket?.close();
-		this.#lead = undefined;
-		this.#pieces = NO_PIECES;
-		const sent = this.#sent;
-		this.#sent = undefined;
-		sent?.reject(error ?? new AbortedError("connection closed"));
+		if (this.#busy) this.#settle(error ?? new AbortedError("connection closed"));
 	}
 
 	#fail(error: NetError): void {
@@ -248,7 +312,7 @@ export class Connection {
 
 	#pump(): void {
 		const socket = this.#socket;
-		while (socket && this.#sent && this.#writable > 0) {
+		while (socket && this.#busy && this.#writable > 0) {
 			const index = this.#piece;
 			if (index >= this.#pieces.length) break;
 			const piece = index < 0 ? this.#lead! : this.#pieces[index];
@@ -275,12 +339,9 @@ export class Connection {
 			}
 			this.#writable = typeof room === "number" ? room : this.#writable - view.byteLength;
 		}
-		if (socket && this.#sent && this.#piece >= this.#pieces.length) {
-			const sent = this.#sent;
-			this.#sent = undefined;
-			this.#lead = undefined;
-			this.#pieces = NO_PIECES;
-			sent.resolve();
+		if (socket && this.#busy && this.#piece >= this.#pieces.length) {
+			if (this.#check && !this.#check.sent()) return this.#fail(new ChangedError("the bytes changed while they were sent"));
+			this.#settle(undefined);
 		}
 	}
 }

@@ -76,6 +76,12 @@ export class AbortedError extends NetError {
 	}
 }
 
+/** A send's views changed while the socket read them (its `sent` check failed): the connection is
+ * dropped so the peer never takes the bytes for whole. For views of a ring a writer may overwrite. */
+export class ChangedError extends AbortedError {
+	override name = "ChangedError";
+}
+
 /** The TLS handshake or session failed: above all, a server certificate that does not verify. */
 export class TlsError extends NetError {
 	override name = "TlsError";

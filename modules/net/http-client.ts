@@ -16,17 +16,16 @@
  *   are gone: the caller resends from its ring).
  */
 import { asciiEncode, type Chunks, totalLength, utf8Decode, utf8Encode } from "./bytes.js";
-import { Connection, type ConnectionEvents, type ConnectionOptions } from "./connection.js";
+import { Connection, type ConnectionEvents, type ConnectionOptions, type SendCheck } from "./connection.js";
 import { AbortedError, ConnectionResetError, LimitError, NetError, ProtocolError } from "./errors.js";
-import { type HeaderMap, ResponseParser, type ResponseHead, isToken } from "./http-parser.js";
+import { NO_NAMES, checkedMethod, checkedNames, field, fieldLines, requestLines } from "./http-head.js";
+import { type HeaderMap, type ParserEvents, ResponseParser, type ResponseHead } from "./http-parser.js";
 import { HEX_DIGITS } from "../protocol/hex.js";
 import { pattern } from "../protocol/pattern.js";
 
 // Patterns compiled once, not at each evaluation: XS compiles a literal every time one runs
 // (bench board_cpu counts each compile on the request path).
-const HEADER_VALUE_BAD = pattern(/[\r\n\0]/);
 const WITH_BODY = pattern(/^(PUT|POST|PATCH)$/);
-const REQUEST_TARGET = pattern(/^[\x21-\x7e]+$/);
 const CLIENT_HEADERS = pattern(/^(host|content-length|transfer-encoding|trailer)$/i);
 
 export type { HeaderMap } from "./http-parser.js";
@@ -66,6 +65,12 @@ export interface StreamOptions {
 	onData?: (bytes: Uint8Array) => void;
 }
 
+export interface StreamTemplateOptions extends Omit<StreamOptions, "path"> {
+	/** Names of the fields each request of the template gives its own value (an Authorization), in
+	 * the order `stream()` takes the values. `headers` holds the fields every request sends alike. */
+	varying?: readonly string[];
+}
+
 export interface HttpResponse {
 	status: number;
 	reason: string;
@@ -77,65 +82,118 @@ export interface HttpResponse {
 	json(): unknown;
 }
 
-const CRLF = asciiEncode("\r\n");
 const IDEMPOTENT = pattern(/^(GET|HEAD|PUT|DELETE|OPTIONS)$/);
 
-function field(name: string, value: string): string {
-	if (!isToken(name)) throw new TypeError(`bad header name ${JSON.stringify(name)}`);
-	value = String(value);
-	// CR, LF or NUL in a value would let it write another header or end the head.
-	if (HEADER_VALUE_BAD.test(value)) throw new TypeError(`bad value for header ${name}`);
-	return `${name}: ${value}\r\n`;
+const NO_PIECES: Chunks = Object.freeze([]);
+
+/** A response as the client hands it out: its body read as text or JSON on demand. */
+class Response implements HttpResponse {
+	readonly status: number;
+	readonly reason: string;
+	readonly headers: HeaderMap;
+	readonly trailers: HeaderMap;
+	readonly body: Uint8Array;
+
+	constructor(head: ResponseHead, trailers: HeaderMap, body: Uint8Array) {
+		this.status = head.status;
+		this.reason = head.reason;
+		this.headers = head.headers;
+		this.trailers = trailers;
+		this.body = body;
+	}
+
+	text(): string { return utf8Decode(this.body); }
+	json(): unknown { return JSON.parse(utf8Decode(this.body)); }
 }
 
-class Exchange {
+/** One request and its response; the response parser's events come to it. */
+class Exchange implements ParserEvents, SendCheck {
 	readonly method: string;
 	readonly streamed: boolean;
-	readonly onData?: (bytes: Uint8Array) => void;
-	onHead?: (status: number, headers: HeaderMap) => void;
-	head: Uint8Array;
-	body: Chunks;
+	/** The caller's reader of the body (RequestOptions.onData), instead of buffering it. */
+	readonly onDataHook?: (bytes: Uint8Array) => void;
+	/** The caller's look at the status and headers before the body (RequestOptions.onHead). */
+	headHook?: (status: number, headers: HeaderMap) => void;
+	/** What goes out when the exchange starts: the request's own lines, then the template's fixed
+	 * fields and a fixed body's views (a stream's body is written later). */
+	lead: Uint8Array;
+	pieces: Chunks;
 	parser: ResponseParser | undefined;
 	/** The whole request went out (a connection is reusable only then). */
 	requestComplete = false;
 	retried = false;
-	response: Promise<HttpResponse>;
-	/** Resolves when the exchange owns the connection and its head is queued (`begun` then). */
-	started: Promise<void>;
-	startedResolve!: () => void;
+	/** The exchange owns the connection and its head is queued (or it ended before that). */
 	begun = false;
-	resolve!: (response: HttpResponse) => void;
-	reject!: (error: NetError) => void;
 	failure: NetError | undefined;
-	/** The send in flight (the head of a stream may still be going out when its first chunk is written). */
-	sending: Promise<void> | undefined;
+
 	/** The response arrived. */
 	finished = false;
 	#head: ResponseHead | undefined;
 	#parts: Uint8Array[] = [];
 	#bytes = 0;
 	#maxBodyBytes: number;
+	#onEnd: ((exchange: Exchange, trailers: HeaderMap) => void) | undefined;
+	/** Made only when someone waits for the start (a write or end before it): most never do. */
+	#started: Promise<void> | undefined;
+	#startedResolve: (() => void) | undefined;
+	/** The response's promise, made when someone asks for it (a caller that never does leaves no
+	 * rejection unhandled); what settles it is kept for a promise made later. */
+	#response: Promise<HttpResponse> | undefined;
+	#answer: HttpResponse | undefined;
+	#rejection: NetError | undefined;
+	#resolveResponse: ((response: HttpResponse) => void) | undefined;
+	#rejectResponse: ((error: NetError) => void) | undefined;
 
-	constructor(method: string, head: Uint8Array, body: Chunks, streamed: boolean, maxBodyBytes: number, onData?: (bytes: Uint8Array) => void) {
+	constructor(method: string, lead: Uint8Array, pieces: Chunks, streamed: boolean, maxBodyBytes: number, onData?: (bytes: Uint8Array) => void) {
 		this.method = method;
-		this.head = head;
-		this.body = body;
+		this.lead = lead;
+		this.pieces = pieces;
 		this.streamed = streamed;
-		this.onData = onData;
+		this.onDataHook = onData;
 		this.#maxBodyBytes = maxBodyBytes;
-		this.response = new Promise<HttpResponse>((resolve, reject) => {
-			this.resolve = resolve;
-			this.reject = reject;
+	}
+
+	get response(): Promise<HttpResponse> {
+		if (this.#response) return this.#response;
+		if (this.#answer) return this.#response = Promise.resolve(this.#answer);
+		if (this.#rejection) return this.#response = Promise.reject(this.#rejection);
+		return this.#response = new Promise<HttpResponse>((resolve, reject) => {
+			this.#resolveResponse = resolve;
+			this.#rejectResponse = reject;
 		});
-		this.started = new Promise<void>((resolve) => {
-			this.startedResolve = () => {
-				this.begun = true;
-				resolve();
-			};
-		});
-		// The caller may never await the response (a stream abandoned after a failed write):
-		// mark it handled, so the host does not exit for an unhandled rejection.
-		this.response.catch(() => {});
+	}
+
+	resolve(answer: HttpResponse): void {
+		if (this.#answer || this.#rejection) return;
+		this.#answer = answer;
+		this.#resolveResponse?.(answer);
+	}
+
+	reject(error: NetError): void {
+		if (this.#answer || this.#rejection) return;
+		this.#rejection = error;
+		this.#rejectResponse?.(error);
+	}
+
+	/** Resolves once the exchange has begun (at once when it has). */
+	get started(): Promise<void> {
+		if (this.begun) return Promise.resolve();
+		return this.#started ??= new Promise<void>((resolve) => { this.#startedResolve = resolve; });
+	}
+
+	/** The exchange owns the connection (or ended before): what waited for it goes on. */
+	begin(): void {
+		this.begun = true;
+		this.#startedResolve?.();
+		this.#startedResolve = undefined;
+	}
+
+	/** Why nothing more may be sent: its failure, or its answer came (a stream answered early). */
+	refusal(): NetError | undefined {
+		if (this.failure) return this.failure;
+		// Made when a write asks, not at every answer: an error is costly on XS (its stack is captured).
+		if (this.finished) return new AbortedError("the server answered before the request body was complete");
+		return undefined;
 	}
 
 	get retryable(): boolean {
@@ -146,46 +204,53 @@ class Exchange {
 		this.#head = undefined;
 		this.#parts = [];
 		this.#bytes = 0;
-		const exchange = this;
-		this.parser = new ResponseParser({
-			onHead(head) {
-				exchange.#head = head;
-				exchange.onHead?.(head.status, head.headers);
-			},
-			onData(bytes) {
-				if (exchange.onData) return exchange.onData(bytes);
-				exchange.#bytes += bytes.byteLength;
-				if (exchange.#bytes > exchange.#maxBodyBytes) throw new LimitError(`response body larger than ${exchange.#maxBodyBytes} bytes`);
-				exchange.#parts.push(bytes.slice());
-			},
-			onEnd(trailers) { onEnd(exchange, trailers); },
-		}, { maxHeaderBytes, noBody: this.method === "HEAD" });
-		return this.parser;
+		this.#onEnd = onEnd;
+		return this.parser = new ResponseParser(this, { maxHeaderBytes, noBody: this.method === "HEAD" });
+	}
+
+	/** @internal (SendCheck, of the request's last send): the whole request went out. */
+	sent(): boolean {
+		this.requestComplete = true;
+		return true;
+	}
+
+	/** @internal (ParserEvents) */
+	onHead(head: ResponseHead): void {
+		this.#head = head;
+		this.headHook?.(head.status, head.headers);
+	}
+
+	/** @internal (ParserEvents) */
+	onData(bytes: Uint8Array): void {
+		if (this.onDataHook) return this.onDataHook(bytes);
+		this.#bytes += bytes.byteLength;
+		if (this.#bytes > this.#maxBodyBytes) throw new LimitError(`response body larger than ${this.#maxBodyBytes} bytes`);
+		this.#parts.push(bytes.slice());
+	}
+
+	/** @internal (ParserEvents) */
+	onEnd(trailers: HeaderMap): void {
+		this.#onEnd!(this, trailers);
 	}
 
 	result(trailers: HeaderMap): HttpResponse {
-		const head = this.#head!;
 		let body: Uint8Array;
 		if (this.#parts.length === 1) body = this.#parts[0];
 		else {
 			body = new Uint8Array(this.#bytes);
 			let at = 0;
-			for (const part of this.#parts) {
-				body.set(part, at);
-				at += part.byteLength;
+			for (let i = 0; i < this.#parts.length; i++) {
+				body.set(this.#parts[i], at);
+				at += this.#parts[i].byteLength;
 			}
 		}
 		this.#parts = [];
-		return {
-			status: head.status, reason: head.reason, headers: head.headers, trailers, body,
-			text() { return utf8Decode(body); },
-			json() { return JSON.parse(utf8Decode(body)); },
-		};
+		return new Response(this.#head!, trailers, body);
 	}
 }
 
 /** A request whose body is streamed in chunks: from HttpClient.stream(). */
-export class BodyStream {
+export class BodyStream implements SendCheck {
 	#client: HttpClient;
 	#exchange: Exchange;
 	#first = true;
@@ -194,18 +259,23 @@ export class BodyStream {
 	#verify: (() => boolean) | undefined;
 	// "\r\n", a chunk size of up to 2^53 in hex (14 digits), "\r\n"
 	readonly #line = new Uint8Array(18);
+	#lineView: Uint8Array | undefined;
+
+	/** Names of the trailer fields announced, for end() given their values only. */
+	readonly #trailers: readonly string[];
 
 	/** @internal */
-	constructor(client: HttpClient, exchange: Exchange) {
+	constructor(client: HttpClient, exchange: Exchange, trailers: readonly string[]) {
 		this.#client = client;
 		this.#exchange = exchange;
+		this.#trailers = trailers;
 	}
 
 	/** The response; it may come before end() (a server refusing early), which fails further writes. */
 	get response(): Promise<HttpResponse> { return this.#exchange.response; }
 
-	/** A write is pending (the next must wait for it). */
-	get writing(): boolean { return this.#writing; }
+	/** A write is pending (the next must wait for it); not once the request failed or was answered. */
+	get writing(): boolean { return this.#writing && !this.#exchange.failure && !this.#exchange.finished; }
 
 	/** The whole request went out, its end included (a server may have acted on it, answered or not). */
 	get complete(): boolean { return this.#exchange.requestComplete; }
@@ -216,13 +286,13 @@ export class BodyStream {
 	 * after the views were handed over and before the chunk is terminated: returning false aborts
 	 * the request (the server sees a broken body and stores nothing) — for views of a ring that
 	 * the writer may have overwritten meanwhile.
-	 * Not an async function: a segment's every fragment comes here, and an async call and its
-	 * await cost XS ~1 KB of garbage; the connection's promise and one step after it do.
+	 * Not an async function, and no step after the connection's own promise: a segment's every
+	 * fragment comes here, and each promise or await costs XS ~0.5 KB of garbage.
 	 */
 	write(chunks: Chunks | Uint8Array, verify?: () => boolean): Promise<void> {
 		const list: Chunks = chunks instanceof Uint8Array ? [chunks] : chunks;
 		if (this.#ended) return Promise.reject(new Error("write after end"));
-		if (this.#writing) return Promise.reject(new Error("write while a write is pending: await each write"));
+		if (this.writing) return Promise.reject(new Error("write while a write is pending: await each write"));
 		const total = totalLength(list);
 		if (!total) return Promise.resolve();
 		if (!this.#exchange.begun) return this.#writeWhenBegun(list, total, verify);
@@ -243,14 +313,15 @@ export class BodyStream {
 
 	#writeNow(list: Chunks, total: number, verify: (() => boolean) | undefined): Promise<void> {
 		const exchange = this.#exchange;
-		if (exchange.failure) return Promise.reject(exchange.failure);
+		const refusal = exchange.refusal();
+		if (refusal) return Promise.reject(refusal);
 		// The previous chunk's CRLF goes in front of this one's size line: a chunk is
 		// terminated only after its views were verified.
 		const line = this.#sizeLine(total);
 		this.#first = false;
 		this.#writing = true;
 		this.#verify = verify;
-		return this.#client._send(exchange, list, line).then(this.#written, this.#unwritten);
+		return this.#client._send(exchange, list, line, this);
 	}
 
 	/** "\r\n" after the previous chunk, then `total` in hex and "\r\n", in the stream's one buffer
@@ -273,47 +344,110 @@ export class BodyStream {
 		at += digits;
 		line[at] = 13;
 		line[at + 1] = 10;
-		return new Uint8Array(line.buffer, 0, at + 2);
+		// A segment's fragments are of a size: the last view of the buffer fits most lines again.
+		if (this.#lineView?.length !== at + 2) this.#lineView = new Uint8Array(line.buffer, 0, at + 2);
+		return this.#lineView;
 	}
 
-	// What follows each write (one pair of functions per stream, not a closure per write).
-	readonly #written = (): void => {
+	/** @internal (SendCheck, of a write): the socket took its last byte. False — its views changed
+	 * meanwhile (`verify`) — fails the connection, so the chunk is never terminated and the server
+	 * stores nothing. */
+	sent(): boolean {
 		this.#writing = false;
 		const verify = this.#verify;
 		this.#verify = undefined;
-		if (verify && !verify()) {
-			const error = new AbortedError("request body changed while it was sent");
-			this.#client._fail(this.#exchange, error);
-			throw error;
+		return !verify || verify();
+	}
+
+	/**
+	 * Ends the body, with trailer fields after it: by name, or the values of the fields announced
+	 * (`trailers` of the stream or its template), in their order. Resolves with the response. Not
+	 * an async function: a segment ends here every couple of seconds, and each await is garbage.
+	 */
+	end(trailers: Record<string, string> | readonly string[] = NO_NAMES): Promise<HttpResponse> {
+		const exchange = this.#exchange;
+		if (this.#ended) return exchange.response;
+		if (this.writing) return Promise.reject(new Error("end while a write is pending: await each write"));
+		let last: Uint8Array;
+		try {
+			last = this.#last(trailers);
 		}
-	};
-
-	readonly #unwritten = (error: unknown): never => {
-		this.#writing = false;
-		this.#verify = undefined;
-		throw error;
-	};
-
-	/** Ends the body, with trailer fields after it; resolves with the response. */
-	async end(trailers: Record<string, string> = {}): Promise<HttpResponse> {
-		if (this.#ended) return this.#exchange.response;
-		if (this.#writing) throw new Error("end while a write is pending: await each write");
+		catch (error) {
+			return Promise.reject(error);
+		}
 		this.#ended = true;
-		let text = `${this.#first ? "" : "\r\n"}0\r\n`;
-		for (const name in trailers) text += field(name, trailers[name]);
-		const last = asciiEncode(`${text}\r\n`);
-		await this.#exchange.started;
-		if (this.#exchange.finished) return this.#exchange.response;
-		if (this.#exchange.failure) throw this.#exchange.failure;
-		await this.#client._send(this.#exchange, [last]);
-		this.#exchange.requestComplete = true;
-		return this.#exchange.response;
+		if (!exchange.begun) return exchange.started.then(() => this.#endNow(last));
+		return this.#endNow(last);
+	}
+
+	/** The body's last chunk and the trailer section, checked on its bytes as a request's lines are. */
+	#last(trailers: Record<string, string> | readonly string[]): Uint8Array {
+		let names = this.#trailers, values = trailers as readonly string[];
+		if (!Array.isArray(trailers)) {
+			const byName = trailers as Record<string, string>, given: string[] = [], of: string[] = [];
+			for (const name in byName) {
+				given.push(name);
+				of.push(byName[name]);
+			}
+			names = checkedNames(given);
+			values = of;
+		}
+		return fieldLines(this.#first ? "0\r\n" : "\r\n0\r\n", names, values, "\r\n");
+	}
+
+	/** Sends the last chunk; the answer is the response's (a failure to send fails the exchange). */
+	#endNow(last: Uint8Array): Promise<HttpResponse> {
+		const exchange = this.#exchange;
+		if (exchange.finished || exchange.failure) return exchange.response;
+		if (!this.#client._post(exchange, last, exchange))
+			return this.#client._send(exchange, NO_PIECES, last, exchange).then(() => exchange.response);
+		return exchange.response;
 	}
 
 	/** Abandons the request: the connection is closed so the server stores nothing of it. */
 	abort(reason = "request aborted"): void {
 		this.#ended = true;
 		this.#client._fail(this.#exchange, new AbortedError(reason));
+	}
+}
+
+/**
+ * Streamed requests that differ only in their path and a few fields' values — a channel's segment
+ * PUTs, one every couple of seconds for as long as the camera runs. The method, the names, the
+ * fields every request sends alike, Host and the framing are checked and encoded once, here; each
+ * stream() encodes its request line and its values in one string and checks them on its bytes.
+ */
+export class StreamTemplate {
+	readonly #client: HttpClient;
+	readonly #method: string;
+	readonly #varying: readonly string[];
+	readonly #trailers: readonly string[];
+	/** The head's fixed fields and its blank line: what follows each request's own lines. */
+	readonly #fixed: Chunks;
+	readonly #onData: ((bytes: Uint8Array) => void) | undefined;
+
+	/** @internal (HttpClient.streams) */
+	constructor(client: HttpClient, options: StreamTemplateOptions) {
+		this.#client = client;
+		this.#method = checkedMethod(options.method ?? "PUT");
+		this.#varying = checkedNames(options.varying);
+		for (let i = 0; i < this.#varying.length; i++) {
+			const name = this.#varying[i];
+			if (CLIENT_HEADERS.test(name)) throw new TypeError(`header ${name} is set by the client`);
+			if (options.headers && name in options.headers) throw new TypeError(`header ${name} is both fixed and varying`);
+		}
+		this.#trailers = checkedNames(options.trailers);
+		let framing = field("Transfer-Encoding", "chunked");
+		if (this.#trailers.length) framing += field("Trailer", this.#trailers.join(", "));
+		this.#fixed = [client._fixedFields(options.headers, framing)];
+		this.#onData = options.onData;
+	}
+
+	/** Starts one request: its path, and the values of the `varying` fields in their order. */
+	stream(path: string, values: readonly string[] = NO_NAMES): BodyStream {
+		const exchange = new Exchange(this.#method, requestLines(this.#method, path, this.#varying, values), this.#fixed, true,
+			this.#client._maxBodyBytes, this.#onData);
+		return this.#client._stream(exchange, this.#trailers);
 	}
 }
 
@@ -325,6 +459,8 @@ export class HttpClient implements ConnectionEvents {
 	#queue: Exchange[] = [];
 	#active: Exchange | undefined;
 	#closed = false;
+	/** Each exchange's end comes here (one function for the client's life, not one per exchange). */
+	readonly #exchangeEnded = (exchange: Exchange, trailers: HeaderMap): void => this.#ended(exchange, trailers);
 
 	constructor(options: HttpClientOptions) {
 		if (!options || typeof options.address !== "string" || !(options.port > 0 && options.port < 65536))
@@ -344,29 +480,50 @@ export class HttpClient implements ConnectionEvents {
 		else if (typeof options.body === "string") body = [utf8Encode(options.body)];
 		else if (options.body instanceof Uint8Array) body = [options.body];
 		else body = options.body;
-		const method = options.method ?? (options.body === undefined ? "GET" : "PUT");
+		const method = checkedMethod(options.method ?? (options.body === undefined ? "GET" : "PUT"));
 		const length = totalLength(body);
 		const framing = options.body !== undefined || WITH_BODY.test(method) ? field("Content-Length", String(length)) : "";
-		const exchange = new Exchange(method, this.#head(method, options.path, options.headers, framing), body, false,
+		const lead = requestLines(method, options.path, NO_NAMES, NO_NAMES);
+		const exchange = new Exchange(method, lead, [this._fixedFields(options.headers, framing), ...body], false,
 			this.#options.maxBodyBytes ?? 65536, options.onData);
-		exchange.onHead = options.onHead;
+		exchange.headHook = options.onHead;
 		this.#enqueue(exchange);
 		return exchange.response;
 	}
 
 	/** Starts a request with a chunked body: write() the chunks, then end(trailers). */
 	stream(options: StreamOptions): BodyStream {
-		const method = options.method ?? "PUT";
-		let framing = field("Transfer-Encoding", "chunked");
-		if (options.trailers?.length) {
-			for (const name of options.trailers) field(name, "");
-			framing += field("Trailer", options.trailers.join(", "));
-		}
-		const exchange = new Exchange(method, this.#head(method, options.path, options.headers, framing), [], true,
-			this.#options.maxBodyBytes ?? 65536, options.onData);
-		this.#enqueue(exchange);
-		return new BodyStream(this, exchange);
+		return this.streams(options).stream(options.path);
 	}
+
+	/** A template for streamed requests made again and again, which differ only in their path and the `varying` fields' values. */
+	streams(options: StreamTemplateOptions): StreamTemplate {
+		return new StreamTemplate(this, options);
+	}
+
+	/**
+	 * @internal: the head's fields after a request's own lines, its blank line included: Host, the
+	 * caller's `headers`, Connection when no connection is kept alive, the body's framing. Checked
+	 * and encoded here, once per template.
+	 */
+	_fixedFields(headers: Record<string, string> | undefined, framing: string): Uint8Array {
+		let text = field("Host", this.#host);
+		for (const name in headers) {
+			if (CLIENT_HEADERS.test(name)) throw new TypeError(`header ${name} is set by the client`);
+			text += field(name, headers[name]);
+		}
+		if (this.#options.keepAliveTimeout === 0) text += "Connection: close\r\n";
+		return asciiEncode(`${text}${framing}\r\n`);
+	}
+
+	/** @internal: queues a streamed exchange (from a template) and gives its body's writer. */
+	_stream(exchange: Exchange, trailers: readonly string[]): BodyStream {
+		this.#enqueue(exchange);
+		return new BodyStream(this, exchange, trailers);
+	}
+
+	/** @internal: maxBodyBytes, for a template's exchanges. */
+	get _maxBodyBytes(): number { return this.#options.maxBodyBytes ?? 65536; }
 
 	/** Closes the connection; queued and running requests fail with AbortedError. */
 	close(): void {
@@ -379,18 +536,6 @@ export class HttpClient implements ConnectionEvents {
 		if (this.#active) this._fail(this.#active, error);
 		this.#connection?.close(error);
 		this.#connection = undefined;
-	}
-
-	#head(method: string, path: string, headers: Record<string, string> | undefined, framing: string): Uint8Array {
-		if (!isToken(method)) throw new TypeError(`bad method ${JSON.stringify(method)}`);
-		if (typeof path !== "string" || !REQUEST_TARGET.test(path)) throw new TypeError(`bad request target ${JSON.stringify(path)}`);
-		let text = `${method} ${path} HTTP/1.1\r\n${field("Host", this.#host)}`;
-		for (const name in headers) {
-			if (CLIENT_HEADERS.test(name)) throw new TypeError(`header ${name} is set by the client`);
-			text += field(name, headers[name]);
-		}
-		if (this.#options.keepAliveTimeout === 0) text += "Connection: close\r\n";
-		return asciiEncode(`${text}${framing}\r\n`);
 	}
 
 	#enqueue(exchange: Exchange): void {
@@ -419,13 +564,11 @@ export class HttpClient implements ConnectionEvents {
 			}
 		}
 		connection!.setIdleTimeout(this.#options.idleTimeout ?? 30_000);
-		exchange.newParser(this.#options.maxHeaderBytes ?? 8192, (done, trailers) => this.#ended(done, trailers));
+		exchange.newParser(this.#options.maxHeaderBytes ?? 8192, this.#exchangeEnded);
 		// A fixed body is complete once sent; a stream's is complete at end(). Failures reach the
-		// exchange through the connection, so these promises are only marked handled.
-		const sent = this._send(exchange, exchange.body, exchange.head);
-		if (exchange.streamed) sent.catch(() => {});
-		else sent.then(() => { exchange.requestComplete = true; }, () => {});
-		exchange.startedResolve();
+		// exchange through the connection (connectionClosed): no promise is needed here.
+		connection!.post(exchange.pieces, exchange.lead, exchange.streamed ? undefined : exchange);
+		exchange.begin();
 	}
 
 	#connect(): Connection {
@@ -440,26 +583,36 @@ export class HttpClient implements ConnectionEvents {
 	connectionClosed(error: NetError): void { this.#lost(error); }
 
 	/**
-	 * @internal: queue pieces of the active exchange (head and fixed body go in one send). Not an
-	 * async function: a body's writes come here, and the connection's own promise is all they need.
+	 * @internal: sends pieces of the active exchange (Connection.send: `check` is looked at when the
+	 * socket took the last byte). Not an async function: a body's writes come here, and the connection's
+	 * own promise is all they need.
 	 */
-	_send(exchange: Exchange, pieces: Chunks, lead?: Uint8Array): Promise<void> {
-		if (exchange.failure) return Promise.reject(exchange.failure);
+	_send(exchange: Exchange, pieces: Chunks, lead?: Uint8Array, check?: SendCheck): Promise<void> {
+		const refusal = exchange.refusal();
+		if (refusal) return Promise.reject(refusal);
 		const connection = this.#connection;
 		if (this.#active !== exchange || !connection) return Promise.reject(new AbortedError("request is not running"));
 		// A stream's head is still going out when its first chunk is written: queue behind it.
-		if (connection.sending) return this.#sendAfter(exchange, pieces, lead);
-		return exchange.sending = connection.send(pieces, lead);
+		if (connection.sending) return this.#sendAfter(connection, exchange, pieces, lead, check);
+		return connection.send(pieces, lead, check);
 	}
 
-	async #sendAfter(exchange: Exchange, pieces: Chunks, lead: Uint8Array | undefined): Promise<void> {
-		await exchange.sending;
-		return this._send(exchange, pieces, lead);
+	async #sendAfter(connection: Connection, exchange: Exchange, pieces: Chunks, lead: Uint8Array | undefined, check: SendCheck | undefined): Promise<void> {
+		await connection.whenSent();
+		return this._send(exchange, pieces, lead, check);
+	}
+
+	/** @internal: _send without a promise, when the connection is free for it now (false: it is not; use _send). */
+	_post(exchange: Exchange, lead: Uint8Array, check: SendCheck): boolean {
+		const connection = this.#connection;
+		if (this.#active !== exchange || !connection || connection.sending) return false;
+		connection.post(NO_PIECES, lead, check);
+		return true;
 	}
 
 	/** @internal: fails one exchange; its connection cannot carry anything else. */
 	_fail(exchange: Exchange, error: NetError): void {
-		if (exchange.failure) return;
+		if (exchange.failure || exchange.finished) return;
 		if (this.#active === exchange) {
 			this.#active = undefined;
 			const connection = this.#connection;
@@ -477,7 +630,7 @@ export class HttpClient implements ConnectionEvents {
 
 	#settle(exchange: Exchange, error: NetError): void {
 		exchange.failure ??= error;
-		exchange.startedResolve();
+		exchange.begin();
 		exchange.reject(error);
 	}
 
@@ -501,25 +654,24 @@ export class HttpClient implements ConnectionEvents {
 			this.#connection.close();
 			this.#connection = undefined;
 		}
+		this.#next();   // (when the response ended)
 	}
 
 	#ended(exchange: Exchange, trailers: HeaderMap): void {
 		this.#active = undefined;
 		const reusable = exchange.parser!.keepAlive && exchange.requestComplete && (this.#options.keepAliveTimeout ?? 4000) > 0;
 		const connection = this.#connection;
-		if (connection && reusable) connection.setIdleTimeout(this.#options.keepAliveTimeout ?? 4000, "keepalive");
+		if (connection && reusable && !connection.sending) connection.setIdleTimeout(this.#options.keepAliveTimeout ?? 4000, "keepalive");
 		else {
 			this.#connection = undefined;
 			connection?.close();
 		}
 		exchange.finished = true;
-		exchange.startedResolve();
+		exchange.begin();
 		exchange.resolve(exchange.result(trailers));
-		// Later writes of a stream answered early find the exchange finished.
-		exchange.failure ??= new AbortedError("the server answered before the request body was complete");
-		// The next request starts after #data has seen the rest of these bytes: bytes beyond the
-		// response drop the connection first, instead of being read as the next one's answer.
-		Promise.resolve().then(() => this.#next());
+		// The next request starts when #data has seen the rest of these bytes (or #lost its end):
+		// bytes beyond the response drop the connection first, instead of being read as the next
+		// one's answer.
 	}
 
 	#lost(error: NetError): void {
@@ -532,9 +684,9 @@ export class HttpClient implements ConnectionEvents {
 				parser.end();
 			}
 			catch (e) {
-				this._fail(exchange, e as NetError);
+				return this._fail(exchange, e as NetError);
 			}
-			return;
+			return this.#next();
 		}
 		if (this.#reused && !parser.started && exchange.retryable && error instanceof ConnectionResetError) {
 			// The server closed the kept-alive connection as we reused it: once more, on a new one.

@@ -14,9 +14,8 @@ import { pattern } from "../protocol/pattern.js";
 /** Lower-case names → values, on a null prototype: a `Constructor:` or `__proto__:` header is a header like any other. */
 // Patterns compiled once, not at each evaluation: XS compiles a literal every time one runs
 // (bench board_cpu counts each compile on the request path).
-const STATUS_LINE = pattern(/^HTTP\x2f1\.([01]) ([1-9][0-9][0-9]) ?(.*)$/);
-const CLOSE_TOKEN = pattern(/\bclose\b/);
-const KEEP_ALIVE_TOKEN = pattern(/\bkeep-alive\b/);
+const CLOSE_TOKEN = pattern(/\bclose\b/i);
+const KEEP_ALIVE_TOKEN = pattern(/\bkeep-alive\b/i);
 const CHUNKED_LAST = pattern(/(^|,)\s*chunked\s*$/i);
 const CONTENT_LENGTH = pattern(/^[0-9]{1,15}$/);
 const CHUNK_SIZE_LINE = pattern(/^([0-9A-Fa-f]{1,8})[ \t]*(;[^\r\n]*)?\r?\n$/);
@@ -49,6 +48,24 @@ const enum State { Head, Length, UntilClose, ChunkSize, ChunkData, ChunkEnd, Tra
 const MAX_CHUNK_LINE = 1024;
 const SP = 32, HTAB = 9, CR = 13, LF = 10, COLON = 58;
 
+/**
+ * The status code of a status line `HTTP/1.0|1 SSS[ reason]` (RFC 9112 §4: the code is three
+ * digits, the first 1–9), read where it lies; 0 when the line is not one. The reason may hold any
+ * byte but a CR (the line's own CR is already off).
+ */
+function statusCode(bytes: Uint8Array, start: number, end: number): number {
+	if (end - start < 12) return 0;
+	for (let i = 0; i < 7; i++) if (bytes[start + i] !== HTTP_1_DOT[i]) return 0;
+	const minor = bytes[start + 7], d0 = bytes[start + 9] - 0x30, d1 = bytes[start + 10] - 0x30, d2 = bytes[start + 11] - 0x30;
+	if ((minor !== 0x30 && minor !== 0x31) || bytes[start + 8] !== SP) return 0;
+	if (!(d0 >= 1 && d0 <= 9 && d1 >= 0 && d1 <= 9 && d2 >= 0 && d2 <= 9)) return 0;
+	if (end > start + 12 && bytes[start + 12] !== SP) return 0;
+	for (let i = start + 13; i < end; i++) if (bytes[i] === CR) return 0;
+	return d0 * 100 + d1 * 10 + d2;
+}
+
+const HTTP_1_DOT = [0x48, 0x54, 0x54, 0x50, 0x2f, 0x31, 0x2e];   // "HTTP/1."
+
 /** A byte of an RFC 9110 token (a field name, a method): a letter, a digit or one of !#$%&'*+-.^_`|~. */
 export function tokenByte(b: number): boolean {
 	const letter = b | 0x20;
@@ -70,7 +87,9 @@ export class ResponseParser {
 	#state = State.Head;
 	#text = "";          // a line of the head or the trailers, or a chunk-size line, split between pushes
 	#headBytes = 0;      // bytes of head and trailers so far (the limit covers both)
-	#status: RegExpExecArray | undefined;   // the head's status line, once read
+	#status = 0;         // the head's status code, once its status line was read
+	#minor = 1;          // its HTTP/1.x
+	#reason = "";
 	#fields: HeaderMap | undefined;         // the head's or the trailers' fields so far
 	#remaining = 0;      // body or chunk bytes still expected
 	#noBody: boolean;
@@ -178,13 +197,14 @@ export class ResponseParser {
 			// tolerated, RFC 9112 §2.2)
 			if (this.#state === State.Trailers) return this.#finish(this.#take());
 			this.#headBytes = 0;
-			if (this.#status) this.#head(this.#status, this.#take());
+			if (this.#status) this.#head(this.#take());
 			return;
 		}
 		if (this.#state === State.Head && !this.#status) {
-			const match = STATUS_LINE.exec(asciiText(bytes, start, end));
-			if (!match) this.#fail(new ProtocolError(`malformed status line ${quoted(bytes, start, end)}`));
-			this.#status = match;
+			this.#status = statusCode(bytes, start, end);
+			if (!this.#status) this.#fail(new ProtocolError(`malformed status line ${quoted(bytes, start, end)}`));
+			this.#minor = bytes[start + 7] - 0x30;
+			this.#reason = end > start + 13 ? asciiText(bytes, start + 13, end) : "";
 			return;
 		}
 		if (bytes[start] === SP || bytes[start] === HTAB) this.#fail(new ProtocolError("obsolete header line folding"));
@@ -206,12 +226,12 @@ export class ResponseParser {
 		return fields;
 	}
 
-	#head(match: RegExpExecArray, headers: HeaderMap): void {
-		this.#status = undefined;
-		const status = Number(match[2]);
+	#head(headers: HeaderMap): void {
+		const status = this.#status;
+		this.#status = 0;
 		if (status < 200) return;   // 100 Continue and friends: the real response follows
-		const connection = (headers.connection ?? "").toLowerCase();
-		let keepAlive = match[1] === "1" ? !CLOSE_TOKEN.test(connection) : KEEP_ALIVE_TOKEN.test(connection);
+		const connection = headers.connection ?? "";
+		let keepAlive = this.#minor === 1 ? !CLOSE_TOKEN.test(connection) : KEEP_ALIVE_TOKEN.test(connection);
 		const coding = headers["transfer-encoding"];
 		const length = headers["content-length"];
 		let state: State;
@@ -231,7 +251,7 @@ export class ResponseParser {
 		}
 		this.#keepAlive = keepAlive;
 		this.#state = state === State.Done ? State.Head : state;   // onHead may look at the state
-		this.#events.onHead({ status, reason: match[3], headers, keepAlive });
+		this.#events.onHead({ status, reason: this.#reason, headers, keepAlive });
 		this.#state = state;
 		if (state === State.Done) this.#events.onEnd(headerMap());
 	}

@@ -7,8 +7,8 @@
  * file runs the same everywhere and never hashes in JS.
  */
 import { type Chunks, toHex } from "./bytes.js";
-import type { BodyStream, HttpClient, HttpResponse, RequestOptions } from "./http-client.js";
-import { type HmacSha256, clockIsOff, cloudTimePath, CONTENT_SHA256, EMPTY_SHA256, isDeviceId, mqttPassword, SECRET_LENGTH, signingKey, signRequest, STREAMING, TRAILER_SIGNATURE, TRAILERS, offsetOfCloudTime, trailerSignature } from "../protocol/index.js";
+import type { BodyStream, HttpClient, HttpResponse, RequestOptions, StreamTemplate } from "./http-client.js";
+import { type HmacSha256, type SignedHeaders, clockIsOff, cloudTimePath, CONTENT_SHA256, EMPTY_SHA256, isDeviceId, mqttPassword, SECRET_LENGTH, signingKey, signRequest, STREAMING, TRAILERS, offsetOfCloudTime, trailerSignature } from "../protocol/index.js";
 
 type Bytes = string | Uint8Array | ArrayBuffer;
 
@@ -37,11 +37,14 @@ let counter = 0;
 function defaultNonce(): string {
 	// Unique, not secret: the nonce only stops replays (the signature covers it). The clock
 	// keeps it unique across restarts: a board's Math.random may start from the same seed
-	// at every boot (mcsim's does), and the counter always does.
+	// at every boot (mcsim's does), and the counter always does. 16 bytes — the counter, the
+	// clock's ms, randomness — made as bytes and written as hex once (no string per part).
 	counter = (counter + 1) >>> 0;
-	let text = counter.toString(16).padStart(8, "0") + Date.now().toString(16).padStart(12, "0");
-	while (text.length < 32) text += Math.floor(Math.random() * 0x10000).toString(16).padStart(4, "0");
-	return text;
+	const bytes = new Uint8Array(16);
+	for (let i = 3, n = counter; i >= 0; i--, n >>>= 8) bytes[i] = n & 0xff;
+	for (let i = 9, ms = Date.now(); i >= 4; i--, ms = Math.floor(ms / 256)) bytes[i] = ms % 256;
+	for (let i = 10; i < 16; i++) bytes[i] = Math.floor(Math.random() * 256);
+	return toHex(bytes);
 }
 
 export class DeviceSigner {
@@ -82,8 +85,18 @@ export class DeviceSigner {
 
 	/** The §2 headers for a request whose body hash is known (hex), or "STREAMING". */
 	sign(method: string, path: string, contentSha256: string, nonce = this.#nonce()): { headers: Record<string, string>; signature: string } {
-		const signed = signRequest(this.#hmac, this.#key, { device: this.deviceId, method, path, time: this.#now(), nonce, bodyHash: contentSha256 });
+		const signed = this._signed(method, path, contentSha256, nonce);
 		return { signature: signed.signature, headers: { Authorization: signed.authorization, [CONTENT_SHA256]: contentSha256 } };
+	}
+
+	/** @internal: the §2 signature and Authorization value of one request (a fresh nonce by default). */
+	_signed(method: string, path: string, contentSha256: string, nonce = this.#nonce()): SignedHeaders {
+		return signRequest(this.#hmac, this.#key, { device: this.deviceId, method, path, time: this.#now(), nonce, bodyHash: contentSha256 });
+	}
+
+	/** @internal: a fresh digest of a streamed body. */
+	_digest(): SigningDigest {
+		return new this.#crypto.Digest();
 	}
 
 	/** Hex SHA-256 of a body (a scatter list is hashed view by view). */
@@ -163,11 +176,39 @@ export class DeviceSigner {
 
 	/** Starts a signed streamed request: the body is hashed as it is written; end() sends the trailers. */
 	stream(client: HttpClient, options: { method?: string; path: string; headers?: Record<string, string> }): SignedStream {
-		const method = options.method ?? "PUT";
-		const { headers, signature } = this.sign(method, options.path, STREAMING);
-		const stream = client.stream({ method, path: options.path, headers: { ...options.headers, ...headers },
-			trailers: TRAILERS });
-		return new SignedStream(this, stream, signature, new this.#crypto.Digest());
+		return this.streams(client, options).start(options.path);
+	}
+
+	/** Signed streamed requests made again and again (a channel's segments): see SignedStreams. */
+	streams(client: HttpClient, options: { method?: string; headers?: Record<string, string> }): SignedStreams {
+		return new SignedStreams(this, client, options);
+	}
+}
+
+const AUTHORIZATION: readonly string[] = ["Authorization"];
+
+/**
+ * Signed streamed requests that differ only in their path (a channel's segment PUTs): the head's
+ * fixed fields — the caller's, the body hash's STREAMING, the framing and the trailers announced —
+ * are made once (HttpClient.streams); each start() signs its path afresh (a new nonce and time)
+ * and gives the Authorization as the one field that varies.
+ */
+export class SignedStreams {
+	readonly #signer: DeviceSigner;
+	readonly #method: string;
+	readonly #template: StreamTemplate;
+
+	constructor(signer: DeviceSigner, client: HttpClient, options: { method?: string; headers?: Record<string, string> }) {
+		this.#signer = signer;
+		this.#method = options.method ?? "PUT";
+		this.#template = client.streams({ method: this.#method, headers: { ...options.headers, [CONTENT_SHA256]: STREAMING },
+			varying: AUTHORIZATION, trailers: TRAILERS });
+	}
+
+	start(path: string): SignedStream {
+		const signed = this.#signer._signed(this.#method, path, STREAMING);
+		const stream = this.#template.stream(path, [signed.authorization]);
+		return new SignedStream(this.#signer, stream, signed.signature, this.#signer._digest());
 	}
 }
 
@@ -208,7 +249,8 @@ export class SignedStream {
 		this.#digest = undefined;
 		const hash = toHex(digest.digest());
 		digest.close();
-		return this.#stream.end({ [CONTENT_SHA256]: hash, [TRAILER_SIGNATURE]: this.#signer.trailerSignature(this.#signature, hash) });
+		// The values of TRAILERS, in its order (the template announced them).
+		return this.#stream.end([hash, this.#signer.trailerSignature(this.#signature, hash)]);
 	}
 
 	abort(reason?: string): void {

@@ -52,14 +52,18 @@ export interface AuthorizationFields {
 /** The declared body hash: 64 hex digits or STREAMING. */
 export const isBodyHash = (value: unknown): value is string => typeof value === "string" && (value === STREAMING || SHA256_HEX.test(value));
 
-/** The string to sign S (§2): six lines joined by "\n", no trailing newline. */
+/**
+ * The string to sign S (§2): six lines joined by "\n", no trailing newline. Made by concat, which
+ * makes the one string: on XS a template literal or `+` makes a string per part, and the camera
+ * signs every request (bench cs: segment_request).
+ */
 export function stringToSign(method: string, pathAndQuery: string, time: string | number, nonce: string, bodyHash: string): string {
-	return [SCHEME, method, pathAndQuery, String(time), nonce, bodyHash].join("\n");
+	return SCHEME.concat("\n", method, "\n", pathAndQuery, "\n", String(time), "\n", nonce, "\n", bodyHash);
 }
 
 /** The Authorization value (§2): matched exactly, fields in this order. */
 export const authorization = (f: AuthorizationFields): string =>
-	`${SCHEME} Device=${f.device}, Time=${f.time}, Nonce=${f.nonce}, Signature=${f.signature}`;
+	SCHEME.concat(" Device=", f.device, ", Time=", f.time, ", Nonce=", f.nonce, ", Signature=", f.signature);   // (concat: see stringToSign)
 
 const inner = (anchored: Pattern) => anchored.source.slice(1, -1);
 const AUTHORIZATION = pattern(new RegExp(`^${SCHEME} Device=(${inner(DEVICE_ID)}), Time=(\\d{1,12}), Nonce=(${inner(NONCE)}), Signature=(${inner(SHA256_HEX)})$`));
@@ -71,7 +75,7 @@ export function parseAuthorization(header: string): AuthorizationFields | undefi
 }
 
 /** What X-Ivxs-Trailer-Signature signs: the request's signature and the streamed body's hash. */
-export const trailerToSign = (signature: string, bodySha256: string): string => `${signature}\n${bodySha256}`;
+export const trailerToSign = (signature: string, bodySha256: string): string => signature.concat("\n", bodySha256);
 
 /** The HMAC message of the MQTT password (§5). */
 export const mqttToSign = (device: string, time: string | number, nonce: string): string => `MQTT\n${device}\n${time}\n${nonce}`;

@@ -13,6 +13,8 @@ import Timer from "timer";
 import { Ring } from "ring";
 import { HttpClient } from "../../modules/net/http-client.js";
 import { DeviceSigner } from "../../modules/net/signing.js";
+import { AbortedError, ChangedError, ConnectionResetError } from "../../modules/net/errors.js";
+import { againAfter } from "../../modules/cs/uploader.js";
 import { CloudStorage, CsError, parsePlan, type CsErrorCode, type RecorderStats } from "../../modules/cs/index.js";
 import { splitAdtsFrames } from "../../modules/media/index.js";
 
@@ -316,6 +318,11 @@ test("memory: cloud storage in push mode costs at most 32 KiB of XS heap besides
 	t.log(`@@pushed ${JSON.stringify({ channel: 1, ...counts })}`);
 	t.true(worst <= 32 * 1024, `${worst} bytes > 32 KiB`);
 	t.is(stats.framesUploaded, counts.h264 + counts.aac);
+});
+test("a fragment whose ring views were overwritten while sent is made again at once; other failures after a backoff", (t) => {
+	t.deepEqual(againAfter(new ChangedError("the bytes changed while they were sent")), { again: true, delay: false, reason: "a ring frame was overwritten while it was sent" });
+	t.deepEqual(againAfter(new ConnectionResetError("reset by the peer")), { again: true, delay: true, reason: "reset by the peer" });
+	t.deepEqual(againAfter(new AbortedError("client closed")), { again: true, delay: true, reason: "client closed" });
 });
 
 // --- known bugs of modules/cs/recorder.ts (tests/cs.test.mjs runs these as test.failing) ---

@@ -7,7 +7,7 @@ import Timer from "timer";
 import TCP from "embedded:io/socket/tcp";
 import { Connection, type SocketConstructor } from "../../modules/net/connection.js";
 import { HttpClient, type HttpResponse } from "../../modules/net/http-client.js";
-import { AbortedError, ConnectionRefusedError, ConnectionResetError, LimitError, ProtocolError, ResolveError, SocketError, TimeoutError, TlsError } from "../../modules/net/errors.js";
+import { AbortedError, ChangedError, ConnectionRefusedError, ConnectionResetError, LimitError, ProtocolError, ResolveError, SocketError, TimeoutError, TlsError } from "../../modules/net/errors.js";
 import { utf8Encode } from "../../modules/net/bytes.js";
 
 interface Config { http: number; slow: number; raw: number; closed: number; blackhole: number; streamSha256: string; streamBytes: number }
@@ -99,12 +99,45 @@ test("a streamed body with trailers: scatter lists, backpressure, trailers after
 	http.close();
 });
 
+test("a stream template: each request its own path and varying field, the fixed ones alike; bad values refused by name", async (t) => {
+	const http = client();
+	const template = http.streams({ method: "PUT", headers: { "Content-Type": "video/mp4" }, varying: ["Authorization"], trailers: ["X-Ivxs-Content-Sha256"] });
+	for (const n of [1, 2]) {
+		const stream = template.stream(`/echo?n=${n}`, [`Token ${n}`]);
+		await stream.write([utf8Encode(`body ${n}`)]);
+		const r = json(await stream.end([`hash-${n}`]));
+		t.is(r.method, "PUT");
+		t.is(r.body, `body ${n}`);
+		t.is(r.headers.authorization, `Token ${n}`);
+		t.is(r.headers["content-type"], "video/mp4");
+		t.is(r.headers.trailer, "X-Ivxs-Content-Sha256");
+		t.deepEqual({ ...r.trailers }, { "x-ivxs-content-sha256": `hash-${n}` });
+	}
+	// What a path or a value could do to the head (a field added, the head ended early) is refused, by name.
+	for (const value of ["a\r\nInjected: 1", "a\nb", "a\rb", "a\u0000b", "caf\u00e9", "\u0001"])
+		t.throws(() => template.stream("/x", [value]), { instanceOf: TypeError, message: "bad value for header Authorization" }, JSON.stringify(value));
+	for (const path of ["/a b", "/x HTTP/1.1\r\nInjected: 1\r\nX: y", "/x\ty", "", "/caf\u00e9"])
+		t.throws(() => template.stream(path, ["ok"]), { instanceOf: TypeError, message: /^bad request target/ }, JSON.stringify(path));
+	t.throws(() => template.stream("/x", []), { instanceOf: TypeError, message: "1 header value(s) expected, 0 given" });
+	t.throws(() => http.streams({ varying: ["Bad Name"] }), { instanceOf: TypeError, message: /bad header name/ });
+	t.throws(() => http.streams({ varying: ["Host"] }), { instanceOf: TypeError, message: /set by the client/ });
+	t.throws(() => http.streams({ headers: { Authorization: "x" }, varying: ["Authorization"] }), { instanceOf: TypeError, message: /both fixed and varying/ });
+	t.throws(() => http.streams({ headers: { "X-Evil": "a\r\nInjected: 1" } }), { instanceOf: TypeError, message: "bad value for header X-Evil" });
+	// A trailer's value is checked as a field's; the stream can still end after the refusal.
+	const stream = template.stream("/echo?n=3", ["Token 3"]);
+	await t.throwsAsync(stream.end(["bad\r\nX: 1"]), { instanceOf: TypeError, message: "bad value for header X-Ivxs-Content-Sha256" });
+	t.is(json(await stream.end(["good"])).trailers["x-ivxs-content-sha256"], "good");
+	http.close();
+});
+
 test("a write whose views changed while sent aborts the request: the server gets a broken body", async (t) => {
 	const http = client();
 	const stream = http.stream({ method: "PUT", path: "/echo?tag=torn" });
 	await stream.write([utf8Encode("fine")], () => true);
-	await t.throwsAsync(stream.write([utf8Encode("torn")], () => false), { instanceOf: AbortedError });
-	await t.throwsAsync(stream.response, { instanceOf: AbortedError });
+	await t.throwsAsync(stream.write([utf8Encode("torn")], () => false), { instanceOf: ChangedError });
+	await t.throwsAsync(stream.response, { instanceOf: ChangedError });
+	t.false(stream.writing, "a failed write leaves none pending");
+	await t.throwsAsync(stream.write([utf8Encode("more")]), { instanceOf: ChangedError }, "later writes give the failure");
 	const log = json(await http.request({ path: "/log?tag=torn" }));
 	t.is(log.complete, false, "the server saw the body cut, not a complete request");
 	http.close();
