@@ -72,6 +72,8 @@ export interface Config {
 	urlLifetimeS: number;
 	/** Live on demand: how long a camera keeps streaming after the last viewer's last request, seconds. */
 	liveLingerS: number;
+	/** Live playlists: how late this instance sees a segment another instance committed — a catalogue read per watched channel this often, seconds (its own commits it sees at once). */
+	livePollS: number;
 	/** Live FLV: a viewer further behind the newest segment skips ahead; one segment taking this long to drain ends its answer, seconds. */
 	flvMaxLagS: number;
 	/** P2P: how long a minted ticket admits a viewer (seconds; only as long as starting a session needs), how long the
@@ -185,6 +187,8 @@ export const defaults: Config = {
 	urlLifetimeS: 3600,
 	// A viewer that reloads a tab or switches cameras and back within 30 s finds live still flowing.
 	liveLingerS: 30,
+	// Blocking reloads of viewers on another instance than the camera's upload see its segment within 150 ms.
+	livePollS: 0.15,
 	// A live player holds 1–3 s; 8 s is that plus a segment of a long GOP (HLS holds one target
 	// duration, ~4 s), and under the 12-s live window, so the segment skipped to is still in it.
 	flvMaxLagS: 8,
@@ -239,7 +243,7 @@ const envKeys: Record<string, keyof Config> = {
 	HOST: "host", PORT: "port", PUBLIC_URL: "publicUrl", TLS_CERT: "tlsCert", TLS_KEY: "tlsKey",
 	DATA_DIR: "dataDir", METADATA_FILE: "metadataFile", METADATA_URL: "metadataUrl", SERVICE_KEY_FILE: "serviceKeyFile", MQTT: "mqtt", FILE_MINUTES: "fileMinutes",
 	FILE_NAME: "fileName", MAX_SEGMENT_BYTES: "maxSegmentBytes", MAX_RELEASE_BYTES: "maxReleaseBytes", OTA_KEYS: "otaKeys", KEEP_RELEASES: "keepReleases", MAX_TOTAL_BYTES: "maxTotalBytes",
-	DELETE_GRACE_S: "deleteGraceS", ORPHAN_GRACE_S: "orphanGraceS", ORPHAN_SWEEP_OBJECTS: "orphanSweepObjects", MIN_FREE_BYTES: "minFreeBytes", DURABLE_WRITES: "durableWrites", URL_LIFETIME_S: "urlLifetimeS", LIVE_LINGER_S: "liveLingerS", FLV_MAX_LAG_S: "flvMaxLagS", P2P_TICKET_S: "p2pTicketS", P2P_ANSWER_S: "p2pAnswerS", P2P_SWEEP_S: "p2pSweepS", P2P_OFFER_BURST: "p2pOfferBurst", P2P_OFFER_INTERVAL_S: "p2pOfferIntervalS", P2P_LOOPBACK: "p2pLoopback", P2P_LINK_LOCAL: "p2pLinkLocal", STUN_SERVERS: "stunServers", TURN_SERVERS: "turnServers", TURN_SECRET: "turnSecret", TURN_CREDENTIAL_S: "turnCredentialS", LOG_LEVEL: "logLevel",
+	DELETE_GRACE_S: "deleteGraceS", ORPHAN_GRACE_S: "orphanGraceS", ORPHAN_SWEEP_OBJECTS: "orphanSweepObjects", MIN_FREE_BYTES: "minFreeBytes", DURABLE_WRITES: "durableWrites", URL_LIFETIME_S: "urlLifetimeS", LIVE_LINGER_S: "liveLingerS", LIVE_POLL_S: "livePollS", FLV_MAX_LAG_S: "flvMaxLagS", P2P_TICKET_S: "p2pTicketS", P2P_ANSWER_S: "p2pAnswerS", P2P_SWEEP_S: "p2pSweepS", P2P_OFFER_BURST: "p2pOfferBurst", P2P_OFFER_INTERVAL_S: "p2pOfferIntervalS", P2P_LOOPBACK: "p2pLoopback", P2P_LINK_LOCAL: "p2pLinkLocal", STUN_SERVERS: "stunServers", TURN_SERVERS: "turnServers", TURN_SECRET: "turnSecret", TURN_CREDENTIAL_S: "turnCredentialS", LOG_LEVEL: "logLevel",
 	ADMIN_PASSWORD: "adminPassword", SHUTDOWN_GRACE_S: "shutdownGraceS", TRUSTED_PROXIES: "trustedProxies",
 	MAX_CONNECTIONS: "maxConnections", MAX_CONNECTIONS_PER_ADDRESS: "maxConnectionsPerAddress",
 	FIRST_BYTE_TIMEOUT_S: "firstByteTimeoutS", HEAD_TIMEOUT_S: "headTimeoutS", MIN_BYTES_PER_S: "minBytesPerS",
@@ -323,6 +327,7 @@ function check(config: Config): Config {
 	seconds("headTimeoutS", 3600);
 	seconds("rateWindowS", 3600);
 	seconds("liveLingerS", 3600);
+	seconds("livePollS", 60);
 	seconds("flvMaxLagS", 600);
 	seconds("p2pTicketS", 600);
 	seconds("p2pAnswerS", 60);

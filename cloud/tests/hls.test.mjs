@@ -86,7 +86,8 @@ for (const metadata of engines) test(onEngine(metadata, "a live playlist slides,
 });
 
 test("a blocking reload (_HLS_msn) answers as soon as that segment is committed", async (t) => {
-	const cloud = await cloudFor(t);
+	// No catalogue poll within the test (a minute apart): only the ingest's announcement can answer it.
+	const cloud = await cloudFor(t, { livePollS: 60 });
 	await deviceIn(cloud, "cam1");
 	const camera = await new Camera(cloud, { device: "cam1", stream: "a", epoch: Date.now() - 10_000 }).start();
 	for (let i = 0; i < 8; i++) await camera.commit();
@@ -97,7 +98,7 @@ test("a blocking reload (_HLS_msn) answers as soon as that segment is committed"
 	const answer = await waiting;
 	t.is(answer.status, 200);
 	t.true(answer.at >= committed, "it waited for the segment");
-	t.true(answer.at - committed < 100, `answered ${answer.at - committed} ms after the commit`);
+	t.true(answer.at - committed < 10_000, `answered ${answer.at - committed} ms after the commit: not by the minute's poll`);
 	t.true(uris(answer.text).at(-1).startsWith("/v1/media/cam1/0/a/8.m4s?"));
 	t.log(`blocked ${committed - started} ms, answered ${answer.at - committed} ms after the commit`);
 	// Asking for a number already there answers at once; too far ahead is a 400.
@@ -108,7 +109,7 @@ test("a blocking reload (_HLS_msn) answers as soon as that segment is committed"
 });
 
 for (const metadata of engines) test(onEngine(metadata, "a blocking reload sees a segment committed by another instance (no in-process announcement) within the poll period"), async (t) => {
-	const cloud = await cloudFor(t, { metadata });
+	const cloud = await cloudFor(t, { metadata, livePollS: 0.5 });
 	await deviceIn(cloud, "cam1");
 	const camera = await new Camera(cloud, { device: "cam1", stream: "a", epoch: Date.now() - 10_000 }).start();
 	for (let i = 0; i < 8; i++) await camera.commit();
@@ -117,7 +118,8 @@ for (const metadata of engines) test(onEngine(metadata, "a blocking reload sees 
 	const { committedAt } = await camera.commit({ announce: false });
 	const answer = await waiting;
 	t.true(uris(answer.text).at(-1).startsWith("/v1/media/cam1/0/a/8.m4s?"));
-	t.true(answer.at - committedAt < 400, `answered ${answer.at - committedAt} ms after the commit`);
+	// Nothing but the poll can answer it; a few periods allow for a loaded machine.
+	t.true(answer.at - committedAt < 4 * 500, `answered ${answer.at - committedAt} ms after the commit`);
 });
 
 test("a channel with nothing recently recorded is not live", async (t) => {

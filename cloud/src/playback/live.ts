@@ -1,7 +1,7 @@
 // Live playlists for many viewers: each watched channel's window (live-window.ts)
 // is held in memory and moved once per segment — by ingest's announcement in
 // this instance (ctx.segmentEvents), or by one read of the catalogue every
-// `pollMs` for segments another instance committed (one read per channel, not
+// `livePollS` (the config's) for segments another instance committed (one read per channel, not
 // per viewer). Blocking reloads wait on the channel's one wake-up promise,
 // and a playlist is rendered once per change and per signer (viewers signed
 // in as one user share it), so a new segment costs the same whoever watches.
@@ -15,11 +15,9 @@ import { LiveWindow } from "./live-window.js";
 import { LiveParts, type IncomingPart, type PartState } from "./live-parts.js";
 import { InFlightUploads } from "./in-flight.js";
 
-/** How late a segment committed by another instance can be seen. */
-const pollMs = 150;
 /** Segments read when a channel is first watched (the window's 12 s and some history for its target duration). */
 const loadCount = 64;
-/** Segments read per poll: more than can land in `pollMs`. */
+/** Segments read per poll: more than can land in a poll period. */
 const pollCount = 8;
 /** A channel nobody asked for this long is forgotten (it is read again when watched). */
 const idleMs = 60_000;
@@ -49,6 +47,8 @@ export class LiveChannel {
 	#reading: Promise<void> | undefined;
 	#waiting = 0;
 	#poll: NodeJS.Timeout | undefined;
+	/** How late a segment another instance committed can be seen (the config's livePollS). */
+	readonly #pollMs: number;
 	#hold: NodeJS.Timeout | undefined;
 	used = Date.now();
 	/** The first read of the catalogue. */
@@ -56,6 +56,7 @@ export class LiveChannel {
 
 	constructor(ctx: CloudContext, device: string, channel: number) {
 		this.#ctx = ctx;
+		this.#pollMs = ctx.config.livePollS * 1000;
 		this.#device = device;
 		this.#channel = channel;
 		this.ready = this.#readCatalogue(loadCount);
@@ -87,9 +88,9 @@ export class LiveChannel {
 		if (this.parts.failed(stream, seq)) this.#changed();
 	}
 
-	/** Reads what other instances committed, at most once per `pollMs` (a read under way is shared). */
+	/** Reads what other instances committed, at most once per poll period (a read under way is shared). */
 	refresh(): Promise<void> {
-		return Date.now() - this.#read >= pollMs ? this.#readCatalogue(pollCount) : this.#reading ?? Promise.resolve();
+		return Date.now() - this.#read >= this.#pollMs ? this.#readCatalogue(pollCount) : this.#reading ?? Promise.resolve();
 	}
 
 	/**
@@ -117,7 +118,7 @@ export class LiveChannel {
 		this.#waiting++;
 		this.#poll ??= setInterval(() => {
 			this.refresh().catch((error) => this.#ctx.log.error({ err: error, device: this.#device, channel: this.#channel }, "live playlist: reading the catalogue failed"));
-		}, pollMs).unref();
+		}, this.#pollMs).unref();
 		try {
 			while (!done() && !req.destroyed) {
 				const left = deadline - Date.now();
@@ -259,7 +260,7 @@ export function installLive(ctx: CloudContext): void {
 	});
 }
 
-/** The channel's live state, current to within `pollMs`. */
+/** The channel's live state, current to within the config's `livePollS`. */
 export async function liveChannel(ctx: CloudContext, device: string, channel: number): Promise<LiveChannel> {
 	const channels = registries.get(ctx);
 	if (!channels) throw new Error("installLive(ctx) first");
