@@ -6,7 +6,6 @@
  * is signed, and a new stream timed, with the cloud's clock.
  */
 import { liveOnlyQuery } from "../protocol/live.js";
-import { clockIsOff } from "../protocol/index.js";
 import type { Chunks } from "../net/bytes.js";
 import type { HttpClient, HttpResponse } from "../net/http-client.js";
 import type { DeviceSigner, SignedStream, SignedStreams } from "../net/signing.js";
@@ -65,8 +64,10 @@ export class StreamClient {
 		return upload.end().then(this.#followHint);
 	}
 
-	readonly #followHint = (response: HttpResponse): HttpResponse | Promise<HttpResponse> =>
-		clockIsOff(response) ? this.#signer.followClockHint(this.#http, response).then(() => response) : response;
+	readonly #followHint = (response: HttpResponse): HttpResponse | Promise<HttpResponse> => {
+		const following = this.#signer.followClockHint(this.#http, response);
+		return following ? following.then(() => response) : response;
+	};
 
 	end(stream: string): Promise<HttpResponse> {
 		return this.#signed("POST", `${this.#base}${stream}/end`, new Uint8Array(0));

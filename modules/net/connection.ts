@@ -205,7 +205,8 @@ export class Connection {
 
 	/** send() without its promise: the end, or the failure through connectionClosed, is all the caller learns. */
 	post(pieces: Chunks, lead?: Uint8Array, check?: SendCheck): void {
-		if (this.#closed || this.#busy) throw new Error(this.#closed ? "connection closed" : "a send is already in progress");
+		if (this.#closed) throw this.#closedBy();
+		if (this.#busy) throw new Error("a send is already in progress");
 		this.#busy = true;
 		this.#check = check;
 		this.#lead = lead;

@@ -101,7 +101,7 @@ export class DeviceSigner {
 
 	/** Hex SHA-256 of a body (a scatter list is hashed view by view). */
 	bodyHash(body: Bytes | Chunks): string {
-		const digest = new this.#crypto.Digest();
+		const digest = this._digest();
 		try {
 			digest.update(body as Bytes | readonly Bytes[]);
 			return toHex(digest.digest());
@@ -153,18 +153,13 @@ export class DeviceSigner {
 
 	/**
 	 * When an answer says this device's clock is off (it carries X-Ivxs-Time: a hint anyone could
-	 * forge, never adopted as such), learns the cloud's time by the signed exchange. True when
-	 * the clock was set; false when the answer said nothing or the exchange failed.
+	 * forge, never adopted as such), learns the cloud's time by the signed exchange: resolves true
+	 * when the clock was set, false when the exchange failed. `false` at once (no promise) when
+	 * the answer said nothing: the common case, on every segment's answer.
 	 */
-	async followClockHint(client: HttpClient, response: HttpResponse): Promise<boolean> {
+	followClockHint(client: HttpClient, response: HttpResponse): false | Promise<boolean> {
 		if (!clockIsOff(response)) return false;
-		try {
-			await this.syncClock(client);
-			return true;
-		}
-		catch {
-			return false;   // the caller's retry meets the hint again
-		}
+		return this.syncClock(client).then(clockSet, clockLeft);   // (a failure: the caller's retry meets the hint again)
 	}
 
 	/** Sends a signed request with a fixed body. */
@@ -259,3 +254,6 @@ export class SignedStream {
 		this.#stream.abort(reason);
 	}
 }
+
+const clockSet = (): boolean => true;
+const clockLeft = (): boolean => false;
