@@ -492,7 +492,7 @@ static ReaderRecord *getReader(xsMachine *the)
 	return reader;
 }
 
-/* read() -> { data, type, codec, key, timestamp, seq, gop, lost, token } or undefined.
+/* read() -> { data, type, codec, key, timestamp, seq, lost, info } or undefined.
  * data is a zero-copy view of the arena: use it, then check valid(frame). */
 void xs_ring_reader_read(xsMachine *the)
 {
@@ -525,17 +525,17 @@ void xs_ring_reader_read(xsMachine *the)
 	xsmcDefine(xsVar(1), xsID("positionHigh"), xsVar(0), xsDontDelete | xsDontSet | xsDontEnum);
 	xsmcSetNumber(xsVar(0), (double)(uint32_t)view.pos_);
 	xsmcDefine(xsVar(1), xsID("positionLow"), xsVar(0), xsDontDelete | xsDontSet | xsDontEnum);
+	/* The frame: `data` is the host buffer here, and ring.js puts a Uint8Array over it in the same
+	 * property (a frame is read for every frame a JS consumer takes: each property is a slot). */
 	xsResult = xsmcNewObject();
-	xsmcSet(xsResult, xsID("buffer"), xsVar(1));
+	xsmcSet(xsResult, xsID("data"), xsVar(1));
 	ivxs_set_number(xsResult, "type", view.type, xsVar(0));
 	ivxs_set_number(xsResult, "codec", view.codec, xsVar(0));
 	xsmcSetBoolean(xsVar(0), view.key);
 	xsmcSet(xsResult, xsID("key"), xsVar(0));
 	ivxs_set_number(xsResult, "timestamp", (double)view.timestamp_ms, xsVar(0));
 	ivxs_set_number(xsResult, "seq", (double)view.seq, xsVar(0));
-	ivxs_set_number(xsResult, "gop", (double)view.gop, xsVar(0));
 	ivxs_set_number(xsResult, "lost", view.lost, xsVar(0));
-	ivxs_set_number(xsResult, "size", view.size, xsVar(0));
 	ivxs_set_number(xsResult, "info", view.info, xsVar(0));
 }
 
@@ -574,7 +574,11 @@ void xs_ring_reader_valid(xsMachine *the)
 	xsmcVars(2);
 	if (xsmcArgc < 2 || xsmcTypeOf(xsArg(1)) != xsReferenceType)
 		ivxs_type_error(IVXS_EHANDLE, "ring reader: not a frame");
-	xsmcGet(xsVar(0), xsArg(1), xsID("buffer"));
+	/* The frame's view, then the host buffer it views (a plain object gives undefined: not a frame). */
+	xsmcGet(xsVar(0), xsArg(1), xsID("data"));
+	if (xsmcTypeOf(xsVar(0)) != xsReferenceType)
+		ivxs_type_error(IVXS_EHANDLE, "ring reader: not a frame");
+	xsmcGet(xsVar(0), xsVar(0), xsID("buffer"));
 	intact = frameIntact(the, &xsVar(0), &xsVar(1), &ring);
 	if (intact < 0)
 		ivxs_type_error(IVXS_EHANDLE, "ring reader: not a frame");

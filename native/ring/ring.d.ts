@@ -20,11 +20,10 @@ declare module "ring" {
 		maxFrames: number;
 	}
 	export interface Frame {
-		/** The frame's bytes (a host buffer over the arena, which `data` views); it
+		/** The frame's bytes: a view of a host buffer over the arena (`data.buffer`), which
 		 * carries what valid() and intact() check. */
-		buffer: object;
 		data: Uint8Array; type: number; codec: number; key: boolean; timestamp: number;
-		seq: number; gop: number; lost: number; size: number;
+		seq: number; lost: number;
 		/** The pusher's opaque 32-bit word (capture: the access unit's NAL classification). */
 		info: number;
 	}

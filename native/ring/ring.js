@@ -69,7 +69,7 @@ export class RingReader {
 	read() {
 		const frame = read(this.#reader);
 		if (frame) {
-			frame.data = new Uint8Array(frame.buffer);
+			frame.data = new Uint8Array(frame.data);   // (the host buffer read() put there)
 			this.#lost += frame.lost;
 		}
 		return frame;

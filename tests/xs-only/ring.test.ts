@@ -190,21 +190,21 @@ test("every native checks its host objects: another kind is a TypeError", (t) =>
 	const timer = Timer.set(() => {}, 100_000) as unknown as object;   // a host object of another module
 	const ringHost = nativeRing(ring);
 	const readerHost = natives.createReader(ringHost, { at: "live" });
-	const wrong = [timer, readerHost, frame.buffer, {}, new ArrayBuffer(16)];
+	const wrong = [timer, readerHost, frame.data.buffer, {}, new ArrayBuffer(16)];
 	for (const value of wrong) {
 		t.throws(() => natives.push(value, 1, 1, true, 10, key(1)), { instanceOf: TypeError, code: kitCodes.EHANDLE, message: /not a Ring/ });
 		t.throws(() => natives.stats(value), { instanceOf: TypeError });
 		t.throws(() => natives.close(value), { instanceOf: TypeError });
 		t.throws(() => natives.createReader(value, {}), { instanceOf: TypeError });
 	}
-	for (const value of [timer, ringHost, frame.buffer, {}]) {
+	for (const value of [timer, ringHost, frame.data.buffer, {}]) {
 		t.throws(() => natives.read(value), { instanceOf: TypeError, code: kitCodes.EHANDLE, message: /not a RingReader/ });
 		t.throws(() => natives.valid(value, frame), { instanceOf: TypeError });
 		t.throws(() => natives.closeReader(value), { instanceOf: TypeError });
 	}
-	// A frame whose buffer is not a frame buffer: TypeError, never a reinterpretation.
-	for (const buffer of [timer, ringHost, readerHost, new ArrayBuffer(6), frame.data])
-		t.throws(() => reader.valid({ ...frame, buffer } as any), { instanceOf: TypeError, message: /not a frame/ });
+	// A frame whose data is not a view of a frame buffer: TypeError, never a reinterpretation.
+	for (const data of [timer, ringHost, readerHost, new ArrayBuffer(6), new Uint8Array(6), frame.data.buffer, undefined, 7])
+		t.throws(() => reader.valid({ ...frame, data } as any), { instanceOf: TypeError, message: /not a frame/ });
 	const other = new Ring({ arenaBytes: 8192 });
 	other.push(FrameType.video, Codec.h264, true, 0, key(0));
 	const otherFrame = new RingReader(other).read()!;
@@ -222,7 +222,7 @@ test("a frame's validation data cannot be changed from JS", (t) => {
 	const reader = new RingReader(ring, { at: "live" });
 	const old = reader.read()!;
 	for (let i = 1; i < 20; i++) ring.push(FrameType.video, Codec.h264, true, i, new Uint8Array(1000));
-	const buffer = old.buffer as any;
+	const buffer = old.data.buffer as any;
 	t.throws(() => { "use strict"; buffer.positionHigh = 1e9; });
 	t.throws(() => { "use strict"; buffer.positionLow = 2 ** 31; });
 	t.throws(() => Object.defineProperty(buffer, "positionHigh", { value: 1e9 }));
