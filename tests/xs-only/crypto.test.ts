@@ -82,11 +82,15 @@ test("wrong use: an unknown algorithm, data that is not bytes, no key", (t) => {
 
 test("speed and memory: SHA-256 of 4 MiB in C, and what a context holds", (t) => {
 	const data = fill(4 * 1024 * 1024, 7);
+	const allocated = memory().allocated;
 	const start = nowMicroseconds();
 	sha256(data);
 	const us = nowMicroseconds() - start;
-	t.log(`SHA-256 on XS through ivxs/crypto: ${(data.length / us).toFixed(0)} MB/s (4 MiB in ${(us / 1000).toFixed(1)} ms)`);
-	t.true(us < 1_000_000, `${us} µs`);
+	// The hash runs in C over the bytes where they are: the XS heap takes nothing per byte. (Its
+	// speed is a benchmark's to judge, not a test's clock on a loaded machine.)
+	const used = memory().allocated - allocated;
+	t.log(`SHA-256 on XS through ivxs/crypto: ${(data.length / us).toFixed(0)} MB/s (4 MiB in ${(us / 1000).toFixed(1)} ms), ${used} B of XS heap`);
+	t.true(used < 16 * 1024, `${used} bytes of XS heap for 4 MiB (65,536 blocks)`);
 	collectGarbage();
 	const before = memory().native.crypto?.bytes ?? 0;
 	const hmac = new HMAC("key");
