@@ -1,0 +1,74 @@
+// What cloud storage's per-frame path allocates on XS, the garbage its collector takes back (bench
+// mux, `xs_storage_path_allocation`): the fixture clip (video + AAC) through the real capture into a
+// ring, then (1) a ring read of every frame (RingReader.read: the frame and its view), and (2)
+// every frame through a segment's muxer as the recorder feeds it (modules/cs/segment-mux: the track
+// stage and the fMP4 muxer cutting LL-HLS parts), a new SegmentMux per pass as per segment.
+//   build/bin/ivxs-m32 -m bench/xs -m build/ts -m build/mods storage-path-alloc -- <codec> [passes]
+// Prints one JSON line: XS bytes allocated (memory().allocated) per frame read, and per video
+// frame muxed (its audio frames' share included), each over `passes` passes after a first.
+import { argv, exit, memory } from "ivxs/host";
+import { FrameType, Ring, RingReader } from "ring";
+import { Capture } from "capture";
+import Timer from "timer";
+import { SegmentMux } from "modules/cs/segment-mux";
+
+const files = { h264: "fixtures/media/h264-main-640x480.h264", h265: "fixtures/media/h265-main-640x480.h265" };
+const wait = (ms) => new Promise((resolve) => Timer.set(resolve, ms));
+
+export default function main() {
+	const [codec = "h264", passes = "5"] = argv();
+	run(codec, Number(passes)).then((result) => {
+		trace(`${JSON.stringify(result)}\n`);
+		exit(0);
+	}, (error) => {
+		trace(`storage-path-alloc: ${error?.message ?? error}\n`);
+		exit(1);
+	});
+}
+
+async function run(codec, passes) {
+	const ring = new Ring({ arenaBytes: 4 * 1024 * 1024, maxFrames: 1024 });
+	const capture = new Capture({ ring, video: files[codec], audio: "fixtures/media/aac-lc-16k-mono.aac", codec, fps: 15, pace: "fast", once: true, startTime: 1000 });
+	capture.start();
+	for (let i = 0; i < 400 && capture.stats().running; i++) await wait(5);
+	const stats = capture.stats();
+	if (stats.running || stats.error) throw new Error(`capture: running ${stats.running}, ${stats.error ?? ""}`);
+	const readAll = () => {
+		const reader = new RingReader(ring, { at: "time", time: 0 });
+		const frames = [];
+		const before = memory().allocated;
+		for (let f = reader.read(); f; f = reader.read()) frames.push(f);
+		const allocated = memory().allocated - before;
+		reader.close();
+		if (reader.lost) throw new Error(`ring read: ${reader.lost} lost`);
+		return { frames, allocated };
+	};
+	const { frames } = readAll();
+	// The array that keeps the frames grows as it is filled: measured alone, taken out.
+	const arrayBefore = memory().allocated;
+	const kept = [];
+	for (let i = 0; i < frames.length; i++) kept.push(frames[i]);
+	const arrayBytes = memory().allocated - arrayBefore;
+	let readBytes = 0;
+	for (let p = 0; p < passes; p++) readBytes += readAll().allocated - arrayBytes;
+	let video = 0;
+	for (const f of frames) if (f.type === FrameType.video) video++;
+	const mux = () => {
+		const segment = new SegmentMux({ video: codec, audio: true, originMs: 1000, firstSequence: 1 });
+		for (let i = 0; i < frames.length; i++) {
+			segment.add(frames[i], false);
+			segment.outputs.length = 0;   // (sent: the uploader takes them)
+		}
+		segment.flush();
+		return segment.outputs.length;
+	};
+	mux();
+	const before = memory().allocated;
+	for (let p = 0; p < passes; p++) mux();
+	const muxBytes = memory().allocated - before;
+	return {
+		frames: frames.length, video_frames: video, passes,
+		ring_read_bytes_per_frame: Math.round(readBytes / (passes * frames.length)),
+		segment_mux_bytes_per_video_frame: Math.round(muxBytes / (passes * video)),
+	};
+}
