@@ -30,7 +30,7 @@ export default async function main() {
 		if (warmup > 0) benchMux(video, audio, warmup, codec, 15);
 		result[name] = benchMux(video, audio, iterations, codec, 15);
 		if (audio.length > 0) {
-			const frames = await captureFrames(codec);
+			const { frames } = await captureFrames(codec);
 			if (warmup > 0) feedFrames(codec, frames, warmup);
 			result[name].feed = feedFrames(codec, frames, iterations);
 		}

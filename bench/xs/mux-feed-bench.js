@@ -19,7 +19,7 @@ import { MuxerFeed } from "modules/app/feed";
 const files = { h264: "fixtures/media/h264-main-640x480.h264", h265: "fixtures/media/h265-main-640x480.h265" };
 const wait = (ms) => new Promise((resolve) => Timer.set(resolve, ms));
 
-/** Every frame of the fixture clip (video + AAC), as a ring reader returns them. */
+/** The fixture clip (video + AAC) through the real capture: its ring, and every frame as a ring reader returns them. */
 export async function captureFrames(codec) {
 	const ring = new Ring({ arenaBytes: 4 * 1024 * 1024, maxFrames: 1024 });
 	const capture = new Capture({ ring, video: files[codec], audio: "fixtures/media/aac-lc-16k-mono.aac", codec, fps: 15, pace: "fast", once: true, startTime: 1000 });
@@ -33,7 +33,8 @@ export async function captureFrames(codec) {
 	for (let f = reader.read(); f; f = reader.read()) frames.push(f);
 	const stats = capture.stats();
 	if (reader.lost !== 0 || stats.running || stats.error) throw new Error(`capture: lost ${reader.lost}, running ${stats.running}, ${stats.error ?? ""}`);
-	return frames;
+	reader.close();
+	return { ring, frames };
 }
 
 /** Feeds `frames` `iterations` times; returns µs per video frame and the bytes per iteration. */
@@ -65,7 +66,7 @@ export default async function main() {
 	const codec = args[0] === "h265" ? "h265" : "h264";
 	const iterations = Number(args[1] ?? 100);
 	const warmup = Number(args[2] ?? 0);
-	const frames = await captureFrames(codec);
+	const { frames } = await captureFrames(codec);
 	if (warmup > 0) feedFrames(codec, frames, warmup);
 	trace(JSON.stringify({ engine: "xs", codec, iterations, ...feedFrames(codec, frames, iterations) }) + "\n");
 	exit(0);

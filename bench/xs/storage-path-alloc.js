@@ -7,13 +7,9 @@
 // Prints one JSON line: XS bytes allocated (memory().allocated) per frame read, and per video
 // frame muxed (its audio frames' share included), each over `passes` passes after a first.
 import { argv, exit, memory } from "ivxs/host";
-import { FrameType, Ring, RingReader } from "ring";
-import { Capture } from "capture";
-import Timer from "timer";
+import { FrameType, RingReader } from "ring";
+import { captureFrames } from "mux-feed-bench";
 import { SegmentMux } from "modules/cs/segment-mux";
-
-const files = { h264: "fixtures/media/h264-main-640x480.h264", h265: "fixtures/media/h265-main-640x480.h265" };
-const wait = (ms) => new Promise((resolve) => Timer.set(resolve, ms));
 
 export default function main() {
 	const [codec = "h264", passes = "5"] = argv();
@@ -27,12 +23,7 @@ export default function main() {
 }
 
 async function run(codec, passes) {
-	const ring = new Ring({ arenaBytes: 4 * 1024 * 1024, maxFrames: 1024 });
-	const capture = new Capture({ ring, video: files[codec], audio: "fixtures/media/aac-lc-16k-mono.aac", codec, fps: 15, pace: "fast", once: true, startTime: 1000 });
-	capture.start();
-	for (let i = 0; i < 400 && capture.stats().running; i++) await wait(5);
-	const stats = capture.stats();
-	if (stats.running || stats.error) throw new Error(`capture: running ${stats.running}, ${stats.error ?? ""}`);
+	const { ring } = await captureFrames(codec);
 	const readAll = () => {
 		const reader = new RingReader(ring, { at: "time", time: 0 });
 		const frames = [];

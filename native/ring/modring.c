@@ -565,6 +565,22 @@ static int frameIntact(xsMachine *the, xsSlot *buffer, xsSlot *scratch, RingReco
 	return ivxs_ring_view_valid(record->ring, &view);
 }
 
+/* The host buffer that `chunk` may be a ring frame's, into `buffer` (may be the same slot): a
+ * view's buffer, or — with `bare` — the chunk itself when it is no view (a frame buffer). 0 when
+ * it can be none: not an object, plain memory (an ArrayBuffer, or a view of one), or no view
+ * without `bare`. */
+static int frameBufferOf(xsMachine *the, xsSlot *chunk, xsSlot *buffer, int bare)
+{
+	if (xsmcTypeOf(*chunk) != xsReferenceType || xsmcIsInstanceOf(*chunk, xsArrayBufferPrototype))
+		return 0;
+	if (!xsmcHas(*chunk, xsID("buffer"))) {
+		*buffer = *chunk;
+		return bare;
+	}
+	xsmcGet(*buffer, *chunk, xsID("buffer"));
+	return xsmcTypeOf(*buffer) == xsReferenceType && !xsmcIsInstanceOf(*buffer, xsArrayBufferPrototype);
+}
+
 /* valid(reader, frame) -> true if the frame's bytes were not overwritten since read() */
 void xs_ring_reader_valid(xsMachine *the)
 {
@@ -574,12 +590,9 @@ void xs_ring_reader_valid(xsMachine *the)
 	xsmcVars(2);
 	if (xsmcArgc < 2 || xsmcTypeOf(xsArg(1)) != xsReferenceType)
 		ivxs_type_error(IVXS_EHANDLE, "ring reader: not a frame");
-	/* The frame's view, then the host buffer it views (a plain object gives undefined: not a frame). */
+	/* The frame's view, then the host buffer it views. */
 	xsmcGet(xsVar(0), xsArg(1), xsID("data"));
-	if (xsmcTypeOf(xsVar(0)) != xsReferenceType)
-		ivxs_type_error(IVXS_EHANDLE, "ring reader: not a frame");
-	xsmcGet(xsVar(0), xsVar(0), xsID("buffer"));
-	intact = frameIntact(the, &xsVar(0), &xsVar(1), &ring);
+	intact = frameBufferOf(the, &xsVar(0), &xsVar(0), 0) ? frameIntact(the, &xsVar(0), &xsVar(1), &ring) : -1;
 	if (intact < 0)
 		ivxs_type_error(IVXS_EHANDLE, "ring reader: not a frame");
 	if (ring != reader->ring)
@@ -595,16 +608,8 @@ void xs_ring_reader_valid(xsMachine *the)
  * not a ring frame's at all (ignored). Uses xsVar(1), xsVar(2). */
 static int chunkIntact(xsMachine *the)
 {
-	if (xsmcTypeOf(xsVar(0)) != xsReferenceType || xsmcIsInstanceOf(xsVar(0), xsArrayBufferPrototype))
+	if (!frameBufferOf(the, &xsVar(0), &xsVar(1), 1))
 		return 1;
-	/* A view's buffer, or the chunk itself (a frame buffer). */
-	if (xsmcHas(xsVar(0), xsID("buffer"))) {
-		xsmcGet(xsVar(1), xsVar(0), xsID("buffer"));
-		if (xsmcTypeOf(xsVar(1)) != xsReferenceType || xsmcIsInstanceOf(xsVar(1), xsArrayBufferPrototype))
-			return 1;
-	}
-	else
-		xsVar(1) = xsVar(0);
 	return frameIntact(the, &xsVar(1), &xsVar(2), NULL) != 0;
 }
 
