@@ -3,6 +3,7 @@
 // counts pushed; retries, conflicts, cuts, bad input — nothing stored from a
 // refused request.
 import test from "ava";
+import { createHash } from "node:crypto";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { cloudFor, deviceIn, engines, onEngine } from "./_cloud.mjs";
@@ -86,6 +87,8 @@ for (const metadata of engines) test(onEngine(metadata, "a retry of a stored seg
 	const other = await uploader.sendFixed("PUT", uploader.path("s1", "segments/1"), av.segments[2].bytes);
 	t.is(other.status, 409);
 	t.regex(other.json.error, /different bytes/);
+	// It names the hash of what it holds: a camera that sent several segments under a seq without an answer learns which one (PROTOCOL §3.2).
+	t.is(other.headers["x-ivxs-stored-sha256"], createHash("sha256").update(av.segments[1].bytes).digest("hex"));
 	// Segment 2's bytes as seq 4 start before seq 3 ends; segment 4's bytes as seq 2 end after seq 3 starts.
 	t.regex((await uploader.sendFixed("PUT", uploader.path("s1", "segments/4"), av.segments[2].bytes)).json.error, /before segment 3 ends/);
 	t.regex((await uploader.sendFixed("PUT", uploader.path("s1", "segments/2"), av.segments[4].bytes)).json.error, /after segment 3 starts/);

@@ -27,6 +27,20 @@ export interface Place {
 	seq: number;
 }
 
+/** A segment that went out whole under the seq waiting for an answer, and whose frames the ring then lost. */
+interface Unanswered {
+	/** The SHA-256 of what went out (hex), when known. */
+	sha256: string | undefined;
+	/** Its first frame, and the first after it (where the next segment begins if the cloud holds it). */
+	from: Place;
+	end: Place;
+	/** The ring lost its frames from `from` up to this one. */
+	lostTo: Place;
+}
+
+/** Segments unanswered under one seq whose answer is awaited; past it the oldest is reported lost. */
+const MAX_UNANSWERED = 4;
+
 export interface CursorOptions {
 	ring: Ring;
 	channel: number;
@@ -50,14 +64,13 @@ export class Cursor {
 	/** With no place: start at the ring's oldest key frame rather than at the live edge. */
 	#fromOldest = false;
 	/** The segment at the place went out whole without an answer, up to `to` (the cloud may hold it). */
-	#unsure: { from: Place; to: Place } | undefined;
+	#unsure: { from: Place; to: Place; sha256: string | undefined } | undefined;
 	/**
-	 * Frames of an unsure segment the ring lost before it was sent again, up to the cloud's answer
-	 * under its seq (settle): when it does not hold the segment, `lost` frames from `from` to `to`
-	 * are lost; when it does, it holds `held` frames, up to `end` (where the next segment begins —
-	 * past the frames the ring still had of it).
+	 * Segments that went out whole without an answer under the seq waiting for one, and whose frames
+	 * the ring then lost (oldest first, at most MAX_UNANSWERED): the cloud's answer under the seq
+	 * says which one it holds, if any (settle).
 	 */
-	#pending: { from: number; to: number; lost: number; held: number; end: Place } | undefined;
+	#pending: Unanswered[] = [];
 
 	constructor(options: CursorOptions) {
 		this.#o = options;
@@ -144,47 +157,53 @@ export class Cursor {
 			return;
 		}
 		const end = unsure.to;
-		const to = frame.seq < end.seq ? { time: frame.timestamp, seq: frame.seq } : end;
 		const pending = this.#pending;
-		this.#pending = {
-			from: pending ? pending.from : from.time, to: to.time, lost: (pending ? pending.lost : 0) + to.seq - from.seq,
-			held: (pending ? pending.held : 0) + end.seq - from.seq, end,
-		};
+		if (pending.length === MAX_UNANSWERED) this.#lostOf(pending.shift()!, undefined);   // (a gap perhaps reported in error: better than one never reported)
+		pending.push({ sha256: unsure.sha256, from, end, lostTo: frame.seq < end.seq ? { time: frame.timestamp, seq: frame.seq } : end });
 		if (frame.seq > end.seq) this.lost(end.time, frame.timestamp, frame.seq - end.seq);
 	}
 
 	/**
-	 * The segment at the place went out whole and its answer never came, its frames up to `to`: if
-	 * the ring loses them before an answer under its seq comes, that answer says whether the cloud
-	 * holds them (settle) — rather than reporting them lost and sending other bytes under a seq the
-	 * cloud may hold (a 409 then, and frames reported lost that the cloud has). The mark stays until
-	 * an answer: an attempt in between that gets none (a cut, a 5xx, the ring overtaking it) leaves
-	 * the question open.
+	 * The segment at the place went out whole and its answer never came, its frames up to `to`
+	 * (`sha256`: what went out): if the ring loses them before an answer under its seq comes, that
+	 * answer says whether the cloud holds them (settle) — rather than reporting them lost and sending
+	 * other bytes under a seq the cloud may hold (a 409 then, and frames reported lost that the cloud
+	 * has). The mark stays until an answer: an attempt in between that gets none (a cut, a 5xx, the
+	 * ring overtaking it) leaves the question open.
 	 */
-	unsure(to: Place): void {
-		if (this.#next) this.#unsure = { from: this.#next, to };
+	unsure(to: Place, sha256: string | undefined): void {
+		if (this.#next) this.#unsure = { from: this.#next, to, sha256 };
 	}
 
 	/**
-	 * The cloud's answer to the segment sent under an unsure segment's seq: `held` (it holds other
-	 * bytes there: the unsure segment was stored) or not (the frames the ring lost of it are lost).
-	 * Returns how many frames the cloud holds of it (0: none pending, or not held); when it holds
-	 * them, the next segment begins where the unsure one ended (the place moves there).
+	 * The cloud's answer to the segment sent under an unsure segment's seq: the hash of the bytes it
+	 * holds there (a 409's X-Ivxs-Stored-Sha256), `true` (a 409 without one: it holds the one
+	 * segment that went out unanswered — if there were several, none is taken for it), or `false`
+	 * (it holds none of them). Each segment it does not hold reports the frames the ring lost of it;
+	 * returns how many frames the cloud holds (0: none pending, or none held) — the next segment
+	 * then begins where the one held ended (the place moves there).
 	 */
-	settle(held: boolean): number {
+	settle(held: string | boolean): number {
 		const pending = this.#pending;
-		this.#pending = undefined;
 		this.#unsure = undefined;
-		if (!pending) return 0;
-		if (!held) {
-			this.lost(pending.from, pending.to, pending.lost);
-			return 0;
-		}
-		if (!this.#next || pending.end.seq > this.#next.seq) {
+		if (!pending.length) return 0;
+		this.#pending = [];
+		const kept = held === false ? undefined
+			: typeof held === "string" ? pending.find((p) => p.sha256 === held)
+			: pending.length === 1 ? pending[0] : undefined;
+		for (const p of pending) if (p !== kept) this.#lostOf(p, kept);
+		if (!kept) return 0;
+		if (!this.#next || kept.end.seq > this.#next.seq) {
 			this.drop();
-			this.#next = pending.end;
+			this.#next = kept.end;
 		}
-		return pending.held;
+		return kept.end.seq - kept.from.seq;
+	}
+
+	/** Reports the frames the ring lost of `p`, less those of `kept` (a later attempt may begin inside the one the cloud holds). */
+	#lostOf(p: Unanswered, kept: Unanswered | undefined): void {
+		const from = kept && p.from.seq >= kept.from.seq && p.from.seq < kept.end.seq ? kept.end : p.from;
+		if (from.seq < p.lostTo.seq) this.lost(from.time, p.lostTo.time, p.lostTo.seq - from.seq);
 	}
 
 	/** The segment is done with: the next one starts at `frame` (held), or at the live edge. */

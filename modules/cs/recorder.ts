@@ -20,7 +20,7 @@ import type { VideoCodec } from "../media/index.js";
 import { ClipPolicy } from "./clip.js";
 import { Cursor, keyFrameBefore, type Gap } from "./cursor.js";
 import { RingClock } from "./ring-clock.js";
-import { holdsOtherBytes } from "../protocol/verdict.js";
+import { holdsOtherBytes, storedSha256Of } from "../protocol/verdict.js";
 import { SegmentMux, Took } from "./segment-mux.js";
 import { describe, type StreamClient } from "./stream-client.js";
 import { Uploader, again, againAfter, type Again } from "./uploader.js";
@@ -314,15 +314,16 @@ export class Recorder {
 		const bytes = uploader.segmentBytes;
 		const answer = await uploader.answer();
 		if (answer?.again) {
-			if (answer.unanswered) cursor.unsure(next ? { time: next.timestamp, seq: next.seq } : { time: last.timestamp, seq: last.seq + 1 });
+			if (answer.unanswered) cursor.unsure(next ? { time: next.timestamp, seq: next.seq } : { time: last.timestamp, seq: last.seq + 1 }, answer.sha256);
 			return answer;
 		}
 		if (answer) {
 			// Under the seq of a segment that went out whole without an answer and whose frames the
-			// ring then lost: a 409 (other bytes there) says the cloud holds that one — its frames are
-			// not lost, and the segment after it goes under the next seq; anything else says they are.
+			// ring then lost: a 409 (other bytes there) says the cloud holds that one — or, of several
+			// such, the one whose hash it names — its frames are not lost, and the segment after it
+			// goes under the next seq; anything else says they are.
 			const otherBytes = !answer.stored && holdsOtherBytes(answer.response);
-			const held = cursor.settle(otherBytes);
+			const held = cursor.settle(otherBytes && (storedSha256Of(answer.response) ?? true));
 			if (held) {
 				this.stats.segmentsStored++;
 				this.stats.framesUploaded += held;

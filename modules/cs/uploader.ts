@@ -44,6 +44,8 @@ export interface Again {
 	reason: string;
 	/** The segment went out whole and no answer came: the cloud may hold it under its seq. */
 	unanswered?: boolean;
+	/** Then: the SHA-256 of what went out (hex). */
+	sha256?: string;
 }
 
 /** The cloud's final word on a segment: stored (201, or 200 for one it had) or refused for good. */
@@ -216,7 +218,7 @@ export class Uploader {
 			if (!upload.complete) throw error;
 			// The whole body went out and the connection died before the answer: the cloud may
 			// have stored it (PROTOCOL §3.2 "Cuts and retries"): the recorder keeps that in mind.
-			return { ...again(true, (error as Error).message), unanswered: true };
+			return { ...again(true, (error as Error).message), unanswered: true, sha256: upload.sha256 };
 		}
 		const verdict = verdictOfAnswer(response);
 		if (verdict === Verdict.ReInit) {

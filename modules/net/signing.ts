@@ -213,6 +213,7 @@ export class SignedStream {
 	#stream: BodyStream;
 	#signature: string;
 	#digest: SigningDigest | undefined;
+	#sha256: string | undefined;
 
 	constructor(signer: DeviceSigner, stream: BodyStream, signature: string, digest: SigningDigest) {
 		this.#signer = signer;
@@ -225,6 +226,9 @@ export class SignedStream {
 
 	/** As BodyStream.complete. */
 	get complete(): boolean { return this.#stream.complete; }
+
+	/** The body's SHA-256 (hex), once end() closed it. */
+	get sha256(): string | undefined { return this.#sha256; }
 
 	/**
 	 * As BodyStream.write: the views are hashed (in C) and sent, never joined. Not an async
@@ -242,7 +246,7 @@ export class SignedStream {
 		const digest = this.#digest;
 		if (!digest) return this.#stream.end();
 		this.#digest = undefined;
-		const hash = toHex(digest.digest());
+		const hash = this.#sha256 = toHex(digest.digest());
 		digest.close();
 		// The values of TRAILERS, in its order (the template announced them).
 		return this.#stream.end([hash, this.#signer.trailerSignature(this.#signature, hash)]);

@@ -2,6 +2,7 @@
  * What the camera does with the cloud's answer to an upload (cloud/PROTOCOL.md §3.2's table,
  * and §4 for snapshots): one table for the device and the simulator.
  */
+import { SHA256_HEX } from "./ids.js";
 import { cloudTimeOfAnswer } from "./signing.js";
 
 /** A plain frozen object (not a const enum): importable by name from XS, Node and Moddable builds alike. */
@@ -33,7 +34,18 @@ export const verdictOfAnswer = (answer: { status: number; headers: Record<string
 /**
  * A 409 that is not about the clock (no X-Ivxs-Time): the cloud holds other bytes under this seq,
  * or the segment's time overlaps a neighbour (§3.2). Under the seq of a segment that went out whole
- * and got no answer, it means the cloud holds that one.
+ * and got no answer, it means the cloud holds that one — which one, when several went out whole
+ * under it unanswered, its X-Ivxs-Stored-Sha256 says (storedSha256Of).
  */
 export const holdsOtherBytes = (answer: { status: number; headers: Record<string, unknown> }): boolean =>
 	answer.status === 409 && cloudTimeOfAnswer(answer) === undefined;
+
+/** On a 409 for other bytes under a segment's seq: the SHA-256 (hex) of the bytes the cloud holds there (§3.2). */
+export const STORED_SHA256 = "X-Ivxs-Stored-Sha256";
+const STORED_SHA256_KEY = STORED_SHA256.toLowerCase();
+
+/** The hash a 409 says the cloud holds under the seq (header names lower case), or undefined. */
+export function storedSha256Of(answer: { status: number; headers: Record<string, unknown> }): string | undefined {
+	const hash = answer.headers[STORED_SHA256_KEY];
+	return answer.status === 409 && typeof hash === "string" && SHA256_HEX.test(hash) ? hash : undefined;
+}

@@ -22,14 +22,15 @@ const triples = accessUnits(bytes, "h264") as number[];
 const VIDEO: Uint8Array[] = [];
 for (let i = 0; i < triples.length; i += 3) VIDEO.push(bytes.slice(triples[i], triples[i + 1]));   // 60 AUs, GOP 15
 
-const answer = (status: number, body: unknown = {}) => ({ status, headers: {}, body: new Uint8Array(0), json: () => body });
+const answer = (status: number, body: unknown = {}, headers: Record<string, string> = {}) => ({ status, headers, body: new Uint8Array(0), json: () => body });
 const sleep = (ms: number) => new Promise<void>((resolve) => { Timer.set(() => resolve(), ms); });
 
-/** The decode time (`tfdt`) of the fragment whose `moof` a chunk holds, or undefined. */
-function fragmentTime(c: Uint8Array): number | undefined {
+/** The decode time (`tfdt`) and sample count (`trun`) of the fragment whose `moof` a chunk holds (one track), or undefined. */
+function fragmentOf(c: Uint8Array): { time: number; samples: number } | undefined {
 	const view = new DataView(c.buffer, c.byteOffset, c.byteLength);
 	const type = (at: number) => String.fromCharCode(c[at + 4], c[at + 5], c[at + 6], c[at + 7]);
 	if (c.byteLength < 16 || type(0) !== "moof") return undefined;
+	let time: number | undefined, samples = 0;
 	for (let at = 8, end = Math.min(c.byteLength, view.getUint32(0)); at + 16 <= end;) {
 		const size = view.getUint32(at);
 		if (type(at) === "traf") {
@@ -37,12 +38,21 @@ function fragmentTime(c: Uint8Array): number | undefined {
 			at += 8;
 			continue;
 		}
-		if (type(at) === "tfdt") return c[at + 8] === 1 ? view.getUint32(at + 12) * 2 ** 32 + view.getUint32(at + 16) : view.getUint32(at + 12);
+		if (type(at) === "tfdt") time = c[at + 8] === 1 ? view.getUint32(at + 12) * 2 ** 32 + view.getUint32(at + 16) : view.getUint32(at + 12);
+		if (type(at) === "trun") samples += view.getUint32(at + 12);
 		if (size < 8) return undefined;
 		at += size;
 	}
-	return undefined;
+	return time === undefined ? undefined : { time, samples };
 }
+
+/** A stand-in for a body's SHA-256: one hex name per distinct body. */
+const hashes = new Map<string, string>();
+const hashOf = (body: string) => {
+	let hash = hashes.get(body);
+	if (!hash) hashes.set(body, hash = (hashes.size + 1).toString(16).padStart(64, "0"));
+	return hash;
+};
 
 /**
  * A cloud of one stream: segments by seq (their bytes joined), the decode times of their first and
@@ -51,6 +61,8 @@ function fragmentTime(c: Uint8Array): number | undefined {
  */
 class FakeCloud {
 	segments = new Map<number, string>();
+	/** Frames (samples) of each stored segment. */
+	samples = new Map<number, number>();
 	times = new Map<number, { first: number; last: number }>();
 	answers: Array<[number, number]> = [];
 	/** Runs when segment `seq`'s body ended, before the answer: true makes the answer never come. */
@@ -69,17 +81,19 @@ class FakeCloud {
 			putInit: async () => answer(201),
 			end: async () => answer(200),
 			segment(_stream: string, seq: number) {
-				let body = "", complete = false, begun = false, first = -1, last = -1;
+				let body = "", complete = false, begun = false, first = -1, last = -1, samples = 0;
 				return {
 					get complete() { return complete; },
+					get sha256() { return complete ? hashOf(body) : undefined; },
 					async write(chunks: Uint8Array[], verify?: () => boolean) {
 						if (!begun && (begun = true) && cloud.onStage(seq, "begin") === "reset") throw reset();
 						for (const c of chunks) {
 							body += String.fromCharCode(...c.subarray(0, 64)) + c.byteLength;
-							const time = fragmentTime(c);
-							if (time === undefined) continue;
-							if (first < 0) first = time;
-							last = time;
+							const fragment = fragmentOf(c);
+							if (!fragment) continue;
+							if (first < 0) first = fragment.time;
+							last = fragment.time;
+							samples += fragment.samples;
 						}
 						if (verify && !verify()) throw new AbortedError("a view changed while it was sent");
 						if (cloud.onStage(seq, "sent") === "reset") throw reset();
@@ -94,11 +108,12 @@ class FakeCloud {
 						}
 						const held = cloud.segments.get(seq);
 						const before = cloud.times.get(seq - 1), after = cloud.times.get(seq + 1);
-						const response = held !== undefined ? (held === body ? answer(200) : answer(409, { error: `segment ${seq} is already stored with different bytes` }))
+						const response = held !== undefined ? (held === body ? answer(200) : answer(409, { error: `segment ${seq} is already stored with different bytes` }, { "x-ivxs-stored-sha256": hashOf(held) }))
 							: (before && before.last >= first) || (after && last >= after.first) ? answer(409, { error: `segment ${seq}: decode times must increase with seq` })
 							: answer(201);
 						if (response.status === 201) {
 							cloud.segments.set(seq, body);
+							cloud.samples.set(seq, samples);
 							cloud.times.set(seq, { first, last });
 						}
 						cloud.answers.push([seq, response.status]);
@@ -242,3 +257,62 @@ test("an event clip whose stored segment lost its answer, overwritten before the
 	t.is(recorder.stats.framesLost, gaps.reduce((n, g) => n + g.frames, 0));
 	t.is(recorder.stats.segmentsRefused, 0);
 });
+
+/**
+ * Two segments went out whole under seq 1 without an answer, the ring overwriting each before the
+ * next attempt; the third attempt's answer says which one the cloud holds, if any. Found by the
+ * soak (a 15-s cut): both had been counted held on a 409, the cloud holding only one of them — a
+ * segment's frames missing with no gap.
+ */
+const TWO_UNANSWERED: Array<[string, "first" | "second" | "neither"]> = [
+	["the cloud holds the first (a 409 naming its hash)", "first"],
+	["the cloud holds the second (a 409 naming its hash)", "second"],
+	["the cloud holds neither (a 201)", "neither"],
+];
+
+for (const [what, holds] of TWO_UNANSWERED) {
+	test(`two segments out whole under one seq without an answer, each overwritten before the next attempt; ${what}: the frames the cloud holds are counted uploaded, the others lost, each gap its own`, async (t) => {
+		const { ring, cloud, gaps, recorder, state, push, run } = lostAnswer();
+		let attempts = 0;
+		// Attempt 1 and 2 of seq 1 go out whole; the cloud stores the one it holds and their answers are lost.
+		cloud.onStage = (seq, at) => {
+			if (seq !== 1) return undefined;
+			if (at === "begin") attempts++;
+			const stores = (holds === "first" && attempts === 1) || (holds === "second" && attempts === 2);
+			return at === "end" && attempts <= 2 && !stores ? "reset" : undefined;
+		};
+		cloud.onEnd = (seq) => seq === 1 && attempts <= 2;
+		const overtake = () => {
+			state.outage = true;
+			push(150);
+		};
+		const stage = cloud.onStage, end = cloud.onEnd;
+		cloud.onStage = (seq, at) => {
+			const fault = stage(seq, at);
+			if (fault === "reset") overtake();
+			return fault;
+		};
+		cloud.onEnd = (seq) => {
+			const lose = end(seq);
+			if (lose) overtake();
+			return lose;
+		};
+		recorder.configure("continuous", { segmentMs: 1000, preRollMs: 0, postRollMs: 0, maxClipMs: 60_000 });
+		await run(600, 3, () => attempts >= 3);
+		t.true(attempts >= 3, `segment 1 was attempted ${attempts} times`);
+		await run(120, 3);
+		await recorder.stop();
+		ring.close();
+		const statuses = cloud.answers.map(([seq, status]) => `${seq}:${status}`);
+		t.log(`answers ${statuses.join(" ")}; gaps ${JSON.stringify(gaps)}; stats ${JSON.stringify(recorder.stats)}`);
+		t.is(recorder.stats.segmentsRefused, 0, "nothing refused for good");
+		t.true(holds === "neither" ? statuses.includes("1:201") : statuses.includes("1:409") && statuses.includes("2:201"), "seq 1 holds one segment; the next went as seq 2");
+		const held = [...cloud.samples.values()].reduce((n, f) => n + f, 0);
+		const lost = gaps.reduce((n, g) => n + g.frames, 0);
+		t.is(recorder.stats.framesUploaded, held, "the frames counted uploaded are the frames the cloud holds");
+		t.is(recorder.stats.framesLost, lost);
+		t.is(held + lost, state.pushed, `held ${held} + lost ${lost} = pushed ${state.pushed}`);
+		const sorted = [...gaps].sort((a, b) => a.from - b.from);
+		t.true(sorted.every((g, i) => i === 0 || g.from >= sorted[i - 1].to), "no two gaps cover the same time");
+	});
+}

@@ -5,6 +5,7 @@
 // point before that leaves nothing; a retry of a committed segment is a 200.
 import { isStreamId, STREAM_ID } from "../../../modules/protocol/ids.js";
 import { isLiveOnly } from "../../../modules/protocol/live.js";
+import { STORED_SHA256 } from "../../../modules/protocol/verdict.js";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { performance } from "node:perf_hooks";
 import type { CloudContext } from "../context.js";
@@ -241,7 +242,9 @@ export class Ingest {
 		return this.#exclusive(`${device}/${channel}/${stream.stream}/${seq}`, async () => {
 			const { sql } = this.#ctx;
 			const same = (row: SegmentRow) => {
-				if (row.sha256 !== sha256) throw new HttpError(409, `segment ${seq} is already stored with different bytes`);
+				// The hash of what is held: a camera that sent several segments under this seq without
+				// an answer learns which one the cloud has (PROTOCOL §3.2).
+				if (row.sha256 !== sha256) throw new HttpError(409, `segment ${seq} is already stored with different bytes`, { [STORED_SHA256.toLowerCase()]: row.sha256 });
 				return { status: 200 as const, row };
 			};
 			const existing = await segmentAt(sql, device, channel, stream.stream, seq);
