@@ -242,7 +242,7 @@ export class CloudStorage {
 			// Live-only: whatever the plan alone would not upload, also the segment a lease's end leaves
 			// to finish (event mode's clips are inside a lease's upload: all kept).
 			channel.client.liveOnly = !planned;
-			channel.recorder.configure((covered && plan.push) || live ? "continuous" : planned ? "event" : "none", settings);
+			channel.recorder.configure((covered && plan.push) || live ? "continuous" : planned ? "event" : "none", { ...settings, watched: live });
 		});
 		const push = this.#pushChannel;
 		this.#setFeeding(!!push && ((planCovers(plan, push.number) && (plan.push || plan.mode === "event")) || this.#live.active(push.number, now)));

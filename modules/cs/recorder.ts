@@ -13,6 +13,10 @@
  *
  * Modes: `continuous` uploads from the live edge on; `event` uploads clips (clip.ts). One stream
  * per continuous run or clip, and a new stream when the encoder's parameter sets change.
+ *
+ * Writes: a segment's fragments are its LL-HLS parts (PART_TARGET_MS), each written as it is cut
+ * while a viewer watches the channel live (`watched`: a live lease), else up to WRITE_PARTS_MS of
+ * them a write — a write costs the camera per write, not per byte (README "Writes").
  */
 import type { Frame, Ring } from "ring";
 import Timer from "timer";
@@ -21,11 +25,16 @@ import { ClipPolicy } from "./clip.js";
 import { Cursor, keyFrameBefore, type Gap } from "./cursor.js";
 import { RingClock } from "./ring-clock.js";
 import { holdsOtherBytes, storedSha256Of } from "../protocol/verdict.js";
+import { PART_TARGET_MS } from "../protocol/live.js";
 import { SegmentMux, Took } from "./segment-mux.js";
 import { describe, type StreamClient } from "./stream-client.js";
 import { Uploader, again, againAfter, type Again } from "./uploader.js";
 
 export type { Gap } from "./cursor.js";
+
+/** How much video one write carries while no viewer watches live (see above). */
+export const WRITE_PARTS_MS = 1000;
+const PARTS_PER_WRITE = Math.max(1, Math.round(WRITE_PARTS_MS / PART_TARGET_MS));
 
 export interface RecorderStats {
 	segmentsStored: number;
@@ -111,6 +120,8 @@ export class Recorder {
 	readonly #uploader: Uploader;
 	#want = Want.Nothing;
 	#segmentMs = 2000;
+	/** Fragments a write waits for (fewer at a segment's end): 1 while watched live. */
+	#partsPerWrite = PARTS_PER_WRITE;
 	/** The last ring seq stop() still uploads. */
 	#drainTo: number | undefined;
 	#clipSettings = { preRollMs: 5000, postRollMs: 10000, maxClipMs: 300000 };
@@ -141,11 +152,16 @@ export class Recorder {
 	}
 
 	/** What to upload now: nothing, everything, or clips around events; segment length and clip times. */
-	configure(mode: "none" | "continuous" | "event", settings: { segmentMs: number; preRollMs: number; postRollMs: number; maxClipMs: number }): void {
+	configure(mode: "none" | "continuous" | "event", settings: { segmentMs: number; preRollMs: number; postRollMs: number; maxClipMs: number; watched?: boolean }): void {
 		const want = mode === "continuous" ? Want.Continuous : mode === "event" ? Want.Clips : Want.Nothing;
 		this.#segmentMs = settings.segmentMs;
 		this.#clipSettings = { preRollMs: settings.preRollMs, postRollMs: settings.postRollMs, maxClipMs: settings.maxClipMs };
 		this.#clip.settings = this.#clipSettings;
+		const partsPerWrite = settings.watched ? 1 : PARTS_PER_WRITE;
+		if (partsPerWrite !== this.#partsPerWrite) {
+			this.#partsPerWrite = partsPerWrite;
+			this.#offerFrame();   // a viewer came: the parts cut so far go now
+		}
 		if (want === this.#want) return;
 		if (this.#want === Want.Clips) this.#clip.reset();
 		// Continuous from now: from the live edge, or — when the ring is still empty — from its
@@ -294,7 +310,8 @@ export class Recorder {
 		const mux = cut.mux;
 		this.#take(cut, first);
 		while (!cut.stop) {
-			if (mux.outputs.length) {
+			// (A complete cut's last fragments go with its flush, below: one write.)
+			if (mux.outputs.length && !cut.complete) {
 				const stop = await uploader.send(mux);
 				if (stop) return stop;
 			}
@@ -362,9 +379,11 @@ export class Recorder {
 		return undefined;
 	}
 
-	/** Reads frames into `cut` while the ring has them; true when it has fragments to send or is done. */
+	/** Reads frames into `cut` while the ring has them; true when it has a write's fragments to send or is done. */
 	#fill(cut: Cut): boolean {
-		while (!cut.stop && !cut.complete && !cut.mux.outputs.length) {
+		const outputs = cut.mux.outputs, parts = this.#partsPerWrite;
+		// (A segment's init, first among its outputs, is not a part.)
+		while (!cut.stop && !cut.complete && outputs.length < (outputs.length && outputs[0].init ? parts + 1 : parts)) {
 			const frame = this.#readNow();
 			if (!frame) return false;
 			this.#take(cut, frame);

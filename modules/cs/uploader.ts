@@ -17,7 +17,7 @@ import { totalLength } from "../net/bytes.js";
 import { ChangedError } from "../net/errors.js";
 import type { HttpResponse } from "../net/http-client.js";
 import type { SignedStream } from "../net/signing.js";
-import type { SegmentMux } from "./segment-mux.js";
+import type { MuxOutput, SegmentMux } from "./segment-mux.js";
 import { Verdict, verdictOfAnswer } from "../protocol/verdict.js";
 import { CLOCK_JUMP_MS } from "../protocol/cloud-time.js";
 import { StreamClient, describe } from "./stream-client.js";
@@ -123,9 +123,9 @@ export class Uploader {
 		// A segment's first output is its init: the stream's own once stored, as it is at every
 		// segment but a stream's first, which leaves the usual call.
 		if (outputs.length > 1 && outputs[0].init && this.#initStoredAs(mux)) outputs.shift();
-		// The usual call (5 a second): one fragment, the promise of its write — not an async
-		// function, whose call and await cost XS ~1 KB of garbage.
-		if (outputs.length === 1 && !outputs[0].init) return this.#write(outputs.shift()!.chunks);
+		// The usual call: fragments without an init, in one write (the recorder's batch), its promise —
+		// not an async function, whose call and await cost XS ~1 KB of garbage.
+		if (outputs.length && firstInit(outputs) === outputs.length) return this.#write(takeFragments(outputs)!);
 		return this.#sendAll(mux);
 	}
 
@@ -152,37 +152,38 @@ export class Uploader {
 	async #sendAll(mux: SegmentMux): Promise<Again | undefined> {
 		const outputs = mux.outputs;
 		while (outputs.length) {
-			const { init, chunks } = outputs.shift()!;
-			let stream = this.#stream!;
-			if (init) {
-				const { video, audio, bytes } = this.#initOf(mux);
-				if (stream.init && !bytesEqual(stream.init, bytes)) {
-					if (this.#upload) {
-						// Audio began in the middle of a segment whose stream has none: this stream
-						// goes on without it, and the next segment starts a stream with both.
-						stream.audioless = true;
-						return again(false, "audio began within a segment: its stream goes on without it");
-					}
-					// Other tracks (audio began after the stream started): a new stream with the same time 0.
-					await this.finishStream();
-					stream = this.#stream = this.#newStream(stream.origin, stream.epoch);
-				}
-				stream.init = bytes;
-				stream.video = video;
-				stream.audio = audio;
-				if (!stream.initStored) {
-					const failed = await this.#putInit(stream);
-					if (failed) return failed;
-				}
+			const fragments = takeFragments(outputs);
+			if (fragments) {
+				await this.#write(fragments);
 				continue;
 			}
-			await this.#write(chunks);
+			outputs.shift();   // an init: the stream's, or a new stream's
+			let stream = this.#stream!;
+			const { video, audio, bytes } = this.#initOf(mux);
+			if (stream.init && !bytesEqual(stream.init, bytes)) {
+				if (this.#upload) {
+					// Audio began in the middle of a segment whose stream has none: this stream
+					// goes on without it, and the next segment starts a stream with both.
+					stream.audioless = true;
+					return again(false, "audio began within a segment: its stream goes on without it");
+				}
+				// Other tracks (audio began after the stream started): a new stream with the same time 0.
+				await this.finishStream();
+				stream = this.#stream = this.#newStream(stream.origin, stream.epoch);
+			}
+			stream.init = bytes;
+			stream.video = video;
+			stream.audio = audio;
+			if (!stream.initStored) {
+				const failed = await this.#putInit(stream);
+				if (failed) return failed;
+			}
 		}
 		return undefined;
 	}
 
-	/** Writes one fragment into the segment's request (begun by the first). Not an async function
-	 * and no step after the write's own promise: each is XS garbage, five times a second. */
+	/** Writes fragments into the segment's request (begun by the first). Not an async function
+	 * and no step after the write's own promise: each is XS garbage, at every write. */
 	#write(chunks: Uint8Array[]): Promise<undefined> {
 		try {
 			const stream = this.#stream!;
@@ -288,4 +289,26 @@ export class Uploader {
 		this.#lastStreamId = id;
 		return { id, origin, epoch, init: undefined, video: undefined, audio: undefined, initStored: false, audioless: false, seq: 0 };
 	}
+}
+
+/** Where the first init among `outputs` is (its length when there is none). */
+function firstInit(outputs: MuxOutput[]): number {
+	let n = 0;
+	while (n < outputs.length && !outputs[n].init) n++;
+	return n;
+}
+
+/** The fragments before the first init among `outputs`, taken out of it, as one write's scatter
+ * list; undefined when `outputs` begins with an init or is empty. */
+function takeFragments(outputs: MuxOutput[]): Uint8Array[] | undefined {
+	const n = firstInit(outputs);
+	if (n === 0) return undefined;
+	const chunks = outputs[0].chunks;   // (the muxer's array for this output alone: extended in place)
+	for (let i = 1; i < n; i++) {
+		const more = outputs[i].chunks;
+		for (let j = 0; j < more.length; j++) chunks.push(more[j]);
+	}
+	if (n === outputs.length) outputs.length = 0;
+	else outputs.splice(0, n);
+	return chunks;
 }

@@ -1,4 +1,5 @@
-// The recorder (modules/cs/recorder.ts) when a segment went out whole and its answer never came
+// The recorder (modules/cs/recorder.ts) against a fake cloud: how its writes carry a segment's
+// LL-HLS parts, watched live or not; and when a segment went out whole and its answer never came
 // (the connection died after the last byte), and the ring then overwrote its frames before it
 // could be sent again (PROTOCOL §3.2 "Cuts and retries"). Against a fake cloud that keeps what it
 // stores by seq and answers as the real one does: the same bytes under a seq → 200, other bytes →
@@ -11,7 +12,8 @@ import { readFile } from "ivxs/file";
 import { accessUnits } from "annexb";
 import Timer from "timer";
 import { Codec, FrameType, Ring } from "ring";
-import { Recorder, type Gap } from "../../modules/cs/recorder.js";
+import { Recorder, WRITE_PARTS_MS, type Gap } from "../../modules/cs/recorder.js";
+import { PART_TARGET_MS } from "../../modules/protocol/live.js";
 import { keyFrameBefore } from "../../modules/cs/cursor.js";
 import type { StreamClient } from "../../modules/cs/stream-client.js";
 import { AbortedError, ConnectionResetError } from "../../modules/net/errors.js";
@@ -73,6 +75,8 @@ class FakeCloud {
 	 * and stores nothing.
 	 */
 	onStage: (seq: number, stage: "begin" | "sent" | "end") => "reset" | number | undefined = () => undefined;
+	/** Each write of segment `seq`: how many fragments (moofs) it carried. */
+	onWrite: (seq: number, fragments: number) => void = () => {};
 
 	client(): StreamClient {
 		const cloud = this;
@@ -87,14 +91,17 @@ class FakeCloud {
 					get sha256() { return complete ? hashOf(body) : undefined; },
 					async write(chunks: Uint8Array[], verify?: () => boolean) {
 						if (!begun && (begun = true) && cloud.onStage(seq, "begin") === "reset") throw reset();
+						let fragments = 0;
 						for (const c of chunks) {
 							body += String.fromCharCode(...c.subarray(0, 64)) + c.byteLength;
 							const fragment = fragmentOf(c);
 							if (!fragment) continue;
+							fragments++;
 							if (first < 0) first = fragment.time;
 							last = fragment.time;
 							samples += fragment.samples;
 						}
+						cloud.onWrite(seq, fragments);
 						if (verify && !verify()) throw new AbortedError("a view changed while it was sent");
 						if (cloud.onStage(seq, "sent") === "reset") throw reset();
 					},
@@ -175,7 +182,8 @@ test("a segment stored whose answer was lost, then overwritten in the ring: the 
  * or in a gap, once — segment 1's frames among the stored ones, not in a gap.
  */
 async function continuousThroughOutage(t: ExecutionContext, { ring, cloud, gaps, recorder, state, time, run }: ReturnType<typeof lostAnswer>, gops = 1) {
-	recorder.configure("continuous", { segmentMs: gops * 1000, preRollMs: 0, postRollMs: 0, maxClipMs: 60_000 });
+	// Watched live: each part a write of its own, so a fault can fall between two of a segment's writes.
+	recorder.configure("continuous", { segmentMs: gops * 1000, preRollMs: 0, postRollMs: 0, maxClipMs: 60_000, watched: true });
 	await run(240, 3, () => state.outage);
 	t.true(state.outage, "segment 1 went out");
 	await run(120, 3);
@@ -256,6 +264,35 @@ test("an event clip whose stored segment lost its answer, overwritten before the
 	t.is(segment1?.frames, 15);
 	t.is(recorder.stats.framesLost, gaps.reduce((n, g) => n + g.frames, 0));
 	t.is(recorder.stats.segmentsRefused, 0);
+});
+
+test("a segment's parts go up in writes of up to WRITE_PARTS_MS while no viewer watches live, each as it is cut while one does (and at once when one comes)", async (t) => {
+	const perWrite = WRITE_PARTS_MS / PART_TARGET_MS;
+	for (const watched of [false, true, "midway"] as const) {
+		const ring = new Ring({ arenaBytes: 512 * 1024 });
+		const cloud = new FakeCloud();
+		const writes: number[] = [];
+		cloud.onWrite = (_seq, fragments) => writes.push(fragments);
+		let pushed = 0;
+		const time = (n: number) => Math.round(n * FRAME_MS);
+		const recorder = new Recorder({ ring, channel: 0, video: "h264", audio: false, client: cloud.client(), clock: () => time(pushed - 1), retry: { minDelay: 20, maxDelay: 40 } });
+		const settings = { segmentMs: 2000, preRollMs: 0, postRollMs: 0, maxClipMs: 60_000 };
+		recorder.configure("continuous", { ...settings, watched: watched === true });
+		// 6 s of video, 3 frames (a part) every 20 ms; "midway": a viewer comes after 2 s.
+		for (; pushed < 90; pushed += 3) {
+			for (let i = pushed; i < pushed + 3; i++) ring.push(FrameType.video, Codec.h264, i % 15 === 0, time(i), VIDEO[i % VIDEO.length]);
+			if (watched === "midway" && pushed === 30) recorder.configure("continuous", { ...settings, watched: true });
+			await sleep(20);
+		}
+		await recorder.stop();
+		ring.close();
+		t.log(`${watched === "midway" ? "a viewer after 2 s" : watched ? "watched" : "not watched"}: fragments per write ${writes.join(" ")}`);
+		t.is(recorder.stats.framesUploaded, 90, "every frame stored");
+		t.true(writes.every((n) => n >= 1 && n <= perWrite), `every write carries 1 to ${perWrite} parts`);
+		if (watched === true) t.true(writes.every((n) => n === 1), "watched: each part in a write of its own");
+		else t.true(writes.includes(perWrite), "a write carries a second's parts");
+		if (watched === "midway") t.true(writes.slice(-10).every((n) => n === 1), "after the viewer came, each part on its own");
+	}
 });
 
 /**
