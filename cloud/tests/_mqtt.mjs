@@ -8,11 +8,15 @@ import { mqttPassword } from "../../build/node/cloud/src/control/auth.js";
 /** The broker URL of a cloud whose MQTT shares its HTTP port. */
 export const mqttUrlOf = (cloud) => cloud.url.replace(/^http/, "mqtt");
 
-/** Connects as device `{ id, secret }`; resolves once connected, rejects with the CONNACK error. */
+/**
+ * Connects as device `{ id, secret }`; resolves once connected, rejects with the CONNACK error.
+ * The CONNACK is awaited 20 s: a refusal comes at once, and a machine loaded by a whole suite
+ * once took more than 5 s to answer a good sign-in (mqtt.js's "connack timeout").
+ */
 export function connectDevice(url, device, options = {}) {
 	const client = mqtt.connect(url, {
 		clientId: device.id, username: device.id, password: options.password ?? mqttPassword(device.id, device.secret),
-		protocolVersion: 4, clean: true, keepalive: 60, reconnectPeriod: 0, connectTimeout: 5000,
+		protocolVersion: 4, clean: true, keepalive: 60, reconnectPeriod: 0, connectTimeout: 20_000,
 		will: { topic: `ivxs/${device.id}/presence`, payload: Buffer.from('{"online":false}'), qos: 1, retain: true },
 		...options.mqtt,
 	});
