@@ -175,6 +175,11 @@ export class Cursor {
 		if (this.#next) this.#unsure = { from: this.#next, to, sha256 };
 	}
 
+	/** Segments that went out unanswered under the seq, their frames lost in the ring, await its answer (settle). */
+	get awaiting(): boolean {
+		return this.#pending.length > 0;
+	}
+
 	/**
 	 * The cloud's answer to the segment sent under an unsure segment's seq: the hash of the bytes it
 	 * holds there (a 409's X-Ivxs-Stored-Sha256), `true` (a 409 without one: it holds the one

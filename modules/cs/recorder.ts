@@ -317,8 +317,8 @@ export class Recorder {
 			}
 			if (cut.complete) break;
 			// The frames the ring holds now, then — at the live edge — the rest as capture pushes
-			// them, read in its wake-ups: one await per fragment the muxer cuts, not one per frame
-			// (an await is ~0.7 KB of garbage on XS: bench board_memory).
+			// them, read in its wake-ups: one await per write (a fragment, or a second of them),
+			// not one per frame (an await is ~0.7 KB of garbage on XS: bench board_memory).
 			if (!this.#fill(cut)) await this.#wait(cut);
 		}
 		if (cut.stop) return cut.stop === ABANDONED ? undefined : cut.stop;
@@ -340,12 +340,16 @@ export class Recorder {
 			// such, the one whose hash it names — its frames are not lost, and the segment after it
 			// goes under the next seq; anything else says they are.
 			const otherBytes = !answer.stored && holdsOtherBytes(answer.response);
+			const awaited = cursor.awaiting;
 			const held = cursor.settle(otherBytes && (storedSha256Of(answer.response) ?? true));
 			if (held) {
 				this.stats.segmentsStored++;
 				this.stats.framesUploaded += held;
 				return again(false, `segment ${answer.seq} holds the one sent before, whose answer was lost: the next goes as ${answer.seq + 1}`);
 			}
+			// Other bytes under it that none of those attempts is known to be (their frames are
+			// reported lost): this segment's frames are still in the ring, for the next seq.
+			if (otherBytes && awaited) return again(false, `segment ${answer.seq} holds bytes of an attempt whose answer was lost: the next goes as ${answer.seq + 1}`);
 		}
 		// Stored, refused for good, or nothing the muxer could write (every frame rejected): the cursor moves on.
 		cursor.moveTo(next);
