@@ -153,8 +153,17 @@ export async function driveRollouts(sql: Sql, tell: Tell, now = Date.now()): Pro
 		const release = await findRelease(sql, rollout.version);
 		if (!release) continue;
 		for (const d of await sql.all<{ device: string }>("SELECT device FROM rollout_devices WHERE rollout = ? AND stage <= ? AND state = 'waiting'", [rollout.id, rollout.stage])) {
-			await tell(d.device, offerOf(rollout, release, d.device));
+			// Offered before it is told: a device that fetches its bundle the moment the offer
+			// reaches it (before the broker's PUBACK reaches the cloud) is let through (offeredTo),
+			// not answered 404. An offer not told goes back to waiting, for the next drive.
 			await sql.run("UPDATE rollout_devices SET state = 'offered', updated = ? WHERE rollout = ? AND device = ? AND state = 'waiting'", [now, rollout.id, d.device]);
+			try {
+				await tell(d.device, offerOf(rollout, release, d.device));
+			}
+			catch (error) {
+				await sql.run("UPDATE rollout_devices SET state = 'waiting' WHERE rollout = ? AND device = ? AND state = 'offered'", [rollout.id, d.device]);
+				throw error;
+			}
 		}
 		await judgeStage(sql, rollout, now);
 	}
