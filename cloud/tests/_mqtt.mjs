@@ -10,8 +10,8 @@ export const mqttUrlOf = (cloud) => cloud.url.replace(/^http/, "mqtt");
 
 /**
  * Connects as device `{ id, secret }`; resolves once connected, rejects with the CONNACK error.
- * The CONNACK is awaited 20 s: a refusal comes at once, and a machine loaded by a whole suite
- * once took more than 5 s to answer a good sign-in (mqtt.js's "connack timeout").
+ * The CONNACK is awaited 20 s: a refusal comes at once, and a good sign-in on a machine loaded by
+ * the whole suite can take more than 5 s (mqtt.js's "connack timeout").
  */
 export function connectDevice(url, device, options = {}) {
 	const client = mqtt.connect(url, {

@@ -315,28 +315,24 @@ for (const [what, holds, namesHash] of TWO_UNANSWERED) {
 		const { ring, cloud, gaps, recorder, state, push, run } = lostAnswer();
 		cloud.namesHash = namesHash;
 		let attempts = 0;
-		// Attempt 1 and 2 of seq 1 go out whole; the cloud stores the one it holds and their answers are lost.
-		cloud.onStage = (seq, at) => {
-			if (seq !== 1) return undefined;
-			if (at === "begin") attempts++;
-			const stores = (holds === "first" && attempts === 1) || (holds === "second" && attempts === 2);
-			return at === "end" && attempts <= 2 && !stores ? "reset" : undefined;
-		};
-		cloud.onEnd = (seq) => seq === 1 && attempts <= 2;
+		// Attempt 1 and 2 of seq 1 go out whole; the cloud stores the one it holds and their answers
+		// are lost (a cut after the body: before it stores, or after); each is overwritten in the ring.
 		const overtake = () => {
 			state.outage = true;
 			push(150);
 		};
-		const stage = cloud.onStage, end = cloud.onEnd;
 		cloud.onStage = (seq, at) => {
-			const fault = stage(seq, at);
-			if (fault === "reset") overtake();
-			return fault;
+			if (seq !== 1) return undefined;
+			if (at === "begin") attempts++;
+			const stores = (holds === "first" && attempts === 1) || (holds === "second" && attempts === 2);
+			if (at !== "end" || attempts > 2 || stores) return undefined;
+			overtake();
+			return "reset";
 		};
 		cloud.onEnd = (seq) => {
-			const lose = end(seq);
-			if (lose) overtake();
-			return lose;
+			if (seq !== 1 || attempts > 2) return false;
+			overtake();
+			return true;
 		};
 		recorder.configure("continuous", { segmentMs: 1000, preRollMs: 0, postRollMs: 0, maxClipMs: 60_000 });
 		await run(600, 3, () => attempts >= 3);
