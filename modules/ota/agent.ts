@@ -1,8 +1,9 @@
 /**
  * The camera's side of a rollout: the cloud's retained offer (PROTOCOL §7) starts an install
  * (updater.ts) of the offered version, reported as it goes over the control channel; a cut
- * download is tried again with backoff while the offer stands; a refusal is final for that
- * offer. Once staged, `onStaged` lets the app restart into the trial at a moment of its choosing.
+ * download, a network error or a "not now" answer (updater.ts's UnavailableError: a 404, 5xx, …)
+ * is tried again with backoff while the offer stands; a refusal is final for that offer. Once
+ * staged, `onStaged` lets the app restart into the trial at a moment of its choosing.
  */
 import type { OtaRecord, OtaSlots } from "./slots.js";
 import { backoffDelay } from "../net/backoff.js";

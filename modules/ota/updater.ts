@@ -20,11 +20,35 @@
  */
 import { BUNDLE_PREFIX_BYTES, BundleError, MAX_HEADER_BYTES, admit, readBundleHeader, verifyHeader, type BundleManifest } from "../protocol/bundle.js";
 import { toHex } from "../protocol/hex.js";
+import { answersLater } from "../protocol/verdict.js";
 import type { OtaRecord, OtaSlots } from "./slots.js";
 
 /** GET the bundle from byte `offset` (a Range request), the body handed to onData piece by
- * piece; resolves when the answer ends (status 206, or 200 for the whole). */
+ * piece; resolves when the answer ends (status 206, or 200 for the whole), or rejects with
+ * rangeAnswerError's error for an answer it refuses at its head. */
 export type RangeFetch = (offset: number, end: number | undefined, onData: (bytes: Uint8Array) => void) => Promise<number>;
+
+/** The bundle's server said "not now" to a Range request: not the bundle's fault, so no refusal —
+ * the agent tries again with backoff, as after a network error. */
+export class UnavailableError extends Error {
+	readonly status: number;
+	override name = "UnavailableError";   // a field: Moddable builds freeze Error.prototype (modules/net/errors.ts)
+	constructor(status: number, message: string) {
+		super(message);
+		this.status = status;
+	}
+}
+
+/**
+ * The error for a Range request answered other than 206. A 404 (the version is not offered to
+ * this device: withdrawn for a moment, or not marked offered yet — PROTOCOL §7) and what answers
+ * later (408, 429, 5xx) are an UnavailableError; a 200 (the server ignores Range), a 416 or any
+ * other answer is a BundleError("format"), final for the offer.
+ */
+export function rangeAnswerError(status: number): Error {
+	if (status === 404 || answersLater(status)) return new UnavailableError(status, `the bundle's server answered ${status} to a Range request (unavailable for now)`);
+	return new BundleError("format", `the bundle's server answered ${status} to a Range request`);
+}
 
 export interface UpdaterOptions {
 	host: OtaSlots;
@@ -60,7 +84,7 @@ export class OtaUpdater {
 
 	/** Verifies the bundle's header and downloads its payload into the inactive slot, then stages
 	 * it. Rejects with a BundleError (refused: nothing written to any slot; "truncated": the
-	 * part stays for a resumed try) or a network error. */
+	 * part stays for a resumed try), an UnavailableError or a network error. */
 	async install(fetch: RangeFetch): Promise<BundleManifest> {
 		const host = this.#o.host;
 		const record = host.status();
@@ -103,10 +127,10 @@ export class OtaUpdater {
 			if (written < manifest.size && !oversized) {
 				const status = await fetch(payloadOffset + written, undefined, take).catch((error: Error) => {
 					if (error instanceof BundleError) throw error;
-					// A cut: what arrived stays in the slot; the next try resumes after it.
+					// A cut or a "not now" answer: what arrived stays in the slot; the next try resumes after it.
 					throw new BundleError("truncated", `truncated: ${written} of ${manifest.size} bytes (${error.message}); resumes from there`);
 				});
-				if (status !== 206) throw new BundleError("format", `the bundle's server answered ${status} to a Range request`);
+				if (status !== 206) throw rangeAnswerError(status);
 			}
 			if (oversized) {
 				forget();

@@ -1,6 +1,7 @@
 /**
  * What the camera does with the cloud's answer to an upload (cloud/PROTOCOL.md §3.2's table,
- * and §4 for snapshots): one table for the device and the simulator.
+ * and §4 for snapshots): one table for the device and the simulator. Which answers mean "not
+ * now" (answersLater) serves the OTA download too (modules/ota/updater.ts).
  */
 import { SHA256_HEX } from "./ids.js";
 import { cloudTimeOfAnswer } from "./signing.js";
@@ -18,12 +19,16 @@ export const Verdict = Object.freeze({
 } as const);
 export type Verdict = (typeof Verdict)[keyof typeof Verdict];
 
+/** An answer that says "not now" whatever was asked: none (status 0), 408, 429 or 5xx. The same
+ * request can succeed later — an upload (§3.2) and an OTA download (§7) alike. */
+export const answersLater = (status: number): boolean => status === 0 || status === 408 || status === 429 || status >= 500;
+
 /** The verdict on `status`; `cloudTime`: the answer carried X-Ivxs-Time (the clock was off). */
 export function verdictOf(status: number, cloudTime: boolean): Verdict {
 	if (status === 200 || status === 201) return Verdict.Stored;
 	if (status === 404) return Verdict.ReInit;
 	if (status === 401) return cloudTime ? Verdict.Retry : Verdict.Refused;
-	if (status === 0 || status === 408 || status === 429 || status >= 500) return Verdict.Retry;
+	if (answersLater(status)) return Verdict.Retry;
 	return Verdict.Refused;
 }
 

@@ -4,8 +4,10 @@
 // bits, a read returns what is there), Moddable's ESP32 preference (a set erases the key first),
 // the slot record of ota_slots.c (NVS: written whole), and a power cut that stops all of them at
 // any unit. Bundles are signed by `npm run sign-release` itself (kind "xsa": a mod archive).
+// The agent (modules/ota/agent.ts) drives it over the real rangeFetch (modules/ota/fetch.ts) where
+// the server's answer decides between a retry and a refusal.
 import test from "ava";
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { readFileSync as readBytes, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { root } from "../_host.mjs";
@@ -13,8 +15,9 @@ import { appLayer, makeBundle, makeKey, nodeBundleCrypto, tempDir } from "./_ota
 import { Board, PowerCut, serve } from "./_board.mjs";
 
 const load = (path) => import(join(root, "build/ts", path));
-const [{ OtaUpdater }, { flashSlots }, { BoardRecords }] = await Promise.all([
-	load("modules/ota/updater.js"), load("modules/app/platform/flash-slots.js"), load("modules/app/platform/board-records.js"),
+const [{ OtaUpdater }, { OtaAgent }, { rangeFetch }, { releasePath }, { flashSlots }, { BoardRecords }] = await Promise.all([
+	load("modules/ota/updater.js"), load("modules/ota/agent.js"), load("modules/ota/fetch.js"), load("modules/protocol/ota.js"),
+	load("modules/app/platform/flash-slots.js"), load("modules/app/platform/board-records.js"),
 ]);
 
 const ABI = "00112233aabbccdd";
@@ -149,6 +152,95 @@ test("a resumed download whose kept part no longer verifies starts over: retried
 	await updater.install(serve(good.bundle).fetch);
 	t.true(sameBytes(board.partitions.xs_a.bytes.subarray(0, good.payload.length), good.payload));
 	untouched(t, board);
+});
+
+/**
+ * The agent offered `good` on a board running B, fetching with rangeFetch from a server that
+ * answers its i-th request with `answers[i]` (no head, no body but a 206's: serve()'s bytes) and
+ * with 206 after them. The timer is the test's: `retry()` runs the try the agent set.
+ */
+function agentOffered(answers) {
+	const { board, slots, updater } = boardRunningB();
+	const server = serve(good.bundle);
+	const statuses = [], reports = [], delays = [], staged = [];
+	const request = async ({ headers, onHead, onData }) => {
+		const status = answers[statuses.length] ?? 206;
+		statuses.push(status);
+		onHead(status, {});
+		const [, from, to] = /^bytes=(\d+)-(\d*)$/.exec(headers.Range);
+		if (status === 206) await server.fetch(Number(from), to ? Number(to) : undefined, onData);
+		return { status };
+	};
+	let pending;
+	const timer = { set(callback, delay) { delays.push(delay); pending = callback; return callback; }, clear() { pending = undefined; } };
+	const agent = new OtaAgent({
+		device: "cam1", slots, updater, fetchOf: (path) => rangeFetch(request, path), timer, log: () => {},
+		report: (report) => reports.push(report), onStaged: (version) => staged.push(version),
+	});
+	const settled = async () => {
+		const tries = reports.filter((r) => r.state === "downloading").length;
+		for (let i = 0; i < 1000 && pending === undefined && reports.length === tries; i++) await new Promise(setImmediate);
+	};
+	const version = "1.1.0";
+	const sha256 = createHash("sha256").update(good.payload).digest("hex");
+	return {
+		board, statuses, reports, delays, staged,
+		offer: async () => {
+			agent.offer({ rollout: "r1", version, path: releasePath("cam1", version), size: good.bundle.length, sha256 });
+			await settled();
+		},
+		withdraw: () => agent.offer(undefined),
+		pending: () => pending !== undefined,
+		retry: async () => {
+			const run = pending;
+			pending = undefined;
+			run();
+			await settled();
+		},
+	};
+}
+
+test("the agent tries again with backoff after a 404 to the header's or the payload's Range request, and the next 206 stages the update", async (t) => {
+	// [404]: the offer reached the camera before the cloud marked it offered; [206, 404]: withdrawn for a moment mid-download.
+	for (const answers of [[404], [206, 404]]) {
+		const run = agentOffered(answers);
+		await run.offer();
+		t.true(run.pending(), `${answers}: a retry is set`);
+		t.deepEqual(run.reports.map((r) => r.state), ["downloading"], `${answers}: nothing refused`);
+		await run.retry();
+		t.deepEqual(run.reports.map((r) => r.state), ["downloading", "downloading", "staged"], `${answers}: ${JSON.stringify(run.reports.at(-1))}`);
+		t.deepEqual(run.staged, ["1.1.0"]);
+		t.is(run.delays.length, 1);
+		t.like(run.board.record.record, { active: "b", pending: "a", pendingVersion: "1.1.0" });
+		t.true(sameBytes(run.board.partitions.xs_a.bytes.subarray(0, good.payload.length), good.payload), `${answers}: the slot holds the payload`);
+		untouched(t, run.board);
+	}
+});
+
+test("a 404, 408, 429 or 5xx that lasts is never a refusal: tried again, later each time, until the offer is withdrawn", async (t) => {
+	for (const status of [404, 408, 429, 500, 503]) {
+		const run = agentOffered(Array(8).fill(status));
+		await run.offer();
+		for (let i = 1; i < 8; i++) await run.retry();
+		t.is(run.statuses.length, 8, `${status}: eight tries`);
+		t.true(run.reports.every((r) => r.state === "downloading"), `${status}: ${JSON.stringify(run.reports.find((r) => r.state !== "downloading"))}`);
+		t.true(run.delays[0] <= 1000 && run.delays.at(-1) >= 30_000, `${status}: the waits grow from 1 s towards the 60-s ceiling (${run.delays} ms)`);
+		t.true(run.pending(), `${status}: still tried while offered`);
+		run.withdraw();
+		t.false(run.pending(), `${status}: a withdrawn offer ends the retries`);
+		t.is(run.board.record.stages, 0);
+	}
+});
+
+test("a 200 to a Range request (the server ignores Range), a 416 or a 403 refuses the offer: format, not tried again", async (t) => {
+	for (const status of [200, 416, 403]) {
+		const run = agentOffered([status]);
+		await run.offer();
+		t.false(run.pending(), `${status}: no retry`);
+		t.like(run.reports.at(-1), { state: "refused", target: "1.1.0" });
+		t.is(run.reports.at(-1).reason, `format: the bundle's server answered ${status} to a Range request`);
+		t.is(run.board.partitions.xs_a.counts.writes + run.board.partitions.xs_a.counts.erases, 0, `${status}: nothing written`);
+	}
 });
 
 test("a power cut at 26 points of a download leaves the running slot intact, and the next boot's try completes it", async (t) => {

@@ -128,6 +128,18 @@ test("a truncated download resumes with Range from where it stopped and then ins
 	t.like((await boot(data)).probe, { version: "1.3.0" });
 });
 
+test("a 404 to the Range request (the version not offered yet) is no refusal: the same install, once served, completes", async (t) => {
+	const data = join(dir, "not-yet");
+	const early = await install(data, "/not-yet.ivxs");
+	t.false(early.ok);
+	t.like(early, { name: "UnavailableError", message: "the bundle's server answered 404 to a Range request (unavailable for now)" }, JSON.stringify(early));
+	t.like(early.record, { pending: "", trial: false });
+	bundle("not-yet", "1.4.0");
+	const later = await install(data, "/not-yet.ivxs");
+	t.true(later.ok, JSON.stringify(later));
+	t.like(later.record, { pending: "a", pendingVersion: "1.4.0" });
+});
+
 for (const [kind, reason] of [["throw", /exception or exit 1/], ["hang", /no confirmation/], ["unhealthy", /health check failed.*cloud/], ["quiet", /no confirmation/]]) {
 	test(`a bundle that ${kind === "quiet" ? "exits without confirming" : kind === "throw" ? "throws at boot" : kind === "hang" ? "hangs (the host's watchdog)" : "fails its health check"} rolls back to the previous slot with the reason`, async (t) => {
 		const data = await installed(`bad-${kind}`);
