@@ -9,7 +9,7 @@ import { buildFuzzer, runFuzzer } from "../native/fuzz/run.mjs";
 
 const runs = Number(process.env.IVXS_FUZZ_RUNS ?? 15_000);
 
-for (const [name, what] of [["splitters", "the splitters and the scanner"], ["p2p", "the P2P packets and handshake"], ["aead", "the P2P packets' AEADs, ChaCha20-Poly1305 and AES-128-CTR + HMAC-SHA-256 (the same bytes as mbedTLS's, forgeries refused)"], ["webrtc", "SRTP/SRTCP unprotect, the RTP packetizer, the RTCP parser, DTLS datagrams and SCTP packets"]]) {
+for (const [name, what] of [["splitters", "the splitters and the scanner"], ["p2p", "the P2P packets and handshake"], ["aead", "the P2P packets' AEADs, ChaCha20-Poly1305 and AES-128-CTR + HMAC-SHA-256 (the same bytes as mbedTLS's, forgeries refused)"], ["webrtc", "SRTP/SRTCP unprotect, the RTP packetizer, the RTCP parser, DTLS datagrams and SCTP packets"], ["fmp4", "the fMP4 core's fragments from frames of any bytes and times"]]) {
 	test(`${what} hold their invariants on ${runs} fuzzed inputs`, async (t) => {
 		buildFuzzer(name);   // throws, naming the Debian packages, when clang or libFuzzer is missing
 		const { code, signal, output, executions } = await runFuzzer({ name, runs });

@@ -29,11 +29,20 @@ const MIRRORS = {
 		FEED_SEND_UNTIL: ["native/webrtc/modwebrtc.h", "IVXS_WEBRTC_FEED_SEND_UNTIL"],
 		FEED_ERROR: ["native/webrtc/modwebrtc.h", "IVXS_WEBRTC_FEED_ERROR"],
 	},
+	"native/fmp4/fmp4.js": {
+		READY: ["native/fmp4/fmp4.h", "IVXS_FMP4_READY"],
+		DROPPED: ["native/fmp4/fmp4.h", "IVXS_FMP4_DROPPED"],
+		NEW_AUDIO: ["native/fmp4/fmp4.h", "IVXS_FMP4_NEW_AUDIO"],
+		REFS: ["native/fmp4/fmp4.h", "IVXS_FMP4_REFS"],
+	},
 };
 
 const snake = (key) => key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase();
 // JS enum → [header, its member's enumerator name]; the members' names are the enumerators' in camelCase
 const ENUMS = {
+	"native/fmp4/fmp4.js": {
+		Mode: ["native/fmp4/fmp4.h", (k) => `IVXS_FMP4_${snake(k)}`],
+	},
 	"native/ring/ring.js": {
 		FrameType: ["native/ring/ring.h", (k) => `IVXS_FRAME_${snake(k)}`],
 		Codec: ["native/ring/ring.h", (k) => `IVXS_CODEC_${snake(k)}`],

@@ -1,8 +1,8 @@
 // What cloud storage's per-frame path allocates on XS, the garbage its collector takes back (bench
 // mux, `xs_storage_path_allocation`): the fixture clip (video + AAC) through the real capture into a
 // ring, then (1) a ring read of every frame (RingReader.read: the frame and its view), and (2)
-// every frame through a segment's muxer as the recorder feeds it (modules/cs/segment-mux: the track
-// stage and the fMP4 muxer cutting LL-HLS parts), a new SegmentMux per pass as per segment.
+// every frame through a segment's muxer as the recorder feeds it (modules/cs/segment-mux: native/fmp4's
+// fragmenter cutting LL-HLS parts, and the views of its fragments), a new SegmentMux per pass as per segment.
 //   build/bin/ivxs-m32 -m bench/xs -m build/ts -m build/mods storage-path-alloc -- <codec> [passes]
 // Prints one JSON line: XS bytes allocated (memory().allocated) per frame read, and per video
 // frame muxed (its audio frames' share included), each over `passes` passes after a first.

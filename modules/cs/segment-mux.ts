@@ -1,16 +1,23 @@
 /**
- * One cloud-storage segment's fMP4 (SPEC §1): ring frames through the track stage (track.ts) into
- * a muxer of the segment's own, in fragments of at most PART_TARGET_MS (each sent as it is cut: the
- * cloud lists it as an LL-HLS part). Fresh tracks and muxer per segment, with the stream's time 0
+ * One cloud-storage segment's fMP4 (SPEC §1): ring frames into a fragmenter of the segment's own
+ * (native/fmp4, in C), in fragments of at most PART_TARGET_MS (each sent as it is cut: the cloud
+ * lists it as an LL-HLS part). A fresh fragmenter per segment, with the stream's time 0
  * (`originMs`) and the first frame's ring sequence (`firstSequence`): the same frames always give
  * the same bytes, so a segment is resent by reading the ring again — the camera keeps no copy.
- * (The live muxers' shared tracks cannot serve here: the recorder reads behind the live edge, and
- * a track that has seen later frames would number and time a resent segment differently.)
+ *
+ * The C core takes each frame's samples (NAL units past capture's AU info word, AAC past its
+ * ADTS header), times and cuts fragments, and writes their headers; what it emits are views of
+ * the ring frames and of a header buffer, with no payload copied. Here, in JS, once per key
+ * frame: the parameter sets, which make the init segment (SPS parsing, codec strings) and say
+ * when a new stream begins.
  */
 import { Codec, FrameType } from "ring";
 import type { Frame } from "ring";
+import * as fmp4 from "fmp4";
 import { PART_TARGET_MS } from "../protocol/live.js";
-import { AudioTrack, Fmp4Muxer, MediaError, VideoTrack, type AudioConfig, type VideoCodec, type VideoConfig } from "../media/index.js";
+import { analyzeAccessUnit, audioConfigFor, configForKeyFrame, MediaError, type AudioConfig, type VideoCodec, type VideoConfig } from "../media/index.js";
+import { parseAdtsHeader } from "../media/aac.js";
+import { initSegment, VIDEO_TIMESCALE } from "../media/mp4-boxes.js";
 
 /** What the muxer emitted: an init segment or a fragment, as a scatter list of views. */
 export interface MuxOutput {
@@ -37,59 +44,92 @@ export const enum Took {
 export class SegmentMux {
 	/** Output not sent yet, oldest first. */
 	readonly outputs: MuxOutput[] = [];
-	readonly #muxer: Fmp4Muxer;
-	readonly #video: VideoTrack | undefined;
-	readonly #audio: AudioTrack | undefined;
+	readonly #fragmenter: fmp4.Fragmenter;
+	readonly #video: VideoCodec | undefined;
+	readonly #audio: boolean;
+	/** The frames in flight, by ref % fmp4.REFS: the views the fragments' pieces are cut from. */
+	readonly #frames: Uint8Array[] = [];
+	#ref = 0;
 	#config: VideoConfig | undefined;
+	#audioConfig: AudioConfig | undefined;
+	readonly #info: fmp4.FragmentInfo = { startMs: 0, newInit: false };
 
 	constructor(options: { video?: VideoCodec; audio: boolean; originMs: number; firstSequence: number }) {
-		const outputs = this.outputs;
-		this.#muxer = new Fmp4Muxer({
-			video: options.video, audio: options.audio, originMs: options.originMs, firstSequence: options.firstSequence,
+		this.#video = options.video;
+		this.#audio = options.audio;
+		this.#fragmenter = fmp4.create({
+			video: options.video === "h264" ? Codec.h264 : options.video === "h265" ? Codec.h265 : 0,
+			audio: options.audio, originMs: Math.round(options.originMs), firstSequence: options.firstSequence,
 			// Fragments the cloud lists as LL-HLS parts while the segment is streamed (PROTOCOL §3.2).
-			fragment: "parts", fragmentDurationMs: PART_TARGET_MS,
-			sink: (chunks, info) => { outputs.push({ init: info.type === "init", chunks, startMs: info.type === "fragment" ? info.startMs : 0 }); },
+			mode: fmp4.Mode.parts, fragmentMs: PART_TARGET_MS,
 		});
-		this.#video = options.video ? new VideoTrack({ codec: options.video, onJump: "discontinuity" }) : undefined;
-		this.#audio = options.audio ? new AudioTrack({ onJump: "discontinuity" }) : undefined;
 	}
 
 	/** The segment's track configurations (undefined until its first frame of the kind). */
 	get videoConfig(): VideoConfig | undefined {
-		return this.#video?.config;
+		return this.#config;
 	}
 
 	get audioConfig(): AudioConfig | undefined {
-		return this.#audio?.config;
+		return this.#audioConfig;
 	}
 
 	/** Muxes `frame`; audio frames are left out when `audioless`. */
 	add(frame: Frame, audioless: boolean): Took {
-		try {
-			if (frame.type === FrameType.video && this.#video) {
-				const unit = this.#video.process(frame.data, frame.timestamp, frame.timestamp, frame.info);
-				if (this.#config && unit.key && unit.config !== this.#config) return Took.NewConfig;
-				this.#config = unit.config;
-				this.#muxer.writeVideoUnit(unit);
-				return Took.Written;
+		const codec = this.#video;
+		if (frame.type === FrameType.video && codec) {
+			let config = this.#config;
+			if (frame.key || !config) {
+				try {
+					const analysed = analyzeAccessUnit(codec, frame.data);
+					if (analysed.key) config = configForKeyFrame(codec, analysed, config);
+				}
+				catch (error) {
+					if (!(error instanceof MediaError)) throw error;
+					return Took.Rejected;
+				}
+				if (this.#config && config !== this.#config) return Took.NewConfig;
 			}
-			// AAC only: a G.711 track beside it in the ring is for WebRTC viewers (fragmented MP4 in a
-			// browser's MSE plays AAC, not G.711), so a channel with only G.711 stores its video alone
-			if (frame.type === FrameType.audio && this.#audio && frame.codec === Codec.aac) {
-				if (audioless) return Took.Skipped;
-				this.#muxer.writeAudioUnit(this.#audio.process(frame.data, frame.timestamp));
-				return Took.Written;
+			const ref = this.#ref;
+			this.#frames[ref % fmp4.REFS] = frame.data;
+			const flags = fmp4.video(this.#fragmenter, ref, frame.data, frame.timestamp, frame.info);
+			if (flags < 0) return Took.Rejected;
+			this.#ref = ref + 1;
+			if (!this.#config) {
+				this.#config = config;
+				const fps = config!.frameRate;
+				fmp4.setVideoDuration(this.#fragmenter, fps && fps > 0 && fps < 1000 ? Math.round(VIDEO_TIMESCALE / fps) : 3600);
 			}
-			return Took.Ignored;
+			if (flags & fmp4.READY) this.#take();
+			return Took.Written;
 		}
-		catch (error) {
-			if (!(error instanceof MediaError)) throw error;
-			return Took.Rejected;
+		// AAC only: a G.711 track beside it in the ring is for WebRTC viewers (fragmented MP4 in a
+		// browser's MSE plays AAC, not G.711), so a channel with only G.711 stores its video alone
+		if (frame.type === FrameType.audio && this.#audio && frame.codec === Codec.aac) {
+			if (audioless) return Took.Skipped;
+			const ref = this.#ref;
+			this.#frames[ref % fmp4.REFS] = frame.data;
+			const flags = fmp4.audio(this.#fragmenter, ref, frame.data, frame.timestamp);
+			if (flags < 0) return Took.Rejected;
+			this.#ref = ref + 1;
+			// (a fragment cut by this frame is the configuration's before it)
+			if (flags & fmp4.READY) this.#take();
+			if (flags & fmp4.NEW_AUDIO) this.#audioConfig = audioConfigFor(parseAdtsHeader(frame.data), this.#audioConfig);
+			return Took.Written;
 		}
+		return Took.Ignored;
 	}
 
 	/** Ends the segment's last fragment. */
 	flush(): void {
-		this.#muxer.flush();
+		if (fmp4.flush(this.#fragmenter) & fmp4.READY) this.#take();
+	}
+
+	/** The fragment the fragmenter made ready, after an init segment when one goes first. */
+	#take(): void {
+		const info = this.#info;
+		const chunks = fmp4.take(this.#fragmenter, this.#frames, info)!;
+		if (info.newInit) this.outputs.push({ init: true, chunks: [initSegment(this.#config, this.#audioConfig)], startMs: 0 });
+		this.outputs.push({ init: false, chunks, startMs: info.startMs });
 	}
 }

@@ -10,6 +10,7 @@
  *   -400 … -499  p2p       (IVXS_P2P_E*)
  *   -500 … -599  the hosts' own modules (IVXS_HOST_E*: files, sockets, TLS, …)
  *   -600 … -699  webrtc    (IVXS_WEBRTC_E*)
+ *   -700 … -799  fmp4      (IVXS_FMP4_E*)
  *
  * A code's stable name is its C enumerator, e.g. "IVXS_RING_EREADERS": it is
  * the `code` of the Error a binding throws (ivxs_kit.h), and each module's
@@ -27,7 +28,8 @@ enum {
 	IVXS_STATUS_ANNEXB = -300,
 	IVXS_STATUS_P2P = -400,
 	IVXS_STATUS_HOST = -500,
-	IVXS_STATUS_WEBRTC = -600
+	IVXS_STATUS_WEBRTC = -600,
+	IVXS_STATUS_FMP4 = -700
 };
 
 /* The kit's own codes: what any binding may say of its arguments. */

@@ -2,7 +2,8 @@
 // and capture's splitters (native/fuzz/splitters_fuzz.c), "p2p" over every
 // packet of the P2P transport and its handshake (native/fuzz/p2p_fuzz.c), "webrtc" over SRTP/SRTCP
 // unprotect, the RTP packetizer, the RTCP parser, datagrams into a DTLS session and packets into an
-// SCTP association (native/fuzz/webrtc_fuzz.c).
+// SCTP association (native/fuzz/webrtc_fuzz.c), "fmp4" over the fMP4 core's fragments from frames
+// of any bytes and times (native/fuzz/fmp4_fuzz.c).
 // Used by tests/fuzz.test.mjs (a bounded number of inputs in `npm test`) and
 // by `npm run fuzz` (each harness IVXS_FUZZ_SECONDS, default 180; IVXS_FUZZ_JOBS,
 // default 1; IVXS_FUZZ_HARNESS=name for one only; IVXS_FUZZ_RUNS=n for a count
@@ -62,6 +63,15 @@ export const harnesses = {
 		libs: () => moduleOf("webrtc").libs,
 		maxLen: 3000,
 		seeds: (dir) => writeWebrtcSeeds(dir),
+	},
+	fmp4: {
+		// The fMP4 core: frames of any bytes, times and kinds into fragments.
+		sources: () => ["native/fuzz/fmp4_fuzz.c", ...moduleOf("fmp4").core],
+		headers: () => moduleOf("fmp4").headers,
+		flags: () => moduleOf("fmp4").includes.map((i) => `-I${i}`),
+		libs: () => moduleOf("fmp4").libs,
+		maxLen: 8000,
+		seeds: (dir) => writeFmp4Seeds(dir),
 	},
 };
 const outOf = (name) => join(outRoot, name);
@@ -150,6 +160,26 @@ function dataChunk(tsn, ppid, payload) {
 	chunk.writeUInt32BE(ppid, 12);
 	chunk.set(payload, 16);
 	return chunk;
+}
+
+// fMP4 seeds: the fixtures' first access units and ADTS frames as the harness's frames.
+function writeFmp4Seeds(dir) {
+	mkdirSync(dir, { recursive: true });
+	const media = join(root, "fixtures/media");
+	const record = (kind, bytes) => Buffer.concat([Buffer.from([kind, bytes.length >> 8, bytes.length & 0xff]), bytes]);
+	const adts = readFileSync(join(media, "aac-lc-16k-mono.aac"));
+	const audio = [];
+	for (let o = 0; audio.length < 8 && o + 7 <= adts.length;) {
+		const n = ((adts[o + 3] & 3) << 11) | (adts[o + 4] << 3) | (adts[o + 5] >> 5);
+		audio.push(adts.subarray(o, o + n));
+		o += n;
+	}
+	[["h264-main-320x240.h264", 0], ["h265-main-320x240.h265", 1]].forEach(([file, codec], i) => {
+		const clip = readFileSync(join(media, file));
+		const frames = [record(2, clip.subarray(0, 1800))];
+		for (let k = 0; k < 8; k++) frames.push(record(1 | (20 << 3), audio[k]), record(4 | (24 << 3), Buffer.concat([Buffer.from([0, 0, 0, 1, codec ? 0x02 : 0x41, 1, 0x9a]), Buffer.alloc(40, 0x85)])));
+		writeFileSync(join(dir, `seed-${i}`), Buffer.concat([Buffer.from([codec | (1 << 3), 24]), ...frames]));
+	});
 }
 
 function writeWebrtcSeeds(dir) {

@@ -1,0 +1,27 @@
+// Fragmented MP4 from ring frames in C (native/fmp4: fmp4.h has the rules). Plain functions over
+// a native host object, as native/ring's: modules/cs/segment-mux.ts wraps them for cloud storage.
+export function create(options) @ "xs_fmp4_create";
+export function video(fragmenter, ref, data, timestamp, info) @ "xs_fmp4_video";
+export function audio(fragmenter, ref, data, timestamp) @ "xs_fmp4_audio";
+export function flush(fragmenter) @ "xs_fmp4_flush";
+export function take(fragmenter, frames, info) @ "xs_fmp4_take";
+export function setVideoDuration(fragmenter, ticks) @ "xs_fmp4_set_video_duration";
+
+// What video(), audio() and flush() return when they took the frame (flags, >= 0).
+export const READY = 1;
+export const DROPPED = 2;
+export const NEW_AUDIO = 4;
+// Frames in flight are named by a ref; their views are kept in a table of this size (ref % REFS).
+export const REFS = 256;
+export const Mode = Object.freeze({ gop: 0, parts: 1, duration: 2 });
+
+// The `code` of this module's refusals (native/common/README.md).
+export const codes = Object.freeze({
+	ETIME: "IVXS_FMP4_ETIME",
+	ENOKEY: "IVXS_FMP4_ENOKEY",
+	EVIDEO: "IVXS_FMP4_EVIDEO",
+	EADTS: "IVXS_FMP4_EADTS",
+	ETRACK: "IVXS_FMP4_ETRACK",
+	EFULL: "IVXS_FMP4_EFULL",
+	EBUSY: "IVXS_FMP4_EBUSY",
+});
