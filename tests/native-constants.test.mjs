@@ -33,7 +33,6 @@ const MIRRORS = {
 		READY: ["native/fmp4/fmp4.h", "IVXS_FMP4_READY"],
 		DROPPED: ["native/fmp4/fmp4.h", "IVXS_FMP4_DROPPED"],
 		NEW_AUDIO: ["native/fmp4/fmp4.h", "IVXS_FMP4_NEW_AUDIO"],
-		REFS: ["native/fmp4/fmp4.h", "IVXS_FMP4_REFS"],
 	},
 };
 

@@ -24,7 +24,9 @@
  *    on XS for A/V into both muxers through the track stage (with the info word);
  *    payloadBytesCopied == 0 (every case, both engines).
  *    Reported beside them: what cloud storage's per-frame path allocates on the 32-bit host
- *    (xs_storage_path_allocation: a ring read per frame, a segment's SegmentMux per video frame;
+ *    (xs_storage_path_allocation: a ring read per frame, a segment's SegmentMux per video frame fed
+ *    by `add`, and the recorder's path per video frame — key frames read in JS, the rest read and
+ *    muxed in C by `pump`, ring reads included;
  *      build/bin/ivxs-m32 -m bench/xs -m build/ts -m build/mods storage-path-alloc -- <codec> 5).
  */
 import { readFileSync } from "node:fs";
@@ -162,7 +164,7 @@ export async function benchMuxAll({ xsIterations = 100, xsWarmup = 5, xsReps = 3
 		},
 		payload_bytes_copied: { max: copied, target: "0 (all cases, XS and Node)", meets: copied === 0 },
 		// Reported, not judged: the collector's share of issue 54's budget (bench board_memory has the whole app's).
-		xs_storage_path_allocation: { ...allocation, how: "XS bytes allocated (memory().allocated) on build/bin/ivxs-m32 by a ring read per frame, and per video frame by a segment's SegmentMux (track stage + fMP4 parts), 5 passes after a first (bench/xs/storage-path-alloc.js)" },
+		xs_storage_path_allocation: { ...allocation, how: "XS bytes allocated (memory().allocated) on build/bin/ivxs-m32 by a ring read per frame, per video frame by a segment's SegmentMux fed frame by frame (add: native/fmp4's parts and their views), and per video frame on the recorder's path (storage_path: key frames read and added in JS, the frames between read and muxed in C by pump, ring reads included), 5 passes after a first (bench/xs/storage-path-alloc.js)" },
 		meets: worst <= limit && copied === 0 && worstBoth <= bothLimit,
 	};
 }

@@ -1,8 +1,10 @@
 // What cloud storage's per-frame path allocates on XS, the garbage its collector takes back (bench
 // mux, `xs_storage_path_allocation`): the fixture clip (video + AAC) through the real capture into a
-// ring, then (1) a ring read of every frame (RingReader.read: the frame and its view), and (2)
-// every frame through a segment's muxer as the recorder feeds it (modules/cs/segment-mux: native/fmp4's
-// fragmenter cutting LL-HLS parts, and the views of its fragments), a new SegmentMux per pass as per segment.
+// ring, then (1) a ring read of every frame (RingReader.read: the frame and its view), (2) every
+// frame read in JS and given to a segment's muxer (modules/cs/segment-mux `add`: native/fmp4's
+// fragmenter cutting LL-HLS parts, and the views of its fragments), and (3) the recorder's path: the
+// first frame and each key frame read in JS and added, the frames between read and muxed in C
+// (`pump`); a new SegmentMux per pass as per segment.
 //   build/bin/ivxs-m32 -m bench/xs -m build/ts -m build/mods storage-path-alloc -- <codec> [passes]
 // Prints one JSON line: XS bytes allocated (memory().allocated) per frame read, and per video
 // frame muxed (its audio frames' share included), each over `passes` passes after a first.
@@ -45,7 +47,7 @@ async function run(codec, passes) {
 	let video = 0;
 	for (const f of frames) if (f.type === FrameType.video) video++;
 	const mux = () => {
-		const segment = new SegmentMux({ video: codec, audio: true, originMs: 1000, firstSequence: 1 });
+		const segment = new SegmentMux({ ring, video: codec, audio: true, originMs: 1000, firstSequence: 1 });
 		for (let i = 0; i < frames.length; i++) {
 			segment.add(frames[i], false);
 			segment.outputs.length = 0;   // (sent: the uploader takes them)
@@ -57,9 +59,34 @@ async function run(codec, passes) {
 	const before = memory().allocated;
 	for (let p = 0; p < passes; p++) mux();
 	const muxBytes = memory().allocated - before;
+	const counts = { taken: 0, skipped: 0, ignored: 0, rejected: 0, timestamp: 0, seq: 0 };
+	const pumped = () => {
+		const segment = new SegmentMux({ ring, video: codec, audio: true, originMs: 1000, firstSequence: 1 });
+		const reader = new RingReader(ring, { at: "time", time: 0 });
+		let taken = 0;
+		for (let frame = reader.read(); frame;) {
+			segment.add(frame, false);
+			taken++;
+			for (;;) {
+				frame = segment.pump(reader, Infinity, Infinity, Infinity, false, counts);
+				taken += counts.taken;
+				if (frame || !segment.outputs.length) break;
+				segment.outputs.length = 0;   // (sent: the uploader takes them)
+			}
+			segment.outputs.length = 0;
+		}
+		reader.close();
+		segment.flush();
+		if (taken !== frames.length) throw new Error(`pump: ${taken} of ${frames.length} frames`);
+	};
+	pumped();
+	const pumpBefore = memory().allocated;
+	for (let p = 0; p < passes; p++) pumped();
+	const pumpBytes = memory().allocated - pumpBefore;
 	return {
 		frames: frames.length, video_frames: video, passes,
 		ring_read_bytes_per_frame: Math.round(readBytes / (passes * frames.length)),
 		segment_mux_bytes_per_video_frame: Math.round(muxBytes / (passes * video)),
+		storage_path_bytes_per_video_frame: Math.round(pumpBytes / (passes * video)),
 	};
 }

@@ -43,6 +43,11 @@ export class ClipPolicy {
 		return this.#end;
 	}
 
+	/** The time from which a key frame cuts the running clip (maxClip past its start; -Infinity: none running). */
+	get cutFrom(): number {
+		return this.#start === undefined ? -Infinity : this.#start + this.#settings.maxClipMs;
+	}
+
 	/** Records an event at `time`; true when it needs a new clip (none is running). */
 	event(time: number): boolean {
 		const end = time + this.#settings.postRollMs;

@@ -135,6 +135,11 @@ export class Cursor {
 		return this.#reader !== undefined;
 	}
 
+	/** The reader (undefined: none open), for a muxer that reads its frames in C (SegmentMux.pump). */
+	get reader(): RingReader | undefined {
+		return this.#reader;
+	}
+
 	/**
 	 * `frame`, read again from the ring, starts the next segment. When the ring no longer held the
 	 * place, what lay between is lost.

@@ -19,6 +19,7 @@
  * them a write — a write costs the camera per write, not per byte (README "Writes").
  */
 import type { Frame, Ring } from "ring";
+import type { PumpCounts } from "fmp4";
 import Timer from "timer";
 import type { VideoCodec } from "../media/index.js";
 import { ClipPolicy } from "./clip.js";
@@ -78,13 +79,19 @@ const enum Want { Nothing, Continuous, Clips }
 /** A segment that cannot be finished and is not made again: its first frame was rejected. */
 const ABANDONED = "abandoned";
 
+/** A frame's time and ring sequence number. */
+interface Stamp {
+	timestamp: number;
+	seq: number;
+}
+
 /** A segment being cut: the frames read into its muxer so far, and how it ends. */
 class Cut {
 	readonly mux: SegmentMux;
 	/** Its stream leaves audio out (SegmentMux.add). */
 	readonly audioless: boolean;
 	readonly first: Frame;
-	last: Frame;
+	last: Stamp;
 	frames = 0;
 	skipped = 0;
 	ignored = 0;
@@ -134,6 +141,8 @@ export class Recorder {
 	#frameWanted: ((frame: Frame | undefined) => void) | undefined;
 	#filling: Cut | undefined;
 	#frameTimer: Timer | undefined;
+	/** What a SegmentMux.pump took (one object for every call). */
+	readonly #pumped: PumpCounts = { taken: 0, skipped: 0, ignored: 0, rejected: 0, timestamp: 0, seq: 0 };
 
 	constructor(options: RecorderOptions) {
 		this.#o = options;
@@ -306,7 +315,7 @@ export class Recorder {
 			await this.#endStream();
 		}
 		const stream = uploader.streamFrom(first);
-		const cut = new Cut(new SegmentMux({ video: o.video, audio: o.audio, originMs: stream.origin, firstSequence: (first.seq % 0xfffffffe) + 1 }), stream.audioless, first);
+		const cut = new Cut(new SegmentMux({ ring: o.ring, video: o.video, audio: o.audio, originMs: stream.origin, firstSequence: (first.seq % 0xfffffffe) + 1 }), stream.audioless, first);
 		const mux = cut.mux;
 		this.#take(cut, first);
 		while (!cut.stop) {
@@ -383,14 +392,38 @@ export class Recorder {
 		return undefined;
 	}
 
-	/** Reads frames into `cut` while the ring has them; true when it has a write's fragments to send or is done. */
+	/**
+	 * Reads frames into `cut` while the ring has them; true when it has a write's fragments to send
+	 * or is done. The frames that cannot end the segment — not a video key frame, not a key frame
+	 * at its length or a clip's, not past a clip's end or what stop() drains, none lost before — are
+	 * read and muxed in C (SegmentMux.pump); #take judges the others.
+	 */
 	#fill(cut: Cut): boolean {
-		const outputs = cut.mux.outputs, parts = this.#partsPerWrite;
+		const outputs = cut.mux.outputs, parts = this.#partsPerWrite, counts = this.#pumped;
 		// (A segment's init, first among its outputs, is not a part.)
 		while (!cut.stop && !cut.complete && outputs.length < (outputs.length && outputs[0].init ? parts + 1 : parts)) {
-			const frame = this.#readNow();
-			if (!frame) return false;
-			this.#take(cut, frame);
+			const reader = this.#closed ? undefined : this.#cursor.reader;
+			if (!reader) return false;
+			let frame: Frame | undefined;
+			if (this.#active()) {
+				const clips = this.#want === Want.Clips, clip = this.#clip, segmentEnd = cut.first.timestamp + this.#segmentMs;
+				const made = outputs.length;
+				frame = cut.mux.pump(reader, clips && clip.cutFrom < segmentEnd ? clip.cutFrom : segmentEnd, clips ? (clip.running ? clip.end : -Infinity) : Infinity,
+					this.#drainTo ?? Infinity, cut.audioless, counts);
+				if (counts.taken + counts.skipped + counts.ignored + counts.rejected > 0) {
+					cut.frames += counts.taken;
+					cut.skipped += counts.skipped;
+					cut.ignored += counts.ignored;
+					this.stats.framesRejected += counts.rejected;
+					cut.last = { timestamp: counts.timestamp, seq: counts.seq };
+				}
+				if (!frame && outputs.length === made) return false;   // the ring has no frame now
+			}
+			else {
+				frame = reader.read();   // (it ends the segment: #take)
+				if (!frame) return false;
+			}
+			if (frame) this.#take(cut, frame);
 		}
 		return true;
 	}

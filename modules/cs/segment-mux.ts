@@ -7,12 +7,14 @@
  *
  * The C core takes each frame's samples (NAL units past capture's AU info word, AAC past its
  * ADTS header), times and cuts fragments, and writes their headers; what it emits are views of
- * the ring frames and of a header buffer, with no payload copied. Here, in JS, once per key
- * frame: the parameter sets, which make the init segment (SPS parsing, codec strings) and say
- * when a new stream begins.
+ * the ring's arena and of a header buffer, with no payload copied. The recorder hands it a frame
+ * (`add`: a segment's first, a key frame, any the recorder judges) or lets it read the ring's
+ * frames itself in C (`pump`: the frames between, with no JS and no allocation per frame). Here,
+ * in JS, once per key frame: the parameter sets, which make the init segment (SPS parsing, codec
+ * strings) and say when a new stream begins.
  */
 import { Codec, FrameType } from "ring";
-import type { Frame } from "ring";
+import type { Frame, Ring, RingReader } from "ring";
 import * as fmp4 from "fmp4";
 import { PART_TARGET_MS } from "../protocol/live.js";
 import { analyzeAccessUnit, audioConfigFor, configForKeyFrame, MediaError, type AudioConfig, type VideoCodec, type VideoConfig } from "../media/index.js";
@@ -47,18 +49,15 @@ export class SegmentMux {
 	readonly #fragmenter: fmp4.Fragmenter;
 	readonly #video: VideoCodec | undefined;
 	readonly #audio: boolean;
-	/** The frames in flight, by ref % fmp4.REFS: the views the fragments' pieces are cut from. */
-	readonly #frames: Uint8Array[] = [];
-	#ref = 0;
 	#config: VideoConfig | undefined;
 	#audioConfig: AudioConfig | undefined;
 	readonly #info: fmp4.FragmentInfo = { startMs: 0, newInit: false };
 
-	constructor(options: { video?: VideoCodec; audio: boolean; originMs: number; firstSequence: number }) {
+	constructor(options: { ring: Ring; video?: VideoCodec; audio: boolean; originMs: number; firstSequence: number }) {
 		this.#video = options.video;
 		this.#audio = options.audio;
 		this.#fragmenter = fmp4.create({
-			video: options.video === "h264" ? Codec.h264 : options.video === "h265" ? Codec.h265 : 0,
+			ring: options.ring, video: options.video === "h264" ? Codec.h264 : options.video === "h265" ? Codec.h265 : 0,
 			audio: options.audio, originMs: Math.round(options.originMs), firstSequence: options.firstSequence,
 			// Fragments the cloud lists as LL-HLS parts while the segment is streamed (PROTOCOL §3.2).
 			mode: fmp4.Mode.parts, fragmentMs: PART_TARGET_MS,
@@ -90,11 +89,8 @@ export class SegmentMux {
 				}
 				if (this.#config && config !== this.#config) return Took.NewConfig;
 			}
-			const ref = this.#ref;
-			this.#frames[ref % fmp4.REFS] = frame.data;
-			const flags = fmp4.video(this.#fragmenter, ref, frame.data, frame.timestamp, frame.info);
+			const flags = fmp4.video(this.#fragmenter, frame.data, frame.timestamp, frame.info);
 			if (flags < 0) return Took.Rejected;
-			this.#ref = ref + 1;
 			if (!this.#config) {
 				this.#config = config;
 				const fps = config!.frameRate;
@@ -107,17 +103,29 @@ export class SegmentMux {
 		// browser's MSE plays AAC, not G.711), so a channel with only G.711 stores its video alone
 		if (frame.type === FrameType.audio && this.#audio && frame.codec === Codec.aac) {
 			if (audioless) return Took.Skipped;
-			const ref = this.#ref;
-			this.#frames[ref % fmp4.REFS] = frame.data;
-			const flags = fmp4.audio(this.#fragmenter, ref, frame.data, frame.timestamp);
+			const flags = fmp4.audio(this.#fragmenter, frame.data, frame.timestamp);
 			if (flags < 0) return Took.Rejected;
-			this.#ref = ref + 1;
 			// (a fragment cut by this frame is the configuration's before it)
 			if (flags & fmp4.READY) this.#take();
 			if (flags & fmp4.NEW_AUDIO) this.#audioConfig = audioConfigFor(parseAdtsHeader(frame.data), this.#audioConfig);
 			return Took.Written;
 		}
 		return Took.Ignored;
+	}
+
+	/**
+	 * Reads on from `reader` in C while the ring has frames and none is for the caller to judge,
+	 * until a fragment is out: returns the frame that stopped it (not taken; `add` it, or end the
+	 * segment there) — a video key frame, a key frame at or after `keyFrom`, a frame at or after
+	 * `endBefore` or past `lastSeq`, the first after frames lost, an AAC frame of a new configuration
+	 * — else undefined. `counts` gets
+	 * what it took (as `add` would have: Written, Skipped, Ignored, Rejected).
+	 */
+	pump(reader: RingReader, keyFrom: number, endBefore: number, lastSeq: number, audioless: boolean, counts: fmp4.PumpCounts): Frame | undefined {
+		const stopped = fmp4.pump(this.#fragmenter, reader, keyFrom, endBefore, lastSeq, audioless, counts);
+		if (typeof stopped === "object") return stopped;
+		if (stopped & fmp4.READY) this.#take();
+		return undefined;
 	}
 
 	/** Ends the segment's last fragment. */
@@ -128,7 +136,7 @@ export class SegmentMux {
 	/** The fragment the fragmenter made ready, after an init segment when one goes first. */
 	#take(): void {
 		const info = this.#info;
-		const chunks = fmp4.take(this.#fragmenter, this.#frames, info)!;
+		const chunks = fmp4.take(this.#fragmenter, info)!;
 		if (info.newInit) this.outputs.push({ init: true, chunks: [initSegment(this.#config, this.#audioConfig)], startMs: 0 });
 		this.outputs.push({ init: false, chunks, startMs: info.startMs });
 	}

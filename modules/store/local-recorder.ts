@@ -99,7 +99,7 @@ export class LocalRecorder {
 		const offset = this.#clock.offset();
 		const start = Math.round(first.timestamp + offset);
 		// time 0 at the Unix epoch: a fragment's start is its Unix ms
-		const mux = new SegmentMux({ video: o.video, audio: o.audio, originMs: -offset, firstSequence: (first.seq % 0xfffffffe) + 1 });
+		const mux = new SegmentMux({ ring: o.ring, video: o.video, audio: o.audio, originMs: -offset, firstSequence: (first.seq % 0xfffffffe) + 1 });
 		const writer = o.createWriter(o.store.partPath(start));
 		const index: IndexEntry[] = [];
 		let frame: Frame | undefined = first, last = first, ok = true;

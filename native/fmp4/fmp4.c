@@ -339,10 +339,21 @@ int ivxs_fmp4_video(ivxs_fmp4 *m, uint32_t ref, const uint8_t *au, size_t size, 
 
 /* ---- audio --------------------------------------------------------------- */
 
+/* The AAC configuration an ADTS header names: object type, rate index, channels (never 0). */
+static uint32_t audioConfigOf(const uint8_t *h)
+{
+	return ((uint32_t)((h[2] >> 6) + 1) << 16) | ((uint32_t)((h[2] >> 2) & 0x0f) << 8) | (((uint32_t)(h[2] & 1) << 2) | (h[3] >> 6));
+}
+
+int ivxs_fmp4_audio_is_new(const ivxs_fmp4 *m, const uint8_t *adts, size_t size)
+{
+	return size >= 7 && audioConfigOf(adts) != m->audio_config;
+}
+
 int ivxs_fmp4_audio(ivxs_fmp4 *m, uint32_t ref, const uint8_t *h, size_t size, int64_t ms)
 {
 	ivxs_fmp4_track *a = &m->audio;
-	uint32_t headerSize, frameLength, rateIndex, channels, objectType, config, rate, payload;
+	uint32_t headerSize, frameLength, rateIndex, channels, config, rate, payload;
 	uint64_t dts;
 	int jump, changed, cut, flags = 0;
 	if (!m->o.audio)
@@ -353,7 +364,6 @@ int ivxs_fmp4_audio(ivxs_fmp4 *m, uint32_t ref, const uint8_t *h, size_t size, i
 	 * configuration (not a PCE), frame_length the frame's size and past the header. */
 	if (size < 7 || h[0] != 0xff || (h[1] & 0xf0) != 0xf0 || (h[1] & 0x06) != 0)
 		return IVXS_FMP4_EADTS;
-	objectType = (uint32_t)(h[2] >> 6) + 1;
 	rateIndex = (h[2] >> 2) & 0x0f;
 	channels = ((uint32_t)(h[2] & 1) << 2) | (h[3] >> 6);
 	frameLength = ((uint32_t)(h[3] & 3) << 11) | ((uint32_t)h[4] << 3) | (h[5] >> 5);
@@ -368,7 +378,7 @@ int ivxs_fmp4_audio(ivxs_fmp4 *m, uint32_t ref, const uint8_t *h, size_t size, i
 	jump = checkTime(m, a, ms);
 	if (jump < 0)
 		return jump;
-	config = (objectType << 16) | (rateIndex << 8) | channels;
+	config = audioConfigOf(h);
 	changed = config != m->audio_config;
 	rate = kAacRates[rateIndex];
 	dts = ((uint64_t)(ms - m->o.origin_ms) * rate + 500) / 1000;

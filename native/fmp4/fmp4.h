@@ -147,6 +147,9 @@ void ivxs_fmp4_set_video_duration(ivxs_fmp4 *m, uint32_t ticks);
 int ivxs_fmp4_video(ivxs_fmp4 *m, uint32_t ref, const uint8_t *au, size_t size, int64_t ms, uint32_t info);
 /* One ADTS frame at `ms`. */
 int ivxs_fmp4_audio(ivxs_fmp4 *m, uint32_t ref, const uint8_t *adts, size_t size, int64_t ms);
+/* 1 when an ADTS frame's configuration is not the last one taken's (its `audio` call would say
+ * IVXS_FMP4_NEW_AUDIO): a caller that reads frames on its own stops there for the new one. */
+int ivxs_fmp4_audio_is_new(const ivxs_fmp4 *m, const uint8_t *adts, size_t size);
 /* Ends the fragment, the held samples with the durations before them. */
 int ivxs_fmp4_flush(ivxs_fmp4 *m);
 /* The fragment made ready (NULL: none); it is gone at the next call but this one. */

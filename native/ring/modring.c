@@ -44,6 +44,7 @@ typedef struct {
 	xsSlot self;
 	xsSlot onReadable;
 	int hasCallback;
+	double lost;                /* frames the writer overtook it by, so far (its lost getter) */
 } ReaderRecord;
 
 struct RingRecord {
@@ -492,51 +493,95 @@ static ReaderRecord *getReader(xsMachine *the)
 	return reader;
 }
 
+/* The reader's C reader, opened if it was waiting for a key frame; NULL while it still waits. */
+static ivxs_ring_reader *openReader(xsMachine *the, ReaderRecord *reader)
+{
+	int status;
+	if (reader->pending) {
+		status = ivxs_ring_reader_open(reader->ring->ring, reader->start, reader->time, &reader->reader);
+		if (status == IVXS_RING_ENOFRAME)
+			return NULL;   /* still waiting for a key frame */
+		if (status < 0)
+			throwStatus(the, status);
+		reader->pending = 0;
+	}
+	return reader->reader;
+}
+
+/* A host buffer with the frame hooks over `size` bytes at `data`, for the frame at ring position
+ * `pos` of `ring` (a JS ring), into *out. It carries what validation needs, read-only: its ring
+ * (which also keeps the arena alive) and the position, as two 32-bit halves. Uses *scratch. */
+static void frameBuffer(xsMachine *the, xsSlot *ring, const uint8_t *data, size_t size, uint64_t pos, xsSlot *out, xsSlot *scratch)
+{
+	*out = xsNewHostObject(NULL);
+	xsmcSetHostHooks(*out, &kFrameHooks);
+	xsmcSetHostBuffer(*out, (void *)data, (xsIntegerValue)size);
+	xsmcDefine(*out, xsID("ring"), *ring, xsDontDelete | xsDontSet | xsDontEnum);
+	xsmcSetNumber(*scratch, (double)(uint32_t)(pos >> 32));
+	xsmcDefine(*out, xsID("positionHigh"), *scratch, xsDontDelete | xsDontSet | xsDontEnum);
+	xsmcSetNumber(*scratch, (double)(uint32_t)pos);
+	xsmcDefine(*out, xsID("positionLow"), *scratch, xsDontDelete | xsDontSet | xsDontEnum);
+}
+
+void ivxs_ring_frame_object(xsMachine *the, xsSlot *readerSlot, const ivxs_ring_view *view, xsSlot *out, xsSlot *scratch1, xsSlot *scratch2, xsSlot *scratch3)
+{
+	xsmcGet(*scratch3, *readerSlot, xsID("ring"));
+	frameBuffer(the, scratch3, view->data, view->size, view->pos_, scratch2, scratch1);
+	/* The frame: `data` is the host buffer here, and ring.js puts a Uint8Array over it in the same
+	 * property (a frame is read for every frame a JS consumer takes: each property is a slot). */
+	*out = xsmcNewObject();
+	xsmcSet(*out, xsID("data"), *scratch2);
+	ivxs_set_number(*out, "type", view->type, *scratch1);
+	ivxs_set_number(*out, "codec", view->codec, *scratch1);
+	xsmcSetBoolean(*scratch1, view->key);
+	xsmcSet(*out, xsID("key"), *scratch1);
+	ivxs_set_number(*out, "timestamp", (double)view->timestamp_ms, *scratch1);
+	ivxs_set_number(*out, "seq", (double)view->seq, *scratch1);
+	ivxs_set_number(*out, "lost", view->lost, *scratch1);
+	ivxs_set_number(*out, "info", view->info, *scratch1);
+}
+
+ivxs_ring_reader *ivxs_ring_reader_native(xsMachine *the, xsSlot *readerSlot, xsSlot *ring)
+{
+	ReaderRecord *reader = ivxs_handle_get(the, readerSlot, &kReaderHooks, "ring", "RingReader");
+	if (!reader || (!reader->reader && !reader->pending) || reader->ring->closed)
+		ivxs_error(IVXS_ECLOSED, "ring reader: closed");
+	xsmcGet(*ring, *readerSlot, xsID("ring"));
+	return openReader(the, reader);
+}
+
+void ivxs_ring_reader_took(xsMachine *the, xsSlot *readerSlot, const ivxs_ring_view *view)
+{
+	ReaderRecord *reader = ivxs_handle_get(the, readerSlot, &kReaderHooks, "ring", "RingReader");
+	if (reader)
+		reader->lost += view->lost;
+}
+
 /* read() -> { data, type, codec, key, timestamp, seq, lost, info } or undefined.
  * data is a zero-copy view of the arena: use it, then check valid(frame). */
 void xs_ring_reader_read(xsMachine *the)
 {
 	ReaderRecord *reader = getReader(the);
+	ivxs_ring_reader *native = openReader(the, reader);
 	ivxs_ring_view view;
 	int status;
-	if (reader->pending) {
-		status = ivxs_ring_reader_open(reader->ring->ring, reader->start, reader->time, &reader->reader);
-		if (status == IVXS_RING_ENOFRAME)
-			return;   /* still waiting for a key frame */
-		if (status < 0)
-			throwStatus(the, status);
-		reader->pending = 0;
-	}
-	status = ivxs_ring_read(reader->reader, &view);
+	if (!native)
+		return;
+	status = ivxs_ring_read(native, &view);
 	if (status < 0)
 		throwStatus(the, status);
 	if (status == 0)
 		return;
+	reader->lost += view.lost;
 	xsmcVars(3);
-	xsmcGet(xsVar(2), xsArg(0), xsID("ring"));
-	/* The frame's bytes: a host buffer over the arena, with the frame hooks.
-	 * It carries what validation needs, read-only: its ring (which also
-	 * keeps the arena alive) and its byte position, as two 32-bit halves. */
-	xsVar(1) = xsNewHostObject(NULL);
-	xsmcSetHostHooks(xsVar(1), &kFrameHooks);
-	xsmcSetHostBuffer(xsVar(1), (void *)view.data, (xsIntegerValue)view.size);
-	xsmcDefine(xsVar(1), xsID("ring"), xsVar(2), xsDontDelete | xsDontSet | xsDontEnum);
-	xsmcSetNumber(xsVar(0), (double)(uint32_t)(view.pos_ >> 32));
-	xsmcDefine(xsVar(1), xsID("positionHigh"), xsVar(0), xsDontDelete | xsDontSet | xsDontEnum);
-	xsmcSetNumber(xsVar(0), (double)(uint32_t)view.pos_);
-	xsmcDefine(xsVar(1), xsID("positionLow"), xsVar(0), xsDontDelete | xsDontSet | xsDontEnum);
-	/* The frame: `data` is the host buffer here, and ring.js puts a Uint8Array over it in the same
-	 * property (a frame is read for every frame a JS consumer takes: each property is a slot). */
-	xsResult = xsmcNewObject();
-	xsmcSet(xsResult, xsID("data"), xsVar(1));
-	ivxs_set_number(xsResult, "type", view.type, xsVar(0));
-	ivxs_set_number(xsResult, "codec", view.codec, xsVar(0));
-	xsmcSetBoolean(xsVar(0), view.key);
-	xsmcSet(xsResult, xsID("key"), xsVar(0));
-	ivxs_set_number(xsResult, "timestamp", (double)view.timestamp_ms, xsVar(0));
-	ivxs_set_number(xsResult, "seq", (double)view.seq, xsVar(0));
-	ivxs_set_number(xsResult, "lost", view.lost, xsVar(0));
-	ivxs_set_number(xsResult, "info", view.info, xsVar(0));
+	ivxs_ring_frame_object(the, &xsArg(0), &view, &xsResult, &xsVar(0), &xsVar(1), &xsVar(2));
+}
+
+/* lost(reader) -> the frames the writer overtook it by so far */
+void xs_ring_reader_lost(xsMachine *the)
+{
+	ReaderRecord *reader = ivxs_handle_get(the, &xsArg(0), &kReaderHooks, "ring", "RingReader");
+	xsmcSetNumber(xsResult, reader ? reader->lost : 0);
 }
 
 /* 1/0 if `buffer` (a slot that may be anything) is a frame buffer whose bytes
@@ -579,6 +624,39 @@ static int frameBufferOf(xsMachine *the, xsSlot *chunk, xsSlot *buffer, int bare
 	}
 	xsmcGet(*buffer, *chunk, xsID("buffer"));
 	return xsmcTypeOf(*buffer) == xsReferenceType && !xsmcIsInstanceOf(*buffer, xsArrayBufferPrototype);
+}
+
+int ivxs_ring_frame_place(xsMachine *the, xsSlot *data, const uint8_t **bytes, size_t *size, uint64_t *pos, xsSlot *ring)
+{
+	void *base;
+	uint32_t high, low;
+	xsIntegerValue offset, length;
+	if (!frameBufferOf(the, data, ring, 0) || !(base = ivxs_host_data(the, ring, &kFrameHooks)))
+		return 0;
+	/* (a view's own bounds, within its host buffer) */
+	xsmcGet(*ring, *data, xsID("byteOffset"));
+	offset = xsmcToInteger(*ring);
+	xsmcGet(*ring, *data, xsID("byteLength"));
+	length = xsmcToInteger(*ring);
+	xsmcGet(*ring, *data, xsID("buffer"));
+	xsmcGet(*data, *ring, xsID("positionHigh"));
+	high = (uint32_t)xsmcToNumber(*data);
+	xsmcGet(*data, *ring, xsID("positionLow"));
+	low = (uint32_t)xsmcToNumber(*data);
+	xsmcGet(*ring, *ring, xsID("ring"));
+	*bytes = (const uint8_t *)base + offset;
+	*size = (size_t)length;
+	*pos = ((uint64_t)high << 32) | low;
+	return 1;
+}
+
+void ivxs_ring_arena_buffer(xsMachine *the, xsSlot *ring, uint64_t pos, xsSlot *out, xsSlot *scratch)
+{
+	RingRecord *record = getRing(the, ring);
+	const uint8_t *base;
+	size_t size;
+	ivxs_ring_arena(record->ring, &base, &size);
+	frameBuffer(the, ring, base, size, pos, out, scratch);
 }
 
 /* valid(reader, frame) -> true if the frame's bytes were not overwritten since read() */

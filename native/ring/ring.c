@@ -914,6 +914,12 @@ int ivxs_ring_view_valid(const ivxs_ring *ring, const ivxs_ring_view *view)
 	return SEQ_GE(view->pos_, tp) ? 1 : 0;
 }
 
+void ivxs_ring_arena(const ivxs_ring *ring, const uint8_t **base, size_t *size)
+{
+	*base = ring->arena;
+	*size = (size_t)ring->asize;
+}
+
 void ivxs_ring_get_stats(const ivxs_ring *ring, ivxs_ring_stats *out)
 {
 	ivxs_ring *r = (ivxs_ring *)ring;   /* atomic loads take non-const pointers in C11 */

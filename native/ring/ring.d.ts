@@ -52,6 +52,8 @@ declare module "ring" {
 	export function intact(chunks: ReadonlyArray<ArrayBuffer | ArrayBufferView> | ArrayBufferView): boolean;
 	/** The native host object behind a Ring, for native modules that write from C. */
 	export function nativeRing(ring: Ring): object;
+	/** The native host object behind a RingReader, for native modules that read from C. */
+	export function nativeReader(reader: RingReader): object;
 	export default Ring;
 	/** The `code` of this module's errors, by short name: e.g. codes.EBUSY is its IVXS_<MODULE>_EBUSY (native/common/README.md). */
 	export const codes: Readonly<Record<string, string>>;

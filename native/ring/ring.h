@@ -165,6 +165,8 @@ typedef struct {
 int ivxs_ring_read(ivxs_ring_reader *reader, ivxs_ring_view *view);
 /* 1 if the bytes of *view were not overwritten up to now, 0 if they may be torn. */
 int ivxs_ring_view_valid(const ivxs_ring *ring, const ivxs_ring_view *view);
+/* The arena every view's bytes lie in (a reader in C makes views of several frames over it). */
+void ivxs_ring_arena(const ivxs_ring *ring, const uint8_t **base, size_t *size);
 
 typedef struct {
 	uint64_t frames_pushed;

@@ -12,6 +12,7 @@ function createReader(ring, options, owner) @ "xs_ring_reader_create";
 function read(reader) @ "xs_ring_reader_read";
 function valid(reader, frame) @ "xs_ring_reader_valid";
 function closeReader(reader) @ "xs_ring_reader_close";
+function lostOf(reader) @ "xs_ring_reader_lost";
 
 // intact(chunks): true if every chunk of a scatter list (Uint8Array and other
 // views, ArrayBuffers) that is a view of a ring frame still holds that
@@ -57,21 +58,19 @@ export function nativeRing(ring) {
 // read() returns a frame whose `data` is a zero-copy Uint8Array over the
 // arena. A C writer may overwrite it later: use the bytes, then check
 // reader.valid(frame) before trusting what you made from them.
+let nativeReaderOf;
+
 export class RingReader {
 	#reader;
-	#lost = 0;
 	constructor(ring, options = {}) {
 		this.#reader = createReader(nativeOf(ring), options, this);
 	}
 	// Frames this reader lost so far because the writer overtook it (the sum
-	// of every frame's `lost`).
-	get lost() { return this.#lost; }
+	// of every frame's `lost`, read here or by a native module in C).
+	get lost() { return lostOf(this.#reader); }
 	read() {
 		const frame = read(this.#reader);
-		if (frame) {
-			frame.data = new Uint8Array(frame.data);   // (the host buffer read() put there)
-			this.#lost += frame.lost;
-		}
+		if (frame) frame.data = new Uint8Array(frame.data);   // (the host buffer read() put there)
 		return frame;
 	}
 	valid(frame) {
@@ -80,8 +79,19 @@ export class RingReader {
 	close() {
 		closeReader(this.#reader);
 	}
+	static {
+		nativeReaderOf = (reader) => {
+			if (!(reader instanceof RingReader)) throw new TypeError("ring: not a RingReader");
+			return reader.#reader;
+		};
+	}
 }
 Object.freeze(RingReader.prototype);
+
+// For native modules that read a reader's frames in C (fmp4's pump): the host object.
+export function nativeReader(reader) {
+	return nativeReaderOf(reader);
+}
 export default Ring;
 
 // The `code` of the errors this module throws (native/common/README.md): match
