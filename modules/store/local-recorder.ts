@@ -11,6 +11,7 @@
  * stop finishes the segment under way.
  */
 import { intact, type Frame, type Ring } from "ring";
+import type { PumpCounts } from "fmp4";
 import Timer from "timer";
 import { Cursor } from "../cs/cursor.js";
 import { RingClock } from "../cs/ring-clock.js";
@@ -44,6 +45,8 @@ export class LocalRecorder {
 	readonly stats = { segments: 0, bytes: 0, framesLost: 0, gaps: 0, discarded: 0 };
 	readonly #o: LocalRecorderOptions;
 	readonly #cursor: Cursor;
+	/** What a SegmentMux.pump took (one object for every call). */
+	readonly #pumped: PumpCounts = { taken: 0, skipped: 0, ignored: 0, rejected: 0, timestamp: 0, seq: 0 };
 	readonly #clock: RingClock;
 	#closed = false;
 	#wake: (() => void) | undefined;
@@ -102,7 +105,8 @@ export class LocalRecorder {
 		const mux = new SegmentMux({ ring: o.ring, video: o.video, audio: o.audio, originMs: -offset, firstSequence: (first.seq % 0xfffffffe) + 1 });
 		const writer = o.createWriter(o.store.partPath(start));
 		const index: IndexEntry[] = [];
-		let frame: Frame | undefined = first, last = first, ok = true;
+		const segmentEnd = first.timestamp + (o.segmentMs ?? 10_000), counts = this.#pumped;
+		let frame: Frame | undefined = first, last: { timestamp: number } = first, ok = true;
 		const write = (): boolean => {
 			while (mux.outputs.length) {
 				const { init, chunks, startMs } = mux.outputs.shift()!;
@@ -136,7 +140,26 @@ export class LocalRecorder {
 					frame = await this.#nextFrame();
 					break;
 				}
-				frame = await this.#nextFrame();
+				// The frames up to the next one judged here (a key frame, one after frames lost) are
+				// read and muxed in C, their fragments written as they come.
+				frame = undefined;
+				for (;;) {
+					const reader = this.#closed ? undefined : cursor.reader;
+					if (!reader) break;
+					frame = mux.pump(reader, segmentEnd, Infinity, Infinity, false, counts);
+					if (counts.taken + counts.skipped + counts.ignored + counts.rejected > 0) last = { timestamp: counts.timestamp };
+					const made = mux.outputs.length > 0;
+					if (!write()) {
+						ok = false;
+						break;
+					}
+					if (frame) break;
+					if (!made) await this.#pause(1000);   // (until the ring has a frame: the cursor's onReadable)
+				}
+				if (!ok) {
+					frame ??= await this.#nextFrame();
+					break;
+				}
 			}
 			if (ok) {   // (stopped: the segment ends with what was written)
 				mux.flush();
