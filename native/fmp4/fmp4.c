@@ -225,6 +225,26 @@ static int checkTime(const ivxs_fmp4 *m, const ivxs_fmp4_track *t, int64_t ms)
 
 /* ---- video --------------------------------------------------------------- */
 
+/* For an AUD at `start` (past its start code): where the NAL after it begins (past its start
+ * code, found within 16 bytes), or 0 when the bytes are not a well-formed AUD followed closely by a
+ * start code. */
+static size_t afterAud(int h264, const uint8_t *au, size_t size, size_t start)
+{
+	size_t last, i, end;
+	uint8_t b = au[start];
+	if (h264 ? (b & 0x9f) != 9 : (b & 0xfe) != 0x46)
+		return 0;
+	last = start + 16 < size - 3 ? start + 16 : size - 3;
+	for (i = start + 1; i < last; i++) {
+		if (au[i] || au[i + 1] || au[i + 2] != 1)
+			continue;
+		for (end = i; au[end - 1] == 0; end--)
+			;
+		return end - start >= (size_t)(h264 ? 2 : 3) ? i + 3 : 0;
+	}
+	return 0;
+}
+
 /* The sample's NAL units into m->scratch: all but parameter sets and AUDs. Returns the count, or
  * an error; *key: it holds a key picture's slice. */
 static int videoNals(ivxs_fmp4 *m, uint32_t ref, const uint8_t *au, size_t size, uint32_t info, int *key)
@@ -234,13 +254,21 @@ static int videoNals(ivxs_fmp4 *m, uint32_t ref, const uint8_t *au, size_t size,
 	ivxs_annexb_cursor cursor;
 	ivxs_annexb_span span;
 	const uint32_t lone = (1u << IVXS_AU_INFO_COUNT_SHIFT) | IVXS_AU_INFO_VCL | (h264 ? 0 : IVXS_AU_INFO_H265);
+	const uint32_t loneAfterAud = (2u << IVXS_AU_INFO_COUNT_SHIFT) | IVXS_AU_INFO_VCL | IVXS_AU_INFO_AUD | (h264 ? 0 : IVXS_AU_INFO_H265);
 	const uint32_t mask = IVXS_AU_INFO_COUNT_MASK | IVXS_AU_INFO_VCL | IVXS_AU_INFO_VPS | IVXS_AU_INFO_SPS
 			| IVXS_AU_INFO_PPS | IVXS_AU_INFO_AUD | IVXS_AU_INFO_H265;
+	size_t start = 0;
 	*key = 0;
-	/* Capture's usual inter frame: one VCL NAL right after the first start code. */
-	if (info && (info & mask) == lone && m->video.started && size >= 4 && au[0] == 0 && au[1] == 0
+	/* Capture's usual inter frame, which its info word names: one VCL NAL right after the first
+	 * start code, or after an AUD (encoders that write AUDs); anything unexpected is scanned. */
+	if (info && ((info & mask) == lone || (info & mask) == loneAfterAud) && m->video.started && size >= 8 && au[0] == 0 && au[1] == 0
 			&& (au[2] == 1 || (au[2] == 0 && au[3] == 1))) {
-		size_t start = au[2] == 1 ? 3 : 4, end = size;
+		start = au[2] == 1 ? 3 : 4;
+		if ((info & mask) == loneAfterAud)
+			start = afterAud(h264, au, size, start);
+	}
+	if (start) {
+		size_t end = size;
 		while (end > start && au[end - 1] == 0)
 			end--;
 		if (end - start < (size_t)(h264 ? 2 : 3) || (au[start] & 0x80))

@@ -4,7 +4,7 @@
  * Input: a 2-byte header, then frames. Header: byte 0 bit 0 the codec (H.264 / H.265), bit 1 no
  * audio track, bit 2 no video track, bits 3-4 the mode (gop, parts, duration); byte 1 the
  * fragment target (1 + value * 8 ms). A frame: byte 0 bit 0 audio, bit 1 "a key frame" in the info
- * word, bit 2 "one VCL NAL" in it, bits 3-7 a time step (0 … 24 ms; 25 … 30: that
+ * word, bit 2 "one VCL NAL" in it (after an AUD when the step is odd), bits 3-7 a time step (0 … 24 ms; 25 … 30: that
  * many times 400 ms, a jump; 31: back by 40 ms), then its
  * length (2 bytes, at most what is left) and its bytes. Every 16th frame flushes too.
  *
@@ -106,8 +106,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		gFrames[n].taken = 0;
 		if (kind & 2)
 			info |= IVXS_AU_INFO_KEY;
-		if (kind & 4)
-			info |= IVXS_AU_INFO_VCL | (1u << IVXS_AU_INFO_COUNT_SHIFT) | (o.video_codec == IVXS_ANNEXB_H265 ? IVXS_AU_INFO_H265 : 0);
+		if (kind & 4)   /* one VCL NAL, after an AUD when the step is odd */
+			info |= IVXS_AU_INFO_VCL | ((step & 1) ? (2u << IVXS_AU_INFO_COUNT_SHIFT) | IVXS_AU_INFO_AUD : (1u << IVXS_AU_INFO_COUNT_SHIFT))
+				| (o.video_codec == IVXS_ANNEXB_H265 ? IVXS_AU_INFO_H265 : 0);
 		r = (kind & 1) ? ivxs_fmp4_audio(&gM, n, data + at, length, ms) : ivxs_fmp4_video(&gM, n, data + at, length, ms, info);
 		REQUIRE(r >= 0 || r == IVXS_FMP4_ETIME || r == IVXS_FMP4_ENOKEY || r == IVXS_FMP4_EVIDEO || r == IVXS_FMP4_EADTS
 			|| r == IVXS_FMP4_ETRACK || r == IVXS_FMP4_EFULL);

@@ -14,14 +14,14 @@ import { SegmentMux, Took } from "../../modules/cs/segment-mux.js";
 import { PART_TARGET_MS } from "../../modules/protocol/live.js";
 import { AudioTrack, Fmp4Muxer, MediaError, VideoTrack, type VideoCodec, type VideoConfig } from "../../modules/media/index.js";
 
-const files = { h264: "fixtures/media/h264-main-640x480.h264", h265: "fixtures/media/h265-main-640x480.h265" };
+const files: Record<string, string> = { h264: "fixtures/media/h264-main-640x480.h264", h265: "fixtures/media/h265-main-640x480.h265", aud: "fixtures/media/h264-aud-10s-320x240.h264" };
 const wait = (ms: number) => new Promise((resolve) => Timer.set(resolve, ms));
 
 interface Clip { ring: Ring; frames: Frame[] }
 
-async function captureFrames(codec: VideoCodec): Promise<Clip> {
+async function captureFrames(codec: VideoCodec, file = files[codec]): Promise<Clip> {
 	const ring = new Ring({ arenaBytes: 4 * 1024 * 1024, maxFrames: 1024 });
-	const capture = new Capture({ ring, video: files[codec], audio: "fixtures/media/aac-lc-16k-mono.aac", codec, fps: 15, pace: "fast", once: true, startTime: 1000 });
+	const capture = new Capture({ ring, video: file, audio: "fixtures/media/aac-lc-16k-mono.aac", codec, fps: 15, pace: "fast", once: true, startTime: 1000 });
 	const reader = new RingReader(ring, { at: "time", time: 0 });
 	capture.start();
 	const frames: Frame[] = [];
@@ -152,6 +152,16 @@ for (const codec of ["h264", "h265"] as VideoCodec[]) {
 		same(t, viaPump(from, codec, true), js, false);
 	});
 }
+
+test("h264 with an AUD before every picture (capture's info word: the slice after it): the same bytes", async (t) => {
+	const clip = await captureFrames("h264", files.aud);
+	const first = clip.frames.findIndex((f) => f.type === FrameType.video && f.key);
+	const from = { ring: clip.ring, frames: clip.frames.slice(first) };
+	t.true(from.frames.some((f) => f.type === FrameType.video && !f.key && ((f.info >> 8) & 0xff) === 2), "inter frames of an AUD and a slice");
+	const js = viaJs(from, "h264", true);
+	same(t, viaC(from, "h264", true), js);
+	same(t, viaPump(from, "h264", true), js, false);
+});
 
 test("h264 without its audio track, and audioless: the same bytes", async (t) => {
 	const clip = await captureFrames("h264");

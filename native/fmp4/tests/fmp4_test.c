@@ -146,6 +146,26 @@ static void test_parts(void)
 	CHECK_EQ(ivxs_fmp4_flush(m), 0);
 }
 
+static void test_aud_fast_path(void)
+{
+	ivxs_fmp4 *m = &gM;
+	ivxs_fmp4_options o = options(IVXS_FMP4_PARTS);
+	static const uint8_t inter[] = { 0, 0, 0, 1, 0x09, 0xf0, 0, 0, 0, 1, 0x41, 0x9a, 1, 2, 3, 0, 0 };
+	const uint32_t info = IVXS_AU_INFO_VCL | IVXS_AU_INFO_AUD | (2u << IVXS_AU_INFO_COUNT_SHIFT);
+	const ivxs_fmp4_fragment *f;
+	size_t n;
+	CHECK_EQ(ivxs_fmp4_init(m, &o), 0);
+	n = frame264(gFrame, 1, 10);
+	CHECK_EQ(ivxs_fmp4_video(m, 0, gFrame, n, 1000, infoOf(1)), 0);
+	/* the slice after the AUD, its trailing zero bytes trimmed */
+	CHECK_EQ(ivxs_fmp4_video(m, 1, inter, sizeof(inter), 1040, info), 0);
+	CHECK_EQ(ivxs_fmp4_flush(m), IVXS_FMP4_READY);
+	f = ivxs_fmp4_take(m);
+	CHECK_EQ(f->count, 2);
+	CHECK_EQ(f->pieces[1].offset, 10);
+	CHECK_EQ(f->pieces[1].size, 5);
+}
+
 static void test_refusals(void)
 {
 	ivxs_fmp4 *m = &gM;
@@ -224,6 +244,7 @@ static void test_gop_jump_and_full_tables(void)
 int main(void)
 {
 	ivxs_test_run("parts: boxes, durations, pieces, flush", test_parts);
+	ivxs_test_run("an inter frame of an AUD and a slice, as its info word says", test_aud_fast_path);
 	ivxs_test_run("refusals change nothing; a new AAC configuration", test_refusals);
 	ivxs_test_run("gop: full tables and a jump cut fragments", test_gop_jump_and_full_tables);
 	return ivxs_test_summary();
