@@ -59,7 +59,7 @@ async function run(codec, passes) {
 	const before = memory().allocated;
 	for (let p = 0; p < passes; p++) mux();
 	const muxBytes = memory().allocated - before;
-	const counts = { taken: 0, skipped: 0, ignored: 0, rejected: 0, timestamp: 0, seq: 0 };
+	const counts = { taken: 0, skipped: 0, ignored: 0, rejected: 0, read: 0, timestamp: 0, seq: 0 };
 	const pumped = () => {
 		const segment = new SegmentMux({ ring, video: codec, audio: true, originMs: 1000, firstSequence: 1 });
 		const reader = new RingReader(ring, { at: "time", time: 0 });

@@ -142,7 +142,7 @@ export class Recorder {
 	#filling: Cut | undefined;
 	#frameTimer: Timer | undefined;
 	/** What a SegmentMux.pump took (one object for every call). */
-	readonly #pumped: PumpCounts = { taken: 0, skipped: 0, ignored: 0, rejected: 0, timestamp: 0, seq: 0 };
+	readonly #pumped: PumpCounts = { taken: 0, skipped: 0, ignored: 0, rejected: 0, read: 0, timestamp: 0, seq: 0 };
 
 	constructor(options: RecorderOptions) {
 		this.#o = options;
@@ -410,7 +410,7 @@ export class Recorder {
 				const made = outputs.length;
 				frame = cut.mux.pump(reader, clips && clip.cutFrom < segmentEnd ? clip.cutFrom : segmentEnd, clips ? (clip.running ? clip.end : -Infinity) : Infinity,
 					this.#drainTo ?? Infinity, cut.audioless, counts);
-				if (counts.taken + counts.skipped + counts.ignored + counts.rejected > 0) {
+				if (counts.read > 0) {
 					cut.frames += counts.taken;
 					cut.skipped += counts.skipped;
 					cut.ignored += counts.ignored;

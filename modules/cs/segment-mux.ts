@@ -15,7 +15,8 @@
  */
 import { Codec, FrameType } from "ring";
 import type { Frame, Ring, RingReader } from "ring";
-import * as fmp4 from "fmp4";
+import { audio as muxAudio, create, flush, Mode, NEW_AUDIO, pump, READY, setVideoDuration, take, video as muxVideo } from "fmp4";
+import type { FragmentInfo, Fragmenter, PumpCounts } from "fmp4";
 import { PART_TARGET_MS } from "../protocol/live.js";
 import { analyzeAccessUnit, audioConfigFor, configForKeyFrame, MediaError, type AudioConfig, type VideoCodec, type VideoConfig } from "../media/index.js";
 import { parseAdtsHeader } from "../media/aac.js";
@@ -46,21 +47,22 @@ export const enum Took {
 export class SegmentMux {
 	/** Output not sent yet, oldest first. */
 	readonly outputs: MuxOutput[] = [];
-	readonly #fragmenter: fmp4.Fragmenter;
+	readonly #fragmenter: Fragmenter;
 	readonly #video: VideoCodec | undefined;
 	readonly #audio: boolean;
 	#config: VideoConfig | undefined;
 	#audioConfig: AudioConfig | undefined;
-	readonly #info: fmp4.FragmentInfo = { startMs: 0, newInit: false };
+	readonly #info: FragmentInfo = { startMs: 0, newInit: false };
 
 	constructor(options: { ring: Ring; video?: VideoCodec; audio: boolean; originMs: number; firstSequence: number }) {
 		this.#video = options.video;
 		this.#audio = options.audio;
-		this.#fragmenter = fmp4.create({
+		this.#fragmenter = create({
 			ring: options.ring, video: options.video === "h264" ? Codec.h264 : options.video === "h265" ? Codec.h265 : 0,
+			// the core keeps whole ms, as the ring stamps frames; the local store's origin may be a fraction
 			audio: options.audio, originMs: Math.round(options.originMs), firstSequence: options.firstSequence,
 			// Fragments the cloud lists as LL-HLS parts while the segment is streamed (PROTOCOL §3.2).
-			mode: fmp4.Mode.parts, fragmentMs: PART_TARGET_MS,
+			mode: Mode.parts, fragmentMs: PART_TARGET_MS,
 		});
 	}
 
@@ -89,25 +91,25 @@ export class SegmentMux {
 				}
 				if (this.#config && config !== this.#config) return Took.NewConfig;
 			}
-			const flags = fmp4.video(this.#fragmenter, frame.data, frame.timestamp, frame.info);
+			const flags = muxVideo(this.#fragmenter, frame.data, frame.timestamp, frame.info);
 			if (flags < 0) return Took.Rejected;
 			if (!this.#config) {
 				this.#config = config;
 				const fps = config!.frameRate;
-				fmp4.setVideoDuration(this.#fragmenter, fps && fps > 0 && fps < 1000 ? Math.round(VIDEO_TIMESCALE / fps) : 3600);
+				setVideoDuration(this.#fragmenter, fps && fps > 0 && fps < 1000 ? Math.round(VIDEO_TIMESCALE / fps) : 3600);
 			}
-			if (flags & fmp4.READY) this.#take();
+			if (flags & READY) this.#take();
 			return Took.Written;
 		}
 		// AAC only: a G.711 track beside it in the ring is for WebRTC viewers (fragmented MP4 in a
 		// browser's MSE plays AAC, not G.711), so a channel with only G.711 stores its video alone
 		if (frame.type === FrameType.audio && this.#audio && frame.codec === Codec.aac) {
 			if (audioless) return Took.Skipped;
-			const flags = fmp4.audio(this.#fragmenter, frame.data, frame.timestamp);
+			const flags = muxAudio(this.#fragmenter, frame.data, frame.timestamp);
 			if (flags < 0) return Took.Rejected;
 			// (a fragment cut by this frame is the configuration's before it)
-			if (flags & fmp4.READY) this.#take();
-			if (flags & fmp4.NEW_AUDIO) this.#audioConfig = audioConfigFor(parseAdtsHeader(frame.data), this.#audioConfig);
+			if (flags & READY) this.#take();
+			if (flags & NEW_AUDIO) this.#audioConfig = audioConfigFor(parseAdtsHeader(frame.data), this.#audioConfig);
 			return Took.Written;
 		}
 		return Took.Ignored;
@@ -121,22 +123,22 @@ export class SegmentMux {
 	 * — else undefined. `counts` gets
 	 * what it took (as `add` would have: Written, Skipped, Ignored, Rejected).
 	 */
-	pump(reader: RingReader, keyFrom: number, endBefore: number, lastSeq: number, audioless: boolean, counts: fmp4.PumpCounts): Frame | undefined {
-		const stopped = fmp4.pump(this.#fragmenter, reader, keyFrom, endBefore, lastSeq, audioless, counts);
+	pump(reader: RingReader, keyFrom: number, endBefore: number, lastSeq: number, audioless: boolean, counts: PumpCounts): Frame | undefined {
+		const stopped = pump(this.#fragmenter, reader, keyFrom, endBefore, lastSeq, audioless, counts);
 		if (typeof stopped === "object") return stopped;
-		if (stopped & fmp4.READY) this.#take();
+		if (stopped & READY) this.#take();
 		return undefined;
 	}
 
 	/** Ends the segment's last fragment. */
 	flush(): void {
-		if (fmp4.flush(this.#fragmenter) & fmp4.READY) this.#take();
+		if (flush(this.#fragmenter) & READY) this.#take();
 	}
 
 	/** The fragment the fragmenter made ready, after an init segment when one goes first. */
 	#take(): void {
 		const info = this.#info;
-		const chunks = fmp4.take(this.#fragmenter, info)!;
+		const chunks = take(this.#fragmenter, info)!;
 		if (info.newInit) this.outputs.push({ init: true, chunks: [initSegment(this.#config, this.#audioConfig)], startMs: 0 });
 		this.outputs.push({ init: false, chunks, startMs: info.startMs });
 	}

@@ -46,7 +46,7 @@ export class LocalRecorder {
 	readonly #o: LocalRecorderOptions;
 	readonly #cursor: Cursor;
 	/** What a SegmentMux.pump took (one object for every call). */
-	readonly #pumped: PumpCounts = { taken: 0, skipped: 0, ignored: 0, rejected: 0, timestamp: 0, seq: 0 };
+	readonly #pumped: PumpCounts = { taken: 0, skipped: 0, ignored: 0, rejected: 0, read: 0, timestamp: 0, seq: 0 };
 	readonly #clock: RingClock;
 	#closed = false;
 	#wake: (() => void) | undefined;
@@ -147,7 +147,7 @@ export class LocalRecorder {
 					const reader = this.#closed ? undefined : cursor.reader;
 					if (!reader) break;
 					frame = mux.pump(reader, segmentEnd, Infinity, Infinity, false, counts);
-					if (counts.taken + counts.skipped + counts.ignored + counts.rejected > 0) last = { timestamp: counts.timestamp };
+					if (counts.read > 0) last = { timestamp: counts.timestamp };
 					const made = mux.outputs.length > 0;
 					if (!write()) {
 						ok = false;

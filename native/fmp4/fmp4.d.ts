@@ -21,12 +21,13 @@ declare module "fmp4" {
 		startMs: number;
 		newInit: boolean;
 	}
-	/** What pump() took: frames muxed, left out (audioless), not for the tracks, refused; the last one's time and seq. */
+	/** What pump() took: frames muxed, left out (audioless), not for the tracks, refused, all of them; the last one's time and seq. */
 	export interface PumpCounts {
 		taken: number;
 		skipped: number;
 		ignored: number;
 		rejected: number;
+		read: number;
 		timestamp: number;
 		seq: number;
 	}

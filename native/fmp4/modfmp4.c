@@ -9,8 +9,8 @@
  *     is for the caller to judge — a video key frame, a key frame at or after `keyFrom`, a frame at
  *     or after `endBefore` or past `lastSeq`, the first after frames lost, an AAC frame of a new
  *     configuration (the init segment's, made in JS) — which it returns as
- *     read() would, not taken; `counts` gets what it took (taken, skipped, ignored, rejected, the
- *     last one's timestamp and seq);
+ *     read() would, not taken; `counts` gets what it took (taken, skipped, ignored, rejected, all
+ *     of them read, the last one's timestamp and seq);
  *   flush(m) -> flags; setVideoDuration(m, ticks);
  *   take(m, info) -> the ready fragment as a scatter list: the header's view, each NAL's length and
  *     the NAL, the AAC payloads; the frames' bytes as views of one host buffer over the ring's arena
@@ -53,14 +53,6 @@ static Record *getRecord(xsMachine *the)
 	return ivxs_handle_open(the, &xsArg(0), &kFmp4Hooks, "fmp4", "fragmenter");
 }
 
-static double option(xsMachine *the, const char *name, double min, double max, double fallback)
-{
-	xsmcGet(xsVar(0), xsArg(0), xsID(name));
-	if (xsmcTypeOf(xsVar(0)) == xsUndefinedType)
-		return fallback;
-	return ivxs_integer(the, &xsVar(0), min, max, "fmp4", name);
-}
-
 void xs_fmp4_create(xsMachine *the)
 {
 	ivxs_fmp4_options o;
@@ -72,14 +64,13 @@ void xs_fmp4_create(xsMachine *the)
 	if (xsmcArgc < 1 || xsmcTypeOf(xsArg(0)) != xsReferenceType)
 		ivxs_type_error(IVXS_EARG, "fmp4: options required");
 	memset(&o, 0, sizeof(o));
-	o.video_codec = (uint8_t)option(the, "video", 0, 2, 0);
-	xsmcGet(xsVar(0), xsArg(0), xsID("audio"));
-	o.audio = xsmcTest(xsVar(0)) ? 1 : 0;
-	o.mode = (uint8_t)option(the, "mode", 0, 2, IVXS_FMP4_GOP);
-	o.fragment_ms = (uint32_t)option(the, "fragmentMs", 1, 0xffffffffu / 96, 1000);
-	o.origin_ms = (int64_t)option(the, "originMs", -35184372088832.0, 35184372088832.0, 0);
-	o.first_sequence = (uint32_t)option(the, "firstSequence", 1, 0xffffffffu, 1);
-	o.max_jump_ms = (uint32_t)option(the, "maxJumpMs", 0, 0xffffffffu / 96, 10000);
+	o.video_codec = (uint8_t)ivxs_option_integer(the, &xsArg(0), "video", &xsVar(0), 0, 2, 0, "fmp4");
+	o.audio = (uint8_t)ivxs_option_bool(the, &xsArg(0), "audio", &xsVar(0), 0);
+	o.mode = (uint8_t)ivxs_option_integer(the, &xsArg(0), "mode", &xsVar(0), 0, 2, IVXS_FMP4_GOP, "fmp4");
+	o.fragment_ms = (uint32_t)ivxs_option_integer(the, &xsArg(0), "fragmentMs", &xsVar(0), 1, 0xffffffffu / 96, 1000, "fmp4");
+	o.origin_ms = (int64_t)ivxs_option_integer(the, &xsArg(0), "originMs", &xsVar(0), -35184372088832.0, 35184372088832.0, 0, "fmp4");
+	o.first_sequence = (uint32_t)ivxs_option_integer(the, &xsArg(0), "firstSequence", &xsVar(0), 1, 0xffffffffu, 1, "fmp4");
+	o.max_jump_ms = (uint32_t)ivxs_option_integer(the, &xsArg(0), "maxJumpMs", &xsVar(0), 0, 0xffffffffu / 96, 10000, "fmp4");
 	xsmcGet(xsVar(1), xsArg(0), xsID("ring"));   /* the native ring (ring.js's nativeRing) */
 	ring = ivxs_ring_from_js(the, &xsVar(1));
 	r = malloc(sizeof(*r));
@@ -201,6 +192,7 @@ static void setTally(xsMachine *the, xsSlot *counts, const Tally *tally, xsSlot 
 	ivxs_set_number(*counts, "skipped", tally->skipped, *scratch);
 	ivxs_set_number(*counts, "ignored", tally->ignored, *scratch);
 	ivxs_set_number(*counts, "rejected", tally->rejected, *scratch);
+	ivxs_set_number(*counts, "read", tally->taken + tally->skipped + tally->ignored + tally->rejected, *scratch);
 	ivxs_set_number(*counts, "timestamp", tally->timestamp, *scratch);
 	ivxs_set_number(*counts, "seq", tally->seq, *scratch);
 }

@@ -69,13 +69,14 @@ function viaC({ ring, frames }: Clip, codec: VideoCodec | undefined, audio: bool
 function viaPump({ ring, frames }: Clip, codec: VideoCodec | undefined, audio: boolean, audioless = false): Muxed {
 	const mux = new SegmentMux({ ring, video: codec, audio, originMs: frames[0].timestamp, firstSequence: 7 });
 	const reader = new RingReader(ring, { at: "time", time: frames[0].timestamp });
-	const counts: PumpCounts = { taken: 0, skipped: 0, ignored: 0, rejected: 0, timestamp: 0, seq: 0 };
+	const counts: PumpCounts = { taken: 0, skipped: 0, ignored: 0, rejected: 0, read: 0, timestamp: 0, seq: 0 };
 	const took: number[] = [];
 	const tally = () => {
 		for (let i = 0; i < counts.taken; i++) took.push(Took.Written);
 		for (let i = 0; i < counts.skipped; i++) took.push(Took.Skipped);
 		for (let i = 0; i < counts.ignored; i++) took.push(Took.Ignored);
 		for (let i = 0; i < counts.rejected; i++) took.push(Took.Rejected);
+		if (counts.read !== counts.taken + counts.skipped + counts.ignored + counts.rejected) throw new Error(`pump read ${counts.read} frames, tallied otherwise`);
 	};
 	let frame = reader.read();
 	while (frame) {
