@@ -98,10 +98,16 @@ function bytesOf(value: ArrayBuffer | ArrayBufferView | string): Uint8Array {
 	return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
 }
 
+/** The endpoint's life. Numbers, not strings: on XS every evaluation of a string literal in a
+ * module's code copies it into a new chunk (preloaded modules too), and the ticker asks whether
+ * it is live several times a tick (on the Linux host with 4 viewers, a quarter of the camera's
+ * garbage: hosts/linux/README.md "Memory"). */
+const enum State { New, Ready, Exited }
+
 export class P2P {
 	#o: P2POptions;
 	#cb: P2PCallbacks | undefined;
-	#state: "new" | "ready" | "exited" = "new";
+	#state = State.New;
 	#endpoint: Endpoint | undefined;
 	#link: Link | undefined;
 	#wake: RingReader | undefined;
@@ -111,7 +117,7 @@ export class P2P {
 	#ticker = new Ticker(() => {
 		this.#flush();
 		return this.#endpoint!.tick(this.#now());
-	}, () => this.#state === "ready", () => this.#link?.receive());
+	}, () => this.#state === State.Ready, () => this.#link?.receive());
 	#pullTimer: unknown;
 	/** The senders' encoded addresses, looked up per datagram rather than made again. */
 	readonly #peers = new AddressBook();
@@ -184,7 +190,7 @@ export class P2P {
 
 	/** Viewers connected now (sessions().length without their figures). */
 	get sessionCount(): number {
-		return this.#state === "ready" ? this.#sessions.size : 0;
+		return this.#state === State.Ready ? this.#sessions.size : 0;
 	}
 
 	/** Whether the viewer `peer` has a session open now (sessions() without their figures). */
@@ -200,7 +206,7 @@ export class P2P {
 
 	/** The seed's iv_avt_p2p_init. PEER_READY follows once the socket is bound. */
 	init(callbacks: P2PCallbacks): void {
-		if (this.#state !== "new") throw new P2pError(P2pCodes.ESTATE, this.#state === "ready" ? "init called twice" : "init after exit");
+		if (this.#state !== State.New) throw new P2pError(P2pCodes.ESTATE, this.#state === State.Ready ? "init called twice" : "init after exit");
 		if (!callbacks || typeof callbacks !== "object") throw new P2pError(P2pCodes.EARG, "init needs the callbacks");
 		for (const name of ["onSendInit", "onSendGet", "pullsLive", "onSendStop", "onEvent", "onRecvInit", "onRecvVoice", "onCommand"] as const)
 			if (callbacks[name] !== undefined && typeof callbacks[name] !== "function") throw new P2pError(P2pCodes.EARG, `${name} must be a function`);
@@ -242,7 +248,7 @@ export class P2P {
 		this.#uplink = new Uplink(this.#now());
 		this.#endpoint.shareUplink(this.#uplink);
 		this.#cb = callbacks;
-		this.#state = "ready";
+		this.#state = State.Ready;
 		try {
 			this.#link = new Link({
 				address: this.#o.address, port: this.#o.port ?? 0, monotonic: this.#o.monotonic, log: this.#o.log,
@@ -257,18 +263,18 @@ export class P2P {
 			throw error;
 		}
 		this.#setUnixTime();
-		Timer.set(() => this.#state === "ready" && this.#call("onEvent", P2PEvent.peerReady, undefined), 0);
+		Timer.set(() => this.#state === State.Ready && this.#call("onEvent", P2PEvent.peerReady, undefined), 0);
 	}
 
 	/** The seed's iv_avt_p2p_exit: every channel stops (onSendStop, talkback's empty data). */
 	exit(): void {
-		if (this.#state !== "ready") throw new P2pError(P2pCodes.ESTATE, this.#state === "exited" ? "exit called twice" : "exit before init");
+		if (this.#state !== State.Ready) throw new P2pError(P2pCodes.ESTATE, this.#state === State.Exited ? "exit called twice" : "exit before init");
 		if (this.#ticker.inside) throw new P2pError(P2pCodes.ESTATE, "exit from a callback (call it after the callback returned)");
 		for (const session of [...this.#sessions.values()]) {
 			this.#endSession(session);
 			this.#endpoint!.closeSession(session.index, this.#now());
 		}
-		this.#state = "exited";
+		this.#state = State.Exited;
 		this.#ticker.stop();
 		if (this.#pullTimer !== undefined) Timer.clear(this.#pullTimer as never);
 		this.#pullTimer = undefined;
@@ -322,7 +328,7 @@ export class P2P {
 	async gather(addresses: readonly string[], stun: ReadonlyArray<{ address: string; port: number }>): Promise<Candidate[]> {
 		this.#ready("gather");
 		const { candidates, reached } = await this.#link!.gather(addresses, stun);
-		if (stun.length && !reached && this.#state === "ready") this.#call("onEvent", P2PEvent.peerConnectFail, undefined);
+		if (stun.length && !reached && this.#state === State.Ready) this.#call("onEvent", P2PEvent.peerConnectFail, undefined);
 		return candidates;
 	}
 
@@ -347,7 +353,7 @@ export class P2P {
 
 	/** Per viewer: who, its stream and talkback, the transport's figures (the console, §4). */
 	sessions(): Array<{ peer: string; media?: StreamParams; talk: boolean; srttMs: number; footprintBytes: number; avgRate: number; bandwidth: number; sendBuffered: number; path: PathType; address: string; port: number; watermarks: [number, number, number]; level: WatermarkLevel }> {
-		if (this.#state !== "ready") return [];
+		if (this.#state !== State.Ready) return [];
 		return [...this.#sessions.values()].map((s) => {
 			const { srttMs, footprintBytes, peer, bandwidth } = this.#endpoint!.sessionStats(s.index);
 			const { avgRate, sendBuffered } = s.media ? this.#endpoint!.channelStats(s.index, Channel.media) : { avgRate: 0, sendBuffered: 0 };
@@ -359,7 +365,7 @@ export class P2P {
 	}
 
 	#ready(what: string): Endpoint {
-		if (this.#state !== "ready") throw new P2pError(P2pCodes.ESTATE, `${what} ${this.#state === "exited" ? "after exit" : "before init"}`);
+		if (this.#state !== State.Ready) throw new P2pError(P2pCodes.ESTATE, `${what} ${this.#state === State.Exited ? "after exit" : "before init"}`);
 		return this.#endpoint!;
 	}
 
@@ -433,7 +439,7 @@ export class P2P {
 				session.refused = true;
 				this.#log(`viewer ${peer} refused: every place is taken (${this.#sessions.size - 1} viewer(s) here, the rest on the camera's other wires)`);
 				Timer.set(() => {
-					if (this.#state !== "ready" || this.#sessions.get(index) !== session) return;
+					if (this.#state !== State.Ready || this.#sessions.get(index) !== session) return;
 					this.#close(session);
 					this.#ticker.run();
 				}, 0);
@@ -562,7 +568,7 @@ export class P2P {
 
 	/** The 10 ms pull runs while a channel is fed by onSendGet. */
 	#updatePull(): void {
-		const need = this.#state === "ready" && [...this.#channels.values()].some((c) => !c.fromRing);
+		const need = this.#state === State.Ready && [...this.#channels.values()].some((c) => !c.fromRing);
 		if (need && this.#pullTimer === undefined) this.#pullTimer = Timer.repeat(() => this.#pull(), PULL_MS);
 		else if (!need && this.#pullTimer !== undefined) {
 			Timer.clear(this.#pullTimer as never);
