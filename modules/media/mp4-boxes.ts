@@ -6,7 +6,7 @@
  */
 import { ByteWriter } from "./byte-writer.js";
 import type { AudioConfig } from "./audio.js";
-import type { VideoConfig } from "./video.js";
+import { bytesEqual, type VideoConfig } from "./video.js";
 
 export const VIDEO_TRACK_ID = 1;
 export const AUDIO_TRACK_ID = 2;
@@ -113,25 +113,30 @@ function trak(w: ByteWriter, id: number, video: VideoConfig | undefined, audio: 
 // The last init segments built, by configuration pair: a camera's streams and clips repeat the
 // same configuration, and building the box tree costs XS ~150 µs. The key names every input.
 const INIT_CACHE_SIZE = 4;
-const initCache: { key: string; bytes: Uint8Array }[] = [];
+/** The init segments built last, with the configurations they were built for. */
+const initCache: { video: VideoConfig | undefined; audio: AudioConfig | undefined; bytes: Uint8Array }[] = [];
 
-function initKey(video: VideoConfig | undefined, audio: AudioConfig | undefined): string {
-  let key = "";
-  if (video) key += video.codec + "," + video.width + "," + video.height + "," + String.fromCharCode.apply(null, video.decoderConfig as unknown as number[]);
-  key += "|";
-  if (audio) key += audio.sampleRate + "," + audio.channels + "," + audio.asc[0] + "," + audio.asc[1] + "," + audio.asc.length;
-  return key;
+/** Whether two video configurations give the same init segment (what buildInitSegment reads of
+ * them). Compared where they lie: a key made of them as text was garbage on XS every segment. */
+function sameVideo(a: VideoConfig | undefined, b: VideoConfig | undefined): boolean {
+  if (a === b) return true;
+  return !!a && !!b && a.codec === b.codec && a.width === b.width && a.height === b.height && bytesEqual(a.decoderConfig, b.decoderConfig);
+}
+
+function sameAudio(a: AudioConfig | undefined, b: AudioConfig | undefined): boolean {
+  if (a === b) return true;
+  return !!a && !!b && a.sampleRate === b.sampleRate && a.channels === b.channels && bytesEqual(a.asc, b.asc);
 }
 
 /** ftyp + moov for the given tracks (video id 1, audio id 2); do not modify the result. */
 export function initSegment(video: VideoConfig | undefined, audio: AudioConfig | undefined): Uint8Array {
-  // Large records are not cached (the key would be large too, and apply() takes it as arguments).
-  if (video && video.decoderConfig.length > 512) return buildInitSegment(video, audio);
-  const key = initKey(video, audio);
-  for (let i = 0; i < initCache.length; i++) if (initCache[i].key === key) return initCache[i].bytes;
+  for (let i = 0; i < initCache.length; i++) {
+    const entry = initCache[i];
+    if (sameVideo(entry.video, video) && sameAudio(entry.audio, audio)) return entry.bytes;
+  }
   const bytes = buildInitSegment(video, audio);
   if (initCache.length >= INIT_CACHE_SIZE) initCache.pop();
-  initCache.unshift({ key, bytes });
+  initCache.unshift({ video, audio, bytes });
   return bytes;
 }
 

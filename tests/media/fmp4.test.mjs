@@ -3,6 +3,7 @@ import {
   audioFrames, concatBytes, expectedSample, ffmpegDecode, ffprobe, media, mux, parseMp4, videoFrames, writeTmp,
   cleanup,
 } from "./_media.mjs";
+import { initSegment } from "../../build/ts/modules/media/mp4-boxes.js";
 
 test.after.always(cleanup);
 
@@ -88,4 +89,25 @@ test("fMP4 duration mode: fragments of ~500 ms, mp4box still sees every sample",
   t.is(samples.get(1).length, video.length);
   t.is(samples.get(2).length, audio.length);
   t.is(ffmpegDecode(writeTmp("duration.mp4", chunks)), "");
+});
+
+test("initSegment: configurations equal where they lie share one init segment; each field it writes makes another", (t) => {
+  const video = (decoderConfig, width = 640) => ({ codec: "h264", width, height: 480, decoderConfig: Uint8Array.from(decoderConfig) });
+  const audio = (asc, sampleRate = 16000) => ({ objectType: 2, sampleRateIndex: 8, sampleRate, channels: 1, asc: Uint8Array.from(asc), codecString: "mp4a.40.2" });
+  const first = initSegment(video([1, 100, 0, 31]), audio([0x14, 0x08]));
+  // built anew by a track for the next segment: other objects, the same bytes
+  t.is(initSegment(video([1, 100, 0, 31]), audio([0x14, 0x08])), first);
+  for (const [what, other] of [
+    ["a decoder configuration byte", initSegment(video([1, 100, 0, 32]), audio([0x14, 0x08]))],
+    ["the width", initSegment(video([1, 100, 0, 31], 1280), audio([0x14, 0x08]))],
+    ["the AudioSpecificConfig", initSegment(video([1, 100, 0, 31]), audio([0x14, 0x10]))],
+    ["the sample rate", initSegment(video([1, 100, 0, 31]), audio([0x14, 0x08], 8000))],
+    ["no audio track", initSegment(video([1, 100, 0, 31]), undefined)],
+  ]) {
+    t.not(other, first, what);
+    t.false(Buffer.from(other).equals(Buffer.from(first)), what);
+  }
+  // a large record (an H.265 hvcC with long parameter sets) is cached too
+  const large = new Array(700).fill(7);
+  t.is(initSegment(video(large), undefined), initSegment(video(large), undefined));
 });
