@@ -15,7 +15,7 @@
  */
 import { Codec, FrameType } from "ring";
 import type { Frame, Ring, RingReader } from "ring";
-import { audio as muxAudio, create, flush, Mode, NEW_AUDIO, pump, READY, setVideoDuration, take, video as muxVideo } from "fmp4";
+import { audio as muxAudio, create as createFragmenter, flush as muxFlush, Mode, NEW_AUDIO, pump as muxPump, READY, setVideoDuration, take as takeFragment, video as muxVideo } from "fmp4";
 import type { FragmentInfo, Fragmenter, PumpCounts } from "fmp4";
 import { PART_TARGET_MS } from "../protocol/live.js";
 import { analyzeAccessUnit, audioConfigFor, configForKeyFrame, MediaError, type AudioConfig, type VideoCodec, type VideoConfig } from "../media/index.js";
@@ -57,7 +57,7 @@ export class SegmentMux {
 	constructor(options: { ring: Ring; video?: VideoCodec; audio: boolean; originMs: number; firstSequence: number }) {
 		this.#video = options.video;
 		this.#audio = options.audio;
-		this.#fragmenter = create({
+		this.#fragmenter = createFragmenter({
 			ring: options.ring, video: options.video === "h264" ? Codec.h264 : options.video === "h265" ? Codec.h265 : 0,
 			// the core keeps whole ms, as the ring stamps frames; the local store's origin may be a fraction
 			audio: options.audio, originMs: Math.round(options.originMs), firstSequence: options.firstSequence,
@@ -124,7 +124,7 @@ export class SegmentMux {
 	 * what it took (as `add` would have: Written, Skipped, Ignored, Rejected).
 	 */
 	pump(reader: RingReader, keyFrom: number, endBefore: number, lastSeq: number, audioless: boolean, counts: PumpCounts): Frame | undefined {
-		const stopped = pump(this.#fragmenter, reader, keyFrom, endBefore, lastSeq, audioless, counts);
+		const stopped = muxPump(this.#fragmenter, reader, keyFrom, endBefore, lastSeq, audioless, counts);
 		if (typeof stopped === "object") return stopped;
 		if (stopped & READY) this.#take();
 		return undefined;
@@ -132,13 +132,13 @@ export class SegmentMux {
 
 	/** Ends the segment's last fragment. */
 	flush(): void {
-		if (flush(this.#fragmenter) & READY) this.#take();
+		if (muxFlush(this.#fragmenter) & READY) this.#take();
 	}
 
 	/** The fragment the fragmenter made ready, after an init segment when one goes first. */
 	#take(): void {
 		const info = this.#info;
-		const chunks = take(this.#fragmenter, info)!;
+		const chunks = takeFragment(this.#fragmenter, info)!;
 		if (info.newInit) this.outputs.push({ init: true, chunks: [initSegment(this.#config, this.#audioConfig)], startMs: 0 });
 		this.outputs.push({ init: false, chunks, startMs: info.startMs });
 	}
