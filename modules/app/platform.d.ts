@@ -99,7 +99,7 @@ declare module "ivxs/platform" {
 
 	// ---- network ----
 	/** The device's own IPv4 addresses, loopback last (P2P host candidates). */
-	export function localAddresses(): string[];
+	export function localAddresses(): readonly string[];
 	/** The DNS servers (1 to 3 IPv4 addresses) names are looked up with in place of DHCP's: true on
 	 * a board; false where the resolver is the system's (Linux, mcsim), which this leaves alone. */
 	export function useDnsServers(servers: readonly string[]): boolean;

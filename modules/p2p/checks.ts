@@ -8,7 +8,7 @@
  */
 import Timer from "timer";
 import { byPreference, CANDIDATE_TYPES, type Candidate } from "../protocol/signal.js";
-import { bindingIndication, bindingRequest, bindingSuccess, parseStun, StunType } from "./stun.js";
+import { bindingIndication, bindingRequest, bindingSuccess, mappedAnswerAt, parseStun, StunType } from "./stun.js";
 import { transactionId } from "./transaction-id.js";
 import type { Datagram } from "./udp.js";
 
@@ -59,8 +59,18 @@ export class Checks {
 		this.#monotonic = monotonic;
 	}
 
+	/** The move watch whose answers are read where they lie (MoveWatch registers itself). */
+	#moves: MoveWatch | undefined;
+
+	/** A STUN server's answer to the move watch, read in the first `length` bytes of `bytes` from
+	 * address:port with nothing made (true: taken) — the link asks before it makes a datagram of it. */
+	takeWatched(bytes: Uint8Array, length: number, address: string, port: number): boolean {
+		return !!this.#moves?.take(bytes, length, address, port);
+	}
+
 	/** Takes a STUN datagram (true): answers a Binding request, settles a check. Anything else: false. */
 	take(packet: Datagram): boolean {
+		if (this.#moves && this.takeWatched(new Uint8Array(packet), packet.byteLength, packet.address, packet.port)) return true;
 		const message = parseStun(packet);
 		if (!message) return false;
 		if (message.type === StunType.bindingRequest) {
@@ -148,6 +158,16 @@ export class Checks {
 		if (this.#mapped.size > MAPPED_KEPT) this.#mapped.delete(this.#mapped.keys().next().value!);
 	}
 
+	/** `watch` reads its answers here from now on (the latest watch of this socket). */
+	watchMoves(watch: MoveWatch): void {
+		this.#moves = watch;
+	}
+
+	/** Sends a STUN message to address:port once, as it is (a move watch's Binding request). */
+	sendOnce(bytes: Uint8Array, address: string, port: number): void {
+		this.#send(bytes, address, port);
+	}
+
 	/** Ends every check in flight (undefined). */
 	close(): void {
 		for (const pending of [...this.#pending.values(), ...this.#opening]) {
@@ -211,29 +231,56 @@ export function choosePath(checks: Checks, candidates: readonly Candidate[]): Pr
 	});
 }
 
+/** A host candidate's type (a literal is a new string each time it is evaluated on XS). */
+const HOST = "host";
+
 /** This end's addresses as host candidates on `port`. */
-const hostCandidates = (addresses: readonly string[], port: number): Candidate[] => addresses.map((address) => ({ type: "host", address, port }));
+const hostCandidates = (addresses: readonly string[], port: number): Candidate[] => addresses.map((address) => ({ type: HOST, address, port }));
 
 /** How this end's own candidates read (host and server-reflexive), for the log. */
 export const placeOf = (candidates: readonly Candidate[]): string => candidates.map((c) => `${c.type} ${c.address}:${c.port}`).join(", ");
 
+/** A STUN server the move watch asks: its Binding request (kept, a new transaction id written into
+ * it each round) and the XOR-MAPPED-ADDRESS value it last answered. */
+interface Watched {
+	address: string;
+	port: number;
+	request: Uint8Array;
+	answer: Uint8Array;
+	/** `answer` holds an answer. */
+	known: boolean;
+	/** This round's request is out, unanswered. */
+	asked: boolean;
+}
+
 /**
  * Notices this end's moves mid-session (issue 14 §3), asked every few seconds while a session is
- * open: `check()` gives the candidates to `moved` when they differ from those last sent — with no
- * STUN server by comparing its addresses (nothing sent, nothing made), with some by a STUN Binding
- * per server; STUN servers none of which answered tell nothing (the uplink is down now: no move).
- * A check while one is under way is dropped (a dead STUN server takes a second to give up).
+ * open: `check()` gives the candidates to `moved` when they differ from those last sent. This runs
+ * for as long as anyone watches, so a round where nothing moved makes nothing: this end's addresses
+ * are compared with the host candidates sent, and each STUN server gets its kept Binding request
+ * once (a new transaction id written into it), whose answer is compared where it lies with the
+ * server's last (Checks.takeWatched). Only a changed address, a server's first answer or a changed
+ * one gathers the candidates in full (checks.ts `gather`, with retries) and compares them with those
+ * sent; STUN servers none of which answered then tell nothing (the uplink is down now: no move). A
+ * round whose request or answer was lost tells nothing either: the next round asks again.
  */
 export class MoveWatch {
 	#checks: Checks;
 	#port: number;
 	/** The candidates the other side was last given. */
 	#sent: readonly Candidate[] = [];
+	/** A full gather is under way (a dead STUN server takes a second to give up): rounds wait. */
 	#busy = false;
+	#servers: Watched[] = [];
+	/** What the round that found a change gathers with, and whom it tells. */
+	#addresses: readonly string[] = [];
+	#stun: ReadonlyArray<{ address: string; port: number }> = [];
+	#moved: ((candidates: Candidate[], watch: MoveWatch) => void) | undefined;
 
 	constructor(checks: Checks, port: number) {
 		this.#checks = checks;
 		this.#port = port;
+		checks.watchMoves(this);
 	}
 
 	/** The candidates the other side was last given. */
@@ -244,22 +291,78 @@ export class MoveWatch {
 	/** `moved` gets this end's candidates now if they moved (above), and this watch. */
 	check(addresses: readonly string[], stun: ReadonlyArray<{ address: string; port: number }>, moved: (candidates: Candidate[], watch: MoveWatch) => void): void {
 		if (this.#busy) return;
-		if (!stun.length) {
-			const candidates = hostCandidates(addresses, this.#port);
+		this.#addresses = addresses;
+		this.#stun = stun;
+		this.#moved = moved;
+		if (!this.#hostsSent(addresses)) return this.#gather();
+		if (!stun.length) return;
+		if (!this.#watching(stun)) this.#servers = stun.map(({ address, port }) => ({ address, port, request: bindingRequest(transactionId()).bytes, answer: new Uint8Array(8), known: false, asked: false }));
+		for (const server of this.#servers) {
+			server.request.set(transactionId(), 8);
+			server.asked = true;
+			this.#checks.sendOnce(server.request, server.address, server.port);
+		}
+	}
+
+	/** A datagram's first `length` bytes from address:port: this round's answer from a server (true)? */
+	take(bytes: Uint8Array, length: number, address: string, port: number): boolean {
+		for (const server of this.#servers) {
+			if (!server.asked || server.port !== port || server.address !== address) continue;
+			const at = mappedAnswerAt(bytes, length, server.request.subarray(8, 20));
+			if (at < 0) continue;
+			server.asked = false;
+			let same = server.known;
+			for (let i = 0; same && i < 8; i++) same = bytes[at + i] === server.answer[i];
+			if (same) return true;
+			for (let i = 0; i < 8; i++) server.answer[i] = bytes[at + i];
+			server.known = true;
+			if (!this.#busy) this.#gather();
+			return true;
+		}
+		return false;
+	}
+
+	/** Gathers in full and tells `moved` when the candidates differ from those sent. */
+	#gather(): void {
+		const moved = this.#moved;
+		if (!moved) return;
+		if (!this.#stun.length) {
+			const candidates = hostCandidates(this.#addresses, this.#port);
 			if (!this.#isSent(candidates)) moved(candidates, this);
 			return;
 		}
 		this.#busy = true;
-		gather(this.#checks, addresses, this.#port, stun).then(({ candidates, reached }) => {
+		gather(this.#checks, this.#addresses, this.#port, this.#stun).then(({ candidates, reached }) => {
 			this.#busy = false;
-			if (reached && !this.#isSent(candidates)) moved(candidates, this);
+			if (!reached) this.#forget();   // nothing learnt: the next answer gathers again
+			else if (!this.#isSent(candidates)) moved(candidates, this);
 		}, () => {
 			this.#busy = false;
+			this.#forget();
 		});
 	}
 
-	/** Whether `candidates` are those last sent, in order (compared where they lie, no text made: this
-	 * runs every few seconds for as long as a viewer watches). */
+	#forget(): void {
+		for (const server of this.#servers) server.known = false;
+	}
+
+	/** Whether the watched servers are `stun`'s, in order. */
+	#watching(stun: ReadonlyArray<{ address: string; port: number }>): boolean {
+		const servers = this.#servers;
+		if (servers.length !== stun.length) return false;
+		for (let i = 0; i < stun.length; i++) if (servers[i].address !== stun[i].address || servers[i].port !== stun[i].port) return false;
+		return true;
+	}
+
+	/** Whether the host candidates sent (gather puts them first) are `addresses` on this port. */
+	#hostsSent(addresses: readonly string[]): boolean {
+		const sent = this.#sent;
+		for (let i = 0; i < addresses.length; i++)
+			if (i >= sent.length || sent[i].type !== HOST || sent[i].address !== addresses[i] || sent[i].port !== this.#port) return false;
+		return addresses.length >= sent.length || sent[addresses.length].type !== HOST;
+	}
+
+	/** Whether `candidates` are those last sent, in order (compared where they lie, no text made). */
 	#isSent(candidates: readonly Candidate[]): boolean {
 		const sent = this.#sent;
 		if (sent.length !== candidates.length) return false;

@@ -9,16 +9,18 @@
  */
 import { isPacket } from "p2p";
 
-export type DatagramKind = "stun" | "dtls" | "rtp" | "rtcp" | "native";
+/** Numbers, not text: on XS every evaluation of a string literal copies it into a new chunk, and a
+ * kind is told and compared for every datagram the socket hears. */
+export const enum DatagramKind { stun, dtls, rtp, rtcp, native }
 
 /** Which wire the first `length` bytes of `bytes` are for; undefined: nobody's. */
 export function datagramKind(bytes: Uint8Array | ArrayBuffer, length = bytes.byteLength): DatagramKind | undefined {
 	if (!length) return undefined;
-	if (isPacket(bytes, length)) return "native";
+	if (isPacket(bytes, length)) return DatagramKind.native;
 	const view = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes, 0, Math.min(length, 2));
 	const first = view[0];
-	if (first <= 3) return "stun";
-	if (first >= 20 && first <= 25) return "dtls";
-	if (first >= 128 && first <= 191) return length > 1 && view[1] >= 192 && view[1] <= 223 ? "rtcp" : "rtp";
+	if (first <= 3) return DatagramKind.stun;
+	if (first >= 20 && first <= 25) return DatagramKind.dtls;
+	if (first >= 128 && first <= 191) return length > 1 && view[1] >= 192 && view[1] <= 223 ? DatagramKind.rtcp : DatagramKind.rtp;
 	return undefined;
 }

@@ -12,7 +12,7 @@
  * checks take theirs, and what is left goes to the transport (which counts what it cannot read).
  */
 import { PeerMap } from "./address.js";
-import { datagramKind, type DatagramKind } from "./demux.js";
+import { datagramKind, DatagramKind } from "./demux.js";
 import { Checks, gather } from "./checks.js";
 import { MAX_SESSIONS } from "./limits.js";
 import { pathType } from "./path.js";
@@ -262,10 +262,11 @@ export class Link {
 		// The transport's own packets skip the other wires' and STUN's tests: each made a view of
 		// the datagram (~6 k instructions and garbage each).
 		const kind = datagramKind(bytes, length);
-		if (kind !== "native") {
+		if (kind !== DatagramKind.native) {
 			const where = packet ?? socket.received;
 			const wires = this.#wires;   // (indexed: an array's iterator is an object per datagram on XS)
 			for (let i = 0; i < wires.length; i++) if (wires[i](where, kind, length, address, port)) return;
+			if (this.#checks.takeWatched(packet ? new Uint8Array(packet) : socket.receivedBytes, length, address, port)) return;
 			if (this.#checks.take(packet ??= socket.datagram(length))) return;
 		}
 		this.#native?.input(packet ?? socket.received, length, address, port);

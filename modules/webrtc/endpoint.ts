@@ -29,7 +29,7 @@ import { FEED_ERROR, FeedsFed, channelMaxMessage, fedFeeds, tickFeeds, type Dtls
 import { randomBytes, type Uplink } from "p2p";
 import type { Datagram } from "../p2p/udp.js";
 import type { WirePeers } from "../p2p/link.js";
-import { datagramKind } from "../p2p/demux.js";
+import { datagramKind, DatagramKind } from "../p2p/demux.js";
 import { PeerMap } from "../p2p/address.js";
 import type { HmacSha1, StunMessage } from "../p2p/stun.js";
 import { placeOf } from "../p2p/checks.js";
@@ -350,9 +350,9 @@ export class WebRtcEndpoint {
 	 * true when it is this wire's (handled or dropped here). */
 	take(datagram: ArrayBuffer, kind = datagramKind(new Uint8Array(datagram)), length = datagram.byteLength,
 		address = (datagram as Datagram).address, port = (datagram as Datagram).port): boolean {
-		if (kind !== "stun" && kind !== "dtls" && kind !== "rtp" && kind !== "rtcp") return false;   // the native transport's, or nobody's
+		if (kind === undefined || kind === DatagramKind.native) return false;   // the native transport's, or nobody's
 		let entry: Entry | undefined, check: StunMessage | undefined;
-		if (kind === "stun") {
+		if (kind === DatagramKind.stun) {
 			const request = checkedRequest(new Uint8Array(datagram, 0, length));
 			entry = request && this.#byUfrag.get(request.ufrag);
 			check = request?.message;
@@ -375,7 +375,7 @@ export class WebRtcEndpoint {
 		const wasConnected = entry.session.connected;
 		try {
 			entry.session.receive(datagram, address, port, kind, length, check);
-			if (kind === "stun") this.#placePeer(entry);
+			if (kind === DatagramKind.stun) this.#placePeer(entry);
 			if (entry.session.failed) this.#fail(entry, entry.session.failed);
 			else if (!wasConnected && entry.session.connected) this.#watch(entry);
 		}

@@ -38,7 +38,7 @@ import { DtlsRole, DtlsSession, DtlsState, FEED_SEND_UNTIL, RtpFeed, Srtp, Trans
 import type { HmacSha1, StunMessage } from "../p2p/stun.js";
 import { nextDue } from "../net/rate-gate.js";
 import { RECEIVE_BYTES } from "../p2p/udp.js";
-import { datagramKind, type DatagramKind } from "../p2p/demux.js";
+import { datagramKind, DatagramKind } from "../p2p/demux.js";
 import { LogGate } from "../net/log-gate.js";
 import { answerCheck, type IceCredentials } from "./ice.js";
 import { ipv4Octets } from "../protocol/candidate-address.js";
@@ -377,7 +377,7 @@ export class WebRtcSession<Owner = unknown> {
 
 	#receive(datagram: ArrayBuffer, length: number, address: string, port: number, kind: DatagramKind | undefined, check: StunMessage | undefined): void {
 		if (!length || this.#failed) return;
-		if (kind === "stun") {   // a check
+		if (kind === DatagramKind.stun) {   // a check
 			const answered = answerCheck(new Uint8Array(datagram, 0, length), this.#local, { address, port }, this.#o.hmacSha1, check);
 			if (!answered) {
 				this.#counts.refusedChecks++;
@@ -403,7 +403,7 @@ export class WebRtcSession<Owner = unknown> {
 			return;
 		}
 		if (!this.isPeer(address, port)) return;   // not from the checked path
-		if (kind === "dtls") {
+		if (kind === DatagramKind.dtls) {
 			const due = nextDue(this.#dtlsDue, this.#now(), DTLS_PER_SECOND, 1000 / DTLS_PER_SECOND);
 			if (due === undefined) {
 				this.#counts.droppedDtls++;
@@ -414,8 +414,8 @@ export class WebRtcSession<Owner = unknown> {
 			const record = datagram.slice(0, length);
 			this.#step(() => this.#dtls.input(record, this.#now()));
 		}
-		else if (kind === "rtcp") this.#feedback(datagram, length);   // the viewer's SRTCP, read where it lies
-		else if (kind === "rtp") this.#voice(datagram, length);   // its SRTP
+		else if (kind === DatagramKind.rtcp) this.#feedback(datagram, length);   // the viewer's SRTCP, read where it lies
+		else if (kind === DatagramKind.rtp) this.#voice(datagram, length);   // its SRTP
 	}
 
 	/** The viewer's RTP: its microphone's packets, when the answer took them (talk). */

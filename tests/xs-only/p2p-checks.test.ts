@@ -121,19 +121,40 @@ test("the move watch: without STUN servers it compares addresses and sends nothi
 
 	const stun = [{ address: "198.51.100.9", port: 3478 }];
 	watch.sent([{ type: "host", address: "192.0.2.7", port: 5000 }, { type: "srflx", address: "203.0.113.1", port: 7000 }]);
+	// the server answers the latest request with the mapping `mappedPort`
 	const answer = async (mappedPort: number) => {
 		const request = sent[sent.length - 1].bytes;
-		c.take(datagram(bindingSuccess(request, "203.0.113.1", mappedPort)!, "198.51.100.9", 3478));
+		t.true(c.take(datagram(bindingSuccess(request, "203.0.113.1", mappedPort)!, "198.51.100.9", 3478)));
 		for (let i = 0; i < 4; i++) await Promise.resolve();
 	};
 	watch.check(["192.0.2.7"], stun, moved);
-	watch.check(["192.0.2.7"], stun, moved);
-	t.is(sent.length, 1, "one check at a time");
+	t.is(sent.length, 1, "a round: one Binding request a server");
 	await answer(7000);
-	t.is(moves.length, 1, "the same server-reflexive address: no move");
+	t.is(sent.length, 2, "the server's first answer: a full gather");
 	watch.check(["192.0.2.7"], stun, moved);
+	t.is(sent.length, 2, "no round while it runs");
+	await answer(7000);
+	t.is(moves.length, 1, "the same server-reflexive address as sent: no move");
+	for (let round = 0; round < 3; round++) {
+		watch.check(["192.0.2.7"], stun, moved);
+		await answer(7000);
+	}
+	t.is(sent.length, 5, "rounds whose answer did not change: their request alone");
+	t.is(moves.length, 1);
+	const ids = sent.slice(2).map(({ bytes }) => parseStun(bytes)!.id);
+	t.is(new Set(ids).size, 3, "each round a new transaction id");
+	watch.check(["192.0.2.7"], stun, moved);
+	const late = sent[sent.length - 2].bytes;   // the round before's request
+	c.take(datagram(bindingSuccess(late, "203.0.113.1", 7009)!, "198.51.100.9", 3478));
+	t.is(sent.length, 6, "an answer to an earlier round's request is not this round's");
+	await answer(7001);
+	t.is(sent.length, 7, "a changed answer: a full gather");
 	await answer(7001);
 	t.deepEqual(moves[1], [{ type: "host", address: "192.0.2.7", port: 5000 }, { type: "srflx", address: "203.0.113.1", port: 7001 }], "a new mapping is a move");
+	watch.sent(moves[1]);
+	watch.check(["192.0.2.7"], stun, moved);
+	c.take(datagram(bindingSuccess(sent[sent.length - 1].bytes, "203.0.113.1", 7002)!, "198.51.100.10", 3478));
+	t.is(sent.length, 8, "an answer from another address is not the server's");
 	watch.check(["192.0.2.8"], stun, moved);
 	await new Promise((resolve) => Timer.set(resolve, (CHECK.tries + 2) * CHECK.everyMs));
 	t.is(moves.length, 2, "a STUN server that never answered tells nothing, not even the new host address");

@@ -19,6 +19,7 @@ import { Rights } from "../../modules/protocol/ticket.js";
 import { CommandChannels } from "../../modules/webrtc/datachannel.js";
 import { TWCC_URI } from "../../modules/webrtc/sdp.js";
 import { bigEndian, drained, fromViewer, gopFixture, handshakeThrough, inbox, isRtp, nackOf, nominate, seqOf, twccNumberOf, viewerOffer, viewerRtcp } from "./_webrtc.js";
+import { DatagramKind } from "../../modules/p2p/demux.js";
 
 const key = () => Uint8Array.from({ length: 16 }, (_, i) => i + 1).buffer;
 const salt = () => Uint8Array.from({ length: 14 }, (_, i) => 100 + i).buffer;
@@ -281,7 +282,7 @@ test("WebRtcSession: after ICE and DTLS, the viewer's SRTCP PLI asks for a key f
 	clock += 1000;
 	const plis = Array.from({ length: 40 }, pli), asked = fed;
 	const before = memory().allocated;
-	for (const datagram of plis) session.receive(datagram, "10.0.0.9", 4000, "rtcp");
+	for (const datagram of plis) session.receive(datagram, "10.0.0.9", 4000, DatagramKind.rtcp);
 	const perPacket = (memory().allocated - before) / plis.length;
 	t.log(`XS bytes allocated per feedback packet read: ${perPacket}`);
 	t.is(fed - asked, plis.length, "each read");

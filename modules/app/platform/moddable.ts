@@ -160,11 +160,19 @@ export function exit(code = 0): void {
 
 export { useServers as useDnsServers } from "embedded:network/dns/resolver";
 
-/** The station's IP (the SDK's `net` module, present wherever sockets are; loaded at first use). */
-export function localAddresses(): string[] {
-	if (!Modules.has("net")) return [];
-	const ip = (Modules.importNow("net") as { get(name: string): unknown }).get("IP");
-	return typeof ip === "string" && /^\d+\.\d+\.\d+\.\d+$/.test(ip) ? [ip] : [];
+const NET = "net", IP = "IP", STRING = "string", IPV4 = /^\d+\.\d+\.\d+\.\d+$/;
+let lastIp: unknown, lastAddresses: readonly string[] = Object.freeze([]);
+/** The station's IP (the SDK's `net` module, present wherever sockets are; loaded at first use). The
+ * P2P move check asks every few seconds while anyone watches: the same address gives the same
+ * (frozen) list, and the literals are module constants (each evaluation of one is a new string on XS). */
+export function localAddresses(): readonly string[] {
+	if (!Modules.has(NET)) return lastAddresses;
+	const ip = (Modules.importNow(NET) as { get(name: string): unknown }).get(IP);
+	if (ip !== lastIp) {
+		lastIp = ip;
+		lastAddresses = Object.freeze(typeof ip === STRING && IPV4.test(ip as string) ? [ip as string] : []);
+	}
+	return lastAddresses;
 }
 
 export const now = Date.now;
