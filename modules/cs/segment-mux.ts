@@ -22,6 +22,10 @@ import { analyzeAccessUnit, audioConfigFor, configForKeyFrame, MediaError, type 
 import { parseAdtsHeader } from "../media/aac.js";
 import { initSegment, VIDEO_TIMESCALE } from "../media/mp4-boxes.js";
 
+/** typeof's answer, held once: on XS every evaluation of a string literal is a new string, and a
+ * pump (a wake-up of the ring's) compared it each time. */
+const OBJECT = "object";
+
 /** What the muxer emitted: an init segment or a fragment, as a scatter list of views. */
 export interface MuxOutput {
 	init: boolean;
@@ -125,8 +129,8 @@ export class SegmentMux {
 	 */
 	pump(reader: RingReader, keyFrom: number, endBefore: number, lastSeq: number, audioless: boolean, counts: PumpCounts): Frame | undefined {
 		const stopped = muxPump(this.#fragmenter, reader, keyFrom, endBefore, lastSeq, audioless, counts);
-		if (typeof stopped === "object") return stopped;
-		if (stopped & READY) this.#take();
+		if (typeof stopped === OBJECT) return stopped as Frame;
+		if ((stopped as number) & READY) this.#take();
 		return undefined;
 	}
 

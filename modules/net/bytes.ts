@@ -75,8 +75,50 @@ export function utf8Encode(text: string): Uint8Array {
 	return replaced;
 }
 
-/** Decodes UTF-8; malformed sequences become U+FFFD (never throws: it decodes what peers send). */
+/** XS's String.fromArrayBuffer(buffer, offset, length): UTF-8 bytes as a string in one copy, in C.
+ * It checks only the sequences' shape (overlong forms, surrogates and code points past U+10FFFF
+ * pass; the Linux host's XS, older than the board's, ends the string at a NUL byte), so it is given only bytes
+ * inC() passed; absent under Node. */
+const fromArrayBuffer = (String as unknown as { fromArrayBuffer?: (buffer: ArrayBufferLike, offset: number, length: number) => string }).fromArrayBuffer;
+
+/** Whether `bytes` are well-formed UTF-8 (RFC 3629 §4: no overlong form, surrogate or code point
+ * past U+10FFFF) without a NUL — what fromArrayBuffer decodes as utf8Decode would. */
+function inC(bytes: Uint8Array): boolean {
+	const n = bytes.length;
+	for (let i = 0; i < n;) {
+		const b = bytes[i];
+		if (b < 0x80) {
+			if (!b) return false;
+			i++;
+			continue;
+		}
+		let more: number, low = 0x80, high = 0xbf;
+		if (b >= 0xc2 && b <= 0xdf) more = 1;
+		else if (b >= 0xe0 && b <= 0xef) {
+			more = 2;
+			if (b === 0xe0) low = 0xa0;
+			else if (b === 0xed) high = 0x9f;
+		}
+		else if (b >= 0xf0 && b <= 0xf4) {
+			more = 3;
+			if (b === 0xf0) low = 0x90;
+			else if (b === 0xf4) high = 0x8f;
+		}
+		else return false;
+		if (i + more >= n) return false;   // (cut short)
+		const second = bytes[i + 1];
+		if (second < low || second > high) return false;
+		for (let k = 2; k <= more; k++) if ((bytes[i + k] & 0xc0) !== 0x80) return false;
+		i += more + 1;
+	}
+	return true;
+}
+
+/** Decodes UTF-8; malformed sequences become U+FFFD (never throws: it decodes what peers send).
+ * On XS well-formed bytes become the string in C: decoding them here made an array entry per byte
+ * (a WebRTC offer's SDP: tens of KB of garbage). */
 export function utf8Decode(bytes: Uint8Array): string {
+	if (fromArrayBuffer && inC(bytes)) return fromArrayBuffer(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 	let text = "";
 	let run: number[] = [];
 	const flush = () => {

@@ -73,6 +73,9 @@ export interface ConnectionEvents {
 }
 
 const NO_PIECES: Chunks = Object.freeze([]);
+/** typeof's answer, held once: on XS every evaluation of a string literal is a new string, and this
+ * one was compared after every write. */
+const NUMBER = "number";
 
 export class Connection {
 	#socket: StreamSocket | undefined;
@@ -338,7 +341,7 @@ export class Connection {
 			catch (error) {
 				return this.#fail(socketFailure(`${this.address}:${this.port}`, error, true));
 			}
-			this.#writable = typeof room === "number" ? room : this.#writable - view.byteLength;
+			this.#writable = typeof room === NUMBER ? room as number : this.#writable - view.byteLength;
 		}
 		if (socket && this.#busy && this.#piece >= this.#pieces.length) {
 			if (this.#check && !this.#check.sent()) return this.#fail(new ChangedError("the bytes changed while they were sent"));

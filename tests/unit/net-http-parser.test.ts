@@ -133,6 +133,15 @@ test("UTF-8 round trips, including astral characters and bad input", (t) => {
 	t.is(toHex(utf8Encode("😀")), "f09f9880");
 	t.is(utf8Decode(new Uint8Array([0x61, 0xff, 0x62, 0xc3])), "a\ufffdb\ufffd");
 	t.false(utf8Decode(new Uint8Array([0xc0, 0x80])).includes("\u0000"), "overlong forms are refused");
+	// the edges of well-formed UTF-8 (XS decodes those bytes in C) and just past them (U+FFFD here)
+	const decoded = (...bytes: number[]) => utf8Decode(Uint8Array.from(bytes));
+	t.is(decoded(0xed, 0x9f, 0xbf, 0xee, 0x80, 0x80), "\ud7ff\ue000");
+	t.is(decoded(0xf0, 0x90, 0x80, 0x80, 0xf4, 0x8f, 0xbf, 0xbf), "\u{10000}\u{10ffff}");
+	t.is(decoded(0x00, 0x41), "\u0000A", "a NUL byte is U+0000");
+	for (const bad of [[0xed, 0xa0, 0x80], [0xf4, 0x90, 0x80, 0x80], [0xe0, 0x80, 0x80], [0xf0, 0x80, 0x80, 0x80], [0xc1, 0xbf], [0xf5, 0x80, 0x80, 0x80], [0xe2, 0x82], [0x80]])
+		t.true(decoded(...bad).includes("\ufffd"), `${toHex(Uint8Array.from(bad))}: not well-formed`);
+	const within = utf8Encode("xx grüße 😀 yy");
+	t.is(utf8Decode(within.subarray(3, within.length - 3)), "grüße 😀", "a view into a larger buffer: its bytes alone");
 	t.throws(() => asciiEncode("é"), { instanceOf: TypeError });
 	// made in one pass on both hosts (XS's ArrayBuffer.fromString; indexing an XS string is a scan)
 	t.is(toHex(utf8Encode("a\ud800b")), "61efbfbd62", "a lone surrogate becomes U+FFFD");
