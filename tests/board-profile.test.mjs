@@ -10,12 +10,10 @@
 //
 // BUDGET is the peak target for chunks + slots (≤ 384 KiB, 16-byte slots) plus the XS
 // stack the manifest reserves (the cap counts every block XS takes; the Moddable instruments the
-// target comes from count the stack apart). The manifest's creation reserves 352 KiB of chunks +
-// slots up front, sized from bench board_memory: XS collects when what it reserved is full, so
-// the reservation sets the collection rate (720p + 4 viewers + events: 64 + 64 KiB collected
-// 3.8 times a second, 176 + 176 KiB 1.2 times, and 0.7 once the UDP socket allocated nothing; the
-// same 352 KiB as 144 KiB of chunks + 208 KiB of slots ~0.5 times: slots were ~58 % of what the app
-// allocated; ~63 % once its chunk garbage fell, so 128 KiB of chunks + 224 KiB of slots: 0.42). The modules are preloaded (the host's default),
+// target comes from count the stack apart). The manifest's creation reserves 192 KiB of chunks +
+// slots up front (56 + 136 KiB: the split that makes the chunks fill first, so that every
+// collection compacts them — hosts/esp32s3/README.md "How the 192 KiB is split"); XS grows past it
+// by its increments only when a collection leaves too little free, within the cap here. The modules are preloaded (the host's default),
 // as a board keeps them in flash, so the cap is the app's heap alone (hosts/linux/README.md
 // "Preloading").
 import test from "ava";

@@ -4,7 +4,7 @@
  * 16 bytes, as on an ESP32-S3), modules preloaded (the default: a board keeps them in flash),
  * in real time, uploading to an in-process cloud — the runs of bench/board-cpu without callgrind:
  *
- *   build/bin/ivxs-m32 --data <dir> --creation 131072,16384,14336,1024 modules/app/camera -- --device <file> --seconds 60 --summary \
+ *   build/bin/ivxs-m32 --data <dir> --creation 57344,16384,8704,1024 modules/app/camera -- --device <file> --seconds 60 --summary \
  *       (--no-p2p | --p2p-loopback | nothing: webrtc_4 on a LAN) [--event-every 4] --memory-probe 5
  *
  * for each stream (the sample clip, the 1 Mbit/s 720p stream) and load:
