@@ -57,9 +57,16 @@ export function otaReleases(dir, env) {
  * The round trip against the running emulator. `line(text)` takes each console line; `run()` drives
  * the cloud (`api(path, init)` with the admin's session) and resolves with the checks
  * ([{ ok, what }]), the first one failed ending it. Each step waits at most `stepS` seconds.
+ * `failures`: the console lines that say the board itself failed (a panic, an abort): a good
+ * release's step that fails names the first of them since it began, so a panic reads as a panic
+ * and not only as "no confirmation".
  */
-export function otaRoundTrip({ api, releases, stepS = STEP_S, pollMs = 1000 }) {
+export function otaRoundTrip({ api, releases, stepS = STEP_S, pollMs = 1000, failures }) {
 	const seen = [];
+	const faultSince = (from) => {
+		const line = failures && seen.slice(from).find((l) => failures.test(l));
+		return line ? `; the console: "${line.trim().slice(0, 160)}"` : "";
+	};
 	let waiter;
 	/** The first console line since `from` that matches `pattern`, or undefined after `stepS`. */
 	const consoleLine = (pattern, from) => new Promise((resolve) => {
@@ -91,10 +98,10 @@ export function otaRoundTrip({ api, releases, stepS = STEP_S, pollMs = 1000 }) {
 		if (!stage) return { ok: false, what: `${GOOD_VERSION} not staged in ${stepS} s (${seen.filter((l) => /ota: /.test(l)).slice(-1)[0] ?? "no ota line"})` };
 		const slot = /slot (a|b)/.exec(stage)[1];
 		const mapped = await consoleLine(new RegExp(`ota: slot ${slot} mapped \\(trial of ${literal(GOOD_VERSION)}\\)`), from);
-		if (!mapped) return { ok: false, what: `${GOOD_VERSION} staged in slot ${slot}, but no trial of it was mapped after the restart` };
+		if (!mapped) return { ok: false, what: `${GOOD_VERSION} staged in slot ${slot}, but no trial of it was mapped after the restart${faultSince(from)}` };
 		const done = await rollout(id, "done");
 		const confirmed = done?.devices?.[0]?.state === "confirmed";
-		return { ok: confirmed, what: `${GOOD_VERSION} downloaded into slot ${slot}, the board restarted into it as a trial${confirmed ? " and confirmed it; the rollout is done" : `; the rollout not done in ${stepS} s (${seen.filter((l) => /ota|XS abort/.test(l)).slice(-1)[0] ?? "no ota line"})`} (${Math.round((Date.now() - started) / 1000)} s)` };
+		return { ok: confirmed, what: `${GOOD_VERSION} downloaded into slot ${slot}, the board restarted into it as a trial${confirmed ? " and confirmed it; the rollout is done" : `; the rollout not done in ${stepS} s (${seen.filter((l) => /ota|XS abort/.test(l)).slice(-1)[0] ?? "no ota line"})${faultSince(from)}`} (${Math.round((Date.now() - started) / 1000)} s)` };
 	}
 
 	async function bad() {

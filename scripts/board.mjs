@@ -653,7 +653,7 @@ async function test(rest) {
 	console.log(`board: cloud ${url} (the camera's: ${world.cameraUrl}); camera ${id} booting in the emulator (console: ${join(dir, "test-console.log")})`);
 	const consoleLog = createWriteStream(join(dir, "test-console.log"));
 	const progress = bootProgress(), figures = instrumentFigures();
-	const ota = otaRoundTrip({ api, releases });
+	const ota = otaRoundTrip({ api, releases, failures: BOOT_FAILURES });
 	let updating = false;   // from then on restarts are expected: the OTA round trip has its own checks
 	let uploading, dying, viewing, browsing, updated;
 	const board = emulatedBoard(dir, device, { onLine, onStderr: (stream) => stream.pipe(consoleLog, { end: false }),

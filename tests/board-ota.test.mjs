@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { BAD_VERSION, GOOD_VERSION, otaRoundTrip } from "../scripts/board-ota.mjs";
 
 /** Bundle files (their bytes only travel to the fake cloud), and a cloud whose rollouts the `camera` script answers. */
-function world(t, camera) {
+function world(t, camera, failures) {
 	const dir = mkdtempSync(join(tmpdir(), "ivxs-board-ota-"));
 	t.teardown(() => rmSync(dir, { recursive: true, force: true }));
 	const releases = { good: join(dir, "good.ivxs"), bad: join(dir, "bad.ivxs") };
@@ -29,7 +29,7 @@ function world(t, camera) {
 		}
 		return Response.json(rollouts.get(path.split("/").pop()));
 	};
-	trip = otaRoundTrip({ api, releases, stepS: 0.3, pollMs: 10 });
+	trip = otaRoundTrip({ api, releases, stepS: 0.3, pollMs: 10, failures });
 	return { trip, calls };
 }
 
@@ -58,6 +58,17 @@ test("a release staged but never tried fails its step in time, and the bad relea
 	t.false(checks[0].ok);
 	t.regex(checks[0].what, /staged in slot a, but no trial of it was mapped/);
 	t.is(calls.filter((c) => c === "POST /v1/rollouts").length, 1);
+});
+
+test("a trial that panics fails its step naming the panic's line, not only the missing confirmation", async (t) => {
+	const { trip } = world(t, ({ version, line }) => {
+		line(`camera cam: ota: ${version} staged in slot a: restart to try it`);
+		line(`ota: slot a mapped (trial of ${version})`);
+		line("Guru Meditation Error: Core  1 panic'ed (LoadStorePIFAddrError). Exception was unhandled.");
+	}, /Guru Meditation|Backtrace:/);
+	const [check] = await trip.run();
+	t.false(check.ok);
+	t.regex(check.what, /the rollout not done in 0\.3 s .*; the console: "Guru Meditation Error: Core {2}1 panic'ed \(LoadStorePIFAddrError\)/);
 });
 
 test("a refusal by the cloud is the step's failure, in its words", async (t) => {
