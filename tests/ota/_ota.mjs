@@ -1,6 +1,6 @@
 // Helpers for the OTA tests: keys, rotations and bundles made by `npm run sign-release` itself
 // (scripts/sign-release.mjs), and small app layers to put in them.
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { root } from "../_host.mjs";
@@ -11,7 +11,13 @@ export { nodeBundleCrypto } from "../../scripts/ota-node.mjs";
 import { makeKey, signRelease } from "../../scripts/sign-release-run.mjs";
 export { makeKey, signRelease };
 
-export const tempDir = (name = "ivxs-ota-") => mkdtempSync(join(tmpdir(), name));
+/** A temporary folder for a test file's run, removed when its worker exits (a CI machine runs the
+ * suite many times). */
+export function tempDir(name = "ivxs-ota-") {
+	const dir = mkdtempSync(join(tmpdir(), name));
+	process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
+	return dir;
+}
 
 /** An app layer folder with these files ({ "modules/app/x.js": "source" }). */
 export function appLayer(dir, files) {
