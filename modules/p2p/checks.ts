@@ -297,7 +297,9 @@ export class MoveWatch {
 		if (!this.#hostsSent(addresses)) return this.#gather();
 		if (!stun.length) return;
 		if (!this.#watching(stun)) this.#servers = stun.map(({ address, port }) => ({ address, port, request: bindingRequest(transactionId()).bytes, answer: new Uint8Array(8), known: false, asked: false }));
-		for (const server of this.#servers) {
+		const servers = this.#servers;   // (indexed: an array's iterator is an object a step on XS)
+		for (let i = 0; i < servers.length; i++) {
+			const server = servers[i];
 			server.request.set(transactionId(), 8);
 			server.asked = true;
 			this.#checks.sendOnce(server.request, server.address, server.port);
@@ -306,9 +308,11 @@ export class MoveWatch {
 
 	/** A datagram's first `length` bytes from address:port: this round's answer from a server (true)? */
 	take(bytes: Uint8Array, length: number, address: string, port: number): boolean {
-		for (const server of this.#servers) {
+		const servers = this.#servers;
+		for (let s = 0; s < servers.length; s++) {
+			const server = servers[s];
 			if (!server.asked || server.port !== port || server.address !== address) continue;
-			const at = mappedAnswerAt(bytes, length, server.request.subarray(8, 20));
+			const at = mappedAnswerAt(bytes, length, server.request);
 			if (at < 0) continue;
 			server.asked = false;
 			let same = server.known;
@@ -343,7 +347,8 @@ export class MoveWatch {
 	}
 
 	#forget(): void {
-		for (const server of this.#servers) server.known = false;
+		const servers = this.#servers;
+		for (let i = 0; i < servers.length; i++) servers[i].known = false;
 	}
 
 	/** Whether the watched servers are `stun`'s, in order. */

@@ -106,13 +106,13 @@ export function bindingSuccess(request: ArrayBuffer | Uint8Array, address: strin
 	return mapped && stunMessage(StunType.bindingSuccess, view(request).subarray(8, HEADER), [[XOR_MAPPED_ADDRESS, mapped]]);
 }
 
-/** Where a Binding success response to the request whose transaction id is `id` (12 bytes) carries
- * its XOR-MAPPED-ADDRESS value (IPv4: 8 bytes), read in the first `length` bytes of `b` with nothing
- * made; -1: not such an answer, or malformed. */
-export function mappedAnswerAt(b: Uint8Array, length: number, id: Uint8Array): number {
+/** Where a Binding success response to `request` (a message whose transaction id it answers)
+ * carries its XOR-MAPPED-ADDRESS value (IPv4: 8 bytes), read in the first `length` bytes of `b` with
+ * nothing made; -1: not such an answer, or malformed. */
+export function mappedAnswerAt(b: Uint8Array, length: number, request: Uint8Array): number {
 	if (length < HEADER || (length & 3) || get16(b, 0) !== StunType.bindingSuccess || get16(b, 2) + HEADER !== length) return -1;
 	if (b[4] !== 0x21 || b[5] !== 0x12 || b[6] !== 0xa4 || b[7] !== 0x42) return -1;
-	for (let i = 0; i < 12; i++) if (b[8 + i] !== id[i]) return -1;
+	for (let i = 8; i < HEADER; i++) if (b[i] !== request[i]) return -1;
 	for (let at = HEADER; at + 4 <= length; at += 4 + ((get16(b, at + 2) + 3) & ~3)) {
 		const size = get16(b, at + 2);
 		if (at + 4 + size > length) return -1;
