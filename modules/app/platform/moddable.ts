@@ -26,6 +26,7 @@ import { collectGarbage as hostCollectGarbage, memory as hostMemory } from "ivxs
 import { boardSlots, restart } from "ivxs/platform-ota";
 import Modules from "modules";
 import type { Firmware } from "../firmware.js";
+import { pattern } from "../../protocol/pattern.js";
 
 // Storage: the SDK's `preference`, loaded at first use, never imported here. This module is
 // preloaded, and so would be everything it imports: on `lin` the SDK's preference is JS whose
@@ -160,7 +161,7 @@ export function exit(code = 0): void {
 
 export { useServers as useDnsServers } from "embedded:network/dns/resolver";
 
-const NET = "net", IP = "IP", STRING = "string", IPV4 = /^\d+\.\d+\.\d+\.\d+$/;
+const NET = "net", IP = "IP", STRING = "string", IPV4 = pattern(/^\d+\.\d+\.\d+\.\d+$/);
 let lastIp: unknown, lastAddresses: readonly string[] = Object.freeze([]);
 /** The station's IP (the SDK's `net` module, present wherever sockets are; loaded at first use). The
  * P2P move check asks every few seconds while anyone watches: the same address gives the same
