@@ -26,7 +26,6 @@ import { collectGarbage as hostCollectGarbage, memory as hostMemory } from "ivxs
 import { boardSlots, restart } from "ivxs/platform-ota";
 import Modules from "modules";
 import type { Firmware } from "../firmware.js";
-import { pattern } from "../../protocol/pattern.js";
 
 // Storage: the SDK's `preference`, loaded at first use, never imported here. This module is
 // preloaded, and so would be everything it imports: on `lin` the SDK's preference is JS whose
@@ -161,17 +160,20 @@ export function exit(code = 0): void {
 
 export { useServers as useDnsServers } from "embedded:network/dns/resolver";
 
-const NET = "net", IP = "IP", STRING = "string", IPV4 = pattern(/^\d+\.\d+\.\d+\.\d+$/);
+const NET = "net", IP = "IP", STRING = "string";
 let lastIp: unknown, lastAddresses: readonly string[] = Object.freeze([]);
 /** The station's IP (the SDK's `net` module, present wherever sockets are; loaded at first use). The
  * P2P move check asks every few seconds while anyone watches: the same address gives the same
- * (frozen) list, and the literals are module constants (each evaluation of one is a new string on XS). */
+ * (frozen) list, and the literals are module constants (each evaluation of one is a new string on XS).
+ * The RegExp is made when the address changes, at run time (a preloaded module's own RegExp is
+ * matched from flash, which XS mishandles: protocol/pattern.ts; this module is the platform's, named
+ * `ivxs/platform` on Moddable, so it reaches no module by a relative path). */
 export function localAddresses(): readonly string[] {
 	if (!Modules.has(NET)) return lastAddresses;
 	const ip = (Modules.importNow(NET) as { get(name: string): unknown }).get(IP);
 	if (ip !== lastIp) {
 		lastIp = ip;
-		lastAddresses = Object.freeze(typeof ip === STRING && IPV4.test(ip as string) ? [ip as string] : []);
+		lastAddresses = Object.freeze(typeof ip === STRING && /^\d+\.\d+\.\d+\.\d+$/.test(ip as string) ? [ip as string] : []);
 	}
 	return lastAddresses;
 }
