@@ -111,7 +111,8 @@ function trak(w: ByteWriter, id: number, video: VideoConfig | undefined, audio: 
 }
 
 // The last init segments built, by configuration pair: a camera's streams and clips repeat the
-// same configuration, and building the box tree costs XS ~150 µs. The key names every input.
+// same configuration, and building the box tree costs XS ~150 µs. An entry is found by comparing
+// every input buildInitSegment reads (sameVideo, sameAudio).
 const INIT_CACHE_SIZE = 4;
 /** The init segments built last, with the configurations they were built for. */
 const initCache: { video: VideoConfig | undefined; audio: AudioConfig | undefined; bytes: Uint8Array }[] = [];
