@@ -25,11 +25,28 @@ const put32 = (b: Uint8Array, at: number, value: number) => {
 	put16(b, at + 2, value & 0xffff);
 };
 
-/** Where the first attribute of `type` starts in a well-formed message (its type field), or -1. */
-function attributeAt(b: Uint8Array, type: number): number {
-	for (let at = HEADER; at + 4 <= b.length; at += 4 + ((get16(b, at + 2) + 3) & ~3))
+/** Where the first attribute of `type` starts in a well-formed message of `length` bytes (its type
+ * field), or -1. */
+function attributeAt(b: Uint8Array, type: number, length = b.length): number {
+	for (let at = HEADER; at + 4 <= length; at += 4 + ((get16(b, at + 2) + 3) & ~3))
 		if (get16(b, at) === type) return at;
 	return -1;
+}
+
+/** Whether the first `length` bytes of `b` have a STUN header: the first byte's range (RFC 7983), the
+ * magic cookie, and the length field saying the rest. */
+function headerAt(b: Uint8Array, length: number): boolean {
+	return length >= HEADER && !(length & 3) && b[0] <= 3 && b[4] === 0x21 && b[5] === 0x12 && b[6] === 0xa4 && b[7] === 0x42 && get16(b, 2) + HEADER === length;
+}
+
+/** Whether every attribute of the message in the first `length` bytes of `b` lies within them. */
+function attributesFit(b: Uint8Array, length: number): boolean {
+	for (let at = HEADER; at + 4 <= length;) {
+		const size = get16(b, at + 2);
+		if (at + 4 + size > length) return false;
+		at += 4 + ((size + 3) & ~3);
+	}
+	return true;
 }
 
 /**
@@ -75,8 +92,7 @@ export function isStun(datagram: ArrayBuffer | Uint8Array): boolean {
 	// by length first, which needs no view: this runs for every datagram the P2P socket hears
 	const length = datagram.byteLength;
 	if (length < HEADER || (length & 3)) return false;
-	const b = view(datagram);
-	return b[0] <= 3 && b[4] === 0x21 && b[5] === 0x12 && b[6] === 0xa4 && b[7] === 0x42 && get16(b, 2) + HEADER === length;
+	return headerAt(view(datagram), length);
 }
 
 export function header(type: number, id: Uint8Array, length: number): Uint8Array {
@@ -110,28 +126,17 @@ export function bindingSuccess(request: ArrayBuffer | Uint8Array, address: strin
  * carries its XOR-MAPPED-ADDRESS value (IPv4: 8 bytes), read in the first `length` bytes of `b` with
  * nothing made; -1: not such an answer, or malformed. */
 export function mappedAnswerAt(b: Uint8Array, length: number, request: Uint8Array): number {
-	if (length < HEADER || (length & 3) || get16(b, 0) !== StunType.bindingSuccess || get16(b, 2) + HEADER !== length) return -1;
-	if (b[4] !== 0x21 || b[5] !== 0x12 || b[6] !== 0xa4 || b[7] !== 0x42) return -1;
+	if (!headerAt(b, length) || get16(b, 0) !== StunType.bindingSuccess || !attributesFit(b, length)) return -1;
 	for (let i = 8; i < HEADER; i++) if (b[i] !== request[i]) return -1;
-	for (let at = HEADER; at + 4 <= length; at += 4 + ((get16(b, at + 2) + 3) & ~3)) {
-		const size = get16(b, at + 2);
-		if (at + 4 + size > length) return -1;
-		if (get16(b, at) === XOR_MAPPED_ADDRESS) return size === 8 && b[at + 5] === 1 ? at + 4 : -1;
-	}
-	return -1;
+	const at = attributeAt(b, XOR_MAPPED_ADDRESS, length);
+	return at >= 0 && get16(b, at + 2) === 8 && b[at + 5] === 1 ? at + 4 : -1;
 }
 
 /** A STUN message whose attributes all lie within it, read in place; undefined when malformed. */
 export function parseStun(datagram: ArrayBuffer | Uint8Array): StunMessage | undefined {
 	if (!isStun(datagram)) return undefined;
 	const b = view(datagram);
-	let at = HEADER;
-	while (at + 4 <= b.length) {
-		const length = get16(b, at + 2);
-		if (at + 4 + length > b.length) return undefined;
-		at += 4 + ((length + 3) & ~3);
-	}
-	return new StunMessage(b);
+	return attributesFit(b, b.length) ? new StunMessage(b) : undefined;
 }
 
 /** An XOR-…-ADDRESS value (IPv4) → address and port, or undefined. */

@@ -1,7 +1,7 @@
 // STUN (RFC 8489) as modules/p2p/stun.ts speaks it, under Node and on XS: RFC 5769's sample IPv4
 // response (an independent vector), telling STUN from the transport's packets, and round trips.
 import test from "ava";
-import { bindingRequest, bindingSuccess, isStun, parseStun, stunMessage, StunType, xorAddress, xorAddressOf } from "../../modules/p2p/stun.js";
+import { bindingRequest, bindingSuccess, isStun, mappedAnswerAt, parseStun, stunMessage, StunType, xorAddress, xorAddressOf } from "../../modules/p2p/stun.js";
 import { xorshift32 } from "./_random.js";
 
 const rfc5769Response = Uint8Array.from([
@@ -34,6 +34,26 @@ test("the transport's packets, truncated or altered messages are not STUN", (t) 
 	const overrun = rfc5769Response.slice();
 	overrun[23] = 0xff;   // an attribute longer than the message
 	t.is(parseStun(overrun), undefined);
+});
+
+test("mappedAnswerAt reads RFC 5769's response in place, in a larger buffer, and refuses it for another id, type or a tail that overruns", (t) => {
+	const request = Uint8Array.from(rfc5769Response.subarray(0, 20));
+	request[0] = 0x00;
+	request[1] = 0x01;
+	const buffer = new Uint8Array(200).fill(0xee);
+	buffer.set(rfc5769Response);
+	const at = mappedAnswerAt(buffer, rfc5769Response.length, request);
+	t.deepEqual(xorAddressOf(buffer.subarray(at, at + 8)), { address: "192.0.2.1", port: 32853 });
+	const other = request.slice();
+	other[19] ^= 1;
+	t.is(mappedAnswerAt(buffer, rfc5769Response.length, other), -1, "another transaction id");
+	const asRequest = buffer.slice();
+	asRequest[0] = 0x00;
+	t.is(mappedAnswerAt(asRequest, rfc5769Response.length, request), -1, "not a success response");
+	const overrun = buffer.slice();
+	overrun[rfc5769Response.length - 5] = 0x40;   // FINGERPRINT's length: past the message
+	t.is(mappedAnswerAt(overrun, rfc5769Response.length, request), -1, "an attribute past the message, after the one it wants");
+	t.is(mappedAnswerAt(buffer, rfc5769Response.length - 4, request), -1, "cut short");
 });
 
 test("a Binding request and its success response round-trip the source address", (t) => {
